@@ -1,0 +1,127 @@
+"""Command line: `lossacc-tui [watch] PATH...`, `check`, and the other subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import orjson
+
+from lossacc_tui import __version__
+from lossacc_tui.readers import READERS
+from lossacc_tui.report import check_json, check_text
+from lossacc_tui.source import PathError, Source, discover
+
+COMMANDS = ("watch", "replay", "check", "explain", "demo")
+ROLE_NAMES = ("train_loss", "val_loss", "train_acc", "val_acc", "lr")
+
+
+def parse_map(items: Sequence[str]) -> dict[str, str]:
+    """`--map val_acc=eval_f1` (repeatable, or comma separated) -> {role: source name}."""
+    out: dict[str, str] = {}
+    for item in items:
+        for part in item.split(","):
+            role, sep, name = part.partition("=")
+            role, name = role.strip(), name.strip()
+            if not sep or role not in ROLE_NAMES or not name:
+                raise argparse.ArgumentTypeError(
+                    f"--map takes ROLE=METRIC with ROLE one of {', '.join(ROLE_NAMES)}; got {part!r}"
+                )
+            out[role] = name
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="lossacc-tui",
+        description="Watch training logs and explain when loss and accuracy disagree.",
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("paths", nargs="+", metavar="PATH", help="log files, run folders, or folders of runs")
+        sp.add_argument("--format", choices=sorted(READERS), help="skip format detection and read as this format")
+        sp.add_argument("--map", action="append", default=[], metavar="ROLE=METRIC",
+                        help="give a role to a metric, e.g. --map val_acc=eval_f1")  # fmt: skip
+
+    c = sub.add_parser("check", help="read logs and print what was found (text, or --json)")
+    common(c)
+    c.add_argument("--json", action="store_true", help="one JSON document (schema version 1)")
+    w = sub.add_parser("watch", help="the live terminal view (default command)")
+    common(w)
+    return p
+
+
+def run_check(args: argparse.Namespace) -> int:
+    try:
+        role_map = parse_map(args.map)
+    except argparse.ArgumentTypeError as e:
+        print(f"lossacc-tui: {e}", file=sys.stderr)
+        return 2
+    sources: list[Source] = []
+    status = 0
+    for raw in args.paths:
+        try:
+            found = discover(Path(raw), args.format, role_map)
+            for src in found:
+                src.read_all()
+            sources += found
+        except PathError as e:
+            print(f"lossacc-tui: {e}", file=sys.stderr)
+            status = 2
+        except OSError as e:
+            print(f"lossacc-tui: {raw}: cannot read ({e.strerror or e})", file=sys.stderr)
+            status = 2
+        except MissingExtraError as e:
+            print(f"lossacc-tui: {raw}: {e}", file=sys.stderr)
+            status = 2
+    if args.json:
+        sys.stdout.write(orjson.dumps(check_json(sources), option=orjson.OPT_INDENT_2).decode() + "\n")
+    elif sources:
+        sys.stdout.write(check_text(sources))
+    return status
+
+
+class MissingExtraError(Exception):
+    """An optional dependency is needed for this file (the message names the pip command)."""
+
+
+def _missing_extra_types() -> tuple[type[Exception], ...]:
+    try:
+        from lossacc_tui.readers.tensorboard import MissingExtra
+    except ImportError:
+        return ()
+    return (MissingExtra,)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        argv.insert(0, "watch")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    if args.command == "check":
+        global MissingExtraError
+        extra = _missing_extra_types()
+        if extra:
+            MissingExtraError = extra[0]  # type: ignore[misc]
+        try:
+            return run_check(args)
+        except KeyboardInterrupt:
+            return 130
+    print(
+        f"lossacc-tui: '{args.command}' is not available in this version yet; "
+        "use 'lossacc-tui check PATH' to read logs",
+        file=sys.stderr,
+    )
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

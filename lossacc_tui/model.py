@@ -1,0 +1,312 @@
+"""The metric model used everywhere: a Run holds named Series of (x, value) points.
+
+Readers produce `Batch`es (columnar blocks of records); a `Run` appends them to its `Series`,
+whose storage is growable numpy arrays (amortised O(1) per appended point, no per-point objects).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from lossacc_tui.roles import RoleMap, assign_roles
+
+Role = Literal["train_loss", "val_loss", "train_acc", "val_acc", "lr", "other"]
+ROLES: tuple[Role, ...] = ("train_loss", "val_loss", "train_acc", "val_acc", "lr", "other")
+ACC_ROLES: frozenset[str] = frozenset({"train_acc", "val_acc"})
+XAxis = Literal["epoch", "step"]
+
+
+class Growable:
+    """A float64 array that grows by doubling: appending N values costs amortised O(1) each."""
+
+    __slots__ = ("_buf", "_n")
+
+    def __init__(self, capacity: int = 16) -> None:
+        self._buf = np.empty(max(capacity, 1), dtype=np.float64)
+        self._n = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def extend(self, values: np.ndarray) -> None:
+        need = self._n + len(values)
+        if need > len(self._buf):
+            cap = len(self._buf)
+            while cap < need:
+                cap *= 2
+            buf = np.empty(cap, dtype=np.float64)
+            buf[: self._n] = self._buf[: self._n]
+            self._buf = buf
+        self._buf[self._n : need] = values
+        self._n = need
+
+    def view(self) -> np.ndarray:
+        """The filled part (a view: do not keep it across appends)."""
+        return self._buf[: self._n]
+
+    def nbytes(self) -> int:
+        return self._buf.nbytes
+
+
+@dataclass(slots=True)
+class Problem:
+    """Something in a log that could not be read; reading went on."""
+
+    line: int | None
+    message: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"line": self.line, "message": self.message}
+
+
+@dataclass(slots=True)
+class Batch:
+    """A columnar block of records, as readers emit them.
+
+    `values[name]` holds one float64 per row; `present[name]` says which rows carry that metric
+    (None: all rows). `step`/`epoch`/`time` are per-row x values, NaN where unknown.
+    `starts` lists rows where the reader knows a new run begins (a new table, a new fit call).
+    """
+
+    n: int
+    values: dict[str, np.ndarray]
+    present: dict[str, np.ndarray | None]
+    step: np.ndarray | None = None
+    epoch: np.ndarray | None = None
+    time: np.ndarray | None = None
+    line: np.ndarray | None = None
+    starts: tuple[int, ...] = ()
+
+    def take(self, rows: np.ndarray) -> Batch:
+        """The sub-batch of the given row indices (sorted)."""
+
+        def sub(a: np.ndarray | None) -> np.ndarray | None:
+            return None if a is None else a[rows]
+
+        return Batch(
+            n=len(rows),
+            values={k: v[rows] for k, v in self.values.items()},
+            present={k: sub(p) for k, p in self.present.items()},
+            step=sub(self.step),
+            epoch=sub(self.epoch),
+            time=sub(self.time),
+            line=sub(self.line),
+        )
+
+    def mask(self, name: str) -> np.ndarray:
+        p = self.present.get(name)
+        return np.ones(self.n, dtype=bool) if p is None else p
+
+
+class BatchBuilder:
+    """Collects records one at a time (for line-oriented readers) and builds a Batch."""
+
+    def __init__(self) -> None:
+        self._rows: list[dict[str, float]] = []
+        self._step: list[float] = []
+        self._epoch: list[float] = []
+        self._time: list[float] = []
+        self._line: list[int] = []
+        self._starts: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def add(
+        self,
+        values: dict[str, float],
+        *,
+        step: float | None = None,
+        epoch: float | None = None,
+        time: float | None = None,
+        line: int = 0,
+        new_run: bool = False,
+    ) -> None:
+        if new_run:
+            self._starts.append(len(self._rows))
+        self._rows.append(values)
+        self._step.append(np.nan if step is None else step)
+        self._epoch.append(np.nan if epoch is None else epoch)
+        self._time.append(np.nan if time is None else time)
+        self._line.append(line)
+
+    def mark_new_run(self) -> None:
+        """The next record begins a new run."""
+        self._starts.append(len(self._rows))
+
+    def build(self) -> Batch | None:
+        """The collected rows as one Batch (None when empty); the builder is emptied."""
+        rows = self._rows
+        if not rows:
+            return None
+        n = len(rows)
+        names: dict[str, None] = {}
+        for r in rows:
+            names.update(dict.fromkeys(r))
+        values: dict[str, np.ndarray] = {}
+        present: dict[str, np.ndarray | None] = {}
+        for name in names:
+            col = np.array([r.get(name, np.nan) for r in rows], dtype=np.float64)
+            mask = np.fromiter((name in r for r in rows), dtype=bool, count=n)
+            values[name] = col
+            present[name] = None if mask.all() else mask
+
+        def arr(xs: list[float]) -> np.ndarray | None:
+            a = np.array(xs, dtype=np.float64)
+            return None if np.isnan(a).all() else a
+
+        batch = Batch(
+            n=n,
+            values=values,
+            present=present,
+            step=arr(self._step),
+            epoch=arr(self._epoch),
+            time=arr(self._time),
+            line=np.array(self._line, dtype=np.int64),
+            starts=tuple(s for s in self._starts if s < n),
+        )
+        self.__init__()  # type: ignore[misc]
+        return batch
+
+
+class Series:
+    """One metric of one run: x (step, epoch, wall time) and values in growable arrays."""
+
+    __slots__ = ("name", "source_name", "role", "_step", "_epoch", "_time", "_value", "scale")
+
+    def __init__(self, name: str, source_name: str | None = None) -> None:
+        self.name = name
+        self.source_name = source_name or name
+        self.role: Role = "other"
+        self._step = Growable()
+        self._epoch = Growable()
+        self._time = Growable()
+        self._value = Growable()
+        self.scale = 1.0  # 0.01 once an accuracy is found to be in percent
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+    def extend(
+        self,
+        values: np.ndarray,
+        step: np.ndarray | None,
+        epoch: np.ndarray | None,
+        time: np.ndarray | None,
+    ) -> None:
+        n = len(values)
+        nan = np.full(n, np.nan)
+        self._step.extend(nan if step is None else step)
+        self._epoch.extend(nan if epoch is None else epoch)
+        self._time.extend(nan if time is None else time)
+        if self.role in ACC_ROLES:
+            values = self._scaled(values)
+        self._value.extend(values)
+
+    def _scaled(self, values: np.ndarray) -> np.ndarray:
+        """Accuracy in percent (0-100) becomes a fraction, retroactively, the first time it shows."""
+        if self.scale == 1.0 and len(values):
+            finite = values[np.isfinite(values)]
+            if len(finite) and 1.0 < finite.max() <= 100.0:
+                self.scale = 0.01
+                self._value.view()[:] *= 0.01
+        return values * self.scale if self.scale != 1.0 else values
+
+    def set_role(self, role: Role) -> None:
+        if role == self.role:
+            return
+        was_acc, self.role = self.role in ACC_ROLES, role
+        if role in ACC_ROLES and not was_acc:
+            self._value.view()[:] = self._scaled(self._value.view().copy())
+        elif was_acc and role not in ACC_ROLES and self.scale != 1.0:
+            self._value.view()[:] /= self.scale
+            self.scale = 1.0
+
+    @property
+    def values(self) -> np.ndarray:
+        return self._value.view()
+
+    @property
+    def steps(self) -> np.ndarray:
+        return self._step.view()
+
+    @property
+    def epochs(self) -> np.ndarray:
+        return self._epoch.view()
+
+    @property
+    def times(self) -> np.ndarray:
+        return self._time.view()
+
+    def x(self, axis: XAxis) -> np.ndarray:
+        return self.epochs if axis == "epoch" else self.steps
+
+    def nbytes(self) -> int:
+        return sum(g.nbytes() for g in (self._step, self._epoch, self._time, self._value))
+
+
+@dataclass
+class Run:
+    """One training run: the series read from one source (or one part of a file that holds several)."""
+
+    name: str
+    path: str
+    format: str
+    series: dict[str, Series] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    role_map: RoleMap | None = None
+    role_hints: dict[str, str] = field(default_factory=dict)
+    points: int = 0
+    first_line: int | None = None
+
+    def add_batch(self, batch: Batch, source_names: dict[str, str] | None = None) -> None:
+        """Append every present value of the batch to its series (new series get roles).
+        `source_names` names the source of a series a reader derived (`1-error_rate`)."""
+        new = [name for name in batch.values if name not in self.series]
+        for name in new:
+            self.series[name] = Series(name, (source_names or {}).get(name))
+        if new:
+            self._assign_roles()
+        for name, vals in batch.values.items():
+            p = batch.present.get(name)
+            s = self.series[name]
+            if p is None:
+                s.extend(vals, batch.step, batch.epoch, batch.time)
+                self.points += batch.n
+            else:
+                rows = np.flatnonzero(p)
+                if len(rows):
+                    s.extend(
+                        vals[rows],
+                        None if batch.step is None else batch.step[rows],
+                        None if batch.epoch is None else batch.epoch[rows],
+                        None if batch.time is None else batch.time[rows],
+                    )
+                    self.points += len(rows)
+
+    def _assign_roles(self) -> None:
+        roles = assign_roles(list(self.series), self.role_map, self.role_hints)
+        for name, s in self.series.items():
+            s.set_role(roles[name])  # type: ignore[arg-type]
+
+    def by_role(self, role: Role) -> Series | None:
+        for s in self.series.values():
+            if s.role == role and len(s):
+                return s
+        return None
+
+    @property
+    def x_axis(self) -> XAxis:
+        """'epoch' when every point carries an epoch, otherwise 'step'."""
+        has_step = False
+        for s in self.series.values():
+            if len(s) and np.isnan(s.epochs).any():
+                return "step"
+            has_step = has_step or bool(len(s))
+        return "epoch" if has_step else "step"
+
+    def nbytes(self) -> int:
+        return sum(s.nbytes() for s in self.series.values())

@@ -1,0 +1,124 @@
+"""What every reader is: bytes in (`feed`), Batches out, problems recorded, never an exception."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import ClassVar
+
+from lossacc_tui.model import Batch, Problem
+
+#: ANSI escape sequences (colours, cursor moves) that terminals use and logs keep.
+ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+MAX_PROBLEMS = 1000
+
+
+def clean_text(text: str) -> str:
+    """Strip ANSI codes and other control characters (strings from logs are data)."""
+    return CONTROL.sub("", ANSI.sub("", text))
+
+
+def to_float(text: str) -> float | None:
+    """A number from a log cell: `0.41`, `1e-04`, `nan`, `inf`, `83.1%` (-> 0.831); else None."""
+    t = text.strip()
+    if not t:
+        return None
+    pct = t.endswith("%")
+    if pct:
+        t = t[:-1].strip()
+    try:
+        v = float(t)
+    except ValueError:
+        low = t.lower()
+        if low in ("nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity"):
+            return float(low.replace("infinity", "inf"))
+        return None
+    return v / 100.0 if pct and math.isfinite(v) else v
+
+
+class LineBuffer:
+    """Splits a byte stream into complete lines; keeps the unfinished tail until its newline comes.
+
+    Line ends `\\n`, `\\r\\n` and a lone `\\r` (old Mac, `\\r\\r`, progress bars) all end a line.
+    `feed` returns a block of complete lines joined by `\\n`, and the number of the block's first line.
+    """
+
+    def __init__(self) -> None:
+        self._tail = b""
+        self.lines_done = 0  # lines handed out so far
+
+    def feed(self, chunk: bytes) -> tuple[bytes, int]:
+        data = self._tail + chunk if self._tail else chunk
+        # a trailing \r may be the first half of \r\n: wait for the next byte
+        cut = max(data.rfind(b"\n"), data.rfind(b"\r", 0, len(data) - 1))
+        if cut < 0:
+            self._tail = data
+            return b"", self.lines_done + 1
+        block, self._tail = data[: cut + 1], data[cut + 1 :]
+        return self._normalize(block)
+
+    def finish(self) -> tuple[bytes, int]:
+        """The unfinished last line (a file that does not end in a newline)."""
+        data, self._tail = self._tail, b""
+        if not data:
+            return b"", self.lines_done + 1
+        return self._normalize(data if data.endswith((b"\n", b"\r")) else data + b"\n")
+
+    def _normalize(self, block: bytes) -> tuple[bytes, int]:
+        if b"\r" in block:
+            block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        first = self.lines_done + 1
+        self.lines_done += block.count(b"\n")
+        return block, first
+
+
+class Reader:
+    """Base class of every format reader.
+
+    Subclasses implement `_lines(block, first_line)` (line formats) or override `feed`/`finish`.
+    `feed` and `finish` return the Batches parsed so far; problems accumulate in `problems`.
+    """
+
+    format_id: ClassVar[str] = ""
+    #: True for formats whose file is rewritten whole (a JSON document): re-read from the start.
+    whole_file: ClassVar[bool] = False
+    #: Role hints for source names this format defines (fastai's `accuracy` is a validation metric).
+    role_hints: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def sniff(cls, name: str, head: str) -> float:
+        """How sure (0..1) this reader is that a file named `name` starting with `head` is its format."""
+        return 0.0
+
+    def __init__(self) -> None:
+        #: display name -> source name, for series a reader derives (fastai `1-error_rate`)
+        self.renamed: dict[str, str] = {}
+        self.problems: list[Problem] = []
+        self.problem_count = 0
+        self._buf = LineBuffer()
+
+    def problem(self, line: int | None, message: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(line, message[:300]))
+
+    def feed(self, chunk: bytes) -> list[Batch]:
+        block, first = self._buf.feed(chunk)
+        return self._lines(block, first) if block else []
+
+    def finish(self) -> list[Batch]:
+        block, first = self._buf.finish()
+        out = self._lines(block, first) if block else []
+        return out + self._flush()
+
+    def _lines(self, block: bytes, first_line: int) -> list[Batch]:
+        raise NotImplementedError
+
+    def _flush(self) -> list[Batch]:
+        """Anything held back until the end of the input (override where needed)."""
+        return []
+
+    @staticmethod
+    def decode(line: bytes) -> str:
+        return line.decode("utf-8", errors="replace")

@@ -1,0 +1,327 @@
+"""The CSV family: Keras CSVLogger, Lightning metrics.csv, fastai CSVLogger, pandas exports of a
+Keras History, and any other CSV/TSV with a header and numeric columns.
+
+Numeric blocks go through a vectorized parser; anything it is not sure of (quotes, text cells,
+short rows) falls back to the per-line path, which records a problem per bad line.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import numpy as np
+
+from lossacc_tui.model import Batch
+from lossacc_tui.readers.base import Reader, to_float
+from lossacc_tui.readers.registry import register
+
+try:
+    from lossacc_tui.readers.fastnum import parse_numeric_rows
+except ImportError:  # pragma: no cover - the fast path is optional
+    parse_numeric_rows = None  # type: ignore[assignment]
+
+EPOCH_NAMES = frozenset({"epoch", "epochs", "ep"})
+STEP_NAMES = frozenset({"step", "steps", "global_step", "iteration", "iter", "it", "current_steps",
+                        "trainer/global_step", "_step"})  # fmt: skip
+TIME_NAMES = frozenset({"timestamp", "wall_time", "walltime", "time_stamp", "created_at", "_timestamp"})
+INDEX_NAMES = frozenset({"", "unnamed: 0", "index"})
+KERAS_METRICS = re.compile(
+    r"^(val_)?(loss|acc|accuracy|binary_accuracy|categorical_accuracy|sparse_categorical_accuracy)$"
+)
+DELIMITERS = (",", "\t", ";", "|")
+
+
+def split_header(line: str) -> tuple[str, list[str]] | None:
+    """(delimiter, names) of a header line, or None if it does not look like one."""
+    line = line.lstrip("\ufeff").strip()
+    if not line:
+        return None
+    delim = max(DELIMITERS, key=line.count)
+    if line.count(delim) == 0:
+        delim = ","
+    names = [c.strip().strip('"').strip() for c in next(csv.reader([line], delimiter=delim))]
+    if not names or all(to_float(n) is not None for n in names if n):
+        return None
+    return delim, names
+
+
+class CsvReader(Reader):
+    """Any CSV/TSV with a header row and numeric columns."""
+
+    format_id = "csv"
+
+    @classmethod
+    def sniff(cls, name: str, head: str) -> float:
+        lines = [ln for ln in head.splitlines()[:5] if ln.strip()]
+        if len(lines) < 1 or lines[0].lstrip().startswith(("{", "[", "#")):
+            return 0.0
+        hdr = split_header(lines[0])
+        if hdr is None or len(hdr[1]) < 2:
+            return 0.0
+        delim, names = hdr
+        if len(lines) > 1:
+            cells = lines[1].split(delim)
+            numeric = sum(to_float(c) is not None for c in cells)
+            if abs(len(cells) - len(names)) > 0 or numeric < max(1, len(cells) // 2):
+                return 0.0
+        return 0.5 if name.lower().endswith((".csv", ".tsv", ".log", ".txt")) else 0.4
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.delim = ","
+        self.names: list[str] = []
+        self._kind: list[str] = []  # per column: metric | epoch | step | time | text
+        self._kinds_known = False
+        self._new_run = False
+
+    # -- header and columns ---------------------------------------------------------------
+    def _set_header(self, delim: str, names: list[str]) -> None:
+        first = not self.names
+        self.delim, self.names = delim, names
+        self._kind = [self._column_kind(i, n) for i, n in enumerate(names)]
+        self._kinds_known = False
+        self._new_run = not first
+
+    def _column_kind(self, i: int, name: str) -> str:
+        low = name.lower()
+        if low in EPOCH_NAMES or (i == 0 and low in INDEX_NAMES):
+            return "epoch"
+        if low in STEP_NAMES:
+            return "step"
+        if low in TIME_NAMES:
+            return "time"
+        return "metric"
+
+    def _learn_text_columns(self, cells: list[str]) -> None:
+        """Columns whose first value is not a number (fastai's `04:39`) are text, not metrics."""
+        for i, c in enumerate(cells[: len(self._kind)]):
+            if c.strip() and to_float(c) is None and self._kind[i] == "metric":
+                self._kind[i] = "text"
+        self._kinds_known = True
+
+    def _metric_name(self, name: str) -> str:
+        return name
+
+    def _transform(self, name: str, values: np.ndarray) -> np.ndarray:
+        return values
+
+    # -- parsing --------------------------------------------------------------------------
+    def _lines(self, block: bytes, first_line: int) -> list[Batch]:
+        out: list[Batch] = []
+        if not self.names:
+            block, first_line = self._take_header(block, first_line)
+            if not self.names:
+                return out
+        if not self._kinds_known:
+            first = block.split(b"\n", 1)[0]
+            if first.strip():
+                self._learn_text_columns(self._cells(self.decode(first)))
+        fast = self._fast(block, first_line)
+        if fast is not None:
+            return [fast]
+        return self._slow(block, first_line)
+
+    def _take_header(self, block: bytes, first_line: int) -> tuple[bytes, int]:
+        while block:
+            line, _, rest = block.partition(b"\n")
+            text = self.decode(line)
+            if text.strip():
+                hdr = split_header(text)
+                if hdr is None:
+                    self.problem(first_line, "expected a header row of column names")
+                else:
+                    self._set_header(*hdr)
+                    return rest, first_line + 1
+            block, first_line = rest, first_line + 1
+        return b"", first_line
+
+    def _cells(self, text: str) -> list[str]:
+        if '"' in text:
+            return next(csv.reader([text], delimiter=self.delim), [])
+        return text.split(self.delim)
+
+    def _fast(self, block: bytes, first_line: int) -> Batch | None:
+        if parse_numeric_rows is None or "text" in self._kind or self._new_run:
+            return None
+        if b"\n\n" in block or block.startswith(b"\n"):
+            return None
+        parsed = parse_numeric_rows(block, len(self.names), self.delim.encode())
+        if parsed is None:
+            return None
+        values, present = parsed
+        return self._batch(values, present, np.arange(first_line, first_line + len(values)), ())
+
+    def _slow(self, block: bytes, first_line: int) -> list[Batch]:
+        ncols = len(self.names)
+        rows: list[list[float]] = []
+        lines: list[int] = []
+        starts: list[int] = []
+        out: list[Batch] = []
+        for k, raw in enumerate(block.split(b"\n")):
+            lineno = first_line + k
+            text = self.decode(raw).strip("\ufeff")
+            if not text.strip():
+                continue
+            cells = self._cells(text)
+            if len(cells) != ncols or any(to_float(c) is None and c.strip() for c in cells):
+                hdr = split_header(text)
+                if hdr is not None and len(hdr[1]) >= 2 and not any(to_float(c) is not None for c in cells):
+                    if rows:
+                        out.append(self._rows_batch(rows, lines, starts))
+                        rows, lines, starts = [], [], []
+                    self._set_header(*hdr)
+                    ncols = len(self.names)
+                    continue
+            if not self._kinds_known:
+                self._learn_text_columns(cells)
+            if len(cells) != ncols:
+                self.problem(lineno, f"expected {ncols} cells, found {len(cells)}; row skipped")
+                continue
+            row: list[float] = []
+            bad = []
+            for i, c in enumerate(cells):
+                v = to_float(c) if self._kind[i] != "text" else None
+                if v is None and c.strip() and self._kind[i] != "text":
+                    bad.append(self.names[i])
+                row.append(np.nan if v is None else v)
+            if bad:
+                self.problem(lineno, f"not a number in column {', '.join(bad)}: kept the other cells")
+            present_flags = [bool(c.strip()) and self._kind[i] != "text" and self.names[i] not in bad
+                             for i, c in enumerate(cells)]  # fmt: skip
+            if self._new_run:
+                starts.append(len(rows))
+                self._new_run = False
+            rows.append(row + [float(f) for f in present_flags])
+            lines.append(lineno)
+        if rows:
+            out.append(self._rows_batch(rows, lines, starts))
+        return out
+
+    def _rows_batch(self, rows: list[list[float]], lines: list[int], starts: list[int]) -> Batch:
+        ncols = len(self.names)
+        mat = np.array(rows, dtype=np.float64)
+        return self._batch(mat[:, :ncols], mat[:, ncols:] > 0, np.array(lines), tuple(starts))
+
+    def _batch(self, values: np.ndarray, present: np.ndarray, lines: np.ndarray, starts: tuple[int, ...]) -> Batch:
+        n = len(values)
+        batch = Batch(n=n, values={}, present={}, line=lines, starts=starts)
+        for i, (name, kind) in enumerate(zip(self.names, self._kind)):
+            col = np.where(present[:, i], values[:, i], np.nan)
+            if kind == "epoch":
+                batch.epoch = col
+            elif kind == "step":
+                batch.step = col
+            elif kind == "time":
+                batch.time = col
+            elif kind == "metric":
+                p = present[:, i]
+                if not p.any():
+                    continue
+                out_name = self._metric_name(name)
+                batch.values[out_name] = self._transform(name, values[:, i].copy())
+                batch.present[out_name] = None if p.all() else p.copy()
+        return batch
+
+
+@register
+class KerasCsvReader(CsvReader):
+    """Keras `CSVLogger`: `epoch` first, then the metrics in alphabetical order."""
+
+    format_id = "keras-csv"
+
+    @classmethod
+    def sniff(cls, name: str, head: str) -> float:
+        base = CsvReader.sniff(name, head)
+        hdr = split_header(head.split("\n", 1)[0].split("\r", 1)[0])
+        if not base or hdr is None:
+            return 0.0
+        names = [n.lower() for n in hdr[1]]
+        if names[0] == "epoch" and "step" not in names and any(KERAS_METRICS.match(n) for n in names[1:]):
+            return 0.9
+        return 0.0
+
+
+@register
+class LightningCsvReader(CsvReader):
+    """Lightning `CSVLogger` metrics.csv: sparse rows keyed by `step` (and `epoch`)."""
+
+    format_id = "lightning-csv"
+
+    @classmethod
+    def sniff(cls, name: str, head: str) -> float:
+        hdr = split_header(head.split("\n", 1)[0].split("\r", 1)[0])
+        if hdr is None or head.lstrip().startswith(("{", "[")):
+            return 0.0
+        names = [n.lower() for n in hdr[1]]
+        if "step" in names and ("epoch" in names or name == "metrics.csv"):
+            return 0.95
+        return 0.0
+
+
+@register
+class FastaiCsvReader(CsvReader):
+    """fastai `CSVLogger` history.csv: its metrics are validation metrics; `error_rate` -> accuracy."""
+
+    format_id = "fastai-csv"
+    role_hints = {"train_loss": "train_loss", "valid_loss": "val_loss", "accuracy": "val_acc",
+                  "1-error_rate": "val_acc"}  # fmt: skip
+
+    @classmethod
+    def sniff(cls, name: str, head: str) -> float:
+        hdr = split_header(head.split("\n", 1)[0].split("\r", 1)[0])
+        if hdr is None:
+            return 0.0
+        names = [n.lower() for n in hdr[1]]
+        return 0.95 if names[:3] == ["epoch", "train_loss", "valid_loss"] else 0.0
+
+    def _metric_name(self, name: str) -> str:
+        if name == "error_rate":
+            self.renamed["1-error_rate"] = "error_rate"
+            return "1-error_rate"
+        return name
+
+    def _transform(self, name: str, values: np.ndarray) -> np.ndarray:
+        return 1.0 - values if name == "error_rate" else values
+
+
+@register
+class KerasHistoryCsvReader(CsvReader):
+    """`pd.DataFrame(history.history).to_csv(...)`: with or without the unnamed index column."""
+
+    format_id = "keras-history"
+
+    @classmethod
+    def sniff(cls, name: str, head: str) -> float:
+        if not CsvReader.sniff(name, head):
+            return 0.0
+        hdr = split_header(head.split("\n", 1)[0].split("\r", 1)[0])
+        if hdr is None:
+            return 0.0
+        names = [n.lower() for n in hdr[1]]
+        metrics = names[1:] if names[0] in INDEX_NAMES else names
+        if any(n in EPOCH_NAMES | STEP_NAMES for n in names):
+            return 0.0
+        if metrics and "loss" in metrics and all(KERAS_METRICS.match(n) or n.startswith("val_")
+                                                 or re.match(r"^[a-z_0-9]+$", n) for n in metrics):  # fmt: skip
+            return 0.85
+        return 0.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows_seen = 0
+        self._ordinal = False
+
+    def _set_header(self, delim: str, names: list[str]) -> None:
+        super()._set_header(delim, names)
+        self._ordinal = not any(k == "epoch" for k in self._kind)
+
+    def _batch(self, values: np.ndarray, present: np.ndarray, lines: np.ndarray, starts: tuple[int, ...]) -> Batch:
+        batch = super()._batch(values, present, lines, starts)
+        if self._ordinal:  # no index column: row order is the epoch, counted from 0 like Keras
+            batch.epoch = self._rows_seen + np.arange(batch.n, dtype=np.float64)
+        self._rows_seen += batch.n
+        return batch
+
+
+register(CsvReader)

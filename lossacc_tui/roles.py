@@ -1,0 +1,115 @@
+"""Metric names -> roles: a documented alias table, plus user overrides (`--map val_acc=eval_f1`).
+
+A role is one of train_loss, val_loss, train_acc, val_acc, lr, other. Each role goes to at most one
+series per run; when several names qualify, the most specific (epoch-level, validation over test)
+wins and the rest stay `other` under their own names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+RoleMap = Mapping[str, str]  # role -> source metric name (user overrides)
+
+#: Base names (after removing a split prefix and a _step/_epoch suffix) that mean "loss".
+LOSS_NAMES = frozenset({"loss", "nll", "nll_loss", "ce", "ce_loss", "cross_entropy", "xent", "objective"})
+#: Base names that mean "accuracy" (higher is better, a fraction or a percent).
+ACC_NAMES = frozenset(
+    {
+        "acc", "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+        "top1", "acc1", "top1_acc", "top_1_accuracy", "acc_top1", "top1_accuracy", "prec1",
+        "acc_1", "correct",
+    }
+)  # fmt: skip
+#: Names that mean "learning rate".
+LR_NAMES = frozenset({"lr", "learning_rate", "learningrate", "train_lr", "lr_0", "lr0"})
+#: Prefixes meaning validation data; test prefixes count only when a run has no validation metric.
+VAL_PREFIXES = ("val", "valid", "validation", "eval", "dev")
+TEST_PREFIXES = ("test",)
+TRAIN_PREFIXES = ("train", "training", "tr")
+
+_SPLIT = re.compile(r"[/\-. ]+")
+
+
+def normalize(name: str) -> str:
+    """`val/Loss` -> `val_loss`; `lr-AdamW` -> `lr_adamw`."""
+    return _SPLIT.sub("_", name.strip().lower()).strip("_")
+
+
+def classify(name: str) -> tuple[str, str, int] | None:
+    """(split, kind, rank) for a metric name, or None if it is no known loss/accuracy/lr.
+
+    split: 'train' | 'val' | 'test'; kind: 'loss' | 'acc' | 'lr'; rank: lower is preferred.
+    """
+    n = normalize(name)
+    if n in LR_NAMES or n.startswith("lr_") or n.startswith("learning_rate"):
+        return ("train", "lr", 0 if n in LR_NAMES else 1)
+    split, rank, base = "train", 0, n
+    for prefixes, sp in ((VAL_PREFIXES, "val"), (TEST_PREFIXES, "test"), (TRAIN_PREFIXES, "train")):
+        for p in prefixes:
+            if n.startswith(p + "_"):
+                split, base = sp, n[len(p) + 1 :]
+                break
+        else:
+            continue
+        break
+    if base.endswith("_epoch"):
+        base = base[: -len("_epoch")]
+    elif base.endswith("_step"):
+        base, rank = base[: -len("_step")], rank + 2
+    if base in LOSS_NAMES:
+        return (split, "loss", rank)
+    if base in ACC_NAMES:
+        return (split, "acc", rank)
+    # DeiT-style `test_384_acc1`, `val_top1`: an accuracy name at the end after a qualifier.
+    tail = base.rsplit("_", 1)[-1]
+    if tail in ACC_NAMES and tail not in {"correct"}:
+        return (split, "acc", rank + 1)
+    if tail == "loss":
+        return (split, "loss", rank + 1)
+    return None
+
+
+def assign_roles(
+    names: Iterable[str], overrides: RoleMap | None = None, hints: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Role of every name. `hints` come from the reader (fastai's `accuracy` is a validation
+    metric); `overrides` come from the user and win over everything."""
+    names = list(names)
+    roles = dict.fromkeys(names, "other")
+    taken: set[str] = set()
+    for role, src in (overrides or {}).items():
+        if src in roles:
+            roles[src] = role
+            taken.add(role)
+    candidates: dict[str, list[tuple[int, int, str]]] = {}
+    have_val = False
+    for i, name in enumerate(names):
+        if roles[name] != "other":
+            continue
+        hint = (hints or {}).get(name)
+        if hint:
+            candidates.setdefault(hint, []).append((-1, i, name))
+            have_val = have_val or hint.startswith("val_")
+            continue
+        c = classify(name)
+        if c is None:
+            continue
+        split, kind, rank = c
+        if kind == "lr":
+            candidates.setdefault("lr", []).append((rank, i, name))
+            continue
+        if split == "val":
+            have_val = True
+        role = f"{'val' if split in ('val', 'test') else 'train'}_{kind}"
+        rank += 10 if split == "test" else 0
+        candidates.setdefault(role, []).append((rank, i, name))
+    for role, cands in candidates.items():
+        if role in taken:
+            continue
+        rank, _, name = min(cands)
+        if role.startswith("val_") and rank >= 10 and have_val:
+            continue  # a test metric stands in for validation only when there is none
+        roles[name] = role
+    return roles

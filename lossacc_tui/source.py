@@ -1,0 +1,257 @@
+"""From paths to runs: find the logs under a path, pick each file's reader, and read bytes into Runs.
+
+A `Source` is one thing that yields runs: a log file (which may hold several runs, split at
+restarts) or an MLflow run folder (one run from many metric files). Logs are opened read-only.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lossacc_tui.model import Batch, Problem, Run
+from lossacc_tui.readers import READERS, Reader
+from lossacc_tui.readers.registry import all_readers
+from lossacc_tui.readers.split import Splitter
+from lossacc_tui.roles import RoleMap
+
+CHUNK = 1 << 20
+HEAD = 64 * 1024
+#: Files never worth sniffing inside a folder of runs.
+SKIP_SUFFIXES = (".py", ".pyc", ".ckpt", ".pt", ".pth", ".bin", ".safetensors", ".h5", ".keras", ".onnx",
+                 ".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".zip", ".gz", ".tar", ".npy", ".npz",
+                 ".pkl", ".yaml", ".yml", ".md", ".ipynb", ".sh", ".toml", ".cfg", ".ini", ".lock")  # fmt: skip
+FOLDER_MIN_SCORE = 0.5
+
+
+class PathError(Exception):
+    """A path the user gave that cannot be read as a log (one line for stderr)."""
+
+
+class TextDecoder:
+    """Turns UTF-8, UTF-8 with BOM, or UTF-16 (with BOM, or plain little-endian) into UTF-8 bytes."""
+
+    def __init__(self) -> None:
+        self._pending = b""
+        self._decoder: codecs.IncrementalDecoder | None = None
+        self._decided = False
+
+    def feed(self, chunk: bytes, final: bool = False) -> bytes:
+        if not self._decided:
+            self._pending += chunk
+            if len(self._pending) < 4 and not final:
+                return b""
+            chunk, self._pending = self._pending, b""
+            self._decide(chunk[:4096])
+        if self._decoder is None:
+            return chunk
+        return self._decoder.decode(chunk, final).encode("utf-8")
+
+    def _decide(self, head: bytes) -> None:
+        self._decided = True
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            self._decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
+        elif head.startswith(codecs.BOM_UTF8):
+            self._decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+        elif len(head) >= 8 and head[1::2].count(0) > 0.9 * (len(head) // 2) and head[0::2].count(0) == 0:
+            self._decoder = codecs.getincrementaldecoder("utf-16-le")(errors="replace")
+
+
+def decoded_head(path: Path, size: int = HEAD) -> str:
+    with open(path, "rb") as f:
+        raw = f.read(size)
+    dec = TextDecoder()
+    return dec.feed(raw, final=True).decode("utf-8", errors="replace")
+
+
+def detect(path: Path, head: str | None = None, fmt: str | None = None) -> tuple[type[Reader], float] | None:
+    """The best reader for a file (optionally among the variants of a forced format)."""
+    name = path.name
+    if head is None:
+        head = decoded_head(path)
+    candidates = READERS.get(fmt, []) if fmt else all_readers()
+    best: tuple[type[Reader], float] | None = None
+    for cls in candidates:
+        try:
+            score = cls.sniff(name, head)
+        except Exception:  # a sniffer must never stop detection  # noqa: BLE001
+            score = 0.0
+        if score > 0 and (best is None or score > best[1]):
+            best = (cls, score)
+    if best is None and fmt and candidates:
+        best = (candidates[0], 0.0)
+    return best
+
+
+@dataclass
+class LogFile:
+    path: Path
+    reader: Reader
+    splitter: Splitter = field(default_factory=Splitter)
+    decoder: TextDecoder | None = None
+
+
+class Source:
+    """One log file or run folder, and the runs read from it so far."""
+
+    def __init__(self, name: str, path: Path, fmt: str, files: list[LogFile],
+                 role_map: RoleMap | None = None) -> None:  # fmt: skip
+        self.name = name
+        self.path = path
+        self.format = fmt
+        self.files = files
+        self.role_map = role_map
+        self.runs: list[Run] = []
+        self._single_run = len(files) > 1  # a run folder of many files is one run
+
+    def _run(self, seg: int, first_line: int | None) -> Run:
+        if self._single_run:
+            seg = 0
+        while len(self.runs) <= seg:
+            k = len(self.runs)
+            hints: dict[str, str] = {}
+            for f in self.files:
+                hints.update(f.reader.role_hints)
+            run = Run(
+                name=self.name if k == 0 else f"{self.name}#{k + 1}",
+                path=str(self.path),
+                format=self.format,
+                role_map=self.role_map,
+                role_hints=hints,
+            )
+            run.first_line = first_line
+            self.runs.append(run)
+        return self.runs[seg]
+
+    def feed(self, index: int, chunk: bytes) -> list[Run]:
+        """New bytes of file `index`; returns the runs that got new points."""
+        f = self.files[index]
+        if f.decoder is not None:
+            chunk = f.decoder.feed(chunk)
+        return self._ingest(f, f.reader.feed(chunk) if chunk else [])
+
+    def finish(self, index: int) -> list[Run]:
+        """The end of file `index` for now: flush an unfinished last line."""
+        f = self.files[index]
+        batches: list[Batch] = []
+        if f.decoder is not None:
+            tail = f.decoder.feed(b"", final=True)
+            if tail:
+                batches += f.reader.feed(tail)
+        batches += f.reader.finish()
+        return self._ingest(f, batches)
+
+    def _ingest(self, f: LogFile, batches: list[Batch]) -> list[Run]:
+        touched: list[Run] = []
+        for batch in batches:
+            for seg, part in f.splitter.split(batch):
+                first = int(part.line[0]) if part.line is not None and part.n else None
+                run = self._run(seg, first)
+                run.add_batch(part, f.reader.renamed)
+                if run not in touched:
+                    touched.append(run)
+        return touched
+
+    def read_all(self, chunk_size: int = CHUNK) -> list[Run]:
+        """Read every file to its end (a finished log)."""
+        for i, f in enumerate(self.files):
+            with open(f.path, "rb") as fh:  # read-only, always
+                while chunk := fh.read(chunk_size):
+                    self.feed(i, chunk)
+            self.finish(i)
+        if not self.runs:
+            self._run(0, None)
+        return self.runs
+
+    def problems(self, run: Run) -> list[Problem]:
+        """The problems of the file lines that belong to `run`."""
+        all_problems = [p for f in self.files for p in f.reader.problems]
+        if len(self.runs) <= 1:
+            return all_problems
+        k = self.runs.index(run)
+        lo = 0 if k == 0 else run.first_line or 0
+        hi = self.runs[k + 1].first_line if k + 1 < len(self.runs) else None
+        return [p for p in all_problems if (p.line or 0) >= lo and (hi is None or (p.line or 0) < hi)]
+
+
+def open_file(path: Path, name: str, fmt: str | None = None, role_map: RoleMap | None = None,
+              min_score: float = 0.0) -> Source | None:  # fmt: skip
+    """A Source for one log file, or None when no reader recognises it (above min_score)."""
+    if "tfevents" in path.name and not fmt:
+        fmt = "tensorboard"
+    found = detect(path, fmt=fmt)
+    if found is None or (found[1] < min_score and not fmt):
+        return None
+    cls, _ = found
+    reader = cls()
+    binary = getattr(cls, "binary", cls.format_id == "tensorboard")
+    log = LogFile(path=path, reader=reader, decoder=None if binary else TextDecoder())
+    return Source(name, path, cls.format_id, [log], role_map)
+
+
+def open_mlflow_run(run_dir: Path, name: str, role_map: RoleMap | None = None) -> Source:
+    from lossacc_tui.readers import mlflow
+
+    files = [LogFile(path=p, reader=mlflow.MlflowReader(name=metric), decoder=TextDecoder())
+             for p, metric in mlflow.mlflow_run_files(run_dir)]  # fmt: skip
+    return Source(name, run_dir, "mlflow", files, role_map)
+
+
+def discover(path: Path, fmt: str | None = None, role_map: RoleMap | None = None) -> list[Source]:
+    """Every run source under a path the user gave. Raises PathError for a bad path."""
+    if not path.exists():
+        raise PathError(f"{path}: no such file or folder")
+    if not os.access(path, os.R_OK):
+        raise PathError(f"{path}: permission denied (a log needs read access)")
+    if path.is_file():
+        src = open_file(path, str(path), fmt, role_map)
+        if src is None:
+            raise PathError(f"{path}: not a training log this tool knows (expected one of: {', '.join(READERS)})")
+        return [src]
+    return _discover_folder(path, fmt, role_map)
+
+
+def _discover_folder(root: Path, fmt: str | None, role_map: RoleMap | None) -> list[Source]:
+    mlflow = _mlflow_module()
+    sources: list[Source] = []
+    if mlflow is not None and mlflow.is_mlflow_run(root):
+        return [open_mlflow_run(root, str(root), role_map)]
+    claimed: set[Path] = set()
+    if mlflow is not None and fmt in (None, "mlflow"):
+        for run_dir in mlflow.find_mlflow_runs(root):
+            sources.append(open_mlflow_run(run_dir, _rel(run_dir, root), role_map))
+            claimed.add(run_dir)
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        d = Path(dirpath)
+        dirnames[:] = sorted(n for n in dirnames if not n.startswith(".") and n not in ("__pycache__",)
+                             and d / n not in claimed)  # fmt: skip
+        for fn in sorted(filenames):
+            p = d / fn
+            if fn.startswith(".") or fn.lower().endswith(SKIP_SUFFIXES) or not p.is_file():
+                continue
+            try:
+                src = open_file(p, _rel(p, root), fmt, role_map, FOLDER_MIN_SCORE)
+            except OSError:
+                continue
+            if src is not None:
+                sources.append(src)
+    if not sources:
+        raise PathError(f"{root}: no training logs found in this folder (expected one of: {', '.join(READERS)})")
+    return sources
+
+
+def _rel(p: Path, root: Path) -> str:
+    try:
+        return str(Path(root.name) / p.relative_to(root))
+    except ValueError:
+        return str(p)
+
+
+def _mlflow_module():  # type: ignore[no-untyped-def]
+    try:
+        from lossacc_tui.readers import mlflow
+    except ImportError:
+        return None
+    return mlflow
