@@ -30,6 +30,9 @@ KERAS_METRICS = re.compile(
     r"^(val_)?(loss|acc|accuracy|binary_accuracy|categorical_accuracy|sparse_categorical_accuracy)$"
 )
 DELIMITERS = (",", "\t", ";", "|")
+TEXT_NAMES = frozenset({"time", "date", "datetime", "duration", "elapsed", "elapsed_time", "remaining_time",
+                        "name", "tag", "model", "phase", "split", "mode", "stage", "run", "status"})  # fmt: skip
+TIMEISH = re.compile(r"^\d+(:\d\d)+(\.\d+)?$|^\d{4}-\d\d-\d\d")
 
 
 def split_header(line: str) -> tuple[str, list[str]] | None:
@@ -53,18 +56,18 @@ class CsvReader(Reader):
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
-        lines = [ln for ln in head.splitlines()[:5] if ln.strip()]
+        lines = [ln for ln in head.splitlines()[:8] if ln.strip()]
         if len(lines) < 1 or lines[0].lstrip().startswith(("{", "[", "#")):
             return 0.0
         hdr = split_header(lines[0])
         if hdr is None or len(hdr[1]) < 2:
             return 0.0
         delim, names = hdr
-        if len(lines) > 1:
-            cells = lines[1].split(delim)
-            numeric = sum(to_float(c) is not None for c in cells)
-            if abs(len(cells) - len(names)) > 0 or numeric < max(1, len(cells) // 2):
-                return 0.0
+        rows = [ln.split(delim) for ln in lines[1:]]
+        if rows and not any(
+            len(c) == len(names) and sum(to_float(x) is not None for x in c) >= max(1, len(c) // 2) for c in rows
+        ):
+            return 0.0
         return 0.5 if name.lower().endswith((".csv", ".tsv", ".log", ".txt")) else 0.4
 
     def __init__(self) -> None:
@@ -94,9 +97,12 @@ class CsvReader(Reader):
         return "metric"
 
     def _learn_text_columns(self, cells: list[str]) -> None:
-        """Columns whose first value is not a number (fastai's `04:39`) are text, not metrics."""
+        """Columns of durations, dates or labels (fastai's `04:39`) are text, not metrics: told by
+        their name or by the first value's shape, so a stray bad cell elsewhere is still a problem."""
         for i, c in enumerate(cells[: len(self._kind)]):
-            if c.strip() and to_float(c) is None and self._kind[i] == "metric":
+            if self._kind[i] != "metric" or not c.strip() or to_float(c) is not None:
+                continue
+            if self.names[i].lower() in TEXT_NAMES or TIMEISH.match(c.strip()):
                 self._kind[i] = "text"
         self._kinds_known = True
 

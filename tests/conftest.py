@@ -1,0 +1,59 @@
+"""Shared test helpers: where the real-world logs are, and reading a path into runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lossacc_tui.model import Run
+from lossacc_tui.source import Source, discover
+
+REPO = Path(__file__).resolve().parents[1]
+REALWORLD = REPO.parent / "shared" / "realworld_logs"
+DEMO = REPO / "demo_logs"
+
+
+def realworld(rel: str) -> Path:
+    """A file of ../shared/realworld_logs (the test is skipped where that folder is not present)."""
+    p = REALWORLD / rel
+    if not REALWORLD.is_dir():
+        pytest.skip(f"real-world logs not found at {REALWORLD} (they live in the shared folder beside the repo)")
+    assert p.exists(), f"missing real-world log {p}"
+    return p
+
+
+def read_sources(path: Path, fmt: str | None = None, chunk_size: int = 1 << 20) -> list[Source]:
+    sources = discover(path, fmt)
+    for s in sources:
+        s.read_all(chunk_size)
+    return sources
+
+
+def read_runs(path: Path, fmt: str | None = None, chunk_size: int = 1 << 20) -> list[Run]:
+    return [r for s in read_sources(path, fmt, chunk_size) for r in s.runs]
+
+
+def feed_in_chunks(path: Path, sizes: list[int]) -> list[Run]:
+    """Read a file through its Source, cutting the bytes at the given chunk sizes (cycled)."""
+    (src,) = discover(path)
+    data = path.read_bytes()
+    pos, k = 0, 0
+    while pos < len(data):
+        n = max(1, sizes[k % len(sizes)])
+        src.feed(0, data[pos : pos + n])
+        pos, k = pos + n, k + 1
+    src.finish(0)
+    return src.runs
+
+
+def snapshot(runs: list[Run]) -> list[tuple[str, dict[str, tuple[list[float], list[float], list[float]]]]]:
+    """Everything a user would see of some runs, comparable with ==, NaN-safe."""
+
+    def lst(a) -> list[float]:  # type: ignore[no-untyped-def]
+        return [None if v != v else float(v) for v in a]  # type: ignore[misc]
+
+    return [
+        (r.name, {n: (lst(s.values), lst(s.steps), lst(s.epochs)) for n, s in r.series.items()})
+        for r in runs
+    ]
