@@ -43,9 +43,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("paths", nargs="+", metavar="PATH", help="log files, run folders, or folders of runs")
-        sp.add_argument("--format", choices=sorted(READERS), help="skip format detection and read as this format")
-        sp.add_argument("--map", action="append", default=[], metavar="ROLE=METRIC",
-                        help="give a role to a metric, e.g. --map val_acc=eval_f1")  # fmt: skip
+        sp.add_argument(
+            "--format", choices=sorted(READERS), help="skip format detection and read as this format"
+        )
+        sp.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="ROLE=METRIC",
+            help="give a role to a metric, e.g. --map val_acc=eval_f1",
+        )
 
     c = sub.add_parser("check", help="read logs and print what was found (text, or --json)")
     common(c)

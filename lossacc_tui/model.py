@@ -20,7 +20,8 @@ XAxis = Literal["epoch", "step"]
 
 
 class Growable:
-    """A float64 array that grows by doubling: appending N values costs amortised O(1) each."""
+    """A float64 array that grows by half its size when full: appending N values costs amortised
+    O(1) each, and at most a third of the memory is slack."""
 
     __slots__ = ("_buf", "_n")
 
@@ -31,12 +32,14 @@ class Growable:
     def __len__(self) -> int:
         return self._n
 
-    def extend(self, values: np.ndarray) -> None:
-        need = self._n + len(values)
+    def extend(self, values: np.ndarray | float, count: int | None = None) -> None:
+        """Append an array, or `count` copies of one value."""
+        k = len(values) if count is None else count  # type: ignore[arg-type]
+        need = self._n + k
         if need > len(self._buf):
             cap = len(self._buf)
             while cap < need:
-                cap *= 2
+                cap += cap // 2 + 1
             buf = np.empty(cap, dtype=np.float64)
             buf[: self._n] = self._buf[: self._n]
             self._buf = buf
@@ -49,6 +52,34 @@ class Growable:
 
     def nbytes(self) -> int:
         return self._buf.nbytes
+
+
+class LazyColumn:
+    """An x column (step, epoch, wall time) that costs no memory until a value is known."""
+
+    __slots__ = ("_arr", "_n")
+
+    def __init__(self) -> None:
+        self._arr: Growable | None = None
+        self._n = 0
+
+    def extend(self, values: np.ndarray | None, count: int) -> None:
+        if self._arr is None:
+            if values is None or np.isnan(values).all():
+                self._n += count
+                return
+            self._arr = Growable(max(16, self._n + count))
+            self._arr.extend(np.nan, self._n)
+        if values is None:
+            self._arr.extend(np.nan, count)
+        else:
+            self._arr.extend(values)
+
+    def view(self) -> np.ndarray:
+        return np.full(self._n, np.nan) if self._arr is None else self._arr.view()
+
+    def nbytes(self) -> int:
+        return 0 if self._arr is None else self._arr.nbytes()
 
 
 @dataclass(slots=True)
@@ -175,15 +206,15 @@ class BatchBuilder:
 class Series:
     """One metric of one run: x (step, epoch, wall time) and values in growable arrays."""
 
-    __slots__ = ("name", "source_name", "role", "_step", "_epoch", "_time", "_value", "scale")
+    __slots__ = ("_epoch", "_step", "_time", "_value", "name", "role", "scale", "source_name")
 
     def __init__(self, name: str, source_name: str | None = None) -> None:
         self.name = name
         self.source_name = source_name or name
         self.role: Role = "other"
-        self._step = Growable()
-        self._epoch = Growable()
-        self._time = Growable()
+        self._step = LazyColumn()
+        self._epoch = LazyColumn()
+        self._time = LazyColumn()
         self._value = Growable()
         self.scale = 1.0  # 0.01 once an accuracy is found to be in percent
 
@@ -198,10 +229,9 @@ class Series:
         time: np.ndarray | None,
     ) -> None:
         n = len(values)
-        nan = np.full(n, np.nan)
-        self._step.extend(nan if step is None else step)
-        self._epoch.extend(nan if epoch is None else epoch)
-        self._time.extend(nan if time is None else time)
+        self._step.extend(step, n)
+        self._epoch.extend(epoch, n)
+        self._time.extend(time, n)
         if self.role in ACC_ROLES:
             values = self._scaled(values)
         self._value.extend(values)

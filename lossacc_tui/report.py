@@ -25,7 +25,7 @@ def series_summary(s: Series, axis: str) -> dict[str, Any]:
     return {
         "role": s.role,
         "source_name": s.source_name,
-        "count": int(len(v)),
+        "count": len(v),
         "first": _num(v[0]) if len(v) else None,
         "last": _num(v[-1]) if len(v) else None,
         "min": _num(finite.min()) if len(finite) else None,
@@ -76,8 +76,10 @@ def check_text(sources: list[Source]) -> str:
             out.append(f"{run.name}  [{run.format}]  {span}")
             if metrics:
                 width = max(6, *(len(n) for n in metrics))
-                out.append(f"  {'metric':<{width}}  {'role':<10}  {'count':>6}  {'first':>10}  {'last':>10}"
-                           f"  {'min':>10}  {'max':>10}  {'last x':>8}")  # fmt: skip
+                out.append(
+                    f"  {'metric':<{width}}  {'role':<10}  {'count':>6}  {'first':>10}  {'last':>10}"
+                    f"  {'min':>10}  {'max':>10}  {'last x':>8}"
+                )
                 for name, m in metrics.items():
                     out.append(
                         f"  {name:<{width}}  {m['role']:<10}  {m['count']:>6}  {_fmt(m['first']):>10}"

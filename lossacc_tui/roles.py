@@ -17,11 +17,22 @@ LOSS_NAMES = frozenset({"loss", "nll", "nll_loss", "ce", "ce_loss", "cross_entro
 #: Base names that mean "accuracy" (higher is better, a fraction or a percent).
 ACC_NAMES = frozenset(
     {
-        "acc", "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
-        "top1", "acc1", "top1_acc", "top_1_accuracy", "acc_top1", "top1_accuracy", "prec1",
-        "acc_1", "correct",
+        "acc",
+        "accuracy",
+        "binary_accuracy",
+        "categorical_accuracy",
+        "sparse_categorical_accuracy",
+        "top1",
+        "acc1",
+        "top1_acc",
+        "top_1_accuracy",
+        "acc_top1",
+        "top1_accuracy",
+        "prec1",
+        "acc_1",
+        "correct",
     }
-)  # fmt: skip
+)
 #: Names that mean "learning rate".
 LR_NAMES = frozenset({"lr", "learning_rate", "learningrate", "train_lr", "lr_0", "lr0"})
 #: Prefixes meaning validation data; test prefixes count only when a run has no validation metric.

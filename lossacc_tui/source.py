@@ -20,9 +20,39 @@ from lossacc_tui.roles import RoleMap
 CHUNK = 1 << 20
 HEAD = 64 * 1024
 #: Files never worth sniffing inside a folder of runs.
-SKIP_SUFFIXES = (".py", ".pyc", ".ckpt", ".pt", ".pth", ".bin", ".safetensors", ".h5", ".keras", ".onnx",
-                 ".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".zip", ".gz", ".tar", ".npy", ".npz",
-                 ".pkl", ".yaml", ".yml", ".md", ".ipynb", ".sh", ".toml", ".cfg", ".ini", ".lock")  # fmt: skip
+SKIP_SUFFIXES = (
+    ".py",
+    ".pyc",
+    ".ckpt",
+    ".pt",
+    ".pth",
+    ".bin",
+    ".safetensors",
+    ".h5",
+    ".keras",
+    ".onnx",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".svg",
+    ".pdf",
+    ".zip",
+    ".gz",
+    ".tar",
+    ".npy",
+    ".npz",
+    ".pkl",
+    ".yaml",
+    ".yml",
+    ".md",
+    ".ipynb",
+    ".sh",
+    ".toml",
+    ".cfg",
+    ".ini",
+    ".lock",
+)
 FOLDER_MIN_SCORE = 0.5
 
 
@@ -76,7 +106,7 @@ def detect(path: Path, head: str | None = None, fmt: str | None = None) -> tuple
     for cls in candidates:
         try:
             score = cls.sniff(name, head)
-        except Exception:  # a sniffer must never stop detection  # noqa: BLE001
+        except Exception:  # a sniffer must never stop detection
             score = 0.0
         if score > 0 and (best is None or score > best[1]):
             best = (cls, score)
@@ -96,8 +126,9 @@ class LogFile:
 class Source:
     """One log file or run folder, and the runs read from it so far."""
 
-    def __init__(self, name: str, path: Path, fmt: str, files: list[LogFile],
-                 role_map: RoleMap | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, name: str, path: Path, fmt: str, files: list[LogFile], role_map: RoleMap | None = None
+    ) -> None:
         self.name = name
         self.path = path
         self.format = fmt
@@ -176,8 +207,9 @@ class Source:
         return [p for p in all_problems if (p.line or 0) >= lo and (hi is None or (p.line or 0) < hi)]
 
 
-def open_file(path: Path, name: str, fmt: str | None = None, role_map: RoleMap | None = None,
-              min_score: float = 0.0) -> Source | None:  # fmt: skip
+def open_file(
+    path: Path, name: str, fmt: str | None = None, role_map: RoleMap | None = None, min_score: float = 0.0
+) -> Source | None:
     """A Source for one log file, or None when no reader recognises it (above min_score)."""
     if "tfevents" in path.name and not fmt:
         fmt = "tensorboard"
@@ -194,8 +226,10 @@ def open_file(path: Path, name: str, fmt: str | None = None, role_map: RoleMap |
 def open_mlflow_run(run_dir: Path, name: str, role_map: RoleMap | None = None) -> Source:
     from lossacc_tui.readers import mlflow
 
-    files = [LogFile(path=p, reader=mlflow.MlflowReader(name=metric), decoder=TextDecoder())
-             for p, metric in mlflow.mlflow_run_files(run_dir)]  # fmt: skip
+    files = [
+        LogFile(path=p, reader=mlflow.MlflowReader(name=metric), decoder=TextDecoder())
+        for p, metric in mlflow.mlflow_run_files(run_dir)
+    ]
     return Source(name, run_dir, "mlflow", files, role_map)
 
 
@@ -208,7 +242,9 @@ def discover(path: Path, fmt: str | None = None, role_map: RoleMap | None = None
     if path.is_file():
         src = open_file(path, str(path), fmt, role_map)
         if src is None:
-            raise PathError(f"{path}: not a training log this tool knows (expected one of: {', '.join(READERS)})")
+            raise PathError(
+                f"{path}: not a training log this tool knows (expected one of: {', '.join(READERS)})"
+            )
         return [src]
     return _discover_folder(path, fmt, role_map)
 
@@ -225,8 +261,11 @@ def _discover_folder(root: Path, fmt: str | None, role_map: RoleMap | None) -> l
             claimed.add(run_dir)
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         d = Path(dirpath)
-        dirnames[:] = sorted(n for n in dirnames if not n.startswith(".") and n not in ("__pycache__",)
-                             and d / n not in claimed)  # fmt: skip
+        dirnames[:] = sorted(
+            n
+            for n in dirnames
+            if not n.startswith(".") and n not in ("__pycache__",) and d / n not in claimed
+        )
         for fn in sorted(filenames):
             p = d / fn
             if fn.startswith(".") or fn.lower().endswith(SKIP_SUFFIXES) or not p.is_file():
@@ -238,7 +277,9 @@ def _discover_folder(root: Path, fmt: str | None, role_map: RoleMap | None) -> l
             if src is not None:
                 sources.append(src)
     if not sources:
-        raise PathError(f"{root}: no training logs found in this folder (expected one of: {', '.join(READERS)})")
+        raise PathError(
+            f"{root}: no training logs found in this folder (expected one of: {', '.join(READERS)})"
+        )
     return sources
 
 

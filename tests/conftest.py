@@ -18,7 +18,9 @@ def realworld(rel: str) -> Path:
     """A file of ../shared/realworld_logs (the test is skipped where that folder is not present)."""
     p = REALWORLD / rel
     if not REALWORLD.is_dir():
-        pytest.skip(f"real-world logs not found at {REALWORLD} (they live in the shared folder beside the repo)")
+        pytest.skip(
+            f"real-world logs not found at {REALWORLD} (they live in the shared folder beside the repo)"
+        )
     assert p.exists(), f"missing real-world log {p}"
     return p
 
@@ -54,6 +56,5 @@ def snapshot(runs: list[Run]) -> list[tuple[str, dict[str, tuple[list[float], li
         return [None if v != v else float(v) for v in a]  # type: ignore[misc]
 
     return [
-        (r.name, {n: (lst(s.values), lst(s.steps), lst(s.epochs)) for n, s in r.series.items()})
-        for r in runs
+        (r.name, {n: (lst(s.values), lst(s.steps), lst(s.epochs)) for n, s in r.series.items()}) for r in runs
     ]

@@ -17,7 +17,12 @@ def test_keras_csvlogger_long_run_values_and_roles() -> None:
     run = one(read_runs(realworld("keras_csvlogger/Car-Prediction-CNN-Model__training.log")))
     assert run.format == "keras-csv" and run.x_axis == "epoch"
     roles = {s.role: n for n, s in run.series.items()}
-    assert roles == {"train_acc": "accuracy", "train_loss": "loss", "val_acc": "val_accuracy", "val_loss": "val_loss"}
+    assert roles == {
+        "train_acc": "accuracy",
+        "train_loss": "loss",
+        "val_acc": "val_accuracy",
+        "val_loss": "val_loss",
+    }
     vl = run.series["val_loss"]
     assert len(vl) == 100 and vl.epochs[0] == 0 and vl.epochs[-1] == 99
     best = int(vl.values.argmin())
@@ -27,7 +32,10 @@ def test_keras_csvlogger_long_run_values_and_roles() -> None:
 
 def test_keras_csvlogger_append_mode_restart_is_split_into_two_runs() -> None:
     runs = read_runs(realworld("keras_csvlogger/CatClassifier__training.log"))
-    assert [r.name.rsplit("/", 1)[-1] for r in runs] == ["CatClassifier__training.log", "CatClassifier__training.log#2"]
+    assert [r.name.rsplit("/", 1)[-1] for r in runs] == [
+        "CatClassifier__training.log",
+        "CatClassifier__training.log#2",
+    ]
     first, second = runs
     assert len(first.series["loss"]) == 2 and len(second.series["loss"]) == 48
     assert second.series["loss"].values[0] == pytest.approx(5.92240047454834)
@@ -41,7 +49,9 @@ def test_keras_csvlogger_constant_epoch_uses_row_order() -> None:
     acc = run.series["val_categorical_accuracy"]
     assert acc.role == "val_acc"
     assert list(acc.epochs) == list(range(8))
-    assert acc.values[0] == pytest.approx(0.8696428537368774) and acc.values[-1] == pytest.approx(0.9760714173316956)
+    assert acc.values[0] == pytest.approx(0.8696428537368774) and acc.values[-1] == pytest.approx(
+        0.9760714173316956
+    )
 
 
 def test_keras_csvlogger_cr_cr_line_ends_and_old_names() -> None:
@@ -105,7 +115,9 @@ def test_lightning_duplicate_lr_rows_with_empty_epoch_are_dropped() -> None:
 def test_lightning_extra_validate_row_and_test_loss() -> None:
     run = one(read_runs(realworld("lightning_csv/cv-image-classification__version_0__metrics.csv")))
     assert len(run.series["val_loss"]) == 6
-    assert run.series["val_loss"].steps[-1] == 8595 and run.series["val_accuracy"].values[-1] == pytest.approx(0.9964)
+    assert run.series["val_loss"].steps[-1] == 8595 and run.series["val_accuracy"].values[
+        -1
+    ] == pytest.approx(0.9964)
     assert run.series["test_loss"].role == "other" and len(run.series["test_loss"]) == 1
 
 

@@ -34,7 +34,7 @@ def _instances():  # type: ignore[no-untyped-def]
     for cls in all_readers():
         try:
             yield cls.format_id + ":" + cls.__name__, cls
-        except Exception:  # noqa: BLE001
+        except Exception:
             continue
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
+from typing import ClassVar
 
 import numpy as np
 
@@ -22,16 +23,45 @@ except ImportError:  # pragma: no cover - the fast path is optional
     parse_numeric_rows = None  # type: ignore[assignment]
 
 EPOCH_NAMES = frozenset({"epoch", "epochs", "ep"})
-STEP_NAMES = frozenset({"step", "steps", "global_step", "iteration", "iter", "it", "current_steps",
-                        "trainer/global_step", "_step"})  # fmt: skip
+STEP_NAMES = frozenset(
+    {
+        "step",
+        "steps",
+        "global_step",
+        "iteration",
+        "iter",
+        "it",
+        "current_steps",
+        "trainer/global_step",
+        "_step",
+    }
+)
 TIME_NAMES = frozenset({"timestamp", "wall_time", "walltime", "time_stamp", "created_at", "_timestamp"})
 INDEX_NAMES = frozenset({"", "unnamed: 0", "index"})
 KERAS_METRICS = re.compile(
     r"^(val_)?(loss|acc|accuracy|binary_accuracy|categorical_accuracy|sparse_categorical_accuracy)$"
 )
 DELIMITERS = (",", "\t", ";", "|")
-TEXT_NAMES = frozenset({"time", "date", "datetime", "duration", "elapsed", "elapsed_time", "remaining_time",
-                        "name", "tag", "model", "phase", "split", "mode", "stage", "run", "status"})  # fmt: skip
+TEXT_NAMES = frozenset(
+    {
+        "time",
+        "date",
+        "datetime",
+        "duration",
+        "elapsed",
+        "elapsed_time",
+        "remaining_time",
+        "name",
+        "tag",
+        "model",
+        "phase",
+        "split",
+        "mode",
+        "stage",
+        "run",
+        "status",
+    }
+)
 TIMEISH = re.compile(r"^\d+(:\d\d)+(\.\d+)?$|^\d{4}-\d\d-\d\d")
 
 
@@ -65,7 +95,8 @@ class CsvReader(Reader):
         delim, names = hdr
         rows = [ln.split(delim) for ln in lines[1:]]
         if rows and not any(
-            len(c) == len(names) and sum(to_float(x) is not None for x in c) >= max(1, len(c) // 2) for c in rows
+            len(c) == len(names) and sum(to_float(x) is not None for x in c) >= max(1, len(c) // 2)
+            for c in rows
         ):
             return 0.0
         return 0.5 if name.lower().endswith((".csv", ".tsv", ".log", ".txt")) else 0.4
@@ -193,8 +224,10 @@ class CsvReader(Reader):
                 row.append(np.nan if v is None else v)
             if bad:
                 self.problem(lineno, f"not a number in column {', '.join(bad)}: kept the other cells")
-            present_flags = [bool(c.strip()) and self._kind[i] != "text" and self.names[i] not in bad
-                             for i, c in enumerate(cells)]  # fmt: skip
+            present_flags = [
+                bool(c.strip()) and self._kind[i] != "text" and self.names[i] not in bad
+                for i, c in enumerate(cells)
+            ]
             if self._new_run:
                 starts.append(len(rows))
                 self._new_run = False
@@ -209,10 +242,12 @@ class CsvReader(Reader):
         mat = np.array(rows, dtype=np.float64)
         return self._batch(mat[:, :ncols], mat[:, ncols:] > 0, np.array(lines), tuple(starts))
 
-    def _batch(self, values: np.ndarray, present: np.ndarray, lines: np.ndarray, starts: tuple[int, ...]) -> Batch:
+    def _batch(
+        self, values: np.ndarray, present: np.ndarray, lines: np.ndarray, starts: tuple[int, ...]
+    ) -> Batch:
         n = len(values)
         batch = Batch(n=n, values={}, present={}, line=lines, starts=starts)
-        for i, (name, kind) in enumerate(zip(self.names, self._kind)):
+        for i, (name, kind) in enumerate(zip(self.names, self._kind, strict=True)):
             col = np.where(present[:, i], values[:, i], np.nan)
             if kind == "epoch":
                 batch.epoch = col
@@ -270,8 +305,12 @@ class FastaiCsvReader(CsvReader):
     """fastai `CSVLogger` history.csv: its metrics are validation metrics; `error_rate` -> accuracy."""
 
     format_id = "fastai-csv"
-    role_hints = {"train_loss": "train_loss", "valid_loss": "val_loss", "accuracy": "val_acc",
-                  "1-error_rate": "val_acc"}  # fmt: skip
+    role_hints: ClassVar[dict[str, str]] = {
+        "train_loss": "train_loss",
+        "valid_loss": "val_loss",
+        "accuracy": "val_acc",
+        "1-error_rate": "val_acc",
+    }
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
@@ -308,8 +347,14 @@ class KerasHistoryCsvReader(CsvReader):
         metrics = names[1:] if names[0] in INDEX_NAMES else names
         if any(n in EPOCH_NAMES | STEP_NAMES for n in names):
             return 0.0
-        if metrics and "loss" in metrics and all(KERAS_METRICS.match(n) or n.startswith("val_")
-                                                 or re.match(r"^[a-z_0-9]+$", n) for n in metrics):  # fmt: skip
+        if (
+            metrics
+            and "loss" in metrics
+            and all(
+                KERAS_METRICS.match(n) or n.startswith("val_") or re.match(r"^[a-z_0-9]+$", n)
+                for n in metrics
+            )
+        ):
             return 0.85
         return 0.0
 
@@ -322,7 +367,9 @@ class KerasHistoryCsvReader(CsvReader):
         super()._set_header(delim, names)
         self._ordinal = not any(k == "epoch" for k in self._kind)
 
-    def _batch(self, values: np.ndarray, present: np.ndarray, lines: np.ndarray, starts: tuple[int, ...]) -> Batch:
+    def _batch(
+        self, values: np.ndarray, present: np.ndarray, lines: np.ndarray, starts: tuple[int, ...]
+    ) -> Batch:
         batch = super()._batch(values, present, lines, starts)
         if self._ordinal:  # no index column: row order is the epoch, counted from 0 like Keras
             batch.epoch = self._rows_seen + np.arange(batch.n, dtype=np.float64)

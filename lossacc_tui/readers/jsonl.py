@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import orjson
@@ -12,7 +13,15 @@ from lossacc_tui.readers.base import Reader
 from lossacc_tui.readers.csvlike import EPOCH_NAMES, STEP_NAMES, TIME_NAMES
 from lossacc_tui.readers.registry import register
 
+try:
+    from lossacc_tui.readers.fastnum import parse_numeric_rows
+except ImportError:  # pragma: no cover - the fast path is optional
+    parse_numeric_rows = None  # type: ignore[assignment]
+
 _NAN = math.nan
+#: Bytes a JSON number can contain; deleting them leaves a line's "skeleton" (keys and punctuation).
+_NUMBER_BYTES = b"0123456789.-+eE"
+_KEY_TOKEN = re.compile(rb'"((?:[^"\\]|\\.)*)"\s*:\s*')
 
 
 def flatten(obj: dict[str, object], prefix: str = "") -> dict[str, float]:
@@ -54,6 +63,9 @@ class JsonlReader(Reader):
         return 0.9 if name.lower().endswith((".jsonl", ".ndjson")) else 0.75
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
+        fast = self._fast(block, first_line)
+        if fast is not None:
+            return [fast]
         lines = block.split(b"\n")
         if lines and lines[-1] == b"":
             lines.pop()
@@ -80,13 +92,55 @@ class JsonlReader(Reader):
                 self._add(o, first_line + k, rows, nums)
         return [self._batch(rows, nums)] if rows else []
 
+    def _fast(self, block: bytes, first_line: int) -> Batch | None:
+        """Flat objects with the same keys in the same order on every line (the usual log): check
+        that every line has the first line's skeleton, cut the keys out, and parse the numbers as
+        one numeric table. Anything else returns None and takes the per-line path."""
+        if parse_numeric_rows is None or not block.endswith(b"\n"):
+            return None
+        end = block.find(b"\n")
+        first = block[:end]
+        try:
+            obj = orjson.loads(first)
+        except orjson.JSONDecodeError:
+            return None
+        if (
+            not isinstance(obj, dict)
+            or not obj
+            or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in obj.values())
+        ):
+            return None
+        nlines = block.count(b"\n")
+        if block.translate(None, _NUMBER_BYTES) != (first.translate(None, _NUMBER_BYTES) + b"\n") * nlines:
+            return None
+        tokens = [m.group(0) for m in _KEY_TOKEN.finditer(first)]
+        if len(tokens) != len(obj):
+            return None
+        body = block
+        for tok in tokens:
+            body = body.replace(tok, b"")
+        parsed = parse_numeric_rows(body.translate(None, b"{} \t"), len(obj))
+        if parsed is None:
+            return None
+        values, present = parsed
+        if not present.all():
+            return None
+        batch = Batch(n=nlines, values={}, present={}, line=np.arange(first_line, first_line + nlines))
+        for i, k in enumerate(obj):
+            self._place(batch, k, values[:, i].copy(), None)
+        return batch
+
     def _add(self, o: object, lineno: int, rows: list[dict[str, float]], nums: list[int]) -> None:
         if not isinstance(o, dict):
             self.problem(lineno, "a JSON value that is not an object")
             return
-        flat = flatten(o) if any(isinstance(v, dict) for v in o.values()) else {
-            k: float(v) for k, v in o.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
-        }
+        flat = (
+            flatten(o)
+            if any(isinstance(v, dict) for v in o.values())
+            else {
+                k: float(v) for k, v in o.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
+            }
+        )
         if flat:
             rows.append(flat)
             nums.append(lineno)
@@ -102,15 +156,20 @@ class JsonlReader(Reader):
         batch = Batch(n=n, values={}, present={}, line=np.array(nums, dtype=np.int64))
         for k in keys:
             col = np.fromiter((r.get(k, _NAN) for r in rows), dtype=np.float64, count=n)
-            low = k.lower()
             present = None if same else np.fromiter((k in r for r in rows), dtype=bool, count=n)
-            if low in EPOCH_NAMES and batch.epoch is None:
-                batch.epoch = col
-            elif low in STEP_NAMES and batch.step is None:
-                batch.step = col
-            elif low in TIME_NAMES and batch.time is None:
-                batch.time = col
-            else:
-                batch.values[k] = col
-                batch.present[k] = present
+            self._place(batch, k, col, present)
         return batch
+
+    @staticmethod
+    def _place(batch: Batch, key: str, col: np.ndarray, present: np.ndarray | None) -> None:
+        """A column goes to the batch's x (epoch, step, wall time) or to its metrics."""
+        low = key.lower()
+        if low in EPOCH_NAMES and batch.epoch is None:
+            batch.epoch = col
+        elif low in STEP_NAMES and batch.step is None:
+            batch.step = col
+        elif low in TIME_NAMES and batch.time is None:
+            batch.time = col
+        else:
+            batch.values[key] = col
+            batch.present[key] = present

@@ -108,7 +108,9 @@ class Splitter:
             self._seg_last = float(xs[-1])
         self._seg_rows += b - a
 
-    def _slow_row(self, batch: Batch, names: list[str], x: np.ndarray, i: int, marked: bool) -> tuple[bool, float]:
+    def _slow_row(
+        self, batch: Batch, names: list[str], x: np.ndarray, i: int, marked: bool
+    ) -> tuple[bool, float]:
         xi = float(x[i])
         keys = _keys(batch, names, i)
         vals = {n: float(batch.values[n][i]) for n in keys}
@@ -142,9 +144,15 @@ class Splitter:
         return True, xi
 
     def _is_duplicate(
-        self, batch: Batch, names: list[str], x: np.ndarray, i: int, xi: float,
-        keys: frozenset[str], vals: dict[str, float],
-    ) -> bool:  # fmt: skip
+        self,
+        batch: Batch,
+        names: list[str],
+        x: np.ndarray,
+        i: int,
+        xi: float,
+        keys: frozenset[str],
+        vals: dict[str, float],
+    ) -> bool:
         lo = max(0, i - WINDOW)
         for j in np.flatnonzero(batch_x_equal(batch, self.axis, lo, i, xi)) + lo:
             jkeys = _keys(batch, names, int(j))
@@ -199,7 +207,7 @@ class Splitter:
             return [(int(seg[0]), batch)]
         out: list[tuple[int, Batch]] = []
         bounds = np.flatnonzero(np.diff(seg)) + 1
-        for a, b in zip(np.concatenate(([0], bounds)), np.concatenate((bounds, [batch.n]))):
+        for a, b in zip(np.concatenate(([0], bounds)), np.concatenate((bounds, [batch.n])), strict=True):
             rows = np.arange(a, b)[keep[a:b]]
             if len(rows):
                 out.append((int(seg[a]), batch.take(rows)))

@@ -1,0 +1,17 @@
+"""Run every benchmark in turn: `python -m benchmarks` (needs the bench extra for the references)."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from pathlib import Path
+
+SCRIPTS = ["bench_readers"]
+
+if __name__ == "__main__":
+    only = sys.argv[1:]
+    for name in SCRIPTS:
+        if only and name not in only:
+            continue
+        print(f"== {name}", flush=True)
+        runpy.run_path(str(Path(__file__).with_name(f"{name}.py")), run_name="__main__")

@@ -1,0 +1,127 @@
+"""`lossacc-tui check`: what a user sees on stdout/stderr, the JSON schema, and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, realworld
+
+from lossacc_tui.cli import main
+
+KERAS = "epoch,accuracy,loss,val_accuracy,val_loss\n0,0.5,0.9,0.55,0.8\n1,0.6,0.7,0.62,0.75\n"
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_text_names_format_roles_and_last_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = tmp_path / "training.log"
+    p.write_text(KERAS)
+    code, out, err = run_cli(capsys, "check", str(p))
+    assert code == 0 and err == ""
+    assert "[keras-csv]" in out and "last epoch 1" in out
+    row = next(line for line in out.splitlines() if line.strip().startswith("val_loss"))
+    assert row.split()[:3] == ["val_loss", "val_loss", "2"] and "0.7500" in row
+
+
+def test_check_json_schema_version_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    p = tmp_path / "training.log"
+    p.write_text(KERAS + "2,0.7,nan,0.6,0.9\n")
+    code, out, _ = run_cli(capsys, "check", "--json", str(p))
+    doc = json.loads(out)
+    assert code == 0 and doc["version"] == 1
+    (run,) = doc["runs"]
+    assert set(run) >= {"path", "format", "x_axis", "metrics", "alerts", "problems"}
+    assert run["format"] == "keras-csv" and run["x_axis"] == "epoch" and run["alerts"] == []
+    loss = run["metrics"]["loss"]
+    assert set(loss) == {"role", "source_name", "count", "first", "last", "min", "max", "last_x"}
+    assert loss["role"] == "train_loss" and loss["count"] == 3
+    assert loss["last"] is None and loss["min"] == 0.7 and loss["last_x"] == 2  # NaN is null in JSON
+
+
+def test_missing_path_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "check", "/no/such/run.csv")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "/no/such/run.csv" in err and "no such file" in err
+
+
+def test_unknown_file_names_the_file_and_what_was_expected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = tmp_path / "notes.txt"
+    p.write_text("remember to buy milk\n")
+    code, _, err = run_cli(capsys, "check", str(p))
+    assert code == 2 and err.count("\n") == 1
+    assert str(p) in err and "expected one of" in err and "keras-csv" in err
+
+
+def test_one_bad_path_among_good_ones_still_reports_the_good(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = tmp_path / "training.log"
+    p.write_text(KERAS)
+    code, out, err = run_cli(capsys, "check", "--json", str(p), str(tmp_path / "missing.log"))
+    assert code == 2 and len(json.loads(out)["runs"]) == 1 and "missing.log" in err
+
+
+def test_format_override_and_role_map(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    p = tmp_path / "metrics.csv"
+    p.write_text("epoch,train_loss,eval_f1\n0,0.9,0.4\n1,0.8,0.5\n")
+    code, out, _ = run_cli(capsys, "check", "--json", "--format", "csv", "--map", "val_acc=eval_f1", str(p))
+    (run,) = json.loads(out)["runs"]
+    assert code == 0 and run["format"] == "csv"
+    assert run["metrics"]["eval_f1"]["role"] == "val_acc"
+
+
+def test_bad_map_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    p = tmp_path / "training.log"
+    p.write_text(KERAS)
+    code, _, err = run_cli(capsys, "check", "--map", "accuracy", str(p))
+    assert code == 2 and "--map takes ROLE=METRIC" in err and "Traceback" not in err
+
+
+def test_folder_of_runs_skips_files_that_are_not_logs(capsys: pytest.CaptureFixture[str]) -> None:
+    folder = realworld("lightning_csv")  # holds hparams.yaml files that yaml.safe_load rejects
+    code, out, _ = run_cli(capsys, "check", "--json", str(folder))
+    runs = json.loads(out)["runs"]
+    assert code == 0 and len(runs) == 3
+    assert all(r["format"] == "lightning-csv" and r["problems"] == [] for r in runs)
+
+
+def test_markup_in_metric_names_is_printed_literally(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = tmp_path / "m.csv"
+    p.write_text("epoch,[red]loss[/],[link=x]a[/]\n0,0.5,1\n")
+    code, out, _ = run_cli(capsys, "check", str(p))
+    assert code == 0 and "[red]loss[/]" in out and "[link=x]a[/]" in out
+
+
+def test_module_and_console_script_entry_points(tmp_path: Path) -> None:
+    p = tmp_path / "training.log"
+    p.write_text(KERAS)
+    res = subprocess.run(
+        [sys.executable, "-m", "lossacc_tui", "check", str(p)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert res.returncode == 0 and "[keras-csv]" in res.stdout
+    res = subprocess.run(
+        [sys.executable, "-m", "lossacc_tui", "check", str(tmp_path / "nope")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert res.returncode == 2 and "Traceback" not in res.stderr
