@@ -71,8 +71,9 @@ def run_check(args: argparse.Namespace) -> int:
     sources: list[Source] = []
     status = 0
     for raw in args.paths:
+        warnings: list[str] = []
         try:
-            found = discover(Path(raw), args.format, role_map)
+            found = discover(Path(raw), args.format, role_map, warnings)
             for src in found:
                 src.read_all()
             sources += found
@@ -82,26 +83,14 @@ def run_check(args: argparse.Namespace) -> int:
         except OSError as e:
             print(f"lossacc-tui: {raw}: cannot read ({e.strerror or e})", file=sys.stderr)
             status = 2
-        except MissingExtraError as e:
-            print(f"lossacc-tui: {raw}: {e}", file=sys.stderr)
+        for w in warnings:
+            print(f"lossacc-tui: {w}", file=sys.stderr)
             status = 2
     if args.json:
         sys.stdout.write(orjson.dumps(check_json(sources), option=orjson.OPT_INDENT_2).decode() + "\n")
     elif sources:
         sys.stdout.write(check_text(sources))
     return status
-
-
-class MissingExtraError(Exception):
-    """An optional dependency is needed for this file (the message names the pip command)."""
-
-
-def _missing_extra_types() -> tuple[type[Exception], ...]:
-    try:
-        from lossacc_tui.readers.tensorboard import MissingExtra
-    except ImportError:
-        return ()
-    return (MissingExtra,)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -114,10 +103,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     if args.command == "check":
-        global MissingExtraError
-        extra = _missing_extra_types()
-        if extra:
-            MissingExtraError = extra[0]  # type: ignore[misc]
         try:
             return run_check(args)
         except KeyboardInterrupt:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lossacc_tui.model import Batch, Problem, Run
-from lossacc_tui.readers import READERS, Reader
+from lossacc_tui.readers import READERS, Reader, mlflow
 from lossacc_tui.readers.registry import all_readers
 from lossacc_tui.readers.split import Splitter
+from lossacc_tui.readers.tensorboard import MissingExtra
 from lossacc_tui.roles import RoleMap
 
 CHUNK = 1 << 20
@@ -54,6 +56,8 @@ SKIP_SUFFIXES = (
     ".lock",
 )
 FOLDER_MIN_SCORE = 0.5
+VALIDATION_DIRS = frozenset({"validation", "val", "eval", "valid"})
+CHECKPOINT_DIR = re.compile(r"^checkpoint-(\d+)$")
 
 
 class PathError(Exception):
@@ -217,15 +221,15 @@ def open_file(
     if found is None or (found[1] < min_score and not fmt):
         return None
     cls, _ = found
-    reader = cls()
-    binary = getattr(cls, "binary", cls.format_id == "tensorboard")
-    log = LogFile(path=path, reader=reader, decoder=None if binary else TextDecoder())
+    if cls.format_id == "tensorboard" and path.parent.name.lower() in VALIDATION_DIRS:
+        reader = cls(prefix="val_")  # type: ignore[call-arg]  # Keras TensorBoard callback layout
+    else:
+        reader = cls()
+    log = LogFile(path=path, reader=reader, decoder=None if cls.binary else TextDecoder())
     return Source(name, path, cls.format_id, [log], role_map)
 
 
 def open_mlflow_run(run_dir: Path, name: str, role_map: RoleMap | None = None) -> Source:
-    from lossacc_tui.readers import mlflow
-
     files = [
         LogFile(path=p, reader=mlflow.MlflowReader(name=metric), decoder=TextDecoder())
         for p, metric in mlflow.mlflow_run_files(run_dir)
@@ -233,29 +237,36 @@ def open_mlflow_run(run_dir: Path, name: str, role_map: RoleMap | None = None) -
     return Source(name, run_dir, "mlflow", files, role_map)
 
 
-def discover(path: Path, fmt: str | None = None, role_map: RoleMap | None = None) -> list[Source]:
-    """Every run source under a path the user gave. Raises PathError for a bad path."""
+def discover(
+    path: Path, fmt: str | None = None, role_map: RoleMap | None = None, warnings: list[str] | None = None
+) -> list[Source]:
+    """Every run source under a path the user gave. Raises PathError for a bad path; files in a
+    folder that cannot be read add a line to `warnings` and the others go on."""
     if not path.exists():
         raise PathError(f"{path}: no such file or folder")
     if not os.access(path, os.R_OK):
         raise PathError(f"{path}: permission denied (a log needs read access)")
     if path.is_file():
-        src = open_file(path, str(path), fmt, role_map)
+        try:
+            src = open_file(path, str(path), fmt, role_map)
+        except MissingExtra as e:
+            raise PathError(f"{path}: {e}") from None
         if src is None:
             raise PathError(
                 f"{path}: not a training log this tool knows (expected one of: {', '.join(READERS)})"
             )
         return [src]
-    return _discover_folder(path, fmt, role_map)
+    return _discover_folder(path, fmt, role_map, [] if warnings is None else warnings)
 
 
-def _discover_folder(root: Path, fmt: str | None, role_map: RoleMap | None) -> list[Source]:
-    mlflow = _mlflow_module()
+def _discover_folder(
+    root: Path, fmt: str | None, role_map: RoleMap | None, warnings: list[str]
+) -> list[Source]:
     sources: list[Source] = []
-    if mlflow is not None and mlflow.is_mlflow_run(root):
+    if mlflow.is_mlflow_run(root):
         return [open_mlflow_run(root, str(root), role_map)]
     claimed: set[Path] = set()
-    if mlflow is not None and fmt in (None, "mlflow"):
+    if fmt in (None, "mlflow"):
         for run_dir in mlflow.find_mlflow_runs(root):
             sources.append(open_mlflow_run(run_dir, _rel(run_dir, root), role_map))
             claimed.add(run_dir)
@@ -272,10 +283,18 @@ def _discover_folder(root: Path, fmt: str | None, role_map: RoleMap | None) -> l
                 continue
             try:
                 src = open_file(p, _rel(p, root), fmt, role_map, FOLDER_MIN_SCORE)
-            except OSError:
+            except OSError as e:
+                warnings.append(f"{p}: cannot read ({e.strerror or e})")
+                continue
+            except MissingExtra as e:
+                if str(e) not in warnings:
+                    warnings.append(str(e))
                 continue
             if src is not None:
                 sources.append(src)
+    sources = _latest_checkpoints(sources)
+    if not sources and warnings:
+        raise PathError(f"{root}: {warnings.pop(0)}")
     if not sources:
         raise PathError(
             f"{root}: no training logs found in this folder (expected one of: {', '.join(READERS)})"
@@ -283,16 +302,28 @@ def _discover_folder(root: Path, fmt: str | None, role_map: RoleMap | None) -> l
     return sources
 
 
+def _latest_checkpoints(sources: list[Source]) -> list[Source]:
+    """HF `checkpoint-N/trainer_state.json` files are successive copies of one history: keep the
+    newest (or the run folder's own trainer_state.json, which the Trainer writes last)."""
+    best: dict[Path, tuple[int, Source]] = {}
+    keep: list[Source] = []
+    for src in sources:
+        m = CHECKPOINT_DIR.match(src.path.parent.name)
+        if src.format != "hf-trainer-state" or not m:
+            keep.append(src)
+            continue
+        owner = src.path.parent.parent
+        if (owner / "trainer_state.json").is_file():
+            continue
+        n = int(m.group(1))
+        if owner not in best or n > best[owner][0]:
+            best[owner] = (n, src)
+    newest = {id(s) for _, s in best.values()}
+    return [s for s in sources if s in keep or id(s) in newest]
+
+
 def _rel(p: Path, root: Path) -> str:
     try:
         return str(Path(root.name) / p.relative_to(root))
     except ValueError:
         return str(p)
-
-
-def _mlflow_module():  # type: ignore[no-untyped-def]
-    try:
-        from lossacc_tui.readers import mlflow
-    except ImportError:
-        return None
-    return mlflow

@@ -125,3 +125,18 @@ def test_module_and_console_script_entry_points(tmp_path: Path) -> None:
         timeout=60,
     )
     assert res.returncode == 2 and "Traceback" not in res.stderr
+
+
+def test_tensorboard_without_the_extra_names_the_pip_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event_file = next(realworld("tensorboard").glob("cv-image-classification*.6"))
+    for mod in ("tensorboard", "tensorboard.compat.proto", "tensorboard.util"):
+        monkeypatch.setitem(sys.modules, mod, None)  # import fails as if not installed
+    code, out, err = run_cli(capsys, "check", str(event_file))
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "pip install 'lossacc-tui[tensorboard]'" in err and event_file.name in err
+    code, out, err = run_cli(
+        capsys, "check", "--json", str(event_file.parent.parent / "lightning_csv"), str(event_file.parent)
+    )
+    assert code == 2 and err.count("\n") == 1  # said once for the folder, not once per file

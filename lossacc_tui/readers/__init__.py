@@ -4,7 +4,18 @@ Every reader takes bytes as they arrive (`feed(chunk)`), keeps an unfinished las
 newline comes, and returns columnar `Batch`es; `finish()` flushes what is left at the end.
 """
 
-from lossacc_tui.readers import csvlike, jsonl  # noqa: F401  (registration)
+from lossacc_tui.readers import (  # noqa: F401  (importing a reader module registers it)
+    csvlike,
+    fastai_table,
+    hf_stdout,
+    hf_trainer_state,
+    jsonl,
+    keras_history,
+    keras_stdout,
+    mlflow,
+    tensorboard,
+    text_kv,
+)
 from lossacc_tui.readers.base import Reader
 from lossacc_tui.readers.registry import READERS
 

@@ -81,8 +81,11 @@ class Reader:
     """
 
     format_id: ClassVar[str] = ""
-    #: True for formats whose file is rewritten whole (a JSON document): re-read from the start.
+    #: True for formats whose file is rewritten whole (a JSON document): the same reader instance is
+    #: fed the file again from the start and returns only the rows it had not returned before.
     whole_file: ClassVar[bool] = False
+    #: True for binary formats (TensorBoard): bytes go to the reader undecoded.
+    binary: ClassVar[bool] = False
     #: Role hints for source names this format defines (fastai's `accuracy` is a validation metric).
     role_hints: ClassVar[dict[str, str]] = {}
 

@@ -1,0 +1,67 @@
+"""HuggingFace Trainer `trainer_state.json`: the `log_history` list as step/epoch records."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, ClassVar
+
+from lossacc_tui.readers.jsondoc import JsonDocumentReader, Row, number
+from lossacc_tui.readers.registry import register
+
+#: Keys that are x values, or the Trainer's throughput counters rather than learning metrics.
+_NOT_METRICS = frozenset({"step", "epoch", "total_flos", "num_input_tokens_seen"})
+_THROUGHPUT = ("_runtime", "_samples_per_second", "_steps_per_second")
+#: A key only the Trainer's final summary entry has.
+_SUMMARY = "train_runtime"
+
+
+@register
+class HFTrainerStateReader(JsonDocumentReader):
+    """`log_history` of a HuggingFace `trainer_state.json`: train entries (`loss`, `learning_rate`,
+    `grad_norm`) and eval entries (`eval_*`), each with its `step` and (fractional) `epoch`.
+
+    The final summary entry (`train_runtime`, `train_loss`, ...) is skipped: its `train_loss` is
+    the mean over the whole run, not a point of the curve, and under that name it would compete
+    with `loss` for the train-loss role. Runtime and samples-per-second counters are skipped too.
+    """
+
+    format_id: ClassVar[str] = "hf-trainer-state"
+
+    @classmethod
+    def sniff(cls, name: str, head: str) -> float:
+        text = head.lstrip("\ufeff \t\r\n")
+        if not text.startswith("{"):
+            return 0.0
+        named = name.replace("\\", "/").rsplit("/", 1)[-1].endswith("trainer_state.json")
+        if '"log_history"' in text:
+            return 0.98 if named or re.search(r'"(global_step|best_metric)"\s*:', text) else 0.85
+        return 0.6 if named else 0.0
+
+    def rows(self, doc: Any) -> list[Row]:
+        history = doc.get("log_history") if isinstance(doc, dict) else None
+        if not isinstance(history, list):
+            self.once("no log_history list: not a trainer_state.json")
+            return []
+        out: list[Row] = []
+        for entry in history:
+            if not isinstance(entry, dict):
+                self.once("log_history holds something other than objects; skipped")
+                continue
+            if _SUMMARY in entry:
+                continue
+            values: dict[str, float] = {}
+            for key, value in entry.items():
+                if key in _NOT_METRICS or key.endswith(_THROUGHPUT):
+                    continue
+                v = number(value)
+                if v is not None and value is not None:
+                    values[key] = v
+            if values:
+                step, epoch = number(entry.get("step")), number(entry.get("epoch"))
+                out.append((values, _x(step), _x(epoch)))
+        return out
+
+
+def _x(v: float | None) -> float | None:
+    return None if v is None or math.isnan(v) else v
