@@ -8,6 +8,7 @@ short rows) falls back to the per-line path, which records a problem per bad lin
 from __future__ import annotations
 
 import csv
+import math
 import re
 from typing import ClassVar
 
@@ -270,6 +271,48 @@ class KerasCsvReader(CsvReader):
     """Keras `CSVLogger`: `epoch` first, then the metrics in alphabetical order."""
 
     format_id = "keras-csv"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last_epoch = math.nan
+        self._run_first = math.nan
+        self._run_rows = 0
+        self._constant = False
+
+    def _batch(
+        self, values: np.ndarray, present: np.ndarray, lines: np.ndarray, starts: tuple[int, ...]
+    ) -> Batch:
+        """`model.fit` called once per epoch with CSVLogger(append=True) writes epoch 0 on every row:
+        then row order is the epoch. A row whose epoch goes back is left to the splitter (restart)."""
+        batch = super()._batch(values, present, lines, starts)
+        e = batch.epoch
+        if e is None:
+            return batch
+        if not self._constant and not (np.diff(e) == 0).any() and not (len(e) and e[0] == self._last_epoch):
+            self._note(e)
+            return batch
+        out = e.copy()
+        for i, v in enumerate(e):
+            if v == self._last_epoch and (self._constant or self._run_rows == 1):
+                self._constant = True
+                out[i] = self._run_first + self._run_rows
+            else:
+                self._constant = False
+                if not (v > self._last_epoch):
+                    self._run_first, self._run_rows = v, 0
+            self._last_epoch = v
+            self._run_rows += 1
+        batch.epoch = out
+        return batch
+
+    def _note(self, e: np.ndarray) -> None:
+        """Track the run state over rows taken without renumbering (epochs strictly increasing)."""
+        if not len(e):
+            return
+        if not (e[0] > self._last_epoch):
+            self._run_first, self._run_rows = float(e[0]), 0
+        self._run_rows += len(e)
+        self._last_epoch = float(e[-1])
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:

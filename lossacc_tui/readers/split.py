@@ -1,224 +1,202 @@
-"""One file can hold several runs. The Splitter finds where a run restarts and drops duplicates.
+"""One file can hold several runs. The Splitter finds them and drops duplicate records.
 
-Rules, applied to every record in order (on the step when the source has one, else the epoch):
-1. A record that matches one of the last `WINDOW` records with the same x (same metrics, values
-   equal to `REL_TOL`) is a duplicate and is dropped: a logger that wrote a row twice, or two
-   processes that both wrote every step.
-2. Otherwise a record whose x goes back is a restart: a new run begins (`file#2`, ...). So does a
-   record the reader marks as the start of a run (a new table header, a new `model.fit`).
-3. When every record of a run so far has the same x (Keras CSVLogger with `model.fit` called once per
-   epoch writes epoch 0 every time), row order becomes the x axis.
-
-Records whose x is larger than every x before are kept without any of these checks, in one
-vectorized step; the per-record path runs only for the others.
+Each record is placed, in order, by its x (the step when the source has one, else the epoch):
+1. A record equal to one of the last `WINDOW` records (same x, same metrics, same values) is a
+   duplicate and is dropped (Lightning writes its LearningRateMonitor rows twice).
+2. Otherwise it continues the open run whose last x is the closest below it (or equal to it, when
+   that run has no record with the same metrics at that x: sparse rows, as Lightning writes them);
+   ties go to the run used most recently.
+3. When no run can take it (its x went back: a restart, or a second process writing the same
+   steps), it begins a new run: `file#2`, ... A record the reader marks as a start (a new table
+   header, a new `model.fit`) always begins a new run.
+A run that has received nothing for `LANE_TIMEOUT` records is closed, so a later restart is never
+glued onto it. Records whose x is above every x before are placed in one vectorized step.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
+from dataclasses import dataclass
 
 import numpy as np
 
 from lossacc_tui.model import Batch
 
 WINDOW = 64
-REL_TOL = 0.1
+LANE_TIMEOUT = 64
 
-_Row = tuple[float, frozenset[str], dict[str, float]]
+
+@dataclass(slots=True)
+class _Lane:
+    seg: int
+    last_x: float
+    last_used: int
+
+
+@dataclass(slots=True)
+class _Seen:
+    x: float
+    keys: frozenset[str]
+    values: dict[str, float]
+    seg: int
 
 
 class Splitter:
     def __init__(self) -> None:
-        self.segment = 0
         self.axis: str | None = None  # 'step' | 'epoch' | 'ordinal', fixed by the first batch
-        self._max_x = -math.inf  # largest x ever seen in this source
-        self._seg_last = -math.inf
-        self._seg_first = math.nan
-        self._seg_first_keys: frozenset[str] = frozenset()
-        self._seg_rows = 0
-        self._seg_constant = True
-        self._ordinal = False
-        self._ordinal_next = 0.0
-        self._window: deque[_Row] = deque(maxlen=WINDOW)
         self.duplicates = 0
-        self.restarts = 0
+        self._segments = 0
+        self._lanes: list[_Lane] = []
+        self._recent: _Lane | None = None
+        self._max_x = -math.inf
+        self._row = 0  # records seen so far
+        self._window: deque[_Seen] = deque(maxlen=WINDOW)
+        self._ordinal_next = 0.0
+        self._floor = 0
+
+    @property
+    def restarts(self) -> int:
+        return max(0, self._segments - 1)
 
     def split(self, batch: Batch) -> list[tuple[int, Batch]]:
-        """(segment index, sub-batch) pairs in order; duplicates removed."""
+        """(run index, sub-batch) pairs in order; duplicates removed."""
         if batch.n == 0:
             return []
         if self.axis is None:
-            if batch.step is not None and not np.isnan(batch.step).all():
-                self.axis = "step"
-            elif batch.epoch is not None and not np.isnan(batch.epoch).all():
-                self.axis = "epoch"
-            else:
-                self.axis = "ordinal"
+            self.axis = _axis(batch)
         if self.axis == "ordinal":
             return self._split_ordinal(batch)
-        col = batch.step if self.axis == "step" else batch.epoch
-        x = np.full(batch.n, np.nan) if col is None else col.copy()
+        raw = batch.step if self.axis == "step" else batch.epoch
+        x = np.full(batch.n, np.nan) if raw is None else raw
         valid = ~np.isnan(x)
         prev_max = np.maximum.accumulate(np.concatenate(([self._max_x], np.where(valid, x, -np.inf))))
-        slow = valid & (x <= prev_max[:-1])
+        slow = ~valid | (x <= prev_max[:-1])
         if batch.starts:
             slow[list(batch.starts)] = True
-        seg = np.full(batch.n, self.segment, dtype=np.int64)
+        seg = np.zeros(batch.n, dtype=np.int64)
         keep = np.ones(batch.n, dtype=bool)
-        slow_rows = np.flatnonzero(slow)
-        if len(slow_rows) == 0 and not self._ordinal:
-            self._advance_fast(batch, x, valid, 0, batch.n)
-        else:
-            names = list(batch.values)
-            start = 0
-            for i in slow_rows:
-                self._advance_fast(batch, x, valid, start, i)
-                seg[start:i] = self.segment
-                keep[i], new_x = self._slow_row(batch, names, x, i, int(i) in batch.starts)
-                x[i] = new_x
-                seg[i] = self.segment
-                start = i + 1
-            self._advance_fast(batch, x, valid, start, batch.n)
-            seg[start:] = self.segment
+        names = list(batch.values)
+        start = 0
+        self._floor = 0  # rows before it (in this batch) are not compared for duplicates
+        for i in np.flatnonzero(slow):
+            self._fast(x, seg, start, int(i))
+            keep[i] = self._slow(batch, names, x, seg, keep, int(i))
+            start = int(i) + 1
+        self._fast(x, seg, start, batch.n)
         self._max_x = max(self._max_x, float(prev_max[-1]))
-        self._remember(batch, x, max(0, batch.n - WINDOW), batch.n)
-        if self.axis == "step":
-            batch.step = x
-        else:
-            batch.epoch = x
-        return self._cut(batch, seg, keep)
+        for j in range(max(0, batch.n - WINDOW), batch.n):
+            if keep[j]:
+                keys = _keys(batch, names, j)
+                vals = {n: float(batch.values[n][j]) for n in keys}
+                self._window.append(_Seen(float(x[j]), keys, vals, int(seg[j])))
+        return _cut(batch, seg, keep)
 
-    def _advance_fast(self, batch: Batch, x: np.ndarray, valid: np.ndarray, a: int, b: int) -> None:
-        """Rows a..b-1 are kept as they are in the current segment (or renumbered if ordinal)."""
+    # -- placing records ------------------------------------------------------------------
+    def _fast(self, x: np.ndarray, seg: np.ndarray, a: int, b: int) -> None:
+        """Rows a..b-1 have x above every x before: they continue the run with the largest x."""
         if b <= a:
             return
-        if self._ordinal:
-            x[a:b] = self._ordinal_next + np.arange(b - a)
-            self._ordinal_next += b - a
-            self._seg_rows += b - a
-            return
-        xs = x[a:b][valid[a:b]]
-        if len(xs):
-            if self._seg_rows == 0:
-                self._seg_first = float(xs[0])
-                self._seg_first_keys = _keys(batch, list(batch.values), a + int(np.argmax(valid[a:b])))
-            if self._seg_constant and (xs != self._seg_first).any():
-                self._seg_constant = False
-            self._seg_last = float(xs[-1])
-        self._seg_rows += b - a
+        lane = self._choose(float(x[a]), frozenset(), lambda _lane: False) or self._new_lane()
+        seg[a:b] = lane.seg
+        lane.last_x = float(x[b - 1])
+        self._row += b - a
+        lane.last_used = self._row
+        self._recent = lane
 
-    def _slow_row(
-        self, batch: Batch, names: list[str], x: np.ndarray, i: int, marked: bool
-    ) -> tuple[bool, float]:
+    def _slow(
+        self, batch: Batch, names: list[str], x: np.ndarray, seg: np.ndarray, keep: np.ndarray, i: int
+    ) -> bool:
         xi = float(x[i])
-        keys = _keys(batch, names, i)
-        vals = {n: float(batch.values[n][i]) for n in keys}
-        if marked and self._seg_rows:
-            self._new_segment()
-        elif not math.isnan(xi):
-            if self._is_duplicate(batch, names, x, i, xi, keys, vals):
+        self._row += 1
+        if i in batch.starts:
+            lane = self._new_lane()
+            self._window.clear()  # a run the reader says is new has no duplicates in the old one
+            self._floor = i
+        elif math.isnan(xi):
+            lane = self._recent or self._new_lane()
+        else:
+            keys = _keys(batch, names, i)
+            vals = {n: float(batch.values[n][i]) for n in keys}
+            seen = self._seen_at(batch, names, x, seg, keep, i, xi)
+            if any(s.keys == keys and _same(s.values, vals) for s in seen):
                 self.duplicates += 1
-                return False, xi
-            if xi < self._seg_last and not self._ordinal:
-                self._new_segment()
-            elif (
-                xi == self._seg_last
-                and self._seg_constant
-                and self._seg_rows > 0
-                and keys == self._seg_first_keys
-                and not self._ordinal
-            ):
-                self._ordinal = True
-                self._ordinal_next = self._seg_first + self._seg_rows
-        if self._seg_rows == 0:
-            self._seg_first, self._seg_first_keys = xi, keys
-            self._seg_constant = True
-        if self._ordinal:
-            xi = self._ordinal_next
-            self._ordinal_next += 1
-        elif not math.isnan(xi):
-            self._seg_constant = self._seg_constant and xi == self._seg_first
-            self._seg_last = xi
-        self._seg_rows += 1
-        return True, xi
+                return False
+            taken = {s.seg for s in seen if s.keys == keys}
+            lane = self._choose(xi, keys, lambda ln: ln.seg in taken) or self._new_lane()
+        seg[i] = lane.seg
+        if not math.isnan(xi):
+            lane.last_x = xi
+        lane.last_used = self._row
+        self._recent = lane
+        return True
 
-    def _is_duplicate(
+    def _choose(self, xi: float, keys: frozenset[str], has_same_keys_at_x: object) -> _Lane | None:
+        """The open run this x continues: closest last x at or below it, most recent on ties."""
+        self._lanes = [ln for ln in self._lanes if self._row - ln.last_used < LANE_TIMEOUT]
+        best: _Lane | None = None
+        for ln in self._lanes:
+            if ln.last_x > xi or (ln.last_x == xi and has_same_keys_at_x(ln)):  # type: ignore[operator]
+                continue
+            if (
+                best is None
+                or ln.last_x > best.last_x
+                or (ln.last_x == best.last_x and ln.last_used > best.last_used)
+            ):
+                best = ln
+        return best
+
+    def _new_lane(self) -> _Lane:
+        lane = _Lane(self._segments, -math.inf, self._row)
+        self._segments += 1
+        self._lanes.append(lane)
+        return lane
+
+    def _seen_at(
         self,
         batch: Batch,
         names: list[str],
         x: np.ndarray,
+        seg: np.ndarray,
+        keep: np.ndarray,
         i: int,
         xi: float,
-        keys: frozenset[str],
-        vals: dict[str, float],
-    ) -> bool:
-        lo = max(0, i - WINDOW)
-        for j in np.flatnonzero(batch_x_equal(batch, self.axis, lo, i, xi)) + lo:
-            jkeys = _keys(batch, names, int(j))
-            if jkeys == keys and all(self._close(vals[n], float(batch.values[n][j])) for n in keys):
-                return True
-        older = WINDOW - (i - lo)
-        if older > 0:
-            for wx, wkeys, wvals in list(self._window)[-older:]:
-                if wx == xi and wkeys == keys and all(self._close(vals[n], wvals[n]) for n in keys):
-                    return True
-        return False
-
-    def _close(self, a: float, b: float) -> bool:
-        if a == b or (math.isnan(a) and math.isnan(b)):
-            return True
-        return not self._ordinal and abs(a - b) <= REL_TOL * max(abs(a), abs(b))
-
-    def _new_segment(self) -> None:
-        self.segment += 1
-        self.restarts += 1
-        self._seg_rows = 0
-        self._seg_last = -math.inf
-        self._seg_constant = True
-        self._ordinal = False
-
-    def _remember(self, batch: Batch, x: np.ndarray, a: int, b: int) -> None:
-        """Keep the last rows (by their raw x) for duplicate checks across batches."""
-        raw = batch.step if self.axis == "step" else batch.epoch
-        names = list(batch.values)
-        for j in range(a, b):
-            keys = _keys(batch, names, j)
-            rx = float(raw[j]) if raw is not None else math.nan
-            self._window.append((rx, keys, {n: float(batch.values[n][j]) for n in keys}))
-
-    def _split_ordinal(self, batch: Batch) -> list[tuple[int, Batch]]:
-        """No step or epoch at all: rows are numbered; exact repeats of the previous row are dropped."""
-        seg = np.full(batch.n, self.segment, dtype=np.int64)
-        keep = np.ones(batch.n, dtype=bool)
-        for i in batch.starts:
-            if i > 0 or self._seg_rows:
-                self.segment += 1
-                self.restarts += 1
-                seg[i:] = self.segment
-        batch.step = self._ordinal_next + np.arange(batch.n, dtype=np.float64)
-        self._ordinal_next += batch.n
-        self._seg_rows += batch.n
-        return self._cut(batch, seg, keep)
-
-    @staticmethod
-    def _cut(batch: Batch, seg: np.ndarray, keep: np.ndarray) -> list[tuple[int, Batch]]:
-        if keep.all() and seg[0] == seg[-1]:
-            return [(int(seg[0]), batch)]
-        out: list[tuple[int, Batch]] = []
-        bounds = np.flatnonzero(np.diff(seg)) + 1
-        for a, b in zip(np.concatenate(([0], bounds)), np.concatenate((bounds, [batch.n])), strict=True):
-            rows = np.arange(a, b)[keep[a:b]]
-            if len(rows):
-                out.append((int(seg[a]), batch.take(rows)))
+    ) -> list[_Seen]:
+        """The kept records among the last WINDOW that have this x."""
+        lo = max(self._floor, i - WINDOW)
+        out = []
+        for j in np.flatnonzero((x[lo:i] == xi) & keep[lo:i]) + lo:
+            keys = _keys(batch, names, int(j))
+            out.append(_Seen(xi, keys, {n: float(batch.values[n][j]) for n in keys}, int(seg[j])))
+        older = WINDOW - (i - max(0, i - WINDOW))
+        if older > 0 and self._floor == 0:
+            out += [s for s in list(self._window)[-older:] if s.x == xi]
         return out
 
+    def _split_ordinal(self, batch: Batch) -> list[tuple[int, Batch]]:
+        """No step or epoch at all: rows are numbered in order, from 0 in each run."""
+        boundary = np.zeros(batch.n, dtype=bool)
+        for i in batch.starts:
+            boundary[i] = i > 0 or self._row > 0
+        if self._segments == 0:
+            self._segments = 1
+        seg = self._segments - 1 + np.cumsum(boundary)
+        self._segments = int(seg[-1]) + 1
+        idx = np.arange(batch.n)
+        since = idx - np.maximum.accumulate(np.where(boundary, idx, -1))  # rows since a start, or -1
+        first = np.maximum.accumulate(boundary)
+        batch.step = np.where(first, since, self._ordinal_next + idx).astype(np.float64)
+        self._ordinal_next = float(batch.step[-1]) + 1
+        self._row += batch.n
+        return _cut(batch, seg, np.ones(batch.n, dtype=bool))
 
-def batch_x_equal(batch: Batch, axis: str | None, lo: int, hi: int, xi: float) -> np.ndarray:
-    raw = batch.step if axis == "step" else batch.epoch
-    if raw is None:
-        return np.zeros(hi - lo, dtype=bool)
-    return raw[lo:hi] == xi
+
+def _axis(batch: Batch) -> str:
+    if batch.step is not None and not np.isnan(batch.step).all():
+        return "step"
+    if batch.epoch is not None and not np.isnan(batch.epoch).all():
+        return "epoch"
+    return "ordinal"
 
 
 def _keys(batch: Batch, names: list[str], i: int) -> frozenset[str]:
@@ -229,3 +207,19 @@ def _keys(batch: Batch, names: list[str], i: int) -> frozenset[str]:
         if p is None or p[i]:
             out.append(n)
     return frozenset(out)
+
+
+def _same(a: dict[str, float], b: dict[str, float]) -> bool:
+    return all(va == b[k] or (math.isnan(va) and math.isnan(b[k])) for k, va in a.items())
+
+
+def _cut(batch: Batch, seg: np.ndarray, keep: np.ndarray) -> list[tuple[int, Batch]]:
+    if keep.all() and (seg == seg[0]).all():
+        return [(int(seg[0]), batch)]
+    out: list[tuple[int, Batch]] = []
+    bounds = np.flatnonzero(np.diff(seg)) + 1
+    for a, b in zip(np.concatenate(([0], bounds)), np.concatenate((bounds, [batch.n])), strict=True):
+        rows = np.arange(a, b)[keep[a:b]]
+        if len(rows):
+            out.append((int(seg[a]), batch.take(rows)))
+    return out

@@ -1,0 +1,125 @@
+"""fastai's printed progress table, wherever it sits in captured stdout.
+
+    epoch     train_loss  valid_loss  accuracy  time
+    0         0.812345    0.456789    0.901234  00:12
+
+fastai v1 tables have no `time` column and count epochs from 1. Every header line starts a new run.
+`#na#` cells are missing values; `error_rate` is shown as `1-error_rate` so it reads as an accuracy.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from lossacc_tui.model import Batch, BatchBuilder
+from lossacc_tui.readers.base import Reader, clean_text, to_float
+from lossacc_tui.readers.registry import register
+
+MAX_LINE = 1 << 16  # a table line is short; longer lines are not looked at
+_NAME = re.compile(r"^[A-Za-z_][\w@.-]*$")
+_TIME = re.compile(r"^\d+:\d{2}(?::\d{2})?$")
+_SNIFF = re.compile(
+    r"^[ \t]*epoch[ \t]+(?:[A-Za-z_][\w@.-]*[ \t]+)*?(?:train_loss|valid_loss)\b", re.MULTILINE
+)
+_SNIFF_ROW = re.compile(r"^[ \t]*\d+[ \t]+(?:[-+\d.eE]+|#na#)[ \t]+", re.MULTILINE)
+LOSS_COLUMNS = ("train_loss", "valid_loss")
+
+
+def header_columns(text: str) -> list[str] | None:
+    """The column names when `text` is a fastai table header, else None."""
+    cols = text.split()
+    if len(cols) < 2 or cols[0] != "epoch" or not any(c in LOSS_COLUMNS for c in cols):
+        return None
+    if not all(_NAME.match(c) for c in cols) or len(set(cols)) != len(cols):
+        return None
+    return cols
+
+
+@register
+class FastaiTableReader(Reader):
+    format_id = "fastai-table"
+    role_hints: ClassVar[dict[str, str]] = {
+        "train_loss": "train_loss",
+        "valid_loss": "val_loss",
+        "accuracy": "val_acc",
+        "1-error_rate": "val_acc",
+    }
+
+    @classmethod
+    def sniff(cls, name: str, head: str) -> float:
+        if name.lower().endswith((".csv", ".tsv", ".json", ".jsonl", ".ndjson")):
+            return 0.0
+        if head.lstrip()[:2] in ('{"', "[{", "[]"):
+            return 0.0
+        text = clean_text(head)
+        if not _SNIFF.search(text):
+            return 0.0
+        return 0.9 if _SNIFF_ROW.search(text) else 0.7
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cols: list[str] | None = None
+        self._new_run = False
+        self._seen = False  # any record emitted yet
+
+    def _lines(self, block: bytes, first_line: int) -> list[Batch]:
+        out = BatchBuilder()
+        lines = block.decode("utf-8", errors="replace").split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        for i, raw in enumerate(lines):
+            if len(raw) <= MAX_LINE:
+                self._line(out, clean_text(raw), first_line + i)
+        batch = out.build()
+        return [batch] if batch is not None else []
+
+    def _line(self, out: BatchBuilder, text: str, line_no: int) -> None:
+        cells = text.split()
+        if not cells:
+            return
+        if cells[0] == "epoch":
+            cols = header_columns(text)
+            if cols is not None:
+                self._cols = cols
+                self._new_run = self._seen
+                return
+        cols = self._cols
+        if cols is None or not (cells[0].isascii() and cells[0].isdigit()):
+            return
+        if len(cells) != len(cols):
+            if len(cells) >= 2 and (cells[1] == "#na#" or to_float(cells[1]) is not None):
+                self.problem(line_no, f"table row has {len(cells)} cells, the header {len(cols)}")
+            return
+        values: dict[str, float] = {}
+        bad: list[str] = []
+        good = 0
+        for col, cell in zip(cols[1:], cells[1:], strict=True):
+            if col == "time":
+                if _TIME.match(cell):
+                    good += 1
+                else:
+                    bad.append(f"time={cell}")
+                continue
+            if cell == "#na#":
+                good += 1
+                continue
+            v = to_float(cell)
+            if v is None:
+                bad.append(f"{col}={cell}")
+                continue
+            good += 1
+            if col == "error_rate":
+                self.renamed["1-error_rate"] = "error_rate"
+                values["1-error_rate"] = 1.0 - v
+            else:
+                values[col] = v
+        if bad:
+            if good:
+                self.problem(line_no, "could not read table cells: " + ", ".join(bad))
+            return
+        if not values:
+            return
+        out.add(values, epoch=float(cells[0]), line=line_no, new_run=self._new_run)
+        self._new_run = False
+        self._seen = True

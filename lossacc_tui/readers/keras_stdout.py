@@ -1,0 +1,195 @@
+"""Keras `model.fit` output captured from stdout (verbose=1 progress bars and verbose=2 lines).
+
+Only end-of-epoch values are kept: the line with the `val_` metrics, or (without validation) the
+last line of the epoch whose step equals the total and shows a time instead of an ETA. The running
+averages inside a progress bar are never records. A line hard-wrapped mid-number is joined back.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lossacc_tui.model import Batch, BatchBuilder
+from lossacc_tui.readers.base import Reader, clean_text, to_float
+from lossacc_tui.readers.registry import register
+
+MAX_LINE = 1 << 20  # longer pieces are no Keras output: skipped
+MAX_REST = 1 << 12  # the rest of a hard-wrapped line is shorter than this
+_BACKSPACES = re.compile(r"\x08+")
+_HEADER = re.compile(r"^\s*Epoch\s+(\d{1,12})\s*/\s*(\d{1,12})\s*$")
+_PROGRESS = re.compile(r"^\s*(\d{1,15})/(\d{1,15})(?=\s|$)")
+_V2_PREFIX = re.compile(r"^\s*-\s+\d+(?:\.\d+)?s\b")  # old verbose=2: ` - 2s - loss: ...`
+_TIME = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:s|ms|us)\b")
+_SPLIT = re.compile(r"\s+-\s+")
+_METRIC = re.compile(r"^([A-Za-z_][\w./@-]*)\s*:\s*(\S+)\s*$")
+_FRAGMENT = re.compile(r"^(?:-\s+)?[\w.+-]+(?::\s*[\w.+-]*)?(?:\s+-\s+[\w./@-]+:\s*[\w.+-]+)*\s*-?\s*$")
+_COMPLETE_TAIL = re.compile(r"[A-Za-z_][\w./@-]*\s*:\s*\S+\s*$")
+_FULL_VALUE = re.compile(r"^[-+]?(?:\d+\.\d{4,}|\d+(?:\.\d+)?e[-+]\d{2,}|nan|inf)$", re.IGNORECASE)
+_SNIFF_HEADER = re.compile(r"^\s*Epoch\s+\d+\s*/\s*\d+\s*$", re.MULTILINE)
+_SNIFF_SUMMARY = re.compile(r"Layer \(type\)\s.*Output Shape\s.*Param #")
+_SNIFF_TF = re.compile(r"\btensorflow\b|\bkeras\b", re.IGNORECASE)
+_SNIFF_METRICS = re.compile(r"(?:^|\s)-\s+(?:val_)?loss:\s*[-+\d.naif]", re.MULTILINE)
+
+
+def parse_metrics(text: str) -> tuple[dict[str, float], list[str]]:
+    """`name: value` pairs of a Keras line (separated by ` - `) and the values that did not parse."""
+    values: dict[str, float] = {}
+    bad: list[str] = []
+    for seg in _SPLIT.split(text):
+        m = _METRIC.match(seg.strip())
+        if not m or m.group(1) == "ETA":
+            continue
+        v = to_float(m.group(2))
+        if v is None:
+            bad.append(f"{m.group(1)}: {m.group(2)}")
+        else:
+            values[m.group(1)] = v
+    return values, bad
+
+
+def _complete(text: str) -> bool:
+    """Does the line end in a whole `name: value` (Keras prints 4 decimals)? Else it may be wrapped."""
+    m = _METRIC.match(_SPLIT.split(text.rstrip())[-1])
+    return bool(m and _FULL_VALUE.match(m.group(2)))
+
+
+@register
+class KerasStdoutReader(Reader):
+    format_id = "keras-stdout"
+
+    @classmethod
+    def sniff(cls, name: str, head: str) -> float:
+        low = name.lower()
+        if low.endswith((".csv", ".tsv", ".json", ".jsonl", ".ndjson")):
+            return 0.0
+        start = head.lstrip()[:2]
+        if start in ('{"', "[{", "[]"):
+            return 0.0
+        text = clean_text(_BACKSPACES.sub("\n", head))
+        headers = len(_SNIFF_HEADER.findall(text))
+        metrics = len(_SNIFF_METRICS.findall(text))
+        if headers and metrics:
+            return 0.95
+        if metrics >= 2 and ("ETA:" in text or "/step" in text):
+            return 0.6
+        if headers >= 2:
+            return 0.4
+        # A long preamble (UTF-16 halves what the head holds): a Keras model summary and TF/Keras lines
+        summary = "Trainable params:" in text or _SNIFF_SUMMARY.search(text)
+        return 0.55 if summary and _SNIFF_TF.search(text) else 0.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._epoch: int | None = None  # from the last `Epoch i/N` header
+        self._last_epoch: int | None = None  # epoch of the last record of the current run
+        self._new_run = False  # the next record starts a new run
+        self._pending: str | None = None  # the end-of-epoch candidate (may still be continued)
+        self._pending_line = 0
+        self._pending_epoch = 0
+        self._pending_final = False  # the `val_` line: nothing after it replaces it
+        self._closed = True  # no more candidates until the next header
+        self._bar_step = -1  # last step of the progress bar in this epoch
+        self._bar_total = -1
+
+    def _lines(self, block: bytes, first_line: int) -> list[Batch]:
+        out = BatchBuilder()
+        lines = block.decode("utf-8", errors="replace").split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        for i, raw in enumerate(lines):
+            pieces = _BACKSPACES.split(raw) if "\x08" in raw else [raw]
+            for piece in pieces:
+                self._line(out, piece, first_line + i)
+        batch = out.build()
+        return [batch] if batch is not None else []
+
+    def _flush(self) -> list[Batch]:
+        out = BatchBuilder()
+        self._emit(out)
+        batch = out.build()
+        return [batch] if batch is not None else []
+
+    def _line(self, out: BatchBuilder, raw: str, line_no: int) -> None:
+        if len(raw) > MAX_LINE:
+            if ": " in raw[:4096]:
+                self.problem(line_no, f"line too long ({len(raw)} characters), skipped")
+            return
+        text = clean_text(raw) if ("\x1b" in raw or not raw.isprintable()) else raw
+        if self._pending is not None:
+            if self._continues(text):
+                self._pending += text
+                if self._pending_final and _complete(self._pending):
+                    self._emit(out)
+                return
+            if self._pending_final:
+                self._emit(out)
+        header = _HEADER.match(text)
+        if header:
+            self._emit(out)
+            self._start_epoch(int(header.group(1)), int(header.group(2)))
+            return
+        if self._closed:
+            return
+        prog = _PROGRESS.match(text)
+        if prog:
+            step, total = int(prog.group(1)), int(prog.group(2))
+            if step < self._bar_step or (self._bar_total >= 0 and total != self._bar_total):
+                # another progress bar (evaluate, predict): the epoch is over
+                self._emit(out)
+                self._closed = True
+                return
+            self._bar_step, self._bar_total = step, total
+            done = step == total
+        elif _V2_PREFIX.match(text):
+            done = True
+        else:
+            return
+        if ":" not in text or not ("val_" in text or (done and "ETA" not in text and _TIME.search(text))):
+            return
+        # Without validation, step == total can show twice (Keras 3; old Keras before its val line):
+        # such a line waits for the end of the epoch. A `val_` line is final, unless it may be wrapped.
+        final = "val_" in text
+        self._hold(text, line_no, final=final)
+        if final and _complete(text):
+            self._emit(out)
+
+    def _continues(self, text: str) -> bool:
+        """Is this line the rest of a pending line that was hard-wrapped?"""
+        s = text.strip()
+        if not s or len(s) > MAX_REST or _PROGRESS.match(s) or _HEADER.match(s) or not _FRAGMENT.match(s):
+            return False
+        if s[0] in ".0123456789":
+            return True
+        pending = (self._pending or "").rstrip()
+        return pending.endswith("-") or not _COMPLETE_TAIL.match(_SPLIT.split(pending)[-1])
+
+    def _hold(self, text: str, line_no: int, *, final: bool) -> None:
+        self._pending, self._pending_line, self._pending_epoch = text, line_no, self._epoch or 0
+        self._pending_final = final
+
+    def _start_epoch(self, epoch: int, total: int) -> None:
+        if self._last_epoch is not None and epoch <= self._last_epoch and total > 1:
+            self._new_run = True
+            self._last_epoch = None
+        self._epoch = epoch
+        self._closed = False
+        self._bar_step = self._bar_total = -1
+
+    def _emit(self, out: BatchBuilder) -> None:
+        """Turn the pending end-of-epoch line into a record."""
+        if self._pending is None:
+            return
+        text, line_no, epoch = self._pending, self._pending_line, self._pending_epoch
+        if self._pending_final:
+            self._closed = True
+        self._pending = None
+        self._pending_final = False
+        values, bad = parse_metrics(text)
+        for b in bad:
+            self.problem(line_no, f"could not read the value {b!r}")
+        if not values:
+            self.problem(line_no, "end-of-epoch line without metrics")
+            return
+        out.add(values, epoch=float(epoch), line=line_no, new_run=self._new_run)
+        self._new_run = False
+        self._last_epoch = epoch

@@ -1,0 +1,121 @@
+"""Free-form `print` lines from a hand-written training loop, e.g.
+
+    epoch 3 | train_loss 0.41 | val_loss 0.52 | val_acc 0.83
+    Epoch [3/20] loss=0.41 acc=83.1%
+    Epoch: 3, Train Loss: 0.41, Val Acc: 83.10%
+    step 100: loss 2.3
+
+A line counts when it carries an epoch/step/iter marker and a metric, or a loss/accuracy-like
+metric; anything else is ignored silently. Names become lowercase with spaces turned into `_`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lossacc_tui.model import Batch, BatchBuilder
+from lossacc_tui.readers.base import Reader, clean_text, to_float
+from lossacc_tui.readers.registry import register
+from lossacc_tui.roles import classify
+
+MAX_LINE = 1 << 14  # a printed metrics line is short; longer lines are not looked at
+_WORD = r"[A-Za-z](?:[\w/]|[.-](?=\w))*"
+_NUM = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?%?(?!\w|\.\d)|(?i:[-+]?(?:nan|inf))(?![A-Za-z])"
+_PAIR = re.compile(
+    rf"(?<![\w./-])(?:(?P<long>{_WORD}(?:[ ]{_WORD}){{0,3}})\s*[:=]\s*|(?P<short>{_WORD})\s+)"
+    rf"[\[(]?(?P<num>{_NUM})(?:\s*/\s*(?P<total>\d{{1,15}})(?!\d))?"
+)
+_PAREN = re.compile(
+    rf"(?<![\w./-])(?P<name>{_WORD})(?P<sep>\s*[:=]?\s*)(?P<v>{_NUM})\s*"
+    rf"\((?P<split>val|valid|validation|test|eval)\s*[:=]?\s*(?P<v2>{_NUM})\)"
+)
+_BAD_VALUE = re.compile(r"(?<![\w.])(\w+)\s*[:=]\s*([^\s,|;]+)")
+_SPACES = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
+EPOCH_MARKERS = frozenset({"epoch", "ep", "epochs"})
+STEP_MARKERS = frozenset({"step", "steps", "global_step", "iter", "iters", "iteration", "it"})
+DROPPED = frozenset({"batch"})  # a batch index restarts every epoch: no x axis, no metric
+
+
+def _metric_like(name: str) -> bool:
+    c = classify(name)
+    return (c is not None and c[1] in ("loss", "acc")) or "loss" in name or "acc" in name
+
+
+def parse_line(text: str) -> tuple[dict[str, float], float | None, float | None]:
+    """(metrics, epoch, step) of one line; empty metrics when it is no record."""
+    if "(" in text:
+        text = _PAREN.sub(
+            lambda m: f"{m['name']}{m['sep']}{m['v']} {m['split']}_{m['name']}: {m['v2']}", text
+        )
+    values: dict[str, float] = {}
+    epoch = step = None
+    for m in _PAIR.finditer(text):
+        raw = m.group("long") or m.group("short")
+        name = _SPACES.sub("_", raw.strip().lower())
+        if " " in raw.strip():  # `Finished epoch: 3` is the epoch marker
+            last = name.rsplit("_", 1)[-1]
+            name = last if last in EPOCH_MARKERS or last in STEP_MARKERS else name
+        v = to_float(m.group("num"))
+        if v is None or name in DROPPED:
+            continue
+        if name in EPOCH_MARKERS:
+            epoch = v if epoch is None else epoch
+        elif name in STEP_MARKERS:
+            step = v if step is None else step
+        else:  # `Accuracy: 9843/10000` is a fraction
+            total = m.group("total")
+            values.setdefault(name, v / int(total) if total and int(total) else v)
+    marker = epoch is not None or step is not None
+    if not values or not (marker or any(_metric_like(n) for n in values)):
+        return {}, None, None
+    return values, epoch, step
+
+
+@register
+class TextKvReader(Reader):
+    format_id = "text-kv"
+
+    @classmethod
+    def sniff(cls, name: str, head: str) -> float:
+        if name.lower().endswith((".csv", ".tsv", ".json", ".jsonl", ".ndjson")):
+            return 0.0
+        if head.lstrip()[:2] in ('{"', "[{", "[]"):
+            return 0.0
+        hits = 0
+        for line in head.splitlines()[:300]:
+            if len(line) <= MAX_LINE and parse_line(clean_text(line))[0]:
+                hits += 1
+        return 0.0 if hits < 2 else min(0.4, 0.1 + 0.05 * hits)
+
+    def _lines(self, block: bytes, first_line: int) -> list[Batch]:
+        out = BatchBuilder()
+        lines = block.decode("utf-8", errors="replace").split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        for i, raw in enumerate(lines):
+            if len(raw) > MAX_LINE or not _DIGIT.search(raw):
+                continue
+            text = clean_text(raw)
+            values, epoch, step = parse_line(text)
+            self._check(text, values, first_line + i)
+            if values:
+                out.add(values, epoch=epoch, step=step, line=first_line + i)
+        batch = out.build()
+        return [batch] if batch is not None else []
+
+    def _check(self, text: str, values: dict[str, float], line_no: int) -> None:
+        """A line with a marker and a loss/acc name whose value is no number is a bad record."""
+        low = text.lower()
+        if not any(k in low for k in ("epoch", "step", "iter")):
+            return
+        for m in _BAD_VALUE.finditer(text):
+            name = m.group(1).lower()
+            if (
+                ("loss" in name or "acc" in name)
+                and name not in values
+                and to_float(m.group(2)) is None
+                and not m.group(2)[:1].isalpha()
+            ):
+                self.problem(line_no, f"could not read the value of {m.group(1)!r}: {m.group(2)[:40]!r}")
+                return
