@@ -94,8 +94,11 @@ class TextDecoder:
 
 
 def decoded_head(path: Path, size: int = HEAD) -> str:
+    """The first `size` characters or so of a file, as text (UTF-16 takes twice the bytes)."""
     with open(path, "rb") as f:
         raw = f.read(size)
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raw += f.read(size)
     dec = TextDecoder()
     return dec.feed(raw, final=True).decode("utf-8", errors="replace")
 

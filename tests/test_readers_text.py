@@ -454,3 +454,17 @@ def test_pathological_lines_stay_linear_and_never_raise(cls: type[Reader], data:
     t0 = time.perf_counter()
     read(cls, data + b"\n")
     assert time.perf_counter() - t0 < 10.0
+
+
+def test_keras_fit_called_once_per_epoch_in_a_loop_counts_epochs() -> None:
+    from lossacc_tui.readers.keras_stdout import KerasStdoutReader
+
+    text = "".join(
+        f"Epoch 1/1\n10/10 [==============================] - 0s 2ms/step - loss: {1 / (k + 1):.4f}"
+        f" - accuracy: 0.{50 + k}00 - val_loss: {1 / (k + 2):.4f} - val_accuracy: 0.{40 + k}00\n"
+        for k in range(5)
+    ).encode()
+    r = KerasStdoutReader()
+    batches = r.feed(text) + r.finish()
+    epochs = [e for b in batches for e in b.epoch]
+    assert epochs == [1, 2, 3, 4, 5] and not any(b.starts for b in batches)

@@ -168,9 +168,12 @@ class KerasStdoutReader(Reader):
         self._pending_final = final
 
     def _start_epoch(self, epoch: int, total: int) -> None:
-        if self._last_epoch is not None and epoch <= self._last_epoch and total > 1:
-            self._new_run = True
-            self._last_epoch = None
+        if self._last_epoch is not None and epoch <= self._last_epoch:
+            if total == 1:  # `fit(epochs=1)` called in a loop prints `Epoch 1/1` every time: count them
+                epoch = self._last_epoch + 1
+            else:
+                self._new_run = True
+                self._last_epoch = None
         self._epoch = epoch
         self._closed = False
         self._bar_step = self._bar_total = -1
