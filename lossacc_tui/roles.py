@@ -43,6 +43,15 @@ TRAIN_PREFIXES = ("train", "training", "tr")
 _SPLIT = re.compile(r"[/\-. ]+")
 
 
+#: fastai reports its metrics on the validation set.
+FASTAI_HINTS = {
+    "train_loss": "train_loss",
+    "valid_loss": "val_loss",
+    "accuracy": "val_acc",
+    "1-error_rate": "val_acc",
+}
+
+
 def normalize(name: str) -> str:
     """`val/Loss` -> `val_loss`; `lr-AdamW` -> `lr_adamw`."""
     return _SPLIT.sub("_", name.strip().lower()).strip("_")

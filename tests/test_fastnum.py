@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -62,6 +63,25 @@ def test_random_tables_parse_like_float(ncols: int, data: st.DataObject, delimit
         check(text, rows, ncols, delimiter.encode())
     finally:
         fastnum._PIECE = old
+
+
+GRAMMAR = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text("0123456789.+-eE,\n\r x", max_size=30), ncols=st.integers(1, 3))
+def test_random_bytes_match_a_reference_parser(text: str, ncols: int) -> None:
+    """Anything from a nearly numeric alphabet: None exactly when some line is not ncols valid cells."""
+    text += "\n"
+    lines = text.replace("\r\n", "\n")[:-1].split("\n")
+    rows = [line.split(",") for line in lines]
+    ok = "\r" not in text.replace("\r\n", "") and all(
+        len(r) == ncols and all(c == "" or GRAMMAR.fullmatch(c) for c in r) for r in rows
+    )
+    if ok:
+        check(text.encode(), rows, ncols)
+    else:
+        assert parse_numeric_rows(text.encode(), ncols) is None
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import math
 import re
 from typing import ClassVar
 
-from lossacc_tui.model import Batch, Problem
+from lossacc_tui.model import Batch, BatchBuilder, Problem
 
 #: ANSI escape sequences (colours, cursor moves) that terminals use and logs keep.
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
@@ -125,3 +125,25 @@ class Reader:
     @staticmethod
     def decode(line: bytes) -> str:
         return line.decode("utf-8", errors="replace")
+
+    @staticmethod
+    def text_lines(block: bytes) -> list[str]:
+        """A block of complete lines as text lines (invalid UTF-8 replaced, not fatal)."""
+        lines = block.decode("utf-8", errors="replace").split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        return lines
+
+    @staticmethod
+    def built(builder: BatchBuilder) -> list[Batch]:
+        """What a builder holds, as the list `feed` returns."""
+        batch = builder.build()
+        return [] if batch is None else [batch]
+
+
+STRUCTURED_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".ndjson")
+
+
+def looks_structured(name: str, head: str) -> bool:
+    """A CSV/JSON file by name or by its first bytes: not for the free-text readers."""
+    return name.lower().endswith(STRUCTURED_SUFFIXES) or head.lstrip()[:2] in ('{"', "[{", "[]")

@@ -17,6 +17,7 @@ import numpy as np
 from lossacc_tui.model import Batch
 from lossacc_tui.readers.base import Reader, to_float
 from lossacc_tui.readers.registry import register
+from lossacc_tui.roles import FASTAI_HINTS
 
 try:
     from lossacc_tui.readers.fastnum import parse_numeric_rows
@@ -348,12 +349,7 @@ class FastaiCsvReader(CsvReader):
     """fastai `CSVLogger` history.csv: its metrics are validation metrics; `error_rate` -> accuracy."""
 
     format_id = "fastai-csv"
-    role_hints: ClassVar[dict[str, str]] = {
-        "train_loss": "train_loss",
-        "valid_loss": "val_loss",
-        "accuracy": "val_acc",
-        "1-error_rate": "val_acc",
-    }
+    role_hints: ClassVar[dict[str, str]] = FASTAI_HINTS
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:

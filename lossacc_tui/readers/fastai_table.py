@@ -13,8 +13,9 @@ import re
 from typing import ClassVar
 
 from lossacc_tui.model import Batch, BatchBuilder
-from lossacc_tui.readers.base import Reader, clean_text, to_float
+from lossacc_tui.readers.base import Reader, clean_text, looks_structured, to_float
 from lossacc_tui.readers.registry import register
+from lossacc_tui.roles import FASTAI_HINTS
 
 MAX_LINE = 1 << 16  # a table line is short; longer lines are not looked at
 _NAME = re.compile(r"^[A-Za-z_][\w@.-]*$")
@@ -39,18 +40,11 @@ def header_columns(text: str) -> list[str] | None:
 @register
 class FastaiTableReader(Reader):
     format_id = "fastai-table"
-    role_hints: ClassVar[dict[str, str]] = {
-        "train_loss": "train_loss",
-        "valid_loss": "val_loss",
-        "accuracy": "val_acc",
-        "1-error_rate": "val_acc",
-    }
+    role_hints: ClassVar[dict[str, str]] = FASTAI_HINTS
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
-        if name.lower().endswith((".csv", ".tsv", ".json", ".jsonl", ".ndjson")):
-            return 0.0
-        if head.lstrip()[:2] in ('{"', "[{", "[]"):
+        if looks_structured(name, head):
             return 0.0
         text = clean_text(head)
         if not _SNIFF.search(text):
@@ -65,14 +59,11 @@ class FastaiTableReader(Reader):
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
-        lines = block.decode("utf-8", errors="replace").split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
+        lines = self.text_lines(block)
         for i, raw in enumerate(lines):
             if len(raw) <= MAX_LINE:
                 self._line(out, clean_text(raw), first_line + i)
-        batch = out.build()
-        return [batch] if batch is not None else []
+        return self.built(out)
 
     def _line(self, out: BatchBuilder, text: str, line_no: int) -> None:
         cells = text.split()

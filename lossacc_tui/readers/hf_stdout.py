@@ -13,7 +13,7 @@ import re
 from typing import ClassVar
 
 from lossacc_tui.model import Batch, BatchBuilder
-from lossacc_tui.readers.base import Reader, clean_text, to_float
+from lossacc_tui.readers.base import Reader, clean_text, looks_structured, to_float
 from lossacc_tui.readers.registry import register
 
 MAX_LINE = 1 << 20
@@ -114,9 +114,7 @@ class HfStdoutReader(Reader):
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
-        if name.lower().endswith((".csv", ".tsv", ".json", ".jsonl", ".ndjson")):
-            return 0.0
-        if head.lstrip()[:2] in ('{"', "[{", "[]"):
+        if looks_structured(name, head):
             return 0.0
         hits = _SNIFF.findall(head)
         if not hits:
@@ -125,9 +123,7 @@ class HfStdoutReader(Reader):
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
-        lines = block.decode("utf-8", errors="replace").split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
+        lines = self.text_lines(block)
         for i, raw in enumerate(lines):
             if "{" not in raw:
                 continue
@@ -136,8 +132,7 @@ class HfStdoutReader(Reader):
                     self.problem(first_line + i, f"line too long ({len(raw)} characters), skipped")
                 continue
             self._line(out, clean_text(raw), first_line + i)
-        batch = out.build()
-        return [batch] if batch is not None else []
+        return self.built(out)
 
     def _line(self, out: BatchBuilder, text: str, line_no: int) -> None:
         pos = failures = 0

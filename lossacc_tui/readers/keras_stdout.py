@@ -93,21 +93,17 @@ class KerasStdoutReader(Reader):
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
-        lines = block.decode("utf-8", errors="replace").split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
+        lines = self.text_lines(block)
         for i, raw in enumerate(lines):
             pieces = _BACKSPACES.split(raw) if "\x08" in raw else [raw]
             for piece in pieces:
                 self._line(out, piece, first_line + i)
-        batch = out.build()
-        return [batch] if batch is not None else []
+        return self.built(out)
 
     def _flush(self) -> list[Batch]:
         out = BatchBuilder()
         self._emit(out)
-        batch = out.build()
-        return [batch] if batch is not None else []
+        return self.built(out)
 
     def _line(self, out: BatchBuilder, raw: str, line_no: int) -> None:
         if len(raw) > MAX_LINE:

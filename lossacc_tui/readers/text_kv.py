@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from lossacc_tui.model import Batch, BatchBuilder
-from lossacc_tui.readers.base import Reader, clean_text, to_float
+from lossacc_tui.readers.base import Reader, clean_text, looks_structured, to_float
 from lossacc_tui.readers.registry import register
 from lossacc_tui.roles import classify
 
@@ -78,9 +78,7 @@ class TextKvReader(Reader):
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
-        if name.lower().endswith((".csv", ".tsv", ".json", ".jsonl", ".ndjson")):
-            return 0.0
-        if head.lstrip()[:2] in ('{"', "[{", "[]"):
+        if looks_structured(name, head):
             return 0.0
         hits = 0
         for line in head.splitlines()[:300]:
@@ -90,9 +88,7 @@ class TextKvReader(Reader):
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
-        lines = block.decode("utf-8", errors="replace").split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
+        lines = self.text_lines(block)
         for i, raw in enumerate(lines):
             if len(raw) > MAX_LINE or not _DIGIT.search(raw):
                 continue
@@ -101,8 +97,7 @@ class TextKvReader(Reader):
             self._check(text, values, first_line + i)
             if values:
                 out.add(values, epoch=epoch, step=step, line=first_line + i)
-        batch = out.build()
-        return [batch] if batch is not None else []
+        return self.built(out)
 
     def _check(self, text: str, values: dict[str, float], line_no: int) -> None:
         """A line with a marker and a loss/acc name whose value is no number is a bad record."""
