@@ -171,7 +171,7 @@ def test_keras_leukemia_utf16_ansi() -> None:
 @pytest.mark.parametrize("path", KERAS_FILES)
 def test_keras_files_sniff_as_keras(path: str) -> None:
     s = sniffs(path, log_bytes(f"keras_stdout/{path}"))
-    assert s["keras-stdout"] >= 0.9 and max(v for k, v in s.items() if k != "keras-stdout") <= 0.4
+    assert s["keras-stdout"] >= 0.9 and max(v for k, v in s.items() if k != "keras-stdout") <= 0.6
 
 
 @needs_logs
@@ -402,7 +402,7 @@ def test_text_kv_lines() -> None:
 
 
 def test_text_kv_sniff_is_modest() -> None:
-    assert 0.0 < TextKvReader.sniff("train.log", TEXT.decode()) <= 0.4
+    assert 0.0 < TextKvReader.sniff("train.log", TEXT.decode()) <= 0.6  # below every specific format
     assert TextKvReader.sniff("train.log", "hello\nworld 3\n") == 0.0
     assert TextKvReader.sniff("m.csv", "epoch,loss\n1,0.5\n2,0.4\n") == 0.0
 

@@ -4,7 +4,8 @@ Every non-digit byte is a token (delimiter, newline, '.', 'e'/'E', sign); the gr
 the token sequence alone. Each cell's mantissa is read from a right-aligned window of at most 24
 bytes with SWAR arithmetic on uint64 words, then scaled by one correctly rounded multiply/divide by
 an exact power of ten (80-bit long double when the mantissa exceeds 2**53, with a check for double
-rounding). The rare cells beyond these limits go through float() one by one, so results are exact.
+rounding). The rare cells beyond these limits go through float() one by one, so results are exact
+(where numpy has no 80-bit long double, as on Windows and arm64, mantissas above 2**53 are within 1 ulp).
 Chunks are cut into pieces of ~256 KB so that the temporaries stay in the CPU cache.
 """
 
@@ -227,8 +228,8 @@ def _scale(x: np.ndarray, e10: np.ndarray, hard: np.ndarray) -> np.ndarray:
         r[up] = xl[up] * _P10L.take(es[up])
         out[slow] = r
         out[slow[(r.view(np.uint64)[::2] & np.uint64(0x7FF)) == 0x400]] = np.nan  # halfway: double rounded?
-    elif len(slow):
-        out[slow] = np.nan
+    elif len(slow):  # no 80-bit long double: the float64 result, within 1 ulp
+        out[slow[np.abs(e10.take(slow)) > 22]] = np.nan
     return out
 
 

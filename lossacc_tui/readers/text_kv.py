@@ -84,7 +84,8 @@ class TextKvReader(Reader):
         for line in head.splitlines()[:300]:
             if len(line) <= MAX_LINE and parse_line(clean_text(line))[0]:
                 hits += 1
-        return 0.0 if hits < 2 else min(0.4, 0.1 + 0.05 * hits)
+        # low for a few lines (others' formats win), enough for a folder scan once 10+ lines match
+        return 0.0 if hits < 2 else min(0.6, 0.1 + 0.05 * hits)
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
