@@ -10,9 +10,11 @@ from pathlib import Path
 import orjson
 
 from lossacc_tui import __version__
+from lossacc_tui.monitor import Monitor
 from lossacc_tui.readers import READERS
 from lossacc_tui.report import check_json, check_text
 from lossacc_tui.source import PathError, Source, discover
+from lossacc_tui.stream import Printer
 
 COMMANDS = ("watch", "replay", "check", "explain", "demo")
 ROLE_NAMES = ("train_loss", "val_loss", "train_acc", "val_acc", "lr")
@@ -57,9 +59,41 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="read logs and print what was found (text, or --json)")
     common(c)
     c.add_argument("--json", action="store_true", help="one JSON document (schema version 1)")
+    c.add_argument(
+        "--follow", "-f", action="store_true", help="keep reading as the logs grow (one line per record)"
+    )
+    c.add_argument(
+        "--poll",
+        type=float,
+        metavar="SECONDS",
+        help="check files every SECONDS instead of waiting for events",
+    )
     w = sub.add_parser("watch", help="the live terminal view (default command)")
     common(w)
     return p
+
+
+def run_follow(args: argparse.Namespace, role_map: dict[str, str]) -> int:
+    """Stream records as they are read until Ctrl-C (exit 0) or the output goes away."""
+    if args.poll is not None and args.poll <= 0:
+        print("lossacc-tui: --poll takes a number of seconds above 0", file=sys.stderr)
+        return 2
+    monitor = Monitor([Path(p) for p in args.paths], args.format, role_map, args.poll)
+    printer = Printer(sys.stdout, args.json)
+    monitor.subscribe(printer)
+    try:
+        monitor.start()
+    except PathError as e:
+        print(f"lossacc-tui: {e}", file=sys.stderr)
+        return 2
+    try:
+        while not printer.broken.wait(3600):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        monitor.stop()
+    return 0
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -68,6 +102,8 @@ def run_check(args: argparse.Namespace) -> int:
     except argparse.ArgumentTypeError as e:
         print(f"lossacc-tui: {e}", file=sys.stderr)
         return 2
+    if args.follow:
+        return run_follow(args, role_map)
     sources: list[Source] = []
     status = 0
     for raw in args.paths:

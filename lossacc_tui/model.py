@@ -317,6 +317,11 @@ class Run:
                     )
                     self.points += len(rows)
 
+    def clear(self) -> None:
+        """Forget every point (the log is being read again from its start)."""
+        self.series.clear()
+        self.points = 0
+
     def _assign_roles(self) -> None:
         roles = assign_roles(list(self.series), self.role_map, self.role_hints)
         for name, s in self.series.items():

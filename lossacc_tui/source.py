@@ -7,8 +7,10 @@ restarts) or an MLflow run folder (one run from many metric files). Logs are ope
 from __future__ import annotations
 
 import codecs
+import functools
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,10 +126,26 @@ def detect(path: Path, head: str | None = None, fmt: str | None = None) -> tuple
 
 @dataclass
 class LogFile:
+    """One file of a Source and the state of reading it."""
+
     path: Path
-    reader: Reader
+    make: Callable[[], Reader]  # a fresh reader, for when the file starts over
+    reader: Reader = field(init=False)
     splitter: Splitter = field(default_factory=Splitter)
-    decoder: TextDecoder | None = None
+    decoder: TextDecoder | None = field(init=False)
+    base: int = 0  # index of this file's first run in the Source (a recreated file comes after)
+    earlier_problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.fresh()
+
+    def fresh(self) -> None:
+        self.reader = self.make()
+        self.splitter = Splitter()
+        self.decoder = None if self.reader.binary else TextDecoder()
+
+
+Appended = list[tuple[Run, Batch]]  # (run, the points just appended to it)
 
 
 class Source:
@@ -147,6 +165,7 @@ class Source:
     def _run(self, seg: int, first_line: int | None) -> Run:
         if self._single_run:
             seg = 0
+        seg += max((f.base for f in self.files), default=0) if not self._single_run else 0
         while len(self.runs) <= seg:
             k = len(self.runs)
             hints: dict[str, str] = {}
@@ -163,14 +182,14 @@ class Source:
             self.runs.append(run)
         return self.runs[seg]
 
-    def feed(self, index: int, chunk: bytes) -> list[Run]:
-        """New bytes of file `index`; returns the runs that got new points."""
+    def feed(self, index: int, chunk: bytes) -> Appended:
+        """New bytes of file `index`; returns what was appended to which run."""
         f = self.files[index]
         if f.decoder is not None:
             chunk = f.decoder.feed(chunk)
         return self._ingest(f, f.reader.feed(chunk) if chunk else [])
 
-    def finish(self, index: int) -> list[Run]:
+    def finish(self, index: int) -> Appended:
         """The end of file `index` for now: flush an unfinished last line."""
         f = self.files[index]
         batches: list[Batch] = []
@@ -181,16 +200,39 @@ class Source:
         batches += f.reader.finish()
         return self._ingest(f, batches)
 
-    def _ingest(self, f: LogFile, batches: list[Batch]) -> list[Run]:
-        touched: list[Run] = []
+    def _ingest(self, f: LogFile, batches: list[Batch]) -> Appended:
+        out: Appended = []
         for batch in batches:
             for seg, part in f.splitter.split(batch):
                 first = int(part.line[0]) if part.line is not None and part.n else None
                 run = self._run(seg, first)
                 run.add_batch(part, f.reader.renamed)
-                if run not in touched:
-                    touched.append(run)
-        return touched
+                out.append((run, part))
+        return out
+
+    def rewind(self, index: int) -> list[Run]:
+        """File `index` was rewritten in place (Lightning adds a column, HF saves its state): read
+        it again from the start into the same runs, emptied first. Returns the emptied runs."""
+        f = self.files[index]
+        f.fresh()
+        if self._single_run:  # one metric file of a run folder: only its series starts over
+            name = getattr(f.reader, "name", None)
+            if self.runs and name in self.runs[0].series:
+                run = self.runs[0]
+                run.points -= len(run.series.pop(name))
+            return self.runs[:1]
+        emptied = self.runs[f.base :]
+        for run in emptied:
+            run.clear()
+        return emptied
+
+    def restart(self, index: int) -> None:
+        """A new file was made at the path of file `index` (a restarted training job): its runs
+        come after the ones read so far, never glued onto them."""
+        f = self.files[index]
+        f.earlier_problems += f.reader.problems
+        f.fresh()
+        f.base = len(self.runs)
 
     def read_all(self, chunk_size: int = CHUNK) -> list[Run]:
         """Read every file to its end (a finished log)."""
@@ -205,7 +247,7 @@ class Source:
 
     def problems(self, run: Run) -> list[Problem]:
         """The problems of the file lines that belong to `run`."""
-        all_problems = [p for f in self.files for p in f.reader.problems]
+        all_problems = [p for f in self.files for p in (*f.earlier_problems, *f.reader.problems)]
         if len(self.runs) <= 1:
             return all_problems
         k = self.runs.index(run)
@@ -224,17 +266,15 @@ def open_file(
     if found is None or (found[1] < min_score and not fmt):
         return None
     cls, _ = found
+    make: Callable[[], Reader] = cls
     if cls.format_id == "tensorboard" and path.parent.name.lower() in VALIDATION_DIRS:
-        reader = cls(prefix="val_")  # type: ignore[call-arg]  # Keras TensorBoard callback layout
-    else:
-        reader = cls()
-    log = LogFile(path=path, reader=reader, decoder=None if cls.binary else TextDecoder())
-    return Source(name, path, cls.format_id, [log], role_map)
+        make = functools.partial(cls, prefix="val_")  # type: ignore[call-arg]  # Keras TensorBoard layout
+    return Source(name, path, cls.format_id, [LogFile(path=path, make=make)], role_map)
 
 
 def open_mlflow_run(run_dir: Path, name: str, role_map: RoleMap | None = None) -> Source:
     files = [
-        LogFile(path=p, reader=mlflow.MlflowReader(name=metric), decoder=TextDecoder())
+        LogFile(path=p, make=functools.partial(mlflow.MlflowReader, name=metric))
         for p, metric in mlflow.mlflow_run_files(run_dir)
     ]
     return Source(name, run_dir, "mlflow", files, role_map)

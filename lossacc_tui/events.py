@@ -1,0 +1,41 @@
+"""What the Monitor tells its subscribers (the terminal app, `check --follow`). Plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lossacc_tui.model import Batch, Run
+
+
+@dataclass(frozen=True, slots=True)
+class RunAdded:
+    """A run was found: a new log, or a restart inside a log."""
+
+    run: Run
+
+
+@dataclass(frozen=True, slots=True)
+class PointsAdded:
+    """New records were appended to a run (`batch` holds just them)."""
+
+    run: Run
+    batch: Batch
+
+
+@dataclass(frozen=True, slots=True)
+class RunReset:
+    """The run's log was rewritten in place: its points were dropped and are being read again."""
+
+    run: Run
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """How following a path goes: 'waiting', 'live', 'restarted', 'rewritten', 'polling' or 'error'."""
+
+    path: str
+    state: str
+    message: str
+
+
+Event = RunAdded | PointsAdded | RunReset | Status

@@ -1,0 +1,267 @@
+"""The Monitor owns the runs: it finds logs under the paths it is given, follows them as they grow,
+feeds the bytes to the readers, and tells subscribers what changed (`events.py`).
+
+Everything after `start()` happens on the follower's thread; subscribers are called there, holding
+`monitor.lock`, which is also what a consumer on another thread takes to read the runs.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from lossacc_tui.events import Event, PointsAdded, RunAdded, RunReset, Status
+from lossacc_tui.follow import Follower
+from lossacc_tui.model import Run
+from lossacc_tui.readers import mlflow
+from lossacc_tui.readers.tensorboard import MissingExtra
+from lossacc_tui.roles import RoleMap
+from lossacc_tui.source import (
+    CHECKPOINT_DIR,
+    FOLDER_MIN_SCORE,
+    SKIP_SUFFIXES,
+    Appended,
+    PathError,
+    Source,
+    discover,
+    open_file,
+    open_mlflow_run,
+)
+
+MAX_DOCUMENT = 256 << 20  # a whole-file (JSON) log larger than this is not re-read
+DETECT_AFTER = 64 << 10  # a new file not recognised by then is not a log
+Subscriber = Callable[[list[Event]], None]
+
+
+class Monitor:
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        fmt: str | None = None,
+        role_map: RoleMap | None = None,
+        poll: float | None = None,
+    ) -> None:
+        self.paths = list(paths)
+        self.fmt = fmt
+        self.role_map = role_map
+        self.sources: list[Source] = []
+        self.lock = threading.RLock()
+        self.follower = Follower(poll, on_mode=self._mode)
+        self._subscribers: list[Subscriber] = []
+        self._known: set[str] = set()  # files followed (or given up on)
+        self._rejected: dict[str, int] = {}  # file -> size when it was found not to be a log
+        self._announced: set[int] = set()  # ids of the runs subscribers were told about
+
+    # -- public ---------------------------------------------------------------------------
+    def subscribe(self, fn: Subscriber) -> None:
+        self._subscribers.append(fn)
+
+    @property
+    def runs(self) -> list[Run]:
+        return [r for s in self.sources for r in s.runs]
+
+    def start(self) -> None:
+        """Find what is there (raises PathError for a path that exists but holds no log), then
+        follow everything on the background thread; existing content is read there first."""
+        warnings: list[str] = []
+        for path in self.paths:
+            if not path.exists():
+                self._pending(path, str(path))
+                continue
+            try:
+                found = discover(path, self.fmt, self.role_map, warnings)
+            except PathError:
+                if not path.is_file() or path.stat().st_size > DETECT_AFTER:
+                    raise
+                self._pending(path, str(path))  # empty or too short to tell yet: wait for more
+                continue
+            for src in found:
+                self._add_source(src)
+            if path.is_dir():
+                self.follower.watch_folder(path, lambda p, root=path: self._new_file(p, root))
+        for w in warnings:
+            self._emit([Status(str(self.paths[0]), "error", w)])
+        self.follower.start()
+
+    def stop(self) -> None:
+        self.follower.stop()
+
+    # -- wiring files to sources --------------------------------------------------------------
+    def _emit(self, events: list[Event]) -> None:
+        if events:
+            for fn in self._subscribers:
+                fn(events)
+
+    def _mode(self, message: str) -> None:
+        with self.lock:
+            self._emit([Status("", "polling", message)])
+
+    def _add_source(self, src: Source) -> None:
+        self.sources.append(src)
+        for i, f in enumerate(src.files):
+            self._known.add(os.fspath(f.path.absolute()))
+            handler = _WholeFile(self, src, i) if f.reader.whole_file else _Lines(self, src, i)
+            self.follower.add(f.path, handler)
+
+    def _pending(self, path: Path, name: str) -> None:
+        self._known.add(os.fspath(path.absolute()))
+        self.follower.add(path, _Pending(self, path, name))
+
+    def appended(self, src: Source, parts: Appended) -> None:
+        """Events for what a source just read (called with the lock held)."""
+        events: list[Event] = []
+        for run in src.runs:
+            if id(run) not in self._announced:
+                self._announced.add(id(run))
+                events.append(RunAdded(run))
+        events += [PointsAdded(run, batch) for run, batch in parts]
+        self._emit(events)
+
+    def _new_file(self, path: Path, root: Path) -> None:
+        """A file appeared (or changed) under a followed folder."""
+        key = os.fspath(path.absolute())
+        if key in self._known or path.name.startswith(".") or path.name.lower().endswith(SKIP_SUFFIXES):
+            return
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return
+        if self._rejected.get(key) == size:
+            return
+        rel = os.path.join(root.name, os.path.relpath(path, root))
+        with self.lock:
+            if self._join_mlflow(path, root) or self._newer_checkpoint(path, rel):
+                return
+            try:
+                src = open_file(path, rel, self.fmt, self.role_map, FOLDER_MIN_SCORE)
+            except (OSError, MissingExtra):
+                src = None
+            if src is None:
+                self._rejected[key] = size
+                return
+            self._rejected.pop(key, None)
+            self._add_source(src)
+
+    def _join_mlflow(self, path: Path, root: Path) -> bool:
+        run_dir = next((p.parent for p in path.parents if p.name == "metrics"), None)
+        if run_dir is None or not mlflow.is_mlflow_run(run_dir):
+            return False
+        for src in self.sources:
+            if src.path == run_dir:
+                return False  # a new metric of a run already followed: next rescan of the folder
+        self._add_source(open_mlflow_run(run_dir, os.path.join(root.name, os.path.relpath(run_dir, root))))
+        return True
+
+    def _newer_checkpoint(self, path: Path, rel: str) -> bool:
+        """`checkpoint-N/trainer_state.json` of a run already followed: the same history, longer."""
+        m = CHECKPOINT_DIR.match(path.parent.name)
+        if path.name != "trainer_state.json" or not m:
+            return False
+        owner = path.parent.parent
+        for src in self.sources:
+            old = src.files[0].path
+            om = CHECKPOINT_DIR.match(old.parent.name)
+            if src.format == "hf-trainer-state" and old.parent.parent == owner and om:
+                if int(m.group(1)) > int(om.group(1)):
+                    src.files[0].path = path
+                    self._known.add(os.fspath(path.absolute()))
+                    self.follower.add(path, _WholeFile(self, src, 0))
+                return True
+        return False
+
+
+class _Lines:
+    """Feeds an appended-to log's new bytes to its source."""
+
+    def __init__(self, monitor: Monitor, src: Source, index: int) -> None:
+        self.m, self.src, self.i = monitor, src, index
+
+    def data(self, chunk: bytes) -> None:
+        with self.m.lock:
+            self.m.appended(self.src, self.src.feed(self.i, chunk))
+
+    def reset(self, kind: str) -> None:
+        path = str(self.src.files[self.i].path)
+        with self.m.lock:
+            if kind == "truncated":
+                emptied = self.src.rewind(self.i)
+                msg = f"{path}: rewritten, reading it again"
+                self.m._emit([*(RunReset(r) for r in emptied), Status(path, "rewritten", msg)])
+            else:
+                self.src.restart(self.i)
+                self.m._emit([Status(path, "restarted", f"{path}: a new file at this path: a new run")])
+
+    def status(self, state: str, message: str) -> None:
+        with self.m.lock:
+            self.m._emit([Status(str(self.src.files[self.i].path), state, message)])
+
+    def end(self) -> None:
+        pass
+
+
+class _WholeFile(_Lines):
+    """A log rewritten whole at each save (JSON documents): read it whole after every change; the
+    reader returns only the records it had not returned before."""
+
+    def data(self, chunk: bytes) -> None:
+        pass
+
+    def reset(self, kind: str) -> None:
+        """Saving writes a new file over the old one: not a restart. The reader itself notices a
+        history that no longer begins like the one it read (a new training run) and starts a run."""
+
+    def end(self) -> None:
+        f = self.src.files[self.i]
+        try:
+            with open(f.path, "rb") as fh:
+                data = fh.read(MAX_DOCUMENT + 1)
+        except OSError as e:
+            self.status("error", f"{f.path}: cannot read ({e.strerror or e})")
+            return
+        if len(data) > MAX_DOCUMENT:
+            self.status("error", f"{f.path}: larger than {MAX_DOCUMENT >> 20} MiB, not read")
+            return
+        with self.m.lock:
+            self.m.appended(self.src, self.src.feed(self.i, data) + self.src.finish(self.i))
+
+
+class _Pending:
+    """A path that does not exist yet, or whose format cannot be told yet: wait for its first bytes."""
+
+    def __init__(self, monitor: Monitor, path: Path, name: str) -> None:
+        self.m, self.path, self.name = monitor, path, name
+        self.size = 0
+        self.done = False
+
+    def data(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+
+    def reset(self, kind: str) -> None:
+        self.size = 0
+
+    def status(self, state: str, message: str) -> None:
+        with self.m.lock:
+            self.m._emit([Status(str(self.path), state, message)])
+
+    def end(self) -> None:
+        if self.done or self.size == 0:
+            return
+        try:
+            src = open_file(self.path, self.name, self.m.fmt, self.m.role_map)
+        except (OSError, MissingExtra) as e:
+            src, err = None, str(e)
+        else:
+            err = ""
+        with self.m.lock:
+            if src is not None:
+                self.done = True
+                self.m._add_source(src)  # follows it anew, from its first byte
+            elif err or self.size > DETECT_AFTER:
+                self.done = True
+                why = err or "not a training log this tool knows"
+                self.m._emit([Status(str(self.path), "error", f"{self.path}: {why}")])
+
+
+__all__ = ["Monitor", "PathError"]

@@ -1,0 +1,101 @@
+"""`check --follow`: print what the Monitor reads as it arrives, one line per record, until Ctrl-C.
+JSON lines with `--json` (for scripts, CI logs, `nohup`), plain text otherwise."""
+
+from __future__ import annotations
+
+import math
+import sys
+import threading
+from typing import TextIO
+
+import orjson
+
+from lossacc_tui.events import Event, PointsAdded, RunAdded, RunReset, Status
+from lossacc_tui.model import Batch, Run
+
+
+def _num(v: float) -> float | None:
+    return float(v) if math.isfinite(v) else None
+
+
+def _x(a: object, i: int) -> float | None:
+    if a is None:
+        return None
+    v = float(a[i])  # type: ignore[index]
+    return None if math.isnan(v) else (int(v) if v.is_integer() else v)  # type: ignore[return-value]
+
+
+def records(batch: Batch) -> list[tuple[float | None, float | None, dict[str, float]]]:
+    """(step, epoch, {metric: value}) for each row of a batch, as parsed."""
+    out = []
+    names = list(batch.values)
+    for i in range(batch.n):
+        vals = {}
+        for n in names:
+            p = batch.present[n]
+            if p is None or p[i]:
+                vals[n] = float(batch.values[n][i])
+        out.append((_x(batch.step, i), _x(batch.epoch, i), vals))
+    return out
+
+
+class Printer:
+    """Subscriber that writes events to a stream; safe to call from the follower thread."""
+
+    def __init__(self, out: TextIO, as_json: bool, err: TextIO | None = None) -> None:
+        self.out, self.json, self.err = out, as_json, err or sys.stderr
+        self.broken = threading.Event()
+
+    def __call__(self, events: list[Event]) -> None:
+        lines = []
+        for ev in events:
+            lines += self._json(ev) if self.json else self._text(ev)
+        if not lines:
+            return
+        try:
+            self.out.write("".join(lines))
+            self.out.flush()
+        except BrokenPipeError:  # `| head`: the reader went away
+            self.broken.set()
+
+    def _json(self, ev: Event) -> list[str]:
+        def line(obj: dict[str, object]) -> str:
+            return orjson.dumps(obj).decode() + "\n"
+
+        if isinstance(ev, RunAdded):
+            return [line({"event": "run", "run": ev.run.name, "path": ev.run.path, "format": ev.run.format})]
+        if isinstance(ev, PointsAdded):
+            return [
+                line(
+                    {
+                        "event": "record",
+                        "run": ev.run.name,
+                        "step": step,
+                        "epoch": epoch,
+                        "values": {k: _num(v) for k, v in vals.items()},
+                    }
+                )
+                for step, epoch, vals in records(ev.batch)
+            ]
+        if isinstance(ev, RunReset):
+            return [line({"event": "reset", "run": ev.run.name})]
+        if isinstance(ev, Status):
+            return [line({"event": "status", "path": ev.path, "state": ev.state, "message": ev.message})]
+        return []
+
+    def _text(self, ev: Event) -> list[str]:
+        if isinstance(ev, RunAdded):
+            return [f"== {ev.run.name} [{ev.run.format}]\n"]
+        if isinstance(ev, PointsAdded):
+            return [_record_text(ev.run, step, epoch, vals) for step, epoch, vals in records(ev.batch)]
+        if isinstance(ev, RunReset):
+            return [f"== {ev.run.name}: rewritten, reading it again\n"]
+        if isinstance(ev, Status) and ev.state != "live":
+            print(f"lossacc-tui: {ev.message}", file=self.err, flush=True)
+        return []
+
+
+def _record_text(run: Run, step: float | None, epoch: float | None, vals: dict[str, float]) -> str:
+    where = " ".join(f"{k} {v}" for k, v in (("epoch", epoch), ("step", step)) if v is not None)
+    body = "  ".join(f"{k}={v:.6g}" for k, v in vals.items())
+    return f"{run.name}  {where}  {body}\n"

@@ -1,0 +1,269 @@
+"""Following logs as they grow: appends, rewrites, rotation, late files, folders, polling."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+import pytest
+from conftest import REPO
+
+from lossacc_tui import follow
+from lossacc_tui.events import Event, PointsAdded, RunAdded, RunReset, Status
+from lossacc_tui.monitor import Monitor
+
+HEADER = "epoch,loss,val_loss\n"
+
+
+class Collector:
+    """Subscriber that keeps every event and lets a test wait for a condition."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.cond = threading.Condition()
+
+    def __call__(self, events: list[Event]) -> None:
+        with self.cond:
+            self.events += events
+            self.cond.notify_all()
+
+    def wait(self, pred: Callable[[], bool], timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while not pred():
+                left = deadline - time.monotonic()
+                assert left > 0, f"timed out; events: {self.events[-5:]}"
+                self.cond.wait(left)
+
+    def values(self, run_name: str, metric: str) -> list[float]:
+        out = []
+        for ev in self.events:
+            if isinstance(ev, PointsAdded) and ev.run.name == run_name and metric in ev.batch.values:
+                p = ev.batch.present[metric]
+                out += [float(v) for i, v in enumerate(ev.batch.values[metric]) if p is None or p[i]]
+        return out
+
+    def states(self, path: Path) -> list[str]:
+        return [e.state for e in self.events if isinstance(e, Status) and e.path == str(path)]
+
+
+def watch(*paths: Path, poll: float | None = None) -> tuple[Monitor, Collector]:
+    m = Monitor(list(paths), poll=poll)
+    c = Collector()
+    m.subscribe(c)
+    m.start()
+    return m, c
+
+
+@pytest.fixture
+def stop_all():  # type: ignore[no-untyped-def]
+    monitors: list[Monitor] = []
+    yield monitors.append
+    for m in monitors:
+        m.stop()
+
+
+def rows(start: int, n: int) -> str:
+    return "".join(f"{e},{1 / (e + 1):.6f},{1 / (e + 2):.6f}\n" for e in range(start, start + n))
+
+
+def test_appended_lines_arrive_once_each_even_when_cut_mid_line(tmp_path: Path, stop_all) -> None:  # type: ignore[no-untyped-def]
+    p = tmp_path / "training.log"
+    p.write_text(HEADER + rows(0, 3))
+    m, c = watch(p)
+    stop_all(m)
+    name = str(p)
+    c.wait(lambda: len(c.values(name, "loss")) == 3)
+    with open(p, "a") as f:
+        f.write(rows(3, 2) + "5,0.1")  # a half-written last line
+        f.flush()
+        c.wait(lambda: len(c.values(name, "loss")) == 5)
+        f.write("66,0.15\n")
+        f.flush()
+    c.wait(lambda: len(c.values(name, "loss")) == 6)
+    assert c.values(name, "val_loss")[-1] == 0.15
+    assert [e.run.name for e in c.events if isinstance(e, RunAdded)] == [name]
+
+
+def test_many_tiny_appends_give_the_same_records_as_one_write(tmp_path: Path, stop_all) -> None:  # type: ignore[no-untyped-def]
+    p = tmp_path / "log.jsonl"
+    lines = "".join(orjson.dumps({"step": s, "loss": 1 / (s + 1)}).decode() + "\n" for s in range(40))
+    p.write_text("")
+    m, c = watch(p)
+    stop_all(m)
+    with open(p, "a") as f:
+        for i in range(0, len(lines), 7):
+            f.write(lines[i : i + 7])
+            f.flush()
+    c.wait(lambda: len(c.values(str(p), "loss")) == 40)
+    assert c.values(str(p), "loss") == [1 / (s + 1) for s in range(40)]
+
+
+def test_a_large_burst_is_read_in_bounded_chunks(tmp_path: Path, stop_all, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(follow, "READ_CHUNK", 64 << 10)
+    seen: list[int] = []
+    p = tmp_path / "training.log"
+    p.write_text(HEADER)
+    m, c = watch(p)
+    stop_all(m)
+    real = m.sources[0].feed
+    m.sources[0].feed = lambda i, chunk: (seen.append(len(chunk)), real(i, chunk))[1]  # type: ignore[method-assign]
+    with open(p, "a") as f:
+        f.write(rows(0, 200_000))  # ~5 MB at once
+    c.wait(lambda: len(c.values(str(p), "loss")) == 200_000, timeout=60)
+    assert max(seen) <= 64 << 10
+
+
+def test_rewrite_in_place_replaces_the_series_never_duplicates(tmp_path: Path, stop_all) -> None:  # type: ignore[no-untyped-def]
+    p = tmp_path / "metrics.csv"
+    p.write_text("epoch,step,train_loss\n0,10,0.9\n0,20,0.8\n")
+    m, c = watch(p)
+    stop_all(m)
+    c.wait(lambda: len(c.values(str(p), "train_loss")) == 2)
+    run = m.runs[0]
+    # Lightning rewrites the whole file when a new metric appears (same inode, truncated first)
+    with open(p, "r+") as f:
+        f.truncate(0)
+        f.write("epoch,step,train_loss,val_loss\n0,10,0.9,\n0,20,0.8,\n0,20,,0.7\n")
+    c.wait(lambda: "val_loss" in run.series and len(run.series["val_loss"]) == 1)
+    assert list(run.series["train_loss"].values) == [0.9, 0.8]
+    assert any(isinstance(e, RunReset) for e in c.events) and "rewritten" in c.states(p)
+
+
+def test_whole_file_json_rewritten_at_each_save_adds_only_new_entries(tmp_path: Path, stop_all) -> None:  # type: ignore[no-untyped-def]
+    p = tmp_path / "trainer_state.json"
+
+    def save(n: int) -> None:
+        hist = [{"loss": 1 / (s + 1), "step": s * 10, "epoch": s / 10} for s in range(n)]
+        tmp = tmp_path / "tmp.json"
+        tmp.write_bytes(
+            orjson.dumps({"log_history": hist, "global_step": n * 10}, option=orjson.OPT_INDENT_2)
+        )
+        os.replace(tmp, p)  # the Trainer writes a new file over the old one
+
+    save(3)
+    m, c = watch(p)
+    stop_all(m)
+    c.wait(lambda: len(m.runs) == 1 and len(m.runs[0].series.get("loss", ())) == 3)
+    save(5)
+    c.wait(lambda: len(m.runs[0].series["loss"]) == 5)
+    time.sleep(0.3)
+    assert list(m.runs[0].series["loss"].steps) == [0, 10, 20, 30, 40] and len(m.runs) == 1
+
+
+def test_rotation_and_delete_recreate_start_new_runs(tmp_path: Path, stop_all) -> None:  # type: ignore[no-untyped-def]
+    p = tmp_path / "training.log"
+    p.write_text(HEADER + rows(0, 3))
+    m, c = watch(p)
+    stop_all(m)
+    c.wait(lambda: len(c.values(str(p), "loss")) == 3)
+    os.rename(p, tmp_path / "training.log.1")  # rotated away
+    p.write_text(HEADER + rows(0, 2))
+    c.wait(lambda: len(c.values(f"{p}#2", "loss")) == 2)
+    p.unlink()  # a restarted job deletes and recreates its log
+    time.sleep(0.3)
+    p.write_text(HEADER + rows(0, 1))
+    c.wait(lambda: len(c.values(f"{p}#3", "loss")) == 1)
+    assert len(c.values(str(p), "loss")) == 3  # the first run is left as it was
+
+
+def test_file_that_does_not_exist_yet_is_waited_for(tmp_path: Path, stop_all) -> None:  # type: ignore[no-untyped-def]
+    p = tmp_path / "later" / "training.log"
+    m, c = watch(p)
+    stop_all(m)
+    c.wait(lambda: "waiting" in c.states(p))
+    p.parent.mkdir()
+    p.write_text(HEADER + rows(0, 2))
+    c.wait(lambda: len(c.values(str(p), "loss")) == 2)
+
+
+def test_new_run_in_a_watched_folder_is_picked_up(tmp_path: Path, stop_all) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "run_a").mkdir()
+    (tmp_path / "run_a" / "training.log").write_text(HEADER + rows(0, 2))
+    (tmp_path / "notes.md").write_text("hello")
+    m, c = watch(tmp_path)
+    stop_all(m)
+    c.wait(lambda: len(m.runs) == 1)
+    d = tmp_path / "version_0"
+    d.mkdir()
+    (d / "metrics.csv").write_text("epoch,step,train_loss\n0,5,0.5\n")
+    c.wait(lambda: len(m.runs) == 2)
+    assert {r.format for r in m.runs} == {"keras-csv", "lightning-csv"}
+
+
+def test_polling_mode_and_automatic_fallback(tmp_path: Path, stop_all, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    p = tmp_path / "training.log"
+    p.write_text(HEADER)
+    m, c = watch(p, poll=0.1)
+    stop_all(m)
+    assert m.follower.mode == "polling"
+    p.write_text(HEADER + rows(0, 2))
+    c.wait(lambda: len(c.values(str(p), "loss")) == 2)
+    # no events at all (as on NFS): the safety check notices changes and switches to polling
+    monkeypatch.setattr(follow, "SAFETY_CHECK", 0.2)
+    monkeypatch.setattr(follow.Follower, "_watch", lambda self, d, recursive: None)
+    q = tmp_path / "other.log"
+    q.write_text(HEADER)
+    m2, c2 = watch(q)
+    stop_all(m2)
+    time.sleep(0.3)
+    with open(q, "a") as f:
+        f.write(rows(0, 1))
+    c2.wait(lambda: len(c2.values(str(q), "loss")) == 1)
+    assert m2.follower.mode == "polling" and any(
+        e.state == "polling" for e in c2.events if isinstance(e, Status)
+    )
+
+
+def test_unreadable_path_is_one_message_and_others_go_on(tmp_path: Path, stop_all) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.log"
+    good = tmp_path / "good.log"
+    good.write_text(HEADER + rows(0, 1))
+    m, c = watch(good, bad)
+    stop_all(m)
+    bad.mkdir()  # exists now, but cannot be read as a file
+    c.wait(lambda: len(c.values(str(good), "loss")) == 1)
+    with open(good, "a") as f:
+        f.write(rows(1, 1))
+    c.wait(lambda: len(c.values(str(good), "loss")) == 2)
+
+
+def test_symlink_to_a_log_is_followed(tmp_path: Path, stop_all) -> None:  # type: ignore[no-untyped-def]
+    real = tmp_path / "real.log"
+    real.write_text(HEADER + rows(0, 1))
+    link = tmp_path / "link.log"
+    link.symlink_to(real)
+    m, c = watch(link, poll=0.1)
+    stop_all(m)
+    with open(real, "a") as f:
+        f.write(rows(1, 1))
+    c.wait(lambda: len(c.values(str(link), "loss")) == 2)
+
+
+def test_check_follow_streams_json_lines_and_exits_0_on_ctrl_c(tmp_path: Path) -> None:
+    p = tmp_path / "training.log"
+    p.write_text(HEADER + rows(0, 2))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lossacc_tui", "check", "--follow", "--json", str(p)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        first = [orjson.loads(proc.stdout.readline()) for _ in range(3)]
+        assert [e["event"] for e in first[:2]] == ["run", "record"] and first[1]["epoch"] == 0
+        with open(p, "a") as f:
+            f.write(rows(2, 1))
+        while (ev := orjson.loads(proc.stdout.readline()))["event"] != "record" or ev["epoch"] != 2:
+            pass
+        assert ev["values"] == {"loss": pytest.approx(1 / 3), "val_loss": 0.25}
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0 and "Traceback" not in err
