@@ -70,6 +70,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     w = sub.add_parser("watch", help="the live terminal view (default command)")
     common(w)
+    w.add_argument(
+        "--poll",
+        type=float,
+        metavar="SECONDS",
+        help="check files every SECONDS instead of waiting for events",
+    )
+    w.add_argument(
+        "--smoothing", type=float, metavar="W", help="start with smoothing on, EMA weight W in [0, 1)"
+    )
+    r = sub.add_parser("replay", help="play a finished log in the terminal view as if it were live")
+    common(r)
+    r.add_argument(
+        "--speed", type=float, metavar="X", help="X times the log's own pace (default: about 30 s in all)"
+    )
+    r.add_argument(
+        "--smoothing", type=float, metavar="W", help="start with smoothing on, EMA weight W in [0, 1)"
+    )
     return p
 
 
@@ -143,6 +160,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_check(args)
         except KeyboardInterrupt:
             return 130
+    if args.command in ("watch", "replay"):
+        from lossacc_tui.app.launch import launch  # Textual is imported only for the terminal view
+
+        return launch(args)
     print(
         f"lossacc-tui: '{args.command}' is not available in this version yet; "
         "use 'lossacc-tui check PATH' to read logs",
