@@ -1,0 +1,190 @@
+"""runs-disagree: runs watched together whose losses agree while their accuracies do not, or whose
+loss ranking and accuracy ranking disagree."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from lossacc_tui.analysis.alerts import Alert
+from lossacc_tui.analysis.params import Params
+from lossacc_tui.analysis.quantities import LN2, fmt
+from lossacc_tui.analysis.track import x_values
+from lossacc_tui.model import Run, Series
+
+
+@dataclass
+class RunPoint:
+    name: str
+    final_loss: float
+    final_acc: float
+    best_loss: float
+    acc_at_best: float
+    last_x: float
+    acc_noise: float  # std of the accuracy over its last 5 evaluations
+
+
+def _pair(run: Run, split: str) -> tuple[Series, Series] | None:
+    loss, acc = run.by_role(f"{split}_loss"), run.by_role(f"{split}_acc")  # type: ignore[arg-type]
+    return None if loss is None or acc is None else (loss, acc)
+
+
+def _point(run: Run, loss: Series, acc: Series) -> RunPoint | None:
+    n = min(len(loss), len(acc))
+    lv, av = loss.values[:n], acc.values[:n]
+    ok = np.isfinite(lv) & np.isfinite(av)
+    if not ok.any():
+        return None
+    last = int(np.flatnonzero(ok)[-1])
+    best = int(np.argmin(np.where(ok, lv, np.inf)))
+    tail = av[max(0, n - 5) : n]
+    tail = tail[np.isfinite(tail)]
+    xs = x_values(loss, run.x_axis, np.array([last]))
+    return RunPoint(
+        run.name,
+        float(lv[last]),
+        float(av[last]),
+        float(lv[best]),
+        float(av[best]),
+        float(xs[0]),
+        float(tail.std()) if len(tail) > 1 else math.nan,
+    )
+
+
+def compare_runs(runs: list[Run], params: Params | None = None) -> list[Alert]:
+    """runs-disagree alerts for runs watched together (validation metrics, or training metrics
+    when not every run has validation ones). Empty with fewer than two comparable runs."""
+    p = params or Params()
+    for split in ("val", "train"):
+        pairs = [(r, _pair(r, split)) for r in runs]
+        pts = [_point(r, *pr) for r, pr in pairs if pr is not None]
+        points = [q for q in pts if q is not None]
+        if len(points) >= 2:
+            break
+    else:
+        return []
+    alerts: list[Alert] = []
+    for which in ("final", "best"):
+        losses = np.array([q.final_loss if which == "final" else q.best_loss for q in points])
+        accs = np.array([q.final_acc if which == "final" else q.acc_at_best for q in points])
+        spread = losses.max() / losses.min() - 1 if losses.min() > 0 else math.inf
+        gap = accs.max() - accs.min()
+        if spread <= p.runs_loss_tol and gap >= p.runs_acc_gap:
+            alerts.append(_alert(points, which, losses, accs, spread, gap, split))
+            break
+    else:
+        disc = _discordant(points, p)
+        if disc is not None:
+            losses = np.array([q.final_loss for q in points])
+            accs = np.array([q.final_acc for q in points])
+            spread = losses.max() / losses.min() - 1 if losses.min() > 0 else math.inf
+            alerts.append(_alert(points, "final", losses, accs, spread, accs.max() - accs.min(), split, disc))
+    return alerts
+
+
+def _discordant(points: list[RunPoint], p: Params) -> tuple[RunPoint, RunPoint] | None:
+    """The pair (a, b) with a clearly lower final loss but clearly lower final accuracy than b."""
+    best: tuple[float, RunPoint, RunPoint] | None = None
+    for a in points:
+        for b in points:
+            if (
+                a.final_loss < b.final_loss * (1 - p.runs_loss_tol)
+                and a.final_acc <= b.final_acc - p.runs_acc_gap
+            ):
+                score = b.final_acc - a.final_acc
+                if best is None or score > best[0]:
+                    best = (score, a, b)
+    return None if best is None else (best[1], best[2])
+
+
+def _alert(
+    points: list[RunPoint],
+    which: str,
+    losses: np.ndarray,
+    accs: np.ndarray,
+    spread: float,
+    gap: float,
+    split: str,
+    disc: tuple[RunPoint, RunPoint] | None = None,
+) -> Alert:
+    noise = np.array([q.acc_noise for q in points])
+    noise_med = float(np.nanmedian(noise)) if np.isfinite(noise).any() else math.nan
+    ev: dict[str, float] = {
+        "runs": float(len(points)),
+        "loss_min": float(losses.min()),
+        "loss_max": float(losses.max()),
+        "loss_spread": float(spread),
+        "acc_min": float(accs.min()),
+        "acc_max": float(accs.max()),
+        "acc_gap": float(gap),
+        "acc_noise_within_runs": noise_med,
+    }
+    for q, lo, ac in zip(points, losses, accs, strict=True):
+        ev[f"{q.name}:loss"] = float(lo)
+        ev[f"{q.name}:acc"] = float(ac)
+    hi = points[int(np.argmax(accs))]
+    low = points[int(np.argmin(accs))]
+    if disc is None:
+        title = (
+            f"{len(points)} runs: {which} {split} loss {fmt(losses.min())}-{fmt(losses.max())} "
+            f"({spread:.1%} apart) but accuracy {fmt(accs.min(), 3)}-{fmt(accs.max(), 3)} ({gap * 100:.1f} "
+            "points)"
+        )
+        what = (
+            f"Across {len(points)} runs the {which} {split} losses are within {spread:.1%} of each other "
+            f"({fmt(losses.min())} to {fmt(losses.max())}) while accuracies span {gap * 100:.1f} points, "
+            "from "
+            f"{fmt(accs.min(), 4)} ({low.name}) to {fmt(accs.max(), 4)} ({hi.name})."
+        )
+    else:
+        a, b = disc
+        title = (
+            f"{a.name} has the lower loss ({fmt(a.final_loss)} < {fmt(b.final_loss)}) "
+            f"but lower accuracy than {b.name}"
+        )
+        what = (
+            f"{a.name} ends with {split} loss {fmt(a.final_loss)} and accuracy {fmt(a.final_acc, 4)}; "
+            f"{b.name} with "
+            f"loss {fmt(b.final_loss)} and accuracy {fmt(b.final_acc, 4)}: ranking by loss and by accuracy "
+            "disagree."
+        )
+    noise_txt = ""
+    if math.isfinite(noise_med):
+        noise_txt = (
+            f" Each run's own accuracy moves with a standard deviation of about {noise_med * 100:.1f} "
+            "points over "
+            f"its last evaluations, so a spread of {gap * 100:.1f} points is "
+            f"{gap / noise_med if noise_med else math.inf:.1f}x "
+            "that: part of the ranking is which side of the threshold borderline samples happened to fall "
+            "on at the end."
+        )
+    expl = "\n".join(
+        [
+            f"**{title}**",
+            "",
+            f"**What happened.** {what}",
+            "",
+            "**Why.** The loss weighs every sample's confidence; accuracy only counts sides. Samples the "
+            "models "
+            f"are unsure about sit near p = 0.5 and cost about ln 2 = {fmt(LN2)} nats whichever side they "
+            "land on, "
+            "so runs that put such samples on different sides pay nearly the same loss but score "
+            "differently. "
+            f"A gap of {gap * 100:.1f} points at equal loss means that many borderline samples are deciding "
+            "the "
+            f"accuracy.{noise_txt}",
+            "",
+            f"**What to check next.** Don't choose between these runs on one {which} accuracy: average the "
+            "last few "
+            "evaluations, or compare a proper scoring rule (the loss) or AUC; look at the samples "
+            f"{hi.name} and "
+            f"{low.name} classify differently (likely ambiguous or mislabelled).",
+            "",
+            f"**How sure.** {len(points)} runs compared on their {which} {split} metrics, loss tolerance "
+            f"{spread:.1%}; more runs or averaged accuracies would make the ranking trustworthy.",
+        ]
+    )
+    last_x = max(q.last_x for q in points)
+    return Alert("runs-disagree", "warning", title, last_x, None, True, ev, expl + "\n", {"subject": "runs"})

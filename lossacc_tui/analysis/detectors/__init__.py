@@ -1,0 +1,39 @@
+"""One small class per alert kind; `build_detectors` picks the ones a run's series allow."""
+
+from __future__ import annotations
+
+from lossacc_tui.analysis.detectors.base import Ctx, Detector
+from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting
+from lossacc_tui.analysis.detectors.level import AccStuck, HighLossGoodAcc
+from lossacc_tui.analysis.detectors.loss import Explosion, NonFinite, Plateau
+from lossacc_tui.analysis.detectors.pair import AccFlatLossDown, LossDownAccDown, LossUpAccUp, ValLossUnstable
+from lossacc_tui.model import Series
+
+__all__ = ["Ctx", "Detector", "build_detectors"]
+
+
+def build_detectors(ctx: Ctx, other_series: list[Series] | None = None) -> dict[str, list[Detector]]:
+    """Detectors by the stream they read: 'loss' and 'train' (one loss each), 'pair' (loss with
+    accuracy), 'pair_acc' (accuracy with loss), 'acc_only', 'overfit', 'mismatch'."""
+    out: dict[str, list[Detector]] = {}
+    loss, acc, train = ctx.loss, ctx.acc, ctx.train
+    if loss is not None:
+        out["loss"] = [NonFinite(ctx, loss, loss.name), Explosion(ctx, loss, loss.name)]
+        if ctx.split == "validation":
+            out["loss"].append(Plateau(ctx, loss, loss.name))
+    if train is not None:
+        out["train"] = [NonFinite(ctx, train, train.name), Explosion(ctx, train, train.name)]
+    if loss is not None and acc is not None:
+        pair: list[Detector] = []
+        if ctx.split == "validation":
+            pair += [LossUpAccUp(ctx, loss), LossDownAccDown(ctx, loss), ValLossUnstable(ctx, loss)]
+        pair += [AccFlatLossDown(ctx, loss), HighLossGoodAcc(ctx, loss)]
+        out["pair"] = pair
+        out["pair_acc"] = [AccStuck(ctx, acc, acc.name)]
+    elif acc is not None:
+        out["acc_only"] = [AccStuck(ctx, acc, acc.name)]
+    if loss is not None and train is not None and ctx.split == "validation":
+        out["overfit"] = [Overfitting(ctx, loss, loss.name)]
+    if acc is not None:
+        out["mismatch"] = [MetricMismatch(ctx, s, s.name) for s in (other_series or [])]
+    return out

@@ -1,0 +1,192 @@
+"""What every detector shares: the analysis context, latching, alert bookkeeping."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from lossacc_tui.analysis import stats
+from lossacc_tui.analysis.alerts import Alert, Event, Latch, Severity
+from lossacc_tui.analysis.params import Params
+from lossacc_tui.analysis.quantities import Classes
+from lossacc_tui.analysis.track import Feats, x_column
+from lossacc_tui.model import Series
+
+
+@dataclass
+class Ctx:
+    """What detectors know about the run: parameters, axis, classes, and the series analysed."""
+
+    params: Params
+    axis: str
+    classes: Classes
+    loss: Series | None  # primary loss: validation, or training when there is no validation
+    acc: Series | None  # the accuracy of the same split
+    train: Series | None  # training loss when the primary loss is validation
+    train_acc: Series | None
+    split: str  # 'validation' or 'training'
+    lr: Series | None = None
+    _xcols: dict[int, np.ndarray | None] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def unit(self) -> str:
+        return self.axis
+
+    def clear_cache(self) -> None:
+        self._xcols.clear()
+
+    def x(self, series: Series | None, i: int) -> float:
+        """x of point i of a series (its index where x is unknown)."""
+        if series is None:
+            return float(i)
+        key = id(series)
+        if key not in self._xcols:
+            self._xcols[key] = x_column(series, self.axis)
+        col = self._xcols[key]
+        if col is None or i < 0 or i >= len(col):
+            return float(i)
+        v = float(col[i])
+        return v if math.isfinite(v) else float(i)
+
+
+def value(series: Series | None, i: int) -> float:
+    """One raw value (NaN when out of range or no series)."""
+    if series is None or i < 0 or i >= len(series):
+        return math.nan
+    return float(series.values[i])
+
+
+def level(series: Series | None, i: int, params: Params) -> float:
+    """The level (mean of the last half-window, smoothed if asked) at point i, computed exactly as
+    the tracks compute it."""
+    if series is None or i < 0 or i >= len(series):
+        return math.nan
+    weights = stats.ema_weights(params.smoothing) if params.smoothing > 0 else np.ones(1)
+    pad = params.half + len(weights)
+    win = stats.Window(series.values, i, i + 1, pad)
+    src = stats.smooth(win.buf, weights) if len(weights) > 1 else win.buf
+    return float(win.chunk(stats.rolling_mean(src, params.half))[0])
+
+
+class Detector:
+    """One alert kind over one stream of features: subclasses give the conditions, severity,
+    title, evidence and explanation; this class latches and keeps the alerts."""
+
+    kind = ""
+    n_open: int | None = None  # None: params.open_after
+    n_close: int | None = None
+
+    def __init__(self, ctx: Ctx, series: Series | None, subject: str = "") -> None:
+        self.ctx = ctx
+        self.p = ctx.params
+        self.series = series  # whose x values the alert uses
+        self.subject = subject
+        self.latch = Latch(
+            self.p.open_after if self.n_open is None else self.n_open,
+            self.p.close_after if self.n_close is None else self.n_close,
+        )
+        self.alerts: list[Alert] = []
+        self.current: Alert | None = None
+        self.last = -1  # last point index seen
+
+    # --- to override -------------------------------------------------------------------------
+    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
+        """Store what the evidence needs (values at the opening point are in f[...][local])."""
+
+    def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
+        """Update running aggregates over the alert's points f[lo:hi] of this chunk."""
+
+    def severity(self, alert: Alert) -> Severity:
+        return "warning"
+
+    def title(self, alert: Alert) -> str:
+        return self.kind
+
+    def evidence(self, alert: Alert, i: int) -> dict[str, float]:
+        return {}
+
+    def explain(self, alert: Alert) -> str:
+        from lossacc_tui.analysis.explain import explain_alert
+
+        return explain_alert(alert, self.ctx)
+
+    # --- machinery ---------------------------------------------------------------------------
+    def step(self, f: Feats, g: Feats | None, sink: list[Event]) -> None:
+        k0 = int(f["idx"][0])
+        m = len(f["idx"])
+        open_, close = self.conditions(f, g)
+        close = close & ~open_
+        lo = 0
+        for what, i, j in self.latch.feed(open_, close, k0):
+            if what == "open":
+                alert = Alert(self.kind, "warning", self.kind, self.ctx.x(self.series, j))
+                alert.data.update(start_idx=j, open_idx=i, subject=self.subject)
+                alert.set_renderers(self.title, self.explain, self._evidence_now)
+                self.on_open(alert, i, i - k0, f, g)
+                self.current = alert
+                self.alerts.append(alert)
+                self._render(alert, i)
+                sink.append(("opened", alert.snapshot()))
+                lo = i - k0
+            else:
+                alert = self.current
+                assert alert is not None
+                self.on_span(alert, lo, i - k0 + 1, f, g)
+                alert.active = False
+                alert.end = self.ctx.x(self.series, j)
+                alert.data["end_idx"] = j
+                self._render(alert, i)
+                sink.append(("closed", alert.snapshot()))
+                self.current = None
+        if self.current is not None:
+            self.on_span(self.current, lo, m, f, g)
+        self.last = k0 + m - 1
+
+    def refresh(self) -> None:
+        """Bring the active alert's evidence and explanation up to the latest point."""
+        if self.current is not None and self.last >= 0:
+            self._render(self.current, self.last)
+
+    def _render(self, alert: Alert, i: int) -> None:
+        alert.data["at_idx"] = i
+        alert.invalidate()
+        alert.severity = self.severity(alert)
+
+    def _evidence_now(self, alert: Alert) -> dict[str, float]:
+        return self.evidence(alert, alert.data["at_idx"])
+
+
+def span_extreme(
+    alert: Alert, key: str, values: np.ndarray, xs: np.ndarray, idx: np.ndarray, high: bool
+) -> None:
+    """Keep the max (high) or min of `values` over the alert's points in alert.data[key] (with x
+    and index), first occurrence on ties."""
+    fin = np.isfinite(values)
+    if not fin.any():
+        return
+    v = np.where(fin, values, -np.inf if high else np.inf)
+    k = int(np.argmax(v) if high else np.argmin(v))
+    cur = alert.data.get(key)
+    better = cur is None or (v[k] > cur[0] if high else v[k] < cur[0])
+    if better:
+        alert.data[key] = (float(v[k]), float(xs[k]), int(idx[k]))
+
+
+def fin(v: Any) -> bool:
+    return isinstance(v, (int, float)) and math.isfinite(v)
+
+
+def value_at_x(series: Series, axis: str, x: float) -> float:
+    """The last value of `series` at or before x on `axis` (x values assumed non-decreasing);
+    NaN when none. O(log n)."""
+    col = x_column(series, axis)
+    if col is None or not math.isfinite(x):
+        return math.nan
+    k = int(np.searchsorted(col, x, side="right")) - 1
+    return float(series.values[k]) if 0 <= k < len(series) else math.nan

@@ -1,0 +1,215 @@
+"""Detectors that join two series by x: overfitting (validation vs training loss) and
+metric-mismatch (a later test/report accuracy vs the logged one)."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from lossacc_tui.analysis.alerts import Alert, Event
+from lossacc_tui.analysis.detectors.base import Ctx, Detector, span_extreme, value, value_at_x
+from lossacc_tui.analysis.quantities import fmt, fmt_x, pts
+from lossacc_tui.analysis.track import Feats, x_column, x_values
+from lossacc_tui.model import Series
+from lossacc_tui.roles import normalize
+
+KEEP = ("y", "x", "idx", "sig_prev", "best", "best_idx")
+
+
+def concat(a: Feats | None, b: Feats, keys: tuple[str, ...] | None = None) -> Feats:
+    ks = keys or tuple(b)
+    if a is None:
+        return {k: b[k] for k in ks}
+    return {k: np.concatenate([a[k], b[k]]) for k in ks}
+
+
+def split(f: Feats, n: int) -> tuple[Feats, Feats | None]:
+    head = {k: v[:n] for k, v in f.items()}
+    rest = {k: v[n:] for k, v in f.items()}
+    return head, (rest if len(rest["idx"]) else None)
+
+
+class Overfitting(Detector):
+    """Validation loss clearly above its best while the training loss kept falling since then.
+
+    A validation point is judged once the training loss logged at or after its x is known (the
+    log is read in order, so nothing earlier can still arrive); the last validation points of a
+    log without a later training value wait.
+    """
+
+    kind = "overfitting"
+
+    def __init__(self, ctx: Ctx, series: Series, subject: str) -> None:
+        super().__init__(ctx, series, subject)
+        assert ctx.train is not None
+        self.train: Series = ctx.train
+        self.pending: Feats | None = None
+        self.train_at_best = math.nan
+        self.best_idx = -1
+
+    def feed(self, f: Feats | None, sink: list[Event]) -> None:
+        if f is not None:
+            self.pending = concat(self.pending, f, KEEP)
+        if self.pending is None:
+            return
+        n = self._ready(self.pending)
+        if n == 0:
+            return
+        rows, self.pending = split(self.pending, n)
+        rows["train_lvl"] = self._train_level(rows["x"], rows["idx"])
+        bi = rows["best_idx"]
+        changed = np.concatenate([[self.best_idx], bi[:-1]]) != bi
+        at = np.where(
+            changed & (bi >= rows["idx"][0]),
+            rows["train_lvl"][np.clip(bi - rows["idx"][0], 0, n - 1)],
+            np.nan,
+        )
+        # carry the training level at the validation best forward to every row
+        src = np.maximum.accumulate(np.where(changed, np.arange(n), -1))
+        rows["train_at_best"] = np.where(src >= 0, at[np.maximum(src, 0)], self.train_at_best)
+        self.train_at_best = float(rows["train_at_best"][-1])
+        self.best_idx = int(bi[-1])
+        self.step(rows, None, sink)
+
+    def _ready(self, f: Feats) -> int:
+        col = x_column(self.train, self.ctx.axis)
+        nt = len(self.train)
+        if nt == 0:
+            return 0
+        if col is None or not np.isfinite(col[-1]):
+            return int(np.count_nonzero(np.cumprod(f["idx"] < nt)))
+        return int(np.count_nonzero(np.cumprod(f["x"] <= col[-1])))
+
+    def _train_level(self, xs: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """Mean of the last `half` training values at or before each x (fixed order)."""
+        tv = self.train.values
+        col = x_column(self.train, self.ctx.axis)
+        lo, hi = int(idx[0]), int(idx[-1]) + 1
+        if col is None:
+            last = np.minimum(idx, len(tv) - 1)
+        elif (
+            hi <= len(col)
+            and np.array_equal(col[lo:hi], xs)
+            and (hi == len(col) or col[hi] > xs[-1])
+            and bool(np.all(xs[1:] > xs[:-1]))
+        ):
+            last = idx  # logged on the same rows (Keras, fastai, JSON lines): no search needed
+        else:
+            last = np.searchsorted(col, xs, side="right") - 1
+        s = np.zeros(len(xs))
+        c = np.zeros(len(xs))
+        contiguous = last is idx
+        for j in range(self.p.half):
+            if contiguous:  # a slice, NaN before the series start
+                v = np.full(len(xs), np.nan)
+                a = lo - j
+                v[max(0, -a) :] = tv[max(0, a) : hi - j]
+            else:
+                k = last - j
+                v = np.where(k >= 0, tv[np.maximum(k, 0)], np.nan)
+            fin = np.isfinite(v)
+            s += np.where(fin, v, 0.0)
+            c += fin
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(c > 0, s / np.maximum(c, 1), np.nan)
+
+    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
+        p = self.p
+        y, best, sig, tl, tb = f["y"], f["best"], f["sig_prev"], f["train_lvl"], f["train_at_best"]
+        with np.errstate(invalid="ignore"):
+            rise = (y >= best * (1 + p.rise_rel)) & (y - best >= p.rise_z * sig)
+            train_fell = tl <= tb * (1 - p.train_drop_rel)
+            calm = (y < best * (1 + p.rise_rel / 2)) | (tl > tb * (1 - p.train_drop_rel / 2))
+        return rise & train_fell, calm
+
+    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
+        alert.data.update(best_idx=int(f["best_idx"][local]))
+
+    def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
+        if hi > lo:
+            span_extreme(alert, "peak", f["y"][lo:hi], f["x"][lo:hi], f["idx"][lo:hi], high=True)
+
+    def title(self, alert: Alert) -> str:
+        e = alert.evidence
+        return (
+            f"{self.subject} {fmt(e['best_val_loss'])} -> {fmt(e['now_val_loss'])} since {self.ctx.unit} "
+            f"{fmt_x(e['best_x'])} while {self.train.name} {fmt(e['train_loss_at_best'])} -> "
+            f"{fmt(e['train_loss_now'])}"
+        )
+
+    def evidence(self, alert: Alert, i: int) -> dict[str, float]:
+        d = alert.data
+        bi = d["best_idx"]
+        best, now = value(self.series, bi), value(self.series, i)
+        tb = value_at_x(self.train, self.ctx.axis, self.ctx.x(self.series, bi))
+        tn = value_at_x(self.train, self.ctx.axis, self.ctx.x(self.series, i))
+        ev = {
+            "best_x": self.ctx.x(self.series, bi),
+            "best_val_loss": best,
+            "now_x": self.ctx.x(self.series, i),
+            "now_val_loss": now,
+            "train_loss_at_best": tb,
+            "train_loss_now": tn,
+            "gap_at_best": best - tb,
+            "gap_now": now - tn,
+            "peak_val_loss": d.get("peak", (math.nan,))[0],
+        }
+        if self.ctx.acc is not None and self.series is self.ctx.loss:
+            ev["acc_at_best"] = value(self.ctx.acc, bi)
+            ev["acc_now"] = value(self.ctx.acc, i)
+        return ev
+
+
+#: Names (after roles.normalize) of a later evaluation's accuracy that readers may surface.
+FINAL_ACC = re.compile(
+    r"^(test|final|holdout|report|classification_report|evaluate|eval_final|printed_test)"
+    r"[_/]?(acc|accuracy|top1|acc1|categorical_accuracy|binary_accuracy)$"
+)
+
+
+class MetricMismatch(Detector):
+    """A later evaluation's accuracy (test/report) far from the logged accuracy before it."""
+
+    kind = "metric-mismatch"
+
+    def __init__(self, ctx: Ctx, series: Series, subject: str) -> None:
+        super().__init__(ctx, series, subject)
+        self.n = 0
+
+    @staticmethod
+    def matches(s: Series) -> bool:
+        return s.role == "other" and bool(FINAL_ACC.match(normalize(s.name)))
+
+    def feed(self, sink: list[Event]) -> None:
+        s, acc = self.series, self.ctx.acc
+        assert s is not None
+        if acc is None or len(s) <= self.n:
+            return
+        idx = np.arange(self.n, len(s))
+        xs = x_values(s, self.ctx.axis, idx)
+        for i, x in zip(idx, xs, strict=True):
+            v = float(s.values[i])
+            v = v / 100.0 if 1.0 < v <= 100.0 else v
+            logged = value_at_x(acc, self.ctx.axis, float(x))
+            if not math.isfinite(logged):
+                logged = value(acc, len(acc) - 1)
+            if math.isfinite(v) and math.isfinite(logged) and abs(v - logged) > self.p.mismatch_gap:
+                alert = Alert(self.kind, "warning", "", float(x))
+                alert.data.update(start_idx=int(i), subject=s.name)
+                alert.evidence = {"later_acc": v, "logged_acc": logged, "gap": v - logged, "x": float(x)}
+                alert.set_renderers(self.title, self.explain)
+                self.alerts.append(alert)
+                sink.append(("opened", alert.snapshot()))
+        self.n = len(s)
+
+    def title(self, alert: Alert) -> str:
+        e, acc = alert.evidence, self.ctx.acc
+        return (
+            f"{self.subject} {fmt(e['later_acc'], 3)} vs {acc.name if acc else 'accuracy'} "
+            f"{fmt(e['logged_acc'], 3)} ({pts(e['gap'])}) at {self.ctx.unit} {fmt_x(e['x'])}"
+        )
+
+    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+        raise NotImplementedError

@@ -1,0 +1,187 @@
+"""Detectors that look at one loss series: non-finite, loss-explosion, plateau."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lossacc_tui.analysis import stats
+from lossacc_tui.analysis.alerts import Alert, Severity
+from lossacc_tui.analysis.detectors.base import Ctx, Detector, span_extreme, value, value_at_x
+from lossacc_tui.analysis.quantities import fmt, fmt_x
+from lossacc_tui.analysis.track import Feats
+from lossacc_tui.model import Series
+
+
+class NonFinite(Detector):
+    """NaN or inf in a loss: opens at the first one, closes after `close_after` finite values."""
+
+    kind = "non-finite"
+    n_open = 1
+
+    def __init__(self, ctx: Ctx, series: Series, subject: str) -> None:
+        super().__init__(ctx, series, subject)
+        self.last_finite = -1
+
+    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
+        finite = np.isfinite(f["y"])
+        lf = stats.ffill_index(finite, int(f["idx"][0]), self.last_finite)
+        f["last_finite"] = np.concatenate([[self.last_finite], lf[:-1]])
+        self.last_finite = int(lf[-1])
+        return ~finite, finite
+
+    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
+        y = float(f["y"][local])
+        best_idx = _best_before(self.series, i) if self.series is not None else -1
+        alert.data.update(
+            bad=("inf" if math.isinf(y) else "nan"),
+            last_finite=int(f["last_finite"][local]),
+            best=value(self.series, best_idx),
+            best_idx=best_idx,
+            n_bad=0,
+        )
+
+    def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
+        alert.data["n_bad"] += int(np.count_nonzero(~np.isfinite(f["y"][lo:hi])))
+
+    def severity(self, alert: Alert) -> Severity:
+        return "critical"
+
+    def title(self, alert: Alert) -> str:
+        return f"{self.subject} is {alert.data['bad']} from {self.ctx.unit} {fmt_x(alert.start)}"
+
+    def evidence(self, alert: Alert, i: int) -> dict[str, float]:
+        d = alert.data
+        lf = d["last_finite"]
+        return {
+            "first_bad_x": alert.start,
+            "non_finite_points": float(d["n_bad"]),
+            "last_finite_value": value(self.series, lf),
+            "last_finite_x": self.ctx.x(self.series, lf) if lf >= 0 else math.nan,
+            "best_value": d["best"],
+            "best_x": self.ctx.x(self.series, d["best_idx"]) if d["best_idx"] >= 0 else math.nan,
+            "acc_now": value_at_x(self.ctx.acc, self.ctx.axis, self.ctx.x(self.series, i))
+            if self.ctx.acc
+            else math.nan,
+        }
+
+
+def _best_before(series: Series, i: int) -> int:
+    """Index of the lowest finite value before point i (-1 if none). O(i), but only run when a
+    non-finite alert opens."""
+    v = series.values[:i]
+    fin = np.isfinite(v)
+    if not fin.any():
+        return -1
+    return int(np.argmin(np.where(fin, v, np.inf)))
+
+
+class Explosion(Detector):
+    """Loss far above its best level (a factor and an absolute margin, beyond its own noise)."""
+
+    kind = "loss-explosion"
+    n_open = 1
+
+    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
+        p = self.p
+        y, best, sig = f["y"], f["lbest"], f["sig_prev"]
+        with np.errstate(invalid="ignore", over="ignore"):
+            margin = np.fmax(p.explosion_min_abs, p.explosion_z * sig)
+            up = (y >= p.explosion_factor * best) & (y - best >= margin) & (best > 0)
+            calm = np.isfinite(y) & (y < math.sqrt(p.explosion_factor) * best)
+        return up, calm
+
+    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
+        alert.data.update(best=float(f["lbest"][local]), best_idx=int(f["lbest_idx"][local]))
+
+    def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
+        if hi > lo:
+            span_extreme(alert, "peak", f["y"][lo:hi], f["x"][lo:hi], f["idx"][lo:hi], high=True)
+
+    def severity(self, alert: Alert) -> Severity:
+        peak, best = alert.data.get("peak", (math.nan,))[0], alert.data["best"]
+        ratio = peak / best if best > 0 else math.inf
+        return "critical" if ratio >= self.p.explosion_critical or math.isinf(peak) else "warning"
+
+    def title(self, alert: Alert) -> str:
+        e = alert.evidence
+        return (
+            f"{self.subject} {fmt(e['peak_value'])} is x{fmt(e['ratio'], 1)} its best {fmt(e['best_level'])}"
+        )
+
+    def evidence(self, alert: Alert, i: int) -> dict[str, float]:
+        d = alert.data
+        peak = d.get("peak", (math.nan, math.nan, -1))
+        ev = {
+            "best_level": d["best"],
+            "best_x": self.ctx.x(self.series, d["best_idx"]) if d["best_idx"] >= 0 else math.nan,
+            "peak_value": peak[0],
+            "peak_x": peak[1],
+            "ratio": peak[0] / d["best"] if d["best"] > 0 else math.inf,
+            "value_now": value(self.series, i),
+        }
+        if self.series is self.ctx.loss and self.ctx.acc is not None and peak[2] >= 0:
+            ev["acc_at_peak"] = value(self.ctx.acc, peak[2])
+            ev["acc_at_best"] = value(self.ctx.acc, d["best_idx"])
+        return ev
+
+
+class Plateau(Detector):
+    """No new best loss (by plateau_min_delta) within the last plateau_patience evaluations."""
+
+    kind = "plateau"
+    n_open = 1
+    n_close = 1
+
+    def __init__(self, ctx: Ctx, series: Series, subject: str) -> None:
+        super().__init__(ctx, series, subject)
+        self.ring = np.full(ctx.params.plateau_patience, np.nan)  # running best of the last P points
+
+    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
+        p = self.p
+        ext = np.concatenate([self.ring, f["best"]])
+        before = ext[: len(f["best"])]  # best up to P points ago
+        self.ring = ext[-p.plateau_patience :].copy()
+        with np.errstate(invalid="ignore"):
+            stale = np.isfinite(before) & (f["pmin"] >= before * (1.0 - p.plateau_min_delta))
+            moving = f["pmin"] < before * (1.0 - 2 * p.plateau_min_delta)
+        self._stale = stale
+        return stale, moving
+
+    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
+        alert.data.update(best=float(f["best"][local]), best_idx=int(f["best_idx"][local]))
+
+    def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
+        rows = np.flatnonzero(self._stale[lo:hi])
+        if len(rows):
+            r = lo + int(rows[-1])  # the latest evaluation that was still on the plateau
+            alert.data.update(
+                best=float(f["best"][r]), best_idx=int(f["best_idx"][r]), last_idx=int(f["idx"][r])
+            )
+
+    def severity(self, alert: Alert) -> Severity:
+        return "info"
+
+    def title(self, alert: Alert) -> str:
+        e = alert.evidence
+        return (
+            f"{self.subject}: no new best for {int(e['evaluations_since_best'])} evaluations "
+            f"(best {fmt(e['best_value'])} at {self.ctx.unit} {fmt_x(e['best_x'])})"
+        )
+
+    def evidence(self, alert: Alert, i: int) -> dict[str, float]:
+        d = alert.data
+        bi = d["best_idx"]
+        i = d.get("last_idx", i)
+        ev = {
+            "best_value": d["best"],
+            "best_x": self.ctx.x(self.series, bi),
+            "evaluations_since_best": float(i - bi),
+            "value_now": value(self.series, i),
+            "x_now": self.ctx.x(self.series, i),
+        }
+        if self.series is self.ctx.loss and self.ctx.acc is not None:
+            ev["acc_at_best"] = value(self.ctx.acc, bi)
+            ev["acc_now"] = value(self.ctx.acc, i)
+        return ev

@@ -1,0 +1,251 @@
+"""Detectors on the joint (loss, accuracy) stream of one split.
+
+`f` holds the loss features and `g` the accuracy features of the same evaluations; the pair adds
+`acc_at_best` (accuracy level where the loss had its best) and `loss_at_abest` (loss level where
+accuracy had its best level).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lossacc_tui.analysis.alerts import Alert, Severity
+from lossacc_tui.analysis.detectors.base import Detector, level, span_extreme, value, value_at_x
+from lossacc_tui.analysis.quantities import fmt, fmt_x, loss_per_mistake
+from lossacc_tui.analysis.track import Feats
+
+
+class PairDetector(Detector):
+    """Stores the usual loss/accuracy numbers at a point; subclasses add their own."""
+
+    def pair_numbers(self, i: int, prefix: str) -> dict[str, float]:
+        loss, acc = value(self.ctx.loss, i), value(self.ctx.acc, i)
+        return {
+            f"{prefix}_x": self.ctx.x(self.series, i),
+            f"{prefix}_loss": loss,
+            f"{prefix}_acc": acc,
+            f"{prefix}_loss_per_mistake": loss_per_mistake(loss, acc),
+        }
+
+    def train_at(self, i: int) -> float:
+        if self.ctx.train is None:
+            return math.nan
+        return value_at_x(self.ctx.train, self.ctx.axis, self.ctx.x(self.series, i))
+
+
+class LossUpAccUp(PairDetector):
+    """Loss clearly above its best while the accuracy level holds or rises."""
+
+    kind = "loss-up-acc-up"
+
+    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
+        assert g is not None
+        p = self.p
+        y, best, sig = f["y"], f["best"], f["sig_prev"]
+        ref = f["acc_at_best"]
+        with np.errstate(invalid="ignore"):
+            rise = (y >= best * (1 + p.rise_rel)) & (y - best >= p.rise_z * sig)
+            holds = g["lvl"] >= ref - p.acc_hold_tol
+            calm = (y < best * (1 + p.rise_rel / 2)) | (g["lvl"] < ref - 2 * p.acc_hold_tol)
+        return rise & holds, calm
+
+    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
+        alert.data.update(best_idx=int(f["best_idx"][local]), acc_ref=float(f["acc_at_best"][local]))
+
+    def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
+        if hi > lo and g is not None:
+            span_extreme(alert, "peak", f["y"][lo:hi], f["x"][lo:hi], f["idx"][lo:hi], high=True)
+            span_extreme(alert, "acc_peak", g["y"][lo:hi], f["x"][lo:hi], f["idx"][lo:hi], high=True)
+
+    def title(self, alert: Alert) -> str:
+        e = alert.evidence
+        return (
+            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} up "
+            f"{(e['now_loss'] / e['best_loss'] - 1) * 100:.0f}% "
+            f"since {self.ctx.unit} {fmt_x(e['best_x'])} while "
+            f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} {fmt(e['best_acc'], 3)} -> "
+            f"{fmt(e['now_acc'], 3)}"
+        )
+
+    def evidence(self, alert: Alert, i: int) -> dict[str, float]:
+        d = alert.data
+        ev = self.pair_numbers(d["best_idx"], "best") | self.pair_numbers(i, "now")
+        peak = d.get("peak", (math.nan, math.nan, -1))
+        acc_peak = d.get("acc_peak", (math.nan, math.nan, -1))
+        ev.update(
+            peak_loss=peak[0],
+            peak_x=peak[1],
+            max_acc=acc_peak[0],
+            max_acc_x=acc_peak[1],
+            acc_level_at_best=d["acc_ref"],
+            train_loss_at_best=self.train_at(d["best_idx"]),
+            train_loss_now=self.train_at(i),
+        )
+        return ev
+
+
+class LossDownAccDown(PairDetector):
+    """Accuracy level clearly below its peak while the loss kept improving since that peak."""
+
+    kind = "loss-down-acc-down"
+
+    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
+        assert g is not None
+        p, h = self.p, self.p.half
+        drop = g["lbest"] - g["lvl"]
+        with np.errstate(invalid="ignore"):
+            need = np.fmax(p.acc_drop_min, p.rise_z * g["sig"] * math.sqrt(2.0 / h))
+            gained = f["lvl"] <= g["loss_at_abest"] * (1 - p.loss_gain_min)
+            near_best = f["lvl"] <= f["lbest"] * (1 + p.rise_rel / 2)
+            on = (drop >= need) & gained & near_best
+            off = (drop < p.acc_drop_min / 2) | (f["lvl"] > f["lbest"] * (1 + p.rise_rel))
+        return on, off
+
+    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
+        assert g is not None
+        alert.data.update(peak_idx=int(g["lbest_idx"][local]))
+
+    def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
+        if hi > lo and g is not None:
+            span_extreme(alert, "acc_low", g["y"][lo:hi], f["x"][lo:hi], f["idx"][lo:hi], high=False)
+            span_extreme(alert, "loss_low", f["y"][lo:hi], f["x"][lo:hi], f["idx"][lo:hi], high=False)
+
+    def title(self, alert: Alert) -> str:
+        e = alert.evidence
+        return (
+            f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} {fmt(e['peak_acc'], 3)} -> "
+            f"{fmt(e['now_acc'], 3)} "
+            f"while {self.ctx.loss.name if self.ctx.loss else 'loss'} improved "
+            f"{fmt(e['peak_loss'])} -> {fmt(e['now_loss'])}"
+        )
+
+    def evidence(self, alert: Alert, i: int) -> dict[str, float]:
+        d = alert.data
+        ev = self.pair_numbers(d["peak_idx"], "peak") | self.pair_numbers(i, "now")
+        low = d.get("acc_low", (math.nan, math.nan, -1))
+        ev.update(
+            acc_level_peak=level(self.ctx.acc, d["peak_idx"], self.p),
+            acc_level_now=level(self.ctx.acc, i, self.p),
+            lowest_acc=low[0],
+            lowest_acc_x=low[1],
+            lowest_loss=d.get("loss_low", (math.nan,))[0],
+        )
+        return ev
+
+
+class AccFlatLossDown(PairDetector):
+    """Accuracy within a narrow band over flat_window evaluations while the loss fell."""
+
+    kind = "acc-flat-loss-down"
+    n_open = 1
+
+    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
+        assert g is not None
+        p = self.p
+        with np.errstate(invalid="ignore"):
+            flat = (g["range_flat"] <= p.flat_acc_band) & (g["dir"] == 0)
+            fell = f["lvl"] <= f["lvl_flat"] * (1 - p.flat_loss_drop)
+            near = f["lvl"] <= f["lbest"] * (1 + p.rise_rel / 2)
+            off = (g["range_flat"] > 1.5 * p.flat_acc_band) | (g["dir"] != 0)
+            off |= f["lvl"] > f["lvl_flat"] * (1 - p.flat_loss_drop / 2)
+        return flat & fell & near, off
+
+    def severity(self, alert: Alert) -> Severity:
+        return "info"
+
+    def title(self, alert: Alert) -> str:
+        e = alert.evidence
+        return (
+            f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} flat at "
+            f"{fmt(e['acc_low'], 3)}-{fmt(e['acc_high'], 3)} "
+            f"while {self.ctx.loss.name if self.ctx.loss else 'loss'} fell {fmt(e['from_loss'])} -> "
+            f"{fmt(e['now_loss'])}"
+        )
+
+    def evidence(self, alert: Alert, i: int) -> dict[str, float]:
+        first = max(0, i - self.p.flat_window + 1)  # the latest flat window
+        ev = self.pair_numbers(first, "from") | self.pair_numbers(i, "now")
+        accs = [value(self.ctx.acc, k) for k in range(first, i + 1)]
+        finite = [a for a in accs if math.isfinite(a)] or [math.nan]
+        ev.update(acc_low=min(finite), acc_high=max(finite))
+        return ev
+
+
+class ValLossUnstable(PairDetector):
+    """The loss rises by a large factor from a trough inside a short window, accuracy barely moves."""
+
+    kind = "val-loss-unstable"
+    n_open = 1
+
+    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
+        assert g is not None
+        p = self.p
+        with np.errstate(invalid="ignore"):
+            on = (f["swing"] >= p.unstable_ratio) & (f["swing_abs"] >= p.unstable_min_abs)
+            on &= g["range_unst"] <= p.unstable_acc_band
+            off = ~(f["swing"] >= math.sqrt(p.unstable_ratio))
+        return on, off
+
+    def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
+        if hi > lo and g is not None:
+            xs, ix = f["x"][lo:hi], f["idx"][lo:hi]
+            span_extreme(alert, "loss_hi", f["y"][lo:hi], xs, ix, high=True)
+            span_extreme(alert, "loss_lo", f["y"][lo:hi], xs, ix, high=False)
+            span_extreme(alert, "acc_hi", g["y"][lo:hi], xs, ix, high=True)
+            span_extreme(alert, "acc_lo", g["y"][lo:hi], xs, ix, high=False)
+
+    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
+        w = self.p.unstable_window
+        first = max(0, i - w + 1)
+        vals = [(value(self.ctx.loss, k), k) for k in range(first, i)]  # the window before opening
+        accs = [value(self.ctx.acc, k) for k in range(first, i)]
+        for v, k in vals:
+            x = self.ctx.x(self.series, k)
+            for key, better in (
+                ("loss_hi", v > alert.data.get("loss_hi", (-math.inf,))[0]),
+                ("loss_lo", v < alert.data.get("loss_lo", (math.inf,))[0]),
+            ):
+                if math.isfinite(v) and better:
+                    alert.data[key] = (v, x, k)
+        for a, k in zip(accs, range(first, i), strict=True):
+            x = self.ctx.x(self.series, k)
+            if math.isfinite(a) and a > alert.data.get("acc_hi", (-math.inf,))[0]:
+                alert.data["acc_hi"] = (a, x, k)
+            if math.isfinite(a) and a < alert.data.get("acc_lo", (math.inf,))[0]:
+                alert.data["acc_lo"] = (a, x, k)
+
+    def severity(self, alert: Alert) -> Severity:
+        return (
+            "critical"
+            if alert.evidence.get("loss_per_mistake_at_high", 0.0) >= self.p.insane_nats
+            else "warning"
+        )
+
+    def title(self, alert: Alert) -> str:
+        e = alert.evidence
+        return (
+            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} swings "
+            f"{fmt(e['loss_low'])}-{fmt(e['loss_high'])} "
+            f"(x{fmt(e['ratio'], 1)}) while {self.ctx.acc.name if self.ctx.acc else 'accuracy'} stays "
+            f"{fmt(e['acc_low'], 3)}-{fmt(e['acc_high'], 3)}"
+        )
+
+    def evidence(self, alert: Alert, i: int) -> dict[str, float]:
+        d = alert.data
+        hi, lo = d["loss_hi"], d["loss_lo"]
+        acc_at_hi = value(self.ctx.acc, hi[2])
+        return {
+            "loss_high": hi[0],
+            "loss_high_x": hi[1],
+            "loss_low": lo[0],
+            "loss_low_x": lo[1],
+            "ratio": hi[0] / lo[0] if lo[0] > 0 else math.inf,
+            "acc_at_high": acc_at_hi,
+            "acc_low": d["acc_lo"][0],
+            "acc_high": d["acc_hi"][0],
+            "loss_per_mistake_at_high": loss_per_mistake(hi[0], acc_at_hi),
+            "now_loss": value(self.ctx.loss, i),
+            "now_acc": value(self.ctx.acc, i),
+        }

@@ -1,0 +1,207 @@
+"""Alert -> Markdown, built from the run's own numbers: what happened, why, what next, how sure."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from lossacc_tui.analysis.alerts import Alert
+from lossacc_tui.analysis.detectors.base import Ctx
+from lossacc_tui.analysis.explain_pair import EXPLAINERS as PAIR_EXPLAINERS
+from lossacc_tui.analysis.explain_parts import Names, mistakes, worked_example
+from lossacc_tui.analysis.quantities import fmt, fmt_x, pts
+
+Builder = Callable[[Alert, Names], list[tuple[str, str]]]
+
+
+def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
+    e = a.evidence
+    name = a.data.get("subject", n.loss)
+    lf = e["last_finite_value"]
+    acc_note = ""
+    acc_now = e.get("acc_now", math.nan)
+    if math.isfinite(acc_now):
+        acc_note = f" Meanwhile {n.acc} reads {fmt(acc_now)}: argmax over NaN logits picks a fixed class, so "
+        acc_note += "that number now only tells you the share of that class."
+    return [
+        (
+            "What happened",
+            f"{name} is {a.data['bad']} from {n.unit} {fmt_x(a.start)} on ({int(e['non_finite_points'])} "
+            f"non-finite evaluation(s) so far). Its last finite value was {fmt(lf)} at {n.unit} "
+            f"{fmt_x(e['last_finite_x'])}; its best was {fmt(e['best_value'])} at {n.unit} "
+            f"{fmt_x(e['best_x'])}.",
+        ),
+        (
+            "Why",
+            "Once a loss overflows, every gradient after it is NaN too and the weights follow. A last "
+            "finite "
+            f"value of {fmt(lf)}, {fmt(lf / e['best_value'] if e['best_value'] else math.inf, 2)}x the best, "
+            f"says the run was already diverging before it broke.{acc_note}",
+        ),
+        (
+            "What to check next",
+            f"Resume from the checkpoint at or before {n.unit} {fmt_x(e['best_x'])}, with a lower learning "
+            "rate "
+            f"{n.lr_note(e['last_finite_x'])}, gradient clipping, and a check for log(0) or division by "
+            "zero in a "
+            "custom loss, fp16 overflow (loss scaling), or NaN in the input batch.",
+        ),
+        (
+            "How sure",
+            f"Certain that the logged {name} is {a.data['bad']}: {int(e['non_finite_points'])} value(s) say "
+            "so; "
+            "noise cannot produce it. What caused it is the open question the checks above answer.",
+        ),
+    ]
+
+
+def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
+    e = a.evidence
+    name = a.data.get("subject", n.loss)
+    ratio = e["ratio"]
+    out = [
+        (
+            "What happened",
+            f"{name} reached {fmt(e['peak_value'])} at {n.unit} {fmt_x(e['peak_x'])}, {fmt(ratio, 1)}x its "
+            "best "
+            f"level {fmt(e['best_level'])} (around {n.unit} {fmt_x(e['best_x'])}); it is "
+            f"{fmt(e['value_now'])} now.",
+        )
+    ]
+    if "acc_at_peak" in e and math.isfinite(e["acc_at_peak"]):
+        acc_p, acc_b = e["acc_at_peak"], e["acc_at_best"]
+        out.append(
+            (
+                "Why",
+                f"{n.acc} went {fmt(acc_b, 3)} -> {fmt(acc_p, 3)} ({pts(acc_p - acc_b)}) while the loss grew "
+                f"{fmt(ratio, 1)}x. {mistakes(e['peak_value'], acc_p, n, 'At the peak')} Cross-entropy has "
+                "no upper "
+                "bound: a few predictions that put almost no probability on their true class can multiply "
+                "the mean "
+                "while hardly changing which side of the threshold most samples fall on.",
+            )
+        )
+    else:
+        out.append(
+            (
+                "Why",
+                f"A {fmt(ratio, 1)}x jump in one evaluation is a divergence step (a learning rate too large "
+                "for the "
+                "current curvature), a bad batch, or numerics, rather than slow overfitting, which moves by "
+                "percents.",
+            )
+        )
+    out += [
+        (
+            "What to check next",
+            f"Compare with the checkpoint at {n.unit} {fmt_x(e['best_x'])}; look at the most confident "
+            "mistakes at "
+            f"{n.unit} {fmt_x(e['peak_x'])}; lower the learning rate {n.lr_note(e['peak_x'])}or add warmup "
+            "and "
+            "gradient clipping; check evaluation mode (dropout, batch-norm statistics) if only validation "
+            "jumps.",
+        ),
+        (
+            "How sure",
+            f"The jump is {fmt(ratio, 1)}x, far beyond the series' own noise. If {name} comes back below "
+            f"{fmt(e['best_level'] * 2.24)} it closes; a spike that returns is less worrying than a level "
+            "that stays.",
+        ),
+    ]
+    return out
+
+
+def _plateau(a: Alert, n: Names) -> list[tuple[str, str]]:
+    e = a.evidence
+    acc_b = e.get("acc_at_best")
+    acc_txt = f", where {n.acc} was {fmt(acc_b, 4)}" if acc_b is not None and math.isfinite(acc_b) else ""
+    acc_now = e.get("acc_now")
+    now_txt = f" and {n.acc} {fmt(acc_now, 4)}" if acc_now is not None and math.isfinite(acc_now) else ""
+    since = int(e["evaluations_since_best"])
+    return [
+        (
+            "What happened",
+            f"The best {a.data.get('subject', n.loss)} is {fmt(e['best_value'])} at {n.unit} "
+            f"{fmt_x(e['best_x'])}"
+            f"{acc_txt}; {since} evaluations later it is {fmt(e['value_now'])}{now_txt}.",
+        ),
+        (
+            "Why",
+            f"No evaluation in the last {since} beat {fmt(e['best_value'])} by more than "
+            f"{n.params.plateau_min_delta:.1%}: the model has stopped improving on this metric at this "
+            "learning rate.",
+        ),
+        (
+            "What to check next",
+            f"The checkpoint at {n.unit} {fmt_x(e['best_x'])} is the one to keep if this loss is what you "
+            "select "
+            f"on; lowering the learning rate (ReduceLROnPlateau) or stopping early saves the next {since} "
+            "evaluations' compute. If accuracy still climbs, select on accuracy instead and say so.",
+        ),
+        (
+            "How sure",
+            f"Patience is {n.params.plateau_patience} evaluations; plateaus end. This is informational: "
+            "it closes at the first new best below "
+            f"{fmt(e['best_value'] * (1 - n.params.plateau_min_delta))}.",
+        ),
+    ]
+
+
+def _mismatch(a: Alert, n: Names) -> list[tuple[str, str]]:
+    e = a.evidence
+    gap = e["gap"]
+    return [
+        (
+            "What happened",
+            f"A later evaluation in this log reports accuracy {fmt(e['later_acc'], 4)} at {n.unit} "
+            f"{fmt_x(e['x'])}, while the last logged {n.acc} before it was {fmt(e['logged_acc'], 4)} "
+            f"({pts(gap)}).",
+        ),
+        (
+            "Why",
+            f"A gap of {abs(gap) * 100:.1f} points between two accuracies of the same model usually means "
+            "they are "
+            "not measuring the same thing: a different split (test vs validation), a different checkpoint "
+            "(best "
+            "restored vs last), train-mode layers during one of them, different preprocessing, or macro vs "
+            "micro "
+            "averaging in a report.",
+        ),
+        (
+            "What to check next",
+            f"Which checkpoint produced {fmt(e['later_acc'], 4)}; whether both evaluations use the same "
+            "data and "
+            "transforms; model.eval() / training=False; for a classification report, compare its 'accuracy' "
+            "row, "
+            "not the macro average.",
+        ),
+        (
+            "How sure",
+            f"Both numbers are in the log; the gap exceeds the {n.params.mismatch_gap * 100:.0f}-point "
+            "threshold. "
+            "It would be expected (not a bug) if the later number is on a differently distributed test set.",
+        ),
+    ]
+
+
+EXPLAINERS: dict[str, Builder] = {
+    "non-finite": _non_finite,
+    "loss-explosion": _explosion,
+    "plateau": _plateau,
+    "metric-mismatch": _mismatch,
+    **PAIR_EXPLAINERS,
+}
+
+
+def explain_alert(alert: Alert, ctx: Ctx) -> str:
+    """The Markdown explanation of one alert of a run."""
+    names = Names.of(ctx, alert)
+    build = EXPLAINERS.get(alert.kind)
+    if build is None:
+        return f"**{alert.title}**"
+    parts = [f"**{alert.title}**", ""]
+    for head, body in build(alert, names):
+        parts += [f"**{head}.** {body}", ""]
+    if alert.kind in ("loss-up-acc-up", "loss-down-acc-down", "acc-flat-loss-down"):
+        parts += [worked_example(alert, names), ""]
+    return "\n".join(parts).rstrip() + "\n"

@@ -1,0 +1,185 @@
+"""Every threshold of the analyzer, named, with its default and a one-line meaning.
+
+>>> p = Params.from_mapping({"window": 8, "majority-rate": 0.9})
+>>> (p.window, p.majority_rate, p.open_after)
+(8, 0.9, 3)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import MISSING, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+try:  # Python 3.11+
+    import tomllib as _toml
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10 without tomllib
+    _toml = None  # type: ignore[assignment]
+
+#: What `Params.from_file` reads: TOML when the interpreter has tomllib (3.11+), JSON always.
+CONFIG_FORMATS = ("toml", "json") if _toml is not None else ("json",)
+
+
+def _p(default: Any, doc: str) -> Any:
+    return field(default=default, metadata={"doc": doc})
+
+
+@dataclass(frozen=True)
+class Params:
+    """Thresholds of the analyzer. Counts are evaluations (points of a series), accuracies are
+    fractions (0.01 = one point), loss changes are relative unless the name says otherwise."""
+
+    # trends (states)
+    window: int = _p(
+        6, "points in the short trend window: the mean of its newer half is compared with its older half"
+    )
+    long_window_factor: int = _p(4, "the long trend window is this many times the short one (slow drifts)")
+    noise_window: int = _p(10, "points whose second differences estimate a series' own noise")
+    trend_z: float = _p(2.5, "a trend must exceed this many noise standard errors")
+    min_loss_change: float = _p(0.02, "smallest relative loss change across a trend window that counts")
+    min_acc_change: float = _p(
+        0.005, "smallest accuracy change across a trend window that counts (0.5 points)"
+    )
+    smoothing: float = _p(
+        0.0, "TensorBoard-style debiased EMA weight applied before trends (0 = off, 0.6 = TB)"
+    )
+    state_min_run: int = _p(2, "a new state must last this many points before the timeline switches to it")
+    # latching
+    open_after: int = _p(3, "evaluations a condition must hold before its alert opens")
+    close_after: int = _p(3, "evaluations the release condition must hold before an alert closes")
+    # loss-up-acc-up, overfitting, loss-down-acc-down
+    rise_rel: float = _p(0.05, "loss this far above its best (relative) counts as risen")
+    rise_z: float = _p(2.0, "... and at least this many noise standard deviations above it")
+    acc_hold_tol: float = _p(0.01, "accuracy 'holds' if its level is at most this far below where it was")
+    acc_drop_min: float = _p(0.01, "loss-down-acc-down: accuracy level this far below its best")
+    loss_gain_min: float = _p(
+        0.03, "loss-down-acc-down: loss level this much lower (relative) than at the accuracy peak"
+    )
+    train_drop_rel: float = _p(
+        0.05, "overfitting: training loss this much lower (relative) than at the validation best"
+    )
+    # acc-flat-loss-down
+    flat_window: int = _p(8, "evaluations over which accuracy must stay flat while loss falls")
+    flat_acc_band: float = _p(0.01, "accuracy range (max - min) that still counts as flat")
+    flat_loss_drop: float = _p(0.05, "relative loss drop across the flat window")
+    # val-loss-unstable
+    unstable_window: int = _p(6, "evaluations searched for a swing of the validation loss")
+    unstable_ratio: float = _p(3.0, "a rise by this factor from a trough inside the window is a swing")
+    unstable_min_abs: float = _p(0.1, "... and by at least this many nats")
+    unstable_acc_band: float = _p(
+        0.10, "accuracy range inside the window that still counts as 'barely moves'"
+    )
+    # high-loss-good-acc
+    high_loss_nats: float = _p(5.0, "loss per mistake (loss / (1 - acc)) above this many nats is high ...")
+    high_loss_min: float = _p(1.0, "... when the loss is also at least this times the chance loss ln K")
+    good_acc_frac: float = _p(0.5, "accuracy counts as good this far from chance (1/K) to 1")
+    insane_nats: float = _p(
+        30.0, "loss per mistake above this is high whatever K (no sane probabilities give it)"
+    )
+    # non-finite, loss-explosion, plateau
+    explosion_factor: float = _p(5.0, "loss level this many times its best level is an explosion")
+    explosion_min_abs: float = _p(0.5, "... and at least this many nats above it")
+    explosion_z: float = _p(5.0, "... and at least this many noise standard deviations above it")
+    explosion_critical: float = _p(1000.0, "explosion factor that makes the alert critical")
+    plateau_patience: int = _p(10, "evaluations without a new best loss before a plateau is reported")
+    plateau_min_delta: float = _p(
+        0.005, "relative improvement that counts as a new best (twice it ends a plateau)"
+    )
+    # acc-stuck
+    stuck_window: int = _p(6, "evaluations with identical accuracy that count as stuck")
+    stuck_tol: float = _p(1e-6, "accuracy range that counts as identical")
+    stuck_chance_frac: float = _p(
+        0.9, "... while the loss is non-finite or at least this times the chance loss ln K"
+    )
+    majority_rate: float | None = _p(
+        None, "share of the majority class (--majority): accuracy near it is suspect"
+    )
+    majority_tol: float = _p(0.01, "accuracy within this of the majority rate counts as 'equal' to it")
+    n_classes: int | None = _p(
+        None, "number of classes K (--classes); inferred from the first evaluations when unset"
+    )
+    # runs-disagree, metric-mismatch
+    runs_loss_tol: float = _p(0.03, "final/best losses within this relative spread count as 'nearly equal'")
+    runs_acc_gap: float = _p(0.03, "accuracies differing by this much (3 points) count as different")
+    mismatch_gap: float = _p(0.03, "a later test/report accuracy this far from the logged one is a mismatch")
+
+    def __post_init__(self) -> None:
+        problems = []
+        for name in ("window", "noise_window", "flat_window", "unstable_window", "stuck_window"):
+            if getattr(self, name) < 2:
+                problems.append(f"{name} must be at least 2")
+        for name in ("open_after", "close_after", "plateau_patience", "long_window_factor", "state_min_run"):
+            if getattr(self, name) < 1:
+                problems.append(f"{name} must be at least 1")
+        if not 0.0 <= self.smoothing < 1.0:
+            problems.append("smoothing must be in [0, 1)")
+        if self.majority_rate is not None and not 0.0 < self.majority_rate <= 1.0:
+            problems.append("majority_rate must be a fraction in (0, 1]")
+        if self.n_classes is not None and self.n_classes < 2:
+            problems.append("n_classes must be at least 2")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    @property
+    def half(self) -> int:
+        """Points in each half of the short trend window (the 'level' of a series)."""
+        return max(1, self.window // 2)
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any]) -> Params:
+        """Params with the given overrides; keys may use '-' or '_'. Unknown keys raise ValueError."""
+        known = {f.name: f for f in fields(cls)}
+        kwargs: dict[str, Any] = {}
+        for key, value in data.items():
+            name = str(key).replace("-", "_")
+            if name not in known:
+                raise ValueError(f"unknown analysis parameter {key!r} (known: {', '.join(known)})")
+            kwargs[name] = _coerce(known[name].default, value, name)
+        return replace(cls(), **kwargs)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Params:
+        """Read overrides from a TOML file (Python 3.11+) or a JSON file. A TOML/JSON object may
+        hold them at the top level or under an `analysis` table."""
+        p = Path(path)
+        raw = p.read_bytes()
+        if p.suffix.lower() == ".json" or _toml is None:
+            data = json.loads(raw)
+        else:
+            data = _toml.loads(raw.decode("utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError(f"{p}: expected a table of analysis parameters")
+        if isinstance(data.get("analysis"), dict):
+            data = data["analysis"]
+        return cls.from_mapping(data)
+
+    @classmethod
+    def describe(cls) -> list[tuple[str, Any, str]]:
+        """(name, default, meaning) of every parameter, for --help and the README."""
+        out = []
+        for f in fields(cls):
+            default = None if f.default is MISSING else f.default
+            out.append((f.name, default, f.metadata.get("doc", "")))
+        return out
+
+    @classmethod
+    def help_text(cls) -> str:
+        """The parameter table as plain text lines `name (default): meaning`."""
+        return "\n".join(f"{n.replace('_', '-')} ({d}): {doc}" for n, d, doc in cls.describe())
+
+
+def _coerce(default: Any, value: Any, name: str) -> Any:
+    if value is None:
+        return None
+    try:
+        if isinstance(default, bool):
+            return bool(value)
+        if isinstance(default, int) or name in ("n_classes",):
+            f = float(value)
+            if not f.is_integer():
+                raise ValueError
+            return int(f)
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"analysis parameter {name}: expected a number, got {value!r}") from None

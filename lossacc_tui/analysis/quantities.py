@@ -1,0 +1,128 @@
+"""The numbers that make loss and accuracy comparable: floor, chance loss, loss per mistake.
+
+With accuracy a, at least a share 1 - a of the samples put probability <= 1/2 on their true class
+(a mistake means another class scored at least as high), so mean cross-entropy is at least
+(1 - a) * ln 2. If correct samples cost nothing, the mistakes average loss / (1 - a) nats, i.e.
+a geometric-mean probability exp(-loss / (1 - a)) on their true class.
+
+>>> round(loss_floor(0.7826), 4)
+0.1508
+>>> round(implied_p(0.4577, 0.7826), 3)
+0.122
+>>> [round(bce(p), 3) for p in (0.51, 0.49)]
+[0.673, 0.713]
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+LN2 = math.log(2.0)
+
+
+def loss_floor(acc: float) -> float:
+    """Smallest mean cross-entropy compatible with accuracy `acc`: (1 - acc) ln 2."""
+    return max(0.0, 1.0 - acc) * LN2
+
+
+def chance_loss(k: int) -> float:
+    """Cross-entropy of a uniform guess over k classes: ln k."""
+    return math.log(k)
+
+
+def loss_per_mistake(loss: float, acc: float) -> float:
+    """Mean loss of the wrong samples if the right ones cost nothing: loss / (1 - acc)."""
+    wrong = 1.0 - acc
+    if wrong <= 0:
+        return math.inf
+    return loss / wrong
+
+
+def implied_p(loss: float, acc: float) -> float:
+    """Geometric-mean probability on the true class that loss / (1 - acc) implies."""
+    m = loss_per_mistake(loss, acc)
+    return 0.0 if m > 745 else math.exp(-m)
+
+
+def bce(p: float) -> float:
+    """Cross-entropy of one sample that puts probability p on its true class."""
+    return -math.log(p)
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Number of classes and where it came from ('given', 'inferred' or None when unknown)."""
+
+    k: int | None
+    source: str | None
+    basis: str = ""
+
+    @property
+    def chance(self) -> float | None:
+        return None if self.k is None else 1.0 / self.k
+
+    def describe(self) -> str:
+        if self.k is None:
+            return "the number of classes is unknown (pass --classes K)"
+        if self.source == "given":
+            return f"K = {self.k} classes (given)"
+        return f"K = {self.k} classes (inferred from {self.basis}; pass --classes to set it)"
+
+
+def infer_classes(candidates: list[tuple[str, float, float | None]]) -> Classes:
+    """K from the first evaluations: initial loss near ln K and, when known, accuracy near 1/K.
+
+    `candidates` are (label, first loss, first accuracy or None), most trusted first.
+
+    >>> infer_classes([("val", 1.8975, 0.166)]).k
+    6
+    >>> infer_classes([("val", 0.5742, 0.87)]).k is None
+    True
+    """
+    for label, loss, acc in candidates:
+        if not math.isfinite(loss) or not 0.47 <= loss <= math.log(1000.0):
+            continue
+        k_loss = math.exp(loss)
+        if acc is not None and math.isfinite(acc) and acc > 0:
+            k_acc = 1.0 / acc
+            if max(k_loss, k_acc) / min(k_loss, k_acc) > 1.35:
+                continue
+            k = round(math.sqrt(k_loss * k_acc))
+            basis = (
+                f"{label} loss {fmt(loss)} ~ ln {k} and accuracy {fmt(acc)} ~ 1/{k} at the first evaluation"
+            )
+        else:
+            k = round(k_loss)
+            basis = f"{label} loss {fmt(loss)} ~ ln {k} at the first evaluation"
+        if k >= 2:
+            return Classes(k, "inferred", basis)
+    return Classes(None, None)
+
+
+def fmt(v: float | None, digits: int = 4) -> str:
+    """A number as people read it in logs: 4 significant decimals, scientific when extreme."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if v != 0 and (abs(v) >= 1e5 or abs(v) < 10 ** (-digits + 1)):
+        return f"{v:.2e}"
+    if abs(v) >= 100:
+        return f"{v:.1f}"
+    return f"{v:.{digits}f}".rstrip("0").rstrip(".")
+
+
+def fmt_x(v: float | None) -> str:
+    if v is None or not math.isfinite(v):
+        return "?"
+    return str(int(v)) if float(v).is_integer() else f"{v:.2f}"
+
+
+def pts(d: float) -> str:
+    """An accuracy difference in percentage points."""
+    return f"{d * 100:+.1f} points"
+
+
+def pct(a: float) -> str:
+    return f"{a * 100:.1f}%"

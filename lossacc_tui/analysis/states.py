@@ -1,0 +1,86 @@
+"""The joint (loss, accuracy) state of every evaluation, and the timeline of state segments.
+
+A loss trend of -1 is an improvement, an accuracy trend of +1 is. 'both-improving' means nothing
+got worse (one may be flat), 'both-worse' that nothing got better, 'flat' that neither moved
+beyond its own noise; the two disagreement states need one to improve while the other worsens.
+
+>>> state_codes(np.array([False, False]), np.array([-1, 1]), np.array([-1, -1])).tolist()
+[2, 4]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from lossacc_tui.analysis.alerts import STATES, StateSegment
+
+WARMING, BOTH_IMPROVING, LOSS_BETTER_ACC_WORSE, LOSS_WORSE_ACC_BETTER, BOTH_WORSE, FLAT = range(6)
+
+
+def state_codes(warm: np.ndarray, loss_dir: np.ndarray, acc_dir: np.ndarray) -> np.ndarray:
+    """Index into STATES for each point, from the trend directions."""
+    gl = -loss_dir.astype(np.int8)  # +1: loss got better
+    ga = acc_dir.astype(np.int8)
+    code = np.full(len(warm), FLAT, dtype=np.int8)
+    code[(gl >= 0) & (ga >= 0) & ((gl > 0) | (ga > 0))] = BOTH_IMPROVING
+    code[(gl <= 0) & (ga <= 0) & ((gl < 0) | (ga < 0))] = BOTH_WORSE
+    code[(gl > 0) & (ga < 0)] = LOSS_BETTER_ACC_WORSE
+    code[(gl < 0) & (ga > 0)] = LOSS_WORSE_ACC_BETTER
+    code[warm] = WARMING
+    return code
+
+
+class Timeline:
+    """State segments built incrementally. A new state must persist `min_run` points before the
+    timeline switches to it; the new segment then starts where that run began."""
+
+    def __init__(self, min_run: int) -> None:
+        self.min_run = max(1, min_run)
+        self.segments: list[StateSegment] = []
+        self.raw_code = -1
+        self.raw_run = 0
+        self.code = -1
+        self.n = 0
+
+    def feed(self, codes: np.ndarray, k0: int, xs: np.ndarray, x_of: Callable[[int], float]) -> None:
+        m = len(codes)
+        if m == 0:
+            return
+        idx = np.arange(m)
+        prev = np.empty(m, dtype=np.int64)
+        prev[0] = self.raw_code
+        prev[1:] = codes[:-1]
+        last_change = np.maximum.accumulate(np.where(codes != prev, idx, -1))
+        runs = idx - last_change + 1
+        head = last_change < 0
+        runs[head] = idx[head] + 1 + self.raw_run
+        eligible = runs >= self.min_run
+        if k0 == 0:
+            eligible[0] = True
+        src = np.maximum.accumulate(np.where(eligible, idx, -1))
+        accepted = np.where(src >= 0, codes[np.maximum(src, 0)], self.code)
+        before = np.empty(m, dtype=np.int64)
+        before[0] = self.code
+        before[1:] = accepted[:-1]
+        sw = np.flatnonzero(accepted != before)
+        if len(sw):
+            local = sw - runs[sw] + 1  # where each new state's run began (may be before the chunk)
+
+            def x(i: int) -> float:
+                return float(xs[i]) if i >= 0 else x_of(k0 + i)
+
+            x_start = [x(int(i)) for i in local]
+            x_end = [x(int(i) - 1) for i in local[1:]] + [float(xs[-1])]
+            if self.segments:
+                self.segments[-1].end = x(int(local[0]) - 1)
+            self.segments.extend(
+                StateSegment(STATES[int(c)], a, b)
+                for c, a, b in zip(accepted[sw].tolist(), x_start, x_end, strict=True)
+            )
+        if self.segments:
+            self.segments[-1].end = float(xs[-1])
+        self.raw_code, self.raw_run = int(codes[-1]), int(runs[-1])
+        self.code = int(accepted[-1])
+        self.n = k0 + m

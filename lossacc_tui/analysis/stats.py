@@ -1,0 +1,244 @@
+"""Running statistics over the newest points of a series, vectorized and chunking-proof.
+
+Every output for point i is a fixed-order combination of a fixed set of inputs (the few points
+before it) or an exact running extreme, so feeding a series in any chunks gives bit-identical
+results to one pass. Sums are never carried across points (a prefix sum would make the result
+depend on where chunks start, and one exploded value would wreck every later window).
+
+>>> import numpy as np
+>>> w = Window(np.array([1.0, 2.0, 4.0, 8.0]), k0=2, k1=4, pad=2)
+>>> w.chunk(rolling_mean(w.buf, 2)).tolist()
+[3.0, 6.0]
+>>> run_lengths(np.array([True, True, False, True]), carry=2).tolist()
+[3, 4, 0, 1]
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+#: E|x_t - 2 x_{t-1} + x_{t-2}| = SECOND_DIFF_SCALE * sigma for independent Gaussian noise.
+SECOND_DIFF_SCALE = math.sqrt(6.0) * math.sqrt(2.0 / math.pi)
+
+
+class Window:
+    """Points [k0, k1) of a series plus `pad` points before them (NaN before the series starts).
+
+    Arrays computed over `buf` (length pad + m) are 'extended'; `chunk(a, lag)` gives the values
+    at the chunk's points shifted back by `lag` points.
+    """
+
+    __slots__ = ("buf", "k0", "m", "pad")
+
+    def __init__(self, values: np.ndarray, k0: int, k1: int, pad: int) -> None:
+        start = k0 - pad
+        if start >= 0:
+            self.buf = np.array(values[start:k1], dtype=np.float64)
+        else:
+            self.buf = np.concatenate([np.full(-start, np.nan), np.asarray(values[:k1], dtype=np.float64)])
+        self.k0, self.m, self.pad = k0, k1 - k0, pad
+
+    def chunk(self, ext: np.ndarray, lag: int = 0) -> np.ndarray:
+        s = self.pad - lag
+        return ext[s : s + self.m]
+
+    @property
+    def index(self) -> np.ndarray:
+        """Absolute point indices of the chunk."""
+        return np.arange(self.k0, self.k0 + self.m)
+
+
+def rolling_sum(buf: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Sum of the finite values among buf[t-w+1..t], newest first, and their count (None: all w;
+    then the first w - 1 outputs are partial sums, which callers never read).
+
+    >>> rolling_sum(np.array([1.0, np.nan, 3.0]), 2)[0].tolist()
+    [1.0, 1.0, 3.0]
+    """
+    fin = np.isfinite(buf)
+    n = len(buf)
+    lead = (int(np.argmax(fin)) if fin.any() else n) if n and not fin[0] else 0
+    if fin[lead:].all():  # finite apart from a leading stretch (padding before the series started)
+        vals = buf[lead:]
+        m = n - lead
+        s = np.zeros(n)
+        tail = s[lead:]
+        tail[:] = vals
+        for j in range(1, min(w, m)):
+            tail[j:] += vals[: m - j]
+        if lead == 0:
+            return s, None
+        c = np.zeros(n, dtype=np.int32)
+        c[lead:] = np.minimum(np.arange(1, m + 1, dtype=np.int32), w)
+        return s, c
+    vals = np.where(fin, buf, 0.0)
+    s = vals.copy()
+    for j in range(1, min(w, n)):
+        s[j:] += vals[: n - j]
+    ones = fin.view(np.int8)
+    c = ones.astype(np.int16 if w > 127 else np.int8)
+    for j in range(1, min(w, n)):
+        c[j:] += ones[: n - j]
+    return s, c
+
+
+def rolling_mean(buf: np.ndarray, w: int) -> np.ndarray:
+    """Mean of the finite values in each window of w points (NaN where there are none)."""
+    s, c = rolling_sum(buf, w)
+    if c is None:
+        s /= w
+        return s
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s /= c
+    return s
+
+
+def rolling_extreme(buf: np.ndarray, w: int, high: bool) -> np.ndarray:
+    """Max (high) or min of each window of w points, ignoring NaN (NaN if all are NaN).
+
+    >>> rolling_extreme(np.array([3.0, 1.0, 2.0, np.nan, 0.5]), 2, high=False).tolist()
+    [3.0, 1.0, 1.0, 2.0, 0.5]
+    """
+    op = np.fmax if high else np.fmin
+    n = len(buf)
+    out = buf.copy()
+    for j in range(1, min(w, n)):
+        op(out[j:], buf[: n - j], out=out[j:])
+    return out
+
+
+def second_diff_noise(buf: np.ndarray, w: int) -> np.ndarray:
+    """Noise standard deviation from the mean |second difference| over the last w points.
+
+    Removes any linear trend; for independent noise of std s the result estimates s.
+    NaN where fewer than two second differences are available.
+    """
+    n = len(buf)
+    d2 = np.empty(n)
+    d2[:2] = np.nan
+    if n > 2:
+        t = d2[2:]
+        np.subtract(buf[2:], buf[1:-1], out=t)
+        t -= buf[1:-1]
+        t += buf[:-2]
+        np.abs(t, out=t)
+    s, c = rolling_sum(d2, max(1, w - 2))
+    if c is None:
+        s /= max(1, w - 2) * SECOND_DIFF_SCALE
+        return s
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s /= c * SECOND_DIFF_SCALE
+    s[c < 2] = np.nan
+    return s
+
+
+def lag_sum(ext: np.ndarray, lags: range) -> np.ndarray:
+    """sum_j ext[t - j] over the given lags (NaN propagates, NaN where a lag is missing), fixed order."""
+    n = len(ext)
+    out = np.full(n, np.nan)
+    first = lags[0]
+    if first >= n:
+        return out
+    out[first:] = ext[: n - first]
+    for j in lags[1:]:
+        if j >= n:
+            out[:] = np.nan
+            break
+        out[j:] += ext[: n - j]
+        out[:j] = np.nan
+    return out
+
+
+def ema_weights(beta: float, tol: float = 1e-4, cap: int = 64) -> np.ndarray:
+    """Weights (newest first) of a debiased EMA truncated where beta**n < tol.
+
+    TensorBoard smooths with s_t = beta s_{t-1} + (1 - beta) x_t and divides by 1 - beta**(t+1);
+    over the last n points that is sum beta**j x_{t-j} / sum beta**j, which these weights apply.
+
+    >>> ema_weights(0.5, tol=0.2).tolist()
+    [0.5714285714285714, 0.2857142857142857, 0.14285714285714285]
+    """
+    if beta <= 0:
+        return np.ones(1)
+    n = min(cap, max(1, math.ceil(math.log(tol) / math.log(beta))))
+    w = beta ** np.arange(n)
+    return w / w.sum()
+
+
+def smooth(buf: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Debiased-EMA smoothing with truncated weights; NaN inputs are skipped and the weights of
+    the finite ones renormalised (so a window's start behaves like TensorBoard's debiasing)."""
+    if len(weights) == 1:
+        return buf.copy()
+    fin = np.isfinite(buf)
+    vals = np.where(fin, buf, 0.0)
+    f = fin.astype(np.float64)
+    n = len(buf)
+    s = vals * weights[0]
+    c = f * weights[0]
+    for j in range(1, min(len(weights), n)):
+        s[j:] += vals[: n - j] * weights[j]
+        c[j:] += f[: n - j] * weights[j]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(c > 0, s / c, np.nan)
+
+
+def debiased_ema(values: list[float], beta: float) -> list[float]:
+    """Reference TensorBoard smoothing, one value at a time (for tests and documentation).
+
+    >>> [round(v, 3) for v in debiased_ema([1.0, 0.0, 0.0], 0.5)]
+    [1.0, 0.333, 0.143]
+    """
+    out, s = [], 0.0
+    for t, x in enumerate(values):
+        s = beta * s + (1 - beta) * x
+        out.append(s / (1 - beta ** (t + 1)))
+    return out
+
+
+def run_lengths(cond: np.ndarray, carry: int) -> np.ndarray:
+    """Length of the run of True ending at each point; `carry` is the run before the chunk."""
+    idx = np.arange(len(cond))
+    last_false = np.maximum.accumulate(np.where(cond, -1, idx))
+    runs = idx - last_false
+    head = last_false < 0
+    runs[head] += carry
+    return np.where(cond, runs, 0)
+
+
+def running_extreme(
+    x: np.ndarray, carry: float, carry_idx: int, index: np.ndarray, high: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Running min (or max) of the finite values of x, continuing from `carry`, and the absolute
+    index (from `index`) where it was reached, -1 if none yet. Exact, so chunking cannot matter.
+
+    >>> b, i = running_extreme(np.array([3.0, np.nan, 1.0, 2.0]), 2.0, 7, np.arange(8, 12), high=False)
+    >>> b.tolist(), i.tolist()
+    ([2.0, 2.0, 1.0, 1.0], [7, 7, 10, 10])
+    """
+    op = np.fmax if high else np.fmin
+    fin = np.isfinite(x)
+    best = op.accumulate(x if fin.all() else np.where(fin, x, np.nan))
+    if carry == carry:  # not NaN
+        op(best, carry, out=best)
+    prev = np.empty_like(best)
+    prev[0] = carry
+    prev[1:] = best[:-1]
+    with np.errstate(invalid="ignore"):
+        changed = (best > prev) if high else (best < prev)
+    if carry != carry:  # the first finite value is a new best too
+        first = int(np.argmax(~np.isnan(best)))
+        if not np.isnan(best[first]):
+            changed[first] = True
+    pos = np.flatnonzero(changed)
+    values = np.concatenate([[carry_idx], index[pos]])
+    counts = np.diff(np.concatenate([[0], pos, [len(x)]]))
+    return best, np.repeat(values, counts)
+
+
+def ffill_index(mask: np.ndarray, k0: int, carry: int) -> np.ndarray:
+    """For each point, the absolute index of the latest point (at or before it) where mask holds."""
+    idx = np.where(mask, np.arange(k0, k0 + len(mask)), -1)
+    return np.maximum.accumulate(np.concatenate([[carry], idx]))[1:]

@@ -1,0 +1,79 @@
+"""The run's current state in its own numbers (what the app shows when no alert is selected)."""
+
+from __future__ import annotations
+
+import math
+
+from lossacc_tui.analysis.alerts import Alert, StateSegment
+from lossacc_tui.analysis.detectors.base import Ctx, value
+from lossacc_tui.analysis.explain_parts import Names, mistakes
+from lossacc_tui.analysis.quantities import fmt, fmt_x
+
+STATE_WORDS = {
+    "warming-up": "too few evaluations to judge trends yet",
+    "both-improving": "loss and accuracy are both improving (or one improves while the other holds)",
+    "loss-better-acc-worse": "the loss improves while accuracy gets worse",
+    "loss-worse-acc-better": "the loss gets worse while accuracy improves",
+    "both-worse": "loss and accuracy are both getting worse (or one worsens while the other holds)",
+    "flat": "neither loss nor accuracy moves beyond its own noise",
+}
+
+
+def _best(values: list[float], high: bool) -> int:
+    finite = [(v, i) for i, v in enumerate(values) if math.isfinite(v)]
+    if not finite:
+        return -1
+    return (max if high else min)(finite, key=lambda t: (t[0], -t[1]) if high else (t[0], t[1]))[1]
+
+
+def run_summary(name: str, ctx: Ctx, state: StateSegment | None, active: list[Alert]) -> str:
+    n = Names.of(ctx)
+    lines = [f"**{name}** ({ctx.split} metrics, x = {ctx.unit})", ""]
+    loss, acc = ctx.loss, ctx.acc
+    if loss is not None and len(loss):
+        i = len(loss) - 1
+        bi = ctx_best(loss, high=False)
+        lines.append(
+            f"- {loss.name}: {fmt(value(loss, i))} at {ctx.unit} {fmt_x(ctx.x(loss, i))}; best "
+            f"{fmt(value(loss, bi))} at {ctx.unit} {fmt_x(ctx.x(loss, bi))}"
+            + (
+                f" (where {acc.name} was {fmt(value(acc, bi), 4)})"
+                if acc is not None and bi < len(acc)
+                else ""
+            )
+        )
+    if acc is not None and len(acc):
+        j = len(acc) - 1
+        bj = ctx_best(acc, high=True)
+        lines.append(
+            f"- {acc.name}: {fmt(value(acc, j), 4)} at {ctx.unit} {fmt_x(ctx.x(acc, j))}; best "
+            f"{fmt(value(acc, bj), 4)} at {ctx.unit} {fmt_x(ctx.x(acc, bj))}"
+        )
+    if state is not None:
+        lines.append(
+            f"- state since {ctx.unit} {fmt_x(state.start)}: **{state.state}**, {STATE_WORDS[state.state]}"
+        )
+    lines.append(f"- {n.chance()}")
+    if loss is not None and acc is not None and len(loss) and len(acc):
+        k = min(len(loss), len(acc)) - 1
+        lines += ["", mistakes(value(loss, k), value(acc, k), n, f"At {ctx.unit} {fmt_x(ctx.x(loss, k))}")]
+    lines.append("")
+    if active:
+        lines.append(
+            f"Active alerts ({len(active)}): " + "; ".join(f"{a.severity}: {a.title}" for a in active)
+        )
+    else:
+        lines.append("No active alerts.")
+    return "\n".join(lines) + "\n"
+
+
+def ctx_best(s, high: bool) -> int:  # type: ignore[no-untyped-def]
+    """Index of the best value (first occurrence). O(n): called for a summary, not per update."""
+    import numpy as np
+
+    v = s.values
+    fin = np.isfinite(v)
+    if not fin.any():
+        return len(v) - 1
+    w = np.where(fin, v, -np.inf if high else np.inf)
+    return int(np.argmax(w) if high else np.argmin(w))

@@ -1,0 +1,188 @@
+"""A Track follows one series (a loss or an accuracy) and turns its new points into features.
+
+Features of point i depend only on the points up to i within a bounded window, plus exact running
+extremes carried from earlier points, so the cost of an update is proportional to the new points.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+
+from lossacc_tui.analysis import stats
+from lossacc_tui.analysis.params import Params
+from lossacc_tui.model import Series
+
+Feats = dict[str, np.ndarray]
+
+
+def x_column(series: Series, axis: str) -> np.ndarray | None:
+    """The series' x values on `axis` without materialising a column that was never written
+    (Series.epochs builds a full NaN array in that case, which would cost O(history))."""
+    col = getattr(series, "_epoch" if axis == "epoch" else "_step", None)
+    if col is not None and getattr(col, "_arr", "missing") is None:
+        return None
+    return series.x(axis)  # type: ignore[arg-type]
+
+
+def x_values(series: Series, axis: str, idx: np.ndarray) -> np.ndarray:
+    """x of the given point indices; the point index where x is unknown."""
+    col = x_column(series, axis)
+    if col is None or len(col) == 0:
+        return idx.astype(np.float64)
+    xs = col[np.minimum(idx, len(col) - 1)]
+    return np.where(np.isfinite(xs), xs, idx.astype(np.float64))
+
+
+def x_at(series: Series, axis: str, i: int) -> float:
+    """x of one point (its index when x is unknown)."""
+    col = x_column(series, axis)
+    if col is None or i < 0 or i >= len(col):
+        return float(i)
+    v = float(col[i])
+    return v if math.isfinite(v) else float(i)
+
+
+class Track:
+    """Incremental features of one series. `role` is 'loss' (the primary loss: everything),
+    'acc' (an accuracy) or 'train' (a secondary loss: only what explosion and NaN checks need)."""
+
+    def __init__(
+        self, series: Series, role: Literal["loss", "acc", "train"], params: Params, axis: str
+    ) -> None:
+        self.series = series
+        self.role = role
+        self.kind = "acc" if role == "acc" else "loss"
+        self.p = params
+        self.axis = axis
+        self.n = 0  # points consumed
+        self.high = role == "acc"
+        h = params.half
+        self.weights = stats.ema_weights(params.smoothing) if params.smoothing > 0 else np.ones(1)
+        e = len(self.weights) - 1
+        self.pad = max(
+            2 * params.long_window_factor * h + e,
+            params.noise_window + 1,
+            params.flat_window + h + e,
+            params.stuck_window + h + e,
+            params.unstable_window,
+            params.plateau_patience,
+        )
+        self.best, self.best_idx = math.nan, -1  # raw running best (min loss / max accuracy)
+        self.lbest, self.lbest_idx = math.nan, -1  # running best of the level
+        self.majority = params.majority_rate
+
+    def advance(self, upto: int | None = None) -> Feats | None:
+        """Features of the points not consumed yet (up to `upto`), or None when there are none."""
+        k1 = len(self.series) if upto is None else min(upto, len(self.series))
+        if k1 <= self.n:
+            return None
+        win = stats.Window(self.series.values, self.n, k1, self.pad)
+        f = self._features(win)
+        self.n = k1
+        return f
+
+    def _features(self, win: stats.Window) -> Feats:
+        p, h = self.p, self.p.half
+        buf = win.buf
+        idx = win.index
+        src = stats.smooth(buf, self.weights) if len(self.weights) > 1 else buf
+        lvl_ext = stats.rolling_mean(src, h)
+        sig_ext = stats.second_diff_noise(buf, p.noise_window)
+        y, lvl = win.chunk(buf), win.chunk(lvl_ext)
+        f: Feats = {
+            "y": y,
+            "lvl": lvl,
+            "idx": idx,
+            "sig": win.chunk(sig_ext),
+            "sig_prev": win.chunk(sig_ext, 1),
+        }
+        f["x"] = x_values(self.series, self.axis, idx)
+        lbest, lbest_idx = stats.running_extreme(lvl, self.lbest, self.lbest_idx, idx, self.high)
+        self.lbest, self.lbest_idx = float(lbest[-1]), int(lbest_idx[-1])
+        f["lbest"], f["lbest_idx"] = lbest, lbest_idx
+        if self.role == "loss":
+            best, best_idx = stats.running_extreme(y, self.best, self.best_idx, idx, self.high)
+            self.best, self.best_idx = float(best[-1]), int(best_idx[-1])
+            f["best"], f["best_idx"] = best, best_idx
+        if self.role == "train":
+            return f
+        self._trend(f, win, lvl_ext)
+        if self.role == "loss":
+            f["lvl_flat"] = win.chunk(lvl_ext, p.flat_window - 1)
+            f["lvl_stuck"] = win.chunk(lvl_ext, p.stuck_window - 1)
+            ratio, rise = _swing(buf, p.unstable_window, math.sqrt(p.unstable_ratio), p.unstable_min_abs / 2)
+            f["swing"], f["swing_abs"] = win.chunk(ratio), win.chunk(rise)
+            f["pmin"] = win.chunk(stats.rolling_extreme(buf, p.plateau_patience, high=False))
+        else:
+            ranges: dict[int, np.ndarray] = {}
+            for w in {p.flat_window, p.unstable_window, p.stuck_window}:
+                hi = stats.rolling_extreme(buf, w, high=True)
+                hi -= stats.rolling_extreme(buf, w, high=False)
+                ranges[w] = win.chunk(hi)
+            f["range_flat"], f["range_unst"] = ranges[p.flat_window], ranges[p.unstable_window]
+            f["range_stuck"] = ranges[p.stuck_window]
+            bad = (~np.isfinite(buf)).astype(np.float64)
+            f["nonfinite_stuck"] = win.chunk(stats.rolling_sum(bad, p.stuck_window)[0])
+            if self.majority is not None:
+                dev = np.abs(buf - self.majority)
+                f["maj_dev"] = win.chunk(stats.rolling_extreme(dev, p.stuck_window, high=True))
+        return f
+
+    def _trend(self, f: Feats, win: stats.Window, lvl_ext: np.ndarray) -> None:
+        """Direction (-1, 0, +1) of each point's trend: the newer half of the short window against
+        the older half, or failing that the same over the long window, beyond noise and a floor."""
+        p, h, lf = self.p, self.p.half, self.p.long_window_factor
+        idx, lvl, sig = f["idx"], f["lvl"], f["sig"]
+        ds = lvl - win.chunk(lvl_ext, h)
+        g = stats.lag_sum(lvl_ext, range(0, lf * h, h))
+        dl = win.chunk(g) - win.chunk(g, lf * h)
+        dl /= lf
+        ds[idx < 2 * h - 1] = np.nan
+        dl[idx < 2 * lf * h - 1] = np.nan
+        floor = p.min_loss_change * np.abs(lvl) if self.kind == "loss" else p.min_acc_change
+        with np.errstate(invalid="ignore"):
+            need_s = np.fmax((p.trend_z * math.sqrt(2.0 / h)) * sig, floor)
+            need_l = np.fmax((p.trend_z * math.sqrt(2.0 / (lf * h))) * sig, floor)
+            sig_s = np.abs(ds) >= need_s
+            sig_l = np.abs(dl) >= need_l
+            sig_l &= ~sig_s
+            up = (sig_s & (ds > 0)) | (sig_l & (dl > 0))
+            down = (sig_s & (ds < 0)) | (sig_l & (dl < 0))
+        f["dir"] = up.view(np.int8) - down.view(np.int8)
+        f["warm"] = idx < 2 * h - 1
+
+
+def _swing(buf: np.ndarray, w: int, ratio_floor: float, abs_floor: float) -> tuple[np.ndarray, np.ndarray]:
+    """Largest rise inside each window of w points, as a factor (max over a < b of y[b] / y[a])
+    and in absolute terms (y[b] - y[a]); positive finite values only, scanned oldest first.
+
+    Exact where the window's max/min allows a rise of at least `ratio_floor` and `abs_floor`;
+    elsewhere the returned values are those bounds of the window (smaller than the floors), which
+    is all the detectors compare against.
+    """
+    n = len(buf)
+    pos = np.where(np.isfinite(buf) & (buf > 0), buf, np.nan)
+    hi = stats.rolling_extreme(pos, w, high=True)
+    lo = stats.rolling_extreme(pos, w, high=False)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = hi / lo
+        rise = hi - lo
+        cand = np.flatnonzero((ratio >= ratio_floor) & (rise >= abs_floor))
+    cand = cand[cand >= w - 1]
+    if len(cand):
+        trough = pos[cand - w + 1].copy()
+        best = np.full(len(cand), np.nan)
+        best_abs = np.full(len(cand), np.nan)
+        for j in range(1, w):
+            cur = pos[cand - w + 1 + j]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                np.fmax(best, cur / trough, out=best)
+                np.fmax(best_abs, cur - trough, out=best_abs)
+            np.fmin(trough, cur, out=trough)
+        ratio[cand], rise[cand] = best, best_abs
+    ratio[: min(n, w - 1)] = np.nan
+    rise[: min(n, w - 1)] = np.nan
+    return ratio, rise
