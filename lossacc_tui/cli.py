@@ -5,34 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-
-import orjson
 
 from lossacc_tui import __version__
-from lossacc_tui.monitor import Monitor
+from lossacc_tui.analysis import KINDS
+from lossacc_tui.check import run_check, run_explain
+from lossacc_tui.options import add_analysis_options
 from lossacc_tui.readers import READERS
-from lossacc_tui.report import check_json, check_text
-from lossacc_tui.source import PathError, Source, discover
-from lossacc_tui.stream import Printer
 
 COMMANDS = ("watch", "replay", "check", "explain", "demo")
-ROLE_NAMES = ("train_loss", "val_loss", "train_acc", "val_acc", "lr")
-
-
-def parse_map(items: Sequence[str]) -> dict[str, str]:
-    """`--map val_acc=eval_f1` (repeatable, or comma separated) -> {role: source name}."""
-    out: dict[str, str] = {}
-    for item in items:
-        for part in item.split(","):
-            role, sep, name = part.partition("=")
-            role, name = role.strip(), name.strip()
-            if not sep or role not in ROLE_NAMES or not name:
-                raise argparse.ArgumentTypeError(
-                    f"--map takes ROLE=METRIC with ROLE one of {', '.join(ROLE_NAMES)}; got {part!r}"
-                )
-            out[role] = name
-    return out
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="ROLE=METRIC",
             help="give a role to a metric, e.g. --map val_acc=eval_f1",
         )
+        add_analysis_options(sp)
 
     c = sub.add_parser("check", help="read logs and print what was found (text, or --json)")
     common(c)
@@ -68,6 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="check files every SECONDS instead of waiting for events",
     )
+    c.add_argument(
+        "--fail-on",
+        choices=("warning", "critical"),
+        help="exit 1 when an alert of this severity or worse was raised (for CI and schedulers)",
+    )
+    e = sub.add_parser("explain", help="what an alert kind means, in general (no log needed)")
+    e.add_argument("kind", nargs="?", metavar="KIND", help=f"one of: {', '.join(KINDS)}")
+    e.add_argument("--params", action="store_true", help="list every analysis parameter with its default")
     w = sub.add_parser("watch", help="the live terminal view (default command)")
     common(w)
     w.add_argument(
@@ -90,62 +79,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def run_follow(args: argparse.Namespace, role_map: dict[str, str]) -> int:
-    """Stream records as they are read until Ctrl-C (exit 0) or the output goes away."""
-    if args.poll is not None and args.poll <= 0:
-        print("lossacc-tui: --poll takes a number of seconds above 0", file=sys.stderr)
-        return 2
-    monitor = Monitor([Path(p) for p in args.paths], args.format, role_map, args.poll)
-    printer = Printer(sys.stdout, args.json)
-    monitor.subscribe(printer)
-    try:
-        monitor.start()
-    except PathError as e:
-        print(f"lossacc-tui: {e}", file=sys.stderr)
-        return 2
-    try:
-        while not printer.broken.wait(3600):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        monitor.stop()
-    return 0
-
-
-def run_check(args: argparse.Namespace) -> int:
-    try:
-        role_map = parse_map(args.map)
-    except argparse.ArgumentTypeError as e:
-        print(f"lossacc-tui: {e}", file=sys.stderr)
-        return 2
-    if args.follow:
-        return run_follow(args, role_map)
-    sources: list[Source] = []
-    status = 0
-    for raw in args.paths:
-        warnings: list[str] = []
-        try:
-            found = discover(Path(raw), args.format, role_map, warnings)
-            for src in found:
-                src.read_all()
-            sources += found
-        except PathError as e:
-            print(f"lossacc-tui: {e}", file=sys.stderr)
-            status = 2
-        except OSError as e:
-            print(f"lossacc-tui: {raw}: cannot read ({e.strerror or e})", file=sys.stderr)
-            status = 2
-        for w in warnings:
-            print(f"lossacc-tui: {w}", file=sys.stderr)
-            status = 2
-    if args.json:
-        sys.stdout.write(orjson.dumps(check_json(sources), option=orjson.OPT_INDENT_2).decode() + "\n")
-    elif sources:
-        sys.stdout.write(check_text(sources))
-    return status
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
@@ -160,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_check(args)
         except KeyboardInterrupt:
             return 130
+    if args.command == "explain":
+        return run_explain(args)
     if args.command in ("watch", "replay"):
         from lossacc_tui.app.launch import launch  # Textual is imported only for the terminal view
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lossacc_tui.analysis import Alert
 from lossacc_tui.model import Batch, Run
 
 
@@ -38,4 +39,14 @@ class Status:
     message: str
 
 
-Event = RunAdded | PointsAdded | RunReset | Status
+@dataclass(frozen=True, slots=True)
+class AlertChanged:
+    """An alert opened or closed. `run` is None for an alert across runs (runs-disagree).
+    `alert` is a snapshot: later updates of the live alert do not change it."""
+
+    run: Run | None
+    change: str  # 'opened' | 'closed'
+    alert: Alert
+
+
+Event = RunAdded | PointsAdded | RunReset | Status | AlertChanged

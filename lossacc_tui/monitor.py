@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from lossacc_tui.events import Event, PointsAdded, RunAdded, RunReset, Status
+from lossacc_tui.analysis import Alert, Analyzer, Params, compare_runs
+from lossacc_tui.events import AlertChanged, Event, PointsAdded, RunAdded, RunReset, Status
 from lossacc_tui.follow import Follower
 from lossacc_tui.model import Run
 from lossacc_tui.readers import mlflow
@@ -32,6 +34,7 @@ from lossacc_tui.source import (
 
 MAX_DOCUMENT = 256 << 20  # a whole-file (JSON) log larger than this is not re-read
 DETECT_AFTER = 64 << 10  # a new file not recognised by then is not a log
+COMPARE_EVERY = 1.0  # seconds between comparisons across runs (each looks at every run)
 Subscriber = Callable[[list[Event]], None]
 
 
@@ -42,8 +45,16 @@ class Monitor:
         fmt: str | None = None,
         role_map: RoleMap | None = None,
         poll: float | None = None,
+        params: Params | None = None,
+        analyze: bool = True,
     ) -> None:
         self.paths = list(paths)
+        self.params = params
+        self.analyze = analyze
+        #: one Analyzer per run (by id), updated on the follower thread as points arrive
+        self.analyzers: dict[int, Analyzer] = {}
+        self._compared: dict[tuple[str, str], Alert] = {}
+        self._next_compare = 0.0
         self.fmt = fmt
         self.role_map = role_map
         self.sources: list[Source] = []
@@ -117,7 +128,34 @@ class Monitor:
                 self._announced.add(id(run))
                 events.append(RunAdded(run))
         events += [PointsAdded(run, batch) for run, batch in parts]
+        if self.analyze and parts:
+            events += self._analyse({id(r): r for r, _ in parts}.values())
         self._emit(events)
+
+    def _analyse(self, runs: object) -> list[Event]:
+        """Bring the analyzers of the runs that got points up to date; compare runs again."""
+        out: list[Event] = []
+        for run in runs:  # type: ignore[attr-defined]
+            an = self.analyzers.get(id(run))
+            if an is None:
+                an = self.analyzers[id(run)] = Analyzer(run, self.params)
+            out += [AlertChanged(run, change, alert.snapshot()) for change, alert in an.update()]
+        all_runs = self.runs
+        if len(all_runs) > 1 and time.monotonic() >= self._next_compare:
+            self._next_compare = time.monotonic() + COMPARE_EVERY
+            now = {(a.kind, a.title): a for a in compare_runs(all_runs, self.params)}
+            out += [
+                AlertChanged(None, "closed", a.snapshot()) for k, a in self._compared.items() if k not in now
+            ]
+            out += [
+                AlertChanged(None, "opened", a.snapshot()) for k, a in now.items() if k not in self._compared
+            ]
+            self._compared = now
+        return out
+
+    def reset_analysis(self, run: Run) -> None:
+        """The run's log is read again from its start: so is its analysis."""
+        self.analyzers.pop(id(run), None)
 
     def _new_file(self, path: Path, root: Path) -> None:
         """A file appeared (or changed) under a followed folder."""
@@ -187,6 +225,8 @@ class _Lines:
         with self.m.lock:
             if kind == "truncated":
                 emptied = self.src.rewind(self.i)
+                for r in emptied:
+                    self.m.reset_analysis(r)
                 msg = f"{path}: rewritten, reading it again"
                 self.m._emit([*(RunReset(r) for r in emptied), Status(path, "rewritten", msg)])
             else:

@@ -1,16 +1,50 @@
-"""`check` output: per run the format, series with roles, counts and last values; text or JSON."""
+"""`check` output: per run the format, series with roles, counts and last values, and the alerts
+with their explanations; text, or one JSON document."""
 
 from __future__ import annotations
 
 import math
+import textwrap
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from lossacc_tui.analysis import Alert, Analyzer, Params, compare_runs
 from lossacc_tui.model import Run, Series
 from lossacc_tui.source import Source
 
 SCHEMA_VERSION = 1
+SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
+
+
+@dataclass
+class Checked:
+    """Logs read to their end and analysed: one Analyzer per run, and the cross-run alerts."""
+
+    sources: list[Source]
+    analyzers: dict[int, Analyzer] = field(default_factory=dict)
+    comparisons: list[Alert] = field(default_factory=list)
+
+    def alerts(self, run: Run) -> list[Alert]:
+        return self.analyzers[id(run)].alerts
+
+    def worst(self) -> int:
+        """Rank of the worst alert anywhere (-1 when there is none)."""
+        every = [a for an in self.analyzers.values() for a in an.alerts] + self.comparisons
+        return max((SEVERITY_RANK[a.severity] for a in every), default=-1)
+
+
+def analyze(sources: list[Source], params: Params | None = None) -> Checked:
+    checked = Checked(sources)
+    runs = [r for s in sources for r in s.runs]
+    for run in runs:
+        a = Analyzer(run, params)
+        a.update()
+        checked.analyzers[id(run)] = a
+    if len(runs) > 1:
+        checked.comparisons = compare_runs(runs, params)
+    return checked
 
 
 def _num(v: float) -> float | None:
@@ -34,21 +68,27 @@ def series_summary(s: Series, axis: str) -> dict[str, Any]:
     }
 
 
-def run_dict(run: Run, source: Source) -> dict[str, Any]:
+def run_dict(run: Run, source: Source, checked: Checked) -> dict[str, Any]:
     axis = run.x_axis
+    an = checked.analyzers[id(run)]
     return {
         "name": run.name,
         "path": run.path,
         "format": run.format,
         "x_axis": axis,
         "metrics": {name: series_summary(s, axis) for name, s in run.series.items() if len(s)},
-        "alerts": [],
+        "alerts": [a.to_dict() for a in an.alerts],
+        "states": [s.to_dict() for s in an.states],
         "problems": [p.to_dict() for p in source.problems(run)],
     }
 
 
-def check_json(sources: list[Source]) -> dict[str, Any]:
-    return {"version": SCHEMA_VERSION, "runs": [run_dict(r, src) for src in sources for r in src.runs]}
+def check_json(checked: Checked) -> dict[str, Any]:
+    return {
+        "version": SCHEMA_VERSION,
+        "runs": [run_dict(r, src, checked) for src in checked.sources for r in src.runs],
+        "comparisons": [a.to_dict() for a in checked.comparisons],
+    }
 
 
 def _fmt(v: float | None) -> str:
@@ -65,11 +105,23 @@ def _fmt_x(v: float | None) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:.2f}"
 
 
-def check_text(sources: list[Source]) -> str:
+def alert_text(a: Alert, axis: str, indent: str = "  ") -> list[str]:
+    """An alert as plain text: one heading line, then its explanation indented."""
+    span = _fmt_x(a.start) if a.end is None or a.end == a.start else f"{_fmt_x(a.start)}-{_fmt_x(a.end)}"
+    state = "active" if a.active else "closed"
+    out = [f"{indent}[{a.severity}] {a.kind}: {a.title} ({axis} {span}, {state})"]
+    for para in a.explanation.strip().splitlines():
+        out += textwrap.wrap(
+            para, 100, initial_indent=indent + "    ", subsequent_indent=indent + "    "
+        ) or [""]
+    return out
+
+
+def check_text(checked: Checked) -> str:
     out: list[str] = []
-    for src in sources:
+    for src in checked.sources:
         for run in src.runs:
-            d = run_dict(run, src)
+            d = run_dict(run, src, checked)
             metrics = d["metrics"]
             xs = [m["last_x"] for m in metrics.values() if m["last_x"] is not None]
             span = f"{len(metrics)} series, last {d['x_axis']} {_fmt_x(max(xs))}" if xs else "no data"
@@ -86,6 +138,12 @@ def check_text(sources: list[Source]) -> str:
                         f"  {_fmt(m['last']):>10}  {_fmt(m['min']):>10}  {_fmt(m['max']):>10}"
                         f"  {_fmt_x(m['last_x']):>8}"
                     )
+            an = checked.analyzers[id(run)]
+            if an.states:
+                now = an.states[-1]
+                out.append(f"  state: {now.state} since {d['x_axis']} {_fmt_x(now.start)}")
+            for a in an.alerts:
+                out += alert_text(a, d["x_axis"])
             probs = d["problems"]
             if probs:
                 out.append(f"  {len(probs)} problem{'s' if len(probs) != 1 else ''}:")
@@ -95,4 +153,8 @@ def check_text(sources: list[Source]) -> str:
                 if len(probs) > 5:
                     out.append(f"    ... and {len(probs) - 5} more (see --json)")
             out.append("")
+    if checked.comparisons:
+        out.append("across runs:")
+        for a in checked.comparisons:
+            out += alert_text(a, "x")
     return "\n".join(out).rstrip() + "\n"

@@ -10,8 +10,9 @@ from typing import TextIO
 
 import orjson
 
-from lossacc_tui.events import Event, PointsAdded, RunAdded, RunReset, Status
+from lossacc_tui.events import AlertChanged, Event, PointsAdded, RunAdded, RunReset, Status
 from lossacc_tui.model import Batch, Run
+from lossacc_tui.report import alert_text
 
 
 def _num(v: float) -> float | None:
@@ -81,6 +82,9 @@ class Printer:
             return [line({"event": "reset", "run": ev.run.name})]
         if isinstance(ev, Status):
             return [line({"event": "status", "path": ev.path, "state": ev.state, "message": ev.message})]
+        if isinstance(ev, AlertChanged):
+            run = None if ev.run is None else ev.run.name
+            return [line({"event": "alert", "change": ev.change, "run": run, **ev.alert.to_dict()})]
         return []
 
     def _text(self, ev: Event) -> list[str]:
@@ -92,6 +96,12 @@ class Printer:
             return [f"== {ev.run.name}: rewritten, reading it again\n"]
         if isinstance(ev, Status) and ev.state != "live":
             print(f"lossacc-tui: {ev.message}", file=self.err, flush=True)
+        if isinstance(ev, AlertChanged):
+            who = "across runs" if ev.run is None else ev.run.name
+            if ev.change == "closed":
+                return [f"-- alert closed ({who}): [{ev.alert.severity}] {ev.alert.kind}: {ev.alert.title}\n"]
+            axis = "x" if ev.run is None else ev.run.x_axis
+            return [f"!! alert opened ({who}):\n", *(ln + "\n" for ln in alert_text(ev.alert, axis, "   "))]
         return []
 
 

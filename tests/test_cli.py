@@ -41,7 +41,11 @@ def test_check_json_schema_version_1(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code == 0 and doc["version"] == 1
     (run,) = doc["runs"]
     assert set(run) >= {"path", "format", "x_axis", "metrics", "alerts", "problems"}
-    assert run["format"] == "keras-csv" and run["x_axis"] == "epoch" and run["alerts"] == []
+    assert run["format"] == "keras-csv" and run["x_axis"] == "epoch"
+    (alert,) = run["alerts"]  # the NaN loss at epoch 2
+    assert alert["kind"] == "non-finite" and alert["severity"] == "critical" and alert["start"] == 2
+    assert set(alert) == {"kind", "severity", "title", "start", "end", "active", "evidence", "explanation"}
+    assert all(set(s) == {"state", "start", "end"} for s in run["states"])
     loss = run["metrics"]["loss"]
     assert set(loss) == {"role", "source_name", "count", "first", "last", "min", "max", "last_x"}
     assert loss["role"] == "train_loss" and loss["count"] == 3
@@ -140,3 +144,44 @@ def test_tensorboard_without_the_extra_names_the_pip_command(
         capsys, "check", "--json", str(event_file.parent.parent / "lightning_csv"), str(event_file.parent)
     )
     assert code == 2 and err.count("\n") == 1  # said once for the folder, not once per file
+
+
+def test_fail_on_sets_exit_1_for_ci(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    p = tmp_path / "training.log"
+    p.write_text(KERAS + "2,0.7,nan,0.6,0.9\n")
+    assert run_cli(capsys, "check", "--fail-on", "critical", str(p))[0] == 1
+    healthy = tmp_path / "ok.log"
+    healthy.write_text(KERAS)
+    assert run_cli(capsys, "check", "--fail-on", "warning", str(healthy))[0] == 0
+
+
+def test_check_text_lists_alerts_with_their_explanation(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "check", str(REPO / "demo_logs" / "loss_up_acc_up" / "training.log"))
+    assert code == 0 and "[warning] loss-up-acc-up:" in out
+    assert "**Why.**" in out and "0.5336" in out  # the run's own best val_loss, in the explanation
+
+
+def test_explain_prints_a_kind_and_rejects_unknown_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "explain", "val-loss-unstable")
+    assert code == 0 and "confident" in out
+    code, out, err = run_cli(capsys, "explain", "no-such-kind")
+    assert code == 2 and "loss-up-acc-up" in err
+    code, out, _ = run_cli(capsys, "explain", "--params")
+    assert code == 0 and "window" in out
+
+
+def test_analysis_parameters_from_the_command_line_and_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = tmp_path / "training.log"
+    p.write_text(KERAS)
+    cfg = tmp_path / "lossacc.json"
+    cfg.write_text('{"window": 8}')
+    assert (
+        run_cli(capsys, "check", "--config", str(cfg), "--set", "open-after=4", "--majority", "0.9", str(p))[
+            0
+        ]
+        == 0
+    )
+    code, _, err = run_cli(capsys, "check", "--set", "no_such=1", str(p))
+    assert code == 2 and "no_such" in err and err.count("\n") == 1

@@ -1,0 +1,91 @@
+"""`lossacc-tui check`: read logs to their end and report (text or JSON, exit codes for CI), or with
+`--follow` stream records and alerts as they arrive; and `lossacc-tui explain KIND`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import orjson
+
+from lossacc_tui.analysis import KINDS, Params, explain_kind
+from lossacc_tui.monitor import Monitor
+from lossacc_tui.options import OptionError, params_from_args, parse_map
+from lossacc_tui.report import SEVERITY_RANK, analyze, check_json, check_text
+from lossacc_tui.source import PathError, Source, discover
+from lossacc_tui.stream import Printer
+
+
+def run_check(args: argparse.Namespace) -> int:
+    try:
+        role_map = parse_map(args.map)
+        params = params_from_args(args)
+    except OptionError as e:
+        print(f"lossacc-tui: {e}", file=sys.stderr)
+        return 2
+    if args.follow:
+        return run_follow(args, role_map, params)
+    sources: list[Source] = []
+    status = 0
+    for raw in args.paths:
+        warnings: list[str] = []
+        try:
+            found = discover(Path(raw), args.format, role_map, warnings)
+            for src in found:
+                src.read_all()
+            sources += found
+        except PathError as e:
+            print(f"lossacc-tui: {e}", file=sys.stderr)
+            status = 2
+        except OSError as e:
+            print(f"lossacc-tui: {raw}: cannot read ({e.strerror or e})", file=sys.stderr)
+            status = 2
+        for w in warnings:
+            print(f"lossacc-tui: {w}", file=sys.stderr)
+            status = 2
+    checked = analyze(sources, params)
+    if args.json:
+        sys.stdout.write(orjson.dumps(check_json(checked), option=orjson.OPT_INDENT_2).decode() + "\n")
+    elif sources:
+        sys.stdout.write(check_text(checked))
+    if status == 0 and args.fail_on and checked.worst() >= SEVERITY_RANK[args.fail_on]:
+        return 1
+    return status
+
+
+def run_follow(args: argparse.Namespace, role_map: dict[str, str], params: Params) -> int:
+    """Stream records and alerts as they are read until Ctrl-C (exit 0) or the output goes away."""
+    if args.poll is not None and args.poll <= 0:
+        print("lossacc-tui: --poll takes a number of seconds above 0", file=sys.stderr)
+        return 2
+    monitor = Monitor([Path(p) for p in args.paths], args.format, role_map, args.poll, params)
+    printer = Printer(sys.stdout, args.json)
+    monitor.subscribe(printer)
+    try:
+        monitor.start()
+    except PathError as e:
+        print(f"lossacc-tui: {e}", file=sys.stderr)
+        return 2
+    try:
+        while not printer.broken.wait(3600):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        monitor.stop()
+    return 0
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    if args.params:
+        sys.stdout.write(Params.help_text() + "\n")
+        return 0
+    if args.kind is None:
+        sys.stdout.write("Alert kinds: " + ", ".join(KINDS) + "\n(lossacc-tui explain KIND for one)\n")
+        return 0
+    if args.kind not in KINDS:
+        print(f"lossacc-tui: unknown alert kind {args.kind!r}; one of: {', '.join(KINDS)}", file=sys.stderr)
+        return 2
+    sys.stdout.write(explain_kind(args.kind).rstrip() + "\n")
+    return 0
