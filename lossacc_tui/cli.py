@@ -54,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("warning", "critical"),
         help="exit 1 when an alert of this severity or worse was raised (for CI and schedulers)",
     )
+    d = sub.add_parser("demo", help="the terminal view on the bundled demo logs, one run training live")
+    d.add_argument(
+        "--pace", type=float, default=0.3, metavar="SECONDS", help="seconds per epoch of the live run"
+    )
     e = sub.add_parser("explain", help="what an alert kind means, in general (no log needed)")
     e.add_argument("kind", nargs="?", metavar="KIND", help=f"one of: {', '.join(KINDS)}")
     e.add_argument("--params", action="store_true", help="list every analysis parameter with its default")
@@ -95,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 130
     if args.command == "explain":
         return run_explain(args)
+    if args.command == "demo":
+        from lossacc_tui.demo import run_demo
+
+        return run_demo(args)
     if args.command in ("watch", "replay"):
         from lossacc_tui.app.launch import launch  # Textual is imported only for the terminal view
 

@@ -1,0 +1,84 @@
+"""`lossacc-tui demo`: the terminal view on the bundled demo logs, with one of them being written
+live by a background writer, so the first thing a newcomer sees is a run training and an alert
+opening when its loss and accuracy part ways. Works offline; its temporary folder is removed on exit."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+LIVE_CASE = Path("loss_up_acc_up") / "training.log"  # its loss-up-acc-up alert opens near epoch 80
+HEAD_START = 40  # epochs written at once, so there are curves to look at from the first frame
+PACE = 0.3  # seconds per further epoch: the alert opens about 13 s in
+
+
+def find_demo_logs() -> Path | None:
+    """The demo_logs folder: in the current directory (a clone), or beside the package (editable)."""
+    for base in (Path.cwd(), Path(__file__).resolve().parents[1]):
+        folder = base / "demo_logs"
+        if (folder / LIVE_CASE).is_file():
+            return folder
+    return None
+
+
+class LiveWriter(threading.Thread):
+    """Copies a finished log into `dest` line by line, as the training job that wrote it did."""
+
+    def __init__(self, source: Path, dest: Path, head_start: int = HEAD_START, pace: float = PACE) -> None:
+        super().__init__(name="lossacc-demo-writer", daemon=True)
+        self.lines = source.read_bytes().splitlines(keepends=True)
+        self.dest, self.head_start, self.pace = dest, head_start, pace
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        first = 1 + self.head_start  # the header and the head start
+        with open(self.dest, "wb") as f:  # our own temporary copy, never a user's log
+            f.writelines(self.lines[:first])
+            f.flush()
+            for line in self.lines[first:]:
+                if self.stopped.wait(self.pace):
+                    return
+                f.write(line)
+                f.flush()
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from lossacc_tui.app.launch import launch  # Textual only for the terminal view
+
+    logs = find_demo_logs()
+    if logs is None:
+        print(
+            "lossacc-tui: demo_logs not found; run 'lossacc-tui demo' from a clone of the repository",
+            file=sys.stderr,
+        )
+        return 2
+    tmp = Path(tempfile.mkdtemp(prefix="lossacc-demo-"))
+    live = tmp / "live_run"
+    live.mkdir()
+    writer = LiveWriter(logs / LIVE_CASE, live / LIVE_CASE.name, pace=args.pace)
+    watch = argparse.Namespace(
+        command="watch",
+        paths=[str(live), str(logs)],
+        format=None,
+        map=[],
+        poll=None,
+        smoothing=None,
+        config=None,
+        set=[],
+        majority=None,
+        classes=None,
+    )
+    writer.start()
+    try:
+        return launch(watch)
+    finally:
+        writer.stop()
+        writer.join(timeout=5)
+        shutil.rmtree(tmp, ignore_errors=True)
