@@ -160,20 +160,12 @@ class Alert:
         }
 
     def snapshot(self) -> Alert:
-        """A copy that later updates of this alert do not change (for event streams)."""
-        a = Alert(
-            self.kind,
-            self.severity,
-            "",
-            self.start,
-            self.end,
-            self.active,
-            dict(self.evidence),
-            "",
-            dict(self.data),
-        )
-        a._title, a._expl = self._title, self._expl
-        a._title_fn, a._expl_fn = self._title_fn, self._expl_fn
+        """A copy that later updates of this alert do not change (for event streams); evidence
+        and texts not computed yet are computed from the copy's own data when read."""
+        ev = None if self._ev is None else dict(self._ev)
+        a = Alert(self.kind, self.severity, "", self.start, self.end, self.active, ev, "", dict(self.data))
+        a._ev, a._title, a._expl = ev, self._title, self._expl
+        a._ev_fn, a._title_fn, a._expl_fn = self._ev_fn, self._title_fn, self._expl_fn
         return a
 
     def sort_key(self) -> tuple[float, int, str]:

@@ -54,34 +54,37 @@ def rolling_sum(buf: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray | None]
     """Sum of the finite values among buf[t-w+1..t], newest first, and their count (None: all w;
     then the first w - 1 outputs are partial sums, which callers never read).
 
-    >>> rolling_sum(np.array([1.0, np.nan, 3.0]), 2)[0].tolist()
-    [1.0, 1.0, 3.0]
+    Non-finite values count as missing. When they are few (padding before the series start, a
+    NaN stretch), counts start at w and lose one for each window a missing value falls in.
+
+    >>> s, c = rolling_sum(np.array([1.0, np.nan, 3.0]), 2)
+    >>> s.tolist(), c.tolist()
+    ([1.0, 1.0, 3.0], [1, 1, 1])
     """
-    fin = np.isfinite(buf)
     n = len(buf)
-    lead = (int(np.argmax(fin)) if fin.any() else n) if n and not fin[0] else 0
-    if fin[lead:].all():  # finite apart from a leading stretch (padding before the series started)
-        vals = buf[lead:]
-        m = n - lead
-        s = np.zeros(n)
-        tail = s[lead:]
-        tail[:] = vals
-        for j in range(1, min(w, m)):
-            tail[j:] += vals[: m - j]
-        if lead == 0:
-            return s, None
-        c = np.zeros(n, dtype=np.int32)
-        c[lead:] = np.minimum(np.arange(1, m + 1, dtype=np.int32), w)
-        return s, c
-    vals = np.where(fin, buf, 0.0)
+    fin = np.isfinite(buf)
+    bad = np.flatnonzero(~fin) if not fin.all() else None
+    if bad is None:
+        vals = buf
+    else:
+        vals = buf.copy()
+        vals[bad] = 0.0
     s = vals.copy()
     for j in range(1, min(w, n)):
         s[j:] += vals[: n - j]
+    if bad is None:
+        return s, None
+    if len(bad) * w <= 4 * n:
+        c = np.full(n, w, dtype=np.int32)
+        c[: w - 1] = np.arange(1, min(w, n + 1))[: min(w - 1, n)]
+        hit = (bad[:, None] + np.arange(w)).ravel()
+        np.subtract.at(c, hit[hit < n], 1)
+        return s, c
     ones = fin.view(np.int8)
-    c = ones.astype(np.int16 if w > 127 else np.int8)
+    c8 = ones.astype(np.int16 if w > 127 else np.int8)
     for j in range(1, min(w, n)):
-        c[j:] += ones[: n - j]
-    return s, c
+        c8[j:] += ones[: n - j]
+    return s, c8
 
 
 def rolling_mean(buf: np.ndarray, w: int) -> np.ndarray:

@@ -32,8 +32,13 @@ def x_values(series: Series, axis: str, idx: np.ndarray) -> np.ndarray:
     col = x_column(series, axis)
     if col is None or len(col) == 0:
         return idx.astype(np.float64)
-    xs = col[np.minimum(idx, len(col) - 1)]
-    return np.where(np.isfinite(xs), xs, idx.astype(np.float64))
+    lo, hi = int(idx[0]), int(idx[-1]) + 1
+    contiguous = hi - lo == len(idx) and hi <= len(col)
+    xs = col[lo:hi].copy() if contiguous else col[np.minimum(idx, len(col) - 1)]
+    fin = np.isfinite(xs)
+    if not fin.all():
+        xs[~fin] = idx[~fin]
+    return xs
 
 
 def x_at(series: Series, axis: str, i: int) -> float:
@@ -117,15 +122,15 @@ class Track:
             f["swing"], f["swing_abs"] = win.chunk(ratio), win.chunk(rise)
             f["pmin"] = win.chunk(stats.rolling_extreme(buf, p.plateau_patience, high=False))
         else:
-            ranges: dict[int, np.ndarray] = {}
-            for w in {p.flat_window, p.unstable_window, p.stuck_window}:
-                hi = stats.rolling_extreme(buf, w, high=True)
-                hi -= stats.rolling_extreme(buf, w, high=False)
-                ranges[w] = win.chunk(hi)
-            f["range_flat"], f["range_unst"] = ranges[p.flat_window], ranges[p.unstable_window]
-            f["range_stuck"] = ranges[p.stuck_window]
-            bad = (~np.isfinite(buf)).astype(np.float64)
-            f["nonfinite_stuck"] = win.chunk(stats.rolling_sum(bad, p.stuck_window)[0])
+            ranges = _ranges(buf, sorted({p.flat_window, p.unstable_window, p.stuck_window}))
+            f["range_flat"] = win.chunk(ranges[p.flat_window])
+            f["range_unst"] = win.chunk(ranges[p.unstable_window])
+            f["range_stuck"] = win.chunk(ranges[p.stuck_window])
+            bad = (~np.isfinite(buf)).view(np.int8)
+            cnt = bad.copy()
+            for j in range(1, min(p.stuck_window, len(buf))):
+                cnt[j:] += bad[: len(buf) - j]
+            f["nonfinite_stuck"] = win.chunk(cnt)
             if self.majority is not None:
                 dev = np.abs(buf - self.majority)
                 f["maj_dev"] = win.chunk(stats.rolling_extreme(dev, p.stuck_window, high=True))
@@ -135,24 +140,43 @@ class Track:
         """Direction (-1, 0, +1) of each point's trend: the newer half of the short window against
         the older half, or failing that the same over the long window, beyond noise and a floor."""
         p, h, lf = self.p, self.p.half, self.p.long_window_factor
-        idx, lvl, sig = f["idx"], f["lvl"], f["sig"]
+        lvl, sig, k0, m = f["lvl"], f["sig"], win.k0, win.m
         ds = lvl - win.chunk(lvl_ext, h)
         g = stats.lag_sum(lvl_ext, range(0, lf * h, h))
         dl = win.chunk(g) - win.chunk(g, lf * h)
         dl /= lf
-        ds[idx < 2 * h - 1] = np.nan
-        dl[idx < 2 * lf * h - 1] = np.nan
+        short_from, long_from = 2 * h - 1, 2 * lf * h - 1  # first points with a full window
+        ds[: max(0, min(m, short_from - k0))] = np.nan
+        dl[: max(0, min(m, long_from - k0))] = np.nan
         floor = p.min_loss_change * np.abs(lvl) if self.kind == "loss" else p.min_acc_change
         with np.errstate(invalid="ignore"):
             need_s = np.fmax((p.trend_z * math.sqrt(2.0 / h)) * sig, floor)
             need_l = np.fmax((p.trend_z * math.sqrt(2.0 / (lf * h))) * sig, floor)
-            sig_s = np.abs(ds) >= need_s
-            sig_l = np.abs(dl) >= need_l
-            sig_l &= ~sig_s
-            up = (sig_s & (ds > 0)) | (sig_l & (dl > 0))
-            down = (sig_s & (ds < 0)) | (sig_l & (dl < 0))
+            up_s, down_s = ds >= need_s, ds <= -need_s
+            up_l, down_l = dl >= need_l, dl <= -need_l
+        short = up_s | down_s
+        up = up_s | (up_l & ~short)
+        down = down_s | (down_l & ~short)
         f["dir"] = up.view(np.int8) - down.view(np.int8)
-        f["warm"] = idx < 2 * h - 1
+        warm = np.zeros(m, dtype=bool)
+        warm[: max(0, min(m, short_from - k0))] = True
+        f["warm"] = warm
+
+
+def _ranges(buf: np.ndarray, windows: list[int]) -> dict[int, np.ndarray]:
+    """max - min over the last w points for each w in `windows`, growing one window a lag at a
+    time and recording it at each requested size (NaN ignored)."""
+    n = len(buf)
+    hi, lo = buf.copy(), buf.copy()
+    want = set(windows)
+    out: dict[int, np.ndarray] = {1: np.zeros(n)} if 1 in want else {}
+    for j in range(1, max(windows)):
+        if j < n:
+            np.fmax(hi[j:], buf[: n - j], out=hi[j:])
+            np.fmin(lo[j:], buf[: n - j], out=lo[j:])
+        if j + 1 in want:
+            out[j + 1] = hi - lo
+    return out
 
 
 def _swing(buf: np.ndarray, w: int, ratio_floor: float, abs_floor: float) -> tuple[np.ndarray, np.ndarray]:
