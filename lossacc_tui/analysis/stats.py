@@ -123,9 +123,10 @@ def second_diff_noise(buf: np.ndarray, w: int) -> np.ndarray:
     d2[:2] = np.nan
     if n > 2:
         t = d2[2:]
-        np.subtract(buf[2:], buf[1:-1], out=t)
-        t -= buf[1:-1]
-        t += buf[:-2]
+        with np.errstate(invalid="ignore", over="ignore"):
+            np.subtract(buf[2:], buf[1:-1], out=t)
+            t -= buf[1:-1]
+            t += buf[:-2]
         np.abs(t, out=t)
     s, c = rolling_sum(d2, max(1, w - 2))
     if c is None:
@@ -222,6 +223,8 @@ def running_extreme(
     ([2.0, 2.0, 1.0, 1.0], [7, 7, 10, 10])
     """
     op = np.fmax if high else np.fmin
+    if len(x) == 0:
+        return np.empty(0), np.empty(0, dtype=np.int64)
     fin = np.isfinite(x)
     best = op.accumulate(x if fin.all() else np.where(fin, x, np.nan))
     if carry == carry:  # not NaN
