@@ -13,8 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lossacc_tui.analysis import KINDS, STATES, Alert, Analyzer, Params, StateSegment, explain_kind
-from lossacc_tui.analysis import stats
+from lossacc_tui.analysis import KINDS, STATES, Alert, Analyzer, Params, StateSegment, explain_kind, stats
 from lossacc_tui.analysis.alerts import Latch
 from lossacc_tui.analysis.quantities import bce, implied_p, infer_classes, loss_floor, loss_per_mistake
 from lossacc_tui.analysis.states import Timeline, state_codes
