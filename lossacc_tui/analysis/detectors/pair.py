@@ -36,7 +36,8 @@ class PairDetector(Detector):
 
 
 class LossUpAccUp(PairDetector):
-    """Loss clearly above its best while the accuracy level holds or rises."""
+    """Loss clearly above its best (single values against the best value, or the level against
+    the best level, by rise_rel and beyond noise) while the accuracy level holds or rises."""
 
     kind = "loss-up-acc-up"
 
@@ -47,6 +48,8 @@ class LossUpAccUp(PairDetector):
         ref = f["acc_at_best"]
         with np.errstate(invalid="ignore"):
             rise = (y >= best * (1 + p.rise_rel)) & (y - best >= p.rise_z * sig)
+            lv, lb = f["lvl"], f["lbest"]
+            rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= p.rise_z * sig * (2.0 / p.half) ** 0.5)
             holds = g["lvl"] >= ref - p.acc_hold_tol
             calm = (y < best * (1 + p.rise_rel / 2)) | (g["lvl"] < ref - 2 * p.acc_hold_tol)
         return rise & holds, calm
@@ -145,11 +148,12 @@ class AccFlatLossDown(PairDetector):
         assert g is not None
         p = self.p
         with np.errstate(invalid="ignore"):
-            flat = (g["range_flat"] <= p.flat_acc_band) & (g["dir"] == 0)
+            flat = g["range_flat"] <= p.flat_acc_band
             fell = f["lvl"] <= f["lvl_flat"] * (1 - p.flat_loss_drop)
             near = f["lvl"] <= f["lbest"] * (1 + p.rise_rel / 2)
-            off = (g["range_flat"] > 1.5 * p.flat_acc_band) | (g["dir"] != 0)
-            off |= f["lvl"] > f["lvl_flat"] * (1 - p.flat_loss_drop / 2)
+            off = (g["range_flat"] > 1.5 * p.flat_acc_band) | (
+                f["lvl"] > f["lvl_flat"] * (1 - p.flat_loss_drop / 2)
+            )
         return flat & fell & near, off
 
     def severity(self, alert: Alert) -> Severity:
