@@ -4,6 +4,7 @@ loss ranking and accuracy ranking disagree."""
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,7 +12,7 @@ import numpy as np
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import LN2, fmt
-from lossacc_tui.analysis.track import x_values
+from lossacc_tui.analysis.track import x_at, x_column
 from lossacc_tui.model import Run, Series
 
 
@@ -31,31 +32,74 @@ def _pair(run: Run, split: str) -> tuple[Series, Series] | None:
     return None if loss is None or acc is None else (loss, acc)
 
 
+#: per run (by identity, dropped with the run), per (loss, accuracy) pair: points seen, best loss,
+#: its index -- so that comparing runs again after new points costs only the new points
+_BEST: dict[int, tuple[weakref.ref[Run], dict[str, tuple[int, float, int]]]] = {}
+
+
+def _cache(run: Run) -> dict[str, tuple[int, float, int]]:
+    entry = _BEST.get(id(run))
+    if entry is None or entry[0]() is not run:
+        for key in [k for k, (ref, _) in _BEST.items() if ref() is None]:
+            del _BEST[key]
+        entry = _BEST[id(run)] = (weakref.ref(run), {})
+    return entry[1]
+
+
+def _best(run: Run, loss: Series, acc: Series, n: int) -> int:
+    cache = _cache(run)
+    key = f"{loss.name}\x00{acc.name}"
+    seen, best, idx = cache.get(key, (0, math.inf, -1))
+    if n < seen:  # the run was read again from its start
+        seen, best, idx = 0, math.inf, -1
+    if n > seen:
+        lv, av = loss.values[seen:n], acc.values[seen:n]
+        cand = np.where(np.isfinite(lv) & np.isfinite(av), lv, np.inf)
+        k = int(np.argmin(cand))
+        if cand[k] < best:
+            best, idx = float(cand[k]), seen + k
+        cache[key] = (n, best, idx)
+    return idx
+
+
+def _last_ok(lv: np.ndarray, av: np.ndarray, n: int) -> int:
+    """The last index where both are finite, scanning back in growing blocks (usually O(1))."""
+    j, step = n, 8
+    while j > 0:
+        lo = max(0, j - step)
+        ok = np.isfinite(lv[lo:j]) & np.isfinite(av[lo:j])
+        if ok.any():
+            return lo + int(np.flatnonzero(ok)[-1])
+        j, step = lo, step * 2
+    return -1
+
+
 def _point(run: Run, loss: Series, acc: Series) -> RunPoint | None:
     n = min(len(loss), len(acc))
-    lv, av = loss.values[:n], acc.values[:n]
-    ok = np.isfinite(lv) & np.isfinite(av)
-    if not ok.any():
+    lv, av = loss.values, acc.values
+    last = _last_ok(lv, av, n)
+    if last < 0:
         return None
-    last = int(np.flatnonzero(ok)[-1])
-    best = int(np.argmin(np.where(ok, lv, np.inf)))
+    best = _best(run, loss, acc, n)
     tail = av[max(0, n - 5) : n]
     tail = tail[np.isfinite(tail)]
-    xs = x_values(loss, run.x_axis, np.array([last]))
+    axis = "epoch" if x_column(loss, "epoch") is not None else "step"
     return RunPoint(
         run.name,
         float(lv[last]),
         float(av[last]),
         float(lv[best]),
         float(av[best]),
-        float(xs[0]),
+        x_at(loss, axis, last),
         float(tail.std()) if len(tail) > 1 else math.nan,
     )
 
 
 def compare_runs(runs: list[Run], params: Params | None = None) -> list[Alert]:
     """runs-disagree alerts for runs watched together (validation metrics, or training metrics
-    when not every run has validation ones). Empty with fewer than two comparable runs."""
+    when not every run has validation ones). Empty with fewer than two comparable runs.
+
+    Calling it again after new points costs only the new points (bests are cached per run)."""
     p = params or Params()
     for split in ("val", "train"):
         pairs = [(r, _pair(r, split)) for r in runs]
@@ -128,37 +172,32 @@ def _alert(
     low = points[int(np.argmin(accs))]
     if disc is None:
         title = (
-            f"{len(points)} runs: {which} {split} loss {fmt(losses.min())}-{fmt(losses.max())} "
-            f"({spread:.1%} apart) but accuracy {fmt(accs.min(), 3)}-{fmt(accs.max(), 3)} ({gap * 100:.1f} "
-            "points)"
+            f"{len(points)} runs: {which} {split} loss {fmt(losses.min())}-{fmt(losses.max())} ({spread:.1%} "
+            f"apart) but accuracy {fmt(accs.min(), 3)}-{fmt(accs.max(), 3)} ({gap * 100:.1f} points)"
         )
         what = (
             f"Across {len(points)} runs the {which} {split} losses are within {spread:.1%} of each other "
             f"({fmt(losses.min())} to {fmt(losses.max())}) while accuracies span {gap * 100:.1f} points, "
-            "from "
-            f"{fmt(accs.min(), 4)} ({low.name}) to {fmt(accs.max(), 4)} ({hi.name})."
+            f"from {fmt(accs.min(), 4)} ({low.name}) to {fmt(accs.max(), 4)} ({hi.name})."
         )
     else:
         a, b = disc
         title = (
-            f"{a.name} has the lower loss ({fmt(a.final_loss)} < {fmt(b.final_loss)}) "
-            f"but lower accuracy than {b.name}"
+            f"{a.name} has the lower loss ({fmt(a.final_loss)} < {fmt(b.final_loss)}) but lower accuracy "
+            f"than {b.name}"
         )
         what = (
             f"{a.name} ends with {split} loss {fmt(a.final_loss)} and accuracy {fmt(a.final_acc, 4)}; "
-            f"{b.name} with "
-            f"loss {fmt(b.final_loss)} and accuracy {fmt(b.final_acc, 4)}: ranking by loss and by accuracy "
-            "disagree."
+            f"{b.name} with loss {fmt(b.final_loss)} and accuracy {fmt(b.final_acc, 4)}: ranking by loss and "
+            "by accuracy disagree."
         )
     noise_txt = ""
     if math.isfinite(noise_med):
         noise_txt = (
-            f" Each run's own accuracy moves with a standard deviation of about {noise_med * 100:.1f} "
-            "points over "
-            f"its last evaluations, so a spread of {gap * 100:.1f} points is "
-            f"{gap / noise_med if noise_med else math.inf:.1f}x "
-            "that: part of the ranking is which side of the threshold borderline samples happened to fall "
-            "on at the end."
+            f" Each run's own accuracy moves with a standard deviation of about {noise_med * 100:.1f} points "
+            f"over its last evaluations, so a spread of {gap * 100:.1f} points is "
+            f"{gap / noise_med if noise_med else math.inf:.1f}x that: part of the ranking is which side of "
+            "the threshold borderline samples happened to fall on at the end."
         )
     expl = "\n".join(
         [
@@ -167,20 +206,14 @@ def _alert(
             f"**What happened.** {what}",
             "",
             "**Why.** The loss weighs every sample's confidence; accuracy only counts sides. Samples the "
-            "models "
-            f"are unsure about sit near p = 0.5 and cost about ln 2 = {fmt(LN2)} nats whichever side they "
-            "land on, "
-            "so runs that put such samples on different sides pay nearly the same loss but score "
-            "differently. "
-            f"A gap of {gap * 100:.1f} points at equal loss means that many borderline samples are deciding "
-            "the "
-            f"accuracy.{noise_txt}",
+            f"models are unsure about sit near p = 0.5 and cost about ln 2 = {fmt(LN2)} nats whichever side "
+            "they land on, so runs that put such samples on different sides pay nearly the same loss but "
+            f"score differently. A gap of {gap * 100:.1f} points at equal loss means that many borderline "
+            f"samples are deciding the accuracy.{noise_txt}",
             "",
             f"**What to check next.** Don't choose between these runs on one {which} accuracy: average the "
-            "last few "
-            "evaluations, or compare a proper scoring rule (the loss) or AUC; look at the samples "
-            f"{hi.name} and "
-            f"{low.name} classify differently (likely ambiguous or mislabelled).",
+            "last few evaluations, or compare a proper scoring rule (the loss) or AUC; look at the samples "
+            f"{hi.name} and {low.name} classify differently (likely ambiguous or mislabelled).",
             "",
             f"**How sure.** {len(points)} runs compared on their {which} {split} metrics, loss tolerance "
             f"{spread:.1%}; more runs or averaged accuracies would make the ranking trustworthy.",

@@ -34,23 +34,19 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
         (
             "Why",
             "Once a loss overflows, every gradient after it is NaN too and the weights follow. A last "
-            "finite "
-            f"value of {fmt(lf)}, {fmt(lf / e['best_value'] if e['best_value'] else math.inf, 2)}x the best, "
-            f"says the run was already diverging before it broke.{acc_note}",
+            f"finite value of {fmt(lf)}, {fmt(lf / e['best_value'] if e['best_value'] else math.inf, 2)}x "
+            f"the best, says the run was already diverging before it broke.{acc_note}",
         ),
         (
             "What to check next",
             f"Resume from the checkpoint at or before {n.unit} {fmt_x(e['best_x'])}, with a lower learning "
-            "rate "
-            f"{n.lr_note(e['last_finite_x'])}, gradient clipping, and a check for log(0) or division by "
-            "zero in a "
-            "custom loss, fp16 overflow (loss scaling), or NaN in the input batch.",
+            f"rate{n.lr_note(e['last_finite_x'])}, gradient clipping, and a check for log(0) or division by "
+            "zero in a custom loss, fp16 overflow (loss scaling), or NaN in the input batch.",
         ),
         (
             "How sure",
             f"Certain that the logged {name} is {a.data['bad']}: {int(e['non_finite_points'])} value(s) say "
-            "so; "
-            "noise cannot produce it. What caused it is the open question the checks above answer.",
+            "so; noise cannot produce it. What caused it is the open question the checks above answer.",
         ),
     ]
 
@@ -63,8 +59,7 @@ def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
         (
             "What happened",
             f"{name} reached {fmt(e['peak_value'])} at {n.unit} {fmt_x(e['peak_x'])}, {fmt(ratio, 1)}x its "
-            "best "
-            f"level {fmt(e['best_level'])} (around {n.unit} {fmt_x(e['best_x'])}); it is "
+            f"best level {fmt(e['best_level'])} (around {n.unit} {fmt_x(e['best_x'])}); it is "
             f"{fmt(e['value_now'])} now.",
         )
     ]
@@ -75,10 +70,8 @@ def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
                 "Why",
                 f"{n.acc} went {fmt(acc_b, 3)} -> {fmt(acc_p, 3)} ({pts(acc_p - acc_b)}) while the loss grew "
                 f"{fmt(ratio, 1)}x. {mistakes(e['peak_value'], acc_p, n, 'At the peak')} Cross-entropy has "
-                "no upper "
-                "bound: a few predictions that put almost no probability on their true class can multiply "
-                "the mean "
-                "while hardly changing which side of the threshold most samples fall on.",
+                "no upper bound: a few predictions that put almost no probability on their true class can "
+                "multiply the mean while hardly changing which side of the threshold most samples fall on.",
             )
         )
     else:
@@ -86,20 +79,17 @@ def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
             (
                 "Why",
                 f"A {fmt(ratio, 1)}x jump in one evaluation is a divergence step (a learning rate too large "
-                "for the "
-                "current curvature), a bad batch, or numerics, rather than slow overfitting, which moves by "
-                "percents.",
+                "for the current curvature), a bad batch, or numerics, rather than slow overfitting, which "
+                "moves by percents.",
             )
         )
     out += [
         (
             "What to check next",
             f"Compare with the checkpoint at {n.unit} {fmt_x(e['best_x'])}; look at the most confident "
-            "mistakes at "
-            f"{n.unit} {fmt_x(e['peak_x'])}; lower the learning rate {n.lr_note(e['peak_x'])}or add warmup "
-            "and "
-            "gradient clipping; check evaluation mode (dropout, batch-norm statistics) if only validation "
-            "jumps.",
+            f"mistakes at {n.unit} {fmt_x(e['peak_x'])}; lower the learning rate{n.lr_note(e['peak_x'])} or "
+            "add warmup and gradient clipping; check evaluation mode (dropout, batch-norm statistics) if "
+            "only validation jumps.",
         ),
         (
             "How sure",
@@ -122,8 +112,7 @@ def _plateau(a: Alert, n: Names) -> list[tuple[str, str]]:
         (
             "What happened",
             f"The best {a.data.get('subject', n.loss)} is {fmt(e['best_value'])} at {n.unit} "
-            f"{fmt_x(e['best_x'])}"
-            f"{acc_txt}; {since} evaluations later it is {fmt(e['value_now'])}{now_txt}.",
+            f"{fmt_x(e['best_x'])}{acc_txt}; {since} evaluations later it is {fmt(e['value_now'])}{now_txt}.",
         ),
         (
             "Why",
@@ -134,15 +123,13 @@ def _plateau(a: Alert, n: Names) -> list[tuple[str, str]]:
         (
             "What to check next",
             f"The checkpoint at {n.unit} {fmt_x(e['best_x'])} is the one to keep if this loss is what you "
-            "select "
-            f"on; lowering the learning rate (ReduceLROnPlateau) or stopping early saves the next {since} "
-            "evaluations' compute. If accuracy still climbs, select on accuracy instead and say so.",
+            "select on; lowering the learning rate (ReduceLROnPlateau) or stopping early saves the next "
+            f"{since} evaluations' compute. If accuracy still climbs, select on accuracy instead and say so.",
         ),
         (
             "How sure",
-            f"Patience is {n.params.plateau_patience} evaluations; plateaus end. This is informational: "
-            "it closes at the first new best below "
-            f"{fmt(e['best_value'] * (1 - n.params.plateau_min_delta))}.",
+            f"Patience is {n.params.plateau_patience} evaluations; plateaus end. This is informational: it "
+            f"closes at the first new best below {fmt(e['best_value'] * (1 - n.params.plateau_min_delta))}.",
         ),
     ]
 
@@ -160,26 +147,21 @@ def _mismatch(a: Alert, n: Names) -> list[tuple[str, str]]:
         (
             "Why",
             f"A gap of {abs(gap) * 100:.1f} points between two accuracies of the same model usually means "
-            "they are "
-            "not measuring the same thing: a different split (test vs validation), a different checkpoint "
-            "(best "
-            "restored vs last), train-mode layers during one of them, different preprocessing, or macro vs "
-            "micro "
-            "averaging in a report.",
+            "they are not measuring the same thing: a different split (test vs validation), a different "
+            "checkpoint (best restored vs last), train-mode layers during one of them, different "
+            "preprocessing, or macro vs micro averaging in a report.",
         ),
         (
             "What to check next",
-            f"Which checkpoint produced {fmt(e['later_acc'], 4)}; whether both evaluations use the same "
-            "data and "
-            "transforms; model.eval() / training=False; for a classification report, compare its 'accuracy' "
-            "row, "
-            "not the macro average.",
+            f"Which checkpoint produced {fmt(e['later_acc'], 4)}; whether both evaluations use the same data "
+            "and transforms; model.eval() / training=False; for a classification report, compare its "
+            "'accuracy' row, not the macro average.",
         ),
         (
             "How sure",
             f"Both numbers are in the log; the gap exceeds the {n.params.mismatch_gap * 100:.0f}-point "
-            "threshold. "
-            "It would be expected (not a bug) if the later number is on a differently distributed test set.",
+            "threshold. It would be expected (not a bug) if the later number is on a differently "
+            "distributed test set.",
         ),
     ]
 

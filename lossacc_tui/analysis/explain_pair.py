@@ -22,43 +22,34 @@ def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
         (
             "What happened",
             f"{n.loss} has risen {rise:.0%} from its best {fmt(e['best_loss'])} at {n.unit} "
-            f"{fmt_x(e['best_x'])} "
-            f"to {fmt(e['now_loss'])} at {n.unit} {fmt_x(e['now_x'])} (peak {fmt(e['peak_loss'])} at "
-            f"{n.unit} "
-            f"{fmt_x(e['peak_x'])}), while {n.acc} went {fmt(e['best_acc'], 4)} -> {fmt(e['now_acc'], 4)} "
-            f"({pts(e['now_acc'] - e['best_acc'])}; highest {fmt(e['max_acc'], 4)} at {n.unit} "
-            f"{fmt_x(e['max_acc_x'])}).",
+            f"{fmt_x(e['best_x'])} to {fmt(e['now_loss'])} at {n.unit} {fmt_x(e['now_x'])} (peak "
+            f"{fmt(e['peak_loss'])} at {n.unit} {fmt_x(e['peak_x'])}), while {n.acc} went "
+            f"{fmt(e['best_acc'], 4)} -> {fmt(e['now_acc'], 4)} ({pts(e['now_acc'] - e['best_acc'])}; "
+            f"highest {fmt(e['max_acc'], 4)} at {n.unit} {fmt_x(e['max_acc_x'])}).",
         ),
         (
             "Why",
             "Accuracy counts which side of the threshold each prediction lands on; cross-entropy also "
-            "charges for "
-            f"confidence, without bound when a confident prediction is wrong. "
+            "charges for confidence, without bound when a confident prediction is wrong. "
             f"{mistakes(e['best_loss'], e['best_acc'], n, f'At {n.unit} ' + fmt_x(e['best_x']))} "
-            f"{mistakes(e['now_loss'], e['now_acc'], n, f'At {n.unit} ' + fmt_x(e['now_x']))} "
-            f"Fewer mistakes, each about {fmt(e['now_loss_per_mistake'] / e['best_loss_per_mistake'], 2)}x "
-            "as "
+            f"{mistakes(e['now_loss'], e['now_acc'], n, f'At {n.unit} ' + fmt_x(e['now_x']))} Fewer "
+            f"mistakes, each about {fmt(e['now_loss_per_mistake'] / e['best_loss_per_mistake'], 2)}x as "
             f"costly: borderline samples crossed to correct while some mistakes became confident.{train}",
         ),
         (
             "What to check next",
             f"Compare the checkpoints at {n.unit} {fmt_x(e['best_x'])} (best loss) and "
-            f"{fmt_x(e['max_acc_x'])} "
-            f"(best accuracy); list the validation samples with the highest loss at {n.unit} "
-            f"{fmt_x(e['now_x'])} "
-            "(mislabelled? ambiguous?). If you need probabilities, calibrate (temperature scaling), add "
-            "label "
-            "smoothing or early-stop on the loss; report a proper scoring rule (the loss, Brier) or AUC "
-            "beside accuracy.",
+            f"{fmt_x(e['max_acc_x'])} (best accuracy); list the validation samples with the highest loss at "
+            f"{n.unit} {fmt_x(e['now_x'])} (mislabelled? ambiguous?). If you need probabilities, calibrate "
+            "(temperature scaling), add label smoothing or early-stop on the loss; report a proper scoring "
+            "rule (the loss, Brier) or AUC beside accuracy.",
         ),
         (
             "How sure",
             f"Supported by a rise of {rise:.0%} held over {a.data['open_idx'] - a.data['start_idx'] + 1}+ "
             "evaluations beyond the series' own noise, with accuracy not falling. It would be contradicted "
-            "if the "
-            "rise came from a handful of extreme rows (see val-loss-unstable) or if accuracy starts to "
-            "drop, which "
-            "would make it plain overfitting.",
+            "if the rise came from a handful of extreme rows (see val-loss-unstable) or if accuracy starts "
+            "to drop, which would make it plain overfitting.",
         ),
     ]
 
@@ -71,34 +62,28 @@ def _loss_down_acc_down(a: Alert, n: Names) -> Parts:
             f"{n.acc} peaked at {fmt(e['peak_acc'], 4)} ({n.unit} {fmt_x(e['peak_x'])}; level "
             f"{fmt(e['acc_level_peak'], 4)}) and is {fmt(e['now_acc'], 4)} at {n.unit} {fmt_x(e['now_x'])} "
             f"(level {fmt(e['acc_level_now'], 4)}, {pts(e['acc_level_now'] - e['acc_level_peak'])}), while "
-            f"{n.loss} "
-            f"improved {fmt(e['peak_loss'])} -> {fmt(e['now_loss'])}.",
+            f"{n.loss} improved {fmt(e['peak_loss'])} -> {fmt(e['now_loss'])}.",
         ),
         (
             "Why",
             "The loss averages confidence over all samples; accuracy counts sides. Samples near the "
-            "decision "
-            f"threshold slipping to the wrong side cost accuracy but little loss, while samples far from it "
-            f"getting more confident lower the loss. {mistakes(e['now_loss'], e['now_acc'], n, 'Now')} A "
-            "shift of the "
-            "prior (bias) toward one class, e.g. from label noise or class imbalance in training, does "
-            "exactly this.",
+            "decision threshold slipping to the wrong side cost accuracy but little loss, while samples far "
+            "from it getting more confident lower the loss. "
+            f"{mistakes(e['now_loss'], e['now_acc'], n, 'Now')} A shift of the prior (bias) toward one "
+            "class, e.g. from label noise or class imbalance in training, does exactly this.",
         ),
         (
             "What to check next",
             f"Per-class recall at {n.unit} {fmt_x(e['peak_x'])} vs {fmt_x(e['now_x'])} (is one class losing "
-            "its "
-            "borderline samples?), the label distribution of the training data vs validation, the decision "
-            f"threshold. If accuracy is what you deploy on, keep the checkpoint at {n.unit} "
+            "its borderline samples?), the label distribution of the training data vs validation, the "
+            f"decision threshold. If accuracy is what you deploy on, keep the checkpoint at {n.unit} "
             f"{fmt_x(e['peak_x'])}.",
         ),
         (
             "How sure",
             f"Accuracy level is {abs(e['acc_level_now'] - e['acc_level_peak']) * 100:.1f} points below its "
-            "peak "
-            f"(lowest single value {fmt(e['lowest_acc'], 4)}), beyond its noise, and the loss is at its "
-            "best; "
-            "a recovery of accuracy within noise closes this.",
+            f"peak (lowest single value {fmt(e['lowest_acc'], 4)}), beyond its noise, and the loss is at its "
+            "best; a recovery of accuracy within noise closes this.",
         ),
     ]
 
@@ -114,18 +99,15 @@ def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:
         ),
         (
             "Why",
-            f"With accuracy fixed, the loss can only fall by making the same predictions more confident. "
+            "With accuracy fixed, the loss can only fall by making the same predictions more confident. "
             f"{mistakes(e['now_loss'], e['now_acc'], n, 'Now')} The loss is heading for the floor this "
-            "accuracy "
-            "allows; accuracy cannot move until samples cross the threshold, which capacity, the features "
-            "or label "
-            "noise in this data may not allow.",
+            "accuracy allows; accuracy cannot move until samples cross the threshold, which capacity, the "
+            "features or label noise in this data may not allow.",
         ),
         (
             "What to check next",
             f"Whether {fmt(e['acc_high'], 4)} is a ceiling: label noise rate, a bigger model or better "
-            "features. "
-            "Nothing is wrong with the run; more epochs buy calibration, not accuracy.",
+            "features. Nothing is wrong with the run; more epochs buy calibration, not accuracy.",
         ),
         (
             "How sure",
@@ -142,29 +124,25 @@ def _unstable(a: Alert, n: Names) -> Parts:
             "What happened",
             f"{n.loss} swung between {fmt(e['loss_low'])} ({n.unit} {fmt_x(e['loss_low_x'])}) and "
             f"{fmt(e['loss_high'])} ({n.unit} {fmt_x(e['loss_high_x'])}), x{fmt(e['ratio'], 1)}, while "
-            f"{n.acc} "
-            f"stayed within {fmt(e['acc_low'], 4)}-{fmt(e['acc_high'], 4)}.",
+            f"{n.acc} stayed within {fmt(e['acc_low'], 4)}-{fmt(e['acc_high'], 4)}.",
         ),
         (
             "Why",
-            "If accuracy hardly moves, the same samples are right and wrong; a loss that multiplies is "
-            "then a "
-            f"handful of extremely confident wrong predictions dominating an unbounded mean. "
+            "If accuracy hardly moves, the same samples are right and wrong; a loss that multiplies is then "
+            "a handful of extremely confident wrong predictions dominating an unbounded mean. "
             f"{mistakes(e['loss_high'], e['acc_at_high'], n, 'At the high point')}",
         ),
         (
             "What to check next",
             "The learning rate and momentum (large steps on weights of rare, large-valued inputs), input "
             "normalisation, evaluation mode, and numerics (logits in the hundreds overflow float16). List "
-            "the "
-            f"validation rows with the highest loss at {n.unit} {fmt_x(e['loss_high_x'])}: a few rows will "
-            "carry most of it.",
+            f"the validation rows with the highest loss at {n.unit} {fmt_x(e['loss_high_x'])}: a few rows "
+            "will carry most of it.",
         ),
         (
             "How sure",
             f"A x{fmt(e['ratio'], 1)} swing with accuracy within {(e['acc_high'] - e['acc_low']) * 100:.1f} "
-            "points "
-            "cannot come from the bulk of the data moving; per-row losses would confirm it.",
+            "points cannot come from the bulk of the data moving; per-row losses would confirm it.",
         ),
     ]
 
@@ -176,27 +154,22 @@ def _high_loss(a: Alert, n: Names) -> Parts:
             "What happened",
             f"At {n.unit} {fmt_x(e['now_x'])} {n.acc} is {fmt(e['now_acc'], 4)} (good: above "
             f"{fmt(e['good_acc_threshold'], 3)}) but {n.loss} is {fmt(e['now_loss'])}; {n.chance()}. Its "
-            "best "
-            f"{n.loss} was {fmt(e['best_loss'])} at {n.unit} {fmt_x(e['best_x'])}.",
+            f"best {n.loss} was {fmt(e['best_loss'])} at {n.unit} {fmt_x(e['best_x'])}.",
         ),
         ("Why", mistakes(e["now_loss"], e["now_acc"], n, "Here")),
         (
             "What to check next",
             "Look at the most confident mistakes (label noise? duplicates with conflicting labels?); "
-            "calibrate "
-            f"with temperature scaling or label smoothing; keep the checkpoint at {n.unit} "
-            f"{fmt_x(e['best_x'])} "
-            "if probabilities matter. If the logged loss includes regularisation, label smoothing or class "
-            "weights, "
-            "this gap is expected: compare a plain cross-entropy.",
+            f"calibrate with temperature scaling or label smoothing; keep the checkpoint at {n.unit} "
+            f"{fmt_x(e['best_x'])} if probabilities matter. If the logged loss includes regularisation, "
+            "label smoothing or class weights, this gap is expected: compare a plain cross-entropy.",
         ),
         (
             "How sure",
             f"Supported by {fmt(e['now_loss_per_mistake'], 3)} nats per mistake against a "
             f"{n.params.high_loss_nats:g}-nat threshold. The per-mistake number assumes right answers cost "
             "nothing; if they cost something too, mistakes are somewhat cheaper than that, but not by "
-            "enough to "
-            "undo an order of magnitude.",
+            "enough to undo an order of magnitude.",
         ),
     ]
 
@@ -210,20 +183,17 @@ def _overfitting(a: Alert, n: Names) -> Parts:
         (
             "What happened",
             f"{a.data.get('subject', n.loss)} rose {fmt(e['best_val_loss'])} -> {fmt(e['now_val_loss'])} "
-            "since "
-            f"{n.unit} {fmt_x(e['best_x'])} while training loss fell {fmt(e['train_loss_at_best'])} -> "
+            f"since {n.unit} {fmt_x(e['best_x'])} while training loss fell {fmt(e['train_loss_at_best'])} -> "
             f"{fmt(e['train_loss_now'])}: the gap widened {fmt(e['gap_at_best'])} -> "
             f"{fmt(e['gap_now'])}.{acc}",
         ),
         (
             "Why",
             f"Since {n.unit} {fmt_x(e['best_x'])} the training loss fell to "
-            f"{_ratio(e['train_loss_now'], e['train_loss_at_best'])} "
-            "of its value then while the held-out loss rose to "
-            f"{_ratio(e['now_val_loss'], e['best_val_loss'])}: the model "
-            "is learning things, noise included, that do not carry over, and on held-out data its "
-            "confidence grows "
-            "faster than its correctness.",
+            f"{_ratio(e['train_loss_now'], e['train_loss_at_best'])} of its value then while the held-out "
+            f"loss rose to {_ratio(e['now_val_loss'], e['best_val_loss'])}: the model is learning things, "
+            "noise included, that do not carry over, and on held-out data its confidence grows faster than "
+            "its correctness.",
         ),
         (
             "What to check next",
@@ -233,11 +203,9 @@ def _overfitting(a: Alert, n: Names) -> Parts:
         (
             "How sure",
             f"Validation loss is {e['now_val_loss'] / e['best_val_loss'] - 1:+.0%} against its best, judged "
-            "beyond its "
-            f"own noise over {n.params.open_after}+ evaluations, while training loss is "
+            f"beyond its own noise over {n.params.open_after}+ evaluations, while training loss is "
             f"{_ratio(e['train_loss_now'], e['train_loss_at_best'])} of what it was then. Closes when "
-            "validation "
-            f"loss comes back within {n.params.rise_rel / 2:.1%} of {fmt(e['best_val_loss'])}.",
+            f"validation loss comes back within {n.params.rise_rel / 2:.1%} of {fmt(e['best_val_loss'])}.",
         ),
     ]
 
@@ -262,26 +230,35 @@ def _stuck(a: Alert, n: Names) -> Parts:
         (
             "Why",
             "An accuracy that does not move while training goes on, or that equals the share of one class, "
-            "is what "
-            f"a model predicting (almost) one class produces: on data where {fmt(maj or e['acc_now'], 3)} "
-            "of samples "
-            "share a label, accuracy says nothing about the rest.",
+            "is what a model predicting (almost) one class produces: on data where "
+            f"{fmt(maj or e['acc_now'], 3)} of samples share a label, accuracy says nothing about the rest.",
         ),
         (
             "What to check next",
-            f"The confusion matrix or per-class recall at {n.unit} {fmt_x(e['first_x'])} and now; a "
-            "balanced metric (F1 of the minority class, balanced "
-            "accuracy, AUC); class weights or resampling; whether the loss is NaN (argmax of NaN logits is a "
-            "constant class).",
+            f"The confusion matrix or per-class recall at {n.unit} {fmt_x(e['first_x'])} and now; a balanced "
+            "metric (F1 of the minority class, balanced accuracy, AUC); class weights or resampling; "
+            "whether the loss is NaN (argmax of NaN logits is a constant class).",
         ),
         (
             "How sure",
-            f"Accuracy stayed within {n.params.stuck_tol:g} (or within {n.params.majority_tol * 100:.0f} "
-            "points of "
-            "the majority rate) over the window; a real model rarely repeats an accuracy exactly while "
-            "learning.",
+            _stuck_sure(a, n),
         ),
     ]
+
+
+def _stuck_sure(a: Alert, n: Names) -> str:
+    e = a.evidence
+    if a.data.get("frozen"):
+        return (
+            f"The same accuracy {fmt(e['acc_now'], 4)} for {int(e['evaluations'])} evaluations while "
+            f"{n.loss} sits at the chance loss or is not finite: a model that learns changes some "
+            "predictions; this one does not. A loss that starts falling again would contradict it."
+        )
+    return (
+        f"Accuracy within {n.params.majority_tol * 100:.0f} point(s) of the majority rate "
+        f"{fmt(e.get('majority_rate'), 3)} for {int(e['evaluations'])} evaluations; per-class recall decides "
+        "whether the model ignores the minority class or merely does not beat the base rate by much."
+    )
 
 
 def _ratio(a: float, b: float) -> str:

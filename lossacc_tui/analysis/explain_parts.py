@@ -50,11 +50,11 @@ class Names:
         )
 
     def lr_note(self, x: float) -> str:
-        """'(it was 0.01 at epoch 7) ' when the run logs a learning rate."""
+        """' (it was 0.01 at epoch 7)' when the run logs a learning rate, else ''."""
         if self.lr is None or not math.isfinite(x):
             return ""
         lr = value_at_x(self.lr, self.axis, x)
-        return f"(it was {fmt(lr)} at {self.unit} {fmt_x(x)}) " if math.isfinite(lr) else ""
+        return f" (it was {fmt(lr)} at {self.unit} {fmt_x(x)})" if math.isfinite(lr) else ""
 
     def chance(self) -> str:
         k = self.classes
@@ -73,12 +73,9 @@ def mistakes(loss: float, acc: float, n: Names, prefix: str) -> str:
     p = implied_p(loss, acc)
     text = (
         f"{prefix} ({n.loss} {fmt(loss)}, {n.acc} {fmt(acc, 4)}), {wrong:.1%} of samples are wrong; this "
-        "accuracy "
-        f"allows a loss as low as (1 - a) ln 2 = {fmt(floor)}, and the loss is "
-        f"{fmt(loss / floor if floor else math.inf, 2)}x "
-        f"that. If the right answers cost nothing, each mistake costs {fmt(m, 3)} nats on average, i.e. "
-        "about "
-        f"{_prob(p)} probability on its true class."
+        f"accuracy allows a loss as low as (1 - a) ln 2 = {fmt(floor)}, and the loss is "
+        f"{fmt(loss / floor if floor else math.inf, 2)}x that. If the right answers cost nothing, each "
+        f"mistake costs {fmt(m, 3)} nats on average, i.e. about {_prob(p)} probability on its true class."
     )
     k = n.classes.k or 2
     low = (loss - acc * math.log(k)) / wrong if wrong > 0 else math.inf
@@ -86,18 +83,15 @@ def mistakes(loss: float, acc: float, n: Names, prefix: str) -> str:
         assumed = "" if n.classes.k else " (assuming 2 classes)"
         text += (
             f" A right answer costs at most ln {k} = {fmt(math.log(k))}{assumed}, so the mistakes must "
-            "average at "
-            f"least ({fmt(loss)} - {fmt(acc, 4)} x {fmt(math.log(k))}) / {fmt(wrong, 4)} = {fmt(low, 3)} "
-            "nats: "
-            f"between {_prob(math.exp(-min(m, 745.0)))} and {_prob(math.exp(-low))} on their true class."
+            f"average at least ({fmt(loss)} - {fmt(acc, 4)} x {fmt(math.log(k))}) / {fmt(wrong, 4)} = "
+            f"{fmt(low, 3)} nats: between {_prob(math.exp(-min(m, 745.0)))} and {_prob(math.exp(-low))} on "
+            "their true class."
         )
     if m >= n.params.insane_nats:
         text += (
             f" No sane softmax output costs {fmt(m, 3)} nats per mistake on average: suspect numerics "
-            "(overflowing "
-            "logits, a missing log-softmax), how the loss is averaged (a sum instead of a mean), or extra "
-            "terms "
-            "(regularisation, label smoothing, class weights) inside the logged loss."
+            "(overflowing logits, a missing log-softmax), how the loss is averaged (a sum instead of a "
+            "mean), or extra terms (regularisation, label smoothing, class weights) inside the logged loss."
         )
     return text
 
@@ -124,19 +118,15 @@ def worked_example(alert: Alert, n: Names) -> str:
     k_note = ""
     if n.classes.k is not None and n.classes.k > 2:
         k_note = (
-            f" With {n.classes.k} classes the same holds between the two top-scoring classes; a right "
-            "answer can "
-            f"sit as low as just above 1/{n.classes.k} = {fmt(1 / n.classes.k, 3)} and still count fully."
+            f" With {n.classes.k} classes the same holds between the two top-scoring classes; a right answer "
+            f"can sit as low as just above 1/{n.classes.k} = {fmt(1 / n.classes.k, 3)} and still count fully."
         )
     return (
         f"**Worked example.** A sample with p = 0.51 on its true class costs -ln 0.51 = {fmt(bce(0.51), 3)} "
-        "nats "
-        f"and counts as right; at p = 0.49 it costs {fmt(bce(0.49), 3)} and counts as wrong. Here accuracy "
-        "moved "
-        f"{da * 100:+.1f} points: if every one of those samples only crossed the threshold like that, the "
-        "mean "
-        f"loss would move by {-da:+.4f} x {fmt(STEP, 3)} = {crossing:+.4f} nats. It moved {dl:+.4f}, so "
-        f"{rest:+.4f} nats come from samples that did not cross: {_rest(rest)}{k_note}"
+        f"nats and counts as right; at p = 0.49 it costs {fmt(bce(0.49), 3)} and counts as wrong. Here "
+        f"accuracy moved {da * 100:+.1f} points: if every one of those samples only crossed the threshold "
+        f"like that, the mean loss would move by {-da:+.4f} x {fmt(STEP, 3)} = {crossing:+.4f} nats. It "
+        f"moved {dl:+.4f}, so {rest:+.4f} nats come from samples that did not cross: {_rest(rest)}{k_note}"
     )
 
 

@@ -24,90 +24,72 @@ it is 0.713 (wrong). Accuracy flips by one sample, the loss moves by 0.04 nats.
 
 GENERAL: dict[str, str] = {
     "loss-up-acc-up": (
-        "Validation loss rises while validation accuracy rises or holds. Borderline samples keep crossing to "
-        "the right side (accuracy up, little loss saved) while a few mistakes become confident (loss up, "
-        "without "
-        "bound). Often the first sign of overfitting. Check: the most confident mistakes, calibration "
-        "(temperature "
-        "scaling, label smoothing), early stopping on the loss; report a proper scoring rule or AUC beside "
-        "accuracy."
+        "Validation loss rises while validation accuracy rises or holds. Borderline samples keep crossing "
+        "to the right side (accuracy up, little loss saved) while a few mistakes become confident (loss up, "
+        "without bound). Often the first sign of overfitting. Check: the most confident mistakes, "
+        "calibration (temperature scaling, label smoothing), early stopping on the loss; report a proper "
+        "scoring rule or AUC beside accuracy."
     ),
     "loss-down-acc-down": (
         "The loss improves while accuracy falls: predictions near the decision threshold slip across it "
-        "(cheap in "
-        "loss) while others grow more confident (the loss averages confidence, accuracy counts sides). A "
-        "drifting "
-        "class prior (label noise, imbalance) does this. Check: per-class recall, the training label "
-        "distribution, "
-        "the threshold; keep the checkpoint at the accuracy peak if accuracy is what you deploy."
+        "(cheap in loss) while others grow more confident (the loss averages confidence, accuracy counts "
+        "sides). A drifting class prior (label noise, imbalance) does this. Check: per-class recall, the "
+        "training label distribution, the threshold; keep the checkpoint at the accuracy peak if accuracy "
+        "is what you deploy."
     ),
     "acc-flat-loss-down": (
         "Accuracy is flat while the loss keeps falling: the model grows more confident on samples it "
-        "already gets "
-        "right. Accuracy cannot move until samples cross the threshold; a capacity or label-noise ceiling "
-        "stops "
-        "that. Informational: more epochs buy calibration, not accuracy."
+        "already gets right. Accuracy cannot move until samples cross the threshold; a capacity or "
+        "label-noise ceiling stops that. Informational: more epochs buy calibration, not accuracy."
     ),
     "val-loss-unstable": (
         "Validation loss swings by large factors while accuracy barely moves: a handful of extremely "
-        "confident "
-        "wrong predictions dominate an unbounded mean. Check the learning rate, input normalisation, "
-        "evaluation "
-        "mode (dropout, batch norm) and numerics (overflowing logits); list the rows with the highest loss."
+        "confident wrong predictions dominate an unbounded mean. Check the learning rate, input "
+        "normalisation, evaluation mode (dropout, batch norm) and numerics (overflowing logits); list the "
+        "rows with the highest loss."
     ),
     "high-loss-good-acc": (
         "Good accuracy with a loss far above what that accuracy requires: the few mistakes cost many nats "
-        "each, "
-        "i.e. they are made with near-certainty. Or the logged loss includes more than cross-entropy "
-        "(regularisation, "
-        "label smoothing, class weights). Check the most confident mistakes and calibration."
+        "each, i.e. they are made with near-certainty. Or the logged loss includes more than cross-entropy "
+        "(regularisation, label smoothing, class weights). Check the most confident mistakes and "
+        "calibration."
     ),
     "overfitting": (
         "Training loss falls while validation loss rises; the gap between them widens. The model fits its "
         "training samples, noise included, in ways that do not carry over. Early-stop at the best "
-        "validation loss, "
-        "regularise, augment, or get more data."
+        "validation loss, regularise, augment, or get more data."
     ),
     "acc-stuck": (
         "Accuracy unchanged for many evaluations, or equal to the majority-class rate you gave "
-        "(`--majority`): "
-        "the model may be predicting one class, and on imbalanced data accuracy then hides everything else. "
-        "Check the confusion matrix, a balanced metric (minority-class F1, balanced accuracy, AUC), and "
-        "whether "
-        "the loss is NaN (argmax over NaN logits is a constant class)."
+        "(`--majority`): the model may be predicting one class, and on imbalanced data accuracy then hides "
+        "everything else. Check the confusion matrix, a balanced metric (minority-class F1, balanced "
+        "accuracy, AUC), and whether the loss is NaN (argmax over NaN logits is a constant class)."
     ),
     "non-finite": (
         "NaN or inf in a loss. Every gradient after it is NaN too. Check the learning rate, gradient "
-        "clipping, "
-        "log(0) or division in a custom loss, fp16 overflow, NaN inputs; resume from the last good "
-        "checkpoint."
+        "clipping, log(0) or division in a custom loss, fp16 overflow, NaN inputs; resume from the last "
+        "good checkpoint."
     ),
     "loss-explosion": (
         "A loss far above its running best (a factor and an absolute margin beyond its own noise): a "
-        "divergence "
-        "step, a bad batch, or numerics. Lower the learning rate, add warmup and clipping, compare with the "
-        "best "
-        "checkpoint."
+        "divergence step, a bad batch, or numerics. Lower the learning rate, add warmup and clipping, "
+        "compare with the best checkpoint."
     ),
     "plateau": (
         "No new best validation loss for a patience window (informational). The alert names the best epoch "
-        "and "
-        "the accuracy there: the checkpoint to keep, and the point where lowering the learning rate or "
-        "stopping "
-        "would save compute."
+        "and the accuracy there: the checkpoint to keep, and the point where lowering the learning rate or "
+        "stopping would save compute."
     ),
     "runs-disagree": (
         "Across runs watched together, final or best losses nearly equal while accuracies differ by several "
         "points, or the loss ranking and the accuracy ranking disagree. Samples near p = 0.5 cost ln 2 "
-        "whichever "
-        "side they fall on, so equal losses can hide different accuracies. Average the last evaluations or "
-        "compare a proper scoring rule before picking a run."
+        "whichever side they fall on, so equal losses can hide different accuracies. Average the last "
+        "evaluations or compare a proper scoring rule before picking a run."
     ),
     "metric-mismatch": (
         "A later evaluation in the same log (a classification report, a printed test accuracy) disagrees "
-        "with the "
-        "logged accuracy by more than a few points: a different split, checkpoint, preprocessing, train-mode "
-        "layers, or macro vs micro averaging."
+        "with the logged accuracy by more than a few points: a different split, checkpoint, preprocessing, "
+        "train-mode layers, or macro vs micro averaging."
     ),
 }
 

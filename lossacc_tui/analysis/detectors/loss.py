@@ -166,8 +166,8 @@ class Plateau(Detector):
     def title(self, alert: Alert) -> str:
         e = alert.evidence
         return (
-            f"{self.subject}: no new best for {int(e['evaluations_since_best'])} evaluations "
-            f"(best {fmt(e['best_value'])} at {self.ctx.unit} {fmt_x(e['best_x'])})"
+            f"{self.subject}: no new best for {int(e['evaluations_since_best'])} evaluations (best "
+            f"{fmt(e['best_value'])} at {self.ctx.unit} {fmt_x(e['best_x'])})"
         )
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:

@@ -66,9 +66,8 @@ class LossUpAccUp(PairDetector):
         e = alert.evidence
         return (
             f"{self.ctx.loss.name if self.ctx.loss else 'loss'} up "
-            f"{(e['now_loss'] / e['best_loss'] - 1) * 100:.0f}% "
-            f"since {self.ctx.unit} {fmt_x(e['best_x'])} while "
-            f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} {fmt(e['best_acc'], 3)} -> "
+            f"{(e['now_loss'] / e['best_loss'] - 1) * 100:.0f}% since {self.ctx.unit} {fmt_x(e['best_x'])} "
+            f"while {self.ctx.acc.name if self.ctx.acc else 'accuracy'} {fmt(e['best_acc'], 3)} -> "
             f"{fmt(e['now_acc'], 3)}"
         )
 
@@ -119,8 +118,7 @@ class LossDownAccDown(PairDetector):
         e = alert.evidence
         return (
             f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} {fmt(e['peak_acc'], 3)} -> "
-            f"{fmt(e['now_acc'], 3)} "
-            f"while {self.ctx.loss.name if self.ctx.loss else 'loss'} improved "
+            f"{fmt(e['now_acc'], 3)} while {self.ctx.loss.name if self.ctx.loss else 'loss'} improved "
             f"{fmt(e['peak_loss'])} -> {fmt(e['now_loss'])}"
         )
 
@@ -163,8 +161,8 @@ class AccFlatLossDown(PairDetector):
         e = alert.evidence
         return (
             f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} flat at "
-            f"{fmt(e['acc_low'], 3)}-{fmt(e['acc_high'], 3)} "
-            f"while {self.ctx.loss.name if self.ctx.loss else 'loss'} fell {fmt(e['from_loss'])} -> "
+            f"{fmt(e['acc_low'], 3)}-{fmt(e['acc_high'], 3)} while "
+            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} fell {fmt(e['from_loss'])} -> "
             f"{fmt(e['now_loss'])}"
         )
 
@@ -231,8 +229,8 @@ class ValLossUnstable(PairDetector):
         e = alert.evidence
         return (
             f"{self.ctx.loss.name if self.ctx.loss else 'loss'} swings "
-            f"{fmt(e['loss_low'])}-{fmt(e['loss_high'])} "
-            f"(x{fmt(e['ratio'], 1)}) while {self.ctx.acc.name if self.ctx.acc else 'accuracy'} stays "
+            f"{fmt(e['loss_low'])}-{fmt(e['loss_high'])} (x{fmt(e['ratio'], 1)}) while "
+            f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} stays "
             f"{fmt(e['acc_low'], 3)}-{fmt(e['acc_high'], 3)}"
         )
 
