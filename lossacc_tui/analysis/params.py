@@ -34,7 +34,7 @@ class Params:
     window: int = _p(
         6, "points in the short trend window: the mean of its newer half is compared with its older half"
     )
-    long_window_factor: int = _p(4, "the long trend window is this many times the short one (slow drifts)")
+    long_window_factor: int = _p(8, "the long trend window is this many times the short one (slow drifts)")
     noise_window: int = _p(10, "points whose second differences estimate a series' own noise")
     trend_z: float = _p(2.5, "a trend must exceed this many noise standard errors")
     min_loss_change: float = _p(0.02, "smallest relative loss change across a trend window that counts")

@@ -1,11 +1,13 @@
 """The joint (loss, accuracy) state of every evaluation, and the timeline of state segments.
 
-A loss trend of -1 is an improvement, an accuracy trend of +1 is. 'both-improving' means nothing
-got worse (one may be flat), 'both-worse' that nothing got better, 'flat' that neither moved
-beyond its own noise; the two disagreement states need one to improve while the other worsens.
+A loss trend of -1 is an improvement, an accuracy trend of +1 is. The state says what the loss
+says and whether accuracy agrees: 'both-improving' (loss better, accuracy up or holding; or loss
+flat and accuracy up), 'loss-better-acc-worse', 'loss-worse-acc-better' (loss worse while
+accuracy rises or holds, as in loss-up-acc-up), 'both-worse' (loss worse and accuracy down; or
+loss flat and accuracy down), 'flat' (neither moves beyond its own noise).
 
->>> state_codes(np.array([False, False]), np.array([-1, 1]), np.array([-1, -1])).tolist()
-[2, 4]
+>>> state_codes(np.array([False, False, False]), np.array([-1, 1, 1]), np.array([-1, -1, 0])).tolist()
+[2, 4, 3]
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ def state_codes(warm: np.ndarray, loss_dir: np.ndarray, acc_dir: np.ndarray) -> 
     gl = -loss_dir.astype(np.int8)  # +1: loss got better
     ga = acc_dir.astype(np.int8)
     code = np.full(len(warm), FLAT, dtype=np.int8)
-    code[(gl >= 0) & (ga >= 0) & ((gl > 0) | (ga > 0))] = BOTH_IMPROVING
-    code[(gl <= 0) & (ga <= 0) & ((gl < 0) | (ga < 0))] = BOTH_WORSE
+    code[((gl > 0) & (ga >= 0)) | ((gl == 0) & (ga > 0))] = BOTH_IMPROVING
+    code[((gl < 0) & (ga < 0)) | ((gl == 0) & (ga < 0))] = BOTH_WORSE
     code[(gl > 0) & (ga < 0)] = LOSS_BETTER_ACC_WORSE
-    code[(gl < 0) & (ga > 0)] = LOSS_WORSE_ACC_BETTER
+    code[(gl < 0) & (ga >= 0)] = LOSS_WORSE_ACC_BETTER
     code[warm] = WARMING
     return code
 

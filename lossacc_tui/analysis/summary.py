@@ -11,10 +11,10 @@ from lossacc_tui.analysis.quantities import fmt, fmt_x
 
 STATE_WORDS = {
     "warming-up": "too few evaluations to judge trends yet",
-    "both-improving": "loss and accuracy are both improving (or one improves while the other holds)",
+    "both-improving": "the loss improves and accuracy rises or holds (or the loss holds and accuracy rises)",
     "loss-better-acc-worse": "the loss improves while accuracy gets worse",
-    "loss-worse-acc-better": "the loss gets worse while accuracy improves",
-    "both-worse": "loss and accuracy are both getting worse (or one worsens while the other holds)",
+    "loss-worse-acc-better": "the loss gets worse while accuracy rises or holds",
+    "both-worse": "the loss gets worse and accuracy falls (or the loss holds and accuracy falls)",
     "flat": "neither loss nor accuracy moves beyond its own noise",
 }
 
