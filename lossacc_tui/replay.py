@@ -1,0 +1,354 @@
+"""Replay: play a finished log as if it were being written now.
+
+The log is read whole through the same readers as `watch`, then its records are handed out again,
+in the order and at the pace they were written (the log's own timestamps when it has them, evenly
+spaced otherwise), to fresh runs that subscribers see grow exactly as a Monitor's runs do: same
+events (alerts included: each played run has its Analyzer, updated as records play), same lock,
+same thread rules. Alerts therefore open at the moment they would have opened live.
+
+Controls (any thread): pause/resume, step one record, faster/slower, seek to a record, jump to the
+next/previous moment an alert opens (found by analysing the log once in the background), to the end.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lossacc_tui.analysis import Analyzer, Params
+from lossacc_tui.events import AlertChanged, Event, PointsAdded, RunAdded, RunReset, Status
+from lossacc_tui.model import Batch, Run
+from lossacc_tui.roles import RoleMap
+from lossacc_tui.source import CHUNK, PathError, Source, discover
+
+TARGET_SECONDS = 30.0  # without --speed, a replay lasts about this long
+UNTIMED_GAP = 1.0  # seconds between records at 1x when the log has no timestamps
+MAX_GAP_FACTOR = 10.0  # a pause longer than this many typical gaps is shortened to that
+MARK_UPDATES = 1000  # at most this many analyzer updates per run when finding alert moments
+Subscriber = Callable[[list[Event]], None]
+
+
+@dataclass
+class _Part:
+    """A block of records of one recorded run, as a reader produced it."""
+
+    run: int  # index into Replay.recorded
+    batch: Batch
+    renamed: dict[str, str]
+
+
+class Replay:
+    """A finished log played as if live. Monitor's interface (`lock`, `subscribe`, `start`, `stop`,
+    `runs`, `sources`) plus the controls below."""
+
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        fmt: str | None = None,
+        role_map: RoleMap | None = None,
+        speed: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        params: Params | None = None,
+        analyze: bool = True,
+    ) -> None:
+        self.paths = list(paths)
+        self.params = params
+        self.analyze = analyze
+        #: one Analyzer per played run (by id), updated on the replay's thread as records play
+        self.analyzers: dict[int, Analyzer] = {}
+        self.fmt, self.role_map = fmt, role_map
+        self.lock = threading.RLock()
+        self.sources: list[Source] = []
+        self.recorded: list[Run] = []
+        self.played: list[Run | None] = []
+        self.speed = speed if speed and speed > 0 else 0.0  # 0: chosen at load
+        self.paused = False
+        self.position = 0  # records played
+        self.total = 0
+        self.marks: list[int] | None = None  # positions right after an alert opened (None: not known yet)
+        self.loaded = threading.Event()
+        self._clock = clock
+        self._subscribers: list[Subscriber] = []
+        self._parts: list[_Part] = []
+        self._part = np.zeros(0, dtype=np.int64)  # per record (in play order): its part
+        self._row = np.zeros(0, dtype=np.int64)  # ... and its row in that part
+        self.vtime = np.zeros(0)  # per record: seconds into the log (gaps shortened)
+        self._anchor = (0.0, 0.0)  # (clock, log time) when playing last (re)started
+        self._wake = threading.Condition(self.lock)
+        self._stop = False
+        self._todo: list[Callable[[], None]] = []
+        self._thread: threading.Thread | None = None
+
+    # -- Monitor's interface -------------------------------------------------------------------
+    def subscribe(self, fn: Subscriber) -> None:
+        self._subscribers.append(fn)
+
+    @property
+    def runs(self) -> list[Run]:
+        return [r for r in self.played if r is not None]
+
+    def start(self) -> None:
+        """Find the logs (raises PathError for a bad path); reading and playing happen on the
+        replay's own thread."""
+        warnings: list[str] = []
+        for path in self.paths:
+            self.sources += discover(path, self.fmt, self.role_map, warnings)
+        self._thread = threading.Thread(target=self._main, name="lossacc-replay", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._wake:
+            self._stop = True
+            self._wake.notify_all()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+
+    # -- controls (any thread; the replay's thread carries them out, in order) ------------------
+    def _do(self, fn: Callable[[], None]) -> None:
+        with self._wake:
+            self._todo.append(fn)
+            self._wake.notify_all()
+
+    def _set(self, **values: float | bool) -> None:
+        for k, v in values.items():
+            setattr(self, k, v)
+        self._reanchor()
+
+    def toggle_pause(self) -> None:
+        self._do(lambda: self._set(paused=not self.paused))
+
+    def step(self, records: int = 1) -> None:
+        """Pause and play the next record(s)."""
+        self._do(lambda: self._seek(self.position + records, pause=True))
+
+    def faster(self, factor: float = 2.0) -> None:
+        self._do(lambda: self._set(speed=min(max(self.speed * factor, 1e-3), 1e9)))
+
+    def slower(self, factor: float = 2.0) -> None:
+        self.faster(1.0 / factor)
+
+    def seek(self, position: int, pause: bool = False) -> None:
+        self._do(lambda: self._seek(position, pause))
+
+    def to_end(self) -> None:
+        self._do(lambda: self._seek(self.total))
+
+    def next_alert(self) -> bool:
+        """Pause where the next alert opens. False when there is none, or none known yet."""
+        return self._jump(+1)
+
+    def prev_alert(self) -> bool:
+        return self._jump(-1)
+
+    def _jump(self, direction: int) -> bool:
+        def target() -> int | None:
+            if direction > 0:
+                return next((m for m in self.marks or [] if m > self.position), None)
+            return next((m for m in reversed(self.marks or []) if m < self.position), None)
+
+        def fn() -> None:
+            t = target()
+            if t is not None:
+                self._seek(t, pause=True)
+
+        with self.lock:
+            found = target() is not None
+        self._do(fn)
+        return found
+
+    def log_time(self) -> float:
+        """Seconds into the log at the current position."""
+        return float(self.vtime[self.position - 1]) if self.position else 0.0
+
+    # -- playing ----------------------------------------------------------------------------
+    def _emit(self, events: list[Event]) -> None:
+        if events:
+            for fn in self._subscribers:
+                fn(events)
+
+    def _main(self) -> None:
+        try:
+            self._load()
+        except OSError as e:
+            with self.lock:
+                self._emit([Status(str(self.paths[0]), "error", f"cannot read: {e.strerror or e}")])
+            return
+        finally:
+            self.loaded.set()
+        threading.Thread(target=self._find_marks, name="lossacc-replay-marks", daemon=True).start()
+        with self._wake:
+            self._emit([Status(str(self.paths[0]), "live", f"replaying {len(self.recorded)} run(s)")])
+            self._reanchor()
+            while not self._stop:
+                while self._todo and not self._stop:
+                    self._todo.pop(0)()
+                if self.paused or self.position >= self.total:
+                    if not self._todo:
+                        self._wake.wait()
+                    continue
+                now_log = self._anchor[1] + (self._clock() - self._anchor[0]) * self.speed
+                due = int(np.searchsorted(self.vtime, now_log, side="right"))
+                if due > self.position:
+                    self._advance(due)
+                if self.position < self.total and not self._todo:
+                    wait = (self.vtime[self.position] - now_log) / self.speed
+                    self._wake.wait(timeout=min(max(wait, 0.02), 1.0))
+
+    def _reanchor(self) -> None:
+        self._anchor = (self._clock(), self.log_time())
+
+    def _seek(self, position: int, pause: bool = False) -> None:
+        position = max(0, min(int(position), self.total))
+        if pause:
+            self.paused = True
+        if position < self.position:
+            emptied = [r for r in self.played if r is not None]
+            for r in emptied:
+                r.clear()
+                self.analyzers.pop(id(r), None)
+            self.position = 0
+            self._emit([RunReset(r) for r in emptied])
+        self._advance(position)
+        self._reanchor()
+
+    def _advance(self, target: int) -> None:
+        """Play records [position, target) (lock held): group them by part, append, emit."""
+        lo, hi = self.position, min(target, self.total)
+        if hi <= lo:
+            return
+        parts = self._part[lo:hi]
+        cuts = np.flatnonzero(np.diff(parts)) + 1
+        events: list[Event] = []
+        touched: dict[int, Run] = {}
+        for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), hi - lo], strict=True):
+            part = self._parts[int(parts[a])]
+            rows = self._row[lo + a : lo + b]
+            batch = part.batch if len(rows) == part.batch.n else part.batch.take(rows)
+            run = self.played[part.run]
+            if run is None:
+                src = self.recorded[part.run]
+                run = Run(src.name, src.path, src.format, role_map=src.role_map, role_hints=src.role_hints)
+                self.played[part.run] = run
+                events.append(RunAdded(run))
+            run.add_batch(batch, part.renamed)
+            events.append(PointsAdded(run, batch))
+            touched[id(run)] = run
+        self.position = hi
+        if self.analyze:
+            for run in touched.values():
+                an = self.analyzers.get(id(run))
+                if an is None:
+                    an = self.analyzers[id(run)] = Analyzer(run, self.params)
+                events += [AlertChanged(run, what, a.snapshot()) for what, a in an.update()]
+        self._emit(events)
+
+    # -- loading ----------------------------------------------------------------------------
+    def _load(self) -> None:
+        index: dict[int, int] = {}
+        keys: list[np.ndarray] = []  # per part: (source, file) stream each record belongs to
+        times: list[np.ndarray] = []
+        for si, src in enumerate(self.sources):
+            for fi, f in enumerate(src.files):
+                got = []
+                with open(f.path, "rb") as fh:
+                    while chunk := fh.read(CHUNK):
+                        got += src.feed(fi, chunk)
+                got += src.finish(fi)
+                for run, batch in got:
+                    if id(run) not in index:
+                        index[id(run)] = len(self.recorded)
+                        self.recorded.append(run)
+                    self._parts.append(_Part(index[id(run)], batch, dict(f.reader.renamed)))
+                    keys.append(np.full(batch.n, si * 10_000 + fi))
+                    times.append(batch.time if batch.time is not None else np.full(batch.n, np.nan))
+        with self.lock:
+            self.played = [None] * len(self.recorded)
+            if not self._parts:
+                return
+            sizes = [p.batch.n for p in self._parts]
+            part = np.repeat(np.arange(len(sizes)), sizes)
+            row = np.arange(len(part)) - np.repeat(np.cumsum([0, *sizes[:-1]]), sizes)
+            order, vtime = schedule(np.concatenate(keys), np.concatenate(times))
+            self._part, self._row, self.vtime = part[order], row[order], vtime
+            self.total = len(order)
+            if not self.speed:
+                self.speed = max(1.0, float(self.vtime[-1]) / TARGET_SECONDS)
+
+    def _find_marks(self) -> None:
+        """Positions where an alert opens: each recorded run analysed once on its own, in play
+        order, in at most MARK_UPDATES steps (exact for runs of up to that many records)."""
+        try:
+            self.marks = self._scan()
+        except Exception as e:  # the analyzer failed: jumps are off, playing goes on; say why
+            self.marks = []
+            with self.lock:
+                self._emit([Status(str(self.paths[0]), "error", f"finding alerts failed: {e}")])
+
+    def _scan(self) -> list[int]:
+        marks: set[int] = set()
+        owner = np.array([p.run for p in self._parts])[self._part] if self._parts else np.zeros(0, int)
+        for k, src in enumerate(self.recorded):
+            if self._stop:
+                return []
+            mine = np.flatnonzero(owner == k)
+            run = Run(src.name, src.path, src.format, role_map=src.role_map, role_hints=src.role_hints)
+            analyzer = Analyzer(run, self.params)
+            step = max(1, math.ceil(len(mine) / MARK_UPDATES))
+            for s in range(0, len(mine), step):
+                for pos in mine[s : s + step].tolist():
+                    part = self._parts[int(self._part[pos])]
+                    run.add_batch(part.batch.take(self._row[pos : pos + 1]), part.renamed)
+                if any(what == "opened" for what, _ in analyzer.update()):
+                    marks.add(int(mine[min(s + step, len(mine)) - 1]) + 1)
+        return sorted(marks)
+
+
+def schedule(stream: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Play order and play time (seconds into the log) of records, given the stream (file) each
+    comes from and its timestamp (NaN: none). Timestamped records play in time order, at their
+    own pace (a pause longer than MAX_GAP_FACTOR typical gaps is shortened to that); streams
+    without timestamps play side by side, one record every UNTIMED_GAP seconds.
+
+    >>> order, t = schedule(np.array([0, 0, 1, 1]), np.full(4, np.nan))
+    >>> order.tolist(), t.tolist()
+    ([0, 2, 1, 3], [1.0, 1.0, 2.0, 2.0])
+    """
+    n = len(times)
+    t = np.array(times, dtype=np.float64)
+    known = np.isfinite(t)
+    if known.sum() >= 2 and np.nanmax(t) > 1e11:  # milliseconds since the epoch
+        t = t / 1000.0
+    if known.sum() >= max(2, n // 2):
+        for key in np.unique(stream):  # a record without a time takes its stream's previous time
+            idx = np.flatnonzero(stream == key)
+            seg = t[idx]
+            good = np.isfinite(seg)
+            if not good.any():
+                seg[:] = np.nanmin(t)
+            else:
+                last = np.maximum.accumulate(np.where(good, np.arange(len(seg)), -1))
+                first = int(np.argmax(good))
+                seg = np.where(last >= 0, seg[np.maximum(last, 0)], seg[first])
+            t[idx] = seg
+        order = np.argsort(t, kind="stable")
+        gaps = np.diff(t[order], prepend=t[order][0])
+        positive = gaps[gaps > 0]
+        typical = float(np.median(positive)) if len(positive) else UNTIMED_GAP
+        gaps = np.minimum(gaps, typical * MAX_GAP_FACTOR)
+        gaps[0] = typical
+        return order, np.cumsum(gaps)
+    rank = np.zeros(n)
+    for key in np.unique(stream):
+        idx = np.flatnonzero(stream == key)
+        rank[idx] = np.arange(1, len(idx) + 1)
+    order = np.lexsort((np.arange(n), rank))
+    return order, rank[order] * UNTIMED_GAP
+
+
+__all__ = ["PathError", "Replay", "schedule"]
