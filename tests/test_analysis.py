@@ -298,3 +298,16 @@ def test_analysis_does_not_import_textual() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["stats", "quantities", "params", "alerts", "states", "analyzer"],
+)
+def test_docstring_examples(module: str) -> None:
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"lossacc_tui.analysis.{module}")
+    result = doctest.testmod(mod)
+    assert result.failed == 0 and result.attempted > 0

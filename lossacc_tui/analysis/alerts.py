@@ -263,6 +263,8 @@ class Latch:
         m = len(open_)
         if m == 0:
             return []
+        if m <= 32:  # a few new points (following a live log): a plain loop is cheaper
+            return self._feed_small(open_.tolist(), close.tolist(), k0)
         ro = Runs(open_, self.run_open, self.n_open)
         rc = Runs(close, self.run_close, self.n_close)
         out: list[tuple[str, int, int]] = []
@@ -283,4 +285,19 @@ class Latch:
                 self.active = False
                 pos = j + 1
         self.run_open, self.run_close = ro.tail, rc.tail
+        return out
+
+    def _feed_small(self, open_: list[bool], close: list[bool], k0: int) -> list[tuple[str, int, int]]:
+        out: list[tuple[str, int, int]] = []
+        ro, rc = self.run_open, self.run_close
+        for i, (o, c) in enumerate(zip(open_, close, strict=True)):
+            ro = ro + 1 if o else 0
+            rc = rc + 1 if c else 0
+            if not self.active and ro >= self.n_open:
+                out.append(("open", k0 + i, k0 + i - ro + 1))
+                self.active = True
+            elif self.active and rc >= self.n_close:
+                out.append(("close", k0 + i, k0 + i - rc))
+                self.active = False
+        self.run_open, self.run_close = ro, rc
         return out

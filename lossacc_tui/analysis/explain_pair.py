@@ -25,7 +25,7 @@ def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
             f"{fmt_x(e['best_x'])} to {fmt(e['now_loss'])} at {n.unit} {fmt_x(e['now_x'])} (peak "
             f"{fmt(e['peak_loss'])} at {n.unit} {fmt_x(e['peak_x'])}), while {n.acc} went "
             f"{fmt(e['best_acc'], 4)} -> {fmt(e['now_acc'], 4)} ({pts(e['now_acc'] - e['best_acc'])}; "
-            f"highest {fmt(e['max_acc'], 4)} at {n.unit} {fmt_x(e['max_acc_x'])}).",
+            f"highest while this alert is open {fmt(e['max_acc'], 4)} at {n.unit} {fmt_x(e['max_acc_x'])}).",
         ),
         (
             "Why",

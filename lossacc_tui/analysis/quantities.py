@@ -6,7 +6,7 @@ With accuracy a, at least a share 1 - a of the samples put probability <= 1/2 on
 a geometric-mean probability exp(-loss / (1 - a)) on their true class.
 
 >>> round(loss_floor(0.7826), 4)
-0.1508
+0.1507
 >>> round(implied_p(0.4577, 0.7826), 3)
 0.122
 >>> [round(bce(p), 3) for p in (0.51, 0.49)]

@@ -1,0 +1,259 @@
+"""LossAccApp: runs, plots, alerts and their explanation, fed by a Monitor (watch) or a Replay.
+
+The feed's thread only posts `FeedChanged` (at most one pending at a time); the handler redraws at
+most REDRAW_HZ times a second, copying what it draws from the tracker with the lock held briefly.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer
+
+from lossacc_tui.app import present
+from lossacc_tui.app.keys import ACTION_HELP, WATCH_KEYS
+from lossacc_tui.app.messages import AlertChosen, FeedChanged, Resized, RunChosen
+from lossacc_tui.app.status import status_parts
+from lossacc_tui.app.tracker import Feed, Tracker
+from lossacc_tui.app.view import PlotOptions
+from lossacc_tui.app.widgets.alert_list import AlertList
+from lossacc_tui.app.widgets.explanation import Explanation
+from lossacc_tui.app.widgets.metric_plot import MetricPlot
+from lossacc_tui.app.widgets.run_list import RunList, natural
+from lossacc_tui.app.widgets.state_band import StateBand
+from lossacc_tui.app.widgets.status_line import StatusLine
+
+REDRAW_HZ = 10.0
+WEIGHTS = (0.6, 0.8, 0.9, 0.95, 0.99, 0.3)
+
+
+class LossAccApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "lossacc-tui"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide"), (160, "-huge")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (30, "-tall")]
+    BINDINGS: ClassVar[list[BindingType]] = WATCH_KEYS
+    ACTION_HELP: ClassVar[dict[str, str]] = ACTION_HELP
+
+    def __init__(
+        self,
+        feed: Feed,
+        label: str,
+        *,
+        params: Any = None,
+        smoothing: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        replay: Any = None,
+    ) -> None:
+        super().__init__()
+        self.feed, self.label, self.replay, self.clock = feed, label, replay, clock
+        self.opts = PlotOptions(smoothing=smoothing or 0.6, smooth_on=bool(smoothing))
+        self.tracker = Tracker(feed, params, self.opts.smoothing if self.opts.smooth_on else 0.0, clock)
+        self.selected_run: int | None = None
+        self._user_chose = False
+        self.selected_alert: str | None = None
+        self.drawn_axis = "epoch"
+        self.drawn_log = False
+        self._posted = False
+        self._last_redraw = -1.0
+        self._timer: Timer | None = None
+        self._started = clock()
+        self._summary: tuple[tuple[object, ...], str] = ((), "")
+
+    # -- layout -------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            with Vertical(id="plots"):
+                yield MetricPlot("loss", id="loss-plot")
+                yield MetricPlot("acc", id="acc-plot")
+                yield StateBand(id="band")
+            with Vertical(id="side"):
+                yield RunList(id="runs")
+                yield AlertList(id="alerts")
+                yield Explanation(id="explanation")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.tracker.on_change = self._feed_changed
+        self.set_interval(1.0, self._tick)
+        self.query_one(RunList).focus()
+        self.request_redraw()
+
+    def _feed_changed(self) -> None:
+        """On the feed's thread: one message until the app has handled it."""
+        if not self._posted:
+            self._posted = True
+            self.post_message(FeedChanged())
+
+    # -- redraw (coalesced) ---------------------------------------------------------------------
+    def on_feed_changed(self, _: FeedChanged) -> None:
+        self._posted = False
+        self.request_redraw()
+
+    def on_resized(self, _: Resized) -> None:
+        self.request_redraw()
+
+    def request_redraw(self) -> None:
+        if self._timer is not None:
+            return
+        wait = self._last_redraw + 1.0 / REDRAW_HZ - time.monotonic()
+        if wait <= 0:
+            self.redraw()
+        else:
+            self._timer = self.set_timer(wait, self._timed_redraw)
+
+    def _timed_redraw(self) -> None:
+        self._timer = None
+        self.redraw()
+
+    def redraw(self) -> None:
+        if not self.screen_stack:  # shutting down
+            return
+        lock = self.tracker.lock
+        if not lock.acquire(timeout=0.02):  # the feed is busy: try again shortly, keys stay live
+            self._timer = self.set_timer(0.05, self._timed_redraw)
+            return
+        try:
+            self._last_redraw = time.monotonic()
+            self._draw()
+        finally:
+            lock.release()
+
+    def _draw(self) -> None:
+        """Copy the tracker's state into the widgets (lock held)."""
+        if hasattr(self.screen, "redraw_from"):
+            self.screen.redraw_from(self)  # the compare view
+            return
+        main = self.screen_stack[0]  # widgets are updated behind the help screen too
+        runs = self.tracker.runs
+        rows = present.run_rows(runs)
+        if runs and (not self._user_chose or self.selected_run is None):
+            first = min(rows, key=lambda r: natural(r.name)).key  # until the user picks one
+            if first != self.selected_run:
+                self.selected_run, self.selected_alert = first, None
+        main.query_one(RunList).set_rows(rows, self.selected_run)
+        if self.selected_run is not None:
+            rs = runs[self.selected_run]
+            lp, ap = main.query_one("#loss-plot", MetricPlot), main.query_one("#acc-plot", MetricPlot)
+            loss, acc, band, self.drawn_axis = present.main_view(
+                rs, self.opts, lp.canvas_size, ap.canvas_size, self.selected_alert
+            )
+            self.drawn_log = loss.log
+            lp.set_data(loss)
+            ap.set_data(acc)
+            main.query_one(StateBand).set_data(band)
+            alerts = present.alert_rows(rs)
+            main.query_one(AlertList).set_rows(alerts, self.selected_alert)
+            chosen = next((r for r in alerts if r.key == self.selected_alert), None)
+            if chosen is not None:
+                main.query_one(Explanation).show(chosen.explanation, f"explanation · {chosen.kind}")
+            else:
+                main.query_one(Explanation).show(self._run_summary(rs), "summary")
+        self._notify_opened()
+        self._tick()
+
+    def _run_summary(self, rs: Any) -> str:
+        key = (id(rs), rs.version)
+        if self._summary[0] != key:
+            text = rs.analyzer.summary() if rs.analyzer is not None else "No analysis for this run."
+            self._summary = (key, text)
+        return self._summary[1]
+
+    def _notify_opened(self) -> None:
+        opened = self.tracker.opened
+        self.tracker.opened = []
+        if self.clock() - self._started < 3.0:
+            return  # the log's history, read at start: the lists show it
+        for rs, a in opened[-3:]:
+            if a.severity != "info":
+                sev = "error" if a.severity == "critical" else "warning"
+                self.notify(f"{rs.run.name}: {a.title}", title=a.kind, severity=sev, markup=False)
+
+    def _tick(self) -> None:
+        if not self.screen_stack:
+            return
+        self.screen_stack[0].query_one(StatusLine).set_text(status_parts(self))
+
+    # -- selection --------------------------------------------------------------------------
+    def on_run_chosen(self, msg: RunChosen) -> None:
+        self._user_chose = True
+        if msg.key != self.selected_run:
+            self.selected_run, self.selected_alert = msg.key, None
+            self.redraw()
+
+    def on_alert_chosen(self, msg: AlertChosen) -> None:
+        if msg.key != self.selected_alert:
+            self.selected_alert = msg.key
+            self.redraw()
+
+    # -- actions ----------------------------------------------------------------------------
+    def action_help(self) -> None:
+        from lossacc_tui.app.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def action_compare(self) -> None:
+        from lossacc_tui.app.screens.compare import CompareScreen
+
+        if isinstance(self.screen, CompareScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(CompareScreen())
+        self.call_after_refresh(self.redraw)
+
+    def action_smooth(self) -> None:
+        self.opts.smooth_on = not self.opts.smooth_on
+        self._resmooth()
+
+    def action_weight(self) -> None:
+        i = WEIGHTS.index(self.opts.smoothing) if self.opts.smoothing in WEIGHTS else -1
+        self.opts.smoothing = WEIGHTS[(i + 1) % len(WEIGHTS)]
+        self.opts.smooth_on = True
+        self._resmooth()
+
+    def _resmooth(self) -> None:
+        weight = self.opts.smoothing if self.opts.smooth_on else 0.0
+        self.run_worker(
+            lambda: self.tracker.set_smoothing(weight), thread=True, exclusive=True, group="smooth"
+        )
+        self.notify(f"smoothing {weight:g}" if weight else "smoothing off", timeout=2)
+
+    def action_log(self) -> None:
+        self.opts.log_loss = not self.drawn_log
+        self.redraw()
+
+    def action_axis(self) -> None:
+        self.opts.axis = "step" if self.drawn_axis == "epoch" else "epoch"
+        self.redraw()
+        if self.drawn_axis != self.opts.axis:
+            self.notify(f"this run has no {self.opts.axis} numbers", timeout=3)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for b in self.BINDINGS:
+            assert isinstance(b, Binding)
+            if b.action in self.ACTION_HELP and b.action != "quit":
+                yield SystemCommand(
+                    b.description, self.ACTION_HELP[b.action], getattr(self, f"action_{b.action}")
+                )
+
+    def on_unmount(self) -> None:
+        self.feed.stop()
+
+
+def make_app(feed: Feed, label: str, **kwargs: Any) -> LossAccApp:
+    """The app as the CLI and the tests build it (start the feed after this, then run the app).
+    With `replay=` the replay's keys are bound."""
+    if kwargs.get("replay") is not None:
+        from lossacc_tui.app.replay_app import ReplayApp
+
+        return ReplayApp(feed, label, **kwargs)
+    return LossAccApp(feed, label, **kwargs)

@@ -1,0 +1,51 @@
+"""Every key of the app, and what each action does (shown by the help screen and the command
+palette, so the three always agree)."""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+WATCH_KEYS: list[BindingType] = [
+    Binding("q", "quit", "Quit"),
+    Binding("question_mark", "help", "Help", key_display="?"),
+    Binding("c", "compare", "Compare"),
+    Binding("s", "smooth", "Smooth"),
+    Binding("w", "weight", "Weight", show=False),
+    Binding("l", "log", "Log loss"),
+    Binding("x", "axis", "Step/epoch"),
+]
+
+#: in a replay the footer shows the replay's keys; the plot toggles still work
+REPLAY_KEYS: list[BindingType] = [
+    Binding("q", "quit", "Quit"),
+    Binding("question_mark", "help", "Help", key_display="?"),
+    Binding("c", "compare", "Compare"),
+    Binding("space", "pause", "Pause"),
+    Binding("full_stop", "step", "Step", key_display="."),
+    Binding("plus,equals_sign", "faster", "Speed", key_display="+/-"),
+    Binding("minus", "slower", "Slower", show=False),
+    Binding("n", "next_alert", "Alert", key_display="n/p"),
+    Binding("p", "prev_alert", "Prev alert", show=False),
+    Binding("e,end", "to_end", "End", key_display="e"),
+    Binding("s", "smooth", "Smooth", show=False),
+    Binding("w", "weight", "Weight", show=False),
+    Binding("l", "log", "Log loss", show=False),
+    Binding("x", "axis", "Step/epoch", show=False),
+]
+
+ACTION_HELP: dict[str, str] = {
+    "quit": "Quit and restore the terminal",
+    "help": "Keys and what each pane shows",
+    "compare": "Overlay validation loss and accuracy of all runs, ranked both ways",
+    "smooth": "Smoothing on/off (TensorBoard-style debiased EMA on the full series)",
+    "weight": "Next smoothing weight (0.6, 0.8, 0.9, 0.95, 0.99, 0.3)",
+    "log": "Log scale for the loss plot on/off (on by itself when the loss spans 1000x)",
+    "axis": "x axis: epoch or step",
+    "pause": "Replay: pause or resume",
+    "step": "Replay: pause and play one record",
+    "faster": "Replay: twice as fast",
+    "slower": "Replay: half as fast",
+    "next_alert": "Replay: jump to where the next alert opens (and pause)",
+    "prev_alert": "Replay: jump back to where the previous alert opened (and pause)",
+    "to_end": "Replay: jump to the end of the log",
+}

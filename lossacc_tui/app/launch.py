@@ -1,0 +1,54 @@
+"""`lossacc-tui watch PATH...` and `lossacc-tui replay PATH`: build the feed, the app, and run it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from lossacc_tui.app.app import make_app
+from lossacc_tui.monitor import Monitor
+from lossacc_tui.options import OptionError, params_from_args, parse_map
+from lossacc_tui.replay import Replay
+from lossacc_tui.source import PathError
+
+
+def _fail(message: str) -> int:
+    print(f"lossacc-tui: {message}", file=sys.stderr)
+    return 2
+
+
+def launch(args: argparse.Namespace) -> int:
+    try:
+        role_map = parse_map(args.map)
+        params = params_from_args(args)
+    except OptionError as e:
+        return _fail(str(e))
+    if args.smoothing is not None and not 0.0 <= args.smoothing < 1.0:
+        return _fail("--smoothing takes a weight in [0, 1), e.g. 0.6")
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return _fail(
+            f"'{args.command}' needs a terminal; for plain output use 'lossacc-tui check --follow PATH'"
+        )
+    paths = [Path(p) for p in args.paths]
+    if args.command == "replay":
+        if args.speed is not None and args.speed <= 0:
+            return _fail("--speed takes a number above 0")
+        feed: Monitor | Replay = Replay(paths, args.format, role_map, args.speed, params=params)
+    else:
+        if args.poll is not None and args.poll <= 0:
+            return _fail("--poll takes a number of seconds above 0")
+        feed = Monitor(paths, args.format, role_map, args.poll, params=params)
+    label = " ".join(args.paths)
+    replay = feed if isinstance(feed, Replay) else None
+    app = make_app(feed, label, params=params, smoothing=args.smoothing, replay=replay)
+    try:
+        feed.start()
+    except PathError as e:
+        feed.stop()
+        return _fail(str(e))
+    try:
+        app.run()
+    finally:
+        feed.stop()
+    return 0

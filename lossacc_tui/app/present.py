@@ -1,0 +1,195 @@
+"""From the tracker's runs to the rows, plots and texts the widgets show. Textual-free; every
+function here is called with the feed's lock held and returns copies."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+
+from lossacc_tui.app.decimate import has_axis
+from lossacc_tui.app.text import clean
+from lossacc_tui.app.tracker import RunState
+from lossacc_tui.app.view import (
+    AlertRow,
+    BandData,
+    PlotData,
+    PlotOptions,
+    RunRow,
+    Span,
+    axis_for,
+    build_plot,
+    fmt_num,
+    x_range,
+)
+
+LOSS_ROLES = ("train_loss", "val_loss")
+ACC_ROLES = ("train_acc", "val_acc")
+
+
+def short_names(names: list[str]) -> list[str]:
+    """Names without the path parts that do not tell runs apart: the folder every run is in, and
+    within a group of runs in one folder the parts they share (`lightning_logs/version_0/...`).
+
+    >>> short_names(["logs/a/run_1/v0/m.csv", "logs/a/run_2/v0/m.csv", "logs/b/train.log"])
+    ['a/run_1', 'a/run_2', 'b/train.log']
+    >>> short_names(["eight/run_1/m.csv", "eight/run_2/m.csv"]), short_names(["/tmp/x/training.log"])
+    (['run_1', 'run_2'], ['x/training.log'])
+    """
+    parts = [n.replace(os.sep, "/").strip("/").split("/") for n in names]
+    if len(parts) == 1:
+        return ["/".join(parts[0][-2:])]
+    lo = _common(parts, lambda p, i: p[i])
+    hi = _common(parts, lambda p, i: p[-1 - i], lo)
+    parts = [p[lo : len(p) - hi] for p in parts]
+    groups: dict[str, list[int]] = {}
+    for i, p in enumerate(parts):
+        groups.setdefault(p[0], []).append(i)
+    out = ["" for _ in parts]
+    for first, members in groups.items():
+        sub = [parts[i] for i in members]
+        if len(members) == 1:
+            p = sub[0]
+            out[members[0]] = "/".join(p) if len(p) <= 2 else f"{p[0]}/…/{p[-1]}"
+            continue
+        a = _common(sub, lambda p, i: p[i])
+        b = _common(sub, lambda p, i: p[-1 - i], a)
+        keep = "" if len(groups) == 1 else first + "/"
+        for i, p in zip(members, sub, strict=True):
+            out[i] = keep + "/".join(p[a : len(p) - b]) if a < len(p) - b else "/".join(p)
+    return out
+
+
+def _common(parts: list[list[str]], at: object, reserve: int = 0) -> int:
+    """How many leading (or, with `at` reading from the end, trailing) parts all lists share,
+    always leaving at least one part beyond `reserve`."""
+    k = 0
+    while all(len(p) > reserve + k + 1 for p in parts) and len({at(p, k) for p in parts}) == 1:  # type: ignore[operator]
+        k += 1
+    return k
+
+
+def where(rs: RunState) -> str:
+    """Last epoch (or step) reached, as a person says it (O(1): the last x of each series)."""
+    run = rs.run
+    series = [s for s in run.series.values() if len(s)]
+    axis = "epoch" if series and all(has_axis(s, "epoch") for s in series) else "step"
+    last = -math.inf
+    for s in series:
+        if has_axis(s, axis):
+            v = float(s.x(axis)[-1])  # type: ignore[arg-type]
+            if math.isfinite(v):
+                last = max(last, v)
+    if not math.isfinite(last):
+        return f"{run.points} points" if run.points else "no points yet"
+    return f"{axis} {last:,.0f}" if float(last).is_integer() else f"{axis} {last:,.2f}"
+
+
+def run_rows(runs: list[RunState]) -> list[RunRow]:
+    names = short_names([clean(rs.run.name) for rs in runs])
+    rows = []
+    for k, (rs, name) in enumerate(zip(runs, names, strict=True)):
+        active = sum(1 for a in rs.alerts if a.active)
+        rows.append(RunRow(k, name, clean(rs.run.format), where(rs), rs.worst, active))
+    return rows
+
+
+def alert_key(a: object) -> str:
+    return f"{a.kind}|{a.start}|{clean(a.title)}"  # type: ignore[attr-defined]
+
+
+def span_text(unit: str, start: float, end: float | None, active: bool) -> str:
+    s = f"{unit} {fmt_num(start)}–"
+    return s if active or end is None else s + fmt_num(end)
+
+
+def alert_rows(rs: RunState) -> list[AlertRow]:
+    """Newest first: latest start first, active before closed at the same start."""
+    alerts = sorted(rs.alerts, key=lambda a: (a.start if math.isfinite(a.start) else -math.inf, a.active))
+    unit = rs.axis
+    return [
+        AlertRow(
+            alert_key(a),
+            clean(a.kind),
+            a.severity,
+            clean(a.title),
+            span_text(unit, a.start, a.end, a.active),
+            a.active,
+            a.explanation,
+        )
+        for a in reversed(alerts)
+    ]
+
+
+def map_x(rs: RunState, xs: list[float], src: str, dst: str) -> list[float] | None:
+    """x values of the analyzer's axis on the displayed axis (through a series that has both)."""
+    if src == dst:
+        return xs
+    for role in ("val_loss", "val_acc", "train_loss", "train_acc"):
+        s = rs.run.by_role(role)  # type: ignore[arg-type]
+        if s is None or not (has_axis(s, src) and has_axis(s, dst)):
+            continue
+        a, b = s.x(src), s.x(dst)  # type: ignore[arg-type]
+        ok = np.isfinite(a) & np.isfinite(b)
+        if ok.sum() >= 2 and (np.diff(a[ok]) >= 0).all():
+            return np.interp(np.array(xs, dtype=float), a[ok], b[ok]).tolist()
+    return None
+
+
+def spans(rs: RunState, axis: str, selected: str | None) -> tuple[Span, ...]:
+    out = []
+    for a in rs.alerts:
+        end = a.end if a.end is not None and not a.active else None
+        got = map_x(rs, [a.start, end if end is not None else a.start], rs.axis, axis)
+        if got is None:
+            return ()
+        x_end = got[1] if end is not None else math.inf
+        out.append(Span(got[0], x_end, a.severity, alert_key(a) == selected))
+    return tuple(out)
+
+
+def main_view(
+    rs: RunState,
+    opts: PlotOptions,
+    loss_size: tuple[int, int],
+    acc_size: tuple[int, int],
+    selected: str | None,
+) -> tuple[PlotData, PlotData, BandData, str]:
+    """The two plots and the band of one run, and the axis actually used."""
+    axis = axis_for(rs, opts.axis)
+    xr = x_range([rs], axis, LOSS_ROLES + ACC_ROLES)
+    sp = tuple(Span(s.start, min(s.end, xr[1]), s.severity, s.selected) for s in spans(rs, axis, selected))
+    chosen = tuple(s for s in sp if s.selected)
+    names = {r: clean(s.name) for r in LOSS_ROLES + ACC_ROLES if (s := rs.run.by_role(r))}  # type: ignore[arg-type]
+    loss = build_plot(
+        "loss",
+        [(rs, r, names[r]) for r in LOSS_ROLES if r in names],
+        axis,
+        xr,
+        loss_size,
+        opts,
+        log=opts.log_loss,
+        marks=tuple((rs, r, names[r]) for r in ("val_loss",) if r in names),
+        vlines=chosen,
+    )
+    acc = build_plot(
+        "accuracy",
+        [(rs, r, names[r]) for r in ACC_ROLES if r in names],
+        axis,
+        xr,
+        acc_size,
+        opts,
+        marks=tuple((rs, r, names[r]) for r in ("val_acc",) if r in names),
+        vlines=chosen,
+    )
+    states = [(s.state, s.start, s.end) for s in (rs.analyzer.states if rs.analyzer else [])]
+    band = BandData(xr[0], xr[1], (), sp)
+    if states:
+        starts = map_x(rs, [s[1] for s in states], rs.axis, axis)
+        ends = map_x(rs, [s[2] for s in states], rs.axis, axis)
+        if starts is None or ends is None:
+            band = BandData(xr[0], xr[1], note=f"states are on the {rs.axis} axis (press x)")
+        else:
+            band = BandData(xr[0], xr[1], tuple(zip([s[0] for s in states], starts, ends, strict=True)), sp)
+    return loss, acc, band, axis

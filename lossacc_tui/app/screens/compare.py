@@ -1,0 +1,135 @@
+"""`c`: every run's validation loss and accuracy overlaid, and the runs ranked by best loss and by
+best accuracy side by side; ranks where the two orders disagree are highlighted, and the
+runs-disagree alerts (from the analyzer's `compare_runs`) are explained below."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer
+
+from lossacc_tui.app.present import short_names
+from lossacc_tui.app.text import clean
+from lossacc_tui.app.tracker import RunState, compare_alerts
+from lossacc_tui.app.view import PlotOptions, build_plot, fmt_num, x_range
+from lossacc_tui.app.widgets.explanation import Explanation
+from lossacc_tui.app.widgets.metric_plot import OVERLAY, MetricPlot, _cell_style
+
+COMPARE_EVERY = 1.0  # seconds between recomputing the runs-disagree alerts while data stream
+
+
+def ranking(runs: list[RunState], names: list[str], role: str, high: bool) -> list[tuple[int, str, float]]:
+    """(run index, name, best value) sorted best first, for runs that have the role."""
+    out = []
+    for k, (rs, name) in enumerate(zip(runs, names, strict=True)):
+        s = rs.run.by_role(role)  # type: ignore[arg-type]
+        c = rs.caches.get(s.name) if s is not None else None
+        best = (c.best_max if high else c.best_min) if c is not None else None
+        if best is not None:
+            out.append((k, name, best[0]))
+    return sorted(out, key=lambda t: -t[2] if high else t[2])
+
+
+class CompareScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,c", "app.compare", "Back"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+    DEFAULT_CSS = """
+    CompareScreen #compare-plots { width: 1fr; }
+    CompareScreen #compare-side { width: 56; }
+    CompareScreen.-narrow #compare-side { width: 36; }
+    CompareScreen #ranking { height: auto; max-height: 50%; border: round $panel; }
+    CompareScreen #compare-explanation { height: 1fr; border: round $panel; padding: 0 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._alerts: tuple[float, int, list[Any]] = (0.0, -1, [])
+        self._rows: list[tuple[Text, ...]] = []
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            with Vertical(id="compare-plots"):
+                yield MetricPlot("loss", id="compare-loss")
+                yield MetricPlot("acc", id="compare-acc")
+            with Vertical(id="compare-side"):
+                yield DataTable(id="ranking", cursor_type="row", zebra_stripes=False)
+                yield Explanation(id="compare-explanation")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for plot in self.query(MetricPlot):
+            plot.overlay = True
+        table = self.query_one(DataTable)
+        table.border_title = "ranked by best value"
+        table.add_columns("#", "val loss", "", "val acc", "")
+
+    def redraw_from(self, app: Any) -> None:
+        """Called by the app with the feed's lock held."""
+        runs: list[RunState] = [rs for rs in app.tracker.runs if rs.run.points]
+        names = short_names([clean(rs.run.name) for rs in runs])
+        opts: PlotOptions = app.opts
+        axis = "epoch" if all(rs.run.x_axis == "epoch" for rs in runs) else "step"
+        xr = x_range(runs, axis, ("val_loss", "val_acc"))
+        lp, ap = self.query_one("#compare-loss", MetricPlot), self.query_one("#compare-acc", MetricPlot)
+        entries = [(rs, "val_loss", n) for rs, n in zip(runs, names, strict=True)]
+        lp.set_data(build_plot("validation loss", entries, axis, xr, lp.canvas_size, opts, log=opts.log_loss))
+        entries = [(rs, "val_acc", n) for rs, n in zip(runs, names, strict=True)]
+        ap.set_data(build_plot("validation accuracy", entries, axis, xr, ap.canvas_size, opts))
+        self._table(runs, names)
+        self._explain(app, runs)
+
+    def _table(self, runs: list[RunState], names: list[str]) -> None:
+        by_loss = ranking(runs, names, "val_loss", high=False)
+        by_acc = ranking(runs, names, "val_acc", high=True)
+        plotted = [k for k, rs in enumerate(runs) if rs.run.by_role("val_loss") or rs.run.by_role("val_acc")]
+        colour = {k: OVERLAY[i % len(OVERLAY)] for i, k in enumerate(plotted)}
+        rows: list[tuple[Text, ...]] = []
+        for i in range(max(len(by_loss), len(by_acc))):
+            a = by_loss[i] if i < len(by_loss) else None
+            b = by_acc[i] if i < len(by_acc) else None
+            differ = a is None or b is None or a[0] != b[0]
+            style = "bold yellow" if differ else ""
+
+            def cell(t: tuple[int, str, float] | None, style: str = style) -> Text:
+                if t is None:
+                    return Text("")
+                out = Text("■ ", _cell_style(colour.get(t[0], "white"), "default", "default"))
+                out.append(t[1], style)
+                return out
+
+            rows.append(
+                (
+                    Text(f"{i + 1}{'≠' if differ else ''}", style),
+                    cell(a),
+                    Text(fmt_num(a[2]) if a else ""),
+                    cell(b),
+                    Text(fmt_num(b[2]) if b else ""),
+                )
+            )
+        if rows != self._rows:
+            self._rows = rows
+            table = self.query_one(DataTable)
+            table.clear()
+            table.add_rows(rows)
+
+    def _explain(self, app: Any, runs: list[RunState]) -> None:
+        version = sum(rs.version for rs in runs)
+        stamp, seen, alerts = self._alerts
+        if version != seen and time.monotonic() - stamp >= COMPARE_EVERY:
+            alerts = compare_alerts(runs, app.tracker.params)
+            self._alerts = (time.monotonic(), version, alerts)
+        box = self.query_one(Explanation)
+        if alerts:
+            box.show("\n\n---\n\n".join(a.explanation for a in alerts), f"runs-disagree ({len(alerts)})")
+        elif len(runs) < 2:
+            box.show("Compare needs at least two runs with validation metrics.", "compare")
+        else:
+            box.show("The two rankings agree: no runs-disagree alert.", "compare")

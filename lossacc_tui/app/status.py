@@ -1,0 +1,80 @@
+"""The status line's words: what is watched, live or waiting (or where the replay is), and the
+time since the last new point. Textual-free."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from lossacc_tui.app.text import clean
+
+
+def ago(seconds: float) -> str:
+    """Seconds as a person says them.
+
+    >>> ago(4.2), ago(75), ago(3 * 3600 + 120)
+    ('4 s', '1 min', '3 h 2 min')
+    """
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min"
+    return f"{s // 3600} h {s % 3600 // 60} min"
+
+
+def clock_text(seconds: float) -> str:
+    s = max(0, int(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def short_label(label: str, width: int = 40) -> str:
+    """The watched paths, each cut to its last two parts when they are long.
+
+    >>> short_label("/home/me/project/runs/exp3/train.log", 30)
+    '…/exp3/train.log'
+    """
+    if len(label) <= width:
+        return label
+    out = []
+    for p in label.split(" "):
+        parts = p.rstrip("/").split("/")
+        out.append(p if len(parts) <= 2 else "…/" + "/".join(parts[-2:]))
+    return " ".join(out)
+
+
+def status_parts(app: Any) -> list[tuple[str, str]]:
+    """(text, style) pieces of the status line."""
+    t = app.tracker
+    if not t.lock.acquire(timeout=0.01):
+        return [(getattr(app.screen_stack[0].query_one("#status"), "plain", ""), "")]
+    try:
+        statuses = list(t.statuses.values())
+        n = len(t.runs)
+        last = t.last_point
+    finally:
+        t.lock.release()
+    label = short_label(clean(app.label))
+    runs = f" · {n} run{'s' if n != 1 else ''}"
+    r = app.replay
+    if r is not None:
+        if not r.loaded.is_set():
+            return [(f"replay {label}", "bold"), (" · reading…", "")]
+        state = "■ end" if r.position >= r.total else ("⏸ paused" if r.paused else "▶ playing")
+        speed = f"{r.speed:.3g}x"
+        length = clock_text(r.vtime[-1] if r.total else 0)
+        done = f" · {r.position}/{r.total} records · {clock_text(r.log_time())} of {length}"
+        return [(f"replay {label}", "bold"), (runs, ""), (f" · {state} {speed}", "bold"), (done, "")]
+    errors = [s for s in statuses if s.state == "error"]
+    if errors:
+        state, style = f"error: {clean(errors[-1].message)}", "bold red"
+    elif any(s.state == "polling" for s in statuses):
+        state, style = "live (polling)", "bold green"
+    elif n == 0:
+        state, style = "waiting for a log to appear", "bold yellow"
+    else:
+        state, style = "live", "bold green"
+    age = "no points yet" if last is None else f"last point {ago(app.clock() - last)} ago"
+    if last is None or math.isnan(last):
+        age = "no points yet"
+    return [(f"watching {label}", "bold"), (runs, ""), (" · ", ""), (state, style), (f" · {age}", "")]

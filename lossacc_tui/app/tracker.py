@@ -1,0 +1,145 @@
+"""The app's side of a feed (a Monitor, or a Replay): per run, the feed's analyzer and the plot
+caches, kept up to date on the feed's thread, so that neither reading, analysis nor the O(new
+points) cache work runs on the UI thread.
+
+Textual-free. Everything here is touched only with `feed.lock` held; the UI thread takes the lock
+briefly to copy what it draws (see `present.py`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from lossacc_tui.analysis import Alert, Analyzer, Params, compare_runs
+from lossacc_tui.app.decimate import SeriesCache, has_axis
+from lossacc_tui.events import AlertChanged, Event, PointsAdded, RunAdded, RunReset, Status
+from lossacc_tui.model import Run, Series
+
+PLOTTED = ("train_loss", "val_loss", "train_acc", "val_acc")
+SEVERITY_RANK = {"info": 1, "warning": 2, "critical": 3}
+
+
+class Feed(Protocol):
+    """What the app follows: `Monitor` or `Replay` (both analyse the runs they own)."""
+
+    lock: Any
+    analyzers: dict[int, Analyzer]
+
+    def subscribe(self, fn: Callable[[list[Event]], None]) -> None: ...
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+@dataclass
+class RunState:
+    """A run and what the app keeps about it."""
+
+    run: Run
+    analyzer: Analyzer | None = None
+    caches: dict[str, SeriesCache] = field(default_factory=dict)
+    version: int = 0  # bumped whenever its points or alerts change
+
+    def cache(self, series: Series, weight: float) -> SeriesCache:
+        c = self.caches.get(series.name)
+        if c is None or c.stale(series):
+            c = self.caches[series.name] = SeriesCache(series)
+        c.sync(weight)
+        return c
+
+    @property
+    def alerts(self) -> list[Alert]:
+        return list(self.analyzer.alerts) if self.analyzer is not None else []
+
+    @property
+    def worst(self) -> str | None:
+        """Severity of the worst active alert."""
+        active = [a.severity for a in self.alerts if a.active]
+        return max(active, key=SEVERITY_RANK.__getitem__) if active else None
+
+    @property
+    def axis(self) -> str:
+        """The x axis the analyzer reports in (alerts, states)."""
+        ctx = getattr(self.analyzer, "ctx", None)
+        if ctx is not None:
+            return str(ctx.axis)
+        series = [s for s in self.run.series.values() if len(s)]  # (Run.x_axis costs O(history))
+        return "epoch" if series and all(has_axis(s, "epoch") for s in series) else "step"
+
+
+class Tracker:
+    """Subscribes to a feed; on its thread, brings the plot caches of runs that got points up to
+    date, then calls `on_change` (the app turns that into one coalesced message)."""
+
+    def __init__(
+        self,
+        feed: Feed,
+        params: Params | None = None,
+        smoothing: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.feed = feed
+        self.lock = feed.lock
+        self.params = params
+        self.smoothing = smoothing
+        self.clock = clock
+        self.runs: list[RunState] = []
+        self._by_id: dict[int, RunState] = {}
+        self.version = 0
+        self.statuses: dict[str, Status] = {}
+        self.last_point: float | None = None
+        self.opened: list[tuple[RunState, Alert]] = []  # alerts opened since the UI last looked
+        self.on_change: Callable[[], None] | None = None
+        feed.subscribe(self._on_events)
+
+    def state(self, run: Run) -> RunState:
+        rs = self._by_id.get(id(run))
+        if rs is None:
+            rs = self._by_id[id(run)] = RunState(run)
+            self.runs.append(rs)
+        return rs
+
+    def _on_events(self, events: list[Event]) -> None:
+        """Called on the feed's thread, holding its lock."""
+        touched: dict[int, RunState] = {}
+        for ev in events:
+            if isinstance(ev, (RunAdded, PointsAdded)):
+                touched[id(ev.run)] = self.state(ev.run)
+                if isinstance(ev, PointsAdded):
+                    self.last_point = self.clock()
+            elif isinstance(ev, RunReset):
+                rs = touched[id(ev.run)] = self.state(ev.run)
+                rs.caches.clear()
+            elif isinstance(ev, Status):
+                self.statuses[ev.path] = ev
+            elif isinstance(ev, AlertChanged) and ev.change == "opened" and ev.run is not None:
+                self.opened.append((self.state(ev.run), ev.alert))
+        for rs in touched.values():
+            rs.analyzer = self.feed.analyzers.get(id(rs.run))
+            for role in PLOTTED:
+                s = rs.run.by_role(role)  # type: ignore[arg-type]
+                if s is not None:
+                    rs.cache(s, self.smoothing)
+            rs.version += 1
+        self.version += 1
+        if self.on_change is not None:
+            self.on_change()
+
+    def set_smoothing(self, weight: float) -> None:
+        """Recompute the smoothed curves (O(history): call it from a worker thread)."""
+        with self.lock:
+            self.smoothing = weight
+            for rs in self.runs:
+                for c in rs.caches.values():
+                    c.sync(weight)
+                rs.version += 1
+            self.version += 1
+        if self.on_change is not None:
+            self.on_change()
+
+
+def compare_alerts(runs: list[RunState], params: Params | None = None) -> list[Alert]:
+    """Alerts about the runs together (runs-disagree)."""
+    return list(compare_runs([rs.run for rs in runs], params))

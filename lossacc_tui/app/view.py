@@ -1,0 +1,256 @@
+"""What the widgets draw, as plain copied data, built from the tracker with the lock held.
+
+Textual-free: widgets receive these frozen values and never touch runs, series or analyzers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lossacc_tui.app.decimate import has_axis, plot_points
+from lossacc_tui.app.text import clean
+from lossacc_tui.app.tracker import RunState
+
+AUTO_LOG = 1e3  # a loss whose max/min exceeds this is drawn on a log scale unless the user chose
+LABEL_W = 6  # y tick labels are padded to this width, so every plot's canvas starts at the same column
+
+
+def canvas_span(width: int) -> tuple[int, int]:
+    """(first column, number of columns) of a plot's drawing area inside a widget `width` wide
+    (plotext puts the tick labels and a frame line left of it and a frame line right of it)."""
+    return LABEL_W + 1, max(1, width - LABEL_W - 2)
+
+
+def x_to_col(x: float, x0: float, x1: float, cols: int) -> int:
+    """The canvas column plotext draws x in (braille: two sub-columns per cell)."""
+    if x1 <= x0:
+        return 0
+    sub = round((x - x0) / (x1 - x0) * (2 * cols - 1))
+    return int(min(max(sub // 2, 0), cols - 1))
+
+
+def nice_ticks(lo: float, hi: float, count: int) -> list[float]:
+    """Round numbers between lo and hi, about `count` of them.
+
+    >>> nice_ticks(0, 149, 5)
+    [0.0, 50.0, 100.0]
+    """
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo or count < 1:
+        return [lo] if math.isfinite(lo) else []
+    raw = (hi - lo) / max(count, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    first = math.ceil(lo / step - 1e-9) * step
+    out, t = [], first
+    while t <= hi + step * 1e-9:
+        out.append(float(round(t, 12)))
+        t += step
+    return out
+
+
+def fmt_num(v: float, width: int = LABEL_W) -> str:
+    """A number in at most `width` characters (tick labels, values in legends).
+
+    >>> fmt_num(0.25), fmt_num(3.6e17), fmt_num(150.0), fmt_num(0.000123)
+    ('0.25', '3.6e17', '150', '1.2e-4')
+    """
+    if not math.isfinite(v):
+        return str(v)
+    if v == 0:
+        return "0"
+    for digits in range(4, 0, -1):
+        for s in (_compact(f"{v:.{digits}g}"), _compact(f"{v:.{digits - 1}e}")):
+            if len(s) <= width:
+                return s
+    return _compact(f"{v:.0e}")
+
+
+def _compact(s: str) -> str:
+    if "e" not in s:
+        return s
+    mant, exp = s.split("e")
+    return f"{mant}e{int(exp)}"
+
+
+@dataclass(frozen=True)
+class Curve:
+    label: str
+    role: str
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+    last: float | None  # latest raw value
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A point called out on a plot (best validation loss/accuracy)."""
+
+    label: str
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class Span:
+    """An alert's stretch of x, for the band and the plots."""
+
+    start: float
+    end: float
+    severity: str
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class PlotData:
+    title: str
+    axis: str
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    log: bool
+    curves: tuple[Curve, ...] = ()
+    marks: tuple[Mark, ...] = ()
+    vlines: tuple[Span, ...] = ()
+    note: str = ""  # shown instead of a plot (no data on this axis, ...)
+
+
+@dataclass(frozen=True)
+class BandData:
+    x0: float
+    x1: float
+    states: tuple[tuple[str, float, float], ...] = ()
+    spans: tuple[Span, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RunRow:
+    key: int
+    name: str  # already cleaned of control characters
+    format: str
+    where: str  # "epoch 149", "step 12,000", "no points yet"
+    worst: str | None
+    active: int  # active alerts
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    key: str
+    kind: str
+    severity: str
+    title: str  # cleaned
+    where: str  # "epoch 79–" or "epoch 22–40"
+    active: bool
+    explanation: str  # Markdown
+
+
+@dataclass
+class PlotOptions:
+    axis: str = "epoch"
+    smoothing: float = 0.0
+    smooth_on: bool = False
+    log_loss: bool | None = None  # None: log scale when the loss spans more than AUTO_LOG
+    selected_alert: object = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def axis_for(rs: RunState, wanted: str) -> str:
+    """`wanted` when the run's plotted series have x on that axis, else the other one."""
+    series = [s for r in ("val_loss", "val_acc", "train_loss", "train_acc") if (s := rs.run.by_role(r))]  # type: ignore[arg-type]
+    if series and not any(has_axis(s, wanted) for s in series):
+        return "step" if wanted == "epoch" else "epoch"
+    return wanted
+
+
+def x_range(states: list[RunState], axis: str, roles: tuple[str, ...]) -> tuple[float, float]:
+    lo, hi = math.inf, -math.inf
+    for rs in states:
+        for role in roles:
+            s = rs.run.by_role(role)  # type: ignore[arg-type]
+            if s is None or not has_axis(s, axis):
+                continue
+            x = s.x(axis)  # type: ignore[arg-type]
+            c = rs.caches.get(s.name)
+            if c is not None and c._mono[axis].ok and c._mono[axis].checked == len(x):
+                a, b = float(x[0]), float(x[-1])
+            else:
+                a, b = float(np.nanmin(x)), float(np.nanmax(x))
+            lo, hi = min(lo, a), max(hi, b)
+    if not math.isfinite(lo):
+        return 0.0, 1.0
+    return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+
+
+def _wide_range(entries: list[tuple[RunState, str, str]], axis: str) -> bool:
+    """Positive values spanning more than AUTO_LOG (a loss that exploded)."""
+    lo, hi = math.inf, 0.0
+    for rs, role, _ in entries:
+        s = rs.run.by_role(role)  # type: ignore[arg-type]
+        c = rs.caches.get(s.name) if s is not None else None
+        if c is not None and c.best_min is not None and c.best_max is not None:
+            lo, hi = min(lo, c.best_min[0]), max(hi, c.best_max[0])
+    return 0 < lo < math.inf and hi / lo > AUTO_LOG
+
+
+def build_plot(
+    title: str,
+    entries: list[tuple[RunState, str, str]],
+    axis: str,
+    xr: tuple[float, float],
+    size: tuple[int, int],
+    opts: PlotOptions,
+    log: bool | None = False,
+    marks: tuple[tuple[RunState, str, str], ...] = (),
+    vlines: tuple[Span, ...] = (),
+) -> PlotData:
+    """A plot of some series: entries are (run state, role, label). `size` is the canvas
+    (columns, rows); the points handed on are at most about 2 per column."""
+    cols, rows = size
+    x0, x1 = xr
+    weight = opts.smoothing if opts.smooth_on else 0.0
+    if log is None:
+        log = _wide_range(entries, axis)
+    raw: list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray, float | None]] = []
+    for rs, role, label in entries:
+        s = rs.run.by_role(role)  # type: ignore[arg-type]
+        if s is None or not has_axis(s, axis):
+            continue
+        c = rs.cache(s, weight)
+        xs, lo, hi = c.columns(axis, x0, x1, cols, smoothed=weight > 0)
+        last = float(s.values[-1]) if len(s) else None
+        if log:
+            lo, hi = np.where(lo > 0, lo, np.nan), np.where(hi > 0, hi, np.nan)
+            lo = np.where(np.isnan(lo), hi, lo)
+            keep = np.isfinite(hi)
+            xs, lo, hi = xs[keep], np.log10(lo[keep]), np.log10(hi[keep])
+        raw.append((clean(label), role, xs, lo, hi, last))
+    lows = [float(r[3].min()) for r in raw if len(r[3])]
+    highs = [float(r[4].max()) for r in raw if len(r[4])]
+    if not lows:
+        return PlotData(
+            clean(title), axis, x0, x1, 0.0, 1.0, log, note=f"no {clean(title)} on the {axis} axis"
+        )
+    y0, y1 = min(lows), max(highs)
+    pad = (y1 - y0) * 0.05 or max(abs(y0) * 0.05, 0.05 if not log else 0.1)
+    y0, y1 = y0 - pad, y1 + pad
+    pixel = (y1 - y0) / max(1, rows * 4)
+    curves = []
+    for label, role, xs, lo, hi, last in raw:
+        px, py = plot_points(xs, lo, hi, pixel)
+        curves.append(Curve(label, role, tuple(px), tuple(py), last))
+    out_marks = []
+    for rs, role, _ in marks:
+        s = rs.run.by_role(role)  # type: ignore[arg-type]
+        c = rs.caches.get(s.name) if s is not None else None
+        best = c.best_max if c is not None and role.endswith("acc") else (c.best_min if c else None)
+        if s is None or best is None or not has_axis(s, axis):
+            continue
+        bx = float(s.x(axis)[best[1]])  # type: ignore[arg-type]
+        by = math.log10(best[0]) if log and best[0] > 0 else best[0]
+        if math.isfinite(bx) and math.isfinite(by) and not (log and best[0] <= 0):
+            out_marks.append(Mark(f"{fmt_num(best[0])} @{fmt_num(bx)}", bx, by))
+    return PlotData(clean(title), axis, x0, x1, y0, y1, log, tuple(curves), tuple(out_marks), vlines)

@@ -1,0 +1,96 @@
+"""The runs pane: every run found, its format, where it is (last epoch/step), and a badge with the
+severity of its worst active alert. Moving the highlight selects the run everywhere else."""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from lossacc_tui.app.messages import Resized, RunChosen
+from lossacc_tui.app.view import RunRow
+
+BADGE = {"critical": ("✖", "bold bright_red"), "warning": ("▲", "bold yellow"), "info": ("●", "bright_blue")}
+
+
+def fit(s: str, width: int) -> str:
+    """`s` cut in the middle to `width` characters (the ends of run names tell them apart).
+
+    >>> fit("eight_runs/run_1/metrics.csv", 16)
+    'eight_ru…ics.csv'
+    """
+    if len(s) <= width:
+        return s
+    if width <= 1:
+        return s[:width]
+    head = (width - 1 + 1) // 2
+    return s[:head] + "…" + s[len(s) - (width - 1 - head) :]
+
+
+def natural(s: str) -> list[object]:
+    """Sort key: run_2 before run_10."""
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", s)]
+
+
+def prompt(row: RunRow, width: int) -> Text:
+    glyph, style = BADGE.get(row.worst or "", ("·", "dim"))
+    t = Text(no_wrap=True, overflow="ellipsis")
+    t.append(f"{glyph} ", style)
+    where = row.where
+    alerts = f" · {row.active} alert{'s' if row.active > 1 else ''}" if row.active else ""
+    if width < 36:  # one line: badge, name, position
+        short = where.replace("epoch ", "ep ").replace("step ", "st ")
+        t.append(fit(row.name, max(4, width - 3 - len(short))), "bold")
+        t.append(f" {short}", "dim")
+    else:
+        t.append(fit(row.name, width - 2), "bold")
+        t.append(f"\n  {fit(f'{row.format} · {where}', width - 2 - len(alerts))}", "dim")
+        t.append(alerts, style)
+    return t
+
+
+class RunList(OptionList):
+    """Runs, sorted by name (digits as numbers)."""
+
+    HELP = "Runs found. ↑/↓ or click: show that run in the plots, alerts and explanation."
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.rows: list[RunRow] = []
+        self._width = 0
+        self.border_title = "runs"
+
+    def set_rows(self, rows: list[RunRow], selected: int | None) -> None:
+        rows = sorted(rows, key=lambda r: natural(r.name))
+        width = max(8, self.scrollable_content_region.width - 1)
+        if rows == self.rows and width == self._width:
+            return
+        same_keys = [r.key for r in rows[: len(self.rows)]] == [r.key for r in self.rows]
+        with self.prevent(OptionList.OptionHighlighted):
+            if same_keys and width == self._width:
+                for i, row in enumerate(rows):
+                    if i >= len(self.rows):
+                        self.add_option(Option(prompt(row, width), id=str(row.key)))
+                    elif row != self.rows[i]:
+                        self.replace_option_prompt_at_index(i, prompt(row, width))
+            else:
+                self.set_options(Option(prompt(r, width), id=str(r.key)) for r in rows)
+            self.rows, self._width = list(rows), width
+            keys = [r.key for r in rows]
+            if selected in keys and self.highlighted != keys.index(selected):
+                self.highlighted = keys.index(selected)
+        self.border_subtitle = f"{len(rows)}"
+
+    def on_resize(self) -> None:
+        self.post_message(Resized())
+
+    @property
+    def first_key(self) -> int | None:
+        return self.rows[0].key if self.rows else None
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.post_message(RunChosen(int(event.option.id)))

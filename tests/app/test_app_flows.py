@@ -1,0 +1,168 @@
+"""The app's main flows driven through Textual's Pilot: start, live appends, alerts and their
+explanation, compare, help, command palette, quit; plain text for strings from logs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from app_helpers import DATA, REPO, run_text, settled, strips_text, sync, wait_for, watch_app
+
+from lossacc_tui.app.screens.compare import CompareScreen
+from lossacc_tui.app.screens.help import HelpScreen
+from lossacc_tui.app.widgets.alert_list import AlertList
+from lossacc_tui.app.widgets.explanation import Explanation
+from lossacc_tui.app.widgets.metric_plot import MetricPlot
+from lossacc_tui.app.widgets.state_band import StateBand
+
+LINES = (DATA / "training.log").read_text().splitlines(keepends=True)  # header + 150 epochs
+
+
+@sync
+async def test_start_on_a_log_shows_run_plots_band_and_summary(tmp_path: Path) -> None:
+    log = tmp_path / "training.log"
+    shutil.copy(DATA / "training.log", log)
+    app = watch_app(log)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app, 600)
+        assert "epoch 149" in run_text(app)
+        loss = app.query_one("#loss-plot", MetricPlot)
+        assert [c.label for c in loss.data.curves] == ["loss", "val_loss"]
+        assert loss.data.marks and loss.data.marks[0].x == 30.0  # best val_loss at epoch 30
+        assert "best" in strips_text(loss) and "┤" in strips_text(loss)
+        band = app.query_one(StateBand)
+        assert band.data.states and band.data.spans
+        box = app.query_one(Explanation)
+        assert box.border_title == "summary" and "val_loss" in box.text
+        assert "live" in app.query_one("#status").plain
+
+
+@sync
+async def test_appended_lines_show_up_and_an_alert_opens(tmp_path: Path) -> None:
+    log = tmp_path / "training.log"
+    log.write_text("".join(LINES[:21]))  # epochs 0-19: no alert yet
+    app = watch_app(log)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app, 80)
+        assert "epoch 19" in run_text(app)
+        alerts = app.query_one(AlertList)
+        before = {r.kind for r in alerts.rows}
+        with log.open("a") as f:
+            f.write("".join(LINES[21:]))
+        await wait_for(pilot, lambda: "epoch 149" in run_text(app), what="appended epochs on screen")
+        await wait_for(pilot, lambda: "loss-up-acc-up" in {r.kind for r in alerts.rows}, what="new alert")
+        assert "loss-up-acc-up" not in before
+
+
+@sync
+async def test_selecting_an_alert_shows_its_explanation_and_escape_the_summary(tmp_path: Path) -> None:
+    app = watch_app(DATA / "training.log")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app, 600)
+        alerts = app.query_one(AlertList)
+        alerts.focus()
+        await pilot.press("down")
+        await wait_for(pilot, lambda: app.selected_alert is not None, what="alert highlighted")
+        row = next(r for r in alerts.rows if r.key == app.selected_alert)
+        box = app.query_one(Explanation)
+        await wait_for(pilot, lambda: box.border_title == f"explanation · {row.kind}")
+        assert box.text.strip() and box.text.split()[0] in row.explanation
+        assert any(s.selected for s in app.query_one(StateBand).data.spans)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: box.border_title == "summary", what="back to the summary")
+
+
+@sync
+async def test_toggles_axis_log_smoothing(tmp_path: Path) -> None:
+    app = watch_app(REPO / "demo_logs" / "healthy_lightning")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app, 50)
+        loss = app.query_one("#loss-plot", MetricPlot)
+        assert loss.data.axis == "epoch"
+        await pilot.press("x")
+        await wait_for(pilot, lambda: loss.data.axis == "step", what="step axis")
+        await pilot.press("l")
+        await wait_for(pilot, lambda: loss.data.log, what="log scale")
+        raw = loss.data.curves[0].ys
+        await pilot.press("s")
+        await wait_for(pilot, lambda: loss.data.curves[0].ys != raw, what="smoothed curve")
+        assert app.tracker.smoothing == 0.6
+
+
+@sync
+async def test_compare_view_ranks_runs_both_ways() -> None:
+    app = watch_app(REPO / "demo_logs" / "eight_runs")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: len(app.tracker.runs) == 8, what="eight runs")
+        await settled(pilot, app, 8 * 30)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen), what="compare view")
+        app.redraw()
+        screen = app.screen
+        await wait_for(pilot, lambda: len(screen._rows) == 8, what="ranking rows")
+        assert len(screen.query_one("#compare-loss", MetricPlot).data.curves) == 8
+        assert any("≠" in row[0].plain for row in screen._rows)  # the two rankings disagree
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, CompareScreen), what="back")
+
+
+@sync
+async def test_help_screen_and_command_palette_offer_the_actions() -> None:
+    app = watch_app(DATA / "training.log")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen), what="help closed")
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Compare", "Smooth", "Log loss", "Step/epoch"} <= titles
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette", what="palette")
+        await pilot.press("escape")
+
+
+@sync
+async def test_q_quits() -> None:
+    app = watch_app(DATA / "training.log")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0 and not app.is_running
+
+
+@sync
+async def test_strings_from_logs_are_plain_text(tmp_path: Path) -> None:
+    """Metric and file names that look like markup show literally; control characters go."""
+    log = tmp_path / "run[bold]x\x1b[31m.jsonl"
+    rows = [
+        f'{{"epoch": {i}, "[red]loss[/]": {1 / (i + 1)}, "val_acc\\u0007": {0.5 + i / 100}}}\n'
+        for i in range(12)
+    ]
+    log.write_text("".join(rows))
+    app = watch_app(log, role_map={"val_loss": "[red]loss[/]", "val_acc": "val_acc\x07"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app, 24)
+        legend = strips_text(app.query_one("#loss-plot", MetricPlot))
+        assert "[red]loss[/]" in legend
+        text = run_text(app)
+        assert "[bold]x" in text and "\x1b" not in text
+        assert "\x07" not in strips_text(app.query_one("#acc-plot", MetricPlot))
+        assert "\x1b" not in app.query_one("#status").plain
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+@sync
+async def test_panes_fit_without_overlapping(size: tuple[int, int]) -> None:
+    app = watch_app(REPO / "demo_logs" / "eight_runs")
+    async with app.run_test(size=size) as pilot:
+        await settled(pilot, app, 8 * 30)
+        ids = ["loss-plot", "acc-plot", "band", "runs", "alerts", "explanation", "status"]
+        regions = [app.query_one(f"#{i}").region for i in ids]
+        screen = app.screen.region
+        for i, r in zip(ids, regions, strict=True):
+            assert r.area > 0 and screen.contains_region(r), i
+        for a in range(len(regions)):
+            for b in range(a + 1, len(regions)):
+                assert not regions[a].overlaps(regions[b]), (ids[a], ids[b])
+        assert app.query_one("#loss-plot").region.height >= 6
