@@ -48,6 +48,10 @@ ACC_KEYS = ("y", "idx", "lvl", "sig", "dir", "lbest", "lbest_idx", "range_flat",
 ACC_KEYS += ("nonfinite_stuck",)
 
 
+#: most points a track turns into features at once (bounds memory on a long backlog)
+BLOCK = 1 << 18
+
+
 class Analyzer:
     """Incremental loss/accuracy analysis of one run."""
 
@@ -159,17 +163,24 @@ class Analyzer:
 
     # --- data flow ---------------------------------------------------------------------------
     def _advance(self, sink: list[Event]) -> None:
+        """Consume the new points in blocks of at most BLOCK (results do not depend on where
+        blocks start, and a long backlog then needs bounded memory)."""
         ctx = self.ctx
         assert ctx is not None
         touched = False
-        lf = self._step_track("loss", sink)
-        af = self._step_track("acc", sink)
-        tf = self._step_track("train", sink)
-        touched = lf is not None or af is not None or tf is not None
-        if ctx.loss is not None and ctx.acc is not None:
-            self._pair(lf, af, sink)
+        while True:
+            lf = self._step_track("loss", sink)
+            af = self._step_track("acc", sink)
+            tf = self._step_track("train", sink)
+            if lf is None and af is None and tf is None:
+                break
+            touched = True
+            if ctx.loss is not None and ctx.acc is not None:
+                self._pair(lf, af, sink)
+            if self._overfit is not None:
+                self._overfit.feed(lf, sink)
         if self._overfit is not None:
-            self._overfit.feed(lf, sink)
+            self._overfit.feed(None, sink)
         for d in self._mismatch:
             d.feed(sink)
         if touched:
@@ -180,7 +191,7 @@ class Analyzer:
         track = self._tracks.get(key)
         if track is None:
             return None
-        f = track.advance()
+        f = track.advance(track.n + BLOCK)
         if f is None:
             return None
         for d in self._dets.get(key, []):
