@@ -96,7 +96,9 @@ class Analyzer:
         if self.ctx is None:
             return f"**{self.run.name}**: no points yet.\n"
         state = self._timeline.segments[-1] if self._timeline and self._timeline.segments else None
-        return run_summary(self.run.name, self.ctx, state, [a for a in self.alerts if a.active])
+        loss, acc = self._tracks.get("loss"), self._tracks.get("acc")
+        best = (loss.best_idx if loss else -1, acc.best_idx if acc else -1)
+        return run_summary(self.run.name, self.ctx, state, [a for a in self.alerts if a.active], best)
 
     # --- structure ---------------------------------------------------------------------------
     def _axis(self) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from lossacc_tui.analysis.alerts import Alert, StateSegment
 from lossacc_tui.analysis.detectors.base import Ctx, value
 from lossacc_tui.analysis.explain_parts import Names, mistakes
@@ -19,20 +17,16 @@ STATE_WORDS = {
 }
 
 
-def _best(values: list[float], high: bool) -> int:
-    finite = [(v, i) for i, v in enumerate(values) if math.isfinite(v)]
-    if not finite:
-        return -1
-    return (max if high else min)(finite, key=lambda t: (t[0], -t[1]) if high else (t[0], t[1]))[1]
-
-
-def run_summary(name: str, ctx: Ctx, state: StateSegment | None, active: list[Alert]) -> str:
+def run_summary(
+    name: str, ctx: Ctx, state: StateSegment | None, active: list[Alert], best: tuple[int, int] = (-1, -1)
+) -> str:
+    """`best`: indices of the best loss and the best accuracy so far (from the tracks)."""
     n = Names.of(ctx)
     lines = [f"**{name}** ({ctx.split} metrics, x = {ctx.unit})", ""]
     loss, acc = ctx.loss, ctx.acc
     if loss is not None and len(loss):
         i = len(loss) - 1
-        bi = ctx_best(loss, high=False)
+        bi = best[0] if best[0] >= 0 else i
         lines.append(
             f"- {loss.name}: {fmt(value(loss, i))} at {ctx.unit} {fmt_x(ctx.x(loss, i))}; best "
             f"{fmt(value(loss, bi))} at {ctx.unit} {fmt_x(ctx.x(loss, bi))}"
@@ -44,7 +38,7 @@ def run_summary(name: str, ctx: Ctx, state: StateSegment | None, active: list[Al
         )
     if acc is not None and len(acc):
         j = len(acc) - 1
-        bj = ctx_best(acc, high=True)
+        bj = best[1] if best[1] >= 0 else j
         lines.append(
             f"- {acc.name}: {fmt(value(acc, j), 4)} at {ctx.unit} {fmt_x(ctx.x(acc, j))}; best "
             f"{fmt(value(acc, bj), 4)} at {ctx.unit} {fmt_x(ctx.x(acc, bj))}"
@@ -65,15 +59,3 @@ def run_summary(name: str, ctx: Ctx, state: StateSegment | None, active: list[Al
     else:
         lines.append("No active alerts.")
     return "\n".join(lines) + "\n"
-
-
-def ctx_best(s, high: bool) -> int:  # type: ignore[no-untyped-def]
-    """Index of the best value (first occurrence). O(n): called for a summary, not per update."""
-    import numpy as np
-
-    v = s.values
-    fin = np.isfinite(v)
-    if not fin.any():
-        return len(v) - 1
-    w = np.where(fin, v, -np.inf if high else np.inf)
-    return int(np.argmax(w) if high else np.argmin(w))
