@@ -19,6 +19,7 @@ import math
 
 import numpy as np
 
+from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.alerts import Alert, Event, StateSegment
 from lossacc_tui.analysis.detectors import Ctx, Detector, build_detectors
 from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting, concat, split
@@ -96,8 +97,9 @@ class Analyzer:
         if self.ctx is None:
             return f"**{self.run.name}**: no points yet.\n"
         state = self._timeline.segments[-1] if self._timeline and self._timeline.segments else None
-        loss, acc = self._tracks.get("loss"), self._tracks.get("acc")
-        best = (loss.best_idx if loss else -1, acc.best_idx if acc else -1)
+        loss = self._tracks.get("loss")
+        acc_best = self._acc_best.update(self.ctx.acc.values) if self.ctx.acc is not None else -1
+        best = (loss.best_idx if loss else -1, acc_best)
         return run_summary(self.run.name, self.ctx, state, [a for a in self.alerts if a.active], best)
 
     # --- structure ---------------------------------------------------------------------------
@@ -159,6 +161,7 @@ class Analyzer:
         self._overfit = next((d for d in self._detectors if isinstance(d, Overfitting)), None)
         self._mismatch = [d for d in self._detectors if isinstance(d, MetricMismatch)]
         self._timeline = Timeline(p.state_min_run) if ctx.loss is not None and ctx.acc is not None else None
+        self._acc_best = stats.RunningBest(high=True)  # for summary(): updated when asked
         self._pend_l: Feats | None = None
         self._pend_a: Feats | None = None
         self._carry = {"acc_at_best": (math.nan, -1), "loss_at_abest": (math.nan, -1)}

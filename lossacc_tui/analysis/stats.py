@@ -248,3 +248,34 @@ def ffill_index(mask: np.ndarray, k0: int, carry: int) -> np.ndarray:
     """For each point, the absolute index of the latest point (at or before it) where mask holds."""
     idx = np.where(mask, np.arange(k0, k0 + len(mask)), -1)
     return np.maximum.accumulate(np.concatenate([[carry], idx]))[1:]
+
+
+class RunningBest:
+    """Index of the best finite value of a growing array, updated from the new values only.
+
+    >>> b = RunningBest(high=True)
+    >>> b.update(np.array([0.5, 0.7])), b.update(np.array([0.5, 0.7, 0.6, 0.9]))
+    (1, 3)
+    """
+
+    __slots__ = ("best", "high", "idx", "seen")
+
+    def __init__(self, high: bool) -> None:
+        self.high = high
+        self.seen, self.best, self.idx = 0, math.nan, -1
+
+    def update(self, values: np.ndarray) -> int:
+        n = len(values)
+        if n < self.seen:  # the array was read again from its start
+            self.seen, self.best, self.idx = 0, math.nan, -1
+        if n > self.seen:
+            new = values[self.seen : n]
+            fin = np.isfinite(new)
+            if fin.any():
+                cand = np.where(fin, new, -np.inf if self.high else np.inf)
+                k = int(np.argmax(cand) if self.high else np.argmin(cand))
+                v = float(cand[k])
+                if self.idx < 0 or (v > self.best if self.high else v < self.best):
+                    self.best, self.idx = v, self.seen + k
+            self.seen = n
+        return self.idx

@@ -108,7 +108,7 @@ class Track:
         lbest, lbest_idx = stats.running_extreme(lvl, self.lbest, self.lbest_idx, idx, self.high)
         self.lbest, self.lbest_idx = float(lbest[-1]), int(lbest_idx[-1])
         f["lbest"], f["lbest_idx"] = lbest, lbest_idx
-        if self.role != "train":
+        if self.role == "loss":
             best, best_idx = stats.running_extreme(y, self.best, self.best_idx, idx, self.high)
             self.best, self.best_idx = float(best[-1]), int(best_idx[-1])
             f["best"], f["best_idx"] = best, best_idx
