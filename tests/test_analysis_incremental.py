@@ -32,18 +32,20 @@ LOGS = [
 PARAMS = Params(majority_rate=0.89)
 
 
-def one_shot(path: Path) -> list[tuple[str, list[dict], list[dict], str]]:
+def one_shot(path: Path, params: Params = PARAMS) -> list[tuple[str, list[dict], list[dict], str]]:
     (src,) = discover(path)
     src.read_all()
     out = []
     for run in src.runs:
-        a = Analyzer(run, PARAMS)
+        a = Analyzer(run, params)
         a.update()
         out.append(_snap(run, a))
     return out
 
 
-def chunked(path: Path, sizes: list[int]) -> list[tuple[str, list[dict], list[dict], str]]:
+def chunked(
+    path: Path, sizes: list[int], params: Params = PARAMS
+) -> list[tuple[str, list[dict], list[dict], str]]:
     (src,) = discover(path)
     data = path.read_bytes()
     analyzers: dict[int, Analyzer] = {}
@@ -51,7 +53,7 @@ def chunked(path: Path, sizes: list[int]) -> list[tuple[str, list[dict], list[di
 
     def update_all() -> None:
         for run in src.runs:
-            analyzers.setdefault(id(run), Analyzer(run, PARAMS)).update()
+            analyzers.setdefault(id(run), Analyzer(run, params)).update()
 
     while pos < len(data):
         n = max(1, sizes[k % len(sizes)])
@@ -86,6 +88,13 @@ def test_random_chunks_equal_one_shot(path: Path, sizes: list[int]) -> None:
 def test_real_world_log_line_by_line(rel: str) -> None:
     path = realworld(rel)
     assert chunked(path, [37, 5, 211]) == one_shot(path)
+
+
+def test_smoothing_keeps_chunks_equal() -> None:
+    """TensorBoard-style smoothing before trends is a fixed-weight window too."""
+    params = Params(smoothing=0.6)
+    log = DEMO / "loss_up_acc_up" / "training.log"
+    assert chunked(log, [333, 17, 1200], params) == one_shot(log, params)
 
 
 @settings(max_examples=25, deadline=None)
