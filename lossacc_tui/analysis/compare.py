@@ -116,7 +116,7 @@ def compare_runs(runs: list[Run], params: Params | None = None) -> list[Alert]:
         spread = losses.max() / losses.min() - 1 if losses.min() > 0 else math.inf
         gap = accs.max() - accs.min()
         if spread <= p.runs_loss_tol and gap >= p.runs_acc_gap:
-            alerts.append(_alert(points, which, losses, accs, spread, gap, split))
+            alerts.append(_alert(p, points, which, losses, accs, spread, gap, split))
             break
     else:
         disc = _discordant(points, p)
@@ -124,7 +124,9 @@ def compare_runs(runs: list[Run], params: Params | None = None) -> list[Alert]:
             losses = np.array([q.final_loss for q in points])
             accs = np.array([q.final_acc for q in points])
             spread = losses.max() / losses.min() - 1 if losses.min() > 0 else math.inf
-            alerts.append(_alert(points, "final", losses, accs, spread, accs.max() - accs.min(), split, disc))
+            alerts.append(
+                _alert(p, points, "final", losses, accs, spread, accs.max() - accs.min(), split, disc)
+            )
     return alerts
 
 
@@ -144,6 +146,7 @@ def _discordant(points: list[RunPoint], p: Params) -> tuple[RunPoint, RunPoint] 
 
 
 def _alert(
+    p: Params,
     points: list[RunPoint],
     which: str,
     losses: np.ndarray,
@@ -215,8 +218,10 @@ def _alert(
             "last few evaluations, or compare a proper scoring rule (the loss) or AUC; look at the samples "
             f"{hi.name} and {low.name} classify differently (likely ambiguous or mislabelled).",
             "",
-            f"**How sure.** {len(points)} runs compared on their {which} {split} metrics, loss tolerance "
-            f"{spread:.1%}; more runs or averaged accuracies would make the ranking trustworthy.",
+            f"**How sure.** {len(points)} runs compared on their {which} {split} metrics: losses "
+            f"{spread:.1%} apart (nearly equal means within {p.runs_loss_tol:.0%}), accuracies "
+            f"{gap * 100:.1f} points apart (the threshold is {p.runs_acc_gap * 100:.0f}); more runs or "
+            "accuracies averaged over the last evaluations would make the ranking trustworthy.",
         ]
     )
     last_x = max(q.last_x for q in points)
