@@ -78,6 +78,10 @@ class LazyColumn:
     def view(self) -> np.ndarray:
         return np.full(self._n, np.nan) if self._arr is None else self._arr.view()
 
+    def known(self) -> np.ndarray | None:
+        """The values, or None when none was ever given (without building a NaN column)."""
+        return None if self._arr is None else self._arr.view()
+
     def nbytes(self) -> int:
         return 0 if self._arr is None else self._arr.nbytes()
 
@@ -274,6 +278,10 @@ class Series:
     def x(self, axis: XAxis) -> np.ndarray:
         return self.epochs if axis == "epoch" else self.steps
 
+    def x_or_none(self, axis: str) -> np.ndarray | None:
+        """x values on an axis, or None when this series never had any there (costs nothing)."""
+        return (self._epoch if axis == "epoch" else self._step).known()
+
     def nbytes(self) -> int:
         return sum(g.nbytes() for g in (self._step, self._epoch, self._time, self._value))
 
@@ -291,6 +299,7 @@ class Run:
     role_hints: dict[str, str] = field(default_factory=dict)
     points: int = 0
     first_line: int | None = None
+    _epoch_gap: bool = False  # a point without an epoch was added: the x axis is the step
 
     def add_batch(self, batch: Batch, source_names: dict[str, str] | None = None) -> None:
         """Append every present value of the batch to its series (new series get roles).
@@ -300,6 +309,12 @@ class Run:
             self.series[name] = Series(name, (source_names or {}).get(name))
         if new:
             self._assign_roles()
+        if not self._epoch_gap:
+            for p in batch.present.values():
+                ep = batch.epoch if p is None or batch.epoch is None else batch.epoch[p]
+                if ep is None or np.isnan(ep).any():
+                    self._epoch_gap = True
+                    break
         for name, vals in batch.values.items():
             p = batch.present.get(name)
             s = self.series[name]
@@ -321,6 +336,7 @@ class Run:
         """Forget every point (the log is being read again from its start)."""
         self.series.clear()
         self.points = 0
+        self._epoch_gap = False
 
     def _assign_roles(self) -> None:
         roles = assign_roles(list(self.series), self.role_map, self.role_hints)
@@ -335,13 +351,9 @@ class Run:
 
     @property
     def x_axis(self) -> XAxis:
-        """'epoch' when every point carries an epoch, otherwise 'step'."""
-        has_step = False
-        for s in self.series.values():
-            if len(s) and np.isnan(s.epochs).any():
-                return "step"
-            has_step = has_step or bool(len(s))
-        return "epoch" if has_step else "step"
+        """'epoch' when every point carries an epoch, otherwise 'step' (kept up to date as points
+        arrive, so asking costs nothing)."""
+        return "step" if self._epoch_gap or not self.points else "epoch"
 
     def nbytes(self) -> int:
         return sum(s.nbytes() for s in self.series.values())

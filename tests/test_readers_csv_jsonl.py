@@ -162,3 +162,11 @@ def test_jsonl_two_writers_are_split_into_clean_runs_not_a_zigzag() -> None:
     assert not any(math.isnan(v) for r in runs for v in r.series["loss"].values)
     # 1,358 records with a loss; the copies identical to the other writer's are dropped
     assert sum(len(r.series["loss"]) for r in runs) < 1358
+
+
+def test_jsonl_nan_and_infinity_as_python_writes_them(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    p = tmp_path / "log.jsonl"
+    p.write_text('{"epoch": 1, "loss": 0.5}\n{"epoch": 2, "loss": NaN}\n{"epoch": 3, "loss": Infinity}\n')
+    run = one(read_runs(p))
+    loss = run.series["loss"].values
+    assert len(loss) == 3 and math.isnan(loss[1]) and loss[2] == math.inf

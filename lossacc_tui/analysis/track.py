@@ -21,10 +21,7 @@ Feats = dict[str, np.ndarray]
 def x_column(series: Series, axis: str) -> np.ndarray | None:
     """The series' x values on `axis` without materialising a column that was never written
     (Series.epochs builds a full NaN array in that case, which would cost O(history))."""
-    col = getattr(series, "_epoch" if axis == "epoch" else "_step", None)
-    if col is not None and getattr(col, "_arr", "missing") is None:
-        return None
-    return series.x(axis)  # type: ignore[arg-type]
+    return series.x_or_none(axis)
 
 
 def x_values(series: Series, axis: str, idx: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -87,8 +88,11 @@ class JsonlReader(Reader):
                 try:
                     o = orjson.loads(raw)
                 except orjson.JSONDecodeError as e:
-                    self.problem(first_line + k, f"not a JSON object: {str(e).split(':', 1)[0]}")
-                    continue
+                    try:  # Python's json.dumps writes NaN and Infinity, which strict JSON lacks
+                        o = json.loads(raw)
+                    except (ValueError, RecursionError):
+                        self.problem(first_line + k, f"not a JSON object: {str(e).split(':', 1)[0]}")
+                        continue
                 self._add(o, first_line + k, rows, nums)
         return [self._batch(rows, nums)] if rows else []
 
