@@ -170,3 +170,10 @@ def test_jsonl_nan_and_infinity_as_python_writes_them(tmp_path) -> None:  # type
     run = one(read_runs(p))
     loss = run.series["loss"].values
     assert len(loss) == 3 and math.isnan(loss[1]) and loss[2] == math.inf
+
+
+def test_keras_stdout_four_models_back_to_back_are_four_runs_of_50_epochs() -> None:
+    runs = read_runs(realworld("keras_stdout/ki-keras-belgian-traffic-sign__training_log.txt"))
+    assert len(runs) == 4
+    for run in runs:  # never an epoch of the next model glued onto the previous one
+        assert list(run.series["val_loss"].epochs) == list(range(1, 51))

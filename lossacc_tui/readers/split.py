@@ -8,7 +8,7 @@ Each record is placed, in order, by its x (the step when the source has one, els
    ties go to the run used most recently.
 3. When no run can take it (its x went back: a restart, or a second process writing the same
    steps), it begins a new run: `file#2`, ... A record the reader marks as a start (a new table
-   header, a new `model.fit`) always begins a new run.
+   header, a new `model.fit`) always begins a new run, and closes the runs before it.
 A run that has received nothing for `LANE_TIMEOUT` records is closed, so a later restart is never
 glued onto it. Records whose x is above every x before are placed in one vectorized step.
 """
@@ -110,6 +110,7 @@ class Splitter:
         xi = float(x[i])
         self._row += 1
         if i in batch.starts:
+            self._lanes.clear()  # the reader says a new run begins: the ones before are finished
             lane = self._new_lane()
             self._window.clear()  # a run the reader says is new has no duplicates in the old one
             self._floor = i
