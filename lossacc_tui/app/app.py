@@ -31,6 +31,7 @@ from lossacc_tui.app.widgets.state_band import StateBand
 from lossacc_tui.app.widgets.status_line import StatusLine
 
 REDRAW_HZ = 10.0
+SUMMARY_EVERY = 1.0  # seconds between recomputing the run's summary while points arrive
 WEIGHTS = (0.6, 0.8, 0.9, 0.95, 0.99, 0.3)
 
 
@@ -64,8 +65,9 @@ class LossAccApp(App[None]):
         self._posted = False
         self._last_redraw = -1.0
         self._timer: Timer | None = None
+        self._summary_timer: Timer | None = None
         self._started = clock()
-        self._summary: tuple[tuple[object, ...], str] = ((), "")
+        self._summary: tuple[tuple[object, ...], float, str] = ((), 0.0, "")
 
     # -- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -109,6 +111,16 @@ class LossAccApp(App[None]):
             self.redraw()
         else:
             self._timer = self.set_timer(wait, self._timed_redraw)
+
+    def _later(self, seconds: float) -> None:
+        """One more redraw in a while (the summary's newer numbers), apart from the throttle."""
+        if self._summary_timer is None:
+
+            def fire() -> None:
+                self._summary_timer = None
+                self.request_redraw()
+
+            self._summary_timer = self.set_timer(seconds, fire)
 
     def _timed_redraw(self) -> None:
         self._timer = None
@@ -161,11 +173,16 @@ class LossAccApp(App[None]):
         self._tick()
 
     def _run_summary(self, rs: Any) -> str:
-        key = (id(rs), rs.version)
-        if self._summary[0] != key:
-            text = rs.analyzer.summary() if rs.analyzer is not None else "No analysis for this run."
-            self._summary = (key, text)
-        return self._summary[1]
+        """The analyzer's summary of the run, recomputed at most once a second while data stream."""
+        key, stamp, text = self._summary
+        now, want = time.monotonic(), (id(rs), rs.version)
+        if key != want:
+            if key[:1] == want[:1] and now - stamp < SUMMARY_EVERY:
+                self._later(SUMMARY_EVERY - (now - stamp))  # draw the newer numbers a little later
+            else:
+                text = rs.analyzer.summary() if rs.analyzer is not None else "No analysis for this run."
+                self._summary = (want, now, text)
+        return text
 
     def _notify_opened(self) -> None:
         opened = self.tracker.opened

@@ -9,7 +9,6 @@ from pathlib import Path
 from lossacc_tui.app.app import make_app
 from lossacc_tui.monitor import Monitor
 from lossacc_tui.options import OptionError, params_from_args, parse_map
-from lossacc_tui.replay import Replay
 from lossacc_tui.source import PathError
 
 
@@ -31,6 +30,8 @@ def launch(args: argparse.Namespace) -> int:
             f"'{args.command}' needs a terminal; for plain output use 'lossacc-tui check --follow PATH'"
         )
     paths = [Path(p) for p in args.paths]
+    from lossacc_tui.replay import Replay  # (imported here: `watch` starts faster without it)
+
     if args.command == "replay":
         if args.speed is not None and args.speed <= 0:
             return _fail("--speed takes a number above 0")

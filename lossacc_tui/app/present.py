@@ -8,6 +8,7 @@ import os
 
 import numpy as np
 
+from lossacc_tui.analysis import Alert
 from lossacc_tui.app.decimate import has_axis
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import RunState
@@ -95,8 +96,10 @@ def run_rows(runs: list[RunState]) -> list[RunRow]:
     return rows
 
 
-def alert_key(a: object) -> str:
-    return f"{a.kind}|{a.start}|{clean(a.title)}"  # type: ignore[attr-defined]
+def alert_key(a: Alert) -> str:
+    """Stable while the alert's numbers change: its kind, start, and what it is about (Alert has no
+    public id; the detectors keep the subject, e.g. which loss, in `data`)."""
+    return f"{a.kind}|{a.start}|{a.data.get('subject', '')}"
 
 
 def span_text(unit: str, start: float, end: float | None, active: bool) -> str:

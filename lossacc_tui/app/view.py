@@ -15,6 +15,7 @@ from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import RunState
 
 AUTO_LOG = 1e3  # a loss whose max/min exceeds this is drawn on a log scale unless the user chose
+NICE = (1, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.8, 2, 2.2, 2.5, 2.8, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10)
 LABEL_W = 6  # y tick labels are padded to this width, so every plot's canvas starts at the same column
 
 
@@ -32,6 +33,13 @@ def x_to_col(x: float, x0: float, x1: float, cols: int) -> int:
     return int(min(max(sub // 2, 0), cols - 1))
 
 
+def tick_step(lo: float, hi: float, count: int) -> float:
+    """A round step that cuts [lo, hi] into about `count` parts (1, 2, 2.5 or 5 times 10^k)."""
+    raw = (hi - lo) / max(count, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    return next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+
+
 def nice_ticks(lo: float, hi: float, count: int) -> list[float]:
     """Round numbers between lo and hi, about `count` of them.
 
@@ -40,15 +48,32 @@ def nice_ticks(lo: float, hi: float, count: int) -> list[float]:
     """
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo or count < 1:
         return [lo] if math.isfinite(lo) else []
-    raw = (hi - lo) / max(count, 1)
-    mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    step = tick_step(lo, hi, count)
     first = math.ceil(lo / step - 1e-9) * step
     out, t = [], first
     while t <= hi + step * 1e-9:
         out.append(float(round(t, 12)))
         t += step
     return out
+
+
+def nice_ceil(v: float) -> float:
+    """The smallest of 1, 1.1, ... 2, 2.2, 2.5, ... 9, 10 times a power of ten that is at least v:
+    the x axis grows in such jumps, so a new point rarely rescales it (and redraws every cell).
+
+    >>> nice_ceil(152.0), nice_ceil(0.3), nice_ceil(1000.0)
+    (160.0, 0.3, 1000.0)
+    """
+    if v <= 0:
+        return 1.0
+    mag = 10 ** math.floor(math.log10(v))
+    return float(next(round(m * mag, 12) for m in NICE if m * mag >= v * (1 - 1e-12)))
+
+
+def snap(lo: float, hi: float, count: int) -> tuple[float, float]:
+    """lo and hi moved out to multiples of half a tick step (a new extreme rarely moves them)."""
+    q = tick_step(lo, hi, count) / 2
+    return math.floor(lo / q) * q, math.ceil(hi / q) * q
 
 
 def fmt_num(v: float, width: int = LABEL_W) -> str:
@@ -145,7 +170,7 @@ class AlertRow:
     title: str  # cleaned
     where: str  # "epoch 79–" or "epoch 22–40"
     active: bool
-    explanation: str  # Markdown
+    explanation: str = field(default="", compare=False)  # Markdown; changes with every point
 
 
 @dataclass
@@ -182,7 +207,9 @@ def x_range(states: list[RunState], axis: str, roles: tuple[str, ...]) -> tuple[
             lo, hi = min(lo, a), max(hi, b)
     if not math.isfinite(lo):
         return 0.0, 1.0
-    return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+    if hi <= lo:
+        return lo - 0.5, hi + 0.5
+    return lo, lo + nice_ceil((hi - lo) * 1.01)
 
 
 def _wide_range(entries: list[tuple[RunState, str, str]], axis: str) -> bool:
@@ -235,8 +262,8 @@ def build_plot(
             clean(title), axis, x0, x1, 0.0, 1.0, log, note=f"no {clean(title)} on the {axis} axis"
         )
     y0, y1 = min(lows), max(highs)
-    pad = (y1 - y0) * 0.05 or max(abs(y0) * 0.05, 0.05 if not log else 0.1)
-    y0, y1 = y0 - pad, y1 + pad
+    pad = (y1 - y0) * 0.02 or max(abs(y0) * 0.05, 0.05 if not log else 0.1)
+    y0, y1 = snap(y0 - pad, y1 + pad, max(3, rows // 3))
     pixel = (y1 - y0) / max(1, rows * 4)
     curves = []
     for label, role, xs, lo, hi, last in raw:

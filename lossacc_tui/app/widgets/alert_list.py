@@ -10,18 +10,21 @@ from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from lossacc_tui.app.messages import AlertChosen
+from lossacc_tui.app.messages import AlertChosen, Resized
 from lossacc_tui.app.view import AlertRow
-from lossacc_tui.app.widgets.run_list import BADGE
+from lossacc_tui.app.widgets.run_list import BADGE, fit
 
 
-def prompt(row: AlertRow) -> Text:
+def prompt(row: AlertRow, width: int) -> Text:
+    """Two lines, each cut to the width: the list keeps its height while the numbers change."""
     glyph, style = BADGE.get(row.severity, ("●", ""))
+    head = f"{glyph} {row.severity} "
+    where = f"  {row.where}" + ("" if row.active else " closed")
     t = Text()
-    t.append(f"{glyph} {row.severity} ", style)
-    t.append(row.kind, "bold" if row.active else "")
-    t.append(f"  {row.where}" + ("" if row.active else " closed"), "dim")
-    t.append(f"\n  {row.title}", "" if row.active else "dim")
+    t.append(head, style)
+    t.append(fit(row.kind, max(4, width - len(head) - len(where))), "bold" if row.active else "")
+    t.append(where, "dim")
+    t.append(f"\n  {fit(row.title, width - 2)}", "" if row.active else "dim")
     return t
 
 
@@ -34,18 +37,31 @@ class AlertList(OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.rows: list[AlertRow] = []
+        self._width = 0
         self.border_title = "alerts"
 
     def set_rows(self, rows: list[AlertRow], selected: str | None) -> None:
-        if rows != self.rows:
-            with self.prevent(OptionList.OptionHighlighted):
-                self.set_options(Option(prompt(r), id=r.key) for r in rows)
-                self.rows = list(rows)
+        """Rows as displayed (their explanations are not compared): a row whose text changed is
+        redrawn in place; the list is rebuilt only when alerts come, go or reorder."""
+        width = max(12, self.scrollable_content_region.width - 1)
+        if rows == self.rows and width == self._width:
+            return
+        with self.prevent(OptionList.OptionHighlighted):
+            if [r.key for r in rows] == [r.key for r in self.rows] and width == self._width:
+                for i, (new, old) in enumerate(zip(rows, self.rows, strict=True)):
+                    if new != old:
+                        self.replace_option_prompt_at_index(i, prompt(new, width))
+            else:
+                self.set_options(Option(prompt(r, width), id=r.key) for r in rows)
                 keys = [r.key for r in rows]
                 if selected in keys:
                     self.highlighted = keys.index(selected)
-            n = sum(r.active for r in rows)
-            self.border_subtitle = f"{n} active · {len(rows) - n} closed" if rows else "none"
+        self.rows, self._width = list(rows), width
+        n = sum(r.active for r in rows)
+        self.border_subtitle = f"{n} active · {len(rows) - n} closed" if rows else "none"
+
+    def on_resize(self) -> None:
+        self.post_message(Resized())
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
-from lossacc_tui.app.braille import rasterize
+from lossacc_tui.app.braille import rasterize, subpixels
 from lossacc_tui.app.messages import Resized
 from lossacc_tui.app.view import LABEL_W, PlotData, fmt_num, nice_ticks
+from lossacc_tui.app.widgets.cached_lines import CachedLines
 
 #: plotext colour of each role, and whether its line is drawn thick (told apart without colour)
 LOOK = {
@@ -43,7 +45,7 @@ def _cell_style(fg: Any, style: Any, bg: Any) -> Style:
     return got
 
 
-class MetricPlot(PlotextPlot):
+class MetricPlot(CachedLines, PlotextPlot):
     """One chart of the main screen or of the compare view."""
 
     HELP = "Loss or accuracy against epoch or step. `s` smoothing, `w` its weight, `l` log loss, `x` axis."
@@ -58,13 +60,11 @@ class MetricPlot(PlotextPlot):
         self.overlay = False  # colours by curve (compare view) rather than by role
         self._strips: list[Strip] = []
         self._built_for: tuple[object, ...] | None = None
+        self._chrome_key: tuple[object, ...] | None = None
+        self._chrome: Any = None  # plotext's matrix without the curves
+        self._rows: dict[tuple[object, ...], Strip] = {}
 
     # -- data --------------------------------------------------------------------------------
-    def set_data(self, data: PlotData | None) -> None:
-        if data != self.data:
-            self.data = data
-            self.refresh()
-
     @property
     def canvas_size(self) -> tuple[int, int]:
         """(columns, rows) of the drawing area at the current size (what the data are reduced to)."""
@@ -74,15 +74,6 @@ class MetricPlot(PlotextPlot):
         self.post_message(Resized())
 
     # -- drawing -----------------------------------------------------------------------------
-    def render_line(self, y: int) -> Strip:
-        key = (self.data, self.size, self.app.theme)
-        if key != self._built_for:
-            self._built_for = key
-            self._strips = self._build()
-        if 0 <= y < len(self._strips):
-            return self._strips[y]
-        return Strip.blank(self.size.width, self.rich_style)
-
     def _legend(self) -> Text:
         d = self.data
         t = Text(no_wrap=True, overflow="ellipsis")
@@ -128,6 +119,46 @@ class MetricPlot(PlotextPlot):
         return [s.apply_style(base) for s in strips + rows]
 
     def _chart(self, w: int, h: int) -> list[Strip]:
+        """plotext draws the frame, ticks, marks and alert lines (kept while they do not change);
+        the curves are laid over a copy in braille; rows that did not change keep their strips."""
+        d = self.data
+        assert d is not None
+        key = (w, h, d.x0, d.x1, d.y0, d.y1, d.log, d.vlines)
+        if key != self._chrome_key:
+            self._chrome_key, self._chrome = key, self._plotext_chrome(w, h)
+        if self._chrome is None:  # plotext changed its insides: let it draw the curves, the slow way
+            for i, c in enumerate(d.curves):
+                self.plt.plot(list(c.xs), list(c.ys), marker="braille", color=self._look(c.role, i)[0])
+            return [self._line(line) for line in Text.from_ansi(self.plt.build()).split("\n")][:h]
+        m = self._chrome
+        cols, rows = m.Cols_canvas, m.Rows_canvas
+        marker = [row[:] for row in m.marker]
+        fg = [row[:] for row in m.fullground]
+        for i, c in enumerate(d.curves):  # the curves, in braille, over plotext's canvas
+            color, thick = self._look(c.role, i)
+            xs, ys, chars = rasterize(c.xs, c.ys, (d.x0, d.x1), (d.y0, d.y1), len(cols), len(rows), thick)
+            for x, y, ch in zip(xs.tolist(), ys.tolist(), chars, strict=True):
+                row, col = rows.start + y, cols.start + x
+                old = marker[row][col]
+                braille = len(old) == 1 and 0x2800 <= ord(old) <= 0x28FF  # two curves share the cell
+                marker[row][col] = chr(ord(old) | ord(ch)) if braille else ch
+                fg[row][col] = color
+        for mk in d.marks:  # where plotext puts a one-character marker
+            x = int(subpixels(np.array([mk.x]), d.x0, d.x1, len(cols))[0])
+            y = int(subpixels(np.array([mk.y]), d.y0, d.y1, len(rows))[0])
+            if 0 <= x < len(cols) and 0 <= y < len(rows):
+                marker[rows.start + y][cols.start + x] = MARK
+                fg[rows.start + y][cols.start + x] = "green+"
+        memo, self._rows = self._rows, {}
+        out = []
+        for r in range(m.rows - 1, -1, -1):
+            k = (r, tuple(marker[r]), tuple(fg[r]))
+            strip = memo.get(k) or _row(marker[r], fg[r], m.style[r], m.background[r])
+            self._rows[k] = strip
+            out.append(strip)
+        return out
+
+    def _plotext_chrome(self, w: int, h: int) -> Any:
         d = self.data
         assert d is not None
         plt = self.plt
@@ -143,41 +174,24 @@ class MetricPlot(PlotextPlot):
         plt.xticks(xt, [fmt_num(t) for t in xt])
         for span in d.vlines:
             plt.vline(span.start, SEVERITY_COLOR.get(span.severity, "white"))
-        for m in d.marks:
-            plt.scatter([m.x], [m.y], marker=MARK, color="green+")
         plt.scatter([d.x0], [d.y0], marker=" ")  # plotext draws the y ticks only with some data
         try:
             plt._set_sizes()
             plt._build_matrix()
-            matrix = plt.monitor.matrix
-            cols, rows = matrix.Cols_canvas, matrix.Rows_canvas
-        except AttributeError:  # plotext changed its insides: let it draw the curves, the slow way
-            for i, c in enumerate(d.curves):
-                plt.plot(list(c.xs), list(c.ys), marker="braille", color=self._look(c.role, i)[0])
-            text = Text.from_ansi(plt.build())
-            return [self._line(line) for line in text.split("\n")][:h]
-        for i, c in enumerate(d.curves):  # curves: vectorized braille laid over plotext's canvas
-            color, thick = self._look(c.role, i)
-            xs, ys, chars = rasterize(c.xs, c.ys, (d.x0, d.x1), (d.y0, d.y1), len(cols), len(rows), thick)
-            for x, y, ch in zip(xs.tolist(), ys.tolist(), chars, strict=True):
-                row, col = rows.start + y, cols.start + x
-                old = matrix.marker[row][col]
-                if old != MARK:
-                    braille = len(old) == 1 and 0x2800 <= ord(old) <= 0x28FF  # two curves share the cell
-                    matrix.marker[row][col] = chr(ord(old) | ord(ch)) if braille else ch
-                    matrix.fullground[row][col] = color
-        return [self._row(matrix, r) for r in range(matrix.rows - 1, -1, -1)]
+            return plt.monitor.matrix
+        except AttributeError:
+            return None
 
-    @staticmethod
-    def _row(m: Any, r: int) -> Strip:
-        marker, fg, st, bg = m.marker[r], m.fullground[r], m.style[r], m.background[r]
-        segs: list[Segment] = []
-        start = 0
-        for c in range(1, m.cols + 1):
-            if c == m.cols or fg[c] != fg[start] or st[c] != st[start] or bg[c] != bg[start]:
-                segs.append(Segment("".join(marker[start:c]), _cell_style(fg[start], st[start], bg[start])))
-                start = c
-        return Strip(segs, m.cols)
+
+def _row(marker: list[str], fg: list[Any], st: list[Any], bg: list[Any]) -> Strip:
+    """One row of plotext's cell matrix as a strip: a segment per run of equal colours."""
+    segs: list[Segment] = []
+    start, n = 0, len(marker)
+    for c in range(1, n + 1):
+        if c == n or fg[c] != fg[start] or st[c] != st[start] or bg[c] != bg[start]:
+            segs.append(Segment("".join(marker[start:c]), _cell_style(fg[start], st[start], bg[start])))
+            start = c
+    return Strip(segs, n)
 
 
 def _tick(v: float, log: bool) -> str:

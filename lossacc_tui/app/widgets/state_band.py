@@ -11,6 +11,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from lossacc_tui.app.view import LABEL_W, BandData, canvas_span, x_to_col
+from lossacc_tui.app.widgets.cached_lines import CachedLines
 
 #: state -> (character, colour, short label, meaning)
 STATE_LOOK: dict[str, tuple[str, str, str, str]] = {
@@ -26,7 +27,7 @@ RANK = {"info": 1, "warning": 2, "critical": 3}
 PRIORITY = ("loss-better-acc-worse", "loss-worse-acc-better", "both-worse")
 
 
-class StateBand(Widget):
+class StateBand(CachedLines, Widget):
     """State timeline (row 1), alert spans (row 2), legend (row 3 when there is room)."""
 
     HELP = "Each column is a stretch of the x axis: its loss/accuracy state, and the alerts open there."
@@ -39,20 +40,6 @@ class StateBand(Widget):
         self.data: BandData | None = None
         self._strips: list[Strip] = []
         self._built_for: tuple[object, ...] | None = None
-
-    def set_data(self, data: BandData | None) -> None:
-        if data != self.data:
-            self.data = data
-            self.refresh()
-
-    def render_line(self, y: int) -> Strip:
-        key = (self.data, self.size)
-        if key != self._built_for:
-            self._built_for = key
-            self._strips = self._build()
-        if 0 <= y < len(self._strips):
-            return self._strips[y]
-        return Strip.blank(self.size.width, self.rich_style)
 
     def _strip(self, text: Text) -> Strip:
         w = self.size.width

@@ -1,0 +1,50 @@
+"""Shared by the plot and the band (not a widget itself): lines built once per (data, size, theme)
+and kept as strips; new data redraws only the lines that changed (a point appended to a long run
+usually changes a handful of cells, not the whole plot)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.geometry import Region
+from textual.strip import Strip
+
+
+class CachedLines:
+    """Mixin for a Widget whose `_build()` returns its lines as strips."""
+
+    data: Any
+    _strips: list[Strip]
+    _built_for: tuple[object, ...] | None
+
+    def _build(self) -> list[Strip]:
+        raise NotImplementedError
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.data, self.size, self.app.theme)  # type: ignore[attr-defined]
+
+    def set_data(self, data: Any) -> None:
+        if data == self.data:
+            return
+        self.data = data
+        size = self.size  # type: ignore[attr-defined]
+        if not self.is_mounted or not size.area or self._built_for is None:  # type: ignore[attr-defined]
+            self.refresh()  # type: ignore[attr-defined]
+            return
+        old, self._strips = self._strips, self._build()
+        self._built_for = self._key()
+        if len(old) != len(self._strips):
+            self.refresh()  # type: ignore[attr-defined]
+            return
+        for y, (a, b) in enumerate(zip(old, self._strips, strict=True)):
+            if a != b:
+                self.refresh(Region(0, y, size.width, 1))  # type: ignore[attr-defined]
+
+    def render_line(self, y: int) -> Strip:
+        key = self._key()
+        if key != self._built_for:
+            self._built_for = key
+            self._strips = self._build()
+        if 0 <= y < len(self._strips):
+            return self._strips[y]
+        return Strip.blank(self.size.width, self.rich_style)  # type: ignore[attr-defined]
