@@ -1,0 +1,264 @@
+"""The terminal view: first frame with data, plot redraw cost, append-to-screen latency, idle CPU.
+
+    python -m benchmarks bench_app
+
+End-to-end figures run the installed `lossacc-tui` in a pseudo-terminal (120x40, 256 colours) and
+time what it writes to the terminal: the first frame with data is the first frame whose status line
+says "last point"; an appended line has reached the screen when its epoch number is drawn.
+The redraw figure is measured in-process on the plot widget (120x30 widget, like the reference).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import pty
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+HEADER = "epoch,accuracy,loss,val_accuracy,val_loss\n"
+IMPORTS_DONE = (
+    "import sys; from lossacc_tui.cli import main; import lossacc_tui.app.launch; "
+    "sys.stderr.write('IMPORTS-DONE'); sys.stderr.flush(); sys.exit(main(sys.argv[1:]))"
+)
+
+
+def row(i: int) -> str:
+    acc, loss = 0.5 + 0.4 * i / (i + 50), 1 / (1 + i / 40)
+    return f"{i},{acc:.6f},{loss:.6f},{acc - 0.05:.6f},{loss + 0.1:.6f}\n"
+
+
+class Terminal:
+    """`lossacc-tui` in a pseudo-terminal; a thread keeps reading what it draws."""
+
+    def __init__(self, args: list[str], cols: int = 120, rows: int = 40, marked: bool = False) -> None:
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        env = dict(os.environ, TERM="xterm-256color", COLORTERM="")
+        env.pop("NO_COLOR", None)
+        self.t0 = time.monotonic()
+        exe = [str(Path(sys.executable).with_name("lossacc-tui"))]
+        if marked:  # the same command, saying when its imports are done
+            exe = [sys.executable, "-c", IMPORTS_DONE]
+        self.proc = subprocess.Popen([*exe, *args], stdin=slave, stdout=slave, stderr=slave, env=env)
+        os.close(slave)
+        self.master = master
+        self.out = bytearray()
+        self.cond = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            with self.cond:
+                self.out += chunk
+                self.cond.notify_all()
+
+    def wait_for(self, text: bytes, start: int = 0, timeout: float = 30.0) -> float:
+        """Monotonic time at which `text` had been written (after byte offset `start`)."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while text not in self.out[start:]:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(text)
+                self.cond.wait(left)
+            return time.monotonic()
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+    def close(self) -> None:
+        os.write(self.master, b"q")
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self.master)
+
+
+def first_frame(lines: int = 100_000) -> tuple[float, float, float, float]:
+    """Seconds from process start to: imports done, first frame, first frame with data, all lines."""
+    with tempfile.TemporaryDirectory() as d:
+        log = Path(d) / "training.log"
+        log.write_text(HEADER + "".join(row(i) for i in range(lines)))
+        term = Terminal(["watch", str(log)], marked=True)
+        try:
+            imports = term.wait_for(b"IMPORTS-DONE") - term.t0
+            ui = term.wait_for(b"watching") - term.t0
+            data = term.wait_for(b"last point") - term.t0
+            last = term.wait_for(f"epoch {lines - 1:,}".encode()) - term.t0
+        finally:
+            term.close()
+    return imports, ui, data, last
+
+
+def append_latency(n: int = 60, gap: float = 0.25) -> list[float]:
+    with tempfile.TemporaryDirectory() as d:
+        log = Path(d) / "training.log"
+        log.write_text(HEADER + "".join(row(i) for i in range(1000)))
+        term = Terminal(["watch", str(log)])
+        delays = []
+        try:
+            term.wait_for(b"epoch 999")
+            time.sleep(1.0)
+            with log.open("a") as f:
+                for k in range(1000, 1000 + n):
+                    start = len(term.out)
+                    sent = time.monotonic()
+                    f.write(row(k))
+                    f.flush()
+                    delays.append(term.wait_for(f"epoch {k:,}".encode(), start) - sent)
+                    time.sleep(gap)
+        finally:
+            term.close()
+    return delays
+
+
+def idle_cpu(seconds: float = 30.0) -> float:
+    with tempfile.TemporaryDirectory() as d:
+        log = Path(d) / "training.log"
+        log.write_text(HEADER + "".join(row(i) for i in range(200)))
+        term = Terminal(["watch", str(log)])
+        try:
+            term.wait_for(b"epoch 199")
+            time.sleep(3.0)
+            c0, t0 = term.cpu_seconds(), time.monotonic()
+            time.sleep(seconds)
+            c1, t1 = term.cpu_seconds(), time.monotonic()
+        finally:
+            term.close()
+    return (c1 - c0) / (t1 - t0)
+
+
+class StaticFeed:
+    """A feed holding one prepared run (no reading, no analysis)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.analyzers: dict[int, object] = {}
+        self.analyze = True
+        self.subscribers: list[object] = []
+
+    def subscribe(self, fn: object) -> None:
+        self.subscribers.append(fn)
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+async def plot_redraws(points: int, repeats: int, rescale: bool = False) -> list[float]:
+    """Seconds per redraw of the plots after one more point; with `rescale`, plotext also redraws
+    the axes each time (what happens when the axes change: a new extreme, the x axis growing)."""
+    from lossacc_tui.app import make_app
+    from lossacc_tui.events import PointsAdded, RunAdded
+    from lossacc_tui.model import Batch, Run
+
+    run = Run("bench", "bench", "jsonl")
+    x = np.arange(points, dtype=np.float64)
+    loss = 1 / (1 + x / 1e5) + np.random.default_rng(0).normal(0, 0.01, points)
+    loss[points // 3] = 5.0  # one spike: must stay visible
+    run.add_batch(Batch(points, {"train_loss": loss}, {"train_loss": None}, step=x))
+    vx = x[::1000]
+    run.add_batch(Batch(len(vx), {"val_loss": loss[::1000] + 0.1}, {"val_loss": None}, step=vx))
+    feed = StaticFeed()
+    app = make_app(feed, "bench")  # type: ignore[arg-type]
+    for fn in feed.subscribers:
+        with feed.lock:
+            fn([RunAdded(run), PointsAdded(run, Batch(0, {}, {}))])  # type: ignore[operator]
+    times = []
+    async with app.run_test(size=(176, 65)) as pilot:
+        await pilot.pause(0.5)
+        lp = app.query_one("#loss-plot")
+        assert (lp.size.width, lp.size.height) == (120, 30), lp.size
+        app.tracker.on_change = None  # redraws are timed here, not triggered by the tracker
+        for k in range(repeats):
+            with feed.lock:  # one more point arrives, as while training
+                b = Batch(
+                    1,
+                    {"train_loss": np.array([0.5])},
+                    {"train_loss": None},
+                    step=np.array([points + k], float),
+                )
+                run.add_batch(b)
+                app.tracker._on_events([PointsAdded(run, b)])
+            if rescale:
+                lp._chrome_key = None
+            t = time.perf_counter()
+            app.redraw()
+            for w in (lp, app.query_one("#acc-plot"), app.query_one("#band")):
+                w._strips = w._build()
+            times.append(time.perf_counter() - t)
+        assert "5" in "".join(seg.text for strip in lp._strips for seg in strip)  # the spike's tick
+    return times
+
+
+def redraw_ms(points: int = 10_000_000, repeats: int = 15, rescale: bool = False) -> tuple[float, float]:
+    """Median and max ms to redraw the plots (reduce + plotext + strips) for a series of `points`."""
+    times = asyncio.run(plot_redraws(points, repeats, rescale))
+    return statistics.median(times) * 1000, max(times) * 1000
+
+
+def plotext_reference(points: int = 100_000) -> float:
+    import plotext as plt
+
+    x = np.arange(points, dtype=float)
+    y = (1 / (1 + x / 40)).tolist()
+    plt.clear_figure()
+    plt.plotsize(120, 30)
+    t = time.perf_counter()
+    plt.plot(x.tolist(), y)
+    plt.build()
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ms, worst = redraw_ms()
+    ms2, worst2 = redraw_ms(rescale=True)
+    ref = plotext_reference()
+    print(
+        f"plot redraw, 10,000,000-point series, 120x30 plot: median {ms:.1f} ms (max {worst:.1f} ms); "
+        "goal 30 ms"
+    )
+    print(f"  when the axes change too (plotext redraws them): median {ms2:.1f} ms (max {worst2:.1f} ms)")
+    print(f"  reference: plain plotext, 100,000 points at 120x30: {ref * 1000:.0f} ms")
+    runs = [first_frame() for _ in range(3)]
+    imports, ui, data, last = (statistics.median(r[i] for r in runs) for i in range(4))
+    print(
+        f"100,000-line log (median of 3): first frame with data {data:.2f} s after process start "
+        f"({data - imports:.2f} s after imports, which take {imports:.2f} s); first frame {ui:.2f} s, "
+        f"all lines on screen {last:.2f} s; goal 1 s"
+    )
+    d = append_latency()
+    d.sort()
+    print(
+        f"appended line to screen: median {statistics.median(d) * 1000:.1f} ms, "
+        f"p90 {d[int(len(d) * 0.9)] * 1000:.1f} ms, max {d[-1] * 1000:.1f} ms ({len(d)} lines); "
+        "goal median 50 ms"
+    )
+    print(f"idle CPU watching a quiet log for 30 s: {idle_cpu() * 100:.2f}% of one core; goal 2%")
+
+
+if __name__ == "__main__":
+    main()
