@@ -31,6 +31,7 @@ from lossacc_tui.app.widgets.state_band import StateBand
 from lossacc_tui.app.widgets.status_line import StatusLine
 
 REDRAW_HZ = 10.0
+LIVE_AFTER = 5.0  # a run that gets points this long after start is being written now
 SUMMARY_EVERY = 1.0  # seconds between recomputing the run's summary while points arrive
 WEIGHTS = (0.6, 0.8, 0.9, 0.95, 0.99, 0.3)
 
@@ -148,9 +149,9 @@ class LossAccApp(App[None]):
         runs = self.tracker.runs
         rows = present.run_rows(runs)
         if runs and (not self._user_chose or self.selected_run is None):
-            first = min(rows, key=lambda r: natural(r.name)).key  # until the user picks one
-            if first != self.selected_run:
-                self.selected_run, self.selected_alert = first, None
+            pick = self._auto_pick(rows)  # until the user picks one
+            if pick != self.selected_run:
+                self.selected_run, self.selected_alert = pick, None
         main.query_one(RunList).set_rows(rows, self.selected_run)
         if self.selected_run is not None:
             rs = runs[self.selected_run]
@@ -171,6 +172,22 @@ class LossAccApp(App[None]):
                 main.query_one(Explanation).show(self._run_summary(rs), "summary")
         self._notify_opened()
         self._tick()
+
+    def _auto_pick(self, rows: list[Any]) -> int:
+        """The run being written now (points later than LIVE_AFTER after start; the newest one,
+        kept while it still gets points), else the first by name."""
+        runs, now = self.tracker.runs, self.clock()
+        live = [
+            k
+            for k, rs in enumerate(runs)
+            if rs.last_point is not None and rs.last_point > self._started + LIVE_AFTER
+        ]
+        cur = self.selected_run
+        if cur in live and now - (runs[cur].last_point or 0.0) < 2 * LIVE_AFTER:  # type: ignore[index]
+            return cur  # type: ignore[return-value]
+        if live:
+            return max(live, key=lambda k: runs[k].last_point or 0.0)
+        return min(rows, key=lambda r: natural(r.name)).key
 
     def _run_summary(self, rs: Any) -> str:
         """The analyzer's summary of the run, recomputed at most once a second while data stream."""

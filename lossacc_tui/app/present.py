@@ -30,45 +30,28 @@ ACC_ROLES = ("train_acc", "val_acc")
 
 
 def short_names(names: list[str]) -> list[str]:
-    """Names without the path parts that do not tell runs apart: the folder every run is in, and
-    within a group of runs in one folder the parts they share (`lightning_logs/version_0/...`).
+    """Names cut to the path parts that tell runs apart: in the tree of all paths, a part is kept
+    where the paths branch (the folders of a folder of runs), dropped where there is one way on.
 
     >>> short_names(["logs/a/run_1/v0/m.csv", "logs/a/run_2/v0/m.csv", "logs/b/train.log"])
-    ['a/run_1', 'a/run_2', 'b/train.log']
-    >>> short_names(["eight/run_1/m.csv", "eight/run_2/m.csv"]), short_names(["/tmp/x/training.log"])
-    (['run_1', 'run_2'], ['x/training.log'])
+    ['a/run_1', 'a/run_2', 'b']
+    >>> short_names(["x/h/stdout.txt", "x/h/training.log", "live/case/t.log"])
+    ['x/stdout.txt', 'x/training.log', 'live']
+    >>> short_names(["/tmp/x/training.log"])
+    ['x/training.log']
     """
     parts = [n.replace(os.sep, "/").strip("/").split("/") for n in names]
     if len(parts) == 1:
         return ["/".join(parts[0][-2:])]
-    lo = _common(parts, lambda p, i: p[i])
-    hi = _common(parts, lambda p, i: p[-1 - i], lo)
-    parts = [p[lo : len(p) - hi] for p in parts]
-    groups: dict[str, list[int]] = {}
-    for i, p in enumerate(parts):
-        groups.setdefault(p[0], []).append(i)
-    out = ["" for _ in parts]
-    for first, members in groups.items():
-        sub = [parts[i] for i in members]
-        if len(members) == 1:
-            p = sub[0]
-            out[members[0]] = "/".join(p) if len(p) <= 2 else f"{p[0]}/…/{p[-1]}"
-            continue
-        a = _common(sub, lambda p, i: p[i])
-        b = _common(sub, lambda p, i: p[-1 - i], a)
-        keep = "" if len(groups) == 1 else first + "/"
-        for i, p in zip(members, sub, strict=True):
-            out[i] = keep + "/".join(p[a : len(p) - b]) if a < len(p) - b else "/".join(p)
+    out = []
+    for p in parts:
+        kept = [
+            p[i]
+            for i in range(len(p))
+            if len({q[i] for q in parts if len(q) > i and q[:i] == p[:i]}) > 1  # siblings differ here
+        ]
+        out.append("/".join(kept) or "/".join(p[-2:]))
     return out
-
-
-def _common(parts: list[list[str]], at: object, reserve: int = 0) -> int:
-    """How many leading (or, with `at` reading from the end, trailing) parts all lists share,
-    always leaving at least one part beyond `reserve`."""
-    k = 0
-    while all(len(p) > reserve + k + 1 for p in parts) and len({at(p, k) for p in parts}) == 1:  # type: ignore[operator]
-        k += 1
-    return k
 
 
 def where(rs: RunState) -> str:

@@ -41,6 +41,7 @@ class RunState:
     analyzer: Analyzer | None = None
     caches: dict[str, SeriesCache] = field(default_factory=dict)
     version: int = 0  # bumped whenever its points or alerts change
+    last_point: float | None = None  # clock time of its latest new points
 
     def cache(self, series: Series, weight: float) -> SeriesCache:
         c = self.caches.get(series.name)
@@ -108,7 +109,7 @@ class Tracker:
             if isinstance(ev, (RunAdded, PointsAdded)):
                 touched[id(ev.run)] = self.state(ev.run)
                 if isinstance(ev, PointsAdded):
-                    self.last_point = self.clock()
+                    self.last_point = touched[id(ev.run)].last_point = self.clock()
             elif isinstance(ev, RunReset):
                 rs = touched[id(ev.run)] = self.state(ev.run)
                 rs.caches.clear()

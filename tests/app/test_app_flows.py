@@ -166,3 +166,20 @@ async def test_panes_fit_without_overlapping(size: tuple[int, int]) -> None:
             for b in range(a + 1, len(regions)):
                 assert not regions[a].overlaps(regions[b]), (ids[a], ids[b])
         assert app.query_one("#loss-plot").region.height >= 6
+
+
+@sync
+async def test_no_color_curves_use_the_text_colour_and_differ_by_weight(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = watch_app(DATA / "training.log")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot, app, 600)
+        assert app.no_color
+        plot = app.query_one("#loss-plot", MetricPlot)
+        braille = [
+            s for strip in plot._strips[1:] for s in strip if any(0x2800 < ord(c) <= 0x28FF for c in s.text)
+        ]
+        assert braille and all(s.style.color == plot.rich_style.color for s in braille)  # the text colour
+        assert "─ loss" in strips_text(plot) and "━ val_loss" in strips_text(plot)

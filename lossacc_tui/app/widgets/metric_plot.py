@@ -102,6 +102,8 @@ class MetricPlot(CachedLines, PlotextPlot):
         )
 
     def _look(self, role: str, i: int) -> tuple[str, bool]:
+        if self.app.no_color:  # NO_COLOR: the terminal's own colour; train and val differ in weight
+            return "default", LOOK.get(role, ("", False))[1]
         if self.overlay:
             return OVERLAY[i % len(OVERLAY)], False
         return LOOK.get(role, ("white", False))
