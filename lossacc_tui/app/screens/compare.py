@@ -20,6 +20,7 @@ from lossacc_tui.app.tracker import RunState, compare_alerts
 from lossacc_tui.app.view import PlotOptions, build_plot, fmt_num, x_range
 from lossacc_tui.app.widgets.explanation import Explanation
 from lossacc_tui.app.widgets.metric_plot import OVERLAY, MetricPlot, _cell_style
+from lossacc_tui.app.widgets.run_list import fit
 
 COMPARE_EVERY = 1.0  # seconds between recomputing the runs-disagree alerts while data stream
 
@@ -43,7 +44,7 @@ class CompareScreen(Screen[None]):
     ]
     DEFAULT_CSS = """
     CompareScreen #compare-plots { width: 1fr; }
-    CompareScreen #compare-side { width: 56; }
+    CompareScreen #compare-side { width: 50%; }
     CompareScreen.-narrow #compare-side { width: 36; }
     CompareScreen #ranking { height: auto; max-height: 50%; border: round $panel; }
     CompareScreen #compare-explanation { height: 1fr; border: round $panel; padding: 0 1; }
@@ -89,6 +90,7 @@ class CompareScreen(Screen[None]):
     def _table(self, runs: list[RunState], names: list[str]) -> None:
         by_loss = ranking(runs, names, "val_loss", high=False)
         by_acc = ranking(runs, names, "val_acc", high=True)
+        name_w = max(6, (self.query_one(DataTable).size.width - 30) // 2)  # both rankings side by side
         plotted = [k for k, rs in enumerate(runs) if rs.run.by_role("val_loss") or rs.run.by_role("val_acc")]
         colour = {k: OVERLAY[i % len(OVERLAY)] for i, k in enumerate(plotted)}
         rows: list[tuple[Text, ...]] = []
@@ -102,7 +104,7 @@ class CompareScreen(Screen[None]):
                 if t is None:
                     return Text("")
                 out = Text("■ ", _cell_style(colour.get(t[0], "white"), "default", "default"))
-                out.append(t[1], style)
+                out.append(fit(t[1], name_w), style)
                 return out
 
             rows.append(
