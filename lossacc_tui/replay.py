@@ -24,12 +24,11 @@ import numpy as np
 from lossacc_tui.analysis import Analyzer, Params
 from lossacc_tui.events import AlertChanged, Event, PointsAdded, RunAdded, RunReset, Status
 from lossacc_tui.model import Batch, Run
+from lossacc_tui.replay_schedule import UNTIMED_GAP, schedule
 from lossacc_tui.roles import RoleMap
 from lossacc_tui.source import CHUNK, PathError, Source, discover
 
 TARGET_SECONDS = 30.0  # without --speed, a replay lasts about this long
-UNTIMED_GAP = 1.0  # seconds between records at 1x when the log has no timestamps
-MAX_GAP_FACTOR = 10.0  # a pause longer than this many typical gaps is shortened to that
 MARK_UPDATES = 1000  # at most this many analyzer updates per run when finding alert moments
 Subscriber = Callable[[list[Event]], None]
 
@@ -57,20 +56,17 @@ class Replay:
         params: Params | None = None,
         analyze: bool = True,
     ) -> None:
-        self.paths = list(paths)
-        self.params = params
-        self.analyze = analyze
+        self.paths, self.fmt, self.role_map = list(paths), fmt, role_map
+        self.params, self.analyze = params, analyze
         #: one Analyzer per played run (by id), updated on the replay's thread as records play
         self.analyzers: dict[int, Analyzer] = {}
-        self.fmt, self.role_map = fmt, role_map
         self.lock = threading.RLock()
         self.sources: list[Source] = []
         self.recorded: list[Run] = []
         self.played: list[Run | None] = []
         self.speed = speed if speed and speed > 0 else 0.0  # 0: chosen at load
         self.paused = False
-        self.position = 0  # records played
-        self.total = 0
+        self.position = self.total = 0  # records played, records in all
         self.marks: list[int] | None = None  # positions right after an alert opened (None: not known yet)
         self.loaded = threading.Event()
         self._clock = clock
@@ -141,24 +137,18 @@ class Replay:
 
     def next_alert(self) -> bool:
         """Pause where the next alert opens. False when there is none, or none known yet."""
-        return self._jump(+1)
+        return self._jump(lambda p: next((m for m in self.marks or [] if m > p), None))
 
     def prev_alert(self) -> bool:
-        return self._jump(-1)
+        return self._jump(lambda p: next((m for m in reversed(self.marks or []) if m < p), None))
 
-    def _jump(self, direction: int) -> bool:
-        def target() -> int | None:
-            if direction > 0:
-                return next((m for m in self.marks or [] if m > self.position), None)
-            return next((m for m in reversed(self.marks or []) if m < self.position), None)
-
+    def _jump(self, target: Callable[[int], int | None]) -> bool:
         def fn() -> None:
-            t = target()
-            if t is not None:
+            if (t := target(self.position)) is not None:
                 self._seek(t, pause=True)
 
         with self.lock:
-            found = target() is not None
+            found = target(self.position) is not None
         self._do(fn)
         return found
 
@@ -232,9 +222,7 @@ class Replay:
             batch = part.batch if len(rows) == part.batch.n else part.batch.take(rows)
             run = self.played[part.run]
             if run is None:
-                src = self.recorded[part.run]
-                run = Run(src.name, src.path, src.format, role_map=src.role_map, role_hints=src.role_hints)
-                self.played[part.run] = run
+                run = self.played[part.run] = _fresh(self.recorded[part.run])
                 events.append(RunAdded(run))
             run.add_batch(batch, part.renamed)
             events.append(PointsAdded(run, batch))
@@ -283,72 +271,31 @@ class Replay:
     def _find_marks(self) -> None:
         """Positions where an alert opens: each recorded run analysed once on its own, in play
         order, in at most MARK_UPDATES steps (exact for runs of up to that many records)."""
-        try:
-            self.marks = self._scan()
-        except Exception as e:  # the analyzer failed: jumps are off, playing goes on; say why
-            self.marks = []
-            with self.lock:
-                self._emit([Status(str(self.paths[0]), "error", f"finding alerts failed: {e}")])
-
-    def _scan(self) -> list[int]:
         marks: set[int] = set()
         owner = np.array([p.run for p in self._parts])[self._part] if self._parts else np.zeros(0, int)
-        for k, src in enumerate(self.recorded):
-            if self._stop:
-                return []
-            mine = np.flatnonzero(owner == k)
-            run = Run(src.name, src.path, src.format, role_map=src.role_map, role_hints=src.role_hints)
-            analyzer = Analyzer(run, self.params)
-            step = max(1, math.ceil(len(mine) / MARK_UPDATES))
-            for s in range(0, len(mine), step):
-                for pos in mine[s : s + step].tolist():
-                    part = self._parts[int(self._part[pos])]
-                    run.add_batch(part.batch.take(self._row[pos : pos + 1]), part.renamed)
-                if any(what == "opened" for what, _ in analyzer.update()):
-                    marks.add(int(mine[min(s + step, len(mine)) - 1]) + 1)
-        return sorted(marks)
+        try:
+            for k, src in enumerate(self.recorded):
+                mine = np.flatnonzero(owner == k)
+                run = _fresh(src)
+                analyzer = Analyzer(run, self.params)
+                step = max(1, math.ceil(len(mine) / MARK_UPDATES))
+                for s in range(0, len(mine), step):
+                    if self._stop:
+                        return
+                    for pos in mine[s : s + step].tolist():
+                        part = self._parts[int(self._part[pos])]
+                        run.add_batch(part.batch.take(self._row[pos : pos + 1]), part.renamed)
+                    if any(what == "opened" for what, _ in analyzer.update()):
+                        marks.add(int(mine[min(s + step, len(mine)) - 1]) + 1)
+        except Exception as e:  # the analyzer failed: jumps are off, playing goes on; say why
+            with self.lock:
+                self._emit([Status(str(self.paths[0]), "error", f"finding alerts failed: {e}")])
+        self.marks = sorted(marks)
 
 
-def schedule(stream: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Play order and play time (seconds into the log) of records, given the stream (file) each
-    comes from and its timestamp (NaN: none). Timestamped records play in time order, at their
-    own pace (a pause longer than MAX_GAP_FACTOR typical gaps is shortened to that); streams
-    without timestamps play side by side, one record every UNTIMED_GAP seconds.
-
-    >>> order, t = schedule(np.array([0, 0, 1, 1]), np.full(4, np.nan))
-    >>> order.tolist(), t.tolist()
-    ([0, 2, 1, 3], [1.0, 1.0, 2.0, 2.0])
-    """
-    n = len(times)
-    t = np.array(times, dtype=np.float64)
-    known = np.isfinite(t)
-    if known.sum() >= 2 and np.nanmax(t) > 1e11:  # milliseconds since the epoch
-        t = t / 1000.0
-    if known.sum() >= max(2, n // 2):
-        for key in np.unique(stream):  # a record without a time takes its stream's previous time
-            idx = np.flatnonzero(stream == key)
-            seg = t[idx]
-            good = np.isfinite(seg)
-            if not good.any():
-                seg[:] = np.nanmin(t)
-            else:
-                last = np.maximum.accumulate(np.where(good, np.arange(len(seg)), -1))
-                first = int(np.argmax(good))
-                seg = np.where(last >= 0, seg[np.maximum(last, 0)], seg[first])
-            t[idx] = seg
-        order = np.argsort(t, kind="stable")
-        gaps = np.diff(t[order], prepend=t[order][0])
-        positive = gaps[gaps > 0]
-        typical = float(np.median(positive)) if len(positive) else UNTIMED_GAP
-        gaps = np.minimum(gaps, typical * MAX_GAP_FACTOR)
-        gaps[0] = typical
-        return order, np.cumsum(gaps)
-    rank = np.zeros(n)
-    for key in np.unique(stream):
-        idx = np.flatnonzero(stream == key)
-        rank[idx] = np.arange(1, len(idx) + 1)
-    order = np.lexsort((np.arange(n), rank))
-    return order, rank[order] * UNTIMED_GAP
+def _fresh(src: Run) -> Run:
+    """An empty run like a recorded one."""
+    return Run(src.name, src.path, src.format, role_map=src.role_map, role_hints=src.role_hints)
 
 
-__all__ = ["PathError", "Replay", "schedule"]
+__all__ = ["UNTIMED_GAP", "PathError", "Replay", "schedule"]

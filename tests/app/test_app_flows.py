@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from app_helpers import DATA, REPO, run_text, settled, strips_text, sync, wait_for, watch_app
+from app_helpers import DATA, REPO, replay_app, run_text, settled, strips_text, sync, wait_for, watch_app
 
 from lossacc_tui.app.screens.compare import CompareScreen
 from lossacc_tui.app.screens.help import HelpScreen
@@ -183,3 +183,25 @@ async def test_no_color_curves_use_the_text_colour_and_differ_by_weight(
         ]
         assert braille and all(s.style.color == plot.rich_style.color for s in braille)  # the text colour
         assert "─ loss" in strips_text(plot) and "━ val_loss" in strips_text(plot)
+
+
+@sync
+async def test_replay_keys_pause_step_jump_and_end() -> None:
+    app, replay = replay_app(DATA / "training.log", speed=1e-6)  # moves only when told to
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: replay.marks is not None, what="alert moments found")
+        assert "replay" in app.query_one("#status").plain
+        await pilot.press("space")
+        await wait_for(pilot, lambda: replay.paused, what="paused")
+        await pilot.press("full_stop")
+        await wait_for(pilot, lambda: replay.position == 1, what="one record")
+        await wait_for(pilot, lambda: "epoch 0" in run_text(app), what="first epoch on screen")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: replay.position == replay.marks[0], what="first alert moment")
+        alerts = app.query_one(AlertList)
+        await wait_for(pilot, lambda: bool(alerts.rows), what="the alert that opened there")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: "epoch 149" in run_text(app), what="the end")
+        await pilot.press("p")
+        await wait_for(pilot, lambda: replay.position == replay.marks[-1], what="back to the last alert")
+        assert "paused" in app.query_one("#status").plain

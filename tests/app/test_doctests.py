@@ -1,0 +1,25 @@
+"""The examples in the docstrings of the app's Textual-free modules and the replay run as tests."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "lossacc_tui.app.braille",
+    "lossacc_tui.app.decimate",
+    "lossacc_tui.app.present",
+    "lossacc_tui.app.status",
+    "lossacc_tui.app.text",
+    "lossacc_tui.app.view",
+    "lossacc_tui.app.widgets.run_list",
+    "lossacc_tui.replay_schedule",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0 and result.failed == 0
