@@ -282,9 +282,12 @@ class Replay:
                 for s in range(0, len(mine), step):
                     if self._stop:
                         return
-                    for pos in mine[s : s + step].tolist():
-                        part = self._parts[int(self._part[pos])]
-                        run.add_batch(part.batch.take(self._row[pos : pos + 1]), part.renamed)
+                    chunk = mine[s : s + step]  # this run's next records, grouped by reader block
+                    of = self._part[chunk]
+                    cuts = (np.flatnonzero(np.diff(of)) + 1).tolist()
+                    for a, b in zip([0, *cuts], [*cuts, len(chunk)], strict=True):
+                        part = self._parts[int(of[a])]
+                        run.add_batch(part.batch.take(self._row[chunk[a:b]]), part.renamed)
                     if any(what == "opened" for what, _ in analyzer.update()):
                         marks.add(int(mine[min(s + step, len(mine)) - 1]) + 1)
         except Exception as e:  # the analyzer failed: jumps are off, playing goes on; say why

@@ -18,7 +18,7 @@ from textual.timer import Timer
 from textual.widgets import Footer
 
 from lossacc_tui.app import present
-from lossacc_tui.app.keys import ACTION_HELP, WATCH_KEYS
+from lossacc_tui.app.keys import ACTION_HELP, ACTIONS, WATCH_KEYS
 from lossacc_tui.app.messages import AlertChosen, FeedChanged, Resized, RunChosen
 from lossacc_tui.app.status import status_parts
 from lossacc_tui.app.tracker import Feed, Tracker
@@ -274,10 +274,9 @@ class LossAccApp(App[None]):
         yield from super().get_system_commands(screen)
         for b in self.BINDINGS:
             assert isinstance(b, Binding)
-            if b.action in self.ACTION_HELP and b.action != "quit":
-                yield SystemCommand(
-                    b.description, self.ACTION_HELP[b.action], getattr(self, f"action_{b.action}")
-                )
+            if b.action in ACTIONS and b.action != "quit":  # (Textual offers its own Quit)
+                title, doc = ACTIONS[b.action]
+                yield SystemCommand(title, doc, getattr(self, f"action_{b.action}"))
 
     def on_unmount(self) -> None:
         self.feed.stop()

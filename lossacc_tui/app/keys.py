@@ -33,19 +33,21 @@ REPLAY_KEYS: list[BindingType] = [
     Binding("x", "axis", "Step/epoch", show=False),
 ]
 
-ACTION_HELP: dict[str, str] = {
-    "quit": "Quit and restore the terminal",
-    "help": "Keys and what each pane shows",
-    "compare": "Overlay validation loss and accuracy of all runs, ranked both ways",
-    "smooth": "Smoothing on/off (TensorBoard-style debiased EMA on the full series)",
-    "weight": "Next smoothing weight (0.6, 0.8, 0.9, 0.95, 0.99, 0.3)",
-    "log": "Log scale for the loss plot on/off (on by itself when the loss spans 1000x)",
-    "axis": "x axis: epoch or step",
-    "pause": "Replay: pause or resume",
-    "step": "Replay: pause and play one record",
-    "faster": "Replay: twice as fast",
-    "slower": "Replay: half as fast",
-    "next_alert": "Replay: jump to where the next alert opens (and pause)",
-    "prev_alert": "Replay: jump back to where the previous alert opened (and pause)",
-    "to_end": "Replay: jump to the end of the log",
+#: action -> (title in the command palette, what it does)
+ACTIONS: dict[str, tuple[str, str]] = {
+    "quit": ("Quit", "Quit and restore the terminal"),
+    "help": ("Help", "Keys and what each pane shows"),
+    "compare": ("Compare runs", "Overlay validation loss and accuracy of all runs, ranked both ways"),
+    "smooth": ("Smoothing on/off", "TensorBoard-style debiased EMA, computed on the full series"),
+    "weight": ("Smoothing weight", "Next smoothing weight (0.6, 0.8, 0.9, 0.95, 0.99, 0.3)"),
+    "log": ("Log scale", "Log scale for the loss plot on/off (on by itself when the loss spans 1000x)"),
+    "axis": ("Step/epoch axis", "x axis: epoch or step"),
+    "pause": ("Pause/resume", "Replay: pause or resume"),
+    "step": ("Step", "Replay: pause and play one record"),
+    "faster": ("Faster", "Replay: twice as fast"),
+    "slower": ("Slower", "Replay: half as fast"),
+    "next_alert": ("Next alert", "Replay: jump to where the next alert opens (and pause)"),
+    "prev_alert": ("Previous alert", "Replay: jump back to where the previous alert opened (and pause)"),
+    "to_end": ("End", "Replay: jump to the end of the log"),
 }
+ACTION_HELP = {action: doc for action, (_, doc) in ACTIONS.items()}

@@ -116,7 +116,7 @@ async def test_help_screen_and_command_palette_offer_the_actions() -> None:
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen), what="help closed")
         titles = {c.title for c in app.get_system_commands(app.screen)}
-        assert {"Compare", "Smooth", "Log loss", "Step/epoch"} <= titles
+        assert {"Compare runs", "Smoothing on/off", "Log scale", "Step/epoch axis"} <= titles
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette", what="palette")
         await pilot.press("escape")
