@@ -18,7 +18,7 @@ from textual.timer import Timer
 from textual.widgets import Footer
 
 from lossacc_tui.app import present
-from lossacc_tui.app.keys import ACTION_HELP, ACTIONS, WATCH_KEYS
+from lossacc_tui.app.keys import ACTIONS, WATCH_KEYS
 from lossacc_tui.app.messages import AlertChosen, FeedChanged, Resized, RunChosen
 from lossacc_tui.app.status import status_parts
 from lossacc_tui.app.tracker import Feed, Tracker
@@ -42,7 +42,6 @@ class LossAccApp(App[None]):
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide"), (160, "-huge")]
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (30, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = WATCH_KEYS
-    ACTION_HELP: ClassVar[dict[str, str]] = ACTION_HELP
 
     def __init__(
         self,

@@ -50,4 +50,3 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "prev_alert": ("Previous alert", "Replay: jump back to where the previous alert opened (and pause)"),
     "to_end": ("End", "Replay: jump to the end of the log"),
 }
-ACTION_HELP = {action: doc for action, (_, doc) in ACTIONS.items()}

@@ -4,10 +4,13 @@ explanation, compare, help, command palette, quit; plain text for strings from l
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from app_helpers import DATA, REPO, replay_app, run_text, settled, strips_text, sync, wait_for, watch_app
+from textual import events
 
 from lossacc_tui.app.screens.compare import CompareScreen
 from lossacc_tui.app.screens.help import HelpScreen
@@ -205,3 +208,50 @@ async def test_replay_keys_pause_step_jump_and_end() -> None:
         await pilot.press("p")
         await wait_for(pilot, lambda: replay.position == replay.marks[-1], what="back to the last alert")
         assert "paused" in app.query_one("#status").plain
+
+
+@sync
+async def test_a_fast_writer_is_coalesced_and_keys_stay_responsive(tmp_path: Path) -> None:
+    """2,000 lines a second arrive one at a time: the screen is redrawn at most about 10 times a
+    second, and a key still takes effect at once."""
+    log = tmp_path / "training.log"
+    log.write_text("".join(LINES[:2]))
+    app = watch_app(log)
+    draws: list[float] = []
+    real = app._draw
+
+    def counted() -> None:
+        draws.append(time.monotonic())
+        real()
+
+    app._draw = counted  # type: ignore[method-assign]
+    stop = threading.Event()
+
+    def writer() -> None:
+        with log.open("a") as f:
+            for i in range(4000):
+                if stop.is_set():
+                    return
+                f.write(f"{i},0.5,{1 / (1 + i)},0.5,{1 / (1 + i) + 0.1}\n")
+                f.flush()
+                time.sleep(0.0005)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app, 4)
+        t = threading.Thread(target=writer)
+        t.start()
+        try:
+            await pilot.pause(1.0)
+            draws.clear()
+            start = time.monotonic()
+            await pilot.pause(1.5)
+            rate = len(draws) / (time.monotonic() - start)
+            before = time.monotonic()  # a key typed now (pilot.press would wait for an idle app)
+            app.post_message(events.Key("l", "l"))
+            await wait_for(pilot, lambda: app.opts.log_loss is True, timeout=2.0, what="the key")
+            latency = time.monotonic() - before
+        finally:
+            stop.set()
+            t.join()
+        assert 2 <= rate <= 12, f"{rate:.1f} redraws/s"
+        assert latency < 0.3, f"key took {latency * 1000:.0f} ms"

@@ -45,7 +45,6 @@ class CompareScreen(Screen[None]):
     DEFAULT_CSS = """
     CompareScreen #compare-plots { width: 1fr; }
     CompareScreen #compare-side { width: 50%; }
-    CompareScreen.-narrow #compare-side { width: 36; }
     CompareScreen #ranking { height: auto; max-height: 50%; border: round $panel; }
     CompareScreen #compare-explanation { height: 1fr; border: round $panel; padding: 0 1; }
     """
@@ -90,7 +89,7 @@ class CompareScreen(Screen[None]):
     def _table(self, runs: list[RunState], names: list[str]) -> None:
         by_loss = ranking(runs, names, "val_loss", high=False)
         by_acc = ranking(runs, names, "val_acc", high=True)
-        name_w = max(6, (self.query_one(DataTable).size.width - 30) // 2)  # both rankings side by side
+        name_w = max(5, (self.query_one(DataTable).size.width - 30) // 2)  # both rankings side by side
         plotted = [k for k, rs in enumerate(runs) if rs.run.by_role("val_loss") or rs.run.by_role("val_acc")]
         colour = {k: OVERLAY[i % len(OVERLAY)] for i, k in enumerate(plotted)}
         rows: list[tuple[Text, ...]] = []

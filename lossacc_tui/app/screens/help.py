@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from lossacc_tui.app.keys import ACTIONS
 from lossacc_tui.app.widgets.alert_list import AlertList
 from lossacc_tui.app.widgets.explanation import Explanation
 from lossacc_tui.app.widgets.metric_plot import MetricPlot
@@ -23,9 +24,10 @@ PANES += (("explanation", Explanation),)
 def help_markdown(app: object) -> str:
     lines = ["# Keys", ""]
     for b in getattr(app, "BINDINGS", []):
-        if isinstance(b, Binding):
+        if isinstance(b, Binding) and b.action in ACTIONS:
             key = b.key.split(",")[0].replace("question_mark", "?").replace("full_stop", ".")
-            lines.append(f"- `{key}` {app.ACTION_HELP.get(b.action, b.description)}")  # type: ignore[attr-defined]
+            title, doc = ACTIONS[b.action]
+            lines.append(f"- `{key}` **{title}**: {doc}")
     lines += [
         "- `tab` / `shift+tab` move between panes; `↑` `↓` `pgup` `pgdn` move in a list or scroll",
         "- `escape` in the alerts: back to the run's summary; closes this screen",
