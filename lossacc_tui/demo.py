@@ -5,7 +5,9 @@ opening when its loss and accuracy part ways. Works offline; its temporary folde
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -75,10 +77,21 @@ def run_demo(args: argparse.Namespace) -> int:
         majority=None,
         classes=None,
     )
+
+    def cleanup() -> None:
+        writer.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    def on_signal(signum: int, _frame: object) -> None:  # the terminal closed, or `kill`
+        cleanup()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    for sig in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, on_signal)
     writer.start()
     try:
         return launch(watch)
     finally:
-        writer.stop()
         writer.join(timeout=5)
-        shutil.rmtree(tmp, ignore_errors=True)
+        cleanup()
