@@ -5,6 +5,7 @@ newline comes, and returns columnar `Batch`es; `finish()` flushes what is left a
 """
 
 from lossacc_tui.readers import (  # noqa: F401  (importing a reader module registers it)
+    csv_formats,
     csvlike,
     fastai_table,
     hf_stdout,
