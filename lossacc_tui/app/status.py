@@ -68,10 +68,10 @@ def status_parts(app: Any) -> list[tuple[str, str]]:
     errors = [s for s in statuses if s.state == "error"]
     if errors:
         state, style = f"error: {clean(errors[-1].message)}", "bold red"
-    elif any(s.state == "polling" for s in statuses):
-        state, style = "live (polling)", "bold green"
     elif n == 0:
         state, style = "waiting for a log to appear", "bold yellow"
+    elif any(s.state == "polling" for s in statuses):
+        state, style = "live (polling)", "bold green"
     else:
         state, style = "live", "bold green"
     age = "no points yet" if last is None else f"last point {ago(app.clock() - last)} ago"

@@ -16,15 +16,19 @@ from lossacc_tui.app.widgets.run_list import BADGE, fit
 
 
 def prompt(row: AlertRow, width: int) -> Text:
-    """Two lines, each cut to the width: the list keeps its height while the numbers change."""
+    """Two lines cut to the width (the list keeps its height while the numbers change): the kind
+    and severity, then where and the title."""
     glyph, style = BADGE.get(row.severity, ("●", ""))
-    head = f"{glyph} {row.severity} "
-    where = f"  {row.where}" + ("" if row.active else " closed")
     t = Text()
-    t.append(head, style)
-    t.append(fit(row.kind, max(4, width - len(head) - len(where))), "bold" if row.active else "")
-    t.append(where, "dim")
-    t.append(f"\n  {fit(row.title, width - 2)}", "" if row.active else "dim")
+    t.append(f"{glyph} ", style)
+    t.append(fit(row.kind, width - 2), "bold" if row.active else "")
+    sev = f"  {row.severity}" + ("" if row.active else ", closed")
+    if 2 + len(row.kind) + len(sev) <= width:
+        t.append(sev, style if row.active else "dim")
+    second = f"{row.where}  {row.title}"
+    if len(second) > width - 2:  # the start of a title says most
+        second = second[: max(0, width - 3)] + "…"
+    t.append(f"\n  {second}", "" if row.active else "dim")
     return t
 
 
