@@ -29,6 +29,18 @@ def fit(s: str, width: int) -> str:
     return s[:head] + "…" + s[len(s) - (width - 1 - head) :]
 
 
+def fit_path(s: str, width: int) -> str:
+    """A path cut to `width`: leading folders go first, then the middle.
+
+    >>> fit_path("demo_logs/loss_up_acc_up/training.log", 30)
+    '…/loss_up_acc_up/training.log'
+    """
+    parts, dropped = s.split("/"), False
+    while len("…/" * dropped + "/".join(parts)) > width and len(parts) > 2:
+        parts, dropped = parts[1:], True
+    return fit("…/" * dropped + "/".join(parts), width)
+
+
 def natural(s: str) -> list[object]:
     """Sort key: run_2 before run_10."""
     return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", s)]
@@ -42,10 +54,10 @@ def prompt(row: RunRow, width: int) -> Text:
     alerts = f" · {row.active} alert{'s' if row.active > 1 else ''}" if row.active else ""
     if width < 36:  # one line: badge, name, position
         short = where.replace("epoch ", "ep ").replace("step ", "st ")
-        t.append(fit(row.name, max(4, width - 3 - len(short))), "bold")
+        t.append(fit_path(row.name, max(4, width - 3 - len(short))), "bold")
         t.append(f" {short}", "dim")
     else:
-        t.append(fit(row.name, width - 2), "bold")
+        t.append(fit_path(row.name, width - 2), "bold")
         t.append(f"\n  {fit(f'{row.format} · {where}', width - 2 - len(alerts))}", "dim")
         t.append(alerts, style)
     return t
