@@ -157,10 +157,7 @@ def column_minmax(
 
 def has_axis(series: Series, axis: str) -> bool:
     """Whether a series carries any x value on this axis, without building a NaN column."""
-    col = getattr(series, "_epoch" if axis == "epoch" else "_step", None)
-    if col is not None and hasattr(col, "_arr"):
-        return col._arr is not None
-    return bool(np.isfinite(series.x(axis)).any())  # type: ignore[arg-type]
+    return series.x_or_none(axis) is not None
 
 
 @dataclass
