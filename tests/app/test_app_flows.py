@@ -209,7 +209,8 @@ async def test_replay_keys_pause_step_jump_and_end() -> None:
         last = max(m for m in replay.marks if m < replay.total)
         await pilot.press("p")
         await wait_for(pilot, lambda: replay.position == last, what="back to the last alert")
-        assert "paused" in app.query_one("#status").plain
+        # the status line is refreshed on its own tick: wait for it rather than race it
+        await wait_for(pilot, lambda: "paused" in app.query_one("#status").plain, what="paused shown")
 
 
 @sync
