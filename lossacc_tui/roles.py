@@ -111,6 +111,8 @@ def classify(name: str) -> tuple[str, str, int] | None:
         base = base[: -len("_epoch")]
     elif base.endswith("_step"):
         base, rank = base[: -len("_step")], rank + 2
+    if base in LR_NAMES and split == "train":  # Keras' `train/epoch_learning_rate`
+        return ("train", "lr", 1)
     if base in LOSS_NAMES:
         return (split, "loss", rank)
     if base in ACC_NAMES:

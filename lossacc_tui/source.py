@@ -16,6 +16,7 @@ from pathlib import Path
 
 from lossacc_tui.model import Batch, Problem, Run
 from lossacc_tui.readers import READERS, Reader, mlflow
+from lossacc_tui.readers.layouts import Claim, claim_folder
 from lossacc_tui.readers.registry import all_readers
 from lossacc_tui.readers.split import Splitter
 from lossacc_tui.readers.tensorboard import MissingExtra
@@ -152,7 +153,13 @@ class Source:
     """One log file or run folder, and the runs read from it so far."""
 
     def __init__(
-        self, name: str, path: Path, fmt: str, files: list[LogFile], role_map: RoleMap | None = None
+        self,
+        name: str,
+        path: Path,
+        fmt: str,
+        files: list[LogFile],
+        role_map: RoleMap | None = None,
+        joined: bool = False,
     ) -> None:
         self.name = name
         self.path = path
@@ -160,7 +167,7 @@ class Source:
         self.files = files
         self.role_map = role_map
         self.runs: list[Run] = []
-        self._single_run = len(files) > 1  # a run folder of many files is one run
+        self._single_run = joined or len(files) > 1  # a run folder of many files is one run
 
     def _run(self, seg: int, first_line: int | None) -> Run:
         if self._single_run:
@@ -280,6 +287,12 @@ def open_mlflow_run(run_dir: Path, name: str, role_map: RoleMap | None = None) -
     return Source(name, run_dir, "mlflow", files, role_map)
 
 
+def open_claim(claim: Claim, name: str, role_map: RoleMap | None = None) -> Source:
+    """The one-run Source of a folder layout a reader claimed (`readers.layouts`)."""
+    files = [LogFile(path=p, make=make) for p, make in claim.files]
+    return Source(name, claim.folder, claim.fmt, files, role_map, joined=True)
+
+
 def discover(
     path: Path, fmt: str | None = None, role_map: RoleMap | None = None, warnings: list[str] | None = None
 ) -> list[Source]:
@@ -315,6 +328,14 @@ def _discover_folder(
             claimed.add(run_dir)
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         d = Path(dirpath)
+        for claim in claim_folder(d, fmt) if d not in claimed else []:
+            try:
+                sources.append(open_claim(claim, str(root) if d == root else _rel(d, root), role_map))
+            except MissingExtra as e:
+                if str(e) not in warnings:
+                    warnings.append(str(e))
+            claimed.update(p for p, _ in claim.files)
+            claimed.update(claim.covers)
         dirnames[:] = sorted(
             n
             for n in dirnames
@@ -322,7 +343,7 @@ def _discover_folder(
         )
         for fn in sorted(filenames):
             p = d / fn
-            if fn.startswith(".") or fn.lower().endswith(SKIP_SUFFIXES) or not p.is_file():
+            if fn.startswith(".") or fn.lower().endswith(SKIP_SUFFIXES) or p in claimed or not p.is_file():
                 continue
             try:
                 src = open_file(p, _rel(p, root), fmt, role_map, FOLDER_MIN_SCORE)
