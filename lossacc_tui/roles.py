@@ -14,7 +14,25 @@ from collections.abc import Iterable, Mapping
 RoleMap = Mapping[str, str]  # role -> source metric name (user overrides)
 
 #: Base names (after removing a split prefix and a _step/_epoch suffix) that mean "loss".
-LOSS_NAMES = frozenset({"loss", "nll", "nll_loss", "ce", "ce_loss", "cross_entropy", "xent", "objective"})
+LOSS_NAMES = frozenset(
+    {
+        "loss",
+        "nll",
+        "nll_loss",
+        "ce",
+        "ce_loss",
+        "cross_entropy",
+        "crossentropy",
+        "xent",
+        "objective",
+        # gradient boosting (XGBoost, LightGBM, CatBoost): the log-loss is the cross-entropy
+        "logloss",
+        "mlogloss",
+        "binary_logloss",
+        "multi_logloss",
+        "multiclass",
+    }
+)
 #: Base names that mean "accuracy" (higher is better, a fraction or a percent).
 ACC_NAMES = frozenset(
     {
@@ -40,7 +58,7 @@ LR_NAMES = frozenset({"lr", "learning_rate", "learningrate", "train_lr", "lr_0",
 #: after it (`Loss/val`, `loss_dev`); test words count only when a run has no validation metric.
 VAL_PREFIXES = ("val", "valid", "validation", "eval", "evaluation", "dev")
 TEST_PREFIXES = ("test",)
-TRAIN_PREFIXES = ("train", "training", "tr")
+TRAIN_PREFIXES = ("train", "training", "tr", "learn")
 #: The same words where they follow the metric (`tr` is too short to trust there).
 _SUFFIX_SPLITS = (
     (("val", "valid", "validation", "eval", "evaluation", "dev"), "val"),
@@ -51,7 +69,8 @@ _SUFFIX_SPLITS = (
 #: (per epoch, preferred) and `batch_loss` (per batch, ranked lower).
 _QUALIFIERS = (("epoch_", 0), ("batch_", 2))
 
-_SPLIT = re.compile(r"[/\-. ]+")
+_SPLIT = re.compile(r"[/\-. ']+")
+_NUMBERED = re.compile(r"\d+_")
 
 
 #: fastai reports its metrics on the validation set.
@@ -76,7 +95,9 @@ def split_of(n: str) -> tuple[str, str] | None:
     for prefixes, sp in ((VAL_PREFIXES, "val"), (TEST_PREFIXES, "test"), (TRAIN_PREFIXES, "train")):
         for p in prefixes:
             if n.startswith(p + "_"):
-                return sp, n[len(p) + 1 :]
+                rest = n[len(p) + 1 :]
+                numbered = _NUMBERED.match(rest)  # LightGBM's `valid_1's binary_logloss`
+                return sp, rest[numbered.end() :] if numbered and numbered.end() < len(rest) else rest
     head, tail = n, ""
     for level in ("_epoch", "_step"):
         if n.endswith(level):

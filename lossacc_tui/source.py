@@ -213,7 +213,7 @@ class Source:
             for seg, part in f.splitter.split(batch):
                 first = int(part.line[0]) if part.line is not None and part.n else None
                 run = self._run(seg, first)
-                run.add_batch(part, f.reader.renamed)
+                run.add_batch(part, f.reader.renamed, f.reader.loss_kinds)
                 out.append((run, part))
         return out
 

@@ -5,9 +5,12 @@ newline comes, and returns columnar `Batch`es; `finish()` flushes what is left a
 """
 
 from lossacc_tui.readers import (  # noqa: F401  (importing a reader module registers it)
+    catboost,
     csv_formats,
     csvlike,
+    dvclive,
     fastai_table,
+    gbdt,
     hf_stdout,
     hf_trainer_state,
     jsonl,
@@ -16,6 +19,7 @@ from lossacc_tui.readers import (  # noqa: F401  (importing a reader module regi
     mlflow,
     tensorboard,
     text_kv,
+    ultralytics,
 )
 from lossacc_tui.readers.base import Reader
 from lossacc_tui.readers.registry import READERS

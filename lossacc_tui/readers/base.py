@@ -6,7 +6,7 @@ import math
 import re
 from typing import ClassVar
 
-from lossacc_tui.model import Batch, BatchBuilder, Problem
+from lossacc_tui.model import Batch, BatchBuilder, LossKind, Problem
 
 #: ANSI escape sequences (colours, cursor moves) that terminals use and logs keep.
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
@@ -97,6 +97,8 @@ class Reader:
     def __init__(self) -> None:
         #: display name -> source name, for series a reader derives (fastai `1-error_rate`)
         self.renamed: dict[str, str] = {}
+        #: series name -> what that loss measures, where the format says (`model.LossKind`)
+        self.loss_kinds: dict[str, LossKind] = {}
         self.problems: list[Problem] = []
         self.problem_count = 0
         self._buf = LineBuffer()

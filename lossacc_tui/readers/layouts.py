@@ -31,6 +31,11 @@ class Level(IntEnum):
     CERTAIN = 4  # a signature no other writer produces
     LAYOUT = 5  # a folder layout of a known writer
 
+    @property
+    def score(self) -> float:
+        """The level as a `Reader.sniff` score (0..1)."""
+        return self.value / 5.0
+
 
 @dataclass
 class Claim:
