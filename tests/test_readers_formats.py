@@ -93,3 +93,94 @@ def test_keras_tensorboard_folder_given_directly_is_the_same_run() -> None:
     whole = read_runs(fmt("fmt-12-tensorboard/keras/generated/logs"))
     (run,) = read_runs(fmt("fmt-12-tensorboard/keras/generated/logs/fit/20261129-123000"))
     assert sorted(run.series) == sorted(whole[0].series)
+
+
+# -- Ultralytics -----------------------------------------------------------------------------------
+def test_ultralytics_classify_top1_is_validation_accuracy() -> None:
+    (run,) = read_runs(fmt("fmt-01-ultralytics/cls-v8-padded/train"))
+    assert run.format == "ultralytics" and run.x_axis == "epoch"
+    assert roles(run) == {
+        "train/loss": "train_loss",
+        "val/loss": "val_loss",
+        "metrics/accuracy_top1": "val_acc",
+        "lr/pg0": "lr",
+    }
+    top1 = run.series["metrics/accuracy_top1"]
+    assert len(top1) == 20 and list(top1.epochs) == list(range(1, 21))
+    assert top1.values[0] == pytest.approx(0.77358) and run.series["train/loss"].values[0] == 1.1726
+    assert run.loss_kind == "cross-entropy"
+
+
+def test_ultralytics_detection_loss_is_the_sum_of_its_terms_and_map_is_its_score() -> None:
+    (run,) = read_runs(fmt("fmt-01-ultralytics/det-v8-padded/train"))
+    assert run.format == "ultralytics" and run.x_axis == "epoch"
+    assert roles(run) == {
+        "train/loss": "train_loss",
+        "val/loss": "val_loss",
+        "metrics/mAP50-95(B)": "val_acc",
+        "lr/pg0": "lr",
+    }
+    s = run.series
+    assert list(s["train/loss"].epochs) == list(range(25))
+    terms = s["train/box_loss"].values + s["train/cls_loss"].values + s["train/dfl_loss"].values
+    np.testing.assert_allclose(s["train/loss"].values, terms)
+    assert s["train/loss"].values[0] == pytest.approx(1.6878 + 3.3859 + 2.143)
+    assert s["train/loss"].source_name == "train/box_loss + train/cls_loss + train/dfl_loss"
+    assert run.loss_kind == "sum-of-terms" and s["val/loss"].loss_kind == "sum-of-terms"
+    assert s["metrics/mAP50-95(B)"].values[-1] == pytest.approx(0.45929, abs=1e-5)
+
+
+# -- multi-file layouts ------------------------------------------------------------------------------
+def test_dvclive_folder_is_one_run_with_eval_as_validation() -> None:
+    (run,) = read_runs(fmt("fmt-05-dvclive"))  # metrics.json (the summary) is not a run of its own
+    assert run.format == "dvclive" and run.name.endswith("dvclive")
+    assert roles(run) == {
+        "train/loss": "train_loss",
+        "train/accuracy": "train_acc",
+        "eval/loss": "val_loss",
+        "eval/accuracy": "val_acc",
+    }
+    for s in run.series.values():
+        assert len(s) == 10 and list(s.steps) == list(range(10))
+    assert run.series["eval/loss"].values[0] == pytest.approx(0.3335598409175873)
+
+
+def test_catboost_info_is_one_run_and_its_tensorboard_copy_is_not_read_again() -> None:
+    (run,) = read_runs(fmt("fmt-08-gbdt/catboost_info"))
+    assert run.format == "catboost"
+    assert roles(run) == {"learn/Logloss": "train_loss", "test/Logloss": "val_loss"}
+    assert sorted(run.series) == ["learn/Logloss", "test/AUC", "test/Logloss"]
+    for s in run.series.values():
+        assert len(s) == 3408 and s.steps[0] == 0 and s.steps[-1] == 3407
+    assert run.series["test/Logloss"].values[0] == pytest.approx(0.6701706837)
+    assert run.loss_kind == "cross-entropy"
+
+
+# -- consoles ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("rel", "train", "val", "first_round", "val_err_last"),
+    [
+        ("xgboost_train_stdout.txt", "train-", "valid-", 0, 0.02339),
+        ("lightgbm_sklearn_stdout.txt", "training/binary_", "valid_1/binary_", 1, 0.0175439),
+    ],
+    ids=["xgboost", "lightgbm"],
+)
+def test_gbdt_console_rounds_are_steps_and_error_gives_accuracy(
+    rel: str, train: str, val: str, first_round: int, val_err_last: float
+) -> None:
+    (run,) = read_runs(fmt(f"fmt-08-gbdt/generated/{rel}"))
+    assert run.format == "gbdt-console" and run.x_axis == "step"
+    acc_train = train.replace("binary_", "") + "accuracy"
+    acc_val = val.replace("binary_", "") + "accuracy"
+    assert roles(run) == {
+        train + "logloss": "train_loss",
+        val + "logloss": "val_loss",
+        acc_train: "train_acc",
+        acc_val: "val_acc",
+    }
+    s = run.series[val + "logloss"]
+    assert len(s) == 60 and s.steps[0] == first_round and s.steps[-1] == first_round + 59
+    assert run.series[val + "error"].values[-1] == pytest.approx(val_err_last)
+    assert run.series[acc_val].values[-1] == pytest.approx(1 - val_err_last)
+    assert run.series[acc_val].source_name == "1 - " + val + "error"
+    assert run.loss_kind == "cross-entropy"

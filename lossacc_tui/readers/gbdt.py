@@ -1,14 +1,13 @@
-"""Gradient-boosting consoles: XGBoost, LightGBM and CatBoost print one line per boosting round.
+"""Gradient-boosting consoles: XGBoost and LightGBM print one line per boosting round.
 
     [10]\\ttrain-logloss:0.5\\ttrain-error:0.05\\tvalid-logloss:0.6          (xgboost.train, verbose_eval)
     [10]\\ttraining's binary_logloss: 0.3\\tvalid_1's binary_logloss: 0.4  (lightgbm.log_evaluation)
-    10:\\tlearn: 0.67\\ttest: 0.67\\tbest: 0.67 (10)\\ttotal: 52ms\\tremaining: 4m    (CatBoost verbose)
 
 x is the round `[N]` (a step). Each eval set names the split (`train`/`training`/`learn` = training,
 `valid`/`valid_N`/`eval`/`test` = validation); `logloss`-type metrics are cross-entropy losses; an
 `error` metric is kept and also given as accuracy = 1 - error (derived series `<set>/accuracy`).
-CatBoost's console prints the eval metric without its name (the objective by default): `learn/loss`,
-`test/loss`. Other lines (`[LightGBM] [Info] ...`, warnings) are not records.
+CatBoost's console is not read yet (its `catboost_info/` files are: `catboost.py`). Other lines
+(`[LightGBM] [Info] ...`, warnings) are not records.
 """
 
 from __future__ import annotations
@@ -29,8 +28,6 @@ ERROR_METRICS = frozenset({"error", "merror", "binary_error", "multi_error", "er
 _ROUND = re.compile(r"^\[(\d+)\]\t(.+)$")
 _XGB = re.compile(r"^([\w.]+)-([\w@.]+):\s*(\S+)$")
 _LGB = re.compile(r"^(\S+)'s (\S+):\s*(\S+)$")
-_CATBOOST = re.compile(r"^(\d+):\t(learn: .*)$")
-_CAT_ITEM = re.compile(r"^(learn|test|eval)\s*:\s*(\S+)$")
 
 
 class GbdtNames:
@@ -63,14 +60,6 @@ def parse_round(text: str) -> tuple[float, list[tuple[str, str, float, str]]] | 
             if v is not None:
                 items.append((hit.group(1), hit.group(2), v, sep))
         return (float(m.group(1)), items) if items else None
-    m = _CATBOOST.match(text)
-    if m:
-        for cell in m.group(2).split("\t"):
-            hit = _CAT_ITEM.match(cell.strip())
-            v = to_float(hit.group(2)) if hit else None
-            if hit and v is not None:
-                items.append((hit.group(1), "loss", v, "/"))
-        return (float(m.group(1)), items) if items else None
     return None
 
 
@@ -90,7 +79,7 @@ class GbdtConsoleReader(Reader):
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
         for i, raw in enumerate(self.text_lines(block)):
-            if not raw.startswith("[") and not raw[:1].isdigit():
+            if not raw.startswith("["):
                 continue
             parsed = parse_round(clean_text(raw))
             if parsed is None:
