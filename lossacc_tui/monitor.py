@@ -28,6 +28,7 @@ from lossacc_tui.source import (
     PathError,
     Source,
     discover,
+    follow_claim,
     open_file,
     open_mlflow_run,
 )
@@ -170,6 +171,8 @@ class Monitor:
             return
         rel = os.path.join(root.name, os.path.relpath(path, root))
         with self.lock:
+            if self._join_layout(path, root):
+                return
             if self._join_mlflow(path, root) or self._newer_checkpoint(path, rel):
                 return
             try:
@@ -181,6 +184,25 @@ class Monitor:
                 return
             self._rejected.pop(key, None)
             self._add_source(src)
+
+    def _join_layout(self, path: Path, root: Path) -> bool:
+        """A file of a folder layout a reader claims (readers/layouts.py): it joins its run."""
+        try:
+            joined = follow_claim(self.sources, path, root, self.fmt, self.role_map)
+        except (OSError, MissingExtra):
+            return False
+        if joined is None:
+            return False
+        src, new, fresh = joined
+        if fresh:
+            self._add_source(src)
+            return True
+        for i in new:
+            f = src.files[i]
+            self._known.add(os.fspath(f.path.absolute()))
+            handler = _WholeFile(self, src, i) if f.reader.whole_file else _Lines(self, src, i)
+            self.follower.add(f.path, handler)
+        return True
 
     def _join_mlflow(self, path: Path, root: Path) -> bool:
         run_dir = next((p.parent for p in path.parents if p.name == "metrics"), None)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from lossacc_tui.model import Batch, Problem, Run
 from lossacc_tui.readers import READERS, Reader, mlflow
-from lossacc_tui.readers.layouts import Claim, claim_folder
+from lossacc_tui.readers.layouts import Claim, claim_folder, claim_for
 from lossacc_tui.readers.registry import all_readers
 from lossacc_tui.readers.split import Splitter
 from lossacc_tui.readers.tensorboard import MissingExtra
@@ -290,7 +290,29 @@ def open_mlflow_run(run_dir: Path, name: str, role_map: RoleMap | None = None) -
 def open_claim(claim: Claim, name: str, role_map: RoleMap | None = None) -> Source:
     """The one-run Source of a folder layout a reader claimed (`readers.layouts`)."""
     files = [LogFile(path=p, make=make) for p, make in claim.files]
-    return Source(name, claim.folder, claim.fmt, files, role_map, joined=True)
+    return Source(name, claim.folder, claim.fmt, files, role_map, joined=claim.joined)
+
+
+def follow_claim(
+    sources: list[Source], path: Path, root: Path, fmt: str | None = None, role_map: RoleMap | None = None
+) -> tuple[Source, list[int], bool] | None:
+    """For the follower: a file that appeared under `root` and that a folder layout owns.
+    Returns (source, indices of its files to start following, whether the source is new), or None
+    when no layout claims the file. A new file of a run already followed joins its source."""
+    claim = claim_for(path, root, fmt)
+    if claim is None:
+        return None
+    for src in sources:
+        if src.path == claim.folder:
+            have = {f.path for f in src.files}
+            new = [p for p, make in claim.files if p not in have]
+            for p, make in claim.files:
+                if p not in have:
+                    src.files.append(LogFile(path=p, make=make))
+            return src, [i for i, f in enumerate(src.files) if f.path in new], False
+    name = str(root) if claim.folder == root else _rel(claim.folder, root)
+    src = open_claim(claim, name, role_map)
+    return src, list(range(len(src.files))), True
 
 
 def discover(
@@ -336,6 +358,8 @@ def _discover_folder(
                     warnings.append(str(e))
             claimed.update(p for p, _ in claim.files)
             claimed.update(claim.covers)
+        if d in claimed:  # a folder a layout covers whole: nothing in it is a run of its own
+            dirnames[:], filenames[:] = [], []
         dirnames[:] = sorted(
             n
             for n in dirnames

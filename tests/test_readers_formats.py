@@ -184,3 +184,89 @@ def test_gbdt_console_rounds_are_steps_and_error_gives_accuracy(
     assert run.series[acc_val].values[-1] == pytest.approx(1 - val_err_last)
     assert run.series[acc_val].source_name == "1 - " + val + "error"
     assert run.loss_kind == "cross-entropy"
+
+
+# -- Hugging Face summaries ----------------------------------------------------------------------------
+def test_hf_summary_file_given_directly_is_one_point_each_and_says_so() -> None:
+    from conftest import read_sources
+
+    (src,) = read_sources(fmt("fmt-10-hf/output_dir/all_results.json"))
+    (run,) = src.runs
+    assert run.format == "hf-summary"
+    assert roles(run) == {"eval_loss": "val_loss", "eval_accuracy": "val_acc", "train_loss": "train_loss"}
+    assert all(len(s) == 1 and s.epochs[0] == 4.99 for s in run.series.values())
+    assert run.series["eval_accuracy"].values[0] == pytest.approx(0.9646761984861227)
+    assert "train_runtime" not in run.series and "total_flos" not in run.series
+    assert any("summary" in p.message for p in src.problems(run))
+
+
+def test_hf_output_dir_reads_the_history_not_the_summaries() -> None:
+    (run,) = read_runs(fmt("fmt-10-hf/output_dir"))
+    assert run.format == "hf-trainer-state"
+    assert len(run.series["eval_accuracy"]) == 5 and len(run.series["loss"]) == 41
+
+
+# -- mmengine ----------------------------------------------------------------------------------------
+MMENGINE = "fmt-03-mmengine/work_dir/20230801_110349"
+
+
+@pytest.mark.parametrize(
+    "rel", ["fmt-03-mmengine", f"{MMENGINE}/vis_data", f"{MMENGINE}/vis_data/scalars.json"]
+)
+def test_mmengine_scalars_put_validation_on_the_training_axis_and_read_once(rel: str) -> None:
+    (run,) = read_runs(fmt(rel))  # scalars.json, its identical copy and the text log: one run
+    assert run.format == "mmengine" and run.x_axis == "step"
+    assert roles(run) == {"loss": "train_loss", "lr": "lr", "val/accuracy/top1": "val_acc"}
+    loss, top1 = run.series["loss"], run.series["val/accuracy/top1"]
+    assert len(loss) == 270 and loss.steps[0] == 100 and loss.values[0] == pytest.approx(3.9025115251541136)
+    assert len(top1) == 10 and top1.values[0] == pytest.approx(0.8070109558105469)  # percent -> fraction
+    assert top1.steps[0] == 2700  # after epoch 1's last logged iteration, not at "step 1"
+    assert (np.diff(top1.steps) > 0).all()
+
+
+def test_mmengine_text_log_after_its_config_preamble() -> None:
+    (run,) = read_runs(fmt(f"{MMENGINE}/20230801_110349.log"))
+    assert run.format == "mmengine" and run.x_axis == "epoch"
+    assert roles(run) == {"loss": "train_loss", "lr": "lr", "val/accuracy/top1": "val_acc"}
+    loss, top1 = run.series["loss"], run.series["val/accuracy/top1"]
+    assert len(loss) == 270 and loss.values[0] == pytest.approx(3.9025)
+    assert loss.steps[0] == 100 and loss.epochs[0] == pytest.approx(100 / 2731)
+    assert len(top1) == 10 and list(top1.epochs) == list(range(1, 11))  # progress lines are not results
+    assert top1.values[0] == pytest.approx(0.807011)
+    assert "eta" not in run.series
+
+
+# -- the same data twice in one folder -----------------------------------------------------------------
+def test_detectron2_metrics_json_and_its_event_file_are_read_once() -> None:
+    runs = read_runs(fmt("fmt-04-detectron2"))
+    # metrics.json was appended to by two trainings (iteration 19 twice): two runs, no third from
+    # the TensorBoard copy of the same numbers
+    assert [r.name.rsplit("/", 1)[-1] for r in runs] == ["output", "output#2"]
+    assert all(r.format == "jsonl" for r in runs)
+    assert len(runs[1].series["total_loss"]) == 15 and runs[1].series["total_loss"].steps[-1] == 299
+    assert runs[1].series["total_loss"].role == "train_loss"
+
+
+def test_follower_joins_a_new_metric_file_of_a_dvclive_folder(tmp_path: Path) -> None:
+    from test_follow import watch
+
+    rows = softmax_regression(epochs=6)
+    metrics = tmp_path / "dvclive" / "plots" / "metrics"
+    (metrics / "train").mkdir(parents=True)
+    (metrics / "train" / "loss.tsv").write_text(
+        "step\tloss\n" + "".join(f"{i}\t{r['train_loss']}\n" for i, r in enumerate(rows[:3]))
+    )
+    m, c = watch(tmp_path)
+    try:
+        c.wait(lambda: bool(m.runs) and len(c.values(m.runs[0].name, "train/loss")) == 3)
+        (metrics / "eval").mkdir()
+        (metrics / "eval" / "loss.tsv").write_text(
+            "step\tloss\n" + "".join(f"{i}\t{r['val_loss']}\n" for i, r in enumerate(rows))
+        )
+        c.wait(lambda: len(c.values(m.runs[0].name, "eval/loss")) == 6)
+        with m.lock:
+            (run,) = m.runs
+            assert run.series["eval/loss"].role == "val_loss"
+            assert run.series["train/loss"].role == "train_loss"
+    finally:
+        m.stop()

@@ -45,7 +45,9 @@ class Claim:
     fmt: str  # format id shown for the run
     files: list[tuple[Path, Callable[[], Reader]]]  # read, in this order
     covers: set[Path] = field(default_factory=set)  # paths skipped by the scan (files or folders)
-    #: a single-file claim is still one run (a DVCLive folder with one metric so far)
+    #: the files are one run even when there is just one file so far (a DVCLive folder with one
+    #: metric); False lets one file hold several runs (a log appended to by two trainings)
+    joined: bool = True
     level: Level = Level.LAYOUT
 
     def owns(self, path: Path) -> bool:
