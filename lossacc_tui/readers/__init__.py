@@ -18,10 +18,12 @@ from lossacc_tui.readers import (  # noqa: F401  (importing a reader module regi
     jsonl,
     keras_history,
     keras_stdout,
+    lightning_console,
     mlflow,
     mmengine,
     tensorboard,
     text_kv,
+    timm_console,
     ultralytics,
 )
 from lossacc_tui.readers.base import Reader
