@@ -25,11 +25,10 @@ _NOT_METRICS = frozenset({"v_num"})
 
 def parse_bar(text: str) -> tuple[int, dict[str, float]] | None:
     """(epoch, postfix metrics) of the last progress-bar redraw in a line, or None."""
-    found = None
-    for found in _BAR.finditer(text):
-        pass
-    if found is None:
+    bars = list(_BAR.finditer(text))
+    if not bars:
         return None
+    found = bars[-1]
     values: dict[str, float] = {}
     for item in found.group(2).split(","):
         key, sep, raw = item.strip().partition("=")

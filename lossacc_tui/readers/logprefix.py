@@ -18,7 +18,8 @@ _DATE = r"\d{4}[-/]\d\d[-/]\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d
 _PREFIXES = [
     re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [\w./-]+:\d+\] "),  # glog / absl
     re.compile(rf"^{_LEVEL}:[\w.]*:"),  # logging's default `INFO:root:`
-    re.compile(rf"^\[{_DATE}[^\]\n]*\]\s*(?:\[[^\]\n]*\]\s*)*(?:\([\w./-]+ \d+\))?:?\s*"),  # [date ...][LEVEL]
+    # [date ...][LEVEL] and [date name](file.py 12):
+    re.compile(rf"^\[{_DATE}[^\]\n]*\]\s*(?:\[[^\]\n]*\]\s*)*(?:\([\w./-]+ \d+\))?:?\s*"),
     re.compile(rf"^{_DATE}\s*(?:[-|:]\s*)?"),  # date - [name -] LEVEL -
     re.compile(r"^\([\w./-]+ \d+\):?\s*"),  # `(main.py 194): `
 ]

@@ -26,7 +26,7 @@ from lossacc_tui.readers.logprefix import strip_prefix
 from lossacc_tui.readers.registry import register
 
 _NUM = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|nan|inf)"
-_TIMM_TRAIN = re.compile(rf"^Train: (\d+) \[\s*(\d+)/(\d+)")
+_TIMM_TRAIN = re.compile(r"^Train: (\d+) \[\s*(\d+)/(\d+)")
 _TIMM_TEST = re.compile(r"^Test(?: \(EMA\))?: \[\s*(\d+)/(\d+)\]")
 _SWIN_TRAIN = re.compile(r"^Train: \[(\d+)/(\d+)\]\[?\s*(\d+)?/?(\d+)?\]?")
 _SUMMARY = re.compile(rf"^\*\s+(Train|Val|Test)\s+Acc\S*\s+({_NUM})\s+\1\s+Loss\s+({_NUM})")
@@ -46,10 +46,8 @@ class TimmConsoleReader(Reader):
         hits = 0
         for ln in head.splitlines()[:400]:
             text = strip_prefix(clean_text(ln)).strip()
-            if _TIMM_TRAIN.match(text) or _TIMM_TEST.match(text) or _SUMMARY.match(text):
-                hits += 1
-            elif _SWIN_TRAIN.match(text) and _LOSS.search(text):
-                hits += 1
+            timm = _TIMM_TRAIN.match(text) or _TIMM_TEST.match(text) or _SUMMARY.match(text)
+            hits += bool(timm or (_SWIN_TRAIN.match(text) and _LOSS.search(text)))
         return Level.CERTAIN.score if hits >= 2 else 0.0
 
     def __init__(self) -> None:
