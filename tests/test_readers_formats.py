@@ -7,7 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO, read_runs
+from conftest import REPO, feed_in_chunks, read_runs, snapshot
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from numpy_training import softmax_regression
 
 from lossacc_tui.model import Run
@@ -270,3 +272,142 @@ def test_follower_joins_a_new_metric_file_of_a_dvclive_folder(tmp_path: Path) ->
             assert run.series["train/loss"].role == "train_loss"
     finally:
         m.stop()
+
+
+# -- consoles ----------------------------------------------------------------------------------------
+def test_lightning_progress_bar_keeps_only_each_epochs_final_state() -> None:
+    (run,) = read_runs(fmt("fmt-11-lightning/progress-bar/generated/console.log"))
+    assert run.format == "lightning-console" and run.x_axis == "epoch"
+    assert roles(run) == {
+        "train_loss": "train_loss",
+        "train_acc_epoch": "train_acc",
+        "val_loss": "val_loss",
+        "val_acc": "val_acc",
+    }
+    assert "v_num" not in run.series
+    (csv_run,) = read_runs(
+        fmt("fmt-11-lightning/progress-bar/generated/lightning_logs/version_0/metrics.csv")
+    )
+    for name in ("val_loss", "val_acc", "train_acc_epoch", "train_loss"):
+        bar, csv = run.series[name], csv_run.series[name]
+        assert list(bar.epochs) == list(range(12))
+        # the bar shows 3 significant digits of what the CSVLogger wrote for the same epoch
+        np.testing.assert_allclose(bar.values, csv.values, rtol=6e-3)
+
+
+def test_timm_console_train_steps_and_final_evaluation_of_each_epoch() -> None:
+    (run,) = read_runs(fmt("fmt-02-timm/generated/train_stdout.txt"))
+    assert run.format == "timm-console" and run.x_axis == "epoch"
+    assert roles(run) == {
+        "train/loss": "train_loss",
+        "val/loss": "val_loss",
+        "val/top1": "val_acc",
+        "lr": "lr",
+    }
+    (summary,) = read_runs(fmt("fmt-02-timm/generated/output/train/20261129-122649-resnet10t-32/summary.csv"))
+    val = run.series["val/loss"]
+    assert list(val.epochs) == [1, 2, 3, 4, 5, 6]  # epochs completed (summary.csv numbers them 0-5)
+    np.testing.assert_allclose(val.values, summary.series["eval_loss"].values, atol=5e-4)
+    np.testing.assert_allclose(run.series["val/top1"].values, summary.series["eval_top1"].values, atol=5e-5)
+    train = run.series["train/loss"]
+    assert len(train) == 36 and train.values[0] == 1.19 and train.epochs[0] == pytest.approx(1 / 11)
+
+
+def test_swin_style_console_under_a_logging_prefix_with_colours() -> None:
+    (run,) = read_runs(fmt("fmt-06-wandb/wandb/latest-run/files/output.log"))
+    assert run.format == "timm-console" and run.x_axis == "epoch"
+    assert roles(run) == {
+        "train/loss_epoch": "train_loss",
+        "train/top1": "train_acc",
+        "val/loss_epoch": "val_loss",
+        "val/top1": "val_acc",
+    }
+    assert all(len(s) == 50 for s in run.series.values())
+    assert run.series["val/top1"].values[0] == pytest.approx(0.5227)  # `* Val Acc 52.270`
+    assert run.series["val/loss_epoch"].values[0] == pytest.approx(1.296)
+    assert not any("main.py" in n for n in run.series)
+
+
+def test_sklearn_mlp_iterations_with_validation_score() -> None:
+    (run,) = read_runs(fmt("fmt-07-sklearn/generated/mlpclassifier_verbose_stdout.txt"))
+    assert run.format == "sklearn-mlp" and run.x_axis == "epoch"
+    assert roles(run) == {"loss": "train_loss", "validation score": "val_acc"}
+    loss, score = run.series["loss"], run.series["validation score"]
+    assert len(loss) == len(score) == 60 and list(loss.epochs) == list(range(1, 61))
+    assert loss.values[0] == 1.97350088 and score.values[0] == 0.758333 and score.values[1] == 0.908333
+
+
+def test_nanogpt_eval_lines_and_iter_lines(tmp_path: Path) -> None:
+    rows = softmax_regression(epochs=8)
+    lines = []
+    for k, r in enumerate(rows):  # nanoGPT's own print formats, with a real training's numbers
+        step = k * 100
+        lines.append(f"step {step}: train loss {r['train_loss']:.4f}, val loss {r['val_loss']:.4f}")
+        for j in range(0, 100, 25):
+            lines.append(
+                f"iter {step + j}: loss {r['train_loss'] * (1 + j / 1000):.4f}, time 12.50ms, mfu 3.10%"
+            )
+    p = tmp_path / "train.log"
+    p.write_text("Overriding config with config/train_shakespeare_char.py:\n" + "\n".join(lines) + "\n")
+    (run,) = read_runs(p)
+    assert run.format == "nanogpt" and run.x_axis == "step"
+    assert roles(run) == {"train/loss": "train_loss", "val/loss": "val_loss"}
+    assert list(run.series["val/loss"].steps) == [k * 100 for k in range(8)]
+    np.testing.assert_allclose(run.series["val/loss"].values, [r["val_loss"] for r in rows], atol=5e-5)
+    assert len(run.series["iter/loss"]) == 32 and "time" not in run.series and "mfu" not in run.series
+
+
+@pytest.mark.parametrize(
+    "fmt_string",
+    [
+        "%(levelname)s:%(name)s:%(message)s",  # logging's default
+        "%(asctime)s - %(name)s - %(levelname)s - %(message)s",
+        "[%(asctime)s][%(levelname)s] %(message)s",
+        "[%(asctime)s %(name)s](%(filename)s %(lineno)d): %(levelname)s %(message)s",
+    ],
+    ids=["default", "basicConfig-dashes", "bracketed", "swin"],
+)
+def test_logging_prefixes_never_become_series(tmp_path: Path, fmt_string: str) -> None:
+    import logging
+
+    p = tmp_path / "train.log"
+    log = logging.getLogger(f"train{abs(hash(fmt_string))}")
+    handler = logging.FileHandler(p)
+    handler.setFormatter(logging.Formatter(fmt_string))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    rows = softmax_regression(epochs=5)
+    for e, r in enumerate(rows):
+        log.info(
+            "epoch %d train_loss %.4f val_loss %.4f val_acc %.4f",
+            e,
+            r["train_loss"],
+            r["val_loss"],
+            r["val_acc"],
+        )
+    handler.close()
+    log.removeHandler(handler)
+    (run,) = read_runs(p)
+    assert sorted(run.series) == ["train_loss", "val_acc", "val_loss"]
+    assert list(run.series["val_loss"].epochs) == list(range(5))
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "fmt-11-lightning/progress-bar/generated/console.log",
+        "fmt-02-timm/generated/train_stdout.txt",
+        "fmt-06-wandb/wandb/latest-run/files/output.log",
+        "fmt-07-sklearn/generated/mlpclassifier_verbose_stdout.txt",
+        "fmt-08-gbdt/generated/lightgbm_sklearn_stdout.txt",
+        "fmt-01-ultralytics/det-v8-padded/train/results.csv",
+        f"{MMENGINE}/vis_data/scalars.json",
+        f"{MMENGINE}/20230801_110349.log",
+    ],
+)
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sizes=st.lists(st.integers(min_value=1, max_value=5000), min_size=1, max_size=8))
+def test_random_chunking_gives_the_same_runs_as_reading_whole(rel: str, sizes: list[int]) -> None:
+    path = fmt(rel)
+    assert snapshot(feed_in_chunks(path, sizes)) == snapshot(read_runs(path))
