@@ -12,6 +12,7 @@ import orjson
 from lossacc_tui.analysis import KINDS, Params, explain_kind
 from lossacc_tui.monitor import Monitor
 from lossacc_tui.options import OptionError, params_from_args, parse_map
+from lossacc_tui.readers.audit import audit_duplicates
 from lossacc_tui.report import SEVERITY_RANK, analyze, check_json, check_text
 from lossacc_tui.source import PathError, Source, discover
 from lossacc_tui.stream import Printer
@@ -43,6 +44,11 @@ def run_check(args: argparse.Namespace) -> int:
             status = 2
         for w in warnings:
             print(f"lossacc-tui: {w}", file=sys.stderr)
+            status = 2
+    audit_duplicates(sources)
+    for src in sources:
+        if not any(r.points for r in src.runs):
+            print(f"lossacc-tui: {src.path}: read as {src.format} but no record found in it", file=sys.stderr)
             status = 2
     checked = analyze(sources, params)
     if args.json:

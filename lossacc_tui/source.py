@@ -16,6 +16,7 @@ from pathlib import Path
 
 from lossacc_tui.model import Batch, Problem, Run
 from lossacc_tui.readers import READERS, Reader, mlflow
+from lossacc_tui.readers.audit import audit_source
 from lossacc_tui.readers.layouts import Claim, claim_folder, claim_for
 from lossacc_tui.readers.registry import all_readers
 from lossacc_tui.readers.split import Splitter
@@ -250,6 +251,7 @@ class Source:
             self.finish(i)
         if not self.runs:
             self._run(0, None)
+        audit_source(self)
         return self.runs
 
     def problems(self, run: Run) -> list[Problem]:
