@@ -312,8 +312,7 @@ def follow_claim(
                 if p not in have:
                     src.files.append(LogFile(path=p, make=make))
             return src, [i for i, f in enumerate(src.files) if f.path in new], False
-    name = str(root) if claim.folder == root else _rel(claim.folder, root)
-    src = open_claim(claim, name, role_map)
+    src = open_claim(claim, _claim_name(claim, root), role_map)
     return src, list(range(len(src.files))), True
 
 
@@ -327,6 +326,11 @@ def discover(
     if not os.access(path, os.R_OK):
         raise PathError(f"{path}: permission denied (a log needs read access)")
     if path.is_file():
+        # a file that holds several runs its reader claims (a W&B export): one source per run
+        claims = [c for c in claim_folder(path.parent, fmt) if {p for p, _ in c.files} == {path}]
+        if claims:
+            names = [str(path.parent / c.name) if c.name else str(path) for c in claims]
+            return [open_claim(c, n, role_map) for c, n in zip(claims, names, strict=True)]
         try:
             src = open_file(path, str(path), fmt, role_map)
         except MissingExtra as e:
@@ -354,7 +358,7 @@ def _discover_folder(
         d = Path(dirpath)
         for claim in claim_folder(d, fmt) if d not in claimed else []:
             try:
-                sources.append(open_claim(claim, str(root) if d == root else _rel(d, root), role_map))
+                sources.append(open_claim(claim, _claim_name(claim, root), role_map))
             except MissingExtra as e:
                 if str(e) not in warnings:
                     warnings.append(str(e))
@@ -410,6 +414,14 @@ def _latest_checkpoints(sources: list[Source]) -> list[Source]:
             best[owner] = (n, src)
     newest = {id(s) for _, s in best.values()}
     return [s for s in sources if s in keep or id(s) in newest]
+
+
+def _claim_name(claim: Claim, root: Path) -> str:
+    """A claimed run's name: its folder's path from the root (or the root as given)."""
+    base = str(root) if claim.folder == root else _rel(claim.folder, root)
+    if claim.name is None:
+        return base
+    return str(Path(base).parent / claim.name) if claim.folder != root else claim.name
 
 
 def _rel(p: Path, root: Path) -> str:

@@ -411,3 +411,28 @@ def test_logging_prefixes_never_become_series(tmp_path: Path, fmt_string: str) -
 def test_random_chunking_gives_the_same_runs_as_reading_whole(rel: str, sizes: list[int]) -> None:
     path = fmt(rel)
     assert snapshot(feed_in_chunks(path, sizes)) == snapshot(read_runs(path))
+
+
+# -- Weights & Biases ----------------------------------------------------------------------------------
+def test_wandb_panel_export_gives_one_run_per_wandb_run_without_min_max_bands() -> None:
+    import csv
+
+    path = fmt("fmt-06-wandb/panel-export/wandb_export.csv")
+    with open(path, newline="") as f:
+        table = list(csv.reader(f))
+    header, body = table[0], table[1:]
+    expected: dict[str, list[tuple[float, float]]] = {}
+    for j, col in enumerate(header[1:], start=1):
+        if col.endswith(("__MIN", "__MAX")):
+            continue
+        run = col.split(" - ", 1)[0]
+        expected[run] = [(float(r[0]), float(r[j])) for r in body if r[j] != ""]
+    for target in (path, path.parent):
+        runs = read_runs(target)
+        assert len(runs) == 8 == len(expected)
+        for run in runs:
+            wandb_run = run.name.rsplit(":", 1)[-1]
+            assert run.format == "wandb-export" and run.x_axis == "step"
+            assert list(run.series) == ["train/loss"] and run.series["train/loss"].role == "train_loss"
+            s = run.series["train/loss"]
+            assert list(zip(s.steps, s.values, strict=True)) == expected[wandb_run]

@@ -27,6 +27,7 @@ from lossacc_tui.readers import (  # noqa: F401  (importing a reader module regi
     text_kv,
     timm_console,
     ultralytics,
+    wandb_export,
 )
 from lossacc_tui.readers.base import Reader
 from lossacc_tui.readers.registry import READERS

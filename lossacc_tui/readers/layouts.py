@@ -49,6 +49,8 @@ class Claim:
     #: metric); False lets one file hold several runs (a log appended to by two trainings)
     joined: bool = True
     level: Level = Level.LAYOUT
+    #: the run's name when it is not the folder's (one file holding several runs: W&B exports)
+    name: str | None = None
 
     def owns(self, path: Path) -> bool:
         """Whether `path` is read by this claim or covered by it."""
