@@ -3,6 +3,7 @@ and read to the right roles, x axis, counts and values (see each folder's source
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -436,3 +437,55 @@ def test_wandb_panel_export_gives_one_run_per_wandb_run_without_min_max_bands() 
             assert list(run.series) == ["train/loss"] and run.series["train/loss"].role == "train_loss"
             s = run.series["train/loss"]
             assert list(zip(s.steps, s.values, strict=True)) == expected[wandb_run]
+
+
+# -- Keras fit lines pasted without their progress bars -------------------------------------------------
+KERAS_BAR = re.compile(r"^\d+/\d+ - \d+s - \d+ms/step - ")
+
+
+def test_keras_fit_lines_pasted_without_bars_or_timings(tmp_path: Path) -> None:
+    real = fmt("fmt-12-tensorboard/keras/generated/fit_verbose2_stdout.txt")
+    pasted = [KERAS_BAR.sub("", ln) for ln in real.read_text().splitlines() if ln.strip()]
+    p = tmp_path / "pasted.txt"
+    p.write_text("\n".join(pasted) + "\n")
+    (run,) = read_runs(p)
+    (with_bars,) = read_runs(real)
+    assert run.format == "keras-stdout" and run.x_axis == "epoch"
+    assert (
+        roles(run)
+        == roles(with_bars)
+        == {
+            "loss": "train_loss",
+            "accuracy": "train_acc",
+            "val_loss": "val_loss",
+            "val_accuracy": "val_acc",
+        }
+    )
+    for name, s in run.series.items():
+        np.testing.assert_array_equal(s.values, with_bars.series[name].values)
+        assert list(s.epochs) == list(range(1, 16))
+
+
+def test_keras_style_abbreviated_names_and_batch_counters(tmp_path: Path) -> None:
+    rows = softmax_regression(epochs=4)
+    lines = []
+    for e, r in enumerate(rows, start=1):  # a hand-written loop printing Keras-style lines
+        lines.append(f"Epoch {e}/4")
+        lines += [f"Batch {b}/15 - loss: {r['train_loss'] * (1 + 0.01 * (15 - b)):.4f}" for b in (5, 10, 15)]
+        lines.append(
+            f"Training Loss: {r['train_loss']:.4f} - Training Acc.: {r['train_acc']:.4f} - "
+            f"Validation Loss: {r['val_loss']:.4f} - Validation Acc.: {r['val_acc']:.4f}"
+        )
+    p = tmp_path / "train.out"
+    p.write_text("\n".join(lines) + "\n")
+    (run,) = read_runs(p)
+    assert run.format == "keras-stdout" and run.x_axis == "epoch"
+    assert roles(run) == {
+        "Training Loss": "train_loss",
+        "Training Acc.": "train_acc",
+        "Validation Loss": "val_loss",
+        "Validation Acc.": "val_acc",
+    }
+    assert "Batch" not in " ".join(run.series)
+    np.testing.assert_allclose(run.series["Validation Acc."].values, [r["val_acc"] for r in rows], atol=5e-5)
+    assert list(run.series["Validation Acc."].epochs) == [1, 2, 3, 4]
