@@ -489,3 +489,21 @@ def test_keras_style_abbreviated_names_and_batch_counters(tmp_path: Path) -> Non
     assert "Batch" not in " ".join(run.series)
     np.testing.assert_allclose(run.series["Validation Acc."].values, [r["val_acc"] for r in rows], atol=5e-5)
     assert list(run.series["Validation Acc."].epochs) == [1, 2, 3, 4]
+
+
+def test_fastai_v1_table_rows_ending_in_their_duration(tmp_path: Path) -> None:
+    rows = softmax_regression(epochs=5)
+    # fastai v1's printed table: `Total time:` first, epochs from 1, each row ends with `(mm:ss)`
+    lines = ["Total time: 00:52", "epoch  train_loss  valid_loss  error_rate"]
+    lines += [
+        f"{e:<7d}{r['train_loss']:<12.6f}{r['val_loss']:<12.6f}{1 - r['val_acc']:<12.6f}(00:1{e})"
+        for e, r in enumerate(rows, start=1)
+    ]
+    p = tmp_path / "notebook_output.txt"
+    p.write_text("\n".join(lines) + "\n")
+    (src,) = __import__("conftest").read_sources(p)
+    (run,) = src.runs
+    assert run.format == "fastai-table" and run.x_axis == "epoch" and not src.problems(run)
+    assert roles(run) == {"train_loss": "train_loss", "valid_loss": "val_loss", "1-error_rate": "val_acc"}
+    assert list(run.series["valid_loss"].epochs) == [1, 2, 3, 4, 5]
+    np.testing.assert_allclose(run.series["1-error_rate"].values, [r["val_acc"] for r in rows], atol=2e-6)
