@@ -245,9 +245,10 @@ class Source:
     def read_all(self, chunk_size: int = CHUNK) -> list[Run]:
         """Read every file to its end (a finished log)."""
         for i, f in enumerate(self.files):
-            with open(f.path, "rb") as fh:  # read-only, always
-                while chunk := fh.read(chunk_size):
-                    self.feed(i, chunk)
+            if not getattr(f.reader, "reads_itself", False):  # a database reader queries it itself
+                with open(f.path, "rb") as fh:  # read-only, always
+                    while chunk := fh.read(chunk_size):
+                        self.feed(i, chunk)
             self.finish(i)
         if not self.runs:
             self._run(0, None)

@@ -20,6 +20,7 @@ from lossacc_tui.readers import (  # noqa: F401  (importing a reader module regi
     keras_stdout,
     lightning_console,
     mlflow,
+    mlflow_db,
     mmengine,
     nanogpt,
     sklearn_mlp,
