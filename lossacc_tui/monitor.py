@@ -65,6 +65,7 @@ class Monitor:
         self._known: set[str] = set()  # files followed (or given up on)
         self._rejected: dict[str, int] = {}  # file -> size when it was found not to be a log
         self._announced: set[int] = set()  # ids of the runs subscribers were told about
+        self._handlers: dict[str, _Lines] = {}  # file -> its handler (a fan-out when sources share it)
 
     # -- public ---------------------------------------------------------------------------
     def subscribe(self, fn: Subscriber) -> None:
@@ -112,10 +113,21 @@ class Monitor:
 
     def _add_source(self, src: Source) -> None:
         self.sources.append(src)
-        for i, f in enumerate(src.files):
-            self._known.add(os.fspath(f.path.absolute()))
-            handler = _WholeFile(self, src, i) if f.reader.whole_file else _Lines(self, src, i)
-            self.follower.add(f.path, handler)
+        for i in range(len(src.files)):
+            self._follow(src, i)
+
+    def _follow(self, src: Source, i: int) -> None:
+        """Follow file `i` of a source; a file several sources read (one W&B export or MLflow
+        database holding many runs) gets one tail whose handler tells each of them."""
+        path = src.files[i].path
+        key = os.fspath(path.absolute())
+        self._known.add(key)
+        handler: _Lines = _handler(self, src, i)
+        prev = self._handlers.get(key)
+        if prev is not None:
+            handler = _Fanout(self, [*(prev.parts if isinstance(prev, _Fanout) else [prev]), handler])
+        self._handlers[key] = handler
+        self.follower.add(path, handler)
 
     def _pending(self, path: Path, name: str) -> None:
         self._known.add(os.fspath(path.absolute()))
@@ -198,10 +210,7 @@ class Monitor:
             self._add_source(src)
             return True
         for i in new:
-            f = src.files[i]
-            self._known.add(os.fspath(f.path.absolute()))
-            handler = _WholeFile(self, src, i) if f.reader.whole_file else _Lines(self, src, i)
-            self.follower.add(f.path, handler)
+            self._follow(src, i)
         return True
 
     def _join_mlflow(self, path: Path, root: Path) -> bool:
@@ -261,6 +270,52 @@ class _Lines:
 
     def end(self) -> None:
         pass
+
+
+class _Queried(_Lines):
+    """A database its reader queries itself (MLflow's SQLite store): after any change of the file,
+    the reader reads what is new; the bytes and SQLite's header rewrites mean nothing here."""
+
+    def data(self, chunk: bytes) -> None:
+        pass
+
+    def reset(self, kind: str) -> None:
+        pass
+
+    def end(self) -> None:
+        with self.m.lock:
+            self.m.appended(self.src, self.src.finish(self.i))
+
+
+class _Fanout(_Lines):
+    """One followed file read by several sources: every event goes to each of their handlers."""
+
+    def __init__(self, monitor: Monitor, parts: list[_Lines]) -> None:
+        super().__init__(monitor, parts[0].src, parts[0].i)
+        self.parts = parts
+
+    def data(self, chunk: bytes) -> None:
+        for h in self.parts:
+            h.data(chunk)
+
+    def reset(self, kind: str) -> None:
+        for h in self.parts:
+            h.reset(kind)
+
+    def status(self, state: str, message: str) -> None:
+        self.parts[0].status(state, message)
+
+    def end(self) -> None:
+        for h in self.parts:
+            h.end()
+
+
+def _handler(monitor: Monitor, src: Source, i: int) -> _Lines:
+    """How the follower hands file `i` of a source to its reader."""
+    reader = src.files[i].reader
+    if getattr(reader, "reads_itself", False):
+        return _Queried(monitor, src, i)
+    return _WholeFile(monitor, src, i) if reader.whole_file else _Lines(monitor, src, i)
 
 
 class _WholeFile(_Lines):
