@@ -131,31 +131,45 @@ class MlflowDbReader(Reader):
         sql = "SELECT rowid, key, value, timestamp, step, is_nan, run_uuid FROM metrics WHERE rowid > ?"
         args: tuple = (self._last_id,)
         if self.run_uuid is not None:
-            sql += " AND run_uuid = ?"
+            sql = sql.replace("run_uuid FROM", "'' FROM") + " AND run_uuid = ?"
             args += (self.run_uuid,)
         return con.execute(sql + f" ORDER BY rowid LIMIT {PAGE}", args).fetchall()
 
     def _batch(self, rows: list[tuple]) -> Batch:
+        """Rows (one per metric value) as one record per step: MLflow writes the values that
+        `log_metrics` logs together with one step in consecutive rows; they become one record (so
+        a step of four metrics is one row, not four). A key repeated within a step keeps one row
+        per value instead."""
         ids, keys, values, stamps, steps, nans, runs = zip(*rows, strict=True)
         self._last_id = int(ids[-1])
-        n = len(rows)
         if self.run_uuid is None:
             keys = tuple(f"{r}/{k}" for r, k in zip(runs, keys, strict=True))
-        vals = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        vals = np.array(values, dtype=np.float64)  # NULL -> NaN
         vals[np.array(nans, dtype=bool)] = np.nan
-        names, index = np.unique(np.array(keys, dtype=object), return_inverse=True)
-        batch = Batch(
-            n=n,
-            values={},
-            present={},
-            step=np.array([np.nan if s is None else s for s in steps], dtype=np.float64),
-            time=np.array([np.nan if t is None else t for t in stamps], dtype=np.float64) / 1000.0,
-            line=np.array(ids, dtype=np.int64),
-        )
+        step = np.array(steps, dtype=np.float64)
+        stamp = np.array(stamps, dtype=np.float64) / 1000.0
+        line = np.array(ids, dtype=np.int64)
+        lut: dict[str, int] = {}
+        index = np.fromiter((lut.setdefault(k, len(lut)) for k in keys), dtype=np.int64, count=len(keys))
+        names = list(lut)
+        n = len(rows)
+        new = np.ones(n, dtype=bool)
+        new[1:] = step[1:] != step[:-1]
+        group = np.cumsum(new) - 1
+        pairs = np.sort(group * len(names) + index)
+        if (pairs[1:] == pairs[:-1]).any():  # a key twice in one step: no grouping
+            group, new = np.arange(n), np.ones(n, dtype=bool)
+        g = int(group[-1]) + 1
+        batch = Batch(n=g, values={}, present={}, step=step[new], time=stamp[new], line=line[new])
         for k, name in enumerate(names):
             mask = index == k
-            batch.values[clean_text(str(name))] = vals
-            batch.present[clean_text(str(name))] = None if mask.all() else mask
+            col = np.full(g, np.nan)
+            col[group[mask]] = vals[mask]
+            present = np.zeros(g, dtype=bool)
+            present[group[mask]] = True
+            key = clean_text(str(name))
+            batch.values[key] = col
+            batch.present[key] = None if present.all() else present
         return batch
 
 
