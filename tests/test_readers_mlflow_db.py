@@ -120,3 +120,22 @@ def test_a_growing_mlflow_db_is_followed(db: Path) -> None:
             assert len(m.runs[0].series["val_loss"]) == 8
     finally:
         m.stop()
+
+
+def test_a_database_with_another_schema_is_one_clear_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    p = tmp_path / "mlflow.db"
+    con = sqlite3.connect(p)  # MLflow's table names, not its columns (another tool's database)
+    con.executescript(
+        "CREATE TABLE experiments (id INTEGER); CREATE TABLE runs (id INTEGER);"
+        " CREATE TABLE metrics (id INTEGER, v REAL); INSERT INTO runs VALUES (1);"
+    )
+    con.commit()
+    con.close()
+    proc = subprocess.run(
+        [sys.executable, "-m", "lossacc_tui", "check", str(p)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
