@@ -44,7 +44,20 @@ def test_check_json_schema_version_1(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert run["format"] == "keras-csv" and run["x_axis"] == "epoch"
     (alert,) = run["alerts"]  # the NaN loss at epoch 2
     assert alert["kind"] == "non-finite" and alert["severity"] == "critical" and alert["start"] == 2
-    assert set(alert) == {"kind", "severity", "title", "start", "end", "active", "evidence", "explanation"}
+    assert set(alert) == {
+        "kind",
+        "severity",
+        "title",
+        "start",
+        "end",
+        "active",
+        "evidence",
+        "claims",
+        "explanation",
+    }
+    for claim in alert["claims"]:
+        assert set(claim) >= {"id", "strength", "start", "end", "evidence", "text"}
+        assert claim["strength"] in ("follows", "likely", "possible", "confirmed", "refuted")
     assert all(set(s) == {"state", "start", "end"} for s in run["states"])
     loss = run["metrics"]["loss"]
     assert set(loss) == {"role", "source_name", "count", "first", "last", "min", "max", "last_x"}

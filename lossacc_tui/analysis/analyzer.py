@@ -21,6 +21,8 @@ import numpy as np
 
 from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.alerts import Alert, Event, StateSegment
+from lossacc_tui.analysis.classes import classes_from_files
+from lossacc_tui.analysis.consistency import ConsistentLoss
 from lossacc_tui.analysis.detectors import Ctx, Detector, build_detectors
 from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting, concat, split
 from lossacc_tui.analysis.params import Params
@@ -45,7 +47,19 @@ LOSS_KEYS = (
     "lbest_idx",
 )
 LOSS_KEYS += ("lvl_flat", "lvl_stuck", "swing", "swing_abs")
-ACC_KEYS = ("y", "idx", "lvl", "sig", "dir", "lbest", "lbest_idx", "range_flat", "range_unst", "range_stuck")
+ACC_KEYS = (
+    "y",
+    "x",
+    "idx",
+    "lvl",
+    "sig",
+    "dir",
+    "lbest",
+    "lbest_idx",
+    "range_flat",
+    "range_unst",
+    "range_stuck",
+)
 ACC_KEYS += ("nonfinite_stuck",)
 
 
@@ -129,8 +143,11 @@ class Analyzer:
         else:
             loss, acc, train, split_name = train_loss, train_acc, None, "training"
         p = self.params
+        from_files = classes_from_files(self.run.path) if p.n_classes is None else None
         if p.n_classes is not None:
             classes = Classes(p.n_classes, "given")
+        elif from_files is not None:
+            classes = from_files
         else:
             classes = infer_classes(
                 [
@@ -148,8 +165,13 @@ class Analyzer:
         self.ctx = ctx
         p = self.params
         self._tracks: dict[str, Track] = {}
+        self._consistent = (
+            ConsistentLoss(ctx.loss, ctx.acc, ctx.classes.k)
+            if ctx.loss is not None and ctx.acc is not None
+            else None
+        )
         for key, s, kind in (
-            ("loss", ctx.loss, "loss"),
+            ("loss", self._consistent or ctx.loss, "loss"),
             ("acc", ctx.acc, "acc"),
             ("train", ctx.train, "train"),
         ):

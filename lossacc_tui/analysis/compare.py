@@ -25,6 +25,7 @@ class RunPoint:
     acc_at_best: float
     last_x: float
     acc_noise: float  # std of the accuracy over its last 5 evaluations
+    ended_nonfinite: bool = False  # the run's latest loss is NaN or inf (its numbers are the last finite)
 
 
 def _pair(run: Run, split: str) -> tuple[Series, Series] | None:
@@ -92,6 +93,7 @@ def _point(run: Run, loss: Series, acc: Series) -> RunPoint | None:
         float(av[best]),
         x_at(loss, axis, last),
         float(tail.std()) if len(tail) > 1 else math.nan,
+        bool(len(loss) and not math.isfinite(float(lv[len(loss) - 1]))),
     )
 
 
@@ -194,13 +196,42 @@ def _alert(
             f"{b.name} with loss {fmt(b.final_loss)} and accuracy {fmt(b.final_acc, 4)}: ranking by loss and "
             "by accuracy disagree."
         )
-    noise_txt = ""
-    if math.isfinite(noise_med):
-        noise_txt = (
-            f" Each run's own accuracy moves with a standard deviation of about {noise_med * 100:.1f} points "
-            f"over its last evaluations, so a spread of {gap * 100:.1f} points is "
-            f"{gap / noise_med if noise_med else math.inf:.1f}x that: part of the ranking is which side of "
-            "the threshold borderline samples happened to fall on at the end."
+    ratio = gap / noise_med if math.isfinite(noise_med) and noise_med > 0 else math.nan
+    if disc is None:
+        why = (
+            "The loss weighs every sample's confidence; accuracy only counts sides. Samples the models are "
+            f"unsure about sit near p = 0.5 and cost about ln 2 = {fmt(LN2)} nats whichever side they land "
+            f"on, so runs that put such samples on different sides pay nearly the same loss ({spread:.1%} "
+            f"apart here) but score differently."
+        )
+    else:
+        why = (
+            f"The run with the lower loss scores {gap * 100:.1f} points lower: the loss weighs confidence, "
+            "accuracy counts sides, so a model can be better calibrated (cheaper on its mistakes, or surer "
+            "of "
+            "its right answers) while getting more samples wrong. Losses of runs trained with different "
+            "label smoothing, regularisation or class weights are not comparable at all: smoothing raises "
+            "the loss of the better model."
+        )
+    if math.isfinite(ratio):
+        sd = f" Each run's accuracy moves by about {noise_med * 100:.1f} points between its last evaluations"
+        if ratio >= 3:
+            why += (
+                f"{sd}; a gap of {gap * 100:.1f} points is {ratio:.1f}x that, far beyond luck at the "
+                "threshold: the runs' predictions differ systematically (training, calibration, or the data "
+                "or metric each was evaluated with)."
+            )
+        else:
+            why += (
+                f"{sd}; a gap of {gap * 100:.1f} points is only {ratio:.1f}x that, so part of it is which "
+                "side "
+                "of the threshold borderline samples fell on at the last evaluation."
+            )
+    broken = [q for q in points if q.ended_nonfinite]
+    if broken:
+        why += (
+            " " + ", ".join(q.name for q in broken) + " ended with a non-finite loss; its numbers here are "
+            "its last finite evaluation, not where the run is now."
         )
     expl = "\n".join(
         [
@@ -208,20 +239,16 @@ def _alert(
             "",
             f"**What happened.** {what}",
             "",
-            "**Why.** The loss weighs every sample's confidence; accuracy only counts sides. Samples the "
-            f"models are unsure about sit near p = 0.5 and cost about ln 2 = {fmt(LN2)} nats whichever side "
-            "they land on, so runs that put such samples on different sides pay nearly the same loss but "
-            f"score differently. A gap of {gap * 100:.1f} points at equal loss means that many borderline "
-            f"samples are deciding the accuracy.{noise_txt}",
+            f"**Why.** {why}",
             "",
-            f"**What to check next.** Don't choose between these runs on one {which} accuracy: average the "
-            "last few evaluations, or compare a proper scoring rule (the loss) or AUC; look at the samples "
-            f"{hi.name} and {low.name} classify differently (likely ambiguous or mislabelled).",
+            f"**What to check next.** Select on the metric you deploy; don't choose on one {which} accuracy: "
+            "average the last few evaluations, or compare a proper scoring rule (the loss, only between runs "
+            f"trained with the same loss) or AUC; look at the samples {hi.name} and {low.name} classify "
+            "differently.",
             "",
             f"**How sure.** {len(points)} runs compared on their {which} {split} metrics: losses "
             f"{spread:.1%} apart (nearly equal means within {p.runs_loss_tol:.0%}), accuracies "
-            f"{gap * 100:.1f} points apart (the threshold is {p.runs_acc_gap * 100:.0f}); more runs or "
-            "accuracies averaged over the last evaluations would make the ranking trustworthy.",
+            f"{gap * 100:.1f} points apart (the threshold is {p.runs_acc_gap * 100:.0f}).",
         ]
     )
     last_x = max(q.last_x for q in points)

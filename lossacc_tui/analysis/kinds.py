@@ -91,6 +91,29 @@ GENERAL: dict[str, str] = {
         "with the logged accuracy by more than a few points: a different split, checkpoint, preprocessing, "
         "train-mode layers, or macro vs micro averaging."
     ),
+    "not-cross-entropy": (
+        "An evaluation's loss and accuracy cannot describe the same predictions under cross-entropy: the "
+        "loss is below (1 - a) ln 2, the least it can be when a share 1 - a is wrong, or accuracy sits at "
+        "1/K while the loss is far below ln K. A glitched evaluation (degenerate targets), a loss that is "
+        "not cross-entropy (MSE, a sum of terms), or an accuracy metric reading the labels differently "
+        "(sparse vs one-hot). That evaluation is kept out of bests and trends, and no explanation of the "
+        "run reasons about cross-entropy."
+    ),
+    "eval-non-finite": (
+        "Only the validation loss is NaN or inf while the training loss on the same lines stays finite: "
+        "the evaluation is broken (empty split or mask, labels out of range, log(0)), not the training. "
+        "Check the validation data and how its loss is computed."
+    ),
+    "acc-at-chance": (
+        "Accuracy about 1/K and the loss about ln K for many evaluations while accuracy still jitters: the "
+        "predictions carry no information; the model is not learning (learning rate, frozen weights, fp16 "
+        "scaler skipping every step, inputs or labels not reaching the model)."
+    ),
+    "val-unlike-train": (
+        "Validation accuracy far below chance while training accuracy is good: the validation data holds "
+        "classes or an ordering the training data does not (Keras' validation_split on unshuffled data), "
+        "or its labels are mapped differently. Check the class counts of each split."
+    ),
 }
 
 

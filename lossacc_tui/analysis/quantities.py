@@ -52,7 +52,8 @@ def bce(p: float) -> float:
 
 @dataclass(frozen=True)
 class Classes:
-    """Number of classes and where it came from ('given', 'inferred' or None when unknown)."""
+    """Number of classes and where it came from: 'given' (--classes), 'config' (a configuration file
+    of the run), 'inferred' (first evaluation at chance on both metrics) or None (unknown)."""
 
     k: int | None
     source: str | None
@@ -67,36 +68,43 @@ class Classes:
             return "the number of classes is unknown (pass --classes K)"
         if self.source == "given":
             return f"K = {self.k} classes (given)"
+        if self.source == "config":
+            return f"K = {self.k} classes (from {self.basis})"
         return f"K = {self.k} classes (inferred from {self.basis}; pass --classes to set it)"
 
 
 def infer_classes(candidates: list[tuple[str, float, float | None]]) -> Classes:
-    """K from the first evaluations: initial loss near ln K and, when known, accuracy near 1/K.
+    """K from the first evaluation, only when two independent signs agree: the loss near ln K
+    *and* the accuracy near 1/K (an untrained model). A loss alone does not name K: a first
+    evaluation after one epoch is already below ln K.
 
     `candidates` are (label, first loss, first accuracy or None), most trusted first.
 
     >>> infer_classes([("val", 1.8975, 0.166)]).k
     6
+    >>> infer_classes([("val", 2.31, 0.1)]).k
+    10
+    >>> infer_classes([("val", 1.9, None)]).k is None
+    True
     >>> infer_classes([("val", 0.5742, 0.87)]).k is None
     True
     """
     for label, loss, acc in candidates:
         if not math.isfinite(loss) or not 0.47 <= loss <= math.log(1000.0):
             continue
-        k_loss = math.exp(loss)
-        if acc is not None and math.isfinite(acc) and acc > 0:
-            k_acc = 1.0 / acc
-            if max(k_loss, k_acc) / min(k_loss, k_acc) > 1.35:
-                continue
-            k = round(math.sqrt(k_loss * k_acc))
-            basis = (
-                f"{label} loss {fmt(loss)} ~ ln {k} and accuracy {fmt(acc)} ~ 1/{k} at the first evaluation"
-            )
-        else:
-            k = round(k_loss)
-            basis = f"{label} loss {fmt(loss)} ~ ln {k} at the first evaluation"
-        if k >= 2:
-            return Classes(k, "inferred", basis)
+        if acc is None or not math.isfinite(acc) or not 0.0 < acc <= 0.6:
+            continue
+        k_acc = round(1.0 / acc)
+        if k_acc < 2:
+            continue
+        # accuracy within 35 % of 1/K and loss within 12 % of ln K, for the same K
+        if abs(acc * k_acc - 1.0) > 0.35 or abs(loss / math.log(k_acc) - 1.0) > 0.12:
+            continue
+        basis = (
+            f"{label} loss {fmt(loss)} ~ ln {k_acc} and accuracy {fmt(acc)} ~ 1/{k_acc} at the first "
+            "evaluation"
+        )
+        return Classes(k_acc, "inferred", basis)
     return Classes(None, None)
 
 

@@ -6,11 +6,19 @@ import math
 
 import numpy as np
 
-from lossacc_tui.analysis.alerts import Alert
-from lossacc_tui.analysis.detectors.base import Detector, level, value
+from lossacc_tui.analysis.alerts import Alert, Severity
+from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.detectors.base import Detector, classes_claim, level, names, noise, value
 from lossacc_tui.analysis.detectors.pair import PairDetector
+from lossacc_tui.analysis.evidence import who_carries_loss
 from lossacc_tui.analysis.quantities import chance_loss, fmt, fmt_x, loss_floor
 from lossacc_tui.analysis.track import Feats
+
+
+def binary_entropy(p: np.ndarray) -> np.ndarray:
+    """H(p) = -p ln p - (1 - p) ln(1 - p) in nats, 0 at p in {0, 1}; elementwise."""
+    q = np.clip(p, 1e-12, 1 - 1e-12)
+    return -(q * np.log(q) + (1 - q) * np.log1p(-q))
 
 
 class HighLossGoodAcc(PairDetector):
@@ -44,22 +52,55 @@ class HighLossGoodAcc(PairDetector):
     def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
         alert.data.update(best_idx=int(f["best_idx"][local]))
 
+    def severity(self, alert: Alert) -> Severity:
+        """A warning only when the numbers force or favour confident mistakes; unsure right
+        answers (a run still converging) are information."""
+        for c in alert.claims:
+            if c.id == "mistakes-carry-loss" and c.strength in ("follows", "likely", "confirmed"):
+                return "warning"
+        return "info"
+
     def title(self, alert: Alert) -> str:
         e = alert.evidence
         return (
             f"{self.ctx.loss.name if self.ctx.loss else 'loss'} {fmt(e['now_loss'])} at "
             f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} {fmt(e['now_acc'], 3)}: "
-            f"{fmt(e['now_loss_per_mistake'], 3)} nats per mistake"
+            f"{fmt(e['now_loss'] / e['now_loss_floor'], 2)}x the least it allows"
         )
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        x0, x1 = e["start_x"], e["now_x"]
+        loss0, acc0, loss1, acc1 = e["start_loss"], e["start_acc"], e["now_loss"], e["now_acc"]
+        acc_tol = max(self.p.acc_hold_tol, 2 * noise(self.ctx.acc, i) if i >= 2 else 0.0)
+        favour, why = "", ""
+        if loss1 >= loss0 * (1 + self.p.rise_rel) and acc1 >= acc0 - acc_tol:
+            favour = "mistakes"
+            why = (
+                f"since {nm[2]} {fmt_x(x0)} the loss rose {fmt(loss0)} -> {fmt(loss1)} while accuracy held "
+                f"({fmt(acc0, 4)} -> {fmt(acc1, 4)}): the same samples on each side grew costlier, which "
+                "mistakes growing confident explain and a model still learning does not"
+            )
+        elif loss1 <= loss0 * (1 - self.p.rise_rel) and abs(acc1 - acc0) <= acc_tol:
+            favour = "right"
+            why = (
+                f"since {nm[2]} {fmt_x(x0)} the loss fell {fmt(loss0)} -> {fmt(loss1)} with accuracy flat "
+                f"({fmt(acc0, 4)} -> {fmt(acc1, 4)}): right answers are sharpening, so they still carried "
+                "a large part of the loss"
+            )
+        out = classes_claim(self.ctx, x0, x1)
+        out += who_carries_loss(loss1, acc1, self.ctx.classes.k, x0, x1, nm, favour, why)
+        return out
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         good, _ = self.thresholds()
         ev = self.pair_numbers(i, "now") | self.pair_numbers(alert.data["best_idx"], "best")
         ev.update(
             now_loss_floor=loss_floor(ev["now_acc"]),
-            now_implied_p=math.exp(-min(ev["now_loss_per_mistake"], 745.0)),
             start_loss=value(self.ctx.loss, alert.data["start_idx"]),
             start_acc=value(self.ctx.acc, alert.data["start_idx"]),
+            start_x=self.ctx.x(self.series, alert.data["start_idx"]),
             good_acc_threshold=good,
         )
         if self.ctx.classes.k is not None:
@@ -76,18 +117,111 @@ class AccStuck(Detector):
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
-        with np.errstate(invalid="ignore"):
+        acc = f["y"]
+        with np.errstate(invalid="ignore", divide="ignore"):
             frozen = (f["range_stuck"] <= p.stuck_tol) & (f["nonfinite_stuck"] == 0)
+            loose = (f["range_stuck"] <= max(p.stuck_tol, p.min_acc_change)) & (f["nonfinite_stuck"] == 0)
+            blind_ok = np.ones(len(acc), dtype=bool)
             if g is not None:
                 # a repeated accuracy means a model that ignores its inputs only when the loss is not
-                # finite or sits at the chance loss ln K; a converged model far below it just repeats
-                chance = chance_loss(self.ctx.classes.k or 2)
-                blind = ~np.isfinite(g["y"]) | (g["lvl"] >= p.stuck_chance_frac * chance)
-                frozen &= blind
-            on = frozen.copy()
+                # finite, or the accuracy sits at 1/K while the loss is at (or above) ln K and not
+                # falling; K is the known K or the one 1/accuracy rounds to (never assumed)
+                loss = g["y"]
+                k = self.ctx.classes.k
+                kk = np.full(len(acc), float(k)) if k else np.rint(1.0 / np.where(acc > 0, acc, np.nan))
+                usable = np.isfinite(kk) & (kk >= 2)
+                lnk = np.log(np.where(usable, kk, 2.0))
+                at_chance = usable & (np.abs(acc * kk - 1.0) <= 0.1) & (g["lvl"] >= 0.9 * lnk)
+                learning = g["dir"] < 0  # a loss still falling beyond its noise: predictions improve
+                blind_ok = ~np.isfinite(loss) | (at_chance & ~learning)
+                prior = binary_entropy(acc)
+                if self.ctx.train is not None and self.ctx.split == "validation":
+                    # a model that ignores its inputs cannot fit its training samples either: a training
+                    # loss far below the label entropy bound says the model uses its inputs
+                    from lossacc_tui.analysis.detectors.checks import lookup
+
+                    train = lookup(self.ctx.train, self.ctx.axis, f["x"])
+                    blind_ok &= ~(np.isfinite(loss) & (train < 0.5 * prior))
+            on = frozen & blind_ok
+            off = ~(loose & blind_ok)
             if "maj_dev" in f:
-                on |= f["maj_dev"] <= p.majority_tol
-        return on, ~on
+                maj = f["maj_dev"] <= p.majority_tol
+                on |= maj
+                off &= f["maj_dev"] > 2 * p.majority_tol
+        return on, off
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        acc = e["acc_now"]
+        x0, x1 = e["first_x"], self.ctx.x(self.series, i)
+        out = classes_claim(self.ctx, x0, x1)
+        maj = self.p.majority_rate
+        if maj is not None and abs(acc - maj) <= self.p.majority_tol:
+            out.append(
+                Claim(
+                    "at-majority-rate",
+                    "follows",
+                    x0,
+                    x1,
+                    f"{self.subject} {fmt(acc, 4)} is within {self.p.majority_tol * 100:.0f} point(s) of the "
+                    f"majority-class rate {fmt(maj, 4)} you gave",
+                    value=acc,
+                )
+            )
+        loss_now = e.get("loss_now", math.nan)
+        k = self.ctx.classes.k
+        if k is not None and math.isfinite(loss_now) and abs(acc * k - 1) <= 0.1:
+            near = abs(loss_now / math.log(k) - 1) <= 0.1
+            out.append(
+                Claim(
+                    "at-chance",
+                    "likely" if near else "possible",
+                    x0,
+                    x1,
+                    f"{self.subject} {fmt(acc, 4)} is about 1/{k} = {fmt(1 / k, 4)}"
+                    + (f" and {nm[0]} {fmt(loss_now)} is about ln {k} = {fmt(math.log(k))}" if near else ""),
+                    others="" if near else f"{nm[0]} {fmt(loss_now)} is not near ln {k} = {fmt(math.log(k))}",
+                )
+            )
+        others = (
+            "Another reading: the model predicts several classes but none of its predictions changes between "
+            "evaluations; the predicted-class counts decide"
+        )
+        if not math.isfinite(loss_now) and "loss_now" in e:
+            others += (
+                ". With a loss that is not finite, argmax over NaN logits gives one fixed class, so accuracy "
+                "only measures that class's share"
+            )
+        out.append(
+            Claim(
+                "one-class-predictor",
+                "possible",
+                x0,
+                x1,
+                f"the model predicts one class for (nearly) every sample, so {self.subject} {fmt(acc, 4)} is "
+                "that "
+                "class's share",
+                others=others,
+            )
+        )
+        if self.series is not self.ctx.acc or self.ctx.split != "training":
+            return out
+        if math.isfinite(loss_now) and loss_now > math.log(2) * 1.05 and abs(acc - 0.5) < 0.02:
+            out.append(
+                Claim(
+                    "diverging",
+                    "likely",
+                    x0,
+                    x1,
+                    f"the training loss {fmt(loss_now)} is above ln 2 = 0.6931, worse than a fixed 50/50 "
+                    "guess "
+                    "on a balanced binary task: the optimisation has diverged rather than the data being "
+                    "imbalanced",
+                    others="A loss that is not plain cross-entropy (extra terms) would also sit above ln 2",
+                )
+            )
+        return out
 
     def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
         frozen = bool(f["range_stuck"][local] <= self.p.stuck_tol)

@@ -8,6 +8,7 @@ import numpy as np
 
 from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.alerts import Alert, Severity
+from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Ctx, Detector, span_extreme, value, value_at_x
 from lossacc_tui.analysis.quantities import fmt, fmt_x
 from lossacc_tui.analysis.track import Feats
@@ -31,11 +32,20 @@ class NonFinite(Detector):
         self.last_finite = int(lf[-1])
         return ~finite, finite
 
+    def kind_at(self, i: int) -> str:
+        """eval-non-finite when only the validation loss is non-finite while the training loss
+        logged at the same x is finite: the evaluation is broken, not the training."""
+        if self.series is not self.ctx.loss or self.ctx.split != "validation" or self.ctx.train is None:
+            return self.kind
+        x = self.ctx.x(self.series, i)
+        t = value_at_x(self.ctx.train, self.ctx.axis, x)
+        return "eval-non-finite" if math.isfinite(t) else self.kind
+
     def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
         y = float(f["y"][local])
         best_idx = _best_before(self.series, i) if self.series is not None else -1
         alert.data.update(
-            bad=("inf" if math.isinf(y) else "nan"),
+            bad=("infinite" if math.isinf(y) else "NaN"),
             last_finite=int(f["last_finite"][local]),
             best=value(self.series, best_idx),
             best_idx=best_idx,
@@ -46,10 +56,45 @@ class NonFinite(Detector):
         alert.data["n_bad"] += int(np.count_nonzero(~np.isfinite(f["y"][lo:hi])))
 
     def severity(self, alert: Alert) -> Severity:
-        return "critical"
+        return "warning" if alert.kind == "eval-non-finite" else "critical"
 
     def title(self, alert: Alert) -> str:
-        return f"{self.subject} is {alert.data['bad']} from {self.ctx.unit} {fmt_x(alert.start)}"
+        tail = " while training is finite" if alert.kind == "eval-non-finite" else ""
+        return f"{self.subject} is {alert.data['bad']} from {self.ctx.unit} {fmt_x(alert.start)}{tail}"
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        x0, x1 = alert.start, self.ctx.x(self.series, i)
+        if alert.kind == "eval-non-finite":
+            t0, t1 = e.get("train_loss_at_start", math.nan), e.get("train_loss_now", math.nan)
+            trend = f" ({fmt(t0)} -> {fmt(t1)})" if math.isfinite(t0) and math.isfinite(t1) else ""
+            return [
+                Claim(
+                    "evaluation-broken",
+                    "likely",
+                    x0,
+                    x1,
+                    f"the training loss stays finite{trend} while {self.subject} is {alert.data['bad']}, so "
+                    "the "
+                    "validation computation, not the weights, produces it",
+                    others="Weights that overflow only on validation inputs would also do it; the validation "
+                    "batch sizes and label range decide",
+                )
+            ]
+        lf = e["last_finite_value"]
+        if not math.isfinite(lf):
+            return []
+        return [
+            Claim(
+                "diverging",
+                "possible",
+                x0,
+                x1,
+                f"the optimisation diverged: {self.subject} went non-finite after {fmt(lf)}",
+                others="A numerical fault in the loss (log(0), fp16 overflow, NaN inputs) gives the same "
+                "NaN without a divergence; the values before it and the gradient norms decide",
+            )
+        ]
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         d = alert.data
@@ -63,6 +108,12 @@ class NonFinite(Detector):
             "best_x": self.ctx.x(self.series, d["best_idx"]) if d["best_idx"] >= 0 else math.nan,
             "acc_now": value_at_x(self.ctx.acc, self.ctx.axis, self.ctx.x(self.series, i))
             if self.ctx.acc
+            else math.nan,
+            "train_loss_at_start": value_at_x(self.ctx.train, self.ctx.axis, alert.start)
+            if self.ctx.train is not None and self.series is self.ctx.loss
+            else math.nan,
+            "train_loss_now": value_at_x(self.ctx.train, self.ctx.axis, self.ctx.x(self.series, i))
+            if self.ctx.train is not None and self.series is self.ctx.loss
             else math.nan,
         }
 

@@ -12,7 +12,18 @@ import math
 import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
-from lossacc_tui.analysis.detectors.base import Detector, level, span_extreme, value, value_at_x
+from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.detectors.base import (
+    Detector,
+    classes_claim,
+    level,
+    names,
+    noise,
+    span_extreme,
+    value,
+    value_at_x,
+)
+from lossacc_tui.analysis.evidence import mistakes_change, who_carries_loss
 from lossacc_tui.analysis.quantities import fmt, fmt_x, loss_per_mistake
 from lossacc_tui.analysis.track import Feats
 
@@ -28,6 +39,18 @@ class PairDetector(Detector):
             f"{prefix}_acc": acc,
             f"{prefix}_loss_per_mistake": loss_per_mistake(loss, acc),
         }
+
+    def acc_best(self, i: int) -> dict[str, float]:
+        """The highest accuracy of the run up to point i and its x (O(i), computed when rendered)."""
+        acc = self.ctx.acc
+        if acc is None or i < 0:
+            return {"acc_best": math.nan, "acc_best_x": math.nan}
+        v = acc.values[: min(i + 1, len(acc))]
+        fin = np.isfinite(v)
+        if not fin.any():
+            return {"acc_best": math.nan, "acc_best_x": math.nan}
+        k = int(np.argmax(np.where(fin, v, -np.inf)))
+        return {"acc_best": float(v[k]), "acc_best_x": self.ctx.x(acc, k)}
 
     def train_at(self, i: int) -> float:
         if self.ctx.train is None:
@@ -71,6 +94,38 @@ class LossUpAccUp(PairDetector):
             f"{fmt(e['now_acc'], 3)}"
         )
 
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        x0, x1 = e["best_x"], e["now_x"]
+        out = classes_claim(self.ctx, x0, x1)
+        out += mistakes_change(e["best_acc"], e["now_acc"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
+        sig = noise(self.ctx.loss, i)
+        rise = e["now_loss"] - e["best_loss"]
+        if math.isfinite(rise) and rise > 0 and (not math.isfinite(sig) or rise > 2 * sig):
+            z = f", {rise / sig:.1f} times its own evaluation noise {fmt(sig)}" if sig > 0 else ""
+            out.append(
+                Claim(
+                    "loss-rises-beyond-noise",
+                    "follows",
+                    x0,
+                    x1,
+                    f"{nm[0]} rose {fmt(e['best_loss'])} -> {fmt(e['now_loss'])} from {nm[2]} {fmt_x(x0)} to "
+                    f"{fmt_x(x1)}{z}",
+                    value=rise,
+                    evidence={"noise": sig},
+                )
+            )
+        held = math.isfinite(e["now_acc"]) and e["now_acc"] >= e["best_acc"]
+        why = (
+            f"the loss rose {e['now_loss'] / e['best_loss'] - 1:.0%} while accuracy "
+            + ("held or rose" if held else "moved little")
+            + ": samples on the same side of the threshold became costlier, and a model that keeps "
+            "training grows more confident, so the extra cost sits on the samples it gets wrong"
+        )
+        out += who_carries_loss(e["now_loss"], e["now_acc"], self.ctx.classes.k, x0, x1, nm, "mistakes", why)
+        return out
+
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         d = alert.data
         ev = self.pair_numbers(d["best_idx"], "best") | self.pair_numbers(i, "now")
@@ -82,6 +137,7 @@ class LossUpAccUp(PairDetector):
             max_acc=acc_peak[0],
             max_acc_x=acc_peak[1],
             acc_level_at_best=d["acc_ref"],
+            **self.acc_best(i),
             train_loss_at_best=self.train_at(d["best_idx"]),
             train_loss_now=self.train_at(i),
         )
@@ -121,6 +177,31 @@ class LossDownAccDown(PairDetector):
             f"{fmt(e['now_acc'], 3)} while {self.ctx.loss.name if self.ctx.loss else 'loss'} improved "
             f"{fmt(e['peak_loss'])} -> {fmt(e['now_loss'])}"
         )
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        x0, x1 = e["peak_x"], e["now_x"]
+        out = classes_claim(self.ctx, x0, x1)
+        out += mistakes_change(e["peak_acc"], e["now_acc"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
+        out += who_carries_loss(e["now_loss"], e["now_acc"], self.ctx.classes.k, x0, x1, nm)
+        if math.isfinite(e["now_acc"]) and e["now_acc"] < e["peak_acc"]:
+            out.append(
+                Claim(
+                    "predictions-crossing",
+                    "possible",
+                    x0,
+                    x1,
+                    f"borderline samples slipped to the wrong side between {nm[2]} {fmt_x(x0)} and "
+                    f"{fmt_x(x1)} while others grew more confident",
+                    others=(
+                        "Another reading: the accuracy metric or the evaluation data changed between these "
+                        "evaluations (same loss, different counting); per-sample predictions at both "
+                        "evaluations decide"
+                    ),
+                )
+            )
+        return out
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         d = alert.data
@@ -165,6 +246,19 @@ class AccFlatLossDown(PairDetector):
             f"{self.ctx.loss.name if self.ctx.loss else 'loss'} fell {fmt(e['from_loss'])} -> "
             f"{fmt(e['now_loss'])}"
         )
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        x0, x1 = e["from_x"], e["now_x"]
+        why = (
+            f"the loss fell {fmt(e['from_loss'])} -> {fmt(e['now_loss'])} while accuracy stayed within "
+            f"{fmt(e['acc_low'], 4)}-{fmt(e['acc_high'], 4)}, which samples that stay on the right side "
+            "growing more confident explain"
+        )
+        out = classes_claim(self.ctx, x0, x1)
+        out += who_carries_loss(e["now_loss"], e["now_acc"], self.ctx.classes.k, x0, x1, nm, "right", why)
+        return out
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         first = max(0, i - self.p.flat_window + 1)  # the latest flat window
@@ -233,6 +327,34 @@ class ValLossUnstable(PairDetector):
             f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} stays "
             f"{fmt(e['acc_low'], 3)}-{fmt(e['acc_high'], 3)}"
         )
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        x0, x1 = e["loss_low_x"], e["loss_high_x"]
+        why = (
+            f"the loss multiplied x{fmt(e['ratio'], 1)} while accuracy stayed within "
+            f"{fmt(e['acc_low'], 4)}-{fmt(e['acc_high'], 4)}: the same samples are right and wrong, so the "
+            "growth sits on a few predictions pushed far to the wrong side"
+        )
+        out = classes_claim(self.ctx, x0, x1)
+        out += who_carries_loss(
+            e["loss_high"], e["acc_at_high"], self.ctx.classes.k, x0, x1, nm, "mistakes", why
+        )
+        out.append(
+            Claim(
+                "confident-mistakes",
+                "possible",
+                x0,
+                x1,
+                f"at {nm[2]} {fmt_x(x1)} most mistakes are made with confidence above 0.9",
+                others=(
+                    "The mean cost of a mistake does not say how it is spread: a handful of extreme rows can "
+                    "carry it while most mistakes stay near the threshold; per-sample losses decide"
+                ),
+            )
+        )
+        return out
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         d = alert.data

@@ -1,0 +1,308 @@
+"""Level checks that need no trend window, so they work from the first evaluations:
+not-cross-entropy, acc-at-chance, val-unlike-train."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lossacc_tui.analysis.alerts import Alert, Severity
+from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.consistency import inconsistent
+from lossacc_tui.analysis.detectors.base import Detector, classes_claim, names, value
+from lossacc_tui.analysis.evidence import not_cross_entropy
+from lossacc_tui.analysis.quantities import fmt, fmt_x, pct
+from lossacc_tui.analysis.track import Feats, x_column
+from lossacc_tui.model import Series
+
+
+def lookup(series: Series | None, axis: str, xs: np.ndarray) -> np.ndarray:
+    """The last value of `series` at or before each x (NaN where none). O(len(xs) log n)."""
+    out = np.full(len(xs), np.nan)
+    if series is None or len(series) == 0:
+        return out
+    col = x_column(series, axis)
+    if col is None:
+        return out
+    k = np.searchsorted(col, xs, side="right") - 1
+    ok = k >= 0
+    out[ok] = series.values[k[ok]]
+    return out
+
+
+class NotCrossEntropy(Detector):
+    """The logged loss and accuracy of one evaluation cannot be cross-entropy and accuracy of the
+    same predictions (see `consistency.inconsistent`). `f` loss features, `g` accuracy features."""
+
+    kind = "not-cross-entropy"
+    n_open = 1
+    n_close = 1
+
+    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
+        assert g is not None and self.ctx.loss is not None
+        raw = self.ctx.loss.values[f["idx"]]
+        bad = inconsistent(raw, g["y"], self.ctx.classes.k)
+        self._bad = bad
+        return bad > 0, bad == 0
+
+    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
+        alert.data.update(rule=int(self._bad[local]), worst_idx=i, n_bad=0)
+        self.ctx.not_ce = True
+
+    def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
+        alert.data["n_bad"] += int(np.count_nonzero(self._bad[lo:hi]))
+
+    def severity(self, alert: Alert) -> Severity:
+        return "warning"
+
+    def title(self, alert: Alert) -> str:
+        e = alert.evidence
+        nm = names(self.ctx)
+        return (
+            f"{nm[0]} {fmt(e['loss'])} at {nm[1]} {fmt(e['acc'], 4)} is not cross-entropy of the predictions "
+            f"{nm[1]} counts"
+        )
+
+    def evidence(self, alert: Alert, i: int) -> dict[str, float]:
+        j = alert.data["start_idx"]
+        return {
+            "loss": value(self.ctx.loss, j),
+            "acc": value(self.ctx.acc, j),
+            "x": self.ctx.x(self.series, j),
+            "inconsistent_evaluations": float(max(1, alert.data["n_bad"])),
+            "rule": float(alert.data["rule"]),
+        }
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        if alert.data["rule"] == 1:
+            return [not_cross_entropy(e["loss"], e["acc"], e["x"], nm)]
+        k = self.ctx.classes.k or round(1 / e["acc"])
+        return [
+            *classes_claim(self.ctx, e["x"], e["x"]),
+            Claim(
+                "not-cross-entropy",
+                "likely",
+                e["x"],
+                e["x"],
+                f"at {nm[2]} {fmt_x(e['x'])} {nm[1]} {fmt(e['acc'], 4)} is about 1/{k} while {nm[0]} "
+                f"{fmt(e['loss'])} is far below ln {k} = {fmt(math.log(k))}: as cross-entropy this would "
+                f"need {pct(1 - e['acc'])} of samples wrong yet averaging at most "
+                f"{fmt(e['loss'] / (1 - e['acc']), 3)} nats, just under the 0.6931 every mistake costs, so "
+                "the accuracy metric most likely reads the "
+                "labels differently from the loss (sparse vs one-hot labels, a wrong metric)",
+                evidence={"loss": e["loss"], "acc": e["acc"]},
+                others=(
+                    "The other reading, every sample held just below the threshold, is what cross-entropy "
+                    "would need; the same model's accuracy computed with the loss's label format decides"
+                ),
+            ),
+        ]
+
+    def explain(self, alert: Alert) -> str:
+        e = alert.evidence
+        nm = names(self.ctx)
+        from lossacc_tui.analysis.claims import render
+
+        first = (
+            f"**{alert.title}**\n\n**What happened.** At {nm[2]} {fmt_x(e['x'])} the log has {nm[0]} "
+            f"{fmt(e['loss'])} beside {nm[1]} {fmt(e['acc'], 4)}"
+            f" ({int(e['inconsistent_evaluations'])} such evaluation(s) in this span).\n\n"
+        )
+        why = (
+            "**Why.** Every misclassified sample puts at most 1/2 on its true class, so it costs at least "
+            "ln 2 = 0.6931 nats of cross-entropy, and a right answer at least 1/K. Numbers outside what "
+            "those bounds allow come from something else: an evaluation on degenerate targets (all-zero "
+            "one-hot rows cost 0 for any prediction), a loss that is not cross-entropy (MSE, a sum of "
+            "terms), or a metric that reads the labels differently from the loss.\n\n"
+        )
+        check = (
+            "**What to check next.** The targets of that evaluation (shape, one-hot vs sparse, empty "
+            "batches), which loss is compiled, which accuracy metric Keras or your code picked. This "
+            "evaluation is kept out of best values and trends here, and the other explanations of this "
+            "run do not reason about cross-entropy.\n\n"
+        )
+        return first + why + check + "**How sure.** " + render(alert.claims) + "\n"
+
+
+class AccAtChance(Detector):
+    """Accuracy about 1/K and the loss about ln K, held for `stuck_window` evaluations while the
+    accuracy still moves (a frozen accuracy is `acc-stuck`): a model that has learned nothing.
+    K is the known K, or the K that 1/accuracy rounds to. `f` accuracy features, `g` loss features."""
+
+    kind = "acc-at-chance"
+
+    def __init__(self, ctx, series, subject: str = "") -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx, series, subject)
+        self.latch.n_open = max(ctx.params.open_after, ctx.params.stuck_window)
+
+    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
+        assert g is not None
+        acc, loss = f["lvl"], g["lvl"]
+        k = self.ctx.classes.k
+        with np.errstate(invalid="ignore", divide="ignore"):
+            kk = np.full(len(acc), float(k)) if k else np.rint(1.0 / np.where(acc > 0, acc, np.nan))
+            ok = np.isfinite(kk) & (kk >= 2)
+            lnk = np.log(np.where(ok, kk, 2.0))
+            near_acc = ok & (np.abs(acc * kk - 1.0) <= 0.15)
+            near_loss = np.abs(loss / lnk - 1.0) <= 0.05
+            moving = f["range_stuck"] > self.p.stuck_tol
+            learning = g["dir"] < 0  # a loss still falling beyond its noise: warming up, not stuck
+            on = near_acc & near_loss & moving & ~learning
+            off = ~(ok & (np.abs(acc * kk - 1.0) <= 0.25) & (np.abs(loss / lnk - 1.0) <= 0.1))
+        return on, off
+
+    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
+        acc = float(f["lvl"][local])
+        alert.data["k"] = self.ctx.classes.k or round(1 / acc)
+
+    def severity(self, alert: Alert) -> Severity:
+        return "warning"
+
+    def title(self, alert: Alert) -> str:
+        e = alert.evidence
+        nm = names(self.ctx)
+        k = alert.data["k"]
+        return (
+            f"{nm[1]} {fmt(e['acc_now'], 3)} ~ 1/{k} and {nm[0]} {fmt(e['loss_now'])} ~ ln {k}: not learning"
+        )
+
+    def evidence(self, alert: Alert, i: int) -> dict[str, float]:
+        j = alert.data["start_idx"]
+        return {
+            "acc_now": value(self.ctx.acc, i),
+            "loss_now": value(self.ctx.loss, i),
+            "first_x": self.ctx.x(self.series, j),
+            "now_x": self.ctx.x(self.series, i),
+            "evaluations": float(i - j + 1),
+            "k": float(alert.data["k"]),
+        }
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        k = alert.data["k"]
+        src = self.ctx.classes.describe() if self.ctx.classes.k else f"K = {k} from 1/accuracy"
+        return [
+            *classes_claim(self.ctx, e["first_x"], e["now_x"]),
+            Claim(
+                "at-chance",
+                "likely",
+                e["first_x"],
+                e["now_x"],
+                f"for {int(e['evaluations'])} evaluations {nm[1]} has stayed about 1/{k} = {fmt(1 / k, 4)} "
+                "and "
+                f"{nm[0]} about ln {k} = {fmt(math.log(k))} ({src}): both metrics say the predictions carry "
+                "no information about the labels",
+                evidence={"k": float(k)},
+                others=(
+                    "If K is not what 1/accuracy suggests, accuracy may instead sit at a class share; "
+                    "--classes K settles it"
+                ),
+            ),
+        ]
+
+    def explain(self, alert: Alert) -> str:
+        from lossacc_tui.analysis.claims import render
+
+        e = alert.evidence
+        nm = names(self.ctx)
+        k = alert.data["k"]
+        return (
+            f"**{alert.title}**\n\n**What happened.** From {nm[2]} {fmt_x(e['first_x'])} to "
+            f"{fmt_x(e['now_x'])} {nm[1]} is {fmt(e['acc_now'], 4)} and {nm[0]} {fmt(e['loss_now'])}: a "
+            f"uniform guess over {k} classes scores 1/{k} = {fmt(1 / k, 4)} and costs ln {k} = "
+            f"{fmt(math.log(k))}.\n\n**Why.** Accuracy jitters but does not leave chance, and the loss stays "
+            "at the cost of knowing nothing: the weights are not learning (a learning rate that is zero or "
+            "far too small, frozen parameters, an optimiser that skips its steps, fp16 loss scaling that "
+            "drops every update, inputs that do not reach the model, or labels shuffled apart from their "
+            f"inputs).\n\n**What to check next.** The learning rate actually applied at {nm[2]} "
+            f"{fmt_x(e['now_x'])}, that parameters change between steps (a weight norm), gradient norms, "
+            "the fp16/AMP scaler's skipped steps, and a batch of inputs with their labels.\n\n"
+            "**How sure.** " + render(alert.claims) + "\n"
+        )
+
+
+class ValUnlikeTrain(Detector):
+    """Validation accuracy far below chance while training accuracy is well above it: the validation
+    data (or its labels) is not distributed like the training data. `f` validation accuracy features.
+    Needs no trend: opens after `n_open` evaluations."""
+
+    kind = "val-unlike-train"
+    n_open = 2
+
+    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
+        val = f["y"]
+        train = lookup(self.ctx.train_acc, self.ctx.axis, f["x"])
+        k = self.ctx.classes.k
+        with np.errstate(invalid="ignore"):
+            if k is not None:
+                low = val < 0.5 / k
+                good = train > min(0.95, 1.5 / k)
+            else:  # K unknown: only a validation accuracy below any plausible chance level counts
+                low = val < 0.1
+                good = train >= 0.5
+            on = low & good & (train - val >= 0.3)
+            off = ~(on | ((val < (0.75 / k if k else 0.15)) & good))
+        return on, off
+
+    def severity(self, alert: Alert) -> Severity:
+        return "warning"
+
+    def title(self, alert: Alert) -> str:
+        e = alert.evidence
+        return (
+            f"{self.subject} {fmt(e['val_acc'], 4)} while training accuracy is {fmt(e['train_acc'], 4)}: the "
+            "validation data is unlike the training data"
+        )
+
+    def evidence(self, alert: Alert, i: int) -> dict[str, float]:
+        x = self.ctx.x(self.series, i)
+        return {
+            "val_acc": value(self.series, i),
+            "train_acc": float(lookup(self.ctx.train_acc, self.ctx.axis, np.array([x]))[0]),
+            "x": x,
+            "first_x": self.ctx.x(self.series, alert.data["start_idx"]),
+        }
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        k = self.ctx.classes.k
+        chance = (
+            f"far below chance 1/{k} = {fmt(1 / k, 3)}" if k else "below any chance level short of 10 classes"
+        )
+        return [
+            *classes_claim(self.ctx, e["first_x"], e["x"]),
+            Claim(
+                "split-unlike-training",
+                "likely",
+                e["first_x"],
+                e["x"],
+                f"at {self.ctx.unit} {fmt_x(e['x'])} {self.subject} {fmt(e['val_acc'], 4)} is {chance} while "
+                f"training accuracy is {fmt(e['train_acc'], 4)}: a model that generalises badly falls to "
+                "chance, not below it, so the validation samples hold classes or an ordering the training "
+                "samples do not",
+                others=(
+                    "A label mapping that differs between the two splits gives the same numbers; the class "
+                    "counts of each split decide"
+                ),
+            ),
+        ]
+
+    def explain(self, alert: Alert) -> str:
+        from lossacc_tui.analysis.claims import render
+
+        e = alert.evidence
+        return (
+            f"**{alert.title}**\n\n**What happened.** From {self.ctx.unit} {fmt_x(e['first_x'])} "
+            f"{self.subject} stays near {fmt(e['val_acc'], 4)} while training accuracy reaches "
+            f"{fmt(e['train_acc'], 4)}.\n\n**Why.** Below-chance accuracy on held-out data means the "
+            "model's confident predictions are systematically wrong there: the validation set holds classes "
+            "that training never shows, or its labels are mapped differently. Keras' validation_split takes "
+            "the last part of the arrays before shuffling, so data sorted by class gives exactly this.\n\n"
+            "**What to check next.** The class counts of the training and validation splits; shuffle before "
+            "splitting (or pass validation_data); the label encoding of both.\n\n"
+            "**How sure.** " + render(alert.claims) + "\n"
+        )
