@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.claims import render
+from lossacc_tui.analysis.confirm import describe
 from lossacc_tui.analysis.detectors.base import Ctx
 from lossacc_tui.analysis.explain_pair import EXPLAINERS as PAIR_EXPLAINERS
 from lossacc_tui.analysis.explain_parts import Names, mistakes, worked_example
@@ -219,6 +220,14 @@ EXPLAINERS: dict[str, Builder] = {
 }
 
 
+def alert_end_x(alert: Alert, ctx: Ctx) -> float:
+    """x of the point an alert's numbers describe (its last point when closed, the latest when open)."""
+    i = alert.data.get("at_idx")
+    if isinstance(i, int) and i >= 0:
+        return ctx.x(ctx.loss if ctx.loss is not None else ctx.acc, i)
+    return alert.end if alert.end is not None else alert.start
+
+
 def explain_alert(alert: Alert, ctx: Ctx) -> str:
     """The Markdown explanation of one alert of a run."""
     names = Names.of(ctx, alert)
@@ -235,6 +244,11 @@ def explain_alert(alert: Alert, ctx: Ctx) -> str:
             sections[k] = ("How sure", f"{sections[k][1]} {claimed}")
         else:
             sections.append(("How sure", claimed))
+    facts = ctx.facts(alert_end_x(alert, ctx)) if ctx.facts is not None else None
+    quoted = describe(facts, names.unit, float(facts.get("epoch") or facts.get("step") or 0)) if facts else ""
+    if quoted:
+        k = next((j for j, (h, _) in enumerate(sections) if h == "What to check next"), len(sections))
+        sections.insert(k, ("Per-sample facts (probe)", quoted))
     for head, body in sections:
         parts += [f"**{head}.** {body}", ""]
     if alert.kind in ("loss-up-acc-up", "loss-down-acc-down", "acc-flat-loss-down"):

@@ -11,6 +11,7 @@ import numpy as np
 from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.alerts import Alert, Event, Latch, Severity
 from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.confirm import FactsAt, decide
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import Classes
 from lossacc_tui.analysis.track import Feats, x_column
@@ -36,6 +37,8 @@ class Ctx:
     #: set once an evaluation's loss and accuracy are found not to be cross-entropy and accuracy of
     #: the same predictions: no explanation of the run reasons about cross-entropy after that
     not_ce: bool = False
+    #: per-sample facts of this split at or before an x (a probe sidecar), or None
+    facts: FactsAt | None = None
     _xcols: dict[int, np.ndarray | None] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -184,7 +187,7 @@ class Detector:
         claims = self.claims(alert, alert.data["at_idx"])
         if self.ctx.not_ce and alert.kind != "not-cross-entropy":
             claims = [c for c in claims if c.id not in CE_CLAIMS]
-        return claims
+        return decide(claims, self.ctx.facts, self.ctx.split)
 
 
 def span_extreme(
