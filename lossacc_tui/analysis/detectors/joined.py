@@ -120,6 +120,7 @@ class Overfitting(Detector):
         y, best, sig, tl, tb = f["y"], f["best"], f["sig_prev"], f["train_lvl"], f["train_at_best"]
         with np.errstate(invalid="ignore"):
             rise = (y >= best * (1 + p.rise_rel)) & (y - best >= p.rise_z * sig)
+            rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))  # too few points for noise
             train_fell = tl <= tb * (1 - p.train_drop_rel)
             calm = (y < best * (1 + p.rise_rel / 2)) | (tl > tb * (1 - p.train_drop_rel / 2))
         return rise & train_fell, calm

@@ -216,10 +216,16 @@ class Plateau(Detector):
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
-        return (
-            f"{self.subject}: no new best for {int(e['evaluations_since_best'])} evaluations (best "
-            f"{fmt(e['best_value'])} at {self.ctx.unit} {fmt_x(e['best_x'])})"
-        )
+        since = int(e["evaluations_since_best"])
+        head = f"{self.subject}: no new best for {since} evaluations"
+        if e["best_x"] > alert.start:
+            # the best moved inside the episode by less than plateau_min_delta: say so, or the start
+            # and the best contradict each other
+            head = (
+                f"{self.subject}: no gain beyond {self.p.plateau_min_delta:.1%} since {self.ctx.unit} "
+                f"{fmt_x(alert.start)}, {since} evaluations since the best"
+            )
+        return f"{head} (best {fmt(e['best_value'])} at {self.ctx.unit} {fmt_x(e['best_x'])})"
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         d = alert.data

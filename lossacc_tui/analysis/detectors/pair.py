@@ -70,7 +70,10 @@ class LossUpAccUp(PairDetector):
         y, best, sig = f["y"], f["best"], f["sig_prev"]
         ref = f["acc_at_best"]
         with np.errstate(invalid="ignore"):
+            # the noise is unknown for the first few evaluations: a short run (a fine-tune of a few
+            # epochs) then needs a rise of twice rise_rel instead of one beyond noise
             rise = (y >= best * (1 + p.rise_rel)) & (y - best >= p.rise_z * sig)
+            rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))
             lv, lb = f["lvl"], f["lbest"]
             rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= p.rise_z * sig * (2.0 / p.half) ** 0.5)
             holds = g["lvl"] >= ref - p.acc_hold_tol
@@ -102,7 +105,20 @@ class LossUpAccUp(PairDetector):
         out += mistakes_change(e["best_acc"], e["now_acc"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
         sig = noise(self.ctx.loss, i)
         rise = e["now_loss"] - e["best_loss"]
-        if math.isfinite(rise) and rise > 0 and (not math.isfinite(sig) or rise > 2 * sig):
+        if math.isfinite(rise) and rise > 0 and not math.isfinite(sig):
+            out.append(
+                Claim(
+                    "loss-rises-beyond-noise",
+                    "possible",
+                    x0,
+                    x1,
+                    f"{nm[0]} rose {fmt(e['best_loss'])} -> {fmt(e['now_loss'])} from {nm[2]} {fmt_x(x0)} to "
+                    f"{fmt_x(x1)}, but there are too few evaluations to measure its own noise",
+                    value=rise,
+                    others="A few more evaluations decide whether the rise holds",
+                )
+            )
+        elif math.isfinite(rise) and rise > 0 and rise > 2 * sig:
             z = f", {rise / sig:.1f} times its own evaluation noise {fmt(sig)}" if sig > 0 else ""
             out.append(
                 Claim(
