@@ -348,3 +348,7 @@ def test_readme_lists_every_kind_and_claim_id() -> None:
     assert set(KINDS) | set(CLAIM_IDS) | strengths == named | {"refuted"}
     for kind in KINDS:
         assert kind in explain_kind(kind)
+    # the table is the kinds' own declarations (one place per kind)
+    from lossacc_tui.analysis.kinds import readme_table
+
+    assert readme_table() in readme

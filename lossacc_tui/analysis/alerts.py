@@ -10,29 +10,10 @@ from typing import Any, Literal
 import numpy as np
 
 from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.kind import kind_order
 
 Severity = Literal["info", "warning", "critical"]
 SEVERITIES: tuple[Severity, ...] = ("info", "warning", "critical")
-
-#: Every alert kind, in the order alerts are listed when they start at the same x.
-KINDS: tuple[str, ...] = (
-    "non-finite",
-    "loss-explosion",
-    "val-loss-unstable",
-    "loss-up-acc-up",
-    "overfitting",
-    "loss-down-acc-down",
-    "acc-flat-loss-down",
-    "high-loss-good-acc",
-    "acc-stuck",
-    "plateau",
-    "runs-disagree",
-    "metric-mismatch",
-    "not-cross-entropy",
-    "eval-non-finite",
-    "acc-at-chance",
-    "val-unlike-train",
-)
 
 STATES: tuple[str, ...] = (
     "warming-up",
@@ -200,7 +181,7 @@ class Alert:
 
     def sort_key(self) -> tuple[float, int, str]:
         s = self.start if self.start is not None and math.isfinite(self.start) else math.inf
-        kind = KINDS.index(self.kind) if self.kind in KINDS else len(KINDS)
+        kind = kind_order(self.kind)
         return (s, kind, str(self.data.get("subject", "")))
 
     def __repr__(self) -> str:

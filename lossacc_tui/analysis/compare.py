@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert
+from lossacc_tui.analysis.kind import KindSpec
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import LN2, fmt
 from lossacc_tui.analysis.track import x_at, x_column
@@ -253,3 +254,21 @@ def _alert(
     )
     last_x = max(q.last_x for q in points)
     return Alert("runs-disagree", "warning", title, last_x, None, True, ev, expl + "\n", {"subject": "runs"})
+
+
+class RunsDisagree(KindSpec):
+    """Declared here: `compare_runs` emits it across runs."""
+
+    kind = "runs-disagree"
+    order = 100
+    severity_doc = "warning"
+    meaning = (
+        "runs watched together: nearly equal losses but accuracies several points apart, or loss and "
+        "accuracy rankings that disagree"
+    )
+    general = (
+        "Across runs watched together, final or best losses nearly equal while accuracies differ by "
+        "several points, or the loss ranking and the accuracy ranking disagree. Samples near p = 0.5 "
+        "cost ln 2 whichever side they fall on, so equal losses can hide different accuracies. "
+        "Average the last evaluations or compare a proper scoring rule before picking a run."
+    )

@@ -12,6 +12,7 @@ from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.alerts import Alert, Event, Latch, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.confirm import FactsAt, decide
+from lossacc_tui.analysis.kind import KindSpec
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import Classes
 from lossacc_tui.analysis.track import Feats, x_column
@@ -81,11 +82,11 @@ def level(series: Series | None, i: int, params: Params) -> float:
     return float(win.chunk(stats.rolling_mean(src, params.half))[0])
 
 
-class Detector:
-    """One alert kind over one stream of features: subclasses give the conditions, severity,
-    title, evidence and explanation; this class latches and keeps the alerts."""
+class Detector(KindSpec):
+    """One alert kind over one stream of features: subclasses declare the kind (name, meaning,
+    general explanation: `KindSpec`) and give the conditions, severity, title, evidence, claims
+    and explanation; this class latches and keeps the alerts."""
 
-    kind = ""
     n_open: int | None = None  # None: params.open_after
     n_close: int | None = None
 

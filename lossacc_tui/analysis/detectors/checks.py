@@ -36,6 +36,21 @@ class NotCrossEntropy(Detector):
     same predictions (see `consistency.inconsistent`). `f` loss features, `g` accuracy features."""
 
     kind = "not-cross-entropy"
+    order = 120
+    severity_doc = "warning"
+    meaning = (
+        "an evaluation's loss is below the floor its accuracy allows, or accuracy sits at 1/K with a "
+        "loss far below ln K: not cross-entropy and accuracy of the same predictions; that evaluation "
+        "is kept out of bests and trends"
+    )
+    general = (
+        "An evaluation's loss and accuracy cannot describe the same predictions under cross-entropy: "
+        "the loss is below (1 - a) ln 2, the least it can be when a share 1 - a is wrong, or accuracy "
+        "sits at 1/K while the loss is far below ln K. A glitched evaluation (degenerate targets), a "
+        "loss that is not cross-entropy (MSE, a sum of terms), or an accuracy metric reading the "
+        "labels differently (sparse vs one-hot). That evaluation is kept out of bests and trends, and "
+        "no explanation of the run reasons about cross-entropy."
+    )
     n_open = 1
     n_close = 1
 
@@ -133,6 +148,16 @@ class AccAtChance(Detector):
     K is the known K, or the K that 1/accuracy rounds to. `f` accuracy features, `g` loss features."""
 
     kind = "acc-at-chance"
+    order = 140
+    severity_doc = "warning"
+    meaning = (
+        "accuracy about 1/K and loss about ln K for many evaluations while accuracy jitters: not learning"
+    )
+    general = (
+        "Accuracy about 1/K and the loss about ln K for many evaluations while accuracy still "
+        "jitters: the predictions carry no information; the model is not learning (learning rate, "
+        "frozen weights, fp16 scaler skipping every step, inputs or labels not reaching the model)."
+    )
 
     def __init__(self, ctx, series, subject: str = "") -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx, series, subject)
@@ -231,6 +256,18 @@ class ValUnlikeTrain(Detector):
     Needs no trend: opens after `n_open` evaluations."""
 
     kind = "val-unlike-train"
+    order = 150
+    severity_doc = "warning"
+    meaning = (
+        "validation accuracy far below chance while training accuracy is good: the validation split "
+        "is unlike training"
+    )
+    general = (
+        "Validation accuracy far below chance while training accuracy is good: the validation data "
+        "holds classes or an ordering the training data does not (Keras' validation_split on "
+        "unshuffled data), or its labels are mapped differently. Check the class counts of each "
+        "split."
+    )
     n_open = 2
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:

@@ -40,6 +40,14 @@ class Overfitting(Detector):
     """
 
     kind = "overfitting"
+    order = 40
+    severity_doc = "warning"
+    meaning = "training loss falls while validation loss rises; the gap widens"
+    general = (
+        "Training loss falls while validation loss rises; the gap between them widens. The model fits "
+        "its training samples, noise included, in ways that do not carry over. Early-stop at the best "
+        "validation loss, regularise, augment, or get more data."
+    )
 
     def __init__(self, ctx: Ctx, series: Series, subject: str) -> None:
         super().__init__(ctx, series, subject)
@@ -174,6 +182,14 @@ class MetricMismatch(Detector):
     """A later evaluation's accuracy (test/report) far from the logged accuracy before it."""
 
     kind = "metric-mismatch"
+    order = 110
+    severity_doc = "warning"
+    meaning = "a later evaluation in the log disagrees with the logged accuracy"
+    general = (
+        "A later evaluation in the same log (a classification report, a printed test accuracy) "
+        "disagrees with the logged accuracy by more than a few points: a different split, checkpoint, "
+        "preprocessing, train-mode layers, or macro vs micro averaging."
+    )
 
     def __init__(self, ctx: Ctx, series: Series, subject: str) -> None:
         super().__init__(ctx, series, subject)

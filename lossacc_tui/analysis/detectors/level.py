@@ -26,6 +26,22 @@ class HighLossGoodAcc(PairDetector):
     a sizeable share of the chance loss)."""
 
     kind = "high-loss-good-acc"
+    order = 70
+    severity_doc = "warning/info"
+    meaning = (
+        "good accuracy with a loss far above the floor that accuracy allows; a warning when the "
+        "numbers force or favour confident mistakes, information when unsure right answers may carry "
+        "it"
+    )
+    general = (
+        "Good accuracy with a loss far above the floor (1 - a) ln 2 that accuracy allows. The numbers "
+        "allow two readings: a few mistakes made with near-certainty (each costs without bound), or many "
+        "right answers held with little confidence (each costs up to ln K), as in a run still converging. "
+        "The explanation says which one the numbers force or favour (a loss rising at steady accuracy "
+        "favours confident mistakes; a loss falling at flat accuracy, unsure right answers), and is a "
+        "warning only then. A logged loss with extra terms (regularisation, label smoothing, class "
+        "weights) also sits above the floor. Per-sample losses decide; lossacc_tui.probe logs them."
+    )
 
     def thresholds(self) -> tuple[float, float]:
         k = self.ctx.classes.k or 2
@@ -113,6 +129,20 @@ class AccStuck(Detector):
     equal to the majority-class rate the user gave. `f` is the accuracy, `g` the loss (or None)."""
 
     kind = "acc-stuck"
+    order = 80
+    severity_doc = "warning"
+    meaning = (
+        "accuracy unchanged while the loss is not finite, or at 1/K with a loss at or above ln K and "
+        "not falling, or equal to the majority rate given with `--majority`"
+    )
+    general = (
+        "Accuracy repeated exactly for many evaluations while the loss is not finite, or while accuracy "
+        "sits at 1/K and the loss at or above ln K without falling, or accuracy equal to the "
+        "majority-class rate you gave (--majority). A model that ignores its inputs predicts one class, "
+        "and its accuracy is then that class's share. Check the predicted-class counts or confusion "
+        "matrix, a balanced metric (minority-class F1, balanced accuracy, AUC), and whether the loss or "
+        "the logits are NaN (argmax over NaN logits is a constant class)."
+    )
     n_open = 1
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:

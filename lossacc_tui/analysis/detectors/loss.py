@@ -10,6 +10,7 @@ from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Ctx, Detector, span_extreme, value, value_at_x
+from lossacc_tui.analysis.kind import KindSpec
 from lossacc_tui.analysis.quantities import fmt, fmt_x
 from lossacc_tui.analysis.track import Feats
 from lossacc_tui.model import Series
@@ -19,6 +20,14 @@ class NonFinite(Detector):
     """NaN or inf in a loss: opens at the first one, closes after `close_after` finite values."""
 
     kind = "non-finite"
+    order = 0
+    severity_doc = "critical"
+    meaning = "NaN or inf in a loss"
+    general = (
+        "NaN or inf in a loss. Every gradient after it is NaN too. Check the learning rate, gradient "
+        "clipping, log(0) or division in a custom loss, fp16 overflow, NaN inputs; resume from the "
+        "last good checkpoint."
+    )
     n_open = 1
 
     def __init__(self, ctx: Ctx, series: Series, subject: str) -> None:
@@ -132,6 +141,14 @@ class Explosion(Detector):
     """Loss far above its best level (a factor and an absolute margin, beyond its own noise)."""
 
     kind = "loss-explosion"
+    order = 10
+    severity_doc = "warning/critical"
+    meaning = "a loss far above its running best"
+    general = (
+        "A loss far above its running best (a factor and an absolute margin beyond its own noise): a "
+        "divergence step, a bad batch, or numerics. Lower the learning rate, add warmup and clipping, "
+        "compare with the best checkpoint."
+    )
     n_open = 1
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
@@ -182,6 +199,14 @@ class Plateau(Detector):
     """No new best loss (by plateau_min_delta) within the last plateau_patience evaluations."""
 
     kind = "plateau"
+    order = 90
+    severity_doc = "info"
+    meaning = "no new best validation loss for a patience window; names the best epoch and its accuracy"
+    general = (
+        "No new best validation loss for a patience window (informational). The alert names the best "
+        "epoch and the accuracy there: the checkpoint to keep, and the point where lowering the "
+        "learning rate or stopping would save compute."
+    )
     n_open = 1
     n_close = 1
 
@@ -242,3 +267,20 @@ class Plateau(Detector):
             ev["acc_at_best"] = value(self.ctx.acc, bi)
             ev["acc_now"] = value(self.ctx.acc, i)
         return ev
+
+
+class EvalNonFinite(KindSpec):
+    """Declared here: `NonFinite` emits it for a validation loss that breaks while training is finite."""
+
+    kind = "eval-non-finite"
+    order = 130
+    severity_doc = "warning"
+    meaning = (
+        "only the validation loss is NaN or inf while training is finite: a broken evaluation, not a "
+        "divergence"
+    )
+    general = (
+        "Only the validation loss is NaN or inf while the training loss on the same lines stays "
+        "finite: the evaluation is broken (empty split or mask, labels out of range, log(0)), not the "
+        "training. Check the validation data and how its loss is computed."
+    )

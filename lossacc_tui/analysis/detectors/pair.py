@@ -63,6 +63,21 @@ class LossUpAccUp(PairDetector):
     the best level, by rise_rel and beyond noise) while the accuracy level holds or rises."""
 
     kind = "loss-up-acc-up"
+    order = 30
+    severity_doc = "warning"
+    meaning = (
+        "validation loss rises while validation accuracy rises or holds: a few mistakes grow "
+        "confident while borderline samples cross over; often the first sign of overfitting"
+    )
+    general = (
+        "Validation loss rises while validation accuracy rises or holds. The same samples on each side of "
+        "the threshold cost more: typically some mistakes grow confident (cross-entropy punishes them "
+        "without bound) while accuracy, which only counts sides, does not move or improves. Often the "
+        "first sign of overfitting. The explanation says whether the number of mistakes went down or up "
+        "over the span, from the run's own accuracy. Check: the highest-loss samples, calibration "
+        "(temperature scaling, label smoothing), early stopping on the loss; report a proper scoring rule "
+        "or AUC beside accuracy."
+    )
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
         assert g is not None
@@ -164,6 +179,19 @@ class LossDownAccDown(PairDetector):
     """Accuracy level clearly below its peak while the loss kept improving since that peak."""
 
     kind = "loss-down-acc-down"
+    order = 50
+    severity_doc = "warning"
+    meaning = (
+        "loss improves while accuracy falls: predictions near the threshold slip across while others "
+        "grow more confident"
+    )
+    general = (
+        "The loss improves while accuracy falls: predictions near the decision threshold slip across "
+        "it (cheap in loss) while others grow more confident (the loss averages confidence, accuracy "
+        "counts sides). A drifting class prior (label noise, imbalance) does this. Check: per-class "
+        "recall, the training label distribution, the threshold; keep the checkpoint at the accuracy "
+        "peak if accuracy is what you deploy."
+    )
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
         assert g is not None
@@ -237,6 +265,14 @@ class AccFlatLossDown(PairDetector):
     """Accuracy within a narrow band over flat_window evaluations while the loss fell."""
 
     kind = "acc-flat-loss-down"
+    order = 60
+    severity_doc = "info"
+    meaning = "accuracy flat while loss keeps falling: confidence grows on samples already right"
+    general = (
+        "Accuracy is flat while the loss keeps falling: the model grows more confident on samples it "
+        "already gets right. Accuracy cannot move until samples cross the threshold; a capacity or "
+        "label-noise ceiling stops that. Informational: more epochs buy calibration, not accuracy."
+    )
     n_open = 1
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
@@ -289,6 +325,18 @@ class ValLossUnstable(PairDetector):
     """The loss rises by a large factor from a trough inside a short window, accuracy barely moves."""
 
     kind = "val-loss-unstable"
+    order = 20
+    severity_doc = "warning/critical"
+    meaning = (
+        "validation loss swings by large factors while accuracy barely moves: a handful of extremely "
+        "confident wrong predictions dominate an unbounded mean"
+    )
+    general = (
+        "Validation loss swings by large factors while accuracy barely moves: a handful of extremely "
+        "confident wrong predictions dominate an unbounded mean. Check the learning rate, input "
+        "normalisation, evaluation mode (dropout, batch norm) and numerics (overflowing logits); list "
+        "the rows with the highest loss."
+    )
     n_open = 1
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
