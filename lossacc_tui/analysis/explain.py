@@ -252,5 +252,7 @@ def explain_alert(alert: Alert, ctx: Ctx) -> str:
     for head, body in sections:
         parts += [f"**{head}.** {body}", ""]
     if alert.kind in ("loss-up-acc-up", "loss-down-acc-down", "acc-flat-loss-down"):
-        parts += [worked_example(alert, names), ""]
+        example = worked_example(alert, names)
+        if example:
+            parts += [example, ""]
     return "\n".join(parts).rstrip() + "\n"

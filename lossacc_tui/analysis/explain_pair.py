@@ -7,21 +7,21 @@ from collections.abc import Callable
 
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.explain_parts import Names, mistakes
-from lossacc_tui.analysis.quantities import fmt, fmt_x, pts
+from lossacc_tui.analysis.quantities import change, fmt, fmt_x, pts, times
 
 Parts = list[tuple[str, str]]
 
 
 def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
     e = a.evidence
-    rise = e["now_loss"] / e["best_loss"] - 1
+    rise = change(e["now_loss"], e["best_loss"], signed=False)
     train = ""
     if math.isfinite(e.get("train_loss_now", math.nan)):
         train = f" Training loss went {fmt(e['train_loss_at_best'])} -> {fmt(e['train_loss_now'])} meanwhile."
     return [
         (
             "What happened",
-            f"{n.loss} has risen {rise:.0%} from its best {fmt(e['best_loss'])} at {n.unit} "
+            f"{n.loss} has risen {rise} from its best {fmt(e['best_loss'])} at {n.unit} "
             f"{fmt_x(e['best_x'])} to {fmt(e['now_loss'])} at {n.unit} {fmt_x(e['now_x'])} (peak "
             f"{fmt(e['peak_loss'])} at {n.unit} {fmt_x(e['peak_x'])}), while {n.acc} went "
             f"{fmt(e['best_acc'], 4)} -> {fmt(e['now_acc'], 4)} ({pts(e['now_acc'] - e['best_acc'])}; "
@@ -45,10 +45,10 @@ def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
         ),
         (
             "How sure",
-            f"Supported by a rise of {rise:.0%} held over {a.data['open_idx'] - a.data['start_idx'] + 1}+ "
-            "evaluations beyond the series' own noise, with accuracy not falling. It would be contradicted "
-            "if the rise came from a handful of extreme rows (see val-loss-unstable) or if accuracy starts "
-            "to drop, which would make it plain overfitting.",
+            f"The alert opened on a rise held over {a.data['open_idx'] - a.data['start_idx'] + 1}+ "
+            f"evaluations while the accuracy level stayed within {n.params.acc_hold_tol * 100:.0f} point(s) "
+            "of where it was at the best loss or above it. A rise carried by a handful of extreme rows "
+            "would show as val-loss-unstable; an accuracy that keeps dropping makes it plain overfitting.",
         ),
     ]
 
@@ -89,24 +89,28 @@ def _loss_down_acc_down(a: Alert, n: Names) -> Parts:
 
 def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:
     e = a.evidence
+    half = n.params.half
     return [
         (
             "What happened",
             f"{n.acc} has stayed within {fmt(e['acc_low'], 4)}-{fmt(e['acc_high'], 4)} from {n.unit} "
-            f"{fmt_x(e['from_x'])} to {fmt_x(e['now_x'])} while {n.loss} fell {fmt(e['from_loss'])} -> "
-            f"{fmt(e['now_loss'])} ({e['now_loss'] / e['from_loss'] - 1:+.0%}).",
+            f"{fmt_x(e['from_x'])} to {fmt_x(e['now_x'])} while the level of {n.loss} (the mean of its last "
+            f"{half} values) fell {fmt(e['from_level'])} -> {fmt(e['now_level'])} "
+            f"({change(e['now_level'], e['from_level'])}).",
         ),
         (
             "Why",
-            "With accuracy fixed, the loss can only fall by making the same predictions more confident. "
-            f"{mistakes(e['now_loss'], e['now_acc'], n, 'Now')} The loss is heading for the floor this "
-            "accuracy allows; accuracy cannot move until samples cross the threshold, which capacity, the "
-            "features or label noise in this data may not allow.",
+            "With the same samples on each side of the threshold, the loss falls when predictions grow more "
+            "confident on the side they are on: right answers surer, mistakes less sure. "
+            f"{mistakes(e['now_loss'], e['now_acc'], n, 'At ' + n.unit + ' ' + fmt_x(e['now_x']))} Accuracy "
+            "cannot move until samples cross the threshold, which capacity, the features or label noise in "
+            "this data may not allow.",
         ),
         (
             "What to check next",
             f"Whether {fmt(e['acc_high'], 4)} is a ceiling: label noise rate, a bigger model or better "
-            "features. Nothing is wrong with the run; more epochs buy calibration, not accuracy.",
+            "features. If accuracy is what you need, more epochs at this setting buy calibration, not "
+            "accuracy.",
         ),
         (
             "How sure",
@@ -153,7 +157,7 @@ def _high_loss(a: Alert, n: Names) -> Parts:
             "What happened",
             f"At {n.unit} {fmt_x(e['now_x'])} {n.acc} is {fmt(e['now_acc'], 4)} (above "
             f"{fmt(e['good_acc_threshold'], 3)}) while {n.loss} is {fmt(e['now_loss'])}, "
-            f"{fmt(e['now_loss'] / e['now_loss_floor'], 2)}x the least this accuracy allows; {n.chance()}. "
+            f"{times(e['now_loss'], e['now_loss_floor'])} the least this accuracy allows; {n.chance()}. "
             f"Its best {n.loss} was {fmt(e['best_loss'])} at {n.unit} {fmt_x(e['best_x'])}.",
         ),
         (
@@ -203,7 +207,7 @@ def _overfitting(a: Alert, n: Names) -> Parts:
         ),
         (
             "How sure",
-            f"Validation loss is {e['now_val_loss'] / e['best_val_loss'] - 1:+.0%} against its best, judged "
+            f"Validation loss is {change(e['now_val_loss'], e['best_val_loss'])} against its best, judged "
             f"beyond its own noise over {n.params.open_after}+ evaluations, while training loss is "
             f"{_ratio(e['train_loss_now'], e['train_loss_at_best'])} of what it was then. Closes when "
             f"validation loss comes back within {n.params.rise_rel / 2:.1%} of {fmt(e['best_val_loss'])}.",

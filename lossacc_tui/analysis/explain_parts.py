@@ -112,8 +112,8 @@ def worked_example(alert: Alert, n: Names) -> str:
         da, dl = e["now_acc"] - e["peak_acc"], e["now_loss"] - e["peak_loss"]
     else:
         da, dl = e["now_acc"] - e["from_acc"], e["now_loss"] - e["from_loss"]
-    if not (math.isfinite(da) and math.isfinite(dl)):
-        return ""
+    if not (math.isfinite(da) and math.isfinite(dl)) or abs(da) < 0.0005:
+        return ""  # no accuracy change to size the example with
     crossing = -da * STEP  # samples moving right (da > 0) lower the loss by STEP each
     rest = dl - crossing
     k_note = ""

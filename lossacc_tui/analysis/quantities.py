@@ -75,8 +75,9 @@ class Classes:
 
 def infer_classes(candidates: list[tuple[str, float, float | None]]) -> Classes:
     """K from the first evaluation, only when two independent signs agree: the loss near ln K
-    *and* the accuracy near 1/K (an untrained model). A loss alone does not name K: a first
-    evaluation after one epoch is already below ln K.
+    *and* the accuracy near 1/K (an untrained model), and every split's first evaluation that has
+    both agrees on the same K. A loss alone does not name K: a first evaluation after one epoch
+    is already below ln K.
 
     `candidates` are (label, first loss, first accuracy or None), most trusted first.
 
@@ -89,23 +90,38 @@ def infer_classes(candidates: list[tuple[str, float, float | None]]) -> Classes:
     >>> infer_classes([("val", 0.5742, 0.87)]).k is None
     True
     """
+    found: Classes | None = None
     for label, loss, acc in candidates:
-        if not math.isfinite(loss) or not 0.47 <= loss <= math.log(1000.0):
+        if not math.isfinite(loss):
             continue
-        if acc is None or not math.isfinite(acc) or not 0.0 < acc <= 0.6:
+        k = _chance_k(loss, acc)
+        if k is None:
+            if acc is not None and math.isfinite(acc):
+                return Classes(None, None)  # a first evaluation not at chance: K is not named
             continue
-        k_acc = round(1.0 / acc)
-        if k_acc < 2:
-            continue
-        # accuracy within 35 % of 1/K and loss within 12 % of ln K, for the same K
-        if abs(acc * k_acc - 1.0) > 0.35 or abs(loss / math.log(k_acc) - 1.0) > 0.12:
-            continue
-        basis = (
-            f"{label} loss {fmt(loss)} ~ ln {k_acc} and accuracy {fmt(acc)} ~ 1/{k_acc} at the first "
-            "evaluation"
-        )
-        return Classes(k_acc, "inferred", basis)
+        if found is not None and found.k != k:
+            return Classes(None, None)  # the splits disagree
+        if found is None:
+            basis = (
+                f"{label} loss {fmt(loss)} ~ ln {k} and accuracy {fmt(acc)} ~ 1/{k} at the first evaluation"
+            )
+            found = Classes(k, "inferred", basis)
+    if found is not None:
+        return found
     return Classes(None, None)
+
+
+def _chance_k(loss: float, acc: float | None) -> int | None:
+    """K when (loss, accuracy) is what an untrained K-class model gives: accuracy within 35 % of
+    1/K and loss within 12 % of ln K (None otherwise)."""
+    if not 0.47 <= loss <= math.log(1000.0):
+        return None
+    if acc is None or not math.isfinite(acc) or not 0.0 < acc <= 0.6:
+        return None
+    k = round(1.0 / acc)
+    if k < 2 or abs(acc * k - 1.0) > 0.35 or abs(loss / math.log(k) - 1.0) > 0.12:
+        return None
+    return k
 
 
 def fmt(v: float | None, digits: int = 4) -> str:
@@ -125,6 +141,27 @@ def fmt_x(v: float | None) -> str:
     if v is None or not math.isfinite(v):
         return "?"
     return str(int(v)) if float(v).is_integer() else f"{v:.2f}"
+
+
+def change(now: float, ref: float, signed: bool = True) -> str:
+    """now against ref as a relative change ('+41%'), or 'from 0' / 'n/a' where no ratio exists.
+
+    >>> change(0.7505, 0.5336), change(0.2, 0.0), change(float("nan"), 1.0)
+    ('+41%', 'from 0', 'n/a')
+    """
+    if not (math.isfinite(now) and math.isfinite(ref)):
+        return "n/a"
+    if ref == 0:
+        return "from 0"
+    r = now / ref - 1
+    return f"{r:+.0%}" if signed else f"{r:.0%}"
+
+
+def times(a: float, b: float, digits: int = 2) -> str:
+    """a / b as 'N.NNx', or 'n/a' where it has no value."""
+    if not (math.isfinite(a) and math.isfinite(b)) or b == 0:
+        return "n/a"
+    return f"{fmt(a / b, digits)}x"
 
 
 def pts(d: float) -> str:

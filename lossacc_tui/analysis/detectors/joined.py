@@ -129,7 +129,8 @@ class Overfitting(Detector):
         with np.errstate(invalid="ignore"):
             rise = (y >= best * (1 + p.rise_rel)) & (y - best >= p.rise_z * sig)
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))  # too few points for noise
-            train_fell = tl <= tb * (1 - p.train_drop_rel)
+            rise &= y > best  # a loss that stays at 0 has not risen
+            train_fell = (tl <= tb * (1 - p.train_drop_rel)) & (tl < tb)
             calm = (y < best * (1 + p.rise_rel / 2)) | (tl > tb * (1 - p.train_drop_rel / 2))
         return rise & train_fell, calm
 

@@ -8,10 +8,18 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
-from lossacc_tui.analysis.detectors.base import Detector, classes_claim, level, names, noise, value
+from lossacc_tui.analysis.detectors.base import (
+    Detector,
+    classes_claim,
+    level,
+    names,
+    noise,
+    value,
+    value_at_x,
+)
 from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.evidence import who_carries_loss
-from lossacc_tui.analysis.quantities import chance_loss, fmt, fmt_x, loss_floor
+from lossacc_tui.analysis.quantities import chance_loss, fmt, fmt_x, loss_floor, times
 from lossacc_tui.analysis.track import Feats
 
 
@@ -81,7 +89,7 @@ class HighLossGoodAcc(PairDetector):
         return (
             f"{self.ctx.loss.name if self.ctx.loss else 'loss'} {fmt(e['now_loss'])} at "
             f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} {fmt(e['now_acc'], 3)}: "
-            f"{fmt(e['now_loss'] / e['now_loss_floor'], 2)}x the least it allows"
+            f"{times(e['now_loss'], e['now_loss_floor'])} the least it allows"
         )
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
@@ -91,19 +99,16 @@ class HighLossGoodAcc(PairDetector):
         loss0, acc0, loss1, acc1 = e["start_loss"], e["start_acc"], e["now_loss"], e["now_acc"]
         acc_tol = max(self.p.acc_hold_tol, 2 * noise(self.ctx.acc, i) if i >= 2 else 0.0)
         favour, why = "", ""
-        if loss1 >= loss0 * (1 + self.p.rise_rel) and acc1 >= acc0 - acc_tol:
+        t0 = value_at_x(self.ctx.train, self.ctx.axis, x0) if self.ctx.train is not None else math.nan
+        t1 = value_at_x(self.ctx.train, self.ctx.axis, x1) if self.ctx.train is not None else math.nan
+        train_fell = math.isfinite(t0) and math.isfinite(t1) and t1 < t0
+        if loss1 >= loss0 * (1 + self.p.rise_rel) and acc1 >= acc0 - acc_tol and train_fell:
             favour = "mistakes"
             why = (
                 f"since {nm[2]} {fmt_x(x0)} the loss rose {fmt(loss0)} -> {fmt(loss1)} while accuracy held "
-                f"({fmt(acc0, 4)} -> {fmt(acc1, 4)}): the same samples on each side grew costlier, which "
-                "mistakes growing confident explain and a model still learning does not"
-            )
-        elif loss1 <= loss0 * (1 - self.p.rise_rel) and abs(acc1 - acc0) <= acc_tol:
-            favour = "right"
-            why = (
-                f"since {nm[2]} {fmt_x(x0)} the loss fell {fmt(loss0)} -> {fmt(loss1)} with accuracy flat "
-                f"({fmt(acc0, 4)} -> {fmt(acc1, 4)}): right answers are sharpening, so they still carried "
-                "a large part of the loss"
+                f"({fmt(acc0, 4)} -> {fmt(acc1, 4)}) and the training loss fell {fmt(t0)} -> {fmt(t1)}: a "
+                "model growing more confident makes its right answers cheaper, so the extra cost sits on "
+                "its mistakes"
             )
         out = classes_claim(self.ctx, x0, x1)
         out += who_carries_loss(loss1, acc1, self.ctx.classes.k, x0, x1, nm, favour, why)

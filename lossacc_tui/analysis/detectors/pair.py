@@ -24,7 +24,7 @@ from lossacc_tui.analysis.detectors.base import (
     value_at_x,
 )
 from lossacc_tui.analysis.evidence import mistakes_change, who_carries_loss
-from lossacc_tui.analysis.quantities import fmt, fmt_x, loss_per_mistake
+from lossacc_tui.analysis.quantities import change, fmt, fmt_x, loss_per_mistake
 from lossacc_tui.analysis.track import Feats
 
 
@@ -91,6 +91,7 @@ class LossUpAccUp(PairDetector):
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))
             lv, lb = f["lvl"], f["lbest"]
             rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= p.rise_z * sig * (2.0 / p.half) ** 0.5)
+            rise &= (y > best) | (lv > lb)  # a loss that stays at 0 has not risen
             holds = g["lvl"] >= ref - p.acc_hold_tol
             calm = (y < best * (1 + p.rise_rel / 2)) | (g["lvl"] < ref - 2 * p.acc_hold_tol)
         return rise & holds, calm
@@ -107,7 +108,8 @@ class LossUpAccUp(PairDetector):
         e = alert.evidence
         return (
             f"{self.ctx.loss.name if self.ctx.loss else 'loss'} up "
-            f"{(e['now_loss'] / e['best_loss'] - 1) * 100:.0f}% since {self.ctx.unit} {fmt_x(e['best_x'])} "
+            f"{change(e['now_loss'], e['best_loss'], signed=False)} since {self.ctx.unit} "
+            f"{fmt_x(e['best_x'])} "
             f"while {self.ctx.acc.name if self.ctx.acc else 'accuracy'} {fmt(e['best_acc'], 3)} -> "
             f"{fmt(e['now_acc'], 3)}"
         )
@@ -147,14 +149,18 @@ class LossUpAccUp(PairDetector):
                     evidence={"noise": sig},
                 )
             )
-        held = math.isfinite(e["now_acc"]) and e["now_acc"] >= e["best_acc"]
-        why = (
-            f"the loss rose {e['now_loss'] / e['best_loss'] - 1:.0%} while accuracy "
-            + ("held or rose" if held else "moved little")
-            + ": samples on the same side of the threshold became costlier, and a model that keeps "
-            "training grows more confident, so the extra cost sits on the samples it gets wrong"
-        )
-        out += who_carries_loss(e["now_loss"], e["now_acc"], self.ctx.classes.k, x0, x1, nm, "mistakes", why)
+        t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
+        favour, why = "", ""
+        if math.isfinite(t0) and math.isfinite(t1) and t1 < t0:
+            # the model grows more confident on what it fits (training loss falling), so its right
+            # answers get cheaper: the extra validation loss sits on the samples it gets wrong
+            favour = "mistakes"
+            why = (
+                f"{nm[0]} rose {change(e['now_loss'], e['best_loss'], signed=False)} while the training "
+                f"loss fell {fmt(t0)} -> {fmt(t1)}: a model growing more confident makes its right answers "
+                "cheaper, so the extra cost sits on the samples it gets wrong"
+            )
+        out += who_carries_loss(e["now_loss"], e["now_acc"], self.ctx.classes.k, x0, x1, nm, favour, why)
         return out
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
@@ -199,7 +205,8 @@ class LossDownAccDown(PairDetector):
         drop = g["lbest"] - g["lvl"]
         with np.errstate(invalid="ignore"):
             need = np.fmax(p.acc_drop_min, p.rise_z * g["sig"] * math.sqrt(2.0 / h))
-            gained = f["lvl"] <= g["loss_at_abest"] * (1 - p.loss_gain_min)
+            ref = g["loss_at_abest"]
+            gained = (f["lvl"] <= ref * (1 - p.loss_gain_min)) & (f["lvl"] < ref)
             near_best = f["lvl"] <= f["lbest"] * (1 + p.rise_rel / 2)
             on = (drop >= need) & gained & near_best
             off = (drop < p.acc_drop_min / 2) | (f["lvl"] > f["lbest"] * (1 + p.rise_rel))
@@ -280,7 +287,7 @@ class AccFlatLossDown(PairDetector):
         p = self.p
         with np.errstate(invalid="ignore"):
             flat = g["range_flat"] <= p.flat_acc_band
-            fell = f["lvl"] <= f["lvl_flat"] * (1 - p.flat_loss_drop)
+            fell = (f["lvl"] <= f["lvl_flat"] * (1 - p.flat_loss_drop)) & (f["lvl"] < f["lvl_flat"])
             near = f["lvl"] <= f["lbest"] * (1 + p.rise_rel / 2)
             off = (g["range_flat"] > 1.5 * p.flat_acc_band) | (
                 f["lvl"] > f["lvl_flat"] * (1 - p.flat_loss_drop / 2)
@@ -294,22 +301,19 @@ class AccFlatLossDown(PairDetector):
         e = alert.evidence
         return (
             f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} flat at "
-            f"{fmt(e['acc_low'], 3)}-{fmt(e['acc_high'], 3)} while "
-            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} fell {fmt(e['from_loss'])} -> "
-            f"{fmt(e['now_loss'])}"
+            f"{fmt(e['acc_low'], 3)}-{fmt(e['acc_high'], 3)} while the "
+            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} level fell {fmt(e['from_level'])} -> "
+            f"{fmt(e['now_level'])}"
         )
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence
         nm = names(self.ctx)
         x0, x1 = e["from_x"], e["now_x"]
-        why = (
-            f"the loss fell {fmt(e['from_loss'])} -> {fmt(e['now_loss'])} while accuracy stayed within "
-            f"{fmt(e['acc_low'], 4)}-{fmt(e['acc_high'], 4)}, which samples that stay on the right side "
-            "growing more confident explain"
-        )
         out = classes_claim(self.ctx, x0, x1)
-        out += who_carries_loss(e["now_loss"], e["now_acc"], self.ctx.classes.k, x0, x1, nm, "right", why)
+        # a loss falling at flat accuracy says where the change came from (predictions growing more
+        # confident on the side they are on), not who carries the loss that is left: no favourite
+        out += who_carries_loss(e["now_loss"], e["now_acc"], self.ctx.classes.k, x0, x1, nm)
         return out
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
@@ -317,7 +321,13 @@ class AccFlatLossDown(PairDetector):
         ev = self.pair_numbers(first, "from") | self.pair_numbers(i, "now")
         accs = [value(self.ctx.acc, k) for k in range(first, i + 1)]
         finite = [a for a in accs if math.isfinite(a)] or [math.nan]
-        ev.update(acc_low=min(finite), acc_high=max(finite))
+        # the detector judges the level (mean of the last `half` values), so the text quotes it too
+        ev.update(
+            acc_low=min(finite),
+            acc_high=max(finite),
+            from_level=level(self.ctx.loss, first, self.p),
+            now_level=level(self.ctx.loss, i, self.p),
+        )
         return ev
 
 
