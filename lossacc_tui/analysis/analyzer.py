@@ -22,7 +22,7 @@ import numpy as np
 from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.alerts import Alert, Event, StateSegment
 from lossacc_tui.analysis.classes import classes_from_files
-from lossacc_tui.analysis.consistency import ConsistentLoss
+from lossacc_tui.analysis.consistency import ConsistentLoss, inconsistent
 from lossacc_tui.analysis.detectors import Ctx, Detector, build_detectors
 from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting, concat, split
 from lossacc_tui.analysis.params import Params
@@ -77,6 +77,8 @@ class Analyzer:
         self._missing_epoch = False
         self._layout: tuple[object, ...] | None = None
         self.ctx: Ctx | None = None
+        self._ic_key: object = None
+        self._ic: list = [0, 0, 0, False]
 
     # --- public ------------------------------------------------------------------------------
     def update(self) -> list[Event]:
@@ -158,16 +160,41 @@ class Analyzer:
         ctx = Ctx(p, self._axis(), classes, loss, acc, train, train_acc, split_name, r("lr"))
         names = tuple(None if s is None else (s.name, s.scale) for s in (loss, acc, train, train_acc))
         mismatch = tuple(s.name for s in self.run.series.values() if MetricMismatch.matches(s) and len(s))
-        layout = (ctx.axis, names, classes, split_name, ctx.lr.name if ctx.lr else None, mismatch)
+        systematic = self._systematic(loss, acc, classes.k, names)
+        layout = (ctx.axis, names, classes, split_name, ctx.lr.name if ctx.lr else None, mismatch, systematic)
         return layout, ctx
+
+    def _systematic(self, loss: Series | None, acc: Series | None, k: int | None, key: object) -> bool:
+        """Whether the loss/accuracy pair is inconsistent at 2 evaluations in a row or at 3 in all:
+        then it is the run's loss or metric that is not what it seems, not one glitched evaluation,
+        and no evaluation is masked (an isolated glitch is). Counted incrementally per pair."""
+        if loss is None or acc is None:
+            return False
+        if self._ic_key != (key, k):
+            self._ic_key, self._ic = (key, k), [0, 0, 0, False]  # seen, bad, run, systematic
+        seen, bad, run, sys_ = self._ic
+        n = min(len(loss), len(acc))
+        if n > seen and not sys_:
+            flags = inconsistent(loss.values[seen:n], acc.values[seen:n], k) > 0
+            for f in flags.tolist():
+                run = run + 1 if f else 0
+                bad += f
+                if run >= 2 or bad >= 3:
+                    sys_ = True
+                    break
+        self._ic = [n, bad, run, sys_]
+        return sys_
 
     def _start(self, ctx: Ctx) -> None:
         self.ctx = ctx
         p = self.params
         self._tracks: dict[str, Track] = {}
+        # mask isolated glitches only: a pair inconsistent again and again is the run's loss or metric
+        systematic = bool(self._layout and self._layout[-1])
+        ctx.not_ce = systematic  # then no kind that reads loss against accuracy is built
         self._consistent = (
             ConsistentLoss(ctx.loss, ctx.acc, ctx.classes.k)
-            if ctx.loss is not None and ctx.acc is not None
+            if ctx.loss is not None and ctx.acc is not None and not systematic
             else None
         )
         for key, s, kind in (

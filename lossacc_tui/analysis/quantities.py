@@ -147,10 +147,12 @@ def change(now: float, ref: float, signed: bool = True) -> str:
     """now against ref as a relative change ('+41%'), or 'from 0' / 'n/a' where no ratio exists.
 
     >>> change(0.7505, 0.5336), change(0.2, 0.0), change(float("nan"), 1.0)
-    ('+41%', 'from 0', 'n/a')
+    ('+41%', 'from 0', 'to a non-finite value')
     """
-    if not (math.isfinite(now) and math.isfinite(ref)):
-        return "n/a"
+    if not math.isfinite(now):
+        return "to a non-finite value"
+    if not math.isfinite(ref):
+        return "from a non-finite value"
     if ref == 0:
         return "from 0"
     r = now / ref - 1

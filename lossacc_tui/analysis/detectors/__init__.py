@@ -25,14 +25,11 @@ def build_detectors(ctx: Ctx, other_series: list[Series] | None = None) -> dict[
     if train is not None:
         out["train"] = [NonFinite(ctx, train, train.name), Explosion(ctx, train, train.name)]
     if loss is not None and acc is not None:
-        pair: list[Detector] = []
-        if ctx.split == "validation":
-            pair += [LossUpAccUp(ctx, loss), LossDownAccDown(ctx, loss), ValLossUnstable(ctx, loss)]
-        pair += [
-            AccFlatLossDown(ctx, loss),
-            HighLossGoodAcc(ctx, loss),
-            NotCrossEntropy(ctx, loss, loss.name),
-        ]
+        pair: list[Detector] = [NotCrossEntropy(ctx, loss, loss.name)]
+        if not ctx.not_ce:  # kinds that read the loss against the accuracy as cross-entropy
+            if ctx.split == "validation":
+                pair += [LossUpAccUp(ctx, loss), LossDownAccDown(ctx, loss), ValLossUnstable(ctx, loss)]
+            pair += [AccFlatLossDown(ctx, loss), HighLossGoodAcc(ctx, loss)]
         out["pair"] = pair
         out["pair_acc"] = [AccStuck(ctx, acc, acc.name), AccAtChance(ctx, acc, acc.name)]
     elif acc is not None:

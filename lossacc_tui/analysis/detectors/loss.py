@@ -48,7 +48,13 @@ class NonFinite(Detector):
             return self.kind
         x = self.ctx.x(self.series, i)
         t = value_at_x(self.ctx.train, self.ctx.axis, x)
-        return "eval-non-finite" if math.isfinite(t) else self.kind
+        if not math.isfinite(t):
+            return self.kind
+        # finite is not healthy: a training loss far above its best is diverging too
+        tv = self.ctx.train.values[: max(1, _count_upto(self.ctx.train, self.ctx.axis, x))]
+        best = float(np.nanmin(tv)) if np.isfinite(tv).any() else math.nan
+        healthy = math.isfinite(best) and t <= max(10 * best, best + self.p.explosion_min_abs)
+        return "eval-non-finite" if healthy else self.kind
 
     def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
         y = float(f["y"][local])
@@ -125,6 +131,14 @@ class NonFinite(Detector):
             if self.ctx.train is not None and self.series is self.ctx.loss
             else math.nan,
         }
+
+
+def _count_upto(series: Series, axis: str, x: float) -> int:
+    """How many points of `series` lie at or before x on `axis` (all of them when x is unknown)."""
+    col = series.x_or_none(axis)
+    if col is None or not math.isfinite(x):
+        return len(series)
+    return int(np.searchsorted(col, x, side="right"))
 
 
 def _best_before(series: Series, i: int) -> int:
