@@ -10,7 +10,7 @@ import numpy as np
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.consistency import inconsistent
-from lossacc_tui.analysis.detectors.base import Detector, classes_claim, names, value
+from lossacc_tui.analysis.detectors.base import Ctx, Detector, classes_claim, names, value
 from lossacc_tui.analysis.evidence import not_cross_entropy
 from lossacc_tui.analysis.quantities import fmt, fmt_x, pct
 from lossacc_tui.analysis.track import Feats, x_column
@@ -29,6 +29,13 @@ def lookup(series: Series | None, axis: str, xs: np.ndarray) -> np.ndarray:
     ok = k >= 0
     out[ok] = series.values[k[ok]]
     return out
+
+
+def _train_at(ctx: Ctx, x: float) -> float:
+    """The training loss logged at or before x (NaN without one, or when it is the primary loss)."""
+    if ctx.train is None:
+        return math.nan
+    return float(lookup(ctx.train, ctx.axis, np.array([x]))[0])
 
 
 class NotCrossEntropy(Detector):
@@ -159,10 +166,6 @@ class AccAtChance(Detector):
         "frozen weights, fp16 scaler skipping every step, inputs or labels not reaching the model)."
     )
 
-    def __init__(self, ctx, series, subject: str = "") -> None:  # type: ignore[no-untyped-def]
-        super().__init__(ctx, series, subject)
-        self.latch.n_open = max(ctx.params.open_after, ctx.params.stuck_window)
-
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
         assert g is not None
         acc, loss = f["lvl"], g["lvl"]
@@ -175,8 +178,9 @@ class AccAtChance(Detector):
             near_loss = np.abs(loss / lnk - 1.0) <= 0.05
             moving = f["range_stuck"] > self.p.stuck_tol
             learning = g["dir"] < 0  # a loss still falling beyond its noise: warming up, not stuck
-            on = near_acc & near_loss & moving & ~learning
-            off = ~(ok & (np.abs(acc * kk - 1.0) <= 0.25) & (np.abs(loss / lnk - 1.0) <= 0.1))
+            # at chance or worse: a loss above ln K (memorised training labels) keeps it open
+            on = near_acc & near_loss & moving & ~learning & ~g["warm"]
+            off = ~(ok & (np.abs(acc * kk - 1.0) <= 0.25) & (loss >= 0.9 * lnk))
         return on, off
 
     def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
@@ -203,6 +207,8 @@ class AccAtChance(Detector):
             "now_x": self.ctx.x(self.series, i),
             "evaluations": float(i - j + 1),
             "k": float(alert.data["k"]),
+            "train_loss_at_start": _train_at(self.ctx, self.ctx.x(self.series, 0)),
+            "train_loss_now": _train_at(self.ctx, self.ctx.x(self.series, i)),
         }
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
@@ -229,6 +235,24 @@ class AccAtChance(Detector):
             ),
         ]
 
+    def _why(self, e: dict[str, float]) -> str:
+        t0, t1 = e.get("train_loss_at_start", math.nan), e.get("train_loss_now", math.nan)
+        if math.isfinite(t0) and math.isfinite(t1) and t1 < 0.8 * t0:
+            return (
+                f"The training loss fell {fmt(t0)} -> {fmt(t1)}, so the model fits its training samples, yet "
+                "its held-out predictions stay at chance: what it learns does not carry over. Labels "
+                "unrelated to their inputs (random, or shuffled apart from them) do this, and so does a "
+                "validation split unlike training."
+            )
+        return (
+            "Accuracy jitters but does not leave chance, and the loss stays at the cost of knowing nothing"
+            + (" while the training loss does not fall either" if math.isfinite(t1) else "")
+            + ": the weights are not learning, or learn nothing about these labels (a learning rate that "
+            "is zero or far too small, frozen parameters, an optimiser that skips its steps, fp16 loss "
+            "scaling that drops every update, inputs that do not reach the model, labels shuffled apart "
+            "from their inputs)."
+        )
+
     def explain(self, alert: Alert) -> str:
         from lossacc_tui.analysis.claims import render
 
@@ -239,13 +263,10 @@ class AccAtChance(Detector):
             f"**{alert.title}**\n\n**What happened.** From {nm[2]} {fmt_x(e['first_x'])} to "
             f"{fmt_x(e['now_x'])} {nm[1]} is {fmt(e['acc_now'], 4)} and {nm[0]} {fmt(e['loss_now'])}: a "
             f"uniform guess over {k} classes scores 1/{k} = {fmt(1 / k, 4)} and costs ln {k} = "
-            f"{fmt(math.log(k))}.\n\n**Why.** Accuracy jitters but does not leave chance, and the loss stays "
-            "at the cost of knowing nothing: the weights are not learning (a learning rate that is zero or "
-            "far too small, frozen parameters, an optimiser that skips its steps, fp16 loss scaling that "
-            "drops every update, inputs that do not reach the model, or labels shuffled apart from their "
-            f"inputs).\n\n**What to check next.** The learning rate actually applied at {nm[2]} "
-            f"{fmt_x(e['now_x'])}, that parameters change between steps (a weight norm), gradient norms, "
-            "the fp16/AMP scaler's skipped steps, and a batch of inputs with their labels.\n\n"
+            f"{fmt(math.log(k))}.\n\n**Why.** {self._why(e)}\n\n**What to check next.** The learning rate "
+            f"actually applied at {nm[2]} {fmt_x(e['now_x'])}, that parameters change between steps (a "
+            "weight norm), gradient norms, the fp16/AMP scaler's skipped steps, and a batch of inputs with "
+            "their labels (are they aligned?).\n\n"
             "**How sure.** " + render(alert.claims) + "\n"
         )
 

@@ -168,8 +168,14 @@ class AccStuck(Detector):
                 lnk = np.log(np.where(usable, kk, 2.0))
                 at_chance = usable & (np.abs(acc * kk - 1.0) <= 0.1) & (g["lvl"] >= 0.9 * lnk)
                 learning = g["dir"] < 0  # a loss still falling beyond its noise: predictions improve
-                blind_ok = ~np.isfinite(loss) | (at_chance & ~learning)
+                # or accuracy at a class share while the loss is no lower than a constant predictor's
+                # at that share could be (its loss is at least the binary entropy of the share) and
+                # moves by 10 % or more without a single prediction changing class: the outputs move,
+                # all on one side of the threshold
                 prior = binary_entropy(acc)
+                moves = np.abs(g["lvl"] - g["lvl_stuck"]) >= 0.1 * np.abs(g["lvl"])
+                at_prior = (acc >= 0.5) & (g["lvl"] >= prior) & moves
+                blind_ok = ~np.isfinite(loss) | (at_chance & ~learning) | at_prior
                 if self.ctx.train is not None and self.ctx.split == "validation":
                     # a model that ignores its inputs cannot fit its training samples either: a training
                     # loss far below the label entropy bound says the model uses its inputs
@@ -228,6 +234,33 @@ class AccStuck(Detector):
                 ". With a loss that is not finite, argmax over NaN logits gives one fixed class, so accuracy "
                 "only measures that class's share"
             )
+        if alert.data.get("prior_path"):
+            first = value(self.ctx.loss, alert.data["first_idx"])
+            out.append(
+                Claim(
+                    "one-class-predictor",
+                    "likely",
+                    x0,
+                    x1,
+                    f"the model predicts one class for (nearly) every sample: {nm[0]} moved {fmt(first)} -> "
+                    f"{fmt(loss_now)} without one prediction changing class, and its level "
+                    f"{fmt(level(self.ctx.loss, alert.data['open_idx'], self.p))} when this opened was no "
+                    f"lower than the {fmt(float(binary_entropy(np.array([acc]))[0]))} nats a constant guess "
+                    f"scoring {fmt(acc, 4)} would cost",
+                    others=others,
+                )
+            )
+            out.append(
+                Claim(
+                    "at-majority-rate",
+                    "possible",
+                    x0,
+                    x1,
+                    f"{self.subject} {fmt(acc, 4)} is the share of the most frequent class",
+                    others="The class shares are not in the log: --majority RATE decides",
+                )
+            )
+            return out
         out.append(
             Claim(
                 "one-class-predictor",
@@ -235,8 +268,7 @@ class AccStuck(Detector):
                 x0,
                 x1,
                 f"the model predicts one class for (nearly) every sample, so {self.subject} {fmt(acc, 4)} is "
-                "that "
-                "class's share",
+                "that class's share",
                 others=others,
             )
         )
@@ -260,7 +292,12 @@ class AccStuck(Detector):
 
     def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
         frozen = bool(f["range_stuck"][local] <= self.p.stuck_tol)
-        alert.data.update(frozen=frozen, first_idx=max(0, i - self.p.stuck_window + 1))
+        prior_path = False
+        if g is not None and np.isfinite(g["y"][local]):
+            acc, lvl, old = float(f["y"][local]), float(g["lvl"][local]), float(g["lvl_stuck"][local])
+            h = float(binary_entropy(np.array([acc]))[0])
+            prior_path = acc >= 0.5 and lvl >= h and abs(lvl - old) >= 0.1 * abs(lvl)
+        alert.data.update(frozen=frozen, first_idx=max(0, i - self.p.stuck_window + 1), prior_path=prior_path)
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence

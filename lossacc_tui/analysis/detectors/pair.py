@@ -92,7 +92,7 @@ class LossUpAccUp(PairDetector):
             lv, lb = f["lvl"], f["lbest"]
             rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= p.rise_z * sig * (2.0 / p.half) ** 0.5)
             rise &= (y > best) | (lv > lb)  # a loss that stays at 0 has not risen
-            holds = g["lvl"] >= ref - p.acc_hold_tol
+            holds = (g["lvl"] >= ref - p.acc_hold_tol) & np.isfinite(y) & np.isfinite(g["y"])
             calm = (y < best * (1 + p.rise_rel / 2)) | (g["lvl"] < ref - 2 * p.acc_hold_tol)
         return rise & holds, calm
 
@@ -208,7 +208,13 @@ class LossDownAccDown(PairDetector):
             ref = g["loss_at_abest"]
             gained = (f["lvl"] <= ref * (1 - p.loss_gain_min)) & (f["lvl"] < ref)
             near_best = f["lvl"] <= f["lbest"] * (1 + p.rise_rel / 2)
-            on = (drop >= need) & gained & near_best
+            finite = np.isfinite(f["y"]) & np.isfinite(g["y"])
+            # the accuracy peak must come from a model that had started to learn (after the first
+            # evaluation, its loss level below the first loss): the accuracy of a model as it was
+            # initialised is luck, not a peak it reached
+            first = value(self.ctx.loss, 0)
+            trained = (g["lbest_idx"] >= 1) & (~np.isfinite(first) | (g["loss_at_abest"] < first))
+            on = (drop >= need) & gained & near_best & finite & trained
             off = (drop < p.acc_drop_min / 2) | (f["lvl"] > f["lbest"] * (1 + p.rise_rel))
         return on, off
 
@@ -292,7 +298,7 @@ class AccFlatLossDown(PairDetector):
             off = (g["range_flat"] > 1.5 * p.flat_acc_band) | (
                 f["lvl"] > f["lvl_flat"] * (1 - p.flat_loss_drop / 2)
             )
-        return flat & fell & near, off
+        return flat & fell & near & np.isfinite(f["y"]) & np.isfinite(g["y"]), off
 
     def severity(self, alert: Alert) -> Severity:
         return "info"
