@@ -135,10 +135,11 @@ class AccStuck(Detector):
 
     kind = "acc-stuck"
     order = 80
-    severity_doc = "warning"
+    severity_doc = "warning/info"
     meaning = (
         "accuracy unchanged while the loss is not finite, or at 1/K with a loss at or above ln K and "
-        "not falling, or equal to the majority rate given with `--majority`"
+        "not falling, or equal to the majority rate given with `--majority` (warning); unchanged while "
+        "the loss moves and stays at or above what a constant guess would cost (info)"
     )
     general = (
         "Accuracy repeated exactly for many evaluations while the loss is not finite, or while accuracy "
@@ -175,7 +176,8 @@ class AccStuck(Detector):
                 prior = binary_entropy(acc)
                 moves = np.abs(g["lvl"] - g["lvl_stuck"]) >= 0.1 * np.abs(g["lvl"])
                 at_prior = (acc >= 0.5) & (g["lvl"] >= prior) & moves
-                blind_ok = ~np.isfinite(loss) | (at_chance & ~learning) | at_prior
+                strong = ~np.isfinite(loss) | (at_chance & ~learning)
+                blind_ok = strong | at_prior
                 if self.ctx.train is not None and self.ctx.split == "validation":
                     # a model that ignores its inputs cannot fit its training samples either: a training
                     # loss far below the label entropy bound says the model uses its inputs
@@ -185,10 +187,14 @@ class AccStuck(Detector):
                     blind_ok &= ~(np.isfinite(loss) & (train < 0.5 * prior))
             on = frozen & blind_ok
             off = ~(loose & blind_ok)
+            if g is None:
+                strong = np.ones(len(acc), dtype=bool)
             if "maj_dev" in f:
                 maj = f["maj_dev"] <= p.majority_tol
                 on |= maj
+                strong = strong | maj
                 off &= f["maj_dev"] > 2 * p.majority_tol
+            self._strong = strong
         return on, off
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
@@ -239,7 +245,7 @@ class AccStuck(Detector):
             out.append(
                 Claim(
                     "one-class-predictor",
-                    "likely",
+                    "possible",
                     x0,
                     x1,
                     f"the model predicts one class for (nearly) every sample: {nm[0]} moved {fmt(first)} -> "
@@ -292,12 +298,19 @@ class AccStuck(Detector):
 
     def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
         frozen = bool(f["range_stuck"][local] <= self.p.stuck_tol)
-        prior_path = False
-        if g is not None and np.isfinite(g["y"][local]):
-            acc, lvl, old = float(f["y"][local]), float(g["lvl"][local]), float(g["lvl_stuck"][local])
-            h = float(binary_entropy(np.array([acc]))[0])
-            prior_path = acc >= 0.5 and lvl >= h and abs(lvl - old) >= 0.1 * abs(lvl)
+        # opened only on the constant-guess bound (no NaN, no chance level, no --majority): a reading
+        # the numbers allow, not one they force (a small validation set can hold no prediction near
+        # the threshold while a model improves), so information, not a warning
+        prior_path = not bool(self._strong[local])
         alert.data.update(frozen=frozen, first_idx=max(0, i - self.p.stuck_window + 1), prior_path=prior_path)
+
+    def severity(self, alert: Alert) -> Severity:
+        if alert.data.get("prior_path"):
+            for c in alert.claims:  # a probe can still confirm it
+                if c.id == "one-class-predictor" and c.strength == "confirmed":
+                    return "warning"
+            return "info"
+        return "warning"
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
