@@ -207,10 +207,17 @@ def _overfitting(a: Alert, n: Names) -> Parts:
         ),
         (
             "How sure",
-            f"Validation loss is {change(e['now_val_loss'], e['best_val_loss'])} against its best, judged "
-            f"beyond its own noise over {n.params.open_after}+ evaluations, while training loss is "
-            f"{_ratio(e['train_loss_now'], e['train_loss_at_best'])} of what it was then. Closes when "
-            f"validation loss comes back within {n.params.rise_rel / 2:.1%} of {fmt(e['best_val_loss'])}.",
+            (
+                f"Little evidence: a short run whose noise cannot be measured yet, with validation loss "
+                f"{change(e['now_val_loss'], e['best_val_loss'])} against its best over "
+                f"{a.data.get('held', 2)} evaluations. "
+                if a.data.get("short")
+                else f"Validation loss is {change(e['now_val_loss'], e['best_val_loss'])} against its best, "
+                f"judged beyond its own noise over {n.params.open_after}+ evaluations. "
+            )
+            + f"Training loss is {_ratio(e['train_loss_now'], e['train_loss_at_best'])} of what it was "
+            f"then. Closes when validation loss comes back within {n.params.rise_rel / 2:.1%} of "
+            f"{fmt(e['best_val_loss'])}.",
         ),
     ]
 
@@ -253,7 +260,7 @@ def _stuck(a: Alert, n: Names) -> Parts:
 
 def _ratio(a: float, b: float) -> str:
     if not (math.isfinite(a) and math.isfinite(b)) or b == 0:
-        return "?"
+        return "not comparable"
     r = a / b
     return f"{r:.0%}" if r >= 0.01 else f"{r:.1e}x"
 
