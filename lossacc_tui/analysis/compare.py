@@ -10,9 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert
+from lossacc_tui.analysis.classes import classes_from_files
+from lossacc_tui.analysis.consistency import inconsistent
 from lossacc_tui.analysis.kind import KindSpec
 from lossacc_tui.analysis.params import Params
-from lossacc_tui.analysis.quantities import LN2, fmt
+from lossacc_tui.analysis.quantities import LN2, Classes, fmt
 from lossacc_tui.analysis.track import x_at, x_column
 from lossacc_tui.model import Run, Series
 
@@ -105,9 +107,9 @@ def compare_runs(runs: list[Run], params: Params | None = None) -> list[Alert]:
     Calling it again after new points costs only the new points (bests are cached per run)."""
     p = params or Params()
     for split in ("val", "train"):
-        pairs = [(r, _pair(r, split)) for r in runs]
-        pts = [_point(r, *pr) for r, pr in pairs if pr is not None]
-        points = [q for q in pts if q is not None]
+        pairs = [(r, pr) for r in runs if (pr := _pair(r, split)) is not None]
+        pts = [_point(r, *pr) for r, pr in pairs]
+        points = _comparable([(r, q) for (r, _), q in zip(pairs, pts, strict=True) if q is not None])
         if len(points) >= 2:
             break
     else:
@@ -126,11 +128,30 @@ def compare_runs(runs: list[Run], params: Params | None = None) -> list[Alert]:
         if disc is not None:
             losses = np.array([q.final_loss for q in points])
             accs = np.array([q.final_acc for q in points])
-            spread = losses.max() / losses.min() - 1 if losses.min() > 0 else math.inf
+            a, b = disc
+            # the numbers of the pair the alert is about
+            spread = b.final_loss / a.final_loss - 1 if a.final_loss > 0 else math.inf
             alerts.append(
-                _alert(p, points, "final", losses, accs, spread, accs.max() - accs.min(), split, disc)
+                _alert(p, points, "final", losses, accs, spread, b.final_acc - a.final_acc, split, disc)
             )
     return alerts
+
+
+def _comparable(found: list[tuple[Run, RunPoint]]) -> list[RunPoint]:
+    """The runs whose losses can be compared: not those whose last loss/accuracy pair is not
+    cross-entropy of the same predictions, and only runs of one number of classes where runs say
+    theirs (cross-entropy of a 10-class run is not on the scale of a 2-class run's)."""
+    keep = [
+        (r, q)
+        for r, q in found
+        if not inconsistent(np.array([q.final_loss]), np.array([q.final_acc]), None)[0]
+    ]
+    ks = {id(q): (classes_from_files(r.path) or Classes(None, None)).k for r, q in keep}
+    known = [k for k in ks.values() if k is not None]
+    if len(set(known)) > 1:
+        common = max(set(known), key=known.count)
+        keep = [(r, q) for r, q in keep if ks[id(q)] == common]
+    return [q for _, q in keep]
 
 
 def _discordant(points: list[RunPoint], p: Params) -> tuple[RunPoint, RunPoint] | None:
@@ -176,6 +197,8 @@ def _alert(
         ev[f"{q.name}:acc"] = float(ac)
     hi = points[int(np.argmax(accs))]
     low = points[int(np.argmin(accs))]
+    if disc is not None:
+        low, hi = disc  # the pair the title names
     if disc is None:
         title = (
             f"{len(points)} runs: {which} {split} loss {fmt(losses.min())}-{fmt(losses.max())} ({spread:.1%} "
