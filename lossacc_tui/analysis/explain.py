@@ -10,7 +10,7 @@ from lossacc_tui.analysis.claims import render
 from lossacc_tui.analysis.confirm import describe
 from lossacc_tui.analysis.detectors.base import Ctx
 from lossacc_tui.analysis.explain_pair import EXPLAINERS as PAIR_EXPLAINERS
-from lossacc_tui.analysis.explain_parts import Names, mistakes, worked_example
+from lossacc_tui.analysis.explain_parts import Names, below_baseline, mistakes, worked_example
 from lossacc_tui.analysis.quantities import fmt, fmt_x, pts
 
 Builder = Callable[[Alert, Names], list[tuple[str, str]]]
@@ -168,7 +168,8 @@ def _plateau(a: Alert, n: Names) -> list[tuple[str, str]]:
             "What to check next",
             f"The checkpoint at {n.unit} {fmt_x(e['best_x'])} is the one to keep if this loss is what you "
             "select on; lowering the learning rate (ReduceLROnPlateau) or stopping early saves the next "
-            f"{since} evaluations' compute. If accuracy still climbs, select on accuracy instead and say so.",
+            f"{since} evaluations' compute. If accuracy still climbs, select on accuracy instead and say so."
+            + below_baseline(e.get("acc_at_best", math.nan), e["best_x"], n),
         ),
         (
             "How sure",

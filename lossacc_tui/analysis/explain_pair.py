@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 
 from lossacc_tui.analysis.alerts import Alert
-from lossacc_tui.analysis.explain_parts import Names, mistakes
+from lossacc_tui.analysis.explain_parts import Names, below_baseline, mistakes
 from lossacc_tui.analysis.quantities import change, fmt, fmt_x, pts, times
 
 Parts = list[tuple[str, str]]
@@ -41,7 +41,7 @@ def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
             f"with the highest loss at "
             f"{n.unit} {fmt_x(e['now_x'])} (mislabelled? ambiguous?). If you need probabilities, calibrate "
             "(temperature scaling), add label smoothing or early-stop on the loss; report a proper scoring "
-            "rule (the loss, Brier) or AUC beside accuracy.",
+            "rule (the loss, Brier) or AUC beside accuracy." + below_baseline(e["best_acc"], e["best_x"], n),
         ),
         (
             "How sure",
@@ -203,7 +203,8 @@ def _overfitting(a: Alert, n: Names) -> Parts:
         (
             "What to check next",
             f"Early-stop at {n.unit} {fmt_x(e['best_x'])} or add regularisation (weight decay, dropout, "
-            "augmentation, more data); if accuracy still rises, decide which metric you select on.",
+            "augmentation, more data); if accuracy still rises, decide which metric you select on."
+            + below_baseline(e.get("acc_at_best", math.nan), e["best_x"], n),
         ),
         (
             "How sure",

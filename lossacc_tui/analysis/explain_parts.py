@@ -57,6 +57,19 @@ class Names:
         return f"the chance loss is ln {k.k} = {fmt(chance_loss(k.k))} ({k.describe()})"
 
 
+def below_baseline(acc: float, x: float, n: Names) -> str:
+    """A warning sentence when a checkpoint's accuracy is below the majority-class rate the user
+    gave (always predicting that class would score higher), else ''."""
+    maj = n.params.majority_rate
+    if maj is None or not math.isfinite(acc) or acc >= maj:
+        return ""
+    return (
+        f" Its {n.acc} at {n.unit} {fmt_x(x)} is {fmt(acc, 4)}, below the majority-class rate {fmt(maj, 4)} "
+        "you gave: always predicting that class would score higher, so that checkpoint is no model to "
+        "keep on accuracy."
+    )
+
+
 def mistakes(loss: float, acc: float, n: Names, prefix: str) -> str:
     """What one (loss, accuracy) pair forces: the floor, and the share of the loss mistakes carry
     at least. Only arithmetic; the readings it leaves open are claims of the alert."""
