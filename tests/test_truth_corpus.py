@@ -88,8 +88,9 @@ def test_facts_are_of_the_predictions_the_framework_logged(path: Path) -> None:
             continue
         if not lab["spec"]["sparse_metric_mismatch"]:
             assert acc == pytest.approx(f["accuracy"], abs=1e-4)
-        if lab["loss_is_cross_entropy"]:
-            # Keras clips probabilities at 1e-7 in float32; the facts clip at 1e-12 in float64
+        # Keras clips probabilities at 1e-7 inside its loss, the facts at 1e-12: compare where no
+        # mistake has p(true) below 0.1, so that no clipping can be involved
+        if lab["loss_is_cross_entropy"] and f["p_true_wrong_hist"][0] == 0:
             assert loss == pytest.approx(f["loss"], rel=2e-3, abs=1e-4)
 
 

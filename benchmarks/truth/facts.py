@@ -47,7 +47,9 @@ class FactTracker:
         loss_sum = float(ce.sum())
         n_wrong = int(wrong.sum())
         confident_wrong = int((wrong & (conf > CONFIDENT)).sum())
-        hist = np.histogram(np.clip(p_true[wrong & finite], 0.0, 0.5), bins=5, range=(0.0, 0.5))[0]
+        # bins [0,.1) ... [.4,.5]: a mistake has p_true <= 1/2 except in ties, which go to the last bin
+        tenth = np.floor(np.clip(p_true[wrong & finite], 0.0, 0.5) * 10).astype(np.int64)
+        hist = np.bincount(np.minimum(tenth, 4), minlength=5)
         counts = np.bincount(y, minlength=k)
         pred_counts = np.bincount(pred, minlength=k)
         out: dict[str, Any] = {

@@ -35,6 +35,22 @@ class _Facts(keras.callbacks.Callback):
             self.rows.append(self.trackers[split].facts(p, y, epoch, (epoch + 1) * self.steps))
 
 
+class _NanWeights(keras.callbacks.Callback):
+    """At the start of 1-based epoch `at`, one weight of the first layer becomes NaN (a corrupted
+    update, as a bad step or a bit flip would leave it); everything computed after is NaN."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.at = at
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        if epoch + 1 == self.at:
+            kernel = self.model.layers[0].kernel
+            w = keras.ops.convert_to_numpy(kernel).copy()
+            w[0, 0] = np.nan
+            kernel.assign(w)
+
+
 def train(spec: Spec, data: Data, out: Path) -> list[dict]:
     """Train and log; return the truth rows (epochs 0-based, as the CSV writes them)."""
     keras.utils.set_random_seed(spec.seed)
@@ -69,8 +85,9 @@ def train(spec: Spec, data: Data, out: Path) -> list[dict]:
     steps = -(-len(y_train) // spec.batch)
     facts = _Facts(data, steps)
     x_train = data.x_train
+    callbacks: list = [keras.callbacks.CSVLogger(str(out / "training.csv")), facts]
     if spec.nan_at is not None:
-        raise ValueError("keras runs reach NaN through the learning rate, not injection")
+        callbacks.append(_NanWeights(spec.nan_at))
     with (out / "console.txt").open("w") as f, contextlib.redirect_stdout(f):
         model.fit(
             x_train,
@@ -81,6 +98,6 @@ def train(spec: Spec, data: Data, out: Path) -> list[dict]:
             validation_batch_size=1024,
             verbose=2,
             shuffle=True,
-            callbacks=[keras.callbacks.CSVLogger(str(out / "training.csv")), facts],
+            callbacks=callbacks,
         )
     return facts.rows

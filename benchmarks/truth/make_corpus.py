@@ -105,12 +105,12 @@ def families() -> dict[str, Family]:
         "keras",
         "digits",
         ["overfitting", "confident-mistakes"],
-        "digits with 100 training samples, 256 hidden, Adam 1e-2, 40 epochs: memorises, mistakes "
+        "digits with 100 training samples, 256x256 hidden, Adam 1e-2, 30 epochs: memorises, mistakes "
         "grow confident",
         data_kw={"train_limit": 100},
-        hidden=(256,),
+        hidden=(256, 256),
         lr=1e-2,
-        epochs=40,
+        epochs=30,
         batch=16,
     )
     add(
@@ -138,15 +138,27 @@ def families() -> dict[str, Family]:
         batch=32,
     )
     add(
-        "nan-lr-keras",
+        "nan-weights-keras",
         "keras",
         "wine",
         ["non-finite"],
-        "wine, SGD lr 1e3: overflows to NaN",
-        optimizer="sgd",
-        lr=1e3,
+        "wine, Adam 1e-2; at the start of epoch 5 one first-layer weight becomes NaN",
+        lr=1e-2,
+        nan_at=5,
         epochs=10,
         batch=16,
+    )
+    add(
+        "nan-lr-torch",
+        "torch",
+        "digits",
+        ["non-finite", "unstable"],
+        "digits, SGD momentum 0.9 at lr 0.5: the loss jumps, then overflows to NaN",
+        optimizer="sgd",
+        lr=0.5,
+        momentum=0.9,
+        epochs=20,
+        batch=32,
     )
     add(
         "nan-inject-torch",
@@ -171,13 +183,13 @@ def families() -> dict[str, Family]:
     add(
         "chance-keras",
         "keras",
-        "digits",
+        "blobs4",
         ["at-chance"],
-        "digits with every label replaced by a random class, linear model, SGD 1e-2",
+        "4-class make_classification with every label replaced by a random class, linear model, SGD 0.1",
         data_kw={"random_labels": True},
         hidden=(),
         optimizer="sgd",
-        lr=1e-2,
+        lr=0.1,
         epochs=12,
         batch=64,
     )

@@ -23,7 +23,7 @@ class Spec:
     batch: int = 32
     loss: str = "ce"  # ce | mse (softmax outputs against one-hot targets)
     label_smoothing: float = 0.0
-    nan_at: int | None = None  # 1-based epoch at which one training batch carries a NaN feature
+    nan_at: int | None = None  # 1-based epoch at which NaN enters (torch: a NaN input; Keras: a NaN weight)
     sparse_metric_mismatch: bool = False  # Keras: sparse labels with CategoricalAccuracy (wrong metric)
     init_scale: float = 1.0  # scale of the last layer's initial weights
     run_dir: str = ""  # folder under the corpus root, set by the family table
