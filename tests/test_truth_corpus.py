@@ -116,3 +116,31 @@ def test_claims_are_judged_from_the_facts_at_their_own_x() -> None:
         judge({"id": "not-cross-entropy", "strength": "likely", "start": 0, "end": 0}, csv_truth)[0] is False
     )
     assert judge({"id": "made-up", "strength": "likely", "start": 0, "end": 0}, csv_truth)[0] is None
+
+
+def test_claim_scoring_reports_true_false_and_unjudged_claims_and_no_claims_yet() -> None:
+    from benchmarks.truth.score import LogResult, claim_tables
+
+    runs = sorted((CORPUS / "overfit-keras").glob("s0/labels.json"))
+    if not runs:
+        pytest.skip("no overfit-keras runs generated")
+    lab = json.loads(runs[0].read_text())
+    val = _rows(runs[0].parent)
+    assert val[-1]["n_wrong"] < val[0]["n_wrong"]  # it learned: fewer mistakes at the end
+    last = val[-1]["epoch"]
+    claims = [
+        {"id": "fewer-mistakes", "strength": "follows", "start": 0, "end": last},
+        {"id": "more-mistakes", "strength": "follows", "start": 0, "end": last},
+        {"id": "classes", "strength": "likely", "start": 0, "end": 0, "value": 3},
+        {"id": "no-such-claim", "strength": "possible", "start": 0, "end": 0},
+    ]
+    run = {"x_axis": "epoch", "alerts": [{"kind": "overfitting", "severity": "warning", "claims": claims}]}
+    notes: list[str] = []
+    text = claim_tables([LogResult(runs[0].parent, lab, lab["logs"][0], [run], run["alerts"])], notes)
+    assert "| `follows` | 1 / 1 / 0 | 0.50 | 0 / 0 / 0 | - |" in text
+    assert "| `classes` | 0 / 1 / 0 | 0.00 |" in text
+    assert "| `no-such-claim` | 0 / 0 / 1 | - |" in text
+    assert sum("false claim" in n for n in notes) == 2
+    bare = {"x_axis": "epoch", "alerts": [{"kind": "overfitting", "severity": "warning"}]}
+    quiet = claim_tables([LogResult(runs[0].parent, lab, lab["logs"][0], [bare], bare["alerts"])], [])
+    assert "no claims yet" in quiet

@@ -193,6 +193,36 @@ def formats_line(results: list[LogResult]) -> tuple[str, list[str]]:
     return f"runs logged in two formats: {len(pairs)}; raising different kinds or claims: {len(diff)}", diff
 
 
+def _truth(r: LogResult) -> Truth:
+    axis = r.runs[0].get("x_axis", "epoch") if r.runs else "epoch"
+    rows = [json.loads(x) for x in (r.folder / "truth.jsonl").read_text().splitlines() if x.strip()]
+    return Truth(rows, r.labels, int(r.log.get("epoch_offset", 0)), axis)
+
+
+def xmap_line(results: list[LogResult]) -> tuple[str, list[str]]:
+    """Claims are looked up by x: the tool's last validation-loss x must be the truth's last evaluation."""
+    bad = []
+    for r in results:
+        t = _truth(r)
+        last = [x for x in t.rows if x["split"] == "val"][-1]
+        xs = [
+            m.get("last_x")
+            for run in r.runs
+            for m in run.get("metrics", {}).values()
+            if m.get("role") == "val_loss"
+        ]
+        if len(r.runs) != 1 or not xs or xs[0] is None or abs(float(xs[0]) - t._key(last)) > 1e-6:
+            bad.append(
+                f"x mapping    {r.name}: tool read {len(r.runs)} run(s), last val_loss x {xs}, "
+                f"truth {t._key(last)}"
+            )
+    return (
+        f"logs read as one run whose last validation x matches the truth: {len(results) - len(bad)} of "
+        f"{len(results)}",
+        bad,
+    )
+
+
 def claim_tables(results: list[LogResult], notes: list[str]) -> str:
     """Claim precision per id and per strength, per split; 'no claims yet' when none carries any."""
     n_claims = 0
@@ -200,9 +230,7 @@ def claim_tables(results: list[LogResult], notes: list[str]) -> str:
     by_strength: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     carrying = sum(1 for r in results for a in r.alerts if "claims" in a)
     for r in results:
-        axis = r.runs[0].get("x_axis", "epoch") if r.runs else "epoch"
-        rows = [json.loads(x) for x in (r.folder / "truth.jsonl").read_text().splitlines() if x.strip()]
-        truth = Truth(rows, r.labels, int(r.log.get("epoch_offset", 0)), axis)
+        truth = _truth(r)
         for a in r.alerts:
             for c in a.get("claims") or []:
                 n_claims += 1
@@ -252,7 +280,9 @@ def report(corpus: Path = CORPUS, quiet: bool = False) -> str:
         healthy_line(results),
     ]
     line, diffs = formats_line(results)
-    parts += [line, "", claim_tables(results, notes)]
+    xline, xbad = xmap_line(results)
+    diffs += xbad
+    parts += [line, xline, "", claim_tables(results, notes)]
     if not quiet and (notes or diffs):
         parts += ["", "per log:"] + [f"  {x}" for x in sorted(set(notes)) + diffs]
     return "\n".join(parts)
