@@ -121,9 +121,9 @@ def test_claims_are_judged_from_the_facts_at_their_own_x() -> None:
 def test_claim_scoring_reports_true_false_and_unjudged_claims_and_no_claims_yet() -> None:
     from benchmarks.truth.score import LogResult, claim_tables
 
-    runs = sorted((CORPUS / "overfit-keras").glob("s0/labels.json"))
+    runs = sorted((CORPUS / "healthy-keras").glob("s0/labels.json"))
     if not runs:
-        pytest.skip("no overfit-keras runs generated")
+        pytest.skip("no healthy-keras runs generated")
     lab = json.loads(runs[0].read_text())
     val = _rows(runs[0].parent)
     assert val[-1]["n_wrong"] < val[0]["n_wrong"]  # it learned: fewer mistakes at the end

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-CHANGE_IDS = {"fewer-mistakes", "more-mistakes", "predictions-crossing"}
+CHANGE_IDS = {"fewer-mistakes", "more-mistakes", "predictions-crossing", "loss-rises-beyond-noise"}
 
 
 class Truth:
@@ -70,7 +70,13 @@ def judge(claim: dict, truth: Truth) -> tuple[bool | None, str]:
         v = claim.get("value")
         if v is None:
             return None, "no value"
-        return round(float(v)) == int(truth.labels["k"]), f"k={truth.labels['k']}"
+        return round(float(v)) == int(truth.labels["k"]), f"claimed {v}, k={truth.labels['k']}"
+    if cid == "evaluation-broken":  # every evaluation here is the model's own forward pass on its split
+        return bool(truth.labels.get("evaluation_broken", False)), "generator's record"
+    if cid == "split-unlike-training":  # validation is a random share of the same data
+        return bool(truth.labels.get("split_unlike_training", False)), "generator's record"
+    if cid == "diverging":
+        return _diverging(claim, truth)
     end = truth.at(claim.get("end", claim.get("start")), split)
     if end is None:
         return None, f"no {split} evaluation at or before x={claim.get('end')}"
@@ -82,6 +88,11 @@ def judge(claim: dict, truth: Truth) -> tuple[bool | None, str]:
             return end["n_wrong"] < start["n_wrong"], f"n_wrong {start['n_wrong']} -> {end['n_wrong']}"
         if cid == "more-mistakes":
             return end["n_wrong"] > start["n_wrong"], f"n_wrong {start['n_wrong']} -> {end['n_wrong']}"
+        if cid == "loss-rises-beyond-noise":  # the facts can refute the rise, not measure the noise
+            l0, l1 = start.get("loss"), end.get("loss")
+            if l0 is None or l1 is None:
+                return None, "loss not finite"
+            return l1 > l0, f"loss {l0} -> {l1}"
         flips = [r["flips"] for r in truth.between(claim.get("start"), claim.get("end"), split)]
         known = [f for f in flips if f is not None]
         if not known:
@@ -116,3 +127,16 @@ def judge(claim: dict, truth: Truth) -> tuple[bool | None, str]:
             return None, "mean confidence unknown"
         return (c > a + 0.02 if cid == "overconfident" else c < a - 0.02), f"mean_conf {c} at accuracy {a}"
     return None, f"unknown claim id {cid!r}"
+
+
+def _diverging(claim: dict, truth: Truth) -> tuple[bool | None, str]:
+    """A NaN run diverged when the learning rate took it there (`nan_cause` in labels.json), not when
+    the generator injected the NaN; otherwise the run is diverging over the claim's span when its
+    training cross-entropy rose."""
+    cause = truth.labels.get("nan_cause")
+    if cause is not None:
+        return cause == "learning-rate", f"NaN entered through: {cause}"
+    start, end = truth.at(claim.get("start"), "train"), truth.at(claim.get("end"), "train")
+    if start is None or end is None or start.get("loss") is None or end.get("loss") is None:
+        return None, "no training facts in the span"
+    return end["loss"] > start["loss"], f"training loss {start['loss']} -> {end['loss']}"

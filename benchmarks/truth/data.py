@@ -1,5 +1,5 @@
 """Small classification data from scikit-learn's bundled sets (nothing downloaded), standardised
-with the training split's mean and spread, split by a seeded permutation."""
+with the whole set's mean and spread, split by a seeded permutation."""
 
 from __future__ import annotations
 
@@ -82,6 +82,9 @@ def make(
     va, tr = order[:n_val], order[n_val:]
     if train_limit is not None:
         tr = tr[:train_limit]
-    mu, sd = x[tr].mean(0), x[tr].std(0) + 1e-6
+    # scaled with the whole set's mean and spread: a feature constant in a small training subset
+    # (a blank pixel of load_digits) would otherwise blow validation inputs up by 1e6
+    mu, sd = x.mean(0), x.std(0)
+    sd = np.where(sd > 1e-8, sd, 1.0)
     f = lambda a: ((a - mu) / sd).astype(np.float32)  # noqa: E731
     return Data(f(x[tr]), y[tr], f(x[va]), y[va], k, name)

@@ -59,8 +59,8 @@ PHENOMENA: dict[str, tuple[str, list[str], list[str], list[str]]] = {
         [],
     ),
     "unstable": (
-        "a learning rate too high: validation cross-entropy jumps >= 2x its running best after "
-        "the second evaluation",
+        "a learning rate too high: after the second evaluation the validation cross-entropy reaches "
+        ">= 2x its running best and drops by >= 20 % from one evaluation to the next at least twice",
         ["loss-explosion", "val-loss-unstable"],
         [
             "overfitting",
@@ -142,17 +142,15 @@ def checks(rows: list[dict]) -> dict[str, dict[str, Any]]:
         "shown": over,
         "evidence": {"best_eval": best_i, "best_loss": best, "last_losses": tail},
     }
-    # unstable: the validation loss jumps between consecutive evaluations (not a steady climb)
-    ratios = [
-        vl[e] / vl[e - 1] for e in range(2, len(vl)) if math.isfinite(vl[e]) and math.isfinite(vl[e - 1])
-    ]
-    unstable = bool(ratios) and (max(ratios) >= 2.0 or sum(r >= 1.5 for r in ratios) >= 2)
+    # unstable: far above its running best at some point, and swinging (not a steady climb): at least
+    # two drops of >= 20 % between consecutive evaluations after the second
+    fin_pairs = [(e, vl[e], min(vl[:e])) for e in range(2, len(vl)) if all(map(math.isfinite, vl[: e + 1]))]
+    jump = max((v / m for _, v, m in fin_pairs if m > 0), default=None)
+    drops = sum(1 for e, v, _ in fin_pairs if v <= 0.8 * vl[e - 1])
+    unstable = jump is not None and jump >= 2.0 and drops >= 2
     out["unstable"] = {
         "shown": unstable,
-        "evidence": {
-            "max_jump": max(ratios) if ratios else None,
-            "jumps_over_1.5x": sum(r >= 1.5 for r in ratios),
-        },
+        "evidence": {"max_over_running_best": jump, "drops_over_20pct": drops},
     }
     last = val[-1]
     cws = last.get("confident_wrong_share")

@@ -59,12 +59,14 @@ def families() -> dict[str, Family]:
         **kw: object,
     ) -> None:
         data_kw = kw.pop("data_kw", {})
+        extra = {"nan_cause": kw.pop("nan_cause")} if "nan_cause" in kw else {}
         f[name] = Family(
             Spec(name, 0, fw, data, data_kw=data_kw, **kw),
             built,
             about,
             loss_is_ce,  # type: ignore[arg-type]
             sweep_lrs,
+            extra=extra,
         )
 
     add(
@@ -130,9 +132,9 @@ def families() -> dict[str, Family]:
         "torch",
         "digits",
         ["unstable"],
-        "digits, SGD momentum 0.9 at lr 0.15: the loss jumps at high accuracy",
+        "digits, SGD momentum 0.9 at lr 0.25: the loss jumps at high accuracy",
         optimizer="sgd",
-        lr=0.15,
+        lr=0.25,
         momentum=0.9,
         epochs=20,
         batch=32,
@@ -143,6 +145,7 @@ def families() -> dict[str, Family]:
         "wine",
         ["non-finite"],
         "wine, Adam 1e-2; at the start of epoch 5 one first-layer weight becomes NaN",
+        nan_cause="nan-weight",
         lr=1e-2,
         nan_at=5,
         epochs=10,
@@ -154,6 +157,7 @@ def families() -> dict[str, Family]:
         "digits",
         ["non-finite", "unstable"],
         "digits, SGD momentum 0.9 at lr 0.5: the loss jumps, then overflows to NaN",
+        nan_cause="learning-rate",
         optimizer="sgd",
         lr=0.5,
         momentum=0.9,
@@ -166,6 +170,7 @@ def families() -> dict[str, Family]:
         "digits",
         ["non-finite"],
         "digits, Adam 1e-3; at epoch 6 one training sample carries a NaN feature",
+        nan_cause="nan-input",
         nan_at=6,
         epochs=12,
         batch=32,
@@ -208,8 +213,8 @@ def families() -> dict[str, Family]:
         "torch",
         "digits",
         ["overfitting"],
-        "fine-tune-like: 5 epochs, digits with 120 training samples, 512 hidden, Adam 1e-2",
-        data_kw={"train_limit": 120},
+        "fine-tune-like: 5 epochs, digits with 60 training samples, 512 hidden, Adam 1e-2",
+        data_kw={"train_limit": 60},
         hidden=(512,),
         lr=1e-2,
         epochs=5,
@@ -314,6 +319,11 @@ def _write(
         "logs": logs,
         "spec": {k: v for k, v in asdict(spec).items() if k not in ("family", "run_dir")},  # type: ignore[call-overload]
         "built": fam.built,
+        # known to the generator: how NaN entered (None: it did not or no NaN), and that every
+        # evaluation is the model's own forward pass on a random share of the same data
+        "nan_cause": fam.extra.get("nan_cause"),
+        "evaluation_broken": False,
+        "split_unlike_training": False,
     } | label(fam.built, rows, fam.loss_is_ce)
     (folder / "labels.json").write_text(json.dumps(lab, indent=1) + "\n")
     return lab
@@ -368,7 +378,12 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="make_corpus", description="generate the truth corpus")
     ap.add_argument("--only", nargs="+", choices=list(fams), metavar="FAMILY", help="these families only")
     ap.add_argument("--jobs", type=int, default=1, help="families trained at the same time")
+    ap.add_argument(
+        "--relabel", action="store_true", help="recompute labels.json from truth.jsonl, no training"
+    )
     args = ap.parse_args(argv)
+    if args.relabel:
+        return relabel(ROOT)
     only = args.only or list(fams)
     if args.jobs > 1:
         import multiprocessing
@@ -379,6 +394,21 @@ def main(argv: list[str]) -> int:
     else:
         for name in only:
             print(_one(name), flush=True)
+    return 0
+
+
+def relabel(root: Path) -> int:
+    """Recompute every labels.json's derived fields from its truth.jsonl (after a change to labels.py)."""
+    from benchmarks.truth.labels import label
+
+    n = 0
+    for p in sorted(root.rglob("labels.json")):
+        lab = json.loads(p.read_text())
+        rows = [json.loads(x) for x in (p.parent / "truth.jsonl").read_text().splitlines() if x.strip()]
+        lab |= label(lab["built"], rows, lab["loss_is_cross_entropy"])
+        p.write_text(json.dumps(lab, indent=1) + "\n")
+        n += 1
+    print(f"relabelled {n} runs")
     return 0
 
 

@@ -245,7 +245,7 @@ def claim_tables(results: list[LogResult], notes: list[str]) -> str:
                     )
     if not carrying:
         return "claims: no claims yet (no alert in check --json carries a `claims` key)"
-    out = [f"claims: {n_claims} on {carrying} alerts carrying a `claims` key"]
+    out = [f"claims: {n_claims} (alerts carrying a `claims` key: {carrying})"]
     for title, table in (("id", by_id), ("strength", by_strength)):
         out.append(
             f"\n| claim {title} | tune: true / false / unjudged | tune share true | "
