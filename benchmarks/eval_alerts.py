@@ -17,6 +17,7 @@ Then the older labelled sources, one table of precision and recall per kind:
     python -m benchmarks eval_alerts             # corpus, then the older sources
     python benchmarks/eval_alerts.py --truth     # the truth corpus only
     python benchmarks/eval_alerts.py --quiet     # tables without the per-log lists
+    python benchmarks/eval_alerts.py --classes   # the corpus with --classes K (the generator's K) given
     python benchmarks/eval_alerts.py --regenerate  # retrain benchmarks/eval_data (numpy)
 """
 
@@ -558,7 +559,7 @@ def main(argv: list[str]) -> int:
     started = time.perf_counter()
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     print("== truth corpus (benchmarks/truth)")
-    print(report(quiet="--quiet" in argv))
+    print(report(quiet="--quiet" in argv, known_k="--classes" in argv))
     if "--truth" in argv:
         print(f"\n({time.perf_counter() - started:.0f} s)")
         return 0

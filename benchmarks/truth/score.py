@@ -64,14 +64,15 @@ def _match(kind: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatchcase(kind, p) for p in patterns)
 
 
-def load(corpus: Path = CORPUS) -> tuple[list[LogResult], list[dict]]:
-    """Every log of every run in the corpus, through check --json; and the sweeps' comparisons."""
+def load(corpus: Path = CORPUS, known_k: bool = False) -> tuple[list[LogResult], list[dict]]:
+    """Every log of every run in the corpus, through check --json; and the sweeps' comparisons.
+    `known_k`: pass `--classes K` (the generator's K), as a user who knows it would."""
     results: list[LogResult] = []
     for lab_path in sorted(corpus.rglob("labels.json")):
         folder = lab_path.parent
         labels = json.loads(lab_path.read_text())
         for log in labels["logs"]:
-            doc = check_json([folder / log["file"]])
+            doc = check_json([folder / log["file"]], ["--classes", str(labels["k"])] if known_k else [])
             runs = doc.get("runs", [])
             results.append(
                 LogResult(folder, labels, log, runs, [a for r in runs for a in r.get("alerts", [])])
@@ -261,14 +262,15 @@ def claim_tables(results: list[LogResult], notes: list[str]) -> str:
     return "\n".join(out)
 
 
-def report(corpus: Path = CORPUS, quiet: bool = False) -> str:
-    results, sweeps = load(corpus)
+def report(corpus: Path = CORPUS, quiet: bool = False, known_k: bool = False) -> str:
+    results, sweeps = load(corpus, known_k)
     notes: list[str] = []
     n = {s: len({r.folder for r in results if r.split == s}) for s in SPLITS}
     fam = len({r.labels["family"] for r in results})
     parts = [
         f"truth corpus: {len(results)} logs of {n['tune'] + n['heldout']} runs in {fam} families "
-        f"({n['tune']} tune, {n['heldout']} held-out), {len(sweeps)} sweep folders",
+        f"({n['tune']} tune, {n['heldout']} held-out), {len(sweeps)} sweep folders"
+        + ("; --classes K given" if known_k else "; K not given (no --classes)"),
         "",
         "warning/critical alerts, precision per kind (a kind is right when labels.json accepts it):",
         kind_table(results, sweeps, notes),
