@@ -144,7 +144,7 @@ def recall_table(results: list[LogResult], notes: list[str]) -> str:
             c[p][r.split][1] += 1
             if not hit:
                 notes.append(
-                    f"missed       {p} on {r.name} [{r.split}] (raised: {', '.join(r.kinds(0)) or 'nothing'})"
+                    f"missed       {p} on {r.name} [{r.split}] (raised: {', '.join(f'{k} ({v})' for k, v in r.kinds(0).items()) or 'nothing'})"
                 )
     head = (
         "| phenomenon | detected by | tune: found / runs | tune recall "
