@@ -143,9 +143,8 @@ def recall_table(results: list[LogResult], notes: list[str]) -> str:
             c[p][r.split][0] += hit
             c[p][r.split][1] += 1
             if not hit:
-                notes.append(
-                    f"missed       {p} on {r.name} [{r.split}] (raised: {', '.join(f'{k} ({v})' for k, v in r.kinds(0).items()) or 'nothing'})"
-                )
+                raised = ", ".join(f"{k} ({v})" for k, v in r.kinds(0).items()) or "nothing"
+                notes.append(f"missed       {p} on {r.name} [{r.split}] (raised: {raised})")
     head = (
         "| phenomenon | detected by | tune: found / runs | tune recall "
         "| held-out: found / runs | held-out recall |\n"
