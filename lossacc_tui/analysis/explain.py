@@ -57,12 +57,20 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
                 "usually means the predictions are NaN too.",
             ),
         ]
-    why = (
-        "Once a loss overflows, every gradient after it is NaN too and the weights follow."
-        if math.isfinite(lf)
-        else "A loss that is never finite was broken from its first evaluation: the loss computation or "
-        "its inputs, more than the optimisation."
-    )
+    if not math.isfinite(lf):
+        why = (
+            "A loss that is never finite was broken from its first evaluation: the loss computation or "
+            "its inputs, more than the optimisation."
+        )
+    elif math.isfinite(best) and best > 0 and lf >= 3 * best:
+        why = "The loss was already rising before it overflowed: every gradient after it is NaN and the "
+        why += "weights follow."
+    else:
+        why = (
+            "The value before it was near the best, so this is a sudden numerical fault (NaN or inf in a "
+            "batch or a weight, log(0), fp16 overflow) at least as much as a divergence; every gradient "
+            "after it is NaN and the weights follow."
+        )
     acc_now = e.get("acc_now", math.nan)
     if math.isfinite(acc_now):
         why += (

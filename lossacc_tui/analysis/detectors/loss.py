@@ -11,7 +11,7 @@ from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Ctx, Detector, span_extreme, value, value_at_x
 from lossacc_tui.analysis.kind import KindSpec
-from lossacc_tui.analysis.quantities import fmt, fmt_x
+from lossacc_tui.analysis.quantities import fmt, fmt_x, times
 from lossacc_tui.analysis.track import Feats
 from lossacc_tui.model import Series
 
@@ -96,18 +96,21 @@ class NonFinite(Detector):
                     "batch sizes and label range decide",
                 )
             ]
-        lf = e["last_finite_value"]
-        if not math.isfinite(lf):
+        lf, best = e["last_finite_value"], e["best_value"]
+        if not (math.isfinite(lf) and math.isfinite(best)) or best <= 0 or lf < 3 * best:
+            # the value before it was near the best: a sudden numerical fault (NaN in a batch or a
+            # weight, log(0), fp16 overflow) as much as a divergence; the text says so, no claim
             return []
         return [
             Claim(
                 "diverging",
-                "possible",
+                "likely",
                 x0,
                 x1,
-                f"the optimisation diverged: {self.subject} went non-finite after {fmt(lf)}",
-                others="A numerical fault in the loss (log(0), fp16 overflow, NaN inputs) gives the same "
-                "NaN without a divergence; the values before it and the gradient norms decide",
+                f"the optimisation diverged: {self.subject} had risen to {fmt(lf)}, {times(lf, best)} its "
+                f"best {fmt(best)}, before it went non-finite",
+                others="A numerical fault after an unrelated rise would look the same; the gradient norms "
+                "before it decide",
             )
         ]
 
