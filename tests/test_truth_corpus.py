@@ -148,3 +148,34 @@ def test_claim_scoring_reports_true_false_and_unjudged_claims_and_no_claims_yet(
     bare = {"x_axis": "epoch", "alerts": [{"kind": "overfitting", "severity": "warning"}]}
     quiet = claim_tables([LogResult(runs[0].parent, lab, lab["logs"][0], [bare], bare["alerts"])], [])
     assert "no claims yet" in quiet
+
+
+def test_analyzer_claims_and_alerts_on_the_held_out_runs() -> None:
+    """On the held-out half of the truth corpus (runs no threshold was tuned on), every claim the
+    analyzer makes with strength `follows` or `likely` is true of the per-sample facts, at most a
+    fifth of its `possible` claims are contradicted, and no healthy run raises a warning."""
+    from benchmarks.truth.score import _truth, load
+
+    results, _ = load()
+    held = [r for r in results if r.split == "heldout"]
+    assert held
+    tally = {"sure": [0, 0], "possible": [0, 0]}
+    wrong = []
+    for r in held:
+        truth = _truth(r)
+        for a in r.alerts:
+            for c in a.get("claims") or []:
+                verdict, why = judge(c, truth)
+                if verdict is None:
+                    continue
+                slot = "sure" if c["strength"] in ("follows", "likely") else "possible"
+                tally[slot][0 if verdict else 1] += 1
+                if not verdict and slot == "sure":
+                    wrong.append(f"{r.name}: {c['id']} ({c['strength']}) {why}")
+    assert tally["sure"][0] >= 20 and not wrong, wrong
+    assert tally["possible"][1] <= 0.2 * sum(tally["possible"])
+    healthy = [r for r in held if r.labels.get("phenomena") == ["healthy"] and "sweep" not in r.name]
+    noisy = [
+        (r.name, a["kind"]) for r in healthy for a in r.alerts if a["severity"] in ("warning", "critical")
+    ]
+    assert healthy and not noisy, noisy
