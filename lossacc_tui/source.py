@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lossacc_tui.clean import clean
 from lossacc_tui.model import Batch, Problem, Run
 from lossacc_tui.readers import READERS, Reader, mlflow
 from lossacc_tui.readers.registry import all_readers
@@ -63,7 +64,11 @@ CHECKPOINT_DIR = re.compile(r"^checkpoint-(\d+)$")
 
 
 class PathError(Exception):
-    """A path the user gave that cannot be read as a log (one line for stderr)."""
+    """A path the user gave that cannot be read as a log (one line for stderr, already cleaned of
+    escape sequences: file names are data)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(clean(message))
 
 
 class TextDecoder:
@@ -154,7 +159,7 @@ class Source:
     def __init__(
         self, name: str, path: Path, fmt: str, files: list[LogFile], role_map: RoleMap | None = None
     ) -> None:
-        self.name = name
+        self.name = clean(name)  # file and folder names are data
         self.path = path
         self.format = fmt
         self.files = files
@@ -173,7 +178,7 @@ class Source:
                 hints.update(f.reader.role_hints)
             run = Run(
                 name=self.name if k == 0 else f"{self.name}#{k + 1}",
-                path=str(self.path),
+                path=clean(str(self.path)),
                 format=self.format,
                 role_map=self.role_map,
                 role_hints=hints,
@@ -203,6 +208,7 @@ class Source:
     def _ingest(self, f: LogFile, batches: list[Batch]) -> Appended:
         out: Appended = []
         for batch in batches:
+            _clean_names(batch, f.reader.renamed)
             for seg, part in f.splitter.split(batch):
                 first = int(part.line[0]) if part.line is not None and part.n else None
                 run = self._run(seg, first)
@@ -254,6 +260,25 @@ class Source:
         lo = 0 if k == 0 else run.first_line or 0
         hi = self.runs[k + 1].first_line if k + 1 < len(self.runs) else None
         return [p for p in all_problems if (p.line or 0) >= lo and (hi is None or (p.line or 0) < hi)]
+
+
+def _clean_names(batch: Batch, renamed: dict[str, str]) -> None:
+    """Metric names are data: the one place they are cleaned, as a reader hands them over."""
+    if all(n.isprintable() for n in batch.values):
+        return
+    names: dict[str, str] = {}
+    for n in batch.values:
+        c = base = clean(n) or "?"
+        k = 2
+        while c in names.values():  # two names that differ only in control characters stay two
+            c, k = f"{base}~{k}", k + 1
+        names[n] = c
+    batch.values = {names[n]: v for n, v in batch.values.items()}
+    batch.present = {names[n]: p for n, p in batch.present.items()}
+    for k, v in list(renamed.items()):
+        if not (k.isprintable() and v.isprintable()):
+            del renamed[k]
+            renamed[clean(k)] = clean(v)
 
 
 def open_file(

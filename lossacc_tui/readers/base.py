@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import math
-import re
 from typing import ClassVar
 
+from lossacc_tui.clean import clean
 from lossacc_tui.model import Batch, BatchBuilder, Problem
 
-#: ANSI escape sequences (colours, cursor moves) that terminals use and logs keep.
-ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 MAX_PROBLEMS = 1000
 
-
-def clean_text(text: str) -> str:
-    """Strip ANSI codes and other control characters (strings from logs are data)."""
-    return CONTROL.sub("", ANSI.sub("", text))
+#: Strip escape sequences and control characters (strings from logs are data): `lossacc_tui.clean`.
+clean_text = clean
 
 
 def to_float(text: str) -> float | None:
@@ -104,7 +99,7 @@ class Reader:
     def problem(self, line: int | None, message: str) -> None:
         self.problem_count += 1
         if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(Problem(line, message[:300]))
+            self.problems.append(Problem(line, clean(message[:300])))
 
     def feed(self, chunk: bytes) -> list[Batch]:
         block, first = self._buf.feed(chunk)
