@@ -107,7 +107,8 @@ def test_check_follow_output_carries_no_escape_sequences(tmp_path: Path, as_json
     folder = tmp_path / f"runs{TITLE}"
     folder.mkdir()
     out_path = tmp_path / "out.txt"
-    args = [sys.executable, "-m", "lossacc_tui", "check", "--follow", str(folder)] + (["--json"] if as_json else [])
+    args = [sys.executable, "-m", "lossacc_tui", "check", "--follow", str(folder)]
+    args += ["--json"] if as_json else []
     with open(out_path, "w") as out:
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
     try:
