@@ -8,24 +8,33 @@ Files are opened read-only and no lock is taken, so the writer can never trip on
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import logging
 import os
+import re
+import stat
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+
+from lossacc_tui.files import kind, open_regular, walk_files
 
 READ_CHUNK = 1 << 20  # bytes per read: memory stays bounded however fast the file grows
 MAX_READ_PER_WAKE = 16 << 20  # then other files get their turn; the rest is read on the next pass
 SAFETY_CHECK = 2.0  # seconds between stat() checks of every file while events are trusted
 DEFAULT_POLL = 1.0  # polling interval once file-system events are found not to arrive
 HEAD_CHECK = 256  # bytes at the start of a file compared on every read, to notice a rewrite
+HOLD_MAX = 1 << 20  # an unterminated last line up to this long is held back until its newline comes
+FIRST_LINE_MAX = 64 << 10  # after a cut, the new first line is compared with the old one (this much)
 RESCAN_EVERY = 5  # in polling mode, folders are rescanned every this many polls
+STOP_WAIT = 0.5  # seconds stop() waits for the thread to finish the chunk in hand
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +57,41 @@ class TailHandler(Protocol):
 
 @dataclass
 class Tail:
-    """One followed file: reads what it gained since last time."""
+    """One followed file: reads what it gained since last time.
+
+    What makes a file "the same log, continued" (no reset, nothing read twice):
+    - it grew (an append);
+    - it was replaced by a new file (atomic save: write a temporary file, rename it over the log;
+      or a rewrite in place) whose first `offset` bytes are exactly the bytes read so far (a running
+      BLAKE2 digest of them is kept, not the bytes): reading goes on from `offset`;
+    - it was cut (logrotate `copytruncate`, or `create` rotation: a new empty file) and its new first
+      line is not the old first line, nor a header line where the old first line was a header: the
+      writer carries on where it was, so the reader keeps its state (a CSV header is remembered).
+    Otherwise the file started over: `reset('truncated')` for a rewrite in place (the same file
+    object), `reset('replaced')` for a new file at the path (a restarted job).
+
+    With a handler whose `lines` attribute is true, only complete lines are handed over: an
+    unterminated last line is read again on the next pass, so a writer that rewrites it in place
+    (a progress line) is read with its final content. A last line longer than `HOLD_MAX` is handed
+    over as it is.
+    """
 
     path: Path
     handler: TailHandler
     offset: int = 0
+    stop: threading.Event | None = None
     _fh: BinaryIO | None = field(default=None, repr=False)
     _ident: tuple[int, int] | None = None
     _state: str = ""
     _stat: tuple[int, int] = (-1, -1)  # (size, mtime_ns) at the last read: the polling signature
     _head: bytes = b""  # the file's first bytes as read: if they change, the file was rewritten
+    _digest: Any = field(default_factory=hashlib.blake2b, repr=False)  # of bytes [0, offset)
+    _cut: str = ""  # 'truncated' | 'replaced' while waiting for the new first line to decide
+    _old_first: bytes = b""
+
+    @property
+    def _lines(self) -> bool:
+        return bool(getattr(self.handler, "lines", False))
 
     def _set(self, state: str, message: str) -> None:
         if state != self._state:
@@ -79,31 +113,43 @@ class Tail:
         try:
             st = os.stat(self.path)  # follows a symlink to the log
         except FileNotFoundError:
+            self._stat = (-2, -2)
             if self._fh is None:
                 self._set("waiting", f"{self.path}: waiting for the file to appear")
             return False
         except OSError as e:
-            self._set("error", f"{self.path}: cannot read ({e.strerror or e})")
+            self._stat = (-2, -2)
+            why = "a symlink loop" if e.errno == errno.ELOOP else (e.strerror or str(e))
+            self._set("error", f"{self.path}: cannot read ({why})")
+            return False
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would block, a device never ends: never opened
+            self._stat = (st.st_size, st.st_mtime_ns)
+            if stat.S_ISDIR(st.st_mode) and self._fh is None:
+                self._set("folder", f"{self.path}: a folder")
+            else:
+                self._set("error", f"{self.path}: {kind(st.st_mode)}, not a regular file: not read")
             return False
         ident = (st.st_dev, st.st_ino)
         try:
             if self._fh is not None and ident != self._ident:
-                self._drain(budget)  # what the old file got before it was renamed away
-                self._close()
-                self.handler.reset("replaced")
+                if self._cut:  # replaced again before its first line came: wait for the newest
+                    self._close()
+                    self._open()
+                else:
+                    self._drain(budget)  # what the old file got before it was renamed away
+                    self._switch_to_new_file()
             if self._fh is None:
-                self._fh = open(self.path, "rb")  # noqa: SIM115  (kept open between reads; read-only, no lock)
-                self._ident = (os.fstat(self._fh.fileno()).st_dev, os.fstat(self._fh.fileno()).st_ino)
-                self.offset = 0
-                self._head = b""
+                self._open()
+            assert self._fh is not None
             size = os.fstat(self._fh.fileno()).st_size
-            if size < self.offset or (
-                self._head and os.pread(self._fh.fileno(), len(self._head), 0) != self._head
+            if not self._cut and (
+                size < self.offset
+                or (self._head and os.pread(self._fh.fileno(), len(self._head), 0) != self._head)
             ):
-                self.offset = 0
-                self._head = b""
-                self._fh.seek(0)
-                self.handler.reset("truncated")
+                self._begin_cut("truncated")
+            if self._cut and not self._decide_cut():
+                self._stat = (st.st_size, st.st_mtime_ns)
+                return False  # the new first line is not complete yet
             more = self._drain(budget)
         except OSError as e:
             self._close()
@@ -115,18 +161,87 @@ class Tail:
             self.handler.end()
         return more
 
-    def _drain(self, budget: int) -> bool:
+    # -- identity and continuity ------------------------------------------------------------
+    def _open(self) -> None:
+        self._fh = open_regular(self.path)  # read-only, non-blocking, no lock
+        fst = os.fstat(self._fh.fileno())
+        self._ident = (fst.st_dev, fst.st_ino)
+        self.offset = 0
+        self._head = b""
+        self._digest = hashlib.blake2b()
+
+    def _switch_to_new_file(self) -> None:
+        """A new file is at the path: go on reading it where we were if it begins with every byte
+        read so far (an atomic save); else decide from its first line (see the class doc)."""
+        old_offset, old_digest, old_head = self.offset, self._digest, self._head
+        self._close()
+        self._open()
         assert self._fh is not None
-        self._fh.seek(self.offset)
+        if old_offset and _prefix_digest(self._fh, old_offset, self.stop) == old_digest.digest():
+            self.offset, self._digest, self._head = old_offset, old_digest, old_head
+            return
+        self._head = old_head
+        self._begin_cut("replaced")
+
+    def _begin_cut(self, kind_: str) -> None:
+        self._cut = kind_
+        head = self._head
+        nl = head.find(b"\n")
+        self._old_first = head[: nl + 1] if nl >= 0 else head
+        self.offset = 0
+        self._head = b""
+
+    def _decide_cut(self) -> bool:
+        """The new content's first line is there: continue the run, or start over. False: wait."""
+        assert self._fh is not None
+        first = os.pread(self._fh.fileno(), FIRST_LINE_MAX, 0)
+        nl = first.find(b"\n")
+        if nl < 0 and len(first) < FIRST_LINE_MAX:
+            return False
+        first = first[: nl + 1] if nl >= 0 else first
+        old = self._old_first
+        same = first == old or (not old.endswith(b"\n") and first.startswith(old) and old != b"")
+        starts_over = same or (_header_like(first) and _header_like(old))
+        cut, self._cut = self._cut, ""
+        self._digest = hashlib.blake2b()
+        self._fh.seek(0)
+        if starts_over or not old:
+            self.handler.reset(cut)
+        else:
+            why = "cut short (copytruncate)" if cut == "truncated" else "a new file (rotation)"
+            self.handler.status("rotated", f"{self.path}: {why}: its lines continue the run")
+        return True
+
+    # -- reading ----------------------------------------------------------------------------
+    def _drain(self, budget: int) -> bool:
+        fh = self._fh
+        assert fh is not None
+        fh.seek(self.offset)
+        lines = self._lines
         while budget > 0:
-            chunk = self._fh.read(min(READ_CHUNK, budget))
+            if self.stop is not None and self.stop.is_set():
+                return False
+            chunk = fh.read(min(READ_CHUNK, budget))
             if not chunk:
                 return False
+            full = len(chunk) == min(READ_CHUNK, budget)
+            if lines:
+                cut = max(chunk.rfind(b"\n"), chunk.rfind(b"\r")) + 1
+                if cut == 0 and (full or len(chunk) >= HOLD_MAX):
+                    cut = len(chunk)  # a line longer than a chunk: not a line being rewritten
+                if cut < len(chunk):
+                    chunk = chunk[:cut]
+                    fh.seek(self.offset + cut)
+                    if not chunk:
+                        return False  # only an unterminated last line: read it again next time
             if len(self._head) < HEAD_CHECK:
                 self._head += chunk[: HEAD_CHECK - len(self._head)]
+            self._digest.update(chunk)
             self.offset += len(chunk)
             budget -= len(chunk)
             self.handler.data(chunk)
+            if not full:
+                return False  # a short read: the end of the file for now
         return True
 
     def _close(self) -> None:
@@ -136,6 +251,42 @@ class Tail:
 
     def close(self) -> None:
         self._close()
+
+
+def _prefix_digest(fh: BinaryIO, n: int, stop: threading.Event | None) -> bytes:
+    """BLAKE2 digest of the first n bytes of a file (b'' when it is shorter)."""
+    h = hashlib.blake2b()
+    pos = 0
+    while pos < n:
+        if stop is not None and stop.is_set():
+            return b""
+        chunk = os.pread(fh.fileno(), min(READ_CHUNK, n - pos), pos)
+        if not chunk:
+            return b""
+        h.update(chunk)
+        pos += len(chunk)
+    return h.digest()
+
+
+_FIELDS = re.compile(rb"[,\t;|]")
+
+
+def _header_like(line: bytes) -> bool:
+    """A delimited line of names, no numbers (a CSV/TSV header), as opposed to a data row, a JSON
+    record or a free-text line."""
+    text = line.strip()
+    if not text or text[:1] in (b"{", b"[") or not _FIELDS.search(text):
+        return False
+    for f in _FIELDS.split(text):
+        f = f.strip().strip(b'"')
+        if not f:
+            return False
+        try:
+            float(f)
+            return False
+        except ValueError:
+            pass
+    return True
 
 
 class _Events(FileSystemEventHandler):
@@ -172,6 +323,9 @@ class Follower:
         self._on_mode = on_mode or (lambda _m: None)
         self.mode = "polling" if poll else "events"
         self._polls = 0
+        self._closed = False
+        self._evented: set[str] = set()  # files an event named since the last safety check
+        self._suspect: set[str] = set()  # files found changed with no event at the last check
 
     # -- what to follow -------------------------------------------------------------------
     def add(self, path: Path, handler: TailHandler) -> None:
@@ -180,7 +334,7 @@ class Follower:
             old = self._tails.get(key)
             if old is not None:
                 old.close()
-            self._tails[key] = Tail(path, handler)
+            self._tails[key] = Tail(path, handler, stop=self._stop)
             self._dirty.add(key)
         self._watch(os.path.dirname(key), recursive=False)
         self._wake.set()
@@ -214,26 +368,52 @@ class Follower:
         self._thread = threading.Thread(target=self._run, name="lossacc-follow", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = STOP_WAIT) -> None:
+        """Stop following: the thread finishes the chunk in hand and closes its files itself (a
+        read is never cut off under it). Returns within `timeout` seconds even if it does not."""
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
         if self._observer is not None:
-            self._observer.stop()
-        for t in self._tails.values():
+            self._observer.stop()  # (not joined: its thread is a daemon and holds nothing of ours)
+        if self._thread is not None:
+            self._thread.join(timeout=timeout)
+        elif not self._closed:
+            self._close_all()
+
+    @property
+    def stopping(self) -> bool:
+        """True once stop() was called."""
+        return self._stop.is_set()
+
+    @property
+    def stopped(self) -> bool:
+        """True once the thread has ended (or was never started) and every file is closed."""
+        return self._closed
+
+    def _close_all(self) -> None:
+        with self._lock:
+            tails = list(self._tails.values())
+        for t in tails:
             t.close()
+        self._closed = True
 
     def _notify(self, paths: list[str], is_dir: bool) -> None:
         with self._lock:
             for p in paths:
                 if p in self._tails:
                     self._dirty.add(p)
+                    self._evented.add(p)
                 elif self._dirs and any(p == d or p.startswith(d + os.sep) for d in self._dirs):
                     self._dirs_dirty.add(p)
         self._wake.set()
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            self._close_all()
+
+    def _loop(self) -> None:
         next_check = time.monotonic() + SAFETY_CHECK
         while not self._stop.is_set():
             timeout = self.poll if self.poll else max(0.0, next_check - time.monotonic())
@@ -255,18 +435,25 @@ class Follower:
                 keys, self._dirty = self._dirty, set()
             if not keys:
                 return
-            for key in keys:
+            for key in sorted(keys):
+                if self._stop.is_set():
+                    return
                 tail = self._tails.get(key)
                 if tail is not None and tail.read():
                     with self._lock:
                         self._dirty.add(key)  # more to read: after the others had their turn
-            if self._stop.is_set():
-                return
 
     def _safety_check(self) -> None:
-        """Files that changed with no event for them: events do not work here, so poll."""
+        """Files that changed with no event for them: read them. A file found so at two checks in a
+        row, with no event for it in between, means events do not work here: poll. (One check alone
+        proves nothing: the event for a change made just before the stat() may still be on its way.)"""
         with self._lock:
-            missed = [k for k, t in self._tails.items() if k not in self._dirty and t.changed_since_read()]
+            changed = {k for k, t in self._tails.items() if k not in self._dirty and t.changed_since_read()}
+            changed -= self._evented
+            missed = sorted(changed & self._suspect)
+            self._suspect = changed - self._evented
+            self._evented = set()
+            self._dirty.update(changed)
         if missed:
             log.info("file changes without file-system events (%s): polling", missed[0])
             with self._lock:
@@ -290,12 +477,16 @@ class Follower:
 
     def _rescan_folders(self) -> None:
         for root, on_new in list(self._dirs.items()):
-            for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-                for fn in filenames:
-                    p = os.path.join(dirpath, fn)
-                    if p not in self._tails:
-                        on_new(Path(p))
+            for p in walk_files(root, lambda _parent, name: name.startswith("."), self._other(on_new)):
+                if self._stop.is_set():
+                    return
+                if p not in self._tails:
+                    on_new(Path(p))
+
+    @staticmethod
+    def _other(on_new: Callable[[Path], None]) -> Callable[[str, str], None]:
+        """FIFOs, devices and sockets found in a folder go to `on_new` too: it reports them once."""
+        return lambda p, _why: on_new(Path(p))
 
     def _scan_new_files(self) -> None:
         with self._lock:
@@ -304,9 +495,8 @@ class Follower:
             for root, on_new in list(self._dirs.items()):
                 if p.startswith(root + os.sep) and p not in self._tails:
                     if os.path.isdir(p):
-                        for dirpath, _dirs, files in os.walk(p):
-                            for fn in files:
-                                on_new(Path(dirpath) / fn)
-                    elif os.path.isfile(p):
-                        on_new(Path(p))
+                        for fp in walk_files(p, on_other=self._other(on_new)):
+                            on_new(Path(fp))
+                    elif os.path.lexists(p):
+                        on_new(Path(p))  # a regular file, or something on_new reports and skips
                     break

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lossacc_tui.clean import clean
+from lossacc_tui.files import open_regular, walk_files, why_not_regular
 from lossacc_tui.model import Batch, Problem, Run
 from lossacc_tui.readers import READERS, Reader, mlflow
 from lossacc_tui.readers.registry import all_readers
@@ -102,7 +103,7 @@ class TextDecoder:
 
 def decoded_head(path: Path, size: int = HEAD) -> str:
     """The first `size` characters or so of a file, as text (UTF-16 takes twice the bytes)."""
-    with open(path, "rb") as f:
+    with open_regular(path) as f:  # never a FIFO or a device: those block or never end
         raw = f.read(size)
         if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raw += f.read(size)
@@ -243,7 +244,7 @@ class Source:
     def read_all(self, chunk_size: int = CHUNK) -> list[Run]:
         """Read every file to its end (a finished log)."""
         for i, f in enumerate(self.files):
-            with open(f.path, "rb") as fh:  # read-only, always
+            with open_regular(f.path) as fh:  # read-only, always
                 while chunk := fh.read(chunk_size):
                     self.feed(i, chunk)
             self.finish(i)
@@ -310,6 +311,9 @@ def discover(
 ) -> list[Source]:
     """Every run source under a path the user gave. Raises PathError for a bad path; files in a
     folder that cannot be read add a line to `warnings` and the others go on."""
+    why = why_not_regular(path) if not path.is_dir() else None
+    if why:
+        raise PathError(f"{path}: {why}")
     if not path.exists():
         raise PathError(f"{path}: no such file or folder")
     if not os.access(path, os.R_OK):
@@ -338,28 +342,29 @@ def _discover_folder(
         for run_dir in mlflow.find_mlflow_runs(root):
             sources.append(open_mlflow_run(run_dir, _rel(run_dir, root), role_map))
             claimed.add(run_dir)
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        d = Path(dirpath)
-        dirnames[:] = sorted(
-            n
-            for n in dirnames
-            if not n.startswith(".") and n not in ("__pycache__",) and d / n not in claimed
-        )
-        for fn in sorted(filenames):
-            p = d / fn
-            if fn.startswith(".") or fn.lower().endswith(SKIP_SUFFIXES) or not p.is_file():
-                continue
-            try:
-                src = open_file(p, _rel(p, root), fmt, role_map, FOLDER_MIN_SCORE)
-            except OSError as e:
-                warnings.append(f"{p}: cannot read ({e.strerror or e})")
-                continue
-            except MissingExtra as e:
-                if str(e) not in warnings:
-                    warnings.append(str(e))
-                continue
-            if src is not None:
-                sources.append(src)
+
+    def skip_dir(parent: str, name: str) -> bool:
+        return name.startswith(".") or name == "__pycache__" or Path(parent) / name in claimed
+
+    def other(p: str, why: str) -> None:
+        if not _skipped_name(os.path.basename(p)):
+            warnings.append(f"{p}: {why}")
+
+    for fp in walk_files(root, skip_dir, other):  # symlinks followed, each real folder once
+        p = Path(fp)
+        if _skipped_name(p.name):
+            continue
+        try:
+            src = open_file(p, _rel(p, root), fmt, role_map, FOLDER_MIN_SCORE)
+        except OSError as e:
+            warnings.append(f"{p}: cannot read ({e.strerror or e})")
+            continue
+        except MissingExtra as e:
+            if str(e) not in warnings:
+                warnings.append(str(e))
+            continue
+        if src is not None:
+            sources.append(src)
     sources = _latest_checkpoints(sources)
     if not sources and warnings:
         raise PathError(f"{root}: {warnings.pop(0)}")
@@ -368,6 +373,11 @@ def _discover_folder(
             f"{root}: no training logs found in this folder (expected one of: {', '.join(READERS)})"
         )
     return sources
+
+
+def _skipped_name(name: str) -> bool:
+    """A file never worth sniffing inside a folder of runs."""
+    return name.startswith(".") or name.lower().endswith(SKIP_SUFFIXES)
 
 
 def _latest_checkpoints(sources: list[Source]) -> list[Source]:
