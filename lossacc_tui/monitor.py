@@ -368,8 +368,8 @@ class _Pending:
             if self.size != size:  # it grew meanwhile: give it another moment
                 self.end()
                 return
-            expected = ", ".join(READERS)
-            msg = f"{self.path}: not a training log this tool knows (expected one of: {expected}); still watching it"
+            expected = ", ".join(READERS)  # the words `check` uses
+            msg = f"{self.path}: not a training log this tool knows (expected one of: {expected})"
             self.m._emit([Status(str(self.path), "error", msg)])
 
 

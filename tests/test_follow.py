@@ -221,7 +221,7 @@ def test_polling_mode_and_automatic_fallback(tmp_path: Path, stop_all, monkeypat
             f.write(rows(e, 1))
             f.flush()
             e += 1
-            c2.wait(lambda: len(c2.values(str(q), "loss")) == e)
+            c2.wait(lambda e=e: len(c2.values(str(q), "loss")) == e)
     assert any(e.state == "polling" for e in c2.events if isinstance(e, Status))
 
 
