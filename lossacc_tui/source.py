@@ -25,6 +25,7 @@ from lossacc_tui.roles import RoleMap
 
 CHUNK = 1 << 20
 HEAD = 64 * 1024
+HEAD_MAX = 16 << 20  # a head is extended to two whole lines, up to this many bytes
 #: Files never worth sniffing inside a folder of runs.
 SKIP_SUFFIXES = (
     ".py",
@@ -102,11 +103,18 @@ class TextDecoder:
 
 
 def decoded_head(path: Path, size: int = HEAD) -> str:
-    """The first `size` characters or so of a file, as text (UTF-16 takes twice the bytes)."""
+    """The first `size` characters or so of a file, as text (UTF-16 takes twice the bytes). When
+    they hold fewer than two whole lines (a CSV header 10,000 columns wide), more is read, up to
+    `HEAD_MAX` bytes, so the sniffers see a header and a first row."""
     with open_regular(path) as f:  # never a FIFO or a device: those block or never end
         raw = f.read(size)
         if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raw += f.read(size)
+        while len(raw) < HEAD_MAX and raw.count(b"\n") < 2:
+            more = f.read(len(raw) or size)
+            if not more:
+                break
+            raw += more
     dec = TextDecoder()
     return dec.feed(raw, final=True).decode("utf-8", errors="replace")
 

@@ -40,22 +40,30 @@ class LineBuffer:
     """
 
     def __init__(self) -> None:
-        self._tail = b""
+        self._parts: list[bytes] = []  # the unfinished line, in the pieces it came in
         self.lines_done = 0  # lines handed out so far
 
     def feed(self, chunk: bytes) -> tuple[bytes, int]:
-        data = self._tail + chunk if self._tail else chunk
-        # a trailing \r may be the first half of \r\n: wait for the next byte
-        cut = max(data.rfind(b"\n"), data.rfind(b"\r", 0, len(data) - 1))
-        if cut < 0:
-            self._tail = data
+        """Only the new chunk is searched and the held pieces are joined once, when their line
+        ends: a line of N bytes arriving in k chunks costs O(N), not O(N k)."""
+        if not chunk:
             return b"", self.lines_done + 1
-        block, self._tail = data[: cut + 1], data[cut + 1 :]
+        # a trailing \r may be the first half of \r\n: wait for the next byte
+        cut = max(chunk.rfind(b"\n"), chunk.rfind(b"\r", 0, len(chunk) - 1))
+        if cut < 0:
+            if self._parts and self._parts[-1].endswith(b"\r"):  # a held \r not followed by \n
+                block, self._parts = b"".join(self._parts), [chunk]
+                return self._normalize(block)
+            self._parts.append(chunk)
+            return b"", self.lines_done + 1
+        head = chunk[: cut + 1]
+        block = b"".join([*self._parts, head]) if self._parts else head
+        self._parts = [chunk[cut + 1 :]] if cut + 1 < len(chunk) else []
         return self._normalize(block)
 
     def finish(self) -> tuple[bytes, int]:
         """The unfinished last line (a file that does not end in a newline)."""
-        data, self._tail = self._tail, b""
+        data, self._parts = b"".join(self._parts), []
         if not data:
             return b"", self.lines_done + 1
         return self._normalize(data if data.endswith((b"\n", b"\r")) else data + b"\n")

@@ -27,6 +27,7 @@ class HFTrainerStateReader(JsonDocumentReader):
     """
 
     format_id: ClassVar[str] = "hf-trainer-state"
+    list_key: ClassVar[bytes | None] = b"log_history"  # streamed: 200 MB in seconds, not gigabytes
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
@@ -45,22 +46,29 @@ class HFTrainerStateReader(JsonDocumentReader):
             return []
         out: list[Row] = []
         for entry in history:
-            if not isinstance(entry, dict):
-                self.once("log_history holds something other than objects; skipped")
-                continue
-            if _SUMMARY in entry:
-                continue
-            values: dict[str, float] = {}
-            for key, value in entry.items():
-                if key in _NOT_METRICS or key.endswith(_THROUGHPUT):
-                    continue
-                v = number(value)
-                if v is not None and value is not None:
-                    values[key] = v
-            if values:
-                step, epoch = number(entry.get("step")), number(entry.get("epoch"))
-                out.append((values, _x(step), _x(epoch)))
+            row = self.entry_row(entry)
+            if row is not None:
+                out.append(row)
         return out
+
+    def entry_row(self, entry: Any) -> Row | None:
+        """One `log_history` entry as a record (None: the summary entry, or nothing to plot)."""
+        if not isinstance(entry, dict):
+            self.once("log_history holds something other than objects; skipped")
+            return None
+        if _SUMMARY in entry:
+            return None
+        values: dict[str, float] = {}
+        for key, value in entry.items():
+            if key in _NOT_METRICS or key.endswith(_THROUGHPUT):
+                continue
+            v = number(value)
+            if v is not None and value is not None:
+                values[key] = v
+        if not values:
+            return None
+        step, epoch = number(entry.get("step")), number(entry.get("epoch"))
+        return (values, _x(step), _x(epoch))
 
 
 def _x(v: float | None) -> float | None:

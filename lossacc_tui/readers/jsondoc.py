@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
 import json
 import math
+import re
 from typing import Any, ClassVar
 
+import numpy as np
 import orjson
 
 from lossacc_tui.model import Batch, BatchBuilder
@@ -17,6 +20,11 @@ from lossacc_tui.readers.base import Reader
 Row = tuple[dict[str, float], float | None, float | None]
 
 MAX_DOCUMENT = 256 << 20  # a JSON log larger than this is not read (256 MiB)
+BATCH_ROWS = 50_000  # a long history comes out in batches of this many rows (bounded builder memory)
+#: One flat entry of a list (no nested object or array); what follows one; the list's first entry.
+_ENTRY = re.compile(rb"\s*(\{[^{}\[\]]*\})")
+_SEP = re.compile(rb"\s*([,\]])")
+_OPEN = re.compile(rb"\s*\{")
 
 
 def number(value: Any) -> float | None:
@@ -37,6 +45,10 @@ class JsonDocumentReader(Reader):
     """
 
     whole_file: ClassVar[bool] = True
+    #: The top-level key of a list of flat entries (HF `log_history`): when set, that list is
+    #: scanned entry by entry (`entry_row`), never parsed whole, and on a re-save only the entries
+    #: after the ones already read are parsed (the bytes before are checked by digest).
+    list_key: ClassVar[bytes | None] = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -45,6 +57,9 @@ class JsonDocumentReader(Reader):
         self._seen: list[str] = []  # fingerprints of rows already returned
         self._parsed = False  # a document was parsed at least once
         self._told: set[str] = set()
+        # the streamed list: entry hashes read so far, and the bytes they span (length, digest)
+        self._hashes = np.zeros(0, dtype=np.int64)
+        self._span = (0, b"")
 
     def once(self, message: str) -> None:
         """Record a problem only the first time (a rewritten file is parsed many times)."""
@@ -60,12 +75,17 @@ class JsonDocumentReader(Reader):
         return []
 
     def finish(self) -> list[Batch]:
-        data, self._doc = bytes(self._doc), bytearray()
+        data, self._doc = self._doc, bytearray()
         if self._too_big:
             self._too_big = False
             self.once(f"JSON document larger than {MAX_DOCUMENT >> 20} MiB: not read")
             return []
-        doc = self._load(data)
+        if self.list_key is not None:
+            streamed = self._stream(data)
+            if streamed is not None:
+                self._parsed = True
+                return streamed
+        doc = self._load(bytes(data))
         if doc is None:
             return []
         self._parsed = True
@@ -73,6 +93,10 @@ class JsonDocumentReader(Reader):
 
     def rows(self, doc: Any) -> list[Row]:
         """The records of a parsed document (subclasses)."""
+        raise NotImplementedError
+
+    def entry_row(self, entry: Any) -> Row | None:
+        """The record of one entry of the `list_key` list, or None (subclasses that set it)."""
         raise NotImplementedError
 
     def _load(self, data: bytes) -> Any:
@@ -114,6 +138,147 @@ class JsonDocumentReader(Reader):
             builder.add(values, step=step, epoch=epoch, new_run=new_run and i == 0)
         batch = builder.build()
         return [] if batch is None else [batch]
+
+    # -- the streamed list -----------------------------------------------------------------
+    def _stream(self, data: bytearray) -> list[Batch] | None:
+        """Rows of the `list_key` list, scanned entry by entry; None when the document is not a
+        plain list of flat entries there (then it is parsed whole, as any other)."""
+        key = re.search(rb'"' + re.escape(self.list_key or b"") + rb'"\s*:\s*\[', data)
+        if key is None:
+            return None
+        start = key.end()
+        bad = _invalid_utf8_at(data)
+        if bad is not None:
+            self.once(f"invalid UTF-8 at byte {bad}; replaced")
+        span, digest = self._span
+        old = self._hashes
+        same = (
+            span
+            and len(data) >= start + span
+            and hashlib.blake2b(memoryview(data)[start : start + span]).digest() == digest
+        )
+        if same:  # a re-save that kept the entries read so far: only what it added is parsed
+            scanned = self._scan(data, start + span, len(old), after_entry=True)
+            if scanned is None:
+                return None
+            hashes, entries, end, closed = scanned
+            if not closed:
+                return []  # mid-save: the complete document comes with the next change
+            return self._finish_stream(data, start, end, np.concatenate([old, hashes]), entries, False)
+        scanned = self._scan(data, start, 0, after_entry=False)
+        if scanned is None:
+            return None
+        hashes, entries, end, closed = scanned
+        if not closed:  # cut off (mid-save, or a broken file): said while nothing was ever read
+            if not self._parsed:
+                self.once("incomplete JSON document")
+            return []
+        common = _common_prefix(old, hashes)
+        entries = entries[common:]
+        return self._finish_stream(data, start, end, hashes, entries, common < len(old))
+
+    def _scan(
+        self, data: bytearray, pos: int, first: int, after_entry: bool
+    ) -> tuple[np.ndarray, list[tuple[int, bytes]], int, bool] | None:
+        """(hash of each entry, (offset, bytes) of each entry, the end of the last complete entry,
+        whether the list's `]` was reached). None: something other than flat entries is there."""
+        hashes: list[int] = []
+        entries: list[tuple[int, bytes]] = []
+        end = pos
+        closed = False
+        while True:
+            if after_entry or hashes or _OPEN.match(data, pos) is None:
+                sep = _SEP.match(data, pos)
+                if sep is None:
+                    if data[pos:].strip():
+                        return None
+                    break  # the data ends here (mid-save): the next save brings the rest
+                if sep.group(1) == b"]":
+                    closed = True
+                    break
+                pos = sep.end()
+            m = _ENTRY.match(data, pos)
+            if m is None:
+                rest = bytes(data[pos : pos + 4096]).lstrip()
+                if rest.startswith(b"{") and b"}" not in bytes(data[pos:]):
+                    break  # an entry cut off by the end of the data (mid-save)
+                if not rest:
+                    break
+                return None
+            body = m.group(1)
+            hashes.append(hash(body))
+            entries.append((m.start(1), bytes(body)))
+            pos = end = m.end()
+        return np.array(hashes, dtype=np.int64), entries, end, closed
+
+    def _finish_stream(
+        self,
+        data: bytearray,
+        start: int,
+        end: int,
+        hashes: np.ndarray,
+        entries: list[tuple[int, bytes]],
+        new_run: bool,
+    ) -> list[Batch]:
+        self._hashes = hashes
+        if len(hashes):
+            span = end - start
+            self._span = (span, hashlib.blake2b(memoryview(data)[start:end]).digest())
+        else:
+            self._span = (0, b"")
+        out: list[Batch] = []
+        builder = BatchBuilder()
+        first = True
+        for at, body in entries:
+            try:
+                entry = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                try:
+                    text = body.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    self.once(f"invalid UTF-8 at byte {at + e.start}; replaced")
+                    text = body.decode("utf-8", errors="replace")
+                try:
+                    entry = json.loads(text)  # NaN, Infinity (as Python's json writes them)
+                except json.JSONDecodeError as e:
+                    self.once(_describe(e, text))
+                    continue
+            row = self.entry_row(entry)
+            if row is None:
+                continue
+            values, step, epoch = row
+            builder.add(values, step=step, epoch=epoch, new_run=new_run and first)
+            first = False
+            if len(builder) >= BATCH_ROWS:
+                out += self.built(builder)
+                builder = BatchBuilder()
+        return out + self.built(builder)
+
+
+def _invalid_utf8_at(data: bytearray) -> int | None:
+    """The offset of the first invalid UTF-8 byte, checked a megabyte at a time (no copy kept)."""
+    dec = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    step = 1 << 20
+    for at in range(0, len(data), step):
+        try:
+            dec.decode(view[at : at + step], at + step >= len(data))
+        except UnicodeDecodeError as e:
+            return at + e.start
+    return None
+
+
+def _common_prefix(a: np.ndarray, b: np.ndarray) -> int:
+    """How many leading entries two hash arrays share."""
+    n = min(len(a), len(b))
+    diff = np.flatnonzero(a[:n] != b[:n])
+    return int(diff[0]) if len(diff) else n
+
+
+def _incomplete(data: bytearray, pos: int) -> bool:
+    """True when what follows `pos` is the start of an entry cut off by the end of the data."""
+    rest = bytes(data[pos:]).lstrip()
+    return rest.startswith(b"{") and b"}" not in rest
 
 
 def _describe(error: Exception, text: str) -> str:
