@@ -6,7 +6,10 @@ import math
 import re
 from typing import Any, ClassVar
 
-from lossacc_tui.readers.jsondoc import JsonDocumentReader, Row, number
+import numpy as np
+
+from lossacc_tui.model import Batch
+from lossacc_tui.readers.jsondoc import BATCH_ROWS, JsonDocumentReader, Row, number
 from lossacc_tui.readers.registry import register
 
 #: Keys that are x values, or the Trainer's throughput counters rather than learning metrics.
@@ -69,6 +72,47 @@ class HFTrainerStateReader(JsonDocumentReader):
             return None
         step, epoch = number(entry.get("step")), number(entry.get("epoch"))
         return (values, _x(step), _x(epoch))
+
+    def entry_batches(self, entries: list[Any], plain: bool = False) -> list[Batch]:
+        """The same records as `entry_row`; when every value is a number or null (`plain`), built
+        column by column (a 200 MB history in seconds)."""
+        if not plain or not all(type(e) is dict for e in entries):
+            return super().entry_batches(entries)
+        out: list[Batch] = []
+        for a in range(0, len(entries), BATCH_ROWS):
+            batch = _columns([e for e in entries[a : a + BATCH_ROWS] if _SUMMARY not in e])
+            out += [] if batch is None else [batch]
+        return out
+
+
+def _columns(entries: list[dict[str, Any]]) -> Batch | None:
+    """A Batch of flat entries whose values are all numbers or null (None: no record in them)."""
+    n = len(entries)
+    keys: set[str] = set()
+    for e in entries:
+        keys.update(e)
+    metrics = sorted(k for k in keys if k not in _NOT_METRICS and not k.endswith(_THROUGHPUT))
+    cols = {k: [e.get(k) for e in entries] for k in [*metrics, "step", "epoch"]}
+    present = {k: np.fromiter((v is not None for v in cols[k]), dtype=bool, count=n) for k in metrics}
+    has = np.zeros(n, dtype=bool)
+    for m in present.values():
+        has |= m
+    if not has.any():
+        return None
+    rows = np.flatnonzero(has)
+
+    def floats(col: list[Any]) -> np.ndarray:
+        return np.fromiter((np.nan if v is None else v for v in col), dtype=np.float64, count=n)[rows]
+
+    values = {k: floats(cols[k]) for k in metrics if present[k][rows].any()}
+    return Batch(
+        n=len(rows),
+        values=values,
+        present={k: (None if present[k][rows].all() else present[k][rows]) for k in values},
+        step=floats(cols["step"]),
+        epoch=floats(cols["epoch"]),
+        line=np.zeros(len(rows), dtype=np.int64),
+    )
 
 
 def _x(v: float | None) -> float | None:

@@ -10,7 +10,6 @@ import math
 import re
 from typing import Any, ClassVar
 
-import numpy as np
 import orjson
 
 from lossacc_tui.model import Batch, BatchBuilder
@@ -21,10 +20,9 @@ Row = tuple[dict[str, float], float | None, float | None]
 
 MAX_DOCUMENT = 256 << 20  # a JSON log larger than this is not read (256 MiB)
 BATCH_ROWS = 50_000  # a long history comes out in batches of this many rows (bounded builder memory)
-#: One flat entry of a list (no nested object or array); what follows one; the list's first entry.
-_ENTRY = re.compile(rb"\s*(\{[^{}\[\]]*\})")
-_SEP = re.compile(rb"\s*([,\]])")
-_OPEN = re.compile(rb"\s*\{")
+BLOCK_BYTES = 4 << 20  # a streamed list is parsed this many bytes of entries at a time
+_SEP = re.compile(rb"\s*([,\]])")  # what follows an entry
+_NOT_A_NUMBER = re.compile(rb':\s*[\[{"tf]')  # a value that is a list, object, string or boolean
 
 
 def number(value: Any) -> float | None:
@@ -58,8 +56,8 @@ class JsonDocumentReader(Reader):
         self._parsed = False  # a document was parsed at least once
         self._told: set[str] = set()
         # the streamed list: entry hashes read so far, and the bytes they span (length, digest)
-        self._hashes = np.zeros(0, dtype=np.int64)
-        self._span = (0, b"")
+        self._span = (0, b"")  # bytes of the streamed list read so far: (length, digest)
+        self._returned = 0  # rows returned from the streamed list
 
     def once(self, message: str) -> None:
         """Record a problem only the first time (a rewritten file is parsed many times)."""
@@ -76,6 +74,8 @@ class JsonDocumentReader(Reader):
 
     def finish(self) -> list[Batch]:
         data, self._doc = self._doc, bytearray()
+        if len(data) == 0 and not self._too_big:
+            return []
         if self._too_big:
             self._too_big = False
             self.once(f"JSON document larger than {MAX_DOCUMENT >> 20} MiB: not read")
@@ -140,119 +140,78 @@ class JsonDocumentReader(Reader):
         return [] if batch is None else [batch]
 
     # -- the streamed list -----------------------------------------------------------------
-    def _stream(self, data: bytearray) -> list[Batch] | None:
-        """Rows of the `list_key` list, scanned entry by entry; None when the document is not a
-        plain list of flat entries there (then it is parsed whole, as any other)."""
+    def _stream(self, data: bytearray | bytes) -> list[Batch] | None:
+        """Rows of the `list_key` list, parsed a block of entries at a time (each block by orjson);
+        on a re-save that kept the bytes read so far, only what it added. None when that list is
+        not a plain list of flat entries (then the document is parsed whole, as any other)."""
         key = re.search(rb'"' + re.escape(self.list_key or b"") + rb'"\s*:\s*\[', data)
         if key is None:
             return None
         start = key.end()
+        end = data.find(b"]", start)  # flat entries hold no list: the first ] closes this one
+        if end < 0:  # cut off (mid-save, or a broken file): said while nothing was ever read
+            if not self._parsed:
+                self.once("incomplete JSON document")
+            return []
         bad = _invalid_utf8_at(data)
         if bad is not None:
             self.once(f"invalid UTF-8 at byte {bad}; replaced")
         span, digest = self._span
-        old = self._hashes
-        same = (
-            span
-            and len(data) >= start + span
-            and hashlib.blake2b(memoryview(data)[start : start + span]).digest() == digest
-        )
-        if same:  # a re-save that kept the entries read so far: only what it added is parsed
-            scanned = self._scan(data, start + span, len(old), after_entry=True)
-            if scanned is None:
+        view = memoryview(data)
+        kept = span and start + span <= end and hashlib.blake2b(view[start : start + span]).digest() == digest
+        pos = start + span if kept else start
+        if kept:
+            sep = _SEP.match(data, pos)
+            if sep is None:
                 return None
-            hashes, entries, end, closed = scanned
-            if not closed:
-                return []  # mid-save: the complete document comes with the next change
-            return self._finish_stream(data, start, end, np.concatenate([old, hashes]), entries, False)
-        scanned = self._scan(data, start, 0, after_entry=False)
-        if scanned is None:
+            if sep.group(1) == b"]":
+                return []  # nothing new
+            pos = sep.end()
+        last = data.rfind(b"}", pos, end) + 1
+        batches: list[Batch] = []
+        a = pos
+        while 0 < a < last:
+            cut = data.find(b"},", a + BLOCK_BYTES, last)
+            b = last if cut < 0 else cut + 1
+            block = self._block(view[a:b])
+            if block is None:
+                return None
+            plain = _NOT_A_NUMBER.search(view[a:b]) is None  # only numbers and nulls as values
+            batches += self.entry_batches(block, plain)  # a block at a time: its dicts are freed here
+            a = b + 1 if cut >= 0 else last
+        if not kept and last <= pos and data[start:end].strip():
             return None
-        hashes, entries, end, closed = scanned
-        if not closed:  # cut off (mid-save, or a broken file): said while nothing was ever read
-            if not self._parsed:
-                self.once("incomplete JSON document")
-            return []
-        common = _common_prefix(old, hashes)
-        entries = entries[common:]
-        return self._finish_stream(data, start, end, hashes, entries, common < len(old))
+        new_run = not kept and self._returned > 0
+        self._span = (last - start, hashlib.blake2b(view[start:last]).digest()) if last > start else (0, b"")
+        self._returned += sum(b.n for b in batches)
+        if new_run and batches:
+            batches[0].starts = (0,)
+        return batches
 
-    def _scan(
-        self, data: bytearray, pos: int, first: int, after_entry: bool
-    ) -> tuple[np.ndarray, list[tuple[int, bytes]], int, bool] | None:
-        """(hash of each entry, (offset, bytes) of each entry, the end of the last complete entry,
-        whether the list's `]` was reached). None: something other than flat entries is there."""
-        hashes: list[int] = []
-        entries: list[tuple[int, bytes]] = []
-        end = pos
-        closed = False
-        while True:
-            if after_entry or hashes or _OPEN.match(data, pos) is None:
-                sep = _SEP.match(data, pos)
-                if sep is None:
-                    if data[pos:].strip():
-                        return None
-                    break  # the data ends here (mid-save): the next save brings the rest
-                if sep.group(1) == b"]":
-                    closed = True
-                    break
-                pos = sep.end()
-            m = _ENTRY.match(data, pos)
-            if m is None:
-                rest = bytes(data[pos : pos + 4096]).lstrip()
-                if rest.startswith(b"{") and b"}" not in bytes(data[pos:]):
-                    break  # an entry cut off by the end of the data (mid-save)
-                if not rest:
-                    break
+    def _block(self, raw: memoryview) -> list[Any] | None:
+        """A run of entries (`{...}, {...}`) as a list; None when it is not one."""
+        doc = b"[" + bytes(raw) + b"]"
+        try:
+            out = orjson.loads(doc)
+        except orjson.JSONDecodeError:
+            try:  # NaN/Infinity as Python's json writes them
+                out = json.loads(doc.decode("utf-8", errors="replace"))
+            except (json.JSONDecodeError, RecursionError):
                 return None
-            body = m.group(1)
-            hashes.append(hash(body))
-            entries.append((m.start(1), bytes(body)))
-            pos = end = m.end()
-        return np.array(hashes, dtype=np.int64), entries, end, closed
+        return out if isinstance(out, list) else None
 
-    def _finish_stream(
-        self,
-        data: bytearray,
-        start: int,
-        end: int,
-        hashes: np.ndarray,
-        entries: list[tuple[int, bytes]],
-        new_run: bool,
-    ) -> list[Batch]:
-        self._hashes = hashes
-        if len(hashes):
-            span = end - start
-            self._span = (span, hashlib.blake2b(memoryview(data)[start:end]).digest())
-        else:
-            self._span = (0, b"")
+    def entry_batches(self, entries: list[Any], plain: bool = False) -> list[Batch]:
+        """Batches of the records of `entry_row`, in batches of at most `BATCH_ROWS` (subclasses
+        may do the same faster, column by column, when `plain`: every value a number or null)."""
         out: list[Batch] = []
-        builder = BatchBuilder()
-        first = True
-        for at, body in entries:
-            try:
-                entry = orjson.loads(body)
-            except orjson.JSONDecodeError:
-                try:
-                    text = body.decode("utf-8")
-                except UnicodeDecodeError as e:
-                    self.once(f"invalid UTF-8 at byte {at + e.start}; replaced")
-                    text = body.decode("utf-8", errors="replace")
-                try:
-                    entry = json.loads(text)  # NaN, Infinity (as Python's json writes them)
-                except json.JSONDecodeError as e:
-                    self.once(_describe(e, text))
-                    continue
-            row = self.entry_row(entry)
-            if row is None:
-                continue
-            values, step, epoch = row
-            builder.add(values, step=step, epoch=epoch, new_run=new_run and first)
-            first = False
-            if len(builder) >= BATCH_ROWS:
-                out += self.built(builder)
-                builder = BatchBuilder()
-        return out + self.built(builder)
+        for a in range(0, len(entries), BATCH_ROWS):
+            builder = BatchBuilder()
+            for entry in entries[a : a + BATCH_ROWS]:
+                row = self.entry_row(entry)
+                if row is not None:
+                    builder.add(row[0], step=row[1], epoch=row[2])
+            out += self.built(builder)
+        return out
 
 
 def _invalid_utf8_at(data: bytearray) -> int | None:
@@ -266,19 +225,6 @@ def _invalid_utf8_at(data: bytearray) -> int | None:
         except UnicodeDecodeError as e:
             return at + e.start
     return None
-
-
-def _common_prefix(a: np.ndarray, b: np.ndarray) -> int:
-    """How many leading entries two hash arrays share."""
-    n = min(len(a), len(b))
-    diff = np.flatnonzero(a[:n] != b[:n])
-    return int(diff[0]) if len(diff) else n
-
-
-def _incomplete(data: bytearray, pos: int) -> bool:
-    """True when what follows `pos` is the start of an entry cut off by the end of the data."""
-    rest = bytes(data[pos:]).lstrip()
-    return rest.startswith(b"{") and b"}" not in rest
 
 
 def _describe(error: Exception, text: str) -> str:
