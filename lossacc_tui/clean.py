@@ -51,6 +51,14 @@ def clean(s: object, keep_newlines: bool = False) -> str:
     return _CONTROLS.sub("", text)
 
 
+def clean_lines(text: str) -> str:
+    """The same for a block of log text that is parsed afterwards: escape sequences and control
+    characters go, but tabs and newlines (the layout readers parse) stay; a lone CR goes."""
+    if text.isprintable():
+        return text
+    return _CONTROLS.sub("", _SEQUENCES.sub("", text))
+
+
 def is_clean(s: str) -> bool:
     """True when `clean(s) == s`: nothing a terminal would act on."""
     return clean(s) == s

@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
-from lossacc_tui.clean import clean
+from lossacc_tui.clean import clean, clean_lines
 from lossacc_tui.model import Batch, BatchBuilder, Problem
 
 MAX_PROBLEMS = 1000
 
-#: Strip escape sequences and control characters (strings from logs are data): `lossacc_tui.clean`.
-clean_text = clean
+#: Strip escape sequences and control characters from log text, keeping tabs and newlines.
+clean_text = clean_lines
 
 
 def to_float(text: str) -> float | None:
