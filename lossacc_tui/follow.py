@@ -410,6 +410,10 @@ class Follower:
     def _run(self) -> None:
         try:
             self._loop()
+        except Exception:
+            if not self._stop.is_set():
+                raise  # a bug: let threading's hook print it
+            # stopping (the process may be exiting under us): nothing to report
         finally:
             self._close_all()
 
