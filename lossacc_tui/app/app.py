@@ -6,6 +6,7 @@ most REDRAW_HZ times a second, copying what it draws from the tracker with the l
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
@@ -276,6 +277,19 @@ class LossAccApp(App[None]):
             if b.action in ACTIONS and b.action != "quit":  # (Textual offers its own Quit)
                 title, doc = ACTIONS[b.action]
                 yield SystemCommand(title, doc, getattr(self, f"action_{b.action}"))
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """The palette's Screenshot: an SVG saved into the current folder (Textual's default is
+        ~/Downloads, which a server often lacks), and a note saying where, or why it could not."""
+        try:
+            saved = self.save_screenshot(filename, path or os.getcwd(), time_format)
+        except OSError as e:
+            self.notify(f"screenshot not saved: {e.strerror or e}", severity="error", timeout=6)
+            return None
+        self.notify(f"screenshot saved to {saved}", timeout=6)
+        return saved
 
     def on_unmount(self) -> None:
         self.feed.stop()
