@@ -104,7 +104,10 @@ class Monitor:
     def _follow_folder(self, path: Path, warnings: list[str]) -> None:
         """Read the logs in a folder and follow it for new ones. A folder with no log yet (the
         trainer has not written one) is followed all the same; after `WAIT_REPORT` seconds with
-        none, it is reported as `check` reports it, and still followed."""
+        none, it is reported as `check` reports it, and still followed. Raises PathError for a
+        folder that cannot be read at all."""
+        if not os.access(path, os.R_OK | os.X_OK):
+            raise PathError(f"{path}: permission denied (a log needs read access)")
         try:
             found = discover(path, self.fmt, self.role_map, warnings)
         except PathError as e:
@@ -139,7 +142,8 @@ class Monitor:
 
     def _add_source(self, src: Source) -> None:
         self.sources.append(src)
-        for folder in [d for d in self._empty_folders if os.fspath(src.path.absolute()).startswith(d)]:
+        where = os.fspath(src.path.absolute())
+        for folder in [d for d in self._empty_folders if where.startswith(d + os.sep)]:
             del self._empty_folders[folder]
             self._emit([Status(folder, "live", f"{folder}: following")])
         for i, f in enumerate(src.files):

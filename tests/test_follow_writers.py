@@ -191,3 +191,19 @@ def test_stop_while_busy_ends_the_thread_without_a_traceback(tmp_path: Path, mon
     thread.join(30)  # a generous bound; the README gives the measured time
     assert not thread.is_alive() and m.follower.stopped
     assert errors == []
+
+
+def test_a_small_file_that_is_no_log_is_reported_like_check_does(
+    tmp_path: Path, stop_all, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from lossacc_tui import monitor
+
+    monkeypatch.setattr(monitor, "WAIT_REPORT", 0.2)
+    p = tmp_path / "README.txt"
+    p.write_text("Notes on the experiment.\nNothing to plot here.\n")
+    m, c = watch(p)
+    stop_all(m)
+    c.wait(lambda: "error" in c.states(p))
+    said = [e.message for e in c.events if isinstance(e, Status) and e.state == "error"]
+    assert "not a training log this tool knows" in said[-1]
+    assert m.runs == []
