@@ -19,7 +19,7 @@ from lossacc_tui.files import open_regular, walk_files, why_not_regular
 from lossacc_tui.model import Batch, Problem, Run
 from lossacc_tui.readers import READERS, Reader, mlflow
 from lossacc_tui.readers.registry import all_readers
-from lossacc_tui.readers.split import Splitter
+from lossacc_tui.readers.split import FileSplitter
 from lossacc_tui.readers.tensorboard import MissingExtra
 from lossacc_tui.roles import RoleMap
 
@@ -145,7 +145,7 @@ class LogFile:
     path: Path
     make: Callable[[], Reader]  # a fresh reader, for when the file starts over
     reader: Reader = field(init=False)
-    splitter: Splitter = field(default_factory=Splitter)
+    splitter: FileSplitter = field(default_factory=FileSplitter)
     decoder: TextDecoder | None = field(init=False)
     base: int = 0  # index of this file's first run in the Source (a recreated file comes after)
     earlier_problems: list[Problem] = field(default_factory=list)
@@ -155,7 +155,7 @@ class LogFile:
 
     def fresh(self) -> None:
         self.reader = self.make()
-        self.splitter = Splitter()
+        self.splitter = FileSplitter()
         self.decoder = None if self.reader.binary else TextDecoder()
 
 

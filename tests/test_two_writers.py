@@ -73,3 +73,35 @@ def test_check_and_follow_split_a_shared_file_identically(
         chunked.feed(0, data[pos : pos + n])
         pos, k = pos + n, k + 1
     assert runs(chunked) == runs(whole)
+
+
+def test_a_rank_column_keeps_each_writer_in_its_own_run(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """DDP ranks logging the same epochs with a `rank` key: one run per rank, whatever the values
+    (here the ranks' values are close enough that nothing else could tell them apart)."""
+    rng = np.random.default_rng(1)
+    base = np.exp(-np.arange(40) / 10)
+    lines = []
+    for e in range(40):
+        for rank in rng.permutation(2):  # either rank may write first
+            loss = float(base[e] + 0.002 * rng.standard_normal())
+            lines.append(
+                f'{{"rank": {rank}, "epoch": {e}, "train_loss": {loss!r}, "val_loss": {loss * 1.1!r}}}\n'
+            )
+    p = tmp_path / "log.jsonl"
+    p.write_text("".join(lines))
+    src = open_file(p, "log")
+    assert src is not None
+    src.read_all()
+    assert [r.name for r in src.runs] == ["log", "log#2"]
+    for r in src.runs:
+        assert "rank" not in r.series
+        assert list(r.series["train_loss"].epochs) == list(range(40))
+    # and the follower's way, any chunking, gives the same
+    chunked = open_file(p, "log")
+    assert chunked is not None
+    data = p.read_bytes()
+    for i in range(0, len(data), 97):
+        chunked.feed(0, data[i : i + 97])
+    assert [list(r.series["train_loss"].values) for r in chunked.runs] == [
+        list(r.series["train_loss"].values) for r in src.runs
+    ]
