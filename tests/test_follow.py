@@ -15,7 +15,7 @@ import orjson
 import pytest
 from conftest import REPO
 
-from lossacc_tui import follow
+from lossacc_tui import follow, tail
 from lossacc_tui.events import Event, PointsAdded, RunAdded, RunReset, Status
 from lossacc_tui.monitor import Monitor
 
@@ -107,7 +107,7 @@ def test_many_tiny_appends_give_the_same_records_as_one_write(tmp_path: Path, st
 
 
 def test_a_large_burst_is_read_in_bounded_chunks(tmp_path: Path, stop_all, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(follow, "READ_CHUNK", 64 << 10)
+    monkeypatch.setattr(tail, "READ_CHUNK", 64 << 10)
     seen: list[int] = []
     p = tmp_path / "training.log"
     p.write_text(HEADER)
