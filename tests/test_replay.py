@@ -109,9 +109,12 @@ def test_plays_at_its_pace_and_pauses() -> None:
     try:
         wait(lambda: r.position >= 20)
         r.toggle_pause()
-        time.sleep(0.1)
+        wait(lambda: r.paused)
         pos = r.position
-        time.sleep(0.3)
+        for _ in range(2):  # two more turns of the replay's loop, paused: state, not the clock
+            turned = threading.Event()
+            r._do(turned.set)
+            wait(turned.is_set)
         assert r.paused and r.position == pos
         r.faster()
         r.toggle_pause()
