@@ -312,6 +312,12 @@ class _WholeFile(_Lines):
             return
         with self.m.lock:
             self.m.appended(self.src, self.src.feed(self.i, data) + self.src.finish(self.i))
+            problems = f.reader.problems
+            if problems and not any(r.points for r in self.src.runs):  # nothing read: say why
+                why = f"{f.path}: {problems[-1].message}"
+                if why != getattr(self, "_said", None):
+                    self._said = why
+                    self.status("error", why)
 
 
 class _Pending:

@@ -207,3 +207,16 @@ def test_a_small_file_that_is_no_log_is_reported_like_check_does(
     said = [e.message for e in c.events if isinstance(e, Status) and e.state == "error"]
     assert "not a training log this tool knows" in said[-1]
     assert m.runs == []
+
+
+def test_a_cut_off_trainer_state_says_why_nothing_is_shown(tmp_path: Path, stop_all) -> None:  # type: ignore[no-untyped-def]
+    p = tmp_path / "trainer_state.json"
+    text = '{"global_step": 20, "log_history": [{"loss": 0.9, "step": 10, "epoch": 0.1}, {"loss": 0.'
+    p.write_text(text)  # the Trainer was stopped in the middle of a save
+    m, c = watch(p)
+    stop_all(m)
+    c.wait(lambda: "error" in c.states(p))
+    said = [e.message for e in c.events if isinstance(e, Status) and e.state == "error"]
+    assert said == [f"{p}: incomplete JSON document"]
+    p.write_text(text + '8, "step": 20, "epoch": 0.2}]}')  # the next save
+    c.wait(lambda: sum(r.points for r in m.runs) == 2)
