@@ -157,3 +157,12 @@ def test_the_app_shows_names_without_escape_sequences(tmp_path: Path) -> None:
         assert_safe(shot)
 
     run()
+
+
+def test_the_cleaning_examples_in_its_docstring_hold() -> None:
+    import doctest
+
+    import lossacc_tui.clean
+
+    result = doctest.testmod(lossacc_tui.clean)
+    assert result.attempted >= 4 and result.failed == 0
