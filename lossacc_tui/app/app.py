@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer
@@ -214,7 +215,11 @@ class LossAccApp(App[None]):
     def _tick(self) -> None:
         if not self.screen_stack:
             return
-        self.screen_stack[0].query_one(StatusLine).set_text(status_parts(self))
+        try:
+            line = self.screen_stack[0].query_one(StatusLine)
+        except NoMatches:  # the app is closing: its widgets are already gone
+            return
+        line.set_text(status_parts(self))
 
     # -- selection --------------------------------------------------------------------------
     def on_run_chosen(self, msg: RunChosen) -> None:
