@@ -97,7 +97,7 @@ def predictions(scores: Any, labels: Any, logits: bool) -> Predictions:
     if s.ndim == 2 and s.shape[1] == 1:
         s = s[:, 0]
     if s.ndim == 1:
-        s = _binary(s, logits)
+        s, logits = _binary(s, logits), False  # now probabilities of both classes
     if s.ndim != 2:
         raise BadInput(f"predictions have shape {s.shape}; expected (n, K) or (n,)")
     if s.dtype.kind != "f":
