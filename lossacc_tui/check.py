@@ -12,6 +12,7 @@ import orjson
 from lossacc_tui.analysis import KINDS, Params, explain_kind
 from lossacc_tui.monitor import Monitor
 from lossacc_tui.options import OptionError, params_from_args, parse_map
+from lossacc_tui.readers.probe_sidecar import attach_sidecars
 from lossacc_tui.report import SEVERITY_RANK, analyze, check_json, check_text
 from lossacc_tui.source import PathError, Source, discover
 from lossacc_tui.stream import Printer
@@ -34,6 +35,7 @@ def run_check(args: argparse.Namespace) -> int:
             found = discover(Path(raw), args.format, role_map, warnings)
             for src in found:
                 src.read_all()
+            attach_sidecars(found)
             sources += found
         except PathError as e:
             print(f"lossacc-tui: {e}", file=sys.stderr)

@@ -18,6 +18,7 @@ from lossacc_tui.events import AlertChanged, Event, PointsAdded, RunAdded, RunRe
 from lossacc_tui.follow import Follower
 from lossacc_tui.model import Run
 from lossacc_tui.readers import mlflow
+from lossacc_tui.readers.probe_sidecar import SIDECAR, ProbeSidecar, sidecar_path
 from lossacc_tui.readers.tensorboard import MissingExtra
 from lossacc_tui.roles import RoleMap
 from lossacc_tui.source import (
@@ -64,6 +65,7 @@ class Monitor:
         self._known: set[str] = set()  # files followed (or given up on)
         self._rejected: dict[str, int] = {}  # file -> size when it was found not to be a log
         self._announced: set[int] = set()  # ids of the runs subscribers were told about
+        self._probes: dict[str, ProbeSidecar] = {}  # probe sidecars followed, by absolute path
 
     # -- public ---------------------------------------------------------------------------
     def subscribe(self, fn: Subscriber) -> None:
@@ -115,6 +117,18 @@ class Monitor:
             self._known.add(os.fspath(f.path.absolute()))
             handler = _WholeFile(self, src, i) if f.reader.whole_file else _Lines(self, src, i)
             self.follower.add(f.path, handler)
+        self._attach_probe(src)
+
+    def _attach_probe(self, src: Source) -> None:
+        """Follow the probe sidecar beside the source's log (or wait for it to appear)."""
+        path = sidecar_path(src.path)
+        key = os.fspath(path.absolute())
+        sc = self._probes.get(key)
+        if sc is None:
+            sc = self._probes[key] = ProbeSidecar(path)
+            self._known.add(key)
+            self.follower.add(path, _ProbeTail(self, sc))
+        src.attach_probe(sc)
 
     def _pending(self, path: Path, name: str) -> None:
         self._known.add(os.fspath(path.absolute()))
@@ -160,7 +174,12 @@ class Monitor:
     def _new_file(self, path: Path, root: Path) -> None:
         """A file appeared (or changed) under a followed folder."""
         key = os.fspath(path.absolute())
-        if key in self._known or path.name.startswith(".") or path.name.lower().endswith(SKIP_SUFFIXES):
+        if (
+            key in self._known
+            or path.name.startswith(".")
+            or path.name.lower().endswith(SKIP_SUFFIXES)
+            or path.name == SIDECAR
+        ):
             return
         try:
             size = path.stat().st_size
@@ -265,6 +284,27 @@ class _WholeFile(_Lines):
             return
         with self.m.lock:
             self.m.appended(self.src, self.src.feed(self.i, data) + self.src.finish(self.i))
+
+
+class _ProbeTail:
+    """Feeds a probe sidecar's new lines to it. Its absence is normal: no status is reported."""
+
+    def __init__(self, monitor: Monitor, sidecar: ProbeSidecar) -> None:
+        self.m, self.sc = monitor, sidecar
+
+    def data(self, chunk: bytes) -> None:
+        with self.m.lock:
+            self.sc.feed(chunk)
+
+    def reset(self, kind: str) -> None:
+        with self.m.lock:
+            self.sc.reset()
+
+    def status(self, state: str, message: str) -> None:
+        pass
+
+    def end(self) -> None:
+        pass
 
 
 class _Pending:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from lossacc_tui.model import Batch, Problem, Run
 from lossacc_tui.readers import READERS, Reader, mlflow
+from lossacc_tui.readers.probe_sidecar import SIDECAR, ProbeSidecar
 from lossacc_tui.readers.registry import all_readers
 from lossacc_tui.readers.split import Splitter
 from lossacc_tui.readers.tensorboard import MissingExtra
@@ -161,6 +162,13 @@ class Source:
         self.role_map = role_map
         self.runs: list[Run] = []
         self._single_run = len(files) > 1  # a run folder of many files is one run
+        self.probe: ProbeSidecar | None = None  # the probe sidecar beside the log (readers/probe_sidecar.py)
+
+    def attach_probe(self, sidecar: ProbeSidecar) -> None:
+        """The probe sidecar of this log: its runs (and the ones still to come) look facts up in it."""
+        self.probe = sidecar
+        for run in self.runs:
+            run.probe = sidecar
 
     def _run(self, seg: int, first_line: int | None) -> Run:
         if self._single_run:
@@ -179,6 +187,7 @@ class Source:
                 role_hints=hints,
             )
             run.first_line = first_line
+            run.probe = self.probe
             self.runs.append(run)
         return self.runs[seg]
 
@@ -290,6 +299,8 @@ def discover(
     if not os.access(path, os.R_OK):
         raise PathError(f"{path}: permission denied (a log needs read access)")
     if path.is_file():
+        if path.name == SIDECAR:
+            raise PathError(f"{path}: a probe sidecar, not a log: give the log or its folder")
         try:
             src = open_file(path, str(path), fmt, role_map)
         except MissingExtra as e:
@@ -322,7 +333,7 @@ def _discover_folder(
         )
         for fn in sorted(filenames):
             p = d / fn
-            if fn.startswith(".") or fn.lower().endswith(SKIP_SUFFIXES) or not p.is_file():
+            if fn.startswith(".") or fn.lower().endswith(SKIP_SUFFIXES) or fn == SIDECAR or not p.is_file():
                 continue
             try:
                 src = open_file(p, _rel(p, root), fmt, role_map, FOLDER_MIN_SCORE)
