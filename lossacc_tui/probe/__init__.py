@@ -24,17 +24,19 @@ Schema 1 (units: losses in nats, shares and rates fractions 0..1):
 fractional epochs, kept as floats). Full meanings: /README.md, "Probe".
 """
 
-from lossacc_tui.probe.stats import SCHEMA, BadInput, ece, facts, predictions
-from lossacc_tui.probe.writer import FILENAME, Probe, ProbeWarning, log_eval
+from lossacc_tui.probe.stats import SCHEMA, BadInput, ece, facts, looks_like_probs, predictions
+from lossacc_tui.probe.writer import FILENAME, Batches, Probe, ProbeWarning, log_eval
 
 __all__ = [
     "FILENAME",
     "SCHEMA",
     "BadInput",
+    "Batches",
     "Probe",
     "ProbeWarning",
     "ece",
     "facts",
     "log_eval",
+    "looks_like_probs",
     "predictions",
 ]

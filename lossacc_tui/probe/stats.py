@@ -139,6 +139,34 @@ def predictions(scores: Any, labels: Any, logits: bool) -> Predictions:
     return Predictions(pred, np.clip(conf, 0.0, 1.0), np.clip(p_true, 0.0, 1.0), y, k)
 
 
+def looks_like_probs(scores: Any) -> bool:
+    """Whether model outputs are probabilities rather than logits: every value in [0, 1] and, for
+    shape (n, K) with K > 1, rows summing to 1 (judged on the first NORM_CHECK_ROWS rows)."""
+    s = as_array(scores)
+    head = s[:NORM_CHECK_ROWS].astype(np.float64)
+    if head.size == 0 or not np.isfinite(head).all() or head.min() < 0 or head.max() > 1:
+        return False
+    if head.ndim == 2 and head.shape[1] > 1:
+        return bool((np.abs(head.sum(axis=1) - 1.0) <= NORM_TOL).all())
+    return True
+
+
+def concat(parts: list[Predictions]) -> Predictions:
+    """Predictions of successive batches as one evaluation (all with the same K)."""
+    if not parts:
+        raise BadInput("no batches were collected")
+    ks = {p.k for p in parts}
+    if len(ks) != 1:
+        raise BadInput(f"batches with different numbers of classes: {sorted(ks)}")
+    return Predictions(
+        np.concatenate([p.pred for p in parts]),
+        np.concatenate([p.conf for p in parts]),
+        np.concatenate([p.p_true for p in parts]),
+        np.concatenate([p.labels for p in parts]),
+        parts[0].k,
+    )
+
+
 def _needs_norm(s: np.ndarray) -> bool:
     """Whether rows do not sum to 1, judged on the first NORM_CHECK_ROWS rows (the outputs of one
     softmax are normalised alike; a full pass would cost as much as the rest of the probe)."""

@@ -9,13 +9,14 @@ import os
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from lossacc_tui.probe.stats import SCHEMA, BadInput, Predictions, as_array, facts, predictions
+from lossacc_tui.probe.stats import SCHEMA, BadInput, Predictions, as_array, concat, facts, predictions
 
 FILENAME = "lossacc_probe.jsonl"
 
@@ -75,6 +76,42 @@ def _clean(v: Any) -> Any:
     return v
 
 
+class Batches:
+    """An evaluation collected batch by batch (Lightning, a PyTorch loop): each batch is reduced at
+    once to its predicted class, confidence and p_true, so memory is O(n), not O(n x K).
+
+    `add()` never raises either: a bad batch is remembered, and the evaluation it belongs to is
+    skipped with one warning when it is logged.
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[Predictions] = []
+        self._error: Exception | None = None
+
+    def __len__(self) -> int:
+        return sum(len(p.labels) for p in self._parts)
+
+    def add(self, *, labels: Any, probs: Any = None, logits: Any = None) -> None:
+        """One batch: the same arrays as `Probe.log` (shape (b, K) or (b,), labels (b,))."""
+        if self._error is not None:
+            return
+        try:
+            if (probs is None) == (logits is None):
+                raise BadInput("give exactly one of probs= and logits=")
+            self._parts.append(predictions(logits if probs is None else probs, labels, logits is not None))
+        except Exception as e:
+            self._error = e
+
+    def take(self) -> Predictions:
+        """The whole evaluation (raises the first batch's error, or BadInput when empty)."""
+        if self._error is not None:
+            raise self._error
+        return concat(self._parts)
+
+    def clear(self) -> None:
+        self._parts, self._error = [], None
+
+
 class Probe:
     """Per-sample facts of each evaluation, appended to `log_dir/lossacc_probe.jsonl` (schema 1).
 
@@ -113,8 +150,28 @@ class Probe:
         Never raises: a bad input or an unwritable file gives one warning (per kind) and the
         evaluation is skipped. Arrays may be numpy arrays, lists, or torch tensors on any device.
         """
+
+        def get() -> Predictions:
+            if (probs is None) == (logits is None):
+                raise BadInput("give exactly one of probs= and logits=")
+            return predictions(logits if probs is None else probs, labels, logits is not None)
+
+        return self._guarded(get, epoch, step, split, ids)
+
+    def log_batches(
+        self, batches: Batches, *, epoch: Any = None, step: Any = None, split: str = "val", ids: Any = None
+    ) -> dict[str, Any] | None:
+        """`log()` for an evaluation collected batch by batch in a `Batches` (which is then emptied)."""
         try:
-            return self._log(labels, probs, logits, epoch, step, split, ids)
+            return self._guarded(batches.take, epoch, step, split, ids)
+        finally:
+            batches.clear()
+
+    def _guarded(
+        self, get: Callable[[], Predictions], epoch: Any, step: Any, split: str, ids: Any
+    ) -> dict[str, Any] | None:
+        try:
+            return self._log(get, epoch, step, split, ids)
         except Exception as e:  # the training loop must go on, whatever the probe meets
             self.skipped += 1
             kind = f"{type(e).__name__}:{str(e)[:60]}"
@@ -124,14 +181,12 @@ class Probe:
             return None
 
     def _log(
-        self, labels: Any, probs: Any, logits: Any, epoch: Any, step: Any, split: str, ids: Any
+        self, get: Callable[[], Predictions], epoch: Any, step: Any, split: str, ids: Any
     ) -> dict[str, Any]:
-        if (probs is None) == (logits is None):
-            raise BadInput("give exactly one of probs= and logits=")
         if not isinstance(split, str) or not split:
             raise BadInput(f"split must be a non-empty string, not {split!r}")
         x_epoch, x_step = _x(epoch, "epoch"), _x(step, "step")
-        p = predictions(logits if probs is None else probs, labels, logits is not None)
+        p = get()
         record: dict[str, Any] = {"schema": SCHEMA, "split": split, "epoch": x_epoch, "step": x_step}
         record.update(facts(p))
         now = self._remember(p, ids)
