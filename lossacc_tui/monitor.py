@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from lossacc_tui.analysis import Alert, Analyzer, Params, compare_runs
-from lossacc_tui.events import AlertChanged, Event, PointsAdded, RunAdded, RunReset, Status
+from lossacc_tui.events import AlertChanged, Event, PointsAdded, ProbeAdded, RunAdded, RunReset, Status
 from lossacc_tui.follow import Follower
 from lossacc_tui.model import Run
 from lossacc_tui.readers import mlflow
@@ -294,7 +294,8 @@ class _ProbeTail:
 
     def data(self, chunk: bytes) -> None:
         with self.m.lock:
-            self.sc.feed(chunk)
+            if self.sc.feed(chunk):
+                self.m._emit([ProbeAdded(r) for r in self.m.runs if r.probe is self.sc])
 
     def reset(self, kind: str) -> None:
         with self.m.lock:

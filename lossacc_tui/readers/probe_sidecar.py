@@ -164,8 +164,17 @@ class ProbeSeries:
                 out.append(r)
         return out
 
-    def latest(self) -> ProbeFacts | None:
-        return self.records[-1] if self.records else None
+    def latest(self, upto: float | None = None, axis: str = "epoch") -> ProbeFacts | None:
+        """The last evaluation in the file; with `upto`, the last one at x <= upto on `axis`
+        (a probe line can be written before the log's line of the same evaluation)."""
+        if upto is None:
+            return self.records[-1] if self.records else None
+        tol = X_TOLERANCE.get(axis, 0.5)
+        for r in reversed(self.records):
+            rx = r.x(axis)
+            if rx is not None and rx <= upto + tol:
+                return r
+        return None
 
 
 class ProbeSidecar:
@@ -267,6 +276,20 @@ def facts_text(f: ProbeFacts, axis: str) -> str:
     return "; ".join(parts) + "."
 
 
+def probe_summary(run: Run) -> str:
+    """The latest facts of each split of the run's sidecar, up to the run's last x (not past what
+    the log shows yet), one paragraph each ("" without a sidecar)."""
+    sc = getattr(run, "probe", None)
+    if not sc:
+        return ""
+    axis = run.x_axis
+    xs = [float(x[-1]) for s in run.series.values() if len(s) and len(x := s.x(axis))]
+    upto = max((x for x in xs if math.isfinite(x)), default=None)
+    return "\n\n".join(
+        facts_text(last, axis) for s in sc.splits.values() if (last := s.latest(upto, axis)) is not None
+    )
+
+
 def probe_facts_at(run: Run, split: str, x: float) -> ProbeFacts | None:
     """The probe's facts for `run` at `x` in the run's own x (`run.x_axis`: epoch or step), for the
     split (`"val"`, `"train"`, `"test"`); None when the run has no sidecar or no evaluation there."""
@@ -308,5 +331,6 @@ __all__ = [
     "facts_text",
     "probe_facts_at",
     "probe_facts_between",
+    "probe_summary",
     "sidecar_path",
 ]
