@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lossacc_tui.probe import FILENAME, Probe, ProbeWarning, log_eval
+from lossacc_tui.probe import FILENAME, Batches, Probe, ProbeWarning, log_eval
 from lossacc_tui.probe import stats as probe_stats
 
 
@@ -258,3 +258,52 @@ def test_blocks_of_rows_give_the_same_facts_as_one_pass(
     assert whole is not None and blocks is not None
     for key in ("accuracy", "loss", "ece", "wrong_loss_share", "p_true_wrong_hist", "per_class_acc"):
         assert blocks[key] == pytest.approx(whole[key]), key
+
+
+def test_torch_tensors_are_reduced_on_their_device_to_the_same_facts(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch", reason="torch is not installed: the tensor path needs it")
+    (z, y), *_ = softmax_regression(2000, 6, seed=8, epochs=1)
+    want = Probe(tmp_path / "np").log(epoch=0, logits=z, labels=y)
+    t = torch.from_numpy(z).requires_grad_(True)  # as a model hands it over: with grad
+    got = Probe(tmp_path / "torch").log(epoch=0, logits=t, labels=torch.from_numpy(y))
+    p = torch.softmax(torch.from_numpy(z).double(), 1)
+    got_p = Probe(tmp_path / "probs").log(epoch=0, probs=p, labels=y)
+    half = Probe(tmp_path / "half").log(epoch=0, logits=torch.from_numpy(z).half(), labels=y)
+    assert want is not None and got is not None and got_p is not None and half is not None
+    for key in ("accuracy", "loss", "wrong_loss_share", "ece", "mean_conf", "per_class_acc"):
+        assert got[key] == pytest.approx(want[key], rel=1e-5), key
+        assert got_p[key] == pytest.approx(want[key], rel=1e-5), key
+    # the on-device reduction (used for GPU tensors) gives the numpy path's numbers, here on the CPU
+    for scores, lg in [(t, True), (p, False), (p * 3.0, False)]:
+        dev = probe_stats._predictions_torch(scores, torch.from_numpy(y), lg)
+        ref = probe_stats.predictions(scores.detach().numpy(), y, lg)
+        assert np.array_equal(dev.pred, ref.pred) and np.array_equal(dev.labels, ref.labels)
+        assert dev.conf == pytest.approx(ref.conf, rel=1e-5)
+        assert dev.p_true == pytest.approx(ref.p_true, rel=1e-5)
+    assert half["loss"] == pytest.approx(want["loss"], rel=1e-2)
+    bad = torch.from_numpy(z).clone()
+    bad[3, 2] = float("nan")
+    with pytest.warns(ProbeWarning, match="NaN"):
+        assert Probe(tmp_path / "nan").log(epoch=0, logits=bad, labels=y) is None
+    with pytest.raises(probe_stats.BadInput, match="NaN"):
+        probe_stats._predictions_torch(bad, y, True)
+    with pytest.warns(ProbeWarning, match="labels outside"):
+        assert Probe(tmp_path / "lab").log(epoch=0, logits=torch.from_numpy(z), labels=y + 6) is None
+
+
+def test_batches_give_the_same_facts_as_one_call(tmp_path: Path) -> None:
+    (z, y), *_ = softmax_regression(1000, 4, seed=6, epochs=1)
+    batches = Batches()
+    for i in range(0, 1000, 96):
+        batches.add(logits=z[i : i + 96], labels=y[i : i + 96])
+    whole = Probe(tmp_path / "a").log(epoch=0, logits=z, labels=y)
+    parts = Probe(tmp_path / "b").log_batches(batches, epoch=0)
+    assert whole is not None and parts is not None
+    assert {k: v for k, v in parts.items() if k != "time"} == pytest.approx(
+        {k: v for k, v in whole.items() if k != "time"}
+    )
+    batches.add(logits=z[:5], labels=y[:5] + 10)  # a bad batch spoils its evaluation only
+    batches.add(logits=z[5:10], labels=y[5:10])
+    with pytest.warns(ProbeWarning, match="labels outside"):
+        assert Probe(tmp_path / "c").log_batches(batches, epoch=1) is None
+    assert len(batches) == 0

@@ -91,6 +91,8 @@ def predictions(scores: Any, labels: Any, logits: bool) -> Predictions:
     sigmoid applied) of class 1. `labels`: shape (n,) class indices, or (n, K) one-hot.
     Raises BadInput for anything else: wrong shapes, n = 0, NaN or infinite scores, labels out of range.
     """
+    if _is_torch(scores) and scores.ndim == 2 and scores.shape[1] > 1 and scores.device.type != "cpu":
+        return _predictions_torch(scores, labels, logits)  # a CPU tensor is read by numpy, copy-free
     s = as_array(scores)
     if s.dtype.kind not in "fiub":
         raise BadInput(f"predictions of dtype {s.dtype} are not numbers")
@@ -113,6 +115,7 @@ def predictions(scores: Any, labels: Any, logits: bool) -> Predictions:
     p_true = np.empty(n, dtype=np.float64)
     normalise = logits or _needs_norm(s)
     step = max(1, BLOCK_ELEMENTS // k)
+    buf = np.empty((min(step, n), k), dtype=s.dtype) if logits else None
     for lo in range(0, n, step):
         blk = s[lo : lo + step]
         rows = np.arange(len(blk))
@@ -120,8 +123,11 @@ def predictions(scores: Any, labels: Any, logits: bool) -> Predictions:
         top = blk[rows, am].astype(np.float64)
         tru = blk[rows, y[lo : lo + step]].astype(np.float64)
         if logits:
-            # softmax without keeping it: p_j = exp(z_j - max) / sum(exp(z - max))
-            denom = np.exp(blk - top[:, None].astype(blk.dtype)).sum(axis=1, dtype=np.float64)
+            # softmax without keeping it: p_j = exp(z_j - max) / sum(exp(z - max)), in one buffer
+            e = buf[: len(blk)]  # type: ignore[index]
+            np.subtract(blk, top[:, None].astype(blk.dtype), out=e)
+            np.exp(e, out=e)
+            denom = e.sum(axis=1).astype(np.float64)  # terms <= 1: float32 sums are exact enough
             conf[lo : lo + step] = 1.0 / denom
             p_true[lo : lo + step] = np.exp(tru - top) / denom
         elif normalise:
@@ -137,6 +143,45 @@ def predictions(scores: Any, labels: Any, logits: bool) -> Predictions:
     if not logits and (p_true.min() < -1e-6 or conf.max() > 1 + 1e-6):
         raise BadInput("probabilities outside [0, 1] (pass logits= for raw scores)")
     return Predictions(pred, np.clip(conf, 0.0, 1.0), np.clip(p_true, 0.0, 1.0), y, k)
+
+
+def _is_torch(x: Any) -> bool:
+    return type(x).__module__.startswith("torch") and hasattr(x, "detach")
+
+
+def _predictions_torch(scores: Any, labels: Any, logits: bool) -> Predictions:
+    """`predictions()` for a torch tensor of shape (n, K): reduced on the tensor's own device (a GPU
+    sends back O(n) numbers, not n x K). torch is imported only because the caller already has."""
+    import torch
+
+    s = scores.detach()
+    if not s.is_floating_point():
+        s = s.double()
+    elif s.dtype in (torch.float16, torch.bfloat16):
+        s = s.float()
+    n, k = s.shape
+    if n == 0:
+        raise BadInput("no samples (n = 0)")
+    y = _labels(labels, n, k)
+    yt = torch.from_numpy(y).to(s.device)
+    am = s.argmax(dim=1)
+    top = s.gather(1, am[:, None])[:, 0].double()
+    tru = s.gather(1, yt[:, None])[:, 0].double()
+    if logits:
+        lse = torch.logsumexp(s, dim=1).double()
+        conf, p_true = torch.exp(top - lse), torch.exp(tru - lse)
+    else:
+        head = s[:NORM_CHECK_ROWS].sum(dim=1, dtype=torch.float64)
+        if not bool(torch.isfinite(head).all()) or bool(((head - 1.0).abs() > NORM_TOL).any()):
+            denom = s.sum(dim=1, dtype=torch.float64)
+            top, tru = top / denom, tru / denom
+        conf, p_true = top, tru
+    c, t = conf.cpu().numpy(), p_true.cpu().numpy()
+    if not (np.isfinite(c).all() and np.isfinite(t).all()):
+        raise BadInput("predictions hold NaN or infinite values")
+    if not logits and (t.min() < -1e-6 or c.max() > 1 + 1e-6):
+        raise BadInput("probabilities outside [0, 1] (pass logits= for raw scores)")
+    return Predictions(am.cpu().numpy().astype(np.int64), np.clip(c, 0, 1), np.clip(t, 0, 1), y, k)
 
 
 def looks_like_probs(scores: Any) -> bool:
