@@ -182,7 +182,8 @@ def test_lightning_callback_collects_validation_step_outputs(tmp_path: Path) -> 
     assert probe_facts_at(run, "val", 2) is not None
 
 
-def test_huggingface_trainer_callback_with_a_tiny_random_model(tmp_path: Path) -> None:
+@pytest.mark.parametrize("per_batch", [False, True], ids=["whole", "batch_eval_metrics"])
+def test_huggingface_trainer_callback_with_a_tiny_random_model(tmp_path: Path, per_batch: bool) -> None:
     torch = need("torch", "transformers' Trainer needs it (pip install torch==2.13.0)")
     transformers = need("transformers", "the HuggingFace adapter test needs it (pip install transformers)")
     need("accelerate", "transformers' Trainer needs it (pip install accelerate)")
@@ -230,6 +231,7 @@ def test_huggingface_trainer_callback_with_a_tiny_random_model(tmp_path: Path) -
         report_to="none",
         use_cpu=True,
         disable_tqdm=True,
+        batch_eval_metrics=per_batch,
     )
     trainer = transformers.Trainer(
         model=model,

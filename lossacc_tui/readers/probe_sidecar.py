@@ -73,6 +73,11 @@ class ProbeFacts:
     flips_to_wrong: int | None
     majority_rate: float | None
     pred_majority_share: float | None
+    conf_right: float | None
+    conf_wrong: float | None
+    p_true_wrong_hist: tuple[int, ...] | None
+    per_class_acc: tuple[float | None, ...] | None
+    flips_note: str | None
     line: int
     raw: dict[str, Any] = field(repr=False, compare=False)
 
@@ -92,6 +97,16 @@ def _num(v: Any) -> float | None:
 def _int(v: Any) -> int | None:
     f = _num(v)
     return None if f is None else int(f)
+
+
+def _ints(v: Any) -> tuple[int, ...] | None:
+    if not isinstance(v, list) or any(_int(x) is None for x in v):
+        return None
+    return tuple(int(x) for x in v)
+
+
+def _floats(v: Any) -> tuple[float | None, ...] | None:
+    return tuple(_num(x) for x in v) if isinstance(v, list) else None
 
 
 def parse_line(obj: Any, line: int) -> ProbeFacts | str:
@@ -128,6 +143,11 @@ def parse_line(obj: Any, line: int) -> ProbeFacts | str:
         flips_to_wrong=_int(obj.get("flips_to_wrong")),
         majority_rate=_num(obj.get("majority_rate")),
         pred_majority_share=_num(obj.get("pred_majority_share")),
+        conf_right=_num(obj.get("conf_right")),
+        conf_wrong=_num(obj.get("conf_wrong")),
+        p_true_wrong_hist=_ints(obj.get("p_true_wrong_hist")),
+        per_class_acc=_floats(obj.get("per_class_acc")),
+        flips_note=obj.get("flips_note") if isinstance(obj.get("flips_note"), str) else None,
         line=line,
         raw=obj,
     )

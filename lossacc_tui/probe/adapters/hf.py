@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lossacc_tui.probe.stats import looks_like_probs
-from lossacc_tui.probe.writer import Probe, _warn
+from lossacc_tui.probe.writer import Batches, Probe, _warn
 
 
 def _first(x: Any) -> Any:
@@ -50,6 +50,7 @@ def hf_probe(
             self.probe: Probe | None = Probe(log_dir) if log_dir is not None else None
             self.state: Any = None
             self._told = False
+            self.batches = Batches()
 
         def on_init_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             self.state = state
@@ -62,11 +63,29 @@ def hf_probe(
         def compute_metrics(
             self, inner: Callable[[Any], dict[str, float]] | None = None
         ) -> Callable[[Any], dict[str, float]]:
-            def compute(eval_pred: Any, **kwargs: Any) -> dict[str, float]:
+            def compute(eval_pred: Any, compute_result: bool | None = None) -> dict[str, float]:
+                if compute_result is not None:  # batch_eval_metrics=True: called once per batch
+                    self._batch(eval_pred, compute_result)
+                    return inner(eval_pred, compute_result=compute_result) if inner is not None else {}
                 self._log(eval_pred)
-                return inner(eval_pred, **kwargs) if inner is not None else {}
+                return inner(eval_pred) if inner is not None else {}
 
             return compute
+
+        def _batch(self, eval_pred: Any, last: bool) -> None:
+            out = _first(getattr(eval_pred, "predictions", None))
+            labels = _first(getattr(eval_pred, "label_ids", None))
+            if out is not None:
+                logits = not looks_like_probs(out) if from_logits is None else from_logits
+                self.batches.add(labels=labels, **{"logits" if logits else "probs": out})
+            if last and self.probe is not None:
+                state = self.state
+                self.probe.log_batches(
+                    self.batches,
+                    split=split,
+                    step=None if state is None else state.global_step,
+                    epoch=None if state is None else state.epoch,
+                )
 
         def _log(self, eval_pred: Any) -> None:
             probe = self.probe
