@@ -2,7 +2,8 @@
 the epoch as Keras writes it (0-based, like CSVLogger).
 
 The validation data is the one given, or else the one `fit(validation_data=...)` is using (read
-from the evaluation iterator Keras caches during `fit`, where the backend has one). Keras hands
+through the data adapter of the evaluation iterator Keras caches during `fit`, as numpy batches;
+a private attribute of Keras 3, so giving the data is the sturdier way). Keras hands
 no predictions to callbacks, so this costs one more forward pass over the validation data per
 logged epoch (`every=N` logs every Nth epoch).
 """
@@ -72,14 +73,14 @@ def keras_callback(
                 x, y = _split_xy(validation_data)
                 return self.model.predict(x, batch_size=batch_size, verbose=0), as_array(y)
             it = getattr(self.model, "_eval_epoch_iterator", None)  # fit's cached validation data
-            if it is None:
+            adapter = getattr(it, "data_adapter", None)
+            if adapter is None:
                 raise ValueError("no validation data: pass validation_data= or fit(validation_data=...)")
             outs, ys = [], []
-            for _, _, data in it.enumerate_epoch():
-                for batch in data if isinstance(data, list) else [data]:
-                    x, y = _split_xy(batch)
-                    outs.append(as_array(self.model.predict_on_batch(x)))
-                    ys.append(as_array(y))
+            for batch in adapter.get_numpy_iterator():  # numpy batches on every backend
+                x, y = _split_xy(batch)
+                outs.append(as_array(self.model.predict_on_batch(x)))
+                ys.append(as_array(y))
             return np.concatenate(outs), np.concatenate(ys)
 
     return LossaccProbe()
