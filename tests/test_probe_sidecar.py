@@ -18,6 +18,7 @@ from lossacc_tui.probe import FILENAME, Probe
 from lossacc_tui.readers.probe_sidecar import (
     ProbeSidecar,
     attach_sidecars,
+    facts_text,
     probe_facts_at,
     probe_facts_between,
     sidecar_path,
@@ -199,3 +200,21 @@ def test_copying_a_real_run_folder_keeps_its_sidecar(tmp_path: Path) -> None:
         s.read_all()
     found = attach_sidecars(sources)
     assert len(found) == 2 and all(s.runs[0].probe is not None for s in sources)
+
+
+def test_a_split_name_from_the_file_never_carries_markup(tmp_path: Path) -> None:
+    line = {
+        "schema": 1,
+        "split": "[bold]x**\x1b[2J",
+        "epoch": 0,
+        "n": 4,
+        "k": 2,
+        "accuracy": 0.5,
+        "loss": 0.7,
+        "n_wrong": 2,
+    }
+    (tmp_path / FILENAME).write_text(json.dumps(line) + "\n")
+    sc = ProbeSidecar(tmp_path / FILENAME).read_all()
+    [series] = sc.splits.values()
+    text = facts_text(series.records[0], "epoch")
+    assert text.startswith("probe (?bold?x???") and "\x1b" not in text and "[" not in text

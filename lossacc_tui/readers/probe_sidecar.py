@@ -276,7 +276,8 @@ def facts_text(f: ProbeFacts, axis: str) -> str:
     """One evaluation's facts in a sentence, for the summary pane and `check`'s text output."""
     x = f.x(axis)
     where = f"{axis} {x:g}" if x is not None else f"line {f.line}"
-    parts = [f"probe ({f.split}, {where}): {f.n} samples, accuracy {f.accuracy:.4f}, loss {f.loss:.4f} nats"]
+    split = re.sub(r"[^\w.-]", "?", f.split)[:24]  # a string from the file: no markup reaches the screen
+    parts = [f"probe ({split}, {where}): {f.n} samples, accuracy {f.accuracy:.4f}, loss {f.loss:.4f} nats"]
     if f.n_wrong:
         cw = "" if f.confident_wrong is None else f", {f.confident_wrong} of them with confidence > 0.9"
         parts.append(f"{f.n_wrong} wrong carry {_pct(f.wrong_loss_share)} of the loss{cw}")
