@@ -18,6 +18,7 @@ from lossacc_tui.probe import FILENAME, Probe
 from lossacc_tui.readers.probe_sidecar import (
     ProbeSidecar,
     attach_sidecars,
+    facts_lookup,
     facts_text,
     probe_facts_at,
     probe_facts_between,
@@ -218,3 +219,24 @@ def test_a_split_name_from_the_file_never_carries_markup(tmp_path: Path) -> None
     [series] = sc.splits.values()
     text = facts_text(series.records[0], "epoch")
     assert text.startswith("probe (?bold?x???") and "\x1b" not in text and "[" not in text
+
+
+def test_facts_lookup_for_the_analyzer_at_or_before_x_by_its_split_names(tmp_path: Path) -> None:
+    records = train(tmp_path / "exp1", epochs=6)
+    side = tmp_path / "exp1" / FILENAME
+    lines = side.read_text().splitlines(keepends=True)
+    side.write_text("".join(lines[0:6:2]))  # the probe ran at epochs 0, 2, 4 only
+    [src] = discover(tmp_path / "exp1" / "log.csv")
+    src.read_all()
+    attach_sidecars([src])
+    run = src.runs[0]
+    lookup = facts_lookup(run, "validation")
+    assert lookup is not None
+    got = lookup(3.0)
+    assert got is not None and got["epoch"] == 2 and got["n_wrong"] == records[2]["n_wrong"]
+    assert lookup(4.0)["epoch"] == 4  # type: ignore[index]
+    exact = facts_lookup(run, "val", exact=True)
+    assert exact is not None and exact(3.0) is None and exact(2.0)["epoch"] == 2  # type: ignore[index]
+    assert facts_lookup(run, "training")(3.0) is None  # type: ignore[misc]
+    run.probe = None
+    assert facts_lookup(run, "validation") is None

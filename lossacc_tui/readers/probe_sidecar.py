@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -173,6 +173,16 @@ class ProbeSeries:
                 return r
         return None
 
+    def at_or_before(self, x: float, axis: str) -> ProbeFacts | None:
+        """The latest evaluation at x or before it (by x, the last line winning a tie), or None."""
+        tol = X_TOLERANCE.get(axis, 0.5)
+        best: ProbeFacts | None = None
+        for r in self.records:
+            rx = r.x(axis)
+            if rx is not None and rx <= x + tol and (best is None or rx >= best.x(axis)):  # type: ignore[operator]
+                best = r
+        return best
+
     def between(self, start: float, end: float, axis: str) -> list[ProbeFacts]:
         """The evaluations with start < x <= end, in file order (for change claims: the flips of
         each step of the change)."""
@@ -311,6 +321,34 @@ def probe_summary(run: Run) -> str:
     )
 
 
+#: the analyzer's split names (Ctx.split) to the probe's
+SPLIT_NAMES = {"validation": "val", "training": "train", "valid": "val", "eval": "val"}
+
+
+def facts_lookup(
+    run: Run, split: str, exact: bool = False
+) -> Callable[[float], dict[str, Any] | None] | None:
+    """For the analyzer (`Ctx.facts`): a function x -> the probe record (a schema-1 dict) of
+    `split` at x in the run's own x axis, or at the latest evaluation before x (`exact=False`); it
+    returns None where there is none. The lookup is live: records read later are found.
+    `split` may be the analyzer's name ("validation", "training") or the probe's ("val", "train").
+    None when the run has no sidecar attached at all (the cost of asking is then nothing)."""
+    sc = getattr(run, "probe", None)
+    if sc is None:
+        return None
+    name = SPLIT_NAMES.get(split, split)
+
+    def lookup(x: float) -> dict[str, Any] | None:
+        series = sc.splits.get(name)
+        if series is None:
+            return None
+        axis = run.x_axis
+        got = series.at(x, axis) if exact else series.at_or_before(x, axis)
+        return None if got is None else got.to_dict()
+
+    return lookup
+
+
 def probe_facts_at(run: Run, split: str, x: float) -> ProbeFacts | None:
     """The probe's facts for `run` at `x` in the run's own x (`run.x_axis`: epoch or step), for the
     split (`"val"`, `"train"`, `"test"`); None when the run has no sidecar or no evaluation there."""
@@ -349,6 +387,7 @@ __all__ = [
     "ProbeSeries",
     "ProbeSidecar",
     "attach_sidecars",
+    "facts_lookup",
     "facts_text",
     "probe_facts_at",
     "probe_facts_between",
