@@ -307,3 +307,18 @@ def test_batches_give_the_same_facts_as_one_call(tmp_path: Path) -> None:
     with pytest.warns(ProbeWarning, match="labels outside"):
         assert Probe(tmp_path / "c").log_batches(batches, epoch=1) is None
     assert len(batches) == 0
+
+
+def test_the_probe_imports_numpy_and_itself_only() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, lossacc_tui.probe, lossacc_tui.probe.adapters\n"
+        "mods = {m.split('.')[0] for m in sys.modules}\n"
+        "ours = sorted(m for m in sys.modules if m.startswith('lossacc_tui') and '.probe' not in m)\n"
+        "heavy = sorted(mods & {'textual', 'rich', 'orjson', 'watchdog', 'plotext', 'torch', 'keras'})\n"
+        "print(ours, heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['lossacc_tui'] []"
