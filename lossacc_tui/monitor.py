@@ -65,7 +65,8 @@ class Monitor:
         self._known: set[str] = set()  # files followed (or given up on)
         self._rejected: dict[str, int] = {}  # file -> size when it was found not to be a log
         self._announced: set[int] = set()  # ids of the runs subscribers were told about
-        self._probes: dict[str, ProbeSidecar] = {}  # probe sidecars followed, by absolute path
+        self._probes: dict[str, ProbeSidecar] = {}  # probe sidecars of the sources, by absolute path
+        self._probes_followed: set[str] = set()  # those that exist and are followed
 
     # -- public ---------------------------------------------------------------------------
     def subscribe(self, fn: Subscriber) -> None:
@@ -120,15 +121,25 @@ class Monitor:
         self._attach_probe(src)
 
     def _attach_probe(self, src: Source) -> None:
-        """Follow the probe sidecar beside the source's log (or wait for it to appear)."""
+        """Give the source the probe sidecar beside its log, followed once the file exists."""
         path = sidecar_path(src.path)
         key = os.fspath(path.absolute())
         sc = self._probes.get(key)
         if sc is None:
             sc = self._probes[key] = ProbeSidecar(path)
             self._known.add(key)
-            self.follower.add(path, _ProbeTail(self, sc))
+            self._follow_probe(key)
         src.attach_probe(sc)
+
+    def _follow_probe(self, key: str) -> None:
+        """Follow a sidecar once it exists. (A Tail on a file that is not there would look to the
+        follower's safety check like changes without file-system events, and switch to polling.)
+        Asked when the log gains points and when a file appears in a followed folder."""
+        if key in self._probes_followed or not os.path.isfile(key):
+            return
+        self._probes_followed.add(key)
+        sc = self._probes[key]
+        self.follower.add(sc.path, _ProbeTail(self, sc))
 
     def _pending(self, path: Path, name: str) -> None:
         self._known.add(os.fspath(path.absolute()))
@@ -142,6 +153,8 @@ class Monitor:
                 self._announced.add(id(run))
                 events.append(RunAdded(run))
         events += [PointsAdded(run, batch) for run, batch in parts]
+        if parts and src.probe is not None:
+            self._follow_probe(os.fspath(src.probe.path.absolute()))  # it may have appeared since
         if self.analyze and parts:
             events += self._analyse({id(r): r for r, _ in parts}.values())
         self._emit(events)
@@ -174,6 +187,11 @@ class Monitor:
     def _new_file(self, path: Path, root: Path) -> None:
         """A file appeared (or changed) under a followed folder."""
         key = os.fspath(path.absolute())
+        if path.name == SIDECAR:
+            if key in self._probes:
+                with self.lock:
+                    self._follow_probe(key)
+            return
         if (
             key in self._known
             or path.name.startswith(".")

@@ -240,3 +240,31 @@ def test_facts_lookup_for_the_analyzer_at_or_before_x_by_its_split_names(tmp_pat
     assert facts_lookup(run, "training")(3.0) is None  # type: ignore[misc]
     run.probe = None
     assert facts_lookup(run, "validation") is None
+
+
+@pytest.mark.parametrize("given", ["folder", "file"])
+def test_a_missing_sidecar_does_not_push_the_follower_into_polling(tmp_path: Path, given: str) -> None:
+    """The Monitor follows a sidecar only once it exists: a tail on a missing file would look to
+    the follower's safety check like changes without events."""
+    records = train(tmp_path / "src", epochs=3)
+    live = tmp_path / "live"
+    live.mkdir()
+    lines = (tmp_path / "src" / "log.csv").read_text().splitlines(keepends=True)
+    (live / "log.csv").write_text("".join(lines[:2]))
+    m = Monitor([live if given == "folder" else live / "log.csv"])
+    m.start()
+    try:
+        wait_for(lambda: m.runs and len(m.runs[0].series.get("val_loss", [])) == 1, "the log")
+        if m.follower.mode != "events":
+            pytest.skip("no file-system events on this machine: the follower polls anyway")
+        m.follower._safety_check()
+        assert m.follower.mode == "events"
+        (live / FILENAME).write_text((tmp_path / "src" / FILENAME).read_text())
+        with open(live / "log.csv", "a") as f:
+            f.write("".join(lines[2:]))
+        run = m.runs[0]
+        wait_for(lambda: probe_facts_at(run, "val", 2) is not None, "the sidecar, once it exists")
+        with m.lock:
+            assert probe_facts_at(run, "val", 2).n_wrong == records[2]["n_wrong"]  # type: ignore[union-attr]
+    finally:
+        m.stop()
