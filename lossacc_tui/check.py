@@ -14,6 +14,7 @@ from lossacc_tui.clean import clean
 from lossacc_tui.monitor import Monitor
 from lossacc_tui.options import OptionError, params_from_args, parse_map
 from lossacc_tui.readers.audit import audit_duplicates
+from lossacc_tui.readers.probe_sidecar import attach_sidecars
 from lossacc_tui.report import SEVERITY_RANK, analyze, check_json, check_text
 from lossacc_tui.source import PathError, Source, discover
 from lossacc_tui.stream import Printer
@@ -36,6 +37,7 @@ def run_check(args: argparse.Namespace) -> int:
             found = discover(Path(raw), args.format, role_map, warnings)
             for src in found:
                 src.read_all()
+            attach_sidecars(found)
             sources += found
         except PathError as e:
             print(f"lossacc-tui: {e}", file=sys.stderr)

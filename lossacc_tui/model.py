@@ -7,11 +7,14 @@ whose storage is growable numpy arrays (amortised O(1) per appended point, no pe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from lossacc_tui.roles import RoleMap, assign_roles
+
+if TYPE_CHECKING:
+    from lossacc_tui.readers.probe_sidecar import ProbeSidecar
 
 Role = Literal["train_loss", "val_loss", "train_acc", "val_acc", "lr", "other"]
 ROLES: tuple[Role, ...] = ("train_loss", "val_loss", "train_acc", "val_acc", "lr", "other")
@@ -306,6 +309,8 @@ class Run:
     points: int = 0
     first_line: int | None = None
     _epoch_gap: bool = False  # a point without an epoch was added: the x axis is the step
+    #: per-sample facts written beside the log by lossacc_tui.probe (None: no sidecar found)
+    probe: ProbeSidecar | None = None
 
     def add_batch(
         self,

@@ -14,11 +14,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from lossacc_tui.analysis import Alert, Analyzer, Params, compare_runs
-from lossacc_tui.events import AlertChanged, Event, PointsAdded, RunAdded, RunReset, Status
+from lossacc_tui.events import AlertChanged, Event, PointsAdded, ProbeAdded, RunAdded, RunReset, Status
 from lossacc_tui.files import open_regular, why_not_regular
 from lossacc_tui.follow import Follower
 from lossacc_tui.model import Run
 from lossacc_tui.readers import READERS, mlflow
+from lossacc_tui.readers.probe_sidecar import SIDECAR, ProbeSidecar, sidecar_path
 from lossacc_tui.readers.tensorboard import MissingExtra
 from lossacc_tui.roles import RoleMap
 from lossacc_tui.source import (
@@ -68,6 +69,8 @@ class Monitor:
         self._rejected: dict[str, int] = {}  # file -> size when it was found not to be a log
         self._announced: set[int] = set()  # ids of the runs subscribers were told about
         self._handlers: dict[str, _Lines] = {}  # file -> its handler (a fan-out when sources share it)
+        self._probes: dict[str, ProbeSidecar] = {}  # probe sidecars of the sources, by absolute path
+        self._probes_followed: set[str] = set()  # those that exist and are followed
         self._empty_folders: dict[str, str] = {}  # followed folders with no log yet -> why
         self._other: set[str] = set()  # FIFOs, devices, sockets found in folders (reported once)
 
@@ -150,6 +153,7 @@ class Monitor:
             self._emit([Status(folder, "live", f"{folder}: following")])
         for i in range(len(src.files)):
             self._follow(src, i)
+        self._attach_probe(src)
 
     def _follow(self, src: Source, i: int) -> None:
         """Follow file `i` of a source; a file several sources read (one W&B export or MLflow
@@ -164,6 +168,27 @@ class Monitor:
         self._handlers[key] = handler
         self.follower.add(path, handler)
 
+    def _attach_probe(self, src: Source) -> None:
+        """Give the source the probe sidecar beside its log, followed once the file exists."""
+        path = sidecar_path(src.path)
+        key = os.fspath(path.absolute())
+        sc = self._probes.get(key)
+        if sc is None:
+            sc = self._probes[key] = ProbeSidecar(path)
+            self._known.add(key)
+            self._follow_probe(key)
+        src.attach_probe(sc)
+
+    def _follow_probe(self, key: str) -> None:
+        """Follow a sidecar once it exists. (A Tail on a file that is not there would look to the
+        follower's safety check like changes without file-system events, and switch to polling.)
+        Asked when the log gains points and when a file appears in a followed folder."""
+        if key in self._probes_followed or not os.path.isfile(key):
+            return
+        self._probes_followed.add(key)
+        sc = self._probes[key]
+        self.follower.add(sc.path, _ProbeTail(self, sc))
+
     def _pending(self, path: Path, name: str) -> None:
         self._known.add(os.fspath(path.absolute()))
         self.follower.add(path, _Pending(self, path, name))
@@ -176,6 +201,8 @@ class Monitor:
                 self._announced.add(id(run))
                 events.append(RunAdded(run))
         events += [PointsAdded(run, batch) for run, batch in parts]
+        if parts and src.probe is not None:
+            self._follow_probe(os.fspath(src.probe.path.absolute()))  # it may have appeared since
         if self.analyze and parts:
             events += self._analyse({id(r): r for r, _ in parts}.values())
         self._emit(events)
@@ -208,6 +235,11 @@ class Monitor:
     def _new_file(self, path: Path, root: Path) -> None:
         """A file appeared (or changed) under a followed folder."""
         key = os.fspath(path.absolute())
+        if path.name == SIDECAR:
+            if key in self._probes:
+                with self.lock:
+                    self._follow_probe(key)
+            return
         if key in self._known or path.name.startswith(".") or path.name.lower().endswith(SKIP_SUFFIXES):
             return
         why = why_not_regular(path)
@@ -395,6 +427,28 @@ class _WholeFile(_Lines):
                 if why != getattr(self, "_said", None):
                     self._said = why
                     self.status("error", why)
+
+
+class _ProbeTail:
+    """Feeds a probe sidecar's new lines to it. Its absence is normal: no status is reported."""
+
+    def __init__(self, monitor: Monitor, sidecar: ProbeSidecar) -> None:
+        self.m, self.sc = monitor, sidecar
+
+    def data(self, chunk: bytes) -> None:
+        with self.m.lock:
+            if self.sc.feed(chunk):
+                self.m._emit([ProbeAdded(r) for r in self.m.runs if r.probe is self.sc])
+
+    def reset(self, kind: str) -> None:
+        with self.m.lock:
+            self.sc.reset()
+
+    def status(self, state: str, message: str) -> None:
+        pass
+
+    def end(self) -> None:
+        pass
 
 
 class _Pending:

@@ -12,6 +12,7 @@ import numpy as np
 
 from lossacc_tui.analysis import Alert, Analyzer, Params, compare_runs
 from lossacc_tui.model import Run, Series
+from lossacc_tui.readers.probe_sidecar import facts_text
 from lossacc_tui.source import Source
 
 SCHEMA_VERSION = 1
@@ -79,7 +80,11 @@ def run_dict(run: Run, source: Source, checked: Checked) -> dict[str, Any]:
         "metrics": {name: series_summary(s, axis) for name, s in run.series.items() if len(s)},
         "alerts": [a.to_dict() for a in an.alerts],
         "states": [s.to_dict() for s in an.states],
-        "problems": [p.to_dict() for p in source.problems(run)],
+        "problems": [p.to_dict() for p in source.problems(run)]
+        + ([p.to_dict() for p in run.probe.problems] if run.probe is not None else []),
+        # per split, the probe's per-evaluation facts (schema 1 lines of lossacc_probe.jsonl)
+        "probe": run.probe.to_dict() if run.probe else None,
+        "probe_path": str(run.probe.path) if run.probe else None,
     }
 
 
@@ -142,6 +147,13 @@ def check_text(checked: Checked) -> str:
             if an.states:
                 now = an.states[-1]
                 out.append(f"  state: {now.state} since {d['x_axis']} {_fmt_x(now.start)}")
+            if run.probe:
+                for series in run.probe.splits.values():
+                    last = series.latest()
+                    if last is not None:
+                        out += textwrap.wrap(
+                            facts_text(last, d["x_axis"]), 100, initial_indent="  ", subsequent_indent="    "
+                        )
             for a in an.alerts:
                 out += alert_text(a, d["x_axis"])
             probs = d["problems"]

@@ -20,6 +20,7 @@ from lossacc_tui.model import Batch, Problem, Run
 from lossacc_tui.readers import READERS, Reader, mlflow
 from lossacc_tui.readers.audit import audit_source
 from lossacc_tui.readers.layouts import Claim, claim_folder, claim_for
+from lossacc_tui.readers.probe_sidecar import SIDECAR, ProbeSidecar
 from lossacc_tui.readers.registry import all_readers
 from lossacc_tui.readers.split import FileSplitter
 from lossacc_tui.readers.tensorboard import MissingExtra
@@ -183,6 +184,13 @@ class Source:
         self.role_map = role_map
         self.runs: list[Run] = []
         self._single_run = joined or len(files) > 1  # a run folder of many files is one run
+        self.probe: ProbeSidecar | None = None  # the probe sidecar beside the log (readers/probe_sidecar.py)
+
+    def attach_probe(self, sidecar: ProbeSidecar) -> None:
+        """The probe sidecar of this log: its runs (and the ones still to come) look facts up in it."""
+        self.probe = sidecar
+        for run in self.runs:
+            run.probe = sidecar
 
     def _run(self, seg: int, first_line: int | None) -> Run:
         if self._single_run:
@@ -201,6 +209,7 @@ class Source:
                 role_hints=hints,
             )
             run.first_line = first_line
+            run.probe = self.probe
             self.runs.append(run)
         return self.runs[seg]
 
@@ -364,6 +373,8 @@ def discover(
     if not os.access(path, os.R_OK):
         raise PathError(f"{path}: permission denied (a log needs read access)")
     if path.is_file():
+        if path.name == SIDECAR:
+            raise PathError(f"{path}: a probe sidecar, not a log: give the log or its folder")
         # a file that holds several runs its reader claims (a W&B export): one source per run
         claims = [c for c in claim_folder(path.parent, fmt) if {p for p, _ in c.files} == {path}]
         if claims:
@@ -442,8 +453,8 @@ def _discover_folder(
 
 
 def _skipped_name(name: str) -> bool:
-    """A file never worth sniffing inside a folder of runs."""
-    return name.startswith(".") or name.lower().endswith(SKIP_SUFFIXES)
+    """A file never worth sniffing inside a folder of runs (the probe sidecar is no log either)."""
+    return name.startswith(".") or name.lower().endswith(SKIP_SUFFIXES) or name == SIDECAR
 
 
 def _latest_checkpoints(sources: list[Source]) -> list[Source]:

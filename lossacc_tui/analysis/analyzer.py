@@ -23,6 +23,7 @@ from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.alerts import Alert, Event, StateSegment
 from lossacc_tui.analysis.classes import classes_from_files
 from lossacc_tui.analysis.consistency import ConsistentLoss, inconsistent
+from lossacc_tui.readers.probe_sidecar import facts_lookup
 from lossacc_tui.analysis.detectors import Ctx, Detector, build_detectors
 from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting, concat, split
 from lossacc_tui.analysis.params import Params
@@ -86,6 +87,8 @@ class Analyzer:
         if self.ctx is not None:
             self.ctx.clear_cache()  # x columns may have been reallocated by the appends
         layout, ctx = self._resolve()
+        if self.ctx is not None and self.ctx.facts is None and ctx.facts is not None:
+            self.ctx.facts = ctx.facts  # a probe sidecar found after the analysis started
         if layout != self._layout:
             old = self.alerts if self._layout is not None else []
             self._layout = layout
@@ -158,6 +161,9 @@ class Analyzer:
                 ]
             )
         ctx = Ctx(p, self._axis(), classes, loss, acc, train, train_acc, split_name, r("lr"))
+        # per-sample facts logged beside the run (a probe sidecar): claims they decide are
+        # confirmed or refuted; looked up live, so facts read later count at the next update
+        ctx.facts = facts_lookup(self.run, split_name, exact=True)
         names = tuple(None if s is None else (s.name, s.scale) for s in (loss, acc, train, train_acc))
         mismatch = tuple(s.name for s in self.run.series.values() if MetricMismatch.matches(s) and len(s))
         systematic = self._systematic(loss, acc, classes.k, names)

@@ -31,6 +31,7 @@ from lossacc_tui.app.widgets.metric_plot import MetricPlot
 from lossacc_tui.app.widgets.run_list import RunList, natural
 from lossacc_tui.app.widgets.state_band import StateBand
 from lossacc_tui.app.widgets.status_line import StatusLine
+from lossacc_tui.readers.probe_sidecar import probe_summary
 
 REDRAW_HZ = 10.0
 LIVE_AFTER = 5.0  # a run that gets points this long after start is being written now
@@ -170,7 +171,9 @@ class LossAccApp(App[None]):
             if chosen is not None:
                 main.query_one(Explanation).show(chosen.explanation, f"explanation · {chosen.kind}")
             else:
-                main.query_one(Explanation).show(self._run_summary(rs), "summary")
+                probe = probe_summary(rs.run)  # per-sample facts from the probe sidecar, if any
+                text = self._run_summary(rs) + (f"\n\n{probe}" if probe else "")
+                main.query_one(Explanation).show(text, "summary")
         self._notify_opened()
         self._tick()
 
