@@ -23,7 +23,6 @@ from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.alerts import Alert, Event, StateSegment
 from lossacc_tui.analysis.classes import classes_from_files
 from lossacc_tui.analysis.consistency import ConsistentLoss, inconsistent
-from lossacc_tui.readers.probe_sidecar import facts_lookup
 from lossacc_tui.analysis.detectors import Ctx, Detector, build_detectors
 from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting, concat, split
 from lossacc_tui.analysis.params import Params
@@ -32,6 +31,7 @@ from lossacc_tui.analysis.states import Timeline, state_codes
 from lossacc_tui.analysis.summary import run_summary
 from lossacc_tui.analysis.track import Feats, Track, x_column
 from lossacc_tui.model import Run, Series
+from lossacc_tui.readers.probe_sidecar import facts_lookup
 
 LOSS_KEYS = (
     "y",
