@@ -6,16 +6,19 @@ most REDRAW_HZ times a second, copying what it draws from the tracker with the l
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 
 from lossacc_tui.app import present
 from lossacc_tui.app.keys import ACTIONS, WATCH_KEYS
@@ -52,9 +55,13 @@ class LossAccApp(App[None]):
         smoothing: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         replay: Any = None,
+        focus: Path | None = None,
+        banner: str | None = None,
     ) -> None:
         super().__init__()
         self.feed, self.label, self.replay, self.clock = feed, label, replay, clock
+        self.focus = os.path.abspath(focus) + os.sep if focus is not None else None
+        self.banner = banner
         self.opts = PlotOptions(smoothing=smoothing or 0.6, smooth_on=bool(smoothing))
         self.tracker = Tracker(feed, params, self.opts.smoothing if self.opts.smooth_on else 0.0, clock)
         self.selected_run: int | None = None
@@ -71,6 +78,8 @@ class LossAccApp(App[None]):
 
     # -- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        if self.banner:
+            yield Static(Text(self.banner, no_wrap=True, overflow="ellipsis"), id="banner")
         with Horizontal(id="main"):
             with Vertical(id="plots"):
                 yield MetricPlot("loss", id="loss-plot")
@@ -176,6 +185,10 @@ class LossAccApp(App[None]):
         """The run being written now (points later than LIVE_AFTER after start; the newest one,
         kept while it still gets points), else the first by name."""
         runs, now = self.tracker.runs, self.clock()
+        if self.focus is not None:  # the caller said which runs matter (the demo's live run)
+            focused = [k for k, rs in enumerate(runs) if os.path.abspath(rs.run.path).startswith(self.focus)]
+            if focused:
+                return focused[0]
         live = [
             k
             for k, rs in enumerate(runs)
