@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -20,9 +21,9 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
-from lossacc_tui.app import present
+from lossacc_tui.app import cursor, present
 from lossacc_tui.app.keys import ACTIONS, WATCH_KEYS
-from lossacc_tui.app.messages import AlertChosen, FeedChanged, Resized, RunChosen
+from lossacc_tui.app.messages import AlertChosen, CursorAt, FeedChanged, Resized, RunChosen
 from lossacc_tui.app.status import status_parts
 from lossacc_tui.app.tracker import Feed, Tracker
 from lossacc_tui.app.view import PlotOptions
@@ -67,6 +68,7 @@ class LossAccApp(App[None]):
         self.selected_run: int | None = None
         self._user_chose = False
         self.selected_alert: str | None = None
+        self.cursor: float | None = None  # x of the value cursor on the drawn axis
         self.drawn_axis = "epoch"
         self.drawn_log = False
         self._posted = False
@@ -159,13 +161,13 @@ class LossAccApp(App[None]):
         if runs and (not self._user_chose or self.selected_run is None):
             pick = self._auto_pick(rows)  # until the user picks one
             if pick != self.selected_run:
-                self.selected_run, self.selected_alert = pick, None
+                self.selected_run, self.selected_alert, self.cursor = pick, None, None
         main.query_one(RunList).set_rows(rows, self.selected_run)
         if self.selected_run is not None:
             rs = runs[self.selected_run]
             lp, ap = main.query_one("#loss-plot", MetricPlot), main.query_one("#acc-plot", MetricPlot)
             loss, acc, band, self.drawn_axis = present.main_view(
-                rs, self.opts, lp.canvas_size, ap.canvas_size, self.selected_alert
+                rs, self.opts, lp.canvas_size, ap.canvas_size, self.selected_alert, self.cursor
             )
             self.drawn_log = loss.log
             lp.set_data(loss)
@@ -232,13 +234,50 @@ class LossAccApp(App[None]):
     def on_run_chosen(self, msg: RunChosen) -> None:
         self._user_chose = True
         if msg.key != self.selected_run:
-            self.selected_run, self.selected_alert = msg.key, None
+            self.selected_run, self.selected_alert, self.cursor = msg.key, None, None
             self.redraw()
 
     def on_alert_chosen(self, msg: AlertChosen) -> None:
         if msg.key != self.selected_alert:
             self.selected_alert = msg.key
             self.redraw()
+
+    # -- value cursor -------------------------------------------------------------------------
+    def _move_cursor(self, move: str | float) -> None:
+        """Move the cursor ("left", "right", "home", "end", or to the logged x nearest a number);
+        skipped (the key goes on to the focused widget) outside the main screen."""
+        if len(self.screen_stack) != 1 or self.selected_run is None:
+            raise SkipAction()
+        with self.tracker.lock:
+            if self.selected_run >= len(self.tracker.runs):
+                return
+            rs = self.tracker.runs[self.selected_run]
+            if isinstance(move, str):
+                self.cursor = cursor.step(rs, self.drawn_axis, self.cursor, move)
+            else:
+                self.cursor = cursor.nearest(rs, self.drawn_axis, move)
+        self.redraw()
+
+    def action_cursor_left(self) -> None:
+        self._move_cursor("left")
+
+    def action_cursor_right(self) -> None:
+        self._move_cursor("right")
+
+    def action_cursor_home(self) -> None:
+        self._move_cursor("home")
+
+    def action_cursor_end(self) -> None:
+        self._move_cursor("end")
+
+    def action_cursor_off(self) -> None:
+        if self.cursor is None:
+            raise SkipAction()
+        self.cursor = None
+        self.redraw()
+
+    def on_cursor_at(self, msg: CursorAt) -> None:
+        self._move_cursor(msg.x)
 
     # -- actions ----------------------------------------------------------------------------
     def action_help(self) -> None:
@@ -278,6 +317,7 @@ class LossAccApp(App[None]):
 
     def action_axis(self) -> None:
         self.opts.axis = "step" if self.drawn_axis == "epoch" else "epoch"
+        self.cursor = None
         self.redraw()
         if self.drawn_axis != self.opts.axis:
             self.notify(f"this run has no {self.opts.axis} numbers", timeout=3)
@@ -286,7 +326,7 @@ class LossAccApp(App[None]):
         yield from super().get_system_commands(screen)
         for b in self.BINDINGS:
             assert isinstance(b, Binding)
-            if b.action in ACTIONS and b.action != "quit":  # (Textual offers its own Quit)
+            if b.action in ACTIONS and b.action != "quit" and not b.action.startswith("cursor"):
                 title, doc = ACTIONS[b.action]
                 yield SystemCommand(title, doc, getattr(self, f"action_{b.action}"))
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lossacc_tui.app.cursor import value_at
 from lossacc_tui.app.decimate import has_axis, plot_points
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import RunState
@@ -107,6 +108,7 @@ class Curve:
     xs: tuple[float, ...]
     ys: tuple[float, ...]
     last: float | None  # latest raw value
+    at: float | None = None  # raw value at the cursor (when there is one)
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,10 @@ class PlotData:
     marks: tuple[Mark, ...] = ()
     vlines: tuple[Span, ...] = ()
     note: str = ""  # shown instead of a plot (no data on this axis, ...)
+    cursor: float | None = None  # x of the value cursor
+    cursor_state: str = ""  # the run's state at the cursor (in the legend after the values)
+    cursor_alerts: tuple[str, ...] | None = None  # kinds of the alerts open there (None: not shown)
+    smoothing: float = 0.0  # the smoothing weight the curves are drawn with (0: raw)
 
 
 @dataclass(frozen=True)
@@ -233,6 +239,7 @@ def build_plot(
     log: bool | None = False,
     marks: tuple[tuple[RunState, str, str], ...] = (),
     vlines: tuple[Span, ...] = (),
+    cursor: float | None = None,
 ) -> PlotData:
     """A plot of some series: entries are (run state, role, label). `size` is the canvas
     (columns, rows); the points handed on are at most about 2 per column."""
@@ -241,7 +248,7 @@ def build_plot(
     weight = opts.smoothing if opts.smooth_on else 0.0
     if log is None:
         log = _wide_range(entries, axis)
-    raw: list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray, float | None]] = []
+    raw: list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray, float | None, float | None]] = []
     for rs, role, label in entries:
         s = rs.run.by_role(role)  # type: ignore[arg-type]
         if s is None or not has_axis(s, axis):
@@ -249,26 +256,29 @@ def build_plot(
         c = rs.cache(s, weight)
         xs, lo, hi = c.columns(axis, x0, x1, cols, smoothed=weight > 0)
         last = float(s.values[-1]) if len(s) else None
+        at = value_at(rs, s, axis, cursor) if cursor is not None else None
         if log:
             lo, hi = np.where(lo > 0, lo, np.nan), np.where(hi > 0, hi, np.nan)
             lo = np.where(np.isnan(lo), hi, lo)
             keep = np.isfinite(hi)
             xs, lo, hi = xs[keep], np.log10(lo[keep]), np.log10(hi[keep])
-        raw.append((clean(label), role, xs, lo, hi, last))
+        raw.append((clean(label), role, xs, lo, hi, last, at))
     lows = [float(r[3].min()) for r in raw if len(r[3])]
     highs = [float(r[4].max()) for r in raw if len(r[4])]
     if not lows:
         return PlotData(
             clean(title), axis, x0, x1, 0.0, 1.0, log, note=f"no {clean(title)} on the {axis} axis"
         )
+    if cursor is not None and not x0 <= cursor <= x1:
+        cursor = None
     y0, y1 = min(lows), max(highs)
     pad = (y1 - y0) * 0.02 or max(abs(y0) * 0.05, 0.05 if not log else 0.1)
     y0, y1 = snap(y0 - pad, y1 + pad, max(3, rows // 3))
     pixel = (y1 - y0) / max(1, rows * 4)
     curves = []
-    for label, role, xs, lo, hi, last in raw:
+    for label, role, xs, lo, hi, last, at in raw:
         px, py = plot_points(xs, lo, hi, pixel)
-        curves.append(Curve(label, role, tuple(px), tuple(py), last))
+        curves.append(Curve(label, role, tuple(px), tuple(py), last, at))
     out_marks = []
     for rs, role, _ in marks:
         s = rs.run.by_role(role)  # type: ignore[arg-type]
@@ -280,4 +290,7 @@ def build_plot(
         by = math.log10(best[0]) if log and best[0] > 0 else best[0]
         if math.isfinite(bx) and math.isfinite(by) and not (log and best[0] <= 0):
             out_marks.append(Mark(f"{fmt_num(best[0])} @{fmt_num(bx)}", bx, by))
-    return PlotData(clean(title), axis, x0, x1, y0, y1, log, tuple(curves), tuple(out_marks), vlines)
+    return PlotData(
+        clean(title), axis, x0, x1, y0, y1, log, tuple(curves), tuple(out_marks), vlines,
+        cursor=cursor, smoothing=weight,
+    )  # fmt: skip
