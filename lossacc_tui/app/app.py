@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, OptionList, Static
 
 from lossacc_tui.app import cursor, present
 from lossacc_tui.app.keys import ACTIONS, WATCH_KEYS
@@ -281,9 +282,29 @@ class LossAccApp(App[None]):
 
     # -- actions ----------------------------------------------------------------------------
     def action_help(self) -> None:
+        """Built on first use, then kept (installed): it opens at once after that."""
         from lossacc_tui.app.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen())
+        if any(isinstance(s, HelpScreen) for s in self.screen_stack):
+            return  # already open (or opening): a second `?` does not stack another
+        if not self.is_screen_installed("help"):
+            self.install_screen(HelpScreen(), "help")
+        screen = self.get_screen("help")
+        assert isinstance(screen, HelpScreen)
+        screen.opened_at = time.monotonic()  # (before the screen runs: a doubled `?` may reach it first)
+        self.push_screen(screen)
+
+    @on(OptionList.OptionSelected)
+    def _explain(self, event: OptionList.OptionSelected) -> None:
+        """`enter` on a run or an alert: show its summary or explanation and focus it (to scroll)."""
+        if isinstance(event.option_list, RunList) and event.option.id is not None:
+            self.on_run_chosen(RunChosen(int(event.option.id)))
+        elif isinstance(event.option_list, AlertList) and event.option.id is not None:
+            self.on_alert_chosen(AlertChosen(event.option.id))
+        else:
+            return
+        event.stop()
+        self.screen_stack[0].query_one(Explanation).focus()
 
     def action_compare(self) -> None:
         from lossacc_tui.app.screens.compare import CompareScreen
