@@ -26,12 +26,13 @@ from lossacc_tui.app import cursor, present
 from lossacc_tui.app.keys import ACTIONS, WATCH_KEYS
 from lossacc_tui.app.messages import AlertChosen, CursorAt, FeedChanged, Resized, RunChosen
 from lossacc_tui.app.status import status_parts
+from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import Feed, Tracker
 from lossacc_tui.app.view import PlotOptions
 from lossacc_tui.app.widgets.alert_list import AlertList
 from lossacc_tui.app.widgets.explanation import Explanation
 from lossacc_tui.app.widgets.metric_plot import MetricPlot
-from lossacc_tui.app.widgets.run_list import RunList, natural
+from lossacc_tui.app.widgets.run_list import RunList, fit_path, natural
 from lossacc_tui.app.widgets.state_band import StateBand
 from lossacc_tui.app.widgets.status_line import StatusLine
 
@@ -221,15 +222,23 @@ class LossAccApp(App[None]):
         self.tracker.opened = []
         if self.clock() - self._started < 3.0:
             return  # the log's history, read at start: the lists show it
+        width = {"-narrow": 30, "-huge": 56}.get(self._horizontal_class(), 42) - 3  # (as app.tcss)
         for rs, a in opened[-3:]:
             if a.severity != "info":
                 sev = "error" if a.severity == "critical" else "warning"
-                self.notify(f"{rs.run.name}: {a.title}", title=a.kind, severity=sev, markup=False)
+                glyph = "✖" if a.severity == "critical" else "▲"
+                line = clean(f"{glyph} {a.kind} · {fit_path(rs.run.name, width // 2)}: {a.title}")
+                line = line if len(line) <= width else line[: width - 1] + "…"
+                self.notify(line, severity=sev, markup=False)  # one line: see app.tcss
+
+    def _horizontal_class(self) -> str:
+        return next((c for c in ("-narrow", "-huge") if self.screen.has_class(c)), "-wide")
 
     def _tick(self) -> None:
         if not self.screen_stack:
             return
-        self.screen_stack[0].query_one(StatusLine).set_text(status_parts(self))
+        for line in self.screen_stack[0].query(StatusLine):  # (none while shutting down)
+            line.set_text(status_parts(self))
 
     # -- selection --------------------------------------------------------------------------
     def on_run_chosen(self, msg: RunChosen) -> None:

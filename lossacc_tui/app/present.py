@@ -39,12 +39,12 @@ def short_names(names: list[str]) -> list[str]:
     ['a/run_1', 'a/run_2', 'b']
     >>> short_names(["x/h/stdout.txt", "x/h/training.log", "live/case/t.log"])
     ['x/stdout.txt', 'x/training.log', 'live']
-    >>> short_names(["runs/x/training.log"])  # one run: its whole name (the list cuts it to fit)
-    ['runs/x/training.log']
+    >>> short_names(["/runs/x/training.log"])  # one run: its whole name (the list cuts it to fit)
+    ['/runs/x/training.log']
     """
+    if len(names) == 1:
+        return [names[0].replace(os.sep, "/")]  # (as given: an absolute path keeps its leading /)
     parts = [n.replace(os.sep, "/").strip("/").split("/") for n in names]
-    if len(parts) == 1:
-        return ["/".join(parts[0])]
     out = []
     for p in parts:
         kept = [

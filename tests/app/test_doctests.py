@@ -16,6 +16,7 @@ MODULES = [
     "lossacc_tui.app.view",
     "lossacc_tui.app.widgets.metric_plot",
     "lossacc_tui.app.widgets.run_list",
+    "lossacc_tui.app.widgets.status_line",
     "lossacc_tui.replay_schedule",
 ]
 

@@ -20,7 +20,7 @@ from lossacc_tui.app.tracker import RunState, compare_alerts
 from lossacc_tui.app.view import PlotOptions, build_plot, fmt_num, x_range
 from lossacc_tui.app.widgets.explanation import Explanation
 from lossacc_tui.app.widgets.metric_plot import OVERLAY, MetricPlot, _cell_style
-from lossacc_tui.app.widgets.run_list import fit
+from lossacc_tui.app.widgets.run_list import fit_path
 
 COMPARE_EVERY = 1.0  # seconds between recomputing the runs-disagree alerts while data stream
 
@@ -89,7 +89,8 @@ class CompareScreen(Screen[None]):
     def _table(self, runs: list[RunState], names: list[str]) -> None:
         by_loss = ranking(runs, names, "val_loss", high=False)
         by_acc = ranking(runs, names, "val_acc", high=True)
-        name_w = max(5, (self.query_one(DataTable).size.width - 30) // 2)  # both rankings side by side
+        # both rankings side by side: '#', two (■ name, value) pairs, cell padding, border, scrollbar
+        name_w = max(4, (self.query_one(DataTable).size.width - 3 - 2 * (2 + 6) - 10 - 4) // 2)
         plotted = [k for k, rs in enumerate(runs) if rs.run.by_role("val_loss") or rs.run.by_role("val_acc")]
         colour = {k: OVERLAY[i % len(OVERLAY)] for i, k in enumerate(plotted)}
         rows: list[tuple[Text, ...]] = []
@@ -103,7 +104,7 @@ class CompareScreen(Screen[None]):
                 if t is None:
                     return Text("")
                 out = Text("■ ", _cell_style(colour.get(t[0], "white"), "default", "default"))
-                out.append(fit(t[1], name_w), style)
+                out.append(fit_path(t[1], name_w), style)
                 return out
 
             rows.append(

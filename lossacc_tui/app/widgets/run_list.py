@@ -34,9 +34,11 @@ def fit_path(s: str, width: int) -> str:
 
     >>> fit_path("demo_logs/loss_up_acc_up/training.log", 30)
     '…/loss_up_acc_up/training.log'
+    >>> fit_path("demo_logs/loss_up_acc_up", 18)
+    '…/loss_up_acc_up'
     """
     parts, dropped = s.split("/"), False
-    while len("…/" * dropped + "/".join(parts)) > width and len(parts) > 2:
+    while len("…/" * dropped + "/".join(parts)) > width and len(parts) > 1:
         parts, dropped = parts[1:], True
     return fit("…/" * dropped + "/".join(parts), width)
 
