@@ -56,4 +56,7 @@ def launch(args: argparse.Namespace, *, focus: Path | None = None, banner: str |
         app.run()
     finally:
         feed.stop()
+    failure = getattr(app, "failure", None)
+    if failure:
+        return _fail(failure)
     return 0
