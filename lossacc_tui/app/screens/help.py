@@ -89,7 +89,7 @@ def smoothing_text(app: Any) -> Text:
     t.append("Smoothing ", "bold")
     t.append(f"is on (weight {weight:g})" if on else "is off", "bold green" if on else "bold")
     t.append(
-        ": `s` turns it on or off, `w` picks the next weight. It is TensorBoard's debiased EMA over the "
+        ": key s turns it on or off, key w picks the next weight. It is TensorBoard's debiased EMA over the "
         "whole series; while it is on the plot legends say '(smoothed w)'. Values in the legends and "
         "under the cursor are always the logged ones.\n"
     )
