@@ -324,6 +324,15 @@ class LossAccApp(App[None]):
             self.push_screen(CompareScreen())
         self.call_after_refresh(self.redraw)
 
+    def action_metrics(self) -> None:
+        from lossacc_tui.app.screens.metrics import MetricsScreen
+
+        if isinstance(self.screen, MetricsScreen):
+            self.pop_screen()
+        elif len(self.screen_stack) == 1:
+            self.push_screen(MetricsScreen())
+        self.call_after_refresh(self.redraw)
+
     def action_smooth(self) -> None:
         self.opts.smooth_on = not self.opts.smooth_on
         self._resmooth()

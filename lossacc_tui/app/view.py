@@ -14,6 +14,7 @@ from lossacc_tui.app.cursor import value_at
 from lossacc_tui.app.decimate import has_axis, plot_points
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import RunState
+from lossacc_tui.model import Series
 
 AUTO_LOG = 1e3  # a loss whose max/min exceeds this is drawn on a log scale unless the user chose
 NICE = (1, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.8, 2, 2.2, 2.5, 2.8, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10)
@@ -189,6 +190,17 @@ class PlotOptions:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+NAMED = "="  # a role argument "=NAME" means the series called NAME (the metrics view plots any series)
+
+
+def series_of(rs: RunState, key: str) -> Series | None:
+    """The run's series with role `key`, or, for "=NAME", the series called NAME."""
+    if key.startswith(NAMED):
+        s = rs.run.series.get(key[len(NAMED) :])
+        return s if s is not None and len(s) else None
+    return rs.run.by_role(key)  # type: ignore[arg-type]
+
+
 def axis_for(rs: RunState, wanted: str) -> str:
     """`wanted` when the run's plotted series have x on that axis, else the other one."""
     series = [s for r in ("val_loss", "val_acc", "train_loss", "train_acc") if (s := rs.run.by_role(r))]  # type: ignore[arg-type]
@@ -201,7 +213,7 @@ def x_range(states: list[RunState], axis: str, roles: tuple[str, ...]) -> tuple[
     lo, hi = math.inf, -math.inf
     for rs in states:
         for role in roles:
-            s = rs.run.by_role(role)  # type: ignore[arg-type]
+            s = series_of(rs, role)
             if s is None or not has_axis(s, axis):
                 continue
             x = s.x(axis)  # type: ignore[arg-type]
@@ -222,7 +234,7 @@ def _wide_range(entries: list[tuple[RunState, str, str]], axis: str) -> bool:
     """Positive values spanning more than AUTO_LOG (a loss that exploded)."""
     lo, hi = math.inf, 0.0
     for rs, role, _ in entries:
-        s = rs.run.by_role(role)  # type: ignore[arg-type]
+        s = series_of(rs, role)
         c = rs.caches.get(s.name) if s is not None else None
         if c is not None and c.best_min is not None and c.best_max is not None:
             lo, hi = min(lo, c.best_min[0]), max(hi, c.best_max[0])
@@ -250,7 +262,7 @@ def build_plot(
         log = _wide_range(entries, axis)
     raw: list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray, float | None, float | None]] = []
     for rs, role, label in entries:
-        s = rs.run.by_role(role)  # type: ignore[arg-type]
+        s = series_of(rs, role)
         if s is None or not has_axis(s, axis):
             continue
         c = rs.cache(s, weight)

@@ -14,6 +14,7 @@ MODULES = [
     "lossacc_tui.app.status",
     "lossacc_tui.app.text",
     "lossacc_tui.app.view",
+    "lossacc_tui.app.screens.metrics",
     "lossacc_tui.app.widgets.metric_plot",
     "lossacc_tui.app.widgets.run_list",
     "lossacc_tui.app.widgets.status_line",
