@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -24,7 +25,7 @@ from textual.widgets import Footer, OptionList, Static
 
 from lossacc_tui.app import cursor, present
 from lossacc_tui.app.keys import ACTIONS, WATCH_KEYS
-from lossacc_tui.app.messages import AlertChosen, CursorAt, FeedChanged, Resized, RunChosen
+from lossacc_tui.app.messages import AlertChosen, CursorAt, FeedChanged, Resized, RunChosen, RunMarked
 from lossacc_tui.app.status import status_parts
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import Feed, Tracker
@@ -71,6 +72,8 @@ class LossAccApp(App[None]):
         self._user_chose = False
         self.selected_alert: str | None = None
         self.cursor: float | None = None  # x of the value cursor on the drawn axis
+        self.marked: set[int] = set()  # runs selected for the compare view
+        self.pinned: int | None = None  # the pinned run: listed first, always compared
         self.drawn_axis = "epoch"
         self.drawn_log = False
         self._posted = False
@@ -159,7 +162,10 @@ class LossAccApp(App[None]):
             return
         main = self.screen_stack[0]  # widgets are updated behind the help screen too
         runs = self.tracker.runs
-        rows = present.run_rows(runs)
+        rows = [
+            replace(r, marked=r.key in self.marked, pinned=r.key == self.pinned)
+            for r in present.run_rows(runs)
+        ]
         if runs and (not self._user_chose or self.selected_run is None):
             pick = self._auto_pick(rows)  # until the user picks one
             if pick != self.selected_run:
@@ -246,6 +252,13 @@ class LossAccApp(App[None]):
         if msg.key != self.selected_run:
             self.selected_run, self.selected_alert, self.cursor = msg.key, None, None
             self.redraw()
+
+    def on_run_marked(self, msg: RunMarked) -> None:
+        if msg.what == "pin":
+            self.pinned = None if self.pinned == msg.key else msg.key
+        else:
+            self.marked ^= {msg.key}
+        self.redraw()
 
     def on_alert_chosen(self, msg: AlertChosen) -> None:
         if msg.key != self.selected_alert:

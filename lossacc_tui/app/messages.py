@@ -48,3 +48,11 @@ class CursorAt(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, CursorAt)
+
+
+class RunMarked(Message):
+    """space or p in the run list: `what` is "mark" (select for compare) or "pin"."""
+
+    def __init__(self, key: int, what: str) -> None:
+        super().__init__()
+        self.key, self.what = key, what

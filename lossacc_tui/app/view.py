@@ -110,6 +110,7 @@ class Curve:
     ys: tuple[float, ...]
     last: float | None  # latest raw value
     at: float | None = None  # raw value at the cursor (when there is one)
+    run_key: int | None = None  # the run's key: its colour in views of several runs
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,8 @@ class RunRow:
     where: str  # "epoch 149", "step 12,000", "no points yet"
     worst: str | None
     active: int  # active alerts
+    marked: bool = False  # selected for the compare view (space)
+    pinned: bool = False  # pinned (p): listed first, always in the compare view
 
 
 @dataclass(frozen=True)
@@ -252,6 +255,7 @@ def build_plot(
     marks: tuple[tuple[RunState, str, str], ...] = (),
     vlines: tuple[Span, ...] = (),
     cursor: float | None = None,
+    run_keys: tuple[int, ...] | None = None,
 ) -> PlotData:
     """A plot of some series: entries are (run state, role, label). `size` is the canvas
     (columns, rows); the points handed on are at most about 2 per column."""
@@ -260,8 +264,10 @@ def build_plot(
     weight = opts.smoothing if opts.smooth_on else 0.0
     if log is None:
         log = _wide_range(entries, axis)
-    raw: list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray, float | None, float | None]] = []
-    for rs, role, label in entries:
+    raw: list[
+        tuple[str, str, np.ndarray, np.ndarray, np.ndarray, float | None, float | None, int | None]
+    ] = []
+    for n, (rs, role, label) in enumerate(entries):
         s = series_of(rs, role)
         if s is None or not has_axis(s, axis):
             continue
@@ -274,7 +280,7 @@ def build_plot(
             lo = np.where(np.isnan(lo), hi, lo)
             keep = np.isfinite(hi)
             xs, lo, hi = xs[keep], np.log10(lo[keep]), np.log10(hi[keep])
-        raw.append((clean(label), role, xs, lo, hi, last, at))
+        raw.append((clean(label), role, xs, lo, hi, last, at, run_keys[n] if run_keys else None))
     lows = [float(r[3].min()) for r in raw if len(r[3])]
     highs = [float(r[4].max()) for r in raw if len(r[4])]
     if not lows:
@@ -288,9 +294,9 @@ def build_plot(
     y0, y1 = snap(y0 - pad, y1 + pad, max(3, rows // 3))
     pixel = (y1 - y0) / max(1, rows * 4)
     curves = []
-    for label, role, xs, lo, hi, last, at in raw:
+    for label, role, xs, lo, hi, last, at, key in raw:
         px, py = plot_points(xs, lo, hi, pixel)
-        curves.append(Curve(label, role, tuple(px), tuple(py), last, at))
+        curves.append(Curve(label, role, tuple(px), tuple(py), last, at, key))
     out_marks = []
     for rs, role, _ in marks:
         s = rs.run.by_role(role)  # type: ignore[arg-type]

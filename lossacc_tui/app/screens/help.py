@@ -36,6 +36,8 @@ GLYPHS = (
     (CURSOR, "the value cursor (← → home end, or a click); the legends then read the values there"),
     ("ep st", "epoch, step: where a run is, and the x of the cursor ('@ ep 57')"),
     ("● ━", "in the band's alerts row: where an alert opened, and while it stays open"),
+    ("□ ■ ▣", "a run in its own colour: not selected, selected for compare (space), pinned (p)"),
+    ("!", "after a best value in compare: the series also went NaN or infinite (it diverged)"),
 )
 
 

@@ -37,6 +37,16 @@ CURSOR_STYLE = "bold yellow"
 _STYLE_CACHE: dict[tuple[Any, Any, Any], Style] = {}
 
 
+def run_look(key: int) -> tuple[str, bool]:
+    """A run's colour wherever runs are drawn together (the run list, compare): one of OVERLAY by
+    its key, then the same colours drawn thick for the next ones.
+
+    >>> run_look(1), run_look(len(OVERLAY) + 1)
+    (('magenta+', False), ('magenta+', True))
+    """
+    return OVERLAY[key % len(OVERLAY)], (key // len(OVERLAY)) % 2 == 1
+
+
 def _cell_style(fg: Any, style: Any, bg: Any) -> Style:
     key = (fg, style, bg)
     got = _STYLE_CACHE.get(key)
@@ -109,7 +119,7 @@ class MetricPlot(CachedLines, PlotextPlot):
         if d.cursor is not None:
             fields.append((9, Text(f" @ {d.axis[:2]} {fmt_num(d.cursor)}", CURSOR_STYLE), None))
         for i, c in enumerate(d.curves):
-            color, thick = self._look(c.role, i)
+            color, thick = self._look(c.role, i if c.run_key is None else c.run_key)
             glyph = Text("━" if thick else "─", _cell_style(color, "default", "default"))
             value = c.at if d.cursor is not None else c.last
             number = Text(" –", "dim")
@@ -139,7 +149,7 @@ class MetricPlot(CachedLines, PlotextPlot):
         if self.app.no_color:  # NO_COLOR: the terminal's own colour; train and val differ in weight
             return "default", LOOK.get(role, ("", False))[1]
         if self.overlay:
-            return OVERLAY[i % len(OVERLAY)], False
+            return run_look(i)
         return LOOK.get(role, ("white", False))
 
     def _build(self) -> list[Strip]:
@@ -171,7 +181,7 @@ class MetricPlot(CachedLines, PlotextPlot):
         marker = [row[:] for row in m.marker]
         fg = [row[:] for row in m.fullground]
         for i, c in enumerate(d.curves):  # the curves, in braille, over plotext's canvas
-            color, thick = self._look(c.role, i)
+            color, thick = self._look(c.role, i if c.run_key is None else c.run_key)
             xs, ys, chars = rasterize(c.xs, c.ys, (d.x0, d.x1), (d.y0, d.y1), len(cols), len(rows), thick)
             for x, y, ch in zip(xs.tolist(), ys.tolist(), chars, strict=True):
                 row, col = rows.start + y, cols.start + x
