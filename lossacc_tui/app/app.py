@@ -26,6 +26,7 @@ from textual.widgets import Footer, OptionList, Static
 from lossacc_tui.app import cursor, present
 from lossacc_tui.app.keys import ACTIONS, WATCH_KEYS
 from lossacc_tui.app.messages import AlertChosen, CursorAt, FeedChanged, Resized, RunChosen, RunMarked
+from lossacc_tui.app.run_params import params_markdown, read_params
 from lossacc_tui.app.status import status_parts
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import Feed, Tracker
@@ -82,6 +83,7 @@ class LossAccApp(App[None]):
         self._summary_timer: Timer | None = None
         self._started = clock()
         self._summary: tuple[tuple[object, ...], float, str] = ((), 0.0, "")
+        self._params: dict[str, str] = {}  # run path -> its parameters, as Markdown
 
     # -- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -221,7 +223,14 @@ class LossAccApp(App[None]):
             else:
                 text = rs.analyzer.summary() if rs.analyzer is not None else "No analysis for this run."
                 self._summary = (want, now, text)
-        return text
+        return text + self._params_of(rs.run.path)
+
+    def _params_of(self, path: str) -> str:
+        """The run's parameters (hparams.yaml, MLflow params, ...) as Markdown, read once per run."""
+        got = self._params.get(path)
+        if got is None:
+            got = self._params[path] = params_markdown(read_params(path), clean)
+        return got
 
     def _notify_opened(self) -> None:
         opened = self.tracker.opened

@@ -11,6 +11,8 @@ MODULES = [
     "lossacc_tui.app.braille",
     "lossacc_tui.app.decimate",
     "lossacc_tui.app.present",
+    "lossacc_tui.app.run_params",
+    "lossacc_tui.app.runsets",
     "lossacc_tui.app.status",
     "lossacc_tui.app.text",
     "lossacc_tui.app.view",

@@ -82,3 +82,18 @@ async def test_a_run_whose_loss_diverged_is_ranked_by_its_finite_best_with_a_mar
         marked = [value for name, value in cells if "bad" in name]
         assert marked and marked[0].endswith("!")  # its finite best, with the mark
         assert all(not value.endswith("!") for name, value in cells if "ok" in name)
+
+
+@sync
+async def test_the_run_overview_shows_the_parameters_its_folder_has() -> None:
+    run = SWEEP / "run_3" / "lightning_logs" / "version_0"
+    hparams = dict(
+        line.split(": ", 1) for line in (run / "hparams.yaml").read_text().splitlines() if ": " in line
+    )
+    app = watch_app(run)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot, app, 60)
+        box = app.query_one("#explanation")
+        await wait_for(pilot, lambda: "Parameters" in box.text, what="parameters in the summary")
+        for key, value in hparams.items():
+            assert f"{key} = {value.strip()}" in box.text
