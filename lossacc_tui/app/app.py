@@ -320,10 +320,7 @@ class LossAccApp(App[None]):
             return  # already open (or opening): a second `?` does not stack another
         if not self.is_screen_installed("help"):
             self.install_screen(HelpScreen(), "help")
-        screen = self.get_screen("help")
-        assert isinstance(screen, HelpScreen)
-        screen.opened_at = time.monotonic()  # (before the screen runs: a doubled `?` may reach it first)
-        self.push_screen(screen)
+        self.push_screen("help")
 
     @on(OptionList.OptionSelected)
     def _explain(self, event: OptionList.OptionSelected) -> None:

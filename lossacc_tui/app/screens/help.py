@@ -7,10 +7,12 @@ which changes, is rewritten at each opening."""
 
 from __future__ import annotations
 
-import time
+import math
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import events
+from textual._time import get_time  # (the clock Textual stamps events with)
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -27,7 +29,7 @@ from lossacc_tui.app.widgets.state_band import STATE_LOOK, StateBand
 PANES = (("runs", RunList), ("plots", MetricPlot), ("band", StateBand), ("alerts", AlertList))
 PANES += (("explanation", Explanation),)
 KEY_NAMES = {"question_mark": "?", "full_stop": ".", "left": "←", "right": "→"}
-REOPEN_GRACE = 0.5  # seconds: a `?` this soon after opening is the same press repeated, not "close"
+REOPEN_GRACE = 0.3  # seconds: a `?` this soon after the help shows is the same press repeated
 
 GLYPHS = (
     ("✖ ▲ ●", "a run's or an alert's worst open alert: critical, warning, info (· none)"),
@@ -101,7 +103,6 @@ def smoothing_text(app: Any) -> Text:
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "dismiss", "Close", key_display="esc"),
-        Binding("question_mark", "close_help", "Close", show=False),
     ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
@@ -113,7 +114,7 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.opened_at = 0.0
+        self.shown_at = math.inf  # (Textual's event clock) when the screen last became active
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -121,12 +122,20 @@ class HelpScreen(ModalScreen[None]):
             yield Static(help_text(self.app), id="help-text")
 
     def on_screen_resume(self) -> None:
+        self.shown_at = get_time()
         self.query_one("#help-smoothing", Static).update(smoothing_text(self.app))
         self.query_one(VerticalScroll).scroll_home(animate=False)
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
 
-    def action_close_help(self) -> None:
-        if time.monotonic() - self.opened_at >= REOPEN_GRACE:  # (a doubled `?` keeps it open)
-            self.dismiss(None)
+    def on_screen_suspend(self) -> None:
+        self.shown_at = math.inf
+
+    def on_key(self, event: events.Key) -> None:
+        """`?` closes the help, unless it was pressed before the help showed (or just after): a
+        doubled `?`, or one typed while the screen was opening, keeps it open."""
+        if event.key == "question_mark":
+            event.stop()
+            if event.time >= self.shown_at + REOPEN_GRACE:
+                self.dismiss(None)
