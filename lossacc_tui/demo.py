@@ -19,8 +19,8 @@ PACE = 0.3  # seconds per further epoch: the alert opens about 13 s in
 
 
 BANNER = (
-    "demo: live_run is being written now, one epoch every {pace:g} s, from a real run; "
-    "its loss and accuracy part ways near epoch 80 and an alert opens · ? help · q quits"
+    "demo · live_run is being written now (a real run, {pace:g} s an epoch): "
+    "an alert opens near epoch 80 · ? help · q quit"
 )
 
 

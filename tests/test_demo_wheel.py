@@ -87,7 +87,7 @@ def test_demo_from_a_wheel_in_an_empty_folder_shows_the_live_run_and_its_alert(
         f"{installed} demo; echo $? > {done}",
     )  # fmt: skip
     try:
-        first = _wait_screen(session, ("demo:", "live_run/training.log"), timeout=20)
+        first = _wait_screen(session, ("live_run is being written now", "live_run/training.log"), timeout=20)
         assert "demo logs are missing" not in first
         # the live run is the one shown (its summary), and its alert opens while it is written
         _wait_screen(session, ("live_run/training.log", "loss-up-acc-up"), timeout=40)
