@@ -6,7 +6,7 @@ import runpy
 import sys
 from pathlib import Path
 
-SCRIPTS = ["bench_readers", "bench_follow", "bench_analysis", "eval_alerts", "bench_app"]
+SCRIPTS = ["bench_readers", "bench_follow", "bench_analysis", "eval_alerts", "bench_app", "bench_keys"]
 
 if __name__ == "__main__":
     only = sys.argv[1:]

@@ -340,7 +340,7 @@ class LossAccApp(App[None]):
         if isinstance(self.screen, CompareScreen):
             self.pop_screen()
         else:
-            self.push_screen(CompareScreen())
+            self._push_kept("compare", CompareScreen)
         self.call_after_refresh(self.redraw)
 
     def action_metrics(self) -> None:
@@ -349,8 +349,16 @@ class LossAccApp(App[None]):
         if isinstance(self.screen, MetricsScreen):
             self.pop_screen()
         elif len(self.screen_stack) == 1:
-            self.push_screen(MetricsScreen())
+            self._push_kept("metrics", MetricsScreen)
         self.call_after_refresh(self.redraw)
+
+    def _push_kept(self, name: str, cls: type[Screen[Any]]) -> None:
+        """Push a view built on first use and kept after (its widgets need not be built again)."""
+        if any(isinstance(s, cls) for s in self.screen_stack):
+            return
+        if not self.is_screen_installed(name):
+            self.install_screen(cls(), name)
+        self.push_screen(name)
 
     def action_smooth(self) -> None:
         self.opts.smooth_on = not self.opts.smooth_on

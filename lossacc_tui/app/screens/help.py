@@ -127,7 +127,8 @@ class HelpScreen(ModalScreen[None]):
         self.query_one(VerticalScroll).scroll_home(animate=False)
 
     async def action_dismiss(self, result: None = None) -> None:
-        self.dismiss(result)
+        if self.is_current:  # (a key queued behind the one that closed it does nothing)
+            self.dismiss(result)
 
     def on_screen_suspend(self) -> None:
         self.shown_at = math.inf
@@ -137,5 +138,5 @@ class HelpScreen(ModalScreen[None]):
         doubled `?`, or one typed while the screen was opening, keeps it open."""
         if event.key == "question_mark":
             event.stop()
-            if event.time >= self.shown_at + REOPEN_GRACE:
+            if event.time >= self.shown_at + REOPEN_GRACE and self.is_current:
                 self.dismiss(None)

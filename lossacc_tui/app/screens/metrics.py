@@ -39,6 +39,7 @@ def matching(names: list[str], pattern: str) -> list[str]:
 
 
 class MetricsScreen(Screen[None]):
+    AUTO_FOCUS = None  # (the hidden filter box must not take the keys until `/` opens it)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,m", "back", "Back"),
         Binding("slash", "filter", "Filter", key_display="/"),
@@ -65,7 +66,9 @@ class MetricsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="metrics-title")
         yield Grid(id="metrics-grid")
-        yield Input(placeholder="filter metrics by name", id="metrics-filter")
+        box = Input(placeholder="filter metrics by name", id="metrics-filter")
+        box.can_focus = False  # (until `/` opens it)
+        yield box
         yield Footer()
 
     def on_resize(self) -> None:
@@ -125,6 +128,7 @@ class MetricsScreen(Screen[None]):
     def action_filter(self) -> None:
         box = self.query_one("#metrics-filter", Input)
         box.add_class("-open")
+        box.can_focus = True
         self.call_after_refresh(box.focus)  # (after this key: the "/" is not typed into the box)
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -142,4 +146,5 @@ class MetricsScreen(Screen[None]):
     def _close_filter(self) -> None:
         box = self.query_one("#metrics-filter", Input)
         box.remove_class("-open")
+        box.can_focus = False
         self.set_focus(None)
