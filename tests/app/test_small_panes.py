@@ -94,3 +94,21 @@ async def test_an_alert_toast_is_one_line_beside_the_plots(tmp_path: Path) -> No
         for toast in app.screen.query(Toast):
             assert toast.region.height == 1, toast.region
             assert not toast.region.overlaps(plots), (toast.region, plots)
+
+
+@sync
+async def test_the_summary_is_drawn_with_the_same_numbers_as_the_legend(tmp_path: Path) -> None:
+    log = tmp_path / "training.log"
+    log.write_text("".join(LINES[:41]))
+    app = watch_app(log)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app, 160)
+        loss = app.query_one("#loss-plot", MetricPlot)
+        box = app.query_one("#explanation")
+        for end in (60, 61, 62, 100, 151):  # each append, the frame that shows it in the legend...
+            with log.open("a") as f:
+                f.write("".join(LINES[len(log.read_text().splitlines()) : end]))
+            last = float(LINES[end - 1].rsplit(",", 1)[1])  # the latest val_loss
+            shown = f"val_loss {fmt_num(last)}"
+            await wait_for(pilot, lambda s=shown: s in strips_text(loss), what="legend")
+            assert fmt_num(last) in box.text  # ...shows it in the summary too
