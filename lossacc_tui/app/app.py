@@ -82,6 +82,7 @@ class LossAccApp(App[None]):
         self._started = clock()
         self._summary: tuple[tuple[object, ...], float, str] = ((), 0.0, "")
         self._params: dict[str, str] = {}  # run path -> its parameters, as Markdown
+        self._names: dict[int, str] = {}  # id(run state) -> its name in the run list
 
     # -- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -156,6 +157,7 @@ class LossAccApp(App[None]):
             replace(r, marked=r.key in self.marked, pinned=r.key == self.pinned)
             for r in present.run_rows(runs)
         ]
+        self._names = {id(runs[r.key]): r.name for r in rows}
         if runs and (not self._user_chose or self.selected_run is None):
             pick = self._auto_pick(rows)  # until the user picks one
             if pick != self.selected_run:
@@ -229,7 +231,8 @@ class LossAccApp(App[None]):
             if a.severity != "info":
                 sev = "error" if a.severity == "critical" else "warning"
                 glyph = "✖" if a.severity == "critical" else "▲"
-                line = clean(f"{glyph} {a.kind} · {fit_path(rs.run.name, width // 2)}: {a.title}")
+                name = self._names.get(id(rs), clean(rs.run.name))  # (as the run list names it)
+                line = clean(f"{glyph} {a.kind} · {fit_path(name, width // 2)}: {a.title}")
                 line = line if len(line) <= width else line[: width - 1] + "…"
                 self.notify(line, severity=sev, markup=False)  # one line: see app.tcss
 

@@ -53,6 +53,7 @@ class CompareScreen(Screen[None]):
     DEFAULT_CSS = """
     CompareScreen #compare-plots { width: 1fr; }
     CompareScreen #compare-side { width: 50%; }
+    CompareScreen.-narrow #compare-side { width: 60%; }
     CompareScreen #ranking { height: auto; max-height: 50%; border: round $panel; }
     CompareScreen #compare-explanation { height: 1fr; border: round $panel; padding: 0 1; }
     """
@@ -106,8 +107,11 @@ class CompareScreen(Screen[None]):
     def _table(self, runs: list[RunState], names: list[str], keys: list[int]) -> None:
         by_loss = ranking(runs, names, "val_loss", high=False)
         by_acc = ranking(runs, names, "val_acc", high=True)
-        # both rankings side by side: '#', two (■ name, value) pairs, cell padding, border, scrollbar
-        name_w = max(4, (self.query_one(DataTable).size.width - 3 - 2 * (2 + 7) - 10 - 4) // 2)
+        # both rankings side by side: '#', two (■ name, value) pairs, cell padding, border, scrollbar;
+        # when two names do not fit, the accuracy column names its runs by their colour only
+        room = self.query_one(DataTable).size.width - 3 - 2 * (2 + 7) - 10 - 4
+        both = room >= 2 * 10
+        name_w = max(4, room // 2 if both else room)
         rows: list[tuple[Text, ...]] = []
         for i in range(max(len(by_loss), len(by_acc))):
             a = by_loss[i] if i < len(by_loss) else None
@@ -115,11 +119,12 @@ class CompareScreen(Screen[None]):
             differ = a is None or b is None or a[0] != b[0]
             style = "bold yellow" if differ else ""
 
-            def cell(t: tuple[int, str, float, bool] | None, style: str = style) -> Text:
+            def cell(t: tuple[int, str, float, bool] | None, style: str = style, named: bool = True) -> Text:
                 if t is None:
                     return Text("")
-                out = Text("■ ", _cell_style(run_look(keys[t[0]])[0], "default", "default"))
-                out.append(fit_path(t[1], name_w), style)
+                out = Text("■ " if named else "■", _cell_style(run_look(keys[t[0]])[0], "default", "default"))
+                if named:
+                    out.append(fit_path(t[1], name_w), style)
                 return out
 
             def value(t: tuple[int, str, float, bool] | None) -> Text:
@@ -127,9 +132,8 @@ class CompareScreen(Screen[None]):
                     return Text("")
                 return Text(fmt_num(t[2]) + (NONFINITE if t[3] else ""), "bold red" if t[3] else "")
 
-            rows.append(
-                (Text(f"{i + 1}{'≠' if differ else ''}", style), cell(a), value(a), cell(b), value(b))
-            )
+            rank = Text(f"{i + 1}{'≠' if differ else ''}", style)
+            rows.append((rank, cell(a), value(a), cell(b, named=both), value(b)))
         if rows != self._rows:
             self._rows = rows
             table = self.query_one(DataTable)
