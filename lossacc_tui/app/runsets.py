@@ -57,4 +57,8 @@ def compare_keys(
         keys = sorted([*keys, pinned])
     if len(keys) < 2:
         return list(range(len(paths))), "all runs"
-    return keys, f"folder {group[shown]}"
+    folder = group[shown]
+    here = os.getcwd()
+    if folder == here or folder.startswith(here + os.sep):  # (as the user typed it: relative)
+        folder = os.path.relpath(folder, here)
+    return keys, f"folder {folder}"

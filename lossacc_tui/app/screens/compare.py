@@ -22,7 +22,7 @@ from lossacc_tui.app.tracker import RunState, compare_alerts
 from lossacc_tui.app.view import PlotOptions, build_plot, fmt_num, x_range
 from lossacc_tui.app.widgets.explanation import Explanation
 from lossacc_tui.app.widgets.metric_plot import MetricPlot, _cell_style, run_look
-from lossacc_tui.app.widgets.run_list import fit_path
+from lossacc_tui.app.widgets.run_list import fit_path, natural
 
 COMPARE_EVERY = 1.0  # seconds between recomputing the runs-disagree alerts while data stream
 
@@ -85,7 +85,7 @@ class CompareScreen(Screen[None]):
         the shown run's folder group, overlaid in each run's own colour."""
         every: list[RunState] = app.tracker.runs
         keys, what = compare_keys([rs.run.path for rs in every], app.selected_run, app.marked, app.pinned)
-        keys = [k for k in keys if every[k].run.points]
+        keys = sorted((k for k in keys if every[k].run.points), key=lambda k: natural(every[k].run.name))
         runs = [every[k] for k in keys]
         names = short_names([clean(rs.run.name) for rs in runs])
         opts: PlotOptions = app.opts
