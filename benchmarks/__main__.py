@@ -6,7 +6,15 @@ import runpy
 import sys
 from pathlib import Path
 
-SCRIPTS = ["bench_readers", "bench_follow", "bench_analysis", "eval_alerts", "bench_app", "bench_keys"]
+SCRIPTS = [
+    "bench_readers",
+    "bench_mlflow_db",
+    "bench_follow",
+    "bench_analysis",
+    "eval_alerts",
+    "bench_app",
+    "bench_keys",
+]
 
 if __name__ == "__main__":
     only = sys.argv[1:]

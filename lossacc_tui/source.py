@@ -14,15 +14,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lossacc_tui.clean import clean
+from lossacc_tui.files import open_regular, walk_files, why_not_regular
 from lossacc_tui.model import Batch, Problem, Run
 from lossacc_tui.readers import READERS, Reader, mlflow
+from lossacc_tui.readers.audit import audit_source
+from lossacc_tui.readers.layouts import Claim, claim_folder, claim_for
 from lossacc_tui.readers.registry import all_readers
-from lossacc_tui.readers.split import Splitter
+from lossacc_tui.readers.split import FileSplitter
 from lossacc_tui.readers.tensorboard import MissingExtra
 from lossacc_tui.roles import RoleMap
 
 CHUNK = 1 << 20
 HEAD = 64 * 1024
+HEAD_MAX = 16 << 20  # a head is extended to two whole lines, up to this many bytes
 #: Files never worth sniffing inside a folder of runs.
 SKIP_SUFFIXES = (
     ".py",
@@ -63,7 +68,11 @@ CHECKPOINT_DIR = re.compile(r"^checkpoint-(\d+)$")
 
 
 class PathError(Exception):
-    """A path the user gave that cannot be read as a log (one line for stderr)."""
+    """A path the user gave that cannot be read as a log (one line for stderr, already cleaned of
+    escape sequences: file names are data)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(clean(message))
 
 
 class TextDecoder:
@@ -96,11 +105,18 @@ class TextDecoder:
 
 
 def decoded_head(path: Path, size: int = HEAD) -> str:
-    """The first `size` characters or so of a file, as text (UTF-16 takes twice the bytes)."""
-    with open(path, "rb") as f:
+    """The first `size` characters or so of a file, as text (UTF-16 takes twice the bytes). When
+    they hold fewer than two whole lines (a CSV header 10,000 columns wide), more is read, up to
+    `HEAD_MAX` bytes, so the sniffers see a header and a first row."""
+    with open_regular(path) as f:  # never a FIFO or a device: those block or never end
         raw = f.read(size)
         if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raw += f.read(size)
+        while len(raw) < HEAD_MAX and raw.count(b"\n") < 2:
+            more = f.read(len(raw) or size)
+            if not more:
+                break
+            raw += more
     dec = TextDecoder()
     return dec.feed(raw, final=True).decode("utf-8", errors="replace")
 
@@ -131,7 +147,7 @@ class LogFile:
     path: Path
     make: Callable[[], Reader]  # a fresh reader, for when the file starts over
     reader: Reader = field(init=False)
-    splitter: Splitter = field(default_factory=Splitter)
+    splitter: FileSplitter = field(default_factory=FileSplitter)
     decoder: TextDecoder | None = field(init=False)
     base: int = 0  # index of this file's first run in the Source (a recreated file comes after)
     earlier_problems: list[Problem] = field(default_factory=list)
@@ -141,7 +157,7 @@ class LogFile:
 
     def fresh(self) -> None:
         self.reader = self.make()
-        self.splitter = Splitter()
+        self.splitter = FileSplitter()
         self.decoder = None if self.reader.binary else TextDecoder()
 
 
@@ -152,15 +168,21 @@ class Source:
     """One log file or run folder, and the runs read from it so far."""
 
     def __init__(
-        self, name: str, path: Path, fmt: str, files: list[LogFile], role_map: RoleMap | None = None
+        self,
+        name: str,
+        path: Path,
+        fmt: str,
+        files: list[LogFile],
+        role_map: RoleMap | None = None,
+        joined: bool = False,
     ) -> None:
-        self.name = name
+        self.name = clean(name)  # file and folder names are data
         self.path = path
         self.format = fmt
         self.files = files
         self.role_map = role_map
         self.runs: list[Run] = []
-        self._single_run = len(files) > 1  # a run folder of many files is one run
+        self._single_run = joined or len(files) > 1  # a run folder of many files is one run
 
     def _run(self, seg: int, first_line: int | None) -> Run:
         if self._single_run:
@@ -173,7 +195,7 @@ class Source:
                 hints.update(f.reader.role_hints)
             run = Run(
                 name=self.name if k == 0 else f"{self.name}#{k + 1}",
-                path=str(self.path),
+                path=clean(str(self.path)),
                 format=self.format,
                 role_map=self.role_map,
                 role_hints=hints,
@@ -203,10 +225,11 @@ class Source:
     def _ingest(self, f: LogFile, batches: list[Batch]) -> Appended:
         out: Appended = []
         for batch in batches:
+            _clean_names(batch, f.reader.renamed)
             for seg, part in f.splitter.split(batch):
                 first = int(part.line[0]) if part.line is not None and part.n else None
                 run = self._run(seg, first)
-                run.add_batch(part, f.reader.renamed)
+                run.add_batch(part, f.reader.renamed, f.reader.loss_kinds)
                 out.append((run, part))
         return out
 
@@ -237,12 +260,14 @@ class Source:
     def read_all(self, chunk_size: int = CHUNK) -> list[Run]:
         """Read every file to its end (a finished log)."""
         for i, f in enumerate(self.files):
-            with open(f.path, "rb") as fh:  # read-only, always
-                while chunk := fh.read(chunk_size):
-                    self.feed(i, chunk)
+            if not getattr(f.reader, "reads_itself", False):  # a database reader queries it itself
+                with open_regular(f.path) as fh:  # read-only, always
+                    while chunk := fh.read(chunk_size):
+                        self.feed(i, chunk)
             self.finish(i)
         if not self.runs:
             self._run(0, None)
+        audit_source(self)
         return self.runs
 
     def problems(self, run: Run) -> list[Problem]:
@@ -254,6 +279,25 @@ class Source:
         lo = 0 if k == 0 else run.first_line or 0
         hi = self.runs[k + 1].first_line if k + 1 < len(self.runs) else None
         return [p for p in all_problems if (p.line or 0) >= lo and (hi is None or (p.line or 0) < hi)]
+
+
+def _clean_names(batch: Batch, renamed: dict[str, str]) -> None:
+    """Metric names are data: the one place they are cleaned, as a reader hands them over."""
+    if all(n.isprintable() for n in batch.values):
+        return
+    names: dict[str, str] = {}
+    for n in batch.values:
+        c = base = clean(n) or "?"
+        k = 2
+        while c in names.values():  # two names that differ only in control characters stay two
+            c, k = f"{base}~{k}", k + 1
+        names[n] = c
+    batch.values = {names[n]: v for n, v in batch.values.items()}
+    batch.present = {names[n]: p for n, p in batch.present.items()}
+    for k, v in list(renamed.items()):
+        if not (k.isprintable() and v.isprintable()):
+            del renamed[k]
+            renamed[clean(k)] = clean(v)
 
 
 def open_file(
@@ -280,16 +324,51 @@ def open_mlflow_run(run_dir: Path, name: str, role_map: RoleMap | None = None) -
     return Source(name, run_dir, "mlflow", files, role_map)
 
 
+def open_claim(claim: Claim, name: str, role_map: RoleMap | None = None) -> Source:
+    """The one-run Source of a folder layout a reader claimed (`readers.layouts`)."""
+    files = [LogFile(path=p, make=make) for p, make in claim.files]
+    return Source(name, claim.folder, claim.fmt, files, role_map, joined=claim.joined)
+
+
+def follow_claim(
+    sources: list[Source], path: Path, root: Path, fmt: str | None = None, role_map: RoleMap | None = None
+) -> tuple[Source, list[int], bool] | None:
+    """For the follower: a file that appeared under `root` and that a folder layout owns.
+    Returns (source, indices of its files to start following, whether the source is new), or None
+    when no layout claims the file. A new file of a run already followed joins its source."""
+    claim = claim_for(path, root, fmt)
+    if claim is None:
+        return None
+    for src in sources:
+        if src.path == claim.folder:
+            have = {f.path for f in src.files}
+            new = [p for p, make in claim.files if p not in have]
+            for p, make in claim.files:
+                if p not in have:
+                    src.files.append(LogFile(path=p, make=make))
+            return src, [i for i, f in enumerate(src.files) if f.path in new], False
+    src = open_claim(claim, _claim_name(claim, root), role_map)
+    return src, list(range(len(src.files))), True
+
+
 def discover(
     path: Path, fmt: str | None = None, role_map: RoleMap | None = None, warnings: list[str] | None = None
 ) -> list[Source]:
     """Every run source under a path the user gave. Raises PathError for a bad path; files in a
     folder that cannot be read add a line to `warnings` and the others go on."""
+    why = why_not_regular(path) if not path.is_dir() else None
+    if why:
+        raise PathError(f"{path}: {why}")
     if not path.exists():
         raise PathError(f"{path}: no such file or folder")
     if not os.access(path, os.R_OK):
         raise PathError(f"{path}: permission denied (a log needs read access)")
     if path.is_file():
+        # a file that holds several runs its reader claims (a W&B export): one source per run
+        claims = [c for c in claim_folder(path.parent, fmt) if {p for p, _ in c.files} == {path}]
+        if claims:
+            names = [str(path.parent / c.name) if c.name else str(path) for c in claims]
+            return [open_claim(c, n, role_map) for c, n in zip(claims, names, strict=True)]
         try:
             src = open_file(path, str(path), fmt, role_map)
         except MissingExtra as e:
@@ -313,28 +392,45 @@ def _discover_folder(
         for run_dir in mlflow.find_mlflow_runs(root):
             sources.append(open_mlflow_run(run_dir, _rel(run_dir, root), role_map))
             claimed.add(run_dir)
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        d = Path(dirpath)
-        dirnames[:] = sorted(
-            n
-            for n in dirnames
-            if not n.startswith(".") and n not in ("__pycache__",) and d / n not in claimed
-        )
-        for fn in sorted(filenames):
-            p = d / fn
-            if fn.startswith(".") or fn.lower().endswith(SKIP_SUFFIXES) or not p.is_file():
-                continue
+
+    def claim(folder: Path) -> None:
+        """Folder layouts their readers claim (readers/layouts.py): one source per claimed run;
+        what a claim reads or covers is not read again file by file."""
+        for c in claim_folder(folder, fmt):
             try:
-                src = open_file(p, _rel(p, root), fmt, role_map, FOLDER_MIN_SCORE)
-            except OSError as e:
-                warnings.append(f"{p}: cannot read ({e.strerror or e})")
-                continue
+                sources.append(open_claim(c, _claim_name(c, root), role_map))
             except MissingExtra as e:
                 if str(e) not in warnings:
                     warnings.append(str(e))
-                continue
-            if src is not None:
-                sources.append(src)
+            claimed.update(p for p, _ in c.files)
+            claimed.update(c.covers)
+
+    def skip_dir(parent: str, name: str) -> bool:
+        if name.startswith(".") or name == "__pycache__" or Path(parent) / name in claimed:
+            return True
+        claim(Path(parent) / name)  # before any of its files is yielded
+        return Path(parent) / name in claimed  # a folder its own claim covers whole
+
+    def other(p: str, why: str) -> None:
+        if not _skipped_name(os.path.basename(p)):
+            warnings.append(f"{p}: {why}")
+
+    claim(root)
+    for fp in walk_files(root, skip_dir, other):  # symlinks followed, each real folder once
+        p = Path(fp)
+        if _skipped_name(p.name) or p in claimed or p.parent in claimed:
+            continue
+        try:
+            src = open_file(p, _rel(p, root), fmt, role_map, FOLDER_MIN_SCORE)
+        except OSError as e:
+            warnings.append(f"{p}: cannot read ({e.strerror or e})")
+            continue
+        except MissingExtra as e:
+            if str(e) not in warnings:
+                warnings.append(str(e))
+            continue
+        if src is not None:
+            sources.append(src)
     sources = _latest_checkpoints(sources)
     if not sources and warnings:
         raise PathError(f"{root}: {warnings.pop(0)}")
@@ -343,6 +439,11 @@ def _discover_folder(
             f"{root}: no training logs found in this folder (expected one of: {', '.join(READERS)})"
         )
     return sources
+
+
+def _skipped_name(name: str) -> bool:
+    """A file never worth sniffing inside a folder of runs."""
+    return name.startswith(".") or name.lower().endswith(SKIP_SUFFIXES)
 
 
 def _latest_checkpoints(sources: list[Source]) -> list[Source]:
@@ -363,6 +464,14 @@ def _latest_checkpoints(sources: list[Source]) -> list[Source]:
             best[owner] = (n, src)
     newest = {id(s) for _, s in best.values()}
     return [s for s in sources if s in keep or id(s) in newest]
+
+
+def _claim_name(claim: Claim, root: Path) -> str:
+    """A claimed run's name: its folder's path from the root (or the root as given)."""
+    base = str(root) if claim.folder == root else _rel(claim.folder, root)
+    if claim.name is None:
+        return base
+    return str(Path(base).parent / claim.name) if claim.folder != root else claim.name
 
 
 def _rel(p: Path, root: Path) -> str:

@@ -242,7 +242,7 @@ class LossAccApp(App[None]):
     def _tick(self) -> None:
         if not self.screen_stack:
             return
-        for line in self.screen_stack[0].query(StatusLine):  # (none while shutting down)
+        for line in self.screen_stack[0].query(StatusLine):  # (none while the app is closing)
             line.set_text(status_parts(self))
 
     # -- selection --------------------------------------------------------------------------
@@ -385,6 +385,19 @@ class LossAccApp(App[None]):
             if b.action in ACTIONS and b.action != "quit" and not b.action.startswith("cursor"):
                 title, doc = ACTIONS[b.action]
                 yield SystemCommand(title, doc, getattr(self, f"action_{b.action}"))
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """The palette's Screenshot: an SVG saved into the current folder (Textual's default is
+        ~/Downloads, which a server often lacks), and a note saying where, or why it could not."""
+        try:
+            saved = self.save_screenshot(filename, path or os.getcwd(), time_format)
+        except OSError as e:
+            self.notify(f"screenshot not saved: {e.strerror or e}", severity="error", timeout=6)
+            return None
+        self.notify(f"screenshot saved to {saved}", timeout=6)
+        return saved
 
     def on_unmount(self) -> None:
         self.feed.stop()

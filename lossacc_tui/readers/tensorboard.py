@@ -7,11 +7,15 @@ protobuf, decoded with the `tensorboard` package (an optional extra, imported wh
 
 from __future__ import annotations
 
+import functools
 import struct
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ClassVar
 
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text
+from lossacc_tui.readers.layouts import Claim, event_files, register_layout
 from lossacc_tui.readers.registry import register
 
 EXTRA_MESSAGE = (
@@ -64,7 +68,7 @@ class TensorBoardReader(Reader):
     format_id: ClassVar[str] = "tensorboard"
     binary: ClassVar[bool] = True  # bytes go to `feed` as they are, not through a text decoder
 
-    def __init__(self, prefix: str = "", verify_crc: bool = False) -> None:
+    def __init__(self, prefix: str = "", verify_crc: bool = False, keras: bool = False) -> None:
         super().__init__()
         try:
             from google.protobuf.message import DecodeError
@@ -84,6 +88,10 @@ class TensorBoardReader(Reader):
         )  # fmt: skip
         self.prefix = prefix
         self.verify_crc = verify_crc
+        #: Keras' TensorBoard callback layout: `epoch_*` tags are at step = epoch (0-based), and the
+        #: `evaluation_*_vs_iterations` tags written just before them belong to the next epoch.
+        self.keras = keras
+        self._next_epoch = 0.0
         self._data = bytearray()
         self._offset = 0  # file offset of self._data[0]
         self._junk_at: int | None = None  # file offset where unreadable bytes began
@@ -166,8 +174,22 @@ class TensorBoardReader(Reader):
                 continue  # the same value again at the same step (Lightning logs `epoch` twice)
             self._last[value.tag] = (event.step, x)
             values[self.prefix + clean_text(value.tag)] = x
-        if values:
+        if values and self.keras:
+            self._keras_rows(values, float(event.step), event.wall_time, builder)
+        elif values:
             builder.add(values, step=float(event.step), time=event.wall_time)
+
+    def _keras_rows(self, values: dict[str, float], step: float, wall: float, builder: BatchBuilder) -> None:
+        """Keras callback tags on the epoch axis: `epoch_*` at epoch = step; any other tag (the
+        `evaluation_*_vs_iterations` pair Keras writes before each epoch's values) at the epoch it
+        precedes, so the whole run keeps one x axis."""
+        at_epoch = {k: v for k, v in values.items() if k[len(self.prefix) :].startswith("epoch_")}
+        others = {k: v for k, v in values.items() if k not in at_epoch}
+        if at_epoch:
+            builder.add(at_epoch, epoch=step, time=wall)
+            self._next_epoch = max(self._next_epoch, step + 1)
+        if others:
+            builder.add(others, epoch=self._next_epoch, time=wall)
 
     def _scalar(self, value: Any) -> float | None:
         """The value of a scalar summary; None for any other kind of summary."""
@@ -188,3 +210,23 @@ class TensorBoardReader(Reader):
         except (ValueError, TypeError):
             return None
         return float(array.reshape(-1)[0]) if array.size == 1 else None
+
+
+KERAS_SPLIT_DIRS = ("train", "validation")
+
+
+@register_layout("tensorboard")
+def keras_layout(folder: Path) -> list[Claim]:
+    """Keras' `TensorBoard(log_dir=...)` callback: `log_dir/train/` and `log_dir/validation/` event
+    files are one run; tags get the folder as prefix (`train/epoch_loss`, `validation/epoch_loss`),
+    which `roles` reads as the split."""
+    files: list[tuple[Path, Callable[[], Reader]]] = []
+    covers: set[Path] = set()
+    for split in KERAS_SPLIT_DIRS:
+        sub = folder / split
+        events = event_files(sub) if sub.is_dir() else []
+        covers.update(events)
+        files += [(p, functools.partial(TensorBoardReader, prefix=split + "/", keras=True)) for p in events]
+    if not files or event_files(folder):
+        return []
+    return [Claim(folder, "tensorboard", files, covers)]
