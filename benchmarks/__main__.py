@@ -14,6 +14,7 @@ SCRIPTS = [
     "eval_alerts",
     "bench_app",
     "bench_probe",
+    "bench_keys",
 ]
 
 if __name__ == "__main__":
