@@ -48,13 +48,15 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dest = Path(
         _run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip()
     )
+    # the wheel first, into a venv that has nothing (pip would otherwise find the test
+    # environment's own lossacc-tui through the paths below and skip the install)
+    got = _run(sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps", wheels[0])
+    if got.returncode != 0:
+        pytest.skip(f"could not install the wheel ({_last_line(got.stderr)})")
     deps = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     (dest / "_test_deps.pth").write_text(
         "\n".join(sorted(deps)) + "\n"
     )  # plain paths: no .pth of theirs runs
-    got = _run(sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps", wheels[0])
-    if got.returncode != 0:
-        pytest.skip(f"could not install the wheel ({_last_line(got.stderr)})")
     where = _run(python, "-c", "import lossacc_tui; print(lossacc_tui.__file__)", cwd=root).stdout
     assert where.startswith(str(venv)), f"lossacc_tui imported from {where!r}, not from the wheel"
     return venv / "bin" / "lossacc-tui"
