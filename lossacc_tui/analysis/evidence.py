@@ -204,40 +204,52 @@ def mistakes_change(
     """fewer-mistakes / more-mistakes between two evaluations of the same split (the sample set is
     the same, so accuracy moving is the count of mistakes moving). Nothing when the change is within
     `noise` (a fraction; the accuracy's own evaluation-to-evaluation noise)."""
-    if not (math.isfinite(acc0) and math.isfinite(acc1)):
+    if not (math.isfinite(acc0) and math.isfinite(acc1)) or acc1 == acc0:
         return []
     d = acc1 - acc0
-    ev = {"acc_start": acc0, "acc_end": acc1, "noise": noise}
-    span = f"{aname} went {fmt(acc0, 4)} -> {fmt(acc1, 4)} from {unit} {fmt_x(x0)} to {fmt_x(x1)}"
-    if d > 0:
-        beyond = d > max(noise, 0.0)
+    beyond = abs(d) > max(noise, 0.0)
+    return [
+        Claim(
+            "fewer-mistakes" if d > 0 else "more-mistakes",
+            "follows" if beyond else "possible",
+            x0,
+            x1,
+            f"{aname} went {fmt(acc0, 4)} -> {fmt(acc1, 4)} from {unit} {fmt_x(x0)} to {fmt_x(x1)}: "
+            f"{abs(d) * 100:.1f} points {'fewer' if d > 0 else 'more'} samples are wrong"
+            + ("" if beyond else ", within the accuracy's own noise"),
+            value=-d,
+            evidence={"acc_start": acc0, "acc_end": acc1, "noise": noise},
+        )
+    ]
+
+
+def rise_claims(
+    best: float, now: float, noise: float, x0: float, x1: float, name: str, unit: str
+) -> list[Claim]:
+    """loss-rises-beyond-noise: `follows` when the rise is over twice the series' own noise,
+    `possible` when the run is too short to measure that noise, nothing otherwise."""
+    rise = now - best
+    if not math.isfinite(rise) or rise <= 0:
+        return []
+    span = f"{name} rose {fmt(best)} -> {fmt(now)} from {unit} {fmt_x(x0)} to {fmt_x(x1)}"
+    if not math.isfinite(noise):
         return [
             Claim(
-                "fewer-mistakes",
-                "follows" if beyond else "possible",
+                "loss-rises-beyond-noise",
+                "possible",
                 x0,
                 x1,
-                f"{span}: {abs(d) * 100:.1f} points fewer samples are wrong"
-                + ("" if beyond else ", within the accuracy's own noise"),
-                value=-d,
-                evidence=ev,
+                f"{span}, but there are too few evaluations to measure its own noise",
+                value=rise,
+                others="A few more evaluations decide whether the rise holds",
             )
         ]
-    if d < 0:
-        beyond = -d > max(noise, 0.0)
-        return [
-            Claim(
-                "more-mistakes",
-                "follows" if beyond else "possible",
-                x0,
-                x1,
-                f"{span}: {abs(d) * 100:.1f} points more samples are wrong"
-                + ("" if beyond else ", within the accuracy's own noise"),
-                value=-d,
-                evidence=ev,
-            )
-        ]
-    return []
+    if rise <= 2 * noise:
+        return []
+    z = f", {rise / noise:.1f} times its own evaluation noise {fmt(noise)}" if noise > 0 else ""
+    return [
+        Claim("loss-rises-beyond-noise", "follows", x0, x1, span + z, value=rise, evidence={"noise": noise})
+    ]
 
 
 def not_cross_entropy(loss: float, acc: float, x: float, names: tuple[str, str, str]) -> Claim:

@@ -20,7 +20,7 @@ from lossacc_tui.analysis.detectors.base import (
     value,
     value_at_x,
 )
-from lossacc_tui.analysis.evidence import mistakes_change, who_carries_loss
+from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.quantities import fmt, fmt_x, pts
 from lossacc_tui.analysis.track import Feats, x_column, x_values
 from lossacc_tui.model import Series
@@ -215,20 +215,9 @@ class Overfitting(Detector):
         nm = names(self.ctx)
         x0, x1 = e["best_x"], e["now_x"]
         out = classes_claim(self.ctx, x0, x1)
-        rise, sig = e["now_val_loss"] - e["best_val_loss"], noise(self.series, i)
-        if math.isfinite(rise) and rise > 0 and math.isfinite(sig) and rise > 2 * sig:
-            out.append(
-                Claim(
-                    "loss-rises-beyond-noise",
-                    "follows",
-                    x0,
-                    x1,
-                    f"{self.subject} rose {fmt(e['best_val_loss'])} -> {fmt(e['now_val_loss'])} from {nm[2]} "
-                    f"{fmt_x(x0)} to {fmt_x(x1)}, {rise / sig:.1f} times its own evaluation noise",
-                    value=rise,
-                    evidence={"noise": sig},
-                )
-            )
+        sig = noise(self.series, i)
+        if math.isfinite(sig):  # (the short-run path says how little evidence it has in its text)
+            out += rise_claims(e["best_val_loss"], e["now_val_loss"], sig, x0, x1, self.subject, nm[2])
         if "acc_now" not in e:
             return out
         out += mistakes_change(e["acc_at_best"], e["acc_now"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])

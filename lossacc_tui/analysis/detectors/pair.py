@@ -23,7 +23,7 @@ from lossacc_tui.analysis.detectors.base import (
     value,
     value_at_x,
 )
-from lossacc_tui.analysis.evidence import mistakes_change, who_carries_loss
+from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.quantities import change, fmt, fmt_x, loss_per_mistake
 from lossacc_tui.analysis.track import Feats
 
@@ -120,35 +120,7 @@ class LossUpAccUp(PairDetector):
         x0, x1 = e["best_x"], e["now_x"]
         out = classes_claim(self.ctx, x0, x1)
         out += mistakes_change(e["best_acc"], e["now_acc"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
-        sig = noise(self.ctx.loss, i)
-        rise = e["now_loss"] - e["best_loss"]
-        if math.isfinite(rise) and rise > 0 and not math.isfinite(sig):
-            out.append(
-                Claim(
-                    "loss-rises-beyond-noise",
-                    "possible",
-                    x0,
-                    x1,
-                    f"{nm[0]} rose {fmt(e['best_loss'])} -> {fmt(e['now_loss'])} from {nm[2]} {fmt_x(x0)} to "
-                    f"{fmt_x(x1)}, but there are too few evaluations to measure its own noise",
-                    value=rise,
-                    others="A few more evaluations decide whether the rise holds",
-                )
-            )
-        elif math.isfinite(rise) and rise > 0 and rise > 2 * sig:
-            z = f", {rise / sig:.1f} times its own evaluation noise {fmt(sig)}" if sig > 0 else ""
-            out.append(
-                Claim(
-                    "loss-rises-beyond-noise",
-                    "follows",
-                    x0,
-                    x1,
-                    f"{nm[0]} rose {fmt(e['best_loss'])} -> {fmt(e['now_loss'])} from {nm[2]} {fmt_x(x0)} to "
-                    f"{fmt_x(x1)}{z}",
-                    value=rise,
-                    evidence={"noise": sig},
-                )
-            )
+        out += rise_claims(e["best_loss"], e["now_loss"], noise(self.ctx.loss, i), x0, x1, nm[0], nm[2])
         t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
         favour, why = "", ""
         if math.isfinite(t0) and math.isfinite(t1) and t1 < t0:
