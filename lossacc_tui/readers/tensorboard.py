@@ -10,7 +10,10 @@ from __future__ import annotations
 import struct
 from typing import Any, ClassVar
 
-from lossacc_tui.model import Batch, BatchBuilder
+import numpy as np
+
+from lossacc_tui.model import Batch
+from lossacc_tui.readers import tb_vector
 from lossacc_tui.readers.base import Reader, clean_text
 from lossacc_tui.readers.registry import register
 
@@ -20,6 +23,7 @@ EXTRA_MESSAGE = (
 HEADER = 12  # length (8) + crc of length (4)
 FOOTER = 4  # crc of data
 MAX_RECORD = 1 << 30  # a longer "record" is taken for corrupt framing (keeps a length's top 4 bytes 0)
+VECTOR_MIN = 16  # records framed at once from which the common shapes are decoded with numpy (tb_vector)
 
 
 class MissingExtra(RuntimeError):
@@ -47,6 +51,49 @@ def masked_crc32c(data: bytes | bytearray | memoryview) -> int:
         crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
     crc ^= 0xFFFFFFFF
     return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+_TABLE_NP = np.array(_TABLE, dtype=np.uint32)
+
+
+def _length(data: bytearray, at: int) -> int:
+    return struct.unpack_from("<Q", data, at)[0]
+
+
+def _frame(data: bytearray, i: int, n: int) -> list[int]:
+    """Offsets of the records that follow one another from i, as far as their lengths (unchecked)
+    stay plausible and their bytes have all arrived."""
+    starts = []
+    unpack = struct.unpack_from
+    while n - i >= HEADER:
+        (length,) = unpack("<Q", data, i)
+        end = i + HEADER + length + FOOTER
+        if length > MAX_RECORD or end > n:
+            break
+        starts.append(i)
+        i = end
+    return starts
+
+
+def masked_crc32c_rows(rows: np.ndarray) -> np.ndarray:
+    """masked_crc32c of each row of a (records, length) uint8 array, all rows at once (uint32)."""
+    crc = np.full(len(rows), 0xFFFFFFFF, dtype=np.uint32)
+    for k in range(rows.shape[1]):
+        crc = _TABLE_NP[(crc ^ rows[:, k]) & 0xFF] ^ (crc >> 8)
+    crc ^= np.uint32(0xFFFFFFFF)
+    return ((crc >> 15) | (crc << 17)) + np.uint32(0xA282EAD8)  # uint32 wraps around, as the mask wants
+
+
+def _good_headers(data: bytearray, starts: list[int]) -> int:
+    """How many of the records at `starts`, from the first, have a length checksum that matches
+    (masked CRC-32C of the 8 length bytes, all records at once)."""
+    if not starts:
+        return 0
+    buf = np.frombuffer(data, dtype=np.uint8)
+    head = buf[np.array(starts, dtype=np.int64)[:, None] + np.arange(12)]
+    stored = head[:, 8:12].copy().view("<u4")[:, 0]
+    bad = np.flatnonzero(masked_crc32c_rows(head[:, :8]) != stored)
+    return int(bad[0]) if len(bad) else len(starts)
 
 
 @register
@@ -82,6 +129,7 @@ class TensorBoardReader(Reader):
                 "DT_INT64", "DT_UINT8", "DT_UINT16", "DT_UINT32", "DT_UINT64",
             )
         )  # fmt: skip
+        self._plain = {types_pb2.DT_FLOAT: "<f", types_pb2.DT_DOUBLE: "<d"}
         self.prefix = prefix
         self.verify_crc = verify_crc
         self._data = bytearray()
@@ -89,6 +137,7 @@ class TensorBoardReader(Reader):
         self._junk_at: int | None = None  # file offset where unreadable bytes began
         self._plugins: dict[str, str] = {}  # tag -> plugin name (TF2 sends metadata only once)
         self._last: dict[str, tuple[int, float]] = {}  # tag -> (step, value) last read
+        self._names: dict[str, str] = {}  # tag -> series name (prefix + tag without control characters)
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
@@ -100,9 +149,9 @@ class TensorBoardReader(Reader):
 
     def feed(self, chunk: bytes) -> list[Batch]:
         self._data += chunk
-        builder = BatchBuilder()
-        self._scan(builder)
-        batch = builder.build()
+        cols = tb_vector.Columns()
+        self._scan(cols)
+        batch = cols.build()
         return [] if batch is None else [batch]
 
     def finish(self) -> list[Batch]:
@@ -115,10 +164,26 @@ class TensorBoardReader(Reader):
         self._data = bytearray()
         return []
 
-    def _scan(self, builder: BatchBuilder) -> None:
+    def _scan(self, cols: tb_vector.Columns) -> None:
+        """Frame records: lengths in a Python loop (each gives the next record's place), the length
+        checksums of all of them at once (numpy); a record whose length checksum fails is resynced
+        one byte at a time, as before."""
         data, i = self._data, 0
         n = len(data)
         while n - i >= HEADER:
+            starts = _frame(data, i, n)
+            good = _good_headers(data, starts)
+            if good:
+                if self._junk_at is not None:
+                    self._end_junk(self._offset + starts[0])
+                self._records(data, starts[:good], cols)
+                last = starts[good - 1]
+                i = last + HEADER + _length(data, last) + FOOTER
+            if good < len(starts):
+                i = starts[good]
+            # at i: a header that failed its checksum, or a record not framed yet (too long, not all here)
+            if n - i < HEADER:
+                break
             length, length_crc = struct.unpack_from("<QI", data, i)
             if length > MAX_RECORD or masked_crc32c(data[i : i + 8]) != length_crc:
                 if self._junk_at is None:
@@ -126,19 +191,8 @@ class TensorBoardReader(Reader):
                 nxt = data.find(b"\0\0\0\0", i + 5)  # a plausible length has its top 4 bytes zero
                 i = nxt - 4 if nxt >= 0 else max(i + 1, n - 7)
                 continue
-            end = i + HEADER + length + FOOTER
-            if end > n:
+            if i + HEADER + length + FOOTER > n:
                 break  # the rest of this record has not arrived yet
-            if self._junk_at is not None:
-                self._end_junk(self._offset + i)
-            payload = bytes(data[i + HEADER : end - FOOTER])
-            at = self._offset + i
-            (data_crc,) = struct.unpack_from("<I", data, end - FOOTER)
-            if self.verify_crc and masked_crc32c(payload) != data_crc:
-                self.problem(None, f"record at byte {at}: checksum mismatch; skipped")
-            else:
-                self._event(payload, at, builder)
-            i = end
         del data[:i]
         self._offset += i
 
@@ -147,27 +201,117 @@ class TensorBoardReader(Reader):
         if start is not None and until > start:
             self.problem(None, f"skipped {until - start} bytes that are not TFRecord data at byte {start}")
 
-    def _event(self, payload: bytes, at: int, builder: BatchBuilder) -> None:
-        try:
-            event = self._event_type.FromString(payload)
-        except (self._decode_error, ValueError, RuntimeError):
-            self.problem(None, f"record at byte {at}: not a TensorBoard event; skipped")
+    def _records(self, data: bytearray, starts: list[int], cols: tb_vector.Columns) -> None:
+        """Decode framed records (their length checksums good) into columns: runs of one-scalar
+        records all at once (`tb_vector`), any other record with protobuf, in file order."""
+        if self.verify_crc or len(starts) < VECTOR_MIN:
+            self._each(data, starts, cols)
             return
-        if not event.HasField("summary"):
-            return
-        values: dict[str, float] = {}
-        for value in event.summary.value:
-            x = self._scalar(value)
-            if x is None:
+        at = np.array(starts, dtype=np.int64)
+        lengths = np.frombuffer(data, dtype=np.uint8)[at[:, None] + np.arange(8)].copy().view("<u8")[:, 0]
+        sc = tb_vector.decode(data, at, lengths.astype(np.int64))
+        tags: list[str | None] = []
+        for raw in sc.tags:
+            try:
+                tags.append(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                tags.append(None)  # protobuf rejects it too: the record is reported one by one
+        ok = sc.ok.copy()
+        if None in tags:
+            bad = np.array([t is None for t in tags] + [False])
+            ok &= ~bad[sc.tag]
+        cuts = np.flatnonzero(np.diff(ok)) + 1
+        for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), len(starts)], strict=True):
+            if ok[a]:
+                self._vector_run(sc, a, b, tags, cols)
+            else:
+                self._each(data, starts[a:b], cols)
+
+    def _vector_run(
+        self, sc: tb_vector.Scalars, a: int, b: int, tags: list[str | None], cols: tb_vector.Columns
+    ) -> None:
+        """Records a..b-1, each one scalar: the same rules as `_each`, applied to arrays."""
+        tag, step, x = sc.tag[a:b], sc.step[a:b], sc.value[a:b]
+        keep = np.ones(b - a, dtype=bool)
+        for k in np.unique(tag).tolist():
+            name = tags[k]
+            assert name is not None
+            rows = np.flatnonzero(tag == k)
+            if sc.tensor[a:b][rows].any() and self._plugins.get(name, "") not in ("", "scalars"):
+                keep[rows[sc.tensor[a:b][rows]]] = False  # a tensor of another plugin: not a scalar
+                rows = rows[keep[rows]]
+            if name == "hp_metric":
+                placeholder = (x[rows] == -1.0) & (step[rows] == 0)
+                keep[rows[placeholder]] = False  # PyTorch Lightning's placeholder
+                rows = rows[~placeholder]
+            if not len(rows):
                 continue
-            if value.tag == "hp_metric" and x == -1.0 and event.step == 0:
-                continue  # PyTorch Lightning's placeholder, not a measurement
-            if self._last.get(value.tag) == (event.step, x):
-                continue  # the same value again at the same step (Lightning logs `epoch` twice)
-            self._last[value.tag] = (event.step, x)
-            values[self.prefix + clean_text(value.tag)] = x
-        if values:
-            builder.add(values, step=float(event.step), time=event.wall_time)
+            # the same value again at the same step as the tag's record before: dropped
+            s, v = step[rows], x[rows]
+            prev = self._last.get(name)
+            first_dup = prev is not None and prev[0] == s[0] and prev[1] == v[0]
+            dup = np.concatenate(([first_dup], (s[1:] == s[:-1]) & (v[1:] == v[:-1])))
+            keep[rows[dup]] = False
+            self._last[name] = (int(s[-1]), float(v[-1]))
+        if not keep.any():
+            return
+        names = []
+        for t in tags:
+            if t is None:
+                names.append("")
+                continue
+            name = self._names.get(t)
+            if name is None:
+                name = self._names[t] = self.prefix + clean_text(t)
+            names.append(name)
+        cols.bulk(step[keep].astype(np.float64), sc.wall_time[a:b][keep], tag[keep], names, x[keep])
+
+    def _each(self, data: bytearray, starts: list[int], cols: tb_vector.Columns) -> None:
+        """Decode records one by one with protobuf (their length checksums are good)."""
+        view = memoryview(data)
+        parse = self._event_type.FromString
+        errors = (self._decode_error, ValueError, RuntimeError)
+        names, last, prefix = self._names, self._last, self.prefix
+        try:
+            for at in starts:
+                (length,) = struct.unpack_from("<Q", data, at)
+                body = at + HEADER
+                payload = view[body : body + length]
+                if self.verify_crc:
+                    (data_crc,) = struct.unpack_from("<I", data, body + length)
+                    if masked_crc32c(payload) != data_crc:
+                        self.problem(None, f"record at byte {self._offset + at}: checksum mismatch; skipped")
+                        continue
+                try:
+                    event = parse(payload)
+                except errors:
+                    self.problem(
+                        None, f"record at byte {self._offset + at}: not a TensorBoard event; skipped"
+                    )
+                    continue
+                if not event.HasField("summary"):
+                    continue
+                step = event.step
+                row = -1
+                for value in event.summary.value:
+                    x = self._scalar(value)
+                    if x is None:
+                        continue
+                    tag = value.tag
+                    if tag == "hp_metric" and x == -1.0 and step == 0:
+                        continue  # PyTorch Lightning's placeholder, not a measurement
+                    seen = last.get(tag)
+                    if seen is not None and seen[0] == step and seen[1] == x:
+                        continue  # the same value again at the same step (Lightning logs `epoch` twice)
+                    last[tag] = (step, x)
+                    name = names.get(tag)
+                    if name is None:
+                        name = names[tag] = prefix + clean_text(tag)
+                    if row < 0:
+                        row = cols.row(float(step), event.wall_time)
+                    cols.put(name, row, x)
+        finally:
+            view.release()
 
     def _scalar(self, value: Any) -> float | None:
         """The value of a scalar summary; None for any other kind of summary."""
@@ -181,8 +325,17 @@ class TensorBoardReader(Reader):
         if kind != "tensor" or plugin not in ("", "scalars"):
             return None
         tensor = value.tensor
-        if tensor.dtype not in self._numeric or any(d.size != 1 for d in tensor.tensor_shape.dim):
+        dtype = tensor.dtype
+        if dtype not in self._numeric or any(d.size != 1 for d in tensor.tensor_shape.dim):
             return None
+        fmt = self._plain.get(dtype)
+        if fmt is not None:  # float32/float64 (what Keras and tf.summary write): no ndarray needed
+            content = tensor.tensor_content
+            if len(content) == struct.calcsize(fmt):
+                return float(struct.unpack(fmt, content)[0])
+            vals = tensor.float_val if fmt == "<f" else tensor.double_val
+            if not content and len(vals) == 1:
+                return float(vals[0])
         try:
             array = self._make_ndarray(tensor)
         except (ValueError, TypeError):
