@@ -59,7 +59,8 @@ t = time.perf_counter()
 acc = ea.EventAccumulator(sys.argv[1], size_guidance={ea.SCALARS: 0, ea.TENSORS: 0})
 acc.Reload()
 dt = time.perf_counter() - t
-kept = sum(len(acc.Scalars(k)) for k in acc.Tags()["scalars"]) + sum(len(acc.Tensors(k)) for k in acc.Tags()["tensors"])
+tags = acc.Tags()
+kept = sum(len(acc.Scalars(k)) for k in tags["scalars"]) + sum(len(acc.Tensors(k)) for k in tags["tensors"])
 print(dt, kept, hwm() - before)
 """
 
@@ -219,9 +220,8 @@ def main() -> int:
         t = time.perf_counter()
         path, points = write_events(logdir)
         size = path.stat().st_size / 1e6
-        print(
-            f"{STEPS:,} steps, {points:,} scalar points, {size:.1f} MB (written in {time.perf_counter() - t:.0f} s)"
-        )
+        took = time.perf_counter() - t
+        print(f"{STEPS:,} steps, {points:,} scalar points, {size:.1f} MB (written in {took:.0f} s)")
         last = {"train/loss": STEPS - 1, "lr": STEPS - 1, "val/loss": STEPS - 1, "val/acc": STEPS - 1}
         ours, server = [], []
         for _ in range(REPS):  # interleaved, so both see the same load
