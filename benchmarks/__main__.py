@@ -50,8 +50,8 @@ def run_one(name: str, long: bool) -> tuple[str, str, float]:
             timer.start()
             for line in proc.stdout:
                 print(f"  {line}", end="", flush=True)
-                if line.strip():
-                    last = line.strip()
+                if line.strip() and not line[:1].isspace():
+                    last = line.strip()  # the last unindented line: a traceback's exception, a skip reason
             code = proc.wait()
             timed_out = not timer.is_alive()
             timer.cancel()

@@ -23,6 +23,8 @@ import numpy as np
 from lossacc_tui.model import Batch
 
 HEADER = 12
+MAX_TAGS_COMPARED = 16
+PAD = 32  # zero bytes after the data, so reads just past a record's end need no bounds check
 _TENSORS = {  # TensorProto bytes before the value -> numpy dtype of the value
     bytes.fromhex("080112002a04"): "<f4",
     bytes.fromhex("0801120022" + "04"): "<f4",
@@ -47,9 +49,10 @@ class Scalars:
 
 
 def _gather(buf: np.ndarray, at: np.ndarray, width: int) -> np.ndarray:
-    """(len(at), width) bytes of buf from each offset (offsets past the end read as 0)."""
-    idx = at[:, None] + np.arange(width)
-    return np.where(idx < len(buf), buf[np.minimum(idx, len(buf) - 1)], 0).astype(np.uint8)
+    """(len(at), width) bytes of buf from each offset (a copy; buf ends in PAD zero bytes, and an
+    offset past its end reads the last `width` bytes)."""
+    windows = np.ndarray((len(buf) - width + 1,), dtype=np.dtype(f"V{width}"), buffer=buf, strides=(1,))
+    return windows[np.minimum(at, len(buf) - width)].view(np.uint8).reshape(len(at), width)
 
 
 def _varint(buf: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -64,9 +67,10 @@ def _varint(buf: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return value.view(np.int64), n
 
 
-def decode(data: bytearray, starts: np.ndarray, lengths: np.ndarray) -> Scalars:
-    """Decode the records at `starts` (offsets of their 12-byte headers) with payload `lengths`."""
-    buf = np.frombuffer(data, dtype=np.uint8)
+def decode(data: bytearray, starts: np.ndarray) -> Scalars:
+    """Decode the complete records at `starts` (offsets of their 12-byte headers) in `data`."""
+    buf = np.concatenate((np.frombuffer(data, dtype=np.uint8), np.zeros(PAD, dtype=np.uint8)))
+    lengths = _gather(buf, starts, 8).view("<u8")[:, 0].astype(np.int64)
     m = len(starts)
     p0 = starts + HEADER
     end = p0 + lengths
@@ -103,86 +107,114 @@ def decode(data: bytearray, starts: np.ndarray, lengths: np.ndarray) -> Scalars:
             value[hit] = tail[hit, at : at + size].copy().view(dtype)[:, 0]
             tensor |= hit
     ok &= simple | tensor
-    # tags: group equal tag bytes (exact, per tag length)
+    # tags: group equal tag bytes (exact, per tag length; a log has few tags, so compare each row
+    # with one tag at a time, and sort only what is left after MAX_TAGS_COMPARED of them)
     tag = np.full(m, -1, dtype=np.int64)
     tags: list[bytes] = []
-    for length in np.unique(taglen[ok]).tolist():
+    for length in np.flatnonzero(np.bincount(taglen[ok], minlength=1)).tolist():
         rows = np.flatnonzero(ok & (taglen == length))
         raw = _gather(buf, v[rows] + 2, length) if length else np.zeros((len(rows), 0), np.uint8)
-        keys = np.ascontiguousarray(raw).view(np.dtype((np.void, max(length, 1)))).ravel() if length else None
-        if keys is None:
-            uniq, inverse = [b""], np.zeros(len(rows), dtype=np.int64)
-        else:
+        left = np.arange(len(rows))
+        for _ in range(MAX_TAGS_COMPARED):
+            if not len(left):
+                break
+            same = (raw[left] == raw[left[0]]).all(axis=1)
+            tag[rows[left[same]]] = len(tags)
+            tags.append(raw[left[0]].tobytes())
+            left = left[~same]
+        if len(left):
+            keys = np.ascontiguousarray(raw[left]).view(np.dtype((np.void, length))).ravel()
             u, inverse = np.unique(keys, return_inverse=True)
-            uniq = [bytes(x) for x in u]
-        tag[rows] = len(tags) + inverse.reshape(-1)
-        tags += uniq
+            tag[rows[left]] = len(tags) + inverse.reshape(-1)
+            tags += [bytes(x) for x in u]
     return Scalars(ok, step, wall, value, tag, tags, tensor)
 
 
 class Columns:
-    """Scalars collected as columns: one row per event that has any, one column per tag."""
+    """Scalars collected as columns: one row per event that has any, one column per name. Rows
+    come one at a time (`row`, `put`) or as arrays (`bulk`); both are kept as arrays in order."""
 
-    __slots__ = ("cols", "step", "time")
+    __slots__ = ("cols", "n", "one_step", "one_time", "parts_step", "parts_time")
 
     def __init__(self) -> None:
-        self.step: list[float] = []
-        self.time: list[float] = []
-        self.cols: dict[str, tuple[list[int], list[float]]] = {}
+        self.n = 0
+        self.parts_step: list[np.ndarray] = []
+        self.parts_time: list[np.ndarray] = []
+        self.one_step: list[float] = []  # rows added one at a time, not yet in parts
+        self.one_time: list[float] = []
+        #: name -> (row-index arrays, value arrays, rows added one at a time, their values)
+        self.cols: dict[str, tuple[list[np.ndarray], list[np.ndarray], list[int], list[float]]] = {}
 
     def row(self, step: float, wall_time: float) -> int:
-        self.step.append(step)
-        self.time.append(wall_time)
-        return len(self.step) - 1
+        self.one_step.append(step)
+        self.one_time.append(wall_time)
+        self.n += 1
+        return self.n - 1
 
     def put(self, name: str, row: int, x: float) -> None:
         col = self.cols.get(name)
         if col is None:
-            self.cols[name] = ([row], [x])
-        elif col[0][-1] == row:
-            col[1][-1] = x  # the same name twice in one event: the last value counts
+            col = self.cols[name] = ([], [], [], [])
+        if col[2] and col[2][-1] == row:
+            col[3][-1] = x  # the same name twice in one event: the last value counts
         else:
-            col[0].append(row)
-            col[1].append(x)
+            col[2].append(row)
+            col[3].append(x)
+
+    def _flush(self) -> None:
+        if self.one_step:
+            self.parts_step.append(np.array(self.one_step, dtype=np.float64))
+            self.parts_time.append(np.array(self.one_time, dtype=np.float64))
+            self.one_step, self.one_time = [], []
+        for rows, xs, one_rows, one_xs in self.cols.values():
+            if one_rows:
+                rows.append(np.array(one_rows, dtype=np.int64))
+                xs.append(np.array(one_xs, dtype=np.float64))
+                one_rows.clear()
+                one_xs.clear()
 
     def bulk(
         self, step: np.ndarray, time: np.ndarray, tag: np.ndarray, names: list[str], x: np.ndarray
     ) -> None:
         """Rows of one value each: row i has the value x[i] of names[tag[i]]."""
-        base = len(self.step)
-        self.step.extend(step.tolist())
-        self.time.extend(time.tolist())
-        uniq, first = np.unique(tag, return_index=True)
-        for k in uniq[np.argsort(first)].tolist():  # names in the order they first appear
+        self._flush()
+        base = self.n
+        self.parts_step.append(step)
+        self.parts_time.append(time)
+        self.n += len(step)
+        found = np.flatnonzero(np.bincount(tag))
+        first = [int(np.argmax(tag == k)) for k in found]
+        for k in found[np.argsort(first)].tolist():  # names in the order they first appear
             at = np.flatnonzero(tag == k)
-            name = names[k]
-            col = self.cols.get(name)
+            col = self.cols.get(names[k])
             if col is None:
-                col = self.cols[name] = ([], [])
-            col[0].extend((at + base).tolist())
-            col[1].extend(x[at].tolist())
+                col = self.cols[names[k]] = ([], [], [], [])
+            col[0].append(at + base)
+            col[1].append(x[at])
 
     def build(self) -> Batch | None:
-        n = len(self.step)
+        self._flush()
+        n = self.n
         if not n:
             return None
         values: dict[str, np.ndarray] = {}
         present: dict[str, np.ndarray | None] = {}
-        for name, (rows, xs) in self.cols.items():
-            if len(rows) == n:
-                values[name], present[name] = np.array(xs, dtype=np.float64), None
+        for name, (rows, xs, _, _) in self.cols.items():
+            vals = np.concatenate(xs).astype(np.float64, copy=False)
+            if len(vals) == n:
+                values[name], present[name] = vals, None
                 continue
             col = np.full(n, np.nan)
             mask = np.zeros(n, dtype=bool)
-            at = np.array(rows, dtype=np.int64)
-            col[at] = xs
+            at = np.concatenate(rows)
+            col[at] = vals
             mask[at] = True
             values[name], present[name] = col, mask
         return Batch(
             n=n,
             values=values,
             present=present,
-            step=np.array(self.step, dtype=np.float64),
-            time=np.array(self.time, dtype=np.float64),
+            step=np.concatenate(self.parts_step).astype(np.float64, copy=False),
+            time=np.concatenate(self.parts_time).astype(np.float64, copy=False),
             line=np.zeros(n, dtype=np.int64),
         )

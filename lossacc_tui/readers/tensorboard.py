@@ -56,25 +56,6 @@ def masked_crc32c(data: bytes | bytearray | memoryview) -> int:
 _TABLE_NP = np.array(_TABLE, dtype=np.uint32)
 
 
-def _length(data: bytearray, at: int) -> int:
-    return struct.unpack_from("<Q", data, at)[0]
-
-
-def _frame(data: bytearray, i: int, n: int) -> list[int]:
-    """Offsets of the records that follow one another from i, as far as their lengths (unchecked)
-    stay plausible and their bytes have all arrived."""
-    starts = []
-    unpack = struct.unpack_from
-    while n - i >= HEADER:
-        (length,) = unpack("<Q", data, i)
-        end = i + HEADER + length + FOOTER
-        if length > MAX_RECORD or end > n:
-            break
-        starts.append(i)
-        i = end
-    return starts
-
-
 def masked_crc32c_rows(rows: np.ndarray) -> np.ndarray:
     """masked_crc32c of each row of a (records, length) uint8 array, all rows at once (uint32)."""
     crc = np.full(len(rows), 0xFFFFFFFF, dtype=np.uint32)
@@ -84,16 +65,34 @@ def masked_crc32c_rows(rows: np.ndarray) -> np.ndarray:
     return ((crc >> 15) | (crc << 17)) + np.uint32(0xA282EAD8)  # uint32 wraps around, as the mask wants
 
 
-def _good_headers(data: bytearray, starts: list[int]) -> int:
-    """How many of the records at `starts`, from the first, have a length checksum that matches
-    (masked CRC-32C of the 8 length bytes, all records at once)."""
-    if not starts:
-        return 0
-    buf = np.frombuffer(data, dtype=np.uint8)
-    head = buf[np.array(starts, dtype=np.int64)[:, None] + np.arange(12)]
-    stored = head[:, 8:12].copy().view("<u4")[:, 0]
-    bad = np.flatnonzero(masked_crc32c_rows(head[:, :8]) != stored)
-    return int(bad[0]) if len(bad) else len(starts)
+def _frame(data: bytearray, i: int, n: int) -> list[int]:
+    """Offsets of the complete records that follow one another from offset i, each with a length
+    below MAX_RECORD whose checksum matches; [] when the header at i is not one of those.
+
+    All at once: every place whose 4 top length bytes are zero is a candidate header; the
+    candidates' length checksums are computed together; the records are the candidates each of
+    which begins where the one before ends (a candidate inside a record's data, a 1 in 2**32
+    chance, just ends the list early, and the caller frames again after the last record)."""
+    buf = np.frombuffer(data, dtype=np.uint8)[i:n]
+    m = len(buf) - HEADER + 1
+    if m < 1:
+        return []
+    zero = buf == 0
+    cand = np.flatnonzero(zero[4 : 4 + m] & zero[5 : 5 + m] & zero[6 : 6 + m] & zero[7 : 7 + m])
+    if not len(cand) or cand[0] != 0:
+        return []
+    windows = np.ndarray((m,), dtype=np.dtype("V12"), buffer=buf, strides=(1,))
+    head = windows[cand].view(np.uint8).reshape(len(cand), HEADER)
+    length = head[:, :8].copy().view("<u8")[:, 0]
+    good = (masked_crc32c_rows(head[:, :8]) == head[:, 8:].copy().view("<u4")[:, 0]) & (length <= MAX_RECORD)
+    if not good[0]:
+        return []
+    cand, length = cand[good], length[good].astype(np.int64)
+    end = cand + (HEADER + FOOTER) + length
+    valid = end <= len(buf)
+    valid[1:] &= cand[1:] == end[:-1]
+    count = int(np.argmin(valid)) if not valid.all() else len(cand)
+    return (cand[:count] + i).tolist()
 
 
 @register
@@ -165,23 +164,20 @@ class TensorBoardReader(Reader):
         return []
 
     def _scan(self, cols: tb_vector.Columns) -> None:
-        """Frame records: lengths in a Python loop (each gives the next record's place), the length
-        checksums of all of them at once (numpy); a record whose length checksum fails is resynced
-        one byte at a time, as before."""
+        """Frame the records that have arrived (`_frame`, all at once), decode them; at a header
+        whose length checksum fails, skip bytes to the next plausible header, as a problem."""
         data, i = self._data, 0
         n = len(data)
         while n - i >= HEADER:
             starts = _frame(data, i, n)
-            good = _good_headers(data, starts)
-            if good:
+            if starts:
                 if self._junk_at is not None:
                     self._end_junk(self._offset + starts[0])
-                self._records(data, starts[:good], cols)
-                last = starts[good - 1]
-                i = last + HEADER + _length(data, last) + FOOTER
-            if good < len(starts):
-                i = starts[good]
-            # at i: a header that failed its checksum, or a record not framed yet (too long, not all here)
+                self._records(data, starts, cols)
+                last = starts[-1]
+                i = last + HEADER + struct.unpack_from("<Q", data, last)[0] + FOOTER
+            # at i: a header that fails its checksum, or a record not all here yet (or framing
+            # stopped early at a candidate header inside a record's data: then go on from i)
             if n - i < HEADER:
                 break
             length, length_crc = struct.unpack_from("<QI", data, i)
@@ -193,6 +189,8 @@ class TensorBoardReader(Reader):
                 continue
             if i + HEADER + length + FOOTER > n:
                 break  # the rest of this record has not arrived yet
+            if not starts:  # a good complete record _frame did not take: cannot happen, but never loop
+                break
         del data[:i]
         self._offset += i
 
@@ -207,9 +205,7 @@ class TensorBoardReader(Reader):
         if self.verify_crc or len(starts) < VECTOR_MIN:
             self._each(data, starts, cols)
             return
-        at = np.array(starts, dtype=np.int64)
-        lengths = np.frombuffer(data, dtype=np.uint8)[at[:, None] + np.arange(8)].copy().view("<u8")[:, 0]
-        sc = tb_vector.decode(data, at, lengths.astype(np.int64))
+        sc = tb_vector.decode(data, np.array(starts, dtype=np.int64))
         tags: list[str | None] = []
         for raw in sc.tags:
             try:
@@ -233,7 +229,7 @@ class TensorBoardReader(Reader):
         """Records a..b-1, each one scalar: the same rules as `_each`, applied to arrays."""
         tag, step, x = sc.tag[a:b], sc.step[a:b], sc.value[a:b]
         keep = np.ones(b - a, dtype=bool)
-        for k in np.unique(tag).tolist():
+        for k in np.flatnonzero(np.bincount(tag)).tolist():
             name = tags[k]
             assert name is not None
             rows = np.flatnonzero(tag == k)
