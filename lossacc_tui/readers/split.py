@@ -212,27 +212,38 @@ def _plain_ties(batch: Batch, x: np.ndarray, slow: np.ndarray) -> np.ndarray:
     row before (nothing to compare as a duplicate, no run taken at that x), so they are placed with
     it. Returns a boolean mask; all False when the metrics are too many for one int64 signature."""
     n, names = batch.n, list(batch.values)
+    tie = np.zeros(n, dtype=bool)
     if n < 2 or len(names) > 62:
-        return np.zeros(n, dtype=bool)
-    sig = np.zeros(n, dtype=np.int64)
-    for k, name in enumerate(names):
-        p = batch.present[name]
-        sig |= (np.int64(1) << k) if p is None else (p.astype(np.int64) << k)
+        return tie
     new = np.ones(n, dtype=bool)
     new[1:] = x[1:] != x[:-1]
     group = np.cumsum(new) - 1
     first = np.flatnonzero(new)
-    starts_slow = slow[first]  # a group begun by a row placed row by row (or a start) stays row by row
-    order = np.lexsort((np.arange(n), sig, group))
-    repeat = np.zeros(n, dtype=bool)
-    repeat[order[1:]] = (group[order[1:]] == group[order[:-1]]) & (sig[order[1:]] == sig[order[:-1]])
-    tie = ~new & ~repeat & ~starts_slow[group] & slow
+    # only the groups that hold a row placed row by row, and not begun by one (a start included)
+    starts_slow = slow[first]
     if batch.starts:
-        tie[list(batch.starts)] = False
+        starts_slow[group[list(batch.starts)]] = True
+    wanted = np.zeros(len(first), dtype=bool)
+    wanted[group[slow]] = True
+    wanted &= ~starts_slow
+    rows = np.flatnonzero(wanted[group])
+    if not len(rows):
+        return tie
+    sig = np.zeros(len(rows), dtype=np.int64)
+    for k, name in enumerate(names):
+        p = batch.present[name]
+        sig |= (np.int64(1) << k) if p is None else (p[rows].astype(np.int64) << k)
+    g = group[rows]
+    order = np.lexsort((rows, sig, g))
+    repeat = np.zeros(len(rows), dtype=bool)
+    repeat[order[1:]] = (g[order[1:]] == g[order[:-1]]) & (sig[order[1:]] == sig[order[:-1]])
+    cand = ~new[rows] & ~repeat & slow[rows]
     # after the first row of a group that stays row by row, the rest of the group does too
-    stay = (slow & ~tie).astype(np.int64)
+    stay = (slow[rows] & ~cand).astype(np.int64)
     before = np.cumsum(stay) - stay
-    return tie & (before - before[first][group] == 0)
+    at_first = np.searchsorted(rows, first[g])  # each row's group's first row, within `rows`
+    tie[rows] = cand & (before - before[at_first] == 0)
+    return tie
 
 
 def _keys(batch: Batch, names: list[str], i: int) -> frozenset[str]:
