@@ -32,11 +32,11 @@ from pathlib import Path
 from lossacc_tui.readers import bulk
 from lossacc_tui.source import discover
 bulk.ENABLED = sys.argv[2] == "1"
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 (src,) = discover(Path(sys.argv[1]))
 src.read_all()
-dt = time.perf_counter() - t
-print(dt, sum(r.points for r in src.runs), int(bulk._polars is not None))
+dt, cpu = time.perf_counter() - t, time.process_time() - c
+print(dt, sum(r.points for r in src.runs), int(bulk._polars is not None), cpu)
 """
 
 
@@ -83,22 +83,24 @@ def make_jsonl(path: Path, rows: int = ROWS) -> None:
     path.write_text("".join(lines))
 
 
-def read_ours(path: Path, with_polars: bool = True) -> tuple[float, int, bool]:
-    """(seconds, metric values, polars used) of one cold read in a fresh process."""
+def read_ours(path: Path, with_polars: bool = True) -> tuple[float, int, bool, float]:
+    """(seconds, metric values, polars used, CPU seconds) of one cold read in a fresh process."""
     out = subprocess.run(
         [sys.executable, "-c", CHILD, str(path), "1" if with_polars else "0"],
         capture_output=True, text=True, check=True,
     ).stdout.split()  # fmt: skip
-    return float(out[0]), int(out[1]), out[2] == "1"
+    return float(out[0]), int(out[1]), out[2] == "1", float(out[3])
 
 
-def median_time(fn: Callable[[], object]) -> tuple[float, object]:
-    times, result = [], None
+def median_time(fn: Callable[[], object]) -> tuple[float, float, object]:
+    """(median seconds, median CPU seconds of all threads, result) of REPS calls."""
+    times, cpus, result = [], [], None
     for _ in range(REPS):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         result = fn()
         times.append(time.perf_counter() - t)
-    return statistics.median(times), result
+        cpus.append(time.process_time() - c)
+    return statistics.median(times), statistics.median(cpus), result
 
 
 def bench_file(label: str, path: Path, kind: str) -> None:
@@ -106,31 +108,42 @@ def bench_file(label: str, path: Path, kind: str) -> None:
     import polars as pl
 
     reads = [read_ours(path) for _ in range(REPS)]
-    dt = statistics.median(r[0] for r in reads)
+    dt, cpu = statistics.median(r[0] for r in reads), statistics.median(r[3] for r in reads)
     values, used = reads[0][1], reads[0][2]
-    numpy_dt = statistics.median(read_ours(path, with_polars=False)[0] for _ in range(REPS))
+    if used:
+        alone = [read_ours(path, with_polars=False) for _ in range(REPS)]
+        ndt, ncpu = statistics.median(r[0] for r in alone), statistics.median(r[3] for r in alone)
     if kind == "csv":
-        pdt, df = median_time(lambda: pd.read_csv(path))
-        pldt, _ = median_time(lambda: pl.read_csv(path))
+        pdt, pcpu, df = median_time(lambda: pd.read_csv(path))
+        pldt, plcpu, _ = median_time(lambda: pl.read_csv(path))
     else:
-        pdt, df = median_time(lambda: pd.read_json(path, lines=True))
-        pldt, _ = median_time(lambda: pl.read_ndjson(path))
-    metrics = int(df.drop(columns=[c for c in ("epoch", "step") if c in df]).notna().sum().sum())
+        pdt, pcpu, df = median_time(lambda: pd.read_json(path, lines=True))
+        pldt, plcpu, _ = median_time(lambda: pl.read_ndjson(path))
+    metrics = int(df.drop(columns=[c for c in ("epoch", "step") if c in df]).notna().sum().sum())  # type: ignore[attr-defined]
     assert metrics == values, f"{label}: we stored {values:,} metric values, pandas read {metrics:,}"
     size = path.stat().st_size / 1e6
-    print(f"{label}: {ROWS:,} rows, {size:.1f} MB, {values:,} metric values")
+    print(f"{label}: {ROWS:,} rows, {size:.1f} MB, {values:,} metric values (times: wall, then CPU)")
     print(
-        f"  ours: {dt:.2f} s = {values / dt / 1e6:.2f} M values/s"
-        f" ({'polars parser for the backlog' if used else 'numpy parser'});"
-        f" numpy parser alone: {numpy_dt:.2f} s = {values / numpy_dt / 1e6:.2f} M values/s"
+        f"  ours: {dt:.2f} s = {values / dt / 1e6:.2f} M values/s;"
+        f" CPU {cpu:.2f} s = {values / cpu / 1e6:.2f} M/s"
+        f" ({'polars NDJSON parser for the backlog' if used else 'numpy parser'})"
     )
+    if used:
+        print(
+            f"  ours without polars (numpy parser): {ndt:.2f} s;"
+            f" CPU {ncpu:.2f} s = {values / ncpu / 1e6:.2f} M/s"
+        )
+    name = "csv" if kind == "csv" else "ndjson"
     print(
-        f"  reference polars.read_{'csv' if kind == 'csv' else 'ndjson'}: {pldt:.2f} s"
-        f" = {values / pldt / 1e6:.2f} M values/s; ours takes {dt / pldt:.2f}x polars' time"
+        f"  reference polars.read_{name}: {pldt:.2f} s = {values / pldt / 1e6:.2f} M values/s;"
+        f" CPU {plcpu:.2f} s;"
+        f" ours takes {dt / pldt:.2f}x its time, {cpu / plcpu:.2f}x its CPU"
     )
+    name = "csv" if kind == "csv" else "json"
     print(
-        f"  reference pandas.read_{'csv' if kind == 'csv' else 'json'}: {pdt:.2f} s"
-        f" = {values / pdt / 1e6:.2f} M values/s; ours takes {dt / pdt:.2f}x pandas' time"
+        f"  reference pandas.read_{name}: {pdt:.2f} s = {values / pdt / 1e6:.2f} M values/s;"
+        f" CPU {pcpu:.2f} s;"
+        f" ours takes {dt / pdt:.2f}x its time, {cpu / pcpu:.2f}x its CPU"
     )
 
 

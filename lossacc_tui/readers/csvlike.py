@@ -13,7 +13,6 @@ import re
 import numpy as np
 
 from lossacc_tui.model import Batch
-from lossacc_tui.readers import bulk
 from lossacc_tui.readers.base import Reader, to_float
 from lossacc_tui.readers.registry import register
 
@@ -108,7 +107,6 @@ class CsvReader(Reader):
         self._kind: list[str] = []  # per column: metric | epoch | step | time | text
         self._kinds_known = False
         self._new_run = False
-        self._gate = bulk.Gate()
 
     # -- header and columns ---------------------------------------------------------------
     def _set_header(self, delim: str, names: list[str]) -> None:
@@ -180,15 +178,13 @@ class CsvReader(Reader):
         return text.split(self.delim)
 
     def _fast(self, block: bytes, first_line: int) -> Batch | None:
-        """A block of purely numeric rows: polars for a large block of a backlog (`bulk`), else the
-        vectorized numpy parser; None (the per-line path) for anything either is not sure of."""
+        """A block of purely numeric rows through the vectorized numpy parser (polars' CSV reader,
+        called per block, used more CPU than it: see readers/bulk.py); None for the per-line path."""
         if parse_numeric_rows is None or "text" in self._kind or self._new_run:
             return None
         if b"\n\n" in block or block.startswith(b"\n"):
             return None
-        parsed = bulk.csv_values(block, len(self.names), self.delim) if self._gate.open(block) else None
-        if parsed is None:
-            parsed = parse_numeric_rows(block, len(self.names), self.delim.encode())
+        parsed = parse_numeric_rows(block, len(self.names), self.delim.encode())
         if parsed is None:
             return None
         values, present = parsed
