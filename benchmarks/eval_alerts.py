@@ -1,22 +1,24 @@
-"""Labelled evaluation of the analyzer: precision and recall per alert kind, false alerts on
-healthy runs.
+"""Labelled evaluation of the analyzer through `lossacc-tui check --json`.
 
-Three sources of labelled runs:
+First the truth corpus (benchmarks/truth/corpus: real Keras, Lightning, TensorBoard and plain
+PyTorch runs with per-sample facts beside each log; see benchmarks/truth/README.md): warning/critical
+precision per kind, recall per phenomenon, alerts on healthy runs, the two logs of one run, and the
+truth of every claim per id and per strength, tune and held-out split apart.
 
-- generated: small numpy networks trained here (the demo generator's MLP, optimisers and data,
-  imported from demo_logs/scripts), written to benchmarks/eval_data/ as CSV files. Their labels
-  come from per-sample predictions at every epoch (share of the loss carried by mistakes, mean
-  loss of a mistake, confident mistakes, samples flipping across the threshold, the share of the
-  most predicted class), through the rules in `label_generated` -- never from the analyzer.
-  A kind is *expected* when its rule holds, *acceptable* when a relaxed version (half the
-  margins) holds, and a false alert otherwise.
+Then the older labelled sources, one table of precision and recall per kind:
+
+- generated: small numpy networks (the demo generator's MLP) in benchmarks/eval_data/, labelled
+  from per-sample predictions by the rules in `rules` -- never from the analyzer;
 - the demo logs, labelled from demo_logs/README.md;
 - ../shared/realworld_logs, labelled from MANIFEST.tsv (what each file's curves do).
 
-`plateau` is informational and always acceptable; it is scored only where a label expects it.
+`plateau` is informational and always acceptable there; it is scored only where a label expects it.
 
-    python -m benchmarks eval_alerts             # uses benchmarks/eval_data, makes it if missing
-    python benchmarks/eval_alerts.py --regenerate
+    python -m benchmarks eval_alerts             # corpus, then the older sources
+    python benchmarks/eval_alerts.py --truth     # the truth corpus only
+    python benchmarks/eval_alerts.py --quiet     # tables without the per-log lists
+    python benchmarks/eval_alerts.py --classes   # the corpus with --classes K (the generator's K) given
+    python benchmarks/eval_alerts.py --regenerate  # retrain benchmarks/eval_data (numpy)
 """
 
 from __future__ import annotations
@@ -38,11 +40,22 @@ DEMO = REPO / "demo_logs"
 REAL = REPO.parent / "shared" / "realworld_logs"
 sys.path.insert(0, str(REPO))
 
-from lossacc_tui.analysis import KINDS, Analyzer, Params, compare_runs  # noqa: E402
-from lossacc_tui.model import Run  # noqa: E402
-from lossacc_tui.source import discover  # noqa: E402
+from benchmarks.truth.score import check_json, report  # noqa: E402
 
-SCORED = [k for k in KINDS if k != "plateau"] + ["plateau"]
+SCORED = [
+    "non-finite",
+    "loss-explosion",
+    "val-loss-unstable",
+    "loss-up-acc-up",
+    "overfitting",
+    "loss-down-acc-down",
+    "acc-flat-loss-down",
+    "high-loss-good-acc",
+    "acc-stuck",
+    "runs-disagree",
+    "metric-mismatch",
+    "plateau",
+]  # the twelve kinds these labels were written for; other kinds raised are listed as unlabelled
 INFO = {"plateau", "acc-flat-loss-down"}  # informational kinds a healthy run may raise
 
 
@@ -52,12 +65,10 @@ class Labelled:
 
     source: str  # generated | demo | real
     name: str
-    runs: list[Run]
+    alerts: list[dict]  # as check --json writes them (a run's alerts, or a group's comparisons)
     expected: set[str]
     acceptable: set[str] = field(default_factory=set)
     healthy: bool = False
-    params: Params = field(default_factory=Params)
-    group: bool = False  # judged with compare_runs
 
 
 # ------------------------------------------------------------------------------------------------
@@ -335,11 +346,10 @@ def load_generated(regenerate: bool) -> list[Labelled]:
         meta = json.loads(path.with_name(path.stem + ".facts.json").read_text())
         strict = rules(meta["facts"], meta, 1.0)
         relaxed = rules(meta["facts"], meta, 0.75) | {"plateau"}
-        (src,) = discover(path)
-        runs = src.read_all()
-        params = Params(majority_rate=meta["majority"]) if meta.get("majority") else Params()
+        extra = ["--majority", str(meta["majority"])] if meta.get("majority") else []
+        alerts = [a for r in check_json([path], extra)["runs"] for a in r["alerts"]]
         healthy = not (strict | relaxed) - INFO
-        out.append(Labelled("generated", path.stem, runs, strict, relaxed - strict, healthy, params))
+        out.append(Labelled("generated", path.stem, alerts, strict, relaxed - strict, healthy))
     return out
 
 
@@ -444,23 +454,17 @@ REAL_LABELS: dict[str, dict[str, tuple[set[str], set[str]]]] = {
 #: mixing phases, so no single label describes a run.
 
 
-def _read(path: Path) -> list[Run]:
-    runs: list[Run] = []
-    for src in discover(path):
-        runs += src.read_all()
-    return runs
-
-
 def load_demo() -> list[Labelled]:
     out = []
     for case, (exp, acc) in DEMO_LABELS.items():
-        params = Params(majority_rate=0.890) if case == "imbalanced" else Params()
-        for run in _read(DEMO / case):
-            out.append(Labelled("demo", run.name, [run], exp, acc, not exp, params))
-    runs = _read(DEMO / "eight_runs")
-    out.append(Labelled("demo", "eight_runs (together)", runs, {"runs-disagree"}, set(), False, group=True))
-    seeds = [r for lab in load_generated(False) if lab.name.startswith("healthy-moons") for r in lab.runs]
-    out.append(Labelled("generated", "healthy-moons x3 (together)", seeds, set(), set(), True, group=True))
+        extra = ["--majority", "0.890"] if case == "imbalanced" else []
+        for run in check_json([DEMO / case], extra)["runs"]:
+            out.append(Labelled("demo", run["name"], run["alerts"], exp, acc, not exp))
+    group = check_json([DEMO / "eight_runs"])["comparisons"]
+    out.append(Labelled("demo", "eight_runs (together)", group, {"runs-disagree"}, set(), False))
+    seeds = sorted(DATA.glob("healthy-moons-*.csv"))
+    group = check_json(seeds)["comparisons"]
+    out.append(Labelled("generated", "healthy-moons x3 (together)", group, set(), set(), True))
     return out
 
 
@@ -470,11 +474,12 @@ def load_real() -> list[Labelled]:
         return []
     out = []
     for rel, per_run in REAL_LABELS.items():
-        for run in _read(REAL / rel):
-            tag = "#" + run.name.rsplit("#", 1)[1] if "#" in run.name else "#1"
+        for run in check_json([REAL / rel])["runs"]:
+            name = run["name"]
+            tag = "#" + name.rsplit("#", 1)[1] if "#" in name else "#1"
             exp, acc = per_run[tag] if tag in per_run else per_run["*"]
             healthy = not exp and not acc - INFO
-            out.append(Labelled("real", run.name, [run], exp, acc, healthy))
+            out.append(Labelled("real", name, run["alerts"], exp, acc, healthy))
     return out
 
 
@@ -491,18 +496,10 @@ class Outcome:
 
 def analyse(lab: Labelled) -> Outcome:
     rank = {"info": 0, "warning": 1, "critical": 2}
-    if lab.group:
-        alerts = compare_runs(lab.runs, lab.params)
-    else:
-        alerts = []
-        for run in lab.runs:
-            a = Analyzer(run, lab.params)
-            a.update()
-            alerts += a.alerts
     raised: dict[str, str] = {}
-    for al in alerts:
-        if al.kind not in raised or rank[al.severity] > rank[raised[al.kind]]:
-            raised[al.kind] = al.severity
+    for al in lab.alerts:
+        if al["kind"] not in raised or rank[al["severity"]] > rank[raised[al["kind"]]]:
+            raised[al["kind"]] = al["severity"]
     return Outcome(lab, raised)
 
 
@@ -561,6 +558,12 @@ def healthy_report(outcomes: list[Outcome]) -> str:
 def main(argv: list[str]) -> int:
     started = time.perf_counter()
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    print("== truth corpus (benchmarks/truth)")
+    print(report(quiet="--quiet" in argv, known_k="--classes" in argv))
+    if "--truth" in argv:
+        print(f"\n({time.perf_counter() - started:.0f} s)")
+        return 0
+    print("\n== older labelled sources (numpy-generated, demo, real-world)")
     labelled = load_generated("--regenerate" in argv) + load_demo() + load_real()
     outcomes = [analyse(lab) for lab in labelled]
     table, notes = score(outcomes)
@@ -573,6 +576,9 @@ def main(argv: list[str]) -> int:
     print(table)
     print()
     print(healthy_report(outcomes))
+    other = sorted({k for o in outcomes for k in o.raised} - set(SCORED))
+    if other:
+        print(f"kinds raised that these labels do not cover (not scored): {', '.join(other)}")
     if notes and "--quiet" not in argv:
         print("\nper-run misses and false alerts:")
         print("\n".join(f"  {x}" for x in notes))

@@ -10,6 +10,7 @@ from pathlib import Path
 import orjson
 
 from lossacc_tui.analysis import KINDS, Params, explain_kind
+from lossacc_tui.clean import clean
 from lossacc_tui.options import OptionError, params_from_args, parse_map
 from lossacc_tui.report import SEVERITY_RANK, analyze, check_json, check_text
 from lossacc_tui.source import PathError, Source, discover
@@ -37,10 +38,10 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"lossacc-tui: {e}", file=sys.stderr)
             status = 2
         except OSError as e:
-            print(f"lossacc-tui: {raw}: cannot read ({e.strerror or e})", file=sys.stderr)
+            print(f"lossacc-tui: {clean(raw)}: cannot read ({e.strerror or e})", file=sys.stderr)
             status = 2
         for w in warnings:
-            print(f"lossacc-tui: {w}", file=sys.stderr)
+            print(f"lossacc-tui: {clean(w)}", file=sys.stderr)
             status = 2
     checked = analyze(sources, params)
     if args.json:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import os
 import sys
 from collections.abc import Sequence
 
 from lossacc_tui import __version__
 from lossacc_tui.analysis import KINDS
 from lossacc_tui.check import run_check, run_explain
+from lossacc_tui.clean import clean
 from lossacc_tui.options import add_analysis_options
 from lossacc_tui.readers import READERS
 
@@ -83,9 +86,26 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _mistyped_command(word: str) -> str | None:
+    """The command `word` was probably meant to be (`chekc` -> `check`), when it is not a path that
+    exists and does not look like one; None otherwise (then it is a path to watch, maybe later)."""
+    if os.path.lexists(word) or os.sep in word or "." in word:
+        return None
+    close = difflib.get_close_matches(word.lower(), COMMANDS, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        typo = _mistyped_command(argv[0])
+        if typo:
+            print(
+                f"lossacc-tui: '{clean(argv[0])}' is not a command or an existing path; "
+                f"did you mean '{typo}'? (a log that does not exist yet: lossacc-tui watch {clean(argv[0])})",
+                file=sys.stderr,
+            )
+            return 2
         argv.insert(0, "watch")
     parser = build_parser()
     args = parser.parse_args(argv)

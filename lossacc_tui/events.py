@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lossacc_tui.analysis import Alert
+from lossacc_tui.clean import clean
 from lossacc_tui.model import Batch, Run
 
 
@@ -37,6 +38,10 @@ class Status:
     path: str
     state: str
     message: str
+
+    def __post_init__(self) -> None:  # paths come from the file system: data, like log strings
+        object.__setattr__(self, "path", clean(self.path))
+        object.__setattr__(self, "message", clean(self.message))
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,129 +13,22 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Protocol
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-READ_CHUNK = 1 << 20  # bytes per read: memory stays bounded however fast the file grows
-MAX_READ_PER_WAKE = 16 << 20  # then other files get their turn; the rest is read on the next pass
+from lossacc_tui.files import walk_files
+from lossacc_tui.tail import Tail, TailHandler
+
+__all__ = ["Follower", "Tail", "TailHandler"]
+
 SAFETY_CHECK = 2.0  # seconds between stat() checks of every file while events are trusted
 DEFAULT_POLL = 1.0  # polling interval once file-system events are found not to arrive
-HEAD_CHECK = 256  # bytes at the start of a file compared on every read, to notice a rewrite
 RESCAN_EVERY = 5  # in polling mode, folders are rescanned every this many polls
+STOP_WAIT = 0.5  # seconds stop() waits for the thread to finish the chunk in hand
 
 log = logging.getLogger(__name__)
-
-
-class TailHandler(Protocol):
-    """What a Tail reports to. Called on the follower thread."""
-
-    def data(self, chunk: bytes) -> None: ...
-
-    def reset(self, kind: str) -> None:
-        """The file must be read again from its start: 'truncated' (rewritten in place) or
-        'replaced' (renamed away or deleted, and a new file made at the same path)."""
-
-    def status(self, state: str, message: str) -> None:
-        """'waiting' (no file yet), 'live', or 'error' (one line a person can read)."""
-
-    def end(self) -> None:
-        """Everything there is for now has been read."""
-
-
-@dataclass
-class Tail:
-    """One followed file: reads what it gained since last time."""
-
-    path: Path
-    handler: TailHandler
-    offset: int = 0
-    _fh: BinaryIO | None = field(default=None, repr=False)
-    _ident: tuple[int, int] | None = None
-    _state: str = ""
-    _stat: tuple[int, int] = (-1, -1)  # (size, mtime_ns) at the last read: the polling signature
-    _head: bytes = b""  # the file's first bytes as read: if they change, the file was rewritten
-
-    def _set(self, state: str, message: str) -> None:
-        if state != self._state:
-            self._state = state
-            self.handler.status(state, message)
-
-    def signature(self) -> tuple[int, int]:
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            return (-2, -2)
-        return (st.st_size, st.st_mtime_ns)
-
-    def changed_since_read(self) -> bool:
-        return self.signature() != self._stat
-
-    def read(self, budget: int = MAX_READ_PER_WAKE) -> bool:
-        """Hand new bytes to the handler. Returns True when more is waiting (budget used up)."""
-        try:
-            st = os.stat(self.path)  # follows a symlink to the log
-        except FileNotFoundError:
-            if self._fh is None:
-                self._set("waiting", f"{self.path}: waiting for the file to appear")
-            return False
-        except OSError as e:
-            self._set("error", f"{self.path}: cannot read ({e.strerror or e})")
-            return False
-        ident = (st.st_dev, st.st_ino)
-        try:
-            if self._fh is not None and ident != self._ident:
-                self._drain(budget)  # what the old file got before it was renamed away
-                self._close()
-                self.handler.reset("replaced")
-            if self._fh is None:
-                self._fh = open(self.path, "rb")  # noqa: SIM115  (kept open between reads; read-only, no lock)
-                self._ident = (os.fstat(self._fh.fileno()).st_dev, os.fstat(self._fh.fileno()).st_ino)
-                self.offset = 0
-                self._head = b""
-            size = os.fstat(self._fh.fileno()).st_size
-            if size < self.offset or (
-                self._head and os.pread(self._fh.fileno(), len(self._head), 0) != self._head
-            ):
-                self.offset = 0
-                self._head = b""
-                self._fh.seek(0)
-                self.handler.reset("truncated")
-            more = self._drain(budget)
-        except OSError as e:
-            self._close()
-            self._set("error", f"{self.path}: cannot read ({e.strerror or e})")
-            return False
-        self._set("live", f"{self.path}: following")
-        self._stat = (st.st_size, st.st_mtime_ns)
-        if not more:
-            self.handler.end()
-        return more
-
-    def _drain(self, budget: int) -> bool:
-        assert self._fh is not None
-        self._fh.seek(self.offset)
-        while budget > 0:
-            chunk = self._fh.read(min(READ_CHUNK, budget))
-            if not chunk:
-                return False
-            if len(self._head) < HEAD_CHECK:
-                self._head += chunk[: HEAD_CHECK - len(self._head)]
-            self.offset += len(chunk)
-            budget -= len(chunk)
-            self.handler.data(chunk)
-        return True
-
-    def _close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
-
-    def close(self) -> None:
-        self._close()
 
 
 class _Events(FileSystemEventHandler):
@@ -172,6 +65,9 @@ class Follower:
         self._on_mode = on_mode or (lambda _m: None)
         self.mode = "polling" if poll else "events"
         self._polls = 0
+        self._closed = False
+        self._evented: set[str] = set()  # files an event named since the last safety check
+        self._suspect: set[str] = set()  # files found changed with no event at the last check
 
     # -- what to follow -------------------------------------------------------------------
     def add(self, path: Path, handler: TailHandler) -> None:
@@ -180,7 +76,7 @@ class Follower:
             old = self._tails.get(key)
             if old is not None:
                 old.close()
-            self._tails[key] = Tail(path, handler)
+            self._tails[key] = Tail(path, handler, stop=self._stop)
             self._dirty.add(key)
         self._watch(os.path.dirname(key), recursive=False)
         self._wake.set()
@@ -214,26 +110,56 @@ class Follower:
         self._thread = threading.Thread(target=self._run, name="lossacc-follow", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = STOP_WAIT) -> None:
+        """Stop following: the thread finishes the chunk in hand and closes its files itself (a
+        read is never cut off under it). Returns within `timeout` seconds even if it does not."""
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
         if self._observer is not None:
-            self._observer.stop()
-        for t in self._tails.values():
+            self._observer.stop()  # (not joined: its thread is a daemon and holds nothing of ours)
+        if self._thread is not None:
+            self._thread.join(timeout=timeout)
+        elif not self._closed:
+            self._close_all()
+
+    @property
+    def stopping(self) -> bool:
+        """True once stop() was called."""
+        return self._stop.is_set()
+
+    @property
+    def stopped(self) -> bool:
+        """True once the thread has ended (or was never started) and every file is closed."""
+        return self._closed
+
+    def _close_all(self) -> None:
+        with self._lock:
+            tails = list(self._tails.values())
+        for t in tails:
             t.close()
+        self._closed = True
 
     def _notify(self, paths: list[str], is_dir: bool) -> None:
         with self._lock:
             for p in paths:
                 if p in self._tails:
                     self._dirty.add(p)
+                    self._evented.add(p)
                 elif self._dirs and any(p == d or p.startswith(d + os.sep) for d in self._dirs):
                     self._dirs_dirty.add(p)
         self._wake.set()
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        except Exception:
+            if not self._stop.is_set():
+                raise  # a bug: let threading's hook print it
+            # stopping (the process may be exiting under us): nothing to report
+        finally:
+            self._close_all()
+
+    def _loop(self) -> None:
         next_check = time.monotonic() + SAFETY_CHECK
         while not self._stop.is_set():
             timeout = self.poll if self.poll else max(0.0, next_check - time.monotonic())
@@ -255,18 +181,25 @@ class Follower:
                 keys, self._dirty = self._dirty, set()
             if not keys:
                 return
-            for key in keys:
+            for key in sorted(keys):
+                if self._stop.is_set():
+                    return
                 tail = self._tails.get(key)
                 if tail is not None and tail.read():
                     with self._lock:
                         self._dirty.add(key)  # more to read: after the others had their turn
-            if self._stop.is_set():
-                return
 
     def _safety_check(self) -> None:
-        """Files that changed with no event for them: events do not work here, so poll."""
+        """Files that changed with no event for them: read them. A file found so at two checks in a
+        row, with no event for it in between, means events do not work here: poll. (One check alone
+        proves nothing: the event for a change made just before the stat() may still be on its way.)"""
         with self._lock:
-            missed = [k for k, t in self._tails.items() if k not in self._dirty and t.changed_since_read()]
+            changed = {k for k, t in self._tails.items() if k not in self._dirty and t.changed_since_read()}
+            changed -= self._evented
+            missed = sorted(changed & self._suspect)
+            self._suspect = changed - self._evented
+            self._evented = set()
+            self._dirty.update(changed)
         if missed:
             log.info("file changes without file-system events (%s): polling", missed[0])
             with self._lock:
@@ -290,12 +223,16 @@ class Follower:
 
     def _rescan_folders(self) -> None:
         for root, on_new in list(self._dirs.items()):
-            for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-                for fn in filenames:
-                    p = os.path.join(dirpath, fn)
-                    if p not in self._tails:
-                        on_new(Path(p))
+            for p in walk_files(root, lambda _parent, name: name.startswith("."), self._other(on_new)):
+                if self._stop.is_set():
+                    return
+                if p not in self._tails:
+                    on_new(Path(p))
+
+    @staticmethod
+    def _other(on_new: Callable[[Path], None]) -> Callable[[str, str], None]:
+        """FIFOs, devices and sockets found in a folder go to `on_new` too: it reports them once."""
+        return lambda p, _why: on_new(Path(p))
 
     def _scan_new_files(self) -> None:
         with self._lock:
@@ -304,9 +241,8 @@ class Follower:
             for root, on_new in list(self._dirs.items()):
                 if p.startswith(root + os.sep) and p not in self._tails:
                     if os.path.isdir(p):
-                        for dirpath, _dirs, files in os.walk(p):
-                            for fn in files:
-                                on_new(Path(dirpath) / fn)
-                    elif os.path.isfile(p):
-                        on_new(Path(p))
+                        for fp in walk_files(p, on_other=self._other(on_new)):
+                            on_new(Path(fp))
+                    elif os.path.lexists(p):
+                        on_new(Path(p))  # a regular file, or something on_new reports and skips
                     break

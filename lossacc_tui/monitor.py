@@ -15,9 +15,10 @@ from pathlib import Path
 
 from lossacc_tui.analysis import Alert, Analyzer, Params, compare_runs
 from lossacc_tui.events import AlertChanged, Event, PointsAdded, RunAdded, RunReset, Status
+from lossacc_tui.files import open_regular, why_not_regular
 from lossacc_tui.follow import Follower
 from lossacc_tui.model import Run
-from lossacc_tui.readers import mlflow
+from lossacc_tui.readers import READERS, mlflow
 from lossacc_tui.readers.tensorboard import MissingExtra
 from lossacc_tui.roles import RoleMap
 from lossacc_tui.source import (
@@ -32,6 +33,7 @@ from lossacc_tui.source import (
     open_mlflow_run,
 )
 
+WAIT_REPORT = 3.0  # seconds a given folder or file with no known log is waited on before it is reported
 MAX_DOCUMENT = 256 << 20  # a whole-file (JSON) log larger than this is not re-read
 DETECT_AFTER = 64 << 10  # a new file not recognised by then is not a log
 COMPARE_EVERY = 1.0  # seconds between comparisons across runs (each looks at every run)
@@ -64,6 +66,8 @@ class Monitor:
         self._known: set[str] = set()  # files followed (or given up on)
         self._rejected: dict[str, int] = {}  # file -> size when it was found not to be a log
         self._announced: set[int] = set()  # ids of the runs subscribers were told about
+        self._empty_folders: dict[str, str] = {}  # followed folders with no log yet -> why
+        self._other: set[str] = set()  # FIFOs, devices, sockets found in folders (reported once)
 
     # -- public ---------------------------------------------------------------------------
     def subscribe(self, fn: Subscriber) -> None:
@@ -78,8 +82,11 @@ class Monitor:
         follow everything on the background thread; existing content is read there first."""
         warnings: list[str] = []
         for path in self.paths:
-            if not path.exists():
+            if not path.exists() and not os.path.islink(path):
                 self._pending(path, str(path))
+                continue
+            if path.is_dir():
+                self._follow_folder(path, warnings)
                 continue
             try:
                 found = discover(path, self.fmt, self.role_map, warnings)
@@ -90,11 +97,35 @@ class Monitor:
                 continue
             for src in found:
                 self._add_source(src)
-            if path.is_dir():
-                self.follower.watch_folder(path, lambda p, root=path: self._new_file(p, root))
         for w in warnings:
             self._emit([Status(str(self.paths[0]), "error", w)])
         self.follower.start()
+
+    def _follow_folder(self, path: Path, warnings: list[str]) -> None:
+        """Read the logs in a folder and follow it for new ones. A folder with no log yet (the
+        trainer has not written one) is followed all the same; after `WAIT_REPORT` seconds with
+        none, it is reported as `check` reports it, and still followed. Raises PathError for a
+        folder that cannot be read at all."""
+        if not os.access(path, os.R_OK | os.X_OK):
+            raise PathError(f"{path}: permission denied (a log needs read access)")
+        try:
+            found = discover(path, self.fmt, self.role_map, warnings)
+        except PathError as e:
+            found = []
+            self._empty_folders[os.fspath(path.absolute())] = str(e)
+            self._emit([Status(str(path), "waiting", f"{path}: no training log in it yet, waiting for one")])
+            timer = threading.Timer(WAIT_REPORT, self._report_empty, (path,))
+            timer.daemon = True
+            timer.start()
+        for src in found:
+            self._add_source(src)
+        self.follower.watch_folder(path, lambda p, root=path: self._new_file(p, root))
+
+    def _report_empty(self, path: Path) -> None:
+        with self.lock:
+            why = self._empty_folders.get(os.fspath(path.absolute()))
+            if why and not self.follower.stopping:
+                self._emit([Status(str(path), "error", why)])
 
     def stop(self) -> None:
         self.follower.stop()
@@ -111,6 +142,10 @@ class Monitor:
 
     def _add_source(self, src: Source) -> None:
         self.sources.append(src)
+        where = os.fspath(src.path.absolute())
+        for folder in [d for d in self._empty_folders if where.startswith(d + os.sep)]:
+            del self._empty_folders[folder]
+            self._emit([Status(folder, "live", f"{folder}: following")])
         for i, f in enumerate(src.files):
             self._known.add(os.fspath(f.path.absolute()))
             handler = _WholeFile(self, src, i) if f.reader.whole_file else _Lines(self, src, i)
@@ -161,6 +196,13 @@ class Monitor:
         """A file appeared (or changed) under a followed folder."""
         key = os.fspath(path.absolute())
         if key in self._known or path.name.startswith(".") or path.name.lower().endswith(SKIP_SUFFIXES):
+            return
+        why = why_not_regular(path)
+        if why:  # a FIFO, a device, a socket: never opened; said once
+            if key not in self._other:
+                self._other.add(key)
+                with self.lock:
+                    self._emit([Status(str(path), "skipped", f"{path}: {why}")])
             return
         try:
             size = path.stat().st_size
@@ -215,6 +257,8 @@ class _Lines:
 
     def __init__(self, monitor: Monitor, src: Source, index: int) -> None:
         self.m, self.src, self.i = monitor, src, index
+        #: the Tail hands over complete lines only (a rewritten last line is read as it ends up)
+        self.lines = not src.files[index].reader.binary
 
     def data(self, chunk: bytes) -> None:
         with self.m.lock:
@@ -234,8 +278,11 @@ class _Lines:
                 self.m._emit([Status(path, "restarted", f"{path}: a new file at this path: a new run")])
 
     def status(self, state: str, message: str) -> None:
+        path = str(self.src.files[self.i].path)
+        if state == "folder":
+            state, message = "error", f"{path}: now a folder, not the log it was"
         with self.m.lock:
-            self.m._emit([Status(str(self.src.files[self.i].path), state, message)])
+            self.m._emit([Status(path, state, message)])
 
     def end(self) -> None:
         pass
@@ -255,7 +302,7 @@ class _WholeFile(_Lines):
     def end(self) -> None:
         f = self.src.files[self.i]
         try:
-            with open(f.path, "rb") as fh:
+            with open_regular(f.path) as fh:
                 data = fh.read(MAX_DOCUMENT + 1)
         except OSError as e:
             self.status("error", f"{f.path}: cannot read ({e.strerror or e})")
@@ -265,6 +312,12 @@ class _WholeFile(_Lines):
             return
         with self.m.lock:
             self.m.appended(self.src, self.src.feed(self.i, data) + self.src.finish(self.i))
+            problems = f.reader.problems
+            if problems and not any(r.points for r in self.src.runs):  # nothing read: say why
+                why = f"{f.path}: {problems[-1].message}"
+                if why != getattr(self, "_said", None):
+                    self._said = why
+                    self.status("error", why)
 
 
 class _Pending:
@@ -274,6 +327,7 @@ class _Pending:
         self.m, self.path, self.name = monitor, path, name
         self.size = 0
         self.done = False
+        self._timer: threading.Timer | None = None
 
     def data(self, chunk: bytes) -> None:
         self.size += len(chunk)
@@ -282,6 +336,15 @@ class _Pending:
         self.size = 0
 
     def status(self, state: str, message: str) -> None:
+        if state == "folder":  # the path appeared as a folder: follow it as one
+            if not self.done:
+                self.done = True
+                with self.m.lock:
+                    warnings: list[str] = []
+                    self.m._follow_folder(self.path, warnings)
+                    self.m._emit([Status(str(self.path), "live", f"{self.path}: following the folder")])
+                    self.m._emit([Status(str(self.path), "error", w) for w in warnings])
+            return
         with self.m.lock:
             self.m._emit([Status(str(self.path), state, message)])
 
@@ -302,6 +365,22 @@ class _Pending:
                 self.done = True
                 why = err or "not a training log this tool knows"
                 self.m._emit([Status(str(self.path), "error", f"{self.path}: {why}")])
+            elif self._timer is None:  # too short to tell: if it stays so, say what check would say
+                self._timer = threading.Timer(WAIT_REPORT, self._report, (self.size,))
+                self._timer.daemon = True
+                self._timer.start()
+
+    def _report(self, size: int) -> None:
+        with self.m.lock:
+            self._timer = None
+            if self.done or self.m.follower.stopping:
+                return
+            if self.size != size:  # it grew meanwhile: give it another moment
+                self.end()
+                return
+            expected = ", ".join(READERS)  # the words `check` uses
+            msg = f"{self.path}: not a training log this tool knows (expected one of: {expected})"
+            self.m._emit([Status(str(self.path), "error", msg)])
 
 
 __all__ = ["Monitor", "PathError"]

@@ -14,15 +14,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lossacc_tui.clean import clean
+from lossacc_tui.files import open_regular, walk_files, why_not_regular
 from lossacc_tui.model import Batch, Problem, Run
 from lossacc_tui.readers import READERS, Reader, mlflow
 from lossacc_tui.readers.registry import all_readers
-from lossacc_tui.readers.split import Splitter
+from lossacc_tui.readers.split import FileSplitter
 from lossacc_tui.readers.tensorboard import MissingExtra
 from lossacc_tui.roles import RoleMap
 
 CHUNK = 1 << 20
 HEAD = 64 * 1024
+HEAD_MAX = 16 << 20  # a head is extended to two whole lines, up to this many bytes
 #: Files never worth sniffing inside a folder of runs.
 SKIP_SUFFIXES = (
     ".py",
@@ -63,7 +66,11 @@ CHECKPOINT_DIR = re.compile(r"^checkpoint-(\d+)$")
 
 
 class PathError(Exception):
-    """A path the user gave that cannot be read as a log (one line for stderr)."""
+    """A path the user gave that cannot be read as a log (one line for stderr, already cleaned of
+    escape sequences: file names are data)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(clean(message))
 
 
 class TextDecoder:
@@ -96,11 +103,18 @@ class TextDecoder:
 
 
 def decoded_head(path: Path, size: int = HEAD) -> str:
-    """The first `size` characters or so of a file, as text (UTF-16 takes twice the bytes)."""
-    with open(path, "rb") as f:
+    """The first `size` characters or so of a file, as text (UTF-16 takes twice the bytes). When
+    they hold fewer than two whole lines (a CSV header 10,000 columns wide), more is read, up to
+    `HEAD_MAX` bytes, so the sniffers see a header and a first row."""
+    with open_regular(path) as f:  # never a FIFO or a device: those block or never end
         raw = f.read(size)
         if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raw += f.read(size)
+        while len(raw) < HEAD_MAX and raw.count(b"\n") < 2:
+            more = f.read(len(raw) or size)
+            if not more:
+                break
+            raw += more
     dec = TextDecoder()
     return dec.feed(raw, final=True).decode("utf-8", errors="replace")
 
@@ -131,7 +145,7 @@ class LogFile:
     path: Path
     make: Callable[[], Reader]  # a fresh reader, for when the file starts over
     reader: Reader = field(init=False)
-    splitter: Splitter = field(default_factory=Splitter)
+    splitter: FileSplitter = field(default_factory=FileSplitter)
     decoder: TextDecoder | None = field(init=False)
     base: int = 0  # index of this file's first run in the Source (a recreated file comes after)
     earlier_problems: list[Problem] = field(default_factory=list)
@@ -141,7 +155,7 @@ class LogFile:
 
     def fresh(self) -> None:
         self.reader = self.make()
-        self.splitter = Splitter()
+        self.splitter = FileSplitter()
         self.decoder = None if self.reader.binary else TextDecoder()
 
 
@@ -154,7 +168,7 @@ class Source:
     def __init__(
         self, name: str, path: Path, fmt: str, files: list[LogFile], role_map: RoleMap | None = None
     ) -> None:
-        self.name = name
+        self.name = clean(name)  # file and folder names are data
         self.path = path
         self.format = fmt
         self.files = files
@@ -173,7 +187,7 @@ class Source:
                 hints.update(f.reader.role_hints)
             run = Run(
                 name=self.name if k == 0 else f"{self.name}#{k + 1}",
-                path=str(self.path),
+                path=clean(str(self.path)),
                 format=self.format,
                 role_map=self.role_map,
                 role_hints=hints,
@@ -203,6 +217,7 @@ class Source:
     def _ingest(self, f: LogFile, batches: list[Batch]) -> Appended:
         out: Appended = []
         for batch in batches:
+            _clean_names(batch, f.reader.renamed)
             for seg, part in f.splitter.split(batch):
                 first = int(part.line[0]) if part.line is not None and part.n else None
                 run = self._run(seg, first)
@@ -237,7 +252,7 @@ class Source:
     def read_all(self, chunk_size: int = CHUNK) -> list[Run]:
         """Read every file to its end (a finished log)."""
         for i, f in enumerate(self.files):
-            with open(f.path, "rb") as fh:  # read-only, always
+            with open_regular(f.path) as fh:  # read-only, always
                 while chunk := fh.read(chunk_size):
                     self.feed(i, chunk)
             self.finish(i)
@@ -254,6 +269,25 @@ class Source:
         lo = 0 if k == 0 else run.first_line or 0
         hi = self.runs[k + 1].first_line if k + 1 < len(self.runs) else None
         return [p for p in all_problems if (p.line or 0) >= lo and (hi is None or (p.line or 0) < hi)]
+
+
+def _clean_names(batch: Batch, renamed: dict[str, str]) -> None:
+    """Metric names are data: the one place they are cleaned, as a reader hands them over."""
+    if all(n.isprintable() for n in batch.values):
+        return
+    names: dict[str, str] = {}
+    for n in batch.values:
+        c = base = clean(n) or "?"
+        k = 2
+        while c in names.values():  # two names that differ only in control characters stay two
+            c, k = f"{base}~{k}", k + 1
+        names[n] = c
+    batch.values = {names[n]: v for n, v in batch.values.items()}
+    batch.present = {names[n]: p for n, p in batch.present.items()}
+    for k, v in list(renamed.items()):
+        if not (k.isprintable() and v.isprintable()):
+            del renamed[k]
+            renamed[clean(k)] = clean(v)
 
 
 def open_file(
@@ -285,6 +319,9 @@ def discover(
 ) -> list[Source]:
     """Every run source under a path the user gave. Raises PathError for a bad path; files in a
     folder that cannot be read add a line to `warnings` and the others go on."""
+    why = why_not_regular(path) if not path.is_dir() else None
+    if why:
+        raise PathError(f"{path}: {why}")
     if not path.exists():
         raise PathError(f"{path}: no such file or folder")
     if not os.access(path, os.R_OK):
@@ -313,28 +350,29 @@ def _discover_folder(
         for run_dir in mlflow.find_mlflow_runs(root):
             sources.append(open_mlflow_run(run_dir, _rel(run_dir, root), role_map))
             claimed.add(run_dir)
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        d = Path(dirpath)
-        dirnames[:] = sorted(
-            n
-            for n in dirnames
-            if not n.startswith(".") and n not in ("__pycache__",) and d / n not in claimed
-        )
-        for fn in sorted(filenames):
-            p = d / fn
-            if fn.startswith(".") or fn.lower().endswith(SKIP_SUFFIXES) or not p.is_file():
-                continue
-            try:
-                src = open_file(p, _rel(p, root), fmt, role_map, FOLDER_MIN_SCORE)
-            except OSError as e:
-                warnings.append(f"{p}: cannot read ({e.strerror or e})")
-                continue
-            except MissingExtra as e:
-                if str(e) not in warnings:
-                    warnings.append(str(e))
-                continue
-            if src is not None:
-                sources.append(src)
+
+    def skip_dir(parent: str, name: str) -> bool:
+        return name.startswith(".") or name == "__pycache__" or Path(parent) / name in claimed
+
+    def other(p: str, why: str) -> None:
+        if not _skipped_name(os.path.basename(p)):
+            warnings.append(f"{p}: {why}")
+
+    for fp in walk_files(root, skip_dir, other):  # symlinks followed, each real folder once
+        p = Path(fp)
+        if _skipped_name(p.name):
+            continue
+        try:
+            src = open_file(p, _rel(p, root), fmt, role_map, FOLDER_MIN_SCORE)
+        except OSError as e:
+            warnings.append(f"{p}: cannot read ({e.strerror or e})")
+            continue
+        except MissingExtra as e:
+            if str(e) not in warnings:
+                warnings.append(str(e))
+            continue
+        if src is not None:
+            sources.append(src)
     sources = _latest_checkpoints(sources)
     if not sources and warnings:
         raise PathError(f"{root}: {warnings.pop(0)}")
@@ -343,6 +381,11 @@ def _discover_folder(
             f"{root}: no training logs found in this folder (expected one of: {', '.join(READERS)})"
         )
     return sources
+
+
+def _skipped_name(name: str) -> bool:
+    """A file never worth sniffing inside a folder of runs."""
+    return name.startswith(".") or name.lower().endswith(SKIP_SUFFIXES)
 
 
 def _latest_checkpoints(sources: list[Source]) -> list[Source]:

@@ -58,3 +58,17 @@ def snapshot(runs: list[Run]) -> list[tuple[str, dict[str, tuple[list[float], li
     return [
         (r.name, {n: (lst(s.values), lst(s.steps), lst(s.epochs)) for n, s in r.series.items()}) for r in runs
     ]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Tests on the real-world logs skip when ../shared is absent: say so in the summary, loudly,
+    so a run without them is never mistaken for a full one."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    real = [r for r in skipped if "real-world logs" in str(getattr(r, "longrepr", ""))]
+    if real:
+        terminalreporter.write_sep(
+            "!",
+            f"{len(real)} tests SKIPPED: real-world logs not found at {REALWORLD}",
+            yellow=True,
+            bold=True,
+        )

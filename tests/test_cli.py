@@ -44,7 +44,20 @@ def test_check_json_schema_version_1(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert run["format"] == "keras-csv" and run["x_axis"] == "epoch"
     (alert,) = run["alerts"]  # the NaN loss at epoch 2
     assert alert["kind"] == "non-finite" and alert["severity"] == "critical" and alert["start"] == 2
-    assert set(alert) == {"kind", "severity", "title", "start", "end", "active", "evidence", "explanation"}
+    assert set(alert) == {
+        "kind",
+        "severity",
+        "title",
+        "start",
+        "end",
+        "active",
+        "evidence",
+        "claims",
+        "explanation",
+    }
+    for claim in alert["claims"]:
+        assert set(claim) >= {"id", "strength", "start", "end", "evidence", "text"}
+        assert claim["strength"] in ("follows", "likely", "possible", "confirmed", "refuted")
     assert all(set(s) == {"state", "start", "end"} for s in run["states"])
     loss = run["metrics"]["loss"]
     assert set(loss) == {"role", "source_name", "count", "first", "last", "min", "max", "last_x"}
@@ -185,3 +198,34 @@ def test_analysis_parameters_from_the_command_line_and_a_file(
     )
     code, _, err = run_cli(capsys, "check", "--set", "no_such=1", str(p))
     assert code == 2 and "no_such" in err and err.count("\n") == 1
+
+
+def test_a_mistyped_command_is_an_error_with_a_suggestion(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, "chekc", "x.log")
+    assert code == 2 and out == "" and err.count("\n") == 1 and "did you mean 'check'" in err
+    (tmp_path / "chekc").write_text(KERAS)  # a file of that name: it is a path to watch after all
+    from lossacc_tui import cli
+
+    assert cli._mistyped_command("chekc") is None and cli._mistyped_command("lightning_logs") is None
+
+
+def test_fifo_device_and_symlink_loop_say_what_they_are(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    fifo, dev, a = tmp_path / "metrics.csv", tmp_path / "training.log", tmp_path / "a.log"
+    os.mkfifo(fifo)
+    dev.symlink_to("/dev/zero")
+    a.symlink_to(tmp_path / "b.log")
+    (tmp_path / "b.log").symlink_to(a)
+    for path, words in (
+        (fifo, "named pipe (FIFO), not a regular file"),
+        (dev, "character device"),
+        (a, "loop"),
+    ):
+        code, out, err = run_cli(capsys, "check", str(path))
+        assert code == 2 and out == "" and err.count("\n") == 1 and words in err, err

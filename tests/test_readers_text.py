@@ -7,7 +7,6 @@ asserted here were read off those files by hand.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -450,10 +449,9 @@ PATHOLOGICAL = {
 
 @pytest.mark.parametrize("cls", READERS, ids=lambda c: c.format_id)
 @pytest.mark.parametrize("data", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
-def test_pathological_lines_stay_linear_and_never_raise(cls: type[Reader], data: bytes) -> None:
-    t0 = time.perf_counter()
+def test_pathological_lines_never_raise(cls: type[Reader], data: bytes) -> None:
+    """(Their cost is measured in benchmarks/bench_pathological_lines.py, against a reference.)"""
     read(cls, data + b"\n")
-    assert time.perf_counter() - t0 < 10.0
 
 
 def test_keras_fit_called_once_per_epoch_in_a_loop_counts_epochs() -> None:

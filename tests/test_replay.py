@@ -76,7 +76,9 @@ def test_played_to_the_end_equals_reading_the_log() -> None:
     try:
         assert r.total == 150 and r.position == 0
         r.to_end()
-        wait(lambda: r.position == r.total)
+        # the position moves before the events reach subscribers: wait for what they were told
+        wait(lambda: sum(e.batch.n for e in list(seen.events) if isinstance(e, PointsAdded)) >= 150)
+        assert r.position == r.total
         assert snapshot(r.runs) == snapshot(read_runs(LOG))
         assert isinstance(next(e for e in seen.events if not isinstance(e, Status)), RunAdded)
         assert sum(e.batch.n for e in seen.events if isinstance(e, PointsAdded)) == 150
@@ -109,9 +111,12 @@ def test_plays_at_its_pace_and_pauses() -> None:
     try:
         wait(lambda: r.position >= 20)
         r.toggle_pause()
-        time.sleep(0.1)
+        wait(lambda: r.paused)
         pos = r.position
-        time.sleep(0.3)
+        for _ in range(2):  # two more turns of the replay's loop, paused: state, not the clock
+            turned = threading.Event()
+            r._do(turned.set)
+            wait(turned.is_set)
         assert r.paused and r.position == pos
         r.faster()
         r.toggle_pause()

@@ -9,24 +9,11 @@ from typing import Any, Literal
 
 import numpy as np
 
+from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.kind import kind_order
+
 Severity = Literal["info", "warning", "critical"]
 SEVERITIES: tuple[Severity, ...] = ("info", "warning", "critical")
-
-#: Every alert kind, in the order alerts are listed when they start at the same x.
-KINDS: tuple[str, ...] = (
-    "non-finite",
-    "loss-explosion",
-    "val-loss-unstable",
-    "loss-up-acc-up",
-    "overfitting",
-    "loss-down-acc-down",
-    "acc-flat-loss-down",
-    "high-loss-good-acc",
-    "acc-stuck",
-    "plateau",
-    "runs-disagree",
-    "metric-mismatch",
-)
 
 STATES: tuple[str, ...] = (
     "warming-up",
@@ -57,6 +44,8 @@ class Alert:
     """
 
     __slots__ = (
+        "_claims",
+        "_claims_fn",
         "_ev",
         "_ev_fn",
         "_expl",
@@ -96,20 +85,28 @@ class Alert:
         self._expl: str | None = explanation
         self._title_fn: Callable[[Alert], str] | None = None
         self._expl_fn: Callable[[Alert], str] | None = None
+        self._claims: list[Claim] | None = []
+        self._claims_fn: Callable[[Alert], list[Claim]] | None = None
 
     def set_renderers(
         self,
         title: Callable[[Alert], str],
         explanation: Callable[[Alert], str],
         evidence: Callable[[Alert], dict[str, float]] | None = None,
+        claims: Callable[[Alert], list[Claim]] | None = None,
     ) -> None:
-        """Evidence and texts are built on demand from `data`; call `invalidate()` when it changes."""
+        """Evidence, claims and texts are built on demand from `data`; call `invalidate()` when it
+        changes."""
         self._title_fn, self._expl_fn = title, explanation
         if evidence is not None:
             self._ev_fn = evidence
+        if claims is not None:
+            self._claims_fn = claims
         self.invalidate()
 
     def invalidate(self) -> None:
+        if self._claims_fn is not None:
+            self._claims = None
         if self._ev_fn is not None:
             self._ev = None
         if self._title_fn is not None:
@@ -126,6 +123,17 @@ class Alert:
     @evidence.setter
     def evidence(self, value: dict[str, float]) -> None:
         self._ev, self._ev_fn = value, None
+
+    @property
+    def claims(self) -> list[Claim]:
+        """What the alert says about the run, each with its strength (see `claims.py`)."""
+        if self._claims is None:
+            self._claims = self._claims_fn(self) if self._claims_fn else []
+        return self._claims
+
+    @claims.setter
+    def claims(self, value: list[Claim]) -> None:
+        self._claims, self._claims_fn = value, None
 
     @property
     def title(self) -> str:
@@ -156,6 +164,7 @@ class Alert:
             "end": _num(self.end),
             "active": self.active,
             "evidence": {k: _num(v) for k, v in self.evidence.items()},
+            "claims": [c.to_dict() for c in self.claims],
             "explanation": self.explanation,
         }
 
@@ -166,11 +175,13 @@ class Alert:
         a = Alert(self.kind, self.severity, "", self.start, self.end, self.active, ev, "", dict(self.data))
         a._ev, a._title, a._expl = ev, self._title, self._expl
         a._ev_fn, a._title_fn, a._expl_fn = self._ev_fn, self._title_fn, self._expl_fn
+        a._claims = None if self._claims is None else list(self._claims)
+        a._claims_fn = self._claims_fn
         return a
 
     def sort_key(self) -> tuple[float, int, str]:
         s = self.start if self.start is not None and math.isfinite(self.start) else math.inf
-        kind = KINDS.index(self.kind) if self.kind in KINDS else len(KINDS)
+        kind = kind_order(self.kind)
         return (s, kind, str(self.data.get("subject", "")))
 
     def __repr__(self) -> str:

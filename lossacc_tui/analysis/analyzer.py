@@ -21,6 +21,8 @@ import numpy as np
 
 from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.alerts import Alert, Event, StateSegment
+from lossacc_tui.analysis.classes import classes_from_files
+from lossacc_tui.analysis.consistency import ConsistentLoss, inconsistent
 from lossacc_tui.analysis.detectors import Ctx, Detector, build_detectors
 from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting, concat, split
 from lossacc_tui.analysis.params import Params
@@ -45,7 +47,19 @@ LOSS_KEYS = (
     "lbest_idx",
 )
 LOSS_KEYS += ("lvl_flat", "lvl_stuck", "swing", "swing_abs")
-ACC_KEYS = ("y", "idx", "lvl", "sig", "dir", "lbest", "lbest_idx", "range_flat", "range_unst", "range_stuck")
+ACC_KEYS = (
+    "y",
+    "x",
+    "idx",
+    "lvl",
+    "sig",
+    "dir",
+    "lbest",
+    "lbest_idx",
+    "range_flat",
+    "range_unst",
+    "range_stuck",
+)
 ACC_KEYS += ("nonfinite_stuck",)
 
 
@@ -63,6 +77,8 @@ class Analyzer:
         self._missing_epoch = False
         self._layout: tuple[object, ...] | None = None
         self.ctx: Ctx | None = None
+        self._ic_key: object = None
+        self._ic: list = [0, 0, 0, False]
 
     # --- public ------------------------------------------------------------------------------
     def update(self) -> list[Event]:
@@ -129,8 +145,11 @@ class Analyzer:
         else:
             loss, acc, train, split_name = train_loss, train_acc, None, "training"
         p = self.params
+        from_files = classes_from_files(self.run.path) if p.n_classes is None else None
         if p.n_classes is not None:
             classes = Classes(p.n_classes, "given")
+        elif from_files is not None:
+            classes = from_files
         else:
             classes = infer_classes(
                 [
@@ -141,15 +160,45 @@ class Analyzer:
         ctx = Ctx(p, self._axis(), classes, loss, acc, train, train_acc, split_name, r("lr"))
         names = tuple(None if s is None else (s.name, s.scale) for s in (loss, acc, train, train_acc))
         mismatch = tuple(s.name for s in self.run.series.values() if MetricMismatch.matches(s) and len(s))
-        layout = (ctx.axis, names, classes, split_name, ctx.lr.name if ctx.lr else None, mismatch)
+        systematic = self._systematic(loss, acc, classes.k, names)
+        layout = (ctx.axis, names, classes, split_name, ctx.lr.name if ctx.lr else None, mismatch, systematic)
         return layout, ctx
+
+    def _systematic(self, loss: Series | None, acc: Series | None, k: int | None, key: object) -> bool:
+        """Whether the loss/accuracy pair is inconsistent at 2 evaluations in a row or at 3 in all:
+        then it is the run's loss or metric that is not what it seems, not one glitched evaluation,
+        and no evaluation is masked (an isolated glitch is). Counted incrementally per pair."""
+        if loss is None or acc is None:
+            return False
+        if self._ic_key != (key, k):
+            self._ic_key, self._ic = (key, k), [0, 0, 0, False]  # seen, bad, run, systematic
+        seen, bad, run, sys_ = self._ic
+        n = min(len(loss), len(acc))
+        if n > seen and not sys_:
+            flags = inconsistent(loss.values[seen:n], acc.values[seen:n], k) > 0
+            for f in flags.tolist():
+                run = run + 1 if f else 0
+                bad += f
+                if run >= 2 or bad >= 3:
+                    sys_ = True
+                    break
+        self._ic = [n, bad, run, sys_]
+        return sys_
 
     def _start(self, ctx: Ctx) -> None:
         self.ctx = ctx
         p = self.params
         self._tracks: dict[str, Track] = {}
+        # mask isolated glitches only: a pair inconsistent again and again is the run's loss or metric
+        systematic = bool(self._layout and self._layout[-1])
+        ctx.not_ce = systematic  # then no kind that reads loss against accuracy is built
+        self._consistent = (
+            ConsistentLoss(ctx.loss, ctx.acc, ctx.classes.k)
+            if ctx.loss is not None and ctx.acc is not None and not systematic
+            else None
+        )
         for key, s, kind in (
-            ("loss", ctx.loss, "loss"),
+            ("loss", self._consistent or ctx.loss, "loss"),
             ("acc", ctx.acc, "acc"),
             ("train", ctx.train, "train"),
         ):

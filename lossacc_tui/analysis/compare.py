@@ -10,8 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert
+from lossacc_tui.analysis.classes import classes_from_files
+from lossacc_tui.analysis.consistency import inconsistent
+from lossacc_tui.analysis.kind import KindSpec
 from lossacc_tui.analysis.params import Params
-from lossacc_tui.analysis.quantities import LN2, fmt
+from lossacc_tui.analysis.quantities import LN2, Classes, fmt
 from lossacc_tui.analysis.track import x_at, x_column
 from lossacc_tui.model import Run, Series
 
@@ -25,6 +28,7 @@ class RunPoint:
     acc_at_best: float
     last_x: float
     acc_noise: float  # std of the accuracy over its last 5 evaluations
+    ended_nonfinite: bool = False  # the run's latest loss is NaN or inf (its numbers are the last finite)
 
 
 def _pair(run: Run, split: str) -> tuple[Series, Series] | None:
@@ -92,6 +96,7 @@ def _point(run: Run, loss: Series, acc: Series) -> RunPoint | None:
         float(av[best]),
         x_at(loss, axis, last),
         float(tail.std()) if len(tail) > 1 else math.nan,
+        bool(len(loss) and not math.isfinite(float(lv[len(loss) - 1]))),
     )
 
 
@@ -102,9 +107,9 @@ def compare_runs(runs: list[Run], params: Params | None = None) -> list[Alert]:
     Calling it again after new points costs only the new points (bests are cached per run)."""
     p = params or Params()
     for split in ("val", "train"):
-        pairs = [(r, _pair(r, split)) for r in runs]
-        pts = [_point(r, *pr) for r, pr in pairs if pr is not None]
-        points = [q for q in pts if q is not None]
+        pairs = [(r, pr) for r in runs if (pr := _pair(r, split)) is not None]
+        pts = [_point(r, *pr) for r, pr in pairs]
+        points = _comparable([(r, q) for (r, _), q in zip(pairs, pts, strict=True) if q is not None])
         if len(points) >= 2:
             break
     else:
@@ -123,11 +128,30 @@ def compare_runs(runs: list[Run], params: Params | None = None) -> list[Alert]:
         if disc is not None:
             losses = np.array([q.final_loss for q in points])
             accs = np.array([q.final_acc for q in points])
-            spread = losses.max() / losses.min() - 1 if losses.min() > 0 else math.inf
+            a, b = disc
+            # the numbers of the pair the alert is about
+            spread = b.final_loss / a.final_loss - 1 if a.final_loss > 0 else math.inf
             alerts.append(
-                _alert(p, points, "final", losses, accs, spread, accs.max() - accs.min(), split, disc)
+                _alert(p, points, "final", losses, accs, spread, b.final_acc - a.final_acc, split, disc)
             )
     return alerts
+
+
+def _comparable(found: list[tuple[Run, RunPoint]]) -> list[RunPoint]:
+    """The runs whose losses can be compared: not those whose last loss/accuracy pair is not
+    cross-entropy of the same predictions, and only runs of one number of classes where runs say
+    theirs (cross-entropy of a 10-class run is not on the scale of a 2-class run's)."""
+    keep = [
+        (r, q)
+        for r, q in found
+        if not inconsistent(np.array([q.final_loss]), np.array([q.final_acc]), None)[0]
+    ]
+    ks = {id(q): (classes_from_files(r.path) or Classes(None, None)).k for r, q in keep}
+    known = [k for k in ks.values() if k is not None]
+    if len(set(known)) > 1:
+        common = max(set(known), key=known.count)
+        keep = [(r, q) for r, q in keep if ks[id(q)] == common]
+    return [q for _, q in keep]
 
 
 def _discordant(points: list[RunPoint], p: Params) -> tuple[RunPoint, RunPoint] | None:
@@ -173,6 +197,8 @@ def _alert(
         ev[f"{q.name}:acc"] = float(ac)
     hi = points[int(np.argmax(accs))]
     low = points[int(np.argmin(accs))]
+    if disc is not None:
+        low, hi = disc  # the pair the title names
     if disc is None:
         title = (
             f"{len(points)} runs: {which} {split} loss {fmt(losses.min())}-{fmt(losses.max())} ({spread:.1%} "
@@ -194,13 +220,42 @@ def _alert(
             f"{b.name} with loss {fmt(b.final_loss)} and accuracy {fmt(b.final_acc, 4)}: ranking by loss and "
             "by accuracy disagree."
         )
-    noise_txt = ""
-    if math.isfinite(noise_med):
-        noise_txt = (
-            f" Each run's own accuracy moves with a standard deviation of about {noise_med * 100:.1f} points "
-            f"over its last evaluations, so a spread of {gap * 100:.1f} points is "
-            f"{gap / noise_med if noise_med else math.inf:.1f}x that: part of the ranking is which side of "
-            "the threshold borderline samples happened to fall on at the end."
+    ratio = gap / noise_med if math.isfinite(noise_med) and noise_med > 0 else math.nan
+    if disc is None:
+        why = (
+            "The loss weighs every sample's confidence; accuracy only counts sides. Samples the models are "
+            f"unsure about sit near p = 0.5 and cost about ln 2 = {fmt(LN2)} nats whichever side they land "
+            f"on, so runs that put such samples on different sides pay nearly the same loss ({spread:.1%} "
+            f"apart here) but score differently."
+        )
+    else:
+        why = (
+            f"The run with the lower loss scores {gap * 100:.1f} points lower: the loss weighs confidence, "
+            "accuracy counts sides, so a model can be better calibrated (cheaper on its mistakes, or surer "
+            "of "
+            "its right answers) while getting more samples wrong. Losses of runs trained with different "
+            "label smoothing, regularisation or class weights are not comparable at all: smoothing raises "
+            "the loss of the better model."
+        )
+    if math.isfinite(ratio):
+        sd = f" Each run's accuracy moves by about {noise_med * 100:.1f} points between its last evaluations"
+        if ratio >= 3:
+            why += (
+                f"{sd}; a gap of {gap * 100:.1f} points is {ratio:.1f}x that, far beyond luck at the "
+                "threshold: the runs' predictions differ systematically (training, calibration, or the data "
+                "or metric each was evaluated with)."
+            )
+        else:
+            why += (
+                f"{sd}; a gap of {gap * 100:.1f} points is only {ratio:.1f}x that, so part of it is which "
+                "side "
+                "of the threshold borderline samples fell on at the last evaluation."
+            )
+    broken = [q for q in points if q.ended_nonfinite]
+    if broken:
+        why += (
+            " " + ", ".join(q.name for q in broken) + " ended with a non-finite loss; its numbers here are "
+            "its last finite evaluation, not where the run is now."
         )
     expl = "\n".join(
         [
@@ -208,21 +263,35 @@ def _alert(
             "",
             f"**What happened.** {what}",
             "",
-            "**Why.** The loss weighs every sample's confidence; accuracy only counts sides. Samples the "
-            f"models are unsure about sit near p = 0.5 and cost about ln 2 = {fmt(LN2)} nats whichever side "
-            "they land on, so runs that put such samples on different sides pay nearly the same loss but "
-            f"score differently. A gap of {gap * 100:.1f} points at equal loss means that many borderline "
-            f"samples are deciding the accuracy.{noise_txt}",
+            f"**Why.** {why}",
             "",
-            f"**What to check next.** Don't choose between these runs on one {which} accuracy: average the "
-            "last few evaluations, or compare a proper scoring rule (the loss) or AUC; look at the samples "
-            f"{hi.name} and {low.name} classify differently (likely ambiguous or mislabelled).",
+            f"**What to check next.** Select on the metric you deploy; don't choose on one {which} accuracy: "
+            "average the last few evaluations, or compare a proper scoring rule (the loss, only between runs "
+            f"trained with the same loss) or AUC; look at the samples {hi.name} and {low.name} classify "
+            "differently.",
             "",
             f"**How sure.** {len(points)} runs compared on their {which} {split} metrics: losses "
             f"{spread:.1%} apart (nearly equal means within {p.runs_loss_tol:.0%}), accuracies "
-            f"{gap * 100:.1f} points apart (the threshold is {p.runs_acc_gap * 100:.0f}); more runs or "
-            "accuracies averaged over the last evaluations would make the ranking trustworthy.",
+            f"{gap * 100:.1f} points apart (the threshold is {p.runs_acc_gap * 100:.0f}).",
         ]
     )
     last_x = max(q.last_x for q in points)
     return Alert("runs-disagree", "warning", title, last_x, None, True, ev, expl + "\n", {"subject": "runs"})
+
+
+class RunsDisagree(KindSpec):
+    """Declared here: `compare_runs` emits it across runs."""
+
+    kind = "runs-disagree"
+    order = 100
+    severity_doc = "warning"
+    meaning = (
+        "runs watched together: nearly equal losses but accuracies several points apart, or loss and "
+        "accuracy rankings that disagree"
+    )
+    general = (
+        "Across runs watched together, final or best losses nearly equal while accuracies differ by "
+        "several points, or the loss ranking and the accuracy ranking disagree. Samples near p = 0.5 "
+        "cost ln 2 whichever side they fall on, so equal losses can hide different accuracies. "
+        "Average the last evaluations or compare a proper scoring rule before picking a run."
+    )

@@ -6,9 +6,11 @@ import math
 from collections.abc import Callable
 
 from lossacc_tui.analysis.alerts import Alert
+from lossacc_tui.analysis.claims import render
+from lossacc_tui.analysis.confirm import describe
 from lossacc_tui.analysis.detectors.base import Ctx
 from lossacc_tui.analysis.explain_pair import EXPLAINERS as PAIR_EXPLAINERS
-from lossacc_tui.analysis.explain_parts import Names, mistakes, worked_example
+from lossacc_tui.analysis.explain_parts import Names, below_baseline, mistakes, worked_example
 from lossacc_tui.analysis.quantities import fmt, fmt_x, pts
 
 Builder = Callable[[Alert, Names], list[tuple[str, str]]]
@@ -17,36 +19,84 @@ Builder = Callable[[Alert, Names], list[tuple[str, str]]]
 def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
     e = a.evidence
     name = a.data.get("subject", n.loss)
-    lf = e["last_finite_value"]
-    acc_note = ""
+    bad = a.data["bad"]
+    count = int(e["non_finite_points"])
+    lf, lfx = e["last_finite_value"], e["last_finite_x"]
+    best, bx = e["best_value"], e["best_x"]
+    if math.isfinite(lf) and math.isfinite(lfx):
+        before = f" Its last finite value was {fmt(lf)} at {n.unit} {fmt_x(lfx)}"
+        if math.isfinite(best) and math.isfinite(bx):
+            before += f"; its best was {fmt(best)} at {n.unit} {fmt_x(bx)}"
+        before += "."
+    else:
+        before = f" It has not been finite at any evaluation so far ({n.unit} {fmt_x(a.start)} is the first)."
+    what = (
+        f"{name} is {bad} from {n.unit} {fmt_x(a.start)} on ({count} non-finite evaluation(s) so far)."
+        f"{before}"
+    )
+    train = e.get("train_loss_now", math.nan)
+    if a.kind == "eval-non-finite":
+        t0 = e.get("train_loss_at_start", math.nan)
+        tr = ""
+        if math.isfinite(t0) and math.isfinite(train):
+            tr = f" The training loss on the same lines went {fmt(t0)} -> {fmt(train)}."
+        return [
+            ("What happened", what + tr),
+            (
+                "Why",
+                "Training stays finite, so the weights are not diverging: only the loss computed on the "
+                "validation split breaks. That is an evaluation-side fault: an empty validation mask or "
+                "batch (a mean over nothing is NaN), labels outside the model's classes, log(0) on a "
+                "probability of exactly zero, or NaN in validation inputs.",
+            ),
+            (
+                "What to check next",
+                "The size of the validation split and mask, the range of its labels against the number of "
+                "outputs, and whether the loss is computed from probabilities (log of 0) instead of logits. "
+                "Accuracy on that split may still be computed, but a frozen accuracy beside a NaN loss "
+                "usually means the predictions are NaN too.",
+            ),
+        ]
+    if not math.isfinite(lf):
+        why = (
+            "A loss that is never finite was broken from its first evaluation: the loss computation or "
+            "its inputs, more than the optimisation."
+        )
+    elif math.isfinite(best) and best > 0 and lf >= 3 * best:
+        why = "The loss was already rising before it overflowed: every gradient after it is NaN and the "
+        why += "weights follow."
+    else:
+        why = (
+            "The value before it was near the best, so this is a sudden numerical fault (NaN or inf in a "
+            "batch or a weight, log(0), fp16 overflow) at least as much as a divergence; every gradient "
+            "after it is NaN and the weights follow."
+        )
     acc_now = e.get("acc_now", math.nan)
     if math.isfinite(acc_now):
-        acc_note = f" Meanwhile {n.acc} reads {fmt(acc_now)}: argmax over NaN logits picks a fixed class, so "
-        acc_note += "that number now only tells you the share of that class."
+        why += (
+            f" Meanwhile {n.acc} reads {fmt(acc_now)}: argmax over NaN logits picks a fixed class, so if the "
+            "predictions are NaN too, that number only tells the share of that class."
+        )
+    if math.isfinite(lf) and math.isfinite(best) and best > 0:
+        why += f" The last finite value is {fmt(lf / best, 2)}x the best."
+    resume = (
+        f"Resume from the checkpoint at or before {n.unit} {fmt_x(bx)}, with a lower learning rate"
+        f"{n.lr_note(lfx)}, "
+        if math.isfinite(bx)
+        else "Lower the learning rate, add "
+    )
     return [
-        (
-            "What happened",
-            f"{name} is {a.data['bad']} from {n.unit} {fmt_x(a.start)} on ({int(e['non_finite_points'])} "
-            f"non-finite evaluation(s) so far). Its last finite value was {fmt(lf)} at {n.unit} "
-            f"{fmt_x(e['last_finite_x'])}; its best was {fmt(e['best_value'])} at {n.unit} "
-            f"{fmt_x(e['best_x'])}.",
-        ),
-        (
-            "Why",
-            "Once a loss overflows, every gradient after it is NaN too and the weights follow. A last "
-            f"finite value of {fmt(lf)}, {fmt(lf / e['best_value'] if e['best_value'] else math.inf, 2)}x "
-            f"the best, says the run was already diverging before it broke.{acc_note}",
-        ),
+        ("What happened", what),
+        ("Why", why),
         (
             "What to check next",
-            f"Resume from the checkpoint at or before {n.unit} {fmt_x(e['best_x'])}, with a lower learning "
-            f"rate{n.lr_note(e['last_finite_x'])}, gradient clipping, and a check for log(0) or division by "
-            "zero in a custom loss, fp16 overflow (loss scaling), or NaN in the input batch.",
+            resume + "gradient clipping, and a check for log(0) or division by zero in a custom loss, fp16 "
+            "overflow (loss scaling), or NaN in the input batch.",
         ),
         (
             "How sure",
-            f"Certain that the logged {name} is {a.data['bad']}: {int(e['non_finite_points'])} value(s) say "
-            "so; noise cannot produce it. What caused it is the open question the checks above answer.",
+            f"Certain that the logged {name} is {bad}: {count} value(s) say so; noise cannot produce it. "
+            "What caused it is the open question the checks above answer.",
         ),
     ]
 
@@ -60,7 +110,7 @@ def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
             "What happened",
             f"{name} reached {fmt(e['peak_value'])} at {n.unit} {fmt_x(e['peak_x'])}, {fmt(ratio, 1)}x its "
             f"best level {fmt(e['best_level'])} (around {n.unit} {fmt_x(e['best_x'])}); it is "
-            f"{fmt(e['value_now'])} now.",
+            + (f"{fmt(e['value_now'])} now." if math.isfinite(e["value_now"]) else "not finite now."),
         )
     ]
     if "acc_at_peak" in e and math.isfinite(e["acc_at_peak"]):
@@ -112,7 +162,9 @@ def _plateau(a: Alert, n: Names) -> list[tuple[str, str]]:
         (
             "What happened",
             f"The best {a.data.get('subject', n.loss)} is {fmt(e['best_value'])} at {n.unit} "
-            f"{fmt_x(e['best_x'])}{acc_txt}; {since} evaluations later it is {fmt(e['value_now'])}{now_txt}.",
+            f"{fmt_x(e['best_x'])}{acc_txt}; {since} evaluations later it is "
+            + (fmt(e["value_now"]) if math.isfinite(e["value_now"]) else "not finite")
+            + f"{now_txt}.",
         ),
         (
             "Why",
@@ -124,7 +176,8 @@ def _plateau(a: Alert, n: Names) -> list[tuple[str, str]]:
             "What to check next",
             f"The checkpoint at {n.unit} {fmt_x(e['best_x'])} is the one to keep if this loss is what you "
             "select on; lowering the learning rate (ReduceLROnPlateau) or stopping early saves the next "
-            f"{since} evaluations' compute. If accuracy still climbs, select on accuracy instead and say so.",
+            f"{since} evaluations' compute. If accuracy still climbs, select on accuracy instead and say so."
+            + below_baseline(e.get("acc_at_best", math.nan), e["best_x"], n),
         ),
         (
             "How sure",
@@ -168,11 +221,20 @@ def _mismatch(a: Alert, n: Names) -> list[tuple[str, str]]:
 
 EXPLAINERS: dict[str, Builder] = {
     "non-finite": _non_finite,
+    "eval-non-finite": _non_finite,
     "loss-explosion": _explosion,
     "plateau": _plateau,
     "metric-mismatch": _mismatch,
     **PAIR_EXPLAINERS,
 }
+
+
+def alert_end_x(alert: Alert, ctx: Ctx) -> float:
+    """x of the point an alert's numbers describe (its last point when closed, the latest when open)."""
+    i = alert.data.get("at_idx")
+    if isinstance(i, int) and i >= 0:
+        return ctx.x(ctx.loss if ctx.loss is not None else ctx.acc, i)
+    return alert.end if alert.end is not None else alert.start
 
 
 def explain_alert(alert: Alert, ctx: Ctx) -> str:
@@ -182,8 +244,24 @@ def explain_alert(alert: Alert, ctx: Ctx) -> str:
     if build is None:
         return f"**{alert.title}**"
     parts = [f"**{alert.title}**", ""]
-    for head, body in build(alert, names):
+    sections = build(alert, names)
+    claimed = render(alert.claims)
+    if claimed:
+        heads = [h for h, _ in sections]
+        if "How sure" in heads:
+            k = heads.index("How sure")
+            sections[k] = ("How sure", f"{sections[k][1]} {claimed}")
+        else:
+            sections.append(("How sure", claimed))
+    facts = ctx.facts(alert_end_x(alert, ctx)) if ctx.facts is not None else None
+    quoted = describe(facts, names.unit, float(facts.get("epoch") or facts.get("step") or 0)) if facts else ""
+    if quoted:
+        k = next((j for j, (h, _) in enumerate(sections) if h == "What to check next"), len(sections))
+        sections.insert(k, ("Per-sample facts (probe)", quoted))
+    for head, body in sections:
         parts += [f"**{head}.** {body}", ""]
     if alert.kind in ("loss-up-acc-up", "loss-down-acc-down", "acc-flat-loss-down"):
-        parts += [worked_example(alert, names), ""]
+        example = worked_example(alert, names)
+        if example:
+            parts += [example, ""]
     return "\n".join(parts).rstrip() + "\n"

@@ -6,22 +6,22 @@ import math
 from collections.abc import Callable
 
 from lossacc_tui.analysis.alerts import Alert
-from lossacc_tui.analysis.explain_parts import Names, mistakes
-from lossacc_tui.analysis.quantities import fmt, fmt_x, pts
+from lossacc_tui.analysis.explain_parts import Names, below_baseline, mistakes
+from lossacc_tui.analysis.quantities import change, fmt, fmt_x, pts, times
 
 Parts = list[tuple[str, str]]
 
 
 def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
     e = a.evidence
-    rise = e["now_loss"] / e["best_loss"] - 1
+    rise = change(e["now_loss"], e["best_loss"], signed=False)
     train = ""
     if math.isfinite(e.get("train_loss_now", math.nan)):
         train = f" Training loss went {fmt(e['train_loss_at_best'])} -> {fmt(e['train_loss_now'])} meanwhile."
     return [
         (
             "What happened",
-            f"{n.loss} has risen {rise:.0%} from its best {fmt(e['best_loss'])} at {n.unit} "
+            f"{n.loss} has risen {rise} from its best {fmt(e['best_loss'])} at {n.unit} "
             f"{fmt_x(e['best_x'])} to {fmt(e['now_loss'])} at {n.unit} {fmt_x(e['now_x'])} (peak "
             f"{fmt(e['peak_loss'])} at {n.unit} {fmt_x(e['peak_x'])}), while {n.acc} went "
             f"{fmt(e['best_acc'], 4)} -> {fmt(e['now_acc'], 4)} ({pts(e['now_acc'] - e['best_acc'])}; "
@@ -32,24 +32,23 @@ def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
             "Accuracy counts which side of the threshold each prediction lands on; cross-entropy also "
             "charges for confidence, without bound when a confident prediction is wrong. "
             f"{mistakes(e['best_loss'], e['best_acc'], n, f'At {n.unit} ' + fmt_x(e['best_x']))} "
-            f"{mistakes(e['now_loss'], e['now_acc'], n, f'At {n.unit} ' + fmt_x(e['now_x']))} Fewer "
-            f"mistakes, each about {fmt(e['now_loss_per_mistake'] / e['best_loss_per_mistake'], 2)}x as "
-            f"costly: borderline samples crossed to correct while some mistakes became confident.{train}",
+            f"{mistakes(e['now_loss'], e['now_acc'], n, f'At {n.unit} ' + fmt_x(e['now_x']))}{train}",
         ),
         (
             "What to check next",
-            f"Compare the checkpoints at {n.unit} {fmt_x(e['best_x'])} (best loss) and "
-            f"{fmt_x(e['max_acc_x'])} (best accuracy); list the validation samples with the highest loss at "
+            f"Compare the checkpoints at {n.unit} {fmt_x(e['best_x'])} (best {n.loss}) and "
+            f"{fmt_x(e['acc_best_x'])} (best {n.acc} so far, {fmt(e['acc_best'], 4)}); list the samples "
+            f"with the highest loss at "
             f"{n.unit} {fmt_x(e['now_x'])} (mislabelled? ambiguous?). If you need probabilities, calibrate "
             "(temperature scaling), add label smoothing or early-stop on the loss; report a proper scoring "
-            "rule (the loss, Brier) or AUC beside accuracy.",
+            "rule (the loss, Brier) or AUC beside accuracy." + below_baseline(e["best_acc"], e["best_x"], n),
         ),
         (
             "How sure",
-            f"Supported by a rise of {rise:.0%} held over {a.data['open_idx'] - a.data['start_idx'] + 1}+ "
-            "evaluations beyond the series' own noise, with accuracy not falling. It would be contradicted "
-            "if the rise came from a handful of extreme rows (see val-loss-unstable) or if accuracy starts "
-            "to drop, which would make it plain overfitting.",
+            f"The alert opened on a rise held over {a.data['open_idx'] - a.data['start_idx'] + 1}+ "
+            f"evaluations while the accuracy level stayed within {n.params.acc_hold_tol * 100:.0f} point(s) "
+            "of where it was at the best loss or above it. A rise carried by a handful of extreme rows "
+            "would show as val-loss-unstable; an accuracy that keeps dropping makes it plain overfitting.",
         ),
     ]
 
@@ -90,24 +89,28 @@ def _loss_down_acc_down(a: Alert, n: Names) -> Parts:
 
 def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:
     e = a.evidence
+    half = n.params.half
     return [
         (
             "What happened",
             f"{n.acc} has stayed within {fmt(e['acc_low'], 4)}-{fmt(e['acc_high'], 4)} from {n.unit} "
-            f"{fmt_x(e['from_x'])} to {fmt_x(e['now_x'])} while {n.loss} fell {fmt(e['from_loss'])} -> "
-            f"{fmt(e['now_loss'])} ({e['now_loss'] / e['from_loss'] - 1:+.0%}).",
+            f"{fmt_x(e['from_x'])} to {fmt_x(e['now_x'])} while the level of {n.loss} (the mean of its last "
+            f"{half} values) fell {fmt(e['from_level'])} -> {fmt(e['now_level'])} "
+            f"({change(e['now_level'], e['from_level'])}).",
         ),
         (
             "Why",
-            "With accuracy fixed, the loss can only fall by making the same predictions more confident. "
-            f"{mistakes(e['now_loss'], e['now_acc'], n, 'Now')} The loss is heading for the floor this "
-            "accuracy allows; accuracy cannot move until samples cross the threshold, which capacity, the "
-            "features or label noise in this data may not allow.",
+            "With the same samples on each side of the threshold, the loss falls when predictions grow more "
+            "confident on the side they are on: right answers surer, mistakes less sure. "
+            f"{mistakes(e['now_loss'], e['now_acc'], n, 'At ' + n.unit + ' ' + fmt_x(e['now_x']))} Accuracy "
+            "cannot move until samples cross the threshold, which capacity, the features or label noise in "
+            "this data may not allow.",
         ),
         (
             "What to check next",
             f"Whether {fmt(e['acc_high'], 4)} is a ceiling: label noise rate, a bigger model or better "
-            "features. Nothing is wrong with the run; more epochs buy calibration, not accuracy.",
+            "features. If accuracy is what you need, more epochs at this setting buy calibration, not "
+            "accuracy.",
         ),
         (
             "How sure",
@@ -152,24 +155,26 @@ def _high_loss(a: Alert, n: Names) -> Parts:
     return [
         (
             "What happened",
-            f"At {n.unit} {fmt_x(e['now_x'])} {n.acc} is {fmt(e['now_acc'], 4)} (good: above "
-            f"{fmt(e['good_acc_threshold'], 3)}) but {n.loss} is {fmt(e['now_loss'])}; {n.chance()}. Its "
-            f"best {n.loss} was {fmt(e['best_loss'])} at {n.unit} {fmt_x(e['best_x'])}.",
+            f"At {n.unit} {fmt_x(e['now_x'])} {n.acc} is {fmt(e['now_acc'], 4)} (above "
+            f"{fmt(e['good_acc_threshold'], 3)}) while {n.loss} is {fmt(e['now_loss'])}, "
+            f"{times(e['now_loss'], e['now_loss_floor'])} the least this accuracy allows; {n.chance()}. "
+            f"Its best {n.loss} was {fmt(e['best_loss'])} at {n.unit} {fmt_x(e['best_x'])}.",
         ),
-        ("Why", mistakes(e["now_loss"], e["now_acc"], n, "Here")),
+        (
+            "Why",
+            "A loss far above the floor at good accuracy has two readings: a few mistakes made with "
+            "near-certainty (each costs without bound), or many right answers held with little confidence "
+            "(each costs up to ln K). " + mistakes(e["now_loss"], e["now_acc"], n, "Here"),
+        ),
         (
             "What to check next",
-            "Look at the most confident mistakes (label noise? duplicates with conflicting labels?); "
-            f"calibrate with temperature scaling or label smoothing; keep the checkpoint at {n.unit} "
-            f"{fmt_x(e['best_x'])} if probabilities matter. If the logged loss includes regularisation, "
-            "label smoothing or class weights, this gap is expected: compare a plain cross-entropy.",
-        ),
-        (
-            "How sure",
-            f"Supported by {fmt(e['now_loss_per_mistake'], 3)} nats per mistake against a "
-            f"{n.params.high_loss_nats:g}-nat threshold. The per-mistake number assumes right answers cost "
-            "nothing; if they cost something too, mistakes are somewhat cheaper than that, but not by "
-            "enough to undo an order of magnitude.",
+            f"Per-sample losses at {n.unit} {fmt_x(e['now_x'])} decide between the readings: the "
+            "highest-loss "
+            "samples (confident mistakes: label noise, duplicates with conflicting labels?) against the mean "
+            "confidence of right answers (unsure: the loss will keep falling with training, or calibrate "
+            f"with temperature scaling). If probabilities matter, the checkpoint at {n.unit} "
+            f"{fmt_x(e['best_x'])} has the lowest {n.loss} so far. If the logged loss includes "
+            "regularisation, label smoothing or class weights, part of the gap is that.",
         ),
     ]
 
@@ -198,14 +203,22 @@ def _overfitting(a: Alert, n: Names) -> Parts:
         (
             "What to check next",
             f"Early-stop at {n.unit} {fmt_x(e['best_x'])} or add regularisation (weight decay, dropout, "
-            "augmentation, more data); if accuracy still rises, decide which metric you select on.",
+            "augmentation, more data); if accuracy still rises, decide which metric you select on."
+            + below_baseline(e.get("acc_at_best", math.nan), e["best_x"], n),
         ),
         (
             "How sure",
-            f"Validation loss is {e['now_val_loss'] / e['best_val_loss'] - 1:+.0%} against its best, judged "
-            f"beyond its own noise over {n.params.open_after}+ evaluations, while training loss is "
-            f"{_ratio(e['train_loss_now'], e['train_loss_at_best'])} of what it was then. Closes when "
-            f"validation loss comes back within {n.params.rise_rel / 2:.1%} of {fmt(e['best_val_loss'])}.",
+            (
+                f"Little evidence: a short run whose noise cannot be measured yet, with validation loss "
+                f"{change(e['now_val_loss'], e['best_val_loss'])} against its best over "
+                f"{a.data.get('held', 2)} evaluations. "
+                if a.data.get("short")
+                else f"Validation loss is {change(e['now_val_loss'], e['best_val_loss'])} against its best, "
+                f"judged beyond its own noise over {n.params.open_after}+ evaluations. "
+            )
+            + f"Training loss is {_ratio(e['train_loss_now'], e['train_loss_at_best'])} of what it was "
+            f"then. Closes when validation loss comes back within {n.params.rise_rel / 2:.1%} of "
+            f"{fmt(e['best_val_loss'])}.",
         ),
     ]
 
@@ -213,57 +226,42 @@ def _overfitting(a: Alert, n: Names) -> Parts:
 def _stuck(a: Alert, n: Names) -> Parts:
     e = a.evidence
     maj = e.get("majority_rate")
-    chance = e.get("chance_acc")
     what = (
         f"{n.acc} has been {fmt(e['acc_now'], 4)} for {int(e['evaluations'])} evaluations (since {n.unit} "
         f"{fmt_x(e['first_x'])})"
     )
     if maj is not None:
         what += f"; the majority-class rate you gave is {fmt(maj, 4)}"
-    if chance is not None:
-        what += f"; chance is 1/{n.classes.k} = {fmt(chance, 3)}"
+    if n.classes.k is not None:
+        what += f"; chance is 1/{n.classes.k} = {fmt(1 / n.classes.k, 3)}"
     loss_txt = ""
-    if "loss_now" in e:
-        loss_txt = f" {n.loss} went {fmt(e['loss_at_first'])} -> {fmt(e['loss_now'])} over the same span."
+    lf, ln = e.get("loss_at_first", math.nan), e.get("loss_now", math.nan)
+    if math.isfinite(lf) and math.isfinite(ln):
+        loss_txt = f" {n.loss} went {fmt(lf)} -> {fmt(ln)} over the same span."
+    elif "loss_now" in e:
+        loss_txt = f" {n.loss} is not finite over this span."
     return [
         ("What happened", what + "." + loss_txt),
         (
             "Why",
-            "An accuracy that does not move while training goes on, or that equals the share of one class, "
-            "is what a model predicting (almost) one class produces: on data where "
-            f"{fmt(maj or e['acc_now'], 3)} of samples share a label, accuracy says nothing about the rest.",
+            "An accuracy that does not move while training goes on means no prediction changes class. A "
+            "model that ignores its inputs predicts one class, and its accuracy is then exactly the share "
+            f"of that class ({fmt(e['acc_now'], 4)} here, if that is what happens); its loss cannot go "
+            "below the entropy of the labels.",
         ),
         (
             "What to check next",
-            f"The confusion matrix or per-class recall at {n.unit} {fmt_x(e['first_x'])} and now; a balanced "
-            "metric (F1 of the minority class, balanced accuracy, AUC); class weights or resampling; "
-            "whether the loss is NaN (argmax of NaN logits is a constant class).",
-        ),
-        (
-            "How sure",
-            _stuck_sure(a, n),
+            f"The predicted-class counts or confusion matrix at {n.unit} {fmt_x(e['first_x'])} and now; the "
+            "class shares of this split; a balanced metric (balanced accuracy, minority-class F1, AUC); "
+            "whether the loss or the logits are NaN (argmax over NaN logits is a constant class); if the "
+            "run reached a good accuracy before, the learning rate and optimiser state (a collapse).",
         ),
     ]
 
 
-def _stuck_sure(a: Alert, n: Names) -> str:
-    e = a.evidence
-    if a.data.get("frozen"):
-        return (
-            f"The same accuracy {fmt(e['acc_now'], 4)} for {int(e['evaluations'])} evaluations while "
-            f"{n.loss} sits at the chance loss or is not finite: a model that learns changes some "
-            "predictions; this one does not. A loss that starts falling again would contradict it."
-        )
-    return (
-        f"Accuracy within {n.params.majority_tol * 100:.0f} point(s) of the majority rate "
-        f"{fmt(e.get('majority_rate'), 3)} for {int(e['evaluations'])} evaluations; per-class recall decides "
-        "whether the model ignores the minority class or merely does not beat the base rate by much."
-    )
-
-
 def _ratio(a: float, b: float) -> str:
     if not (math.isfinite(a) and math.isfinite(b)) or b == 0:
-        return "?"
+        return "not comparable"
     r = a / b
     return f"{r:.0%}" if r >= 0.01 else f"{r:.1e}x"
 

@@ -7,17 +7,9 @@ from dataclasses import dataclass
 
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.detectors.base import Ctx, value_at_x
+from lossacc_tui.analysis.evidence import below_floor, floor, mistake_cost_bounds, prob, wrong_share_bounds
 from lossacc_tui.analysis.params import Params
-from lossacc_tui.analysis.quantities import (
-    Classes,
-    bce,
-    chance_loss,
-    fmt,
-    fmt_x,
-    implied_p,
-    loss_floor,
-    loss_per_mistake,
-)
+from lossacc_tui.analysis.quantities import Classes, bce, chance_loss, fmt, fmt_x
 from lossacc_tui.model import Series
 
 STEP = bce(0.49) - bce(0.51)  # what one sample costs when it slips from p=0.51 to p=0.49
@@ -35,6 +27,7 @@ class Names:
     params: Params
     lr: Series | None
     axis: str
+    not_ce: bool = False
 
     @classmethod
     def of(cls, ctx: Ctx, alert: Alert | None = None) -> Names:
@@ -47,6 +40,7 @@ class Names:
             params=ctx.params,
             lr=ctx.lr,
             axis=ctx.axis,
+            not_ce=ctx.not_ce,
         )
 
     def lr_note(self, x: float) -> str:
@@ -59,39 +53,59 @@ class Names:
     def chance(self) -> str:
         k = self.classes
         if k.k is None:
-            return f"{k.describe()}; for two classes the chance loss would be ln 2 = {fmt(math.log(2))}"
+            return f"{k.describe()}, so nothing here depends on the chance loss ln K"
         return f"the chance loss is ln {k.k} = {fmt(chance_loss(k.k))} ({k.describe()})"
 
 
-def mistakes(loss: float, acc: float, n: Names, prefix: str) -> str:
-    """Floor, loss per mistake and the probability it implies, at one (loss, accuracy) point."""
-    if not (math.isfinite(loss) and math.isfinite(acc)):
-        return f"{prefix} the loss or the accuracy is not finite."
-    wrong = 1.0 - acc
-    floor = loss_floor(acc)
-    m = loss_per_mistake(loss, acc)
-    p = implied_p(loss, acc)
-    text = (
-        f"{prefix} ({n.loss} {fmt(loss)}, {n.acc} {fmt(acc, 4)}), {wrong:.1%} of samples are wrong; this "
-        f"accuracy allows a loss as low as (1 - a) ln 2 = {fmt(floor)}, and the loss is "
-        f"{fmt(loss / floor if floor else math.inf, 2)}x that. If the right answers cost nothing, each "
-        f"mistake costs {fmt(m, 3)} nats on average, i.e. about {_prob(p)} probability on its true class."
+def below_baseline(acc: float, x: float, n: Names) -> str:
+    """A warning sentence when a checkpoint's accuracy is below the majority-class rate the user
+    gave (always predicting that class would score higher), else ''."""
+    maj = n.params.majority_rate
+    if maj is None or not math.isfinite(acc) or acc >= maj:
+        return ""
+    return (
+        f" Its {n.acc} at {n.unit} {fmt_x(x)} is {fmt(acc, 4)}, below the majority-class rate {fmt(maj, 4)} "
+        "you gave: always predicting that class would score higher, so that checkpoint is no model to "
+        "keep on accuracy."
     )
-    k = n.classes.k or 2
-    low = (loss - acc * math.log(k)) / wrong if wrong > 0 else math.inf
-    if low > 0 and math.isfinite(low):
-        assumed = "" if n.classes.k else " (assuming 2 classes)"
-        text += (
-            f" A right answer costs at most ln {k} = {fmt(math.log(k))}{assumed}, so the mistakes must "
-            f"average at least ({fmt(loss)} - {fmt(acc, 4)} x {fmt(math.log(k))}) / {fmt(wrong, 4)} = "
-            f"{fmt(low, 3)} nats: between {_prob(math.exp(-min(m, 745.0)))} and {_prob(math.exp(-low))} on "
-            "their true class."
+
+
+def mistakes(loss: float, acc: float, n: Names, prefix: str) -> str:
+    """What one (loss, accuracy) pair forces: the floor, and the share of the loss mistakes carry
+    at least. Only arithmetic; the readings it leaves open are claims of the alert."""
+    if not (math.isfinite(loss) and math.isfinite(acc)):
+        return ""
+    if n.not_ce:
+        return (
+            f"(No cross-entropy bounds here: an evaluation of this run has {n.loss} and {n.acc} that cannot "
+            "both describe the same predictions; see not-cross-entropy.)"
         )
-    if m >= n.params.insane_nats:
+    k = n.classes.k
+    wrong = 1.0 - acc
+    where = f"{prefix} ({n.loss} {fmt(loss)}, {n.acc} {fmt(acc, 4)})"
+    if below_floor(loss, acc):
+        return (
+            f"{where} the loss is below (1 - a) ln 2 = {fmt(floor(acc))}, the least mean cross-entropy "
+            f"allows when {wrong:.1%} of predictions are wrong: this pair is not cross-entropy and accuracy "
+            "of the same predictions."
+        )
+    if acc >= 1.0:
+        return (
+            f"{where} no sample is wrong, so the whole loss is paid by right answers held with less than "
+            f"full confidence (geometric-mean probability {prob(loss)} on the true class)."
+        )
+    lo, _ = wrong_share_bounds(loss, acc, k)
+    m_lo, m_hi = mistake_cost_bounds(loss, acc, k)
+    text = (
+        f"{where} {wrong:.1%} of samples are wrong; each costs at least ln 2 = 0.6931 nats, so mistakes "
+        f"carry at least {lo:.0%} of the loss (the floor (1 - a) ln 2 is {fmt(floor(acc))}). A mistake "
+        f"costs {fmt(m_lo, 3)} to {fmt(m_hi, 3)} nats on average (probability {prob(m_hi)} to "
+        f"{prob(m_lo)} on its true class): the top of that range holds if right answers cost nothing."
+    )
+    if k is not None and loss > acc * math.log(k):
         text += (
-            f" No sane softmax output costs {fmt(m, 3)} nats per mistake on average: suspect numerics "
-            "(overflowing logits, a missing log-softmax), how the loss is averaged (a sum instead of a "
-            "mean), or extra terms (regularisation, label smoothing, class weights) inside the logged loss."
+            f" With K = {k}, a right answer costs at most ln {k} = {fmt(math.log(k))}, which gives the "
+            "lower end."
         )
     return text
 
@@ -111,8 +125,8 @@ def worked_example(alert: Alert, n: Names) -> str:
         da, dl = e["now_acc"] - e["peak_acc"], e["now_loss"] - e["peak_loss"]
     else:
         da, dl = e["now_acc"] - e["from_acc"], e["now_loss"] - e["from_loss"]
-    if not (math.isfinite(da) and math.isfinite(dl)):
-        return ""
+    if not (math.isfinite(da) and math.isfinite(dl)) or abs(da) < 0.0005:
+        return ""  # no accuracy change to size the example with
     crossing = -da * STEP  # samples moving right (da > 0) lower the loss by STEP each
     rest = dl - crossing
     k_note = ""

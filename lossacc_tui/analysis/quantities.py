@@ -52,7 +52,8 @@ def bce(p: float) -> float:
 
 @dataclass(frozen=True)
 class Classes:
-    """Number of classes and where it came from ('given', 'inferred' or None when unknown)."""
+    """Number of classes and where it came from: 'given' (--classes), 'config' (a configuration file
+    of the run), 'inferred' (first evaluation at chance on both metrics) or None (unknown)."""
 
     k: int | None
     source: str | None
@@ -67,37 +68,60 @@ class Classes:
             return "the number of classes is unknown (pass --classes K)"
         if self.source == "given":
             return f"K = {self.k} classes (given)"
+        if self.source == "config":
+            return f"K = {self.k} classes (from {self.basis})"
         return f"K = {self.k} classes (inferred from {self.basis}; pass --classes to set it)"
 
 
 def infer_classes(candidates: list[tuple[str, float, float | None]]) -> Classes:
-    """K from the first evaluations: initial loss near ln K and, when known, accuracy near 1/K.
+    """K from the first evaluation, only when two independent signs agree: the loss near ln K
+    *and* the accuracy near 1/K (an untrained model), and every split's first evaluation that has
+    both agrees on the same K. A loss alone does not name K: a first evaluation after one epoch
+    is already below ln K.
 
     `candidates` are (label, first loss, first accuracy or None), most trusted first.
 
     >>> infer_classes([("val", 1.8975, 0.166)]).k
     6
+    >>> infer_classes([("val", 2.31, 0.1)]).k
+    10
+    >>> infer_classes([("val", 1.9, None)]).k is None
+    True
     >>> infer_classes([("val", 0.5742, 0.87)]).k is None
     True
     """
+    found: Classes | None = None
     for label, loss, acc in candidates:
-        if not math.isfinite(loss) or not 0.47 <= loss <= math.log(1000.0):
+        if not math.isfinite(loss):
             continue
-        k_loss = math.exp(loss)
-        if acc is not None and math.isfinite(acc) and acc > 0:
-            k_acc = 1.0 / acc
-            if max(k_loss, k_acc) / min(k_loss, k_acc) > 1.35:
-                continue
-            k = round(math.sqrt(k_loss * k_acc))
+        k = _chance_k(loss, acc)
+        if k is None:
+            if acc is not None and math.isfinite(acc):
+                return Classes(None, None)  # a first evaluation not at chance: K is not named
+            continue
+        if found is not None and found.k != k:
+            return Classes(None, None)  # the splits disagree
+        if found is None:
             basis = (
                 f"{label} loss {fmt(loss)} ~ ln {k} and accuracy {fmt(acc)} ~ 1/{k} at the first evaluation"
             )
-        else:
-            k = round(k_loss)
-            basis = f"{label} loss {fmt(loss)} ~ ln {k} at the first evaluation"
-        if k >= 2:
-            return Classes(k, "inferred", basis)
+            found = Classes(k, "inferred", basis)
+    if found is not None:
+        return found
     return Classes(None, None)
+
+
+def _chance_k(loss: float, acc: float | None) -> int | None:
+    """K when (loss, accuracy) is what an untrained K-class model gives: accuracy within 35 % of
+    1/K and loss within 12 % of ln K (None otherwise)."""
+    if not 0.47 <= loss <= math.log(1000.0):
+        return None
+    if acc is None or not math.isfinite(acc) or not 0.0 < acc <= 0.6:
+        return None
+    k = round(1.0 / acc)
+    if k < 2 or abs(acc * k - 1.0) > 0.35 or abs(loss / math.log(k) - 1.0) > 0.12:
+        return None
+    return k
 
 
 def fmt(v: float | None, digits: int = 4) -> str:
@@ -117,6 +141,29 @@ def fmt_x(v: float | None) -> str:
     if v is None or not math.isfinite(v):
         return "?"
     return str(int(v)) if float(v).is_integer() else f"{v:.2f}"
+
+
+def change(now: float, ref: float, signed: bool = True) -> str:
+    """now against ref as a relative change ('+41%'), or 'from 0' / 'n/a' where no ratio exists.
+
+    >>> change(0.7505, 0.5336), change(0.2, 0.0), change(float("nan"), 1.0)
+    ('+41%', 'from 0', 'to a non-finite value')
+    """
+    if not math.isfinite(now):
+        return "to a non-finite value"
+    if not math.isfinite(ref):
+        return "from a non-finite value"
+    if ref == 0:
+        return "from 0"
+    r = now / ref - 1
+    return f"{r:+.0%}" if signed else f"{r:.0%}"
+
+
+def times(a: float, b: float, digits: int = 2) -> str:
+    """a / b as 'N.NNx', or 'n/a' where it has no value."""
+    if not (math.isfinite(a) and math.isfinite(b)) or b == 0:
+        return "n/a"
+    return f"{fmt(a / b, digits)}x"
 
 
 def pts(d: float) -> str:

@@ -6,6 +6,7 @@ most REDRAW_HZ times a second, copying what it draws from the tracker with the l
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
@@ -13,6 +14,7 @@ from typing import Any, ClassVar
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer
@@ -213,7 +215,11 @@ class LossAccApp(App[None]):
     def _tick(self) -> None:
         if not self.screen_stack:
             return
-        self.screen_stack[0].query_one(StatusLine).set_text(status_parts(self))
+        try:
+            line = self.screen_stack[0].query_one(StatusLine)
+        except NoMatches:  # the app is closing: its widgets are already gone
+            return
+        line.set_text(status_parts(self))
 
     # -- selection --------------------------------------------------------------------------
     def on_run_chosen(self, msg: RunChosen) -> None:
@@ -276,6 +282,19 @@ class LossAccApp(App[None]):
             if b.action in ACTIONS and b.action != "quit":  # (Textual offers its own Quit)
                 title, doc = ACTIONS[b.action]
                 yield SystemCommand(title, doc, getattr(self, f"action_{b.action}"))
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """The palette's Screenshot: an SVG saved into the current folder (Textual's default is
+        ~/Downloads, which a server often lacks), and a note saying where, or why it could not."""
+        try:
+            saved = self.save_screenshot(filename, path or os.getcwd(), time_format)
+        except OSError as e:
+            self.notify(f"screenshot not saved: {e.strerror or e}", severity="error", timeout=6)
+            return None
+        self.notify(f"screenshot saved to {saved}", timeout=6)
+        return saved
 
     def on_unmount(self) -> None:
         self.feed.stop()

@@ -91,21 +91,40 @@ def span_text(unit: str, start: float, end: float | None, active: bool) -> str:
 
 
 def alert_rows(rs: RunState) -> list[AlertRow]:
-    """Newest first: latest start first, active before closed at the same start."""
-    alerts = sorted(rs.alerts, key=lambda a: (a.start if math.isfinite(a.start) else -math.inf, a.active))
+    """Newest first: latest start first, active before closed at the same start. Closed alerts of
+    one kind about one subject (a noisy run closes hundreds) merge into one row, the newest, which
+    says how many it stands for: the list and its cost stay as small as what it has to say."""
+    newest: dict[tuple[str, str], tuple[Alert, int, float]] = {}
+    shown: list[Alert] = []
+    for a in rs.alerts:
+        if a.active:
+            shown.append(a)
+            continue
+        k = (a.kind, str(a.data.get("subject", "")))
+        got = newest.get(k)
+        if got is None:
+            newest[k] = (a, 1, a.start)
+        else:
+            b, n, first = got
+            newest[k] = (a if _order(a) >= _order(b) else b, n + 1, min(first, a.start))
+    merged = {id(a): (n, first) for a, n, first in newest.values()}
+    shown += [a for a, _n, _f in newest.values()]
+    shown.sort(key=_order)
     unit = rs.axis
-    return [
-        AlertRow(
-            alert_key(a),
-            clean(a.kind),
-            a.severity,
-            clean(a.title),
-            span_text(unit, a.start, a.end, a.active),
-            a.active,
-            a.explanation,
+    rows = []
+    for a in reversed(shown):
+        where = span_text(unit, a.start, a.end, a.active)
+        n, first = merged.get(id(a), (1, a.start))
+        if n > 1:
+            where = f"{where} · {n} times since {unit} {fmt_num(first)}"
+        rows.append(
+            AlertRow(alert_key(a), clean(a.kind), a.severity, clean(a.title), where, a.active, a.explanation)
         )
-        for a in reversed(alerts)
-    ]
+    return rows
+
+
+def _order(a: Alert) -> tuple[float, bool]:
+    return (a.start if math.isfinite(a.start) else -math.inf, a.active)
 
 
 def map_x(rs: RunState, xs: list[float], src: str, dst: str) -> list[float] | None:
@@ -124,15 +143,26 @@ def map_x(rs: RunState, xs: list[float], src: str, dst: str) -> list[float] | No
 
 
 def spans(rs: RunState, axis: str, selected: str | None) -> tuple[Span, ...]:
-    out = []
-    for a in rs.alerts:
-        end = a.end if a.end is not None and not a.active else None
-        got = map_x(rs, [a.start, end if end is not None else a.start], rs.axis, axis)
-        if got is None:
-            return ()
-        x_end = got[1] if end is not None else math.inf
-        out.append(Span(got[0], x_end, a.severity, alert_key(a) == selected))
-    return tuple(out)
+    """Every alert's span on the displayed axis (one mapping of all their x values at once)."""
+    alerts = rs.alerts
+    if not alerts:
+        return ()
+    ends = [a.end if a.end is not None and not a.active else None for a in alerts]
+    xs = [a.start for a in alerts] + [a.start if e is None else e for a, e in zip(alerts, ends, strict=True)]
+    got = map_x(rs, xs, rs.axis, axis)
+    if got is None:
+        return ()
+    n = len(alerts)
+    sel_kind = selected.split("|", 1)[0] if selected else None
+    return tuple(
+        Span(
+            got[i],
+            got[n + i] if ends[i] is not None else math.inf,
+            a.severity,
+            a.kind == sel_kind and alert_key(a) == selected,
+        )
+        for i, a in enumerate(alerts)
+    )
 
 
 def main_view(

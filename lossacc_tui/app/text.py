@@ -1,6 +1,7 @@
 """Strings from logs are data: shown as plain text, never as markup, without control characters.
 
-Textual-free.
+Textual-free. The one cleaning function lives in `lossacc_tui.clean`; readers already applied it,
+and the app applies it again to anything it shows (harmless: cleaning is idempotent).
 
 >>> clean("\\x1b[31mval_loss\\x1b[0m\\tnow\\x07")
 'val_loss now'
@@ -10,20 +11,6 @@ Textual-free.
 
 from __future__ import annotations
 
-import re
+from lossacc_tui.clean import clean
 
-# ANSI CSI / OSC / other escape sequences, then any remaining C0/C1 control character
-_ESCAPES = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]"
-)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # not \t (09) or \n (0a)
-_SPACE = re.compile(r"[\t\n\r]")
-
-
-def clean(s: object, keep_newlines: bool = False) -> str:
-    """`s` as a string without escape sequences and control characters (tabs become spaces; line
-    breaks too unless kept)."""
-    text = _ESCAPES.sub("", str(s))
-    if keep_newlines:
-        return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\t", " "))
-    return _CONTROL.sub("", _SPACE.sub(" ", text))
+__all__ = ["clean"]

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import math
-import re
 from typing import ClassVar
 
+from lossacc_tui.clean import clean, clean_lines
 from lossacc_tui.model import Batch, BatchBuilder, Problem
 
-#: ANSI escape sequences (colours, cursor moves) that terminals use and logs keep.
-ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 MAX_PROBLEMS = 1000
 
-
-def clean_text(text: str) -> str:
-    """Strip ANSI codes and other control characters (strings from logs are data)."""
-    return CONTROL.sub("", ANSI.sub("", text))
+#: Strip escape sequences and control characters from log text, keeping tabs and newlines.
+clean_text = clean_lines
 
 
 def to_float(text: str) -> float | None:
@@ -45,22 +40,30 @@ class LineBuffer:
     """
 
     def __init__(self) -> None:
-        self._tail = b""
+        self._parts: list[bytes] = []  # the unfinished line, in the pieces it came in
         self.lines_done = 0  # lines handed out so far
 
     def feed(self, chunk: bytes) -> tuple[bytes, int]:
-        data = self._tail + chunk if self._tail else chunk
-        # a trailing \r may be the first half of \r\n: wait for the next byte
-        cut = max(data.rfind(b"\n"), data.rfind(b"\r", 0, len(data) - 1))
-        if cut < 0:
-            self._tail = data
+        """Only the new chunk is searched and the held pieces are joined once, when their line
+        ends: a line of N bytes arriving in k chunks costs O(N), not O(N k)."""
+        if not chunk:
             return b"", self.lines_done + 1
-        block, self._tail = data[: cut + 1], data[cut + 1 :]
+        # a trailing \r may be the first half of \r\n: wait for the next byte
+        cut = max(chunk.rfind(b"\n"), chunk.rfind(b"\r", 0, len(chunk) - 1))
+        if cut < 0:
+            if self._parts and self._parts[-1].endswith(b"\r"):  # a held \r not followed by \n
+                block, self._parts = b"".join(self._parts), [chunk]
+                return self._normalize(block)
+            self._parts.append(chunk)
+            return b"", self.lines_done + 1
+        head = chunk[: cut + 1]
+        block = b"".join([*self._parts, head]) if self._parts else head
+        self._parts = [chunk[cut + 1 :]] if cut + 1 < len(chunk) else []
         return self._normalize(block)
 
     def finish(self) -> tuple[bytes, int]:
         """The unfinished last line (a file that does not end in a newline)."""
-        data, self._tail = self._tail, b""
+        data, self._parts = b"".join(self._parts), []
         if not data:
             return b"", self.lines_done + 1
         return self._normalize(data if data.endswith((b"\n", b"\r")) else data + b"\n")
@@ -104,7 +107,7 @@ class Reader:
     def problem(self, line: int | None, message: str) -> None:
         self.problem_count += 1
         if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(Problem(line, message[:300]))
+            self.problems.append(Problem(line, clean(message[:300])))
 
     def feed(self, chunk: bytes) -> list[Batch]:
         block, first = self._buf.feed(chunk)

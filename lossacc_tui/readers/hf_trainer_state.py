@@ -6,7 +6,10 @@ import math
 import re
 from typing import Any, ClassVar
 
-from lossacc_tui.readers.jsondoc import JsonDocumentReader, Row, number
+import numpy as np
+
+from lossacc_tui.model import Batch
+from lossacc_tui.readers.jsondoc import BATCH_ROWS, JsonDocumentReader, Row, number
 from lossacc_tui.readers.registry import register
 
 #: Keys that are x values, or the Trainer's throughput counters rather than learning metrics.
@@ -27,6 +30,7 @@ class HFTrainerStateReader(JsonDocumentReader):
     """
 
     format_id: ClassVar[str] = "hf-trainer-state"
+    list_key: ClassVar[bytes | None] = b"log_history"  # streamed: 200 MB in seconds, not gigabytes
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
@@ -45,22 +49,70 @@ class HFTrainerStateReader(JsonDocumentReader):
             return []
         out: list[Row] = []
         for entry in history:
-            if not isinstance(entry, dict):
-                self.once("log_history holds something other than objects; skipped")
-                continue
-            if _SUMMARY in entry:
-                continue
-            values: dict[str, float] = {}
-            for key, value in entry.items():
-                if key in _NOT_METRICS or key.endswith(_THROUGHPUT):
-                    continue
-                v = number(value)
-                if v is not None and value is not None:
-                    values[key] = v
-            if values:
-                step, epoch = number(entry.get("step")), number(entry.get("epoch"))
-                out.append((values, _x(step), _x(epoch)))
+            row = self.entry_row(entry)
+            if row is not None:
+                out.append(row)
         return out
+
+    def entry_row(self, entry: Any) -> Row | None:
+        """One `log_history` entry as a record (None: the summary entry, or nothing to plot)."""
+        if not isinstance(entry, dict):
+            self.once("log_history holds something other than objects; skipped")
+            return None
+        if _SUMMARY in entry:
+            return None
+        values: dict[str, float] = {}
+        for key, value in entry.items():
+            if key in _NOT_METRICS or key.endswith(_THROUGHPUT):
+                continue
+            v = number(value)
+            if v is not None and value is not None:
+                values[key] = v
+        if not values:
+            return None
+        step, epoch = number(entry.get("step")), number(entry.get("epoch"))
+        return (values, _x(step), _x(epoch))
+
+    def entry_batches(self, entries: list[Any], plain: bool = False) -> list[Batch]:
+        """The same records as `entry_row`; when every value is a number or null (`plain`), built
+        column by column (a 200 MB history in seconds)."""
+        if not plain or not all(type(e) is dict for e in entries):
+            return super().entry_batches(entries)
+        out: list[Batch] = []
+        for a in range(0, len(entries), BATCH_ROWS):
+            batch = _columns([e for e in entries[a : a + BATCH_ROWS] if _SUMMARY not in e])
+            out += [] if batch is None else [batch]
+        return out
+
+
+def _columns(entries: list[dict[str, Any]]) -> Batch | None:
+    """A Batch of flat entries whose values are all numbers or null (None: no record in them)."""
+    n = len(entries)
+    keys: set[str] = set()
+    for e in entries:
+        keys.update(e)
+    metrics = sorted(k for k in keys if k not in _NOT_METRICS and not k.endswith(_THROUGHPUT))
+    cols = {k: [e.get(k) for e in entries] for k in [*metrics, "step", "epoch"]}
+    present = {k: np.fromiter((v is not None for v in cols[k]), dtype=bool, count=n) for k in metrics}
+    has = np.zeros(n, dtype=bool)
+    for m in present.values():
+        has |= m
+    if not has.any():
+        return None
+    rows = np.flatnonzero(has)
+
+    def floats(col: list[Any]) -> np.ndarray:
+        return np.fromiter((np.nan if v is None else v for v in col), dtype=np.float64, count=n)[rows]
+
+    values = {k: floats(cols[k]) for k in metrics if present[k][rows].any()}
+    return Batch(
+        n=len(rows),
+        values=values,
+        present={k: (None if present[k][rows].all() else present[k][rows]) for k in values},
+        step=floats(cols["step"]),
+        epoch=floats(cols["epoch"]),
+        line=np.zeros(len(rows), dtype=np.int64),
+    )
 
 
 def _x(v: float | None) -> float | None:

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
 import json
 import math
+import re
 from typing import Any, ClassVar
 
 import orjson
@@ -17,6 +19,10 @@ from lossacc_tui.readers.base import Reader
 Row = tuple[dict[str, float], float | None, float | None]
 
 MAX_DOCUMENT = 256 << 20  # a JSON log larger than this is not read (256 MiB)
+BATCH_ROWS = 50_000  # a long history comes out in batches of this many rows (bounded builder memory)
+BLOCK_BYTES = 4 << 20  # a streamed list is parsed this many bytes of entries at a time
+_SEP = re.compile(rb"\s*([,\]])")  # what follows an entry
+_NOT_A_NUMBER = re.compile(rb':\s*[\[{"tf]')  # a value that is a list, object, string or boolean
 
 
 def number(value: Any) -> float | None:
@@ -37,6 +43,10 @@ class JsonDocumentReader(Reader):
     """
 
     whole_file: ClassVar[bool] = True
+    #: The top-level key of a list of flat entries (HF `log_history`): when set, that list is
+    #: scanned entry by entry (`entry_row`), never parsed whole, and on a re-save only the entries
+    #: after the ones already read are parsed (the bytes before are checked by digest).
+    list_key: ClassVar[bytes | None] = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -45,6 +55,9 @@ class JsonDocumentReader(Reader):
         self._seen: list[str] = []  # fingerprints of rows already returned
         self._parsed = False  # a document was parsed at least once
         self._told: set[str] = set()
+        # the streamed list: entry hashes read so far, and the bytes they span (length, digest)
+        self._span = (0, b"")  # bytes of the streamed list read so far: (length, digest)
+        self._returned = 0  # rows returned from the streamed list
 
     def once(self, message: str) -> None:
         """Record a problem only the first time (a rewritten file is parsed many times)."""
@@ -60,12 +73,19 @@ class JsonDocumentReader(Reader):
         return []
 
     def finish(self) -> list[Batch]:
-        data, self._doc = bytes(self._doc), bytearray()
+        data, self._doc = self._doc, bytearray()
+        if len(data) == 0 and not self._too_big:
+            return []
         if self._too_big:
             self._too_big = False
             self.once(f"JSON document larger than {MAX_DOCUMENT >> 20} MiB: not read")
             return []
-        doc = self._load(data)
+        if self.list_key is not None:
+            streamed = self._stream(data)
+            if streamed is not None:
+                self._parsed = True
+                return streamed
+        doc = self._load(bytes(data))
         if doc is None:
             return []
         self._parsed = True
@@ -73,6 +93,10 @@ class JsonDocumentReader(Reader):
 
     def rows(self, doc: Any) -> list[Row]:
         """The records of a parsed document (subclasses)."""
+        raise NotImplementedError
+
+    def entry_row(self, entry: Any) -> Row | None:
+        """The record of one entry of the `list_key` list, or None (subclasses that set it)."""
         raise NotImplementedError
 
     def _load(self, data: bytes) -> Any:
@@ -114,6 +138,93 @@ class JsonDocumentReader(Reader):
             builder.add(values, step=step, epoch=epoch, new_run=new_run and i == 0)
         batch = builder.build()
         return [] if batch is None else [batch]
+
+    # -- the streamed list -----------------------------------------------------------------
+    def _stream(self, data: bytearray | bytes) -> list[Batch] | None:
+        """Rows of the `list_key` list, parsed a block of entries at a time (each block by orjson);
+        on a re-save that kept the bytes read so far, only what it added. None when that list is
+        not a plain list of flat entries (then the document is parsed whole, as any other)."""
+        key = re.search(rb'"' + re.escape(self.list_key or b"") + rb'"\s*:\s*\[', data)
+        if key is None:
+            return None
+        start = key.end()
+        end = data.find(b"]", start)  # flat entries hold no list: the first ] closes this one
+        if end < 0:  # cut off (mid-save, or a broken file): said while nothing was ever read
+            if not self._parsed:
+                self.once("incomplete JSON document")
+            return []
+        bad = _invalid_utf8_at(data)
+        if bad is not None:
+            self.once(f"invalid UTF-8 at byte {bad}; replaced")
+        span, digest = self._span
+        view = memoryview(data)
+        kept = span and start + span <= end and hashlib.blake2b(view[start : start + span]).digest() == digest
+        pos = start + span if kept else start
+        if kept:
+            sep = _SEP.match(data, pos)
+            if sep is None:
+                return None
+            if sep.group(1) == b"]":
+                return []  # nothing new
+            pos = sep.end()
+        last = data.rfind(b"}", pos, end) + 1
+        batches: list[Batch] = []
+        a = pos
+        while 0 < a < last:
+            cut = data.find(b"},", a + BLOCK_BYTES, last)
+            b = last if cut < 0 else cut + 1
+            block = self._block(view[a:b])
+            if block is None:
+                return None
+            plain = _NOT_A_NUMBER.search(view[a:b]) is None  # only numbers and nulls as values
+            batches += self.entry_batches(block, plain)  # a block at a time: its dicts are freed here
+            a = b + 1 if cut >= 0 else last
+        if not kept and last <= pos and data[start:end].strip():
+            return None
+        new_run = not kept and self._returned > 0
+        self._span = (last - start, hashlib.blake2b(view[start:last]).digest()) if last > start else (0, b"")
+        self._returned += sum(b.n for b in batches)
+        if new_run and batches:
+            batches[0].starts = (0,)
+        return batches
+
+    def _block(self, raw: memoryview) -> list[Any] | None:
+        """A run of entries (`{...}, {...}`) as a list; None when it is not one."""
+        doc = b"[" + bytes(raw) + b"]"
+        try:
+            out = orjson.loads(doc)
+        except orjson.JSONDecodeError:
+            try:  # NaN/Infinity as Python's json writes them
+                out = json.loads(doc.decode("utf-8", errors="replace"))
+            except (json.JSONDecodeError, RecursionError):
+                return None
+        return out if isinstance(out, list) else None
+
+    def entry_batches(self, entries: list[Any], plain: bool = False) -> list[Batch]:
+        """Batches of the records of `entry_row`, in batches of at most `BATCH_ROWS` (subclasses
+        may do the same faster, column by column, when `plain`: every value a number or null)."""
+        out: list[Batch] = []
+        for a in range(0, len(entries), BATCH_ROWS):
+            builder = BatchBuilder()
+            for entry in entries[a : a + BATCH_ROWS]:
+                row = self.entry_row(entry)
+                if row is not None:
+                    builder.add(row[0], step=row[1], epoch=row[2])
+            out += self.built(builder)
+        return out
+
+
+def _invalid_utf8_at(data: bytearray) -> int | None:
+    """The offset of the first invalid UTF-8 byte, checked a megabyte at a time (no copy kept)."""
+    dec = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    step = 1 << 20
+    for at in range(0, len(data), step):
+        try:
+            dec.decode(view[at : at + step], at + step >= len(data))
+        except UnicodeDecodeError as e:
+            return at + e.start
+    return None
 
 
 def _describe(error: Exception, text: str) -> str:

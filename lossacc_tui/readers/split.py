@@ -5,7 +5,8 @@ Each record is placed, in order, by its x (the step when the source has one, els
    duplicate and is dropped (Lightning writes its LearningRateMonitor rows twice).
 2. Otherwise it continues the open run whose last x is the closest below it (or equal to it, when
    that run has no record with the same metrics at that x: sparse rows, as Lightning writes them);
-   ties go to the run used most recently.
+   ties (writers sharing a file, each at the same x) go to the run whose last values are closest
+   to the record's, else to the run used most recently.
 3. When no run can take it (its x went back: a restart, or a second process writing the same
    steps), it begins a new run: `file#2`, ... A record the reader marks as a start (a new table
    header, a new `model.fit`) always begins a new run, and closes the runs before it.
@@ -34,6 +35,7 @@ class _Lane:
     seg: int
     last_x: float
     last_used: int
+    last_vals: dict[str, float] | None = None  # its last record's values (to tell writers apart)
 
 
 @dataclass(slots=True)
@@ -56,6 +58,7 @@ class Splitter:
         self._window: deque[_Seen] = deque(maxlen=WINDOW)
         self._ordinal_next = 0.0
         self._floor = 0
+        self._current: Batch | None = None  # the batch being split (for its rows' values)
 
     @property
     def restarts(self) -> int:
@@ -69,6 +72,7 @@ class Splitter:
             self.axis = _axis(batch)
         if self.axis == "ordinal":
             return self._split_ordinal(batch)
+        self._current = batch
         raw = batch.step if self.axis == "step" else batch.epoch
         x = np.full(batch.n, np.nan) if raw is None else raw
         valid = ~np.isnan(x)
@@ -101,9 +105,13 @@ class Splitter:
         """Rows a..b-1 have x above every x before: they continue the run with the largest x."""
         if b <= a:
             return
-        lane = self._choose(float(x[a]), frozenset(), lambda _lane: False) or self._new_lane()
+        lane = (
+            self._choose(float(x[a]), frozenset(), lambda _lane: False, self._batch_vals(a))
+            or self._new_lane()
+        )
         seg[a:b] = lane.seg
         lane.last_x = float(x[b - 1])
+        lane.last_vals = self._batch_vals(b - 1)
         self._row += b - a
         lane.last_used = self._row
         self._recent = lane
@@ -128,7 +136,8 @@ class Splitter:
                 self.duplicates += 1
                 return False
             taken = {s.seg for s in seen if s.keys == keys}
-            lane = self._choose(xi, keys, lambda ln: ln.seg in taken) or self._new_lane()
+            lane = self._choose(xi, keys, lambda ln: ln.seg in taken, vals) or self._new_lane()
+            lane.last_vals = vals
         seg[i] = lane.seg
         if not math.isnan(xi):
             lane.last_x = xi
@@ -136,20 +145,39 @@ class Splitter:
         self._recent = lane
         return True
 
-    def _choose(self, xi: float, keys: frozenset[str], has_same_keys_at_x: object) -> _Lane | None:
-        """The open run this x continues: closest last x at or below it, most recent on ties."""
+    def _choose(
+        self,
+        xi: float,
+        keys: frozenset[str],
+        has_same_keys_at_x: object,
+        vals: dict[str, float] | None = None,
+    ) -> _Lane | None:
+        """The open run this x continues: the closest last x at or below it. Several at that same
+        x (writers sharing the file, each at the same epoch): the one whose last values are
+        closest to this record's, else the most recently used."""
         self._lanes = [ln for ln in self._lanes if self._row - ln.last_used < LANE_TIMEOUT]
-        best: _Lane | None = None
+        best: list[_Lane] = []
         for ln in self._lanes:
             if ln.last_x > xi or (ln.last_x == xi and has_same_keys_at_x(ln)):  # type: ignore[operator]
                 continue
-            if (
-                best is None
-                or ln.last_x > best.last_x
-                or (ln.last_x == best.last_x and ln.last_used > best.last_used)
-            ):
-                best = ln
-        return best
+            if not best or ln.last_x > best[0].last_x:
+                best = [ln]
+            elif ln.last_x == best[0].last_x:
+                best.append(ln)
+        if len(best) <= 1:
+            return best[0] if best else None
+        if vals:
+            near = [(_distance(ln.last_vals, vals), -ln.last_used, ln.seg) for ln in best]
+            d, _, seg = min(near)
+            if math.isfinite(d) and sum(1 for n in near if n[0] == d) == 1:
+                return next(ln for ln in best if ln.seg == seg)
+        return max(best, key=lambda ln: ln.last_used)
+
+    def _batch_vals(self, i: int) -> dict[str, float] | None:
+        b = self._current
+        if b is None:
+            return None
+        return {n: float(v[i]) for n, v in b.values.items() if b.present[n] is None or b.present[n][i]}  # type: ignore[index]
 
     def _new_lane(self) -> _Lane:
         lane = _Lane(self._segments, -math.inf, self._row)
@@ -256,6 +284,16 @@ def _keys(batch: Batch, names: list[str], i: int) -> frozenset[str]:
     return frozenset(out)
 
 
+def _distance(a: dict[str, float] | None, b: dict[str, float]) -> float:
+    """How far apart two records' values are (mean relative difference over the metrics both
+    carry; inf when they share none)."""
+    if not a:
+        return math.inf
+    ds = [abs(a[k] - v) / (abs(a[k]) + abs(v) + 1e-12) for k, v in b.items() if k in a]
+    ds = [d for d in ds if not math.isnan(d)]
+    return sum(ds) / len(ds) if ds else math.inf
+
+
 def _same(a: dict[str, float], b: dict[str, float]) -> bool:
     return all(va == b[k] or (math.isnan(va) and math.isnan(b[k])) for k, va in a.items())
 
@@ -270,3 +308,55 @@ def _cut(batch: Batch, seg: np.ndarray, keep: np.ndarray) -> list[tuple[int, Bat
         if len(rows):
             out.append((int(seg[a]), batch.take(rows)))
     return out
+
+
+#: Column names that say which process wrote a record (DDP ranks, data-loader workers).
+WRITER_COLUMNS = frozenset(
+    {"rank", "global_rank", "local_rank", "process_rank", "process_index", "worker", "worker_id"}
+)
+
+
+class FileSplitter:
+    """The runs of one file. When its records carry a writer column (`rank`, `worker`, ... see
+    `WRITER_COLUMNS`), each writer's records go through a Splitter of their own, so writers sharing
+    a file never share a run; the column itself is not a metric. Otherwise one Splitter does it all.
+    `split` returns (run index in the file, sub-batch) pairs, like `Splitter.split`."""
+
+    def __init__(self) -> None:
+        self._plain = Splitter()
+        self._writers: dict[float, Splitter] = {}
+        self._runs: dict[tuple[float, int], int] = {}
+        self._used = 0  # run indices handed out so far
+
+    def split(self, batch: Batch) -> list[tuple[int, Batch]]:
+        key = next((n for n in batch.values if n.lower() in WRITER_COLUMNS), None)
+        if key is None and not self._writers:
+            out = self._plain.split(batch)
+            self._used = max([self._used, *(seg + 1 for seg, _ in out)])
+            return out
+        who = np.full(batch.n, np.nan)
+        if key is not None:
+            p = batch.present[key]
+            who = np.where(np.ones(batch.n, dtype=bool) if p is None else p, batch.values[key], np.nan)
+            batch = _without(batch, key)
+        out: list[tuple[int, Batch]] = []
+        order = list(dict.fromkeys(-1.0 if math.isnan(w) else float(w) for w in who))
+        starts = set(batch.starts)
+        for w in order:
+            rows = np.flatnonzero(np.isnan(who) if w == -1.0 else who == w)
+            part = batch.take(rows)
+            part.starts = tuple(i for i, r in enumerate(rows) if int(r) in starts)
+            sp = self._writers.setdefault(w, Splitter())
+            for seg, sub in sp.split(part):
+                idx = self._runs.get((w, seg))
+                if idx is None:
+                    idx = self._runs[(w, seg)] = self._used
+                    self._used += 1
+                out.append((idx, sub))
+        return out
+
+
+def _without(batch: Batch, name: str) -> Batch:
+    values = {k: v for k, v in batch.values.items() if k != name}
+    present = {k: p for k, p in batch.present.items() if k != name}
+    return Batch(batch.n, values, present, batch.step, batch.epoch, batch.time, batch.line, batch.starts)

@@ -215,8 +215,9 @@ async def test_replay_keys_pause_step_jump_and_end() -> None:
 
 @sync
 async def test_a_fast_writer_is_coalesced_and_keys_stay_responsive(tmp_path: Path) -> None:
-    """2,000 lines a second arrive one at a time: the screen is redrawn at most about 10 times a
-    second, and a key still takes effect at once."""
+    """Lines arrive one at a time as fast as a writer can: the screen is redrawn far fewer times
+    than lines arrive (redraws are coalesced), and a key typed meanwhile takes effect. (No clock
+    in the asserts: the redraw rate and key latency are figures of benchmarks/bench_app.py.)"""
     log = tmp_path / "training.log"
     log.write_text("".join(LINES[:2]))
     app = watch_app(log)
@@ -229,6 +230,7 @@ async def test_a_fast_writer_is_coalesced_and_keys_stay_responsive(tmp_path: Pat
 
     app._draw = counted  # type: ignore[method-assign]
     stop = threading.Event()
+    written = [0]
 
     def writer() -> None:
         with log.open("a") as f:
@@ -237,6 +239,7 @@ async def test_a_fast_writer_is_coalesced_and_keys_stay_responsive(tmp_path: Pat
                     return
                 f.write(f"{i},0.5,{1 / (1 + i)},0.5,{1 / (1 + i) + 0.1}\n")
                 f.flush()
+                written[0] = i + 1
                 time.sleep(0.0005)
 
     async with app.run_test(size=(120, 40)) as pilot:
@@ -244,17 +247,14 @@ async def test_a_fast_writer_is_coalesced_and_keys_stay_responsive(tmp_path: Pat
         t = threading.Thread(target=writer)
         t.start()
         try:
-            await pilot.pause(1.0)
+            await wait_for(pilot, lambda: written[0] >= 500, timeout=60, what="the writer under way")
             draws.clear()
-            start = time.monotonic()
-            await pilot.pause(1.5)
-            rate = len(draws) / (time.monotonic() - start)
-            before = time.monotonic()  # a key typed now (pilot.press would wait for an idle app)
-            app.post_message(events.Key("l", "l"))
-            await wait_for(pilot, lambda: app.opts.log_loss is True, timeout=2.0, what="the key")
-            latency = time.monotonic() - before
+            at = written[0]
+            await wait_for(pilot, lambda: written[0] >= at + 1000, timeout=60, what="1,000 more lines")
+            lines, redraws = written[0] - at, len(draws)
+            app.post_message(events.Key("l", "l"))  # a key typed now (pilot.press waits for idle)
+            await wait_for(pilot, lambda: app.opts.log_loss is True, timeout=30, what="the key")
         finally:
             stop.set()
             t.join()
-        assert 2 <= rate <= 12, f"{rate:.1f} redraws/s"
-        assert latency < 0.3, f"key took {latency * 1000:.0f} ms"
+        assert 1 <= redraws < lines / 5, f"{redraws} redraws for {lines} lines"

@@ -26,15 +26,17 @@ def tmux(*args: str) -> str:
     return subprocess.run([TMUX, *args], capture_output=True, text=True, check=False).stdout  # type: ignore[list-item]
 
 
-def wait_screen(session: str, text: str, timeout: float = 20.0) -> str:
+def wait_screen(session: str, *texts: str, timeout: float = 60.0) -> str:
+    """Wait until one capture shows every text (a capture can catch a half-drawn frame: the test
+    waits for the whole state, it never asserts on one capture)."""
     deadline = time.monotonic() + timeout
     screen = ""
     while time.monotonic() < deadline:
         screen = tmux("capture-pane", "-p", "-t", session)
-        if text in screen:
+        if all(t in screen for t in texts):
             return screen
         time.sleep(0.1)
-    raise AssertionError(f"{text!r} never appeared on screen:\n{screen}")
+    raise AssertionError(f"{texts!r} never appeared together on screen:\n{screen}")
 
 
 def test_watch_in_tmux_shows_the_run_follows_appends_and_quits(tmp_path: Path) -> None:
@@ -46,8 +48,7 @@ def test_watch_in_tmux_shows_the_run_follows_appends_and_quits(tmp_path: Path) -
     command = f"{CLI} watch {log}; echo $? > {done}"
     tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", command)
     try:
-        screen = wait_screen(session, "epoch 39")
-        assert "loss" in screen and "accuracy" in screen and "watching" in screen
+        wait_screen(session, "epoch 39", "loss", "accuracy", "watching")
         with log.open("a") as f:
             f.write("".join(lines[41:]))
         wait_screen(session, "epoch 149")
@@ -57,8 +58,8 @@ def test_watch_in_tmux_shows_the_run_follows_appends_and_quits(tmp_path: Path) -
         tmux("send-keys", "-t", session, "Escape")
         wait_screen(session, "watching")  # back on the main screen (a quick q would read as alt+q)
         tmux("send-keys", "-t", session, "q")
-        deadline = time.monotonic() + 10
-        while not done.exists() and time.monotonic() < deadline:
+        deadline = time.monotonic() + 60  # a bound for a stuck quit, not a timing goal
+        while not (done.exists() and done.read_text().strip()) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert done.read_text().strip() == "0"
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lossacc_tui.analysis.detectors.base import Ctx, Detector
+from lossacc_tui.analysis.detectors.checks import AccAtChance, NotCrossEntropy, ValUnlikeTrain
 from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting
 from lossacc_tui.analysis.detectors.level import AccStuck, HighLossGoodAcc
 from lossacc_tui.analysis.detectors.loss import Explosion, NonFinite, Plateau
@@ -24,14 +25,18 @@ def build_detectors(ctx: Ctx, other_series: list[Series] | None = None) -> dict[
     if train is not None:
         out["train"] = [NonFinite(ctx, train, train.name), Explosion(ctx, train, train.name)]
     if loss is not None and acc is not None:
-        pair: list[Detector] = []
-        if ctx.split == "validation":
-            pair += [LossUpAccUp(ctx, loss), LossDownAccDown(ctx, loss), ValLossUnstable(ctx, loss)]
-        pair += [AccFlatLossDown(ctx, loss), HighLossGoodAcc(ctx, loss)]
+        pair: list[Detector] = [NotCrossEntropy(ctx, loss, loss.name)]
+        if not ctx.not_ce:  # kinds that read the loss against the accuracy as cross-entropy
+            if ctx.split == "validation":
+                pair += [LossUpAccUp(ctx, loss), LossDownAccDown(ctx, loss), ValLossUnstable(ctx, loss)]
+            pair += [AccFlatLossDown(ctx, loss), HighLossGoodAcc(ctx, loss)]
         out["pair"] = pair
-        out["pair_acc"] = [AccStuck(ctx, acc, acc.name)]
+        out["pair_acc"] = [AccStuck(ctx, acc, acc.name), AccAtChance(ctx, acc, acc.name)]
     elif acc is not None:
         out["acc_only"] = [AccStuck(ctx, acc, acc.name)]
+    if acc is not None and ctx.split == "validation" and ctx.train_acc is not None:
+        key = "pair_acc" if loss is not None else "acc_only"
+        out.setdefault(key, []).append(ValUnlikeTrain(ctx, acc, acc.name))
     if loss is not None and train is not None and ctx.split == "validation":
         out["overfit"] = [Overfitting(ctx, loss, loss.name)]
     if acc is not None:

@@ -10,10 +10,16 @@ import numpy as np
 
 from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.alerts import Alert, Event, Latch, Severity
+from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.confirm import FactsAt, decide
+from lossacc_tui.analysis.kind import KindSpec
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import Classes
 from lossacc_tui.analysis.track import Feats, x_column
 from lossacc_tui.model import Series
+
+#: claims that reason from cross-entropy bounds (dropped once a run's loss is found not to be one)
+CE_CLAIMS = ("mistakes-carry-loss", "right-answers-carry-loss", "confident-mistakes")
 
 
 @dataclass
@@ -29,6 +35,11 @@ class Ctx:
     train_acc: Series | None
     split: str  # 'validation' or 'training'
     lr: Series | None = None
+    #: set once an evaluation's loss and accuracy are found not to be cross-entropy and accuracy of
+    #: the same predictions: no explanation of the run reasons about cross-entropy after that
+    not_ce: bool = False
+    #: per-sample facts of this split at or before an x (a probe sidecar), or None
+    facts: FactsAt | None = None
     _xcols: dict[int, np.ndarray | None] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -71,11 +82,11 @@ def level(series: Series | None, i: int, params: Params) -> float:
     return float(win.chunk(stats.rolling_mean(src, params.half))[0])
 
 
-class Detector:
-    """One alert kind over one stream of features: subclasses give the conditions, severity,
-    title, evidence and explanation; this class latches and keeps the alerts."""
+class Detector(KindSpec):
+    """One alert kind over one stream of features: subclasses declare the kind (name, meaning,
+    general explanation: `KindSpec`) and give the conditions, severity, title, evidence, claims
+    and explanation; this class latches and keeps the alerts."""
 
-    kind = ""
     n_open: int | None = None  # None: params.open_after
     n_close: int | None = None
 
@@ -93,6 +104,10 @@ class Detector:
         self.last = -1  # last point index seen
 
     # --- to override -------------------------------------------------------------------------
+    def kind_at(self, i: int) -> str:
+        """The kind of an alert opening at point i (a detector may tell two kinds apart)."""
+        return self.kind
+
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 
@@ -111,6 +126,10 @@ class Detector:
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         return {}
 
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        """What the alert claims at point i (the latest point, or the last point of a closed span)."""
+        return []
+
     def explain(self, alert: Alert) -> str:
         from lossacc_tui.analysis.explain import explain_alert
 
@@ -125,9 +144,10 @@ class Detector:
         lo = 0
         for what, i, j in self.latch.feed(open_, close, k0):
             if what == "open":
-                alert = Alert(self.kind, "warning", self.kind, self.ctx.x(self.series, j))
+                kind = self.kind_at(i)
+                alert = Alert(kind, "warning", kind, self.ctx.x(self.series, j))
                 alert.data.update(start_idx=j, open_idx=i, subject=self.subject)
-                alert.set_renderers(self.title, self.explain, self._evidence_now)
+                alert.set_renderers(self.title, self.explain, self._evidence_now, self._claims_now)
                 self.on_open(alert, i, i - k0, f, g)
                 self.current = alert
                 self.alerts.append(alert)
@@ -137,11 +157,14 @@ class Detector:
             else:
                 alert = self.current
                 assert alert is not None
+                # (extremes include the close_after points that confirmed the close: a live log sees
+                # them before it knows the alert closes, and one-shot must equal incremental)
                 self.on_span(alert, lo, i - k0 + 1, f, g)
                 alert.active = False
                 alert.end = self.ctx.x(self.series, j)
                 alert.data["end_idx"] = j
-                self._render(alert, i)
+                # a closed alert describes its own span: its numbers are those of its last point
+                self._render(alert, max(j, int(alert.data.get("start_idx", j))))
                 sink.append(("closed", alert.snapshot()))
                 self.current = None
         if self.current is not None:
@@ -160,6 +183,12 @@ class Detector:
 
     def _evidence_now(self, alert: Alert) -> dict[str, float]:
         return self.evidence(alert, alert.data["at_idx"])
+
+    def _claims_now(self, alert: Alert) -> list[Claim]:
+        claims = self.claims(alert, alert.data["at_idx"])
+        if self.ctx.not_ce and alert.kind != "not-cross-entropy":
+            claims = [c for c in claims if c.id not in CE_CLAIMS]
+        return decide(claims, self.ctx.facts, self.ctx.split)
 
 
 def span_extreme(
@@ -190,3 +219,35 @@ def value_at_x(series: Series, axis: str, x: float) -> float:
         return math.nan
     k = int(np.searchsorted(col, x, side="right")) - 1
     return float(series.values[k]) if 0 <= k < len(series) else math.nan
+
+
+def noise(series: Series | None, i: int, window: int = 10) -> float:
+    """A series' own evaluation-to-evaluation noise at point i: the standard deviation implied by
+    the mean absolute second difference of its last `window` values (an i.i.d. noise of std s gives
+    second differences of std s * sqrt(6)); NaN with fewer than 3 finite values. O(window)."""
+    if series is None or i < 2:
+        return math.nan
+    v = series.values[max(0, i - window + 1) : i + 1]
+    v = v[np.isfinite(v)]
+    if len(v) < 3:
+        return math.nan
+    d2 = np.abs(np.diff(v, 2))
+    return float(np.mean(d2) * math.sqrt(math.pi / 2) / math.sqrt(6.0))
+
+
+def names(ctx: Ctx) -> tuple[str, str, str]:
+    """(loss name, accuracy name, x unit) as explanations print them."""
+    return (
+        ctx.loss.name if ctx.loss is not None else "the loss",
+        ctx.acc.name if ctx.acc is not None else "accuracy",
+        ctx.unit,
+    )
+
+
+def classes_claim(ctx: Ctx, x0: float, x1: float) -> list[Claim]:
+    """The `classes` claim when K is known (nothing when it is not: no sentence then uses K)."""
+    k = ctx.classes
+    if k.k is None:
+        return []
+    strength = "follows" if k.source in ("given", "config") else "likely"
+    return [Claim("classes", strength, x0, x1, k.describe(), value=float(k.k))]

@@ -31,6 +31,19 @@ def split(f: Feats, n: int) -> tuple[Feats, Feats | None]:
     return head, (rest if len(rest["idx"]) else None)
 
 
+def _run_lengths(cond: np.ndarray, carry: int) -> np.ndarray:
+    """How many consecutive True values end at each position (the first run continues `carry`).
+
+    >>> _run_lengths(np.array([True, True, False, True]), 2).tolist()
+    [3, 4, 0, 1]
+    """
+    idx = np.arange(len(cond))
+    last_false = np.maximum.accumulate(np.where(~cond, idx, -1))
+    out = idx - last_false
+    out[last_false < 0] += carry
+    return out
+
+
 class Overfitting(Detector):
     """Validation loss clearly above its best while the training loss kept falling since then.
 
@@ -40,6 +53,15 @@ class Overfitting(Detector):
     """
 
     kind = "overfitting"
+    n_open = 1  # the condition's own run length decides (3 evaluations, or 2 on a short run)
+    order = 40
+    severity_doc = "warning"
+    meaning = "training loss falls while validation loss rises; the gap widens"
+    general = (
+        "Training loss falls while validation loss rises; the gap between them widens. The model fits "
+        "its training samples, noise included, in ways that do not carry over. Early-stop at the best "
+        "validation loss, regularise, augment, or get more data."
+    )
 
     def __init__(self, ctx: Ctx, series: Series, subject: str) -> None:
         super().__init__(ctx, series, subject)
@@ -48,6 +70,7 @@ class Overfitting(Detector):
         self.pending: Feats | None = None
         self.train_at_best = math.nan
         self.best_idx = -1
+        self._carry = (0, 0)  # run lengths of the normal and the short-run condition so far
 
     def feed(self, f: Feats | None, sink: list[Event]) -> None:
         if f is not None:
@@ -120,12 +143,27 @@ class Overfitting(Detector):
         y, best, sig, tl, tb = f["y"], f["best"], f["sig_prev"], f["train_lvl"], f["train_at_best"]
         with np.errstate(invalid="ignore"):
             rise = (y >= best * (1 + p.rise_rel)) & (y - best >= p.rise_z * sig)
-            train_fell = tl <= tb * (1 - p.train_drop_rel)
+            rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))  # too few points for noise
+            rise &= y > best  # a loss that stays at 0 has not risen
+            train_fell = (tl <= tb * (1 - p.train_drop_rel)) & (tl < tb)
             calm = (y < best * (1 + p.rise_rel / 2)) | (tl > tb * (1 - p.train_drop_rel / 2))
-        return rise & train_fell, calm
+            # a short run (a fine-tune of a few epochs) cannot measure its noise: two evaluations
+            # with the validation loss 2 x rise_rel above its best and the training loss 2 x
+            # train_drop_rel below where it was then are enough, said to be little evidence
+            short = (f["idx"] < p.noise_window) & (y >= best * (1 + 2 * p.rise_rel)) & (y > best)
+            short &= tl <= tb * (1 - 2 * p.train_drop_rel)
+        cond = rise & train_fell
+        self._rl = _run_lengths(cond, self._carry[0])
+        self._srl = _run_lengths(short, self._carry[1])
+        self._carry = (int(self._rl[-1]), int(self._srl[-1]))
+        return (self._rl >= p.open_after) | (self._srl >= 2), calm
 
     def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
-        alert.data.update(best_idx=int(f["best_idx"][local]))
+        normal = int(self._rl[local]) >= self.p.open_after
+        held = int(self._rl[local]) if normal else int(self._srl[local])
+        start = max(0, i - held + 1)  # where the condition began (the latch opens when it is confirmed)
+        alert.start = self.ctx.x(self.series, start)
+        alert.data.update(best_idx=int(f["best_idx"][local]), start_idx=start, short=not normal, held=held)
 
     def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
         if hi > lo:
@@ -173,6 +211,14 @@ class MetricMismatch(Detector):
     """A later evaluation's accuracy (test/report) far from the logged accuracy before it."""
 
     kind = "metric-mismatch"
+    order = 110
+    severity_doc = "warning"
+    meaning = "a later evaluation in the log disagrees with the logged accuracy"
+    general = (
+        "A later evaluation in the same log (a classification report, a printed test accuracy) "
+        "disagrees with the logged accuracy by more than a few points: a different split, checkpoint, "
+        "preprocessing, train-mode layers, or macro vs micro averaging."
+    )
 
     def __init__(self, ctx: Ctx, series: Series, subject: str) -> None:
         super().__init__(ctx, series, subject)

@@ -6,11 +6,27 @@ import math
 
 import numpy as np
 
-from lossacc_tui.analysis.alerts import Alert
-from lossacc_tui.analysis.detectors.base import Detector, level, value
+from lossacc_tui.analysis.alerts import Alert, Severity
+from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.detectors.base import (
+    Detector,
+    classes_claim,
+    level,
+    names,
+    noise,
+    value,
+    value_at_x,
+)
 from lossacc_tui.analysis.detectors.pair import PairDetector
-from lossacc_tui.analysis.quantities import chance_loss, fmt, fmt_x, loss_floor
+from lossacc_tui.analysis.evidence import who_carries_loss
+from lossacc_tui.analysis.quantities import chance_loss, fmt, fmt_x, loss_floor, times
 from lossacc_tui.analysis.track import Feats
+
+
+def binary_entropy(p: np.ndarray) -> np.ndarray:
+    """H(p) = -p ln p - (1 - p) ln(1 - p) in nats, 0 at p in {0, 1}; elementwise."""
+    q = np.clip(p, 1e-12, 1 - 1e-12)
+    return -(q * np.log(q) + (1 - q) * np.log1p(-q))
 
 
 class HighLossGoodAcc(PairDetector):
@@ -18,6 +34,22 @@ class HighLossGoodAcc(PairDetector):
     a sizeable share of the chance loss)."""
 
     kind = "high-loss-good-acc"
+    order = 70
+    severity_doc = "warning/info"
+    meaning = (
+        "good accuracy with a loss far above the floor that accuracy allows; a warning when the "
+        "numbers force or favour confident mistakes, information when unsure right answers may carry "
+        "it"
+    )
+    general = (
+        "Good accuracy with a loss far above the floor (1 - a) ln 2 that accuracy allows. The numbers "
+        "allow two readings: a few mistakes made with near-certainty (each costs without bound), or many "
+        "right answers held with little confidence (each costs up to ln K), as in a run still converging. "
+        "The explanation says which one the numbers force or favour (a loss rising at steady accuracy "
+        "favours confident mistakes; a loss falling at flat accuracy, unsure right answers), and is a "
+        "warning only then. A logged loss with extra terms (regularisation, label smoothing, class "
+        "weights) also sits above the floor. Per-sample losses decide; lossacc_tui.probe logs them."
+    )
 
     def thresholds(self) -> tuple[float, float]:
         k = self.ctx.classes.k or 2
@@ -44,22 +76,52 @@ class HighLossGoodAcc(PairDetector):
     def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
         alert.data.update(best_idx=int(f["best_idx"][local]))
 
+    def severity(self, alert: Alert) -> Severity:
+        """A warning only when the numbers force or favour confident mistakes; unsure right
+        answers (a run still converging) are information."""
+        for c in alert.claims:
+            if c.id == "mistakes-carry-loss" and c.strength in ("follows", "likely", "confirmed"):
+                return "warning"
+        return "info"
+
     def title(self, alert: Alert) -> str:
         e = alert.evidence
         return (
             f"{self.ctx.loss.name if self.ctx.loss else 'loss'} {fmt(e['now_loss'])} at "
             f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} {fmt(e['now_acc'], 3)}: "
-            f"{fmt(e['now_loss_per_mistake'], 3)} nats per mistake"
+            f"{times(e['now_loss'], e['now_loss_floor'])} the least it allows"
         )
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        x0, x1 = e["start_x"], e["now_x"]
+        loss0, acc0, loss1, acc1 = e["start_loss"], e["start_acc"], e["now_loss"], e["now_acc"]
+        acc_tol = max(self.p.acc_hold_tol, 2 * noise(self.ctx.acc, i) if i >= 2 else 0.0)
+        favour, why = "", ""
+        t0 = value_at_x(self.ctx.train, self.ctx.axis, x0) if self.ctx.train is not None else math.nan
+        t1 = value_at_x(self.ctx.train, self.ctx.axis, x1) if self.ctx.train is not None else math.nan
+        train_fell = math.isfinite(t0) and math.isfinite(t1) and t1 < t0
+        if loss1 >= loss0 * (1 + self.p.rise_rel) and acc1 >= acc0 - acc_tol and train_fell:
+            favour = "mistakes"
+            why = (
+                f"since {nm[2]} {fmt_x(x0)} the loss rose {fmt(loss0)} -> {fmt(loss1)} while accuracy held "
+                f"({fmt(acc0, 4)} -> {fmt(acc1, 4)}) and the training loss fell {fmt(t0)} -> {fmt(t1)}: a "
+                "model growing more confident makes its right answers cheaper, so the extra cost sits on "
+                "its mistakes"
+            )
+        out = classes_claim(self.ctx, x0, x1)
+        out += who_carries_loss(loss1, acc1, self.ctx.classes.k, x0, x1, nm, favour, why)
+        return out
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         good, _ = self.thresholds()
         ev = self.pair_numbers(i, "now") | self.pair_numbers(alert.data["best_idx"], "best")
         ev.update(
             now_loss_floor=loss_floor(ev["now_acc"]),
-            now_implied_p=math.exp(-min(ev["now_loss_per_mistake"], 745.0)),
             start_loss=value(self.ctx.loss, alert.data["start_idx"]),
             start_acc=value(self.ctx.acc, alert.data["start_idx"]),
+            start_x=self.ctx.x(self.series, alert.data["start_idx"]),
             good_acc_threshold=good,
         )
         if self.ctx.classes.k is not None:
@@ -72,26 +134,175 @@ class AccStuck(Detector):
     equal to the majority-class rate the user gave. `f` is the accuracy, `g` the loss (or None)."""
 
     kind = "acc-stuck"
+    order = 80
+    severity_doc = "warning/info"
+    meaning = (
+        "accuracy unchanged while the loss is not finite, or at 1/K with a loss at or above ln K and "
+        "not falling, or equal to the majority rate given with `--majority` (warning); unchanged while "
+        "the loss moves and stays at or above what a constant guess would cost (info)"
+    )
+    general = (
+        "Accuracy repeated exactly for many evaluations while the loss is not finite, or while accuracy "
+        "sits at 1/K and the loss at or above ln K without falling, or accuracy equal to the "
+        "majority-class rate you gave (--majority). A model that ignores its inputs predicts one class, "
+        "and its accuracy is then that class's share. Check the predicted-class counts or confusion "
+        "matrix, a balanced metric (minority-class F1, balanced accuracy, AUC), and whether the loss or "
+        "the logits are NaN (argmax over NaN logits is a constant class)."
+    )
     n_open = 1
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
-        with np.errstate(invalid="ignore"):
+        acc = f["y"]
+        with np.errstate(invalid="ignore", divide="ignore"):
             frozen = (f["range_stuck"] <= p.stuck_tol) & (f["nonfinite_stuck"] == 0)
+            loose = (f["range_stuck"] <= max(p.stuck_tol, p.min_acc_change)) & (f["nonfinite_stuck"] == 0)
+            blind_ok = np.ones(len(acc), dtype=bool)
             if g is not None:
                 # a repeated accuracy means a model that ignores its inputs only when the loss is not
-                # finite or sits at the chance loss ln K; a converged model far below it just repeats
-                chance = chance_loss(self.ctx.classes.k or 2)
-                blind = ~np.isfinite(g["y"]) | (g["lvl"] >= p.stuck_chance_frac * chance)
-                frozen &= blind
-            on = frozen.copy()
+                # finite, or the accuracy sits at 1/K while the loss is at (or above) ln K and not
+                # falling; K is the known K or the one 1/accuracy rounds to (never assumed)
+                loss = g["y"]
+                k = self.ctx.classes.k
+                kk = np.full(len(acc), float(k)) if k else np.rint(1.0 / np.where(acc > 0, acc, np.nan))
+                usable = np.isfinite(kk) & (kk >= 2)
+                lnk = np.log(np.where(usable, kk, 2.0))
+                at_chance = usable & (np.abs(acc * kk - 1.0) <= 0.1) & (g["lvl"] >= 0.9 * lnk)
+                learning = g["dir"] < 0  # a loss still falling beyond its noise: predictions improve
+                # or accuracy at a class share while the loss is no lower than a constant predictor's
+                # at that share could be (its loss is at least the binary entropy of the share) and
+                # moves by 10 % or more without a single prediction changing class: the outputs move,
+                # all on one side of the threshold
+                prior = binary_entropy(acc)
+                moves = np.abs(g["lvl"] - g["lvl_stuck"]) >= 0.1 * np.abs(g["lvl"])
+                # (up to 95 %: above it a small validation set is the likelier reason that no
+                # prediction changes)
+                at_prior = (acc >= 0.5) & (acc <= 0.95) & (g["lvl"] >= prior) & moves
+                strong = ~np.isfinite(loss) | (at_chance & ~learning)
+                blind_ok = strong | at_prior
+                if self.ctx.train is not None and self.ctx.split == "validation":
+                    # a model that ignores its inputs cannot fit its training samples either: a training
+                    # loss far below the label entropy bound says the model uses its inputs
+                    from lossacc_tui.analysis.detectors.checks import lookup
+
+                    train = lookup(self.ctx.train, self.ctx.axis, f["x"])
+                    blind_ok &= ~(np.isfinite(loss) & (train < 0.5 * prior))
+            on = frozen & blind_ok
+            off = ~(loose & blind_ok)
+            if g is None:
+                strong = np.ones(len(acc), dtype=bool)
             if "maj_dev" in f:
-                on |= f["maj_dev"] <= p.majority_tol
-        return on, ~on
+                maj = f["maj_dev"] <= p.majority_tol
+                on |= maj
+                strong = strong | maj
+                off &= f["maj_dev"] > 2 * p.majority_tol
+            self._strong = strong
+        return on, off
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        acc = e["acc_now"]
+        x0, x1 = e["first_x"], self.ctx.x(self.series, i)
+        out = classes_claim(self.ctx, x0, x1)
+        maj = self.p.majority_rate
+        if maj is not None and abs(acc - maj) <= self.p.majority_tol:
+            out.append(
+                Claim(
+                    "at-majority-rate",
+                    "follows",
+                    x0,
+                    x1,
+                    f"{self.subject} {fmt(acc, 4)} is within {self.p.majority_tol * 100:.0f} point(s) of the "
+                    f"majority-class rate {fmt(maj, 4)} you gave",
+                    value=acc,
+                )
+            )
+        loss_now = e.get("loss_now", math.nan)
+        k = self.ctx.classes.k
+        if k is not None and math.isfinite(loss_now) and abs(acc * k - 1) <= 0.1:
+            near = abs(loss_now / math.log(k) - 1) <= 0.1
+            out.append(
+                Claim(
+                    "at-chance",
+                    "likely" if near else "possible",
+                    x0,
+                    x1,
+                    f"{self.subject} {fmt(acc, 4)} is about 1/{k} = {fmt(1 / k, 4)}"
+                    + (f" and {nm[0]} {fmt(loss_now)} is about ln {k} = {fmt(math.log(k))}" if near else ""),
+                    others="" if near else f"{nm[0]} {fmt(loss_now)} is not near ln {k} = {fmt(math.log(k))}",
+                )
+            )
+        others = (
+            "Another reading: the model predicts several classes but none of its predictions changes between "
+            "evaluations; the predicted-class counts decide"
+        )
+        if not math.isfinite(loss_now) and "loss_now" in e:
+            others += (
+                ". With a loss that is not finite, argmax over NaN logits gives one fixed class, so accuracy "
+                "only measures that class's share"
+            )
+        if alert.data.get("prior_path"):
+            first = value(self.ctx.loss, alert.data["first_idx"])
+            out.append(
+                Claim(
+                    "one-class-predictor",
+                    "possible",
+                    x0,
+                    x1,
+                    f"the model predicts one class for (nearly) every sample: {nm[0]} moved {fmt(first)} -> "
+                    f"{fmt(loss_now)} without one prediction changing class, and its level "
+                    f"{fmt(level(self.ctx.loss, alert.data['open_idx'], self.p))} when this opened was no "
+                    f"lower than the {fmt(float(binary_entropy(np.array([acc]))[0]))} nats a constant guess "
+                    f"scoring {fmt(acc, 4)} would cost",
+                    others=others,
+                )
+            )
+            return out
+        out.append(
+            Claim(
+                "one-class-predictor",
+                "possible",
+                x0,
+                x1,
+                f"the model predicts one class for (nearly) every sample, so {self.subject} {fmt(acc, 4)} is "
+                "that class's share",
+                others=others,
+            )
+        )
+        if self.series is not self.ctx.acc or self.ctx.split != "training":
+            return out
+        if math.isfinite(loss_now) and loss_now > math.log(2) * 1.05 and abs(acc - 0.5) < 0.02:
+            out.append(
+                Claim(
+                    "diverging",
+                    "likely",
+                    x0,
+                    x1,
+                    f"the training loss {fmt(loss_now)} is above ln 2 = 0.6931, worse than a fixed 50/50 "
+                    "guess "
+                    "on a balanced binary task: the optimisation has diverged rather than the data being "
+                    "imbalanced",
+                    others="A loss that is not plain cross-entropy (extra terms) would also sit above ln 2",
+                )
+            )
+        return out
 
     def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
         frozen = bool(f["range_stuck"][local] <= self.p.stuck_tol)
-        alert.data.update(frozen=frozen, first_idx=max(0, i - self.p.stuck_window + 1))
+        # opened only on the constant-guess bound (no NaN, no chance level, no --majority): a reading
+        # the numbers allow, not one they force (a small validation set can hold no prediction near
+        # the threshold while a model improves), so information, not a warning
+        prior_path = not bool(self._strong[local])
+        alert.data.update(frozen=frozen, first_idx=max(0, i - self.p.stuck_window + 1), prior_path=prior_path)
+
+    def severity(self, alert: Alert) -> Severity:
+        if alert.data.get("prior_path"):
+            for c in alert.claims:  # a probe can still confirm it
+                if c.id == "one-class-predictor" and c.strength == "confirmed":
+                    return "warning"
+            return "info"
+        return "warning"
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence

@@ -8,8 +8,10 @@ import numpy as np
 
 from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.alerts import Alert, Severity
+from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Ctx, Detector, span_extreme, value, value_at_x
-from lossacc_tui.analysis.quantities import fmt, fmt_x
+from lossacc_tui.analysis.kind import KindSpec
+from lossacc_tui.analysis.quantities import fmt, fmt_x, times
 from lossacc_tui.analysis.track import Feats
 from lossacc_tui.model import Series
 
@@ -18,6 +20,14 @@ class NonFinite(Detector):
     """NaN or inf in a loss: opens at the first one, closes after `close_after` finite values."""
 
     kind = "non-finite"
+    order = 0
+    severity_doc = "critical"
+    meaning = "NaN or inf in a loss"
+    general = (
+        "NaN or inf in a loss. Every gradient after it is NaN too. Check the learning rate, gradient "
+        "clipping, log(0) or division in a custom loss, fp16 overflow, NaN inputs; resume from the "
+        "last good checkpoint."
+    )
     n_open = 1
 
     def __init__(self, ctx: Ctx, series: Series, subject: str) -> None:
@@ -31,11 +41,26 @@ class NonFinite(Detector):
         self.last_finite = int(lf[-1])
         return ~finite, finite
 
+    def kind_at(self, i: int) -> str:
+        """eval-non-finite when only the validation loss is non-finite while the training loss
+        logged at the same x is finite: the evaluation is broken, not the training."""
+        if self.series is not self.ctx.loss or self.ctx.split != "validation" or self.ctx.train is None:
+            return self.kind
+        x = self.ctx.x(self.series, i)
+        t = value_at_x(self.ctx.train, self.ctx.axis, x)
+        if not math.isfinite(t):
+            return self.kind
+        # finite is not healthy: a training loss far above its best is diverging too
+        tv = self.ctx.train.values[: max(1, _count_upto(self.ctx.train, self.ctx.axis, x))]
+        best = float(np.nanmin(tv)) if np.isfinite(tv).any() else math.nan
+        healthy = math.isfinite(best) and t <= max(10 * best, best + self.p.explosion_min_abs)
+        return "eval-non-finite" if healthy else self.kind
+
     def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
         y = float(f["y"][local])
         best_idx = _best_before(self.series, i) if self.series is not None else -1
         alert.data.update(
-            bad=("inf" if math.isinf(y) else "nan"),
+            bad=("infinite" if math.isinf(y) else "NaN"),
             last_finite=int(f["last_finite"][local]),
             best=value(self.series, best_idx),
             best_idx=best_idx,
@@ -46,10 +71,48 @@ class NonFinite(Detector):
         alert.data["n_bad"] += int(np.count_nonzero(~np.isfinite(f["y"][lo:hi])))
 
     def severity(self, alert: Alert) -> Severity:
-        return "critical"
+        return "warning" if alert.kind == "eval-non-finite" else "critical"
 
     def title(self, alert: Alert) -> str:
-        return f"{self.subject} is {alert.data['bad']} from {self.ctx.unit} {fmt_x(alert.start)}"
+        tail = " while training is finite" if alert.kind == "eval-non-finite" else ""
+        return f"{self.subject} is {alert.data['bad']} from {self.ctx.unit} {fmt_x(alert.start)}{tail}"
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        x0, x1 = alert.start, self.ctx.x(self.series, i)
+        if alert.kind == "eval-non-finite":
+            t0, t1 = e.get("train_loss_at_start", math.nan), e.get("train_loss_now", math.nan)
+            trend = f" ({fmt(t0)} -> {fmt(t1)})" if math.isfinite(t0) and math.isfinite(t1) else ""
+            return [
+                Claim(
+                    "evaluation-broken",
+                    "likely",
+                    x0,
+                    x1,
+                    f"the training loss stays finite{trend} while {self.subject} is {alert.data['bad']}, so "
+                    "the "
+                    "validation computation, not the weights, produces it",
+                    others="Weights that overflow only on validation inputs would also do it; the validation "
+                    "batch sizes and label range decide",
+                )
+            ]
+        lf, best = e["last_finite_value"], e["best_value"]
+        if not (math.isfinite(lf) and math.isfinite(best)) or best <= 0 or lf < 3 * best:
+            # the value before it was near the best: a sudden numerical fault (NaN in a batch or a
+            # weight, log(0), fp16 overflow) as much as a divergence; the text says so, no claim
+            return []
+        return [
+            Claim(
+                "diverging",
+                "likely",
+                x0,
+                x1,
+                f"the optimisation diverged: {self.subject} had risen to {fmt(lf)}, {times(lf, best)} its "
+                f"best {fmt(best)}, before it went non-finite",
+                others="A numerical fault after an unrelated rise would look the same; the gradient norms "
+                "before it decide",
+            )
+        ]
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         d = alert.data
@@ -64,7 +127,21 @@ class NonFinite(Detector):
             "acc_now": value_at_x(self.ctx.acc, self.ctx.axis, self.ctx.x(self.series, i))
             if self.ctx.acc
             else math.nan,
+            "train_loss_at_start": value_at_x(self.ctx.train, self.ctx.axis, alert.start)
+            if self.ctx.train is not None and self.series is self.ctx.loss
+            else math.nan,
+            "train_loss_now": value_at_x(self.ctx.train, self.ctx.axis, self.ctx.x(self.series, i))
+            if self.ctx.train is not None and self.series is self.ctx.loss
+            else math.nan,
         }
+
+
+def _count_upto(series: Series, axis: str, x: float) -> int:
+    """How many points of `series` lie at or before x on `axis` (all of them when x is unknown)."""
+    col = series.x_or_none(axis)
+    if col is None or not math.isfinite(x):
+        return len(series)
+    return int(np.searchsorted(col, x, side="right"))
 
 
 def _best_before(series: Series, i: int) -> int:
@@ -81,6 +158,14 @@ class Explosion(Detector):
     """Loss far above its best level (a factor and an absolute margin, beyond its own noise)."""
 
     kind = "loss-explosion"
+    order = 10
+    severity_doc = "warning/critical"
+    meaning = "a loss far above its running best"
+    general = (
+        "A loss far above its running best (a factor and an absolute margin beyond its own noise): a "
+        "divergence step, a bad batch, or numerics. Lower the learning rate, add warmup and clipping, "
+        "compare with the best checkpoint."
+    )
     n_open = 1
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
@@ -131,6 +216,14 @@ class Plateau(Detector):
     """No new best loss (by plateau_min_delta) within the last plateau_patience evaluations."""
 
     kind = "plateau"
+    order = 90
+    severity_doc = "info"
+    meaning = "no new best validation loss for a patience window; names the best epoch and its accuracy"
+    general = (
+        "No new best validation loss for a patience window (informational). The alert names the best "
+        "epoch and the accuracy there: the checkpoint to keep, and the point where lowering the "
+        "learning rate or stopping would save compute."
+    )
     n_open = 1
     n_close = 1
 
@@ -165,10 +258,16 @@ class Plateau(Detector):
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
-        return (
-            f"{self.subject}: no new best for {int(e['evaluations_since_best'])} evaluations (best "
-            f"{fmt(e['best_value'])} at {self.ctx.unit} {fmt_x(e['best_x'])})"
-        )
+        since = int(e["evaluations_since_best"])
+        head = f"{self.subject}: no new best for {since} evaluations"
+        if e["best_x"] > alert.start:
+            # the best moved inside the episode by less than plateau_min_delta: say so, or the start
+            # and the best contradict each other
+            head = (
+                f"{self.subject}: no gain beyond {self.p.plateau_min_delta:.1%} since {self.ctx.unit} "
+                f"{fmt_x(alert.start)}, {since} evaluations since the best"
+            )
+        return f"{head} (best {fmt(e['best_value'])} at {self.ctx.unit} {fmt_x(e['best_x'])})"
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         d = alert.data
@@ -185,3 +284,20 @@ class Plateau(Detector):
             ev["acc_at_best"] = value(self.ctx.acc, bi)
             ev["acc_now"] = value(self.ctx.acc, i)
         return ev
+
+
+class EvalNonFinite(KindSpec):
+    """Declared here: `NonFinite` emits it for a validation loss that breaks while training is finite."""
+
+    kind = "eval-non-finite"
+    order = 130
+    severity_doc = "warning"
+    meaning = (
+        "only the validation loss is NaN or inf while training is finite: a broken evaluation, not a "
+        "divergence"
+    )
+    general = (
+        "Only the validation loss is NaN or inf while the training loss on the same lines stays "
+        "finite: the evaluation is broken (empty split or mask, labels out of range, log(0)), not the "
+        "training. Check the validation data and how its loss is computed."
+    )

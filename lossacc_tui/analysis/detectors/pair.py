@@ -12,8 +12,19 @@ import math
 import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
-from lossacc_tui.analysis.detectors.base import Detector, level, span_extreme, value, value_at_x
-from lossacc_tui.analysis.quantities import fmt, fmt_x, loss_per_mistake
+from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.detectors.base import (
+    Detector,
+    classes_claim,
+    level,
+    names,
+    noise,
+    span_extreme,
+    value,
+    value_at_x,
+)
+from lossacc_tui.analysis.evidence import mistakes_change, who_carries_loss
+from lossacc_tui.analysis.quantities import change, fmt, fmt_x, loss_per_mistake
 from lossacc_tui.analysis.track import Feats
 
 
@@ -29,6 +40,18 @@ class PairDetector(Detector):
             f"{prefix}_loss_per_mistake": loss_per_mistake(loss, acc),
         }
 
+    def acc_best(self, i: int) -> dict[str, float]:
+        """The highest accuracy of the run up to point i and its x (O(i), computed when rendered)."""
+        acc = self.ctx.acc
+        if acc is None or i < 0:
+            return {"acc_best": math.nan, "acc_best_x": math.nan}
+        v = acc.values[: min(i + 1, len(acc))]
+        fin = np.isfinite(v)
+        if not fin.any():
+            return {"acc_best": math.nan, "acc_best_x": math.nan}
+        k = int(np.argmax(np.where(fin, v, -np.inf)))
+        return {"acc_best": float(v[k]), "acc_best_x": self.ctx.x(acc, k)}
+
     def train_at(self, i: int) -> float:
         if self.ctx.train is None:
             return math.nan
@@ -40,6 +63,21 @@ class LossUpAccUp(PairDetector):
     the best level, by rise_rel and beyond noise) while the accuracy level holds or rises."""
 
     kind = "loss-up-acc-up"
+    order = 30
+    severity_doc = "warning"
+    meaning = (
+        "validation loss rises while validation accuracy rises or holds: a few mistakes grow "
+        "confident while borderline samples cross over; often the first sign of overfitting"
+    )
+    general = (
+        "Validation loss rises while validation accuracy rises or holds. The same samples on each side of "
+        "the threshold cost more: typically some mistakes grow confident (cross-entropy punishes them "
+        "without bound) while accuracy, which only counts sides, does not move or improves. Often the "
+        "first sign of overfitting. The explanation says whether the number of mistakes went down or up "
+        "over the span, from the run's own accuracy. Check: the highest-loss samples, calibration "
+        "(temperature scaling, label smoothing), early stopping on the loss; report a proper scoring rule "
+        "or AUC beside accuracy."
+    )
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
         assert g is not None
@@ -47,10 +85,14 @@ class LossUpAccUp(PairDetector):
         y, best, sig = f["y"], f["best"], f["sig_prev"]
         ref = f["acc_at_best"]
         with np.errstate(invalid="ignore"):
+            # the noise is unknown for the first few evaluations: a short run (a fine-tune of a few
+            # epochs) then needs a rise of twice rise_rel instead of one beyond noise
             rise = (y >= best * (1 + p.rise_rel)) & (y - best >= p.rise_z * sig)
+            rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))
             lv, lb = f["lvl"], f["lbest"]
             rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= p.rise_z * sig * (2.0 / p.half) ** 0.5)
-            holds = g["lvl"] >= ref - p.acc_hold_tol
+            rise &= (y > best) | (lv > lb)  # a loss that stays at 0 has not risen
+            holds = (g["lvl"] >= ref - p.acc_hold_tol) & np.isfinite(y) & np.isfinite(g["y"])
             calm = (y < best * (1 + p.rise_rel / 2)) | (g["lvl"] < ref - 2 * p.acc_hold_tol)
         return rise & holds, calm
 
@@ -66,10 +108,60 @@ class LossUpAccUp(PairDetector):
         e = alert.evidence
         return (
             f"{self.ctx.loss.name if self.ctx.loss else 'loss'} up "
-            f"{(e['now_loss'] / e['best_loss'] - 1) * 100:.0f}% since {self.ctx.unit} {fmt_x(e['best_x'])} "
+            f"{change(e['now_loss'], e['best_loss'], signed=False)} since {self.ctx.unit} "
+            f"{fmt_x(e['best_x'])} "
             f"while {self.ctx.acc.name if self.ctx.acc else 'accuracy'} {fmt(e['best_acc'], 3)} -> "
             f"{fmt(e['now_acc'], 3)}"
         )
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        x0, x1 = e["best_x"], e["now_x"]
+        out = classes_claim(self.ctx, x0, x1)
+        out += mistakes_change(e["best_acc"], e["now_acc"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
+        sig = noise(self.ctx.loss, i)
+        rise = e["now_loss"] - e["best_loss"]
+        if math.isfinite(rise) and rise > 0 and not math.isfinite(sig):
+            out.append(
+                Claim(
+                    "loss-rises-beyond-noise",
+                    "possible",
+                    x0,
+                    x1,
+                    f"{nm[0]} rose {fmt(e['best_loss'])} -> {fmt(e['now_loss'])} from {nm[2]} {fmt_x(x0)} to "
+                    f"{fmt_x(x1)}, but there are too few evaluations to measure its own noise",
+                    value=rise,
+                    others="A few more evaluations decide whether the rise holds",
+                )
+            )
+        elif math.isfinite(rise) and rise > 0 and rise > 2 * sig:
+            z = f", {rise / sig:.1f} times its own evaluation noise {fmt(sig)}" if sig > 0 else ""
+            out.append(
+                Claim(
+                    "loss-rises-beyond-noise",
+                    "follows",
+                    x0,
+                    x1,
+                    f"{nm[0]} rose {fmt(e['best_loss'])} -> {fmt(e['now_loss'])} from {nm[2]} {fmt_x(x0)} to "
+                    f"{fmt_x(x1)}{z}",
+                    value=rise,
+                    evidence={"noise": sig},
+                )
+            )
+        t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
+        favour, why = "", ""
+        if math.isfinite(t0) and math.isfinite(t1) and t1 < t0:
+            # the model grows more confident on what it fits (training loss falling), so its right
+            # answers get cheaper: the extra validation loss sits on the samples it gets wrong
+            favour = "mistakes"
+            why = (
+                f"{nm[0]} rose {change(e['now_loss'], e['best_loss'], signed=False)} while the training "
+                f"loss fell {fmt(t0)} -> {fmt(t1)}: a model growing more confident makes its right answers "
+                "cheaper, so the extra cost sits on the samples it gets wrong"
+            )
+        out += who_carries_loss(e["now_loss"], e["now_acc"], self.ctx.classes.k, x0, x1, nm, favour, why)
+        return out
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         d = alert.data
@@ -82,6 +174,7 @@ class LossUpAccUp(PairDetector):
             max_acc=acc_peak[0],
             max_acc_x=acc_peak[1],
             acc_level_at_best=d["acc_ref"],
+            **self.acc_best(i),
             train_loss_at_best=self.train_at(d["best_idx"]),
             train_loss_now=self.train_at(i),
         )
@@ -92,6 +185,19 @@ class LossDownAccDown(PairDetector):
     """Accuracy level clearly below its peak while the loss kept improving since that peak."""
 
     kind = "loss-down-acc-down"
+    order = 50
+    severity_doc = "warning"
+    meaning = (
+        "loss improves while accuracy falls: predictions near the threshold slip across while others "
+        "grow more confident"
+    )
+    general = (
+        "The loss improves while accuracy falls: predictions near the decision threshold slip across "
+        "it (cheap in loss) while others grow more confident (the loss averages confidence, accuracy "
+        "counts sides). A drifting class prior (label noise, imbalance) does this. Check: per-class "
+        "recall, the training label distribution, the threshold; keep the checkpoint at the accuracy "
+        "peak if accuracy is what you deploy."
+    )
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
         assert g is not None
@@ -99,9 +205,16 @@ class LossDownAccDown(PairDetector):
         drop = g["lbest"] - g["lvl"]
         with np.errstate(invalid="ignore"):
             need = np.fmax(p.acc_drop_min, p.rise_z * g["sig"] * math.sqrt(2.0 / h))
-            gained = f["lvl"] <= g["loss_at_abest"] * (1 - p.loss_gain_min)
+            ref = g["loss_at_abest"]
+            gained = (f["lvl"] <= ref * (1 - p.loss_gain_min)) & (f["lvl"] < ref)
             near_best = f["lvl"] <= f["lbest"] * (1 + p.rise_rel / 2)
-            on = (drop >= need) & gained & near_best
+            finite = np.isfinite(f["y"]) & np.isfinite(g["y"])
+            # the accuracy peak must come from a model that had started to learn (after the first
+            # evaluation, its loss level below the first loss): the accuracy of a model as it was
+            # initialised is luck, not a peak it reached
+            first = value(self.ctx.loss, 0)
+            trained = (g["lbest_idx"] >= 1) & (~np.isfinite(first) | (g["loss_at_abest"] < first))
+            on = (drop >= need) & gained & near_best & finite & trained
             off = (drop < p.acc_drop_min / 2) | (f["lvl"] > f["lbest"] * (1 + p.rise_rel))
         return on, off
 
@@ -122,6 +235,31 @@ class LossDownAccDown(PairDetector):
             f"{fmt(e['peak_loss'])} -> {fmt(e['now_loss'])}"
         )
 
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        x0, x1 = e["peak_x"], e["now_x"]
+        out = classes_claim(self.ctx, x0, x1)
+        out += mistakes_change(e["peak_acc"], e["now_acc"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
+        out += who_carries_loss(e["now_loss"], e["now_acc"], self.ctx.classes.k, x0, x1, nm)
+        if math.isfinite(e["now_acc"]) and e["now_acc"] < e["peak_acc"]:
+            out.append(
+                Claim(
+                    "predictions-crossing",
+                    "possible",
+                    x0,
+                    x1,
+                    f"borderline samples slipped to the wrong side between {nm[2]} {fmt_x(x0)} and "
+                    f"{fmt_x(x1)} while others grew more confident",
+                    others=(
+                        "Another reading: the accuracy metric or the evaluation data changed between these "
+                        "evaluations (same loss, different counting); per-sample predictions at both "
+                        "evaluations decide"
+                    ),
+                )
+            )
+        return out
+
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         d = alert.data
         ev = self.pair_numbers(d["peak_idx"], "peak") | self.pair_numbers(i, "now")
@@ -140,6 +278,14 @@ class AccFlatLossDown(PairDetector):
     """Accuracy within a narrow band over flat_window evaluations while the loss fell."""
 
     kind = "acc-flat-loss-down"
+    order = 60
+    severity_doc = "info"
+    meaning = "accuracy flat while loss keeps falling: confidence grows on samples already right"
+    general = (
+        "Accuracy is flat while the loss keeps falling: the model grows more confident on samples it "
+        "already gets right. Accuracy cannot move until samples cross the threshold; a capacity or "
+        "label-noise ceiling stops that. Informational: more epochs buy calibration, not accuracy."
+    )
     n_open = 1
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
@@ -147,12 +293,12 @@ class AccFlatLossDown(PairDetector):
         p = self.p
         with np.errstate(invalid="ignore"):
             flat = g["range_flat"] <= p.flat_acc_band
-            fell = f["lvl"] <= f["lvl_flat"] * (1 - p.flat_loss_drop)
+            fell = (f["lvl"] <= f["lvl_flat"] * (1 - p.flat_loss_drop)) & (f["lvl"] < f["lvl_flat"])
             near = f["lvl"] <= f["lbest"] * (1 + p.rise_rel / 2)
             off = (g["range_flat"] > 1.5 * p.flat_acc_band) | (
                 f["lvl"] > f["lvl_flat"] * (1 - p.flat_loss_drop / 2)
             )
-        return flat & fell & near, off
+        return flat & fell & near & np.isfinite(f["y"]) & np.isfinite(g["y"]), off
 
     def severity(self, alert: Alert) -> Severity:
         return "info"
@@ -161,17 +307,33 @@ class AccFlatLossDown(PairDetector):
         e = alert.evidence
         return (
             f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} flat at "
-            f"{fmt(e['acc_low'], 3)}-{fmt(e['acc_high'], 3)} while "
-            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} fell {fmt(e['from_loss'])} -> "
-            f"{fmt(e['now_loss'])}"
+            f"{fmt(e['acc_low'], 3)}-{fmt(e['acc_high'], 3)} while the "
+            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} level fell {fmt(e['from_level'])} -> "
+            f"{fmt(e['now_level'])}"
         )
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        x0, x1 = e["from_x"], e["now_x"]
+        out = classes_claim(self.ctx, x0, x1)
+        # a loss falling at flat accuracy says where the change came from (predictions growing more
+        # confident on the side they are on), not who carries the loss that is left: no favourite
+        out += who_carries_loss(e["now_loss"], e["now_acc"], self.ctx.classes.k, x0, x1, nm)
+        return out
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         first = max(0, i - self.p.flat_window + 1)  # the latest flat window
         ev = self.pair_numbers(first, "from") | self.pair_numbers(i, "now")
         accs = [value(self.ctx.acc, k) for k in range(first, i + 1)]
         finite = [a for a in accs if math.isfinite(a)] or [math.nan]
-        ev.update(acc_low=min(finite), acc_high=max(finite))
+        # the detector judges the level (mean of the last `half` values), so the text quotes it too
+        ev.update(
+            acc_low=min(finite),
+            acc_high=max(finite),
+            from_level=level(self.ctx.loss, first, self.p),
+            now_level=level(self.ctx.loss, i, self.p),
+        )
         return ev
 
 
@@ -179,6 +341,18 @@ class ValLossUnstable(PairDetector):
     """The loss rises by a large factor from a trough inside a short window, accuracy barely moves."""
 
     kind = "val-loss-unstable"
+    order = 20
+    severity_doc = "warning/critical"
+    meaning = (
+        "validation loss swings by large factors while accuracy barely moves: a handful of extremely "
+        "confident wrong predictions dominate an unbounded mean"
+    )
+    general = (
+        "Validation loss swings by large factors while accuracy barely moves: a handful of extremely "
+        "confident wrong predictions dominate an unbounded mean. Check the learning rate, input "
+        "normalisation, evaluation mode (dropout, batch norm) and numerics (overflowing logits); list "
+        "the rows with the highest loss."
+    )
     n_open = 1
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
@@ -233,6 +407,34 @@ class ValLossUnstable(PairDetector):
             f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} stays "
             f"{fmt(e['acc_low'], 3)}-{fmt(e['acc_high'], 3)}"
         )
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        x0, x1 = e["loss_low_x"], e["loss_high_x"]
+        why = (
+            f"the loss multiplied x{fmt(e['ratio'], 1)} while accuracy stayed within "
+            f"{fmt(e['acc_low'], 4)}-{fmt(e['acc_high'], 4)}: the same samples are right and wrong, so the "
+            "growth sits on a few predictions pushed far to the wrong side"
+        )
+        out = classes_claim(self.ctx, x0, x1)
+        out += who_carries_loss(
+            e["loss_high"], e["acc_at_high"], self.ctx.classes.k, x0, x1, nm, "mistakes", why
+        )
+        out.append(
+            Claim(
+                "confident-mistakes",
+                "possible",
+                x0,
+                x1,
+                f"at {nm[2]} {fmt_x(x1)} most mistakes are made with confidence above 0.9",
+                others=(
+                    "The mean cost of a mistake does not say how it is spread: a handful of extreme rows can "
+                    "carry it while most mistakes stay near the threshold; per-sample losses decide"
+                ),
+            )
+        )
+        return out
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         d = alert.data

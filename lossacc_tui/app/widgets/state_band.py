@@ -4,6 +4,7 @@ reads without colour too (NO_COLOR)."""
 
 from __future__ import annotations
 
+import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -25,6 +26,29 @@ STATE_LOOK: dict[str, tuple[str, str, str, str]] = {
 SEVERITY_LOOK = {"critical": ("✖", "bright_red"), "warning": ("▲", "yellow"), "info": ("●", "bright_blue")}
 RANK = {"info": 1, "warning": 2, "critical": 3}
 PRIORITY = ("loss-better-acc-worse", "loss-worse-acc-better", "both-worse")
+
+
+def _cols(xs: np.ndarray, x0: float, x1: float, cols: int) -> np.ndarray:
+    """`x_to_col` of many x at once (inf and nan go to the last and first column)."""
+    if x1 <= x0:
+        return np.zeros(len(xs), dtype=np.int64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        sub = np.round((np.nan_to_num(xs, nan=x0, posinf=x1, neginf=x0) - x0) / (x1 - x0) * (2 * cols - 1))
+    return np.clip(sub // 2, 0, cols - 1).astype(np.int64)
+
+
+def _last_painter(a: np.ndarray, b: np.ndarray, cols: int) -> np.ndarray:
+    """For each column, the index of the last interval [a[k], b[k]] covering it (-1: none), in one
+    pass over the intervals' cells: the band's cost follows its width, not the run's history."""
+    winner = np.full(cols, -1, dtype=np.int64)
+    lengths = np.maximum(b - a + 1, 0)
+    total = int(lengths.sum())
+    if total == 0:
+        return winner
+    k = np.repeat(np.arange(len(a)), lengths)
+    offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    np.maximum.at(winner, a[k] + offsets, k)
+    return winner
 
 
 class StateBand(CachedLines, Widget):
@@ -57,18 +81,17 @@ class StateBand(CachedLines, Widget):
         states = [" "] * cols
         state_style = [""] * cols
         painted = [s for s in d.states if s[0] not in PRIORITY] + [s for s in d.states if s[0] in PRIORITY]
-        for state, start, end in painted:
-            ch, color, _, _ = STATE_LOOK.get(state, ("?", "white", state, state))
-            a, b = x_to_col(start, d.x0, d.x1, cols), x_to_col(end, d.x0, d.x1, cols)
-            for c in range(a, b + 1):
-                states[c], state_style[c] = ch, color
+        if painted:  # each column shows the last state painted over it (priority states on top)
+            starts = np.array([s[1] for s in painted], dtype=float)
+            ends = np.array([s[2] for s in painted], dtype=float)
+            winner = _last_painter(_cols(starts, d.x0, d.x1, cols), _cols(ends, d.x0, d.x1, cols), cols)
+            for c in np.flatnonzero(winner >= 0):
+                state = painted[winner[c]][0]
+                states[c], state_style[c] = STATE_LOOK.get(state, ("?", "white", state, state))[:2]
         if d.states:  # a state lasts until the next one starts: fill the gaps between segments
-            for c in range(1, cols):
-                if (
-                    states[c] == " "
-                    and states[c - 1] != " "
-                    and c <= x_to_col(d.states[-1][2], d.x0, d.x1, cols)
-                ):
+            last_col = x_to_col(d.states[-1][2], d.x0, d.x1, cols)
+            for c in range(1, min(cols, last_col + 1)):
+                if states[c] == " " and states[c - 1] != " ":
                     states[c], state_style[c] = states[c - 1], state_style[c - 1]
         row1 = [Segment("state".rjust(LABEL_W) + " ", Style(dim=True))]
         row1 += [
@@ -77,13 +100,23 @@ class StateBand(CachedLines, Widget):
         ]
         alerts: list[tuple[str, Style]] = [(" ", Style())] * cols
         order = sorted(d.spans, key=lambda s: (s.selected, RANK.get(s.severity, 0)))
-        for span in order:
-            glyph, color = SEVERITY_LOOK.get(span.severity, ("●", "white"))
-            style = Style.parse(color) + (Style(reverse=True) if span.selected else Style())
-            a, b = x_to_col(span.start, d.x0, d.x1, cols), x_to_col(span.end, d.x0, d.x1, cols)
-            for c in range(a + 1, b + 1):
-                alerts[c] = ("━", style)
-            alerts[a] = (glyph, style)
+        if order:  # later spans paint over earlier ones; a span's glyph over its own line
+            a = _cols(np.array([s.start for s in order], dtype=float), d.x0, d.x1, cols)
+            b = _cols(np.array([s.end for s in order], dtype=float), d.x0, d.x1, cols)
+            line = _last_painter(a + 1, b, cols)
+            glyph_at = _last_painter(a, a, cols)
+            looks: dict[tuple[str, bool], tuple[str, Style]] = {}
+            for c in range(cols):
+                k, is_glyph = (glyph_at[c], True) if glyph_at[c] >= line[c] else (line[c], False)
+                if k < 0:
+                    continue
+                span = order[k]
+                look = looks.get((span.severity, span.selected))
+                if look is None:
+                    glyph, color = SEVERITY_LOOK.get(span.severity, ("●", "white"))
+                    style = Style.parse(color) + (Style(reverse=True) if span.selected else Style())
+                    look = looks[(span.severity, span.selected)] = (glyph, style)
+                alerts[c] = (look[0] if is_glyph else "━", look[1])
         row2 = [Segment("alerts".rjust(LABEL_W) + " ", Style(dim=True))]
         row2 += [Segment(ch, st) for ch, st in alerts]
         out = [Strip(row1).crop_extend(0, w, base), Strip(row2).crop_extend(0, w, base)]

@@ -1,0 +1,150 @@
+"""Costs that must not grow with history or input size, each beside a reference in the same run:
+
+- a frame of the view (plots, band and alert rows built from the run) at 2,000 and 100,000 points
+  of a noisy run (hundreds of closed alerts, thousands of state spans); reference: the same at
+  2,000 points, so the ratio says whether the cost follows history;
+- a 10 MB line arriving in 64 KiB pieces through the line buffer; reference: one `bytes.join`;
+- a 20 MB `trainer_state.json` read by its reader; reference: `orjson.loads` of the whole file;
+- `Follower.stop()` while the thread is busy reading a 30 MB file.
+
+    python benchmarks/bench_reliability.py
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import orjson
+
+from lossacc_tui.analysis import Analyzer
+from lossacc_tui.readers.base import LineBuffer
+from lossacc_tui.readers.hf_trainer_state import HFTrainerStateReader
+from lossacc_tui.source import discover
+
+
+def best(fn, repeat: int = 5) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def noisy_csv(path: Path, n: int) -> None:
+    rng = np.random.default_rng(0)
+    s = np.arange(n)
+    body = np.column_stack(
+        [
+            s,
+            2 * np.exp(-s / 20000) + 0.05 * rng.random(n),
+            2.1 * np.exp(-s / 25000) + 0.08 * rng.random(n),
+            1 - 0.9 * np.exp(-s / 20000) - 0.02 * rng.random(n),
+        ]
+    )
+    np.savetxt(path, body, delimiter=",", header="epoch,train_loss,val_loss,val_acc", comments="", fmt="%.6g")
+
+
+def frame_cost(tmp: Path) -> None:
+    from lossacc_tui.app import present
+    from lossacc_tui.app.tracker import RunState
+    from lossacc_tui.app.view import PlotOptions
+
+    out = {}
+    for n in (2_000, 100_000):
+        p = tmp / f"m{n}.csv"
+        noisy_csv(p, n)
+        src = discover(p)[0]
+        src.read_all()
+        an = Analyzer(src.runs[0])
+        an.update()
+        rs = RunState(src.runs[0], an)
+        opts = PlotOptions()
+
+        def frame(rs: RunState = rs, opts: PlotOptions = opts) -> None:
+            present.main_view(rs, opts, (90, 14), (90, 14), None)
+            present.alert_rows(rs)
+
+        out[n] = best(frame)
+        what = f"{len(an.alerts)} alerts, {len(an.states)} states"
+        print(f"  frame at {n:>7,} points: {out[n] * 1000:6.1f} ms ({what})")
+    print(f"  ratio 100,000 / 2,000 points: {out[100_000] / out[2_000]:.1f}x (history x50)")
+
+
+def long_line() -> None:
+    piece = b"x" * 65536
+
+    def ours() -> None:
+        buf = LineBuffer()
+        for _ in range(160):
+            buf.feed(piece)
+        buf.feed(b"\n")
+
+    ref = best(lambda: b"".join([piece] * 160) + b"\n")
+    t = best(ours)
+    ms = f"{t * 1000:.1f} ms; reference one join: {ref * 1000:.1f} ms"
+    print(f"  10 MB line in 64 KiB pieces: {ms} ({t / ref:.1f}x)")
+
+
+def trainer_state(tmp: Path) -> None:
+    p = tmp / "trainer_state.json"
+    with open(p, "w") as f:
+        f.write('{"global_step": 0, "log_history": [\n')
+        i = 0
+        while f.tell() < 20_000_000:
+            entries = (
+                f'{{"epoch": {j / 100:.2f}, "learning_rate": 5e-05, "loss": {1 / (j + 1):.6f}, '
+                f'"step": {j + 1}}}'
+                for j in range(i, i + 10000)
+            )
+            f.write(",\n".join(entries) + ",\n")
+            i += 10000
+        f.write('{"epoch": 9999.0, "loss": 0.1, "step": 99999999}\n]}\n')
+    data = p.read_bytes()
+
+    def ours() -> None:
+        r = HFTrainerStateReader()
+        r.feed(data)
+        r.finish()
+
+    ref = best(lambda: orjson.loads(data), 3)
+    t = best(ours, 3)
+    print(
+        f"  20 MB trainer_state.json: {t:.2f} s; reference orjson.loads whole: {ref:.2f} s ({t / ref:.1f}x)"
+    )
+
+
+def stop_while_busy(tmp: Path) -> None:
+    from lossacc_tui.monitor import Monitor
+
+    p = tmp / "big.jsonl"
+    with open(p, "w") as f:
+        for e in range(400_000):
+            f.write(f'{{"epoch": {e}, "train_loss": {1 / (e + 1)}, "val_loss": {1.1 / (e + 1)}, ')
+            f.write('"val_acc": 0.5}\n')
+    m = Monitor([p])
+    started = []
+    m.subscribe(lambda evs: started.append(1))
+    m.start()
+    while not started:
+        time.sleep(0.01)
+    t = time.perf_counter()
+    m.stop()
+    thread = m.follower._thread
+    assert thread is not None
+    thread.join(30)
+    print(
+        f"  stop() while reading a 30 MB file: thread ended after {(time.perf_counter() - t) * 1000:.0f} ms"
+    )
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        frame_cost(tmp)
+        long_line()
+        trainer_state(tmp)
+        stop_while_busy(tmp)

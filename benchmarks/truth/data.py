@@ -1,0 +1,90 @@
+"""Small classification data from scikit-learn's bundled sets (nothing downloaded), standardised
+with the whole set's mean and spread, split by a seeded permutation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Data:
+    """x: (n, d) float32 features; y: (n,) int64 labels in 0..k-1."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    k: int
+    name: str
+
+
+def _load(name: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn import datasets
+
+    if name == "digits":
+        b = datasets.load_digits()
+    elif name == "breast_cancer":
+        b = datasets.load_breast_cancer()
+    elif name == "iris":
+        b = datasets.load_iris()
+    elif name == "wine":
+        b = datasets.load_wine()
+    elif name == "imbalanced":  # 90/10, weak signal: the majority class is the easy answer
+        return datasets.make_classification(
+            n_samples=2000,
+            n_features=10,
+            n_informative=2,
+            n_redundant=0,
+            weights=[0.9, 0.1],
+            class_sep=0.3,
+            flip_y=0.0,
+            random_state=seed,
+        )
+    elif name == "blobs4":  # four separable-ish classes
+        return datasets.make_classification(
+            n_samples=1600,
+            n_features=12,
+            n_informative=6,
+            n_classes=4,
+            n_clusters_per_class=1,
+            class_sep=1.2,
+            random_state=seed,
+        )
+    else:
+        raise ValueError(f"unknown data set {name!r}")
+    return b.data, b.target
+
+
+def make(
+    name: str,
+    seed: int,
+    val_share: float = 0.3,
+    train_limit: int | None = None,
+    flip: float = 0.0,
+    random_labels: bool = False,
+) -> Data:
+    """Split `name` with `seed`; optionally keep only `train_limit` training samples, flip a share
+    `flip` of all labels to another class (noise in the data set, so validation is noisy too), or
+    replace every label by a random class (no signal at all)."""
+    x, y = _load(name, seed)
+    rng = np.random.default_rng(seed)
+    y = y.astype(np.int64)
+    k = int(y.max()) + 1
+    if random_labels:
+        y = rng.integers(0, k, size=len(y))
+    if flip > 0:
+        m = rng.random(len(y)) < flip
+        y = np.where(m, (y + rng.integers(1, k, size=len(y))) % k, y)
+    order = rng.permutation(len(y))
+    n_val = round(val_share * len(y))
+    va, tr = order[:n_val], order[n_val:]
+    if train_limit is not None:
+        tr = tr[:train_limit]
+    # scaled with the whole set's mean and spread: a feature constant in a small training subset
+    # (a blank pixel of load_digits) would otherwise blow validation inputs up by 1e6
+    mu, sd = x.mean(0), x.std(0)
+    sd = np.where(sd > 1e-8, sd, 1.0)
+    f = lambda a: ((a - mu) / sd).astype(np.float32)  # noqa: E731
+    return Data(f(x[tr]), y[tr], f(x[va]), y[va], k, name)

@@ -1,0 +1,127 @@
+"""A plain PyTorch training loop that logs each epoch twice (a printed text line and a JSON line,
+`train.log` and `train.jsonl`), or to TensorBoard through torch.utils.tensorboard."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from benchmarks.truth.data import Data
+from benchmarks.truth.facts import FactTracker
+from benchmarks.truth.spec import Spec
+
+
+def mlp(d: int, hidden: tuple[int, ...], k: int, init_scale: float) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for h in hidden:
+        layers += [nn.Linear(d, h), nn.ReLU()]
+        d = h
+    last = nn.Linear(d, k)
+    with torch.no_grad():
+        last.weight.mul_(init_scale)
+        last.bias.mul_(init_scale)
+    return nn.Sequential(*layers, last)
+
+
+def criterion(spec: Spec, logits: torch.Tensor, y: torch.Tensor, k: int) -> torch.Tensor:
+    if spec.loss == "mse":
+        return F.mse_loss(torch.softmax(logits, 1), F.one_hot(y, k).float())
+    return F.cross_entropy(logits, y, label_smoothing=spec.label_smoothing)
+
+
+def optimizer(spec: Spec, params: Any) -> torch.optim.Optimizer:
+    if spec.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=spec.lr, momentum=spec.momentum)
+    return torch.optim.Adam(params, lr=spec.lr)
+
+
+def train(spec: Spec, data: Data, out: Path, tensorboard: bool = False) -> list[dict]:
+    """Train and log; return the truth rows (val and train facts of every epoch, epochs 1-based)."""
+    torch.manual_seed(spec.seed)
+    gen = torch.Generator().manual_seed(spec.seed)
+    xt, yt = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
+    xv, yv = torch.from_numpy(data.x_val), torch.from_numpy(data.y_val)
+    model = mlp(xt.shape[1], spec.hidden, data.k, spec.init_scale)
+    opt = optimizer(spec, model.parameters())
+    trackers = {"val": FactTracker("val"), "train": FactTracker("train")}
+    rows: list[dict] = []
+    out.mkdir(parents=True, exist_ok=True)
+    writer = None
+    if tensorboard:
+        from torch.utils.tensorboard import SummaryWriter
+
+        writer = SummaryWriter(str(out), filename_suffix=".truth")
+        text = jsonl = None
+    else:
+        text = (out / "train.log").open("w")
+        jsonl = (out / "train.jsonl").open("w")
+    step = 0
+    for epoch in range(1, spec.epochs + 1):
+        model.train()
+        order = torch.randperm(len(yt), generator=gen)
+        tot_loss, tot_right, seen = 0.0, 0, 0
+        for i in range(0, len(order), spec.batch):
+            idx = order[i : i + spec.batch]
+            xb, yb = xt[idx], yt[idx]
+            if spec.nan_at == epoch and i == 0:
+                xb = xb.clone()
+                xb[0, 0] = float("nan")  # one corrupted sample, as a bad record in the data would
+            logits = model(xb)
+            loss = criterion(spec, logits, yb, data.k)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            step += 1
+            tot_loss += float(loss.detach()) * len(idx)
+            tot_right += int((logits.argmax(1) == yb).sum())
+            seen += len(idx)
+        model.eval()
+        with torch.no_grad():
+            lv = model(xv)
+            val_loss = float(criterion(spec, lv, yv, data.k))
+            val_acc = float((lv.argmax(1) == yv).float().mean())
+            pv = torch.softmax(lv.double(), 1).numpy()
+            pt = torch.softmax(model(xt).double(), 1).numpy()
+        rows.append(trackers["val"].facts(pv, data.y_val, epoch, step))
+        rows.append(trackers["train"].facts(pt, data.y_train, epoch, step))
+        rec = {
+            "epoch": epoch,
+            "step": step,
+            "train_loss": tot_loss / seen,
+            "train_acc": tot_right / seen,
+            "val_loss": val_loss,
+            "val_acc": val_acc,
+        }
+        if writer is not None:
+            for tag, key in (
+                ("train/loss", "train_loss"),
+                ("train/acc", "train_acc"),
+                ("val/loss", "val_loss"),
+                ("val/acc", "val_acc"),
+            ):
+                writer.add_scalar(tag, rec[key], global_step=step, walltime=1.7e9 + step)
+        else:
+            assert text is not None and jsonl is not None
+            text.write(
+                f"epoch {epoch}/{spec.epochs} | train_loss {_4(rec['train_loss'])} | "
+                f"train_acc {_4(rec['train_acc'])} | val_loss {_4(val_loss)} | val_acc {_4(val_acc)}\n"
+            )
+            jsonl.write(json.dumps(rec) + "\n")
+    if writer is not None:
+        writer.close()
+    else:
+        assert text is not None and jsonl is not None
+        text.close()
+        jsonl.close()
+    return rows
+
+
+def _4(v: float) -> str:
+    """As a training script prints it: 4 decimals, `nan` for NaN."""
+    return f"{v:.4f}" if math.isfinite(v) else str(v)

@@ -1,0 +1,33 @@
+"""What one generated run is: data, model, optimiser, schedule, and the fault built into it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Spec:
+    """One run of a family. `framework`: keras | lightning | torch (text + JSONL) | tensorboard."""
+
+    family: str
+    seed: int
+    framework: str
+    data: str
+    data_kw: dict[str, Any] = field(default_factory=dict)
+    hidden: tuple[int, ...] = (64,)
+    optimizer: str = "adam"  # adam | sgd
+    lr: float = 1e-3
+    momentum: float = 0.0
+    epochs: int = 20
+    batch: int = 32
+    loss: str = "ce"  # ce | mse (softmax outputs against one-hot targets)
+    label_smoothing: float = 0.0
+    nan_at: int | None = None  # 1-based epoch at which NaN enters (torch: a NaN input; Keras: a NaN weight)
+    sparse_metric_mismatch: bool = False  # Keras: sparse labels with CategoricalAccuracy (wrong metric)
+    init_scale: float = 1.0  # scale of the last layer's initial weights
+    run_dir: str = ""  # folder under the corpus root, set by the family table
+
+    @property
+    def name(self) -> str:
+        return f"{self.family}-s{self.seed}"

@@ -1,0 +1,79 @@
+"""The number of classes K, only from what is known: `--classes`, a configuration file of the run
+(`hparams.yaml`, `config.json`, `args.yaml`, `config.yaml`, `params.yaml`), or a first evaluation
+at chance on both metrics. Never assumed.
+
+Configuration keys read: `num_classes`, `n_classes`, `num_labels`, `nb_classes`, `classes` (an
+integer), `nc` (Ultralytics), and the length of HF `id2label`. Files are opened read-only, at most
+64 KB each, in the log's folder and up to two folders above it.
+
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "hparams.yaml").write_text("lr: 0.1\\nnum_classes: 10\\n")
+>>> classes_from_files(str(d / "metrics.csv"))
+Classes(k=10, source='config', basis='num_classes: 10 in hparams.yaml')
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+
+from lossacc_tui.analysis.quantities import Classes
+
+CONFIG_NAMES = ("hparams.yaml", "config.json", "args.yaml", "config.yaml", "params.yaml")
+KEYS = ("num_classes", "n_classes", "num_labels", "nb_classes", "classes", "nc")
+_YAML = re.compile(r"^\s*(" + "|".join(KEYS) + r")\s*:\s*(\d+)\s*(?:#.*)?$", re.MULTILINE)
+MAX_BYTES = 1 << 16
+
+
+def _read(path: Path) -> str | None:
+    try:
+        if not path.is_file():
+            return None
+        with open(path, "rb") as fh:
+            return fh.read(MAX_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def _from_text(name: str, text: str) -> Classes | None:
+    if name.endswith(".json"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        labels = data.get("id2label")
+        if isinstance(labels, dict) and len(labels) >= 2:
+            return Classes(len(labels), "config", f"{len(labels)} labels in id2label of {name}")
+        for key in KEYS:
+            v = data.get(key)
+            if isinstance(v, int) and not isinstance(v, bool) and v >= 2:
+                return Classes(v, "config", f"{key}: {v} in {name}")
+        return None
+    m = _YAML.search(text)
+    if m is None:
+        return None
+    k = int(m.group(2))
+    return Classes(k, "config", f"{m.group(1)}: {k} in {name}") if k >= 2 else None
+
+
+@functools.lru_cache(maxsize=256)
+def classes_from_files(log_path: str) -> Classes | None:
+    """K from a configuration file beside the log (or up to two folders above), or None."""
+    try:
+        start = Path(log_path)
+    except (TypeError, ValueError):
+        return None
+    folder = start if start.is_dir() else start.parent
+    for d in (folder, folder.parent, folder.parent.parent):
+        for name in CONFIG_NAMES:
+            text = _read(d / name)
+            if text:
+                found = _from_text(name, text)
+                if found is not None:
+                    return found
+    return None

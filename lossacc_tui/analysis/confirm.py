@@ -1,0 +1,141 @@
+"""Claims decided by per-sample facts logged beside the run (a probe sidecar, schema 1 of
+`lossacc_probe.jsonl`): a claim the facts make true becomes `confirmed`, one they make false
+`refuted`, with the facts as its evidence. Claims the facts cannot decide keep their strength.
+
+The truth of each claim id (the same rules the truth corpus is scored with):
+
+- mistakes-carry-loss: wrong_loss_share > 0.5; right-answers-carry-loss: < 0.5 (at `end`)
+- confident-mistakes: confident_wrong_share >= 0.5
+- one-class-predictor: pred_majority_share >= 0.9
+- at-majority-rate: |accuracy - majority_rate| within max(0.01, 2 binomial standard errors)
+- at-chance: accuracy within max(0.02, 2 s.e.) of 1/k and loss within 10 % of ln k
+- overconfident / underconfident: mean confidence above / below accuracy by more than 0.02
+- fewer-mistakes / more-mistakes: n_wrong at `end` below / above n_wrong at `start`
+- predictions-crossing: flips summed over (start, end] above 1 % of n
+
+>>> facts = {"n": 100, "k": 2, "accuracy": 0.9, "loss": 0.3, "n_wrong": 10, "wrong_loss_share": 0.8}
+>>> c = Claim("mistakes-carry-loss", "possible", 3.0, 3.0, "mistakes may carry it")
+>>> decide([c], lambda x: facts, "val")[0].strength
+'confirmed'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.quantities import fmt, fmt_x
+
+#: facts of one evaluation (a probe record) at or before x, or None
+FactsAt = Callable[[float], dict[str, Any] | None]
+
+
+def _num(d: dict[str, Any] | None, key: str) -> float | None:
+    if d is None:
+        return None
+    v = d.get(key)
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    return float(v) if math.isfinite(v) else None
+
+
+def _se(p: float, n: float) -> float:
+    return 2.0 * math.sqrt(max(p * (1 - p), 0.0) / n) if n > 0 else 0.0
+
+
+def truth(claim: Claim, end: dict[str, Any] | None, start: dict[str, Any] | None) -> bool | None:
+    """Whether the facts make the claim true (None: they cannot tell)."""
+    i = claim.id
+    if i in ("mistakes-carry-loss", "right-answers-carry-loss"):
+        s = _num(end, "wrong_loss_share")
+        if s is None:
+            return None
+        return s > 0.5 if i == "mistakes-carry-loss" else s < 0.5
+    if i == "confident-mistakes":
+        s = _num(end, "confident_wrong_share")
+        return None if s is None else s >= 0.5
+    if i == "one-class-predictor":
+        s = _num(end, "pred_majority_share")
+        return None if s is None else s >= 0.9
+    acc, n = _num(end, "accuracy"), _num(end, "n")
+    if i == "at-majority-rate":
+        m = _num(end, "majority_rate")
+        if acc is None or m is None or n is None:
+            return None
+        return abs(acc - m) <= max(0.01, _se(m, n))
+    if i == "at-chance":
+        k, loss = _num(end, "k"), _num(end, "loss")
+        if acc is None or k is None or loss is None or n is None or k < 2:
+            return None
+        return abs(acc - 1 / k) <= max(0.02, _se(1 / k, n)) and abs(loss / math.log(k) - 1) <= 0.1
+    if i in ("overconfident", "underconfident"):
+        conf = _num(end, "mean_conf")
+        if conf is None or acc is None:
+            return None
+        return conf > acc + 0.02 if i == "overconfident" else conf < acc - 0.02
+    if i in ("fewer-mistakes", "more-mistakes"):
+        w1, w0 = _num(end, "n_wrong"), _num(start, "n_wrong")
+        if w1 is None or w0 is None or _num(end, "n") != _num(start, "n"):
+            return None
+        return w1 < w0 if i == "fewer-mistakes" else w1 > w0
+    return None
+
+
+def describe(facts: dict[str, Any], unit: str, x: float) -> str:
+    """The per-sample facts of one evaluation, as the explanation quotes them."""
+    parts = []
+    n, wrong = _num(facts, "n"), _num(facts, "n_wrong")
+    share, conf_w = _num(facts, "wrong_loss_share"), _num(facts, "confident_wrong")
+    if n is not None and wrong is not None and share is not None:
+        text = f"{share:.0%} of the loss comes from the {int(wrong)} misclassified samples of {int(n)}"
+        if conf_w is not None:
+            text += f", {int(conf_w)} of them wrong with confidence above 0.9"
+        parts.append(text)
+    cr, cw = _num(facts, "conf_right"), _num(facts, "conf_wrong")
+    if cr is not None:
+        parts.append(f"right answers are held with mean confidence {fmt(cr, 3)}")
+    if cw is not None:
+        parts.append(f"mistakes with {fmt(cw, 3)}")
+    ece = _num(facts, "ece")
+    if ece is not None:
+        parts.append(f"ECE {fmt(ece, 3)}")
+    flips = _num(facts, "flips")
+    if flips is not None:
+        to_r, to_w = _num(facts, "flips_to_right"), _num(facts, "flips_to_wrong")
+        f = f"{int(flips)} samples changed class since the previous evaluation"
+        if to_r is not None and to_w is not None:
+            f += f" ({int(to_r)} to right, {int(to_w)} to wrong)"
+        parts.append(f)
+    pm = _num(facts, "pred_majority_share")
+    if pm is not None:
+        parts.append(f"{pm:.0%} of samples are predicted as the most predicted class")
+    if not parts:
+        return ""
+    return f"At {unit} {fmt_x(x)}: " + "; ".join(parts) + "."
+
+
+def decide(claims: list[Claim], facts_at: FactsAt | None, split: str) -> list[Claim]:
+    """Claims with their strength set to confirmed/refuted where the facts decide them."""
+    if facts_at is None:
+        return claims
+    out = []
+    for c in claims:
+        if c.strength == "follows" or c.id == "classes":
+            out.append(c)
+            continue
+        end = facts_at(c.end)
+        start = facts_at(c.start) if c.start != c.end else end
+        verdict = truth(c, end, start)
+        if verdict is None:
+            out.append(c)
+            continue
+        ev = dict(c.evidence)
+        for key in ("wrong_loss_share", "confident_wrong_share", "pred_majority_share", "n_wrong", "n"):
+            v = _num(end, key)
+            if v is not None:
+                ev[f"probe_{key}"] = v
+        out.append(replace(c, strength="confirmed" if verdict else "refuted", evidence=ev, others=""))
+    return out

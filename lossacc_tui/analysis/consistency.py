@@ -1,0 +1,95 @@
+"""Evaluations whose (loss, accuracy) pair cannot be cross-entropy and accuracy of the same
+predictions, and a view of the loss that keeps them out of bests and trends.
+
+Two rules, both per evaluation (no trend window, so they work from the first evaluation):
+
+- **below the floor** (`follows`): loss < (1 - a) ln 2 (see `evidence.below_floor`);
+- **pinned at chance** (`likely`): accuracy within 15 % of 1/K (K known, or the K that 1/a rounds
+  to, K >= 3) while the loss is below half of ln K. Cross-entropy allows it only if nearly every
+  sample sits just below the threshold, a few tenths on its true class and never on top, which a
+  model that learns does not produce; a metric that reads the labels differently from the loss
+  (sparse vs one-hot) does.
+
+>>> import numpy as np
+>>> inconsistent(np.array([1.19e-07, 0.46]), np.array([0.119, 0.88]), None).tolist()
+[1, 0]
+>>> inconsistent(np.array([0.7688]), np.array([0.0851]), None).tolist()
+[2]
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from lossacc_tui.analysis.evidence import FLOOR_ABS_SLACK, FLOOR_REL_SLACK
+from lossacc_tui.model import Series
+
+LN2 = math.log(2.0)
+
+
+def inconsistent(loss: np.ndarray, acc: np.ndarray, k: int | None) -> np.ndarray:
+    """Per evaluation: 0 consistent (or unknown), 1 below the cross-entropy floor, 2 accuracy pinned
+    at chance while the loss is far below ln K. Shapes (n,) -> (n,) int8."""
+    out = np.zeros(len(loss), dtype=np.int8)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ok = np.isfinite(loss) & np.isfinite(acc) & (acc >= 0) & (acc <= 1)
+        floor = (1.0 - acc) * LN2
+        below = ok & (loss < floor * (1 - FLOOR_REL_SLACK) - FLOOR_ABS_SLACK)
+        kk = np.full(len(acc), float(k)) if k is not None else np.rint(1.0 / np.where(acc > 0, acc, np.nan))
+        usable = ok & (kk >= (2 if k is not None else 3))
+        pinned = usable & (np.abs(acc * kk - 1.0) <= 0.15) & (loss < 0.5 * np.log(np.where(usable, kk, 2.0)))
+    out[pinned] = 2
+    out[below] = 1
+    return out
+
+
+class ConsistentLoss:
+    """The loss series as the trend tracks see it: an evaluation whose pair with the accuracy of the
+    same index is inconsistent takes the previous consistent value (a glitched evaluation must not
+    become the best checkpoint or a trend's baseline). Everything else is the series itself.
+
+    Amortised O(1) per new point; judged once, when both the loss and the accuracy of an index are
+    known (later accuracies cannot change an index already handed to a track).
+    """
+
+    def __init__(self, loss: Series, acc: Series, k: int | None) -> None:
+        self._loss, self._acc, self._k = loss, acc, k
+        self._buf = np.empty(0)
+        self._n = 0
+        self.masked = 0  # evaluations replaced so far
+
+    def _sync(self) -> None:
+        n = len(self._loss)
+        if n <= self._n:
+            return
+        if len(self._buf) < n:
+            buf = np.empty(max(16, n + n // 2))
+            buf[: self._n] = self._buf[: self._n]
+            self._buf = buf
+        new = self._loss.values[self._n : n].astype(np.float64, copy=True)
+        m = min(n, len(self._acc)) - self._n
+        if m > 0:
+            bad = inconsistent(new[:m], self._acc.values[self._n : self._n + m], self._k) > 0
+            if bad.any():
+                prev = self._buf[self._n - 1] if self._n > 0 else math.nan
+                for j in np.flatnonzero(bad):
+                    before = new[j - 1] if j > 0 else prev
+                    if math.isfinite(before):
+                        new[j] = before
+                        self.masked += 1
+        self._buf[self._n : n] = new
+        self._n = n
+
+    @property
+    def values(self) -> np.ndarray:
+        self._sync()
+        return self._buf[: self._n]
+
+    def __len__(self) -> int:
+        return len(self._loss)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loss, name)

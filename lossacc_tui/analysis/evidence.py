@@ -1,0 +1,244 @@
+"""What one (loss, accuracy) pair forces and what it only allows, when the loss is mean
+cross-entropy (nats) of the predictions the accuracy counts.
+
+Bounds used (each sample's cross-entropy is -ln p_true):
+
+- a misclassified sample puts at most 1/2 on its true class (another class scores at least as
+  high), so it costs at least ln 2;
+- a correctly classified sample puts at least 1/K on its true class, so it costs at most ln K;
+- hence loss >= (1 - a) ln 2 always, and the share of the loss carried by mistakes is at least
+  max((1 - a) ln 2, loss - a ln K) / loss and at most 1 (exactly 0 when a = 1).
+
+A pair below the floor cannot be cross-entropy with accuracy of the same predictions (a glitched
+evaluation, a loss that is not cross-entropy, labels the metric reads differently).
+
+>>> lo, hi = wrong_share_bounds(0.20, 0.80, None)
+>>> round(lo, 3), hi
+(0.693, 1.0)
+>>> wrong_share_bounds(0.05, 1.0, 10)
+(0.0, 0.0)
+>>> below_floor(1.1921e-07, 0.1190)
+True
+"""
+
+from __future__ import annotations
+
+import math
+
+from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.quantities import LN2, fmt, fmt_x, pct
+
+#: a logged loss this far below the cross-entropy floor (relative, plus an absolute slack for
+#: values printed with 4 decimals) is inconsistent with the accuracy beside it
+FLOOR_REL_SLACK = 0.03
+FLOOR_ABS_SLACK = 5e-4
+
+
+def floor(acc: float) -> float:
+    """Smallest mean cross-entropy (nats) compatible with accuracy `acc` (a fraction)."""
+    return max(0.0, 1.0 - acc) * LN2
+
+
+def below_floor(loss: float, acc: float) -> bool:
+    """True when `loss` is clearly below (1 - acc) ln 2: not cross-entropy of the same predictions."""
+    if not (math.isfinite(loss) and math.isfinite(acc)) or not 0.0 <= acc <= 1.0:
+        return False
+    return loss < floor(acc) * (1.0 - FLOOR_REL_SLACK) - FLOOR_ABS_SLACK
+
+
+def wrong_share_bounds(loss: float, acc: float, k: int | None) -> tuple[float, float]:
+    """Interval of the share of the loss that misclassified samples carry (fractions).
+
+    Raises nothing; returns (nan, nan) when the numbers are not finite or the loss is not positive.
+    """
+    if not (math.isfinite(loss) and math.isfinite(acc)) or loss <= 0:
+        return (math.nan, math.nan)
+    if acc >= 1.0:
+        return (0.0, 0.0)
+    lo = (1.0 - acc) * LN2
+    if k is not None:
+        lo = max(lo, loss - acc * math.log(k))
+    return (min(1.0, lo / loss), 1.0)
+
+
+def mistake_cost_bounds(loss: float, acc: float, k: int | None) -> tuple[float, float]:
+    """Interval of the mean cross-entropy of a misclassified sample (nats): at least ln 2 (and at
+    least (loss - a ln K) / (1 - a) with K known), at most loss / (1 - a) (right answers free)."""
+    if not (math.isfinite(loss) and math.isfinite(acc)) or acc >= 1.0:
+        return (math.nan, math.nan)
+    wrong = 1.0 - acc
+    lo = LN2
+    if k is not None:
+        lo = max(lo, (loss - acc * math.log(k)) / wrong)
+    return (lo, max(lo, loss / wrong))
+
+
+def prob(nats: float) -> str:
+    """exp(-nats) as people read a probability."""
+    if not math.isfinite(nats):
+        return "0"
+    p = math.exp(-min(nats, 745.0))
+    if p == 0.0:
+        return "below 1e-300"
+    return fmt(p, 3) if p >= 1e-3 else f"{p:.1e}"
+
+
+def who_carries_loss(
+    loss: float,
+    acc: float,
+    k: int | None,
+    x0: float,
+    x1: float,
+    names: tuple[str, str, str],
+    favour: str = "",
+    why: str = "",
+) -> list[Claim]:
+    """Claims on whether mistakes or right answers carry the loss at one evaluation.
+
+    `names` = (loss name, accuracy name, x unit). `favour` ('mistakes' or 'right') with `why`
+    makes the favoured reading `likely` when the numbers themselves do not decide it.
+    """
+    lname, aname, unit = names
+    if not (math.isfinite(loss) and math.isfinite(acc)) or loss <= 0 or below_floor(loss, acc):
+        return []
+    lo, _ = wrong_share_bounds(loss, acc, k)
+    where = f"at {unit} {fmt_x(x1)} ({lname} {fmt(loss)}, {aname} {fmt(acc, 4)})"
+    ev = {"loss": loss, "acc": acc, "wrong_share_min": lo}
+    if acc >= 1.0:
+        return [
+            Claim(
+                "right-answers-carry-loss",
+                "follows",
+                x0,
+                x1,
+                f"{where} every sample is classified right, so all of the loss comes from right answers "
+                f"held with less than full confidence (geometric-mean probability {prob(loss)} on the true "
+                "class)",
+                value=1.0,
+                evidence=ev,
+            )
+        ]
+    wrong = 1.0 - acc
+    if lo > 0.5:
+        return [
+            Claim(
+                "mistakes-carry-loss",
+                "follows",
+                x0,
+                x1,
+                f"{where} the {pct(wrong)} of samples that are wrong cost at least ln 2 = 0.6931 each, so "
+                f"they carry at least {lo:.0%} of the loss",
+                value=lo,
+                evidence=ev,
+            )
+        ]
+    m_lo, m_hi = mistake_cost_bounds(loss, acc, k)
+    right_hi = loss / acc if acc > 0 else math.inf
+    others = (
+        f"The numbers allow both: mistakes carry at least {lo:.0%} of it"
+        + (
+            f" (up to {fmt(m_hi, 3)} nats each, probability {prob(m_hi)} on the true class, if right "
+            "answers cost nothing)"
+            if math.isfinite(m_hi)
+            else ""
+        )
+        + f"; right answers could carry the rest (up to {fmt(right_hi, 3)} nats each, probability "
+        f"{prob(right_hi)} on the true class, if mistakes cost only ln 2). Per-sample losses decide "
+        "(log them with lossacc_tui.probe)"
+    )
+    ev.update(mistake_nats_min=m_lo, mistake_nats_max=m_hi)
+    if favour == "mistakes":
+        return [
+            Claim(
+                "mistakes-carry-loss",
+                "likely",
+                x0,
+                x1,
+                f"{where} mistakes carry most of the loss: {why}",
+                evidence=ev,
+                others=others,
+            )
+        ]
+    if favour == "right":
+        return [
+            Claim(
+                "right-answers-carry-loss",
+                "likely",
+                x0,
+                x1,
+                f"{where} unsure right answers carry most of the loss: {why}",
+                evidence=ev,
+                others=others,
+            )
+        ]
+    # one reading, the other named with it: two 'possible' claims of which one must be false would
+    # say less than this one does
+    return [
+        Claim(
+            "mistakes-carry-loss",
+            "possible",
+            x0,
+            x1,
+            f"{where} a minority of confidently wrong samples may carry most of the loss",
+            evidence=ev,
+            others=others,
+        ),
+    ]
+
+
+def mistakes_change(
+    acc0: float, acc1: float, x0: float, x1: float, noise: float, aname: str, unit: str
+) -> list[Claim]:
+    """fewer-mistakes / more-mistakes between two evaluations of the same split (the sample set is
+    the same, so accuracy moving is the count of mistakes moving). Nothing when the change is within
+    `noise` (a fraction; the accuracy's own evaluation-to-evaluation noise)."""
+    if not (math.isfinite(acc0) and math.isfinite(acc1)):
+        return []
+    d = acc1 - acc0
+    ev = {"acc_start": acc0, "acc_end": acc1, "noise": noise}
+    span = f"{aname} went {fmt(acc0, 4)} -> {fmt(acc1, 4)} from {unit} {fmt_x(x0)} to {fmt_x(x1)}"
+    if d > 0:
+        beyond = d > max(noise, 0.0)
+        return [
+            Claim(
+                "fewer-mistakes",
+                "follows" if beyond else "possible",
+                x0,
+                x1,
+                f"{span}: {abs(d) * 100:.1f} points fewer samples are wrong"
+                + ("" if beyond else ", within the accuracy's own noise"),
+                value=-d,
+                evidence=ev,
+            )
+        ]
+    if d < 0:
+        beyond = -d > max(noise, 0.0)
+        return [
+            Claim(
+                "more-mistakes",
+                "follows" if beyond else "possible",
+                x0,
+                x1,
+                f"{span}: {abs(d) * 100:.1f} points more samples are wrong"
+                + ("" if beyond else ", within the accuracy's own noise"),
+                value=-d,
+                evidence=ev,
+            )
+        ]
+    return []
+
+
+def not_cross_entropy(loss: float, acc: float, x: float, names: tuple[str, str, str]) -> Claim:
+    """The pair is below the cross-entropy floor: the claim that says so (always `follows`)."""
+    lname, aname, unit = names
+    return Claim(
+        "not-cross-entropy",
+        "follows",
+        x,
+        x,
+        f"at {unit} {fmt_x(x)} {lname} {fmt(loss)} is below (1 - {fmt(acc, 4)}) x ln 2 = "
+        f"{fmt(floor(acc))}, the least that mean cross-entropy can be when {pct(1.0 - acc)} of the "
+        f"predictions are wrong, so {lname} and {aname} are not cross-entropy and accuracy of the same "
+        "predictions at that evaluation",
+        evidence={"loss": loss, "acc": acc, "floor": floor(acc)},
+    )

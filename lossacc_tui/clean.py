@@ -1,0 +1,64 @@
+"""Strings from logs are data: the one function that makes a string from a log (a metric name, a
+file or run name, a cell's text, a problem message) safe to show on any terminal.
+
+It removes what a terminal would act on instead of showing: escape sequences (ECMA-48 CSI, OSC
+such as OSC 52 "set clipboard" and OSC 0 "set title", DCS/SOS/PM/APC strings, two-byte ESC
+sequences), the 8-bit C1 forms of the same, every other C0/C1 control character and DEL, and the
+Unicode bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069, marks U+200E/U+200F,
+U+061C) that can make text read in a different order than it is stored ("Trojan Source",
+CVE-2021-42574). Tabs and line breaks become spaces unless `keep_newlines`.
+
+Readers and sources apply it once, where they hand strings over; output code may rely on it.
+
+>>> clean("\\x1b[31mval_loss\\x1b[0m\\tnow\\x07")
+'val_loss now'
+>>> clean("acc\\x1b]52;c;UFdORUQ=\\x07")
+'acc'
+>>> clean("[red]loss[/]")
+'[red]loss[/]'
+>>> clean("lr\\u202egnp.exe")
+'lrgnp.exe'
+"""
+
+from __future__ import annotations
+
+import re
+
+# Sequences first (so their parameters go with them), then single characters.
+_SEQUENCES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]?"  # CSI ... final byte
+    r"|\x9b[0-?]*[ -/]*[@-~]?"  # 8-bit CSI
+    r"|[\x1b][\]PX^_][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC / DCS / SOS / PM / APC strings
+    r"|[\x9d\x90\x98\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # their 8-bit forms
+    r"|\x1b[ -/]*[0-~]?"  # other escape sequences (ESC ( B, ESC c, ESC 7 ...)
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_BREAKS = re.compile(r"\r\n|[\t\n\r\u2028\u2029\x0b\x0c\x85]")
+
+
+def clean(s: object, keep_newlines: bool = False) -> str:
+    """`s` as a string a terminal shows as it is: no escape sequences, no control characters, no
+    bidirectional overrides. Tabs become spaces; line breaks too unless `keep_newlines` (then they
+    become `\\n`). Plain printable text is returned unchanged (the common case costs one check)."""
+    text = s if isinstance(s, str) else str(s)
+    if text.isprintable():
+        return text  # no Cc/Cf/Zl/Zp characters: nothing to remove
+    text = _SEQUENCES.sub("", text)
+    if keep_newlines:
+        text = _BREAKS.sub(lambda m: " " if m.group() == "\t" else "\n", text)
+    else:
+        text = _BREAKS.sub(" ", text)
+    return _CONTROLS.sub("", text)
+
+
+def clean_lines(text: str) -> str:
+    """The same for a block of log text that is parsed afterwards: escape sequences and control
+    characters go, but tabs and newlines (the layout readers parse) stay; a lone CR goes."""
+    if text.isprintable():
+        return text
+    return _CONTROLS.sub("", _SEQUENCES.sub("", text))
+
+
+def is_clean(s: str) -> bool:
+    """True when `clean(s) == s`: nothing a terminal would act on."""
+    return clean(s) == s

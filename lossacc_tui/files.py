@@ -1,0 +1,113 @@
+"""Touching the file system safely: only regular files are opened, never in a way that can block,
+and folder walks follow symlinks at most once per real folder (a loop cannot repeat or hang them).
+
+A FIFO, a character device (`/dev/zero`), a socket or a block device is never opened for reading:
+opening a FIFO blocks until a writer comes, and a device can be endless. `open_regular` opens with
+`O_NONBLOCK` and checks the opened descriptor, so even a path swapped between a stat() and the open
+cannot block or feed an endless stream.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+class NotRegular(OSError):
+    """The path is not a regular file (its message says what it is); it was not read."""
+
+
+def kind(mode: int) -> str:
+    """What a non-regular file is, in words ('a named pipe (FIFO)', ...)."""
+    for test, words in _KINDS:
+        if test(mode):
+            return words
+    return "not a regular file"
+
+
+def why_not_regular(path: Path | str) -> str | None:
+    """None for a regular file (or a symlink to one); else why it is not read, in words. A path that
+    does not exist also gives None (the caller waits for it or reports it)."""
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "a symlink loop (it never reaches a file)"
+        return None
+    if stat.S_ISREG(st.st_mode):
+        return None
+    return f"{kind(st.st_mode)}, not a regular file: not read"
+
+
+def open_regular(path: Path | str) -> BinaryIO:
+    """Open a regular file read-only, without blocking and without a lock. Raises NotRegular for
+    anything else (FIFO, device, socket, folder), OSError when it cannot be opened."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise NotRegular(errno.ELOOP, "a symlink loop (it never reaches a file)") from None
+        raise
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegular(errno.EINVAL, f"{kind(st.st_mode)}, not a regular file: not read")
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
+def walk_files(
+    root: Path | str,
+    skip_dir: Callable[[str, str], bool] = lambda _parent, _name: False,
+    on_other: Callable[[str, str], None] = lambda _path, _why: None,
+) -> Iterator[str]:
+    """Every regular file under `root` (sorted, depth first), following symlinked folders but
+    entering each real folder once (a visited set of (device, inode)): loops end, nothing twice.
+    `skip_dir(parent, name)` prunes folders; `on_other(path, why)` is told of FIFOs, devices,
+    sockets and broken or looping links, which are not yielded."""
+    seen: set[tuple[int, int]] = set()
+    stack = [os.fspath(root)]
+    while stack:
+        d = stack.pop()
+        try:
+            st = os.stat(d)
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) in seen:
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        try:
+            with os.scandir(d) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            continue
+        subdirs = []
+        for e in entries:
+            try:
+                st_e = e.stat()  # follows symlinks
+            except OSError as err:
+                if err.errno == errno.ELOOP:
+                    on_other(e.path, "a symlink loop (it never reaches a file)")
+                continue  # a dangling link: nothing to read (yet)
+            if stat.S_ISDIR(st_e.st_mode):
+                if not skip_dir(d, e.name):
+                    subdirs.append(e.path)
+            elif stat.S_ISREG(st_e.st_mode):
+                yield e.path
+            else:
+                on_other(e.path, f"{kind(st_e.st_mode)}, not a regular file: not read")
+        stack.extend(reversed(subdirs))

@@ -1,0 +1,276 @@
+"""One followed file: read what it gained since last time, and tell an append from an atomic save,
+a copytruncate, a rotation, a rewrite in place and a restart (see `Tail`).
+
+Knows nothing of log formats or of threads: the Follower calls `read()`, the Tail calls its
+`TailHandler`. Files are opened read-only, non-blocking and without a lock (`files.open_regular`).
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import re
+import stat
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+from lossacc_tui.files import kind, open_regular
+
+READ_CHUNK = 1 << 20  # bytes per read: memory stays bounded however fast the file grows
+MAX_READ_PER_WAKE = 16 << 20  # then other files get their turn; the rest is read on the next pass
+HEAD_CHECK = 256  # bytes at the start of a file compared on every read, to notice a rewrite
+HOLD_MAX = 1 << 20  # an unterminated last line up to this long is held back until its newline comes
+FIRST_LINE_MAX = 64 << 10  # after a cut, the new first line is compared with the old one (this much)
+
+
+class TailHandler(Protocol):
+    """What a Tail reports to. Called on the follower thread."""
+
+    def data(self, chunk: bytes) -> None: ...
+
+    def reset(self, kind: str) -> None:
+        """The file must be read again from its start: 'truncated' (rewritten in place) or
+        'replaced' (renamed away or deleted, and a new file made at the same path)."""
+
+    def status(self, state: str, message: str) -> None:
+        """'waiting' (no file yet), 'live', or 'error' (one line a person can read)."""
+
+    def end(self) -> None:
+        """Everything there is for now has been read."""
+
+
+@dataclass
+class Tail:
+    """One followed file: reads what it gained since last time.
+
+    What makes a file "the same log, continued" (no reset, nothing read twice):
+    - it grew (an append);
+    - it was replaced by a new file (atomic save: write a temporary file, rename it over the log;
+      or a rewrite in place) whose first `offset` bytes are exactly the bytes read so far (a running
+      BLAKE2 digest of them is kept, not the bytes): reading goes on from `offset`;
+    - it was cut (logrotate `copytruncate`, or `create` rotation: a new empty file) and its new first
+      line is not the old first line, nor a header line where the old first line was a header: the
+      writer carries on where it was, so the reader keeps its state (a CSV header is remembered).
+    Otherwise the file started over: `reset('truncated')` for a rewrite in place (the same file
+    object), `reset('replaced')` for a new file at the path (a restarted job).
+
+    With a handler whose `lines` attribute is true, only complete lines are handed over: an
+    unterminated last line is read again on the next pass, so a writer that rewrites it in place
+    (a progress line) is read with its final content. A last line longer than `HOLD_MAX` is handed
+    over as it is.
+    """
+
+    path: Path
+    handler: TailHandler
+    offset: int = 0
+    stop: threading.Event | None = None
+    _fh: BinaryIO | None = field(default=None, repr=False)
+    _ident: tuple[int, int] | None = None
+    _state: str = ""
+    _stat: tuple[int, int] = (-1, -1)  # (size, mtime_ns) at the last read: the polling signature
+    _head: bytes = b""  # the file's first bytes as read: if they change, the file was rewritten
+    _digest: Any = field(default_factory=hashlib.blake2b, repr=False)  # of bytes [0, offset)
+    _cut: str = ""  # 'truncated' | 'replaced' while waiting for the new first line to decide
+    _old_first: bytes = b""
+
+    @property
+    def _lines(self) -> bool:
+        return bool(getattr(self.handler, "lines", False))
+
+    def _set(self, state: str, message: str) -> None:
+        if state != self._state:
+            self._state = state
+            self.handler.status(state, message)
+
+    def signature(self) -> tuple[int, int]:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return (-2, -2)
+        return (st.st_size, st.st_mtime_ns)
+
+    def changed_since_read(self) -> bool:
+        return self.signature() != self._stat
+
+    def read(self, budget: int = MAX_READ_PER_WAKE) -> bool:
+        """Hand new bytes to the handler. Returns True when more is waiting (budget used up)."""
+        try:
+            st = os.stat(self.path)  # follows a symlink to the log
+        except FileNotFoundError:
+            self._stat = (-2, -2)
+            if self._fh is None:
+                self._set("waiting", f"{self.path}: waiting for the file to appear")
+            return False
+        except OSError as e:
+            self._stat = (-2, -2)
+            why = "a symlink loop" if e.errno == errno.ELOOP else (e.strerror or str(e))
+            self._set("error", f"{self.path}: cannot read ({why})")
+            return False
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would block, a device never ends: never opened
+            self._stat = (st.st_size, st.st_mtime_ns)
+            if stat.S_ISDIR(st.st_mode) and self._fh is None:
+                self._set("folder", f"{self.path}: a folder")
+            else:
+                self._set("error", f"{self.path}: {kind(st.st_mode)}, not a regular file: not read")
+            return False
+        ident = (st.st_dev, st.st_ino)
+        try:
+            if self._fh is not None and ident != self._ident:
+                if self._cut:  # replaced again before its first line came: wait for the newest
+                    self._close()
+                    self._open()
+                else:
+                    self._drain(budget)  # what the old file got before it was renamed away
+                    self._switch_to_new_file()
+            if self._fh is None:
+                self._open()
+            assert self._fh is not None
+            size = os.fstat(self._fh.fileno()).st_size
+            if not self._cut and (
+                size < self.offset
+                or (self._head and os.pread(self._fh.fileno(), len(self._head), 0) != self._head)
+            ):
+                self._begin_cut("truncated")
+            if self._cut and not self._decide_cut():
+                self._stat = (st.st_size, st.st_mtime_ns)
+                return False  # the new first line is not complete yet
+            more = self._drain(budget)
+        except OSError as e:
+            self._close()
+            self._set("error", f"{self.path}: cannot read ({e.strerror or e})")
+            return False
+        self._set("live", f"{self.path}: following")
+        self._stat = (st.st_size, st.st_mtime_ns)
+        if not more:
+            self.handler.end()
+        return more
+
+    # -- identity and continuity ------------------------------------------------------------
+    def _open(self) -> None:
+        self._fh = open_regular(self.path)  # read-only, non-blocking, no lock
+        fst = os.fstat(self._fh.fileno())
+        self._ident = (fst.st_dev, fst.st_ino)
+        self.offset = 0
+        self._head = b""
+        self._digest = hashlib.blake2b()
+
+    def _switch_to_new_file(self) -> None:
+        """A new file is at the path: go on reading it where we were if it begins with every byte
+        read so far (an atomic save); else decide from its first line (see the class doc)."""
+        old_offset, old_digest, old_head = self.offset, self._digest, self._head
+        self._close()
+        self._open()
+        assert self._fh is not None
+        if old_offset and _prefix_digest(self._fh, old_offset, self.stop) == old_digest.digest():
+            self.offset, self._digest, self._head = old_offset, old_digest, old_head
+            return
+        self._head = old_head
+        self._begin_cut("replaced")
+
+    def _begin_cut(self, kind_: str) -> None:
+        self._cut = kind_
+        head = self._head
+        nl = head.find(b"\n")
+        self._old_first = head[: nl + 1] if nl >= 0 else head
+        self.offset = 0
+        self._head = b""
+
+    def _decide_cut(self) -> bool:
+        """The new content's first line is there: continue the run, or start over. False: wait."""
+        assert self._fh is not None
+        first = os.pread(self._fh.fileno(), FIRST_LINE_MAX, 0)
+        nl = first.find(b"\n")
+        if nl < 0 and len(first) < FIRST_LINE_MAX:
+            return False
+        first = first[: nl + 1] if nl >= 0 else first
+        old = self._old_first
+        same = first == old or (not old.endswith(b"\n") and first.startswith(old) and old != b"")
+        starts_over = same or (_header_like(first) and _header_like(old))
+        cut, self._cut = self._cut, ""
+        self._digest = hashlib.blake2b()
+        self._fh.seek(0)
+        if starts_over or not old:
+            self.handler.reset(cut)
+        else:
+            why = "cut short (copytruncate)" if cut == "truncated" else "a new file (rotation)"
+            self.handler.status("rotated", f"{self.path}: {why}: its lines continue the run")
+        return True
+
+    # -- reading ----------------------------------------------------------------------------
+    def _drain(self, budget: int) -> bool:
+        fh = self._fh
+        assert fh is not None
+        fh.seek(self.offset)
+        lines = self._lines
+        while budget > 0:
+            if self.stop is not None and self.stop.is_set():
+                return False
+            chunk = fh.read(min(READ_CHUNK, budget))
+            if not chunk:
+                return False
+            full = len(chunk) == min(READ_CHUNK, budget)
+            if lines:
+                cut = max(chunk.rfind(b"\n"), chunk.rfind(b"\r")) + 1
+                if cut == 0 and (full or len(chunk) >= HOLD_MAX):
+                    cut = len(chunk)  # a line longer than a chunk: not a line being rewritten
+                if cut < len(chunk):
+                    chunk = chunk[:cut]
+                    fh.seek(self.offset + cut)
+                    if not chunk:
+                        return False  # only an unterminated last line: read it again next time
+            if len(self._head) < HEAD_CHECK:
+                self._head += chunk[: HEAD_CHECK - len(self._head)]
+            self._digest.update(chunk)
+            self.offset += len(chunk)
+            budget -= len(chunk)
+            self.handler.data(chunk)
+            if not full:
+                return False  # a short read: the end of the file for now
+        return True
+
+    def _close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def close(self) -> None:
+        self._close()
+
+
+def _prefix_digest(fh: BinaryIO, n: int, stop: threading.Event | None) -> bytes:
+    """BLAKE2 digest of the first n bytes of a file (b'' when it is shorter)."""
+    h = hashlib.blake2b()
+    pos = 0
+    while pos < n:
+        if stop is not None and stop.is_set():
+            return b""
+        chunk = os.pread(fh.fileno(), min(READ_CHUNK, n - pos), pos)
+        if not chunk:
+            return b""
+        h.update(chunk)
+        pos += len(chunk)
+    return h.digest()
+
+
+_FIELDS = re.compile(rb"[,\t;|]")
+
+
+def _header_like(line: bytes) -> bool:
+    """A delimited line of names, no numbers (a CSV/TSV header), as opposed to a data row, a JSON
+    record or a free-text line."""
+    text = line.strip()
+    if not text or text[:1] in (b"{", b"[") or not _FIELDS.search(text):
+        return False
+    for f in _FIELDS.split(text):
+        f = f.strip().strip(b'"')
+        if not f:
+            return False
+        try:
+            float(f)
+            return False
+        except ValueError:
+            pass
+    return True

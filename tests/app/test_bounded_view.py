@@ -1,0 +1,66 @@
+"""The view's cost follows what it shows, not the run's history: the band paints columns, not
+states; closed alerts of one kind about one subject merge into one row."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+
+from lossacc_tui.analysis import Analyzer
+from lossacc_tui.app import present
+from lossacc_tui.app.tracker import RunState
+from lossacc_tui.app.view import x_to_col
+from lossacc_tui.app.widgets.state_band import _cols, _last_painter
+from lossacc_tui.source import discover
+
+
+def painted_one_by_one(a: list[int], b: list[int], cols: int) -> list[int]:
+    out = [-1] * cols
+    for k, (lo, hi) in enumerate(zip(a, b, strict=True)):
+        for c in range(lo, hi + 1):
+            out[c] = k
+    return out
+
+
+def test_band_columns_match_painting_each_interval_in_order() -> None:
+    rng = random.Random(0)
+    for _ in range(300):
+        cols, x1 = rng.randint(1, 150), rng.choice([10.0, 1e3, 1e6])
+        starts = sorted(rng.random() * x1 for _ in range(rng.randint(1, 80)))
+        ends = [s + rng.random() * x1 / 10 for s in starts]
+        a = [x_to_col(s, 0.0, x1, cols) for s in starts]
+        b = [x_to_col(e, 0.0, x1, cols) for e in ends]
+        assert list(_cols(np.array(starts), 0.0, x1, cols)) == a
+        assert list(_last_painter(np.array(a), np.array(b), cols)) == painted_one_by_one(a, b, cols)
+
+
+def noisy_run(tmp_path: Path, n: int) -> RunState:
+    """A long noisy run (numpy noise on exponential curves, as rel-01 writes): many closed alerts."""
+    rng = np.random.default_rng(0)
+    s = np.arange(n)
+    cols = {
+        "train_loss": 2 * np.exp(-s / (n / 5)) + 0.05 * rng.random(n),
+        "val_loss": 2.1 * np.exp(-s / (n / 4)) + 0.08 * rng.random(n),
+        "val_acc": 1 - 0.9 * np.exp(-s / (n / 5)) - 0.02 * rng.random(n),
+    }
+    p = tmp_path / "m.csv"
+    body = np.column_stack([s, *cols.values()])
+    np.savetxt(p, body, delimiter=",", header="epoch," + ",".join(cols), comments="", fmt="%.6g")
+    src = discover(p)[0]
+    src.read_all()
+    an = Analyzer(src.runs[0])
+    an.update()
+    return RunState(src.runs[0], an)
+
+
+def test_closed_alerts_of_a_kind_about_one_subject_merge_into_one_row(tmp_path: Path) -> None:
+    rs = noisy_run(tmp_path, 20_000)
+    closed = [a for a in rs.alerts if not a.active]
+    assert len(closed) > 50  # the noisy run closed many
+    rows = present.alert_rows(rs)
+    groups = {(a.kind, str(a.data.get("subject", ""))) for a in closed}
+    assert len(rows) == sum(a.active for a in rs.alerts) + len(groups)
+    stood_for = sum(int(r.where.split(" · ")[1].split()[0]) if " · " in r.where else 1 for r in rows)
+    assert stood_for == len(rs.alerts)  # every alert is counted in exactly one row

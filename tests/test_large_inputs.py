@@ -1,0 +1,106 @@
+"""Large inputs cost what they hold, once: a long line is joined once, a trainer_state.json's
+log_history is scanned entry by entry (and on a re-save only the new entries are parsed), a CSV
+header wider than the detection window is still recognised."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pytest
+from conftest import REALWORLD, read_runs
+
+from lossacc_tui.model import Batch
+from lossacc_tui.readers.base import LineBuffer
+from lossacc_tui.readers.hf_trainer_state import HFTrainerStateReader
+
+HF = REALWORLD / "hf_trainer_state"
+
+
+def rows_of(batches: list[Batch]) -> list[tuple[dict[str, float], float, float]]:
+    out = []
+    for b in batches:
+        for i in range(b.n):
+            vals = {n: float(v[i]) for n, v in b.values.items() if b.present[n] is None or b.present[n][i]}
+            out.append((vals, float(b.step[i]) if b.step is not None else np.nan, float(b.epoch[i])))
+    return out
+
+
+def test_line_buffer_gives_the_same_lines_for_any_chunking() -> None:
+    rng = random.Random(0)
+    for _ in range(2000):
+        data = bytes(rng.choice(b"ab\r\n") for _ in range(rng.randint(0, 40)))
+        whole = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        whole = whole if whole.endswith(b"\n") or not whole else whole + b"\n"
+        buf, out, firsts, i = LineBuffer(), b"", [], 0
+        while i < len(data):
+            k = rng.randint(1, 6)
+            block, first = buf.feed(data[i : i + k])
+            if block:
+                firsts.append((first, block.count(b"\n")))
+            out, i = out + block, i + k
+        block, first = buf.finish()
+        if block:
+            firsts.append((first, block.count(b"\n")))
+        assert out + block == whole
+        assert [f for f, _ in firsts] == list(np.cumsum([1] + [c for _, c in firsts])[:-1])
+
+
+def test_a_long_line_in_many_chunks_is_joined_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The held pieces are not re-joined or re-searched on each chunk (that was quadratic)."""
+    buf = LineBuffer()
+    chunk = b"x" * 65536
+    for _ in range(160):  # a 10 MB line
+        assert buf.feed(chunk) == (b"", 1)
+    assert len(buf._parts) == 160  # kept as pieces, nothing copied
+    block, first = buf.feed(b"\n")
+    assert len(block) == 160 * 65536 + 1 and first == 1
+
+
+def hf_files() -> list[Path]:
+    if not HF.is_dir():
+        pytest.skip(
+            f"real-world logs not found at {REALWORLD} (they live in the shared folder beside the repo)"
+        )
+    return sorted(HF.glob("*trainer_state.json"))
+
+
+def test_streamed_log_history_equals_the_whole_parse_on_real_files() -> None:
+    for path in hf_files():
+        data = path.read_bytes()
+        r = HFTrainerStateReader()
+        streamed = r.feed(data) + r.finish()
+        whole = HFTrainerStateReader().rows(orjson.loads(data))
+        assert rows_of(streamed) == [(v, s if s is not None else np.nan, e) for v, s, e in whole], path.name
+        assert r._span[0] > 0  # it really went the streamed way
+
+
+def test_saves_of_a_growing_history_give_each_entry_once_and_a_new_history_a_new_run() -> None:
+    for path in hf_files():
+        doc = orjson.loads(path.read_bytes())
+        hist = doc["log_history"]
+        r = HFTrainerStateReader()
+        got: list[Batch] = []
+        for n in range(1, len(hist) + 1, max(1, len(hist) // 7)):  # the Trainer saving as it goes
+            save = json.dumps({**doc, "global_step": n, "log_history": hist[:n]}, indent=2).encode()
+            got += r.feed(save) + r.finish()
+        got += r.feed(json.dumps(doc, indent=2).encode()) + r.finish()
+        expected = [(v, s if s is not None else np.nan, e) for v, s, e in HFTrainerStateReader().rows(doc)]
+        assert rows_of(got) == expected and not any(b.starts for b in got)
+        restart = json.dumps({**doc, "log_history": hist[1:3]}, indent=2).encode()  # a new run
+        again = r.feed(restart) + r.finish()
+        assert again and again[0].starts == (0,)
+
+
+def test_a_csv_header_wider_than_the_detection_window_is_recognised(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    n = 10_000  # columns: the header alone is ~70 KB, past the 64 KB first look
+    names = ["epoch", "loss", "val_loss", "val_acc", *(f"grad_norm_layer{i}" for i in range(n - 4))]
+    p = tmp_path / "metrics.csv"
+    body = np.column_stack([np.arange(5), rng.random((5, n - 1))])
+    np.savetxt(p, body, delimiter=",", header=",".join(names), comments="", fmt="%.5g")
+    runs = read_runs(p)
+    assert len(runs) == 1 and runs[0].series["val_loss"].values.shape == (5,)

@@ -1,0 +1,181 @@
+"""The truth corpus (benchmarks/truth): its facts describe the same predictions the framework
+logged, its labels follow its split rule, and claims are judged by the facts."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from benchmarks.truth.claims import Truth, judge  # noqa: E402
+from benchmarks.truth.facts import FactTracker  # noqa: E402
+
+CORPUS = REPO / "benchmarks" / "truth" / "corpus"
+LABELS = sorted(CORPUS.rglob("labels.json"))
+
+
+def _rows(folder: Path, split: str = "val") -> list[dict]:
+    rows = [json.loads(x) for x in (folder / "truth.jsonl").read_text().splitlines()]
+    return [r for r in rows if r["split"] == split]
+
+
+def test_facts_of_a_small_evaluation_follow_their_definitions() -> None:
+    probs = np.array([[0.95, 0.05], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
+    labels = np.array([1, 1, 0, 0])
+    t = FactTracker("val")
+    f = t.facts(probs, labels, epoch=0, step=10)
+    ce = -np.log([0.05, 0.8, 0.6, 0.3])
+    assert f["accuracy"] == 0.5 and f["n_wrong"] == 2
+    assert f["loss"] == pytest.approx(ce.mean(), rel=1e-5)
+    assert f["wrong_loss_share"] == pytest.approx((ce[0] + ce[3]) / ce.sum(), rel=1e-5)
+    assert f["confident_wrong"] == 1 and f["confident_wrong_share"] == 0.5  # 0.95 > 0.9; 0.7 is not
+    assert f["p_true_wrong_hist"] == [1, 0, 0, 1, 0]  # p_true 0.05 and 0.3
+    assert f["flips"] is None  # first evaluation
+    # next evaluation: sample 0 becomes right, sample 2 becomes wrong
+    g = t.facts(np.array([[0.1, 0.9], [0.2, 0.8], [0.4, 0.6], [0.3, 0.7]]), labels, epoch=1, step=20)
+    assert (g["flips"], g["flips_to_right"], g["flips_to_wrong"]) == (2, 1, 1)
+    assert g["pred_majority_share"] == 1.0 and g["majority_rate"] == 0.5
+
+
+def test_corpus_has_every_family_on_both_splits() -> None:
+    if not LABELS:
+        pytest.skip("no truth corpus generated")
+    splits: dict[str, set[str]] = {}
+    for p in LABELS:
+        lab = json.loads(p.read_text())
+        assert lab["split"] == ("tune" if lab["seed"] in (0, 1) else "heldout"), p
+        assert set(lab["phenomena"]) <= set(lab["built"]), p
+        for log in lab["logs"]:
+            assert (p.parent / log["file"]).is_file(), p
+        splits.setdefault(lab["family"], set()).add(lab["split"])
+    assert all(s == {"tune", "heldout"} for s in splits.values()), splits
+
+
+def _logged(folder: Path, lab: dict) -> list[tuple[float, float]]:
+    """(val loss, val accuracy) per evaluation as the framework wrote them."""
+    first = lab["logs"][0]
+    path = folder / first["file"]
+    if first["format"] == "keras-csv":
+        with path.open() as f:
+            return [(float(r["val_loss"]), float(r["val_accuracy"])) for r in csv.DictReader(f)]
+    if first["format"] == "lightning-csv":
+        with path.open() as f:
+            return [(float(r["val_loss"]), float(r["val_acc"])) for r in csv.DictReader(f) if r["val_loss"]]
+    if first["format"] == "text-kv":
+        rows = [json.loads(x) for x in (folder / "train.jsonl").read_text().splitlines()]
+        return [(r["val_loss"], r["val_acc"]) for r in rows]
+    if first["format"] == "tensorboard":
+        ea = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+        acc = ea.EventAccumulator(str(path))
+        acc.Reload()
+        losses, accs = acc.Scalars("val/loss"), acc.Scalars("val/acc")
+        return [(a.value, b.value) for a, b in zip(losses, accs, strict=True)]
+    pytest.skip(f"{first['format']} is not read here")
+
+
+@pytest.mark.parametrize("path", LABELS, ids=[str(p.parent.relative_to(CORPUS)) for p in LABELS])
+def test_facts_are_of_the_predictions_the_framework_logged(path: Path) -> None:
+    lab = json.loads(path.read_text())
+    logged = _logged(path.parent, lab)
+    facts = _rows(path.parent)
+    assert len(logged) == len(facts)
+    for (loss, acc), f in zip(logged, facts, strict=True):
+        if not math.isfinite(loss) or f["loss"] is None:
+            continue
+        if not lab["spec"]["sparse_metric_mismatch"]:
+            assert acc == pytest.approx(f["accuracy"], abs=1e-4)
+        # Keras clips probabilities at 1e-7 inside its loss, the facts at 1e-12: compare where no
+        # mistake has p(true) below 0.1, so that no clipping can be involved
+        if lab["loss_is_cross_entropy"] and f["p_true_wrong_hist"][0] == 0:
+            assert loss == pytest.approx(f["loss"], rel=2e-3, abs=1e-4)
+
+
+def test_claims_are_judged_from_the_facts_at_their_own_x() -> None:
+    runs = sorted((CORPUS / "overfit-keras").glob("s*/labels.json"))
+    if not runs:
+        pytest.skip("no overfit-keras runs generated")
+    lab = json.loads(runs[0].read_text())
+    rows = [json.loads(x) for x in (runs[0].parent / "truth.jsonl").read_text().splitlines()]
+    val = [r for r in rows if r["split"] == "val"]
+    csv_truth = Truth(rows, lab, epoch_offset=0, x_axis="epoch")
+    console_truth = Truth(rows, lab, epoch_offset=1, x_axis="epoch")
+    last = val[-1]["epoch"]
+    fewer = {"id": "fewer-mistakes", "strength": "follows", "start": 0, "end": last}
+    assert judge(fewer, csv_truth)[0] is (val[-1]["n_wrong"] < val[0]["n_wrong"])
+    # the console counts epochs from 1: the same evaluation is x + 1 there
+    assert console_truth.at(last + 1) is val[-1] and csv_truth.at(last) is val[-1]
+    cw = {"id": "confident-mistakes", "strength": "likely", "start": last, "end": last}
+    share = val[-1]["confident_wrong_share"]
+    assert judge(cw, csv_truth)[0] is (share is not None and share >= 0.5)
+    assert judge({"id": "classes", "strength": "follows", "start": 0, "end": 0, "value": 10}, csv_truth)[0]
+    assert (
+        judge({"id": "not-cross-entropy", "strength": "likely", "start": 0, "end": 0}, csv_truth)[0] is False
+    )
+    assert judge({"id": "made-up", "strength": "likely", "start": 0, "end": 0}, csv_truth)[0] is None
+
+
+def test_claim_scoring_reports_true_false_and_unjudged_claims_and_no_claims_yet() -> None:
+    from benchmarks.truth.score import LogResult, claim_tables
+
+    runs = sorted((CORPUS / "healthy-keras").glob("s0/labels.json"))
+    if not runs:
+        pytest.skip("no healthy-keras runs generated")
+    lab = json.loads(runs[0].read_text())
+    val = _rows(runs[0].parent)
+    assert val[-1]["n_wrong"] < val[0]["n_wrong"]  # it learned: fewer mistakes at the end
+    last = val[-1]["epoch"]
+    claims = [
+        {"id": "fewer-mistakes", "strength": "follows", "start": 0, "end": last},
+        {"id": "more-mistakes", "strength": "follows", "start": 0, "end": last},
+        {"id": "classes", "strength": "likely", "start": 0, "end": 0, "value": 3},
+        {"id": "no-such-claim", "strength": "possible", "start": 0, "end": 0},
+    ]
+    run = {"x_axis": "epoch", "alerts": [{"kind": "overfitting", "severity": "warning", "claims": claims}]}
+    notes: list[str] = []
+    text = claim_tables([LogResult(runs[0].parent, lab, lab["logs"][0], [run], run["alerts"])], notes)
+    assert "| `follows` | 1 / 1 / 0 | 0.50 | 0 / 0 / 0 | - |" in text
+    assert "| `classes` | 0 / 1 / 0 | 0.00 |" in text
+    assert "| `no-such-claim` | 0 / 0 / 1 | - |" in text
+    assert sum("false claim" in n for n in notes) == 2
+    bare = {"x_axis": "epoch", "alerts": [{"kind": "overfitting", "severity": "warning"}]}
+    quiet = claim_tables([LogResult(runs[0].parent, lab, lab["logs"][0], [bare], bare["alerts"])], [])
+    assert "no claims yet" in quiet
+
+
+def test_analyzer_claims_and_alerts_on_the_held_out_runs() -> None:
+    """On the held-out half of the truth corpus (runs no threshold was tuned on), every claim the
+    analyzer makes with strength `follows` or `likely` is true of the per-sample facts, at most a
+    fifth of its `possible` claims are contradicted, and no healthy run raises a warning."""
+    from benchmarks.truth.score import _truth, load
+
+    results, _ = load()
+    held = [r for r in results if r.split == "heldout"]
+    assert held
+    tally = {"sure": [0, 0], "possible": [0, 0]}
+    wrong = []
+    for r in held:
+        truth = _truth(r)
+        for a in r.alerts:
+            for c in a.get("claims") or []:
+                verdict, why = judge(c, truth)
+                if verdict is None:
+                    continue
+                slot = "sure" if c["strength"] in ("follows", "likely") else "possible"
+                tally[slot][0 if verdict else 1] += 1
+                if not verdict and slot == "sure":
+                    wrong.append(f"{r.name}: {c['id']} ({c['strength']}) {why}")
+    assert tally["sure"][0] >= 20 and not wrong, wrong
+    assert tally["possible"][1] <= 0.2 * sum(tally["possible"])
+    healthy = [r for r in held if r.labels.get("phenomena") == ["healthy"] and "sweep" not in r.name]
+    noisy = [
+        (r.name, a["kind"]) for r in healthy for a in r.alerts if a["severity"] in ("warning", "critical")
+    ]
+    assert healthy and not noisy, noisy

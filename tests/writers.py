@@ -1,0 +1,81 @@
+"""Writer processes for the follower tests: each writes the lines of a real log to a path the way
+a kind of training job or log tool does. Run as `python writers.py MODE PATH SOURCE [PAUSE]`.
+
+Modes: append (line by line), atomic (whole file to a temp, os.replace over the log, every few
+lines), copytruncate (logrotate's copy then truncate, halfway, the writer going on appending),
+create (logrotate's rename then a new empty file, the writer reopening it, no header again),
+rewrite-last (each line first written provisional without its newline, rewritten in place, then
+ended), half-line (the last line cut in two with a pause between). PAUSE: seconds between writes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+
+def main(mode: str, path: str, source: str, pause: float) -> None:
+    with open(source, encoding="utf-8") as src_file:
+        lines = src_file.read().splitlines(keepends=True)
+    if mode == "append":
+        with open(path, "a", encoding="utf-8") as f:
+            for ln in lines:
+                f.write(ln)
+                f.flush()
+                time.sleep(pause)
+    elif mode == "atomic":
+        for n in range(5, len(lines) + 5, 5):
+            with open(path + ".tmp", "w", encoding="utf-8") as f:
+                f.write("".join(lines[:n]))
+            os.replace(path + ".tmp", path)
+            time.sleep(pause)
+    elif mode in ("copytruncate", "create"):
+        half = len(lines) // 2
+        f = open(path, "a", encoding="utf-8")  # noqa: SIM115
+        for i, ln in enumerate(lines):
+            if i == half:
+                time.sleep(pause * 5)
+                if mode == "copytruncate":
+                    with open(path, encoding="utf-8") as src, open(path + ".1", "w") as dst:
+                        dst.write(src.read())
+                    os.truncate(path, 0)
+                else:
+                    os.rename(path, path + ".1")
+                    f.close()
+                    f = open(path, "a", encoding="utf-8")  # noqa: SIM115  (the writer reopens)
+            f.write(ln)
+            f.flush()
+            time.sleep(pause)
+        f.close()
+    elif mode == "rewrite-last":
+        with open(path, "r+", encoding="utf-8") as f:
+            f.seek(0, 2)
+            for ln in lines:
+                pos = f.tell()
+                body = ln.rstrip("\n")
+                for provisional in ("9", "8"):  # same width, a different first character
+                    f.seek(pos)
+                    f.write(provisional + body[1:])
+                    f.flush()
+                    time.sleep(pause)
+                f.seek(pos)
+                f.write(ln)
+                f.flush()
+                time.sleep(pause)
+    elif mode == "half-line":
+        with open(path, "a", encoding="utf-8") as f:
+            for ln in lines[:-1]:
+                f.write(ln)
+            last = lines[-1]
+            f.write(last[: len(last) // 2])
+            f.flush()
+            time.sleep(pause)
+            f.write(last[len(last) // 2 :])
+            f.flush()
+    else:
+        raise SystemExit(f"unknown mode {mode}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]) if len(sys.argv) > 4 else 0.01)
