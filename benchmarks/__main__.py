@@ -23,11 +23,14 @@ from pathlib import Path
 SCRIPTS = [
     "bench_imports",
     "bench_readers",
+    "bench_mlflow_db",
     "bench_tensorboard",
     "bench_follow",
     "bench_analysis",
     "eval_alerts",
     "bench_app",
+    "bench_probe",
+    "bench_keys",
 ]
 SKIPPED = 77
 TIMEOUT_S = 1800

@@ -69,7 +69,7 @@ def main() -> int:
         log.write_text(
             "epoch,accuracy,loss,val_accuracy,val_loss\n"
             + "".join(
-                f"{i},{0.5 + i / 100:.4f},{1 / (i + 1):.4f},{0.5 + i / 110:.4f},{1.1 / (i + 1):.4f}\n"
+                f"{i},{0.5 + i / 100:.4f},{0.9 - i / 100:.4f},{0.5 + i / 100:.4f},{0.95 - i / 100:.4f}\n"
                 for i in range(20)
             )
         )

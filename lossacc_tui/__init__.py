@@ -1,12 +1,7 @@
-"""lossacc-tui: watch training logs and explain when loss and accuracy disagree.
-
-The public names are imported on first use (PEP 562), so `import lossacc_tui.cli` pays for numpy
-and the readers only when a command needs them.
-"""
+"""lossacc-tui: watch training logs and explain when loss and accuracy disagree."""
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -16,24 +11,16 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 __all__ = ["Batch", "Problem", "Run", "Series", "Source", "__version__", "discover"]
 
-_WHERE = {
-    "Batch": "lossacc_tui.model",
-    "Problem": "lossacc_tui.model",
-    "Run": "lossacc_tui.model",
-    "Series": "lossacc_tui.model",
-    "Source": "lossacc_tui.source",
-    "discover": "lossacc_tui.source",
-}
-
 
 def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'lossacc_tui' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    """The public names, imported when first used: `import lossacc_tui.probe` inside a training
+    script then loads numpy and the probe only, not the readers."""
+    if name in ("Batch", "Problem", "Run", "Series"):
+        from lossacc_tui import model
 
+        return getattr(model, name)
+    if name in ("Source", "discover"):
+        from lossacc_tui import source
 
-def __dir__() -> list[str]:
-    return sorted(__all__)
+        return getattr(source, name)
+    raise AttributeError(f"module 'lossacc_tui' has no attribute {name!r}")

@@ -12,6 +12,8 @@ import orjson
 from lossacc_tui.analysis import KINDS, Params, explain_kind
 from lossacc_tui.clean import clean
 from lossacc_tui.options import OptionError, params_from_args, parse_map
+from lossacc_tui.readers.audit import audit_duplicates
+from lossacc_tui.readers.probe_sidecar import attach_sidecars
 from lossacc_tui.report import SEVERITY_RANK, analyze, check_json, check_text
 from lossacc_tui.source import PathError, Source, discover
 
@@ -33,6 +35,7 @@ def run_check(args: argparse.Namespace) -> int:
             found = discover(Path(raw), args.format, role_map, warnings)
             for src in found:
                 src.read_all()
+            attach_sidecars(found)
             sources += found
         except PathError as e:
             print(f"lossacc-tui: {e}", file=sys.stderr)
@@ -42,6 +45,11 @@ def run_check(args: argparse.Namespace) -> int:
             status = 2
         for w in warnings:
             print(f"lossacc-tui: {clean(w)}", file=sys.stderr)
+            status = 2
+    audit_duplicates(sources)
+    for src in sources:
+        if not any(r.points for r in src.runs):
+            print(f"lossacc-tui: {src.path}: read as {src.format} but no record found in it", file=sys.stderr)
             status = 2
     checked = analyze(sources, params)
     if args.json:

@@ -18,10 +18,17 @@ HEAD_START = 40  # epochs written at once, so there are curves to look at from t
 PACE = 0.3  # seconds per further epoch: the alert opens about 13 s in
 
 
+BANNER = (
+    "demo · live_run is being written now (a real run, {pace:g} s an epoch): "
+    "an alert opens near epoch 80 · ? help · q quit"
+)
+
+
 def find_demo_logs() -> Path | None:
-    """The demo_logs folder: in the current directory (a clone), or beside the package (editable)."""
-    for base in (Path.cwd(), Path(__file__).resolve().parents[1]):
-        folder = base / "demo_logs"
+    """The demo_logs folder: inside the installed package (a wheel ships them there), or at the top
+    of the repository the package runs from (a clone or an editable install)."""
+    here = Path(__file__).resolve().parent
+    for folder in (here / "demo_logs", here.parent / "demo_logs"):
         if (folder / LIVE_CASE).is_file():
             return folder
     return None
@@ -57,7 +64,7 @@ def run_demo(args: argparse.Namespace) -> int:
     logs = find_demo_logs()
     if logs is None:
         print(
-            "lossacc-tui: demo_logs not found; run 'lossacc-tui demo' from a clone of the repository",
+            "lossacc-tui: the demo logs are missing from this installation; reinstall lossacc-tui",
             file=sys.stderr,
         )
         return 2
@@ -91,7 +98,7 @@ def run_demo(args: argparse.Namespace) -> int:
         signal.signal(sig, on_signal)
     writer.start()
     try:
-        return launch(watch)
+        return launch(watch, focus=live, banner=BANNER.format(pace=args.pace))
     finally:
         writer.join(timeout=5)
         cleanup()

@@ -54,4 +54,11 @@ class AlertChanged:
     alert: Alert
 
 
-Event = RunAdded | PointsAdded | RunReset | Status | AlertChanged
+@dataclass(frozen=True, slots=True)
+class ProbeAdded:
+    """New evaluations were read from the run's probe sidecar (`run.probe`, lossacc_probe.jsonl)."""
+
+    run: Run
+
+
+Event = RunAdded | PointsAdded | RunReset | Status | AlertChanged | ProbeAdded

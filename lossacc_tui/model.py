@@ -7,16 +7,24 @@ whose storage is growable numpy arrays (amortised O(1) per appended point, no pe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from lossacc_tui.roles import RoleMap, assign_roles
 
+if TYPE_CHECKING:
+    from lossacc_tui.readers.probe_sidecar import ProbeSidecar
+
 Role = Literal["train_loss", "val_loss", "train_acc", "val_acc", "lr", "other"]
 ROLES: tuple[Role, ...] = ("train_loss", "val_loss", "train_acc", "val_acc", "lr", "other")
 ACC_ROLES: frozenset[str] = frozenset({"train_acc", "val_acc"})
 XAxis = Literal["epoch", "step"]
+#: What a loss series measures, when its format says: "cross-entropy" (mean negative log-likelihood in
+#: nats: the analysis' bounds apply), "sum-of-terms" (a detection loss: box + cls + dfl, with a score
+#: such as mAP50-95 in the accuracy role; cross-entropy reasoning does not apply), or "unknown" (the
+#: format does not say; most logs).
+LossKind = Literal["cross-entropy", "sum-of-terms", "unknown"]
 
 
 class Growable:
@@ -210,7 +218,7 @@ class BatchBuilder:
 class Series:
     """One metric of one run: x (step, epoch, wall time) and values in growable arrays."""
 
-    __slots__ = ("_epoch", "_step", "_time", "_value", "name", "role", "scale", "source_name")
+    __slots__ = ("_epoch", "_step", "_time", "_value", "loss_kind", "name", "role", "scale", "source_name")
 
     def __init__(self, name: str, source_name: str | None = None) -> None:
         self.name = name
@@ -221,6 +229,7 @@ class Series:
         self._time = LazyColumn()
         self._value = Growable()
         self.scale = 1.0  # 0.01 once an accuracy is found to be in percent
+        self.loss_kind: LossKind = "unknown"  # set by readers whose format says (see LossKind)
 
     def __len__(self) -> int:
         return len(self._value)
@@ -300,13 +309,23 @@ class Run:
     points: int = 0
     first_line: int | None = None
     _epoch_gap: bool = False  # a point without an epoch was added: the x axis is the step
+    #: per-sample facts written beside the log by lossacc_tui.probe (None: no sidecar found)
+    probe: ProbeSidecar | None = None
 
-    def add_batch(self, batch: Batch, source_names: dict[str, str] | None = None) -> None:
+    def add_batch(
+        self,
+        batch: Batch,
+        source_names: dict[str, str] | None = None,
+        loss_kinds: dict[str, LossKind] | None = None,
+    ) -> None:
         """Append every present value of the batch to its series (new series get roles).
-        `source_names` names the source of a series a reader derived (`1-error_rate`)."""
+        `source_names` names the source of a series a reader derived (`1-error_rate`); `loss_kinds`
+        says what a loss series measures where the reader's format says so."""
         new = [name for name in batch.values if name not in self.series]
         for name in new:
             self.series[name] = Series(name, (source_names or {}).get(name))
+            if loss_kinds and name in loss_kinds:
+                self.series[name].loss_kind = loss_kinds[name]
         if new:
             self._assign_roles()
         if not self._epoch_gap:
@@ -348,6 +367,12 @@ class Run:
             if s.role == role and len(s):
                 return s
         return None
+
+    @property
+    def loss_kind(self) -> LossKind:
+        """What the run's training loss measures (its train_loss series' `loss_kind`)."""
+        s = self.by_role("train_loss") or self.by_role("val_loss")
+        return "unknown" if s is None else s.loss_kind
 
     @property
     def x_axis(self) -> XAxis:

@@ -14,11 +14,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from lossacc_tui.analysis import Alert, Analyzer, Params, compare_runs
-from lossacc_tui.events import AlertChanged, Event, PointsAdded, RunAdded, RunReset, Status
+from lossacc_tui.events import AlertChanged, Event, PointsAdded, ProbeAdded, RunAdded, RunReset, Status
 from lossacc_tui.files import open_regular, why_not_regular
 from lossacc_tui.follow import Follower
 from lossacc_tui.model import Run
 from lossacc_tui.readers import READERS, mlflow
+from lossacc_tui.readers.probe_sidecar import SIDECAR, ProbeSidecar, sidecar_path
 from lossacc_tui.readers.tensorboard import MissingExtra
 from lossacc_tui.roles import RoleMap
 from lossacc_tui.source import (
@@ -29,6 +30,7 @@ from lossacc_tui.source import (
     PathError,
     Source,
     discover,
+    follow_claim,
     open_file,
     open_mlflow_run,
 )
@@ -66,6 +68,9 @@ class Monitor:
         self._known: set[str] = set()  # files followed (or given up on)
         self._rejected: dict[str, int] = {}  # file -> size when it was found not to be a log
         self._announced: set[int] = set()  # ids of the runs subscribers were told about
+        self._handlers: dict[str, _Lines] = {}  # file -> its handler (a fan-out when sources share it)
+        self._probes: dict[str, ProbeSidecar] = {}  # probe sidecars of the sources, by absolute path
+        self._probes_followed: set[str] = set()  # those that exist and are followed
         self._empty_folders: dict[str, str] = {}  # followed folders with no log yet -> why
         self._other: set[str] = set()  # FIFOs, devices, sockets found in folders (reported once)
 
@@ -146,10 +151,43 @@ class Monitor:
         for folder in [d for d in self._empty_folders if where.startswith(d + os.sep)]:
             del self._empty_folders[folder]
             self._emit([Status(folder, "live", f"{folder}: following")])
-        for i, f in enumerate(src.files):
-            self._known.add(os.fspath(f.path.absolute()))
-            handler = _WholeFile(self, src, i) if f.reader.whole_file else _Lines(self, src, i)
-            self.follower.add(f.path, handler)
+        for i in range(len(src.files)):
+            self._follow(src, i)
+        self._attach_probe(src)
+
+    def _follow(self, src: Source, i: int) -> None:
+        """Follow file `i` of a source; a file several sources read (one W&B export or MLflow
+        database holding many runs) gets one tail whose handler tells each of them."""
+        path = src.files[i].path
+        key = os.fspath(path.absolute())
+        self._known.add(key)
+        handler: _Lines = _handler(self, src, i)
+        prev = self._handlers.get(key)
+        if prev is not None:
+            handler = _Fanout(self, [*(prev.parts if isinstance(prev, _Fanout) else [prev]), handler])
+        self._handlers[key] = handler
+        self.follower.add(path, handler)
+
+    def _attach_probe(self, src: Source) -> None:
+        """Give the source the probe sidecar beside its log, followed once the file exists."""
+        path = sidecar_path(src.path)
+        key = os.fspath(path.absolute())
+        sc = self._probes.get(key)
+        if sc is None:
+            sc = self._probes[key] = ProbeSidecar(path)
+            self._known.add(key)
+            self._follow_probe(key)
+        src.attach_probe(sc)
+
+    def _follow_probe(self, key: str) -> None:
+        """Follow a sidecar once it exists. (A Tail on a file that is not there would look to the
+        follower's safety check like changes without file-system events, and switch to polling.)
+        Asked when the log gains points and when a file appears in a followed folder."""
+        if key in self._probes_followed or not os.path.isfile(key):
+            return
+        self._probes_followed.add(key)
+        sc = self._probes[key]
+        self.follower.add(sc.path, _ProbeTail(self, sc))
 
     def _pending(self, path: Path, name: str) -> None:
         self._known.add(os.fspath(path.absolute()))
@@ -163,6 +201,8 @@ class Monitor:
                 self._announced.add(id(run))
                 events.append(RunAdded(run))
         events += [PointsAdded(run, batch) for run, batch in parts]
+        if parts and src.probe is not None:
+            self._follow_probe(os.fspath(src.probe.path.absolute()))  # it may have appeared since
         if self.analyze and parts:
             events += self._analyse({id(r): r for r, _ in parts}.values())
         self._emit(events)
@@ -195,6 +235,11 @@ class Monitor:
     def _new_file(self, path: Path, root: Path) -> None:
         """A file appeared (or changed) under a followed folder."""
         key = os.fspath(path.absolute())
+        if path.name == SIDECAR:
+            if key in self._probes:
+                with self.lock:
+                    self._follow_probe(key)
+            return
         if key in self._known or path.name.startswith(".") or path.name.lower().endswith(SKIP_SUFFIXES):
             return
         why = why_not_regular(path)
@@ -212,6 +257,8 @@ class Monitor:
             return
         rel = os.path.join(root.name, os.path.relpath(path, root))
         with self.lock:
+            if self._join_layout(path, root):
+                return
             if self._join_mlflow(path, root) or self._newer_checkpoint(path, rel):
                 return
             try:
@@ -223,6 +270,22 @@ class Monitor:
                 return
             self._rejected.pop(key, None)
             self._add_source(src)
+
+    def _join_layout(self, path: Path, root: Path) -> bool:
+        """A file of a folder layout a reader claims (readers/layouts.py): it joins its run."""
+        try:
+            joined = follow_claim(self.sources, path, root, self.fmt, self.role_map)
+        except (OSError, MissingExtra):
+            return False
+        if joined is None:
+            return False
+        src, new, fresh = joined
+        if fresh:
+            self._add_source(src)
+            return True
+        for i in new:
+            self._follow(src, i)
+        return True
 
     def _join_mlflow(self, path: Path, root: Path) -> bool:
         run_dir = next((p.parent for p in path.parents if p.name == "metrics"), None)
@@ -288,6 +351,52 @@ class _Lines:
         pass
 
 
+class _Queried(_Lines):
+    """A database its reader queries itself (MLflow's SQLite store): after any change of the file,
+    the reader reads what is new; the bytes and SQLite's header rewrites mean nothing here."""
+
+    def data(self, chunk: bytes) -> None:
+        pass
+
+    def reset(self, kind: str) -> None:
+        pass
+
+    def end(self) -> None:
+        with self.m.lock:
+            self.m.appended(self.src, self.src.finish(self.i))
+
+
+class _Fanout(_Lines):
+    """One followed file read by several sources: every event goes to each of their handlers."""
+
+    def __init__(self, monitor: Monitor, parts: list[_Lines]) -> None:
+        super().__init__(monitor, parts[0].src, parts[0].i)
+        self.parts = parts
+
+    def data(self, chunk: bytes) -> None:
+        for h in self.parts:
+            h.data(chunk)
+
+    def reset(self, kind: str) -> None:
+        for h in self.parts:
+            h.reset(kind)
+
+    def status(self, state: str, message: str) -> None:
+        self.parts[0].status(state, message)
+
+    def end(self) -> None:
+        for h in self.parts:
+            h.end()
+
+
+def _handler(monitor: Monitor, src: Source, i: int) -> _Lines:
+    """How the follower hands file `i` of a source to its reader."""
+    reader = src.files[i].reader
+    if getattr(reader, "reads_itself", False):
+        return _Queried(monitor, src, i)
+    return _WholeFile(monitor, src, i) if reader.whole_file else _Lines(monitor, src, i)
+
+
 class _WholeFile(_Lines):
     """A log rewritten whole at each save (JSON documents): read it whole after every change; the
     reader returns only the records it had not returned before."""
@@ -318,6 +427,28 @@ class _WholeFile(_Lines):
                 if why != getattr(self, "_said", None):
                     self._said = why
                     self.status("error", why)
+
+
+class _ProbeTail:
+    """Feeds a probe sidecar's new lines to it. Its absence is normal: no status is reported."""
+
+    def __init__(self, monitor: Monitor, sidecar: ProbeSidecar) -> None:
+        self.m, self.sc = monitor, sidecar
+
+    def data(self, chunk: bytes) -> None:
+        with self.m.lock:
+            if self.sc.feed(chunk):
+                self.m._emit([ProbeAdded(r) for r in self.m.runs if r.probe is self.sc])
+
+    def reset(self, kind: str) -> None:
+        with self.m.lock:
+            self.sc.reset()
+
+    def status(self, state: str, message: str) -> None:
+        pass
+
+    def end(self) -> None:
+        pass
 
 
 class _Pending:

@@ -3,15 +3,18 @@ with their explanations; text, or one JSON document."""
 
 from __future__ import annotations
 
+import io
 import math
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from rich.console import Console
 
 from lossacc_tui.analysis import Alert, Analyzer, Params, compare_runs
 from lossacc_tui.model import Run, Series
+from lossacc_tui.readers.probe_sidecar import facts_text
 from lossacc_tui.source import Source
 
 SCHEMA_VERSION = 1
@@ -52,6 +55,26 @@ def _num(v: float) -> float | None:
     return float(v) if math.isfinite(v) else None
 
 
+def _num_x(v: float) -> float | int | None:
+    """An x (epoch, step) for JSON: an integer when it is one (149, not 149.0)."""
+    f = _num(v)
+    return int(f) if f is not None and f.is_integer() else f
+
+
+X_KEYS = frozenset({"start", "end", "x", "epoch", "step", "last_x", "at", "best_x", "since"})
+
+
+def _ints_on_x(obj: Any) -> Any:
+    """A JSON tree with every integral float under an x key (X_KEYS) made an int."""
+    if isinstance(obj, dict):
+        return {
+            k: _num_x(v) if k in X_KEYS and isinstance(v, float) else _ints_on_x(v) for k, v in obj.items()
+        }
+    if isinstance(obj, list):
+        return [_ints_on_x(v) for v in obj]
+    return obj
+
+
 def series_summary(s: Series, axis: str) -> dict[str, Any]:
     v = s.values
     finite = v[np.isfinite(v)]
@@ -64,7 +87,7 @@ def series_summary(s: Series, axis: str) -> dict[str, Any]:
         "last": _num(v[-1]) if len(v) else None,
         "min": _num(finite.min()) if len(finite) else None,
         "max": _num(finite.max()) if len(finite) else None,
-        "last_x": _num(x[-1]) if len(x) else None,
+        "last_x": _num_x(x[-1]) if len(x) else None,
     }
 
 
@@ -79,16 +102,24 @@ def run_dict(run: Run, source: Source, checked: Checked) -> dict[str, Any]:
         "metrics": {name: series_summary(s, axis) for name, s in run.series.items() if len(s)},
         "alerts": [a.to_dict() for a in an.alerts],
         "states": [s.to_dict() for s in an.states],
-        "problems": [p.to_dict() for p in source.problems(run)],
+        "problems": [p.to_dict() for p in source.problems(run)]
+        + ([p.to_dict() for p in run.probe.problems] if run.probe is not None else []),
+        # per split, the probe's per-evaluation facts (schema 1 lines of lossacc_probe.jsonl)
+        "probe": run.probe.to_dict() if run.probe else None,
+        "probe_path": str(run.probe.path) if run.probe else None,
     }
 
 
 def check_json(checked: Checked) -> dict[str, Any]:
-    return {
-        "version": SCHEMA_VERSION,
-        "runs": [run_dict(r, src, checked) for src in checked.sources for r in src.runs],
-        "comparisons": [a.to_dict() for a in checked.comparisons],
-    }
+    """The JSON document; epochs and steps are integers when integral, other numbers are Python
+    floats (written in their shortest round-trip form)."""
+    return _ints_on_x(
+        {
+            "version": SCHEMA_VERSION,
+            "runs": [run_dict(r, src, checked) for src in checked.sources for r in src.runs],
+            "comparisons": [a.to_dict() for a in checked.comparisons],
+        }
+    )
 
 
 def _fmt(v: float | None) -> str:
@@ -110,11 +141,21 @@ def alert_text(a: Alert, axis: str, indent: str = "  ") -> list[str]:
     span = _fmt_x(a.start) if a.end is None or a.end == a.start else f"{_fmt_x(a.start)}-{_fmt_x(a.end)}"
     state = "active" if a.active else "closed"
     out = [f"{indent}[{a.severity}] {a.kind}: {a.title} ({axis} {span}, {state})"]
-    for para in a.explanation.strip().splitlines():
-        out += textwrap.wrap(
-            para, 100, initial_indent=indent + "    ", subsequent_indent=indent + "    "
-        ) or [""]
-    return out
+    return out + [f"{indent}    {line}".rstrip() for line in plain_markdown(a.explanation, 100)]
+
+
+def plain_markdown(markdown: str, width: int) -> list[str]:
+    """Markdown (an explanation) as plain text lines `width` wide: Rich renders it without colour
+    or styles, so no `**` or backticks are left and no escape sequence is written."""
+    from rich.markdown import Markdown  # markdown-it: only when an explanation is printed
+
+    buf = io.StringIO()
+    console = Console(file=buf, width=width, color_system=None, force_terminal=False, emoji=False)
+    console.print(Markdown(markdown.strip(), hyperlinks=False))
+    lines = [line.rstrip() for line in buf.getvalue().splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
 
 
 def check_text(checked: Checked) -> str:
@@ -142,6 +183,13 @@ def check_text(checked: Checked) -> str:
             if an.states:
                 now = an.states[-1]
                 out.append(f"  state: {now.state} since {d['x_axis']} {_fmt_x(now.start)}")
+            if run.probe:
+                for series in run.probe.splits.values():
+                    last = series.latest()
+                    if last is not None:
+                        out += textwrap.wrap(
+                            facts_text(last, d["x_axis"]), 100, initial_indent="  ", subsequent_indent="    "
+                        )
             for a in an.alerts:
                 out += alert_text(a, d["x_axis"])
             probs = d["problems"]

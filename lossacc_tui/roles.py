@@ -2,7 +2,8 @@
 
 A role is one of train_loss, val_loss, train_acc, val_acc, lr, other. Each role goes to at most one
 series per run; when several names qualify, the most specific (epoch-level, validation over test)
-wins and the rest stay `other` under their own names.
+wins and the rest stay `other` under their own names. A test metric stands in for validation when
+the run has no validation metric of its kind (PyTorch's tutorial logs `Loss/val` and `Accuracy/test`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,25 @@ from collections.abc import Iterable, Mapping
 RoleMap = Mapping[str, str]  # role -> source metric name (user overrides)
 
 #: Base names (after removing a split prefix and a _step/_epoch suffix) that mean "loss".
-LOSS_NAMES = frozenset({"loss", "nll", "nll_loss", "ce", "ce_loss", "cross_entropy", "xent", "objective"})
+LOSS_NAMES = frozenset(
+    {
+        "loss",
+        "nll",
+        "nll_loss",
+        "ce",
+        "ce_loss",
+        "cross_entropy",
+        "crossentropy",
+        "xent",
+        "objective",
+        # gradient boosting (XGBoost, LightGBM, CatBoost): the log-loss is the cross-entropy
+        "logloss",
+        "mlogloss",
+        "binary_logloss",
+        "multi_logloss",
+        "multiclass",
+    }
+)
 #: Base names that mean "accuracy" (higher is better, a fraction or a percent).
 ACC_NAMES = frozenset(
     {
@@ -35,12 +54,23 @@ ACC_NAMES = frozenset(
 )
 #: Names that mean "learning rate".
 LR_NAMES = frozenset({"lr", "learning_rate", "learningrate", "train_lr", "lr_0", "lr0"})
-#: Prefixes meaning validation data; test prefixes count only when a run has no validation metric.
-VAL_PREFIXES = ("val", "valid", "validation", "eval", "dev")
+#: Split words meaning validation data, before the metric (`val_loss`, `validation/epoch_loss`) or
+#: after it (`Loss/val`, `loss_dev`); test words count only when a run has no validation metric.
+VAL_PREFIXES = ("val", "valid", "validation", "eval", "evaluation", "dev")
 TEST_PREFIXES = ("test",)
-TRAIN_PREFIXES = ("train", "training", "tr")
+TRAIN_PREFIXES = ("train", "training", "tr", "learn")
+#: The same words where they follow the metric (`tr` is too short to trust there).
+_SUFFIX_SPLITS = (
+    (("val", "valid", "validation", "eval", "evaluation", "dev"), "val"),
+    (("test",), "test"),
+    (("train", "training"), "train"),
+)
+#: Qualifiers some writers put before the base name: Keras' TensorBoard callback writes `epoch_loss`
+#: (per epoch, preferred) and `batch_loss` (per batch, ranked lower).
+_QUALIFIERS = (("epoch_", 0), ("batch_", 2))
 
-_SPLIT = re.compile(r"[/\-. ]+")
+_SPLIT = re.compile(r"[/\-. ']+")
+_NUMBERED = re.compile(r"\d+_")
 
 
 #: fastai reports its metrics on the validation set.
@@ -57,27 +87,53 @@ def normalize(name: str) -> str:
     return _SPLIT.sub("_", name.strip().lower()).strip("_")
 
 
+def split_of(n: str) -> tuple[str, str] | None:
+    """(split, rest) when a normalized name starts or ends with a split word, else None.
+
+    `val_loss` -> ('val', 'loss'); `loss_val` -> ('val', 'loss'); `accuracy_test_epoch` ->
+    ('test', 'accuracy_epoch') (a `_epoch`/`_step` suffix may follow the split word)."""
+    for prefixes, sp in ((VAL_PREFIXES, "val"), (TEST_PREFIXES, "test"), (TRAIN_PREFIXES, "train")):
+        for p in prefixes:
+            if n.startswith(p + "_"):
+                rest = n[len(p) + 1 :]
+                numbered = _NUMBERED.match(rest)  # LightGBM's `valid_1's binary_logloss`
+                return sp, rest[numbered.end() :] if numbered and numbered.end() < len(rest) else rest
+    head, tail = n, ""
+    for level in ("_epoch", "_step"):
+        if n.endswith(level):
+            head, tail = n[: -len(level)], level
+            break
+    for words, sp in _SUFFIX_SPLITS:
+        for w in words:
+            if head.endswith("_" + w) and len(head) > len(w) + 1:
+                return sp, head[: -len(w) - 1] + tail
+    return None
+
+
 def classify(name: str) -> tuple[str, str, int] | None:
     """(split, kind, rank) for a metric name, or None if it is no known loss/accuracy/lr.
 
     split: 'train' | 'val' | 'test'; kind: 'loss' | 'acc' | 'lr'; rank: lower is preferred.
+    The split word may come first or last, joined by `_ / - .` or a space, in any case:
+    `val_loss`, `Loss/val`, `validation/epoch_loss`, `Accuracy/test`, `loss/dev` all name one.
     """
     n = normalize(name)
     if n in LR_NAMES or n.startswith("lr_") or n.startswith("learning_rate"):
         return ("train", "lr", 0 if n in LR_NAMES else 1)
     split, rank, base = "train", 0, n
-    for prefixes, sp in ((VAL_PREFIXES, "val"), (TEST_PREFIXES, "test"), (TRAIN_PREFIXES, "train")):
-        for p in prefixes:
-            if n.startswith(p + "_"):
-                split, base = sp, n[len(p) + 1 :]
-                break
-        else:
-            continue
-        break
+    found = split_of(n)
+    if found is not None:
+        split, base = found
+    for qualifier, extra in _QUALIFIERS:
+        if base.startswith(qualifier) and len(base) > len(qualifier):
+            base, rank = base[len(qualifier) :], rank + extra
+            break
     if base.endswith("_epoch"):
         base = base[: -len("_epoch")]
     elif base.endswith("_step"):
         base, rank = base[: -len("_step")], rank + 2
+    if base in LR_NAMES and split == "train":  # Keras' `train/epoch_learning_rate`
+        return ("train", "lr", 1)
     if base in LOSS_NAMES:
         return (split, "loss", rank)
     if base in ACC_NAMES:
@@ -104,14 +160,15 @@ def assign_roles(
             roles[src] = role
             taken.add(role)
     candidates: dict[str, list[tuple[int, int, str]]] = {}
-    have_val = False
+    have_val: set[str] = set()  # kinds (loss, acc) with a true validation metric
     for i, name in enumerate(names):
         if roles[name] != "other":
             continue
         hint = (hints or {}).get(name)
         if hint:
             candidates.setdefault(hint, []).append((-1, i, name))
-            have_val = have_val or hint.startswith("val_")
+            if hint.startswith("val_"):
+                have_val.add(hint[4:])
             continue
         c = classify(name)
         if c is None:
@@ -121,7 +178,7 @@ def assign_roles(
             candidates.setdefault("lr", []).append((rank, i, name))
             continue
         if split == "val":
-            have_val = True
+            have_val.add(kind)
         role = f"{'val' if split in ('val', 'test') else 'train'}_{kind}"
         rank += 10 if split == "test" else 0
         candidates.setdefault(role, []).append((rank, i, name))
@@ -129,7 +186,7 @@ def assign_roles(
         if role in taken:
             continue
         rank, _, name = min(cands)
-        if role.startswith("val_") and rank >= 10 and have_val:
-            continue  # a test metric stands in for validation only when there is none
+        if role.startswith("val_") and rank >= 10 and role[4:] in have_val:
+            continue  # a test metric stands in for validation only when there is none of its kind
         roles[name] = role
     return roles

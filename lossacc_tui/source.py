@@ -18,6 +18,9 @@ from lossacc_tui.clean import clean
 from lossacc_tui.files import open_regular, walk_files, why_not_regular
 from lossacc_tui.model import Batch, Problem, Run
 from lossacc_tui.readers import READERS, Reader, mlflow
+from lossacc_tui.readers.audit import audit_source
+from lossacc_tui.readers.layouts import Claim, claim_folder, claim_for
+from lossacc_tui.readers.probe_sidecar import SIDECAR, ProbeSidecar
 from lossacc_tui.readers.registry import all_readers
 from lossacc_tui.readers.split import FileSplitter
 from lossacc_tui.readers.tensorboard import MissingExtra
@@ -166,7 +169,13 @@ class Source:
     """One log file or run folder, and the runs read from it so far."""
 
     def __init__(
-        self, name: str, path: Path, fmt: str, files: list[LogFile], role_map: RoleMap | None = None
+        self,
+        name: str,
+        path: Path,
+        fmt: str,
+        files: list[LogFile],
+        role_map: RoleMap | None = None,
+        joined: bool = False,
     ) -> None:
         self.name = clean(name)  # file and folder names are data
         self.path = path
@@ -174,7 +183,14 @@ class Source:
         self.files = files
         self.role_map = role_map
         self.runs: list[Run] = []
-        self._single_run = len(files) > 1  # a run folder of many files is one run
+        self._single_run = joined or len(files) > 1  # a run folder of many files is one run
+        self.probe: ProbeSidecar | None = None  # the probe sidecar beside the log (readers/probe_sidecar.py)
+
+    def attach_probe(self, sidecar: ProbeSidecar) -> None:
+        """The probe sidecar of this log: its runs (and the ones still to come) look facts up in it."""
+        self.probe = sidecar
+        for run in self.runs:
+            run.probe = sidecar
 
     def _run(self, seg: int, first_line: int | None) -> Run:
         if self._single_run:
@@ -193,6 +209,7 @@ class Source:
                 role_hints=hints,
             )
             run.first_line = first_line
+            run.probe = self.probe
             self.runs.append(run)
         return self.runs[seg]
 
@@ -221,7 +238,7 @@ class Source:
             for seg, part in f.splitter.split(batch):
                 first = int(part.line[0]) if part.line is not None and part.n else None
                 run = self._run(seg, first)
-                run.add_batch(part, f.reader.renamed)
+                run.add_batch(part, f.reader.renamed, f.reader.loss_kinds)
                 out.append((run, part))
         return out
 
@@ -252,12 +269,14 @@ class Source:
     def read_all(self, chunk_size: int = CHUNK) -> list[Run]:
         """Read every file to its end (a finished log)."""
         for i, f in enumerate(self.files):
-            with open_regular(f.path) as fh:  # read-only, always
-                while chunk := fh.read(chunk_size):
-                    self.feed(i, chunk)
+            if not getattr(f.reader, "reads_itself", False):  # a database reader queries it itself
+                with open_regular(f.path) as fh:  # read-only, always
+                    while chunk := fh.read(chunk_size):
+                        self.feed(i, chunk)
             self.finish(i)
         if not self.runs:
             self._run(0, None)
+        audit_source(self)
         return self.runs
 
     def problems(self, run: Run) -> list[Problem]:
@@ -314,6 +333,33 @@ def open_mlflow_run(run_dir: Path, name: str, role_map: RoleMap | None = None) -
     return Source(name, run_dir, "mlflow", files, role_map)
 
 
+def open_claim(claim: Claim, name: str, role_map: RoleMap | None = None) -> Source:
+    """The one-run Source of a folder layout a reader claimed (`readers.layouts`)."""
+    files = [LogFile(path=p, make=make) for p, make in claim.files]
+    return Source(name, claim.folder, claim.fmt, files, role_map, joined=claim.joined)
+
+
+def follow_claim(
+    sources: list[Source], path: Path, root: Path, fmt: str | None = None, role_map: RoleMap | None = None
+) -> tuple[Source, list[int], bool] | None:
+    """For the follower: a file that appeared under `root` and that a folder layout owns.
+    Returns (source, indices of its files to start following, whether the source is new), or None
+    when no layout claims the file. A new file of a run already followed joins its source."""
+    claim = claim_for(path, root, fmt)
+    if claim is None:
+        return None
+    for src in sources:
+        if src.path == claim.folder:
+            have = {f.path for f in src.files}
+            new = [p for p, make in claim.files if p not in have]
+            for p, make in claim.files:
+                if p not in have:
+                    src.files.append(LogFile(path=p, make=make))
+            return src, [i for i, f in enumerate(src.files) if f.path in new], False
+    src = open_claim(claim, _claim_name(claim, root), role_map)
+    return src, list(range(len(src.files))), True
+
+
 def discover(
     path: Path, fmt: str | None = None, role_map: RoleMap | None = None, warnings: list[str] | None = None
 ) -> list[Source]:
@@ -327,6 +373,13 @@ def discover(
     if not os.access(path, os.R_OK):
         raise PathError(f"{path}: permission denied (a log needs read access)")
     if path.is_file():
+        if path.name == SIDECAR:
+            raise PathError(f"{path}: a probe sidecar, not a log: give the log or its folder")
+        # a file that holds several runs its reader claims (a W&B export): one source per run
+        claims = [c for c in claim_folder(path.parent, fmt) if {p for p, _ in c.files} == {path}]
+        if claims:
+            names = [str(path.parent / c.name) if c.name else str(path) for c in claims]
+            return [open_claim(c, n, role_map) for c, n in zip(claims, names, strict=True)]
         try:
             src = open_file(path, str(path), fmt, role_map)
         except MissingExtra as e:
@@ -351,16 +404,32 @@ def _discover_folder(
             sources.append(open_mlflow_run(run_dir, _rel(run_dir, root), role_map))
             claimed.add(run_dir)
 
+    def claim(folder: Path) -> None:
+        """Folder layouts their readers claim (readers/layouts.py): one source per claimed run;
+        what a claim reads or covers is not read again file by file."""
+        for c in claim_folder(folder, fmt):
+            try:
+                sources.append(open_claim(c, _claim_name(c, root), role_map))
+            except MissingExtra as e:
+                if str(e) not in warnings:
+                    warnings.append(str(e))
+            claimed.update(p for p, _ in c.files)
+            claimed.update(c.covers)
+
     def skip_dir(parent: str, name: str) -> bool:
-        return name.startswith(".") or name == "__pycache__" or Path(parent) / name in claimed
+        if name.startswith(".") or name == "__pycache__" or Path(parent) / name in claimed:
+            return True
+        claim(Path(parent) / name)  # before any of its files is yielded
+        return Path(parent) / name in claimed  # a folder its own claim covers whole
 
     def other(p: str, why: str) -> None:
         if not _skipped_name(os.path.basename(p)):
             warnings.append(f"{p}: {why}")
 
+    claim(root)
     for fp in walk_files(root, skip_dir, other):  # symlinks followed, each real folder once
         p = Path(fp)
-        if _skipped_name(p.name):
+        if _skipped_name(p.name) or p in claimed or p.parent in claimed:
             continue
         try:
             src = open_file(p, _rel(p, root), fmt, role_map, FOLDER_MIN_SCORE)
@@ -384,8 +453,8 @@ def _discover_folder(
 
 
 def _skipped_name(name: str) -> bool:
-    """A file never worth sniffing inside a folder of runs."""
-    return name.startswith(".") or name.lower().endswith(SKIP_SUFFIXES)
+    """A file never worth sniffing inside a folder of runs (the probe sidecar is no log either)."""
+    return name.startswith(".") or name.lower().endswith(SKIP_SUFFIXES) or name == SIDECAR
 
 
 def _latest_checkpoints(sources: list[Source]) -> list[Source]:
@@ -406,6 +475,14 @@ def _latest_checkpoints(sources: list[Source]) -> list[Source]:
             best[owner] = (n, src)
     newest = {id(s) for _, s in best.values()}
     return [s for s in sources if s in keep or id(s) in newest]
+
+
+def _claim_name(claim: Claim, root: Path) -> str:
+    """A claimed run's name: its folder's path from the root (or the root as given)."""
+    base = str(root) if claim.folder == root else _rel(claim.folder, root)
+    if claim.name is None:
+        return base
+    return str(Path(base).parent / claim.name) if claim.folder != root else claim.name
 
 
 def _rel(p: Path, root: Path) -> str:

@@ -19,10 +19,10 @@ print("LOADED:", *sorted(m for m in sys.modules if m.split(".")[0] in {"watchdog
 """
 
 
-def test_check_on_a_small_csv_imports_only_what_it_needs(tmp_path: Path) -> None:
+def test_check_on_a_small_healthy_csv_imports_only_what_it_needs(tmp_path: Path) -> None:
     log = tmp_path / "training.log"
     rows = "".join(
-        f"{i},{0.5 + i / 100:.4f},{1 / (i + 1):.4f},{0.5 + i / 110:.4f},{1.1 / (i + 1):.4f}\n"
+        f"{i},{0.5 + i / 100:.4f},{0.9 - i / 100:.4f},{0.5 + i / 100:.4f},{0.95 - i / 100:.4f}\n"
         for i in range(20)
     )
     log.write_text("epoch,accuracy,loss,val_accuracy,val_loss\n" + rows)

@@ -179,3 +179,51 @@ def test_analyzer_claims_and_alerts_on_the_held_out_runs() -> None:
         (r.name, a["kind"]) for r in healthy for a in r.alerts if a["severity"] in ("warning", "critical")
     ]
     assert healthy and not noisy, noisy
+
+
+@pytest.mark.parametrize(
+    "run", ["overfit-keras/s2", "label-noise-tensorboard/s2", "high-lr-torch/s2", "healthy-keras/s3"]
+)
+def test_a_probe_sidecar_confirms_or_refutes_claims_as_the_facts_say(run: str, tmp_path: Path) -> None:
+    """With the per-sample facts beside the log as a probe sidecar (lossacc_probe.jsonl, the same
+    schema), claims the facts decide become confirmed or refuted, and each verdict agrees with the
+    facts; the explanation quotes them."""
+    import shutil
+
+    from lossacc_tui.analysis import Analyzer
+    from lossacc_tui.analysis.confirm import truth
+    from lossacc_tui.probe.writer import FILENAME
+    from lossacc_tui.readers.probe_sidecar import attach_sidecars, facts_lookup
+    from lossacc_tui.source import discover
+
+    src_dir = CORPUS / run
+    lab = json.loads((src_dir / "labels.json").read_text())
+    log = lab["logs"][0]
+    if int(log.get("epoch_offset", 0)) != 0:
+        pytest.skip("this log's x is offset from the facts' epochs")
+    for f in src_dir.iterdir():
+        if f.name not in ("truth.jsonl", "labels.json"):
+            if f.is_dir():
+                shutil.copytree(f, tmp_path / f.name)
+            else:
+                shutil.copy(f, tmp_path / f.name)
+    facts = [json.loads(x) for x in (src_dir / "truth.jsonl").read_text().splitlines() if x.strip()]
+    (tmp_path / FILENAME).write_text("".join(json.dumps(r) + "\n" for r in facts if r["split"] == "val"))
+    (src,) = discover(tmp_path / log["file"])
+    src.read_all()
+    attach_sidecars([src])
+    (r,) = src.runs
+    a = Analyzer(r)
+    a.update()
+    decided = [(al, c) for al in a.alerts for c in al.claims if c.strength in ("confirmed", "refuted")]
+    assert decided, [c.to_dict() for al in a.alerts for c in al.claims]
+    look = facts_lookup(r, "validation", exact=True)
+    assert look is not None
+    for al, c in decided:
+        verdict = truth(c, look(c.end), look(c.start))
+        assert verdict is (c.strength == "confirmed"), (al.kind, c.to_dict())
+        assert "Per-sample facts (probe)" in al.explanation or al.kind in (
+            "not-cross-entropy",
+            "acc-at-chance",
+            "val-unlike-train",
+        )

@@ -31,6 +31,7 @@ from lossacc_tui.analysis.states import Timeline, state_codes
 from lossacc_tui.analysis.summary import run_summary
 from lossacc_tui.analysis.track import Feats, Track, x_column
 from lossacc_tui.model import Run, Series
+from lossacc_tui.readers.probe_sidecar import facts_lookup
 
 LOSS_KEYS = (
     "y",
@@ -86,6 +87,8 @@ class Analyzer:
         if self.ctx is not None:
             self.ctx.clear_cache()  # x columns may have been reallocated by the appends
         layout, ctx = self._resolve()
+        if self.ctx is not None and self.ctx.facts is None and ctx.facts is not None:
+            self.ctx.facts = ctx.facts  # a probe sidecar found after the analysis started
         if layout != self._layout:
             old = self.alerts if self._layout is not None else []
             self._layout = layout
@@ -158,6 +161,9 @@ class Analyzer:
                 ]
             )
         ctx = Ctx(p, self._axis(), classes, loss, acc, train, train_acc, split_name, r("lr"))
+        # per-sample facts logged beside the run (a probe sidecar): claims they decide are
+        # confirmed or refuted; looked up live, so facts read later count at the next update
+        ctx.facts = facts_lookup(self.run, split_name, exact=True)
         names = tuple(None if s is None else (s.name, s.scale) for s in (loss, acc, train, train_acc))
         mismatch = tuple(s.name for s in self.run.series.values() if MetricMismatch.matches(s) and len(s))
         systematic = self._systematic(loss, acc, classes.k, names)

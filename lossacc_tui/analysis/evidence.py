@@ -119,6 +119,18 @@ def who_carries_loss(
             )
         ]
     wrong = 1.0 - acc
+    if acc <= 0.0:
+        return [
+            Claim(
+                "mistakes-carry-loss",
+                "follows",
+                x0,
+                x1,
+                f"{where} every sample is misclassified, so all of the loss comes from mistakes",
+                value=1.0,
+                evidence=ev,
+            )
+        ]
     if lo > 0.5:
         return [
             Claim(

@@ -17,7 +17,9 @@ def _fail(message: str) -> int:
     return 2
 
 
-def launch(args: argparse.Namespace) -> int:
+def launch(args: argparse.Namespace, *, focus: Path | None = None, banner: str | None = None) -> int:
+    """Run the terminal view; `focus`: a path whose runs are shown first (the demo's live run),
+    `banner`: one line shown above the panes (what the demo is doing)."""
     try:
         role_map = parse_map(args.map)
         params = params_from_args(args)
@@ -42,7 +44,9 @@ def launch(args: argparse.Namespace) -> int:
         feed = Monitor(paths, args.format, role_map, args.poll, params=params)
     label = " ".join(args.paths)
     replay = feed if isinstance(feed, Replay) else None
-    app = make_app(feed, label, params=params, smoothing=args.smoothing, replay=replay)
+    app = make_app(
+        feed, label, params=params, smoothing=args.smoothing, replay=replay, focus=focus, banner=banner
+    )
     try:
         feed.start()
     except PathError as e:
@@ -52,4 +56,7 @@ def launch(args: argparse.Namespace) -> int:
         app.run()
     finally:
         feed.stop()
+    failure = getattr(app, "failure", None)
+    if failure:
+        return _fail(failure)
     return 0

@@ -37,3 +37,22 @@ class AlertChosen(Message):
     def __init__(self, key: str | None) -> None:
         super().__init__()
         self.key = key
+
+
+class CursorAt(Message):
+    """A plot was clicked (or dragged on): the value cursor goes to the logged x nearest `x`."""
+
+    def __init__(self, x: float) -> None:
+        super().__init__()
+        self.x = x
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, CursorAt)
+
+
+class RunMarked(Message):
+    """space or p in the run list: `what` is "mark" (select for compare) or "pin"."""
+
+    def __init__(self, key: int, what: str) -> None:
+        super().__init__()
+        self.key, self.what = key, what

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import replace
 
 import numpy as np
 
 from lossacc_tui.analysis import Alert
+from lossacc_tui.app import cursor
 from lossacc_tui.app.decimate import has_axis
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import RunState
@@ -37,12 +39,12 @@ def short_names(names: list[str]) -> list[str]:
     ['a/run_1', 'a/run_2', 'b']
     >>> short_names(["x/h/stdout.txt", "x/h/training.log", "live/case/t.log"])
     ['x/stdout.txt', 'x/training.log', 'live']
-    >>> short_names(["runs/x/training.log"])  # one run: its whole name (the list cuts it to fit)
-    ['runs/x/training.log']
+    >>> short_names(["/runs/x/training.log"])  # one run: its whole name (the list cuts it to fit)
+    ['/runs/x/training.log']
     """
+    if len(names) == 1:
+        return [names[0].replace(os.sep, "/")]  # (as given: an absolute path keeps its leading /)
     parts = [n.replace(os.sep, "/").strip("/").split("/") for n in names]
-    if len(parts) == 1:
-        return ["/".join(parts[0])]
     out = []
     for p in parts:
         kept = [
@@ -165,14 +167,24 @@ def spans(rs: RunState, axis: str, selected: str | None) -> tuple[Span, ...]:
     )
 
 
+def at_cursor(rs: RunState, axis: str, at: float) -> tuple[str, tuple[str, ...]]:
+    """The run's state and the kinds of the alerts open at the cursor (x = `at` on `axis`)."""
+    to_axis = lambda xs: map_x(rs, xs, axis, rs.axis)  # noqa: E731
+    state = cursor.state_at(rs, axis, at, to_axis)
+    return clean(state or ""), tuple(clean(k) for k in cursor.alerts_at(rs, at, to_axis))
+
+
 def main_view(
     rs: RunState,
     opts: PlotOptions,
     loss_size: tuple[int, int],
     acc_size: tuple[int, int],
     selected: str | None,
+    cursor: float | None = None,
 ) -> tuple[PlotData, PlotData, BandData, str]:
-    """The two plots and the band of one run, and the axis actually used."""
+    """The two plots and the band of one run, and the axis actually used. With a `cursor` (an x on
+    the drawn axis) the legends carry the values there, and the loss legend the state and the alerts
+    open there."""
     axis = axis_for(rs, opts.axis)
     xr = x_range([rs], axis, LOSS_ROLES + ACC_ROLES)
     sp = tuple(Span(s.start, min(s.end, xr[1]), s.severity, s.selected) for s in spans(rs, axis, selected))
@@ -188,6 +200,7 @@ def main_view(
         log=opts.log_loss,
         marks=tuple((rs, r, names[r]) for r in ("val_loss",) if r in names),
         vlines=chosen,
+        cursor=cursor,
     )
     acc = build_plot(
         "accuracy",
@@ -198,7 +211,11 @@ def main_view(
         opts,
         marks=tuple((rs, r, names[r]) for r in ("val_acc",) if r in names),
         vlines=chosen,
+        cursor=cursor,
     )
+    if loss.cursor is not None:  # (the loss legend: shorter names than accuracy's, room for it)
+        state, kinds = at_cursor(rs, axis, loss.cursor)
+        loss = replace(loss, cursor_state=state, cursor_alerts=kinds)
     states = [(s.state, s.start, s.end) for s in (rs.analyzer.states if rs.analyzer else [])]
     band = BandData(xr[0], xr[1], (), sp)
     if states:

@@ -14,6 +14,19 @@ class ReplayApp(LossAccApp):
     """`self.replay` is the Replay feed; its controls return at once (its thread acts on them)."""
 
     BINDINGS: ClassVar[list[BindingType]] = REPLAY_KEYS
+    failure: str | None = None  # why the replay ended at once (launch prints it; exit code 2)
+
+    def _tick(self) -> None:
+        r = self.replay
+        if r.loaded.is_set() and r.total == 0 and self.failure is None and self.tracker.lock.acquire(False):
+            try:
+                errors = [s.message for s in self.tracker.statuses.values() if s.state == "error"]
+            finally:
+                self.tracker.lock.release()
+            self.failure = errors[-1] if errors else f"no data points in {self.label}: nothing to replay"
+            self.exit(return_code=2)
+            return
+        super()._tick()
 
     def action_pause(self) -> None:
         self.replay.toggle_pause()

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lossacc_tui.app.cursor import value_at
 from lossacc_tui.app.decimate import has_axis, plot_points
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import RunState
+from lossacc_tui.model import Series
 
 AUTO_LOG = 1e3  # a loss whose max/min exceeds this is drawn on a log scale unless the user chose
 NICE = (1, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.8, 2, 2.2, 2.5, 2.8, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10)
@@ -107,6 +109,8 @@ class Curve:
     xs: tuple[float, ...]
     ys: tuple[float, ...]
     last: float | None  # latest raw value
+    at: float | None = None  # raw value at the cursor (when there is one)
+    run_key: int | None = None  # the run's key: its colour in views of several runs
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,10 @@ class PlotData:
     marks: tuple[Mark, ...] = ()
     vlines: tuple[Span, ...] = ()
     note: str = ""  # shown instead of a plot (no data on this axis, ...)
+    cursor: float | None = None  # x of the value cursor
+    cursor_state: str = ""  # the run's state at the cursor (in the legend after the values)
+    cursor_alerts: tuple[str, ...] | None = None  # kinds of the alerts open there (None: not shown)
+    smoothing: float = 0.0  # the smoothing weight the curves are drawn with (0: raw)
 
 
 @dataclass(frozen=True)
@@ -160,6 +168,8 @@ class RunRow:
     where: str  # "epoch 149", "step 12,000", "no points yet"
     worst: str | None
     active: int  # active alerts
+    marked: bool = False  # selected for the compare view (space)
+    pinned: bool = False  # pinned (p): listed first, always in the compare view
 
 
 @dataclass(frozen=True)
@@ -183,6 +193,17 @@ class PlotOptions:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+NAMED = "="  # a role argument "=NAME" means the series called NAME (the metrics view plots any series)
+
+
+def series_of(rs: RunState, key: str) -> Series | None:
+    """The run's series with role `key`, or, for "=NAME", the series called NAME."""
+    if key.startswith(NAMED):
+        s = rs.run.series.get(key[len(NAMED) :])
+        return s if s is not None and len(s) else None
+    return rs.run.by_role(key)  # type: ignore[arg-type]
+
+
 def axis_for(rs: RunState, wanted: str) -> str:
     """`wanted` when the run's plotted series have x on that axis, else the other one."""
     series = [s for r in ("val_loss", "val_acc", "train_loss", "train_acc") if (s := rs.run.by_role(r))]  # type: ignore[arg-type]
@@ -195,7 +216,7 @@ def x_range(states: list[RunState], axis: str, roles: tuple[str, ...]) -> tuple[
     lo, hi = math.inf, -math.inf
     for rs in states:
         for role in roles:
-            s = rs.run.by_role(role)  # type: ignore[arg-type]
+            s = series_of(rs, role)
             if s is None or not has_axis(s, axis):
                 continue
             x = s.x(axis)  # type: ignore[arg-type]
@@ -216,7 +237,7 @@ def _wide_range(entries: list[tuple[RunState, str, str]], axis: str) -> bool:
     """Positive values spanning more than AUTO_LOG (a loss that exploded)."""
     lo, hi = math.inf, 0.0
     for rs, role, _ in entries:
-        s = rs.run.by_role(role)  # type: ignore[arg-type]
+        s = series_of(rs, role)
         c = rs.caches.get(s.name) if s is not None else None
         if c is not None and c.best_min is not None and c.best_max is not None:
             lo, hi = min(lo, c.best_min[0]), max(hi, c.best_max[0])
@@ -233,6 +254,8 @@ def build_plot(
     log: bool | None = False,
     marks: tuple[tuple[RunState, str, str], ...] = (),
     vlines: tuple[Span, ...] = (),
+    cursor: float | None = None,
+    run_keys: tuple[int, ...] | None = None,
 ) -> PlotData:
     """A plot of some series: entries are (run state, role, label). `size` is the canvas
     (columns, rows); the points handed on are at most about 2 per column."""
@@ -241,34 +264,39 @@ def build_plot(
     weight = opts.smoothing if opts.smooth_on else 0.0
     if log is None:
         log = _wide_range(entries, axis)
-    raw: list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray, float | None]] = []
-    for rs, role, label in entries:
-        s = rs.run.by_role(role)  # type: ignore[arg-type]
+    raw: list[
+        tuple[str, str, np.ndarray, np.ndarray, np.ndarray, float | None, float | None, int | None]
+    ] = []
+    for n, (rs, role, label) in enumerate(entries):
+        s = series_of(rs, role)
         if s is None or not has_axis(s, axis):
             continue
         c = rs.cache(s, weight)
         xs, lo, hi = c.columns(axis, x0, x1, cols, smoothed=weight > 0)
         last = float(s.values[-1]) if len(s) else None
+        at = value_at(rs, s, axis, cursor) if cursor is not None else None
         if log:
             lo, hi = np.where(lo > 0, lo, np.nan), np.where(hi > 0, hi, np.nan)
             lo = np.where(np.isnan(lo), hi, lo)
             keep = np.isfinite(hi)
             xs, lo, hi = xs[keep], np.log10(lo[keep]), np.log10(hi[keep])
-        raw.append((clean(label), role, xs, lo, hi, last))
+        raw.append((clean(label), role, xs, lo, hi, last, at, run_keys[n] if run_keys else None))
     lows = [float(r[3].min()) for r in raw if len(r[3])]
     highs = [float(r[4].max()) for r in raw if len(r[4])]
     if not lows:
         return PlotData(
             clean(title), axis, x0, x1, 0.0, 1.0, log, note=f"no {clean(title)} on the {axis} axis"
         )
+    if cursor is not None and not x0 <= cursor <= x1:
+        cursor = None
     y0, y1 = min(lows), max(highs)
     pad = (y1 - y0) * 0.02 or max(abs(y0) * 0.05, 0.05 if not log else 0.1)
     y0, y1 = snap(y0 - pad, y1 + pad, max(3, rows // 3))
     pixel = (y1 - y0) / max(1, rows * 4)
     curves = []
-    for label, role, xs, lo, hi, last in raw:
+    for label, role, xs, lo, hi, last, at, key in raw:
         px, py = plot_points(xs, lo, hi, pixel)
-        curves.append(Curve(label, role, tuple(px), tuple(py), last))
+        curves.append(Curve(label, role, tuple(px), tuple(py), last, at, key))
     out_marks = []
     for rs, role, _ in marks:
         s = rs.run.by_role(role)  # type: ignore[arg-type]
@@ -280,4 +308,7 @@ def build_plot(
         by = math.log10(best[0]) if log and best[0] > 0 else best[0]
         if math.isfinite(bx) and math.isfinite(by) and not (log and best[0] <= 0):
             out_marks.append(Mark(f"{fmt_num(best[0])} @{fmt_num(bx)}", bx, by))
-    return PlotData(clean(title), axis, x0, x1, y0, y1, log, tuple(curves), tuple(out_marks), vlines)
+    return PlotData(
+        clean(title), axis, x0, x1, y0, y1, log, tuple(curves), tuple(out_marks), vlines,
+        cursor=cursor, smoothing=weight,
+    )  # fmt: skip

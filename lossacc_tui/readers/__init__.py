@@ -5,17 +5,30 @@ newline comes, and returns columnar `Batch`es; `finish()` flushes what is left a
 """
 
 from lossacc_tui.readers import (  # noqa: F401  (importing a reader module registers it)
+    catboost,
     csv_formats,
     csvlike,
+    detectron2,
+    dvclive,
     fastai_table,
+    gbdt,
     hf_stdout,
+    hf_summary,
     hf_trainer_state,
     jsonl,
     keras_history,
     keras_stdout,
+    lightning_console,
     mlflow,
+    mlflow_db,
+    mmengine,
+    nanogpt,
+    sklearn_mlp,
     tensorboard,
     text_kv,
+    timm_console,
+    ultralytics,
+    wandb_export,
 )
 from lossacc_tui.readers.base import Reader
 from lossacc_tui.readers.registry import READERS

@@ -6,7 +6,7 @@ import math
 from typing import ClassVar
 
 from lossacc_tui.clean import clean, clean_lines
-from lossacc_tui.model import Batch, BatchBuilder, Problem
+from lossacc_tui.model import Batch, BatchBuilder, LossKind, Problem
 
 MAX_PROBLEMS = 1000
 
@@ -100,6 +100,8 @@ class Reader:
     def __init__(self) -> None:
         #: display name -> source name, for series a reader derives (fastai `1-error_rate`)
         self.renamed: dict[str, str] = {}
+        #: series name -> what that loss measures, where the format says (`model.LossKind`)
+        self.loss_kinds: dict[str, LossKind] = {}
         self.problems: list[Problem] = []
         self.problem_count = 0
         self._buf = LineBuffer()

@@ -3,7 +3,8 @@
     epoch     train_loss  valid_loss  accuracy  time
     0         0.812345    0.456789    0.901234  00:12
 
-fastai v1 tables have no `time` column and count epochs from 1. Every header line starts a new run.
+fastai v1 tables have no `time` column, count epochs from 1 and end each row with its duration in
+parentheses, `(00:13)`, after a `Total time: 00:52` line. Every header line starts a new run.
 `#na#` cells are missing values; `error_rate` is shown as `1-error_rate` so it reads as an accuracy.
 """
 
@@ -20,6 +21,7 @@ from lossacc_tui.roles import FASTAI_HINTS
 MAX_LINE = 1 << 16  # a table line is short; longer lines are not looked at
 _NAME = re.compile(r"^[A-Za-z_][\w@.-]*$")
 _TIME = re.compile(r"^\d+:\d{2}(?::\d{2})?$")
+_V1_DURATION = re.compile(r"^\(\d+:\d{2}(?::\d{2})?\)$")  # fastai v1 ends a row with `(00:13)`
 _SNIFF = re.compile(
     r"^[ \t]*epoch[ \t]+(?:[A-Za-z_][\w@.-]*[ \t]+)*?(?:train_loss|valid_loss)\b", re.MULTILINE
 )
@@ -78,6 +80,8 @@ class FastaiTableReader(Reader):
         cols = self._cols
         if cols is None or not (cells[0].isascii() and cells[0].isdigit()):
             return
+        if len(cells) == len(cols) + 1 and _V1_DURATION.match(cells[-1]):
+            cells = cells[:-1]
         if len(cells) != len(cols):
             if len(cells) >= 2 and (cells[1] == "#na#" or to_float(cells[1]) is not None):
                 self.problem(line_no, f"table row has {len(cells)} cells, the header {len(cols)}")

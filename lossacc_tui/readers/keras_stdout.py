@@ -1,4 +1,7 @@
-"""Keras `model.fit` output captured from stdout (verbose=1 progress bars and verbose=2 lines).
+"""Keras `model.fit` output captured from stdout (verbose=1 progress bars and verbose=2 lines),
+or pasted without them: `Epoch 1/5` then a bare `loss: 0.41 - accuracy: 0.83 - val_loss: ...`
+line (names may have spaces and an abbreviating period, `Training Acc.: 0.83`), and `Batch N/M`
+counters in place of the bar.
 
 Only end-of-epoch values are kept: the line with the `val_` metrics, or (without validation) the
 last line of the epoch whose step equals the total and shows a time instead of an ETA. The running
@@ -21,14 +24,20 @@ _PROGRESS = re.compile(r"^\s*(\d{1,15})/(\d{1,15})(?=\s|$)")
 _V2_PREFIX = re.compile(r"^\s*-\s+\d+(?:\.\d+)?s\b")  # old verbose=2: ` - 2s - loss: ...`
 _TIME = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:s|ms|us)\b")
 _SPLIT = re.compile(r"\s+-\s+")
-_METRIC = re.compile(r"^([A-Za-z_][\w./@-]*)\s*:\s*(\S+)\s*$")
+_METRIC = re.compile(r"^([A-Za-z_][\w./@-]*(?: [A-Za-z_][\w./@-]*){0,3})\s*:\s*(\S+)\s*$")
+_BATCH = re.compile(r"^\s*Batch\s+(?=\d+\s*/\s*\d+)", re.IGNORECASE)  # `Batch 10/938 - loss: ...`
+_BARE = re.compile(r"^\s*[A-Za-z_][\w./@ -]*?:\s*[-+\d.naif][^\s]*(?:\s+-\s+[A-Za-z_][\w./@ ]*?:\s*\S+)+\s*$")
+_VALIDATION = re.compile(r"\bval_|\bvalid(?:ation)?\b", re.IGNORECASE)
 _FRAGMENT = re.compile(r"^(?:-\s+)?[\w.+-]+(?::\s*[\w.+-]*)?(?:\s+-\s+[\w./@-]+:\s*[\w.+-]+)*\s*-?\s*$")
 _COMPLETE_TAIL = re.compile(r"[A-Za-z_][\w./@-]*\s*:\s*\S+\s*$")
 _FULL_VALUE = re.compile(r"^[-+]?(?:\d+\.\d{4,}|\d+(?:\.\d+)?e[-+]\d{2,}|nan|inf)$", re.IGNORECASE)
 _SNIFF_HEADER = re.compile(r"^\s*Epoch\s+\d+\s*/\s*\d+\s*$", re.MULTILINE)
 _SNIFF_SUMMARY = re.compile(r"Layer \(type\)\s.*Output Shape\s.*Param #")
 _SNIFF_TF = re.compile(r"\btensorflow\b|\bkeras\b", re.IGNORECASE)
-_SNIFF_METRICS = re.compile(r"(?:^|\s)-\s+(?:val_)?loss:\s*[-+\d.naif]", re.MULTILINE)
+_SNIFF_METRICS = re.compile(
+    r"(?:(?:^|\s)-\s+|^)(?:val_|train(?:ing)? |valid(?:ation)? )?loss\.?:\s*[-+\d.naif]",
+    re.MULTILINE | re.IGNORECASE,
+)
 
 
 def parse_metrics(text: str) -> tuple[dict[str, float], list[str]]:
@@ -126,7 +135,18 @@ class KerasStdoutReader(Reader):
             return
         if self._closed:
             return
+        if _BATCH.match(text):
+            text = text[_BATCH.match(text).end() :]  # type: ignore[union-attr]
+            bare = False
+        else:
+            bare = _PROGRESS.match(text) is None and _BARE.match(text) is not None
         prog = _PROGRESS.match(text)
+        if bare:
+            final = bool(_VALIDATION.search(text))
+            self._hold(text, line_no, final=final)
+            if final and _complete(text):
+                self._emit(out)
+            return
         if prog:
             step, total = int(prog.group(1)), int(prog.group(2))
             if step < self._bar_step or (self._bar_total >= 0 and total != self._bar_total):
@@ -140,7 +160,8 @@ class KerasStdoutReader(Reader):
             done = True
         else:
             return
-        if ":" not in text or not ("val_" in text or (done and "ETA" not in text and _TIME.search(text))):
+        counted = done and "ETA" not in text and (_TIME.search(text) or not prog or step == total)
+        if ":" not in text or not ("val_" in text or counted):
             return
         # Without validation, step == total can show twice (Keras 3; old Keras before its val line):
         # such a line waits for the end of the epoch. A `val_` line is final, unless it may be wrapped.

@@ -7,14 +7,18 @@ protobuf, decoded with the `tensorboard` package (an optional extra, imported wh
 
 from __future__ import annotations
 
+import functools
 import struct
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
-from lossacc_tui.model import Batch
+from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers import tb_vector
 from lossacc_tui.readers.base import Reader, clean_text
+from lossacc_tui.readers.layouts import Claim, event_files, register_layout
 from lossacc_tui.readers.registry import register
 
 EXTRA_MESSAGE = (
@@ -110,7 +114,7 @@ class TensorBoardReader(Reader):
     format_id: ClassVar[str] = "tensorboard"
     binary: ClassVar[bool] = True  # bytes go to `feed` as they are, not through a text decoder
 
-    def __init__(self, prefix: str = "", verify_crc: bool = False) -> None:
+    def __init__(self, prefix: str = "", verify_crc: bool = False, keras: bool = False) -> None:
         super().__init__()
         try:
             from google.protobuf.message import DecodeError
@@ -131,6 +135,10 @@ class TensorBoardReader(Reader):
         self._plain = {types_pb2.DT_FLOAT: "<f", types_pb2.DT_DOUBLE: "<d"}
         self.prefix = prefix
         self.verify_crc = verify_crc
+        #: Keras' TensorBoard callback layout: `epoch_*` tags are at step = epoch (0-based), and the
+        #: `evaluation_*_vs_iterations` tags written just before them belong to the next epoch.
+        self.keras = keras
+        self._next_epoch = 0.0
         self._data = bytearray()
         self._offset = 0  # file offset of self._data[0]
         self._junk_at: int | None = None  # file offset where unreadable bytes began
@@ -148,7 +156,7 @@ class TensorBoardReader(Reader):
 
     def feed(self, chunk: bytes) -> list[Batch]:
         self._data += chunk
-        cols = tb_vector.Columns()
+        cols: tb_vector.Columns | BatchBuilder = BatchBuilder() if self.keras else tb_vector.Columns()
         self._scan(cols)
         batch = cols.build()
         return [] if batch is None else [batch]
@@ -163,7 +171,7 @@ class TensorBoardReader(Reader):
         self._data = bytearray()
         return []
 
-    def _scan(self, cols: tb_vector.Columns) -> None:
+    def _scan(self, cols: tb_vector.Columns | BatchBuilder) -> None:
         """Frame the records that have arrived (`_frame`, all at once), decode them; at a header
         whose length checksum fails, skip bytes to the next plausible header, as a problem."""
         data, i = self._data, 0
@@ -199,9 +207,13 @@ class TensorBoardReader(Reader):
         if start is not None and until > start:
             self.problem(None, f"skipped {until - start} bytes that are not TFRecord data at byte {start}")
 
-    def _records(self, data: bytearray, starts: list[int], cols: tb_vector.Columns) -> None:
+    def _records(self, data: bytearray, starts: list[int], cols: tb_vector.Columns | BatchBuilder) -> None:
         """Decode framed records (their length checksums good) into columns: runs of one-scalar
-        records all at once (`tb_vector`), any other record with protobuf, in file order."""
+        records all at once (`tb_vector`), any other record with protobuf, in file order. Keras'
+        callback layout (epoch axis) is decoded record by record (`_event`)."""
+        if isinstance(cols, BatchBuilder):
+            self._each_event(data, starts, cols)
+            return
         if self.verify_crc or len(starts) < VECTOR_MIN:
             self._each(data, starts, cols)
             return
@@ -309,6 +321,54 @@ class TensorBoardReader(Reader):
         finally:
             view.release()
 
+    def _each_event(self, data: bytearray, starts: list[int], builder: BatchBuilder) -> None:
+        """Records one by one into a BatchBuilder (Keras' layout: rows on the epoch axis)."""
+        for at in starts:
+            (length,) = struct.unpack_from("<Q", data, at)
+            payload = bytes(data[at + HEADER : at + HEADER + length])
+            if self.verify_crc:
+                (data_crc,) = struct.unpack_from("<I", data, at + HEADER + length)
+                if masked_crc32c(payload) != data_crc:
+                    self.problem(None, f"record at byte {self._offset + at}: checksum mismatch; skipped")
+                    continue
+            self._event(payload, self._offset + at, builder)
+
+    def _event(self, payload: bytes, at: int, builder: BatchBuilder) -> None:
+        try:
+            event = self._event_type.FromString(payload)
+        except (self._decode_error, ValueError, RuntimeError):
+            self.problem(None, f"record at byte {at}: not a TensorBoard event; skipped")
+            return
+        if not event.HasField("summary"):
+            return
+        values: dict[str, float] = {}
+        for value in event.summary.value:
+            x = self._scalar(value)
+            if x is None:
+                continue
+            if value.tag == "hp_metric" and x == -1.0 and event.step == 0:
+                continue  # PyTorch Lightning's placeholder, not a measurement
+            if self._last.get(value.tag) == (event.step, x):
+                continue  # the same value again at the same step (Lightning logs `epoch` twice)
+            self._last[value.tag] = (event.step, x)
+            values[self.prefix + clean_text(value.tag)] = x
+        if values and self.keras:
+            self._keras_rows(values, float(event.step), event.wall_time, builder)
+        elif values:
+            builder.add(values, step=float(event.step), time=event.wall_time)
+
+    def _keras_rows(self, values: dict[str, float], step: float, wall: float, builder: BatchBuilder) -> None:
+        """Keras callback tags on the epoch axis: `epoch_*` at epoch = step; any other tag (the
+        `evaluation_*_vs_iterations` pair Keras writes before each epoch's values) at the epoch it
+        precedes, so the whole run keeps one x axis."""
+        at_epoch = {k: v for k, v in values.items() if k[len(self.prefix) :].startswith("epoch_")}
+        others = {k: v for k, v in values.items() if k not in at_epoch}
+        if at_epoch:
+            builder.add(at_epoch, epoch=step, time=wall)
+            self._next_epoch = max(self._next_epoch, step + 1)
+        if others:
+            builder.add(others, epoch=self._next_epoch, time=wall)
+
     def _scalar(self, value: Any) -> float | None:
         """The value of a scalar summary; None for any other kind of summary."""
         if value.HasField("metadata") and value.metadata.plugin_data.plugin_name:
@@ -337,3 +397,23 @@ class TensorBoardReader(Reader):
         except (ValueError, TypeError):
             return None
         return float(array.reshape(-1)[0]) if array.size == 1 else None
+
+
+KERAS_SPLIT_DIRS = ("train", "validation")
+
+
+@register_layout("tensorboard")
+def keras_layout(folder: Path) -> list[Claim]:
+    """Keras' `TensorBoard(log_dir=...)` callback: `log_dir/train/` and `log_dir/validation/` event
+    files are one run; tags get the folder as prefix (`train/epoch_loss`, `validation/epoch_loss`),
+    which `roles` reads as the split."""
+    files: list[tuple[Path, Callable[[], Reader]]] = []
+    covers: set[Path] = set()
+    for split in KERAS_SPLIT_DIRS:
+        sub = folder / split
+        events = event_files(sub) if sub.is_dir() else []
+        covers.update(events)
+        files += [(p, functools.partial(TensorBoardReader, prefix=split + "/", keras=True)) for p in events]
+    if not files or event_files(folder):
+        return []
+    return [Claim(folder, "tensorboard", files, covers)]

@@ -15,6 +15,7 @@ import re
 
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, looks_structured, to_float
+from lossacc_tui.readers.logprefix import strip_prefix
 from lossacc_tui.readers.registry import register
 from lossacc_tui.roles import classify
 
@@ -43,7 +44,9 @@ def _metric_like(name: str) -> bool:
 
 
 def parse_line(text: str) -> tuple[dict[str, float], float | None, float | None]:
-    """(metrics, epoch, step) of one line; empty metrics when it is no record."""
+    """(metrics, epoch, step) of one line; empty metrics when it is no record. A logging prefix
+    (timestamp, level, source location) is stripped first (`logprefix`)."""
+    text = strip_prefix(text)
     if "(" in text:
         text = _PAREN.sub(
             lambda m: f"{m['name']}{m['sep']}{m['v']} {m['split']}_{m['name']}: {m['v2']}", text

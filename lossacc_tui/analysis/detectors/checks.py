@@ -61,6 +61,10 @@ class NotCrossEntropy(Detector):
     n_open = 1
     n_close = 1
 
+    def __init__(self, ctx: Ctx, series: Series | None, subject: str = "") -> None:
+        super().__init__(ctx, series, subject)
+        self.systematic = ctx.not_ce  # set before any alert opens: the run's pairs are inconsistent
+
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
         assert g is not None and self.ctx.loss is not None
         raw = self.ctx.loss.values[f["idx"]]
@@ -135,16 +139,23 @@ class NotCrossEntropy(Detector):
         )
         why = (
             "**Why.** Every misclassified sample puts at most 1/2 on its true class, so it costs at least "
-            "ln 2 = 0.6931 nats of cross-entropy, and a right answer at least 1/K. Numbers outside what "
+            "ln 2 = 0.6931 nats of cross-entropy, and a right answer puts at least 1/K on it (costs at most "
+            "ln K). Numbers outside what "
             "those bounds allow come from something else: an evaluation on degenerate targets (all-zero "
             "one-hot rows cost 0 for any prediction), a loss that is not cross-entropy (MSE, a sum of "
             "terms), or a metric that reads the labels differently from the loss.\n\n"
         )
         check = (
             "**What to check next.** The targets of that evaluation (shape, one-hot vs sparse, empty "
-            "batches), which loss is compiled, which accuracy metric Keras or your code picked. This "
-            "evaluation is kept out of best values and trends here, and the other explanations of this "
-            "run do not reason about cross-entropy.\n\n"
+            "batches), which loss is compiled, which accuracy metric Keras or your code picked. "
+            + (
+                "The pair is inconsistent at evaluation after evaluation, so it is the run's loss or its "
+                "metric that is not what it seems: no kind that reads this loss against this accuracy is "
+                "raised for the run.\n\n"
+                if self.systematic
+                else "This evaluation is kept out of best values and trends here, and the other "
+                "explanations of this run do not reason about cross-entropy.\n\n"
+            )
         )
         return first + why + check + "**How sure.** " + render(alert.claims) + "\n"
 

@@ -9,7 +9,18 @@ import re
 import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Event
-from lossacc_tui.analysis.detectors.base import Ctx, Detector, span_extreme, value, value_at_x
+from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.detectors.base import (
+    Ctx,
+    Detector,
+    classes_claim,
+    names,
+    noise,
+    span_extreme,
+    value,
+    value_at_x,
+)
+from lossacc_tui.analysis.evidence import mistakes_change, who_carries_loss
 from lossacc_tui.analysis.quantities import fmt, fmt_x, pts
 from lossacc_tui.analysis.track import Feats, x_column, x_values
 from lossacc_tui.model import Series
@@ -198,6 +209,38 @@ class Overfitting(Detector):
             ev["acc_at_best"] = value(self.ctx.acc, bi)
             ev["acc_now"] = value(self.ctx.acc, i)
         return ev
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        x0, x1 = e["best_x"], e["now_x"]
+        out = classes_claim(self.ctx, x0, x1)
+        rise, sig = e["now_val_loss"] - e["best_val_loss"], noise(self.series, i)
+        if math.isfinite(rise) and rise > 0 and math.isfinite(sig) and rise > 2 * sig:
+            out.append(
+                Claim(
+                    "loss-rises-beyond-noise",
+                    "follows",
+                    x0,
+                    x1,
+                    f"{self.subject} rose {fmt(e['best_val_loss'])} -> {fmt(e['now_val_loss'])} from {nm[2]} "
+                    f"{fmt_x(x0)} to {fmt_x(x1)}, {rise / sig:.1f} times its own evaluation noise",
+                    value=rise,
+                    evidence={"noise": sig},
+                )
+            )
+        if "acc_now" not in e:
+            return out
+        out += mistakes_change(e["acc_at_best"], e["acc_now"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
+        t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
+        why = (
+            f"{self.subject} rose while the training loss fell {fmt(t0)} -> {fmt(t1)}: a model growing more "
+            "confident makes its right answers cheaper, so the extra cost sits on the samples it gets wrong"
+        )
+        out += who_carries_loss(
+            e["now_val_loss"], e["acc_now"], self.ctx.classes.k, x0, x1, nm, "mistakes", why
+        )
+        return out
 
 
 #: Names (after roles.normalize) of a later evaluation's accuracy that readers may surface.

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any, ClassVar
 
+import numpy as np
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,25 +16,32 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
 from lossacc_tui.app.present import short_names
+from lossacc_tui.app.runsets import compare_keys
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import RunState, compare_alerts
 from lossacc_tui.app.view import PlotOptions, build_plot, fmt_num, x_range
 from lossacc_tui.app.widgets.explanation import Explanation
-from lossacc_tui.app.widgets.metric_plot import OVERLAY, MetricPlot, _cell_style
-from lossacc_tui.app.widgets.run_list import fit
+from lossacc_tui.app.widgets.metric_plot import MetricPlot, _cell_style, run_look
+from lossacc_tui.app.widgets.run_list import fit_path, natural
 
 COMPARE_EVERY = 1.0  # seconds between recomputing the runs-disagree alerts while data stream
 
 
-def ranking(runs: list[RunState], names: list[str], role: str, high: bool) -> list[tuple[int, str, float]]:
-    """(run index, name, best value) sorted best first, for runs that have the role."""
+NONFINITE = "!"  # after a best value: the series also has NaN or infinite values (it diverged)
+
+
+def ranking(
+    runs: list[RunState], names: list[str], role: str, high: bool
+) -> list[tuple[int, str, float, bool]]:
+    """(index in runs, name, best finite value, whether the series also went non-finite), best
+    first, for runs that have the role: a run that diverged is ranked by its finite best, marked."""
     out = []
     for k, (rs, name) in enumerate(zip(runs, names, strict=True)):
         s = rs.run.by_role(role)  # type: ignore[arg-type]
         c = rs.caches.get(s.name) if s is not None else None
         best = (c.best_max if high else c.best_min) if c is not None else None
-        if best is not None:
-            out.append((k, name, best[0]))
+        if best is not None and s is not None:
+            out.append((k, name, best[0], not bool(np.isfinite(s.values).all())))
     return sorted(out, key=lambda t: -t[2] if high else t[2])
 
 
@@ -45,6 +53,7 @@ class CompareScreen(Screen[None]):
     DEFAULT_CSS = """
     CompareScreen #compare-plots { width: 1fr; }
     CompareScreen #compare-side { width: 50%; }
+    CompareScreen.-narrow #compare-side { width: 60%; }
     CompareScreen #ranking { height: auto; max-height: 50%; border: round $panel; }
     CompareScreen #compare-explanation { height: 1fr; border: round $panel; padding: 0 1; }
     """
@@ -72,26 +81,37 @@ class CompareScreen(Screen[None]):
         table.add_columns("#", "val loss", "", "val acc", "")
 
     def redraw_from(self, app: Any) -> None:
-        """Called by the app with the feed's lock held."""
-        runs: list[RunState] = [rs for rs in app.tracker.runs if rs.run.points]
+        """Called by the app with the feed's lock held: the selected runs (and the pinned one), else
+        the shown run's folder group, overlaid in each run's own colour."""
+        every: list[RunState] = app.tracker.runs
+        keys, what = compare_keys([rs.run.path for rs in every], app.selected_run, app.marked, app.pinned)
+        keys = sorted((k for k in keys if every[k].run.points), key=lambda k: natural(every[k].run.name))
+        runs = [every[k] for k in keys]
         names = short_names([clean(rs.run.name) for rs in runs])
         opts: PlotOptions = app.opts
         axis = "epoch" if all(rs.run.x_axis == "epoch" for rs in runs) else "step"
         xr = x_range(runs, axis, ("val_loss", "val_acc"))
         lp, ap = self.query_one("#compare-loss", MetricPlot), self.query_one("#compare-acc", MetricPlot)
+        ks = tuple(keys)
         entries = [(rs, "val_loss", n) for rs, n in zip(runs, names, strict=True)]
-        lp.set_data(build_plot("validation loss", entries, axis, xr, lp.canvas_size, opts, log=opts.log_loss))
+        loss = build_plot(
+            "validation loss", entries, axis, xr, lp.canvas_size, opts, log=opts.log_loss, run_keys=ks
+        )
+        lp.set_data(loss)
         entries = [(rs, "val_acc", n) for rs, n in zip(runs, names, strict=True)]
-        ap.set_data(build_plot("validation accuracy", entries, axis, xr, ap.canvas_size, opts))
-        self._table(runs, names)
+        ap.set_data(build_plot("validation accuracy", entries, axis, xr, ap.canvas_size, opts, run_keys=ks))
+        self.query_one(DataTable).border_title = f"ranked by best value · {clean(what)} ({len(runs)} runs)"
+        self._table(runs, names, keys)
         self._explain(app, runs)
 
-    def _table(self, runs: list[RunState], names: list[str]) -> None:
+    def _table(self, runs: list[RunState], names: list[str], keys: list[int]) -> None:
         by_loss = ranking(runs, names, "val_loss", high=False)
         by_acc = ranking(runs, names, "val_acc", high=True)
-        name_w = max(5, (self.query_one(DataTable).size.width - 30) // 2)  # both rankings side by side
-        plotted = [k for k, rs in enumerate(runs) if rs.run.by_role("val_loss") or rs.run.by_role("val_acc")]
-        colour = {k: OVERLAY[i % len(OVERLAY)] for i, k in enumerate(plotted)}
+        # both rankings side by side: '#', two (■ name, value) pairs, cell padding, border, scrollbar;
+        # when two names do not fit, the accuracy column names its runs by their colour only
+        room = self.query_one(DataTable).size.width - 3 - 2 * (2 + 7) - 10 - 4
+        both = room >= 2 * 10
+        name_w = max(4, room // 2 if both else room)
         rows: list[tuple[Text, ...]] = []
         for i in range(max(len(by_loss), len(by_acc))):
             a = by_loss[i] if i < len(by_loss) else None
@@ -99,22 +119,21 @@ class CompareScreen(Screen[None]):
             differ = a is None or b is None or a[0] != b[0]
             style = "bold yellow" if differ else ""
 
-            def cell(t: tuple[int, str, float] | None, style: str = style) -> Text:
+            def cell(t: tuple[int, str, float, bool] | None, style: str = style, named: bool = True) -> Text:
                 if t is None:
                     return Text("")
-                out = Text("■ ", _cell_style(colour.get(t[0], "white"), "default", "default"))
-                out.append(fit(t[1], name_w), style)
+                out = Text("■ " if named else "■", _cell_style(run_look(keys[t[0]])[0], "default", "default"))
+                if named:
+                    out.append(fit_path(t[1], name_w), style)
                 return out
 
-            rows.append(
-                (
-                    Text(f"{i + 1}{'≠' if differ else ''}", style),
-                    cell(a),
-                    Text(fmt_num(a[2]) if a else ""),
-                    cell(b),
-                    Text(fmt_num(b[2]) if b else ""),
-                )
-            )
+            def value(t: tuple[int, str, float, bool] | None) -> Text:
+                if t is None:
+                    return Text("")
+                return Text(fmt_num(t[2]) + (NONFINITE if t[3] else ""), "bold red" if t[3] else "")
+
+            rank = Text(f"{i + 1}{'≠' if differ else ''}", style)
+            rows.append((rank, cell(a), value(a), cell(b, named=both), value(b)))
         if rows != self._rows:
             self._rows = rows
             table = self.query_one(DataTable)

@@ -1,48 +1,108 @@
-"""`?`: every key, what it does, and what each pane shows (the help text lives beside each widget)."""
+"""`?`: every key, what it does, what each pane and glyph shows, and whether smoothing is on (the help
+text of each pane lives beside its widget).
+
+Drawn as plain Rich text (no Markdown widget to mount) and built once per app: the screen is
+installed on first use and pushed again after that, so it opens at once; only the smoothing line,
+which changes, is rewritten at each opening."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import math
+from typing import Any, ClassVar
 
+from rich.text import Text
+from textual import events
+from textual._time import get_time  # (the clock Textual stamps events with)
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown
+from textual.widgets import Static
 
 from lossacc_tui.app.keys import ACTIONS
 from lossacc_tui.app.widgets.alert_list import AlertList
 from lossacc_tui.app.widgets.explanation import Explanation
-from lossacc_tui.app.widgets.metric_plot import MetricPlot
+from lossacc_tui.app.widgets.metric_plot import CURSOR, MARK, MetricPlot
 from lossacc_tui.app.widgets.run_list import RunList
 from lossacc_tui.app.widgets.state_band import STATE_LOOK, StateBand
 
 PANES = (("runs", RunList), ("plots", MetricPlot), ("band", StateBand), ("alerts", AlertList))
 PANES += (("explanation", Explanation),)
+KEY_NAMES = {"question_mark": "?", "full_stop": ".", "left": "←", "right": "→"}
+REOPEN_GRACE = 0.3  # seconds: a `?` this soon after the help shows is the same press repeated
+
+GLYPHS = (
+    ("✖ ▲ ●", "a run's or an alert's worst open alert: critical, warning, info (· none)"),
+    (MARK, "the best validation value on a plot; the legend gives it as 'best value @x'"),
+    ("━ ─", "validation curve (thick), training curve (thin)"),
+    (CURSOR, "the value cursor (← → home end, or a click); the legends then read the values there"),
+    ("ep st", "epoch, step: where a run is, and the x of the cursor ('@ ep 57')"),
+    ("● ━", "in the band's alerts row: where an alert opened, and while it stays open"),
+    ("□ ■ ▣", "a run in its own colour: not selected, selected for compare (space), pinned (p)"),
+    ("!", "after a best value in compare: the series also went NaN or infinite (it diverged)"),
+)
 
 
-def help_markdown(app: object) -> str:
-    lines = ["# Keys", ""]
+def _key(b: Binding) -> str:
+    return " ".join(KEY_NAMES.get(k, k) for k in b.key.split(","))
+
+
+def help_text(app: object) -> Text:
+    """Everything the help shows except the smoothing line (plain text: nothing here is markup)."""
+    t = Text()
+
+    def head(title: str) -> None:
+        t.append(f"{title}\n", "bold underline")
+
+    def item(key: str, title: str, doc: str) -> None:
+        t.append(f"  {key:<8}", "bold")
+        t.append(f"{title}", "bold")
+        t.append(f": {doc}\n" if doc else "\n")
+
+    head("Keys")
     for b in getattr(app, "BINDINGS", []):
-        if isinstance(b, Binding) and b.action in ACTIONS:
-            key = b.key.split(",")[0].replace("question_mark", "?").replace("full_stop", ".")
-            title, doc = ACTIONS[b.action]
-            lines.append(f"- `{key}` **{title}**: {doc}")
-    lines += [
-        "- `tab` / `shift+tab` move between panes; `↑` `↓` `pgup` `pgdn` move in a list or scroll",
-        "- `escape` in the alerts: back to the run's summary; closes this screen",
-        "- `ctrl+p` command palette: the same actions by name",
-        "",
-    ]
-    lines += ["# Panes", ""] + [f"- **{name}**: {cls.HELP}" for name, cls in PANES]
-    lines += ["", "# States in the band", ""]
-    lines += [f"- `{ch}` **{label}**: {meaning}" for ch, _, label, meaning in STATE_LOOK.values()]
-    return "\n".join(lines) + "\n"
+        if isinstance(b, Binding) and b.action in ACTIONS and b.action != "cursor_off":  # (escape, below)
+            item(_key(b), *ACTIONS[b.action])
+    item("tab", "Next pane", "shift+tab the previous; ↑ ↓ pgup pgdn move in a list or scroll")
+    item("enter", "Explain", "on a run: its summary; on an alert: its explanation (focused, to scroll)")
+    item("escape", "Back", "in the alerts: the run's summary; else hides the cursor; closes this screen")
+    item("ctrl+p", "Command palette", "the same actions by name")
+    t.append("\n")
+    head("Glyphs")
+    for glyph, meaning in GLYPHS:
+        item(glyph, "", meaning)
+    t.append("\n")
+    head("Panes")
+    for name, cls in PANES:
+        item(name, "", getattr(cls, "HELP", ""))
+    t.append("\n")
+    head("States in the band")
+    for ch, color, label, meaning in STATE_LOOK.values():
+        t.append(f"  {ch}       ", color)
+        t.append(label, "bold")
+        t.append(f": {meaning}\n")
+    return t
+
+
+def smoothing_text(app: Any) -> Text:
+    """Whether smoothing is on now, and what it does."""
+    opts = getattr(app, "opts", None)
+    on = bool(opts is not None and opts.smooth_on)
+    weight = opts.smoothing if opts is not None else 0.6
+    t = Text()
+    t.append("Smoothing ", "bold")
+    t.append(f"is on (weight {weight:g})" if on else "is off", "bold green" if on else "bold")
+    t.append(
+        ": key s turns it on or off, key w picks the next weight. It is TensorBoard's debiased EMA over the "
+        "whole series; while it is on the plot legends say '(smoothed w)'. Values in the legends and "
+        "under the cursor are always the logged ones.\n"
+    )
+    return t
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss", "Close", key_display="esc"),
+        Binding("escape,q", "dismiss", "Close", key_display="esc"),
     ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
@@ -52,9 +112,31 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown_at = math.inf  # (Textual's event clock) when the screen last became active
+
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Markdown(help_markdown(self.app))
+            yield Static(smoothing_text(self.app), id="help-smoothing")
+            yield Static(help_text(self.app), id="help-text")
+
+    def on_screen_resume(self) -> None:
+        self.shown_at = get_time()
+        self.query_one("#help-smoothing", Static).update(smoothing_text(self.app))
+        self.query_one(VerticalScroll).scroll_home(animate=False)
 
     async def action_dismiss(self, result: None = None) -> None:
-        self.dismiss(result)
+        if self.is_current:  # (a key queued behind the one that closed it does nothing)
+            self.dismiss(result)
+
+    def on_screen_suspend(self) -> None:
+        self.shown_at = math.inf
+
+    def on_key(self, event: events.Key) -> None:
+        """`?` closes the help, unless it was pressed before the help showed (or just after): a
+        doubled `?`, or one typed while the screen was opening, keeps it open."""
+        if event.key == "question_mark":
+            event.stop()
+            if event.time >= self.shown_at + REOPEN_GRACE and self.is_current:
+                self.dismiss(None)

@@ -13,11 +13,12 @@ import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 from lossacc_tui.app.braille import rasterize, subpixels
-from lossacc_tui.app.messages import Resized
+from lossacc_tui.app.messages import CursorAt, Resized
 from lossacc_tui.app.view import LABEL_W, PlotData, fmt_num, nice_ticks
 from lossacc_tui.app.widgets.cached_lines import CachedLines
 
@@ -31,7 +32,19 @@ LOOK = {
 OVERLAY = ("cyan", "magenta+", "green", "yellow", "blue+", "red", "white", "cyan+", "magenta", "green+")
 SEVERITY_COLOR = {"critical": "red+", "warning": "yellow", "info": "blue+"}
 MARK = "◆"
+CURSOR = "╎"  # the value cursor's line, in cells no curve uses (the frame uses │)
+CURSOR_STYLE = "bold yellow"
 _STYLE_CACHE: dict[tuple[Any, Any, Any], Style] = {}
+
+
+def run_look(key: int) -> tuple[str, bool]:
+    """A run's colour wherever runs are drawn together (the run list, compare): one of OVERLAY by
+    its key, then the same colours drawn thick for the next ones.
+
+    >>> run_look(1), run_look(len(OVERLAY) + 1)
+    (('magenta+', False), ('magenta+', True))
+    """
+    return OVERLAY[key % len(OVERLAY)], (key // len(OVERLAY)) % 2 == 1
 
 
 def _cell_style(fg: Any, style: Any, bg: Any) -> Style:
@@ -73,27 +86,58 @@ class MetricPlot(CachedLines, PlotextPlot):
     def on_resize(self) -> None:
         self.post_message(Resized())
 
+    def x_at(self, column: int) -> float | None:
+        """The x drawn in a column of the widget (None: outside the drawing area or no data)."""
+        d = self.data
+        cols = self.canvas_size[0]
+        col = column - LABEL_W - 1
+        if d is None or d.note or not 0 <= col < cols:
+            return None
+        return d.x0 + (d.x1 - d.x0) * col / max(1, cols - 1)
+
+    def on_click(self, event: events.Click) -> None:
+        x = self.x_at(event.x)
+        if x is not None:
+            self.post_message(CursorAt(x))
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if event.button:  # dragging moves the cursor along
+            self.on_click(event)  # type: ignore[arg-type]
+
     # -- drawing -----------------------------------------------------------------------------
     def _legend(self) -> Text:
+        """Title, each curve with its value (latest, or at the cursor), then what fits of the rest:
+        whole fields are dropped, least needed first, so a number is never cut mid-digit."""
         d = self.data
-        t = Text(no_wrap=True, overflow="ellipsis")
         if d is None:
-            return t
-        t.append(d.title, "bold")
+            return Text(no_wrap=True)
+        fields: list[tuple[int, Text, Text | None]] = [(9, Text(d.title, "bold"), None)]
         if d.log:
-            t.append(" (log)", "dim")
+            fields.append((7, Text(" (log)", "dim"), None))
+        if d.smoothing:
+            fields.append((8, Text(f" (smoothed {d.smoothing:g})", "dim"), Text(" (sm)", "dim")))
+        if d.cursor is not None:
+            fields.append((9, Text(f" @ {d.axis[:2]} {fmt_num(d.cursor)}", CURSOR_STYLE), None))
         for i, c in enumerate(d.curves):
-            color, thick = self._look(c.role, i)
-            t.append("  ")
-            t.append("━" if thick else "─", _cell_style(color, "default", "default"))
-            t.append(f" {c.label}")
-            if c.last is not None:
-                t.append(f" {fmt_num(c.last)}", "dim")
+            color, thick = self._look(c.role, i if c.run_key is None else c.run_key)
+            glyph = Text("━" if thick else "─", _cell_style(color, "default", "default"))
+            value = c.at if d.cursor is not None else c.last
+            number = Text(" –", "dim")
+            if value is not None:
+                number = Text(f" {fmt_num(value)}", "bold" if d.cursor is not None else "dim")
+            full = Text.assemble("  ", glyph, f" {c.label}", number)
+            fields.append((8, full, Text.assemble(" ", glyph, number)))  # short: the colour names it
+        if d.cursor is not None and d.cursor_alerts is not None:
+            if d.cursor_state:
+                fields.append((6, Text(f"  · {d.cursor_state}", CURSOR_STYLE), None))
+            n = len(d.cursor_alerts)
+            alerts = f"  · alerts: {', '.join(d.cursor_alerts)}" if n else "  · no alert"
+            fields.append(
+                (5, Text(alerts, CURSOR_STYLE), Text(f"  · {n} alert{'s' * (n != 1)}", CURSOR_STYLE))
+            )
         for m in d.marks:
-            t.append("  ")
-            t.append(MARK, "green")
-            t.append(f" best {m.label}", "green")
-        return t
+            fields.append((3, Text(f"  {MARK} best {m.label}", "green"), None))
+        return fit_fields(fields, self.size.width)
 
     def _line(self, text: Text) -> Strip:
         w = self.size.width
@@ -105,7 +149,7 @@ class MetricPlot(CachedLines, PlotextPlot):
         if self.app.no_color:  # NO_COLOR: the terminal's own colour; train and val differ in weight
             return "default", LOOK.get(role, ("", False))[1]
         if self.overlay:
-            return OVERLAY[i % len(OVERLAY)], False
+            return run_look(i)
         return LOOK.get(role, ("white", False))
 
     def _build(self) -> list[Strip]:
@@ -137,7 +181,7 @@ class MetricPlot(CachedLines, PlotextPlot):
         marker = [row[:] for row in m.marker]
         fg = [row[:] for row in m.fullground]
         for i, c in enumerate(d.curves):  # the curves, in braille, over plotext's canvas
-            color, thick = self._look(c.role, i)
+            color, thick = self._look(c.role, i if c.run_key is None else c.run_key)
             xs, ys, chars = rasterize(c.xs, c.ys, (d.x0, d.x1), (d.y0, d.y1), len(cols), len(rows), thick)
             for x, y, ch in zip(xs.tolist(), ys.tolist(), chars, strict=True):
                 row, col = rows.start + y, cols.start + x
@@ -151,6 +195,13 @@ class MetricPlot(CachedLines, PlotextPlot):
             if 0 <= x < len(cols) and 0 <= y < len(rows):
                 marker[rows.start + y][cols.start + x] = MARK
                 fg[rows.start + y][cols.start + x] = "green+"
+        if d.cursor is not None:  # the value cursor: a line through the empty cells of its column
+            x = int(subpixels(np.array([d.cursor]), d.x0, d.x1, len(cols))[0])
+            if 0 <= x < len(cols):
+                for row in range(rows.start, rows.stop):
+                    if marker[row][cols.start + x] == " ":
+                        marker[row][cols.start + x] = CURSOR
+                        fg[row][cols.start + x] = "default" if self.app.no_color else "yellow"
         memo, self._rows = self._rows, {}
         out = []
         for r in range(m.rows - 1, -1, -1):
@@ -183,6 +234,31 @@ class MetricPlot(CachedLines, PlotextPlot):
             return plt.monitor.matrix
         except AttributeError:
             return None
+
+
+def fit_fields(fields: list[tuple[int, Text, Text | None]], width: int) -> Text:
+    """The fields (need, text, short text or None) joined in `width` cells: while they do not fit,
+    the least needed (the last of equals) gives way: to its short text if it has one, else it is
+    dropped. A number is never cut mid-digit; only a lone title wider than `width` is cut.
+
+    >>> f = [(9, Text("loss"), None), (3, Text(" best 0.53"), None)]
+    >>> f.append((8, Text(" val 0.5555"), Text(" 0.5555")))
+    >>> fit_fields(f, 20).plain, fit_fields(f, 12).plain, fit_fields(f, 6).plain
+    ('loss val 0.5555', 'loss 0.5555', 'loss')
+    """
+    fields = list(fields)
+    while len(fields) > 1 and sum(t.cell_len for _, t, _ in fields) > width:
+        need = min(n for n, _, _ in fields)
+        i = max(i for i, (n, _, _) in enumerate(fields) if n == need)
+        short = fields[i][2]
+        if short is not None:
+            fields[i] = (need, short, None)
+        else:
+            del fields[i]
+    out = Text(no_wrap=True, overflow="ellipsis")
+    for _, t, _ in fields:
+        out.append_text(t)
+    return out
 
 
 def _row(marker: list[str], fg: list[Any], st: list[Any], bg: list[Any]) -> Strip:

@@ -4,13 +4,17 @@ severity of its worst active alert. Moving the highlight selects the run everywh
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from rich.text import Text
+from textual.actions import SkipAction
+from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from lossacc_tui.app.messages import Resized, RunChosen
+from lossacc_tui.app.messages import Resized, RunChosen, RunMarked
 from lossacc_tui.app.view import RunRow
+from lossacc_tui.app.widgets.metric_plot import _cell_style, run_look
 
 BADGE = {"critical": ("✖", "bold bright_red"), "warning": ("▲", "bold yellow"), "info": ("●", "bright_blue")}
 
@@ -34,9 +38,11 @@ def fit_path(s: str, width: int) -> str:
 
     >>> fit_path("demo_logs/loss_up_acc_up/training.log", 30)
     '…/loss_up_acc_up/training.log'
+    >>> fit_path("demo_logs/loss_up_acc_up", 18)
+    '…/loss_up_acc_up'
     """
     parts, dropped = s.split("/"), False
-    while len("…/" * dropped + "/".join(parts)) > width and len(parts) > 2:
+    while len("…/" * dropped + "/".join(parts)) > width and len(parts) > 1:
         parts, dropped = parts[1:], True
     return fit("…/" * dropped + "/".join(parts), width)
 
@@ -49,7 +55,10 @@ def natural(s: str) -> list[object]:
 def prompt(row: RunRow, width: int) -> Text:
     glyph, style = BADGE.get(row.worst or "", ("·", "dim"))
     t = Text(no_wrap=True, overflow="ellipsis")
+    color, _ = run_look(row.key)
+    t.append("▣" if row.pinned else "■" if row.marked else "□", _cell_style(color, "default", "default"))
     t.append(f"{glyph} ", style)
+    width -= 1
     where = row.where
     alerts = f" · {row.active} alert{'s' if row.active > 1 else ''}" if row.active else ""
     if width < 36:  # one line: badge, name, position
@@ -64,9 +73,29 @@ def prompt(row: RunRow, width: int) -> Text:
 
 
 class RunList(OptionList):
-    """Runs, sorted by name (digits as numbers)."""
+    """Runs, sorted by name (digits as numbers), the pinned one first."""
 
-    HELP = "Runs found. ↑/↓ or click: show that run in the plots, alerts and explanation."
+    HELP = (
+        "Runs found, each with its colour. ↑/↓ or click: show that run; enter: its summary; "
+        "space: select it for the compare view (■); p: pin it (▣, listed first, always compared)."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "mark", "Select", show=False),
+        Binding("p", "pin", "Pin", show=False),
+    ]
+
+    def _key_here(self) -> int:
+        if getattr(self.app, "replay", None) is not None:  # (a replay's space and p are its own)
+            raise SkipAction()
+        if self.highlighted is None or self.highlighted >= len(self.rows):
+            raise SkipAction()
+        return self.rows[self.highlighted].key
+
+    def action_mark(self) -> None:
+        self.post_message(RunMarked(self._key_here(), "mark"))
+
+    def action_pin(self) -> None:
+        self.post_message(RunMarked(self._key_here(), "pin"))
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -75,7 +104,7 @@ class RunList(OptionList):
         self.border_title = "runs"
 
     def set_rows(self, rows: list[RunRow], selected: int | None) -> None:
-        rows = sorted(rows, key=lambda r: natural(r.name))
+        rows = sorted(rows, key=lambda r: (not r.pinned, natural(r.name)))
         width = max(8, self.scrollable_content_region.width - 1)
         if rows == self.rows and width == self._width:
             return

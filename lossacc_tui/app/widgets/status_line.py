@@ -7,6 +7,25 @@ from rich.text import Text
 from textual.widget import Widget
 
 
+def fit_parts(parts: list[tuple[str, str]], width: int) -> Text:
+    """(text, style) pieces in `width` cells: the first ("watching PATHS") keeps its first word and
+    loses the start of the paths to make room for the rest; only if the rest alone is too wide is
+    the end cut.
+
+    >>> fit_parts([("watching /a/long/path", "bold"), (" · live", "")], 22).plain
+    'watching …/path · live'
+    """
+    t = Text(no_wrap=True, overflow="ellipsis")
+    rest = sum(len(p) for p, _ in parts[1:])
+    for i, (p, style) in enumerate(parts):
+        if i == 0 and len(p) + rest > width:
+            head, _, tail = p.partition(" ")
+            room = width - rest - len(head) - 2
+            p = f"{head} …{tail[len(tail) - room :]}" if room > 0 else ""
+        t.append(p, style)
+    return t
+
+
 class StatusLine(Widget):
     """Plain text only: paths come from the user and logs, never markup. A fixed-height widget that
     repaints its one line (a Static would lay the screen out again at every update)."""
@@ -19,18 +38,16 @@ class StatusLine(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.plain = ""
-        self._text = Text()
+        self._parts: list[tuple[str, str]] = []
 
     def set_text(self, parts: list[tuple[str, str]]) -> None:
-        """(text, style) pieces; repainted only when the text changes."""
+        """(text, style) pieces; repainted only when the text changes. The first piece (what is
+        watched) gives way when the line is too long, so the state and "last point N s ago" stay."""
         plain = "".join(p for p, _ in parts)
         if plain != self.plain:
             self.plain = plain
-            t = Text(no_wrap=True, overflow="ellipsis")
-            for p, style in parts:
-                t.append(p, style)
-            self._text = t
+            self._parts = list(parts)
             self.refresh()
 
     def render(self) -> Text:
-        return self._text
+        return fit_parts(self._parts, self.size.width - 2)  # (the padding)

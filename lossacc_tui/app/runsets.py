@@ -1,0 +1,64 @@
+"""Runs that belong together: the folder group of each run (a sweep's runs share one), and which runs
+the compare view overlays (the selected ones and the pinned one, else the shown run's group).
+Textual-free."""
+
+from __future__ import annotations
+
+import os
+
+
+def _folders(path: str) -> list[str]:
+    return os.path.dirname(os.path.abspath(path)).replace(os.sep, "/").strip("/").split("/")
+
+
+def _common(a: list[str], b: list[str]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def groups(paths: list[str]) -> list[str]:
+    """Each run's group: the deepest folder it shares with another run (a sweep's folder holds all
+    its runs); a run that shares no folder with any other is a group of its own (its folder).
+
+    >>> groups(["/s/a/run_1/m.csv", "/s/a/run_2/m.csv", "/s/b/train.log", "/s/c/train.log"])
+    ['/s/a', '/s/a', '/s', '/s']
+    """
+    parts = [_folders(p) for p in paths]
+    out = []
+    for i, p in enumerate(parts):
+        depth = max((_common(p, q) for j, q in enumerate(parts) if j != i), default=len(p))
+        out.append("/" + "/".join(p[:depth]))
+    return out
+
+
+def compare_keys(
+    paths: list[str], shown: int | None, selected: set[int], pinned: int | None
+) -> tuple[list[int], str]:
+    """(run keys to overlay, what they are): the selected runs and the pinned one when any is
+    selected, else the group of the shown run (with the pinned run), else every run.
+
+    >>> compare_keys(["/s/a/1/m", "/s/a/2/m", "/s/b/t", "/s/c/t"], 0, set(), None)
+    ([0, 1], 'folder /s/a')
+    >>> compare_keys(["/s/a/1/m", "/s/a/2/m", "/s/b/t", "/s/c/t"], 0, {2, 3}, 1)
+    ([1, 2, 3], 'selected')
+    """
+    if selected:
+        keys = sorted(selected | ({pinned} if pinned is not None else set()))
+        return [k for k in keys if k < len(paths)], "selected"
+    if shown is None or shown >= len(paths):
+        return list(range(len(paths))), "all runs"
+    group = groups(paths)
+    keys = [k for k, g in enumerate(group) if g == group[shown]]
+    if pinned is not None and pinned not in keys and pinned < len(paths):
+        keys = sorted([*keys, pinned])
+    if len(keys) < 2:
+        return list(range(len(paths))), "all runs"
+    folder = group[shown]
+    here = os.getcwd()
+    if folder == here or folder.startswith(here + os.sep):  # (as the user typed it: relative)
+        folder = os.path.relpath(folder, here)
+    return keys, f"folder {folder}"

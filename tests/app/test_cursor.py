@@ -1,0 +1,110 @@
+"""The value cursor, driven through Pilot: left/right/home/end and a click move a line across the
+plots; the legends read every series there, with the state and the alerts open at that x."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+from app_helpers import DATA, settled, strips_text, sync, wait_for, watch_app
+
+from lossacc_tui.app.widgets.metric_plot import CURSOR, MetricPlot
+
+
+def _value(app: object, role: str, epoch: float) -> float:
+    """The logged value of a role's series at an epoch, read from the run itself."""
+    rs = app.tracker.runs[app.selected_run]  # type: ignore[attr-defined]
+    s = rs.run.by_role(role)
+    i = int(np.flatnonzero(s.epochs == epoch)[-1])
+    return float(s.values[i])
+
+
+def _legend(plot: MetricPlot) -> str:
+    return strips_text(plot).splitlines()[0]
+
+
+@sync
+async def test_keys_move_the_cursor_and_the_legends_read_the_values_there(tmp_path: Path) -> None:
+    log = tmp_path / "training.log"
+    shutil.copy(DATA / "training.log", log)
+    app = watch_app(log)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot, app, 600)
+        loss, acc = app.query_one("#loss-plot", MetricPlot), app.query_one("#acc-plot", MetricPlot)
+        assert app.cursor is None and CURSOR not in strips_text(loss)
+        await pilot.press("left")  # from no cursor: the last epoch
+        await wait_for(pilot, lambda: app.cursor == 149.0, what="cursor at the last epoch")
+        await pilot.press("left", "left")
+        await wait_for(pilot, lambda: app.cursor == 147.0, what="cursor two epochs back")
+        await wait_for(pilot, lambda: "@ ep 147" in _legend(loss), what="legend at epoch 147")
+        text = _legend(loss)
+        for c in loss.data.curves:  # each series' own value at epoch 147, as the legend writes it
+            assert c.at == _value(app, c.role, 147.0)
+            assert f"{c.label} {c.at:.4g}" in text or f"{c.label} {c.at:.3g}" in text
+        assert [c.at for c in acc.data.curves] == [_value(app, c.role, 147.0) for c in acc.data.curves]
+        # the state and the alerts open at epoch 147 (the loss-up-acc-up alert opened before it)
+        kinds = loss.data.cursor_alerts
+        assert kinds is not None and "loss-up-acc-up" in kinds
+        assert "loss-up-acc-up" in text or f"· {len(kinds)} alerts" in text  # the kinds, or how many
+        assert loss.data.cursor_state and f"· {loss.data.cursor_state}" in text
+        assert CURSOR in strips_text(loss) and CURSOR in strips_text(acc)
+        await pilot.press("home")
+        await wait_for(pilot, lambda: app.cursor == 0.0, what="cursor at the first epoch")
+        await wait_for(pilot, lambda: "@ ep 0 " in _legend(loss), what="legend at epoch 0")
+        assert "no alert" in _legend(loss) and loss.data.cursor_alerts == ()  # nothing open at epoch 0
+        await pilot.press("right")
+        await wait_for(pilot, lambda: app.cursor == 1.0, what="cursor one epoch on")
+        await pilot.press("end")
+        await wait_for(pilot, lambda: app.cursor == 149.0, what="cursor back at the end")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.cursor is None, what="cursor off")
+        await wait_for(pilot, lambda: "@ ep" not in _legend(loss), what="latest values again")
+        assert CURSOR not in strips_text(loss)
+
+
+@sync
+async def test_a_click_on_a_plot_puts_the_cursor_on_the_nearest_epoch(tmp_path: Path) -> None:
+    log = tmp_path / "training.log"
+    shutil.copy(DATA / "training.log", log)
+    app = watch_app(log)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app, 600)
+        plot = app.query_one("#acc-plot", MetricPlot)
+        col = next(c for c in range(plot.size.width) if (x := plot.x_at(c)) is not None and x >= 75)
+        await pilot.click(plot, offset=(col, plot.size.height // 2))
+        await wait_for(pilot, lambda: app.cursor is not None, what="cursor after the click")
+        assert abs(app.cursor - plot.x_at(col)) <= 1.0 and float(app.cursor).is_integer()
+
+
+@sync
+async def test_the_selected_alert_keeps_its_marker_while_the_cursor_is_on(tmp_path: Path) -> None:
+    log = tmp_path / "training.log"
+    shutil.copy(DATA / "training.log", log)
+    app = watch_app(log)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app, 600)
+        app.query_one("#alerts").focus()
+        await pilot.press("down")
+        await wait_for(pilot, lambda: app.selected_alert is not None, what="an alert selected")
+        await pilot.press("home")
+        await wait_for(pilot, lambda: app.cursor == 0.0, what="cursor at the start")
+        loss = app.query_one("#loss-plot", MetricPlot)
+        await wait_for(pilot, lambda: loss.data.cursor == 0.0, what="cursor drawn")
+        assert loss.data.vlines and loss.data.vlines[0].selected  # the alert's line is still drawn
+
+
+@sync
+async def test_the_demo_opens_on_its_focused_run_with_a_banner(tmp_path: Path) -> None:
+    live, other = tmp_path / "live_run", tmp_path / "aaa_other"
+    live.mkdir()
+    other.mkdir()
+    shutil.copy(DATA / "training.log", live / "training.log")
+    shutil.copy(DATA / "training.log", other / "training.log")
+    app = watch_app(other, live, focus=live, banner="demo: live_run is being written now")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot, app, 1200)
+        rs = app.tracker.runs[app.selected_run]
+        assert Path(rs.run.path).parent == live  # not the first run by name
+        banner = app.query_one("#banner")
+        assert "live_run is being written now" in str(banner.render())

@@ -1,0 +1,114 @@
+"""80x24 and small panes through Pilot: legends drop whole fields rather than cut a number, the status
+line keeps "last point N s ago", alert toasts are one line beside the plots, and pane titles are
+readable focused or not, in the default and the light theme."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from app_helpers import DATA, REPO, settled, strips_text, sync, wait_for, watch_app
+from textual.color import Color
+from textual.widgets._toast import Toast
+
+from lossacc_tui.app.view import fmt_num
+from lossacc_tui.app.widgets.metric_plot import MetricPlot
+
+LINES = (DATA / "training.log").read_text().splitlines(keepends=True)  # header + 150 epochs
+
+
+def _luminance(c: Color) -> float:
+    def channel(v: int) -> float:
+        s = v / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b)
+
+
+def contrast(a: Color, b: Color) -> float:
+    """WCAG 2 contrast ratio (1 to 21)."""
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
+@sync
+async def test_pane_titles_are_readable_focused_or_not(theme: str) -> None:
+    app = watch_app(DATA / "training.log")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app, 600)
+        app.theme = theme
+        for focus in ("#runs", "#alerts", "#explanation"):
+            app.query_one(focus).focus()
+            await pilot.pause(0.1)
+            for pane in ("#runs", "#alerts", "#explanation"):
+                w = app.query_one(pane)
+                _, bg = w.background_colors
+                title = bg + w.styles.border_title_color
+                ratio = contrast(title, bg)
+                assert ratio >= 4.5, f"{pane} title {ratio:.1f}:1 with {focus} focused ({theme})"
+
+
+@sync
+async def test_at_80x24_legends_keep_whole_numbers_and_the_status_its_age() -> None:
+    app = watch_app(REPO / "demo_logs" / "eight_runs", DATA / "training.log")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot, app, 600)
+        for move in ("", "left", "home"):  # latest values, then at the cursor
+            if move:
+                await pilot.press(move)
+                await wait_for(pilot, lambda: app.cursor is not None, what="cursor")
+                await pilot.pause(0.2)
+            for plot in app.query(MetricPlot):
+                legend = strips_text(plot).splitlines()[0].rstrip()
+                assert not legend.endswith("…"), legend
+                shown = [c for c in plot.data.curves if (c.at if move else c.last) is not None]
+                for c in shown:
+                    number = fmt_num(c.at if move else c.last)  # type: ignore[arg-type]
+                    if number in legend:
+                        continue
+                    # a curve that gave way is gone whole: no prefix of its number is left at the end
+                    assert not any(legend.endswith(" " + number[:k]) for k in range(1, len(number)))
+                numbers = re.findall(r"[-\d.e]+\d", legend)
+                assert numbers, legend
+        status = app.query_one("#status")
+        line = str(status.render())
+        assert "last point" in line and len(line) <= status.size.width
+
+
+@sync
+async def test_an_alert_toast_is_one_line_beside_the_plots(tmp_path: Path) -> None:
+    log = tmp_path / "training.log"
+    log.write_text("".join(LINES[:21]))  # epochs 0-19: no alert yet
+    now = [1000.0]
+    app = watch_app(log, clock=lambda: now[0])
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settled(pilot, app, 80)
+        now[0] += 60  # the history read at start is over: new alerts are told as toasts
+        with log.open("a") as f:
+            f.write("".join(LINES[21:]))
+        await wait_for(pilot, lambda: bool(app.screen.query(Toast)), what="a toast")
+        await pilot.pause(0.3)
+        plots = app.query_one("#plots").region
+        for toast in app.screen.query(Toast):
+            assert toast.region.height == 1, toast.region
+            assert not toast.region.overlaps(plots), (toast.region, plots)
+
+
+@sync
+async def test_the_summary_is_drawn_with_the_same_numbers_as_the_legend(tmp_path: Path) -> None:
+    log = tmp_path / "training.log"
+    log.write_text("".join(LINES[:41]))
+    app = watch_app(log)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app, 160)
+        loss = app.query_one("#loss-plot", MetricPlot)
+        box = app.query_one("#explanation")
+        for end in (60, 61, 62, 100, 151):  # each append, the frame that shows it in the legend...
+            with log.open("a") as f:
+                f.write("".join(LINES[len(log.read_text().splitlines()) : end]))
+            last = float(LINES[end - 1].rsplit(",", 1)[1])  # the latest val_loss
+            shown = f"val_loss {fmt_num(last)}"
+            await wait_for(pilot, lambda s=shown: s in strips_text(loss), what="legend")
+            assert fmt_num(last) in box.text  # ...shows it in the summary too
