@@ -1,14 +1,30 @@
-"""Run every benchmark in turn: `python -m benchmarks` (needs the bench extra for the references)."""
+"""Run every benchmark, each in its own process: `python -m benchmarks [--long] [NAME ...]`.
+
+A benchmark that exits 0 passed; one that exits with `SKIPPED` (77, the code test harnesses use)
+was skipped, its last line saying why (a reference or an extra that is not installed); any other
+exit (a crash, an exception, a timeout) is a failure. The runner always runs them all, prints one
+line per benchmark at the end, and exits 1 if any failed.
+
+`--long` passes `--long` on to every benchmark: the large sizes (1,000,000-row logs and events)
+that the README's figures quote. Without it each benchmark runs its short sizes.
+References come with the bench extra: pip install 'lossacc-tui[bench]'.
+"""
 
 from __future__ import annotations
 
-import runpy
+import os
+import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
+#: In running order: readers first (they need the most memory), the app last.
 SCRIPTS = [
+    "bench_imports",
     "bench_readers",
     "bench_mlflow_db",
+    "bench_tensorboard",
     "bench_follow",
     "bench_analysis",
     "eval_alerts",
@@ -16,11 +32,66 @@ SCRIPTS = [
     "bench_probe",
     "bench_keys",
 ]
+SKIPPED = 77
+TIMEOUT_S = 1800
+HERE = Path(__file__).resolve().parent
 
-if __name__ == "__main__":
-    only = sys.argv[1:]
+
+def run_one(name: str, long: bool) -> tuple[str, str, float]:
+    """Run benchmarks/NAME.py in a fresh interpreter; (status, note, seconds)."""
+    cmd = [sys.executable, str(HERE / f"{name}.py"), *(["--long"] if long else [])]
+    path = [str(HERE.parent), os.environ.get("PYTHONPATH", "")]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in path if p))
+    started = time.perf_counter()
+    last = ""
+    try:
+        with subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        ) as proc:
+            assert proc.stdout is not None
+            timer = threading.Timer(TIMEOUT_S, proc.kill)
+            timer.start()
+            for line in proc.stdout:
+                print(f"  {line}", end="", flush=True)
+                if line.strip() and not line[:1].isspace():
+                    last = line.strip()  # the last unindented line: a traceback's exception, a skip reason
+            code = proc.wait()
+            timed_out = not timer.is_alive()
+            timer.cancel()
+    except OSError as e:
+        return "failed", f"could not start: {e}", time.perf_counter() - started
+    took = time.perf_counter() - started
+    if timed_out:
+        return "failed", f"killed after {TIMEOUT_S} s", took
+    if code == 0:
+        return "ok", "", took
+    if code == SKIPPED:
+        return "skipped", last, took
+    return "failed", f"exit code {code}: {last[:160]}", took
+
+
+def main(argv: list[str]) -> int:
+    long = "--long" in argv
+    only = [a for a in argv if not a.startswith("-")]
+    unknown = [a for a in only if a not in SCRIPTS]
+    if unknown:
+        print(f"unknown benchmark {', '.join(unknown)}; known: {', '.join(SCRIPTS)}", file=sys.stderr)
+        return 2
+    results = []
     for name in SCRIPTS:
         if only and name not in only:
             continue
-        print(f"== {name}", flush=True)
-        runpy.run_path(str(Path(__file__).with_name(f"{name}.py")), run_name="__main__")
+        print(f"== {name}{' --long' if long else ''}", flush=True)
+        results.append((name, *run_one(name, long)))
+    print("\n== summary")
+    for name, status, note, took in results:
+        print(f"  {name:<18} {status:<8} {took:6.0f} s  {note}".rstrip())
+    count = {s: sum(1 for r in results if r[1] == s) for s in ("ok", "skipped", "failed")}
+    print(
+        f"{len(results)} benchmarks: {count['ok']} ok, {count['skipped']} skipped, {count['failed']} failed"
+    )
+    return 1 if count["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

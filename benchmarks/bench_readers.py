@@ -1,27 +1,43 @@
-"""Reader throughput on 1,000,000-row logs, with pandas on the same files as the reference, and the
-memory 10 million points take.
+"""Reader throughput on large logs, cold (the first read of a whole file), against pandas and polars
+reading the same files in the same run, and the memory 10 million points take.
 
-    python -m benchmarks bench_readers        (pandas comes with: pip install '.[bench]')
+    python -m benchmarks bench_readers [--long]      (references: pip install '.[bench]')
 
-Values/s counts the metric values stored (step/epoch/time are not counted), so a sparse
-Lightning row with one loss is one value.
+Default 200,000 rows per file; --long 1,000,000. Values/s counts the metric values stored
+(step/epoch/time are not counted), so a sparse Lightning row with one loss is one value. Our
+figure is the median of 3 reads, each in a fresh process (imports excluded, except polars, which
+our reader imports on its own when a file is large); each reference is the median of 3 reads here.
 """
 
 from __future__ import annotations
 
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+ROWS = 1_000_000 if "--long" in sys.argv else 200_000
+REPS = 3
+SKIPPED = 77
+CHILD = """
+import sys, time
+from pathlib import Path
+from lossacc_tui.readers import bulk
 from lossacc_tui.source import discover
-
-ROWS = 1_000_000
+bulk.ENABLED = sys.argv[2] == "1"
+t, c = time.perf_counter(), time.process_time()
+(src,) = discover(Path(sys.argv[1]))
+src.read_all()
+dt, cpu = time.perf_counter() - t, time.process_time() - c
+print(dt, sum(r.points for r in src.runs), int(bulk._polars is not None), cpu)
+"""
 
 
 def make_lightning_csv(path: Path, rows: int = ROWS) -> None:
@@ -45,6 +61,15 @@ def make_lightning_csv(path: Path, rows: int = ROWS) -> None:
     path.write_text("".join(out))
 
 
+def make_keras_csv(path: Path, rows: int = ROWS) -> None:
+    """Keras CSVLogger shape: epoch and four metrics a row, as Keras writes them (repr of a float)."""
+    rng = np.random.default_rng(2)
+    v = rng.random((rows, 4))
+    lines = ["epoch,accuracy,loss,val_accuracy,val_loss\n"]
+    lines += [f"{i},{a!r},{b!r},{c!r},{d!r}\n" for i, (a, b, c, d) in enumerate(v.tolist())]
+    path.write_text("".join(lines))
+
+
 def make_jsonl(path: Path, rows: int = ROWS) -> None:
     """One record per step, the shape of a typical `log.jsonl` (5 numbers per line)."""
     rng = np.random.default_rng(1)
@@ -58,33 +83,67 @@ def make_jsonl(path: Path, rows: int = ROWS) -> None:
     path.write_text("".join(lines))
 
 
-def read_ours(path: Path) -> tuple[float, int]:
-    t = time.perf_counter()
-    (src,) = discover(path)
-    src.read_all()
-    dt = time.perf_counter() - t
-    return dt, sum(r.points for r in src.runs)
+def read_ours(path: Path, with_polars: bool = True) -> tuple[float, int, bool, float]:
+    """(seconds, metric values, polars used, CPU seconds) of one cold read in a fresh process."""
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path), "1" if with_polars else "0"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    return float(out[0]), int(out[1]), out[2] == "1", float(out[3])
 
 
-def bench_file(label: str, path: Path, pandas_read: str) -> None:
-    dt, values = read_ours(path)
+def median_time(fn: Callable[[], object]) -> tuple[float, float, object]:
+    """(median seconds, median CPU seconds of all threads, result) of REPS calls."""
+    times, cpus, result = [], [], None
+    for _ in range(REPS):
+        t, c = time.perf_counter(), time.process_time()
+        result = fn()
+        times.append(time.perf_counter() - t)
+        cpus.append(time.process_time() - c)
+    return statistics.median(times), statistics.median(cpus), result
+
+
+def bench_file(label: str, path: Path, kind: str) -> None:
+    import pandas as pd
+    import polars as pl
+
+    reads = [read_ours(path) for _ in range(REPS)]
+    dt, cpu = statistics.median(r[0] for r in reads), statistics.median(r[3] for r in reads)
+    values, used = reads[0][1], reads[0][2]
+    if used:
+        alone = [read_ours(path, with_polars=False) for _ in range(REPS)]
+        ndt, ncpu = statistics.median(r[0] for r in alone), statistics.median(r[3] for r in alone)
+    if kind == "csv":
+        pdt, pcpu, df = median_time(lambda: pd.read_csv(path))
+        pldt, plcpu, _ = median_time(lambda: pl.read_csv(path))
+    else:
+        pdt, pcpu, df = median_time(lambda: pd.read_json(path, lines=True))
+        pldt, plcpu, _ = median_time(lambda: pl.read_ndjson(path))
+    metrics = int(df.drop(columns=[c for c in ("epoch", "step") if c in df]).notna().sum().sum())  # type: ignore[attr-defined]
+    assert metrics == values, f"{label}: we stored {values:,} metric values, pandas read {metrics:,}"
     size = path.stat().st_size / 1e6
-    print(f"{label}: {ROWS:,} rows, {size:.1f} MB")
-    print(f"  ours: {dt:.2f} s, {values:,} metric values = {values / dt / 1e6:.2f} M values/s")
-    try:
-        import pandas as pd
-    except ImportError:
-        print("  reference: pandas not installed (pip install '.[bench]')")
-        return
-    t = time.perf_counter()
-    df = pd.read_csv(path) if pandas_read == "csv" else pd.read_json(path, lines=True)
-    pdt = time.perf_counter() - t
-    cells = int(df.notna().sum().sum())  # every number in the file, step and epoch included
-    metrics = int(df.drop(columns=[c for c in ("epoch", "step") if c in df]).notna().sum().sum())
-    print(f"  ours counting every number read (step/epoch too): {cells / dt / 1e6:.2f} M numbers/s")
+    print(f"{label}: {ROWS:,} rows, {size:.1f} MB, {values:,} metric values (times: wall, then CPU)")
     print(
-        f"  reference pandas.read_{pandas_read}: {pdt:.2f} s = {metrics / pdt / 1e6:.2f} M values/s,"
-        f" {cells / pdt / 1e6:.2f} M numbers/s; ours takes {dt / pdt:.2f}x pandas' time"
+        f"  ours: {dt:.2f} s = {values / dt / 1e6:.2f} M values/s;"
+        f" CPU {cpu:.2f} s = {values / cpu / 1e6:.2f} M/s"
+        f" ({'polars NDJSON parser for the backlog' if used else 'numpy parser'})"
+    )
+    if used:
+        print(
+            f"  ours without polars (numpy parser): {ndt:.2f} s;"
+            f" CPU {ncpu:.2f} s = {values / ncpu / 1e6:.2f} M/s"
+        )
+    name = "csv" if kind == "csv" else "ndjson"
+    print(
+        f"  reference polars.read_{name}: {pldt:.2f} s = {values / pldt / 1e6:.2f} M values/s;"
+        f" CPU {plcpu:.2f} s;"
+        f" ours takes {dt / pldt:.2f}x its time, {cpu / plcpu:.2f}x its CPU"
+    )
+    name = "csv" if kind == "csv" else "json"
+    print(
+        f"  reference pandas.read_{name}: {pdt:.2f} s = {values / pdt / 1e6:.2f} M values/s;"
+        f" CPU {pcpu:.2f} s;"
+        f" ours takes {dt / pdt:.2f}x its time, {cpu / pcpu:.2f}x its CPU"
     )
 
 
@@ -129,20 +188,30 @@ def bench_memory() -> None:
     )
 
 
-def main() -> None:
+def main() -> int:
+    try:
+        import pandas  # noqa: F401
+        import polars  # noqa: F401
+    except ImportError as e:
+        print(f"skipped: the references need the bench extra (pip install '.[bench]'): {e}")
+        return SKIPPED
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory() as d:
-        csv_path = Path(d) / "metrics.csv"
-        jsonl_path = Path(d) / "log.jsonl"
-        make_lightning_csv(csv_path)
-        make_jsonl(jsonl_path)
-        bench_file("lightning-csv (sparse)", csv_path, "csv")
-        bench_file("jsonl", jsonl_path, "json")
+        files = [
+            ("lightning-csv (sparse: one metric a row)", Path(d) / "metrics.csv", make_lightning_csv, "csv"),
+            ("keras-csv (four metrics a row)", Path(d) / "training.log.csv", make_keras_csv, "csv"),
+            ("jsonl (three metrics a row)", Path(d) / "log.jsonl", make_jsonl, "json"),
+        ]
+        for label, path, make, kind in files:
+            make(path)
+            bench_file(label, path, kind)
+            path.unlink()
     bench_memory()
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    return 0
 
 
 if __name__ == "__main__":
     if "--memory-child" in sys.argv:
         memory_child()
     else:
-        main()
+        sys.exit(main())

@@ -11,13 +11,11 @@ import orjson
 
 from lossacc_tui.analysis import KINDS, Params, explain_kind
 from lossacc_tui.clean import clean
-from lossacc_tui.monitor import Monitor
 from lossacc_tui.options import OptionError, params_from_args, parse_map
 from lossacc_tui.readers.audit import audit_duplicates
 from lossacc_tui.readers.probe_sidecar import attach_sidecars
 from lossacc_tui.report import SEVERITY_RANK, analyze, check_json, check_text
 from lossacc_tui.source import PathError, Source, discover
-from lossacc_tui.stream import Printer
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -65,6 +63,9 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_follow(args: argparse.Namespace, role_map: dict[str, str], params: Params) -> int:
     """Stream records and alerts as they are read until Ctrl-C (exit 0) or the output goes away."""
+    from lossacc_tui.monitor import Monitor  # the follower (watchdog) only for --follow
+    from lossacc_tui.stream import Printer
+
     if args.poll is not None and args.poll <= 0:
         print("lossacc-tui: --poll takes a number of seconds above 0", file=sys.stderr)
         return 2

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 from rich.console import Console
-from rich.markdown import Markdown
 
 from lossacc_tui.analysis import Alert, Analyzer, Params, compare_runs
 from lossacc_tui.model import Run, Series
@@ -148,6 +147,8 @@ def alert_text(a: Alert, axis: str, indent: str = "  ") -> list[str]:
 def plain_markdown(markdown: str, width: int) -> list[str]:
     """Markdown (an explanation) as plain text lines `width` wide: Rich renders it without colour
     or styles, so no `**` or backticks are left and no escape sequence is written."""
+    from rich.markdown import Markdown  # markdown-it: only when an explanation is printed
+
     buf = io.StringIO()
     console = Console(file=buf, width=width, color_system=None, force_terminal=False, emoji=False)
     console.print(Markdown(markdown.strip(), hyperlinks=False))

@@ -178,6 +178,8 @@ class CsvReader(Reader):
         return text.split(self.delim)
 
     def _fast(self, block: bytes, first_line: int) -> Batch | None:
+        """A block of purely numeric rows through the vectorized numpy parser (polars' CSV reader,
+        called per block, used more CPU than it: see readers/bulk.py); None for the per-line path."""
         if parse_numeric_rows is None or "text" in self._kind or self._new_run:
             return None
         if b"\n\n" in block or block.startswith(b"\n"):

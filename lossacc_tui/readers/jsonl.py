@@ -9,6 +9,7 @@ import numpy as np
 import orjson
 
 from lossacc_tui.model import Batch
+from lossacc_tui.readers import bulk
 from lossacc_tui.readers.base import Reader
 from lossacc_tui.readers.csvlike import EPOCH_NAMES, STEP_NAMES, TIME_NAMES
 from lossacc_tui.readers.registry import register
@@ -39,9 +40,33 @@ def flatten(obj: dict[str, object], prefix: str = "") -> dict[str, float]:
     return out
 
 
+def _json_numbers(a: np.ndarray) -> bool:
+    """Whether the comma- and newline-separated numbers in bytes `a` (ending in a newline) have only
+    the shapes JSON allows (RFC 8259 section 6): no `+` but in an exponent, a digit on both sides of
+    a dot, no leading zero. The numeric parser checks the rest of the grammar."""
+    digit = np.subtract(a, 48, dtype=np.uint8) <= 9
+    plus = np.flatnonzero(a == 43)
+    if len(plus) and not ((a[plus - 1] | 32) == 101).all():
+        return False
+    dots = np.flatnonzero(a == 46)
+    if len(dots) and not (digit[dots - 1] & digit[np.minimum(dots + 1, len(a) - 1)]).all():
+        return False
+    first = np.flatnonzero((a[:-1] == 44) | (a[:-1] == 10)) + 1
+    first = np.concatenate(([0], first[first < len(a) - 1]))
+    first += a[first] == 45  # after a minus sign
+    if (a[first] == 43).any():
+        return False
+    nxt = np.minimum(first + 1, len(a) - 1)
+    return not ((a[first] == 48) & digit[nxt]).any()
+
+
 @register
 class JsonlReader(Reader):
     format_id = "jsonl"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._gate = bulk.Gate()
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
@@ -97,10 +122,11 @@ class JsonlReader(Reader):
         return [self._batch(rows, nums)] if rows else []
 
     def _fast(self, block: bytes, first_line: int) -> Batch | None:
-        """Flat objects with the same keys in the same order on every line (the usual log): check
-        that every line has the first line's skeleton, cut the keys out, and parse the numbers as
-        one numeric table. Anything else returns None and takes the per-line path."""
-        if parse_numeric_rows is None or not block.endswith(b"\n"):
+        """Flat objects with the same keys in the same order on every line (the usual log): a large
+        block of a backlog goes to polars (`bulk`), any other block is checked to have the first
+        line's skeleton on every line, its keys cut out, and its numbers parsed as one numeric
+        table. Anything else returns None and takes the per-line path."""
+        if not block.endswith(b"\n"):
             return None
         end = block.find(b"\n")
         first = block[:end]
@@ -112,13 +138,31 @@ class JsonlReader(Reader):
             not isinstance(obj, dict)
             or not obj
             or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in obj.values())
+            or first.count(b'"') != 2 * len(obj)
+            or b"\\" in first
         ):
+            return None  # not flat and numeric, or quotes not only around keys, or an escape
+        keys = list(obj)
+        table = bulk.jsonl_values(block, keys) if self._gate.open(block) else None
+        if table is None:
+            table = self._skeleton_table(block, first, len(keys))
+        if table is None:
+            return None
+        n = len(table)
+        batch = Batch(n=n, values={}, present={}, line=np.arange(first_line, first_line + n))
+        for i, k in enumerate(keys):
+            self._place(batch, k, table[:, i].copy(), None)
+        return batch
+
+    @staticmethod
+    def _skeleton_table(block: bytes, first: bytes, nkeys: int) -> np.ndarray | None:
+        """The numbers of a block whose every line has `first`'s skeleton (keys and punctuation),
+        as float64 (lines, nkeys); None if a line differs or a value is not a plain number."""
+        if parse_numeric_rows is None:
             return None
         nlines = block.count(b"\n")
         if block.translate(None, _NUMBER_BYTES) != (first.translate(None, _NUMBER_BYTES) + b"\n") * nlines:
             return None
-        if first.count(b'"') != 2 * len(obj) or b"\\" in first:
-            return None  # quotes only around keys, none escaped
         # Same skeleton on every line, numbers only as values: every quote pair is a key. Drop the
         # keys and the punctuation, keep the numbers, the commas and the newlines.
         b = np.frombuffer(block, dtype=np.uint8)
@@ -127,16 +171,14 @@ class JsonlReader(Reader):
         edge[quotes[0::2]] = 1
         edge[quotes[1::2] + 1] = -1
         drop = np.cumsum(edge[:-1], dtype=np.int8).view(bool) | _PUNCTUATION[b]
-        parsed = parse_numeric_rows(b[~drop].tobytes(), len(obj))
+        numbers = b[~drop]
+        if not _json_numbers(numbers):
+            return None  # `+1`, `.5`, `5.`, `01`: the numeric parser reads them, JSON does not
+        parsed = parse_numeric_rows(numbers.tobytes(), nkeys)
         if parsed is None:
             return None
         values, present = parsed
-        if not present.all():
-            return None
-        batch = Batch(n=nlines, values={}, present={}, line=np.arange(first_line, first_line + nlines))
-        for i, k in enumerate(obj):
-            self._place(batch, k, values[:, i].copy(), None)
-        return batch
+        return values if present.all() else None
 
     def _add(self, o: object, lineno: int, rows: list[dict[str, float]], nums: list[int]) -> None:
         if not isinstance(o, dict):

@@ -26,6 +26,8 @@ from lossacc_tui.model import Batch
 
 WINDOW = 64
 LANE_TIMEOUT = 64
+#: Place "plain ties" (below) in the vectorized step; tests turn it off to compare with the row path.
+TIES_FAST = True
 
 
 @dataclass(slots=True)
@@ -78,6 +80,8 @@ class Splitter:
         slow = ~valid | (x <= prev_max[:-1])
         if batch.starts:
             slow[list(batch.starts)] = True
+        if TIES_FAST and slow.any():
+            slow &= ~_plain_ties(batch, x, slow)
         seg = np.zeros(batch.n, dtype=np.int64)
         keep = np.ones(batch.n, dtype=bool)
         names = list(batch.values)
@@ -226,6 +230,48 @@ def _axis(batch: Batch) -> str:
     if batch.epoch is not None and not np.isnan(batch.epoch).all():
         return "epoch"
     return "ordinal"
+
+
+def _plain_ties(batch: Batch, x: np.ndarray, slow: np.ndarray) -> np.ndarray:
+    """Rows that repeat the x of the row before, in a group of equal x begun by a row above every x
+    before it, whose metrics differ from every earlier row of the group, with no row of the group
+    before them placed row by row: TensorBoard's one event per tag at each step, Lightning's
+    validation row at the step of a training row. Row by row, each would continue the run of the
+    row before (nothing to compare as a duplicate, no run taken at that x), so they are placed with
+    it. Returns a boolean mask; all False when the metrics are too many for one int64 signature."""
+    n, names = batch.n, list(batch.values)
+    tie = np.zeros(n, dtype=bool)
+    if n < 2 or len(names) > 62:
+        return tie
+    new = np.ones(n, dtype=bool)
+    new[1:] = x[1:] != x[:-1]
+    group = np.cumsum(new) - 1
+    first = np.flatnonzero(new)
+    # only the groups that hold a row placed row by row, and not begun by one (a start included)
+    starts_slow = slow[first]
+    if batch.starts:
+        starts_slow[group[list(batch.starts)]] = True
+    wanted = np.zeros(len(first), dtype=bool)
+    wanted[group[slow]] = True
+    wanted &= ~starts_slow
+    rows = np.flatnonzero(wanted[group])
+    if not len(rows):
+        return tie
+    sig = np.zeros(len(rows), dtype=np.int64)
+    for k, name in enumerate(names):
+        p = batch.present[name]
+        sig |= (np.int64(1) << k) if p is None else (p[rows].astype(np.int64) << k)
+    g = group[rows]
+    order = np.lexsort((rows, sig, g))
+    repeat = np.zeros(len(rows), dtype=bool)
+    repeat[order[1:]] = (g[order[1:]] == g[order[:-1]]) & (sig[order[1:]] == sig[order[:-1]])
+    cand = ~new[rows] & ~repeat & slow[rows]
+    # after the first row of a group that stays row by row, the rest of the group does too
+    stay = (slow[rows] & ~cand).astype(np.int64)
+    before = np.cumsum(stay) - stay
+    at_first = np.searchsorted(rows, first[g])  # each row's group's first row, within `rows`
+    tie[rows] = cand & (before - before[at_first] == 0)
+    return tie
 
 
 def _keys(batch: Batch, names: list[str], i: int) -> frozenset[str]:

@@ -13,7 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
+
 from lossacc_tui.model import Batch, BatchBuilder
+from lossacc_tui.readers import tb_vector
 from lossacc_tui.readers.base import Reader, clean_text
 from lossacc_tui.readers.layouts import Claim, event_files, register_layout
 from lossacc_tui.readers.registry import register
@@ -24,6 +27,7 @@ EXTRA_MESSAGE = (
 HEADER = 12  # length (8) + crc of length (4)
 FOOTER = 4  # crc of data
 MAX_RECORD = 1 << 30  # a longer "record" is taken for corrupt framing (keeps a length's top 4 bytes 0)
+VECTOR_MIN = 16  # records framed at once from which the common shapes are decoded with numpy (tb_vector)
 
 
 class MissingExtra(RuntimeError):
@@ -51,6 +55,48 @@ def masked_crc32c(data: bytes | bytearray | memoryview) -> int:
         crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
     crc ^= 0xFFFFFFFF
     return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+_TABLE_NP = np.array(_TABLE, dtype=np.uint32)
+
+
+def masked_crc32c_rows(rows: np.ndarray) -> np.ndarray:
+    """masked_crc32c of each row of a (records, length) uint8 array, all rows at once (uint32)."""
+    crc = np.full(len(rows), 0xFFFFFFFF, dtype=np.uint32)
+    for k in range(rows.shape[1]):
+        crc = _TABLE_NP[(crc ^ rows[:, k]) & 0xFF] ^ (crc >> 8)
+    crc ^= np.uint32(0xFFFFFFFF)
+    return ((crc >> 15) | (crc << 17)) + np.uint32(0xA282EAD8)  # uint32 wraps around, as the mask wants
+
+
+def _frame(data: bytearray, i: int, n: int) -> list[int]:
+    """Offsets of the complete records that follow one another from offset i, each with a length
+    below MAX_RECORD whose checksum matches; [] when the header at i is not one of those.
+
+    All at once: every place whose 4 top length bytes are zero is a candidate header; the
+    candidates' length checksums are computed together; the records are the candidates each of
+    which begins where the one before ends (a candidate inside a record's data, a 1 in 2**32
+    chance, just ends the list early, and the caller frames again after the last record)."""
+    buf = np.frombuffer(data, dtype=np.uint8)[i:n]
+    m = len(buf) - HEADER + 1
+    if m < 1:
+        return []
+    zero = buf == 0
+    cand = np.flatnonzero(zero[4 : 4 + m] & zero[5 : 5 + m] & zero[6 : 6 + m] & zero[7 : 7 + m])
+    if not len(cand) or cand[0] != 0:
+        return []
+    windows = np.ndarray((m,), dtype=np.dtype("V12"), buffer=buf, strides=(1,))
+    head = windows[cand].view(np.uint8).reshape(len(cand), HEADER)
+    length = head[:, :8].copy().view("<u8")[:, 0]
+    good = (masked_crc32c_rows(head[:, :8]) == head[:, 8:].copy().view("<u4")[:, 0]) & (length <= MAX_RECORD)
+    if not good[0]:
+        return []
+    cand, length = cand[good], length[good].astype(np.int64)
+    end = cand + (HEADER + FOOTER) + length
+    valid = end <= len(buf)
+    valid[1:] &= cand[1:] == end[:-1]
+    count = int(np.argmin(valid)) if not valid.all() else len(cand)
+    return (cand[:count] + i).tolist()
 
 
 @register
@@ -86,6 +132,7 @@ class TensorBoardReader(Reader):
                 "DT_INT64", "DT_UINT8", "DT_UINT16", "DT_UINT32", "DT_UINT64",
             )
         )  # fmt: skip
+        self._plain = {types_pb2.DT_FLOAT: "<f", types_pb2.DT_DOUBLE: "<d"}
         self.prefix = prefix
         self.verify_crc = verify_crc
         #: Keras' TensorBoard callback layout: `epoch_*` tags are at step = epoch (0-based), and the
@@ -97,6 +144,7 @@ class TensorBoardReader(Reader):
         self._junk_at: int | None = None  # file offset where unreadable bytes began
         self._plugins: dict[str, str] = {}  # tag -> plugin name (TF2 sends metadata only once)
         self._last: dict[str, tuple[int, float]] = {}  # tag -> (step, value) last read
+        self._names: dict[str, str] = {}  # tag -> series name (prefix + tag without control characters)
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
@@ -108,9 +156,9 @@ class TensorBoardReader(Reader):
 
     def feed(self, chunk: bytes) -> list[Batch]:
         self._data += chunk
-        builder = BatchBuilder()
-        self._scan(builder)
-        batch = builder.build()
+        cols: tb_vector.Columns | BatchBuilder = BatchBuilder() if self.keras else tb_vector.Columns()
+        self._scan(cols)
+        batch = cols.build()
         return [] if batch is None else [batch]
 
     def finish(self) -> list[Batch]:
@@ -123,10 +171,23 @@ class TensorBoardReader(Reader):
         self._data = bytearray()
         return []
 
-    def _scan(self, builder: BatchBuilder) -> None:
+    def _scan(self, cols: tb_vector.Columns | BatchBuilder) -> None:
+        """Frame the records that have arrived (`_frame`, all at once), decode them; at a header
+        whose length checksum fails, skip bytes to the next plausible header, as a problem."""
         data, i = self._data, 0
         n = len(data)
         while n - i >= HEADER:
+            starts = _frame(data, i, n)
+            if starts:
+                if self._junk_at is not None:
+                    self._end_junk(self._offset + starts[0])
+                self._records(data, starts, cols)
+                last = starts[-1]
+                i = last + HEADER + struct.unpack_from("<Q", data, last)[0] + FOOTER
+            # at i: a header that fails its checksum, or a record not all here yet (or framing
+            # stopped early at a candidate header inside a record's data: then go on from i)
+            if n - i < HEADER:
+                break
             length, length_crc = struct.unpack_from("<QI", data, i)
             if length > MAX_RECORD or masked_crc32c(data[i : i + 8]) != length_crc:
                 if self._junk_at is None:
@@ -134,19 +195,10 @@ class TensorBoardReader(Reader):
                 nxt = data.find(b"\0\0\0\0", i + 5)  # a plausible length has its top 4 bytes zero
                 i = nxt - 4 if nxt >= 0 else max(i + 1, n - 7)
                 continue
-            end = i + HEADER + length + FOOTER
-            if end > n:
+            if i + HEADER + length + FOOTER > n:
                 break  # the rest of this record has not arrived yet
-            if self._junk_at is not None:
-                self._end_junk(self._offset + i)
-            payload = bytes(data[i + HEADER : end - FOOTER])
-            at = self._offset + i
-            (data_crc,) = struct.unpack_from("<I", data, end - FOOTER)
-            if self.verify_crc and masked_crc32c(payload) != data_crc:
-                self.problem(None, f"record at byte {at}: checksum mismatch; skipped")
-            else:
-                self._event(payload, at, builder)
-            i = end
+            if not starts:  # a good complete record _frame did not take: cannot happen, but never loop
+                break
         del data[:i]
         self._offset += i
 
@@ -154,6 +206,132 @@ class TensorBoardReader(Reader):
         start, self._junk_at = self._junk_at, None
         if start is not None and until > start:
             self.problem(None, f"skipped {until - start} bytes that are not TFRecord data at byte {start}")
+
+    def _records(self, data: bytearray, starts: list[int], cols: tb_vector.Columns | BatchBuilder) -> None:
+        """Decode framed records (their length checksums good) into columns: runs of one-scalar
+        records all at once (`tb_vector`), any other record with protobuf, in file order. Keras'
+        callback layout (epoch axis) is decoded record by record (`_event`)."""
+        if isinstance(cols, BatchBuilder):
+            self._each_event(data, starts, cols)
+            return
+        if self.verify_crc or len(starts) < VECTOR_MIN:
+            self._each(data, starts, cols)
+            return
+        sc = tb_vector.decode(data, np.array(starts, dtype=np.int64))
+        tags: list[str | None] = []
+        for raw in sc.tags:
+            try:
+                tags.append(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                tags.append(None)  # protobuf rejects it too: the record is reported one by one
+        ok = sc.ok.copy()
+        if None in tags:
+            bad = np.array([t is None for t in tags] + [False])
+            ok &= ~bad[sc.tag]
+        cuts = np.flatnonzero(np.diff(ok)) + 1
+        for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), len(starts)], strict=True):
+            if ok[a]:
+                self._vector_run(sc, a, b, tags, cols)
+            else:
+                self._each(data, starts[a:b], cols)
+
+    def _vector_run(
+        self, sc: tb_vector.Scalars, a: int, b: int, tags: list[str | None], cols: tb_vector.Columns
+    ) -> None:
+        """Records a..b-1, each one scalar: the same rules as `_each`, applied to arrays."""
+        tag, step, x = sc.tag[a:b], sc.step[a:b], sc.value[a:b]
+        keep = np.ones(b - a, dtype=bool)
+        for k in np.flatnonzero(np.bincount(tag)).tolist():
+            name = tags[k]
+            assert name is not None
+            rows = np.flatnonzero(tag == k)
+            if sc.tensor[a:b][rows].any() and self._plugins.get(name, "") not in ("", "scalars"):
+                keep[rows[sc.tensor[a:b][rows]]] = False  # a tensor of another plugin: not a scalar
+                rows = rows[keep[rows]]
+            if name == "hp_metric":
+                placeholder = (x[rows] == -1.0) & (step[rows] == 0)
+                keep[rows[placeholder]] = False  # PyTorch Lightning's placeholder
+                rows = rows[~placeholder]
+            if not len(rows):
+                continue
+            # the same value again at the same step as the tag's record before: dropped
+            s, v = step[rows], x[rows]
+            prev = self._last.get(name)
+            first_dup = prev is not None and prev[0] == s[0] and prev[1] == v[0]
+            dup = np.concatenate(([first_dup], (s[1:] == s[:-1]) & (v[1:] == v[:-1])))
+            keep[rows[dup]] = False
+            self._last[name] = (int(s[-1]), float(v[-1]))
+        if not keep.any():
+            return
+        names = []
+        for t in tags:
+            if t is None:
+                names.append("")
+                continue
+            name = self._names.get(t)
+            if name is None:
+                name = self._names[t] = self.prefix + clean_text(t)
+            names.append(name)
+        cols.bulk(step[keep].astype(np.float64), sc.wall_time[a:b][keep], tag[keep], names, x[keep])
+
+    def _each(self, data: bytearray, starts: list[int], cols: tb_vector.Columns) -> None:
+        """Decode records one by one with protobuf (their length checksums are good)."""
+        view = memoryview(data)
+        parse = self._event_type.FromString
+        errors = (self._decode_error, ValueError, RuntimeError)
+        names, last, prefix = self._names, self._last, self.prefix
+        try:
+            for at in starts:
+                (length,) = struct.unpack_from("<Q", data, at)
+                body = at + HEADER
+                payload = view[body : body + length]
+                if self.verify_crc:
+                    (data_crc,) = struct.unpack_from("<I", data, body + length)
+                    if masked_crc32c(payload) != data_crc:
+                        self.problem(None, f"record at byte {self._offset + at}: checksum mismatch; skipped")
+                        continue
+                try:
+                    event = parse(payload)
+                except errors:
+                    self.problem(
+                        None, f"record at byte {self._offset + at}: not a TensorBoard event; skipped"
+                    )
+                    continue
+                if not event.HasField("summary"):
+                    continue
+                step = event.step
+                row = -1
+                for value in event.summary.value:
+                    x = self._scalar(value)
+                    if x is None:
+                        continue
+                    tag = value.tag
+                    if tag == "hp_metric" and x == -1.0 and step == 0:
+                        continue  # PyTorch Lightning's placeholder, not a measurement
+                    seen = last.get(tag)
+                    if seen is not None and seen[0] == step and seen[1] == x:
+                        continue  # the same value again at the same step (Lightning logs `epoch` twice)
+                    last[tag] = (step, x)
+                    name = names.get(tag)
+                    if name is None:
+                        name = names[tag] = prefix + clean_text(tag)
+                    if row < 0:
+                        row = cols.row(float(step), event.wall_time)
+                    cols.put(name, row, x)
+        finally:
+            view.release()
+
+    def _each_event(self, data: bytearray, starts: list[int], builder: BatchBuilder) -> None:
+        """Records one by one into a BatchBuilder (Keras' layout: rows on the epoch axis)."""
+        for at in starts:
+            (length,) = struct.unpack_from("<Q", data, at)
+            payload = bytes(data[at + HEADER : at + HEADER + length])
+            if self.verify_crc:
+                (data_crc,) = struct.unpack_from("<I", data, at + HEADER + length)
+                if masked_crc32c(payload) != data_crc:
+                    self.problem(None, f"record at byte {self._offset + at}: checksum mismatch; skipped")
+                    continue
+            self._event(payload, self._offset + at, builder)
 
     def _event(self, payload: bytes, at: int, builder: BatchBuilder) -> None:
         try:
@@ -203,8 +381,17 @@ class TensorBoardReader(Reader):
         if kind != "tensor" or plugin not in ("", "scalars"):
             return None
         tensor = value.tensor
-        if tensor.dtype not in self._numeric or any(d.size != 1 for d in tensor.tensor_shape.dim):
+        dtype = tensor.dtype
+        if dtype not in self._numeric or any(d.size != 1 for d in tensor.tensor_shape.dim):
             return None
+        fmt = self._plain.get(dtype)
+        if fmt is not None:  # float32/float64 (what Keras and tf.summary write): no ndarray needed
+            content = tensor.tensor_content
+            if len(content) == struct.calcsize(fmt):
+                return float(struct.unpack(fmt, content)[0])
+            vals = tensor.float_val if fmt == "<f" else tensor.double_val
+            if not content and len(vals) == 1:
+                return float(vals[0])
         try:
             array = self._make_ndarray(tensor)
         except (ValueError, TypeError):

@@ -6,7 +6,6 @@ block): updating it while data stream costs a re-render, not a re-mount."""
 
 from __future__ import annotations
 
-from rich.markdown import Markdown
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -34,6 +33,8 @@ class Explanation(VerticalScroll):
         if text != self.text:
             new_topic = self.text.split("\n", 1)[0] != text.split("\n", 1)[0]
             self.text = text
+            from rich.markdown import Markdown  # markdown-it and pygments: not before the first text
+
             self.query_one(Static).update(Markdown(text, hyperlinks=False))
             if new_topic:
                 self.scroll_home(animate=False)

@@ -1,0 +1,110 @@
+"""Start-up cost: `check` on a tiny log, and the imports the terminal view needs before its first
+frame, against the interpreter alone and `import numpy` (the floor of any numpy tool), measured in
+the same run (median of 7 interleaved runs, each a fresh process).
+
+    python -m benchmarks bench_imports
+
+Also lists the largest imports of each (from `python -X importtime`), and checks that `check`
+imports none of the follower, the terminal view, Markdown rendering or the optional parsers.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPS = int(os.environ.get("BENCH_REPS", 7))
+PACKAGES = frozenset(
+    [
+        "numpy",
+        "orjson",
+        "watchdog",
+        "textual",
+        "textual_plotext",
+        "plotext",
+        "rich",
+        "rich.markdown",
+        "polars",
+        "tensorboard",
+        "lossacc_tui.analysis",
+        "lossacc_tui.readers",
+        "lossacc_tui.monitor",
+        "lossacc_tui.report",
+        "lossacc_tui.app.app",
+    ]
+)
+NOT_FOR_CHECK = ("watchdog", "textual", "rich.markdown", "polars", "tensorboard", "lossacc_tui.monitor")
+
+
+def timed(cmd: list[str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def largest_imports(cmd: list[str], top: int = 7) -> list[tuple[int, str]]:
+    """(cumulative microseconds, package) of the largest packages imported (from -X importtime):
+    third-party packages and this project's subpackages, wherever they were imported from."""
+    err = subprocess.run([sys.executable, "-X", "importtime", *cmd], capture_output=True, text=True).stderr
+    rows: dict[str, int] = {}
+    for line in err.splitlines():
+        parts = line.split("|")
+        if len(parts) != 3 or not parts[1].strip().isdigit():
+            continue
+        name = parts[2].strip()
+        if name in PACKAGES:
+            rows[name] = max(rows.get(name, 0), int(parts[1]))
+    return sorted(((us, m) for m, us in rows.items()), reverse=True)[:top]
+
+
+def main() -> int:
+    py = sys.executable
+    with tempfile.TemporaryDirectory() as d:
+        log = Path(d) / "training.log"
+        log.write_text(
+            "epoch,accuracy,loss,val_accuracy,val_loss\n"
+            + "".join(
+                f"{i},{0.5 + i / 100:.4f},{0.9 - i / 100:.4f},{0.5 + i / 100:.4f},{0.95 - i / 100:.4f}\n"
+                for i in range(20)
+            )
+        )
+        check = [py, "-m", "lossacc_tui", "check", str(log)]
+        app = [py, "-c", "import lossacc_tui.cli, lossacc_tui.app.launch"]
+        cmds = {
+            "python -c pass": [py, "-c", "pass"],
+            "python -c 'import numpy'": [py, "-c", "import numpy"],
+            "lossacc-tui check (20-line log)": check,
+            "terminal view imports (cli + app)": app,
+        }
+        times: dict[str, list[float]] = {k: [] for k in cmds}
+        for _ in range(REPS):
+            for k, cmd in cmds.items():
+                times[k].append(timed(cmd))
+        med = {k: statistics.median(v) for k, v in times.items()}
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; median of {REPS} runs:")
+        base = med["python -c 'import numpy'"]
+        for k, v in med.items():
+            print(f"  {k:<36} {v:.3f} s  ({v / base:.2f}x import numpy)")
+        probe = "import sys, runpy; sys.argv = ['lossacc-tui', 'check', sys.argv[1]]\n"
+        probe += (
+            "try:\n    runpy.run_module('lossacc_tui', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        )
+        probe += f"print('LOADED:', *(m for m in {NOT_FOR_CHECK!r} if m in sys.modules))"
+        out = subprocess.run([py, "-c", probe, str(log)], capture_output=True, text=True).stdout
+        loaded = out.rsplit("LOADED:", 1)[-1].strip()
+        print(
+            f"  check imported none of {', '.join(NOT_FOR_CHECK)}: {'yes' if not loaded else 'NO: ' + loaded}"
+        )
+        for label, cmd in (("check", check[1:]), ("terminal view", app[1:])):
+            tops = ", ".join(f"{m} {us / 1000:.0f} ms" for us, m in largest_imports(cmd))
+            print(f"  largest imports, {label}: {tops}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

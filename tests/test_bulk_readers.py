@@ -1,0 +1,168 @@
+"""The bulk path (polars for a large JSONL backlog) reads every log exactly as the
+incremental path does: same runs, series, roles, values, x, times and problems, for the same bytes
+cut into the same chunks, whatever the chunking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lossacc_tui.readers import bulk
+from lossacc_tui.source import Source, discover
+from tests.conftest import DEMO, REALWORLD
+
+pytest.importorskip("polars")
+
+Snapshot = list[tuple[object, ...]]
+
+
+def full_snapshot(src: Source) -> Snapshot:
+    """Everything of a source's runs a user can see: names, first lines, series with role, scale,
+    values and x, and the problems (line and message)."""
+
+    def arr(a: np.ndarray) -> tuple[object, ...]:
+        return tuple(None if v != v else float(v) for v in a)
+
+    out: Snapshot = []
+    for run in src.runs:
+        series = [
+            (s.name, s.source_name, s.role, s.scale, arr(s.values), arr(s.steps), arr(s.epochs), arr(s.times))
+            for s in run.series.values()
+        ]
+        problems = [(p.line, p.message) for p in src.problems(run)]
+        out.append((run.name, run.first_line, run.points, run.format, series, problems))
+    return out
+
+
+def read(path: Path, sizes: list[int]) -> Source:
+    (src,) = discover(path)
+    data = path.read_bytes()
+    pos, k = 0, 0
+    while pos < len(data):
+        n = sizes[k % len(sizes)]
+        src.feed(0, data[pos : pos + n])
+        pos, k = pos + n, k + 1
+    src.finish(0)
+    return src
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
+    """Force the bulk path on every block (no size thresholds) and count the blocks it took."""
+    count = {"jsonl": 0}
+    real_jsonl = bulk.jsonl_values
+
+    def jsonl_values(*a: object) -> object:
+        res = real_jsonl(*a)  # type: ignore[arg-type]
+        count["jsonl"] += res is not None
+        return res
+
+    monkeypatch.setattr(bulk, "BULK_MIN", 0)
+    monkeypatch.setattr(bulk, "BULK_AFTER", -1)
+    monkeypatch.setattr(bulk, "jsonl_values", jsonl_values)
+    yield count
+
+
+def incremental(path: Path, monkeypatch: pytest.MonkeyPatch, sizes: list[int]) -> Snapshot:
+    with monkeypatch.context() as m:
+        m.setattr(bulk, "ENABLED", False)
+        return full_snapshot(read(path, sizes))
+
+
+def structured_logs() -> list[Path]:
+    roots = [REALWORLD, REALWORLD.parent / "cases", DEMO]
+    found = []
+    for root in roots:
+        for p in sorted(root.rglob("*")) if root.is_dir() else []:
+            if p.is_file() and p.stat().st_size < 5_000_000:
+                try:
+                    (src,) = discover(p)
+                except Exception:
+                    continue
+                if src.format == "jsonl":
+                    found.append(p)
+    return found
+
+
+def test_real_logs_read_the_same_with_the_bulk_path(
+    calls: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logs = structured_logs()
+    if not logs:
+        pytest.skip("no real-world logs beside the repo")
+    rng = np.random.default_rng(0)
+    for path in logs:
+        for sizes in ([1 << 20], rng.integers(1, 4096, 7).tolist(), rng.integers(1, 300, 5).tolist()):
+            assert full_snapshot(read(path, sizes)) == incremental(path, monkeypatch, sizes), (path, sizes)
+    assert calls["jsonl"] > 0  # the bulk path did read real files
+
+
+def float_texts(rng: np.random.Generator, n: int) -> list[str]:
+    """Numbers the way training code writes them: float32 and float64 reprs, %g, %.4f, %e, ints."""
+    x = rng.standard_normal(n) * 10.0 ** rng.integers(-8, 6, n)
+    kind = rng.integers(0, 6, n)
+    out = []
+    for v, k in zip(x.tolist(), kind.tolist(), strict=True):
+        if k == 0:
+            out.append(repr(v))
+        elif k == 1:
+            out.append(repr(float(np.float32(v))))
+        elif k == 2:
+            out.append(f"{v:.6g}")
+        elif k == 3:
+            out.append(f"{v:.4f}")
+        elif k == 4:
+            out.append(f"{v:.3e}")
+        else:
+            out.append(str(int(v * 1000)))
+    return out
+
+
+JSON_BAD = [
+    '{"step": 1, "loss": 0.5, "acc": true}',
+    '{"step": 1, "loss": 0.5}',
+    '{"step": 1, "acc": 0.5, "loss": 0.25}',
+    '{"step": 1, "loss": 0.5, "acc": 0.5, "lr": 0.1}',
+    '{"step": 1, "loss": 0.5, "loss": 0.7}',
+    '{"step": 1, "loss": NaN, "acc": Infinity}',
+    '{"step": 1, "loss": +1, "acc": .5}',
+    '{"step": 01, "loss": 1., "acc": 0.5}',
+    '{"step": 1, "loss": "0.5", "acc": null}',
+    '{"step": 1, "loss": 1e400, "acc": 0.5}',
+    '{"step": 1, "loss": {"a": 1}, "acc": 0.5}',
+    "not json at all",
+    "",
+    "[1, 2, 3]",
+    '{"step": 1, "loss": 0.5, "acc": 0.5}{"step": 2}',
+]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_generated_jsonl_with_bad_lines_reads_the_same(
+    seed: int, tmp_path: Path, calls: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(seed)
+    n = 3000
+    nums = np.array(float_texts(rng, n * 2), dtype=object).reshape(n, 2)
+    lines = [f'{{"step": {i}, "loss": {a}, "acc": {b}}}' for i, (a, b) in enumerate(nums.tolist())]
+    for at in rng.integers(0, n, 3 if seed % 2 else 0).tolist():
+        lines[at] = JSON_BAD[rng.integers(0, len(JSON_BAD))]
+    path = tmp_path / "log.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    for sizes in ([1 << 20], rng.integers(1000, 30000, 5).tolist(), rng.integers(1, 97, 3).tolist()):
+        assert full_snapshot(read(path, sizes)) == incremental(path, monkeypatch, sizes), sizes
+    assert calls["jsonl"] > 0
+
+
+def test_every_bad_json_line_alone_reads_the_same(
+    tmp_path: Path, calls: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = [f'{{"step": {i}, "loss": 0.{i + 1}, "acc": 0.{9 - i}}}' for i in range(9)]
+    for k, bad in enumerate(JSON_BAD):
+        path = tmp_path / f"log{k}.jsonl"
+        path.write_text("\n".join([*good[:4], bad, *good[4:]]) + "\n")
+        assert full_snapshot(read(path, [1 << 20])) == incremental(path, monkeypatch, [1 << 20]), bad
+        assert full_snapshot(read(path, [7])) == incremental(path, monkeypatch, [7]), bad
