@@ -7,7 +7,8 @@ from lossacc_tui.analysis.detectors.checks import AccAtChance, NotCrossEntropy, 
 from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting
 from lossacc_tui.analysis.detectors.level import AccStuck, HighLossGoodAcc
 from lossacc_tui.analysis.detectors.loss import Explosion, NonFinite, Plateau
-from lossacc_tui.analysis.detectors.pair import AccFlatLossDown, LossDownAccDown, LossUpAccUp, ValLossUnstable
+from lossacc_tui.analysis.detectors.pair import AccFlatLossDown, LossDownAccDown, LossUpAccUp
+from lossacc_tui.analysis.detectors.unstable import ValLossUnstable
 from lossacc_tui.model import Series
 
 __all__ = ["Ctx", "Detector", "build_detectors"]
