@@ -110,12 +110,6 @@ def mistakes(loss: float, acc: float, n: Names, prefix: str) -> str:
     return text
 
 
-def _prob(p: float) -> str:
-    if p == 0.0:
-        return "0 (below 1e-300)"
-    return fmt(p, 3) if p >= 1e-3 else f"{p:.1e}"
-
-
 def worked_example(alert: Alert, n: Names) -> str:
     """The p = 0.51 vs 0.49 example, sized with this alert's accuracy and loss changes."""
     e = alert.evidence
