@@ -17,6 +17,7 @@ from lossacc_tui.analysis.detectors.base import (
     value,
     value_at_x,
 )
+from lossacc_tui.analysis.detectors.checks import lookup
 from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.evidence import who_carries_loss
 from lossacc_tui.analysis.quantities import chance_loss, fmt, fmt_x, loss_floor, times
@@ -183,8 +184,6 @@ class AccStuck(Detector):
                 if self.ctx.train is not None and self.ctx.split == "validation":
                     # a model that ignores its inputs cannot fit its training samples either: a training
                     # loss far below the label entropy bound says the model uses its inputs
-                    from lossacc_tui.analysis.detectors.checks import lookup
-
                     train = lookup(self.ctx.train, self.ctx.axis, f["x"])
                     blind_ok &= ~(np.isfinite(loss) & (train < 0.5 * prior))
             on = frozen & blind_ok
