@@ -24,6 +24,25 @@ from lossacc_tui.analysis.quantities import chance_loss, fmt, fmt_x, loss_floor,
 from lossacc_tui.analysis.track import Feats
 
 
+#: how many of the latest base-rate points an acc-stuck alert remembers
+BASE_KEEP = 32
+
+#: how far (relative) the loss level may sit from the base-rate entropy and still count as "at" it
+BASE_RATE_TOL = 0.2
+
+
+def base_rate_band(acc: np.ndarray, loss: np.ndarray, k: int | None, wide: bool = False) -> np.ndarray:
+    """Whether the loss is about what a constant guess of the label distribution costs when its
+    majority share is `acc`: within BASE_RATE_TOL of H(acc) (K = 2 or unknown; for a known K > 2,
+    up to H(acc) + (1 - acc) ln(K - 1), the minority classes spread evenly). `wide` doubles the band
+    (the hysteresis of an open alert)."""
+    tol = BASE_RATE_TOL * (2 if wide else 1)
+    lo = binary_entropy(acc)
+    hi = lo + ((1 - acc) * math.log(k - 1) if k and k > 2 else 0.0)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(loss) & (loss >= (1 - tol) * lo) & (loss <= (1 + tol) * hi)
+
+
 def binary_entropy(p: np.ndarray) -> np.ndarray:
     """H(p) = -p ln p - (1 - p) ln(1 - p) in nats, 0 at p in {0, 1}; elementwise."""
     q = np.clip(p, 1e-12, 1 - 1e-12)
@@ -159,6 +178,9 @@ class AccStuck(Detector):
             frozen = (f["range_stuck"] <= p.stuck_tol) & (f["nonfinite_stuck"] == 0)
             loose = (f["range_stuck"] <= max(p.stuck_tol, p.min_acc_change)) & (f["nonfinite_stuck"] == 0)
             blind_ok = np.ones(len(acc), dtype=bool)
+            keep_base = np.zeros(len(acc), dtype=bool)
+            settled = np.zeros(len(acc), dtype=bool)
+            band = np.zeros(len(acc), dtype=bool)
             if g is not None:
                 # a repeated accuracy means a model that ignores its inputs only when the loss is not
                 # finite, or the accuracy sits at 1/K while the loss is at (or above) ln K and not
@@ -179,15 +201,31 @@ class AccStuck(Detector):
                 # (up to 95 %: above it a small validation set is the likelier reason that no
                 # prediction changes)
                 at_prior = (acc >= 0.5) & (acc <= 0.95) & (g["lvl"] >= prior) & moves
+                # or the loss has come to what predicting the rate `acc` for every sample costs (the
+                # entropy of a label distribution whose majority share is `acc`): the model has learned
+                # the base rate and not one prediction changes class while it does
+                base = base_rate_band(acc, g["lvl"], k)
+                at_base = (acc >= 0.5) & (acc <= 0.95) & base & moves
+                keep_base = (acc >= 0.5) & (acc <= 0.95) & base_rate_band(acc, g["lvl"], k, wide=True)
                 strong = ~np.isfinite(loss) | (at_chance & ~learning)
-                blind_ok = strong | at_prior
+                blind_ok = strong | at_prior | at_base
+                # the base-rate reading is favoured once the loss has settled there (no longer falling
+                # beyond its noise): a model whose decision boundary is fixed while its confidence grows
+                # also holds accuracy frozen, but its loss passes through this band on its way down
+                band = frozen & (acc >= 0.5) & (acc <= 0.95) & base
+                settled = band & ~learning & ~g["warm"]
                 if self.ctx.train is not None and self.ctx.split == "validation":
                     # a model that ignores its inputs cannot fit its training samples either: a training
                     # loss far below the label entropy bound says the model uses its inputs
                     train = lookup(self.ctx.train, self.ctx.axis, f["x"])
-                    blind_ok &= ~(np.isfinite(loss) & (train < 0.5 * prior))
+                    fits = np.isfinite(loss) & (train < 0.5 * prior)
+                    blind_ok &= ~fits
+                    keep_base &= ~fits
+                    settled &= ~fits
+                    band &= ~fits
+            self._marks = band.view(np.int8) + settled.view(np.int8)  # 1 in the band, 2 settled there
             on = frozen & blind_ok
-            off = ~(loose & blind_ok)
+            off = ~(loose & (blind_ok | keep_base))
             if g is None:
                 strong = np.ones(len(acc), dtype=bool)
             if "maj_dev" in f:
@@ -243,6 +281,70 @@ class AccStuck(Detector):
             )
         if alert.data.get("prior_path"):
             first = value(self.ctx.loss, alert.data["first_idx"])
+            h = float(binary_entropy(np.array([acc]))[0])
+            found = self._base_point(alert, i)
+            if found is not None:
+                j, settled = found
+                # the latest point of the span where accuracy was frozen at the base-rate cost (an
+                # accuracy that has started to move since is described by the numbers of that point)
+                acc, loss_now, x1 = value(self.series, j), value(self.ctx.loss, j), self.ctx.x(self.series, j)
+                lvl_now = level(self.ctx.loss, j, self.p)
+                h = float(binary_entropy(np.array([acc]))[0])
+                hi = h + ((1 - acc) * math.log(k - 1) if k and k > 2 else 0.0)
+                cost = fmt(h) if hi == h else f"{fmt(h)} to {fmt(hi)}"
+                decide = (
+                    "the predicted-class counts decide, or --majority RATE (the share of the most frequent "
+                    "class) settles the rate"
+                )
+                strength = "likely" if settled else "possible"
+                if settled:
+                    why = (
+                        f"and the loss level {fmt(lvl_now)} has settled at about the {cost} nats that "
+                        f"predicting a rate of {fmt(acc, 4)} for every sample costs (the entropy of labels "
+                        "whose most frequent class has that share): the model has learned the base rate"
+                    )
+                    others = (
+                        "Another reading: a model that tells classes apart, with confidences that happen "
+                        "to cost about as much, and not one prediction changing class; " + decide
+                    )
+                else:
+                    why = (
+                        f"and the loss level {fmt(lvl_now)} is about the {cost} nats that predicting a rate "
+                        f"of {fmt(acc, 4)} for every sample costs (the entropy of labels whose most frequent "
+                        "class has that share)"
+                    )
+                    others = (
+                        "The loss is still falling, which a model whose decision boundary stays put while "
+                        "its confidence grows also does, passing through that cost on its way down (its "
+                        "accuracy is frozen too); whether the loss settles at that cost or keeps falling "
+                        "below it tells them apart, and " + decide
+                    )
+                out.append(
+                    Claim(
+                        "at-majority-rate",
+                        strength,
+                        x0,
+                        x1,
+                        f"{self.subject} {fmt(acc, 4)} is the share of the most frequent class: it has not "
+                        f"changed since {nm[2]} {fmt_x(x0)} while {nm[0]} moved {fmt(first)} -> "
+                        f"{fmt(loss_now)}, " + why,
+                        value=acc,
+                        evidence={"loss_level": lvl_now, "base_rate_entropy": h},
+                        others=others,
+                    )
+                )
+                out.append(
+                    Claim(
+                        "one-class-predictor",
+                        strength,
+                        x0,
+                        x1,
+                        "the model predicts the most frequent class for (nearly) every sample",
+                        others="The predicted-class counts decide",
+                    )
+                )
+                return out
+            at_open = level(self.ctx.loss, alert.data["open_idx"], self.p)
             out.append(
                 Claim(
                     "one-class-predictor",
@@ -251,9 +353,9 @@ class AccStuck(Detector):
                     x1,
                     f"the model predicts one class for (nearly) every sample: {nm[0]} moved {fmt(first)} -> "
                     f"{fmt(loss_now)} without one prediction changing class, and its level "
-                    f"{fmt(level(self.ctx.loss, alert.data['open_idx'], self.p))} when this opened was no "
-                    f"lower than the {fmt(float(binary_entropy(np.array([acc]))[0]))} nats a constant guess "
-                    f"scoring {fmt(acc, 4)} would cost",
+                    f"{fmt(at_open)} when this opened was "
+                    + ("no lower than" if at_open >= h else "about")
+                    + f" the {fmt(h)} nats a constant guess scoring {fmt(acc, 4)} would cost",
                     others=others,
                 )
             )
@@ -295,10 +397,29 @@ class AccStuck(Detector):
         prior_path = not bool(self._strong[local])
         alert.data.update(frozen=frozen, first_idx=max(0, i - self.p.stuck_window + 1), prior_path=prior_path)
 
+    def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
+        # the points of the span where the base-rate reading held (the latest few are enough)
+        marks = self._marks[lo:hi]
+        hits = np.flatnonzero(marks)
+        if len(hits):
+            keep = alert.data.setdefault("base_idx", [])
+            keep.extend((int(f["idx"][lo + h]), bool(marks[h] == 2)) for h in hits[-BASE_KEEP:])
+            del keep[:-BASE_KEEP]
+
+    def _base_point(self, alert: Alert, i: int) -> tuple[int, bool] | None:
+        """The latest point j <= i of the alert where accuracy was frozen with the loss level at the
+        base-rate cost, with whether the loss had settled there (latest settled point first), or None."""
+        marks = [m for m in alert.data.get("base_idx", []) if m[0] <= i]
+        settled = [m for m in marks if m[1]]
+        return settled[-1] if settled else (marks[-1] if marks else None)
+
     def severity(self, alert: Alert) -> Severity:
         if alert.data.get("prior_path"):
-            for c in alert.claims:  # a probe can still confirm it
+            # a warning when the numbers favour the base-rate reading, or a probe confirms it
+            for c in alert.claims:
                 if c.id == "one-class-predictor" and c.strength == "confirmed":
+                    return "warning"
+                if c.id == "at-majority-rate" and c.strength in ("likely", "follows", "confirmed"):
                     return "warning"
             return "info"
         return "warning"
@@ -307,13 +428,23 @@ class AccStuck(Detector):
         e = alert.evidence
         name = self.series.name if self.series is not None else "accuracy"
         if alert.data["frozen"]:
-            return f"{name} stuck at {fmt(e['acc_now'])} since {self.ctx.unit} {fmt_x(e['first_x'])}"
+            stuck = value(self.series, alert.data["open_idx"])
+            return f"{name} stuck at {fmt(stuck)} since {self.ctx.unit} {fmt_x(e['first_x'])}" + (
+                f" (now {fmt(e['acc_now'])})" if abs(e["acc_now"] - stuck) > self.p.stuck_tol else ""
+            )
         return f"{name} {fmt(e['acc_now'], 3)} is the majority-class rate {fmt(e['majority_rate'], 3)}"
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         first = alert.data["first_idx"]
+        stuck = value(self.series, alert.data["open_idx"])
+        last = i  # the last point still at the stuck value (the span's own, bounded by it)
+        while last > first and not abs(value(self.series, last) - stuck) <= self.p.stuck_tol:
+            last -= 1
         ev = {
             "acc_now": value(self.series, i),
+            "acc_stuck": stuck,
+            "stuck_last_x": self.ctx.x(self.series, last),
+            "now_x": self.ctx.x(self.series, i),
             "acc_level_now": level(self.series, i, self.p),
             "evaluations": float(i - first + 1),
             "first_x": self.ctx.x(self.series, first),
