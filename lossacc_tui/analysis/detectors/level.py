@@ -23,7 +23,6 @@ from lossacc_tui.analysis.evidence import who_carries_loss
 from lossacc_tui.analysis.quantities import chance_loss, fmt, fmt_x, loss_floor, times
 from lossacc_tui.analysis.track import Feats
 
-
 #: how many of the latest base-rate points an acc-stuck alert remembers
 BASE_KEEP = 32
 
