@@ -23,7 +23,7 @@ from lossacc_tui.analysis.detectors.base import (
     value,
     value_at_x,
 )
-from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
+from lossacc_tui.analysis.evidence import calibrated_loss_max, mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.quantities import change, fmt, fmt_x, loss_per_mistake
 from lossacc_tui.analysis.track import Feats
 
@@ -267,11 +267,17 @@ class AccFlatLossDown(PairDetector):
     kind = "acc-flat-loss-down"
     order = 60
     severity_doc = "info"
-    meaning = "accuracy flat while loss keeps falling: confidence grows on samples already right"
+    meaning = (
+        "accuracy flat while loss keeps falling: confidence grows on samples already right; carries the "
+        "`underconfident` claim (the loss can keep falling without accuracy moving)"
+    )
     general = (
         "Accuracy is flat while the loss keeps falling: the model grows more confident on samples it "
         "already gets right. Accuracy cannot move until samples cross the threshold; a capacity or "
-        "label-noise ceiling stops that. Informational: more epochs buy calibration, not accuracy."
+        "label-noise ceiling stops that. Informational: more epochs buy calibration, not accuracy. "
+        "This is the underconfidence alert (mean confidence below accuracy): it says so with the "
+        "`underconfident` claim, `likely` when the loss is above what any calibrated model could cost "
+        "at that accuracy, H(a) + (1 - a) ln(K - 1) with K known, `possible` otherwise."
     )
     n_open = 1
 
@@ -304,9 +310,22 @@ class AccFlatLossDown(PairDetector):
         nm = names(self.ctx)
         x0, x1 = e["from_x"], e["now_x"]
         out = classes_claim(self.ctx, x0, x1)
+        loss, acc, k = e["now_loss"], e["now_acc"], self.ctx.classes.k
+        if not (math.isfinite(loss) and math.isfinite(acc)) or not 0.0 < acc < 1.0:
+            return out + who_carries_loss(loss, acc, k, x0, x1, nm)
+        bound = calibrated_loss_max(acc, k)
+        above = loss > bound
         # a loss falling at flat accuracy says where the change came from (predictions growing more
-        # confident on the side they are on), not who carries the loss that is left: no favourite
-        out += who_carries_loss(e["now_loss"], e["now_acc"], self.ctx.classes.k, x0, x1, nm)
+        # confident on the side they are on); above what any calibrated model could cost, with K
+        # known, the loss that is left sits on right answers held with too little confidence
+        why = (
+            f"the loss is above the {fmt(bound)} nats a calibrated model scoring {fmt(acc, 4)} could cost "
+            f"on average{'' if k else ' with 2 classes'}, and it fell while no prediction changed class"
+        )
+        favour = "right" if above and k is not None else ""
+        out += who_carries_loss(loss, acc, k, x0, x1, nm, favour, why, lean="right" if above else "")
+        if loss > bound / 2:
+            out.append(underconfident_claim(loss, acc, k, bound, x0, x1, nm))
         return out
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
@@ -322,3 +341,36 @@ class AccFlatLossDown(PairDetector):
             now_level=level(self.ctx.loss, i, self.p),
         )
         return ev
+
+
+def underconfident_claim(
+    loss: float, acc: float, k: int | None, bound: float, x0: float, x1: float, nm: tuple[str, str, str]
+) -> Claim:
+    """The `underconfident` claim of a loss falling at flat accuracy: `likely` when the loss is above
+    `bound` (the most a calibrated model could cost at this accuracy, `calibrated_loss_max`) and K is
+    known, `possible` otherwise."""
+    above = loss > bound
+    sure = above and k is not None
+    if above:
+        why = (
+            f"{nm[0]} {fmt(loss)} is above the {fmt(bound)} nats a calibrated model scoring {fmt(acc, 4)} "
+            f"could cost on average{'' if k else ' (with 2 classes; more with more classes)'}, and it "
+            "keeps falling while no prediction changes class"
+        )
+    else:
+        why = f"{nm[0]} keeps falling while no prediction changes class"
+    return Claim(
+        "underconfident",
+        "likely" if sure else "possible",
+        x0,
+        x1,
+        f"the model's mean confidence is below its accuracy {fmt(acc, 4)}: {why}; the loss can keep falling "
+        "this way without accuracy moving",
+        evidence={"loss": loss, "acc": acc, "calibrated_loss_max": bound},
+        others=(
+            "Another reading: a calibrated or overconfident model whose loss fell because its mistakes grew "
+            "less sure"
+            + ("" if k else "; --classes K gives the bound for K classes")
+            + ". Per-sample confidences decide (lossacc_tui.probe)"
+        ),
+    )
