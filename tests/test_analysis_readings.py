@@ -100,3 +100,28 @@ def test_loss_falling_at_flat_accuracy_carries_the_underconfident_claim(seed: st
     assert end and end[0]["mean_conf"] < end[0]["accuracy"] - 0.02
     assert "without accuracy moving" in flat2["explanation"]
     assert not any(math.isnan(v) for c in flat2["claims"] for v in c["evidence"].values() if v is not None)
+
+
+@pytest.mark.parametrize("seed", ["s0", "s3"])
+def test_validation_degrading_with_training_flat_is_not_called_overfitting(seed: str) -> None:
+    # val-shift-torch: the learning rate drops to 1 % after epoch 6 (training flat), and from epoch 12
+    # the validation inputs drift; both validation metrics get worse
+    folder = CORPUS / "val-shift-torch" / seed
+    for log in ("train.log", "train.jsonl"):
+        found = alerts(folder / log)
+        kinds = {a["kind"] for a in found if a["severity"] in ("warning", "critical")}
+        assert "val-degrading" in kinds and "overfitting" not in kinds, (log, kinds)
+        (deg,) = [a for a in found if a["kind"] == "val-degrading"]
+        got = claims(deg)
+        assert got["more-mistakes"] == "follows" and got["split-unlike-training"] == "possible"
+        # the span starts at the best validation loss, before the drift
+        rows = {r["epoch"]: r for r in val_facts(folder)}
+        span = deg["claims"][-1]
+        assert span["start"] < 12 <= span["end"]
+        assert rows[span["end"]]["accuracy"] < rows[span["start"]]["accuracy"] - 0.02
+
+
+def test_overfitting_runs_do_not_raise_val_degrading() -> None:
+    for folder in sorted((CORPUS / "overfit-keras").glob("s*")):
+        kinds = {a["kind"] for a in alerts(folder / "training.csv")}
+        assert "val-degrading" not in kinds and "overfitting" in kinds | {"loss-up-acc-up"}

@@ -213,7 +213,7 @@ class Analyzer:
         others = [s for s in self.run.series.values() if MetricMismatch.matches(s) and len(s)]
         self._dets = build_detectors(ctx, others)
         self._detectors: list[Detector] = [d for ds in self._dets.values() for d in ds]
-        self._overfit = next((d for d in self._detectors if isinstance(d, Overfitting)), None)
+        self._overfit = [d for d in self._detectors if isinstance(d, Overfitting)]  # and ValDegrading
         self._mismatch = [d for d in self._detectors if isinstance(d, MetricMismatch)]
         self._timeline = Timeline(p.state_min_run) if ctx.loss is not None and ctx.acc is not None else None
         self._acc_best = stats.RunningBest(high=True)  # for summary(): updated when asked
@@ -237,10 +237,10 @@ class Analyzer:
             touched = True
             if ctx.loss is not None and ctx.acc is not None:
                 self._pair(lf, af, sink)
-            if self._overfit is not None:
-                self._overfit.feed(lf, sink)
-        if self._overfit is not None:
-            self._overfit.feed(None, sink)
+            for d in self._overfit:
+                d.feed(lf, sink)
+        for d in self._overfit:
+            d.feed(None, sink)
         for d in self._mismatch:
             d.feed(sink)
         if touched:

@@ -21,7 +21,7 @@ from lossacc_tui.analysis.detectors.checks import lookup
 from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.evidence import who_carries_loss
 from lossacc_tui.analysis.quantities import chance_loss, fmt, fmt_x, loss_floor, times
-from lossacc_tui.analysis.track import Feats
+from lossacc_tui.analysis.track import Feats, x_values
 
 #: how many of the latest base-rate points an acc-stuck alert remembers
 BASE_KEEP = 32
@@ -221,6 +221,16 @@ class AccStuck(Detector):
                     blind_ok &= ~fits
                     keep_base &= ~fits
                     settled &= ~fits
+                    # "while training goes on": a model whose weights hardly change (a learning rate
+                    # decayed to nothing) holds any accuracy frozen at a settled loss, so the
+                    # base-rate reading is favoured only while the training loss still moves
+                    # (the training loss logged `half` evaluations back against now: at least half the
+                    # smallest trend change, so a loss still falling about 1 % per few evaluations counts)
+                    back = x_values(self.series, self.ctx.axis, np.maximum(f["idx"] - p.half, 0))
+                    train0 = lookup(self.ctx.train, self.ctx.axis, back)
+                    settled &= np.abs(train0 - train) >= 0.5 * p.min_loss_change * np.abs(train0)
+                else:
+                    settled[:] = False  # no training loss: nothing says training goes on
                     band &= ~fits
             self._marks = band.view(np.int8) + settled.view(np.int8)  # 1 in the band, 2 settled there
             on = frozen & blind_ok
@@ -313,10 +323,11 @@ class AccStuck(Detector):
                         "class has that share)"
                     )
                     others = (
-                        "The loss is still falling, which a model whose decision boundary stays put while "
-                        "its confidence grows also does, passing through that cost on its way down (its "
-                        "accuracy is frozen too); whether the loss settles at that cost or keeps falling "
-                        "below it tells them apart, and " + decide
+                        "Not favoured yet: a model whose decision boundary stays put while its confidence "
+                        "grows also holds accuracy frozen and passes through that cost while its loss "
+                        "falls, and a model whose weights no longer change (a flat training loss) holds any "
+                        "accuracy frozen; a loss that settles at that cost while the training loss still "
+                        "moves favours the base rate, and " + decide
                     )
                 out.append(
                     Claim(
