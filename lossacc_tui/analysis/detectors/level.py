@@ -221,6 +221,7 @@ class AccStuck(Detector):
                     blind_ok &= ~fits
                     keep_base &= ~fits
                     settled &= ~fits
+                    band &= ~fits
                     # "while training goes on": a model whose weights hardly change (a learning rate
                     # decayed to nothing) holds any accuracy frozen at a settled loss, so the
                     # base-rate reading is favoured only while the training loss still moves
@@ -231,7 +232,6 @@ class AccStuck(Detector):
                     settled &= np.abs(train0 - train) >= 0.5 * p.min_loss_change * np.abs(train0)
                 else:
                     settled[:] = False  # no training loss: nothing says training goes on
-                    band &= ~fits
             self._marks = band.view(np.int8) + settled.view(np.int8)  # 1 in the band, 2 settled there
             on = frozen & blind_ok
             off = ~(loose & (blind_ok | keep_base))
