@@ -125,3 +125,31 @@ def test_overfitting_runs_do_not_raise_val_degrading() -> None:
     for folder in sorted((CORPUS / "overfit-keras").glob("s*")):
         kinds = {a["kind"] for a in alerts(folder / "training.csv")}
         assert "val-degrading" not in kinds and "overfitting" in kinds | {"loss-up-acc-up"}
+
+
+REAL = REPO.parent / "shared" / "realworld_logs" / "lightning_csv"
+LIGHTNING_CASE = REPO.parent / "shared" / "cases" / "formats" / "fmt-11-lightning"
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason=f"real-world logs not found at {REAL}")
+@pytest.mark.parametrize(
+    ("name", "extra"),
+    [
+        # a Lightning training loss logged per step only (`self.log("train_loss", loss)`)
+        ("cv-image-classification__version_0__metrics.csv", []),
+        # the per-step column of a run that also logs epoch means, read as the training loss
+        ("asl_project__version_0__metrics.csv", ["--map", "train_loss=train_loss_step"]),
+    ],
+)
+def test_per_step_training_loss_is_judged_on_its_level_not_one_batch(name: str, extra: list[str]) -> None:
+    # with a small absolute margin (losses of a few hundredths), single batches 5-190x the best
+    # batch were read as explosions although the epoch means only fall
+    found = alerts(REAL / name, *extra, "--set", "explosion_min_abs=0.05")
+    assert not [a for a in found if a["kind"] == "loss-explosion"], [a["title"] for a in found]
+
+
+@pytest.mark.skipif(not LIGHTNING_CASE.is_dir(), reason="shared format cases not found")
+def test_per_step_training_loss_that_turns_nan_is_still_critical() -> None:
+    path = LIGHTNING_CASE / "yolo-lr-adam" / "lightning_logs" / "version_2" / "metrics.csv"
+    nan = [a for a in alerts(path) if a["kind"] == "non-finite"]
+    assert nan and nan[0]["severity"] == "critical"

@@ -16,6 +16,7 @@ the alerts opened and closed on the way; `alerts`, `states` and `summary()` desc
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.alerts import Alert, Event, StateSegment
 from lossacc_tui.analysis.classes import classes_from_files
 from lossacc_tui.analysis.consistency import ConsistentLoss, inconsistent
+from lossacc_tui.analysis.density import points_per_eval
 from lossacc_tui.analysis.detectors import Ctx, Detector, build_detectors
 from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting, concat, split
 from lossacc_tui.analysis.params import Params
@@ -161,13 +163,25 @@ class Analyzer:
                 ]
             )
         ctx = Ctx(p, self._axis(), classes, loss, acc, train, train_acc, split_name, r("lr"))
+        ctx.train_window = points_per_eval(train, loss if loss is not None else acc)
+        ctx.loss_window = points_per_eval(loss, None) if split_name == "training" else 1
         # per-sample facts logged beside the run (a probe sidecar): claims they decide are
         # confirmed or refuted; looked up live, so facts read later count at the next update
         ctx.facts = facts_lookup(self.run, split_name, exact=True)
         names = tuple(None if s is None else (s.name, s.scale) for s in (loss, acc, train, train_acc))
         mismatch = tuple(s.name for s in self.run.series.values() if MetricMismatch.matches(s) and len(s))
         systematic = self._systematic(loss, acc, classes.k, names)
-        layout = (ctx.axis, names, classes, split_name, ctx.lr.name if ctx.lr else None, mismatch, systematic)
+        windows = (ctx.train_window, ctx.loss_window)
+        layout = (
+            ctx.axis,
+            names,
+            classes,
+            split_name,
+            ctx.lr.name if ctx.lr else None,
+            mismatch,
+            windows,
+            systematic,
+        )
         return layout, ctx
 
     def _systematic(self, loss: Series | None, acc: Series | None, k: int | None, key: object) -> bool:
@@ -209,7 +223,9 @@ class Analyzer:
             ("train", ctx.train, "train"),
         ):
             if s is not None:
-                self._tracks[key] = Track(s, kind, p, ctx.axis)  # type: ignore[arg-type]
+                # a per-step training loss: its level is the mean of about an epoch's worth of points
+                tp = replace(p, window=2 * ctx.train_window) if key == "train" and ctx.train_window > 1 else p
+                self._tracks[key] = Track(s, kind, tp, ctx.axis)  # type: ignore[arg-type]
         others = [s for s in self.run.series.values() if MetricMismatch.matches(s) and len(s)]
         self._dets = build_detectors(ctx, others)
         self._detectors: list[Detector] = [d for ds in self._dets.values() for d in ds]

@@ -40,6 +40,11 @@ class Ctx:
     not_ce: bool = False
     #: per-sample facts of this split at or before an x (a probe sidecar), or None
     facts: FactsAt | None = None
+    #: points per evaluation of the training loss (`density.points_per_eval`; 1: per epoch): a
+    #: per-step training loss is judged on the mean of that many points, about an epoch's worth
+    train_window: int = 1
+    #: the same for the primary loss (a run with no validation, logged per step)
+    loss_window: int = 1
     _xcols: dict[int, np.ndarray | None] = field(default_factory=dict, repr=False, compare=False)
 
     @property

@@ -117,7 +117,8 @@ class Overfitting(Detector):
         return int(np.count_nonzero(np.cumprod(f["x"] <= col[-1])))
 
     def _train_level(self, xs: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        """Mean of the last `half` training values at or before each x (fixed order)."""
+        """Mean of the last `half` training values (or `Ctx.train_window`, when larger) at or before
+        each x (fixed order)."""
         tv = self.train.values
         col = x_column(self.train, self.ctx.axis)
         lo, hi = int(idx[0]), int(idx[-1]) + 1
@@ -135,7 +136,8 @@ class Overfitting(Detector):
         s = np.zeros(len(xs))
         c = np.zeros(len(xs))
         contiguous = last is idx
-        for j in range(self.p.half):
+        # (a per-step training loss: about an epoch's worth of points, `Ctx.train_window`)
+        for j in range(max(self.p.half, self.ctx.train_window)):
             if contiguous:  # a slice, NaN before the series start
                 v = np.full(len(xs), np.nan)
                 a = lo - j
@@ -148,6 +150,20 @@ class Overfitting(Detector):
             c += fin
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(c > 0, s / np.maximum(c, 1), np.nan)
+
+    def _train_at(self, x: float) -> float:
+        """The training loss the text quotes at x: its value logged at or before x, or for a
+        per-step training loss the mean of its last `Ctx.train_window` values there (NaN: none)."""
+        w = self.ctx.train_window
+        if w <= 1:
+            return value_at_x(self.train, self.ctx.axis, x)
+        col = x_column(self.train, self.ctx.axis)
+        if col is None or not math.isfinite(x):
+            return math.nan
+        k = int(np.searchsorted(col, x, side="right"))
+        v = self.train.values[max(0, k - w) : k]
+        v = v[np.isfinite(v)]
+        return float(v.mean()) if len(v) else math.nan
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
@@ -192,8 +208,8 @@ class Overfitting(Detector):
         d = alert.data
         bi = d["best_idx"]
         best, now = value(self.series, bi), value(self.series, i)
-        tb = value_at_x(self.train, self.ctx.axis, self.ctx.x(self.series, bi))
-        tn = value_at_x(self.train, self.ctx.axis, self.ctx.x(self.series, i))
+        tb = self._train_at(self.ctx.x(self.series, bi))
+        tn = self._train_at(self.ctx.x(self.series, i))
         ev = {
             "best_x": self.ctx.x(self.series, bi),
             "best_val_loss": best,

@@ -171,18 +171,35 @@ class Explosion(Detector):
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
         y, best, sig = f["y"], f["lbest"], f["sig_prev"]
+        if self.per_step:
+            # a per-step series: its level (the mean of about an epoch's worth of points, the same
+            # window as its best level) against that best, never one batch against the best batch;
+            # a NaN batch is non-finite's business, so a non-finite value does not reach the level
+            y = np.where(np.isfinite(y), f["lvl"], y)
         with np.errstate(invalid="ignore", over="ignore"):
             margin = np.fmax(p.explosion_min_abs, p.explosion_z * sig)
             up = (y >= p.explosion_factor * best) & (y - best >= margin) & (best > 0)
             calm = np.isfinite(y) & (y < math.sqrt(p.explosion_factor) * best)
         return up, calm
 
+    @property
+    def per_step(self) -> bool:
+        """Whether this series logs several points per evaluation (judged on its level)."""
+        if self.series is None:
+            return False
+        if self.series is self.ctx.train:
+            return self.ctx.train_window > 1
+        return self.series is self.ctx.loss and self.ctx.loss_window > 1
+
     def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
         alert.data.update(best=float(f["lbest"][local]), best_idx=int(f["lbest_idx"][local]))
 
     def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
         if hi > lo:
-            span_extreme(alert, "peak", f["y"][lo:hi], f["x"][lo:hi], f["idx"][lo:hi], high=True)
+            y = f["y"][lo:hi]
+            if self.per_step:  # the peak of the level, as judged (NaN batches stay visible)
+                y = np.where(np.isfinite(y), f["lvl"][lo:hi], y)
+            span_extreme(alert, "peak", y, f["x"][lo:hi], f["idx"][lo:hi], high=True)
 
     def severity(self, alert: Alert) -> Severity:
         peak, best = alert.data.get("peak", (math.nan,))[0], alert.data["best"]
