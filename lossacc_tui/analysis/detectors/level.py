@@ -17,7 +17,7 @@ from lossacc_tui.analysis.detectors.base import (
     value,
     value_at_x,
 )
-from lossacc_tui.analysis.detectors.checks import lookup
+from lossacc_tui.analysis.detectors.checks import CHANCE_BELOW, chance_k, lookup
 from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.evidence import who_carries_loss
 from lossacc_tui.analysis.quantities import chance_loss, fmt, fmt_x, loss_floor, times
@@ -186,10 +186,12 @@ class AccStuck(Detector):
                 # falling; K is the known K or the one 1/accuracy rounds to (never assumed)
                 loss = g["y"]
                 k = self.ctx.classes.k
-                kk = np.full(len(acc), float(k)) if k else np.rint(1.0 / np.where(acc > 0, acc, np.nan))
+                kk = chance_k(acc, g["lvl"], k)
                 usable = np.isfinite(kk) & (kk >= 2)
                 lnk = np.log(np.where(usable, kk, 2.0))
-                at_chance = usable & (np.abs(acc * kk - 1.0) <= 0.1) & (g["lvl"] >= 0.9 * lnk)
+                # at 1/K or a little below it (as acc-at-chance judges it)
+                near = (acc * kk >= 1.0 - CHANCE_BELOW) & (acc * kk <= 1.1)
+                at_chance = usable & near & (g["lvl"] >= 0.9 * lnk)
                 learning = g["dir"] < 0  # a loss still falling beyond its noise: predictions improve
                 # or accuracy at a class share while the loss is no lower than a constant predictor's
                 # at that share could be (its loss is at least the binary entropy of the share) and
