@@ -26,7 +26,8 @@ from lossacc_tui.analysis.classes import classes_from_files
 from lossacc_tui.analysis.consistency import ConsistentLoss, inconsistent
 from lossacc_tui.analysis.density import points_per_eval
 from lossacc_tui.analysis.detectors import Ctx, Detector, build_detectors
-from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting, concat, split
+from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting
+from lossacc_tui.analysis.features import concat, split
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import Classes, infer_classes
 from lossacc_tui.analysis.states import Timeline, state_codes
@@ -281,25 +282,25 @@ class Analyzer:
         if lf is not None:
             self._pend_l = concat(self._pend_l, lf, LOSS_KEYS)
         if af is not None:
-            keys = ACC_KEYS + (("maj_dev",) if "maj_dev" in af else ())
+            keys = ACC_KEYS + (("maj_dev",) if af.maj_dev is not None else ())
             self._pend_a = concat(self._pend_a, af, keys)
         if self._pend_l is None or self._pend_a is None:
             return
-        n = min(len(self._pend_l["idx"]), len(self._pend_a["idx"]))
+        n = min(len(self._pend_l.idx), len(self._pend_a.idx))
         f, self._pend_l = split(self._pend_l, n)
         g, self._pend_a = split(self._pend_a, n)
         # accuracy where the loss had its best: the higher of the value and its level (the level
         # right after the start still averages in the first, untrained evaluations)
-        f["acc_at_best"] = self._cross("acc_at_best", f["best_idx"], np.fmax(g["lvl"], g["y"]), f["idx"][0])
-        g["loss_at_abest"] = self._cross("loss_at_abest", g["lbest_idx"], f["lvl"], f["idx"][0])
+        f.acc_at_best = self._cross("acc_at_best", f.best_idx, np.fmax(g.lvl, g.y), f.idx[0])
+        g.loss_at_abest = self._cross("loss_at_abest", g.lbest_idx, f.lvl, f.idx[0])
         for d in self._dets.get("pair", []):
             d.step(f, g, sink)
         for d in self._dets.get("pair_acc", []):
             d.step(g, f, sink)
         if self._timeline is not None:
-            codes = state_codes(f["warm"], f["dir"], g["dir"])
+            codes = state_codes(f.warm, f.dir, g.dir)
             loss = self.ctx.loss if self.ctx else None
-            self._timeline.feed(codes, int(f["idx"][0]), f["x"], lambda i: self.ctx.x(loss, i))  # type: ignore[union-attr]
+            self._timeline.feed(codes, int(f.idx[0]), f.x, lambda i: self.ctx.x(loss, i))  # type: ignore[union-attr]
 
     def _cross(self, key: str, at: np.ndarray, other: np.ndarray, k0: int) -> np.ndarray:
         """other's value at index `at` (a running-best index), carried across chunks. `at` is

@@ -142,8 +142,8 @@ class Detector(KindSpec):
 
     # --- machinery ---------------------------------------------------------------------------
     def step(self, f: Feats, g: Feats | None, sink: list[Event]) -> None:
-        k0 = int(f["idx"][0])
-        m = len(f["idx"])
+        k0 = int(f.idx[0])
+        m = len(f.idx)
         open_, close = self.conditions(f, g)
         close = close & ~open_
         lo = 0

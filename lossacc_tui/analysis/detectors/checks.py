@@ -67,8 +67,8 @@ class NotCrossEntropy(Detector):
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
         assert g is not None and self.ctx.loss is not None
-        raw = self.ctx.loss.values[f["idx"]]
-        bad = inconsistent(raw, g["y"], self.ctx.classes.k)
+        raw = self.ctx.loss.values[f.idx]
+        bad = inconsistent(raw, g.y, self.ctx.classes.k)
         self._bad = bad
         return bad > 0, bad == 0
 
@@ -198,7 +198,7 @@ class AccAtChance(Detector):
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
         assert g is not None
-        acc, loss = f["lvl"], g["lvl"]
+        acc, loss = f.lvl, g.lvl
         with np.errstate(invalid="ignore", divide="ignore"):
             kk = chance_k(acc, loss, self.ctx.classes.k)
             ok = np.isfinite(kk) & (kk >= 2)
@@ -206,10 +206,10 @@ class AccAtChance(Detector):
             # at chance, or a little below it (a held-out split scores below 1/K as often as above)
             near_acc = ok & (acc * kk >= 1.0 - CHANCE_BELOW) & (acc * kk <= 1.15)
             near_loss = np.abs(loss / lnk - 1.0) <= 0.05
-            moving = f["range_stuck"] > self.p.stuck_tol
-            learning = g["dir"] < 0  # a loss still falling beyond its noise: warming up, not stuck
+            moving = f.range_stuck > self.p.stuck_tol
+            learning = g.dir < 0  # a loss still falling beyond its noise: warming up, not stuck
             # at chance or worse: a loss above ln K (memorised training labels) keeps it open
-            on = near_acc & near_loss & moving & ~learning & ~g["warm"]
+            on = near_acc & near_loss & moving & ~learning & ~g.warm
             off = ~(ok & (acc * kk >= 1.0 - CHANCE_BELOW - 0.1) & (acc * kk <= 1.25) & (loss >= 0.9 * lnk))
         self._kk = kk
         return on, off
@@ -322,8 +322,8 @@ class ValUnlikeTrain(Detector):
     n_open = 2
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
-        val = f["y"]
-        train = lookup(self.ctx.train_acc, self.ctx.axis, f["x"])
+        val = f.y
+        train = lookup(self.ctx.train_acc, self.ctx.axis, f.x)
         k = self.ctx.classes.k
         with np.errstate(invalid="ignore"):
             if k is not None:

@@ -48,15 +48,15 @@ class ValDegrading(Overfitting):
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
-        y, best, sig, tl, tb = f["y"], f["best"], f["sig_prev"], f["train_lvl"], f["train_at_best"]
+        y, best, sig, tl, tb = f.y, f.best, f.sig_prev, f.train_lvl, f.train_at_best
         acc = self.ctx.acc
         if acc is None:
             none = np.zeros(len(y), dtype=bool)
             return none, ~none
-        a_now = lookup(acc, self.ctx.axis, f["x"])
-        best_x = np.array([self.ctx.x(self.series, int(b)) for b in np.unique(f["best_idx"])])
+        a_now = lookup(acc, self.ctx.axis, f.x)
+        best_x = np.array([self.ctx.x(self.series, int(b)) for b in np.unique(f.best_idx)])
         a_best_u = lookup(acc, self.ctx.axis, best_x)
-        a_best = a_best_u[np.searchsorted(np.unique(f["best_idx"]), f["best_idx"])]
+        a_best = a_best_u[np.searchsorted(np.unique(f.best_idx), f.best_idx)]
         with np.errstate(invalid="ignore"):
             rise = (y >= best * (1 + p.rise_rel)) & (y - best >= p.rise_z * sig)
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))

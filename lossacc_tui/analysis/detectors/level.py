@@ -80,7 +80,7 @@ class HighLossGoodAcc(PairDetector):
         assert g is not None
         p = self.p
         good, min_loss = self.thresholds()
-        loss, acc = f["y"], g["y"]
+        loss, acc = f.y, g.y
         with np.errstate(invalid="ignore", divide="ignore"):
             per_mistake = loss / (1.0 - acc)
             # (a) above the chance loss, so mistakes must be confident; (b) absurdly far above the floor
@@ -93,7 +93,7 @@ class HighLossGoodAcc(PairDetector):
         return on, off
 
     def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
-        alert.data.update(best_idx=int(f["best_idx"][local]))
+        alert.data.update(best_idx=int(f.best_idx[local]))
 
     def severity(self, alert: Alert) -> Severity:
         """A warning only when the numbers force or favour confident mistakes; unsure right
@@ -172,10 +172,10 @@ class AccStuck(Detector):
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
-        acc = f["y"]
+        acc = f.y
         with np.errstate(invalid="ignore", divide="ignore"):
-            frozen = (f["range_stuck"] <= p.stuck_tol) & (f["nonfinite_stuck"] == 0)
-            loose = (f["range_stuck"] <= max(p.stuck_tol, p.min_acc_change)) & (f["nonfinite_stuck"] == 0)
+            frozen = (f.range_stuck <= p.stuck_tol) & (f.nonfinite_stuck == 0)
+            loose = (f.range_stuck <= max(p.stuck_tol, p.min_acc_change)) & (f.nonfinite_stuck == 0)
             blind_ok = np.ones(len(acc), dtype=bool)
             keep_base = np.zeros(len(acc), dtype=bool)
             settled = np.zeros(len(acc), dtype=bool)
@@ -184,41 +184,41 @@ class AccStuck(Detector):
                 # a repeated accuracy means a model that ignores its inputs only when the loss is not
                 # finite, or the accuracy sits at 1/K while the loss is at (or above) ln K and not
                 # falling; K is the known K or the one 1/accuracy rounds to (never assumed)
-                loss = g["y"]
+                loss = g.y
                 k = self.ctx.classes.k
-                kk = chance_k(acc, g["lvl"], k)
+                kk = chance_k(acc, g.lvl, k)
                 usable = np.isfinite(kk) & (kk >= 2)
                 lnk = np.log(np.where(usable, kk, 2.0))
                 # at 1/K or a little below it (as acc-at-chance judges it)
                 near = (acc * kk >= 1.0 - CHANCE_BELOW) & (acc * kk <= 1.1)
-                at_chance = usable & near & (g["lvl"] >= 0.9 * lnk)
-                learning = g["dir"] < 0  # a loss still falling beyond its noise: predictions improve
+                at_chance = usable & near & (g.lvl >= 0.9 * lnk)
+                learning = g.dir < 0  # a loss still falling beyond its noise: predictions improve
                 # or accuracy at a class share while the loss is no lower than a constant predictor's
                 # at that share could be (its loss is at least the binary entropy of the share) and
                 # moves by 10 % or more without a single prediction changing class: the outputs move,
                 # all on one side of the threshold
                 prior = binary_entropy(acc)
-                moves = np.abs(g["lvl"] - g["lvl_stuck"]) >= 0.1 * np.abs(g["lvl"])
+                moves = np.abs(g.lvl - g.lvl_stuck) >= 0.1 * np.abs(g.lvl)
                 # (up to 95 %: above it a small validation set is the likelier reason that no
                 # prediction changes)
-                at_prior = (acc >= 0.5) & (acc <= 0.95) & (g["lvl"] >= prior) & moves
+                at_prior = (acc >= 0.5) & (acc <= 0.95) & (g.lvl >= prior) & moves
                 # or the loss has come to what predicting the rate `acc` for every sample costs (the
                 # entropy of a label distribution whose majority share is `acc`): the model has learned
                 # the base rate and not one prediction changes class while it does
-                base = base_rate_band(acc, g["lvl"], k)
+                base = base_rate_band(acc, g.lvl, k)
                 at_base = (acc >= 0.5) & (acc <= 0.95) & base & moves
-                keep_base = (acc >= 0.5) & (acc <= 0.95) & base_rate_band(acc, g["lvl"], k, wide=True)
+                keep_base = (acc >= 0.5) & (acc <= 0.95) & base_rate_band(acc, g.lvl, k, wide=True)
                 strong = ~np.isfinite(loss) | (at_chance & ~learning)
                 blind_ok = strong | at_prior | at_base
                 # the base-rate reading is favoured once the loss has settled there (no longer falling
                 # beyond its noise): a model whose decision boundary is fixed while its confidence grows
                 # also holds accuracy frozen, but its loss passes through this band on its way down
                 band = frozen & (acc >= 0.5) & (acc <= 0.95) & base
-                settled = band & ~learning & ~g["warm"]
+                settled = band & ~learning & ~g.warm
                 if self.ctx.train is not None and self.ctx.split == "validation":
                     # a model that ignores its inputs cannot fit its training samples either: a training
                     # loss far below the label entropy bound says the model uses its inputs
-                    train = lookup(self.ctx.train, self.ctx.axis, f["x"])
+                    train = lookup(self.ctx.train, self.ctx.axis, f.x)
                     fits = np.isfinite(loss) & (train < 0.5 * prior)
                     blind_ok &= ~fits
                     keep_base &= ~fits
@@ -229,7 +229,7 @@ class AccStuck(Detector):
                     # base-rate reading is favoured only while the training loss still moves
                     # (the training loss logged `half` evaluations back against now: at least half the
                     # smallest trend change, so a loss still falling about 1 % per few evaluations counts)
-                    back = x_values(self.series, self.ctx.axis, np.maximum(f["idx"] - p.half, 0))
+                    back = x_values(self.series, self.ctx.axis, np.maximum(f.idx - p.half, 0))
                     train0 = lookup(self.ctx.train, self.ctx.axis, back)
                     settled &= np.abs(train0 - train) >= 0.5 * p.min_loss_change * np.abs(train0)
                 else:
@@ -239,11 +239,11 @@ class AccStuck(Detector):
             off = ~(loose & (blind_ok | keep_base))
             if g is None:
                 strong = np.ones(len(acc), dtype=bool)
-            if "maj_dev" in f:
-                maj = f["maj_dev"] <= p.majority_tol
+            if f.maj_dev is not None:
+                maj = f.maj_dev <= p.majority_tol
                 on |= maj
                 strong = strong | maj
-                off &= f["maj_dev"] > 2 * p.majority_tol
+                off &= f.maj_dev > 2 * p.majority_tol
             self._strong = strong
         return on, off
 
@@ -402,7 +402,7 @@ class AccStuck(Detector):
         return out
 
     def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
-        frozen = bool(f["range_stuck"][local] <= self.p.stuck_tol)
+        frozen = bool(f.range_stuck[local] <= self.p.stuck_tol)
         # opened only on the constant-guess bound (no NaN, no chance level, no --majority): a reading
         # the numbers allow, not one they force (a small validation set can hold no prediction near
         # the threshold while a model improves), so information, not a warning
@@ -415,7 +415,7 @@ class AccStuck(Detector):
         hits = np.flatnonzero(marks)
         if len(hits):
             keep = alert.data.setdefault("base_idx", [])
-            keep.extend((int(f["idx"][lo + h]), bool(marks[h] == 2)) for h in hits[-BASE_KEEP:])
+            keep.extend((int(f.idx[lo + h]), bool(marks[h] == 2)) for h in hits[-BASE_KEEP:])
             del keep[:-BASE_KEEP]
 
     def _base_point(self, alert: Alert, i: int) -> tuple[int, bool] | None:

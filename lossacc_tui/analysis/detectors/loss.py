@@ -35,9 +35,9 @@ class NonFinite(Detector):
         self.last_finite = -1
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
-        finite = np.isfinite(f["y"])
-        lf = stats.ffill_index(finite, int(f["idx"][0]), self.last_finite)
-        f["last_finite"] = np.concatenate([[self.last_finite], lf[:-1]])
+        finite = np.isfinite(f.y)
+        lf = stats.ffill_index(finite, int(f.idx[0]), self.last_finite)
+        self._last_finite = np.concatenate([[self.last_finite], lf[:-1]])  # per point of this chunk
         self.last_finite = int(lf[-1])
         return ~finite, finite
 
@@ -57,18 +57,18 @@ class NonFinite(Detector):
         return "eval-non-finite" if healthy else self.kind
 
     def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
-        y = float(f["y"][local])
+        y = float(f.y[local])
         best_idx = _best_before(self.series, i) if self.series is not None else -1
         alert.data.update(
             bad=("infinite" if math.isinf(y) else "NaN"),
-            last_finite=int(f["last_finite"][local]),
+            last_finite=int(self._last_finite[local]),
             best=value(self.series, best_idx),
             best_idx=best_idx,
             n_bad=0,
         )
 
     def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
-        alert.data["n_bad"] += int(np.count_nonzero(~np.isfinite(f["y"][lo:hi])))
+        alert.data["n_bad"] += int(np.count_nonzero(~np.isfinite(f.y[lo:hi])))
 
     def severity(self, alert: Alert) -> Severity:
         return "warning" if alert.kind == "eval-non-finite" else "critical"
@@ -170,12 +170,12 @@ class Explosion(Detector):
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
-        y, best, sig = f["y"], f["lbest"], f["sig_prev"]
+        y, best, sig = f.y, f.lbest, f.sig_prev
         if self.per_step:
             # a per-step series: its level (the mean of about an epoch's worth of points, the same
             # window as its best level) against that best, never one batch against the best batch;
             # a NaN batch is non-finite's business, so a non-finite value does not reach the level
-            y = np.where(np.isfinite(y), f["lvl"], y)
+            y = np.where(np.isfinite(y), f.lvl, y)
         with np.errstate(invalid="ignore", over="ignore"):
             margin = np.fmax(p.explosion_min_abs, p.explosion_z * sig)
             up = (y >= p.explosion_factor * best) & (y - best >= margin) & (best > 0)
@@ -192,14 +192,14 @@ class Explosion(Detector):
         return self.series is self.ctx.loss and self.ctx.loss_window > 1
 
     def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
-        alert.data.update(best=float(f["lbest"][local]), best_idx=int(f["lbest_idx"][local]))
+        alert.data.update(best=float(f.lbest[local]), best_idx=int(f.lbest_idx[local]))
 
     def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
         if hi > lo:
-            y = f["y"][lo:hi]
+            y = f.y[lo:hi]
             if self.per_step:  # the peak of the level, as judged (NaN batches stay visible)
-                y = np.where(np.isfinite(y), f["lvl"][lo:hi], y)
-            span_extreme(alert, "peak", y, f["x"][lo:hi], f["idx"][lo:hi], high=True)
+                y = np.where(np.isfinite(y), f.lvl[lo:hi], y)
+            span_extreme(alert, "peak", y, f.x[lo:hi], f.idx[lo:hi], high=True)
 
     def severity(self, alert: Alert) -> Severity:
         peak, best = alert.data.get("peak", (math.nan,))[0], alert.data["best"]
@@ -250,25 +250,23 @@ class Plateau(Detector):
 
     def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
-        ext = np.concatenate([self.ring, f["best"]])
-        before = ext[: len(f["best"])]  # best up to P points ago
+        ext = np.concatenate([self.ring, f.best])
+        before = ext[: len(f.best)]  # best up to P points ago
         self.ring = ext[-p.plateau_patience :].copy()
         with np.errstate(invalid="ignore"):
-            stale = np.isfinite(before) & (f["pmin"] >= before * (1.0 - p.plateau_min_delta))
-            moving = f["pmin"] < before * (1.0 - 2 * p.plateau_min_delta)
+            stale = np.isfinite(before) & (f.pmin >= before * (1.0 - p.plateau_min_delta))
+            moving = f.pmin < before * (1.0 - 2 * p.plateau_min_delta)
         self._stale = stale
         return stale, moving
 
     def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
-        alert.data.update(best=float(f["best"][local]), best_idx=int(f["best_idx"][local]))
+        alert.data.update(best=float(f.best[local]), best_idx=int(f.best_idx[local]))
 
     def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
         rows = np.flatnonzero(self._stale[lo:hi])
         if len(rows):
             r = lo + int(rows[-1])  # the latest evaluation that was still on the plateau
-            alert.data.update(
-                best=float(f["best"][r]), best_idx=int(f["best_idx"][r]), last_idx=int(f["idx"][r])
-            )
+            alert.data.update(best=float(f.best[r]), best_idx=int(f.best_idx[r]), last_idx=int(f.idx[r]))
 
     def severity(self, alert: Alert) -> Severity:
         return "info"

@@ -38,18 +38,18 @@ class ValLossUnstable(PairDetector):
         assert g is not None
         p = self.p
         with np.errstate(invalid="ignore"):
-            on = (f["swing"] >= p.unstable_ratio) & (f["swing_abs"] >= p.unstable_min_abs)
-            on &= g["range_unst"] <= p.unstable_acc_band
-            off = ~(f["swing"] >= math.sqrt(p.unstable_ratio))
+            on = (f.swing >= p.unstable_ratio) & (f.swing_abs >= p.unstable_min_abs)
+            on &= g.range_unst <= p.unstable_acc_band
+            off = ~(f.swing >= math.sqrt(p.unstable_ratio))
         return on, off
 
     def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
         if hi > lo and g is not None:
-            xs, ix = f["x"][lo:hi], f["idx"][lo:hi]
-            span_extreme(alert, "loss_hi", f["y"][lo:hi], xs, ix, high=True)
-            span_extreme(alert, "loss_lo", f["y"][lo:hi], xs, ix, high=False)
-            span_extreme(alert, "acc_hi", g["y"][lo:hi], xs, ix, high=True)
-            span_extreme(alert, "acc_lo", g["y"][lo:hi], xs, ix, high=False)
+            xs, ix = f.x[lo:hi], f.idx[lo:hi]
+            span_extreme(alert, "loss_hi", f.y[lo:hi], xs, ix, high=True)
+            span_extreme(alert, "loss_lo", f.y[lo:hi], xs, ix, high=False)
+            span_extreme(alert, "acc_hi", g.y[lo:hi], xs, ix, high=True)
+            span_extreme(alert, "acc_lo", g.y[lo:hi], xs, ix, high=False)
 
     def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
         w = self.p.unstable_window
