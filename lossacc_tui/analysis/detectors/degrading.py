@@ -18,8 +18,8 @@ from lossacc_tui.analysis.detectors.base import classes_claim, names, noise, val
 from lossacc_tui.analysis.detectors.checks import lookup
 from lossacc_tui.analysis.detectors.joined import Overfitting, _run_lengths
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims
+from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import change, fmt, fmt_x, pts
-from lossacc_tui.analysis.track import Feats
 
 
 class ValDegrading(Overfitting):
@@ -46,17 +46,17 @@ class ValDegrading(Overfitting):
         "re-evaluate an earlier checkpoint on today's validation data."
     )
 
-    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
+    def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
-        y, best, sig, tl, tb = f.y, f.best, f.sig_prev, f.train_lvl, f.train_at_best
-        acc = self.ctx.acc
-        if acc is None:
+        y, best, sig, tl, tb = loss.y, loss.best, loss.sig_prev, loss.train_lvl, loss.train_at_best
+        acc_y = self.ctx.acc
+        if acc_y is None:
             none = np.zeros(len(y), dtype=bool)
             return none, ~none
-        a_now = lookup(acc, self.ctx.axis, f.x)
-        best_x = np.array([self.ctx.x(self.series, int(b)) for b in np.unique(f.best_idx)])
-        a_best_u = lookup(acc, self.ctx.axis, best_x)
-        a_best = a_best_u[np.searchsorted(np.unique(f.best_idx), f.best_idx)]
+        a_now = lookup(acc_y, self.ctx.axis, loss.x)
+        best_x = np.array([self.ctx.x(self.series, int(b)) for b in np.unique(loss.best_idx)])
+        a_best_u = lookup(acc_y, self.ctx.axis, best_x)
+        a_best = a_best_u[np.searchsorted(np.unique(loss.best_idx), loss.best_idx)]
         with np.errstate(invalid="ignore"):
             rise = (y >= best * (1 + p.rise_rel)) & (y - best >= p.rise_z * sig)
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))

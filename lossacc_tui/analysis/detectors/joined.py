@@ -21,7 +21,7 @@ from lossacc_tui.analysis.detectors.base import (
     value_at_x,
 )
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
-from lossacc_tui.analysis.features import concat, split
+from lossacc_tui.analysis.features import AccFeatures, LossFeatures, concat, split
 from lossacc_tui.analysis.quantities import fmt, fmt_x, pts
 from lossacc_tui.analysis.track import Feats, x_column, x_values
 from lossacc_tui.model import Series
@@ -153,9 +153,9 @@ class Overfitting(Detector):
         v = v[np.isfinite(v)]
         return float(v.mean()) if len(v) else math.nan
 
-    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
+    def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
-        y, best, sig, tl, tb = f.y, f.best, f.sig_prev, f.train_lvl, f.train_at_best
+        y, best, sig, tl, tb = loss.y, loss.best, loss.sig_prev, loss.train_lvl, loss.train_at_best
         with np.errstate(invalid="ignore"):
             rise = (y >= best * (1 + p.rise_rel)) & (y - best >= p.rise_z * sig)
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))  # too few points for noise
@@ -165,7 +165,7 @@ class Overfitting(Detector):
             # a short run (a fine-tune of a few epochs) cannot measure its noise: two evaluations
             # with the validation loss 2 x rise_rel above its best and the training loss 2 x
             # train_drop_rel below where it was then are enough, said to be little evidence
-            short = (f.idx < p.noise_window) & (y >= best * (1 + 2 * p.rise_rel)) & (y > best)
+            short = (loss.idx < p.noise_window) & (y >= best * (1 + 2 * p.rise_rel)) & (y > best)
             short &= tl <= tb * (1 - 2 * p.train_drop_rel)
         cond = rise & train_fell
         self._rl = _run_lengths(cond, self._carry[0])
@@ -173,16 +173,16 @@ class Overfitting(Detector):
         self._carry = (int(self._rl[-1]), int(self._srl[-1]))
         return (self._rl >= p.open_after) | (self._srl >= 2), calm
 
-    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
+    def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         normal = int(self._rl[local]) >= self.p.open_after
         held = int(self._rl[local]) if normal else int(self._srl[local])
         start = max(0, i - held + 1)  # where the condition began (the latch opens when it is confirmed)
         alert.start = self.ctx.x(self.series, start)
-        alert.data.update(best_idx=int(f.best_idx[local]), start_idx=start, short=not normal, held=held)
+        alert.data.update(best_idx=int(loss.best_idx[local]), start_idx=start, short=not normal, held=held)
 
-    def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
+    def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         if hi > lo:
-            span_extreme(alert, "peak", f.y[lo:hi], f.x[lo:hi], f.idx[lo:hi], high=True)
+            span_extreme(alert, "peak", loss.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=True)
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
@@ -293,5 +293,7 @@ class MetricMismatch(Detector):
             f"{fmt(e['logged_acc'], 3)} ({pts(e['gap'])}) at {self.ctx.unit} {fmt_x(e['x'])}"
         )
 
-    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+    def conditions(
+        self, loss: LossFeatures, acc: AccFeatures | None
+    ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
         raise NotImplementedError

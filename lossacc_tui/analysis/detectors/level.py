@@ -20,8 +20,9 @@ from lossacc_tui.analysis.detectors.base import (
 from lossacc_tui.analysis.detectors.checks import CHANCE_BELOW, chance_k, lookup
 from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.evidence import who_carries_loss
+from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import chance_loss, fmt, fmt_x, loss_floor, times
-from lossacc_tui.analysis.track import Feats, x_values
+from lossacc_tui.analysis.track import x_values
 
 #: how many of the latest base-rate points an acc-stuck alert remembers
 BASE_KEEP = 32
@@ -76,24 +77,24 @@ class HighLossGoodAcc(PairDetector):
         good = chance + self.p.good_acc_frac * (1.0 - chance)
         return good, self.p.high_loss_min * chance_loss(k)
 
-    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
-        assert g is not None
+    def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
+        assert acc is not None
         p = self.p
         good, min_loss = self.thresholds()
-        loss, acc = f.y, g.y
+        loss_y, acc_y = loss.y, acc.y
         with np.errstate(invalid="ignore", divide="ignore"):
-            per_mistake = loss / (1.0 - acc)
+            per_mistake = loss_y / (1.0 - acc_y)
             # (a) above the chance loss, so mistakes must be confident; (b) absurdly far above the floor
-            high = ((per_mistake >= p.high_loss_nats) & (loss >= min_loss)) | (per_mistake >= p.insane_nats)
-            on = (acc >= good) & (acc < 1.0) & high
-            still = ((per_mistake >= 0.8 * p.high_loss_nats) & (loss >= 0.9 * min_loss)) | (
+            high = ((per_mistake >= p.high_loss_nats) & (loss_y >= min_loss)) | (per_mistake >= p.insane_nats)
+            on = (acc_y >= good) & (acc_y < 1.0) & high
+            still = ((per_mistake >= 0.8 * p.high_loss_nats) & (loss_y >= 0.9 * min_loss)) | (
                 per_mistake >= 0.8 * p.insane_nats
             )
-            off = (acc < good - 0.02) | ~still
+            off = (acc_y < good - 0.02) | ~still
         return on, off
 
-    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
-        alert.data.update(best_idx=int(f.best_idx[local]))
+    def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+        alert.data.update(best_idx=int(loss.best_idx[local]))
 
     def severity(self, alert: Alert) -> Severity:
         """A warning only when the numbers force or favour confident mistakes; unsure right
@@ -150,7 +151,7 @@ class HighLossGoodAcc(PairDetector):
 
 class AccStuck(Detector):
     """Accuracy identical over stuck_window evaluations while the loss does not improve, or
-    equal to the majority-class rate the user gave. `f` is the accuracy, `g` the loss (or None)."""
+    equal to the majority-class rate the user gave. Hooks get `(acc, loss)`; loss may be None."""
 
     kind = "acc-stuck"
     order = 80
@@ -170,56 +171,56 @@ class AccStuck(Detector):
     )
     n_open = 1
 
-    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
+    def conditions(self, acc: AccFeatures, loss: LossFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
-        acc = f.y
+        acc_y = acc.y
         with np.errstate(invalid="ignore", divide="ignore"):
-            frozen = (f.range_stuck <= p.stuck_tol) & (f.nonfinite_stuck == 0)
-            loose = (f.range_stuck <= max(p.stuck_tol, p.min_acc_change)) & (f.nonfinite_stuck == 0)
-            blind_ok = np.ones(len(acc), dtype=bool)
-            keep_base = np.zeros(len(acc), dtype=bool)
-            settled = np.zeros(len(acc), dtype=bool)
-            band = np.zeros(len(acc), dtype=bool)
-            if g is not None:
+            frozen = (acc.range_stuck <= p.stuck_tol) & (acc.nonfinite_stuck == 0)
+            loose = (acc.range_stuck <= max(p.stuck_tol, p.min_acc_change)) & (acc.nonfinite_stuck == 0)
+            blind_ok = np.ones(len(acc_y), dtype=bool)
+            keep_base = np.zeros(len(acc_y), dtype=bool)
+            settled = np.zeros(len(acc_y), dtype=bool)
+            band = np.zeros(len(acc_y), dtype=bool)
+            if loss is not None:
                 # a repeated accuracy means a model that ignores its inputs only when the loss is not
                 # finite, or the accuracy sits at 1/K while the loss is at (or above) ln K and not
                 # falling; K is the known K or the one 1/accuracy rounds to (never assumed)
-                loss = g.y
+                loss_y = loss.y
                 k = self.ctx.classes.k
-                kk = chance_k(acc, g.lvl, k)
+                kk = chance_k(acc_y, loss.lvl, k)
                 usable = np.isfinite(kk) & (kk >= 2)
                 lnk = np.log(np.where(usable, kk, 2.0))
                 # at 1/K or a little below it (as acc-at-chance judges it)
-                near = (acc * kk >= 1.0 - CHANCE_BELOW) & (acc * kk <= 1.1)
-                at_chance = usable & near & (g.lvl >= 0.9 * lnk)
-                learning = g.dir < 0  # a loss still falling beyond its noise: predictions improve
+                near = (acc_y * kk >= 1.0 - CHANCE_BELOW) & (acc_y * kk <= 1.1)
+                at_chance = usable & near & (loss.lvl >= 0.9 * lnk)
+                learning = loss.dir < 0  # a loss still falling beyond its noise: predictions improve
                 # or accuracy at a class share while the loss is no lower than a constant predictor's
                 # at that share could be (its loss is at least the binary entropy of the share) and
                 # moves by 10 % or more without a single prediction changing class: the outputs move,
                 # all on one side of the threshold
-                prior = binary_entropy(acc)
-                moves = np.abs(g.lvl - g.lvl_stuck) >= 0.1 * np.abs(g.lvl)
+                prior = binary_entropy(acc_y)
+                moves = np.abs(loss.lvl - loss.lvl_stuck) >= 0.1 * np.abs(loss.lvl)
                 # (up to 95 %: above it a small validation set is the likelier reason that no
                 # prediction changes)
-                at_prior = (acc >= 0.5) & (acc <= 0.95) & (g.lvl >= prior) & moves
+                at_prior = (acc_y >= 0.5) & (acc_y <= 0.95) & (loss.lvl >= prior) & moves
                 # or the loss has come to what predicting the rate `acc` for every sample costs (the
                 # entropy of a label distribution whose majority share is `acc`): the model has learned
                 # the base rate and not one prediction changes class while it does
-                base = base_rate_band(acc, g.lvl, k)
-                at_base = (acc >= 0.5) & (acc <= 0.95) & base & moves
-                keep_base = (acc >= 0.5) & (acc <= 0.95) & base_rate_band(acc, g.lvl, k, wide=True)
-                strong = ~np.isfinite(loss) | (at_chance & ~learning)
+                base = base_rate_band(acc_y, loss.lvl, k)
+                at_base = (acc_y >= 0.5) & (acc_y <= 0.95) & base & moves
+                keep_base = (acc_y >= 0.5) & (acc_y <= 0.95) & base_rate_band(acc_y, loss.lvl, k, wide=True)
+                strong = ~np.isfinite(loss_y) | (at_chance & ~learning)
                 blind_ok = strong | at_prior | at_base
                 # the base-rate reading is favoured once the loss has settled there (no longer falling
                 # beyond its noise): a model whose decision boundary is fixed while its confidence grows
                 # also holds accuracy frozen, but its loss passes through this band on its way down
-                band = frozen & (acc >= 0.5) & (acc <= 0.95) & base
-                settled = band & ~learning & ~g.warm
+                band = frozen & (acc_y >= 0.5) & (acc_y <= 0.95) & base
+                settled = band & ~learning & ~loss.warm
                 if self.ctx.train is not None and self.ctx.split == "validation":
                     # a model that ignores its inputs cannot fit its training samples either: a training
                     # loss far below the label entropy bound says the model uses its inputs
-                    train = lookup(self.ctx.train, self.ctx.axis, f.x)
-                    fits = np.isfinite(loss) & (train < 0.5 * prior)
+                    train = lookup(self.ctx.train, self.ctx.axis, acc.x)
+                    fits = np.isfinite(loss_y) & (train < 0.5 * prior)
                     blind_ok &= ~fits
                     keep_base &= ~fits
                     settled &= ~fits
@@ -229,7 +230,7 @@ class AccStuck(Detector):
                     # base-rate reading is favoured only while the training loss still moves
                     # (the training loss logged `half` evaluations back against now: at least half the
                     # smallest trend change, so a loss still falling about 1 % per few evaluations counts)
-                    back = x_values(self.series, self.ctx.axis, np.maximum(f.idx - p.half, 0))
+                    back = x_values(self.series, self.ctx.axis, np.maximum(acc.idx - p.half, 0))
                     train0 = lookup(self.ctx.train, self.ctx.axis, back)
                     settled &= np.abs(train0 - train) >= 0.5 * p.min_loss_change * np.abs(train0)
                 else:
@@ -237,13 +238,13 @@ class AccStuck(Detector):
             self._marks = band.view(np.int8) + settled.view(np.int8)  # 1 in the band, 2 settled there
             on = frozen & blind_ok
             off = ~(loose & (blind_ok | keep_base))
-            if g is None:
-                strong = np.ones(len(acc), dtype=bool)
-            if f.maj_dev is not None:
-                maj = f.maj_dev <= p.majority_tol
+            if loss is None:
+                strong = np.ones(len(acc_y), dtype=bool)
+            if acc.maj_dev is not None:
+                maj = acc.maj_dev <= p.majority_tol
                 on |= maj
                 strong = strong | maj
-                off &= f.maj_dev > 2 * p.majority_tol
+                off &= acc.maj_dev > 2 * p.majority_tol
             self._strong = strong
         return on, off
 
@@ -401,21 +402,21 @@ class AccStuck(Detector):
             )
         return out
 
-    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
-        frozen = bool(f.range_stuck[local] <= self.p.stuck_tol)
+    def on_open(self, alert: Alert, i: int, local: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
+        frozen = bool(acc.range_stuck[local] <= self.p.stuck_tol)
         # opened only on the constant-guess bound (no NaN, no chance level, no --majority): a reading
         # the numbers allow, not one they force (a small validation set can hold no prediction near
         # the threshold while a model improves), so information, not a warning
         prior_path = not bool(self._strong[local])
         alert.data.update(frozen=frozen, first_idx=max(0, i - self.p.stuck_window + 1), prior_path=prior_path)
 
-    def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
+    def on_span(self, alert: Alert, lo: int, hi: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
         # the points of the span where the base-rate reading held (the latest few are enough)
         marks = self._marks[lo:hi]
         hits = np.flatnonzero(marks)
         if len(hits):
             keep = alert.data.setdefault("base_idx", [])
-            keep.extend((int(f.idx[lo + h]), bool(marks[h] == 2)) for h in hits[-BASE_KEEP:])
+            keep.extend((int(acc.idx[lo + h]), bool(marks[h] == 2)) for h in hits[-BASE_KEEP:])
             del keep[:-BASE_KEEP]
 
     def _base_point(self, alert: Alert, i: int) -> tuple[int, bool] | None:
