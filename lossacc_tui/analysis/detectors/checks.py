@@ -219,6 +219,9 @@ class AccAtChance(Detector):
 
     def on_open(self, alert: Alert, i: int, local: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
         alert.data["k"] = self.ctx.classes.k or int(self._kk[local])
+        a = float(acc.lvl[local])
+        # where K came from when it is not known: 1/accuracy, or the loss level (accuracy below 1/K)
+        alert.data["k_from_loss"] = not self.ctx.classes.k and (a <= 0 or round(1 / a) != alert.data["k"])
 
     def severity(self, alert: Alert) -> Severity:
         return "warning"
@@ -248,7 +251,13 @@ class AccAtChance(Detector):
         e = alert.evidence
         nm = names(self.ctx)
         k = alert.data["k"]
-        src = self.ctx.classes.describe() if self.ctx.classes.k else f"K = {k} from 1/accuracy"
+        src = (
+            self.ctx.classes.describe()
+            if self.ctx.classes.k
+            else f"K = {k}, the K whose ln K the loss sits at"
+            if alert.data.get("k_from_loss")
+            else f"K = {k} from 1/accuracy"
+        )
         return [
             *classes_claim(self.ctx, e["first_x"], e["now_x"]),
             Claim(
@@ -262,7 +271,7 @@ class AccAtChance(Detector):
                 "no information about the labels",
                 evidence={"k": float(k)},
                 others=(
-                    "If K is not what 1/accuracy suggests, accuracy may instead sit at a class share; "
+                    "If K is not what these numbers suggest, accuracy may instead sit at a class share; "
                     "--classes K settles it"
                 ),
             ),
