@@ -288,7 +288,15 @@ class AccAtChance(Detector):
             )
         return (
             "Accuracy jitters but does not leave chance, and the loss stays at the cost of knowing nothing"
-            + (" while the training loss does not fall either" if math.isfinite(t1) else "")
+            + (
+                (
+                    f" while the training loss falls only {fmt(t0)} -> {fmt(t1)}"
+                    if math.isfinite(t0) and t1 < t0
+                    else " while the training loss does not fall either"
+                )
+                if math.isfinite(t1)
+                else ""
+            )
             + ": the weights are not learning, or learn nothing about these labels (a learning rate that "
             "is zero or far too small, frozen parameters, an optimiser that skips its steps, fp16 loss "
             "scaling that drops every update, inputs that do not reach the model, labels shuffled apart "
