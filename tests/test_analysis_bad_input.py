@@ -125,3 +125,35 @@ def test_label_smoothed_cross_entropy_is_not_high_loss_or_a_warning(seed: str) -
     assert not [a for a in found if a["severity"] in ("warning", "critical")], [a["title"] for a in found]
     assert "high-loss-good-acc" not in {a["kind"] for a in found}
     no_placeholders(found)
+
+
+def test_an_intermittently_infinite_validation_loss_is_told_as_it_happened(tmp_path: Path) -> None:
+    """A half-precision evaluation of a real numpy training (tests/numpy_training.py) whose confident
+    mistakes underflow to probability 0 on every other epoch: val_loss alternates between a finite
+    value and inf. One eval-non-finite alert that says the fault comes and goes, with the latest
+    finite value as logged; no loss-explosion (an infinite value has no ratio to a best), and the
+    reading of inf as log(0), not as an empty batch."""
+    import math
+
+    from numpy_training import softmax_regression
+
+    rows = softmax_regression(epochs=10, classes=2, seed=4, lr=6.0, eval_fp16=True)
+    bad = [e for e, r in enumerate(rows) if math.isinf(r["val_loss"])]
+    good_after = [e for e, r in enumerate(rows) if math.isfinite(r["val_loss"]) and bad[0] < e < bad[-1]]
+    assert bad and good_after and all(math.isfinite(r["train_loss"]) for r in rows)
+    path = tmp_path / "training.log"
+    path.write_text(
+        "epoch,loss,accuracy,val_loss,val_accuracy\n"
+        + "".join(
+            f"{e},{r['train_loss']!r},{r['train_acc']!r},{r['val_loss']!r},{r['val_acc']!r}\n"
+            for e, r in enumerate(rows)
+        )
+    )
+    found = alerts(path)
+    assert "loss-explosion" not in {a["kind"] for a in found}
+    (alert,) = [a for a in found if a["kind"] == "eval-non-finite"]
+    assert f"at {len(bad)} of {bad[-1] - bad[0] + 1} evaluations" in alert["title"]
+    latest = max(e for e, r in enumerate(rows) if math.isfinite(r["val_loss"]))
+    assert f"latest finite value is {rows[latest]['val_loss']:.4f} at epoch {latest}" in alert["explanation"]
+    assert "log(0)" in alert["explanation"] and "give NaN instead" in alert["explanation"]
+    no_placeholders(found)

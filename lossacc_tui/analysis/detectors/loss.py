@@ -65,17 +65,42 @@ class NonFinite(Detector):
             best=value(self.series, best_idx),
             best_idx=best_idx,
             n_bad=0,
+            # finite evaluations between non-finite ones (an intermittent fault), those after the
+            # latest non-finite one (a recovery, or the next fault to come), and the latest finite point
+            n_between=0,
+            n_pending=0,
+            latest_finite=-1,
         )
 
     def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
-        alert.data["n_bad"] += int(np.count_nonzero(~np.isfinite(loss.y[lo:hi])))
+        if hi <= lo:
+            return
+        d = alert.data
+        bad = ~np.isfinite(loss.y[lo:hi])
+        d["n_bad"] += int(np.count_nonzero(bad))
+        if bad.any():
+            last_bad = int(np.flatnonzero(bad)[-1])
+            d["n_between"] += d["n_pending"] + int(np.count_nonzero(~bad[:last_bad]))
+            d["n_pending"] = int(np.count_nonzero(~bad[last_bad + 1 :]))
+        else:
+            d["n_pending"] += len(bad)
+        good = np.flatnonzero(~bad)
+        if len(good):
+            d["latest_finite"] = int(loss.idx[lo + int(good[-1])])
 
     def severity(self, alert: Alert) -> Severity:
         return "warning" if alert.kind == "eval-non-finite" else "critical"
 
     def title(self, alert: Alert) -> str:
         tail = " while training is finite" if alert.kind == "eval-non-finite" else ""
-        return f"{self.subject} is {alert.data['bad']} from {self.ctx.unit} {fmt_x(alert.start)}{tail}"
+        d = alert.data
+        if d.get("n_between", 0):
+            n = d["n_bad"] + d["n_between"]
+            return (
+                f"{self.subject} is {d['bad']} at {d['n_bad']} of {n} evaluations from {self.ctx.unit} "
+                f"{fmt_x(alert.start)}{tail}"
+            )
+        return f"{self.subject} is {d['bad']} from {self.ctx.unit} {fmt_x(alert.start)}{tail}"
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence
@@ -120,6 +145,11 @@ class NonFinite(Detector):
         return {
             "first_bad_x": alert.start,
             "non_finite_points": float(d["n_bad"]),
+            "finite_points_between": float(d.get("n_between", 0)),
+            "latest_finite_value": value(self.series, d.get("latest_finite", -1)),
+            "latest_finite_x": self.ctx.x(self.series, d["latest_finite"])
+            if d.get("latest_finite", -1) >= 0
+            else math.nan,
             "last_finite_value": value(self.series, lf),
             "last_finite_x": self.ctx.x(self.series, lf) if lf >= 0 else math.nan,
             "best_value": d["best"],
@@ -178,7 +208,8 @@ class Explosion(Detector):
             y = np.where(np.isfinite(y), loss.lvl, y)
         with np.errstate(invalid="ignore", over="ignore"):
             margin = np.fmax(p.explosion_min_abs, p.explosion_z * sig)
-            up = (y >= p.explosion_factor * best) & (y - best >= margin) & (best > 0)
+            # a non-finite value is the non-finite detector's: compared with a best it has no ratio
+            up = np.isfinite(y) & (y >= p.explosion_factor * best) & (y - best >= margin) & (best > 0)
             calm = np.isfinite(y) & (y < math.sqrt(p.explosion_factor) * best)
         return up, calm
 
