@@ -29,6 +29,8 @@ from lossacc_tui.readers import (  # noqa: F401  (importing a reader module regi
     timm_console,
     ultralytics,
     wandb_export,
+    wandb_folder,
+    wandb_run,
 )
 from lossacc_tui.readers.base import Reader
 from lossacc_tui.readers.registry import READERS
