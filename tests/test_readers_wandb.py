@@ -123,33 +123,37 @@ def test_random_chunking_gives_the_same_run_as_reading_whole(sizes: list[int]) -
 
 
 def test_a_wandb_run_is_followed_while_it_is_written(tmp_path: Path) -> None:
+    """The run starts after the watch began (the SDK makes the folder, its `latest-run` link, then
+    writes the file in pieces): one run, named by its folder, every point once."""
     from test_follow import watch
 
     data = FILE.read_bytes()
-    run_dir = tmp_path / "wandb" / RUN.name
-    run_dir.mkdir(parents=True)
-    target = run_dir / FILE.name
-    with open(target, "wb") as f:
-        f.write(data[: BLOCK + 5000])  # part of the history, the last record cut in the middle
-        f.flush()
-        m, c = watch(tmp_path, poll=0.05)
-        try:
-            c.wait(lambda: len(m.runs) == 1 and len(m.runs[0].series.get("val_loss", ())) > 5)
+    (tmp_path / "wandb").mkdir()
+    (tmp_path / "train.py").write_text("# the training script\n")
+    m, c = watch(tmp_path, poll=0.05)
+    try:
+        run_dir = tmp_path / "wandb" / RUN.name
+        run_dir.mkdir()
+        (run_dir.parent / "latest-run").symlink_to(run_dir.name)  # as the SDK makes it: not a second run
+        with open(run_dir / FILE.name, "wb") as f:
+            f.write(data[: BLOCK + 5000])  # part of the history, the last record cut in the middle
+            f.flush()
+            c.wait(lambda: len(m.runs) >= 1 and len(m.runs[0].series.get("val_loss", ())) > 5)
             with m.lock:
-                assert [r.name for r in m.runs] == [f"{tmp_path.name}/wandb/{RUN.name}"]
                 early = len(m.runs[0].series["val_loss"])
                 assert early < 40
             for i in range(BLOCK + 5000, len(data), 7000):  # the writer goes on
                 f.write(data[i : i + 7000])
                 f.flush()
             c.wait(lambda: len(c.values(m.runs[0].name, "val_loss")) == 40)
-            with m.lock:
-                (run,) = m.runs
-                np.testing.assert_allclose(run.series["val_loss"].values, printed()["val_loss"], atol=5e-5)
-                assert len(run.series["train/loss"]) == 200
-                assert not [p for p in run.problems if "record" in p.message]
-        finally:
-            m.stop()
+        with m.lock:
+            assert [r.name for r in m.runs] == [f"{tmp_path.name}/wandb/{RUN.name}"]
+            (run,) = m.runs
+            np.testing.assert_allclose(run.series["val_loss"].values, printed()["val_loss"], atol=5e-5)
+            assert len(run.series["train/loss"]) == 200
+            assert not [p for p in run.problems if "record" in p.message]
+    finally:
+        m.stop()
 
 
 def test_without_the_wandb_package_a_run_file_is_one_line_naming_the_extra(

@@ -98,9 +98,26 @@ def _sniffed(path: Path) -> type[Reader] | None:
     return best[1]
 
 
+def _covered(folder: Path) -> set[Path]:
+    return {folder, *(p for p in (folder / "files", folder / "logs", folder / "tmp") if p.is_dir())}
+
+
+def _sibling_target(folder: Path) -> Path | None:
+    """For a link to a run folder beside it (`latest-run`), that folder (by its own name)."""
+    try:
+        if not folder.is_symlink():
+            return None
+        real = folder.resolve()
+        if real.parent != folder.parent.resolve() or real.name == folder.name:
+            return None
+    except OSError:
+        return None
+    return folder.parent / real.name
+
+
 def run_claim(folder: Path) -> Claim | None:
     """The one run of a W&B run folder (None when there is nothing to read in it)."""
-    covers = {folder, *(p for p in (folder / "files", folder / "logs", folder / "tmp") if p.is_dir())}
+    covers = _covered(folder)
     found = _wandb_files(folder)
     if found:
         return Claim(folder, "wandb", [(p, WandbRunReader) for p in found], covers)
@@ -118,7 +135,10 @@ def wandb_layout(folder: Path) -> list[Claim]:
     """A run folder: its one run. The `wandb/` folder: one run per run folder inside it, with the
     `latest-run` link and the `debug*.log` links covered (they point into a run folder)."""
     if is_run_folder(folder):
-        claim = run_claim(folder)
+        target = _sibling_target(folder)
+        claim = run_claim(folder if target is None else target)
+        if claim is not None and target is not None:  # `latest-run`: the run under its own name
+            claim.covers |= _covered(folder)
         return [] if claim is None else [claim]
     try:
         subs = sorted(
