@@ -21,6 +21,7 @@ from lossacc_tui.readers import (  # noqa: F401  (importing a reader module regi
     lightning_console,
     mlflow,
     mlflow_db,
+    mlflow_server,
     mmengine,
     nanogpt,
     sklearn_mlp,
