@@ -413,6 +413,41 @@ def test_text_kv_chunking_gives_same_records(chunks: list[int]) -> None:
     assert canon(read(TextKvReader, data, chunks)[0]) == canon(read(TextKvReader, data)[0])
 
 
+RW15 = LOGS.parent / "cases" / "analysis" / "rw-15-hf566-fp16-stuck-at-chance" / "train_output.txt"
+
+
+def test_per_batch_lines_are_one_run_on_the_batch_axis() -> None:
+    """rw-15 (transformers#566): `Epoch 1 - Batch 1600/287417 - Training Acc. 0.106250 - Training
+    Loss 2.295977` every 1600 batches: one run, x = the batch, the abbreviated `Acc.` read."""
+    if not RW15.exists():
+        pytest.skip("real-world logs not present")
+    from conftest import read_runs
+
+    (run,) = read_runs(RW15)
+    assert run.x_axis == "step"
+    assert {n: s.role for n, s in run.series.items()} == {"acc": "train_acc", "loss": "train_loss"}
+    assert list(run.series["acc"].steps) == [1600.0 * k for k in range(1, 17)]
+    lines = RW15.read_text().splitlines()
+    assert run.series["acc"].values[0] == 0.106250 and run.series["loss"].values[-1] == float(
+        lines[-1].split()[-1]
+    )
+    assert not run.problems
+
+
+def test_per_batch_lines_of_several_epochs_count_on() -> None:
+    """The batch counter starts again each epoch; x goes on from the epoch before (by its printed
+    total), and an epoch printed again from 1 is a new training (a new run)."""
+    lines = RW15.read_bytes().splitlines(keepends=True)[:3] if RW15.exists() else []
+    if not lines:
+        pytest.skip("real-world logs not present")
+    second = [ln.replace(b"Epoch 1 ", b"Epoch 2 ") for ln in lines]
+    recs, _ = read(TextKvReader, b"".join(lines + second + lines))
+    assert [r.step for r in recs] == [
+        1600.0, 3200.0, 4800.0, 287417 + 1600.0, 287417 + 3200.0, 287417 + 4800.0, 1600.0, 3200.0, 4800.0
+    ]  # fmt: skip
+    assert all(r.epoch is None for r in recs) and recs[3].values == recs[0].values
+
+
 # ---------------------------------------------------------------- robustness, every reader
 
 
