@@ -501,3 +501,44 @@ def test_keras_fit_called_once_per_epoch_in_a_loop_counts_epochs() -> None:
     batches = r.feed(text) + r.finish()
     epochs = [e for b in batches for e in b.epoch]
     assert epochs == [1, 2, 3, 4, 5] and not any(b.starts for b in batches)
+
+
+# ---------------------------------------------------------------- catboost-console
+
+CATBOOST = Path(__file__).resolve().parent / "data" / "catboost_console" / "catboost_console.txt"
+
+
+def test_catboost_console_is_read_per_fit_with_learn_as_training_and_test_as_validation() -> None:
+    """The real console of two CatBoostClassifier fits (make_catboost_console.py): each fit is a run
+    on the iteration axis; `best`, timings and the `bestTest =` summary are not series."""
+    from conftest import read_runs
+
+    first, second = read_runs(CATBOOST)
+    assert first.format == second.format == "catboost-console" and first.x_axis == "step"
+    assert {n: s.role for n, s in first.series.items() if len(s)} == {
+        "learn": "train_loss",
+        "test": "val_loss",
+    }
+    assert {n: s.role for n, s in second.series.items()} == {
+        "learn": "train_loss",
+        "test": "val_loss",
+        "test1": "other",
+    }
+    assert list(first.series["learn"].steps) == [*range(0, 200, 10), 199]
+    assert list(second.series["test1"].steps) == [0, 25, 50, 75, 99]
+    lines = CATBOOST.read_text().splitlines()
+    assert first.series["test"].values[0] == 0.6578005 and lines[0].startswith(
+        "0:\tlearn: 0.6594896\ttest: 0.6578005"
+    )
+    assert second.series["test1"].values[-1] == 0.4477431
+    assert not first.problems and not second.problems
+
+
+@given(chunks=CHUNKS)
+@SLOW
+def test_catboost_console_chunking_gives_same_records(chunks: list[int]) -> None:
+    from lossacc_tui.readers.catboost_console import CatBoostConsoleReader
+
+    data = CATBOOST.read_bytes()
+    whole = read(CatBoostConsoleReader, data)[0]
+    assert canon(read(CatBoostConsoleReader, data, chunks)[0]) == canon(whole) and len(whole) == 26

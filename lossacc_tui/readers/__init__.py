@@ -6,6 +6,7 @@ newline comes, and returns columnar `Batch`es; `finish()` flushes what is left a
 
 from lossacc_tui.readers import (  # noqa: F401  (importing a reader module registers it)
     catboost,
+    catboost_console,
     csv_formats,
     csvlike,
     detectron2,
