@@ -6,8 +6,10 @@ One run per live MLflow run on the server (deleted runs and experiments left out
 each metric's latest value; a run's metric whose latest (timestamp, step, value) changed since the
 last check has its history fetched again (`metrics/get-history`, GET, paged), and only the values
 not read before become points (a value is identified by timestamp, step and value, as MLflow's own
-primary key does). x = `step`, time = `timestamp` (ms -> s). Params (`data.params`) are kept on the
-reader for the run summary.
+primary key does). The API has no "since" for a history, so a metric's whole history comes each
+time it changed: a long one is asked for at most every 5 times its last fetch took (`BUSY_FACTOR`).
+x = `step`, time = `timestamp` (ms -> s). Params (`data.params`) are kept on the reader for the run
+summary.
 
 The server is asked again at each check (`ServerFollow` polls it for `watch` and `check --follow`).
 An unreachable server (refused, timed out, not MLflow) is one line: a `PathError` for `check`, a
@@ -44,6 +46,7 @@ TIMEOUT = 5.0  # seconds for one request
 PAGE = 1000  # runs and experiments per search page
 HISTORY_PAGE = 25_000  # the server's own maximum per get-history page
 DEFAULT_POLL = 2.0  # seconds between checks while following
+BUSY_FACTOR = 5.0  # a metric's history is asked for again after this many times its last fetch took
 
 
 def server_url(path: str | Path) -> str | None:
@@ -207,6 +210,7 @@ class MlflowServerReader(Reader):
         self._latest: dict[str, tuple[Any, ...]] = {}  # key -> latest (timestamp, step, value) read
         self._seen: dict[str, set[tuple[Any, ...]]] = {}  # key -> (timestamp, step, value) read
         self._told: set[str] = set()
+        self._due: dict[str, float] = {}  # key -> when its history may be asked for again
         #: the run's parameters (`mlflow.log_param`), for the run summary
         self.params: dict[str, str] = {}
 
@@ -237,9 +241,13 @@ class MlflowServerReader(Reader):
             for m in data.get("metrics", []):
                 key = str(m.get("key", ""))
                 latest = (m.get("timestamp"), m.get("step"), m.get("value"))
-                if not key or self._latest.get(key) == latest:
+                if not key or self._latest.get(key) == latest or time.monotonic() < self._due.get(key, 0.0):
                     continue
+                began = time.monotonic()
                 history = self.server.history(self.run_id, key)  # a key is taken whole or not at all
+                # the history comes whole each time: a long one is asked for less often, so that
+                # asking takes at most about a fifth of the time (and of the server's)
+                self._due[key] = began + BUSY_FACTOR * (time.monotonic() - began)
                 seen = self._seen.setdefault(key, set())
                 for h in history:
                     ident = (h.get("timestamp"), h.get("step"), h.get("value"))
@@ -315,6 +323,7 @@ class ServerFollow:
         self.known: set[str] = set() if known is None else set(known)
         self._stop = threading.Event()
         self._down: str | None = None
+        self._waiting = False  # said that the server has no run yet
         self._thread = threading.Thread(target=self._loop, name=f"mlflow-server {server.url}", daemon=True)
 
     def start(self) -> None:
@@ -335,6 +344,11 @@ class ServerFollow:
         if self._down is not None:
             self._down = None
             self.on_status("live", f"{self.server.url}: the MLflow server answers again; following")
+        if not runs and not self._waiting:
+            self._waiting = True
+            self.on_status(
+                "waiting", f"{self.server.url}: no runs on this MLflow tracking server yet, waiting for one"
+            )
         new = claims(self.server, runs, self.known)
         self.known.update(runs)
         if new:
