@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from typing import Any, ClassVar
 
+from lossacc_tui.files import open_regular
 from lossacc_tui.readers.base import Reader
 from lossacc_tui.readers.jsondoc import JsonDocumentReader, Row, number
 from lossacc_tui.readers.layouts import Claim, Level, files_in, register_layout
@@ -81,7 +82,7 @@ def is_run_folder(folder: Path) -> bool:
 def _sniffed(path: Path) -> type[Reader] | None:
     """The text reader that recognises a file (as a folder scan would), or None."""
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:  # read-only, never a FIFO
             head = f.read(HEAD).decode("utf-8", errors="replace")
     except OSError:
         return None
