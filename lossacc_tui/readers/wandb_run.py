@@ -10,8 +10,9 @@ block's last < 7 bytes are zero padding. Block boundaries count from the start o
 framing is parsed here; each record is a `wandb_internal_pb2.Record` protobuf, decoded with the
 `wandb` package's own classes (an optional extra, imported when a reader is made).
 
-Only `history` records become points: each logged row's items (`_step` is x; `_timestamp` in
-seconds is the time; an `epoch` item is the epoch; other `_` keys are W&B's bookkeeping). Values
+Only `history` records become points: each logged row's items (x is `_step`, or the script's own
+step key when it logs one, `iter` or `trainer/global_step`; `_timestamp` in seconds is the time; an
+`epoch` item is the epoch; other `_` keys are W&B's bookkeeping). Values
 are JSON; numbers (and `NaN`, `Infinity`) are read, nested dicts flattened with `/`, media and
 other non-numbers skipped. A record whose checksum fails is a problem and reading goes on at the
 next block (what LevelDB's reader does); a file that ends inside a record (still being written, or
@@ -38,8 +39,12 @@ FILE_HEADER = 7  # ":W&B" + uint16 0xBEE1 + uint8 version
 BLOCK = 32 * 1024
 HEADER = 7  # uint32 crc | uint16 length | uint8 type
 FULL, FIRST, MIDDLE, LAST = 1, 2, 3, 4
-#: history keys that are W&B's bookkeeping, not metrics (besides `_step`, `_timestamp`)
 EPOCH_KEYS = frozenset({"epoch"})
+#: a training step the script logs itself (nanoGPT's `iter`, Lightning's `trainer/global_step`): the x
+#: of its rows, rather than W&B's `_step` (which counts `run.log` calls)
+STEP_KEYS = frozenset(
+    {"iter", "iteration", "global_step", "trainer/global_step", "step", "train/global_step"}
+)
 
 
 def _number(value: Any) -> float | None:
@@ -103,6 +108,7 @@ class WandbRunReader(Reader):
         self._parts_at = 0
         self._skip_to: int | None = None  # after a bad piece: the next block's offset
         self._names: dict[str, str] = {}  # raw key -> series name (control characters removed)
+        self._own_step: float | None = None  # the last logged step key's value (STEP_KEYS)
         self.finished = False  # the run's `exit` record was read
 
     @classmethod
@@ -238,12 +244,19 @@ class WandbRunReader(Reader):
                 epoch = _scalar(item.value_json)
                 if epoch is not None:
                     continue
+            if key in STEP_KEYS:
+                own = _scalar(item.value_json)
+                if own is not None:
+                    self._own_step = own
+                    continue
             name = self._names.get(key)
             if name is None:
                 name = self._names[key] = clean_text(key) or "?"
             parse_value(name, item.value_json, values)
         if step is None and history.HasField("step"):
             step = float(history.step.num)
+        if self._own_step is not None:  # (a row without it: at the step logged last)
+            step = self._own_step
         if values:
             builder.add(values, step=step, epoch=epoch, time=time)
 

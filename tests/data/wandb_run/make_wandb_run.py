@@ -1,7 +1,8 @@
 """Makes wandb/offline-run-*/ here: a real W&B offline run (the real `wandb` client, no network) of a
-numpy softmax classifier: per-batch `train/loss`, `train/acc`, per-epoch `val_loss`, `val_acc`, and
-`epoch` on every row. Run: `WANDB_MODE=offline python make_wandb_run.py` (wandb 0.31.0 made the
-committed copy; its logs/ and tmp/ folders and files/requirements.txt were not kept)."""
+numpy softmax classifier: per-batch `train/loss`, `train/acc` with the script's own `iter` (as
+nanoGPT logs it), per-epoch `val_loss`, `val_acc` (no `iter`), and `epoch` on every row.
+Run: `WANDB_MODE=offline python make_wandb_run.py` (wandb 0.31.0 made the committed copy; its tmp/
+folder and files/requirements.txt were not kept)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ for epoch in range(EPOCHS):
         g /= len(yb)
         W -= 0.05 * xb.T @ g
         b -= 0.05 * g.sum(0)
-        run.log({"train/loss": loss, "train/acc": acc, "epoch": epoch})
+        run.log({"train/loss": loss, "train/acc": acc, "epoch": epoch, "iter": epoch * 5 + i // BATCH})
     val_loss, val_acc, _ = forward(Xva, yva)
     run.log({"val_loss": val_loss, "val_acc": val_acc, "epoch": epoch})
     print(f"epoch {epoch} val_loss {val_loss:.4f} val_acc {val_acc:.4f}")
