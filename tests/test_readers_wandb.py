@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import struct
 import sys
 from pathlib import Path
 
@@ -169,3 +170,24 @@ def test_without_the_wandb_package_a_run_file_is_one_line_naming_the_extra(
     assert cli.main(["check", str(tmp_path / RUN.name)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "pip install 'lossacc-tui[wandb]'" in err[0], err
+
+
+def test_a_run_that_logged_nothing_says_so_without_format_advice(tmp_path: Path) -> None:
+    """The first records of the real run (its header, run and config records) but no history yet:
+    the problem says the run logged nothing, not to try another --format."""
+    from wandb.proto.wandb_internal_pb2 import Record
+
+    data = FILE.read_bytes()
+    cut = 7  # after the file header, whole records up to the first history record
+    while True:
+        _crc, length, _kind = struct.unpack_from("<IHB", data, cut)
+        if Record.FromString(data[cut + 7 : cut + 7 + length]).WhichOneof("record_type") == "history":
+            break
+        cut += 7 + length
+    early = tmp_path / "run-early.wandb"
+    early.write_bytes(data[:cut])
+    (src,) = read_sources(early)
+    messages = [p.message for p in src.problems(src.runs[0])]
+    assert messages == [
+        "no metric in run-early.wandb: this W&B run has logged no history (no run.log call) yet"
+    ]

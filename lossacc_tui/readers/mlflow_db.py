@@ -77,6 +77,7 @@ class MlflowDbReader(Reader):
 
     format_id: ClassVar[str] = "mlflow-db"
     binary: ClassVar[bool] = True
+    empty_hint: ClassVar[str | None] = "this MLflow run has logged no metric yet"
     #: Source.read_all does not read the bytes: the reader queries the database itself.
     reads_itself: ClassVar[bool] = True
 

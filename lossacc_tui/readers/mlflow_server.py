@@ -196,6 +196,7 @@ class MlflowServerReader(Reader):
 
     format_id: ClassVar[str] = "mlflow-server"
     binary: ClassVar[bool] = True
+    empty_hint: ClassVar[str | None] = "this MLflow run has logged no metric yet"
     #: Source.read_all does not read bytes: the reader asks the server itself.
     reads_itself: ClassVar[bool] = True
 

@@ -90,6 +90,7 @@ class WandbRunReader(Reader):
 
     format_id: ClassVar[str] = "wandb"
     binary: ClassVar[bool] = True
+    empty_hint: ClassVar[str | None] = "this W&B run has logged no history (no run.log call) yet"
 
     def __init__(self) -> None:
         super().__init__()
