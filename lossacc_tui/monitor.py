@@ -18,7 +18,8 @@ from lossacc_tui.events import AlertChanged, Event, PointsAdded, ProbeAdded, Run
 from lossacc_tui.files import open_regular, why_not_regular
 from lossacc_tui.follow import Follower
 from lossacc_tui.model import Run
-from lossacc_tui.readers import READERS, mlflow
+from lossacc_tui.readers import READERS, mlflow, mlflow_server
+from lossacc_tui.readers.layouts import Claim
 from lossacc_tui.readers.probe_sidecar import SIDECAR, ProbeSidecar, sidecar_path
 from lossacc_tui.readers.tensorboard import MissingExtra
 from lossacc_tui.roles import RoleMap
@@ -31,6 +32,7 @@ from lossacc_tui.source import (
     Source,
     discover,
     follow_claim,
+    open_claim,
     open_file,
     open_mlflow_run,
 )
@@ -73,6 +75,7 @@ class Monitor:
         self._probes_followed: set[str] = set()  # those that exist and are followed
         self._empty_folders: dict[str, str] = {}  # followed folders with no log yet -> why
         self._other: set[str] = set()  # FIFOs, devices, sockets found in folders (reported once)
+        self._servers: list[mlflow_server.ServerFollow] = []  # MLflow tracking servers followed
 
     # -- public ---------------------------------------------------------------------------
     def subscribe(self, fn: Subscriber) -> None:
@@ -87,6 +90,10 @@ class Monitor:
         follow everything on the background thread; existing content is read there first."""
         warnings: list[str] = []
         for path in self.paths:
+            url = mlflow_server.server_url(path)
+            if url is not None:
+                self._follow_server(url)
+                continue
             if not path.exists() and not os.path.islink(path):
                 self._pending(path, str(path))
                 continue
@@ -126,6 +133,29 @@ class Monitor:
             self._add_source(src)
         self.follower.watch_folder(path, lambda p, root=path: self._new_file(p, root))
 
+    def _follow_server(self, url: str) -> None:
+        """An MLflow tracking server (readers/mlflow_server.py), asked every poll interval on its own
+        thread: new runs become sources, each reads its new points; while the server does not
+        answer, one status line, and it is asked again (its history is kept there: nothing lost)."""
+        server = mlflow_server.MlflowServer(url)
+
+        def new(claims: list[Claim]) -> None:
+            with self.lock:
+                self.sources += [open_claim(c, c.name or url, self.role_map) for c in claims]
+
+        def tick() -> None:
+            with self.lock:
+                for src in [s for s in self.sources if getattr(s.files[0].reader, "server", None) is server]:
+                    self.appended(src, src.finish(0))
+
+        def status(state: str, message: str) -> None:
+            with self.lock:
+                self._emit([Status(url, state, message)])
+
+        poll = self.follower.poll or mlflow_server.DEFAULT_POLL
+        self._servers.append(mlflow_server.ServerFollow(server, poll, new, tick, status))
+        self._servers[-1].start()
+
     def _report_empty(self, path: Path) -> None:
         with self.lock:
             why = self._empty_folders.get(os.fspath(path.absolute()))
@@ -134,6 +164,8 @@ class Monitor:
 
     def stop(self) -> None:
         self.follower.stop()
+        for server in self._servers:
+            server.stop()
 
     # -- wiring files to sources --------------------------------------------------------------
     def _emit(self, events: list[Event]) -> None:

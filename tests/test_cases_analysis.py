@@ -83,13 +83,21 @@ def test_case_raises_the_right_kinds(case: str, must: set[str], never: set[str])
         assert not got, f"{case}: a healthy run raised {sorted(got)}"
 
 
+ANALYSIS_PENDING = {
+    # read right since issue 11 (one run, x = batch 1600..25600, acc 0.106 -> 0.090, loss 2.296 ->
+    # 2.312, about ln 10): the alert that both sit at chance for 10 classes is the analysis' to raise
+    "rw-15-hf566-fp16-stuck-at-chance/train_output.txt": "acc-at-chance not raised yet (analysis, issue 9)",
+}
+
+
 @pytest.mark.parametrize("case", sorted(READER_PENDING))
 def test_case_once_read(case: str) -> None:
     path = CASES / case
     runs = runs_of(path)
-    if len(runs) != 1 or len(runs[0].series) < 2:
-        pytest.xfail(f"{case}: not read as one run with loss and accuracy yet (a reader fix, issue 11)")
+    assert len(runs) == 1 and len(runs[0].series) >= 2, f"{case}: not read as one run with loss and accuracy"
     must, never = READER_PENDING[case]
+    if case in ANALYSIS_PENDING and not must <= kinds(path):
+        pytest.xfail(ANALYSIS_PENDING[case])
     assert must <= kinds(path)
     assert not (never & kinds(path, ("info", "warning", "critical")))
 
