@@ -252,7 +252,7 @@ class AccAtChance(Detector):
         nm = names(self.ctx)
         k = alert.data["k"]
         src = (
-            self.ctx.classes.describe()
+            ""  # the `classes` claim before this one says where K came from
             if self.ctx.classes.k
             else f"K = {k}, the K whose ln K the loss sits at"
             if alert.data.get("k_from_loss")
@@ -267,7 +267,8 @@ class AccAtChance(Detector):
                 e["now_x"],
                 f"for {int(e['evaluations'])} evaluations {nm[1]} has stayed about 1/{k} = {fmt(1 / k, 4)} "
                 "and "
-                f"{nm[0]} about ln {k} = {fmt(math.log(k))} ({src}): both metrics say the predictions carry "
+                f"{nm[0]} about ln {k} = {fmt(math.log(k))}{f' ({src})' if src else ''}: both metrics say "
+                "the predictions carry "
                 "no information about the labels",
                 evidence={"k": float(k)},
                 others=(
