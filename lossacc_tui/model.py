@@ -46,8 +46,7 @@ class Growable:
         need = self._n + k
         if need > len(self._buf):
             cap = len(self._buf)
-            while cap < need:
-                cap += cap // 2 + 1
+            cap = max(need, cap + cap // 2 + 1)  # a large batch (a backlog read at once): no slack
             buf = np.empty(cap, dtype=np.float64)
             buf[: self._n] = self._buf[: self._n]
             self._buf = buf
@@ -218,7 +217,18 @@ class BatchBuilder:
 class Series:
     """One metric of one run: x (step, epoch, wall time) and values in growable arrays."""
 
-    __slots__ = ("_epoch", "_step", "_time", "_value", "loss_kind", "name", "role", "scale", "source_name")
+    __slots__ = (
+        "_epoch",
+        "_pct_decided",
+        "_step",
+        "_time",
+        "_value",
+        "loss_kind",
+        "name",
+        "role",
+        "scale",
+        "source_name",
+    )
 
     def __init__(self, name: str, source_name: str | None = None) -> None:
         self.name = name
@@ -229,6 +239,7 @@ class Series:
         self._time = LazyColumn()
         self._value = Growable()
         self.scale = 1.0  # 0.01 once an accuracy is found to be in percent
+        self._pct_decided = False  # whether a value above 1 has settled `scale`
         self.loss_kind: LossKind = "unknown"  # set by readers whose format says (see LossKind)
 
     def __len__(self) -> int:
@@ -250,12 +261,17 @@ class Series:
         self._value.extend(values)
 
     def _scaled(self, values: np.ndarray) -> np.ndarray:
-        """Accuracy in percent (0-100) becomes a fraction, retroactively, the first time it shows."""
-        if self.scale == 1.0 and len(values):
-            finite = values[np.isfinite(values)]
-            if len(finite) and 1.0 < finite.max() <= 100.0:
-                self.scale = 0.01
-                self._value.view()[:] *= 0.01
+        """Accuracy in percent (0-100) becomes a fraction, retroactively. Decided once, by the first
+        finite value above 1 (at most 100: percent), so the answer does not depend on how the
+        history was cut into batches."""
+        if not self._pct_decided and len(values):
+            above = np.flatnonzero(values > 1.0)  # NaN compares False
+            above = above[np.isfinite(values[above])]
+            if len(above):
+                self._pct_decided = True
+                if values[above[0]] <= 100.0:
+                    self.scale = 0.01
+                    self._value.view()[:] *= 0.01
         return values * self.scale if self.scale != 1.0 else values
 
     def set_role(self, role: Role) -> None:
@@ -263,10 +279,13 @@ class Series:
             return
         was_acc, self.role = self.role in ACC_ROLES, role
         if role in ACC_ROLES and not was_acc:
+            self._pct_decided = False
             self._value.view()[:] = self._scaled(self._value.view().copy())
-        elif was_acc and role not in ACC_ROLES and self.scale != 1.0:
-            self._value.view()[:] /= self.scale
-            self.scale = 1.0
+        elif was_acc and role not in ACC_ROLES:
+            if self.scale != 1.0:
+                self._value.view()[:] /= self.scale
+                self.scale = 1.0
+            self._pct_decided = False
 
     @property
     def values(self) -> np.ndarray:

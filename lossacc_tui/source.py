@@ -267,11 +267,13 @@ class Source:
         f.base = len(self.runs)
 
     def read_all(self, chunk_size: int = CHUNK) -> list[Run]:
-        """Read every file to its end (a finished log)."""
+        """Read every file to its end (a finished log). A reader with a `backlog_chunk` (CSV and
+        JSONL, when polars is installed: readers/bulk.py) is given the file in reads that large."""
         for i, f in enumerate(self.files):
             if not getattr(f.reader, "reads_itself", False):  # a database reader queries it itself
+                size = max(chunk_size, getattr(f.reader, "backlog_chunk", None) or 0)
                 with open_regular(f.path) as fh:  # read-only, always
-                    while chunk := fh.read(chunk_size):
+                    while chunk := fh.read(size):
                         self.feed(i, chunk)
             self.finish(i)
         if not self.runs:
