@@ -340,7 +340,7 @@ class Run:
         """Append every present value of the batch to its series (new series get roles).
         `source_names` names the source of a series a reader derived (`1-error_rate`); `loss_kinds`
         says what a loss series measures where the reader's format says so."""
-        new = [name for name in batch.values if name not in self.series]
+        new = self._new_names(batch)
         for name in new:
             self.series[name] = Series(name, (source_names or {}).get(name))
             if loss_kinds and name in loss_kinds:
@@ -355,7 +355,9 @@ class Run:
                     break
         for name, vals in batch.values.items():
             p = batch.present.get(name)
-            s = self.series[name]
+            s = self.series.get(name)
+            if s is None:
+                continue  # no value in this batch: the series begins with its first value
             if p is None:
                 s.extend(vals, batch.step, batch.epoch, batch.time)
                 self.points += batch.n
@@ -369,6 +371,20 @@ class Run:
                         None if batch.time is None else batch.time[rows],
                     )
                     self.points += len(rows)
+
+    def _new_names(self, batch: Batch) -> list[str]:
+        """The batch's names that have no series yet and a value in it, in the order of their first
+        value (the column order among names first seen on one row), so series are made in the same
+        order however the history was cut into batches."""
+        first: dict[str, int] = {}
+        for name in batch.values:
+            if name not in self.series:
+                p = batch.present.get(name)
+                if p is None:
+                    first[name] = 0
+                elif p.any():
+                    first[name] = int(p.argmax())
+        return sorted(first, key=first.__getitem__)
 
     def clear(self) -> None:
         """Forget every point (the log is being read again from its start)."""

@@ -77,6 +77,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
 
 
 def incremental(path: Path, monkeypatch: pytest.MonkeyPatch, sizes: list[int]) -> Snapshot:
+    """The same bytes in the same chunks (and the same pieces of a large block) without polars."""
     with monkeypatch.context() as m:
         m.setattr(bulk, "ENABLED", False)
         return full_snapshot(read(path, sizes))
@@ -266,6 +267,8 @@ def test_read_all_takes_the_backlog_in_one_read(
             )
         )
     monkeypatch.setattr(bulk, "PIECE", 4096)  # "large": a block past 4 KB (the file is ~150 KB)
+    monkeypatch.setattr(bulk, "BULK_BLOCK", 2000)  # the first 1,000 bytes take the usual path
+    monkeypatch.setattr(bulk, "BULK_AFTER", 1 << 40)
     (src,) = discover(path)
     src.read_all(chunk_size=1000)  # the reader asks for larger reads than this
     key = "csv" if name.endswith(".csv") else "jsonl"
@@ -280,7 +283,7 @@ def test_read_all_takes_the_backlog_in_one_read(
         m.setitem(__import__("sys").modules, "polars", None)
         m.setattr(bulk, "_tried", False)
         m.setattr(bulk, "_polars", None)
-        assert bulk.backlog_chunk() is None
+        assert bulk.backlog_chunk(1 << 30) is None
         (missing,) = discover(path)
         missing.read_all(chunk_size=1000)
         assert full_snapshot(missing) == full_snapshot(plain)

@@ -1,13 +1,13 @@
 """Cold reads of a large CSV or JSONL backlog through polars' compiled parsers, when installed.
 
-`Source.read_all` hands a reader the backlog of a file in reads of up to `backlog_chunk()` bytes
-(the whole file, for most logs) when polars is installed. A block of at least `BULK_BLOCK` bytes
-goes to polars in one call (importing polars costs about 0.3 s of CPU, worth it only for a large
-block); a JSONL reader that was handed `BULK_AFTER` bytes of smaller blocks (the follower reads
-1 MB at a time) sends its later large blocks too. Appends to a live log stay on the incremental
-numpy path (readers/fastnum.py). Every entry point returns None for any block it is not sure to
-read exactly as the per-line path would; the caller then takes that path, in pieces of at most
-`PIECE` bytes, so results never depend on whether polars is installed.
+After the first 1 MB of a file, `Source.read_all` hands a reader the rest of a large backlog in
+reads of up to `BACKLOG_READ` bytes (the whole file, for most logs) when polars is installed. A
+block of at least `BULK_BLOCK` bytes goes to polars in one call (importing polars costs about 0.3 s
+of CPU, worth it only for a large block); a JSONL reader that was handed `BULK_AFTER` bytes of
+smaller blocks (the follower reads 1 MB at a time) sends its later large blocks too. Appends to a
+live log stay on the incremental numpy path (readers/fastnum.py). Every entry point returns None for
+any block it is not sure to read exactly as the per-line path would; the caller then takes that
+path, in pieces of at most `PIECE` bytes, so results never depend on whether polars is installed.
 
 Per 1 MB block, polars' CSV reader used more CPU than the numpy parser (its per-call cost); on one
 84 MB block it used about a fifth (bench_readers prints both).
@@ -59,10 +59,11 @@ def polars() -> ModuleType | None:
     return _polars
 
 
-def backlog_chunk() -> int | None:
-    """Bytes to read at once from the backlog of a CSV or JSONL file: `BACKLOG_READ` when polars is
-    installed (found without importing it), None otherwise (the caller's usual chunk)."""
-    if not ENABLED:
+def backlog_chunk(left: int) -> int | None:
+    """Bytes to read at once from the `left` bytes of a backlog: up to `BACKLOG_READ` when they
+    are enough for the bulk path and polars is installed (found without importing it), else None
+    (the caller's usual chunk)."""
+    if not ENABLED or left < BULK_BLOCK:
         return None
     if _tried:
         return BACKLOG_READ if _polars is not None else None
@@ -73,16 +74,24 @@ def backlog_chunk() -> int | None:
     return BACKLOG_READ if found else None
 
 
-def pieces(block: bytes, first_line: int, size: int = PIECE) -> Iterator[tuple[bytes, int]]:
-    """A block of complete lines cut at line ends into pieces of about `size` bytes, each with the
-    number of its first line."""
-    start = 0
+def pieces(block: bytes, first_line: int, start: int = 0) -> Iterator[tuple[bytes, int]]:
+    """A block of complete lines from byte `start` (a line's start) cut at line ends into pieces
+    of about `PIECE` bytes, each with the number of its first line."""
+    size = PIECE
     while start < len(block):
         end = block.find(b"\n", start + size - 1) + 1 or len(block)
         piece = block[start:end]
         yield piece, first_line
         first_line += piece.count(b"\n")
         start = end
+
+
+def count_byte(block: bytes, byte: bytes, start: int = 0) -> int:
+    """How many times `byte` occurs in block[start:]: numpy's compare-and-count in cache-sized
+    slices, about twice as fast as `bytes.count` on a large block."""
+    a = np.frombuffer(block, np.uint8, offset=start)
+    x, step = byte[0], 1 << 18
+    return sum(int(np.count_nonzero(a[i : i + step] == x)) for i in range(0, len(a), step))
 
 
 class Gate:
@@ -145,8 +154,8 @@ def csv_values(
     if not any(df.null_count().row(0)):  # no empty cell, so no short or blank line either
         return values, np.ones(values.shape, dtype=bool)
     # polars fills a short line with nulls: the cell count tells short lines from empty cells
-    nrows = block.count(b"\n", skip)
-    if df.height != nrows or block.count(delimiter, skip) != (ncols - 1) * nrows:
+    nrows = count_byte(block, b"\n", skip)
+    if df.height != nrows or count_byte(block, delimiter, skip) != (ncols - 1) * nrows:
         return None
     return values, ~np.isnan(values)  # no NaN but an empty cell: the bytes hold no `nan`
 
@@ -161,16 +170,50 @@ def jsonl_values(block: bytes, keys: list[str]) -> np.ndarray | None:
     pl = polars()
     if pl is None or not keys or not block.endswith(b"\n") or block.startswith(b"\n") or b"\\" in block:
         return None
-    nrows = block.count(b"\n")
-    if b"\n\n" in block or block.count(b'"') != 2 * len(keys) * nrows:
+    nrows = count_byte(block, b"\n")
+    if b"\n\n" in block:
+        return None
+    quotes = np.flatnonzero(np.frombuffer(block, np.uint8) == 34)
+    if len(quotes) != 2 * len(keys) * nrows:
         return None  # with this total, a line with an extra or repeated key has one missing: a null
     try:
         df = pl.read_ndjson(io.BytesIO(block), schema={k: pl.Float64 for k in keys})
     except Exception:  # polars.exceptions.PolarsError and its kin: not a number, not an object
         return None
-    if df.height != nrows or any(df.null_count().row(0)):
+    if df.height != nrows or any(df.null_count().row(0)) or not _keys_in_order(block, keys, quotes):
         return None
     values = df.to_numpy(order="fortran")
     if values.dtype != np.float64 or values.shape != (nrows, len(keys)):
         return None
     return values
+
+
+def _keys_in_order(block: bytes, keys: list[str], quotes: np.ndarray) -> bool:
+    """Whether every line has `keys` in this order (the per-line path makes a new run's series in
+    the order of its first line). Called when every line is known to hold exactly these keys, so
+    a key's length tells it from the others but among keys of one length, where whole 8-byte words
+    of the keys are compared (one gather per word that differs, not one per byte)."""
+    names = [k.encode() for k in keys]
+    q = quotes.reshape(-1, 2 * len(names))
+    if len(block) < 8 or not len(q):
+        return True
+    words = np.ndarray((len(block) - 7,), np.dtype("<u8"), block, strides=(1,))  # 8 bytes at each byte
+    for i, name in enumerate(names):
+        start = q[:, 2 * i] + 1
+        if not (q[:, 2 * i + 1] - start == len(name)).all():
+            return False
+        same = [n for n in names if len(n) == len(name)]
+        if len(same) < 2:
+            continue
+        last = block[start[-1] : start[-1] + len(name)]  # the last line: maybe too near the end
+        if last != name:
+            return False
+        for w in range(0, len(name), 8):
+            part = name[w : w + 8]
+            if len({n[w : w + 8] for n in same}) < 2:
+                continue
+            mask = (1 << (8 * len(part))) - 1
+            want = np.uint64(int.from_bytes(part, "little"))
+            if not ((words[start[:-1] + w] & np.uint64(mask)) == want).all():
+                return False
+    return True

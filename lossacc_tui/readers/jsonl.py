@@ -68,10 +68,10 @@ class JsonlReader(Reader):
         super().__init__()
         self._gate = bulk.Gate(small_blocks=True)
 
-    @property
-    def backlog_chunk(self) -> int | None:
-        """Bytes `Source.read_all` reads at once (the whole backlog, when polars can parse it)."""
-        return bulk.backlog_chunk()
+    def backlog_chunk(self, left: int) -> int | None:
+        """Bytes `Source.read_all` reads at once from the `left` bytes of a file (all of a large
+        backlog, when polars can parse it)."""
+        return bulk.backlog_chunk(left)
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
