@@ -141,7 +141,7 @@ def csv_values(
         df = pl.read_csv(
             io.BytesIO(block),
             has_header=False,
-            skip_lines=1 if skip else 0,
+            skip_rows=1 if skip else 0,
             separator=delimiter.decode(),
             schema={f"c{i}": pl.Float64 for i in range(ncols)},
             quote_char=None,
