@@ -96,13 +96,31 @@ class Follow:
         self.proc.wait(10)
 
 
+def read_to_end(pid: int, log: Path, timeout: float = 300.0) -> None:
+    """Wait until process `pid` has read `log` to its end (its file position, from /proc/PID/fdinfo)."""
+    size, deadline = log.stat().st_size, time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") != str(log):
+                    continue
+                pos = Path(f"/proc/{pid}/fdinfo/{fd}").read_text().split()[1]
+            except OSError:
+                continue
+            if int(pos) >= size:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"{log} not read to its end")
+
+
 def start(kind: str, log: Path) -> tuple[Follow | Terminal, Callable[[int], object]]:
-    """The process for `kind` on `log`, and a function that waits until it holds n records."""
+    """The process for `kind` on `log`, and a function that waits until it holds n records (the
+    follower printed them; the view read the file to its end, then its memory settles)."""
     if kind == "follow":
         f = Follow(log)
         return f, f.wait_records
     t = Terminal(["watch", str(log)])
-    return t, lambda n: t.wait_for(f"epoch {n - 1:,}".encode(), timeout=300)
+    return t, lambda n: read_to_end(t.proc.pid, log)
 
 
 def per_number(kind: str, live: bool) -> tuple[float, int, int]:
