@@ -23,6 +23,7 @@ from pathlib import Path
 SCRIPTS = [
     "bench_imports",
     "bench_readers",
+    "bench_memory",
     "bench_mlflow_db",
     "bench_tensorboard",
     "bench_follow",

@@ -126,7 +126,7 @@ def bench_file(label: str, path: Path, kind: str) -> None:
     print(
         f"  ours: {dt:.2f} s = {values / dt / 1e6:.2f} M values/s;"
         f" CPU {cpu:.2f} s = {values / cpu / 1e6:.2f} M/s"
-        f" ({'polars NDJSON parser for the backlog' if used else 'numpy parser'})"
+        f" ({'polars parser, the backlog in one call' if used else 'numpy parser'})"
     )
     if used:
         print(

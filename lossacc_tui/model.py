@@ -46,8 +46,7 @@ class Growable:
         need = self._n + k
         if need > len(self._buf):
             cap = len(self._buf)
-            while cap < need:
-                cap += cap // 2 + 1
+            cap = max(need, cap + cap // 2 + 1)  # a large batch (a backlog read at once): no slack
             buf = np.empty(cap, dtype=np.float64)
             buf[: self._n] = self._buf[: self._n]
             self._buf = buf
@@ -218,7 +217,18 @@ class BatchBuilder:
 class Series:
     """One metric of one run: x (step, epoch, wall time) and values in growable arrays."""
 
-    __slots__ = ("_epoch", "_step", "_time", "_value", "loss_kind", "name", "role", "scale", "source_name")
+    __slots__ = (
+        "_epoch",
+        "_pct_decided",
+        "_step",
+        "_time",
+        "_value",
+        "loss_kind",
+        "name",
+        "role",
+        "scale",
+        "source_name",
+    )
 
     def __init__(self, name: str, source_name: str | None = None) -> None:
         self.name = name
@@ -229,6 +239,7 @@ class Series:
         self._time = LazyColumn()
         self._value = Growable()
         self.scale = 1.0  # 0.01 once an accuracy is found to be in percent
+        self._pct_decided = False  # whether a value above 1 has settled `scale`
         self.loss_kind: LossKind = "unknown"  # set by readers whose format says (see LossKind)
 
     def __len__(self) -> int:
@@ -250,12 +261,17 @@ class Series:
         self._value.extend(values)
 
     def _scaled(self, values: np.ndarray) -> np.ndarray:
-        """Accuracy in percent (0-100) becomes a fraction, retroactively, the first time it shows."""
-        if self.scale == 1.0 and len(values):
-            finite = values[np.isfinite(values)]
-            if len(finite) and 1.0 < finite.max() <= 100.0:
-                self.scale = 0.01
-                self._value.view()[:] *= 0.01
+        """Accuracy in percent (0-100) becomes a fraction, retroactively. Decided once, by the first
+        finite value above 1 (at most 100: percent), so the answer does not depend on how the
+        history was cut into batches."""
+        if not self._pct_decided and len(values):
+            above = np.flatnonzero(values > 1.0)  # NaN compares False
+            above = above[np.isfinite(values[above])]
+            if len(above):
+                self._pct_decided = True
+                if values[above[0]] <= 100.0:
+                    self.scale = 0.01
+                    self._value.view()[:] *= 0.01
         return values * self.scale if self.scale != 1.0 else values
 
     def set_role(self, role: Role) -> None:
@@ -263,10 +279,13 @@ class Series:
             return
         was_acc, self.role = self.role in ACC_ROLES, role
         if role in ACC_ROLES and not was_acc:
+            self._pct_decided = False
             self._value.view()[:] = self._scaled(self._value.view().copy())
-        elif was_acc and role not in ACC_ROLES and self.scale != 1.0:
-            self._value.view()[:] /= self.scale
-            self.scale = 1.0
+        elif was_acc and role not in ACC_ROLES:
+            if self.scale != 1.0:
+                self._value.view()[:] /= self.scale
+                self.scale = 1.0
+            self._pct_decided = False
 
     @property
     def values(self) -> np.ndarray:
@@ -323,7 +342,7 @@ class Run:
         """Append every present value of the batch to its series (new series get roles).
         `source_names` names the source of a series a reader derived (`1-error_rate`); `loss_kinds`
         says what a loss series measures where the reader's format says so."""
-        new = [name for name in batch.values if name not in self.series]
+        new = self._new_names(batch)
         for name in new:
             self.series[name] = Series(name, (source_names or {}).get(name))
             if loss_kinds and name in loss_kinds:
@@ -338,7 +357,9 @@ class Run:
                     break
         for name, vals in batch.values.items():
             p = batch.present.get(name)
-            s = self.series[name]
+            s = self.series.get(name)
+            if s is None:
+                continue  # no value in this batch: the series begins with its first value
             if p is None:
                 s.extend(vals, batch.step, batch.epoch, batch.time)
                 self.points += batch.n
@@ -352,6 +373,20 @@ class Run:
                         None if batch.time is None else batch.time[rows],
                     )
                     self.points += len(rows)
+
+    def _new_names(self, batch: Batch) -> list[str]:
+        """The batch's names that have no series yet and a value in it, in the order of their first
+        value (the column order among names first seen on one row), so series are made in the same
+        order however the history was cut into batches."""
+        first: dict[str, int] = {}
+        for name in batch.values:
+            if name not in self.series:
+                p = batch.present.get(name)
+                if p is None:
+                    first[name] = 0
+                elif p.any():
+                    first[name] = int(p.argmax())
+        return sorted(first, key=first.__getitem__)
 
     def clear(self) -> None:
         """Forget every point (the log is being read again from its start)."""

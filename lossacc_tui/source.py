@@ -270,12 +270,18 @@ class Source:
         f.base = len(self.runs)
 
     def read_all(self, chunk_size: int = CHUNK) -> list[Run]:
-        """Read every file to its end (a finished log)."""
+        """Read every file to its end (a finished log). After the first chunk, a reader with a
+        `backlog_chunk` method (CSV and JSONL, when polars is installed: readers/bulk.py) may ask
+        for the rest of a large file in one read."""
         for i, f in enumerate(self.files):
             if not getattr(f.reader, "reads_itself", False):  # a database reader queries it itself
                 with open_regular(f.path) as fh:  # read-only, always
-                    while chunk := fh.read(chunk_size):
+                    size, left = chunk_size, os.fstat(fh.fileno()).st_size
+                    while chunk := fh.read(size):
                         self.feed(i, chunk)
+                        left -= len(chunk)
+                        wants = getattr(f.reader, "backlog_chunk", None)
+                        size = max(chunk_size, (wants(left) or 0) if wants else 0)
             self.finish(i)
         if not self.runs:
             self._run(0, None)

@@ -1,6 +1,6 @@
-"""The bulk path (polars for a large JSONL backlog) reads every log exactly as the
+"""The bulk path (polars for a large CSV or JSONL backlog) reads every log exactly as the
 incremental path does: same runs, series, roles, values, x, times and problems, for the same bytes
-cut into the same chunks, whatever the chunking."""
+cut into the same chunks, whatever the chunking, and whether the backlog is read at once or not."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from lossacc_tui.readers import bulk
+from lossacc_tui.readers.csvlike import CsvReader
 from lossacc_tui.source import Source, discover
 from tests.conftest import DEMO, REALWORLD
 
@@ -51,28 +52,39 @@ def read(path: Path, sizes: list[int]) -> Source:
 
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
-    """Force the bulk path on every block (no size thresholds) and count the blocks it took."""
-    count = {"jsonl": 0}
-    real_jsonl = bulk.jsonl_values
+    """Force the bulk path on every block (no size thresholds; a block past 4 KB counts as a
+    large one, read whole or in pieces of 4 KB) and count the blocks it took."""
+    count = {"jsonl": 0, "csv": 0}
+    real_jsonl, real_csv = bulk.jsonl_values, bulk.csv_values
 
     def jsonl_values(*a: object) -> object:
         res = real_jsonl(*a)  # type: ignore[arg-type]
         count["jsonl"] += res is not None
         return res
 
+    def csv_values(*a: object) -> object:
+        res = real_csv(*a)  # type: ignore[arg-type]
+        count["csv"] += res is not None
+        return res
+
     monkeypatch.setattr(bulk, "BULK_MIN", 0)
     monkeypatch.setattr(bulk, "BULK_AFTER", -1)
+    monkeypatch.setattr(bulk, "BULK_BLOCK", 0)
+    monkeypatch.setattr(bulk, "PIECE", 4096)
     monkeypatch.setattr(bulk, "jsonl_values", jsonl_values)
+    monkeypatch.setattr(bulk, "csv_values", csv_values)
     yield count
 
 
 def incremental(path: Path, monkeypatch: pytest.MonkeyPatch, sizes: list[int]) -> Snapshot:
+    """The same bytes in the same chunks (and the same pieces of a large block) without polars."""
     with monkeypatch.context() as m:
         m.setattr(bulk, "ENABLED", False)
         return full_snapshot(read(path, sizes))
 
 
-def structured_logs() -> list[Path]:
+def structured_logs(csv: bool = False) -> list[Path]:
+    """Real JSONL logs (or with `csv`, logs of the CSV family) beside the repo, under 5 MB."""
     roots = [REALWORLD, REALWORLD.parent / "cases", DEMO]
     found = []
     for root in roots:
@@ -82,7 +94,7 @@ def structured_logs() -> list[Path]:
                     (src,) = discover(p)
                 except Exception:
                     continue
-                if src.format == "jsonl":
+                if isinstance(src.files[0].reader, CsvReader) if csv else src.format == "jsonl":
                     found.append(p)
     return found
 
@@ -166,3 +178,113 @@ def test_every_bad_json_line_alone_reads_the_same(
         path.write_text("\n".join([*good[:4], bad, *good[4:]]) + "\n")
         assert full_snapshot(read(path, [1 << 20])) == incremental(path, monkeypatch, [1 << 20]), bad
         assert full_snapshot(read(path, [7])) == incremental(path, monkeypatch, [7]), bad
+
+
+def test_real_csv_logs_read_the_same_with_the_bulk_path(
+    calls: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logs = structured_logs(csv=True)
+    if not logs:
+        pytest.skip("no real-world logs beside the repo")
+    rng = np.random.default_rng(1)
+    for path in logs:
+        for sizes in ([1 << 20], rng.integers(100, 4096, 7).tolist()):  # tiny chunks: the test below
+            assert full_snapshot(read(path, sizes)) == incremental(path, monkeypatch, sizes), (path, sizes)
+    assert calls["csv"] > 0  # the bulk path did read real files
+
+
+CSV_BAD = [
+    "1,2",  # a short row
+    "1,2,3,4,5,6",  # a long row
+    "1,abc,3,4",  # text in a cell
+    '1,"0.5",3,4',  # a quoted number
+    "1,nan,inf,-inf",
+    "",  # a blank line
+    "1, 0.5,3,4",  # a space
+    "1,83%,3,4",
+    "1,,,",  # only empty cells
+    ",,,",
+    "1,.,3,4",
+    "1,1e5,-,4",
+    "1,1e,3,4",
+    "epoch,loss,acc,lr",  # the header again: a new run
+    "1,0x10,3,4",
+    "1,1_000,3,4",
+    "1;2;3;4",
+]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_generated_csv_with_bad_lines_reads_the_same(
+    seed: int, tmp_path: Path, calls: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keras-shaped rows (some cells empty, as a Lightning file has them) with bad lines spliced in."""
+    rng = np.random.default_rng(seed)
+    n = 1500
+    nums = np.array(float_texts(rng, n * 3), dtype=object).reshape(n, 3)
+    if seed % 3 == 1:
+        nums[rng.random((n, 3)) < 0.3] = ""
+    lines = ["epoch,loss,acc,lr"] + [f"{i},{a},{b},{c}" for i, (a, b, c) in enumerate(nums.tolist())]
+    for at in rng.integers(1, n, 3 if seed % 2 else 0).tolist():
+        lines[at] = CSV_BAD[rng.integers(0, len(CSV_BAD))]
+    path = tmp_path / "training.csv"
+    path.write_text("\n".join(lines) + "\n")
+    for sizes in ([1 << 20], rng.integers(1000, 30000, 5).tolist(), rng.integers(1, 97, 3).tolist()):
+        assert full_snapshot(read(path, sizes)) == incremental(path, monkeypatch, sizes), sizes
+    assert calls["csv"] > 0
+
+
+def test_every_bad_csv_line_alone_reads_the_same(
+    tmp_path: Path, calls: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = [f"{i},0.{i + 1},0.{9 - i},1e-3" for i in range(9)]
+    for k, bad in enumerate(CSV_BAD):
+        path = tmp_path / f"log{k}.csv"
+        path.write_text("\n".join(["epoch,loss,acc,lr", *good[:4], bad, *good[4:]]) + "\n")
+        assert full_snapshot(read(path, [1 << 20])) == incremental(path, monkeypatch, [1 << 20]), bad
+        assert full_snapshot(read(path, [7])) == incremental(path, monkeypatch, [7]), bad
+
+
+@pytest.mark.parametrize("name", ["training.csv", "log.jsonl"])
+def test_read_all_takes_the_backlog_in_one_read(
+    name: str, tmp_path: Path, calls: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check` hands the reader the whole file at once, polars reads it in one call, and the runs
+    are those of the file read 1 MB at a time without polars; without polars installed the backlog
+    is read the usual way and nothing changes."""
+    rng = np.random.default_rng(7)
+    n = 5000
+    a, b = float_texts(rng, n), float_texts(rng, n)
+    path = tmp_path / name
+    if name.endswith(".csv"):
+        path.write_text(
+            "".join(["step,loss,acc\n", *(f"{i},{x},{y}\n" for i, x, y in zip(range(n), a, b, strict=True))])
+        )
+    else:
+        path.write_text(
+            "".join(
+                f'{{"step": {i}, "loss": {x}, "acc": {y}}}\n' for i, x, y in zip(range(n), a, b, strict=True)
+            )
+        )
+    monkeypatch.setattr(bulk, "PIECE", 4096)  # "large": a block past 4 KB (the file is ~150 KB)
+    monkeypatch.setattr(bulk, "BULK_BLOCK", 2000)  # the first 1,000 bytes take the usual path
+    monkeypatch.setattr(bulk, "BULK_AFTER", 1 << 40)
+    (src,) = discover(path)
+    src.read_all(chunk_size=1000)  # the reader asks for larger reads than this
+    key = "csv" if name.endswith(".csv") else "jsonl"
+    assert calls[key] == 1  # the whole file, one call
+    with monkeypatch.context() as m:
+        m.setattr(bulk, "ENABLED", False)
+        (plain,) = discover(path)
+        plain.read_all(chunk_size=1000)
+    assert full_snapshot(src) == full_snapshot(plain)
+    assert src.runs[0].points == 2 * n
+    with monkeypatch.context() as m:  # polars not installed
+        m.setitem(__import__("sys").modules, "polars", None)
+        m.setattr(bulk, "_tried", False)
+        m.setattr(bulk, "_polars", None)
+        assert bulk.backlog_chunk(1 << 30) is None
+        (missing,) = discover(path)
+        missing.read_all(chunk_size=1000)
+        assert full_snapshot(missing) == full_snapshot(plain)
+    assert calls[key] == 1

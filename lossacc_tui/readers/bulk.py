@@ -1,31 +1,43 @@
-"""Cold reads of a large JSONL backlog through polars' compiled NDJSON parser, when installed.
+"""Cold reads of a large CSV or JSONL backlog through polars' compiled parsers, when installed.
 
-A reader hands a block of complete lines here only after it has read `BULK_AFTER` bytes of large
-blocks (importing polars costs about 0.2 s, worth it only for a large file), and only blocks of
-at least `BULK_MIN` bytes (appends to a live log stay on the incremental numpy path). Every entry
-point returns None for any block it is not sure to read exactly as the per-line path would; the
-caller then takes that path, so results never depend on whether polars is installed.
+After the first 1 MB of a file, `Source.read_all` hands a reader the rest of a large backlog in
+reads of up to `BACKLOG_READ` bytes (the whole file, for most logs) when polars is installed. A
+block of at least `BULK_BLOCK` bytes goes to polars in one call (importing polars costs about 0.3 s
+of CPU, worth it only for a large block); a JSONL reader that was handed `BULK_AFTER` bytes of
+smaller blocks (the follower reads 1 MB at a time) sends its later large blocks too. Appends to a
+live log stay on the incremental numpy path (readers/fastnum.py). Every entry point returns None for
+any block it is not sure to read exactly as the per-line path would; the caller then takes that
+path, in pieces of at most `PIECE` bytes, so results never depend on whether polars is installed.
 
-CSV is not sent here: called on the 1 MB blocks a reader gets, polars' CSV reader used more CPU
-than the numpy parser (readers/fastnum.py) on 1,000,000-row Keras and Lightning files, its import
-included; for JSONL it used about 20 % less (bench_readers prints both).
+Per 1 MB block, polars' CSV reader used more CPU than the numpy parser (its per-call cost); on one
+84 MB block it used about a fifth (bench_readers prints both).
 
 Install: pip install 'lossacc-tui[fast]' (polars). Format references: RFC 8259 (JSON numbers),
-https://jsonlines.org.
+https://jsonlines.org, RFC 4180 (CSV).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import io
+from collections.abc import Iterator
 from types import ModuleType
 
 import numpy as np
 
 BULK_MIN = 256 * 1024  # bytes: a smaller block (an append) takes the incremental path
-#: Bytes of large blocks a reader reads on its own before it imports polars: the import costs about
-#: 0.3 s of CPU, and polars' parser saves about 10 ms of CPU per MB over the numpy path (measured on
-#: 1 MB blocks of a 94 MB log), so it pays only well past this size.
+#: Bytes of large blocks a JSONL reader reads on its own before it imports polars: the import costs
+#: about 0.3 s of CPU, and polars' parser saves about 10 ms of CPU per MB over the numpy path
+#: (measured on 1 MB blocks of a 94 MB log), so it pays only well past this size.
 BULK_AFTER = 32 * 1024 * 1024
+#: A block at least this large goes to polars in one call: on one block polars saves 16-18 ms of
+#: CPU per MB over the numpy path on CSV and JSONL, so its 0.3 s import pays from about 20 MB.
+BULK_BLOCK = 24 * 1024 * 1024
+#: Largest read of a backlog when polars is installed (a whole file, up to this); memory stays bounded.
+BACKLOG_READ = 256 * 1024 * 1024
+#: A large block polars did not take is read in pieces of about this size (what a reader is given
+#: when the file is read 1 MB at a time), so the per-line path's memory stays bounded.
+PIECE = 1 << 20
 ENABLED = True  # tests turn the bulk path off to compare it with the incremental one
 
 _polars: ModuleType | None = None
@@ -47,20 +59,105 @@ def polars() -> ModuleType | None:
     return _polars
 
 
+def backlog_chunk(left: int) -> int | None:
+    """Bytes to read at once from the `left` bytes of a backlog: up to `BACKLOG_READ` when they
+    are enough for the bulk path and polars is installed (found without importing it), else None
+    (the caller's usual chunk)."""
+    if not ENABLED or left < BULK_BLOCK:
+        return None
+    if _tried:
+        return BACKLOG_READ if _polars is not None else None
+    try:
+        found = importlib.util.find_spec("polars") is not None
+    except (ImportError, ValueError):  # a broken install, or polars blocked in sys.modules
+        found = False
+    return BACKLOG_READ if found else None
+
+
+def pieces(block: bytes, first_line: int, start: int = 0) -> Iterator[tuple[bytes, int]]:
+    """A block of complete lines from byte `start` (a line's start) cut at line ends into pieces
+    of about `PIECE` bytes, each with the number of its first line."""
+    size = PIECE
+    while start < len(block):
+        end = block.find(b"\n", start + size - 1) + 1 or len(block)
+        piece = block[start:end]
+        yield piece, first_line
+        first_line += piece.count(b"\n")
+        start = end
+
+
+def count_byte(block: bytes, byte: bytes, start: int = 0) -> int:
+    """How many times `byte` occurs in block[start:]: numpy's compare-and-count in cache-sized
+    slices, about twice as fast as `bytes.count` on a large block."""
+    a = np.frombuffer(block, np.uint8, offset=start)
+    x, step = byte[0], 1 << 18
+    return sum(int(np.count_nonzero(a[i : i + step] == x)) for i in range(0, len(a), step))
+
+
 class Gate:
-    """Per reader: has it read enough of a backlog for the bulk path to pay for itself?"""
+    """Per reader: should this block go to the bulk path (and is polars installed)?"""
 
-    __slots__ = ("seen",)
+    __slots__ = ("seen", "small_blocks")
 
-    def __init__(self) -> None:
+    def __init__(self, small_blocks: bool = False) -> None:
         self.seen = 0
+        #: after BULK_AFTER bytes, blocks down to BULK_MIN go too (JSONL, where that pays)
+        self.small_blocks = small_blocks
 
     def open(self, block: bytes) -> bool:
         """True when `block` should go to the bulk path (and polars is installed)."""
         if len(block) < BULK_MIN:
             return False
         self.seen += len(block)
-        return self.seen > BULK_AFTER and polars() is not None
+        big = len(block) >= BULK_BLOCK or (self.small_blocks and self.seen > BULK_AFTER)
+        return big and polars() is not None
+
+
+#: Bytes a block of plain numeric CSV may hold besides its delimiter (readers/fastnum.py's grammar).
+_CSV_BYTES = b"0123456789.eE+-\n"
+
+
+def csv_values(
+    block: bytes, ncols: int, delimiter: bytes, skip: int = 0
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The lines of a block after its first `skip` bytes (a header line, or 0): each `ncols` plain
+    decimal numbers (or empty cells) separated by `delimiter`, as (values float64 (rows, ncols),
+    columns contiguous, present bool (rows, ncols)): what `fastnum.parse_numeric_rows` returns.
+
+    None unless every byte after `skip` is a digit, `.eE+-`, the delimiter or a newline, every line
+    has exactly `ncols` cells, there are no blank lines and polars parses every cell as a number.
+    Each check is one pass over the bytes, and the cell count only when a cell is empty.
+    """
+    pl = polars()
+    body = len(block) - skip
+    if pl is None or ncols < 1 or body <= 0 or not block.endswith(b"\n") or block[skip] == 10:
+        return None
+    allowed = _CSV_BYTES + delimiter
+    if block.translate(None, allowed) != block[:skip].translate(None, allowed):
+        return None  # a quote, a space, a letter: the numeric parser's and the per-line path's rules
+    if ncols == 1 and b"\n\n" in block:
+        return None  # with one column a blank line would read as an empty cell
+    try:
+        df = pl.read_csv(
+            io.BytesIO(block),
+            has_header=False,
+            skip_rows=1 if skip else 0,
+            separator=delimiter.decode(),
+            schema={f"c{i}": pl.Float64 for i in range(ncols)},
+            quote_char=None,
+        )
+    except Exception:  # polars.exceptions.PolarsError and its kin: a cell that is not a number, or
+        return None  # a line with more cells than ncols
+    values = df.to_numpy(order="fortran")
+    if values.dtype != np.float64 or values.shape != (df.height, ncols):
+        return None
+    if not any(df.null_count().row(0)):  # no empty cell, so no short or blank line either
+        return values, np.ones(values.shape, dtype=bool)
+    # polars fills a short line with nulls: the cell count tells short lines from empty cells
+    nrows = count_byte(block, b"\n", skip)
+    if df.height != nrows or count_byte(block, delimiter, skip) != (ncols - 1) * nrows:
+        return None
+    return values, ~np.isnan(values)  # no NaN but an empty cell: the bytes hold no `nan`
 
 
 def jsonl_values(block: bytes, keys: list[str]) -> np.ndarray | None:
@@ -73,16 +170,50 @@ def jsonl_values(block: bytes, keys: list[str]) -> np.ndarray | None:
     pl = polars()
     if pl is None or not keys or not block.endswith(b"\n") or block.startswith(b"\n") or b"\\" in block:
         return None
-    nrows = block.count(b"\n")
-    if b"\n\n" in block or block.count(b'"') != 2 * len(keys) * nrows:
+    nrows = count_byte(block, b"\n")
+    if b"\n\n" in block:
+        return None
+    quotes = np.flatnonzero(np.frombuffer(block, np.uint8) == 34)
+    if len(quotes) != 2 * len(keys) * nrows:
         return None  # with this total, a line with an extra or repeated key has one missing: a null
     try:
         df = pl.read_ndjson(io.BytesIO(block), schema={k: pl.Float64 for k in keys})
     except Exception:  # polars.exceptions.PolarsError and its kin: not a number, not an object
         return None
-    if df.height != nrows or any(df.null_count().row(0)):
+    if df.height != nrows or any(df.null_count().row(0)) or not _keys_in_order(block, keys, quotes):
         return None
     values = df.to_numpy(order="fortran")
     if values.dtype != np.float64 or values.shape != (nrows, len(keys)):
         return None
     return values
+
+
+def _keys_in_order(block: bytes, keys: list[str], quotes: np.ndarray) -> bool:
+    """Whether every line has `keys` in this order (the per-line path makes a new run's series in
+    the order of its first line). Called when every line is known to hold exactly these keys, so
+    a key's length tells it from the others but among keys of one length, where whole 8-byte words
+    of the keys are compared (one gather per word that differs, not one per byte)."""
+    names = [k.encode() for k in keys]
+    q = quotes.reshape(-1, 2 * len(names))
+    if len(block) < 8 or not len(q):
+        return True
+    words = np.ndarray((len(block) - 7,), np.dtype("<u8"), block, strides=(1,))  # 8 bytes at each byte
+    for i, name in enumerate(names):
+        start = q[:, 2 * i] + 1
+        if not (q[:, 2 * i + 1] - start == len(name)).all():
+            return False
+        same = [n for n in names if len(n) == len(name)]
+        if len(same) < 2:
+            continue
+        last = block[start[-1] : start[-1] + len(name)]  # the last line: maybe too near the end
+        if last != name:
+            return False
+        for w in range(0, len(name), 8):
+            part = name[w : w + 8]
+            if len({n[w : w + 8] for n in same}) < 2:
+                continue
+            mask = (1 << (8 * len(part))) - 1
+            want = np.uint64(int.from_bytes(part, "little"))
+            if not ((words[start[:-1] + w] & np.uint64(mask)) == want).all():
+                return False
+    return True

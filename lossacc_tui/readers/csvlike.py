@@ -13,6 +13,7 @@ import re
 import numpy as np
 
 from lossacc_tui.model import Batch
+from lossacc_tui.readers import bulk
 from lossacc_tui.readers.base import Reader, to_float
 from lossacc_tui.readers.registry import register
 
@@ -107,6 +108,13 @@ class CsvReader(Reader):
         self._kind: list[str] = []  # per column: metric | epoch | step | time | text
         self._kinds_known = False
         self._new_run = False
+        self._gate = bulk.Gate()
+        self._dense_rows: bool | None = None  # most cells of the first rows read hold a number
+
+    def backlog_chunk(self, left: int) -> int | None:
+        """Bytes `Source.read_all` reads at once from the `left` bytes of a file: all of a large
+        backlog when polars can parse it and the rows read so far were dense (see `_dense`)."""
+        return bulk.backlog_chunk(left) if self._dense_rows else None
 
     # -- header and columns ---------------------------------------------------------------
     def _set_header(self, delim: str, names: list[str]) -> None:
@@ -144,6 +152,49 @@ class CsvReader(Reader):
 
     # -- parsing --------------------------------------------------------------------------
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
+        """A large block (a backlog read at once) goes to polars whole when it can, else in pieces
+        of about 1 MB, as if it had been read 1 MB at a time."""
+        if len(block) <= bulk.PIECE:
+            return self._block(block, first_line)
+        out: list[Batch] = []
+        skip = 0
+        if not self.names:  # the first line alone: the header
+            skip = block.find(b"\n") + 1
+            out += self._block(block[:skip], first_line)
+        if self._dense_rows is None:
+            self._dense_rows = self._dense(block, skip)
+        if self.names and self._dense_rows and self._gate.open(block):  # no header left in it
+            whole = self._whole(block, skip, first_line + (skip > 0))
+            if whole is not None:
+                return out + whole
+        for piece, k in bulk.pieces(block, first_line + (skip > 0), skip):
+            out += self._block(piece, k)
+        return out
+
+    def _dense(self, block: bytes, skip: int) -> bool:
+        """Whether most cells of the first 64 KB after `skip` hold a number: polars' parser costs
+        per cell, the numpy one per number, so on a sparse file (Lightning's metrics.csv, most cells
+        empty) the numpy parser used less CPU than polars on one block (bench_readers)."""
+        a = np.frombuffer(block, np.uint8, count=min(65536, len(block) - skip), offset=skip)
+        ends = (a == ord(self.delim)) | (a == 10)  # cell ends; two in a row: an empty cell
+        return np.count_nonzero(ends[:-1] & ends[1:]) * 2 < np.count_nonzero(a == 10) * len(self.names)
+
+    def _whole(self, block: bytes, skip: int, first_line: int) -> list[Batch] | None:
+        """The lines after the first `skip` bytes through polars' CSV reader in one call (None: it
+        cannot read them exactly as the numpy parser would, or the columns are not all numbers)."""
+        if not self._kinds_known:
+            end = block.find(b"\n", skip)
+            if block[skip:end].strip():
+                self._learn_text_columns(self._cells(self.decode(block[skip:end])))
+        if "text" in self._kind or self._new_run:
+            return None
+        parsed = bulk.csv_values(block, len(self.names), self.delim.encode(), skip)
+        if parsed is None:
+            return None
+        values, present = parsed
+        return [self._batch(values, present, np.arange(first_line, first_line + len(values)), ())]
+
+    def _block(self, block: bytes, first_line: int) -> list[Batch]:
         out: list[Batch] = []
         if not self.names:
             block, first_line = self._take_header(block, first_line)
@@ -153,6 +204,8 @@ class CsvReader(Reader):
             first = block.split(b"\n", 1)[0]
             if first.strip():
                 self._learn_text_columns(self._cells(self.decode(first)))
+        if self._dense_rows is None and b"\n" in block:
+            self._dense_rows = self._dense(block, 0)
         fast = self._fast(block, first_line)
         if fast is not None:
             return [fast]
@@ -179,7 +232,8 @@ class CsvReader(Reader):
 
     def _fast(self, block: bytes, first_line: int) -> Batch | None:
         """A block of purely numeric rows through the vectorized numpy parser (polars' CSV reader,
-        called per block, used more CPU than it: see readers/bulk.py); None for the per-line path."""
+        called per 1 MB block, used more CPU than it: see readers/bulk.py); None for the per-line
+        path."""
         if parse_numeric_rows is None or "text" in self._kind or self._new_run:
             return None
         if b"\n\n" in block or block.startswith(b"\n"):
@@ -248,21 +302,18 @@ class CsvReader(Reader):
     ) -> Batch:
         n = len(values)
         batch = Batch(n=n, values={}, present={}, line=lines, starts=starts)
+        every = present.all(axis=0)  # per column: no empty cell (one pass, not one per use)
         for i, (name, kind) in enumerate(zip(self.names, self._kind, strict=True)):
-            col = np.where(present[:, i], values[:, i], np.nan)
-            if kind == "epoch":
-                batch.epoch = col
-            elif kind == "step":
-                batch.step = col
-            elif kind == "time":
-                batch.time = col
+            if kind in ("epoch", "step", "time"):
+                col = values[:, i].copy() if every[i] else np.where(present[:, i], values[:, i], np.nan)
+                setattr(batch, kind, col)
             elif kind == "metric":
                 p = present[:, i]
-                if not p.any():
+                if not every[i] and not p.any():
                     continue
                 out_name = self._metric_name(name)
                 batch.values[out_name] = self._transform(name, values[:, i].copy())
-                batch.present[out_name] = None if p.all() else p.copy()
+                batch.present[out_name] = None if every[i] else p.copy()
         return batch
 
 

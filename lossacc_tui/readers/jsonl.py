@@ -66,7 +66,12 @@ class JsonlReader(Reader):
 
     def __init__(self) -> None:
         super().__init__()
-        self._gate = bulk.Gate()
+        self._gate = bulk.Gate(small_blocks=True)
+
+    def backlog_chunk(self, left: int) -> int | None:
+        """Bytes `Source.read_all` reads at once from the `left` bytes of a file (all of a large
+        backlog, when polars can parse it)."""
+        return bulk.backlog_chunk(left)
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
@@ -89,6 +94,17 @@ class JsonlReader(Reader):
         return 0.9 if name.lower().endswith((".jsonl", ".ndjson")) else 0.75
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
+        """A large block (a backlog read at once) goes to polars whole when it can, else in pieces
+        of about 1 MB, as if it had been read 1 MB at a time."""
+        if len(block) <= bulk.PIECE:
+            return self._block(block, first_line)
+        if self._gate.open(block):
+            whole = self._fast(block, first_line, whole=True)
+            if whole is not None:
+                return [whole]
+        return [b for piece, k in bulk.pieces(block, first_line) for b in self._block(piece, k)]
+
+    def _block(self, block: bytes, first_line: int) -> list[Batch]:
         fast = self._fast(block, first_line)
         if fast is not None:
             return [fast]
@@ -121,11 +137,11 @@ class JsonlReader(Reader):
                 self._add(o, first_line + k, rows, nums)
         return [self._batch(rows, nums)] if rows else []
 
-    def _fast(self, block: bytes, first_line: int) -> Batch | None:
-        """Flat objects with the same keys in the same order on every line (the usual log): a large
-        block of a backlog goes to polars (`bulk`), any other block is checked to have the first
-        line's skeleton on every line, its keys cut out, and its numbers parsed as one numeric
-        table. Anything else returns None and takes the per-line path."""
+    def _fast(self, block: bytes, first_line: int, whole: bool = False) -> Batch | None:
+        """Flat objects with the same keys in the same order on every line (the usual log): a
+        large block of a backlog goes to polars (`bulk`; with `whole`, only there), any other block
+        is checked to have the first line's skeleton on every line, its keys cut out, and its
+        numbers parsed as one numeric table. Anything else returns None and takes the per-line path."""
         if not block.endswith(b"\n"):
             return None
         end = block.find(b"\n")
@@ -143,8 +159,11 @@ class JsonlReader(Reader):
         ):
             return None  # not flat and numeric, or quotes not only around keys, or an escape
         keys = list(obj)
-        table = bulk.jsonl_values(block, keys) if self._gate.open(block) else None
-        if table is None:
+        if whole:
+            table = bulk.jsonl_values(block, keys)
+        else:
+            table = bulk.jsonl_values(block, keys) if self._gate.open(block) else None
+        if table is None and not whole:
             table = self._skeleton_table(block, first, len(keys))
         if table is None:
             return None

@@ -1,0 +1,55 @@
+"""A run holds the same series, in the same order, with the same values, however its history was
+cut into batches: a backlog read at once, 1 MB at a time, or a few bytes at a time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lossacc_tui.model import Batch, Run
+from lossacc_tui.readers import bulk
+from tests.conftest import REALWORLD
+from tests.test_bulk_readers import full_snapshot, read
+
+
+def test_a_late_column_comes_after_the_others_however_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Lightning's metrics.csv names test_loss first but logs it last: its series comes last."""
+    path = REALWORLD / "lightning_csv" / "cv-image-classification__version_0__metrics.csv"
+    if not path.is_file():
+        pytest.skip("real-world logs not found beside the repo")
+    monkeypatch.setattr(bulk, "ENABLED", False)
+    whole = full_snapshot(read(path, [1 << 30]))
+    names = [s[0] for s in whole[0][4]]
+    assert names[-1] == "test_loss" and "train_loss" in names
+    for sizes in ([4096], [97, 1000, 13]):
+        assert full_snapshot(read(path, sizes)) == whole, sizes
+
+
+def test_accuracy_in_percent_is_found_the_same_way_however_batched() -> None:
+    """An accuracy logged in percent becomes a fraction whether its first value above 1 comes in
+    the first batch or later, and values above 100 later on do not undo it."""
+    acc = np.array([0.0, 0.5, 12.5, 40.0, 75.0, 150.0, 99.0])
+
+    def run_of(cuts: list[int]) -> np.ndarray:
+        run = Run("r", "-", "csv")
+        for a, b in zip([0, *cuts], [*cuts, len(acc)], strict=True):
+            run.add_batch(Batch(b - a, {"val_acc": acc[a:b]}, {"val_acc": None}, epoch=np.arange(a, b, 1.0)))
+        return run.series["val_acc"].values.copy()
+
+    whole = run_of([])
+    np.testing.assert_array_equal(whole, acc / 100)
+    for cuts in ([1], [2], [3], [2, 5], [1, 2, 3, 4, 5, 6]):
+        np.testing.assert_array_equal(run_of(cuts), whole)
+
+
+def test_a_name_without_a_value_makes_no_series() -> None:
+    run = Run("r", "-", "jsonl")
+    run.add_batch(
+        Batch(2, {"loss": np.array([1.0, 0.9]), "lr": np.array([np.nan, np.nan])},
+              {"loss": None, "lr": np.array([False, False])}, step=np.array([1.0, 2.0]))
+    )  # fmt: skip
+    assert list(run.series) == ["loss"]
+    run.add_batch(Batch(1, {"lr": np.array([0.1])}, {"lr": None}, step=np.array([3.0])))
+    assert list(run.series) == ["loss", "lr"] and run.points == 3
