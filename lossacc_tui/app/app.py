@@ -1,7 +1,10 @@
 """LossAccApp: runs, plots, alerts and their explanation, fed by a Monitor (watch) or a Replay.
 
-The feed's thread only posts `FeedChanged` (at most one pending at a time); the handler redraws at
-most REDRAW_HZ times a second, copying what it draws from the tracker with the lock held briefly.
+The feed's thread only posts `FeedChanged` (at most one pending at a time). New data is drawn at
+most REDRAW_HZ times a second and, while data keeps coming, only as often as keeps the main thread
+within DATA_BUDGET of a core (measured, not guessed: the frames of a long run with many alerts cost
+more, so they come less often); a key is drawn at once. Each frame copies what it draws from the
+tracker with the lock held briefly.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 
 from lossacc_tui.app import cursor, present
 from lossacc_tui.app.keys import ACTIONS, WATCH_KEYS
@@ -33,6 +36,7 @@ from lossacc_tui.app.tracker import Feed, Tracker
 from lossacc_tui.app.view import PlotOptions
 from lossacc_tui.app.widgets.alert_list import AlertList
 from lossacc_tui.app.widgets.explanation import Explanation
+from lossacc_tui.app.widgets.key_bar import KeyBar
 from lossacc_tui.app.widgets.metric_plot import MetricPlot
 from lossacc_tui.app.widgets.run_list import RunList, fit_path, natural
 from lossacc_tui.app.widgets.state_band import StateBand
@@ -40,6 +44,8 @@ from lossacc_tui.app.widgets.status_line import StatusLine
 from lossacc_tui.readers.probe_sidecar import probe_summary
 
 REDRAW_HZ = 10.0
+DATA_BUDGET = 0.01  # share of a core the main thread may spend drawing new data (keys are not counted)
+MAX_DATA_WAIT = 2.0  # seconds: new data is on screen within this, whatever a frame costs
 LIVE_AFTER = 5.0  # a run that gets points this long after start is being written now
 WEIGHTS = (0.6, 0.8, 0.9, 0.95, 0.99, 0.3)
 
@@ -80,6 +86,8 @@ class LossAccApp(App[None]):
         self._posted = False
         self._last_redraw = -1.0
         self._timer: Timer | None = None
+        self._next_data = 0.0  # monotonic time before which new data waits (see _data_frame)
+        self._dirty = self._measuring = False  # new data not drawn yet / a data frame's cost being measured
         self._started = clock()
         self._summary: tuple[tuple[object, ...], float, str] = ((), 0.0, "")
         self._params: dict[str, str] = {}  # run path -> its parameters, as Markdown
@@ -99,7 +107,7 @@ class LossAccApp(App[None]):
                 yield AlertList(id="alerts")
                 yield Explanation(id="explanation")
         yield StatusLine(id="status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.tracker.on_change = self._feed_changed
@@ -116,7 +124,33 @@ class LossAccApp(App[None]):
     # -- redraw (coalesced) ---------------------------------------------------------------------
     def on_feed_changed(self, _: FeedChanged) -> None:
         self._posted = False
-        self.request_redraw()
+        self._dirty = True
+        self._schedule_data()
+
+    def _schedule_data(self) -> None:
+        if self._timer is not None or self._measuring or not self._dirty:
+            return  # a frame is due (it draws these points too), or the last one's cost is unknown yet
+        wait = max(self._next_data, self._last_redraw + 1.0 / REDRAW_HZ) - time.monotonic()
+        if wait <= 0:
+            self._data_frame()
+        else:
+            self._timer = self.set_timer(wait, self._data_frame)
+
+    def _data_frame(self) -> None:
+        """A frame for new data. Its cost on the main thread (copying, building lines, and Textual
+        compositing it, measured up to the screen's refresh) sets when the next may come: cost /
+        DATA_BUDGET later, between 1 / REDRAW_HZ and MAX_DATA_WAIT."""
+        self._timer = None
+        self._dirty, self._measuring = False, True
+        now, cpu = time.monotonic(), time.thread_time()
+        self.redraw()
+        self.call_after_refresh(self._data_drawn, now, cpu)
+
+    def _data_drawn(self, started: float, cpu: float) -> None:
+        cost = time.thread_time() - cpu
+        self._next_data = started + min(MAX_DATA_WAIT, max(1.0 / REDRAW_HZ, cost / DATA_BUDGET))
+        self._measuring = False
+        self._schedule_data()
 
     def on_resized(self, _: Resized) -> None:
         self.request_redraw()
@@ -365,9 +399,11 @@ class LossAccApp(App[None]):
 
     def _resmooth(self) -> None:
         weight = self.opts.smoothing if self.opts.smooth_on else 0.0
-        self.run_worker(
-            lambda: self.tracker.set_smoothing(weight), thread=True, exclusive=True, group="smooth"
-        )
+        def smooth() -> None:
+            self.tracker.set_smoothing(weight)
+            self.call_from_thread(self.redraw)  # (a key's effect: drawn at once, not as new data)
+
+        self.run_worker(smooth, thread=True, exclusive=True, group="smooth")
         self.notify(f"smoothing {weight:g}" if weight else "smoothing off", timeout=2)
 
     def action_log(self) -> None:

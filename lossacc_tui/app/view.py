@@ -153,10 +153,13 @@ class PlotData:
 
 @dataclass(frozen=True)
 class BandData:
+    """The band as drawn: one entry per column (see `band.py`), so it is as long as the band is wide."""
+
     x0: float
     x1: float
-    states: tuple[tuple[str, float, float], ...] = ()
-    spans: tuple[Span, ...] = ()
+    states: tuple[str, ...] = ()  # per column: the joint state drawn there ("": none)
+    alerts: tuple[tuple[str, bool, bool], ...] = ()  # per column: (severity, selected, a span starts)
+    legend: tuple[str, ...] = ()  # the states the run has been in (the legend names them)
     note: str = ""
 
 
@@ -181,6 +184,7 @@ class AlertRow:
     where: str  # "epoch 79–" or "epoch 22–40"
     active: bool
     explanation: str = field(default="", compare=False)  # Markdown; changes with every point
+    times: str = ""  # closed alerts merged into this row: "24 times since 28,800" (else empty)
 
 
 @dataclass

@@ -35,7 +35,7 @@ async def test_start_on_a_log_shows_run_plots_band_and_summary(tmp_path: Path) -
         assert loss.data.marks and loss.data.marks[0].x == 30.0  # best val_loss at epoch 30
         assert "best" in strips_text(loss) and "┤" in strips_text(loss)
         band = app.query_one(StateBand)
-        assert band.data.states and band.data.spans
+        assert any(band.data.states) and any(a[0] for a in band.data.alerts)
         box = app.query_one(Explanation)
         assert box.border_title == "summary" and "val_loss" in box.text
         assert "live" in app.query_one("#status").plain
@@ -71,7 +71,7 @@ async def test_selecting_an_alert_shows_its_explanation_and_escape_the_summary(t
         box = app.query_one(Explanation)
         await wait_for(pilot, lambda: box.border_title == f"explanation · {row.kind}")
         assert box.text.strip() and box.text.split()[0] in row.explanation
-        assert any(s.selected for s in app.query_one(StateBand).data.spans)
+        assert any(a[1] for a in app.query_one(StateBand).data.alerts)
         await pilot.press("escape")
         await wait_for(pilot, lambda: box.border_title == "summary", what="back to the summary")
 
