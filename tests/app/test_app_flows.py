@@ -7,6 +7,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from app_helpers import DATA, REPO, replay_app, run_text, settled, strips_text, sync, wait_for, watch_app
@@ -223,13 +224,13 @@ async def test_a_fast_writer_is_coalesced_and_keys_stay_responsive(tmp_path: Pat
     log.write_text("".join(LINES[:2]))
     app = watch_app(log)
     draws: list[float] = []
-    real = app._draw
+    real = app._frame
 
-    def counted() -> None:
+    def counted() -> Any:
         draws.append(time.monotonic())
-        real()
+        return real()
 
-    app._draw = counted  # type: ignore[method-assign]
+    app._frame = counted  # type: ignore[method-assign]
     stop = threading.Event()
     written = [0]
 
