@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -27,7 +28,8 @@ def launch(args: argparse.Namespace, *, focus: Path | None = None, banner: str |
         return _fail(str(e))
     if args.smoothing is not None and not 0.0 <= args.smoothing < 1.0:
         return _fail("--smoothing takes a weight in [0, 1), e.g. 0.6")
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    web = "web_driver" in os.environ.get("TEXTUAL_DRIVER", "")  # (run by `serve`, for a browser tab)
+    if not web and not (sys.stdin.isatty() and sys.stdout.isatty()):
         return _fail(
             f"'{args.command}' needs a terminal; for plain output use 'lossacc-tui check --follow PATH'"
         )
