@@ -213,6 +213,15 @@ class SeriesCache:
                 m.ok = bool(np.isfinite(x).all() and x[0] >= m.last and (np.diff(x) >= 0).all())
                 m.checked, m.last = len(v), float(x[-1])
 
+    def adopt_smoothed(self, weight: float, values: np.ndarray, state: tuple[float, int]) -> None:
+        """Take the smoothed first `len(values)` points, computed without the lock (`smoothed`);
+        the next `sync` extends them with the points that came meanwhile."""
+        self.weight, self._ema = weight, state
+        self.smooth = Growable(max(16, len(values)))
+        self.smooth.extend(values)
+        self.smooth_blocks = MinMaxBlocks()
+        self.smooth_blocks.sync(values)
+
     def _update_best(self, v: np.ndarray) -> None:
         k = self._best_checked
         new = _finite_or_nan(v[k:])

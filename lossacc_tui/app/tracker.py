@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from lossacc_tui.analysis import Alert, Analyzer, Params, compare_runs
-from lossacc_tui.app.decimate import SeriesCache, has_axis
+from lossacc_tui.app.decimate import SeriesCache, ema_debiased, has_axis
 from lossacc_tui.events import AlertChanged, Event, PointsAdded, RunAdded, RunReset, Status
 from lossacc_tui.model import Run, Series
 
@@ -149,12 +149,24 @@ class Tracker:
             self.on_change()
 
     def set_smoothing(self, weight: float) -> None:
-        """Recompute the smoothed curves (O(history): call it from a worker thread)."""
+        """Recompute the smoothed curves (O(history): call it from a worker thread). The smoothing
+        itself runs without the lock, on the points there are when it starts (the feed and the
+        screen go on meanwhile); the points that came since are smoothed when it is installed."""
         with self.lock:
             self.smoothing = weight
+            jobs = [(c, c.series, c.series.values.copy()) for rs in self.runs for c in rs.caches.values()]
+        done = []
+        if weight > 0.0:
+            for c, series, v in jobs:
+                sm, last, cnt = ema_debiased(v, weight)
+                done.append((c, series, sm, (last, cnt)))
+        with self.lock:
+            for c, series, sm, state in done:
+                if c.series is series and len(sm) <= len(series) and self.smoothing == weight:
+                    c.adopt_smoothed(weight, sm, state)
             for rs in self.runs:
                 for c in rs.caches.values():
-                    c.sync(weight)
+                    c.sync(self.smoothing)
                 rs.version += 1
             self.version += 1
         if self.on_change is not None:
