@@ -128,6 +128,7 @@ class LossAccApp(App[None]):
     def on_mount(self) -> None:
         # the feed's thread parses and analyses in pure Python: hand the interpreter back to the UI
         # after 1 ms rather than 5 (each wake-up for a key, a frame, a write waits that long at worst)
+        self._switch = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL)
         self.tracker.on_change = self._feed_changed
         self.set_interval(1.0, self._tick)
@@ -475,6 +476,7 @@ class LossAccApp(App[None]):
 
     def on_unmount(self) -> None:
         self.feed.stop()
+        sys.setswitchinterval(getattr(self, "_switch", 0.005))
 
 
 def make_app(feed: Feed, label: str, **kwargs: Any) -> LossAccApp:
