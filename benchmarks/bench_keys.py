@@ -77,12 +77,12 @@ import sys, time
 sys.path.insert(0, {here!r})
 import numpy as np
 from bench_keys import rows
-path, n, rate = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-rng = np.random.default_rng(n)
-t0 = time.monotonic()
+path, start, rate = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+rng = np.random.default_rng(start)
+n, t0 = start, time.monotonic()
 with open(path, "a") as f:
     while True:
-        want = n + int((time.monotonic() - t0) * rate)
+        want = start + int((time.monotonic() - t0) * rate)
         if want > n:
             f.write(rows(n, want, rng)); f.flush(); n = want
         time.sleep(0.01)
