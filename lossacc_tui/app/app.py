@@ -1,10 +1,8 @@
 """LossAccApp: runs, plots, alerts and their explanation, fed by a Monitor (watch) or a Replay.
 
-The feed's thread only posts `FeedChanged` (at most one pending at a time). New data is drawn at
-most REDRAW_HZ times a second and, while data keeps coming, only as often as keeps the main thread
-within DATA_BUDGET of a core (measured, not guessed: the frames of a long run with many alerts cost
-more, so they come less often); a key is drawn at once. Each frame copies what it draws from the
-tracker with the lock held briefly.
+The feed's thread only posts `FeedChanged` (at most one pending at a time); new data is drawn as
+often as `pacing.DataPacing` allows, a key at once. Each frame copies what it draws from the tracker
+with the lock held briefly, then builds the widgets' lines without it.
 """
 
 from __future__ import annotations
@@ -30,6 +28,7 @@ from textual.widgets import OptionList, Static
 from lossacc_tui.app import cursor, present
 from lossacc_tui.app.keys import ACTIONS, WATCH_KEYS
 from lossacc_tui.app.messages import AlertChosen, CursorAt, FeedChanged, Resized, RunChosen, RunMarked
+from lossacc_tui.app.pacing import DATA_WAIT, KEY_WAIT, REDRAW_HZ, DataPacing
 from lossacc_tui.app.run_params import params_markdown, read_params
 from lossacc_tui.app.status import status_parts
 from lossacc_tui.app.text import clean
@@ -44,11 +43,7 @@ from lossacc_tui.app.widgets.state_band import StateBand
 from lossacc_tui.app.widgets.status_line import StatusLine
 from lossacc_tui.readers.probe_sidecar import probe_summary
 
-REDRAW_HZ = 10.0
-DATA_BUDGET = 0.01  # share of a core the main thread may spend drawing new data (keys are not counted)
-MAX_DATA_WAIT = 2.0  # seconds: new data is on screen within this, whatever a frame costs
 SWITCH_INTERVAL = 0.001  # seconds a thread may hold the interpreter while another waits (Python: 0.005)
-KEY_WAIT, DATA_WAIT = 0.3, 0.02  # seconds a redraw waits for the feed's lock: for a key, for new data
 LIVE_AFTER = 5.0  # a run that gets points this long after start is being written now
 WEIGHTS = (0.6, 0.8, 0.9, 0.95, 0.99, 0.3)
 
@@ -66,7 +61,7 @@ class Frame:
     title: str = "summary"
 
 
-class LossAccApp(App[None]):
+class LossAccApp(DataPacing, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "lossacc-tui"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide"), (160, "-huge")]
@@ -102,8 +97,7 @@ class LossAccApp(App[None]):
         self._posted = False
         self._last_redraw = -1.0
         self._timer: Timer | None = None
-        self._next_data = 0.0  # monotonic time before which new data waits (see _data_frame)
-        self._dirty = self._measuring = False  # new data not drawn yet / a data frame's cost being measured
+        self.pacing_init()
         self._started = clock()
         self._summary: tuple[tuple[object, ...], float, str] = ((), 0.0, "")
         self._params: dict[str, str] = {}  # run path -> its parameters, as Markdown
@@ -142,36 +136,6 @@ class LossAccApp(App[None]):
             self.post_message(FeedChanged())
 
     # -- redraw (coalesced) ---------------------------------------------------------------------
-    def on_feed_changed(self, _: FeedChanged) -> None:
-        self._posted = False
-        self._dirty = True
-        self._schedule_data()
-
-    def _schedule_data(self) -> None:
-        if self._timer is not None or self._measuring or not self._dirty:
-            return  # a frame is due (it draws these points too), or the last one's cost is unknown yet
-        wait = max(self._next_data, self._last_redraw + 1.0 / REDRAW_HZ) - time.monotonic()
-        if wait <= 0:
-            self._data_frame()
-        else:
-            self._timer = self.set_timer(wait, self._data_frame)
-
-    def _data_frame(self) -> None:
-        """A frame for new data. Its cost on the main thread (copying, building lines, and Textual
-        compositing it, measured up to the screen's refresh) sets when the next may come: cost /
-        DATA_BUDGET later, between 1 / REDRAW_HZ and MAX_DATA_WAIT."""
-        self._timer = None
-        self._dirty, self._measuring = False, True
-        now, cpu = time.monotonic(), time.thread_time()
-        self.redraw(DATA_WAIT)
-        self.call_after_refresh(self._data_drawn, now, cpu)
-
-    def _data_drawn(self, started: float, cpu: float) -> None:
-        cost = time.thread_time() - cpu
-        self._next_data = started + min(MAX_DATA_WAIT, max(1.0 / REDRAW_HZ, cost / DATA_BUDGET))
-        self._measuring = False
-        self._schedule_data()
-
     def on_resized(self, _: Resized) -> None:
         self.request_redraw()
 
