@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
@@ -90,10 +91,16 @@ class MetricsScreen(Screen[None]):
             p.display = i < n
         return have[:n]
 
+    def on_screen_resume(self) -> None:
+        self.app.call_after_refresh(self.app.redraw)  # type: ignore[attr-defined]
+
     def redraw_from(self, app: Any) -> None:
         """Called by the app with the feed's lock held."""
         runs: list[RunState] = app.tracker.runs
-        title = self.query_one("#metrics-title", Static)
+        try:
+            title = self.query_one("#metrics-title", Static)
+        except NoMatches:  # not composed yet: drawn when it resumes
+            return
         if app.selected_run is None or app.selected_run >= len(runs):
             title.update("no run selected")
             return
