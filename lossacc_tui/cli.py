@@ -136,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in ("watch", "replay"):
         from lossacc_tui.app.launch import launch  # Textual is imported only for the terminal view
 
-        return launch(args)
+        return launch(args, exit_fast=True)  # (the process ends when the view does)
     print(
         f"lossacc-tui: '{args.command}' is not available in this version yet; "
         "use 'lossacc-tui check PATH' to read logs",
