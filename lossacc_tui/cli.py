@@ -15,7 +15,7 @@ from lossacc_tui.clean import clean
 from lossacc_tui.options import add_analysis_options
 from lossacc_tui.readers import READERS
 
-COMMANDS = ("watch", "replay", "check", "explain", "demo")
+COMMANDS = ("watch", "replay", "check", "explain", "demo", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--smoothing", type=float, metavar="W", help="start with smoothing on, EMA weight W in [0, 1)"
     )
+    v = sub.add_parser("serve", help="the view in a web browser (needs: pip install 'lossacc-tui[serve]')")
+    common(v)
+    v.add_argument("--poll", type=float, metavar="SECONDS", help="check files every SECONDS")
+    v.add_argument("--smoothing", type=float, metavar="W", help="start with smoothing on, EMA weight W")
+    v.add_argument("--host", default="localhost", help="address to listen on (default: localhost)")
+    v.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     return p
 
 
@@ -123,10 +129,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from lossacc_tui.demo import run_demo
 
         return run_demo(args)
+    if args.command == "serve":
+        from lossacc_tui.app.serve import serve
+
+        return serve(argv[argv.index("serve") + 1 :], args.host, args.port)
     if args.command in ("watch", "replay"):
         from lossacc_tui.app.launch import launch  # Textual is imported only for the terminal view
 
-        return launch(args)
+        return launch(args, exit_fast=True)  # (the process ends when the view does)
     print(
         f"lossacc-tui: '{args.command}' is not available in this version yet; "
         "use 'lossacc-tui check PATH' to read logs",

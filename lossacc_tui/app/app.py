@@ -1,15 +1,17 @@
 """LossAccApp: runs, plots, alerts and their explanation, fed by a Monitor (watch) or a Replay.
 
-The feed's thread only posts `FeedChanged` (at most one pending at a time); the handler redraws at
-most REDRAW_HZ times a second, copying what it draws from the tracker with the lock held briefly.
+The feed's thread only posts `FeedChanged` (at most one pending at a time); new data is drawn as
+often as `pacing.DataPacing` allows, a key at once. Each frame copies what it draws from the tracker
+with the lock held briefly, then builds the widgets' lines without it.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -21,30 +23,45 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 
 from lossacc_tui.app import cursor, present
 from lossacc_tui.app.keys import ACTIONS, WATCH_KEYS
 from lossacc_tui.app.messages import AlertChosen, CursorAt, FeedChanged, Resized, RunChosen, RunMarked
+from lossacc_tui.app.pacing import DATA_WAIT, KEY_WAIT, REDRAW_HZ, DataPacing
 from lossacc_tui.app.run_params import params_markdown, read_params
 from lossacc_tui.app.status import status_parts
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import Feed, Tracker
-from lossacc_tui.app.view import PlotOptions
+from lossacc_tui.app.view import AlertRow, BandData, PlotData, PlotOptions, RunRow
 from lossacc_tui.app.widgets.alert_list import AlertList
 from lossacc_tui.app.widgets.explanation import Explanation
+from lossacc_tui.app.widgets.key_bar import KeyBar
 from lossacc_tui.app.widgets.metric_plot import MetricPlot
 from lossacc_tui.app.widgets.run_list import RunList, fit_path, natural
 from lossacc_tui.app.widgets.state_band import StateBand
 from lossacc_tui.app.widgets.status_line import StatusLine
 from lossacc_tui.readers.probe_sidecar import probe_summary
 
-REDRAW_HZ = 10.0
+SWITCH_INTERVAL = 0.001  # seconds a thread may hold the interpreter while another waits (Python: 0.005)
 LIVE_AFTER = 5.0  # a run that gets points this long after start is being written now
 WEIGHTS = (0.6, 0.8, 0.9, 0.95, 0.99, 0.3)
 
 
-class LossAccApp(App[None]):
+@dataclass
+class Frame:
+    """One main-screen frame, copied from the tracker with the lock held."""
+
+    rows: list[RunRow]
+    loss: PlotData | None = None
+    acc: PlotData | None = None
+    band: BandData | None = None
+    alerts: list[AlertRow] = field(default_factory=list)
+    text: str = ""
+    title: str = "summary"
+
+
+class LossAccApp(DataPacing, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "lossacc-tui"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide"), (160, "-huge")]
@@ -80,6 +97,7 @@ class LossAccApp(App[None]):
         self._posted = False
         self._last_redraw = -1.0
         self._timer: Timer | None = None
+        self.pacing_init()
         self._started = clock()
         self._summary: tuple[tuple[object, ...], float, str] = ((), 0.0, "")
         self._params: dict[str, str] = {}  # run path -> its parameters, as Markdown
@@ -99,9 +117,13 @@ class LossAccApp(App[None]):
                 yield AlertList(id="alerts")
                 yield Explanation(id="explanation")
         yield StatusLine(id="status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
+        # the feed's thread parses and analyses in pure Python: hand the interpreter back to the UI
+        # after 1 ms rather than 5 (each wake-up for a key, a frame, a write waits that long at worst)
+        self._switch = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self.tracker.on_change = self._feed_changed
         self.set_interval(1.0, self._tick)
         self.query_one(RunList).focus()
@@ -114,10 +136,6 @@ class LossAccApp(App[None]):
             self.post_message(FeedChanged())
 
     # -- redraw (coalesced) ---------------------------------------------------------------------
-    def on_feed_changed(self, _: FeedChanged) -> None:
-        self._posted = False
-        self.request_redraw()
-
     def on_resized(self, _: Resized) -> None:
         self.request_redraw()
 
@@ -132,26 +150,37 @@ class LossAccApp(App[None]):
 
     def _timed_redraw(self) -> None:
         self._timer = None
-        self.redraw()
+        self.redraw(DATA_WAIT)
 
-    def redraw(self) -> None:
+    def redraw(self, wait: float = KEY_WAIT) -> None:
+        """Copy what the screen shows from the tracker (lock held: plain data, a few ms), then
+        build the widgets' lines from the copy with the lock released (the feed goes on meanwhile).
+        `wait`: how long to wait for the feed to let go of the lock (a key's effect waits longer
+        than new data, which is drawn at the next chance)."""
         if not self.screen_stack:  # shutting down
             return
         lock = self.tracker.lock
-        if not lock.acquire(timeout=0.02):  # the feed is busy: try again shortly, keys stay live
+        if not lock.acquire(timeout=wait):  # the feed is busy: try again shortly, keys stay live
             self._timer = self.set_timer(0.05, self._timed_redraw)
             return
         try:
             self._last_redraw = time.monotonic()
-            self._draw()
+            if hasattr(self.screen, "redraw_from"):
+                self.screen.redraw_from(self)  # the compare or metrics view
+                frame = None
+            else:
+                frame = self._frame()
+            opened = self.tracker.opened
+            self.tracker.opened = []
         finally:
             lock.release()
+        if frame is not None:
+            self._show(frame)
+        self._notify_opened(opened)
+        self._tick()
 
-    def _draw(self) -> None:
-        """Copy the tracker's state into the widgets (lock held)."""
-        if hasattr(self.screen, "redraw_from"):
-            self.screen.redraw_from(self)  # the compare view
-            return
+    def _frame(self) -> Frame:
+        """What the main screen shows, copied from the tracker (lock held)."""
         main = self.screen_stack[0]  # widgets are updated behind the help screen too
         runs = self.tracker.runs
         rows = [
@@ -163,28 +192,34 @@ class LossAccApp(App[None]):
             pick = self._auto_pick(rows)  # until the user picks one
             if pick != self.selected_run:
                 self.selected_run, self.selected_alert, self.cursor = pick, None, None
-        main.query_one(RunList).set_rows(rows, self.selected_run)
+        frame = Frame(rows)
         if self.selected_run is not None:
             rs = runs[self.selected_run]
             lp, ap = main.query_one("#loss-plot", MetricPlot), main.query_one("#acc-plot", MetricPlot)
-            loss, acc, band, self.drawn_axis = present.main_view(
+            frame.loss, frame.acc, frame.band, self.drawn_axis = present.main_view(
                 rs, self.opts, lp.canvas_size, ap.canvas_size, self.selected_alert, self.cursor
             )
-            self.drawn_log = loss.log
-            lp.set_data(loss)
-            ap.set_data(acc)
-            main.query_one(StateBand).set_data(band)
-            alerts = present.alert_rows(rs)
-            main.query_one(AlertList).set_rows(alerts, self.selected_alert)
-            chosen = next((r for r in alerts if r.key == self.selected_alert), None)
+            self.drawn_log = frame.loss.log
+            frame.alerts = present.alert_rows(rs)
+            chosen = next((r for r in frame.alerts if r.key == self.selected_alert), None)
             if chosen is not None:
-                main.query_one(Explanation).show(chosen.explanation, f"explanation · {chosen.kind}")
+                frame.text, frame.title = chosen.explanation, f"explanation · {chosen.kind}"
             else:
                 probe = probe_summary(rs.run)  # per-sample facts from the probe sidecar, if any
-                text = self._run_summary(rs) + (f"\n\n{probe}" if probe else "")
-                main.query_one(Explanation).show(text, "summary")
-        self._notify_opened()
-        self._tick()
+                frame.text = self._run_summary(rs) + (f"\n\n{probe}" if probe else "")
+        return frame
+
+    def _show(self, frame: Frame) -> None:
+        """Hand a frame's copies to the widgets (lock not held)."""
+        main = self.screen_stack[0]
+        main.query_one(RunList).set_rows(frame.rows, self.selected_run)
+        if frame.loss is None or frame.acc is None or frame.band is None:
+            return
+        main.query_one("#loss-plot", MetricPlot).set_data(frame.loss)
+        main.query_one("#acc-plot", MetricPlot).set_data(frame.acc)
+        main.query_one(StateBand).set_data(frame.band)
+        main.query_one(AlertList).set_rows(frame.alerts, self.selected_alert)
+        main.query_one(Explanation).show(frame.text, frame.title)
 
     def _auto_pick(self, rows: list[Any]) -> int:
         """The run being written now (points later than LIVE_AFTER after start; the newest one,
@@ -227,9 +262,7 @@ class LossAccApp(App[None]):
             got = self._params[run.path] = params_markdown(read_params(run.path), clean)
         return got
 
-    def _notify_opened(self) -> None:
-        opened = self.tracker.opened
-        self.tracker.opened = []
+    def _notify_opened(self, opened: list[tuple[Any, Any]]) -> None:
         if self.clock() - self._started < 3.0:
             return  # the log's history, read at start: the lists show it
         width = {"-narrow": 30, "-huge": 56}.get(self._horizontal_class(), 42) - 3  # (as app.tcss)
@@ -368,9 +401,12 @@ class LossAccApp(App[None]):
 
     def _resmooth(self) -> None:
         weight = self.opts.smoothing if self.opts.smooth_on else 0.0
-        self.run_worker(
-            lambda: self.tracker.set_smoothing(weight), thread=True, exclusive=True, group="smooth"
-        )
+
+        def smooth() -> None:
+            self.tracker.set_smoothing(weight)
+            self.call_from_thread(self.redraw)  # (a key's effect: drawn at once, not as new data)
+
+        self.run_worker(smooth, thread=True, exclusive=True, group="smooth")
         self.notify(f"smoothing {weight:g}" if weight else "smoothing off", timeout=2)
 
     def action_log(self) -> None:
@@ -407,6 +443,7 @@ class LossAccApp(App[None]):
 
     def on_unmount(self) -> None:
         self.feed.stop()
+        sys.setswitchinterval(getattr(self, "_switch", 0.005))
 
 
 def make_app(feed: Feed, label: str, **kwargs: Any) -> LossAccApp:

@@ -184,6 +184,7 @@ class SeriesCache:
         self.best_min: tuple[float, int] | None = None  # (value, index) of the lowest finite value
         self.best_max: tuple[float, int] | None = None
         self._best_checked = 0
+        self._columns: tuple[object, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
 
     def stale(self, series: Series) -> bool:
         """A different series object (the run was read again) or values rescaled (percent found)."""
@@ -213,6 +214,15 @@ class SeriesCache:
                 m.ok = bool(np.isfinite(x).all() and x[0] >= m.last and (np.diff(x) >= 0).all())
                 m.checked, m.last = len(v), float(x[-1])
 
+    def adopt_smoothed(self, weight: float, values: np.ndarray, state: tuple[float, int]) -> None:
+        """Take the smoothed first `len(values)` points, computed without the lock (`smoothed`);
+        the next `sync` extends them with the points that came meanwhile."""
+        self.weight, self._ema = weight, state
+        self.smooth = Growable(max(16, len(values)))
+        self.smooth.extend(values)
+        self.smooth_blocks = MinMaxBlocks()
+        self.smooth_blocks.sync(values)
+
     def _update_best(self, v: np.ndarray) -> None:
         k = self._best_checked
         new = _finite_or_nan(v[k:])
@@ -235,7 +245,20 @@ class SeriesCache:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The series between x0 and x1 as plot points: (x, low, high). With more points than 2 *
         cols, one entry per column (x at the column's centre, low/high its min and max); otherwise
-        the points themselves (low == high). Non-finite values are left out. Returns copies."""
+        the points themselves (low == high). Non-finite values are left out. Returns read-only arrays,
+        kept for the next call with the same points and columns."""
+        key = (len(self.series), axis, x0, x1, cols, smoothed and self.smooth is not None, self.weight)
+        if self._columns is not None and self._columns[0] == key:
+            return self._columns[1]  # (a key that moves the cursor or toggles the log scale)
+        got = self._reduce(axis, x0, x1, cols, smoothed)
+        for a in got:
+            a.flags.writeable = False  # shared by the frames that ask for the same columns
+        self._columns = (key, got)
+        return got
+
+    def _reduce(
+        self, axis: str, x0: float, x1: float, cols: int, smoothed: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         v, blocks = self.values(smoothed)
         x = self.series.x(axis)  # type: ignore[arg-type]
         n = len(v)

@@ -11,6 +11,7 @@ import numpy as np
 
 from lossacc_tui.analysis import Alert
 from lossacc_tui.app import cursor
+from lossacc_tui.app.band import alert_columns, state_columns
 from lossacc_tui.app.decimate import has_axis
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import RunState
@@ -76,7 +77,7 @@ def run_rows(runs: list[RunState]) -> list[RunRow]:
     names = short_names([clean(rs.run.name) for rs in runs])
     rows = []
     for k, (rs, name) in enumerate(zip(runs, names, strict=True)):
-        active = sum(1 for a in rs.alerts if a.active)
+        active = len(rs.active)
         rows.append(RunRow(k, name, clean(rs.run.format), where(rs), rs.worst, active))
     return rows
 
@@ -87,12 +88,28 @@ def alert_key(a: Alert) -> str:
     return f"{a.kind}|{a.start}|{a.data.get('subject', '')}"
 
 
+def x_text(v: float) -> str:
+    """An x (epoch, step) in full: every digit of a whole number, never 1e5 for 99,946.
+
+    >>> x_text(99946.0), x_text(12.5), x_text(float("inf"))
+    ('99,946', '12.5', 'inf')
+    """
+    if math.isfinite(v) and float(v).is_integer():
+        return f"{v:,.0f}"
+    return fmt_num(v, 8)
+
+
 def span_text(unit: str, start: float, end: float | None, active: bool) -> str:
-    s = f"{unit} {fmt_num(start)}–"
-    return s if active or end is None else s + fmt_num(end)
+    s = f"{unit} {x_text(start)}–"
+    return s if active or end is None else s + x_text(end)
 
 
 def alert_rows(rs: RunState) -> list[AlertRow]:
+    """The alert list's rows (computed once per version of the run; see `_alert_rows`)."""
+    return rs.memo("alert_rows", lambda: _alert_rows(rs))  # type: ignore[no-any-return]
+
+
+def _alert_rows(rs: RunState) -> list[AlertRow]:
     """Newest first: latest start first, active before closed at the same start. Closed alerts of
     one kind about one subject (a noisy run closes hundreds) merge into one row, the newest, which
     says how many it stands for: the list and its cost stay as small as what it has to say."""
@@ -117,10 +134,11 @@ def alert_rows(rs: RunState) -> list[AlertRow]:
     for a in reversed(shown):
         where = span_text(unit, a.start, a.end, a.active)
         n, first = merged.get(id(a), (1, a.start))
-        if n > 1:
-            where = f"{where} · {n} times since {unit} {fmt_num(first)}"
+        times = f"{n:,} times since {x_text(first)}" if n > 1 else ""
         rows.append(
-            AlertRow(alert_key(a), clean(a.kind), a.severity, clean(a.title), where, a.active, a.explanation)
+            AlertRow(
+                alert_key(a), clean(a.kind), a.severity, clean(a.title), where, a.active, a.explanation, times
+            )
         )
     return rows
 
@@ -145,26 +163,44 @@ def map_x(rs: RunState, xs: list[float], src: str, dst: str) -> list[float] | No
 
 
 def spans(rs: RunState, axis: str, selected: str | None) -> tuple[Span, ...]:
-    """Every alert's span on the displayed axis (one mapping of all their x values at once)."""
+    """Every alert's span on the displayed axis, the `selected` one marked."""
+    index, got = rs.memo("spans", lambda: _spans(rs, axis), axis)
+    i = index.get(selected) if selected is not None else None
+    if i is None:
+        return got  # type: ignore[no-any-return]
+    return (*got[:i], replace(got[i], selected=True), *got[i + 1 :])
+
+
+def _spans(rs: RunState, axis: str) -> tuple[dict[str, int], tuple[Span, ...]]:
+    """({alert key: index}, spans) of every alert, mapped to `axis` all at once."""
     alerts = rs.alerts
     if not alerts:
-        return ()
+        return {}, ()
     ends = [a.end if a.end is not None and not a.active else None for a in alerts]
     xs = [a.start for a in alerts] + [a.start if e is None else e for a, e in zip(alerts, ends, strict=True)]
     got = map_x(rs, xs, rs.axis, axis)
     if got is None:
-        return ()
+        return {}, ()
     n = len(alerts)
-    sel_kind = selected.split("|", 1)[0] if selected else None
-    return tuple(
-        Span(
-            got[i],
-            got[n + i] if ends[i] is not None else math.inf,
-            a.severity,
-            a.kind == sel_kind and alert_key(a) == selected,
-        )
+    out = tuple(
+        Span(got[i], got[n + i] if ends[i] is not None else math.inf, a.severity)
         for i, a in enumerate(alerts)
     )
+    return {alert_key(a): i for i, a in enumerate(alerts)}, out
+
+
+def _band(rs: RunState, axis: str, xr: tuple[float, float], cols: int, sp: tuple[Span, ...]) -> BandData:
+    """The band's columns (`cols`: the plots' canvas width, which the band shares)."""
+    segs = rs.analyzer.states if rs.analyzer else []
+    states: list[tuple[str, float, float]] = []
+    if segs:
+        starts = map_x(rs, [s.start for s in segs], rs.axis, axis)
+        ends = map_x(rs, [s.end for s in segs], rs.axis, axis)
+        if starts is None or ends is None:
+            return BandData(xr[0], xr[1], note=f"states are on the {rs.axis} axis (press x)")
+        states = list(zip([s.state for s in segs], starts, ends, strict=True))
+    legend = tuple(dict.fromkeys(s[0] for s in states))
+    return BandData(xr[0], xr[1], state_columns(states, *xr, cols), alert_columns(sp, *xr, cols), legend)
 
 
 def at_cursor(rs: RunState, axis: str, at: float) -> tuple[str, tuple[str, ...]]:
@@ -187,8 +223,10 @@ def main_view(
     open there."""
     axis = axis_for(rs, opts.axis)
     xr = x_range([rs], axis, LOSS_ROLES + ACC_ROLES)
-    sp = tuple(Span(s.start, min(s.end, xr[1]), s.severity, s.selected) for s in spans(rs, axis, selected))
-    chosen = tuple(s for s in sp if s.selected)
+    sp = spans(rs, axis, selected)
+    index, _ = rs.memo("spans", lambda: _spans(rs, axis), axis)
+    at = index.get(selected) if selected is not None else None
+    chosen = () if at is None else (replace(sp[at], end=min(sp[at].end, xr[1])),)
     names = {r: clean(s.name) for r in LOSS_ROLES + ACC_ROLES if (s := rs.run.by_role(r))}  # type: ignore[arg-type]
     loss = build_plot(
         "loss",
@@ -216,13 +254,6 @@ def main_view(
     if loss.cursor is not None:  # (the loss legend: shorter names than accuracy's, room for it)
         state, kinds = at_cursor(rs, axis, loss.cursor)
         loss = replace(loss, cursor_state=state, cursor_alerts=kinds)
-    states = [(s.state, s.start, s.end) for s in (rs.analyzer.states if rs.analyzer else [])]
-    band = BandData(xr[0], xr[1], (), sp)
-    if states:
-        starts = map_x(rs, [s[1] for s in states], rs.axis, axis)
-        ends = map_x(rs, [s[2] for s in states], rs.axis, axis)
-        if starts is None or ends is None:
-            band = BandData(xr[0], xr[1], note=f"states are on the {rs.axis} axis (press x)")
-        else:
-            band = BandData(xr[0], xr[1], tuple(zip([s[0] for s in states], starts, ends, strict=True)), sp)
+    args = (axis, xr, loss_size[0], selected)
+    band = rs.memo("band", lambda: _band(rs, axis, xr, loss_size[0], sp), args)
     return loss, acc, band, axis

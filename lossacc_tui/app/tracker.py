@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from lossacc_tui.analysis import Alert, Analyzer, Params, compare_runs
-from lossacc_tui.app.decimate import SeriesCache, has_axis
+from lossacc_tui.app.decimate import SeriesCache, ema_debiased, has_axis
 from lossacc_tui.events import AlertChanged, Event, PointsAdded, RunAdded, RunReset, Status
 from lossacc_tui.model import Run, Series
 
@@ -42,6 +42,17 @@ class RunState:
     caches: dict[str, SeriesCache] = field(default_factory=dict)
     version: int = 0  # bumped whenever its points or alerts change
     last_point: float | None = None  # clock time of its latest new points
+    _memo: dict[str, tuple[object, Any]] = field(default_factory=dict)
+
+    def memo(self, key: str, make: Callable[[], Any], args: object = None) -> Any:
+        """`make()`, computed once per version of the run and `args` (a frame asks for the alerts,
+        the worst one, the rows of the list... several times; the run changes only when the feed
+        says so). One value is kept per key."""
+        want = (self.version, args)
+        got = self._memo.get(key)
+        if got is None or got[0] != want:
+            got = self._memo[key] = (want, make())
+        return got[1]
 
     def cache(self, series: Series, weight: float) -> SeriesCache:
         c = self.caches.get(series.name)
@@ -52,12 +63,19 @@ class RunState:
 
     @property
     def alerts(self) -> list[Alert]:
-        return list(self.analyzer.alerts) if self.analyzer is not None else []
+        """The analyzer's alerts (sorted by start; the same list until the run changes: do not
+        modify it)."""
+        an = self.analyzer
+        return self.memo("alerts", lambda: list(an.alerts) if an is not None else [])  # type: ignore[no-any-return]
+
+    @property
+    def active(self) -> list[Alert]:
+        return self.memo("active", lambda: [a for a in self.alerts if a.active])
 
     @property
     def worst(self) -> str | None:
         """Severity of the worst active alert."""
-        active = [a.severity for a in self.alerts if a.active]
+        active = [a.severity for a in self.active]
         return max(active, key=SEVERITY_RANK.__getitem__) if active else None
 
     @property
@@ -115,8 +133,10 @@ class Tracker:
                 rs.caches.clear()
             elif isinstance(ev, Status):
                 self.statuses[ev.path] = ev
-            elif isinstance(ev, AlertChanged) and ev.change == "opened" and ev.run is not None:
-                self.opened.append((self.state(ev.run), ev.alert))
+            elif isinstance(ev, AlertChanged) and ev.run is not None:
+                touched[id(ev.run)] = self.state(ev.run)
+                if ev.change == "opened":
+                    self.opened.append((touched[id(ev.run)], ev.alert))
         for rs in touched.values():
             rs.analyzer = self.feed.analyzers.get(id(rs.run))
             for role in PLOTTED:
@@ -129,12 +149,24 @@ class Tracker:
             self.on_change()
 
     def set_smoothing(self, weight: float) -> None:
-        """Recompute the smoothed curves (O(history): call it from a worker thread)."""
+        """Recompute the smoothed curves (O(history): call it from a worker thread). The smoothing
+        itself runs without the lock, on the points there are when it starts (the feed and the
+        screen go on meanwhile); the points that came since are smoothed when it is installed."""
         with self.lock:
             self.smoothing = weight
+            jobs = [(c, c.series, c.series.values.copy()) for rs in self.runs for c in rs.caches.values()]
+        done = []
+        if weight > 0.0:
+            for c, series, v in jobs:
+                sm, last, cnt = ema_debiased(v, weight)
+                done.append((c, series, sm, (last, cnt)))
+        with self.lock:
+            for c, series, sm, state in done:
+                if c.series is series and len(sm) <= len(series) and self.smoothing == weight:
+                    c.adopt_smoothed(weight, sm, state)
             for rs in self.runs:
                 for c in rs.caches.values():
-                    c.sync(weight)
+                    c.sync(self.smoothing)
                 rs.version += 1
             self.version += 1
         if self.on_change is not None:

@@ -153,10 +153,13 @@ class PlotData:
 
 @dataclass(frozen=True)
 class BandData:
+    """The band as drawn: one entry per column (see `band.py`), so it is as long as the band is wide."""
+
     x0: float
     x1: float
-    states: tuple[tuple[str, float, float], ...] = ()
-    spans: tuple[Span, ...] = ()
+    states: tuple[str, ...] = ()  # per column: the joint state drawn there ("": none)
+    alerts: tuple[tuple[str, bool, bool], ...] = ()  # per column: (severity, selected, a span starts)
+    legend: tuple[str, ...] = ()  # the states the run has been in (the legend names them)
     note: str = ""
 
 
@@ -181,6 +184,7 @@ class AlertRow:
     where: str  # "epoch 79–" or "epoch 22–40"
     active: bool
     explanation: str = field(default="", compare=False)  # Markdown; changes with every point
+    times: str = ""  # closed alerts merged into this row: "24 times since 28,800" (else empty)
 
 
 @dataclass
@@ -244,6 +248,21 @@ def _wide_range(entries: list[tuple[RunState, str, str]], axis: str) -> bool:
     return 0 < lo < math.inf and hi / lo > AUTO_LOG
 
 
+def analysis_best(rs: RunState, s: Series) -> int | None:
+    """Index of the best point of validation loss `s` as the analysis sees it: an evaluation whose
+    loss its accuracy makes impossible for a cross-entropy (an isolated glitch, e.g. 1.19e-07 at
+    accuracy 0.119) is masked there, so it is not the best checkpoint; None when the analysis has
+    no best of this series (then the plot's own minimum is the best)."""
+    an = rs.analyzer
+    ctx = getattr(an, "ctx", None)
+    track = getattr(an, "_tracks", {}).get("loss")  # (the analyzer's loss track: its running best)
+    loss = getattr(ctx, "loss", None)
+    if track is None or loss is None or getattr(loss, "name", None) != s.name:
+        return None
+    i = int(track.best_idx)
+    return i if 0 <= i < len(s) else None
+
+
 def build_plot(
     title: str,
     entries: list[tuple[RunState, str, str]],
@@ -304,6 +323,9 @@ def build_plot(
         best = c.best_max if c is not None and role.endswith("acc") else (c.best_min if c else None)
         if s is None or best is None or not has_axis(s, axis):
             continue
+        if role == "val_loss":
+            i = analysis_best(rs, s)
+            best = (float(s.values[i]), i) if i is not None else best
         bx = float(s.x(axis)[best[1]])  # type: ignore[arg-type]
         by = math.log10(best[0]) if log and best[0] > 0 else best[0]
         if math.isfinite(bx) and math.isfinite(by) and not (log and best[0] <= 0):

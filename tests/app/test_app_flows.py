@@ -7,6 +7,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from app_helpers import DATA, REPO, replay_app, run_text, settled, strips_text, sync, wait_for, watch_app
@@ -35,7 +36,7 @@ async def test_start_on_a_log_shows_run_plots_band_and_summary(tmp_path: Path) -
         assert loss.data.marks and loss.data.marks[0].x == 30.0  # best val_loss at epoch 30
         assert "best" in strips_text(loss) and "┤" in strips_text(loss)
         band = app.query_one(StateBand)
-        assert band.data.states and band.data.spans
+        assert any(band.data.states) and any(a[0] for a in band.data.alerts)
         box = app.query_one(Explanation)
         assert box.border_title == "summary" and "val_loss" in box.text
         assert "live" in app.query_one("#status").plain
@@ -71,7 +72,7 @@ async def test_selecting_an_alert_shows_its_explanation_and_escape_the_summary(t
         box = app.query_one(Explanation)
         await wait_for(pilot, lambda: box.border_title == f"explanation · {row.kind}")
         assert box.text.strip() and box.text.split()[0] in row.explanation
-        assert any(s.selected for s in app.query_one(StateBand).data.spans)
+        assert any(a[1] for a in app.query_one(StateBand).data.alerts)
         await pilot.press("escape")
         await wait_for(pilot, lambda: box.border_title == "summary", what="back to the summary")
 
@@ -223,13 +224,13 @@ async def test_a_fast_writer_is_coalesced_and_keys_stay_responsive(tmp_path: Pat
     log.write_text("".join(LINES[:2]))
     app = watch_app(log)
     draws: list[float] = []
-    real = app._draw
+    real = app._frame
 
-    def counted() -> None:
+    def counted() -> Any:
         draws.append(time.monotonic())
-        real()
+        return real()
 
-    app._draw = counted  # type: ignore[method-assign]
+    app._frame = counted  # type: ignore[method-assign]
     stop = threading.Event()
     written = [0]
 

@@ -10,9 +10,10 @@ import numpy as np
 
 from lossacc_tui.analysis import Analyzer
 from lossacc_tui.app import present
+from lossacc_tui.app.band import last_painter as _last_painter
+from lossacc_tui.app.band import to_cols as _cols
 from lossacc_tui.app.tracker import RunState
 from lossacc_tui.app.view import x_to_col
-from lossacc_tui.app.widgets.state_band import _cols, _last_painter
 from lossacc_tui.source import discover
 
 
@@ -62,5 +63,5 @@ def test_closed_alerts_of_a_kind_about_one_subject_merge_into_one_row(tmp_path: 
     rows = present.alert_rows(rs)
     groups = {(a.kind, str(a.data.get("subject", ""))) for a in closed}
     assert len(rows) == sum(a.active for a in rs.alerts) + len(groups)
-    stood_for = sum(int(r.where.split(" · ")[1].split()[0]) if " · " in r.where else 1 for r in rows)
+    stood_for = sum(int(r.times.split()[0].replace(",", "")) if r.times else 1 for r in rows)
     assert stood_for == len(rs.alerts)  # every alert is counted in exactly one row

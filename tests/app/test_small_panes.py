@@ -13,6 +13,9 @@ from textual.color import Color
 from textual.widgets._toast import Toast
 
 from lossacc_tui.app.view import fmt_num
+from lossacc_tui.app.widgets.alert_list import AlertList
+from lossacc_tui.app.widgets.alert_list import prompt as alert_prompt
+from lossacc_tui.app.widgets.key_bar import KeyBar
 from lossacc_tui.app.widgets.metric_plot import MetricPlot
 
 LINES = (DATA / "training.log").read_text().splitlines(keepends=True)  # header + 150 epochs
@@ -112,3 +115,31 @@ async def test_the_summary_is_drawn_with_the_same_numbers_as_the_legend(tmp_path
             shown = f"val_loss {fmt_num(last)}"
             await wait_for(pilot, lambda s=shown: s in strips_text(loss), what="legend")
             assert fmt_num(last) in box.text  # ...shows it in the summary too
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)], ids=["80x24", "200x60"])
+@sync
+async def test_the_key_bar_and_the_alert_rows_drop_whole_fields(size: tuple[int, int]) -> None:
+    """The keys line shows whole keys (at 200 columns all of them and ^p palette); an alert row's
+    second line is its span, then whole words of its title: no token cut short."""
+    app = watch_app(REPO / "demo_logs" / "eight_runs", DATA / "training.log")
+    async with app.run_test(size=size) as pilot:
+        await settled(pilot, app, 600)
+        bar = app.query_one(KeyBar)
+        line = bar.render().plain
+        assert len(line.rstrip()) <= size[0] and "q Quit" in line
+        for _key, shown, desc in bar.items:
+            item = f" {shown} {desc} "
+            assert item in line or f" {shown} " not in line, (item, line)  # whole, or not at all
+        if size[0] >= 200:
+            assert all(f" {shown} {desc} " in line for _k, shown, desc in bar.items) and "palette" in line
+        alerts = app.query_one(AlertList)
+        assert alerts.rows
+        for row in alerts.rows:
+            second = alert_prompt(row, alerts._width).plain.split("\n")[1].strip()
+            words = f"{row.where} · {row.times} {row.title}".split()
+            tokens = second.split()
+            for t in tokens[:-1]:
+                assert t in words, (t, second)
+            assert tokens[-1] in words or tokens[-1].rstrip("…") in words, (tokens[-1], second)
+            assert row.where in second  # the span is never dropped

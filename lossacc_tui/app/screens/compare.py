@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from lossacc_tui.app.present import short_names
 from lossacc_tui.app.runsets import compare_keys
@@ -21,6 +21,7 @@ from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import RunState, compare_alerts
 from lossacc_tui.app.view import PlotOptions, build_plot, fmt_num, x_range
 from lossacc_tui.app.widgets.explanation import Explanation
+from lossacc_tui.app.widgets.key_bar import KeyBar
 from lossacc_tui.app.widgets.metric_plot import MetricPlot, _cell_style, run_look
 from lossacc_tui.app.widgets.run_list import fit_path, natural
 
@@ -71,7 +72,7 @@ class CompareScreen(Screen[None]):
             with Vertical(id="compare-side"):
                 yield DataTable(id="ranking", cursor_type="row", zebra_stripes=False)
                 yield Explanation(id="compare-explanation")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         for plot in self.query(MetricPlot):

@@ -105,7 +105,7 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q", "dismiss", "Close", key_display="esc"),
     ]
     DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
+    HelpScreen { align: center middle; background: $background; }  /* opaque: nothing redrawn behind */
     HelpScreen > VerticalScroll {
         width: 90%; max-width: 100; height: 90%;
         border: round $accent; background: $surface; padding: 0 1;

@@ -10,12 +10,14 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid
+from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import RunState
 from lossacc_tui.app.view import NAMED, axis_for, build_plot, x_range
+from lossacc_tui.app.widgets.key_bar import KeyBar
 from lossacc_tui.app.widgets.metric_plot import MetricPlot
 
 CELL_W, CELL_H = 40, 10  # the smallest plot worth drawing (columns, rows)
@@ -69,7 +71,7 @@ class MetricsScreen(Screen[None]):
         box = Input(placeholder="filter metrics by name", id="metrics-filter")
         box.can_focus = False  # (until `/` opens it)
         yield box
-        yield Footer()
+        yield KeyBar()
 
     def on_resize(self) -> None:
         self.app.call_after_refresh(self.app.redraw)  # type: ignore[attr-defined]
@@ -89,10 +91,16 @@ class MetricsScreen(Screen[None]):
             p.display = i < n
         return have[:n]
 
+    def on_screen_resume(self) -> None:
+        self.app.call_after_refresh(self.app.redraw)  # type: ignore[attr-defined]
+
     def redraw_from(self, app: Any) -> None:
         """Called by the app with the feed's lock held."""
         runs: list[RunState] = app.tracker.runs
-        title = self.query_one("#metrics-title", Static)
+        try:
+            title = self.query_one("#metrics-title", Static)
+        except NoMatches:  # not composed yet: drawn when it resumes
+            return
         if app.selected_run is None or app.selected_run >= len(runs):
             title.update("no run selected")
             return

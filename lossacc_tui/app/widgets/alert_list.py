@@ -17,7 +17,7 @@ from lossacc_tui.app.widgets.run_list import BADGE, fit
 
 def prompt(row: AlertRow, width: int) -> Text:
     """Two lines cut to the width (the list keeps its height while the numbers change): the kind
-    and severity, then where and the title."""
+    and severity, then where, how often (merged closings) and the title."""
     glyph, style = BADGE.get(row.severity, ("●", ""))
     t = Text()
     t.append(f"{glyph} ", style)
@@ -25,11 +25,37 @@ def prompt(row: AlertRow, width: int) -> Text:
     sev = f"  {row.severity}" + ("" if row.active else ", closed")
     if 2 + len(row.kind) + len(sev) <= width:
         t.append(sev, style if row.active else "dim")
-    second = f"{row.where}  {row.title}"
-    if len(second) > width - 2:  # the start of a title says most
-        second = second[: max(0, width - 3)] + "…"
-    t.append(f"\n  {second}", "" if row.active else "dim")
+    t.append(f"\n  {detail(row, width - 2)}", "" if row.active else "dim")
     return t
+
+
+def detail(row: AlertRow, room: int) -> str:
+    """Where, how often, and as many whole words of the title as fit: a field that does not fit is
+    dropped (the count first), a title loses its last words, a number is never cut.
+
+    >>> r = AlertRow("k", "plateau", "info", "val_loss 0.0609 -> 0.0977 since", "epoch 28,800–59,712",
+    ...              False, times="35 times since 1,200")
+    >>> detail(r, 60)
+    'epoch 28,800–59,712 · 35 times since 1,200 val_loss 0.0609…'
+    >>> detail(r, 38)
+    'epoch 28,800–59,712 val_loss 0.0609…'
+    >>> detail(r, 30)
+    'epoch 28,800–59,712 val_loss…'
+    """
+    where = row.where if len(row.where) <= room else fit(row.where, room)
+    times = f" · {row.times}" if row.times else ""
+    if len(where) + len(times) > room:
+        times = ""
+    head = where + times
+    words, title = row.title.split(), ""
+    for n in range(len(words), 0, -1):
+        cand = " ".join(words[:n]) + ("" if n == len(words) else "…")
+        if len(head) + 1 + len(cand) <= room:
+            title = cand
+            break
+    if not title and times and words:  # the title says more than the count: keep its start
+        return detail(AlertRow(row.key, row.kind, row.severity, row.title, row.where, row.active), room)
+    return f"{head} {title}" if title else head
 
 
 class AlertList(OptionList):

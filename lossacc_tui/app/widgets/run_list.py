@@ -67,9 +67,25 @@ def prompt(row: RunRow, width: int) -> Text:
         t.append(f" {short}", "dim")
     else:
         t.append(fit_path(row.name, width - 2), "bold")
-        t.append(f"\n  {fit(f'{row.format} · {where}', width - 2 - len(alerts))}", "dim")
+        line, alerts = second_line(row.format, where, alerts, width - 2)
+        t.append(f"\n  {line}", "dim")
         t.append(alerts, style)
     return t
+
+
+def second_line(fmt: str, where: str, alerts: str, room: int) -> tuple[str, str]:
+    """(format · where, alert count) in `room` characters: whole fields are dropped (the format,
+    then the count), never part of a number.
+
+    >>> second_line("keras-csv", "epoch 99,999", " · 3 alerts", 30)
+    ('epoch 99,999', ' · 3 alerts')
+    >>> second_line("keras-csv", "epoch 99,999", " · 3 alerts", 20)
+    ('epoch 99,999', '')
+    """
+    for line, extra in ((f"{fmt} · {where}", alerts), (where, alerts), (f"{fmt} · {where}", ""), (where, "")):
+        if len(line) + len(extra) <= room:
+            return line, extra
+    return fit(where, room), ""
 
 
 class RunList(OptionList):

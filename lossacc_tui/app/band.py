@@ -1,0 +1,91 @@
+"""The band's columns: which joint state and which alert each column of the band shows. Textual-free.
+
+The states and alert spans of a run are painted onto the band's columns in one vectorized pass each,
+so the band handed to the widget is as long as the band is wide, whatever the run's history or its
+number of alerts, and comparing two frames' bands costs a width's worth of cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from lossacc_tui.app.view import Span, x_to_col
+
+SEVERITY_RANK = {"info": 1, "warning": 2, "critical": 3}
+#: states painted over the others where they share a column (a disagreement is what the band is for)
+PRIORITY = ("loss-better-acc-worse", "loss-worse-acc-better", "both-worse")
+
+
+def to_cols(xs: np.ndarray, x0: float, x1: float, cols: int) -> np.ndarray:
+    """`x_to_col` of many x at once (inf and nan go to the last and first column)."""
+    if x1 <= x0:
+        return np.zeros(len(xs), dtype=np.int64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        sub = np.round((np.nan_to_num(xs, nan=x0, posinf=x1, neginf=x0) - x0) / (x1 - x0) * (2 * cols - 1))
+    return np.clip(sub // 2, 0, cols - 1).astype(np.int64)
+
+
+def last_painter(a: np.ndarray, b: np.ndarray, cols: int) -> np.ndarray:
+    """For each column, the index of the last interval [a[k], b[k]] covering it (-1: none), in one
+    pass over the intervals' cells."""
+    winner = np.full(cols, -1, dtype=np.int64)
+    lengths = np.maximum(b - a + 1, 0)
+    total = int(lengths.sum())
+    if total == 0:
+        return winner
+    k = np.repeat(np.arange(len(a)), lengths)
+    offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    np.maximum.at(winner, a[k] + offsets, k)
+    return winner
+
+
+def state_columns(
+    states: Sequence[tuple[str, float, float]], x0: float, x1: float, cols: int
+) -> tuple[str, ...]:
+    """The state shown in each column ("" where none): the last painted over it, the priority states
+    on top; a state lasts until the next one starts (the gaps between segments are filled).
+
+    >>> state_columns([("flat", 0, 4), ("both-worse", 5, 6), ("flat", 8, 9)], 0, 10, 10)
+    ('flat', 'flat', 'flat', 'flat', 'flat', 'both-worse', 'both-worse', 'both-worse', 'flat', 'flat')
+    """
+    out = [""] * cols
+    if not states or cols < 1:
+        return tuple(out)
+    painted = [s for s in states if s[0] not in PRIORITY] + [s for s in states if s[0] in PRIORITY]
+    starts = np.array([s[1] for s in painted], dtype=float)
+    ends = np.array([s[2] for s in painted], dtype=float)
+    winner = last_painter(to_cols(starts, x0, x1, cols), to_cols(ends, x0, x1, cols), cols)
+    for c in np.flatnonzero(winner >= 0).tolist():
+        out[c] = painted[winner[c]][0]
+    last_col = x_to_col(states[-1][2], x0, x1, cols)
+    for c in range(1, min(cols, last_col + 1)):
+        if not out[c] and out[c - 1]:
+            out[c] = out[c - 1]
+    return tuple(out)
+
+
+def alert_columns(
+    spans: Sequence[Span], x0: float, x1: float, cols: int
+) -> tuple[tuple[str, bool, bool], ...]:
+    """Per column: (severity, selected, is its start) of the span drawn there, ("", False, False)
+    where none. Later spans paint over earlier ones (the selected one and the worst on top), and a
+    span's start (its glyph) over any span's line.
+
+    >>> [c[0][:1] + ("*" if c[2] else "") for c in alert_columns([Span(2, 5, "info")], 0, 8, 8)]
+    ['', '', 'i*', 'i', 'i', 'i', '', '']
+    """
+    none = ("", False, False)
+    if not spans or cols < 1:
+        return (none,) * max(cols, 0)
+    order = sorted(spans, key=lambda s: (s.selected, SEVERITY_RANK.get(s.severity, 0)))
+    a = to_cols(np.array([s.start for s in order], dtype=float), x0, x1, cols)
+    b = to_cols(np.array([s.end for s in order], dtype=float), x0, x1, cols)
+    line = last_painter(a + 1, b, cols)
+    glyph = last_painter(a, a, cols)
+    out = []
+    for g, ln in zip(glyph.tolist(), line.tolist(), strict=True):
+        k, start = (g, True) if g >= ln else (ln, False)
+        out.append(none if k < 0 else (order[k].severity, order[k].selected, start))
+    return tuple(out)
