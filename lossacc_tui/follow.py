@@ -27,6 +27,10 @@ SAFETY_CHECK = 2.0  # seconds between stat() checks of every file while events a
 DEFAULT_POLL = 1.0  # polling interval once file-system events are found not to arrive
 RESCAN_EVERY = 5  # in polling mode, folders are rescanned every this many polls
 STOP_WAIT = 0.5  # seconds stop() waits for the thread to finish the chunk in hand
+#: A busy file is read at most this often: the lines a fast writer adds meanwhile are read, parsed
+#: and analysed as one block (each pass has a fixed cost), while a write after a quiet spell is
+#: still read at once.
+MIN_GAP = 0.1
 
 log = logging.getLogger(__name__)
 
@@ -140,14 +144,21 @@ class Follower:
         self._closed = True
 
     def _notify(self, paths: list[str], is_dir: bool) -> None:
+        """An event for these paths. Only one that names a followed file, or a path under a
+        followed folder, wakes the thread: the watch is on a file's folder, and a sibling that is
+        not followed (another job's log, a checkpoint being written) must cost nothing."""
+        wake = False
         with self._lock:
             for p in paths:
                 if p in self._tails:
                     self._dirty.add(p)
                     self._evented.add(p)
+                    wake = True
                 elif self._dirs and any(p == d or p.startswith(d + os.sep) for d in self._dirs):
                     self._dirs_dirty.add(p)
-        self._wake.set()
+                    wake = True
+        if wake:
+            self._wake.set()
 
     def _run(self) -> None:
         try:
@@ -161,10 +172,15 @@ class Follower:
 
     def _loop(self) -> None:
         next_check = time.monotonic() + SAFETY_CHECK
+        last_pass = 0.0
         while not self._stop.is_set():
             timeout = self.poll if self.poll else max(0.0, next_check - time.monotonic())
             self._wake.wait(timeout)
+            gap = last_pass + MIN_GAP - time.monotonic()
+            if gap > 0 and self._stop.wait(gap):  # a busy writer: let its lines gather
+                break
             self._wake.clear()
+            last_pass = time.monotonic()
             if self._stop.is_set():
                 break
             if self.poll:
