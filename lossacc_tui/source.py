@@ -266,14 +266,18 @@ class Source:
         f.fresh()
         f.base = len(self.runs)
 
-    def read_all(self, chunk_size: int = CHUNK) -> list[Run]:
-        """Read every file to its end (a finished log)."""
+    def read_all(
+        self, chunk_size: int = CHUNK, on_parts: Callable[[int, Appended], None] | None = None
+    ) -> list[Run]:
+        """Read every file to its end (a finished log); `on_parts(file index, parts)` is told what
+        each chunk added (how a feed reads: `feed.Feed.read_source`). Raises OSError."""
+        tell = on_parts or (lambda _i, _parts: None)
         for i, f in enumerate(self.files):
             if not getattr(f.reader, "reads_itself", False):  # a database reader queries it itself
                 with open_regular(f.path) as fh:  # read-only, always
                     while chunk := fh.read(chunk_size):
-                        self.feed(i, chunk)
-            self.finish(i)
+                        tell(i, self.feed(i, chunk))
+            tell(i, self.finish(i))
         if not self.runs:
             self._run(0, None)
         audit_source(self)
