@@ -3,9 +3,9 @@
 The log is read whole through the same readers as `watch`, then its records are handed out again,
 in the order and at the pace they were written (the log's own timestamps when it has them, evenly
 spaced otherwise), to fresh runs that subscribers see grow exactly as a Monitor's runs do: the
-Replay is a `feed.Feed` like the Monitor, so the events, the analysis (each played run's Analyzer, updated as records
-play), the comparison across runs, the probe sidecars, the lock and the thread rules are the same
-code. Alerts therefore open at the moment they would have opened live.
+Replay is a `feed.Feed` like the Monitor, so the events, the analysis (each played run's Analyzer,
+updated as records play), the comparison across runs, the probe sidecars, the lock and the thread
+rules are the same code. Alerts therefore open at the moment they would have opened live.
 
 Controls (any thread): pause/resume, step one record, faster/slower, seek to a record, jump to the
 next/previous moment an alert opens (found by analysing the log once in the background), to the end.
