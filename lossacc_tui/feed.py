@@ -49,6 +49,8 @@ class Feed:
         self._compared: dict[tuple[str, str], Alert] = {}
         self._bests: Bests = {}
         self._next_compare = 0.0
+        self._compare_timer: threading.Timer | None = None
+        self._closed = False
 
     # -- subscribers ----------------------------------------------------------------------------
     def subscribe(self, fn: Subscriber) -> None:
@@ -140,20 +142,42 @@ class Feed:
             if an is None:
                 an = self.analyzers[id(run)] = Analyzer(run, self.params)
             out += [AlertChanged(run, change, alert.snapshot()) for change, alert in an.update()]
-        if live and time.monotonic() < self._next_compare:
+        wait = self._next_compare - time.monotonic()
+        if live and wait > 0:  # compared less than COMPARE_EVERY ago: again when that has passed
+            if self._compare_timer is None and not self._closed:
+                self._compare_timer = threading.Timer(wait, self._late_compare)
+                self._compare_timer.daemon = True
+                self._compare_timer.start()
             return out
+        return out + self._compare()
+
+    def _late_compare(self) -> None:
+        """The comparison that new points asked for while comparing was not due (timer thread):
+        so the last points of a quiet spell are compared too."""
+        with self.lock:
+            self._compare_timer = None
+            if not self._closed:
+                self.emit(self._compare())
+
+    def _compare(self) -> list[Event]:
+        """Compare the runs again; events for the cross-run alerts that opened or closed."""
         all_runs = self.runs_compared()
-        if len(all_runs) > 1 or self._compared:
-            self._next_compare = time.monotonic() + COMPARE_EVERY
-            now = {(a.kind, a.title): a for a in compare_runs(all_runs, self.params, self._bests)}
-            out += [
-                AlertChanged(None, "closed", a.snapshot()) for k, a in self._compared.items() if k not in now
-            ]
-            out += [
-                AlertChanged(None, "opened", a.snapshot()) for k, a in now.items() if k not in self._compared
-            ]
-            self._compared = now
-        return out
+        if len(all_runs) < 2 and not self._compared:
+            return []
+        self._next_compare = time.monotonic() + COMPARE_EVERY
+        now = {(a.kind, a.title): a for a in compare_runs(all_runs, self.params, self._bests)}
+        was, self._compared = self._compared, now
+        return [AlertChanged(None, "closed", a.snapshot()) for k, a in was.items() if k not in now] + [
+            AlertChanged(None, "opened", a.snapshot()) for k, a in now.items() if k not in was
+        ]
+
+    def close(self) -> None:
+        """No more events: a comparison waiting for its time is dropped. (Does not wait for the
+        lock: quitting must not wait for a feed thread in the middle of a large read.)"""
+        self._closed = True
+        timer = self._compare_timer
+        if timer is not None:
+            timer.cancel()
 
     def runs_compared(self) -> list[Run]:
         """The runs compared with each other (the Replay compares the runs it has played)."""

@@ -123,6 +123,7 @@ class Monitor(Feed):
 
     def stop(self) -> None:
         self.follower.stop()
+        self.close()
 
     # -- wiring files to sources --------------------------------------------------------------
     def _mode(self, message: str) -> None:

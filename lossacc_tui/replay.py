@@ -93,6 +93,7 @@ class Replay(Feed):
         self._thread.start()
 
     def stop(self) -> None:
+        self.close()
         with self._wake:
             self._stop = True
             self._wake.notify_all()
