@@ -25,15 +25,12 @@ from lossacc_tui.handlers import (
     Lines,
     Pending,
     ProbeTail,
-    WholeFile,
     handler_for,
 )
-from lossacc_tui.readers import mlflow
 from lossacc_tui.readers.probe_sidecar import SIDECAR
 from lossacc_tui.readers.tensorboard import MissingExtra
 from lossacc_tui.roles import RoleMap
 from lossacc_tui.source import (
-    CHECKPOINT_DIR,
     FOLDER_MIN_SCORE,
     SKIP_SUFFIXES,
     Appended,
@@ -42,7 +39,6 @@ from lossacc_tui.source import (
     discover,
     follow_claim,
     open_file,
-    open_mlflow_run,
 )
 
 
@@ -202,8 +198,6 @@ class Monitor(Feed):
         with self.lock:
             if self._join_layout(path, root):
                 return
-            if self._join_mlflow(path, root) or self._newer_checkpoint(path, rel):
-                return
             try:
                 src = open_file(path, rel, self.fmt, self.role_map, FOLDER_MIN_SCORE)
             except (OSError, MissingExtra):
@@ -223,39 +217,15 @@ class Monitor(Feed):
         if joined is None:
             return False
         src, new, fresh = joined
+        if src is None:  # covered by a layout, read by none (a deleted MLflow run)
+            self._known.add(os.fspath(path.absolute()))
+            return True
         if fresh:
             self._add_source(src)
             return True
         for i in new:
             self._follow(src, i)
         return True
-
-    def _join_mlflow(self, path: Path, root: Path) -> bool:
-        run_dir = next((p.parent for p in path.parents if p.name == "metrics"), None)
-        if run_dir is None or not mlflow.is_mlflow_run(run_dir):
-            return False
-        for src in self.sources:
-            if src.path == run_dir:
-                return False  # a new metric of a run already followed: next rescan of the folder
-        self._add_source(open_mlflow_run(run_dir, os.path.join(root.name, os.path.relpath(run_dir, root))))
-        return True
-
-    def _newer_checkpoint(self, path: Path, rel: str) -> bool:
-        """`checkpoint-N/trainer_state.json` of a run already followed: the same history, longer."""
-        m = CHECKPOINT_DIR.match(path.parent.name)
-        if path.name != "trainer_state.json" or not m:
-            return False
-        owner = path.parent.parent
-        for src in self.sources:
-            old = src.files[0].path
-            om = CHECKPOINT_DIR.match(old.parent.name)
-            if src.format == "hf-trainer-state" and old.parent.parent == owner and om:
-                if int(m.group(1)) > int(om.group(1)):
-                    src.files[0].path = path
-                    self._known.add(os.fspath(path.absolute()))
-                    self.follower.add(path, WholeFile(self, src, 0))
-                return True
-        return False
 
 
 __all__ = ["DETECT_AFTER", "WAIT_REPORT", "Monitor", "PathError"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import functools
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 from lossacc_tui.clean import clean
 from lossacc_tui.files import open_regular, walk_files, why_not_regular
 from lossacc_tui.model import Batch, Problem, Run
-from lossacc_tui.readers import READERS, Reader, mlflow
+from lossacc_tui.readers import READERS, Reader
 from lossacc_tui.readers.audit import audit_source
 from lossacc_tui.readers.layouts import Claim, claim_folder, claim_for
 from lossacc_tui.readers.probe_sidecar import SIDECAR, ProbeSidecar
@@ -65,7 +64,6 @@ SKIP_SUFFIXES = (
 )
 FOLDER_MIN_SCORE = 0.5
 VALIDATION_DIRS = frozenset({"validation", "val", "eval", "valid"})
-CHECKPOINT_DIR = re.compile(r"^checkpoint-(\d+)$")
 
 
 class PathError(Exception):
@@ -329,14 +327,6 @@ def open_file(
     return Source(name, path, cls.format_id, [LogFile(path=path, make=make)], role_map)
 
 
-def open_mlflow_run(run_dir: Path, name: str, role_map: RoleMap | None = None) -> Source:
-    files = [
-        LogFile(path=p, make=functools.partial(mlflow.MlflowReader, name=metric))
-        for p, metric in mlflow.mlflow_run_files(run_dir)
-    ]
-    return Source(name, run_dir, "mlflow", files, role_map)
-
-
 def open_claim(claim: Claim, name: str, role_map: RoleMap | None = None) -> Source:
     """The one-run Source of a folder layout a reader claimed (`readers.layouts`)."""
     files = [LogFile(path=p, make=make) for p, make in claim.files]
@@ -345,21 +335,33 @@ def open_claim(claim: Claim, name: str, role_map: RoleMap | None = None) -> Sour
 
 def follow_claim(
     sources: list[Source], path: Path, root: Path, fmt: str | None = None, role_map: RoleMap | None = None
-) -> tuple[Source, list[int], bool] | None:
+) -> tuple[Source | None, list[int], bool] | None:
     """For the follower: a file that appeared under `root` and that a folder layout owns.
     Returns (source, indices of its files to start following, whether the source is new), or None
-    when no layout claims the file. A new file of a run already followed joins its source."""
+    when no layout claims the file. A new file of a run already followed joins its source; a newer
+    copy of a successive history (`Claim.successive`) takes the old copy's place. The source is
+    None when the claim only covers the file (a deleted MLflow run): nothing is read."""
     claim = claim_for(path, root, fmt)
     if claim is None:
         return None
+    paths = {p for p, _ in claim.files}
     for src in sources:
-        if src.path == claim.folder:
-            have = {f.path for f in src.files}
-            new = [p for p, make in claim.files if p not in have]
-            for p, make in claim.files:
-                if p not in have:
-                    src.files.append(LogFile(path=p, make=make))
-            return src, [i for i, f in enumerate(src.files) if f.path in new], False
+        have = {f.path for f in src.files}
+        if src.path != claim.folder and not (have & (paths | claim.covers)):
+            continue
+        if claim.successive:
+            newest = claim.files[0][0]
+            if newest in have:
+                return src, [], False
+            src.files[0].path = newest  # the same reader reads on: it returns only what is new
+            return src, [0], False
+        new = [p for p, make in claim.files if p not in have]
+        for p, make in claim.files:
+            if p not in have:
+                src.files.append(LogFile(path=p, make=make))
+        return src, [i for i, f in enumerate(src.files) if f.path in new], False
+    if not claim.files:
+        return None, [], False
     src = open_claim(claim, _claim_name(claim, root), role_map)
     return src, list(range(len(src.files))), True
 
@@ -400,20 +402,16 @@ def _discover_folder(
     root: Path, fmt: str | None, role_map: RoleMap | None, warnings: list[str]
 ) -> list[Source]:
     sources: list[Source] = []
-    if mlflow.is_mlflow_run(root):
-        return [open_mlflow_run(root, str(root), role_map)]
     claimed: set[Path] = set()
-    if fmt in (None, "mlflow"):
-        for run_dir in mlflow.find_mlflow_runs(root):
-            sources.append(open_mlflow_run(run_dir, _rel(run_dir, root), role_map))
-            claimed.add(run_dir)
 
     def claim(folder: Path) -> None:
-        """Folder layouts their readers claim (readers/layouts.py): one source per claimed run;
-        what a claim reads or covers is not read again file by file."""
+        """Folder layouts their readers claim (readers/layouts.py: TensorBoard, MLflow, HF
+        checkpoints, ...): one source per claimed run; what a claim reads or covers is not read
+        again file by file (a claim with no file only covers)."""
         for c in claim_folder(folder, fmt):
             try:
-                sources.append(open_claim(c, _claim_name(c, root), role_map))
+                if c.files:
+                    sources.append(open_claim(c, _claim_name(c, root), role_map))
             except MissingExtra as e:
                 if str(e) not in warnings:
                     warnings.append(str(e))
@@ -446,7 +444,6 @@ def _discover_folder(
             continue
         if src is not None:
             sources.append(src)
-    sources = _latest_checkpoints(sources)
     if not sources and warnings:
         raise PathError(f"{root}: {warnings.pop(0)}")
     if not sources:
@@ -459,26 +456,6 @@ def _discover_folder(
 def _skipped_name(name: str) -> bool:
     """A file never worth sniffing inside a folder of runs (the probe sidecar is no log either)."""
     return name.startswith(".") or name.lower().endswith(SKIP_SUFFIXES) or name == SIDECAR
-
-
-def _latest_checkpoints(sources: list[Source]) -> list[Source]:
-    """HF `checkpoint-N/trainer_state.json` files are successive copies of one history: keep the
-    newest (or the run folder's own trainer_state.json, which the Trainer writes last)."""
-    best: dict[Path, tuple[int, Source]] = {}
-    keep: list[Source] = []
-    for src in sources:
-        m = CHECKPOINT_DIR.match(src.path.parent.name)
-        if src.format != "hf-trainer-state" or not m:
-            keep.append(src)
-            continue
-        owner = src.path.parent.parent
-        if (owner / "trainer_state.json").is_file():
-            continue
-        n = int(m.group(1))
-        if owner not in best or n > best[owner][0]:
-            best[owner] = (n, src)
-    newest = {id(s) for _, s in best.values()}
-    return [s for s in sources if s in keep or id(s) in newest]
 
 
 def _claim_name(claim: Claim, root: Path) -> str:
