@@ -19,6 +19,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from lossacc_tui.files import walk_files
+from lossacc_tui.inotify import Inotify
 from lossacc_tui.tail import Tail, TailHandler
 
 __all__ = ["Follower", "Tail", "TailHandler"]
@@ -65,6 +66,9 @@ class Follower:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._observer: Observer | None = None  # type: ignore[valid-type]
+        self._inotify: Inotify | None = None  # Linux: inotify read directly (see inotify.py)
+        self._no_inotify = False
+        self._overflow = False
         self._watched: set[str] = set()
         self._on_mode = on_mode or (lambda _m: None)
         self.mode = "polling" if poll else "events"
@@ -99,11 +103,19 @@ class Follower:
         if tag in self._watched:
             return
         try:
-            if self._observer is None:
-                self._observer = Observer()
-                self._observer.daemon = True
-                self._observer.start()
-            self._observer.schedule(_Events(self), directory, recursive=recursive)
+            if self._inotify is None and not self._no_inotify:
+                try:
+                    self._inotify = Inotify(self._on_inotify)
+                except OSError:
+                    self._no_inotify = True  # not Linux, or no inotify: watchdog
+            if self._inotify is not None:
+                self._inotify.watch(directory, recursive)
+            else:
+                if self._observer is None:
+                    self._observer = Observer()
+                    self._observer.daemon = True
+                    self._observer.start()
+                self._observer.schedule(_Events(self), directory, recursive=recursive)
             self._watched.add(tag)
         except OSError as e:  # inotify watch limit, unsupported file system
             log.info("no file events for %s (%s): polling", directory, e)
@@ -121,6 +133,8 @@ class Follower:
         self._wake.set()
         if self._observer is not None:
             self._observer.stop()  # (not joined: its thread is a daemon and holds nothing of ours)
+        if self._inotify is not None:
+            self._inotify.stop()
         if self._thread is not None:
             self._thread.join(timeout=timeout)
         elif not self._closed:
@@ -142,6 +156,15 @@ class Follower:
         for t in tails:
             t.close()
         self._closed = True
+
+    def _on_inotify(self, paths: list[str], overflow: bool) -> None:
+        if overflow:  # events were lost: every file is looked at again, folders rescanned
+            with self._lock:
+                self._overflow = True
+                self._dirty.update(self._tails)
+            self._wake.set()
+        if paths:
+            self._notify(paths, False)
 
     def _notify(self, paths: list[str], is_dir: bool) -> None:
         """An event for these paths. Only one that names a followed file, or a path under a
@@ -188,6 +211,9 @@ class Follower:
             elif time.monotonic() >= next_check:
                 self._safety_check()
                 next_check = time.monotonic() + SAFETY_CHECK
+            if self._overflow:
+                self._overflow = False
+                self._rescan_folders()
             self._read_dirty()
             self._scan_new_files()
 
