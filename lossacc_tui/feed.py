@@ -26,6 +26,10 @@ from lossacc_tui.readers.probe_sidecar import ProbeSidecar, sidecar_path
 from lossacc_tui.source import CHUNK, Source
 
 COMPARE_EVERY = 1.0  # seconds between live comparisons across runs (each looks at every run)
+#: Live analysis runs at most this often: a run's points are told at once, and the analysis of a
+#: steady writer's lines is brought up to date a few times a second in one step (it gives the
+#: same alerts however the points are grouped); the first points after a quiet spell at once.
+ANALYSE_EVERY = 0.5
 Subscriber = Callable[[list[Event]], None]
 Parts = Iterable[tuple[Run, Batch]]  # (run, the points just appended to it)
 
@@ -51,6 +55,9 @@ class Feed:
         self._next_compare = 0.0
         self._compare_timer: threading.Timer | None = None
         self._closed = False
+        self._next_analysis = 0.0
+        self._waiting: dict[int, Run] = {}  # runs with points their analysis has not seen yet
+        self._analysis_timer: threading.Timer | None = None
 
     # -- subscribers ----------------------------------------------------------------------------
     def subscribe(self, fn: Subscriber) -> None:
@@ -111,8 +118,27 @@ class Feed:
             events.append(PointsAdded(run, batch))
             touched[id(run)] = run
         if analyse and self.analyze and touched:
-            events += self._analyse(touched.values(), live=True)
+            self._waiting.update(touched)
+            wait = self._next_analysis - time.monotonic()
+            if wait <= 0:
+                events += self._analyse_waiting()
+            elif self._analysis_timer is None and not self._closed:
+                self._analysis_timer = threading.Timer(wait, self._late_analysis)
+                self._analysis_timer.daemon = True
+                self._analysis_timer.start()
         self.emit(events)
+
+    def _analyse_waiting(self) -> list[Event]:
+        runs, self._waiting = list(self._waiting.values()), {}
+        self._next_analysis = time.monotonic() + ANALYSE_EVERY
+        return self._analyse(runs, live=True)
+
+    def _late_analysis(self) -> None:
+        """The analysis of points that came while it was not due (timer thread)."""
+        with self.lock:
+            self._analysis_timer = None
+            if not self._closed and self._waiting:
+                self.emit(self._analyse_waiting())
 
     def announce(self, runs: Iterable[Run]) -> None:
         """Runs that exist with no point yet (a log with no record in it): told once all the same."""
@@ -127,12 +153,14 @@ class Feed:
         for r in runs:
             self.analyzers.pop(id(r), None)
             self._bests.pop(id(r), None)
+            self._waiting.pop(id(r), None)
             out.append(RunReset(r))
         return out
 
     def analyse_all(self) -> None:
         """Bring every run's analysis up to date and compare the runs now (the end of a read)."""
         if self.analyze:
+            self._waiting = {}
             self.emit(self._analyse(self.runs, live=False))
 
     def _analyse(self, runs: Iterable[Run], live: bool) -> list[Event]:
@@ -164,8 +192,10 @@ class Feed:
         all_runs = self.runs_compared()
         if len(all_runs) < 2 and not self._compared:
             return []
-        self._next_compare = time.monotonic() + COMPARE_EVERY
+        began = time.monotonic()
         now = {(a.kind, a.title): a for a in compare_runs(all_runs, self.params, self._bests)}
+        # comparing thousands of runs takes a while: then less often (at most 5% of the time)
+        self._next_compare = time.monotonic() + max(COMPARE_EVERY, 20 * (time.monotonic() - began))
         was, self._compared = self._compared, now
         return [AlertChanged(None, "closed", a.snapshot()) for k, a in was.items() if k not in now] + [
             AlertChanged(None, "opened", a.snapshot()) for k, a in now.items() if k not in was
@@ -175,9 +205,9 @@ class Feed:
         """No more events: a comparison waiting for its time is dropped. (Does not wait for the
         lock: quitting must not wait for a feed thread in the middle of a large read.)"""
         self._closed = True
-        timer = self._compare_timer
-        if timer is not None:
-            timer.cancel()
+        for timer in (self._compare_timer, self._analysis_timer):
+            if timer is not None:
+                timer.cancel()
 
     def runs_compared(self) -> list[Run]:
         """The runs compared with each other (the Replay compares the runs it has played)."""

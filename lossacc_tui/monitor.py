@@ -27,6 +27,7 @@ from lossacc_tui.handlers import (
     ProbeTail,
     handler_for,
 )
+from lossacc_tui.readers import READERS
 from lossacc_tui.readers.probe_sidecar import SIDECAR
 from lossacc_tui.readers.tensorboard import MissingExtra
 from lossacc_tui.roles import RoleMap
@@ -38,6 +39,7 @@ from lossacc_tui.source import (
     Source,
     discover,
     follow_claim,
+    iter_folder,
     open_file,
 )
 
@@ -92,24 +94,51 @@ class Monitor(Feed):
         self.follower.start()
 
     def _follow_folder(self, path: Path, warnings: list[str]) -> None:
-        """Read the logs in a folder and follow it for new ones. A folder with no log yet (the
-        trainer has not written one) is followed all the same; after `WAIT_REPORT` seconds with
-        none, it is reported as `check` reports it, and still followed. Raises PathError for a
-        folder that cannot be read at all."""
+        """Follow a folder: the logs in it are found on a thread of their own and read as they are
+        found (the first of thousands of run folders is read at once, not after the walk); new
+        ones are followed as they appear. A folder with no log yet (the trainer has not written
+        one) is followed all the same; after `WAIT_REPORT` seconds with none, it is reported as
+        `check` reports it, and still followed. Raises PathError for a folder that cannot be read
+        at all. (`warnings`: kept for the caller's signature; the walk reports its own.)"""
         if not os.access(path, os.R_OK | os.X_OK):
             raise PathError(f"{path}: permission denied (a log needs read access)")
-        try:
-            found = discover(path, self.fmt, self.role_map, warnings)
-        except PathError as e:
-            found = []
-            self._empty_folders[os.fspath(path.absolute())] = str(e)
-            self.emit([Status(str(path), "waiting", f"{path}: no training log in it yet, waiting for one")])
-            timer = threading.Timer(WAIT_REPORT, self._report_empty, (path,))
-            timer.daemon = True
-            timer.start()
-        for src in found:
-            self._add_source(src)
+        # watched first: a file that appears while the walk goes on is seen by one or the other
         self.follower.watch_folder(path, lambda p, root=path: self._new_file(p, root))
+        walk = threading.Thread(target=self._walk, args=(path,), name="lossacc-discover", daemon=True)
+        walk.start()
+
+    def _walk(self, path: Path) -> None:
+        """The first scan of a followed folder (its own thread): each source as it is found."""
+        warnings: list[str] = []
+        found = 0
+        try:
+            for src in iter_folder(path, self.fmt, self.role_map, warnings):
+                if self.follower.stopping:
+                    return
+                with self.lock:
+                    if any(os.fspath(f.path.absolute()) in self._known for f in src.files):
+                        continue  # the follower saw it appear first
+                    self._add_source(src)
+                    found += 1
+        except OSError as e:
+            warnings.append(f"{path}: cannot read ({e.strerror or e})")
+        with self.lock:
+            if self.follower.stopping:
+                return
+            self.emit([Status(str(path), "error", w) for w in warnings[found == 0 :]])
+            if found == 0 and not any(s.path == path or path in s.path.parents for s in self.sources):
+                why = (
+                    warnings[0]
+                    if warnings
+                    else (f"no training logs found in this folder (expected one of: {', '.join(READERS)})")
+                )
+                self._empty_folders[os.fspath(path.absolute())] = f"{path}: {why}"
+                self.emit(
+                    [Status(str(path), "waiting", f"{path}: no training log in it yet, waiting for one")]
+                )
+                timer = threading.Timer(WAIT_REPORT, self._report_empty, (path,))
+                timer.daemon = True
+                timer.start()
 
     def _report_empty(self, path: Path) -> None:
         with self.lock:
@@ -196,6 +225,8 @@ class Monitor(Feed):
             return
         rel = os.path.join(root.name, os.path.relpath(path, root))
         with self.lock:
+            if key in self._known:  # (the first scan may have just taken it)
+                return
             if self._join_layout(path, root):
                 return
             try:

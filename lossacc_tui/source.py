@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -401,7 +401,24 @@ def discover(
 def _discover_folder(
     root: Path, fmt: str | None, role_map: RoleMap | None, warnings: list[str]
 ) -> list[Source]:
-    sources: list[Source] = []
+    sources = list(iter_folder(root, fmt, role_map, warnings))
+    if not sources and warnings:
+        raise PathError(f"{root}: {warnings.pop(0)}")
+    if not sources:
+        raise PathError(
+            f"{root}: no training logs found in this folder (expected one of: {', '.join(READERS)})"
+        )
+    return sources
+
+
+def iter_folder(
+    root: Path, fmt: str | None = None, role_map: RoleMap | None = None, warnings: list[str] | None = None
+) -> Iterator[Source]:
+    """The run sources under a folder, one at a time as the walk finds them (so a follower can
+    start reading the first of thousands of run folders at once). Files that cannot be read add a
+    line to `warnings`."""
+    warnings = [] if warnings is None else warnings
+    found: list[Source] = []  # claimed while the walk looks at a folder: handed out before its files
     claimed: set[Path] = set()
 
     def claim(folder: Path) -> None:
@@ -411,7 +428,7 @@ def _discover_folder(
         for c in claim_folder(folder, fmt):
             try:
                 if c.files:
-                    sources.append(open_claim(c, _claim_name(c, root), role_map))
+                    found.append(open_claim(c, _claim_name(c, root), role_map))
             except MissingExtra as e:
                 if str(e) not in warnings:
                     warnings.append(str(e))
@@ -430,6 +447,8 @@ def _discover_folder(
 
     claim(root)
     for fp in walk_files(root, skip_dir, other):  # symlinks followed, each real folder once
+        yield from found
+        found.clear()
         p = Path(fp)
         if _skipped_name(p.name) or p in claimed or p.parent in claimed:
             continue
@@ -443,14 +462,8 @@ def _discover_folder(
                 warnings.append(str(e))
             continue
         if src is not None:
-            sources.append(src)
-    if not sources and warnings:
-        raise PathError(f"{root}: {warnings.pop(0)}")
-    if not sources:
-        raise PathError(
-            f"{root}: no training logs found in this folder (expected one of: {', '.join(READERS)})"
-        )
-    return sources
+            yield src
+    yield from found
 
 
 def _skipped_name(name: str) -> bool:
