@@ -31,7 +31,7 @@ STOP_WAIT = 0.5  # seconds stop() waits for the thread to finish the chunk in ha
 #: A busy file is read at most this often: the lines a fast writer adds meanwhile are read, parsed
 #: and analysed as one block (each pass has a fixed cost), while a write after a quiet spell is
 #: still read at once.
-MIN_GAP = 0.1
+MIN_GAP = 0.03
 
 log = logging.getLogger(__name__)
 

@@ -17,6 +17,7 @@ import os
 import select
 import struct
 import threading
+import time
 from collections.abc import Callable
 
 # inotify(7) event bits
@@ -46,9 +47,11 @@ MASK = (
 )
 _EVENT = struct.Struct("iIII")  # wd, mask, cookie, len (then len bytes of name, NUL-padded)
 WAKE_EVERY = 0.5  # seconds: the reader thread checks for stop() this often
-#: After the first event, events are let gather this long and read together: a file written
-#: hundreds of times a second beside the followed one wakes the thread 20 times a second, not 200.
-GATHER = 0.05
+#: While events keep coming (the last batch less than BUSY seconds ago), they are let gather this
+#: long and read together: a file written hundreds of times a second beside the followed one wakes
+#: the thread a few dozen times a second, not hundreds. An event after a quiet spell is read at once.
+GATHER = 0.03
+BUSY = 0.1
 
 #: on_events(paths, overflow): the paths events named (a folder's entry: folder/name); overflow:
 #: events were lost (the kernel queue overflowed), so every followed file must be checked
@@ -111,11 +114,15 @@ class Inotify:
         self._stop.set()
 
     def _run(self) -> None:
+        last = 0.0
         try:
             while not self._stop.is_set():
                 ready, _, _ = select.select([self.fd], [], [], WAKE_EVERY)
-                if not ready or self._stop.wait(GATHER):
+                if not ready:
                     continue
+                if time.monotonic() - last < BUSY and self._stop.wait(GATHER):
+                    continue
+                last = time.monotonic()
                 try:
                     data = os.read(self.fd, 1 << 16)
                 except BlockingIOError:
