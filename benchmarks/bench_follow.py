@@ -85,16 +85,15 @@ def cpu_while(cmd: list[str], writer: list[str] | None, seconds: float, warmup: 
     tool = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     w = subprocess.Popen(writer) if writer else None
     try:
-        time.sleep(warmup)  # start-up and the first read are not the steady state
-        if writer is None:  # nothing grows: wait for the first read and analysis to be over
-            deadline = time.monotonic() + 60
-            last = cpu_seconds(tool.pid)
-            while time.monotonic() < deadline:
-                time.sleep(1.0)
-                now = cpu_seconds(tool.pid)
-                if now - last < 0.01:
-                    break
-                last = now
+        time.sleep(warmup)  # start-up and the first read are not the steady state:
+        deadline = time.monotonic() + 120  # wait until a second's CPU says the backlog is read
+        last = cpu_seconds(tool.pid)
+        while time.monotonic() < deadline:
+            time.sleep(1.0)
+            now = cpu_seconds(tool.pid)
+            if now - last < (0.3 if writer else 0.01):
+                break
+            last = now
         before = cpu_seconds(tool.pid)
         time.sleep(seconds)
         return (cpu_seconds(tool.pid) - before) / seconds * 100
