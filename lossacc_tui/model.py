@@ -311,6 +311,8 @@ class Run:
     _epoch_gap: bool = False  # a point without an epoch was added: the x axis is the step
     #: per-sample facts written beside the log by lossacc_tui.probe (None: no sidecar found)
     probe: ProbeSidecar | None = None
+    #: the run's parameters where its store keeps them per run (MLflow's database and server)
+    params: dict[str, str] = field(default_factory=dict)
 
     def add_batch(
         self,

@@ -27,7 +27,8 @@ from lossacc_tui.handlers import (
     ProbeTail,
     handler_for,
 )
-from lossacc_tui.readers import READERS
+from lossacc_tui.readers import READERS, mlflow_server
+from lossacc_tui.readers.layouts import Claim
 from lossacc_tui.readers.probe_sidecar import SIDECAR
 from lossacc_tui.readers.tensorboard import MissingExtra
 from lossacc_tui.roles import RoleMap
@@ -40,6 +41,7 @@ from lossacc_tui.source import (
     discover,
     follow_claim,
     iter_folder,
+    open_claim,
     open_file,
 )
 
@@ -67,6 +69,7 @@ class Monitor(Feed):
         self._probes_followed: set[str] = set()  # probe sidecars that exist and are followed
         self._empty_folders: dict[str, str] = {}  # followed folders with no log yet -> why
         self._other: set[str] = set()  # FIFOs, devices, sockets found in folders (reported once)
+        self._servers: list[mlflow_server.ServerFollow] = []  # MLflow tracking servers followed
 
     # -- public ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -74,6 +77,10 @@ class Monitor(Feed):
         follow everything on the background thread; existing content is read there first."""
         warnings: list[str] = []
         for path in self.paths:
+            url = mlflow_server.server_url(path)
+            if url is not None:
+                self._follow_server(url)
+                continue
             if not path.exists() and not os.path.islink(path):
                 self._pending(path, str(path))
                 continue
@@ -140,6 +147,29 @@ class Monitor(Feed):
                 timer.daemon = True
                 timer.start()
 
+    def _follow_server(self, url: str) -> None:
+        """An MLflow tracking server (readers/mlflow_server.py), asked every poll interval on its own
+        thread: new runs become sources, each reads its new points; while the server does not
+        answer, one status line, and it is asked again (its history is kept there: nothing lost)."""
+        server = mlflow_server.MlflowServer(url)
+
+        def new(claims: list[Claim]) -> None:
+            with self.lock:
+                self.sources += [open_claim(c, c.name or url, self.role_map) for c in claims]
+
+        def tick() -> None:
+            with self.lock:
+                for src in [s for s in self.sources if getattr(s.files[0].reader, "server", None) is server]:
+                    self.source_read(src, src.finish(0))
+
+        def status(state: str, message: str) -> None:
+            with self.lock:
+                self.emit([Status(url, state, message)])
+
+        poll = self.follower.poll or mlflow_server.DEFAULT_POLL
+        self._servers.append(mlflow_server.ServerFollow(server, poll, new, tick, status))
+        self._servers[-1].start()
+
     def _report_empty(self, path: Path) -> None:
         with self.lock:
             why = self._empty_folders.get(os.fspath(path.absolute()))
@@ -148,6 +178,8 @@ class Monitor(Feed):
 
     def stop(self) -> None:
         self.follower.stop()
+        for server in self._servers:
+            server.stop()
         self.close()
 
     # -- wiring files to sources --------------------------------------------------------------

@@ -118,10 +118,17 @@ def check_json(checked: Checked) -> dict[str, Any]:
 
 def _fmt(v: float | None) -> str:
     if v is None:
-        return "nan"
+        return "-"
     if v != 0 and (abs(v) >= 1e5 or abs(v) < 1e-3):
         return f"{v:.3e}"
     return f"{v:.4f}"
+
+
+def _fmt_logged(v: float) -> str:
+    """A logged value as written: a non-finite one as `nan`, `inf` or `-inf` (what the log holds),
+    never a placeholder that reads as another value."""
+    v = float(v)
+    return _fmt(v) if math.isfinite(v) else str(v)
 
 
 def _fmt_x(v: float | None) -> str:
@@ -168,9 +175,10 @@ def check_text(checked: Checked) -> str:
                     f"  {'min':>10}  {'max':>10}  {'last x':>8}"
                 )
                 for name, m in metrics.items():
+                    vals = run.series[name].values
                     out.append(
-                        f"  {name:<{width}}  {m['role']:<10}  {m['count']:>6}  {_fmt(m['first']):>10}"
-                        f"  {_fmt(m['last']):>10}  {_fmt(m['min']):>10}  {_fmt(m['max']):>10}"
+                        f"  {name:<{width}}  {m['role']:<10}  {m['count']:>6}  {_fmt_logged(vals[0]):>10}"
+                        f"  {_fmt_logged(vals[-1]):>10}  {_fmt(m['min']):>10}  {_fmt(m['max']):>10}"
                         f"  {_fmt_x(m['last_x']):>8}"
                     )
             an = checked.analyzers[id(run)]

@@ -16,7 +16,7 @@ from pathlib import Path
 from lossacc_tui.clean import clean
 from lossacc_tui.files import open_regular, walk_files, why_not_regular
 from lossacc_tui.model import Batch, Problem, Run
-from lossacc_tui.readers import READERS, Reader
+from lossacc_tui.readers import READERS, Reader, mlflow_server
 from lossacc_tui.readers.audit import audit_source
 from lossacc_tui.readers.layouts import Claim, claim_folder, claim_for
 from lossacc_tui.readers.probe_sidecar import SIDECAR, ProbeSidecar
@@ -231,6 +231,9 @@ class Source:
 
     def _ingest(self, f: LogFile, batches: list[Batch]) -> Appended:
         out: Appended = []
+        params: dict[str, str] | None = getattr(f.reader, "params", None)
+        if params and self._single_run:  # MLflow: the run's parameters, as its store has them now
+            self._run(0, None).params.update(params)
         for batch in batches:
             _clean_names(batch, f.reader.renamed)
             for seg, part in f.splitter.split(batch):
@@ -371,6 +374,9 @@ def discover(
 ) -> list[Source]:
     """Every run source under a path the user gave. Raises PathError for a bad path; files in a
     folder that cannot be read add a line to `warnings` and the others go on."""
+    url = mlflow_server.server_url(path)
+    if url is not None:  # an MLflow tracking server: its runs through its REST API
+        return server_sources(mlflow_server.MlflowServer(url), role_map)
     why = why_not_regular(path) if not path.is_dir() else None
     if why:
         raise PathError(f"{path}: {why}")
@@ -396,6 +402,18 @@ def discover(
             )
         return [src]
     return _discover_folder(path, fmt, role_map, [] if warnings is None else warnings)
+
+
+def server_sources(server: mlflow_server.MlflowServer, role_map: RoleMap | None = None) -> list[Source]:
+    """One source per run on an MLflow tracking server; PathError when it cannot be asked or has
+    no run."""
+    try:
+        runs = server.refresh()
+    except mlflow_server.ServerError as e:
+        raise PathError(str(e)) from None
+    if not runs:
+        raise PathError(f"{server.url}: no runs on this MLflow tracking server yet")
+    return [open_claim(c, c.name or server.url, role_map) for c in mlflow_server.claims(server, runs)]
 
 
 def _discover_folder(

@@ -7,9 +7,13 @@ from __future__ import annotations
 import numpy as np
 
 
-def softmax_regression(epochs: int = 8, classes: int = 3, seed: int = 0) -> list[dict[str, float]]:
+def softmax_regression(
+    epochs: int = 8, classes: int = 3, seed: int = 0, lr: float = 0.1, eval_fp16: bool = False
+) -> list[dict[str, float]]:
     """Per epoch: train_loss, train_acc (on the training split), val_loss, val_acc (held-out split);
-    losses are mean cross-entropy in nats, accuracies fractions."""
+    losses are mean cross-entropy in nats, accuracies fractions. `eval_fp16` evaluates the held-out
+    split the way a half-precision evaluation does: probabilities in float16 and no epsilon in the
+    log, so a confident mistake whose probability underflows to 0 makes val_loss infinite."""
     rng = np.random.default_rng(seed)
     centers = rng.normal(0, 1.5, size=(classes, 4))
     y = rng.integers(0, classes, size=600)
@@ -18,10 +22,15 @@ def softmax_regression(epochs: int = 8, classes: int = 3, seed: int = 0) -> list
     w = np.zeros((4, classes))
     b = np.zeros(classes)
 
-    def stats(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float, np.ndarray]:
+    def stats(xs: np.ndarray, ys: np.ndarray, fp16: bool = False) -> tuple[float, float, np.ndarray]:
         z = xs @ w + b
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        if fp16:
+            with np.errstate(divide="ignore"):
+                half = p.astype(np.float16)
+                loss = float(-np.log(half[np.arange(len(ys)), ys].astype(np.float64)).mean())
+            return loss, float((half.argmax(axis=1) == ys).mean()), p
         loss = float(-np.log(p[np.arange(len(ys)), ys] + 1e-12).mean())
         return loss, float((p.argmax(axis=1) == ys).mean()), p
 
@@ -31,9 +40,9 @@ def softmax_regression(epochs: int = 8, classes: int = 3, seed: int = 0) -> list
             xb, yb = xt[i : i + 32], yt[i : i + 32]
             _, _, p = stats(xb, yb)
             p[np.arange(len(yb)), yb] -= 1
-            w -= 0.1 * xb.T @ p / len(yb)
-            b -= 0.1 * p.mean(axis=0)
+            w -= lr * xb.T @ p / len(yb)
+            b -= lr * p.mean(axis=0)
         tl, ta, _ = stats(xt, yt)
-        vl, va, _ = stats(xv, yv)
+        vl, va, _ = stats(xv, yv, eval_fp16)
         out.append({"train_loss": tl, "train_acc": ta, "val_loss": vl, "val_acc": va})
     return out

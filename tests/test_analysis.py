@@ -231,6 +231,7 @@ def test_kinds_and_explain_kind() -> None:
         "eval-non-finite",
         "acc-at-chance",
         "val-unlike-train",
+        "val-degrading",
     }
     for kind in KINDS:
         text = explain_kind(kind)

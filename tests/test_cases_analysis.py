@@ -66,7 +66,7 @@ EXPECT = [
 ]
 HEALTHY = {"rw-14-keras2937-cifar10-healthy/stdout.txt"}
 READER_PENDING = {
-    # the analysis is right once these are read; reading them is issue 11's work
+    # logs that were once read wrong (issue 11): each must be one run with loss and accuracy
     "rw-07-dsse47720-overfit-5ep/stdout.txt": ({"overfitting"}, {"acc-stuck"}),
     "rw-15-hf566-fp16-stuck-at-chance/train_output.txt": ({"acc-at-chance"}, {"loss-explosion"}),
 }
@@ -87,8 +87,7 @@ def test_case_raises_the_right_kinds(case: str, must: set[str], never: set[str])
 def test_case_once_read(case: str) -> None:
     path = CASES / case
     runs = runs_of(path)
-    if len(runs) != 1 or len(runs[0].series) < 2:
-        pytest.xfail(f"{case}: not read as one run with loss and accuracy yet (a reader fix, issue 11)")
+    assert len(runs) == 1 and len(runs[0].series) >= 2, f"{case}: not read as one run with loss and accuracy"
     must, never = READER_PENDING[case]
     assert must <= kinds(path)
     assert not (never & kinds(path, ("info", "warning", "critical")))
@@ -203,3 +202,13 @@ def test_same_run_in_two_formats_says_the_same(a: Path, b: Path) -> None:
         }
 
     assert said(a) == said(b)
+
+
+def test_per_batch_chance_run_names_ten_classes_from_its_loss() -> None:
+    """rw-15: the first print (accuracy 0.106, loss 2.296) fits 9 classes as well as 10, so K is not
+    inferred from it (it was "9", quoting ln 9 = 2.197 beside a loss of 2.31); the chance alert takes
+    K = 10 from the level the loss sits at for the whole run and says so."""
+    cl = claims(CASES / "rw-15-hf566-fp16-stuck-at-chance/train_output.txt", "acc-at-chance")
+    assert not [c for c in cl if c["id"] == "classes" and c.get("value") != 10]
+    (chance,) = [c for c in cl if c["id"] == "at-chance"]
+    assert chance["evidence"]["k"] == 10 and "ln 10 = 2.3026" in chance["text"]

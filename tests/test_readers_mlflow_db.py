@@ -139,3 +139,9 @@ def test_a_database_with_another_schema_is_one_clear_line(tmp_path: Path) -> Non
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_mlflow_db_params_are_the_runs_own(db: Path) -> None:
+    """Each run carries the parameters the MLflow client logged for it (for the run summary)."""
+    got = {r.name.rsplit("/", 1)[-1]: r.params for s in read_sources(db) for r in s.runs}
+    assert got == {"seed-0": {"lr": "0.1", "seed": "0"}, "seed-1": {"lr": "0.1", "seed": "1"}}

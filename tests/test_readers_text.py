@@ -413,6 +413,41 @@ def test_text_kv_chunking_gives_same_records(chunks: list[int]) -> None:
     assert canon(read(TextKvReader, data, chunks)[0]) == canon(read(TextKvReader, data)[0])
 
 
+RW15 = LOGS.parent / "cases" / "analysis" / "rw-15-hf566-fp16-stuck-at-chance" / "train_output.txt"
+
+
+def test_per_batch_lines_are_one_run_on_the_batch_axis() -> None:
+    """rw-15 (transformers#566): `Epoch 1 - Batch 1600/287417 - Training Acc. 0.106250 - Training
+    Loss 2.295977` every 1600 batches: one run, x = the batch, the abbreviated `Acc.` read."""
+    if not RW15.exists():
+        pytest.skip("real-world logs not present")
+    from conftest import read_runs
+
+    (run,) = read_runs(RW15)
+    assert run.x_axis == "step"
+    assert {n: s.role for n, s in run.series.items()} == {"acc": "train_acc", "loss": "train_loss"}
+    assert list(run.series["acc"].steps) == [1600.0 * k for k in range(1, 17)]
+    lines = RW15.read_text().splitlines()
+    assert run.series["acc"].values[0] == 0.106250 and run.series["loss"].values[-1] == float(
+        lines[-1].split()[-1]
+    )
+    assert not run.problems
+
+
+def test_per_batch_lines_of_several_epochs_count_on() -> None:
+    """The batch counter starts again each epoch; x goes on from the epoch before (by its printed
+    total), and an epoch printed again from 1 is a new training (a new run)."""
+    lines = RW15.read_bytes().splitlines(keepends=True)[:3] if RW15.exists() else []
+    if not lines:
+        pytest.skip("real-world logs not present")
+    second = [ln.replace(b"Epoch 1 ", b"Epoch 2 ") for ln in lines]
+    recs, _ = read(TextKvReader, b"".join(lines + second + lines))
+    assert [r.step for r in recs] == [
+        1600.0, 3200.0, 4800.0, 287417 + 1600.0, 287417 + 3200.0, 287417 + 4800.0, 1600.0, 3200.0, 4800.0
+    ]  # fmt: skip
+    assert all(r.epoch is None for r in recs) and recs[3].values == recs[0].values
+
+
 # ---------------------------------------------------------------- robustness, every reader
 
 
@@ -466,3 +501,44 @@ def test_keras_fit_called_once_per_epoch_in_a_loop_counts_epochs() -> None:
     batches = r.feed(text) + r.finish()
     epochs = [e for b in batches for e in b.epoch]
     assert epochs == [1, 2, 3, 4, 5] and not any(b.starts for b in batches)
+
+
+# ---------------------------------------------------------------- catboost-console
+
+CATBOOST = Path(__file__).resolve().parent / "data" / "catboost_console" / "catboost_console.txt"
+
+
+def test_catboost_console_is_read_per_fit_with_learn_as_training_and_test_as_validation() -> None:
+    """The real console of two CatBoostClassifier fits (make_catboost_console.py): each fit is a run
+    on the iteration axis; `best`, timings and the `bestTest =` summary are not series."""
+    from conftest import read_runs
+
+    first, second = read_runs(CATBOOST)
+    assert first.format == second.format == "catboost-console" and first.x_axis == "step"
+    assert {n: s.role for n, s in first.series.items() if len(s)} == {
+        "learn": "train_loss",
+        "test": "val_loss",
+    }
+    assert {n: s.role for n, s in second.series.items()} == {
+        "learn": "train_loss",
+        "test": "val_loss",
+        "test1": "other",
+    }
+    assert list(first.series["learn"].steps) == [*range(0, 200, 10), 199]
+    assert list(second.series["test1"].steps) == [0, 25, 50, 75, 99]
+    lines = CATBOOST.read_text().splitlines()
+    assert first.series["test"].values[0] == 0.6578005 and lines[0].startswith(
+        "0:\tlearn: 0.6594896\ttest: 0.6578005"
+    )
+    assert second.series["test1"].values[-1] == 0.4477431
+    assert not first.problems and not second.problems
+
+
+@given(chunks=CHUNKS)
+@SLOW
+def test_catboost_console_chunking_gives_same_records(chunks: list[int]) -> None:
+    from lossacc_tui.readers.catboost_console import CatBoostConsoleReader
+
+    data = CATBOOST.read_bytes()
+    whole = read(CatBoostConsoleReader, data)[0]
+    assert canon(read(CatBoostConsoleReader, data, chunks)[0]) == canon(whole) and len(whole) == 26

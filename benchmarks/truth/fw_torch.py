@@ -62,7 +62,11 @@ def train(spec: Spec, data: Data, out: Path, tensorboard: bool = False) -> list[
         text = (out / "train.log").open("w")
         jsonl = (out / "train.jsonl").open("w")
     step = 0
+    shift = torch.randn(xv.shape, generator=gen, dtype=xv.dtype)  # the drift's direction, fixed per run
     for epoch in range(1, spec.epochs + 1):
+        if spec.lr_drop_at == epoch:
+            for group in opt.param_groups:
+                group["lr"] *= 1e-2
         model.train()
         order = torch.randperm(len(yt), generator=gen)
         tot_loss, tot_right, seen = 0.0, 0, 0
@@ -82,8 +86,11 @@ def train(spec: Spec, data: Data, out: Path, tensorboard: bool = False) -> list[
             tot_right += int((logits.argmax(1) == yb).sum())
             seen += len(idx)
         model.eval()
+        xe = xv
+        if spec.val_shift_at is not None and epoch >= spec.val_shift_at:
+            xe = xv + spec.val_shift_step * (epoch - spec.val_shift_at + 1) * shift
         with torch.no_grad():
-            lv = model(xv)
+            lv = model(xe)
             val_loss = float(criterion(spec, lv, yv, data.k))
             val_acc = float((lv.argmax(1) == yv).float().mean())
             pv = torch.softmax(lv.double(), 1).numpy()

@@ -91,6 +91,13 @@ PHENOMENA: dict[str, tuple[str, list[str], list[str], list[str]]] = {
         ["overfitting", "loss-up-acc-up", "*majority*", "plateau", "val-*degrad*"],
         [],
     ),
+    "val-degrading": (
+        "validation cross-entropy >= 1.1x its best and accuracy >= 2 points below its value there at the "
+        "last 2 evaluations, while the training cross-entropy is within 5 % of its value at the best",
+        ["val-*degrad*"],
+        ["loss-explosion", "high-loss-good-acc", "val-loss-unstable", "plateau"],
+        ["overfitting"],
+    ),
     "not-cross-entropy": (
         "the logged loss/accuracy pair is not cross-entropy and accuracy of the same "
         "predictions (MSE loss; sparse labels with a one-hot accuracy metric)",
@@ -142,6 +149,23 @@ def checks(rows: list[dict]) -> dict[str, dict[str, Any]]:
         "shown": over,
         "evidence": {"best_eval": best_i, "best_loss": best, "last_losses": tail},
     }
+    va = [r["accuracy"] for r in val]
+    degr = (
+        not nonfinite
+        and len(vl) >= 3
+        and all(v >= 1.1 * best for v in tail)
+        and all(a is not None and va[best_i] is not None and a <= va[best_i] - 0.02 for a in va[-2:])
+        and all(abs(t - tl[best_i]) <= 0.05 * tl[best_i] for t in tl[-2:])
+    )
+    out["val-degrading"] = {
+        "shown": degr,
+        "evidence": {
+            "best_eval": best_i,
+            "acc_at_best": va[best_i],
+            "last_accs": va[-2:],
+            "last_train": tl[-2:],
+        },
+    }
     # unstable: far above its running best at some point, and swinging (not a steady climb): at least
     # two drops of >= 20 % between consecutive evaluations after the second
     fin_pairs = [(e, vl[e], min(vl[:e])) for e in range(2, len(vl)) if all(map(math.isfinite, vl[: e + 1]))]
@@ -190,6 +214,7 @@ def checks(rows: list[dict]) -> dict[str, dict[str, Any]]:
     healthy = (
         not nonfinite
         and not over
+        and not degr
         and not out["unstable"]["shown"]
         and fin
         and vl[-1] <= 1.1 * best

@@ -60,6 +60,8 @@ def families() -> dict[str, Family]:
     ) -> None:
         data_kw = kw.pop("data_kw", {})
         extra = {"nan_cause": kw.pop("nan_cause")} if "nan_cause" in kw else {}
+        if "split_unlike_training" in kw:
+            extra["split_unlike_training"] = kw.pop("split_unlike_training")
         f[name] = Family(
             Spec(name, 0, fw, data, data_kw=data_kw, **kw),
             built,
@@ -245,6 +247,21 @@ def families() -> dict[str, Family]:
         batch=32,
     )
     add(
+        "val-shift-torch",
+        "torch",
+        "digits",
+        ["val-degrading"],
+        "digits, Adam 1e-3 for 6 epochs, then the learning rate x 0.01 (training flat); from epoch 12 "
+        "the validation inputs drift (Gaussian noise growing by 0.25 standard deviations an epoch)",
+        lr=1e-3,
+        epochs=20,
+        batch=32,
+        lr_drop_at=7,
+        val_shift_at=12,
+        val_shift_step=0.25,
+        split_unlike_training=True,
+    )
+    add(
         "sweep-lightning",
         "lightning",
         "wine",
@@ -323,7 +340,7 @@ def _write(
         # evaluation is the model's own forward pass on a random share of the same data
         "nan_cause": fam.extra.get("nan_cause"),
         "evaluation_broken": False,
-        "split_unlike_training": False,
+        "split_unlike_training": bool(fam.extra.get("split_unlike_training", False)),
     } | label(fam.built, rows, fam.loss_is_ce)
     (folder / "labels.json").write_text(json.dumps(lab, indent=1) + "\n")
     return lab

@@ -26,6 +26,13 @@ class Spec:
     nan_at: int | None = None  # 1-based epoch at which NaN enters (torch: a NaN input; Keras: a NaN weight)
     sparse_metric_mismatch: bool = False  # Keras: sparse labels with CategoricalAccuracy (wrong metric)
     init_scale: float = 1.0  # scale of the last layer's initial weights
+    # torch: from this 1-based epoch the validation inputs drift (Gaussian noise of std
+    # val_shift_step x (epochs since), drawn once per run), as a changing evaluation pipeline would
+    val_shift_at: int | None = None
+    val_shift_step: float = 0.0
+    lr_drop_at: int | None = (
+        None  # torch: from this 1-based epoch the learning rate is x 0.01 (training flat)
+    )
     run_dir: str = ""  # folder under the corpus root, set by the family table
 
     @property

@@ -16,6 +16,7 @@ the alerts opened and closed on the way; `alerts`, `states` and `summary()` desc
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -23,8 +24,10 @@ from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.alerts import Alert, Event, StateSegment
 from lossacc_tui.analysis.classes import classes_from_files
 from lossacc_tui.analysis.consistency import ConsistentLoss, inconsistent
+from lossacc_tui.analysis.density import points_per_eval
 from lossacc_tui.analysis.detectors import Ctx, Detector, build_detectors
-from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting, concat, split
+from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting
+from lossacc_tui.analysis.features import concat, split
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import Classes, infer_classes
 from lossacc_tui.analysis.states import Timeline, state_codes
@@ -161,13 +164,25 @@ class Analyzer:
                 ]
             )
         ctx = Ctx(p, self._axis(), classes, loss, acc, train, train_acc, split_name, r("lr"))
+        ctx.train_window = points_per_eval(train, loss if loss is not None else acc)
+        ctx.loss_window = points_per_eval(loss, None) if split_name == "training" else 1
         # per-sample facts logged beside the run (a probe sidecar): claims they decide are
         # confirmed or refuted; looked up live, so facts read later count at the next update
         ctx.facts = facts_lookup(self.run, split_name, exact=True)
         names = tuple(None if s is None else (s.name, s.scale) for s in (loss, acc, train, train_acc))
         mismatch = tuple(s.name for s in self.run.series.values() if MetricMismatch.matches(s) and len(s))
         systematic = self._systematic(loss, acc, classes.k, names)
-        layout = (ctx.axis, names, classes, split_name, ctx.lr.name if ctx.lr else None, mismatch, systematic)
+        windows = (ctx.train_window, ctx.loss_window)
+        layout = (
+            ctx.axis,
+            names,
+            classes,
+            split_name,
+            ctx.lr.name if ctx.lr else None,
+            mismatch,
+            windows,
+            systematic,
+        )
         return layout, ctx
 
     def _systematic(self, loss: Series | None, acc: Series | None, k: int | None, key: object) -> bool:
@@ -209,11 +224,13 @@ class Analyzer:
             ("train", ctx.train, "train"),
         ):
             if s is not None:
-                self._tracks[key] = Track(s, kind, p, ctx.axis)  # type: ignore[arg-type]
+                # a per-step training loss: its level is the mean of about an epoch's worth of points
+                tp = replace(p, window=2 * ctx.train_window) if key == "train" and ctx.train_window > 1 else p
+                self._tracks[key] = Track(s, kind, tp, ctx.axis)  # type: ignore[arg-type]
         others = [s for s in self.run.series.values() if MetricMismatch.matches(s) and len(s)]
         self._dets = build_detectors(ctx, others)
         self._detectors: list[Detector] = [d for ds in self._dets.values() for d in ds]
-        self._overfit = next((d for d in self._detectors if isinstance(d, Overfitting)), None)
+        self._overfit = [d for d in self._detectors if isinstance(d, Overfitting)]  # and ValDegrading
         self._mismatch = [d for d in self._detectors if isinstance(d, MetricMismatch)]
         self._timeline = Timeline(p.state_min_run) if ctx.loss is not None and ctx.acc is not None else None
         self._acc_best = stats.RunningBest(high=True)  # for summary(): updated when asked
@@ -237,10 +254,10 @@ class Analyzer:
             touched = True
             if ctx.loss is not None and ctx.acc is not None:
                 self._pair(lf, af, sink)
-            if self._overfit is not None:
-                self._overfit.feed(lf, sink)
-        if self._overfit is not None:
-            self._overfit.feed(None, sink)
+            for d in self._overfit:
+                d.feed(lf, sink)
+        for d in self._overfit:
+            d.feed(None, sink)
         for d in self._mismatch:
             d.feed(sink)
         if touched:
@@ -265,25 +282,25 @@ class Analyzer:
         if lf is not None:
             self._pend_l = concat(self._pend_l, lf, LOSS_KEYS)
         if af is not None:
-            keys = ACC_KEYS + (("maj_dev",) if "maj_dev" in af else ())
+            keys = ACC_KEYS + (("maj_dev",) if af.maj_dev is not None else ())
             self._pend_a = concat(self._pend_a, af, keys)
         if self._pend_l is None or self._pend_a is None:
             return
-        n = min(len(self._pend_l["idx"]), len(self._pend_a["idx"]))
+        n = min(len(self._pend_l.idx), len(self._pend_a.idx))
         f, self._pend_l = split(self._pend_l, n)
         g, self._pend_a = split(self._pend_a, n)
         # accuracy where the loss had its best: the higher of the value and its level (the level
         # right after the start still averages in the first, untrained evaluations)
-        f["acc_at_best"] = self._cross("acc_at_best", f["best_idx"], np.fmax(g["lvl"], g["y"]), f["idx"][0])
-        g["loss_at_abest"] = self._cross("loss_at_abest", g["lbest_idx"], f["lvl"], f["idx"][0])
+        f.acc_at_best = self._cross("acc_at_best", f.best_idx, np.fmax(g.lvl, g.y), f.idx[0])
+        g.loss_at_abest = self._cross("loss_at_abest", g.lbest_idx, f.lvl, f.idx[0])
         for d in self._dets.get("pair", []):
             d.step(f, g, sink)
         for d in self._dets.get("pair_acc", []):
             d.step(g, f, sink)
         if self._timeline is not None:
-            codes = state_codes(f["warm"], f["dir"], g["dir"])
+            codes = state_codes(f.warm, f.dir, g.dir)
             loss = self.ctx.loss if self.ctx else None
-            self._timeline.feed(codes, int(f["idx"][0]), f["x"], lambda i: self.ctx.x(loss, i))  # type: ignore[union-attr]
+            self._timeline.feed(codes, int(f.idx[0]), f.x, lambda i: self.ctx.x(loss, i))  # type: ignore[union-attr]
 
     def _cross(self, key: str, at: np.ndarray, other: np.ndarray, k0: int) -> np.ndarray:
         """other's value at index `at` (a running-best index), carried across chunks. `at` is

@@ -83,6 +83,17 @@ def prob(nats: float) -> str:
     return fmt(p, 3) if p >= 1e-3 else f"{p:.1e}"
 
 
+def calibrated_loss_max(acc: float, k: int | None) -> float:
+    """The most mean cross-entropy (nats) a calibrated model can have at accuracy `acc`: with
+    confidence c on its top class a calibrated model costs H(c) + (1 - c) ln(K - 1) at most in
+    expectation, concave in c, so by Jensen at most H(a) + (1 - a) ln(K - 1) on average. K unknown
+    or 2: the two-class bound H(a). A loss above it cannot come from a calibrated model."""
+    if not 0.0 < acc < 1.0:
+        return 0.0
+    h = -(acc * math.log(acc) + (1 - acc) * math.log(1 - acc))
+    return h + ((1 - acc) * math.log(k - 1) if k is not None and k > 2 else 0.0)
+
+
 def who_carries_loss(
     loss: float,
     acc: float,
@@ -92,11 +103,13 @@ def who_carries_loss(
     names: tuple[str, str, str],
     favour: str = "",
     why: str = "",
+    lean: str = "",
 ) -> list[Claim]:
     """Claims on whether mistakes or right answers carry the loss at one evaluation.
 
     `names` = (loss name, accuracy name, x unit). `favour` ('mistakes' or 'right') with `why`
-    makes the favoured reading `likely` when the numbers themselves do not decide it.
+    makes the favoured reading `likely` when the numbers themselves do not decide it; `lean`
+    ('right') names unsure right answers as the `possible` reading instead of confident mistakes.
     """
     lname, aname, unit = names
     if not (math.isfinite(loss) and math.isfinite(acc)) or loss <= 0 or below_floor(loss, acc):
@@ -185,6 +198,18 @@ def who_carries_loss(
         ]
     # one reading, the other named with it: two 'possible' claims of which one must be false would
     # say less than this one does
+    if lean == "right":
+        return [
+            Claim(
+                "right-answers-carry-loss",
+                "possible",
+                x0,
+                x1,
+                f"{where} right answers held with little confidence may carry most of the loss",
+                evidence=ev,
+                others=others,
+            )
+        ]
     return [
         Claim(
             "mistakes-carry-loss",

@@ -30,26 +30,62 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
         before += "."
     else:
         before = f" It has not been finite at any evaluation so far ({n.unit} {fmt_x(a.start)} is the first)."
-    what = (
-        f"{name} is {bad} from {n.unit} {fmt_x(a.start)} on ({count} non-finite evaluation(s) so far)."
-        f"{before}"
-    )
+    between = int(e.get("finite_points_between", 0))
+    if between:
+        seen = count + between
+        what = (
+            f"{name} is {bad} at {count} of the {seen} evaluations from {n.unit} {fmt_x(a.start)} to its "
+            f"latest non-finite one, and finite at the other {between}: the fault comes and goes.{before}"
+        )
+        latest, latest_x = e.get("latest_finite_value", math.nan), e.get("latest_finite_x", math.nan)
+        if math.isfinite(latest) and math.isfinite(latest_x):
+            what += f" The latest finite value is {fmt(latest)} at {n.unit} {fmt_x(latest_x)}."
+    else:
+        what = (
+            f"{name} is {bad} from {n.unit} {fmt_x(a.start)} on ({count} non-finite evaluation(s) so far)."
+            f"{before}"
+        )
+    if before.startswith(" Its last finite value"):
+        what = what.replace(" Its last finite value was", " Before it, the last finite value was", 1)
     train = e.get("train_loss_now", math.nan)
     if a.kind == "eval-non-finite":
         t0 = e.get("train_loss_at_start", math.nan)
         tr = ""
         if math.isfinite(t0) and math.isfinite(train):
             tr = f" The training loss on the same lines went {fmt(t0)} -> {fmt(train)}."
-        return [
-            ("What happened", what + tr),
-            (
-                "Why",
+        if bad == "infinite":
+            why = (
+                "Training stays finite, so the weights are not diverging: only the loss computed on the "
+                "validation split breaks. A mean cross-entropy is infinite (not NaN) only when some sample "
+                "gets probability exactly 0 on its true class, so log(0) is taken: a confident mistake "
+                "whose probability underflowed to zero, as in a half-precision softmax or probabilities "
+                "clipped or rounded before the log. An empty batch or NaN inputs give NaN instead."
+            )
+            acc_now = e.get("acc_now", math.nan)
+            if math.isfinite(acc_now):
+                why += (
+                    f" {n.acc} still reads {fmt(acc_now)}, so the predictions themselves are computed; "
+                    "a few confident mistakes are enough to make the mean infinite."
+                )
+        else:
+            why = (
                 "Training stays finite, so the weights are not diverging: only the loss computed on the "
                 "validation split breaks. That is an evaluation-side fault: an empty validation mask or "
                 "batch (a mean over nothing is NaN), labels outside the model's classes, log(0) on a "
-                "probability of exactly zero, or NaN in validation inputs.",
-            ),
+                "probability of exactly zero, or NaN in validation inputs."
+            )
+        return [
+            ("What happened", what + tr),
+            ("Why", why),
             (
+                "What to check next",
+                "Whether the validation loss is computed from probabilities instead of logits, or in half "
+                "precision: a log-softmax on float32 logits (`from_logits=True`, the loss outside autocast) "
+                "keeps every probability above zero. The worst-predicted validation samples show which "
+                "ones underflow.",
+            )
+            if bad == "infinite"
+            else (
                 "What to check next",
                 "The size of the validation split and mask, the range of its labels against the number of "
                 "outputs, and whether the loss is computed from probabilities (log of 0) instead of logits. "

@@ -226,10 +226,17 @@ def _overfitting(a: Alert, n: Names) -> Parts:
 def _stuck(a: Alert, n: Names) -> Parts:
     e = a.evidence
     maj = e.get("majority_rate")
-    what = (
-        f"{n.acc} has been {fmt(e['acc_now'], 4)} for {int(e['evaluations'])} evaluations (since {n.unit} "
-        f"{fmt_x(e['first_x'])})"
-    )
+    stuck = e.get("acc_stuck", e["acc_now"])
+    if e.get("stuck_last_x", e.get("now_x")) == e.get("now_x"):
+        what = (
+            f"{n.acc} has been {fmt(stuck, 4)} for {int(e['evaluations'])} evaluations (since {n.unit} "
+            f"{fmt_x(e['first_x'])})"
+        )
+    else:
+        what = (
+            f"{n.acc} was {fmt(stuck, 4)} from {n.unit} {fmt_x(e['first_x'])} to {fmt_x(e['stuck_last_x'])}, "
+            f"and is {fmt(e['acc_now'], 4)} now"
+        )
     if maj is not None:
         what += f"; the majority-class rate you gave is {fmt(maj, 4)}"
     if n.classes.k is not None:
@@ -246,8 +253,9 @@ def _stuck(a: Alert, n: Names) -> Parts:
             "Why",
             "An accuracy that does not move while training goes on means no prediction changes class. A "
             "model that ignores its inputs predicts one class, and its accuracy is then exactly the share "
-            f"of that class ({fmt(e['acc_now'], 4)} here, if that is what happens); its loss cannot go "
-            "below the entropy of the labels.",
+            f"of that class ({fmt(stuck, 4)} here, if that is what happens); its loss cannot go below the "
+            "entropy of the labels. A model that shades its confidence by input but never enough to move a "
+            "prediction across the threshold scores the same accuracy at a somewhat lower loss.",
         ),
         (
             "What to check next",

@@ -12,10 +12,11 @@ from typing import Literal
 import numpy as np
 
 from lossacc_tui.analysis import stats
+from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.model import Series
 
-Feats = dict[str, np.ndarray]
+Feats = LossFeatures | AccFeatures
 
 
 def x_column(series: Series, axis: str) -> np.ndarray | None:
@@ -94,50 +95,46 @@ class Track:
         lvl_ext = stats.rolling_mean(src, h)
         sig_ext = stats.second_diff_noise(buf, p.noise_window)
         y, lvl = win.chunk(buf), win.chunk(lvl_ext)
-        f: Feats = {
-            "y": y,
-            "lvl": lvl,
-            "idx": idx,
-            "sig": win.chunk(sig_ext),
-            "sig_prev": win.chunk(sig_ext, 1),
-        }
-        f["x"] = x_values(self.series, self.axis, idx)
+        xs = x_values(self.series, self.axis, idx)
         lbest, lbest_idx = stats.running_extreme(lvl, self.lbest, self.lbest_idx, idx, self.high)
         self.lbest, self.lbest_idx = float(lbest[-1]), int(lbest_idx[-1])
-        f["lbest"], f["lbest_idx"] = lbest, lbest_idx
+        common = dict(y=y, lvl=lvl, idx=idx, sig=win.chunk(sig_ext), sig_prev=win.chunk(sig_ext, 1), x=xs)
+        f: Feats = (AccFeatures if self.role == "acc" else LossFeatures)(
+            **common, lbest=lbest, lbest_idx=lbest_idx
+        )
         if self.role == "loss":
             best, best_idx = stats.running_extreme(y, self.best, self.best_idx, idx, self.high)
             self.best, self.best_idx = float(best[-1]), int(best_idx[-1])
-            f["best"], f["best_idx"] = best, best_idx
+            f.best, f.best_idx = best, best_idx
         if self.role == "train":
             return f
         self._trend(f, win, lvl_ext)
         if self.role == "loss":
-            f["lvl_flat"] = win.chunk(lvl_ext, p.flat_window - 1)
-            f["lvl_stuck"] = win.chunk(lvl_ext, p.stuck_window - 1)
+            f.lvl_flat = win.chunk(lvl_ext, p.flat_window - 1)
+            f.lvl_stuck = win.chunk(lvl_ext, p.stuck_window - 1)
             ratio, rise = _swing(buf, p.unstable_window, math.sqrt(p.unstable_ratio), p.unstable_min_abs / 2)
-            f["swing"], f["swing_abs"] = win.chunk(ratio), win.chunk(rise)
-            f["pmin"] = win.chunk(stats.rolling_extreme(buf, p.plateau_patience, high=False))
+            f.swing, f.swing_abs = win.chunk(ratio), win.chunk(rise)
+            f.pmin = win.chunk(stats.rolling_extreme(buf, p.plateau_patience, high=False))
         else:
             ranges = _ranges(buf, sorted({p.flat_window, p.unstable_window, p.stuck_window}))
-            f["range_flat"] = win.chunk(ranges[p.flat_window])
-            f["range_unst"] = win.chunk(ranges[p.unstable_window])
-            f["range_stuck"] = win.chunk(ranges[p.stuck_window])
+            f.range_flat = win.chunk(ranges[p.flat_window])
+            f.range_unst = win.chunk(ranges[p.unstable_window])
+            f.range_stuck = win.chunk(ranges[p.stuck_window])
             bad = (~np.isfinite(buf)).view(np.int8)
             cnt = bad.copy()
             for j in range(1, min(p.stuck_window, len(buf))):
                 cnt[j:] += bad[: len(buf) - j]
-            f["nonfinite_stuck"] = win.chunk(cnt)
+            f.nonfinite_stuck = win.chunk(cnt)
             if self.majority is not None:
                 dev = np.abs(buf - self.majority)
-                f["maj_dev"] = win.chunk(stats.rolling_extreme(dev, p.stuck_window, high=True))
+                f.maj_dev = win.chunk(stats.rolling_extreme(dev, p.stuck_window, high=True))
         return f
 
     def _trend(self, f: Feats, win: stats.Window, lvl_ext: np.ndarray) -> None:
         """Direction (-1, 0, +1) of each point's trend: the newer half of the short window against
         the older half, or failing that the same over the long window, beyond noise and a floor."""
         p, h, lf = self.p, self.p.half, self.p.long_window_factor
-        lvl, sig, k0, m = f["lvl"], f["sig"], win.k0, win.m
+        lvl, sig, k0, m = f.lvl, f.sig, win.k0, win.m
         ds = lvl - win.chunk(lvl_ext, h)
         g = stats.lag_sum(lvl_ext, range(0, lf * h, h))
         dl = win.chunk(g) - win.chunk(g, lf * h)
@@ -154,10 +151,10 @@ class Track:
         short = up_s | down_s
         up = up_s | (up_l & ~short)
         down = down_s | (down_l & ~short)
-        f["dir"] = up.view(np.int8) - down.view(np.int8)
+        f.dir = up.view(np.int8) - down.view(np.int8)
         warm = np.zeros(m, dtype=bool)
         warm[: max(0, min(m, short_from - k0))] = True
-        f["warm"] = warm
+        f.warm = warm
 
 
 def _ranges(buf: np.ndarray, windows: list[int]) -> dict[int, np.ndarray]:

@@ -215,13 +215,16 @@ class LossAccApp(App[None]):
         if key != want:
             text = rs.analyzer.summary() if rs.analyzer is not None else "No analysis for this run."
             self._summary = (want, 0.0, text)
-        return text + self._params_of(rs.run.path)
+        return text + self._params_of(rs.run)
 
-    def _params_of(self, path: str) -> str:
-        """The run's parameters (hparams.yaml, MLflow params, ...) as Markdown, read once per run."""
-        got = self._params.get(path)
+    def _params_of(self, run: Any) -> str:
+        """The run's parameters (hparams.yaml, MLflow params, ...) as Markdown, read once per run;
+        those its store keeps per run (MLflow's database or server: `Run.params`) as they are now."""
+        if run.params:
+            return params_markdown(run.params, clean)
+        got = self._params.get(run.path)
         if got is None:
-            got = self._params[path] = params_markdown(read_params(path), clean)
+            got = self._params[run.path] = params_markdown(read_params(run.path), clean)
         return got
 
     def _notify_opened(self) -> None:

@@ -6,6 +6,7 @@ newline comes, and returns columnar `Batch`es; `finish()` flushes what is left a
 
 from lossacc_tui.readers import (  # noqa: F401  (importing a reader module registers it)
     catboost,
+    catboost_console,
     csv_formats,
     csvlike,
     detectron2,
@@ -21,6 +22,7 @@ from lossacc_tui.readers import (  # noqa: F401  (importing a reader module regi
     lightning_console,
     mlflow,
     mlflow_db,
+    mlflow_server,
     mmengine,
     nanogpt,
     sklearn_mlp,
@@ -29,6 +31,8 @@ from lossacc_tui.readers import (  # noqa: F401  (importing a reader module regi
     timm_console,
     ultralytics,
     wandb_export,
+    wandb_folder,
+    wandb_run,
 )
 from lossacc_tui.readers.base import Reader
 from lossacc_tui.readers.registry import READERS

@@ -30,6 +30,9 @@ def audit_source(src: Source) -> None:
     if points == 0:
         for f in src.files:
             lines = f.reader._buf.lines_done
+            if f.reader.empty_hint:
+                f.reader.problem(None, f"no metric in {f.path.name}: {f.reader.empty_hint}")
+                continue
             f.reader.problem(
                 None,
                 f"no record read from {f.path.name} ({lines} line{'s' if lines != 1 else ''}) as "

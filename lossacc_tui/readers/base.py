@@ -91,6 +91,9 @@ class Reader:
     binary: ClassVar[bool] = False
     #: Role hints for source names this format defines (fastai's `accuracy` is a validation metric).
     role_hints: ClassVar[dict[str, str]] = {}
+    #: What it means when a file of this format holds no record, where `--format`/`--map` cannot
+    #: help (a tracker's run that logged nothing yet); None: the generic advice.
+    empty_hint: ClassVar[str | None] = None
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:

@@ -6,7 +6,7 @@
 x is the round `[N]` (a step). Each eval set names the split (`train`/`training`/`learn` = training,
 `valid`/`valid_N`/`eval`/`test` = validation); `logloss`-type metrics are cross-entropy losses; an
 `error` metric is kept and also given as accuracy = 1 - error (derived series `<set>/accuracy`).
-CatBoost's console is not read yet (its `catboost_info/` files are: `catboost.py`). Other lines
+CatBoost's console has its own reader (`catboost_console.py`; its files: `catboost.py`). Other lines
 (`[LightGBM] [Info] ...`, warnings) are not records.
 """
 

@@ -77,6 +77,7 @@ class MlflowDbReader(Reader):
 
     format_id: ClassVar[str] = "mlflow-db"
     binary: ClassVar[bool] = True
+    empty_hint: ClassVar[str | None] = "this MLflow run has logged no metric yet"
     #: Source.read_all does not read the bytes: the reader queries the database itself.
     reads_itself: ClassVar[bool] = True
 
@@ -90,6 +91,8 @@ class MlflowDbReader(Reader):
         self.run_uuid = run_uuid
         self._last_id = 0
         self._told: set[str] = set()
+        #: the run's parameters (`params` table), for the run summary
+        self.params: dict[str, str] = {}
 
     def feed(self, chunk: bytes) -> list[Batch]:
         return self._query()  # the database changed: read what is new
@@ -112,6 +115,8 @@ class MlflowDbReader(Reader):
             self._once(f"{self.path.name}: cannot open the MLflow database read-only ({e}); will retry")
             return out
         try:
+            if self.run_uuid is not None:
+                self._params(con)
             while True:
                 rows = self._page(con)
                 if not rows:
@@ -126,6 +131,14 @@ class MlflowDbReader(Reader):
         finally:
             con.close()
         return out
+
+    def _params(self, con: sqlite3.Connection) -> None:
+        """The run's parameters (`params(key, value, run_uuid)`); a store without them has none."""
+        try:
+            found = con.execute("SELECT key, value FROM params WHERE run_uuid = ?", (self.run_uuid,))
+            self.params = {clean_text(str(k)): clean_text(str(v)) for k, v in found.fetchall()}
+        except sqlite3.Error:
+            pass  # (the metrics are what matters; a busy or odd store is reported by their query)
 
     def _page(self, con: sqlite3.Connection) -> list[tuple]:
         sql = "SELECT rowid, key, value, timestamp, step, is_nan, run_uuid FROM metrics WHERE rowid > ?"

@@ -23,7 +23,7 @@ MAX_LINE = 1 << 14  # a printed metrics line is short; longer lines are not look
 _WORD = r"[A-Za-z](?:[\w/]|[.-](?=\w))*"
 _NUM = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?%?(?!\w|\.\d)|(?i:[-+]?(?:nan|inf))(?![A-Za-z])"
 _PAIR = re.compile(
-    rf"(?<![\w./-])(?:(?P<long>{_WORD}(?:[ ]{_WORD}){{0,3}})\s*[:=]\s*|(?P<short>{_WORD})\s+)"
+    rf"(?<![\w./-])(?:(?P<long>{_WORD}(?:[ ]{_WORD}){{0,3}})\.?\s*[:=]\s*|(?P<short>{_WORD})\.?\s+)"
     rf"[\[(]?(?P<num>{_NUM})(?:\s*/\s*(?P<total>\d{{1,15}})(?!\d))?"
 )
 _PAREN = re.compile(
@@ -35,7 +35,7 @@ _SPACES = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")
 EPOCH_MARKERS = frozenset({"epoch", "ep", "epochs"})
 STEP_MARKERS = frozenset({"step", "steps", "global_step", "iter", "iters", "iteration", "it"})
-DROPPED = frozenset({"batch"})  # a batch index restarts every epoch: no x axis, no metric
+BATCH_MARKERS = frozenset({"batch"})  # a batch index restarts every epoch: a step within it, not a metric
 
 
 def _metric_like(name: str) -> bool:
@@ -46,6 +46,12 @@ def _metric_like(name: str) -> bool:
 def parse_line(text: str) -> tuple[dict[str, float], float | None, float | None]:
     """(metrics, epoch, step) of one line; empty metrics when it is no record. A logging prefix
     (timestamp, level, source location) is stripped first (`logprefix`)."""
+    values, epoch, step, _ = parse_record(text)
+    return values, epoch, step
+
+
+def parse_record(text: str) -> tuple[dict[str, float], float | None, float | None, tuple[float, int] | None]:
+    """`parse_line` and the line's batch counter: (index, total or 0) of `Batch 1600/287417`."""
     text = strip_prefix(text)
     if "(" in text:
         text = _PAREN.sub(
@@ -53,6 +59,7 @@ def parse_line(text: str) -> tuple[dict[str, float], float | None, float | None]
         )
     values: dict[str, float] = {}
     epoch = step = None
+    batch: tuple[float, int] | None = None
     for m in _PAIR.finditer(text):
         raw = m.group("long") or m.group("short")
         name = _SPACES.sub("_", raw.strip().lower())
@@ -60,9 +67,12 @@ def parse_line(text: str) -> tuple[dict[str, float], float | None, float | None]
             last = name.rsplit("_", 1)[-1]
             name = last if last in EPOCH_MARKERS or last in STEP_MARKERS else name
         v = to_float(m.group("num"))
-        if v is None or name in DROPPED:
+        if v is None:
             continue
-        if name in EPOCH_MARKERS:
+        if name in BATCH_MARKERS:
+            total = m.group("total")
+            batch = batch or (v, int(total) if total else 0)
+        elif name in EPOCH_MARKERS:
             epoch = v if epoch is None else epoch
         elif name in STEP_MARKERS:
             step = v if step is None else step
@@ -71,13 +81,18 @@ def parse_line(text: str) -> tuple[dict[str, float], float | None, float | None]
             values.setdefault(name, v / int(total) if total and int(total) else v)
     marker = epoch is not None or step is not None
     if not values or not (marker or any(_metric_like(n) for n in values)):
-        return {}, None, None
-    return values, epoch, step
+        return {}, None, None, None
+    return values, epoch, step, batch
 
 
 @register
 class TextKvReader(Reader):
     format_id = "text-kv"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._batch: tuple[float | None, float, int] | None = None  # the last (epoch, batch, total)
+        self._offset = 0.0  # batches of the epochs before the current one
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
@@ -97,11 +112,31 @@ class TextKvReader(Reader):
             if len(raw) > MAX_LINE or not _DIGIT.search(raw):
                 continue
             text = clean_text(raw)
-            values, epoch, step = parse_line(text)
+            values, epoch, step, batch = parse_record(text)
             self._check(text, values, first_line + i)
             if values:
+                if step is None and (batch is not None or self._batch is not None):
+                    step, epoch = self._batch_step(epoch, batch)
                 out.add(values, epoch=epoch, step=step, line=first_line + i)
         return self.built(out)
+
+    def _batch_step(self, epoch: float | None, batch: tuple[float, int] | None) -> tuple[float, float | None]:
+        """Per-batch lines (`Epoch 2 - Batch 1600/287417 - ...`): x = the batch counted across
+        epochs (the batches of the epochs before, by their total when printed, added), so the
+        lines are one run on a step axis. A line without a counter after such lines (an epoch's
+        summary) is placed at the last batch; its epoch is kept."""
+        last = self._batch
+        if batch is None:
+            assert last is not None
+            return self._offset + last[1], epoch
+        index, total = batch
+        if last is not None and epoch is not None and last[0] is not None:
+            if epoch > last[0]:  # the next epoch: its batches come after the last one's
+                self._offset += last[2] or last[1]
+            elif epoch < last[0]:  # an earlier epoch again: a new training, counted from 0
+                self._offset = 0.0
+        self._batch = (epoch, index, total)
+        return self._offset + index, None
 
     def _check(self, text: str, values: dict[str, float], line_no: int) -> None:
         """A line with a marker and a loss/acc name whose value is no number is a bad record."""

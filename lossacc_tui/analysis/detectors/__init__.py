@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lossacc_tui.analysis.detectors.base import Ctx, Detector
 from lossacc_tui.analysis.detectors.checks import AccAtChance, NotCrossEntropy, ValUnlikeTrain
+from lossacc_tui.analysis.detectors.degrading import ValDegrading
 from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting
 from lossacc_tui.analysis.detectors.level import AccStuck, HighLossGoodAcc
 from lossacc_tui.analysis.detectors.loss import Explosion, NonFinite, Plateau
@@ -40,6 +41,8 @@ def build_detectors(ctx: Ctx, other_series: list[Series] | None = None) -> dict[
         out.setdefault(key, []).append(ValUnlikeTrain(ctx, acc, acc.name))
     if loss is not None and train is not None and ctx.split == "validation":
         out["overfit"] = [Overfitting(ctx, loss, loss.name)]
+        if acc is not None and not ctx.not_ce:
+            out["overfit"].append(ValDegrading(ctx, loss, loss.name))
     if acc is not None:
         out["mismatch"] = [MetricMismatch(ctx, s, s.name) for s in (other_series or [])]
     return out

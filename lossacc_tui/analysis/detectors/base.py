@@ -40,6 +40,11 @@ class Ctx:
     not_ce: bool = False
     #: per-sample facts of this split at or before an x (a probe sidecar), or None
     facts: FactsAt | None = None
+    #: points per evaluation of the training loss (`density.points_per_eval`; 1: per epoch): a
+    #: per-step training loss is judged on the mean of that many points, about an epoch's worth
+    train_window: int = 1
+    #: the same for the primary loss (a run with no validation, logged per step)
+    loss_window: int = 1
     _xcols: dict[int, np.ndarray | None] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -108,14 +113,18 @@ class Detector(KindSpec):
         """The kind of an alert opening at point i (a detector may tell two kinds apart)."""
         return self.kind
 
-    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
+    # The hooks get the features of the stream the detector latches on first, and the paired
+    # stream second (or None): `(loss, acc)` for a loss detector, `(acc, loss)` for an accuracy one.
+    def conditions(self, main: Feats, other: Feats | None) -> tuple[np.ndarray, np.ndarray]:
+        """(open, close) per point of the chunk: where the alert's condition holds, and where its
+        release condition holds."""
         raise NotImplementedError
 
-    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
-        """Store what the evidence needs (values at the opening point are in f[...][local])."""
+    def on_open(self, alert: Alert, i: int, local: int, main: Feats, other: Feats | None) -> None:
+        """Store what the evidence needs (values at the opening point are at [local])."""
 
-    def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
-        """Update running aggregates over the alert's points f[lo:hi] of this chunk."""
+    def on_span(self, alert: Alert, lo: int, hi: int, main: Feats, other: Feats | None) -> None:
+        """Update running aggregates over the alert's points [lo:hi] of this chunk."""
 
     def severity(self, alert: Alert) -> Severity:
         return "warning"
@@ -136,10 +145,12 @@ class Detector(KindSpec):
         return explain_alert(alert, self.ctx)
 
     # --- machinery ---------------------------------------------------------------------------
-    def step(self, f: Feats, g: Feats | None, sink: list[Event]) -> None:
-        k0 = int(f["idx"][0])
-        m = len(f["idx"])
-        open_, close = self.conditions(f, g)
+    def step(self, main: Feats, other: Feats | None, sink: list[Event]) -> None:
+        """Latch this chunk's conditions on `main` (the stream this detector follows), with the
+        paired stream `other`; append opened/closed events to `sink`."""
+        k0 = int(main.idx[0])
+        m = len(main.idx)
+        open_, close = self.conditions(main, other)
         close = close & ~open_
         lo = 0
         for what, i, j in self.latch.feed(open_, close, k0):
@@ -148,7 +159,7 @@ class Detector(KindSpec):
                 alert = Alert(kind, "warning", kind, self.ctx.x(self.series, j))
                 alert.data.update(start_idx=j, open_idx=i, subject=self.subject)
                 alert.set_renderers(self.title, self.explain, self._evidence_now, self._claims_now)
-                self.on_open(alert, i, i - k0, f, g)
+                self.on_open(alert, i, i - k0, main, other)
                 self.current = alert
                 self.alerts.append(alert)
                 self._render(alert, i)
@@ -159,7 +170,7 @@ class Detector(KindSpec):
                 assert alert is not None
                 # (extremes include the close_after points that confirmed the close: a live log sees
                 # them before it knows the alert closes, and one-shot must equal incremental)
-                self.on_span(alert, lo, i - k0 + 1, f, g)
+                self.on_span(alert, lo, i - k0 + 1, main, other)
                 alert.active = False
                 alert.end = self.ctx.x(self.series, j)
                 alert.data["end_idx"] = j
@@ -168,7 +179,7 @@ class Detector(KindSpec):
                 sink.append(("closed", alert.snapshot()))
                 self.current = None
         if self.current is not None:
-            self.on_span(self.current, lo, m, f, g)
+            self.on_span(self.current, lo, m, main, other)
         self.last = k0 + m - 1
 
     def refresh(self) -> None:

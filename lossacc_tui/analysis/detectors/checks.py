@@ -12,8 +12,9 @@ from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.consistency import inconsistent
 from lossacc_tui.analysis.detectors.base import Ctx, Detector, classes_claim, names, value
 from lossacc_tui.analysis.evidence import not_cross_entropy
+from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import fmt, fmt_x, pct
-from lossacc_tui.analysis.track import Feats, x_column
+from lossacc_tui.analysis.track import x_column
 from lossacc_tui.model import Series
 
 
@@ -40,7 +41,7 @@ def _train_at(ctx: Ctx, x: float) -> float:
 
 class NotCrossEntropy(Detector):
     """The logged loss and accuracy of one evaluation cannot be cross-entropy and accuracy of the
-    same predictions (see `consistency.inconsistent`). `f` loss features, `g` accuracy features."""
+    same predictions (see `consistency.inconsistent`). Hooks get `(loss, acc)`."""
 
     kind = "not-cross-entropy"
     order = 120
@@ -65,18 +66,18 @@ class NotCrossEntropy(Detector):
         super().__init__(ctx, series, subject)
         self.systematic = ctx.not_ce  # set before any alert opens: the run's pairs are inconsistent
 
-    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
-        assert g is not None and self.ctx.loss is not None
-        raw = self.ctx.loss.values[f["idx"]]
-        bad = inconsistent(raw, g["y"], self.ctx.classes.k)
+    def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
+        assert acc is not None and self.ctx.loss is not None
+        raw = self.ctx.loss.values[loss.idx]
+        bad = inconsistent(raw, acc.y, self.ctx.classes.k)
         self._bad = bad
         return bad > 0, bad == 0
 
-    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
+    def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         alert.data.update(rule=int(self._bad[local]), worst_idx=i, n_bad=0)
         self.ctx.not_ce = True
 
-    def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
+    def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         alert.data["n_bad"] += int(np.count_nonzero(self._bad[lo:hi]))
 
     def severity(self, alert: Alert) -> Severity:
@@ -160,10 +161,29 @@ class NotCrossEntropy(Detector):
         return first + why + check + "**How sure.** " + render(alert.claims) + "\n"
 
 
+#: how far below 1/K (relative) an accuracy still counts as chance level: chance-level runs of the
+#: truth corpus's tune split score down to 0.84 of 1/K on 480 validation samples
+CHANCE_BELOW = 0.2
+
+
+def chance_k(acc: np.ndarray, loss: np.ndarray, known: int | None) -> np.ndarray:
+    """The K a chance-level reading would use at each point: the known K, else the K whose ln K the
+    loss level is nearest (exp of the loss, rounded) when accuracy is near its 1/K, else the K that
+    1/accuracy rounds to; NaN where neither gives K >= 2. (Accuracy just below chance rounds 1/acc up
+    to the wrong K; the loss level names it.)"""
+    if known:
+        return np.full(len(acc), float(known))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        from_acc = np.rint(1.0 / np.where(acc > 0, acc, np.nan))
+        from_loss = np.rint(np.exp(np.where(np.isfinite(loss) & (loss < 20), loss, np.nan)))
+        use_loss = (from_loss >= 2) & (acc * from_loss >= 1.0 - CHANCE_BELOW) & (acc * from_loss <= 1.15)
+    return np.where(use_loss, from_loss, from_acc)
+
+
 class AccAtChance(Detector):
     """Accuracy about 1/K and the loss about ln K, held for `stuck_window` evaluations while the
     accuracy still moves (a frozen accuracy is `acc-stuck`): a model that has learned nothing.
-    K is the known K, or the K that 1/accuracy rounds to. `f` accuracy features, `g` loss features."""
+    K is the known K, or the K that 1/accuracy rounds to. Hooks get `(acc, loss)`."""
 
     kind = "acc-at-chance"
     order = 140
@@ -177,26 +197,31 @@ class AccAtChance(Detector):
         "frozen weights, fp16 scaler skipping every step, inputs or labels not reaching the model)."
     )
 
-    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
-        assert g is not None
-        acc, loss = f["lvl"], g["lvl"]
-        k = self.ctx.classes.k
+    def conditions(self, acc: AccFeatures, loss: LossFeatures | None) -> tuple[np.ndarray, np.ndarray]:
+        assert loss is not None
+        acc_y, loss_y = acc.lvl, loss.lvl
         with np.errstate(invalid="ignore", divide="ignore"):
-            kk = np.full(len(acc), float(k)) if k else np.rint(1.0 / np.where(acc > 0, acc, np.nan))
+            kk = chance_k(acc_y, loss_y, self.ctx.classes.k)
             ok = np.isfinite(kk) & (kk >= 2)
             lnk = np.log(np.where(ok, kk, 2.0))
-            near_acc = ok & (np.abs(acc * kk - 1.0) <= 0.15)
-            near_loss = np.abs(loss / lnk - 1.0) <= 0.05
-            moving = f["range_stuck"] > self.p.stuck_tol
-            learning = g["dir"] < 0  # a loss still falling beyond its noise: warming up, not stuck
+            # at chance, or a little below it (a held-out split scores below 1/K as often as above)
+            near_acc = ok & (acc_y * kk >= 1.0 - CHANCE_BELOW) & (acc_y * kk <= 1.15)
+            near_loss = np.abs(loss_y / lnk - 1.0) <= 0.05
+            moving = acc.range_stuck > self.p.stuck_tol
+            learning = loss.dir < 0  # a loss still falling beyond its noise: warming up, not stuck
             # at chance or worse: a loss above ln K (memorised training labels) keeps it open
-            on = near_acc & near_loss & moving & ~learning & ~g["warm"]
-            off = ~(ok & (np.abs(acc * kk - 1.0) <= 0.25) & (loss >= 0.9 * lnk))
+            on = near_acc & near_loss & moving & ~learning & ~loss.warm
+            off = ~(
+                ok & (acc_y * kk >= 1.0 - CHANCE_BELOW - 0.1) & (acc_y * kk <= 1.25) & (loss_y >= 0.9 * lnk)
+            )
+        self._kk = kk
         return on, off
 
-    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
-        acc = float(f["lvl"][local])
-        alert.data["k"] = self.ctx.classes.k or round(1 / acc)
+    def on_open(self, alert: Alert, i: int, local: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
+        alert.data["k"] = self.ctx.classes.k or int(self._kk[local])
+        a = float(acc.lvl[local])
+        # where K came from when it is not known: 1/accuracy, or the loss level (accuracy below 1/K)
+        alert.data["k_from_loss"] = not self.ctx.classes.k and (a <= 0 or round(1 / a) != alert.data["k"])
 
     def severity(self, alert: Alert) -> Severity:
         return "warning"
@@ -226,7 +251,13 @@ class AccAtChance(Detector):
         e = alert.evidence
         nm = names(self.ctx)
         k = alert.data["k"]
-        src = self.ctx.classes.describe() if self.ctx.classes.k else f"K = {k} from 1/accuracy"
+        src = (
+            ""  # the `classes` claim before this one says where K came from
+            if self.ctx.classes.k
+            else f"K = {k}, the K whose ln K the loss sits at"
+            if alert.data.get("k_from_loss")
+            else f"K = {k} from 1/accuracy"
+        )
         return [
             *classes_claim(self.ctx, e["first_x"], e["now_x"]),
             Claim(
@@ -236,11 +267,12 @@ class AccAtChance(Detector):
                 e["now_x"],
                 f"for {int(e['evaluations'])} evaluations {nm[1]} has stayed about 1/{k} = {fmt(1 / k, 4)} "
                 "and "
-                f"{nm[0]} about ln {k} = {fmt(math.log(k))} ({src}): both metrics say the predictions carry "
+                f"{nm[0]} about ln {k} = {fmt(math.log(k))}{f' ({src})' if src else ''}: both metrics say "
+                "the predictions carry "
                 "no information about the labels",
                 evidence={"k": float(k)},
                 others=(
-                    "If K is not what 1/accuracy suggests, accuracy may instead sit at a class share; "
+                    "If K is not what these numbers suggest, accuracy may instead sit at a class share; "
                     "--classes K settles it"
                 ),
             ),
@@ -257,7 +289,15 @@ class AccAtChance(Detector):
             )
         return (
             "Accuracy jitters but does not leave chance, and the loss stays at the cost of knowing nothing"
-            + (" while the training loss does not fall either" if math.isfinite(t1) else "")
+            + (
+                (
+                    f" while the training loss falls only {fmt(t0)} -> {fmt(t1)}"
+                    if math.isfinite(t0) and t1 < t0
+                    else " while the training loss does not fall either"
+                )
+                if math.isfinite(t1)
+                else ""
+            )
             + ": the weights are not learning, or learn nothing about these labels (a learning rate that "
             "is zero or far too small, frozen parameters, an optimiser that skips its steps, fp16 loss "
             "scaling that drops every update, inputs that do not reach the model, labels shuffled apart "
@@ -284,7 +324,8 @@ class AccAtChance(Detector):
 
 class ValUnlikeTrain(Detector):
     """Validation accuracy far below chance while training accuracy is well above it: the validation
-    data (or its labels) is not distributed like the training data. `f` validation accuracy features.
+    data (or its labels) is not distributed like the training data.
+    Hooks get `(acc, loss)` (the validation accuracy first).
     Needs no trend: opens after `n_open` evaluations."""
 
     kind = "val-unlike-train"
@@ -302,9 +343,9 @@ class ValUnlikeTrain(Detector):
     )
     n_open = 2
 
-    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
-        val = f["y"]
-        train = lookup(self.ctx.train_acc, self.ctx.axis, f["x"])
+    def conditions(self, acc: AccFeatures, loss: LossFeatures | None) -> tuple[np.ndarray, np.ndarray]:
+        val = acc.y
+        train = lookup(self.ctx.train_acc, self.ctx.axis, acc.x)
         k = self.ctx.classes.k
         with np.errstate(invalid="ignore"):
             if k is not None:

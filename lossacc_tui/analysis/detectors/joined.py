@@ -21,25 +21,13 @@ from lossacc_tui.analysis.detectors.base import (
     value_at_x,
 )
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
+from lossacc_tui.analysis.features import AccFeatures, LossFeatures, concat, split
 from lossacc_tui.analysis.quantities import fmt, fmt_x, pts
 from lossacc_tui.analysis.track import Feats, x_column, x_values
 from lossacc_tui.model import Series
 from lossacc_tui.roles import normalize
 
 KEEP = ("y", "x", "idx", "sig_prev", "best", "best_idx")
-
-
-def concat(a: Feats | None, b: Feats, keys: tuple[str, ...] | None = None) -> Feats:
-    ks = keys or tuple(b)
-    if a is None:
-        return {k: b[k] for k in ks}
-    return {k: np.concatenate([a[k], b[k]]) for k in ks}
-
-
-def split(f: Feats, n: int) -> tuple[Feats, Feats | None]:
-    head = {k: v[:n] for k, v in f.items()}
-    rest = {k: v[n:] for k, v in f.items()}
-    return head, (rest if len(rest["idx"]) else None)
 
 
 def _run_lengths(cond: np.ndarray, carry: int) -> np.ndarray:
@@ -92,18 +80,18 @@ class Overfitting(Detector):
         if n == 0:
             return
         rows, self.pending = split(self.pending, n)
-        rows["train_lvl"] = self._train_level(rows["x"], rows["idx"])
-        bi = rows["best_idx"]
+        rows.train_lvl = self._train_level(rows.x, rows.idx)
+        bi = rows.best_idx
         changed = np.concatenate([[self.best_idx], bi[:-1]]) != bi
         at = np.where(
-            changed & (bi >= rows["idx"][0]),
-            rows["train_lvl"][np.clip(bi - rows["idx"][0], 0, n - 1)],
+            changed & (bi >= rows.idx[0]),
+            rows.train_lvl[np.clip(bi - rows.idx[0], 0, n - 1)],
             np.nan,
         )
         # carry the training level at the validation best forward to every row
         src = np.maximum.accumulate(np.where(changed, np.arange(n), -1))
-        rows["train_at_best"] = np.where(src >= 0, at[np.maximum(src, 0)], self.train_at_best)
-        self.train_at_best = float(rows["train_at_best"][-1])
+        rows.train_at_best = np.where(src >= 0, at[np.maximum(src, 0)], self.train_at_best)
+        self.train_at_best = float(rows.train_at_best[-1])
         self.best_idx = int(bi[-1])
         self.step(rows, None, sink)
 
@@ -113,11 +101,12 @@ class Overfitting(Detector):
         if nt == 0:
             return 0
         if col is None or not np.isfinite(col[-1]):
-            return int(np.count_nonzero(np.cumprod(f["idx"] < nt)))
-        return int(np.count_nonzero(np.cumprod(f["x"] <= col[-1])))
+            return int(np.count_nonzero(np.cumprod(f.idx < nt)))
+        return int(np.count_nonzero(np.cumprod(f.x <= col[-1])))
 
     def _train_level(self, xs: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        """Mean of the last `half` training values at or before each x (fixed order)."""
+        """Mean of the last `half` training values (or `Ctx.train_window`, when larger) at or before
+        each x (fixed order)."""
         tv = self.train.values
         col = x_column(self.train, self.ctx.axis)
         lo, hi = int(idx[0]), int(idx[-1]) + 1
@@ -135,7 +124,8 @@ class Overfitting(Detector):
         s = np.zeros(len(xs))
         c = np.zeros(len(xs))
         contiguous = last is idx
-        for j in range(self.p.half):
+        # (a per-step training loss: about an epoch's worth of points, `Ctx.train_window`)
+        for j in range(max(self.p.half, self.ctx.train_window)):
             if contiguous:  # a slice, NaN before the series start
                 v = np.full(len(xs), np.nan)
                 a = lo - j
@@ -149,9 +139,23 @@ class Overfitting(Detector):
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(c > 0, s / np.maximum(c, 1), np.nan)
 
-    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
+    def _train_at(self, x: float) -> float:
+        """The training loss the text quotes at x: its value logged at or before x, or for a
+        per-step training loss the mean of its last `Ctx.train_window` values there (NaN: none)."""
+        w = self.ctx.train_window
+        if w <= 1:
+            return value_at_x(self.train, self.ctx.axis, x)
+        col = x_column(self.train, self.ctx.axis)
+        if col is None or not math.isfinite(x):
+            return math.nan
+        k = int(np.searchsorted(col, x, side="right"))
+        v = self.train.values[max(0, k - w) : k]
+        v = v[np.isfinite(v)]
+        return float(v.mean()) if len(v) else math.nan
+
+    def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
-        y, best, sig, tl, tb = f["y"], f["best"], f["sig_prev"], f["train_lvl"], f["train_at_best"]
+        y, best, sig, tl, tb = loss.y, loss.best, loss.sig_prev, loss.train_lvl, loss.train_at_best
         with np.errstate(invalid="ignore"):
             rise = (y >= best * (1 + p.rise_rel)) & (y - best >= p.rise_z * sig)
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))  # too few points for noise
@@ -161,7 +165,7 @@ class Overfitting(Detector):
             # a short run (a fine-tune of a few epochs) cannot measure its noise: two evaluations
             # with the validation loss 2 x rise_rel above its best and the training loss 2 x
             # train_drop_rel below where it was then are enough, said to be little evidence
-            short = (f["idx"] < p.noise_window) & (y >= best * (1 + 2 * p.rise_rel)) & (y > best)
+            short = (loss.idx < p.noise_window) & (y >= best * (1 + 2 * p.rise_rel)) & (y > best)
             short &= tl <= tb * (1 - 2 * p.train_drop_rel)
         cond = rise & train_fell
         self._rl = _run_lengths(cond, self._carry[0])
@@ -169,16 +173,16 @@ class Overfitting(Detector):
         self._carry = (int(self._rl[-1]), int(self._srl[-1]))
         return (self._rl >= p.open_after) | (self._srl >= 2), calm
 
-    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
+    def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         normal = int(self._rl[local]) >= self.p.open_after
         held = int(self._rl[local]) if normal else int(self._srl[local])
         start = max(0, i - held + 1)  # where the condition began (the latch opens when it is confirmed)
         alert.start = self.ctx.x(self.series, start)
-        alert.data.update(best_idx=int(f["best_idx"][local]), start_idx=start, short=not normal, held=held)
+        alert.data.update(best_idx=int(loss.best_idx[local]), start_idx=start, short=not normal, held=held)
 
-    def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
+    def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         if hi > lo:
-            span_extreme(alert, "peak", f["y"][lo:hi], f["x"][lo:hi], f["idx"][lo:hi], high=True)
+            span_extreme(alert, "peak", loss.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=True)
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
@@ -192,8 +196,8 @@ class Overfitting(Detector):
         d = alert.data
         bi = d["best_idx"]
         best, now = value(self.series, bi), value(self.series, i)
-        tb = value_at_x(self.train, self.ctx.axis, self.ctx.x(self.series, bi))
-        tn = value_at_x(self.train, self.ctx.axis, self.ctx.x(self.series, i))
+        tb = self._train_at(self.ctx.x(self.series, bi))
+        tn = self._train_at(self.ctx.x(self.series, i))
         ev = {
             "best_x": self.ctx.x(self.series, bi),
             "best_val_loss": best,
@@ -289,5 +293,7 @@ class MetricMismatch(Detector):
             f"{fmt(e['logged_acc'], 3)} ({pts(e['gap'])}) at {self.ctx.unit} {fmt_x(e['x'])}"
         )
 
-    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+    def conditions(
+        self, loss: LossFeatures, acc: AccFeatures | None
+    ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
         raise NotImplementedError

@@ -10,9 +10,9 @@ from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Ctx, Detector, span_extreme, value, value_at_x
+from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.kind import KindSpec
 from lossacc_tui.analysis.quantities import fmt, fmt_x, times
-from lossacc_tui.analysis.track import Feats
 from lossacc_tui.model import Series
 
 
@@ -34,10 +34,10 @@ class NonFinite(Detector):
         super().__init__(ctx, series, subject)
         self.last_finite = -1
 
-    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
-        finite = np.isfinite(f["y"])
-        lf = stats.ffill_index(finite, int(f["idx"][0]), self.last_finite)
-        f["last_finite"] = np.concatenate([[self.last_finite], lf[:-1]])
+    def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
+        finite = np.isfinite(loss.y)
+        lf = stats.ffill_index(finite, int(loss.idx[0]), self.last_finite)
+        self._last_finite = np.concatenate([[self.last_finite], lf[:-1]])  # per point of this chunk
         self.last_finite = int(lf[-1])
         return ~finite, finite
 
@@ -56,26 +56,51 @@ class NonFinite(Detector):
         healthy = math.isfinite(best) and t <= max(10 * best, best + self.p.explosion_min_abs)
         return "eval-non-finite" if healthy else self.kind
 
-    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
-        y = float(f["y"][local])
+    def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+        y = float(loss.y[local])
         best_idx = _best_before(self.series, i) if self.series is not None else -1
         alert.data.update(
             bad=("infinite" if math.isinf(y) else "NaN"),
-            last_finite=int(f["last_finite"][local]),
+            last_finite=int(self._last_finite[local]),
             best=value(self.series, best_idx),
             best_idx=best_idx,
             n_bad=0,
+            # finite evaluations between non-finite ones (an intermittent fault), those after the
+            # latest non-finite one (a recovery, or the next fault to come), and the latest finite point
+            n_between=0,
+            n_pending=0,
+            latest_finite=-1,
         )
 
-    def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
-        alert.data["n_bad"] += int(np.count_nonzero(~np.isfinite(f["y"][lo:hi])))
+    def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+        if hi <= lo:
+            return
+        d = alert.data
+        bad = ~np.isfinite(loss.y[lo:hi])
+        d["n_bad"] += int(np.count_nonzero(bad))
+        if bad.any():
+            last_bad = int(np.flatnonzero(bad)[-1])
+            d["n_between"] += d["n_pending"] + int(np.count_nonzero(~bad[:last_bad]))
+            d["n_pending"] = int(np.count_nonzero(~bad[last_bad + 1 :]))
+        else:
+            d["n_pending"] += len(bad)
+        good = np.flatnonzero(~bad)
+        if len(good):
+            d["latest_finite"] = int(loss.idx[lo + int(good[-1])])
 
     def severity(self, alert: Alert) -> Severity:
         return "warning" if alert.kind == "eval-non-finite" else "critical"
 
     def title(self, alert: Alert) -> str:
         tail = " while training is finite" if alert.kind == "eval-non-finite" else ""
-        return f"{self.subject} is {alert.data['bad']} from {self.ctx.unit} {fmt_x(alert.start)}{tail}"
+        d = alert.data
+        if d.get("n_between", 0):
+            n = d["n_bad"] + d["n_between"]
+            return (
+                f"{self.subject} is {d['bad']} at {d['n_bad']} of {n} evaluations from {self.ctx.unit} "
+                f"{fmt_x(alert.start)}{tail}"
+            )
+        return f"{self.subject} is {d['bad']} from {self.ctx.unit} {fmt_x(alert.start)}{tail}"
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence
@@ -120,6 +145,11 @@ class NonFinite(Detector):
         return {
             "first_bad_x": alert.start,
             "non_finite_points": float(d["n_bad"]),
+            "finite_points_between": float(d.get("n_between", 0)),
+            "latest_finite_value": value(self.series, d.get("latest_finite", -1)),
+            "latest_finite_x": self.ctx.x(self.series, d["latest_finite"])
+            if d.get("latest_finite", -1) >= 0
+            else math.nan,
             "last_finite_value": value(self.series, lf),
             "last_finite_x": self.ctx.x(self.series, lf) if lf >= 0 else math.nan,
             "best_value": d["best"],
@@ -168,21 +198,39 @@ class Explosion(Detector):
     )
     n_open = 1
 
-    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
+    def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
-        y, best, sig = f["y"], f["lbest"], f["sig_prev"]
+        y, best, sig = loss.y, loss.lbest, loss.sig_prev
+        if self.per_step:
+            # a per-step series: its level (the mean of about an epoch's worth of points, the same
+            # window as its best level) against that best, never one batch against the best batch;
+            # a NaN batch is non-finite's business, so a non-finite value does not reach the level
+            y = np.where(np.isfinite(y), loss.lvl, y)
         with np.errstate(invalid="ignore", over="ignore"):
             margin = np.fmax(p.explosion_min_abs, p.explosion_z * sig)
-            up = (y >= p.explosion_factor * best) & (y - best >= margin) & (best > 0)
+            # a non-finite value is the non-finite detector's: compared with a best it has no ratio
+            up = np.isfinite(y) & (y >= p.explosion_factor * best) & (y - best >= margin) & (best > 0)
             calm = np.isfinite(y) & (y < math.sqrt(p.explosion_factor) * best)
         return up, calm
 
-    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
-        alert.data.update(best=float(f["lbest"][local]), best_idx=int(f["lbest_idx"][local]))
+    @property
+    def per_step(self) -> bool:
+        """Whether this series logs several points per evaluation (judged on its level)."""
+        if self.series is None:
+            return False
+        if self.series is self.ctx.train:
+            return self.ctx.train_window > 1
+        return self.series is self.ctx.loss and self.ctx.loss_window > 1
 
-    def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
+    def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+        alert.data.update(best=float(loss.lbest[local]), best_idx=int(loss.lbest_idx[local]))
+
+    def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         if hi > lo:
-            span_extreme(alert, "peak", f["y"][lo:hi], f["x"][lo:hi], f["idx"][lo:hi], high=True)
+            y = loss.y[lo:hi]
+            if self.per_step:  # the peak of the level, as judged (NaN batches stay visible)
+                y = np.where(np.isfinite(y), loss.lvl[lo:hi], y)
+            span_extreme(alert, "peak", y, loss.x[lo:hi], loss.idx[lo:hi], high=True)
 
     def severity(self, alert: Alert) -> Severity:
         peak, best = alert.data.get("peak", (math.nan,))[0], alert.data["best"]
@@ -231,26 +279,26 @@ class Plateau(Detector):
         super().__init__(ctx, series, subject)
         self.ring = np.full(ctx.params.plateau_patience, np.nan)  # running best of the last P points
 
-    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
+    def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
-        ext = np.concatenate([self.ring, f["best"]])
-        before = ext[: len(f["best"])]  # best up to P points ago
+        ext = np.concatenate([self.ring, loss.best])
+        before = ext[: len(loss.best)]  # best up to P points ago
         self.ring = ext[-p.plateau_patience :].copy()
         with np.errstate(invalid="ignore"):
-            stale = np.isfinite(before) & (f["pmin"] >= before * (1.0 - p.plateau_min_delta))
-            moving = f["pmin"] < before * (1.0 - 2 * p.plateau_min_delta)
+            stale = np.isfinite(before) & (loss.pmin >= before * (1.0 - p.plateau_min_delta))
+            moving = loss.pmin < before * (1.0 - 2 * p.plateau_min_delta)
         self._stale = stale
         return stale, moving
 
-    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
-        alert.data.update(best=float(f["best"][local]), best_idx=int(f["best_idx"][local]))
+    def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+        alert.data.update(best=float(loss.best[local]), best_idx=int(loss.best_idx[local]))
 
-    def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
+    def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         rows = np.flatnonzero(self._stale[lo:hi])
         if len(rows):
             r = lo + int(rows[-1])  # the latest evaluation that was still on the plateau
             alert.data.update(
-                best=float(f["best"][r]), best_idx=int(f["best_idx"][r]), last_idx=int(f["idx"][r])
+                best=float(loss.best[r]), best_idx=int(loss.best_idx[r]), last_idx=int(loss.idx[r])
             )
 
     def severity(self, alert: Alert) -> Severity:

@@ -1,6 +1,6 @@
 """Detectors on the joint (loss, accuracy) stream of one split.
 
-`f` holds the loss features and `g` the accuracy features of the same evaluations; the pair adds
+Hooks get `loss` (LossFeatures) and `acc` (AccFeatures) of the same evaluations; the pair adds
 `acc_at_best` (accuracy level where the loss had its best) and `loss_at_abest` (loss level where
 accuracy had its best level).
 """
@@ -23,9 +23,9 @@ from lossacc_tui.analysis.detectors.base import (
     value,
     value_at_x,
 )
-from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
+from lossacc_tui.analysis.evidence import calibrated_loss_max, mistakes_change, rise_claims, who_carries_loss
+from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import change, fmt, fmt_x, loss_per_mistake
-from lossacc_tui.analysis.track import Feats
 
 
 class PairDetector(Detector):
@@ -94,30 +94,30 @@ class LossUpAccUp(PairDetector):
         "or AUC beside accuracy."
     )
 
-    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
-        assert g is not None
+    def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
+        assert acc is not None
         p = self.p
-        y, best, sig = f["y"], f["best"], f["sig_prev"]
-        ref = f["acc_at_best"]
+        y, best, sig = loss.y, loss.best, loss.sig_prev
+        ref = loss.acc_at_best
         with np.errstate(invalid="ignore"):
             # the noise is unknown for the first few evaluations: a short run (a fine-tune of a few
             # epochs) then needs a rise of twice rise_rel instead of one beyond noise
             rise = (y >= best * (1 + p.rise_rel)) & (y - best >= p.rise_z * sig)
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))
-            lv, lb = f["lvl"], f["lbest"]
+            lv, lb = loss.lvl, loss.lbest
             rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= p.rise_z * sig * (2.0 / p.half) ** 0.5)
             rise &= (y > best) | (lv > lb)  # a loss that stays at 0 has not risen
-            holds = (g["lvl"] >= ref - p.acc_hold_tol) & np.isfinite(y) & np.isfinite(g["y"])
-            calm = (y < best * (1 + p.rise_rel / 2)) | (g["lvl"] < ref - 2 * p.acc_hold_tol)
+            holds = (acc.lvl >= ref - p.acc_hold_tol) & np.isfinite(y) & np.isfinite(acc.y)
+            calm = (y < best * (1 + p.rise_rel / 2)) | (acc.lvl < ref - 2 * p.acc_hold_tol)
         return rise & holds, calm
 
-    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
-        alert.data.update(best_idx=int(f["best_idx"][local]), acc_ref=float(f["acc_at_best"][local]))
+    def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+        alert.data.update(best_idx=int(loss.best_idx[local]), acc_ref=float(loss.acc_at_best[local]))
 
-    def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
-        if hi > lo and g is not None:
-            span_extreme(alert, "peak", f["y"][lo:hi], f["x"][lo:hi], f["idx"][lo:hi], high=True)
-            span_extreme(alert, "acc_peak", g["y"][lo:hi], f["x"][lo:hi], f["idx"][lo:hi], high=True)
+    def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+        if hi > lo and acc is not None:
+            span_extreme(alert, "peak", loss.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=True)
+            span_extreme(alert, "acc_peak", acc.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=True)
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
@@ -186,33 +186,33 @@ class LossDownAccDown(PairDetector):
         "peak if accuracy is what you deploy."
     )
 
-    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
-        assert g is not None
+    def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
+        assert acc is not None
         p, h = self.p, self.p.half
-        drop = g["lbest"] - g["lvl"]
+        drop = acc.lbest - acc.lvl
         with np.errstate(invalid="ignore"):
-            need = np.fmax(p.acc_drop_min, p.rise_z * g["sig"] * math.sqrt(2.0 / h))
-            ref = g["loss_at_abest"]
-            gained = (f["lvl"] <= ref * (1 - p.loss_gain_min)) & (f["lvl"] < ref)
-            near_best = f["lvl"] <= f["lbest"] * (1 + p.rise_rel / 2)
-            finite = np.isfinite(f["y"]) & np.isfinite(g["y"])
+            need = np.fmax(p.acc_drop_min, p.rise_z * acc.sig * math.sqrt(2.0 / h))
+            ref = acc.loss_at_abest
+            gained = (loss.lvl <= ref * (1 - p.loss_gain_min)) & (loss.lvl < ref)
+            near_best = loss.lvl <= loss.lbest * (1 + p.rise_rel / 2)
+            finite = np.isfinite(loss.y) & np.isfinite(acc.y)
             # the accuracy peak must come from a model that had started to learn (after the first
             # evaluation, its loss level below the first loss): the accuracy of a model as it was
             # initialised is luck, not a peak it reached
             first = value(self.ctx.loss, 0)
-            trained = (g["lbest_idx"] >= 1) & (~np.isfinite(first) | (g["loss_at_abest"] < first))
+            trained = (acc.lbest_idx >= 1) & (~np.isfinite(first) | (acc.loss_at_abest < first))
             on = (drop >= need) & gained & near_best & finite & trained
-            off = (drop < p.acc_drop_min / 2) | (f["lvl"] > f["lbest"] * (1 + p.rise_rel))
+            off = (drop < p.acc_drop_min / 2) | (loss.lvl > loss.lbest * (1 + p.rise_rel))
         return on, off
 
-    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
-        assert g is not None
-        alert.data.update(peak_idx=int(g["lbest_idx"][local]))
+    def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+        assert acc is not None
+        alert.data.update(peak_idx=int(acc.lbest_idx[local]))
 
-    def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
-        if hi > lo and g is not None:
-            span_extreme(alert, "acc_low", g["y"][lo:hi], f["x"][lo:hi], f["idx"][lo:hi], high=False)
-            span_extreme(alert, "loss_low", f["y"][lo:hi], f["x"][lo:hi], f["idx"][lo:hi], high=False)
+    def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+        if hi > lo and acc is not None:
+            span_extreme(alert, "acc_low", acc.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=False)
+            span_extreme(alert, "loss_low", loss.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=False)
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
@@ -267,25 +267,31 @@ class AccFlatLossDown(PairDetector):
     kind = "acc-flat-loss-down"
     order = 60
     severity_doc = "info"
-    meaning = "accuracy flat while loss keeps falling: confidence grows on samples already right"
+    meaning = (
+        "accuracy flat while loss keeps falling: confidence grows on samples already right; carries the "
+        "`underconfident` claim (the loss can keep falling without accuracy moving)"
+    )
     general = (
         "Accuracy is flat while the loss keeps falling: the model grows more confident on samples it "
         "already gets right. Accuracy cannot move until samples cross the threshold; a capacity or "
-        "label-noise ceiling stops that. Informational: more epochs buy calibration, not accuracy."
+        "label-noise ceiling stops that. Informational: more epochs buy calibration, not accuracy. "
+        "This is the underconfidence alert (mean confidence below accuracy): it says so with the "
+        "`underconfident` claim, `likely` when the loss is above what any calibrated model could cost "
+        "at that accuracy, H(a) + (1 - a) ln(K - 1) with K known, `possible` otherwise."
     )
     n_open = 1
 
-    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
-        assert g is not None
+    def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
+        assert acc is not None
         p = self.p
         with np.errstate(invalid="ignore"):
-            flat = g["range_flat"] <= p.flat_acc_band
-            fell = (f["lvl"] <= f["lvl_flat"] * (1 - p.flat_loss_drop)) & (f["lvl"] < f["lvl_flat"])
-            near = f["lvl"] <= f["lbest"] * (1 + p.rise_rel / 2)
-            off = (g["range_flat"] > 1.5 * p.flat_acc_band) | (
-                f["lvl"] > f["lvl_flat"] * (1 - p.flat_loss_drop / 2)
+            flat = acc.range_flat <= p.flat_acc_band
+            fell = (loss.lvl <= loss.lvl_flat * (1 - p.flat_loss_drop)) & (loss.lvl < loss.lvl_flat)
+            near = loss.lvl <= loss.lbest * (1 + p.rise_rel / 2)
+            off = (acc.range_flat > 1.5 * p.flat_acc_band) | (
+                loss.lvl > loss.lvl_flat * (1 - p.flat_loss_drop / 2)
             )
-        return flat & fell & near & np.isfinite(f["y"]) & np.isfinite(g["y"]), off
+        return flat & fell & near & np.isfinite(loss.y) & np.isfinite(acc.y), off
 
     def severity(self, alert: Alert) -> Severity:
         return "info"
@@ -304,9 +310,22 @@ class AccFlatLossDown(PairDetector):
         nm = names(self.ctx)
         x0, x1 = e["from_x"], e["now_x"]
         out = classes_claim(self.ctx, x0, x1)
+        loss, acc, k = e["now_loss"], e["now_acc"], self.ctx.classes.k
+        if not (math.isfinite(loss) and math.isfinite(acc)) or not 0.0 < acc < 1.0:
+            return out + who_carries_loss(loss, acc, k, x0, x1, nm)
+        bound = calibrated_loss_max(acc, k)
+        above = loss > bound
         # a loss falling at flat accuracy says where the change came from (predictions growing more
-        # confident on the side they are on), not who carries the loss that is left: no favourite
-        out += who_carries_loss(e["now_loss"], e["now_acc"], self.ctx.classes.k, x0, x1, nm)
+        # confident on the side they are on); above what any calibrated model could cost, with K
+        # known, the loss that is left sits on right answers held with too little confidence
+        why = (
+            f"the loss is above the {fmt(bound)} nats a calibrated model scoring {fmt(acc, 4)} could cost "
+            f"on average{'' if k else ' with 2 classes'}, and it fell while no prediction changed class"
+        )
+        favour = "right" if above and k is not None else ""
+        out += who_carries_loss(loss, acc, k, x0, x1, nm, favour, why, lean="right" if above else "")
+        if loss > bound / 2:
+            out.append(underconfident_claim(loss, acc, k, bound, x0, x1, nm))
         return out
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
@@ -322,3 +341,36 @@ class AccFlatLossDown(PairDetector):
             now_level=level(self.ctx.loss, i, self.p),
         )
         return ev
+
+
+def underconfident_claim(
+    loss: float, acc: float, k: int | None, bound: float, x0: float, x1: float, nm: tuple[str, str, str]
+) -> Claim:
+    """The `underconfident` claim of a loss falling at flat accuracy: `likely` when the loss is above
+    `bound` (the most a calibrated model could cost at this accuracy, `calibrated_loss_max`) and K is
+    known, `possible` otherwise."""
+    above = loss > bound
+    sure = above and k is not None
+    if above:
+        why = (
+            f"{nm[0]} {fmt(loss)} is above the {fmt(bound)} nats a calibrated model scoring {fmt(acc, 4)} "
+            f"could cost on average{'' if k else ' (with 2 classes; more with more classes)'}, and it "
+            "keeps falling while no prediction changes class"
+        )
+    else:
+        why = f"{nm[0]} keeps falling while no prediction changes class"
+    return Claim(
+        "underconfident",
+        "likely" if sure else "possible",
+        x0,
+        x1,
+        f"the model's mean confidence is below its accuracy {fmt(acc, 4)}: {why}; the loss can keep falling "
+        "this way without accuracy moving",
+        evidence={"loss": loss, "acc": acc, "calibrated_loss_max": bound},
+        others=(
+            "Another reading: a calibrated or overconfident model whose loss fell because its mistakes grew "
+            "less sure"
+            + ("" if k else "; --classes K gives the bound for K classes")
+            + ". Per-sample confidences decide (lossacc_tui.probe)"
+        ),
+    )

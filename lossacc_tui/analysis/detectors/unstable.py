@@ -12,8 +12,8 @@ from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import classes_claim, names, span_extreme, value
 from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.evidence import who_carries_loss
+from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import fmt, fmt_x, loss_per_mistake
-from lossacc_tui.analysis.track import Feats
 
 
 class ValLossUnstable(PairDetector):
@@ -34,24 +34,24 @@ class ValLossUnstable(PairDetector):
     )
     n_open = 1
 
-    def conditions(self, f: Feats, g: Feats | None) -> tuple[np.ndarray, np.ndarray]:
-        assert g is not None
+    def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
+        assert acc is not None
         p = self.p
         with np.errstate(invalid="ignore"):
-            on = (f["swing"] >= p.unstable_ratio) & (f["swing_abs"] >= p.unstable_min_abs)
-            on &= g["range_unst"] <= p.unstable_acc_band
-            off = ~(f["swing"] >= math.sqrt(p.unstable_ratio))
+            on = (loss.swing >= p.unstable_ratio) & (loss.swing_abs >= p.unstable_min_abs)
+            on &= acc.range_unst <= p.unstable_acc_band
+            off = ~(loss.swing >= math.sqrt(p.unstable_ratio))
         return on, off
 
-    def on_span(self, alert: Alert, lo: int, hi: int, f: Feats, g: Feats | None) -> None:
-        if hi > lo and g is not None:
-            xs, ix = f["x"][lo:hi], f["idx"][lo:hi]
-            span_extreme(alert, "loss_hi", f["y"][lo:hi], xs, ix, high=True)
-            span_extreme(alert, "loss_lo", f["y"][lo:hi], xs, ix, high=False)
-            span_extreme(alert, "acc_hi", g["y"][lo:hi], xs, ix, high=True)
-            span_extreme(alert, "acc_lo", g["y"][lo:hi], xs, ix, high=False)
+    def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+        if hi > lo and acc is not None:
+            xs, ix = loss.x[lo:hi], loss.idx[lo:hi]
+            span_extreme(alert, "loss_hi", loss.y[lo:hi], xs, ix, high=True)
+            span_extreme(alert, "loss_lo", loss.y[lo:hi], xs, ix, high=False)
+            span_extreme(alert, "acc_hi", acc.y[lo:hi], xs, ix, high=True)
+            span_extreme(alert, "acc_lo", acc.y[lo:hi], xs, ix, high=False)
 
-    def on_open(self, alert: Alert, i: int, local: int, f: Feats, g: Feats | None) -> None:
+    def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         w = self.p.unstable_window
         first = max(0, i - w + 1)
         vals = [(value(self.ctx.loss, k), k) for k in range(first, i)]  # the window before opening

@@ -1,0 +1,147 @@
+"""val-degrading: validation loss up and validation accuracy down while the training loss is flat.
+
+Overfitting needs the training loss to keep falling (the model fits its training samples better
+while validation gets worse). When training is flat, the model is not changing much, so a
+validation split that gets worse on both metrics points at the validation data or its pipeline
+(a drifting or shifted split, a preprocessing change, an evaluation bug), not at the fit.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lossacc_tui.analysis.alerts import Alert
+from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.detectors.base import classes_claim, names, noise, value, value_at_x
+from lossacc_tui.analysis.detectors.checks import lookup
+from lossacc_tui.analysis.detectors.joined import Overfitting, _run_lengths
+from lossacc_tui.analysis.evidence import mistakes_change, rise_claims
+from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.quantities import change, fmt, fmt_x, pts
+
+
+class ValDegrading(Overfitting):
+    """Validation loss risen beyond its noise above its best, validation accuracy below its value
+    there by acc_drop_min or more, and the training loss level within train_drop_rel of its level
+    at that best (neither falling, as in overfitting, nor rising). Fed like `Overfitting` (each
+    validation point once the training loss at its x is known); reads the accuracy by x."""
+
+    kind = "val-degrading"
+    n_open = 1  # run lengths of the condition decide, as for overfitting
+    order = 45
+    severity_doc = "warning"
+    meaning = (
+        "validation loss rises and validation accuracy falls while the training loss is flat: the "
+        "validation data or its pipeline changed, not the fit"
+    )
+    general = (
+        "Validation loss rises and validation accuracy falls together while the training loss stays "
+        "flat. Overfitting needs the training loss to keep falling; here the model is hardly changing, "
+        "so what changed is more likely what it is evaluated on: a validation set that drifts or was "
+        "swapped, a preprocessing or tokenisation change in the evaluation pipeline, augmentation "
+        "switched on at evaluation, train-mode layers (dropout, batch-norm statistics) at evaluation, "
+        "or an evaluation bug. Compare a batch of validation inputs from before and after, and "
+        "re-evaluate an earlier checkpoint on today's validation data."
+    )
+
+    def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
+        p = self.p
+        y, best, sig, tl, tb = loss.y, loss.best, loss.sig_prev, loss.train_lvl, loss.train_at_best
+        acc_y = self.ctx.acc
+        if acc_y is None:
+            none = np.zeros(len(y), dtype=bool)
+            return none, ~none
+        a_now = lookup(acc_y, self.ctx.axis, loss.x)
+        best_x = np.array([self.ctx.x(self.series, int(b)) for b in np.unique(loss.best_idx)])
+        a_best_u = lookup(acc_y, self.ctx.axis, best_x)
+        a_best = a_best_u[np.searchsorted(np.unique(loss.best_idx), loss.best_idx)]
+        with np.errstate(invalid="ignore"):
+            rise = (y >= best * (1 + p.rise_rel)) & (y - best >= p.rise_z * sig)
+            rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))
+            rise &= y > best
+            acc_fell = a_now <= a_best - p.acc_drop_min
+            flat = (tl > tb * (1 - p.train_drop_rel)) & (tl < tb * (1 + p.train_drop_rel))
+            calm = (y < best * (1 + p.rise_rel / 2)) | (a_now > a_best - p.acc_drop_min / 2)
+            calm |= (tl <= tb * (1 - p.train_drop_rel)) | (tl >= tb * (1 + 2 * p.train_drop_rel))
+        cond = rise & acc_fell & flat
+        self._rl = _run_lengths(cond, self._carry[0])
+        self._srl = np.zeros(len(y), dtype=np.int64)  # no short-run path: three evaluations needed
+        self._carry = (int(self._rl[-1]), 0)
+        return self._rl >= p.open_after, calm
+
+    def title(self, alert: Alert) -> str:
+        e = alert.evidence
+        nm = names(self.ctx)
+        return (
+            f"{self.subject} {fmt(e['best_val_loss'])} -> {fmt(e['now_val_loss'])} and {nm[1]} "
+            f"{fmt(e['acc_at_best'], 4)} -> {fmt(e['acc_now'], 4)} since {self.ctx.unit} "
+            f"{fmt_x(e['best_x'])} while {self.train.name} stays at {fmt(e['train_loss_now'])}"
+        )
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        x0, x1 = e["best_x"], e["now_x"]
+        out = classes_claim(self.ctx, x0, x1)
+        sig = noise(self.series, i)
+        if math.isfinite(sig):
+            out += rise_claims(e["best_val_loss"], e["now_val_loss"], sig, x0, x1, self.subject, nm[2])
+        if "acc_now" in e:
+            out += mistakes_change(
+                e["acc_at_best"], e["acc_now"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2]
+            )
+        t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
+        out.append(
+            Claim(
+                "split-unlike-training",
+                "possible",
+                x0,
+                x1,
+                f"the validation data has moved away from what the model was trained on: both validation "
+                f"metrics got worse from {nm[2]} {fmt_x(x0)} to {fmt_x(x1)} while the training loss stayed "
+                f"flat ({fmt(t0)} -> {fmt(t1)}), so the model hardly changed",
+                evidence={"train_loss_at_best": t0, "train_loss_now": t1},
+                others=(
+                    "Other readings: a change in the evaluation pipeline (preprocessing, augmentation "
+                    "or train-mode layers at evaluation, a bug), or a model that drifts in ways its "
+                    "training loss does not show (weight decay, a schedule restart). Re-evaluating an "
+                    "earlier checkpoint on today's validation data decides: if it is worse too, the data "
+                    "or the pipeline changed"
+                ),
+            )
+        )
+        return out
+
+    def explain(self, alert: Alert) -> str:
+        from lossacc_tui.analysis.claims import render
+
+        e = alert.evidence
+        nm = names(self.ctx)
+        return (
+            f"**{alert.title}**\n\n**What happened.** From {nm[2]} {fmt_x(e['best_x'])} (the best "
+            f"{self.subject}) to {fmt_x(e['now_x'])} {self.subject} went {fmt(e['best_val_loss'])} -> "
+            f"{fmt(e['now_val_loss'])} ({change(e['now_val_loss'], e['best_val_loss'])}) and {nm[1]} "
+            f"{fmt(e['acc_at_best'], 4)} -> {fmt(e['acc_now'], 4)} ({pts(e['acc_now'] - e['acc_at_best'])}), "
+            f"while {self.train.name} went {fmt(e['train_loss_at_best'])} -> {fmt(e['train_loss_now'])} "
+            f"(within {self.p.train_drop_rel:.0%}).\n\n"
+            "**Why.** Overfitting needs the training loss to keep falling: the model fits its training "
+            "samples better while validation gets worse. Here training is flat, so the model is hardly "
+            "changing; a validation split that gets worse on both metrics at once points at what it is "
+            "evaluated on: data that drifts or was swapped, or an evaluation pipeline that changed.\n\n"
+            f"**What to check next.** A batch of validation inputs from {nm[2]} {fmt_x(e['best_x'])} and "
+            "now (statistics, preprocessing, tokenisation, labels), whether augmentation or train-mode "
+            "layers (dropout, batch-norm) are active at evaluation, and the checkpoint of "
+            f"{nm[2]} {fmt_x(e['best_x'])} evaluated on today's validation data.\n\n"
+            "**How sure.** " + render(alert.claims) + "\n"
+        )
+
+    def evidence(self, alert: Alert, i: int) -> dict[str, float]:
+        ev = super().evidence(alert, i)
+        if self.ctx.acc is not None and "acc_now" not in ev:
+            ev["acc_at_best"] = value_at_x(self.ctx.acc, self.ctx.axis, ev["best_x"])
+            ev["acc_now"] = value_at_x(self.ctx.acc, self.ctx.axis, ev["now_x"])
+        ev.setdefault("acc_at_best", math.nan)
+        ev.setdefault("acc_now", value(self.ctx.acc, i))
+        return ev

@@ -1,0 +1,96 @@
+"""The per-point features a Track computes for a chunk of one series, as typed records: every
+field is an array with one entry per point of the chunk (index `idx`), or None where the series'
+role does not compute it. Units: a loss's fields are in nats, an accuracy's in fractions (0.01 =
+one point), counts are evaluations (points of the series).
+
+Detectors read `LossFeatures` (a loss: the primary one, or the training loss) and `AccFeatures`
+(an accuracy); `concat` and `split` keep the chunks of two series aligned point by point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import TypeVar
+
+import numpy as np
+
+
+@dataclass(slots=True)
+class SeriesFeatures:
+    """What every track computes, whatever the series."""
+
+    idx: np.ndarray  # point index in the series (int64)
+    x: np.ndarray  # x on the run's axis (epoch or step); the index where x is unknown
+    y: np.ndarray  # the logged value (nats or fraction)
+    lvl: np.ndarray  # level: mean of the last `half` values (after the optional EMA), y's unit
+    sig: np.ndarray  # the series' own noise: std implied by second differences, y's unit
+    sig_prev: np.ndarray  # sig as of the previous point (a point is not judged by its own noise)
+    lbest: np.ndarray  # running best of the level (min for a loss, max for an accuracy), y's unit
+    lbest_idx: np.ndarray  # index of the point where that best level was reached
+    dir: np.ndarray | None = None  # trend of the level beyond noise: -1, 0, +1 (int8)
+    warm: np.ndarray | None = None  # True while the short trend window is not full yet
+
+
+@dataclass(slots=True)
+class LossFeatures(SeriesFeatures):
+    """A loss's features (nats). The training loss of a validated run computes only the common
+    fields and `best`/`best_idx`."""
+
+    best: np.ndarray | None = None  # running minimum of the raw loss, nats
+    best_idx: np.ndarray | None = None  # index of that minimum (first on ties)
+    lvl_flat: np.ndarray | None = None  # level `flat_window - 1` points back, nats
+    lvl_stuck: np.ndarray | None = None  # level `stuck_window - 1` points back, nats
+    swing: np.ndarray | None = None  # largest rise inside `unstable_window` points, as a factor
+    swing_abs: np.ndarray | None = None  # that rise in nats
+    pmin: np.ndarray | None = None  # minimum raw loss over the last `plateau_patience` points, nats
+    acc_at_best: np.ndarray | None = None  # accuracy (fraction) where the loss had its best (paired)
+    train_lvl: np.ndarray | None = None  # training-loss level at x, nats (overfitting's rows)
+    train_at_best: np.ndarray | None = None  # training-loss level at the validation best, nats
+
+
+@dataclass(slots=True)
+class AccFeatures(SeriesFeatures):
+    """An accuracy's features (fractions)."""
+
+    range_flat: np.ndarray | None = None  # max - min over `flat_window` points
+    range_unst: np.ndarray | None = None  # max - min over `unstable_window` points
+    range_stuck: np.ndarray | None = None  # max - min over `stuck_window` points
+    nonfinite_stuck: np.ndarray | None = None  # non-finite values among the last `stuck_window` (count)
+    maj_dev: np.ndarray | None = None  # largest |accuracy - majority rate| over `stuck_window` (--majority)
+    loss_at_abest: np.ndarray | None = None  # loss level (nats) where the accuracy had its best (paired)
+
+
+F = TypeVar("F", bound=SeriesFeatures)
+
+
+def names(rec: SeriesFeatures) -> tuple[str, ...]:
+    """The fields a record carries (not None)."""
+    return tuple(f.name for f in fields(rec) if getattr(rec, f.name) is not None)
+
+
+def concat(a: F | None, b: F, keep: tuple[str, ...] | None = None) -> F:
+    """`a` followed by `b`, point by point; with `keep`, only those optional fields are carried
+    (the others become None: a pending chunk holds only what its detectors read)."""
+    out = replace(b)
+    for f in fields(b):
+        v = getattr(b, f.name)
+        if v is None:
+            continue
+        if keep is not None and f.name not in keep and f.default is None:
+            setattr(out, f.name, None)
+            continue
+        if a is not None:
+            prev = getattr(a, f.name)
+            setattr(out, f.name, None if prev is None else np.concatenate([prev, v]))
+    return out
+
+
+def split(rec: F, n: int) -> tuple[F, F | None]:
+    """The first n points and the rest (None when nothing is left)."""
+    head, rest = replace(rec), replace(rec)
+    for f in fields(rec):
+        v = getattr(rec, f.name)
+        if v is not None:
+            setattr(head, f.name, v[:n])
+            setattr(rest, f.name, v[n:])
+    return head, (rest if len(rest.idx) else None)
