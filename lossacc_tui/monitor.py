@@ -118,13 +118,16 @@ class Monitor(Feed):
         """The first scan of a followed folder (its own thread): each source as it is found."""
         warnings: list[str] = []
         found = 0
+        mine: set[str] = set()  # files of the sources this walk added (one file can hold many runs)
         try:
             for src in iter_folder(path, self.fmt, self.role_map, warnings):
                 if self.follower.stopping:
                     return
+                keys = {os.fspath(f.path.absolute()) for f in src.files}
                 with self.lock:
-                    if any(os.fspath(f.path.absolute()) in self._known for f in src.files):
+                    if (keys & self._known) - mine:
                         continue  # the follower saw it appear first
+                    mine |= keys
                     self._add_source(src)
                     found += 1
         except OSError as e:
