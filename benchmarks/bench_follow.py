@@ -64,18 +64,89 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+GROW = """
+import sys, time
+path, rate, seconds, wide = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4] == "1"
+t0 = time.monotonic(); i = 0
+with open(path, "a") as f:
+    while time.monotonic() - t0 < seconds:
+        loss = 2.0 / (1 + i / 500)
+        f.write('{"step": %d, "loss": %.6f, "accuracy": %.4f, "val_loss": %.6f, "val_accuracy": %.4f}\\n'
+                % (i, loss, 1 - loss / 3, loss * 1.1, 1 - loss / 2.8))
+        f.flush(); i += 1
+        delay = t0 + i / rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+"""
+
+
+def cpu_while(cmd: list[str], writer: list[str] | None, seconds: float, warmup: float = 3.0) -> float:
+    """% of one core `cmd` uses over `seconds` (after `warmup`), while `writer` runs."""
+    tool = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    w = subprocess.Popen(writer) if writer else None
+    try:
+        time.sleep(warmup)  # start-up and the first read are not the steady state:
+        deadline = time.monotonic() + 120  # wait until a second's CPU says the backlog is read
+        last = cpu_seconds(tool.pid)
+        while time.monotonic() < deadline:
+            time.sleep(1.0)
+            now = cpu_seconds(tool.pid)
+            if now - last < (0.3 if writer else 0.01):
+                break
+            last = now
+        before = cpu_seconds(tool.pid)
+        time.sleep(seconds)
+        return (cpu_seconds(tool.pid) - before) / seconds * 100
+    finally:
+        for p in (tool, w):
+            if p is not None:
+                p.terminate()
+                p.wait()
+
+
+def history(path: Path, n: int) -> None:
+    """`n` records already in the log before following starts."""
+    with open(path, "w") as f:
+        for i in range(n):
+            loss = 2.0 / (1 + i / 500)
+            f.write(
+                f'{{"step": {i - n}, "loss": {loss:.6f}, "accuracy": {1 - loss / 3:.4f},'
+                f' "val_loss": {loss * 1.1:.6f}, "val_accuracy": {1 - loss / 2.8:.4f}}}\n'
+            )
+
+
+def growing_cost(rate: float, seconds: float, past: int = 0) -> tuple[float, float]:
+    """(% of a core for `check --follow`, for `tail -F`) on a log growing at `rate` lines/s."""
+    out = []
+    for cmd in (follow_cmd, lambda p: ["tail", "-n", "+1", "-F", p]):
+        with tempfile.TemporaryDirectory() as d:
+            log = Path(d) / "train.jsonl"
+            history(log, past)
+            grow = [sys.executable, "-c", GROW, str(log), str(rate), str(seconds + 10), "0"]
+            warm = 3.0 + past / 50_000  # reading the history first
+            out.append(cpu_while(cmd(str(log)), grow, seconds, warm))
+    return out[0], out[1]
+
+
+def quiet_beside_growing(seconds: float) -> tuple[float, float]:
+    """(% of a core following one quiet log alone, the same while another file in its folder
+    grows at 200 lines/s)."""
+    out = []
+    for grows in (False, True):
+        with tempfile.TemporaryDirectory() as d:
+            quiet = Path(d) / "quiet.csv"
+            quiet.write_text("epoch,loss,val_loss\n0,0.9,0.8\n1,0.7,0.6\n")
+            other = Path(d) / "other_job.jsonl"
+            grow = [sys.executable, "-c", GROW, str(other), "200", str(seconds + 10), "0"] if grows else None
+            out.append(cpu_while(follow_cmd(str(quiet)), grow, seconds))
+    return out[0], out[1]
+
+
 def idle_cost(files: int = 100, seconds: float = 30.0) -> float:
     with tempfile.TemporaryDirectory() as d:
         for k in range(files):
             Path(d, f"run_{k:03d}.csv").write_text("epoch,loss,val_loss\n0,0.9,0.8\n1,0.7,0.6\n")
-        tool = subprocess.Popen(follow_cmd(d), stdout=subprocess.DEVNULL)
-        time.sleep(3.0)  # start-up and the first read are not idle
-        before = cpu_seconds(tool.pid)
-        time.sleep(seconds)
-        used = cpu_seconds(tool.pid) - before
-        tool.terminate()
-        tool.wait()
-    return used / seconds * 100
+        return cpu_while(follow_cmd(d), None, seconds)
 
 
 def report(label: str, delays: list[float]) -> None:
@@ -88,14 +159,29 @@ def report(label: str, delays: list[float]) -> None:
 
 
 def main() -> None:
-    report("inotify, 1000 appends at 50/s", latency(None, 1000))
+    long = "--long" in sys.argv
+    window = 60.0 if long else 15.0
+    report("inotify, 1000 appends at 50/s", latency(None, 1000 if long else 300))
     report("--poll 0.5, 200 appends at 50/s", latency(0.5, 200))
     print(
         f"reference: TensorBoard reloads every {TENSORBOARD_RELOAD_INTERVAL:g} s by default "
         f"(--reload_interval), so a new point waits {TENSORBOARD_RELOAD_INTERVAL / 2:g} s on average, "
         f"up to {TENSORBOARD_RELOAD_INTERVAL:g} s"
     )
-    print(f"idle: following 100 quiet files for 30 s used {idle_cost():.2f}% of one core")
+    print(
+        f"idle: following 100 quiet files for {window:g} s used {idle_cost(seconds=window):.2f}% of one core"
+    )
+    alone, beside = quiet_beside_growing(window)
+    print(
+        f"one quiet log: {alone:.2f}% of a core alone, {beside:.2f}% while another file in its folder"
+        " grows at 200 lines/s"
+    )
+    for rate, past in ((10, 0), (200, 0), (200, 200_000)):
+        ours, tail = growing_cost(rate, window, past)
+        print(
+            f"check --follow, {rate} lines/s, {past:,} lines of history: {ours:.2f}% of a core"
+            f" (reference tail -F: {tail:.2f}%)"
+        )
 
 
 if __name__ == "__main__":

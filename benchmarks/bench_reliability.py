@@ -141,6 +141,45 @@ def stop_while_busy(tmp: Path) -> None:
     )
 
 
+def many_folders(tmp: Path, n: int = 3000) -> None:
+    """`n` Lightning version folders of 10 epochs each, followed by a Monitor: when the first run
+    is there, when all are, and what stop() costs midway; reference: pandas reading every file."""
+    from lossacc_tui.events import RunAdded
+    from lossacc_tui.monitor import Monitor
+
+    root = tmp / "lightning_logs"
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        d = root / f"version_{i}"
+        d.mkdir(parents=True)
+        loss = np.sort(rng.uniform(0.2, 1.0, 10))[::-1]
+        rows = [f"{e},{loss[e]:.4f},{loss[e] * 1.1:.4f},{0.5 + e / 30:.4f}" for e in range(10)]
+        (d / "metrics.csv").write_text("epoch,train_loss,val_loss,val_acc\n" + "\n".join(rows) + "\n")
+    try:
+        import pandas as pd
+    except ImportError:
+        ref = None
+    else:
+        t = time.perf_counter()
+        for i in range(n):
+            pd.read_csv(root / f"version_{i}" / "metrics.csv")
+        ref = time.perf_counter() - t
+    seen: list[float] = []
+    t0 = time.perf_counter()
+    m = Monitor([root])
+    m.subscribe(lambda evs: seen.extend(time.perf_counter() for e in evs if isinstance(e, RunAdded)))
+    m.start()
+    started = time.perf_counter() - t0
+    while len(seen) < n and time.perf_counter() - t0 < 600:
+        time.sleep(0.05)
+    m.stop()
+    line = f"reference pandas.read_csv of every file: {ref:.1f} s" if ref is not None else "(no pandas)"
+    print(
+        f"  {n:,} run folders followed: start() {started:.2f} s, first run {seen[0] - t0:.2f} s,"
+        f" all {len(seen):,} runs {seen[-1] - t0:.1f} s; {line}"
+    )
+
+
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -148,3 +187,4 @@ if __name__ == "__main__":
         long_line()
         trainer_state(tmp)
         stop_while_busy(tmp)
+        many_folders(tmp)

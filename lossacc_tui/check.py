@@ -11,11 +11,11 @@ import orjson
 
 from lossacc_tui.analysis import KINDS, Params, explain_kind
 from lossacc_tui.clean import clean
+from lossacc_tui.feed import Feed
 from lossacc_tui.options import OptionError, params_from_args, parse_map
 from lossacc_tui.readers.audit import audit_duplicates
-from lossacc_tui.readers.probe_sidecar import attach_sidecars
-from lossacc_tui.report import SEVERITY_RANK, analyze, check_json, check_text
-from lossacc_tui.source import PathError, Source, discover
+from lossacc_tui.report import SEVERITY_RANK, Checked, check_json, check_text
+from lossacc_tui.source import PathError, discover
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -27,16 +27,13 @@ def run_check(args: argparse.Namespace) -> int:
         return 2
     if args.follow:
         return run_follow(args, role_map, params)
-    sources: list[Source] = []
+    feed = Feed(params)  # the one way records reach runs and analysis, as in --follow and replay
     status = 0
     for raw in args.paths:
         warnings: list[str] = []
         try:
-            found = discover(Path(raw), args.format, role_map, warnings)
-            for src in found:
-                src.read_all()
-            attach_sidecars(found)
-            sources += found
+            for src in discover(Path(raw), args.format, role_map, warnings):
+                feed.read_source(src)
         except PathError as e:
             print(f"lossacc-tui: {e}", file=sys.stderr)
             status = 2
@@ -46,12 +43,14 @@ def run_check(args: argparse.Namespace) -> int:
         for w in warnings:
             print(f"lossacc-tui: {clean(w)}", file=sys.stderr)
             status = 2
+    sources = feed.sources
     audit_duplicates(sources)
     for src in sources:
         if not any(r.points for r in src.runs):
             print(f"lossacc-tui: {src.path}: read as {src.format} but no record found in it", file=sys.stderr)
             status = 2
-    checked = analyze(sources, params)
+    feed.analyse_all()
+    checked = Checked.of(feed)
     if args.json:
         sys.stdout.write(orjson.dumps(check_json(checked), option=orjson.OPT_INDENT_2).decode() + "\n")
     elif sources:

@@ -80,9 +80,11 @@ def walk_files(
     `skip_dir(parent, name)` prunes folders; `on_other(path, why)` is told of FIFOs, devices,
     sockets and broken or looping links, which are not yielded."""
     seen: set[tuple[int, int]] = set()
-    stack = [os.fspath(root)]
+    stack: list[tuple[str, str]] = [("", os.fspath(root))]  # (parent, folder): pruned when reached
     while stack:
-        d = stack.pop()
+        parent, d = stack.pop()
+        if parent and skip_dir(parent, os.path.basename(d)):  # asked as the walk gets there, not
+            continue  # when the parent is listed: the first files come at once in a wide tree
         try:
             st = os.stat(d)
         except OSError:
@@ -104,8 +106,7 @@ def walk_files(
                     on_other(e.path, "a symlink loop (it never reaches a file)")
                 continue  # a dangling link: nothing to read (yet)
             if stat.S_ISDIR(st_e.st_mode):
-                if not skip_dir(d, e.name):
-                    subdirs.append(e.path)
+                subdirs.append((d, e.path))
             elif stat.S_ISREG(st_e.st_mode):
                 yield e.path
             else:

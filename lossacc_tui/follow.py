@@ -19,6 +19,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from lossacc_tui.files import walk_files
+from lossacc_tui.inotify import Inotify
 from lossacc_tui.tail import Tail, TailHandler
 
 __all__ = ["Follower", "Tail", "TailHandler"]
@@ -27,6 +28,10 @@ SAFETY_CHECK = 2.0  # seconds between stat() checks of every file while events a
 DEFAULT_POLL = 1.0  # polling interval once file-system events are found not to arrive
 RESCAN_EVERY = 5  # in polling mode, folders are rescanned every this many polls
 STOP_WAIT = 0.5  # seconds stop() waits for the thread to finish the chunk in hand
+#: A busy file is read at most this often: the lines a fast writer adds meanwhile are read, parsed
+#: and analysed as one block (each pass has a fixed cost), while a write after a quiet spell is
+#: still read at once.
+MIN_GAP = 0.03
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +66,9 @@ class Follower:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._observer: Observer | None = None  # type: ignore[valid-type]
+        self._inotify: Inotify | None = None  # Linux: inotify read directly (see inotify.py)
+        self._no_inotify = False
+        self._overflow = False
         self._watched: set[str] = set()
         self._on_mode = on_mode or (lambda _m: None)
         self.mode = "polling" if poll else "events"
@@ -95,11 +103,19 @@ class Follower:
         if tag in self._watched:
             return
         try:
-            if self._observer is None:
-                self._observer = Observer()
-                self._observer.daemon = True
-                self._observer.start()
-            self._observer.schedule(_Events(self), directory, recursive=recursive)
+            if self._inotify is None and not self._no_inotify:
+                try:
+                    self._inotify = Inotify(self._on_inotify)
+                except OSError:
+                    self._no_inotify = True  # not Linux, or no inotify: watchdog
+            if self._inotify is not None:
+                self._inotify.watch(directory, recursive)
+            else:
+                if self._observer is None:
+                    self._observer = Observer()
+                    self._observer.daemon = True
+                    self._observer.start()
+                self._observer.schedule(_Events(self), directory, recursive=recursive)
             self._watched.add(tag)
         except OSError as e:  # inotify watch limit, unsupported file system
             log.info("no file events for %s (%s): polling", directory, e)
@@ -117,6 +133,8 @@ class Follower:
         self._wake.set()
         if self._observer is not None:
             self._observer.stop()  # (not joined: its thread is a daemon and holds nothing of ours)
+        if self._inotify is not None:
+            self._inotify.stop()
         if self._thread is not None:
             self._thread.join(timeout=timeout)
         elif not self._closed:
@@ -139,15 +157,31 @@ class Follower:
             t.close()
         self._closed = True
 
+    def _on_inotify(self, paths: list[str], overflow: bool) -> None:
+        if overflow:  # events were lost: every file is looked at again, folders rescanned
+            with self._lock:
+                self._overflow = True
+                self._dirty.update(self._tails)
+            self._wake.set()
+        if paths:
+            self._notify(paths, False)
+
     def _notify(self, paths: list[str], is_dir: bool) -> None:
+        """An event for these paths. Only one that names a followed file, or a path under a
+        followed folder, wakes the thread: the watch is on a file's folder, and a sibling that is
+        not followed (another job's log, a checkpoint being written) must cost nothing."""
+        wake = False
         with self._lock:
             for p in paths:
                 if p in self._tails:
                     self._dirty.add(p)
                     self._evented.add(p)
+                    wake = True
                 elif self._dirs and any(p == d or p.startswith(d + os.sep) for d in self._dirs):
                     self._dirs_dirty.add(p)
-        self._wake.set()
+                    wake = True
+        if wake:
+            self._wake.set()
 
     def _run(self) -> None:
         try:
@@ -161,10 +195,15 @@ class Follower:
 
     def _loop(self) -> None:
         next_check = time.monotonic() + SAFETY_CHECK
+        last_pass = 0.0
         while not self._stop.is_set():
             timeout = self.poll if self.poll else max(0.0, next_check - time.monotonic())
             self._wake.wait(timeout)
+            gap = last_pass + MIN_GAP - time.monotonic()
+            if gap > 0 and self._stop.wait(gap):  # a busy writer: let its lines gather
+                break
             self._wake.clear()
+            last_pass = time.monotonic()
             if self._stop.is_set():
                 break
             if self.poll:
@@ -172,6 +211,9 @@ class Follower:
             elif time.monotonic() >= next_check:
                 self._safety_check()
                 next_check = time.monotonic() + SAFETY_CHECK
+            if self._overflow:
+                self._overflow = False
+                self._rescan_folders()
             self._read_dirty()
             self._scan_new_files()
 

@@ -2,9 +2,10 @@
 
 The log is read whole through the same readers as `watch`, then its records are handed out again,
 in the order and at the pace they were written (the log's own timestamps when it has them, evenly
-spaced otherwise), to fresh runs that subscribers see grow exactly as a Monitor's runs do: same
-events (alerts included: each played run has its Analyzer, updated as records play), same lock,
-same thread rules. Alerts therefore open at the moment they would have opened live.
+spaced otherwise), to fresh runs that subscribers see grow exactly as a Monitor's runs do: the
+Replay is a `feed.Feed` like the Monitor, so the events, the analysis (each played run's Analyzer,
+updated as records play), the comparison across runs, the probe sidecars, the lock and the thread
+rules are the same code. Alerts therefore open at the moment they would have opened live.
 
 Controls (any thread): pause/resume, step one record, faster/slower, seek to a record, jump to the
 next/previous moment an alert opens (found by analysing the log once in the background), to the end.
@@ -22,15 +23,15 @@ from pathlib import Path
 import numpy as np
 
 from lossacc_tui.analysis import Analyzer, Params
-from lossacc_tui.events import AlertChanged, Event, PointsAdded, RunAdded, RunReset, Status
+from lossacc_tui.events import Status
+from lossacc_tui.feed import Feed
 from lossacc_tui.model import Batch, Run
 from lossacc_tui.replay_schedule import UNTIMED_GAP, schedule
 from lossacc_tui.roles import RoleMap
-from lossacc_tui.source import CHUNK, PathError, Source, discover
+from lossacc_tui.source import Appended, PathError, discover
 
 TARGET_SECONDS = 30.0  # without --speed, a replay lasts about this long
 MARK_UPDATES = 1000  # at most this many analyzer updates per run when finding alert moments
-Subscriber = Callable[[list[Event]], None]
 
 
 @dataclass
@@ -39,12 +40,11 @@ class _Part:
 
     run: int  # index into Replay.recorded
     batch: Batch
-    renamed: dict[str, str]
 
 
-class Replay:
-    """A finished log played as if live. Monitor's interface (`lock`, `subscribe`, `start`, `stop`,
-    `runs`, `sources`) plus the controls below."""
+class Replay(Feed):
+    """A finished log played as if live: a Feed (`lock`, `subscribe`, `start`, `stop`, `runs`,
+    `sources`, `analyzers`, as the Monitor) plus the controls below."""
 
     def __init__(
         self,
@@ -56,12 +56,8 @@ class Replay:
         params: Params | None = None,
         analyze: bool = True,
     ) -> None:
+        super().__init__(params, analyze)
         self.paths, self.fmt, self.role_map = list(paths), fmt, role_map
-        self.params, self.analyze = params, analyze
-        #: one Analyzer per played run (by id), updated on the replay's thread as records play
-        self.analyzers: dict[int, Analyzer] = {}
-        self.lock = threading.RLock()
-        self.sources: list[Source] = []
         self.recorded: list[Run] = []
         self.played: list[Run | None] = []
         self.speed = speed if speed and speed > 0 else 0.0  # 0: chosen at load
@@ -70,7 +66,6 @@ class Replay:
         self.marks: list[int] | None = None  # positions right after an alert opened (None: not known yet)
         self.loaded = threading.Event()
         self._clock = clock
-        self._subscribers: list[Subscriber] = []
         self._parts: list[_Part] = []
         self._part = np.zeros(0, dtype=np.int64)  # per record (in play order): its part
         self._row = np.zeros(0, dtype=np.int64)  # ... and its row in that part
@@ -81,12 +76,10 @@ class Replay:
         self._todo: list[Callable[[], None]] = []
         self._thread: threading.Thread | None = None
 
-    # -- Monitor's interface -------------------------------------------------------------------
-    def subscribe(self, fn: Subscriber) -> None:
-        self._subscribers.append(fn)
-
+    # -- the feed's interface -------------------------------------------------------------------
     @property
     def runs(self) -> list[Run]:
+        """The runs played so far (what subscribers were told about), in the order of the log."""
         return [r for r in self.played if r is not None]
 
     def start(self) -> None:
@@ -94,11 +87,13 @@ class Replay:
         replay's own thread."""
         warnings: list[str] = []
         for path in self.paths:
-            self.sources += discover(path, self.fmt, self.role_map, warnings)
+            for src in discover(path, self.fmt, self.role_map, warnings):
+                self.add_source(src)  # its probe sidecar: read whole at load
         self._thread = threading.Thread(target=self._main, name="lossacc-replay", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
+        self.close()
         with self._wake:
             self._stop = True
             self._wake.notify_all()
@@ -157,23 +152,18 @@ class Replay:
         return float(self.vtime[self.position - 1]) if self.position else 0.0
 
     # -- playing ----------------------------------------------------------------------------
-    def _emit(self, events: list[Event]) -> None:
-        if events:
-            for fn in self._subscribers:
-                fn(events)
-
     def _main(self) -> None:
         try:
             self._load()
         except OSError as e:
             with self.lock:
-                self._emit([Status(str(self.paths[0]), "error", f"cannot read: {e.strerror or e}")])
+                self.emit([Status(str(self.paths[0]), "error", f"cannot read: {e.strerror or e}")])
             return
         finally:
             self.loaded.set()
         threading.Thread(target=self._find_marks, name="lossacc-replay-marks", daemon=True).start()
         with self._wake:
-            self._emit([Status(str(self.paths[0]), "live", f"replaying {len(self.recorded)} run(s)")])
+            self.emit([Status(str(self.paths[0]), "live", f"replaying {len(self.recorded)} run(s)")])
             self._reanchor()
             while not self._stop:
                 while self._todo and not self._stop:
@@ -201,21 +191,20 @@ class Replay:
             emptied = [r for r in self.played if r is not None]
             for r in emptied:
                 r.clear()
-                self.analyzers.pop(id(r), None)
             self.position = 0
-            self._emit([RunReset(r) for r in emptied])
+            self.emit(self.reset(emptied))
         self._advance(position)
         self._reanchor()
 
     def _advance(self, target: int) -> None:
-        """Play records [position, target) (lock held): group them by part, append, emit."""
+        """Play records [position, target) (lock held): group them by part, append, and hand them
+        to the feed (which announces runs, tells the points and analyses them)."""
         lo, hi = self.position, min(target, self.total)
         if hi <= lo:
             return
         parts = self._part[lo:hi]
         cuts = np.flatnonzero(np.diff(parts)) + 1
-        events: list[Event] = []
-        touched: dict[int, Run] = {}
+        played: Appended = []
         for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), hi - lo], strict=True):
             part = self._parts[int(parts[a])]
             rows = self._row[lo + a : lo + b]
@@ -223,36 +212,28 @@ class Replay:
             run = self.played[part.run]
             if run is None:
                 run = self.played[part.run] = _fresh(self.recorded[part.run])
-                events.append(RunAdded(run))
-            run.add_batch(batch, part.renamed)
-            events.append(PointsAdded(run, batch))
-            touched[id(run)] = run
+            _add(run, batch, self.recorded[part.run])
+            played.append((run, batch))
         self.position = hi
-        if self.analyze:
-            for run in touched.values():
-                an = self.analyzers.get(id(run))
-                if an is None:
-                    an = self.analyzers[id(run)] = Analyzer(run, self.params)
-                events += [AlertChanged(run, what, a.snapshot()) for what, a in an.update()]
-        self._emit(events)
+        self.appended(played)
 
     # -- loading ----------------------------------------------------------------------------
     def _load(self) -> None:
         index: dict[int, int] = {}
         keys: list[np.ndarray] = []  # per part: (source, file) stream each record belongs to
         times: list[np.ndarray] = []
+        for sc in self.probes.values():
+            if sc.path.is_file():
+                sc.read_all()
         for si, src in enumerate(self.sources):
-            for fi, f in enumerate(src.files):
-                got = []
-                with open(f.path, "rb") as fh:
-                    while chunk := fh.read(CHUNK):
-                        got += src.feed(fi, chunk)
-                got += src.finish(fi)
-                for run, batch in got:
+            got: list[tuple[int, Appended]] = []  # (file, what a chunk of it added)
+            src.read_all(on_parts=lambda fi, parts, got=got: got.append((fi, parts)))
+            for fi, parts in got:
+                for run, batch in parts:
                     if id(run) not in index:
                         index[id(run)] = len(self.recorded)
                         self.recorded.append(run)
-                    self._parts.append(_Part(index[id(run)], batch, dict(f.reader.renamed)))
+                    self._parts.append(_Part(index[id(run)], batch))
                     keys.append(np.full(batch.n, si * 10_000 + fi))
                     times.append(batch.time if batch.time is not None else np.full(batch.n, np.nan))
         with self.lock:
@@ -287,18 +268,29 @@ class Replay:
                     cuts = (np.flatnonzero(np.diff(of)) + 1).tolist()
                     for a, b in zip([0, *cuts], [*cuts, len(chunk)], strict=True):
                         part = self._parts[int(of[a])]
-                        run.add_batch(part.batch.take(self._row[chunk[a:b]]), part.renamed)
+                        _add(run, part.batch.take(self._row[chunk[a:b]]), self.recorded[part.run])
                     if any(what == "opened" for what, _ in analyzer.update()):
                         marks.add(int(mine[min(s + step, len(mine)) - 1]) + 1)
         except Exception as e:  # the analyzer failed: jumps are off, playing goes on; say why
             with self.lock:
-                self._emit([Status(str(self.paths[0]), "error", f"finding alerts failed: {e}")])
+                self.emit([Status(str(self.paths[0]), "error", f"finding alerts failed: {e}")])
         self.marks = sorted(marks)
 
 
 def _fresh(src: Run) -> Run:
-    """An empty run like a recorded one."""
-    return Run(src.name, src.path, src.format, role_map=src.role_map, role_hints=src.role_hints)
+    """An empty run like a recorded one, looking facts up in the same probe sidecar."""
+    run = Run(src.name, src.path, src.format, role_map=src.role_map, role_hints=src.role_hints)
+    run.probe = src.probe
+    run.first_line = src.first_line
+    return run
+
+
+def _add(run: Run, batch: Batch, recorded: Run) -> None:
+    """Append a played block as the reader appended it: a derived series keeps the name of its
+    source, a loss keeps what its format said it measures."""
+    names = {n: s.source_name for n, s in recorded.series.items() if s.source_name}
+    kinds = {n: s.loss_kind for n, s in recorded.series.items() if s.loss_kind is not None}
+    run.add_batch(batch, names, kinds)
 
 
 __all__ = ["UNTIMED_GAP", "PathError", "Replay", "schedule"]

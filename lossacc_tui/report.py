@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 from rich.console import Console
 
-from lossacc_tui.analysis import Alert, Analyzer, Params, compare_runs
+from lossacc_tui.analysis import Alert, Analyzer
+from lossacc_tui.feed import Feed
 from lossacc_tui.model import Run, Series
 from lossacc_tui.readers.probe_sidecar import facts_text
 from lossacc_tui.source import Source
@@ -23,11 +24,16 @@ SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 
 @dataclass
 class Checked:
-    """Logs read to their end and analysed: one Analyzer per run, and the cross-run alerts."""
+    """Logs read to their end and analysed (through one `feed.Feed`): one Analyzer per run, and
+    the cross-run alerts."""
 
     sources: list[Source]
     analyzers: dict[int, Analyzer] = field(default_factory=dict)
     comparisons: list[Alert] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, feed: Feed) -> Checked:
+        return cls(list(feed.sources), feed.analyzers, feed.comparisons)
 
     def alerts(self, run: Run) -> list[Alert]:
         return self.analyzers[id(run)].alerts
@@ -36,18 +42,6 @@ class Checked:
         """Rank of the worst alert anywhere (-1 when there is none)."""
         every = [a for an in self.analyzers.values() for a in an.alerts] + self.comparisons
         return max((SEVERITY_RANK[a.severity] for a in every), default=-1)
-
-
-def analyze(sources: list[Source], params: Params | None = None) -> Checked:
-    checked = Checked(sources)
-    runs = [r for s in sources for r in s.runs]
-    for run in runs:
-        a = Analyzer(run, params)
-        a.update()
-        checked.analyzers[id(run)] = a
-    if len(runs) > 1:
-        checked.comparisons = compare_runs(runs, params)
-    return checked
 
 
 def _num(v: float) -> float | None:

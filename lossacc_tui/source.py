@@ -9,15 +9,14 @@ from __future__ import annotations
 import codecs
 import functools
 import os
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lossacc_tui.clean import clean
 from lossacc_tui.files import open_regular, walk_files, why_not_regular
 from lossacc_tui.model import Batch, Problem, Run
-from lossacc_tui.readers import READERS, Reader, mlflow, mlflow_server
+from lossacc_tui.readers import READERS, Reader, mlflow_server
 from lossacc_tui.readers.audit import audit_source
 from lossacc_tui.readers.layouts import Claim, claim_folder, claim_for
 from lossacc_tui.readers.probe_sidecar import SIDECAR, ProbeSidecar
@@ -65,7 +64,6 @@ SKIP_SUFFIXES = (
 )
 FOLDER_MIN_SCORE = 0.5
 VALIDATION_DIRS = frozenset({"validation", "val", "eval", "valid"})
-CHECKPOINT_DIR = re.compile(r"^checkpoint-(\d+)$")
 
 
 class PathError(Exception):
@@ -269,20 +267,24 @@ class Source:
         f.fresh()
         f.base = len(self.runs)
 
-    def read_all(self, chunk_size: int = CHUNK) -> list[Run]:
-        """Read every file to its end (a finished log). After the first chunk, a reader with a
-        `backlog_chunk` method (CSV and JSONL, when polars is installed: readers/bulk.py) may ask
-        for the rest of a large file in one read."""
+    def read_all(
+        self, chunk_size: int = CHUNK, on_parts: Callable[[int, Appended], None] | None = None
+    ) -> list[Run]:
+        """Read every file to its end (a finished log); `on_parts(file index, parts)` is told what
+        each chunk added (how a feed reads: `feed.Feed.read_source`). After the first chunk, a
+        reader with a `backlog_chunk` method (CSV and JSONL, when polars is installed:
+        readers/bulk.py) may ask for the rest of a large file in one read. Raises OSError."""
+        tell = on_parts or (lambda _i, _parts: None)
         for i, f in enumerate(self.files):
             if not getattr(f.reader, "reads_itself", False):  # a database reader queries it itself
                 with open_regular(f.path) as fh:  # read-only, always
                     size, left = chunk_size, os.fstat(fh.fileno()).st_size
                     while chunk := fh.read(size):
-                        self.feed(i, chunk)
+                        tell(i, self.feed(i, chunk))
                         left -= len(chunk)
                         wants = getattr(f.reader, "backlog_chunk", None)
                         size = max(chunk_size, (wants(left) or 0) if wants else 0)
-            self.finish(i)
+            tell(i, self.finish(i))
         if not self.runs:
             self._run(0, None)
         audit_source(self)
@@ -334,14 +336,6 @@ def open_file(
     return Source(name, path, cls.format_id, [LogFile(path=path, make=make)], role_map)
 
 
-def open_mlflow_run(run_dir: Path, name: str, role_map: RoleMap | None = None) -> Source:
-    files = [
-        LogFile(path=p, make=functools.partial(mlflow.MlflowReader, name=metric))
-        for p, metric in mlflow.mlflow_run_files(run_dir)
-    ]
-    return Source(name, run_dir, "mlflow", files, role_map)
-
-
 def open_claim(claim: Claim, name: str, role_map: RoleMap | None = None) -> Source:
     """The one-run Source of a folder layout a reader claimed (`readers.layouts`)."""
     files = [LogFile(path=p, make=make) for p, make in claim.files]
@@ -350,21 +344,33 @@ def open_claim(claim: Claim, name: str, role_map: RoleMap | None = None) -> Sour
 
 def follow_claim(
     sources: list[Source], path: Path, root: Path, fmt: str | None = None, role_map: RoleMap | None = None
-) -> tuple[Source, list[int], bool] | None:
+) -> tuple[Source | None, list[int], bool] | None:
     """For the follower: a file that appeared under `root` and that a folder layout owns.
     Returns (source, indices of its files to start following, whether the source is new), or None
-    when no layout claims the file. A new file of a run already followed joins its source."""
+    when no layout claims the file. A new file of a run already followed joins its source; a newer
+    copy of a successive history (`Claim.successive`) takes the old copy's place. The source is
+    None when the claim only covers the file (a deleted MLflow run): nothing is read."""
     claim = claim_for(path, root, fmt)
     if claim is None:
         return None
+    paths = {p for p, _ in claim.files}
     for src in sources:
-        if src.path == claim.folder:
-            have = {f.path for f in src.files}
-            new = [p for p, make in claim.files if p not in have]
-            for p, make in claim.files:
-                if p not in have:
-                    src.files.append(LogFile(path=p, make=make))
-            return src, [i for i, f in enumerate(src.files) if f.path in new], False
+        have = {f.path for f in src.files}
+        if src.path != claim.folder and not (have & (paths | claim.covers)):
+            continue
+        if claim.successive:
+            newest = claim.files[0][0]
+            if newest in have:
+                return src, [], False
+            src.files[0].path = newest  # the same reader reads on: it returns only what is new
+            return src, [0], False
+        new = [p for p, make in claim.files if p not in have]
+        for p, make in claim.files:
+            if p not in have:
+                src.files.append(LogFile(path=p, make=make))
+        return src, [i for i, f in enumerate(src.files) if f.path in new], False
+    if not claim.files:
+        return None, [], False
     src = open_claim(claim, _claim_name(claim, root), role_map)
     return src, list(range(len(src.files))), True
 
@@ -419,21 +425,34 @@ def server_sources(server: mlflow_server.MlflowServer, role_map: RoleMap | None 
 def _discover_folder(
     root: Path, fmt: str | None, role_map: RoleMap | None, warnings: list[str]
 ) -> list[Source]:
-    sources: list[Source] = []
-    if mlflow.is_mlflow_run(root):
-        return [open_mlflow_run(root, str(root), role_map)]
+    sources = list(iter_folder(root, fmt, role_map, warnings))
+    if not sources and warnings:
+        raise PathError(f"{root}: {warnings.pop(0)}")
+    if not sources:
+        raise PathError(
+            f"{root}: no training logs found in this folder (expected one of: {', '.join(READERS)})"
+        )
+    return sources
+
+
+def iter_folder(
+    root: Path, fmt: str | None = None, role_map: RoleMap | None = None, warnings: list[str] | None = None
+) -> Iterator[Source]:
+    """The run sources under a folder, one at a time as the walk finds them (so a follower can
+    start reading the first of thousands of run folders at once). Files that cannot be read add a
+    line to `warnings`."""
+    warnings = [] if warnings is None else warnings
+    found: list[Source] = []  # claimed while the walk looks at a folder: handed out before its files
     claimed: set[Path] = set()
-    if fmt in (None, "mlflow"):
-        for run_dir in mlflow.find_mlflow_runs(root):
-            sources.append(open_mlflow_run(run_dir, _rel(run_dir, root), role_map))
-            claimed.add(run_dir)
 
     def claim(folder: Path) -> None:
-        """Folder layouts their readers claim (readers/layouts.py): one source per claimed run;
-        what a claim reads or covers is not read again file by file."""
+        """Folder layouts their readers claim (readers/layouts.py: TensorBoard, MLflow, HF
+        checkpoints, ...): one source per claimed run; what a claim reads or covers is not read
+        again file by file (a claim with no file only covers)."""
         for c in claim_folder(folder, fmt):
             try:
-                sources.append(open_claim(c, _claim_name(c, root), role_map))
+                if c.files:
+                    found.append(open_claim(c, _claim_name(c, root), role_map))
             except MissingExtra as e:
                 if str(e) not in warnings:
                     warnings.append(str(e))
@@ -452,6 +471,8 @@ def _discover_folder(
 
     claim(root)
     for fp in walk_files(root, skip_dir, other):  # symlinks followed, each real folder once
+        yield from found
+        found.clear()
         p = Path(fp)
         if _skipped_name(p.name) or p in claimed or p.parent in claimed:
             continue
@@ -465,40 +486,13 @@ def _discover_folder(
                 warnings.append(str(e))
             continue
         if src is not None:
-            sources.append(src)
-    sources = _latest_checkpoints(sources)
-    if not sources and warnings:
-        raise PathError(f"{root}: {warnings.pop(0)}")
-    if not sources:
-        raise PathError(
-            f"{root}: no training logs found in this folder (expected one of: {', '.join(READERS)})"
-        )
-    return sources
+            yield src
+    yield from found
 
 
 def _skipped_name(name: str) -> bool:
     """A file never worth sniffing inside a folder of runs (the probe sidecar is no log either)."""
     return name.startswith(".") or name.lower().endswith(SKIP_SUFFIXES) or name == SIDECAR
-
-
-def _latest_checkpoints(sources: list[Source]) -> list[Source]:
-    """HF `checkpoint-N/trainer_state.json` files are successive copies of one history: keep the
-    newest (or the run folder's own trainer_state.json, which the Trainer writes last)."""
-    best: dict[Path, tuple[int, Source]] = {}
-    keep: list[Source] = []
-    for src in sources:
-        m = CHECKPOINT_DIR.match(src.path.parent.name)
-        if src.format != "hf-trainer-state" or not m:
-            keep.append(src)
-            continue
-        owner = src.path.parent.parent
-        if (owner / "trainer_state.json").is_file():
-            continue
-        n = int(m.group(1))
-        if owner not in best or n > best[owner][0]:
-            best[owner] = (n, src)
-    newest = {id(s) for _, s in best.values()}
-    return [s for s in sources if s in keep or id(s) in newest]
 
 
 def _claim_name(claim: Claim, root: Path) -> str:

@@ -133,6 +133,7 @@ class Tail:
                 size < self.offset
                 or (self._head and os.pread(self._fh.fileno(), len(self._head), 0) != self._head)
             ):
+                self._read_rotated_copy()
                 self._begin_cut("truncated")
             if self._cut and not self._decide_cut():
                 self._stat = (st.st_size, st.st_mtime_ns)
@@ -169,6 +170,37 @@ class Tail:
             return
         self._head = old_head
         self._begin_cut("replaced")
+
+    def _read_rotated_copy(self) -> None:
+        """The file was cut. If logrotate's `copytruncate` left a copy beside it (`log.1`,
+        `log-20261129`) that begins with every byte read so far, the lines the writer added
+        between our last read and the cut are in that copy only: read them from it first."""
+        folder, name = os.path.split(os.fspath(self.path))
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            return
+        for other in sorted(names):
+            if other == name or not other.startswith(name) or other[len(name) : len(name) + 1] not in ".-_":
+                continue
+            try:
+                fh = open_regular(Path(folder, other))
+            except OSError:
+                continue
+            with fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size <= self.offset or os.pread(fh.fileno(), len(self._head), 0) != self._head:
+                    continue
+                if _prefix_digest(fh, self.offset, self.stop) != self._digest.digest():
+                    continue
+                pos = self.offset
+                while pos < size and not (self.stop is not None and self.stop.is_set()):
+                    chunk = os.pread(fh.fileno(), min(READ_CHUNK, size - pos), pos)
+                    if not chunk:
+                        break
+                    pos += len(chunk)
+                    self.handler.data(chunk)
+                return
 
     def _begin_cut(self, kind_: str) -> None:
         self._cut = kind_

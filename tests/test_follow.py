@@ -232,12 +232,12 @@ def test_a_steady_writer_with_working_events_never_switches_to_polling(
     """The safety stat() races the event of a change made just before it: that alone is no
     reason to conclude events do not work (it said so falsely in every long run)."""
     monkeypatch.setattr(follow, "SAFETY_CHECK", 0.2)
-    deliver = follow._Events.on_any_event
+    deliver = follow.Follower._notify
 
-    def late(self, event) -> None:  # type: ignore[no-untyped-def]
-        threading.Timer(0.05, deliver, (self, event)).start()  # events a little late, as under load
+    def late(self, paths, is_dir) -> None:  # type: ignore[no-untyped-def]
+        threading.Timer(0.05, deliver, (self, paths, is_dir)).start()  # events a little late, as under load
 
-    monkeypatch.setattr(follow._Events, "on_any_event", late)
+    monkeypatch.setattr(follow.Follower, "_notify", late)  # (inotify's and watchdog's events alike)
     p = tmp_path / "log.jsonl"
     p.write_text("")
     m, c = watch(p)

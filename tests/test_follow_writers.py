@@ -220,3 +220,25 @@ def test_a_cut_off_trainer_state_says_why_nothing_is_shown(tmp_path: Path, stop_
     assert said == [f"{p}: incomplete JSON document"]
     p.write_text(text + '8, "step": 20, "epoch": 0.2}]}')  # the next save
     c.wait(lambda: sum(r.points for r in m.runs) == 2)
+
+
+def test_copytruncate_between_two_reads_loses_nothing(tmp_path: Path, stop_all) -> None:  # type: ignore[no-untyped-def]
+    """logrotate copies the log and cuts it while lines the follower has not read yet are in it (a
+    busy machine, a slow poll): those lines are read from the copy (`log.1`) it left beside it."""
+    lines = CSV.read_text().splitlines(keepends=True)
+    p = tmp_path / "metrics.csv"
+    p.write_text("".join(lines[:40]))
+    expected = read_runs(CSV)
+    m, c = watch(p, poll=1.5)  # polling: nothing is read between two checks
+    stop_all(m)
+    c.wait(lambda: sum(r.points for r in m.runs) == 39 * 4, timeout=60)
+    with open(p, "a", encoding="utf-8") as f:  # the writer, all within one poll interval:
+        f.writelines(lines[40:60])  # lines not read yet,
+        f.flush()
+        with open(p.with_name("metrics.csv.1"), "w", encoding="utf-8") as copy:  # logrotate's copy
+            copy.write(p.read_text())
+        os.truncate(p, 0)  # ... and cut,
+        f.writelines(lines[60:])  # then the writer goes on
+    settle(m, c, expected)
+    assert table(m.runs) == table(expected)
+    assert "rotated" in c.states(p)

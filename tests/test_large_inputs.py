@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 import random
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
 import orjson
 import pytest
-from conftest import REALWORLD, read_runs
+from conftest import DEMO, REALWORLD, read_runs
+from test_follow import watch
 
 from lossacc_tui.model import Batch
 from lossacc_tui.readers.base import LineBuffer
@@ -104,3 +107,33 @@ def test_a_csv_header_wider_than_the_detection_window_is_recognised(tmp_path: Pa
     np.savetxt(p, body, delimiter=",", header=",".join(names), comments="", fmt="%.5g")
     runs = read_runs(p)
     assert len(runs) == 1 and runs[0].series["val_loss"].values.shape == (5,)
+
+
+def test_stopping_while_a_large_log_is_read_ends_the_thread_quietly(tmp_path: Path) -> None:
+    """`q` while the follower is in the middle of a large file: stop() returns, the thread ends
+    after the chunk in hand and closes its files, nothing more is read, nothing is printed."""
+    lines = (DEMO / "imbalanced" / "training_log.jsonl").read_bytes().splitlines(keepends=True)
+    big = tmp_path / "big.jsonl"
+    with open(big, "wb") as f:  # a real run's records, many times over (about 40 MB)
+        while f.tell() < 40 << 20:
+            f.write(b"".join(lines))
+    failures: list[BaseException] = []
+    old_hook = threading.excepthook
+    threading.excepthook = lambda a: failures.append(a.exc_value)  # type: ignore[assignment,return-value]
+    try:
+        m, c = watch(big)
+        c.wait(lambda: sum(r.points for r in m.runs) > 0, timeout=60)  # it is reading
+        m.stop()
+        deadline = time.monotonic() + 30
+        while not m.follower.stopped:
+            assert time.monotonic() < deadline, "the follower thread did not end"
+            time.sleep(0.02)
+        with m.lock:
+            seen = sum(r.points for r in m.runs)
+        assert seen < len(lines) * 4 * (big.stat().st_size // sum(map(len, lines)))  # stopped midway
+        time.sleep(0.3)  # (a pace: anything still reading would add points now)
+        with m.lock:
+            assert sum(r.points for r in m.runs) == seen
+    finally:
+        threading.excepthook = old_hook
+    assert failures == []

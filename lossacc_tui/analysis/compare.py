@@ -4,7 +4,6 @@ loss ranking and accuracy ranking disagree."""
 from __future__ import annotations
 
 import math
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,22 +35,19 @@ def _pair(run: Run, split: str) -> tuple[Series, Series] | None:
     return None if loss is None or acc is None else (loss, acc)
 
 
-#: per run (by identity, dropped with the run), per (loss, accuracy) pair: points seen, best loss,
-#: its index -- so that comparing runs again after new points costs only the new points
-_BEST: dict[int, tuple[weakref.ref[Run], dict[str, tuple[int, float, int]]]] = {}
+#: What comparing runs again needs to cost only the new points: per run (by id, with the run itself
+#: to tell a new run at a reused id), per (loss, accuracy) pair: points seen, best loss, its index.
+#: The caller owns it (the feed, or a screen), for as long as it keeps comparing the same runs.
+Bests = dict[int, tuple[Run, dict[str, tuple[int, float, int]]]]
 
 
-def _cache(run: Run) -> dict[str, tuple[int, float, int]]:
-    entry = _BEST.get(id(run))
-    if entry is None or entry[0]() is not run:
-        for key in [k for k, (ref, _) in _BEST.items() if ref() is None]:
-            del _BEST[key]
-        entry = _BEST[id(run)] = (weakref.ref(run), {})
-    return entry[1]
-
-
-def _best(run: Run, loss: Series, acc: Series, n: int) -> int:
-    cache = _cache(run)
+def _best(run: Run, loss: Series, acc: Series, n: int, bests: Bests | None) -> int:
+    entry = None if bests is None else bests.get(id(run))
+    if entry is None or entry[0] is not run:
+        entry = (run, {})
+        if bests is not None:
+            bests[id(run)] = entry
+    cache = entry[1]
     key = f"{loss.name}\x00{acc.name}"
     seen, best, idx = cache.get(key, (0, math.inf, -1))
     if n < seen:  # the run was read again from its start
@@ -78,13 +74,13 @@ def _last_ok(lv: np.ndarray, av: np.ndarray, n: int) -> int:
     return -1
 
 
-def _point(run: Run, loss: Series, acc: Series) -> RunPoint | None:
+def _point(run: Run, loss: Series, acc: Series, bests: Bests | None) -> RunPoint | None:
     n = min(len(loss), len(acc))
     lv, av = loss.values, acc.values
     last = _last_ok(lv, av, n)
     if last < 0:
         return None
-    best = _best(run, loss, acc, n)
+    best = _best(run, loss, acc, n, bests)
     tail = av[max(0, n - 5) : n]
     tail = tail[np.isfinite(tail)]
     axis = "epoch" if x_column(loss, "epoch") is not None else "step"
@@ -100,15 +96,16 @@ def _point(run: Run, loss: Series, acc: Series) -> RunPoint | None:
     )
 
 
-def compare_runs(runs: list[Run], params: Params | None = None) -> list[Alert]:
+def compare_runs(runs: list[Run], params: Params | None = None, bests: Bests | None = None) -> list[Alert]:
     """runs-disagree alerts for runs watched together (validation metrics, or training metrics
     when not every run has validation ones). Empty with fewer than two comparable runs.
 
-    Calling it again after new points costs only the new points (bests are cached per run)."""
+    With `bests` (a dict the caller keeps, empty at first), calling it again after new points costs
+    only the new points; without, each call scans every run's history."""
     p = params or Params()
     for split in ("val", "train"):
         pairs = [(r, pr) for r in runs if (pr := _pair(r, split)) is not None]
-        pts = [_point(r, *pr) for r, pr in pairs]
+        pts = [_point(r, *pr, bests) for r, pr in pairs]
         points = _comparable([(r, q) for (r, _), q in zip(pairs, pts, strict=True) if q is not None])
         if len(points) >= 2:
             break

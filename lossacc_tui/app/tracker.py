@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from lossacc_tui.analysis import Alert, Analyzer, Params, compare_runs
+from lossacc_tui.analysis.compare import Bests
 from lossacc_tui.app.decimate import SeriesCache, ema_debiased, has_axis
 from lossacc_tui.events import AlertChanged, Event, PointsAdded, RunAdded, RunReset, Status
 from lossacc_tui.model import Run, Series
@@ -110,6 +111,7 @@ class Tracker:
         self.statuses: dict[str, Status] = {}
         self.last_point: float | None = None
         self.opened: list[tuple[RunState, Alert]] = []  # alerts opened since the UI last looked
+        self.compare_bests: Bests = {}  # the compare screen's comparison state
         self.on_change: Callable[[], None] | None = None
         feed.subscribe(self._on_events)
 
@@ -173,6 +175,9 @@ class Tracker:
             self.on_change()
 
 
-def compare_alerts(runs: list[RunState], params: Params | None = None) -> list[Alert]:
-    """Alerts about the runs together (runs-disagree)."""
-    return list(compare_runs([rs.run for rs in runs], params))
+def compare_alerts(
+    runs: list[RunState], params: Params | None = None, bests: Bests | None = None
+) -> list[Alert]:
+    """Alerts about the runs together (runs-disagree); `bests`: the caller's state that makes a
+    repeated comparison cost only the new points (`analysis.compare.Bests`)."""
+    return list(compare_runs([rs.run for rs in runs], params, bests))

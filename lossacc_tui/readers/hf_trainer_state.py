@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+import os
 import re
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
 from lossacc_tui.model import Batch
 from lossacc_tui.readers.jsondoc import BATCH_ROWS, JsonDocumentReader, Row, number
+from lossacc_tui.readers.layouts import Claim, register_layout
 from lossacc_tui.readers.registry import register
 
 #: Keys that are x values, or the Trainer's throughput counters rather than learning metrics.
@@ -17,6 +20,8 @@ _NOT_METRICS = frozenset({"step", "epoch", "total_flos", "num_input_tokens_seen"
 _THROUGHPUT = ("_runtime", "_samples_per_second", "_steps_per_second")
 #: A key only the Trainer's final summary entry has.
 _SUMMARY = "train_runtime"
+CHECKPOINT_DIR = re.compile(r"^checkpoint-(\d+)$")
+STATE = "trainer_state.json"
 
 
 @register
@@ -117,3 +122,31 @@ def _columns(entries: list[dict[str, Any]]) -> Batch | None:
 
 def _x(v: float | None) -> float | None:
     return None if v is None or math.isnan(v) else v
+
+
+@register_layout("hf-trainer-state")
+def checkpoints_layout(folder: Path) -> list[Claim]:
+    """A Trainer's output folder: each `checkpoint-N/trainer_state.json` is a copy of the same
+    history, each longer than the last. One run, read from the newest copy (the folder's own
+    `trainer_state.json` when there is one: the Trainer writes it last); the others are covered.
+    Through the one discovery hook (`readers.layouts`): the first scan and the follower agree."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    found = [(int(m.group(1)), folder / n / STATE) for n in names if (m := CHECKPOINT_DIR.match(n))]
+    copies = [p for _, p in sorted(found) if p.is_file()]
+    if not copies:
+        return []
+    own = folder / STATE
+    newest = own if own.is_file() else copies[-1]
+    return [
+        Claim(
+            folder,
+            HFTrainerStateReader.format_id,
+            [(newest, HFTrainerStateReader)],
+            {own, *copies},
+            joined=False,
+            successive=True,
+        )
+    ]

@@ -5,7 +5,7 @@ does not change.
 
 A `Claim` names the folder the run is named after, the files that are read (each with the reader
 that reads it) and every other path the claim covers (a second copy of the same data, a summary
-file), which the scan then skips.
+file, a deleted MLflow run), which the scan then skips. A claim with no file to read only covers.
 """
 
 from __future__ import annotations
@@ -51,6 +51,10 @@ class Claim:
     level: Level = Level.LAYOUT
     #: the run's name when it is not the folder's (one file holding several runs: W&B exports)
     name: str | None = None
+    #: `files` holds one file, the newest of successive copies of one history (HF checkpoints):
+    #: when a newer copy appears, the follower reads it in place of the old one, with the same
+    #: reader (which returns only the records it had not returned), instead of adding a file
+    successive: bool = False
 
     def owns(self, path: Path) -> bool:
         """Whether `path` is read by this claim or covered by it."""

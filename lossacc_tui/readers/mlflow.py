@@ -7,6 +7,7 @@ runs of an `mlruns/` tree and the metric files of a run.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import ClassVar
 
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, to_float
+from lossacc_tui.readers.layouts import Claim, register_layout
 from lossacc_tui.readers.registry import register
 
 #: Folders never searched for runs.
@@ -63,7 +65,7 @@ class MlflowMetricReader(Reader):
         return [] if batch is None else [batch]
 
 
-#: The name `source.open_mlflow_run` uses.
+#: The name the MLflow layout (below) uses.
 MlflowReader = MlflowMetricReader
 
 
@@ -180,3 +182,28 @@ def _start_time(run_dir: Path) -> int:
         return int(read_meta(run_dir / "meta.yaml").get("start_time", ""))
     except ValueError:
         return 0
+
+
+@register_layout("mlflow")
+def mlflow_layout(folder: Path) -> list[Claim]:
+    """The MLflow file store through the one discovery hook (`readers.layouts`): a run folder is
+    one run of its metric files (a run with no metric yet claims nothing until one appears); an
+    experiment folder (its `meta.yaml`) claims its runs in the order they started. A deleted run or
+    experiment is covered, so that no scan reads it, and read by nobody."""
+    if is_mlflow_run(folder):
+        return [_covered(folder) if is_deleted(folder) else _run_claim(folder)]
+    if not (folder / "meta.yaml").is_file():
+        return []
+    if is_deleted(folder):
+        return [_covered(folder)]
+    runs = sorted((d for d in _subdirs(folder) if is_mlflow_run(d)), key=lambda d: (_start_time(d), d.name))
+    return [_covered(d) if is_deleted(d) else _run_claim(d) for d in runs]
+
+
+def _run_claim(run_dir: Path) -> Claim:
+    files = [(p, functools.partial(MlflowReader, name=m)) for p, m in mlflow_run_files(run_dir)]
+    return Claim(run_dir, "mlflow", files, covers={run_dir})  # type: ignore[arg-type]
+
+
+def _covered(folder: Path) -> Claim:
+    return Claim(folder, "mlflow", [], covers={folder})

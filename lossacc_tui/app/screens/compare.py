@@ -145,7 +145,7 @@ class CompareScreen(Screen[None]):
         version = sum(rs.version for rs in runs)
         stamp, seen, alerts = self._alerts
         if version != seen and time.monotonic() - stamp >= COMPARE_EVERY:
-            alerts = compare_alerts(runs, app.tracker.params)
+            alerts = compare_alerts(runs, app.tracker.params, app.tracker.compare_bests)
             self._alerts = (time.monotonic(), version, alerts)
         box = self.query_one(Explanation)
         if alerts:

@@ -1,0 +1,244 @@
+"""One feed: the base that owns runs, their analyzers, the comparison across runs and the events
+subscribers are told, shared by the Monitor (live), the Replay and `check`'s one-shot reading.
+
+Whatever brings records in (a followed file's new bytes, a replayed block, a finished log read to
+its end), they pass through `Feed.appended`, so what subscribers see is decided in one place:
+a run is announced once (`RunAdded`) before its first points, every block a run gains is told once
+(`PointsAdded`), the run's Analyzer consumes it, and alerts are told as they open and close.
+A run read again from its start (`Feed.reset`) loses its analysis and comparison state with it.
+
+Subscribers are called on the thread that brought the records, holding `feed.lock`, which is also
+what a consumer on another thread takes to read the runs.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+from lossacc_tui.analysis import Alert, Analyzer, Params, compare_runs
+from lossacc_tui.analysis.compare import Bests
+from lossacc_tui.events import AlertChanged, Event, PointsAdded, ProbeAdded, RunAdded, RunReset, Status
+from lossacc_tui.model import Batch, Run
+from lossacc_tui.readers.probe_sidecar import ProbeSidecar, sidecar_path
+from lossacc_tui.source import CHUNK, Source
+
+COMPARE_EVERY = 1.0  # seconds between live comparisons across runs (each looks at every run)
+#: Live analysis runs at most this often: a run's points are told at once, and the analysis of a
+#: steady writer's lines is brought up to date a few times a second in one step (it gives the
+#: same alerts however the points are grouped); the first points after a quiet spell at once.
+ANALYSE_EVERY = 0.5
+Subscriber = Callable[[list[Event]], None]
+Parts = Iterable[tuple[Run, Batch]]  # (run, the points just appended to it)
+
+
+class Feed:
+    """Runs, their analyzers and the events about them. Subclasses bring the records in.
+
+    `analyzers`: one Analyzer per run (by id), brought up to date as points arrive.
+    `comparisons`: the cross-run alerts (runs-disagree) open now.
+    `probes`: the probe sidecars of the sources, by absolute path (one object per file)."""
+
+    def __init__(self, params: Params | None = None, analyze: bool = True) -> None:
+        self.params = params
+        self.analyze = analyze
+        self.lock = threading.RLock()
+        self.sources: list[Source] = []
+        self.analyzers: dict[int, Analyzer] = {}
+        self.probes: dict[str, ProbeSidecar] = {}
+        self._subscribers: list[Subscriber] = []
+        self._announced: set[int] = set()
+        self._compared: dict[tuple[str, str], Alert] = {}
+        self._bests: Bests = {}
+        self._next_compare = 0.0
+        self._compare_timer: threading.Timer | None = None
+        self._closed = False
+        self._next_analysis = 0.0
+        self._waiting: dict[int, Run] = {}  # runs with points their analysis has not seen yet
+        self._analysis_timer: threading.Timer | None = None
+
+    # -- subscribers ----------------------------------------------------------------------------
+    def subscribe(self, fn: Subscriber) -> None:
+        """`fn(events)` is called for every batch of events, on the feed's thread, lock held."""
+        self._subscribers.append(fn)
+
+    def emit(self, events: list[Event]) -> None:
+        if events:
+            for fn in self._subscribers:
+                fn(events)
+
+    def status(self, path: str, state: str, message: str) -> None:
+        with self.lock:
+            self.emit([Status(path, state, message)])
+
+    # -- runs -----------------------------------------------------------------------------------
+    @property
+    def runs(self) -> list[Run]:
+        """Every run so far, in the order of their sources."""
+        return [r for s in self.sources for r in s.runs]
+
+    @property
+    def comparisons(self) -> list[Alert]:
+        return list(self._compared.values())
+
+    def alerts(self, run: Run) -> list[Alert]:
+        an = self.analyzers.get(id(run))
+        return list(an.alerts) if an is not None else []
+
+    def add_source(self, src: Source, read_probe: bool = False) -> ProbeSidecar:
+        """Own a source; give it the probe sidecar beside its log (one object per sidecar file,
+        shared by the sources that find the same one). `read_probe`: read an existing sidecar
+        whole now (a finished log); otherwise the caller follows it. Returns the sidecar."""
+        self.sources.append(src)
+        path = sidecar_path(src.path)
+        key = os.fspath(path.absolute())
+        sc = self.probes.get(key)
+        if sc is None:
+            sc = self.probes[key] = ProbeSidecar(path)
+            if read_probe and path.is_file():
+                sc.read_all()
+        src.attach_probe(sc)
+        return sc
+
+    def probe_added(self, sidecar: ProbeSidecar) -> None:
+        """New evaluations were read from a sidecar: tell of each run that looks facts up in it."""
+        self.emit([ProbeAdded(r) for r in self.runs if r.probe is sidecar])
+
+    def appended(self, parts: Parts, analyse: bool = True) -> None:
+        """Records just appended to runs (lock held): announce new runs, tell the points, bring the
+        runs' analysis up to date (unless `analyse` is False: `analyse_all` later), emit."""
+        events: list[Event] = []
+        touched: dict[int, Run] = {}
+        for run, batch in parts:
+            if id(run) not in self._announced:
+                self._announced.add(id(run))
+                events.append(RunAdded(run))
+            events.append(PointsAdded(run, batch))
+            touched[id(run)] = run
+        if analyse and self.analyze and touched:
+            self._waiting.update(touched)
+            wait = self._next_analysis - time.monotonic()
+            if wait <= 0:
+                events += self._analyse_waiting()
+            elif self._analysis_timer is None and not self._closed:
+                self._analysis_timer = threading.Timer(wait, self._late_analysis)
+                self._analysis_timer.daemon = True
+                self._analysis_timer.start()
+        self.emit(events)
+
+    def _analyse_waiting(self) -> list[Event]:
+        runs, self._waiting = list(self._waiting.values()), {}
+        self._next_analysis = time.monotonic() + ANALYSE_EVERY
+        return self._analyse(runs, live=True)
+
+    def _late_analysis(self) -> None:
+        """The analysis of points that came while it was not due (timer thread)."""
+        with self.lock:
+            self._analysis_timer = None
+            if not self._closed and self._waiting:
+                self.emit(self._analyse_waiting())
+
+    def announce(self, runs: Iterable[Run]) -> None:
+        """Runs that exist with no point yet (a log with no record in it): told once all the same."""
+        new = [r for r in runs if id(r) not in self._announced]
+        self._announced.update(id(r) for r in new)
+        self.emit([RunAdded(r) for r in new])
+
+    def reset(self, runs: Iterable[Run]) -> list[Event]:
+        """Runs emptied to be read again from their start: their analysis and comparison state go
+        with them. Returns the `RunReset` events (the caller emits them with its status)."""
+        out: list[Event] = []
+        for r in runs:
+            self.analyzers.pop(id(r), None)
+            self._bests.pop(id(r), None)
+            self._waiting.pop(id(r), None)
+            out.append(RunReset(r))
+        return out
+
+    def analyse_all(self) -> None:
+        """Bring every run's analysis up to date and compare the runs now (the end of a read)."""
+        if self.analyze:
+            self._waiting = {}
+            self.emit(self._analyse(self.runs, live=False))
+
+    def _analyse(self, runs: Iterable[Run], live: bool) -> list[Event]:
+        out: list[Event] = []
+        for run in runs:
+            an = self.analyzers.get(id(run))
+            if an is None:
+                an = self.analyzers[id(run)] = Analyzer(run, self.params)
+            out += [AlertChanged(run, change, alert.snapshot()) for change, alert in an.update()]
+        wait = self._next_compare - time.monotonic()
+        if live and wait > 0:  # compared less than COMPARE_EVERY ago: again when that has passed
+            if self._compare_timer is None and not self._closed:
+                self._compare_timer = threading.Timer(wait, self._late_compare)
+                self._compare_timer.daemon = True
+                self._compare_timer.start()
+            return out
+        return out + self._compare()
+
+    def _late_compare(self) -> None:
+        """The comparison that new points asked for while comparing was not due (timer thread):
+        so the last points of a quiet spell are compared too."""
+        with self.lock:
+            self._compare_timer = None
+            if not self._closed:
+                self.emit(self._compare())
+
+    def _compare(self) -> list[Event]:
+        """Compare the runs again; events for the cross-run alerts that opened or closed."""
+        all_runs = self.runs_compared()
+        if len(all_runs) < 2 and not self._compared:
+            return []
+        began = time.monotonic()
+        now = {(a.kind, a.title): a for a in compare_runs(all_runs, self.params, self._bests)}
+        # comparing thousands of runs takes a while: then less often (at most 5% of the time)
+        self._next_compare = time.monotonic() + max(COMPARE_EVERY, 20 * (time.monotonic() - began))
+        was, self._compared = self._compared, now
+        return [AlertChanged(None, "closed", a.snapshot()) for k, a in was.items() if k not in now] + [
+            AlertChanged(None, "opened", a.snapshot()) for k, a in now.items() if k not in was
+        ]
+
+    def close(self) -> None:
+        """No more events: a comparison waiting for its time is dropped. (Does not wait for the
+        lock: quitting must not wait for a feed thread in the middle of a large read.)"""
+        self._closed = True
+        for timer in (self._compare_timer, self._analysis_timer):
+            if timer is not None:
+                timer.cancel()
+
+    def runs_compared(self) -> list[Run]:
+        """The runs compared with each other (the Replay compares the runs it has played)."""
+        return self.runs
+
+    # -- a finished log --------------------------------------------------------------------------
+    def read_source(self, src: Source, chunk_size: int = CHUNK, analyse: bool = False) -> None:
+        """Read a source's files to their end through this feed (`check`, the Replay's load).
+        With `analyse` False the analysis waits for `analyse_all`. Raises OSError."""
+        with self.lock:
+            if src not in self.sources:
+                self.add_source(src, read_probe=True)
+        src.read_all(chunk_size, on_parts=lambda _i, parts: self._read_parts(parts, analyse))
+        with self.lock:
+            self.announce(src.runs)
+
+    def _read_parts(self, parts: Parts, analyse: bool) -> None:
+        with self.lock:
+            self.appended(parts, analyse)
+
+
+def read_finished(
+    sources: list[Source], params: Params | None = None, analyze: bool = True, chunk_size: int = CHUNK
+) -> Feed:
+    """Finished logs read to their end through a Feed, analysed and compared once at the end
+    (`check`). Raises OSError from reading a file."""
+    feed = Feed(params, analyze)
+    for src in sources:
+        feed.read_source(src, chunk_size)
+    feed.analyse_all()
+    return feed
+
+
+__all__ = ["COMPARE_EVERY", "Feed", "read_finished"]

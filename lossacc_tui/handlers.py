@@ -1,0 +1,234 @@
+"""How the follower hands each followed file to the Monitor: a log appended to (complete lines
+only), a JSON document saved whole again and again, a database its reader queries itself, one file
+several sources read, a probe sidecar, and a path that is not (yet) a log. Each is a `TailHandler`
+(`tail.py`), called on the follower's thread; each takes `monitor.lock` before touching runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lossacc_tui.events import Status
+from lossacc_tui.files import open_regular
+from lossacc_tui.readers import READERS
+from lossacc_tui.readers.probe_sidecar import ProbeSidecar
+from lossacc_tui.readers.tensorboard import MissingExtra
+from lossacc_tui.source import Source, open_file
+
+if TYPE_CHECKING:
+    from lossacc_tui.monitor import Monitor
+
+WAIT_REPORT = 3.0  # seconds a given folder or file with no known log is waited on before it is reported
+MAX_DOCUMENT = 256 << 20  # a whole-file (JSON) log larger than this is not re-read
+DETECT_AFTER = 64 << 10  # a new file not recognised by then is not a log
+
+
+class Lines:
+    """Feeds an appended-to log's new bytes to its source."""
+
+    def __init__(self, monitor: Monitor, src: Source, index: int) -> None:
+        self.m, self.src, self.i = monitor, src, index
+        #: the Tail hands over complete lines only (a rewritten last line is read as it ends up)
+        self.lines = not src.files[index].reader.binary
+
+    def data(self, chunk: bytes) -> None:
+        with self.m.lock:
+            self.m.source_read(self.src, self.src.feed(self.i, chunk))
+
+    def reset(self, kind: str) -> None:
+        path = str(self.src.files[self.i].path)
+        with self.m.lock:
+            if kind == "truncated":
+                emptied = self.src.rewind(self.i)
+                msg = f"{path}: rewritten, reading it again"
+                self.m.emit([*self.m.reset(emptied), Status(path, "rewritten", msg)])
+            else:
+                self.src.restart(self.i)
+                self.m.emit([Status(path, "restarted", f"{path}: a new file at this path: a new run")])
+
+    def status(self, state: str, message: str) -> None:
+        path = str(self.src.files[self.i].path)
+        if state == "folder":
+            state, message = "error", f"{path}: now a folder, not the log it was"
+        with self.m.lock:
+            self.m.emit([Status(path, state, message)])
+
+    def end(self) -> None:
+        pass
+
+
+class Queried(Lines):
+    """A database its reader queries itself (MLflow's SQLite store): after any change of the file,
+    the reader reads what is new; the bytes and SQLite's header rewrites mean nothing here."""
+
+    def data(self, chunk: bytes) -> None:
+        pass
+
+    def reset(self, kind: str) -> None:
+        pass
+
+    def end(self) -> None:
+        with self.m.lock:
+            self.m.source_read(self.src, self.src.finish(self.i))
+
+
+class Fanout(Lines):
+    """One followed file read by several sources: every event goes to each of their handlers."""
+
+    def __init__(self, monitor: Monitor, parts: list[Lines]) -> None:
+        super().__init__(monitor, parts[0].src, parts[0].i)
+        self.parts = parts
+
+    def data(self, chunk: bytes) -> None:
+        for h in self.parts:
+            h.data(chunk)
+
+    def reset(self, kind: str) -> None:
+        for h in self.parts:
+            h.reset(kind)
+
+    def status(self, state: str, message: str) -> None:
+        self.parts[0].status(state, message)
+
+    def end(self) -> None:
+        for h in self.parts:
+            h.end()
+
+
+def handler_for(monitor: Monitor, src: Source, i: int) -> Lines:
+    """How the follower hands file `i` of a source to its reader."""
+    reader = src.files[i].reader
+    if getattr(reader, "reads_itself", False):
+        return Queried(monitor, src, i)
+    return WholeFile(monitor, src, i) if reader.whole_file else Lines(monitor, src, i)
+
+
+class WholeFile(Lines):
+    """A log rewritten whole at each save (JSON documents): read it whole after every change; the
+    reader returns only the records it had not returned before."""
+
+    def data(self, chunk: bytes) -> None:
+        pass
+
+    def reset(self, kind: str) -> None:
+        """Saving writes a new file over the old one: not a restart. The reader itself notices a
+        history that no longer begins like the one it read (a new training run) and starts a run."""
+
+    def end(self) -> None:
+        f = self.src.files[self.i]
+        try:
+            with open_regular(f.path) as fh:
+                data = fh.read(MAX_DOCUMENT + 1)
+        except OSError as e:
+            self.status("error", f"{f.path}: cannot read ({e.strerror or e})")
+            return
+        if len(data) > MAX_DOCUMENT:
+            self.status("error", f"{f.path}: larger than {MAX_DOCUMENT >> 20} MiB, not read")
+            return
+        with self.m.lock:
+            self.m.source_read(self.src, self.src.feed(self.i, data) + self.src.finish(self.i))
+            problems = f.reader.problems
+            if problems and not any(r.points for r in self.src.runs):  # nothing read: say why
+                why = f"{f.path}: {problems[-1].message}"
+                if why != getattr(self, "_said", None):
+                    self._said = why
+                    self.status("error", why)
+
+
+class ProbeTail:
+    """Feeds a probe sidecar's new lines to it. Its absence is normal: no status is reported."""
+
+    def __init__(self, monitor: Monitor, sidecar: ProbeSidecar) -> None:
+        self.m, self.sc = monitor, sidecar
+
+    def data(self, chunk: bytes) -> None:
+        with self.m.lock:
+            if self.sc.feed(chunk):
+                self.m.probe_added(self.sc)
+
+    def reset(self, kind: str) -> None:
+        with self.m.lock:
+            self.sc.reset()
+
+    def status(self, state: str, message: str) -> None:
+        pass
+
+    def end(self) -> None:
+        pass
+
+
+class Pending:
+    """A path that does not exist yet, or whose format cannot be told yet: wait for its first bytes."""
+
+    def __init__(self, monitor: Monitor, path: Path, name: str) -> None:
+        self.m, self.path, self.name = monitor, path, name
+        self.size = 0
+        self.done = False
+        self._timer: threading.Timer | None = None
+
+    def data(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+
+    def reset(self, kind: str) -> None:
+        self.size = 0
+
+    def status(self, state: str, message: str) -> None:
+        if state == "folder":  # the path appeared as a folder: follow it as one
+            if not self.done:
+                self.done = True
+                with self.m.lock:
+                    warnings: list[str] = []
+                    self.m._follow_folder(self.path, warnings)
+                    self.m.emit([Status(str(self.path), "live", f"{self.path}: following the folder")])
+                    self.m.emit([Status(str(self.path), "error", w) for w in warnings])
+            return
+        with self.m.lock:
+            self.m.emit([Status(str(self.path), state, message)])
+
+    def end(self) -> None:
+        if self.done or self.size == 0:
+            return
+        try:
+            src = open_file(self.path, self.name, self.m.fmt, self.m.role_map)
+        except (OSError, MissingExtra) as e:
+            src, err = None, str(e)
+        else:
+            err = ""
+        with self.m.lock:
+            if src is not None:
+                self.done = True
+                self.m._add_source(src)  # follows it anew, from its first byte
+            elif err or self.size > DETECT_AFTER:
+                self.done = True
+                why = err or "not a training log this tool knows"
+                self.m.emit([Status(str(self.path), "error", f"{self.path}: {why}")])
+            elif self._timer is None:  # too short to tell: if it stays so, say what check would say
+                self._timer = threading.Timer(WAIT_REPORT, self._report, (self.size,))
+                self._timer.daemon = True
+                self._timer.start()
+
+    def _report(self, size: int) -> None:
+        with self.m.lock:
+            self._timer = None
+            if self.done or self.m.follower.stopping:
+                return
+            if self.size != size:  # it grew meanwhile: give it another moment
+                self.end()
+                return
+            expected = ", ".join(READERS)  # the words `check` uses
+            msg = f"{self.path}: not a training log this tool knows (expected one of: {expected})"
+            self.m.emit([Status(str(self.path), "error", msg)])
+
+
+__all__ = [
+    "DETECT_AFTER",
+    "WAIT_REPORT",
+    "Fanout",
+    "Lines",
+    "Pending",
+    "ProbeTail",
+    "WholeFile",
+    "handler_for",
+]
