@@ -191,3 +191,11 @@ def test_a_run_that_logged_nothing_says_so_without_format_advice(tmp_path: Path)
     assert messages == [
         "no metric in run-early.wandb: this W&B run has logged no history (no run.log call) yet"
     ]
+
+
+def test_the_runs_config_becomes_its_parameters() -> None:
+    """`wandb.init(config=...)` is kept in the run file's run record: the run overview shows it
+    (the values make_wandb_run.py passed), without W&B's own `_wandb` entry."""
+    (run,) = read_runs(RUN)
+    assert run.params.get("lr") == "0.05" and run.params.get("epochs") == "40"
+    assert not any(k.startswith("_wandb") for k in run.params)

@@ -111,6 +111,8 @@ class WandbRunReader(Reader):
         self._names: dict[str, str] = {}  # raw key -> series name (control characters removed)
         self._own_step: float | None = None  # the last logged step key's value (STEP_KEYS)
         self.finished = False  # the run's `exit` record was read
+        #: the run's config (`wandb.init(config=...)`, `run.config.update`), for the run summary
+        self.params: dict[str, str] = {}
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
@@ -227,8 +229,28 @@ class WandbRunReader(Reader):
         kind = record.WhichOneof("record_type")
         if kind == "history":
             self._history(record.history, builder)
+        elif kind == "run":
+            self._config(record.run.config)
+        elif kind == "config":
+            self._config(record.config)
         elif kind == "exit":
             self.finished = True
+
+    def _config(self, config: Any) -> None:
+        """Config items (`ConfigRecord.update`: key and JSON value) as parameters; W&B's own
+        `_wandb` entry is left out, a nested value is kept as its JSON text."""
+        for item in config.update:
+            key = item.key or ".".join(item.nested_key)
+            if not key or key.startswith("_wandb"):
+                continue
+            try:
+                value = json.loads(item.value_json)
+            except ValueError:
+                value = item.value_json
+            text = value if isinstance(value, str) else json.dumps(value)
+            self.params[clean_text(key)] = clean_text(text[:200])
+        for item in config.remove:
+            self.params.pop(clean_text(item.key or ".".join(item.nested_key)), None)
 
     def _history(self, history: Any, builder: BatchBuilder) -> None:
         values: dict[str, float] = {}
