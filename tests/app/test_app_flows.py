@@ -253,6 +253,8 @@ async def test_a_fast_writer_is_coalesced_and_keys_stay_responsive(tmp_path: Pat
             draws.clear()
             at = written[0]
             await wait_for(pilot, lambda: written[0] >= at + 1000, timeout=60, what="1,000 more lines")
+            # new data is paced (app/pacing.py: a frame at most MAX_DATA_WAIT after it), so wait for it
+            await wait_for(pilot, lambda: len(draws) >= 1, timeout=30, what="a frame of the new data")
             lines, redraws = written[0] - at, len(draws)
             app.post_message(events.Key("l", "l"))  # a key typed now (pilot.press waits for idle)
             await wait_for(pilot, lambda: app.opts.log_loss is True, timeout=30, what="the key")
