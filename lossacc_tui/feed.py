@@ -128,6 +128,12 @@ class Feed:
                 self._analysis_timer.start()
         self.emit(events)
 
+    @property
+    def analysis_pending(self) -> bool:
+        """Points are read whose analysis has not run yet (it runs at most every ANALYSE_EVERY s)."""
+        with self.lock:
+            return bool(self._waiting)
+
     def _analyse_waiting(self) -> list[Event]:
         runs, self._waiting = list(self._waiting.values()), {}
         self._next_analysis = time.monotonic() + ANALYSE_EVERY

@@ -77,6 +77,8 @@ async def settled(pilot: Any, app: LossAccApp, points: int) -> None:
             return bool(app.tracker.runs) and sum(rs.run.points for rs in app.tracker.runs) >= points
 
     await wait_for(pilot, done, what=f"{points} points")
+    # the feed analyses at most every ANALYSE_EVERY s: wait until it has seen every point read
+    await wait_for(pilot, lambda: not app.tracker.feed.analysis_pending, what="the analysis of those points")
     await pilot.pause(0.3)
     app.redraw()
     await pilot.pause()
