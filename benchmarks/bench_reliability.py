@@ -4,7 +4,8 @@
   of a noisy run (hundreds of closed alerts, thousands of state spans); reference: the same at
   2,000 points, so the ratio says whether the cost follows history;
 - a 10 MB line arriving in 64 KiB pieces through the line buffer; reference: one `bytes.join`;
-- a 20 MB `trainer_state.json` read by its reader; reference: `orjson.loads` of the whole file;
+- a 20 MB `trainer_state.json` read by its reader; references: `orjson.loads` and `json.loads` of the
+  whole file;
 - `Follower.stop()` while the thread is busy reading a 30 MB file.
 
     python benchmarks/bench_reliability.py
@@ -12,6 +13,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
 from pathlib import Path
@@ -111,9 +113,11 @@ def trainer_state(tmp: Path) -> None:
         r.finish()
 
     ref = best(lambda: orjson.loads(data), 3)
+    ref_json = best(lambda: json.loads(data), 3)
     t = best(ours, 3)
     print(
-        f"  20 MB trainer_state.json: {t:.2f} s; reference orjson.loads whole: {ref:.2f} s ({t / ref:.1f}x)"
+        f"  20 MB trainer_state.json: {t:.2f} s; reference orjson.loads whole: {ref:.2f} s ({t / ref:.1f}x),"
+        f" json.loads whole: {ref_json:.2f} s ({t / ref_json:.1f}x)"
     )
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import operator
 import os
 import re
+from itertools import chain
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -81,41 +83,60 @@ class HFTrainerStateReader(JsonDocumentReader):
     def entry_batches(self, entries: list[Any], plain: bool = False) -> list[Batch]:
         """The same records as `entry_row`; when every value is a number or null (`plain`), built
         column by column (a 200 MB history in seconds)."""
-        if not plain or not all(type(e) is dict for e in entries):
+        if not plain or set(map(type, entries)) - {dict}:
             return super().entry_batches(entries)
         out: list[Batch] = []
         for a in range(0, len(entries), BATCH_ROWS):
-            batch = _columns([e for e in entries[a : a + BATCH_ROWS] if _SUMMARY not in e])
+            batch = _columns(entries[a : a + BATCH_ROWS])
             out += [] if batch is None else [batch]
         return out
 
 
 def _columns(entries: list[dict[str, Any]]) -> Batch | None:
-    """A Batch of flat entries whose values are all numbers or null (None: no record in them)."""
+    """A Batch of the records of flat entries whose values are all numbers or null, null meaning
+    absent (None: no record in them; the summary entry is none). Entries are grouped by their keys
+    (a Trainer writes a few shapes: train, eval), and each group becomes one float64 matrix in one
+    `np.fromiter`; null becomes NaN there, and as the values hold no NaN of their own (a `NaN`
+    literal makes a block not plain), NaN marks absence."""
     n = len(entries)
-    keys: set[str] = set()
-    for e in entries:
-        keys.update(e)
-    metrics = sorted(k for k in keys if k not in _NOT_METRICS and not k.endswith(_THROUGHPUT))
-    cols = {k: [e.get(k) for e in entries] for k in [*metrics, "step", "epoch"]}
-    present = {k: np.fromiter((v is not None for v in cols[k]), dtype=bool, count=n) for k in metrics}
+    shapes = list(map(tuple, entries))
+    code = {keys: c for c, keys in enumerate(dict.fromkeys(shapes))}
+    codes = np.fromiter(map(code.__getitem__, shapes), dtype=np.intp, count=n)
+    cols: dict[str, np.ndarray] = {}
+    for keys, c in code.items():
+        idx = np.flatnonzero(codes == c)
+        if _SUMMARY in keys:
+            continue  # the summary entry: no record (its rows stay NaN, so not taken)
+        group = (
+            entries
+            if len(idx) == n
+            else [entries[idx[0]]]
+            if len(idx) == 1
+            else operator.itemgetter(*idx.tolist())(entries)
+        )
+        flat = chain.from_iterable(map(dict.values, group))
+        matrix = np.fromiter(flat, dtype=np.float64, count=len(idx) * len(keys)).reshape(len(idx), len(keys))
+        for j, key in enumerate(keys):
+            col = cols.get(key)
+            if col is None:
+                col = cols[key] = np.full(n, np.nan)
+            col[idx] = matrix[:, j]
+    metrics = sorted(k for k in cols if k not in _NOT_METRICS and not k.endswith(_THROUGHPUT))
+    present = {k: ~np.isnan(cols[k]) for k in metrics}
     has = np.zeros(n, dtype=bool)
     for m in present.values():
         has |= m
     if not has.any():
         return None
     rows = np.flatnonzero(has)
-
-    def floats(col: list[Any]) -> np.ndarray:
-        return np.fromiter((np.nan if v is None else v for v in col), dtype=np.float64, count=n)[rows]
-
-    values = {k: floats(cols[k]) for k in metrics if present[k][rows].any()}
+    nan = np.full(len(rows), np.nan)
+    values = {k: cols[k][rows] for k in metrics if present[k][rows].any()}
     return Batch(
         n=len(rows),
         values=values,
         present={k: (None if present[k][rows].all() else present[k][rows]) for k in values},
-        step=floats(cols["step"]),
-        epoch=floats(cols["epoch"]),
+        step=cols["step"][rows] if "step" in cols else nan,
+        epoch=cols["epoch"][rows] if "epoch" in cols else nan.copy(),
         line=np.zeros(len(rows), dtype=np.int64),
     )
 

@@ -22,7 +22,8 @@ MAX_DOCUMENT = 256 << 20  # a JSON log larger than this is not read (256 MiB)
 BATCH_ROWS = 50_000  # a long history comes out in batches of this many rows (bounded builder memory)
 BLOCK_BYTES = 4 << 20  # a streamed list is parsed this many bytes of entries at a time
 _SEP = re.compile(rb"\s*([,\]])")  # what follows an entry
-_NOT_A_NUMBER = re.compile(rb':\s*[\[{"tf]')  # a value that is a list, object, string or boolean
+#: A value that is a list, object, string, boolean or NaN (what a "plain" block of entries has none of).
+_NOT_PLAIN = re.compile(rb':\s*[\[{"tfN]')
 
 
 def number(value: Any) -> float | None:
@@ -176,7 +177,7 @@ class JsonDocumentReader(Reader):
             block = self._block(view[a:b])
             if block is None:
                 return None
-            plain = _NOT_A_NUMBER.search(view[a:b]) is None  # only numbers and nulls as values
+            plain = _NOT_PLAIN.search(view[a:b]) is None  # only numbers (not NaN) and nulls as values
             batches += self.entry_batches(block, plain)  # a block at a time: its dicts are freed here
             a = b + 1 if cut >= 0 else last
         if not kept and last <= pos and data[start:end].strip():
@@ -190,7 +191,7 @@ class JsonDocumentReader(Reader):
 
     def _block(self, raw: memoryview) -> list[Any] | None:
         """A run of entries (`{...}, {...}`) as a list; None when it is not one."""
-        doc = b"[" + bytes(raw) + b"]"
+        doc = b"".join((b"[", raw, b"]"))  # one copy of the block
         try:
             out = orjson.loads(doc)
         except orjson.JSONDecodeError:
@@ -202,7 +203,8 @@ class JsonDocumentReader(Reader):
 
     def entry_batches(self, entries: list[Any], plain: bool = False) -> list[Batch]:
         """Batches of the records of `entry_row`, in batches of at most `BATCH_ROWS` (subclasses
-        may do the same faster, column by column, when `plain`: every value a number or null)."""
+        may do the same faster, column by column, when `plain`: every value a number other than NaN,
+        or null)."""
         out: list[Batch] = []
         for a in range(0, len(entries), BATCH_ROWS):
             builder = BatchBuilder()
