@@ -97,7 +97,7 @@ class Follower:
         self._watch(key, recursive=True)
 
     def _watch(self, directory: str, recursive: bool) -> None:
-        if self.mode != "events" or not os.path.isdir(directory):
+        if self._stop.is_set() or self.mode != "events" or not os.path.isdir(directory):
             return
         tag = f"{directory}|{recursive}"
         if tag in self._watched:
@@ -118,6 +118,8 @@ class Follower:
                 self._observer.schedule(_Events(self), directory, recursive=recursive)
             self._watched.add(tag)
         except OSError as e:  # inotify watch limit, unsupported file system
+            if self._stop.is_set():
+                return  # (stopped while a watch was being added: nothing to switch)
             log.info("no file events for %s (%s): polling", directory, e)
             self._switch_to_polling()
 

@@ -86,6 +86,8 @@ class Inotify:
             wd = self._ino.add_watch(folder, self._mask)
         except OSError as e:
             raise OSError(e.errno, f"{folder}: {os.strerror(e.errno or 0)}") from None
+        except ValueError:  # stopped meanwhile (another thread adds watches): the descriptor is closed
+            raise OSError(errno.EBADF, f"{folder}: the watcher is stopped") from None
         with self._lock:
             old = self._wds.get(wd)
             self._wds[wd] = (folder, recursive or (old is not None and old[1]))

@@ -125,6 +125,8 @@ class Monitor(Feed):
                     return
                 keys = {os.fspath(f.path.absolute()) for f in src.files}
                 with self.lock:
+                    if self.follower.stopping:
+                        return
                     if (keys & self._known) - mine:
                         continue  # the follower saw it appear first
                     mine |= keys

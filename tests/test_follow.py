@@ -300,3 +300,27 @@ def test_check_follow_streams_json_lines_and_exits_0_on_ctrl_c(tmp_path: Path) -
         proc.send_signal(signal.SIGINT)
         _out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0 and "Traceback" not in err
+
+
+def test_a_watch_added_after_the_watcher_stopped_is_an_oserror_not_a_crash(tmp_path: Path) -> None:
+    """The first scan of a folder adds watches on its own thread; one that comes after `q` closed
+    the inotify descriptor is refused as an OSError the follower handles (it was a ValueError that
+    killed the scan's thread with a traceback on the user's terminal: rel-05)."""
+    import errno
+
+    from lossacc_tui.follow import Follower
+    from lossacc_tui.inotify import Inotify
+
+    ino = Inotify(lambda paths, overflow: None)
+    ino.stop()
+    ino._thread.join(timeout=10)
+    assert not ino._thread.is_alive()
+    with pytest.raises(OSError) as e:
+        ino.watch(str(tmp_path))
+    assert e.value.errno == errno.EBADF
+    f = Follower()
+    f.start()
+    f.watch_folder(tmp_path, lambda p: None)
+    f.stop()
+    f._watch(str(tmp_path / "late"), recursive=False)  # after stop: nothing added, nothing raised
+    assert f.mode == "events"

@@ -137,3 +137,35 @@ def test_stopping_while_a_large_log_is_read_ends_the_thread_quietly(tmp_path: Pa
     finally:
         threading.excepthook = old_hook
     assert failures == []
+
+
+def test_stopping_while_a_folder_of_runs_is_first_scanned_ends_quietly(tmp_path: Path) -> None:
+    """`q` while the first scan of a folder of many run folders is still adding them (rel-05):
+    the scan's thread stops adding runs and adds no file watch after stop(), and no thread raises
+    (a watch added after the watcher closed raised `ValueError: I/O operation on closed file`)."""
+    from numpy_training import softmax_regression
+
+    rows = softmax_regression(epochs=10)
+    text = "epoch,loss,val_loss,val_acc\n" + "".join(
+        f"{e},{r['train_loss']!r},{r['val_loss']!r},{r['val_acc']!r}\n" for e, r in enumerate(rows)
+    )
+    for i in range(400):
+        (tmp_path / f"version_{i}").mkdir()
+        (tmp_path / f"version_{i}" / "metrics.csv").write_text(text)
+    failures: list[BaseException] = []
+    old_hook = threading.excepthook
+    threading.excepthook = lambda a: failures.append(a.exc_value)  # type: ignore[assignment,return-value]
+    try:
+        m, c = watch(tmp_path)
+        c.wait(lambda: len(m.runs) > 0, timeout=60)  # the scan is adding runs
+        m.stop()
+        scans = [t for t in threading.enumerate() if t.name == "lossacc-discover"]
+        for t in scans:
+            t.join(timeout=30)
+            assert not t.is_alive(), "the first scan did not end after stop()"
+        with m.lock:
+            found = len(m.runs)
+        assert found < 400 or not scans  # it stopped midway (or had already finished)
+    finally:
+        threading.excepthook = old_hook
+    assert failures == []
