@@ -17,13 +17,16 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
-from lossacc_tui.analysis import Alert, Analyzer, Params, compare_runs
-from lossacc_tui.analysis.compare import Bests
 from lossacc_tui.events import AlertChanged, Event, PointsAdded, ProbeAdded, RunAdded, RunReset, Status
 from lossacc_tui.model import Batch, Run
 from lossacc_tui.readers.probe_sidecar import ProbeSidecar, sidecar_path
 from lossacc_tui.source import CHUNK, Source
+
+if TYPE_CHECKING:  # (the analysis is imported when a run is first analysed: the view draws first)
+    from lossacc_tui.analysis import Alert, Analyzer, Params
+    from lossacc_tui.analysis.compare import Bests
 
 COMPARE_EVERY = 1.0  # seconds between live comparisons across runs (each looks at every run)
 #: Live analysis runs at most this often: a run's points are told at once, and the analysis of a
@@ -168,6 +171,8 @@ class Feed:
         for run in runs:
             an = self.analyzers.get(id(run))
             if an is None:
+                from lossacc_tui.analysis.analyzer import Analyzer
+
                 an = self.analyzers[id(run)] = Analyzer(run, self.params)
             out += [AlertChanged(run, change, alert.snapshot()) for change, alert in an.update()]
         wait = self._next_compare - time.monotonic()
@@ -192,6 +197,8 @@ class Feed:
         all_runs = self.runs_compared()
         if len(all_runs) < 2 and not self._compared:
             return []
+        from lossacc_tui.analysis.compare import compare_runs
+
         began = time.monotonic()
         now = {(a.kind, a.title): a for a in compare_runs(all_runs, self.params, self._bests)}
         # comparing thousands of runs takes a while: then less often (at most 5% of the time)
