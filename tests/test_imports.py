@@ -43,3 +43,38 @@ def test_the_package_itself_imports_nothing_heavy() -> None:
         "Run",
         "discover",
     ]
+
+
+def test_the_terminal_view_imports_no_analysis_before_it_needs_it() -> None:
+    """`watch` imports the command line and the view; the detectors, the comparison and the report
+    come later, when a run is first analysed (the first frame is not held up by them)."""
+    code = (
+        "import sys, lossacc_tui.cli, lossacc_tui.app.launch\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('lossacc_tui.analysis.', 'lossacc_tui.report',"
+        " 'lossacc_tui.check'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
+    assert out.strip() == "['lossacc_tui.analysis.params']"
+
+
+def test_the_analysis_package_still_gives_every_public_name() -> None:
+    code = (
+        "import lossacc_tui.analysis as a\n"
+        "print(*(type(getattr(a, n)).__name__ for n in a.__all__))\n"
+        "try:\n    a.NoSuchName\nexcept AttributeError as e:\n    print('AttributeError', e)"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    first, second = res.stdout.splitlines()
+    assert first.split() == [
+        "tuple",
+        "tuple",
+        "tuple",
+        "tuple",
+        "type",
+        "type",
+        "type",
+        "type",
+        "function",
+        "function",
+    ]
+    assert second == "AttributeError module 'lossacc_tui.analysis' has no attribute 'NoSuchName'"
