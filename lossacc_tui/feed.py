@@ -14,9 +14,11 @@ what a consumer on another thread takes to read the runs.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
+from importlib import import_module
 from typing import TYPE_CHECKING
 
 from lossacc_tui.events import AlertChanged, Event, PointsAdded, ProbeAdded, RunAdded, RunReset, Status
@@ -33,6 +35,7 @@ COMPARE_EVERY = 1.0  # seconds between live comparisons across runs (each looks 
 #: steady writer's lines is brought up to date a few times a second in one step (it gives the
 #: same alerts however the points are grouped); the first points after a quiet spell at once.
 ANALYSE_EVERY = 0.5
+ANALYSIS = "lossacc_tui.analysis.analyzer"  # the module the first analysis imports (the detectors...)
 Subscriber = Callable[[list[Event]], None]
 Parts = Iterable[tuple[Run, Batch]]  # (run, the points just appended to it)
 
@@ -123,10 +126,12 @@ class Feed:
         if analyse and self.analyze and touched:
             self._waiting.update(touched)
             wait = self._next_analysis - time.monotonic()
-            if wait <= 0:
+            if wait <= 0 and ANALYSIS in sys.modules:
                 events += self._analyse_waiting()
             elif self._analysis_timer is None and not self._closed:
-                self._analysis_timer = threading.Timer(wait, self._late_analysis)
+                # (the first analysis of a process imports the analysis on the timer's thread, without
+                # the lock: the points are told, and drawn, meanwhile)
+                self._analysis_timer = threading.Timer(max(wait, 0.0), self._late_analysis)
                 self._analysis_timer.daemon = True
                 self._analysis_timer.start()
         self.emit(events)
@@ -137,7 +142,9 @@ class Feed:
         return self._analyse(runs, live=True)
 
     def _late_analysis(self) -> None:
-        """The analysis of points that came while it was not due (timer thread)."""
+        """The analysis of points that came while it was not due, or the first analysis of the
+        process (timer thread)."""
+        import_module(ANALYSIS)
         with self.lock:
             self._analysis_timer = None
             if not self._closed and self._waiting:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import realworld
+
 PROBE = """
 import runpy, sys
 sys.argv = ["lossacc-tui", "check", sys.argv[1]]
@@ -78,3 +80,42 @@ def test_the_analysis_package_still_gives_every_public_name() -> None:
         "function",
     ]
     assert second == "AttributeError module 'lossacc_tui.analysis' has no attribute 'NoSuchName'"
+
+
+FEED_PROBE = """
+import sys, time
+from pathlib import Path
+from lossacc_tui.events import AlertChanged, PointsAdded
+from lossacc_tui.monitor import Monitor
+
+told = []
+def seen(events):
+    loaded = "lossacc_tui.analysis.analyzer" in sys.modules
+    told.extend((type(e).__name__, loaded, getattr(getattr(e, "alert", None), "kind", "")) for e in events)
+
+feed = Monitor([Path(sys.argv[1])])
+feed.subscribe(seen)
+feed.start()
+end = time.monotonic() + 60
+while time.monotonic() < end and not any(t[0] == "AlertChanged" for t in list(told)):
+    time.sleep(0.05)
+feed.stop()
+for t in told:
+    print(*t)
+"""
+
+
+def test_points_are_told_before_the_first_analysis_and_alerts_still_come(tmp_path: Path) -> None:
+    """The first points a watched log gives are told (and can be drawn) before the analysis is
+    imported; the alerts of that analysis follow, the same as `check` gives."""
+    log = tmp_path / "training.log"
+    log.write_bytes(realworld("keras_csvlogger/CatClassifier__training.log").read_bytes())
+    res = subprocess.run(
+        [sys.executable, "-c", FEED_PROBE, str(log)], capture_output=True, text=True, timeout=120
+    )
+    told = [line.split() for line in res.stdout.splitlines()]
+    points = [t for t in told if t[0] == "PointsAdded"]
+    alerts = [t for t in told if t[0] == "AlertChanged"]
+    assert points and points[0][1] == "False", res.stderr
+    assert alerts and alerts[0][2] == "high-loss-good-acc", res.stderr
+    assert told.index(points[0]) < told.index(alerts[0])
