@@ -36,6 +36,7 @@ COMPARE_EVERY = 1.0  # seconds between live comparisons across runs (each looks 
 #: same alerts however the points are grouped); the first points after a quiet spell at once.
 ANALYSE_EVERY = 0.5
 ANALYSIS = "lossacc_tui.analysis.analyzer"  # the module the first analysis imports (the detectors...)
+FIRST_FRAME_WAIT = 2.0  # at most this many seconds the first analysis waits for a view's first frame
 Subscriber = Callable[[list[Event]], None]
 Parts = Iterable[tuple[Run, Batch]]  # (run, the points just appended to it)
 
@@ -64,6 +65,9 @@ class Feed:
         self._next_analysis = 0.0
         self._waiting: dict[int, Run] = {}  # runs with points their analysis has not seen yet
         self._analysis_timer: threading.Timer | None = None
+        #: a view sets this once its first frame with data is drawn: the process's first analysis
+        #: (the import of the analysis) waits for it, at most FIRST_FRAME_WAIT seconds
+        self.first_frame: threading.Event | None = None
 
     # -- subscribers ----------------------------------------------------------------------------
     def subscribe(self, fn: Subscriber) -> None:
@@ -144,6 +148,8 @@ class Feed:
     def _late_analysis(self) -> None:
         """The analysis of points that came while it was not due, or the first analysis of the
         process (timer thread)."""
+        if ANALYSIS not in sys.modules and self.first_frame is not None:
+            self.first_frame.wait(FIRST_FRAME_WAIT)
         import_module(ANALYSIS)
         with self.lock:
             self._analysis_timer = None

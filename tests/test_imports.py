@@ -119,3 +119,45 @@ def test_points_are_told_before_the_first_analysis_and_alerts_still_come(tmp_pat
     assert points and points[0][1] == "False", res.stderr
     assert alerts and alerts[0][2] == "high-loss-good-acc", res.stderr
     assert told.index(points[0]) < told.index(alerts[0])
+
+
+VIEW_PROBE = """
+import asyncio, sys
+from pathlib import Path
+from lossacc_tui.app.app import make_app
+from lossacc_tui.monitor import Monitor
+
+feed = Monitor([Path(sys.argv[1])])
+app = make_app(feed, sys.argv[1])
+feed.start()
+frames = []
+real = app._frame
+def frame():
+    frames.append("lossacc_tui.analysis.analyzer" in sys.modules)
+    return real()
+app._frame = frame
+
+async def main():
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(600):
+            await pilot.pause(0.1)
+            with app.tracker.lock:
+                kinds = [a.kind for rs in app.tracker.runs for a in rs.alerts]
+            if kinds and app.first_frame.is_set():
+                break
+        print("FIRST-FRAME-ANALYSIS-LOADED", frames[0])
+        print("ALERTS", *kinds)
+asyncio.run(main())
+feed.stop()
+"""
+
+
+def test_the_view_draws_its_first_frame_before_the_analysis_is_imported(tmp_path: Path) -> None:
+    """`watch`: the first frame is drawn before the analysis is imported; the alerts follow."""
+    log = tmp_path / "training.log"
+    log.write_bytes(realworld("keras_csvlogger/CatClassifier__training.log").read_bytes())
+    res = subprocess.run(
+        [sys.executable, "-c", VIEW_PROBE, str(log)], capture_output=True, text=True, timeout=120
+    )
+    assert "FIRST-FRAME-ANALYSIS-LOADED False" in res.stdout, res.stdout + res.stderr
+    assert "high-loss-good-acc" in res.stdout.split("ALERTS", 1)[1], res.stdout + res.stderr
