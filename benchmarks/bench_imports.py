@@ -4,8 +4,10 @@ the same run (median of 7 interleaved runs, each a fresh process).
 
     python -m benchmarks bench_imports
 
-Also lists the largest imports of each (from `python -X importtime`), and checks that `check`
-imports none of the follower, the terminal view, Markdown rendering or the optional parsers.
+Also lists the largest imports of each (from `python -X importtime`), checks that `check`
+imports none of the follower, the terminal view, Markdown rendering or the optional parsers, and
+lists the analysis modules the terminal view imports before its first frame (the analysis itself
+is imported when the first points have been told, beside the first frame).
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ PACKAGES = frozenset(
         "rich.markdown",
         "polars",
         "tensorboard",
-        "lossacc_tui.analysis",
+        "lossacc_tui.analysis.analyzer",
+        "lossacc_tui.analysis.compare",
+        "lossacc_tui.analysis.detectors",
         "lossacc_tui.readers",
         "lossacc_tui.monitor",
         "lossacc_tui.report",
@@ -100,6 +104,9 @@ def main() -> int:
         print(
             f"  check imported none of {', '.join(NOT_FOR_CHECK)}: {'yes' if not loaded else 'NO: ' + loaded}"
         )
+        probe = app[-1] + "; print(*sorted(m for m in sys.modules if m.startswith('lossacc_tui.analysis')))"
+        out = subprocess.run([py, "-c", "import sys; " + probe], capture_output=True, text=True).stdout
+        print(f"  analysis modules the terminal view imports: {out.strip() or 'none'}")
         for label, cmd in (("check", check[1:]), ("terminal view", app[1:])):
             tops = ", ".join(f"{m} {us / 1000:.0f} ms" for us, m in largest_imports(cmd))
             print(f"  largest imports, {label}: {tops}")

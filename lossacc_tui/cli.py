@@ -9,16 +9,19 @@ import sys
 from collections.abc import Sequence
 
 from lossacc_tui import __version__
-from lossacc_tui.analysis import KINDS
-from lossacc_tui.check import run_check, run_explain
 from lossacc_tui.clean import clean
 from lossacc_tui.options import add_analysis_options
 from lossacc_tui.readers import READERS
 
 COMMANDS = ("watch", "replay", "check", "explain", "demo", "serve")
+#: Commands whose parsing never shows `explain`'s help: for them the parser is built without
+#: importing the analysis (its list of alert kinds), so the terminal view starts sooner.
+NO_EXPLAIN_HELP = ("watch", "replay", "check", "demo", "serve")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(kinds: bool = True) -> argparse.ArgumentParser:
+    """The parser of every command; `kinds`: name the alert kinds in `explain`'s help (imports
+    the analysis, which the commands in NO_EXPLAIN_HELP can do without)."""
     p = argparse.ArgumentParser(
         prog="lossacc-tui",
         description="Watch training logs and explain when loss and accuracy disagree.",
@@ -62,7 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--pace", type=float, default=0.3, metavar="SECONDS", help="seconds per epoch of the live run"
     )
     e = sub.add_parser("explain", help="what an alert kind means, in general (no log needed)")
-    e.add_argument("kind", nargs="?", metavar="KIND", help=f"one of: {', '.join(KINDS)}")
+    if kinds:
+        from lossacc_tui.analysis.kinds import KINDS
+
+        kind_help = f"one of: {', '.join(KINDS)}"
+    else:
+        kind_help = "an alert kind"
+    e.add_argument("kind", nargs="?", metavar="KIND", help=kind_help)
     e.add_argument("--params", action="store_true", help="list every analysis parameter with its default")
     w = sub.add_parser("watch", help="the live terminal view (default command)")
     common(w)
@@ -113,17 +122,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return 2
         argv.insert(0, "watch")
-    parser = build_parser()
+    parser = build_parser(kinds=not argv or argv[0] not in NO_EXPLAIN_HELP)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 0
     if args.command == "check":
+        from lossacc_tui.check import run_check
+
         try:
             return run_check(args)
         except KeyboardInterrupt:
             return 130
     if args.command == "explain":
+        from lossacc_tui.check import run_explain
+
         return run_explain(args)
     if args.command == "demo":
         from lossacc_tui.demo import run_demo

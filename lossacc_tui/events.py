@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from lossacc_tui.analysis import Alert
 from lossacc_tui.clean import clean
 from lossacc_tui.model import Batch, Run
+
+if TYPE_CHECKING:
+    from lossacc_tui.analysis.alerts import Alert
 
 
 @dataclass(frozen=True, slots=True)

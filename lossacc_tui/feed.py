@@ -14,22 +14,29 @@ what a consumer on another thread takes to read the runs.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
+from importlib import import_module
+from typing import TYPE_CHECKING
 
-from lossacc_tui.analysis import Alert, Analyzer, Params, compare_runs
-from lossacc_tui.analysis.compare import Bests
 from lossacc_tui.events import AlertChanged, Event, PointsAdded, ProbeAdded, RunAdded, RunReset, Status
 from lossacc_tui.model import Batch, Run
 from lossacc_tui.readers.probe_sidecar import ProbeSidecar, sidecar_path
 from lossacc_tui.source import CHUNK, Source
+
+if TYPE_CHECKING:  # (the analysis is imported when a run is first analysed: the view draws first)
+    from lossacc_tui.analysis import Alert, Analyzer, Params
+    from lossacc_tui.analysis.compare import Bests
 
 COMPARE_EVERY = 1.0  # seconds between live comparisons across runs (each looks at every run)
 #: Live analysis runs at most this often: a run's points are told at once, and the analysis of a
 #: steady writer's lines is brought up to date a few times a second in one step (it gives the
 #: same alerts however the points are grouped); the first points after a quiet spell at once.
 ANALYSE_EVERY = 0.5
+ANALYSIS = "lossacc_tui.analysis.analyzer"  # the module the first analysis imports (the detectors...)
+FIRST_FRAME_WAIT = 2.0  # at most this many seconds the first analysis waits for a view's first frame
 Subscriber = Callable[[list[Event]], None]
 Parts = Iterable[tuple[Run, Batch]]  # (run, the points just appended to it)
 
@@ -58,6 +65,9 @@ class Feed:
         self._next_analysis = 0.0
         self._waiting: dict[int, Run] = {}  # runs with points their analysis has not seen yet
         self._analysis_timer: threading.Timer | None = None
+        #: a view sets this once its first frame with data is drawn: the process's first analysis
+        #: (the import of the analysis) waits for it, at most FIRST_FRAME_WAIT seconds
+        self.first_frame: threading.Event | None = None
 
     # -- subscribers ----------------------------------------------------------------------------
     def subscribe(self, fn: Subscriber) -> None:
@@ -120,10 +130,12 @@ class Feed:
         if analyse and self.analyze and touched:
             self._waiting.update(touched)
             wait = self._next_analysis - time.monotonic()
-            if wait <= 0:
+            if wait <= 0 and ANALYSIS in sys.modules:
                 events += self._analyse_waiting()
             elif self._analysis_timer is None and not self._closed:
-                self._analysis_timer = threading.Timer(wait, self._late_analysis)
+                # (the first analysis of a process imports the analysis on the timer's thread, without
+                # the lock: the points are told, and drawn, meanwhile)
+                self._analysis_timer = threading.Timer(max(wait, 0.0), self._late_analysis)
                 self._analysis_timer.daemon = True
                 self._analysis_timer.start()
         self.emit(events)
@@ -140,7 +152,11 @@ class Feed:
         return self._analyse(runs, live=True)
 
     def _late_analysis(self) -> None:
-        """The analysis of points that came while it was not due (timer thread)."""
+        """The analysis of points that came while it was not due, or the first analysis of the
+        process (timer thread)."""
+        if ANALYSIS not in sys.modules and self.first_frame is not None:
+            self.first_frame.wait(FIRST_FRAME_WAIT)
+        import_module(ANALYSIS)
         with self.lock:
             self._analysis_timer = None
             if not self._closed and self._waiting:
@@ -174,6 +190,8 @@ class Feed:
         for run in runs:
             an = self.analyzers.get(id(run))
             if an is None:
+                from lossacc_tui.analysis.analyzer import Analyzer
+
                 an = self.analyzers[id(run)] = Analyzer(run, self.params)
             out += [AlertChanged(run, change, alert.snapshot()) for change, alert in an.update()]
         wait = self._next_compare - time.monotonic()
@@ -198,6 +216,8 @@ class Feed:
         all_runs = self.runs_compared()
         if len(all_runs) < 2 and not self._compared:
             return []
+        from lossacc_tui.analysis.compare import compare_runs
+
         began = time.monotonic()
         now = {(a.kind, a.title): a for a in compare_runs(all_runs, self.params, self._bests)}
         # comparing thousands of runs takes a while: then less often (at most 5% of the time)

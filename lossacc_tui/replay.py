@@ -19,16 +19,19 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lossacc_tui.analysis import Analyzer, Params
 from lossacc_tui.events import Status
 from lossacc_tui.feed import Feed
 from lossacc_tui.model import Batch, Run
 from lossacc_tui.replay_schedule import UNTIMED_GAP, schedule
 from lossacc_tui.roles import RoleMap
 from lossacc_tui.source import Appended, PathError, discover
+
+if TYPE_CHECKING:
+    from lossacc_tui.analysis.params import Params
 
 TARGET_SECONDS = 30.0  # without --speed, a replay lasts about this long
 MARK_UPDATES = 1000  # at most this many analyzer updates per run when finding alert moments
@@ -252,6 +255,8 @@ class Replay(Feed):
     def _find_marks(self) -> None:
         """Positions where an alert opens: each recorded run analysed once on its own, in play
         order, in at most MARK_UPDATES steps (exact for runs of up to that many records)."""
+        from lossacc_tui.analysis.analyzer import Analyzer  # (imported here: `watch` starts faster)
+
         marks: set[int] = set()
         owner = np.array([p.run for p in self._parts])[self._part] if self._parts else np.zeros(0, int)
         try:

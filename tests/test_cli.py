@@ -184,6 +184,15 @@ def test_explain_prints_a_kind_and_rejects_unknown_ones(capsys: pytest.CaptureFi
     assert code == 0 and "window" in out
 
 
+def test_explain_help_lists_every_alert_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    from lossacc_tui.analysis import KINDS
+
+    with pytest.raises(SystemExit):
+        main(["explain", "--help"])
+    out = "".join(capsys.readouterr().out.split())  # (argparse wraps the list, also at hyphens)
+    assert "oneof:" + ",".join(KINDS) in out and "loss-up-acc-up" in out
+
+
 def test_analysis_parameters_from_the_command_line_and_a_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import realworld
+
 PROBE = """
 import runpy, sys
 sys.argv = ["lossacc-tui", "check", sys.argv[1]]
@@ -43,3 +45,123 @@ def test_the_package_itself_imports_nothing_heavy() -> None:
         "Run",
         "discover",
     ]
+
+
+def test_the_terminal_view_imports_no_analysis_before_it_needs_it() -> None:
+    """`watch` imports the command line and the view; the detectors, the comparison and the report
+    come later, when a run is first analysed (the first frame is not held up by them)."""
+    code = (
+        "import sys, lossacc_tui.cli, lossacc_tui.app.launch\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('lossacc_tui.analysis.', 'lossacc_tui.report',"
+        " 'lossacc_tui.check'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
+    assert out.strip() == "['lossacc_tui.analysis.params']"
+
+
+def test_the_analysis_package_still_gives_every_public_name() -> None:
+    code = (
+        "import lossacc_tui.analysis as a\n"
+        "print(*(type(getattr(a, n)).__name__ for n in a.__all__))\n"
+        "try:\n    a.NoSuchName\nexcept AttributeError as e:\n    print('AttributeError', e)"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    first, second = res.stdout.splitlines()
+    assert first.split() == [
+        "tuple",
+        "tuple",
+        "tuple",
+        "tuple",
+        "type",
+        "type",
+        "type",
+        "type",
+        "function",
+        "function",
+    ]
+    assert second == "AttributeError module 'lossacc_tui.analysis' has no attribute 'NoSuchName'"
+
+
+FEED_PROBE = """
+import sys, threading, time
+from pathlib import Path
+from lossacc_tui.monitor import Monitor
+
+told = []
+def seen(events):
+    loaded = "lossacc_tui.analysis.analyzer" in sys.modules
+    told.extend((type(e).__name__, loaded, getattr(getattr(e, "alert", None), "kind", "")) for e in events)
+    if told:
+        feed.first_frame.set()  # (as a view does once it has drawn the first points)
+
+feed = Monitor([Path(sys.argv[1])])
+feed.first_frame = threading.Event()
+feed.subscribe(seen)
+feed.start()
+end = time.monotonic() + 60
+while time.monotonic() < end and not any(t[0] == "AlertChanged" for t in list(told)):
+    time.sleep(0.05)
+feed.stop()
+for t in told:
+    print(*t)
+"""
+
+
+def test_points_are_told_before_the_first_analysis_and_alerts_still_come(tmp_path: Path) -> None:
+    """The first points a watched log gives are told (and can be drawn) before the analysis is
+    imported, which waits for the view's first frame; the alerts follow, the same as `check` gives."""
+    log = tmp_path / "training.log"
+    log.write_bytes(realworld("keras_csvlogger/CatClassifier__training.log").read_bytes())
+    res = subprocess.run(
+        [sys.executable, "-c", FEED_PROBE, str(log)], capture_output=True, text=True, timeout=120
+    )
+    told = [line.split() for line in res.stdout.splitlines()]
+    points = [t for t in told if t[0] == "PointsAdded"]
+    alerts = [t for t in told if t[0] == "AlertChanged"]
+    assert points and points[0][1] == "False", res.stderr
+    assert alerts and alerts[0][2] == "high-loss-good-acc", res.stderr
+    assert told.index(points[0]) < told.index(alerts[0])
+
+
+VIEW_PROBE = """
+import asyncio, sys
+from pathlib import Path
+import lossacc_tui.feed
+from lossacc_tui.app.app import make_app
+from lossacc_tui.monitor import Monitor
+
+lossacc_tui.feed.FIRST_FRAME_WAIT = 120.0  # (a loaded machine may take more than 2 s to draw)
+feed = Monitor([Path(sys.argv[1])])
+app = make_app(feed, sys.argv[1])
+feed.start()
+frames = []
+real = app._frame
+def frame():
+    frames.append("lossacc_tui.analysis.analyzer" in sys.modules)
+    return real()
+app._frame = frame
+
+async def main():
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(600):
+            await pilot.pause(0.1)
+            with app.tracker.lock:
+                kinds = [a.kind for rs in app.tracker.runs for a in rs.alerts]
+            if kinds and app.first_frame.is_set():
+                break
+        print("FIRST-FRAME-ANALYSIS-LOADED", frames[0])
+        print("ALERTS", *kinds)
+asyncio.run(main())
+feed.stop()
+"""
+
+
+def test_the_view_draws_its_first_frame_before_the_analysis_is_imported(tmp_path: Path) -> None:
+    """`watch`: the first frame is drawn before the analysis is imported; the alerts follow."""
+    log = tmp_path / "training.log"
+    log.write_bytes(realworld("keras_csvlogger/CatClassifier__training.log").read_bytes())
+    res = subprocess.run(
+        [sys.executable, "-c", VIEW_PROBE, str(log)], capture_output=True, text=True, timeout=120
+    )
+    assert "FIRST-FRAME-ANALYSIS-LOADED False" in res.stdout, res.stdout + res.stderr
+    assert "high-loss-good-acc" in res.stdout.split("ALERTS", 1)[1], res.stdout + res.stderr

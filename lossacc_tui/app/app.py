@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -41,6 +42,7 @@ from lossacc_tui.app.widgets.metric_plot import MetricPlot
 from lossacc_tui.app.widgets.run_list import RunList, fit_path, natural
 from lossacc_tui.app.widgets.state_band import StateBand
 from lossacc_tui.app.widgets.status_line import StatusLine
+from lossacc_tui.feed import Feed as FeedBase
 from lossacc_tui.readers.probe_sidecar import probe_summary
 
 SWITCH_INTERVAL = 0.001  # seconds a thread may hold the interpreter while another waits (Python: 0.005)
@@ -86,6 +88,9 @@ class LossAccApp(DataPacing, App[None]):
         self.banner = banner
         self.opts = PlotOptions(smoothing=smoothing or 0.6, smooth_on=bool(smoothing))
         self.tracker = Tracker(feed, params, self.opts.smoothing if self.opts.smooth_on else 0.0, clock)
+        self.first_frame = threading.Event()  # set once the first frame with data is on the screen
+        if isinstance(feed, FeedBase):  # (the feed's first analysis waits for it: drawn sooner)
+            feed.first_frame = self.first_frame
         self.selected_run: int | None = None
         self._user_chose = False
         self.selected_alert: str | None = None
@@ -176,6 +181,8 @@ class LossAccApp(DataPacing, App[None]):
             lock.release()
         if frame is not None:
             self._show(frame)
+            if frame.loss is not None and not self.first_frame.is_set():
+                self.call_after_refresh(self.first_frame.set)
         self._notify_opened(opened)
         self._tick()
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lossacc_tui.analysis import Alert
 from lossacc_tui.app import cursor
 from lossacc_tui.app.band import alert_columns, state_columns
 from lossacc_tui.app.decimate import has_axis
@@ -27,6 +27,9 @@ from lossacc_tui.app.view import (
     fmt_num,
     x_range,
 )
+
+if TYPE_CHECKING:
+    from lossacc_tui.analysis.alerts import Alert
 
 LOSS_ROLES = ("train_loss", "val_loss")
 ACC_ROLES = ("train_acc", "val_acc")

@@ -11,13 +11,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from lossacc_tui.analysis import Alert, Analyzer, Params, compare_runs
-from lossacc_tui.analysis.compare import Bests
 from lossacc_tui.app.decimate import SeriesCache, ema_debiased, has_axis
 from lossacc_tui.events import AlertChanged, Event, PointsAdded, RunAdded, RunReset, Status
 from lossacc_tui.model import Run, Series
+
+if TYPE_CHECKING:  # (the analysis is imported when it is first used: the view draws first)
+    from lossacc_tui.analysis import Alert, Analyzer, Params
+    from lossacc_tui.analysis.compare import Bests
 
 PLOTTED = ("train_loss", "val_loss", "train_acc", "val_acc")
 SEVERITY_RANK = {"info": 1, "warning": 2, "critical": 3}
@@ -180,4 +182,6 @@ def compare_alerts(
 ) -> list[Alert]:
     """Alerts about the runs together (runs-disagree); `bests`: the caller's state that makes a
     repeated comparison cost only the new points (`analysis.compare.Bests`)."""
+    from lossacc_tui.analysis.compare import compare_runs
+
     return list(compare_runs([rs.run for rs in runs], params, bests))
