@@ -76,8 +76,13 @@ class NonFinite(Detector):
         if hi <= lo:
             return
         d = alert.data
-        bad = ~np.isfinite(loss.y[lo:hi])
+        y = loss.y[lo:hi]
+        bad = ~np.isfinite(y)
         d["n_bad"] += int(np.count_nonzero(bad))
+        if d["bad"] != "NaN or infinite" and (
+            np.isnan(y).any() if d["bad"] == "infinite" else np.isinf(y).any()
+        ):
+            d["bad"] = "NaN or infinite"  # both kinds seen: each names a different fault
         if bad.any():
             last_bad = int(np.flatnonzero(bad)[-1])
             d["n_between"] += d["n_pending"] + int(np.count_nonzero(~bad[:last_bad]))
