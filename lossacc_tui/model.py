@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from lossacc_tui.roles import RoleMap, assign_roles
+from lossacc_tui.roles import RoleMap, assign_roles, summed_losses
 
 if TYPE_CHECKING:
     from lossacc_tui.readers.probe_sidecar import ProbeSidecar
@@ -398,6 +398,9 @@ class Run:
         roles = assign_roles(list(self.series), self.role_map, self.role_hints)
         for name, s in self.series.items():
             s.set_role(roles[name])  # type: ignore[arg-type]
+        for name in summed_losses(list(self.series)):  # a total of named terms: a detection loss
+            if self.series[name].loss_kind == "unknown":
+                self.series[name].loss_kind = "sum-of-terms"
 
     def by_role(self, role: Role) -> Series | None:
         for s in self.series.values():

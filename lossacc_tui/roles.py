@@ -190,3 +190,37 @@ def assign_roles(
             continue  # a test metric stands in for validation only when there is none of its kind
         roles[name] = role
     return roles
+
+
+#: a total named like this beside two or more `loss_*` terms (detectron2's `total_loss` with
+#: `loss_cls`, `loss_box_reg`, `loss_mask`...; mmdetection's `loss` with `loss_cls`, `loss_bbox`)
+SUMMED_TOTALS = frozenset({"total_loss", "loss"})
+
+
+def summed_losses(names: list[str]) -> set[str]:
+    """The names among `names` that are a total of several named loss terms (a detection loss,
+    not one cross-entropy): a `total_loss` or `loss` beside at least two `loss_*` series, with
+    any split prefix (`val/`, `train_`) of the total matched by its terms.
+
+    >>> sorted(summed_losses(["total_loss", "loss_cls", "loss_box_reg", "lr"]))
+    ['total_loss']
+    >>> summed_losses(["loss", "val_loss", "accuracy"])
+    set()
+    """
+    out: set[str] = set()
+    for name in names:
+        low = name.lower()
+        for total in ("total_loss", "loss"):
+            if low == total or low.endswith(("/" + total, "." + total)):
+                lead = name[: len(name) - len(total)]
+                break
+        else:
+            continue
+        terms = [
+            n
+            for n in names
+            if n != name and n.startswith(lead) and n[len(lead) :].lower().startswith("loss_")
+        ]
+        if len(terms) >= 2:
+            out.add(name)
+    return out

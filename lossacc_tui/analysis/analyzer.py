@@ -212,10 +212,12 @@ class Analyzer:
         self._tracks: dict[str, Track] = {}
         # mask isolated glitches only: a pair inconsistent again and again is the run's loss or metric
         systematic = bool(self._layout and self._layout[-1])
-        ctx.not_ce = systematic  # then no kind that reads loss against accuracy is built
+        # a loss its format calls a sum of terms (a detection loss) is not one cross-entropy either
+        summed = ctx.loss is not None and ctx.loss.loss_kind == "sum-of-terms"
+        ctx.not_ce = systematic or summed  # then no kind that reads loss against accuracy is built
         self._consistent = (
             ConsistentLoss(ctx.loss, ctx.acc, ctx.classes.k)
-            if ctx.loss is not None and ctx.acc is not None and not systematic
+            if ctx.loss is not None and ctx.acc is not None and not ctx.not_ce
             else None
         )
         for key, s, kind in (

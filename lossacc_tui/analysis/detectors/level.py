@@ -136,7 +136,7 @@ class HighLossGoodAcc(PairDetector):
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         good, _ = self.thresholds()
-        ev = self.pair_numbers(i, "now") | self.pair_numbers(alert.data["best_idx"], "best")
+        ev = self.pair_numbers(i, "now") | self.pair_numbers(self._best_upto(alert, i), "best")
         ev.update(
             now_loss_floor=loss_floor(ev["now_acc"]),
             start_loss=value(self.ctx.loss, alert.data["start_idx"]),
@@ -147,6 +147,21 @@ class HighLossGoodAcc(PairDetector):
         if self.ctx.classes.k is not None:
             ev["chance_loss"] = chance_loss(self.ctx.classes.k)
         return ev
+
+    def _best_upto(self, alert: Alert, i: int) -> int:
+        """Index of the lowest logged loss up to point i: the best when the alert opened, or a
+        lower value logged since (O(points since it opened), only when the text is rendered)."""
+        best = int(alert.data["best_idx"])
+        lo = int(alert.data.get("open_idx", best))
+        if self.ctx.loss is None or i < lo:
+            return best
+        span = self.ctx.loss.values[lo : i + 1]
+        finite = np.isfinite(span)
+        if finite.any():
+            j = lo + int(np.argmin(np.where(finite, span, np.inf)))
+            if best < 0 or span[j - lo] < value(self.ctx.loss, best):
+                return j
+        return best
 
 
 class AccStuck(Detector):
