@@ -4,6 +4,7 @@ numbers allow. Cases whose file a reader cannot read yet are marked with the rea
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -212,3 +213,16 @@ def test_per_batch_chance_run_names_ten_classes_from_its_loss() -> None:
     assert not [c for c in cl if c["id"] == "classes" and c.get("value") != 10]
     (chance,) = [c for c in cl if c["id"] == "at-chance"]
     assert chance["evidence"]["k"] == 10 and "ln 10 = 2.3026" in chance["text"]
+
+
+def test_sparse_accuracy_claim_does_its_arithmetic_right() -> None:
+    """rw-01: the not-cross-entropy claim says what a mistake would cost on average and compares it
+    with ln 2 the right way round (it said 0.97 nats was "just under" 0.6931), and does not name a
+    class count from 1/accuracy as if it were known (CIFAR-10 read as "1/12")."""
+    cl = claims(CASES / "rw-01-tf62460-sparse-acc/sparse_labels_stdout.txt", "not-cross-entropy")
+    (c,) = [c for c in cl if c["id"] == "not-cross-entropy" and c["strength"] == "likely"]
+    loss, acc = c["evidence"]["loss"], c["evidence"]["acc"]
+    per_mistake = loss / (1 - acc)
+    assert per_mistake > math.log(2) and f"at most {per_mistake:.3g} nats" in c["text"]
+    assert "barely above the ln 2" in c["text"] and "just under" not in c["text"]
+    assert "class count is not known" in c["text"]

@@ -106,7 +106,15 @@ class NotCrossEntropy(Detector):
         nm = names(self.ctx)
         if alert.data["rule"] == 1:
             return [not_cross_entropy(e["loss"], e["acc"], e["x"], nm)]
-        k = self.ctx.classes.k or round(1 / e["acc"])
+        known = self.ctx.classes.k
+        k = known or round(1 / e["acc"])
+        per_mistake = e["loss"] / (1 - e["acc"])
+        about = (
+            f"{nm[1]} {fmt(e['acc'], 4)} is about 1/{k}"
+            if known
+            else f"{nm[1]} {fmt(e['acc'], 4)} is what chance gives with about {k} classes (the class count "
+            "is not known here)"
+        )
         return [
             *classes_claim(self.ctx, e["x"], e["x"]),
             Claim(
@@ -114,11 +122,13 @@ class NotCrossEntropy(Detector):
                 "likely",
                 e["x"],
                 e["x"],
-                f"at {nm[2]} {fmt_x(e['x'])} {nm[1]} {fmt(e['acc'], 4)} is about 1/{k} while {nm[0]} "
+                f"at {nm[2]} {fmt_x(e['x'])} {about} while {nm[0]} "
                 f"{fmt(e['loss'])} is far below ln {k} = {fmt(math.log(k))}: as cross-entropy this would "
-                f"need {pct(1 - e['acc'])} of samples wrong yet averaging at most "
-                f"{fmt(e['loss'] / (1 - e['acc']), 3)} nats, just under the 0.6931 every mistake costs, so "
-                "the accuracy metric most likely reads the "
+                f"need {pct(1 - e['acc'])} of samples wrong yet costing at most {fmt(per_mistake, 3)} nats "
+                f"each on average, barely above the ln 2 = 0.6931 a mistake costs at least (the wrong "
+                f"samples' probability on their true class at least {fmt(math.exp(-per_mistake), 2)} in "
+                "geometric mean while under 1/2 each: all held just below the threshold), so the accuracy "
+                "metric most likely reads the "
                 "labels differently from the loss (sparse vs one-hot labels, a wrong metric)",
                 evidence={"loss": e["loss"], "acc": e["acc"]},
                 others=(
