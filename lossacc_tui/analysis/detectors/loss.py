@@ -316,9 +316,10 @@ class Plateau(Detector):
         if e["best_x"] > alert.start:
             # the best moved inside the episode by less than plateau_min_delta: say so, or the start
             # and the best contradict each other
+            # (each patience window gained less than the delta; over the whole episode it may add up)
             head = (
-                f"{self.subject}: no gain beyond {self.p.plateau_min_delta:.1%} since {self.ctx.unit} "
-                f"{fmt_x(alert.start)}, {since} evaluations since the best"
+                f"{self.subject}: under {self.p.plateau_min_delta:.1%} gain per {self.p.plateau_patience} "
+                f"evaluations since {self.ctx.unit} {fmt_x(alert.start)}, {since} evaluations since the best"
             )
         return f"{head} (best {fmt(e['best_value'])} at {self.ctx.unit} {fmt_x(e['best_x'])})"
 
