@@ -81,8 +81,9 @@ def _loss_down_acc_down(a: Alert, n: Names) -> Parts:
         (
             "How sure",
             f"Accuracy level is {abs(e['acc_level_now'] - e['acc_level_peak']) * 100:.1f} points below its "
-            f"peak (lowest single value {fmt(e['lowest_acc'], 4)}), beyond its noise, and the loss is at its "
-            "best; a recovery of accuracy within noise closes this.",
+            f"peak (lowest single value {fmt(e['lowest_acc'], 4)}), beyond its noise, while the loss is "
+            f"below where it was at that peak ({fmt(e['peak_loss'])} -> {fmt(e['now_loss'])}); a recovery "
+            "of accuracy within noise closes this.",
         ),
     ]
 
