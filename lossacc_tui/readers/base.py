@@ -108,11 +108,18 @@ class Reader:
         self.problems: list[Problem] = []
         self.problem_count = 0
         self._buf = LineBuffer()
+        self._told: set[str] = set()  # problems recorded once (`once`)
 
     def problem(self, line: int | None, message: str) -> None:
         self.problem_count += 1
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(Problem(line, clean(message[:300])))
+
+    def once(self, message: str) -> None:
+        """Record a problem only the first time (a rewritten file or a database is read many times)."""
+        if message not in self._told:
+            self._told.add(message)
+            self.problem(None, message)
 
     def feed(self, chunk: bytes) -> list[Batch]:
         block, first = self._buf.feed(chunk)

@@ -55,16 +55,9 @@ class JsonDocumentReader(Reader):
         self._too_big = False
         self._seen: list[str] = []  # fingerprints of rows already returned
         self._parsed = False  # a document was parsed at least once
-        self._told: set[str] = set()
         # the streamed list: entry hashes read so far, and the bytes they span (length, digest)
         self._span = (0, b"")  # bytes of the streamed list read so far: (length, digest)
         self._returned = 0  # rows returned from the streamed list
-
-    def once(self, message: str) -> None:
-        """Record a problem only the first time (a rewritten file is parsed many times)."""
-        if message not in self._told:
-            self._told.add(message)
-            self.problem(None, message)
 
     def feed(self, chunk: bytes) -> list[Batch]:
         if len(self._doc) + len(chunk) > MAX_DOCUMENT:

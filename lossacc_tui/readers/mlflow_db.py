@@ -90,7 +90,6 @@ class MlflowDbReader(Reader):
         self.path = None if path is None else Path(path)
         self.run_uuid = run_uuid
         self._last_id = 0
-        self._told: set[str] = set()
         #: the run's parameters (`params` table), for the run summary
         self.params: dict[str, str] = {}
 
@@ -100,11 +99,6 @@ class MlflowDbReader(Reader):
     def finish(self) -> list[Batch]:
         return self._query()
 
-    def _once(self, message: str) -> None:
-        if message not in self._told:
-            self._told.add(message)
-            self.problem(None, message)
-
     def _query(self) -> list[Batch]:
         if self.path is None:
             return []
@@ -112,7 +106,7 @@ class MlflowDbReader(Reader):
         try:
             con = connect(self.path)
         except sqlite3.Error as e:
-            self._once(f"{self.path.name}: cannot open the MLflow database read-only ({e}); will retry")
+            self.once(f"{self.path.name}: cannot open the MLflow database read-only ({e}); will retry")
             return out
         try:
             if self.run_uuid is not None:
@@ -125,9 +119,9 @@ class MlflowDbReader(Reader):
                 if len(rows) < PAGE:
                     break
         except sqlite3.OperationalError as e:
-            self._once(f"{self.path.name}: the MLflow database is busy or unexpected ({e}); will retry")
+            self.once(f"{self.path.name}: the MLflow database is busy or unexpected ({e}); will retry")
         except sqlite3.DatabaseError as e:
-            self._once(f"{self.path.name}: not a readable SQLite database right now ({e}); will retry")
+            self.once(f"{self.path.name}: not a readable SQLite database right now ({e}); will retry")
         finally:
             con.close()
         return out

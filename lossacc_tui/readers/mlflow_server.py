@@ -210,7 +210,6 @@ class MlflowServerReader(Reader):
         self.run_id = run_id
         self._latest: dict[str, tuple[Any, ...]] = {}  # key -> latest (timestamp, step, value) read
         self._seen: dict[str, set[tuple[Any, ...]]] = {}  # key -> (timestamp, step, value) read
-        self._told: set[str] = set()
         self._due: dict[str, float] = {}  # key -> when its history may be asked for again
         #: the run's parameters (`mlflow.log_param`), for the run summary
         self.params: dict[str, str] = {}
@@ -220,11 +219,6 @@ class MlflowServerReader(Reader):
 
     def finish(self) -> list[Batch]:
         return self._query()
-
-    def _once(self, message: str) -> None:
-        if message not in self._told:
-            self._told.add(message)
-            self.problem(None, message)
 
     def _query(self) -> list[Batch]:
         if self.server is None:
@@ -259,7 +253,7 @@ class MlflowServerReader(Reader):
                     rows.append((_float(h.get("step")) or 0.0, _float(h.get("timestamp")) or 0.0, key, value))
                 self._latest[key] = latest
         except ServerError as e:  # the keys read before it are kept; the others are asked again
-            self._once(f"{e}; will retry")
+            self.once(f"{e}; will retry")
         return _batch(rows)
 
 
