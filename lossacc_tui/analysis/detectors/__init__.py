@@ -6,9 +6,10 @@ from lossacc_tui.analysis.detectors.base import Ctx, Detector
 from lossacc_tui.analysis.detectors.checks import AccAtChance, NotCrossEntropy, ValUnlikeTrain
 from lossacc_tui.analysis.detectors.degrading import ValDegrading
 from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting
-from lossacc_tui.analysis.detectors.level import AccStuck, HighLossGoodAcc
+from lossacc_tui.analysis.detectors.level import HighLossGoodAcc
 from lossacc_tui.analysis.detectors.loss import Explosion, NonFinite, Plateau
 from lossacc_tui.analysis.detectors.pair import AccFlatLossDown, LossDownAccDown, LossUpAccUp
+from lossacc_tui.analysis.detectors.stuck import AccStuck
 from lossacc_tui.analysis.detectors.unstable import ValLossUnstable
 from lossacc_tui.model import Series
 

@@ -1,0 +1,369 @@
+"""acc-stuck: an accuracy that does not move for a reason the numbers name (a NaN loss, chance at
+1/K, or the majority rate with the loss at the base-rate cost), and its base-rate helpers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lossacc_tui.analysis.alerts import Alert, Severity
+from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.detectors.base import (
+    Detector,
+    classes_claim,
+    level,
+    names,
+    value,
+)
+from lossacc_tui.analysis.detectors.checks import CHANCE_BELOW, chance_k, lookup
+from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.quantities import fmt, fmt_x
+from lossacc_tui.analysis.track import x_values
+
+#: how many of the latest base-rate points an acc-stuck alert remembers
+BASE_KEEP = 32
+
+#: how far (relative) the loss level may sit from the base-rate entropy and still count as "at" it
+BASE_RATE_TOL = 0.2
+
+
+def base_rate_band(acc: np.ndarray, loss: np.ndarray, k: int | None, wide: bool = False) -> np.ndarray:
+    """Whether the loss is about what a constant guess of the label distribution costs when its
+    majority share is `acc`: within BASE_RATE_TOL of H(acc) (K = 2 or unknown; for a known K > 2,
+    up to H(acc) + (1 - acc) ln(K - 1), the minority classes spread evenly). `wide` doubles the band
+    (the hysteresis of an open alert)."""
+    tol = BASE_RATE_TOL * (2 if wide else 1)
+    lo = binary_entropy(acc)
+    hi = lo + ((1 - acc) * math.log(k - 1) if k and k > 2 else 0.0)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(loss) & (loss >= (1 - tol) * lo) & (loss <= (1 + tol) * hi)
+
+
+def binary_entropy(p: np.ndarray) -> np.ndarray:
+    """H(p) = -p ln p - (1 - p) ln(1 - p) in nats, 0 at p in {0, 1}; elementwise."""
+    q = np.clip(p, 1e-12, 1 - 1e-12)
+    return -(q * np.log(q) + (1 - q) * np.log1p(-q))
+
+
+class AccStuck(Detector):
+    """Accuracy identical over stuck_window evaluations while the loss does not improve, or
+    equal to the majority-class rate the user gave. Hooks get `(acc, loss)`; loss may be None."""
+
+    kind = "acc-stuck"
+    order = 80
+    severity_doc = "warning/info"
+    meaning = (
+        "accuracy unchanged while the loss is not finite, or at 1/K with a loss at or above ln K and "
+        "not falling, or equal to the majority rate given with `--majority` (warning); unchanged while "
+        "the loss moves and stays at or above what a constant guess would cost (info)"
+    )
+    general = (
+        "Accuracy repeated exactly for many evaluations while the loss is not finite, or while accuracy "
+        "sits at 1/K and the loss at or above ln K without falling, or accuracy equal to the "
+        "majority-class rate you gave (--majority). A model that ignores its inputs predicts one class, "
+        "and its accuracy is then that class's share. Check the predicted-class counts or confusion "
+        "matrix, a balanced metric (minority-class F1, balanced accuracy, AUC), and whether the loss or "
+        "the logits are NaN (argmax over NaN logits is a constant class)."
+    )
+    n_open = 1
+
+    def conditions(self, acc: AccFeatures, loss: LossFeatures | None) -> tuple[np.ndarray, np.ndarray]:
+        p = self.p
+        acc_y = acc.y
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frozen = (acc.range_stuck <= p.stuck_tol) & (acc.nonfinite_stuck == 0)
+            loose = (acc.range_stuck <= max(p.stuck_tol, p.min_acc_change)) & (acc.nonfinite_stuck == 0)
+            blind_ok = np.ones(len(acc_y), dtype=bool)
+            keep_base = np.zeros(len(acc_y), dtype=bool)
+            settled = np.zeros(len(acc_y), dtype=bool)
+            band = np.zeros(len(acc_y), dtype=bool)
+            if loss is not None:
+                # a repeated accuracy means a model that ignores its inputs only when the loss is not
+                # finite, or the accuracy sits at 1/K while the loss is at (or above) ln K and not
+                # falling; K is the known K or the one 1/accuracy rounds to (never assumed)
+                loss_y = loss.y
+                k = self.ctx.classes.k
+                kk = chance_k(acc_y, loss.lvl, k)
+                usable = np.isfinite(kk) & (kk >= 2)
+                lnk = np.log(np.where(usable, kk, 2.0))
+                # at 1/K or a little below it (as acc-at-chance judges it)
+                near = (acc_y * kk >= 1.0 - CHANCE_BELOW) & (acc_y * kk <= 1.1)
+                at_chance = usable & near & (loss.lvl >= 0.9 * lnk)
+                learning = loss.dir < 0  # a loss still falling beyond its noise: predictions improve
+                # or accuracy at a class share while the loss is no lower than a constant predictor's
+                # at that share could be (its loss is at least the binary entropy of the share) and
+                # moves by 10 % or more without a single prediction changing class: the outputs move,
+                # all on one side of the threshold
+                prior = binary_entropy(acc_y)
+                moves = np.abs(loss.lvl - loss.lvl_stuck) >= 0.1 * np.abs(loss.lvl)
+                # (up to 95 %: above it a small validation set is the likelier reason that no
+                # prediction changes)
+                at_prior = (acc_y >= 0.5) & (acc_y <= 0.95) & (loss.lvl >= prior) & moves
+                # or the loss has come to what predicting the rate `acc` for every sample costs (the
+                # entropy of a label distribution whose majority share is `acc`): the model has learned
+                # the base rate and not one prediction changes class while it does
+                base = base_rate_band(acc_y, loss.lvl, k)
+                at_base = (acc_y >= 0.5) & (acc_y <= 0.95) & base & moves
+                keep_base = (acc_y >= 0.5) & (acc_y <= 0.95) & base_rate_band(acc_y, loss.lvl, k, wide=True)
+                strong = ~np.isfinite(loss_y) | (at_chance & ~learning)
+                blind_ok = strong | at_prior | at_base
+                # the base-rate reading is favoured once the loss has settled there (no longer falling
+                # beyond its noise): a model whose decision boundary is fixed while its confidence grows
+                # also holds accuracy frozen, but its loss passes through this band on its way down
+                band = frozen & (acc_y >= 0.5) & (acc_y <= 0.95) & base
+                settled = band & ~learning & ~loss.warm
+                if self.ctx.train is not None and self.ctx.split == "validation":
+                    # a model that ignores its inputs cannot fit its training samples either: a training
+                    # loss far below the label entropy bound says the model uses its inputs
+                    train = lookup(self.ctx.train, self.ctx.axis, acc.x)
+                    fits = np.isfinite(loss_y) & (train < 0.5 * prior)
+                    blind_ok &= ~fits
+                    keep_base &= ~fits
+                    settled &= ~fits
+                    band &= ~fits
+                    # "while training goes on": a model whose weights hardly change (a learning rate
+                    # decayed to nothing) holds any accuracy frozen at a settled loss, so the
+                    # base-rate reading is favoured only while the training loss still moves
+                    # (the training loss logged `half` evaluations back against now: at least half the
+                    # smallest trend change, so a loss still falling about 1 % per few evaluations counts)
+                    back = x_values(self.series, self.ctx.axis, np.maximum(acc.idx - p.half, 0))
+                    train0 = lookup(self.ctx.train, self.ctx.axis, back)
+                    settled &= np.abs(train0 - train) >= 0.5 * p.min_loss_change * np.abs(train0)
+                else:
+                    settled[:] = False  # no training loss: nothing says training goes on
+            self._marks = band.view(np.int8) + settled.view(np.int8)  # 1 in the band, 2 settled there
+            on = frozen & blind_ok
+            off = ~(loose & (blind_ok | keep_base))
+            if loss is None:
+                strong = np.ones(len(acc_y), dtype=bool)
+            if acc.maj_dev is not None:
+                maj = acc.maj_dev <= p.majority_tol
+                on |= maj
+                strong = strong | maj
+                off &= acc.maj_dev > 2 * p.majority_tol
+            self._strong = strong
+        return on, off
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        acc = e["acc_now"]
+        x0, x1 = e["first_x"], self.ctx.x(self.series, i)
+        out = classes_claim(self.ctx, x0, x1)
+        maj = self.p.majority_rate
+        if maj is not None and abs(acc - maj) <= self.p.majority_tol:
+            out.append(
+                Claim(
+                    "at-majority-rate",
+                    "follows",
+                    x0,
+                    x1,
+                    f"{self.subject} {fmt(acc, 4)} is within {self.p.majority_tol * 100:.0f} point(s) of the "
+                    f"majority-class rate {fmt(maj, 4)} you gave",
+                    value=acc,
+                )
+            )
+        loss_now = e.get("loss_now", math.nan)
+        k = self.ctx.classes.k
+        if k is not None and math.isfinite(loss_now) and abs(acc * k - 1) <= 0.1:
+            near = abs(loss_now / math.log(k) - 1) <= 0.1
+            out.append(
+                Claim(
+                    "at-chance",
+                    "likely" if near else "possible",
+                    x0,
+                    x1,
+                    f"{self.subject} {fmt(acc, 4)} is about 1/{k} = {fmt(1 / k, 4)}"
+                    + (f" and {nm[0]} {fmt(loss_now)} is about ln {k} = {fmt(math.log(k))}" if near else ""),
+                    others="" if near else f"{nm[0]} {fmt(loss_now)} is not near ln {k} = {fmt(math.log(k))}",
+                )
+            )
+        others = (
+            "Another reading: the model predicts several classes but none of its predictions changes between "
+            "evaluations; the predicted-class counts decide"
+        )
+        if not math.isfinite(loss_now) and "loss_now" in e:
+            others += (
+                ". With a loss that is not finite, argmax over NaN logits gives one fixed class, so accuracy "
+                "only measures that class's share"
+            )
+        if alert.data.get("prior_path"):
+            first = value(self.ctx.loss, alert.data["first_idx"])
+            h = float(binary_entropy(np.array([acc]))[0])
+            found = self._base_point(alert, i)
+            if found is not None:
+                j, settled = found
+                # the latest point of the span where accuracy was frozen at the base-rate cost (an
+                # accuracy that has started to move since is described by the numbers of that point)
+                acc, loss_now, x1 = value(self.series, j), value(self.ctx.loss, j), self.ctx.x(self.series, j)
+                lvl_now = level(self.ctx.loss, j, self.p)
+                h = float(binary_entropy(np.array([acc]))[0])
+                hi = h + ((1 - acc) * math.log(k - 1) if k and k > 2 else 0.0)
+                cost = fmt(h) if hi == h else f"{fmt(h)} to {fmt(hi)}"
+                decide = (
+                    "the predicted-class counts decide, or --majority RATE (the share of the most frequent "
+                    "class) settles the rate"
+                )
+                strength = "likely" if settled else "possible"
+                if settled:
+                    why = (
+                        f"and the loss level {fmt(lvl_now)} has settled at about the {cost} nats that "
+                        f"predicting a rate of {fmt(acc, 4)} for every sample costs (the entropy of labels "
+                        "whose most frequent class has that share): the model has learned the base rate"
+                    )
+                    others = (
+                        "Another reading: a model that tells classes apart, with confidences that happen "
+                        "to cost about as much, and not one prediction changing class; " + decide
+                    )
+                else:
+                    why = (
+                        f"and the loss level {fmt(lvl_now)} is about the {cost} nats that predicting a rate "
+                        f"of {fmt(acc, 4)} for every sample costs (the entropy of labels whose most frequent "
+                        "class has that share)"
+                    )
+                    others = (
+                        "Not favoured yet: a model whose decision boundary stays put while its confidence "
+                        "grows also holds accuracy frozen and passes through that cost while its loss "
+                        "falls, and a model whose weights no longer change (a flat training loss) holds any "
+                        "accuracy frozen; a loss that settles at that cost while the training loss still "
+                        "moves favours the base rate, and " + decide
+                    )
+                out.append(
+                    Claim(
+                        "at-majority-rate",
+                        strength,
+                        x0,
+                        x1,
+                        f"{self.subject} {fmt(acc, 4)} is the share of the most frequent class: it has not "
+                        f"changed since {nm[2]} {fmt_x(x0)} while {nm[0]} moved {fmt(first)} -> "
+                        f"{fmt(loss_now)}, " + why,
+                        value=acc,
+                        evidence={"loss_level": lvl_now, "base_rate_entropy": h},
+                        others=others,
+                    )
+                )
+                out.append(
+                    Claim(
+                        "one-class-predictor",
+                        strength,
+                        x0,
+                        x1,
+                        "the model predicts the most frequent class for (nearly) every sample",
+                        others="The predicted-class counts decide",
+                    )
+                )
+                return out
+            at_open = level(self.ctx.loss, alert.data["open_idx"], self.p)
+            out.append(
+                Claim(
+                    "one-class-predictor",
+                    "possible",
+                    x0,
+                    x1,
+                    f"the model predicts one class for (nearly) every sample: {nm[0]} moved {fmt(first)} -> "
+                    f"{fmt(loss_now)} without one prediction changing class, and its level "
+                    f"{fmt(at_open)} when this opened was "
+                    + ("no lower than" if at_open >= h else "about")
+                    + f" the {fmt(h)} nats a constant guess scoring {fmt(acc, 4)} would cost",
+                    others=others,
+                )
+            )
+            return out
+        out.append(
+            Claim(
+                "one-class-predictor",
+                "possible",
+                x0,
+                x1,
+                f"the model predicts one class for (nearly) every sample, so {self.subject} {fmt(acc, 4)} is "
+                "that class's share",
+                others=others,
+            )
+        )
+        if self.series is not self.ctx.acc or self.ctx.split != "training":
+            return out
+        if math.isfinite(loss_now) and loss_now > math.log(2) * 1.05 and abs(acc - 0.5) < 0.02:
+            out.append(
+                Claim(
+                    "diverging",
+                    "likely",
+                    x0,
+                    x1,
+                    f"the training loss {fmt(loss_now)} is above ln 2 = 0.6931, worse than a fixed 50/50 "
+                    "guess "
+                    "on a balanced binary task: the optimisation has diverged rather than the data being "
+                    "imbalanced",
+                    others="A loss that is not plain cross-entropy (extra terms) would also sit above ln 2",
+                )
+            )
+        return out
+
+    def on_open(self, alert: Alert, i: int, local: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
+        frozen = bool(acc.range_stuck[local] <= self.p.stuck_tol)
+        # opened only on the constant-guess bound (no NaN, no chance level, no --majority): a reading
+        # the numbers allow, not one they force (a small validation set can hold no prediction near
+        # the threshold while a model improves), so information, not a warning
+        prior_path = not bool(self._strong[local])
+        alert.data.update(frozen=frozen, first_idx=max(0, i - self.p.stuck_window + 1), prior_path=prior_path)
+
+    def on_span(self, alert: Alert, lo: int, hi: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
+        # the points of the span where the base-rate reading held (the latest few are enough)
+        marks = self._marks[lo:hi]
+        hits = np.flatnonzero(marks)
+        if len(hits):
+            keep = alert.data.setdefault("base_idx", [])
+            keep.extend((int(acc.idx[lo + h]), bool(marks[h] == 2)) for h in hits[-BASE_KEEP:])
+            del keep[:-BASE_KEEP]
+
+    def _base_point(self, alert: Alert, i: int) -> tuple[int, bool] | None:
+        """The latest point j <= i of the alert where accuracy was frozen with the loss level at the
+        base-rate cost, with whether the loss had settled there (latest settled point first), or None."""
+        marks = [m for m in alert.data.get("base_idx", []) if m[0] <= i]
+        settled = [m for m in marks if m[1]]
+        return settled[-1] if settled else (marks[-1] if marks else None)
+
+    def severity(self, alert: Alert) -> Severity:
+        if alert.data.get("prior_path"):
+            # a warning when the numbers favour the base-rate reading, or a probe confirms it
+            for c in alert.claims:
+                if c.id == "one-class-predictor" and c.strength == "confirmed":
+                    return "warning"
+                if c.id == "at-majority-rate" and c.strength in ("likely", "follows", "confirmed"):
+                    return "warning"
+            return "info"
+        return "warning"
+
+    def title(self, alert: Alert) -> str:
+        e = alert.evidence
+        name = self.series.name if self.series is not None else "accuracy"
+        if alert.data["frozen"]:
+            stuck = value(self.series, alert.data["open_idx"])
+            return f"{name} stuck at {fmt(stuck)} since {self.ctx.unit} {fmt_x(e['first_x'])}" + (
+                f" (now {fmt(e['acc_now'])})" if abs(e["acc_now"] - stuck) > self.p.stuck_tol else ""
+            )
+        return f"{name} {fmt(e['acc_now'], 3)} is the majority-class rate {fmt(e['majority_rate'], 3)}"
+
+    def evidence(self, alert: Alert, i: int) -> dict[str, float]:
+        first = alert.data["first_idx"]
+        stuck = value(self.series, alert.data["open_idx"])
+        last = i  # the last point still at the stuck value (the span's own, bounded by it)
+        while last > first and not abs(value(self.series, last) - stuck) <= self.p.stuck_tol:
+            last -= 1
+        ev = {
+            "acc_now": value(self.series, i),
+            "acc_stuck": stuck,
+            "stuck_last_x": self.ctx.x(self.series, last),
+            "now_x": self.ctx.x(self.series, i),
+            "acc_level_now": level(self.series, i, self.p),
+            "evaluations": float(i - first + 1),
+            "first_x": self.ctx.x(self.series, first),
+        }
+        if self.p.majority_rate is not None:
+            ev["majority_rate"] = self.p.majority_rate
+        if self.ctx.classes.k is not None:
+            ev["chance_acc"] = 1.0 / self.ctx.classes.k
+        if self.ctx.loss is not None and self.series is self.ctx.acc:
+            ev["loss_at_first"] = value(self.ctx.loss, first)
+            ev["loss_now"] = value(self.ctx.loss, i)
+        return ev
