@@ -134,7 +134,8 @@ async def test_the_key_bar_and_the_alert_rows_drop_whole_fields(size: tuple[int,
         if size[0] >= 200:
             assert all(f" {shown} {desc} " in line for _k, shown, desc in bar.items) and "palette" in line
         alerts = app.query_one(AlertList)
-        assert alerts.rows
+        # (the analysis' alerts reach the list with the next paced data frame)
+        await wait_for(pilot, lambda: bool(alerts.rows), what="the alert rows")
         for row in alerts.rows:
             second = alert_prompt(row, alerts._width).plain.split("\n")[1].strip()
             words = f"{row.where} · {row.times} {row.title}".split()
