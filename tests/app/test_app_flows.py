@@ -65,6 +65,7 @@ async def test_selecting_an_alert_shows_its_explanation_and_escape_the_summary(t
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, app, 600)
         alerts = app.query_one(AlertList)
+        await wait_for(pilot, lambda: bool(alerts.rows), what="the alert rows")  # (a paced frame)
         alerts.focus()
         await pilot.press("down")
         await wait_for(pilot, lambda: app.selected_alert is not None, what="alert highlighted")
