@@ -34,23 +34,14 @@ class HFSummaryReader(JsonDocumentReader):
         return Level.GUESS.score  # below a folder scan's bar: only read when given directly
 
     def rows(self, doc: Any) -> list[Row]:
-        if not isinstance(doc, dict):
-            self.once("not a JSON object of final metrics")
-            return []
-        values: dict[str, float] = {}
-        for key, value in doc.items():
-            if key in _NOT_METRICS or key.endswith(_THROUGHPUT):
-                continue
-            v = number(value)
-            if v is not None and value is not None:
-                values[str(key)] = v
-        if not values:
-            self.once("no metric in this summary file")
-            return []
-        self.once(
+        values = self.final_values(
+            doc,
+            lambda key: key in _NOT_METRICS or key.endswith(_THROUGHPUT),
             "a summary of final values (one point per metric, at the last epoch); the whole history "
-            "is in trainer_state.json beside it"
+            "is in trainer_state.json beside it",
         )
+        if values is None:
+            return []
         epoch = number(doc.get("epoch"))
         step = number(doc.get("step"))
         return [(values, step if step == step else None, epoch if epoch == epoch else None)]

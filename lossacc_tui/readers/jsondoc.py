@@ -8,6 +8,7 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import orjson
@@ -88,6 +89,26 @@ class JsonDocumentReader(Reader):
     def rows(self, doc: Any) -> list[Row]:
         """The records of a parsed document (subclasses)."""
         raise NotImplementedError
+
+    def final_values(self, doc: Any, skip: Callable[[str], bool], note: str) -> dict[str, float] | None:
+        """The numbers of a summary document (one final value per metric, keys where `skip` is
+        False), recording `note` once (one point each: where the history is); None, with a problem,
+        when the document is not an object or holds no number."""
+        if not isinstance(doc, dict):
+            self.once("not a JSON object of final values")
+            return None
+        values: dict[str, float] = {}
+        for key, value in doc.items():
+            if skip(str(key)):
+                continue
+            v = number(value)
+            if v is not None and value is not None:
+                values[str(key)] = v
+        if not values:
+            self.once("no metric in this summary file")
+            return None
+        self.once(note)
+        return values
 
     def entry_row(self, entry: Any) -> Row | None:
         """The record of one entry of the `list_key` list, or None (subclasses that set it)."""

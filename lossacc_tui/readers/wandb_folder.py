@@ -45,23 +45,14 @@ class WandbSummaryReader(JsonDocumentReader):
         return Level.CERTAIN.score  # the SDK's own file name: beats generic JSON lines
 
     def rows(self, doc: Any) -> list[Row]:
-        if not isinstance(doc, dict):
-            self.once("not a JSON object of final values")
-            return []
-        values: dict[str, float] = {}
-        for key, value in doc.items():
-            if str(key).startswith("_") or key in EPOCH_KEYS:
-                continue
-            v = number(value)
-            if v is not None and value is not None:
-                values[str(key)] = v
-        if not values:
-            self.once("no metric in this summary file")
-            return []
-        self.once(
+        values = self.final_values(
+            doc,
+            lambda key: key.startswith("_") or key in EPOCH_KEYS,
             "a W&B summary: the last value of each metric (one point each); the whole history is in "
-            "the run's run-<id>.wandb file"
+            "the run's run-<id>.wandb file",
         )
+        if values is None:
+            return []
         step, epoch = number(doc.get("_step", None) or 0), number(doc.get("epoch"))
         return [(values, step, epoch if epoch == epoch else None)]
 
