@@ -11,12 +11,11 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
@@ -24,9 +23,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import OptionList, Static
+from textual.widgets import OptionList
 
 from lossacc_tui.app import cursor, present
+from lossacc_tui.app.fit import Field
 from lossacc_tui.app.keys import ACTIONS, WATCH_KEYS
 from lossacc_tui.app.messages import AlertChosen, CursorAt, FeedChanged, Resized, RunChosen, RunMarked
 from lossacc_tui.app.pacing import DATA_WAIT, KEY_WAIT, REDRAW_HZ, DataPacing
@@ -36,6 +36,7 @@ from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import Feed, Tracker
 from lossacc_tui.app.view import AlertRow, BandData, PlotData, PlotOptions, RunRow
 from lossacc_tui.app.widgets.alert_list import AlertList
+from lossacc_tui.app.widgets.banner import Banner
 from lossacc_tui.app.widgets.explanation import Explanation
 from lossacc_tui.app.widgets.key_bar import KeyBar
 from lossacc_tui.app.widgets.metric_plot import MetricPlot
@@ -80,7 +81,7 @@ class LossAccApp(DataPacing, App[None]):
         clock: Callable[[], float] = time.monotonic,
         replay: Any = None,
         focus: Path | None = None,
-        banner: str | None = None,
+        banner: str | Sequence[Field] | None = None,
     ) -> None:
         super().__init__()
         self.feed, self.label, self.replay, self.clock = feed, label, replay, clock
@@ -111,7 +112,7 @@ class LossAccApp(DataPacing, App[None]):
     # -- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         if self.banner:
-            yield Static(Text(self.banner, no_wrap=True, overflow="ellipsis"), id="banner")
+            yield Banner(self.banner, id="banner")
         with Horizontal(id="main"):
             with Vertical(id="plots"):
                 yield MetricPlot("loss", id="loss-plot")

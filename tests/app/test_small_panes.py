@@ -144,3 +144,30 @@ async def test_the_key_bar_and_the_alert_rows_drop_whole_fields(size: tuple[int,
                 assert t in words, (t, second)
             assert tokens[-1] in words or tokens[-1].rstrip("…") in words, (tokens[-1], second)
             assert row.where in second  # the span is never dropped
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)], ids=["80x24", "120x40", "200x60"])
+@sync
+async def test_the_demo_banner_and_the_best_markers_fit_whole(tmp_path: Path, size: tuple[int, int]) -> None:
+    """The demo's banner says what to watch for at any width (its pace and keys give way first, whole),
+    and each plot's legend keeps '◆ best' (what the marker on the plot is) with its values whole."""
+    from lossacc_tui.demo import banner
+
+    live = tmp_path / "live_run"
+    live.mkdir()
+    (live / "training.log").write_text("".join(LINES))
+    app = watch_app(live, focus=live, banner=banner(0.3))
+    async with app.run_test(size=size) as pilot:
+        await settled(pilot, app, 600)
+        text = app.query_one("#banner").plain
+        assert text.startswith("demo · live_run is being written now") and "alert opens near epoch 80" in text
+        assert not text.endswith("…") and len(text) <= size[0] - 2
+        if size[0] >= 120:
+            assert "0.3 s an epoch" in text and "? help" in text
+        for plot in app.query(MetricPlot):
+            legend = strips_text(plot).splitlines()[0].rstrip()
+            assert len(legend) <= plot.size.width and not legend.endswith("…"), legend
+            best = plot.data.marks[0].label.split(" @")[0]
+            assert f"◆ best {best}" in legend, legend  # the marker's meaning and its value
+            for c in plot.data.curves:
+                assert f" {fmt_num(c.last)}" in legend, (c.label, legend)  # every curve's latest value
