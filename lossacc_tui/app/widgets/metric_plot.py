@@ -119,7 +119,10 @@ class MetricPlot(CachedLines, PlotextPlot):
             fields.append(Field.of((Text(" (log)", "dim"), 70)))
         if d.smoothing:
             fields.append(
-                Field.of((Text(f" (smoothed {d.smoothing:g})", "dim"), 20), (Text(" (sm)", "dim"), 90))
+                Field.of(
+                    (Text(f" (smoothed {d.smoothing:g})", "dim"), 36),
+                    (Text(f" (sm {d.smoothing:g})", "dim"), 90),
+                )
             )
         if d.cursor is not None:
             fields.append(Field.of((Text(f" @ {d.axis[:2]} {fmt_num(d.cursor)}", CURSOR_STYLE), 95)))
