@@ -108,6 +108,7 @@ class LossAccApp(DataPacing, App[None]):
         self._summary: tuple[tuple[object, ...], float, str] = ((), 0.0, "")
         self._params: dict[str, str] = {}  # run path -> its parameters, as Markdown
         self._names: dict[int, str] = {}  # id(run state) -> its name in the run list
+        self.shown_runs: int | None = None  # runs in the run list as last drawn
 
     # -- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -196,6 +197,7 @@ class LossAccApp(DataPacing, App[None]):
             for r in present.run_rows(runs)
         ]
         self._names = {id(runs[r.key]): r.name for r in rows}
+        self.shown_runs = len(rows)  # (the status line counts what the run list shows, not runs since)
         if runs and (not self._user_chose or self.selected_run is None):
             pick = self._auto_pick(rows)  # until the user picks one
             if pick != self.selected_run:
