@@ -196,3 +196,17 @@ async def test_while_many_runs_load_the_status_line_and_the_run_list_count_the_s
                 seen.add(int(listed))
             if N_MANY in seen:
                 break
+
+
+@pytest.mark.parametrize("epochs", [2, 3])
+@sync
+async def test_a_run_of_a_few_epochs_is_ticked_at_whole_epochs(tmp_path: Path, epochs: int) -> None:
+    log = tmp_path / "training.log"
+    log.write_text("".join(LINES[: 1 + epochs]))
+    app = watch_app(log)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot, app, 4 * epochs)
+        for plot in app.query(MetricPlot):
+            await wait_for(pilot, lambda p=plot: len(strips_text(p).splitlines()) > 3, what="the chart")
+            labels = strips_text(plot).splitlines()[-1].split()
+            assert labels == [str(e) for e in range(epochs)], labels

@@ -241,7 +241,7 @@ class MetricPlot(CachedLines, PlotextPlot):
         plt.ylim(d.y0, d.y1)
         yt = nice_ticks(d.y0, d.y1, max(3, (h - 3) // 3))
         plt.yticks(yt, [_tick(t, d.log).rjust(LABEL_W) for t in yt])
-        xt = nice_ticks(d.x0, d.x1, max(2, w // 14))
+        xt = x_ticks(d, max(2, w // 14))
         plt.xticks(xt, [fmt_num(t) for t in xt])
         for span in d.vlines:
             plt.vline(span.start, SEVERITY_COLOR.get(span.severity, "white"))
@@ -252,6 +252,16 @@ class MetricPlot(CachedLines, PlotextPlot):
             return plt.monitor.matrix
         except AttributeError:
             return None
+
+
+def x_ticks(d: PlotData, count: int) -> list[float]:
+    """About `count` round x ticks; whole numbers only when every x drawn is whole (epochs, steps):
+    a 2-epoch run is ticked 0, 1, never 0, 0.5, 1."""
+    ticks = nice_ticks(d.x0, d.x1, count)
+    whole = all(float(x).is_integer() for c in d.curves for x in c.xs)
+    if not whole or not d.curves:
+        return ticks
+    return [t for t in ticks if float(t).is_integer()] or nice_ticks(d.x0, d.x1, 1)
 
 
 def _row(marker: list[str], fg: list[Any], st: list[Any], bg: list[Any]) -> Strip:
