@@ -97,3 +97,23 @@ async def test_the_run_overview_shows_the_parameters_its_folder_has() -> None:
         await wait_for(pilot, lambda: "Parameters" in box.text, what="parameters in the summary")
         for key, value in hparams.items():
             assert f"{key} = {value.strip()}" in box.text
+
+
+@sync
+async def test_at_80x24_the_ranking_names_each_run_by_the_part_that_tells_it_apart() -> None:
+    app = watch_app(SWEEP, REPO / "demo_logs" / "nan_run", REPO / "demo_logs" / "healthy_lightning")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot, app, 8 * 30 * 2)
+        app.marked = set(range(len(app.tracker.runs)))  # every run selected: one ranking of all 10
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen), what="compare")
+        screen = app.screen
+        await wait_for(pilot, lambda: len(screen._rows) == 10, what="ranking rows")
+        names = [row[1].plain.removeprefix("■ ") for row in screen._rows]
+        assert len(set(names)) == 10, names
+        for name in names:  # the sweep's runs by their own folder, whole; the others by theirs
+            assert name in {f"run_{i}" for i in range(1, 9)} | {"nan_run"} or name.startswith("hea"), names
+        for row in screen._rows:  # the accuracy column: each run's place in the loss ranking
+            place = int(row[3].plain.removeprefix("■ #"))
+            there = screen._rows[place - 1][1]
+            assert row[3].spans[0].style == there.spans[0].style  # the same run: the same colour

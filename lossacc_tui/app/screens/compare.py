@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable
 
-from lossacc_tui.app.present import short_names
+from lossacc_tui.app.present import short_names, tails
 from lossacc_tui.app.runsets import compare_keys
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import RunState, compare_alerts
@@ -23,7 +23,7 @@ from lossacc_tui.app.view import PlotOptions, build_plot, fmt_num, x_range
 from lossacc_tui.app.widgets.explanation import Explanation
 from lossacc_tui.app.widgets.key_bar import KeyBar
 from lossacc_tui.app.widgets.metric_plot import MetricPlot, _cell_style, run_look
-from lossacc_tui.app.widgets.run_list import fit_path, natural
+from lossacc_tui.app.widgets.run_list import natural
 
 COMPARE_EVERY = 1.0  # seconds between recomputing the runs-disagree alerts while data stream
 
@@ -108,11 +108,13 @@ class CompareScreen(Screen[None]):
     def _table(self, runs: list[RunState], names: list[str], keys: list[int]) -> None:
         by_loss = ranking(runs, names, "val_loss", high=False)
         by_acc = ranking(runs, names, "val_acc", high=True)
-        # both rankings side by side: '#', two (■ name, value) pairs, cell padding, border, scrollbar;
-        # when two names do not fit, the accuracy column names its runs by their colour only
-        room = self.query_one(DataTable).size.width - 3 - 2 * (2 + 7) - 10 - 4
-        both = room >= 2 * 10
-        name_w = max(4, room // 2 if both else room)
+        # both rankings side by side: '#', the loss ranking's (■ name, value), the accuracy ranking's
+        # (■ #loss rank, value): the names get the room (cut to the part that tells runs apart), and
+        # the accuracy column says where each of its runs stands by loss
+        room = self.query_one(DataTable).size.width - 4 - 2 * 7 - 7 - 2 - 10 - 2  # (cell padding, border)
+        name_w = max(6, room)
+        at_loss = {t[0]: i + 1 for i, t in enumerate(by_loss)}
+        shown = tails(names, name_w)  # (index in runs -> its name cut to what tells it apart)
         rows: list[tuple[Text, ...]] = []
         for i in range(max(len(by_loss), len(by_acc))):
             a = by_loss[i] if i < len(by_loss) else None
@@ -120,13 +122,18 @@ class CompareScreen(Screen[None]):
             differ = a is None or b is None or a[0] != b[0]
             style = "bold yellow" if differ else ""
 
-            def cell(t: tuple[int, str, float, bool] | None, style: str = style, named: bool = True) -> Text:
+            def swatch(t: tuple[int, str, float, bool]) -> Text:
+                return Text("■ ", _cell_style(run_look(keys[t[0]])[0], "default", "default"))
+
+            def cell(t: tuple[int, str, float, bool] | None, style: str = style) -> Text:
                 if t is None:
                     return Text("")
-                out = Text("■ " if named else "■", _cell_style(run_look(keys[t[0]])[0], "default", "default"))
-                if named:
-                    out.append(fit_path(t[1], name_w), style)
-                return out
+                return swatch(t).append(shown[t[0]], style)
+
+            def rank_of(t: tuple[int, str, float, bool] | None, style: str = style) -> Text:
+                if t is None:
+                    return Text("")
+                return swatch(t).append(f"#{at_loss[t[0]]}" if t[0] in at_loss else "–", style)
 
             def value(t: tuple[int, str, float, bool] | None) -> Text:
                 if t is None:
@@ -134,7 +141,7 @@ class CompareScreen(Screen[None]):
                 return Text(fmt_num(t[2]) + (NONFINITE if t[3] else ""), "bold red" if t[3] else "")
 
             rank = Text(f"{i + 1}{'≠' if differ else ''}", style)
-            rows.append((rank, cell(a), value(a), cell(b, named=both), value(b)))
+            rows.append((rank, cell(a), value(a), rank_of(b), value(b)))
         if rows != self._rows:
             self._rows = rows
             table = self.query_one(DataTable)

@@ -42,6 +42,7 @@ GLYPHS = (
     ("● ━", "in the band's alerts row: where an alert opened, and while it stays open"),
     ("□ ■ ▣", "a run in its own colour: not selected, selected for compare (space), pinned (p)"),
     ("!", "after a best value in compare: the series also went NaN or infinite (it diverged)"),
+    ("#3", "in compare's val acc column: that run's place by val loss (≠: the two orders differ there)"),
 )
 
 
