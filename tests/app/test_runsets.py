@@ -116,4 +116,4 @@ async def test_at_80x24_the_ranking_names_each_run_by_the_part_that_tells_it_apa
         for row in screen._rows:  # the accuracy column: each run's place in the loss ranking
             place = int(row[3].plain.removeprefix("■ #"))
             there = screen._rows[place - 1][1]
-            assert row[3].spans[0].style == there.spans[0].style  # the same run: the same colour
+            assert row[3].style == there.style  # the same run: the same colour
