@@ -210,3 +210,8 @@ async def test_a_run_of_a_few_epochs_is_ticked_at_whole_epochs(tmp_path: Path, e
             await wait_for(pilot, lambda p=plot: len(strips_text(p).splitlines()) > 3, what="the chart")
             labels = strips_text(plot).splitlines()[-1].split()
             assert labels == [str(e) for e in range(epochs)], labels
+        # its analysis opened no alert (no event tells of it): the summary is the analysis' all the same
+        box = app.query_one("#explanation")
+        await wait_for(
+            pilot, lambda: f"val_loss: {fmt_num(float(LINES[epochs].rsplit(',', 1)[1]))}" in box.text
+        )
