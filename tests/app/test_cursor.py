@@ -134,3 +134,20 @@ async def test_home_and_end_move_a_focused_list_until_the_cursor_is_shown() -> N
         await pilot.press("home")
         await wait_for(pilot, lambda: app.cursor is not None and app.cursor < end, what="cursor at the start")
         assert runs.highlighted == 0
+
+
+def test_the_cursor_on_points_the_analysis_has_not_reached_reads_the_state_so_far() -> None:
+    from types import SimpleNamespace
+
+    from lossacc_tui.app.cursor import state_at
+
+    states = [
+        SimpleNamespace(start=0, end=10, state="warm-up"),
+        SimpleNamespace(start=10, end=76, state="flat"),
+    ]
+    rs = SimpleNamespace(analyzer=SimpleNamespace(states=states))
+    same = lambda xs: xs  # noqa: E731
+    assert state_at(rs, "epoch", 5, same) == "warm-up"
+    assert state_at(rs, "epoch", 76, same) == "flat"
+    assert state_at(rs, "epoch", 77, same) == "flat"  # a live run's latest epoch, not analysed yet
+    assert state_at(rs, "epoch", -1, same) is None
