@@ -133,10 +133,12 @@ class MetricPlot(CachedLines, PlotextPlot):
             number = Text(" –", "dim")
             if value is not None:
                 number = Text(f" {fmt_num(value)}", "bold" if d.cursor is not None else "dim")
-            forms = [(Text.assemble("  ", glyph, f" {c.label}", number), 10)]
-            role = ROLE_WORD.get(c.role, c.label) if c.run_key is None else c.label
-            label = role if len(role) < len(c.label) else c.label  # (val_accuracy: val)
-            forms.append((Text.assemble(" ", glyph, f" {label}", number), 50))
+            forms = []
+            if not (len(d.curves) == 1 and c.label == d.title):  # (the metrics view: the title names it)
+                forms.append((Text.assemble("  ", glyph, f" {c.label}", number), 10))
+                role = ROLE_WORD.get(c.role, c.label) if c.run_key is None else c.label
+                label = role if len(role) < len(c.label) else c.label  # (val_accuracy: val)
+                forms.append((Text.assemble(" ", glyph, f" {label}", number), 50))
             forms.append((Text.assemble(" ", glyph, number), 85))  # the colour names it
             fields.append(Field.of(*forms))
         if d.cursor is not None and d.cursor_alerts is not None:
