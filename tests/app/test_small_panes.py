@@ -164,6 +164,10 @@ async def test_the_demo_banner_and_the_best_markers_fit_whole(tmp_path: Path, si
         assert not text.endswith("…") and len(text) <= size[0] - 2
         if size[0] >= 120:
             assert "0.3 s an epoch" in text and "? help" in text
+        status = app.query_one("#status").render().plain
+        assert "last point" in status and ("…" not in status or "watching …/" in status), (
+            status
+        )  # whole folders
         for plot in app.query(MetricPlot):
             legend = strips_text(plot).splitlines()[0].rstrip()
             assert len(legend) <= plot.size.width and not legend.endswith("…"), legend
