@@ -61,8 +61,8 @@ def short_names(names: list[str]) -> list[str]:
 
 
 def tails(names: list[str], width: int) -> list[str]:
-    """Each name cut to `width` by its path parts: the last parts that no other name ends with, and
-    as many more before them as fit; a middle cut (…) only when even those do not fit.
+    """Each name cut to its last path parts that no other name ends with; a middle cut (…) only
+    when even those are wider than `width`.
 
     >>> tails(["demo_logs/nan_run", "demo_logs/healthy_keras/training.log", "live_run"], 16)
     ['nan_run', 'training.log', 'live_run']
@@ -74,10 +74,7 @@ def tails(names: list[str], width: int) -> list[str]:
     for i, p in enumerate(split):
         others = [q for j, q in enumerate(split) if j != i]
         need = next((k for k in range(1, len(p) + 1) if all(q[-k:] != p[-k:] for q in others)), len(p))
-        k = need
-        while k < len(p) and len("/".join(p[-(k + 1) :])) <= width:
-            k += 1
-        tail = "/".join(p[-k:])
+        tail = "/".join(p[-need:])
         if len(tail) > width:  # the telling part itself is too long: keep both its ends
             head = max(1, width // 2)
             tail = tail[:head] + "…" + tail[len(tail) - max(0, width - 1 - head) :]
