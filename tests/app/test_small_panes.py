@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from app_helpers import DATA, REPO, settled, strips_text, sync, wait_for, watch_app
+from app_helpers import DATA, REPO, run_text, settled, strips_text, sync, wait_for, watch_app
 from textual.color import Color
 from textual.widgets._toast import Toast
 
@@ -219,3 +219,17 @@ async def test_a_run_of_a_few_epochs_is_ticked_at_whole_epochs(tmp_path: Path, e
         await wait_for(
             pilot, lambda: f"val_loss: {fmt_num(float(LINES[epochs].rsplit(',', 1)[1]))}" in box.text
         )
+
+
+@sync
+async def test_at_80x24_a_run_name_that_fits_is_shown_whole(tmp_path: Path) -> None:
+    for where in ("live_run", "cases/loss_up_acc_up", "cases/nan_run"):
+        (tmp_path / where).mkdir(parents=True)
+        (tmp_path / where / "training.log").write_text("".join(LINES))
+    app = watch_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot, app, 3 * 600)
+        rows = run_text(app).splitlines()
+        assert any("loss_up_acc_up ep 149" in r for r in rows), rows  # whole, not loss_…_acc_up
+        runs = app.query_one("#runs")
+        assert all(len(r) <= runs.scrollable_content_region.width for r in rows), rows
