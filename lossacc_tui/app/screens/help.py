@@ -88,16 +88,6 @@ def help_sections(app: object) -> list[Table]:
     ]
 
 
-def help_text(app: object) -> Text:
-    """The help as one plain text (for the tests and the palette): each row on one line."""
-    out = Text()
-    for table in help_sections(app):
-        out.append(f"{table.title}\n")
-        for key, line in zip(table.columns[0].cells, table.columns[1].cells, strict=True):
-            out.append(f"  {key}  {line}\n")
-    return out
-
-
 def smoothing_text(app: Any) -> Text:
     """Whether smoothing is on now, and what it does."""
     opts = getattr(app, "opts", None)
