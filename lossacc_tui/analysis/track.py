@@ -148,6 +148,12 @@ class Track:
             need_l = np.fmax((p.trend_z * math.sqrt(2.0 / (lf * h))) * sig, floor)
             up_s, down_s = ds >= need_s, ds <= -need_s
             up_l, down_l = dl >= need_l, dl <= -need_l
+            # the long window compares its newer half with its older half, so a V (a loss that fell,
+            # then rose for half the window) reads as still falling: a long trend counts only where
+            # the newer half of the long window moves the same way
+            dm = lvl - win.chunk(lvl_ext, lf * h // 2)
+            up_l &= dm > 0
+            down_l &= dm < 0
         short = up_s | down_s
         up = up_s | (up_l & ~short)
         down = down_s | (down_l & ~short)

@@ -1,0 +1,68 @@
+"""The band, the alerts and the numbers tell one story, on runs trained in numpy
+(`numpy_training.softmax_regression`): a slowly overfitting run's band never says the loss
+improves while it rises above its best, and an accuracy moving by less than its resolution (one
+sample of the evaluation set) is not a trend."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+from numpy_training import softmax_regression  # noqa: E402
+
+from benchmarks.truth.score import check_json  # noqa: E402
+
+#: a softmax regression on 30 features (most of them noise) from 80 training samples, evaluated on
+#: 200 held-out samples: it fits the noise slowly, so the held-out loss turns up after its best
+SLOW_OVERFIT = dict(epochs=60, classes=2, lr=0.03, features=30, n_train=80, n_val=200, spread=0.4)
+IMPROVING = {"both-improving", "loss-better-acc-worse"}
+
+
+def keras_csv(rows: list[dict[str, float]], path: Path) -> Path:
+    path.write_text(
+        "epoch,accuracy,loss,val_accuracy,val_loss\n"
+        + "".join(
+            f"{e},{r['train_acc']!r},{r['train_loss']!r},{r['val_acc']!r},{r['val_loss']!r}\n"
+            for e, r in enumerate(rows)
+        )
+    )
+    return path
+
+
+def run_of(path: Path) -> dict[str, Any]:
+    doc = check_json([path])
+    assert doc["version"] == 1 and len(doc["runs"]) == 1
+    return doc["runs"][0]
+
+
+def test_band_never_says_the_loss_improves_while_it_rises_above_its_best(tmp_path: Path) -> None:
+    for seed in (1, 2):
+        rows = softmax_regression(seed=seed, **SLOW_OVERFIT)  # type: ignore[arg-type]
+        val = np.array([r["val_loss"] for r in rows])
+        best = int(np.argmin(val))
+        falls = np.flatnonzero(np.diff(val[best:]) <= 0)
+        rising = best + int(falls[0]) if len(falls) else len(val) - 1  # the last of the rise
+        assert rising - best >= 21, "the run must overfit slowly for this test to mean anything"
+        run = run_of(keras_csv(rows, tmp_path / f"s{seed}.csv"))
+        for seg in run["states"]:
+            if seg["start"] > best + 2 and seg["end"] <= rising:
+                assert seg["state"] not in IMPROVING, (seed, best, seg, run["states"])
+        # inside an alert saying the loss rose above its best, the band says the loss got worse
+        for a in run["alerts"]:
+            if a["kind"] in ("overfitting", "loss-up-acc-up"):
+                end = a["end"] if a["end"] is not None else 59
+                inside = [s for s in run["states"] if s["start"] <= end and s["end"] >= a["start"]]
+                worse = ("loss-worse-acc-better", "both-worse")
+                assert inside and all(s["state"] in worse for s in inside), (
+                    a["kind"],
+                    a["start"],
+                    end,
+                    run["states"],
+                )
