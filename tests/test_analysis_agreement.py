@@ -66,3 +66,30 @@ def test_band_never_says_the_loss_improves_while_it_rises_above_its_best(tmp_pat
                     end,
                     run["states"],
                 )
+
+
+def test_an_accuracy_dip_within_its_resolution_is_not_a_fall(tmp_path: Path) -> None:
+    # 200 held-out samples: accuracy 0.93 -> 0.915-0.92 is two to three samples, within the
+    # binomial standard error (1.9 points) of a set that size, while the loss keeps improving
+    rows = softmax_regression(epochs=30, classes=3, seed=2, lr=0.05, n_train=400, n_val=200)
+    val = [r["val_acc"] for r in rows]
+    assert max(val) - min(val[5:]) <= 0.0151 and max(val) == 0.93
+    run = run_of(keras_csv(rows, tmp_path / "dip.csv"))
+    assert "loss-down-acc-down" not in {a["kind"] for a in run["alerts"]}, [a["title"] for a in run["alerts"]]
+    # and the band does not call the dip a falling accuracy
+    assert not [s for s in run["states"] if s["state"] in ("loss-better-acc-worse", "both-worse")], run[
+        "states"
+    ]
+
+
+def test_a_fall_beyond_its_resolution_opens_and_says_the_grid(tmp_path: Path) -> None:
+    # the same 200 held-out samples, a fall of 7 samples (3.5 points) while the loss improves
+    rows = softmax_regression(
+        epochs=30, classes=2, seed=0, lr=0.1, features=8, n_train=200, n_val=200, spread=0.6
+    )
+    run = run_of(keras_csv(rows, tmp_path / "fall.csv"))
+    found = [a for a in run["alerts"] if a["kind"] == "loss-down-acc-down"]
+    assert found, [a["title"] for a in run["alerts"]]
+    sure = found[0]["explanation"].split("**How sure.**")[1]
+    assert "grid of 1/200" in sure and "one sample is 0.5 points" in sure, sure
+    assert "more than" in sure and "its resolution (2.7 points)" in sure, sure

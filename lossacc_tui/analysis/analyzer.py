@@ -64,7 +64,7 @@ ACC_KEYS = (
     "range_unst",
     "range_stuck",
 )
-ACC_KEYS += ("nonfinite_stuck",)
+ACC_KEYS += ("nonfinite_stuck", "res")
 
 
 #: most points a track turns into features at once (bounds memory on a long backlog)
@@ -251,6 +251,8 @@ class Analyzer:
                 # a per-step training loss: its level is the mean of about an epoch's worth of points
                 tp = replace(p, window=2 * ctx.train_window) if key == "train" and ctx.train_window > 1 else p
                 self._tracks[key] = Track(s, kind, tp, ctx.axis)  # type: ignore[arg-type]
+        if "acc" in self._tracks:
+            ctx.acc_grid = self._tracks["acc"].grid
         others = [s for s in self.run.series.values() if MetricMismatch.matches(s) and len(s)]
         self._dets = build_detectors(ctx, others)
         self._detectors: list[Detector] = [d for ds in self._dets.values() for d in ds]

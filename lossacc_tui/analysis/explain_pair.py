@@ -8,6 +8,7 @@ from collections.abc import Callable
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.explain_parts import Names, below_baseline, mistakes
 from lossacc_tui.analysis.quantities import change, fmt, fmt_x, pts, times
+from lossacc_tui.analysis.resolution import describe, resolution
 
 Parts = list[tuple[str, str]]
 
@@ -81,11 +82,36 @@ def _loss_down_acc_down(a: Alert, n: Names) -> Parts:
         (
             "How sure",
             f"Accuracy level is {abs(e['acc_level_now'] - e['acc_level_peak']) * 100:.1f} points below its "
-            f"peak (lowest single value {fmt(e['lowest_acc'], 4)}), beyond its noise, while the loss is "
-            f"below where it was at that peak ({fmt(e['peak_loss'])} -> {fmt(e['now_loss'])}); a recovery "
-            "of accuracy within noise closes this.",
+            f"peak (lowest single value {fmt(e['lowest_acc'], 4)}), {_drop_versus(e, n)}, while "
+            f"the loss is below where it was at that peak ({fmt(e['peak_loss'])} -> {fmt(e['now_loss'])}); "
+            "a recovery of accuracy within that closes this."
+            + _grid_sentence(e["acc_level_now"], e.get("acc_n", math.nan)),
         ),
     ]
+
+
+def _drop_versus(e: dict[str, float], n: Names) -> str:
+    """The accuracy drop of loss-down-acc-down against what it must exceed, in words: the minimum
+    drop, the accuracy's own noise and its resolution (when its values reveal the set's size)."""
+    drop = e["acc_level_peak"] - e["acc_level_now"]
+    parts = [(n.params.acc_drop_min, f"{n.params.acc_drop_min * 100:.1f} points")]
+    sig = e.get("acc_noise", math.nan)
+    if math.isfinite(sig) and sig > 0:
+        z = n.params.rise_z * math.sqrt(2.0 / n.params.half)
+        parts.append((z * sig, f"{z:.2g} x its evaluation-to-evaluation noise ({sig * 100:.2g} points)"))
+    k = e.get("acc_n", math.nan)
+    if math.isfinite(k):
+        r = resolution(e["acc_level_now"], int(k))
+        parts.append((r, f"its resolution ({r * 100:.2g} points)"))
+    within = [w for v, w in parts if not drop > v]
+    if within:
+        return "no longer more than " + " and ".join(within) + ": no fall to speak of now"
+    words = [w for _, w in parts]
+    return "more than " + ", ".join(words[:-1]) + (" and " if len(words) > 1 else "") + words[-1]
+
+
+def _grid_sentence(acc: float, k: float) -> str:
+    return " " + describe(acc, int(k)) + "." if math.isfinite(k) and math.isfinite(acc) else ""
 
 
 def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:

@@ -192,6 +192,10 @@ class LossDownAccDown(PairDetector):
         drop = acc.lbest - acc.lvl
         with np.errstate(invalid="ignore"):
             need = np.fmax(p.acc_drop_min, p.rise_z * acc.sig * math.sqrt(2.0 / h))
+            if acc.res is not None:
+                # a drop within the accuracy's resolution (a sample or two of the evaluation set, or
+                # the binomial standard error of its size) is not a fall
+                need = np.fmax(need, acc.res)
             ref = acc.loss_at_abest
             gained = (loss.lvl <= ref * (1 - p.loss_gain_min)) & (loss.lvl < ref)
             near_best = loss.lvl <= loss.lbest * (1 + p.rise_rel / 2)
@@ -203,6 +207,8 @@ class LossDownAccDown(PairDetector):
             trained = (acc.lbest_idx >= 1) & (~np.isfinite(first) | (acc.loss_at_abest < first))
             on = (drop >= need) & gained & near_best & finite & trained
             off = (drop < p.acc_drop_min / 2) | (loss.lvl > loss.lbest * (1 + p.rise_rel))
+            if acc.res is not None:
+                off |= drop < acc.res  # back within the accuracy's resolution: no fall to speak of
         return on, off
 
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
@@ -257,6 +263,8 @@ class LossDownAccDown(PairDetector):
             lowest_acc=low[0],
             lowest_acc_x=low[1],
             lowest_loss=d.get("loss_low", (math.nan,))[0],
+            acc_noise=noise(self.ctx.acc, i),
+            acc_n=float(self.ctx.acc_n or math.nan),
         )
         return ev
 
