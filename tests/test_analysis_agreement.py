@@ -93,3 +93,29 @@ def test_a_fall_beyond_its_resolution_opens_and_says_the_grid(tmp_path: Path) ->
     sure = found[0]["explanation"].split("**How sure.**")[1]
     assert "grid of 1/200" in sure and "one sample is 0.5 points" in sure, sure
     assert "more than" in sure and "its resolution (2.7 points)" in sure, sure
+
+
+CORPUS = REPO / "benchmarks" / "truth" / "corpus"
+
+
+def test_accuracy_moving_within_its_resolution_counts_as_flat_for_underconfidence() -> None:
+    # a plain PyTorch loop whose model is underconfident (per-sample truth beside the log): 171
+    # validation samples, accuracy 0.725-0.772 while the loss falls; one sample is 0.58 points and
+    # the binomial standard error 3.3 points, so the accuracy is flat within what the set can show
+    folder = CORPUS / "slow-underconfident-torch" / "s2"
+    for name in ("train.jsonl", "train.log"):
+        run = run_of(folder / name)
+        flat = [a for a in run["alerts"] if a["kind"] == "acc-flat-loss-down"]
+        assert flat, (name, [a["title"] for a in run["alerts"]])
+        assert "underconfident" in {c["id"] for c in flat[0]["claims"]}
+        assert "grid of 1/171" in flat[0]["explanation"], flat[0]["explanation"]
+
+
+def test_a_model_at_chance_is_not_called_underconfident() -> None:
+    # Keras, 4 classes the model cannot tell apart: accuracy ~ 1/4, loss ~ ln 4; its top class gets
+    # at least 1/4 of the probability, about its accuracy, so underconfidence is no reading
+    for name in ("training.csv", "console.txt"):
+        run = run_of(CORPUS / "chance-keras" / "s1" / name)
+        assert "acc-at-chance" in {a["kind"] for a in run["alerts"]}
+        ids = {c["id"] for a in run["alerts"] for c in a["claims"]}
+        assert not ids & {"underconfident", "right-answers-carry-loss"}, ids

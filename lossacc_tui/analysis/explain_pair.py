@@ -110,6 +110,19 @@ def _drop_versus(e: dict[str, float], n: Names) -> str:
     return "more than " + ", ".join(words[:-1]) + (" and " if len(words) > 1 else "") + words[-1]
 
 
+def _flat_band(e: dict[str, float], n: Names) -> str:
+    """What an accuracy range had to stay within to count as flat, in words."""
+    band, words = n.params.flat_acc_band, f"{n.params.flat_acc_band * 100:.1f} points"
+    k, a = e.get("acc_n", math.nan), e.get("acc_level_now", math.nan)
+    if math.isfinite(k) and math.isfinite(a):
+        r = resolution(a, int(k))
+        if r > band:
+            band, words = r, f"the accuracy's resolution ({r * 100:.2g} points; more than {words})"
+    if e["acc_high"] - e["acc_low"] <= band:
+        return f"within {words}"
+    return f"above {words} that counts as flat (it opened within it; it closes at 1.5 times that)"
+
+
 def _grid_sentence(acc: float, k: float) -> str:
     return " " + describe(acc, int(k)) + "." if math.isfinite(k) and math.isfinite(acc) else ""
 
@@ -141,8 +154,9 @@ def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:
         ),
         (
             "How sure",
-            f"The accuracy range over the last {n.params.flat_window} evaluations is within "
-            f"{n.params.flat_acc_band * 100:.1f} points; informational.",
+            f"The accuracy range over the last {n.params.flat_window} evaluations is "
+            f"{(e['acc_high'] - e['acc_low']) * 100:.2g} points, {_flat_band(e, n)}; informational."
+            + _grid_sentence(e.get("acc_level_now", math.nan), e.get("acc_n", math.nan)),
         ),
     ]
 

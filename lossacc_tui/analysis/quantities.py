@@ -94,7 +94,7 @@ def infer_classes(candidates: list[tuple[str, float, float | None]]) -> Classes:
     for label, loss, acc in candidates:
         if not math.isfinite(loss):
             continue
-        k = _chance_k(loss, acc)
+        k = pair_chance_k(loss, acc)
         if k is None:
             if acc is not None and math.isfinite(acc):
                 return Classes(None, None)  # a first evaluation not at chance: K is not named
@@ -111,16 +111,16 @@ def infer_classes(candidates: list[tuple[str, float, float | None]]) -> Classes:
     return Classes(None, None)
 
 
-def _chance_k(loss: float, acc: float | None) -> int | None:
+def pair_chance_k(loss: float, acc: float | None) -> int | None:
     """K when (loss, accuracy) is what an untrained K-class model gives: accuracy within 35 % of
     1/K and loss within 12 % of ln K, K the whole number nearest 1/accuracy (None otherwise). When
     1/accuracy lies well between two whole numbers and the other one fits both metrics too, K is
     ambiguous and None: accuracy 0.106 with loss 2.296 fits 9 classes (an untrained model's loss a
     little above ln 9 = 2.197) as well as 10 (a little below ln 10 = 2.303).
 
-    >>> _chance_k(2.31, 0.1)
+    >>> pair_chance_k(2.31, 0.1)
     10
-    >>> _chance_k(2.296, 0.10625) is None
+    >>> pair_chance_k(2.296, 0.10625) is None
     True
     """
     if not 0.47 <= loss <= math.log(1000.0):

@@ -25,7 +25,7 @@ from lossacc_tui.analysis.detectors.base import (
 )
 from lossacc_tui.analysis.evidence import calibrated_loss_max, mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.quantities import change, fmt, fmt_x, loss_per_mistake
+from lossacc_tui.analysis.quantities import change, fmt, fmt_x, loss_per_mistake, pair_chance_k
 
 
 class PairDetector(Detector):
@@ -293,12 +293,13 @@ class AccFlatLossDown(PairDetector):
         assert acc is not None
         p = self.p
         with np.errstate(invalid="ignore"):
-            flat = acc.range_flat <= p.flat_acc_band
+            # an accuracy moving within its resolution (a sample or the binomial standard error of its
+            # evaluation set) is flat
+            band = p.flat_acc_band if acc.res is None else np.fmax(p.flat_acc_band, acc.res)
+            flat = acc.range_flat <= band
             fell = (loss.lvl <= loss.lvl_flat * (1 - p.flat_loss_drop)) & (loss.lvl < loss.lvl_flat)
             near = loss.lvl <= loss.lbest * (1 + p.rise_rel / 2)
-            off = (acc.range_flat > 1.5 * p.flat_acc_band) | (
-                loss.lvl > loss.lvl_flat * (1 - p.flat_loss_drop / 2)
-            )
+            off = (acc.range_flat > 1.5 * band) | (loss.lvl > loss.lvl_flat * (1 - p.flat_loss_drop / 2))
         return flat & fell & near & np.isfinite(loss.y) & np.isfinite(acc.y), off
 
     def severity(self, alert: Alert) -> Severity:
@@ -320,6 +321,10 @@ class AccFlatLossDown(PairDetector):
         out = classes_claim(self.ctx, x0, x1)
         loss, acc, k = e["now_loss"], e["now_acc"], self.ctx.classes.k
         if not (math.isfinite(loss) and math.isfinite(acc)) or not 0.0 < acc < 1.0:
+            return out + who_carries_loss(loss, acc, k, x0, x1, nm)
+        if pair_chance_k(loss, acc) is not None:
+            # loss ~ ln K and accuracy ~ 1/K: a model at chance. Its top class always gets at least
+            # 1/K, about its accuracy, so unsure right answers (underconfidence) are no reading here
             return out + who_carries_loss(loss, acc, k, x0, x1, nm)
         bound = calibrated_loss_max(acc, k)
         above = loss > bound
@@ -347,6 +352,8 @@ class AccFlatLossDown(PairDetector):
             acc_high=max(finite),
             from_level=level(self.ctx.loss, first, self.p),
             now_level=level(self.ctx.loss, i, self.p),
+            acc_level_now=level(self.ctx.acc, i, self.p),
+            acc_n=float(self.ctx.acc_n or math.nan),
         )
         return ev
 
