@@ -15,6 +15,7 @@ from lossacc_tui.analysis.detectors.base import (
     level,
     names,
     value,
+    value_at_x,
 )
 from lossacc_tui.analysis.detectors.checks import CHANCE_BELOW, chance_k, lookup
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
@@ -281,23 +282,44 @@ class AccStuck(Detector):
                 others=others,
             )
         )
-        if self.series is not self.ctx.acc or self.ctx.split != "training":
+        if self.series is not self.ctx.acc:
             return out
-        if math.isfinite(loss_now) and loss_now > math.log(2) * 1.05 and abs(acc - 0.5) < 0.02:
-            out.append(
-                Claim(
-                    "diverging",
-                    "likely",
-                    x0,
-                    x1,
-                    f"the training loss {fmt(loss_now)} is above ln 2 = 0.6931, worse than a fixed 50/50 "
-                    "guess "
-                    "on a balanced binary task: the optimisation has diverged rather than the data being "
-                    "imbalanced",
-                    others="A loss that is not plain cross-entropy (extra terms) would also sit above ln 2",
-                )
+        return out + self._diverging(acc, x0, x1, i)
+
+    def _diverging(self, acc: float, x0: float, x1: float, i: int) -> list[Claim]:
+        """`diverging` when an accuracy stuck at 1/2 sits beside a training loss above ln 2: a
+        constant 50/50 guess costs ln 2, so a training loss above it is worse than having learned
+        nothing; with a training loss that rose from a lower best, the optimisation diverged."""
+        train = self.ctx.loss if self.ctx.split == "training" else self.ctx.train
+        if train is None or not len(train) or abs(acc - 0.5) >= 0.02:
+            return []
+        x_now = self.ctx.x(self.series, i)
+        now = value_at_x(train, self.ctx.axis, x_now)
+        if not (math.isfinite(now) and now > math.log(2) * 1.05):
+            return []
+        upto = int(np.searchsorted(x_values(train, self.ctx.axis, np.arange(len(train))), x_now, "right"))
+        vals = train.values[: max(1, upto)]
+        fin = np.isfinite(vals)
+        rose = ""
+        if fin.any():
+            k = int(np.argmin(np.where(fin, vals, np.inf)))
+            if vals[k] < now:
+                bx = x_values(train, self.ctx.axis, np.array([k]))[0]
+                rose = f", after falling to {fmt(float(vals[k]))} at {self.ctx.unit} {fmt_x(float(bx))},"
+        return [
+            Claim(
+                "diverging",
+                "likely",
+                x0,
+                x1,
+                f"the training loss {fmt(now)} at {self.ctx.unit} {fmt_x(x_now)}{rose} is above ln 2 = "
+                "0.6931, what a fixed 50/50 guess costs on two balanced classes: training does worse than "
+                "having learned nothing, so the optimisation has diverged (learning rate, optimiser state) "
+                "rather than the data being imbalanced",
+                evidence={"train_loss": now, "chance_loss": math.log(2)},
+                others="A loss that is not plain cross-entropy (extra terms) would also sit above ln 2",
             )
-        return out
+        ]
 
     def on_open(self, alert: Alert, i: int, local: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
         frozen = bool(acc.range_stuck[local] <= self.p.stuck_tol)
