@@ -5,6 +5,7 @@ sample of the evaluation set) is not a trend."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -119,3 +120,48 @@ def test_a_model_at_chance_is_not_called_underconfident() -> None:
         assert "acc-at-chance" in {a["kind"] for a in run["alerts"]}
         ids = {c["id"] for a in run["alerts"] for c in a["claims"]}
         assert not ids & {"underconfident", "right-answers-carry-loss"}, ids
+
+
+#: a number printed beside itself across an arrow ("val_acc 0.98 -> 0.98") unless it says it did
+#: not change
+SAME_PAIR = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?(?:e[+-]\d+)?) -> \1(?![\d.e])(?! \(unchanged\))")
+
+
+def test_every_pair_of_numbers_shows_the_change_it_claims(tmp_path: Path) -> None:
+    # real runs of every framework in the truth corpus and the slowly overfitting numpy run, whose
+    # accuracies repeat at 3 decimals and whose losses move in the 4th
+    logs = [
+        CORPUS / "overfit-keras" / "s0" / "training.csv",
+        CORPUS / "healthy-keras" / "s1" / "console.txt",
+        CORPUS / "short-overfit-torch" / "s2" / "train.log",
+        CORPUS / "slow-underconfident-torch" / "s2" / "train.jsonl",
+        CORPUS / "majority-lightning" / "s0" / "version_0" / "metrics.csv",
+        CORPUS / "val-shift-torch" / "s0" / "train.jsonl",
+    ]
+    rows = softmax_regression(seed=3, **(SLOW_OVERFIT | {"classes": 3, "lr": 0.05, "n_train": 100}))  # type: ignore[arg-type]
+    logs.append(keras_csv(rows, tmp_path / "slow.csv"))
+    seen = 0
+    for path in logs:
+        for a in run_of(path)["alerts"]:
+            for text in [a["title"], a["explanation"], *(c["text"] for c in a["claims"])]:
+                seen += text.count(" -> ")
+                assert not SAME_PAIR.search(text), (path.name, a["kind"], SAME_PAIR.search(text), text)
+    assert seen > 20
+    # the same run's pair that did not change says so
+    slow = [a for a in run_of(logs[-1])["alerts"] if a["kind"] == "loss-up-acc-up"]
+    assert slow and "0.8 -> 0.8 (unchanged)" in slow[0]["title"], [a["title"] for a in slow]
+
+
+def test_worked_example_gives_sizes_with_their_direction_in_words(tmp_path: Path) -> None:
+    # the dip run: accuracy fell while the loss fell; no signed share beside a signed loss change
+    rows = softmax_regression(
+        epochs=30, classes=2, seed=0, lr=0.1, features=8, n_train=200, n_val=200, spread=0.6
+    )
+    run = run_of(keras_csv(rows, tmp_path / "fall.csv"))
+    (alert,) = [a for a in run["alerts"] if a["kind"] == "loss-down-acc-down"]
+    worked = alert["explanation"].split("**Worked example.**")[1]
+    assert "accuracy fell 3.5 points: a share 0.0350 of the samples crossed to the wrong side" in worked, (
+        worked
+    )
+    assert "the mean loss would rise by 0.0350 x 0.04" in worked and "It fell" in worked, worked
+    assert not re.search(r"[+-]\d+\.\d+ (points|nats|x)", worked), worked

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.explain_parts import Names, below_baseline, mistakes
-from lossacc_tui.analysis.quantities import change, fmt, fmt_x, pts, times
+from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, pts, times
 from lossacc_tui.analysis.resolution import describe, resolution
 
 Parts = list[tuple[str, str]]
@@ -18,14 +18,14 @@ def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
     rise = change(e["now_loss"], e["best_loss"], signed=False)
     train = ""
     if math.isfinite(e.get("train_loss_now", math.nan)):
-        train = f" Training loss went {fmt(e['train_loss_at_best'])} -> {fmt(e['train_loss_now'])} meanwhile."
+        train = f" Training loss went {arrow(e['train_loss_at_best'], e['train_loss_now'])} meanwhile."
     return [
         (
             "What happened",
             f"{n.loss} has risen {rise} from its best {fmt(e['best_loss'])} at {n.unit} "
             f"{fmt_x(e['best_x'])} to {fmt(e['now_loss'])} at {n.unit} {fmt_x(e['now_x'])} (peak "
             f"{fmt(e['peak_loss'])} at {n.unit} {fmt_x(e['peak_x'])}), while {n.acc} went "
-            f"{fmt(e['best_acc'], 4)} -> {fmt(e['now_acc'], 4)} ({pts(e['now_acc'] - e['best_acc'])}; "
+            f"{arrow(e['best_acc'], e['now_acc'], 4)} ({pts(e['now_acc'] - e['best_acc'])}; "
             f"highest while this alert is open {fmt(e['max_acc'], 4)} at {n.unit} {fmt_x(e['max_acc_x'])}).",
         ),
         (
@@ -62,7 +62,7 @@ def _loss_down_acc_down(a: Alert, n: Names) -> Parts:
             f"{n.acc} peaked at {fmt(e['peak_acc'], 4)} ({n.unit} {fmt_x(e['peak_x'])}; level "
             f"{fmt(e['acc_level_peak'], 4)}) and is {fmt(e['now_acc'], 4)} at {n.unit} {fmt_x(e['now_x'])} "
             f"(level {fmt(e['acc_level_now'], 4)}, {pts(e['acc_level_now'] - e['acc_level_peak'])}), while "
-            f"{n.loss} improved {fmt(e['peak_loss'])} -> {fmt(e['now_loss'])}.",
+            f"{n.loss} improved {arrow(e['peak_loss'], e['now_loss'])}.",
         ),
         (
             "Why",
@@ -83,7 +83,7 @@ def _loss_down_acc_down(a: Alert, n: Names) -> Parts:
             "How sure",
             f"Accuracy level is {abs(e['acc_level_now'] - e['acc_level_peak']) * 100:.1f} points below its "
             f"peak (lowest single value {fmt(e['lowest_acc'], 4)}), {_drop_versus(e, n)}, while "
-            f"the loss is below where it was at that peak ({fmt(e['peak_loss'])} -> {fmt(e['now_loss'])}); "
+            f"the loss is below where it was at that peak ({arrow(e['peak_loss'], e['now_loss'])}); "
             "a recovery of accuracy within that closes this."
             + _grid_sentence(e["acc_level_now"], e.get("acc_n", math.nan)),
         ),
@@ -135,7 +135,7 @@ def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:
             "What happened",
             f"{n.acc} has stayed within {fmt(e['acc_low'], 4)}-{fmt(e['acc_high'], 4)} from {n.unit} "
             f"{fmt_x(e['from_x'])} to {fmt_x(e['now_x'])} while the level of {n.loss} (the mean of its last "
-            f"{half} values) fell {fmt(e['from_level'])} -> {fmt(e['now_level'])} "
+            f"{half} values) fell {arrow(e['from_level'], e['now_level'])} "
             f"({change(e['now_level'], e['from_level'])}).",
         ),
         (
@@ -224,14 +224,14 @@ def _overfitting(a: Alert, n: Names) -> Parts:
     e = a.evidence
     acc = ""
     if math.isfinite(e.get("acc_now", math.nan)):
-        acc = f" {n.acc} went {fmt(e['acc_at_best'], 4)} -> {fmt(e['acc_now'], 4)}."
+        acc = f" {n.acc} went {arrow(e['acc_at_best'], e['acc_now'], 4)}."
     return [
         (
             "What happened",
-            f"{a.data.get('subject', n.loss)} rose {fmt(e['best_val_loss'])} -> {fmt(e['now_val_loss'])} "
-            f"since {n.unit} {fmt_x(e['best_x'])} while training loss fell {fmt(e['train_loss_at_best'])} -> "
-            f"{fmt(e['train_loss_now'])}: the gap widened {fmt(e['gap_at_best'])} -> "
-            f"{fmt(e['gap_now'])}.{acc}",
+            f"{a.data.get('subject', n.loss)} rose {arrow(e['best_val_loss'], e['now_val_loss'])} "
+            f"since {n.unit} {fmt_x(e['best_x'])} while training loss fell "
+            f"{arrow(e['train_loss_at_best'], e['train_loss_now'])}: the gap widened "
+            f"{arrow(e['gap_at_best'], e['gap_now'])}.{acc}",
         ),
         (
             "Why",
@@ -285,7 +285,7 @@ def _stuck(a: Alert, n: Names) -> Parts:
     loss_txt = ""
     lf, ln = e.get("loss_at_first", math.nan), e.get("loss_now", math.nan)
     if math.isfinite(lf) and math.isfinite(ln):
-        loss_txt = f" {n.loss} went {fmt(lf)} -> {fmt(ln)} over the same span."
+        loss_txt = f" {n.loss} went {arrow(lf, ln)} over the same span."
     elif "loss_now" in e:
         loss_txt = f" {n.loss} is not finite over this span."
     return [

@@ -154,6 +154,27 @@ def fmt(v: float | None, digits: int = 4) -> str:
     return f"{v:.{digits}f}".rstrip("0").rstrip(".")
 
 
+def arrow(a: float | None, b: float | None, digits: int = 4) -> str:
+    """'a -> b' with enough decimals that two different numbers never print alike (up to 8
+    decimals), and 'a -> b (unchanged)' when they are equal: a pair printed side by side shows the
+    change it claims ("val_acc 0.98 -> 0.98" hid 0.9812 -> 0.9835).
+
+    >>> arrow(0.9812, 0.9835, 2), arrow(0.5, 0.5), arrow(0.41, 0.4148)
+    ('0.981 -> 0.984', '0.5 -> 0.5 (unchanged)', '0.41 -> 0.4148')
+    """
+    for d in range(digits, 9):
+        sa, sb = fmt(a, d), fmt(b, d)
+        if sa != sb or a == b or not _finite(a) or not _finite(b):
+            break
+    if _finite(a) and _finite(b) and a == b:
+        return f"{sa} -> {sb} (unchanged)"
+    return f"{sa} -> {sb}"
+
+
+def _finite(v: float | None) -> bool:
+    return v is not None and math.isfinite(v)
+
+
 def fmt_x(v: float | None) -> str:
     if v is None or not math.isfinite(v):
         return "?"

@@ -13,7 +13,7 @@ from lossacc_tui.analysis.consistency import inconsistent
 from lossacc_tui.analysis.detectors.base import Ctx, Detector, classes_claim, names, value
 from lossacc_tui.analysis.evidence import not_cross_entropy
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.quantities import fmt, fmt_x, pct
+from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, pct
 from lossacc_tui.analysis.track import x_column
 from lossacc_tui.model import Series
 
@@ -292,7 +292,7 @@ class AccAtChance(Detector):
         t0, t1 = e.get("train_loss_at_start", math.nan), e.get("train_loss_now", math.nan)
         if math.isfinite(t0) and math.isfinite(t1) and t1 < 0.8 * t0:
             return (
-                f"The training loss fell {fmt(t0)} -> {fmt(t1)}, so the model fits its training samples, yet "
+                f"The training loss fell {arrow(t0, t1)}, so the model fits its training samples, yet "
                 "its held-out predictions stay at chance: what it learns does not carry over. Labels "
                 "unrelated to their inputs (random, or shuffled apart from them) do this, and so does a "
                 "validation split unlike training."
@@ -301,7 +301,7 @@ class AccAtChance(Detector):
             "Accuracy jitters but does not leave chance, and the loss stays at the cost of knowing nothing"
             + (
                 (
-                    f" while the training loss falls only {fmt(t0)} -> {fmt(t1)}"
+                    f" while the training loss falls only {arrow(t0, t1)}"
                     if math.isfinite(t0) and t1 < t0
                     else " while the training loss does not fall either"
                 )

@@ -19,7 +19,7 @@ from lossacc_tui.analysis.detectors.checks import lookup
 from lossacc_tui.analysis.detectors.joined import Overfitting, _run_lengths
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.quantities import change, fmt, fmt_x, pts
+from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, pts
 
 
 class ValDegrading(Overfitting):
@@ -75,8 +75,8 @@ class ValDegrading(Overfitting):
         e = alert.evidence
         nm = names(self.ctx)
         return (
-            f"{self.subject} {fmt(e['best_val_loss'])} -> {fmt(e['now_val_loss'])} and {nm[1]} "
-            f"{fmt(e['acc_at_best'], 4)} -> {fmt(e['acc_now'], 4)} since {self.ctx.unit} "
+            f"{self.subject} {arrow(e['best_val_loss'], e['now_val_loss'])} and {nm[1]} "
+            f"{arrow(e['acc_at_best'], e['acc_now'], 4)} since {self.ctx.unit} "
             f"{fmt_x(e['best_x'])} while {self.train.name} stays at {fmt(e['train_loss_now'])}"
         )
 
@@ -101,7 +101,7 @@ class ValDegrading(Overfitting):
                 x1,
                 f"the validation data has moved away from what the model was trained on: both validation "
                 f"metrics got worse from {nm[2]} {fmt_x(x0)} to {fmt_x(x1)} while the training loss stayed "
-                f"flat ({fmt(t0)} -> {fmt(t1)}), so the model hardly changed",
+                f"flat ({arrow(t0, t1)}), so the model hardly changed",
                 evidence={"train_loss_at_best": t0, "train_loss_now": t1},
                 others=(
                     "Other readings: a change in the evaluation pipeline (preprocessing, augmentation "
@@ -121,10 +121,11 @@ class ValDegrading(Overfitting):
         nm = names(self.ctx)
         return (
             f"**{alert.title}**\n\n**What happened.** From {nm[2]} {fmt_x(e['best_x'])} (the best "
-            f"{self.subject}) to {fmt_x(e['now_x'])} {self.subject} went {fmt(e['best_val_loss'])} -> "
-            f"{fmt(e['now_val_loss'])} ({change(e['now_val_loss'], e['best_val_loss'])}) and {nm[1]} "
-            f"{fmt(e['acc_at_best'], 4)} -> {fmt(e['acc_now'], 4)} ({pts(e['acc_now'] - e['acc_at_best'])}), "
-            f"while {self.train.name} went {fmt(e['train_loss_at_best'])} -> {fmt(e['train_loss_now'])} "
+            f"{self.subject}) to {fmt_x(e['now_x'])} {self.subject} went "
+            f"{arrow(e['best_val_loss'], e['now_val_loss'])} "
+            f"({change(e['now_val_loss'], e['best_val_loss'])}) and {nm[1]} "
+            f"{arrow(e['acc_at_best'], e['acc_now'], 4)} ({pts(e['acc_now'] - e['acc_at_best'])}), "
+            f"while {self.train.name} went {arrow(e['train_loss_at_best'], e['train_loss_now'])} "
             f"(within {self.p.train_drop_rel:.0%}).\n\n"
             "**Why.** Overfitting needs the training loss to keep falling: the model fits its training "
             "samples better while validation gets worse. Here training is flat, so the model is hardly "

@@ -25,7 +25,7 @@ from lossacc_tui.analysis.detectors.base import (
 )
 from lossacc_tui.analysis.evidence import calibrated_loss_max, mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.quantities import change, fmt, fmt_x, loss_per_mistake, pair_chance_k
+from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, loss_per_mistake, pair_chance_k
 
 
 class PairDetector(Detector):
@@ -125,8 +125,8 @@ class LossUpAccUp(PairDetector):
             f"{self.ctx.loss.name if self.ctx.loss else 'loss'} up "
             f"{change(e['now_loss'], e['best_loss'], signed=False)} since {self.ctx.unit} "
             f"{fmt_x(e['best_x'])} "
-            f"while {self.ctx.acc.name if self.ctx.acc else 'accuracy'} {fmt(e['best_acc'], 3)} -> "
-            f"{fmt(e['now_acc'], 3)}"
+            f"while {self.ctx.acc.name if self.ctx.acc else 'accuracy'} "
+            f"{arrow(e['best_acc'], e['now_acc'], 3)}"
         )
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
@@ -144,7 +144,7 @@ class LossUpAccUp(PairDetector):
             favour = "mistakes"
             why = (
                 f"{nm[0]} rose {change(e['now_loss'], e['best_loss'], signed=False)} while the training "
-                f"loss fell {fmt(t0)} -> {fmt(t1)}: a model growing more confident makes its right answers "
+                f"loss fell {arrow(t0, t1)}: a model growing more confident makes its right answers "
                 "cheaper, so the extra cost sits on the samples it gets wrong"
             )
         out += who_carries_loss(e["now_loss"], e["now_acc"], self.ctx.classes.k, x0, x1, nm, favour, why)
@@ -223,9 +223,10 @@ class LossDownAccDown(PairDetector):
     def title(self, alert: Alert) -> str:
         e = alert.evidence
         return (
-            f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} {fmt(e['peak_acc'], 3)} -> "
-            f"{fmt(e['now_acc'], 3)} while {self.ctx.loss.name if self.ctx.loss else 'loss'} improved "
-            f"{fmt(e['peak_loss'])} -> {fmt(e['now_loss'])}"
+            f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} "
+            f"{arrow(e['peak_acc'], e['now_acc'], 3)} while "
+            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} improved "
+            f"{arrow(e['peak_loss'], e['now_loss'])}"
         )
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
@@ -310,8 +311,8 @@ class AccFlatLossDown(PairDetector):
         return (
             f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} flat at "
             f"{fmt(e['acc_low'], 3)}-{fmt(e['acc_high'], 3)} while the "
-            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} level fell {fmt(e['from_level'])} -> "
-            f"{fmt(e['now_level'])}"
+            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} level fell "
+            f"{arrow(e['from_level'], e['now_level'])}"
         )
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:

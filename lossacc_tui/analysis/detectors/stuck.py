@@ -19,7 +19,7 @@ from lossacc_tui.analysis.detectors.base import (
 )
 from lossacc_tui.analysis.detectors.checks import CHANCE_BELOW, chance_k, lookup
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.quantities import fmt, fmt_x
+from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x
 from lossacc_tui.analysis.track import x_values
 
 #: how many of the latest base-rate points an acc-stuck alert remembers
@@ -237,8 +237,8 @@ class AccStuck(Detector):
                         x0,
                         x1,
                         f"{self.subject} {fmt(acc, 4)} is the share of the most frequent class: it has not "
-                        f"changed since {nm[2]} {fmt_x(x0)} while {nm[0]} moved {fmt(first)} -> "
-                        f"{fmt(loss_now)}, " + why,
+                        f"changed since {nm[2]} {fmt_x(x0)} while {nm[0]} moved "
+                        f"{arrow(first, loss_now)}, " + why,
                         value=acc,
                         evidence={"loss_level": lvl_now, "base_rate_entropy": h},
                         others=others,
@@ -262,8 +262,8 @@ class AccStuck(Detector):
                     "possible",
                     x0,
                     x1,
-                    f"the model predicts one class for (nearly) every sample: {nm[0]} moved {fmt(first)} -> "
-                    f"{fmt(loss_now)} without one prediction changing class, and its level "
+                    f"the model predicts one class for (nearly) every sample: {nm[0]} moved "
+                    f"{arrow(first, loss_now)} without one prediction changing class, and its level "
                     f"{fmt(at_open)} when this opened was "
                     + ("no lower than" if at_open >= h else "about")
                     + f" the {fmt(h)} nats a constant guess scoring {fmt(acc, 4)} would cost",
