@@ -34,8 +34,8 @@ CHANCE = 1e-2
 MIN_VALUES = 3
 #: the smallest common step counts as one sample only once it is this fine (1/50 = 2 points)
 STEP_MIN_N = 50
-#: float32 storage and printing keep about 7 significant digits
-_ABS = 2e-7
+#: float32 storage keeps values below 1 to about 6e-8 (2**-24)
+_ABS = 6e-8
 
 
 def decimals(v: float) -> int:
