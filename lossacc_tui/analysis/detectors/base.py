@@ -270,3 +270,17 @@ def classes_claim(ctx: Ctx, x0: float, x1: float) -> list[Claim]:
         return []
     strength = "follows" if k.source in ("given", "config") else "likely"
     return [Claim("classes", strength, x0, x1, k.describe(), value=float(k.k))]
+
+
+def lookup(series: Series | None, axis: str, xs: np.ndarray) -> np.ndarray:
+    """The last value of `series` at or before each x (NaN where none). O(len(xs) log n)."""
+    out = np.full(len(xs), np.nan)
+    if series is None or len(series) == 0:
+        return out
+    col = x_column(series, axis)
+    if col is None:
+        return out
+    k = np.searchsorted(col, xs, side="right") - 1
+    ok = k >= 0
+    out[ok] = series.values[k[ok]]
+    return out

@@ -14,8 +14,7 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.claims import Claim
-from lossacc_tui.analysis.detectors.base import classes_claim, names, noise, value, value_at_x
-from lossacc_tui.analysis.detectors.checks import lookup
+from lossacc_tui.analysis.detectors.base import classes_claim, lookup, names, noise, value, value_at_x
 from lossacc_tui.analysis.detectors.joined import Overfitting, _run_lengths
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures

@@ -13,11 +13,12 @@ from lossacc_tui.analysis.detectors.base import (
     Detector,
     classes_claim,
     level,
+    lookup,
     names,
     value,
     value_at_x,
 )
-from lossacc_tui.analysis.detectors.checks import CHANCE_BELOW, chance_k, lookup
+from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x
 from lossacc_tui.analysis.track import x_values
