@@ -14,7 +14,7 @@ A change of accuracy within max(1/n, standard error) is not a trend in any accur
 When the values do not reveal n (averaged per-batch accuracies, few values), nothing is assumed.
 
 >>> g = GridEstimate()
->>> [g.feed(v) for v in (0.9, 0.915, 0.925, 0.93, 0.92, 0.905)][-1]
+>>> [g.feed(v) for v in (0.9, 0.915, 0.925, 0.93, 0.92, 0.905, 0.91)][-1]
 200
 >>> round(resolution(0.92, 200), 4)
 0.0192
@@ -32,6 +32,8 @@ N_MAX = 20000
 CHANCE = 1e-2
 #: distinct values needed before a grid counts (a step is a difference between values)
 MIN_VALUES = 3
+#: distinct values after which the estimate is kept as it is (O(MAX_VALUES x N_MAX) in all)
+MAX_VALUES = 256
 #: the smallest common step counts as one sample only once it is this fine (1/50 = 2 points)
 STEP_MIN_N = 50
 #: float32 storage keeps values below 1 to about 6e-8 (2**-24)
@@ -51,8 +53,10 @@ class GridEstimate:
 
     The values are taken as printed with the most decimals any of them shows (a log that printed
     0.925 wrote 0.92 for 0.920). n is the smallest grid all distinct values fit when the chance
-    that any grid up to it would fit values drawn at random is below CHANCE. Feeding is O(N_MAX) per new
-    distinct value and O(1) per repeated one; once no grid fits, O(1)."""
+    that any grid up to it would fit values drawn at random is below CHANCE. Values drawn at random
+    and printed with 3 or 4 decimals reveal a grid by luck in 3-8 % of 30-value series, for one value
+    (the next one does not fit it); such a grid only makes a change need to be larger there.
+    Feeding is O(N_MAX) per new distinct value (the first MAX_VALUES of them) and O(1) otherwise."""
 
     def __init__(self) -> None:
         self._n = np.arange(1, N_MAX + 1, dtype=np.float64)
@@ -79,6 +83,8 @@ class GridEstimate:
         """Take one logged accuracy; returns n as known after it (None while not revealed)."""
         if self._dead or not math.isfinite(v) or not 0.0 < v < 1.0 or v in self._seen:
             return self.n
+        if len(self._values) >= MAX_VALUES:
+            return self.n  # the grid is settled by now (bounds the cost of a long per-step series)
         self._seen.add(v)
         self._values.append(v)
         d = decimals(v)
@@ -89,9 +95,16 @@ class GridEstimate:
                 self._fit(u)
         else:
             self._fit(v)
-        hit = np.flatnonzero(self._ok)
-        if len(hit) == 0:
+        if not self._ok.any():
             self._dead, self.n, self.n_fit = True, None, None
+            return None
+        # a grid nearly as fine as the printing (a step under 4 half-units) fits printed values by
+        # construction, not by luck (every 4-decimal value lies within 0.4/8000 of a multiple of
+        # 1/8000): such grids are never revealed
+        tol = 0.5 * 10.0**-self._d + _ABS
+        hit = np.flatnonzero(self._ok & (2.0 * self._n * tol <= 0.5))
+        if len(hit) == 0:
+            self.n = self.n_fit = None
             return None
         j = int(hit[0])
         self.n_fit = j + 1
