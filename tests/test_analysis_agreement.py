@@ -5,6 +5,7 @@ sample of the evaluation set) is not a trend."""
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -165,3 +166,35 @@ def test_worked_example_gives_sizes_with_their_direction_in_words(tmp_path: Path
     )
     assert "the mean loss would rise by 0.0350 x 0.04" in worked and "It fell" in worked, worked
     assert not re.search(r"[+-]\d+\.\d+ (points|nats|x)", worked), worked
+
+
+def test_the_grid_of_logged_accuracies_is_the_evaluation_set_or_nothing() -> None:
+    # every log of the truth corpus (Keras CSV and console, Lightning CSV, TensorBoard, a plain loop's
+    # text and JSONL), read as the product reads it: the n its logged validation accuracies reveal is
+    # the size of the validation set the generator used (labels.json), or not revealed at all
+    from conftest import read_runs
+
+    from lossacc_tui.analysis.resolution import GridEstimate
+
+    revealed = checked = 0
+    for labels in sorted(CORPUS.glob("*/s*/labels.json")) + sorted(CORPUS.glob("*/s*/version_0/labels.json")):
+        facts = json.loads(labels.read_text())
+        if "n_val" not in facts:
+            continue
+        for log in facts["logs"]:
+            for run in read_runs(labels.parent / log["file"]):
+                for series in run.series.values():
+                    if series.role != "val_acc":
+                        continue
+                    grid = GridEstimate()
+                    for v in series.values.tolist():
+                        grid.feed(v)
+                    checked += 1
+                    assert grid.n in (None, facts["n_val"]), (
+                        labels.parent,
+                        log["file"],
+                        grid.n,
+                        facts["n_val"],
+                    )
+                    revealed += grid.n is not None
+    assert checked >= 60 and revealed >= checked // 2, (checked, revealed)
