@@ -126,6 +126,8 @@ def test_a_model_at_chance_is_not_called_underconfident() -> None:
 #: a number printed beside itself across an arrow ("val_acc 0.98 -> 0.98") unless it says it did
 #: not change
 SAME_PAIR = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?(?:e[+-]\d+)?) -> \1(?![\d.e])(?! \(unchanged\))")
+#: a range whose two ends print alike ("flat at 0.981-0.981")
+SAME_RANGE = re.compile(r"(?<![\w.])(\d+\.\d+)(?:-| to )\1(?![\d.e])")
 
 
 def test_every_pair_of_numbers_shows_the_change_it_claims(tmp_path: Path) -> None:
@@ -138,6 +140,7 @@ def test_every_pair_of_numbers_shows_the_change_it_claims(tmp_path: Path) -> Non
         CORPUS / "slow-underconfident-torch" / "s2" / "train.jsonl",
         CORPUS / "majority-lightning" / "s0" / "version_0" / "metrics.csv",
         CORPUS / "val-shift-torch" / "s0" / "train.jsonl",
+        CORPUS / "sweep-lightning" / "heldout" / "version_5" / "metrics.csv",
     ]
     rows = softmax_regression(seed=3, **(SLOW_OVERFIT | {"classes": 3, "lr": 0.05, "n_train": 100}))  # type: ignore[arg-type]
     logs.append(keras_csv(rows, tmp_path / "slow.csv"))
@@ -147,6 +150,7 @@ def test_every_pair_of_numbers_shows_the_change_it_claims(tmp_path: Path) -> Non
             for text in [a["title"], a["explanation"], *(c["text"] for c in a["claims"])]:
                 seen += text.count(" -> ")
                 assert not SAME_PAIR.search(text), (path.name, a["kind"], SAME_PAIR.search(text), text)
+                assert not SAME_RANGE.search(text), (path.name, a["kind"], SAME_RANGE.search(text), text)
     assert seen > 20
     # the same run's pair that did not change says so
     slow = [a for a in run_of(logs[-1])["alerts"] if a["kind"] == "loss-up-acc-up"]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.explain_parts import Names, below_baseline, mistakes
-from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, pts, times
+from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, pts, times, within
 from lossacc_tui.analysis.resolution import describe, resolution
 
 Parts = list[tuple[str, str]]
@@ -133,7 +133,7 @@ def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:
     return [
         (
             "What happened",
-            f"{n.acc} has stayed within {fmt(e['acc_low'], 4)}-{fmt(e['acc_high'], 4)} from {n.unit} "
+            f"{n.acc} has stayed {within(e['acc_low'], e['acc_high'], 4)} from {n.unit} "
             f"{fmt_x(e['from_x'])} to {fmt_x(e['now_x'])} while the level of {n.loss} (the mean of its last "
             f"{half} values) fell {arrow(e['from_level'], e['now_level'])} "
             f"({change(e['now_level'], e['from_level'])}).",
@@ -168,7 +168,7 @@ def _unstable(a: Alert, n: Names) -> Parts:
             "What happened",
             f"{n.loss} swung between {fmt(e['loss_low'])} ({n.unit} {fmt_x(e['loss_low_x'])}) and "
             f"{fmt(e['loss_high'])} ({n.unit} {fmt_x(e['loss_high_x'])}), x{fmt(e['ratio'], 1)}, while "
-            f"{n.acc} stayed within {fmt(e['acc_low'], 4)}-{fmt(e['acc_high'], 4)}.",
+            f"{n.acc} stayed {within(e['acc_low'], e['acc_high'], 4)}.",
         ),
         (
             "Why",

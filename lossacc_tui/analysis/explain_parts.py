@@ -9,7 +9,7 @@ from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.detectors.base import Ctx, value_at_x
 from lossacc_tui.analysis.evidence import below_floor, floor, mistake_cost_bounds, prob, wrong_share_bounds
 from lossacc_tui.analysis.params import Params
-from lossacc_tui.analysis.quantities import Classes, bce, chance_loss, fmt, fmt_x
+from lossacc_tui.analysis.quantities import Classes, bce, chance_loss, fmt, fmt_x, span
 from lossacc_tui.model import Series
 
 STEP = bce(0.49) - bce(0.51)  # what one sample costs when it slips from p=0.51 to p=0.49
@@ -99,7 +99,7 @@ def mistakes(loss: float, acc: float, n: Names, prefix: str) -> str:
     text = (
         f"{where} {wrong:.1%} of samples are wrong; each costs at least ln 2 = 0.6931 nats, so mistakes "
         f"carry at least {lo:.0%} of the loss (the floor (1 - a) ln 2 is {fmt(floor(acc))}). A mistake "
-        f"costs {fmt(m_lo, 3)} to {fmt(m_hi, 3)} nats on average (probability {prob(m_hi)} to "
+        f"costs {span(m_lo, m_hi, 3, sep=' to ')} nats on average (probability {prob(m_hi)} to "
         f"{prob(m_lo)} on its true class): the top of that range holds if right answers cost nothing."
     )
     if k is not None and loss > acc * math.log(k):

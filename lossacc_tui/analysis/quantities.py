@@ -171,6 +171,27 @@ def arrow(a: float | None, b: float | None, digits: int = 4) -> str:
     return f"{sa} -> {sb}"
 
 
+def span(a: float | None, b: float | None, digits: int = 4, sep: str = "-") -> str:
+    """A range 'a-b' with enough decimals that different ends never print alike, or the one value
+    when both ends are equal ("flat at 0.981-0.981" said nothing).
+
+    >>> span(0.98113, 0.98113, 3), span(0.9811, 0.9814, 3), span(0.5, 0.75, sep=" to ")
+    ('0.981', '0.9811-0.9814', '0.5 to 0.75')
+    """
+    if _finite(a) and _finite(b) and a == b:
+        return fmt(a, digits)
+    for d in range(digits, 9):
+        sa, sb = fmt(a, d), fmt(b, d)
+        if sa != sb or not _finite(a) or not _finite(b):
+            break
+    return f"{sa}{sep}{sb}"
+
+
+def within(a: float | None, b: float | None, digits: int = 4) -> str:
+    """'within a-b', or 'at a' when both ends are equal (see `span`)."""
+    return f"at {fmt(a, digits)}" if _finite(a) and _finite(b) and a == b else f"within {span(a, b, digits)}"
+
+
 def _finite(v: float | None) -> bool:
     return v is not None and math.isfinite(v)
 

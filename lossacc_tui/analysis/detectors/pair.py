@@ -25,7 +25,7 @@ from lossacc_tui.analysis.detectors.base import (
 )
 from lossacc_tui.analysis.evidence import calibrated_loss_max, mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, loss_per_mistake, pair_chance_k
+from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, loss_per_mistake, pair_chance_k, span
 
 
 class PairDetector(Detector):
@@ -310,7 +310,7 @@ class AccFlatLossDown(PairDetector):
         e = alert.evidence
         return (
             f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} flat at "
-            f"{fmt(e['acc_low'], 3)}-{fmt(e['acc_high'], 3)} while the "
+            f"{span(e['acc_low'], e['acc_high'], 3)} while the "
             f"{self.ctx.loss.name if self.ctx.loss else 'loss'} level fell "
             f"{arrow(e['from_level'], e['now_level'])}"
         )

@@ -20,7 +20,7 @@ from lossacc_tui.analysis.detectors.base import (
 )
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x
+from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, span
 from lossacc_tui.analysis.track import x_values
 
 #: how many of the latest base-rate points an acc-stuck alert remembers
@@ -202,7 +202,7 @@ class AccStuck(Detector):
                 lvl_now = level(self.ctx.loss, j, self.p)
                 h = float(binary_entropy(np.array([acc]))[0])
                 hi = h + ((1 - acc) * math.log(k - 1) if k and k > 2 else 0.0)
-                cost = fmt(h) if hi == h else f"{fmt(h)} to {fmt(hi)}"
+                cost = fmt(h) if hi == h else f"{span(h, hi, 4, sep=' to ')}"
                 decide = (
                     "the predicted-class counts decide, or --majority RATE (the share of the most frequent "
                     "class) settles the rate"
