@@ -14,11 +14,14 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.claims import Claim
-from lossacc_tui.analysis.detectors.base import classes_claim, lookup, names, noise, value, value_at_x
+from lossacc_tui.analysis.detectors.base import Ctx, classes_claim, lookup, names, noise, value, value_at_x
 from lossacc_tui.analysis.detectors.joined import Overfitting, _run_lengths
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, pts
+from lossacc_tui.analysis.resolution import GridEstimate, resolution, step_floor
+from lossacc_tui.analysis.track import x_column
+from lossacc_tui.model import Series
 
 
 class ValDegrading(Overfitting):
@@ -45,6 +48,11 @@ class ValDegrading(Overfitting):
         "re-evaluate an earlier checkpoint on today's validation data."
     )
 
+    def __init__(self, ctx: Ctx, series: Series, subject: str) -> None:
+        super().__init__(ctx, series, subject)
+        self._grid = GridEstimate()  # the accuracy's evaluation-set size, from its values up to x
+        self._acc_k = 0  # accuracy points fed to it
+
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
         y, best, sig, tl, tb = loss.y, loss.best, loss.sig_prev, loss.train_lvl, loss.train_at_best
@@ -56,11 +64,14 @@ class ValDegrading(Overfitting):
         best_x = np.array([self.ctx.x(self.series, int(b)) for b in np.unique(loss.best_idx)])
         a_best_u = lookup(acc_y, self.ctx.axis, best_x)
         a_best = a_best_u[np.searchsorted(np.unique(loss.best_idx), loss.best_idx)]
+        res = self._resolution(acc_y, loss.x, a_now)
         with np.errstate(invalid="ignore"):
             rise = (y >= best * (1 + p.rise_rel)) & (y - best >= p.rise_z * sig)
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))
             rise &= y > best
-            acc_fell = a_now <= a_best - p.acc_drop_min
+            # a fall within the accuracy's resolution (a sample, or the binomial standard error of
+            # the evaluation set its values reveal) is not a fall
+            acc_fell = a_now <= a_best - np.fmax(p.acc_drop_min, res)
             flat = (tl > tb * (1 - p.train_drop_rel)) & (tl < tb * (1 + p.train_drop_rel))
             calm = (y < best * (1 + p.rise_rel / 2)) | (a_now > a_best - p.acc_drop_min / 2)
             calm |= (tl <= tb * (1 - p.train_drop_rel)) | (tl >= tb * (1 + 2 * p.train_drop_rel))
@@ -69,6 +80,24 @@ class ValDegrading(Overfitting):
         self._srl = np.zeros(len(y), dtype=np.int64)  # no short-run path: three evaluations needed
         self._carry = (int(self._rl[-1]), 0)
         return self._rl >= p.open_after, calm
+
+    def _resolution(self, acc: Series, xs: np.ndarray, a_now: np.ndarray) -> np.ndarray:
+        """The accuracy's resolution (fraction; NaN unknown) at each x, from its values logged up to
+        that x: fed to the detector's own grid estimate in x order, so a live log gets what a
+        finished one gets."""
+        col = x_column(acc, self.ctx.axis)
+        out = np.full(len(xs), np.nan)
+        if col is None:
+            return out
+        grid, k = self._grid, self._acc_k
+        for j, x in enumerate(xs.tolist()):
+            while k < len(acc) and col[k] <= x:
+                grid.feed(float(acc.values[k]))
+                k += 1
+            r = resolution(float(a_now[j]), grid.n)
+            out[j] = np.fmax(r, step_floor(grid.n_fit) * (1 + 1e-6))
+        self._acc_k = k
+        return out
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
