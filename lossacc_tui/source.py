@@ -271,18 +271,19 @@ class Source:
         self, chunk_size: int = CHUNK, on_parts: Callable[[int, Appended], None] | None = None
     ) -> list[Run]:
         """Read every file to its end (a finished log); `on_parts(file index, parts)` is told what
-        each chunk added (how a feed reads: `feed.Feed.read_source`). After the first chunk, a
-        reader with a `backlog_chunk` method (CSV and JSONL, when polars is installed:
-        readers/bulk.py) may ask for the rest of a large file in one read. Raises OSError."""
+        each chunk added (how a feed reads: `feed.Feed.read_source`). Before each read, a reader
+        with a `backlog_chunk` method (CSV and JSONL, when polars is installed: readers/bulk.py)
+        may ask for all of a large file in one read (no copy of a first part). Raises OSError."""
         tell = on_parts or (lambda _i, _parts: None)
         for i, f in enumerate(self.files):
             if not getattr(f.reader, "reads_itself", False):  # a database reader queries it itself
                 with open_regular(f.path) as fh:  # read-only, always
-                    size, left = chunk_size, os.fstat(fh.fileno()).st_size
+                    left = os.fstat(fh.fileno()).st_size
+                    wants = getattr(f.reader, "backlog_chunk", None)
+                    size = max(chunk_size, (wants(left) or 0) if wants else 0)
                     while chunk := fh.read(size):
                         tell(i, self.feed(i, chunk))
                         left -= len(chunk)
-                        wants = getattr(f.reader, "backlog_chunk", None)
                         size = max(chunk_size, (wants(left) or 0) if wants else 0)
             tell(i, self.finish(i))
         if not self.runs:

@@ -170,7 +170,7 @@ class JsonlReader(Reader):
         n = len(table)
         batch = Batch(n=n, values={}, present={}, line=np.arange(first_line, first_line + n))
         for i, k in enumerate(keys):
-            self._place(batch, k, table[:, i].copy(), None)
+            self._place(batch, k, table[:, i], None)
         return batch
 
     @staticmethod
