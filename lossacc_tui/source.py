@@ -18,11 +18,11 @@ from lossacc_tui.files import open_regular, walk_files, why_not_regular
 from lossacc_tui.model import Batch, Problem, Run
 from lossacc_tui.readers import READERS, Reader, mlflow_server
 from lossacc_tui.readers.audit import audit_source
+from lossacc_tui.readers.base import MissingExtra
 from lossacc_tui.readers.layouts import Claim, claim_folder, claim_for
 from lossacc_tui.readers.probe_sidecar import SIDECAR, ProbeSidecar
-from lossacc_tui.readers.registry import all_readers
+from lossacc_tui.readers.registry import candidates, readers_for
 from lossacc_tui.readers.split import FileSplitter
-from lossacc_tui.readers.tensorboard import MissingExtra
 from lossacc_tui.roles import RoleMap
 
 CHUNK = 1 << 20
@@ -125,17 +125,17 @@ def detect(path: Path, head: str | None = None, fmt: str | None = None) -> tuple
     name = path.name
     if head is None:
         head = decoded_head(path)
-    candidates = READERS.get(fmt, []) if fmt else all_readers()
+    found = readers_for(fmt) if fmt else candidates(name, head)  # imports only modules that may match
     best: tuple[type[Reader], float] | None = None
-    for cls in candidates:
+    for cls in found:
         try:
             score = cls.sniff(name, head)
         except Exception:  # a sniffer must never stop detection
             score = 0.0
         if score > 0 and (best is None or score > best[1]):
             best = (cls, score)
-    if best is None and fmt and candidates:
-        best = (candidates[0], 0.0)
+    if best is None and fmt and found:
+        best = (found[0], 0.0)
     return best
 
 

@@ -32,6 +32,10 @@ def to_float(text: str) -> float | None:
     return v / 100.0 if pct and math.isfinite(v) else v
 
 
+class MissingExtra(RuntimeError):
+    """An optional dependency is not installed; the message (one line) says how to install it."""
+
+
 class LineBuffer:
     """Splits a byte stream into complete lines; keeps the unfinished tail until its newline comes.
 
