@@ -160,9 +160,10 @@ def csv_values(
     return values, ~np.isnan(values)  # no NaN but an empty cell: the bytes hold no `nan`
 
 
-def jsonl_values(block: bytes, keys: list[str]) -> np.ndarray | None:
-    """A block of JSON lines that are flat objects of exactly `keys` with number values, as float64
-    (rows, len(keys)) in the order of `keys`, columns contiguous.
+def jsonl_values(block: bytes, keys: list[str]) -> list[np.ndarray] | None:
+    """A block of JSON lines that are flat objects of exactly `keys` with number values, as one
+    float64 array per key (rows,), in the order of `keys`: polars' own buffers, not copied
+    (read-only; a run keeps them as they are, `model.Growable`).
 
     None unless every line has each key once (no escapes, twice as many quotes as keys on every
     line: see below), every value is a JSON number and there are no blank lines. polars reads each
@@ -182,7 +183,7 @@ def jsonl_values(block: bytes, keys: list[str]) -> np.ndarray | None:
         return None
     if df.height != nrows or any(df.null_count().row(0)):
         return None
-    values = df.to_numpy(order="fortran")
-    if values.dtype != np.float64 or values.shape != (nrows, len(keys)):
+    columns = [df.get_column(k).to_numpy() for k in keys]
+    if any(c.dtype != np.float64 or c.shape != (nrows,) for c in columns):
         return None
-    return values
+    return columns
