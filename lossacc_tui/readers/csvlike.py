@@ -306,15 +306,19 @@ class CsvReader(Reader):
         every = present.all(axis=0)  # per column: no empty cell (one pass, not one per use)
         for i, (name, kind) in enumerate(zip(self.names, self._kind, strict=True)):
             if kind in ("epoch", "step", "time"):
-                col = values[:, i] if every[i] else np.where(present[:, i], values[:, i], np.nan)
+                col = (
+                    np.ascontiguousarray(values[:, i])
+                    if every[i]
+                    else np.where(present[:, i], values[:, i], np.nan)
+                )
                 setattr(batch, kind, col)
             elif kind == "metric":
                 p = present[:, i]
                 if not every[i] and not p.any():
                     continue
                 out_name = self._metric_name(name)
-                # columns are contiguous (fastnum, bulk): a run keeps them without copying (`Batch`)
-                batch.values[out_name] = self._transform(name, values[:, i])
+                # a contiguous column (bulk: polars' columns) is kept by the run without a copy
+                batch.values[out_name] = self._transform(name, np.ascontiguousarray(values[:, i]))
                 batch.present[out_name] = None if every[i] else p
         return batch
 
