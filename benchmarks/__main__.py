@@ -1,4 +1,5 @@
-"""Run every benchmark, each in its own process: `python -m benchmarks [--long] [NAME ...]`.
+"""Run every benchmark, each in its own process: `python -m benchmarks [--long] [NAME ...]`;
+`python -m benchmarks --list` names them (with each one's first docstring line) and runs none.
 
 A benchmark that exits 0 passed; one that exits with `SKIPPED` (77, the code test harnesses use)
 was skipped, its last line saying why (a reference or an extra that is not installed); any other
@@ -32,6 +33,8 @@ SCRIPTS = [
     "bench_app",
     "bench_probe",
     "bench_keys",
+    "bench_reliability",
+    "bench_soak",  # 2 minutes; with --long the README's 60
 ]
 SKIPPED = 77
 TIMEOUT_S = 1800
@@ -71,15 +74,33 @@ def run_one(name: str, long: bool) -> tuple[str, str, float]:
     return "failed", f"exit code {code}: {last[:160]}", took
 
 
-def main(argv: list[str]) -> int:
+def summary_line(path: Path) -> str:
+    """The first line of a benchmark script's docstring (read, not imported)."""
+    text = path.read_text(encoding="utf-8").lstrip()
+    return text[3:].split("\n", 1)[0].strip() if text.startswith('"""') else ""
+
+
+def main(argv: list[str], scripts: list[str] | None = None, here: Path | None = None) -> int:
+    global HERE
+    scripts, HERE = scripts or SCRIPTS, here or HERE
     long = "--long" in argv
     only = [a for a in argv if not a.startswith("-")]
-    unknown = [a for a in only if a not in SCRIPTS]
+    unknown = [a for a in only if a not in scripts]
     if unknown:
-        print(f"unknown benchmark {', '.join(unknown)}; known: {', '.join(SCRIPTS)}", file=sys.stderr)
+        print(f"unknown benchmark {', '.join(unknown)}; known: {', '.join(scripts)}", file=sys.stderr)
         return 2
+    if "--list" in argv:
+        for name in scripts:
+            print(f"{name:<18} {summary_line(HERE / f'{name}.py')}")
+        others = sorted(
+            p.stem
+            for p in HERE.glob("*.py")
+            if p.stem not in scripts and p.stem not in ("__init__", "__main__")
+        )
+        print(f"{len(scripts)} benchmarks; scripts not run by the runner: {', '.join(others) or 'none'}")
+        return 0
     results = []
-    for name in SCRIPTS:
+    for name in scripts:
         if only and name not in only:
             continue
         print(f"== {name}{' --long' if long else ''}", flush=True)

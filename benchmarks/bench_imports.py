@@ -3,6 +3,7 @@ frame, against the interpreter alone and `import numpy` (the floor of any numpy 
 the same run (median of 7 interleaved runs, each a fresh process).
 
     python -m benchmarks bench_imports
+    python benchmarks/bench_imports.py --against ../main     (also `check` from another checkout)
 
 Also lists the largest imports of each (from `python -X importtime`), checks that `check`
 imports none of the follower, the terminal view, Markdown rendering or the optional parsers, and
@@ -42,12 +43,26 @@ PACKAGES = frozenset(
         "lossacc_tui.app.app",
     ]
 )
-NOT_FOR_CHECK = ("watchdog", "textual", "rich.markdown", "polars", "tensorboard", "lossacc_tui.monitor")
+NOT_FOR_CHECK = (
+    "watchdog",
+    "textual",
+    "rich.markdown",
+    "polars",
+    "tensorboard",
+    "lossacc_tui.monitor",
+    # readers of other formats: imported only for what may be theirs (readers/registry.py DEFERRED)
+    "lossacc_tui.readers.tensorboard",
+    "lossacc_tui.readers.wandb_run",
+    "lossacc_tui.readers.wandb_folder",
+    "lossacc_tui.readers.mlflow",
+    "lossacc_tui.readers.mlflow_db",
+    "urllib.request",
+)
 
 
-def timed(cmd: list[str]) -> float:
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
     t = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     return time.perf_counter() - t
 
 
@@ -84,11 +99,18 @@ def main() -> int:
             "python -c 'import numpy'": [py, "-c", "import numpy"],
             "lossacc-tui check (20-line log)": check,
             "terminal view imports (cli + app)": app,
+            "import lossacc_tui.readers": [py, "-c", "import lossacc_tui.readers"],
         }
+        envs: dict[str, dict[str, str] | None] = dict.fromkeys(cmds)
+        if "--against" in sys.argv:  # the same commands from another checkout (before a change)
+            other = str(Path(sys.argv[sys.argv.index("--against") + 1]).resolve())
+            for k in ("lossacc-tui check (20-line log)", "import lossacc_tui.readers"):
+                cmds[f"{k} [{Path(other).name}]"] = cmds[k]
+                envs[f"{k} [{Path(other).name}]"] = dict(os.environ, PYTHONPATH=other)
         times: dict[str, list[float]] = {k: [] for k in cmds}
         for _ in range(REPS):
             for k, cmd in cmds.items():
-                times[k].append(timed(cmd))
+                times[k].append(timed(cmd, envs[k]))
         med = {k: statistics.median(v) for k, v in times.items()}
         print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; median of {REPS} runs:")
         base = med["python -c 'import numpy'"]

@@ -11,6 +11,8 @@ our reader imports on its own when a file is large); each reference is the media
 
 from __future__ import annotations
 
+import io
+import operator
 import os
 import resource
 import statistics
@@ -145,6 +147,51 @@ def bench_file(label: str, path: Path, kind: str) -> None:
         f" CPU {pcpu:.2f} s;"
         f" ours takes {dt / pdt:.2f}x its time, {cpu / pcpu:.2f}x its CPU"
     )
+    if kind != "csv":
+        jsonl_alternatives(path, values)
+
+
+def jsonl_alternatives(path: Path, values: int) -> None:
+    """Other compiled JSON readers on the same JSONL file, each to float64 columns (what a run
+    stores), CPU time of the median of REPS: orjson on the lines joined into one array, msgspec's
+    typed decode (a Struct of float fields) of the same, pyarrow's JSON reader. Each is optional."""
+    import numpy as np
+    import orjson
+
+    data = path.read_bytes()
+    keys = list(orjson.loads(data[: data.find(b"\n")]))
+    joined = b"[" + data[:-1].replace(b"\n", b",") + b"]"
+
+    def with_orjson() -> object:
+        rows = orjson.loads(joined)
+        return [np.fromiter((r[k] for r in rows), np.float64, count=len(rows)) for k in keys]
+
+    tries: list[tuple[str, Callable[[], object]]] = [("orjson.loads of the joined lines", with_orjson)]
+    try:
+        import msgspec
+
+        fields = [(f"f{i}", float) for i in range(len(keys))]
+        rename = {f"f{i}": k for i, k in enumerate(keys)}
+        row = msgspec.defstruct("Row", fields, rename=rename, forbid_unknown_fields=True, gc=False)
+        decoder = msgspec.json.Decoder(list[row])  # type: ignore[valid-type]
+
+        def with_msgspec() -> object:
+            rows = decoder.decode(joined)
+            get = [operator.attrgetter(f"f{i}") for i in range(len(keys))]
+            return [np.fromiter(map(g, rows), np.float64, count=len(rows)) for g in get]
+
+        tries.append(("msgspec typed decode of the joined lines", with_msgspec))
+    except ImportError:
+        print("  (msgspec not installed: pip install msgspec)")
+    try:
+        import pyarrow.json as pj
+
+        tries.append(("pyarrow.json.read_json", lambda: pj.read_json(io.BytesIO(data))))
+    except ImportError:
+        print("  (pyarrow not installed: pip install pyarrow)")
+    for label, fn in tries:
+        _, cpu, _ = median_time(fn)
+        print(f"  reference {label}: CPU {cpu:.2f} s = {values / cpu / 1e6:.2f} M values/s")
 
 
 def _peak_rss_kb() -> int:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from lossacc_tui.events import Status
 from lossacc_tui.files import open_regular
 from lossacc_tui.readers import READERS
+from lossacc_tui.readers.base import MissingExtra
 from lossacc_tui.readers.probe_sidecar import ProbeSidecar
-from lossacc_tui.readers.tensorboard import MissingExtra
 from lossacc_tui.source import Source, open_file
 
 if TYPE_CHECKING:

@@ -29,36 +29,63 @@ LossKind = Literal["cross-entropy", "sum-of-terms", "unknown"]
 
 class Growable:
     """A float64 array that grows by half its size when full: appending N values costs amortised
-    O(1) each, and at most a third of the memory is slack."""
+    O(1) each, and at most a third of the memory is slack.
 
-    __slots__ = ("_buf", "_n")
+    An empty Growable may borrow a large array instead of copying it (`extend(..., borrow=True)`:
+    a backlog read at once, where the copy and its page faults cost as much as the parse). The
+    borrowed array is never written: the first append copies it, and `writable()` does too."""
+
+    __slots__ = ("_borrowed", "_buf", "_n")
 
     def __init__(self, capacity: int = 16) -> None:
         self._buf = np.empty(max(capacity, 1), dtype=np.float64)
         self._n = 0
+        self._borrowed = False
 
     def __len__(self) -> int:
         return self._n
 
-    def extend(self, values: np.ndarray | float, count: int | None = None) -> None:
-        """Append an array, or `count` copies of one value."""
+    def extend(self, values: np.ndarray | float, count: int | None = None, borrow: bool = False) -> None:
+        """Append an array, or `count` copies of one value. With `borrow`, an empty Growable keeps a
+        contiguous float64 array of at least `BORROW_MIN` values as it is (the caller must not change it)."""
         k = len(values) if count is None else count  # type: ignore[arg-type]
+        if (
+            borrow
+            and self._n == 0
+            and k >= BORROW_MIN
+            and isinstance(values, np.ndarray)
+            and values.dtype == np.float64
+            and values.ndim == 1
+            and values.flags.c_contiguous
+        ):
+            self._buf, self._n, self._borrowed = values, k, True
+            return
         need = self._n + k
-        if need > len(self._buf):
+        if need > len(self._buf) or self._borrowed:
             cap = len(self._buf)
             cap = max(need, cap + cap // 2 + 1)  # a large batch (a backlog read at once): no slack
             buf = np.empty(cap, dtype=np.float64)
             buf[: self._n] = self._buf[: self._n]
-            self._buf = buf
+            self._buf, self._borrowed = buf, False
         self._buf[self._n : need] = values
         self._n = need
 
     def view(self) -> np.ndarray:
-        """The filled part (a view: do not keep it across appends)."""
+        """The filled part (a view: do not keep it across appends, do not write it: `writable`)."""
+        return self._buf[: self._n]
+
+    def writable(self) -> np.ndarray:
+        """The filled part, to change in place (a borrowed array is copied first)."""
+        if self._borrowed:
+            self._buf, self._borrowed = self._buf[: self._n].copy(), False
         return self._buf[: self._n]
 
     def nbytes(self) -> int:
         return self._buf.nbytes
+
+
+#: Fewest values a Growable borrows rather than copies (smaller batches are cheap to copy).
+BORROW_MIN = 4096
 
 
 class LazyColumn:
@@ -70,17 +97,18 @@ class LazyColumn:
         self._arr: Growable | None = None
         self._n = 0
 
-    def extend(self, values: np.ndarray | None, count: int) -> None:
+    def extend(self, values: np.ndarray | None, count: int, borrow: bool = False) -> None:
+        """Append `count` x values (None: all unknown); `borrow` as in `Growable.extend`."""
         if self._arr is None:
             if values is None or np.isnan(values).all():
                 self._n += count
                 return
-            self._arr = Growable(max(16, self._n + count))
+            self._arr = Growable(16 if borrow and not self._n else max(16, self._n + count))
             self._arr.extend(np.nan, self._n)
         if values is None:
             self._arr.extend(np.nan, count)
         else:
-            self._arr.extend(values)
+            self._arr.extend(values, borrow=borrow)
 
     def view(self) -> np.ndarray:
         return np.full(self._n, np.nan) if self._arr is None else self._arr.view()
@@ -111,6 +139,7 @@ class Batch:
     `values[name]` holds one float64 per row; `present[name]` says which rows carry that metric
     (None: all rows). `step`/`epoch`/`time` are per-row x values, NaN where unknown.
     `starts` lists rows where the reader knows a new run begins (a new table, a new fit call).
+    Arrays handed over in a Batch are never changed afterwards: a run may keep them as they are.
     """
 
     n: int
@@ -251,14 +280,17 @@ class Series:
         step: np.ndarray | None,
         epoch: np.ndarray | None,
         time: np.ndarray | None,
+        borrow: bool = False,
     ) -> None:
+        """Append points; with `borrow` an empty series may keep the arrays given (a backlog read
+        at once) instead of copying them: the caller must not change them afterwards."""
         n = len(values)
-        self._step.extend(step, n)
-        self._epoch.extend(epoch, n)
-        self._time.extend(time, n)
+        self._step.extend(step, n, borrow)
+        self._epoch.extend(epoch, n, borrow)
+        self._time.extend(time, n, borrow)
         if self.role in ACC_ROLES:
             values = self._scaled(values)
-        self._value.extend(values)
+        self._value.extend(values, borrow=borrow)
 
     def _scaled(self, values: np.ndarray) -> np.ndarray:
         """Accuracy in percent (0-100) becomes a fraction, retroactively. Decided once, by the first
@@ -271,7 +303,7 @@ class Series:
                 self._pct_decided = True
                 if values[above[0]] <= 100.0:
                     self.scale = 0.01
-                    self._value.view()[:] *= 0.01
+                    self._value.writable()[:] *= 0.01
         return values * self.scale if self.scale != 1.0 else values
 
     def set_role(self, role: Role) -> None:
@@ -280,10 +312,10 @@ class Series:
         was_acc, self.role = self.role in ACC_ROLES, role
         if role in ACC_ROLES and not was_acc:
             self._pct_decided = False
-            self._value.view()[:] = self._scaled(self._value.view().copy())
+            self._value.writable()[:] = self._scaled(self._value.view().copy())
         elif was_acc and role not in ACC_ROLES:
             if self.scale != 1.0:
-                self._value.view()[:] /= self.scale
+                self._value.writable()[:] /= self.scale
                 self.scale = 1.0
             self._pct_decided = False
 
@@ -361,7 +393,7 @@ class Run:
             if s is None:
                 continue  # no value in this batch: the series begins with its first value
             if p is None:
-                s.extend(vals, batch.step, batch.epoch, batch.time)
+                s.extend(vals, batch.step, batch.epoch, batch.time, borrow=True)
                 self.points += batch.n
             else:
                 rows = np.flatnonzero(p)
@@ -371,6 +403,7 @@ class Run:
                         None if batch.step is None else batch.step[rows],
                         None if batch.epoch is None else batch.epoch[rows],
                         None if batch.time is None else batch.time[rows],
+                        borrow=True,
                     )
                     self.points += len(rows)
 

@@ -28,9 +28,9 @@ from lossacc_tui.handlers import (
     handler_for,
 )
 from lossacc_tui.readers import READERS, mlflow_server
+from lossacc_tui.readers.base import MissingExtra
 from lossacc_tui.readers.layouts import Claim
 from lossacc_tui.readers.probe_sidecar import SIDECAR
-from lossacc_tui.readers.tensorboard import MissingExtra
 from lossacc_tui.roles import RoleMap
 from lossacc_tui.source import (
     FOLDER_MIN_SCORE,

@@ -18,11 +18,11 @@ from lossacc_tui.files import open_regular, walk_files, why_not_regular
 from lossacc_tui.model import Batch, Problem, Run
 from lossacc_tui.readers import READERS, Reader, mlflow_server
 from lossacc_tui.readers.audit import audit_source
+from lossacc_tui.readers.base import MissingExtra
 from lossacc_tui.readers.layouts import Claim, claim_folder, claim_for
 from lossacc_tui.readers.probe_sidecar import SIDECAR, ProbeSidecar
-from lossacc_tui.readers.registry import all_readers
+from lossacc_tui.readers.registry import candidates, readers_for
 from lossacc_tui.readers.split import FileSplitter
-from lossacc_tui.readers.tensorboard import MissingExtra
 from lossacc_tui.roles import RoleMap
 
 CHUNK = 1 << 20
@@ -125,17 +125,17 @@ def detect(path: Path, head: str | None = None, fmt: str | None = None) -> tuple
     name = path.name
     if head is None:
         head = decoded_head(path)
-    candidates = READERS.get(fmt, []) if fmt else all_readers()
+    found = readers_for(fmt) if fmt else candidates(name, head)  # imports only modules that may match
     best: tuple[type[Reader], float] | None = None
-    for cls in candidates:
+    for cls in found:
         try:
             score = cls.sniff(name, head)
         except Exception:  # a sniffer must never stop detection
             score = 0.0
         if score > 0 and (best is None or score > best[1]):
             best = (cls, score)
-    if best is None and fmt and candidates:
-        best = (candidates[0], 0.0)
+    if best is None and fmt and found:
+        best = (found[0], 0.0)
     return best
 
 
@@ -271,18 +271,19 @@ class Source:
         self, chunk_size: int = CHUNK, on_parts: Callable[[int, Appended], None] | None = None
     ) -> list[Run]:
         """Read every file to its end (a finished log); `on_parts(file index, parts)` is told what
-        each chunk added (how a feed reads: `feed.Feed.read_source`). After the first chunk, a
-        reader with a `backlog_chunk` method (CSV and JSONL, when polars is installed:
-        readers/bulk.py) may ask for the rest of a large file in one read. Raises OSError."""
+        each chunk added (how a feed reads: `feed.Feed.read_source`). Before each read, a reader
+        with a `backlog_chunk` method (CSV and JSONL, when polars is installed: readers/bulk.py)
+        may ask for all of a large file in one read (no copy of a first part). Raises OSError."""
         tell = on_parts or (lambda _i, _parts: None)
         for i, f in enumerate(self.files):
             if not getattr(f.reader, "reads_itself", False):  # a database reader queries it itself
                 with open_regular(f.path) as fh:  # read-only, always
-                    size, left = chunk_size, os.fstat(fh.fileno()).st_size
+                    left = os.fstat(fh.fileno()).st_size
+                    wants = getattr(f.reader, "backlog_chunk", None)
+                    size = max(chunk_size, (wants(left) or 0) if wants else 0)
                     while chunk := fh.read(size):
                         tell(i, self.feed(i, chunk))
                         left -= len(chunk)
-                        wants = getattr(f.reader, "backlog_chunk", None)
                         size = max(chunk_size, (wants(left) or 0) if wants else 0)
             tell(i, self.finish(i))
         if not self.runs:

@@ -1,5 +1,6 @@
 """Start-up imports only what a command needs: `check` on a finished log loads neither the
-follower, the terminal view, Markdown rendering nor the optional parsers (polars, tensorboard)."""
+follower, the terminal view, Markdown rendering, the optional parsers (polars, tensorboard) nor the
+readers of other formats (TensorBoard, W&B, MLflow: `readers.registry.DEFERRED`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import realworld
+from conftest import REALWORLD, REPO, realworld
 
 PROBE = """
 import runpy, sys
@@ -16,8 +17,11 @@ try:
     runpy.run_module("lossacc_tui", run_name="__main__")
 except SystemExit:
     pass
+OTHER_READERS = ("tensorboard", "tb_vector", "wandb_run", "wandb_folder", "mlflow", "mlflow_db")
 print("LOADED:", *sorted(m for m in sys.modules if m.split(".")[0] in {"watchdog", "textual", "polars",
-      "tensorboard", "markdown_it"} or m in {"rich.markdown", "lossacc_tui.monitor", "lossacc_tui.follow"}))
+      "tensorboard", "markdown_it", "wandb", "sqlite3"} or m in {"rich.markdown", "lossacc_tui.monitor",
+      "lossacc_tui.follow", "urllib.request", "http.client"}
+      or m in {"lossacc_tui.readers." + r for r in OTHER_READERS}))
 """
 
 
@@ -165,3 +169,74 @@ def test_the_view_draws_its_first_frame_before_the_analysis_is_imported(tmp_path
     )
     assert "FIRST-FRAME-ANALYSIS-LOADED False" in res.stdout, res.stdout + res.stderr
     assert "high-loss-good-acc" in res.stdout.split("ALERTS", 1)[1], res.stdout + res.stderr
+
+
+DETECT_PROBE = """
+import gzip, shutil, sys, tempfile
+from pathlib import Path
+from lossacc_tui.readers import registry
+from lossacc_tui.source import discover
+if sys.argv[1] == "eager":
+    registry.load_all()
+tmp = Path(tempfile.mkdtemp())
+with gzip.open(sys.argv[2]) as src, open(tmp / "mlflow.db", "wb") as dst:
+    shutil.copyfileobj(src, dst)
+for p in [*sys.argv[3:], str(tmp / "mlflow.db"), str(tmp)]:
+    for src in discover(Path(p)):
+        src.read_all()
+        print(Path(p).name if Path(p) != tmp else "db-folder", src.format, *(f"{r.points}" for r in src.runs))
+print("LOADED", *sorted(m for m in sys.modules if m.startswith("lossacc_tui.readers.")))
+"""
+
+
+def test_formats_found_with_deferred_readers_are_those_found_with_every_reader_loaded() -> None:
+    """Detection imports the TensorBoard, W&B and MLflow readers only for what may be theirs, and
+    finds the same format and points for each of their real files and folders as with every reader
+    imported first (each run in a fresh interpreter)."""
+    cases = REALWORLD.parent / "cases" / "formats"
+    paths = [
+        realworld(
+            "tensorboard/Brain_tumor_disease__version_1__events.out.tfevents.1737343473.LAPTOP-15GQC47K.24996.0"
+        ),
+        realworld("tensorboard"),
+        realworld("mlflow/keras-mlflow-sentences-classification__mlruns"),
+        realworld("mlflow/keras-mlflow-sentences-classification__mlruns/0"),
+        realworld("keras_csvlogger/CatClassifier__training.log"),
+        cases / "fmt-12-tensorboard" / "keras" / "generated" / "logs" / "fit",
+        cases / "fmt-06-wandb" / "wandb",
+        cases / "fmt-06-wandb" / "wandb" / "latest-run" / "files" / "wandb-summary.json",
+        REPO / "tests" / "data" / "wandb_run" / "wandb",
+        *sorted((REPO / "tests" / "data" / "wandb_run" / "wandb").glob("*/*.wandb")),
+    ]
+    db = REPO / "tests" / "data" / "mlflow_sqlite" / "mlflow.db.gz"
+    out = {}
+    for mode in ("lazy", "eager"):
+        res = subprocess.run(
+            [sys.executable, "-c", DETECT_PROBE, mode, str(db), *map(str, paths)],
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+        assert res.returncode == 0, res.stderr
+        out[mode] = res.stdout.splitlines()
+    found = out["lazy"][:-1]
+    assert found == out["eager"][:-1]
+    formats = {line.split()[1] for line in found}
+    assert {"tensorboard", "mlflow", "mlflow-db", "wandb", "keras-csv"} <= formats, found
+    lazy_loaded = out["lazy"][-1]
+    assert "lossacc_tui.readers.wandb_run" in lazy_loaded and "lossacc_tui.readers.mlflow_db" in lazy_loaded
+
+
+def test_every_format_id_is_known_before_its_module_is_imported() -> None:
+    """`--format` choices and the "expected one of" lists name every format without importing the
+    deferred reader modules (registry.format_ids), and match what the modules register."""
+    code = (
+        "import sys\n"
+        "from lossacc_tui.readers import READERS, registry\n"
+        "before = registry.format_ids(); listed = sorted(READERS)\n"
+        "tb = 'lossacc_tui.readers.tensorboard' in sys.modules\n"
+        "registry.load_all()\n"
+        "print(before == listed == sorted(f for f, c in READERS.items() if c), tb)"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.stdout.split() == ["True", "False"], res.stderr

@@ -2,6 +2,10 @@
 
 Every reader takes bytes as they arrive (`feed(chunk)`), keeps an unfinished last line until its
 newline comes, and returns columnar `Batch`es; `finish()` flushes what is left at the end.
+
+The modules of TensorBoard, W&B run folders and the MLflow stores are imported only when a file or
+folder may be theirs (`registry.DEFERRED`); their format ids are in `READERS` from the start, with
+no class until then (use `registry.readers_for(fmt)` for a format's classes).
 """
 
 from lossacc_tui.readers import (  # noqa: F401  (importing a reader module registers it)
@@ -20,21 +24,20 @@ from lossacc_tui.readers import (  # noqa: F401  (importing a reader module regi
     keras_history,
     keras_stdout,
     lightning_console,
-    mlflow,
-    mlflow_db,
     mlflow_server,
     mmengine,
     nanogpt,
     sklearn_mlp,
-    tensorboard,
     text_kv,
     timm_console,
     ultralytics,
     wandb_export,
-    wandb_folder,
-    wandb_run,
 )
 from lossacc_tui.readers.base import Reader
-from lossacc_tui.readers.registry import READERS
+from lossacc_tui.readers.registry import DEFERRED, READERS
+
+for _d in DEFERRED:
+    for _fmt in _d.formats:
+        READERS.setdefault(_fmt, [])
 
 __all__ = ["READERS", "Reader"]

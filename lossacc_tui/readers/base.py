@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from lossacc_tui.clean import clean, clean_lines
 from lossacc_tui.model import Batch, BatchBuilder, LossKind, Problem
+from lossacc_tui.readers.bulk import count_byte
 
 MAX_PROBLEMS = 1000
 
@@ -30,6 +31,13 @@ def to_float(text: str) -> float | None:
             return float(low.replace("infinity", "inf"))
         return None
     return v / 100.0 if pct and math.isfinite(v) else v
+
+
+BIG = 1 << 22  # bytes: a block this large has its newlines counted with numpy (`bulk.count_byte`)
+
+
+class MissingExtra(RuntimeError):
+    """An optional dependency is not installed; the message (one line) says how to install it."""
 
 
 class LineBuffer:
@@ -72,7 +80,7 @@ class LineBuffer:
         if b"\r" in block:
             block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         first = self.lines_done + 1
-        self.lines_done += block.count(b"\n")
+        self.lines_done += block.count(b"\n") if len(block) < BIG else count_byte(block, b"\n")
         return block, first
 
 

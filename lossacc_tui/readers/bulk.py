@@ -160,60 +160,30 @@ def csv_values(
     return values, ~np.isnan(values)  # no NaN but an empty cell: the bytes hold no `nan`
 
 
-def jsonl_values(block: bytes, keys: list[str]) -> np.ndarray | None:
-    """A block of JSON lines that are flat objects of exactly `keys` with number values, as float64
-    (rows, len(keys)) in the order of `keys`.
+def jsonl_values(block: bytes, keys: list[str]) -> list[np.ndarray] | None:
+    """A block of JSON lines that are flat objects of exactly `keys` with number values, as one
+    float64 array per key (rows,), in the order of `keys`: polars' own buffers, not copied
+    (read-only; a run keeps them as they are, `model.Growable`).
 
-    None unless every line has each key once (no escapes, twice as many quotes as keys per line on
-    average, none missing), every value is a JSON number and there are no blank lines.
+    None unless every line has each key once (no escapes, twice as many quotes as keys on every
+    line: see below), every value is a JSON number and there are no blank lines. polars reads each
+    line's values by key, so the order of the keys on a line does not matter (the per-line path
+    makes a block's series in its first line's order, which is the order of `keys`).
     """
     pl = polars()
     if pl is None or not keys or not block.endswith(b"\n") or block.startswith(b"\n") or b"\\" in block:
         return None
-    nrows = count_byte(block, b"\n")
-    if b"\n\n" in block:
-        return None
-    quotes = np.flatnonzero(np.frombuffer(block, np.uint8) == 34)
-    if len(quotes) != 2 * len(keys) * nrows:
-        return None  # with this total, a line with an extra or repeated key has one missing: a null
+    nrows = count_byte(block, b"\n")  # a blank line: too few quotes below (polars would skip it)
+    if count_byte(block, b'"') != 2 * len(keys) * nrows:
+        return None  # every line without a null has at least 2 * len(keys) quotes: with this total,
+        # a line with an extra or repeated key or a string value leaves another with a key missing
     try:
         df = pl.read_ndjson(io.BytesIO(block), schema={k: pl.Float64 for k in keys})
     except Exception:  # polars.exceptions.PolarsError and its kin: not a number, not an object
         return None
-    if df.height != nrows or any(df.null_count().row(0)) or not _keys_in_order(block, keys, quotes):
+    if df.height != nrows or any(df.null_count().row(0)):
         return None
-    values = df.to_numpy(order="fortran")
-    if values.dtype != np.float64 or values.shape != (nrows, len(keys)):
+    columns = [df.get_column(k).to_numpy() for k in keys]
+    if any(c.dtype != np.float64 or c.shape != (nrows,) for c in columns):
         return None
-    return values
-
-
-def _keys_in_order(block: bytes, keys: list[str], quotes: np.ndarray) -> bool:
-    """Whether every line has `keys` in this order (the per-line path makes a new run's series in
-    the order of its first line). Called when every line is known to hold exactly these keys, so
-    a key's length tells it from the others but among keys of one length, where whole 8-byte words
-    of the keys are compared (one gather per word that differs, not one per byte)."""
-    names = [k.encode() for k in keys]
-    q = quotes.reshape(-1, 2 * len(names))
-    if len(block) < 8 or not len(q):
-        return True
-    words = np.ndarray((len(block) - 7,), np.dtype("<u8"), block, strides=(1,))  # 8 bytes at each byte
-    for i, name in enumerate(names):
-        start = q[:, 2 * i] + 1
-        if not (q[:, 2 * i + 1] - start == len(name)).all():
-            return False
-        same = [n for n in names if len(n) == len(name)]
-        if len(same) < 2:
-            continue
-        last = block[start[-1] : start[-1] + len(name)]  # the last line: maybe too near the end
-        if last != name:
-            return False
-        for w in range(0, len(name), 8):
-            part = name[w : w + 8]
-            if len({n[w : w + 8] for n in same}) < 2:
-                continue
-            mask = (1 << (8 * len(part))) - 1
-            want = np.uint64(int.from_bytes(part, "little"))
-            if not ((words[start[:-1] + w] & np.uint64(mask)) == want).all():
-                return False
-    return True
+    return columns

@@ -113,8 +113,9 @@ class CsvReader(Reader):
 
     def backlog_chunk(self, left: int) -> int | None:
         """Bytes `Source.read_all` reads at once from the `left` bytes of a file: all of a large
-        backlog when polars can parse it and the rows read so far were dense (see `_dense`)."""
-        return bulk.backlog_chunk(left) if self._dense_rows else None
+        backlog when polars can parse it and, once rows were read, they were dense (`_dense`):
+        before the first read, the whole file (`_lines` finds the header and the density in it)."""
+        return bulk.backlog_chunk(left) if self._dense_rows or self._dense_rows is None else None
 
     # -- header and columns ---------------------------------------------------------------
     def _set_header(self, delim: str, names: list[str]) -> None:
@@ -305,15 +306,20 @@ class CsvReader(Reader):
         every = present.all(axis=0)  # per column: no empty cell (one pass, not one per use)
         for i, (name, kind) in enumerate(zip(self.names, self._kind, strict=True)):
             if kind in ("epoch", "step", "time"):
-                col = values[:, i].copy() if every[i] else np.where(present[:, i], values[:, i], np.nan)
+                col = (
+                    np.ascontiguousarray(values[:, i])
+                    if every[i]
+                    else np.where(present[:, i], values[:, i], np.nan)
+                )
                 setattr(batch, kind, col)
             elif kind == "metric":
                 p = present[:, i]
                 if not every[i] and not p.any():
                     continue
                 out_name = self._metric_name(name)
-                batch.values[out_name] = self._transform(name, values[:, i].copy())
-                batch.present[out_name] = None if every[i] else p.copy()
+                # a contiguous column (bulk: polars' columns) is kept by the run without a copy
+                batch.values[out_name] = self._transform(name, np.ascontiguousarray(values[:, i]))
+                batch.present[out_name] = None if every[i] else p
         return batch
 
 

@@ -159,18 +159,16 @@ class JsonlReader(Reader):
         ):
             return None  # not flat and numeric, or quotes not only around keys, or an escape
         keys = list(obj)
-        if whole:
-            table = bulk.jsonl_values(block, keys)
-        else:
-            table = bulk.jsonl_values(block, keys) if self._gate.open(block) else None
-        if table is None and not whole:
+        columns = bulk.jsonl_values(block, keys) if whole or self._gate.open(block) else None
+        if columns is None and not whole:
             table = self._skeleton_table(block, first, len(keys))
-        if table is None:
+            columns = None if table is None else [table[:, i] for i in range(len(keys))]
+        if columns is None:
             return None
-        n = len(table)
+        n = len(columns[0])
         batch = Batch(n=n, values={}, present={}, line=np.arange(first_line, first_line + n))
-        for i, k in enumerate(keys):
-            self._place(batch, k, table[:, i].copy(), None)
+        for k, col in zip(keys, columns, strict=True):
+            self._place(batch, k, col, None)
         return batch
 
     @staticmethod

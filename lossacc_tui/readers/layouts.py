@@ -81,6 +81,9 @@ def register_layout(fmt: str) -> Callable[[Layout], Layout]:
 def claim_folder(folder: Path, fmt: str | None = None) -> list[Claim]:
     """Every claim of the registered layouts on this folder (of format `fmt` only, when given).
     A layout that fails on an unreadable folder claims nothing."""
+    from lossacc_tui.readers.registry import load_for_folder  # registry imports reader modules
+
+    load_for_folder(folder)  # the deferred modules whose layouts may claim it register theirs
     out: list[Claim] = []
     for layout_fmt, fn in LAYOUTS:
         if fmt is not None and fmt != layout_fmt:

@@ -28,16 +28,16 @@ import os
 import re
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text
 from lossacc_tui.readers.layouts import Claim
+
+if TYPE_CHECKING:
+    from urllib.error import HTTPError
 from lossacc_tui.readers.registry import register
 
 _URL = re.compile(r"^(?:mlflow\+)?(https?):/+(.+)$", re.IGNORECASE)
@@ -88,6 +88,10 @@ class MlflowServer:
         self, endpoint: str, body: dict[str, Any] | None = None, query: dict[str, Any] | None = None
     ) -> Any:
         """One request (POST with a JSON body, else GET); raises ServerError."""
+        import urllib.error  # with urllib.request: http.client and email, 0.1 s; only to reach a server
+        import urllib.parse
+        import urllib.request
+
         url = self.url + API + endpoint + ("?" + urllib.parse.urlencode(query) if query else "")
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(
@@ -169,7 +173,7 @@ class MlflowServer:
                 return out
 
 
-def _error_detail(e: urllib.error.HTTPError) -> str:
+def _error_detail(e: HTTPError) -> str:
     try:
         doc = json.loads(e.read() or b"{}")
     except (ValueError, OSError):

@@ -17,9 +17,11 @@ import numpy as np
 
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers import tb_vector
-from lossacc_tui.readers.base import Reader, clean_text
+from lossacc_tui.readers.base import MissingExtra, Reader, clean_text
 from lossacc_tui.readers.layouts import Claim, event_files, register_layout
 from lossacc_tui.readers.registry import register
+
+__all__ = ["MissingExtra", "TensorBoardReader"]  # MissingExtra lives in base; kept here for importers
 
 EXTRA_MESSAGE = (
     "reading TensorBoard event files needs the tensorboard extra: pip install 'lossacc-tui[tensorboard]'"
@@ -28,10 +30,6 @@ HEADER = 12  # length (8) + crc of length (4)
 FOOTER = 4  # crc of data
 MAX_RECORD = 1 << 30  # a longer "record" is taken for corrupt framing (keeps a length's top 4 bytes 0)
 VECTOR_MIN = 16  # records framed at once from which the common shapes are decoded with numpy (tb_vector)
-
-
-class MissingExtra(RuntimeError):
-    """An optional dependency is not installed; the message (one line) says how to install it."""
 
 
 def _crc_table() -> list[int]:

@@ -28,10 +28,9 @@ import zlib
 from typing import Any, ClassVar
 
 from lossacc_tui.model import Batch, BatchBuilder
-from lossacc_tui.readers.base import Reader, clean_text
+from lossacc_tui.readers.base import MissingExtra, Reader, clean_text
 from lossacc_tui.readers.layouts import Level
 from lossacc_tui.readers.registry import register
-from lossacc_tui.readers.tensorboard import MissingExtra
 
 EXTRA_MESSAGE = "reading W&B .wandb run files needs the wandb extra: pip install 'lossacc-tui[wandb]'"
 MAGIC = b":W&B"
