@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from app_helpers import sync
 
 from lossacc_tui.analysis import Analyzer
 from lossacc_tui.app import present
@@ -65,3 +67,40 @@ def test_closed_alerts_of_a_kind_about_one_subject_merge_into_one_row(tmp_path: 
     assert len(rows) == sum(a.active for a in rs.alerts) + len(groups)
     stood_for = sum(int(r.times.split()[0].replace(",", "")) if r.times else 1 for r in rows)
     assert stood_for == len(rs.alerts)  # every alert is counted in exactly one row
+
+
+@sync
+async def test_a_summary_whose_numbers_change_repaints_its_pane_without_a_new_layout() -> None:
+    """New numbers in the summary (every data frame of a live run) repaint the explanation pane;
+    the screen is laid out again only when the text's height changes, and then it shows it all."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Static
+
+    from lossacc_tui.app.widgets.explanation import Explanation
+
+    class Pane(App[None]):  # the pane alone: no feed draws into it meanwhile
+        def compose(self) -> ComposeResult:
+            yield Explanation(id="explanation")
+
+    app = Pane()
+    async with app.run_test(size=(60, 40)) as pilot:
+        box = app.query_one(Explanation)
+        static = box.query_one(Static)
+        layouts: list[bool] = []
+        real = static.refresh
+
+        def refresh(*regions: Any, **kw: Any) -> Any:
+            layouts.append(bool(kw.get("layout")))
+            return real(*regions, **kw)
+
+        static.refresh = refresh  # type: ignore[method-assign]
+        box.show("**val_loss** 0.5123 at epoch 10\n\nbest 0.4000 at epoch 3", "summary")
+        await pilot.pause()
+        box.show("**val_loss** 0.5456 at epoch 11\n\nbest 0.4000 at epoch 3", "summary")
+        await pilot.pause()
+        assert "0.5456" in "".join(s.text for strip in static._render_cache.lines for s in strip)
+        assert layouts[-1] is False  # the same height: repainted in place
+        longer = "\n\n".join(f"line {i} of a longer summary" for i in range(12))
+        box.show(longer, "summary")
+        await pilot.pause()
+        assert layouts[-1] is True and static.size.height >= 12 * 2 - 1  # laid out: shown whole
