@@ -415,8 +415,9 @@ class LossAccApp(KeyPriority, DataPacing, App[None]):
             self.call_from_thread(self.redraw)  # (a key's effect: drawn at once, not as new data)
 
         self.end_priority()  # (the worker needs the lock the key took)
+        # (no toast: the legends say "(smoothed w)" while smoothing is on, and a toast would lay the
+        # screen out twice, to show and to hide it)
         self.run_worker(smooth, thread=True, exclusive=True, group="smooth")
-        self.notify(f"smoothing {weight:g}" if weight else "smoothing off", timeout=2)
 
     def action_log(self) -> None:
         self.opts.log_loss = not self.drawn_log
