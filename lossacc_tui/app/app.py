@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
@@ -29,7 +29,7 @@ from textual.widgets import OptionList, Static
 from lossacc_tui.app import cursor, present
 from lossacc_tui.app.keys import ACTIONS, WATCH_KEYS
 from lossacc_tui.app.messages import AlertChosen, CursorAt, FeedChanged, Resized, RunChosen, RunMarked
-from lossacc_tui.app.pacing import DATA_WAIT, KEY_WAIT, REDRAW_HZ, DataPacing, KeyPriority
+from lossacc_tui.app.pacing import DATA_WAIT, KEY_WAIT, REDRAW_HZ, DataPacing
 from lossacc_tui.app.run_params import params_markdown, read_params
 from lossacc_tui.app.status import status_parts
 from lossacc_tui.app.text import clean
@@ -63,7 +63,7 @@ class Frame:
     title: str = "summary"
 
 
-class LossAccApp(KeyPriority, DataPacing, App[None]):
+class LossAccApp(DataPacing, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "lossacc-tui"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide"), (160, "-huge")]
@@ -103,7 +103,6 @@ class LossAccApp(KeyPriority, DataPacing, App[None]):
         self._last_redraw = -1.0
         self._timer: Timer | None = None
         self.pacing_init()
-        self.priority_init()
         self._started = clock()
         self._summary: tuple[tuple[object, ...], float, str] = ((), 0.0, "")
         self._params: dict[str, str] = {}  # run path -> its parameters, as Markdown
@@ -414,7 +413,6 @@ class LossAccApp(KeyPriority, DataPacing, App[None]):
             self.tracker.set_smoothing(weight)
             self.call_from_thread(self.redraw)  # (a key's effect: drawn at once, not as new data)
 
-        self.end_priority()  # (the worker needs the lock the key took)
         # (no toast: the legends say "(smoothed w)" while smoothing is on, and a toast would lay the
         # screen out twice, to show and to hide it)
         self.run_worker(smooth, thread=True, exclusive=True, group="smooth")
@@ -451,13 +449,7 @@ class LossAccApp(KeyPriority, DataPacing, App[None]):
         self.notify(f"screenshot saved to {saved}", timeout=6)
         return saved
 
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key):
-            self.key_priority()
-        await super().on_event(event)
-
     def on_unmount(self) -> None:
-        self.end_priority()
         self.feed.stop()
         sys.setswitchinterval(getattr(self, "_switch", 0.005))
 
