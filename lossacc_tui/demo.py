@@ -12,16 +12,28 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 LIVE_CASE = Path("loss_up_acc_up") / "training.log"  # its loss-up-acc-up alert opens near epoch 80
 HEAD_START = 40  # epochs written at once, so there are curves to look at from the first frame
 PACE = 0.3  # seconds per further epoch: the alert opens about 13 s in
 
 
-BANNER = (
-    "demo · live_run is being written now (a real run, {pace:g} s an epoch): "
-    "an alert opens near epoch 80 · ? help · q quit"
-)
+def banner(pace: float) -> list[Any]:
+    """The demo's one-line banner, as fields that give way whole on a narrow terminal (the pace,
+    then the keys the key bar also shows); at 80 columns it still says what to watch for."""
+    from lossacc_tui.app.fit import KEEP, Field
+
+    return [
+        Field.of(("demo", KEEP)),
+        Field.of(
+            (f" · live_run is being written now (a real run, {pace:g} s an epoch)", 40),
+            (" · live_run is being written now", 80),
+        ),
+        Field.of((" · an alert opens near epoch 80", 60)),
+        Field.of((" · ? help", 30)),
+        Field.of((" · q quit", 20)),
+    ]
 
 
 def find_demo_logs() -> Path | None:
@@ -98,7 +110,7 @@ def run_demo(args: argparse.Namespace) -> int:
         signal.signal(sig, on_signal)
     writer.start()
     try:
-        return launch(watch, focus=live, banner=BANNER.format(pace=args.pace))
+        return launch(watch, focus=live, banner=banner(args.pace))
     finally:
         writer.join(timeout=5)
         cleanup()

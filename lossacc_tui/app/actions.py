@@ -12,6 +12,7 @@ from textual.actions import SkipAction
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import OptionList
 
 from lossacc_tui.app import cursor
 from lossacc_tui.app.keys import ACTIONS
@@ -42,6 +43,7 @@ class ViewActions:
     push_screen: Callable[..., Any]
     pop_screen: Callable[..., Any]
     save_screenshot: Callable[..., str]
+    focused: Any
 
     # -- value cursor -------------------------------------------------------------------------
     def _move_cursor(self, move: str | float) -> None:
@@ -66,10 +68,21 @@ class ViewActions:
         self._move_cursor("right")
 
     def action_cursor_home(self) -> None:
-        self._move_cursor("home")
+        if not self._list_jumps("first"):
+            self._move_cursor("home")
 
     def action_cursor_end(self) -> None:
-        self._move_cursor("end")
+        if not self._list_jumps("last"):
+            self._move_cursor("end")
+
+    def _list_jumps(self, where: str) -> bool:
+        """home/end in a focused list (runs, alerts) while no value cursor is shown: its first or last
+        row, as in any list; with the cursor shown they move the cursor."""
+        lst = self.focused
+        if self.cursor is not None or len(self.screen_stack) != 1 or not isinstance(lst, OptionList):
+            return False
+        getattr(lst, f"action_{where}")()
+        return True
 
     def action_cursor_off(self) -> None:
         if self.cursor is None:

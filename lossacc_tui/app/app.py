@@ -11,21 +11,21 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import OptionList, Static
+from textual.widgets import OptionList
 
 from lossacc_tui.app import present
 from lossacc_tui.app.actions import ViewActions
+from lossacc_tui.app.fit import Field
 from lossacc_tui.app.keys import WATCH_KEYS
 from lossacc_tui.app.messages import AlertChosen, CursorAt, FeedChanged, Resized, RunChosen, RunMarked
 from lossacc_tui.app.pacing import DATA_WAIT, KEY_WAIT, REDRAW_HZ, DataPacing
@@ -35,6 +35,7 @@ from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import Feed, Tracker
 from lossacc_tui.app.view import AlertRow, BandData, PlotData, PlotOptions, RunRow
 from lossacc_tui.app.widgets.alert_list import AlertList
+from lossacc_tui.app.widgets.banner import Banner
 from lossacc_tui.app.widgets.explanation import Explanation
 from lossacc_tui.app.widgets.key_bar import KeyBar
 from lossacc_tui.app.widgets.metric_plot import MetricPlot
@@ -78,7 +79,7 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
         clock: Callable[[], float] = time.monotonic,
         replay: Any = None,
         focus: Path | None = None,
-        banner: str | None = None,
+        banner: str | Sequence[Field] | None = None,
     ) -> None:
         super().__init__()
         self.feed, self.label, self.replay, self.clock = feed, label, replay, clock
@@ -105,11 +106,13 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
         self._summary: tuple[tuple[object, ...], float, str] = ((), 0.0, "")
         self._params: dict[str, str] = {}  # run path -> its parameters, as Markdown
         self._names: dict[int, str] = {}  # id(run state) -> its name in the run list
+        self.shown_runs: int | None = None  # runs in the run list as last drawn
+        self._unanalysed: int | None = None  # id of the shown run while its summary waits for analysis
 
     # -- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         if self.banner:
-            yield Static(Text(self.banner, no_wrap=True, overflow="ellipsis"), id="banner")
+            yield Banner(self.banner, id="banner")
         with Horizontal(id="main"):
             with Vertical(id="plots"):
                 yield MetricPlot("loss", id="loss-plot")
@@ -193,6 +196,7 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
             for r in present.run_rows(runs)
         ]
         self._names = {id(runs[r.key]): r.name for r in rows}
+        self.shown_runs = len(rows)  # (the status line counts what the run list shows, not runs since)
         if runs and (not self._user_chose or self.selected_run is None):
             pick = self._auto_pick(rows)  # until the user picks one
             if pick != self.selected_run:
@@ -251,10 +255,13 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
         run changed, so it never shows older numbers than the legends (it costs about 0.3 ms on a
         200,000-point run)."""
         key, _, text = self._summary
-        want = (id(rs), rs.version)
+        # (an analysis that opened no alert sends no event: the feed's analyzer is there all the same)
+        an = rs.analyzer or getattr(self.tracker.feed, "analyzers", {}).get(id(rs.run))
+        want = (id(rs), rs.version, an is not None)
         if key != want:
-            text = rs.analyzer.summary() if rs.analyzer is not None else "No analysis for this run."
+            text = an.summary() if an is not None else "No analysis for this run."
             self._summary = (want, 0.0, text)
+        self._unanalysed = id(rs.run) if an is None else None
         return text + self._params_of(rs.run)
 
     def _params_of(self, run: Any) -> str:
@@ -286,6 +293,9 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
     def _tick(self) -> None:
         if not self.screen_stack:
             return
+        if self._unanalysed is not None and self._unanalysed in getattr(self.tracker.feed, "analyzers", {}):
+            self._unanalysed = None  # the shown run's first analysis is done: its summary now
+            self.request_redraw()
         for line in self.screen_stack[0].query(StatusLine):  # (none while the app is closing)
             line.set_text(status_parts(self))
 

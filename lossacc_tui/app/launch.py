@@ -6,9 +6,11 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from lossacc_tui.app.app import make_app
+from lossacc_tui.app.fit import Field
 from lossacc_tui.monitor import Monitor
 from lossacc_tui.options import OptionError, params_from_args, parse_map
 from lossacc_tui.source import PathError
@@ -23,7 +25,7 @@ def launch(
     args: argparse.Namespace,
     *,
     focus: Path | None = None,
-    banner: str | None = None,
+    banner: str | Sequence[Field] | None = None,
     exit_fast: bool = False,
 ) -> int:
     """Run the terminal view; `focus`: a path whose runs are shown first (the demo's live run),

@@ -46,14 +46,14 @@ def short_label(label: str, width: int = 40) -> str:
 def status_parts(app: Any) -> list[tuple[str, str]]:
     """(text, style) pieces of the status line."""
     t = app.tracker
-    if not t.lock.acquire(timeout=0.01):
-        return [(getattr(app.screen_stack[0].query_one("#status"), "plain", ""), "")]
-    try:
-        statuses = list(t.statuses.values())
-        n = len(t.runs)
-        last = t.last_point
-    finally:
-        t.lock.release()
+    if t.lock.acquire(timeout=0.01):
+        try:
+            app.status_seen = (list(t.statuses.values()), t.last_point)
+        finally:
+            t.lock.release()
+    statuses, last = getattr(app, "status_seen", ([], None))  # (the feed busy: as last seen)
+    shown = getattr(app, "shown_runs", None)  # the run list's count, so that the two never differ
+    n = len(t.runs) if shown is None else shown
     label = short_label(clean(app.label))
     runs = f" · {n} run{'s' if n != 1 else ''}"
     r = app.replay

@@ -7,9 +7,10 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-from app_helpers import DATA, settled, strips_text, sync, wait_for, watch_app
+from app_helpers import DATA, REPO, settled, strips_text, sync, wait_for, watch_app
 
 from lossacc_tui.app.widgets.metric_plot import CURSOR, MetricPlot
+from lossacc_tui.app.widgets.run_list import RunList
 
 
 def _value(app: object, role: str, epoch: float) -> float:
@@ -87,7 +88,7 @@ async def test_the_selected_alert_keeps_its_marker_while_the_cursor_is_on(tmp_pa
         app.query_one("#alerts").focus()
         await pilot.press("down")
         await wait_for(pilot, lambda: app.selected_alert is not None, what="an alert selected")
-        await pilot.press("home")
+        await pilot.press("left", "home")  # (the cursor shown: home jumps it, not the list)
         await wait_for(pilot, lambda: app.cursor == 0.0, what="cursor at the start")
         loss = app.query_one("#loss-plot", MetricPlot)
         await wait_for(pilot, lambda: loss.data.cursor == 0.0, what="cursor drawn")
@@ -108,3 +109,45 @@ async def test_the_demo_opens_on_its_focused_run_with_a_banner(tmp_path: Path) -
         assert Path(rs.run.path).parent == live  # not the first run by name
         banner = app.query_one("#banner")
         assert "live_run is being written now" in str(banner.render())
+
+
+@sync
+async def test_home_and_end_move_a_focused_list_until_the_cursor_is_shown() -> None:
+    app = watch_app(REPO / "demo_logs" / "eight_runs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app, 8 * 40)
+        runs = app.query_one("#runs", RunList)
+        await pilot.press("tab", "shift+tab")  # (away and back, as a user does)
+        await wait_for(pilot, lambda: app.focused is runs, what="the run list focused")
+        await pilot.press("end")
+        await wait_for(pilot, lambda: runs.highlighted == runs.option_count - 1, what="the last run")
+        last = runs.rows[-1].key
+        await wait_for(pilot, lambda: app.selected_run == last, what="the last run shown")
+        assert app.cursor is None
+        await pilot.press("home")
+        await wait_for(
+            pilot, lambda: runs.highlighted == 0 and app.selected_run == runs.rows[0].key, what="first"
+        )
+        await pilot.press("left")  # the cursor shown: now home and end move it, the list stays
+        await wait_for(pilot, lambda: app.cursor is not None, what="the cursor")
+        end = app.cursor
+        await pilot.press("home")
+        await wait_for(pilot, lambda: app.cursor is not None and app.cursor < end, what="cursor at the start")
+        assert runs.highlighted == 0
+
+
+def test_the_cursor_on_points_the_analysis_has_not_reached_reads_the_state_so_far() -> None:
+    from types import SimpleNamespace
+
+    from lossacc_tui.app.cursor import state_at
+
+    states = [
+        SimpleNamespace(start=0, end=10, state="warm-up"),
+        SimpleNamespace(start=10, end=76, state="flat"),
+    ]
+    rs = SimpleNamespace(analyzer=SimpleNamespace(states=states))
+    same = lambda xs: xs  # noqa: E731
+    assert state_at(rs, "epoch", 5, same) == "warm-up"
+    assert state_at(rs, "epoch", 76, same) == "flat"
+    assert state_at(rs, "epoch", 77, same) == "flat"  # a live run's latest epoch, not analysed yet
+    assert state_at(rs, "epoch", -1, same) is None

@@ -43,6 +43,7 @@ async def test_every_metric_has_a_plot_with_its_latest_value_paged_and_filtered(
         assert sorted(seen) == sorted(names)
         for name, legend in seen.items():
             assert fmt_num(float(last[name])) in legend, (name, legend)  # its latest value
+            assert legend.count(name) == 1, legend  # named once: the title (room for the number)
         await pilot.press("slash")
         await pilot.pause(0.2)
         await pilot.press(*"f1")

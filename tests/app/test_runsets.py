@@ -97,3 +97,48 @@ async def test_the_run_overview_shows_the_parameters_its_folder_has() -> None:
         await wait_for(pilot, lambda: "Parameters" in box.text, what="parameters in the summary")
         for key, value in hparams.items():
             assert f"{key} = {value.strip()}" in box.text
+
+
+@sync
+async def test_at_80x24_the_ranking_names_each_run_by_the_part_that_tells_it_apart() -> None:
+    app = watch_app(SWEEP, REPO / "demo_logs" / "nan_run", REPO / "demo_logs" / "healthy_lightning")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot, app, 8 * 30 * 2)
+        app.marked = set(range(len(app.tracker.runs)))  # every run selected: one ranking of all 10
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen), what="compare")
+        screen = app.screen
+        await wait_for(pilot, lambda: len(screen._rows) == 10, what="ranking rows")
+        names = [row[1].plain.removeprefix("■ ") for row in screen._rows]
+        assert len(set(names)) == 10, names
+        for name in names:  # the sweep's runs by their own folder, whole; the others by theirs
+            assert name in {f"run_{i}" for i in range(1, 9)} | {"nan_run"} or name.startswith("hea"), names
+        for row in screen._rows:  # the accuracy column: each run's place in the loss ranking
+            place = int(row[3].plain.removeprefix("■ #"))
+            there = screen._rows[place - 1][1]
+            assert row[3].style == there.style  # the same run: the same colour
+
+
+@sync
+async def test_with_every_run_compared_each_sweep_is_ranked_against_itself() -> None:
+    app = watch_app(SWEEP, REPO / "demo_logs" / "nan_run", REPO / "demo_logs" / "healthy_lightning", DATA)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot, app, 8 * 30 * 2 + 600)
+        runs = app.query_one(RunList)
+        alone = next(k for k in range(len(app.tracker.runs)) if _folder(app, k).parent == DATA.resolve())
+        runs.highlighted = [r.key for r in runs.rows].index(alone)  # a run alone in its folder: all runs
+        await wait_for(pilot, lambda: app.selected_run == alone, what="the lone run shown")
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen), what="compare")
+        screen = app.screen
+        await wait_for(pilot, lambda: len(screen._rows) == 11 + 3, what="3 parts under their titles")
+        titles = [(i, row[1].plain) for i, row in enumerate(screen._rows) if not row[0].plain]
+        heads = [t for _, t in titles]
+        assert len(heads) == 3 and heads[0].endswith("eight_runs (8)"), heads  # the biggest part first
+        assert heads[1].endswith(" (2)") and heads[2] == "other runs (1)", heads
+        first = titles[0][0]
+        ranks = [row[0].plain.rstrip("≠") for row in screen._rows[first + 1 : first + 9]]
+        assert ranks == [str(i) for i in range(1, 9)]  # the sweep's own ranking, 1 to 8
+        names = {row[1].plain.removeprefix("■ ") for row in screen._rows[first + 1 : first + 9]}
+        assert names == {f"run_{i}" for i in range(1, 9)}
+        assert "all runs" in str(screen.query_one("#ranking").border_title)

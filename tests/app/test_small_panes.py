@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from app_helpers import DATA, REPO, settled, strips_text, sync, wait_for, watch_app
+from app_helpers import DATA, REPO, run_text, settled, strips_text, sync, wait_for, watch_app
 from textual.color import Color
 from textual.widgets._toast import Toast
 
@@ -144,3 +144,92 @@ async def test_the_key_bar_and_the_alert_rows_drop_whole_fields(size: tuple[int,
                 assert t in words, (t, second)
             assert tokens[-1] in words or tokens[-1].rstrip("…") in words, (tokens[-1], second)
             assert row.where in second  # the span is never dropped
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)], ids=["80x24", "120x40", "200x60"])
+@sync
+async def test_the_demo_banner_and_the_best_markers_fit_whole(tmp_path: Path, size: tuple[int, int]) -> None:
+    """The demo's banner says what to watch for at any width (its pace and keys give way first, whole),
+    and each plot's legend keeps '◆ best' (what the marker on the plot is) with its values whole."""
+    from lossacc_tui.demo import banner
+
+    live = tmp_path / "live_run"
+    live.mkdir()
+    (live / "training.log").write_text("".join(LINES))
+    app = watch_app(live, focus=live, banner=banner(0.3))
+    async with app.run_test(size=size) as pilot:
+        await settled(pilot, app, 600)
+        text = app.query_one("#banner").plain
+        assert text.startswith("demo · live_run is being written now") and "alert opens near epoch 80" in text
+        assert not text.endswith("…") and len(text) <= size[0] - 2
+        if size[0] >= 120:
+            assert "0.3 s an epoch" in text and "? help" in text
+        status = app.query_one("#status").render().plain
+        assert "last point" in status and ("…" not in status or "watching …/" in status), (
+            status
+        )  # whole folders
+        for plot in app.query(MetricPlot):
+            legend = strips_text(plot).splitlines()[0].rstrip()
+            assert len(legend) <= plot.size.width and not legend.endswith("…"), legend
+            best = plot.data.marks[0].label.split(" @")[0]
+            assert f"◆ best {best}" in legend, legend  # the marker's meaning and its value
+            for c in plot.data.curves:
+                assert f" {fmt_num(c.last)}" in legend, (c.label, legend)  # every curve's latest value
+
+
+N_MANY = 50
+
+
+@sync
+async def test_while_many_runs_load_the_status_line_and_the_run_list_count_the_same(tmp_path: Path) -> None:
+    for i in range(N_MANY):  # the same real log in many folders: they are found and read over many frames
+        run = tmp_path / f"run_{i}"
+        run.mkdir()
+        (run / "training.log").write_text("".join(LINES[:41]))
+    app = watch_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        runs = app.query_one("#runs")
+        status = app.query_one("#status")
+        seen = set()
+        while True:
+            await pilot.pause(0.01)
+            listed = runs.border_subtitle or "0"
+            got = re.search(r"· (\d+) runs? ·", status.plain)
+            if got is not None and listed != "0":
+                assert got.group(1) == listed, (status.plain, listed)
+                seen.add(int(listed))
+            if N_MANY in seen:
+                break
+
+
+@pytest.mark.parametrize("epochs", [2, 3])
+@sync
+async def test_a_run_of_a_few_epochs_is_ticked_at_whole_epochs(tmp_path: Path, epochs: int) -> None:
+    log = tmp_path / "training.log"
+    log.write_text("".join(LINES[: 1 + epochs]))
+    app = watch_app(log)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot, app, 4 * epochs)
+        for plot in app.query(MetricPlot):
+            await wait_for(pilot, lambda p=plot: len(strips_text(p).splitlines()) > 3, what="the chart")
+            labels = strips_text(plot).splitlines()[-1].split()
+            assert labels == [str(e) for e in range(epochs)], labels
+        # its analysis opened no alert (no event tells of it): the summary is the analysis' all the same
+        box = app.query_one("#explanation")
+        await wait_for(
+            pilot, lambda: f"val_loss: {fmt_num(float(LINES[epochs].rsplit(',', 1)[1]))}" in box.text
+        )
+
+
+@sync
+async def test_at_80x24_a_run_name_that_fits_is_shown_whole(tmp_path: Path) -> None:
+    for where in ("live_run", "cases/loss_up_acc_up", "cases/nan_run"):
+        (tmp_path / where).mkdir(parents=True)
+        (tmp_path / where / "training.log").write_text("".join(LINES))
+    app = watch_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot, app, 3 * 600)
+        rows = run_text(app).splitlines()
+        assert any("loss_up_acc_up ep 149" in r for r in rows), rows  # whole, not loss_…_acc_up
+        runs = app.query_one("#runs")
+        assert all(len(r) <= runs.scrollable_content_region.width for r in rows), rows

@@ -50,7 +50,7 @@ def test_value_cursor(snap_compare: Any, in_data: Path, size: tuple[int, int]) -
 
     async def cursor(pilot: Any) -> None:
         await settled(pilot, app, 600)
-        await pilot.press("home", *["right"] * 60)  # epoch 60: inside the alerts' stretches
+        await pilot.press("left", "home", *["right"] * 60)  # epoch 60: inside the alerts' stretches
         await wait_for(pilot, lambda: app.cursor == 60.0, what="cursor at epoch 60")
         app.redraw()
         await pilot.pause(0.3)

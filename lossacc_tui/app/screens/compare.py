@@ -15,19 +15,20 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable
 
-from lossacc_tui.app.present import short_names
-from lossacc_tui.app.runsets import compare_keys
+from lossacc_tui.app.present import short_names, tails
+from lossacc_tui.app.runsets import compare_keys, groups
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import RunState, compare_alerts
 from lossacc_tui.app.view import PlotOptions, build_plot, fmt_num, x_range
 from lossacc_tui.app.widgets.explanation import Explanation
 from lossacc_tui.app.widgets.key_bar import KeyBar
 from lossacc_tui.app.widgets.metric_plot import MetricPlot, _cell_style, run_look
-from lossacc_tui.app.widgets.run_list import fit_path, natural
+from lossacc_tui.app.widgets.run_list import natural
 
 COMPARE_EVERY = 1.0  # seconds between recomputing the runs-disagree alerts while data stream
 
 
+OTHERS = "other runs"  # the runs alone in their folder, ranked together under this title
 NONFINITE = "!"  # after a best value: the series also has NaN or infinite values (it diverged)
 
 
@@ -44,6 +45,34 @@ def ranking(
         if best is not None and s is not None:
             out.append((k, name, best[0], not bool(np.isfinite(s.values).all())))
     return sorted(out, key=lambda t: -t[2] if high else t[2])
+
+
+def sweeps(paths: list[str], names: list[str]) -> list[tuple[str, list[int]]]:
+    """(title, indices) of the runs of each folder group (a sweep's runs share one), largest first;
+    the runs alone in their folder together last ("other runs").
+
+    >>> sweeps(["/s/a/1/m", "/s/a/2/m", "/s/x", "/t/y"], ["a/1", "a/2", "x", "y"])
+    [('a', [0, 1]), ('other runs', [2, 3])]
+    """
+    by: dict[str, list[int]] = {}
+    for i, g in enumerate(groups(paths)):
+        by.setdefault(g, []).append(i)
+    out = [(folder_title([names[i] for i in ix], g), ix) for g, ix in by.items() if len(ix) > 1]
+    out.sort(key=lambda t: -len(t[1]))
+    alone = [ix[0] for ix in by.values() if len(ix) == 1]
+    return out + ([(OTHERS, alone)] if alone else [])
+
+
+def folder_title(names: list[str], folder: str) -> str:
+    """The path parts the names share from their start (their folder, as the runs are named), else
+    the folder's own name."""
+    parts = [n.split("/") for n in names]
+    common = []
+    for column in zip(*parts, strict=False):
+        if len(set(column)) > 1:
+            break
+        common.append(column[0])
+    return "/".join(common) or folder.rstrip("/").rsplit("/", 1)[-1] or "/"
 
 
 class CompareScreen(Screen[None]):
@@ -102,17 +131,49 @@ class CompareScreen(Screen[None]):
         entries = [(rs, "val_acc", n) for rs, n in zip(runs, names, strict=True)]
         ap.set_data(build_plot("validation accuracy", entries, axis, xr, ap.canvas_size, opts, run_keys=ks))
         self.query_one(DataTable).border_title = f"ranked by best value · {clean(what)} ({len(runs)} runs)"
-        self._table(runs, names, keys)
-        self._explain(app, runs)
+        parts = (
+            sweeps([rs.run.path for rs in runs], names)
+            if what == "all runs"
+            else [("", list(range(len(runs))))]
+        )
+        self._table(runs, names, keys, parts)
+        self._explain(
+            app, [[runs[i] for i in ix] for title, ix in parts if title != OTHERS or len(parts) == 1]
+        )
 
-    def _table(self, runs: list[RunState], names: list[str], keys: list[int]) -> None:
+    def _table(
+        self, runs: list[RunState], names: list[str], keys: list[int], parts: list[tuple[str, list[int]]]
+    ) -> None:
+        """Both rankings of each part (a sweep's folder: runs are ranked against their own sweep),
+        under the part's title when there are several."""
+        rows: list[tuple[Text, ...]] = []
+        for title, members in parts:
+            if title and len(parts) > 1:  # (cut to the names' room: the column keeps its width)
+                room, count = self._name_room() + 2, f" ({len(members)})"
+                if len(title) + len(count) > room:  # its end tells it (…/eight_runs), and the count stays
+                    title = "…" + title[len(title) - max(1, room - len(count) - 1) :]
+                rows.append((Text(""), Text(title + count, "bold underline"), *[Text("")] * 3))
+            sub = [runs[i] for i in members]
+            rows += self._ranked(sub, [names[i] for i in members], [keys[i] for i in members])
+        if rows != self._rows:
+            self._rows = rows
+            table = self.query_one(DataTable)
+            table.clear()
+            table.add_rows(rows)
+
+    def _name_room(self) -> int:
+        """Cells for a run's name: the table less '#', two values, '■ #n', cell padding and border."""
+        return max(6, self.query_one(DataTable).size.width - 4 - 2 * 7 - 7 - 2 - 10 - 2)
+
+    def _ranked(self, runs: list[RunState], names: list[str], keys: list[int]) -> list[tuple[Text, ...]]:
         by_loss = ranking(runs, names, "val_loss", high=False)
         by_acc = ranking(runs, names, "val_acc", high=True)
-        # both rankings side by side: '#', two (■ name, value) pairs, cell padding, border, scrollbar;
-        # when two names do not fit, the accuracy column names its runs by their colour only
-        room = self.query_one(DataTable).size.width - 3 - 2 * (2 + 7) - 10 - 4
-        both = room >= 2 * 10
-        name_w = max(4, room // 2 if both else room)
+        # both rankings side by side: '#', the loss ranking's (■ name, value), the accuracy ranking's
+        # (■ #loss rank, value): the names get the room (cut to the part that tells runs apart), and
+        # the accuracy column says where each of its runs stands by loss
+        name_w = self._name_room()
+        at_loss = {t[0]: i + 1 for i, t in enumerate(by_loss)}
+        shown = tails(names, name_w)  # (index in runs -> its name cut to what tells it apart)
         rows: list[tuple[Text, ...]] = []
         for i in range(max(len(by_loss), len(by_acc))):
             a = by_loss[i] if i < len(by_loss) else None
@@ -120,13 +181,18 @@ class CompareScreen(Screen[None]):
             differ = a is None or b is None or a[0] != b[0]
             style = "bold yellow" if differ else ""
 
-            def cell(t: tuple[int, str, float, bool] | None, style: str = style, named: bool = True) -> Text:
+            def swatch(t: tuple[int, str, float, bool]) -> Text:
+                return Text("■ ", _cell_style(run_look(keys[t[0]])[0], "default", "default"))
+
+            def cell(t: tuple[int, str, float, bool] | None, style: str = style) -> Text:
                 if t is None:
                     return Text("")
-                out = Text("■ " if named else "■", _cell_style(run_look(keys[t[0]])[0], "default", "default"))
-                if named:
-                    out.append(fit_path(t[1], name_w), style)
-                return out
+                return swatch(t).append(shown[t[0]], style)
+
+            def rank_of(t: tuple[int, str, float, bool] | None, style: str = style) -> Text:
+                if t is None:
+                    return Text("")
+                return swatch(t).append(f"#{at_loss[t[0]]}" if t[0] in at_loss else "–", style)
 
             def value(t: tuple[int, str, float, bool] | None) -> Text:
                 if t is None:
@@ -134,18 +200,20 @@ class CompareScreen(Screen[None]):
                 return Text(fmt_num(t[2]) + (NONFINITE if t[3] else ""), "bold red" if t[3] else "")
 
             rank = Text(f"{i + 1}{'≠' if differ else ''}", style)
-            rows.append((rank, cell(a), value(a), cell(b, named=both), value(b)))
-        if rows != self._rows:
-            self._rows = rows
-            table = self.query_one(DataTable)
-            table.clear()
-            table.add_rows(rows)
+            rows.append((rank, cell(a), value(a), rank_of(b), value(b)))
+        return rows
 
-    def _explain(self, app: Any, runs: list[RunState]) -> None:
+    def _explain(self, app: Any, parts: list[list[RunState]]) -> None:
+        """The runs-disagree alerts of the runs of each part (a sweep against itself, never against
+        unrelated experiments)."""
+        runs = [rs for part in parts for rs in part]
         version = sum(rs.version for rs in runs)
         stamp, seen, alerts = self._alerts
         if version != seen and time.monotonic() - stamp >= COMPARE_EVERY:
-            alerts = compare_alerts(runs, app.tracker.params, app.tracker.compare_bests)
+            bests = app.tracker.compare_bests
+            alerts = [
+                a for part in parts if len(part) > 1 for a in compare_alerts(part, app.tracker.params, bests)
+            ]
             self._alerts = (time.monotonic(), version, alerts)
         box = self.query_one(Explanation)
         if alerts:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any, ClassVar
 
+from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual._time import get_time  # (the clock Textual stamps events with)
@@ -29,6 +30,7 @@ from lossacc_tui.app.widgets.state_band import STATE_LOOK, StateBand
 PANES = (("runs", RunList), ("plots", MetricPlot), ("band", StateBand), ("alerts", AlertList))
 PANES += (("explanation", Explanation),)
 KEY_NAMES = {"question_mark": "?", "full_stop": ".", "left": "←", "right": "→"}
+KEY_W = 9  # cells of the key column
 REOPEN_GRACE = 0.3  # seconds: a `?` this soon after the help shows is the same press repeated
 
 GLYPHS = (
@@ -40,6 +42,7 @@ GLYPHS = (
     ("● ━", "in the band's alerts row: where an alert opened, and while it stays open"),
     ("□ ■ ▣", "a run in its own colour: not selected, selected for compare (space), pinned (p)"),
     ("!", "after a best value in compare: the series also went NaN or infinite (it diverged)"),
+    ("#3", "in compare's val acc column: that run's place by val loss (≠: the two orders differ there)"),
 )
 
 
@@ -47,41 +50,42 @@ def _key(b: Binding) -> str:
     return " ".join(KEY_NAMES.get(k, k) for k in b.key.split(","))
 
 
-def help_text(app: object) -> Text:
+def _section(title: str, rows: list[tuple[Text, str, str]]) -> Table:
+    """A heading over rows of (key, title, what it does): the text wraps beside its key (hanging)."""
+    grid = Table.grid(padding=(0, 1))
+    grid.title, grid.title_justify, grid.title_style = title, "left", "bold underline"
+    grid.add_column(width=KEY_W, no_wrap=True)
+    grid.add_column(ratio=1)
+    for key, name, doc in rows:
+        line = Text(name, "bold")
+        line.append(f": {doc}" if name and doc else doc)
+        grid.add_row(key, line)
+    return grid
+
+
+def help_sections(app: object) -> list[Table]:
     """Everything the help shows except the smoothing line (plain text: nothing here is markup)."""
-    t = Text()
-
-    def head(title: str) -> None:
-        t.append(f"{title}\n", "bold underline")
-
-    def item(key: str, title: str, doc: str) -> None:
-        t.append(f"  {key:<8}", "bold")
-        t.append(f"{title}", "bold")
-        t.append(f": {doc}\n" if doc else "\n")
-
-    head("Keys")
+    keys = []
     for b in getattr(app, "BINDINGS", []):
         if isinstance(b, Binding) and b.action in ACTIONS and b.action != "cursor_off":  # (escape, below)
-            item(_key(b), *ACTIONS[b.action])
-    item("tab", "Next pane", "shift+tab the previous; ↑ ↓ pgup pgdn move in a list or scroll")
-    item("enter", "Explain", "on a run: its summary; on an alert: its explanation (focused, to scroll)")
-    item("escape", "Back", "in the alerts: the run's summary; else hides the cursor; closes this screen")
-    item("ctrl+p", "Command palette", "the same actions by name")
-    t.append("\n")
-    head("Glyphs")
-    for glyph, meaning in GLYPHS:
-        item(glyph, "", meaning)
-    t.append("\n")
-    head("Panes")
-    for name, cls in PANES:
-        item(name, "", getattr(cls, "HELP", ""))
-    t.append("\n")
-    head("States in the band")
-    for ch, color, label, meaning in STATE_LOOK.values():
-        t.append(f"  {ch}       ", color)
-        t.append(label, "bold")
-        t.append(f": {meaning}\n")
-    return t
+            keys.append((Text(_key(b), "bold"), *ACTIONS[b.action]))
+    more = (
+        ("tab", "Next pane", "shift+tab the previous; ↑ ↓ pgup pgdn move in a list or scroll"),
+        ("home end", "In a list", "with no value cursor shown, the first or last row"),
+        ("enter", "Explain", "on a run: its summary; on an alert: its explanation (focused, to scroll)"),
+        ("escape", "Back", "in the alerts: the run's summary; else hides the cursor; closes this screen"),
+        ("ctrl+p", "Command palette", "the same actions by name"),
+    )
+    keys += [(Text(k, "bold"), name, doc) for k, name, doc in more]
+    glyphs = [(Text(g), "", meaning) for g, meaning in GLYPHS]
+    panes = [(Text(name, "bold"), "", getattr(cls, "HELP", "")) for name, cls in PANES]
+    states = [(Text(ch, color), label, meaning) for ch, color, label, meaning in STATE_LOOK.values()]
+    return [
+        _section("Keys", keys),
+        _section("Glyphs", glyphs),
+        _section("Panes", panes),
+        _section("States in the band", states),
+    ]
 
 
 def smoothing_text(app: Any) -> Text:
@@ -90,12 +94,13 @@ def smoothing_text(app: Any) -> Text:
     on = bool(opts is not None and opts.smooth_on)
     weight = opts.smoothing if opts is not None else 0.6
     t = Text()
+    t.append("Smoothing\n", "bold underline")
     t.append("Smoothing ", "bold")
     t.append(f"is on (weight {weight:g})" if on else "is off", "bold green" if on else "bold")
     t.append(
         ": key s turns it on or off, key w picks the next weight. It is TensorBoard's debiased EMA over the "
-        "whole series; while it is on the plot legends say '(smoothed w)'. Values in the legends and "
-        "under the cursor are always the logged ones.\n"
+        "whole series; while it is on the plot legends say '(smoothed w)', or '(sm w)' where room is "
+        "short. Values in the legends and under the cursor are always the logged ones."
     )
     return t
 
@@ -110,6 +115,8 @@ class HelpScreen(ModalScreen[None]):
         width: 90%; max-width: 100; height: 90%;
         border: round $accent; background: $surface; padding: 0 1;
     }
+    HelpScreen .help-section { margin-top: 1; }
+    HelpScreen Toast { display: none; }  /* alert toasts wait: never over this screen */
     """
 
     def __init__(self) -> None:
@@ -117,9 +124,12 @@ class HelpScreen(ModalScreen[None]):
         self.shown_at = math.inf  # (Textual's event clock) when the screen last became active
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
+        with VerticalScroll() as box:
+            box.border_title = "help"
+            box.border_subtitle = "? or esc closes · ↑ ↓ pgup pgdn scroll"
             yield Static(smoothing_text(self.app), id="help-smoothing")
-            yield Static(help_text(self.app), id="help-text")
+            for i, section in enumerate(help_sections(self.app)):
+                yield Static(section, id=f"help-{i}", classes="help-section")
 
     def on_screen_resume(self) -> None:
         self.shown_at = get_time()

@@ -55,6 +55,7 @@ class MetricsScreen(Screen[None]):
     MetricsScreen MetricPlot { min-height: 5; }
     MetricsScreen #metrics-filter { display: none; }
     MetricsScreen #metrics-filter.-open { display: block; }
+    MetricsScreen Toast { display: none; }  /* alert toasts wait for the main screen: never over a plot */
     """
 
     def __init__(self) -> None:

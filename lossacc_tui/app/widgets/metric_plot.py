@@ -19,6 +19,7 @@ from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 from lossacc_tui.app.braille import rasterize, subpixels
+from lossacc_tui.app.fit import KEEP, Field, fit_line
 from lossacc_tui.app.messages import CursorAt, Resized
 from lossacc_tui.app.view import LABEL_W, PlotData, fmt_num, nice_ticks
 from lossacc_tui.app.widgets.cached_lines import CachedLines
@@ -31,6 +32,7 @@ LOOK = {
     "val_acc": ("magenta+", True),
 }
 OVERLAY = ("cyan", "magenta+", "green", "yellow", "blue+", "red", "white", "cyan+", "magenta", "green+")
+ROLE_WORD = {"train_loss": "train", "train_acc": "train", "val_loss": "val", "val_acc": "val"}
 SEVERITY_COLOR = {"critical": "red+", "warning": "yellow", "info": "blue+"}
 MARK = "◆"
 CURSOR = "╎"  # the value cursor's line, in cells no curve uses (the frame uses │)
@@ -108,17 +110,23 @@ class MetricPlot(CachedLines, PlotextPlot):
     # -- drawing -----------------------------------------------------------------------------
     def _legend(self) -> Text:
         """Title, each curve with its value (latest, or at the cursor), then what fits of the rest:
-        whole fields are dropped, least needed first, so a number is never cut mid-digit."""
+        fields give way whole (to a shorter form, then out), so a number is never cut mid-digit;
+        the best marker's meaning (◆ best) and the smoothing indicator stay longest."""
         d = self.data
         if d is None:
             return Text(no_wrap=True)
-        fields: list[tuple[int, Text, Text | None]] = [(9, Text(d.title, "bold"), None)]
+        fields = [Field.of((Text(d.title, "bold"), KEEP))]
         if d.log:
-            fields.append((7, Text(" (log)", "dim"), None))
+            fields.append(Field.of((Text(" (log)", "dim"), 70)))
         if d.smoothing:
-            fields.append((8, Text(f" (smoothed {d.smoothing:g})", "dim"), Text(" (sm)", "dim")))
+            fields.append(
+                Field.of(
+                    (Text(f" (smoothed {d.smoothing:g})", "dim"), 36),
+                    (Text(f" (sm {d.smoothing:g})", "dim"), 90),
+                )
+            )
         if d.cursor is not None:
-            fields.append((9, Text(f" @ {d.axis[:2]} {fmt_num(d.cursor)}", CURSOR_STYLE), None))
+            fields.append(Field.of((Text(f" @ {d.axis[:2]} {fmt_num(d.cursor)}", CURSOR_STYLE), 95)))
         for i, c in enumerate(d.curves):
             color, thick = self._look(c.role, i if c.run_key is None else c.run_key)
             glyph = Text("━" if thick else "─", _cell_style(color, "default", "default"))
@@ -126,19 +134,31 @@ class MetricPlot(CachedLines, PlotextPlot):
             number = Text(" –", "dim")
             if value is not None:
                 number = Text(f" {fmt_num(value)}", "bold" if d.cursor is not None else "dim")
-            full = Text.assemble("  ", glyph, f" {c.label}", number)
-            fields.append((8, full, Text.assemble(" ", glyph, number)))  # short: the colour names it
+            forms = []
+            if not (len(d.curves) == 1 and c.label == d.title):  # (the metrics view: the title names it)
+                forms.append((Text.assemble("  ", glyph, f" {c.label}", number), 10))
+                role = ROLE_WORD.get(c.role, c.label) if c.run_key is None else c.label
+                label = role if len(role) < len(c.label) else c.label  # (val_accuracy: val)
+                forms.append((Text.assemble(" ", glyph, f" {label}", number), 50))
+            forms.append((Text.assemble(" ", glyph, number), 85))  # the colour names it
+            fields.append(Field.of(*forms))
         if d.cursor is not None and d.cursor_alerts is not None:
             if d.cursor_state:
-                fields.append((6, Text(f"  · {d.cursor_state}", CURSOR_STYLE), None))
+                fields.append(Field.of((Text(f"  · {d.cursor_state}", CURSOR_STYLE), 25)))
             n = len(d.cursor_alerts)
             alerts = f"  · alerts: {', '.join(d.cursor_alerts)}" if n else "  · no alert"
+            count = Text(f"  · {n} alert{'s' * (n != 1)}", CURSOR_STYLE)
+            fields.append(Field.of((Text(alerts, CURSOR_STYLE), 15), (count, 35)))
+        for m in d.marks:  # '◆ best' explains the marker on the plot: it goes last of all but the values
+            value = m.label.partition(" @")[0]
             fields.append(
-                (5, Text(alerts, CURSOR_STYLE), Text(f"  · {n} alert{'s' * (n != 1)}", CURSOR_STYLE))
+                Field.of(
+                    (Text(f"  {MARK} best {m.label}", "green"), 32),
+                    (Text(f"  {MARK} best {value}", "green"), 60),
+                    (Text(f" {MARK} best", "green"), 88),
+                )
             )
-        for m in d.marks:
-            fields.append((3, Text(f"  {MARK} best {m.label}", "green"), None))
-        return fit_fields(fields, self.size.width)
+        return fit_line(fields, self.size.width)
 
     def _line(self, text: Text) -> Strip:
         w = self.size.width
@@ -243,7 +263,7 @@ class MetricPlot(CachedLines, PlotextPlot):
         plt.ylim(d.y0, d.y1)
         yt = nice_ticks(d.y0, d.y1, max(3, (h - 3) // 3))
         plt.yticks(yt, [_tick(t, d.log).rjust(LABEL_W) for t in yt])
-        xt = nice_ticks(d.x0, d.x1, max(2, w // 14))
+        xt = x_ticks(d, max(2, w // 14))
         plt.xticks(xt, [fmt_num(t) for t in xt])
         for span in d.vlines:
             plt.vline(span.start, SEVERITY_COLOR.get(span.severity, "white"))
@@ -256,29 +276,14 @@ class MetricPlot(CachedLines, PlotextPlot):
             return None
 
 
-def fit_fields(fields: list[tuple[int, Text, Text | None]], width: int) -> Text:
-    """The fields (need, text, short text or None) joined in `width` cells: while they do not fit,
-    the least needed (the last of equals) gives way: to its short text if it has one, else it is
-    dropped. A number is never cut mid-digit; only a lone title wider than `width` is cut.
-
-    >>> f = [(9, Text("loss"), None), (3, Text(" best 0.53"), None)]
-    >>> f.append((8, Text(" val 0.5555"), Text(" 0.5555")))
-    >>> fit_fields(f, 20).plain, fit_fields(f, 12).plain, fit_fields(f, 6).plain
-    ('loss val 0.5555', 'loss 0.5555', 'loss')
-    """
-    fields = list(fields)
-    while len(fields) > 1 and sum(t.cell_len for _, t, _ in fields) > width:
-        need = min(n for n, _, _ in fields)
-        i = max(i for i, (n, _, _) in enumerate(fields) if n == need)
-        short = fields[i][2]
-        if short is not None:
-            fields[i] = (need, short, None)
-        else:
-            del fields[i]
-    out = Text(no_wrap=True, overflow="ellipsis")
-    for _, t, _ in fields:
-        out.append_text(t)
-    return out
+def x_ticks(d: PlotData, count: int) -> list[float]:
+    """About `count` round x ticks; whole numbers only when every x drawn is whole (epochs, steps):
+    a 2-epoch run is ticked 0, 1, never 0, 0.5, 1."""
+    ticks = nice_ticks(d.x0, d.x1, count)
+    whole = all(float(x).is_integer() for c in d.curves for x in c.xs)
+    if not whole or not d.curves:
+        return ticks
+    return [t for t in ticks if float(t).is_integer()] or nice_ticks(d.x0, d.x1, 1)
 
 
 def _row(marker: list[str], fg: list[Any], st: list[Any], bg: list[Any]) -> Strip:

@@ -38,12 +38,14 @@ def fit_path(s: str, width: int) -> str:
 
     >>> fit_path("demo_logs/loss_up_acc_up/training.log", 30)
     '…/loss_up_acc_up/training.log'
-    >>> fit_path("demo_logs/loss_up_acc_up", 18)
-    '…/loss_up_acc_up'
+    >>> fit_path("demo_logs/loss_up_acc_up", 18), fit_path("demo_logs/loss_up_acc_up", 15)
+    ('…/loss_up_acc_up', 'loss_up_acc_up')
     """
     parts, dropped = s.split("/"), False
     while len("…/" * dropped + "/".join(parts)) > width and len(parts) > 1:
         parts, dropped = parts[1:], True
+    if dropped and len(parts) == 1 and len(parts[0]) <= width < len(parts[0]) + 2:
+        return parts[0]  # the name whole rather than the marker of what was dropped
     return fit("…/" * dropped + "/".join(parts), width)
 
 
@@ -121,7 +123,7 @@ class RunList(OptionList):
 
     def set_rows(self, rows: list[RunRow], selected: int | None) -> None:
         rows = sorted(rows, key=lambda r: (not r.pinned, natural(r.name)))
-        width = max(8, self.scrollable_content_region.width - 1)
+        width = max(8, self.scrollable_content_region.width)
         if rows == self.rows and width == self._width:
             return
         same_keys = [r.key for r in rows[: len(self.rows)]] == [r.key for r in self.rows]

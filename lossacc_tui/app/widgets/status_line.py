@@ -14,6 +14,8 @@ def fit_parts(parts: list[tuple[str, str]], width: int) -> Text:
 
     >>> fit_parts([("watching /a/long/path", "bold"), (" · live", "")], 22).plain
     'watching …/path · live'
+    >>> fit_parts([("watching /tmp/demo-x/live_run /w/demo_logs", "bold"), (" · live", "")], 40).plain
+    'watching …/live_run /w/demo_logs · live'
     """
     t = Text(no_wrap=True, overflow="ellipsis")
     rest = sum(len(p) for p, _ in parts[1:])
@@ -21,7 +23,10 @@ def fit_parts(parts: list[tuple[str, str]], width: int) -> Text:
         if i == 0 and len(p) + rest > width:
             head, _, tail = p.partition(" ")
             room = width - rest - len(head) - 2
-            p = f"{head} …{tail[len(tail) - room :]}" if room > 0 else ""
+            kept = tail[len(tail) - room :] if room > 0 else ""
+            cut = kept.find("/")  # (from a folder's start: never half a name)
+            kept = kept[cut:] if 0 <= cut < len(kept) - 1 and kept[0] != "/" else kept
+            p = f"{head} …{kept}" if kept else ""
         t.append(p, style)
     return t
 
