@@ -1,6 +1,7 @@
 """The terminal view: first frame with data, plot redraw cost, append-to-screen latency, idle CPU.
 
     python -m benchmarks bench_app
+    python -m benchmarks bench_app --long    # the first-frame sweep also at 1,000,000 rows
 
 End-to-end figures run the installed `lossacc-tui` in a pseudo-terminal (120x40, 256 colours) and
 time what it writes to the terminal: the first frame with data is the first frame whose status line
@@ -109,6 +110,65 @@ def first_frame(lines: int = 100_000) -> tuple[float, float, float, float]:
         finally:
             term.close()
     return imports, ui, data, last
+
+
+#: the reference for the first frame: a plain script that reads the same CSV with numpy and draws
+#: loss and val_loss with plotext (what a user gets by hand), in the same pseudo-terminal
+PLOTEXT_SCRIPT = """
+import sys, numpy as np, plotext as plt
+d = np.loadtxt(sys.argv[1], delimiter=",", skiprows=1)
+plt.plot(d[:, 0].tolist(), d[:, 2].tolist(), label="loss")
+plt.plot(d[:, 0].tolist(), d[:, 4].tolist(), label="val_loss")
+plt.plotsize(118, 38)
+plt.show()
+sys.stdout.write("PLOT-DONE")
+sys.stdout.flush()
+"""
+
+
+def plotext_first_frame(lines: int) -> float:
+    """Seconds from process start to plotext's chart of the log on the terminal."""
+    with tempfile.TemporaryDirectory() as d:
+        log = Path(d) / "training.log"
+        log.write_text(HEADER + "".join(row(i) for i in range(lines)))
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        t0 = time.monotonic()
+        proc = subprocess.Popen([sys.executable, "-c", PLOTEXT_SCRIPT, str(log)], stdout=slave, stderr=slave)
+        os.close(slave)
+        out = bytearray()
+        while b"PLOT-DONE" not in out:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        took = time.monotonic() - t0
+        proc.wait()
+        os.close(master)
+        if b"PLOT-DONE" not in out:
+            raise RuntimeError(f"plotext reference failed: {bytes(out[-300:])!r}")
+    return took
+
+
+def first_frame_sweep(sizes: tuple[int, ...], repeats: int = 3) -> None:
+    """Ours (first frame with data) against the plain plotext script, interleaved, per log size.
+    Goals (issue #12): 2x faster than the reference at 1,000 rows, 10x at 100,000; at 1,000,000 the
+    first frame within 1 s."""
+    for lines in sizes:
+        ours, ref, last = [], [], []
+        for _ in range(repeats):
+            _, _, data, all_lines = first_frame(lines)
+            ours.append(data)
+            last.append(all_lines)
+            ref.append(plotext_first_frame(lines))
+        o, r, a = statistics.median(ours), statistics.median(ref), statistics.median(last)
+        print(
+            f"  {lines:>9,} rows: first frame with data {o:.2f} s (every line on screen {a:.2f} s); "
+            f"plain plotext script {r:.2f} s: ours {r / o:.1f}x as fast"
+        )
 
 
 def append_latency(n: int = 60, gap: float = 0.25) -> list[float]:
@@ -250,6 +310,8 @@ def main() -> None:
         f"({data - imports:.2f} s after imports, which take {imports:.2f} s); first frame {ui:.2f} s, "
         f"all lines on screen {last:.2f} s; goal 1 s"
     )
+    print("first frame by log size (median of 3, interleaved with the reference; 120x40 pseudo-terminal):")
+    first_frame_sweep((1_000, 100_000, 1_000_000) if "--long" in sys.argv else (1_000, 100_000))
     d = append_latency()
     d.sort()
     print(

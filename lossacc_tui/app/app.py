@@ -11,23 +11,22 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on
-from textual.actions import SkipAction
-from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.app import App, ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import OptionList
 
-from lossacc_tui.app import cursor, present
+from lossacc_tui.app import present
+from lossacc_tui.app.actions import ViewActions
 from lossacc_tui.app.fit import Field
-from lossacc_tui.app.keys import ACTIONS, WATCH_KEYS
+from lossacc_tui.app.keys import WATCH_KEYS
 from lossacc_tui.app.messages import AlertChosen, CursorAt, FeedChanged, Resized, RunChosen, RunMarked
 from lossacc_tui.app.pacing import DATA_WAIT, KEY_WAIT, REDRAW_HZ, DataPacing
 from lossacc_tui.app.run_params import params_markdown, read_params
@@ -48,7 +47,6 @@ from lossacc_tui.readers.probe_sidecar import probe_summary
 
 SWITCH_INTERVAL = 0.001  # seconds a thread may hold the interpreter while another waits (Python: 0.005)
 LIVE_AFTER = 5.0  # a run that gets points this long after start is being written now
-WEIGHTS = (0.6, 0.8, 0.9, 0.95, 0.99, 0.3)
 
 
 @dataclass
@@ -64,7 +62,7 @@ class Frame:
     title: str = "summary"
 
 
-class LossAccApp(DataPacing, App[None]):
+class LossAccApp(ViewActions, DataPacing, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "lossacc-tui"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide"), (160, "-huge")]
@@ -320,64 +318,8 @@ class LossAccApp(DataPacing, App[None]):
             self.selected_alert = msg.key
             self.redraw()
 
-    # -- value cursor -------------------------------------------------------------------------
-    def _move_cursor(self, move: str | float) -> None:
-        """Move the cursor ("left", "right", "home", "end", or to the logged x nearest a number);
-        skipped (the key goes on to the focused widget) outside the main screen."""
-        if len(self.screen_stack) != 1 or self.selected_run is None:
-            raise SkipAction()
-        with self.tracker.lock:
-            if self.selected_run >= len(self.tracker.runs):
-                return
-            rs = self.tracker.runs[self.selected_run]
-            if isinstance(move, str):
-                self.cursor = cursor.step(rs, self.drawn_axis, self.cursor, move)
-            else:
-                self.cursor = cursor.nearest(rs, self.drawn_axis, move)
-        self.redraw()
-
-    def action_cursor_left(self) -> None:
-        self._move_cursor("left")
-
-    def action_cursor_right(self) -> None:
-        self._move_cursor("right")
-
-    def action_cursor_home(self) -> None:
-        if not self._list_jumps("first"):
-            self._move_cursor("home")
-
-    def action_cursor_end(self) -> None:
-        if not self._list_jumps("last"):
-            self._move_cursor("end")
-
-    def _list_jumps(self, where: str) -> bool:
-        """home/end in a focused list (runs, alerts) while no value cursor is shown: its first or last
-        row, as in any list; with the cursor shown they move the cursor."""
-        lst = self.focused
-        if self.cursor is not None or len(self.screen_stack) != 1 or not isinstance(lst, OptionList):
-            return False
-        getattr(lst, f"action_{where}")()
-        return True
-
-    def action_cursor_off(self) -> None:
-        if self.cursor is None:
-            raise SkipAction()
-        self.cursor = None
-        self.redraw()
-
     def on_cursor_at(self, msg: CursorAt) -> None:
         self._move_cursor(msg.x)
-
-    # -- actions ----------------------------------------------------------------------------
-    def action_help(self) -> None:
-        """Built on first use, then kept (installed): it opens at once after that."""
-        from lossacc_tui.app.screens.help import HelpScreen
-
-        if any(isinstance(s, HelpScreen) for s in self.screen_stack):
-            return  # already open (or opening): a second `?` does not stack another
-        if not self.is_screen_installed("help"):
-            self.install_screen(HelpScreen(), "help")
-        self.push_screen("help")
 
     @on(OptionList.OptionSelected)
     def _explain(self, event: OptionList.OptionSelected) -> None:
@@ -390,84 +332,6 @@ class LossAccApp(DataPacing, App[None]):
             return
         event.stop()
         self.screen_stack[0].query_one(Explanation).focus()
-
-    def action_compare(self) -> None:
-        from lossacc_tui.app.screens.compare import CompareScreen
-
-        if isinstance(self.screen, CompareScreen):
-            self.pop_screen()
-        else:
-            self._push_kept("compare", CompareScreen)
-        self.call_after_refresh(self.redraw)
-
-    def action_metrics(self) -> None:
-        from lossacc_tui.app.screens.metrics import MetricsScreen
-
-        if isinstance(self.screen, MetricsScreen):
-            self.pop_screen()
-        elif len(self.screen_stack) == 1:
-            self._push_kept("metrics", MetricsScreen)
-        self.call_after_refresh(self.redraw)
-
-    def _push_kept(self, name: str, cls: type[Screen[Any]]) -> None:
-        """Push a view built on first use and kept after (its widgets need not be built again)."""
-        if any(isinstance(s, cls) for s in self.screen_stack):
-            return
-        if not self.is_screen_installed(name):
-            self.install_screen(cls(), name)
-        self.push_screen(name)
-
-    def action_smooth(self) -> None:
-        self.opts.smooth_on = not self.opts.smooth_on
-        self._resmooth()
-
-    def action_weight(self) -> None:
-        i = WEIGHTS.index(self.opts.smoothing) if self.opts.smoothing in WEIGHTS else -1
-        self.opts.smoothing = WEIGHTS[(i + 1) % len(WEIGHTS)]
-        self.opts.smooth_on = True
-        self._resmooth()
-
-    def _resmooth(self) -> None:
-        weight = self.opts.smoothing if self.opts.smooth_on else 0.0
-
-        def smooth() -> None:
-            self.tracker.set_smoothing(weight)
-            self.call_from_thread(self.redraw)  # (a key's effect: drawn at once, not as new data)
-
-        self.run_worker(smooth, thread=True, exclusive=True, group="smooth")
-        self.notify(f"smoothing {weight:g}" if weight else "smoothing off", timeout=2)
-
-    def action_log(self) -> None:
-        self.opts.log_loss = not self.drawn_log
-        self.redraw()
-
-    def action_axis(self) -> None:
-        self.opts.axis = "step" if self.drawn_axis == "epoch" else "epoch"
-        self.cursor = None
-        self.redraw()
-        if self.drawn_axis != self.opts.axis:
-            self.notify(f"this run has no {self.opts.axis} numbers", timeout=3)
-
-    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        for b in self.BINDINGS:
-            assert isinstance(b, Binding)
-            if b.action in ACTIONS and b.action != "quit" and not b.action.startswith("cursor"):
-                title, doc = ACTIONS[b.action]
-                yield SystemCommand(title, doc, getattr(self, f"action_{b.action}"))
-
-    def deliver_screenshot(
-        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
-    ) -> str | None:
-        """The palette's Screenshot: an SVG saved into the current folder (Textual's default is
-        ~/Downloads, which a server often lacks), and a note saying where, or why it could not."""
-        try:
-            saved = self.save_screenshot(filename, path or os.getcwd(), time_format)
-        except OSError as e:
-            self.notify(f"screenshot not saved: {e.strerror or e}", severity="error", timeout=6)
-            return None
-        self.notify(f"screenshot saved to {saved}", timeout=6)
-        return saved
 
     def on_unmount(self) -> None:
         self.feed.stop()

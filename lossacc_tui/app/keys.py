@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.binding import Binding, BindingType
 
 #: the value cursor (home/end take priority over the lists' own: they jump the cursor while it is
-#: shown, else the focused list's highlight: see LossAccApp._list_jumps)
+#: shown, else the focused list's highlight: see ViewActions._list_jumps in actions.py)
 CURSOR_KEYS: list[BindingType] = [
     Binding("left", "cursor_left", "Cursor", key_display="←→", show=False),
     Binding("right", "cursor_right", "Cursor right", show=False),

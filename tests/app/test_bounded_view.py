@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from app_helpers import sync
 
 from lossacc_tui.analysis import Analyzer
 from lossacc_tui.app import present
@@ -65,3 +67,86 @@ def test_closed_alerts_of_a_kind_about_one_subject_merge_into_one_row(tmp_path: 
     assert len(rows) == sum(a.active for a in rs.alerts) + len(groups)
     stood_for = sum(int(r.times.split()[0].replace(",", "")) if r.times else 1 for r in rows)
     assert stood_for == len(rs.alerts)  # every alert is counted in exactly one row
+
+
+@sync
+async def test_a_summary_whose_numbers_change_repaints_its_pane_without_a_new_layout() -> None:
+    """New numbers in the summary (every data frame of a live run) repaint the explanation pane;
+    the screen is laid out again only when the text's height changes, and then it shows it all."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Static
+
+    from lossacc_tui.app.widgets.explanation import Explanation
+
+    class Pane(App[None]):  # the pane alone: no feed draws into it meanwhile
+        def compose(self) -> ComposeResult:
+            yield Explanation(id="explanation")
+
+    app = Pane()
+    async with app.run_test(size=(60, 40)) as pilot:
+        box = app.query_one(Explanation)
+        static = box.query_one(Static)
+        layouts: list[bool] = []
+        real = static.refresh
+
+        def refresh(*regions: Any, **kw: Any) -> Any:
+            layouts.append(bool(kw.get("layout")))
+            return real(*regions, **kw)
+
+        static.refresh = refresh  # type: ignore[method-assign]
+        box.show("**val_loss** 0.5123 at epoch 10\n\nbest 0.4000 at epoch 3", "summary")
+        await pilot.pause()
+        box.show("**val_loss** 0.5456 at epoch 11\n\nbest 0.4000 at epoch 3", "summary")
+        await pilot.pause()
+        assert "0.5456" in "".join(s.text for strip in static._render_cache.lines for s in strip)
+        assert layouts[-1] is False  # the same height: repainted in place
+        longer = "\n\n".join(f"line {i} of a longer summary" for i in range(12))
+        box.show(longer, "summary")
+        await pilot.pause()
+        assert layouts[-1] is True and static.size.height >= 12 * 2 - 1  # laid out: shown whole
+
+
+@sync
+async def test_a_plot_frame_kept_while_the_run_grows_is_the_frame_plotext_draws() -> None:
+    """A growing run moves the x range at every frame; the plot keeps plotext's frame (ticks, labels,
+    alert lines) while none of them changes column, and what it keeps is exactly what plotext draws
+    for the new range."""
+    from textual.app import App, ComposeResult
+
+    from lossacc_tui.app.view import Curve, PlotData, Span
+    from lossacc_tui.app.widgets.metric_plot import MetricPlot
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield MetricPlot("loss", id="p")
+
+    rng = np.random.default_rng(0)
+    app = One()
+    async with app.run_test(size=(100, 30)) as pilot:
+        plot = app.query_one(MetricPlot)
+        built = [0]
+        real = plot._plotext_chrome
+
+        def counted(w: int, h: int) -> Any:
+            built[0] += 1
+            return real(w, h)
+
+        plot._plotext_chrome = counted  # type: ignore[method-assign]
+        x1, frames, rebuilt = 10_000.0, 120, 0
+        for _ in range(frames):
+            x1 += float(rng.choice([0.5, 3.0, 40.0]))  # a few lines, or a burst of them
+            xs = tuple(np.linspace(0, x1, 50).tolist())
+            ys = tuple((1 / (1 + np.array(xs) / 300)).tolist())
+            spans = (Span(250.0, 400.0, "warning"), Span(x1 + 5.0, x1 + 9.0, "critical"))  # one past x1
+            curve = Curve("loss", "train_loss", xs, ys, ys[-1], None, None)
+            was = built[0]
+            plot.set_data(PlotData("loss", "epoch", 0.0, x1, 0.0, 1.0, False, (curve,), (), spans))
+            plot._build()  # (as a frame does: set_data builds the lines when the plot is on screen)
+            rebuilt += built[0] > was
+            kept = ([row[:] for row in plot._chrome.marker], [row[:] for row in plot._chrome.fullground])
+            fresh = real(plot.size.width, plot.size.height - 1)  # (plotext's matrix: drawn anew)
+            assert kept == (fresh.marker, fresh.fullground)
+            plot._chrome_key = None  # (the fresh drawing replaced plotext's matrix: draw it again)
+            plot._build()
+            await pilot.pause(0)
+        assert 3 < rebuilt < frames / 2  # most frames keep it; new tick columns redraw it

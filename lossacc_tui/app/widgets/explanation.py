@@ -2,15 +2,43 @@
 a summary of where the run stands, in its own numbers (both written by the analyzer).
 
 Drawn as one Rich Markdown renderable (not Textual's Markdown widget, which mounts a widget per
-block): updating it while data stream costs a re-render, not a re-mount."""
+block): updating it while data stream costs a re-render, not a re-mount; and the screen is laid out
+again only when the text's height changes (a summary whose numbers change keeps its lines)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.segment import Segment
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from lossacc_tui.app.text import clean
+
+
+class Rendered:
+    """A Rich renderable drawn once per width: Textual asks for its height (to lay it out), then for
+    its lines, and the pane asks for its height to know whether a layout is needed."""
+
+    def __init__(self, renderable: Any) -> None:
+        self.renderable = renderable
+        self._width = -1
+        self._segments: list[Segment] = []
+
+    def segments(self, console: Console, options: ConsoleOptions) -> list[Segment]:
+        if options.max_width != self._width:
+            self._segments = list(console.render(self.renderable, options))
+            self._width = options.max_width
+        return self._segments
+
+    def height(self, console: Console, options: ConsoleOptions, width: int) -> int:
+        """Lines at `width` cells."""
+        return sum(s.text.count("\n") for s in self.segments(console, options.update_width(width)))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from self.segments(console, options)
 
 
 class Explanation(VerticalScroll):
@@ -22,6 +50,7 @@ class Explanation(VerticalScroll):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.text = ""
+        self._doc: Rendered | None = None
         self.border_title = "explanation"
 
     def compose(self) -> ComposeResult:
@@ -35,6 +64,14 @@ class Explanation(VerticalScroll):
             self.text = text
             from rich.markdown import Markdown  # markdown-it and pygments: not before the first text
 
-            self.query_one(Static).update(Markdown(text, hyperlinks=False))
+            doc, old, self._doc = Rendered(Markdown(text, hyperlinks=False)), self._doc, None
+            static = self.query_one(Static)
+            width, app = static.size.width, self.app
+            layout = True
+            if width and old is not None:  # the same height: repainting the pane is enough
+                options = app.console_options.update(highlight=False)
+                layout = doc.height(app.console, options, width) != old.height(app.console, options, width)
+            self._doc = doc
+            static.update(doc, layout=layout)
             if new_topic:
                 self.scroll_home(animate=False)

@@ -7,6 +7,7 @@ string to parse), which keeps a redraw within a few milliseconds of plotext's ow
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -189,9 +190,13 @@ class MetricPlot(CachedLines, PlotextPlot):
         the curves are laid over a copy in braille; rows that did not change keep their strips."""
         d = self.data
         assert d is not None
-        key = (w, h, d.x0, d.x1, d.y0, d.y1, d.log, d.vlines)
-        if key != self._chrome_key:
-            self._chrome_key, self._chrome = key, self._plotext_chrome(w, h)
+        old = self._chrome
+        same_size = old is not None and self._chrome_key is not None and self._chrome_key[:2] == (w, h)
+        canvas = len(old.Cols_canvas) if same_size else 0
+        if not canvas or self._chrome_sig(w, h, canvas) != self._chrome_key:
+            self._chrome = self._plotext_chrome(w, h)
+            canvas = len(self._chrome.Cols_canvas) if self._chrome is not None else 0
+            self._chrome_key = self._chrome_sig(w, h, canvas)
         if self._chrome is None:  # plotext changed its insides: let it draw the curves, the slow way
             for i, c in enumerate(d.curves):
                 self.plt.plot(list(c.xs), list(c.ys), marker="braille", color=self._look(c.role, i)[0])
@@ -230,6 +235,21 @@ class MetricPlot(CachedLines, PlotextPlot):
             self._rows[k] = strip
             out.append(strip)
         return out
+
+    def _chrome_sig(self, w: int, h: int, canvas: int) -> tuple[object, ...]:
+        """What plotext's frame depends on, in cells: a run that grows moves x1 at every frame,
+        but the frame (ticks, their labels, alert lines) changes only when one of them moves to
+        another column, so it is drawn again only then (plotext takes 5-20 ms a chart)."""
+        d = self.data
+        assert d is not None
+        xt = nice_ticks(d.x0, d.x1, max(2, w // 14))
+        return (
+            w, h, d.y0, d.y1, d.log,
+            tuple(fmt_num(t) for t in xt),
+            tuple(_cell(t, d.x0, d.x1, canvas) for t in xt),
+            tuple((_cell(v.start, d.x0, d.x1, canvas), d.x0 <= v.start <= d.x1, v.severity)
+                  for v in d.vlines),
+        )  # fmt: skip
 
     def _plotext_chrome(self, w: int, h: int) -> Any:
         d = self.data
@@ -275,6 +295,11 @@ def _row(marker: list[str], fg: list[Any], st: list[Any], bg: list[Any]) -> Stri
             segs.append(Segment("".join(marker[start:c]), _cell_style(fg[start], st[start], bg[start])))
             start = c
     return Strip(segs, n)
+
+
+def _cell(x: float, x0: float, x1: float, cells: int) -> int:
+    """The canvas cell plotext puts x in (its `get_matrix_data`, for ticks and lines)."""
+    return math.floor(round(0.5 + (cells - 1) * (x - x0) / ((x1 - x0) or 1.0), 8))
 
 
 def _tick(v: float, log: bool) -> str:
