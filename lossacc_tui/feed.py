@@ -46,11 +46,15 @@ class Feed:
 
     `analyzers`: one Analyzer per run (by id), brought up to date as points arrive.
     `comparisons`: the cross-run alerts (runs-disagree) open now.
-    `probes`: the probe sidecars of the sources, by absolute path (one object per file)."""
+    `probes`: the probe sidecars of the sources, by absolute path (one object per file).
+    `keep`: a cap on the points each series keeps (`--keep N`; None: every point): once its analysis
+    has read them, a run's oldest points are folded into per-block min/max points (`Series.fold`),
+    so a series holds at most 3 * keep points however long the run."""
 
-    def __init__(self, params: Params | None = None, analyze: bool = True) -> None:
+    def __init__(self, params: Params | None = None, analyze: bool = True, keep: int | None = None) -> None:
         self.params = params
         self.analyze = analyze
+        self.keep = keep
         self.lock = threading.RLock()
         self.sources: list[Source] = []
         self.analyzers: dict[int, Analyzer] = {}
@@ -127,6 +131,9 @@ class Feed:
                 events.append(RunAdded(run))
             events.append(PointsAdded(run, batch))
             touched[id(run)] = run
+        if self.keep is not None and not (analyse and self.analyze):
+            for run in touched.values():  # (nothing reads them later: fold at once)
+                run.fold(self.keep)
         if analyse and self.analyze and touched:
             self._waiting.update(touched)
             wait = self._next_analysis - time.monotonic()
@@ -194,6 +201,8 @@ class Feed:
 
                 an = self.analyzers[id(run)] = Analyzer(run, self.params)
             out += [AlertChanged(run, change, alert.snapshot()) for change, alert in an.update()]
+            if self.keep is not None:  # the analysis has read every point: the oldest may go
+                run.fold(self.keep)
         wait = self._next_compare - time.monotonic()
         if live and wait > 0:  # compared less than COMPARE_EVERY ago: again when that has passed
             if self._compare_timer is None and not self._closed:

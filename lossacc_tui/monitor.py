@@ -57,8 +57,9 @@ class Monitor(Feed):
         poll: float | None = None,
         params: Params | None = None,
         analyze: bool = True,
+        keep: int | None = None,
     ) -> None:
-        super().__init__(params, analyze)
+        super().__init__(params, analyze, keep)
         self.paths = list(paths)
         self.fmt = fmt
         self.role_map = role_map
