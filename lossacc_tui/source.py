@@ -70,8 +70,9 @@ class PathError(Exception):
     """A path the user gave that cannot be read as a log (one line for stderr, already cleaned of
     escape sequences: file names are data)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, path: Path | None = None) -> None:
         super().__init__(clean(message))
+        self.path = path  # the path it is about, where the raiser knows it
 
 
 class TextDecoder:
