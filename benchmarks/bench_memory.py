@@ -88,7 +88,7 @@ class Follow:
                     self.records += 1
                     self.cond.notify_all()
 
-    def wait_records(self, n: int, timeout: float = 300.0) -> None:
+    def wait_records(self, n: int, timeout: float = 900.0) -> None:
         deadline = time.monotonic() + timeout
         with self.cond:
             while self.records < n:
