@@ -35,6 +35,9 @@ COMPARE_EVERY = 1.0  # seconds between live comparisons across runs (each looks 
 #: steady writer's lines is brought up to date a few times a second in one step (it gives the
 #: same alerts however the points are grouped); the first points after a quiet spell at once.
 ANALYSE_EVERY = 0.5
+#: ... or less often when an analysis costs more: live analysis takes at most this share of a core
+#: (a 5 ms analysis of a few new points: every 1 s; `check --follow` at 10 lines/s is then under 1 %)
+ANALYSIS_SHARE = 0.005
 ANALYSIS = "lossacc_tui.analysis.analyzer"  # the module the first analysis imports (the detectors...)
 FIRST_FRAME_WAIT = 2.0  # at most this many seconds the first analysis waits for a view's first frame
 Subscriber = Callable[[list[Event]], None]
@@ -155,8 +158,11 @@ class Feed:
 
     def _analyse_waiting(self) -> list[Event]:
         runs, self._waiting = list(self._waiting.values()), {}
-        self._next_analysis = time.monotonic() + ANALYSE_EVERY
-        return self._analyse(runs, live=True)
+        spent = time.thread_time()
+        out = self._analyse(runs, live=True)
+        spent = time.thread_time() - spent  # (CPU time: a busy machine does not stretch it)
+        self._next_analysis = time.monotonic() + max(ANALYSE_EVERY, spent / ANALYSIS_SHARE)
+        return out
 
     def _late_analysis(self) -> None:
         """The analysis of points that came while it was not due, or the first analysis of the
