@@ -141,7 +141,8 @@ class Feed:
             self._waiting.update(touched)
             wait = self._next_analysis - time.monotonic()
             if wait <= 0 and ANALYSIS in sys.modules:
-                events += self._analyse_waiting()
+                self.emit(events)  # the records first: the analysis must not delay them
+                events = self._analyse_waiting()
             elif self._analysis_timer is None and not self._closed:
                 # (the first analysis of a process imports the analysis on the timer's thread, without
                 # the lock: the points are told, and drawn, meanwhile)

@@ -207,8 +207,10 @@ class Follower:
         next_check = time.monotonic() + SAFETY_CHECK
         last_pass = 0.0
         while not self._stop.is_set():
-            timeout = self.poll if self.poll else max(0.0, next_check - time.monotonic())
-            self._wake.wait(timeout)
+            # polling: a pass every `poll` seconds from the start of the last one (not `poll` after
+            # its end: a long pass under load must not stretch the wait for the next line)
+            due = last_pass + self.poll if self.poll else next_check
+            self._wake.wait(max(0.0, due - time.monotonic()))
             gap = last_pass + MIN_GAP - time.monotonic()
             if gap > 0 and self._stop.wait(gap):  # a busy writer: let its lines gather
                 break
