@@ -8,18 +8,29 @@ import numpy as np
 
 
 def softmax_regression(
-    epochs: int = 8, classes: int = 3, seed: int = 0, lr: float = 0.1, eval_fp16: bool = False
+    epochs: int = 8,
+    classes: int = 3,
+    seed: int = 0,
+    lr: float = 0.1,
+    eval_fp16: bool = False,
+    features: int = 4,
+    n_train: int = 480,
+    n_val: int = 120,
+    spread: float = 1.5,
 ) -> list[dict[str, float]]:
     """Per epoch: train_loss, train_acc (on the training split), val_loss, val_acc (held-out split);
     losses are mean cross-entropy in nats, accuracies fractions. `eval_fp16` evaluates the held-out
     split the way a half-precision evaluation does: probabilities in float16 and no epsilon in the
-    log, so a confident mistake whose probability underflows to 0 makes val_loss infinite."""
+    log, so a confident mistake whose probability underflows to 0 makes val_loss infinite.
+    Many `features` (most of them noise) beside few `n_train` samples make a run that overfits:
+    the training loss keeps falling while the held-out loss turns up."""
     rng = np.random.default_rng(seed)
-    centers = rng.normal(0, 1.5, size=(classes, 4))
-    y = rng.integers(0, classes, size=600)
-    x = centers[y] + rng.normal(0, 1.2, size=(600, 4))
-    xt, yt, xv, yv = x[:480], y[:480], x[480:], y[480:]
-    w = np.zeros((4, classes))
+    n = n_train + n_val
+    centers = rng.normal(0, spread, size=(classes, features))
+    y = rng.integers(0, classes, size=n)
+    x = centers[y] + rng.normal(0, 1.2, size=(n, features))
+    xt, yt, xv, yv = x[:n_train], y[:n_train], x[n_train:], y[n_train:]
+    w = np.zeros((features, classes))
     b = np.zeros(classes)
 
     def stats(xs: np.ndarray, ys: np.ndarray, fp16: bool = False) -> tuple[float, float, np.ndarray]:

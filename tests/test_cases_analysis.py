@@ -226,3 +226,13 @@ def test_sparse_accuracy_claim_does_its_arithmetic_right() -> None:
     assert per_mistake > math.log(2) and f"at most {per_mistake:.3g} nats" in c["text"]
     assert "barely above the ln 2" in c["text"] and "just under" not in c["text"]
     assert "class count is not known" in c["text"]
+
+
+def test_collapse_with_the_training_loss_above_ln2_is_read_as_divergence() -> None:
+    """rw-13: after 0.89 accuracy, train/val/test accuracy sit at 0.5000 while the training loss
+    rises to 1.386, above the ln 2 a 50/50 guess costs: divergence, not class imbalance."""
+    cl = claims(CASES / "rw-13-distenc6-collapse-glog/train_output.log", "acc-stuck")
+    (div,) = [c for c in cl if c["id"] == "diverging"]
+    assert div["strength"] == "likely"
+    assert "1.3862" in div["text"] and "ln 2 = 0.6931" in div["text"] and "0.3856" in div["text"], div["text"]
+    assert "imbalanced" in div["text"]

@@ -30,7 +30,7 @@ from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting
 from lossacc_tui.analysis.features import concat, split
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import Classes, infer_classes
-from lossacc_tui.analysis.states import Timeline, state_codes
+from lossacc_tui.analysis.states import Timeline, agree_with_alerts, state_codes
 from lossacc_tui.analysis.summary import run_summary
 from lossacc_tui.analysis.track import Feats, Track, x_column
 from lossacc_tui.model import Run, Series
@@ -64,7 +64,7 @@ ACC_KEYS = (
     "range_unst",
     "range_stuck",
 )
-ACC_KEYS += ("nonfinite_stuck",)
+ACC_KEYS += ("nonfinite_stuck", "res")
 
 
 #: most points a track turns into features at once (bounds memory on a long backlog)
@@ -112,7 +112,29 @@ class Analyzer:
 
     @property
     def states(self) -> list[StateSegment]:
-        return [] if self.ctx is None or self._timeline is None else list(self._timeline.segments)
+        """The timeline of joint states, made to agree with the alerts over their spans
+        (`states.agree_with_alerts`): a band never says the loss improves where an alert says it
+        has risen beyond noise above its best."""
+        if self.ctx is None or self._timeline is None:
+            return []
+        primary = ("", self.ctx.loss.name if self.ctx.loss is not None else "")
+        spans = [
+            (a.kind, a.start, math.inf if a.end is None else a.end)
+            for a in self.alerts
+            if a.data.get("subject", "") in primary and a.start is not None and math.isfinite(a.start)
+        ]
+        segs = [replace(s) for s in self._timeline.segments]
+        return agree_with_alerts(segs, spans, lambda x: self._eval_x(x, -1), lambda x: self._eval_x(x, 0))
+
+    def _eval_x(self, x: float, shift: int) -> float:
+        """x of the first evaluation of the primary loss at or after x (shift 0) or of the last one
+        before it (shift -1); x itself when there is none."""
+        loss = self.ctx.loss if self.ctx is not None else None
+        if loss is None or self.ctx is None:
+            return x
+        col = x_column(loss, self.ctx.axis)
+        k = (math.ceil(x) if col is None else int(np.searchsorted(col, x, side="left"))) + shift
+        return self.ctx.x(loss, k) if 0 <= k < len(loss) else x
 
     def summary(self) -> str:
         """Markdown: where the run stands now, in its own numbers."""
@@ -245,6 +267,8 @@ class Analyzer:
                 # a per-step training loss: its level is the mean of about an epoch's worth of points
                 tp = replace(p, window=2 * ctx.train_window) if key == "train" and ctx.train_window > 1 else p
                 self._tracks[key] = Track(s, kind, tp, ctx.axis)  # type: ignore[arg-type]
+        if "acc" in self._tracks:
+            ctx.acc_grid = self._tracks["acc"].grid
         others = [s for s in self.run.series.values() if MetricMismatch.matches(s) and len(s)]
         self._dets = build_detectors(ctx, others)
         self._detectors: list[Detector] = [d for ds in self._dets.values() for d in ds]

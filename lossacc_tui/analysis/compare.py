@@ -13,7 +13,7 @@ from lossacc_tui.analysis.classes import classes_from_files
 from lossacc_tui.analysis.consistency import inconsistent
 from lossacc_tui.analysis.kind import KindSpec
 from lossacc_tui.analysis.params import Params
-from lossacc_tui.analysis.quantities import LN2, Classes, fmt
+from lossacc_tui.analysis.quantities import LN2, Classes, fmt, span
 from lossacc_tui.analysis.track import x_at, x_column
 from lossacc_tui.model import Run, Series
 
@@ -203,12 +203,13 @@ def _alert(
         low, hi = disc  # the pair the title names
     if disc is None:
         title = (
-            f"{len(points)} runs: {which} {split} loss {fmt(losses.min())}-{fmt(losses.max())} ({spread:.1%} "
-            f"apart) but accuracy {fmt(accs.min(), 3)}-{fmt(accs.max(), 3)} ({gap * 100:.1f} points)"
+            f"{len(points)} runs: {which} {split} loss {span(losses.min(), losses.max())} ({spread:.1%} "
+            f"apart) but accuracy {span(accs.min(), accs.max(), 3)} ({gap * 100:.1f} points)"
         )
         what = (
             f"Across {len(points)} runs the {which} {split} losses are within {spread:.1%} of each other "
-            f"({fmt(losses.min())} to {fmt(losses.max())}) while accuracies span {gap * 100:.1f} points, "
+            f"({span(losses.min(), losses.max(), 4, sep=' to ')}) while accuracies span "
+            f"{gap * 100:.1f} points, "
             f"from {fmt(accs.min(), 4)} ({low.name}) to {fmt(accs.max(), 4)} ({hi.name})."
         )
     else:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 
 from lossacc_tui.analysis.claims import Claim
-from lossacc_tui.analysis.quantities import LN2, fmt, fmt_x, pct
+from lossacc_tui.analysis.quantities import LN2, arrow, fmt, fmt_x, pct
 
 #: a logged loss this far below the cross-entropy floor (relative, plus an absolute slack for
 #: values printed with 4 decimals) is inconsistent with the accuracy beside it
@@ -239,13 +239,18 @@ def mistakes_change(
             "follows" if beyond else "possible",
             x0,
             x1,
-            f"{aname} went {fmt(acc0, 4)} -> {fmt(acc1, 4)} from {unit} {fmt_x(x0)} to {fmt_x(x1)}: "
-            f"{abs(d) * 100:.1f} points {'fewer' if d > 0 else 'more'} samples are wrong"
+            f"{aname} went {arrow(acc0, acc1, 4)} from {unit} {fmt_x(x0)} to {fmt_x(x1)}: "
+            f"{_points(abs(d))} points {'fewer' if d > 0 else 'more'} samples are wrong"
             + ("" if beyond else ", within the accuracy's own noise"),
             value=-d,
             evidence={"acc_start": acc0, "acc_end": acc1, "noise": noise},
         )
     ]
+
+
+def _points(d: float) -> str:
+    """A non-negative accuracy change in points, with the digits that keep it from reading 0.0."""
+    return f"{d * 100:.1f}" if d * 100 >= 0.05 else f"{d * 100:.2g}"
 
 
 def rise_claims(
@@ -256,7 +261,7 @@ def rise_claims(
     rise = now - best
     if not math.isfinite(rise) or rise <= 0:
         return []
-    span = f"{name} rose {fmt(best)} -> {fmt(now)} from {unit} {fmt_x(x0)} to {fmt_x(x1)}"
+    span = f"{name} rose {arrow(best, now)} from {unit} {fmt_x(x0)} to {fmt_x(x1)}"
     if not math.isfinite(noise):
         return [
             Claim(
@@ -271,7 +276,11 @@ def rise_claims(
         ]
     if rise <= 2 * noise:
         return []
-    z = f", {rise / noise:.1f} times its own evaluation noise {fmt(noise)}" if noise > 0 else ""
+    z = ""
+    if noise > 0:
+        # a smooth curve's second differences are tiny: past 100 the ratio says nothing more
+        times = f"{rise / noise:.1f} times" if rise / noise < 100 else "over 100 times"
+        z = f", {times} its own evaluation noise {fmt(noise)}"
     return [
         Claim("loss-rises-beyond-noise", "follows", x0, x1, span + z, value=rise, evidence={"noise": noise})
     ]

@@ -11,7 +11,7 @@ from lossacc_tui.analysis.confirm import describe
 from lossacc_tui.analysis.detectors.base import Ctx
 from lossacc_tui.analysis.explain_pair import EXPLAINERS as PAIR_EXPLAINERS
 from lossacc_tui.analysis.explain_parts import Names, below_baseline, mistakes, worked_example
-from lossacc_tui.analysis.quantities import fmt, fmt_x, pts
+from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, pts
 
 Builder = Callable[[Alert, Names], list[tuple[str, str]]]
 
@@ -52,7 +52,7 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
         t0 = e.get("train_loss_at_start", math.nan)
         tr = ""
         if math.isfinite(t0) and math.isfinite(train):
-            tr = f" The training loss on the same lines went {fmt(t0)} -> {fmt(train)}."
+            tr = f" The training loss on the same lines went {arrow(t0, train)}."
         if bad == "infinite":
             why = (
                 "Training stays finite, so the weights are not diverging: only the loss computed on the "
@@ -154,7 +154,7 @@ def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
         out.append(
             (
                 "Why",
-                f"{n.acc} went {fmt(acc_b, 3)} -> {fmt(acc_p, 3)} ({pts(acc_p - acc_b)}) while the loss grew "
+                f"{n.acc} went {arrow(acc_b, acc_p, 3)} ({pts(acc_p - acc_b)}) while the loss grew "
                 f"{fmt(ratio, 1)}x. {mistakes(e['peak_value'], acc_p, n, 'At the peak')} Cross-entropy has "
                 "no upper bound: a few predictions that put almost no probability on their true class can "
                 "multiply the mean while hardly changing which side of the threshold most samples fall on.",

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.explain_parts import Names, below_baseline, mistakes
-from lossacc_tui.analysis.quantities import change, fmt, fmt_x, pts, times
+from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, pts, times, within
+from lossacc_tui.analysis.resolution import describe, resolution
 
 Parts = list[tuple[str, str]]
 
@@ -17,14 +18,14 @@ def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
     rise = change(e["now_loss"], e["best_loss"], signed=False)
     train = ""
     if math.isfinite(e.get("train_loss_now", math.nan)):
-        train = f" Training loss went {fmt(e['train_loss_at_best'])} -> {fmt(e['train_loss_now'])} meanwhile."
+        train = f" Training loss went {arrow(e['train_loss_at_best'], e['train_loss_now'])} meanwhile."
     return [
         (
             "What happened",
             f"{n.loss} has risen {rise} from its best {fmt(e['best_loss'])} at {n.unit} "
             f"{fmt_x(e['best_x'])} to {fmt(e['now_loss'])} at {n.unit} {fmt_x(e['now_x'])} (peak "
             f"{fmt(e['peak_loss'])} at {n.unit} {fmt_x(e['peak_x'])}), while {n.acc} went "
-            f"{fmt(e['best_acc'], 4)} -> {fmt(e['now_acc'], 4)} ({pts(e['now_acc'] - e['best_acc'])}; "
+            f"{arrow(e['best_acc'], e['now_acc'], 4)} ({pts(e['now_acc'] - e['best_acc'])}; "
             f"highest while this alert is open {fmt(e['max_acc'], 4)} at {n.unit} {fmt_x(e['max_acc_x'])}).",
         ),
         (
@@ -61,7 +62,7 @@ def _loss_down_acc_down(a: Alert, n: Names) -> Parts:
             f"{n.acc} peaked at {fmt(e['peak_acc'], 4)} ({n.unit} {fmt_x(e['peak_x'])}; level "
             f"{fmt(e['acc_level_peak'], 4)}) and is {fmt(e['now_acc'], 4)} at {n.unit} {fmt_x(e['now_x'])} "
             f"(level {fmt(e['acc_level_now'], 4)}, {pts(e['acc_level_now'] - e['acc_level_peak'])}), while "
-            f"{n.loss} improved {fmt(e['peak_loss'])} -> {fmt(e['now_loss'])}.",
+            f"{n.loss} improved {arrow(e['peak_loss'], e['now_loss'])}.",
         ),
         (
             "Why",
@@ -81,11 +82,49 @@ def _loss_down_acc_down(a: Alert, n: Names) -> Parts:
         (
             "How sure",
             f"Accuracy level is {abs(e['acc_level_now'] - e['acc_level_peak']) * 100:.1f} points below its "
-            f"peak (lowest single value {fmt(e['lowest_acc'], 4)}), beyond its noise, while the loss is "
-            f"below where it was at that peak ({fmt(e['peak_loss'])} -> {fmt(e['now_loss'])}); a recovery "
-            "of accuracy within noise closes this.",
+            f"peak (lowest single value {fmt(e['lowest_acc'], 4)}), {_drop_versus(e, n)}, while "
+            f"the loss is below where it was at that peak ({arrow(e['peak_loss'], e['now_loss'])}); "
+            "a recovery of accuracy within that closes this."
+            + _grid_sentence(e["acc_level_now"], e.get("acc_n", math.nan)),
         ),
     ]
+
+
+def _drop_versus(e: dict[str, float], n: Names) -> str:
+    """The accuracy drop of loss-down-acc-down against what it must exceed, in words: the minimum
+    drop, the accuracy's own noise and its resolution (when its values reveal the set's size)."""
+    drop = e["acc_level_peak"] - e["acc_level_now"]
+    parts = [(n.params.acc_drop_min, f"{n.params.acc_drop_min * 100:.1f} points")]
+    sig = e.get("acc_noise", math.nan)
+    if math.isfinite(sig) and sig > 0:
+        z = n.params.rise_z * math.sqrt(2.0 / n.params.half)
+        parts.append((z * sig, f"{z:.2g} x its evaluation-to-evaluation noise ({sig * 100:.2g} points)"))
+    k = e.get("acc_n", math.nan)
+    if math.isfinite(k):
+        r = resolution(e["acc_level_now"], int(k))
+        parts.append((r, f"its resolution ({r * 100:.2g} points)"))
+    within = [w for v, w in parts if not drop > v]
+    if within:
+        return "no longer more than " + " and ".join(within) + ": no fall to speak of now"
+    words = [w for _, w in parts]
+    return "more than " + ", ".join(words[:-1]) + (" and " if len(words) > 1 else "") + words[-1]
+
+
+def _flat_band(e: dict[str, float], n: Names) -> str:
+    """What an accuracy range had to stay within to count as flat, in words."""
+    band, words = n.params.flat_acc_band, f"{n.params.flat_acc_band * 100:.1f} points"
+    k, a = e.get("acc_n", math.nan), e.get("acc_level_now", math.nan)
+    if math.isfinite(k) and math.isfinite(a):
+        r = resolution(a, int(k))
+        if r > band:
+            band, words = r, f"the accuracy's resolution ({r * 100:.2g} points; more than {words})"
+    if e["acc_high"] - e["acc_low"] <= band:
+        return f"within {words}"
+    return f"above {words} that counts as flat (it opened within it; it closes at 1.5 times that)"
+
+
+def _grid_sentence(acc: float, k: float) -> str:
+    return " " + describe(acc, int(k)) + "." if math.isfinite(k) and math.isfinite(acc) else ""
 
 
 def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:
@@ -94,9 +133,9 @@ def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:
     return [
         (
             "What happened",
-            f"{n.acc} has stayed within {fmt(e['acc_low'], 4)}-{fmt(e['acc_high'], 4)} from {n.unit} "
+            f"{n.acc} has stayed {within(e['acc_low'], e['acc_high'], 4)} from {n.unit} "
             f"{fmt_x(e['from_x'])} to {fmt_x(e['now_x'])} while the level of {n.loss} (the mean of its last "
-            f"{half} values) fell {fmt(e['from_level'])} -> {fmt(e['now_level'])} "
+            f"{half} values) fell {arrow(e['from_level'], e['now_level'])} "
             f"({change(e['now_level'], e['from_level'])}).",
         ),
         (
@@ -115,8 +154,9 @@ def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:
         ),
         (
             "How sure",
-            f"The accuracy range over the last {n.params.flat_window} evaluations is within "
-            f"{n.params.flat_acc_band * 100:.1f} points; informational.",
+            f"The accuracy range over the last {n.params.flat_window} evaluations is "
+            f"{(e['acc_high'] - e['acc_low']) * 100:.2g} points, {_flat_band(e, n)}; informational."
+            + _grid_sentence(e.get("acc_level_now", math.nan), e.get("acc_n", math.nan)),
         ),
     ]
 
@@ -128,7 +168,7 @@ def _unstable(a: Alert, n: Names) -> Parts:
             "What happened",
             f"{n.loss} swung between {fmt(e['loss_low'])} ({n.unit} {fmt_x(e['loss_low_x'])}) and "
             f"{fmt(e['loss_high'])} ({n.unit} {fmt_x(e['loss_high_x'])}), x{fmt(e['ratio'], 1)}, while "
-            f"{n.acc} stayed within {fmt(e['acc_low'], 4)}-{fmt(e['acc_high'], 4)}.",
+            f"{n.acc} stayed {within(e['acc_low'], e['acc_high'], 4)}.",
         ),
         (
             "Why",
@@ -184,14 +224,14 @@ def _overfitting(a: Alert, n: Names) -> Parts:
     e = a.evidence
     acc = ""
     if math.isfinite(e.get("acc_now", math.nan)):
-        acc = f" {n.acc} went {fmt(e['acc_at_best'], 4)} -> {fmt(e['acc_now'], 4)}."
+        acc = f" {n.acc} went {arrow(e['acc_at_best'], e['acc_now'], 4)}."
     return [
         (
             "What happened",
-            f"{a.data.get('subject', n.loss)} rose {fmt(e['best_val_loss'])} -> {fmt(e['now_val_loss'])} "
-            f"since {n.unit} {fmt_x(e['best_x'])} while training loss fell {fmt(e['train_loss_at_best'])} -> "
-            f"{fmt(e['train_loss_now'])}: the gap widened {fmt(e['gap_at_best'])} -> "
-            f"{fmt(e['gap_now'])}.{acc}",
+            f"{a.data.get('subject', n.loss)} rose {arrow(e['best_val_loss'], e['now_val_loss'])} "
+            f"since {n.unit} {fmt_x(e['best_x'])} while training loss fell "
+            f"{arrow(e['train_loss_at_best'], e['train_loss_now'])}: the gap widened "
+            f"{arrow(e['gap_at_best'], e['gap_now'])}.{acc}",
         ),
         (
             "Why",
@@ -245,7 +285,7 @@ def _stuck(a: Alert, n: Names) -> Parts:
     loss_txt = ""
     lf, ln = e.get("loss_at_first", math.nan), e.get("loss_now", math.nan)
     if math.isfinite(lf) and math.isfinite(ln):
-        loss_txt = f" {n.loss} went {fmt(lf)} -> {fmt(ln)} over the same span."
+        loss_txt = f" {n.loss} went {arrow(lf, ln)} over the same span."
     elif "loss_now" in e:
         loss_txt = f" {n.loss} is not finite over this span."
     return [

@@ -9,7 +9,7 @@ from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.detectors.base import Ctx, value_at_x
 from lossacc_tui.analysis.evidence import below_floor, floor, mistake_cost_bounds, prob, wrong_share_bounds
 from lossacc_tui.analysis.params import Params
-from lossacc_tui.analysis.quantities import Classes, bce, chance_loss, fmt, fmt_x
+from lossacc_tui.analysis.quantities import Classes, bce, chance_loss, fmt, fmt_x, span
 from lossacc_tui.model import Series
 
 STEP = bce(0.49) - bce(0.51)  # what one sample costs when it slips from p=0.51 to p=0.49
@@ -99,7 +99,7 @@ def mistakes(loss: float, acc: float, n: Names, prefix: str) -> str:
     text = (
         f"{where} {wrong:.1%} of samples are wrong; each costs at least ln 2 = 0.6931 nats, so mistakes "
         f"carry at least {lo:.0%} of the loss (the floor (1 - a) ln 2 is {fmt(floor(acc))}). A mistake "
-        f"costs {fmt(m_lo, 3)} to {fmt(m_hi, 3)} nats on average (probability {prob(m_hi)} to "
+        f"costs {span(m_lo, m_hi, 3, sep=' to ')} nats on average (probability {prob(m_hi)} to "
         f"{prob(m_lo)} on its true class): the top of that range holds if right answers cost nothing."
     )
     if k is not None and loss > acc * math.log(k):
@@ -129,13 +129,30 @@ def worked_example(alert: Alert, n: Names) -> str:
             f" With {n.classes.k} classes the same holds between the two top-scoring classes; a right answer "
             f"can sit as low as just above 1/{n.classes.k} = {fmt(1 / n.classes.k, 3)} and still count fully."
         )
+    # every number is printed as a size with its direction in words (a signed share beside a signed
+    # loss change read as a sign slip: "-0.5 points ... +0.0048")
+    side = "right" if da > 0 else "wrong"
+    way = "fall" if crossing < 0 else "rise"
     return (
         f"**Worked example.** A sample with p = 0.51 on its true class costs -ln 0.51 = {fmt(bce(0.51), 3)} "
         f"nats and counts as right; at p = 0.49 it costs {fmt(bce(0.49), 3)} and counts as wrong. Here "
-        f"accuracy moved {da * 100:+.1f} points: if every one of those samples only crossed the threshold "
-        f"like that, the mean loss would move by {-da:+.4f} x {fmt(STEP, 3)} = {crossing:+.4f} nats. It "
-        f"moved {dl:+.4f}, so {rest:+.4f} nats come from samples that did not cross: {_rest(rest)}{k_note}"
+        f"accuracy {'rose' if da > 0 else 'fell'} {abs(da) * 100:.1f} points: a share {_num(abs(da))} of "
+        f"the samples crossed to the {side} side. If every one of them only crossed the threshold like that, "
+        f"the mean loss would {way} by {_num(abs(da))} x {fmt(STEP, 3)} = {_num(abs(crossing))} nats. It "
+        f"{_moved(dl)}, so {_num(abs(rest))} nats {'of rise' if rest > 0 else 'of fall'} come from samples "
+        f"that did not cross: {_rest(rest)}{k_note}"
     )
+
+
+def _num(v: float) -> str:
+    """A non-negative size with 4 decimals, or 2 significant digits when smaller than that shows."""
+    return f"{v:.4f}" if v >= 5e-5 or v == 0 else f"{v:.2g}"
+
+
+def _moved(dl: float) -> str:
+    if dl == 0:
+        return "did not move"
+    return f"{'rose' if dl > 0 else 'fell'} {_num(abs(dl))}"
 
 
 def _rest(rest: float) -> str:

@@ -58,6 +58,8 @@ class AccFeatures(SeriesFeatures):
     nonfinite_stuck: np.ndarray | None = None  # non-finite values among the last `stuck_window` (count)
     maj_dev: np.ndarray | None = None  # largest |accuracy - majority rate| over `stuck_window` (--majority)
     loss_at_abest: np.ndarray | None = None  # loss level (nats) where the accuracy had its best (paired)
+    n_eval: np.ndarray | None = None  # evaluation-set size the values reveal (`resolution`); NaN: unknown
+    res: np.ndarray | None = None  # one grid step, or max(1/n, binomial s.e.) with n known; fraction
 
 
 F = TypeVar("F", bound=SeriesFeatures)

@@ -94,7 +94,7 @@ def infer_classes(candidates: list[tuple[str, float, float | None]]) -> Classes:
     for label, loss, acc in candidates:
         if not math.isfinite(loss):
             continue
-        k = _chance_k(loss, acc)
+        k = pair_chance_k(loss, acc)
         if k is None:
             if acc is not None and math.isfinite(acc):
                 return Classes(None, None)  # a first evaluation not at chance: K is not named
@@ -111,16 +111,16 @@ def infer_classes(candidates: list[tuple[str, float, float | None]]) -> Classes:
     return Classes(None, None)
 
 
-def _chance_k(loss: float, acc: float | None) -> int | None:
+def pair_chance_k(loss: float, acc: float | None) -> int | None:
     """K when (loss, accuracy) is what an untrained K-class model gives: accuracy within 35 % of
     1/K and loss within 12 % of ln K, K the whole number nearest 1/accuracy (None otherwise). When
     1/accuracy lies well between two whole numbers and the other one fits both metrics too, K is
     ambiguous and None: accuracy 0.106 with loss 2.296 fits 9 classes (an untrained model's loss a
     little above ln 9 = 2.197) as well as 10 (a little below ln 10 = 2.303).
 
-    >>> _chance_k(2.31, 0.1)
+    >>> pair_chance_k(2.31, 0.1)
     10
-    >>> _chance_k(2.296, 0.10625) is None
+    >>> pair_chance_k(2.296, 0.10625) is None
     True
     """
     if not 0.47 <= loss <= math.log(1000.0):
@@ -152,6 +152,48 @@ def fmt(v: float | None, digits: int = 4) -> str:
     if abs(v) >= 100:
         return f"{v:.1f}"
     return f"{v:.{digits}f}".rstrip("0").rstrip(".")
+
+
+def arrow(a: float | None, b: float | None, digits: int = 4) -> str:
+    """'a -> b' with enough decimals that two different numbers never print alike (up to 8
+    decimals), and 'a -> b (unchanged)' when they are equal: a pair printed side by side shows the
+    change it claims ("val_acc 0.98 -> 0.98" hid 0.9812 -> 0.9835).
+
+    >>> arrow(0.9812, 0.9835, 2), arrow(0.5, 0.5), arrow(0.41, 0.4148)
+    ('0.981 -> 0.984', '0.5 -> 0.5 (unchanged)', '0.41 -> 0.4148')
+    """
+    for d in range(digits, 9):
+        sa, sb = fmt(a, d), fmt(b, d)
+        if sa != sb or a == b or not _finite(a) or not _finite(b):
+            break
+    if _finite(a) and _finite(b) and a == b:
+        return f"{sa} -> {sb} (unchanged)"
+    return f"{sa} -> {sb}"
+
+
+def span(a: float | None, b: float | None, digits: int = 4, sep: str = "-") -> str:
+    """A range 'a-b' with enough decimals that different ends never print alike, or the one value
+    when both ends are equal ("flat at 0.981-0.981" said nothing).
+
+    >>> span(0.98113, 0.98113, 3), span(0.9811, 0.9814, 3), span(0.5, 0.75, sep=" to ")
+    ('0.981', '0.9811-0.9814', '0.5 to 0.75')
+    """
+    if _finite(a) and _finite(b) and a == b:
+        return fmt(a, digits)
+    for d in range(digits, 9):
+        sa, sb = fmt(a, d), fmt(b, d)
+        if sa != sb or not _finite(a) or not _finite(b):
+            break
+    return f"{sa}{sep}{sb}"
+
+
+def within(a: float | None, b: float | None, digits: int = 4) -> str:
+    """'within a-b', or 'at a' when both ends are equal (see `span`)."""
+    return f"at {fmt(a, digits)}" if _finite(a) and _finite(b) and a == b else f"within {span(a, b, digits)}"
+
+
+def _finite(v: float | None) -> bool:
+    return v is not None and math.isfinite(v)
 
 
 def fmt_x(v: float | None) -> str:

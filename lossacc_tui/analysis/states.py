@@ -12,6 +12,7 @@ loss flat and accuracy down), 'flat' (neither moves beyond its own noise).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -86,3 +87,68 @@ class Timeline:
         self.raw_code, self.raw_run = int(codes[-1]), int(runs[-1])
         self.code = int(accepted[-1])
         self.n = k0 + m
+
+
+#: alert kinds that say the (primary) loss is worse than its best over their span, and those that
+#: say accuracy is below its peak: inside their spans the band cannot say the opposite
+LOSS_WORSE_KINDS = frozenset({"loss-up-acc-up", "overfitting", "val-degrading"})
+ACC_WORSE_KINDS = frozenset({"loss-down-acc-down", "val-degrading"})
+#: (loss part, accuracy part) of each state: +1 better, 0 holds, -1 worse, None unknown
+_PARTS = {
+    "both-improving": (1, 0),
+    "loss-better-acc-worse": (1, -1),
+    "loss-worse-acc-better": (-1, 0),
+    "both-worse": (-1, -1),
+    "flat": (0, 0),
+}
+
+
+def _state_of(loss: int, acc: int) -> str:
+    if loss < 0:
+        return "both-worse" if acc < 0 else "loss-worse-acc-better"
+    if acc < 0:
+        return "loss-better-acc-worse" if loss > 0 else "both-worse"
+    return "both-improving" if loss > 0 or acc > 0 else "flat"
+
+
+def agree_with_alerts(
+    segments: list[StateSegment],
+    spans: list[tuple[str, float, float]],
+    prev: Callable[[float], float],
+    nxt: Callable[[float], float],
+) -> list[StateSegment]:
+    """The segments with each stretch inside an alert's span (kind, start x, end x) made to say
+    what the alert says: a trend that is locally flat or improving inside a span where the loss
+    has risen beyond noise above its best (`LOSS_WORSE_KINDS`) reads loss-worse, and accuracy
+    below its peak (`ACC_WORSE_KINDS`) reads accuracy-worse. Warming-up is kept. Adjacent
+    segments of one state are merged. `prev(x)`: the x of the last evaluation before x (a piece cut
+    where a span starts ends there); `nxt(x)`: the x of the first evaluation at or after x (where a
+    piece cut just after a span's end starts). O(segments x spans)."""
+    worse = [(a, b, k in LOSS_WORSE_KINDS, k in ACC_WORSE_KINDS) for k, a, b in spans]
+    worse = [w for w in worse if w[2] or w[3]]
+    if not worse:
+        return segments
+    # a span covers its first and last evaluation: pieces start at a span's start and just after
+    # its end
+    cuts = sorted({w[0] for w in worse} | {math.nextafter(w[1], math.inf) for w in worse})
+    out: list[StateSegment] = []
+    for seg in segments:
+        pieces = [seg.start] + [c for c in cuts if seg.start < c <= seg.end] + [math.inf]
+        for j in range(len(pieces) - 1):
+            lo = pieces[j] if j == 0 else nxt(pieces[j])
+            hi = seg.end if j == len(pieces) - 2 else prev(pieces[j + 1])
+            if hi < lo:
+                continue
+            state = seg.state
+            if state in _PARTS:
+                loss, acc = _PARTS[state]
+                for a, b, lw, aw in worse:
+                    if a <= lo and hi <= b:
+                        loss = -1 if lw else loss
+                        acc = -1 if aw else acc
+                state = _state_of(loss, acc)
+            if out and out[-1].state == state:
+                out[-1].end = hi
+            else:
+                out.append(StateSegment(state, lo, hi))
+    return out

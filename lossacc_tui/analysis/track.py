@@ -14,6 +14,7 @@ import numpy as np
 from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.params import Params
+from lossacc_tui.analysis.resolution import GridEstimate, step_floor
 from lossacc_tui.model import Series
 
 Feats = LossFeatures | AccFeatures
@@ -80,6 +81,7 @@ class Track:
         self.best, self.best_idx = math.nan, -1  # raw running best (min loss / max accuracy)
         self.lbest, self.lbest_idx = math.nan, -1  # running best of the level
         self.majority = params.majority_rate
+        self.grid = GridEstimate() if role == "acc" else None  # the evaluation set's size n
 
     def advance(self, upto: int | None = None) -> Feats | None:
         """Features of the points not consumed yet (up to `upto`), or None when there are none."""
@@ -112,6 +114,18 @@ class Track:
             f.best, f.best_idx = best, best_idx
         if self.role == "train":
             return f
+        if isinstance(f, AccFeatures) and self.grid is not None:
+            grid = self.grid
+            n_eval, step = np.empty(len(y)), np.empty(len(y))
+            for j, v in enumerate(y.tolist()):
+                n_eval[j] = _or_nan(grid.feed(v))
+                step[j] = step_floor(grid.n_fit)
+            f.n_eval = n_eval
+            with np.errstate(invalid="ignore", divide="ignore"):
+                a = np.clip(lvl, 0.0, 1.0)
+                # one step of the values' grid (a change of exactly one sample is not a trend), and
+                # with the set's size revealed, the binomial standard error of its accuracy
+                f.res = np.fmax(step * (1 + 1e-6), np.fmax(1.0 / n_eval, np.sqrt(a * (1.0 - a) / n_eval)))
         self._trend(f, win, lvl_ext)
         if self.role == "loss":
             f.lvl_flat = win.chunk(lvl_ext, p.flat_window - 1)
@@ -147,11 +161,21 @@ class Track:
         ds[: max(0, min(m, short_from - k0))] = np.nan
         dl[: max(0, min(m, long_from - k0))] = np.nan
         floor = p.min_loss_change * np.abs(lvl) if self.kind == "loss" else p.min_acc_change
+        if isinstance(f, AccFeatures) and f.res is not None:
+            # an accuracy change within its resolution (one sample, or the binomial standard error of
+            # an evaluation set of the size its values reveal) is not a trend
+            floor = np.fmax(floor, f.res)
         with np.errstate(invalid="ignore"):
             need_s = np.fmax((p.trend_z * math.sqrt(2.0 / h)) * sig, floor)
             need_l = np.fmax((p.trend_z * math.sqrt(2.0 / (lf * h))) * sig, floor)
             up_s, down_s = ds >= need_s, ds <= -need_s
             up_l, down_l = dl >= need_l, dl <= -need_l
+            # the long window compares its newer half with its older half, so a V (a loss that fell,
+            # then rose for half the window) reads as still falling: a long trend counts only where
+            # the newer half of the long window moves the same way
+            dm = lvl - win.chunk(lvl_ext, lf * h // 2)
+            up_l &= dm > 0
+            down_l &= dm < 0
         short = up_s | down_s
         up = up_s | (up_l & ~short)
         down = down_s | (down_l & ~short)
@@ -159,6 +183,10 @@ class Track:
         warm = np.zeros(m, dtype=bool)
         warm[: max(0, min(m, short_from - k0))] = True
         f.warm = warm
+
+
+def _or_nan(n: int | None) -> float:
+    return math.nan if n is None else float(n)
 
 
 def _ranges(buf: np.ndarray, windows: list[int]) -> dict[int, np.ndarray]:

@@ -15,6 +15,7 @@ from lossacc_tui.analysis.confirm import FactsAt, decide
 from lossacc_tui.analysis.kind import KindSpec
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import Classes
+from lossacc_tui.analysis.resolution import GridEstimate
 from lossacc_tui.analysis.track import Feats, x_column
 from lossacc_tui.model import Series
 
@@ -45,7 +46,14 @@ class Ctx:
     train_window: int = 1
     #: the same for the primary loss (a run with no validation, logged per step)
     loss_window: int = 1
+    #: size of the evaluation set the accuracy's values reveal (`resolution.GridEstimate`), or None
+    acc_grid: GridEstimate | None = None
     _xcols: dict[int, np.ndarray | None] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def acc_n(self) -> int | None:
+        """n of the accuracy's evaluation set as its values revealed so far, or None."""
+        return None if self.acc_grid is None else self.acc_grid.n
 
     @property
     def unit(self) -> str:
@@ -266,3 +274,17 @@ def classes_claim(ctx: Ctx, x0: float, x1: float) -> list[Claim]:
         return []
     strength = "follows" if k.source in ("given", "config") else "likely"
     return [Claim("classes", strength, x0, x1, k.describe(), value=float(k.k))]
+
+
+def lookup(series: Series | None, axis: str, xs: np.ndarray) -> np.ndarray:
+    """The last value of `series` at or before each x (NaN where none). O(len(xs) log n)."""
+    out = np.full(len(xs), np.nan)
+    if series is None or len(series) == 0:
+        return out
+    col = x_column(series, axis)
+    if col is None:
+        return out
+    k = np.searchsorted(col, xs, side="right") - 1
+    ok = k >= 0
+    out[ok] = series.values[k[ok]]
+    return out

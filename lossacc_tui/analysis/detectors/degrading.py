@@ -14,12 +14,14 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.claims import Claim
-from lossacc_tui.analysis.detectors.base import classes_claim, names, noise, value, value_at_x
-from lossacc_tui.analysis.detectors.checks import lookup
+from lossacc_tui.analysis.detectors.base import Ctx, classes_claim, lookup, names, noise, value, value_at_x
 from lossacc_tui.analysis.detectors.joined import Overfitting, _run_lengths
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.quantities import change, fmt, fmt_x, pts
+from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, pts
+from lossacc_tui.analysis.resolution import GridEstimate, resolution, step_floor
+from lossacc_tui.analysis.track import x_column
+from lossacc_tui.model import Series
 
 
 class ValDegrading(Overfitting):
@@ -46,6 +48,11 @@ class ValDegrading(Overfitting):
         "re-evaluate an earlier checkpoint on today's validation data."
     )
 
+    def __init__(self, ctx: Ctx, series: Series, subject: str) -> None:
+        super().__init__(ctx, series, subject)
+        self._grid = GridEstimate()  # the accuracy's evaluation-set size, from its values up to x
+        self._acc_k = 0  # accuracy points fed to it
+
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
         y, best, sig, tl, tb = loss.y, loss.best, loss.sig_prev, loss.train_lvl, loss.train_at_best
@@ -57,11 +64,14 @@ class ValDegrading(Overfitting):
         best_x = np.array([self.ctx.x(self.series, int(b)) for b in np.unique(loss.best_idx)])
         a_best_u = lookup(acc_y, self.ctx.axis, best_x)
         a_best = a_best_u[np.searchsorted(np.unique(loss.best_idx), loss.best_idx)]
+        res = self._resolution(acc_y, loss.x, a_now)
         with np.errstate(invalid="ignore"):
             rise = (y >= best * (1 + p.rise_rel)) & (y - best >= p.rise_z * sig)
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))
             rise &= y > best
-            acc_fell = a_now <= a_best - p.acc_drop_min
+            # a fall within the accuracy's resolution (a sample, or the binomial standard error of
+            # the evaluation set its values reveal) is not a fall
+            acc_fell = a_now <= a_best - np.fmax(p.acc_drop_min, res)
             flat = (tl > tb * (1 - p.train_drop_rel)) & (tl < tb * (1 + p.train_drop_rel))
             calm = (y < best * (1 + p.rise_rel / 2)) | (a_now > a_best - p.acc_drop_min / 2)
             calm |= (tl <= tb * (1 - p.train_drop_rel)) | (tl >= tb * (1 + 2 * p.train_drop_rel))
@@ -71,12 +81,30 @@ class ValDegrading(Overfitting):
         self._carry = (int(self._rl[-1]), 0)
         return self._rl >= p.open_after, calm
 
+    def _resolution(self, acc: Series, xs: np.ndarray, a_now: np.ndarray) -> np.ndarray:
+        """The accuracy's resolution (fraction; NaN unknown) at each x, from its values logged up to
+        that x: fed to the detector's own grid estimate in x order, so a live log gets what a
+        finished one gets."""
+        col = x_column(acc, self.ctx.axis)
+        out = np.full(len(xs), np.nan)
+        if col is None:
+            return out
+        grid, k = self._grid, self._acc_k
+        for j, x in enumerate(xs.tolist()):
+            while k < len(acc) and col[k] <= x:
+                grid.feed(float(acc.values[k]))
+                k += 1
+            r = resolution(float(a_now[j]), grid.n)
+            out[j] = np.fmax(r, step_floor(grid.n_fit) * (1 + 1e-6))
+        self._acc_k = k
+        return out
+
     def title(self, alert: Alert) -> str:
         e = alert.evidence
         nm = names(self.ctx)
         return (
-            f"{self.subject} {fmt(e['best_val_loss'])} -> {fmt(e['now_val_loss'])} and {nm[1]} "
-            f"{fmt(e['acc_at_best'], 4)} -> {fmt(e['acc_now'], 4)} since {self.ctx.unit} "
+            f"{self.subject} {arrow(e['best_val_loss'], e['now_val_loss'])} and {nm[1]} "
+            f"{arrow(e['acc_at_best'], e['acc_now'], 4)} since {self.ctx.unit} "
             f"{fmt_x(e['best_x'])} while {self.train.name} stays at {fmt(e['train_loss_now'])}"
         )
 
@@ -101,7 +129,7 @@ class ValDegrading(Overfitting):
                 x1,
                 f"the validation data has moved away from what the model was trained on: both validation "
                 f"metrics got worse from {nm[2]} {fmt_x(x0)} to {fmt_x(x1)} while the training loss stayed "
-                f"flat ({fmt(t0)} -> {fmt(t1)}), so the model hardly changed",
+                f"flat ({arrow(t0, t1)}), so the model hardly changed",
                 evidence={"train_loss_at_best": t0, "train_loss_now": t1},
                 others=(
                     "Other readings: a change in the evaluation pipeline (preprocessing, augmentation "
@@ -121,10 +149,11 @@ class ValDegrading(Overfitting):
         nm = names(self.ctx)
         return (
             f"**{alert.title}**\n\n**What happened.** From {nm[2]} {fmt_x(e['best_x'])} (the best "
-            f"{self.subject}) to {fmt_x(e['now_x'])} {self.subject} went {fmt(e['best_val_loss'])} -> "
-            f"{fmt(e['now_val_loss'])} ({change(e['now_val_loss'], e['best_val_loss'])}) and {nm[1]} "
-            f"{fmt(e['acc_at_best'], 4)} -> {fmt(e['acc_now'], 4)} ({pts(e['acc_now'] - e['acc_at_best'])}), "
-            f"while {self.train.name} went {fmt(e['train_loss_at_best'])} -> {fmt(e['train_loss_now'])} "
+            f"{self.subject}) to {fmt_x(e['now_x'])} {self.subject} went "
+            f"{arrow(e['best_val_loss'], e['now_val_loss'])} "
+            f"({change(e['now_val_loss'], e['best_val_loss'])}) and {nm[1]} "
+            f"{arrow(e['acc_at_best'], e['acc_now'], 4)} ({pts(e['acc_now'] - e['acc_at_best'])}), "
+            f"while {self.train.name} went {arrow(e['train_loss_at_best'], e['train_loss_now'])} "
             f"(within {self.p.train_drop_rel:.0%}).\n\n"
             "**Why.** Overfitting needs the training loss to keep falling: the model fits its training "
             "samples better while validation gets worse. Here training is flat, so the model is hardly "

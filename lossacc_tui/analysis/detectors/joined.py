@@ -22,7 +22,7 @@ from lossacc_tui.analysis.detectors.base import (
 )
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures, concat, split
-from lossacc_tui.analysis.quantities import fmt, fmt_x, pts
+from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, pts
 from lossacc_tui.analysis.track import Feats, x_column, x_values
 from lossacc_tui.model import Series
 from lossacc_tui.roles import normalize
@@ -190,9 +190,9 @@ class Overfitting(Detector):
     def title(self, alert: Alert) -> str:
         e = alert.evidence
         return (
-            f"{self.subject} {fmt(e['best_val_loss'])} -> {fmt(e['now_val_loss'])} since {self.ctx.unit} "
-            f"{fmt_x(e['best_x'])} while {self.train.name} {fmt(e['train_loss_at_best'])} -> "
-            f"{fmt(e['train_loss_now'])}"
+            f"{self.subject} {arrow(e['best_val_loss'], e['now_val_loss'])} since {self.ctx.unit} "
+            f"{fmt_x(e['best_x'])} while {self.train.name} "
+            f"{arrow(e['train_loss_at_best'], e['train_loss_now'])}"
         )
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
@@ -230,7 +230,7 @@ class Overfitting(Detector):
         out += mistakes_change(e["acc_at_best"], e["acc_now"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
         t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
         why = (
-            f"{self.subject} rose while the training loss fell {fmt(t0)} -> {fmt(t1)}: a model growing more "
+            f"{self.subject} rose while the training loss fell {arrow(t0, t1)}: a model growing more "
             "confident makes its right answers cheaper, so the extra cost sits on the samples it gets wrong"
         )
         out += who_carries_loss(

@@ -19,7 +19,7 @@ from lossacc_tui.analysis.detectors.base import (
 from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.evidence import who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.quantities import chance_loss, fmt, fmt_x, loss_floor, times
+from lossacc_tui.analysis.quantities import arrow, chance_loss, fmt, fmt_x, loss_floor, times
 
 
 class HighLossGoodAcc(PairDetector):
@@ -98,8 +98,8 @@ class HighLossGoodAcc(PairDetector):
         if loss1 >= loss0 * (1 + self.p.rise_rel) and acc1 >= acc0 - acc_tol and train_fell:
             favour = "mistakes"
             why = (
-                f"since {nm[2]} {fmt_x(x0)} the loss rose {fmt(loss0)} -> {fmt(loss1)} while accuracy held "
-                f"({fmt(acc0, 4)} -> {fmt(acc1, 4)}) and the training loss fell {fmt(t0)} -> {fmt(t1)}: a "
+                f"since {nm[2]} {fmt_x(x0)} the loss rose {arrow(loss0, loss1)} while accuracy held "
+                f"({arrow(acc0, acc1, 4)}) and the training loss fell {arrow(t0, t1)}: a "
                 "model growing more confident makes its right answers cheaper, so the extra cost sits on "
                 "its mistakes"
             )

@@ -12,7 +12,7 @@ from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Ctx, Detector, span_extreme, value, value_at_x
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.kind import KindSpec
-from lossacc_tui.analysis.quantities import fmt, fmt_x, times
+from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, times
 from lossacc_tui.model import Series
 
 
@@ -113,7 +113,7 @@ class NonFinite(Detector):
         x0, x1 = alert.start, self.ctx.x(self.series, i)
         if alert.kind == "eval-non-finite":
             t0, t1 = e.get("train_loss_at_start", math.nan), e.get("train_loss_now", math.nan)
-            trend = f" ({fmt(t0)} -> {fmt(t1)})" if math.isfinite(t0) and math.isfinite(t1) else ""
+            trend = f" ({arrow(t0, t1)})" if math.isfinite(t0) and math.isfinite(t1) else ""
             return [
                 Claim(
                     "evaluation-broken",

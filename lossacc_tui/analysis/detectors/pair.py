@@ -25,7 +25,7 @@ from lossacc_tui.analysis.detectors.base import (
 )
 from lossacc_tui.analysis.evidence import calibrated_loss_max, mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.quantities import change, fmt, fmt_x, loss_per_mistake
+from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, loss_per_mistake, pair_chance_k, span
 
 
 class PairDetector(Detector):
@@ -125,8 +125,8 @@ class LossUpAccUp(PairDetector):
             f"{self.ctx.loss.name if self.ctx.loss else 'loss'} up "
             f"{change(e['now_loss'], e['best_loss'], signed=False)} since {self.ctx.unit} "
             f"{fmt_x(e['best_x'])} "
-            f"while {self.ctx.acc.name if self.ctx.acc else 'accuracy'} {fmt(e['best_acc'], 3)} -> "
-            f"{fmt(e['now_acc'], 3)}"
+            f"while {self.ctx.acc.name if self.ctx.acc else 'accuracy'} "
+            f"{arrow(e['best_acc'], e['now_acc'], 3)}"
         )
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
@@ -144,7 +144,7 @@ class LossUpAccUp(PairDetector):
             favour = "mistakes"
             why = (
                 f"{nm[0]} rose {change(e['now_loss'], e['best_loss'], signed=False)} while the training "
-                f"loss fell {fmt(t0)} -> {fmt(t1)}: a model growing more confident makes its right answers "
+                f"loss fell {arrow(t0, t1)}: a model growing more confident makes its right answers "
                 "cheaper, so the extra cost sits on the samples it gets wrong"
             )
         out += who_carries_loss(e["now_loss"], e["now_acc"], self.ctx.classes.k, x0, x1, nm, favour, why)
@@ -192,6 +192,10 @@ class LossDownAccDown(PairDetector):
         drop = acc.lbest - acc.lvl
         with np.errstate(invalid="ignore"):
             need = np.fmax(p.acc_drop_min, p.rise_z * acc.sig * math.sqrt(2.0 / h))
+            if acc.res is not None:
+                # a drop within the accuracy's resolution (a sample or two of the evaluation set, or
+                # the binomial standard error of its size) is not a fall
+                need = np.fmax(need, acc.res)
             ref = acc.loss_at_abest
             gained = (loss.lvl <= ref * (1 - p.loss_gain_min)) & (loss.lvl < ref)
             near_best = loss.lvl <= loss.lbest * (1 + p.rise_rel / 2)
@@ -203,6 +207,8 @@ class LossDownAccDown(PairDetector):
             trained = (acc.lbest_idx >= 1) & (~np.isfinite(first) | (acc.loss_at_abest < first))
             on = (drop >= need) & gained & near_best & finite & trained
             off = (drop < p.acc_drop_min / 2) | (loss.lvl > loss.lbest * (1 + p.rise_rel))
+            if acc.res is not None:
+                off |= drop < acc.res  # back within the accuracy's resolution: no fall to speak of
         return on, off
 
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
@@ -217,9 +223,10 @@ class LossDownAccDown(PairDetector):
     def title(self, alert: Alert) -> str:
         e = alert.evidence
         return (
-            f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} {fmt(e['peak_acc'], 3)} -> "
-            f"{fmt(e['now_acc'], 3)} while {self.ctx.loss.name if self.ctx.loss else 'loss'} improved "
-            f"{fmt(e['peak_loss'])} -> {fmt(e['now_loss'])}"
+            f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} "
+            f"{arrow(e['peak_acc'], e['now_acc'], 3)} while "
+            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} improved "
+            f"{arrow(e['peak_loss'], e['now_loss'])}"
         )
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
@@ -257,6 +264,8 @@ class LossDownAccDown(PairDetector):
             lowest_acc=low[0],
             lowest_acc_x=low[1],
             lowest_loss=d.get("loss_low", (math.nan,))[0],
+            acc_noise=noise(self.ctx.acc, i),
+            acc_n=float(self.ctx.acc_n or math.nan),
         )
         return ev
 
@@ -285,12 +294,13 @@ class AccFlatLossDown(PairDetector):
         assert acc is not None
         p = self.p
         with np.errstate(invalid="ignore"):
-            flat = acc.range_flat <= p.flat_acc_band
+            # an accuracy moving within its resolution (a sample or the binomial standard error of its
+            # evaluation set) is flat
+            band = p.flat_acc_band if acc.res is None else np.fmax(p.flat_acc_band, acc.res)
+            flat = acc.range_flat <= band
             fell = (loss.lvl <= loss.lvl_flat * (1 - p.flat_loss_drop)) & (loss.lvl < loss.lvl_flat)
             near = loss.lvl <= loss.lbest * (1 + p.rise_rel / 2)
-            off = (acc.range_flat > 1.5 * p.flat_acc_band) | (
-                loss.lvl > loss.lvl_flat * (1 - p.flat_loss_drop / 2)
-            )
+            off = (acc.range_flat > 1.5 * band) | (loss.lvl > loss.lvl_flat * (1 - p.flat_loss_drop / 2))
         return flat & fell & near & np.isfinite(loss.y) & np.isfinite(acc.y), off
 
     def severity(self, alert: Alert) -> Severity:
@@ -300,9 +310,9 @@ class AccFlatLossDown(PairDetector):
         e = alert.evidence
         return (
             f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} flat at "
-            f"{fmt(e['acc_low'], 3)}-{fmt(e['acc_high'], 3)} while the "
-            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} level fell {fmt(e['from_level'])} -> "
-            f"{fmt(e['now_level'])}"
+            f"{span(e['acc_low'], e['acc_high'], 3)} while the "
+            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} level fell "
+            f"{arrow(e['from_level'], e['now_level'])}"
         )
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
@@ -312,6 +322,10 @@ class AccFlatLossDown(PairDetector):
         out = classes_claim(self.ctx, x0, x1)
         loss, acc, k = e["now_loss"], e["now_acc"], self.ctx.classes.k
         if not (math.isfinite(loss) and math.isfinite(acc)) or not 0.0 < acc < 1.0:
+            return out + who_carries_loss(loss, acc, k, x0, x1, nm)
+        if pair_chance_k(loss, acc) is not None:
+            # loss ~ ln K and accuracy ~ 1/K: a model at chance. Its top class always gets at least
+            # 1/K, about its accuracy, so unsure right answers (underconfidence) are no reading here
             return out + who_carries_loss(loss, acc, k, x0, x1, nm)
         bound = calibrated_loss_max(acc, k)
         above = loss > bound
@@ -339,6 +353,8 @@ class AccFlatLossDown(PairDetector):
             acc_high=max(finite),
             from_level=level(self.ctx.loss, first, self.p),
             now_level=level(self.ctx.loss, i, self.p),
+            acc_level_now=level(self.ctx.acc, i, self.p),
+            acc_n=float(self.ctx.acc_n or math.nan),
         )
         return ev
 

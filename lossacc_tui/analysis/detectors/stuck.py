@@ -13,12 +13,14 @@ from lossacc_tui.analysis.detectors.base import (
     Detector,
     classes_claim,
     level,
+    lookup,
     names,
     value,
+    value_at_x,
 )
-from lossacc_tui.analysis.detectors.checks import CHANCE_BELOW, chance_k, lookup
+from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.quantities import fmt, fmt_x
+from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, span
 from lossacc_tui.analysis.track import x_values
 
 #: how many of the latest base-rate points an acc-stuck alert remembers
@@ -200,7 +202,7 @@ class AccStuck(Detector):
                 lvl_now = level(self.ctx.loss, j, self.p)
                 h = float(binary_entropy(np.array([acc]))[0])
                 hi = h + ((1 - acc) * math.log(k - 1) if k and k > 2 else 0.0)
-                cost = fmt(h) if hi == h else f"{fmt(h)} to {fmt(hi)}"
+                cost = fmt(h) if hi == h else f"{span(h, hi, 4, sep=' to ')}"
                 decide = (
                     "the predicted-class counts decide, or --majority RATE (the share of the most frequent "
                     "class) settles the rate"
@@ -236,8 +238,8 @@ class AccStuck(Detector):
                         x0,
                         x1,
                         f"{self.subject} {fmt(acc, 4)} is the share of the most frequent class: it has not "
-                        f"changed since {nm[2]} {fmt_x(x0)} while {nm[0]} moved {fmt(first)} -> "
-                        f"{fmt(loss_now)}, " + why,
+                        f"changed since {nm[2]} {fmt_x(x0)} while {nm[0]} moved "
+                        f"{arrow(first, loss_now)}, " + why,
                         value=acc,
                         evidence={"loss_level": lvl_now, "base_rate_entropy": h},
                         others=others,
@@ -261,8 +263,8 @@ class AccStuck(Detector):
                     "possible",
                     x0,
                     x1,
-                    f"the model predicts one class for (nearly) every sample: {nm[0]} moved {fmt(first)} -> "
-                    f"{fmt(loss_now)} without one prediction changing class, and its level "
+                    f"the model predicts one class for (nearly) every sample: {nm[0]} moved "
+                    f"{arrow(first, loss_now)} without one prediction changing class, and its level "
                     f"{fmt(at_open)} when this opened was "
                     + ("no lower than" if at_open >= h else "about")
                     + f" the {fmt(h)} nats a constant guess scoring {fmt(acc, 4)} would cost",
@@ -281,23 +283,44 @@ class AccStuck(Detector):
                 others=others,
             )
         )
-        if self.series is not self.ctx.acc or self.ctx.split != "training":
+        if self.series is not self.ctx.acc:
             return out
-        if math.isfinite(loss_now) and loss_now > math.log(2) * 1.05 and abs(acc - 0.5) < 0.02:
-            out.append(
-                Claim(
-                    "diverging",
-                    "likely",
-                    x0,
-                    x1,
-                    f"the training loss {fmt(loss_now)} is above ln 2 = 0.6931, worse than a fixed 50/50 "
-                    "guess "
-                    "on a balanced binary task: the optimisation has diverged rather than the data being "
-                    "imbalanced",
-                    others="A loss that is not plain cross-entropy (extra terms) would also sit above ln 2",
-                )
+        return out + self._diverging(acc, x0, x1, i)
+
+    def _diverging(self, acc: float, x0: float, x1: float, i: int) -> list[Claim]:
+        """`diverging` when an accuracy stuck at 1/2 sits beside a training loss above ln 2: a
+        constant 50/50 guess costs ln 2, so a training loss above it is worse than having learned
+        nothing; with a training loss that rose from a lower best, the optimisation diverged."""
+        train = self.ctx.loss if self.ctx.split == "training" else self.ctx.train
+        if train is None or not len(train) or abs(acc - 0.5) >= 0.02:
+            return []
+        x_now = self.ctx.x(self.series, i)
+        now = value_at_x(train, self.ctx.axis, x_now)
+        if not (math.isfinite(now) and now > math.log(2) * 1.05):
+            return []
+        upto = int(np.searchsorted(x_values(train, self.ctx.axis, np.arange(len(train))), x_now, "right"))
+        vals = train.values[: max(1, upto)]
+        fin = np.isfinite(vals)
+        rose = ""
+        if fin.any():
+            k = int(np.argmin(np.where(fin, vals, np.inf)))
+            if vals[k] < now:
+                bx = x_values(train, self.ctx.axis, np.array([k]))[0]
+                rose = f", after falling to {fmt(float(vals[k]))} at {self.ctx.unit} {fmt_x(float(bx))},"
+        return [
+            Claim(
+                "diverging",
+                "likely",
+                x0,
+                x1,
+                f"the training loss {fmt(now)} at {self.ctx.unit} {fmt_x(x_now)}{rose} is above ln 2 = "
+                "0.6931, what a fixed 50/50 guess costs on two balanced classes: training does worse than "
+                "having learned nothing, so the optimisation has diverged (learning rate, optimiser state) "
+                "rather than the data being imbalanced",
+                evidence={"train_loss": now, "chance_loss": math.log(2)},
+                others="A loss that is not plain cross-entropy (extra terms) would also sit above ln 2",
             )
-        return out
+        ]
 
     def on_open(self, alert: Alert, i: int, local: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
         frozen = bool(acc.range_stuck[local] <= self.p.stuck_tol)

@@ -13,7 +13,7 @@ from lossacc_tui.analysis.detectors.base import classes_claim, names, span_extre
 from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.evidence import who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.quantities import fmt, fmt_x, loss_per_mistake
+from lossacc_tui.analysis.quantities import fmt, fmt_x, loss_per_mistake, span, within
 
 
 class ValLossUnstable(PairDetector):
@@ -82,9 +82,9 @@ class ValLossUnstable(PairDetector):
         e = alert.evidence
         return (
             f"{self.ctx.loss.name if self.ctx.loss else 'loss'} swings "
-            f"{fmt(e['loss_low'])}-{fmt(e['loss_high'])} (x{fmt(e['ratio'], 1)}) while "
+            f"{span(e['loss_low'], e['loss_high'])} (x{fmt(e['ratio'], 1)}) while "
             f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} stays "
-            f"{fmt(e['acc_low'], 3)}-{fmt(e['acc_high'], 3)}"
+            f"{span(e['acc_low'], e['acc_high'], 3)}"
         )
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
@@ -92,8 +92,8 @@ class ValLossUnstable(PairDetector):
         nm = names(self.ctx)
         x0, x1 = e["loss_low_x"], e["loss_high_x"]
         why = (
-            f"the loss multiplied x{fmt(e['ratio'], 1)} while accuracy stayed within "
-            f"{fmt(e['acc_low'], 4)}-{fmt(e['acc_high'], 4)}: the same samples are right and wrong, so the "
+            f"the loss multiplied x{fmt(e['ratio'], 1)} while accuracy stayed "
+            f"{within(e['acc_low'], e['acc_high'], 4)}: the same samples are right and wrong, so the "
             "growth sits on a few predictions pushed far to the wrong side"
         )
         out = classes_claim(self.ctx, x0, x1)

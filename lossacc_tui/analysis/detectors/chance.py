@@ -1,0 +1,182 @@
+"""acc-at-chance: accuracy about 1/K and the loss about ln K while accuracy jitters, and the K a
+chance-level reading uses. A level check: it needs no trend window."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lossacc_tui.analysis.alerts import Alert, Severity
+from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.detectors.base import Ctx, Detector, classes_claim, lookup, names, value
+from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x
+
+
+def _train_at(ctx: Ctx, x: float) -> float:
+    """The training loss logged at or before x (NaN without one, or when it is the primary loss)."""
+    if ctx.train is None:
+        return math.nan
+    return float(lookup(ctx.train, ctx.axis, np.array([x]))[0])
+
+
+#: how far below 1/K (relative) an accuracy still counts as chance level: chance-level runs of the
+#: truth corpus's tune split score down to 0.84 of 1/K on 480 validation samples
+CHANCE_BELOW = 0.2
+
+
+def chance_k(acc: np.ndarray, loss: np.ndarray, known: int | None) -> np.ndarray:
+    """The K a chance-level reading would use at each point: the known K, else the K whose ln K the
+    loss level is nearest (exp of the loss, rounded) when accuracy is near its 1/K, else the K that
+    1/accuracy rounds to; NaN where neither gives K >= 2. (Accuracy just below chance rounds 1/acc up
+    to the wrong K; the loss level names it.)"""
+    if known:
+        return np.full(len(acc), float(known))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        from_acc = np.rint(1.0 / np.where(acc > 0, acc, np.nan))
+        from_loss = np.rint(np.exp(np.where(np.isfinite(loss) & (loss < 20), loss, np.nan)))
+        use_loss = (from_loss >= 2) & (acc * from_loss >= 1.0 - CHANCE_BELOW) & (acc * from_loss <= 1.15)
+    return np.where(use_loss, from_loss, from_acc)
+
+
+class AccAtChance(Detector):
+    """Accuracy about 1/K and the loss about ln K, held for `stuck_window` evaluations while the
+    accuracy still moves (a frozen accuracy is `acc-stuck`): a model that has learned nothing.
+    K is the known K, or the K that 1/accuracy rounds to. Hooks get `(acc, loss)`."""
+
+    kind = "acc-at-chance"
+    order = 140
+    severity_doc = "warning"
+    meaning = (
+        "accuracy about 1/K and loss about ln K for many evaluations while accuracy jitters: not learning"
+    )
+    general = (
+        "Accuracy about 1/K and the loss about ln K for many evaluations while accuracy still "
+        "jitters: the predictions carry no information; the model is not learning (learning rate, "
+        "frozen weights, fp16 scaler skipping every step, inputs or labels not reaching the model)."
+    )
+
+    def conditions(self, acc: AccFeatures, loss: LossFeatures | None) -> tuple[np.ndarray, np.ndarray]:
+        assert loss is not None
+        acc_y, loss_y = acc.lvl, loss.lvl
+        with np.errstate(invalid="ignore", divide="ignore"):
+            kk = chance_k(acc_y, loss_y, self.ctx.classes.k)
+            ok = np.isfinite(kk) & (kk >= 2)
+            lnk = np.log(np.where(ok, kk, 2.0))
+            # at chance, or a little below it (a held-out split scores below 1/K as often as above)
+            near_acc = ok & (acc_y * kk >= 1.0 - CHANCE_BELOW) & (acc_y * kk <= 1.15)
+            near_loss = np.abs(loss_y / lnk - 1.0) <= 0.05
+            moving = acc.range_stuck > self.p.stuck_tol
+            learning = loss.dir < 0  # a loss still falling beyond its noise: warming up, not stuck
+            # at chance or worse: a loss above ln K (memorised training labels) keeps it open
+            on = near_acc & near_loss & moving & ~learning & ~loss.warm
+            off = ~(
+                ok & (acc_y * kk >= 1.0 - CHANCE_BELOW - 0.1) & (acc_y * kk <= 1.25) & (loss_y >= 0.9 * lnk)
+            )
+        self._kk = kk
+        return on, off
+
+    def on_open(self, alert: Alert, i: int, local: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
+        alert.data["k"] = self.ctx.classes.k or int(self._kk[local])
+        a = float(acc.lvl[local])
+        # where K came from when it is not known: 1/accuracy, or the loss level (accuracy below 1/K)
+        alert.data["k_from_loss"] = not self.ctx.classes.k and (a <= 0 or round(1 / a) != alert.data["k"])
+
+    def severity(self, alert: Alert) -> Severity:
+        return "warning"
+
+    def title(self, alert: Alert) -> str:
+        e = alert.evidence
+        nm = names(self.ctx)
+        k = alert.data["k"]
+        return (
+            f"{nm[1]} {fmt(e['acc_now'], 3)} ~ 1/{k} and {nm[0]} {fmt(e['loss_now'])} ~ ln {k}: not learning"
+        )
+
+    def evidence(self, alert: Alert, i: int) -> dict[str, float]:
+        j = alert.data["start_idx"]
+        return {
+            "acc_now": value(self.ctx.acc, i),
+            "loss_now": value(self.ctx.loss, i),
+            "first_x": self.ctx.x(self.series, j),
+            "now_x": self.ctx.x(self.series, i),
+            "evaluations": float(i - j + 1),
+            "k": float(alert.data["k"]),
+            "train_loss_at_start": _train_at(self.ctx, self.ctx.x(self.series, 0)),
+            "train_loss_now": _train_at(self.ctx, self.ctx.x(self.series, i)),
+        }
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        k = alert.data["k"]
+        src = (
+            ""  # the `classes` claim before this one says where K came from
+            if self.ctx.classes.k
+            else f"K = {k}, the K whose ln K the loss sits at"
+            if alert.data.get("k_from_loss")
+            else f"K = {k} from 1/accuracy"
+        )
+        return [
+            *classes_claim(self.ctx, e["first_x"], e["now_x"]),
+            Claim(
+                "at-chance",
+                "likely",
+                e["first_x"],
+                e["now_x"],
+                f"for {int(e['evaluations'])} evaluations {nm[1]} has stayed about 1/{k} = {fmt(1 / k, 4)} "
+                "and "
+                f"{nm[0]} about ln {k} = {fmt(math.log(k))}{f' ({src})' if src else ''}: both metrics say "
+                "the predictions carry "
+                "no information about the labels",
+                evidence={"k": float(k)},
+                others=(
+                    "If K is not what these numbers suggest, accuracy may instead sit at a class share; "
+                    "--classes K settles it"
+                ),
+            ),
+        ]
+
+    def _why(self, e: dict[str, float]) -> str:
+        t0, t1 = e.get("train_loss_at_start", math.nan), e.get("train_loss_now", math.nan)
+        if math.isfinite(t0) and math.isfinite(t1) and t1 < 0.8 * t0:
+            return (
+                f"The training loss fell {arrow(t0, t1)}, so the model fits its training samples, yet "
+                "its held-out predictions stay at chance: what it learns does not carry over. Labels "
+                "unrelated to their inputs (random, or shuffled apart from them) do this, and so does a "
+                "validation split unlike training."
+            )
+        return (
+            "Accuracy jitters but does not leave chance, and the loss stays at the cost of knowing nothing"
+            + (
+                (
+                    f" while the training loss falls only {arrow(t0, t1)}"
+                    if math.isfinite(t0) and t1 < t0
+                    else " while the training loss does not fall either"
+                )
+                if math.isfinite(t1)
+                else ""
+            )
+            + ": the weights are not learning, or learn nothing about these labels (a learning rate that "
+            "is zero or far too small, frozen parameters, an optimiser that skips its steps, fp16 loss "
+            "scaling that drops every update, inputs that do not reach the model, labels shuffled apart "
+            "from their inputs)."
+        )
+
+    def explain(self, alert: Alert) -> str:
+        from lossacc_tui.analysis.claims import render
+
+        e = alert.evidence
+        nm = names(self.ctx)
+        k = alert.data["k"]
+        return (
+            f"**{alert.title}**\n\n**What happened.** From {nm[2]} {fmt_x(e['first_x'])} to "
+            f"{fmt_x(e['now_x'])} {nm[1]} is {fmt(e['acc_now'], 4)} and {nm[0]} {fmt(e['loss_now'])}: a "
+            f"uniform guess over {k} classes scores 1/{k} = {fmt(1 / k, 4)} and costs ln {k} = "
+            f"{fmt(math.log(k))}.\n\n**Why.** {self._why(e)}\n\n**What to check next.** The learning rate "
+            f"actually applied at {nm[2]} {fmt_x(e['now_x'])}, that parameters change between steps (a "
+            "weight norm), gradient norms, the fp16/AMP scaler's skipped steps, and a batch of inputs with "
+            "their labels (are they aligned?).\n\n"
+            "**How sure.** " + render(alert.claims) + "\n"
+        )

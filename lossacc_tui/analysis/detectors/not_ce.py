@@ -1,0 +1,149 @@
+"""not-cross-entropy: an evaluation whose loss and accuracy cannot be cross-entropy and accuracy of
+the same predictions. A level check: it needs no trend window."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lossacc_tui.analysis.alerts import Alert, Severity
+from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.consistency import inconsistent
+from lossacc_tui.analysis.detectors.base import Ctx, Detector, classes_claim, names, value
+from lossacc_tui.analysis.evidence import not_cross_entropy
+from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.quantities import fmt, fmt_x, pct
+from lossacc_tui.model import Series
+
+
+class NotCrossEntropy(Detector):
+    """The logged loss and accuracy of one evaluation cannot be cross-entropy and accuracy of the
+    same predictions (see `consistency.inconsistent`). Hooks get `(loss, acc)`."""
+
+    kind = "not-cross-entropy"
+    order = 120
+    severity_doc = "warning"
+    meaning = (
+        "an evaluation's loss is below the floor its accuracy allows, or accuracy sits at 1/K with a "
+        "loss far below ln K: not cross-entropy and accuracy of the same predictions; that evaluation "
+        "is kept out of bests and trends"
+    )
+    general = (
+        "An evaluation's loss and accuracy cannot describe the same predictions under cross-entropy: "
+        "the loss is below (1 - a) ln 2, the least it can be when a share 1 - a is wrong, or accuracy "
+        "sits at 1/K while the loss is far below ln K. A glitched evaluation (degenerate targets), a "
+        "loss that is not cross-entropy (MSE, a sum of terms), or an accuracy metric reading the "
+        "labels differently (sparse vs one-hot). That evaluation is kept out of bests and trends, and "
+        "no explanation of the run reasons about cross-entropy."
+    )
+    n_open = 1
+    n_close = 1
+
+    def __init__(self, ctx: Ctx, series: Series | None, subject: str = "") -> None:
+        super().__init__(ctx, series, subject)
+        self.systematic = ctx.not_ce  # set before any alert opens: the run's pairs are inconsistent
+
+    def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
+        assert acc is not None and self.ctx.loss is not None
+        raw = self.ctx.loss.values[loss.idx]
+        bad = inconsistent(raw, acc.y, self.ctx.classes.k)
+        self._bad = bad
+        return bad > 0, bad == 0
+
+    def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+        alert.data.update(rule=int(self._bad[local]), worst_idx=i, n_bad=0)
+        self.ctx.not_ce = True
+
+    def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+        alert.data["n_bad"] += int(np.count_nonzero(self._bad[lo:hi]))
+
+    def severity(self, alert: Alert) -> Severity:
+        return "warning"
+
+    def title(self, alert: Alert) -> str:
+        e = alert.evidence
+        nm = names(self.ctx)
+        return (
+            f"{nm[0]} {fmt(e['loss'])} at {nm[1]} {fmt(e['acc'], 4)} is not cross-entropy of the predictions "
+            f"{nm[1]} counts"
+        )
+
+    def evidence(self, alert: Alert, i: int) -> dict[str, float]:
+        j = alert.data["start_idx"]
+        return {
+            "loss": value(self.ctx.loss, j),
+            "acc": value(self.ctx.acc, j),
+            "x": self.ctx.x(self.series, j),
+            "inconsistent_evaluations": float(max(1, alert.data["n_bad"])),
+            "rule": float(alert.data["rule"]),
+        }
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        if alert.data["rule"] == 1:
+            return [not_cross_entropy(e["loss"], e["acc"], e["x"], nm)]
+        known = self.ctx.classes.k
+        k = known or round(1 / e["acc"])
+        per_mistake = e["loss"] / (1 - e["acc"])
+        about = (
+            f"{nm[1]} {fmt(e['acc'], 4)} is about 1/{k}"
+            if known
+            else f"{nm[1]} {fmt(e['acc'], 4)} is what chance gives with about {k} classes (the class count "
+            "is not known here)"
+        )
+        return [
+            *classes_claim(self.ctx, e["x"], e["x"]),
+            Claim(
+                "not-cross-entropy",
+                "likely",
+                e["x"],
+                e["x"],
+                f"at {nm[2]} {fmt_x(e['x'])} {about} while {nm[0]} "
+                f"{fmt(e['loss'])} is far below ln {k} = {fmt(math.log(k))}: as cross-entropy this would "
+                f"need {pct(1 - e['acc'])} of samples wrong yet costing at most {fmt(per_mistake, 3)} nats "
+                f"each on average, barely above the ln 2 = 0.6931 a mistake costs at least (the wrong "
+                f"samples' probability on their true class at least {fmt(math.exp(-per_mistake), 2)} in "
+                "geometric mean while under 1/2 each: all held just below the threshold), so the accuracy "
+                "metric most likely reads the "
+                "labels differently from the loss (sparse vs one-hot labels, a wrong metric)",
+                evidence={"loss": e["loss"], "acc": e["acc"]},
+                others=(
+                    "The other reading, every sample held just below the threshold, is what cross-entropy "
+                    "would need; the same model's accuracy computed with the loss's label format decides"
+                ),
+            ),
+        ]
+
+    def explain(self, alert: Alert) -> str:
+        e = alert.evidence
+        nm = names(self.ctx)
+        from lossacc_tui.analysis.claims import render
+
+        first = (
+            f"**{alert.title}**\n\n**What happened.** At {nm[2]} {fmt_x(e['x'])} the log has {nm[0]} "
+            f"{fmt(e['loss'])} beside {nm[1]} {fmt(e['acc'], 4)}"
+            f" ({int(e['inconsistent_evaluations'])} such evaluation(s) in this span).\n\n"
+        )
+        why = (
+            "**Why.** Every misclassified sample puts at most 1/2 on its true class, so it costs at least "
+            "ln 2 = 0.6931 nats of cross-entropy, and a right answer puts at least 1/K on it (costs at most "
+            "ln K). Numbers outside what "
+            "those bounds allow come from something else: an evaluation on degenerate targets (all-zero "
+            "one-hot rows cost 0 for any prediction), a loss that is not cross-entropy (MSE, a sum of "
+            "terms), or a metric that reads the labels differently from the loss.\n\n"
+        )
+        check = (
+            "**What to check next.** The targets of that evaluation (shape, one-hot vs sparse, empty "
+            "batches), which loss is compiled, which accuracy metric Keras or your code picked. "
+            + (
+                "The pair is inconsistent at evaluation after evaluation, so it is the run's loss or its "
+                "metric that is not what it seems: no kind that reads this loss against this accuracy is "
+                "raised for the run.\n\n"
+                if self.systematic
+                else "This evaluation is kept out of best values and trends here, and the other "
+                "explanations of this run do not reason about cross-entropy.\n\n"
+            )
+        )
+        return first + why + check + "**How sure.** " + render(alert.claims) + "\n"

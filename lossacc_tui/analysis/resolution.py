@@ -1,0 +1,141 @@
+"""The resolution of a logged accuracy: the size n of the evaluation set when the values reveal it,
+and what a change must exceed to be more than one sample or sampling noise.
+
+An accuracy over n samples is a multiple of 1/n. The values logged so far reveal n when every one of
+them lies on the grid k/n (within the precision it was printed with) and the chance that values
+drawn at random would all fit that grid is small; the smallest such n is taken (a coarser grid the
+values also fit would have been found first). From n follow two scales (fractions):
+
+- the step 1/n: one sample changing sides;
+- the binomial standard error sqrt(a (1 - a) / n): how much the accuracy of another evaluation set of
+  the same size would differ (Wald interval, as in any statistics text).
+
+A change of accuracy within max(1/n, standard error) is not a trend in any accuracy-based kind.
+When the values do not reveal n (averaged per-batch accuracies, few values), nothing is assumed.
+
+>>> g = GridEstimate()
+>>> [g.feed(v) for v in (0.9, 0.915, 0.925, 0.93, 0.92, 0.905, 0.91)][-1]
+200
+>>> round(resolution(0.92, 200), 4)
+0.0192
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+#: largest evaluation set searched (a step finer than 1/N_MAX is below what matters here)
+N_MAX = 20000
+#: the values must fit the grid with a chance below this if they were drawn at random
+CHANCE = 1e-2
+#: distinct values needed before a grid counts (a step is a difference between values)
+MIN_VALUES = 3
+#: distinct values after which the estimate is kept as it is (O(MAX_VALUES x N_MAX) in all)
+MAX_VALUES = 256
+#: the smallest common step counts as one sample only once it is this fine (1/50 = 2 points)
+STEP_MIN_N = 50
+#: float32 storage keeps values below 1 to about 6e-8 (2**-24)
+_ABS = 6e-8
+
+
+def decimals(v: float) -> int:
+    """Decimals `v` was printed with (at most 7: float32 storage keeps about 7 digits)."""
+    for d in range(7):
+        if abs(v - round(v, d)) <= _ABS:
+            return d
+    return 7
+
+
+class GridEstimate:
+    """Running estimate of n from accuracies fed one at a time (fractions in [0, 1]).
+
+    The values are taken as printed with the most decimals any of them shows (a log that printed
+    0.925 wrote 0.92 for 0.920). n is the smallest grid all distinct values fit when the chance
+    that any grid up to it would fit values drawn at random is below CHANCE. Values drawn at random
+    and printed with 3 or 4 decimals reveal a grid by luck in 3-8 % of 30-value series, for one value
+    (the next one does not fit it); such a grid only makes a change need to be larger there.
+    Feeding is O(N_MAX) per new distinct value (the first MAX_VALUES of them) and O(1) otherwise."""
+
+    def __init__(self) -> None:
+        self._n = np.arange(1, N_MAX + 1, dtype=np.float64)
+        self._values: list[float] = []
+        self._seen: set[float] = set()
+        self._d = -1
+        self._dead = False
+        self.n: int | None = None
+        #: the smallest grid all values fit (the smallest common step is 1/n_fit), proven or not
+        self.n_fit: int | None = None
+
+    def _reset(self) -> None:
+        self._ok = np.ones(N_MAX, dtype=bool)
+        self._log_chance = np.zeros(N_MAX)
+
+    def _fit(self, v: float) -> None:
+        tol = 0.5 * 10.0**-self._d + _ABS
+        k = v * self._n
+        self._ok &= np.abs(k - np.rint(k)) <= self._n * tol + 1e-9
+        # chance that a value printed this way lands on the grid 1/n by luck: 2 n tol (capped at 1)
+        self._log_chance += np.log(np.minimum(1.0, 2.0 * self._n * tol))
+
+    def feed(self, v: float) -> int | None:
+        """Take one logged accuracy; returns n as known after it (None while not revealed)."""
+        if self._dead or not math.isfinite(v) or not 0.0 < v < 1.0 or v in self._seen:
+            return self.n
+        if len(self._values) >= MAX_VALUES:
+            return self.n  # the grid is settled by now (bounds the cost of a long per-step series)
+        self._seen.add(v)
+        self._values.append(v)
+        d = decimals(v)
+        if d > self._d:
+            self._d = d
+            self._reset()
+            for u in self._values:
+                self._fit(u)
+        else:
+            self._fit(v)
+        if not self._ok.any():
+            self._dead, self.n, self.n_fit = True, None, None
+            return None
+        # a grid nearly as fine as the printing (a step under 4 half-units) fits printed values by
+        # construction, not by luck (every 4-decimal value lies within 0.4/8000 of a multiple of
+        # 1/8000): such grids are never revealed
+        tol = 0.5 * 10.0**-self._d + _ABS
+        hit = np.flatnonzero(self._ok & (2.0 * self._n * tol <= 0.5))
+        if len(hit) == 0:
+            self.n = self.n_fit = None
+            return None
+        j = int(hit[0])
+        self.n_fit = j + 1
+        # look-elsewhere: the chance that some grid up to n fits by luck is the sum over those grids
+        luck = float(np.exp(self._log_chance[: j + 1]).sum())
+        self.n = j + 1 if luck <= CHANCE and len(self._values) >= MIN_VALUES else None
+        return self.n
+
+
+def step_floor(n_fit: int | None) -> float:
+    """The smallest common step 1/n_fit of the values logged so far when it is one sample of a set
+    of at least STEP_MIN_N (a coarser step from a few values says nothing yet), else NaN: a change
+    of one step is one sample changing sides, not a trend."""
+    return 1.0 / n_fit if n_fit is not None and n_fit >= STEP_MIN_N else math.nan
+
+
+def resolution(acc: float, n: int | None) -> float:
+    """max(1/n, sqrt(a (1 - a) / n)) for accuracy `acc` on n samples (fraction); NaN without n."""
+    if n is None or not math.isfinite(acc):
+        return math.nan
+    a = min(max(acc, 0.0), 1.0)
+    return max(1.0 / n, math.sqrt(a * (1.0 - a) / n))
+
+
+def describe(acc: float, n: int | None) -> str:
+    """How sure text: where n comes from and what it makes of a change."""
+    if n is None:
+        return ""
+    r = resolution(acc, n)
+    return (
+        f"The logged accuracies all lie on a grid of 1/{n} (an evaluation set of {n} samples: one sample "
+        f"is {100.0 / n:.2g} points), so at {acc:.4g} another evaluation set of that size would differ by "
+        f"about {r * 100:.2g} points (binomial standard error); a change smaller than that is not a trend"
+    )
