@@ -133,7 +133,8 @@ class Analyzer:
         if loss is None or self.ctx is None:
             return x
         col = x_column(loss, self.ctx.axis)
-        k = (math.ceil(x) if col is None else int(np.searchsorted(col, x, side="left"))) + shift
+        # (col: the points from loss.base on, 0 unless the oldest were folded: `--keep`)
+        k = (math.ceil(x) if col is None else loss.base + int(np.searchsorted(col, x, side="left"))) + shift
         return self.ctx.x(loss, k) if 0 <= k < len(loss) else x
 
     def summary(self) -> str:

@@ -286,5 +286,5 @@ def lookup(series: Series | None, axis: str, xs: np.ndarray) -> np.ndarray:
         return out
     k = np.searchsorted(col, xs, side="right") - 1
     ok = k >= 0
-    out[ok] = series.values[k[ok]]
+    out[ok] = series.raw[k[ok]]  # (col and raw: the points from series.base on)
     return out
