@@ -35,9 +35,12 @@ COMPARE_EVERY = 1.0  # seconds between live comparisons across runs (each looks 
 #: steady writer's lines is brought up to date a few times a second in one step (it gives the
 #: same alerts however the points are grouped); the first points after a quiet spell at once.
 ANALYSE_EVERY = 0.5
-#: ... or less often when an analysis costs more: live analysis takes at most this share of a core
-#: (a 5 ms analysis of a few new points: every 1 s; `check --follow` at 10 lines/s is then under 1 %)
+#: ... or less often when an analysis costs more: live analysis aims at this share of a core (a 5 ms
+#: analysis of a few new points: every 1 s)
 ANALYSIS_SHARE = 0.005
+#: ... but at least this often: what comes meanwhile is analysed in one go, under the lock (thousands
+#: of new runs waiting longer made one analysis long enough to hold up quitting: rel-05)
+ANALYSE_MAX = 1.0
 ANALYSIS = "lossacc_tui.analysis.analyzer"  # the module the first analysis imports (the detectors...)
 FIRST_FRAME_WAIT = 2.0  # at most this many seconds the first analysis waits for a view's first frame
 Subscriber = Callable[[list[Event]], None]
@@ -162,7 +165,7 @@ class Feed:
         spent = time.thread_time()
         out = self._analyse(runs, live=True)
         spent = time.thread_time() - spent  # (CPU time: a busy machine does not stretch it)
-        self._next_analysis = time.monotonic() + max(ANALYSE_EVERY, spent / ANALYSIS_SHARE)
+        self._next_analysis = time.monotonic() + max(ANALYSE_EVERY, min(spent / ANALYSIS_SHARE, ANALYSE_MAX))
         return out
 
     def _late_analysis(self) -> None:
