@@ -133,8 +133,8 @@ class HFTrainerStateReader(JsonDocumentReader):
         """Give the decoder a field for every key in the block (it refuses a block with a key it
         has no field for, so no value is dropped unseen); False when a key is not simple."""
         found = dict.fromkeys(_KEY.findall(doc))
-        if any(b"\\" in k for k in found):
-            return False
+        if not all(map(_simple_key, found)):
+            return False  # (an escape, a control character or bad UTF-8 in a key: the dict path)
         new = [k for k in found if k not in self._keys]
         if not new and self._decoder is not None:
             return False
@@ -144,7 +144,11 @@ class HFTrainerStateReader(JsonDocumentReader):
         # absent: NaN (a null is None, which becomes NaN too: null means absent, as pandas writes it)
         fields = [(f"f{i}", float | None, math.nan) for i in range(len(self._keys))]
         rename = {f"f{i}": k.decode() for i, k in enumerate(self._keys)}
-        entry = msgspec.defstruct("Entry", fields, rename=rename, gc=False, forbid_unknown_fields=True)
+        try:
+            entry = msgspec.defstruct("Entry", fields, rename=rename, gc=False, forbid_unknown_fields=True)
+        except (ValueError, TypeError):
+            self._keys = self._keys[: len(self._keys) - len(new)]
+            return False
         self._decoder = msgspec.json.Decoder(list[entry])
         return True
 
@@ -158,6 +162,15 @@ class HFTrainerStateReader(JsonDocumentReader):
             batch = _columns(entries[a : a + BATCH_ROWS])
             out += [] if batch is None else [batch]
         return out
+
+
+def _simple_key(key: bytes) -> bool:
+    """A key msgspec can name a field after: valid UTF-8, no escape, quote or control character."""
+    try:
+        text = key.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return text.isprintable() and "\\" not in text and '"' not in text
 
 
 def _columns(entries: list[dict[str, Any]]) -> Batch | None:
