@@ -2,12 +2,16 @@
 (5 numbers a record: epoch, accuracy, loss, val_accuracy, val_loss), on a first load of the whole
 file and on live growth of the same history, against the 8 bytes a float64 takes.
 
-    python -m benchmarks bench_memory [--long]
+    python -m benchmarks bench_memory [--long] [--keep N]
 
 Each figure is the growth of the process' resident memory (VmRSS) between holding SMALL and LARGE
 records, divided by the numbers added, so the interpreter, the imports and the first frame are not
 counted. Default 20,000 and 120,000 records; --long 20,000 and 520,000. Goal: under 100 bytes per
 logged number.
+
+With `--keep N`: `check --follow` growing live with and without `--keep N` side by side (the same
+log), RSS at SMALL records and at LARGE: with the cap, RSS stops growing once every metric holds
+about 3N points, however long the run.
 """
 
 from __future__ import annotations
@@ -65,10 +69,12 @@ def write(log: Path, start: int, stop: int, live: bool) -> None:
 class Follow:
     """`lossacc-tui check --follow --json` on a log; counts the records it printed."""
 
-    def __init__(self, log: Path) -> None:
+    def __init__(self, log: Path, extra: tuple[str, ...] = ()) -> None:
         exe = str(Path(sys.executable).with_name("lossacc-tui"))
         self.proc = subprocess.Popen(
-            [exe, "check", "--follow", "--json", str(log)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            [exe, "check", "--follow", "--json", *extra, str(log)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
         )
         self.records = 0
         self.cond = threading.Condition()
@@ -82,7 +88,7 @@ class Follow:
                     self.records += 1
                     self.cond.notify_all()
 
-    def wait_records(self, n: int, timeout: float = 300.0) -> None:
+    def wait_records(self, n: int, timeout: float = 900.0) -> None:
         deadline = time.monotonic() + timeout
         with self.cond:
             while self.records < n:
@@ -146,7 +152,43 @@ def per_number(kind: str, live: bool) -> tuple[float, int, int]:
     return (large - small) * 1024 / ((LARGE - SMALL) * NUMBERS), small, large
 
 
+def capped(keep: int) -> int:
+    """`check --follow` with and without `--keep` on one log growing live from SMALL to LARGE."""
+    print(
+        f"load average {os.getloadavg()[0]:.1f}; check --follow, live growth {SMALL:,} -> {LARGE:,} records"
+    )
+    with TemporaryDirectory() as d:
+        log = Path(d) / "training.log.csv"
+        log.write_text(HEADER)
+        write(log, 0, SMALL, live=False)
+        procs = {"without a cap": Follow(log), f"--keep {keep:,}": Follow(log, ("--keep", str(keep)))}
+        try:
+            small: dict[str, int] = {}
+            for name, f in procs.items():
+                f.wait_records(SMALL)
+                small[name] = settled_rss(f.proc.pid)
+            marks = [SMALL + (LARGE - SMALL) * k // 4 for k in range(1, 5)]
+            seen: dict[str, list[int]] = {name: [] for name in procs}
+            done = SMALL
+            for m in marks:
+                write(log, done, m, live=True)
+                done = m
+                for name, f in procs.items():
+                    f.wait_records(m)
+                    seen[name].append(settled_rss(f.proc.pid))
+        finally:
+            for f in procs.values():
+                f.close()
+    print("records: " + "  ".join(f"{n:>9,}" for n in [SMALL, *marks]))
+    for name in procs:
+        col = "  ".join(f"{kb / 1024:7.0f}MB" for kb in [small[name], *seen[name]])
+        print(f"{name}: {col}")
+    return 0
+
+
 def main() -> int:
+    if "--keep" in sys.argv:
+        return capped(int(sys.argv[sys.argv.index("--keep") + 1]))
     print(
         f"load average {os.getloadavg()[0]:.1f}; records of {NUMBERS} numbers; {SMALL:,} -> {LARGE:,} records"
     )

@@ -9,11 +9,18 @@
 - `Follower.stop()` while the thread is busy reading a 30 MB file.
 
     python benchmarks/bench_reliability.py
+    python benchmarks/bench_reliability.py --trainer-state 200   # only: `check` on a 200 MB one
+
+`--trainer-state MB`: `lossacc-tui check` on a trainer_state.json of MB megabytes (rel-09's shape:
+train entries, an eval entry every 10,000), wall time and peak RSS of the process; references in the
+same run, each in a process of its own: `json.load` and `orjson.loads` of the file, the reader as it
+was (orjson dicts, columns built from them: `--no-msgspec`).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -184,7 +191,71 @@ def many_folders(tmp: Path, n: int = 3000) -> None:
     )
 
 
+def write_trainer_state(p: Path, mb: int) -> None:
+    """rel-09's file: train entries, an eval entry every 10,000 (HF's keys), a summary entry."""
+    with open(p, "w") as f:
+        f.write('{"global_step": 0, "log_history": [\n')
+        i = 0
+        while f.tell() < mb * 1_000_000:
+            entries = (
+                f'{{"epoch": {j / 100:.2f}, "learning_rate": 5e-05, "loss": {1 / (j + 1):.6f}, '
+                f'"step": {j + 1}}}'
+                for j in range(i, i + 10000)
+            )
+            f.write(",\n".join(entries) + ",\n")
+            f.write(
+                f'{{"epoch": {(i + 9999) / 100:.2f}, "eval_accuracy": 0.8, "eval_loss": 0.4, '
+                f'"step": {i + 10000}}},\n'
+            )
+            i += 10000
+        f.write('{"epoch": 9999.0, "train_runtime": 10.0, "train_loss": 0.1, "step": 99999999}\n]}\n')
+
+
+def timed(argv: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of a process."""
+    import subprocess
+
+    t = time.perf_counter()
+    pid = subprocess.Popen(argv, stdout=subprocess.DEVNULL).pid
+    _, status, usage = os.wait4(pid, 0)
+    assert os.waitstatus_to_exitcode(status) in (0, 1), argv
+    return time.perf_counter() - t, usage.ru_maxrss / 1024
+
+
+def large_trainer_state(tmp: Path, mb: int) -> None:
+    import sys
+
+    p = tmp / "trainer_state.json"
+    write_trainer_state(p, mb)
+    old = (
+        "import sys; from lossacc_tui.readers import hf_trainer_state as h;"
+        " h.HFTrainerStateReader.plain_batches = lambda self, raw: None;"
+        " from lossacc_tui.cli import main; sys.exit(main(['check', sys.argv[1]]))"
+    )
+    runs = {
+        "lossacc-tui check": [sys.executable, "-m", "lossacc_tui", "check", str(p)],
+        "json.load": [sys.executable, "-c", "import json,sys; json.load(open(sys.argv[1]))", str(p)],
+        "orjson.loads": [
+            sys.executable,
+            "-c",
+            "import orjson,sys; orjson.loads(open(sys.argv[1],'rb').read())",
+            str(p),
+        ],
+        "check, the reader before (orjson dicts)": [sys.executable, "-c", old, str(p)],
+    }
+    print(f"load average {os.getloadavg()[0]:.1f}; a {p.stat().st_size / 1e6:.0f} MB trainer_state.json")
+    for name, argv in runs.items():
+        t, rss = timed(argv)
+        print(f"  {name}: {t:.1f} s, peak RSS {rss:.0f} MB")
+
+
 if __name__ == "__main__":
+    import sys
+
+    if "--trainer-state" in sys.argv:
+        with tempfile.TemporaryDirectory() as d:
+            large_trainer_state(Path(d), int(sys.argv[sys.argv.index("--trainer-state") + 1]))
+        sys.exit(0)
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         frame_cost(tmp)

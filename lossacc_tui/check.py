@@ -27,6 +27,9 @@ def run_check(args: argparse.Namespace) -> int:
         return 2
     if args.follow:
         return run_follow(args, role_map, params)
+    if args.keep is not None:
+        print("lossacc-tui: --keep is for --follow (a finished log is read once)", file=sys.stderr)
+        return 2
     feed = Feed(params)  # the one way records reach runs and analysis, as in --follow and replay
     status = 0
     for raw in args.paths:
@@ -68,7 +71,7 @@ def run_follow(args: argparse.Namespace, role_map: dict[str, str], params: Param
     if args.poll is not None and args.poll <= 0:
         print("lossacc-tui: --poll takes a number of seconds above 0", file=sys.stderr)
         return 2
-    monitor = Monitor([Path(p) for p in args.paths], args.format, role_map, args.poll, params)
+    monitor = Monitor([Path(p) for p in args.paths], args.format, role_map, args.poll, params, keep=args.keep)
     printer = Printer(sys.stdout, args.json)
     monitor.subscribe(printer)
     try:

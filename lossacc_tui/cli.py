@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from lossacc_tui import __version__
 from lossacc_tui.clean import clean
-from lossacc_tui.options import add_analysis_options
+from lossacc_tui.options import add_analysis_options, add_keep_option
 from lossacc_tui.readers import READERS
 
 COMMANDS = ("watch", "replay", "check", "explain", "demo", "serve")
@@ -55,6 +55,7 @@ def build_parser(kinds: bool = True) -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="check files every SECONDS instead of waiting for events",
     )
+    add_keep_option(c)
     c.add_argument(
         "--fail-on",
         choices=("warning", "critical"),
@@ -84,6 +85,7 @@ def build_parser(kinds: bool = True) -> argparse.ArgumentParser:
     w.add_argument(
         "--smoothing", type=float, metavar="W", help="start with smoothing on, EMA weight W in [0, 1)"
     )
+    add_keep_option(w)
     r = sub.add_parser("replay", help="play a finished log in the terminal view as if it were live")
     common(r)
     r.add_argument(

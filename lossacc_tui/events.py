@@ -34,6 +34,10 @@ class RunReset:
     run: Run
 
 
+#: The end of the 'waiting' Status message of a followed file that exists but holds no record yet.
+NO_RECORD_YET = "no record in it yet, waiting for its first"
+
+
 @dataclass(frozen=True, slots=True)
 class Status:
     """How following a path goes: 'waiting', 'live', 'restarted', 'rewritten', 'polling' or 'error'."""

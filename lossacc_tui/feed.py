@@ -35,6 +35,12 @@ COMPARE_EVERY = 1.0  # seconds between live comparisons across runs (each looks 
 #: steady writer's lines is brought up to date a few times a second in one step (it gives the
 #: same alerts however the points are grouped); the first points after a quiet spell at once.
 ANALYSE_EVERY = 0.5
+#: ... or less often when an analysis costs more: live analysis aims at this share of a core (a 5 ms
+#: analysis of a few new points: every 1 s)
+ANALYSIS_SHARE = 0.005
+#: ... but at least this often: what comes meanwhile is analysed in one go, under the lock (thousands
+#: of new runs waiting longer made one analysis long enough to hold up quitting: rel-05)
+ANALYSE_MAX = 1.0
 ANALYSIS = "lossacc_tui.analysis.analyzer"  # the module the first analysis imports (the detectors...)
 FIRST_FRAME_WAIT = 2.0  # at most this many seconds the first analysis waits for a view's first frame
 Subscriber = Callable[[list[Event]], None]
@@ -46,11 +52,15 @@ class Feed:
 
     `analyzers`: one Analyzer per run (by id), brought up to date as points arrive.
     `comparisons`: the cross-run alerts (runs-disagree) open now.
-    `probes`: the probe sidecars of the sources, by absolute path (one object per file)."""
+    `probes`: the probe sidecars of the sources, by absolute path (one object per file).
+    `keep`: a cap on the points each series keeps (`--keep N`; None: every point): once its analysis
+    has read them, a run's oldest points are folded into per-block min/max points (`Series.fold`),
+    so a series holds at most 3 * keep points however long the run."""
 
-    def __init__(self, params: Params | None = None, analyze: bool = True) -> None:
+    def __init__(self, params: Params | None = None, analyze: bool = True, keep: int | None = None) -> None:
         self.params = params
         self.analyze = analyze
+        self.keep = keep
         self.lock = threading.RLock()
         self.sources: list[Source] = []
         self.analyzers: dict[int, Analyzer] = {}
@@ -127,11 +137,15 @@ class Feed:
                 events.append(RunAdded(run))
             events.append(PointsAdded(run, batch))
             touched[id(run)] = run
+        if self.keep is not None and not (analyse and self.analyze):
+            for run in touched.values():  # (nothing reads them later: fold at once)
+                run.fold(self.keep)
         if analyse and self.analyze and touched:
             self._waiting.update(touched)
             wait = self._next_analysis - time.monotonic()
             if wait <= 0 and ANALYSIS in sys.modules:
-                events += self._analyse_waiting()
+                self.emit(events)  # the records first: the analysis must not delay them
+                events = self._analyse_waiting()
             elif self._analysis_timer is None and not self._closed:
                 # (the first analysis of a process imports the analysis on the timer's thread, without
                 # the lock: the points are told, and drawn, meanwhile)
@@ -148,8 +162,11 @@ class Feed:
 
     def _analyse_waiting(self) -> list[Event]:
         runs, self._waiting = list(self._waiting.values()), {}
-        self._next_analysis = time.monotonic() + ANALYSE_EVERY
-        return self._analyse(runs, live=True)
+        spent = time.thread_time()
+        out = self._analyse(runs, live=True)
+        spent = time.thread_time() - spent  # (CPU time: a busy machine does not stretch it)
+        self._next_analysis = time.monotonic() + max(ANALYSE_EVERY, min(spent / ANALYSIS_SHARE, ANALYSE_MAX))
+        return out
 
     def _late_analysis(self) -> None:
         """The analysis of points that came while it was not due, or the first analysis of the
@@ -194,6 +211,8 @@ class Feed:
 
                 an = self.analyzers[id(run)] = Analyzer(run, self.params)
             out += [AlertChanged(run, change, alert.snapshot()) for change, alert in an.update()]
+            if self.keep is not None:  # the analysis has read every point: the oldest may go
+                run.fold(self.keep)
         wait = self._next_compare - time.monotonic()
         if live and wait > 0:  # compared less than COMPARE_EVERY ago: again when that has passed
             if self._compare_timer is None and not self._closed:

@@ -86,7 +86,7 @@ class Follower:
                 old.close()
             self._tails[key] = Tail(path, handler, stop=self._stop)
             self._dirty.add(key)
-        self._watch(os.path.dirname(key), recursive=False)
+        self._watch(os.path.dirname(key), recursive=False, file=key)
         self._wake.set()
 
     def watch_folder(self, root: Path, on_new: Callable[[Path], None]) -> None:
@@ -96,11 +96,10 @@ class Follower:
             self._dirs[key] = on_new
         self._watch(key, recursive=True)
 
-    def _watch(self, directory: str, recursive: bool) -> None:
+    def _watch(self, directory: str, recursive: bool, file: str | None = None) -> None:
+        """Watch a folder (recursively or not) or, with `file`, one file in it (inotify: the file
+        and its folder's names only; watchdog: the folder)."""
         if self._stop.is_set() or self.mode != "events" or not os.path.isdir(directory):
-            return
-        tag = f"{directory}|{recursive}"
-        if tag in self._watched:
             return
         try:
             if self._inotify is None and not self._no_inotify:
@@ -108,7 +107,16 @@ class Follower:
                     self._inotify = Inotify(self._on_inotify)
                 except OSError:
                     self._no_inotify = True  # not Linux, or no inotify: watchdog
-            if self._inotify is not None:
+            tag = (
+                f"{file}|file"
+                if file is not None and self._inotify is not None
+                else f"{directory}|{recursive}"
+            )
+            if tag in self._watched:
+                return
+            if self._inotify is not None and file is not None:
+                self._inotify.watch_file(file)
+            elif self._inotify is not None:
                 self._inotify.watch(directory, recursive)
             else:
                 if self._observer is None:
@@ -199,8 +207,10 @@ class Follower:
         next_check = time.monotonic() + SAFETY_CHECK
         last_pass = 0.0
         while not self._stop.is_set():
-            timeout = self.poll if self.poll else max(0.0, next_check - time.monotonic())
-            self._wake.wait(timeout)
+            # polling: a pass every `poll` seconds from the start of the last one (not `poll` after
+            # its end: a long pass under load must not stretch the wait for the next line)
+            due = last_pass + self.poll if self.poll else next_check
+            self._wake.wait(max(0.0, due - time.monotonic()))
             gap = last_pass + MIN_GAP - time.monotonic()
             if gap > 0 and self._stop.wait(gap):  # a busy writer: let its lines gather
                 break

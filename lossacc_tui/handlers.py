@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lossacc_tui.events import Status
+from lossacc_tui.events import NO_RECORD_YET, Status
 from lossacc_tui.files import open_regular
 from lossacc_tui.readers import READERS
 from lossacc_tui.readers.base import MissingExtra
@@ -184,6 +184,8 @@ class Pending:
                     self.m.emit([Status(str(self.path), "live", f"{self.path}: following the folder")])
                     self.m.emit([Status(str(self.path), "error", w) for w in warnings])
             return
+        if state == "live" and not self.done:  # it exists, but no record can be read from it yet
+            state, message = "waiting", f"{self.path}: {NO_RECORD_YET}"
         with self.m.lock:
             self.m.emit([Status(str(self.path), state, message)])
 

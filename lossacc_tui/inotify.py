@@ -60,9 +60,16 @@ class Inotify:
             | f.MOVE_SELF
             | f.ONLYDIR
         )
+        # a followed file's folder: only names coming and going (a sibling's writes wake nothing)
+        self._names = (
+            f.MOVED_FROM | f.MOVED_TO | f.CREATE | f.DELETE | f.DELETE_SELF | f.MOVE_SELF | f.ONLYDIR
+        )
+        # the followed file itself (its inode: re-armed when a new file takes its name)
+        self._content = f.MODIFY | f.ATTRIB | f.CLOSE_WRITE | f.DELETE_SELF | f.MOVE_SELF
+        self._files: dict[str, int] = {}  # followed file -> its watch descriptor
         self._ino = lib.INotify()  # close-on-exec; raises OSError (no inotify, instance limit)
         self.on_events = on_events
-        self._wds: dict[int, tuple[str, bool]] = {}  # watch descriptor -> (folder, recursive)
+        self._wds: dict[int, tuple[str, bool]] = {}  # watch descriptor -> (folder or file, recursive)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="lossacc-inotify", daemon=True)
@@ -81,9 +88,30 @@ class Inotify:
                     except OSError:
                         continue
 
-    def _add(self, folder: str, recursive: bool) -> None:
+    def watch_file(self, path: str) -> None:
+        """Events for one file: its content changes (a watch on the file), and a file taking its
+        name or leaving it (a watch on its folder for names only, so the other files there, another
+        job's busy log, cost nothing). Raises OSError (the watch limit, the folder gone); a file
+        that does not exist yet is armed when it appears."""
+        self._add(os.path.dirname(path), False, self._names)
+        with self._lock:
+            self._files.setdefault(path, -1)
+        self._arm(path)
+
+    def _arm(self, path: str) -> None:
+        """(Re-)watch the file now at `path` (a new inode after an atomic save or a rotation)."""
         try:
-            wd = self._ino.add_watch(folder, self._mask)
+            wd = self._ino.add_watch(path, self._content)
+        except (OSError, ValueError):
+            return  # not there (yet), or stopped: its folder's name events still come
+        with self._lock:
+            self._files[path] = wd
+            self._wds[wd] = (path, False)
+
+    def _add(self, folder: str, recursive: bool, mask: int | None = None) -> None:
+        try:
+            # (MASK_ADD: a folder watched for names and as a followed folder gets both)
+            wd = self._ino.add_watch(folder, (self._mask if mask is None else mask) | self._flags.MASK_ADD)
         except OSError as e:
             raise OSError(e.errno, f"{folder}: {os.strerror(e.errno or 0)}") from None
         except ValueError:  # stopped meanwhile (another thread adds watches): the descriptor is closed
@@ -116,6 +144,7 @@ class Inotify:
         paths: dict[str, None] = {}
         overflow = False
         new_dirs: list[str] = []
+        rearm: list[str] = []
         with self._lock:
             for ev in events:
                 if ev.mask & f.Q_OVERFLOW:
@@ -130,8 +159,14 @@ class Inotify:
                 folder, recursive = where
                 path = os.path.join(folder, ev.name) if ev.name else folder
                 paths[path] = None
+                if ev.name and path in self._files and ev.mask & (f.CREATE | f.MOVED_TO):
+                    rearm.append(path)  # a new file took the followed name: watch its content
+                elif not ev.name and ev.mask & (f.MOVE_SELF | f.DELETE_SELF) and path in self._files:
+                    rearm.append(path)  # renamed away or deleted: watch what has the name now
                 if recursive and ev.mask & f.ISDIR and ev.mask & (f.CREATE | f.MOVED_TO):
                     new_dirs.append(path)
+        for p in rearm:
+            self._arm(p)
         for d in new_dirs:  # a new sub-folder of a recursive watch: watched from now on
             try:
                 self.watch(d, True)

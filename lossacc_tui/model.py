@@ -1,124 +1,22 @@
 """The metric model used everywhere: a Run holds named Series of (x, value) points.
 
-Readers produce `Batch`es (columnar blocks of records); a `Run` appends them to its `Series`,
-whose storage is growable numpy arrays (amortised O(1) per appended point, no per-point objects).
+Readers produce `Batch`es (columnar blocks of records); a `Run` appends them to its `Series`
+(lossacc_tui/series.py), whose storage is growable numpy arrays (amortised O(1) per appended point,
+no per-point objects).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lossacc_tui.roles import RoleMap, assign_roles, summed_losses
+from lossacc_tui.series import ACC_ROLES, ROLES, Growable, LazyColumn, LossKind, Role, Series, XAxis
 
 if TYPE_CHECKING:
     from lossacc_tui.readers.probe_sidecar import ProbeSidecar
-
-Role = Literal["train_loss", "val_loss", "train_acc", "val_acc", "lr", "other"]
-ROLES: tuple[Role, ...] = ("train_loss", "val_loss", "train_acc", "val_acc", "lr", "other")
-ACC_ROLES: frozenset[str] = frozenset({"train_acc", "val_acc"})
-XAxis = Literal["epoch", "step"]
-#: What a loss series measures, when its format says: "cross-entropy" (mean negative log-likelihood in
-#: nats: the analysis' bounds apply), "sum-of-terms" (a detection loss: box + cls + dfl, with a score
-#: such as mAP50-95 in the accuracy role; cross-entropy reasoning does not apply), or "unknown" (the
-#: format does not say; most logs).
-LossKind = Literal["cross-entropy", "sum-of-terms", "unknown"]
-
-
-class Growable:
-    """A float64 array that grows by half its size when full: appending N values costs amortised
-    O(1) each, and at most a third of the memory is slack.
-
-    An empty Growable may borrow a large array instead of copying it (`extend(..., borrow=True)`:
-    a backlog read at once, where the copy and its page faults cost as much as the parse). The
-    borrowed array is never written: the first append copies it, and `writable()` does too."""
-
-    __slots__ = ("_borrowed", "_buf", "_n")
-
-    def __init__(self, capacity: int = 16) -> None:
-        self._buf = np.empty(max(capacity, 1), dtype=np.float64)
-        self._n = 0
-        self._borrowed = False
-
-    def __len__(self) -> int:
-        return self._n
-
-    def extend(self, values: np.ndarray | float, count: int | None = None, borrow: bool = False) -> None:
-        """Append an array, or `count` copies of one value. With `borrow`, an empty Growable keeps a
-        contiguous float64 array of at least `BORROW_MIN` values as it is (the caller must not change it)."""
-        k = len(values) if count is None else count  # type: ignore[arg-type]
-        if (
-            borrow
-            and self._n == 0
-            and k >= BORROW_MIN
-            and isinstance(values, np.ndarray)
-            and values.dtype == np.float64
-            and values.ndim == 1
-            and values.flags.c_contiguous
-        ):
-            self._buf, self._n, self._borrowed = values, k, True
-            return
-        need = self._n + k
-        if need > len(self._buf) or self._borrowed:
-            cap = len(self._buf)
-            cap = max(need, cap + cap // 2 + 1)  # a large batch (a backlog read at once): no slack
-            buf = np.empty(cap, dtype=np.float64)
-            buf[: self._n] = self._buf[: self._n]
-            self._buf, self._borrowed = buf, False
-        self._buf[self._n : need] = values
-        self._n = need
-
-    def view(self) -> np.ndarray:
-        """The filled part (a view: do not keep it across appends, do not write it: `writable`)."""
-        return self._buf[: self._n]
-
-    def writable(self) -> np.ndarray:
-        """The filled part, to change in place (a borrowed array is copied first)."""
-        if self._borrowed:
-            self._buf, self._borrowed = self._buf[: self._n].copy(), False
-        return self._buf[: self._n]
-
-    def nbytes(self) -> int:
-        return self._buf.nbytes
-
-
-#: Fewest values a Growable borrows rather than copies (smaller batches are cheap to copy).
-BORROW_MIN = 4096
-
-
-class LazyColumn:
-    """An x column (step, epoch, wall time) that costs no memory until a value is known."""
-
-    __slots__ = ("_arr", "_n")
-
-    def __init__(self) -> None:
-        self._arr: Growable | None = None
-        self._n = 0
-
-    def extend(self, values: np.ndarray | None, count: int, borrow: bool = False) -> None:
-        """Append `count` x values (None: all unknown); `borrow` as in `Growable.extend`."""
-        if self._arr is None:
-            if values is None or np.isnan(values).all():
-                self._n += count
-                return
-            self._arr = Growable(16 if borrow and not self._n else max(16, self._n + count))
-            self._arr.extend(np.nan, self._n)
-        if values is None:
-            self._arr.extend(np.nan, count)
-        else:
-            self._arr.extend(values, borrow=borrow)
-
-    def view(self) -> np.ndarray:
-        return np.full(self._n, np.nan) if self._arr is None else self._arr.view()
-
-    def known(self) -> np.ndarray | None:
-        """The values, or None when none was ever given (without building a NaN column)."""
-        return None if self._arr is None else self._arr.view()
-
-    def nbytes(self) -> int:
-        return 0 if self._arr is None else self._arr.nbytes()
 
 
 @dataclass(slots=True)
@@ -243,109 +141,6 @@ class BatchBuilder:
         return batch
 
 
-class Series:
-    """One metric of one run: x (step, epoch, wall time) and values in growable arrays."""
-
-    __slots__ = (
-        "_epoch",
-        "_pct_decided",
-        "_step",
-        "_time",
-        "_value",
-        "loss_kind",
-        "name",
-        "role",
-        "scale",
-        "source_name",
-    )
-
-    def __init__(self, name: str, source_name: str | None = None) -> None:
-        self.name = name
-        self.source_name = source_name or name
-        self.role: Role = "other"
-        self._step = LazyColumn()
-        self._epoch = LazyColumn()
-        self._time = LazyColumn()
-        self._value = Growable()
-        self.scale = 1.0  # 0.01 once an accuracy is found to be in percent
-        self._pct_decided = False  # whether a value above 1 has settled `scale`
-        self.loss_kind: LossKind = "unknown"  # set by readers whose format says (see LossKind)
-
-    def __len__(self) -> int:
-        return len(self._value)
-
-    def extend(
-        self,
-        values: np.ndarray,
-        step: np.ndarray | None,
-        epoch: np.ndarray | None,
-        time: np.ndarray | None,
-        borrow: bool = False,
-    ) -> None:
-        """Append points; with `borrow` an empty series may keep the arrays given (a backlog read
-        at once) instead of copying them: the caller must not change them afterwards."""
-        n = len(values)
-        self._step.extend(step, n, borrow)
-        self._epoch.extend(epoch, n, borrow)
-        self._time.extend(time, n, borrow)
-        if self.role in ACC_ROLES:
-            values = self._scaled(values)
-        self._value.extend(values, borrow=borrow)
-
-    def _scaled(self, values: np.ndarray) -> np.ndarray:
-        """Accuracy in percent (0-100) becomes a fraction, retroactively. Decided once, by the first
-        finite value above 1 (at most 100: percent), so the answer does not depend on how the
-        history was cut into batches."""
-        if not self._pct_decided and len(values):
-            above = np.flatnonzero(values > 1.0)  # NaN compares False
-            above = above[np.isfinite(values[above])]
-            if len(above):
-                self._pct_decided = True
-                if values[above[0]] <= 100.0:
-                    self.scale = 0.01
-                    self._value.writable()[:] *= 0.01
-        return values * self.scale if self.scale != 1.0 else values
-
-    def set_role(self, role: Role) -> None:
-        if role == self.role:
-            return
-        was_acc, self.role = self.role in ACC_ROLES, role
-        if role in ACC_ROLES and not was_acc:
-            self._pct_decided = False
-            self._value.writable()[:] = self._scaled(self._value.view().copy())
-        elif was_acc and role not in ACC_ROLES:
-            if self.scale != 1.0:
-                self._value.writable()[:] /= self.scale
-                self.scale = 1.0
-            self._pct_decided = False
-
-    @property
-    def values(self) -> np.ndarray:
-        return self._value.view()
-
-    @property
-    def steps(self) -> np.ndarray:
-        return self._step.view()
-
-    @property
-    def epochs(self) -> np.ndarray:
-        return self._epoch.view()
-
-    @property
-    def times(self) -> np.ndarray:
-        return self._time.view()
-
-    def x(self, axis: XAxis) -> np.ndarray:
-        return self.epochs if axis == "epoch" else self.steps
-
-    def x_or_none(self, axis: str) -> np.ndarray | None:
-        """x values on an axis, or None when this series never had any there (costs nothing)."""
-        return (self._epoch if axis == "epoch" else self._step).known()
-
-    def nbytes(self) -> int:
-        return sum(g.nbytes() for g in (self._step, self._epoch, self._time, self._value))
-
-
 @dataclass
 class Run:
     """One training run: the series read from one source (or one part of a file that holds several)."""
@@ -453,5 +248,26 @@ class Run:
         arrive, so asking costs nothing)."""
         return "step" if self._epoch_gap or not self.points else "epoch"
 
+    def fold(self, keep: int) -> bool:
+        """Fold the oldest points of every series so each keeps at most 3 * `keep` (`Series.fold`);
+        whether any series folded."""
+        return any([s.fold(keep) for s in self.series.values()])
+
     def nbytes(self) -> int:
         return sum(s.nbytes() for s in self.series.values())
+
+
+__all__ = [
+    "ACC_ROLES",
+    "ROLES",
+    "Batch",
+    "BatchBuilder",
+    "Growable",
+    "LazyColumn",
+    "LossKind",
+    "Problem",
+    "Role",
+    "Run",
+    "Series",
+    "XAxis",
+]

@@ -57,8 +57,9 @@ class Monitor(Feed):
         poll: float | None = None,
         params: Params | None = None,
         analyze: bool = True,
+        keep: int | None = None,
     ) -> None:
-        super().__init__(params, analyze)
+        super().__init__(params, analyze, keep)
         self.paths = list(paths)
         self.fmt = fmt
         self.role_map = role_map
@@ -76,29 +77,43 @@ class Monitor(Feed):
         """Find what is there (raises PathError for a path that exists but holds no log), then
         follow everything on the background thread; existing content is read there first."""
         warnings: list[str] = []
+        refused: list[PathError] = []  # paths that hold no log: problems, when another path is followed
         for path in self.paths:
-            url = mlflow_server.server_url(path)
-            if url is not None:
-                self._follow_server(url)
-                continue
-            if not path.exists() and not os.path.islink(path):
-                self._pending(path, str(path))
-                continue
-            if path.is_dir():
-                self._follow_folder(path, warnings)
-                continue
             try:
-                found = discover(path, self.fmt, self.role_map, warnings)
-            except PathError:
-                if not path.is_file() or path.stat().st_size > DETECT_AFTER:
-                    raise
-                self._pending(path, str(path))  # empty or too short to tell yet: wait for more
-                continue
-            for src in found:
-                self._add_source(src)
+                self._start_path(path, warnings)
+            except PathError as e:
+                refused.append(e)
+        if len(refused) == len(self.paths):
+            raise refused[0]
+        for e in refused:  # as `check` does: the others are read, this one is reported
+            self.emit([Status(str(e.path or self.paths[0]), "error", str(e))])
         for w in warnings:
             self.emit([Status(str(self.paths[0]), "error", w)])
         self.follower.start()
+
+    def _start_path(self, path: Path, warnings: list[str]) -> None:
+        """Follow one path given on the command line. Raises PathError for one that exists but
+        holds no log."""
+        url = mlflow_server.server_url(path)
+        if url is not None:
+            self._follow_server(url)
+            return
+        if not path.exists() and not os.path.islink(path):
+            self._pending(path, str(path))
+            return
+        if path.is_dir():
+            self._follow_folder(path, warnings)
+            return
+        try:
+            found = discover(path, self.fmt, self.role_map, warnings)
+        except PathError as e:
+            if not path.is_file() or path.stat().st_size > DETECT_AFTER:
+                e.path = path
+                raise
+            self._pending(path, str(path))  # empty or too short to tell yet: wait for more
+            return
+        for src in found:
+            self._add_source(src)
 
     def _follow_folder(self, path: Path, warnings: list[str]) -> None:
         """Follow a folder: the logs in it are found on a thread of their own and read as they are

@@ -31,6 +31,32 @@ def parse_map(items: Sequence[str]) -> dict[str, str]:
     return out
 
 
+#: The smallest `--keep`: the analysis reads up to a few hundred recent points (its windows) and a
+#: per-step training loss about an evaluation's worth; all of them stay unfolded above this.
+KEEP_MIN = 10_000
+
+
+def keep_points(text: str) -> int:
+    """`--keep N`: a whole number of points, at least KEEP_MIN (argparse type: a one-line error)."""
+    try:
+        n = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"takes a whole number of points, got {text!r}") from None
+    if n < KEEP_MIN:
+        raise argparse.ArgumentTypeError(f"takes at least {KEEP_MIN:,} points, got {n:,}")
+    return n
+
+
+def add_keep_option(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument(
+        "--keep",
+        type=keep_points,
+        metavar="N",
+        help="keep at most about 3N points per metric: older ones are folded into per-block min/max "
+        f"points (a long run in bounded memory; N >= {KEEP_MIN:,})",
+    )
+
+
 def add_analysis_options(sp: argparse.ArgumentParser) -> None:
     g = sp.add_argument_group("analysis (see `lossacc-tui explain --params` for every parameter)")
     g.add_argument(

@@ -6,7 +6,6 @@ restarts) or an MLflow run folder (one run from many metric files). Logs are ope
 
 from __future__ import annotations
 
-import codecs
 import functools
 import os
 from collections.abc import Callable, Iterator
@@ -14,6 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lossacc_tui.clean import clean
+from lossacc_tui.detection import (  # (also re-exported: where callers have always found them)
+    HEAD,
+    SKIP_SUFFIXES,
+    TextDecoder,
+    decoded_head,
+    detect,
+    skipped_name,
+)
 from lossacc_tui.files import open_regular, walk_files, why_not_regular
 from lossacc_tui.model import Batch, Problem, Run
 from lossacc_tui.readers import READERS, Reader, mlflow_server
@@ -21,47 +28,10 @@ from lossacc_tui.readers.audit import audit_source
 from lossacc_tui.readers.base import MissingExtra
 from lossacc_tui.readers.layouts import Claim, claim_folder, claim_for
 from lossacc_tui.readers.probe_sidecar import SIDECAR, ProbeSidecar
-from lossacc_tui.readers.registry import candidates, readers_for
 from lossacc_tui.readers.split import FileSplitter
 from lossacc_tui.roles import RoleMap
 
 CHUNK = 1 << 20
-HEAD = 64 * 1024
-HEAD_MAX = 16 << 20  # a head is extended to two whole lines, up to this many bytes
-#: Files never worth sniffing inside a folder of runs.
-SKIP_SUFFIXES = (
-    ".py",
-    ".pyc",
-    ".ckpt",
-    ".pt",
-    ".pth",
-    ".bin",
-    ".safetensors",
-    ".h5",
-    ".keras",
-    ".onnx",
-    ".png",
-    ".jpg",
-    ".jpeg",
-    ".gif",
-    ".svg",
-    ".pdf",
-    ".zip",
-    ".gz",
-    ".tar",
-    ".npy",
-    ".npz",
-    ".pkl",
-    ".yaml",
-    ".yml",
-    ".md",
-    ".ipynb",
-    ".sh",
-    ".toml",
-    ".cfg",
-    ".ini",
-    ".lock",
-)
 FOLDER_MIN_SCORE = 0.5
 VALIDATION_DIRS = frozenset({"validation", "val", "eval", "valid"})
 
@@ -70,73 +40,9 @@ class PathError(Exception):
     """A path the user gave that cannot be read as a log (one line for stderr, already cleaned of
     escape sequences: file names are data)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, path: Path | None = None) -> None:
         super().__init__(clean(message))
-
-
-class TextDecoder:
-    """Turns UTF-8, UTF-8 with BOM, or UTF-16 (with BOM, or plain little-endian) into UTF-8 bytes."""
-
-    def __init__(self) -> None:
-        self._pending = b""
-        self._decoder: codecs.IncrementalDecoder | None = None
-        self._decided = False
-
-    def feed(self, chunk: bytes, final: bool = False) -> bytes:
-        if not self._decided:
-            self._pending += chunk
-            if len(self._pending) < 4 and not final:
-                return b""
-            chunk, self._pending = self._pending, b""
-            self._decide(chunk[:4096])
-        if self._decoder is None:
-            return chunk
-        return self._decoder.decode(chunk, final).encode("utf-8")
-
-    def _decide(self, head: bytes) -> None:
-        self._decided = True
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            self._decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
-        elif head.startswith(codecs.BOM_UTF8):
-            self._decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
-        elif len(head) >= 8 and head[1::2].count(0) > 0.9 * (len(head) // 2) and head[0::2].count(0) == 0:
-            self._decoder = codecs.getincrementaldecoder("utf-16-le")(errors="replace")
-
-
-def decoded_head(path: Path, size: int = HEAD) -> str:
-    """The first `size` characters or so of a file, as text (UTF-16 takes twice the bytes). When
-    they hold fewer than two whole lines (a CSV header 10,000 columns wide), more is read, up to
-    `HEAD_MAX` bytes, so the sniffers see a header and a first row."""
-    with open_regular(path) as f:  # never a FIFO or a device: those block or never end
-        raw = f.read(size)
-        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            raw += f.read(size)
-        while len(raw) < HEAD_MAX and raw.count(b"\n") < 2:
-            more = f.read(len(raw) or size)
-            if not more:
-                break
-            raw += more
-    dec = TextDecoder()
-    return dec.feed(raw, final=True).decode("utf-8", errors="replace")
-
-
-def detect(path: Path, head: str | None = None, fmt: str | None = None) -> tuple[type[Reader], float] | None:
-    """The best reader for a file (optionally among the variants of a forced format)."""
-    name = path.name
-    if head is None:
-        head = decoded_head(path)
-    found = readers_for(fmt) if fmt else candidates(name, head)  # imports only modules that may match
-    best: tuple[type[Reader], float] | None = None
-    for cls in found:
-        try:
-            score = cls.sniff(name, head)
-        except Exception:  # a sniffer must never stop detection
-            score = 0.0
-        if score > 0 and (best is None or score > best[1]):
-            best = (cls, score)
-    if best is None and fmt and found:
-        best = (found[0], 0.0)
-    return best
+        self.path = path  # the path it is about, where the raiser knows it
 
 
 @dataclass
@@ -467,7 +373,7 @@ def iter_folder(
         return Path(parent) / name in claimed  # a folder its own claim covers whole
 
     def other(p: str, why: str) -> None:
-        if not _skipped_name(os.path.basename(p)):
+        if not skipped_name(os.path.basename(p)):
             warnings.append(f"{p}: {why}")
 
     claim(root)
@@ -475,7 +381,7 @@ def iter_folder(
         yield from found
         found.clear()
         p = Path(fp)
-        if _skipped_name(p.name) or p in claimed or p.parent in claimed:
+        if skipped_name(p.name) or p in claimed or p.parent in claimed:
             continue
         try:
             src = open_file(p, _rel(p, root), fmt, role_map, FOLDER_MIN_SCORE)
@@ -491,11 +397,6 @@ def iter_folder(
     yield from found
 
 
-def _skipped_name(name: str) -> bool:
-    """A file never worth sniffing inside a folder of runs (the probe sidecar is no log either)."""
-    return name.startswith(".") or name.lower().endswith(SKIP_SUFFIXES) or name == SIDECAR
-
-
 def _claim_name(claim: Claim, root: Path) -> str:
     """A claimed run's name: its folder's path from the root (or the root as given)."""
     base = str(root) if claim.folder == root else _rel(claim.folder, root)
@@ -509,3 +410,25 @@ def _rel(p: Path, root: Path) -> str:
         return str(Path(root.name) / p.relative_to(root))
     except ValueError:
         return str(p)
+
+
+__all__ = [
+    "CHUNK",
+    "FOLDER_MIN_SCORE",
+    "HEAD",
+    "SKIP_SUFFIXES",
+    "VALIDATION_DIRS",
+    "Appended",
+    "LogFile",
+    "PathError",
+    "Source",
+    "TextDecoder",
+    "decoded_head",
+    "detect",
+    "discover",
+    "follow_claim",
+    "iter_folder",
+    "open_claim",
+    "open_file",
+    "server_sources",
+]

@@ -209,7 +209,7 @@ def test_polling_mode_and_automatic_fallback(tmp_path: Path, stop_all, monkeypat
     c.wait(lambda: len(c.values(str(p), "loss")) == 2)
     # no events at all (as on NFS): the safety check notices changes and switches to polling
     monkeypatch.setattr(follow, "SAFETY_CHECK", 0.2)
-    monkeypatch.setattr(follow.Follower, "_watch", lambda self, d, recursive: None)
+    monkeypatch.setattr(follow.Follower, "_watch", lambda self, d, recursive, file=None: None)
     q = tmp_path / "other.log"
     q.write_text(HEADER)
     m2, c2 = watch(q)

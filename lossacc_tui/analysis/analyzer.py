@@ -133,7 +133,8 @@ class Analyzer:
         if loss is None or self.ctx is None:
             return x
         col = x_column(loss, self.ctx.axis)
-        k = (math.ceil(x) if col is None else int(np.searchsorted(col, x, side="left"))) + shift
+        # (col: the points from loss.base on, 0 unless the oldest were folded: `--keep`)
+        k = (math.ceil(x) if col is None else loss.base + int(np.searchsorted(col, x, side="left"))) + shift
         return self.ctx.x(loss, k) if 0 <= k < len(loss) else x
 
     def summary(self) -> str:
@@ -142,7 +143,13 @@ class Analyzer:
             return f"**{self.run.name}**: no points yet.\n"
         state = self._timeline.segments[-1] if self._timeline and self._timeline.segments else None
         loss = self._tracks.get("loss")
-        acc_best = self._acc_best.update(self.ctx.acc.values) if self.ctx.acc is not None else -1
+        acc = self.ctx.acc
+        acc_best = -1
+        if acc is not None:  # (RunningBest over `values`: positions, which a fold renumbers)
+            if self._acc_best_gen != acc.generation:
+                self._acc_best, self._acc_best_gen = stats.RunningBest(high=True), acc.generation
+            acc_best = self._acc_best.update(acc.values)
+            acc_best = acc.absolute(acc_best) if acc_best >= 0 else -1
         best = (loss.best_idx if loss else -1, acc_best)
         return run_summary(self.run.name, self.ctx, state, [a for a in self.alerts if a.active], best)
 
@@ -152,10 +159,10 @@ class Analyzer:
         for name, s in self.run.series.items():
             n = len(s)
             has_points = has_points or n > 0
-            seen = self._scanned.get(name, 0)
+            seen = max(self._scanned.get(name, 0), s.base)
             if n > seen and not self._missing_epoch:
-                col = x_column(s, "epoch")
-                if col is None or np.isnan(col[seen:n]).any():
+                col = x_column(s, "epoch")  # (from s.base on)
+                if col is None or np.isnan(col[seen - s.base : n - s.base]).any():
                     self._missing_epoch = True
             self._scanned[name] = n
         return "step" if self._missing_epoch or not has_points else "epoch"
@@ -186,8 +193,12 @@ class Analyzer:
                 ]
             )
         ctx = Ctx(p, self._axis(), classes, loss, acc, train, train_acc, split_name, r("lr"))
-        ctx.train_window = points_per_eval(train, loss if loss is not None else acc)
-        ctx.loss_window = points_per_eval(loss, None) if split_name == "training" else 1
+        if self.ctx is not None and any(s.base for s in (loss, acc, train) if s is not None):
+            # the first evaluations are folded away (`Series.fold`): the windows stay as measured
+            ctx.train_window, ctx.loss_window = self.ctx.train_window, self.ctx.loss_window
+        else:
+            ctx.train_window = points_per_eval(train, loss if loss is not None else acc)
+            ctx.loss_window = points_per_eval(loss, None) if split_name == "training" else 1
         # per-sample facts logged beside the run (a probe sidecar): claims they decide are
         # confirmed or refuted; looked up live, so facts read later count at the next update
         ctx.facts = facts_lookup(self.run, split_name, exact=True)
@@ -217,8 +228,14 @@ class Analyzer:
             self._ic_key, self._ic = (key, k), [0, 0, 0, False]  # seen, bad, run, systematic
         seen, bad, run, sys_ = self._ic
         n = min(len(loss), len(acc))
+        seen = max(seen, loss.base, acc.base)  # (the oldest points folded: from the first kept)
         if n > seen and not sys_:
-            flags = inconsistent(loss.values[seen:n], acc.values[seen:n], k) > 0
+            flags = (
+                inconsistent(
+                    loss.raw[seen - loss.base : n - loss.base], acc.raw[seen - acc.base : n - acc.base], k
+                )
+                > 0
+            )
             for f in flags.tolist():
                 run = run + 1 if f else 0
                 bad += f
@@ -260,6 +277,7 @@ class Analyzer:
         self._mismatch = [d for d in self._detectors if isinstance(d, MetricMismatch)]
         self._timeline = Timeline(p.state_min_run) if ctx.loss is not None and ctx.acc is not None else None
         self._acc_best = stats.RunningBest(high=True)  # for summary(): updated when asked
+        self._acc_best_gen = ctx.acc.generation if ctx.acc is not None else 0
         self._pend_l: Feats | None = None
         self._pend_a: Feats | None = None
         self._carry = {"acc_at_best": (math.nan, -1), "loss_at_abest": (math.nan, -1)}

@@ -36,12 +36,15 @@ def _pair(run: Run, split: str) -> tuple[Series, Series] | None:
 
 
 #: What comparing runs again needs to cost only the new points: per run (by id, with the run itself
-#: to tell a new run at a reused id), per (loss, accuracy) pair: points seen, best loss, its index.
-#: The caller owns it (the feed, or a screen), for as long as it keeps comparing the same runs.
-Bests = dict[int, tuple[Run, dict[str, tuple[int, float, int]]]]
+#: to tell a new run at a reused id), per (loss, accuracy) pair: points seen, best loss, its index,
+#: the accuracy there. The caller owns it (the feed, or a screen), for as long as it keeps comparing
+#: the same runs.
+Bests = dict[int, tuple[Run, dict[str, tuple[int, float, int, float]]]]
 
 
-def _best(run: Run, loss: Series, acc: Series, n: int, bests: Bests | None) -> int:
+def _best(run: Run, loss: Series, acc: Series, n: int, bests: Bests | None) -> tuple[int, float, float]:
+    """(index, loss, accuracy) of the lowest loss where both are finite among the first n points
+    (kept here as values: the oldest points may be folded away since, `Series.fold`)."""
     entry = None if bests is None else bests.get(id(run))
     if entry is None or entry[0] is not run:
         entry = (run, {})
@@ -49,17 +52,18 @@ def _best(run: Run, loss: Series, acc: Series, n: int, bests: Bests | None) -> i
             bests[id(run)] = entry
     cache = entry[1]
     key = f"{loss.name}\x00{acc.name}"
-    seen, best, idx = cache.get(key, (0, math.inf, -1))
+    seen, best, idx, at = cache.get(key, (0, math.inf, -1, math.nan))
     if n < seen:  # the run was read again from its start
-        seen, best, idx = 0, math.inf, -1
+        seen, best, idx, at = 0, math.inf, -1, math.nan
+    seen = max(seen, loss.base, acc.base)
     if n > seen:
-        lv, av = loss.values[seen:n], acc.values[seen:n]
+        lv, av = loss.raw[seen - loss.base : n - loss.base], acc.raw[seen - acc.base : n - acc.base]
         cand = np.where(np.isfinite(lv) & np.isfinite(av), lv, np.inf)
         k = int(np.argmin(cand))
         if cand[k] < best:
-            best, idx = float(cand[k]), seen + k
-        cache[key] = (n, best, idx)
-    return idx
+            best, idx, at = float(cand[k]), seen + k, float(av[k])
+        cache[key] = (n, best, idx, at)
+    return idx, best, at
 
 
 def _last_ok(lv: np.ndarray, av: np.ndarray, n: int) -> int:
@@ -76,23 +80,24 @@ def _last_ok(lv: np.ndarray, av: np.ndarray, n: int) -> int:
 
 def _point(run: Run, loss: Series, acc: Series, bests: Bests | None) -> RunPoint | None:
     n = min(len(loss), len(acc))
-    lv, av = loss.values, acc.values
-    last = _last_ok(lv, av, n)
+    b = max(loss.base, acc.base)  # (0 unless the oldest points were folded: `Series.fold`)
+    lv, av = loss.raw[b - loss.base :], acc.raw[b - acc.base :]
+    last = _last_ok(lv, av, n - b)
     if last < 0:
         return None
-    best = _best(run, loss, acc, n, bests)
-    tail = av[max(0, n - 5) : n]
+    _, best_loss, best_acc = _best(run, loss, acc, n, bests)
+    tail = av[max(0, n - b - 5) : n - b]
     tail = tail[np.isfinite(tail)]
     axis = "epoch" if x_column(loss, "epoch") is not None else "step"
     return RunPoint(
         run.name,
         float(lv[last]),
         float(av[last]),
-        float(lv[best]),
-        float(av[best]),
-        x_at(loss, axis, last),
+        best_loss,
+        best_acc,
+        x_at(loss, axis, b + last),
         float(tail.std()) if len(tail) > 1 else math.nan,
-        bool(len(loss) and not math.isfinite(float(lv[len(loss) - 1]))),
+        bool(len(loss) and not math.isfinite(float(loss.raw[-1]))),
     )
 
 

@@ -58,6 +58,7 @@ class ConsistentLoss:
     def __init__(self, loss: Series, acc: Series, k: int | None) -> None:
         self._loss, self._acc, self._k = loss, acc, k
         self._buf = np.empty(0)
+        self._b = 0  # absolute index of _buf[0]
         self._n = 0
         self.masked = 0  # evaluations replaced so far
 
@@ -65,28 +66,40 @@ class ConsistentLoss:
         n = len(self._loss)
         if n <= self._n:
             return
-        if len(self._buf) < n:
-            buf = np.empty(max(16, n + n // 2))
-            buf[: self._n] = self._buf[: self._n]
+        lb, ab = self._loss.base, self._acc.base  # (0 unless the oldest points were folded)
+        if lb > self._b:  # the loss' oldest points were folded: so are ours
+            drop = min(lb, self._n) - self._b
+            self._buf = self._buf[drop:].copy()
+            self._b += drop
+            if self._n < lb:
+                self._b = self._n = lb
+        if len(self._buf) < n - self._b:
+            buf = np.empty(max(16, (n - self._b) * 3 // 2))
+            buf[: self._n - self._b] = self._buf[: self._n - self._b]
             self._buf = buf
-        new = self._loss.values[self._n : n].astype(np.float64, copy=True)
+        new = self._loss.raw[self._n - lb : n - lb].astype(np.float64, copy=True)
         m = min(n, len(self._acc)) - self._n
-        if m > 0:
-            bad = inconsistent(new[:m], self._acc.values[self._n : self._n + m], self._k) > 0
+        if m > 0 and self._n >= ab:
+            bad = inconsistent(new[:m], self._acc.raw[self._n - ab : self._n - ab + m], self._k) > 0
             if bad.any():
-                prev = self._buf[self._n - 1] if self._n > 0 else math.nan
+                prev = self._buf[self._n - 1 - self._b] if self._n > self._b else math.nan
                 for j in np.flatnonzero(bad):
                     before = new[j - 1] if j > 0 else prev
                     if math.isfinite(before):
                         new[j] = before
                         self.masked += 1
-        self._buf[self._n : n] = new
+        self._buf[self._n - self._b : n - self._b] = new
         self._n = n
 
     @property
-    def values(self) -> np.ndarray:
+    def raw(self) -> np.ndarray:
+        """The values from the loss' `base` on (all of them unless its oldest points were folded)."""
         self._sync()
-        return self._buf[: self._n]
+        return self._buf[self._loss.base - self._b : self._n - self._b]
+
+    @property
+    def values(self) -> np.ndarray:
+        return self.raw
 
     def __len__(self) -> int:
         return len(self._loss)

@@ -32,12 +32,13 @@ class Window:
 
     __slots__ = ("buf", "k0", "m", "pad")
 
-    def __init__(self, values: np.ndarray, k0: int, k1: int, pad: int) -> None:
-        start = k0 - pad
+    def __init__(self, values: np.ndarray, k0: int, k1: int, pad: int, first: int = 0) -> None:
+        # `first`: the absolute index of values[0] (a series whose oldest points are folded)
+        start, k1r = k0 - first - pad, k1 - first
         if start >= 0:
-            self.buf = np.array(values[start:k1], dtype=np.float64)
+            self.buf = np.array(values[start:k1r], dtype=np.float64)
         else:
-            self.buf = np.concatenate([np.full(-start, np.nan), np.asarray(values[:k1], dtype=np.float64)])
+            self.buf = np.concatenate([np.full(-start, np.nan), np.asarray(values[:k1r], dtype=np.float64)])
         self.k0, self.m, self.pad = k0, k1 - k0, pad
 
     def chunk(self, ext: np.ndarray, lag: int = 0) -> np.ndarray:

@@ -22,8 +22,9 @@ Feats = LossFeatures | AccFeatures
 
 def x_column(series: Series, axis: str) -> np.ndarray | None:
     """The series' x values on `axis` without materialising a column that was never written
-    (Series.epochs builds a full NaN array in that case, which would cost O(history))."""
-    return series.x_or_none(axis)
+    (Series.epochs builds a full NaN array in that case, which would cost O(history)). Only the
+    points from `series.base` on (all of them unless the oldest were folded: `Series.fold`)."""
+    return series.raw_x(axis)
 
 
 def x_values(series: Series, axis: str, idx: np.ndarray) -> np.ndarray:
@@ -31,9 +32,15 @@ def x_values(series: Series, axis: str, idx: np.ndarray) -> np.ndarray:
     col = x_column(series, axis)
     if col is None or len(col) == 0:
         return idx.astype(np.float64)
-    lo, hi = int(idx[0]), int(idx[-1]) + 1
+    base = series.base
+    if base and int(idx[0]) < base:  # points folded away: x interpolated between the kept ones
+        xs = np.array([series.x_at(axis, int(i)) for i in idx])
+        fin = np.isfinite(xs)
+        xs[~fin] = idx[~fin]
+        return xs
+    lo, hi = int(idx[0]) - base, int(idx[-1]) + 1 - base
     contiguous = hi - lo == len(idx) and hi <= len(col)
-    xs = col[lo:hi].copy() if contiguous else col[np.minimum(idx, len(col) - 1)]
+    xs = col[lo:hi].copy() if contiguous else col[np.minimum(idx - base, len(col) - 1)]
     fin = np.isfinite(xs)
     if not fin.all():
         xs[~fin] = idx[~fin]
@@ -42,10 +49,7 @@ def x_values(series: Series, axis: str, idx: np.ndarray) -> np.ndarray:
 
 def x_at(series: Series, axis: str, i: int) -> float:
     """x of one point (its index when x is unknown)."""
-    col = x_column(series, axis)
-    if col is None or i < 0 or i >= len(col):
-        return float(i)
-    v = float(col[i])
+    v = series.x_at(axis, i)
     return v if math.isfinite(v) else float(i)
 
 
@@ -61,7 +65,7 @@ class Track:
         self.kind = "acc" if role == "acc" else "loss"
         self.p = params
         self.axis = axis
-        self.n = 0  # points consumed
+        self.n = series.base  # points consumed (those folded away before it began: none to consume)
         self.high = role == "acc"
         h = params.half
         self.weights = stats.ema_weights(params.smoothing) if params.smoothing > 0 else np.ones(1)
@@ -84,7 +88,7 @@ class Track:
         k1 = len(self.series) if upto is None else min(upto, len(self.series))
         if k1 <= self.n:
             return None
-        win = stats.Window(self.series.values, self.n, k1, self.pad)
+        win = stats.Window(self.series.raw, self.n, k1, self.pad, self.series.base)
         f = self._features(win)
         self.n = k1
         return f

@@ -175,6 +175,7 @@ class SeriesCache:
     def __init__(self, series: Series) -> None:
         self.series = series
         self.scale = series.scale
+        self.generation = series.generation
         self.raw = MinMaxBlocks()
         self.weight = 0.0
         self.smooth: Growable | None = None
@@ -187,8 +188,9 @@ class SeriesCache:
         self._columns: tuple[object, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
 
     def stale(self, series: Series) -> bool:
-        """A different series object (the run was read again) or values rescaled (percent found)."""
-        return series is not self.series or series.scale != self.scale
+        """A different series object (the run was read again), values rescaled (percent found) or
+        the oldest points folded (`--keep`: positions renumbered)."""
+        return series is not self.series or series.scale != self.scale or series.generation != self.generation
 
     def sync(self, weight: float) -> None:
         """Take in the points added since the last call (call with the monitor's lock held)."""

@@ -55,7 +55,9 @@ def launch(
     else:
         if args.poll is not None and args.poll <= 0:
             return _fail("--poll takes a number of seconds above 0")
-        feed = Monitor(paths, args.format, role_map, args.poll, params=params)
+        feed = Monitor(
+            paths, args.format, role_map, args.poll, params=params, keep=getattr(args, "keep", None)
+        )
     label = " ".join(args.paths)
     replay = feed if isinstance(feed, Replay) else None
     app = make_app(

@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from lossacc_tui.app.text import clean
+from lossacc_tui.events import NO_RECORD_YET
 
 
 def ago(seconds: float) -> str:
@@ -26,6 +27,12 @@ def ago(seconds: float) -> str:
 def clock_text(seconds: float) -> str:
     s = max(0, int(seconds))
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def _no_record_yet(s: Any) -> bool:
+    """A Status of a file that exists and is followed, with no record read from it yet."""
+    waiting = s.state == "waiting" and s.message.endswith(NO_RECORD_YET)  # (format not told yet)
+    return waiting or (s.state == "live" and s.message == f"{s.path}: following")  # (a header only)
 
 
 def short_label(label: str, width: int = 40) -> str:
@@ -69,7 +76,10 @@ def status_parts(app: Any) -> list[tuple[str, str]]:
     if errors:
         state, style = f"error: {clean(errors[-1].message)}", "bold red"
     elif n == 0:
-        state, style = "waiting for a log to appear", "bold yellow"
+        # files that exist but hold no record yet (a header only, empty) are not logs still to appear
+        have = [clean(s.path).rsplit("/", 1)[-1] for s in statuses if _no_record_yet(s)]
+        state = f"waiting for a first record in {', '.join(have)}" if have else "waiting for a log to appear"
+        style = "bold yellow"
     elif any(s.state == "polling" for s in statuses):
         state, style = "live (polling)", "bold green"
     else:

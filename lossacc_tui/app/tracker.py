@@ -166,7 +166,7 @@ class Tracker:
                 done.append((c, series, sm, (last, cnt)))
         with self.lock:
             for c, series, sm, state in done:
-                if c.series is series and len(sm) <= len(series) and self.smoothing == weight:
+                if c.series is series and len(sm) <= len(series.values) and self.smoothing == weight:
                     c.adopt_smoothed(weight, sm, state)
             for rs in self.runs:
                 for c in rs.caches.values():

@@ -259,8 +259,7 @@ def analysis_best(rs: RunState, s: Series) -> int | None:
     loss = getattr(ctx, "loss", None)
     if track is None or loss is None or getattr(loss, "name", None) != s.name:
         return None
-    i = int(track.best_idx)
-    return i if 0 <= i < len(s) else None
+    return s.position(int(track.best_idx))  # (its place in `values`: None if folded away, `--keep`)
 
 
 def build_plot(

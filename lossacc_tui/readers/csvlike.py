@@ -239,6 +239,8 @@ class CsvReader(Reader):
             return None
         if b"\n\n" in block or block.startswith(b"\n"):
             return None
+        if block.count(b"\n", 0, bulk.SMALL_BLOCK_BYTES) < bulk.SMALL_BLOCK:
+            return None  # (a few lines, as a live writer adds them: the per-line path costs less)
         parsed = parse_numeric_rows(block, len(self.names), self.delim.encode())
         if parsed is None:
             return None

@@ -188,11 +188,15 @@ class JsonDocumentReader(Reader):
         while 0 < a < last:
             cut = data.find(b"},", a + BLOCK_BYTES, last)
             b = last if cut < 0 else cut + 1
-            block = self._block(view[a:b])
-            if block is None:
-                return None
-            plain = _NOT_PLAIN.search(view[a:b]) is None  # only numbers (not NaN) and nulls as values
-            batches += self.entry_batches(block, plain)  # a block at a time: its dicts are freed here
+            typed = self.plain_batches(view[a:b])
+            if typed is not None:
+                batches += typed
+            else:
+                block = self._block(view[a:b])
+                if block is None:
+                    return None
+                plain = _NOT_PLAIN.search(view[a:b]) is None  # only numbers (not NaN) and nulls as values
+                batches += self.entry_batches(block, plain)  # a block at a time: its dicts are freed here
             a = b + 1 if cut >= 0 else last
         if not kept and last <= pos and data[start:end].strip():
             return None
@@ -215,6 +219,12 @@ class JsonDocumentReader(Reader):
                 return None
         return out if isinstance(out, list) else None
 
+    def plain_batches(self, raw: memoryview) -> list[Batch] | None:
+        """The records of a run of entries (`{...}, {...}`) decoded straight into columns, when
+        every value is a number or null (subclasses); None: not so (or not implemented), then the
+        entries are parsed into dicts and go through `entry_batches`."""
+        return None
+
     def entry_batches(self, entries: list[Any], plain: bool = False) -> list[Batch]:
         """Batches of the records of `entry_row`, in batches of at most `BATCH_ROWS` (subclasses
         may do the same faster, column by column, when `plain`: every value a number other than NaN,
@@ -232,6 +242,8 @@ class JsonDocumentReader(Reader):
 
 def _invalid_utf8_at(data: bytearray) -> int | None:
     """The offset of the first invalid UTF-8 byte, checked a megabyte at a time (no copy kept)."""
+    if data.isascii():  # (the usual case, at memory speed)
+        return None
     dec = codecs.getincrementaldecoder("utf-8")()
     view = memoryview(data)
     step = 1 << 20

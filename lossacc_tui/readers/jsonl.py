@@ -142,8 +142,9 @@ class JsonlReader(Reader):
         large block of a backlog goes to polars (`bulk`; with `whole`, only there), any other block
         is checked to have the first line's skeleton on every line, its keys cut out, and its
         numbers parsed as one numeric table. Anything else returns None and takes the per-line path."""
-        if not block.endswith(b"\n"):
-            return None
+        few = not whole and block.count(b"\n", 0, bulk.SMALL_BLOCK_BYTES) < bulk.SMALL_BLOCK
+        if few or not block.endswith(b"\n"):
+            return None  # (a few lines, as a live writer adds them: the per-line path costs less)
         end = block.find(b"\n")
         first = block[:end]
         try:

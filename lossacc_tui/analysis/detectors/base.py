@@ -70,9 +70,10 @@ class Ctx:
         if key not in self._xcols:
             self._xcols[key] = x_column(series, self.axis)
         col = self._xcols[key]
-        if col is None or i < 0 or i >= len(col):
+        j = i - series.base
+        if col is None or i < 0 or j >= len(col):
             return float(i)
-        v = float(col[i])
+        v = float(col[j]) if j >= 0 else series.x_at(self.axis, i)
         return v if math.isfinite(v) else float(i)
 
 
@@ -80,7 +81,8 @@ def value(series: Series | None, i: int) -> float:
     """One raw value (NaN when out of range or no series)."""
     if series is None or i < 0 or i >= len(series):
         return math.nan
-    return float(series.values[i])
+    j = i - series.base
+    return float(series.raw[j]) if j >= 0 else series.value_at(i)
 
 
 def level(series: Series | None, i: int, params: Params) -> float:
@@ -90,7 +92,7 @@ def level(series: Series | None, i: int, params: Params) -> float:
         return math.nan
     weights = stats.ema_weights(params.smoothing) if params.smoothing > 0 else np.ones(1)
     pad = params.half + len(weights)
-    win = stats.Window(series.values, i, i + 1, pad)
+    win = stats.Window(series.raw, i, i + 1, pad, series.base)
     src = stats.smooth(win.buf, weights) if len(weights) > 1 else win.buf
     return float(win.chunk(stats.rolling_mean(src, params.half))[0])
 
@@ -237,7 +239,8 @@ def value_at_x(series: Series, axis: str, x: float) -> float:
     if col is None or not math.isfinite(x):
         return math.nan
     k = int(np.searchsorted(col, x, side="right")) - 1
-    return float(series.values[k]) if 0 <= k < len(series) else math.nan
+    raw = series.raw
+    return float(raw[k]) if 0 <= k < len(raw) else math.nan
 
 
 def noise(series: Series | None, i: int, window: int = 10) -> float:
@@ -246,7 +249,8 @@ def noise(series: Series | None, i: int, window: int = 10) -> float:
     second differences of std s * sqrt(6)); NaN with fewer than 3 finite values. O(window)."""
     if series is None or i < 2:
         return math.nan
-    v = series.values[max(0, i - window + 1) : i + 1]
+    b = series.base
+    v = series.raw[max(0, i - window + 1 - b) : max(0, i + 1 - b)]
     v = v[np.isfinite(v)]
     if len(v) < 3:
         return math.nan
@@ -282,5 +286,5 @@ def lookup(series: Series | None, axis: str, xs: np.ndarray) -> np.ndarray:
         return out
     k = np.searchsorted(col, xs, side="right") - 1
     ok = k >= 0
-    out[ok] = series.values[k[ok]]
+    out[ok] = series.raw[k[ok]]  # (col and raw: the points from series.base on)
     return out

@@ -89,10 +89,11 @@ class ValDegrading(Overfitting):
         out = np.full(len(xs), np.nan)
         if col is None:
             return out
-        grid, k = self._grid, self._acc_k
+        grid, k = self._grid, max(self._acc_k, acc.base)  # (col, raw: from acc.base on)
+        b = acc.base
         for j, x in enumerate(xs.tolist()):
-            while k < len(acc) and col[k] <= x:
-                grid.feed(float(acc.values[k]))
+            while k < len(acc) and col[k - b] <= x:
+                grid.feed(float(acc.raw[k - b]))
                 k += 1
             r = resolution(float(a_now[j]), grid.n)
             out[j] = np.fmax(r, step_floor(grid.n_fit) * (1 + 1e-6))

@@ -107,23 +107,26 @@ class Overfitting(Detector):
     def _train_level(self, xs: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Mean of the last `half` training values (or `Ctx.train_window`, when larger) at or before
         each x (fixed order)."""
-        tv = self.train.values
+        tv = self.train.raw  # (from absolute index `base` on: 0 unless the oldest points were folded)
+        tb = self.train.base
         col = x_column(self.train, self.ctx.axis)
-        lo, hi = int(idx[0]), int(idx[-1]) + 1
+        lo, hi = int(idx[0]) - tb, int(idx[-1]) + 1 - tb
+        same_rows = False
         if col is None:
-            last = np.minimum(idx, len(tv) - 1)
+            last = np.minimum(idx - tb, len(tv) - 1)
         elif (
-            hi <= len(col)
+            lo >= 0
+            and hi <= len(col)
             and np.array_equal(col[lo:hi], xs)
             and (hi == len(col) or col[hi] > xs[-1])
             and bool(np.all(xs[1:] > xs[:-1]))
         ):
-            last = idx  # logged on the same rows (Keras, fastai, JSON lines): no search needed
+            last, same_rows = idx - tb, True  # logged on the same rows (Keras, fastai, JSON lines)
         else:
             last = np.searchsorted(col, xs, side="right") - 1
         s = np.zeros(len(xs))
         c = np.zeros(len(xs))
-        contiguous = last is idx
+        contiguous = same_rows
         # (a per-step training loss: about an epoch's worth of points, `Ctx.train_window`)
         for j in range(max(self.p.half, self.ctx.train_window)):
             if contiguous:  # a slice, NaN before the series start
@@ -149,7 +152,7 @@ class Overfitting(Detector):
         if col is None or not math.isfinite(x):
             return math.nan
         k = int(np.searchsorted(col, x, side="right"))
-        v = self.train.values[max(0, k - w) : k]
+        v = self.train.raw[max(0, k - w) : k]
         v = v[np.isfinite(v)]
         return float(v.mean()) if len(v) else math.nan
 
@@ -269,10 +272,10 @@ class MetricMismatch(Detector):
         assert s is not None
         if acc is None or len(s) <= self.n:
             return
-        idx = np.arange(self.n, len(s))
+        idx = np.arange(max(self.n, s.base), len(s))
         xs = x_values(s, self.ctx.axis, idx)
         for i, x in zip(idx, xs, strict=True):
-            v = float(s.values[i])
+            v = float(s.raw[i - s.base])
             v = v / 100.0 if 1.0 < v <= 100.0 else v
             logged = value_at_x(acc, self.ctx.axis, float(x))
             if not math.isfinite(logged):

@@ -128,7 +128,8 @@ class HighLossGoodAcc(PairDetector):
         lo = int(alert.data.get("open_idx", best))
         if self.ctx.loss is None or i < lo:
             return best
-        span = self.ctx.loss.values[lo : i + 1]
+        lo = max(lo, self.ctx.loss.base)  # (points folded away: from the first one kept)
+        span = self.ctx.loss.raw[lo - self.ctx.loss.base : i + 1 - self.ctx.loss.base]
         finite = np.isfinite(span)
         if finite.any():
             j = lo + int(np.argmin(np.where(finite, span, np.inf)))

@@ -51,6 +51,7 @@ class NonFinite(Detector):
         if not math.isfinite(t):
             return self.kind
         # finite is not healthy: a training loss far above its best is diverging too
+        # (with the oldest points folded, `values` still holds the lowest point of every block)
         tv = self.ctx.train.values[: max(1, _count_upto(self.ctx.train, self.ctx.axis, x))]
         best = float(np.nanmin(tv)) if np.isfinite(tv).any() else math.nan
         healthy = math.isfinite(best) and t <= max(10 * best, best + self.p.explosion_min_abs)
@@ -182,11 +183,12 @@ def _count_upto(series: Series, axis: str, x: float) -> int:
 def _best_before(series: Series, i: int) -> int:
     """Index of the lowest finite value before point i (-1 if none). O(i), but only run when a
     non-finite alert opens."""
-    v = series.values[:i]
+    # (the oldest points folded: `values` begins with each block's lowest point, so this is exact)
+    v = series.values[: series.kept_before(i)]
     fin = np.isfinite(v)
     if not fin.any():
         return -1
-    return int(np.argmin(np.where(fin, v, np.inf)))
+    return series.absolute(int(np.argmin(np.where(fin, v, np.inf))))
 
 
 class Explosion(Detector):

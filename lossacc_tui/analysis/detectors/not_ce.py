@@ -46,7 +46,7 @@ class NotCrossEntropy(Detector):
 
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert acc is not None and self.ctx.loss is not None
-        raw = self.ctx.loss.values[loss.idx]
+        raw = self.ctx.loss.raw[loss.idx - self.ctx.loss.base]
         bad = inconsistent(raw, acc.y, self.ctx.classes.k)
         self._bad = bad
         return bad > 0, bad == 0

@@ -51,20 +51,21 @@ class PairDetector(Detector):
         n = min(i + 1, len(acc))
         seen, best, k = getattr(self, "_amax", (0, -math.inf, -1))
         if n >= seen:
-            v = acc.values[seen:n]
+            seen = max(seen, acc.base)  # (the oldest points folded, `--keep`: from the first kept)
+            v = acc.raw[seen - acc.base : n - acc.base]
             fin = np.isfinite(v)
             if fin.any():
                 j = int(np.argmax(np.where(fin, v, -np.inf)))
                 if v[j] > best:
                     best, k = float(v[j]), seen + j
             self._amax = (n, best, k)
-        else:
-            v = acc.values[:n]
+        else:  # (`values` keeps each folded block's highest point: exact)
+            v = acc.values[: acc.kept_before(n)]
             fin = np.isfinite(v)
             if not fin.any():
                 return none
-            k = int(np.argmax(np.where(fin, v, -np.inf)))
-            best = float(v[k])
+            p = int(np.argmax(np.where(fin, v, -np.inf)))
+            best, k = float(v[p]), acc.absolute(p)
         return none if k < 0 else {"acc_best": best, "acc_best_x": self.ctx.x(acc, k)}
 
     def train_at(self, i: int) -> float:

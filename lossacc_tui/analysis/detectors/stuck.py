@@ -298,14 +298,18 @@ class AccStuck(Detector):
         now = value_at_x(train, self.ctx.axis, x_now)
         if not (math.isfinite(now) and now > math.log(2) * 1.05):
             return []
-        upto = int(np.searchsorted(x_values(train, self.ctx.axis, np.arange(len(train))), x_now, "right"))
+        if train.base:  # the oldest points folded (`--keep`): `values` keeps each block's lowest
+            col = train.x_or_none(self.ctx.axis)
+            upto = len(train.values) if col is None else int(np.searchsorted(col, x_now, "right"))
+        else:
+            upto = int(np.searchsorted(x_values(train, self.ctx.axis, np.arange(len(train))), x_now, "right"))
         vals = train.values[: max(1, upto)]
         fin = np.isfinite(vals)
         rose = ""
         if fin.any():
             k = int(np.argmin(np.where(fin, vals, np.inf)))
             if vals[k] < now:
-                bx = x_values(train, self.ctx.axis, np.array([k]))[0]
+                bx = x_values(train, self.ctx.axis, np.array([train.absolute(k)]))[0]
                 rose = f", after falling to {fmt(float(vals[k]))} at {self.ctx.unit} {fmt_x(float(bx))},"
         return [
             Claim(

@@ -1,0 +1,123 @@
+"""Which files are logs and which reader reads each: the names never sniffed inside a folder of
+runs, a file's head decoded to text (UTF-8, with BOM, UTF-16), and the readers' sniffers scored on
+it. (`source.py` turns what is found into Sources and reads them.)"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+from lossacc_tui.files import open_regular
+from lossacc_tui.readers import Reader
+from lossacc_tui.readers.probe_sidecar import SIDECAR
+from lossacc_tui.readers.registry import candidates, readers_for
+
+HEAD = 64 * 1024
+HEAD_MAX = 16 << 20  # a head is extended to two whole lines, up to this many bytes
+#: Files never worth sniffing inside a folder of runs.
+SKIP_SUFFIXES = (
+    ".py",
+    ".pyc",
+    ".ckpt",
+    ".pt",
+    ".pth",
+    ".bin",
+    ".safetensors",
+    ".h5",
+    ".keras",
+    ".onnx",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".svg",
+    ".pdf",
+    ".zip",
+    ".gz",
+    ".tar",
+    ".npy",
+    ".npz",
+    ".pkl",
+    ".yaml",
+    ".yml",
+    ".md",
+    ".ipynb",
+    ".sh",
+    ".toml",
+    ".cfg",
+    ".ini",
+    ".lock",
+)
+
+
+class TextDecoder:
+    """Turns UTF-8, UTF-8 with BOM, or UTF-16 (with BOM, or plain little-endian) into UTF-8 bytes."""
+
+    def __init__(self) -> None:
+        self._pending = b""
+        self._decoder: codecs.IncrementalDecoder | None = None
+        self._decided = False
+
+    def feed(self, chunk: bytes, final: bool = False) -> bytes:
+        if not self._decided:
+            self._pending += chunk
+            if len(self._pending) < 4 and not final:
+                return b""
+            chunk, self._pending = self._pending, b""
+            self._decide(chunk[:4096])
+        if self._decoder is None:
+            return chunk
+        return self._decoder.decode(chunk, final).encode("utf-8")
+
+    def _decide(self, head: bytes) -> None:
+        self._decided = True
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            self._decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
+        elif head.startswith(codecs.BOM_UTF8):
+            self._decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+        elif len(head) >= 8 and head[1::2].count(0) > 0.9 * (len(head) // 2) and head[0::2].count(0) == 0:
+            self._decoder = codecs.getincrementaldecoder("utf-16-le")(errors="replace")
+
+
+def decoded_head(path: Path, size: int = HEAD) -> str:
+    """The first `size` characters or so of a file, as text (UTF-16 takes twice the bytes). When
+    they hold fewer than two whole lines (a CSV header 10,000 columns wide), more is read, up to
+    `HEAD_MAX` bytes, so the sniffers see a header and a first row."""
+    with open_regular(path) as f:  # never a FIFO or a device: those block or never end
+        raw = f.read(size)
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raw += f.read(size)
+        while len(raw) < HEAD_MAX and raw.count(b"\n") < 2:
+            more = f.read(len(raw) or size)
+            if not more:
+                break
+            raw += more
+    dec = TextDecoder()
+    return dec.feed(raw, final=True).decode("utf-8", errors="replace")
+
+
+def detect(path: Path, head: str | None = None, fmt: str | None = None) -> tuple[type[Reader], float] | None:
+    """The best reader for a file (optionally among the variants of a forced format)."""
+    name = path.name
+    if head is None:
+        head = decoded_head(path)
+    found = readers_for(fmt) if fmt else candidates(name, head)  # imports only modules that may match
+    best: tuple[type[Reader], float] | None = None
+    for cls in found:
+        try:
+            score = cls.sniff(name, head)
+        except Exception:  # a sniffer must never stop detection
+            score = 0.0
+        if score > 0 and (best is None or score > best[1]):
+            best = (cls, score)
+    if best is None and fmt and found:
+        best = (found[0], 0.0)
+    return best
+
+
+def skipped_name(name: str) -> bool:
+    """A file never worth sniffing inside a folder of runs (the probe sidecar is no log either)."""
+    return name.startswith(".") or name.lower().endswith(SKIP_SUFFIXES) or name == SIDECAR
+
+
+__all__ = ["HEAD", "SKIP_SUFFIXES", "TextDecoder", "decoded_head", "detect", "skipped_name"]

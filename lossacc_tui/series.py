@@ -1,0 +1,379 @@
+"""One metric's points: `Series` (x and value columns in growable numpy arrays) and, for a run
+followed with a cap (`--keep N`), the folding of its oldest points into per-block min/max points.
+
+Indices. Every point has an *absolute index* (0 for the first point ever appended, counting on);
+`len(series)` is the number of points appended. Without a cap, `values` holds every point and a
+point's position in it is its absolute index. With a cap, `fold(keep)` replaces the oldest points by
+the lowest and the highest point of each block (both real points, with their x): `values` and the x
+columns then hold those folded points first (`n_folded` of them, their absolute indices in
+`folded_index`), then every point from absolute index `base` on (`raw`). The plots, the best
+markers and the last values read `values` (an exact min/max envelope of the folded part); the
+analysis reads `raw` at absolute indices (`base` on) and `value_at`/`x_at` for an older point.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+
+Role = Literal["train_loss", "val_loss", "train_acc", "val_acc", "lr", "other"]
+ROLES: tuple[Role, ...] = ("train_loss", "val_loss", "train_acc", "val_acc", "lr", "other")
+ACC_ROLES: frozenset[str] = frozenset({"train_acc", "val_acc"})
+XAxis = Literal["epoch", "step"]
+#: What a loss series measures, when its format says: "cross-entropy" (mean negative log-likelihood in
+#: nats: the analysis' bounds apply), "sum-of-terms" (a detection loss: box + cls + dfl, with a score
+#: such as mAP50-95 in the accuracy role; cross-entropy reasoning does not apply), or "unknown" (the
+#: format does not say; most logs).
+LossKind = Literal["cross-entropy", "sum-of-terms", "unknown"]
+
+#: Blocks a fold makes of the points it folds (each keeps 2 points): `keep // FOLD_BLOCKS` points a block.
+FOLD_BLOCKS = 256
+
+
+class Growable:
+    """A float64 array that grows by half its size when full: appending N values costs amortised
+    O(1) each, and at most a third of the memory is slack.
+
+    An empty Growable may borrow a large array instead of copying it (`extend(..., borrow=True)`:
+    a backlog read at once, where the copy and its page faults cost as much as the parse). The
+    borrowed array is never written: the first append copies it, and `writable()` does too."""
+
+    __slots__ = ("_borrowed", "_buf", "_n")
+
+    def __init__(self, capacity: int = 16) -> None:
+        self._buf = np.empty(max(capacity, 1), dtype=np.float64)
+        self._n = 0
+        self._borrowed = False
+
+    def __len__(self) -> int:
+        return self._n
+
+    def extend(self, values: np.ndarray | float, count: int | None = None, borrow: bool = False) -> None:
+        """Append an array, or `count` copies of one value. With `borrow`, an empty Growable keeps a
+        contiguous float64 array of at least `BORROW_MIN` values as it is (the caller must not change it)."""
+        k = len(values) if count is None else count  # type: ignore[arg-type]
+        if (
+            borrow
+            and self._n == 0
+            and k >= BORROW_MIN
+            and isinstance(values, np.ndarray)
+            and values.dtype == np.float64
+            and values.ndim == 1
+            and values.flags.c_contiguous
+        ):
+            self._buf, self._n, self._borrowed = values, k, True
+            return
+        need = self._n + k
+        if need > len(self._buf) or self._borrowed:
+            cap = len(self._buf)
+            cap = max(need, cap + cap // 2 + 1)  # a large batch (a backlog read at once): no slack
+            buf = np.empty(cap, dtype=np.float64)
+            buf[: self._n] = self._buf[: self._n]
+            self._buf, self._borrowed = buf, False
+        self._buf[self._n : need] = values
+        self._n = need
+
+    def view(self) -> np.ndarray:
+        """The filled part (a view: do not keep it across appends, do not write it: `writable`)."""
+        return self._buf[: self._n]
+
+    def writable(self) -> np.ndarray:
+        """The filled part, to change in place (a borrowed array is copied first)."""
+        if self._borrowed:
+            self._buf, self._borrowed = self._buf[: self._n].copy(), False
+        return self._buf[: self._n]
+
+    def nbytes(self) -> int:
+        return self._buf.nbytes
+
+    @classmethod
+    def of(cls, values: np.ndarray, capacity: int) -> Growable:
+        """A new array holding `values`, with room for `capacity` values in all."""
+        g = cls(max(capacity, len(values)))
+        g.extend(values)
+        return g
+
+
+#: Fewest values a Growable borrows rather than copies (smaller batches are cheap to copy).
+BORROW_MIN = 4096
+
+
+class LazyColumn:
+    """An x column (step, epoch, wall time) that costs no memory until a value is known."""
+
+    __slots__ = ("_arr", "_n")
+
+    def __init__(self) -> None:
+        self._arr: Growable | None = None
+        self._n = 0
+
+    def extend(self, values: np.ndarray | None, count: int, borrow: bool = False) -> None:
+        """Append `count` x values (None: all unknown); `borrow` as in `Growable.extend`."""
+        if self._arr is None:
+            if values is None or np.isnan(values).all():
+                self._n += count
+                return
+            self._arr = Growable(16 if borrow and not self._n else max(16, self._n + count))
+            self._arr.extend(np.nan, self._n)
+        if values is None:
+            self._arr.extend(np.nan, count)
+        else:
+            self._arr.extend(values, borrow=borrow)
+
+    def view(self) -> np.ndarray:
+        return np.full(self._n, np.nan) if self._arr is None else self._arr.view()
+
+    def known(self) -> np.ndarray | None:
+        """The values, or None when none was ever given (without building a NaN column)."""
+        return None if self._arr is None else self._arr.view()
+
+    def nbytes(self) -> int:
+        return 0 if self._arr is None else self._arr.nbytes()
+
+    def select(self, rows: np.ndarray, capacity: int) -> LazyColumn:
+        """A new column of the given rows (positions), with room for `capacity` values."""
+        col = LazyColumn()
+        col._n = len(rows)
+        if self._arr is not None:
+            col._arr = Growable.of(self._arr.view()[rows], capacity)
+        return col
+
+
+class Series:
+    """One metric of one run: x (step, epoch, wall time) and values in growable arrays (the module
+    docstring says how indices work once the oldest points are folded)."""
+
+    __slots__ = (
+        "_base",
+        "_epoch",
+        "_folded_idx",
+        "_pct_decided",
+        "_step",
+        "_time",
+        "_total",
+        "_value",
+        "generation",
+        "loss_kind",
+        "name",
+        "role",
+        "scale",
+        "source_name",
+    )
+
+    def __init__(self, name: str, source_name: str | None = None) -> None:
+        self.name = name
+        self.source_name = source_name or name
+        self.role: Role = "other"
+        self._step = LazyColumn()
+        self._epoch = LazyColumn()
+        self._time = LazyColumn()
+        self._value = Growable()
+        self.scale = 1.0  # 0.01 once an accuracy is found to be in percent
+        self._pct_decided = False  # whether a value above 1 has settled `scale`
+        self.loss_kind: LossKind = "unknown"  # set by readers whose format says (see LossKind)
+        self._total = 0  # points appended
+        self._base = 0  # absolute index of the first point not folded
+        self._folded_idx = np.empty(0, dtype=np.int64)  # absolute index of each folded point
+        #: counts the folds: a cache built on `values` positions is stale when it changed
+        self.generation = 0
+
+    def __len__(self) -> int:
+        return self._total
+
+    def extend(
+        self,
+        values: np.ndarray,
+        step: np.ndarray | None,
+        epoch: np.ndarray | None,
+        time: np.ndarray | None,
+        borrow: bool = False,
+    ) -> None:
+        """Append points; with `borrow` an empty series may keep the arrays given (a backlog read
+        at once) instead of copying them: the caller must not change them afterwards."""
+        n = len(values)
+        self._step.extend(step, n, borrow)
+        self._epoch.extend(epoch, n, borrow)
+        self._time.extend(time, n, borrow)
+        if self.role in ACC_ROLES:
+            values = self._scaled(values)
+        self._value.extend(values, borrow=borrow)
+        self._total += n
+
+    def _scaled(self, values: np.ndarray) -> np.ndarray:
+        """Accuracy in percent (0-100) becomes a fraction, retroactively. Decided once, by the first
+        finite value above 1 (at most 100: percent), so the answer does not depend on how the
+        history was cut into batches."""
+        if not self._pct_decided and len(values):
+            above = np.flatnonzero(values > 1.0)  # NaN compares False
+            above = above[np.isfinite(values[above])]
+            if len(above):
+                self._pct_decided = True
+                if values[above[0]] <= 100.0:
+                    self.scale = 0.01
+                    self._value.writable()[:] *= 0.01
+        return values * self.scale if self.scale != 1.0 else values
+
+    def set_role(self, role: Role) -> None:
+        if role == self.role:
+            return
+        was_acc, self.role = self.role in ACC_ROLES, role
+        if role in ACC_ROLES and not was_acc:
+            self._pct_decided = False
+            self._value.writable()[:] = self._scaled(self._value.view().copy())
+        elif was_acc and role not in ACC_ROLES:
+            if self.scale != 1.0:
+                self._value.writable()[:] /= self.scale
+                self.scale = 1.0
+            self._pct_decided = False
+
+    # -- what is kept: the folded points, then every point from `base` on -------------------------
+    @property
+    def values(self) -> np.ndarray:
+        return self._value.view()
+
+    @property
+    def steps(self) -> np.ndarray:
+        return self._step.view()
+
+    @property
+    def epochs(self) -> np.ndarray:
+        return self._epoch.view()
+
+    @property
+    def times(self) -> np.ndarray:
+        return self._time.view()
+
+    def x(self, axis: XAxis) -> np.ndarray:
+        return self.epochs if axis == "epoch" else self.steps
+
+    def x_or_none(self, axis: str) -> np.ndarray | None:
+        """x values on an axis, or None when this series never had any there (costs nothing)."""
+        return (self._epoch if axis == "epoch" else self._step).known()
+
+    # -- absolute indices (the analysis) ----------------------------------------------------------
+    @property
+    def base(self) -> int:
+        """Absolute index of the first point not folded (0 until a fold)."""
+        return self._base
+
+    @property
+    def n_folded(self) -> int:
+        """How many folded points `values` begins with."""
+        return len(self._folded_idx)
+
+    @property
+    def folded_index(self) -> np.ndarray:
+        """Absolute index of each folded point (ascending)."""
+        return self._folded_idx
+
+    @property
+    def raw(self) -> np.ndarray:
+        """Every point from absolute index `base` on (all of them until a fold)."""
+        return self._value.view()[len(self._folded_idx) :]
+
+    def raw_x(self, axis: str) -> np.ndarray | None:
+        """`x_or_none(axis)` of the points from `base` on."""
+        col = self.x_or_none(axis)
+        return None if col is None else col[len(self._folded_idx) :]
+
+    def position(self, i: int) -> int | None:
+        """Where absolute point i is in `values` (None: out of range, or folded away)."""
+        if i < 0 or i >= self._total:
+            return None
+        if i >= self._base:
+            return len(self._folded_idx) + i - self._base
+        k = int(np.searchsorted(self._folded_idx, i))
+        return k if k < len(self._folded_idx) and self._folded_idx[k] == i else None
+
+    def kept_before(self, i: int) -> int:
+        """How many points of `values` have an absolute index below i."""
+        nf = len(self._folded_idx)
+        if i >= self._base:
+            return min(len(self._value), nf + i - self._base)
+        return int(np.searchsorted(self._folded_idx, i))
+
+    def absolute(self, p: int) -> int:
+        """The absolute index of the point at position p of `values`."""
+        nf = len(self._folded_idx)
+        return int(self._folded_idx[p]) if p < nf else self._base + p - nf
+
+    def value_at(self, i: int) -> float:
+        """The value of absolute point i; NaN out of range or folded away (a folded block keeps
+        only its lowest and highest point, which a running best always is)."""
+        p = self.position(i)
+        return math.nan if p is None else float(self._value.view()[p])
+
+    def x_at(self, axis: str, i: int) -> float:
+        """x of absolute point i on `axis` (NaN when unknown). A point folded away gets the x
+        interpolated between the kept points around it (exact for evenly spaced steps/epochs)."""
+        col = self.x_or_none(axis)
+        if col is None or i < 0 or i >= self._total:
+            return math.nan
+        p = self.position(i)
+        if p is not None:
+            return float(col[p])
+        nf = len(self._folded_idx)
+        anchors = np.append(self._folded_idx, self._base).astype(np.float64)
+        return float(np.interp(i, anchors, col[: nf + 1]))
+
+    # -- the cap ----------------------------------------------------------------------------------
+    def fold(self, keep: int) -> bool:
+        """Keep memory bounded: once more than 2 * `keep` points are unfolded, fold all but the
+        last `keep` of them into blocks of `keep // FOLD_BLOCKS` points, each kept as its lowest
+        and its highest point (in their order; NaN counts as neither), and merge neighbouring
+        folded blocks two by two while there are more than `keep` folded points. The first point
+        ever is always kept (first). Afterwards
+        `values` holds at most 3 * `keep` points. Amortised O(1) per appended point. Returns
+        whether anything was folded."""
+        nf = len(self._folded_idx)
+        v = self._value.view()
+        raw_n = len(v) - nf
+        block = max(1, keep // FOLD_BLOCKS)
+        f = raw_n - keep
+        f -= f % block
+        if raw_n <= 2 * keep or f <= 0:
+            return False
+        starts = np.arange(nf, nf + f, block)
+        pos = _extremes(v[nf : nf + f].reshape(-1, block)) + starts[:, None]
+        # the first point ever stays first (what x before the first block is interpolated from)
+        first = np.zeros(1, dtype=np.int64)
+        reps = (
+            np.concatenate([first, np.arange(1, nf), pos.ravel()])
+            if nf
+            else np.concatenate([first, pos.ravel()])
+        )
+        absolute = np.concatenate([first, self._folded_idx[1:], self._base + pos.ravel() - nf])
+        while len(reps) > keep:
+            m = (len(reps) - 1) // 4 * 4
+            groups = reps[1 : m + 1].reshape(-1, 4)
+            pick = _extremes(v[groups])
+            rows = np.arange(len(groups))[:, None]
+            absolute = np.concatenate(
+                [first, absolute[1 : m + 1].reshape(-1, 4)[rows, pick].ravel(), absolute[m + 1 :]]
+            )
+            reps = np.concatenate([first, groups[rows, pick].ravel(), reps[m + 1 :]])
+        rows = np.concatenate([reps, np.arange(nf + f, len(v))])
+        cap = len(reps) + 2 * keep + 1  # room until the next fold
+        self._value = Growable.of(v[rows], cap)
+        self._step = self._step.select(rows, cap)
+        self._epoch = self._epoch.select(rows, cap)
+        self._time = self._time.select(rows, cap)
+        self._folded_idx = absolute.astype(np.int64)
+        self._base += f
+        self.generation += 1
+        return True
+
+    def nbytes(self) -> int:
+        cols = (self._step, self._epoch, self._time, self._value)
+        return sum(g.nbytes() for g in cols) + self._folded_idx.nbytes
+
+
+def _extremes(blocks: np.ndarray) -> np.ndarray:
+    """Per row of `blocks` (rows, k): the column of its lowest and of its highest value, in column
+    order, shape (rows, 2). NaN is neither (an all-NaN row gives its first column twice)."""
+    nan = np.isnan(blocks)
+    lo = np.where(nan, np.inf, blocks).argmin(axis=1)
+    hi = np.where(nan, -np.inf, blocks).argmax(axis=1)
+    return np.stack([np.minimum(lo, hi), np.maximum(lo, hi)], axis=1)
