@@ -5,6 +5,7 @@ sampled every interval, so a cost that grows with history shows as a rising colu
     python benchmarks/bench_soak.py                 # 2 minutes
     python benchmarks/bench_soak.py --minutes 60    # the README's figure
     python benchmarks/bench_soak.py --no-app        # check --follow only
+    python benchmarks/bench_soak.py --keep 10000    # both capped (`--keep N`): memory must level off
 
 The writer trains a real model as it writes (numpy softmax regression, one SGD step per line: train
 loss and accuracy of the batch; every 50th line also the held-out loss and accuracy), so the
@@ -98,6 +99,7 @@ def main() -> None:
     ap.add_argument("--interval", type=float, default=0.0, help="seconds between samples")
     ap.add_argument("--no-app", action="store_true", help="only check --follow (no tmux)")
     ap.add_argument("--long", action="store_true", help="(runner flag) 60 minutes")
+    ap.add_argument("--keep", type=int, default=0, help="pass --keep N to both (0: no cap)")
     args = ap.parse_args()
     minutes = 60.0 if args.long else args.minutes
     seconds = minutes * 60
@@ -105,12 +107,13 @@ def main() -> None:
     exe = str(Path(sys.executable).with_name("lossacc-tui"))
     use_app = not args.no_app and shutil.which("tmux") is not None
     server = f"soak{os.getpid()}"
+    keep = ["--keep", str(args.keep)] if args.keep else []
     with tempfile.TemporaryDirectory() as d:
         log = Path(d) / "train.jsonl"
         log.write_text("")
         writer = subprocess.Popen([sys.executable, "-c", WRITER, str(log), str(args.rate), str(seconds + 30)])
         follow = subprocess.Popen(
-            [exe, "check", "--follow", "--json", str(log)],
+            [exe, "check", "--follow", "--json", *keep, str(log)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -118,7 +121,17 @@ def main() -> None:
         procs = [Watched("check --follow", follow.pid), Watched("tail -F (reference)", tail.pid)]
         if use_app:
             subprocess.run(
-                [*TMUX_NEW, server, "new-session", "-d", "-x", "120", "-y", "40", f"exec {exe} watch {log}"],
+                [
+                    *TMUX_NEW,
+                    server,
+                    "new-session",
+                    "-d",
+                    "-x",
+                    "120",
+                    "-y",
+                    "40",
+                    " ".join(["exec", exe, "watch", *keep, str(log)]),
+                ],
                 check=True,
             )
             time.sleep(1.0)
@@ -126,7 +139,8 @@ def main() -> None:
             if pid is not None:
                 procs.insert(1, Watched("watch (tmux)", pid))
         print(
-            f"soak: {args.rate:g} lines/s for {minutes:g} min; sample every {interval:g} s; "
+            f"soak: {args.rate:g} lines/s for {minutes:g} min{f' (--keep {args.keep})' if keep else ''}; "
+            f"sample every {interval:g} s; "
             f"{'+'.join(p.name for p in procs)}",
             flush=True,
         )
