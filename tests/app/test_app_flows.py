@@ -263,3 +263,22 @@ async def test_a_fast_writer_is_coalesced_and_keys_stay_responsive(tmp_path: Pat
             stop.set()
             t.join()
         assert 1 <= redraws < lines / 5, f"{redraws} redraws for {lines} lines"
+
+
+@sync
+async def test_no_color_view_of_a_log_without_records_yet_draws_without_a_crash(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # NO_COLOR turns on Textual's monochrome filter, which fails on a segment without a style; an
+    # empty band or plot (no record yet) drew such a segment (found when the band drew before data)
+    monkeypatch.setenv("NO_COLOR", "1")
+    log = tmp_path / "train.csv"
+    log.write_text("epoch,loss,val_loss,accuracy,val_accuracy\n")
+    app = watch_app(log)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: "first record" in app.query_one("#status").plain, what="waiting status")
+        band = app.query_one(StateBand)
+        assert app.no_color and band.data is None
+        assert band.render_lines(band.region.reset_offset)  # the monochrome filter applies here
+        plot = app.query_one("#loss-plot", MetricPlot)
+        assert plot.render_lines(plot.region.reset_offset)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.geometry import Region
 from textual.strip import Strip
 
@@ -39,6 +40,13 @@ class CachedLines:
         for y, (a, b) in enumerate(zip(old, self._strips, strict=True)):
             if a != b:
                 self.refresh(Region(0, y, size.width, 1))  # type: ignore[attr-defined]
+
+    def _text_strip(self, text: Text) -> Strip:
+        """One line of Rich text as a strip of the widget's width, every segment styled (a segment
+        without a style breaks Textual's monochrome filter, which NO_COLOR turns on)."""
+        w, base = self.size.width, self.rich_style  # type: ignore[attr-defined]
+        segments = list(text.render(self.app.console, ""))  # type: ignore[attr-defined]
+        return Strip(segments, text.cell_len).crop_extend(0, w, base).apply_style(base)
 
     def render_line(self, y: int) -> Strip:
         key = self._key()

@@ -160,12 +160,6 @@ class MetricPlot(CachedLines, PlotextPlot):
             )
         return fit_line(fields, self.size.width)
 
-    def _line(self, text: Text) -> Strip:
-        w = self.size.width
-        return Strip(list(text.render(self.app.console, "")), text.cell_len).crop_extend(
-            0, w, self.rich_style
-        )
-
     def _look(self, role: str, i: int) -> tuple[str, bool]:
         if self.app.no_color:  # NO_COLOR: the terminal's own colour; train and val differ in weight
             return "default", LOOK.get(role, ("", False))[1]
@@ -176,11 +170,11 @@ class MetricPlot(CachedLines, PlotextPlot):
     def _build(self) -> list[Strip]:
         w, h = self.size.width, self.size.height
         base = self.rich_style
-        strips = [self._line(self._legend())]
+        strips = [self._text_strip(self._legend())]
         d = self.data
         if d is None or d.note or h < 4 or w < LABEL_W + 8:
             note = Text(d.note if d is not None else "waiting for data…", "dim")
-            strips.append(self._line(note))
+            strips.append(self._text_strip(note))
             return [s.apply_style(base) for s in strips]
         rows = self._chart(w, h - 1)
         return [s.apply_style(base) for s in strips + rows]
@@ -200,7 +194,7 @@ class MetricPlot(CachedLines, PlotextPlot):
         if self._chrome is None:  # plotext changed its insides: let it draw the curves, the slow way
             for i, c in enumerate(d.curves):
                 self.plt.plot(list(c.xs), list(c.ys), marker="braille", color=self._look(c.role, i)[0])
-            return [self._line(line) for line in Text.from_ansi(self.plt.build()).split("\n")][:h]
+            return [self._text_strip(line) for line in Text.from_ansi(self.plt.build()).split("\n")][:h]
         m = self._chrome
         cols, rows = m.Cols_canvas, m.Rows_canvas
         marker = [row[:] for row in m.marker]

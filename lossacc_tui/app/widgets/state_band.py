@@ -55,19 +55,13 @@ class StateBand(CachedLines, Widget):
         self._strips: list[Strip] = []
         self._built_for: tuple[object, ...] | None = None
 
-    def _strip(self, text: Text) -> Strip:
-        w = self.size.width
-        return Strip(list(text.render(self.app.console, "")), text.cell_len).crop_extend(
-            0, w, self.rich_style
-        )
-
     def _build(self) -> list[Strip]:
         d = self.data
         w = self.size.width
         left, _cols = canvas_span(w)
         base = self.rich_style
         if d is None or d.note:
-            return [self._strip(Text(d.note if d else "", "dim"))]
+            return [self._text_strip(Text(d.note if d else "", "dim"))]
         plain = Style()
         state_looks = {
             k: (v[0], Style.parse(v[1])) for k, v in STATE_LOOK.items() if k in d.legend or k in d.states
@@ -93,5 +87,5 @@ class StateBand(CachedLines, Widget):
             if state in d.legend:
                 legend.append(ch, color)
                 legend.append(f" {label}  ", "dim")
-        out.append(self._strip(legend))
+        out.append(self._text_strip(legend))
         return [s.apply_style(base) for s in out]
