@@ -147,6 +147,23 @@ def classify(name: str) -> tuple[str, str, int] | None:
     return None
 
 
+#: A top-k accuracy (k > 1, mmengine's `accuracy/top5`, timm's `eval_top5`, `acc5`, `top_5_accuracy`,
+#: `Acc@5`, the old `prec5`): not the accuracy the analysis reads, but logged in the same unit as it.
+_TOPK = re.compile(r"(?:^|_)(?:top_?\d+(?:_acc|_accuracy)?|acc(?:uracy)?(?:_top|_|@)?_?\d+|prec\d+)$")
+
+
+def accuracy_named(name: str) -> bool:
+    """Whether a metric is named as an accuracy, top-1 or top-k (its values may be in percent).
+
+    >>> [accuracy_named(n) for n in ("val/accuracy/top5", "eval_top5", "Acc@5", "val_acc", "lr", "loss")]
+    [True, True, True, True, False, False]
+    """
+    c = classify(name)
+    if c is not None:
+        return c[1] == "acc"
+    return _TOPK.search(normalize(name)) is not None
+
+
 def assign_roles(
     names: Iterable[str], overrides: RoleMap | None = None, hints: Mapping[str, str] | None = None
 ) -> dict[str, str]:

@@ -18,6 +18,8 @@ from typing import Literal
 
 import numpy as np
 
+from lossacc_tui.roles import accuracy_named
+
 Role = Literal["train_loss", "val_loss", "train_acc", "val_acc", "lr", "other"]
 ROLES: tuple[Role, ...] = ("train_loss", "val_loss", "train_acc", "val_acc", "lr", "other")
 ACC_ROLES: frozenset[str] = frozenset({"train_acc", "val_acc"})
@@ -146,6 +148,7 @@ class Series:
     docstring says how indices work once the oldest points are folded)."""
 
     __slots__ = (
+        "_acc_named",
         "_base",
         "_epoch",
         "_folded_idx",
@@ -171,6 +174,8 @@ class Series:
         self._time = LazyColumn()
         self._value = Growable()
         self.scale = 1.0  # 0.01 once an accuracy is found to be in percent
+        # a top-k accuracy beside the top-1 one (`accuracy/top5`) is in the same unit: scaled alike
+        self._acc_named = accuracy_named(name)
         self._pct_decided = False  # whether a value above 1 has settled `scale`
         self.loss_kind: LossKind = "unknown"  # set by readers whose format says (see LossKind)
         self._total = 0  # points appended
@@ -196,7 +201,7 @@ class Series:
         self._step.extend(step, n, borrow)
         self._epoch.extend(epoch, n, borrow)
         self._time.extend(time, n, borrow)
-        if self.role in ACC_ROLES:
+        if self.role in ACC_ROLES or self._acc_named:
             values = self._scaled(values)
         self._value.extend(values, borrow=borrow)
         self._total += n
@@ -218,11 +223,12 @@ class Series:
     def set_role(self, role: Role) -> None:
         if role == self.role:
             return
-        was_acc, self.role = self.role in ACC_ROLES, role
-        if role in ACC_ROLES and not was_acc:
+        was_acc, self.role = self.role in ACC_ROLES or self._acc_named, role
+        now_acc = role in ACC_ROLES or self._acc_named
+        if now_acc and not was_acc:
             self._pct_decided = False
             self._value.writable()[:] = self._scaled(self._value.view().copy())
-        elif was_acc and role not in ACC_ROLES:
+        elif was_acc and not now_acc:
             if self.scale != 1.0:
                 self._value.writable()[:] /= self.scale
                 self.scale = 1.0

@@ -225,6 +225,15 @@ def test_mmengine_scalars_put_validation_on_the_training_axis_and_read_once(rel:
     assert len(top1) == 10 and top1.values[0] == pytest.approx(0.8070109558105469)  # percent -> fraction
     assert top1.steps[0] == 2700  # after epoch 1's last logged iteration, not at "step 1"
     assert (np.diff(top1.steps) > 0).all()
+    # top-5 is shown in top-1's unit (it was 94.87 in percent beside top-1's 0.807)
+    top5 = run.series["val/accuracy/top5"]
+    assert top5.values[0] == pytest.approx(0.948723, abs=1e-6) and (top5.values >= top1.values).all()
+
+
+def test_timm_top5_in_the_unit_of_top1_in_both_of_its_logs() -> None:
+    for run in read_runs(fmt("fmt-02-timm")):  # summary.csv and the console: percent in both
+        top1, top5 = (s for s in run.series.values() if s.name.endswith(("top1", "top5")))
+        assert top1.values.max() <= 1 and top5.values.max() == pytest.approx(1.0)
 
 
 def test_mmengine_text_log_after_its_config_preamble() -> None:
