@@ -4,6 +4,7 @@ reading the whole file and calling update() once."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -131,3 +132,32 @@ def test_point_batches_equal_one_shot(cuts: list[int], seed: int) -> None:
         a.update()
         pos, k = hi, k + 1
     assert _snap(run, a) == _snap(whole, a_whole)
+
+
+#: what a number slot prints when it has none (fmt(nan) "nan", fmt_x(nan) "?"); prose that is
+#: about a NaN loss writes "NaN"
+_NOT_A_NUMBER = re.compile(r"\bnan\b|[ (]\?(?=[ ),.]|$)")
+
+
+@pytest.mark.parametrize(
+    "path", [*LOGS[:3], realworld("keras_csvlogger/Car-Prediction-CNN-Model__training.log")]
+)
+def test_alerts_read_as_they_open_live_print_no_nan_or_question_mark(path: Path) -> None:
+    """Following a log, each alert is read at the update that opens it (check --follow prints it
+    then): its title, explanation and evidence must already hold numbers (a peak not seen yet
+    printed "peak nan at epoch ?")."""
+    (src,) = discover(path)
+    data = path.read_bytes()
+    analyzers: dict[int, Analyzer] = {}
+    opened = 0
+    for line in data.splitlines(keepends=True):
+        src.feed(0, line)
+        for run in src.runs:
+            for what, alert in analyzers.setdefault(id(run), Analyzer(run, PARAMS)).update():
+                if what != "opened" or not any(np.isfinite(v) for v in alert.evidence.values()):
+                    continue
+                opened += 1
+                text = f"{alert.title}\n{alert.explanation}"
+                bad = _NOT_A_NUMBER.search(text)
+                assert not bad, (alert.kind, bad, text)
+    assert opened

@@ -228,6 +228,18 @@ def span_extreme(
         alert.data[key] = (float(v[k]), float(xs[k]), int(idx[k]))
 
 
+def extreme_so_far(alert: Alert, key: str, v: float, x: float, high: bool) -> tuple[float, float, int]:
+    """The extreme `span_extreme` keeps under `key`, counting the point now too (value v at x): an
+    alert's text rendered as it opens (live) comes before any span of it was seen, and its point
+    now is always one of its own. (NaN, NaN, -1) only when neither is finite."""
+    cur = alert.data.get(key)
+    if not math.isfinite(v):
+        return cur if cur is not None else (math.nan, math.nan, -1)
+    if cur is None or not math.isfinite(cur[0]) or (v > cur[0] if high else v < cur[0]):
+        return (v, x, -1)
+    return cur
+
+
 def fin(v: Any) -> bool:
     return isinstance(v, (int, float)) and math.isfinite(v)
 

@@ -14,6 +14,7 @@ from lossacc_tui.analysis.detectors.base import (
     Ctx,
     Detector,
     classes_claim,
+    extreme_so_far,
     names,
     noise,
     span_extreme,
@@ -210,7 +211,7 @@ class Overfitting(Detector):
             "train_loss_now": tn,
             "gap_at_best": best - tb,
             "gap_now": now - tn,
-            "peak_val_loss": d.get("peak", (math.nan,))[0],
+            "peak_val_loss": extreme_so_far(alert, "peak", now, self.ctx.x(self.series, i), high=True)[0],
         }
         if self.ctx.acc is not None and self.series is self.ctx.loss:
             ev["acc_at_best"] = value(self.ctx.acc, bi)

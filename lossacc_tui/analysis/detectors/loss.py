@@ -9,7 +9,7 @@ import numpy as np
 from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
-from lossacc_tui.analysis.detectors.base import Ctx, Detector, span_extreme, value, value_at_x
+from lossacc_tui.analysis.detectors.base import Ctx, Detector, extreme_so_far, span_extreme, value, value_at_x
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.kind import KindSpec
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, times
@@ -253,6 +253,8 @@ class Explosion(Detector):
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         d = alert.data
         peak = d.get("peak", (math.nan, math.nan, -1))
+        if not math.isfinite(peak[0]):  # rendered as it opens: the span is its point now
+            peak = extreme_so_far(alert, "peak", value(self.series, i), self.ctx.x(self.series, i), high=True)
         ev = {
             "best_level": d["best"],
             "best_x": self.ctx.x(self.series, d["best_idx"]) if d["best_idx"] >= 0 else math.nan,

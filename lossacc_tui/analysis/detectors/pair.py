@@ -16,6 +16,7 @@ from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import (
     Detector,
     classes_claim,
+    extreme_so_far,
     level,
     names,
     noise,
@@ -154,8 +155,8 @@ class LossUpAccUp(PairDetector):
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         d = alert.data
         ev = self.pair_numbers(d["best_idx"], "best") | self.pair_numbers(i, "now")
-        peak = d.get("peak", (math.nan, math.nan, -1))
-        acc_peak = d.get("acc_peak", (math.nan, math.nan, -1))
+        peak = extreme_so_far(alert, "peak", ev["now_loss"], ev["now_x"], high=True)
+        acc_peak = extreme_so_far(alert, "acc_peak", ev["now_acc"], ev["now_x"], high=True)
         ev.update(
             peak_loss=peak[0],
             peak_x=peak[1],
@@ -258,13 +259,13 @@ class LossDownAccDown(PairDetector):
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         d = alert.data
         ev = self.pair_numbers(d["peak_idx"], "peak") | self.pair_numbers(i, "now")
-        low = d.get("acc_low", (math.nan, math.nan, -1))
+        low = extreme_so_far(alert, "acc_low", ev["now_acc"], ev["now_x"], high=False)
         ev.update(
             acc_level_peak=level(self.ctx.acc, d["peak_idx"], self.p),
             acc_level_now=level(self.ctx.acc, i, self.p),
             lowest_acc=low[0],
             lowest_acc_x=low[1],
-            lowest_loss=d.get("loss_low", (math.nan,))[0],
+            lowest_loss=extreme_so_far(alert, "loss_low", ev["now_loss"], ev["now_x"], high=False)[0],
             acc_noise=noise(self.ctx.acc, i),
             acc_n=float(self.ctx.acc_n or math.nan),
         )
