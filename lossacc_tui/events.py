@@ -62,10 +62,18 @@ class AlertChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class Analysed:
+    """The run's analysis has read its points up to now: its states, bests and summary may have
+    changed though no alert opened or closed (what the view's band, best markers and summary show)."""
+
+    run: Run
+
+
+@dataclass(frozen=True, slots=True)
 class ProbeAdded:
     """New evaluations were read from the run's probe sidecar (`run.probe`, lossacc_probe.jsonl)."""
 
     run: Run
 
 
-Event = RunAdded | PointsAdded | RunReset | Status | AlertChanged | ProbeAdded
+Event = RunAdded | PointsAdded | RunReset | Status | AlertChanged | Analysed | ProbeAdded

@@ -21,7 +21,16 @@ from collections.abc import Callable, Iterable
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from lossacc_tui.events import AlertChanged, Event, PointsAdded, ProbeAdded, RunAdded, RunReset, Status
+from lossacc_tui.events import (
+    AlertChanged,
+    Analysed,
+    Event,
+    PointsAdded,
+    ProbeAdded,
+    RunAdded,
+    RunReset,
+    Status,
+)
 from lossacc_tui.model import Batch, Run
 from lossacc_tui.readers.probe_sidecar import ProbeSidecar, sidecar_path
 from lossacc_tui.source import CHUNK, Source
@@ -211,6 +220,7 @@ class Feed:
 
                 an = self.analyzers[id(run)] = Analyzer(run, self.params)
             out += [AlertChanged(run, change, alert.snapshot()) for change, alert in an.update()]
+            out.append(Analysed(run))
             if self.keep is not None:  # the analysis has read every point: the oldest may go
                 run.fold(self.keep)
         wait = self._next_compare - time.monotonic()

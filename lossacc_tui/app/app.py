@@ -107,7 +107,6 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
         self._params: dict[str, str] = {}  # run path -> its parameters, as Markdown
         self._names: dict[int, str] = {}  # id(run state) -> its name in the run list
         self.shown_runs: int | None = None  # runs in the run list as last drawn
-        self._unanalysed: int | None = None  # id of the shown run while its summary waits for analysis
 
     # -- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -255,13 +254,11 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
         run changed, so it never shows older numbers than the legends (it costs about 0.3 ms on a
         200,000-point run)."""
         key, _, text = self._summary
-        # (an analysis that opened no alert sends no event: the feed's analyzer is there all the same)
-        an = rs.analyzer or getattr(self.tracker.feed, "analyzers", {}).get(id(rs.run))
+        an = rs.analyzer  # (every analysis is an event, `Analysed`, that bumps the run's version)
         want = (id(rs), rs.version, an is not None)
         if key != want:
             text = an.summary() if an is not None else "No analysis for this run."
             self._summary = (want, 0.0, text)
-        self._unanalysed = id(rs.run) if an is None else None
         return text + self._params_of(rs.run)
 
     def _params_of(self, run: Any) -> str:
@@ -293,9 +290,6 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
     def _tick(self) -> None:
         if not self.screen_stack:
             return
-        if self._unanalysed is not None and self._unanalysed in getattr(self.tracker.feed, "analyzers", {}):
-            self._unanalysed = None  # the shown run's first analysis is done: its summary now
-            self.request_redraw()
         for line in self.screen_stack[0].query(StatusLine):  # (none while the app is closing)
             line.set_text(status_parts(self))
 

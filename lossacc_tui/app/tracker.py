@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lossacc_tui.app.decimate import SeriesCache, ema_debiased, has_axis
-from lossacc_tui.events import AlertChanged, Event, PointsAdded, RunAdded, RunReset, Status
+from lossacc_tui.events import AlertChanged, Analysed, Event, PointsAdded, RunAdded, RunReset, Status
 from lossacc_tui.model import Run, Series
 
 if TYPE_CHECKING:  # (the analysis is imported when it is first used: the view draws first)
@@ -128,7 +128,7 @@ class Tracker:
         """Called on the feed's thread, holding its lock."""
         touched: dict[int, RunState] = {}
         for ev in events:
-            if isinstance(ev, (RunAdded, PointsAdded)):
+            if isinstance(ev, (RunAdded, PointsAdded, Analysed)):
                 touched[id(ev.run)] = self.state(ev.run)
                 if isinstance(ev, PointsAdded):
                     self.last_point = touched[id(ev.run)].last_point = self.clock()

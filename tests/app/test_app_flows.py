@@ -282,3 +282,15 @@ async def test_no_color_view_of_a_log_without_records_yet_draws_without_a_crash(
         assert band.render_lines(band.region.reset_offset)  # the monochrome filter applies here
         plot = app.query_one("#loss-plot", MetricPlot)
         assert plot.render_lines(plot.region.reset_offset)
+
+
+@sync
+async def test_a_run_whose_analysis_opens_no_alert_still_gets_its_states_in_the_band() -> None:
+    # the analysis runs after the points are shown; one that opens no alert sent no event, so the
+    # band stayed empty (and the best markers a record behind) until the next record came
+    log = REPO / "demo_logs" / "healthy_lightning" / "lightning_logs" / "version_0" / "metrics.csv"
+    app = watch_app(log)
+    async with app.run_test(size=(120, 40)) as pilot:
+        band = app.query_one(StateBand)
+        await wait_for(pilot, lambda: band.data is not None and any(band.data.states), what="states drawn")
+        assert not app.tracker.feed.analyzers[id(app.tracker.runs[0].run)].alerts  # (no alert: no event)
