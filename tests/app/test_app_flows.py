@@ -294,3 +294,17 @@ async def test_a_run_whose_analysis_opens_no_alert_still_gets_its_states_in_the_
         band = app.query_one(StateBand)
         await wait_for(pilot, lambda: band.data is not None and any(band.data.states), what="states drawn")
         assert not app.tracker.feed.analyzers[id(app.tracker.runs[0].run)].alerts  # (no alert: no event)
+
+
+@sync
+async def test_a_path_that_is_not_a_log_beside_one_is_a_short_error_in_the_status_line(
+    tmp_path: Path,
+) -> None:
+    log, junk = tmp_path / "grow.csv", tmp_path / "junk.log"
+    log.write_text("epoch,loss,val_loss\n0,1.0,1.1\n1,0.8,0.9\n")
+    junk.write_bytes(bytes(range(256)) * 2)
+    app = watch_app(log, junk)
+    async with app.run_test(size=(120, 40)) as pilot:
+        status = app.query_one("#status")
+        await wait_for(pilot, lambda: "junk.log: not a training log" in status.plain, what="the error")
+        assert "expected one of" not in status.plain and "1 run" in status.plain  # (the list is check's)
