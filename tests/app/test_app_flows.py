@@ -308,3 +308,24 @@ async def test_a_path_that_is_not_a_log_beside_one_is_a_short_error_in_the_statu
         status = app.query_one("#status")
         await wait_for(pilot, lambda: "junk.log: not a training log" in status.plain, what="the error")
         assert "expected one of" not in status.plain and "1 run" in status.plain  # (the list is check's)
+
+
+@sync
+async def test_compare_marks_no_disagreement_where_runs_tie_on_accuracy(tmp_path: Path) -> None:
+    # three runs with the same accuracies (one real run; its validation loss scaled per copy): the
+    # loss ranking is strict, the accuracy ranking all ties, so the two orders do not disagree
+    rows = (DATA / "training.log").read_text().splitlines()
+    for k, f in enumerate((1.5, 1.2, 1.0)):  # (the loss order the reverse of the runs' order)
+        (tmp_path / f"run_{k}").mkdir()
+        out = [rows[0]] + [",".join([*r.split(",")[:4], str(float(r.split(",")[4]) * f)]) for r in rows[1:]]
+        (tmp_path / f"run_{k}" / "training.log").write_text("\n".join(out) + "\n")
+    app = watch_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: len(app.tracker.runs) == 3, what="three runs")
+        await settled(pilot, app, 3 * 30)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen), what="compare view")
+        app.redraw()
+        screen = app.screen
+        await wait_for(pilot, lambda: len(screen._rows) >= 3, what="ranking rows")
+        assert not any("≠" in row[0].plain for row in screen._rows)

@@ -173,12 +173,14 @@ class CompareScreen(Screen[None]):
         # the accuracy column says where each of its runs stands by loss
         name_w = self._name_room()
         at_loss = {t[0]: i + 1 for i, t in enumerate(by_loss)}
+        acc_of = {t[0]: t[2] for t in by_acc}
         shown = tails(names, name_w)  # (index in runs -> its name cut to what tells it apart)
         rows: list[tuple[Text, ...]] = []
         for i in range(max(len(by_loss), len(by_acc))):
             a = by_loss[i] if i < len(by_loss) else None
             b = by_acc[i] if i < len(by_acc) else None
-            differ = a is None or b is None or a[0] != b[0]
+            # a tie is no disagreement: the run ranked here by loss has the accuracy ranked here
+            differ = a is None or b is None or (a[0] != b[0] and acc_of.get(a[0]) != b[2])
             style = "bold yellow" if differ else ""
 
             def swatch(t: tuple[int, str, float, bool]) -> Text:
