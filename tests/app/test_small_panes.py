@@ -233,3 +233,23 @@ async def test_at_80x24_a_run_name_that_fits_is_shown_whole(tmp_path: Path) -> N
         assert any("loss_up_acc_up ep 149" in r for r in rows), rows  # whole, not loss_…_acc_up
         runs = app.query_one("#runs")
         assert all(len(r) <= runs.scrollable_content_region.width for r in rows), rows
+
+
+@sync
+async def test_at_80x24_with_cursor_and_smoothing_the_validation_value_stays_in_the_legend() -> None:
+    # the training value gives way before the validation one (the demo at 80x24 kept 'accuracy
+    # (sm 0.6) @ ep 149 ─ 0.9733' and dropped the validation value)
+    app = watch_app(DATA / "training.log")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot, app, 150)
+        await pilot.press("left")
+        await wait_for(pilot, lambda: app.cursor is not None, what="cursor")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.tracker.smoothing > 0, what="smoothing")
+        for plot in app.query(MetricPlot):
+            await wait_for(
+                pilot, lambda p=plot: "sm" in strips_text(p).splitlines()[0], what="smoothed legend"
+            )
+            legend = strips_text(plot).splitlines()[0]
+            (val,) = [c for c in plot.data.curves if c.role.startswith("val")]
+            assert val.at is not None and fmt_num(val.at) in legend, legend

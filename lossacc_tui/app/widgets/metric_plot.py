@@ -135,12 +135,13 @@ class MetricPlot(CachedLines, PlotextPlot):
             if value is not None:
                 number = Text(f" {fmt_num(value)}", "bold" if d.cursor is not None else "dim")
             forms = []
+            later = 2 if c.role.startswith("val") else 0  # (the validation value gives way last)
             if not (len(d.curves) == 1 and c.label == d.title):  # (the metrics view: the title names it)
-                forms.append((Text.assemble("  ", glyph, f" {c.label}", number), 10))
+                forms.append((Text.assemble("  ", glyph, f" {c.label}", number), 10 + later))
                 role = ROLE_WORD.get(c.role, c.label) if c.run_key is None else c.label
                 label = role if len(role) < len(c.label) else c.label  # (val_accuracy: val)
-                forms.append((Text.assemble(" ", glyph, f" {label}", number), 50))
-            forms.append((Text.assemble(" ", glyph, number), 85))  # the colour names it
+                forms.append((Text.assemble(" ", glyph, f" {label}", number), 50 + later))
+            forms.append((Text.assemble(" ", glyph, number), 85 + later))  # the colour names it
             fields.append(Field.of(*forms))
         if d.cursor is not None and d.cursor_alerts is not None:
             if d.cursor_state:
