@@ -161,9 +161,11 @@ class CompareScreen(Screen[None]):
             table.clear()
             table.add_rows(rows)
 
-    def _name_room(self) -> int:
-        """Cells for a run's name: the table less '#', two values, '■ #n', cell padding and border."""
-        return max(6, self.query_one(DataTable).size.width - 4 - 2 * 7 - 7 - 2 - 10 - 2)
+    def _name_room(self, others: int = 3 + 7 + 7 + 7) -> int:
+        """Cells for a run's name: the table less the other columns (`others`: '#', the two values
+        and '■ #n', each as wide as its widest cell or header), the name's swatch, each column's
+        padding and a scrollbar."""
+        return max(6, self.query_one(DataTable).size.width - others - 2 - 5 * 2 - 2)
 
     def _ranked(self, runs: list[RunState], names: list[str], keys: list[int]) -> list[tuple[Text, ...]]:
         by_loss = ranking(runs, names, "val_loss", high=False)
@@ -171,12 +173,16 @@ class CompareScreen(Screen[None]):
         # both rankings side by side: '#', the loss ranking's (■ name, value), the accuracy ranking's
         # (■ #loss rank, value): the names get the room (cut to the part that tells runs apart), and
         # the accuracy column says where each of its runs stands by loss
-        name_w = self._name_room()
         at_loss = {t[0]: i + 1 for i, t in enumerate(by_loss)}
         acc_of = {t[0]: t[2] for t in by_acc}
+        n = max(len(by_loss), len(by_acc))
+        widest = [len(f"{n}≠"), 0, len("val acc"), 0]  # ('#', loss value, '■ #n' or its header, acc value)
+        for col, ranked in ((1, by_loss), (3, by_acc)):
+            widest[col] = max((len(fmt_num(t[2]) + (NONFINITE if t[3] else "")) for t in ranked), default=0)
+        name_w = self._name_room(sum(widest))
         shown = tails(names, name_w)  # (index in runs -> its name cut to what tells it apart)
         rows: list[tuple[Text, ...]] = []
-        for i in range(max(len(by_loss), len(by_acc))):
+        for i in range(n):
             a = by_loss[i] if i < len(by_loss) else None
             b = by_acc[i] if i < len(by_acc) else None
             # a tie is no disagreement: the run ranked here by loss has the accuracy ranked here
