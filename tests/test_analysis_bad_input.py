@@ -206,3 +206,36 @@ def test_high_loss_good_acc_quotes_the_best_loss_logged_up_to_its_point(tmp_path
     for a in found:
         upto = [r["total_loss"] for r in rows if r["iteration"] <= a["evidence"]["now_x"]]
         assert a["evidence"]["best_loss"] == pytest.approx(min(upto)), a["title"]
+
+
+def test_an_evaluation_fault_followed_by_a_training_one_no_longer_says_training_is_finite(
+    tmp_path: Path,
+) -> None:
+    """The half-precision evaluation above (val_loss inf from epoch 1), and from epoch 6 on the
+    training loss NaN as a NaN input batch leaves it (every later step NaN; logged as such). The
+    eval-non-finite alert opened while training was finite; once training is NaN too its title,
+    text and claims must not say "training is finite" any more (they did, beside the critical
+    non-finite alert on the training loss)."""
+    import math
+
+    from numpy_training import softmax_regression
+
+    rows = softmax_regression(epochs=10, classes=2, seed=4, lr=6.0, eval_fp16=True)
+    for r in rows[6:]:
+        r["train_loss"] = math.nan
+    path = tmp_path / "training.log"
+    path.write_text(
+        "epoch,loss,accuracy,val_loss,val_accuracy\n"
+        + "".join(
+            f"{e},{r['train_loss']!r},{r['train_acc']!r},{r['val_loss']!r},{r['val_acc']!r}\n"
+            for e, r in enumerate(rows)
+        )
+    )
+    found = alerts(path)
+    assert "non-finite" in {a["kind"] for a in found}
+    (alert,) = [a for a in found if a["kind"] == "eval-non-finite"]
+    text = alert["title"] + alert["explanation"]
+    assert "training is finite" not in text and "Training stays finite" not in text
+    assert "evaluation-broken" not in {c["id"] for c in alert["claims"]}
+    assert "then the training loss too" in alert["title"]
+    no_placeholders([alert])  # (the non-finite alert's own text names 'NaN or inf' as words)

@@ -74,6 +74,12 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
                 "batch (a mean over nothing is NaN), labels outside the model's classes, log(0) on a "
                 "probability of exactly zero, or NaN in validation inputs."
             )
+        if not math.isfinite(train) and math.isfinite(t0):  # training broke too, after this opened
+            why = (
+                f"The training loss was finite ({fmt(t0)}) when this opened, but it is not finite now: the "
+                "weights have diverged too (see the non-finite alert on the training loss), so this is no "
+                "longer a fault of the evaluation alone."
+            )
         return [
             ("What happened", what + tr),
             ("Why", why),

@@ -98,7 +98,10 @@ class NonFinite(Detector):
         return "warning" if alert.kind == "eval-non-finite" else "critical"
 
     def title(self, alert: Alert) -> str:
-        tail = " while training is finite" if alert.kind == "eval-non-finite" else ""
+        tail = ""
+        if alert.kind == "eval-non-finite":  # (training finite when it opened; said while it still is)
+            broke = not math.isfinite(alert.evidence.get("train_loss_now", 0.0))
+            tail = ", then the training loss too" if broke else " while training is finite"
         d = alert.data
         if d.get("n_between", 0):
             n = d["n_bad"] + d["n_between"]
@@ -113,6 +116,8 @@ class NonFinite(Detector):
         x0, x1 = alert.start, self.ctx.x(self.series, i)
         if alert.kind == "eval-non-finite":
             t0, t1 = e.get("train_loss_at_start", math.nan), e.get("train_loss_now", math.nan)
+            if not math.isfinite(t1):  # the training loss broke too since: no claim on the evaluation
+                return []
             trend = f" ({arrow(t0, t1)})" if math.isfinite(t0) and math.isfinite(t1) else ""
             return [
                 Claim(
