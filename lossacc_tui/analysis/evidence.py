@@ -277,7 +277,9 @@ def rise_claims(
     if rise <= 2 * noise:
         return []
     z = ""
-    if noise > 0:
+    if noise <= 1e-9 * max(abs(best), abs(now)):  # float rounding, not a measurement (4.97e-17)
+        z = ", where its evaluations vary by no measurable amount"
+    elif noise > 0:
         # a smooth curve's second differences are tiny: past 100 the ratio says nothing more
         times = f"{rise / noise:.1f} times" if rise / noise < 100 else "over 100 times"
         z = f", {times} its own evaluation noise {fmt(noise)}"

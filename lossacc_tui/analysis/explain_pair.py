@@ -250,7 +250,8 @@ def _overfitting(a: Alert, n: Names) -> Parts:
         (
             "How sure",
             (
-                f"Little evidence: a short run whose noise cannot be measured yet, with validation loss "
+                f"Little evidence: it opened before enough evaluations were logged to measure their noise, "
+                f"with validation loss "
                 f"{change(e['now_val_loss'], e['best_val_loss'])} against its best over "
                 f"{a.data.get('held', 2)} evaluations. "
                 if a.data.get("short")
