@@ -161,3 +161,26 @@ def test_alerts_read_as_they_open_live_print_no_nan_or_question_mark(path: Path)
                 bad = _NOT_A_NUMBER.search(text)
                 assert not bad, (alert.kind, bad, text)
     assert opened
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        realworld("keras_csvlogger/Car-Prediction-CNN-Model__training.log"),
+        DEMO / "eight_runs" / "run_1" / "lightning_logs" / "version_0" / "metrics.csv",
+    ],
+    ids=["car-prediction", "eight_runs-run_1"],
+)
+def test_a_plateau_never_says_no_new_best_for_fewer_evaluations_than_its_patience(path: Path) -> None:
+    # a best newer than the patience window, set by under plateau_min_delta, made the title say
+    # "no new best for 7 evaluations" while its text said "Patience is 10 evaluations"
+    (src,) = discover(path)
+    src.read_all()
+    (run,) = src.runs
+    a = Analyzer(run, Params())
+    a.update()
+    plateaus = [x for x in a.alerts if x.kind == "plateau"]
+    assert plateaus
+    for x in plateaus:
+        found = re.search(r"no new best for (\d+) evaluations", x.title)
+        assert found is None or int(found.group(1)) >= Params().plateau_patience, x.title

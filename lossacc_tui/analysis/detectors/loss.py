@@ -322,13 +322,14 @@ class Plateau(Detector):
         e = alert.evidence
         since = int(e["evaluations_since_best"])
         head = f"{self.subject}: no new best for {since} evaluations"
-        if e["best_x"] > alert.start:
-            # the best moved inside the episode by less than plateau_min_delta: say so, or the start
-            # and the best contradict each other
-            # (each patience window gained less than the delta; over the whole episode it may add up)
+        if e["best_x"] > alert.start or since < self.p.plateau_patience:
+            # a best newer than the patience window, set by less than plateau_min_delta: say so, or
+            # "no new best for 4 evaluations" contradicts "patience is 10" (each window gained less
+            # than the delta; over the whole episode it may add up)
+            recent = f"{since} evaluations since the best" if since else "its latest evaluation is its best"
             head = (
                 f"{self.subject}: under {self.p.plateau_min_delta:.1%} gain per {self.p.plateau_patience} "
-                f"evaluations since {self.ctx.unit} {fmt_x(alert.start)}, {since} evaluations since the best"
+                f"evaluations since {self.ctx.unit} {fmt_x(alert.start)}, {recent}"
             )
         return f"{head} (best {fmt(e['best_value'])} at {self.ctx.unit} {fmt_x(e['best_x'])})"
 
