@@ -236,3 +236,21 @@ def test_collapse_with_the_training_loss_above_ln2_is_read_as_divergence() -> No
     assert div["strength"] == "likely"
     assert "1.3862" in div["text"] and "ln 2 = 0.6931" in div["text"] and "0.3856" in div["text"], div["text"]
     assert "imbalanced" in div["text"]
+
+
+def test_right_answers_are_never_given_more_nats_than_a_right_answer_can_cost() -> None:
+    """rw-02 (val_acc 0.0136 at val_loss 4.66): 'right answers could carry the rest (up to 342.9
+    nats each, probability 1.2e-149)' - a right answer's class is the most probable one, so that
+    needs more classes than exist. The reading is named as impossible, not offered as one of two."""
+    texts = [
+        a.explanation
+        for an in analysed(CASES / "rw-02-keras4298-valsplit-acc0" / "stdout.txt")
+        for a in an.alerts
+    ]
+    found = [
+        float(m)
+        for t in texts
+        for m in re.findall(r"right answers could carry the rest \(up to ([\d.]+) nats", t)
+    ]
+    assert all(v < math.log(1e6) for v in found), found
+    assert any("only at" in t and "classes: mistakes carry nearly all of it" in t for t in texts)

@@ -46,6 +46,11 @@ def below_floor(loss: float, acc: float) -> bool:
     return loss < floor(acc) * (1.0 - FLOOR_REL_SLACK) - FLOOR_ABS_SLACK
 
 
+#: nats a right answer can cost only with more than a million classes (ln 10^6): beyond it, the
+#: reading "right answers carry the loss" is no reading of a real classifier
+RIGHT_PLAUSIBLE = math.log(1e6)
+
+
 def wrong_share_bounds(loss: float, acc: float, k: int | None) -> tuple[float, float]:
     """Interval of the share of the loss that misclassified samples carry (fractions).
 
@@ -158,18 +163,36 @@ def who_carries_loss(
             )
         ]
     m_lo, m_hi = mistake_cost_bounds(loss, acc, k)
-    right_hi = loss / acc if acc > 0 else math.inf
+    right_hi = (loss - wrong * LN2) / acc  # each right answer's cost if mistakes cost only ln 2
+    # a right answer's class is the most probable of K, so it costs at most ln K nats
+    lead = "By the numbers alone, mistakes carry"
+    if k is not None and right_hi > math.log(k):
+        right = (
+            f"; right answers cost at most ln {k} = {fmt(math.log(k))} nats each (their class is the most "
+            f"probable of {k}), so they carry at most {acc * math.log(k) / loss:.0%} of it"
+        )
+    elif k is None and right_hi > RIGHT_PLAUSIBLE:
+        right = (
+            f"; right answers could carry the rest only at {fmt(right_hi, 3)} nats each, which a right "
+            f"answer (its class the most probable) can cost only with over 10^{int(right_hi / math.log(10))} "
+            "classes: mistakes carry nearly all of it"
+        )
+    else:
+        lead = "The numbers allow both: mistakes carry"
+        right = (
+            f"; right answers could carry the rest (up to {fmt(right_hi, 3)} nats each, probability "
+            f"{prob(right_hi)} on the true class, if mistakes cost only ln 2)"
+        )
     others = (
-        f"The numbers allow both: mistakes carry at least {lo:.0%} of it"
+        f"{lead} at least {lo:.0%} of it"
         + (
             f" (up to {fmt(m_hi, 3)} nats each, probability {prob(m_hi)} on the true class, if right "
             "answers cost nothing)"
             if math.isfinite(m_hi)
             else ""
         )
-        + f"; right answers could carry the rest (up to {fmt(right_hi, 3)} nats each, probability "
-        f"{prob(right_hi)} on the true class, if mistakes cost only ln 2). Per-sample losses decide "
-        "(log them with lossacc_tui.probe)"
+        + right
+        + ". Per-sample losses decide (log them with lossacc_tui.probe)"
     )
     ev.update(mistake_nats_min=m_lo, mistake_nats_max=m_hi)
     if favour == "mistakes":
