@@ -127,6 +127,18 @@ def test_label_smoothed_cross_entropy_is_not_high_loss_or_a_warning(seed: str) -
     no_placeholders(found)
 
 
+def keras_csv(path: Path, rows: list[dict[str, float]]) -> Path:
+    """Per-epoch rows of tests/numpy_training.py written as a Keras CSVLogger file (floats by repr)."""
+    path.write_text(
+        "epoch,loss,accuracy,val_loss,val_accuracy\n"
+        + "".join(
+            f"{e},{r['train_loss']!r},{r['train_acc']!r},{r['val_loss']!r},{r['val_acc']!r}\n"
+            for e, r in enumerate(rows)
+        )
+    )
+    return path
+
+
 def test_an_intermittently_infinite_validation_loss_is_told_as_it_happened(tmp_path: Path) -> None:
     """A half-precision evaluation of a real numpy training (tests/numpy_training.py) whose confident
     mistakes underflow to probability 0 on every other epoch: val_loss alternates between a finite
@@ -141,14 +153,7 @@ def test_an_intermittently_infinite_validation_loss_is_told_as_it_happened(tmp_p
     bad = [e for e, r in enumerate(rows) if math.isinf(r["val_loss"])]
     good_after = [e for e, r in enumerate(rows) if math.isfinite(r["val_loss"]) and bad[0] < e < bad[-1]]
     assert bad and good_after and all(math.isfinite(r["train_loss"]) for r in rows)
-    path = tmp_path / "training.log"
-    path.write_text(
-        "epoch,loss,accuracy,val_loss,val_accuracy\n"
-        + "".join(
-            f"{e},{r['train_loss']!r},{r['train_acc']!r},{r['val_loss']!r},{r['val_acc']!r}\n"
-            for e, r in enumerate(rows)
-        )
-    )
+    path = keras_csv(tmp_path / "training.log", rows)
     found = alerts(path)
     assert "loss-explosion" not in {a["kind"] for a in found}
     (alert,) = [a for a in found if a["kind"] == "eval-non-finite"]
@@ -223,14 +228,7 @@ def test_an_evaluation_fault_followed_by_a_training_one_no_longer_says_training_
     rows = softmax_regression(epochs=10, classes=2, seed=4, lr=6.0, eval_fp16=True)
     for r in rows[6:]:
         r["train_loss"] = math.nan
-    path = tmp_path / "training.log"
-    path.write_text(
-        "epoch,loss,accuracy,val_loss,val_accuracy\n"
-        + "".join(
-            f"{e},{r['train_loss']!r},{r['train_acc']!r},{r['val_loss']!r},{r['val_acc']!r}\n"
-            for e, r in enumerate(rows)
-        )
-    )
+    path = keras_csv(tmp_path / "training.log", rows)
     found = alerts(path)
     assert "non-finite" in {a["kind"] for a in found}
     (alert,) = [a for a in found if a["kind"] == "eval-non-finite"]
