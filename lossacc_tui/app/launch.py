@@ -73,7 +73,8 @@ def launch(
     finally:
         feed.stop()
     failure = getattr(app, "failure", None)
-    code = _fail(failure) if failure else 0
+    # Textual sets a return code of 1 after an unhandled exception (it has printed the traceback)
+    code = _fail(failure) if failure else (app.return_code or 0)
     if exit_fast:
         logging.shutdown()
         sys.stdout.flush()
