@@ -52,6 +52,7 @@ def run_check(args: argparse.Namespace) -> int:
         if not any(r.points for r in src.runs):
             print(f"lossacc-tui: {src.path}: read as {src.format} but no record found in it", file=sys.stderr)
             status = 2
+    status = max(status, _check_names(feed, role_map))
     feed.analyse_all()
     checked = Checked.of(feed)
     if args.json:
@@ -60,6 +61,32 @@ def run_check(args: argparse.Namespace) -> int:
         sys.stdout.write(check_text(checked))
     if status == 0 and args.fail_on and checked.worst() >= SEVERITY_RANK[args.fail_on]:
         return 1
+    return status
+
+
+def _check_names(feed: Feed, role_map: dict[str, str]) -> int:
+    """Tell a `--map` name that no run has (a typo would otherwise be ignored: exit 2), and a run
+    whose metrics are all named unlike a loss or an accuracy (no analysis: name them with --map)."""
+    runs = [r for src in feed.sources for r in src.runs if r.points]
+    names = {n for r in runs for n in r.series}
+    status = 0
+    for role, name in role_map.items():
+        if runs and name not in names:
+            known = ", ".join(sorted(clean(n) for n in names)[:8]) + (", ..." if len(names) > 8 else "")
+            print(
+                f"lossacc-tui: --map {role}={clean(name)}: no metric of that name (there are: {known})",
+                file=sys.stderr,
+            )
+            status = 2
+    for run in runs:
+        roles = {s.role for s in run.series.values()}
+        if not roles & {"train_loss", "val_loss", "train_acc", "val_acc"}:
+            some = ", ".join(clean(n) for n in list(run.series)[:3])
+            print(
+                f"lossacc-tui: {clean(run.name)}: no metric is named as a loss or an accuracy ({some}); "
+                "name them with --map, e.g. --map val_loss=NAME --map val_acc=NAME",
+                file=sys.stderr,
+            )
     return status
 
 

@@ -69,7 +69,11 @@ _SUFFIX_SPLITS = (
 #: (per epoch, preferred) and `batch_loss` (per batch, ranked lower).
 _QUALIFIERS = (("epoch_", 0), ("batch_", 2))
 
-_SPLIT = re.compile(r"[/\-. ']+")
+_SPLIT = re.compile(r"[/\-. '@()\[\]%]+")  # `Acc@1`, `val_acc(%)`, `val_acc[top1]` too
+#: Words some writers put after the metric: an EMA copy, a head of a multi-head model, a
+#: dataloader of Lightning's multi-dataloader validation (`val_loss/dataloader_idx_0`). Each one
+#: ranks the name below the plain one.
+_TRAILING = re.compile(r"_(?:ema|main|head|avg|mean|smooth|smoothed|running|dataloader_idx_\d+)$")
 _NUMBERED = re.compile(r"\d+_")
 
 
@@ -83,7 +87,7 @@ FASTAI_HINTS = {
 
 
 def normalize(name: str) -> str:
-    """`val/Loss` -> `val_loss`; `lr-AdamW` -> `lr_adamw`."""
+    """`val/Loss` -> `val_loss`; `lr-AdamW` -> `lr_adamw`; `Acc@1` -> `acc_1`; `val_acc(%)` -> `val_acc`."""
     return _SPLIT.sub("_", name.strip().lower()).strip("_")
 
 
@@ -132,6 +136,9 @@ def classify(name: str) -> tuple[str, str, int] | None:
         base = base[: -len("_epoch")]
     elif base.endswith("_step"):
         base, rank = base[: -len("_step")], rank + 2
+    while (trail := _TRAILING.search(base)) and trail.start() > 0:
+        idx = trail.group().rsplit("_", 1)[-1]
+        base, rank = base[: trail.start()], rank + 1 + (int(idx) if idx.isdigit() else 0)
     if base in LR_NAMES and split == "train":  # Keras' `train/epoch_learning_rate`
         return ("train", "lr", 1)
     if base in LOSS_NAMES:

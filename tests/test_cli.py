@@ -239,3 +239,22 @@ def test_fifo_device_and_symlink_loop_say_what_they_are(
     ):
         code, out, err = run_cli(capsys, "check", str(path))
         assert code == 2 and out == "" and err.count("\n") == 1 and words in err, err
+
+
+def test_a_mapped_name_no_run_has_is_an_error_naming_the_metrics(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = tmp_path / "training.log"
+    p.write_text(KERAS)
+    code, out, err = run_cli(capsys, "check", "--map", "val_acc=val_acuracy", str(p))
+    assert code == 2 and "--map val_acc=val_acuracy: no metric of that name" in err
+    assert "val_accuracy" in err and "[keras-csv]" in out  # the report still comes
+
+
+def test_a_run_with_no_loss_or_accuracy_name_gets_a_map_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = tmp_path / "metrics.csv"
+    p.write_text("epoch,xent_head_a,top1_head_b\n0,0.9,0.4\n1,0.8,0.5\n")
+    code, _, err = run_cli(capsys, "check", str(p))
+    assert code == 0 and "no metric is named as a loss or an accuracy" in err and "--map val_loss=" in err

@@ -542,3 +542,44 @@ def test_catboost_console_chunking_gives_same_records(chunks: list[int]) -> None
     data = CATBOOST.read_bytes()
     whole = read(CatBoostConsoleReader, data)[0]
     assert canon(read(CatBoostConsoleReader, data, chunks)[0]) == canon(whole) and len(whole) == 26
+
+
+def _printed_by_a_loop(fmt: str) -> bytes:
+    """What a hand-written loop prints with `fmt` over a real numpy training (accuracy in percent)."""
+    from numpy_training import softmax_regression
+
+    rows = softmax_regression(epochs=6)
+    return "".join(
+        fmt.format(e=e, tl=r["train_loss"], vl=r["val_loss"], va=100 * r["val_acc"]) + "\n"
+        for e, r in enumerate(rows)
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"),
+    [
+        ("epoch {e}, train_loss={tl:.4f}, val_loss={vl:.4f}, val_acc@1={va:.2f}", "val_acc@1"),
+        ("epoch {e} | train_loss {tl:.4f} | val_loss {vl:.4f} | val_acc(%) {va:.2f}", "val_acc(%)"),
+        ("epoch {e} | train_loss {tl:.4f} | val_loss {vl:.4f} | val_acc[top1] {va:.2f}", "val_acc[top1]"),
+    ],
+)
+def test_text_kv_accuracy_names_with_qualifiers_are_read_as_the_validation_accuracy(
+    fmt: str, name: str
+) -> None:
+    """`acc@1`, `acc(%)` and `acc[top1]` were dropped silently: the run lost its accuracy."""
+    from lossacc_tui.roles import assign_roles
+
+    recs, reader = read(TextKvReader, _printed_by_a_loop(fmt))
+    assert len(recs) == 6 and not reader.problems
+    assert all(name in r.values for r in recs)
+    assert assign_roles(list(recs[0].values))[name] == "val_acc"
+
+
+def test_text_kv_a_name_it_cannot_take_apart_is_a_problem_not_a_silent_drop() -> None:
+    data = _printed_by_a_loop(
+        "epoch {e} | train_loss {tl:.4f} | val_loss {vl:.4f} | [bold]val_acc[/bold] {va:.2f}"
+    )
+    recs, reader = read(TextKvReader, data)
+    assert len(recs) == 6 and all("val_loss" in r.values for r in recs)
+    assert len(reader.problems) == 6
+    assert "[bold]val_acc[/bold]" in reader.problems[0].message

@@ -17,10 +17,11 @@ from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, looks_structured, to_float
 from lossacc_tui.readers.logprefix import strip_prefix
 from lossacc_tui.readers.registry import register
-from lossacc_tui.roles import classify
+from lossacc_tui.roles import classify, normalize
 
 MAX_LINE = 1 << 14  # a printed metrics line is short; longer lines are not looked at
-_WORD = r"[A-Za-z](?:[\w/]|[.-](?=\w))*"
+# a name, with the qualifiers writers attach: `acc@1`, `val_acc(%)`, `val_acc[top1]`
+_WORD = r"[A-Za-z](?:[\w/]|[.-](?=\w))*(?:@\w+|\[\w+\]|\(%\))*"
 _NUM = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?%?(?!\w|\.\d)|(?i:[-+]?(?:nan|inf))(?![A-Za-z])"
 _PAIR = re.compile(
     rf"(?<![\w./-])(?:(?P<long>{_WORD}(?:[ ]{_WORD}){{0,3}})\.?\s*[:=]\s*|(?P<short>{_WORD})\.?\s+)"
@@ -31,6 +32,8 @@ _PAREN = re.compile(
     rf"\((?P<split>val|valid|validation|test|eval)\s*[:=]?\s*(?P<v2>{_NUM})\)"
 )
 _BAD_VALUE = re.compile(r"(?<![\w.])(\w+)\s*[:=]\s*([^\s,|;]+)")
+_TOKENS = re.compile(r"[\s,|;]+")
+_NUMBER_START = re.compile(r"[-+]?\.?\d")
 _SPACES = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")
 EPOCH_MARKERS = frozenset({"epoch", "ep", "epochs"})
@@ -152,4 +155,23 @@ class TextKvReader(Reader):
                 and not m.group(2)[:1].isalpha()
             ):
                 self.problem(line_no, f"could not read the value of {m.group(1)!r}: {m.group(2)[:40]!r}")
+                return
+        # a loss/accuracy-like name followed by a number is checked against what was read, so a name
+        # this reader cannot take apart (`[bold]val_acc[/bold] 0.5`) is told, not dropped
+        read = [normalize(n) for n in values]
+        tokens = _TOKENS.split(text)
+        for i, tok in enumerate(tokens):
+            low = tok.lower()
+            if "loss" not in low and "acc" not in low:
+                continue
+            name, _, value = tok.replace("=", ":").partition(":")
+            value = value or (tokens[i + 1] if i + 1 < len(tokens) else "")
+            if not _NUMBER_START.match(value):
+                continue
+            token = normalize(name)
+            if token and not any(r == token or r.endswith("_" + token) for r in read):
+                self.problem(
+                    line_no,
+                    f"could not take the metric name apart: {name[:40]!r} (its value is not read)",
+                )
                 return
