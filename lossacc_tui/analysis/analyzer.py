@@ -21,6 +21,7 @@ from dataclasses import replace
 import numpy as np
 
 from lossacc_tui.analysis import stats
+from lossacc_tui.analysis.agreed import AgreedStates
 from lossacc_tui.analysis.alerts import Alert, Event, StateSegment
 from lossacc_tui.analysis.classes import classes_from_files
 from lossacc_tui.analysis.consistency import ConsistentLoss, inconsistent
@@ -30,7 +31,7 @@ from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting
 from lossacc_tui.analysis.features import concat, split
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import Classes, infer_classes
-from lossacc_tui.analysis.states import Timeline, agree_with_alerts, state_codes
+from lossacc_tui.analysis.states import Timeline, state_codes
 from lossacc_tui.analysis.summary import run_summary
 from lossacc_tui.analysis.track import Feats, Track, x_column
 from lossacc_tui.model import Run, Series
@@ -83,6 +84,12 @@ class Analyzer:
         self.ctx: Ctx | None = None
         self._ic_key: object = None
         self._ic: list = [0, 0, 0, False]
+        self._generation = 0  # counts _start: a new set of detectors and a new timeline
+        self._agreed = AgreedStates()
+        self._alerts_version: tuple[tuple[int, int], ...] = ()
+        self._alerts_sorted: list[Alert] = []
+        self._spans_version: object = None
+        self._spans: list[tuple[str, float, float]] = []
 
     # --- public ------------------------------------------------------------------------------
     def update(self) -> list[Event]:
@@ -105,10 +112,17 @@ class Analyzer:
 
     @property
     def alerts(self) -> list[Alert]:
+        """Every alert of the run, in `Alert.sort_key` order. The order is kept between calls and
+        rebuilt only when a detector opened or closed one (an alert's start is fixed once it is
+        listed), so reading it costs the number of detectors, not of alerts."""
         if self.ctx is None:
             return []
-        out = [a for d in self._detectors for a in d.alerts]
-        return sorted(out, key=Alert.sort_key)
+        version = tuple((len(d.alerts), id(getattr(d, "current", None))) for d in self._detectors)
+        if version != self._alerts_version:
+            out = [a for d in self._detectors for a in d.alerts]
+            self._alerts_sorted = sorted(out, key=Alert.sort_key)
+            self._alerts_version = version
+        return list(self._alerts_sorted)
 
     @property
     def states(self) -> list[StateSegment]:
@@ -117,14 +131,20 @@ class Analyzer:
         has risen beyond noise above its best."""
         if self.ctx is None or self._timeline is None:
             return []
-        primary = ("", self.ctx.loss.name if self.ctx.loss is not None else "")
-        spans = [
-            (a.kind, a.start, math.inf if a.end is None else a.end)
-            for a in self.alerts
-            if a.data.get("subject", "") in primary and a.start is not None and math.isfinite(a.start)
-        ]
-        segs = [replace(s) for s in self._timeline.segments]
-        return agree_with_alerts(segs, spans, lambda x: self._eval_x(x, -1), lambda x: self._eval_x(x, 0))
+        alerts = self.alerts
+        if self._spans_version != self._alerts_version:  # (the same list while no alert changed)
+            primary = ("", self.ctx.loss.name if self.ctx.loss is not None else "")
+            self._spans = [
+                (a.kind, a.start, math.inf if a.end is None else a.end)
+                for a in alerts
+                if a.data.get("subject", "") in primary and a.start is not None and math.isfinite(a.start)
+            ]
+            self._spans_version = self._alerts_version
+        spans = self._spans
+        token = (self._generation, self.ctx.loss.base if self.ctx.loss is not None else 0)
+        return self._agreed.get(
+            self._timeline.segments, spans, lambda x: self._eval_x(x, -1), lambda x: self._eval_x(x, 0), token
+        )
 
     def _eval_x(self, x: float, shift: int) -> float:
         """x of the first evaluation of the primary loss at or after x (shift 0) or of the last one
@@ -247,6 +267,8 @@ class Analyzer:
 
     def _start(self, ctx: Ctx) -> None:
         self.ctx = ctx
+        self._generation += 1
+        self._alerts_version, self._spans_version = (), None
         p = self.params
         self._tracks: dict[str, Track] = {}
         # mask isolated glitches only: a pair inconsistent again and again is the run's loss or metric
