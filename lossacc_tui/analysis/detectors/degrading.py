@@ -84,20 +84,42 @@ class ValDegrading(Overfitting):
     def _resolution(self, acc: Series, xs: np.ndarray, a_now: np.ndarray) -> np.ndarray:
         """The accuracy's resolution (fraction; NaN unknown) at each x, from its values logged up to
         that x: fed to the detector's own grid estimate in x order, so a live log gets what a
-        finished one gets."""
+        finished one gets. O(new points): each accuracy value is fed once, and the resolution
+        is computed for the whole chunk at once from the grid's state after the values each x saw."""
         col = x_column(acc, self.ctx.axis)
         out = np.full(len(xs), np.nan)
         if col is None:
             return out
         grid, k = self._grid, max(self._acc_k, acc.base)  # (col, raw: from acc.base on)
-        b = acc.base
-        for j, x in enumerate(xs.tolist()):
-            while k < len(acc) and col[k - b] <= x:
-                grid.feed(float(acc.raw[k - b]))
-                k += 1
-            r = resolution(float(a_now[j]), grid.n)
-            out[j] = np.fmax(r, step_floor(grid.n_fit) * (1 + 1e-6))
-        self._acc_k = k
+        b, n_acc, raw = acc.base, len(acc), acc.raw
+        ahead = col[k - b : n_acc - b]
+        with np.errstate(invalid="ignore"):
+            ordered = bool(np.isfinite(xs).all() and np.isfinite(ahead).all() and (np.diff(ahead) >= 0).all())
+        if not ordered:  # (NaN or unordered x: the point-by-point walk the vector form reproduces)
+            for j, x in enumerate(xs.tolist()):
+                while k < n_acc and col[k - b] <= x:
+                    grid.feed(float(raw[k - b]))
+                    k += 1
+                r = resolution(float(a_now[j]), grid.n)
+                out[j] = np.fmax(r, step_floor(grid.n_fit) * (1 + 1e-6))
+            self._acc_k = k
+            return out
+        # accuracy points fed once x is reached: those at or before x, and never fewer than before
+        upto = np.maximum.accumulate(np.maximum(np.searchsorted(ahead, xs, side="right") + k, k))
+        n_of, fit_of = [grid.n], [grid.n_fit]  # the grid's state after 0, 1, 2 ... more points
+        for v in raw[k - b : int(upto[-1]) - b].tolist():
+            grid.feed(v)
+            n_of.append(grid.n)
+            fit_of.append(grid.n_fit)
+        at = upto - k
+        n = np.array([math.nan if v is None else float(v) for v in n_of])[at]
+        floor = np.array([step_floor(v) for v in fit_of])[at]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            a = np.clip(a_now, 0.0, 1.0)
+            r = np.fmax(1.0 / n, np.sqrt(a * (1.0 - a) / n))  # `resolution`, for every x at once
+        r[~(np.isfinite(n) & np.isfinite(a_now))] = math.nan
+        out[:] = np.fmax(r, floor * (1 + 1e-6))
+        self._acc_k = int(upto[-1])
         return out
 
     def title(self, alert: Alert) -> str:
