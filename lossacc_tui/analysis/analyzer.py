@@ -256,12 +256,7 @@ class Analyzer:
                 )
                 > 0
             )
-            for f in flags.tolist():
-                run = run + 1 if f else 0
-                bad += f
-                if run >= 2 or bad >= 3:
-                    sys_ = True
-                    break
+            bad, run, sys_ = _count_inconsistent(flags, bad, run)
         self._ic = [n, bad, run, sys_]
         return sys_
 
@@ -386,6 +381,22 @@ class Analyzer:
         out = np.repeat(vals, np.diff(np.concatenate([starts, [m]])))
         self._carry[key] = (float(out[-1]), int(at[-1]))
         return out
+
+
+def _count_inconsistent(flags: np.ndarray, bad: int, run: int) -> tuple[int, int, bool]:
+    """(bad, run, systematic) after the flags (True: an inconsistent evaluation), from `bad` so far
+    and the `run` of inconsistent ones just before: systematic once a run reaches 2 or bad 3."""
+    m = len(flags)
+    if m == 0:
+        return bad, run, False
+    total = bad + np.cumsum(flags, dtype=np.int64)
+    idx = np.arange(m)
+    last_ok = np.maximum.accumulate(np.where(flags, -1, idx))  # last consistent one at or before i
+    runs = np.where(last_ok < 0, idx + 1 + run, idx - last_ok)
+    hit = np.flatnonzero((runs >= 2) | (total >= 3))
+    if len(hit):
+        return int(total[hit[0]]), int(runs[hit[0]]), True
+    return int(total[-1]), int(runs[-1]), False
 
 
 def _first(s: Series | None) -> float:

@@ -18,6 +18,7 @@ from lossacc_tui.analysis.detectors.base import Ctx, classes_claim, lookup, name
 from lossacc_tui.analysis.detectors.joined import Overfitting, _run_lengths
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.gridfeed import GridFeeder
 from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, pts
 from lossacc_tui.analysis.resolution import GridEstimate, resolution, step_floor
 from lossacc_tui.analysis.track import x_column
@@ -51,6 +52,7 @@ class ValDegrading(Overfitting):
     def __init__(self, ctx: Ctx, series: Series, subject: str) -> None:
         super().__init__(ctx, series, subject)
         self._grid = GridEstimate()  # the accuracy's evaluation-set size, from its values up to x
+        self._feeder = GridFeeder(self._grid)
         self._acc_k = 0  # accuracy points fed to it
 
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
@@ -106,14 +108,13 @@ class ValDegrading(Overfitting):
             return out
         # accuracy points fed once x is reached: those at or before x, and never fewer than before
         upto = np.maximum.accumulate(np.maximum(np.searchsorted(ahead, xs, side="right") + k, k))
-        n_of, fit_of = [grid.n], [grid.n_fit]  # the grid's state after 0, 1, 2 ... more points
-        for v in raw[k - b : int(upto[-1]) - b].tolist():
-            grid.feed(v)
-            n_of.append(grid.n)
-            fit_of.append(grid.n_fit)
+        # the grid's state after 0, 1, 2 ... more points (`GridFeeder`: as grid.feed on each)
+        n0 = math.nan if grid.n is None else float(grid.n)
+        step0 = step_floor(grid.n_fit)
+        n_more, step_more = self._feeder.feed_many(raw[k - b : int(upto[-1]) - b])
         at = upto - k
-        n = np.array([math.nan if v is None else float(v) for v in n_of])[at]
-        floor = np.array([step_floor(v) for v in fit_of])[at]
+        n = np.concatenate([[n0], n_more])[at]
+        floor = np.concatenate([[step0], step_more])[at]
         with np.errstate(invalid="ignore", divide="ignore"):
             a = np.clip(a_now, 0.0, 1.0)
             r = np.fmax(1.0 / n, np.sqrt(a * (1.0 - a) / n))  # `resolution`, for every x at once
