@@ -64,8 +64,8 @@ class AgreedStates:
             return self._plain + [replace(s) for s in segments[len(self._plain) :]]
         now = self._now
         if now != self._spans:
-            # the kept pieces of segments ending before the earliest changed span stay valid
-            x = min(a for _, a, _ in now ^ self._spans)
+            # the kept pieces of segments ending before the earliest change stay valid
+            x = _first_change(self._spans, now)
             j = self.segments_done
             while j > 0 and not segments[j - 1].end < x:
                 j -= 1
@@ -106,3 +106,18 @@ class AgreedStates:
         if self._out:
             self._out[-1] = replace(self._out[-1], end=end)
         self.segments_done = j
+
+
+def _first_change(before: frozenset[Span], after: frozenset[Span]) -> float:
+    """The smallest x from which agreeing with `after` can differ from agreeing with `before`: a
+    span added or gone changes what follows its start; a span whose end moved (an alert closed,
+    or reopened: same kind and start) only what follows the nearer of its two ends."""
+    changed: dict[tuple[str, float], list[tuple[bool, float]]] = {}
+    for side, spans in ((False, before - after), (True, after - before)):
+        for kind, a, b in spans:
+            changed.setdefault((kind, a), []).append((side, b))
+    x = math.inf
+    for (_, a), ends in changed.items():
+        moved = len({side for side, _ in ends}) == 2  # (on both sides: the same span, another end)
+        x = min(x, min(b for _, b in ends) if moved else a)
+    return x

@@ -50,7 +50,8 @@ class Analyzer:
         self.ctx: Ctx | None = None
         self._generation = 0  # counts _start: a new set of detectors and a new timeline
         self._agreed = AgreedStates()
-        self._alerts_version: tuple[tuple[int, int], ...] = ()
+        self._changes = 0  # updates that opened or closed an alert (every such change is an event)
+        self._alerts_version: object = None
         self._alerts_sorted: list[Alert] = []
         self._spans_version: object = None
         self._spans: list[tuple[str, float, float]] = []
@@ -71,17 +72,19 @@ class Analyzer:
             return diff(old, self.alerts)
         events: list[Event] = []
         self._advance(events)
+        if events:  # (an alert opened, closed or reopened: the sorted list and the spans are rebuilt)
+            self._changes += 1
         events.sort(key=event_key)
         return events
 
     @property
     def alerts(self) -> list[Alert]:
         """Every alert of the run, in `Alert.sort_key` order. The order is kept between calls and
-        rebuilt only when a detector opened or closed one (an alert's start is fixed once it is
-        listed), so reading it costs the number of detectors, not of alerts."""
+        rebuilt only after an update that opened, closed or reopened one (each is an event; an
+        alert's start is fixed once it is listed), so a read is a list copy, not a sort."""
         if self.ctx is None:
             return []
-        version = tuple((len(d.alerts), id(getattr(d, "current", None))) for d in self._detectors)
+        version = (self._generation, self._changes)
         if version != self._alerts_version:
             out = [a for d in self._detectors for a in d.alerts]
             self._alerts_sorted = sorted(out, key=Alert.sort_key)
@@ -140,7 +143,7 @@ class Analyzer:
     def _start(self, ctx: Ctx) -> None:
         self.ctx = ctx
         self._generation += 1
-        self._alerts_version, self._spans_version = (), None
+        self._alerts_version, self._spans_version = None, None
         p = self.params
         self._tracks: dict[str, Track] = {}
         # mask isolated glitches only: a pair inconsistent again and again is the run's loss or metric
