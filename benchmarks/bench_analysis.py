@@ -9,8 +9,9 @@
 
 The run: logistic regression trained by minibatch SGD (batch 32, constant learning rate) on
 data drawn from a linear model with label noise; every step logs the minibatch's training loss
-and the loss and accuracy on a fixed 400-sample validation set. A healthy run that keeps learning
-slowly and stays noisy. Generating 1M real steps in Python takes over a minute here, so the file
+and the loss and accuracy on a random 64-sample validation batch. A healthy run that keeps
+learning slowly and stays noisy: the kind of curve that flooded `check` with alerts. Generating
+1M real steps in Python takes over a minute here, so the file
 is the first 200,000 real steps followed by the run's own converged stretch (steps 100,000-200,000)
 concatenated eight more times: real per-step numbers throughout.
 
@@ -35,6 +36,7 @@ from lossacc_tui.model import Batch, Run
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
 REAL_STEPS = 200_000
 GOAL_CHECK_1M_S = 3.0
+VAL_BATCH = 64  # validation metrics on a random 64-sample batch at every step: a noisy, healthy run
 
 
 def train(
@@ -162,7 +164,7 @@ def pandas_time(path: Path) -> float:
 
 def main() -> int:
     t0 = time.perf_counter()
-    real = train(REAL_STEPS)
+    real = train(REAL_STEPS, val_batch=VAL_BATCH)
     cols = rows(max(SIZES) + 1_000, real)
     print(
         f"numpy training: {REAL_STEPS:,} SGD steps in {time.perf_counter() - t0:.1f} s "
@@ -190,6 +192,23 @@ def main() -> int:
                 f"  {n:>9,} rows: check {took:6.2f} s, {alerts:5d} alerts   pandas.read_csv {pd_s:5.2f} s"
                 f"   ratio {took / pd_s:5.1f}x{goal if n == SIZES[-1] else ''}"
             )
+    print("3. alerts that come and go at one place merged into one (analysis/merging.py), 100k rows:")
+    import lossacc_tui.analysis.detectors.base as base
+
+    for label in ("merged", "apart"):
+        if label == "apart":
+            base.reopenable = lambda *args: False  # type: ignore[assignment]
+        run = Run("bench", "-", "csv")
+        feed(run, cols, 0, 100_000)
+        a = Analyzer(run)
+        a.update()
+        kinds: dict[str, int] = {}
+        for al in a.alerts:
+            kinds[al.kind] = kinds.get(al.kind, 0) + 1
+        print(
+            f"  {label}: {len(a.alerts):5d} alerts "
+            f"({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})"
+        )
     print(f"load average now {os.getloadavg()[0]:.1f}")
     return 0
 

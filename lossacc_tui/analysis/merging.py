@@ -5,7 +5,8 @@ again: on a healthy per-step run of 100,000 steps that was thousands of `overfit
 steps apart. When an alert of a kind opens again soon after the last one of the same detector
 closed, the closed one is reopened instead, and its span runs from the first opening to the new
 close. "Soon" is a gap, in evaluations, no longer than `MIN_GAP` or than the span the alert
-already covers, whichever is larger, and with no new best of the series in between: a pause
+already covers, whichever is larger, and with no new best of the series' level (its mean over
+the last few evaluations) in between: a pause
 shorter than the trouble around it is part of it; a later episode after a longer quiet, or after
 the run recovered to a new best, stays separate.
 
@@ -27,9 +28,9 @@ MIN_GAP = 6
 
 def reopenable(last: Alert | None, kind: str, start_idx: int, best_idx: int) -> bool:
     """Whether an alert of `kind` whose condition began at point `start_idx` continues `last` (the
-    newest alert of the same detector) instead of opening a new one. `best_idx`: where the
-    series followed had its best as of now (-1 unknown); a new best after `last` closed means the
-    run recovered in between, and what follows is a new episode measured from a new best."""
+    newest alert of the same detector) instead of opening a new one. `best_idx`: where the level
+    of the series followed had its best as of now (-1 unknown); a new best after `last` closed
+    means the run recovered in between, and what follows is a new episode measured from it."""
     if last is None or last.active or last.kind != kind:
         return False
     first, end = int(last.data.get("start_idx", -1)), int(last.data.get("end_idx", -1))

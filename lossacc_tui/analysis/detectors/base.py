@@ -223,10 +223,9 @@ class Detector(KindSpec):
 
 
 def _best_at(f: Feats, local: int) -> int:
-    """Where the series had its best as of chunk point `local`: the raw best of a loss, the best
-    level otherwise; -1 when not known."""
-    best = getattr(f, "best_idx", None)
-    best = f.lbest_idx if best is None else best
+    """Where the series' level (its mean over the last few evaluations: a single noisy point is
+    not a recovery) had its best as of chunk point `local`; -1 when not known."""
+    best = f.lbest_idx
     return int(best[local]) if best is not None and 0 <= local < len(best) else -1
 
 
