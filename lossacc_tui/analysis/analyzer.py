@@ -21,51 +21,19 @@ from dataclasses import replace
 import numpy as np
 
 from lossacc_tui.analysis import stats
+from lossacc_tui.analysis.agreed import AgreedStates
+from lossacc_tui.analysis.alert_events import diff, event_key
 from lossacc_tui.analysis.alerts import Alert, Event, StateSegment
-from lossacc_tui.analysis.classes import classes_from_files
-from lossacc_tui.analysis.consistency import ConsistentLoss, inconsistent
-from lossacc_tui.analysis.density import points_per_eval
+from lossacc_tui.analysis.consistency import ConsistentLoss
 from lossacc_tui.analysis.detectors import Ctx, Detector, build_detectors
 from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting
-from lossacc_tui.analysis.features import concat, split
+from lossacc_tui.analysis.layout import RunLayout
+from lossacc_tui.analysis.pairing import Pairer
 from lossacc_tui.analysis.params import Params
-from lossacc_tui.analysis.quantities import Classes, infer_classes
-from lossacc_tui.analysis.states import Timeline, agree_with_alerts, state_codes
+from lossacc_tui.analysis.states import Timeline, state_codes
 from lossacc_tui.analysis.summary import run_summary
 from lossacc_tui.analysis.track import Feats, Track, x_column
-from lossacc_tui.model import Run, Series
-from lossacc_tui.readers.probe_sidecar import facts_lookup
-
-LOSS_KEYS = (
-    "y",
-    "x",
-    "idx",
-    "lvl",
-    "sig",
-    "sig_prev",
-    "dir",
-    "warm",
-    "best",
-    "best_idx",
-    "lbest",
-    "lbest_idx",
-)
-LOSS_KEYS += ("lvl_flat", "lvl_stuck", "swing", "swing_abs")
-ACC_KEYS = (
-    "y",
-    "x",
-    "idx",
-    "lvl",
-    "sig",
-    "dir",
-    "lbest",
-    "lbest_idx",
-    "range_flat",
-    "range_unst",
-    "range_stuck",
-)
-ACC_KEYS += ("nonfinite_stuck", "res")
-
+from lossacc_tui.model import Run
 
 #: most points a track turns into features at once (bounds memory on a long backlog)
 BLOCK = 1 << 18
@@ -77,19 +45,23 @@ class Analyzer:
     def __init__(self, run: Run, params: Params | None = None) -> None:
         self.run = run
         self.params = params or Params()
-        self._scanned: dict[str, int] = {}
-        self._missing_epoch = False
+        self._structure = RunLayout(run, self.params)
         self._layout: tuple[object, ...] | None = None
         self.ctx: Ctx | None = None
-        self._ic_key: object = None
-        self._ic: list = [0, 0, 0, False]
+        self._generation = 0  # counts _start: a new set of detectors and a new timeline
+        self._agreed = AgreedStates()
+        self._changes = 0  # updates that opened or closed an alert (every such change is an event)
+        self._alerts_version: object = None
+        self._alerts_sorted: list[Alert] = []
+        self._spans_version: object = None
+        self._spans: list[tuple[str, float, float]] = []
 
     # --- public ------------------------------------------------------------------------------
     def update(self) -> list[Event]:
         """Consume new points; the ('opened' | 'closed', alert snapshot) events they caused."""
         if self.ctx is not None:
             self.ctx.clear_cache()  # x columns may have been reallocated by the appends
-        layout, ctx = self._resolve()
+        layout, ctx = self._structure.resolve(self.ctx)
         if self.ctx is not None and self.ctx.facts is None and ctx.facts is not None:
             self.ctx.facts = ctx.facts  # a probe sidecar found after the analysis started
         if layout != self._layout:
@@ -97,18 +69,27 @@ class Analyzer:
             self._layout = layout
             self._start(ctx)
             self._advance([])
-            return _diff(old, self.alerts)
+            return diff(old, self.alerts)
         events: list[Event] = []
         self._advance(events)
-        events.sort(key=_event_key)
+        if events:  # (an alert opened, closed or reopened: the sorted list and the spans are rebuilt)
+            self._changes += 1
+        events.sort(key=event_key)
         return events
 
     @property
     def alerts(self) -> list[Alert]:
+        """Every alert of the run, in `Alert.sort_key` order. The order is kept between calls and
+        rebuilt only after an update that opened, closed or reopened one (each is an event; an
+        alert's start is fixed once it is listed), so a read is a list copy, not a sort."""
         if self.ctx is None:
             return []
-        out = [a for d in self._detectors for a in d.alerts]
-        return sorted(out, key=Alert.sort_key)
+        version = (self._generation, self._changes)
+        if version != self._alerts_version:
+            out = [a for d in self._detectors for a in d.alerts]
+            self._alerts_sorted = sorted(out, key=Alert.sort_key)
+            self._alerts_version = version
+        return list(self._alerts_sorted)
 
     @property
     def states(self) -> list[StateSegment]:
@@ -117,14 +98,20 @@ class Analyzer:
         has risen beyond noise above its best."""
         if self.ctx is None or self._timeline is None:
             return []
-        primary = ("", self.ctx.loss.name if self.ctx.loss is not None else "")
-        spans = [
-            (a.kind, a.start, math.inf if a.end is None else a.end)
-            for a in self.alerts
-            if a.data.get("subject", "") in primary and a.start is not None and math.isfinite(a.start)
-        ]
-        segs = [replace(s) for s in self._timeline.segments]
-        return agree_with_alerts(segs, spans, lambda x: self._eval_x(x, -1), lambda x: self._eval_x(x, 0))
+        alerts = self.alerts
+        if self._spans_version != self._alerts_version:  # (the same list while no alert changed)
+            primary = ("", self.ctx.loss.name if self.ctx.loss is not None else "")
+            self._spans = [
+                (a.kind, a.start, math.inf if a.end is None else a.end)
+                for a in alerts
+                if a.data.get("subject", "") in primary and a.start is not None and math.isfinite(a.start)
+            ]
+            self._spans_version = self._alerts_version
+        spans = self._spans
+        token = (self._generation, self.ctx.loss.base if self.ctx.loss is not None else 0)
+        return self._agreed.get(
+            self._timeline.segments, spans, lambda x: self._eval_x(x, -1), lambda x: self._eval_x(x, 0), token
+        )
 
     def _eval_x(self, x: float, shift: int) -> float:
         """x of the first evaluation of the primary loss at or after x (shift 0) or of the last one
@@ -153,100 +140,10 @@ class Analyzer:
         best = (loss.best_idx if loss else -1, acc_best)
         return run_summary(self.run.name, self.ctx, state, [a for a in self.alerts if a.active], best)
 
-    # --- structure ---------------------------------------------------------------------------
-    def _axis(self) -> str:
-        has_points = False
-        for name, s in self.run.series.items():
-            n = len(s)
-            has_points = has_points or n > 0
-            seen = max(self._scanned.get(name, 0), s.base)
-            if n > seen and not self._missing_epoch:
-                col = x_column(s, "epoch")  # (from s.base on)
-                if col is None or np.isnan(col[seen - s.base : n - s.base]).any():
-                    self._missing_epoch = True
-            self._scanned[name] = n
-        return "step" if self._missing_epoch or not has_points else "epoch"
-
-    def _resolve(self) -> tuple[tuple[object, ...], Ctx]:
-        r = self.run.by_role
-        val_loss, val_acc, train_loss, train_acc = (
-            r("val_loss"),
-            r("val_acc"),
-            r("train_loss"),
-            r("train_acc"),
-        )
-        if val_loss is not None or val_acc is not None:
-            loss, acc, train, split_name = val_loss, val_acc, train_loss, "validation"
-        else:
-            loss, acc, train, split_name = train_loss, train_acc, None, "training"
-        p = self.params
-        from_files = classes_from_files(self.run.path) if p.n_classes is None else None
-        if p.n_classes is not None:
-            classes = Classes(p.n_classes, "given")
-        elif from_files is not None:
-            classes = from_files
-        else:
-            classes = infer_classes(
-                [
-                    ("validation", _first(val_loss), _first_or_none(val_acc)),
-                    ("training", _first(train_loss), _first_or_none(train_acc)),
-                ]
-            )
-        ctx = Ctx(p, self._axis(), classes, loss, acc, train, train_acc, split_name, r("lr"))
-        if self.ctx is not None and any(s.base for s in (loss, acc, train) if s is not None):
-            # the first evaluations are folded away (`Series.fold`): the windows stay as measured
-            ctx.train_window, ctx.loss_window = self.ctx.train_window, self.ctx.loss_window
-        else:
-            ctx.train_window = points_per_eval(train, loss if loss is not None else acc)
-            ctx.loss_window = points_per_eval(loss, None) if split_name == "training" else 1
-        # per-sample facts logged beside the run (a probe sidecar): claims they decide are
-        # confirmed or refuted; looked up live, so facts read later count at the next update
-        ctx.facts = facts_lookup(self.run, split_name, exact=True)
-        names = tuple(None if s is None else (s.name, s.scale) for s in (loss, acc, train, train_acc))
-        mismatch = tuple(s.name for s in self.run.series.values() if MetricMismatch.matches(s) and len(s))
-        systematic = self._systematic(loss, acc, classes.k, names)
-        windows = (ctx.train_window, ctx.loss_window)
-        layout = (
-            ctx.axis,
-            names,
-            classes,
-            split_name,
-            ctx.lr.name if ctx.lr else None,
-            mismatch,
-            windows,
-            systematic,
-        )
-        return layout, ctx
-
-    def _systematic(self, loss: Series | None, acc: Series | None, k: int | None, key: object) -> bool:
-        """Whether the loss/accuracy pair is inconsistent at 2 evaluations in a row or at 3 in all:
-        then it is the run's loss or metric that is not what it seems, not one glitched evaluation,
-        and no evaluation is masked (an isolated glitch is). Counted incrementally per pair."""
-        if loss is None or acc is None:
-            return False
-        if self._ic_key != (key, k):
-            self._ic_key, self._ic = (key, k), [0, 0, 0, False]  # seen, bad, run, systematic
-        seen, bad, run, sys_ = self._ic
-        n = min(len(loss), len(acc))
-        seen = max(seen, loss.base, acc.base)  # (the oldest points folded: from the first kept)
-        if n > seen and not sys_:
-            flags = (
-                inconsistent(
-                    loss.raw[seen - loss.base : n - loss.base], acc.raw[seen - acc.base : n - acc.base], k
-                )
-                > 0
-            )
-            for f in flags.tolist():
-                run = run + 1 if f else 0
-                bad += f
-                if run >= 2 or bad >= 3:
-                    sys_ = True
-                    break
-        self._ic = [n, bad, run, sys_]
-        return sys_
-
     def _start(self, ctx: Ctx) -> None:
         self.ctx = ctx
+        self._generation += 1
+        self._alerts_version, self._spans_version = None, None
         p = self.params
         self._tracks: dict[str, Track] = {}
         # mask isolated glitches only: a pair inconsistent again and again is the run's loss or metric
@@ -278,9 +175,7 @@ class Analyzer:
         self._timeline = Timeline(p.state_min_run) if ctx.loss is not None and ctx.acc is not None else None
         self._acc_best = stats.RunningBest(high=True)  # for summary(): updated when asked
         self._acc_best_gen = ctx.acc.generation if ctx.acc is not None else 0
-        self._pend_l: Feats | None = None
-        self._pend_a: Feats | None = None
-        self._carry = {"acc_at_best": (math.nan, -1), "loss_at_abest": (math.nan, -1)}
+        self._pairer = Pairer()
 
     # --- data flow ---------------------------------------------------------------------------
     def _advance(self, sink: list[Event]) -> None:
@@ -308,6 +203,20 @@ class Analyzer:
             for d in self._detectors:
                 d.refresh()
 
+    def _pair(self, lf: Feats | None, af: Feats | None, sink: list[Event]) -> None:
+        matched = self._pairer.pair(lf, af)
+        if matched is None:
+            return
+        f, g = matched
+        for d in self._dets.get("pair", []):
+            d.step(f, g, sink)
+        for d in self._dets.get("pair_acc", []):
+            d.step(g, f, sink)
+        if self._timeline is not None and self.ctx is not None:
+            codes = state_codes(f.warm, f.dir, g.dir)  # type: ignore[arg-type]
+            ctx, loss = self.ctx, self.ctx.loss
+            self._timeline.feed(codes, int(f.idx[0]), f.x, lambda i: ctx.x(loss, i))
+
     def _step_track(self, key: str, sink: list[Event]) -> Feats | None:
         track = self._tracks.get(key)
         if track is None:
@@ -321,87 +230,3 @@ class Analyzer:
             for d in self._dets.get("acc_only", []):
                 d.step(f, None, sink)
         return f
-
-    def _pair(self, lf: Feats | None, af: Feats | None, sink: list[Event]) -> None:
-        if lf is not None:
-            self._pend_l = concat(self._pend_l, lf, LOSS_KEYS)
-        if af is not None:
-            keys = ACC_KEYS + (("maj_dev",) if af.maj_dev is not None else ())
-            self._pend_a = concat(self._pend_a, af, keys)
-        if self._pend_l is None or self._pend_a is None:
-            return
-        n = min(len(self._pend_l.idx), len(self._pend_a.idx))
-        f, self._pend_l = split(self._pend_l, n)
-        g, self._pend_a = split(self._pend_a, n)
-        # accuracy where the loss had its best: the higher of the value and its level (the level
-        # right after the start still averages in the first, untrained evaluations)
-        f.acc_at_best = self._cross("acc_at_best", f.best_idx, np.fmax(g.lvl, g.y), f.idx[0])
-        g.loss_at_abest = self._cross("loss_at_abest", g.lbest_idx, f.lvl, f.idx[0])
-        for d in self._dets.get("pair", []):
-            d.step(f, g, sink)
-        for d in self._dets.get("pair_acc", []):
-            d.step(g, f, sink)
-        if self._timeline is not None:
-            codes = state_codes(f.warm, f.dir, g.dir)
-            loss = self.ctx.loss if self.ctx else None
-            self._timeline.feed(codes, int(f.idx[0]), f.x, lambda i: self.ctx.x(loss, i))  # type: ignore[union-attr]
-
-    def _cross(self, key: str, at: np.ndarray, other: np.ndarray, k0: int) -> np.ndarray:
-        """other's value at index `at` (a running-best index), carried across chunks. `at` is
-        piecewise constant, so only the first point of each piece is looked up."""
-        val, idx = self._carry[key]
-        m = len(at)
-        prev = np.empty_like(at)
-        prev[0] = idx
-        prev[1:] = at[:-1]
-        starts = np.flatnonzero(at != prev)
-        if len(starts) == 0 or starts[0] != 0:
-            starts = np.concatenate([[0], starts])
-        a = at[starts]
-        loc = a - k0
-        inside = (loc >= 0) & (loc < m)
-        vals = np.where(inside, other[np.clip(loc, 0, m - 1)], np.where(a == idx, val, np.nan))
-        out = np.repeat(vals, np.diff(np.concatenate([starts, [m]])))
-        self._carry[key] = (float(out[-1]), int(at[-1]))
-        return out
-
-
-def _first(s: Series | None) -> float:
-    return float(s.values[0]) if s is not None and len(s) else math.nan
-
-
-def _first_or_none(s: Series | None) -> float | None:
-    return float(s.values[0]) if s is not None and len(s) else None
-
-
-def _key(a: Alert) -> tuple[str, str, int]:
-    return (a.kind, str(a.data.get("subject", "")), int(a.data.get("start_idx", -1)))
-
-
-def _event_key(ev: Event) -> tuple[float, int]:
-    what, a = ev
-    x = a.start if what == "opened" else (a.end if a.end is not None else a.start)
-    return (x if x is not None and math.isfinite(x) else math.inf, 0 if what == "closed" else 1)
-
-
-def _diff(old: list[Alert], new: list[Alert]) -> list[Event]:
-    """Events that turn the old alert list into the new one (after a replay)."""
-    before = {_key(a): a for a in old}
-    after = {_key(a): a for a in new}
-    events: list[Event] = []
-    for k, a in before.items():
-        if a.active and (k not in after or not after[k].active):
-            b = after.get(k, a).snapshot()
-            b.active = False
-            if b.end is None:
-                b.end = b.start
-            events.append(("closed", b))
-    for k, a in after.items():
-        if k not in before or (a.active and not before[k].active):
-            b = a.snapshot()
-            b.active, b.end = True, None
-            events.append(("opened", b))
-            if not a.active and k not in before:
-                events.append(("closed", a.snapshot()))
-    events.sort(key=_event_key)
-    return events

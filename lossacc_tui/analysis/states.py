@@ -13,6 +13,7 @@ loss flat and accuracy down), 'flat' (neither moves beyond its own noise).
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Callable
 
 import numpy as np
@@ -116,6 +117,8 @@ def agree_with_alerts(
     spans: list[tuple[str, float, float]],
     prev: Callable[[float], float],
     nxt: Callable[[float], float],
+    out: list[StateSegment] | None = None,
+    marks: list[tuple[int, float]] | None = None,
 ) -> list[StateSegment]:
     """The segments with each stretch inside an alert's span (kind, start x, end x) made to say
     what the alert says: a trend that is locally flat or improving inside a span where the loss
@@ -123,17 +126,30 @@ def agree_with_alerts(
     below its peak (`ACC_WORSE_KINDS`) reads accuracy-worse. Warming-up is kept. Adjacent
     segments of one state are merged. `prev(x)`: the x of the last evaluation before x (a piece cut
     where a span starts ends there); `nxt(x)`: the x of the first evaluation at or after x (where a
-    piece cut just after a span's end starts). O(segments x spans)."""
+    piece cut just after a span's end starts). O((segments + spans) log spans): the cuts inside a
+    segment are found by bisection, and whether a piece lies inside some span by a prefix maximum
+    of span ends over spans sorted by start.
+
+    To continue an earlier result (the segments are the ones after those it was computed from, and
+    `spans` all the spans that reach them), pass it as `out`: it is extended in place, merging
+    across the seam, and returned; `marks` then gets (len(out), out[-1].end) after each segment."""
     worse = [(a, b, k in LOSS_WORSE_KINDS, k in ACC_WORSE_KINDS) for k, a, b in spans]
     worse = [w for w in worse if w[2] or w[3]]
-    if not worse:
+    if not worse and out is None:
         return segments
     # a span covers its first and last evaluation: pieces start at a span's start and just after
-    # its end
-    cuts = sorted({w[0] for w in worse} | {math.nextafter(w[1], math.inf) for w in worse})
-    out: list[StateSegment] = []
+    # its end (a NaN bound is never inside a segment)
+    cuts = sorted(
+        c for c in {w[0] for w in worse} | {math.nextafter(w[1], math.inf) for w in worse} if c == c
+    )
+    loss_cover = _Cover([(a, b) for a, b, lw, _ in worse if lw])
+    acc_cover = _Cover([(a, b) for a, b, _, aw in worse if aw])
+    out = [] if out is None else out
     for seg in segments:
-        pieces = [seg.start] + [c for c in cuts if seg.start < c <= seg.end] + [math.inf]
+        inner: list[float] = []
+        if seg.start == seg.start and seg.end == seg.end:  # (NaN: no cut lies inside)
+            inner = cuts[bisect_right(cuts, seg.start) : bisect_right(cuts, seg.end)]
+        pieces = [seg.start, *inner, math.inf]
         for j in range(len(pieces) - 1):
             lo = pieces[j] if j == 0 else nxt(pieces[j])
             hi = seg.end if j == len(pieces) - 2 else prev(pieces[j + 1])
@@ -142,13 +158,34 @@ def agree_with_alerts(
             state = seg.state
             if state in _PARTS:
                 loss, acc = _PARTS[state]
-                for a, b, lw, aw in worse:
-                    if a <= lo and hi <= b:
-                        loss = -1 if lw else loss
-                        acc = -1 if aw else acc
+                if loss_cover.covers(lo, hi):
+                    loss = -1
+                if acc_cover.covers(lo, hi):
+                    acc = -1
                 state = _state_of(loss, acc)
             if out and out[-1].state == state:
                 out[-1].end = hi
             else:
                 out.append(StateSegment(state, lo, hi))
+        if marks is not None:
+            marks.append((len(out), out[-1].end if out else math.nan))
     return out
+
+
+class _Cover:
+    """Whether some span (a, b) of a fixed set has a <= lo and hi <= b: O(log spans) a query."""
+
+    def __init__(self, spans: list[tuple[float, float]]) -> None:
+        spans = sorted(s for s in spans if s[0] == s[0])  # (a NaN start covers nothing)
+        self.starts = [a for a, _ in spans]
+        self.reach: list[float] = []  # the largest end among the spans up to each one
+        top = -math.inf
+        for _, b in spans:
+            top = b if b > top else top  # (a NaN end never wins: it covers nothing)
+            self.reach.append(top)
+
+    def covers(self, lo: float, hi: float) -> bool:
+        if lo != lo or hi != hi:
+            return False
+        k = bisect_right(self.starts, lo)
+        return k > 0 and self.reach[k - 1] >= hi

@@ -13,8 +13,9 @@ import numpy as np
 
 from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.gridfeed import GridFeeder
 from lossacc_tui.analysis.params import Params
-from lossacc_tui.analysis.resolution import GridEstimate, step_floor
+from lossacc_tui.analysis.resolution import GridEstimate
 from lossacc_tui.model import Series
 
 Feats = LossFeatures | AccFeatures
@@ -82,6 +83,7 @@ class Track:
         self.lbest, self.lbest_idx = math.nan, -1  # running best of the level
         self.majority = params.majority_rate
         self.grid = GridEstimate() if role == "acc" else None  # the evaluation set's size n
+        self._feeder = GridFeeder(self.grid) if self.grid is not None else None
 
     def advance(self, upto: int | None = None) -> Feats | None:
         """Features of the points not consumed yet (up to `upto`), or None when there are none."""
@@ -114,12 +116,8 @@ class Track:
             f.best, f.best_idx = best, best_idx
         if self.role == "train":
             return f
-        if isinstance(f, AccFeatures) and self.grid is not None:
-            grid = self.grid
-            n_eval, step = np.empty(len(y)), np.empty(len(y))
-            for j, v in enumerate(y.tolist()):
-                n_eval[j] = _or_nan(grid.feed(v))
-                step[j] = step_floor(grid.n_fit)
+        if isinstance(f, AccFeatures) and self._feeder is not None:
+            n_eval, step = self._feeder.feed_many(y)  # (grid.feed on each value, without a call each)
             f.n_eval = n_eval
             with np.errstate(invalid="ignore", divide="ignore"):
                 a = np.clip(lvl, 0.0, 1.0)
@@ -183,10 +181,6 @@ class Track:
         warm = np.zeros(m, dtype=bool)
         warm[: max(0, min(m, short_from - k0))] = True
         f.warm = warm
-
-
-def _or_nan(n: int | None) -> float:
-    return math.nan if n is None else float(n)
 
 
 def _ranges(buf: np.ndarray, windows: list[int]) -> dict[int, np.ndarray]:

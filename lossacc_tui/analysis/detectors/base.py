@@ -13,6 +13,7 @@ from lossacc_tui.analysis.alerts import Alert, Event, Latch, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.confirm import FactsAt, decide
 from lossacc_tui.analysis.kind import KindSpec
+from lossacc_tui.analysis.merging import merged_explanation, reopen, reopenable
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import Classes
 from lossacc_tui.analysis.resolution import GridEstimate
@@ -166,9 +167,18 @@ class Detector(KindSpec):
         for what, i, j in self.latch.feed(open_, close, k0):
             if what == "open":
                 kind = self.kind_at(i)
+                last = self.alerts[-1] if self.alerts else None
+                if last is not None and reopenable(last, kind, j, _best_at(main, i - k0)):  # (`merging`)
+                    reopen(last)
+                    self.current = last
+                    self._render(last, i)
+                    sink.append(("opened", last.snapshot()))
+                    lo = i - k0
+                    continue
                 alert = Alert(kind, "warning", kind, self.ctx.x(self.series, j))
                 alert.data.update(start_idx=j, open_idx=i, subject=self.subject)
-                alert.set_renderers(self.title, self.explain, self._evidence_now, self._claims_now)
+                explain = merged_explanation(self.explain, self.ctx.unit)
+                alert.set_renderers(self.title, explain, self._evidence_now, self._claims_now)
                 self.on_open(alert, i, i - k0, main, other)
                 self.current = alert
                 self.alerts.append(alert)
@@ -210,6 +220,13 @@ class Detector(KindSpec):
         if self.ctx.not_ce and alert.kind != "not-cross-entropy":
             claims = [c for c in claims if c.id not in CE_CLAIMS]
         return decide(claims, self.ctx.facts, self.ctx.split)
+
+
+def _best_at(f: Feats, local: int) -> int:
+    """Where the series' level (its mean over the last few evaluations: a single noisy point is
+    not a recovery) had its best as of chunk point `local`; -1 when not known."""
+    best = f.lbest_idx
+    return int(best[local]) if best is not None and 0 <= local < len(best) else -1
 
 
 def span_extreme(

@@ -18,6 +18,7 @@ from lossacc_tui.analysis.detectors.base import Ctx, classes_claim, lookup, name
 from lossacc_tui.analysis.detectors.joined import Overfitting, _run_lengths
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.gridfeed import GridFeeder
 from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, pts
 from lossacc_tui.analysis.resolution import GridEstimate, resolution, step_floor
 from lossacc_tui.analysis.track import x_column
@@ -51,6 +52,7 @@ class ValDegrading(Overfitting):
     def __init__(self, ctx: Ctx, series: Series, subject: str) -> None:
         super().__init__(ctx, series, subject)
         self._grid = GridEstimate()  # the accuracy's evaluation-set size, from its values up to x
+        self._feeder = GridFeeder(self._grid)
         self._acc_k = 0  # accuracy points fed to it
 
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
@@ -84,20 +86,41 @@ class ValDegrading(Overfitting):
     def _resolution(self, acc: Series, xs: np.ndarray, a_now: np.ndarray) -> np.ndarray:
         """The accuracy's resolution (fraction; NaN unknown) at each x, from its values logged up to
         that x: fed to the detector's own grid estimate in x order, so a live log gets what a
-        finished one gets."""
+        finished one gets. O(new points): each accuracy value is fed once, and the resolution
+        is computed for the whole chunk at once from the grid's state after the values each x saw."""
         col = x_column(acc, self.ctx.axis)
         out = np.full(len(xs), np.nan)
         if col is None:
             return out
         grid, k = self._grid, max(self._acc_k, acc.base)  # (col, raw: from acc.base on)
-        b = acc.base
-        for j, x in enumerate(xs.tolist()):
-            while k < len(acc) and col[k - b] <= x:
-                grid.feed(float(acc.raw[k - b]))
-                k += 1
-            r = resolution(float(a_now[j]), grid.n)
-            out[j] = np.fmax(r, step_floor(grid.n_fit) * (1 + 1e-6))
-        self._acc_k = k
+        b, n_acc, raw = acc.base, len(acc), acc.raw
+        ahead = col[k - b : n_acc - b]
+        with np.errstate(invalid="ignore"):
+            ordered = bool(np.isfinite(xs).all() and np.isfinite(ahead).all() and (np.diff(ahead) >= 0).all())
+        if not ordered:  # (NaN or unordered x: the point-by-point walk the vector form reproduces)
+            for j, x in enumerate(xs.tolist()):
+                while k < n_acc and col[k - b] <= x:
+                    grid.feed(float(raw[k - b]))
+                    k += 1
+                r = resolution(float(a_now[j]), grid.n)
+                out[j] = np.fmax(r, step_floor(grid.n_fit) * (1 + 1e-6))
+            self._acc_k = k
+            return out
+        # accuracy points fed once x is reached: those at or before x, and never fewer than before
+        upto = np.maximum.accumulate(np.maximum(np.searchsorted(ahead, xs, side="right") + k, k))
+        # the grid's state after 0, 1, 2 ... more points (`GridFeeder`: as grid.feed on each)
+        n0 = math.nan if grid.n is None else float(grid.n)
+        step0 = step_floor(grid.n_fit)
+        n_more, step_more = self._feeder.feed_many(raw[k - b : int(upto[-1]) - b])
+        at = upto - k
+        n = np.concatenate([[n0], n_more])[at]
+        floor = np.concatenate([[step0], step_more])[at]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            a = np.clip(a_now, 0.0, 1.0)
+            r = np.fmax(1.0 / n, np.sqrt(a * (1.0 - a) / n))  # `resolution`, for every x at once
+        r[~(np.isfinite(n) & np.isfinite(a_now))] = math.nan
+        out[:] = np.fmax(r, floor * (1 + 1e-6))
+        self._acc_k = int(upto[-1])
         return out
 
     def title(self, alert: Alert) -> str:

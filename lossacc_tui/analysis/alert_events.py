@@ -1,0 +1,42 @@
+"""The events an analysis update reports: ('opened' | 'closed', alert snapshot), in x order, and
+the events that turn one alert list into another (when an analysis starts over on new layout).
+"""
+
+from __future__ import annotations
+
+import math
+
+from lossacc_tui.analysis.alerts import Alert, Event
+
+
+def alert_key(a: Alert) -> tuple[str, str, int]:
+    return (a.kind, str(a.data.get("subject", "")), int(a.data.get("start_idx", -1)))
+
+
+def event_key(ev: Event) -> tuple[float, int]:
+    what, a = ev
+    x = a.start if what == "opened" else (a.end if a.end is not None else a.start)
+    return (x if x is not None and math.isfinite(x) else math.inf, 0 if what == "closed" else 1)
+
+
+def diff(old: list[Alert], new: list[Alert]) -> list[Event]:
+    """Events that turn the old alert list into the new one (after a replay)."""
+    before = {alert_key(a): a for a in old}
+    after = {alert_key(a): a for a in new}
+    events: list[Event] = []
+    for k, a in before.items():
+        if a.active and (k not in after or not after[k].active):
+            b = after.get(k, a).snapshot()
+            b.active = False
+            if b.end is None:
+                b.end = b.start
+            events.append(("closed", b))
+    for k, a in after.items():
+        if k not in before or (a.active and not before[k].active):
+            b = a.snapshot()
+            b.active, b.end = True, None
+            events.append(("opened", b))
+            if not a.active and k not in before:
+                events.append(("closed", a.snapshot()))
+    events.sort(key=event_key)
+    return events

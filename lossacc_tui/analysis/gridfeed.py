@@ -1,0 +1,61 @@
+"""Feeding a whole chunk of logged accuracies to a `resolution.GridEstimate` in O(new distinct
+values) Python work instead of a call per point.
+
+A GridEstimate changes only when it is given a finite value strictly between 0 and 1 that it has
+not been given before (`GridEstimate.feed` returns at once for any other). An accuracy evaluated on
+n samples takes at most n + 1 values, so on a long per-step series nearly every point is a value
+seen before: the feeder remembers what it has given and calls `feed` only for the rest, in the
+order they come, and reads the estimate's state (n, n_fit) between them.
+
+>>> from lossacc_tui.analysis.resolution import GridEstimate, step_floor
+>>> f = GridFeeder(GridEstimate())
+>>> n, step = f.feed_many(np.array([0.5, 0.5, np.nan, 0.25, 0.5]))
+>>> len(n) == len(step) == 5
+True
+>>> f.calls
+2
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lossacc_tui.analysis.resolution import GridEstimate, step_floor
+
+
+class GridFeeder:
+    """`grid` with the values it has been given (each value passed to `feed` at most once)."""
+
+    def __init__(self, grid: GridEstimate) -> None:
+        self.grid = grid
+        self._given: set[float] = set()
+        self.calls = 0  # `feed` calls made (a cost counter, for tests)
+
+    def feed_many(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Feed `values` in order; (n, step) after each one, as float arrays of len(values): n as
+        `grid.feed` returns it (NaN for None) and `step_floor(grid.n_fit)` (fraction; NaN: none).
+        The same as calling `grid.feed` on each value."""
+        m = len(values)
+        g = self.grid
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(values) & (values > 0.0) & (values < 1.0)
+        cand = np.flatnonzero(ok)
+        # first occurrence in this chunk of each value not given before
+        uniq, first = np.unique(values[cand], return_index=True)
+        given = self._given
+        new = [i for u, i in zip(uniq.tolist(), first.tolist(), strict=True) if u not in given]
+        pos = sorted(int(cand[i]) for i in new)
+        states = [(g.n, g.n_fit)]
+        for p in pos:
+            v = float(values[p])
+            g.feed(v)
+            self._given.add(v)
+            self.calls += 1
+            states.append((g.n, g.n_fit))
+        # the state after point j: the one after the last feed at or before j
+        which = np.searchsorted(np.asarray(pos, dtype=np.int64), np.arange(m), side="right")
+        n = np.array([math.nan if s[0] is None else float(s[0]) for s in states])[which]
+        step = np.array([step_floor(s[1]) for s in states])[which]
+        return n, step

@@ -1,0 +1,147 @@
+"""What a run's series are, for its analysis: the x axis, which series is the loss, the accuracy
+and the training loss, the number of classes, the per-evaluation windows, and whether the loss and
+accuracy are systematically inconsistent. Summed up in a layout key: when it changes (a series
+appears, an epoch column goes missing, the class count becomes known...), the analysis starts over.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lossacc_tui.analysis.classes import classes_from_files
+from lossacc_tui.analysis.consistency import inconsistent
+from lossacc_tui.analysis.density import points_per_eval
+from lossacc_tui.analysis.detectors import Ctx
+from lossacc_tui.analysis.detectors.joined import MetricMismatch
+from lossacc_tui.analysis.params import Params
+from lossacc_tui.analysis.quantities import Classes, infer_classes
+from lossacc_tui.analysis.track import x_column
+from lossacc_tui.model import Run, Series
+from lossacc_tui.readers.probe_sidecar import facts_lookup
+
+
+class RunLayout:
+    """Follows one run's structure incrementally (each call looks at the points added since)."""
+
+    def __init__(self, run: Run, params: Params) -> None:
+        self.run = run
+        self.params = params
+        self._scanned: dict[str, int] = {}
+        self._missing_epoch = False
+        self._ic_key: object = None
+        self._ic: list = [0, 0, 0, False]
+
+    def axis(self) -> str:
+        has_points = False
+        for name, s in self.run.series.items():
+            n = len(s)
+            has_points = has_points or n > 0
+            seen = max(self._scanned.get(name, 0), s.base)
+            if n > seen and not self._missing_epoch:
+                col = x_column(s, "epoch")  # (from s.base on)
+                if col is None or np.isnan(col[seen - s.base : n - s.base]).any():
+                    self._missing_epoch = True
+            self._scanned[name] = n
+        return "step" if self._missing_epoch or not has_points else "epoch"
+
+    def resolve(self, prev: Ctx | None) -> tuple[tuple[object, ...], Ctx]:
+        """(layout key, a fresh context) for the run as it is now; `prev`: the context in use (its
+        measured windows are kept once the first evaluations are folded away). A change of the
+        layout key means the analysis must start over."""
+        r = self.run.by_role
+        val_loss, val_acc, train_loss, train_acc = (
+            r("val_loss"),
+            r("val_acc"),
+            r("train_loss"),
+            r("train_acc"),
+        )
+        if val_loss is not None or val_acc is not None:
+            loss, acc, train, split_name = val_loss, val_acc, train_loss, "validation"
+        else:
+            loss, acc, train, split_name = train_loss, train_acc, None, "training"
+        p = self.params
+        from_files = classes_from_files(self.run.path) if p.n_classes is None else None
+        if p.n_classes is not None:
+            classes = Classes(p.n_classes, "given")
+        elif from_files is not None:
+            classes = from_files
+        else:
+            classes = infer_classes(
+                [
+                    ("validation", _first(val_loss), _first_or_none(val_acc)),
+                    ("training", _first(train_loss), _first_or_none(train_acc)),
+                ]
+            )
+        ctx = Ctx(p, self.axis(), classes, loss, acc, train, train_acc, split_name, r("lr"))
+        if prev is not None and any(s.base for s in (loss, acc, train) if s is not None):
+            # the first evaluations are folded away (`Series.fold`): the windows stay as measured
+            ctx.train_window, ctx.loss_window = prev.train_window, prev.loss_window
+        else:
+            ctx.train_window = points_per_eval(train, loss if loss is not None else acc)
+            ctx.loss_window = points_per_eval(loss, None) if split_name == "training" else 1
+        # per-sample facts logged beside the run (a probe sidecar): claims they decide are
+        # confirmed or refuted; looked up live, so facts read later count at the next update
+        ctx.facts = facts_lookup(self.run, split_name, exact=True)
+        names = tuple(None if s is None else (s.name, s.scale) for s in (loss, acc, train, train_acc))
+        mismatch = tuple(s.name for s in self.run.series.values() if MetricMismatch.matches(s) and len(s))
+        systematic = self._systematic(loss, acc, classes.k, names)
+        windows = (ctx.train_window, ctx.loss_window)
+        layout = (
+            ctx.axis,
+            names,
+            classes,
+            split_name,
+            ctx.lr.name if ctx.lr else None,
+            mismatch,
+            windows,
+            systematic,
+        )
+        return layout, ctx
+
+    def _systematic(self, loss: Series | None, acc: Series | None, k: int | None, key: object) -> bool:
+        """Whether the loss/accuracy pair is inconsistent at 2 evaluations in a row or at 3 in all:
+        then it is the run's loss or metric that is not what it seems, not one glitched evaluation,
+        and no evaluation is masked (an isolated glitch is). Counted incrementally per pair."""
+        if loss is None or acc is None:
+            return False
+        if self._ic_key != (key, k):
+            self._ic_key, self._ic = (key, k), [0, 0, 0, False]  # seen, bad, run, systematic
+        seen, bad, run, sys_ = self._ic
+        n = min(len(loss), len(acc))
+        seen = max(seen, loss.base, acc.base)  # (the oldest points folded: from the first kept)
+        if n > seen and not sys_:
+            flags = (
+                inconsistent(
+                    loss.raw[seen - loss.base : n - loss.base], acc.raw[seen - acc.base : n - acc.base], k
+                )
+                > 0
+            )
+            bad, run, sys_ = _count_inconsistent(flags, bad, run)
+        self._ic = [n, bad, run, sys_]
+        return sys_
+
+
+def _count_inconsistent(flags: np.ndarray, bad: int, run: int) -> tuple[int, int, bool]:
+    """(bad, run, systematic) after the flags (True: an inconsistent evaluation), from `bad` so far
+    and the `run` of inconsistent ones just before: systematic once a run reaches 2 or bad 3."""
+    m = len(flags)
+    if m == 0:
+        return bad, run, False
+    total = bad + np.cumsum(flags, dtype=np.int64)
+    idx = np.arange(m)
+    last_ok = np.maximum.accumulate(np.where(flags, -1, idx))  # last consistent one at or before i
+    runs = np.where(last_ok < 0, idx + 1 + run, idx - last_ok)
+    hit = np.flatnonzero((runs >= 2) | (total >= 3))
+    if len(hit):
+        return int(total[hit[0]]), int(runs[hit[0]]), True
+    return int(total[-1]), int(runs[-1]), False
+
+
+def _first(s: Series | None) -> float:
+    return float(s.values[0]) if s is not None and len(s) else math.nan
+
+
+def _first_or_none(s: Series | None) -> float | None:
+    return float(s.values[0]) if s is not None and len(s) else None
