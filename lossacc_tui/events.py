@@ -52,6 +52,23 @@ class Status:
 
 
 @dataclass(frozen=True, slots=True)
+class Problem:
+    """A record of a followed file that could not be read (a cell that is no number, a ragged row):
+    what a one-shot `check` lists as a problem, told as it is found. `line` is 1-based, or None."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", clean(self.path))
+        object.__setattr__(self, "message", clean(self.message))
+
+    def text(self) -> str:
+        return f"{self.path}{'' if self.line is None else f' line {self.line}'}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
 class AlertChanged:
     """An alert opened or closed. `run` is None for an alert across runs (runs-disagree).
     `alert` is a snapshot: later updates of the live alert do not change it."""
@@ -76,4 +93,4 @@ class ProbeAdded:
     run: Run
 
 
-Event = RunAdded | PointsAdded | RunReset | Status | AlertChanged | Analysed | ProbeAdded
+Event = RunAdded | PointsAdded | RunReset | Status | Problem | AlertChanged | Analysed | ProbeAdded

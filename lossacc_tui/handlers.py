@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lossacc_tui.events import NO_RECORD_YET, Status
+from lossacc_tui.events import NO_RECORD_YET, Problem, Status
 from lossacc_tui.files import open_regular
 from lossacc_tui.readers import READERS
 from lossacc_tui.readers.base import MissingExtra
@@ -32,10 +32,29 @@ class Lines:
         self.m, self.src, self.i = monitor, src, index
         #: the Tail hands over complete lines only (a rewritten last line is read as it ends up)
         self.lines = not src.files[index].reader.binary
+        self.told: tuple[int, int] = (0, 0)  # (id of the reader, its problems told so far)
 
     def data(self, chunk: bytes) -> None:
         with self.m.lock:
-            self.m.source_read(self.src, self.src.feed(self.i, chunk))
+            parts = self.src.feed(self.i, chunk)
+            self.tell_problems()  # (before the records after it)
+            self.m.source_read(self.src, parts)
+
+    def tell_problems(self) -> None:
+        """Each problem the reader recorded since the last call, as a `Problem` event (lock held):
+        a bad line in a followed log is told as `check` tells it, never dropped silently."""
+        reader = self.src.files[self.i].reader
+        count = reader.problem_count
+        told = self.told[1] if self.told[0] == id(reader) else 0  # (a new reader after a rewrite)
+        if count <= told:
+            return
+        path = str(self.src.files[self.i].path)
+        kept = reader.problems[told:]
+        events = [Problem(path, p.line, p.message) for p in kept]
+        if count - told > len(kept):  # past the reader's cap: counted, not listed
+            events.append(Problem(path, None, f"{count - told - len(kept)} more problems, not listed"))
+        self.told = (id(reader), count)
+        self.m.emit(events)
 
     def reset(self, kind: str) -> None:
         path = str(self.src.files[self.i].path)
@@ -71,7 +90,9 @@ class Queried(Lines):
 
     def end(self) -> None:
         with self.m.lock:
-            self.m.source_read(self.src, self.src.finish(self.i))
+            parts = self.src.finish(self.i)
+            self.tell_problems()
+            self.m.source_read(self.src, parts)
 
 
 class Fanout(Lines):
@@ -128,7 +149,9 @@ class WholeFile(Lines):
             self.status("error", f"{f.path}: larger than {MAX_DOCUMENT >> 20} MiB, not read")
             return
         with self.m.lock:
-            self.m.source_read(self.src, self.src.feed(self.i, data) + self.src.finish(self.i))
+            parts = self.src.feed(self.i, data) + self.src.finish(self.i)
+            self.tell_problems()
+            self.m.source_read(self.src, parts)
             problems = f.reader.problems
             if problems and not any(r.points for r in self.src.runs):  # nothing read: say why
                 why = f"{f.path}: {problems[-1].message}"

@@ -10,7 +10,7 @@ from typing import TextIO
 
 import orjson
 
-from lossacc_tui.events import AlertChanged, Event, PointsAdded, RunAdded, RunReset, Status
+from lossacc_tui.events import AlertChanged, Event, PointsAdded, Problem, RunAdded, RunReset, Status
 from lossacc_tui.model import Batch, Run
 from lossacc_tui.report import alert_text
 
@@ -46,10 +46,13 @@ class Printer:
     def __init__(self, out: TextIO, as_json: bool, err: TextIO | None = None) -> None:
         self.out, self.json, self.err = out, as_json, err or sys.stderr
         self.broken = threading.Event()
+        self._scales: dict[tuple[int, str], float] = {}  # (run, metric) -> the scale printed with
 
     def __call__(self, events: list[Event]) -> None:
         lines = []
         for ev in events:
+            if isinstance(ev, PointsAdded):
+                lines += self._unit_changes(ev)
             lines += self._json(ev) if self.json else self._text(ev)
         if not lines:
             return
@@ -58,6 +61,29 @@ class Printer:
             self.out.flush()
         except BrokenPipeError:  # `| head`: the reader went away
             self.broken.set()
+
+    def _unit_changes(self, ev: PointsAdded) -> list[str]:
+        """An accuracy found to be in percent after values were printed as they were logged (0.5,
+        0.8, then 20): said once, so the earlier lines are read right (`Series.scale`)."""
+        out = []
+        for name in ev.batch.values:
+            key, scale = (id(ev.run), name), _scale(ev.run, name)
+            before = self._scales.setdefault(key, scale)
+            if before != scale:
+                self._scales[key] = scale
+                msg = f"{name} is in percent: its values printed before this were percentages too"
+                if self.json:
+                    obj = {
+                        "event": "unit",
+                        "run": ev.run.name,
+                        "metric": name,
+                        "scale": scale,
+                        "message": msg,
+                    }
+                    out.append(orjson.dumps(obj).decode() + "\n")
+                else:
+                    print(f"lossacc-tui: {ev.run.name}: {msg}", file=self.err, flush=True)
+        return out
 
     def _json(self, ev: Event) -> list[str]:
         def line(obj: dict[str, object]) -> str:
@@ -73,7 +99,7 @@ class Printer:
                         "run": ev.run.name,
                         "step": step,
                         "epoch": epoch,
-                        "values": {k: _num(v) for k, v in vals.items()},
+                        "values": {k: _num(v * _scale(ev.run, k)) for k, v in vals.items()},
                     }
                 )
                 for step, epoch, vals in records(ev.batch)
@@ -82,6 +108,8 @@ class Printer:
             return [line({"event": "reset", "run": ev.run.name})]
         if isinstance(ev, Status):
             return [line({"event": "status", "path": ev.path, "state": ev.state, "message": ev.message})]
+        if isinstance(ev, Problem):
+            return [line({"event": "problem", "path": ev.path, "line": ev.line, "message": ev.message})]
         if isinstance(ev, AlertChanged):
             run = None if ev.run is None else ev.run.name
             return [line({"event": "alert", "change": ev.change, "run": run, **ev.alert.to_dict()})]
@@ -91,11 +119,16 @@ class Printer:
         if isinstance(ev, RunAdded):
             return [f"== {ev.run.name} [{ev.run.format}]\n"]
         if isinstance(ev, PointsAdded):
-            return [_record_text(ev.run, step, epoch, vals) for step, epoch, vals in records(ev.batch)]
+            return [
+                _record_text(ev.run, step, epoch, {k: v * _scale(ev.run, k) for k, v in vals.items()})
+                for step, epoch, vals in records(ev.batch)
+            ]
         if isinstance(ev, RunReset):
             return [f"== {ev.run.name}: rewritten, reading it again\n"]
         if isinstance(ev, Status) and ev.state != "live":
             print(f"lossacc-tui: {ev.message}", file=self.err, flush=True)
+        if isinstance(ev, Problem):
+            print(f"lossacc-tui: {ev.text()}", file=self.err, flush=True)
         if isinstance(ev, AlertChanged):
             who = "across runs" if ev.run is None else ev.run.name
             if ev.change == "closed":
@@ -103,6 +136,13 @@ class Printer:
             axis = "x" if ev.run is None else ev.run.x_axis
             return [f"!! alert opened ({who}):\n", *(ln + "\n" for ln in alert_text(ev.alert, axis, "   "))]
         return []
+
+
+def _scale(run: Run, name: str) -> float:
+    """An accuracy in percent is printed as a fraction, as `check --json` and the view give it
+    (`Series.scale`, once a value above 1 has shown the unit)."""
+    s = run.series.get(name)
+    return 1.0 if s is None else s.scale
 
 
 def _record_text(run: Run, step: float | None, epoch: float | None, vals: dict[str, float]) -> str:

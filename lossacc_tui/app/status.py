@@ -56,6 +56,7 @@ def status_parts(app: Any) -> list[tuple[str, str]]:
     if t.lock.acquire(timeout=0.01):
         try:
             app.status_seen = (list(t.statuses.values()), t.last_point)
+            app.problems_seen = (t.problems, t.last_problem)
         finally:
             t.lock.release()
     statuses, last = getattr(app, "status_seen", ([], None))  # (the feed busy: as last seen)
@@ -88,4 +89,12 @@ def status_parts(app: Any) -> list[tuple[str, str]]:
     age = "no points yet" if last is None else f"last point {ago(app.clock() - last)} ago"
     if last is None or math.isnan(last):
         age = "no points yet"
-    return [(f"watching {label}", "bold"), (runs, ""), (" · ", ""), (state, style), (f" · {age}", "")]
+    parts = [(f"watching {label}", "bold"), (runs, ""), (" · ", ""), (state, style), (f" · {age}", "")]
+    count, last = getattr(app, "problems_seen", (0, None))
+    if count and last is not None:  # a bad line is told (as `check` lists it), never dropped silently
+        name = last.path.rsplit("/", 1)[-1]
+        where = f"line {last.line} of {name}" if last.line is not None else name
+        parts.append(
+            (f" · {count} problem{'s' if count != 1 else ''} (last: {where}; check lists them)", "yellow")
+        )
+    return parts

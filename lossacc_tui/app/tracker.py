@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lossacc_tui.app.decimate import SeriesCache, ema_debiased, has_axis
-from lossacc_tui.events import AlertChanged, Analysed, Event, PointsAdded, RunAdded, RunReset, Status
+from lossacc_tui.events import (
+    AlertChanged,
+    Analysed,
+    Event,
+    PointsAdded,
+    Problem,
+    RunAdded,
+    RunReset,
+    Status,
+)
 from lossacc_tui.model import Run, Series
 
 if TYPE_CHECKING:  # (the analysis is imported when it is first used: the view draws first)
@@ -111,6 +120,8 @@ class Tracker:
         self._by_id: dict[int, RunState] = {}
         self.version = 0
         self.statuses: dict[str, Status] = {}
+        self.problems = 0  # lines of followed files that could not be read (`check` lists them)
+        self.last_problem: Problem | None = None
         self.last_point: float | None = None
         self.opened: list[tuple[RunState, Alert]] = []  # alerts opened since the UI last looked
         self.compare_bests: Bests = {}  # the compare screen's comparison state
@@ -137,6 +148,9 @@ class Tracker:
                 rs.caches.clear()
             elif isinstance(ev, Status):
                 self.statuses[ev.path] = ev
+            elif isinstance(ev, Problem):
+                self.problems += 1
+                self.last_problem = ev
             elif isinstance(ev, AlertChanged) and ev.run is not None:
                 touched[id(ev.run)] = self.state(ev.run)
                 if ev.change == "opened":
