@@ -130,6 +130,12 @@ class Detector(KindSpec):
         release condition holds."""
         raise NotImplementedError
 
+    def breaks(self, main: Feats, other: Feats | None) -> np.ndarray | None:
+        """Per point of the chunk: True where the alert's premise no longer holds (it closes there at
+        once, whatever `close_after` says, and its span ends at its last point that still held), or
+        None. Called after `conditions`."""
+        return None
+
     def on_open(self, alert: Alert, i: int, local: int, main: Feats, other: Feats | None) -> None:
         """Store what the evidence needs (values at the opening point are at [local])."""
 
@@ -162,8 +168,11 @@ class Detector(KindSpec):
         m = len(main.idx)
         open_, close = self.conditions(main, other)
         close = close & ~open_
+        force = self.breaks(main, other)
+        if force is not None:
+            force = force & ~open_
         lo = 0
-        for what, i, j in self.latch.feed(open_, close, k0):
+        for what, i, j in self.latch.feed(open_, close, k0, force):
             if what == "open":
                 kind = self.kind_at(i)
                 alert = Alert(kind, "warning", kind, self.ctx.x(self.series, j))

@@ -21,6 +21,7 @@ from lossacc_tui.analysis.detectors.base import (
     value,
     value_at_x,
 )
+from lossacc_tui.analysis.detectors.pair import new_best
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures, concat, split
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, pts
@@ -176,6 +177,10 @@ class Overfitting(Detector):
         self._srl = _run_lengths(short, self._carry[1])
         self._carry = (int(self._rl[-1]), int(self._srl[-1]))
         return (self._rl >= p.open_after) | (self._srl >= 2), calm
+
+    def breaks(self, loss: LossFeatures, acc: AccFeatures | None) -> np.ndarray | None:
+        # a new best of the validation loss: "risen since its best" no longer holds
+        return new_best(loss)
 
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         normal = int(self._rl[local]) >= self.p.open_after

@@ -29,6 +29,14 @@ from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, loss_per_mistake, pair_chance_k, span
 
 
+def new_best(loss: LossFeatures) -> np.ndarray | None:
+    """True where the raw loss reaches a new running minimum (strictly below every earlier value):
+    an alert saying the loss has risen above its best is contradicted there."""
+    if loss.best_idx is None:
+        return None
+    return (loss.best_idx == loss.idx) & (loss.idx > 0) & np.isfinite(loss.y)
+
+
 class PairDetector(Detector):
     """Stores the usual loss/accuracy numbers at a point; subclasses add their own."""
 
@@ -112,6 +120,10 @@ class LossUpAccUp(PairDetector):
             holds = (acc.lvl >= ref - p.acc_hold_tol) & np.isfinite(y) & np.isfinite(acc.y)
             calm = (y < best * (1 + p.rise_rel / 2)) | (acc.lvl < ref - 2 * p.acc_hold_tol)
         return rise & holds, calm
+
+    def breaks(self, loss: LossFeatures, acc: AccFeatures | None) -> np.ndarray | None:
+        # a new best of the loss: "loss up since its best" no longer holds, whatever comes next
+        return new_best(loss)
 
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         alert.data.update(best_idx=int(loss.best_idx[local]), acc_ref=float(loss.acc_at_best[local]))
