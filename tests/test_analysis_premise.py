@@ -44,9 +44,7 @@ def test_loss_up_acc_up_closes_when_the_loss_makes_a_new_best(tmp_path: Path) ->
         epochs=40, classes=2, seed=1, lr=10.0, features=2, n_train=3000, n_val=60, spread=0.5
     )
     val = np.array([r["val_loss"] for r in rows])
-    assert val[28] < val[:28].min(), (
-        "the run must make a new best inside the rise for this test to mean anything"
-    )
+    assert val[28] < val[:28].min(), "the run must make a new best inside the rise"
     run = run_of(keras_csv(rows, tmp_path / "noisy.csv"))
     assert _spans_never_below_their_best(run, val, np.arange(len(val), dtype=float), "loss-up-acc-up") >= 1
     first = next(a for a in run["alerts"] if a["kind"] == "loss-up-acc-up")
