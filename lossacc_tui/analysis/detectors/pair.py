@@ -8,6 +8,7 @@ accuracy had its best level).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from lossacc_tui.analysis.detectors.base import (
     value,
     value_at_x,
 )
+from lossacc_tui.analysis.detectors.rise import RiseRun, steady_rise
 from lossacc_tui.analysis.evidence import calibrated_loss_max, mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, loss_per_mistake, pair_chance_k, span
@@ -104,6 +106,10 @@ class LossUpAccUp(PairDetector):
         "or AUC beside accuracy."
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._ups = RiseRun()  # evaluations in a row the loss grew (the steady rule)
+
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert acc is not None
         p = self.p
@@ -117,8 +123,11 @@ class LossUpAccUp(PairDetector):
             lv, lb = loss.lvl, loss.lbest
             rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= p.rise_z * sig * (2.0 / p.half) ** 0.5)
             rise &= (y > best) | (lv > lb)  # a loss that stays at 0 has not risen
+            # a slow rise that grows at every evaluation (`rise.steady_rise`)
+            steady = steady_rise(y, best, sig, self._ups.feed(y), p)
+            rise |= steady
             holds = (acc.lvl >= ref - p.acc_hold_tol) & np.isfinite(y) & np.isfinite(acc.y)
-            calm = (y < best * (1 + p.rise_rel / 2)) | (acc.lvl < ref - 2 * p.acc_hold_tol)
+            calm = ((y < best * (1 + p.rise_rel / 2)) & ~steady) | (acc.lvl < ref - 2 * p.acc_hold_tol)
         return rise & holds, calm
 
     def breaks(self, loss: LossFeatures, acc: AccFeatures | None) -> np.ndarray | None:
