@@ -67,6 +67,8 @@ class GridEstimate:
         self.n: int | None = None
         #: the smallest grid all values fit (the smallest common step is 1/n_fit), proven or not
         self.n_fit: int | None = None
+        #: chance that some grid up to n_fit would fit the values by luck (1: none fits)
+        self.luck = 1.0
 
     def _reset(self) -> None:
         self._ok = np.ones(N_MAX, dtype=bool)
@@ -96,7 +98,7 @@ class GridEstimate:
         else:
             self._fit(v)
         if not self._ok.any():
-            self._dead, self.n, self.n_fit = True, None, None
+            self._dead, self.n, self.n_fit, self.luck = True, None, None, 1.0
             return None
         # a grid nearly as fine as the printing (a step under 4 half-units) fits printed values by
         # construction, not by luck (every 4-decimal value lies within 0.4/8000 of a multiple of
@@ -105,13 +107,24 @@ class GridEstimate:
         hit = np.flatnonzero(self._ok & (2.0 * self._n * tol <= 0.5))
         if len(hit) == 0:
             self.n = self.n_fit = None
+            self.luck = 1.0
             return None
         j = int(hit[0])
         self.n_fit = j + 1
         # look-elsewhere: the chance that some grid up to n fits by luck is the sum over those grids
         luck = float(np.exp(self._log_chance[: j + 1]).sum())
+        self.luck = luck
         self.n = j + 1 if luck <= CHANCE and len(self._values) >= MIN_VALUES else None
         return self.n
+
+    @property
+    def n_likely(self) -> int | None:
+        """n, or the smallest grid the values fit when the chance that values drawn at random would
+        fit it is below CHANCE, however few they are (one accuracy printed with 7 decimals, 52/53 =
+        0.9811321, fits 1/53 by luck with a chance of 3e-4): a size to reason with, not a trend rule."""
+        if self.n is not None:
+            return self.n
+        return self.n_fit if self.n_fit is not None and self.luck <= CHANCE else None
 
 
 def step_floor(n_fit: int | None) -> float:

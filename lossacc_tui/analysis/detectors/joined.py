@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 
-from lossacc_tui.analysis.alerts import Alert, Event
+from lossacc_tui.analysis.alerts import Alert, Event, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import (
     Ctx,
@@ -21,6 +21,7 @@ from lossacc_tui.analysis.detectors.base import (
     value,
     value_at_x,
 )
+from lossacc_tui.analysis.detectors.flip import Flip, flip_claim, flip_reading
 from lossacc_tui.analysis.detectors.pair import new_best
 from lossacc_tui.analysis.detectors.rise import RiseRun, steady_rise
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
@@ -229,11 +230,28 @@ class Overfitting(Detector):
             ev["acc_now"] = value(self.ctx.acc, i)
         return ev
 
+    def _flip(self, alert: Alert) -> Flip | None:
+        """The sample-flip reading of this alert's rise (`flip.flip_reading`), or None."""
+        e = alert.evidence
+        if "acc_now" not in e:
+            return None
+        peak = max(e["peak_val_loss"], e["now_val_loss"])
+        i = int(alert.data.get("at_idx", -1))
+        return flip_reading(
+            self.ctx, self.series, e["best_val_loss"], peak, e["acc_at_best"], e["acc_now"], i
+        )
+
+    def severity(self, alert: Alert) -> Severity:
+        return "info" if self._flip(alert) is not None else "warning"
+
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence
         nm = names(self.ctx)
         x0, x1 = e["best_x"], e["now_x"]
         out = classes_claim(self.ctx, x0, x1)
+        flip = self._flip(alert)
+        if flip is not None:
+            out.append(flip_claim(flip, x0, x1, self.subject, nm[2]))
         sig = noise(self.series, i)
         if math.isfinite(sig):  # (the short-run path says how little evidence it has in its text)
             out += rise_claims(e["best_val_loss"], e["now_val_loss"], sig, x0, x1, self.subject, nm[2])

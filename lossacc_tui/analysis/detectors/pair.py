@@ -25,6 +25,7 @@ from lossacc_tui.analysis.detectors.base import (
     value,
     value_at_x,
 )
+from lossacc_tui.analysis.detectors.flip import Flip, flip_claim, flip_reading
 from lossacc_tui.analysis.detectors.rise import RiseRun, steady_rise
 from lossacc_tui.analysis.evidence import calibrated_loss_max, mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
@@ -152,11 +153,24 @@ class LossUpAccUp(PairDetector):
             f"{arrow(e['best_acc'], e['now_acc'], 3)}"
         )
 
+    def _flip(self, alert: Alert) -> Flip | None:
+        """The sample-flip reading of this alert's rise (`flip.flip_reading`), or None."""
+        e = alert.evidence
+        peak = max(e["peak_loss"], e["now_loss"])
+        i = int(alert.data.get("at_idx", -1))
+        return flip_reading(self.ctx, self.ctx.loss, e["best_loss"], peak, e["best_acc"], e["now_acc"], i)
+
+    def severity(self, alert: Alert) -> Severity:
+        return "info" if self._flip(alert) is not None else "warning"
+
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence
         nm = names(self.ctx)
         x0, x1 = e["best_x"], e["now_x"]
         out = classes_claim(self.ctx, x0, x1)
+        flip = self._flip(alert)
+        if flip is not None:
+            out.append(flip_claim(flip, x0, x1, nm[0], nm[2]))
         out += mistakes_change(e["best_acc"], e["now_acc"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
         out += rise_claims(e["best_loss"], e["now_loss"], noise(self.ctx.loss, i), x0, x1, nm[0], nm[2])
         t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
