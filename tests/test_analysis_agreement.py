@@ -230,3 +230,38 @@ def test_a_slow_steady_rise_is_seen_soon_after_it_is_beyond_noise(tmp_path: Path
     # the band agrees: from the alert's start on it says the loss got worse, never flat or improving
     after = [s for s in run["states"] if s["end"] >= alert["start"]]
     assert after and all(s["state"] in ("loss-worse-acc-better", "both-worse") for s in after), run["states"]
+
+
+def test_the_trend_grid_reveals_n_at_the_same_evaluation_in_both_formats_of_a_run() -> None:
+    # a run's accuracy printed with 4 decimals (Keras' console, a loop's text) and stored in full (its
+    # CSV, JSON lines): from full-precision values the grid was revealed one evaluation sooner (the
+    # PyTorch loop of short-overfit-torch/s2: 0.840445 at epoch 3 against 0.8404), so the resolution
+    # rule made loss-up-acc-up open from the JSON lines and not from the text. The trend rule reads
+    # values at 4 decimals: every run of the truth corpus logged in two formats gets the same n at
+    # every evaluation from both
+    from conftest import read_runs
+
+    from lossacc_tui.analysis.resolution import TREND_DIGITS, GridEstimate
+
+    pairs = 0
+    for labels in sorted(CORPUS.glob("*/s*/labels.json")):
+        logs = json.loads(labels.read_text())["logs"]
+        if len(logs) != 2:
+            continue
+        seqs = []
+        for log in logs:
+            (run,) = read_runs(labels.parent / log["file"])
+            (acc,) = [s for s in run.series.values() if s.role == "val_acc"] or [None]
+            if acc is None:
+                break
+            grid = GridEstimate(TREND_DIGITS)
+            seqs.append([grid.feed(v) for v in acc.values.tolist()])
+        if len(seqs) == 2:
+            pairs += 1
+            assert seqs[0] == seqs[1], (labels.parent, seqs)
+    assert pairs >= 20
+    kinds = [
+        sorted({a["kind"] for a in run_of(CORPUS / "short-overfit-torch" / "s2" / name)["alerts"]})
+        for name in ("train.log", "train.jsonl")
+    ]
+    assert kinds[0] == kinds[1], kinds

@@ -38,6 +38,11 @@ MAX_VALUES = 256
 STEP_MIN_N = 50
 #: float32 storage keeps values below 1 to about 6e-8 (2**-24)
 _ABS = 6e-8
+#: decimals the trend rule's grid reads values at: the same run's accuracy printed with 4 decimals
+#: (Keras' console, most loops' text) and stored in full (its CSV, JSON lines) then reveals the same
+#: n at the same evaluation, so the two logs raise the same alerts (a full-precision value reveals
+#: a grid sooner: 0.840445 fits 1/539 by luck far less often than 0.8404)
+TREND_DIGITS = 4
 
 
 def decimals(v: float) -> int:
@@ -58,7 +63,9 @@ class GridEstimate:
     (the next one does not fit it); such a grid only makes a change need to be larger there.
     Feeding is O(N_MAX) per new distinct value (the first MAX_VALUES of them) and O(1) otherwise."""
 
-    def __init__(self) -> None:
+    def __init__(self, digits: int | None = None) -> None:
+        #: values are read rounded to this many decimals (None: as logged)
+        self.digits = digits
         self._n = np.arange(1, N_MAX + 1, dtype=np.float64)
         self._values: list[float] = []
         self._seen: set[float] = set()
@@ -83,6 +90,8 @@ class GridEstimate:
 
     def feed(self, v: float) -> int | None:
         """Take one logged accuracy; returns n as known after it (None while not revealed)."""
+        if self.digits is not None and math.isfinite(v):
+            v = round(v, self.digits)
         if self._dead or not math.isfinite(v) or not 0.0 < v < 1.0 or v in self._seen:
             return self.n
         if len(self._values) >= MAX_VALUES:

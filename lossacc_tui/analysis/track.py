@@ -14,7 +14,7 @@ import numpy as np
 from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.params import Params
-from lossacc_tui.analysis.resolution import GridEstimate, step_floor
+from lossacc_tui.analysis.resolution import TREND_DIGITS, GridEstimate, step_floor
 from lossacc_tui.model import Series
 
 Feats = LossFeatures | AccFeatures
@@ -81,7 +81,10 @@ class Track:
         self.best, self.best_idx = math.nan, -1  # raw running best (min loss / max accuracy)
         self.lbest, self.lbest_idx = math.nan, -1  # running best of the level
         self.majority = params.majority_rate
-        self.grid = GridEstimate() if role == "acc" else None  # the evaluation set's size n
+        # the evaluation set's size n: for the trend rule at the precision every format prints
+        # (`resolution.TREND_DIGITS`), and from the values as logged (`GridEstimate.n_likely`)
+        self.grid = GridEstimate(TREND_DIGITS) if role == "acc" else None
+        self.grid_full = GridEstimate() if role == "acc" else None
 
     def advance(self, upto: int | None = None) -> Feats | None:
         """Features of the points not consumed yet (up to `upto`), or None when there are none."""
@@ -117,9 +120,12 @@ class Track:
         if isinstance(f, AccFeatures) and self.grid is not None:
             grid = self.grid
             n_eval, step = np.empty(len(y)), np.empty(len(y))
+            full = self.grid_full
             for j, v in enumerate(y.tolist()):
                 n_eval[j] = _or_nan(grid.feed(v))
                 step[j] = step_floor(grid.n_fit)
+                if full is not None:
+                    full.feed(v)
             f.n_eval = n_eval
             with np.errstate(invalid="ignore", divide="ignore"):
                 a = np.clip(lvl, 0.0, 1.0)

@@ -48,6 +48,8 @@ class Ctx:
     loss_window: int = 1
     #: size of the evaluation set the accuracy's values reveal (`resolution.GridEstimate`), or None
     acc_grid: GridEstimate | None = None
+    #: the same from the values as logged, full precision (`GridEstimate.n_likely`: the sample-flip rule)
+    acc_grid_full: GridEstimate | None = None
     _xcols: dict[int, np.ndarray | None] = field(default_factory=dict, repr=False, compare=False)
 
     @property

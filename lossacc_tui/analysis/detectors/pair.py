@@ -127,8 +127,11 @@ class LossUpAccUp(PairDetector):
             # a slow rise that grows at every evaluation (`rise.steady_rise`)
             steady = steady_rise(y, best, sig, self._ups.feed(y), p)
             rise |= steady
-            holds = (acc.lvl >= ref - p.acc_hold_tol) & np.isfinite(y) & np.isfinite(acc.y)
-            calm = ((y < best * (1 + p.rise_rel / 2)) & ~steady) | (acc.lvl < ref - 2 * p.acc_hold_tol)
+            # an accuracy moving within its resolution (a sample or two of the evaluation set, or the
+            # binomial standard error of its size) holds: it neither fell nor rose
+            tol = p.acc_hold_tol if acc.res is None else np.fmax(p.acc_hold_tol, acc.res)
+            holds = (acc.lvl >= ref - tol) & np.isfinite(y) & np.isfinite(acc.y)
+            calm = ((y < best * (1 + p.rise_rel / 2)) & ~steady) | (acc.lvl < ref - 2 * tol)
         return rise & holds, calm
 
     def breaks(self, loss: LossFeatures, acc: AccFeatures | None) -> np.ndarray | None:
