@@ -58,8 +58,11 @@ class Overfitting(Detector):
     kind = "overfitting"
     n_open = 1  # the condition's own run length decides (3 evaluations, or 2 on a short run)
     order = 40
-    severity_doc = "warning"
-    meaning = "training loss falls while validation loss rises; the gap widens"
+    severity_doc = "warning/info"
+    meaning = (
+        "training loss falls while validation loss rises; the gap widens (information when one or two "
+        "samples account for the rise)"
+    )
     general = (
         "Training loss falls while validation loss rises; the gap between them widens. The model fits "
         "its training samples, noise included, in ways that do not carry over. Early-stop at the best "

@@ -92,7 +92,7 @@ class LossUpAccUp(PairDetector):
 
     kind = "loss-up-acc-up"
     order = 30
-    severity_doc = "warning"
+    severity_doc = "warning/info"
     meaning = (
         "validation loss rises while validation accuracy rises or holds: a few mistakes grow "
         "confident while borderline samples cross over; often the first sign of overfitting"
