@@ -265,3 +265,14 @@ def test_the_trend_grid_reveals_n_at_the_same_evaluation_in_both_formats_of_a_ru
         for name in ("train.log", "train.jsonl")
     ]
     assert kinds[0] == kinds[1], kinds
+
+
+def test_the_steady_alerts_say_how_they_opened_and_what_they_held_accuracy_to(tmp_path: Path) -> None:
+    # the steady run's accuracy went 0.823 -> 0.807 (5 of 300 samples), within its resolution (2.2
+    # points): loss-up-acc-up says it held accuracy to that resolution, not to "1 point(s)"
+    run = run_of(keras_csv(softmax_regression(**STEADY_OVERFIT), tmp_path / "steady.csv"))  # type: ignore[arg-type]
+    by_kind = {a["kind"]: a for a in run["alerts"]}
+    up = by_kind["loss-up-acc-up"]["explanation"].split("How sure.")[1]
+    assert "within 2.2 points (the accuracy's resolution)" in up and "grid of 1/300" in up, up
+    over = by_kind["overfitting"]["explanation"].split("How sure.")[1]
+    assert "opened on a steady rise" in over and "Closes at a new best" in over, over

@@ -174,6 +174,7 @@ class Overfitting(Detector):
             # a slow rise that grows at every evaluation is beyond its (tiny) noise long before it is
             # rise_rel high: it counts from steady_rise_rel, and holds the alert open while it grows
             steady = steady_rise(y, best, sig, self._ups.feed(y), p)
+            self._steady = steady & ~rise  # (the steady rule alone: the text says so)
             rise |= steady
             train_fell = (tl <= tb * (1 - p.train_drop_rel)) & (tl < tb)
             calm = ((y < best * (1 + p.rise_rel / 2)) & ~steady) | (tl > tb * (1 - p.train_drop_rel / 2))
@@ -197,7 +198,13 @@ class Overfitting(Detector):
         held = int(self._rl[local]) if normal else int(self._srl[local])
         start = max(0, i - held + 1)  # where the condition began (the latch opens when it is confirmed)
         alert.start = self.ctx.x(self.series, start)
-        alert.data.update(best_idx=int(loss.best_idx[local]), start_idx=start, short=not normal, held=held)
+        alert.data.update(
+            best_idx=int(loss.best_idx[local]),
+            start_idx=start,
+            short=not normal,
+            held=held,
+            steady=bool(getattr(self, "_steady", np.zeros(local + 1, bool))[local]),
+        )
 
     def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         if hi > lo:

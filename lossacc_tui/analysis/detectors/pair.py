@@ -131,6 +131,7 @@ class LossUpAccUp(PairDetector):
             # binomial standard error of its size) holds: it neither fell nor rose
             tol = p.acc_hold_tol if acc.res is None else np.fmax(p.acc_hold_tol, acc.res)
             holds = (acc.lvl >= ref - tol) & np.isfinite(y) & np.isfinite(acc.y)
+            self._tol = np.broadcast_to(tol, y.shape)  # (quoted by the text of an alert opening here)
             calm = ((y < best * (1 + p.rise_rel / 2)) & ~steady) | (acc.lvl < ref - 2 * tol)
         return rise & holds, calm
 
@@ -139,7 +140,11 @@ class LossUpAccUp(PairDetector):
         return new_best(loss)
 
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
-        alert.data.update(best_idx=int(loss.best_idx[local]), acc_ref=float(loss.acc_at_best[local]))
+        alert.data.update(
+            best_idx=int(loss.best_idx[local]),
+            acc_ref=float(loss.acc_at_best[local]),
+            acc_tol=float(self._tol[local]),
+        )
 
     def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         if hi > lo and acc is not None:
@@ -204,6 +209,8 @@ class LossUpAccUp(PairDetector):
             **self.acc_best(i),
             train_loss_at_best=self.train_at(d["best_idx"]),
             train_loss_now=self.train_at(i),
+            acc_tol=d.get("acc_tol", self.p.acc_hold_tol),
+            acc_n=float(self.ctx.acc_n or math.nan),
         )
         return ev
 
