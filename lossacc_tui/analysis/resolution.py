@@ -127,6 +127,11 @@ class GridEstimate:
         return self.n
 
     @property
+    def settled(self) -> bool:
+        """No value fed from now on can change the estimate."""
+        return self._dead or len(self._values) >= MAX_VALUES
+
+    @property
     def n_likely(self) -> int | None:
         """n, or the smallest grid the values fit when the chance that values drawn at random would
         fit it is below CHANCE, however few they are (one accuracy printed with 7 decimals, 52/53 =

@@ -6,6 +6,7 @@ extremes carried from earlier points, so the cost of an update is proportional t
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import Literal
 
@@ -85,6 +86,13 @@ class Track:
         # (`resolution.TREND_DIGITS`), and from the values as logged (`GridEstimate.n_likely`)
         self.grid = GridEstimate(TREND_DIGITS) if role == "acc" else None
         self.grid_full = GridEstimate() if role == "acc" else None
+        #: (point index, n_likely from there on) each time the full-precision estimate changed
+        self.n_likely_changes: list[tuple[int, int | None]] = []
+
+    def n_likely_at(self, i: int) -> int | None:
+        """`GridEstimate.n_likely` of the accuracy as its values up to point i revealed it."""
+        k = bisect.bisect_right(self.n_likely_changes, i, key=lambda c: c[0])
+        return self.n_likely_changes[k - 1][1] if k else None
 
     def advance(self, upto: int | None = None) -> Feats | None:
         """Features of the points not consumed yet (up to `upto`), or None when there are none."""
@@ -121,11 +129,16 @@ class Track:
             grid = self.grid
             n_eval, step = np.empty(len(y)), np.empty(len(y))
             full = self.grid_full
+            changes = self.n_likely_changes
+            last = changes[-1][1] if changes else None
             for j, v in enumerate(y.tolist()):
                 n_eval[j] = _or_nan(grid.feed(v))
                 step[j] = step_floor(grid.n_fit)
-                if full is not None:
+                if full is not None and not full.settled:
                     full.feed(v)
+                    if full.n_likely != last:
+                        last = full.n_likely
+                        changes.append((int(idx[j]), last))
             f.n_eval = n_eval
             with np.errstate(invalid="ignore", divide="ignore"):
                 a = np.clip(lvl, 0.0, 1.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,8 +49,9 @@ class Ctx:
     loss_window: int = 1
     #: size of the evaluation set the accuracy's values reveal (`resolution.GridEstimate`), or None
     acc_grid: GridEstimate | None = None
-    #: the same from the values as logged, full precision (`GridEstimate.n_likely`: the sample-flip rule)
-    acc_grid_full: GridEstimate | None = None
+    #: n as the accuracy's values up to a point index revealed it, at full precision
+    #: (`Track.n_likely_at`, `GridEstimate.n_likely`: the sample-flip rule); None: no accuracy
+    acc_n_likely: Callable[[int], int | None] | None = None
     _xcols: dict[int, np.ndarray | None] = field(default_factory=dict, repr=False, compare=False)
 
     @property

@@ -43,8 +43,7 @@ def flip_reading(
     is larger than `flip_samples` confident mistakes, accuracy moved more samples, or the loss is
     still growing (steady)."""
     p = ctx.params
-    grid = ctx.acc_grid_full
-    n = grid.n_likely if grid is not None else None
+    n = ctx.acc_n_likely(i) if ctx.acc_n_likely is not None else None
     if n is None or not all(math.isfinite(v) for v in (best, peak, acc0, acc1)) or peak <= best:
         return None
     nats = (peak - best) * n
