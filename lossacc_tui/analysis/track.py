@@ -126,19 +126,7 @@ class Track:
         if self.role == "train":
             return f
         if isinstance(f, AccFeatures) and self.grid is not None:
-            grid = self.grid
-            n_eval, step = np.empty(len(y)), np.empty(len(y))
-            full = self.grid_full
-            changes = self.n_likely_changes
-            last = changes[-1][1] if changes else None
-            for j, v in enumerate(y.tolist()):
-                n_eval[j] = _or_nan(grid.feed(v))
-                step[j] = step_floor(grid.n_fit)
-                if full is not None and not full.settled:
-                    full.feed(v)
-                    if full.n_likely != last:
-                        last = full.n_likely
-                        changes.append((int(idx[j]), last))
+            n_eval, step = self._grid_features(y, idx)
             f.n_eval = n_eval
             with np.errstate(invalid="ignore", divide="ignore"):
                 a = np.clip(lvl, 0.0, 1.0)
@@ -166,6 +154,41 @@ class Track:
                 dev = np.abs(buf - self.majority)
                 f.maj_dev = win.chunk(stats.rolling_extreme(dev, p.stuck_window, high=True))
         return f
+
+    def _grid_features(self, y: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per point: n as revealed by the values up to it (NaN: not yet) and one step of their
+        smallest common grid (NaN: too coarse to count), from the trend grid; the full-precision
+        grid's changes go to `n_likely_changes`. Only the first occurrence of each value can change
+        either estimate, so only those are fed (until both are settled) and the rest is carried
+        forward: O(distinct values) Python work per chunk."""
+        grid, full = self.grid, self.grid_full
+        assert grid is not None
+        m = len(y)
+        changes = self.n_likely_changes
+        last = changes[-1][1] if changes else None
+        at: list[int] = []
+        ns: list[float] = []
+        steps: list[float] = []
+        before = (_or_nan(grid.n), step_floor(grid.n_fit))
+        if not (grid.settled and (full is None or full.settled)):
+            _, first = np.unique(y, return_index=True)
+            for j in np.sort(first).tolist():
+                if grid.settled and (full is None or full.settled):
+                    break
+                v = float(y[j])
+                grid.feed(v)
+                at.append(j)
+                ns.append(_or_nan(grid.n))
+                steps.append(step_floor(grid.n_fit))
+                if full is not None and not full.settled:
+                    full.feed(v)
+                    if full.n_likely != last:
+                        last = full.n_likely
+                        changes.append((int(idx[j]), last))
+        k = np.searchsorted(np.asarray(at, dtype=np.int64), np.arange(m), side="right") - 1
+        n_eval = np.where(k >= 0, np.asarray([*ns, 0.0])[k], before[0])
+        step = np.where(k >= 0, np.asarray([*steps, 0.0])[k], before[1])
+        return n_eval, step
 
     def _trend(self, f: Feats, win: stats.Window, lvl_ext: np.ndarray) -> None:
         """Direction (-1, 0, +1) of each point's trend: the newer half of the short window against
