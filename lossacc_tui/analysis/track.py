@@ -127,6 +127,7 @@ class Track:
             return f
         if isinstance(f, AccFeatures) and self.grid is not None:
             n_eval, step = self._grid_features(y, idx)
+            self._feed_full(y, idx)
             f.n_eval = n_eval
             with np.errstate(invalid="ignore", divide="ignore"):
                 a = np.clip(lvl, 0.0, 1.0)
@@ -156,39 +157,43 @@ class Track:
         return f
 
     def _grid_features(self, y: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per point: n as revealed by the values up to it (NaN: not yet) and one step of their
-        smallest common grid (NaN: too coarse to count), from the trend grid; the full-precision
-        grid's changes go to `n_likely_changes`. Only the first occurrence of each value can change
-        either estimate, so only those are fed (until both are settled) and the rest is carried
-        forward: O(distinct values) Python work per chunk."""
-        grid, full = self.grid, self.grid_full
+        """Per point: n as the trend grid's values up to it reveal it (NaN: not yet) and one step of
+        their smallest common grid (NaN: too coarse to count). Only the first occurrence of each value
+        can change the estimate, so only those are fed and the rest is carried forward."""
+        grid = self.grid
         assert grid is not None
-        m = len(y)
-        changes = self.n_likely_changes
-        last = changes[-1][1] if changes else None
-        at: list[int] = []
-        ns: list[float] = []
-        steps: list[float] = []
+        at, ns, steps = [], [], []
         before = (_or_nan(grid.n), step_floor(grid.n_fit))
-        if not (grid.settled and (full is None or full.settled)):
+        if not grid.settled:
             _, first = np.unique(y, return_index=True)
             for j in np.sort(first).tolist():
-                if grid.settled and (full is None or full.settled):
+                if grid.settled:
                     break
-                v = float(y[j])
-                grid.feed(v)
+                grid.feed(float(y[j]))
                 at.append(j)
                 ns.append(_or_nan(grid.n))
                 steps.append(step_floor(grid.n_fit))
-                if full is not None and not full.settled:
-                    full.feed(v)
-                    if full.n_likely != last:
-                        last = full.n_likely
-                        changes.append((int(idx[j]), last))
-        k = np.searchsorted(np.asarray(at, dtype=np.int64), np.arange(m), side="right") - 1
+        k = np.searchsorted(np.asarray(at, dtype=np.int64), np.arange(len(y)), side="right") - 1
         n_eval = np.where(k >= 0, np.asarray([*ns, 0.0])[k], before[0])
         step = np.where(k >= 0, np.asarray([*steps, 0.0])[k], before[1])
         return n_eval, step
+
+    def _feed_full(self, y: np.ndarray, idx: np.ndarray) -> None:
+        """Feed the full-precision grid the first occurrence of each value (until it is settled) and
+        record where its `n_likely` changes (`n_likely_changes`)."""
+        full = self.grid_full
+        if full is None or full.settled:
+            return
+        changes = self.n_likely_changes
+        last = changes[-1][1] if changes else None
+        _, first = np.unique(y, return_index=True)
+        for j in np.sort(first).tolist():
+            if full.settled:
+                break
+            full.feed(float(y[j]))
+            if full.n_likely != last:
+                last = full.n_likely
+                changes.append((int(idx[j]), last))
 
     def _trend(self, f: Feats, win: stats.Window, lvl_ext: np.ndarray) -> None:
         """Direction (-1, 0, +1) of each point's trend: the newer half of the short window against
