@@ -126,5 +126,22 @@ def run_explain(args: argparse.Namespace) -> int:
     if args.kind not in KINDS:
         print(f"lossacc-tui: unknown alert kind {args.kind!r}; one of: {', '.join(KINDS)}", file=sys.stderr)
         return 2
-    sys.stdout.write(explain_kind(args.kind).rstrip() + "\n")
+    text = explain_kind(args.kind).rstrip()
+    if not getattr(args, "markdown", False):
+        text = explain_plain(text)
+    sys.stdout.write(text + "\n")
     return 0
+
+
+def explain_plain(markdown: str) -> str:
+    """A kind's Markdown explanation as plain text for a terminal (no '#', '**' or backticks): the
+    width of the terminal (60-100 columns), headings as plain lines at the left margin."""
+    import re
+    import shutil
+
+    from lossacc_tui.report import plain_markdown
+
+    width = min(100, max(60, shutil.get_terminal_size((100, 24)).columns))
+    # a heading becomes a paragraph of its own (Rich centres headings and boxes the first one)
+    text = re.sub(r"^#{1,6}\s+(.*)$", r"**\1**", markdown, flags=re.MULTILINE)
+    return "\n".join(plain_markdown(text, width))

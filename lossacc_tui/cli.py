@@ -74,6 +74,9 @@ def build_parser(kinds: bool = True) -> argparse.ArgumentParser:
         kind_help = "an alert kind"
     e.add_argument("kind", nargs="?", metavar="KIND", help=kind_help)
     e.add_argument("--params", action="store_true", help="list every analysis parameter with its default")
+    e.add_argument(
+        "--markdown", action="store_true", help="print the explanation as Markdown (default: plain text)"
+    )
     w = sub.add_parser("watch", help="the live terminal view (default command)")
     common(w)
     w.add_argument(

@@ -202,3 +202,77 @@ def test_the_grid_of_logged_accuracies_is_the_evaluation_set_or_nothing() -> Non
                     )
                     revealed += grid.n is not None
     assert checked >= 60 and revealed >= checked // 2, (checked, revealed)
+
+
+#: a logistic regression on 40 features (most of them noise) from 100 training samples, evaluated on
+#: 300 held-out samples: its held-out loss has its minimum at epoch 30 and then rises a little at every
+#: epoch (4.6 % by epoch 62) while accuracy stays within 0.807-0.827
+STEADY_OVERFIT = dict(epochs=70, classes=2, seed=1, lr=0.02, features=40, n_train=100, n_val=300, spread=0.4)
+
+
+def test_a_slow_steady_rise_is_seen_soon_after_it_is_beyond_noise(tmp_path: Path) -> None:
+    rows = softmax_regression(**STEADY_OVERFIT)  # type: ignore[arg-type]
+    val = np.array([r["val_loss"] for r in rows])
+    best = int(np.argmin(val[:60]))
+    one_pct = best + int(np.flatnonzero(val[best:] >= val[best] * 1.01)[0])
+    assert best == 30 and np.all(np.diff(val[best:]) > 0) and val[62] / val[best] > 1.04
+    # before: the alerts opened at epoch 64 (34 epochs after the minimum), when the rise reached 5 %,
+    # and the band said `flat` from epoch 18 to 63; now a user following the log sees the alert within
+    # a few evaluations of the rise reaching 1 %
+    early = run_of(keras_csv(rows[: one_pct + 4], tmp_path / "early.csv"))
+    over = [a for a in early["alerts"] if a["kind"] == "overfitting"]
+    assert over and over[0]["end"] is None and over[0]["start"] <= one_pct, [
+        (a["kind"], a["start"]) for a in early["alerts"]
+    ]
+    run = run_of(keras_csv(rows, tmp_path / "steady.csv"))
+    (alert,) = [a for a in run["alerts"] if a["kind"] == "overfitting"]
+    assert alert["start"] <= one_pct and alert["end"] is None
+    # the band agrees: from the alert's start on it says the loss got worse, never flat or improving
+    after = [s for s in run["states"] if s["end"] >= alert["start"]]
+    assert after and all(s["state"] in ("loss-worse-acc-better", "both-worse") for s in after), run["states"]
+
+
+def test_the_trend_grid_reveals_n_at_the_same_evaluation_in_both_formats_of_a_run() -> None:
+    # a run's accuracy printed with 4 decimals (Keras' console, a loop's text) and stored in full (its
+    # CSV, JSON lines): from full-precision values the grid was revealed one evaluation sooner (the
+    # PyTorch loop of short-overfit-torch/s2: 0.840445 at epoch 3 against 0.8404), so the resolution
+    # rule made loss-up-acc-up open from the JSON lines and not from the text. The trend rule reads
+    # values at 4 decimals: every run of the truth corpus logged in two formats gets the same n at
+    # every evaluation from both
+    from conftest import read_runs
+
+    from lossacc_tui.analysis.resolution import TREND_DIGITS, GridEstimate
+
+    pairs = 0
+    for labels in sorted(CORPUS.glob("*/s*/labels.json")):
+        logs = json.loads(labels.read_text())["logs"]
+        if len(logs) != 2:
+            continue
+        seqs = []
+        for log in logs:
+            (run,) = read_runs(labels.parent / log["file"])
+            (acc,) = [s for s in run.series.values() if s.role == "val_acc"] or [None]
+            if acc is None:
+                break
+            grid = GridEstimate(TREND_DIGITS)
+            seqs.append([grid.feed(v) for v in acc.values.tolist()])
+        if len(seqs) == 2:
+            pairs += 1
+            assert seqs[0] == seqs[1], (labels.parent, seqs)
+    assert pairs >= 20
+    kinds = [
+        sorted({a["kind"] for a in run_of(CORPUS / "short-overfit-torch" / "s2" / name)["alerts"]})
+        for name in ("train.log", "train.jsonl")
+    ]
+    assert kinds[0] == kinds[1], kinds
+
+
+def test_the_steady_alerts_say_how_they_opened_and_what_they_held_accuracy_to(tmp_path: Path) -> None:
+    # the steady run's accuracy went 0.823 -> 0.807 (5 of 300 samples), within its resolution (2.2
+    # points): loss-up-acc-up says it held accuracy to that resolution, not to "1 point(s)"
+    run = run_of(keras_csv(softmax_regression(**STEADY_OVERFIT), tmp_path / "steady.csv"))  # type: ignore[arg-type]
+    by_kind = {a["kind"]: a for a in run["alerts"]}
+    up = by_kind["loss-up-acc-up"]["explanation"].split("How sure.")[1]
+    assert "within 2.2 points (the accuracy's resolution)" in up and "grid of 1/300" in up, up
+    over = by_kind["overfitting"]["explanation"].split("How sure.")[1]
+    assert "opened on a steady rise" in over and "Closes at a new best" in over, over

@@ -153,3 +153,17 @@ def test_per_step_training_loss_that_turns_nan_is_still_critical() -> None:
     path = LIGHTNING_CASE / "yolo-lr-adam" / "lightning_logs" / "version_2" / "metrics.csv"
     nan = [a for a in alerts(path) if a["kind"] == "non-finite"]
     assert nan and nan[0]["severity"] == "critical"
+
+
+def test_a_possible_one_class_reading_names_the_other_reading_and_what_decides() -> None:
+    # Lightning, 600 validation samples with 90/10 labels (truth corpus, tune split): accuracy frozen
+    # while the loss falls below the base-rate cost; from loss and accuracy alone a one-class
+    # predictor and a model whose decision boundary stopped moving log the same numbers
+    doc = check_json([CORPUS / "majority-lightning" / "s0" / "version_0" / "metrics.csv"])
+    claims = [c for a in doc["runs"][0]["alerts"] for c in a["claims"] if c["id"] == "one-class-predictor"]
+    assert claims and all(c["strength"] == "possible" for c in claims), claims
+    for a in doc["runs"][0]["alerts"]:
+        if any(c["id"] == "one-class-predictor" for c in a["claims"]):
+            sure = a["explanation"].split("How sure.")[1]
+            assert "decision boundary no longer moves" in sure and "--majority RATE" in sure, sure
+            assert "lossacc_tui.probe" in sure, sure

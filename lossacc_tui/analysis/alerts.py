@@ -256,8 +256,10 @@ class Runs:
 
 class Latch:
     """Opens when `open` has held for `n_open` points, closes when `close` has held for
-    `n_close` points. `close` must imply not `open` (the caller guarantees it), so a release run
-    can only start after the condition stopped. Vectorized: Python work per transition only.
+    `n_close` points, or at once at a point of `force` (the alert's premise no longer holds there,
+    e.g. the loss it says has risen made a new best). `close` and `force` must imply not `open` (the
+    caller guarantees it), so a release run can only start after the condition stopped.
+    Vectorized: Python work per transition only.
     """
 
     __slots__ = ("active", "n_close", "n_open", "run_close", "run_open")
@@ -268,16 +270,21 @@ class Latch:
         self.run_open = 0
         self.run_close = 0
 
-    def feed(self, open_: np.ndarray, close: np.ndarray, k0: int) -> list[tuple[str, int, int]]:
+    def feed(
+        self, open_: np.ndarray, close: np.ndarray, k0: int, force: np.ndarray | None = None
+    ) -> list[tuple[str, int, int]]:
         """Transitions in this chunk: ('open', index, index where the condition began) or
-        ('close', index, last index where the alert still held). Indices are absolute."""
+        ('close', index, last index where the alert still held). Indices are absolute. A close at
+        a `force` point ends the alert where its release run began (or just before that point)."""
         m = len(open_)
         if m == 0:
             return []
         if m <= 32:  # a few new points (following a live log): a plain loop is cheaper
-            return self._feed_small(open_.tolist(), close.tolist(), k0)
+            f = [False] * m if force is None else force.tolist()
+            return self._feed_small(open_.tolist(), close.tolist(), f, k0)
         ro = Runs(open_, self.run_open, self.n_open)
         rc = Runs(close, self.run_close, self.n_close)
+        forced = np.flatnonzero(force) if force is not None else np.empty(0, dtype=np.int64)
         out: list[tuple[str, int, int]] = []
         pos = 0
         while pos < m:
@@ -290,6 +297,14 @@ class Latch:
                 pos = i + 1
             else:
                 j = rc.first_reaching(pos)
+                q = int(np.searchsorted(forced, pos))
+                f = int(forced[q]) if q < len(forced) else None
+                if f is not None and (j is None or f < j):
+                    end = rc.begin(f) - 1 if close[f] else f - 1
+                    out.append(("close", k0 + f, k0 + end))
+                    self.active = False
+                    pos = f + 1
+                    continue
                 if j is None:
                     break
                 out.append(("close", k0 + j, k0 + rc.begin(j) - 1))
@@ -298,17 +313,19 @@ class Latch:
         self.run_open, self.run_close = ro.tail, rc.tail
         return out
 
-    def _feed_small(self, open_: list[bool], close: list[bool], k0: int) -> list[tuple[str, int, int]]:
+    def _feed_small(
+        self, open_: list[bool], close: list[bool], force: list[bool], k0: int
+    ) -> list[tuple[str, int, int]]:
         out: list[tuple[str, int, int]] = []
         ro, rc = self.run_open, self.run_close
-        for i, (o, c) in enumerate(zip(open_, close, strict=True)):
+        for i, (o, c, f) in enumerate(zip(open_, close, force, strict=True)):
             ro = ro + 1 if o else 0
             rc = rc + 1 if c else 0
             if not self.active and ro >= self.n_open:
                 out.append(("open", k0 + i, k0 + i - ro + 1))
                 self.active = True
-            elif self.active and rc >= self.n_close:
-                out.append(("close", k0 + i, k0 + i - rc))
+            elif self.active and (rc >= self.n_close or f):
+                out.append(("close", k0 + i, k0 + i - max(rc, 1)))
                 self.active = False
         self.run_open, self.run_close = ro, rc
         return out

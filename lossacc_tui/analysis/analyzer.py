@@ -167,6 +167,7 @@ class Analyzer:
                 self._tracks[key] = Track(s, kind, tp, ctx.axis)  # type: ignore[arg-type]
         if "acc" in self._tracks:
             ctx.acc_grid = self._tracks["acc"].grid
+            ctx.acc_n_likely = self._tracks["acc"].n_likely_at
         others = [s for s in self.run.series.values() if MetricMismatch.matches(s) and len(s)]
         self._dets = build_detectors(ctx, others)
         self._detectors: list[Detector] = [d for ds in self._dets.values() for d in ds]

@@ -47,9 +47,15 @@ def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
         (
             "How sure",
             f"The alert opened on a rise held over {a.data['open_idx'] - a.data['start_idx'] + 1}+ "
-            f"evaluations while the accuracy level stayed within {n.params.acc_hold_tol * 100:.0f} point(s) "
-            "of where it was at the best loss or above it. A rise carried by a handful of extreme rows "
-            "would show as val-loss-unstable; an accuracy that keeps dropping makes it plain overfitting.",
+            f"evaluations while the accuracy level stayed within {_tol_words(e, n)} of where it was at the "
+            "best loss or above it. A rise carried by a handful of extreme rows would show as "
+            "val-loss-unstable; an accuracy that keeps dropping makes it plain overfitting. It closes at a "
+            f"new best of {n.loss}."
+            + (
+                _grid_sentence(e["now_acc"], e.get("acc_n", math.nan))
+                if e.get("acc_tol", 0.0) > n.params.acc_hold_tol
+                else ""
+            ),
         ),
     ]
 
@@ -121,6 +127,15 @@ def _flat_band(e: dict[str, float], n: Names) -> str:
     if e["acc_high"] - e["acc_low"] <= band:
         return f"within {words}"
     return f"above {words} that counts as flat (it opened within it; it closes at 1.5 times that)"
+
+
+def _tol_words(e: dict[str, float], n: Names) -> str:
+    """The accuracy tolerance loss-up-acc-up opened with, in words: `acc_hold_tol`, or the accuracy's
+    resolution when that is larger."""
+    tol = e.get("acc_tol", n.params.acc_hold_tol)
+    if not math.isfinite(tol) or tol <= n.params.acc_hold_tol:
+        return f"{n.params.acc_hold_tol * 100:.0f} point(s)"
+    return f"{tol * 100:.1f} points (the accuracy's resolution)"
 
 
 def _grid_sentence(acc: float, k: float) -> str:
@@ -258,9 +273,15 @@ def _overfitting(a: Alert, n: Names) -> Parts:
                 else f"Validation loss is {change(e['now_val_loss'], e['best_val_loss'])} against its best, "
                 f"judged beyond its own noise over {n.params.open_after}+ evaluations. "
             )
+            + (
+                f"It opened on a steady rise: the loss had grown at {n.params.steady_run} evaluations in a "
+                f"row (a steady rise counts from {n.params.steady_rise_rel:.0%} above the best). "
+                if a.data.get("steady")
+                else ""
+            )
             + f"Training loss is {_ratio(e['train_loss_now'], e['train_loss_at_best'])} of what it was "
-            f"then. Closes when validation loss comes back within {n.params.rise_rel / 2:.1%} of "
-            f"{fmt(e['best_val_loss'])}.",
+            f"then. Closes at a new best of validation loss, or when it comes back within "
+            f"{n.params.rise_rel / 2:.1%} of {fmt(e['best_val_loss'])} and stops rising.",
         ),
     ]
 

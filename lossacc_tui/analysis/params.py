@@ -51,6 +51,22 @@ class Params:
     # loss-up-acc-up, overfitting, loss-down-acc-down
     rise_rel: float = _p(0.05, "loss this far above its best (relative) counts as risen")
     rise_z: float = _p(2.0, "... and at least this many noise standard deviations above it")
+    steady_rise_rel: float = _p(
+        0.01,
+        "a loss this far above its best (relative) that grew at each of the last steady-run "
+        "evaluations, beyond rise-z noise, counts as risen (a slow, steady rise)",
+    )
+    steady_run: int = _p(4, "evaluations in a row the loss must have grown for the steady rule")
+    flip_nats: float = _p(
+        6.9,
+        "what one confident mistake costs (nats; ln 1000: 1/1000 on its true class), for the "
+        "sample-flip reading of a rise",
+    )
+    flip_samples: int = _p(
+        2,
+        "a rise of at most this many confident mistakes' nats in all (n known), with accuracy moving "
+        "at most this many samples, is a sample flip: information, not a warning",
+    )
     acc_hold_tol: float = _p(0.01, "accuracy 'holds' if its level is at most this far below where it was")
     acc_drop_min: float = _p(0.01, "loss-down-acc-down: accuracy level this far below its best")
     loss_gain_min: float = _p(

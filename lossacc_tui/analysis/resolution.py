@@ -38,6 +38,11 @@ MAX_VALUES = 256
 STEP_MIN_N = 50
 #: float32 storage keeps values below 1 to about 6e-8 (2**-24)
 _ABS = 6e-8
+#: decimals the trend rule's grid reads values at: the same run's accuracy printed with 4 decimals
+#: (Keras' console, most loops' text) and stored in full (its CSV, JSON lines) then reveals the same
+#: n at the same evaluation, so the two logs raise the same alerts (a full-precision value reveals
+#: a grid sooner: 0.840445 fits 1/539 by luck far less often than 0.8404)
+TREND_DIGITS = 4
 
 
 def decimals(v: float) -> int:
@@ -58,7 +63,9 @@ class GridEstimate:
     (the next one does not fit it); such a grid only makes a change need to be larger there.
     Feeding is O(N_MAX) per new distinct value (the first MAX_VALUES of them) and O(1) otherwise."""
 
-    def __init__(self) -> None:
+    def __init__(self, digits: int | None = None) -> None:
+        #: values are read rounded to this many decimals (None: as logged)
+        self.digits = digits
         self._n = np.arange(1, N_MAX + 1, dtype=np.float64)
         self._values: list[float] = []
         self._seen: set[float] = set()
@@ -67,6 +74,8 @@ class GridEstimate:
         self.n: int | None = None
         #: the smallest grid all values fit (the smallest common step is 1/n_fit), proven or not
         self.n_fit: int | None = None
+        #: chance that some grid up to n_fit would fit the values by luck (1: none fits)
+        self.luck = 1.0
 
     def _reset(self) -> None:
         self._ok = np.ones(N_MAX, dtype=bool)
@@ -81,6 +90,8 @@ class GridEstimate:
 
     def feed(self, v: float) -> int | None:
         """Take one logged accuracy; returns n as known after it (None while not revealed)."""
+        if self.digits is not None and math.isfinite(v):
+            v = round(v, self.digits)
         if self._dead or not math.isfinite(v) or not 0.0 < v < 1.0 or v in self._seen:
             return self.n
         if len(self._values) >= MAX_VALUES:
@@ -96,7 +107,7 @@ class GridEstimate:
         else:
             self._fit(v)
         if not self._ok.any():
-            self._dead, self.n, self.n_fit = True, None, None
+            self._dead, self.n, self.n_fit, self.luck = True, None, None, 1.0
             return None
         # a grid nearly as fine as the printing (a step under 4 half-units) fits printed values by
         # construction, not by luck (every 4-decimal value lies within 0.4/8000 of a multiple of
@@ -105,13 +116,29 @@ class GridEstimate:
         hit = np.flatnonzero(self._ok & (2.0 * self._n * tol <= 0.5))
         if len(hit) == 0:
             self.n = self.n_fit = None
+            self.luck = 1.0
             return None
         j = int(hit[0])
         self.n_fit = j + 1
         # look-elsewhere: the chance that some grid up to n fits by luck is the sum over those grids
         luck = float(np.exp(self._log_chance[: j + 1]).sum())
+        self.luck = luck
         self.n = j + 1 if luck <= CHANCE and len(self._values) >= MIN_VALUES else None
         return self.n
+
+    @property
+    def settled(self) -> bool:
+        """No value fed from now on can change the estimate."""
+        return self._dead or len(self._values) >= MAX_VALUES
+
+    @property
+    def n_likely(self) -> int | None:
+        """n, or the smallest grid the values fit when the chance that values drawn at random would
+        fit it is below CHANCE, however few they are (one accuracy printed with 7 decimals, 52/53 =
+        0.9811321, fits 1/53 by luck with a chance of 3e-4): a size to reason with, not a trend rule."""
+        if self.n is not None:
+            return self.n
+        return self.n_fit if self.n_fit is not None and self.luck <= CHANCE else None
 
 
 def step_floor(n_fit: int | None) -> float:

@@ -6,6 +6,7 @@ extremes carried from earlier points, so the cost of an update is proportional t
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import Literal
 
@@ -15,7 +16,7 @@ from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.gridfeed import GridFeeder
 from lossacc_tui.analysis.params import Params
-from lossacc_tui.analysis.resolution import GridEstimate
+from lossacc_tui.analysis.resolution import TREND_DIGITS, GridEstimate
 from lossacc_tui.model import Series
 
 Feats = LossFeatures | AccFeatures
@@ -82,8 +83,18 @@ class Track:
         self.best, self.best_idx = math.nan, -1  # raw running best (min loss / max accuracy)
         self.lbest, self.lbest_idx = math.nan, -1  # running best of the level
         self.majority = params.majority_rate
-        self.grid = GridEstimate() if role == "acc" else None  # the evaluation set's size n
+        # the evaluation set's size n: for the trend rule at the precision every format prints
+        # (`resolution.TREND_DIGITS`), and from the values as logged (`GridEstimate.n_likely`)
+        self.grid = GridEstimate(TREND_DIGITS) if role == "acc" else None
         self._feeder = GridFeeder(self.grid) if self.grid is not None else None
+        self.grid_full = GridEstimate() if role == "acc" else None
+        #: (point index, n_likely from there on) each time the full-precision estimate changed
+        self.n_likely_changes: list[tuple[int, int | None]] = []
+
+    def n_likely_at(self, i: int) -> int | None:
+        """`GridEstimate.n_likely` of the accuracy as its values up to point i revealed it."""
+        k = bisect.bisect_right(self.n_likely_changes, i, key=lambda c: c[0])
+        return self.n_likely_changes[k - 1][1] if k else None
 
     def advance(self, upto: int | None = None) -> Feats | None:
         """Features of the points not consumed yet (up to `upto`), or None when there are none."""
@@ -118,6 +129,7 @@ class Track:
             return f
         if isinstance(f, AccFeatures) and self._feeder is not None:
             n_eval, step = self._feeder.feed_many(y)  # (grid.feed on each value, without a call each)
+            self._feed_full(y, idx)
             f.n_eval = n_eval
             with np.errstate(invalid="ignore", divide="ignore"):
                 a = np.clip(lvl, 0.0, 1.0)
@@ -145,6 +157,23 @@ class Track:
                 dev = np.abs(buf - self.majority)
                 f.maj_dev = win.chunk(stats.rolling_extreme(dev, p.stuck_window, high=True))
         return f
+
+    def _feed_full(self, y: np.ndarray, idx: np.ndarray) -> None:
+        """Feed the full-precision grid the first occurrence of each value (until it is settled) and
+        record where its `n_likely` changes (`n_likely_changes`)."""
+        full = self.grid_full
+        if full is None or full.settled:
+            return
+        changes = self.n_likely_changes
+        last = changes[-1][1] if changes else None
+        _, first = np.unique(y, return_index=True)
+        for j in np.sort(first).tolist():
+            if full.settled:
+                break
+            full.feed(float(y[j]))
+            if full.n_likely != last:
+                last = full.n_likely
+                changes.append((int(idx[j]), last))
 
     def _trend(self, f: Feats, win: stats.Window, lvl_ext: np.ndarray) -> None:
         """Direction (-1, 0, +1) of each point's trend: the newer half of the short window against

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,9 @@ class Ctx:
     loss_window: int = 1
     #: size of the evaluation set the accuracy's values reveal (`resolution.GridEstimate`), or None
     acc_grid: GridEstimate | None = None
+    #: n as the accuracy's values up to a point index revealed it, at full precision
+    #: (`Track.n_likely_at`, `GridEstimate.n_likely`: the sample-flip rule); None: no accuracy
+    acc_n_likely: Callable[[int], int | None] | None = None
     _xcols: dict[int, np.ndarray | None] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -131,6 +135,12 @@ class Detector(KindSpec):
         release condition holds."""
         raise NotImplementedError
 
+    def breaks(self, main: Feats, other: Feats | None) -> np.ndarray | None:
+        """Per point of the chunk: True where the alert's premise no longer holds (it closes there at
+        once, whatever `close_after` says, and its span ends at its last point that still held), or
+        None. Called after `conditions`."""
+        return None
+
     def on_open(self, alert: Alert, i: int, local: int, main: Feats, other: Feats | None) -> None:
         """Store what the evidence needs (values at the opening point are at [local])."""
 
@@ -163,8 +173,11 @@ class Detector(KindSpec):
         m = len(main.idx)
         open_, close = self.conditions(main, other)
         close = close & ~open_
+        force = self.breaks(main, other)
+        if force is not None:
+            force = force & ~open_
         lo = 0
-        for what, i, j in self.latch.feed(open_, close, k0):
+        for what, i, j in self.latch.feed(open_, close, k0, force):
             if what == "open":
                 kind = self.kind_at(i)
                 last = self.alerts[-1] if self.alerts else None

@@ -20,7 +20,7 @@ from lossacc_tui.analysis.evidence import mistakes_change, rise_claims
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.gridfeed import GridFeeder
 from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, pts
-from lossacc_tui.analysis.resolution import GridEstimate, resolution, step_floor
+from lossacc_tui.analysis.resolution import TREND_DIGITS, GridEstimate, resolution, step_floor
 from lossacc_tui.analysis.track import x_column
 from lossacc_tui.model import Series
 
@@ -51,7 +51,7 @@ class ValDegrading(Overfitting):
 
     def __init__(self, ctx: Ctx, series: Series, subject: str) -> None:
         super().__init__(ctx, series, subject)
-        self._grid = GridEstimate()  # the accuracy's evaluation-set size, from its values up to x
+        self._grid = GridEstimate(TREND_DIGITS)  # the accuracy's evaluation-set size, from its values up to x
         self._feeder = GridFeeder(self._grid)
         self._acc_k = 0  # accuracy points fed to it
 

@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 
-from lossacc_tui.analysis.alerts import Alert, Event
+from lossacc_tui.analysis.alerts import Alert, Event, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import (
     Ctx,
@@ -21,6 +21,9 @@ from lossacc_tui.analysis.detectors.base import (
     value,
     value_at_x,
 )
+from lossacc_tui.analysis.detectors.flip import Flip, flip_claim, flip_reading
+from lossacc_tui.analysis.detectors.pair import new_best
+from lossacc_tui.analysis.detectors.rise import RiseRun, steady_rise
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures, concat, split
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, pts
@@ -55,8 +58,11 @@ class Overfitting(Detector):
     kind = "overfitting"
     n_open = 1  # the condition's own run length decides (3 evaluations, or 2 on a short run)
     order = 40
-    severity_doc = "warning"
-    meaning = "training loss falls while validation loss rises; the gap widens"
+    severity_doc = "warning/info"
+    meaning = (
+        "training loss falls while validation loss rises; the gap widens (information when one or two "
+        "samples account for the rise)"
+    )
     general = (
         "Training loss falls while validation loss rises; the gap between them widens. The model fits "
         "its training samples, noise included, in ways that do not carry over. Early-stop at the best "
@@ -71,6 +77,7 @@ class Overfitting(Detector):
         self.train_at_best = math.nan
         self.best_idx = -1
         self._carry = (0, 0)  # run lengths of the normal and the short-run condition so far
+        self._ups = RiseRun()  # evaluations in a row the validation loss grew (the steady rule)
 
     def feed(self, f: Feats | None, sink: list[Event]) -> None:
         if f is not None:
@@ -164,8 +171,13 @@ class Overfitting(Detector):
             rise = (y >= best * (1 + p.rise_rel)) & (y - best >= p.rise_z * sig)
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))  # too few points for noise
             rise &= y > best  # a loss that stays at 0 has not risen
+            # a slow rise that grows at every evaluation is beyond its (tiny) noise long before it is
+            # rise_rel high: it counts from steady_rise_rel, and holds the alert open while it grows
+            steady = steady_rise(y, best, sig, self._ups.feed(y), p)
+            self._steady = steady & ~rise  # (the steady rule alone: the text says so)
+            rise |= steady
             train_fell = (tl <= tb * (1 - p.train_drop_rel)) & (tl < tb)
-            calm = (y < best * (1 + p.rise_rel / 2)) | (tl > tb * (1 - p.train_drop_rel / 2))
+            calm = ((y < best * (1 + p.rise_rel / 2)) & ~steady) | (tl > tb * (1 - p.train_drop_rel / 2))
             # a short run (a fine-tune of a few epochs) cannot measure its noise: two evaluations
             # with the validation loss 2 x rise_rel above its best and the training loss 2 x
             # train_drop_rel below where it was then are enough, said to be little evidence
@@ -177,12 +189,22 @@ class Overfitting(Detector):
         self._carry = (int(self._rl[-1]), int(self._srl[-1]))
         return (self._rl >= p.open_after) | (self._srl >= 2), calm
 
+    def breaks(self, loss: LossFeatures, acc: AccFeatures | None) -> np.ndarray | None:
+        # a new best of the validation loss: "risen since its best" no longer holds
+        return new_best(loss)
+
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         normal = int(self._rl[local]) >= self.p.open_after
         held = int(self._rl[local]) if normal else int(self._srl[local])
         start = max(0, i - held + 1)  # where the condition began (the latch opens when it is confirmed)
         alert.start = self.ctx.x(self.series, start)
-        alert.data.update(best_idx=int(loss.best_idx[local]), start_idx=start, short=not normal, held=held)
+        alert.data.update(
+            best_idx=int(loss.best_idx[local]),
+            start_idx=start,
+            short=not normal,
+            held=held,
+            steady=bool(getattr(self, "_steady", np.zeros(local + 1, bool))[local]),
+        )
 
     def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         if hi > lo:
@@ -218,11 +240,28 @@ class Overfitting(Detector):
             ev["acc_now"] = value(self.ctx.acc, i)
         return ev
 
+    def _flip(self, alert: Alert) -> Flip | None:
+        """The sample-flip reading of this alert's rise (`flip.flip_reading`), or None."""
+        e = alert.evidence
+        if "acc_now" not in e:
+            return None
+        peak = max(e["peak_val_loss"], e["now_val_loss"])
+        i = int(alert.data.get("at_idx", -1))
+        return flip_reading(
+            self.ctx, self.series, e["best_val_loss"], peak, e["acc_at_best"], e["acc_now"], i
+        )
+
+    def severity(self, alert: Alert) -> Severity:
+        return "info" if self._flip(alert) is not None else "warning"
+
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence
         nm = names(self.ctx)
         x0, x1 = e["best_x"], e["now_x"]
         out = classes_claim(self.ctx, x0, x1)
+        flip = self._flip(alert)
+        if flip is not None:
+            out.append(flip_claim(flip, x0, x1, self.subject, nm[2]))
         sig = noise(self.series, i)
         if math.isfinite(sig):  # (the short-run path says how little evidence it has in its text)
             out += rise_claims(e["best_val_loss"], e["now_val_loss"], sig, x0, x1, self.subject, nm[2])

@@ -8,6 +8,7 @@ accuracy had its best level).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -24,9 +25,19 @@ from lossacc_tui.analysis.detectors.base import (
     value,
     value_at_x,
 )
+from lossacc_tui.analysis.detectors.flip import Flip, flip_claim, flip_reading
+from lossacc_tui.analysis.detectors.rise import RiseRun, steady_rise
 from lossacc_tui.analysis.evidence import calibrated_loss_max, mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, loss_per_mistake, pair_chance_k, span
+
+
+def new_best(loss: LossFeatures) -> np.ndarray | None:
+    """True where the raw loss reaches a new running minimum (strictly below every earlier value):
+    an alert saying the loss has risen above its best is contradicted there."""
+    if loss.best_idx is None:
+        return None
+    return (loss.best_idx == loss.idx) & (loss.idx > 0) & np.isfinite(loss.y)
 
 
 class PairDetector(Detector):
@@ -81,7 +92,7 @@ class LossUpAccUp(PairDetector):
 
     kind = "loss-up-acc-up"
     order = 30
-    severity_doc = "warning"
+    severity_doc = "warning/info"
     meaning = (
         "validation loss rises while validation accuracy rises or holds: a few mistakes grow "
         "confident while borderline samples cross over; often the first sign of overfitting"
@@ -96,6 +107,10 @@ class LossUpAccUp(PairDetector):
         "or AUC beside accuracy."
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._ups = RiseRun()  # evaluations in a row the loss grew (the steady rule)
+
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert acc is not None
         p = self.p
@@ -109,12 +124,27 @@ class LossUpAccUp(PairDetector):
             lv, lb = loss.lvl, loss.lbest
             rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= p.rise_z * sig * (2.0 / p.half) ** 0.5)
             rise &= (y > best) | (lv > lb)  # a loss that stays at 0 has not risen
-            holds = (acc.lvl >= ref - p.acc_hold_tol) & np.isfinite(y) & np.isfinite(acc.y)
-            calm = (y < best * (1 + p.rise_rel / 2)) | (acc.lvl < ref - 2 * p.acc_hold_tol)
+            # a slow rise that grows at every evaluation (`rise.steady_rise`)
+            steady = steady_rise(y, best, sig, self._ups.feed(y), p)
+            rise |= steady
+            # an accuracy moving within its resolution (a sample or two of the evaluation set, or the
+            # binomial standard error of its size) holds: it neither fell nor rose
+            tol = p.acc_hold_tol if acc.res is None else np.fmax(p.acc_hold_tol, acc.res)
+            holds = (acc.lvl >= ref - tol) & np.isfinite(y) & np.isfinite(acc.y)
+            self._tol = np.broadcast_to(tol, y.shape)  # (quoted by the text of an alert opening here)
+            calm = ((y < best * (1 + p.rise_rel / 2)) & ~steady) | (acc.lvl < ref - 2 * tol)
         return rise & holds, calm
 
+    def breaks(self, loss: LossFeatures, acc: AccFeatures | None) -> np.ndarray | None:
+        # a new best of the loss: "loss up since its best" no longer holds, whatever comes next
+        return new_best(loss)
+
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
-        alert.data.update(best_idx=int(loss.best_idx[local]), acc_ref=float(loss.acc_at_best[local]))
+        alert.data.update(
+            best_idx=int(loss.best_idx[local]),
+            acc_ref=float(loss.acc_at_best[local]),
+            acc_tol=float(self._tol[local]),
+        )
 
     def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         if hi > lo and acc is not None:
@@ -131,11 +161,24 @@ class LossUpAccUp(PairDetector):
             f"{arrow(e['best_acc'], e['now_acc'], 3)}"
         )
 
+    def _flip(self, alert: Alert) -> Flip | None:
+        """The sample-flip reading of this alert's rise (`flip.flip_reading`), or None."""
+        e = alert.evidence
+        peak = max(e["peak_loss"], e["now_loss"])
+        i = int(alert.data.get("at_idx", -1))
+        return flip_reading(self.ctx, self.ctx.loss, e["best_loss"], peak, e["best_acc"], e["now_acc"], i)
+
+    def severity(self, alert: Alert) -> Severity:
+        return "info" if self._flip(alert) is not None else "warning"
+
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence
         nm = names(self.ctx)
         x0, x1 = e["best_x"], e["now_x"]
         out = classes_claim(self.ctx, x0, x1)
+        flip = self._flip(alert)
+        if flip is not None:
+            out.append(flip_claim(flip, x0, x1, nm[0], nm[2]))
         out += mistakes_change(e["best_acc"], e["now_acc"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
         out += rise_claims(e["best_loss"], e["now_loss"], noise(self.ctx.loss, i), x0, x1, nm[0], nm[2])
         t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
@@ -166,6 +209,8 @@ class LossUpAccUp(PairDetector):
             **self.acc_best(i),
             train_loss_at_best=self.train_at(d["best_idx"]),
             train_loss_now=self.train_at(i),
+            acc_tol=d.get("acc_tol", self.p.acc_hold_tol),
+            acc_n=float(self.ctx.acc_n or math.nan),
         )
         return ev
 

@@ -252,7 +252,14 @@ class AccStuck(Detector):
                         x0,
                         x1,
                         "the model predicts the most frequent class for (nearly) every sample",
-                        others="The predicted-class counts decide",
+                        others=(
+                            "Another reading: a model that predicts both classes and whose decision "
+                            "boundary no longer moves logs the same frozen accuracy and a falling loss. "
+                            "The predicted-class counts decide (lossacc_tui.probe logs them), or "
+                            "--majority RATE when the share of the most frequent class is known"
+                        )
+                        if strength == "possible"
+                        else "The predicted-class counts decide (lossacc_tui.probe logs them)",
                     )
                 )
                 return out

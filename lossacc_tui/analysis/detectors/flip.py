@@ -1,0 +1,82 @@
+"""A loss rise that one or two samples can account for: a sample flip, not a trend.
+
+A mean loss over n samples that rose by d nats rose by d x n nats in total. When the evaluation set's
+size n is known from the accuracy's grid (`resolution.GridEstimate.n_likely`), and that total is at
+most what `flip_samples` confident mistakes cost (`flip_nats` each: ln 1000 = 6.9 nats, a mistake
+putting 1/1000 on its true class) while accuracy moved by at most `flip_samples` samples, one or two
+samples turning into (or growing as) confident mistakes explain the whole rise. The alert saying
+the loss rose (`overfitting`, `loss-up-acc-up`) is then information with the reading named; it is a
+warning once the rise grows past that total or keeps growing (`steady_run` evaluations in a row).
+
+Worked example (the Lightning wine run of the truth corpus, 53 validation samples): val_loss
+0.0245 -> 0.0697 is 0.045 x 53 = 2.4 nats in all, while accuracy went 1.0 -> 0.981 (one sample);
+the per-sample facts show that one sample carrying 93-98 % of the loss.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.detectors.base import Ctx, value
+from lossacc_tui.analysis.quantities import fmt, fmt_x
+from lossacc_tui.model import Series
+
+
+@dataclass(frozen=True)
+class Flip:
+    """A rise that few samples explain: its size in total nats and samples (n known)."""
+
+    n: int  # evaluation-set size the accuracy's values reveal
+    nats: float  # (highest loss of the span - best) x n, nats in total over the set
+    moved: int  # samples the accuracy moved between the best and now
+    bound: float  # flip_samples x flip_nats
+
+
+def flip_reading(
+    ctx: Ctx, series: Series | None, best: float, peak: float, acc0: float, acc1: float, i: int
+) -> Flip | None:
+    """The sample-flip reading of a rise from `best` to `peak` (nats, mean) while accuracy went
+    `acc0` -> `acc1` (fractions), judged at point i of `series`; None when n is unknown, the rise
+    is larger than `flip_samples` confident mistakes, accuracy moved more samples, or the loss is
+    still growing (steady)."""
+    p = ctx.params
+    n = ctx.acc_n_likely(i) if ctx.acc_n_likely is not None else None
+    if n is None or not all(math.isfinite(v) for v in (best, peak, acc0, acc1)) or peak <= best:
+        return None
+    nats = (peak - best) * n
+    moved = round(abs(acc1 - acc0) * n)
+    bound = p.flip_samples * p.flip_nats
+    if nats > bound or moved > p.flip_samples or _growing(series, i, p.steady_run):
+        return None
+    return Flip(n, nats, moved, bound)
+
+
+def _growing(series: Series | None, i: int, run: int) -> bool:
+    """The loss grew at each of the last `run` evaluations up to i."""
+    if series is None or i < run:
+        return False
+    v = [value(series, k) for k in range(i - run, i + 1)]
+    return all(b > a for a, b in itertools.pairwise(v))
+
+
+def flip_claim(f: Flip, x0: float, x1: float, loss_name: str, unit: str) -> Claim:
+    """The `predictions-crossing` claim naming the sample-flip reading (`possible`)."""
+    who = "one sample" if f.moved <= 1 else f"{f.moved} samples"
+    return Claim(
+        "predictions-crossing",
+        "possible",
+        x0,
+        x1,
+        f"the rise is a sample flip, not a trend: over the {f.n} samples of the evaluation set "
+        f"{loss_name} rose {fmt(f.nats, 3)} nats in all between {unit} {fmt_x(x0)} and {fmt_x(x1)}, less "
+        f"than the {fmt(f.bound, 3)} nats two confident mistakes cost (probability 1/1000 on the true "
+        f"class), and accuracy moved by {who if f.moved else 'no sample'}",
+        evidence={"n": float(f.n), "rise_nats_total": f.nats, "samples_moved": float(f.moved)},
+        others=(
+            "Another reading: the start of a trend; the alert becomes a warning if the rise grows past "
+            f"{fmt(f.bound, 3)} nats in all or keeps growing. Per-sample losses decide (lossacc_tui.probe)"
+        ),
+    )
