@@ -245,10 +245,16 @@ class Feed:
         all_runs = self.runs_compared()
         if len(all_runs) < 2 and not self._compared:
             return []
+        from lossacc_tui.analysis.cohorts import cohorts
         from lossacc_tui.analysis.compare import compare_runs
 
         began = time.monotonic()
-        now = {(a.kind, a.title): a for a in compare_runs(all_runs, self.params, self._bests)}
+        now = {
+            (a.kind, a.title): a
+            for cohort in cohorts(all_runs)  # a sweep's runs, not unrelated experiments
+            if len(cohort) >= 2
+            for a in compare_runs(cohort, self.params, self._bests)
+        }
         # comparing thousands of runs takes a while: then less often (at most 5% of the time)
         self._next_compare = time.monotonic() + max(COMPARE_EVERY, 20 * (time.monotonic() - began))
         was, self._compared = self._compared, now

@@ -1,38 +1,11 @@
-"""Runs that belong together: the folder group of each run (a sweep's runs share one), and which runs
-the compare view overlays (the selected ones and the pinned one, else the shown run's group).
+"""Which runs the compare view overlays (the selected ones and the pinned one, else the shown run's group).
 Textual-free."""
 
 from __future__ import annotations
 
 import os
 
-
-def _folders(path: str) -> list[str]:
-    return os.path.dirname(os.path.abspath(path)).replace(os.sep, "/").strip("/").split("/")
-
-
-def _common(a: list[str], b: list[str]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
-def groups(paths: list[str]) -> list[str]:
-    """Each run's group: the deepest folder it shares with another run (a sweep's folder holds all
-    its runs); a run that shares no folder with any other is a group of its own (its folder).
-
-    >>> groups(["/s/a/run_1/m.csv", "/s/a/run_2/m.csv", "/s/b/train.log", "/s/c/train.log"])
-    ['/s/a', '/s/a', '/s', '/s']
-    """
-    parts = [_folders(p) for p in paths]
-    out = []
-    for i, p in enumerate(parts):
-        depth = max((_common(p, q) for j, q in enumerate(parts) if j != i), default=len(p))
-        out.append("/" + "/".join(p[:depth]))
-    return out
+from lossacc_tui.analysis.cohorts import groups
 
 
 def compare_keys(

@@ -1,0 +1,59 @@
+"""Runs that belong together: the folder group of each run (a sweep's runs share one), and the
+cohorts `runs-disagree` compares within: one folder group, one x axis, the same metric names. Runs
+of unrelated experiments (another task, a step axis beside an epoch axis) are never ranked against
+each other."""
+
+from __future__ import annotations
+
+import os
+
+from lossacc_tui.model import Run
+
+
+def _folders(path: str) -> list[str]:
+    return os.path.dirname(os.path.abspath(path)).replace(os.sep, "/").strip("/").split("/")
+
+
+def _common(a: list[str], b: list[str]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def groups(paths: list[str]) -> list[str]:
+    """Each run's group: the deepest folder it shares with another run (a sweep's folder holds all
+    its runs); a run that shares no folder with any other is a group of its own (its folder).
+
+    >>> groups(["/s/a/run_1/m.csv", "/s/a/run_2/m.csv", "/s/b/train.log", "/s/c/train.log"])
+    ['/s/a', '/s/a', '/s', '/s']
+    """
+    parts = [_folders(p) for p in paths]
+    out = []
+    for i, p in enumerate(parts):
+        depth = max((_common(p, q) for j, q in enumerate(parts) if j != i), default=len(p))
+        out.append("/" + "/".join(p[:depth]))
+    return out
+
+
+#: the roles whose metric names must match for two runs to be compared
+COMPARED_ROLES = ("val_loss", "val_acc", "train_loss", "train_acc")
+
+
+def cohorts(runs: list[Run]) -> list[list[Run]]:
+    """The runs split into groups compared with each other: same folder group (`groups`), same x
+    axis (epoch or step) and the same metric names for the compared roles, in first-seen order.
+
+    >>> from lossacc_tui.model import Run
+    >>> a, b, c = (Run(n, p, "csv") for n, p in (("a", "/s/1/m.csv"), ("b", "/s/2/m.csv"), ("c", "/t/x/log")))
+    >>> [[r.name for r in g] for g in cohorts([a, b, c])]
+    [['a', 'b'], ['c']]
+    """
+    folder = groups([r.path for r in runs])
+    out: dict[tuple[object, ...], list[Run]] = {}
+    for run, g in zip(runs, folder, strict=True):
+        names = tuple(s.name if (s := run.by_role(role)) is not None else None for role in COMPARED_ROLES)  # type: ignore[arg-type]
+        out.setdefault((g, run.x_axis, names), []).append(run)
+    return list(out.values())

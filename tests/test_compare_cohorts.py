@@ -1,0 +1,34 @@
+"""`runs-disagree` compares a sweep's runs, never unrelated experiments: runs of one folder group,
+one x axis and the same metric names (check ranked a demo's `eight_runs/run_5` against
+`acc_flat_loss_down/train.log` and quoted `x 599`, the step axis of `long_run`)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+from lossacc_tui.cli import main
+
+DEMO = REPO / "demo_logs"
+
+
+def test_a_folder_of_experiments_compares_only_the_sweep_in_it(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--json", str(DEMO)]) == 0
+    comparisons = json.loads(capsys.readouterr().out)["comparisons"]
+    runs = len([p for p in (DEMO / "eight_runs").iterdir() if p.is_dir()])
+    assert comparisons, "the eight runs of one sweep disagree (their own demo says so)"
+    for c in comparisons:
+        assert c["title"].startswith(f"{runs} runs") and "599" not in c["title"]
+
+
+def test_runs_on_a_step_axis_are_not_ranked_with_runs_on_epochs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for i, src in enumerate((DEMO / "eight_runs" / "run_1", DEMO / "long_run")):  # epochs; steps
+        shutil.copytree(src, tmp_path / f"exp_{i}")
+    assert main(["check", "--json", str(tmp_path)]) == 0
+    assert json.loads(capsys.readouterr().out)["comparisons"] == []
