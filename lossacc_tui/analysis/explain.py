@@ -51,8 +51,11 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
     if a.kind == "eval-non-finite":
         t0 = e.get("train_loss_at_start", math.nan)
         tr = ""
+        bad_x = e.get("train_bad_x", math.nan)
         if math.isfinite(t0) and math.isfinite(train):
             tr = f" The training loss on the same lines went {arrow(t0, train)}."
+            if math.isfinite(bad_x):
+                tr = tr[:-1] + f", and was not finite at {n.unit} {fmt_x(bad_x)} in between."
         if bad == "infinite":
             why = (
                 "Training stays finite, so the weights are not diverging: only the loss computed on the "
@@ -79,6 +82,12 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
                 f"The training loss was finite ({fmt(t0)}) when this opened, but it is not finite now: the "
                 "weights have diverged too (see the non-finite alert on the training loss), so this is no "
                 "longer a fault of the evaluation alone."
+            )
+        elif math.isfinite(bad_x) and math.isfinite(t0):  # training broke too, and came back
+            why = (
+                f"The training loss was finite ({fmt(t0)}) when this opened, but it was not finite at "
+                f"{n.unit} {fmt_x(bad_x)} (see the non-finite alert on the training loss): the training "
+                "step broke too, so this is not a fault of the evaluation alone."
             )
         return [
             ("What happened", what + tr),

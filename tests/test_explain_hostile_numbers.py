@@ -1,0 +1,84 @@
+"""Explanations stay true on hostile numbers from real (numpy) runs: non-finite values counted as
+they are seen live, a training loss that went NaN and came back, zero and huge losses, and
+metric names that look like Markdown. Each test asserts the text a user reads (`check` output,
+`check --json`, or the alert as `check --follow` prints it)."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(TESTS))
+
+from numpy_training import softmax_regression  # noqa: E402
+
+from benchmarks.truth.score import check_json  # noqa: E402
+from lossacc_tui.analysis import Analyzer, Params  # noqa: E402
+from lossacc_tui.source import discover  # noqa: E402
+
+
+def keras_csv(path: Path, rows: list[dict[str, float]]) -> Path:
+    """Per-epoch rows of tests/numpy_training.py written as a Keras CSVLogger file (floats by repr)."""
+    path.write_text(
+        "epoch,loss,accuracy,val_loss,val_accuracy\n"
+        + "".join(
+            f"{e},{r['train_loss']!r},{r['train_acc']!r},{r['val_loss']!r},{r['val_acc']!r}\n"
+            for e, r in enumerate(rows)
+        )
+    )
+    return path
+
+
+def alerts(path: Path, *extra: str) -> list[dict[str, Any]]:
+    doc = check_json([path], list(extra))
+    assert doc["version"] == 1 and doc["runs"], path
+    return [a for run in doc["runs"] for a in run["alerts"]]
+
+
+def test_a_non_finite_alert_read_as_it_opens_live_counts_its_own_point(tmp_path: Path) -> None:
+    """A half-precision evaluation of a real numpy training (val_loss infinite where a confident
+    mistake underflows), followed line by line as `check --follow` does: the non-finite alert is
+    printed at the update that opens it, and it said "0 non-finite evaluation(s) so far" and
+    "0 value(s) say so" there, beside one-shot `check`'s 1."""
+    rows = softmax_regression(epochs=10, classes=2, seed=4, lr=6.0, eval_fp16=True)
+    first_bad = next(e for e, r in enumerate(rows) if math.isinf(r["val_loss"]))
+    path = keras_csv(tmp_path / "training.log", rows)
+    (src,) = discover(path)
+    analyzers: dict[int, Analyzer] = {}
+    seen = []
+    for line in path.read_bytes().splitlines(keepends=True):
+        src.feed(0, line)
+        for run in src.runs:
+            for what, alert in analyzers.setdefault(id(run), Analyzer(run, Params())).update():
+                if what == "opened" and alert.kind in ("non-finite", "eval-non-finite"):
+                    seen.append(alert)
+    assert seen and seen[0].start == first_bad
+    text = seen[0].explanation
+    assert "(1 non-finite evaluation(s) so far)" in text or "at 1 of" in seen[0].title, text
+    assert "0 non-finite" not in text and "0 value(s) say so" not in text
+
+
+def test_eval_non_finite_does_not_say_training_is_finite_when_it_went_nan_and_came_back(
+    tmp_path: Path,
+) -> None:
+    """The half-precision evaluation (val_loss infinite from epoch 1) of a real numpy training, whose
+    training loss is NaN at one epoch only: a mixed-precision step whose gradients overflowed, which
+    a GradScaler skips, so the next epochs are finite again. The eval-non-finite alert said "Training
+    stays finite (0.7 -> 0.5)" beside the critical non-finite alert on the training loss: the check
+    looked at the training loss now, not at the span in between."""
+    rows = softmax_regression(epochs=10, classes=2, seed=4, lr=6.0, eval_fp16=True)
+    rows[3]["train_loss"] = math.nan
+    path = keras_csv(tmp_path / "training.log", rows)
+    found = alerts(path)
+    assert any(a["kind"] == "non-finite" and a["start"] == 3 for a in found)
+    (alert,) = [a for a in found if a["kind"] == "eval-non-finite"]
+    text = alert["title"] + alert["explanation"]
+    assert "training is finite" not in text and "Training stays finite" not in text
+    assert "stays finite" not in " ".join(c["text"] for c in alert["claims"])
+    assert "evaluation-broken" not in {c["id"] for c in alert["claims"]}
+    assert "not finite at epoch 3" in alert["explanation"]
