@@ -82,3 +82,72 @@ def test_eval_non_finite_does_not_say_training_is_finite_when_it_went_nan_and_ca
     assert "stays finite" not in " ".join(c["text"] for c in alert["claims"])
     assert "evaluation-broken" not in {c["id"] for c in alert["claims"]}
     assert "not finite at epoch 3" in alert["explanation"]
+
+
+#: metric names that are Markdown: a link and bold (data from the log, or a --map target)
+LINK, BOLD = "[vl](http://evil.example)", "**va**"
+
+
+def markdown_named_run(tmp_path: Path) -> Path:
+    """A real numpy run that overfits (an alert opens), its validation columns named as Markdown."""
+    rows = softmax_regression(epochs=60, classes=2, lr=0.03, features=30, n_train=80, n_val=200, spread=0.4)
+    path = tmp_path / "run.csv"
+    path.write_text(
+        f"epoch,loss,{LINK},{BOLD}\n"
+        + "".join(f"{e},{r['train_loss']!r},{r['val_loss']!r},{r['val_acc']!r}\n" for e, r in enumerate(rows))
+    )
+    return path
+
+
+def test_markdown_metric_names_show_as_written_in_check_text(tmp_path: Path) -> None:
+    """`check` printed the name `[vl](http://evil.example)` as "vl (http://evil.example)" and
+    `**va**` as "va": names were rendered as Markdown link and bold inside the explanation."""
+    import subprocess
+
+    path = markdown_named_run(tmp_path)
+    maps = ["--map", f"val_loss={LINK}", "--map", f"val_acc={BOLD}"]
+    found = alerts(path, *maps)
+    assert found
+    out = subprocess.run(
+        [sys.executable, "-m", "lossacc_tui", "check", str(path), *maps], capture_output=True, text=True
+    ).stdout
+    body = "\n".join(line for line in out.splitlines() if line.startswith("      "))  # the explanations
+    flat = " ".join(body.split())
+    assert f"{LINK} " in flat and f"{BOLD} " in flat, flat[:400]
+    assert "vl (http://evil.example)" not in flat and " va " not in flat
+
+
+def test_markdown_metric_names_show_as_written_in_the_explanation_pane(tmp_path: Path) -> None:
+    """The app's explanation pane renders the same Markdown: the name is text, not a link."""
+    import pytest
+
+    pytest.importorskip("textual")
+    sys.path.insert(0, str(TESTS / "app"))
+    from app_helpers import settled, sync, wait_for, watch_app
+    from rich.console import Console
+
+    from lossacc_tui.app.widgets.alert_list import AlertList
+    from lossacc_tui.app.widgets.explanation import Explanation
+
+    path = markdown_named_run(tmp_path)
+
+    @sync
+    async def run() -> None:
+        app = watch_app(path, role_map={"val_loss": LINK, "val_acc": BOLD})
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settled(pilot, app, 180)
+            rows = app.query_one(AlertList)
+            await wait_for(pilot, lambda: bool(rows.rows), what="the alert rows")
+            rows.focus()
+            await pilot.press("down")
+            await wait_for(pilot, lambda: app.selected_alert is not None, what="alert highlighted")
+            box = app.query_one(Explanation)
+            await wait_for(pilot, lambda: box.border_title.startswith("explanation"), what="explanation")
+            console = Console(record=True, width=100, color_system=None)
+            console.print(box._doc)  # the Markdown document the pane draws
+            shown = " ".join(console.export_text().split())
+            app.feed.stop()
+        assert LINK in shown and BOLD in shown, shown[:400]
+        assert "vl (http://evil.example)" not in shown
+
+    run()

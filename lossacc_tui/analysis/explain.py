@@ -11,6 +11,7 @@ from lossacc_tui.analysis.confirm import describe
 from lossacc_tui.analysis.detectors.base import Ctx
 from lossacc_tui.analysis.explain_pair import EXPLAINERS as PAIR_EXPLAINERS
 from lossacc_tui.analysis.explain_parts import Names, below_baseline, mistakes, worked_example
+from lossacc_tui.analysis.mdtext import md_names
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, pts
 
 Builder = Callable[[Alert, Names], list[tuple[str, str]]]
@@ -292,9 +293,15 @@ def explain_alert(alert: Alert, ctx: Ctx) -> str:
     """The Markdown explanation of one alert of a run."""
     names = Names.of(ctx, alert)
     build = EXPLAINERS.get(alert.kind)
+    logged = [s.name for s in (ctx.loss, ctx.acc, ctx.train, ctx.train_acc, ctx.lr) if s is not None]
+    logged.append(str(alert.data.get("subject") or ""))
+
+    def md(text: str) -> str:  # names from the log are data: escaped wherever they enter the Markdown
+        return md_names(text, logged)
+
     if build is None:
-        return f"**{alert.title}**"
-    parts = [f"**{alert.title}**", ""]
+        return f"**{md(alert.title)}**"
+    parts = [f"**{md(alert.title)}**", ""]
     sections = build(alert, names)
     claimed = render(alert.claims)
     if claimed:
@@ -310,9 +317,9 @@ def explain_alert(alert: Alert, ctx: Ctx) -> str:
         k = next((j for j, (h, _) in enumerate(sections) if h == "What to check next"), len(sections))
         sections.insert(k, ("Per-sample facts (probe)", quoted))
     for head, body in sections:
-        parts += [f"**{head}.** {body}", ""]
+        parts += [f"**{head}.** {md(body)}", ""]
     if alert.kind in ("loss-up-acc-up", "loss-down-acc-down", "acc-flat-loss-down"):
         example = worked_example(alert, names)
         if example:
-            parts += [example, ""]
+            parts += [md(example), ""]
     return "\n".join(parts).rstrip() + "\n"
