@@ -6,6 +6,7 @@ metric names that look like Markdown. Each test asserts the text a user reads (`
 from __future__ import annotations
 
 import math
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -151,3 +152,75 @@ def test_markdown_metric_names_show_as_written_in_the_explanation_pane(tmp_path:
         assert "vl (http://evil.example)" not in shown
 
     run()
+
+
+#: what no explanation may print where a number belongs: NaN, inf, a ratio to zero or an
+#: overflowed one ("infx", "xinf", "0.0e+00x", "not comparable"), "from 0" with no number after it
+NONSENSE = re.compile(
+    r"(?<![A-Za-z])(nan|inf)(?![A-Za-z])|infx|xinf|nanx|e\+00x|not comparable|\(from 0\)|is from 0 against"
+)
+
+
+def all_text(found: list[dict[str, Any]]) -> str:
+    return "\n".join(a["title"] + "\n" + a["explanation"] for a in found)
+
+
+def four_decimals_csv(path: Path, rows: list[dict[str, float]]) -> Path:
+    """A Keras CSVLogger file printed with 4 decimals (as many user scripts format it)."""
+    path.write_text(
+        "epoch,accuracy,loss,val_accuracy,val_loss\n"
+        + "".join(
+            f"{e},{r['train_acc']:.4f},{r['train_loss']:.4f},{r['val_acc']:.4f},{r['val_loss']:.4f}\n"
+            for e, r in enumerate(rows)
+        )
+    )
+    return path
+
+
+def zero_log_of_the_tester(path: Path) -> Path:
+    """The tester's generator (gen_zero.py): a 4-decimal log whose losses reach 0.0000 at accuracy
+    1.0000, then a validation loss rising from 0.0000 by 0.0001 an epoch."""
+    rows = ["epoch,accuracy,loss,val_accuracy,val_loss"]
+    for e in range(30):
+        tl = max(0.0, 0.5 - 0.05 * e)
+        vl = max(0.0, 0.5 - 0.06 * e) if e < 20 else 0.0001 * (e - 19)
+        rows.append(f"{e},{min(1, 0.6 + 0.05 * e):.4f},{tl:.4f},{min(1, 0.6 + 0.05 * e):.4f},{vl:.4f}")
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_losses_at_zero_make_no_nonsense_text(tmp_path: Path) -> None:
+    """Losses printed as 0.0000 (a real numpy run on separable data, and the tester's log): no alert
+    opens on a loss level that "fell 0 -> 0", no ratio to zero is printed, a loss of 0 is not "paid
+    by right answers held with less than full confidence", and at accuracy 1 the binomial standard
+    error (0) is not said to be 5 points."""
+    rows = softmax_regression(epochs=30, classes=2, seed=1, lr=4.0, spread=3.0, n_train=200, n_val=20)
+    assert rows[-1]["val_loss"] < 5e-5  # (prints as 0.0000)
+    for path in (four_decimals_csv(tmp_path / "numpy.csv", rows), zero_log_of_the_tester(tmp_path / "zero.csv")):
+        found = alerts(path)
+        text = all_text(found)
+        assert not NONSENSE.search(text), (path.name, NONSENSE.search(text), text)
+        assert not re.search(r"fell (\S+) -> \1 \(unchanged\)", text), text
+        assert "geometric-mean probability 1 " not in text
+        assert not re.search(r"at 1 another evaluation set of that size would differ", text)
+    overfit = [a for a in alerts(tmp_path / "zero.csv") if a["kind"] == "overfitting"]
+    assert overfit and "from 0 to 0.001" in overfit[0]["explanation"]
+
+
+def test_a_huge_finite_loss_prints_no_infinite_ratio_and_no_numpy_warning(tmp_path: Path) -> None:
+    """A real numpy run whose logged training loss is 1e308 at one epoch (finite, at the float
+    maximum): `check` printed "xinf its best", "infx", and numpy's "overflow encountered in add" on
+    stderr."""
+    import subprocess
+
+    rows = softmax_regression(epochs=30, classes=3, seed=2, lr=0.05, n_train=400, n_val=200)
+    rows[10]["train_loss"] = 1e308
+    path = keras_csv(tmp_path / "huge.csv", rows)
+    done = subprocess.run(
+        [sys.executable, "-W", "default", "-m", "lossacc_tui", "check", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode in (0, 1) and done.stderr == "", done.stderr
+    assert "loss-explosion" in done.stdout and "more than 1e6x" in done.stdout
+    assert not NONSENSE.search(done.stdout), NONSENSE.search(done.stdout)

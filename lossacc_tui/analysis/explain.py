@@ -12,7 +12,7 @@ from lossacc_tui.analysis.detectors.base import Ctx
 from lossacc_tui.analysis.explain_pair import EXPLAINERS as PAIR_EXPLAINERS
 from lossacc_tui.analysis.explain_parts import Names, below_baseline, mistakes, worked_example
 from lossacc_tui.analysis.mdtext import md_names
-from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, pts
+from lossacc_tui.analysis.quantities import arrow, factor, fmt, fmt_x, pts, times
 
 Builder = Callable[[Alert, Names], list[tuple[str, str]]]
 
@@ -130,7 +130,7 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
             "predictions are NaN too, that number only tells the share of that class."
         )
     if math.isfinite(lf) and math.isfinite(best) and best > 0:
-        why += f" The last finite value is {fmt(lf / best, 2)}x the best."
+        why += f" The last finite value is {times(lf, best)} the best."
     resume = (
         f"Resume from the checkpoint at or before {n.unit} {fmt_x(bx)}, with a lower learning rate"
         f"{n.lr_note(lfx)}, "
@@ -160,7 +160,7 @@ def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
     out = [
         (
             "What happened",
-            f"{name} reached {fmt(e['peak_value'])} at {n.unit} {fmt_x(e['peak_x'])}, {fmt(ratio, 1)}x its "
+            f"{name} reached {fmt(e['peak_value'])} at {n.unit} {fmt_x(e['peak_x'])}, {factor(ratio, 1)} its "
             f"best level {fmt(e['best_level'])} (around {n.unit} {fmt_x(e['best_x'])}); it is "
             + (f"{fmt(e['value_now'])} now." if math.isfinite(e["value_now"]) else "not finite now."),
         )
@@ -171,7 +171,7 @@ def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
             (
                 "Why",
                 f"{n.acc} went {arrow(acc_b, acc_p, 3)} ({pts(acc_p - acc_b)}) while the loss grew "
-                f"{fmt(ratio, 1)}x. {mistakes(e['peak_value'], acc_p, n, 'At the peak')} Cross-entropy has "
+                f"{factor(ratio, 1)}. {mistakes(e['peak_value'], acc_p, n, 'At the peak')} Cross-entropy has "
                 "no upper bound: a few predictions that put almost no probability on their true class can "
                 "multiply the mean while hardly changing which side of the threshold most samples fall on.",
             )
@@ -180,9 +180,9 @@ def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
         out.append(
             (
                 "Why",
-                f"A {fmt(ratio, 1)}x jump in one evaluation is a divergence step (a learning rate too large "
-                "for the current curvature), a bad batch, or numerics, rather than slow overfitting, which "
-                "moves by percents.",
+                f"A jump of {factor(ratio, 1)} in one evaluation is a divergence step (a learning rate too "
+                "large for the current curvature), a bad batch, or numerics, rather than slow overfitting, "
+                "which moves by percents.",
             )
         )
     out += [
@@ -195,7 +195,7 @@ def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
         ),
         (
             "How sure",
-            f"The jump is {fmt(ratio, 1)}x, far beyond the series' own noise. If {name} comes back below "
+            f"The jump is {factor(ratio, 1)}, far beyond the series' own noise. If {name} comes back below "
             f"{fmt(e['best_level'] * 2.24)} it closes; a spike that returns is less worrying than a level "
             "that stays.",
         ),

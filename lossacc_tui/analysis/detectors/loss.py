@@ -12,7 +12,7 @@ from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Ctx, Detector, extreme_so_far, span_extreme, value, value_at_x
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.kind import KindSpec
-from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, times
+from lossacc_tui.analysis.quantities import arrow, factor, fmt, fmt_x, times
 from lossacc_tui.model import Series
 
 
@@ -273,13 +273,14 @@ class Explosion(Detector):
 
     def severity(self, alert: Alert) -> Severity:
         peak, best = alert.data.get("peak", (math.nan,))[0], alert.data["best"]
-        ratio = peak / best if best > 0 else math.inf
+        ratio = float(peak) / float(best) if best > 0 else math.inf
         return "critical" if ratio >= self.p.explosion_critical or math.isinf(peak) else "warning"
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
         return (
-            f"{self.subject} {fmt(e['peak_value'])} is x{fmt(e['ratio'], 1)} its best {fmt(e['best_level'])}"
+            f"{self.subject} {fmt(e['peak_value'])} is {factor(e['ratio'], 1, lead=True)} its best "
+            f"{fmt(e['best_level'])}"
         )
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
@@ -292,7 +293,7 @@ class Explosion(Detector):
             "best_x": self.ctx.x(self.series, d["best_idx"]) if d["best_idx"] >= 0 else math.nan,
             "peak_value": peak[0],
             "peak_x": peak[1],
-            "ratio": peak[0] / d["best"] if d["best"] > 0 else math.inf,
+            "ratio": float(peak[0]) / float(d["best"]) if d["best"] > 0 else math.inf,
             "value_now": value(self.series, i),
         }
         if self.series is self.ctx.loss and self.ctx.acc is not None and peak[2] >= 0:
