@@ -11,6 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pytest
+
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 sys.path.insert(0, str(REPO))
@@ -196,7 +199,10 @@ def test_losses_at_zero_make_no_nonsense_text(tmp_path: Path) -> None:
     error (0) is not said to be 5 points."""
     rows = softmax_regression(epochs=30, classes=2, seed=1, lr=4.0, spread=3.0, n_train=200, n_val=20)
     assert rows[-1]["val_loss"] < 5e-5  # (prints as 0.0000)
-    for path in (four_decimals_csv(tmp_path / "numpy.csv", rows), zero_log_of_the_tester(tmp_path / "zero.csv")):
+    for path in (
+        four_decimals_csv(tmp_path / "numpy.csv", rows),
+        zero_log_of_the_tester(tmp_path / "zero.csv"),
+    ):
         found = alerts(path)
         text = all_text(found)
         assert not NONSENSE.search(text), (path.name, NONSENSE.search(text), text)
@@ -224,3 +230,104 @@ def test_a_huge_finite_loss_prints_no_infinite_ratio_and_no_numpy_warning(tmp_pa
     assert done.returncode in (0, 1) and done.stderr == "", done.stderr
     assert "loss-explosion" in done.stdout and "more than 1e6x" in done.stdout
     assert not NONSENSE.search(done.stdout), NONSENSE.search(done.stdout)
+
+
+def mlp_run(folder: Path, lr: float = 3.0, epochs: int = 60, probe: bool = False) -> Path:
+    """A real training (the tester's generator, train_runs.py / train_probe.py "highlr"): a numpy
+    one-hidden-layer MLP on 5 Gaussian classes, 600 training and 300 validation samples, SGD at
+    learning rate 3.0. Writes a 4-decimal Keras CSV, and with `probe` the per-sample probe sidecar
+    (lossacc_tui.probe) beside it."""
+    from lossacc_tui.probe import Probe
+
+    rng = np.random.default_rng(3)
+    k, ntr, nva, hidden = 5, 600, 300, 128
+    centers = rng.normal(0, 0.8, (k, 20))
+    y_all = rng.choice(k, ntr + nva)
+    x_all = centers[y_all] + rng.normal(0, 1.0, (ntr + nva, 20))
+    xtr, ytr, xva, yva = x_all[:ntr], y_all[:ntr], x_all[ntr:], y_all[ntr:]
+    w1 = rng.normal(0, 1 / np.sqrt(20), (20, hidden))
+    b1 = np.zeros(hidden)
+    w2 = rng.normal(0, 1 / np.sqrt(hidden), (hidden, k))
+    b2 = np.zeros(k)
+
+    def softmax(z: np.ndarray) -> np.ndarray:
+        z = z - z.max(1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(1, keepdims=True)
+
+    def ev(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, float]:
+        with np.errstate(all="ignore"):
+            p = softmax(np.maximum(0, x @ w1 + b1) @ w2 + b2)
+        loss = -np.log(np.clip(p[np.arange(len(y)), y], 1e-12, 1))
+        return p, float((p.argmax(1) == y).mean()), float(loss.mean())
+
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["epoch,accuracy,loss,val_accuracy,val_loss"]
+    sidecar = Probe(folder) if probe else None
+    for ep in range(epochs):
+        for idx in np.array_split(rng.permutation(ntr), ntr // 32):
+            h = np.maximum(0, xtr[idx] @ w1 + b1)
+            g = softmax(h @ w2 + b2)
+            g[np.arange(len(idx)), ytr[idx]] -= 1
+            g /= len(idx)
+            gw2, gb2, gh = h.T @ g, g.sum(0), g @ w2.T
+            gh[h <= 0] = 0
+            gw1, gb1 = xtr[idx].T @ gh, gh.sum(0)
+            w1 -= lr * gw1
+            b1 -= lr * gb1
+            w2 -= lr * gw2
+            b2 -= lr * gb2
+        _, tacc, tloss = ev(xtr, ytr)
+        p, vacc, vloss = ev(xva, yva)
+        if sidecar is not None:
+            sidecar.log(epoch=ep, probs=p, labels=yva, split="val")
+        lines.append(f"{ep},{tacc:.4f},{tloss:.4f},{vacc:.4f},{vloss:.4f}")
+    log = folder / "training.log"
+    log.write_text("\n".join(lines) + "\n")
+    return log
+
+
+READINGS = {"mistakes-carry-loss": "mistakes", "right-answers-carry-loss": "right", "underconfident": "right"}
+
+
+def test_acc_flat_loss_down_quotes_its_own_span_and_agrees_with_the_other_alerts(tmp_path: Path) -> None:
+    """The MLP at learning rate 3.0: its validation loss spikes (epochs 10-12), steps back down and
+    then stays flat at accuracy 0.96 while training loss goes to 0.005 (12 mistakes carry 99.97% of
+    the loss). acc-flat-loss-down said "the val_loss level fell 1.1713 -> 1.1056" over epochs 14-21
+    with 1.1713 averaging in epoch 12, before its span, and read right answers and underconfidence
+    where overfitting/loss-up-acc-up, at the same numbers, read mistakes."""
+    import csv
+
+    log = mlp_run(tmp_path / "highlr")
+    rows = list(csv.DictReader(log.open()))
+    val = {int(r["epoch"]): float(r["val_loss"]) for r in rows}
+    found = alerts(log)
+    half = Params().half
+    for a in [a for a in found if a["kind"] == "acc-flat-loss-down"]:
+        e = a["evidence"]
+        first = int(e["from_x"])
+        own = [val[x] for x in range(first, first + half)]
+        assert e["from_level"] == pytest.approx(sum(own) / half), (a["title"], own)  # its own span's values
+    readings = {READINGS[c["id"]] for a in found for c in a["claims"] if c["id"] in READINGS}
+    assert readings == {"mistakes"}, [(a["kind"], c["id"]) for a in found for c in a["claims"]]
+
+
+def test_the_probe_paragraph_quotes_the_epoch_its_claims_are_about_and_confirms_no_hedge(
+    tmp_path: Path,
+) -> None:
+    """The same MLP with the per-sample probe sidecar: val-loss-unstable's claims are about its
+    high point (epoch 4), its probe paragraph quoted epoch 14 (12 mistakes; 37 at epoch 4); a
+    confirmed claim kept "may carry" and "the same samples are right and wrong" while the probe
+    said 38 samples changed class there."""
+    pytest.importorskip("lossacc_tui.probe")
+    log = mlp_run(tmp_path / "highlr", probe=True)
+    found = alerts(log)
+    (unstable,) = [a for a in found if a["kind"] == "val-loss-unstable"]
+    ends = {c["end"] for c in unstable["claims"] if c["id"] != "classes"}
+    assert len(ends) == 1
+    at = re.search(r"Per-sample facts \(probe\)\.\W* At epoch (\d+)", unstable["explanation"])
+    assert at and int(at.group(1)) == int(ends.pop())
+    for a in found:
+        for c in a["claims"]:
+            if c["strength"] == "confirmed":
+                assert " may " not in c["text"] and "same samples are right and wrong" not in c["text"], c

@@ -311,7 +311,11 @@ def explain_alert(alert: Alert, ctx: Ctx) -> str:
             sections[k] = ("How sure", f"{sections[k][1]} {claimed}")
         else:
             sections.append(("How sure", claimed))
-    facts = ctx.facts(alert_end_x(alert, ctx)) if ctx.facts is not None else None
+    # the probe's facts at the x its claims are about (a val-loss-unstable alert's claims are about
+    # its high point, not its end), else at the point the alert's numbers describe
+    about = {c.end for c in alert.claims if c.id != "classes" and math.isfinite(c.end)}
+    at_x = about.pop() if len(about) == 1 else alert_end_x(alert, ctx)
+    facts = ctx.facts(at_x) if ctx.facts is not None else None
     quoted = describe(facts, names.unit, float(facts.get("epoch") or facts.get("step") or 0)) if facts else ""
     if quoted:
         k = next((j for j, (h, _) in enumerate(sections) if h == "What to check next"), len(sections))
