@@ -261,7 +261,9 @@ def _overfitting(a: Alert, n: Names) -> Parts:
                 f"{change(e['now_val_loss'], e['best_val_loss'])} against its best over "
                 f"{a.data.get('held', 2)} evaluations. "
                 if a.data.get("short")
-                else f"Validation loss is {change(e['now_val_loss'], e['best_val_loss'])} against its best, "
+                else "Validation loss "
+                + _moved(change(e["now_val_loss"], e["best_val_loss"]))
+                + " against its best, "
                 f"judged beyond its own noise over {n.params.open_after}+ evaluations. "
             )
             + f"Training loss {_ratio(e['train_loss_now'], e['train_loss_at_best'])}. Closes when validation "
@@ -313,6 +315,11 @@ def _stuck(a: Alert, n: Names) -> Parts:
             "run reached a good accuracy before, the learning rate and optimiser state (a collapse).",
         ),
     ]
+
+
+def _moved(c: str) -> str:
+    """'is +41%' for a relative change, 'went from 0 to 0.001' where `change` gave the values."""
+    return f"went {c}" if c.startswith("from") else f"is {c}"
 
 
 def _ratio(a: float, b: float) -> str:

@@ -302,6 +302,9 @@ class AccFlatLossDown(PairDetector):
             band = p.flat_acc_band if acc.res is None else np.fmax(p.flat_acc_band, acc.res)
             flat = acc.range_flat <= band
             fell = (loss.lvl <= loss.lvl_flat * (1 - p.flat_loss_drop)) & (loss.lvl < loss.lvl_flat)
+            # still falling in the newer half (a tenth of the window's fall at least), not one step
+            # down followed by a flat loss
+            fell &= loss.lvl_mid - loss.lvl >= 0.1 * (loss.lvl_flat - loss.lvl)
             near = loss.lvl <= loss.lbest * (1 + p.rise_rel / 2)
             off = (acc.range_flat > 1.5 * band) | (loss.lvl > loss.lvl_flat * (1 - p.flat_loss_drop / 2))
         return flat & fell & near & np.isfinite(loss.y) & np.isfinite(acc.y), off
