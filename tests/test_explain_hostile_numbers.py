@@ -337,3 +337,31 @@ def test_the_probe_paragraph_quotes_the_epoch_its_claims_are_about_and_confirms_
         for c in a["claims"]:
             if c["strength"] == "confirmed":
                 assert " may " not in c["text"] and "same samples are right and wrong" not in c["text"], c
+
+
+def test_run_names_in_the_runs_disagree_explanation_show_as_written(tmp_path: Path) -> None:
+    """The demo's eight Lightning runs (a sweep whose rankings by loss and accuracy disagree) in
+    folders named as Markdown: the runs-disagree explanation, printed as `check` prints it, shows
+    the names as written (a folder `[run_1](http://evil.example)` became a link)."""
+    import shutil
+
+    from lossacc_tui.analysis import Analyzer, compare_runs
+    from lossacc_tui.report import plain_markdown
+
+    src = REPO / "demo_logs" / "eight_runs"
+    names = {
+        f"run_{i}": (f"[run_{i}](http://evil.example)" if i % 2 else f"**run_{i}**") for i in range(1, 9)
+    }
+    for old, new in names.items():
+        shutil.copytree(src / old, tmp_path / new)
+    runs = []
+    for s in discover(tmp_path):
+        s.read_all()
+        for run in s.runs:
+            Analyzer(run, Params()).update()
+            runs.append(run)
+    (alert,) = compare_runs(runs)
+    shown = " ".join(" ".join(plain_markdown(alert.explanation, 100)).split())
+    named = [n for n in names.values() if n in shown]
+    assert named, shown[:600]
+    assert "(http://evil.example)" not in shown.replace("](http://evil.example)", "")
