@@ -140,12 +140,16 @@ def test_markdown_metric_names_show_as_written_in_the_explanation_pane(tmp_path:
         app = watch_app(path, role_map={"val_loss": LINK, "val_acc": BOLD})
         async with app.run_test(size=(120, 40)) as pilot:
             await settled(pilot, app, 180)
+            box = app.query_one(Explanation)
+            await wait_for(pilot, lambda: box.border_title == "summary", what="the run's summary")
+            summary = Console(record=True, width=100, color_system=None)
+            summary.print(box._doc)  # (the summary, before any alert is selected)
+            assert LINK in " ".join(summary.export_text().split())
             rows = app.query_one(AlertList)
             await wait_for(pilot, lambda: bool(rows.rows), what="the alert rows")
             rows.focus()
             await pilot.press("down")
             await wait_for(pilot, lambda: app.selected_alert is not None, what="alert highlighted")
-            box = app.query_one(Explanation)
             await wait_for(pilot, lambda: box.border_title.startswith("explanation"), what="explanation")
             console = Console(record=True, width=100, color_system=None)
             console.print(box._doc)  # the Markdown document the pane draws
