@@ -12,6 +12,7 @@ from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.classes import classes_from_files
 from lossacc_tui.analysis.consistency import inconsistent
 from lossacc_tui.analysis.kind import KindSpec
+from lossacc_tui.analysis.mdtext import md_names
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import LN2, Classes, fmt, span
 from lossacc_tui.analysis.track import x_at, x_column
@@ -260,18 +261,19 @@ def _alert(
             " " + ", ".join(q.name for q in broken) + " ended with a non-finite loss; its numbers here are "
             "its last finite evaluation, not where the run is now."
         )
+    run_names = [q.name for q in points]  # (names from paths are data: escaped for Markdown)
     expl = "\n".join(
         [
-            f"**{title}**",
+            f"**{md_names(title, run_names)}**",
             "",
-            f"**What happened.** {what}",
+            f"**What happened.** {md_names(what, run_names)}",
             "",
-            f"**Why.** {why}",
+            f"**Why.** {md_names(why, run_names)}",
             "",
             f"**What to check next.** Select on the metric you deploy; don't choose on one {which} accuracy: "
             "average the last few evaluations, or compare a proper scoring rule (the loss, only between runs "
-            f"trained with the same loss) or AUC; look at the samples {hi.name} and {low.name} classify "
-            "differently.",
+            f"trained with the same loss) or AUC; look at the samples {md_names(hi.name, run_names)} and "
+            f"{md_names(low.name, run_names)} classify differently.",
             "",
             f"**How sure.** {len(points)} runs compared on their {which} {split} metrics: losses "
             f"{spread:.1%} apart (nearly equal means within {p.runs_loss_tol:.0%}), accuracies "

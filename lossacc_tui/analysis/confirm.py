@@ -42,6 +42,20 @@ def _num(d: dict[str, Any] | None, key: str) -> float | None:
     return float(v) if math.isfinite(v) else None
 
 
+def share(s: float) -> str:
+    """A fraction as a percentage with enough decimals that it reads 0% or 100% only when it is
+    exactly that (0.9997 is '99.97%', not '100%').
+
+    >>> share(0.9997), share(1.0), share(0.5), share(0.0004)
+    ('99.97%', '100%', '50%', '0.04%')
+    """
+    for d in range(4):
+        t = f"{s * 100:.{d}f}%"
+        if s in (0.0, 1.0) or float(t[:-1]) not in (0.0, 100.0):
+            return t
+    return t
+
+
 def _se(p: float, n: float) -> float:
     return 2.0 * math.sqrt(max(p * (1 - p), 0.0) / n) if n > 0 else 0.0
 
@@ -88,9 +102,9 @@ def describe(facts: dict[str, Any], unit: str, x: float) -> str:
     """The per-sample facts of one evaluation, as the explanation quotes them."""
     parts = []
     n, wrong = _num(facts, "n"), _num(facts, "n_wrong")
-    share, conf_w = _num(facts, "wrong_loss_share"), _num(facts, "confident_wrong")
-    if n is not None and wrong is not None and share is not None:
-        text = f"{share:.0%} of the loss comes from the {int(wrong)} misclassified samples of {int(n)}"
+    sh, conf_w = _num(facts, "wrong_loss_share"), _num(facts, "confident_wrong")
+    if n is not None and wrong is not None and sh is not None:
+        text = f"{share(sh)} of the loss comes from the {int(wrong)} misclassified samples of {int(n)}"
         if conf_w is not None:
             text += f", {int(conf_w)} of them wrong with confidence above 0.9"
         parts.append(text)
@@ -117,8 +131,68 @@ def describe(facts: dict[str, Any], unit: str, x: float) -> str:
     return f"At {unit} {fmt_x(x)}: " + "; ".join(parts) + "."
 
 
-def decide(claims: list[Claim], facts_at: FactsAt | None, split: str) -> list[Claim]:
-    """Claims with their strength set to confirmed/refuted where the facts decide them."""
+#: what each claim id asserts, said as a fact once the probe confirms it (the claim's own text may
+#: hedge, "may carry", or give reasoning the probe does not check)
+MEANING: dict[str, str] = {
+    "mistakes-carry-loss": "mistakes carry most of the loss",
+    "right-answers-carry-loss": "right answers carry most of the loss",
+    "confident-mistakes": "at least half the mistakes are made with confidence above 0.9",
+    "one-class-predictor": "at least 90% of samples are predicted as one class",
+    "at-majority-rate": "accuracy is at the majority rate",
+    "at-chance": "accuracy and loss are at chance",
+    "overconfident": "mean confidence is above accuracy",
+    "underconfident": "mean confidence is below accuracy",
+    "fewer-mistakes": "fewer samples are wrong",
+    "more-mistakes": "more samples are wrong",
+}
+
+
+def _fact(i: str, end: dict[str, Any] | None, start: dict[str, Any] | None) -> str:
+    """The probe's numbers that decide claim id i (empty when it has none to quote)."""
+    acc = _num(end, "accuracy")
+    if i in ("mistakes-carry-loss", "right-answers-carry-loss"):
+        s, w, n = _num(end, "wrong_loss_share"), _num(end, "n_wrong"), _num(end, "n")
+        who = (
+            f"the {int(w)} misclassified samples of {int(n)}"
+            if w is not None and n is not None
+            else "mistakes"
+        )
+        return f"{who} carry {share(s)} of the loss" if s is not None else ""
+    if i == "confident-mistakes":
+        s = _num(end, "confident_wrong_share")
+        return f"{s:.0%} of the mistakes are made with confidence above 0.9" if s is not None else ""
+    if i == "one-class-predictor":
+        s = _num(end, "pred_majority_share")
+        return f"{s:.0%} of samples are predicted as the most predicted class" if s is not None else ""
+    if i == "at-majority-rate":
+        m = _num(end, "majority_rate")
+        return (
+            f"accuracy {fmt(acc, 4)}, majority rate {fmt(m, 4)}" if acc is not None and m is not None else ""
+        )
+    if i in ("overconfident", "underconfident"):
+        c = _num(end, "mean_conf")
+        return (
+            f"mean confidence {fmt(c, 4)} at accuracy {fmt(acc, 4)}"
+            if c is not None and acc is not None
+            else ""
+        )
+    if i in ("fewer-mistakes", "more-mistakes"):
+        w0, w1 = _num(start, "n_wrong"), _num(end, "n_wrong")
+        return f"{int(w0)} -> {int(w1)} misclassified samples" if w0 is not None and w1 is not None else ""
+    return ""
+
+
+def _decided_text(c: Claim, verdict: bool, fact: str, unit: str) -> str:
+    """A decided claim's text: a confirmed one says what its id means, with the probe's numbers (no
+    hedge, no unchecked reasoning); a refuted one keeps what it said and adds the numbers."""
+    if verdict and c.id in MEANING:
+        return f"at {unit} {fmt_x(c.end)} {MEANING[c.id]}" + (f": {fact}" if fact else "")
+    return c.text.rstrip(".") + (f"; the probe at {unit} {fmt_x(c.end)}: {fact}" if fact else "")
+
+
+def decide(claims: list[Claim], facts_at: FactsAt | None, split: str, unit: str = "x") -> list[Claim]:
+    """Claims with their strength set to confirmed/refuted where the facts decide them; `unit`
+    (epoch, step) names the claim's x in the text of a decided claim."""
     if facts_at is None:
         return claims
     out = []
@@ -137,5 +211,8 @@ def decide(claims: list[Claim], facts_at: FactsAt | None, split: str) -> list[Cl
             v = _num(end, key)
             if v is not None:
                 ev[f"probe_{key}"] = v
-        out.append(replace(c, strength="confirmed" if verdict else "refuted", evidence=ev, others=""))
+        text = _decided_text(c, verdict, _fact(c.id, end, start), unit)
+        out.append(
+            replace(c, strength="confirmed" if verdict else "refuted", evidence=ev, others="", text=text)
+        )
     return out

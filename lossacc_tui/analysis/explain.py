@@ -11,7 +11,8 @@ from lossacc_tui.analysis.confirm import describe
 from lossacc_tui.analysis.detectors.base import Ctx
 from lossacc_tui.analysis.explain_pair import EXPLAINERS as PAIR_EXPLAINERS
 from lossacc_tui.analysis.explain_parts import Names, below_baseline, mistakes, worked_example
-from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, pts
+from lossacc_tui.analysis.mdtext import md_names
+from lossacc_tui.analysis.quantities import arrow, factor, fmt, fmt_x, pts, times
 
 Builder = Callable[[Alert, Names], list[tuple[str, str]]]
 
@@ -51,8 +52,11 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
     if a.kind == "eval-non-finite":
         t0 = e.get("train_loss_at_start", math.nan)
         tr = ""
+        bad_x = e.get("train_bad_x", math.nan)
         if math.isfinite(t0) and math.isfinite(train):
             tr = f" The training loss on the same lines went {arrow(t0, train)}."
+            if math.isfinite(bad_x):
+                tr = tr[:-1] + f", and was not finite at {n.unit} {fmt_x(bad_x)} in between."
         if bad == "infinite":
             why = (
                 "Training stays finite, so the weights are not diverging: only the loss computed on the "
@@ -79,6 +83,12 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
                 f"The training loss was finite ({fmt(t0)}) when this opened, but it is not finite now: the "
                 "weights have diverged too (see the non-finite alert on the training loss), so this is no "
                 "longer a fault of the evaluation alone."
+            )
+        elif math.isfinite(bad_x) and math.isfinite(t0):  # training broke too, and came back
+            why = (
+                f"The training loss was finite ({fmt(t0)}) when this opened, but it was not finite at "
+                f"{n.unit} {fmt_x(bad_x)} (see the non-finite alert on the training loss): the training "
+                "step broke too, so this is not a fault of the evaluation alone."
             )
         return [
             ("What happened", what + tr),
@@ -120,7 +130,7 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
             "predictions are NaN too, that number only tells the share of that class."
         )
     if math.isfinite(lf) and math.isfinite(best) and best > 0:
-        why += f" The last finite value is {fmt(lf / best, 2)}x the best."
+        why += f" The last finite value is {times(lf, best)} the best."
     resume = (
         f"Resume from the checkpoint at or before {n.unit} {fmt_x(bx)}, with a lower learning rate"
         f"{n.lr_note(lfx)}, "
@@ -150,7 +160,7 @@ def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
     out = [
         (
             "What happened",
-            f"{name} reached {fmt(e['peak_value'])} at {n.unit} {fmt_x(e['peak_x'])}, {fmt(ratio, 1)}x its "
+            f"{name} reached {fmt(e['peak_value'])} at {n.unit} {fmt_x(e['peak_x'])}, {factor(ratio, 1)} its "
             f"best level {fmt(e['best_level'])} (around {n.unit} {fmt_x(e['best_x'])}); it is "
             + (f"{fmt(e['value_now'])} now." if math.isfinite(e["value_now"]) else "not finite now."),
         )
@@ -161,7 +171,7 @@ def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
             (
                 "Why",
                 f"{n.acc} went {arrow(acc_b, acc_p, 3)} ({pts(acc_p - acc_b)}) while the loss grew "
-                f"{fmt(ratio, 1)}x. {mistakes(e['peak_value'], acc_p, n, 'At the peak')} Cross-entropy has "
+                f"{factor(ratio, 1)}. {mistakes(e['peak_value'], acc_p, n, 'At the peak')} Cross-entropy has "
                 "no upper bound: a few predictions that put almost no probability on their true class can "
                 "multiply the mean while hardly changing which side of the threshold most samples fall on.",
             )
@@ -170,9 +180,9 @@ def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
         out.append(
             (
                 "Why",
-                f"A {fmt(ratio, 1)}x jump in one evaluation is a divergence step (a learning rate too large "
-                "for the current curvature), a bad batch, or numerics, rather than slow overfitting, which "
-                "moves by percents.",
+                f"A jump of {factor(ratio, 1)} in one evaluation is a divergence step (a learning rate too "
+                "large for the current curvature), a bad batch, or numerics, rather than slow overfitting, "
+                "which moves by percents.",
             )
         )
     out += [
@@ -185,7 +195,7 @@ def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
         ),
         (
             "How sure",
-            f"The jump is {fmt(ratio, 1)}x, far beyond the series' own noise. If {name} comes back below "
+            f"The jump is {factor(ratio, 1)}, far beyond the series' own noise. If {name} comes back below "
             f"{fmt(e['best_level'] * 2.24)} it closes; a spike that returns is less worrying than a level "
             "that stays.",
         ),
@@ -283,9 +293,15 @@ def explain_alert(alert: Alert, ctx: Ctx) -> str:
     """The Markdown explanation of one alert of a run."""
     names = Names.of(ctx, alert)
     build = EXPLAINERS.get(alert.kind)
+    logged = [s.name for s in (ctx.loss, ctx.acc, ctx.train, ctx.train_acc, ctx.lr) if s is not None]
+    logged.append(str(alert.data.get("subject") or ""))
+
+    def md(text: str) -> str:  # names from the log are data: escaped wherever they enter the Markdown
+        return md_names(text, logged)
+
     if build is None:
-        return f"**{alert.title}**"
-    parts = [f"**{alert.title}**", ""]
+        return f"**{md(alert.title)}**"
+    parts = [f"**{md(alert.title)}**", ""]
     sections = build(alert, names)
     claimed = render(alert.claims)
     if claimed:
@@ -295,15 +311,19 @@ def explain_alert(alert: Alert, ctx: Ctx) -> str:
             sections[k] = ("How sure", f"{sections[k][1]} {claimed}")
         else:
             sections.append(("How sure", claimed))
-    facts = ctx.facts(alert_end_x(alert, ctx)) if ctx.facts is not None else None
+    # the probe's facts at the x its claims are about (a val-loss-unstable alert's claims are about
+    # its high point, not its end), else at the point the alert's numbers describe
+    about = {c.end for c in alert.claims if c.id != "classes" and math.isfinite(c.end)}
+    at_x = about.pop() if len(about) == 1 else alert_end_x(alert, ctx)
+    facts = ctx.facts(at_x) if ctx.facts is not None else None
     quoted = describe(facts, names.unit, float(facts.get("epoch") or facts.get("step") or 0)) if facts else ""
     if quoted:
         k = next((j for j, (h, _) in enumerate(sections) if h == "What to check next"), len(sections))
         sections.insert(k, ("Per-sample facts (probe)", quoted))
     for head, body in sections:
-        parts += [f"**{head}.** {body}", ""]
+        parts += [f"**{head}.** {md(body)}", ""]
     if alert.kind in ("loss-up-acc-up", "loss-down-acc-down", "acc-flat-loss-down"):
         example = worked_example(alert, names)
         if example:
-            parts += [example, ""]
+            parts += [md(example), ""]
     return "\n".join(parts).rstrip() + "\n"

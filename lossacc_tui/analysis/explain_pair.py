@@ -155,11 +155,17 @@ def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:
         ),
         (
             "Why",
-            "With the same samples on each side of the threshold, the loss falls when predictions grow more "
-            "confident on the side they are on: right answers surer, mistakes less sure. "
-            f"{mistakes(e['now_loss'], e['now_acc'], n, 'At ' + n.unit + ' ' + fmt_x(e['now_x']))} Accuracy "
-            "cannot move until samples cross the threshold, which capacity, the features or label noise in "
-            "this data may not allow.",
+            (
+                "With the same samples on each side of the threshold, the loss falls when predictions grow "
+                "more confident on the side they are on: right answers surer, mistakes less sure. "
+                if e.get("still_falling", 1.0)
+                else f"Most of the fall came early in the span and the {n.loss} level has hardly moved since "
+                f"(it is {arrow(e['mid_level'], e['now_level'])} over the newer half): a step down, as a "
+                "spike recovers or samples cross the threshold, more than confidence growing steadily. "
+            )
+            + mistakes(e["now_loss"], e["now_acc"], n, "At " + n.unit + " " + fmt_x(e["now_x"]))
+            + " Accuracy cannot move until samples cross the threshold, which capacity, the features or "
+            "label noise in this data may not allow.",
         ),
         (
             "What to check next",
@@ -169,7 +175,7 @@ def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:
         ),
         (
             "How sure",
-            f"The accuracy range over the last {n.params.flat_window} evaluations is "
+            f"The accuracy range from {n.unit} {fmt_x(e['from_x'])} to {fmt_x(e['now_x'])} is "
             f"{(e['acc_high'] - e['acc_low']) * 100:.2g} points, {_flat_band(e, n)}; informational."
             + _grid_sentence(e.get("acc_level_now", math.nan), e.get("acc_n", math.nan)),
         ),
@@ -250,9 +256,9 @@ def _overfitting(a: Alert, n: Names) -> Parts:
         ),
         (
             "Why",
-            f"Since {n.unit} {fmt_x(e['best_x'])} the training loss fell to "
-            f"{_ratio(e['train_loss_now'], e['train_loss_at_best'])} of its value then while the held-out "
-            f"loss rose to {_ratio(e['now_val_loss'], e['best_val_loss'])}: the model is learning things, "
+            f"Since {n.unit} {fmt_x(e['best_x'])} the training loss "
+            f"{_ratio(e['train_loss_now'], e['train_loss_at_best'])} while the held-out "
+            f"loss {_ratio(e['now_val_loss'], e['best_val_loss'])}: the model is learning things, "
             "noise included, that do not carry over, and on held-out data its confidence grows faster than "
             "its correctness.",
         ),
@@ -270,7 +276,9 @@ def _overfitting(a: Alert, n: Names) -> Parts:
                 f"{change(e['now_val_loss'], e['best_val_loss'])} against its best over "
                 f"{a.data.get('held', 2)} evaluations. "
                 if a.data.get("short")
-                else f"Validation loss is {change(e['now_val_loss'], e['best_val_loss'])} against its best, "
+                else "Validation loss "
+                + _moved(change(e["now_val_loss"], e["best_val_loss"]))
+                + " against its best, "
                 f"judged beyond its own noise over {n.params.open_after}+ evaluations. "
             )
             + (
@@ -279,9 +287,9 @@ def _overfitting(a: Alert, n: Names) -> Parts:
                 if a.data.get("steady")
                 else ""
             )
-            + f"Training loss is {_ratio(e['train_loss_now'], e['train_loss_at_best'])} of what it was "
-            f"then. Closes at a new best of validation loss, or when it comes back within "
-            f"{n.params.rise_rel / 2:.1%} of {fmt(e['best_val_loss'])} and stops rising.",
+            + f"Training loss {_ratio(e['train_loss_now'], e['train_loss_at_best'])}. Closes at a new best "
+            f"of validation loss, or when it comes back within {n.params.rise_rel / 2:.1%} of "
+            f"{fmt(e['best_val_loss'])} and stops rising.",
         ),
     ]
 
@@ -330,11 +338,19 @@ def _stuck(a: Alert, n: Names) -> Parts:
     ]
 
 
+def _moved(c: str) -> str:
+    """'is +41%' for a relative change, 'went from 0 to 0.001' where `change` gave the values."""
+    return f"went {c}" if c.startswith("from") else f"is {c}"
+
+
 def _ratio(a: float, b: float) -> str:
-    if not (math.isfinite(a) and math.isfinite(b)) or b == 0:
-        return "not comparable"
+    """How a loss moved from b (then) to a (now), for 'the training loss ...': 'fell to 4% of its
+    value then' / 'rose to 140% of its value then', or the two values ('went 0.05 -> 0') where a
+    percentage would print as 0, inf or a 0-division form."""
+    if not (math.isfinite(a) and math.isfinite(b)) or b <= 0 or a <= 0 or not 0.01 <= a / b <= 100:
+        return f"went {arrow(b, a)}"
     r = a / b
-    return f"{r:.0%}" if r >= 0.01 else f"{r:.1e}x"
+    return f"{'fell' if r < 1 else 'rose'} to {r:.0%} of its value then"
 
 
 EXPLAINERS: dict[str, Callable[[Alert, Names], Parts]] = {

@@ -89,6 +89,11 @@ def mistakes(loss: float, acc: float, n: Names, prefix: str) -> str:
             f"allows when {wrong:.1%} of predictions are wrong: this pair is not cross-entropy and accuracy "
             "of the same predictions."
         )
+    if acc >= 1.0 and loss <= 0:  # (a loss logged as 0.0000: nothing to pay, to that precision)
+        return (
+            f"{where} no sample is wrong and the loss is 0 as logged: every right answer is held with full "
+            "confidence, to the precision of the log."
+        )
     if acc >= 1.0:
         return (
             f"{where} no sample is wrong, so the whole loss is paid by right answers held with less than "

@@ -38,7 +38,9 @@ class LossFeatures(SeriesFeatures):
 
     best: np.ndarray | None = None  # running minimum of the raw loss, nats
     best_idx: np.ndarray | None = None  # index of that minimum (first on ties)
-    lvl_flat: np.ndarray | None = None  # level `flat_window - 1` points back, nats
+    #: level `flat_window - half` points back (the level of the flat window's first half), nats
+    lvl_flat: np.ndarray | None = None
+    lvl_mid: np.ndarray | None = None  # level `half` points back (just before the newest half), nats
     lvl_stuck: np.ndarray | None = None  # level `stuck_window - 1` points back, nats
     swing: np.ndarray | None = None  # largest rise inside `unstable_window` points, as a factor
     swing_abs: np.ndarray | None = None  # that rise in nats

@@ -27,7 +27,7 @@ LOSS_KEYS = (
     "lbest",
     "lbest_idx",
 )
-LOSS_KEYS += ("lvl_flat", "lvl_stuck", "swing", "swing_abs")
+LOSS_KEYS += ("lvl_flat", "lvl_mid", "lvl_stuck", "swing", "swing_abs")
 ACC_KEYS = (
     "y",
     "x",

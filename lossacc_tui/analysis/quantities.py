@@ -202,27 +202,53 @@ def fmt_x(v: float | None) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:.2f}"
 
 
-def change(now: float, ref: float, signed: bool = True) -> str:
-    """now against ref as a relative change ('+41%'), or 'from 0' / 'n/a' where no ratio exists.
+#: ratios beyond this are said as "more than 1e6x" (a ratio to a near-zero or overflowing value
+#: printed as "infx" or "x3.12e+308" says nothing more)
+RATIO_MAX = 1e6
 
-    >>> change(0.7505, 0.5336), change(0.2, 0.0), change(float("nan"), 1.0)
-    ('+41%', 'from 0', 'to a non-finite value')
+
+def change(now: float, ref: float, signed: bool = True) -> str:
+    """now against ref as a relative change ('+41%'); where no ratio can be printed (ref 0, or a
+    change beyond 1e6 times) the two values themselves ('from 0 to 0.001').
+
+    >>> change(0.7505, 0.5336), change(0.2, 0.0), change(float("nan"), 1.0), change(1e308, 0.42)
+    ('+41%', 'from 0 to 0.2', 'to a non-finite value', 'from 0.42 to 1.00e+308')
     """
     if not math.isfinite(now):
         return "to a non-finite value"
     if not math.isfinite(ref):
         return "from a non-finite value"
-    if ref == 0:
-        return "from 0"
+    if ref == 0 or abs(now) > RATIO_MAX * abs(ref):
+        return f"from {arrow(ref, now).replace(' -> ', ' to ', 1)}"
     r = now / ref - 1
     return f"{r:+.0%}" if signed else f"{r:.0%}"
 
 
+def factor(r: float, digits: int = 2, lead: bool = False) -> str:
+    """A ratio for prose, 'N.NNx' ('xN.NN' with `lead`), never 'infx' or 'nanx': above 1e6 times
+    (an overflowed or zero-denominator ratio too) 'more than 1e6x', a positive ratio under 1e-6
+    'less than 1e-6x', and 'an unknown factor' for NaN.
+
+    >>> factor(3.125), factor(float("inf")), factor(1e-9), factor(0.0), factor(2.0, 1, lead=True)
+    ('3.12x', 'more than 1e6x', 'less than 1e-6x', '0x', 'x2')
+    """
+    if math.isnan(r):
+        return "an unknown factor"
+    if r > RATIO_MAX:
+        return "more than x1e6" if lead else "more than 1e6x"
+    if 0 < r < 1 / RATIO_MAX:
+        return "less than x1e-6" if lead else "less than 1e-6x"
+    return f"x{fmt(r, digits)}" if lead else f"{fmt(r, digits)}x"
+
+
 def times(a: float, b: float, digits: int = 2) -> str:
-    """a / b as 'N.NNx', or 'n/a' where it has no value."""
-    if not (math.isfinite(a) and math.isfinite(b)) or b == 0:
+    """a / b as 'N.NNx' through `factor` (b = 0: 'more than 1e6x' for a > 0, '1x' for a = 0), or
+    'n/a' when a or b is not finite."""
+    if not (math.isfinite(a) and math.isfinite(b)):
         return "n/a"
-    return f"{fmt(a / b, digits)}x"
+    if b == 0:
+        return "1x" if a == 0 else factor(math.inf)
+    return factor(float(a) / float(b), digits)  # (Python floats: an overflow is inf, not a warning)
 
 
 def pts(d: float) -> str:

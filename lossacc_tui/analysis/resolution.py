@@ -161,8 +161,17 @@ def describe(acc: float, n: int | None) -> str:
     if n is None:
         return ""
     r = resolution(acc, n)
-    return (
+    grid = (
         f"The logged accuracies all lie on a grid of 1/{n} (an evaluation set of {n} samples: one sample "
-        f"is {100.0 / n:.2g} points), so at {acc:.4g} another evaluation set of that size would differ by "
-        f"about {r * 100:.2g} points (binomial standard error); a change smaller than that is not a trend"
+        f"is {100.0 / n:.2g} points), so "
+    )
+    se = math.sqrt(min(max(acc, 0.0), 1.0) * (1.0 - min(max(acc, 0.0), 1.0)) / n) if math.isfinite(acc) else 0
+    if se < 1.0 / n:  # (at 0 or 1 the standard error is 0: the step of one sample is the resolution)
+        return grid + (
+            f"at {acc:.4g} the binomial standard error ({se * 100:.2g} points) is below one sample; a change "
+            "smaller than one sample is not a trend"
+        )
+    return grid + (
+        f"at {acc:.4g} another evaluation set of that size would differ by about {r * 100:.2g} points "
+        "(binomial standard error); a change smaller than that is not a trend"
     )

@@ -71,8 +71,9 @@ def rolling_sum(buf: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray | None]
         vals = buf.copy()
         vals[bad] = 0.0
     s = vals.copy()
-    for j in range(1, min(w, n)):
-        s[j:] += vals[: n - j]
+    with np.errstate(over="ignore"):  # values near the float maximum (a logged 1e308) sum to inf
+        for j in range(1, min(w, n)):
+            s[j:] += vals[: n - j]
     if bad is None:
         return s, None
     if len(bad) * w <= 4 * n:

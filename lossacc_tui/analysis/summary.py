@@ -5,6 +5,7 @@ from __future__ import annotations
 from lossacc_tui.analysis.alerts import Alert, StateSegment
 from lossacc_tui.analysis.detectors.base import Ctx, value
 from lossacc_tui.analysis.explain_parts import Names, mistakes
+from lossacc_tui.analysis.mdtext import md_names
 from lossacc_tui.analysis.quantities import fmt, fmt_x
 
 STATE_WORDS = {
@@ -22,7 +23,7 @@ def run_summary(
 ) -> str:
     """`best`: indices of the best loss and the best accuracy so far (from the tracks)."""
     n = Names.of(ctx)
-    lines = [f"**{name}** ({ctx.split} metrics, x = {ctx.unit})", ""]
+    lines = [f"**{md_names(name, [name])}** ({ctx.split} metrics, x = {ctx.unit})", ""]
     loss, acc = ctx.loss, ctx.acc
     if loss is not None and len(loss):
         i = len(loss) - 1
@@ -58,4 +59,7 @@ def run_summary(
         )
     else:
         lines.append("No active alerts.")
-    return "\n".join(lines) + "\n"
+    # names from the log are data: escaped wherever they enter this Markdown
+    logged = [s.name for s in (ctx.loss, ctx.acc, ctx.train, ctx.train_acc, ctx.lr) if s is not None]
+    logged += [str(a.data.get("subject") or "") for a in active]
+    return "\n".join(lines[:1] + [md_names(line, logged) for line in lines[1:]]) + "\n"

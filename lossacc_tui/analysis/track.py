@@ -138,7 +138,10 @@ class Track:
                 f.res = np.fmax(step * (1 + 1e-6), np.fmax(1.0 / n_eval, np.sqrt(a * (1.0 - a) / n_eval)))
         self._trend(f, win, lvl_ext)
         if self.role == "loss":
-            f.lvl_flat = win.chunk(lvl_ext, p.flat_window - 1)
+            # the level of the first `half` points of the flat window (not `flat_window - 1` back,
+            # whose mean reached half a window before the span the accuracy is flat over)
+            f.lvl_flat = win.chunk(lvl_ext, max(0, p.flat_window - p.half))
+            f.lvl_mid = win.chunk(lvl_ext, p.half)
             f.lvl_stuck = win.chunk(lvl_ext, p.stuck_window - 1)
             ratio, rise = _swing(buf, p.unstable_window, math.sqrt(p.unstable_ratio), p.unstable_min_abs / 2)
             f.swing, f.swing_abs = win.chunk(ratio), win.chunk(rise)

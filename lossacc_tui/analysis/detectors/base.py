@@ -232,7 +232,7 @@ class Detector(KindSpec):
         claims = self.claims(alert, alert.data["at_idx"])
         if self.ctx.not_ce and alert.kind != "not-cross-entropy":
             claims = [c for c in claims if c.id not in CE_CLAIMS]
-        return decide(claims, self.ctx.facts, self.ctx.split)
+        return decide(claims, self.ctx.facts, self.ctx.split, self.ctx.unit)
 
 
 def _best_at(f: Feats, local: int) -> int:

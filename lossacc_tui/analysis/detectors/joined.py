@@ -145,7 +145,8 @@ class Overfitting(Detector):
                 k = last - j
                 v = np.where(k >= 0, tv[np.maximum(k, 0)], np.nan)
             fin = np.isfinite(v)
-            s += np.where(fin, v, 0.0)
+            with np.errstate(over="ignore"):  # (values near the float maximum sum to inf)
+                s += np.where(fin, v, 0.0)
             c += fin
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(c > 0, s / np.maximum(c, 1), np.nan)

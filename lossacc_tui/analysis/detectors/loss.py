@@ -12,7 +12,7 @@ from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Ctx, Detector, extreme_so_far, span_extreme, value, value_at_x
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.kind import KindSpec
-from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, times
+from lossacc_tui.analysis.quantities import arrow, factor, fmt, fmt_x, times
 from lossacc_tui.model import Series
 
 
@@ -100,7 +100,7 @@ class NonFinite(Detector):
     def title(self, alert: Alert) -> str:
         tail = ""
         if alert.kind == "eval-non-finite":  # (training finite when it opened; said while it still is)
-            broke = not math.isfinite(alert.evidence.get("train_loss_now", 0.0))
+            broke = _train_broke(alert.evidence)
             tail = ", then the training loss too" if broke else " while training is finite"
         d = alert.data
         if d.get("n_between", 0):
@@ -116,7 +116,7 @@ class NonFinite(Detector):
         x0, x1 = alert.start, self.ctx.x(self.series, i)
         if alert.kind == "eval-non-finite":
             t0, t1 = e.get("train_loss_at_start", math.nan), e.get("train_loss_now", math.nan)
-            if not math.isfinite(t1):  # the training loss broke too since: no claim on the evaluation
+            if _train_broke(e):  # the training loss broke too since: no claim on the evaluation
                 return []
             trend = f" ({arrow(t0, t1)})" if math.isfinite(t0) and math.isfinite(t1) else ""
             return [
@@ -155,7 +155,9 @@ class NonFinite(Detector):
         lf = d["last_finite"]
         return {
             "first_bad_x": alert.start,
-            "non_finite_points": float(d["n_bad"]),
+            # (at least its opening point: an alert read as it opens, live, comes before any span
+            # of it was counted)
+            "non_finite_points": float(max(d["n_bad"], 1)),
             "finite_points_between": float(d.get("n_between", 0)),
             "latest_finite_value": value(self.series, d.get("latest_finite", -1)),
             "latest_finite_x": self.ctx.x(self.series, d["latest_finite"])
@@ -174,7 +176,32 @@ class NonFinite(Detector):
             "train_loss_now": value_at_x(self.ctx.train, self.ctx.axis, self.ctx.x(self.series, i))
             if self.ctx.train is not None and self.series is self.ctx.loss
             else math.nan,
+            # the first x in this alert's span where the training loss was not finite (NaN if none):
+            # a training loss that went NaN and came back is not one that "stays finite"
+            "train_bad_x": _first_bad_x(
+                self.ctx.train, self.ctx.axis, alert.start, self.ctx.x(self.series, i)
+            )
+            if self.ctx.train is not None and self.series is self.ctx.loss
+            else math.nan,
         }
+
+
+def _train_broke(e: dict[str, float]) -> bool:
+    """Whether the training loss was non-finite at some point of an eval-non-finite alert's span
+    (now, or at any x in between)."""
+    return not math.isfinite(e.get("train_loss_now", 0.0)) or math.isfinite(e.get("train_bad_x", math.nan))
+
+
+def _first_bad_x(series: Series, axis: str, x0: float, x1: float) -> float:
+    """The first x in [x0, x1] where `series` holds a non-finite value (NaN when none or unknown).
+    O(log n + points in the range)."""
+    col = series.raw_x(axis)
+    if col is None or not (math.isfinite(x0) and math.isfinite(x1)):
+        return math.nan
+    lo = int(np.searchsorted(col, x0, side="left"))
+    hi = int(np.searchsorted(col, x1, side="right"))
+    bad = np.flatnonzero(~np.isfinite(series.raw[lo:hi]))
+    return float(col[lo + int(bad[0])]) if len(bad) else math.nan
 
 
 def _count_upto(series: Series, axis: str, x: float) -> int:
@@ -246,13 +273,14 @@ class Explosion(Detector):
 
     def severity(self, alert: Alert) -> Severity:
         peak, best = alert.data.get("peak", (math.nan,))[0], alert.data["best"]
-        ratio = peak / best if best > 0 else math.inf
+        ratio = float(peak) / float(best) if best > 0 else math.inf
         return "critical" if ratio >= self.p.explosion_critical or math.isinf(peak) else "warning"
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
         return (
-            f"{self.subject} {fmt(e['peak_value'])} is x{fmt(e['ratio'], 1)} its best {fmt(e['best_level'])}"
+            f"{self.subject} {fmt(e['peak_value'])} is {factor(e['ratio'], 1, lead=True)} its best "
+            f"{fmt(e['best_level'])}"
         )
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
@@ -265,7 +293,7 @@ class Explosion(Detector):
             "best_x": self.ctx.x(self.series, d["best_idx"]) if d["best_idx"] >= 0 else math.nan,
             "peak_value": peak[0],
             "peak_x": peak[1],
-            "ratio": peak[0] / d["best"] if d["best"] > 0 else math.inf,
+            "ratio": float(peak[0]) / float(d["best"]) if d["best"] > 0 else math.inf,
             "value_now": value(self.series, i),
         }
         if self.series is self.ctx.loss and self.ctx.acc is not None and peak[2] >= 0:

@@ -30,6 +30,7 @@ from lossacc_tui.analysis.detectors.rise import RiseRun, steady_rise
 from lossacc_tui.analysis.evidence import calibrated_loss_max, mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, loss_per_mistake, pair_chance_k, span
+from lossacc_tui.model import Series
 
 
 def new_best(loss: LossFeatures) -> np.ndarray | None:
@@ -346,6 +347,9 @@ class AccFlatLossDown(PairDetector):
             band = p.flat_acc_band if acc.res is None else np.fmax(p.flat_acc_band, acc.res)
             flat = acc.range_flat <= band
             fell = (loss.lvl <= loss.lvl_flat * (1 - p.flat_loss_drop)) & (loss.lvl < loss.lvl_flat)
+            # still falling in the newer half (a tenth of the window's fall at least), not one step
+            # down followed by a flat loss
+            fell &= loss.lvl_mid - loss.lvl >= 0.1 * (loss.lvl_flat - loss.lvl)
             near = loss.lvl <= loss.lbest * (1 + p.rise_rel / 2)
             off = (acc.range_flat > 1.5 * band) | (loss.lvl > loss.lvl_flat * (1 - p.flat_loss_drop / 2))
         return flat & fell & near & np.isfinite(loss.y) & np.isfinite(acc.y), off
@@ -376,6 +380,11 @@ class AccFlatLossDown(PairDetector):
             return out + who_carries_loss(loss, acc, k, x0, x1, nm)
         bound = calibrated_loss_max(acc, k)
         above = loss > bound
+        if not e.get("still_falling", 1.0):
+            # the fall stopped in the newer half of the span (a step down, as after a spike, then
+            # flat): "it keeps falling while no prediction changes class", the premise of unsure
+            # right answers and of underconfidence, is not what the numbers show
+            return out + who_carries_loss(loss, acc, k, x0, x1, nm)
         # a loss falling at flat accuracy says where the change came from (predictions growing more
         # confident on the side they are on); above what any calibrated model could cost, with K
         # known, the loss that is left sits on right answers held with too little confidence
@@ -389,20 +398,36 @@ class AccFlatLossDown(PairDetector):
             out.append(underconfident_claim(loss, acc, k, bound, x0, x1, nm))
         return out
 
+    def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+        # the flat window the alert opened on: its numbers are of its own span, from there on
+        alert.data["flat_first"] = max(0, i - self.p.flat_window + 1)
+
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
-        first = max(0, i - self.p.flat_window + 1)  # the latest flat window
+        first = min(alert.data.get("flat_first", i), i)
         ev = self.pair_numbers(first, "from") | self.pair_numbers(i, "now")
-        accs = [value(self.ctx.acc, k) for k in range(first, i + 1)]
-        finite = [a for a in accs if math.isfinite(a)] or [math.nan]
-        # the detector judges the level (mean of the last `half` values), so the text quotes it too
+        accs = _values(self.ctx.acc, first, i + 1)
+        finite = accs[np.isfinite(accs)] if len(accs) else accs
+        # the detector judges the level (mean of `half` values), so the text quotes it too: the
+        # level of the span's first `half` values, then the level now
         ev.update(
-            acc_low=min(finite),
-            acc_high=max(finite),
-            from_level=level(self.ctx.loss, first, self.p),
+            acc_low=float(finite.min()) if len(finite) else math.nan,
+            acc_high=float(finite.max()) if len(finite) else math.nan,
+            from_level=level(self.ctx.loss, min(first + self.p.half - 1, i), self.p),
+            # the latest flat window's first half, and the level just before its newest half
+            win_level=level(
+                self.ctx.loss,
+                max(min(first + self.p.half - 1, i), i - self.p.flat_window + self.p.half),
+                self.p,
+            ),
+            mid_level=level(self.ctx.loss, max(min(first + self.p.half - 1, i), i - self.p.half), self.p),
             now_level=level(self.ctx.loss, i, self.p),
             acc_level_now=level(self.ctx.acc, i, self.p),
             acc_n=float(self.ctx.acc_n or math.nan),
         )
+        # a fall that goes on in the newer half of the latest flat window (at least a tenth of the
+        # window's fall there), not one step down followed by a flat loss
+        fell, newer = ev["win_level"] - ev["now_level"], ev["mid_level"] - ev["now_level"]
+        ev["still_falling"] = float(not (fell > 0 and newer < 0.1 * fell))
         return ev
 
 
@@ -437,3 +462,11 @@ def underconfident_claim(
             + ". Per-sample confidences decide (lossacc_tui.probe)"
         ),
     )
+
+
+def _values(series: Series | None, lo: int, hi: int) -> np.ndarray:
+    """Values of points [lo, hi) still kept (raw, from `series.base` on). O(hi - lo), in numpy."""
+    if series is None:
+        return np.empty(0)
+    b = series.base
+    return np.asarray(series.raw[max(0, lo - b) : max(0, hi - b)], dtype=np.float64)

@@ -93,8 +93,8 @@ class ValLossUnstable(PairDetector):
         x0, x1 = e["loss_low_x"], e["loss_high_x"]
         why = (
             f"the loss multiplied x{fmt(e['ratio'], 1)} while accuracy stayed "
-            f"{within(e['acc_low'], e['acc_high'], 4)}: the same samples are right and wrong, so the "
-            "growth sits on a few predictions pushed far to the wrong side"
+            f"{within(e['acc_low'], e['acc_high'], 4)}: the growth sits on predictions pushed far to the "
+            "wrong side more than on samples changing sides"
         )
         out = classes_claim(self.ctx, x0, x1)
         out += who_carries_loss(
