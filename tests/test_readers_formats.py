@@ -114,6 +114,45 @@ def test_ultralytics_classify_top1_is_validation_accuracy() -> None:
     assert run.loss_kind == "cross-entropy"
 
 
+#: YOLOv5's own headers (`utils/loggers/__init__.py` keys, `classify/train.py`), padded to 20 as it
+#: writes them; the cells are a real numpy training's numbers
+YOLOV5_DETECT = (
+    "epoch,train/box_loss,train/obj_loss,train/cls_loss,metrics/precision,metrics/recall,"
+    "metrics/mAP_0.5,metrics/mAP_0.5:0.95,val/box_loss,val/obj_loss,val/cls_loss,x/lr0,x/lr1,x/lr2"
+)
+YOLOV5_CLASSIFY = "epoch,train/loss,test/loss,metrics/accuracy_top1,metrics/accuracy_top5,lr/0"
+
+
+@pytest.mark.parametrize("header", [YOLOV5_CLASSIFY, YOLOV5_DETECT])
+def test_yolov5_results_csv_is_read_as_ultralytics_with_its_splits(tmp_path: Path, header: str) -> None:
+    """YOLOv5 was read as a generic CSV: `metrics/accuracy_top1` became the training accuracy and a
+    detection loss was its box term alone."""
+    names = header.split(",")
+    rows = softmax_regression(epochs=6)
+    lines = [",".join(f"{n:>20}" for n in names)]
+    for e, r in enumerate(rows):
+        cells = {"epoch": e, "metrics/accuracy_top1": r["val_acc"], "metrics/mAP_0.5:0.95": r["val_acc"] / 2}
+        for n in names[1:]:
+            split = "val" if n.startswith(("val/", "test/")) else "train"
+            cells.setdefault(
+                n, r[f"{split}_loss"] / 3 if "loss" in n else r["train_acc"] if "metrics" in n else 1e-3
+            )
+        lines.append(",".join(f"{cells[n]:>20.5g}" for n in names))
+    d = tmp_path / "exp"
+    d.mkdir()
+    (d / "results.csv").write_text("\n".join(lines) + "\n")
+    (run,) = read_runs(d)
+    got = roles(run)
+    assert run.format == "ultralytics" and got["train/loss"] == "train_loss"
+    val_loss = "test/loss" if "test/loss" in names else "val/loss"
+    acc = "metrics/accuracy_top1" if "metrics/accuracy_top1" in names else "metrics/mAP_0.5:0.95"
+    assert got[val_loss] == "val_loss" and got[acc] == "val_acc"
+    assert got["x/lr0" if "x/lr0" in names else "lr/0"] == "lr"
+    if "val/obj_loss" in names:  # the detection loss is the sum of its three terms
+        assert run.series["val/loss"].values[0] == pytest.approx(rows[0]["val_loss"], rel=1e-4)
+        assert run.loss_kind == "sum-of-terms"
+
+
 def test_ultralytics_detection_loss_is_the_sum_of_its_terms_and_map_is_its_score() -> None:
     (run,) = read_runs(fmt("fmt-01-ultralytics/det-v8-padded/train"))
     assert run.format == "ultralytics" and run.x_axis == "epoch"

@@ -7,6 +7,11 @@ with spaces. `metrics/*` are computed by the validator on the validation split, 
 (`box_loss + cls_loss + dfl_loss`, plus `seg_loss`/`pose_loss`...): this reader adds that sum as
 `train/loss` and `val/loss` (loss kind "sum-of-terms"), and gives `metrics/mAP50-95(B)` (the
 detection score) the validation-accuracy role; cross-entropy reasoning does not apply to that pair.
+
+YOLOv5 (`utils/loggers`, `classify/train.py`) writes the same kind of file under other names: the
+learning rates are `x/lr0..2` (detect) or `lr/0` (classify), the detection score is
+`metrics/mAP_0.5:0.95`, the loss terms include `obj_loss`, and classification calls its held-out
+split `test/` when the dataset has no `val` folder (`test/loss`).
 """
 
 from __future__ import annotations
@@ -26,8 +31,14 @@ ULTRALYTICS_HINTS = {
     "val/loss": "val_loss",
     "metrics/accuracy_top1": "val_acc",
     "metrics/mAP50-95(B)": "val_acc",
+    "test/loss": "val_loss",  # YOLOv5 classify without a `val` folder
+    "metrics/mAP_0.5:0.95": "val_acc",  # YOLOv5 detect
+    "x/lr0": "lr",  # YOLOv5 detect
+    "lr/0": "lr",  # YOLOv5 classify
 }
-SPLITS = ("train/", "val/")
+SPLITS = ("train/", "val/", "test/")
+#: a learning-rate column only these trainers write (8.x `lr/pg0`, YOLOv5 `x/lr0` and `lr/0`)
+LR_MARKS = ("lr/pg0", "x/lr0", "lr/0")
 
 
 @register
@@ -43,7 +54,7 @@ class UltralyticsCsvReader(CsvReader):
         if hdr is None or not CsvReader.sniff(name, head):
             return 0.0
         names = hdr[1]
-        if names[0] != "epoch" or "lr/pg0" not in names:
+        if names[0] != "epoch" or not any(m in names for m in LR_MARKS):
             return 0.0
         if any(n.startswith("metrics/") for n in names) and any(n.startswith("train/") for n in names):
             return Level.CERTAIN.score
