@@ -88,6 +88,20 @@ def test_nan_inf_and_empty_cells(tmp_path: Path) -> None:
     assert list(run.series["val_loss"].epochs) == [1, 2]
 
 
+@pytest.mark.parametrize(
+    ("cell", "kind"),
+    [("1.#QNAN", "nan"), ("-1.#IND", "nan"), ("1.#INF", "inf"), ("-1.#INF", "-inf"), ("nan(ind)", "nan")],
+)
+def test_windows_c_runtime_nan_and_inf_are_read_as_nan_and_inf(tmp_path: Path, cell: str, kind: str) -> None:
+    """A log printed by a program built with MSVC spells NaN and infinity its own way; they were
+    'not a number' problems and the evaluation was dropped."""
+    p = tmp_path / "training.log"
+    p.write_text(f"epoch,loss,val_loss\n0,0.9,0.8\n1,0.7,{cell}\n2,0.6,0.65\n")
+    (run,) = read_runs(p)
+    got = run.series["val_loss"].values
+    assert len(got) == 3 and str(got[1]) == kind and not run.problems
+
+
 def test_reading_never_writes_next_to_the_log(tmp_path: Path) -> None:
     p = tmp_path / "run" / "metrics.csv"
     p.parent.mkdir()

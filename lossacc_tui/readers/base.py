@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import ClassVar
 
 from lossacc_tui.clean import clean, clean_lines
@@ -15,8 +16,12 @@ MAX_PROBLEMS = 1000
 clean_text = clean_lines
 
 
+_MSVC_SPECIAL = re.compile(r"[-+]?(?:\d*\.?\d*#(?:(?P<inf>inf)|qnan|snan|ind)\d*|nan\((?:ind|snan|qnan)?\))$")
+
+
 def to_float(text: str) -> float | None:
-    """A number from a log cell: `0.41`, `1e-04`, `nan`, `inf`, `83.1%` (-> 0.831); else None."""
+    """A number from a log cell: `0.41`, `1e-04`, `nan`, `inf`, `83.1%` (-> 0.831), and the
+    Microsoft C runtime's `1.#QNAN`, `-1.#IND`, `1.#INF`, `nan(ind)`; else None."""
     t = text.strip()
     if not t:
         return None
@@ -29,6 +34,9 @@ def to_float(text: str) -> float | None:
         low = t.lower()
         if low in ("nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity"):
             return float(low.replace("infinity", "inf"))
+        m = _MSVC_SPECIAL.match(low)
+        if m:  # the Microsoft C runtime's spellings: 1.#QNAN, -1.#IND, 1.#INF, nan(ind), -nan(snan)
+            return -math.inf if m["inf"] and low.startswith("-") else math.inf if m["inf"] else math.nan
         return None
     return v / 100.0 if pct and math.isfinite(v) else v
 
