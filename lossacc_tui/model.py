@@ -201,6 +201,9 @@ class Run:
                         borrow=True,
                     )
                     self.points += len(rows)
+            if s.unit_notes:  # an accuracy whose unit changed mid-run: a problem line, never silent
+                self.problems += [Problem(None, note) for note in s.unit_notes]
+                s.unit_notes.clear()
 
     def _new_names(self, batch: Batch) -> list[str]:
         """The batch's names that have no series yet and a value in it, in the order of their first

@@ -201,11 +201,12 @@ class Source:
         """The problems of the file lines that belong to `run`."""
         all_problems = [p for f in self.files for p in (*f.earlier_problems, *f.reader.problems)]
         if len(self.runs) <= 1:
-            return all_problems
+            return all_problems + run.problems
         k = self.runs.index(run)
         lo = 0 if k == 0 else run.first_line or 0
         hi = self.runs[k + 1].first_line if k + 1 < len(self.runs) else None
-        return [p for p in all_problems if (p.line or 0) >= lo and (hi is None or (p.line or 0) < hi)]
+        mine = [p for p in all_problems if (p.line or 0) >= lo and (hi is None or (p.line or 0) < hi)]
+        return mine + run.problems
 
 
 def _clean_names(batch: Batch, renamed: dict[str, str]) -> None:

@@ -17,6 +17,7 @@ from conftest import DEMO, REALWORLD, read_runs
 from test_follow import watch
 
 from lossacc_tui.model import Batch
+from lossacc_tui.readers import jsonstream
 from lossacc_tui.readers.base import LineBuffer
 from lossacc_tui.readers.hf_trainer_state import HFTrainerStateReader
 
@@ -71,26 +72,60 @@ def hf_files() -> list[Path]:
     return sorted(HF.glob("*trainer_state.json"))
 
 
-def test_streamed_log_history_equals_the_whole_parse_on_real_files() -> None:
+def fed(r: HFTrainerStateReader, data: bytes, rng: random.Random) -> list[Batch]:
+    """The reader fed `data` in chunks of random sizes (as a tail reads a file), then finished."""
+    out: list[Batch] = []
+    i = 0
+    while i < len(data):
+        k = rng.randint(1, max(1, len(data) // 5))
+        out += r.feed(data[i : i + k])
+        i += k
+    return out + r.finish()
+
+
+def test_streamed_log_history_equals_the_whole_parse_on_real_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jsonstream, "BLOCK_BYTES", 512)  # many blocks even in a small file
+    rng = random.Random(0)
     for path in hf_files():
         data = path.read_bytes()
-        r = HFTrainerStateReader()
-        streamed = r.feed(data) + r.finish()
         whole = HFTrainerStateReader().rows(orjson.loads(data))
-        assert rows_of(streamed) == [(v, s if s is not None else np.nan, e) for v, s, e in whole], path.name
-        assert r._span[0] > 0  # it really went the streamed way
+        for _ in range(3):
+            r = HFTrainerStateReader()
+            streamed = fed(r, data, rng)
+            assert rows_of(streamed) == [(v, s if s is not None else np.nan, e) for v, s, e in whole], (
+                path.name
+            )
+            assert r._stream is not None and r._stream.blocks and not r._whole  # really streamed
+            assert len(r._doc) == 0  # nothing of the document kept after it
 
 
-def test_saves_of_a_growing_history_give_each_entry_once_and_a_new_history_a_new_run() -> None:
+def test_saves_of_a_growing_history_give_each_entry_once_and_a_new_history_a_new_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(jsonstream, "BLOCK_BYTES", 512)
+    decoded: list[int] = []
+    plain = HFTrainerStateReader.plain_batches
+    monkeypatch.setattr(
+        HFTrainerStateReader, "plain_batches", lambda self, raw: decoded.append(len(raw)) or plain(self, raw)
+    )
+    rng = random.Random(1)
     for path in hf_files():
         doc = orjson.loads(path.read_bytes())
         hist = doc["log_history"]
         r = HFTrainerStateReader()
         got: list[Batch] = []
+        before = 0
         for n in range(1, len(hist) + 1, max(1, len(hist) // 7)):  # the Trainer saving as it goes
             save = json.dumps({**doc, "global_step": n, "log_history": hist[:n]}, indent=2).encode()
-            got += r.feed(save) + r.finish()
-        got += r.feed(json.dumps(doc, indent=2).encode()) + r.finish()
+            decoded.clear()
+            got += fed(r, save, rng)
+            # only the new tail is decoded: what was read before is checked by its digest
+            assert sum(decoded) <= 2 * len(json.dumps(hist[before:n], indent=2)) + 2 * 512, path.name
+            before = n
+        final = json.dumps(doc, indent=2).encode()
+        decoded.clear()
+        got += fed(r, final, rng)
+        assert sum(decoded) < len(final) // 2 or len(hist) < 16
         expected = [(v, s if s is not None else np.nan, e) for v, s, e in HFTrainerStateReader().rows(doc)]
         assert rows_of(got) == expected and not any(b.starts for b in got)
         restart = json.dumps({**doc, "log_history": hist[1:3]}, indent=2).encode()  # a new run
