@@ -89,6 +89,18 @@ class Follower:
         self._watch(os.path.dirname(key), recursive=False, file=key)
         self._wake.set()
 
+    def forget(self, path: Path) -> None:
+        """Stop following a path (one that turned out to be a folder: it is followed as a folder
+        from now on, and its own changes, a new name in it, are no file's changes)."""
+        key = os.fspath(path.absolute())
+        with self._lock:
+            tail = self._tails.pop(key, None)
+            self._dirty.discard(key)
+            self._suspect.discard(key)
+            self._evented.discard(key)
+        if tail is not None:
+            tail.close()
+
     def watch_folder(self, root: Path, on_new: Callable[[Path], None]) -> None:
         """Call `on_new(path)` for every file created (or moved in) under root, as it appears."""
         key = os.fspath(root.absolute())

@@ -178,6 +178,7 @@ class Pending:
         if state == "folder":  # the path appeared as a folder: follow it as one
             if not self.done:
                 self.done = True
+                self.m.follower.forget(self.path)  # (its folder's mtime is no file's change)
                 with self.m.lock:
                     warnings: list[str] = []
                     self.m._follow_folder(self.path, warnings)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lossacc_tui.analysis import Params
+from lossacc_tui.detection import skipped_name
 from lossacc_tui.events import Status
 from lossacc_tui.feed import Feed
 from lossacc_tui.files import why_not_regular
@@ -34,7 +35,6 @@ from lossacc_tui.readers.probe_sidecar import SIDECAR
 from lossacc_tui.roles import RoleMap
 from lossacc_tui.source import (
     FOLDER_MIN_SCORE,
-    SKIP_SUFFIXES,
     Appended,
     PathError,
     Source,
@@ -260,7 +260,7 @@ class Monitor(Feed):
                 with self.lock:
                     self._follow_probe(key)
             return
-        if key in self._known or path.name.startswith(".") or path.name.lower().endswith(SKIP_SUFFIXES):
+        if key in self._known or skipped_name(path.name):  # (an atomic save's temp file among them)
             return
         why = why_not_regular(path)
         if why:  # a FIFO, a device, a socket: never opened; said once
