@@ -214,6 +214,8 @@ class Feed:
     def _analyse(self, runs: Iterable[Run], live: bool) -> list[Event]:
         out: list[Event] = []
         for run in runs:
+            if self._closed:  # quitting: the runs not analysed yet stay so (the quit waits for none)
+                return out
             an = self.analyzers.get(id(run))
             if an is None:
                 from lossacc_tui.analysis.analyzer import Analyzer

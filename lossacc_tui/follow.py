@@ -150,7 +150,10 @@ class Follower:
 
     def stop(self, timeout: float = STOP_WAIT) -> None:
         """Stop following: the thread finishes the chunk in hand and closes its files itself (a
-        read is never cut off under it). Returns within `timeout` seconds even if it does not."""
+        read is never cut off under it). Returns within `timeout` seconds even if it does not; a
+        second call returns at once."""
+        if self._stop.is_set():
+            return
         self._stop.set()
         self._wake.set()
         if self._observer is not None:

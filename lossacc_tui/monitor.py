@@ -197,10 +197,12 @@ class Monitor(Feed):
                 self.emit([Status(str(path), "error", why)])
 
     def stop(self) -> None:
+        """Stop following: the analysis in hand ends at the run it is on, the follower thread is
+        given `follow.STOP_WAIT` seconds to end (once: a second stop() does not wait again)."""
+        self.close()  # first: an analysis of many runs on the follower thread stops at the next run
         self.follower.stop()
         for server in self._servers:
             server.stop()
-        self.close()
 
     # -- wiring files to sources --------------------------------------------------------------
     def _mode(self, message: str) -> None:

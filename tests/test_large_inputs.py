@@ -204,3 +204,34 @@ def test_stopping_while_a_folder_of_runs_is_first_scanned_ends_quietly(tmp_path:
     finally:
         threading.excepthook = old_hook
     assert failures == []
+
+
+def test_stopping_while_many_runs_are_analysed_ends_at_the_run_in_hand(tmp_path: Path) -> None:
+    """`q` while one analysis pass goes through hundreds of newly read runs (rel-05): the pass
+    stops at the run it is on, so quitting waits for one run's analysis, not for all of them."""
+    from numpy_training import softmax_regression
+
+    from lossacc_tui.feed import Feed
+    from lossacc_tui.source import discover
+
+    rows = softmax_regression(epochs=10)
+    text = "epoch,loss,val_loss,val_acc\n" + "".join(
+        f"{e},{r['train_loss']!r},{r['val_loss']!r},{r['val_acc']!r}\n" for e, r in enumerate(rows)
+    )
+    for i in range(300):
+        (tmp_path / f"version_{i}").mkdir()
+        (tmp_path / f"version_{i}" / "metrics.csv").write_text(text)
+    feed = Feed()
+    for src in discover(tmp_path):
+        feed.read_source(src)  # read, not analysed yet: one pass will go through all 300
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (feed.analyse_all(), done.set()), daemon=True)
+    worker.start()
+    deadline = time.monotonic() + 60
+    while len(feed.analyzers) < 5:  # the pass is going through the runs
+        assert time.monotonic() < deadline and not done.is_set()
+        time.sleep(0.001)
+    feed.close()
+    at_close = len(feed.analyzers)
+    worker.join(timeout=60)
+    assert done.is_set() and len(feed.analyzers) <= at_close + 1
