@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING
 
 from lossacc_tui.events import NO_RECORD_YET, Status
 from lossacc_tui.files import open_regular
-from lossacc_tui.readers import READERS
 from lossacc_tui.readers.base import MissingExtra
 from lossacc_tui.readers.probe_sidecar import ProbeSidecar
-from lossacc_tui.source import CHUNK, Source, open_file
+from lossacc_tui.source import CHUNK, Source, formats_expected, open_file
 
 if TYPE_CHECKING:
     from lossacc_tui.monitor import Monitor
@@ -220,9 +219,8 @@ class Pending:
             if self.size != size:  # it grew meanwhile: give it another moment
                 self.end()
                 return
-            expected = ", ".join(READERS)  # the words `check` uses
-            msg = f"{self.path}: not a training log this tool knows (expected one of: {expected})"
-            self.m.emit([Status(str(self.path), "error", msg)])
+            short = f"{self.path}: not a training log this tool knows"  # the words `check` uses
+            self.m.emit([Status(str(self.path), "error", f"{short} {formats_expected()}", short)])
 
 
 __all__ = [
