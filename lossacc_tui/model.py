@@ -222,6 +222,7 @@ class Run:
     def clear(self) -> None:
         """Forget every point (the log is being read again from its start)."""
         self.series.clear()
+        self.problems.clear()  # (what its series said is said again as they are read again)
         self.points = 0
         self._epoch_gap = False
 
