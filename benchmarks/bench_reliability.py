@@ -10,6 +10,7 @@
 
     python benchmarks/bench_reliability.py
     python benchmarks/bench_reliability.py --trainer-state 200   # only: `check` on a 200 MB one
+    python benchmarks/bench_reliability.py --many-folders 5000   # only: `check` on 5,000 run folders
 
 `--trainer-state MB`: `lossacc-tui check` on a trainer_state.json of MB megabytes (rel-09's shape:
 train entries, an eval entry every 10,000), wall time and peak RSS of the process; references in the
@@ -191,6 +192,39 @@ def many_folders(tmp: Path, n: int = 3000) -> None:
     )
 
 
+def check_many_folders(tmp: Path, n: int) -> None:
+    """`lossacc-tui check --json` on `n` ten-epoch Lightning version folders (a real numpy training
+    each), wall time and peak RSS; reference in the same run, in a process of its own:
+    `pandas.read_csv` of every file (reading only, no analysis)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
+    from numpy_training import softmax_regression
+
+    root = tmp / "lightning_logs"
+    for i in range(n):
+        rows = softmax_regression(epochs=10, seed=i % 50)
+        (root / f"version_{i}").mkdir(parents=True)
+        (root / f"version_{i}" / "metrics.csv").write_text(
+            "epoch,train_loss,train_acc,val_loss,val_acc\n"
+            + "".join(
+                f"{e},{r['train_loss']!r},{r['train_acc']!r},{r['val_loss']!r},{r['val_acc']!r}\n"
+                for e, r in enumerate(rows)
+            )
+        )
+    pandas = (
+        "import glob, sys, pandas as pd; [pd.read_csv(f) for f in glob.glob(sys.argv[1] + '/*/metrics.csv')]"
+    )
+    runs = {
+        "lossacc-tui check --json": [sys.executable, "-m", "lossacc_tui", "check", "--json", str(root)],
+        "pandas.read_csv of every file": [sys.executable, "-c", pandas, str(root)],
+    }
+    print(f"load average {os.getloadavg()[0]:.1f}; {n:,} ten-epoch run folders")
+    for name, argv in runs.items():
+        t, rss = timed(argv)
+        print(f"  {name}: {t:.1f} s, peak RSS {rss:.0f} MB ({rss * 1024 / n:.0f} KB a run)")
+
+
 def write_trainer_state(p: Path, mb: int) -> None:
     """rel-09's file: train entries, an eval entry every 10,000 (HF's keys), a summary entry."""
     with open(p, "w") as f:
@@ -252,6 +286,10 @@ def large_trainer_state(tmp: Path, mb: int) -> None:
 if __name__ == "__main__":
     import sys
 
+    if "--many-folders" in sys.argv:
+        with tempfile.TemporaryDirectory() as d:
+            check_many_folders(Path(d), int(sys.argv[sys.argv.index("--many-folders") + 1]))
+        sys.exit(0)
     if "--trainer-state" in sys.argv:
         with tempfile.TemporaryDirectory() as d:
             large_trainer_state(Path(d), int(sys.argv[sys.argv.index("--trainer-state") + 1]))

@@ -76,7 +76,7 @@ def write_events(logdir: Path, steps: int = STEPS) -> tuple[Path, int]:
     from tensorboard.compat.proto import event_pb2, summary_pb2
     from tensorboard.util import tensor_util
 
-    from lossacc_tui.readers.tensorboard import masked_crc32c_rows
+    from lossacc_tui.readers.tfrecord import masked_crc32c_rows
 
     rng = np.random.default_rng(0)
     loss = (2.3 * np.exp(-np.arange(steps) / steps * 3) + rng.normal(0, 0.01, steps)).astype(np.float32)

@@ -115,9 +115,16 @@ def detect(path: Path, head: str | None = None, fmt: str | None = None) -> tuple
     return best
 
 
+#: The temporary file of an atomic save (written whole, then renamed over the log: `log.json.tmp`,
+#: a download's `.part`, an editor's `~`): never a run of its own, and never followed (it is gone
+#: by the time it would be read; the log it becomes is followed under its own name).
+TEMP_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".swp", "~")
+
+
 def skipped_name(name: str) -> bool:
     """A file never worth sniffing inside a folder of runs (the probe sidecar is no log either)."""
-    return name.startswith(".") or name.lower().endswith(SKIP_SUFFIXES) or name == SIDECAR
+    low = name.lower()
+    return name.startswith(".") or low.endswith((*SKIP_SUFFIXES, *TEMP_SUFFIXES)) or name == SIDECAR
 
 
-__all__ = ["HEAD", "SKIP_SUFFIXES", "TextDecoder", "decoded_head", "detect", "skipped_name"]
+__all__ = ["HEAD", "SKIP_SUFFIXES", "TEMP_SUFFIXES", "TextDecoder", "decoded_head", "detect", "skipped_name"]

@@ -45,10 +45,14 @@ class Status:
     path: str
     state: str
     message: str
+    #: the same in a whole short sentence, for a one-line status (the message without the list of
+    #: formats `check` appends); empty: the message is short already
+    short: str = ""
 
     def __post_init__(self) -> None:  # paths come from the file system: data, like log strings
         object.__setattr__(self, "path", clean(self.path))
         object.__setattr__(self, "message", clean(self.message))
+        object.__setattr__(self, "short", clean(self.short))
 
 
 @dataclass(frozen=True, slots=True)

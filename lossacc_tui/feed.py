@@ -50,6 +50,11 @@ ANALYSIS_SHARE = 0.005
 #: ... but at least this often: what comes meanwhile is analysed in one go, under the lock (thousands
 #: of new runs waiting longer made one analysis long enough to hold up quitting: rel-05)
 ANALYSE_MAX = 1.0
+#: A live analysis pass ends after this much CPU time, at a run's end; the runs left are analysed by
+#: the next pass, PASS_GAP s later: thousands of new runs (5,000 run folders) no longer hold the lock
+#: for minutes, so the runs still to come are read and listed meanwhile (and a quit is not held up)
+PASS_CPU = 0.2
+PASS_GAP = 0.05
 ANALYSIS = "lossacc_tui.analysis.analyzer"  # the module the first analysis imports (the detectors...)
 FIRST_FRAME_WAIT = 2.0  # at most this many seconds the first analysis waits for a view's first frame
 Subscriber = Callable[[list[Event]], None]
@@ -172,9 +177,17 @@ class Feed:
     def _analyse_waiting(self) -> list[Event]:
         runs, self._waiting = list(self._waiting.values()), {}
         spent = time.thread_time()
-        out = self._analyse(runs, live=True)
+        out = self._analyse(runs, live=True, cpu=PASS_CPU)
         spent = time.thread_time() - spent  # (CPU time: a busy machine does not stretch it)
-        self._next_analysis = time.monotonic() + max(ANALYSE_EVERY, min(spent / ANALYSIS_SHARE, ANALYSE_MAX))
+        if self._waiting and not self._closed:  # a long pass left runs: the next one soon, lock let go
+            self._next_analysis = time.monotonic() + PASS_GAP
+            if self._analysis_timer is None:
+                self._analysis_timer = threading.Timer(PASS_GAP, self._late_analysis)
+                self._analysis_timer.daemon = True
+                self._analysis_timer.start()
+        else:
+            wait = max(ANALYSE_EVERY, min(spent / ANALYSIS_SHARE, ANALYSE_MAX))
+            self._next_analysis = time.monotonic() + wait
         return out
 
     def _late_analysis(self) -> None:
@@ -211,9 +224,18 @@ class Feed:
             self._waiting = {}
             self.emit(self._analyse(self.runs, live=False))
 
-    def _analyse(self, runs: Iterable[Run], live: bool) -> list[Event]:
+    def _analyse(self, runs: Iterable[Run], live: bool, cpu: float | None = None) -> list[Event]:
+        """Bring the runs' analysis up to date (then compare, when due). With `cpu`, the pass ends
+        after that many seconds of CPU time at a run's end: the runs left wait in `_waiting`."""
         out: list[Event] = []
-        for run in runs:
+        ends = None if cpu is None else time.thread_time() + cpu
+        runs = list(runs)
+        for i, run in enumerate(runs):
+            if self._closed:  # quitting: the runs not analysed yet stay so (the quit waits for none)
+                return out
+            if ends is not None and i and time.thread_time() > ends:
+                self._waiting.update((id(r), r) for r in runs[i:])
+                break
             an = self.analyzers.get(id(run))
             if an is None:
                 from lossacc_tui.analysis.analyzer import Analyzer

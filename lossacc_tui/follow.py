@@ -89,6 +89,18 @@ class Follower:
         self._watch(os.path.dirname(key), recursive=False, file=key)
         self._wake.set()
 
+    def forget(self, path: Path) -> None:
+        """Stop following a path (one that turned out to be a folder: it is followed as a folder
+        from now on, and its own changes, a new name in it, are no file's changes)."""
+        key = os.fspath(path.absolute())
+        with self._lock:
+            tail = self._tails.pop(key, None)
+            self._dirty.discard(key)
+            self._suspect.discard(key)
+            self._evented.discard(key)
+        if tail is not None:
+            tail.close()
+
     def watch_folder(self, root: Path, on_new: Callable[[Path], None]) -> None:
         """Call `on_new(path)` for every file created (or moved in) under root, as it appears."""
         key = os.fspath(root.absolute())
@@ -138,7 +150,10 @@ class Follower:
 
     def stop(self, timeout: float = STOP_WAIT) -> None:
         """Stop following: the thread finishes the chunk in hand and closes its files itself (a
-        read is never cut off under it). Returns within `timeout` seconds even if it does not."""
+        read is never cut off under it). Returns within `timeout` seconds even if it does not; a
+        second call returns at once."""
+        if self._stop.is_set():
+            return
         self._stop.set()
         self._wake.set()
         if self._observer is not None:

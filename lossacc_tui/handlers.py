@@ -12,16 +12,14 @@ from typing import TYPE_CHECKING
 
 from lossacc_tui.events import NO_RECORD_YET, Problem, Status
 from lossacc_tui.files import open_regular
-from lossacc_tui.readers import READERS
 from lossacc_tui.readers.base import MissingExtra
 from lossacc_tui.readers.probe_sidecar import ProbeSidecar
-from lossacc_tui.source import Source, open_file
+from lossacc_tui.source import CHUNK, Source, formats_expected, open_file
 
 if TYPE_CHECKING:
     from lossacc_tui.monitor import Monitor
 
 WAIT_REPORT = 3.0  # seconds a given folder or file with no known log is waited on before it is reported
-MAX_DOCUMENT = 256 << 20  # a whole-file (JSON) log larger than this is not re-read
 DETECT_AFTER = 64 << 10  # a new file not recognised by then is not a log
 
 
@@ -138,26 +136,26 @@ class WholeFile(Lines):
         history that no longer begins like the one it read (a new training run) and starts a run."""
 
     def end(self) -> None:
+        """Read the file again from its start, a chunk at a time (a streamed `log_history` never
+        holds the document: readers/jsonstream.py); the reader returns only what is new."""
         f = self.src.files[self.i]
         try:
-            with open_regular(f.path) as fh:
-                data = fh.read(MAX_DOCUMENT + 1)
+            with open_regular(f.path) as fh, self.m.lock:
+                while chunk := fh.read(CHUNK):
+                    self.m.source_read(self.src, self.src.feed(self.i, chunk))
+                self.m.source_read(self.src, self.src.finish(self.i))
+                self.tell_problems()
         except OSError as e:
+            with self.m.lock:  # the document read so far is closed: the next change is read anew
+                self.m.source_read(self.src, self.src.finish(self.i))
             self.status("error", f"{f.path}: cannot read ({e.strerror or e})")
             return
-        if len(data) > MAX_DOCUMENT:
-            self.status("error", f"{f.path}: larger than {MAX_DOCUMENT >> 20} MiB, not read")
-            return
-        with self.m.lock:
-            parts = self.src.feed(self.i, data) + self.src.finish(self.i)
-            self.tell_problems()
-            self.m.source_read(self.src, parts)
-            problems = f.reader.problems
-            if problems and not any(r.points for r in self.src.runs):  # nothing read: say why
-                why = f"{f.path}: {problems[-1].message}"
-                if why != getattr(self, "_said", None):
-                    self._said = why
-                    self.status("error", why)
+        problems = f.reader.problems
+        if problems and not any(r.points for r in self.src.runs):  # nothing read: say why
+            why = f"{f.path}: {problems[-1].message}"
+            if why != getattr(self, "_said", None):
+                self._said = why
+                self.status("error", why)
 
 
 class ProbeTail:
@@ -201,6 +199,7 @@ class Pending:
         if state == "folder":  # the path appeared as a folder: follow it as one
             if not self.done:
                 self.done = True
+                self.m.follower.forget(self.path)  # (its folder's mtime is no file's change)
                 with self.m.lock:
                     warnings: list[str] = []
                     self.m._follow_folder(self.path, warnings)
@@ -242,9 +241,8 @@ class Pending:
             if self.size != size:  # it grew meanwhile: give it another moment
                 self.end()
                 return
-            expected = ", ".join(READERS)  # the words `check` uses
-            msg = f"{self.path}: not a training log this tool knows (expected one of: {expected})"
-            self.m.emit([Status(str(self.path), "error", msg)])
+            short = f"{self.path}: not a training log this tool knows"  # the words `check` uses
+            self.m.emit([Status(str(self.path), "error", f"{short} {formats_expected()}", short)])
 
 
 __all__ = [

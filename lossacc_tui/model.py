@@ -201,6 +201,9 @@ class Run:
                         borrow=True,
                     )
                     self.points += len(rows)
+            if s.unit_notes:  # an accuracy whose unit changed mid-run: a problem line, never silent
+                self.problems += [Problem(None, note) for note in s.unit_notes]
+                s.unit_notes.clear()
 
     def _new_names(self, batch: Batch) -> list[str]:
         """The batch's names that have no series yet and a value in it, in the order of their first
@@ -219,6 +222,7 @@ class Run:
     def clear(self) -> None:
         """Forget every point (the log is being read again from its start)."""
         self.series.clear()
+        self.problems.clear()  # (what its series said is said again as they are read again)
         self.points = 0
         self._epoch_gap = False
 

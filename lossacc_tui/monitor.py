@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lossacc_tui.analysis import Params
+from lossacc_tui.detection import skipped_name
 from lossacc_tui.events import Status
 from lossacc_tui.feed import Feed
 from lossacc_tui.files import why_not_regular
@@ -27,19 +28,19 @@ from lossacc_tui.handlers import (
     ProbeTail,
     handler_for,
 )
-from lossacc_tui.readers import READERS, mlflow_server
+from lossacc_tui.readers import mlflow_server
 from lossacc_tui.readers.base import MissingExtra
 from lossacc_tui.readers.layouts import Claim
 from lossacc_tui.readers.probe_sidecar import SIDECAR
 from lossacc_tui.roles import RoleMap
 from lossacc_tui.source import (
     FOLDER_MIN_SCORE,
-    SKIP_SUFFIXES,
     Appended,
     PathError,
     Source,
     discover,
     follow_claim,
+    formats_expected,
     iter_folder,
     open_claim,
     open_file,
@@ -68,7 +69,7 @@ class Monitor(Feed):
         self._rejected: dict[str, int] = {}  # file -> size when it was found not to be a log
         self._handlers: dict[str, Lines] = {}  # file -> its handler (a fan-out when sources share it)
         self._probes_followed: set[str] = set()  # probe sidecars that exist and are followed
-        self._empty_folders: dict[str, str] = {}  # followed folders with no log yet -> why
+        self._empty_folders: dict[str, tuple[str, str]] = {}  # folders with no log yet -> (why, short)
         self._other: set[str] = set()  # FIFOs, devices, sockets found in folders (reported once)
         self._servers: list[mlflow_server.ServerFollow] = []  # MLflow tracking servers followed
 
@@ -86,7 +87,7 @@ class Monitor(Feed):
         if len(refused) == len(self.paths):
             raise refused[0]
         for e in refused:  # as `check` does: the others are read, this one is reported
-            self.emit([Status(str(e.path or self.paths[0]), "error", str(e))])
+            self.emit([Status(str(e.path or self.paths[0]), "error", str(e), e.short)])
         for w in warnings:
             self.emit([Status(str(self.paths[0]), "error", w)])
         self.follower.start()
@@ -154,12 +155,9 @@ class Monitor(Feed):
                 return
             self.emit([Status(str(path), "error", w) for w in warnings[found == 0 :]])
             if found == 0 and not any(s.path == path or path in s.path.parents for s in self.sources):
-                why = (
-                    warnings[0]
-                    if warnings
-                    else (f"no training logs found in this folder (expected one of: {', '.join(READERS)})")
-                )
-                self._empty_folders[os.fspath(path.absolute())] = f"{path}: {why}"
+                short = f"{path}: {warnings[0] if warnings else 'no training logs found in this folder'}"
+                why = (short, "") if warnings else (f"{short} {formats_expected()}", short)
+                self._empty_folders[os.fspath(path.absolute())] = why
                 self.emit(
                     [Status(str(path), "waiting", f"{path}: no training log in it yet, waiting for one")]
                 )
@@ -194,13 +192,15 @@ class Monitor(Feed):
         with self.lock:
             why = self._empty_folders.get(os.fspath(path.absolute()))
             if why and not self.follower.stopping:
-                self.emit([Status(str(path), "error", why)])
+                self.emit([Status(str(path), "error", *why)])
 
     def stop(self) -> None:
+        """Stop following: the analysis in hand ends at the run it is on, the follower thread is
+        given `follow.STOP_WAIT` seconds to end (once: a second stop() does not wait again)."""
+        self.close()  # first: an analysis of many runs on the follower thread stops at the next run
         self.follower.stop()
         for server in self._servers:
             server.stop()
-        self.close()
 
     # -- wiring files to sources --------------------------------------------------------------
     def _mode(self, message: str) -> None:
@@ -260,7 +260,7 @@ class Monitor(Feed):
                 with self.lock:
                     self._follow_probe(key)
             return
-        if key in self._known or path.name.startswith(".") or path.name.lower().endswith(SKIP_SUFFIXES):
+        if key in self._known or skipped_name(path.name):  # (an atomic save's temp file among them)
             return
         why = why_not_regular(path)
         if why:  # a FIFO, a device, a socket: never opened; said once

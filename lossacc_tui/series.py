@@ -18,6 +18,7 @@ from typing import Literal
 
 import numpy as np
 
+from lossacc_tui.percent import PercentScale
 from lossacc_tui.roles import accuracy_named
 
 Role = Literal["train_loss", "val_loss", "train_acc", "val_acc", "lr", "other"]
@@ -152,7 +153,7 @@ class Series:
         "_base",
         "_epoch",
         "_folded_idx",
-        "_pct_decided",
+        "_pct",
         "_step",
         "_time",
         "_total",
@@ -161,7 +162,6 @@ class Series:
         "loss_kind",
         "name",
         "role",
-        "scale",
         "source_name",
     )
 
@@ -173,10 +173,10 @@ class Series:
         self._epoch = LazyColumn()
         self._time = LazyColumn()
         self._value = Growable()
-        self.scale = 1.0  # 0.01 once an accuracy is found to be in percent
+        # an accuracy in percent becomes a fraction (lossacc_tui/percent.py)
+        self._pct = PercentScale()
         # a top-k accuracy beside the top-1 one (`accuracy/top5`) is in the same unit: scaled alike
         self._acc_named = accuracy_named(name)
-        self._pct_decided = False  # whether a value above 1 has settled `scale`
         self.loss_kind: LossKind = "unknown"  # set by readers whose format says (see LossKind)
         self._total = 0  # points appended
         self._base = 0  # absolute index of the first point not folded
@@ -206,19 +206,19 @@ class Series:
         self._value.extend(values, borrow=borrow)
         self._total += n
 
+    @property
+    def scale(self) -> float:
+        """1, or 0.01 while an accuracy's values come in percent."""
+        return self._pct.scale
+
+    @property
+    def unit_notes(self) -> list[str]:
+        """Changes of unit found in an accuracy series (one problem line each; the caller takes them)."""
+        return self._pct.notes
+
     def _scaled(self, values: np.ndarray) -> np.ndarray:
-        """Accuracy in percent (0-100) becomes a fraction, retroactively. Decided once, by the first
-        finite value above 1 (at most 100: percent), so the answer does not depend on how the
-        history was cut into batches."""
-        if not self._pct_decided and len(values):
-            above = np.flatnonzero(values > 1.0)  # NaN compares False
-            above = above[np.isfinite(values[above])]
-            if len(above):
-                self._pct_decided = True
-                if values[above[0]] <= 100.0:
-                    self.scale = 0.01
-                    self._value.writable()[:] *= 0.01
-        return values * self.scale if self.scale != 1.0 else values
+        """Accuracy in percent (0-100) becomes a fraction, retroactively (lossacc_tui/percent.py)."""
+        return self._pct.apply(values, self._value.writable, self.name)
 
     def set_role(self, role: Role) -> None:
         if role == self.role:
@@ -226,13 +226,12 @@ class Series:
         was_acc, self.role = self.role in ACC_ROLES or self._acc_named, role
         now_acc = role in ACC_ROLES or self._acc_named
         if now_acc and not was_acc:
-            self._pct_decided = False
+            self._pct.reset()
             self._value.writable()[:] = self._scaled(self._value.view().copy())
         elif was_acc and not now_acc:
             if self.scale != 1.0:
                 self._value.writable()[:] /= self.scale
-                self.scale = 1.0
-            self._pct_decided = False
+            self._pct.reset()
 
     # -- what is kept: the folded points, then every point from `base` on -------------------------
     @property

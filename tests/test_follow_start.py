@@ -99,3 +99,23 @@ def test_no_log_among_the_paths_is_one_line_and_exit_2(tmp_path: Path) -> None:
     proc = follow(bad)
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and err.count("\n") == 1 and "junk.bin: not a training log" in err
+
+
+def test_a_non_log_status_carries_check_s_words_and_a_whole_short_sentence(tmp_path: Path) -> None:
+    """The status of a path that holds no log says what `check` says (with the list of formats) and,
+    for a one-line status, the same as a whole short sentence (no list cut in the middle)."""
+    from test_follow import watch
+
+    from lossacc_tui.events import Status
+
+    good, bad = tmp_path / "a.csv", tmp_path / "junk.bin"
+    good.write_bytes(real_keras_log())
+    junk(bad)
+    m, c = watch(good, bad)
+    try:
+        c.wait(lambda: any(isinstance(e, Status) and e.state == "error" for e in c.events), timeout=30)
+    finally:
+        m.stop()
+    (err,) = [e for e in c.events if isinstance(e, Status) and e.state == "error"]
+    assert err.message.startswith(err.short) and "(expected one of: " in err.message
+    assert err.short == f"{bad}: not a training log this tool knows"

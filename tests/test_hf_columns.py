@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from conftest import REALWORLD, snapshot
 
-from lossacc_tui.readers import hf_trainer_state, jsondoc
+from lossacc_tui.readers import hf_trainer_state, jsondoc, jsonstream
 from lossacc_tui.readers.hf_trainer_state import HFTrainerStateReader
 from lossacc_tui.readers.jsondoc import JsonDocumentReader
 from lossacc_tui.source import Source, discover
@@ -131,7 +131,7 @@ def both(monkeypatch: pytest.MonkeyPatch, read) -> tuple[list[object], list[obje
 @pytest.fixture
 def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Many blocks and many batches even in a small file (the boundaries are where slips hide)."""
-    monkeypatch.setattr(jsondoc, "BLOCK_BYTES", 20_000)
+    monkeypatch.setattr(jsonstream, "BLOCK_BYTES", 20_000)
     monkeypatch.setattr(jsondoc, "BATCH_ROWS", 97)
     monkeypatch.setattr(hf_trainer_state, "BATCH_ROWS", 97)
 

@@ -17,6 +17,7 @@ from conftest import DEMO, REALWORLD, read_runs
 from test_follow import watch
 
 from lossacc_tui.model import Batch
+from lossacc_tui.readers import jsonstream
 from lossacc_tui.readers.base import LineBuffer
 from lossacc_tui.readers.hf_trainer_state import HFTrainerStateReader
 
@@ -71,26 +72,60 @@ def hf_files() -> list[Path]:
     return sorted(HF.glob("*trainer_state.json"))
 
 
-def test_streamed_log_history_equals_the_whole_parse_on_real_files() -> None:
+def fed(r: HFTrainerStateReader, data: bytes, rng: random.Random) -> list[Batch]:
+    """The reader fed `data` in chunks of random sizes (as a tail reads a file), then finished."""
+    out: list[Batch] = []
+    i = 0
+    while i < len(data):
+        k = rng.randint(1, max(1, len(data) // 5))
+        out += r.feed(data[i : i + k])
+        i += k
+    return out + r.finish()
+
+
+def test_streamed_log_history_equals_the_whole_parse_on_real_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jsonstream, "BLOCK_BYTES", 512)  # many blocks even in a small file
+    rng = random.Random(0)
     for path in hf_files():
         data = path.read_bytes()
-        r = HFTrainerStateReader()
-        streamed = r.feed(data) + r.finish()
         whole = HFTrainerStateReader().rows(orjson.loads(data))
-        assert rows_of(streamed) == [(v, s if s is not None else np.nan, e) for v, s, e in whole], path.name
-        assert r._span[0] > 0  # it really went the streamed way
+        for _ in range(3):
+            r = HFTrainerStateReader()
+            streamed = fed(r, data, rng)
+            assert rows_of(streamed) == [(v, s if s is not None else np.nan, e) for v, s, e in whole], (
+                path.name
+            )
+            assert r._stream is not None and r._stream.blocks and not r._whole  # really streamed
+            assert len(r._doc) == 0  # nothing of the document kept after it
 
 
-def test_saves_of_a_growing_history_give_each_entry_once_and_a_new_history_a_new_run() -> None:
+def test_saves_of_a_growing_history_give_each_entry_once_and_a_new_history_a_new_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(jsonstream, "BLOCK_BYTES", 512)
+    decoded: list[int] = []
+    plain = HFTrainerStateReader.plain_batches
+    monkeypatch.setattr(
+        HFTrainerStateReader, "plain_batches", lambda self, raw: decoded.append(len(raw)) or plain(self, raw)
+    )
+    rng = random.Random(1)
     for path in hf_files():
         doc = orjson.loads(path.read_bytes())
         hist = doc["log_history"]
         r = HFTrainerStateReader()
         got: list[Batch] = []
+        before = 0
         for n in range(1, len(hist) + 1, max(1, len(hist) // 7)):  # the Trainer saving as it goes
             save = json.dumps({**doc, "global_step": n, "log_history": hist[:n]}, indent=2).encode()
-            got += r.feed(save) + r.finish()
-        got += r.feed(json.dumps(doc, indent=2).encode()) + r.finish()
+            decoded.clear()
+            got += fed(r, save, rng)
+            # only the new tail is decoded: what was read before is checked by its digest
+            assert sum(decoded) <= 2 * len(json.dumps(hist[before:n], indent=2)) + 2 * 512, path.name
+            before = n
+        final = json.dumps(doc, indent=2).encode()
+        decoded.clear()
+        got += fed(r, final, rng)
+        assert sum(decoded) < len(final) // 2 or len(hist) < 16
         expected = [(v, s if s is not None else np.nan, e) for v, s, e in HFTrainerStateReader().rows(doc)]
         assert rows_of(got) == expected and not any(b.starts for b in got)
         restart = json.dumps({**doc, "log_history": hist[1:3]}, indent=2).encode()  # a new run
@@ -169,3 +204,73 @@ def test_stopping_while_a_folder_of_runs_is_first_scanned_ends_quietly(tmp_path:
     finally:
         threading.excepthook = old_hook
     assert failures == []
+
+
+def test_stopping_while_many_runs_are_analysed_ends_at_the_run_in_hand(tmp_path: Path) -> None:
+    """`q` while one analysis pass goes through hundreds of newly read runs (rel-05): the pass
+    stops at the run it is on, so quitting waits for one run's analysis, not for all of them."""
+    from numpy_training import softmax_regression
+
+    from lossacc_tui.feed import Feed
+    from lossacc_tui.source import discover
+
+    rows = softmax_regression(epochs=10)
+    text = "epoch,loss,val_loss,val_acc\n" + "".join(
+        f"{e},{r['train_loss']!r},{r['val_loss']!r},{r['val_acc']!r}\n" for e, r in enumerate(rows)
+    )
+    for i in range(300):
+        (tmp_path / f"version_{i}").mkdir()
+        (tmp_path / f"version_{i}" / "metrics.csv").write_text(text)
+    feed = Feed()
+    for src in discover(tmp_path):
+        feed.read_source(src)  # read, not analysed yet: one pass will go through all 300
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (feed.analyse_all(), done.set()), daemon=True)
+    worker.start()
+    deadline = time.monotonic() + 60
+    while len(feed.analyzers) < 5:  # the pass is going through the runs
+        assert time.monotonic() < deadline and not done.is_set()
+        time.sleep(0.001)
+    feed.close()
+    at_close = len(feed.analyzers)
+    worker.join(timeout=60)
+    assert done.is_set() and len(feed.analyzers) <= at_close + 1
+
+
+def test_a_ten_row_run_folder_costs_kilobytes_when_followed(tmp_path: Path) -> None:
+    """Thousands of small run folders (lightning_logs/version_N): each run, read and analysed by
+    the follower, holds kilobytes (its accuracy-grid estimate had held three 20,000-value arrays:
+    610 KB a run, 3.56 GB for 5,000 folders). The memory of 16 runs less that of 4, per run."""
+    import tracemalloc
+
+    from numpy_training import softmax_regression
+
+    from lossacc_tui.events import Analysed
+
+    def follow_runs(root: Path, n: int) -> int:
+        for i in range(n):
+            rows = softmax_regression(epochs=10, seed=i)
+            (root / f"version_{i}").mkdir(parents=True)
+            (root / f"version_{i}" / "metrics.csv").write_text(
+                "epoch,train_loss,train_acc,val_loss,val_acc\n"
+                + "".join(
+                    f"{e},{r['train_loss']!r},{r['train_acc']!r},{r['val_loss']!r},{r['val_acc']!r}\n"
+                    for e, r in enumerate(rows)
+                )
+            )
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        m, c = watch(root)
+        try:
+            c.wait(lambda: len({id(e.run) for e in c.events if isinstance(e, Analysed)}) == n, timeout=120)
+            with m.lock:
+                assert all(r.points == 40 for r in m.runs) and len(m.runs) == n
+                held = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            m.stop()
+            tracemalloc.stop()
+        return held
+
+    small = follow_runs(tmp_path / "a", 4)
+    large = follow_runs(tmp_path / "b", 16)
+    assert (large - small) / 12 < 64 * 1024

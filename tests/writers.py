@@ -5,7 +5,9 @@ Modes: append (line by line), atomic (whole file to a temp, os.replace over the 
 lines), copytruncate (logrotate's copy then truncate, halfway, the writer going on appending),
 create (logrotate's rename then a new empty file, the writer reopening it, no header again),
 rewrite-last (each line first written provisional without its newline, rewritten in place, then
-ended), half-line (the last line cut in two with a pause between). PAUSE: seconds between writes.
+ended), half-line (the last line cut in two with a pause between), hf-atomic (a trainer_state.json
+saved atomically with one more log_history entry each time, into a folder it creates first).
+PAUSE: seconds between writes.
 """
 
 from __future__ import annotations
@@ -63,6 +65,16 @@ def main(mode: str, path: str, source: str, pause: float) -> None:
                 f.write(ln)
                 f.flush()
                 time.sleep(pause)
+    elif mode == "hf-atomic":  # the Trainer's saves made atomic: the folder made first, then each save
+        import json  # (of a longer log_history) written to a temp file and renamed over the state
+
+        doc = json.loads("".join(lines))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        for n in range(1, len(doc["log_history"]) + 1):
+            with open(path + ".tmp", "w", encoding="utf-8") as f:
+                json.dump({**doc, "global_step": n, "log_history": doc["log_history"][:n]}, f, indent=2)
+            os.replace(path + ".tmp", path)
+            time.sleep(pause)
     elif mode == "half-line":
         with open(path, "a", encoding="utf-8") as f:
             for ln in lines[:-1]:

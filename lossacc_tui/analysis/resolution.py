@@ -66,27 +66,42 @@ class GridEstimate:
     def __init__(self, digits: int | None = None) -> None:
         #: values are read rounded to this many decimals (None: as logged)
         self.digits = digits
-        self._n = np.arange(1, N_MAX + 1, dtype=np.float64)
         self._values: list[float] = []
         self._seen: set[float] = set()
         self._d = -1
         self._dead = False
+        #: the grids n that every value so far fits, among those that can be revealed or that decide
+        #: whether any grid fits at all (kept small: a ten-value run costs kilobytes, not N_MAX arrays)
+        self._cand = np.empty(0, dtype=np.float64)
+        self._all_fit_from = N_MAX + 1  # grids from this n on fit any printed value (never tested)
         self.n: int | None = None
         #: the smallest grid all values fit (the smallest common step is 1/n_fit), proven or not
         self.n_fit: int | None = None
         #: chance that some grid up to n_fit would fit the values by luck (1: none fits)
         self.luck = 1.0
 
+    def _tol(self) -> float:
+        return 0.5 * 10.0**-self._d + _ABS
+
     def _reset(self) -> None:
-        self._ok = np.ones(N_MAX, dtype=bool)
-        self._log_chance = np.zeros(N_MAX)
+        tol = self._tol()
+        # a value is always within 0.5 of a multiple, so grids with n tol + 1e-9 >= 0.5 fit anything
+        self._all_fit_from = max(1, math.ceil((0.5 - 1e-9) / tol))
+        top = N_MAX if self._all_fit_from > N_MAX else min(N_MAX, int(0.25 / tol) + 1)
+        n = np.arange(1, top + 1, dtype=np.float64)
+        self._cand = n[(n < self._all_fit_from) & ((2.0 * n * tol <= 0.5) | (self._all_fit_from > N_MAX))]
 
     def _fit(self, v: float) -> None:
-        tol = 0.5 * 10.0**-self._d + _ABS
-        k = v * self._n
-        self._ok &= np.abs(k - np.rint(k)) <= self._n * tol + 1e-9
-        # chance that a value printed this way lands on the grid 1/n by luck: 2 n tol (capped at 1)
-        self._log_chance += np.log(np.minimum(1.0, 2.0 * self._n * tol))
+        n = self._cand
+        k = v * n
+        self._cand = n[np.abs(k - np.rint(k)) <= n * self._tol() + 1e-9]
+
+    def _luck(self, upto: int) -> float:
+        """The chance that some grid 1..upto fits the values by luck: each of the m values lands on
+        grid n with chance min(1, 2 n tol) (look-elsewhere sum over the grids)."""
+        n = np.arange(1, upto + 1, dtype=np.float64)
+        m = len(self._values)
+        return float(np.exp(m * np.log(np.minimum(1.0, 2.0 * n * self._tol()))).sum())
 
     def feed(self, v: float) -> int | None:
         """Take one logged accuracy; returns n as known after it (None while not revealed)."""
@@ -106,23 +121,21 @@ class GridEstimate:
                 self._fit(u)
         else:
             self._fit(v)
-        if not self._ok.any():
+        if len(self._cand) == 0 and self._all_fit_from > N_MAX:
             self._dead, self.n, self.n_fit, self.luck = True, None, None, 1.0
             return None
         # a grid nearly as fine as the printing (a step under 4 half-units) fits printed values by
         # construction, not by luck (every 4-decimal value lies within 0.4/8000 of a multiple of
         # 1/8000): such grids are never revealed
-        tol = 0.5 * 10.0**-self._d + _ABS
-        hit = np.flatnonzero(self._ok & (2.0 * self._n * tol <= 0.5))
+        hit = self._cand[2.0 * self._cand * self._tol() <= 0.5]
         if len(hit) == 0:
             self.n = self.n_fit = None
             self.luck = 1.0
             return None
-        j = int(hit[0])
+        j = int(hit[0]) - 1
         self.n_fit = j + 1
         # look-elsewhere: the chance that some grid up to n fits by luck is the sum over those grids
-        luck = float(np.exp(self._log_chance[: j + 1]).sum())
-        self.luck = luck
+        luck = self.luck = self._luck(j + 1)
         self.n = j + 1 if luck <= CHANCE and len(self._values) >= MIN_VALUES else None
         return self.n
 

@@ -75,8 +75,8 @@ def status_parts(app: Any) -> list[tuple[str, str]]:
         return [(f"replay {label}", "bold"), (runs, ""), (f" · {state} {speed}", "bold"), (done, "")]
     errors = [s for s in statuses if s.state == "error"]
     if errors:
-        # (one line: the list of formats a `check` prints after "(expected one of" stays there)
-        state, style = f"error: {clean(errors[-1].message).split(' (expected ', 1)[0]}", "bold red"
+        # (one line: a whole short sentence, without the list of formats `check` prints)
+        state, style = f"error: {clean(errors[-1].short or errors[-1].message)}", "bold red"
     elif n == 0:
         # files that exist but hold no record yet (a header only, empty) are not logs still to appear
         have = [clean(s.path).rsplit("/", 1)[-1] for s in statuses if _no_record_yet(s)]

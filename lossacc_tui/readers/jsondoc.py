@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import codecs
-import hashlib
 import json
 import math
 import re
@@ -15,14 +14,14 @@ import orjson
 
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader
+from lossacc_tui.readers.jsonstream import HEAD, ListStream
 
 #: One record: (values, step, epoch).
 Row = tuple[dict[str, float], float | None, float | None]
 
 MAX_DOCUMENT = 256 << 20  # a JSON log larger than this is not read (256 MiB)
 BATCH_ROWS = 50_000  # a long history comes out in batches of this many rows (bounded builder memory)
-BLOCK_BYTES = 4 << 20  # a streamed list is parsed this many bytes of entries at a time
-_SEP = re.compile(rb"\s*([,\]])")  # what follows an entry
+KEEP_BYTES = 16 << 20  # a streamed document this small is also kept, to be parsed whole if need be
 #: A value that is a list, object, string, boolean or NaN (what a "plain" block of entries has none of).
 _NOT_PLAIN = re.compile(rb':\s*[\[{"tfN]')
 
@@ -56,35 +55,79 @@ class JsonDocumentReader(Reader):
         self._too_big = False
         self._seen: list[str] = []  # fingerprints of rows already returned
         self._parsed = False  # a document was parsed at least once
-        # the streamed list: entry hashes read so far, and the bytes they span (length, digest)
-        self._span = (0, b"")  # bytes of the streamed list read so far: (length, digest)
-        self._returned = 0  # rows returned from the streamed list
+        self._stream = ListStream(self.list_key, self.stream_batches) if self.list_key is not None else None
+        self._whole = self._stream is None  # this document is parsed whole (not streamed)
+        self._utf8: codecs.IncrementalDecoder | None = codecs.getincrementaldecoder("utf-8")()
+        self._fed = 0  # bytes of this document fed so far
 
     def feed(self, chunk: bytes) -> list[Batch]:
+        out: list[Batch] = []
+        if not self._whole and self._stream is not None:
+            if len(self._doc) + len(chunk) <= KEEP_BYTES:
+                self._doc += chunk  # a small document is kept too: parsed whole if it cannot be streamed
+            else:
+                self._doc = bytearray()
+                self._too_big = True  # (no whole parse of it any more)
+            self._check_utf8(chunk)
+            got = self._stream.feed(chunk)
+            if got is not None:
+                return self._streamed(got)
+            self._whole = True  # not streamable: parsed whole at finish (when kept), else said there
+            return []
         if len(self._doc) + len(chunk) > MAX_DOCUMENT:
             self._too_big = True
         elif not self._too_big:
             self._doc += chunk
-        return []
+        return out
+
+    def _check_utf8(self, chunk: bytes) -> None:
+        """Invalid UTF-8 anywhere in a streamed document is said once (its offset), as a whole parse
+        says it (the decoder keeps no text: a chunk is checked and dropped)."""
+        if self._utf8 is None or chunk.isascii():
+            self._fed += len(chunk)
+            return
+        try:
+            self._utf8.decode(chunk)
+        except UnicodeDecodeError as e:
+            self.once(f"invalid UTF-8 at byte {self._fed + e.start}; replaced")
+            self._utf8 = None
+        self._fed += len(chunk)
+
+    def _streamed(self, got: list[Batch]) -> list[Batch]:
+        st = self._stream
+        if got and st is not None and st.rewritten and st.skipped:
+            self.once("log_history was rewritten after its first entries: read again from where it differs")
+        if got:
+            self._parsed = True
+        return got
 
     def finish(self) -> list[Batch]:
         data, self._doc = self._doc, bytearray()
-        if len(data) == 0 and not self._too_big:
+        too_big, self._too_big = self._too_big, False
+        st = self._stream
+        self._utf8, self._fed = codecs.getincrementaldecoder("utf-8")(), 0
+        if st is not None and not self._whole and st.phase != HEAD:  # (no list found: parsed whole)
+            if not st.end() and not self._parsed:
+                self.once("incomplete JSON document")
+            st.begin()
             return []
-        if self._too_big:
-            self._too_big = False
+        if st is not None:  # this document could not be streamed: whole, when it was small enough
+            st.end()
+            st.begin()
+            self._whole = False
+            if too_big:
+                self.once(f"JSON document over {KEEP_BYTES >> 20} MiB that cannot be streamed: not read")
+                return []
+        elif too_big:
             self.once(f"JSON document larger than {MAX_DOCUMENT >> 20} MiB: not read")
             return []
-        if self.list_key is not None:
-            streamed = self._stream(data)
-            if streamed is not None:
-                self._parsed = True
-                return streamed
+        if len(data) == 0:
+            return []
         doc = self._load(bytes(data))
         if doc is None:
             return []
         self._parsed = True
-        return self._emit(self.rows(doc))
+        return self._emit(self.rows(doc), skip=st.returned if st is not None else 0)
 
     def rows(self, doc: Any) -> list[Row]:
         """The records of a parsed document (subclasses)."""
@@ -138,9 +181,11 @@ class JsonDocumentReader(Reader):
                 self.once(_describe(e, text))
             return None
 
-    def _emit(self, rows: list[Row]) -> list[Batch]:
+    def _emit(self, rows: list[Row], skip: int = 0) -> list[Batch]:
+        """The rows not returned before (`skip`: how many the streamed path returned from this
+        history before it had to parse documents whole)."""
         prints = [repr(r) for r in rows]
-        seen = self._seen
+        seen = self._seen or prints[:skip]
         common = 0
         for old, new in zip(seen, prints, strict=False):
             if old != new:
@@ -155,57 +200,18 @@ class JsonDocumentReader(Reader):
         return [] if batch is None else [batch]
 
     # -- the streamed list -----------------------------------------------------------------
-    def _stream(self, data: bytearray | bytes) -> list[Batch] | None:
-        """Rows of the `list_key` list, parsed a block of entries at a time (each block by orjson);
-        on a re-save that kept the bytes read so far, only what it added. None when that list is
-        not a plain list of flat entries (then the document is parsed whole, as any other)."""
-        key = re.search(rb'"' + re.escape(self.list_key or b"") + rb'"\s*:\s*\[', data)
-        if key is None:
+    def stream_batches(self, raw: memoryview) -> list[Batch] | None:
+        """The records of a run of entries (`{...}, {...}`) of the streamed list: decoded straight
+        into columns when every value is a number or null (`plain_batches`), else through dicts;
+        None when they are not a run of flat entries."""
+        typed = self.plain_batches(raw)
+        if typed is not None:
+            return typed
+        block = self._block(raw)
+        if block is None:
             return None
-        start = key.end()
-        end = data.find(b"]", start)  # flat entries hold no list: the first ] closes this one
-        if end < 0:  # cut off (mid-save, or a broken file): said while nothing was ever read
-            if not self._parsed:
-                self.once("incomplete JSON document")
-            return []
-        bad = _invalid_utf8_at(data)
-        if bad is not None:
-            self.once(f"invalid UTF-8 at byte {bad}; replaced")
-        span, digest = self._span
-        view = memoryview(data)
-        kept = span and start + span <= end and hashlib.blake2b(view[start : start + span]).digest() == digest
-        pos = start + span if kept else start
-        if kept:
-            sep = _SEP.match(data, pos)
-            if sep is None:
-                return None
-            if sep.group(1) == b"]":
-                return []  # nothing new
-            pos = sep.end()
-        last = data.rfind(b"}", pos, end) + 1
-        batches: list[Batch] = []
-        a = pos
-        while 0 < a < last:
-            cut = data.find(b"},", a + BLOCK_BYTES, last)
-            b = last if cut < 0 else cut + 1
-            typed = self.plain_batches(view[a:b])
-            if typed is not None:
-                batches += typed
-            else:
-                block = self._block(view[a:b])
-                if block is None:
-                    return None
-                plain = _NOT_PLAIN.search(view[a:b]) is None  # only numbers (not NaN) and nulls as values
-                batches += self.entry_batches(block, plain)  # a block at a time: its dicts are freed here
-            a = b + 1 if cut >= 0 else last
-        if not kept and last <= pos and data[start:end].strip():
-            return None
-        new_run = not kept and self._returned > 0
-        self._span = (last - start, hashlib.blake2b(view[start:last]).digest()) if last > start else (0, b"")
-        self._returned += sum(b.n for b in batches)
-        if new_run and batches:
-            batches[0].starts = (0,)
-        return batches
+        plain = _NOT_PLAIN.search(raw) is None  # only numbers (not NaN) and nulls as values
+        return self.entry_batches(block, plain)
 
     def _block(self, raw: memoryview) -> list[Any] | None:
         """A run of entries (`{...}, {...}`) as a list; None when it is not one."""
@@ -238,21 +244,6 @@ class JsonDocumentReader(Reader):
                     builder.add(row[0], step=row[1], epoch=row[2])
             out += self.built(builder)
         return out
-
-
-def _invalid_utf8_at(data: bytearray) -> int | None:
-    """The offset of the first invalid UTF-8 byte, checked a megabyte at a time (no copy kept)."""
-    if data.isascii():  # (the usual case, at memory speed)
-        return None
-    dec = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(data)
-    step = 1 << 20
-    for at in range(0, len(data), step):
-        try:
-            dec.decode(view[at : at + step], at + step >= len(data))
-        except UnicodeDecodeError as e:
-            return at + e.start
-    return None
 
 
 def _describe(error: Exception, text: str) -> str:

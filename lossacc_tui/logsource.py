@@ -1,0 +1,212 @@
+"""A Source: one log file or run folder, and the runs read from it so far (bytes in, runs out).
+
+A log file may hold several runs (split at restarts: readers/split.py); a run folder of many metric
+files (MLflow) is one run. Each file keeps its reader, its splitter and its text decoder; a file
+rewritten in place is read again into the same runs, a new file at its path starts new runs.
+Finding the sources under a path the user gave is `source.py`'s job. Logs are opened read-only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lossacc_tui.clean import clean
+from lossacc_tui.detection import TextDecoder
+from lossacc_tui.files import open_regular
+from lossacc_tui.model import Batch, Problem, Run
+from lossacc_tui.readers import Reader
+from lossacc_tui.readers.audit import audit_source
+from lossacc_tui.readers.probe_sidecar import ProbeSidecar
+from lossacc_tui.readers.split import FileSplitter
+from lossacc_tui.roles import RoleMap
+
+CHUNK = 1 << 20
+
+
+@dataclass
+class LogFile:
+    """One file of a Source and the state of reading it."""
+
+    path: Path
+    make: Callable[[], Reader]  # a fresh reader, for when the file starts over
+    reader: Reader = field(init=False)
+    splitter: FileSplitter = field(default_factory=FileSplitter)
+    decoder: TextDecoder | None = field(init=False)
+    base: int = 0  # index of this file's first run in the Source (a recreated file comes after)
+    earlier_problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.fresh()
+
+    def fresh(self) -> None:
+        self.reader = self.make()
+        self.splitter = FileSplitter()
+        self.decoder = None if self.reader.binary else TextDecoder()
+
+
+Appended = list[tuple[Run, Batch]]  # (run, the points just appended to it)
+
+
+class Source:
+    """One log file or run folder, and the runs read from it so far."""
+
+    def __init__(
+        self,
+        name: str,
+        path: Path,
+        fmt: str,
+        files: list[LogFile],
+        role_map: RoleMap | None = None,
+        joined: bool = False,
+    ) -> None:
+        self.name = clean(name)  # file and folder names are data
+        self.path = path
+        self.format = fmt
+        self.files = files
+        self.role_map = role_map
+        self.runs: list[Run] = []
+        self._single_run = joined or len(files) > 1  # a run folder of many files is one run
+        self.probe: ProbeSidecar | None = None  # the probe sidecar beside the log (readers/probe_sidecar.py)
+
+    def attach_probe(self, sidecar: ProbeSidecar) -> None:
+        """The probe sidecar of this log: its runs (and the ones still to come) look facts up in it."""
+        self.probe = sidecar
+        for run in self.runs:
+            run.probe = sidecar
+
+    def _run(self, seg: int, first_line: int | None) -> Run:
+        if self._single_run:
+            seg = 0
+        seg += max((f.base for f in self.files), default=0) if not self._single_run else 0
+        while len(self.runs) <= seg:
+            k = len(self.runs)
+            hints: dict[str, str] = {}
+            for f in self.files:
+                hints.update(f.reader.role_hints)
+            run = Run(
+                name=self.name if k == 0 else f"{self.name}#{k + 1}",
+                path=clean(str(self.path)),
+                format=self.format,
+                role_map=self.role_map,
+                role_hints=hints,
+            )
+            run.first_line = first_line
+            run.probe = self.probe
+            self.runs.append(run)
+        return self.runs[seg]
+
+    def feed(self, index: int, chunk: bytes) -> Appended:
+        """New bytes of file `index`; returns what was appended to which run."""
+        f = self.files[index]
+        if f.decoder is not None:
+            chunk = f.decoder.feed(chunk)
+        return self._ingest(f, f.reader.feed(chunk) if chunk else [])
+
+    def finish(self, index: int) -> Appended:
+        """The end of file `index` for now: flush an unfinished last line."""
+        f = self.files[index]
+        batches: list[Batch] = []
+        if f.decoder is not None:
+            tail = f.decoder.feed(b"", final=True)
+            if tail:
+                batches += f.reader.feed(tail)
+        batches += f.reader.finish()
+        return self._ingest(f, batches)
+
+    def _ingest(self, f: LogFile, batches: list[Batch]) -> Appended:
+        out: Appended = []
+        params: dict[str, str] | None = getattr(f.reader, "params", None)
+        if params and self._single_run:  # MLflow: the run's parameters, as its store has them now
+            self._run(0, None).params.update(params)
+        for batch in batches:
+            _clean_names(batch, f.reader.renamed)
+            for seg, part in f.splitter.split(batch):
+                first = int(part.line[0]) if part.line is not None and part.n else None
+                run = self._run(seg, first)
+                run.add_batch(part, f.reader.renamed, f.reader.loss_kinds)
+                out.append((run, part))
+        return out
+
+    def rewind(self, index: int) -> list[Run]:
+        """File `index` was rewritten in place (Lightning adds a column, HF saves its state): read
+        it again from the start into the same runs, emptied first. Returns the emptied runs."""
+        f = self.files[index]
+        f.fresh()
+        if self._single_run:  # one metric file of a run folder: only its series starts over
+            name = getattr(f.reader, "name", None)
+            if self.runs and name in self.runs[0].series:
+                run = self.runs[0]
+                run.points -= len(run.series.pop(name))
+            return self.runs[:1]
+        emptied = self.runs[f.base :]
+        for run in emptied:
+            run.clear()
+        return emptied
+
+    def restart(self, index: int) -> None:
+        """A new file was made at the path of file `index` (a restarted training job): its runs
+        come after the ones read so far, never glued onto them."""
+        f = self.files[index]
+        f.earlier_problems += f.reader.problems
+        f.fresh()
+        f.base = len(self.runs)
+
+    def read_all(
+        self, chunk_size: int = CHUNK, on_parts: Callable[[int, Appended], None] | None = None
+    ) -> list[Run]:
+        """Read every file to its end (a finished log); `on_parts(file index, parts)` is told what
+        each chunk added (how a feed reads: `feed.Feed.read_source`). Before each read, a reader
+        with a `backlog_chunk` method (CSV and JSONL, when polars is installed: readers/bulk.py)
+        may ask for all of a large file in one read (no copy of a first part). Raises OSError."""
+        tell = on_parts or (lambda _i, _parts: None)
+        for i, f in enumerate(self.files):
+            if not getattr(f.reader, "reads_itself", False):  # a database reader queries it itself
+                with open_regular(f.path) as fh:  # read-only, always
+                    left = os.fstat(fh.fileno()).st_size
+                    wants = getattr(f.reader, "backlog_chunk", None)
+                    size = max(chunk_size, (wants(left) or 0) if wants else 0)
+                    while chunk := fh.read(size):
+                        tell(i, self.feed(i, chunk))
+                        left -= len(chunk)
+                        size = max(chunk_size, (wants(left) or 0) if wants else 0)
+            tell(i, self.finish(i))
+        if not self.runs:
+            self._run(0, None)
+        audit_source(self)
+        return self.runs
+
+    def problems(self, run: Run) -> list[Problem]:
+        """The problems of the file lines that belong to `run`."""
+        all_problems = [p for f in self.files for p in (*f.earlier_problems, *f.reader.problems)]
+        if len(self.runs) <= 1:
+            return all_problems + run.problems
+        k = self.runs.index(run)
+        lo = 0 if k == 0 else run.first_line or 0
+        hi = self.runs[k + 1].first_line if k + 1 < len(self.runs) else None
+        mine = [p for p in all_problems if (p.line or 0) >= lo and (hi is None or (p.line or 0) < hi)]
+        return mine + run.problems
+
+
+def _clean_names(batch: Batch, renamed: dict[str, str]) -> None:
+    """Metric names are data: the one place they are cleaned, as a reader hands them over."""
+    if all(n.isprintable() for n in batch.values):
+        return
+    names: dict[str, str] = {}
+    for n in batch.values:
+        c = base = clean(n) or "?"
+        k = 2
+        while c in names.values():  # two names that differ only in control characters stay two
+            c, k = f"{base}~{k}", k + 1
+        names[n] = c
+    batch.values = {names[n]: v for n, v in batch.values.items()}
+    batch.present = {names[n]: p for n, p in batch.present.items()}
+    for k, v in list(renamed.items()):
+        if not (k.isprintable() and v.isprintable()):
+            del renamed[k]
+            renamed[clean(k)] = clean(v)
+
+
+__all__ = ["CHUNK", "Appended", "LogFile", "Source"]

@@ -1,0 +1,94 @@
+"""The unit of an accuracy series: a fraction (0-1) or percent (0-100), decided from its values.
+
+A series is in percent once a finite value above 1 (and at most 100) is seen; the values before it
+are then divided by 100 too, so the answer does not depend on how the history was cut into batches.
+
+A series whose unit changes mid-run (a logger that wrote 55.0 and then 0.6) is not divided whole:
+next to each other, two finite values one of which is at most 1 and the other above it, the larger
+at least 20 times the smaller and within a factor 2 of the smaller times 100, are the same accuracy
+in two units. From there on the values are read in the new unit, and the change is kept as a note
+(a one-line problem of the run). A real collapse of a percent accuracy from 55 to 0.6 looks the same;
+the note says what was assumed, so the user can tell.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+#: a jump between a value at most 1 and one above it by at least this ratio may be a change of unit
+JUMP = 20.0
+
+
+def unit_change(before: float, after: float) -> bool:
+    """Whether two neighbouring accuracies look like one value in two units (fraction and percent).
+
+    >>> unit_change(55.0, 0.6), unit_change(0.8, 85.0), unit_change(0.9, 1.5), unit_change(55.0, 5.0)
+    (True, True, False, False)
+    """
+    lo, hi = min(before, after), max(before, after)
+    if not (0.0 < lo <= 1.0 < hi <= 100.0) or hi < JUMP * lo:
+        return False
+    return 0.5 <= hi / (100.0 * lo) <= 2.0
+
+
+class PercentScale:
+    """The scale (1 or 0.01) of an accuracy series' values as they arrive, and its unit changes."""
+
+    __slots__ = ("_last", "decided", "notes", "scale")
+
+    def __init__(self) -> None:
+        self.scale = 1.0  # 0.01 while the values come in percent
+        self.decided = False  # whether a value above 1 (or a change of unit) has settled `scale`
+        self._last = math.nan  # the last finite value as logged
+        self.notes: list[str] = []  # changes of unit found (a problem line each), not yet taken
+
+    def reset(self) -> None:
+        """Decide again from the start (a series whose role changed)."""
+        self.scale, self.decided, self._last = 1.0, False, math.nan
+
+    def apply(self, values: np.ndarray, stored: Callable[[], np.ndarray], name: str) -> np.ndarray:
+        """`values` (as logged) in fractions; `stored()` (the values kept so far, writable) is
+        divided by 100 in place when this batch decides that the series was in percent from its start."""
+        if not len(values):
+            return values
+        finite = np.flatnonzero(np.isfinite(values))
+        cuts: list[int] = []
+        prev = self._last
+        if len(finite):
+            seq = values[finite]
+            pairs = np.concatenate(([prev], seq[:-1]))
+            # the cheap test first: a value at most 1 beside one above it
+            maybe = np.flatnonzero((np.minimum(pairs, seq) <= 1.0) & (np.maximum(pairs, seq) > 1.0))
+            cuts = [int(finite[i]) for i in maybe if unit_change(float(pairs[i]), float(seq[i]))]
+            self._last = float(seq[-1])
+        if not cuts:
+            return self._plain(values, stored)
+        out = np.empty(len(values))
+        a = 0
+        for i in cuts:
+            out[a:i] = self._plain(values[a:i], stored if a == 0 else None)
+            before = float(values[finite[np.searchsorted(finite, i) - 1]]) if i > finite[0] else prev
+            self.scale, self.decided = (0.01 if values[i] > 1.0 else 1.0), True
+            unit = "percent" if values[i] > 1.0 else "fractions"
+            self.notes.append(
+                f"{name}: the unit changes mid-run ({before:g} then {float(values[i]):g}):"
+                f" read in {unit} from there"
+            )
+            a = i
+        out[a:] = self._plain(values[a:], None)
+        return out
+
+    def _plain(self, values: np.ndarray, stored: Callable[[], np.ndarray] | None) -> np.ndarray:
+        if not self.decided and len(values):
+            above = np.flatnonzero(values > 1.0)  # NaN compares False
+            above = above[np.isfinite(values[above])]
+            if len(above):
+                self.decided = True
+                if values[above[0]] <= 100.0:
+                    self.scale = 0.01
+                    if stored is not None:
+                        stored()[:] *= 0.01
+        return values * self.scale if self.scale != 1.0 else values

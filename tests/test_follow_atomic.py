@@ -1,0 +1,44 @@
+"""Atomic saves (a temp file renamed over the log, as a Trainer's state is saved) into a folder made
+after the follower started: every record once, the temp file never a run nor a status of its own,
+and no false switch to polling (the folder that appeared is followed as a folder, and its own
+changes are no file's). Real writer process, real renames; waits on state, never on time."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import DEMO, read_runs
+from test_follow import watch
+from test_follow_writers import table
+
+from lossacc_tui import follow
+from lossacc_tui.events import RunAdded, Status
+
+HERE = Path(__file__).parent
+STATE = DEMO / "high_loss_good_acc" / "trainer_state.json"  # a real Trainer run, 50 log_history entries
+
+
+def test_atomic_saves_into_a_folder_made_later_are_read_once_quietly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(follow, "SAFETY_CHECK", 0.2)  # the check that had raced: ten times as often
+    folder = tmp_path / "out"
+    expected = read_runs(STATE)
+    m, c = watch(folder)  # not there yet: the trainer makes it
+    try:
+        target = folder / "trainer_state.json"
+        cmd = [sys.executable, str(HERE / "writers.py"), "hf-atomic", str(target), str(STATE), "0.05"]
+        subprocess.run(cmd, check=True, timeout=120)
+        want = sum(r.points for r in expected)
+        c.wait(lambda: sum(r.points for r in m.runs) >= want, timeout=60)
+        assert table(m.runs) == table(expected)
+        assert m.follower.mode == "events", [e for e in c.events if isinstance(e, Status)]
+        assert not [e for e in c.events if isinstance(e, Status) and e.state == "polling"]
+        noisy = [e for e in c.events if isinstance(e, Status) and e.path.endswith(".tmp")]
+        assert not noisy
+        assert [e.run.path for e in c.events if isinstance(e, RunAdded)] == [str(target)]
+    finally:
+        m.stop()
