@@ -132,10 +132,35 @@ def discover(
         except MissingExtra as e:
             raise PathError(f"{path}: {e}") from None
         if src is None:
+            packed = compressed(path)
+            if packed:
+                raise PathError(
+                    f"{path}: {packed}-compressed: decompress it first", short=f"{path}: {packed}-compressed"
+                )
             short = f"{path}: not a training log this tool knows"
             raise PathError(f"{short} {formats_expected()}", short=short)
         return [src]
     return _discover_folder(path, fmt, role_map, [] if warnings is None else warnings)
+
+
+#: magic bytes of compressed files a log may be kept in (a compressed log is not read as text)
+_MAGIC = (
+    (b"\x1f\x8b", "gzip"),
+    (b"BZh", "bzip2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+    (b"PK\x03\x04", "zip"),
+)
+
+
+def compressed(path: Path) -> str | None:
+    """The compression a file's first bytes show ('gzip', 'bzip2', 'xz', 'zstd', 'zip'), or None."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError:
+        return None
+    return next((name for magic, name in _MAGIC if head.startswith(magic)), None)
 
 
 def server_sources(server: mlflow_server.MlflowServer, role_map: RoleMap | None = None) -> list[Source]:

@@ -258,3 +258,21 @@ def test_a_run_with_no_loss_or_accuracy_name_gets_a_map_hint(
     p.write_text("epoch,xent_head_a,top1_head_b\n0,0.9,0.4\n1,0.8,0.5\n")
     code, _, err = run_cli(capsys, "check", str(p))
     assert code == 0 and "no metric is named as a loss or an accuracy" in err and "--map val_loss=" in err
+
+
+def test_a_compressed_log_is_named_as_such(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import gzip
+
+    p = tmp_path / "training.log.gz"
+    p.write_bytes(gzip.compress(KERAS.encode()))
+    code, _, err = run_cli(capsys, "check", str(p))
+    assert code == 2 and "gzip-compressed: decompress it first" in err
+
+
+def test_a_config_file_that_is_not_toml_names_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = tmp_path / "training.log"
+    p.write_text(KERAS)
+    code, _, err = run_cli(capsys, "check", "--config", str(p), str(p))
+    assert code == 2 and f"{p}: not a TOML file of analysis parameters" in err and "Traceback" not in err

@@ -157,13 +157,15 @@ class Params:
     @classmethod
     def from_file(cls, path: str | Path) -> Params:
         """Read overrides from a TOML file (Python 3.11+) or a JSON file. A TOML/JSON object may
-        hold them at the top level or under an `analysis` table."""
+        hold them at the top level or under an `analysis` table. Raises OSError when the file
+        cannot be read, ValueError (naming the file) when it is not such a file."""
         p = Path(path)
         raw = p.read_bytes()
-        if p.suffix.lower() == ".json" or _toml is None:
-            data = json.loads(raw)
-        else:
-            data = _toml.loads(raw.decode("utf-8"))
+        kind = "JSON" if p.suffix.lower() == ".json" or _toml is None else "TOML"
+        try:
+            data = json.loads(raw) if kind == "JSON" else _toml.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as e:  # (JSONDecodeError and TOMLDecodeError are ValueErrors)
+            raise ValueError(f"{p}: not a {kind} file of analysis parameters ({e})") from None
         if not isinstance(data, dict):
             raise ValueError(f"{p}: expected a table of analysis parameters")
         if isinstance(data.get("analysis"), dict):
