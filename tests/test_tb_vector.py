@@ -127,3 +127,32 @@ def test_real_event_files_read_the_same(monkeypatch: pytest.MonkeyPatch) -> None
     for path in sorted(Path(folder).iterdir()):
         data = path.read_bytes()
         assert read(data, [], True, monkeypatch) == read(data, [], False, monkeypatch), path.name
+
+
+@pytest.mark.parametrize("vector", [True, False])
+def test_a_changed_byte_inside_a_record_skips_it_as_a_problem(
+    monkeypatch: pytest.MonkeyPatch, vector: bool
+) -> None:
+    """A byte flipped in a record's data (its length still framing it) was read as a wrong value or a
+    new series named '' with no problem: each record's data checksum is checked."""
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+
+    losses = [0.9, 0.7, 0.6, 0.55] * 10
+    recs = [
+        frame(
+            event_pb2.Event(
+                step=i,
+                wall_time=1.7e9 + i,
+                summary=summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag="loss", simple_value=v)]),
+            ).SerializeToString()
+        )
+        for i, v in enumerate(losses)
+    ]
+    good, _ = read(b"".join(recs), [], vector, monkeypatch)
+    at = sum(len(r) for r in recs[:7]) + 12 + 5  # inside the 8th record's data
+    data = bytearray(b"".join(recs))
+    data[at] ^= 0x5A
+    rows, problems = read(bytes(data), [len(data) // 3], vector, monkeypatch)
+    assert len(rows) == len(good) - 1 and 7.0 not in [r[0] for r in rows]
+    assert [r for r in good if r[0] != 7.0] == list(rows)
+    assert len(problems) == 1 and "checksum mismatch" in problems[0][1]

@@ -20,7 +20,7 @@ from lossacc_tui.readers import tb_vector
 from lossacc_tui.readers.base import MissingExtra, Reader, clean_text
 from lossacc_tui.readers.layouts import Claim, event_files, register_layout
 from lossacc_tui.readers.registry import register
-from lossacc_tui.readers.tfrecord import FOOTER, HEADER, MAX_RECORD, _frame, masked_crc32c
+from lossacc_tui.readers.tfrecord import FOOTER, HEADER, MAX_RECORD, _frame, data_crc_bad, masked_crc32c
 
 __all__ = ["MissingExtra", "TensorBoardReader"]  # MissingExtra lives in base; kept here for importers
 
@@ -142,6 +142,15 @@ class TensorBoardReader(Reader):
         """Decode framed records (their length checksums good) into columns: runs of one-scalar
         records all at once (`tb_vector`), any other record with protobuf, in file order. Keras'
         callback layout (epoch axis) is decoded record by record (`_event`)."""
+        if not self.verify_crc:  # (verified one by one below when asked: not twice)
+            bad = data_crc_bad(data, starts)
+            for at in bad:
+                self.problem(None, f"record at byte {self._offset + at}: checksum mismatch; skipped")
+            if bad:
+                drop = set(bad)
+                starts = [s for s in starts if s not in drop]
+                if not starts:
+                    return
         if isinstance(cols, BatchBuilder):
             self._each_event(data, starts, cols)
             return
