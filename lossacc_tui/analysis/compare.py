@@ -291,8 +291,8 @@ class RunsDisagree(KindSpec):
     order = 100
     severity_doc = "warning"
     meaning = (
-        "runs watched together: nearly equal losses but accuracies several points apart, or loss and "
-        "accuracy rankings that disagree"
+        "runs of one sweep (one folder, one x axis, the same metric names): nearly equal losses but "
+        "accuracies several points apart, or loss and accuracy rankings that disagree"
     )
     general = (
         "Across runs watched together, final or best losses nearly equal while accuracies differ by "
