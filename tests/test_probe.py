@@ -322,3 +322,17 @@ def test_the_probe_imports_numpy_and_itself_only() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['lossacc_tui'] []"
+
+
+def test_logits_far_apart_give_no_numpy_warning_in_the_training_loop(tmp_path: Path) -> None:
+    """float32 logits of +-3e38 (a diverged model) overflowed in the softmax and numpy's
+    RuntimeWarning reached the user's training loop; the facts are still exact (p = 1 or 0)."""
+    import warnings
+
+    from lossacc_tui.probe.stats import predictions
+
+    z = np.array([[3e38, -3e38, 0.0], [1.0, 2.0, 3.0], [-3e38, 3e38, 1e38]], dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = predictions(z, np.array([0, 2, 1]), True)
+    assert list(p.conf[[0, 2]]) == [1.0, 1.0] and list(p.p_true[[0, 2]]) == [1.0, 1.0]

@@ -15,7 +15,9 @@ Schema 1 (units: losses in nats, shares and rates fractions 0..1):
     confident_wrong_share, p_true_wrong_hist (5 bins of p_true of mistakes: [0,.1) ... [.4,.5]),
     mean_conf, conf_right, conf_wrong, ece (15 equal-width bins, Guo et al. 2017), flips,
     flips_to_right, flips_to_wrong (predicted class changed since the previous evaluation of
-    the split; null on the first one or when the sample order cannot be known), majority_rate,
+    the split; null on the first one or when the sample order cannot be known; with K > 2 a
+    mistake can change to another wrong class, so flips may exceed flips_to_right +
+    flips_to_wrong), majority_rate,
     pred_majority_share, per_class_acc (recall per class for K <= 20; null for a class with
     no samples).
     Added keys: flips_note (why flips is null, else null), time (unix seconds of the write).

@@ -123,10 +123,13 @@ def predictions(scores: Any, labels: Any, logits: bool) -> Predictions:
         top = blk[rows, am].astype(np.float64)
         tru = blk[rows, y[lo : lo + step]].astype(np.float64)
         if logits:
-            # softmax without keeping it: p_j = exp(z_j - max) / sum(exp(z - max)), in one buffer
+            # softmax without keeping it: p_j = exp(z_j - max) / sum(exp(z - max)), in one buffer;
+            # logits far apart (1e38 and -1e38) overflow to -inf and give p_j = 0, as they should:
+            # no numpy warning reaches the training loop
             e = buf[: len(blk)]  # type: ignore[index]
-            np.subtract(blk, top[:, None].astype(blk.dtype), out=e)
-            np.exp(e, out=e)
+            with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+                np.subtract(blk, top[:, None].astype(blk.dtype), out=e)
+                np.exp(e, out=e)
             denom = e.sum(axis=1).astype(np.float64)  # terms <= 1: float32 sums are exact enough
             conf[lo : lo + step] = 1.0 / denom
             p_true[lo : lo + step] = np.exp(tru - top) / denom
