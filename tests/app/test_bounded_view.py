@@ -70,11 +70,12 @@ def test_closed_alerts_of_a_kind_about_one_subject_merge_into_one_row(tmp_path: 
 
 
 @sync
-async def test_a_summary_whose_numbers_change_repaints_its_pane_without_a_new_layout() -> None:
-    """New numbers in the summary (every data frame of a live run) repaint the explanation pane;
-    the screen is laid out again only when the text's height changes, and then it shows it all."""
+async def test_a_summary_whose_numbers_change_repaints_only_its_changed_lines() -> None:
+    """New numbers in the summary (every data frame of a live run) repaint the lines of the pane
+    that show them, not the pane, and do not lay the screen out again; a longer text makes the pane
+    scroll and shows all of it."""
     from textual.app import App, ComposeResult
-    from textual.widgets import Static
+    from textual.geometry import Region
 
     from lossacc_tui.app.widgets.explanation import Explanation
 
@@ -83,27 +84,36 @@ async def test_a_summary_whose_numbers_change_repaints_its_pane_without_a_new_la
             yield Explanation(id="explanation")
 
     app = Pane()
-    async with app.run_test(size=(60, 40)) as pilot:
+    async with app.run_test(size=(60, 20)) as pilot:
         box = app.query_one(Explanation)
-        static = box.query_one(Static)
-        layouts: list[bool] = []
-        real = static.refresh
+        repaints: list[tuple[tuple[Region, ...], bool]] = []
+        real = box.refresh
 
         def refresh(*regions: Any, **kw: Any) -> Any:
-            layouts.append(bool(kw.get("layout")))
+            repaints.append((regions, bool(kw.get("layout"))))
             return real(*regions, **kw)
 
-        static.refresh = refresh  # type: ignore[method-assign]
-        box.show("**val_loss** 0.5123 at epoch 10\n\nbest 0.4000 at epoch 3", "summary")
+        box.refresh = refresh  # type: ignore[method-assign]
+        summary = "**val_loss** {} at epoch {}\n\nbest 0.4000 at epoch 3\n\nstate: flat since epoch 2"
+        box.show(summary.format("0.5123", 10), "summary")
         await pilot.pause()
-        box.show("**val_loss** 0.5456 at epoch 11\n\nbest 0.4000 at epoch 3", "summary")
+        repaints.clear()
+        box.show(summary.format("0.5456", 11), "summary")
         await pilot.pause()
-        assert "0.5456" in "".join(s.text for strip in static._render_cache.lines for s in strip)
-        assert layouts[-1] is False  # the same height: repainted in place
+        lines = ["".join(seg.text for seg in box.render_line(y)) for y in range(box.size.height)]
+        assert any("0.5456 at epoch 11" in line for line in lines)
+        assert not any("0.5123" in line for line in lines)
+        assert repaints and all(regions for regions, _ in repaints)  # lines, never the whole pane
+        assert {r.height for regions, _ in repaints for r in regions} == {1}
+        assert len(repaints) == 1 and not any(layout for _, layout in repaints)  # the one changed line
         longer = "\n\n".join(f"line {i} of a longer summary" for i in range(12))
         box.show(longer, "summary")
         await pilot.pause()
-        assert layouts[-1] is True and static.size.height >= 12 * 2 - 1  # laid out: shown whole
+        assert box.virtual_size.height == 23 > box.size.height  # all of it, scrollable
+        box.scroll_end(animate=False)
+        await pilot.pause()
+        last = "".join(seg.text for seg in box.render_line(box.size.height - 1))
+        assert "line 11 of a longer summary" in last
 
 
 @sync
