@@ -88,7 +88,9 @@ class AlertList(OptionList):
                     self.highlighted = keys.index(selected)
         self.rows, self._width = list(rows), width
         n = sum(r.active for r in rows)
-        self.border_subtitle = f"{n} active · {len(rows) - n} closed" if rows else "none"
+        subtitle = f"{n} active · {len(rows) - n} closed" if rows else "none"
+        if subtitle != self.border_subtitle:  # (setting it repaints the list, even to the same)
+            self.border_subtitle = subtitle
 
     def on_resize(self) -> None:
         self.post_message(Resized())

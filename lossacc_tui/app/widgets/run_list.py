@@ -140,7 +140,8 @@ class RunList(OptionList):
             keys = [r.key for r in rows]
             if selected in keys and self.highlighted != keys.index(selected):
                 self.highlighted = keys.index(selected)
-        self.border_subtitle = f"{len(rows)}"
+        if self.border_subtitle != f"{len(rows)}":  # (setting it repaints the list, even to the same)
+            self.border_subtitle = f"{len(rows)}"
 
     def on_resize(self) -> None:
         self.post_message(Resized())
