@@ -160,3 +160,39 @@ async def test_a_plot_frame_kept_while_the_run_grows_is_the_frame_plotext_draws(
             plot._build()
             await pilot.pause(0)
         assert 3 < rebuilt < frames / 2  # most frames keep it; new tick columns redraw it
+
+
+@sync
+async def test_a_run_list_taller_than_its_pane_is_not_rebuilt_when_nothing_changed() -> None:
+    """Rows cut to the room a scrollbar leaves fit without it, and cut to the whole width they need it
+    again: the list must keep one width, not rebuild itself (and lay the screen out) every frame."""
+    from textual.app import App, ComposeResult
+
+    from lossacc_tui.app.view import RunRow
+    from lossacc_tui.app.widgets.run_list import RunList
+
+    class Side(App[None]):
+        CSS = "RunList { height: auto; max-height: 8; width: 42; border: round white; }"
+
+        def compose(self) -> ComposeResult:
+            yield RunList(id="runs")
+
+    app = Side()
+    async with app.run_test(size=(60, 20)) as pilot:
+        runs = app.query_one(RunList)
+        rows = [RunRow(k, f"m1000.csv#{k + 1}", "csv", "epoch 1,199", "warning", 2) for k in range(5)]
+        rebuilt = 0
+        real = runs.set_options
+
+        def set_options(*a: Any, **kw: Any) -> Any:
+            nonlocal rebuilt
+            rebuilt += 1
+            return real(*a, **kw)
+
+        runs.set_options = set_options  # type: ignore[method-assign]
+        for _ in range(6):  # the same rows, frame after frame
+            runs.set_rows(rows, 0)
+            await pilot.pause()
+        assert rebuilt <= 2  # built, perhaps once more when the scrollbar first showed; then kept
+        text = "".join(seg.text for seg in runs.render_line(0))
+        assert "m1000.csv#1" in text
