@@ -106,6 +106,11 @@ async def test_a_summary_whose_numbers_change_repaints_only_its_changed_lines() 
         assert repaints and all(regions for regions, _ in repaints)  # lines, never the whole pane
         assert {r.height for regions, _ in repaints for r in regions} == {1}
         assert len(repaints) == 1 and not any(layout for _, layout in repaints)  # the one changed line
+        height = box.virtual_size.height
+        box.show(summary.format("0.5456", 11).rsplit("\n\n", 1)[0], "summary")  # a line less, a frame
+        await pilot.pause()
+        assert box.virtual_size.height == height and not any(layout for _, layout in repaints)
+        assert not any("state: flat" in "".join(seg.text for seg in box.render_line(y)) for y in range(6))
         longer = "\n\n".join(f"line {i} of a longer summary" for i in range(12))
         box.show(longer, "summary")
         await pilot.pause()

@@ -37,7 +37,7 @@ class Explanation(ScrollView):
             return
         new_topic = self.text.split("\n", 1)[0] != text.split("\n", 1)[0]
         self.text = text
-        self._render_text(changed_only=True)
+        self._render_text(changed_only=True, keep_height=not new_topic)
         if new_topic:
             self.scroll_home(animate=False)
 
@@ -48,7 +48,10 @@ class Explanation(ScrollView):
             width -= self.styles.scrollbar_size_vertical
         return max(1, width)
 
-    def _render_text(self, changed_only: bool) -> None:
+    def _render_text(self, changed_only: bool, keep_height: bool = False) -> None:
+        """Render the text into strips; `keep_height`: a shorter text of the same topic keeps the
+        pane's scrollable height (blank lines below it), so a live summary that loses a line and
+        gains it back a frame later does not lay the screen out twice."""
         if not self.is_mounted or not self.size.width:
             return  # (rendered when it gets a size: on_resize)
         width = self._text_width()
@@ -56,7 +59,10 @@ class Explanation(ScrollView):
         if len(lines) > self.size.height:  # room for the scrollbar
             width = self._text_width(len(lines))
             lines = self._lines(width)
-        old, self._strips = self._strips, [Strip(line, width) for line in lines]
+        strips = [Strip(line, width) for line in lines]
+        if keep_height and width == self._width and len(strips) < len(self._strips):
+            strips += [Strip.blank(width, self.rich_style)] * (len(self._strips) - len(strips))
+        old, self._strips = self._strips, strips
         if len(old) != len(self._strips) or width != self._width or not changed_only:
             self._width = width
             self.virtual_size = Size(width, len(self._strips))
