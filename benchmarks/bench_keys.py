@@ -8,13 +8,18 @@
    then while a writer appends 2,000 lines a second to it. Median and p99 over all presses (and
    per key: median and worst). Goal: median under 100 ms, p99 under 250 ms, loaded too.
 2. CPU of the view (the whole `lossacc-tui watch` process, from /proc) while a writer appends 10 and
-   200 lines a second, to a run of 100 points and to one of 100,000. Goal: under 2 % of a core at
-   10 lines/s, under 15 % at 200, the same at both lengths.
+   200 lines a second, to a run of 100 points and to one of 100,000, and to a noisy 100,000-point run
+   (hundreds of alerts opened and closed). Goal: under 2 % of a core at 10 lines/s, under 15 % at
+   200, the same at every length and number of alerts.
 
 The screen is read with `tmux capture-pane` in a loop, so each key figure includes tmux's own latency
 and the polling; the reference measures exactly that floor in the same run: a key sent to `cat`,
-which echoes it at once. The CPU reference is `tail -f` on the same log at the same rate (a process
-that follows the file and writes what it reads to the same kind of terminal).
+which echoes it at once. The CPU references, in the same run: `tail -f` on the same log at the same
+rate (a process that follows the file and writes what it reads to the same kind of terminal); the
+floor, an idle Textual app of one line of text in the same tmux (what Textual itself costs doing
+nothing); and TensorBoard (`tensorboard --logdir`, its defaults: a reload every 5 s by its own
+loader, with no browser open) following the same run written as an event file at the same rate
+(its process and any children; needs the tensorboard extra, else skipped).
 """
 
 from __future__ import annotations
@@ -62,17 +67,27 @@ KEYS: list[Step] = [
 ]
 
 
-def rows(start: int, stop: int, rng: np.random.Generator) -> str:
+def rows(start: int, stop: int, rng: np.random.Generator, noise_sd: float = 0.004) -> str:
     """Keras CSVLogger rows of a long run that learns, then overfits a little, with evaluation
-    noise (so alerts open and close: three to ten of them, a plateau's merged closings)."""
+    noise (so alerts open and close: three to ten of them, a plateau's merged closings; with
+    `noise_sd` 0.05, hundreds)."""
+    return "".join(
+        f"{int(e)},{a:.6f},{b:.6f},{c:.6f},{d:.6f}\n"
+        for e, a, b, c, d in zip(*curves(start, stop, rng, noise_sd), strict=True)
+    )
+
+
+def curves(
+    start: int, stop: int, rng: np.random.Generator, noise_sd: float = 0.004
+) -> tuple[np.ndarray, ...]:
+    """(epoch, accuracy, loss, val_accuracy, val_loss) of `rows`."""
     i = np.arange(start, stop, dtype=float)
     acc = 0.5 + 0.4 * i / (i + 500)
     loss = 0.25 + 0.5 / (1 + i / 400)
-    noise = rng.normal(0, 0.004, size=(2, len(i)))
+    noise = rng.normal(0, noise_sd, size=(2, len(i)))
     val_acc = acc - 0.05 + noise[0]
     val_loss = loss + 0.1 + 2e-7 * i + noise[1]
-    cols = (i, acc, loss, val_acc, val_loss)
-    return "".join(f"{int(e)},{a:.6f},{b:.6f},{c:.6f},{d:.6f}\n" for e, a, b, c, d in zip(*cols, strict=True))
+    return i, acc, loss, val_acc, val_loss
 
 
 WRITER = """
@@ -80,30 +95,67 @@ import sys, time
 sys.path.insert(0, {here!r})
 import numpy as np
 from bench_keys import rows
-path, start, rate = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+path, start, rate, sd = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
 rng = np.random.default_rng(start)
 n, t0 = start, time.monotonic()
 with open(path, "a") as f:
     while True:
         want = start + int((time.monotonic() - t0) * rate)
         if want > n:
-            f.write(rows(n, want, rng)); f.flush(); n = want
+            f.write(rows(n, want, rng, sd)); f.flush(); n = want
         time.sleep(0.01)
 """
 
+#: the same run as TensorBoard event files (one event a record, its four scalars), written as `WRITER`
+TB_WRITER = """
+import sys, time
+sys.path.insert(0, {here!r})
+import numpy as np
+from bench_keys import curves
+from tensorboard.compat.proto.event_pb2 import Event
+from tensorboard.compat.proto.summary_pb2 import Summary
+from tensorboard.summary.writer.event_file_writer import EventFileWriter
+folder, history, rate, sd = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+w = EventFileWriter(folder)
+TAGS = ("accuracy", "loss", "val_accuracy", "val_loss")
+def put(start, stop, rng):
+    for e, *vals in zip(*curves(start, stop, rng, sd)):
+        w.add_event(Event(wall_time=time.time(), step=int(e), summary=Summary(value=[
+            Summary.Value(tag=t, simple_value=float(v)) for t, v in zip(TAGS, vals)])))
+put(0, history, np.random.default_rng(0)); w.flush()
+print("ready", flush=True)
+rng = np.random.default_rng(history)
+n, t0 = history, time.monotonic()
+while True:
+    want = history + int((time.monotonic() - t0) * rate)
+    if want > n:
+        put(n, want, rng); w.flush(); n = want
+    time.sleep(0.01)
+"""
 
-def make_log(path: Path, n: int) -> None:
+#: the floor: a Textual app that only shows one line of text
+IDLE_TEXTUAL = """
+from textual.app import App
+from textual.widgets import Static
+class Idle(App):
+    def compose(self):
+        yield Static("an idle Textual app")
+Idle().run()
+"""
+
+
+def make_log(path: Path, n: int, noise_sd: float = 0.004) -> None:
     rng = np.random.default_rng(0)
     with path.open("w") as f:
         f.write(HEADER)
         for s in range(0, n, 10_000):
-            f.write(rows(s, min(n, s + 10_000), rng))
+            f.write(rows(s, min(n, s + 10_000), rng, noise_sd))
 
 
-def writer(path: Path, rate: float) -> subprocess.Popen[bytes]:
+def writer(path: Path, rate: float, noise_sd: float = 0.004) -> subprocess.Popen[bytes]:
     n = sum(1 for _ in path.open()) - 1
     code = WRITER.format(here=str(Path(__file__).resolve().parent))
-    return subprocess.Popen([sys.executable, "-c", code, str(path), str(n), str(rate)])
+    return subprocess.Popen([sys.executable, "-c", code, str(path), str(n), str(rate), str(noise_sd)])
 
 
 def tmux(*args: str) -> str:
@@ -225,16 +277,17 @@ def keys(log: Path) -> None:
         tmux("kill-session", "-t", session)
 
 
-def cpu_share(log: Path, rate: float, command: str) -> float:
-    """Share of a core `command` uses while `rate` lines a second are appended to `log`."""
+def cpu_share(log: Path, rate: float, command: str, noise_sd: float = 0.004) -> float:
+    """Share of a core `command` uses while `rate` lines a second are appended to `log` (rate 0:
+    nothing is appended)."""
     session = f"cpu{uuid.uuid4().hex[:4]}"
     pid = start(session, command)
     load = None
     try:
         if "lossacc" in command:
-            wait(session, lambda s: "last point" in s, "the run never loaded", timeout=60)
+            wait(session, lambda s: "last point" in s, "the run never loaded", timeout=90)
         time.sleep(2.0)
-        load = writer(log, rate)
+        load = writer(log, rate, noise_sd) if rate else None
         time.sleep(2.0)
         c0, t0 = cpu_seconds(pid), time.monotonic()
         time.sleep(CPU_S)
@@ -245,22 +298,86 @@ def cpu_share(log: Path, rate: float, command: str) -> float:
         tmux("kill-session", "-t", session)
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and its children (TensorBoard and its data server)."""
+    kids = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _ppid(p) == pid]
+    return sum(cpu_seconds(k) for k in [pid, *kids] if Path(f"/proc/{k}").exists())
+
+
+def _ppid(proc: Path) -> int:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
+def tensorboard_share(folder: Path, points: int, rate: float, noise_sd: float) -> float | None:
+    """Share of a core TensorBoard (with its data server) uses following the same run, written as
+    an event file at the same rate (None: TensorBoard is not installed)."""
+    try:
+        import tensorboard  # noqa: F401
+    except ImportError:
+        return None
+    logdir = folder / f"tb_{points}_{int(rate)}_{uuid.uuid4().hex[:4]}"
+    logdir.mkdir()
+    code = TB_WRITER.format(here=str(Path(__file__).resolve().parent))
+    w = subprocess.Popen(
+        [sys.executable, "-c", code, str(logdir), str(points), str(rate), str(noise_sd)],
+        stdout=subprocess.PIPE,
+    )
+    tb = None
+    try:
+        assert w.stdout is not None
+        w.stdout.readline()  # the history is written
+        port = 6100 + int(uuid.uuid4().hex[:3], 16) % 800
+        tb = subprocess.Popen(
+            [Path(sys.executable).with_name("tensorboard"), "--logdir", str(logdir), "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(8.0 + points / 50_000)  # start-up and the first load of the history
+        c0, t0 = tree_cpu(tb.pid), time.monotonic()
+        time.sleep(max(CPU_S, 10.0))  # (at least two of its 5 s reloads)
+        return (tree_cpu(tb.pid) - c0) / (time.monotonic() - t0)
+    finally:
+        for p in (w, tb):
+            if p is not None:
+                p.terminate()
+                p.wait()
+
+
 def cpu(folder: Path) -> None:
     print(
-        f"CPU of the whole process over {CPU_S:.0f} s, share of one core (goal: 2% at 10 lines/s, 15% at 200)"
+        f"CPU of the whole process over {CPU_S:.0f} s, share of one core (goal: 2% at 10 lines/s, "
+        f"15% at 200); load average before: {os.getloadavg()[0]:.1f}"
     )
-    for points in (100, 100_000):
+    idle = folder / "idle.csv"
+    make_log(idle, 100)
+    ours = cpu_share(idle, 0, f"{CLI} watch {idle}")
+    floor = cpu_share(idle, 0, f"{sys.executable} -c '{IDLE_TEXTUAL}'")
+    print(
+        f"  idle (a quiet 100-point log): {ours * 100:.2f}%   "
+        f"floor: an idle one-line Textual app {floor * 100:.2f}%"
+    )
+    for points, sd, what in (
+        (100, 0.004, "       "),
+        (100_000, 0.004, "       "),
+        (100_000, 0.05, " noisy,"),
+    ):
         for rate in (10.0, 200.0):
             log = folder / f"cpu_{points}_{int(rate)}.csv"
-            make_log(log, points)
-            ours = cpu_share(log, rate, f"{CLI} watch {log}")
-            make_log(log, points)
-            ref = cpu_share(log, rate, f"tail -f {log}")
+            make_log(log, points, sd)
+            ours = cpu_share(log, rate, f"{CLI} watch {log}", sd)
+            make_log(log, points, sd)
+            ref = cpu_share(log, rate, f"tail -f {log}", sd)
+            tb = tensorboard_share(folder, points, rate, sd)
+            tb_text = f"{tb * 100:4.1f}%" if tb is not None else "(not installed)"
             goal = 0.02 if rate <= 10 else 0.15
             verdict = "met" if ours < goal else "NOT met"
             print(
-                f"  {points:>7,} points, {rate:>4.0f} lines/s: {ours * 100:5.1f}%   "
-                f"reference tail -f {ref * 100:4.1f}%   goal {goal * 100:.0f}%: {verdict}"
+                f"  {points:>7,} points{what} {rate:>4.0f} lines/s: {ours * 100:5.1f}%   "
+                f"reference tail -f {ref * 100:4.1f}%, TensorBoard {tb_text}   "
+                f"goal {goal * 100:.0f}%: {verdict}   (load {os.getloadavg()[0]:.1f})"
             )
 
 

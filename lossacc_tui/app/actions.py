@@ -54,6 +54,7 @@ class ViewActions:
         with self.tracker.lock:
             if self.selected_run >= len(self.tracker.runs):
                 return
+            self.tracker.sync()
             rs = self.tracker.runs[self.selected_run]
             if isinstance(move, str):
                 self.cursor = cursor.step(rs, self.drawn_axis, self.cursor, move)

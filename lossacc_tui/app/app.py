@@ -1,6 +1,6 @@
 """LossAccApp: runs, plots, alerts and their explanation, fed by a Monitor (watch) or a Replay.
 
-The feed's thread only posts `FeedChanged` (at most one pending at a time); new data is drawn as
+The feed's thread only posts `FeedChanged` (at most one per data frame); new data is drawn as
 often as `pacing.DataPacing` allows, a key at once. Each frame copies what it draws from the tracker
 with the lock held briefly, then builds the widgets' lines without it.
 """
@@ -98,7 +98,6 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
         self.pinned: int | None = None  # the pinned run: listed first, always compared
         self.drawn_axis = "epoch"
         self.drawn_log = False
-        self._posted = False
         self._last_redraw = -1.0
         self._timer: Timer | None = None
         self.pacing_init()
@@ -129,16 +128,10 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
         # after 1 ms rather than 5 (each wake-up for a key, a frame, a write waits that long at worst)
         self._switch = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL)
-        self.tracker.on_change = self._feed_changed
+        self.tracker.on_change = lambda: self.feed_changed(FeedChanged())
         self.set_interval(1.0, self._tick)
         self.query_one(RunList).focus()
         self.request_redraw()
-
-    def _feed_changed(self) -> None:
-        """On the feed's thread: one message until the app has handled it."""
-        if not self._posted:
-            self._posted = True
-            self.post_message(FeedChanged())
 
     # -- redraw (coalesced) ---------------------------------------------------------------------
     def on_resized(self, _: Resized) -> None:
@@ -170,6 +163,8 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
             return
         try:
             self._last_redraw = time.monotonic()
+            self._dirty = self._posted = False  # (this frame draws every point read so far)
+            self.tracker.sync()  # (the plot caches take in the points since the last frame)
             if hasattr(self.screen, "redraw_from"):
                 self.screen.redraw_from(self)  # the compare or metrics view
                 frame = None
@@ -290,6 +285,8 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
     def _tick(self) -> None:
         if not self.screen_stack:
             return
+        if self._dirty and self._timer is None:  # (new data whose frame was never scheduled)
+            self._schedule_data()
         for line in self.screen_stack[0].query(StatusLine):  # (none while the app is closing)
             line.set_text(status_parts(self))
 

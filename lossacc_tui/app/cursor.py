@@ -87,7 +87,7 @@ def state_at(rs: RunState, axis: str, at: float, to_axis: object) -> str | None:
     if mapped is None:
         return None
     x = mapped[0]
-    states = rs.analyzer.states
+    states = rs.states
     if states and x > states[-1].end:  # points the analysis has not reached yet: the state so far
         return str(states[-1].state)
     for st in reversed(states):

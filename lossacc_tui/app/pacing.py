@@ -1,9 +1,10 @@
 """When new data is drawn: at most REDRAW_HZ times a second and, while data keeps coming, only as
 often as keeps the main thread within DATA_BUDGET of a core. The budget is measured, not guessed:
-each data frame's cost on the main thread (copying, building lines, and Textual compositing it, up
-to the screen's refresh) sets when the next may come, so the frames of a long run with many alerts,
-which cost more, come less often instead of costing more. Keys do not wait for this: they redraw
-at once."""
+the main thread's CPU time since the last data frame began (the frame itself, Textual compositing
+and writing it, and whatever else ran meanwhile) sets when the next may come, so the frames of a
+long run with many alerts, which cost more, come less often instead of costing more. The feed's
+thread wakes the main thread once per data frame, not once per block of records it reads. Keys do
+not wait for this: they redraw at once."""
 
 from __future__ import annotations
 
@@ -12,53 +13,63 @@ from collections.abc import Callable
 from typing import Any
 
 REDRAW_HZ = 10.0
-DATA_BUDGET = 0.01  # share of a core the main thread may spend drawing new data (keys are not counted)
+DATA_BUDGET = 0.006  # share of a core the main thread may spend while data stream in (keys: at once)
 MAX_DATA_WAIT = 2.0  # seconds: new data is on screen within this, whatever a frame costs
 KEY_WAIT, DATA_WAIT = 0.3, 0.02  # seconds a redraw waits for the feed's lock: for a key, for new data
 
 
 class DataPacing:
-    """Mixin for the app: `on_feed_changed` schedules data frames; the app provides `redraw`."""
+    """Mixin for the app: `feed_changed` (feed's thread) and `on_feed_changed` schedule data frames;
+    the app provides `redraw` and `post_message`."""
 
     _timer: Any
     _last_redraw: float
     set_timer: Callable[..., Any]
-    call_after_refresh: Callable[..., Any]
+    post_message: Callable[..., Any]
     redraw: Callable[[float], None]
 
     def pacing_init(self) -> None:
-        self._next_data = 0.0  # monotonic time before which new data waits
         self._dirty = False  # new data not drawn yet
-        self._measuring: float | None = None  # since when a data frame's cost is being measured
+        self._posted = False  # a FeedChanged is on its way, or a data frame is due: no more wake-ups
+        self._frame_at = -1.0  # monotonic time the last data frame began
+        self._frame_cpu = 0.0  # the main thread's CPU time then
+
+    def feed_changed(self, message: Any) -> None:
+        """On the feed's thread: mark new data; wake the main thread only if nothing is due yet."""
+        self._dirty = True
+        if not self._posted:
+            self._posted = True
+            self.post_message(message)
 
     def on_feed_changed(self, _: object) -> None:
-        self._posted = False
-        self._dirty = True
         self._schedule_data()
 
+    def _due(self) -> float:
+        """Monotonic time the next data frame may begin."""
+        spent = time.thread_time() - self._frame_cpu  # (called on the main thread)
+        gap = min(MAX_DATA_WAIT, max(1.0 / REDRAW_HZ, spent / DATA_BUDGET))
+        return max(self._frame_at + gap, self._last_redraw + 1.0 / REDRAW_HZ)
+
     def _schedule_data(self) -> None:
-        now = time.monotonic()
-        if self._measuring is not None and now - self._measuring > MAX_DATA_WAIT:
-            self._measuring = None  # (the refresh that measures it never came: do not stall)
-        if self._timer is not None or self._measuring is not None or not self._dirty:
-            return  # a frame is due (it draws these points too), or the last one's cost is unknown yet
-        wait = max(self._next_data, self._last_redraw + 1.0 / REDRAW_HZ) - now
+        if self._timer is not None or not self._dirty:
+            return  # a frame is due (it draws these points too), or nothing new
+        wait = self._due() - time.monotonic()
         if wait <= 0:
             self._data_frame()
         else:
             self._timer = self.set_timer(wait, self._data_frame)
 
     def _data_frame(self) -> None:
-        """A frame for new data; its cost sets when the next may come: cost / DATA_BUDGET later,
-        between 1 / REDRAW_HZ and MAX_DATA_WAIT."""
+        """A frame for new data, unless the main thread has spent its budget since the last one
+        (then it waits until it has not)."""
         self._timer = None
-        now, cpu = time.monotonic(), time.thread_time()
-        self._dirty, self._measuring = False, now
-        self.redraw(DATA_WAIT)
-        self.call_after_refresh(self._data_drawn, now, cpu)
-
-    def _data_drawn(self, started: float, cpu: float) -> None:
-        cost = time.thread_time() - cpu
-        self._next_data = started + min(MAX_DATA_WAIT, max(1.0 / REDRAW_HZ, cost / DATA_BUDGET))
-        self._measuring = None
-        self._schedule_data()
+        now = time.monotonic()
+        if not self._dirty:
+            self._posted = False
+            return
+        wait = self._due() - now
+        if wait > 0.005:  # (a key's frame, or compositing, spent CPU since this was scheduled)
+            self._timer = self.set_timer(wait, self._data_frame)
+            return
+        self._frame_at, self._frame_cpu = now, time.thread_time()
+        self.redraw(DATA_WAIT)  # (it clears `_dirty` and `_posted` once it has the data)

@@ -130,8 +130,8 @@ def span_text(unit: str, start: float, end: float | None, active: bool) -> str:
 
 
 def alert_rows(rs: RunState) -> list[AlertRow]:
-    """The alert list's rows (computed once per version of the run; see `_alert_rows`)."""
-    return rs.memo("alert_rows", lambda: _alert_rows(rs))  # type: ignore[no-any-return]
+    """The alert list's rows (computed once per analysis of the run; see `_alert_rows`)."""
+    return rs.memo("alert_rows", lambda: _alert_rows(rs), None, True)  # type: ignore[no-any-return]
 
 
 def _alert_rows(rs: RunState) -> list[AlertRow]:
@@ -189,7 +189,7 @@ def map_x(rs: RunState, xs: list[float], src: str, dst: str) -> list[float] | No
 
 def spans(rs: RunState, axis: str, selected: str | None) -> tuple[Span, ...]:
     """Every alert's span on the displayed axis, the `selected` one marked."""
-    index, got = rs.memo("spans", lambda: _spans(rs, axis), axis)
+    index, got = rs.memo("spans", lambda: _spans(rs, axis), axis, axis == rs.axis)
     i = index.get(selected) if selected is not None else None
     if i is None:
         return got  # type: ignore[no-any-return]
@@ -216,7 +216,7 @@ def _spans(rs: RunState, axis: str) -> tuple[dict[str, int], tuple[Span, ...]]:
 
 def _band(rs: RunState, axis: str, xr: tuple[float, float], cols: int, sp: tuple[Span, ...]) -> BandData:
     """The band's columns (`cols`: the plots' canvas width, which the band shares)."""
-    segs = rs.analyzer.states if rs.analyzer else []
+    segs = rs.states
     states: list[tuple[str, float, float]] = []
     if segs:
         starts = map_x(rs, [s.start for s in segs], rs.axis, axis)
@@ -249,7 +249,7 @@ def main_view(
     axis = axis_for(rs, opts.axis)
     xr = x_range([rs], axis, LOSS_ROLES + ACC_ROLES)
     sp = spans(rs, axis, selected)
-    index, _ = rs.memo("spans", lambda: _spans(rs, axis), axis)
+    index, _ = rs.memo("spans", lambda: _spans(rs, axis), axis, axis == rs.axis)
     at = index.get(selected) if selected is not None else None
     chosen = () if at is None else (replace(sp[at], end=min(sp[at].end, xr[1])),)
     names = {r: clean(s.name) for r in LOSS_ROLES + ACC_ROLES if (s := rs.run.by_role(r))}  # type: ignore[arg-type]
@@ -280,5 +280,7 @@ def main_view(
         state, kinds = at_cursor(rs, axis, loss.cursor)
         loss = replace(loss, cursor_state=state, cursor_alerts=kinds)
     args = (axis, xr, loss_size[0], selected)
-    band = rs.memo("band", lambda: _band(rs, axis, xr, loss_size[0], sp), args)
+    # (alerts and states change only when the run is analysed: the band too, unless it maps them
+    # onto the other axis through the points)
+    band = rs.memo("band", lambda: _band(rs, axis, xr, loss_size[0], sp), args, axis == rs.axis)
     return loss, acc, band, axis

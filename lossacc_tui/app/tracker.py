@@ -1,6 +1,8 @@
 """The app's side of a feed (a Monitor, or a Replay): per run, the feed's analyzer and the plot
-caches, kept up to date on the feed's thread, so that neither reading, analysis nor the O(new
-points) cache work runs on the UI thread.
+caches. Reading and analysis run on the feed's thread; the plot caches take in new points when a
+frame is drawn (`Tracker.sync`: once per frame for all the points since the last one, however many
+blocks they came in, not once per block), and what only the analysis changes (alerts, the state
+timeline, the band) is recomputed once per analysis, not once per new point.
 
 Textual-free. Everything here is touched only with `feed.lock` held; the UI thread takes the lock
 briefly to copy what it draws (see `present.py`).
@@ -29,6 +31,7 @@ from lossacc_tui.model import Run, Series
 if TYPE_CHECKING:  # (the analysis is imported when it is first used: the view draws first)
     from lossacc_tui.analysis import Alert, Analyzer, Params
     from lossacc_tui.analysis.compare import Bests
+    from lossacc_tui.analysis.states import StateSegment
 
 PLOTTED = ("train_loss", "val_loss", "train_acc", "val_acc")
 SEVERITY_RANK = {"info": 1, "warning": 2, "critical": 3}
@@ -53,14 +56,16 @@ class RunState:
     analyzer: Analyzer | None = None
     caches: dict[str, SeriesCache] = field(default_factory=dict)
     version: int = 0  # bumped whenever its points or alerts change
+    analysed: int = 0  # bumped whenever its analysis ran (alerts, states) or it was read again
     last_point: float | None = None  # clock time of its latest new points
     _memo: dict[str, tuple[object, Any]] = field(default_factory=dict)
 
-    def memo(self, key: str, make: Callable[[], Any], args: object = None) -> Any:
+    def memo(self, key: str, make: Callable[[], Any], args: object = None, per_analysis: bool = False) -> Any:
         """`make()`, computed once per version of the run and `args` (a frame asks for the alerts,
         the worst one, the rows of the list... several times; the run changes only when the feed
-        says so). One value is kept per key."""
-        want = (self.version, args)
+        says so); `per_analysis`: once per analysis of the run (what depends on the alerts and
+        states only, which new points do not change until they are analysed). One value per key."""
+        want = (self.analysed if per_analysis else self.version, per_analysis, args)
         got = self._memo.get(key)
         if got is None or got[0] != want:
             got = self._memo[key] = (want, make())
@@ -78,11 +83,17 @@ class RunState:
         """The analyzer's alerts (sorted by start; the same list until the run changes: do not
         modify it)."""
         an = self.analyzer
-        return self.memo("alerts", lambda: list(an.alerts) if an is not None else [])  # type: ignore[no-any-return]
+        return self.memo("alerts", lambda: list(an.alerts) if an is not None else [], None, True)  # type: ignore[no-any-return]
 
     @property
     def active(self) -> list[Alert]:
-        return self.memo("active", lambda: [a for a in self.alerts if a.active])
+        return self.memo("active", lambda: [a for a in self.alerts if a.active], None, True)  # type: ignore[no-any-return]
+
+    @property
+    def states(self) -> list[StateSegment]:
+        """The analyzer's joint-state timeline (made to agree with the alerts), once per analysis."""
+        an = self.analyzer
+        return self.memo("states", lambda: list(an.states) if an is not None else [], None, True)  # type: ignore[no-any-return]
 
     @property
     def worst(self) -> str | None:
@@ -118,6 +129,7 @@ class Tracker:
         self.clock = clock
         self.runs: list[RunState] = []
         self._by_id: dict[int, RunState] = {}
+        self._unsynced: dict[int, RunState] = {}  # runs with points their plot caches have not taken in
         self.version = 0
         self.statuses: dict[str, Status] = {}
         self.problems = 0  # lines of followed files that could not be read (`check` lists them)
@@ -138,13 +150,16 @@ class Tracker:
     def _on_events(self, events: list[Event]) -> None:
         """Called on the feed's thread, holding its lock."""
         touched: dict[int, RunState] = {}
+        analysed: dict[int, RunState] = {}
         for ev in events:
-            if isinstance(ev, (RunAdded, PointsAdded, Analysed)):
+            if isinstance(ev, (RunAdded, PointsAdded)):
                 touched[id(ev.run)] = self.state(ev.run)
                 if isinstance(ev, PointsAdded):
                     self.last_point = touched[id(ev.run)].last_point = self.clock()
+            elif isinstance(ev, Analysed):
+                touched[id(ev.run)] = analysed[id(ev.run)] = self.state(ev.run)
             elif isinstance(ev, RunReset):
-                rs = touched[id(ev.run)] = self.state(ev.run)
+                rs = touched[id(ev.run)] = analysed[id(ev.run)] = self.state(ev.run)
                 rs.caches.clear()
             elif isinstance(ev, Status):
                 self.statuses[ev.path] = ev
@@ -152,19 +167,29 @@ class Tracker:
                 self.problems += 1
                 self.last_problem = ev
             elif isinstance(ev, AlertChanged) and ev.run is not None:
-                touched[id(ev.run)] = self.state(ev.run)
+                touched[id(ev.run)] = analysed[id(ev.run)] = self.state(ev.run)
                 if ev.change == "opened":
                     self.opened.append((touched[id(ev.run)], ev.alert))
         for rs in touched.values():
             rs.analyzer = self.feed.analyzers.get(id(rs.run))
+            rs.version += 1
+        for rs in analysed.values():
+            rs.analysed += 1
+        self._unsynced.update(touched)
+        self.version += 1
+        if self.on_change is not None:
+            self.on_change()
+
+    def sync(self) -> None:
+        """Bring the plot caches of the runs that got points since the last call up to date (lock
+        held; a frame calls it before it reads them): one vectorized step per series for all the
+        points since the last frame."""
+        pending, self._unsynced = self._unsynced, {}
+        for rs in pending.values():
             for role in PLOTTED:
                 s = rs.run.by_role(role)  # type: ignore[arg-type]
                 if s is not None:
                     rs.cache(s, self.smoothing)
-            rs.version += 1
-        self.version += 1
-        if self.on_change is not None:
-            self.on_change()
 
     def set_smoothing(self, weight: float) -> None:
         """Recompute the smoothed curves (O(history): call it from a worker thread). The smoothing

@@ -70,11 +70,12 @@ def test_closed_alerts_of_a_kind_about_one_subject_merge_into_one_row(tmp_path: 
 
 
 @sync
-async def test_a_summary_whose_numbers_change_repaints_its_pane_without_a_new_layout() -> None:
-    """New numbers in the summary (every data frame of a live run) repaint the explanation pane;
-    the screen is laid out again only when the text's height changes, and then it shows it all."""
+async def test_a_summary_whose_numbers_change_repaints_only_its_changed_lines() -> None:
+    """New numbers in the summary (every data frame of a live run) repaint the lines of the pane
+    that show them, not the pane, and do not lay the screen out again; a longer text makes the pane
+    scroll and shows all of it."""
     from textual.app import App, ComposeResult
-    from textual.widgets import Static
+    from textual.geometry import Region
 
     from lossacc_tui.app.widgets.explanation import Explanation
 
@@ -83,27 +84,41 @@ async def test_a_summary_whose_numbers_change_repaints_its_pane_without_a_new_la
             yield Explanation(id="explanation")
 
     app = Pane()
-    async with app.run_test(size=(60, 40)) as pilot:
+    async with app.run_test(size=(60, 20)) as pilot:
         box = app.query_one(Explanation)
-        static = box.query_one(Static)
-        layouts: list[bool] = []
-        real = static.refresh
+        repaints: list[tuple[tuple[Region, ...], bool]] = []
+        real = box.refresh
 
         def refresh(*regions: Any, **kw: Any) -> Any:
-            layouts.append(bool(kw.get("layout")))
+            repaints.append((regions, bool(kw.get("layout"))))
             return real(*regions, **kw)
 
-        static.refresh = refresh  # type: ignore[method-assign]
-        box.show("**val_loss** 0.5123 at epoch 10\n\nbest 0.4000 at epoch 3", "summary")
+        box.refresh = refresh  # type: ignore[method-assign]
+        summary = "**val_loss** {} at epoch {}\n\nbest 0.4000 at epoch 3\n\nstate: flat since epoch 2"
+        box.show(summary.format("0.5123", 10), "summary")
         await pilot.pause()
-        box.show("**val_loss** 0.5456 at epoch 11\n\nbest 0.4000 at epoch 3", "summary")
+        repaints.clear()
+        box.show(summary.format("0.5456", 11), "summary")
         await pilot.pause()
-        assert "0.5456" in "".join(s.text for strip in static._render_cache.lines for s in strip)
-        assert layouts[-1] is False  # the same height: repainted in place
+        lines = ["".join(seg.text for seg in box.render_line(y)) for y in range(box.size.height)]
+        assert any("0.5456 at epoch 11" in line for line in lines)
+        assert not any("0.5123" in line for line in lines)
+        assert repaints and all(regions for regions, _ in repaints)  # lines, never the whole pane
+        assert {r.height for regions, _ in repaints for r in regions} == {1}
+        assert len(repaints) == 1 and not any(layout for _, layout in repaints)  # the one changed line
+        height = box.virtual_size.height
+        box.show(summary.format("0.5456", 11).rsplit("\n\n", 1)[0], "summary")  # a line less, a frame
+        await pilot.pause()
+        assert box.virtual_size.height == height and not any(layout for _, layout in repaints)
+        assert not any("state: flat" in "".join(seg.text for seg in box.render_line(y)) for y in range(6))
         longer = "\n\n".join(f"line {i} of a longer summary" for i in range(12))
         box.show(longer, "summary")
         await pilot.pause()
-        assert layouts[-1] is True and static.size.height >= 12 * 2 - 1  # laid out: shown whole
+        assert box.virtual_size.height == 23 > box.size.height  # all of it, scrollable
+        box.scroll_end(animate=False)
+        await pilot.pause()
+        last = "".join(seg.text for seg in box.render_line(box.size.height - 1))
+        assert "line 11 of a longer summary" in last
 
 
 @sync
@@ -150,3 +165,39 @@ async def test_a_plot_frame_kept_while_the_run_grows_is_the_frame_plotext_draws(
             plot._build()
             await pilot.pause(0)
         assert 3 < rebuilt < frames / 2  # most frames keep it; new tick columns redraw it
+
+
+@sync
+async def test_a_run_list_taller_than_its_pane_is_not_rebuilt_when_nothing_changed() -> None:
+    """Rows cut to the room a scrollbar leaves fit without it, and cut to the whole width they need it
+    again: the list must keep one width, not rebuild itself (and lay the screen out) every frame."""
+    from textual.app import App, ComposeResult
+
+    from lossacc_tui.app.view import RunRow
+    from lossacc_tui.app.widgets.run_list import RunList
+
+    class Side(App[None]):
+        CSS = "RunList { height: auto; max-height: 8; width: 42; border: round white; }"
+
+        def compose(self) -> ComposeResult:
+            yield RunList(id="runs")
+
+    app = Side()
+    async with app.run_test(size=(60, 20)) as pilot:
+        runs = app.query_one(RunList)
+        rows = [RunRow(k, f"m1000.csv#{k + 1}", "csv", "epoch 1,199", "warning", 2) for k in range(5)]
+        rebuilt = 0
+        real = runs.set_options
+
+        def set_options(*a: Any, **kw: Any) -> Any:
+            nonlocal rebuilt
+            rebuilt += 1
+            return real(*a, **kw)
+
+        runs.set_options = set_options  # type: ignore[method-assign]
+        for _ in range(6):  # the same rows, frame after frame
+            runs.set_rows(rows, 0)
+            await pilot.pause()
+        assert rebuilt <= 2  # built, perhaps once more when the scrollbar first showed; then kept
+        text = "".join(seg.text for seg in runs.render_line(0))
+        assert "m1000.csv#1" in text

@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 
 from lossacc_tui.app.messages import AlertChosen, Resized
 from lossacc_tui.app.view import AlertRow
-from lossacc_tui.app.widgets.run_list import BADGE, fit
+from lossacc_tui.app.widgets.run_list import BADGE, SteadyWidth, fit
 
 
 def prompt(row: AlertRow, width: int) -> Text:
@@ -58,7 +58,7 @@ def detail(row: AlertRow, room: int) -> str:
     return f"{head} {title}" if title else head
 
 
-class AlertList(OptionList):
+class AlertList(SteadyWidth, OptionList):
     """Alerts of the selected run."""
 
     HELP = "Alerts of the selected run, newest first. ↑/↓: explain one; escape: the run's summary."
@@ -73,7 +73,7 @@ class AlertList(OptionList):
     def set_rows(self, rows: list[AlertRow], selected: str | None) -> None:
         """Rows as displayed (their explanations are not compared): a row whose text changed is
         redrawn in place; the list is rebuilt only when alerts come, go or reorder."""
-        width = max(12, self.scrollable_content_region.width - 1)
+        width = max(12, self.steady_width(len(self.rows), len(rows)) - 1)
         if rows == self.rows and width == self._width:
             return
         with self.prevent(OptionList.OptionHighlighted):
@@ -88,7 +88,9 @@ class AlertList(OptionList):
                     self.highlighted = keys.index(selected)
         self.rows, self._width = list(rows), width
         n = sum(r.active for r in rows)
-        self.border_subtitle = f"{n} active · {len(rows) - n} closed" if rows else "none"
+        subtitle = f"{n} active · {len(rows) - n} closed" if rows else "none"
+        if subtitle != self.border_subtitle:  # (setting it repaints the list, even to the same)
+            self.border_subtitle = subtitle
 
     def on_resize(self) -> None:
         self.post_message(Resized())

@@ -1,48 +1,23 @@
 """The explanation pane: the Markdown explanation of the selected alert, or, with no alert selected,
 a summary of where the run stands, in its own numbers (both written by the analyzer).
 
-Drawn as one Rich Markdown renderable (not Textual's Markdown widget, which mounts a widget per
-block): updating it while data stream costs a re-render, not a re-mount; and the screen is laid out
-again only when the text's height changes (a summary whose numbers change keeps its lines)."""
+A line-API scroll view: the Markdown is rendered once per text (Rich's Markdown, not Textual's
+widget, which mounts a widget per block) into lines kept as strips; a new text repaints only the
+lines that differ from the last one (a live run's summary changes a few numbers a frame); only a
+text of another height or width changes the pane's scrollable size (and lays the screen out)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from lossacc_tui.app.text import clean
 
 
-class Rendered:
-    """A Rich renderable drawn once per width: Textual asks for its height (to lay it out), then for
-    its lines, and the pane asks for its height to know whether a layout is needed."""
-
-    def __init__(self, renderable: Any) -> None:
-        self.renderable = renderable
-        self._width = -1
-        self._segments: list[Segment] = []
-
-    def segments(self, console: Console, options: ConsoleOptions) -> list[Segment]:
-        if options.max_width != self._width:
-            self._segments = list(console.render(self.renderable, options))
-            self._width = options.max_width
-        return self._segments
-
-    def height(self, console: Console, options: ConsoleOptions, width: int) -> int:
-        """Lines at `width` cells."""
-        return sum(s.text.count("\n") for s in self.segments(console, options.update_width(width)))
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield from self.segments(console, options)
-
-
-class Explanation(VerticalScroll):
-    """Scrollable Markdown; updated only when its text changes."""
+class Explanation(ScrollView):
+    """Scrollable Markdown; lines repainted only where the text's rendering changed."""
 
     HELP = "Why the selected alert fired, in the run's own numbers; with none selected, the run's summary."
     can_focus = True
@@ -50,28 +25,68 @@ class Explanation(VerticalScroll):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.text = ""
-        self._doc: Rendered | None = None
         self.border_title = "explanation"
-
-    def compose(self) -> ComposeResult:
-        yield Static("", id="explanation-text")
+        self._strips: list[Strip] = []
+        self._width = 0  # the width the strips were rendered at
 
     def show(self, markdown: str, title: str = "explanation") -> None:
-        text = clean(markdown, keep_newlines=True)
-        self.border_title = clean(title)
-        if text != self.text:
-            new_topic = self.text.split("\n", 1)[0] != text.split("\n", 1)[0]
-            self.text = text
-            from rich.markdown import Markdown  # markdown-it and pygments: not before the first text
+        text, title = clean(markdown, keep_newlines=True), clean(title)
+        if title != self.border_title:  # (setting it repaints the whole pane, even to the same)
+            self.border_title = title
+        if text == self.text:
+            return
+        new_topic = self.text.split("\n", 1)[0] != text.split("\n", 1)[0]
+        self.text = text
+        self._render_text(changed_only=True, keep_height=not new_topic)
+        if new_topic:
+            self.scroll_home(animate=False)
 
-            doc, old, self._doc = Rendered(Markdown(text, hyperlinks=False)), self._doc, None
-            static = self.query_one(Static)
-            width, app = static.size.width, self.app
-            layout = True
-            if width and old is not None:  # the same height: repainting the pane is enough
-                options = app.console_options.update(highlight=False)
-                layout = doc.height(app.console, options, width) != old.height(app.console, options, width)
-            self._doc = doc
-            static.update(doc, layout=layout)
-            if new_topic:
-                self.scroll_home(animate=False)
+    def _text_width(self, lines: int | None = None) -> int:
+        """Columns for the text: the pane's, less a vertical scrollbar when the text is taller."""
+        width, height = self.size
+        if lines is not None and lines > height:
+            width -= self.styles.scrollbar_size_vertical
+        return max(1, width)
+
+    def _render_text(self, changed_only: bool, keep_height: bool = False) -> None:
+        """Render the text into strips; `keep_height`: a shorter text of the same topic keeps the
+        pane's scrollable height (blank lines below it), so a live summary that loses a line and
+        gains it back a frame later does not lay the screen out twice."""
+        if not self.is_mounted or not self.size.width:
+            return  # (rendered when it gets a size: on_resize)
+        width = self._text_width()
+        lines = self._lines(width)
+        if len(lines) > self.size.height:  # room for the scrollbar
+            width = self._text_width(len(lines))
+            lines = self._lines(width)
+        strips = [Strip(line, width) for line in lines]
+        if keep_height and width == self._width and len(strips) < len(self._strips):
+            strips += [Strip.blank(width, self.rich_style)] * (len(self._strips) - len(strips))
+        old, self._strips = self._strips, strips
+        if len(old) != len(self._strips) or width != self._width or not changed_only:
+            self._width = width
+            self.virtual_size = Size(width, len(self._strips))
+            self.refresh()
+            return
+        for y, (a, b) in enumerate(zip(old, self._strips, strict=True)):
+            if a != b:
+                self.refresh_line(y)
+
+    def _lines(self, width: int) -> list[list[Segment]]:
+        if not self.text:
+            return []
+        from rich.markdown import Markdown  # markdown-it and pygments: not before the first text
+
+        console = self.app.console
+        options = self.app.console_options.update(highlight=False, width=width)
+        doc = Markdown(self.text, hyperlinks=False)
+        return console.render_lines(doc, options, style=self.rich_style, pad=True)
+
+    def on_resize(self) -> None:
+        self._render_text(changed_only=False)
+
+    def render_line(self, y: int) -> Strip:
+        i = self.scroll_offset.y + y
+        if 0 <= i < len(self._strips):
+            return self._strips[i].crop_extend(0, self.size.width, self.rich_style)
+        return Strip.blank(self.size.width, self.rich_style)

@@ -3,6 +3,7 @@ severity of its worst active alert. Moving the highlight selects the run everywh
 
 from __future__ import annotations
 
+import math
 import re
 from typing import ClassVar
 
@@ -54,6 +55,27 @@ def natural(s: str) -> list[object]:
     return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", s)]
 
 
+class SteadyWidth:
+    """Mixin for a list whose rows are cut to its width: the width the rows are cut to, stable when
+    a vertical scrollbar comes and goes. (Cut to the room a scrollbar leaves, the rows may fit
+    without one; cut to the whole width, they need one again: every frame rebuilt the list and laid
+    the screen out.) Once the list has needed a scrollbar with k rows at this width, k rows or more
+    are cut to the room it leaves."""
+
+    _bar_from: float = math.inf  # rows from which a scrollbar is reserved
+    _bar_width: int = -1  # the widget width `_bar_from` was found at
+
+    def steady_width(self, shown: int, wanted: int) -> int:
+        """The width to cut `wanted` rows to (`shown`: rows the list shows now)."""
+        width = self.size.width  # type: ignore[attr-defined]
+        if width != self._bar_width:
+            self._bar_from, self._bar_width = math.inf, width
+        if self.show_vertical_scrollbar:  # type: ignore[attr-defined]
+            self._bar_from = min(self._bar_from, shown)
+        bar = self.styles.scrollbar_size_vertical if wanted >= self._bar_from else 0  # type: ignore[attr-defined]
+        return width - bar
+
+
 def prompt(row: RunRow, width: int) -> Text:
     glyph, style = BADGE.get(row.worst or "", ("·", "dim"))
     t = Text(no_wrap=True, overflow="ellipsis")
@@ -90,7 +112,7 @@ def second_line(fmt: str, where: str, alerts: str, room: int) -> tuple[str, str]
     return fit(where, room), ""
 
 
-class RunList(OptionList):
+class RunList(SteadyWidth, OptionList):
     """Runs, sorted by name (digits as numbers), the pinned one first."""
 
     HELP = (
@@ -123,7 +145,7 @@ class RunList(OptionList):
 
     def set_rows(self, rows: list[RunRow], selected: int | None) -> None:
         rows = sorted(rows, key=lambda r: (not r.pinned, natural(r.name)))
-        width = max(8, self.scrollable_content_region.width)
+        width = max(8, self.steady_width(len(self.rows), len(rows)))
         if rows == self.rows and width == self._width:
             return
         same_keys = [r.key for r in rows[: len(self.rows)]] == [r.key for r in self.rows]
