@@ -149,9 +149,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return serve(argv[argv.index("serve") + 1 :], args.host, args.port)
     if args.command in ("watch", "replay"):
-        from lossacc_tui.app.launch import launch  # Textual is imported only for the terminal view
+        from lossacc_tui.quickframe import show  # (a first frame before Textual is imported)
 
-        return launch(args, exit_fast=True)  # (the process ends when the view does)
+        quick = show(args)
+        try:
+            from lossacc_tui.app.launch import launch  # Textual is imported only for the terminal view
+
+            return launch(args, exit_fast=True, quick=quick)  # (the process ends when the view does)
+        except KeyboardInterrupt:
+            return 130
+        finally:
+            if quick is not None:
+                quick.close()
     print(
         f"lossacc-tui: '{args.command}' is not available in this version yet; "
         "use 'lossacc-tui check PATH' to read logs",
