@@ -151,6 +151,7 @@ def read_head(
     role_map: Any,
     budget: float = READ_BUDGET,
     clock: Callable[[], float] = time.monotonic,
+    chunk: int = CHUNK,
 ) -> tuple[Any, float] | None:
     """The first run of the log at `path` as read within `budget` seconds, and the fraction of the
     file read (1.0: all of it). None when the path is not one log file read by bytes."""
@@ -167,9 +168,9 @@ def read_head(
     with open_regular(src.files[0].path) as fh:
         size = os.fstat(fh.fileno()).st_size
         done = 0
-        while chunk := fh.read(CHUNK):
-            src.feed(0, chunk)
-            done += len(chunk)
+        while data := fh.read(chunk):
+            src.feed(0, data)
+            done += len(data)
             if clock() - start > budget:
                 break
         else:
@@ -322,6 +323,7 @@ def _box(title: str, body: list[str], width: int, height: int) -> list[str]:
 def frame_lines(run: Any, label: str, fraction: float, cols: int, rows: int, color: bool) -> list[str]:
     """The quick frame's `rows` lines for a terminal `cols` wide: plots on the left, the run and
     "loading…" on the right, the status line (with the last epoch read) and the key bar."""
+    from lossacc_tui.app.status import short_label
     from lossacc_tui.app.tracker import RunState
     from lossacc_tui.app.view import PlotOptions, axis_for, build_plot, x_range
     from lossacc_tui.clean import clean
@@ -357,7 +359,8 @@ def frame_lines(run: Any, label: str, fraction: float, cols: int, rows: int, col
         side,
         rows - 2 - 4,
     )
-    status = f" watching {clean(label)} · loading… {read} · last {where}"
+    # (what was read first: a long path may be cut at the right edge, never the last epoch)
+    status = f" loading… {read} · last {where} · watching {short_label(clean(label))}"
     keys = " q Quit  ? Help  (starting…)"
     out = []
     for i in range(rows - 2):
