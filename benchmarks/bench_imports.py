@@ -1,5 +1,6 @@
-"""Start-up cost: `check` on a tiny log, and the imports the terminal view needs before its first
-frame, against the interpreter alone and `import numpy` (the floor of any numpy tool), measured in
+"""Start-up cost: `check` on a tiny log, the imports the terminal view needs before its first frame,
+and what `watch FILE` does before its quick first frame (quickframe.py: imports, reading, drawing),
+against the interpreter alone and `import numpy` (the floor of any numpy tool), measured in
 the same run (median of 7 interleaved runs, each a fresh process).
 
     python -m benchmarks bench_imports
@@ -94,11 +95,23 @@ def main() -> int:
         )
         check = [py, "-m", "lossacc_tui", "check", str(log)]
         app = [py, "-c", "import lossacc_tui.cli, lossacc_tui.app.launch"]
+        # what `watch FILE` imports and does before its quick first frame (quickframe.py): the
+        # command line, the reader, the view's Textual-free plot code, the frame drawn in memory
+        quick = [
+            py,
+            "-c",
+            "import sys; from pathlib import Path; import lossacc_tui.cli;"
+            " from lossacc_tui import quickframe as q; r, f = q.read_head(Path(sys.argv[1]), None, None);"
+            " q.frame_lines(r, 'log', f, 120, 40, True)",
+            str(log),
+        ]
         cmds = {
             "python -c pass": [py, "-c", "pass"],
             "python -c 'import numpy'": [py, "-c", "import numpy"],
             "lossacc-tui check (20-line log)": check,
             "terminal view imports (cli + app)": app,
+            "quick first frame (imports + frame)": quick,
+            "import textual.app": [py, "-c", "import textual.app"],
             "import lossacc_tui.readers": [py, "-c", "import lossacc_tui.readers"],
         }
         envs: dict[str, dict[str, str] | None] = dict.fromkeys(cmds)
@@ -129,7 +142,7 @@ def main() -> int:
         probe = app[-1] + "; print(*sorted(m for m in sys.modules if m.startswith('lossacc_tui.analysis')))"
         out = subprocess.run([py, "-c", "import sys; " + probe], capture_output=True, text=True).stdout
         print(f"  analysis modules the terminal view imports: {out.strip() or 'none'}")
-        for label, cmd in (("check", check[1:]), ("terminal view", app[1:])):
+        for label, cmd in (("check", check[1:]), ("terminal view", app[1:]), ("quick frame", quick[1:])):
             tops = ", ".join(f"{m} {us / 1000:.0f} ms" for us, m in largest_imports(cmd))
             print(f"  largest imports, {label}: {tops}")
     return 0
