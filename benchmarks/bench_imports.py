@@ -61,16 +61,33 @@ NOT_FOR_CHECK = (
 )
 
 
+def bytecode_env() -> dict[str, str]:
+    """As a user's install runs: the bytecode cache on (this machine's shell sets
+    PYTHONDONTWRITEBYTECODE: every start would compile the project's modules again), the project
+    compiled once, as `pip install` of a wheel does."""
+    import compileall
+
+    import lossacc_tui
+
+    compileall.compile_dir(str(Path(lossacc_tui.__file__).parent), quiet=1)
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
     t = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    run_env = env or BYTECODE_ENV
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=run_env)
     return time.perf_counter() - t
 
 
 def largest_imports(cmd: list[str], top: int = 7) -> list[tuple[int, str]]:
     """(cumulative microseconds, package) of the largest packages imported (from -X importtime):
     third-party packages and this project's subpackages, wherever they were imported from."""
-    err = subprocess.run([sys.executable, "-X", "importtime", *cmd], capture_output=True, text=True).stderr
+    err = subprocess.run(
+        [sys.executable, "-X", "importtime", *cmd], capture_output=True, text=True, env=BYTECODE_ENV or None
+    ).stderr
     rows: dict[str, int] = {}
     for line in err.splitlines():
         parts = line.split("|")
@@ -82,7 +99,11 @@ def largest_imports(cmd: list[str], top: int = 7) -> list[tuple[int, str]]:
     return sorted(((us, m) for m, us in rows.items()), reverse=True)[:top]
 
 
+BYTECODE_ENV: dict[str, str] = {}
+
+
 def main() -> int:
+    BYTECODE_ENV.update(bytecode_env())
     py = sys.executable
     with tempfile.TemporaryDirectory() as d:
         log = Path(d) / "training.log"
@@ -119,7 +140,7 @@ def main() -> int:
             other = str(Path(sys.argv[sys.argv.index("--against") + 1]).resolve())
             for k in ("lossacc-tui check (20-line log)", "import lossacc_tui.readers"):
                 cmds[f"{k} [{Path(other).name}]"] = cmds[k]
-                envs[f"{k} [{Path(other).name}]"] = dict(os.environ, PYTHONPATH=other)
+                envs[f"{k} [{Path(other).name}]"] = dict(BYTECODE_ENV, PYTHONPATH=other)
         times: dict[str, list[float]] = {k: [] for k in cmds}
         for _ in range(REPS):
             for k, cmd in cmds.items():
