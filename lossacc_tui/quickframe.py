@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import shutil
 import signal
 import sys
 import time
@@ -398,7 +399,7 @@ def show(args: Any, out: IO[str] | None = None, fd: int = 0) -> QuickFrame | Non
     if not eligible(args):
         return None
     out = sys.stdout if out is None else out
-    cols, rows = os.get_terminal_size(out.fileno())
+    cols, rows = shutil.get_terminal_size()  # (what Textual lays out for: COLUMNS/LINES first)
     if cols < MIN_SIZE[0] or rows < MIN_SIZE[1]:
         return None
     qf = QuickFrame(out, fd)

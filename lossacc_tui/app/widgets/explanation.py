@@ -7,10 +7,12 @@ again only when the text's height changes (a summary whose numbers change keeps 
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -62,16 +64,24 @@ class Explanation(VerticalScroll):
         if text != self.text:
             new_topic = self.text.split("\n", 1)[0] != text.split("\n", 1)[0]
             self.text = text
-            from rich.markdown import Markdown  # markdown-it and pygments: not before the first text
+            if "rich.markdown" not in sys.modules:  # the first text: as it is, and Markdown (markdown-it
+                # and pygments: 0.1-0.2 s to import) after the frame is painted: the plots come first
+                self.query_one(Static).update(Text(text))
+                self.call_after_refresh(self._show_markdown, True)
+                return
+            self._show_markdown(new_topic)
 
-            doc, old, self._doc = Rendered(Markdown(text, hyperlinks=False)), self._doc, None
-            static = self.query_one(Static)
-            width, app = static.size.width, self.app
-            layout = True
-            if width and old is not None:  # the same height: repainting the pane is enough
-                options = app.console_options.update(highlight=False)
-                layout = doc.height(app.console, options, width) != old.height(app.console, options, width)
-            self._doc = doc
-            static.update(doc, layout=layout)
-            if new_topic:
-                self.scroll_home(animate=False)
+    def _show_markdown(self, new_topic: bool) -> None:
+        from rich.markdown import Markdown  # markdown-it and pygments: not before the first text
+
+        doc, old, self._doc = Rendered(Markdown(self.text, hyperlinks=False)), self._doc, None
+        static = self.query_one(Static)
+        width, app = static.size.width, self.app
+        layout = True
+        if width and old is not None:  # the same height: repainting the pane is enough
+            options = app.console_options.update(highlight=False)
+            layout = doc.height(app.console, options, width) != old.height(app.console, options, width)
+        self._doc = doc
+        static.update(doc, layout=layout)
+        if new_topic:
+            self.scroll_home(animate=False)
