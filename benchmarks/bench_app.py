@@ -143,7 +143,9 @@ def first_frame(lines: int = 100_000, log: Path | None = None) -> dict[str, floa
             got["first"] = term.first_seen.get(QUICK_DONE, view) - term.t0 if quick >= 0 else got["view"]
             at = out.find(VIEW_DONE)
             got["alerts"] = term.wait_for(ALERTS_DONE, at, timeout=120) - term.t0
-            got["last"] = term.wait_for(f"epoch {lines - 1:,}".encode(), at, timeout=120) - term.t0
+            # (the last epoch's number alone: Textual writes only the cells that changed, so the
+            # run list's "epoch 25,228" becoming "epoch 99,999" may reach the terminal as "99,999")
+            got["last"] = term.wait_for(f"{lines - 1:,}".encode(), at, timeout=120) - term.t0
         finally:
             term.close()
     return got
