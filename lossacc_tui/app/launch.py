@@ -86,7 +86,8 @@ def launch(
         if quick is not None:
             quick.close()  # (Textual restored the settings it found: the quick frame's)
     failure = getattr(app, "failure", None)
-    code = _fail(failure) if failure else 0
+    # Textual sets a return code of 1 after an unhandled exception (it has printed the traceback)
+    code = _fail(failure) if failure else (app.return_code or 0)
     if exit_fast:
         logging.shutdown()
         sys.stdout.flush()

@@ -253,3 +253,21 @@ async def test_at_80x24_with_cursor_and_smoothing_the_validation_value_stays_in_
             legend = strips_text(plot).splitlines()[0]
             (val,) = [c for c in plot.data.curves if c.role.startswith("val")]
             assert val.at is not None and fmt_num(val.at) in legend, legend
+
+
+@sync
+async def test_a_finite_loss_of_1e308_draws_on_the_log_scale(tmp_path: Path) -> None:
+    """One exploded evaluation (loss 1e308, finite) puts a y tick past float range on the log scale:
+    the tick is named by its power, the app keeps running (it died with OverflowError)."""
+    rows = LINES[:61]
+    cells = rows[30].split(",")
+    cells[2] = "1e308"  # the training loss of one epoch explodes
+    rows[30] = ",".join(cells)
+    log = tmp_path / "exploded.csv"
+    log.write_text("".join(rows))
+    app = watch_app(log)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app, 60)
+        plot = app.query(MetricPlot).first()
+        await wait_for(pilot, lambda: "1e" in strips_text(plot))
+        assert app.return_code is None  # still running, no unhandled exception

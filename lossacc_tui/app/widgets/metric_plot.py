@@ -298,4 +298,10 @@ def _cell(x: float, x0: float, x1: float, cells: int) -> int:
 
 
 def _tick(v: float, log: bool) -> str:
-    return fmt_num(10**v) if log else fmt_num(v)
+    """A y tick label; on the log scale v is log10 of the value (a tick past 1e308 is named by its power)."""
+    if not log:
+        return fmt_num(v)
+    try:
+        return fmt_num(10**v)
+    except OverflowError:
+        return f"1e{v:.0f}"
