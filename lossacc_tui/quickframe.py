@@ -113,8 +113,13 @@ class QuickFrame:
     def _on_term(self, signum: int, frame: FrameType | None) -> None:
         raise SystemExit(128 + signum)  # (unwinds through close: the terminal is given back)
 
-    def paint(self, lines: list[str]) -> None:
-        body = "".join(f"\x1b[{i + 1};1H{line}\x1b[0m\x1b[K" for i, line in enumerate(lines))
+    def paint(self, lines: list[str], cols: int) -> None:
+        """Draw the frame's lines from the top left; a short line's rest is erased (a full one's is
+        not: after the last column, an erase would take that column's cell in some terminals)."""
+        body = "".join(
+            f"\x1b[{i + 1};1H{line}\x1b[0m" + ("\x1b[K" if _visible(line) < cols else "")
+            for i, line in enumerate(lines)
+        )
         self.out.write(ENTER + "\x1b[H\x1b[2J" + body)
         self.out.flush()
         self.shown = True
@@ -412,7 +417,7 @@ def show(args: Any, out: IO[str] | None = None, fd: int = 0) -> QuickFrame | Non
             return None
         run, fraction = got
         color = not os.environ.get("NO_COLOR")
-        qf.paint(frame_lines(run, " ".join(args.paths), fraction, cols, rows, color))
+        qf.paint(frame_lines(run, " ".join(args.paths), fraction, cols, rows, color), cols)
     except BaseException as e:  # (the view starts as before and says what is wrong with the log)
         qf.close()
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
