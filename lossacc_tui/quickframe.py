@@ -120,9 +120,9 @@ class QuickFrame:
             f"\x1b[{i + 1};1H{line}\x1b[0m" + ("\x1b[K" if _visible(line) < cols else "")
             for i, line in enumerate(lines)
         )
+        self.shown = True  # (first: a Ctrl-C during the write still leaves the alternate screen)
         self.out.write(ENTER + "\x1b[H\x1b[2J" + body)
         self.out.flush()
-        self.shown = True
 
     def handover(self) -> None:
         """Textual is about to take the screen (it enters the same alternate screen and leaves it)."""
