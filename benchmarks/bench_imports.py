@@ -1,5 +1,6 @@
-"""Start-up cost: `check` on a tiny log, and the imports the terminal view needs before its first
-frame, against the interpreter alone and `import numpy` (the floor of any numpy tool), measured in
+"""Start-up cost: `check` on a tiny log, the imports the terminal view needs before its first frame,
+and what `watch FILE` does before its quick first frame (quickframe.py: imports, reading, drawing),
+against the interpreter alone and `import numpy` (the floor of any numpy tool), measured in
 the same run (median of 7 interleaved runs, each a fresh process).
 
     python -m benchmarks bench_imports
@@ -60,16 +61,33 @@ NOT_FOR_CHECK = (
 )
 
 
+def bytecode_env() -> dict[str, str]:
+    """As a user's install runs: the bytecode cache on (this machine's shell sets
+    PYTHONDONTWRITEBYTECODE: every start would compile the project's modules again), the project
+    compiled once, as `pip install` of a wheel does."""
+    import compileall
+
+    import lossacc_tui
+
+    compileall.compile_dir(str(Path(lossacc_tui.__file__).parent), quiet=1)
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
     t = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    run_env = env or BYTECODE_ENV
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=run_env)
     return time.perf_counter() - t
 
 
 def largest_imports(cmd: list[str], top: int = 7) -> list[tuple[int, str]]:
     """(cumulative microseconds, package) of the largest packages imported (from -X importtime):
     third-party packages and this project's subpackages, wherever they were imported from."""
-    err = subprocess.run([sys.executable, "-X", "importtime", *cmd], capture_output=True, text=True).stderr
+    err = subprocess.run(
+        [sys.executable, "-X", "importtime", *cmd], capture_output=True, text=True, env=BYTECODE_ENV or None
+    ).stderr
     rows: dict[str, int] = {}
     for line in err.splitlines():
         parts = line.split("|")
@@ -81,7 +99,11 @@ def largest_imports(cmd: list[str], top: int = 7) -> list[tuple[int, str]]:
     return sorted(((us, m) for m, us in rows.items()), reverse=True)[:top]
 
 
+BYTECODE_ENV: dict[str, str] = {}
+
+
 def main() -> int:
+    BYTECODE_ENV.update(bytecode_env())
     py = sys.executable
     with tempfile.TemporaryDirectory() as d:
         log = Path(d) / "training.log"
@@ -94,11 +116,23 @@ def main() -> int:
         )
         check = [py, "-m", "lossacc_tui", "check", str(log)]
         app = [py, "-c", "import lossacc_tui.cli, lossacc_tui.app.launch"]
+        # what `watch FILE` imports and does before its quick first frame (quickframe.py): the
+        # command line, the reader, the view's Textual-free plot code, the frame drawn in memory
+        quick = [
+            py,
+            "-c",
+            "import sys; from pathlib import Path; import lossacc_tui.cli;"
+            " from lossacc_tui import quickframe as q; r, f = q.read_head(Path(sys.argv[1]), None, None);"
+            " q.frame_lines(r, 'log', f, 120, 40, True)",
+            str(log),
+        ]
         cmds = {
             "python -c pass": [py, "-c", "pass"],
             "python -c 'import numpy'": [py, "-c", "import numpy"],
             "lossacc-tui check (20-line log)": check,
             "terminal view imports (cli + app)": app,
+            "quick first frame (imports + frame)": quick,
+            "import textual.app": [py, "-c", "import textual.app"],
             "import lossacc_tui.readers": [py, "-c", "import lossacc_tui.readers"],
         }
         envs: dict[str, dict[str, str] | None] = dict.fromkeys(cmds)
@@ -106,7 +140,7 @@ def main() -> int:
             other = str(Path(sys.argv[sys.argv.index("--against") + 1]).resolve())
             for k in ("lossacc-tui check (20-line log)", "import lossacc_tui.readers"):
                 cmds[f"{k} [{Path(other).name}]"] = cmds[k]
-                envs[f"{k} [{Path(other).name}]"] = dict(os.environ, PYTHONPATH=other)
+                envs[f"{k} [{Path(other).name}]"] = dict(BYTECODE_ENV, PYTHONPATH=other)
         times: dict[str, list[float]] = {k: [] for k in cmds}
         for _ in range(REPS):
             for k, cmd in cmds.items():
@@ -129,7 +163,7 @@ def main() -> int:
         probe = app[-1] + "; print(*sorted(m for m in sys.modules if m.startswith('lossacc_tui.analysis')))"
         out = subprocess.run([py, "-c", "import sys; " + probe], capture_output=True, text=True).stdout
         print(f"  analysis modules the terminal view imports: {out.strip() or 'none'}")
-        for label, cmd in (("check", check[1:]), ("terminal view", app[1:])):
+        for label, cmd in (("check", check[1:]), ("terminal view", app[1:]), ("quick frame", quick[1:])):
             tops = ", ".join(f"{m} {us / 1000:.0f} ms" for us, m in largest_imports(cmd))
             print(f"  largest imports, {label}: {tops}")
     return 0

@@ -7,11 +7,15 @@ import difflib
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from lossacc_tui import __version__
 from lossacc_tui.clean import clean
 from lossacc_tui.options import add_analysis_options, add_keep_option
 from lossacc_tui.readers import READERS
+
+if TYPE_CHECKING:
+    from lossacc_tui.quickframe import QuickFrame
 
 COMMANDS = ("watch", "replay", "check", "explain", "demo", "serve")
 #: Commands whose parsing never shows `explain`'s help: for them the parser is built without
@@ -152,9 +156,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return serve(argv[argv.index("serve") + 1 :], args.host, args.port)
     if args.command in ("watch", "replay"):
-        from lossacc_tui.app.launch import launch  # Textual is imported only for the terminal view
+        quick: QuickFrame | None = None
+        try:
+            from lossacc_tui.quickframe import show  # (a first frame before Textual is imported)
 
-        return launch(args, exit_fast=True)  # (the process ends when the view does)
+            quick = show(args)  # (Ctrl-C from here on: the terminal given back, exit 130)
+            from lossacc_tui.app.launch import launch  # Textual is imported only for the terminal view
+
+            return launch(args, exit_fast=True, quick=quick)  # (the process ends when the view does)
+        except KeyboardInterrupt:
+            return 130
+        finally:
+            if quick is not None:
+                quick.close()
     print(
         f"lossacc-tui: '{args.command}' is not available in this version yet; "
         "use 'lossacc-tui check PATH' to read logs",

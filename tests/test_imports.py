@@ -63,6 +63,39 @@ def test_the_terminal_view_imports_no_analysis_before_it_needs_it() -> None:
     assert out.strip() == "['lossacc_tui.analysis.params']"
 
 
+QUICK_FRAME = """
+import sys
+from pathlib import Path
+import lossacc_tui.cli
+from lossacc_tui import quickframe
+run, fraction = quickframe.read_head(Path(sys.argv[1]), None, None)
+lines = quickframe.frame_lines(run, sys.argv[1], fraction, 120, 40, True)
+assert any("last epoch 19" in line for line in lines), lines
+print("LOADED:", *sorted(m for m in sys.modules if m.split(".")[0] in {"textual", "rich", "plotext",
+      "textual_plotext", "markdown_it", "pygments", "watchdog", "polars"}
+      or m.startswith(("lossacc_tui.analysis.", "lossacc_tui.monitor", "lossacc_tui.follow",
+      "lossacc_tui.app.app", "lossacc_tui.app.widgets", "lossacc_tui.report", "lossacc_tui.check"))
+      and m != "lossacc_tui.analysis.params"))
+"""
+
+
+def test_the_quick_first_frame_imports_neither_textual_rich_plotext_nor_the_analysis(tmp_path: Path) -> None:
+    """`watch FILE` paints its first frame (quickframe.py) with the command line, the readers and
+    the view's Textual-free plot code only: Textual, Rich, plotext, the follower and the analysis
+    are imported after it is on the screen."""
+    log = tmp_path / "training.log"
+    rows = "".join(
+        f"{i},{0.5 + i / 100:.4f},{0.9 - i / 100:.4f},{0.5 + i / 100:.4f},{0.95 - i / 100:.4f}\n"
+        for i in range(20)
+    )
+    log.write_text("epoch,accuracy,loss,val_accuracy,val_loss\n" + rows)
+    res = subprocess.run(
+        [sys.executable, "-c", QUICK_FRAME, str(log)], capture_output=True, text=True, timeout=120
+    )
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.rsplit("LOADED:", 1)[1].split() == []
+
+
 def test_the_analysis_package_still_gives_every_public_name() -> None:
     code = (
         "import lossacc_tui.analysis as a\n"

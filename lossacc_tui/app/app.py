@@ -131,7 +131,19 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
         self.tracker.on_change = lambda: self.feed_changed(FeedChanged())
         self.set_interval(1.0, self._tick)
         self.query_one(RunList).focus()
+        self._breakpoints_now()
         self.request_redraw()
+
+    def _breakpoints_now(self) -> None:
+        """The layout's breakpoint classes (-narrow, -short, ...) for the terminal's size at once:
+        Textual sets them when the screen gets its first resize event, after the first frame is
+        painted, which at 80 columns drew that frame with the wide layout and then moved every pane."""
+        width, height = self.size
+        classes: dict[str, bool] = {}
+        for points, size in ((self.HORIZONTAL_BREAKPOINTS, width), (self.VERTICAL_BREAKPOINTS, height)):
+            chosen = [name for at, name in points if size >= at][-1:]
+            classes.update({name: name in chosen for _, name in points})
+        self.screen.update_classes(classes, animate=False)
 
     # -- redraw (coalesced) ---------------------------------------------------------------------
     def on_resized(self, _: Resized) -> None:
@@ -198,9 +210,8 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
         frame = Frame(rows)
         if self.selected_run is not None:
             rs = runs[self.selected_run]
-            lp, ap = main.query_one("#loss-plot", MetricPlot), main.query_one("#acc-plot", MetricPlot)
             frame.loss, frame.acc, frame.band, self.drawn_axis = present.main_view(
-                rs, self.opts, lp.canvas_size, ap.canvas_size, self.selected_alert, self.cursor
+                rs, self.opts, *self._canvas_sizes(main), self.selected_alert, self.cursor
             )
             self.drawn_log = frame.loss.log
             frame.alerts = present.alert_rows(rs)
@@ -211,6 +222,22 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
                 probe = probe_summary(rs.run)  # per-sample facts from the probe sidecar, if any
                 frame.text = self._run_summary(rs) + (f"\n\n{probe}" if probe else "")
         return frame
+
+    def _canvas_sizes(self, main: Any) -> tuple[tuple[int, int], tuple[int, int]]:
+        """The loss and accuracy plots' drawing areas. Before the first layout (the first frame is
+        built at mount) a plot is 0 cells wide, and data reduced to a 1-column canvas would be drawn
+        as one vertical line: then the areas the layout will give them (app.tcss, as the quick first
+        frame lays them out), so the first frame painted has the plots."""
+        lp, ap = main.query_one("#loss-plot", MetricPlot), main.query_one("#acc-plot", MetricPlot)
+        if lp.size.width and ap.size.width:
+            return lp.canvas_size, ap.canvas_size
+        from lossacc_tui.quickframe import LABEL_W, plot_heights, side_width
+
+        cols, rows = self.size
+        rows -= 1 if self.banner else 0
+        width = max(1, cols - side_width(cols) - LABEL_W - 2)
+        loss_h, acc_h, _ = plot_heights(rows)
+        return (width, max(1, loss_h - 4)), (width, max(1, acc_h - 4))
 
     def _show(self, frame: Frame) -> None:
         """Hand a frame's copies to the widgets (lock not held)."""

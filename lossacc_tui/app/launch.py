@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lossacc_tui.app.app import make_app
 from lossacc_tui.app.fit import Field
@@ -15,8 +16,13 @@ from lossacc_tui.monitor import Monitor
 from lossacc_tui.options import OptionError, params_from_args, parse_map
 from lossacc_tui.source import PathError
 
+if TYPE_CHECKING:
+    from lossacc_tui.quickframe import QuickFrame
 
-def _fail(message: str) -> int:
+
+def _fail(message: str, quick: QuickFrame | None = None) -> int:
+    if quick is not None:  # (the quick frame's screen is left first: the message stays readable)
+        quick.close()
     print(f"lossacc-tui: {message}", file=sys.stderr)
     return 2
 
@@ -27,34 +33,37 @@ def launch(
     focus: Path | None = None,
     banner: str | Sequence[Field] | None = None,
     exit_fast: bool = False,
+    quick: QuickFrame | None = None,
 ) -> int:
     """Run the terminal view; `focus`: a path whose runs are shown first (the demo's live run),
     `banner`: one line shown above the panes (what the demo is doing). `exit_fast`: once the app
     has ended (terminal restored, follower stopped), end the process at once instead of returning:
     the interpreter's teardown frees a long run's objects one by one (2 s after `q` here on a
-    100,000-point run) with nothing left to do."""
+    100,000-point run) with nothing left to do. `quick`: the first frame `watch` painted before
+    Textual was imported (quickframe.py): Textual takes its screen over; it is closed on every way out."""
     try:
         role_map = parse_map(args.map)
         params = params_from_args(args)
     except OptionError as e:
-        return _fail(str(e))
+        return _fail(str(e), quick)
     if args.smoothing is not None and not 0.0 <= args.smoothing < 1.0:
-        return _fail("--smoothing takes a weight in [0, 1), e.g. 0.6")
+        return _fail("--smoothing takes a weight in [0, 1), e.g. 0.6", quick)
     web = "web_driver" in os.environ.get("TEXTUAL_DRIVER", "")  # (run by `serve`, for a browser tab)
     if not web and not (sys.stdin.isatty() and sys.stdout.isatty()):
         return _fail(
-            f"'{args.command}' needs a terminal; for plain output use 'lossacc-tui check --follow PATH'"
+            f"'{args.command}' needs a terminal; for plain output use 'lossacc-tui check --follow PATH'",
+            quick,
         )
     paths = [Path(p) for p in args.paths]
     from lossacc_tui.replay import Replay  # (imported here: `watch` starts faster without it)
 
     if args.command == "replay":
         if args.speed is not None and args.speed <= 0:
-            return _fail("--speed takes a number above 0")
+            return _fail("--speed takes a number above 0", quick)
         feed: Monitor | Replay = Replay(paths, args.format, role_map, args.speed, params=params)
     else:
         if args.poll is not None and args.poll <= 0:
-            return _fail("--poll takes a number of seconds above 0")
+            return _fail("--poll takes a number of seconds above 0", quick)
         feed = Monitor(
             paths, args.format, role_map, args.poll, params=params, keep=getattr(args, "keep", None)
         )
@@ -67,11 +76,15 @@ def launch(
         feed.start()
     except PathError as e:
         feed.stop()
-        return _fail(str(e))
+        return _fail(str(e), quick)
+    if quick is not None:
+        quick.handover()
     try:
         app.run()
     finally:
         feed.stop()
+        if quick is not None:
+            quick.close()  # (Textual restored the settings it found: the quick frame's)
     failure = getattr(app, "failure", None)
     # Textual sets a return code of 1 after an unhandled exception (it has printed the traceback)
     code = _fail(failure) if failure else (app.return_code or 0)

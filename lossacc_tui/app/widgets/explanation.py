@@ -8,7 +8,10 @@ text of another height or width changes the pane's scrollable size (and lays the
 
 from __future__ import annotations
 
+import sys
+
 from rich.segment import Segment
+from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -75,12 +78,21 @@ class Explanation(ScrollView):
     def _lines(self, width: int) -> list[list[Segment]]:
         if not self.text:
             return []
-        from rich.markdown import Markdown  # markdown-it and pygments: not before the first text
-
         console = self.app.console
         options = self.app.console_options.update(highlight=False, width=width)
+        if "rich.markdown" not in sys.modules:  # the first text: as it is, and as Markdown (markdown-it
+            # and pygments: 0.1-0.2 s to import) once the first frame is painted: the plots come first
+            self.call_after_refresh(self._markdown_now)
+            return console.render_lines(Text(self.text), options, style=self.rich_style, pad=True)
+        from rich.markdown import Markdown
+
         doc = Markdown(self.text, hyperlinks=False)
         return console.render_lines(doc, options, style=self.rich_style, pad=True)
+
+    def _markdown_now(self) -> None:
+        import rich.markdown  # noqa: F401  (then every text is rendered as Markdown)
+
+        self._render_text(changed_only=False)
 
     def on_resize(self) -> None:
         self._render_text(changed_only=False)

@@ -165,6 +165,11 @@ class RunList(SteadyWidth, OptionList):
         self.border_subtitle = f"{len(rows)}"
 
     def on_resize(self) -> None:
+        # rows set before the first layout were fitted to no width ("ep 149"): refit them now, not
+        # at the app's next frame (which waits while the feed holds the lock for the first analysis)
+        if self.rows and max(8, self.scrollable_content_region.width) != self._width:
+            at = self.highlighted
+            self.set_rows(self.rows, self.rows[at].key if at is not None and at < len(self.rows) else None)
         self.post_message(Resized())
 
     @property
