@@ -63,17 +63,29 @@ class SteadyWidth:
     are cut to the room it leaves."""
 
     _bar_from: float = math.inf  # rows from which a scrollbar is reserved
-    _bar_width: int = -1  # the widget width `_bar_from` was found at
+    _bar_size: tuple[int, int] = (-1, -1)  # the widget size `_bar_from` was found at
 
     def steady_width(self, shown: int, wanted: int) -> int:
-        """The width to cut `wanted` rows to (`shown`: rows the list shows now)."""
-        width = self.size.width  # type: ignore[attr-defined]
-        if width != self._bar_width:
-            self._bar_from, self._bar_width = math.inf, width
-        if self.show_vertical_scrollbar:  # type: ignore[attr-defined]
+        """The width to cut `wanted` rows to (`shown`: rows the list shows now). A new size (the
+        first layout's, or the terminal's) forgets the scrollbar seen at the old one: a list laid
+        out 1 row high before its pane had its height needed one, and kept its rows cut for it."""
+        width, height = self.size  # type: ignore[attr-defined]
+        if (width, height) != self._bar_size:
+            self._bar_from, self._bar_size = math.inf, (width, height)
+        if self.show_vertical_scrollbar and not self._can_grow():  # type: ignore[attr-defined]
             self._bar_from = min(self._bar_from, shown)
         bar = self.styles.scrollbar_size_vertical if wanted >= self._bar_from else 0  # type: ignore[attr-defined]
         return width - bar
+
+    def _can_grow(self) -> bool:
+        """An auto-height list below its max-height shows a scrollbar only until the layout gives it
+        the height of new rows (taller rows in a list still sized for the old ones): not a need."""
+        styles = self.styles  # type: ignore[attr-defined]
+        parent = self.parent  # type: ignore[attr-defined]
+        if not styles.height or not styles.height.is_auto or styles.max_height is None or parent is None:
+            return False
+        cap = int(styles.max_height.resolve(parent.size, self.app.size))  # type: ignore[attr-defined]
+        return self.outer_size.height < cap  # type: ignore[attr-defined]
 
 
 def prompt(row: RunRow, width: int) -> Text:
@@ -165,11 +177,6 @@ class RunList(SteadyWidth, OptionList):
         self.border_subtitle = f"{len(rows)}"
 
     def on_resize(self) -> None:
-        # rows set before the first layout were fitted to no width ("ep 149"): refit them now, not
-        # at the app's next frame (which waits while the feed holds the lock for the first analysis)
-        if self.rows and max(8, self.scrollable_content_region.width) != self._width:
-            at = self.highlighted
-            self.set_rows(self.rows, self.rows[at].key if at is not None and at < len(self.rows) else None)
         self.post_message(Resized())
 
     @property
