@@ -276,3 +276,27 @@ def test_a_config_file_that_is_not_toml_names_the_file(
     p.write_text(KERAS)
     code, _, err = run_cli(capsys, "check", "--config", str(p), str(p))
     assert code == 2 and f"{p}: not a TOML file of analysis parameters" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("where", ["last", "middle"])
+def test_a_loss_of_1e308_is_reported_without_a_traceback_or_numpy_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    """A finite 1e308 validation loss crashed `check` (OverflowError in the explanation) and let
+    numpy's overflow warnings onto stderr."""
+    import warnings
+
+    lines = (REPO / "tests" / "app" / "data" / "training.log").read_text().splitlines()[:41]
+    i = len(lines) - 1 if where == "last" else 20
+    cells = lines[i].split(",")
+    cells[-1] = "1e308"  # val_loss
+    lines[i] = ",".join(cells)
+    p = tmp_path / "training.log"
+    p.write_text("\n".join(lines) + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        code, out, err = run_cli(capsys, "check", str(p))
+    assert code == 0 and err == "" and "1.00e+308" in out
+    import re
+
+    assert not re.search(r"\binf\b|\bnan\b|xinf|infx|nanx|10\^inf", out), out

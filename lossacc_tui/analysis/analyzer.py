@@ -58,7 +58,15 @@ class Analyzer:
 
     # --- public ------------------------------------------------------------------------------
     def update(self) -> list[Event]:
-        """Consume new points; the ('opened' | 'closed', alert snapshot) events they caused."""
+        """Consume new points; the ('opened' | 'closed', alert snapshot) events they caused.
+
+        numpy's floating-point warnings are off inside: the analysis reads NaN, inf and overflow
+        (a loss of 1e308) explicitly, and a warning on stderr would only scramble `check`'s output
+        or the user's training loop."""
+        with np.errstate(all="ignore"):
+            return self._update()
+
+    def _update(self) -> list[Event]:
         if self.ctx is not None:
             self.ctx.clear_cache()  # x columns may have been reallocated by the appends
         layout, ctx = self._structure.resolve(self.ctx)

@@ -99,6 +99,12 @@ def calibrated_loss_max(acc: float, k: int | None) -> float:
     return h + ((1 - acc) * math.log(k - 1) if k is not None and k > 2 else 0.0)
 
 
+def _classes_needed(nats: float) -> str:
+    """'over 10^N classes' for a right answer costing `nats` (at most ln K), never 10^inf."""
+    power = nats / math.log(10)
+    return f"over 10^{int(power)} classes" if math.isfinite(power) else "more classes than any finite number"
+
+
 def who_carries_loss(
     loss: float,
     acc: float,
@@ -174,8 +180,8 @@ def who_carries_loss(
     elif k is None and right_hi > RIGHT_PLAUSIBLE:
         right = (
             f"; right answers could carry the rest only at {fmt(right_hi, 3)} nats each, which a right "
-            f"answer (its class the most probable) can cost only with over 10^{int(right_hi / math.log(10))} "
-            "classes: mistakes carry nearly all of it"
+            f"answer (its class the most probable) can cost only with {_classes_needed(right_hi)}: mistakes "
+            "carry nearly all of it"
         )
     else:
         lead = "The numbers allow both: mistakes carry"

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.explain_parts import Names, below_baseline, mistakes
-from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, pts, times, within
+from lossacc_tui.analysis.quantities import arrow, change, factor, fmt, fmt_x, pts, times, within
 from lossacc_tui.analysis.resolution import describe, resolution
 
 Parts = list[tuple[str, str]]
@@ -188,7 +188,8 @@ def _unstable(a: Alert, n: Names) -> Parts:
         (
             "What happened",
             f"{n.loss} swung between {fmt(e['loss_low'])} ({n.unit} {fmt_x(e['loss_low_x'])}) and "
-            f"{fmt(e['loss_high'])} ({n.unit} {fmt_x(e['loss_high_x'])}), x{fmt(e['ratio'], 1)}, while "
+            f"{fmt(e['loss_high'])} ({n.unit} {fmt_x(e['loss_high_x'])}), "
+            f"{factor(e['ratio'], 1, lead=True)}, while "
             f"{n.acc} stayed {within(e['acc_low'], e['acc_high'], 4)}.",
         ),
         (
@@ -206,7 +207,8 @@ def _unstable(a: Alert, n: Names) -> Parts:
         ),
         (
             "How sure",
-            f"A x{fmt(e['ratio'], 1)} swing with accuracy within {(e['acc_high'] - e['acc_low']) * 100:.1f} "
+            f"A {factor(e['ratio'], 1, lead=True)} swing with accuracy within "
+            f"{(e['acc_high'] - e['acc_low']) * 100:.1f} "
             "points cannot come from the bulk of the data moving; per-row losses would confirm it.",
         ),
     ]

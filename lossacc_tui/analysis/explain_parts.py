@@ -101,11 +101,16 @@ def mistakes(loss: float, acc: float, n: Names, prefix: str) -> str:
         )
     lo, _ = wrong_share_bounds(loss, acc, k)
     m_lo, m_hi = mistake_cost_bounds(loss, acc, k)
+    cost = (
+        f"A mistake costs {span(m_lo, m_hi, 3, sep=' to ')} nats on average (probability {prob(m_hi)} to "
+        f"{prob(m_lo)} on its true class): the top of that range holds if right answers cost nothing."
+        if math.isfinite(m_lo) and math.isfinite(m_hi)
+        else "What a mistake costs on average is past what a float holds: the loss overflowed, so its "
+        "size says the evaluation blew up, not how confident the mistakes were."
+    )
     text = (
         f"{where} {wrong:.1%} of samples are wrong; each costs at least ln 2 = 0.6931 nats, so mistakes "
-        f"carry at least {lo:.0%} of the loss (the floor (1 - a) ln 2 is {fmt(floor(acc))}). A mistake "
-        f"costs {span(m_lo, m_hi, 3, sep=' to ')} nats on average (probability {prob(m_hi)} to "
-        f"{prob(m_lo)} on its true class): the top of that range holds if right answers cost nothing."
+        f"carry at least {lo:.0%} of the loss (the floor (1 - a) ln 2 is {fmt(floor(acc))}). {cost}"
     )
     if k is not None and loss > acc * math.log(k):
         text += (

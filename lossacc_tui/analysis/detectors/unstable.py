@@ -13,7 +13,7 @@ from lossacc_tui.analysis.detectors.base import classes_claim, names, span_extre
 from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.evidence import who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.quantities import fmt, fmt_x, loss_per_mistake, span, within
+from lossacc_tui.analysis.quantities import factor, fmt_x, loss_per_mistake, span, within
 
 
 class ValLossUnstable(PairDetector):
@@ -82,7 +82,7 @@ class ValLossUnstable(PairDetector):
         e = alert.evidence
         return (
             f"{self.ctx.loss.name if self.ctx.loss else 'loss'} swings "
-            f"{span(e['loss_low'], e['loss_high'])} (x{fmt(e['ratio'], 1)}) while "
+            f"{span(e['loss_low'], e['loss_high'])} ({factor(e['ratio'], 1, lead=True)}) while "
             f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} stays "
             f"{span(e['acc_low'], e['acc_high'], 3)}"
         )
@@ -92,7 +92,7 @@ class ValLossUnstable(PairDetector):
         nm = names(self.ctx)
         x0, x1 = e["loss_low_x"], e["loss_high_x"]
         why = (
-            f"the loss multiplied x{fmt(e['ratio'], 1)} while accuracy stayed "
+            f"the loss multiplied {factor(e['ratio'], 1, lead=True)} while accuracy stayed "
             f"{within(e['acc_low'], e['acc_high'], 4)}: the growth sits on predictions pushed far to the "
             "wrong side more than on samples changing sides"
         )
