@@ -134,9 +134,8 @@ def test_yolov5_results_csv_is_read_as_ultralytics_with_its_splits(tmp_path: Pat
         cells = {"epoch": e, "metrics/accuracy_top1": r["val_acc"], "metrics/mAP_0.5:0.95": r["val_acc"] / 2}
         for n in names[1:]:
             split = "val" if n.startswith(("val/", "test/")) else "train"
-            cells.setdefault(
-                n, r[f"{split}_loss"] / 3 if "loss" in n else r["train_acc"] if "metrics" in n else 1e-3
-            )
+            loss = r[f"{split}_loss"] / (30 if n.endswith("_loss") else 1)  # a detection term is small
+            cells.setdefault(n, loss if "loss" in n else r["train_acc"] if "metrics" in n else 1e-3)
         lines.append(",".join(f"{cells[n]:>20.5g}" for n in names))
     d = tmp_path / "exp"
     d.mkdir()
@@ -149,8 +148,13 @@ def test_yolov5_results_csv_is_read_as_ultralytics_with_its_splits(tmp_path: Pat
     assert got[val_loss] == "val_loss" and got[acc] == "val_acc"
     assert got["x/lr0" if "x/lr0" in names else "lr/0"] == "lr"
     if "val/obj_loss" in names:  # the detection loss is the sum of its three terms
-        assert run.series["val/loss"].values[0] == pytest.approx(rows[0]["val_loss"], rel=1e-4)
+        assert run.series["val/loss"].values[0] == pytest.approx(rows[0]["val_loss"] / 10, rel=1e-4)
         assert run.loss_kind == "sum-of-terms"
+        from lossacc_tui.analysis.analyzer import Analyzer
+
+        an = Analyzer(run)
+        an.update()  # a summed detection loss below the cross-entropy floor of its mAP: no floor check
+        assert "not-cross-entropy" not in {a.kind for a in an.alerts}
 
 
 def test_ultralytics_detection_loss_is_the_sum_of_its_terms_and_map_is_its_score() -> None:

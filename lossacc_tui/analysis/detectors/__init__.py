@@ -30,7 +30,10 @@ def build_detectors(ctx: Ctx, other_series: list[Series] | None = None) -> dict[
     if train is not None:
         out["train"] = [NonFinite(ctx, train, train.name), Explosion(ctx, train, train.name)]
     if loss is not None and acc is not None:
-        pair: list[Detector] = [NotCrossEntropy(ctx, loss, loss.name)]
+        # a loss its format names a sum of terms (a detection loss beside its mAP) is known not to be
+        # cross-entropy: no floor check for it (its values sit below any floor the mAP would set)
+        summed = loss.loss_kind == "sum-of-terms"
+        pair: list[Detector] = [] if summed else [NotCrossEntropy(ctx, loss, loss.name)]
         if not ctx.not_ce:  # kinds that read the loss against the accuracy as cross-entropy
             if ctx.split == "validation":
                 pair += [LossUpAccUp(ctx, loss), LossDownAccDown(ctx, loss), ValLossUnstable(ctx, loss)]
