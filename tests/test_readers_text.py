@@ -583,3 +583,18 @@ def test_text_kv_a_name_it_cannot_take_apart_is_a_problem_not_a_silent_drop() ->
     assert len(recs) == 6 and all("val_loss" in r.values for r in recs)
     assert len(reader.problems) == 6
     assert "[bold]val_acc[/bold]" in reader.problems[0].message
+
+
+def test_text_kv_reads_the_microsoft_c_runtime_nan_and_inf() -> None:
+    """`1.#QNAN`, `-1.#IND`, `1.#INF` were read as 1, -1 and 1, silently (a NaN loss became 1)."""
+    data = _printed_by_a_loop(
+        "epoch {e} | train_loss {tl:.4f} | val_loss {vl:.4f} | val_acc {va:.2f}"
+    ).decode()
+    lines = data.splitlines(keepends=True)
+    lines[2] = lines[2].replace(lines[2].split("val_loss ")[1].split(" ")[0], "1.#QNAN")
+    lines[3] = lines[3].replace(lines[3].split("train_loss ")[1].split(" ")[0], "-1.#IND")
+    lines[4] = lines[4].replace(lines[4].split("val_loss ")[1].split(" ")[0], "1.#INF")
+    recs, reader = read(TextKvReader, "".join(lines).encode())
+    assert len(recs) == 6 and not reader.problems
+    assert math.isnan(recs[2].values["val_loss"]) and math.isnan(recs[3].values["train_loss"])
+    assert recs[4].values["val_loss"] == math.inf

@@ -22,7 +22,11 @@ from lossacc_tui.roles import classify, normalize
 MAX_LINE = 1 << 14  # a printed metrics line is short; longer lines are not looked at
 # a name, with the qualifiers writers attach: `acc@1`, `val_acc(%)`, `val_acc[top1]`
 _WORD = r"[A-Za-z](?:[\w/]|[.-](?=\w))*(?:@\w+|\[\w+\]|\(%\))*"
-_NUM = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?%?(?!\w|\.\d)|(?i:[-+]?(?:nan|inf))(?![A-Za-z])"
+# a number; NaN/inf as Python and the Microsoft C runtime print them (`1.#QNAN`, `-1.#IND`, `nan(ind)`)
+_NUM = (
+    r"(?i:[-+]?\d\.#(?:qnan|snan|ind|inf)\d*|[-+]?nan\((?:ind|snan|qnan)?\))"
+    r"|[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?%?(?!\w|\.\d|\.?#)|(?i:[-+]?(?:nan|inf))(?![A-Za-z(])"
+)
 _PAIR = re.compile(
     rf"(?<![\w./-])(?:(?P<long>{_WORD}(?:[ ]{_WORD}){{0,3}})\.?\s*[:=]\s*|(?P<short>{_WORD})\.?\s+)"
     rf"[\[(]?(?P<num>{_NUM})(?:\s*/\s*(?P<total>\d{{1,15}})(?!\d))?"
