@@ -69,7 +69,7 @@ _SUFFIX_SPLITS = (
 #: (per epoch, preferred) and `batch_loss` (per batch, ranked lower).
 _QUALIFIERS = (("epoch_", 0), ("batch_", 2))
 
-_SPLIT = re.compile(r"[/\-. '@()\[\]%]+")  # `Acc@1`, `val_acc(%)`, `val_acc[top1]` too
+_SPLIT = re.compile(r"[/\-. '@()\[\]%_]+")  # `Acc@1`, `val_acc(%)`, `val_acc[top1]` too
 #: Words some writers put after the metric: an EMA copy, a head of a multi-head model, a
 #: dataloader of Lightning's multi-dataloader validation (`val_loss/dataloader_idx_0`). Each one
 #: ranks the name below the plain one.

@@ -598,3 +598,14 @@ def test_text_kv_reads_the_microsoft_c_runtime_nan_and_inf() -> None:
     assert len(recs) == 6 and not reader.problems
     assert math.isnan(recs[2].values["val_loss"]) and math.isnan(recs[3].values["train_loss"])
     assert recs[4].values["val_loss"] == math.inf
+
+
+def test_text_kv_a_qualifier_after_a_space_keeps_the_metric() -> None:
+    """`val_loss (ema): 0.5` lost the validation loss, silently: no loss analysis at all."""
+    from lossacc_tui.roles import assign_roles
+
+    data = _printed_by_a_loop("Epoch {e}: train_loss={tl:.4f} | val_loss (ema): {vl:.4f} | val_acc={va:.2f}")
+    recs, reader = read(TextKvReader, data)
+    assert len(recs) == 6 and not reader.problems
+    roles = assign_roles(list(recs[0].values))
+    assert [n for n, r in roles.items() if r == "val_loss"] == ["val_loss_(ema)"]

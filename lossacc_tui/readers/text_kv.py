@@ -20,8 +20,11 @@ from lossacc_tui.readers.registry import register
 from lossacc_tui.roles import classify, normalize
 
 MAX_LINE = 1 << 14  # a printed metrics line is short; longer lines are not looked at
-# a name, with the qualifiers writers attach: `acc@1`, `val_acc(%)`, `val_acc[top1]`
-_WORD = r"[A-Za-z](?:[\w/]|[.-](?=\w))*(?:@\w+|\[\w+\]|\(%\))*"
+# a name, with the qualifiers writers attach: `acc@1`, `val_acc(%)`, `val_acc[top1]`, `val_loss (ema)`
+_WORD = (
+    r"[A-Za-z](?:[\w/]|[.-](?=\w))*"
+    r"(?:@\w+|\[\w+\]|\(%\)|(?i:[ ]\((?:%|ema|avg|mean|top\d)\)|[ ]\[(?:ema|avg|mean|top\d)\]))*"
+)
 # a number; NaN/inf as Python and the Microsoft C runtime print them (`1.#QNAN`, `-1.#IND`, `nan(ind)`)
 _NUM = (
     r"(?i:[-+]?\d\.#(?:qnan|snan|ind|inf)\d*|[-+]?nan\((?:ind|snan|qnan)?\))"
