@@ -73,7 +73,10 @@ _SPLIT = re.compile(r"[/\-. '@()\[\]%_]+")  # `Acc@1`, `val_acc(%)`, `val_acc[to
 #: Words some writers put after the metric: an EMA copy, a head of a multi-head model, a
 #: dataloader of Lightning's multi-dataloader validation (`val_loss/dataloader_idx_0`). Each one
 #: ranks the name below the plain one.
-_TRAILING = re.compile(r"_(?:ema|main|head|avg|mean|smooth|smoothed|running|dataloader_idx_\d+)$")
+_TRAILING = re.compile(r"_(?:ema|main|head|avg|mean|smooth|smoothed|running|pct|percent|dataloader_idx_\d+)$")
+#: accuracies that are not the share of samples predicted right (a class-averaged recall): the
+#: cross-entropy bounds between loss and accuracy do not hold for them, so they keep their own name
+_NOT_ACCURACY = ("balanced", "mean_class", "class_mean", "per_class", "macro", "weighted")
 _NUMBERED = re.compile(r"\d+_")
 
 
@@ -147,6 +150,8 @@ def classify(name: str) -> tuple[str, str, int] | None:
         return (split, "acc", rank)
     # DeiT-style `test_384_acc1`, `val_top1`: an accuracy name at the end after a qualifier.
     tail = base.rsplit("_", 1)[-1]
+    if tail in ACC_NAMES and any(w in base for w in _NOT_ACCURACY):
+        return None
     if tail in ACC_NAMES and tail not in {"correct"}:
         return (split, "acc", rank + 1)
     if tail == "loss":

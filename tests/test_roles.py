@@ -50,6 +50,18 @@ def test_qualified_names_get_their_role_and_plain_names_win(
     assert {n: r for n, r in roles.items() if r != "other"} == expected
 
 
+def test_a_balanced_accuracy_is_not_the_accuracy_and_a_percent_suffix_is() -> None:
+    """A class-averaged recall (balanced accuracy) was read as the accuracy, so cross-entropy bounds
+    that hold only for the share of samples right were applied to it; `val_acc_pct` had no role."""
+    roles = assign_roles(["val_loss", "val_balanced_accuracy", "val_acc_pct", "val_mean_class_accuracy"])
+    assert roles == {
+        "val_loss": "val_loss",
+        "val_balanced_accuracy": "other",
+        "val_acc_pct": "val_acc",
+        "val_mean_class_accuracy": "other",
+    }
+
+
 def test_a_loss_scale_or_a_loss_term_is_not_the_loss() -> None:
     roles = assign_roles(["loss_scale", "loss_cls", "grad_norm"])
     assert set(roles.values()) == {"other"}
