@@ -128,12 +128,15 @@ def test_markdown_metric_names_show_as_written_in_the_explanation_pane(tmp_path:
     pytest.importorskip("textual")
     sys.path.insert(0, str(TESTS / "app"))
     from app_helpers import settled, sync, wait_for, watch_app
-    from rich.console import Console
 
     from lossacc_tui.app.widgets.alert_list import AlertList
     from lossacc_tui.app.widgets.explanation import Explanation
 
     path = markdown_named_run(tmp_path)
+
+    def _drawn(box: Explanation) -> str:
+        """The pane's lines as drawn, joined with single spaces."""
+        return " ".join(" ".join("".join(seg.text for seg in strip) for strip in box._strips).split())
 
     @sync
     async def run() -> None:
@@ -142,18 +145,16 @@ def test_markdown_metric_names_show_as_written_in_the_explanation_pane(tmp_path:
             await settled(pilot, app, 180)
             box = app.query_one(Explanation)
             await wait_for(pilot, lambda: box.border_title == "summary", what="the run's summary")
-            summary = Console(record=True, width=100, color_system=None)
-            summary.print(box._doc)  # (the summary, before any alert is selected)
-            assert LINK in " ".join(summary.export_text().split())
+            # (the summary, before any alert is selected, as the pane draws it once Markdown is rendered)
+            await wait_for(pilot, lambda: LINK in _drawn(box), what="the name in the summary as written")
             rows = app.query_one(AlertList)
             await wait_for(pilot, lambda: bool(rows.rows), what="the alert rows")
             rows.focus()
             await pilot.press("down")
             await wait_for(pilot, lambda: app.selected_alert is not None, what="alert highlighted")
             await wait_for(pilot, lambda: box.border_title.startswith("explanation"), what="explanation")
-            console = Console(record=True, width=100, color_system=None)
-            console.print(box._doc)  # the Markdown document the pane draws
-            shown = " ".join(console.export_text().split())
+            await wait_for(pilot, lambda: BOLD in _drawn(box), what="the explanation drawn")
+            shown = _drawn(box)
             app.feed.stop()
         assert LINK in shown and BOLD in shown, shown[:400]
         assert "vl (http://evil.example)" not in shown

@@ -63,15 +63,14 @@ class SteadyWidth:
     are cut to the room it leaves."""
 
     _bar_from: float = math.inf  # rows from which a scrollbar is reserved
-    _bar_size: tuple[int, int] = (-1, -1)  # the widget size `_bar_from` was found at
+    _bar_width: int = -1  # the widget width `_bar_from` was found at
 
     def steady_width(self, shown: int, wanted: int) -> int:
-        """The width to cut `wanted` rows to (`shown`: rows the list shows now). A new size (the
-        first layout's, or the terminal's) forgets the scrollbar seen at the old one: a list laid
-        out 1 row high before its pane had its height needed one, and kept its rows cut for it."""
-        width, height = self.size  # type: ignore[attr-defined]
-        if (width, height) != self._bar_size:
-            self._bar_from, self._bar_size = math.inf, (width, height)
+        """The width to cut `wanted` rows to (`shown`: rows the list shows now). A scrollbar seen
+        while an auto-height list can still grow is not counted (`_can_grow`)."""
+        width = self.size.width  # type: ignore[attr-defined]
+        if width != self._bar_width:
+            self._bar_from, self._bar_width = math.inf, width
         if self.show_vertical_scrollbar and not self._can_grow():  # type: ignore[attr-defined]
             self._bar_from = min(self._bar_from, shown)
         bar = self.styles.scrollbar_size_vertical if wanted >= self._bar_from else 0  # type: ignore[attr-defined]
