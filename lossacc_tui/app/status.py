@@ -94,7 +94,5 @@ def status_parts(app: Any) -> list[tuple[str, str]]:
     if count and last is not None:  # a bad line is told (as `check` lists it), never dropped silently
         name = last.path.rsplit("/", 1)[-1]
         where = f"line {last.line} of {name}" if last.line is not None else name
-        parts.append(
-            (f" · {count} problem{'s' if count != 1 else ''} (last: {where}; check lists them)", "yellow")
-        )
+        parts.append((f" · {count} problem{'s' if count != 1 else ''} (last: {where})", "yellow"))
     return parts
