@@ -20,6 +20,8 @@ import numpy as np
 
 #: a jump between a value at most 1 and one above it by at least this ratio may be a change of unit
 JUMP = 20.0
+#: a fraction this far above 1 is still 1 (an average's rounding), not an out-of-range accuracy
+RANGE_SLACK = 1e-9
 
 
 def unit_change(before: float, after: float) -> bool:
@@ -65,7 +67,7 @@ class PercentScale:
             cuts = [int(finite[i]) for i in maybe if unit_change(float(pairs[i]), float(seq[i]))]
             self._last = float(seq[-1])
         if not cuts:
-            return self._plain(values, stored)
+            return self._in_range(self._plain(values, stored), values, name)
         out = np.empty(len(values))
         a = 0
         for i in cuts:
@@ -79,7 +81,22 @@ class PercentScale:
             )
             a = i
         out[a:] = self._plain(values[a:], None)
-        return out
+        return self._in_range(out, values, name)
+
+    def _in_range(self, out: np.ndarray, logged: np.ndarray, name: str) -> np.ndarray:
+        """An accuracy outside [0, 1] once scaled (above 100 %, negative) is no accuracy: it becomes
+        NaN, kept out of the analysis, and a note says so (a problem line); -0 is read as 0."""
+        bad = np.flatnonzero((out < 0.0) | (out > 1.0 + RANGE_SLACK))  # NaN compares False
+        if len(bad):
+            out = out.copy() if out is logged else out
+            out[bad] = math.nan
+            first = float(logged[bad[0]])
+            more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
+            self.notes.append(
+                f"{name}: {first:g}{more} outside the range of an accuracy (0-1, or 0-100 %):"
+                " left out of the analysis"
+            )
+        return out + 0.0  # -0.0 becomes 0.0
 
     def _plain(self, values: np.ndarray, stored: Callable[[], np.ndarray] | None) -> np.ndarray:
         if not self.decided and len(values):
