@@ -82,21 +82,23 @@ def follow_claim(
     claim = claim_for(path, root, fmt)
     if claim is None:
         return None
-    paths = {p for p, _ in claim.files}
+    # (compared as absolute paths: a source found by the first scan of a relative root and a file
+    # the follower saw appear under the same folder given otherwise are the same file)
+    paths = {p.absolute() for p, _ in claim.files}
+    covers = {p.absolute() for p in claim.covers}
     for src in sources:
-        have = {f.path for f in src.files}
-        if src.path != claim.folder and not (have & (paths | claim.covers)):
+        have = {f.path.absolute() for f in src.files}
+        if src.path.absolute() != claim.folder.absolute() and not (have & (paths | covers)):
             continue
         if claim.successive:
             newest = claim.files[0][0]
-            if newest in have:
+            if newest.absolute() in have:
                 return src, [], False
             src.files[0].path = newest  # the same reader reads on: it returns only what is new
             return src, [0], False
-        new = [p for p, make in claim.files if p not in have]
-        for p, make in claim.files:
-            if p not in have:
-                src.files.append(LogFile(path=p, make=make))
+        new = [p for p, make in claim.files if p.absolute() not in have]
+        for p in new:
+            src.files.append(LogFile(path=p, make=dict(claim.files)[p]))
         return src, [i for i, f in enumerate(src.files) if f.path in new], False
     if not claim.files:
         return None, [], False
@@ -244,15 +246,16 @@ def iter_folder(
 
 def _claim_name(claim: Claim, root: Path) -> str:
     """A claimed run's name: its folder's path from the root (or the root as given)."""
-    base = str(root) if claim.folder == root else _rel(claim.folder, root)
+    at_root = claim.folder.absolute() == root.absolute()  # (a folder the follower saw appear: absolute)
+    base = str(root) if at_root else _rel(claim.folder, root)
     if claim.name is None:
         return base
-    return str(Path(base).parent / claim.name) if claim.folder != root else claim.name
+    return str(Path(base).parent / claim.name) if not at_root else claim.name
 
 
 def _rel(p: Path, root: Path) -> str:
     try:
-        return str(Path(root.name) / p.relative_to(root))
+        return str(Path(root.name) / p.absolute().relative_to(root.absolute()))
     except ValueError:
         return str(p)
 
