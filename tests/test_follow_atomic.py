@@ -66,7 +66,7 @@ def test_a_trainer_saving_in_place_with_checkpoints_is_one_run_and_no_problem(
         half_seen = False
         for _ in range(6000):  # the follower has read the half-written first save (bounded: a minute)
             readers = [f.reader for s in m.sources for f in s.files]
-            if any(getattr(r, "incomplete", "") for r in readers):
+            if any(getattr(r, "incomplete", "") or r.problems for r in readers):  # held back, or told
                 half_seen = True
                 break
             if writer.poll() is not None:
