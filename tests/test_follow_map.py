@@ -33,7 +33,7 @@ def said(c: Collector) -> list[str]:
 
 
 def test_a_mistyped_map_name_is_said_once(tmp_path: Path) -> None:
-    m, c = follow_with(tmp_path, {"val_acc": "val_acuracy"})
+    _m, c = follow_with(tmp_path, {"val_acc": "val_acuracy"})
     (msg,) = said(c)
     assert msg.startswith("--map val_acc=val_acuracy: no metric of that name (there are: ")
     assert "val_accuracy" in msg  # the names there are, to pick from
