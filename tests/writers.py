@@ -7,7 +7,8 @@ create (logrotate's rename then a new empty file, the writer reopening it, no he
 rewrite-last (each line first written provisional without its newline, rewritten in place, then
 ended), half-line (the last line cut in two with a pause between), hf-atomic (a trainer_state.json
 saved atomically with one more log_history entry each time, into a folder it creates first),
-hf-inplace (the same saved in place, half then the rest, with checkpoint-N copies).
+hf-inplace (the same saved in place, half then the rest, with checkpoint-N copies), rewrite-ended
+(the last line ended with a provisional value, then rewritten in place with its real one).
 PAUSE: seconds between writes.
 """
 
@@ -104,6 +105,25 @@ def main(mode: str, path: str, source: str, pause: float) -> None:
                 with open(os.path.join(folder, f"checkpoint-{n}", "trainer_state.json"), "w") as f:
                     f.write(text)
             time.sleep(pause)
+    elif mode == "rewrite-ended":  # every line but the last; then the last, ended, with a provisional
+        import re  # train loss (its digits 9s: the same width); once PATH's sibling "go" exists, the
+        # line is rewritten in place with its real value (a writer that corrects its last record)
+
+        go = os.path.join(os.path.dirname(path), "go")
+        with open(path, "a", encoding="utf-8") as f:
+            f.write("".join(lines[:-1]))
+            fields = lines[-1].split(",")
+            fields[2] = re.sub(r"[0-9]", "9", fields[2])
+            at = f.tell()
+            f.write(",".join(fields))
+            f.flush()
+            for _ in range(6000):  # (at most a minute)
+                if os.path.exists(go):
+                    break
+                time.sleep(0.01)
+        with open(path, "r+", encoding="utf-8") as f:
+            f.seek(at)
+            f.write(lines[-1])
     elif mode == "half-line":
         with open(path, "a", encoding="utf-8") as f:
             for ln in lines[:-1]:
