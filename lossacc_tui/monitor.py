@@ -270,7 +270,7 @@ class Monitor(Feed):
             if name not in names
         ]
         self._map_unchecked = []
-        self.emit([Status("", "error", msg) for msg in said])
+        self.emit([Status("--map", "error", msg) for msg in said])  # (its own key in the view)
 
     def _new_file(self, path: Path, root: Path) -> None:
         """A file appeared (or changed) under a followed folder."""
