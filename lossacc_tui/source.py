@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -199,11 +200,14 @@ def iter_folder(
     found: list[Source] = []  # claimed while the walk looks at a folder: handed out before its files
     claimed: set[Path] = set()
 
-    def claim(folder: Path) -> None:
+    def claim(folder: Path, again: bool = False) -> None:
         """Folder layouts their readers claim (readers/layouts.py: TensorBoard, MLflow, HF
         checkpoints, ...): one source per claimed run; what a claim reads or covers is not read
-        again file by file (a claim with no file only covers)."""
+        again file by file (a claim with no file only covers). `again`: a folder looked at before,
+        whose claims already made are not made twice."""
         for c in claim_folder(folder, fmt):
+            if again and any(p in claimed for p, _ in c.files):
+                continue
             try:
                 if c.files:
                     found.append(open_claim(c, _claim_name(c, root), role_map))
@@ -223,6 +227,7 @@ def iter_folder(
         if not skipped_name(os.path.basename(p)):
             warnings.append(f"{p}: {why}")
 
+    began = time.time()
     claim(root)
     for fp in walk_files(root, skip_dir, other):  # symlinks followed, each real folder once
         yield from found
@@ -230,6 +235,12 @@ def iter_folder(
         p = Path(fp)
         if skipped_name(p.name) or p in claimed or p.parent in claimed:
             continue
+        if _made_since(p, began):  # it may have made its folder a layout after the folder was looked at
+            claim(p.parent, again=True)
+            yield from found
+            found.clear()
+            if p in claimed:
+                continue
         try:
             src = open_file(p, _rel(p, root), fmt, role_map, FOLDER_MIN_SCORE)
         except OSError as e:
@@ -251,6 +262,14 @@ def _claim_name(claim: Claim, root: Path) -> str:
     if claim.name is None:
         return base
     return str(Path(base).parent / claim.name) if not at_root else claim.name
+
+
+def _made_since(p: Path, t: float) -> bool:
+    """Whether a file was made (or changed) at or after time `t` (a second's slack: coarse clocks)."""
+    try:
+        return os.stat(p).st_ctime >= t - 1.0
+    except OSError:
+        return False
 
 
 def _rel(p: Path, root: Path) -> str:
