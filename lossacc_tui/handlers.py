@@ -6,6 +6,7 @@ several sources read, a probe sidecar, and a path that is not (yet) a log. Each 
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -126,7 +127,17 @@ def handler_for(monitor: Monitor, src: Source, i: int) -> Lines:
 
 class WholeFile(Lines):
     """A log rewritten whole at each save (JSON documents): read it whole after every change; the
-    reader returns only the records it had not returned before."""
+    reader returns only the records it had not returned before.
+
+    A document that ends too soon may be caught mid-save (a non-atomic writer): like a half-written
+    line, it is waited on; only one that stays so for `WAIT_REPORT` seconds is a problem."""
+
+    def __init__(self, monitor: Monitor, src: Source, index: int) -> None:
+        super().__init__(monitor, src, index)
+        reader = src.files[index].reader
+        if hasattr(reader, "wait_incomplete"):
+            reader.wait_incomplete = True
+        self._timer: threading.Timer | None = None
 
     def data(self, chunk: bytes) -> None:
         pass
@@ -150,12 +161,46 @@ class WholeFile(Lines):
                 self.m.source_read(self.src, self.src.finish(self.i))
             self.status("error", f"{f.path}: cannot read ({e.strerror or e})")
             return
+        if getattr(f.reader, "incomplete", "") and self._timer is None:
+            self._timer = threading.Timer(WAIT_REPORT, self._still_incomplete, (_signature(f.path),))
+            self._timer.daemon = True
+            self._timer.start()
+        self._say_why()
+
+    def _still_incomplete(self, signature: tuple[int, int]) -> None:
+        """`WAIT_REPORT` seconds after a document was read incomplete: if the file has not changed
+        since, it is cut off for good (a problem); if it has, its next reading decides."""
+        with self.m.lock:
+            self._timer = None
+            reader = self.src.files[self.i].reader
+            if self.m.follower.stopping or not getattr(reader, "incomplete", ""):
+                return
+            now = _signature(self.src.files[self.i].path)
+            if now != signature:  # still being written: wait on it again
+                self._timer = threading.Timer(WAIT_REPORT, self._still_incomplete, (now,))
+                self._timer.daemon = True
+                self._timer.start()
+                return
+            reader.tell_incomplete()
+            self.tell_problems()
+        self._say_why()
+
+    def _say_why(self) -> None:
+        f = self.src.files[self.i]
         problems = f.reader.problems
         if problems and not any(r.points for r in self.src.runs):  # nothing read: say why
             why = f"{f.path}: {problems[-1].message}"
             if why != getattr(self, "_said", None):
                 self._said = why
                 self.status("error", why)
+
+
+def _signature(path: Path) -> tuple[int, int]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (-1, -1)
+    return (st.st_size, st.st_mtime_ns)
 
 
 class ProbeTail:

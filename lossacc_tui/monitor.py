@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lossacc_tui.analysis import Params
+from lossacc_tui.clean import clean
 from lossacc_tui.detection import skipped_name
 from lossacc_tui.events import Status
 from lossacc_tui.feed import Feed
@@ -72,6 +73,8 @@ class Monitor(Feed):
         self._empty_folders: dict[str, tuple[str, str]] = {}  # folders with no log yet -> (why, short)
         self._other: set[str] = set()  # FIFOs, devices, sockets found in folders (reported once)
         self._servers: list[mlflow_server.ServerFollow] = []  # MLflow tracking servers followed
+        #: `--map` (role, name) pairs not yet checked against the runs' metric names
+        self._map_unchecked: list[tuple[str, str]] = list((role_map or {}).items())
 
     # -- public ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -251,6 +254,23 @@ class Monitor(Feed):
         if parts and src.probe is not None:
             self._follow_probe(os.fspath(src.probe.path.absolute()))  # it may have appeared since
         self.appended(parts)
+        if self._map_unchecked and parts:
+            self._check_map_names()
+
+    def _check_map_names(self) -> None:
+        """Once every followed source has a run with records: a `--map` name no run has is said
+        (an error status, in `check`'s words), never ignored silently; said once (lock held)."""
+        if not self.sources or not all(any(r.points for r in s.runs) for s in self.sources):
+            return
+        names = {n for s in self.sources for r in s.runs if r.points for n in r.series}
+        known = ", ".join(sorted(clean(n) for n in names)[:8]) + (", ..." if len(names) > 8 else "")
+        said = [
+            f"--map {role}={clean(name)}: no metric of that name (there are: {known})"
+            for role, name in self._map_unchecked
+            if name not in names
+        ]
+        self._map_unchecked = []
+        self.emit([Status("--map", "error", msg) for msg in said])  # (its own key in the view)
 
     def _new_file(self, path: Path, root: Path) -> None:
         """A file appeared (or changed) under a followed folder."""

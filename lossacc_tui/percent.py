@@ -20,6 +20,8 @@ import numpy as np
 
 #: a jump between a value at most 1 and one above it by at least this ratio may be a change of unit
 JUMP = 20.0
+#: a fraction this far above 1 is still 1 (an average's rounding), not an out-of-range accuracy
+RANGE_SLACK = 1e-9
 
 
 def unit_change(before: float, after: float) -> bool:
@@ -37,12 +39,13 @@ def unit_change(before: float, after: float) -> bool:
 class PercentScale:
     """The scale (1 or 0.01) of an accuracy series' values as they arrive, and its unit changes."""
 
-    __slots__ = ("_last", "decided", "notes", "scale")
+    __slots__ = ("_last", "_out_said", "decided", "notes", "scale")
 
     def __init__(self) -> None:
         self.scale = 1.0  # 0.01 while the values come in percent
         self.decided = False  # whether a value above 1 (or a change of unit) has settled `scale`
         self._last = math.nan  # the last finite value as logged
+        self._out_said = False  # whether a value outside [0, 1] was noted
         self.notes: list[str] = []  # changes of unit found (a problem line each), not yet taken
 
     def reset(self) -> None:
@@ -65,7 +68,7 @@ class PercentScale:
             cuts = [int(finite[i]) for i in maybe if unit_change(float(pairs[i]), float(seq[i]))]
             self._last = float(seq[-1])
         if not cuts:
-            return self._plain(values, stored)
+            return self._in_range(self._plain(values, stored), values, name, [])
         out = np.empty(len(values))
         a = 0
         for i in cuts:
@@ -79,7 +82,25 @@ class PercentScale:
             )
             a = i
         out[a:] = self._plain(values[a:], None)
-        return out
+        return self._in_range(out, values, name, cuts)
+
+    def _in_range(self, out: np.ndarray, logged: np.ndarray, name: str, cuts: list[int]) -> np.ndarray:
+        """An accuracy outside [0, 1] once scaled (above 100 %, negative) is no accuracy: it becomes
+        NaN, kept out of the analysis, and a note says so (a problem line, among this batch's
+        changes of unit at `cuts` in the order of the values); -0 is read as 0."""
+        bad = np.flatnonzero((out < 0.0) | (out > 1.0 + RANGE_SLACK))  # NaN compares False
+        if len(bad):
+            out = out.copy() if out is logged else out
+            out[bad] = math.nan
+            if not self._out_said:  # (once a series: the same line however the values are batched)
+                self._out_said = True
+                at = len(self.notes) - len(cuts) + sum(1 for c in cuts if c < bad[0])
+                self.notes.insert(
+                    at,
+                    f"{name}: {float(logged[bad[0]]):g} is outside the range of an accuracy (0-1, or"
+                    " 0-100 %): left out of the analysis, as is any other such value",
+                )
+        return out + 0.0  # -0.0 becomes 0.0
 
     def _plain(self, values: np.ndarray, stored: Callable[[], np.ndarray] | None) -> np.ndarray:
         if not self.decided and len(values):

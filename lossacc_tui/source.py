@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -82,21 +83,23 @@ def follow_claim(
     claim = claim_for(path, root, fmt)
     if claim is None:
         return None
-    paths = {p for p, _ in claim.files}
+    # (compared as absolute paths: a source found by the first scan of a relative root and a file
+    # the follower saw appear under the same folder given otherwise are the same file)
+    paths = {p.absolute() for p, _ in claim.files}
+    covers = {p.absolute() for p in claim.covers}
     for src in sources:
-        have = {f.path for f in src.files}
-        if src.path != claim.folder and not (have & (paths | claim.covers)):
+        have = {f.path.absolute() for f in src.files}
+        if src.path.absolute() != claim.folder.absolute() and not (have & (paths | covers)):
             continue
         if claim.successive:
             newest = claim.files[0][0]
-            if newest in have:
+            if newest.absolute() in have:
                 return src, [], False
             src.files[0].path = newest  # the same reader reads on: it returns only what is new
             return src, [0], False
-        new = [p for p, make in claim.files if p not in have]
-        for p, make in claim.files:
-            if p not in have:
-                src.files.append(LogFile(path=p, make=make))
+        new = [p for p, make in claim.files if p.absolute() not in have]
+        for p in new:
+            src.files.append(LogFile(path=p, make=dict(claim.files)[p]))
         return src, [i for i, f in enumerate(src.files) if f.path in new], False
     if not claim.files:
         return None, [], False
@@ -197,11 +200,14 @@ def iter_folder(
     found: list[Source] = []  # claimed while the walk looks at a folder: handed out before its files
     claimed: set[Path] = set()
 
-    def claim(folder: Path) -> None:
+    def claim(folder: Path, again: bool = False) -> None:
         """Folder layouts their readers claim (readers/layouts.py: TensorBoard, MLflow, HF
         checkpoints, ...): one source per claimed run; what a claim reads or covers is not read
-        again file by file (a claim with no file only covers)."""
+        again file by file (a claim with no file only covers). `again`: a folder looked at before,
+        whose claims already made are not made twice."""
         for c in claim_folder(folder, fmt):
+            if again and any(p in claimed for p, _ in c.files):
+                continue
             try:
                 if c.files:
                     found.append(open_claim(c, _claim_name(c, root), role_map))
@@ -221,6 +227,7 @@ def iter_folder(
         if not skipped_name(os.path.basename(p)):
             warnings.append(f"{p}: {why}")
 
+    began = time.time()
     claim(root)
     for fp in walk_files(root, skip_dir, other):  # symlinks followed, each real folder once
         yield from found
@@ -228,6 +235,12 @@ def iter_folder(
         p = Path(fp)
         if skipped_name(p.name) or p in claimed or p.parent in claimed:
             continue
+        if _made_since(p, began):  # it may have made its folder a layout after the folder was looked at
+            claim(p.parent, again=True)
+            yield from found
+            found.clear()
+            if p in claimed:
+                continue
         try:
             src = open_file(p, _rel(p, root), fmt, role_map, FOLDER_MIN_SCORE)
         except OSError as e:
@@ -244,15 +257,24 @@ def iter_folder(
 
 def _claim_name(claim: Claim, root: Path) -> str:
     """A claimed run's name: its folder's path from the root (or the root as given)."""
-    base = str(root) if claim.folder == root else _rel(claim.folder, root)
+    at_root = claim.folder.absolute() == root.absolute()  # (a folder the follower saw appear: absolute)
+    base = str(root) if at_root else _rel(claim.folder, root)
     if claim.name is None:
         return base
-    return str(Path(base).parent / claim.name) if claim.folder != root else claim.name
+    return str(Path(base).parent / claim.name) if not at_root else claim.name
+
+
+def _made_since(p: Path, t: float) -> bool:
+    """Whether a file was made (or changed) at or after time `t` (a second's slack: coarse clocks)."""
+    try:
+        return os.stat(p).st_ctime >= t - 1.0
+    except OSError:
+        return False
 
 
 def _rel(p: Path, root: Path) -> str:
     try:
-        return str(Path(root.name) / p.relative_to(root))
+        return str(Path(root.name) / p.absolute().relative_to(root.absolute()))
     except ValueError:
         return str(p)
 

@@ -24,6 +24,7 @@ MAX_READ_PER_WAKE = 16 << 20  # then other files get their turn; the rest is rea
 HEAD_CHECK = 256  # bytes at the start of a file compared on every read, to notice a rewrite
 HOLD_MAX = 1 << 20  # an unterminated last line up to this long is held back until its newline comes
 FIRST_LINE_MAX = 64 << 10  # after a cut, the new first line is compared with the old one (this much)
+LAST_LINE_MAX = 64 << 10  # the last complete line read, up to this long, is checked for a rewrite in place
 
 
 class TailHandler(Protocol):
@@ -74,6 +75,8 @@ class Tail:
     _head: bytes = b""  # the file's first bytes as read: if they change, the file was rewritten
     _digest: Any = field(default_factory=hashlib.blake2b, repr=False)  # of bytes [0, offset)
     _cut: str = ""  # 'truncated' | 'replaced' while waiting for the new first line to decide
+    _last_at: int = -1  # where the last complete line handed over starts (-1: none, or too long)
+    _last_sum: bytes = b""  # digest of that line: if it changes, it was rewritten in place
     _old_first: bytes = b""
 
     @property
@@ -132,6 +135,7 @@ class Tail:
             if not self._cut and (
                 size < self.offset
                 or (self._head and os.pread(self._fh.fileno(), len(self._head), 0) != self._head)
+                or self._last_line_rewritten()
             ):
                 self._read_rotated_copy()
                 self._begin_cut("truncated")
@@ -157,6 +161,16 @@ class Tail:
         self.offset = 0
         self._head = b""
         self._digest = hashlib.blake2b()
+        self._last_at = -1
+
+    def _last_line_rewritten(self) -> bool:
+        """Whether the last complete line handed over is no longer what the file holds there (a
+        writer that ends a progress line, then seeks back and rewrites it in place): one read of
+        that line (at most `LAST_LINE_MAX` bytes) per pass."""
+        if self._last_at < 0 or self._fh is None:
+            return False
+        now = os.pread(self._fh.fileno(), self.offset - self._last_at, self._last_at)
+        return hashlib.blake2b(now).digest() != self._last_sum
 
     def _switch_to_new_file(self) -> None:
         """A new file is at the path: go on reading it where we were if it begins with every byte
@@ -209,6 +223,7 @@ class Tail:
         self._old_first = head[: nl + 1] if nl >= 0 else head
         self.offset = 0
         self._head = b""
+        self._last_at = -1
 
     def _decide_cut(self) -> bool:
         """The new content's first line is there: continue the run, or start over. False: wait."""
@@ -256,12 +271,24 @@ class Tail:
             if len(self._head) < HEAD_CHECK:
                 self._head += chunk[: HEAD_CHECK - len(self._head)]
             self._digest.update(chunk)
+            if lines:
+                self._remember_last_line(chunk)
             self.offset += len(chunk)
             budget -= len(chunk)
             self.handler.data(chunk)
             if not full:
                 return False  # a short read: the end of the file for now
         return True
+
+    def _remember_last_line(self, chunk: bytes) -> None:
+        """Where the chunk's last line starts, and its digest (the chunk ends at a line's end)."""
+        body = chunk.rstrip(b"\r\n")
+        start = max(body.rfind(b"\n"), body.rfind(b"\r")) + 1
+        if len(chunk) - start > LAST_LINE_MAX or chunk[-1:] not in (b"\n", b"\r"):
+            self._last_at = -1
+            return
+        self._last_at = self.offset + start
+        self._last_sum = hashlib.blake2b(chunk[start:]).digest()
 
     def _close(self) -> None:
         if self._fh is not None:

@@ -74,3 +74,37 @@ def test_a_percent_accuracy_throughout_is_a_fraction_and_no_problem(tmp_path: Pa
         src.read_all(chunk_size=rng.randint(5, 400))
         (r,) = src.runs
         assert np.allclose(r.series["val_acc"].values, truth) and not unit_problems(src.problems(r))
+
+
+def test_an_accuracy_outside_its_range_is_a_problem_and_left_out(tmp_path: Path) -> None:
+    """A percent accuracy above 100 or a negative one is no accuracy: NaN in the run and a problem
+    line, followed from a writer process and read by `check` alike; the other values are kept."""
+    rows = [json.loads(ln) for ln in JSONL.read_text().splitlines()]
+    truth = np.array([r["val_acc"] for r in rows])
+    bad = {5: 150.0, 9: -10.0}  # (percent, like every other value of this log)
+    source = tmp_path / "source.jsonl"
+    with open(source, "w") as f:
+        for i, row in enumerate(rows):
+            row["val_acc"] = bad.get(i, round(row["val_acc"] * 100, 6))
+            f.write(json.dumps(row) + "\n")
+    want = truth.copy()
+    want[list(bad)] = np.nan
+    log = tmp_path / "log.jsonl"
+    log.write_text("")
+    m, c = watch(log)
+    try:
+        write("append", log, source)
+        c.wait(lambda: bool(m.runs) and len(m.runs[0].series.get("val_acc", ())) == len(rows), timeout=60)
+    finally:
+        m.stop()
+    (run,) = m.runs
+    got = run.series["val_acc"].values
+    assert np.allclose(got, want, equal_nan=True)  # never 1.5 nor -0.1
+    (src,) = m.sources
+    said = [p.message for p in src.problems(run) if "outside the range of an accuracy" in p.message]
+    assert len(said) == 1 and said[0].startswith("val_acc: 150 is outside")  # once, however batched
+    (once,) = discover(log)
+    once.read_all()
+    (r,) = once.runs
+    assert np.allclose(r.series["val_acc"].values, want, equal_nan=True)
+    assert [p.message for p in once.problems(r) if "outside the range" in p.message] == said

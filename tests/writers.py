@@ -6,7 +6,9 @@ lines), copytruncate (logrotate's copy then truncate, halfway, the writer going 
 create (logrotate's rename then a new empty file, the writer reopening it, no header again),
 rewrite-last (each line first written provisional without its newline, rewritten in place, then
 ended), half-line (the last line cut in two with a pause between), hf-atomic (a trainer_state.json
-saved atomically with one more log_history entry each time, into a folder it creates first).
+saved atomically with one more log_history entry each time, into a folder it creates first),
+hf-inplace (the same saved in place, half then the rest, with checkpoint-N copies), rewrite-ended
+(the last line ended with a provisional value, then rewritten in place with its real one).
 PAUSE: seconds between writes.
 """
 
@@ -75,6 +77,53 @@ def main(mode: str, path: str, source: str, pause: float) -> None:
                 json.dump({**doc, "global_step": n, "log_history": doc["log_history"][:n]}, f, indent=2)
             os.replace(path + ".tmp", path)
             time.sleep(pause)
+    elif mode == "hf-inplace":  # the Trainer's saves written in place (open 'w', half, then the rest)
+        import json  # and a checkpoint-N copy every 5 saves; the first save stops halfway until
+        # PATH's folder's sibling file "go" exists (the test says it has seen the half document)
+
+        doc = json.loads("".join(lines))
+        folder = os.path.dirname(path)
+        os.makedirs(folder, exist_ok=True)
+        go = os.path.join(os.path.dirname(folder), "go")
+        head = {k: v for k, v in doc.items() if k != "log_history"}  # (log_history last, as saved)
+        for n in range(1, len(doc["log_history"]) + 1):
+            text = json.dumps({**head, "global_step": n, "log_history": doc["log_history"][:n]}, indent=2)
+            cut = text.index('"log_history"') if n == 1 else len(text) // 2  # (first: no entry yet)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text[:cut])
+                f.flush()
+                if n == 1:
+                    for _ in range(6000):  # (at most a minute)
+                        if os.path.exists(go):
+                            break
+                        time.sleep(0.01)
+                else:
+                    time.sleep(pause)
+                f.write(text[cut:])
+            if n % 5 == 0:
+                os.makedirs(os.path.join(folder, f"checkpoint-{n}"), exist_ok=True)
+                with open(os.path.join(folder, f"checkpoint-{n}", "trainer_state.json"), "w") as f:
+                    f.write(text)
+            time.sleep(pause)
+    elif mode == "rewrite-ended":  # every line but the last; then the last, ended, with a provisional
+        import re  # train loss (its digits 9s: the same width); once PATH's sibling "go" exists, the
+        # line is rewritten in place with its real value (a writer that corrects its last record)
+
+        go = os.path.join(os.path.dirname(path), "go")
+        with open(path, "a", encoding="utf-8") as f:
+            f.write("".join(lines[:-1]))
+            fields = lines[-1].split(",")
+            fields[2] = re.sub(r"[0-9]", "9", fields[2])
+            at = f.tell()
+            f.write(",".join(fields))
+            f.flush()
+            for _ in range(6000):  # (at most a minute)
+                if os.path.exists(go):
+                    break
+                time.sleep(0.01)
+        with open(path, "r+", encoding="utf-8") as f:
+            f.seek(at)
+            f.write(lines[-1])
     elif mode == "half-line":
         with open(path, "a", encoding="utf-8") as f:
             for ln in lines[:-1]:

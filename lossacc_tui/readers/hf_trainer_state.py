@@ -237,7 +237,8 @@ def _x(v: float | None) -> float | None:
 
 @register_layout("hf-trainer-state")
 def checkpoints_layout(folder: Path) -> list[Claim]:
-    """A Trainer's output folder: each `checkpoint-N/trainer_state.json` is a copy of the same
+    """A Trainer's output folder (its `trainer_state.json`, its checkpoints', or both), named by the
+    folder: each `checkpoint-N/trainer_state.json` is a copy of the same
     history, each longer than the last. One run, read from the newest copy (the folder's own
     `trainer_state.json` when there is one: the Trainer writes it last); the others are covered.
     Through the one discovery hook (`readers.layouts`): the first scan and the follower agree."""
@@ -247,9 +248,11 @@ def checkpoints_layout(folder: Path) -> list[Claim]:
         return []
     found = [(int(m.group(1)), folder / n / STATE) for n in names if (m := CHECKPOINT_DIR.match(n))]
     copies = [p for _, p in sorted(found) if p.is_file()]
-    if not copies:
-        return []
     own = folder / STATE
+    if not copies and (not own.is_file() or CHECKPOINT_DIR.match(folder.name)):
+        return []  # (a checkpoint's own copy is its parent folder's run)
+    # (a folder with its own trainer_state.json and no checkpoint yet is the same run, named the
+    # same: a follower started before the first checkpoint and `check` after it agree)
     newest = own if own.is_file() else copies[-1]
     return [
         Claim(

@@ -59,6 +59,10 @@ class JsonDocumentReader(Reader):
         self._whole = self._stream is None  # this document is parsed whole (not streamed)
         self._utf8: codecs.IncrementalDecoder | None = codecs.getincrementaldecoder("utf-8")()
         self._fed = 0  # bytes of this document fed so far
+        #: set by a follower: a document that ends too soon is held back in `incomplete` (it may be
+        #: caught mid-save) instead of being a problem at once; `tell_incomplete` records it
+        self.wait_incomplete = False
+        self.incomplete = ""
 
     def feed(self, chunk: bytes) -> list[Batch]:
         out: list[Batch] = []
@@ -106,9 +110,10 @@ class JsonDocumentReader(Reader):
         too_big, self._too_big = self._too_big, False
         st = self._stream
         self._utf8, self._fed = codecs.getincrementaldecoder("utf-8")(), 0
+        self.incomplete = ""
         if st is not None and not self._whole and st.phase != HEAD:  # (no list found: parsed whole)
             if not st.end() and not self._parsed:
-                self.once("incomplete JSON document")
+                self._cut_short(INCOMPLETE)
             st.begin()
             return []
         if st is not None:  # this document could not be streamed: whole, when it was small enough
@@ -178,8 +183,25 @@ class JsonDocumentReader(Reader):
             return json.loads(text)
         except (json.JSONDecodeError, RecursionError) as e:
             if not self._parsed:  # mid-rewrite after a good parse: wait for the next one
-                self.once(_describe(e, text))
+                why = _describe(e, text)
+                if why == INCOMPLETE:
+                    self._cut_short(why)
+                else:
+                    self.once(why)
             return None
+
+    def _cut_short(self, message: str) -> None:
+        """A document that ends before it is complete: a problem, or held back (`wait_incomplete`)."""
+        if self.wait_incomplete:
+            self.incomplete = message
+        else:
+            self.once(message)
+
+    def tell_incomplete(self) -> None:
+        """The document held back as incomplete stayed so: record it as the problem it is."""
+        if self.incomplete:
+            self.once(self.incomplete)
+            self.incomplete = ""
 
     def _emit(self, rows: list[Row], skip: int = 0) -> list[Batch]:
         """The rows not returned before (`skip`: how many the streamed path returned from this
@@ -246,9 +268,12 @@ class JsonDocumentReader(Reader):
         return out
 
 
+INCOMPLETE = "incomplete JSON document"
+
+
 def _describe(error: Exception, text: str) -> str:
     if isinstance(error, json.JSONDecodeError):
         at_end = error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string")
         if not at_end:
             return f"invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
-    return "incomplete JSON document"
+    return INCOMPLETE
