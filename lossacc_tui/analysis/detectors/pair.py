@@ -26,7 +26,7 @@ from lossacc_tui.analysis.detectors.base import (
     value_at_x,
 )
 from lossacc_tui.analysis.detectors.flip import Flip, flip_claim, flip_reading
-from lossacc_tui.analysis.detectors.rise import RiseRun, steady_rise
+from lossacc_tui.analysis.detectors.rise import RiseRun, beyond_best, min_depth, noise_bound, steady_rise
 from lossacc_tui.analysis.evidence import calibrated_loss_max, mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, loss_per_mistake, pair_chance_k, span
@@ -120,13 +120,20 @@ class LossUpAccUp(PairDetector):
         with np.errstate(invalid="ignore"):
             # the noise is unknown for the first few evaluations: a short run (a fine-tune of a few
             # epochs) then needs a rise of twice rise_rel instead of one beyond noise
-            rise = (y >= best * (1 + p.rise_rel)) & (y - best >= p.rise_z * sig)
+            rise = (y >= best * (1 + p.rise_rel)) & beyond_best(
+                y, best, sig, loss.idx, p.rise_z, p.noise_window
+            )
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))
             lv, lb = loss.lvl, loss.lbest
-            rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= p.rise_z * sig * (2.0 / p.half) ** 0.5)
+            # the best level is the lowest of about n / half independent levels (beyond its depth
+            # too), and a best level from the first points is a mean of fewer than half of them
+            m = np.clip(loss.lbest_idx + 1, 1, p.half)
+            se = noise_bound(sig, loss.idx, p.noise_window) * np.sqrt(1.0 / p.half + 1.0 / m)
+            lz = p.rise_z + min_depth((loss.idx + 1) / p.half)
+            rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= lz * se)
             rise &= (y > best) | (lv > lb)  # a loss that stays at 0 has not risen
             # a slow rise that grows at every evaluation (`rise.steady_rise`)
-            steady = steady_rise(y, best, sig, self._ups.feed(y), p)
+            steady = steady_rise(y, best, sig, self._ups.feed(y), p, loss.idx)
             rise |= steady
             # an accuracy moving within its resolution (a sample or two of the evaluation set, or the
             # binomial standard error of its size) holds: it neither fell nor rose
@@ -134,6 +141,12 @@ class LossUpAccUp(PairDetector):
             holds = (acc.lvl >= ref - tol) & np.isfinite(y) & np.isfinite(acc.y)
             self._tol = np.broadcast_to(tol, y.shape)  # (quoted by the text of an alert opening here)
             calm = ((y < best * (1 + p.rise_rel / 2)) & ~steady) | (acc.lvl < ref - 2 * tol)
+            # a rise that the noise measured since explains (neither the value nor the level above
+            # the level the best stands for: the best plus its depth) has ended: an alert opened on
+            # a noise read from the first few points does not stay open for the rest of a flat run
+            held = beyond_best(y, best, sig, loss.idx, 0.0, p.noise_window)
+            held |= lv - lb >= min_depth((loss.idx + 1) / p.half) * se
+            calm |= np.isfinite(sig) & ~held & ~steady
         return rise & holds, calm
 
     def breaks(self, loss: LossFeatures, acc: AccFeatures | None) -> np.ndarray | None:
