@@ -52,7 +52,7 @@ def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
             "val-loss-unstable; an accuracy that keeps dropping makes it plain overfitting. It closes at a "
             f"new best of {n.loss}."
             + (
-                _grid_sentence(e["now_acc"], e.get("acc_n", math.nan))
+                _grid_sentence(e["now_acc"], e.get("acc_n", math.nan), e.get("acc_n_near", math.nan))
                 if e.get("acc_tol", 0.0) > n.params.acc_hold_tol
                 else ""
             ),
@@ -91,7 +91,7 @@ def _loss_down_acc_down(a: Alert, n: Names) -> Parts:
             f"peak (lowest single value {fmt(e['lowest_acc'], 4)}), {_drop_versus(e, n)}, while "
             f"the loss is below where it was at that peak ({arrow(e['peak_loss'], e['now_loss'])}); "
             "a recovery of accuracy within that closes this."
-            + _grid_sentence(e["acc_level_now"], e.get("acc_n", math.nan)),
+            + _grid_sentence(e["acc_level_now"], e.get("acc_n", math.nan), e.get("acc_n_near", math.nan)),
         ),
     ]
 
@@ -138,8 +138,9 @@ def _tol_words(e: dict[str, float], n: Names) -> str:
     return f"{tol * 100:.1f} points (the accuracy's resolution)"
 
 
-def _grid_sentence(acc: float, k: float) -> str:
-    return " " + describe(acc, int(k)) + "." if math.isfinite(k) and math.isfinite(acc) else ""
+def _grid_sentence(acc: float, k: float, k_near: float = math.nan) -> str:
+    near = int(k_near) if math.isfinite(k_near) else None
+    return " " + describe(acc, int(k), near) + "." if math.isfinite(k) and math.isfinite(acc) else ""
 
 
 def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:
@@ -177,7 +178,9 @@ def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:
             "How sure",
             f"The accuracy range from {n.unit} {fmt_x(e['from_x'])} to {fmt_x(e['now_x'])} is "
             f"{(e['acc_high'] - e['acc_low']) * 100:.2g} points, {_flat_band(e, n)}; informational."
-            + _grid_sentence(e.get("acc_level_now", math.nan), e.get("acc_n", math.nan)),
+            + _grid_sentence(
+                e.get("acc_level_now", math.nan), e.get("acc_n", math.nan), e.get("acc_n_near", math.nan)
+            ),
         ),
     ]
 

@@ -61,6 +61,11 @@ class Ctx:
         return None if self.acc_grid is None else self.acc_grid.n
 
     @property
+    def acc_n_near(self) -> int | None:
+        """Another grid the accuracy's values fit as well as acc_n (`GridEstimate.n_near`), or None."""
+        return None if self.acc_grid is None else self.acc_grid.n_near
+
+    @property
     def unit(self) -> str:
         return self.axis
 

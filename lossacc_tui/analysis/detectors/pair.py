@@ -225,6 +225,7 @@ class LossUpAccUp(PairDetector):
             train_loss_now=self.train_at(i),
             acc_tol=d.get("acc_tol", self.p.acc_hold_tol),
             acc_n=float(self.ctx.acc_n or math.nan),
+            acc_n_near=float(self.ctx.acc_n_near or math.nan),
         )
         return ev
 
@@ -327,6 +328,7 @@ class LossDownAccDown(PairDetector):
             lowest_loss=extreme_so_far(alert, "loss_low", ev["now_loss"], ev["now_x"], high=False)[0],
             acc_noise=noise(self.ctx.acc, i),
             acc_n=float(self.ctx.acc_n or math.nan),
+            acc_n_near=float(self.ctx.acc_n_near or math.nan),
         )
         return ev
 
@@ -436,6 +438,7 @@ class AccFlatLossDown(PairDetector):
             now_level=level(self.ctx.loss, i, self.p),
             acc_level_now=level(self.ctx.acc, i, self.p),
             acc_n=float(self.ctx.acc_n or math.nan),
+            acc_n_near=float(self.ctx.acc_n_near or math.nan),
         )
         # a fall that goes on in the newer half of the latest flat window (at least a tenth of the
         # window's fall there), not one step down followed by a flat loss
