@@ -244,8 +244,33 @@ def _high_loss(a: Alert, n: Names) -> Parts:
     ]
 
 
+def _overfitting_why(a: Alert, n: Names, flip: bool) -> tuple[str, str]:
+    """The Why of overfitting: the learning-noise reading as fact only when the rise is not a sample
+    flip (a `predictions-crossing` claim: one or two samples account for it)."""
+    e = a.evidence
+    moved = (
+        f"Since {n.unit} {fmt_x(e['best_x'])} the training loss "
+        f"{_ratio(e['train_loss_now'], e['train_loss_at_best'])} while the held-out "
+        f"loss {_ratio(e['now_val_loss'], e['best_val_loss'])}"
+    )
+    if flip:
+        return (
+            "Why",
+            moved + ". A held-out loss that keeps rising while the training loss falls is the mark of a "
+            "model learning things that do not carry over, but this rise is small enough for one or two "
+            "samples turning into confident mistakes to account for it (see How sure): a sample flip "
+            "reads the same until the rise grows past what two samples cost.",
+        )
+    return (
+        "Why",
+        moved + ": the model is learning things, noise included, that do not carry over, and on held-out "
+        "data its confidence grows faster than its correctness.",
+    )
+
+
 def _overfitting(a: Alert, n: Names) -> Parts:
     e = a.evidence
+    flip = any(c.id == "predictions-crossing" for c in a.claims)
     acc = ""
     if math.isfinite(e.get("acc_now", math.nan)):
         acc = f" {n.acc} went {arrow(e['acc_at_best'], e['acc_now'], 4)}."
@@ -257,18 +282,18 @@ def _overfitting(a: Alert, n: Names) -> Parts:
             f"{arrow(e['train_loss_at_best'], e['train_loss_now'])}: the gap widened "
             f"{arrow(e['gap_at_best'], e['gap_now'])}.{acc}",
         ),
-        (
-            "Why",
-            f"Since {n.unit} {fmt_x(e['best_x'])} the training loss "
-            f"{_ratio(e['train_loss_now'], e['train_loss_at_best'])} while the held-out "
-            f"loss {_ratio(e['now_val_loss'], e['best_val_loss'])}: the model is learning things, "
-            "noise included, that do not carry over, and on held-out data its confidence grows faster than "
-            "its correctness.",
-        ),
+        _overfitting_why(a, n, flip),
         (
             "What to check next",
-            f"Early-stop at {n.unit} {fmt_x(e['best_x'])} or add regularisation (weight decay, dropout, "
-            "augmentation, more data); if accuracy still rises, decide which metric you select on."
+            (
+                f"Nothing to change yet: look at the one or two validation samples whose loss jumped "
+                f"between {n.unit} {fmt_x(e['best_x'])} and {fmt_x(e['now_x'])} (mislabelled? ambiguous?); "
+                "early-stopping or regularisation is the answer only if the rise keeps growing."
+                if flip
+                else f"Early-stop at {n.unit} {fmt_x(e['best_x'])} or add regularisation (weight decay, "
+                "dropout, augmentation, more data); if accuracy still rises, decide which metric you "
+                "select on."
+            )
             + below_baseline(e.get("acc_at_best", math.nan), e["best_x"], n),
         ),
         (
