@@ -353,6 +353,10 @@ class AccFlatLossDown(PairDetector):
     )
     n_open = 1
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._ups = RiseRun()  # evaluations in a row the loss grew (a loss that turned up)
+
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert acc is not None
         p = self.p
@@ -366,8 +370,13 @@ class AccFlatLossDown(PairDetector):
             # down followed by a flat loss
             fell &= loss.lvl_mid - loss.lvl >= 0.1 * (loss.lvl_flat - loss.lvl)
             near = loss.lvl <= loss.lbest * (1 + p.rise_rel / 2)
+            # a loss that has turned up (risen at least twice in a row above its best) is no longer
+            # falling, whatever its level says: the rise alerts speak for it from there
+            y, best = loss.y, loss.best if loss.best is not None else loss.lbest
+            turned = (self._ups.feed(y) >= 2) & (y > best)
             off = (acc.range_flat > 1.5 * band) | (loss.lvl > loss.lvl_flat * (1 - p.flat_loss_drop / 2))
-        return flat & fell & near & np.isfinite(loss.y) & np.isfinite(acc.y), off
+            off |= turned & (y >= best * (1 + p.steady_rise_rel))
+        return flat & fell & near & ~turned & np.isfinite(loss.y) & np.isfinite(acc.y), off
 
     def severity(self, alert: Alert) -> Severity:
         return "info"
