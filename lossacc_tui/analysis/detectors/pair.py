@@ -26,7 +26,15 @@ from lossacc_tui.analysis.detectors.base import (
     value_at_x,
 )
 from lossacc_tui.analysis.detectors.flip import Flip, flip_claim, flip_reading
-from lossacc_tui.analysis.detectors.rise import RiseRun, beyond_best, min_depth, noise_bound, steady_rise
+from lossacc_tui.analysis.detectors.rise import (
+    RiseRun,
+    TrendRun,
+    beyond_best,
+    min_depth,
+    noise_bound,
+    steady_rise,
+    trend_rise,
+)
 from lossacc_tui.analysis.evidence import calibrated_loss_max, mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, loss_per_mistake, pair_chance_k, span
@@ -111,6 +119,7 @@ class LossUpAccUp(PairDetector):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._ups = RiseRun()  # evaluations in a row the loss grew (the steady rule)
+        self._trend = TrendRun()  # the slope's t over the last evaluations (`rise.trend_rise`)
 
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert acc is not None
@@ -131,6 +140,7 @@ class LossUpAccUp(PairDetector):
             se = noise_bound(sig, loss.idx, p.noise_window) * np.sqrt(1.0 / p.half + 1.0 / m)
             lz = p.rise_z + min_depth((loss.idx + 1) / p.half)
             rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= lz * se)
+            rise |= trend_rise(y, best, sig, loss.idx, loss.best_idx, self._trend.feed(y), p)
             rise &= (y > best) | (lv > lb)  # a loss that stays at 0 has not risen
             # a slow rise that grows at every evaluation (`rise.steady_rise`)
             steady = steady_rise(y, best, sig, self._ups.feed(y), p, loss.idx)

@@ -118,3 +118,57 @@ class RiseRun:
         out = rises_in_a_row(y, self.prev, self.carry)
         self.prev, self.carry = float(y[-1]), int(out[-1])
         return out
+
+
+class TrendRun:
+    """The t statistic of the least-squares slope over the last `w` values of one series, fed
+    chunk by chunk (the last w - 1 values are carried): slope / its standard error from the
+    window's own residuals (ordinary least squares, any statistics text). A rise that is a trend
+    shows a large t; noise around a level shows |t| of about 1. NaN until w finite values."""
+
+    __slots__ = ("tail", "w")
+
+    def __init__(self, w: int = 6) -> None:
+        self.w = w
+        self.tail = np.full(w - 1, np.nan)
+
+    def feed(self, y: np.ndarray) -> np.ndarray:
+        if len(y) == 0:
+            return np.zeros(0)
+        ext = np.concatenate([self.tail, np.asarray(y, dtype=np.float64)])
+        self.tail = ext[len(ext) - (self.w - 1) :].copy()
+        win = np.lib.stride_tricks.sliding_window_view(ext, self.w)  # one row per point of y
+        x = np.arange(self.w, dtype=np.float64) - (self.w - 1) / 2.0
+        sxx = float((x * x).sum())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ym = win.mean(axis=1, keepdims=True)
+            dev = win - ym
+            slope = (dev * x).sum(axis=1) / sxx
+            rss = np.fmax((dev * dev).sum(axis=1) - slope * slope * sxx, 0.0)
+            se = np.sqrt(rss / (self.w - 2) / sxx)
+            t = slope / se
+        t[se == 0] = np.where(slope[se == 0] > 0, np.inf, 0.0)
+        return t
+
+
+def trend_rise(
+    y: np.ndarray,
+    best: np.ndarray,
+    sig: np.ndarray,
+    idx: np.ndarray,
+    best_idx: np.ndarray,
+    t: np.ndarray,
+    p: Params,
+) -> np.ndarray:
+    """True where the loss rises as a trend: `rise_rel` and `rise_z` noise standard deviations above
+    its raw best (without the best's depth), with the slope over the last `w` evaluations, all after
+    the best, at least 3 standard errors above 0 (`TrendRun`). A regression over several points is
+    not moved by one lucky low value, so it needs no correction for it."""
+    w = 6
+    with np.errstate(invalid="ignore"):
+        return (
+            (y >= best * (1 + p.rise_rel))
+            & (y - best >= p.rise_z * sig)
+            & (idx - best_idx >= w - 1)
+            & (t >= 3.0)
+        )
