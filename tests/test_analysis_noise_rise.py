@@ -111,3 +111,26 @@ def test_a_real_slow_rise_still_warns(tmp_path: Path) -> None:
         run = run_of(keras_csv(rows, tmp_path / f"s{seed}.csv"))
         kinds = {a["kind"] for a in run["alerts"] if a["severity"] == "warning"}
         assert kinds & {"overfitting", "loss-up-acc-up"}, (seed, _loud(run))
+
+
+def test_a_short_steady_rise_on_a_real_log_still_warns() -> None:
+    # a real Hugging Face Trainer run: eval_loss 1.326 at epoch 3 rising to 1.508 at epoch 9 over 7
+    # evaluations; its second-difference noise is large for so few points, so the rise counts as a
+    # trend (slope 3+ standard errors above 0 over the last 6 evaluations after the best)
+    log = REPO.parent / "shared" / "realworld_logs" / "hf_trainer_state"
+    run = run_of(log / "Financial-News-Sentiment-Analysis__trainer_state.json")
+    up = [a for a in run["alerts"] if a["kind"] == "loss-up-acc-up" and a["severity"] == "warning"]
+    assert up and up[0]["evidence"]["best_x"] == 3, [a["title"] for a in run["alerts"]]
+
+
+def test_trend_t_is_the_same_fed_whole_or_in_chunks() -> None:
+    from lossacc_tui.analysis.detectors.rise import TrendRun
+
+    y = np.random.default_rng(0).normal(0, 1, 40) + 0.05 * np.arange(40)
+    whole = TrendRun().feed(y)
+    run = TrendRun()
+    parts = np.concatenate([run.feed(y[:7]), run.feed(y[7:8]), run.feed(y[8:])])
+    assert np.allclose(whole, parts, equal_nan=True)
+    assert np.isnan(whole[:5]).all() and np.isfinite(whole[5:]).all()
+    rising = TrendRun().feed(np.arange(10.0) + np.array([0, 0.1] * 5))
+    assert (rising[5:] > 3).all()

@@ -144,7 +144,7 @@ class TrendRun:
             ym = win.mean(axis=1, keepdims=True)
             dev = win - ym
             slope = (dev * x).sum(axis=1) / sxx
-            rss = np.fmax((dev * dev).sum(axis=1) - slope * slope * sxx, 0.0)
+            rss = np.maximum((dev * dev).sum(axis=1) - slope * slope * sxx, 0.0)  # (NaN stays NaN)
             se = np.sqrt(rss / (self.w - 2) / sxx)
             t = slope / se
         t[se == 0] = np.where(slope[se == 0] > 0, np.inf, 0.0)
