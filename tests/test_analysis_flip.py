@@ -41,3 +41,19 @@ def test_overfitting_that_samples_cannot_explain_stays_a_warning() -> None:
         over = [a for a in run["alerts"] if a["kind"] == "overfitting"]
         assert over and over[0]["severity"] == "warning", (name, [(a["kind"], a["severity"]) for a in over])
         assert "predictions-crossing" not in {c["id"] for c in over[0]["claims"]}
+
+
+def test_a_sample_flip_does_not_keep_the_overfitting_prose_as_fact() -> None:
+    # the same healthy Lightning run: beside "the rise is a sample flip, not a trend" the text said
+    # "the model is learning things, noise included, that do not carry over" and "Early-stop at
+    # epoch 1 or add regularisation" as fact
+    run = run_of(CORPUS / "sweep-lightning" / "heldout" / "version_5" / "metrics.csv")
+    (over, *_) = [a for a in run["alerts"] if a["kind"] == "overfitting"]
+    text = over["explanation"]
+    assert "sample flip" in text
+    assert "noise included, that do not carry over" not in text, text
+    assert "Early-stop at" not in text and "Nothing to change yet" in text, text
+    # overfitting that samples cannot explain keeps its advice
+    run = run_of(CORPUS / "short-overfit-torch" / "s2" / "train.log")
+    (over, *_) = [a for a in run["alerts"] if a["kind"] == "overfitting"]
+    assert "Early-stop at" in over["explanation"] and "noise included" in over["explanation"]

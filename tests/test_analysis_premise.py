@@ -36,22 +36,21 @@ def _spans_never_below_their_best(run: dict[str, Any], val: np.ndarray, x: np.nd
     return seen
 
 
-def test_loss_up_acc_up_closes_when_the_loss_makes_a_new_best(tmp_path: Path) -> None:
+def test_loss_up_acc_up_never_spans_a_new_best_nor_reads_noise_as_a_rise(tmp_path: Path) -> None:
     # plain SGD in numpy at a learning rate far too high (10) on 60 held-out samples: the validation
     # loss jumps between ~3.78 and ~4.5 and touches new lows at epochs 28, 38 and 39; the alert that
-    # opened at epoch 15 stayed open through all of them ("val_loss up 11% since epoch 9")
+    # opened at epoch 15 stayed open through all of them ("val_loss up 11% since epoch 9"). Those
+    # jumps are the run's own noise: measured beyond the depth of the lowest noisy value
+    # (`detectors.rise.beyond_best`), they are no rise, and any alert raised never spans a new best
     rows = softmax_regression(
         epochs=40, classes=2, seed=1, lr=10.0, features=2, n_train=3000, n_val=60, spread=0.5
     )
     val = np.array([r["val_loss"] for r in rows])
     assert val[28] < val[:28].min(), "the run must make a new best inside the rise"
     run = run_of(keras_csv(rows, tmp_path / "noisy.csv"))
-    assert _spans_never_below_their_best(run, val, np.arange(len(val), dtype=float), "loss-up-acc-up") >= 1
-    first = next(a for a in run["alerts"] if a["kind"] == "loss-up-acc-up")
-    assert first["end"] == 27, (first["start"], first["end"])
-    # its closed text is that of its own last evaluation (epoch 27), not of epoch 28's new best
-    assert f"to {val[27]:.4f} at epoch 27" in first["explanation"], first["explanation"]
-    assert f"{val[28]:.4f}" not in first["title"], first["title"]
+    _spans_never_below_their_best(run, val, np.arange(len(val), dtype=float), "loss-up-acc-up")
+    loud = [a["title"] for a in run["alerts"] if a["kind"] == "loss-up-acc-up" and a["severity"] != "info"]
+    assert not loud, loud
 
 
 def test_overfitting_closes_when_the_validation_loss_makes_a_new_best() -> None:

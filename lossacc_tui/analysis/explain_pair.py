@@ -52,7 +52,7 @@ def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
             "val-loss-unstable; an accuracy that keeps dropping makes it plain overfitting. It closes at a "
             f"new best of {n.loss}."
             + (
-                _grid_sentence(e["now_acc"], e.get("acc_n", math.nan))
+                _grid_sentence(e["now_acc"], e.get("acc_n", math.nan), e.get("acc_n_near", math.nan))
                 if e.get("acc_tol", 0.0) > n.params.acc_hold_tol
                 else ""
             ),
@@ -91,7 +91,7 @@ def _loss_down_acc_down(a: Alert, n: Names) -> Parts:
             f"peak (lowest single value {fmt(e['lowest_acc'], 4)}), {_drop_versus(e, n)}, while "
             f"the loss is below where it was at that peak ({arrow(e['peak_loss'], e['now_loss'])}); "
             "a recovery of accuracy within that closes this."
-            + _grid_sentence(e["acc_level_now"], e.get("acc_n", math.nan)),
+            + _grid_sentence(e["acc_level_now"], e.get("acc_n", math.nan), e.get("acc_n_near", math.nan)),
         ),
     ]
 
@@ -138,8 +138,9 @@ def _tol_words(e: dict[str, float], n: Names) -> str:
     return f"{tol * 100:.1f} points (the accuracy's resolution)"
 
 
-def _grid_sentence(acc: float, k: float) -> str:
-    return " " + describe(acc, int(k)) + "." if math.isfinite(k) and math.isfinite(acc) else ""
+def _grid_sentence(acc: float, k: float, k_near: float = math.nan) -> str:
+    near = int(k_near) if math.isfinite(k_near) else None
+    return " " + describe(acc, int(k), near) + "." if math.isfinite(k) and math.isfinite(acc) else ""
 
 
 def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:
@@ -177,7 +178,9 @@ def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:
             "How sure",
             f"The accuracy range from {n.unit} {fmt_x(e['from_x'])} to {fmt_x(e['now_x'])} is "
             f"{(e['acc_high'] - e['acc_low']) * 100:.2g} points, {_flat_band(e, n)}; informational."
-            + _grid_sentence(e.get("acc_level_now", math.nan), e.get("acc_n", math.nan)),
+            + _grid_sentence(
+                e.get("acc_level_now", math.nan), e.get("acc_n", math.nan), e.get("acc_n_near", math.nan)
+            ),
         ),
     ]
 
@@ -243,8 +246,33 @@ def _high_loss(a: Alert, n: Names) -> Parts:
     ]
 
 
+def _overfitting_why(a: Alert, n: Names, flip: bool) -> tuple[str, str]:
+    """The Why of overfitting: the learning-noise reading as fact only when the rise is not a sample
+    flip (a `predictions-crossing` claim: one or two samples account for it)."""
+    e = a.evidence
+    moved = (
+        f"Since {n.unit} {fmt_x(e['best_x'])} the training loss "
+        f"{_ratio(e['train_loss_now'], e['train_loss_at_best'])} while the held-out "
+        f"loss {_ratio(e['now_val_loss'], e['best_val_loss'])}"
+    )
+    if flip:
+        return (
+            "Why",
+            moved + ". A held-out loss that keeps rising while the training loss falls is the mark of a "
+            "model learning things that do not carry over, but this rise is small enough for one or two "
+            "samples turning into confident mistakes to account for it (see How sure): a sample flip "
+            "reads the same until the rise grows past what two samples cost.",
+        )
+    return (
+        "Why",
+        moved + ": the model is learning things, noise included, that do not carry over, and on held-out "
+        "data its confidence grows faster than its correctness.",
+    )
+
+
 def _overfitting(a: Alert, n: Names) -> Parts:
     e = a.evidence
+    flip = any(c.id == "predictions-crossing" for c in a.claims)
     acc = ""
     if math.isfinite(e.get("acc_now", math.nan)):
         acc = f" {n.acc} went {arrow(e['acc_at_best'], e['acc_now'], 4)}."
@@ -256,18 +284,18 @@ def _overfitting(a: Alert, n: Names) -> Parts:
             f"{arrow(e['train_loss_at_best'], e['train_loss_now'])}: the gap widened "
             f"{arrow(e['gap_at_best'], e['gap_now'])}.{acc}",
         ),
-        (
-            "Why",
-            f"Since {n.unit} {fmt_x(e['best_x'])} the training loss "
-            f"{_ratio(e['train_loss_now'], e['train_loss_at_best'])} while the held-out "
-            f"loss {_ratio(e['now_val_loss'], e['best_val_loss'])}: the model is learning things, "
-            "noise included, that do not carry over, and on held-out data its confidence grows faster than "
-            "its correctness.",
-        ),
+        _overfitting_why(a, n, flip),
         (
             "What to check next",
-            f"Early-stop at {n.unit} {fmt_x(e['best_x'])} or add regularisation (weight decay, dropout, "
-            "augmentation, more data); if accuracy still rises, decide which metric you select on."
+            (
+                f"Nothing to change yet: look at the one or two validation samples whose loss jumped "
+                f"between {n.unit} {fmt_x(e['best_x'])} and {fmt_x(e['now_x'])} (mislabelled? ambiguous?); "
+                "early-stopping or regularisation is the answer only if the rise keeps growing."
+                if flip
+                else f"Early-stop at {n.unit} {fmt_x(e['best_x'])} or add regularisation (weight decay, "
+                "dropout, augmentation, more data); if accuracy still rises, decide which metric you "
+                "select on."
+            )
             + below_baseline(e.get("acc_at_best", math.nan), e["best_x"], n),
         ),
         (

@@ -55,8 +55,10 @@ def episodes_note(alert: Alert, unit: str) -> str:
     until = "now" if alert.end is None else f"{unit} {fmt_x(alert.end)}"
     return (
         f"\n\n**Came and went.** The condition held, let go and held again {k} times from {unit} "
-        f"{fmt_x(alert.start)} to {until}, each pause shorter than the stretch before it; they are "
-        "one alert here, and its numbers describe the whole span."
+        f"{fmt_x(alert.start)} to {until}, no pause longer than the stretch before it (or than "
+        f"{MIN_GAP} evaluations) and no new best in between; they are one alert here. Its span covers "
+        "them all; the numbers above are those of its latest point, where the condition may have "
+        "let go again, not the extremes of the span."
     )
 
 

@@ -145,6 +145,24 @@ class GridEstimate:
         return self._dead or len(self._values) >= MAX_VALUES
 
     @property
+    def n_near(self) -> int | None:
+        """The largest other grid within 10 % above n (not a multiple of n, which every value on 1/n
+        fits by construction) that the values fit as well, or None when n is the only one: values k/500
+        printed with 4 decimals can fit 1/495 and 1/499 too until enough distinct values rule them
+        out, so the set's size is then known only as "about n to n_near"."""
+        if self.n is None:
+            return None
+        top = 1.1 * self.n  # (a near grid: "about n"; far ones are another question)
+        c = self._cand[(self._cand > self.n) & (self._cand <= top) & (self._cand % self.n != 0)]
+        c = c[2.0 * c * self._tol() <= 0.5]
+        # grids from `limit` on are as fine as the printing (a step under 4 half-units): the values
+        # cannot test them, so one of them may be the true size as well (k/500 printed with 3
+        # decimals reveals 1/495 by luck and cannot test 1/500)
+        limit = math.floor(0.5 / (2.0 * self._tol())) + 1
+        hi = max(int(c[-1]) if len(c) else 0, limit if limit <= top else 0)
+        return hi if hi > self.n else None
+
+    @property
     def n_likely(self) -> int | None:
         """n, or the smallest grid the values fit when the chance that values drawn at random would
         fit it is below CHANCE, however few they are (one accuracy printed with 7 decimals, 52/53 =
@@ -169,15 +187,24 @@ def resolution(acc: float, n: int | None) -> float:
     return max(1.0 / n, math.sqrt(a * (1.0 - a) / n))
 
 
-def describe(acc: float, n: int | None) -> str:
-    """How sure text: where n comes from and what it makes of a change."""
+def describe(acc: float, n: int | None, n_near: int | None = None) -> str:
+    """How sure text: where n comes from and what it makes of a change. `n_near`
+    (`GridEstimate.n_near`): another grid the values fit as well; the size is then said to be
+    "about" n, with the fits named, never one of them as fact."""
     if n is None:
         return ""
     r = resolution(acc, n)
-    grid = (
-        f"The logged accuracies all lie on a grid of 1/{n} (an evaluation set of {n} samples: one sample "
-        f"is {100.0 / n:.2g} points), so "
-    )
+    if n_near is not None and n_near > n:
+        grid = (
+            f"The logged accuracies all lie on a grid of 1/{n}, and as well on grids up to 1/{n_near} "
+            f"(an evaluation set of about {n}-{n_near} samples; the values do not decide which: one "
+            f"sample is about {100.0 / n:.2g} points), so "
+        )
+    else:
+        grid = (
+            f"The logged accuracies all lie on a grid of 1/{n} (an evaluation set of {n} samples: one "
+            f"sample is {100.0 / n:.2g} points), so "
+        )
     se = math.sqrt(min(max(acc, 0.0), 1.0) * (1.0 - min(max(acc, 0.0), 1.0)) / n) if math.isfinite(acc) else 0
     if se < 1.0 / n:  # (at 0 or 1 the standard error is 0: the step of one sample is the resolution)
         return grid + (

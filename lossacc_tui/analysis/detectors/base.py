@@ -61,6 +61,11 @@ class Ctx:
         return None if self.acc_grid is None else self.acc_grid.n
 
     @property
+    def acc_n_near(self) -> int | None:
+        """Another grid the accuracy's values fit as well as acc_n (`GridEstimate.n_near`), or None."""
+        return None if self.acc_grid is None else self.acc_grid.n_near
+
+    @property
     def unit(self) -> str:
         return self.axis
 
@@ -329,4 +334,26 @@ def lookup(series: Series | None, axis: str, xs: np.ndarray) -> np.ndarray:
     k = np.searchsorted(col, xs, side="right") - 1
     ok = k >= 0
     out[ok] = series.raw[k[ok]]  # (col and raw: the points from series.base on)
+    return out
+
+
+def lookup_level(series: Series | None, axis: str, xs: np.ndarray, h: int) -> np.ndarray:
+    """The mean of the finite values among the last `h` points of `series` at or before each x (its
+    level there, in the series' unit; NaN where none): a single noisy value (an accuracy that was
+    lucky at the loss's best) is not taken as where the series stood. O(len(xs) log n)."""
+    out = np.full(len(xs), np.nan)
+    if series is None or len(series) == 0:
+        return out
+    col = x_column(series, axis)
+    if col is None:
+        return out
+    raw = np.asarray(series.raw, dtype=np.float64)
+    fin = np.isfinite(raw)
+    cs = np.concatenate([[0.0], np.cumsum(np.where(fin, raw, 0.0))])
+    cn = np.concatenate([[0], np.cumsum(fin)])
+    k = np.searchsorted(col, xs, side="right")  # points at or before x: raw[:k]
+    lo = np.maximum(k - max(1, h), 0)
+    cnt = cn[k] - cn[lo]
+    ok = cnt > 0
+    out[ok] = (cs[k] - cs[lo])[ok] / cnt[ok]
     return out

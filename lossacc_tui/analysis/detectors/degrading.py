@@ -14,8 +14,18 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.claims import Claim
-from lossacc_tui.analysis.detectors.base import Ctx, classes_claim, lookup, names, noise, value, value_at_x
+from lossacc_tui.analysis.detectors.base import (
+    Ctx,
+    classes_claim,
+    lookup,
+    lookup_level,
+    names,
+    noise,
+    value,
+    value_at_x,
+)
 from lossacc_tui.analysis.detectors.joined import Overfitting, _run_lengths
+from lossacc_tui.analysis.detectors.rise import beyond_best
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.gridfeed import GridFeeder
@@ -62,13 +72,20 @@ class ValDegrading(Overfitting):
         if acc_y is None:
             none = np.zeros(len(y), dtype=bool)
             return none, ~none
-        a_now = lookup(acc_y, self.ctx.axis, loss.x)
+        # the accuracy's level (mean of its last `half` values), now and at the loss's best: the
+        # accuracy at the best-loss evaluation alone is often lucky (the two share their noise), and
+        # a fall from a +2 sigma outlier is no fall
+        a_now = np.fmax(
+            lookup(acc_y, self.ctx.axis, loss.x), lookup_level(acc_y, self.ctx.axis, loss.x, p.half)
+        )
         best_x = np.array([self.ctx.x(self.series, int(b)) for b in np.unique(loss.best_idx)])
-        a_best_u = lookup(acc_y, self.ctx.axis, best_x)
+        a_best_u = lookup_level(acc_y, self.ctx.axis, best_x, p.half)
         a_best = a_best_u[np.searchsorted(np.unique(loss.best_idx), loss.best_idx)]
         res = self._resolution(acc_y, loss.x, a_now)
         with np.errstate(invalid="ignore"):
-            rise = (y >= best * (1 + p.rise_rel)) & (y - best >= p.rise_z * sig)
+            rise = (y >= best * (1 + p.rise_rel)) & beyond_best(
+                y, best, sig, loss.idx, p.rise_z, p.noise_window
+            )
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))
             rise &= y > best
             # a fall within the accuracy's resolution (a sample, or the binomial standard error of
@@ -77,6 +94,7 @@ class ValDegrading(Overfitting):
             flat = (tl > tb * (1 - p.train_drop_rel)) & (tl < tb * (1 + p.train_drop_rel))
             calm = (y < best * (1 + p.rise_rel / 2)) | (a_now > a_best - p.acc_drop_min / 2)
             calm |= (tl <= tb * (1 - p.train_drop_rel)) | (tl >= tb * (1 + 2 * p.train_drop_rel))
+            calm |= np.isfinite(sig) & ~beyond_best(y, best, sig, loss.idx, 0.0, p.noise_window)
         cond = rise & acc_fell & flat
         self._rl = _run_lengths(cond, self._carry[0])
         self._srl = np.zeros(len(y), dtype=np.int64)  # no short-run path: three evaluations needed

@@ -26,7 +26,15 @@ from lossacc_tui.analysis.detectors.base import (
     value_at_x,
 )
 from lossacc_tui.analysis.detectors.flip import Flip, flip_claim, flip_reading
-from lossacc_tui.analysis.detectors.rise import RiseRun, steady_rise
+from lossacc_tui.analysis.detectors.rise import (
+    RiseRun,
+    TrendRun,
+    beyond_best,
+    min_depth,
+    noise_bound,
+    steady_rise,
+    trend_rise,
+)
 from lossacc_tui.analysis.evidence import calibrated_loss_max, mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, loss_per_mistake, pair_chance_k, span
@@ -111,6 +119,7 @@ class LossUpAccUp(PairDetector):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._ups = RiseRun()  # evaluations in a row the loss grew (the steady rule)
+        self._trend = TrendRun()  # the slope's t over the last evaluations (`rise.trend_rise`)
 
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert acc is not None
@@ -120,13 +129,21 @@ class LossUpAccUp(PairDetector):
         with np.errstate(invalid="ignore"):
             # the noise is unknown for the first few evaluations: a short run (a fine-tune of a few
             # epochs) then needs a rise of twice rise_rel instead of one beyond noise
-            rise = (y >= best * (1 + p.rise_rel)) & (y - best >= p.rise_z * sig)
+            rise = (y >= best * (1 + p.rise_rel)) & beyond_best(
+                y, best, sig, loss.idx, p.rise_z, p.noise_window
+            )
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))
             lv, lb = loss.lvl, loss.lbest
-            rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= p.rise_z * sig * (2.0 / p.half) ** 0.5)
+            # the best level is the lowest of about n / half independent levels (beyond its depth
+            # too), and a best level from the first points is a mean of fewer than half of them
+            m = np.clip(loss.lbest_idx + 1, 1, p.half)
+            se = noise_bound(sig, loss.idx, p.noise_window) * np.sqrt(1.0 / p.half + 1.0 / m)
+            lz = p.rise_z + min_depth((loss.idx + 1) / p.half)
+            rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= lz * se)
+            rise |= trend_rise(y, best, sig, loss.idx, loss.best_idx, self._trend.feed(y), p)
             rise &= (y > best) | (lv > lb)  # a loss that stays at 0 has not risen
             # a slow rise that grows at every evaluation (`rise.steady_rise`)
-            steady = steady_rise(y, best, sig, self._ups.feed(y), p)
+            steady = steady_rise(y, best, sig, self._ups.feed(y), p, loss.idx)
             rise |= steady
             # an accuracy moving within its resolution (a sample or two of the evaluation set, or the
             # binomial standard error of its size) holds: it neither fell nor rose
@@ -134,6 +151,12 @@ class LossUpAccUp(PairDetector):
             holds = (acc.lvl >= ref - tol) & np.isfinite(y) & np.isfinite(acc.y)
             self._tol = np.broadcast_to(tol, y.shape)  # (quoted by the text of an alert opening here)
             calm = ((y < best * (1 + p.rise_rel / 2)) & ~steady) | (acc.lvl < ref - 2 * tol)
+            # a rise that the noise measured since explains (neither the value nor the level above
+            # the level the best stands for: the best plus its depth) has ended: an alert opened on
+            # a noise read from the first few points does not stay open for the rest of a flat run
+            held = beyond_best(y, best, sig, loss.idx, 0.0, p.noise_window)
+            held |= lv - lb >= min_depth((loss.idx + 1) / p.half) * se
+            calm |= np.isfinite(sig) & ~held & ~steady
         return rise & holds, calm
 
     def breaks(self, loss: LossFeatures, acc: AccFeatures | None) -> np.ndarray | None:
@@ -212,6 +235,7 @@ class LossUpAccUp(PairDetector):
             train_loss_now=self.train_at(i),
             acc_tol=d.get("acc_tol", self.p.acc_hold_tol),
             acc_n=float(self.ctx.acc_n or math.nan),
+            acc_n_near=float(self.ctx.acc_n_near or math.nan),
         )
         return ev
 
@@ -314,6 +338,7 @@ class LossDownAccDown(PairDetector):
             lowest_loss=extreme_so_far(alert, "loss_low", ev["now_loss"], ev["now_x"], high=False)[0],
             acc_noise=noise(self.ctx.acc, i),
             acc_n=float(self.ctx.acc_n or math.nan),
+            acc_n_near=float(self.ctx.acc_n_near or math.nan),
         )
         return ev
 
@@ -338,6 +363,10 @@ class AccFlatLossDown(PairDetector):
     )
     n_open = 1
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._ups = RiseRun()  # evaluations in a row the loss grew (a loss that turned up)
+
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert acc is not None
         p = self.p
@@ -351,8 +380,13 @@ class AccFlatLossDown(PairDetector):
             # down followed by a flat loss
             fell &= loss.lvl_mid - loss.lvl >= 0.1 * (loss.lvl_flat - loss.lvl)
             near = loss.lvl <= loss.lbest * (1 + p.rise_rel / 2)
+            # a loss that has turned up (risen at least twice in a row above its best) is no longer
+            # falling, whatever its level says: the rise alerts speak for it from there
+            y, best = loss.y, loss.best if loss.best is not None else loss.lbest
+            turned = (self._ups.feed(y) >= 2) & (y > best)
             off = (acc.range_flat > 1.5 * band) | (loss.lvl > loss.lvl_flat * (1 - p.flat_loss_drop / 2))
-        return flat & fell & near & np.isfinite(loss.y) & np.isfinite(acc.y), off
+            off |= turned & (y >= best * (1 + p.steady_rise_rel))
+        return flat & fell & near & ~turned & np.isfinite(loss.y) & np.isfinite(acc.y), off
 
     def severity(self, alert: Alert) -> Severity:
         return "info"
@@ -423,6 +457,7 @@ class AccFlatLossDown(PairDetector):
             now_level=level(self.ctx.loss, i, self.p),
             acc_level_now=level(self.ctx.acc, i, self.p),
             acc_n=float(self.ctx.acc_n or math.nan),
+            acc_n_near=float(self.ctx.acc_n_near or math.nan),
         )
         # a fall that goes on in the newer half of the latest flat window (at least a tenth of the
         # window's fall there), not one step down followed by a flat loss

@@ -7,13 +7,68 @@ it reaches `rise_rel` above its best: a validation loss up 4.5 % over 32 epochs 
 crossed 5 % only 34 epochs after it. The steady rule counts a rise of `steady_rise_rel` (1 %) that is
 beyond `rise_z` noise standard deviations and has grown at each of the last `steady_run`
 evaluations. Both are in nats and relative to the running best of the raw loss.
+
+The running best of a noisy loss is the lowest of many noisy draws, which sits below the loss's
+true level by about `min_depth(n)` noise standard deviations (about sqrt(2 ln n) for n draws:
+regression to the mean). A rise measured from that outlier is partly the outlier's own depth, so
+every rule here asks for `rise_z` noise standard deviations *beyond* that depth (`beyond_best`):
+on a stationary run (validation loss 0.50 +- 0.015 for 60 epochs) the raw best is about 2.3
+standard deviations low, and a point 2 standard deviations above it is no rise at all.
 """
 
 from __future__ import annotations
 
+import math
+from statistics import NormalDist
+
 import numpy as np
 
 from lossacc_tui.analysis.params import Params
+
+_TABLE = 4096
+# the expected maximum of n standard normal draws (Blom's approximation of the order statistic:
+# Phi^-1((n - 0.375) / (n + 0.25))), for n = 0 .. _TABLE - 1; 0 for n <= 1
+_DEPTH = np.array([0.0, 0.0] + [NormalDist().inv_cdf((n - 0.375) / (n + 0.25)) for n in range(2, _TABLE)])
+
+
+def min_depth(n: np.ndarray) -> np.ndarray:
+    """How far (in standard deviations) the lowest of n iid normal draws sits below their mean,
+    expected (Blom's approximation; beyond 4096 draws the asymptote sqrt(2 ln n) minus its Gumbel
+    correction). n: counts (any shape); returns floats of the same shape, 0 where n <= 1.
+
+    >>> [round(float(v), 2) for v in min_depth(np.array([1, 2, 10, 60]))]
+    [0.0, 0.59, 1.55, 2.31]
+    """
+    n = np.asarray(n, dtype=np.float64)
+    out = np.zeros(n.shape)
+    small = n < _TABLE
+    k = np.clip(np.nan_to_num(n, nan=0.0), 0, _TABLE - 1).astype(np.int64)
+    out[small] = _DEPTH[k[small]]
+    big = ~small & np.isfinite(n)
+    if big.any():
+        r = np.sqrt(2.0 * np.log(n[big]))
+        out[big] = r - (np.log(np.log(n[big])) + math.log(4 * math.pi)) / (2 * r)
+    return out
+
+
+def noise_bound(sig: np.ndarray, idx: np.ndarray, w: int) -> np.ndarray:
+    """An upper bound (about 95 %, one-sided) on a series' noise standard deviation from its
+    estimate `sig` (`stats.second_diff_noise` over the `w` points before each index `idx`): the
+    mean |second difference| of c values has a relative standard error of about 0.75 / sqrt(c), so
+    a noise read from the first few evaluations (c = 2: four points) is inflated most. Units: sig's."""
+    c = np.clip(np.asarray(idx, dtype=np.float64) - 2.0, 1.0, max(1.0, w - 2.0))
+    return sig * (1.0 + 1.645 * 0.75 / np.sqrt(c))
+
+
+def beyond_best(
+    y: np.ndarray, best: np.ndarray, sig: np.ndarray, idx: np.ndarray, z: float, w: int = 10
+) -> np.ndarray:
+    """True where y is `z` noise standard deviations above the level its running best `best`
+    stands for: the best of idx + 1 noisy values lies `min_depth(idx + 1)` standard deviations below
+    that level, so y must clear best + (z + depth) x noise, with the noise `noise_bound(sig)` (an
+    estimate from few points is not trusted to be small). NaN sig: False."""
+    with np.errstate(invalid="ignore"):
+        return y - best >= (z + min_depth(idx + 1)) * noise_bound(sig, idx, w)
 
 
 def rises_in_a_row(y: np.ndarray, prev: float, carry: int) -> np.ndarray:
@@ -33,13 +88,16 @@ def rises_in_a_row(y: np.ndarray, prev: float, carry: int) -> np.ndarray:
     return out
 
 
-def steady_rise(y: np.ndarray, best: np.ndarray, sig: np.ndarray, ups: np.ndarray, p: Params) -> np.ndarray:
+def steady_rise(
+    y: np.ndarray, best: np.ndarray, sig: np.ndarray, ups: np.ndarray, p: Params, idx: np.ndarray
+) -> np.ndarray:
     """True where the loss is `steady_rise_rel` above its best, beyond `rise_z` noise standard
-    deviations, and has grown at each of the last `steady_run` evaluations."""
+    deviations past the best's own depth (`beyond_best`), and has grown at each of the last
+    `steady_run` evaluations."""
     with np.errstate(invalid="ignore"):
         return (
             (y >= best * (1 + p.steady_rise_rel))
-            & (y - best >= p.rise_z * sig)
+            & beyond_best(y, best, sig, idx, p.rise_z, p.noise_window)
             & (ups >= p.steady_run)
             & (y > best)
         )
@@ -60,3 +118,57 @@ class RiseRun:
         out = rises_in_a_row(y, self.prev, self.carry)
         self.prev, self.carry = float(y[-1]), int(out[-1])
         return out
+
+
+class TrendRun:
+    """The t statistic of the least-squares slope over the last `w` values of one series, fed
+    chunk by chunk (the last w - 1 values are carried): slope / its standard error from the
+    window's own residuals (ordinary least squares, any statistics text). A rise that is a trend
+    shows a large t; noise around a level shows |t| of about 1. NaN until w finite values."""
+
+    __slots__ = ("tail", "w")
+
+    def __init__(self, w: int = 6) -> None:
+        self.w = w
+        self.tail = np.full(w - 1, np.nan)
+
+    def feed(self, y: np.ndarray) -> np.ndarray:
+        if len(y) == 0:
+            return np.zeros(0)
+        ext = np.concatenate([self.tail, np.asarray(y, dtype=np.float64)])
+        self.tail = ext[len(ext) - (self.w - 1) :].copy()
+        win = np.lib.stride_tricks.sliding_window_view(ext, self.w)  # one row per point of y
+        x = np.arange(self.w, dtype=np.float64) - (self.w - 1) / 2.0
+        sxx = float((x * x).sum())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ym = win.mean(axis=1, keepdims=True)
+            dev = win - ym
+            slope = (dev * x).sum(axis=1) / sxx
+            rss = np.maximum((dev * dev).sum(axis=1) - slope * slope * sxx, 0.0)  # (NaN stays NaN)
+            se = np.sqrt(rss / (self.w - 2) / sxx)
+            t = slope / se
+        t[se == 0] = np.where(slope[se == 0] > 0, np.inf, 0.0)
+        return t
+
+
+def trend_rise(
+    y: np.ndarray,
+    best: np.ndarray,
+    sig: np.ndarray,
+    idx: np.ndarray,
+    best_idx: np.ndarray,
+    t: np.ndarray,
+    p: Params,
+) -> np.ndarray:
+    """True where the loss rises as a trend: `rise_rel` and `rise_z` noise standard deviations above
+    its raw best (without the best's depth), with the slope over the last `w` evaluations, all after
+    the best, at least 3 standard errors above 0 (`TrendRun`). A regression over several points is
+    not moved by one lucky low value, so it needs no correction for it."""
+    w = 6
+    with np.errstate(invalid="ignore"):
+        return (
+            (y >= best * (1 + p.rise_rel))
+            & (y - best >= p.rise_z * sig)
+            & (idx - best_idx >= w - 1)
+            & (t >= 3.0)
+        )
