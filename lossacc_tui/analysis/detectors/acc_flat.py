@@ -1,0 +1,189 @@
+"""acc-flat-loss-down: the loss keeps falling while accuracy holds (right answers sharpening), and
+the underconfidence claim it carries. A `PairDetector` (detectors/pair.py)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from lossacc_tui.analysis.alerts import Alert, Severity
+from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.detectors.base import (
+    classes_claim,
+    level,
+    names,
+)
+from lossacc_tui.analysis.detectors.pair import PairDetector
+from lossacc_tui.analysis.detectors.rise import (
+    RiseRun,
+)
+from lossacc_tui.analysis.evidence import calibrated_loss_max, who_carries_loss
+from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.quantities import arrow, fmt, pair_chance_k, span
+from lossacc_tui.model import Series
+
+
+class AccFlatLossDown(PairDetector):
+    """Accuracy within a narrow band over flat_window evaluations while the loss fell."""
+
+    kind = "acc-flat-loss-down"
+    order = 60
+    severity_doc = "info"
+    meaning = (
+        "accuracy flat while loss keeps falling: confidence grows on samples already right; carries the "
+        "`underconfident` claim (the loss can keep falling without accuracy moving)"
+    )
+    general = (
+        "Accuracy is flat while the loss keeps falling: the model grows more confident on samples it "
+        "already gets right. Accuracy cannot move until samples cross the threshold; a capacity or "
+        "label-noise ceiling stops that. Informational: more epochs buy calibration, not accuracy. "
+        "This is the underconfidence alert (mean confidence below accuracy): it says so with the "
+        "`underconfident` claim, `likely` when the loss is above what any calibrated model could cost "
+        "at that accuracy, H(a) + (1 - a) ln(K - 1) with K known, `possible` otherwise."
+    )
+    n_open = 1
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._ups = RiseRun()  # evaluations in a row the loss grew (a loss that turned up)
+
+    def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
+        assert acc is not None
+        p = self.p
+        with np.errstate(invalid="ignore"):
+            # an accuracy moving within its resolution (a sample or the binomial standard error of its
+            # evaluation set) is flat
+            band = p.flat_acc_band if acc.res is None else np.fmax(p.flat_acc_band, acc.res)
+            flat = acc.range_flat <= band
+            fell = (loss.lvl <= loss.lvl_flat * (1 - p.flat_loss_drop)) & (loss.lvl < loss.lvl_flat)
+            # still falling in the newer half (a tenth of the window's fall at least), not one step
+            # down followed by a flat loss
+            fell &= loss.lvl_mid - loss.lvl >= 0.1 * (loss.lvl_flat - loss.lvl)
+            near = loss.lvl <= loss.lbest * (1 + p.rise_rel / 2)
+            # a loss that has turned up (risen at least twice in a row above its best) is no longer
+            # falling, whatever its level says: the rise alerts speak for it from there
+            y, best = loss.y, loss.best if loss.best is not None else loss.lbest
+            turned = (self._ups.feed(y) >= 2) & (y > best)
+            off = (acc.range_flat > 1.5 * band) | (loss.lvl > loss.lvl_flat * (1 - p.flat_loss_drop / 2))
+            off |= turned & (y >= best * (1 + p.steady_rise_rel))
+        return flat & fell & near & ~turned & np.isfinite(loss.y) & np.isfinite(acc.y), off
+
+    def severity(self, alert: Alert) -> Severity:
+        return "info"
+
+    def title(self, alert: Alert) -> str:
+        e = alert.evidence
+        return (
+            f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} flat at "
+            f"{span(e['acc_low'], e['acc_high'], 3)} while the "
+            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} level fell "
+            f"{arrow(e['from_level'], e['now_level'])}"
+        )
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        x0, x1 = e["from_x"], e["now_x"]
+        out = classes_claim(self.ctx, x0, x1)
+        loss, acc, k = e["now_loss"], e["now_acc"], self.ctx.classes.k
+        if not (math.isfinite(loss) and math.isfinite(acc)) or not 0.0 < acc < 1.0:
+            return out + who_carries_loss(loss, acc, k, x0, x1, nm)
+        if pair_chance_k(loss, acc) is not None:
+            # loss ~ ln K and accuracy ~ 1/K: a model at chance. Its top class always gets at least
+            # 1/K, about its accuracy, so unsure right answers (underconfidence) are no reading here
+            return out + who_carries_loss(loss, acc, k, x0, x1, nm)
+        bound = calibrated_loss_max(acc, k)
+        above = loss > bound
+        if not e.get("still_falling", 1.0):
+            # the fall stopped in the newer half of the span (a step down, as after a spike, then
+            # flat): "it keeps falling while no prediction changes class", the premise of unsure
+            # right answers and of underconfidence, is not what the numbers show
+            return out + who_carries_loss(loss, acc, k, x0, x1, nm)
+        # a loss falling at flat accuracy says where the change came from (predictions growing more
+        # confident on the side they are on); above what any calibrated model could cost, with K
+        # known, the loss that is left sits on right answers held with too little confidence
+        why = (
+            f"the loss is above the {fmt(bound)} nats a calibrated model scoring {fmt(acc, 4)} could cost "
+            f"on average{'' if k else ' with 2 classes'}, and it fell while no prediction changed class"
+        )
+        favour = "right" if above and k is not None else ""
+        out += who_carries_loss(loss, acc, k, x0, x1, nm, favour, why, lean="right" if above else "")
+        if loss > bound / 2:
+            out.append(underconfident_claim(loss, acc, k, bound, x0, x1, nm))
+        return out
+
+    def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+        # the flat window the alert opened on: its numbers are of its own span, from there on
+        alert.data["flat_first"] = max(0, i - self.p.flat_window + 1)
+
+    def evidence(self, alert: Alert, i: int) -> dict[str, float]:
+        first = min(alert.data.get("flat_first", i), i)
+        ev = self.pair_numbers(first, "from") | self.pair_numbers(i, "now")
+        accs = _values(self.ctx.acc, first, i + 1)
+        finite = accs[np.isfinite(accs)] if len(accs) else accs
+        # the detector judges the level (mean of `half` values), so the text quotes it too: the
+        # level of the span's first `half` values, then the level now
+        ev.update(
+            acc_low=float(finite.min()) if len(finite) else math.nan,
+            acc_high=float(finite.max()) if len(finite) else math.nan,
+            from_level=level(self.ctx.loss, min(first + self.p.half - 1, i), self.p),
+            # the latest flat window's first half, and the level just before its newest half
+            win_level=level(
+                self.ctx.loss,
+                max(min(first + self.p.half - 1, i), i - self.p.flat_window + self.p.half),
+                self.p,
+            ),
+            mid_level=level(self.ctx.loss, max(min(first + self.p.half - 1, i), i - self.p.half), self.p),
+            now_level=level(self.ctx.loss, i, self.p),
+            acc_level_now=level(self.ctx.acc, i, self.p),
+            acc_n=float(self.ctx.acc_n or math.nan),
+            acc_n_near=float(self.ctx.acc_n_near or math.nan),
+        )
+        # a fall that goes on in the newer half of the latest flat window (at least a tenth of the
+        # window's fall there), not one step down followed by a flat loss
+        fell, newer = ev["win_level"] - ev["now_level"], ev["mid_level"] - ev["now_level"]
+        ev["still_falling"] = float(not (fell > 0 and newer < 0.1 * fell))
+        return ev
+
+
+def underconfident_claim(
+    loss: float, acc: float, k: int | None, bound: float, x0: float, x1: float, nm: tuple[str, str, str]
+) -> Claim:
+    """The `underconfident` claim of a loss falling at flat accuracy: `likely` when the loss is above
+    `bound` (the most a calibrated model could cost at this accuracy, `calibrated_loss_max`) and K is
+    known, `possible` otherwise."""
+    above = loss > bound
+    sure = above and k is not None
+    if above:
+        why = (
+            f"{nm[0]} {fmt(loss)} is above the {fmt(bound)} nats a calibrated model scoring {fmt(acc, 4)} "
+            f"could cost on average{'' if k else ' (with 2 classes; more with more classes)'}, and it "
+            "keeps falling while no prediction changes class"
+        )
+    else:
+        why = f"{nm[0]} keeps falling while no prediction changes class"
+    return Claim(
+        "underconfident",
+        "likely" if sure else "possible",
+        x0,
+        x1,
+        f"the model's mean confidence is below its accuracy {fmt(acc, 4)}: {why}; the loss can keep falling "
+        "this way without accuracy moving",
+        evidence={"loss": loss, "acc": acc, "calibrated_loss_max": bound},
+        others=(
+            "Another reading: a calibrated or overconfident model whose loss fell because its mistakes grew "
+            "less sure"
+            + ("" if k else "; --classes K gives the bound for K classes")
+            + ". Per-sample confidences decide (lossacc_tui.probe)"
+        ),
+    )
+
+
+def _values(series: Series | None, lo: int, hi: int) -> np.ndarray:
+    """Values of points [lo, hi) still kept (raw, from `series.base` on). O(hi - lo), in numpy."""
+    if series is None:
+        return np.empty(0)
+    b = series.base
+    return np.asarray(series.raw[max(0, lo - b) : max(0, hi - b)], dtype=np.float64)
