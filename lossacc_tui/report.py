@@ -93,6 +93,9 @@ def run_dict(run: Run, source: Source, checked: Checked) -> dict[str, Any]:
         "path": run.path,
         "format": run.format,
         "x_axis": axis,
+        # what the loss measures where the format says: "cross-entropy", "sum-of-terms" (a detection
+        # loss: no cross-entropy reasoning), else "unknown"
+        "loss_kind": run.loss_kind,
         "metrics": {name: series_summary(s, axis) for name, s in run.series.items() if len(s)},
         "alerts": [a.to_dict() for a in an.alerts],
         "states": [s.to_dict() for s in an.states],
@@ -206,5 +209,5 @@ def check_text(checked: Checked) -> str:
     if checked.comparisons:
         out.append("across runs:")
         for a in checked.comparisons:
-            out += alert_text(a, "x")
+            out += alert_text(a, a.data.get("axis", "x"))
     return "\n".join(out).rstrip() + "\n"

@@ -137,7 +137,7 @@ class Printer:
                 return [
                     f"!! alert reopened ({who}): [{ev.alert.severity}] {ev.alert.kind}: {ev.alert.title}\n"
                 ]
-            axis = "x" if ev.run is None else ev.run.x_axis
+            axis = ev.alert.data.get("axis", "x") if ev.run is None else ev.run.x_axis
             return [f"!! alert opened ({who}):\n", *(ln + "\n" for ln in alert_text(ev.alert, axis, "   "))]
         return []
 

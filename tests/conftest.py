@@ -14,6 +14,17 @@ REALWORLD = REPO.parent / "shared" / "realworld_logs"
 DEMO = REPO / "demo_logs"
 
 
+@pytest.fixture
+def stop_all():  # type: ignore[no-untyped-def]
+    """`stop_all(monitor)`: the monitor is stopped when the test ends, passed or failed."""
+    from lossacc_tui.monitor import Monitor
+
+    monitors: list[Monitor] = []
+    yield monitors.append
+    for m in monitors:
+        m.stop()
+
+
 def realworld(rel: str) -> Path:
     """A file of ../shared/realworld_logs (the test is skipped where that folder is not present)."""
     p = REALWORLD / rel

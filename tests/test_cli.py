@@ -41,7 +41,7 @@ def test_check_json_schema_version_1(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code == 0 and doc["version"] == 1
     (run,) = doc["runs"]
     assert set(run) >= {"path", "format", "x_axis", "metrics", "alerts", "problems"}
-    assert run["format"] == "keras-csv" and run["x_axis"] == "epoch"
+    assert run["format"] == "keras-csv" and run["x_axis"] == "epoch" and run["loss_kind"] == "unknown"
     (alert,) = run["alerts"]  # the NaN loss at epoch 2
     assert alert["kind"] == "non-finite" and alert["severity"] == "critical" and alert["start"] == 2
     assert set(alert) == {

@@ -23,6 +23,9 @@ def test_a_folder_of_experiments_compares_only_the_sweep_in_it(capsys: pytest.Ca
     assert comparisons, "the eight runs of one sweep disagree (their own demo says so)"
     for c in comparisons:
         assert c["title"].startswith(f"{runs} runs") and "599" not in c["title"]
+    assert main(["check", str(DEMO)]) == 0
+    (line,) = [ln for ln in capsys.readouterr().out.splitlines() if "runs-disagree:" in ln]
+    assert "(epoch " in line  # the runs' shared axis, not "x 29"
 
 
 def test_runs_on_a_step_axis_are_not_ranked_with_runs_on_epochs(

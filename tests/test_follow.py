@@ -62,14 +62,6 @@ def watch(*paths: Path, poll: float | None = None) -> tuple[Monitor, Collector]:
     return m, c
 
 
-@pytest.fixture
-def stop_all():  # type: ignore[no-untyped-def]
-    monitors: list[Monitor] = []
-    yield monitors.append
-    for m in monitors:
-        m.stop()
-
-
 def rows(start: int, n: int) -> str:
     return "".join(f"{e},{1 / (e + 1):.6f},{1 / (e + 2):.6f}\n" for e in range(start, start + n))
 

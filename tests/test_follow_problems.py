@@ -9,23 +9,13 @@ import sys
 from pathlib import Path
 
 import orjson
-import pytest
 from conftest import REPO
 from numpy_training import softmax_regression
 from test_follow import watch
 
 from lossacc_tui.events import PointsAdded, Problem
-from lossacc_tui.monitor import Monitor
 
 ROWS = softmax_regression(epochs=8)
-
-
-@pytest.fixture
-def stop_all():  # type: ignore[no-untyped-def]
-    monitors: list[Monitor] = []
-    yield monitors.append
-    for m in monitors:
-        m.stop()
 
 
 HEADER = "epoch,loss,val_loss,val_acc\n"

@@ -25,14 +25,6 @@ SOURCES = {"csv": CSV, "jsonl": JSONL}
 NAMES = {"csv": "metrics.csv", "jsonl": "log.jsonl"}
 
 
-@pytest.fixture
-def stop_all():  # type: ignore[no-untyped-def]
-    monitors = []
-    yield monitors.append
-    for m in monitors:
-        m.stop()
-
-
 def write(mode: str, path: Path, source: Path, pause: float = 0.005) -> None:
     """Run a writer process to its end."""
     cmd = [sys.executable, str(HERE / "writers.py"), mode, str(path), str(source), str(pause)]

@@ -137,6 +137,9 @@ def compare_runs(runs: list[Run], params: Params | None = None, bests: Bests | N
             alerts.append(
                 _alert(p, points, "final", losses, accs, spread, b.final_acc - a.final_acc, split, disc)
             )
+    axes = {r.x_axis for r in runs}
+    for alert in alerts:  # the x the runs share (a cohort has one), for "epoch 9" rather than "x 9"
+        alert.data["axis"] = axes.pop() if len(axes) == 1 else "x"
     return alerts
 
 

@@ -219,8 +219,15 @@ class Tracker:
 def compare_alerts(
     runs: list[RunState], params: Params | None = None, bests: Bests | None = None
 ) -> list[Alert]:
-    """Alerts about the runs together (runs-disagree); `bests`: the caller's state that makes a
-    repeated comparison cost only the new points (`analysis.compare.Bests`)."""
+    """Alerts about the runs together (runs-disagree), within each cohort of them (one folder group,
+    one x axis, the same metric names: `analysis.cohorts`), as `check` compares; `bests`: the
+    caller's state that makes a repeated comparison cost only the new points (`analysis.compare.Bests`)."""
+    from lossacc_tui.analysis.cohorts import cohorts
     from lossacc_tui.analysis.compare import compare_runs
 
-    return list(compare_runs([rs.run for rs in runs], params, bests))
+    return [
+        a
+        for cohort in cohorts([rs.run for rs in runs])
+        if len(cohort) > 1
+        for a in compare_runs(cohort, params, bests)
+    ]

@@ -66,7 +66,11 @@ class Overfitting(Detector):
     general = (
         "Training loss falls while validation loss rises; the gap between them widens. The model fits "
         "its training samples, noise included, in ways that do not carry over. Early-stop at the best "
-        "validation loss, regularise, augment, or get more data."
+        "validation loss, regularise, augment, or get more data. A rise counts beyond the noise of the "
+        "validation loss, measured from where its best evaluation's own luck puts it; a slow rise counts "
+        "once it has grown several evaluations in a row. When the validation-set size is known and one or "
+        "two samples changing sides can account for the rise, the alert is information, not a warning. "
+        "It closes at a new best of validation loss."
     )
 
     def __init__(self, ctx: Ctx, series: Series, subject: str) -> None:
