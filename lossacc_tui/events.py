@@ -74,11 +74,11 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class AlertChanged:
-    """An alert opened or closed. `run` is None for an alert across runs (runs-disagree).
+    """An alert opened, closed or reopened. `run` is None for an alert across runs (runs-disagree).
     `alert` is a snapshot: later updates of the live alert do not change it."""
 
     run: Run | None
-    change: str  # 'opened' | 'closed'
+    change: str  # 'opened' | 'closed' | 'reopened' (a closed alert came back: same start, one more episode)
     alert: Alert
 
 

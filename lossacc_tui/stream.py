@@ -133,6 +133,10 @@ class Printer:
             who = "across runs" if ev.run is None else ev.run.name
             if ev.change == "closed":
                 return [f"-- alert closed ({who}): [{ev.alert.severity}] {ev.alert.kind}: {ev.alert.title}\n"]
+            if ev.change == "reopened":
+                return [
+                    f"!! alert reopened ({who}): [{ev.alert.severity}] {ev.alert.kind}: {ev.alert.title}\n"
+                ]
             axis = ev.alert.data.get("axis", "x") if ev.run is None else ev.run.x_axis
             return [f"!! alert opened ({who}):\n", *(ln + "\n" for ln in alert_text(ev.alert, axis, "   "))]
         return []

@@ -202,7 +202,9 @@ class StateSegment:
         return {"state": self.state, "start": _num(self.start), "end": _num(self.end)}
 
 
-Event = tuple[Literal["opened", "closed"], Alert]
+#: 'reopened': a closed alert of the same kind and place came back and is active again as one more
+#: episode of itself (`merging`); it keeps its start, so a consumer updates it rather than adding it
+Event = tuple[Literal["opened", "closed", "reopened"], Alert]
 
 
 class Runs:

@@ -17,6 +17,8 @@ says how many times the condition came and went.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import Any
 
 from lossacc_tui.analysis.alerts import Alert
@@ -57,9 +59,30 @@ def episodes_note(alert: Alert, unit: str) -> str:
         f"\n\n**Came and went.** The condition held, let go and held again {k} times from {unit} "
         f"{fmt_x(alert.start)} to {until}, no pause longer than the stretch before it (or than "
         f"{MIN_GAP} evaluations) and no new best in between; they are one alert here. Its span covers "
-        "them all; the numbers above are those of its latest point, where the condition may have "
-        "let go again, not the extremes of the span."
+        "them all; its title gives its peak when the detector keeps one, the numbers above are "
+        "those of its latest point, where the condition may have let go again."
     )
+
+
+def merged_title(
+    alert: Alert, title: Callable[[Alert], str], evidence: Callable[[Alert, int], dict[str, float]], unit: str
+) -> str:
+    """The title of `alert` (`title` renders it from the alert's evidence). A merged alert (two
+    episodes or more) is titled by its whole span, not by its latest point, where the condition may
+    have let go (a title reading "up 0 %" at warning severity): when the detector keeps the peak of
+    its span (`data["peak"]`: value, x, point index), the title is rendered from `evidence` at that
+    peak; either way it ends saying that the condition came and went, how often, and since when."""
+    k = int(alert.data.get("episodes", 1))
+    if k < 2:
+        return title(alert)
+    peak = alert.data.get("peak")
+    at = int(alert.data.get("at_idx", -1))
+    text, where = title(alert), ""
+    if peak is not None and int(peak[2]) >= 0 and math.isfinite(float(peak[0])) and int(peak[2]) != at:
+        at_peak = alert.snapshot()  # (a copy: the alert's own evidence stays that of its latest point)
+        at_peak.evidence = evidence(alert, int(peak[2]))
+        text, where = title(at_peak), f" at its peak ({unit} {fmt_x(float(peak[1]))})"
+    return f"{text}{where}; came and went {k} times since {unit} {fmt_x(alert.start)}"
 
 
 def merged_explanation(render: Any, unit: str) -> Any:

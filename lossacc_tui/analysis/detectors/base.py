@@ -14,7 +14,7 @@ from lossacc_tui.analysis.alerts import Alert, Event, Latch, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.confirm import FactsAt, decide
 from lossacc_tui.analysis.kind import KindSpec
-from lossacc_tui.analysis.merging import merged_explanation, reopen, reopenable
+from lossacc_tui.analysis.merging import merged_explanation, merged_title, reopen, reopenable
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import Classes
 from lossacc_tui.analysis.resolution import GridEstimate
@@ -146,6 +146,12 @@ class Detector(KindSpec):
         None. Called after `conditions`."""
         return None
 
+    def began(self, i: int, j: int, local: int) -> int:
+        """Where the condition of an alert confirmed at point i (chunk point `local`) began: the
+        latch's j, unless the detector dates the start back itself (its `on_open` must agree). The
+        merge rule (`merging.reopenable`) measures the pause to this point."""
+        return j
+
     def on_open(self, alert: Alert, i: int, local: int, main: Feats, other: Feats | None) -> None:
         """Store what the evidence needs (values at the opening point are at [local])."""
 
@@ -186,17 +192,18 @@ class Detector(KindSpec):
             if what == "open":
                 kind = self.kind_at(i)
                 last = self.alerts[-1] if self.alerts else None
-                if last is not None and reopenable(last, kind, j, _best_at(main, i - k0)):  # (`merging`)
+                began = self.began(i, j, i - k0)
+                if last is not None and reopenable(last, kind, began, _best_at(main, i - k0)):  # (`merging`)
                     reopen(last)
                     self.current = last
                     self._render(last, i)
-                    sink.append(("opened", last.snapshot()))
+                    sink.append(("reopened", last.snapshot()))
                     lo = i - k0
                     continue
                 alert = Alert(kind, "warning", kind, self.ctx.x(self.series, j))
                 alert.data.update(start_idx=j, open_idx=i, subject=self.subject)
                 explain = merged_explanation(self.explain, self.ctx.unit)
-                alert.set_renderers(self.title, explain, self._evidence_now, self._claims_now)
+                alert.set_renderers(self._title_now, explain, self._evidence_now, self._claims_now)
                 self.on_open(alert, i, i - k0, main, other)
                 self.current = alert
                 self.alerts.append(alert)
@@ -229,6 +236,9 @@ class Detector(KindSpec):
         alert.data["at_idx"] = i
         alert.invalidate()
         alert.severity = self.severity(alert)
+
+    def _title_now(self, alert: Alert) -> str:
+        return merged_title(alert, self.title, self.evidence, self.ctx.unit)
 
     def _evidence_now(self, alert: Alert) -> dict[str, float]:
         return self.evidence(alert, alert.data["at_idx"])

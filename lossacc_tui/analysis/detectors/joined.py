@@ -205,10 +205,18 @@ class Overfitting(Detector):
         # a new best of the validation loss: "risen since its best" no longer holds
         return new_best(loss)
 
-    def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+    def _held(self, local: int) -> tuple[bool, int]:
+        """(whether the normal rule opened it, how many evaluations its condition has held) at
+        chunk point `local`."""
         normal = int(self._rl[local]) >= self.p.open_after
-        held = int(self._rl[local]) if normal else int(self._srl[local])
-        start = max(0, i - held + 1)  # where the condition began (the latch opens when it is confirmed)
+        return normal, int(self._rl[local]) if normal else int(self._srl[local])
+
+    def began(self, i: int, j: int, local: int) -> int:
+        return max(0, i - self._held(local)[1] + 1)  # (the latch opens when the condition is confirmed)
+
+    def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+        normal, held = self._held(local)
+        start = self.began(i, i, local)  # where the condition began
         alert.start = self.ctx.x(self.series, start)
         alert.data.update(
             best_idx=int(loss.best_idx[local]),
