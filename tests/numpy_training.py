@@ -4,6 +4,8 @@ The numbers are what the training computed, never drawn by hand."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 
@@ -57,3 +59,15 @@ def softmax_regression(
         vl, va, _ = stats(xv, yv, eval_fp16)
         out.append({"train_loss": tl, "train_acc": ta, "val_loss": vl, "val_acc": va})
     return out
+
+
+def keras_csv(path: Path, rows: list[dict[str, float]]) -> Path:
+    """Per-epoch rows of tests/numpy_training.py written as a Keras CSVLogger file (floats by repr)."""
+    path.write_text(
+        "epoch,loss,accuracy,val_loss,val_accuracy\n"
+        + "".join(
+            f"{e},{r['train_loss']!r},{r['train_acc']!r},{r['val_loss']!r},{r['val_acc']!r}\n"
+            for e, r in enumerate(rows)
+        )
+    )
+    return path

@@ -16,6 +16,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from numpy_training import keras_csv  # noqa: E402
+
 from benchmarks.truth.score import check_json  # noqa: E402
 
 CORPUS = REPO / "benchmarks" / "truth" / "corpus"
@@ -125,18 +127,6 @@ def test_label_smoothed_cross_entropy_is_not_high_loss_or_a_warning(seed: str) -
     assert not [a for a in found if a["severity"] in ("warning", "critical")], [a["title"] for a in found]
     assert "high-loss-good-acc" not in {a["kind"] for a in found}
     no_placeholders(found)
-
-
-def keras_csv(path: Path, rows: list[dict[str, float]]) -> Path:
-    """Per-epoch rows of tests/numpy_training.py written as a Keras CSVLogger file (floats by repr)."""
-    path.write_text(
-        "epoch,loss,accuracy,val_loss,val_accuracy\n"
-        + "".join(
-            f"{e},{r['train_loss']!r},{r['train_acc']!r},{r['val_loss']!r},{r['val_acc']!r}\n"
-            for e, r in enumerate(rows)
-        )
-    )
-    return path
 
 
 def test_an_intermittently_infinite_validation_loss_is_told_as_it_happened(tmp_path: Path) -> None:

@@ -19,23 +19,11 @@ REPO = TESTS.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(TESTS))
 
-from numpy_training import softmax_regression  # noqa: E402
+from numpy_training import keras_csv, softmax_regression  # noqa: E402
 
 from benchmarks.truth.score import check_json  # noqa: E402
 from lossacc_tui.analysis import Analyzer, Params  # noqa: E402
 from lossacc_tui.source import discover  # noqa: E402
-
-
-def keras_csv(path: Path, rows: list[dict[str, float]]) -> Path:
-    """Per-epoch rows of tests/numpy_training.py written as a Keras CSVLogger file (floats by repr)."""
-    path.write_text(
-        "epoch,loss,accuracy,val_loss,val_accuracy\n"
-        + "".join(
-            f"{e},{r['train_loss']!r},{r['train_acc']!r},{r['val_loss']!r},{r['val_acc']!r}\n"
-            for e, r in enumerate(rows)
-        )
-    )
-    return path
 
 
 def alerts(path: Path, *extra: str) -> list[dict[str, Any]]:
