@@ -425,12 +425,15 @@ def test_per_batch_lines_are_one_run_on_the_batch_axis() -> None:
 
     (run,) = read_runs(RW15)
     assert run.x_axis == "step"
-    assert {n: s.role for n, s in run.series.items()} == {"acc": "train_acc", "loss": "train_loss"}
-    assert list(run.series["acc"].steps) == [1600.0 * k for k in range(1, 17)]
+    assert {n: s.role for n, s in run.series.items()} == {
+        "training_acc": "train_acc",
+        "training_loss": "train_loss",
+    }
+    assert list(run.series["training_acc"].steps) == [1600.0 * k for k in range(1, 17)]
     lines = RW15.read_text().splitlines()
-    assert run.series["acc"].values[0] == 0.106250 and run.series["loss"].values[-1] == float(
-        lines[-1].split()[-1]
-    )
+    assert run.series["training_acc"].values[0] == 0.106250 and run.series["training_loss"].values[
+        -1
+    ] == float(lines[-1].split()[-1])
     assert not run.problems
 
 
@@ -609,3 +612,38 @@ def test_text_kv_a_qualifier_after_a_space_keeps_the_metric() -> None:
     assert len(recs) == 6 and not reader.problems
     roles = assign_roles(list(recs[0].values))
     assert [n for n, r in roles.items() if r == "val_loss"] == ["val_loss_(ema)"]
+
+
+@pytest.mark.parametrize(
+    "fmt",
+    [
+        "Epoch {e} Loss {tl:.4f} Val Loss {vl:.4f} Val Acc {va:.2f}",
+        "Epoch {e} - Train Loss {tl:.4f} - Validation Loss {vl:.4f} - Validation Acc {va:.2f}",
+    ],
+)
+def test_text_kv_a_split_word_before_a_name_without_a_colon_names_the_validation_series(fmt: str) -> None:
+    """`Val Loss 0.8` without `:` was read as a second `Loss`, kept only as the first one: the
+    validation loss and accuracy were dropped silently and the run showed its training loss only."""
+    from lossacc_tui.roles import assign_roles
+
+    rows = softmax_regression_rows()
+    recs, reader = read(TextKvReader, _printed_by_a_loop(fmt))
+    assert len(recs) == 6 and not reader.problems
+    roles = assign_roles(list(recs[0].values))
+    assert sorted(roles.values()) == ["train_loss", "val_acc", "val_loss"]
+    val_loss = next(n for n, r in roles.items() if r == "val_loss")
+    assert [r.values[val_loss] for r in recs] == [round(r["val_loss"], 4) for r in rows]
+
+
+def test_text_kv_a_name_given_twice_with_different_values_is_a_problem() -> None:
+    recs, reader = read(
+        TextKvReader, _printed_by_a_loop("epoch {e} loss {tl:.4f} acc {va:.2f} loss {vl:.4f}")
+    )
+    assert len(recs) == 6 and len(reader.problems) == 6
+    assert "'loss' is given twice with different values" in reader.problems[0].message
+
+
+def softmax_regression_rows() -> list[dict[str, float]]:
+    from numpy_training import softmax_regression
+
+    return softmax_regression(epochs=6)

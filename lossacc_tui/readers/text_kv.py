@@ -5,7 +5,8 @@
     Epoch: 3, Train Loss: 0.41, Val Acc: 83.10%
     step 100: loss 2.3
 
-A line counts when it carries an epoch/step/iter marker and a metric, or a loss/accuracy-like
+`Val Loss 0.8` (a split word, then a name, no separator) is `val_loss`. A name given twice in one
+line with different values is a problem (the first is read). A line counts when it carries an epoch/step/iter marker and a metric, or a loss/accuracy-like
 metric; anything else is ignored silently. Names become lowercase with spaces turned into `_`.
 """
 
@@ -28,10 +29,13 @@ _WORD = (
 # a number; NaN/inf as Python and the Microsoft C runtime print them (`1.#QNAN`, `-1.#IND`, `nan(ind)`)
 _NUM = (
     r"(?i:[-+]?\d\.#(?:qnan|snan|ind|inf)\d*|[-+]?nan\((?:ind|snan|qnan)?\))"
-    r"|[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?%?(?!\w|\.\d|\.?#)|(?i:[-+]?(?:nan|inf))(?![A-Za-z(])"
+    r"|[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?%?(?!\w|\.\d|\.?#|:\d)|(?i:[-+]?(?:nan|inf))(?![A-Za-z(])"
 )
+# a split or phase word before a name without a separator: `Val Loss 0.8`, `Train Acc 0.6`
+_QUALIFIER = r"(?i:val|valid|validation|test|eval|dev|train|training)[ ]"
 _PAIR = re.compile(
-    rf"(?<![\w./-])(?:(?P<long>{_WORD}(?:[ ]{_WORD}){{0,3}})\.?\s*[:=]\s*|(?P<short>{_WORD})\.?\s+)"
+    rf"(?<![\w./-])(?:(?P<long>{_WORD}(?:[ ]{_WORD}){{0,3}})\.?\s*[:=]\s*"
+    rf"|(?P<short>(?:{_QUALIFIER})?{_WORD})\.?\s+)"
     rf"[\[(]?(?P<num>{_NUM})(?:\s*/\s*(?P<total>\d{{1,15}})(?!\d))?"
 )
 _PAREN = re.compile(
@@ -62,6 +66,13 @@ def parse_line(text: str) -> tuple[dict[str, float], float | None, float | None]
 
 def parse_record(text: str) -> tuple[dict[str, float], float | None, float | None, tuple[float, int] | None]:
     """`parse_line` and the line's batch counter: (index, total or 0) of `Batch 1600/287417`."""
+    return _parse(text)[:4]
+
+
+def _parse(
+    text: str,
+) -> tuple[dict[str, float], float | None, float | None, tuple[float, int] | None, set[str]]:
+    """`parse_record` and the names the line gives twice with different values (the first is kept)."""
     text = strip_prefix(text)
     if "(" in text:
         text = _PAREN.sub(
@@ -70,6 +81,7 @@ def parse_record(text: str) -> tuple[dict[str, float], float | None, float | Non
     values: dict[str, float] = {}
     epoch = step = None
     batch: tuple[float, int] | None = None
+    repeated: set[str] = set()
     for m in _PAIR.finditer(text):
         raw = m.group("long") or m.group("short")
         name = _SPACES.sub("_", raw.strip().lower())
@@ -88,11 +100,14 @@ def parse_record(text: str) -> tuple[dict[str, float], float | None, float | Non
             step = v if step is None else step
         else:  # `Accuracy: 9843/10000` is a fraction
             total = m.group("total")
-            values.setdefault(name, v / int(total) if total and int(total) else v)
+            v = v / int(total) if total and int(total) else v
+            if name in values and values[name] != v and not (v != v and values[name] != values[name]):
+                repeated.add(name)
+            values.setdefault(name, v)
     marker = epoch is not None or step is not None
     if not values or not (marker or any(_metric_like(n) for n in values)):
-        return {}, None, None, None
-    return values, epoch, step, batch
+        return {}, None, None, None, set()
+    return values, epoch, step, batch, repeated
 
 
 @register
@@ -122,8 +137,13 @@ class TextKvReader(Reader):
             if len(raw) > MAX_LINE or not _DIGIT.search(raw):
                 continue
             text = clean_text(raw)
-            values, epoch, step, batch = parse_record(text)
+            values, epoch, step, batch, repeated = _parse(text)
             self._check(text, values, first_line + i)
+            for name in sorted(repeated):
+                self.problem(
+                    first_line + i,
+                    f"{name!r} is given twice with different values; the first ({values[name]:g}) is read",
+                )
             if values:
                 if step is None and (batch is not None or self._batch is not None):
                     step, epoch = self._batch_step(epoch, batch)
