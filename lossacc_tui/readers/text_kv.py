@@ -5,9 +5,10 @@
     Epoch: 3, Train Loss: 0.41, Val Acc: 83.10%
     step 100: loss 2.3
 
+A line counts when it carries an epoch/step/iter marker and a metric, or a loss/accuracy-like
+metric; anything else is ignored silently. Names become lowercase with spaces turned into `_`;
 `Val Loss 0.8` (a split word, then a name, no separator) is `val_loss`. A name given twice in one
-line with different values is a problem (the first is read). A line counts when it carries an epoch/step/iter marker and a metric, or a loss/accuracy-like
-metric; anything else is ignored silently. Names become lowercase with spaces turned into `_`.
+line with different values is a problem (the first is read).
 """
 
 from __future__ import annotations
