@@ -160,7 +160,7 @@ class Analyzer:
         summed = ctx.loss is not None and ctx.loss.loss_kind == "sum-of-terms"
         ctx.not_ce = systematic or summed  # then no kind that reads loss against accuracy is built
         self._consistent = (
-            ConsistentLoss(ctx.loss, ctx.acc, ctx.classes.k)
+            ConsistentLoss(ctx.loss, ctx.acc, ctx.classes.k, ctx.chance_guess_ok)
             if ctx.loss is not None and ctx.acc is not None and not ctx.not_ce
             else None
         )

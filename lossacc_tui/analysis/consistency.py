@@ -8,7 +8,10 @@ Two rules, both per evaluation (no trend window, so they work from the first eva
   to, K >= 3) while the loss is below half of ln K. Cross-entropy allows it only if nearly every
   sample sits just below the threshold, a few tenths on its true class and never on top, which a
   model that learns does not produce; a metric that reads the labels differently from the loss
-  (sparse vs one-hot) does.
+  (sparse vs one-hot) does. With K not known this is a guess: two classes allow the same pair (a
+  model predicting one class with mild confidence on a split whose majority is the other), so a
+  guessed K counts only when the training pair is pinned too (`corroborated`): a model cannot stay
+  at chance on its own training data while its training cross-entropy falls far below ln K.
 
 >>> import numpy as np
 >>> inconsistent(np.array([1.19e-07, 0.46]), np.array([0.119, 0.88]), None).tolist()
@@ -46,6 +49,13 @@ def inconsistent(loss: np.ndarray, acc: np.ndarray, k: int | None) -> np.ndarray
     return out
 
 
+def corroborates(train: np.ndarray, train_acc: np.ndarray) -> bool:
+    """Whether some training evaluation (aligned arrays, shape (n,)) is inconsistent too (below the
+    floor, or pinned at the chance of the K its accuracy rounds to): what makes a guessed K's chance
+    rule more than a guess."""
+    return bool((inconsistent(train, train_acc, None) > 0).any())
+
+
 class ConsistentLoss:
     """The loss series as the trend tracks see it: an evaluation whose pair with the accuracy of the
     same index is inconsistent takes the previous consistent value (a glitched evaluation must not
@@ -55,8 +65,10 @@ class ConsistentLoss:
     known (later accuracies cannot change an index already handed to a track).
     """
 
-    def __init__(self, loss: Series, acc: Series, k: int | None) -> None:
-        self._loss, self._acc, self._k = loss, acc, k
+    def __init__(self, loss: Series, acc: Series, k: int | None, guess_ok: bool = True) -> None:
+        """`guess_ok`: with K not known, whether the chance rule (rule 2) of a guessed K counts
+        (`corroborated`); below the floor (rule 1) always does."""
+        self._loss, self._acc, self._k, self._guess_ok = loss, acc, k, guess_ok
         self._buf = np.empty(0)
         self._b = 0  # absolute index of _buf[0]
         self._n = 0
@@ -80,7 +92,8 @@ class ConsistentLoss:
         new = self._loss.raw[self._n - lb : n - lb].astype(np.float64, copy=True)
         m = min(n, len(self._acc)) - self._n
         if m > 0 and self._n >= ab:
-            bad = inconsistent(new[:m], self._acc.raw[self._n - ab : self._n - ab + m], self._k) > 0
+            code = inconsistent(new[:m], self._acc.raw[self._n - ab : self._n - ab + m], self._k)
+            bad = (code == 1) | ((code == 2) & (self._k is not None or self._guess_ok))
             if bad.any():
                 prev = self._buf[self._n - 1 - self._b] if self._n > self._b else math.nan
                 for j in np.flatnonzero(bad):

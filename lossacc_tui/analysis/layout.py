@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from lossacc_tui.analysis.classes import classes_from_files
-from lossacc_tui.analysis.consistency import inconsistent
+from lossacc_tui.analysis.consistency import corroborates, inconsistent
 from lossacc_tui.analysis.density import points_per_eval
 from lossacc_tui.analysis.detectors import Ctx
 from lossacc_tui.analysis.detectors.joined import MetricMismatch
@@ -32,6 +32,7 @@ class RunLayout:
         self._missing_epoch = False
         self._ic_key: object = None
         self._ic: list = [0, 0, 0, False]
+        self._corr: dict[tuple[str, str], tuple[int, bool]] = {}
 
     def axis(self) -> str:
         has_points = False
@@ -86,7 +87,10 @@ class RunLayout:
         ctx.facts = facts_lookup(self.run, split_name, exact=True)
         names = tuple(None if s is None else (s.name, s.scale) for s in (loss, acc, train, train_acc))
         mismatch = tuple(s.name for s in self.run.series.values() if MetricMismatch.matches(s) and len(s))
-        systematic = self._systematic(loss, acc, classes.k, names)
+        # a K guessed from 1/accuracy counts for the chance rule only when the training pair says so too
+        guess_ok = classes.k is not None or split_name == "training" or self._corroborated(train, train_acc)
+        ctx.chance_guess_ok = guess_ok
+        systematic = self._systematic(loss, acc, classes.k, (names, guess_ok), guess_ok)
         windows = (ctx.train_window, ctx.loss_window)
         layout = (
             ctx.axis,
@@ -96,11 +100,30 @@ class RunLayout:
             ctx.lr.name if ctx.lr else None,
             mismatch,
             windows,
-            systematic,
+            guess_ok,
+            systematic,  # (last: the analyzer reads it as layout[-1])
         )
         return layout, ctx
 
-    def _systematic(self, loss: Series | None, acc: Series | None, k: int | None, key: object) -> bool:
+    def _corroborated(self, train: Series | None, train_acc: Series | None) -> bool:
+        """`consistency.corroborates` over the training pair, incrementally: once True, it stays."""
+        if train is None or train_acc is None or abs(len(train) - len(train_acc)) > 1:
+            return False  # (not logged together: index i is not one evaluation of both)
+        key = (train.name, train_acc.name)
+        seen, found = self._corr.get(key, (0, False))
+        n = min(len(train), len(train_acc))
+        lo = max(seen, train.base, train_acc.base)
+        if not found and n > lo:
+            found = corroborates(
+                train.raw[lo - train.base : n - train.base],
+                train_acc.raw[lo - train_acc.base : n - train_acc.base],
+            )
+        self._corr[key] = (n, found)
+        return found
+
+    def _systematic(
+        self, loss: Series | None, acc: Series | None, k: int | None, key: object, guess_ok: bool = True
+    ) -> bool:
         """Whether the loss/accuracy pair is inconsistent at 2 evaluations in a row or at 3 in all:
         then it is the run's loss or metric that is not what it seems, not one glitched evaluation,
         and no evaluation is masked (an isolated glitch is). Counted incrementally per pair."""
@@ -112,12 +135,10 @@ class RunLayout:
         n = min(len(loss), len(acc))
         seen = max(seen, loss.base, acc.base)  # (the oldest points folded: from the first kept)
         if n > seen and not sys_:
-            flags = (
-                inconsistent(
-                    loss.raw[seen - loss.base : n - loss.base], acc.raw[seen - acc.base : n - acc.base], k
-                )
-                > 0
+            code = inconsistent(
+                loss.raw[seen - loss.base : n - loss.base], acc.raw[seen - acc.base : n - acc.base], k
             )
+            flags = (code == 1) | ((code == 2) & guess_ok)
             bad, run, sys_ = _count_inconsistent(flags, bad, run)
         self._ic = [n, bad, run, sys_]
         return sys_

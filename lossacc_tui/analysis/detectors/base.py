@@ -41,6 +41,9 @@ class Ctx:
     #: set once an evaluation's loss and accuracy are found not to be cross-entropy and accuracy of
     #: the same predictions: no explanation of the run reasons about cross-entropy after that
     not_ce: bool = False
+    #: whether a class count guessed from 1/accuracy may decide the chance rule of not-cross-entropy
+    #: (K known, a training-only run, or the training pair inconsistent too: `consistency.corroborates`)
+    chance_guess_ok: bool = True
     #: per-sample facts of this split at or before an x (a probe sidecar), or None
     facts: FactsAt | None = None
     #: points per evaluation of the training loss (`density.points_per_eval`; 1: per epoch): a

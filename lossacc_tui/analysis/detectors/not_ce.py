@@ -52,20 +52,28 @@ class NotCrossEntropy(Detector):
         return bad > 0, bad == 0
 
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
-        alert.data.update(rule=int(self._bad[local]), worst_idx=i, n_bad=0)
-        self.ctx.not_ce = True
+        rule = int(self._bad[local])
+        alert.data.update(rule=rule, worst_idx=i, n_bad=0, guess=self._guess(rule))
+        if not alert.data["guess"]:  # a guessed class count is no ground to silence the other kinds
+            self.ctx.not_ce = True
+
+    def _guess(self, rule: int) -> bool:
+        """Whether this rests on a class count guessed from 1/accuracy that nothing else backs."""
+        return rule == 2 and self.ctx.classes.k is None and not self.ctx.chance_guess_ok
 
     def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         alert.data["n_bad"] += int(np.count_nonzero(self._bad[lo:hi]))
 
     def severity(self, alert: Alert) -> Severity:
-        return "warning"
+        return "info" if alert.data.get("guess") else "warning"
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
         nm = names(self.ctx)
+        rule = alert.data.get("rule", 1)
+        verb = "is not" if rule == 1 else "may not be" if alert.data.get("guess") else "is most likely not"
         return (
-            f"{nm[0]} {fmt(e['loss'])} at {nm[1]} {fmt(e['acc'], 4)} is not cross-entropy of the predictions "
+            f"{nm[0]} {fmt(e['loss'])} at {nm[1]} {fmt(e['acc'], 4)} {verb} cross-entropy of the predictions "
             f"{nm[1]} counts"
         )
 
@@ -93,6 +101,34 @@ class NotCrossEntropy(Detector):
             else f"{nm[1]} {fmt(e['acc'], 4)} is what chance gives with about {k} classes (the class count "
             "is not known here)"
         )
+        reading = (
+            f"at {nm[2]} {fmt_x(e['x'])} {about} while {nm[0]} "
+            f"{fmt(e['loss'])} is far below ln {k} = {fmt(math.log(k))}: as cross-entropy this would "
+            f"need {pct(1 - e['acc'])} of samples wrong yet costing at most {fmt(per_mistake, 3)} nats "
+            f"each on average, barely above the ln 2 = 0.6931 a mistake costs at least (the wrong "
+            f"samples' probability on their true class at least {fmt(math.exp(-per_mistake), 2)} in "
+            "geometric mean while under 1/2 each: all held just below the threshold)"
+        )
+        if alert.data.get("guess"):
+            return [
+                *classes_claim(self.ctx, e["x"], e["x"]),
+                Claim(
+                    "not-cross-entropy",
+                    "possible",
+                    e["x"],
+                    e["x"],
+                    reading + ", so the accuracy metric may read the labels differently from the loss "
+                    "(sparse vs one-hot labels, a wrong metric)",
+                    evidence={"loss": e["loss"], "acc": e["acc"]},
+                    others=(
+                        "With 2 classes the same pair is ordinary cross-entropy: a model that puts a little "
+                        "over 1/2 on one class for nearly every sample, scored on a split whose majority is "
+                        "the other class (a split unlike training, labels flipped in it). The training "
+                        "accuracy decides (at chance too while the training loss falls: the metric; well "
+                        "above it: the split), and so does `--classes K`"
+                    ),
+                ),
+            ]
         return [
             *classes_claim(self.ctx, e["x"], e["x"]),
             Claim(
@@ -100,13 +136,7 @@ class NotCrossEntropy(Detector):
                 "likely",
                 e["x"],
                 e["x"],
-                f"at {nm[2]} {fmt_x(e['x'])} {about} while {nm[0]} "
-                f"{fmt(e['loss'])} is far below ln {k} = {fmt(math.log(k))}: as cross-entropy this would "
-                f"need {pct(1 - e['acc'])} of samples wrong yet costing at most {fmt(per_mistake, 3)} nats "
-                f"each on average, barely above the ln 2 = 0.6931 a mistake costs at least (the wrong "
-                f"samples' probability on their true class at least {fmt(math.exp(-per_mistake), 2)} in "
-                "geometric mean while under 1/2 each: all held just below the threshold), so the accuracy "
-                "metric most likely reads the "
+                reading + ", so the accuracy metric most likely reads the "
                 "labels differently from the loss (sparse vs one-hot labels, a wrong metric)",
                 evidence={"loss": e["loss"], "acc": e["acc"]},
                 others=(
@@ -138,8 +168,11 @@ class NotCrossEntropy(Detector):
             "**What to check next.** The targets of that evaluation (shape, one-hot vs sparse, empty "
             "batches), which loss is compiled, which accuracy metric Keras or your code picked. "
             + (
-                "The pair is inconsistent at evaluation after evaluation, so it is the run's loss or its "
-                "metric that is not what it seems: no kind that reads this loss against this accuracy is "
+                "The class count is only guessed here, so the other kinds of this run still read the "
+                "loss against the accuracy, and this evaluation still counts for bests and trends.\n\n"
+                if alert.data.get("guess")
+                else "The pair is inconsistent at evaluation after evaluation, so it is the run's loss or "
+                "its metric that is not what it seems: no kind that reads this loss against this accuracy is "
                 "raised for the run.\n\n"
                 if self.systematic
                 else "This evaluation is kept out of best values and trends here, and the other "
