@@ -327,7 +327,13 @@ class Plateau(Detector):
         before = ext[: len(loss.best)]  # best up to P points ago
         self.ring = ext[-p.plateau_patience :].copy()
         with np.errstate(invalid="ignore"):
-            stale = np.isfinite(before) & (loss.pmin >= before * (1.0 - p.plateau_min_delta))
+            # a non-finite evaluation is no evaluation on a plateau (the non-finite kinds own it): a
+            # window whose finite points are all older would count "no new best" past the divergence
+            stale = (
+                np.isfinite(before)
+                & np.isfinite(loss.y)
+                & (loss.pmin >= before * (1.0 - p.plateau_min_delta))
+            )
             moving = loss.pmin < before * (1.0 - 2 * p.plateau_min_delta)
         self._stale = stale
         return stale, moving
