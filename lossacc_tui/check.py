@@ -124,7 +124,14 @@ def run_explain(args: argparse.Namespace) -> int:
         sys.stdout.write("Alert kinds: " + ", ".join(KINDS) + "\n(lossacc-tui explain KIND for one)\n")
         return 0
     if args.kind not in KINDS:
-        print(f"lossacc-tui: unknown alert kind {args.kind!r}; one of: {', '.join(KINDS)}", file=sys.stderr)
+        import difflib
+
+        close = difflib.get_close_matches(args.kind, KINDS, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        print(
+            f"lossacc-tui: unknown alert kind {clean(args.kind)!r}; {hint}one of: {', '.join(KINDS)}",
+            file=sys.stderr,
+        )
         return 2
     text = explain_kind(args.kind).rstrip()
     if not getattr(args, "markdown", False):

@@ -110,6 +110,18 @@ def build_parser(kinds: bool = True) -> argparse.ArgumentParser:
     return p
 
 
+#: words people try as commands that are not ones, and what does that job here
+NOT_COMMANDS = {
+    "compare": "runs are compared in the view (lossacc-tui watch PATH..., then c) and by check PATH...",
+    "follow": "follow a log with lossacc-tui watch PATH, or lossacc-tui check --follow PATH for plain output",
+    "tail": "follow a log with lossacc-tui watch PATH, or lossacc-tui check --follow PATH for plain output",
+    "view": "open the view with lossacc-tui watch PATH",
+    "show": "open the view with lossacc-tui watch PATH",
+    "plot": "open the view with lossacc-tui watch PATH",
+    "help": "lossacc-tui --help lists the commands",
+}
+
+
 def _mistyped_command(word: str) -> str | None:
     """The command `word` was probably meant to be (`chekc` -> `check`), when it is not a path that
     exists and does not look like one; None otherwise (then it is a path to watch, maybe later)."""
@@ -122,6 +134,12 @@ def _mistyped_command(word: str) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        if argv[0].lower() in NOT_COMMANDS and not os.path.lexists(argv[0]):
+            print(
+                f"lossacc-tui: '{clean(argv[0])}' is not a command: {NOT_COMMANDS[argv[0].lower()]}",
+                file=sys.stderr,
+            )
+            return 2
         typo = _mistyped_command(argv[0])
         if typo:
             print(

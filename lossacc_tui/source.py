@@ -140,6 +140,11 @@ def discover(
                 raise PathError(
                     f"{path}: {packed}-compressed: decompress it first", short=f"{path}: {packed}-compressed"
                 )
+            if path.stat().st_size == 0:
+                raise PathError(
+                    f"{path}: empty, nothing written yet (watch PATH or check --follow PATH waits for it)",
+                    short=f"{path}: empty",
+                )
             short = f"{path}: not a training log this tool knows"
             raise PathError(f"{short} {formats_expected()}", short=short)
         return [src]

@@ -300,3 +300,26 @@ def test_a_loss_of_1e308_is_reported_without_a_traceback_or_numpy_warning(
     import re
 
     assert not re.search(r"\binf\b|\bnan\b|xinf|infx|nanx|10\^inf", out), out
+
+
+def test_compare_and_other_words_that_are_not_commands_say_what_does_that_job(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`lossacc-tui compare a b` was taken for two paths to watch, silently (no such command)."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, "compare", "a", "b")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "'compare' is not a command" in err and "then c" in err
+    (tmp_path / "compare").mkdir()  # a folder of that name is a path to watch, as before
+    assert "is not a command" not in run_cli(capsys, "compare")[2]
+
+
+def test_explain_suggests_the_kind_a_typo_meant(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "explain", "overfiting")
+    assert code == 2 and "did you mean 'overfitting'?" in err and err.count("\n") == 1
+
+
+def test_check_on_an_empty_file_says_empty(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "log.csv").write_bytes(b"")
+    code, _, err = run_cli(capsys, "check", str(tmp_path / "log.csv"))
+    assert code == 2 and "log.csv: empty, nothing written yet" in err and err.count("\n") == 1
