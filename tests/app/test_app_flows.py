@@ -329,3 +329,24 @@ async def test_compare_marks_no_disagreement_where_runs_tie_on_accuracy(tmp_path
         screen = app.screen
         await wait_for(pilot, lambda: len(screen._rows) >= 3, what="ranking rows")
         assert not any("≠" in row[0].plain for row in screen._rows)
+
+
+@sync
+async def test_compare_gives_runs_with_equal_values_one_rank(tmp_path: Path) -> None:
+    # four copies of one real run: equal best losses and accuracies share rank 1 in both columns
+    # (they were "#3 #1 #2 #4" in the accuracy column: a tie shown as an order)
+    text = (DATA / "training.log").read_text()
+    for k in range(4):
+        (tmp_path / f"run_{k}").mkdir()
+        (tmp_path / f"run_{k}" / "training.log").write_text(text)
+    app = watch_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: len(app.tracker.runs) == 4, what="four runs")
+        await settled(pilot, app, 4 * 30)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen), what="compare view")
+        app.redraw()
+        screen = app.screen
+        await wait_for(pilot, lambda: len(screen._rows) >= 4, what="ranking rows")
+        assert [row[0].plain for row in screen._rows] == ["1"] * 4
+        assert [row[3].plain.split()[-1] for row in screen._rows] == ["#1"] * 4

@@ -173,7 +173,12 @@ class CompareScreen(Screen[None]):
         # both rankings side by side: '#', the loss ranking's (■ name, value), the accuracy ranking's
         # (■ #loss rank, value): the names get the room (cut to the part that tells runs apart), and
         # the accuracy column says where each of its runs stands by loss
-        at_loss = {t[0]: i + 1 for i, t in enumerate(by_loss)}
+        # competition ranks ("1, 1, 3"): runs with equal best loss share a rank, so a tie never shows
+        # as an order (four runs at 0.645 were "#3 #1 #2 #4")
+        at_loss = {t[0]: 1 + sum(u[2] < t[2] for u in by_loss) for t in by_loss}
+        loss_of = {t[0]: t[2] for t in by_loss}
+        # runs tied on accuracy are listed in their loss order
+        by_acc.sort(key=lambda t: (-t[2], loss_of.get(t[0], np.inf)))
         acc_of = {t[0]: t[2] for t in by_acc}
         n = max(len(by_loss), len(by_acc))
         widest = [len(f"{n}≠"), 0, len("val acc"), 0]  # ('#', loss value, '■ #n' or its header, acc value)
@@ -207,7 +212,8 @@ class CompareScreen(Screen[None]):
                     return Text("")
                 return Text(fmt_num(t[2]) + (NONFINITE if t[3] else ""), "bold red" if t[3] else "")
 
-            rank = Text(f"{i + 1}{'≠' if differ else ''}", style)
+            place = at_loss[a[0]] if a is not None else i + 1
+            rank = Text(f"{place}{'≠' if differ else ''}", style)
             rows.append((rank, cell(a), value(a), rank_of(b), value(b)))
         return rows
 
