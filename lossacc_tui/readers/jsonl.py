@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+from operator import attrgetter
+from typing import Any
 
 import numpy as np
 import orjson
@@ -14,16 +16,10 @@ from lossacc_tui.readers.base import Reader
 from lossacc_tui.readers.csvlike import EPOCH_NAMES, STEP_NAMES, TIME_NAMES
 from lossacc_tui.readers.registry import register
 
-try:
-    from lossacc_tui.readers.fastnum import parse_numeric_rows
-except ImportError:  # pragma: no cover - the fast path is optional
-    parse_numeric_rows = None  # type: ignore[assignment]
-
 _NAN = math.nan
-#: Bytes a JSON number can contain; deleting them leaves a line's "skeleton" (keys and punctuation).
-_NUMBER_BYTES = b"0123456789.-+eE"
-_PUNCTUATION = np.zeros(256, dtype=bool)
-_PUNCTUATION[list(b"{}: \t")] = True
+#: msgspec decoders of lines whose keys are a subset of these (the first line's, in its order), by them
+_DECODERS: dict[tuple[str, ...], Any] = {}
+TYPED = True  # tests turn msgspec's typed decode off to compare it with the per-line path
 
 
 def flatten(obj: dict[str, object], prefix: str = "") -> dict[str, float]:
@@ -38,26 +34,6 @@ def flatten(obj: dict[str, object], prefix: str = "") -> dict[str, float]:
         elif isinstance(v, dict):
             out.update(flatten(v, key + "/"))
     return out
-
-
-def _json_numbers(a: np.ndarray) -> bool:
-    """Whether the comma- and newline-separated numbers in bytes `a` (ending in a newline) have only
-    the shapes JSON allows (RFC 8259 section 6): no `+` but in an exponent, a digit on both sides of
-    a dot, no leading zero. The numeric parser checks the rest of the grammar."""
-    digit = np.subtract(a, 48, dtype=np.uint8) <= 9
-    plus = np.flatnonzero(a == 43)
-    if len(plus) and not ((a[plus - 1] | 32) == 101).all():
-        return False
-    dots = np.flatnonzero(a == 46)
-    if len(dots) and not (digit[dots - 1] & digit[np.minimum(dots + 1, len(a) - 1)]).all():
-        return False
-    first = np.flatnonzero((a[:-1] == 44) | (a[:-1] == 10)) + 1
-    first = np.concatenate(([0], first[first < len(a) - 1]))
-    first += a[first] == 45  # after a minus sign
-    if (a[first] == 43).any():
-        return False
-    nxt = np.minimum(first + 1, len(a) - 1)
-    return not ((a[first] == 48) & digit[nxt]).any()
 
 
 @register
@@ -138,10 +114,9 @@ class JsonlReader(Reader):
         return [self._batch(rows, nums)] if rows else []
 
     def _fast(self, block: bytes, first_line: int, whole: bool = False) -> Batch | None:
-        """Flat objects with the same keys in the same order on every line (the usual log): a
-        large block of a backlog goes to polars (`bulk`; with `whole`, only there), any other block
-        is checked to have the first line's skeleton on every line, its keys cut out, and its
-        numbers parsed as one numeric table. Anything else returns None and takes the per-line path."""
+        """Flat objects whose first line has only numbers (the usual log): a large block of a
+        backlog goes to polars (`bulk`; with `whole`, only there), any other block to msgspec's typed
+        decode (`_typed`). Anything else returns None and takes the per-line path."""
         few = not whole and block.count(b"\n", 0, bulk.SMALL_BLOCK_BYTES) < bulk.SMALL_BLOCK
         if few or not block.endswith(b"\n"):
             return None  # (a few lines, as a live writer adds them: the per-line path costs less)
@@ -155,48 +130,15 @@ class JsonlReader(Reader):
             not isinstance(obj, dict)
             or not obj
             or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in obj.values())
-            or first.count(b'"') != 2 * len(obj)
-            or b"\\" in first
         ):
-            return None  # not flat and numeric, or quotes not only around keys, or an escape
+            return None  # not flat and numeric (a null in the first line: the per-line path's key order)
         keys = list(obj)
-        columns = bulk.jsonl_values(block, keys) if whole or self._gate.open(block) else None
-        if columns is None and not whole:
-            table = self._skeleton_table(block, first, len(keys))
-            columns = None if table is None else [table[:, i] for i in range(len(keys))]
-        if columns is None:
-            return None
-        n = len(columns[0])
-        batch = Batch(n=n, values={}, present={}, line=np.arange(first_line, first_line + n))
-        for k, col in zip(keys, columns, strict=True):
-            self._place(batch, k, col, None)
-        return batch
-
-    @staticmethod
-    def _skeleton_table(block: bytes, first: bytes, nkeys: int) -> np.ndarray | None:
-        """The numbers of a block whose every line has `first`'s skeleton (keys and punctuation),
-        as float64 (lines, nkeys); None if a line differs or a value is not a plain number."""
-        if parse_numeric_rows is None:
-            return None
-        nlines = block.count(b"\n")
-        if block.translate(None, _NUMBER_BYTES) != (first.translate(None, _NUMBER_BYTES) + b"\n") * nlines:
-            return None
-        # Same skeleton on every line, numbers only as values: every quote pair is a key. Drop the
-        # keys and the punctuation, keep the numbers, the commas and the newlines.
-        b = np.frombuffer(block, dtype=np.uint8)
-        quotes = np.flatnonzero(b == 34)
-        edge = np.zeros(len(b) + 1, dtype=np.int8)
-        edge[quotes[0::2]] = 1
-        edge[quotes[1::2] + 1] = -1
-        drop = np.cumsum(edge[:-1], dtype=np.int8).view(bool) | _PUNCTUATION[b]
-        numbers = b[~drop]
-        if not _json_numbers(numbers):
-            return None  # `+1`, `.5`, `5.`, `01`: the numeric parser reads them, JSON does not
-        parsed = parse_numeric_rows(numbers.tobytes(), nkeys)
-        if parsed is None:
-            return None
-        values, present = parsed
-        return values if present.all() else None
+        if first.count(b'"') == 2 * len(obj) and b"\\" not in first and (whole or self._gate.open(block)):
+            # (quotes only around keys, no escape: what bulk.jsonl_values checks on every line)
+            columns = bulk.jsonl_values(block, keys)
+            if columns is not None:
+                return _columns_batch(keys, columns, None, first_line)
+        return None if whole else _typed(block, keys, first_line)
 
     def _add(self, o: object, lineno: int, rows: list[dict[str, float]], nums: list[int]) -> None:
         if not isinstance(o, dict):
@@ -241,3 +183,73 @@ class JsonlReader(Reader):
         else:
             batch.values[key] = col
             batch.present[key] = present
+
+
+def _decoder(keys: tuple[str, ...]) -> Any:
+    """A msgspec decoder of JSON lines that are objects with some of `keys` (each a number or null;
+    absent and null become NaN), refusing any other key (`forbid_unknown_fields`: a key not seen on
+    the block's first line makes the block take the per-line path, so no value is dropped unseen),
+    or None when msgspec is missing or cannot name a field after a key."""
+    if keys in _DECODERS:
+        return _DECODERS[keys]
+    try:
+        import msgspec
+    except ImportError:  # (a dependency; an install without it reads line by line)
+        return None
+    fields = [(f"f{i}", float | None, math.nan) for i in range(len(keys))]
+    rename = {f"f{i}": k for i, k in enumerate(keys)}
+    try:
+        row = msgspec.defstruct("Line", fields, rename=rename, gc=False, forbid_unknown_fields=True)
+        decoder: Any = msgspec.json.Decoder(row)
+    except (ValueError, TypeError):
+        decoder = None
+    if len(_DECODERS) > 64:  # (a log whose keys keep changing: bounded)
+        _DECODERS.clear()
+    _DECODERS[keys] = decoder
+    return decoder
+
+
+def _typed(block: bytes, keys: list[str], first_line: int) -> Batch | None:
+    """The records of a block of lines, each one JSON object ending its line, decoded by msgspec in
+    one call straight into one typed object per line (no dict per line, no float per value kept),
+    then into one float64 column per key; the records the per-line path makes of the same lines
+    (tests/test_jsonl_typed.py compares both on every real log). `keys`: the first line's keys,
+    each with a number there. None (the per-line path then) when a line has a key the first has not,
+    a value that is not a number or null (a string, true, a nested object, NaN), is not one object
+    ending its line (a blank line, two objects, a line end in a string), or is not JSON."""
+    if not TYPED:
+        return None
+    a = np.frombuffer(block, np.uint8)
+    ends = np.flatnonzero(a == 10)
+    if not (a.take(ends - 1) == 125).all():
+        return None  # a line not ending with its object `}`: a blank line, trailing blanks or CR, ...
+    nlines = len(ends)
+    decoder = _decoder(tuple(keys))
+    if decoder is None:
+        return None
+    import msgspec
+
+    try:
+        rows = decoder.decode_lines(block)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
+    if len(rows) != nlines:
+        return None  # (two objects on one line: every line ends with one, so there would be more)
+    n = len(rows)
+    columns = [np.fromiter(map(attrgetter(f"f{i}"), rows), np.float64, count=n) for i in range(len(keys))]
+    del rows
+    holes = [bool(np.isnan(c).any()) for c in columns]
+    present = [~np.isnan(c) for c in columns] if any(holes) else None
+    return _columns_batch(keys, columns, present, first_line)
+
+
+def _columns_batch(
+    keys: list[str], columns: list[np.ndarray], present: list[np.ndarray] | None, first_line: int
+) -> Batch:
+    """A batch of one column per key (rows: consecutive lines from `first_line`); `present`: per
+    column, where a value is (None: everywhere)."""
+    n = len(columns[0])
+    batch = Batch(n=n, values={}, present={}, line=np.arange(first_line, first_line + n))
+    for i, (k, col) in enumerate(zip(keys, columns, strict=True)):
+        JsonlReader._place(batch, k, col, None if present is None else present[i])
+    return batch
