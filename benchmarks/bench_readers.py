@@ -113,7 +113,7 @@ def bench_file(label: str, path: Path, kind: str) -> None:
     reads = [read_ours(path) for _ in range(REPS)]
     dt, cpu = statistics.median(r[0] for r in reads), statistics.median(r[3] for r in reads)
     values, used = reads[0][1], reads[0][2]
-    alone = "numpy parser" if kind == "csv" else "msgspec typed decode, 1 MB at a time"
+    parser = "numpy parser" if kind == "csv" else "msgspec typed decode, 1 MB at a time"
     if used:
         alone = [read_ours(path, with_polars=False) for _ in range(REPS)]
         ndt, ncpu = statistics.median(r[0] for r in alone), statistics.median(r[3] for r in alone)
@@ -130,11 +130,11 @@ def bench_file(label: str, path: Path, kind: str) -> None:
     print(
         f"  ours: {dt:.2f} s = {values / dt / 1e6:.2f} M values/s;"
         f" CPU {cpu:.2f} s = {values / cpu / 1e6:.2f} M/s"
-        f" ({'polars parser, the backlog in one call' if used else alone})"
+        f" ({'polars parser, the backlog in one call' if used else parser})"
     )
     if used:
         print(
-            f"  ours without polars ({alone}): {ndt:.2f} s = {values / ndt / 1e6:.2f} M values/s;"
+            f"  ours without polars ({parser}): {ndt:.2f} s = {values / ndt / 1e6:.2f} M values/s;"
             f" CPU {ncpu:.2f} s = {values / ncpu / 1e6:.2f} M/s"
         )
     name = "csv" if kind == "csv" else "ndjson"
