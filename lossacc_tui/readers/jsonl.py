@@ -1,4 +1,10 @@
-"""JSON lines: one object per line with numeric fields; nested dicts are flattened with `/`."""
+"""JSON lines: one object per line with numeric fields; nested dicts are flattened with `/`.
+
+A block of 32 lines or more (a backlog, 1 MB at a time) is decoded by msgspec in one call into one
+typed object per line (`_typed`), a large backlog by polars when installed (`bulk`); a few lines (a
+live writer's) and any block either path cannot read exactly go line by line through orjson (and
+Python's json for NaN/Infinity), which records a problem per bad line. Format: https://jsonlines.org,
+numbers as RFC 8259 section 6."""
 
 from __future__ import annotations
 
