@@ -1,5 +1,5 @@
 """Start-up cost: `check` on a tiny log, the imports the terminal view needs before its first frame,
-and what `watch FILE` does before its quick first frame (quickframe.py: imports, reading, drawing),
+and what `watch FILE` does before its quick first frame (lossacc_tui/quickframe/: imports, reading, drawing),
 against the interpreter alone and `import numpy` (the floor of any numpy tool), measured in
 the same run (median of 7 interleaved runs, each a fresh process).
 
@@ -116,7 +116,7 @@ def main() -> int:
         )
         check = [py, "-m", "lossacc_tui", "check", str(log)]
         app = [py, "-c", "import lossacc_tui.cli, lossacc_tui.app.launch"]
-        # what `watch FILE` imports and does before its quick first frame (quickframe.py): the
+        # what `watch FILE` imports and does before its quick first frame (lossacc_tui/quickframe/): the
         # command line, the reader, the view's Textual-free plot code, the frame drawn in memory
         quick = [
             py,
