@@ -227,8 +227,9 @@ def _typed(block: bytes, keys: list[str], first_line: int) -> Batch | None:
         return None
     a = np.frombuffer(block, np.uint8)
     ends = np.flatnonzero(a == 10)
-    if not (a.take(ends - 1) == 125).all():
-        return None  # a line not ending with its object `}`: a blank line, trailing blanks or CR, ...
+    last = a.take(ends - 1)
+    if not ((last == 125) | ((last == 13) & (a.take(ends - 2) == 125))).all():
+        return None  # a line not ending with its object `}` (and CR LF or LF): a blank line, ...
     nlines = len(ends)
     decoder = _decoder(tuple(keys))
     if decoder is None:
