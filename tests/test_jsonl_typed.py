@@ -5,6 +5,8 @@ exactly (an unknown key, a string, a bad line) takes the per-line path, so nothi
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +20,8 @@ from tests.readers_compare import JSON_BAD, Snapshot, float_texts, full_snapshot
 
 @pytest.fixture
 def typed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
-    """The typed decode on every block (no polars, no few-lines rule), counting the blocks it read."""
+    """The typed decode on every block (no polars, no few-lines or small-log rule), counting the
+    blocks it read."""
     count = {"typed": 0}
     real = jsonl._typed
 
@@ -29,6 +32,7 @@ def typed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
 
     monkeypatch.setattr(bulk, "ENABLED", False)
     monkeypatch.setattr(bulk, "SMALL_BLOCK", 0)
+    monkeypatch.setattr(jsonl, "TYPED_AFTER", 0)
     monkeypatch.setattr(jsonl, "_typed", counted)
     yield count
 
@@ -107,3 +111,50 @@ def test_a_malformed_line_in_a_large_block_is_a_problem_and_the_rest_is_read(
     assert len(loss) == 499 and loss.steps[299] == 300 and loss.values[299] == 0.5
     assert "note" not in run.series
     assert typed["typed"] == 0  # (that block took the per-line path)
+
+
+SMALL_LOG_PROBE = """
+import runpy, sys
+sys.argv = ["lossacc-tui", "check", sys.argv[1]]
+try:
+    runpy.run_module("lossacc_tui", run_name="__main__")
+except SystemExit:
+    pass
+print("MSGSPEC:", "msgspec" in sys.modules)
+"""
+
+
+def test_a_small_jsonl_log_is_read_without_importing_msgspec(tmp_path: Path) -> None:
+    """msgspec's import (about 40 ms) would cost a small log more than its typed decode saves."""
+    path = tmp_path / "log.jsonl"
+    path.write_text("".join(f'{{"step": {i}, "loss": {1 / (i + 1)!r}, "acc": 0.5}}\n' for i in range(500)))
+    res = subprocess.run(
+        [sys.executable, "-c", SMALL_LOG_PROBE, str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert "loss" in res.stdout, res.stderr  # check read and reported the run
+    assert res.stdout.rsplit("MSGSPEC:", 1)[1].split() == ["False"]
+
+
+def test_a_log_past_its_first_megabyte_is_read_by_the_typed_decode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    count = {"typed": 0}
+    real = jsonl._typed
+
+    def counted(*a: object) -> object:
+        res = real(*a)  # type: ignore[arg-type]
+        count["typed"] += res is not None
+        return res
+
+    monkeypatch.setattr(bulk, "ENABLED", False)
+    monkeypatch.setattr(jsonl, "_typed", counted)
+    rng = np.random.default_rng(3)
+    loss = rng.random(30_000).tolist()
+    path = tmp_path / "log.jsonl"
+    path.write_text("".join(f'{{"step": {i}, "loss": {v!r}, "lr": 0.001}}\n' for i, v in enumerate(loss)))
+    assert path.stat().st_size > 1 << 20
+    (src,) = discover(path)
+    src.read_all()
+    (run,) = src.runs
+    assert count["typed"] > 0
+    assert run.series["loss"].values.tolist() == loss and len(run.series["lr"]) == 30_000
