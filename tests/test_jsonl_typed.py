@@ -62,7 +62,8 @@ def test_generated_jsonl_with_bad_lines_reads_the_same_typed(
     seed: int, tmp_path: Path, typed: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """float32/float64 reprs, %g, %e, ints; some lines without a key, with a null, with the keys in
-    another order; with odd seeds, bad lines spliced in; CR LF line ends with seed 2."""
+    another order; with odd seeds, bad lines spliced in; CR LF line ends with seed 2; with seed 3,
+    lines with no number."""
     rng = np.random.default_rng(seed)
     n = 2000
     nums = np.array(float_texts(rng, n * 2), dtype=object).reshape(n, 2)
@@ -73,7 +74,8 @@ def test_generated_jsonl_with_bad_lines_reads_the_same_typed(
             f'{{"acc": 0.25, "step": {at}}}',
             f'{{"acc": null, "step": {at}}}',
         ]
-        lines[at] = odd[rng.integers(0, 3)]
+        odd += ["{}", '{"acc": null}'] if seed == 3 else []  # (lines with no number: no record)
+        lines[at] = odd[rng.integers(0, len(odd))]
     for at in rng.integers(0, n, 3 if seed % 2 else 0).tolist():
         lines[at] = JSON_BAD[rng.integers(0, len(JSON_BAD))]
     path = tmp_path / "log.jsonl"

@@ -258,8 +258,11 @@ def _typed(block: bytes, keys: list[str], first_line: int) -> Batch | None:
     n = len(rows)
     columns = [np.fromiter(map(attrgetter(f"f{i}"), rows), np.float64, count=n) for i in range(len(keys))]
     del rows
-    holes = [bool(np.isnan(c).any()) for c in columns]
-    present = [~np.isnan(c) for c in columns] if any(holes) else None
+    present = [~np.isnan(c) for c in columns]
+    if all(p.all() for p in present):
+        return _columns_batch(keys, columns, None, first_line)
+    if not np.logical_or.reduce(present).all():
+        return None  # a line with no number (`{}`, all null): the per-line path keeps no record of it
     return _columns_batch(keys, columns, present, first_line)
 
 
