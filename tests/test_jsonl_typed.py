@@ -1,4 +1,5 @@
-"""msgspec's typed decode of a block of JSON lines (readers/jsonl.py `_typed`) gives exactly the
+"""msgspec's typed decode of a block of JSON lines (readers/jsonl_columns.py `typed`), and numpy's
+skeleton table (`skeleton_table`), give exactly the
 records the per-line path gives: same runs, series, values, x and problems, on every real JSONL log
 and on generated lines with bad ones spliced in, whatever the chunking; a block it cannot read
 exactly (an unknown key, a string, a bad line) takes the per-line path, so nothing is dropped."""
@@ -18,29 +19,36 @@ from lossacc_tui.source import discover
 from tests.readers_compare import JSON_BAD, Snapshot, float_texts, full_snapshot, read, structured_logs
 
 
-@pytest.fixture
-def typed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
-    """The typed decode on every block (no polars, no few-lines or small-log rule), counting the
-    blocks it read."""
+def counting(monkeypatch: pytest.MonkeyPatch, name: str) -> dict[str, int]:
+    """Count the blocks `jsonl.<name>` (a column path) read, under the key "typed"."""
     count = {"typed": 0}
-    real = jsonl._typed
+    real = getattr(jsonl, name)
 
     def counted(*a: object) -> object:
-        res = real(*a)  # type: ignore[arg-type]
+        res = real(*a)
         count["typed"] += res is not None
         return res
 
+    monkeypatch.setattr(jsonl, name, counted)
+    return count
+
+
+@pytest.fixture(params=["typed", "skeleton_table"])
+def typed(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
+    """A column path on every block it can read (no polars, no few-lines or small-log rule): msgspec's
+    typed decode, or numpy's skeleton table (what a log's first 4 MB take); the blocks it read."""
     monkeypatch.setattr(bulk, "ENABLED", False)
     monkeypatch.setattr(bulk, "SMALL_BLOCK", 0)
     monkeypatch.setattr(jsonl, "TYPED_AFTER", 0)
-    monkeypatch.setattr(jsonl, "_typed", counted)
-    yield count
+    monkeypatch.setattr(jsonl, "TYPED", request.param == "typed")
+    yield counting(monkeypatch, request.param)
 
 
 def per_line(path: Path, monkeypatch: pytest.MonkeyPatch, sizes: list[int]) -> Snapshot:
-    """The same bytes in the same chunks, every line through orjson one by one."""
+    """The same bytes in the same chunks, every line through orjson one by one (every block counts
+    as a few lines)."""
     with monkeypatch.context() as m:
-        m.setattr(jsonl, "TYPED", False)
+        m.setattr(bulk, "SMALL_BLOCK", 1 << 30)
         return full_snapshot(read(path, sizes))
 
 
@@ -81,7 +89,7 @@ def test_generated_jsonl_with_bad_lines_reads_the_same_typed(
     path = tmp_path / "log.jsonl"
     end = "\r\n" if seed == 2 else "\n"  # (a log written on Windows)
     path.write_bytes((end.join(lines) + end).encode())
-    for sizes in ([1 << 20], rng.integers(1000, 30000, 4).tolist()):
+    for sizes in ([1 << 20], rng.integers(1000, 30000, 4).tolist(), rng.integers(300, 3000, 4).tolist()):
         assert full_snapshot(read(path, sizes)) == per_line(path, monkeypatch, sizes), sizes
     assert typed["typed"] > 0
 
@@ -137,19 +145,12 @@ def test_a_small_jsonl_log_is_read_without_importing_msgspec(tmp_path: Path) -> 
     assert res.stdout.rsplit("MSGSPEC:", 1)[1].split() == ["False"]
 
 
-def test_a_log_past_its_first_megabyte_is_read_by_the_typed_decode(
+def test_a_log_past_its_first_megabytes_is_read_by_the_typed_decode(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    count = {"typed": 0}
-    real = jsonl._typed
-
-    def counted(*a: object) -> object:
-        res = real(*a)  # type: ignore[arg-type]
-        count["typed"] += res is not None
-        return res
-
     monkeypatch.setattr(bulk, "ENABLED", False)
-    monkeypatch.setattr(jsonl, "_typed", counted)
+    monkeypatch.setattr(jsonl, "TYPED_AFTER", 1 << 20)  # (4 MB in the product; the same rule)
+    count = counting(monkeypatch, "typed")
     rng = np.random.default_rng(3)
     loss = rng.random(30_000).tolist()
     path = tmp_path / "log.jsonl"

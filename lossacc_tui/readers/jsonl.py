@@ -1,19 +1,17 @@
 """JSON lines: one object per line with numeric fields; nested dicts are flattened with `/`.
 
-A block of 32 lines or more (a backlog, 1 MB at a time) of a log past its first MB is decoded by
-msgspec in one call into one typed object per line (`_typed`), a large backlog by polars when
-installed (`bulk`); a small log, a few lines (a live writer's) and any block either path cannot
-read exactly go line by line through orjson (and Python's json for NaN/Infinity), which records a
-problem per bad line. Format: https://jsonlines.org,
-numbers as RFC 8259 section 6."""
+A block of 32 lines or more (a backlog, 1 MB at a time) goes to one of the column paths of
+`jsonl_columns`: past a log's first 4 MB (or once msgspec is imported) msgspec's typed decode,
+before that numpy's skeleton table; a large backlog goes to polars when installed (`bulk`). A few
+lines (a live writer's) and any block those paths cannot read exactly go line by line through
+orjson (and Python's json for NaN/Infinity), which records a problem per bad line. Format:
+https://jsonlines.org, numbers as RFC 8259 section 6."""
 
 from __future__ import annotations
 
 import json
 import math
 import sys
-from operator import attrgetter
-from typing import Any
 
 import numpy as np
 import orjson
@@ -21,18 +19,17 @@ import orjson
 from lossacc_tui.model import Batch
 from lossacc_tui.readers import bulk
 from lossacc_tui.readers.base import Reader
-from lossacc_tui.readers.csvlike import EPOCH_NAMES, STEP_NAMES, TIME_NAMES
+from lossacc_tui.readers.jsonl_columns import columns_batch, place, skeleton_table, typed
 from lossacc_tui.readers.registry import register
 
 _NAN = math.nan
-#: msgspec decoders of lines whose keys are a subset of these (the first line's, in its order), by them
-_DECODERS: dict[tuple[str, ...], Any] = {}
-TYPED = True  # tests turn msgspec's typed decode off to compare it with the per-line path
-#: Bytes of blocks a reader reads line by line before it imports msgspec for its typed decode: the
-#: import costs about 40 ms of CPU, the typed decode saves about 40 ms per MB over the per-line path
-#: (12 against 53 ms for 1 MB of 5-number lines), so a small log (and a first frame) is read sooner
-#: without it. Once msgspec is imported (by any reader), every large enough block uses it.
-TYPED_AFTER = 1 << 20
+TYPED = True  # tests turn msgspec's typed decode off to test the numpy path
+#: Bytes of blocks a reader reads with numpy (`skeleton_table`) before it imports msgspec for its
+#: typed decode: the import costs about 40 ms of CPU, the typed decode saves about 13 ms per MB over
+#: numpy (12 against 25 ms for 1 MB of 5-number lines; the per-line path 53 ms), so it pays from
+#: about 3 MB: a small log (and a first frame) is read sooner without it. Once msgspec is imported
+#: (by any reader), every large enough block uses it.
+TYPED_AFTER = 4 << 20
 
 
 def flatten(obj: dict[str, object], prefix: str = "") -> dict[str, float]:
@@ -147,17 +144,22 @@ class JsonlReader(Reader):
         ):
             return None  # not flat and numeric (a null in the first line: the per-line path's key order)
         keys = list(obj)
-        if first.count(b'"') == 2 * len(obj) and b"\\" not in first and (whole or self._gate.open(block)):
-            # (quotes only around keys, no escape: what bulk.jsonl_values checks on every line)
-            columns = bulk.jsonl_values(block, keys)
+        simple = first.count(b'"') == 2 * len(obj) and b"\\" not in first  # (quotes only around keys)
+        if simple and (whole or self._gate.open(block)):
+            columns = bulk.jsonl_values(block, keys)  # (it checks the quotes of every line the same way)
             if columns is not None:
-                return _columns_batch(keys, columns, None, first_line)
+                return columns_batch(keys, columns, None, first_line)
         if whole:
             return None
         self._seen += len(block)
-        if self._seen < TYPED_AFTER and "msgspec" not in sys.modules:
-            return None  # (a small log: msgspec's import would cost more than it saves)
-        return _typed(block, keys, first_line)
+        if TYPED and (self._seen >= TYPED_AFTER or "msgspec" in sys.modules):
+            return typed(block, keys, first_line)
+        # (a small log: msgspec's import would cost more than it saves; numpy reads a block whose
+        # lines all have the first one's keys and punctuation)
+        table = skeleton_table(block, first, len(keys)) if simple else None
+        if table is None:
+            return None
+        return columns_batch(keys, [table[:, i] for i in range(len(keys))], None, first_line)
 
     def _add(self, o: object, lineno: int, rows: list[dict[str, float]], nums: list[int]) -> None:
         if not isinstance(o, dict):
@@ -186,93 +188,5 @@ class JsonlReader(Reader):
         for k in keys:
             col = np.fromiter((r.get(k, _NAN) for r in rows), dtype=np.float64, count=n)
             present = None if same else np.fromiter((k in r for r in rows), dtype=bool, count=n)
-            self._place(batch, k, col, present)
+            place(batch, k, col, present)
         return batch
-
-    @staticmethod
-    def _place(batch: Batch, key: str, col: np.ndarray, present: np.ndarray | None) -> None:
-        """A column goes to the batch's x (epoch, step, wall time) or to its metrics."""
-        low = key.lower()
-        if low in EPOCH_NAMES and batch.epoch is None:
-            batch.epoch = col
-        elif low in STEP_NAMES and batch.step is None:
-            batch.step = col
-        elif low in TIME_NAMES and batch.time is None:
-            batch.time = col
-        else:
-            batch.values[key] = col
-            batch.present[key] = present
-
-
-def _decoder(keys: tuple[str, ...]) -> Any:
-    """A msgspec decoder of JSON lines that are objects with some of `keys` (each a number or null;
-    absent and null become NaN), refusing any other key (`forbid_unknown_fields`: a key not seen on
-    the block's first line makes the block take the per-line path, so no value is dropped unseen),
-    or None when msgspec is missing or cannot name a field after a key."""
-    if keys in _DECODERS:
-        return _DECODERS[keys]
-    try:
-        import msgspec
-    except ImportError:  # (a dependency; an install without it reads line by line)
-        return None
-    fields = [(f"f{i}", float | None, math.nan) for i in range(len(keys))]
-    rename = {f"f{i}": k for i, k in enumerate(keys)}
-    try:
-        row = msgspec.defstruct("Line", fields, rename=rename, gc=False, forbid_unknown_fields=True)
-        decoder: Any = msgspec.json.Decoder(row)
-    except (ValueError, TypeError):
-        decoder = None
-    if len(_DECODERS) > 64:  # (a log whose keys keep changing: bounded)
-        _DECODERS.clear()
-    _DECODERS[keys] = decoder
-    return decoder
-
-
-def _typed(block: bytes, keys: list[str], first_line: int) -> Batch | None:
-    """The records of a block of lines, each one JSON object ending its line, decoded by msgspec in
-    one call straight into one typed object per line (no dict per line, no float per value kept),
-    then into one float64 column per key; the records the per-line path makes of the same lines
-    (tests/test_jsonl_typed.py compares both on every real log). `keys`: the first line's keys,
-    each with a number there. None (the per-line path then) when a line has a key the first has not,
-    a value that is not a number or null (a string, true, a nested object, NaN), is not one object
-    ending its line (a blank line, two objects, a line end in a string), or is not JSON."""
-    if not TYPED:
-        return None
-    a = np.frombuffer(block, np.uint8)
-    ends = np.flatnonzero(a == 10)
-    last = a.take(ends - 1)
-    if not ((last == 125) | ((last == 13) & (a.take(ends - 2) == 125))).all():
-        return None  # a line not ending with its object `}` (and CR LF or LF): a blank line, ...
-    nlines = len(ends)
-    decoder = _decoder(tuple(keys))
-    if decoder is None:
-        return None
-    import msgspec
-
-    try:
-        rows = decoder.decode_lines(block)
-    except (msgspec.ValidationError, msgspec.DecodeError):
-        return None
-    if len(rows) != nlines:
-        return None  # (two objects on one line: every line ends with one, so there would be more)
-    n = len(rows)
-    columns = [np.fromiter(map(attrgetter(f"f{i}"), rows), np.float64, count=n) for i in range(len(keys))]
-    del rows
-    present = [~np.isnan(c) for c in columns]
-    if all(p.all() for p in present):
-        return _columns_batch(keys, columns, None, first_line)
-    if not np.logical_or.reduce(present).all():
-        return None  # a line with no number (`{}`, all null): the per-line path keeps no record of it
-    return _columns_batch(keys, columns, present, first_line)
-
-
-def _columns_batch(
-    keys: list[str], columns: list[np.ndarray], present: list[np.ndarray] | None, first_line: int
-) -> Batch:
-    """A batch of one column per key (rows: consecutive lines from `first_line`); `present`: per
-    column, where a value is (None: everywhere)."""
-    n = len(columns[0])
-    batch = Batch(n=n, values={}, present={}, line=np.arange(first_line, first_line + n))
-    for i, (k, col) in enumerate(zip(keys, columns, strict=True)):
-        JsonlReader._place(batch, k, col, None if present is None else present[i])
-    return batch
