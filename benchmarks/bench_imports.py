@@ -1,10 +1,11 @@
 """Start-up cost: `check` on a tiny log, the imports the terminal view needs before its first frame,
-and what `watch FILE` does before its quick first frame (quickframe.py: imports, reading, drawing),
+and what `watch FILE` does before its quick first frame (lossacc_tui/quickframe/: imports, reading, drawing),
 against the interpreter alone and `import numpy` (the floor of any numpy tool), measured in
 the same run (median of 7 interleaved runs, each a fresh process).
 
     python -m benchmarks bench_imports
     python benchmarks/bench_imports.py --against ../main     (also `check` from another checkout)
+    BENCH_QUICK_LOG=big.csv python benchmarks/bench_imports.py   (the quick frame's steps on that log)
 
 Also lists the largest imports of each (from `python -X importtime`), checks that `check`
 imports none of the follower, the terminal view, Markdown rendering or the optional parsers, and
@@ -82,6 +83,42 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
     return time.perf_counter() - t
 
 
+def cpu_seconds(cmd: list[str]) -> float:
+    """CPU seconds (user + system) a fresh process running `cmd` uses in all."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=BYTECODE_ENV)
+    _, _, usage = os.wait4(proc.pid, 0)
+    return usage.ru_utime + usage.ru_stime
+
+
+def quick_frame_steps(log: Path) -> None:
+    """Where the CPU of `watch FILE`'s quick first frame goes: fresh processes, each doing one more
+    step of its path than the one before (median CPU seconds of REPS interleaved runs; CPU, not
+    wall time, so a loaded machine disturbs it less)."""
+    py = sys.executable
+    steps = {
+        "the interpreter": "pass",
+        "numpy's import": "import numpy",
+        "every reader module": "import lossacc_tui.readers",
+        "the command line": "import lossacc_tui.cli",
+        "detection and the file source": "import lossacc_tui.cli, lossacc_tui.source",
+        "the view's Textual-free plot code": "import lossacc_tui.cli, lossacc_tui.source,"
+        " lossacc_tui.app.view, lossacc_tui.app.status, lossacc_tui.quickframe",
+        "detecting, reading (0.1 s of wall time), drawing": "import sys; from pathlib import Path;"
+        " import lossacc_tui.cli; from lossacc_tui import quickframe as q;"
+        " r, f = q.read_head(Path(sys.argv[1]), None, None); q.frame_lines(r, 'log', f, 120, 40, True)",
+    }
+    cpu: dict[str, list[float]] = {k: [] for k in steps}
+    for _ in range(REPS):
+        for k, code in steps.items():
+            cpu[k].append(cpu_seconds([py, "-c", code, str(log)]))
+    med = [statistics.median(v) for v in cpu.values()]
+    parts = [
+        f"{k} {m - (med[i - 1] if i else 0):.3f} s" for i, (k, m) in enumerate(zip(steps, med, strict=True))
+    ]
+    print(f"  quick first frame, CPU by step ({log.stat().st_size / 1e6:.1f} MB log; total {med[-1]:.3f} s):")
+    print("    " + "; ".join(parts))
+
+
 def largest_imports(cmd: list[str], top: int = 7) -> list[tuple[int, str]]:
     """(cumulative microseconds, package) of the largest packages imported (from -X importtime):
     third-party packages and this project's subpackages, wherever they were imported from."""
@@ -116,7 +153,7 @@ def main() -> int:
         )
         check = [py, "-m", "lossacc_tui", "check", str(log)]
         app = [py, "-c", "import lossacc_tui.cli, lossacc_tui.app.launch"]
-        # what `watch FILE` imports and does before its quick first frame (quickframe.py): the
+        # what `watch FILE` imports and does before its quick first frame (lossacc_tui/quickframe/): the
         # command line, the reader, the view's Textual-free plot code, the frame drawn in memory
         quick = [
             py,
@@ -163,6 +200,7 @@ def main() -> int:
         probe = app[-1] + "; print(*sorted(m for m in sys.modules if m.startswith('lossacc_tui.analysis')))"
         out = subprocess.run([py, "-c", "import sys; " + probe], capture_output=True, text=True).stdout
         print(f"  analysis modules the terminal view imports: {out.strip() or 'none'}")
+        quick_frame_steps(Path(os.environ.get("BENCH_QUICK_LOG", log)))
         for label, cmd in (("check", check[1:]), ("terminal view", app[1:]), ("quick frame", quick[1:])):
             tops = ", ".join(f"{m} {us / 1000:.0f} ms" for us, m in largest_imports(cmd))
             print(f"  largest imports, {label}: {tops}")

@@ -3,8 +3,9 @@ reading the same files in the same run, and the memory 10 million points take.
 
     python -m benchmarks bench_readers [--long]      (references: pip install '.[bench]')
 
-Default 200,000 rows per file; --long 1,000,000. Values/s counts the metric values stored
-(step/epoch/time are not counted), so a sparse Lightning row with one loss is one value. Our
+Default 200,000 rows per file; --long 1,000,000; `--only jsonl` (or keras, lightning): that file
+alone. Values/s counts the metric values stored (step/epoch/time are not counted), so a sparse
+Lightning row with one loss is one value. Our
 figure is the median of 3 reads, each in a fresh process (imports excluded, except polars, which
 our reader imports on its own when a file is large); each reference is the median of 3 reads here.
 """
@@ -112,6 +113,7 @@ def bench_file(label: str, path: Path, kind: str) -> None:
     reads = [read_ours(path) for _ in range(REPS)]
     dt, cpu = statistics.median(r[0] for r in reads), statistics.median(r[3] for r in reads)
     values, used = reads[0][1], reads[0][2]
+    parser = "numpy parser" if kind == "csv" else "1 MB at a time: numpy for 4 MB, then msgspec"
     if used:
         alone = [read_ours(path, with_polars=False) for _ in range(REPS)]
         ndt, ncpu = statistics.median(r[0] for r in alone), statistics.median(r[3] for r in alone)
@@ -128,11 +130,11 @@ def bench_file(label: str, path: Path, kind: str) -> None:
     print(
         f"  ours: {dt:.2f} s = {values / dt / 1e6:.2f} M values/s;"
         f" CPU {cpu:.2f} s = {values / cpu / 1e6:.2f} M/s"
-        f" ({'polars parser, the backlog in one call' if used else 'numpy parser'})"
+        f" ({'polars parser, the backlog in one call' if used else parser})"
     )
     if used:
         print(
-            f"  ours without polars (numpy parser): {ndt:.2f} s;"
+            f"  ours without polars ({parser}): {ndt:.2f} s = {values / ndt / 1e6:.2f} M values/s;"
             f" CPU {ncpu:.2f} s = {values / ncpu / 1e6:.2f} M/s"
         )
     name = "csv" if kind == "csv" else "ndjson"
@@ -192,6 +194,21 @@ def jsonl_alternatives(path: Path, values: int) -> None:
     for label, fn in tries:
         _, cpu, _ = median_time(fn)
         print(f"  reference {label}: CPU {cpu:.2f} s = {values / cpu / 1e6:.2f} M values/s")
+    print(f"  import cost, CPU of a fresh process (median of 5) beyond `python -c pass`: {import_costs()}")
+
+
+def import_costs() -> str:
+    """CPU seconds `import msgspec.json` and `import polars` add to a fresh interpreter."""
+
+    def cpu(code: str) -> float:
+        proc = subprocess.Popen([sys.executable, "-c", code])
+        _, _, usage = os.wait4(proc.pid, 0)
+        return usage.ru_utime + usage.ru_stime
+
+    out = {}
+    for code in ("pass", "import msgspec.json", "import polars"):
+        out[code] = statistics.median(cpu(code) for _ in range(5))
+    return ", ".join(f"{c.split()[1]} {out[c] - out['pass']:.3f} s" for c in out if c != "pass")
 
 
 def _peak_rss_kb() -> int:
@@ -249,7 +266,10 @@ def main() -> int:
             ("keras-csv (four metrics a row)", Path(d) / "training.log.csv", make_keras_csv, "csv"),
             ("jsonl (three metrics a row)", Path(d) / "log.jsonl", make_jsonl, "json"),
         ]
+        only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
         for label, path, make, kind in files:
+            if only is not None and only not in label:
+                continue
             make(path)
             bench_file(label, path, kind)
             path.unlink()

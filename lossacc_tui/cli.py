@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import sys
 from collections.abc import Sequence
@@ -127,6 +126,8 @@ def _mistyped_command(word: str) -> str | None:
     exists and does not look like one; None otherwise (then it is a path to watch, maybe later)."""
     if os.path.lexists(word) or os.sep in word or "." in word:
         return None
+    import difflib  # (only for a mistyped command: not on the start-up path)
+
     close = difflib.get_close_matches(word.lower(), COMMANDS, n=1, cutoff=0.6)
     return close[0] if close else None
 

@@ -8,17 +8,16 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-try:  # Python 3.11+
-    import tomllib as _toml
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10 without tomllib
-    _toml = None  # type: ignore[assignment]
-
+#: Whether the interpreter has tomllib (3.11+; imported only when a config file is read, off the
+#: terminal view's start-up path).
+_HAS_TOML = sys.version_info >= (3, 11)
 #: What `Params.from_file` reads: TOML when the interpreter has tomllib (3.11+), JSON always.
-CONFIG_FORMATS = ("toml", "json") if _toml is not None else ("json",)
+CONFIG_FORMATS = ("toml", "json") if _HAS_TOML else ("json",)
 
 
 def _p(default: Any, doc: str) -> Any:
@@ -161,9 +160,14 @@ class Params:
         cannot be read, ValueError (naming the file) when it is not such a file."""
         p = Path(path)
         raw = p.read_bytes()
-        kind = "JSON" if p.suffix.lower() == ".json" or _toml is None else "TOML"
+        kind = "JSON" if p.suffix.lower() == ".json" or not _HAS_TOML else "TOML"
         try:
-            data = json.loads(raw) if kind == "JSON" else _toml.loads(raw.decode("utf-8"))
+            if kind == "JSON":
+                data = json.loads(raw)
+            else:
+                import tomllib
+
+                data = tomllib.loads(raw.decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as e:  # (JSONDecodeError and TOMLDecodeError are ValueErrors)
             raise ValueError(f"{p}: not a {kind} file of analysis parameters ({e})") from None
         if not isinstance(data, dict):

@@ -12,7 +12,6 @@ entry ends at a `}`; entries are cut into blocks at `},` (as the previous whole-
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 
@@ -32,6 +31,8 @@ Decode = Callable[[memoryview], list[Batch] | None]
 
 
 def _digest(data: memoryview | bytes) -> bytes:
+    import hashlib  # (when a JSON document is read, not when every reader is imported)
+
     return hashlib.blake2b(data, digest_size=16).digest()
 
 

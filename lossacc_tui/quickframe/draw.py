@@ -1,43 +1,13 @@
-"""The first frame of `lossacc-tui watch FILE`, painted before the terminal view (Textual) is imported.
-
-Importing Textual, Rich and the view takes about a second (0.6 s for `textual.app` alone on a quiet
-machine), more than a whole numpy+plotext script needs to draw a 1,000-row log. So `watch` on one
-log file in a real terminal first reads what it can of the file within READ_BUDGET seconds (with the
-project's own reader: `source.discover`, the same detection, reader and roles the view uses), and
-paints the view's layout in the alternate screen: the loss and accuracy plots (the view's own
-ranges, ticks and braille: `app.view.build_plot`, `app.braille.rasterize`), the run with its last
-epoch, and "loading…" with how much of the file was read. Then Textual is imported and takes the
-screen over in place (it enters the same alternate screen and draws the same plots at the same
-places).
-
-From the first frame the terminal is in non-canonical mode without echo: keys typed before Textual
-is up stay queued in the terminal and Textual reads them (a `q` quits as soon as the view runs).
-`QuickFrame.close` gives the terminal back as it was (always: an error, Ctrl-C, a failure message);
-nothing is drawn when the input or output is not a terminal, TERM is unset or "dumb", or the log
-cannot be read quickly (a folder, a database, a path that does not exist yet): then the view starts
-as before. Strings from the log (names, paths) are cleaned (`clean.clean`); NO_COLOR drops colours
-(train and validation then differ by line weight, as in the view).
-
-Textual-free; numpy and the readers are imported (the reader is numpy-based).
-"""
+"""The quick frame's lines: the view's layout (plots on the left, the run and "loading…" on the right,
+status line and key bar), the plots drawn with the view's own ranges, ticks and braille."""
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import shutil
-import signal
-import sys
-import time
-from collections.abc import Callable
-from pathlib import Path
-from types import FrameType
-from typing import IO, Any
+from typing import Any
 
-READ_BUDGET = 0.1  # seconds of reading before the first frame (the rest is read by the view)
-CHUNK = 1 << 18  # bytes per read while the budget lasts
-MIN_SIZE = (40, 12)  # smallest terminal (columns, rows) the quick frame is drawn in
+from lossacc_tui.quickframe.terminal import visible
+
 LOSS_ROLES = ("train_loss", "val_loss")  # (as app/present.py: the loss plot's curves, then accuracy's)
 ACC_ROLES = ("train_acc", "val_acc")
 LABEL_W = 6  # the view's tick label width (app/view.py LABEL_W; not imported: see _draw)
@@ -50,8 +20,6 @@ LOOK = {
 }
 MARK = "◆"
 KEEP_RANK = 1000  # a legend field that never gives way (the title)
-ENTER = "\x1b[?1049h\x1b[?25l"  # alternate screen, cursor hidden
-LEAVE = "\x1b[?25h\x1b[?1049l"
 
 
 def side_width(cols: int) -> int:
@@ -66,125 +34,6 @@ def plot_heights(rows: int) -> tuple[int, int, int]:
     band = 2 if rows < 30 else 3
     plots = rows - 2 - band
     return plots // 2, plots - plots // 2, band
-
-
-def eligible(args: Any, env: dict[str, str] | None = None) -> bool:
-    """Whether `watch` should paint a quick frame: one existing log file, both ends a terminal,
-    a terminal that draws (TERM set and not "dumb"), not the browser driver."""
-    env = dict(os.environ) if env is None else env
-    if getattr(args, "command", None) != "watch" or len(getattr(args, "paths", [])) != 1:
-        return False
-    if env.get("TERM", "dumb") in ("", "dumb") or "web_driver" in env.get("TEXTUAL_DRIVER", ""):
-        return False
-    if env.get("LOSSACC_QUICK_FRAME", "1") == "0":  # (benchmarks: the view alone)
-        return False
-    try:
-        if not (os.isatty(0) and os.isatty(1)) or not Path(args.paths[0]).is_file():
-            return False
-    except OSError:
-        return False
-    return True
-
-
-class QuickFrame:
-    """The terminal as the quick frame left it: alternate screen, no echo. `handover()` when
-    Textual takes the screen; `close()` (idempotent) gives back the terminal's own settings, and the
-    main screen unless Textual has it."""
-
-    def __init__(self, out: IO[str], fd: int) -> None:
-        import termios
-
-        self.out, self.fd = out, fd
-        self.saved: list[Any] | None = None
-        self.shown = False
-        self.handed = False
-        self.closed = False
-        self._old_term: Any = None
-        try:
-            self.saved = termios.tcgetattr(fd)
-            quiet = termios.tcgetattr(fd)
-            quiet[3] &= ~(termios.ICANON | termios.ECHO)  # keys queue, unseen, for Textual to read
-            quiet[6][termios.VMIN], quiet[6][termios.VTIME] = 1, 0
-            termios.tcsetattr(fd, termios.TCSANOW, quiet)  # (TCSANOW: keys typed so far are kept)
-        except termios.error:
-            self.saved = None
-        self._old_term = signal.signal(signal.SIGTERM, self._on_term)
-
-    def _on_term(self, signum: int, frame: FrameType | None) -> None:
-        raise SystemExit(128 + signum)  # (unwinds through close: the terminal is given back)
-
-    def paint(self, lines: list[str], cols: int) -> None:
-        """Draw the frame's lines from the top left; a short line's rest is erased (a full one's is
-        not: after the last column, an erase would take that column's cell in some terminals)."""
-        body = "".join(
-            f"\x1b[{i + 1};1H{line}\x1b[0m" + ("\x1b[K" if _visible(line) < cols else "")
-            for i, line in enumerate(lines)
-        )
-        self.shown = True  # (first: a Ctrl-C during the write still leaves the alternate screen)
-        self.out.write(ENTER + "\x1b[H\x1b[2J" + body)
-        self.out.flush()
-
-    def handover(self) -> None:
-        """Textual is about to take the screen (it enters the same alternate screen and leaves it)."""
-        self.handed = True
-        if self._old_term is not None:
-            signal.signal(signal.SIGTERM, self._old_term)
-            self._old_term = None
-
-    def close(self) -> None:
-        if self.closed:
-            return
-        self.closed = True
-        if self.shown and not self.handed:
-            try:
-                self.out.write(LEAVE)
-                self.out.flush()
-            except OSError:
-                pass
-        if self.saved is not None:
-            import termios
-
-            with contextlib.suppress(termios.error):
-                termios.tcsetattr(self.fd, termios.TCSANOW, self.saved)
-        if self._old_term is not None:
-            signal.signal(signal.SIGTERM, self._old_term)
-            self._old_term = None
-
-
-def read_head(
-    path: Path,
-    fmt: str | None,
-    role_map: Any,
-    budget: float = READ_BUDGET,
-    clock: Callable[[], float] = time.monotonic,
-    chunk: int = CHUNK,
-) -> tuple[Any, float] | None:
-    """The first run of the log at `path` as read within `budget` seconds, and the fraction of the
-    file read (1.0: all of it). None when the path is not one log file read by bytes."""
-    from lossacc_tui.files import open_regular
-    from lossacc_tui.source import discover
-
-    start = clock()
-    sources = discover(path, fmt, role_map)
-    if len(sources) != 1 or len(sources[0].files) != 1:
-        return None
-    src = sources[0]
-    if getattr(src.files[0].reader, "reads_itself", False):
-        return None
-    with open_regular(src.files[0].path) as fh:
-        size = os.fstat(fh.fileno()).st_size
-        done = 0
-        while data := fh.read(chunk):
-            src.feed(0, data)
-            done += len(data)
-            if clock() - start > budget:
-                break
-        else:
-            src.finish(0)
-            done = size
-    if not src.runs:
-        return None
-    return src.runs[0], (done / size if size else 1.0)
 
 
 def _sgr(code: str, text: str, color: bool) -> str:
@@ -382,45 +231,5 @@ def _count(v: float) -> str:
     return f"{int(v):,}" if float(v).is_integer() else f"{v:,.6g}"
 
 
-def _visible(s: str) -> int:
-    """Width of a line of single-cell characters and SGR sequences."""
-    n, i = 0, 0
-    while i < len(s):
-        if s[i] == "\x1b":
-            i = s.index("m", i) + 1
-            continue
-        n, i = n + 1, i + 1
-    return n
-
-
 def _pad(s: str, width: int) -> str:
-    return s + " " * max(0, width - _visible(s))
-
-
-def show(args: Any, out: IO[str] | None = None, fd: int = 0) -> QuickFrame | None:
-    """Paint the quick frame for `args` (a parsed `watch`); the QuickFrame to hand over and close,
-    or None when none was drawn (the terminal is then as it was). Never raises for a bad log: the
-    view reports it."""
-    if not eligible(args):
-        return None
-    out = sys.stdout if out is None else out
-    cols, rows = shutil.get_terminal_size()  # (what Textual lays out for: COLUMNS/LINES first)
-    if cols < MIN_SIZE[0] or rows < MIN_SIZE[1]:
-        return None
-    qf = QuickFrame(out, fd)
-    try:
-        from lossacc_tui.options import parse_map
-
-        got = read_head(Path(args.paths[0]), args.format, parse_map(args.map))
-        if got is None:
-            qf.close()
-            return None
-        run, fraction = got
-        color = not os.environ.get("NO_COLOR")
-        qf.paint(frame_lines(run, " ".join(args.paths), fraction, cols, rows, color), cols)
-    except BaseException as e:  # (the view starts as before and says what is wrong with the log)
-        qf.close()
-        if isinstance(e, (KeyboardInterrupt, SystemExit)):
-            raise
-        return None
-    return qf
+    return s + " " * max(0, width - visible(s))
