@@ -35,10 +35,20 @@ def min_depth(n: np.ndarray) -> np.ndarray:
     """How far (in standard deviations) the lowest of n iid normal draws sits below their mean,
     expected (Blom's approximation; beyond 4096 draws the asymptote sqrt(2 ln n) minus its Gumbel
     correction). n: counts (any shape); returns floats of the same shape, 0 where n <= 1.
+    Integer counts are looked up in a table of the same values (grown as larger counts come).
 
     >>> [round(float(v), 2) for v in min_depth(np.array([1, 2, 10, 60]))]
     [0.0, 0.59, 1.55, 2.31]
     """
+    n = np.asarray(n)
+    if n.dtype.kind in "iu" and n.size:
+        top = int(n.max())
+        if top < _TABLE_MAX:
+            return _depth_table(top)[np.maximum(n, 0)]
+    return _min_depth(n)
+
+
+def _min_depth(n: np.ndarray) -> np.ndarray:
     n = np.asarray(n, dtype=np.float64)
     out = np.zeros(n.shape)
     small = n < _TABLE
@@ -49,6 +59,19 @@ def min_depth(n: np.ndarray) -> np.ndarray:
         r = np.sqrt(2.0 * np.log(n[big]))
         out[big] = r - (np.log(np.log(n[big])) + math.log(4 * math.pi)) / (2 * r)
     return out
+
+
+_TABLE_MAX = 1 << 26  # (larger counts are computed each time)
+_GROWN = [_DEPTH]
+
+
+def _depth_table(top: int) -> np.ndarray:
+    """`_min_depth(0 .. top)` at least, computed once (doubling)."""
+    t = _GROWN[0]
+    if top >= len(t):
+        t = _min_depth(np.arange(max(top + 1, 2 * len(t)), dtype=np.float64))
+        _GROWN[0] = t
+    return t
 
 
 def noise_bound(sig: np.ndarray, idx: np.ndarray, w: int) -> np.ndarray:
