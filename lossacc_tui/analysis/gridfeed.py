@@ -66,6 +66,10 @@ def first_seen(values: np.ndarray, given: set[float] | frozenset[float] = frozen
     early: so the values not given are listed at once (a hash), and their first positions are
     looked for in blocks of growing size from the start until all are found."""
     m = len(values)
+    if m <= 4096:  # (a few values: one sort is cheapest)
+        uniq, first = np.unique(values, return_index=True)
+        pos = [i for u, i in zip(uniq.tolist(), first.tolist(), strict=True) if u not in given]
+        return np.array(sorted(pos), dtype=np.int64)
     want = {u for u in np.unique(values).tolist() if u not in given}
     found: list[int] = []
     lo, size = 0, 4096
