@@ -62,23 +62,28 @@ def first_seen(values: np.ndarray, given: set[float] | frozenset[float] = frozen
     """Positions (ascending) of the first occurrence of each distinct value of `values` that is not
     in `given`. `values`: finite floats. The same as `np.unique(values, return_index=True)`'s
     indices of the values not given, sorted; but the stable sort of every value that needs costs
-    O(m log m) for m values, and a per-step accuracy takes few distinct values that all appear
-    early: so the values not given are listed at once (a hash), and their first positions are
-    looked for in blocks of growing size from the start until all are found."""
+    O(m log m) for m values, and a per-step accuracy takes few distinct values, most of them
+    early: so the values not given are listed at once (a hash), their first positions looked for
+    in the first block, and those of the few left only among the values equal to one of them."""
     m = len(values)
-    if m <= 4096:  # (a few values: one sort is cheapest)
+    if m <= 2 * _FIRST:  # (a few values: one sort is cheapest)
         uniq, first = np.unique(values, return_index=True)
         pos = [i for u, i in zip(uniq.tolist(), first.tolist(), strict=True) if u not in given]
         return np.array(sorted(pos), dtype=np.int64)
     want = {u for u in np.unique(values).tolist() if u not in given}
     found: list[int] = []
-    lo, size = 0, 4096
-    while want and lo < m:
-        hi = min(m, lo + size)
-        uniq, first = np.unique(values[lo:hi], return_index=True)
+    if want:
+        uniq, first = np.unique(values[:_FIRST], return_index=True)
         for u, i in zip(uniq.tolist(), first.tolist(), strict=True):
             if u in want:
                 want.discard(u)
-                found.append(lo + i)
-        lo, size = hi, 2 * size
+                found.append(i)
+    if want:
+        rest = values[_FIRST:]
+        hit = np.flatnonzero(np.isin(rest, np.array(sorted(want))))
+        _, first = np.unique(rest[hit], return_index=True)
+        found.extend((_FIRST + hit[first]).tolist())
     return np.array(sorted(found), dtype=np.int64)
+
+
+_FIRST = 4096  # values looked at first

@@ -50,14 +50,15 @@ def min_depth(n: np.ndarray) -> np.ndarray:
 
 def _min_depth(n: np.ndarray) -> np.ndarray:
     n = np.asarray(n, dtype=np.float64)
-    out = np.zeros(n.shape)
     small = n < _TABLE
     k = np.clip(np.nan_to_num(n, nan=0.0), 0, _TABLE - 1).astype(np.int64)
-    out[small] = _DEPTH[k[small]]
+    out = _DEPTH[k]
+    out[~small] = 0.0  # (NaN and inf: 0)
     big = ~small & np.isfinite(n)
     if big.any():
-        r = np.sqrt(2.0 * np.log(n[big]))
-        out[big] = r - (np.log(np.log(n[big])) + math.log(4 * math.pi)) / (2 * r)
+        log_n = np.log(n[big])
+        r = np.sqrt(2.0 * log_n)
+        out[big] = r - (np.log(log_n) + math.log(4 * math.pi)) / (2 * r)
     return out
 
 
@@ -160,14 +161,25 @@ class TrendRun:
             return np.zeros(0)
         ext = np.concatenate([self.tail, np.asarray(y, dtype=np.float64)])
         self.tail = ext[len(ext) - (self.w - 1) :].copy()
-        win = np.lib.stride_tricks.sliding_window_view(ext, self.w)  # one row per point of y
+        # the window's values as w columns, one row per point of y; each sum over a window is taken
+        # column by column, oldest first (the order numpy's row sums of a sliding window take)
+        n = len(ext) - (self.w - 1)
+        cols = [ext[j : j + n] for j in range(self.w)]
         x = np.arange(self.w, dtype=np.float64) - (self.w - 1) / 2.0
         sxx = float((x * x).sum())
         with np.errstate(invalid="ignore", divide="ignore"):
-            ym = win.mean(axis=1, keepdims=True)
-            dev = win - ym
-            slope = (dev * x).sum(axis=1) / sxx
-            rss = np.maximum((dev * dev).sum(axis=1) - slope * slope * sxx, 0.0)  # (NaN stays NaN)
+            ym = cols[0] + cols[1]
+            for c in cols[2:]:
+                ym += c
+            ym /= self.w
+            dev = [c - ym for c in cols]
+            sxy = dev[0] * x[0]
+            sdd = dev[0] * dev[0]
+            for d, xj in zip(dev[1:], x[1:].tolist(), strict=True):
+                sxy += d * xj
+                sdd += d * d
+            slope = sxy / sxx
+            rss = np.maximum(sdd - slope * slope * sxx, 0.0)  # (NaN stays NaN)
             se = np.sqrt(rss / (self.w - 2) / sxx)
             t = slope / se
         t[se == 0] = np.where(slope[se == 0] > 0, np.inf, 0.0)
