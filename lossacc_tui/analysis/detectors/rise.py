@@ -75,12 +75,34 @@ def _depth_table(top: int) -> np.ndarray:
     return t
 
 
+_LEVEL_TABLES: dict[int, np.ndarray] = {}
+
+
+def level_depth(idx: np.ndarray, half: int) -> np.ndarray:
+    """`min_depth((idx + 1) / half)`: how far the best of the (idx + 1) / half independent levels
+    (means of `half` points) seen by point idx sits below their mean, in standard deviations;
+    looked up in a table per `half` (the same values)."""
+    idx = np.asarray(idx)
+    if idx.dtype.kind in "iu" and idx.size and int(idx.min()) >= 0 and int(idx.max()) < _TABLE_MAX:
+        top = int(idx.max())
+        t = _LEVEL_TABLES.get(half)
+        if t is None or top >= len(t):
+            size = max(top + 1, 2 * (0 if t is None else len(t)), 1024)
+            t = _LEVEL_TABLES[half] = _min_depth((np.arange(size, dtype=np.int64) + 1) / half)
+        return t[idx]
+    return min_depth((idx + 1) / half)
+
+
 def noise_bound(sig: np.ndarray, idx: np.ndarray, w: int) -> np.ndarray:
     """An upper bound (about 95 %, one-sided) on a series' noise standard deviation from its
     estimate `sig` (`stats.second_diff_noise` over the `w` points before each index `idx`): the
     mean |second difference| of c values has a relative standard error of about 0.75 / sqrt(c), so
     a noise read from the first few evaluations (c = 2: four points) is inflated most. Units: sig's."""
-    c = np.clip(np.asarray(idx, dtype=np.float64) - 2.0, 1.0, max(1.0, w - 2.0))
+    idx = np.asarray(idx)
+    top = max(1.0, w - 2.0)
+    if idx.size and idx.dtype.kind in "iu" and float(idx.min()) - 2.0 >= top:  # (c = top everywhere)
+        return sig * (1.0 + 1.645 * 0.75 / np.sqrt(np.array([top])))[0]
+    c = np.clip(idx.astype(np.float64) - 2.0, 1.0, top)
     return sig * (1.0 + 1.645 * 0.75 / np.sqrt(c))
 
 
