@@ -4,8 +4,15 @@
    and 1M rows and time `update()` plus what a view reads after it (alerts, states, summary),
    beside a numpy rolling mean over the same history in the same run (the reference).
    Flat means the 1M / 1k ratio is near 1.
-2. `check` on a CSV of 10k, 100k and 1M rows (a fresh process, as a user runs it): seconds and
-   alert count, beside `pandas.read_csv` of the same file in the same run.
+2. `check` on a CSV of 10k, 100k and 1M rows (a fresh process, as a user runs it): wall and CPU
+   seconds and alert count, beside `pandas.read_csv` of the same file in the same run; for the noisy
+   run and for a clean one (the same training with its validation metrics on a fixed 400-sample set).
+4. The backlog's analysis alone (the first load of 1M rows, in this process, CPU), beside pandas'
+   rolling mean, rolling standard deviation and EWM over the same three columns (the reference: a
+   few whole-array passes).
+5. The fixed cost of a small run: a 10-epoch run (a real numpy softmax regression) analysed from
+   scratch (Analyzer made, update, alerts, band, summary), CPU per run, beside `pandas.read_csv`
+   of the same 10 rows as a CSV file.
 
 The run: logistic regression trained by minibatch SGD (batch 32, constant learning rate) on
 data drawn from a linear model with label noise; every step logs the minibatch's training loss
@@ -35,6 +42,7 @@ from lossacc_tui.model import Batch, Run
 
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
 REAL_STEPS = 200_000
+CLEAN_STEPS = 100_000  # the clean run: validation on a fixed set, converged well before (then repeated)
 GOAL_CHECK_1M_S = 3.0
 VAL_BATCH = 64  # validation metrics on a random 64-sample batch at every step: a noisy, healthy run
 
@@ -133,33 +141,102 @@ def update_cost(cols: dict[str, np.ndarray], history: int, reps: int = 40) -> tu
     return statistics.median(ours), statistics.median(ref), a
 
 
-def check_time(path: Path) -> tuple[float, int]:
-    """Seconds of `lossacc-tui check --json FILE` in a fresh process and its alert count."""
+def check_time(path: Path) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds: user + system) of `lossacc-tui check --json FILE` in a fresh
+    process, and its alert count."""
     import json
 
     t0 = time.perf_counter()
-    out = subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, "-m", "lossacc_tui", "check", "--json", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
+    stdout, stderr = proc.communicate()
     took = time.perf_counter() - t0
+    cpu = _child_cpu()
     try:
-        doc = json.loads(out.stdout)
+        doc = json.loads(stdout)
         n = sum(len(r.get("alerts", [])) for r in doc.get("runs", []))
     except (json.JSONDecodeError, AttributeError):
         n = -1
-        print(f"  check failed: {out.stderr.strip()[-300:]}")
-    return took, n
+        print(f"  check failed: {stderr.decode(errors='replace').strip()[-300:]}")
+    return took, cpu, n
 
 
-def pandas_time(path: Path) -> float:
+_CHILD_CPU = [0.0]
+
+
+def _child_cpu() -> float:
+    """CPU seconds (user + system) of the children that ended since the last call."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = ru.ru_utime + ru.ru_stime
+    out, _CHILD_CPU[0] = total - _CHILD_CPU[0], total
+    return out
+
+
+def pandas_time(path: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds of `pandas.read_csv` of the file, in this process."""
     import pandas as pd
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     pd.read_csv(path)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def backlog_cost(cols: dict[str, np.ndarray]) -> tuple[float, float, int]:
+    """(CPU seconds of analysing all of `cols` at once, CPU seconds of the pandas reference, alerts)."""
+    import pandas as pd
+
+    run = Run("bench", "-", "csv")
+    feed(run, cols, 0, len(cols["step"]))
+    c0 = time.thread_time()
+    a = Analyzer(run)
+    a.update()
+    _ = (a.alerts, a.states)
+    ours = time.thread_time() - c0
+    df = pd.DataFrame({k: cols[k] for k in ("train_loss", "val_loss", "val_acc")})
+    c0 = time.thread_time()
+    _ = (df.rolling(10).mean(), df.rolling(10).std(), df.ewm(alpha=0.1).mean())
+    return ours, time.thread_time() - c0, len(a.alerts)
+
+
+def small_run_cost(reps: int = 200) -> tuple[float, float]:
+    """Median CPU ms of analysing a 10-epoch run from scratch (Analyzer made, update, alerts, band,
+    summary), and of `pandas.read_csv` of the same rows as a CSV file (the reference)."""
+    import pandas as pd
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from numpy_training import softmax_regression
+
+    runs = [softmax_regression(epochs=10, seed=i) for i in range(20)]
+    ours, ref = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(reps):
+            rows_ = runs[i % len(runs)]
+            run = Run("small", "-", "csv")
+            names = ("train_loss", "train_acc", "val_loss", "val_acc")
+            run.add_batch(
+                Batch(10, {k: np.array([r[k] for r in rows_]) for k in names}, {}, epoch=np.arange(10.0))
+            )
+            c0 = time.thread_time()
+            a = Analyzer(run)
+            a.update()
+            _ = (a.alerts, a.states, a.summary())
+            ours.append(time.thread_time() - c0)
+            path = Path(tmp) / "metrics.csv"
+            path.write_text(
+                "epoch,"
+                + ",".join(names)
+                + "\n"
+                + "".join(f"{e}," + ",".join(repr(r[k]) for k in names) + "\n" for e, r in enumerate(rows_))
+            )
+            c0 = time.thread_time()
+            pd.read_csv(path)
+            ref.append(time.thread_time() - c0)
+    return statistics.median(ours) * 1e3, statistics.median(ref) * 1e3
 
 
 def main() -> int:
@@ -181,17 +258,22 @@ def main() -> int:
         )
     print(f"  1M / 1k: ours {costs[SIZES[-1]] / costs[SIZES[0]]:.2f} (flat means ~1)")
     print("2. check --json on a CSV (fresh process), pandas.read_csv of the same file in the same run:")
+    clean = rows(max(SIZES), train(CLEAN_STEPS))  # validation on the fixed 400-sample set
+    _child_cpu()
     with tempfile.TemporaryDirectory() as tmp:
-        for n in SIZES[1:]:
-            path = Path(tmp) / f"sgd-{n}.csv"
-            write_csv(path, rows(n, real))
-            took, alerts = check_time(path)
-            pd_s = pandas_time(path)
-            goal = f"   goal <= {GOAL_CHECK_1M_S:.0f} s: {'met' if took <= GOAL_CHECK_1M_S else 'NOT met'}"
-            print(
-                f"  {n:>9,} rows: check {took:6.2f} s, {alerts:5d} alerts   pandas.read_csv {pd_s:5.2f} s"
-                f"   ratio {took / pd_s:5.1f}x{goal if n == SIZES[-1] else ''}"
-            )
+        for label, data, sizes in (("noisy", real, SIZES[1:]), ("clean", None, SIZES[2:])):
+            for n in sizes:
+                path = Path(tmp) / f"sgd-{label}-{n}.csv"
+                write_csv(path, rows(n, data) if data is not None else {k: v[:n] for k, v in clean.items()})
+                took, cpu, alerts = check_time(path)
+                pd_s, pd_cpu = pandas_time(path)
+                met = "met" if cpu <= GOAL_CHECK_1M_S else "NOT met"
+                goal = f"   goal <= {GOAL_CHECK_1M_S:.0f} s CPU: {met}"
+                print(
+                    f"  {label} {n:>9,} rows: check {took:6.2f} s, CPU {cpu:5.2f} s, {alerts:5d} alerts"
+                    f"   pandas.read_csv {pd_s:5.2f} s, CPU {pd_cpu:5.2f} s   CPU ratio {cpu / pd_cpu:5.1f}x"
+                    f"{goal if n == SIZES[-1] else ''}"
+                )
     print("3. alerts that come and go at one place merged into one (analysis/merging.py), 100k rows:")
     import lossacc_tui.analysis.detectors.base as base
 
@@ -209,6 +291,20 @@ def main() -> int:
             f"  {label}: {len(a.alerts):5d} alerts "
             f"({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})"
         )
+    print(
+        "4. the backlog analysed at once (1M rows, this process, CPU), pandas rolling/EWM as the reference:"
+    )
+    for label, data in (("noisy", cols), ("clean", clean)):
+        ours, ref, n_alerts = backlog_cost({k: v[: SIZES[-1]] for k, v in data.items()})
+        print(
+            f"  {label}: analysis {ours:5.2f} s ({n_alerts} alerts)   pandas rolling mean + std + ewm "
+            f"of the 3 columns {ref:5.2f} s   ratio {ours / ref:5.1f}x"
+        )
+    ours_ms, ref_ms = small_run_cost()
+    print(
+        f"5. a 10-epoch run analysed from scratch: {ours_ms:5.2f} ms CPU (median of 200)   "
+        f"pandas.read_csv of its 10 rows {ref_ms:5.2f} ms   ratio {ours_ms / ref_ms:5.1f}x"
+    )
     print(f"load average now {os.getloadavg()[0]:.1f}")
     return 0
 

@@ -61,7 +61,7 @@ def _from_text(name: str, text: str) -> Classes | None:
     return Classes(k, "config", f"{m.group(1)}: {k} in {name}") if k >= 2 else None
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=16384)  # (asked per run by the layout and by the comparison)
 def classes_from_files(log_path: str) -> Classes | None:
     """K from a configuration file beside the log (or up to two folders above), or None."""
     try:

@@ -35,17 +35,29 @@ LN2 = math.log(2.0)
 
 def inconsistent(loss: np.ndarray, acc: np.ndarray, k: int | None) -> np.ndarray:
     """Per evaluation: 0 consistent (or unknown), 1 below the cross-entropy floor, 2 accuracy pinned
-    at chance while the loss is far below ln K. Shapes (n,) -> (n,) int8."""
+    at chance while the loss is far below ln K. Shapes (n,) -> (n,) int8.
+
+    Cost: two passes over the arrays; each rule's remaining tests run only on the evaluations its
+    first test leaves (the floor's on those below it, chance's on accuracies near 1/K), with the
+    same arithmetic on each value as over the whole array."""
     out = np.zeros(len(loss), dtype=np.int8)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ok = np.isfinite(loss) & np.isfinite(acc) & (acc >= 0) & (acc <= 1)
-        floor = (1.0 - acc) * LN2
-        below = ok & (loss < floor * (1 - FLOOR_REL_SLACK) - FLOOR_ABS_SLACK)
-        kk = np.full(len(acc), float(k)) if k is not None else np.rint(1.0 / np.where(acc > 0, acc, np.nan))
-        usable = ok & (kk >= (2 if k is not None else 3))
-        pinned = usable & (np.abs(acc * kk - 1.0) <= 0.15) & (loss < 0.5 * np.log(np.where(usable, kk, 2.0)))
-    out[pinned] = 2
-    out[below] = 1
+        if k is not None:
+            near = np.flatnonzero(np.abs(acc * float(k) - 1.0) <= 0.15) if k >= 2 else np.zeros(0, np.int64)
+        else:  # (1/a rounds to K >= 3 only where a < 0.4)
+            near = np.flatnonzero((acc > 0) & (acc <= 0.4))
+        if len(near):
+            lo, ac = loss[near], acc[near]
+            ok = np.isfinite(lo) & np.isfinite(ac) & (ac >= 0) & (ac <= 1)
+            kk = np.full(len(ac), float(k)) if k is not None else np.rint(1.0 / np.where(ac > 0, ac, np.nan))
+            usable = ok & (kk >= (2 if k is not None else 3))
+            pinned = usable & (np.abs(ac * kk - 1.0) <= 0.15) & (lo < 0.5 * np.log(np.where(usable, kk, 2.0)))
+            out[near[pinned]] = 2
+        below = np.flatnonzero(loss < (1.0 - acc) * LN2 * (1 - FLOOR_REL_SLACK) - FLOOR_ABS_SLACK)
+        if len(below):
+            lo, ac = loss[below], acc[below]
+            ok = np.isfinite(lo) & np.isfinite(ac) & (ac >= 0) & (ac <= 1)
+            out[below[ok]] = 1
     return out
 
 

@@ -43,10 +43,7 @@ class GridFeeder:
             ok = np.isfinite(values) & (values > 0.0) & (values < 1.0)
         cand = np.flatnonzero(ok)
         # first occurrence in this chunk of each value not given before
-        uniq, first = np.unique(values[cand], return_index=True)
-        given = self._given
-        new = [i for u, i in zip(uniq.tolist(), first.tolist(), strict=True) if u not in given]
-        pos = sorted(int(cand[i]) for i in new)
+        pos = cand[first_seen(values[cand], self._given)].tolist()
         states = [(g.n, g.n_fit)]
         for p in pos:
             v = float(values[p])
@@ -59,3 +56,34 @@ class GridFeeder:
         n = np.array([math.nan if s[0] is None else float(s[0]) for s in states])[which]
         step = np.array([step_floor(s[1]) for s in states])[which]
         return n, step
+
+
+def first_seen(values: np.ndarray, given: set[float] | frozenset[float] = frozenset()) -> np.ndarray:
+    """Positions (ascending) of the first occurrence of each distinct value of `values` that is not
+    in `given`. `values`: finite floats. The same as `np.unique(values, return_index=True)`'s
+    indices of the values not given, sorted; but the stable sort of every value that needs costs
+    O(m log m) for m values, and a per-step accuracy takes few distinct values, most of them
+    early: so the values not given are listed at once (a hash), their first positions looked for
+    in the first block, and those of the few left only among the values equal to one of them."""
+    m = len(values)
+    if m <= 2 * _FIRST:  # (a few values: one sort is cheapest)
+        uniq, first = np.unique(values, return_index=True)
+        pos = [i for u, i in zip(uniq.tolist(), first.tolist(), strict=True) if u not in given]
+        return np.array(sorted(pos), dtype=np.int64)
+    want = {u for u in np.unique(values).tolist() if u not in given}
+    found: list[int] = []
+    if want:
+        uniq, first = np.unique(values[:_FIRST], return_index=True)
+        for u, i in zip(uniq.tolist(), first.tolist(), strict=True):
+            if u in want:
+                want.discard(u)
+                found.append(i)
+    if want:
+        rest = values[_FIRST:]
+        hit = np.flatnonzero(np.isin(rest, np.array(sorted(want))))
+        _, first = np.unique(rest[hit], return_index=True)
+        found.extend((_FIRST + hit[first]).tolist())
+    return np.array(sorted(found), dtype=np.int64)
+
+
+_FIRST = 4096  # values looked at first

@@ -150,6 +150,8 @@ def _count_inconsistent(flags: np.ndarray, bad: int, run: int) -> tuple[int, int
     m = len(flags)
     if m == 0:
         return bad, run, False
+    if not flags.any():  # (the usual case: every run of inconsistent ones is 0 long, bad unchanged)
+        return bad, 0, bad >= 3
     total = bad + np.cumsum(flags, dtype=np.int64)
     idx = np.arange(m)
     last_ok = np.maximum.accumulate(np.where(flags, -1, idx))  # last consistent one at or before i

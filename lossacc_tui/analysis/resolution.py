@@ -84,12 +84,7 @@ class GridEstimate:
         return 0.5 * 10.0**-self._d + _ABS
 
     def _reset(self) -> None:
-        tol = self._tol()
-        # a value is always within 0.5 of a multiple, so grids with n tol + 1e-9 >= 0.5 fit anything
-        self._all_fit_from = max(1, math.ceil((0.5 - 1e-9) / tol))
-        top = N_MAX if self._all_fit_from > N_MAX else min(N_MAX, int(0.25 / tol) + 1)
-        n = np.arange(1, top + 1, dtype=np.float64)
-        self._cand = n[(n < self._all_fit_from) & ((2.0 * n * tol <= 0.5) | (self._all_fit_from > N_MAX))]
+        self._all_fit_from, self._cand = _grids(self._tol())
 
     def _fit(self, v: float) -> None:
         n = self._cand
@@ -99,9 +94,8 @@ class GridEstimate:
     def _luck(self, upto: int) -> float:
         """The chance that some grid 1..upto fits the values by luck: each of the m values lands on
         grid n with chance min(1, 2 n tol) (look-elsewhere sum over the grids)."""
-        n = np.arange(1, upto + 1, dtype=np.float64)
         m = len(self._values)
-        return float(np.exp(m * np.log(np.minimum(1.0, 2.0 * n * self._tol()))).sum())
+        return float(np.exp(m * _log_fit_chance(self._tol())[:upto]).sum())
 
     def feed(self, v: float) -> int | None:
         """Take one logged accuracy; returns n as known after it (None while not revealed)."""
@@ -170,6 +164,37 @@ class GridEstimate:
         if self.n is not None:
             return self.n
         return self.n_fit if self.n_fit is not None and self.luck <= CHANCE else None
+
+
+# what depends only on the printing's tolerance, computed once per tolerance (read-only arrays: a
+# GridEstimate replaces its candidates, never changes them in place)
+_GRIDS: dict[float, tuple[int, np.ndarray]] = {}
+_LOG_CHANCE: dict[float, np.ndarray] = {}
+
+
+def _grids(tol: float) -> tuple[int, np.ndarray]:
+    """(the n from which every grid fits any value, the candidate grids n before any value) for
+    values printed to within `tol`."""
+    got = _GRIDS.get(tol)
+    if got is None:
+        # a value is always within 0.5 of a multiple, so grids with n tol + 1e-9 >= 0.5 fit anything
+        all_fit_from = max(1, math.ceil((0.5 - 1e-9) / tol))
+        top = N_MAX if all_fit_from > N_MAX else min(N_MAX, int(0.25 / tol) + 1)
+        n = np.arange(1, top + 1, dtype=np.float64)
+        cand = n[(n < all_fit_from) & ((2.0 * n * tol <= 0.5) | (all_fit_from > N_MAX))]
+        cand.flags.writeable = False
+        got = _GRIDS[tol] = (all_fit_from, cand)
+    return got
+
+
+def _log_fit_chance(tol: float) -> np.ndarray:
+    """ln min(1, 2 n tol) for n = 1 .. N_MAX: the log chance that one random value fits grid n."""
+    got = _LOG_CHANCE.get(tol)
+    if got is None:
+        n = np.arange(1, N_MAX + 1, dtype=np.float64)
+        got = _LOG_CHANCE[tol] = np.log(np.minimum(1.0, 2.0 * n * tol))
+        got.flags.writeable = False
+    return got
 
 
 def step_floor(n_fit: int | None) -> float:

@@ -281,3 +281,34 @@ class RunningBest:
                     self.best, self.idx = v, self.seen + k
             self.seen = n
         return self.idx
+
+
+def at_or_before(col: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """`np.searchsorted(col, xs, side="right") - 1`: for each x the index of the last value of `col`
+    at or before it (-1: none), `col` the x values of a series (non-decreasing where the answer is
+    defined). The same numbers, for less than a binary search per x in the two common cases of a
+    non-decreasing `col` with many xs: xs that are a run of col itself (two series logged on the
+    same rows), looked up in one comparison; and xs in runs of one value (the x of a running best),
+    one binary search per run. Either needs a pass over col: taken only when len(xs) is at least a
+    sixteenth of it (a backlog's block), so a few new points cost O(log len(col)) each."""
+    m = len(xs)
+    # (checking that col is ordered is a pass over it: done only for many xs, so that a few new
+    # points of a long history cost a binary search each, not a pass; NaN: not ordered)
+    if m < 64 or 16 * m < len(col) or len(col) < 2 or not bool(np.all(col[1:] >= col[:-1])):
+        return np.searchsorted(col, xs, side="right") - 1
+    k0 = int(np.searchsorted(col, xs[0], side="right")) - 1
+    hi = k0 + m
+    if (
+        k0 >= 0
+        and hi <= len(col)
+        and np.array_equal(col[k0:hi], xs)
+        and (hi == len(col) or col[hi] > xs[-1])
+        and bool(np.all(xs[1:] > xs[:-1]))
+    ):
+        return np.arange(k0, hi, dtype=np.intp)
+    starts = np.flatnonzero(xs[1:] != xs[:-1]) + 1
+    if len(starts) < m // 4:
+        starts = np.concatenate([[0], starts])
+        k = np.searchsorted(col, xs[starts], side="right") - 1
+        return np.repeat(k, np.diff(np.append(starts, m)))
+    return np.searchsorted(col, xs, side="right") - 1

@@ -14,7 +14,7 @@ import numpy as np
 
 from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.gridfeed import GridFeeder
+from lossacc_tui.analysis.gridfeed import GridFeeder, first_seen
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.resolution import TREND_DIGITS, GridEstimate
 from lossacc_tui.model import Series
@@ -169,8 +169,9 @@ class Track:
             return
         changes = self.n_likely_changes
         last = changes[-1][1] if changes else None
-        _, first = np.unique(y, return_index=True)
-        for j in np.sort(first).tolist():
+        with np.errstate(invalid="ignore"):  # (the grid takes only finite values in (0, 1))
+            cand = np.flatnonzero(np.isfinite(y) & (y > 0.0) & (y < 1.0))
+        for j in cand[first_seen(y[cand])].tolist():
             if full.settled:
                 break
             full.feed(float(y[j]))

@@ -344,7 +344,7 @@ def lookup(series: Series | None, axis: str, xs: np.ndarray) -> np.ndarray:
     col = x_column(series, axis)
     if col is None:
         return out
-    k = np.searchsorted(col, xs, side="right") - 1
+    k = stats.at_or_before(col, xs)
     ok = k >= 0
     out[ok] = series.raw[k[ok]]  # (col and raw: the points from series.base on)
     return out
@@ -364,7 +364,7 @@ def lookup_level(series: Series | None, axis: str, xs: np.ndarray, h: int) -> np
     fin = np.isfinite(raw)
     cs = np.concatenate([[0.0], np.cumsum(np.where(fin, raw, 0.0))])
     cn = np.concatenate([[0], np.cumsum(fin)])
-    k = np.searchsorted(col, xs, side="right")  # points at or before x: raw[:k]
+    k = stats.at_or_before(col, xs) + 1  # points at or before x: raw[:k]
     lo = np.maximum(k - max(1, h), 0)
     cnt = cn[k] - cn[lo]
     ok = cnt > 0

@@ -31,6 +31,7 @@ from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.gridfeed import GridFeeder
 from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, pts
 from lossacc_tui.analysis.resolution import TREND_DIGITS, GridEstimate, resolution, step_floor
+from lossacc_tui.analysis.stats import at_or_before
 from lossacc_tui.analysis.track import x_column
 from lossacc_tui.model import Series
 
@@ -125,7 +126,7 @@ class ValDegrading(Overfitting):
             self._acc_k = k
             return out
         # accuracy points fed once x is reached: those at or before x, and never fewer than before
-        upto = np.maximum.accumulate(np.maximum(np.searchsorted(ahead, xs, side="right") + k, k))
+        upto = np.maximum.accumulate(np.maximum(at_or_before(ahead, xs) + 1 + k, k))
         # the grid's state after 0, 1, 2 ... more points (`GridFeeder`: as grid.feed on each)
         n0 = math.nan if grid.n is None else float(grid.n)
         step0 = step_floor(grid.n_fit)

@@ -30,7 +30,7 @@ from lossacc_tui.analysis.detectors.rise import (
     RiseRun,
     TrendRun,
     beyond_best,
-    min_depth,
+    level_depth,
     noise_bound,
     steady_rise,
     trend_rise,
@@ -137,7 +137,7 @@ class LossUpAccUp(PairDetector):
             # too), and a best level from the first points is a mean of fewer than half of them
             m = np.clip(loss.lbest_idx + 1, 1, p.half)
             se = noise_bound(sig, loss.idx, p.noise_window) * np.sqrt(1.0 / p.half + 1.0 / m)
-            lz = p.rise_z + min_depth((loss.idx + 1) / p.half)
+            lz = p.rise_z + level_depth(loss.idx, p.half)
             rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= lz * se)
             rise |= trend_rise(y, best, sig, loss.idx, loss.best_idx, self._trend.feed(y), p)
             rise &= (y > best) | (lv > lb)  # a loss that stays at 0 has not risen
@@ -154,7 +154,7 @@ class LossUpAccUp(PairDetector):
             # the level the best stands for: the best plus its depth) has ended: an alert opened on
             # a noise read from the first few points does not stay open for the rest of a flat run
             held = beyond_best(y, best, sig, loss.idx, 0.0, p.noise_window)
-            held |= lv - lb >= min_depth((loss.idx + 1) / p.half) * se
+            held |= lv - lb >= level_depth(loss.idx, p.half) * se
             calm |= np.isfinite(sig) & ~held & ~steady
         return rise & holds, calm
 

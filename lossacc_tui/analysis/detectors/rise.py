@@ -35,20 +35,62 @@ def min_depth(n: np.ndarray) -> np.ndarray:
     """How far (in standard deviations) the lowest of n iid normal draws sits below their mean,
     expected (Blom's approximation; beyond 4096 draws the asymptote sqrt(2 ln n) minus its Gumbel
     correction). n: counts (any shape); returns floats of the same shape, 0 where n <= 1.
+    Integer counts are looked up in a table of the same values (grown as larger counts come).
 
     >>> [round(float(v), 2) for v in min_depth(np.array([1, 2, 10, 60]))]
     [0.0, 0.59, 1.55, 2.31]
     """
+    n = np.asarray(n)
+    if n.dtype.kind in "iu" and n.size:
+        top = int(n.max())
+        if top < _TABLE_MAX:
+            return _depth_table(top)[np.maximum(n, 0)]
+    return _min_depth(n)
+
+
+def _min_depth(n: np.ndarray) -> np.ndarray:
     n = np.asarray(n, dtype=np.float64)
-    out = np.zeros(n.shape)
     small = n < _TABLE
     k = np.clip(np.nan_to_num(n, nan=0.0), 0, _TABLE - 1).astype(np.int64)
-    out[small] = _DEPTH[k[small]]
+    out = _DEPTH[k]
+    out[~small] = 0.0  # (NaN and inf: 0)
     big = ~small & np.isfinite(n)
     if big.any():
-        r = np.sqrt(2.0 * np.log(n[big]))
-        out[big] = r - (np.log(np.log(n[big])) + math.log(4 * math.pi)) / (2 * r)
+        log_n = np.log(n[big])
+        r = np.sqrt(2.0 * log_n)
+        out[big] = r - (np.log(log_n) + math.log(4 * math.pi)) / (2 * r)
     return out
+
+
+_TABLE_MAX = 1 << 26  # (larger counts are computed each time)
+_GROWN = [_DEPTH]
+
+
+def _depth_table(top: int) -> np.ndarray:
+    """`_min_depth(0 .. top)` at least, computed once (doubling)."""
+    t = _GROWN[0]
+    if top >= len(t):
+        t = _min_depth(np.arange(max(top + 1, 2 * len(t)), dtype=np.float64))
+        _GROWN[0] = t
+    return t
+
+
+_LEVEL_TABLES: dict[int, np.ndarray] = {}
+
+
+def level_depth(idx: np.ndarray, half: int) -> np.ndarray:
+    """`min_depth((idx + 1) / half)`: how far the best of the (idx + 1) / half independent levels
+    (means of `half` points) seen by point idx sits below their mean, in standard deviations;
+    looked up in a table per `half` (the same values)."""
+    idx = np.asarray(idx)
+    if idx.dtype.kind in "iu" and idx.size and int(idx.min()) >= 0 and int(idx.max()) < _TABLE_MAX:
+        top = int(idx.max())
+        t = _LEVEL_TABLES.get(half)
+        if t is None or top >= len(t):
+            size = max(top + 1, 2 * (0 if t is None else len(t)), 1024)
+            t = _LEVEL_TABLES[half] = _min_depth((np.arange(size, dtype=np.int64) + 1) / half)
+        return t[idx]
+    return min_depth((idx + 1) / half)
 
 
 def noise_bound(sig: np.ndarray, idx: np.ndarray, w: int) -> np.ndarray:
@@ -56,7 +98,11 @@ def noise_bound(sig: np.ndarray, idx: np.ndarray, w: int) -> np.ndarray:
     estimate `sig` (`stats.second_diff_noise` over the `w` points before each index `idx`): the
     mean |second difference| of c values has a relative standard error of about 0.75 / sqrt(c), so
     a noise read from the first few evaluations (c = 2: four points) is inflated most. Units: sig's."""
-    c = np.clip(np.asarray(idx, dtype=np.float64) - 2.0, 1.0, max(1.0, w - 2.0))
+    idx = np.asarray(idx)
+    top = max(1.0, w - 2.0)
+    if idx.size and idx.dtype.kind in "iu" and float(idx.min()) - 2.0 >= top:  # (c = top everywhere)
+        return sig * (1.0 + 1.645 * 0.75 / np.sqrt(np.array([top])))[0]
+    c = np.clip(idx.astype(np.float64) - 2.0, 1.0, top)
     return sig * (1.0 + 1.645 * 0.75 / np.sqrt(c))
 
 
@@ -137,14 +183,25 @@ class TrendRun:
             return np.zeros(0)
         ext = np.concatenate([self.tail, np.asarray(y, dtype=np.float64)])
         self.tail = ext[len(ext) - (self.w - 1) :].copy()
-        win = np.lib.stride_tricks.sliding_window_view(ext, self.w)  # one row per point of y
+        # the window's values as w columns, one row per point of y; each sum over a window is taken
+        # column by column, oldest first (the order numpy's row sums of a sliding window take)
+        n = len(ext) - (self.w - 1)
+        cols = [ext[j : j + n] for j in range(self.w)]
         x = np.arange(self.w, dtype=np.float64) - (self.w - 1) / 2.0
         sxx = float((x * x).sum())
         with np.errstate(invalid="ignore", divide="ignore"):
-            ym = win.mean(axis=1, keepdims=True)
-            dev = win - ym
-            slope = (dev * x).sum(axis=1) / sxx
-            rss = np.maximum((dev * dev).sum(axis=1) - slope * slope * sxx, 0.0)  # (NaN stays NaN)
+            ym = cols[0] + cols[1]
+            for c in cols[2:]:
+                ym += c
+            ym /= self.w
+            dev = [c - ym for c in cols]
+            sxy = dev[0] * x[0]
+            sdd = dev[0] * dev[0]
+            for d, xj in zip(dev[1:], x[1:].tolist(), strict=True):
+                sxy += d * xj
+                sdd += d * d
+            slope = sxy / sxx
+            rss = np.maximum(sdd - slope * slope * sxx, 0.0)  # (NaN stays NaN)
             se = np.sqrt(rss / (self.w - 2) / sxx)
             t = slope / se
         t[se == 0] = np.where(slope[se == 0] > 0, np.inf, 0.0)
