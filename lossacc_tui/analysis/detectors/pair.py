@@ -30,11 +30,12 @@ from lossacc_tui.analysis.detectors.rise import (
     RiseRun,
     TrendRun,
     beyond_best,
+    level_noise,
     min_depth,
-    noise_bound,
     steady_rise,
     trend_rise,
 )
+from lossacc_tui.analysis.detectors.span_trend import SpanTrend, span_rise, span_significant
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import arrow, change, fmt_x, loss_per_mistake
@@ -118,31 +119,41 @@ class LossUpAccUp(PairDetector):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._ups = RiseRun()  # evaluations in a row the loss grew (the steady rule)
-        self._trend = TrendRun()  # the slope's t over the last evaluations (`rise.trend_rise`)
+        self._trend = TrendRun()  # the slope's t over the last 6 evaluations (`rise.trend_rise`)
+        self._span = SpanTrend()  # the line through the points since the best (`span_trend`)
 
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert acc is not None
         p = self.p
         y, best, sig = loss.y, loss.best, loss.sig_prev
         ref = loss.acc_at_best
+        # the line through the span since the best (`span_trend`), and that span's pooled noise
+        fit = self._span.feed(y, loss.idx, loss.best_idx)
+        fl = fit.noise
         with np.errstate(invalid="ignore"):
             # the noise is unknown for the first few evaluations: a short run (a fine-tune of a few
             # epochs) then needs a rise of twice rise_rel instead of one beyond noise
             rise = (y >= best * (1 + p.rise_rel)) & beyond_best(
-                y, best, sig, loss.idx, p.rise_z, p.noise_window
+                y, best, sig, loss.idx, p.rise_z, p.noise_window, fl
             )
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))
             lv, lb = loss.lvl, loss.lbest
             # the best level is the lowest of about n / half independent levels (beyond its depth
             # too), and a best level from the first points is a mean of fewer than half of them
             m = np.clip(loss.lbest_idx + 1, 1, p.half)
-            se = noise_bound(sig, loss.idx, p.noise_window) * np.sqrt(1.0 / p.half + 1.0 / m)
+            se = level_noise(sig, loss.idx, p.noise_window, fl) * np.sqrt(1.0 / p.half + 1.0 / m)
             lz = p.rise_z + min_depth((loss.idx + 1) / p.half)
             rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= lz * se)
-            rise |= trend_rise(y, best, sig, loss.idx, loss.best_idx, self._trend.feed(y), p)
+            span = span_rise(fit, best, p.rise_rel)  # (over the whole span since the best)
+            rise |= span
+            rise |= trend_rise(y, best, sig, loss.idx, loss.best_idx, self._trend.feed(y), p)  # (short runs)
             rise &= (y > best) | (lv > lb)  # a loss that stays at 0 has not risen
             # a slow rise that grows at every evaluation (`rise.steady_rise`)
-            steady = steady_rise(y, best, sig, self._ups.feed(y), p, loss.idx)
+            ups = self._ups.feed(y)
+            # (that grew at every evaluation since just after its best, or whose line since the best
+            # rises significantly: runs of rises alone are no evidence where the noise wanders)
+            steady = steady_rise(y, best, sig, ups, p, loss.idx, fl)
+            steady &= span_significant(fit) | (ups >= loss.idx - loss.best_idx - 1)
             rise |= steady
             # an accuracy moving within its resolution (a sample or two of the evaluation set, or the
             # binomial standard error of its size) holds: it neither fell nor rose
@@ -153,9 +164,10 @@ class LossUpAccUp(PairDetector):
             # a rise that the noise measured since explains (neither the value nor the level above
             # the level the best stands for: the best plus its depth) has ended: an alert opened on
             # a noise read from the first few points does not stay open for the rest of a flat run
-            held = beyond_best(y, best, sig, loss.idx, 0.0, p.noise_window)
+            held = beyond_best(y, best, sig, loss.idx, 0.0, p.noise_window, fl)
             held |= lv - lb >= min_depth((loss.idx + 1) / p.half) * se
             calm |= np.isfinite(sig) & ~held & ~steady
+            calm &= ~span
         return rise & holds, calm
 
     def breaks(self, loss: LossFeatures, acc: AccFeatures | None) -> np.ndarray | None:
