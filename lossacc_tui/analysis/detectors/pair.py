@@ -35,7 +35,7 @@ from lossacc_tui.analysis.detectors.rise import (
     steady_rise,
     trend_rise,
 )
-from lossacc_tui.analysis.detectors.span_trend import SpanTrend, span_rise, span_significant
+from lossacc_tui.analysis.detectors.span_trend import LongNoise, SpanTrend, span_rise, span_significant
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import arrow, change, fmt_x, loss_per_mistake
@@ -269,12 +269,21 @@ class LossDownAccDown(PairDetector):
         "peak if accuracy is what you deploy."
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._noise = LongNoise()
+
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert acc is not None
         p, h = self.p, self.p.half
         drop = acc.lbest - acc.lvl
+        # the accuracy's noise, not trusted small when read from few points, nor below its value
+        # pooled over many evaluations (`span_trend.LongNoise`); its best level is the highest of
+        # about n / half independent levels, which sits `min_depth` level noises above the level
+        sig = level_noise(acc.sig, acc.idx, p.noise_window, self._noise.feed(acc.y, acc.idx))
+        depth = min_depth((acc.idx + 1) / h)
         with np.errstate(invalid="ignore"):
-            need = np.fmax(p.acc_drop_min, p.rise_z * acc.sig * math.sqrt(2.0 / h))
+            need = np.fmax(p.acc_drop_min, (p.rise_z * math.sqrt(2.0) + depth) * sig / math.sqrt(h))
             if acc.res is not None:
                 # a drop within the accuracy's resolution (a sample or two of the evaluation set, or
                 # the binomial standard error of its size) is not a fall

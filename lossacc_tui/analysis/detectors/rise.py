@@ -26,8 +26,9 @@ import numpy as np
 from lossacc_tui.analysis.params import Params
 
 _TABLE = 4096
-#: evaluations within which the 6-point trend rule (`trend_rise`) may count a rise
-LOCAL_LOOKS = 30
+#: evaluations within which the 6-point trend rule (`trend_rise`) may count a rise (an epoch-level run
+#: of up to 100 epochs: few looks; a per-step run past that is judged on its span since the best)
+LOCAL_LOOKS = 100
 # the expected maximum of n standard normal draws (Blom's approximation of the order statistic:
 # Phi^-1((n - 0.375) / (n + 0.25))), for n = 0 .. _TABLE - 1; 0 for n <= 1
 _DEPTH = np.array([0.0, 0.0] + [NormalDist().inv_cdf((n - 0.375) / (n + 0.25)) for n in range(2, _TABLE)])

@@ -217,3 +217,29 @@ class SpanTrend:
             self._anchor = cs[last_best - k0].copy()
         self._anchor_idx = last_best
         return SpanFit(t, slope, rise, m, noise, fam.astype(np.float64))
+
+
+class LongNoise:
+    """A series' noise std from its |second differences| pooled over the last L evaluations,
+    L = idx / 10 between 10 and `LONG_MAX` (`SpanTrend._long_noise` for any series), fed chunk by
+    chunk in order. Units: the series'. NaN with fewer than 2 second differences."""
+
+    __slots__ = ("_carry", "_prev", "_span")
+
+    def __init__(self) -> None:
+        self._carry = np.zeros(2)
+        self._prev = np.full(2, np.nan)
+        self._span = SpanTrend()
+
+    def feed(self, y: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        if len(y) == 0:
+            return np.zeros(0)
+        ext = np.concatenate([self._prev, np.asarray(y, dtype=np.float64)])
+        with np.errstate(invalid="ignore", over="ignore"):
+            sd = ext[2:] - 2.0 * ext[1:-1] + ext[:-2]
+        ok = np.isfinite(sd)
+        cols = np.stack([np.where(ok, np.abs(sd), 0.0), ok.astype(np.float64)], axis=1)
+        cs = np.cumsum(np.concatenate([self._carry[None, :], cols]), axis=0)[1:]
+        self._carry = cs[-1].copy()
+        self._prev = ext[-2:].copy()
+        return self._span._long_noise(cs, idx)
