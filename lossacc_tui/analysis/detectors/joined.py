@@ -23,8 +23,15 @@ from lossacc_tui.analysis.detectors.base import (
 )
 from lossacc_tui.analysis.detectors.flip import Flip, flip_claim, flip_reading
 from lossacc_tui.analysis.detectors.pair import new_best
-from lossacc_tui.analysis.detectors.rise import RiseRun, TrendRun, beyond_best, steady_rise, trend_rise
-from lossacc_tui.analysis.detectors.span_trend import SpanTrend, span_rise, span_significant
+from lossacc_tui.analysis.detectors.rise import (
+    RiseRun,
+    TrendRun,
+    beyond_best,
+    level_noise,
+    steady_rise,
+    trend_rise,
+)
+from lossacc_tui.analysis.detectors.span_trend import SpanTrend, level_rise, span_rise, span_significant
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures, concat, split
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, pts
@@ -177,7 +184,7 @@ class Overfitting(Detector):
         y, best, sig, tl, tb = loss.y, loss.best, loss.sig_prev, loss.train_lvl, loss.train_at_best
         # the line through the span since the best (`span_trend`), and that span's pooled noise
         fit = self._span.feed(y, loss.idx, loss.best_idx)
-        fl = fit.noise
+        fl = fit.floor
         with np.errstate(invalid="ignore"):
             rise = (y >= best * (1 + p.rise_rel)) & beyond_best(
                 y, best, sig, loss.idx, p.rise_z, p.noise_window, fl
@@ -185,6 +192,16 @@ class Overfitting(Detector):
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))  # too few points for noise
             span = span_rise(fit, best, p.rise_rel)  # (over the whole span since the best)
             rise |= span
+            # the level of the newest third of the span against the best level (`span_trend.level_rise`)
+            rise |= level_rise(
+                fit,
+                loss.lbest,
+                level_noise(sig, loss.idx, p.noise_window, fit.noise),
+                loss.idx,
+                p.half,
+                p.rise_z,
+                p.rise_rel,
+            )
             rise |= trend_rise(y, best, sig, loss.idx, loss.best_idx, self._trend.feed(y), p)  # (short runs)
             rise &= y > best  # a loss that stays at 0 has not risen
             # a slow rise that grows at every evaluation is beyond its (tiny) noise long before it is

@@ -35,7 +35,13 @@ from lossacc_tui.analysis.detectors.rise import (
     steady_rise,
     trend_rise,
 )
-from lossacc_tui.analysis.detectors.span_trend import LongNoise, SpanTrend, span_rise, span_significant
+from lossacc_tui.analysis.detectors.span_trend import (
+    LongNoise,
+    SpanTrend,
+    level_rise,
+    span_rise,
+    span_significant,
+)
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import arrow, change, fmt_x, loss_per_mistake
@@ -129,7 +135,7 @@ class LossUpAccUp(PairDetector):
         ref = loss.acc_at_best
         # the line through the span since the best (`span_trend`), and that span's pooled noise
         fit = self._span.feed(y, loss.idx, loss.best_idx)
-        fl = fit.noise
+        fl = fit.floor
         with np.errstate(invalid="ignore"):
             # the noise is unknown for the first few evaluations: a short run (a fine-tune of a few
             # epochs) then needs a rise of twice rise_rel instead of one beyond noise
@@ -146,6 +152,16 @@ class LossUpAccUp(PairDetector):
             rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= lz * se)
             span = span_rise(fit, best, p.rise_rel)  # (over the whole span since the best)
             rise |= span
+            # the level of the newest third of the span against the best level (`span_trend.level_rise`)
+            rise |= level_rise(
+                fit,
+                loss.lbest,
+                level_noise(sig, loss.idx, p.noise_window, fit.noise),
+                loss.idx,
+                p.half,
+                p.rise_z,
+                p.rise_rel,
+            )
             rise |= trend_rise(y, best, sig, loss.idx, loss.best_idx, self._trend.feed(y), p)  # (short runs)
             rise &= (y > best) | (lv > lb)  # a loss that stays at 0 has not risen
             # a slow rise that grows at every evaluation (`rise.steady_rise`)
@@ -187,14 +203,24 @@ class LossUpAccUp(PairDetector):
             span_extreme(alert, "acc_peak", acc.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=True)
 
     def title(self, alert: Alert) -> str:
+        """ "<loss> up N% since <x> while <acc> a -> b", N > 0 always: a closed alert whose last
+        point is back at (or under) the best it names is titled by the peak of its span instead
+        ("up N% at its peak (<x>), back to v by <x>"), never "up -3%" at warning."""
         e = alert.evidence
-        return (
-            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} up "
-            f"{change(e['now_loss'], e['best_loss'], signed=False)} since {self.ctx.unit} "
-            f"{fmt_x(e['best_x'])} "
-            f"while {self.ctx.acc.name if self.ctx.acc else 'accuracy'} "
-            f"{arrow(e['best_acc'], e['now_acc'], 3)}"
-        )
+        loss = self.ctx.loss.name if self.ctx.loss else "loss"
+        acc_name = self.ctx.acc.name if self.ctx.acc else "accuracy"
+        acc = f"while {acc_name} {arrow(e['best_acc'], e['now_acc'], 3)}"
+        now, best, peak = e["now_loss"], e["best_loss"], e["peak_loss"]
+        since = f"since {self.ctx.unit} {fmt_x(e['best_x'])}"
+        if not now > best and math.isfinite(peak) and peak > best:
+            return (
+                f"{loss} up {change(peak, best, signed=False)} {since} at its peak ({self.ctx.unit} "
+                f"{fmt_x(e['peak_x'])}), back to {arrow(best, now).split(' -> ')[1]} by {self.ctx.unit} "
+                f"{fmt_x(e['now_x'])}, {acc}"
+            )
+        if not now > best:
+            return f"{loss} back to its {self.ctx.unit} {fmt_x(e['best_x'])} best {arrow(best, now)} {acc}"
+        return f"{loss} up {change(now, best, signed=False)} {since} {acc}"
 
     def _flip(self, alert: Alert) -> Flip | None:
         """The sample-flip reading of this alert's rise (`flip.flip_reading`), or None."""
@@ -279,11 +305,16 @@ class LossDownAccDown(PairDetector):
         drop = acc.lbest - acc.lvl
         # the accuracy's noise, not trusted small when read from few points, nor below its value
         # pooled over many evaluations (`span_trend.LongNoise`); its best level is the highest of
-        # about n / half independent levels, which sits `min_depth` level noises above the level
-        sig = level_noise(acc.sig, acc.idx, p.noise_window, self._noise.feed(acc.y, acc.idx))
+        # about n / half independent levels, which sits `min_depth` level noises above the level;
+        # an accuracy that wanders (one validation set, the weights moving under SGD) has a level
+        # as noisy as its wander beyond the noise
+        long_noise, wander = self._noise.feed(acc.y, acc.idx)
+        sig = level_noise(acc.sig, acc.idx, p.noise_window, long_noise)
+        with np.errstate(invalid="ignore"):
+            lsig = np.fmax(sig / math.sqrt(h), np.sqrt(np.maximum(wander * wander - sig * sig, 0.0)))
         depth = min_depth((acc.idx + 1) / h)
         with np.errstate(invalid="ignore"):
-            need = np.fmax(p.acc_drop_min, (p.rise_z * math.sqrt(2.0) + depth) * sig / math.sqrt(h))
+            need = np.fmax(p.acc_drop_min, (p.rise_z * math.sqrt(2.0) + depth) * lsig)
             if acc.res is not None:
                 # a drop within the accuracy's resolution (a sample or two of the evaluation set, or
                 # the binomial standard error of its size) is not a fall
@@ -314,11 +345,14 @@ class LossDownAccDown(PairDetector):
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
+        # (the verbs follow the numbers: a merged alert titled at its peak of another quantity, or a
+        # closed one, may have a loss above its value at the accuracy peak, or an accuracy back up)
+        a0, a1, l0, l1 = e["peak_acc"], e["now_acc"], e["peak_loss"], e["now_loss"]
+        acc_verb = "" if a1 < a0 else "back at " if a1 == a0 else "back up "
+        loss_verb = "improved" if l1 < l0 else "unchanged" if l1 == l0 else "rose"
         return (
-            f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} "
-            f"{arrow(e['peak_acc'], e['now_acc'], 3)} while "
-            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} improved "
-            f"{arrow(e['peak_loss'], e['now_loss'])}"
+            f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} {acc_verb}{arrow(a0, a1, 3)} while "
+            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} {loss_verb} {arrow(l0, l1)}"
         )
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:

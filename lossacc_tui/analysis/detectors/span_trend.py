@@ -39,6 +39,8 @@ from lossacc_tui.analysis.stats import SECOND_DIFF_SCALE
 ALPHA = 0.01
 #: fewest points after the best for the test
 MIN_SPAN = 6
+#: fewest points of the recent level (`SpanFit.recent`)
+RECENT_MIN = 5
 #: most points the long noise estimate pools (`SpanTrend._long_noise`)
 LONG_MAX = 256
 _N = NormalDist()
@@ -105,8 +107,16 @@ class SpanFit:
     slope: np.ndarray  # nats per evaluation
     rise: np.ndarray  # the fitted rise across the span, nats
     m: np.ndarray  # points in the span (after the best, up to this point)
-    noise: np.ndarray  # noise std pooled over the last evaluations (`SpanTrend._long_noise`), nats
+    noise: np.ndarray  # noise std from second differences over the last evaluations (`_long`), nats
+    wander: np.ndarray  # std around the line over the last evaluations (`SpanTrend._long`), nats
     spans: np.ndarray  # how many spans (one per best of the loss) have been tested so far
+    recent: np.ndarray  # mean of the newest third of the span since the best (>= RECENT_MIN points)
+    k: np.ndarray  # how many points that mean has
+
+    @property
+    def floor(self) -> np.ndarray:
+        """The noise a single value is judged in: the larger of `noise` and `wander`."""
+        return np.fmax(self.noise, self.wander)
 
 
 class SpanTrend:
@@ -124,24 +134,48 @@ class SpanTrend:
         self._prev = np.full(2, np.nan)  # the last two values fed
         self._anchor = np.zeros(7)  # the running sums at the current best point
         self._anchor_idx = -1
-        self._tail = np.zeros((0, 2))  # the last `LONG_MAX` running sums of |d2| and their count
+        self._tail = np.zeros((0, 7))  # the last `LONG_MAX` rows of running sums
         self._families = 0  # spans (one per best) that reached `MIN_SPAN` points so far
 
-    def _long_noise(self, sums: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        """The noise std from the |second differences| over the last L points, L = idx / 10
-        between 10 and `LONG_MAX` (a long run is tested often; a noise read from many points is
-        rarely far below the true one). sums: this chunk's running sums of |d2| and their count."""
-        ext = np.concatenate([self._tail, sums])
+    def _recent(self, cs: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """Mean of the last k values (k <= `LONG_MAX`) per point, from the running sums `cs` of this
+        chunk and the carried tail; NaN where one of them is not finite or reaches before the start.
+        Call before `_long` (which moves the tail on)."""
+        ext = np.concatenate([self._tail, cs])
+        j = np.arange(len(self._tail), len(ext)) - k
+        ok = j >= -1
+        base = np.where((j >= 0)[:, None], ext[np.maximum(j, 0)], 0.0)
+        w = cs - base
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = w[:, 1] / k
+        out[~ok | (w[:, 0] != k)] = np.nan
+        return out
+
+    def _long(self, cs: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(noise, wander) over the last L points, L = idx / 10 between 10 and `LONG_MAX` (a long run
+        is tested often; a noise read from many points is rarely far below the true one): the noise
+        std from the |second differences| (`stats.second_diff_noise`, pooled), and the std of the
+        values around their least-squares line over those L points (noise that wanders, such as a
+        validation loss under SGD, strays from its level by more than its second differences
+        show). cs: this chunk's running sums (`feed`'s columns). NaN where unknown."""
+        ext = np.concatenate([self._tail, cs])
         t0 = len(self._tail)
         lookback = np.clip(idx // 10, 10, LONG_MAX)
         k = np.arange(t0, len(ext)) - lookback
         ok = k >= 0
         base = np.where(ok[:, None], ext[np.maximum(k, 0)], 0.0)
-        got = sums - base
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = got[:, 0] / np.where(got[:, 1] >= 2, got[:, 1], np.nan) / SECOND_DIFF_SCALE
+        w = cs - base
         self._tail = ext[max(0, len(ext) - LONG_MAX) :].copy()
-        return out
+        with np.errstate(invalid="ignore", divide="ignore"):
+            noise = w[:, 5] / np.where(w[:, 6] >= 2, w[:, 6], np.nan) / SECOND_DIFF_SCALE
+            n = np.where(ok, lookback, idx + 1).astype(np.float64)  # points in the window
+            full = (w[:, 0] == n) & (n >= 3)
+            tbar = idx - (n - 1) / 2.0
+            sxx = n * (n * n - 1.0) / 12.0
+            sxy = w[:, 2] - tbar * w[:, 1]
+            rss = np.maximum(w[:, 3] - w[:, 1] * w[:, 1] / n - sxy * sxy / sxx, 0.0)
+            wander = np.where(full, np.sqrt(rss / (n - 2.0)), np.nan)
+        return noise, wander
 
     def feed(self, y: np.ndarray, idx: np.ndarray, best_idx: np.ndarray) -> SpanFit:
         """The fit per point of the chunk. y: the loss (nats); idx: absolute point indices
@@ -150,7 +184,7 @@ class SpanTrend:
         n = len(y)
         if n == 0:
             e = np.zeros(0)
-            return SpanFit(e, e, e, e, e, e)
+            return SpanFit(e, e, e, e, e, e, e, e, e)
         y = np.asarray(y, dtype=np.float64)
         fin = np.isfinite(y)
         v = np.where(fin, y, 0.0)
@@ -190,14 +224,19 @@ class SpanTrend:
             sy, sty, syy, sdd = s[:, 1], s[:, 2], s[:, 3], s[:, 4]
             # the noise from the second differences pooled over many evaluations (a noise read from
             # 10 points is 0.4 of the true one once in a hundred, and a long run asks often)
-            noise = self._long_noise(cs[:, 5:7], idx)
+            # the level over the newest third of the span (at least `RECENT_MIN` points)
+            k_recent = np.clip((idx - best_idx) // 3, RECENT_MIN, LONG_MAX)
+            recent = self._recent(cs, k_recent)
+            noise, wander = self._long(cs, idx)
             tbar = (best_idx + 1 + idx) / 2.0
             sxx = m * (m * m - 1.0) / 12.0
             sxy = sty - tbar * sy
             slope = sxy / sxx
             syy_c = syy - sy * sy / m
             rss = np.maximum(syy_c - slope * sxy, 0.0)
-            s2 = rss / (m - 2.0)
+            # the spread around the line, at least the wander over the last evaluations: a span much
+            # shorter than the wander's time scale has a line that follows the wander
+            s2 = np.fmax(rss / (m - 2.0), wander * wander)
             # differences over the span (the first one reaches back to the best: conservative)
             dvar = np.maximum(sdd / m - slope * slope, 0.0) / 2.0
             rho = np.clip(1.0 - dvar / np.where(s2 > 0, s2, np.nan), 0.0, 0.99)
@@ -216,30 +255,58 @@ class SpanTrend:
         if last_best >= k0:
             self._anchor = cs[last_best - k0].copy()
         self._anchor_idx = last_best
-        return SpanFit(t, slope, rise, m, noise, fam.astype(np.float64))
+        return SpanFit(
+            t, slope, rise, m, noise, wander, fam.astype(np.float64), recent, k_recent.astype(float)
+        )
 
 
 class LongNoise:
-    """A series' noise std from its |second differences| pooled over the last L evaluations,
-    L = idx / 10 between 10 and `LONG_MAX` (`SpanTrend._long_noise` for any series), fed chunk by
-    chunk in order. Units: the series'. NaN with fewer than 2 second differences."""
+    """A series' noise std over the last L evaluations, L = idx / 10 between 10 and `LONG_MAX`:
+    its pooled |second differences| and its wander around its line there (`SpanTrend._long` for
+    any series), fed chunk by chunk in order. Units: the series'. NaN where unknown."""
 
     __slots__ = ("_carry", "_prev", "_span")
 
     def __init__(self) -> None:
-        self._carry = np.zeros(2)
+        self._carry = np.zeros(7)
         self._prev = np.full(2, np.nan)
-        self._span = SpanTrend()
+        self._span = SpanTrend()  # (its window over the last evaluations)
 
-    def feed(self, y: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    def feed(self, y: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(noise, wander) per point (`SpanTrend._long`)."""
         if len(y) == 0:
-            return np.zeros(0)
+            return np.zeros(0), np.zeros(0)
         ext = np.concatenate([self._prev, np.asarray(y, dtype=np.float64)])
         with np.errstate(invalid="ignore", over="ignore"):
             sd = ext[2:] - 2.0 * ext[1:-1] + ext[:-2]
         ok = np.isfinite(sd)
-        cols = np.stack([np.where(ok, np.abs(sd), 0.0), ok.astype(np.float64)], axis=1)
+        y = ext[2:]
+        fin = np.isfinite(y)
+        v = np.where(fin, y, 0.0)
+        cols = np.stack(
+            [fin, v, idx * v, v * v, np.zeros(len(v)), np.where(ok, np.abs(sd), 0.0), ok], axis=1
+        ).astype(np.float64)
         cs = np.cumsum(np.concatenate([self._carry[None, :], cols]), axis=0)[1:]
         self._carry = cs[-1].copy()
         self._prev = ext[-2:].copy()
-        return self._span._long_noise(cs, idx)
+        return self._span._long(cs, idx)
+
+
+def level_rise(
+    fit: SpanFit, lbest: np.ndarray, sig: np.ndarray, idx: np.ndarray, half: int, z: float, rel: float
+) -> np.ndarray:
+    """True where the mean of the newest third of the span since the best (`SpanFit.recent`, k
+    points) stands `rel` above the best level `lbest` (a mean of `half` points, the lowest of about
+    (idx + 1) / half of them) and `z` standard errors beyond that best's depth (`rise.min_depth`).
+    The standard error of the difference of the two means is sqrt(s^2 / k + s^2 / half + 2 e^2),
+    s the noise `sig` (nats) and e the wander beyond it (`SpanFit.wander`): a wandering loss's
+    means are no steadier than the wander, however many points they average."""
+    from lossacc_tui.analysis.detectors.rise import min_depth
+
+    k = fit.k
+    with np.errstate(invalid="ignore"):
+        s2 = sig * sig
+        ex = np.where(np.isfinite(fit.wander), np.maximum(fit.wander * fit.wander - s2, 0.0), 0.0)
+        se = np.sqrt(s2 / k + s2 / half + 2.0 * ex)
+        deep = z + min_depth((idx + 1) / half)
+        return (k >= half) & (fit.recent >= lbest * (1 + rel)) & (fit.recent - lbest >= deep * se)
