@@ -30,6 +30,7 @@ SCRIPTS = [
     "bench_follow",
     "bench_analysis",
     "eval_alerts",
+    "eval_noise_scale",
     "bench_app",
     "bench_probe",
     "bench_keys",

@@ -16,9 +16,8 @@ from lossacc_tui.analysis.detectors.base import (
     names,
 )
 from lossacc_tui.analysis.detectors.pair import PairDetector
-from lossacc_tui.analysis.detectors.rise import (
-    RiseRun,
-)
+from lossacc_tui.analysis.detectors.rise import RiseRun, level_noise
+from lossacc_tui.analysis.detectors.span_trend import LongNoise
 from lossacc_tui.analysis.evidence import calibrated_loss_max, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import arrow, fmt, pair_chance_k, span
@@ -48,6 +47,7 @@ class AccFlatLossDown(PairDetector):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._ups = RiseRun()  # evaluations in a row the loss grew (a loss that turned up)
+        self._noise = LongNoise()  # the loss's noise over many evaluations
 
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert acc is not None
@@ -61,6 +61,13 @@ class AccFlatLossDown(PairDetector):
             # still falling in the newer half (a tenth of the window's fall at least), not one step
             # down followed by a flat loss
             fell &= loss.lvl_mid - loss.lvl >= 0.1 * (loss.lvl_flat - loss.lvl)
+            # and beyond the loss's noise: the difference of two means of `half` points, in a noise
+            # pooled over many evaluations (`span_trend.LongNoise`: one read from 10 points is a
+            # third of the true one now and then, and a long run asks after every evaluation)
+            sig = level_noise(
+                loss.sig, loss.idx, p.noise_window, np.fmax(*self._noise.feed(loss.y, loss.idx))
+            )
+            fell &= loss.lvl_flat - loss.lvl >= p.trend_z * sig * math.sqrt(2.0 / p.half)
             near = loss.lvl <= loss.lbest * (1 + p.rise_rel / 2)
             # a loss that has turned up (risen at least twice in a row above its best) is no longer
             # falling, whatever its level says: the rise alerts speak for it from there

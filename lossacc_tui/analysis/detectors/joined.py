@@ -23,7 +23,15 @@ from lossacc_tui.analysis.detectors.base import (
 )
 from lossacc_tui.analysis.detectors.flip import Flip, flip_claim, flip_reading
 from lossacc_tui.analysis.detectors.pair import new_best
-from lossacc_tui.analysis.detectors.rise import RiseRun, TrendRun, beyond_best, steady_rise, trend_rise
+from lossacc_tui.analysis.detectors.rise import (
+    RiseRun,
+    TrendRun,
+    beyond_best,
+    level_noise,
+    steady_rise,
+    trend_rise,
+)
+from lossacc_tui.analysis.detectors.span_trend import SpanTrend, level_rise, span_rise, span_significant
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures, concat, split
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, pts
@@ -82,7 +90,8 @@ class Overfitting(Detector):
         self.best_idx = -1
         self._carry = (0, 0)  # run lengths of the normal and the short-run condition so far
         self._ups = RiseRun()  # evaluations in a row the validation loss grew (the steady rule)
-        self._trend = TrendRun()  # the slope's t over the last evaluations (`rise.trend_rise`)
+        self._trend = TrendRun()  # the slope's t over the last 6 evaluations (`rise.trend_rise`)
+        self._span = SpanTrend()  # the line through the points since the best (`span_trend`)
 
     def feed(self, f: Feats | None, sink: list[Event]) -> None:
         if f is not None:
@@ -173,23 +182,43 @@ class Overfitting(Detector):
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
         y, best, sig, tl, tb = loss.y, loss.best, loss.sig_prev, loss.train_lvl, loss.train_at_best
+        # the line through the span since the best (`span_trend`), and that span's pooled noise
+        fit = self._span.feed(y, loss.idx, loss.best_idx)
+        fl = fit.floor
         with np.errstate(invalid="ignore"):
             rise = (y >= best * (1 + p.rise_rel)) & beyond_best(
-                y, best, sig, loss.idx, p.rise_z, p.noise_window
+                y, best, sig, loss.idx, p.rise_z, p.noise_window, fl
             )
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))  # too few points for noise
-            rise |= trend_rise(y, best, sig, loss.idx, loss.best_idx, self._trend.feed(y), p)
+            span = span_rise(fit, best, p.rise_rel)  # (over the whole span since the best)
+            rise |= span
+            # the level of the newest third of the span against the best level (`span_trend.level_rise`)
+            rise |= level_rise(
+                fit,
+                loss.lbest,
+                level_noise(sig, loss.idx, p.noise_window, fit.noise),
+                loss.idx,
+                p.half,
+                p.rise_z,
+                p.rise_rel,
+            )
+            rise |= trend_rise(y, best, sig, loss.idx, loss.best_idx, self._trend.feed(y), p)  # (short runs)
             rise &= y > best  # a loss that stays at 0 has not risen
             # a slow rise that grows at every evaluation is beyond its (tiny) noise long before it is
             # rise_rel high: it counts from steady_rise_rel, and holds the alert open while it grows
-            steady = steady_rise(y, best, sig, self._ups.feed(y), p, loss.idx)
+            ups = self._ups.feed(y)
+            # (that grew at every evaluation since just after its best, or whose line since the best
+            # rises significantly: runs of rises alone are no evidence where the noise wanders)
+            steady = steady_rise(y, best, sig, ups, p, loss.idx, fl)
+            steady &= span_significant(fit) | (ups >= loss.idx - loss.best_idx - 1)
             self._steady = steady & ~rise  # (the steady rule alone: the text says so)
             rise |= steady
             train_fell = (tl <= tb * (1 - p.train_drop_rel)) & (tl < tb)
             calm = ((y < best * (1 + p.rise_rel / 2)) & ~steady) | (tl > tb * (1 - p.train_drop_rel / 2))
             # a rise the noise measured since explains has ended (`LossUpAccUp.conditions`)
-            held = beyond_best(y, best, sig, loss.idx, 0.0, p.noise_window)
+            held = beyond_best(y, best, sig, loss.idx, 0.0, p.noise_window, fl)
             calm |= np.isfinite(sig) & ~held & ~steady
+            calm &= ~span
             # a short run (a fine-tune of a few epochs) cannot measure its noise: two evaluations
             # with the validation loss 2 x rise_rel above its best and the training loss 2 x
             # train_drop_rel below where it was then are enough, said to be little evidence

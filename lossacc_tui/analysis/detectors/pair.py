@@ -31,9 +31,16 @@ from lossacc_tui.analysis.detectors.rise import (
     TrendRun,
     beyond_best,
     level_depth,
-    noise_bound,
+    level_noise,
     steady_rise,
     trend_rise,
+)
+from lossacc_tui.analysis.detectors.span_trend import (
+    LongNoise,
+    SpanTrend,
+    level_rise,
+    span_rise,
+    span_significant,
 )
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
@@ -118,31 +125,51 @@ class LossUpAccUp(PairDetector):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._ups = RiseRun()  # evaluations in a row the loss grew (the steady rule)
-        self._trend = TrendRun()  # the slope's t over the last evaluations (`rise.trend_rise`)
+        self._trend = TrendRun()  # the slope's t over the last 6 evaluations (`rise.trend_rise`)
+        self._span = SpanTrend()  # the line through the points since the best (`span_trend`)
 
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert acc is not None
         p = self.p
         y, best, sig = loss.y, loss.best, loss.sig_prev
         ref = loss.acc_at_best
+        # the line through the span since the best (`span_trend`), and that span's pooled noise
+        fit = self._span.feed(y, loss.idx, loss.best_idx)
+        fl = fit.floor
         with np.errstate(invalid="ignore"):
             # the noise is unknown for the first few evaluations: a short run (a fine-tune of a few
             # epochs) then needs a rise of twice rise_rel instead of one beyond noise
             rise = (y >= best * (1 + p.rise_rel)) & beyond_best(
-                y, best, sig, loss.idx, p.rise_z, p.noise_window
+                y, best, sig, loss.idx, p.rise_z, p.noise_window, fl
             )
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))
             lv, lb = loss.lvl, loss.lbest
             # the best level is the lowest of about n / half independent levels (beyond its depth
             # too), and a best level from the first points is a mean of fewer than half of them
             m = np.clip(loss.lbest_idx + 1, 1, p.half)
-            se = noise_bound(sig, loss.idx, p.noise_window) * np.sqrt(1.0 / p.half + 1.0 / m)
+            se = level_noise(sig, loss.idx, p.noise_window, fl) * np.sqrt(1.0 / p.half + 1.0 / m)
             lz = p.rise_z + level_depth(loss.idx, p.half)
             rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= lz * se)
-            rise |= trend_rise(y, best, sig, loss.idx, loss.best_idx, self._trend.feed(y), p)
+            span = span_rise(fit, best, p.rise_rel)  # (over the whole span since the best)
+            rise |= span
+            # the level of the newest third of the span against the best level (`span_trend.level_rise`)
+            rise |= level_rise(
+                fit,
+                loss.lbest,
+                level_noise(sig, loss.idx, p.noise_window, fit.noise),
+                loss.idx,
+                p.half,
+                p.rise_z,
+                p.rise_rel,
+            )
+            rise |= trend_rise(y, best, sig, loss.idx, loss.best_idx, self._trend.feed(y), p)  # (short runs)
             rise &= (y > best) | (lv > lb)  # a loss that stays at 0 has not risen
             # a slow rise that grows at every evaluation (`rise.steady_rise`)
-            steady = steady_rise(y, best, sig, self._ups.feed(y), p, loss.idx)
+            ups = self._ups.feed(y)
+            # (that grew at every evaluation since just after its best, or whose line since the best
+            # rises significantly: runs of rises alone are no evidence where the noise wanders)
+            steady = steady_rise(y, best, sig, ups, p, loss.idx, fl)
+            steady &= span_significant(fit) | (ups >= loss.idx - loss.best_idx - 1)
             rise |= steady
             # an accuracy moving within its resolution (a sample or two of the evaluation set, or the
             # binomial standard error of its size) holds: it neither fell nor rose
@@ -153,9 +180,10 @@ class LossUpAccUp(PairDetector):
             # a rise that the noise measured since explains (neither the value nor the level above
             # the level the best stands for: the best plus its depth) has ended: an alert opened on
             # a noise read from the first few points does not stay open for the rest of a flat run
-            held = beyond_best(y, best, sig, loss.idx, 0.0, p.noise_window)
+            held = beyond_best(y, best, sig, loss.idx, 0.0, p.noise_window, fl)
             held |= lv - lb >= level_depth(loss.idx, p.half) * se
             calm |= np.isfinite(sig) & ~held & ~steady
+            calm &= ~span
         return rise & holds, calm
 
     def breaks(self, loss: LossFeatures, acc: AccFeatures | None) -> np.ndarray | None:
@@ -175,14 +203,24 @@ class LossUpAccUp(PairDetector):
             span_extreme(alert, "acc_peak", acc.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=True)
 
     def title(self, alert: Alert) -> str:
+        """ "<loss> up N% since <x> while <acc> a -> b", N > 0 always: a closed alert whose last
+        point is back at (or under) the best it names is titled by the peak of its span instead
+        ("up N% at its peak (<x>), back to v by <x>"), never "up -3%" at warning."""
         e = alert.evidence
-        return (
-            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} up "
-            f"{change(e['now_loss'], e['best_loss'], signed=False)} since {self.ctx.unit} "
-            f"{fmt_x(e['best_x'])} "
-            f"while {self.ctx.acc.name if self.ctx.acc else 'accuracy'} "
-            f"{arrow(e['best_acc'], e['now_acc'], 3)}"
-        )
+        loss = self.ctx.loss.name if self.ctx.loss else "loss"
+        acc_name = self.ctx.acc.name if self.ctx.acc else "accuracy"
+        acc = f"while {acc_name} {arrow(e['best_acc'], e['now_acc'], 3)}"
+        now, best, peak = e["now_loss"], e["best_loss"], e["peak_loss"]
+        since = f"since {self.ctx.unit} {fmt_x(e['best_x'])}"
+        if not now > best and math.isfinite(peak) and peak > best:
+            return (
+                f"{loss} up {change(peak, best, signed=False)} {since} at its peak ({self.ctx.unit} "
+                f"{fmt_x(e['peak_x'])}), back to {arrow(best, now).split(' -> ')[1]} by {self.ctx.unit} "
+                f"{fmt_x(e['now_x'])}, {acc}"
+            )
+        if not now > best:
+            return f"{loss} back to its {self.ctx.unit} {fmt_x(e['best_x'])} best {arrow(best, now)} {acc}"
+        return f"{loss} up {change(now, best, signed=False)} {since} {acc}"
 
     def _flip(self, alert: Alert) -> Flip | None:
         """The sample-flip reading of this alert's rise (`flip.flip_reading`), or None."""
@@ -257,12 +295,26 @@ class LossDownAccDown(PairDetector):
         "peak if accuracy is what you deploy."
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._noise = LongNoise()
+
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert acc is not None
         p, h = self.p, self.p.half
         drop = acc.lbest - acc.lvl
+        # the accuracy's noise, not trusted small when read from few points, nor below its value
+        # pooled over many evaluations (`span_trend.LongNoise`); its best level is the highest of
+        # about n / half independent levels, which sits `min_depth` level noises above the level;
+        # an accuracy that wanders (one validation set, the weights moving under SGD) has a level
+        # as noisy as its wander beyond the noise
+        long_noise, wander = self._noise.feed(acc.y, acc.idx)
+        sig = level_noise(acc.sig, acc.idx, p.noise_window, long_noise)
         with np.errstate(invalid="ignore"):
-            need = np.fmax(p.acc_drop_min, p.rise_z * acc.sig * math.sqrt(2.0 / h))
+            lsig = np.fmax(sig / math.sqrt(h), np.sqrt(np.maximum(wander * wander - sig * sig, 0.0)))
+        depth = level_depth(acc.idx, h)
+        with np.errstate(invalid="ignore"):
+            need = np.fmax(p.acc_drop_min, (p.rise_z * math.sqrt(2.0) + depth) * lsig)
             if acc.res is not None:
                 # a drop within the accuracy's resolution (a sample or two of the evaluation set, or
                 # the binomial standard error of its size) is not a fall
@@ -293,12 +345,31 @@ class LossDownAccDown(PairDetector):
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
-        return (
-            f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} "
-            f"{arrow(e['peak_acc'], e['now_acc'], 3)} while "
-            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} improved "
-            f"{arrow(e['peak_loss'], e['now_loss'])}"
-        )
+        # The alert is decided on levels (means of the last evaluations); its title quotes single
+        # values, which a noisy point can turn around (a closed alert's last point with the loss
+        # above its value at the accuracy peak read "improved 0.7898 -> 0.7941"). Where the values
+        # do not show what the alert says, the title quotes the levels, and its verbs always follow
+        # the numbers it prints.
+        acc_name = self.ctx.acc.name if self.ctx.acc else "accuracy"
+        loss_name = self.ctx.loss.name if self.ctx.loss else "loss"
+        a0, a1, l0, l1 = e["peak_acc"], e["now_acc"], e["peak_loss"], e["now_loss"]
+        acc_part = f"{acc_name} {arrow(a0, a1, 3)}"
+        if not a1 < a0 and e["acc_level_now"] < e["acc_level_peak"]:
+            acc_part = f"the {acc_name} level {arrow(e['acc_level_peak'], e['acc_level_now'], 3)}"
+        elif not a1 < a0:
+            acc_part = f"{acc_name} {'back at' if a1 == a0 else 'back up'} {arrow(a0, a1, 3)}"
+        loss_part = f"{loss_name} improved {arrow(l0, l1)}"
+        if not l1 < l0:
+            i = int(alert.data.get("at_idx", -1))
+            v0, v1 = (
+                level(self.ctx.loss, int(alert.data["peak_idx"]), self.p),
+                level(self.ctx.loss, i, self.p),
+            )
+            if v1 < v0:
+                loss_part = f"the {loss_name} level improved {arrow(v0, v1)}"
+            else:
+                loss_part = f"{loss_name} {'unchanged' if l1 == l0 else 'rose'} {arrow(l0, l1)}"
+        return f"{acc_part} while {loss_part}"
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence

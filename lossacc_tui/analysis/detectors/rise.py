@@ -26,6 +26,9 @@ import numpy as np
 from lossacc_tui.analysis.params import Params
 
 _TABLE = 4096
+#: evaluations within which the 6-point trend rule (`trend_rise`) may count a rise (an epoch-level run
+#: of up to 100 epochs: few looks; a per-step run past that is judged on its span since the best)
+LOCAL_LOOKS = 100
 # the expected maximum of n standard normal draws (Blom's approximation of the order statistic:
 # Phi^-1((n - 0.375) / (n + 0.25))), for n = 0 .. _TABLE - 1; 0 for n <= 1
 _DEPTH = np.array([0.0, 0.0] + [NormalDist().inv_cdf((n - 0.375) / (n + 0.25)) for n in range(2, _TABLE)])
@@ -107,14 +110,32 @@ def noise_bound(sig: np.ndarray, idx: np.ndarray, w: int) -> np.ndarray:
 
 
 def beyond_best(
-    y: np.ndarray, best: np.ndarray, sig: np.ndarray, idx: np.ndarray, z: float, w: int = 10
+    y: np.ndarray,
+    best: np.ndarray,
+    sig: np.ndarray,
+    idx: np.ndarray,
+    z: float,
+    w: int = 10,
+    floor: np.ndarray | None = None,
 ) -> np.ndarray:
     """True where y is `z` noise standard deviations above the level its running best `best`
     stands for: the best of idx + 1 noisy values lies `min_depth(idx + 1)` standard deviations below
     that level, so y must clear best + (z + depth) x noise, with the noise `noise_bound(sig)` (an
-    estimate from few points is not trusted to be small). NaN sig: False."""
+    estimate from few points is not trusted to be small) or `floor` where larger (the noise pooled
+    over the span since the best, `span_trend.SpanFit.noise`: tested after every evaluation of a
+    long run, a noise read from 10 points is sometimes a third of the true one). NaN sig: False."""
     with np.errstate(invalid="ignore"):
-        return y - best >= (z + min_depth(idx + 1)) * noise_bound(sig, idx, w)
+        return y - best >= (z + min_depth(idx + 1)) * level_noise(sig, idx, w, floor)
+
+
+def level_noise(sig: np.ndarray, idx: np.ndarray, w: int, floor: np.ndarray | None) -> np.ndarray:
+    """The noise a rise is measured in: `noise_bound(sig)`, or `floor` where that is larger (NaN
+    floor: ignored; NaN sig: NaN). Units: sig's."""
+    out = noise_bound(sig, idx, w)
+    if floor is None:
+        return out
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(out) & (floor > out), floor, out)
 
 
 def rises_in_a_row(y: np.ndarray, prev: float, carry: int) -> np.ndarray:
@@ -135,7 +156,13 @@ def rises_in_a_row(y: np.ndarray, prev: float, carry: int) -> np.ndarray:
 
 
 def steady_rise(
-    y: np.ndarray, best: np.ndarray, sig: np.ndarray, ups: np.ndarray, p: Params, idx: np.ndarray
+    y: np.ndarray,
+    best: np.ndarray,
+    sig: np.ndarray,
+    ups: np.ndarray,
+    p: Params,
+    idx: np.ndarray,
+    floor: np.ndarray | None = None,
 ) -> np.ndarray:
     """True where the loss is `steady_rise_rel` above its best, beyond `rise_z` noise standard
     deviations past the best's own depth (`beyond_best`), and has grown at each of the last
@@ -143,7 +170,7 @@ def steady_rise(
     with np.errstate(invalid="ignore"):
         return (
             (y >= best * (1 + p.steady_rise_rel))
-            & beyond_best(y, best, sig, idx, p.rise_z, p.noise_window)
+            & beyond_best(y, best, sig, idx, p.rise_z, p.noise_window, floor)
             & (ups >= p.steady_run)
             & (y > best)
         )
@@ -220,7 +247,10 @@ def trend_rise(
     """True where the loss rises as a trend: `rise_rel` and `rise_z` noise standard deviations above
     its raw best (without the best's depth), with the slope over the last `w` evaluations, all after
     the best, at least 3 standard errors above 0 (`TrendRun`). A regression over several points is
-    not moved by one lucky low value, so it needs no correction for it."""
+    not moved by one lucky low value, so it needs no correction for it. It is asked after every
+    evaluation with no correction for how often, so it counts only within the first `LOCAL_LOOKS`
+    evaluations (a short run, a fine-tune: few looks); after that the rise since the best is
+    decided on the whole span (`span_trend.span_rise`)."""
     w = 6
     with np.errstate(invalid="ignore"):
         return (
@@ -228,4 +258,5 @@ def trend_rise(
             & (y - best >= p.rise_z * sig)
             & (idx - best_idx >= w - 1)
             & (t >= 3.0)
+            & (idx < LOCAL_LOOKS)
         )

@@ -1,0 +1,312 @@
+"""Has a loss risen since its best? A trend test over the whole span the claim is about.
+
+An alert saying "the validation loss rose since epoch B" claims something about every evaluation
+from B on, so it is decided on all of them: the least-squares line through the points after the
+best (B itself, the lowest of many noisy draws, is left out: it is low by selection), with
+
+- the slope's t statistic from the line's own residuals, its standard error widened for
+  autocorrelated noise (the weights of a model under SGD wander, so neighbouring evaluations of
+  one validation set move together): with lag-1 correlation rho of the residuals, read from how
+  much smaller the evaluation-to-evaluation differences are than the residuals
+  (Var(diff) = 2 Var(resid) (1 - rho) for AR(1) noise), the variance of the slope grows by
+  (1 + rho) / (1 - rho), the usual effective-sample-size correction (Bartlett 1935; any time-series
+  text);
+- a threshold that accounts for how often the question was asked: the test is repeated after every
+  evaluation, over a span that grows, so it is asked about log2(m) + 1 roughly independent times
+  for a span of m points (spans that double share half their points), and the one-sided level
+  `ALPHA` is shared among them (Bonferroni). Student's t quantile for the m - 2 degrees of freedom
+  (the Cornish-Fisher expansion of its normal quantile; Abramowitz & Stegun 26.7.5).
+
+A long healthy run that only wobbles (100,000 evaluations) then raises no rise, while a slow real
+rise grows ever more significant as its span lengthens (t grows as m^1.5 for a fixed slope).
+
+The sums over a span are differences of running sums carried from the first point (a chunk's sums
+continue the last chunk's, added in the same order), so a log read at once and the same log fed
+line by line give the same numbers. Cost: O(new points).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+
+from lossacc_tui.analysis.stats import SECOND_DIFF_SCALE
+
+#: one-sided false-rise rate shared among the looks at one span (before the latch's own delay)
+ALPHA = 0.01
+#: fewest points after the best for the test
+MIN_SPAN = 6
+#: fewest points of the recent level (`SpanFit.recent`)
+RECENT_MIN = 5
+#: most points the long noise estimate pools (`SpanTrend._long_noise`)
+LONG_MAX = 256
+_N = NormalDist()
+
+
+def t_quantile(p: float, df: np.ndarray) -> np.ndarray:
+    """Student's t quantile at probability p for df degrees of freedom (the Cornish-Fisher
+    expansion to 1/df^2, A&S 26.7.5; within 1 % of the exact value for df >= 4 at p <= 0.999).
+    df: any shape; NaN where df < 1."""
+    z = _N.inv_cdf(p)
+    d = np.asarray(df, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        g1 = (z**3 + z) / 4.0
+        g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96.0
+        g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384.0
+        out = z + g1 / d + g2 / d**2 + g3 / d**3
+    return np.where(d >= 1, out, np.nan)
+
+
+def looks_threshold(m: int, spans: int = 1, alpha: float = ALPHA) -> float:
+    """The t a span of m points must reach: `alpha` shared among the `spans` spans tested so far
+    (each best of the loss starts one) and log2(m) + 1 looks at this one, Student's t with m - 2
+    degrees of freedom. NaN for m < 3."""
+    if m < 3:
+        return math.nan
+    key = (m, max(1, spans), alpha)
+    got = _THRESHOLDS.get(key)
+    if got is None:
+        p = alpha / (key[1] * (1.0 + math.log2(m)))
+        got = float(t_quantile(1.0 - p, np.array(m - 2.0)))
+        if len(_THRESHOLDS) < 1 << 16:
+            _THRESHOLDS[key] = got
+    return got
+
+
+_THRESHOLDS: dict[tuple[int, int, float], float] = {}
+
+
+def span_significant(fit: SpanFit) -> np.ndarray:
+    """True where the slope since the best is positive and its t reaches `looks_threshold` (any
+    size of rise): the steady rule's evaluations that grew in a row are evidence only for noise
+    that does not wander; this asks the same of the whole span."""
+    return span_rise(fit, np.zeros(len(fit.t)), 0.0)
+
+
+def span_rise(fit: SpanFit, best: np.ndarray, rel: float) -> np.ndarray:
+    """True where the line through the span after the best rises by at least `rel` of the best
+    (relative, the best in nats) and its slope's t reaches `looks_threshold` for the span's length
+    and the spans tested so far. (The threshold is computed only where the rest holds.)"""
+    t, rise, m = fit.t, fit.rise, fit.m
+    with np.errstate(invalid="ignore"):
+        cand = (rise >= rel * np.abs(best)) & (rise > 0) & (t > 2.0) & (m >= MIN_SPAN)
+    out = np.zeros(len(t), dtype=bool)
+    for k in np.flatnonzero(cand).tolist():
+        out[k] = bool(t[k] >= looks_threshold(int(m[k]), int(fit.spans[k])))
+    return out
+
+
+@dataclass(slots=True)
+class SpanFit:
+    """The line through the points after the best, per point of a chunk (NaN where unknown)."""
+
+    t: np.ndarray  # the slope's t statistic (autocorrelation corrected)
+    slope: np.ndarray  # nats per evaluation
+    rise: np.ndarray  # the fitted rise across the span, nats
+    m: np.ndarray  # points in the span (after the best, up to this point)
+    noise: np.ndarray  # noise std from second differences over the last evaluations (`_long`), nats
+    wander: np.ndarray  # std around the line over the last evaluations (`SpanTrend._long`), nats
+    spans: np.ndarray  # how many spans (one per best of the loss) have been tested so far
+    recent: np.ndarray  # mean of the newest third of the span since the best (>= RECENT_MIN points)
+    k: np.ndarray  # how many points that mean has
+
+    @property
+    def floor(self) -> np.ndarray:
+        """The noise a single value is judged in: the larger of `noise` and `wander`."""
+        return np.fmax(self.noise, self.wander)
+
+
+class SpanTrend:
+    """Per point i of one loss, the least-squares line through the points after the running best
+    (best_idx < t <= i): its slope (nats per evaluation), the slope's t statistic (autocorrelation
+    corrected) and the fitted rise across the span (nats). Fed chunk by chunk in order; NaN where
+    the span has fewer than `MIN_SPAN` points or a non-finite value."""
+
+    __slots__ = ("_anchor", "_anchor_idx", "_carry", "_families", "_prev", "_tail")
+
+    def __init__(self) -> None:
+        # running sums through the last point fed: finite count, y, t*y, y^2, (y_t - y_(t-1))^2,
+        # |second difference|, and how many second differences were finite
+        self._carry = np.zeros(7)
+        self._prev = np.full(2, np.nan)  # the last two values fed
+        self._anchor = np.zeros(7)  # the running sums at the current best point
+        self._anchor_idx = -1
+        self._tail = np.zeros((0, 7))  # the last `LONG_MAX` rows of running sums
+        self._families = 0  # spans (one per best) that reached `MIN_SPAN` points so far
+
+    def _recent(self, cs: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """Mean of the last k values (k <= `LONG_MAX`) per point, from the running sums `cs` of this
+        chunk and the carried tail; NaN where one of them is not finite or reaches before the start.
+        Call before `_long` (which moves the tail on)."""
+        ext = np.concatenate([self._tail, cs])
+        j = np.arange(len(self._tail), len(ext)) - k
+        ok = j >= -1
+        base = np.where((j >= 0)[:, None], ext[np.maximum(j, 0)], 0.0)
+        w = cs - base
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = w[:, 1] / k
+        out[~ok | (w[:, 0] != k)] = np.nan
+        return out
+
+    def _long(self, cs: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(noise, wander) over the last L points, L = idx / 10 between 10 and `LONG_MAX` (a long run
+        is tested often; a noise read from many points is rarely far below the true one): the noise
+        std from the |second differences| (`stats.second_diff_noise`, pooled), and the std of the
+        values around their least-squares line over those L points (noise that wanders, such as a
+        validation loss under SGD, strays from its level by more than its second differences
+        show). cs: this chunk's running sums (`feed`'s columns). NaN where unknown."""
+        ext = np.concatenate([self._tail, cs])
+        t0 = len(self._tail)
+        lookback = np.clip(idx // 10, 10, LONG_MAX)
+        k = np.arange(t0, len(ext)) - lookback
+        ok = k >= 0
+        base = np.where(ok[:, None], ext[np.maximum(k, 0)], 0.0)
+        w = cs - base
+        self._tail = ext[max(0, len(ext) - LONG_MAX) :].copy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            noise = w[:, 5] / np.where(w[:, 6] >= 2, w[:, 6], np.nan) / SECOND_DIFF_SCALE
+            n = np.where(ok, lookback, idx + 1).astype(np.float64)  # points in the window
+            full = (w[:, 0] == n) & (n >= 3)
+            tbar = idx - (n - 1) / 2.0
+            sxx = n * (n * n - 1.0) / 12.0
+            sxy = w[:, 2] - tbar * w[:, 1]
+            rss = np.maximum(w[:, 3] - w[:, 1] * w[:, 1] / n - sxy * sxy / sxx, 0.0)
+            wander = np.where(full, np.sqrt(rss / (n - 2.0)), np.nan)
+        return noise, wander
+
+    def feed(self, y: np.ndarray, idx: np.ndarray, best_idx: np.ndarray) -> SpanFit:
+        """The fit per point of the chunk. y: the loss (nats); idx: absolute point indices
+        (consecutive); best_idx: index of the running best at each point (either an earlier best
+        or the point itself)."""
+        n = len(y)
+        if n == 0:
+            e = np.zeros(0)
+            return SpanFit(e, e, e, e, e, e, e, e, e)
+        y = np.asarray(y, dtype=np.float64)
+        fin = np.isfinite(y)
+        v = np.where(fin, y, 0.0)
+        ext = np.concatenate([self._prev, y])
+        with np.errstate(invalid="ignore", over="ignore"):
+            d = ext[2:] - ext[1:-1]
+            sd = ext[2:] - 2.0 * ext[1:-1] + ext[:-2]
+        dd = np.where(np.isfinite(d), d * d, 0.0)
+        sdf = np.isfinite(sd)
+        cols = np.stack(
+            [
+                fin.astype(np.float64),
+                v,
+                idx.astype(np.float64) * v,
+                v * v,
+                dd,
+                np.where(sdf, np.abs(sd), 0.0),
+                sdf.astype(np.float64),
+            ],
+            axis=1,
+        )
+        # running sums continued from the last chunk, added in order (chunking cannot change them)
+        cs = np.cumsum(np.concatenate([self._carry[None, :], cols]), axis=0)[1:]
+        # the sums at each point's best: the carried anchor, or a point of this chunk
+        k0 = int(idx[0])
+        local = best_idx - k0
+        here = local >= 0
+        anchor = np.where(here[:, None], cs[np.clip(local, 0, n - 1)], self._anchor[None, :])
+        if not here.all():
+            old = best_idx[~here]
+            if len(old) and int(old[0]) != self._anchor_idx:  # (only the carried best can be earlier)
+                anchor[~here] = np.nan
+        s = cs - anchor
+        m = (idx - best_idx).astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            complete = (s[:, 0] == m) & (m >= MIN_SPAN)
+            sy, sty, syy, sdd = s[:, 1], s[:, 2], s[:, 3], s[:, 4]
+            # the noise from the second differences pooled over many evaluations (a noise read from
+            # 10 points is 0.4 of the true one once in a hundred, and a long run asks often)
+            # the level over the newest third of the span (at least `RECENT_MIN` points)
+            k_recent = np.clip((idx - best_idx) // 3, RECENT_MIN, LONG_MAX)
+            recent = self._recent(cs, k_recent)
+            noise, wander = self._long(cs, idx)
+            tbar = (best_idx + 1 + idx) / 2.0
+            sxx = m * (m * m - 1.0) / 12.0
+            sxy = sty - tbar * sy
+            slope = sxy / sxx
+            syy_c = syy - sy * sy / m
+            rss = np.maximum(syy_c - slope * sxy, 0.0)
+            # the spread around the line, at least the wander over the last evaluations: a span much
+            # shorter than the wander's time scale has a line that follows the wander
+            s2 = np.fmax(rss / (m - 2.0), wander * wander)
+            # differences over the span (the first one reaches back to the best: conservative)
+            dvar = np.maximum(sdd / m - slope * slope, 0.0) / 2.0
+            rho = np.clip(1.0 - dvar / np.where(s2 > 0, s2, np.nan), 0.0, 0.99)
+            rho = np.where(np.isfinite(rho), rho, 0.0)
+            se = np.sqrt(s2 / sxx * (1.0 + rho) / (1.0 - rho))
+            t = np.where(se > 0, slope / se, np.where(slope > 0, np.inf, 0.0))
+            rise = slope * (m - 1.0)
+        nan = ~complete
+        t[nan], slope[nan], rise[nan] = np.nan, np.nan, np.nan
+        # each best starts a new span, tested again and again: the spans so far share the level too
+        fam = self._families + np.cumsum(m == MIN_SPAN)
+        self._families = int(fam[-1])
+        self._carry = cs[-1].copy()
+        self._prev = ext[-2:].copy()
+        last_best = int(best_idx[-1])
+        if last_best >= k0:
+            self._anchor = cs[last_best - k0].copy()
+        self._anchor_idx = last_best
+        return SpanFit(
+            t, slope, rise, m, noise, wander, fam.astype(np.float64), recent, k_recent.astype(float)
+        )
+
+
+class LongNoise:
+    """A series' noise std over the last L evaluations, L = idx / 10 between 10 and `LONG_MAX`:
+    its pooled |second differences| and its wander around its line there (`SpanTrend._long` for
+    any series), fed chunk by chunk in order. Units: the series'. NaN where unknown."""
+
+    __slots__ = ("_carry", "_prev", "_span")
+
+    def __init__(self) -> None:
+        self._carry = np.zeros(7)
+        self._prev = np.full(2, np.nan)
+        self._span = SpanTrend()  # (its window over the last evaluations)
+
+    def feed(self, y: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(noise, wander) per point (`SpanTrend._long`)."""
+        if len(y) == 0:
+            return np.zeros(0), np.zeros(0)
+        ext = np.concatenate([self._prev, np.asarray(y, dtype=np.float64)])
+        with np.errstate(invalid="ignore", over="ignore"):
+            sd = ext[2:] - 2.0 * ext[1:-1] + ext[:-2]
+        ok = np.isfinite(sd)
+        y = ext[2:]
+        fin = np.isfinite(y)
+        v = np.where(fin, y, 0.0)
+        cols = np.stack(
+            [fin, v, idx * v, v * v, np.zeros(len(v)), np.where(ok, np.abs(sd), 0.0), ok], axis=1
+        ).astype(np.float64)
+        cs = np.cumsum(np.concatenate([self._carry[None, :], cols]), axis=0)[1:]
+        self._carry = cs[-1].copy()
+        self._prev = ext[-2:].copy()
+        return self._span._long(cs, idx)
+
+
+def level_rise(
+    fit: SpanFit, lbest: np.ndarray, sig: np.ndarray, idx: np.ndarray, half: int, z: float, rel: float
+) -> np.ndarray:
+    """True where the mean of the newest third of the span since the best (`SpanFit.recent`, k
+    points) stands `rel` above the best level `lbest` (a mean of `half` points, the lowest of about
+    (idx + 1) / half of them) and `z` standard errors beyond that best's depth (`rise.min_depth`).
+    The standard error of the difference of the two means is sqrt(s^2 / k + s^2 / half + 2 e^2),
+    s the noise `sig` (nats) and e the wander beyond it (`SpanFit.wander`): a wandering loss's
+    means are no steadier than the wander, however many points they average."""
+    from lossacc_tui.analysis.detectors.rise import min_depth
+
+    k = fit.k
+    with np.errstate(invalid="ignore"):
+        s2 = sig * sig
+        ex = np.where(np.isfinite(fit.wander), np.maximum(fit.wander * fit.wander - s2, 0.0), 0.0)
+        se = np.sqrt(s2 / k + s2 / half + 2.0 * ex)
+        deep = z + min_depth((idx + 1) / half)
+        return (k >= half) & (fit.recent >= lbest * (1 + rel)) & (fit.recent - lbest >= deep * se)
