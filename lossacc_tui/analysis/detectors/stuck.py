@@ -1,5 +1,6 @@
 """acc-stuck: an accuracy that does not move for a reason the numbers name (a NaN loss, chance at
-1/K, or the majority rate with the loss at the base-rate cost), and its base-rate helpers."""
+1/K, or the majority rate with the loss at the base-rate cost). The base-rate reading and its claims
+are in base_rate.py, the `diverging` claim in diverging.py."""
 
 from __future__ import annotations
 
@@ -9,43 +10,21 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
-from lossacc_tui.analysis.detectors.base import (
-    Detector,
-    classes_claim,
-    level,
-    lookup,
-    names,
-    value,
-    value_at_x,
+from lossacc_tui.analysis.detectors.base import Detector, classes_claim, level, lookup, names, value
+from lossacc_tui.analysis.detectors.base_rate import (
+    base_rate_band,
+    base_rate_claims,
+    binary_entropy,
+    constant_guess_claim,
 )
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k
+from lossacc_tui.analysis.detectors.diverging import diverging_claims
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, span
+from lossacc_tui.analysis.quantities import fmt, fmt_x
 from lossacc_tui.analysis.track import x_values
 
 #: how many of the latest base-rate points an acc-stuck alert remembers
 BASE_KEEP = 32
-
-#: how far (relative) the loss level may sit from the base-rate entropy and still count as "at" it
-BASE_RATE_TOL = 0.2
-
-
-def base_rate_band(acc: np.ndarray, loss: np.ndarray, k: int | None, wide: bool = False) -> np.ndarray:
-    """Whether the loss is about what a constant guess of the label distribution costs when its
-    majority share is `acc`: within BASE_RATE_TOL of H(acc) (K = 2 or unknown; for a known K > 2,
-    up to H(acc) + (1 - acc) ln(K - 1), the minority classes spread evenly). `wide` doubles the band
-    (the hysteresis of an open alert)."""
-    tol = BASE_RATE_TOL * (2 if wide else 1)
-    lo = binary_entropy(acc)
-    hi = lo + ((1 - acc) * math.log(k - 1) if k and k > 2 else 0.0)
-    with np.errstate(invalid="ignore"):
-        return np.isfinite(loss) & (loss >= (1 - tol) * lo) & (loss <= (1 + tol) * hi)
-
-
-def binary_entropy(p: np.ndarray) -> np.ndarray:
-    """H(p) = -p ln p - (1 - p) ln(1 - p) in nats, 0 at p in {0, 1}; elementwise."""
-    q = np.clip(p, 1e-12, 1 - 1e-12)
-    return -(q * np.log(q) + (1 - q) * np.log1p(-q))
 
 
 class AccStuck(Detector):
@@ -192,93 +171,26 @@ class AccStuck(Detector):
             )
         if alert.data.get("prior_path"):
             first = value(self.ctx.loss, alert.data["first_idx"])
-            h = float(binary_entropy(np.array([acc]))[0])
             found = self._base_point(alert, i)
             if found is not None:
                 j, settled = found
                 # the latest point of the span where accuracy was frozen at the base-rate cost (an
                 # accuracy that has started to move since is described by the numbers of that point)
-                acc, loss_now, x1 = value(self.series, j), value(self.ctx.loss, j), self.ctx.x(self.series, j)
-                lvl_now = level(self.ctx.loss, j, self.p)
-                h = float(binary_entropy(np.array([acc]))[0])
-                hi = h + ((1 - acc) * math.log(k - 1) if k and k > 2 else 0.0)
-                cost = fmt(h) if hi == h else f"{span(h, hi, 4, sep=' to ')}"
-                decide = (
-                    "the predicted-class counts decide, or --majority RATE (the share of the most frequent "
-                    "class) settles the rate"
-                )
-                strength = "likely" if settled else "possible"
-                if settled:
-                    why = (
-                        f"and the loss level {fmt(lvl_now)} has settled at about the {cost} nats that "
-                        f"predicting a rate of {fmt(acc, 4)} for every sample costs (the entropy of labels "
-                        "whose most frequent class has that share): the model has learned the base rate"
-                    )
-                    others = (
-                        "Another reading: a model that tells classes apart, with confidences that happen "
-                        "to cost about as much, and not one prediction changing class; " + decide
-                    )
-                else:
-                    why = (
-                        f"and the loss level {fmt(lvl_now)} is about the {cost} nats that predicting a rate "
-                        f"of {fmt(acc, 4)} for every sample costs (the entropy of labels whose most frequent "
-                        "class has that share)"
-                    )
-                    others = (
-                        "Not favoured yet: a model whose decision boundary stays put while its confidence "
-                        "grows also holds accuracy frozen and passes through that cost while its loss "
-                        "falls, and a model whose weights no longer change (a flat training loss) holds any "
-                        "accuracy frozen; a loss that settles at that cost while the training loss still "
-                        "moves favours the base rate, and " + decide
-                    )
-                out.append(
-                    Claim(
-                        "at-majority-rate",
-                        strength,
-                        x0,
-                        x1,
-                        f"{self.subject} {fmt(acc, 4)} is the share of the most frequent class: it has not "
-                        f"changed since {nm[2]} {fmt_x(x0)} while {nm[0]} moved "
-                        f"{arrow(first, loss_now)}, " + why,
-                        value=acc,
-                        evidence={"loss_level": lvl_now, "base_rate_entropy": h},
-                        others=others,
-                    )
-                )
-                out.append(
-                    Claim(
-                        "one-class-predictor",
-                        strength,
-                        x0,
-                        x1,
-                        "the model predicts the most frequent class for (nearly) every sample",
-                        others=(
-                            "Another reading: a model that predicts both classes and whose decision "
-                            "boundary no longer moves logs the same frozen accuracy and a falling loss. "
-                            "The predicted-class counts decide (lossacc_tui.probe logs them), or "
-                            "--majority RATE when the share of the most frequent class is known"
-                        )
-                        if strength == "possible"
-                        else "The predicted-class counts decide (lossacc_tui.probe logs them)",
-                    )
-                )
-                return out
-            at_open = level(self.ctx.loss, alert.data["open_idx"], self.p)
-            out.append(
-                Claim(
-                    "one-class-predictor",
-                    "possible",
+                return out + base_rate_claims(
+                    self.subject,
+                    nm[0],
+                    nm[2],
                     x0,
-                    x1,
-                    f"the model predicts one class for (nearly) every sample: {nm[0]} moved "
-                    f"{arrow(first, loss_now)} without one prediction changing class, and its level "
-                    f"{fmt(at_open)} when this opened was "
-                    + ("no lower than" if at_open >= h else "about")
-                    + f" the {fmt(h)} nats a constant guess scoring {fmt(acc, 4)} would cost",
-                    others=others,
+                    self.ctx.x(self.series, j),
+                    first,
+                    value(self.series, j),
+                    value(self.ctx.loss, j),
+                    level(self.ctx.loss, j, self.p),
+                    k,
+                    settled,
                 )
-            )
-            return out
+            at_open = level(self.ctx.loss, alert.data["open_idx"], self.p)
+            return [*out, constant_guess_claim(nm[0], x0, x1, first, loss_now, at_open, acc, others)]
         out.append(
             Claim(
                 "one-class-predictor",
@@ -292,46 +204,7 @@ class AccStuck(Detector):
         )
         if self.series is not self.ctx.acc:
             return out
-        return out + self._diverging(acc, x0, x1, i)
-
-    def _diverging(self, acc: float, x0: float, x1: float, i: int) -> list[Claim]:
-        """`diverging` when an accuracy stuck at 1/2 sits beside a training loss above ln 2: a
-        constant 50/50 guess costs ln 2, so a training loss above it is worse than having learned
-        nothing; with a training loss that rose from a lower best, the optimisation diverged."""
-        train = self.ctx.loss if self.ctx.split == "training" else self.ctx.train
-        if train is None or not len(train) or abs(acc - 0.5) >= 0.02:
-            return []
-        x_now = self.ctx.x(self.series, i)
-        now = value_at_x(train, self.ctx.axis, x_now)
-        if not (math.isfinite(now) and now > math.log(2) * 1.05):
-            return []
-        if train.base:  # the oldest points folded (`--keep`): `values` keeps each block's lowest
-            col = train.x_or_none(self.ctx.axis)
-            upto = len(train.values) if col is None else int(np.searchsorted(col, x_now, "right"))
-        else:
-            upto = int(np.searchsorted(x_values(train, self.ctx.axis, np.arange(len(train))), x_now, "right"))
-        vals = train.values[: max(1, upto)]
-        fin = np.isfinite(vals)
-        rose = ""
-        if fin.any():
-            k = int(np.argmin(np.where(fin, vals, np.inf)))
-            if vals[k] < now:
-                bx = x_values(train, self.ctx.axis, np.array([train.absolute(k)]))[0]
-                rose = f", after falling to {fmt(float(vals[k]))} at {self.ctx.unit} {fmt_x(float(bx))},"
-        return [
-            Claim(
-                "diverging",
-                "likely",
-                x0,
-                x1,
-                f"the training loss {fmt(now)} at {self.ctx.unit} {fmt_x(x_now)}{rose} is above ln 2 = "
-                "0.6931, what a fixed 50/50 guess costs on two balanced classes: training does worse than "
-                "having learned nothing, so the optimisation has diverged (learning rate, optimiser state) "
-                "rather than the data being imbalanced",
-                evidence={"train_loss": now, "chance_loss": math.log(2)},
-                others="A loss that is not plain cross-entropy (extra terms) would also sit above ln 2",
-            )
-        ]
+        return out + diverging_claims(self.ctx, acc, x0, x1)
 
     def on_open(self, alert: Alert, i: int, local: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
         frozen = bool(acc.range_stuck[local] <= self.p.stuck_tol)
