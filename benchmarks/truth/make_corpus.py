@@ -187,6 +187,19 @@ def families() -> dict[str, Family]:
         epochs=15,
         batch=64,
     )
+    for k, shares in (("2", "85/15"), ("3", "75/15/10"), ("4", "60/20/10/10")):
+        add(
+            f"collapse-k{k}-torch",
+            "torch",
+            f"skewed{k}",
+            ["at-majority-rate"],
+            f"{k}-class make_classification {shares} with a usable signal (class_sep 0.8), 64x64 hidden, "
+            "Adam at lr 0.3 (far too high): the network collapses to predicting the most frequent class",
+            hidden=(64, 64),
+            lr=0.3,
+            epochs=15,
+            batch=32,
+        )
     add(
         "chance-keras",
         "keras",

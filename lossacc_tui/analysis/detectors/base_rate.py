@@ -10,7 +10,9 @@ import math
 import numpy as np
 
 from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.detectors.base import Ctx, value_at_x
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, span
+from lossacc_tui.analysis.track import x_column
 
 #: how far (relative) the loss level may sit from the base-rate entropy and still count as "at" it
 BASE_RATE_TOL = 0.2
@@ -48,6 +50,35 @@ def base_rate_band(acc: np.ndarray, loss: np.ndarray, k: int | None, wide: bool 
         return np.isfinite(loss) & (loss >= (1 - tol) * lo) & (loss <= (1 + tol) * hi)
 
 
+def cost_band(acc: np.ndarray, loss: np.ndarray, k: int | None, wide: bool = False) -> np.ndarray:
+    """Whether the loss is at or above the least a constant guess scoring `acc` can cost: H(acc)
+    nats, less BASE_RATE_TOL (twice that when `wide`); a constant guess costs the label entropy plus
+    how far its guess is from the labels' shares, so there is no upper bound, except with a known K:
+    (1 + 2 x BASE_RATE_TOL) x (H(acc) + (1 - acc) ln(K - 1))."""
+    tol = BASE_RATE_TOL * (2 if wide else 1)
+    lo = binary_entropy(acc)
+    with np.errstate(invalid="ignore"):
+        out = np.isfinite(loss) & (loss >= (1 - tol) * lo)
+        if k:
+            hi = lo + ((1 - acc) * math.log(k - 1) if k > 2 else 0.0)
+            out &= loss <= (1 + 2 * BASE_RATE_TOL) * hi
+    return out
+
+
+#: the least relative step of a loss whose weights still change (a loss printed to 4 decimals
+#: around 0.4 nats resolves 0.025 %); a model whose weights no longer change repeats its loss
+JITTER_REL = 2e-3
+
+
+def wobbles(window: np.ndarray) -> np.ndarray:
+    """Whether a loss moves without a trend: over each column of `window` (shape (w, n), oldest row
+    first, nats) it both rose and fell from one evaluation to the next by at least JITTER_REL of its
+    value. A model whose weights barely change (a decayed learning rate) drifts one way, or not at all."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = np.diff(window, axis=0) / np.abs(window[:-1])
+    return (d >= JITTER_REL).any(axis=0) & (d <= -JITTER_REL).any(axis=0)
+
+
 def base_rate_claims(
     subject: str,
     loss_name: str,
@@ -60,14 +91,29 @@ def base_rate_claims(
     lvl_now: float,
     k: int | None,
     settled: bool,
+    above: bool = False,
 ) -> list[Claim]:
     """`at-majority-rate` and `one-class-predictor` for an accuracy `acc` frozen since x0 while the
     loss moved from `first_loss` to `loss_now` (level `lvl_now`, nats) into the base-rate band:
-    `likely` once the loss has `settled` there, `possible` while it passes through."""
+    `likely` once the loss has `settled` there, `possible` while it passes through. `above`: it
+    settled above the band, still moving, with the training loss no lower (a collapsed network)."""
     h, hi = prior_cost(acc, k)
     cost = fmt(h) if hi == h else f"{span(h, hi, 4, sep=' to ')}"
     strength = "likely" if settled else "possible"
-    if settled:
+    if above:
+        why = (
+            f"and the loss level {fmt(lvl_now)} has stopped falling at or above the {fmt(h)} nats that the "
+            f"cheapest constant guess scoring {fmt(acc, 4)} costs (the entropy of labels whose most "
+            "frequent class has that share; more with more classes, or a guess off the shares), with "
+            "the training loss no lower: the loss still moves, so the weights change, yet not one "
+            "prediction changes class. A network that has collapsed to the most frequent class (often "
+            "a learning rate far too high) logs this"
+        )
+        others = (
+            "Another reading: a model that tells classes apart no better than a constant guess and "
+            "whose every prediction stays on one side of its boundary; " + DECIDE
+        )
+    elif settled:
         why = (
             f"and the loss level {fmt(lvl_now)} has settled at about the {cost} nats that "
             f"predicting a rate of {fmt(acc, 4)} for every sample costs (the entropy of labels "
@@ -145,4 +191,44 @@ def constant_guess_claim(
         + ("no lower than" if at_open >= h else "about")
         + f" the {fmt(h)} nats a constant guess scoring {fmt(acc, 4)} would cost",
         others=others,
+    )
+
+
+def guess_reading(ctx: Ctx, x0: float, x1: float) -> tuple[float, float] | None:
+    """(accuracy, training loss at x1) when the run's accuracy held one value over x0..x1 (not one
+    prediction changed class) while the training loss at x1 is at or above (1 - BASE_RATE_TOL) x
+    H(accuracy) nats, what a constant guess scoring that accuracy at least costs: a rise of the
+    validation loss there is the wobble of a model that fits nothing, not a fit that stopped
+    generalising. None otherwise, and without an accuracy or a training loss."""
+    acc, train = ctx.acc, ctx.train
+    if acc is None or train is None or not len(acc) or not (math.isfinite(x0) and math.isfinite(x1)):
+        return None
+    col = x_column(acc, ctx.axis)
+    if col is None:
+        return None
+    vals = np.asarray(acc.raw, dtype=np.float64)[(col >= x0) & (col <= x1)]
+    if len(vals) < 2 or not np.isfinite(vals).all() or np.ptp(vals) > 1e-6:
+        return None
+    a = float(vals[-1])
+    t = value_at_x(train, ctx.axis, x1)
+    if not (0.5 <= a <= 0.95 and math.isfinite(t)):
+        return None
+    return (a, t) if t >= (1 - BASE_RATE_TOL) * float(binary_entropy(np.array([a]))[0]) else None
+
+
+def guess_claim(found: tuple[float, float], x0: float, x1: float, subject: str) -> Claim:
+    """`one-class-predictor` (possible) for a rise that `guess_reading` found in a model that fits
+    nothing: the reading that demotes it to information."""
+    a, t = found
+    h = float(binary_entropy(np.array([a]))[0])
+    return Claim(
+        "one-class-predictor",
+        "possible",
+        x0,
+        x1,
+        f"accuracy held {fmt(a, 4)} over the whole span, not one prediction changing class, while the "
+        f"training loss {fmt(t)} is no lower than the {fmt(h)} nats a constant guess scoring that costs: "
+        f"the model fits its training samples no better than predicting one class, so the rise of "
+        f"{subject} is its outputs wobbling, not a fit that stopped generalising",
+        others="Another reading: a model that tells classes apart no better than a constant guess; " + DECIDE,
     )

@@ -12,10 +12,13 @@ from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Detector, classes_claim, level, lookup, names, value
 from lossacc_tui.analysis.detectors.base_rate import (
+    BASE_RATE_TOL,
     base_rate_band,
     base_rate_claims,
     binary_entropy,
     constant_guess_claim,
+    cost_band,
+    wobbles,
 )
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k
 from lossacc_tui.analysis.detectors.diverging import diverging_claims
@@ -59,6 +62,7 @@ class AccStuck(Detector):
             keep_base = np.zeros(len(acc_y), dtype=bool)
             settled = np.zeros(len(acc_y), dtype=bool)
             band = np.zeros(len(acc_y), dtype=bool)
+            above = np.zeros(len(acc_y), dtype=bool)
             if loss is not None:
                 # a repeated accuracy means a model that ignores its inputs only when the loss is not
                 # finite, or the accuracy sits at 1/K while the loss is at (or above) ln K and not
@@ -87,13 +91,22 @@ class AccStuck(Detector):
                 base = base_rate_band(acc_y, loss.lvl, k)
                 at_base = (acc_y >= 0.5) & (acc_y <= 0.95) & base & moves
                 keep_base = (acc_y >= 0.5) & (acc_y <= 0.95) & base_rate_band(acc_y, loss.lvl, k, wide=True)
+                # or a collapsed network (a learning rate far too high): the loss no longer falls, sits
+                # at or above the least a constant guess scoring `acc` can cost whatever K is (H(acc)),
+                # and still moves (the weights change) while not one prediction changes class
+                at_cost = (acc_y >= 0.5) & (acc_y <= 0.95) & cost_band(acc_y, loss.lvl, k)
+                at_cost &= ~learning & ~loss.warm & wobbles(self._loss_window(acc))
+                keep_base |= (acc_y >= 0.5) & (acc_y <= 0.95) & cost_band(acc_y, loss.lvl, k, wide=True)
                 strong = ~np.isfinite(loss_y) | (at_chance & ~learning)
-                blind_ok = strong | at_prior | at_base
+                blind_ok = strong | at_prior | at_base | at_cost
                 # the base-rate reading is favoured once the loss has settled there (no longer falling
                 # beyond its noise): a model whose decision boundary is fixed while its confidence grows
                 # also holds accuracy frozen, but its loss passes through this band on its way down
                 band = frozen & (acc_y >= 0.5) & (acc_y <= 0.95) & base
                 settled = band & ~learning & ~loss.warm
+                collapsed = frozen & at_cost
+                above = collapsed & ~base  # above the band (K > 2 unknown, or a guess off the prior)
+                band |= collapsed
                 if self.ctx.train is not None and self.ctx.split == "validation":
                     # a model that ignores its inputs cannot fit its training samples either: a training
                     # loss far below the label entropy bound says the model uses its inputs
@@ -103,6 +116,9 @@ class AccStuck(Detector):
                     keep_base &= ~fits
                     settled &= ~fits
                     band &= ~fits
+                    # a collapsed network fits its training samples no better than a constant guess:
+                    # its training loss is at or above that cost too
+                    collapsed &= np.isfinite(train) & (train >= (1 - BASE_RATE_TOL) * prior)
                     # "while training goes on": a model whose weights hardly change (a learning rate
                     # decayed to nothing) holds any accuracy frozen at a settled loss, so the
                     # base-rate reading is favoured only while the training loss still moves
@@ -111,9 +127,13 @@ class AccStuck(Detector):
                     back = x_values(self.series, self.ctx.axis, np.maximum(acc.idx - p.half, 0))
                     train0 = lookup(self.ctx.train, self.ctx.axis, back)
                     settled &= np.abs(train0 - train) >= 0.5 * p.min_loss_change * np.abs(train0)
+                    settled |= collapsed
                 else:
                     settled[:] = False  # no training loss: nothing says training goes on
-            self._marks = band.view(np.int8) + settled.view(np.int8)  # 1 in the band, 2 settled there
+                    above[:] = False
+                above &= settled
+            # 1 in the band, 2 settled there, 3 settled above it (a collapsed network)
+            self._marks = band.view(np.int8) + settled.view(np.int8) + above.view(np.int8)
             on = frozen & blind_ok
             off = ~(loose & (blind_ok | keep_base))
             if loss is None:
@@ -125,6 +145,15 @@ class AccStuck(Detector):
                 off &= acc.maj_dev > 2 * p.majority_tol
             self._strong = strong
         return on, off
+
+    def _loss_window(self, acc: AccFeatures) -> np.ndarray:
+        """The loss logged at each of the accuracy's last `stuck_window` evaluations, (w, n) nats,
+        oldest row first (NaN where none)."""
+        rows = []
+        for j in range(self.p.stuck_window - 1, -1, -1):
+            xs = x_values(self.series, self.ctx.axis, np.maximum(acc.idx - j, 0))
+            rows.append(lookup(self.ctx.loss, self.ctx.axis, xs))
+        return np.stack(rows)
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence
@@ -173,7 +202,7 @@ class AccStuck(Detector):
             first = value(self.ctx.loss, alert.data["first_idx"])
             found = self._base_point(alert, i)
             if found is not None:
-                j, settled = found
+                j, mark = found
                 # the latest point of the span where accuracy was frozen at the base-rate cost (an
                 # accuracy that has started to move since is described by the numbers of that point)
                 return out + base_rate_claims(
@@ -187,7 +216,8 @@ class AccStuck(Detector):
                     value(self.ctx.loss, j),
                     level(self.ctx.loss, j, self.p),
                     k,
-                    settled,
+                    mark >= 2,
+                    above=mark == 3,
                 )
             at_open = level(self.ctx.loss, alert.data["open_idx"], self.p)
             return [*out, constant_guess_claim(nm[0], x0, x1, first, loss_now, at_open, acc, others)]
@@ -220,14 +250,15 @@ class AccStuck(Detector):
         hits = np.flatnonzero(marks)
         if len(hits):
             keep = alert.data.setdefault("base_idx", [])
-            keep.extend((int(acc.idx[lo + h]), bool(marks[h] == 2)) for h in hits[-BASE_KEEP:])
+            keep.extend((int(acc.idx[lo + h]), int(marks[h])) for h in hits[-BASE_KEEP:])
             del keep[:-BASE_KEEP]
 
-    def _base_point(self, alert: Alert, i: int) -> tuple[int, bool] | None:
+    def _base_point(self, alert: Alert, i: int) -> tuple[int, int] | None:
         """The latest point j <= i of the alert where accuracy was frozen with the loss level at the
-        base-rate cost, with whether the loss had settled there (latest settled point first), or None."""
+        base-rate cost, with its mark (1 passing through, 2 settled there, 3 settled above it; the
+        latest settled point first), or None."""
         marks = [m for m in alert.data.get("base_idx", []) if m[0] <= i]
-        settled = [m for m in marks if m[1]]
+        settled = [m for m in marks if m[1] >= 2]
         return settled[-1] if settled else (marks[-1] if marks else None)
 
     def severity(self, alert: Alert) -> Severity:
