@@ -79,6 +79,13 @@ PHENOMENA: dict[str, tuple[str, list[str], list[str], list[str]]] = {
         ["loss-explosion", "acc-stuck", "*chance*", "*majority*", "plateau"],
         [],
     ),
+    "train-loss-spike": (
+        "the training loss as the loop logged it (the mean over an epoch's batches) reaches >= 10x its "
+        "running best after the first evaluation: a learning rate too high for some steps",
+        ["loss-explosion"],
+        [],
+        [],
+    ),
     "at-majority-rate": (
         "last evaluation: accuracy at the majority rate and >= 90 % predicted as one class",
         ["acc-stuck", "*majority*"],
@@ -176,6 +183,16 @@ def checks(rows: list[dict]) -> dict[str, dict[str, Any]]:
         "shown": unstable,
         "evidence": {"max_over_running_best": jump, "drops_over_20pct": drops},
     }
+    # a spike of the logged training loss inside an epoch (the end-of-epoch facts do not see it)
+    logged = [r.get("logged_loss") for r in train]
+    spikes = [
+        e
+        for e in range(1, len(logged))
+        if logged[e] is not None
+        and all(v is not None for v in logged[: e + 1])
+        and logged[e] >= 10 * min(logged[:e])
+    ]
+    out["train-loss-spike"] = {"shown": bool(spikes), "evidence": {"evaluations": spikes}}
     last = val[-1]
     cws = last.get("confident_wrong_share")
     out["confident-mistakes"] = {
