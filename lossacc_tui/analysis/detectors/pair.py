@@ -104,7 +104,9 @@ class LossUpAccUp(PairDetector):
     severity_doc = "warning/info"
     meaning = (
         "validation loss rises while validation accuracy rises or holds: a few mistakes grow "
-        "confident while borderline samples cross over; often the first sign of overfitting"
+        "confident while borderline samples cross over; often the first sign of overfitting "
+        "(information when one or two samples account for the rise, or accuracy held one value while "
+        "the training loss is no lower than a constant guess costs)"
     )
     general = (
         "Validation loss rises while validation accuracy rises or holds. The same samples on each side of "

@@ -39,8 +39,10 @@ class AccStuck(Detector):
     severity_doc = "warning/info"
     meaning = (
         "accuracy unchanged while the loss is not finite, or at 1/K with a loss at or above ln K and "
-        "not falling, or equal to the majority rate given with `--majority` (warning); unchanged while "
-        "the loss moves and stays at or above what a constant guess would cost (info)"
+        "not falling, or equal to the majority rate given with `--majority`, or with the loss settled "
+        "at (or wobbling at or above) what a constant guess scoring that accuracy costs while training "
+        "goes on (warning: a model predicting the most frequent class, e.g. collapsed by a learning "
+        "rate far too high); unchanged while the loss moves through that cost (info)"
     )
     general = (
         "Accuracy repeated exactly for many evaluations while the loss is not finite, or while accuracy "
