@@ -202,3 +202,18 @@ def test_a_loss_wobbling_above_its_best_in_a_collapsed_network_is_not_overfittin
     assert over and all(a["severity"] == "info" for a in over)
     assert claims(over[0])["one-class-predictor"] == "possible"
     assert "no better than predicting one class" in over[0]["explanation"]
+
+
+def test_a_dead_network_repeating_loss_and_accuracy_to_the_last_digit_is_a_warning() -> None:
+    # collapse-k3-keras s0: Adam at lr 0.3 kills the network at once; accuracy, loss and training loss
+    # repeat to the last digit for 14 epochs (the loss 4.0564 = 0.25 of mistakes x ln 1e7, Keras's clip)
+    folder = CORPUS / "collapse-k3-keras" / "s0"
+    assert val_facts(folder)[-1]["pred_majority_share"] == 1.0
+    for log in ("training.csv", "console.txt"):
+        (stuck,) = [a for a in alerts(folder / log) if a["kind"] == "acc-stuck"]
+        assert stuck["severity"] == "warning", log
+        assert claims(stuck)["at-majority-rate"] == "likely"
+        assert (
+            "repeat to the last digit" in stuck["explanation"]
+            and "learning rate is zero" in stuck["explanation"]
+        )

@@ -201,6 +201,18 @@ def families() -> dict[str, Family]:
             batch=32,
         )
     add(
+        "collapse-k3-keras",
+        "keras",
+        "skewed3",
+        ["at-majority-rate"],
+        "3-class make_classification 75/15/10 with a usable signal (class_sep 0.8), 64x64 hidden, Adam at "
+        "lr 0.3 (far too high): the rule written on the torch collapse runs, tried on Keras's logs",
+        hidden=(64, 64),
+        lr=0.3,
+        epochs=15,
+        batch=32,
+    )
+    add(
         "chance-keras",
         "keras",
         "blobs4",

@@ -79,6 +79,20 @@ def wobbles(window: np.ndarray) -> np.ndarray:
     return (d >= JITTER_REL).any(axis=0) & (d <= -JITTER_REL).any(axis=0)
 
 
+#: the largest relative spread of a loss that "repeats to the last digit" (float32 noise of a
+#: recomputed loss is about 1e-7; a console printing 4 decimals shows none)
+REPEAT_REL = 1e-5
+
+
+def repeats(window: np.ndarray) -> np.ndarray:
+    """Whether each column of `window` ((w, n), nats) is finite and spreads by at most REPEAT_REL
+    of its size: a model no step changes logs the same loss again and again."""
+    with np.errstate(invalid="ignore"):
+        fin = np.isfinite(window).all(axis=0)
+        spread = np.nanmax(window, axis=0) - np.nanmin(window, axis=0) if window.size else np.zeros(0)
+        return fin & (spread <= REPEAT_REL * np.abs(np.nanmean(window, axis=0)))
+
+
 def base_rate_claims(
     subject: str,
     loss_name: str,
@@ -90,17 +104,30 @@ def base_rate_claims(
     loss_now: float,
     lvl_now: float,
     k: int | None,
-    settled: bool,
-    above: bool = False,
+    mark: int,
 ) -> list[Claim]:
     """`at-majority-rate` and `one-class-predictor` for an accuracy `acc` frozen since x0 while the
-    loss moved from `first_loss` to `loss_now` (level `lvl_now`, nats) into the base-rate band:
-    `likely` once the loss has `settled` there, `possible` while it passes through. `above`: it
-    settled above the band, still moving, with the training loss no lower (a collapsed network)."""
+    loss moved from `first_loss` to `loss_now` (level `lvl_now`, nats) into the base-rate band.
+    `mark` (stuck.py): 1 passing through (`possible`), 2 settled there, 3 settled at or above it,
+    still moving, with the training loss no lower (a collapsed network), 4 the loss and the
+    training loss repeating to the last digit at or above it (a dead network); `likely` from 2."""
     h, hi = prior_cost(acc, k)
     cost = fmt(h) if hi == h else f"{span(h, hi, 4, sep=' to ')}"
+    settled = mark >= 2
     strength = "likely" if settled else "possible"
-    if above:
+    if mark == 4:
+        why = (
+            f"and the loss {fmt(loss_now)} is at or above the {fmt(h)} nats that the cheapest constant "
+            f"guess scoring {fmt(acc, 4)} costs (the entropy of labels whose most frequent class has "
+            "that share), while the loss and the training loss repeat to the last digit: no training "
+            "step changes the model. A network whose units are all off, or whose outputs sit saturated "
+            "at the loss's clip, predicts one class and logs this"
+        )
+        others = (
+            "Another reading: a model that tells classes apart and whose learning rate is zero (a "
+            "schedule that has ended, frozen parameters); " + DECIDE
+        )
+    elif mark == 3:
         why = (
             f"and the loss level {fmt(lvl_now)} has stopped falling at or above the {fmt(h)} nats that the "
             f"cheapest constant guess scoring {fmt(acc, 4)} costs (the entropy of labels whose most "

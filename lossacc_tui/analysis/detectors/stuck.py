@@ -18,6 +18,7 @@ from lossacc_tui.analysis.detectors.base_rate import (
     binary_entropy,
     constant_guess_claim,
     cost_band,
+    repeats,
     wobbles,
 )
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k
@@ -25,6 +26,7 @@ from lossacc_tui.analysis.detectors.diverging import diverging_claims
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import fmt, fmt_x
 from lossacc_tui.analysis.track import x_values
+from lossacc_tui.model import Series
 
 #: how many of the latest base-rate points an acc-stuck alert remembers
 BASE_KEEP = 32
@@ -65,6 +67,7 @@ class AccStuck(Detector):
             settled = np.zeros(len(acc_y), dtype=bool)
             band = np.zeros(len(acc_y), dtype=bool)
             above = np.zeros(len(acc_y), dtype=bool)
+            dead = np.zeros(len(acc_y), dtype=bool)
             if loss is not None:
                 # a repeated accuracy means a model that ignores its inputs only when the loss is not
                 # finite, or the accuracy sits at 1/K while the loss is at (or above) ln K and not
@@ -96,11 +99,15 @@ class AccStuck(Detector):
                 # or a collapsed network (a learning rate far too high): the loss no longer falls, sits
                 # at or above the least a constant guess scoring `acc` can cost whatever K is (H(acc)),
                 # and still moves (the weights change) while not one prediction changes class
+                window = self._loss_window(acc)
                 at_cost = (acc_y >= 0.5) & (acc_y <= 0.95) & cost_band(acc_y, loss.lvl, k)
-                at_cost &= ~learning & ~loss.warm & wobbles(self._loss_window(acc))
+                # or a network that no longer changes at all (every unit off, outputs saturated at the
+                # loss's clip): accuracy and loss repeat to the last digit, the loss at that cost
+                dead = at_cost & repeats(window)
+                at_cost &= ~learning & ~loss.warm & wobbles(window)
                 keep_base |= (acc_y >= 0.5) & (acc_y <= 0.95) & cost_band(acc_y, loss.lvl, k, wide=True)
                 strong = ~np.isfinite(loss_y) | (at_chance & ~learning)
-                blind_ok = strong | at_prior | at_base | at_cost
+                blind_ok = strong | at_prior | at_base | at_cost | dead
                 # the base-rate reading is favoured once the loss has settled there (no longer falling
                 # beyond its noise): a model whose decision boundary is fixed while its confidence grows
                 # also holds accuracy frozen, but its loss passes through this band on its way down
@@ -108,7 +115,8 @@ class AccStuck(Detector):
                 settled = band & ~learning & ~loss.warm
                 collapsed = frozen & at_cost
                 above = collapsed & ~base  # above the band (K > 2 unknown, or a guess off the prior)
-                band |= collapsed
+                dead &= frozen
+                band |= collapsed | dead
                 if self.ctx.train is not None and self.ctx.split == "validation":
                     # a model that ignores its inputs cannot fit its training samples either: a training
                     # loss far below the label entropy bound says the model uses its inputs
@@ -121,6 +129,8 @@ class AccStuck(Detector):
                     # a collapsed network fits its training samples no better than a constant guess:
                     # its training loss is at or above that cost too
                     collapsed &= np.isfinite(train) & (train >= (1 - BASE_RATE_TOL) * prior)
+                    # a dead network's training loss repeats too (no step changes the model)
+                    dead &= repeats(self._loss_window(acc, self.ctx.train))
                     # "while training goes on": a model whose weights hardly change (a learning rate
                     # decayed to nothing) holds any accuracy frozen at a settled loss, so the
                     # base-rate reading is favoured only while the training loss still moves
@@ -129,13 +139,16 @@ class AccStuck(Detector):
                     back = x_values(self.series, self.ctx.axis, np.maximum(acc.idx - p.half, 0))
                     train0 = lookup(self.ctx.train, self.ctx.axis, back)
                     settled &= np.abs(train0 - train) >= 0.5 * p.min_loss_change * np.abs(train0)
-                    settled |= collapsed
+                    settled |= collapsed | dead
                 else:
                     settled[:] = False  # no training loss: nothing says training goes on
                     above[:] = False
-                above &= settled
-            # 1 in the band, 2 settled there, 3 settled above it (a collapsed network)
-            self._marks = band.view(np.int8) + settled.view(np.int8) + above.view(np.int8)
+                    dead[:] = False
+                above &= settled & ~dead
+            # 1 in the band, 2 settled there, 3 settled above it (a collapsed network), 4 dead
+            self._marks = (
+                band.view(np.int8) + settled.view(np.int8) + above.view(np.int8) + 2 * dead.view(np.int8)
+            )
             on = frozen & blind_ok
             off = ~(loose & (blind_ok | keep_base))
             if loss is None:
@@ -148,13 +161,13 @@ class AccStuck(Detector):
             self._strong = strong
         return on, off
 
-    def _loss_window(self, acc: AccFeatures) -> np.ndarray:
-        """The loss logged at each of the accuracy's last `stuck_window` evaluations, (w, n) nats,
-        oldest row first (NaN where none)."""
+    def _loss_window(self, acc: AccFeatures, series: Series | None = None) -> np.ndarray:
+        """The loss (or `series`) logged at each of the accuracy's last `stuck_window` evaluations,
+        (w, n) nats, oldest row first (NaN where none)."""
         rows = []
         for j in range(self.p.stuck_window - 1, -1, -1):
             xs = x_values(self.series, self.ctx.axis, np.maximum(acc.idx - j, 0))
-            rows.append(lookup(self.ctx.loss, self.ctx.axis, xs))
+            rows.append(lookup(self.ctx.loss if series is None else series, self.ctx.axis, xs))
         return np.stack(rows)
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
@@ -218,8 +231,7 @@ class AccStuck(Detector):
                     value(self.ctx.loss, j),
                     level(self.ctx.loss, j, self.p),
                     k,
-                    mark >= 2,
-                    above=mark == 3,
+                    mark,
                 )
             at_open = level(self.ctx.loss, alert.data["open_idx"], self.p)
             return [*out, constant_guess_claim(nm[0], x0, x1, first, loss_now, at_open, acc, others)]
