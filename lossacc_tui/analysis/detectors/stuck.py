@@ -49,7 +49,10 @@ class AccStuck(Detector):
     general = (
         "Accuracy repeated exactly for many evaluations while the loss is not finite, or while accuracy "
         "sits at 1/K and the loss at or above ln K without falling, or accuracy equal to the "
-        "majority-class rate you gave (--majority). A model that ignores its inputs predicts one class, "
+        "majority-class rate you gave (--majority), or while the loss stays at or above what a constant "
+        "guess scoring that accuracy costs (H(acc) nats) and either wobbles there or repeats to the last "
+        "digit with the training loss: a network collapsed to the most frequent class, often by a "
+        "learning rate far too high. A model that ignores its inputs predicts one class, "
         "and its accuracy is then that class's share. Check the predicted-class counts or confusion "
         "matrix, a balanced metric (minority-class F1, balanced accuracy, AUC), and whether the loss or "
         "the logits are NaN (argmax over NaN logits is a constant class)."
