@@ -79,11 +79,12 @@ PHENOMENA: dict[str, tuple[str, list[str], list[str], list[str]]] = {
         ["loss-explosion", "acc-stuck", "*chance*", "*majority*", "plateau"],
         [],
     ),
-    "train-loss-spike": (
-        "the training loss as the loop logged it (the mean over an epoch's batches) reaches >= 10x its "
-        "running best after the first evaluation: a learning rate too high for some steps",
+    "loss-spike": (
+        "after the first evaluation, the validation cross-entropy or the training loss as the loop logged "
+        "it (the mean over an epoch's batches) reaches >= 5x its running best (loss-explosion's default "
+        "factor): a learning rate too high for some steps",
         ["loss-explosion"],
-        [],
+        ["val-loss-unstable"],
         [],
     ),
     "at-majority-rate": (
@@ -183,16 +184,23 @@ def checks(rows: list[dict]) -> dict[str, dict[str, Any]]:
         "shown": unstable,
         "evidence": {"max_over_running_best": jump, "drops_over_20pct": drops},
     }
-    # a spike of the logged training loss inside an epoch (the end-of-epoch facts do not see it)
-    logged = [r.get("logged_loss") for r in train]
-    spikes = [
-        e
-        for e in range(1, len(logged))
-        if logged[e] is not None
-        and all(v is not None for v in logged[: e + 1])
-        and logged[e] >= 10 * min(logged[:e])
-    ]
-    out["train-loss-spike"] = {"shown": bool(spikes), "evidence": {"evaluations": spikes}}
+
+    # a spike of the validation loss, or of the logged training loss (inside an epoch: the
+    # end-of-epoch facts do not see it)
+    def spikes(vals: list) -> list[int]:
+        return [
+            e
+            for e in range(1, len(vals))
+            if vals[e] is not None
+            and all(v is not None and math.isfinite(v) for v in vals[: e + 1])
+            and vals[e] >= 5 * min(vals[:e])
+        ]
+
+    sp_val, sp_train = spikes(vl), spikes([r.get("logged_loss") for r in train])
+    out["loss-spike"] = {
+        "shown": bool(sp_val or sp_train),
+        "evidence": {"val_evaluations": sp_val, "logged_train_evaluations": sp_train},
+    }
     last = val[-1]
     cws = last.get("confident_wrong_share")
     out["confident-mistakes"] = {

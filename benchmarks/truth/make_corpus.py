@@ -213,6 +213,19 @@ def families() -> dict[str, Family]:
         batch=32,
     )
     add(
+        "collapse-k2-lightning",
+        "lightning",
+        "skewed2",
+        ["at-majority-rate"],
+        "2-class make_classification 85/15 with a usable signal (class_sep 0.8), 64x64 hidden, Adam at "
+        "lr 0.3 (far too high), Lightning's logs (per-step training loss, no training accuracy); "
+        "generated after the at-majority-rate rules were written, as a blind check",
+        hidden=(64, 64),
+        lr=0.3,
+        epochs=15,
+        batch=32,
+    )
+    add(
         "chance-keras",
         "keras",
         "blobs4",
