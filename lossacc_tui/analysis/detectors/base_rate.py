@@ -87,10 +87,11 @@ REPEAT_REL = 1e-5
 def repeats(window: np.ndarray) -> np.ndarray:
     """Whether each column of `window` ((w, n), nats) is finite and spreads by at most REPEAT_REL
     of its size: a model no step changes logs the same loss again and again."""
-    with np.errstate(invalid="ignore"):
-        fin = np.isfinite(window).all(axis=0)
-        spread = np.nanmax(window, axis=0) - np.nanmin(window, axis=0) if window.size else np.zeros(0)
-        return fin & (spread <= REPEAT_REL * np.abs(np.nanmean(window, axis=0)))
+    fin = np.isfinite(window).all(axis=0)
+    w = np.where(fin, window, 0.0)
+    if not w.shape[0]:
+        return fin
+    return fin & (w.max(axis=0) - w.min(axis=0) <= REPEAT_REL * np.abs(w.mean(axis=0)))
 
 
 def base_rate_claims(
