@@ -167,3 +167,53 @@ def test_a_possible_one_class_reading_names_the_other_reading_and_what_decides()
             sure = a["explanation"].split("How sure.")[1]
             assert "decision boundary no longer moves" in sure and "--majority RATE" in sure, sure
             assert "lossacc_tui.probe" in sure, sure
+
+
+@pytest.mark.parametrize(("family", "seed"), [("collapse-k3-torch", "s0"), ("collapse-k4-torch", "s1")])
+def test_a_network_collapsed_to_the_majority_class_is_a_warning_without_k(family: str, seed: str) -> None:
+    # Adam at lr 0.3 on imbalanced 3- and 4-class data: the network predicts one class; its loss stops
+    # falling and wobbles at or above H(accuracy) (above it by the minority classes' spread, K not
+    # logged), the training loss no lower
+    folder = CORPUS / family / seed
+    last = val_facts(folder)[-1]
+    assert last["pred_majority_share"] == 1.0 and last["accuracy"] == last["majority_rate"]
+    for log in ("train.log", "train.jsonl"):
+        (stuck,) = [a for a in alerts(folder / log) if a["kind"] == "acc-stuck"]
+        assert stuck["severity"] == "warning", log
+        got = claims(stuck)
+        assert got["at-majority-rate"] == "likely" and got["one-class-predictor"] == "likely"
+        assert "collapsed" in stuck["explanation"] and " nan " not in stuck["explanation"]
+
+
+def test_a_frozen_accuracy_whose_loss_drifts_one_way_stays_a_possible_base_rate() -> None:
+    # val-shift-torch s0: the learning rate drops to 1 % at epoch 7, so val_acc holds 0.9462 while the
+    # loss creeps down without a wobble: weights that barely change, not a collapsed network
+    found = alerts(CORPUS / "val-shift-torch" / "s0" / "train.jsonl")
+    stuck = [a for a in found if a["kind"] == "acc-stuck"]
+    assert stuck and all(a["severity"] == "info" for a in stuck)
+    assert all(claims(a).get("at-majority-rate") in (None, "possible") for a in stuck)
+
+
+def test_a_loss_wobbling_above_its_best_in_a_collapsed_network_is_not_overfitting() -> None:
+    # collapse-k3-torch s1: val_loss 0.69 -> 0.77 while the training loss moves 0.76 -> 0.72, accuracy
+    # frozen at the majority share: the model fits nothing, so no overfitting warning
+    found = alerts(CORPUS / "collapse-k3-torch" / "s1" / "train.jsonl")
+    over = [a for a in found if a["kind"] == "overfitting"]
+    assert over and all(a["severity"] == "info" for a in over)
+    assert claims(over[0])["one-class-predictor"] == "possible"
+    assert "no better than predicting one class" in over[0]["explanation"]
+
+
+def test_a_dead_network_repeating_loss_and_accuracy_to_the_last_digit_is_a_warning() -> None:
+    # collapse-k3-keras s0: Adam at lr 0.3 kills the network at once; accuracy, loss and training loss
+    # repeat to the last digit for 14 epochs (the loss 4.0564 = 0.25 of mistakes x ln 1e7, Keras's clip)
+    folder = CORPUS / "collapse-k3-keras" / "s0"
+    assert val_facts(folder)[-1]["pred_majority_share"] == 1.0
+    for log in ("training.csv", "console.txt"):
+        (stuck,) = [a for a in alerts(folder / log) if a["kind"] == "acc-stuck"]
+        assert stuck["severity"] == "warning", log
+        assert claims(stuck)["at-majority-rate"] == "likely"
+        assert (
+            "repeat to the last digit" in stuck["explanation"]
+            and "learning rate is zero" in stuck["explanation"]
+        )

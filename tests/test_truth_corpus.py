@@ -227,3 +227,22 @@ def test_a_probe_sidecar_confirms_or_refutes_claims_as_the_facts_say(run: str, t
             "acc-at-chance",
             "val-unlike-train",
         )
+
+
+def test_a_mid_epoch_spike_of_the_logged_training_loss_is_labelled_from_the_logged_values() -> None:
+    # collapse-k2-torch s0: at epoch 7 the loop logs train_loss 3.676 (x12.5 its best 0.2945) while the
+    # end-of-epoch facts see 0.44: the spike is real, so `loss-explosion` is an acceptable kind there
+    from benchmarks.truth.labels import checks
+
+    folder = CORPUS / "collapse-k2-torch" / "s0"
+    if not (folder / "truth.jsonl").is_file():
+        pytest.skip("no truth corpus generated")
+    rows = [json.loads(x) for x in (folder / "truth.jsonl").read_text().splitlines()]
+    logged = [json.loads(x)["train_loss"] for x in (folder / "train.jsonl").read_text().splitlines()]
+    train = [r for r in rows if r["split"] == "train"]
+    assert [r["logged_loss"] for r in train] == pytest.approx(logged, rel=1e-5)
+    spike = checks(rows)["loss-spike"]
+    assert spike["shown"] and spike["evidence"]["logged_train_evaluations"] == [6]  # (0-based: epoch 7)
+    assert max(r["loss"] for r in train) < 5 * min(r["loss"] for r in train)  # facts alone miss it
+    lab = json.loads((folder / "labels.json").read_text())
+    assert "loss-spike" in lab["also_shown"] and "loss-explosion" in lab["acceptable"]

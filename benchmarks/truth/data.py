@@ -20,6 +20,14 @@ class Data:
     name: str
 
 
+#: imbalanced sets with a usable signal (class_sep 0.8, 4 of 10 features informative): name -> (K, shares)
+SKEWED: dict[str, tuple[int, list[float]]] = {
+    "skewed2": (2, [0.85, 0.15]),
+    "skewed3": (3, [0.75, 0.15, 0.10]),
+    "skewed4": (4, [0.6, 0.2, 0.1, 0.1]),
+}
+
+
 def _load(name: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
     from sklearn import datasets
 
@@ -39,6 +47,20 @@ def _load(name: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
             n_redundant=0,
             weights=[0.9, 0.1],
             class_sep=0.3,
+            flip_y=0.0,
+            random_state=seed,
+        )
+    elif name in SKEWED:  # imbalanced with a usable signal: a model that collapses ignores it
+        k, weights = SKEWED[name]
+        return datasets.make_classification(
+            n_samples=2000,
+            n_features=10,
+            n_informative=4,
+            n_redundant=0,
+            n_classes=k,
+            n_clusters_per_class=1,
+            weights=weights,
+            class_sep=0.8,
             flip_y=0.0,
             random_state=seed,
         )

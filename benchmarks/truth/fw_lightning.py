@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import math
 import warnings
 from pathlib import Path
 
@@ -93,7 +94,10 @@ def train(spec: Spec, data: Data, out: Path, version: int = 0) -> tuple[Path, li
     folder = Path(logger.log_dir)
     # the step Lightning wrote on each validation row, in order
     with (folder / "metrics.csv").open() as f:
-        steps = [int(r["step"]) for r in csv.DictReader(f) if r.get("val_loss")]
+        written = list(csv.DictReader(f))
+    steps = [int(r["step"]) for r in written if r.get("val_loss")]
+    # the training loss as Lightning logged it (the epoch's mean batch loss, the model moving)
+    logged = {int(r["epoch"]): float(r["train_loss_epoch"]) for r in written if r.get("train_loss_epoch")}
     val_i = 0
     for row in module.rows:
         if row["split"] == "val" and val_i < len(steps):
@@ -101,4 +105,7 @@ def train(spec: Spec, data: Data, out: Path, version: int = 0) -> tuple[Path, li
             val_i += 1
         elif row["split"] == "train" and val_i - 1 < len(steps):
             row["step"] = steps[val_i - 1]
+        if row["split"] == "train":
+            v = logged.get(int(row["epoch"]))
+            row["logged_loss"] = float(f"{v:.6g}") if v is not None and math.isfinite(v) else None
     return folder, module.rows

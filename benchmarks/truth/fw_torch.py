@@ -97,6 +97,9 @@ def train(spec: Spec, data: Data, out: Path, tensorboard: bool = False) -> list[
             pt = torch.softmax(model(xt).double(), 1).numpy()
         rows.append(trackers["val"].facts(pv, data.y_val, epoch, step))
         rows.append(trackers["train"].facts(pt, data.y_train, epoch, step))
+        # the training loss as the loop logs it (the mean over the epoch's batches, the model moving):
+        # a spike inside an epoch shows here, not in the end-of-epoch facts
+        rows[-1]["logged_loss"] = float(f"{tot_loss / seen:.6g}") if math.isfinite(tot_loss) else None
         rec = {
             "epoch": epoch,
             "step": step,

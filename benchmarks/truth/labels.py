@@ -79,6 +79,14 @@ PHENOMENA: dict[str, tuple[str, list[str], list[str], list[str]]] = {
         ["loss-explosion", "acc-stuck", "*chance*", "*majority*", "plateau"],
         [],
     ),
+    "loss-spike": (
+        "after the first evaluation, the validation cross-entropy or the training loss as the loop logged "
+        "it (the mean over an epoch's batches) reaches >= 5x its running best (loss-explosion's default "
+        "factor): a learning rate too high for some steps",
+        ["loss-explosion"],
+        ["val-loss-unstable"],
+        [],
+    ),
     "at-majority-rate": (
         "last evaluation: accuracy at the majority rate and >= 90 % predicted as one class",
         ["acc-stuck", "*majority*"],
@@ -175,6 +183,23 @@ def checks(rows: list[dict]) -> dict[str, dict[str, Any]]:
     out["unstable"] = {
         "shown": unstable,
         "evidence": {"max_over_running_best": jump, "drops_over_20pct": drops},
+    }
+
+    # a spike of the validation loss, or of the logged training loss (inside an epoch: the
+    # end-of-epoch facts do not see it)
+    def spikes(vals: list) -> list[int]:
+        return [
+            e
+            for e in range(1, len(vals))
+            if vals[e] is not None
+            and all(v is not None and math.isfinite(v) for v in vals[: e + 1])
+            and vals[e] >= 5 * min(vals[:e])
+        ]
+
+    sp_val, sp_train = spikes(vl), spikes([r.get("logged_loss") for r in train])
+    out["loss-spike"] = {
+        "shown": bool(sp_val or sp_train),
+        "evidence": {"val_evaluations": sp_val, "logged_train_evaluations": sp_train},
     }
     last = val[-1]
     cws = last.get("confident_wrong_share")

@@ -187,6 +187,44 @@ def families() -> dict[str, Family]:
         epochs=15,
         batch=64,
     )
+    for k, shares in (("2", "85/15"), ("3", "75/15/10"), ("4", "60/20/10/10")):
+        add(
+            f"collapse-k{k}-torch",
+            "torch",
+            f"skewed{k}",
+            ["at-majority-rate"],
+            f"{k}-class make_classification {shares} with a usable signal (class_sep 0.8), 64x64 hidden, "
+            "Adam at lr 0.3 (far too high): the network collapses to predicting the most frequent class",
+            hidden=(64, 64),
+            lr=0.3,
+            epochs=15,
+            batch=32,
+        )
+    add(
+        "collapse-k3-keras",
+        "keras",
+        "skewed3",
+        ["at-majority-rate"],
+        "3-class make_classification 75/15/10 with a usable signal (class_sep 0.8), 64x64 hidden, Adam at "
+        "lr 0.3 (far too high): the rule written on the torch collapse runs, tried on Keras's logs",
+        hidden=(64, 64),
+        lr=0.3,
+        epochs=15,
+        batch=32,
+    )
+    add(
+        "collapse-k2-lightning",
+        "lightning",
+        "skewed2",
+        ["at-majority-rate"],
+        "2-class make_classification 85/15 with a usable signal (class_sep 0.8), 64x64 hidden, Adam at "
+        "lr 0.3 (far too high), Lightning's logs (per-step training loss, no training accuracy); "
+        "generated after the at-majority-rate rules were written, as a blind check",
+        hidden=(64, 64),
+        lr=0.3,
+        epochs=15,
+        batch=32,
+    )
     add(
         "chance-keras",
         "keras",

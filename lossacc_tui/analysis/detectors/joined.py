@@ -21,6 +21,7 @@ from lossacc_tui.analysis.detectors.base import (
     value,
     value_at_x,
 )
+from lossacc_tui.analysis.detectors.base_rate import guess_claim, guess_reading
 from lossacc_tui.analysis.detectors.flip import Flip, flip_claim, flip_reading
 from lossacc_tui.analysis.detectors.pair import new_best
 from lossacc_tui.analysis.detectors.rise import (
@@ -69,7 +70,8 @@ class Overfitting(Detector):
     severity_doc = "warning/info"
     meaning = (
         "training loss falls while validation loss rises; the gap widens (information when one or two "
-        "samples account for the rise)"
+        "samples account for the rise, or accuracy held one value while the training loss is no lower "
+        "than a constant guess costs)"
     )
     general = (
         "Training loss falls while validation loss rises; the gap between them widens. The model fits "
@@ -301,7 +303,9 @@ class Overfitting(Detector):
         )
 
     def severity(self, alert: Alert) -> Severity:
-        return "info" if self._flip(alert) is not None else "warning"
+        e = alert.evidence
+        guess = guess_reading(self.ctx, e["best_x"], e["now_x"])  # (h9m: a model that fits nothing)
+        return "info" if self._flip(alert) is not None or guess is not None else "warning"
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence
@@ -311,6 +315,9 @@ class Overfitting(Detector):
         flip = self._flip(alert)
         if flip is not None:
             out.append(flip_claim(flip, x0, x1, self.subject, nm[2]))
+        guess = guess_reading(self.ctx, x0, x1)
+        if guess is not None:
+            out.append(guess_claim(guess, x0, x1, self.subject))
         sig = noise(self.series, i)
         if math.isfinite(sig):  # (the short-run path says how little evidence it has in its text)
             out += rise_claims(e["best_val_loss"], e["now_val_loss"], sig, x0, x1, self.subject, nm[2])

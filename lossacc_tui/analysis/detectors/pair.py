@@ -25,6 +25,7 @@ from lossacc_tui.analysis.detectors.base import (
     value,
     value_at_x,
 )
+from lossacc_tui.analysis.detectors.base_rate import guess_claim, guess_reading
 from lossacc_tui.analysis.detectors.flip import Flip, flip_claim, flip_reading
 from lossacc_tui.analysis.detectors.rise import (
     RiseRun,
@@ -110,7 +111,9 @@ class LossUpAccUp(PairDetector):
     severity_doc = "warning/info"
     meaning = (
         "validation loss rises while validation accuracy rises or holds: a few mistakes grow "
-        "confident while borderline samples cross over; often the first sign of overfitting"
+        "confident while borderline samples cross over; often the first sign of overfitting "
+        "(information when one or two samples account for the rise, or accuracy held one value while "
+        "the training loss is no lower than a constant guess costs)"
     )
     general = (
         "Validation loss rises while validation accuracy rises or holds. The same samples on each side of "
@@ -230,7 +233,9 @@ class LossUpAccUp(PairDetector):
         return flip_reading(self.ctx, self.ctx.loss, e["best_loss"], peak, e["best_acc"], e["now_acc"], i)
 
     def severity(self, alert: Alert) -> Severity:
-        return "info" if self._flip(alert) is not None else "warning"
+        e = alert.evidence
+        guess = guess_reading(self.ctx, e["best_x"], e["now_x"])  # (h9m: a model that fits nothing)
+        return "info" if self._flip(alert) is not None or guess is not None else "warning"
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence
@@ -240,6 +245,9 @@ class LossUpAccUp(PairDetector):
         flip = self._flip(alert)
         if flip is not None:
             out.append(flip_claim(flip, x0, x1, nm[0], nm[2]))
+        guess = guess_reading(self.ctx, x0, x1)
+        if guess is not None:
+            out.append(guess_claim(guess, x0, x1, nm[0]))
         out += mistakes_change(e["best_acc"], e["now_acc"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
         out += rise_claims(e["best_loss"], e["now_loss"], noise(self.ctx.loss, i), x0, x1, nm[0], nm[2])
         t0, t1 = e["train_loss_at_best"], e["train_loss_now"]

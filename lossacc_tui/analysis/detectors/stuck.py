@@ -1,5 +1,6 @@
 """acc-stuck: an accuracy that does not move for a reason the numbers name (a NaN loss, chance at
-1/K, or the majority rate with the loss at the base-rate cost), and its base-rate helpers."""
+1/K, or the majority rate with the loss at the base-rate cost). The base-rate reading and its claims
+are in base_rate.py, the `diverging` claim in diverging.py."""
 
 from __future__ import annotations
 
@@ -9,43 +10,26 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
-from lossacc_tui.analysis.detectors.base import (
-    Detector,
-    classes_claim,
-    level,
-    lookup,
-    names,
-    value,
-    value_at_x,
+from lossacc_tui.analysis.detectors.base import Detector, classes_claim, level, lookup, names, value
+from lossacc_tui.analysis.detectors.base_rate import (
+    BASE_RATE_TOL,
+    base_rate_band,
+    base_rate_claims,
+    binary_entropy,
+    constant_guess_claim,
+    cost_band,
+    repeats,
+    wobbles,
 )
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k
+from lossacc_tui.analysis.detectors.diverging import diverging_claims
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, span
+from lossacc_tui.analysis.quantities import fmt, fmt_x
 from lossacc_tui.analysis.track import x_values
+from lossacc_tui.model import Series
 
 #: how many of the latest base-rate points an acc-stuck alert remembers
 BASE_KEEP = 32
-
-#: how far (relative) the loss level may sit from the base-rate entropy and still count as "at" it
-BASE_RATE_TOL = 0.2
-
-
-def base_rate_band(acc: np.ndarray, loss: np.ndarray, k: int | None, wide: bool = False) -> np.ndarray:
-    """Whether the loss is about what a constant guess of the label distribution costs when its
-    majority share is `acc`: within BASE_RATE_TOL of H(acc) (K = 2 or unknown; for a known K > 2,
-    up to H(acc) + (1 - acc) ln(K - 1), the minority classes spread evenly). `wide` doubles the band
-    (the hysteresis of an open alert)."""
-    tol = BASE_RATE_TOL * (2 if wide else 1)
-    lo = binary_entropy(acc)
-    hi = lo + ((1 - acc) * math.log(k - 1) if k and k > 2 else 0.0)
-    with np.errstate(invalid="ignore"):
-        return np.isfinite(loss) & (loss >= (1 - tol) * lo) & (loss <= (1 + tol) * hi)
-
-
-def binary_entropy(p: np.ndarray) -> np.ndarray:
-    """H(p) = -p ln p - (1 - p) ln(1 - p) in nats, 0 at p in {0, 1}; elementwise."""
-    q = np.clip(p, 1e-12, 1 - 1e-12)
-    return -(q * np.log(q) + (1 - q) * np.log1p(-q))
 
 
 class AccStuck(Detector):
@@ -57,13 +41,18 @@ class AccStuck(Detector):
     severity_doc = "warning/info"
     meaning = (
         "accuracy unchanged while the loss is not finite, or at 1/K with a loss at or above ln K and "
-        "not falling, or equal to the majority rate given with `--majority` (warning); unchanged while "
-        "the loss moves and stays at or above what a constant guess would cost (info)"
+        "not falling, or equal to the majority rate given with `--majority`, or with the loss settled "
+        "at (or wobbling at or above) what a constant guess scoring that accuracy costs while training "
+        "goes on (warning: a model predicting the most frequent class, e.g. collapsed by a learning "
+        "rate far too high); unchanged while the loss moves through that cost (info)"
     )
     general = (
         "Accuracy repeated exactly for many evaluations while the loss is not finite, or while accuracy "
         "sits at 1/K and the loss at or above ln K without falling, or accuracy equal to the "
-        "majority-class rate you gave (--majority). A model that ignores its inputs predicts one class, "
+        "majority-class rate you gave (--majority), or while the loss stays at or above what a constant "
+        "guess scoring that accuracy costs (H(acc) nats) and either wobbles there or repeats to the last "
+        "digit with the training loss: a network collapsed to the most frequent class, often by a "
+        "learning rate far too high. A model that ignores its inputs predicts one class, "
         "and its accuracy is then that class's share. Check the predicted-class counts or confusion "
         "matrix, a balanced metric (minority-class F1, balanced accuracy, AUC), and whether the loss or "
         "the logits are NaN (argmax over NaN logits is a constant class)."
@@ -80,6 +69,8 @@ class AccStuck(Detector):
             keep_base = np.zeros(len(acc_y), dtype=bool)
             settled = np.zeros(len(acc_y), dtype=bool)
             band = np.zeros(len(acc_y), dtype=bool)
+            above = np.zeros(len(acc_y), dtype=bool)
+            dead = np.zeros(len(acc_y), dtype=bool)
             if loss is not None:
                 # a repeated accuracy means a model that ignores its inputs only when the loss is not
                 # finite, or the accuracy sits at 1/K while the loss is at (or above) ln K and not
@@ -108,13 +99,27 @@ class AccStuck(Detector):
                 base = base_rate_band(acc_y, loss.lvl, k)
                 at_base = (acc_y >= 0.5) & (acc_y <= 0.95) & base & moves
                 keep_base = (acc_y >= 0.5) & (acc_y <= 0.95) & base_rate_band(acc_y, loss.lvl, k, wide=True)
+                # or a collapsed network (a learning rate far too high): the loss no longer falls, sits
+                # at or above the least a constant guess scoring `acc` can cost whatever K is (H(acc)),
+                # and still moves (the weights change) while not one prediction changes class
+                window = self._loss_window(acc)
+                at_cost = (acc_y >= 0.5) & (acc_y <= 0.95) & cost_band(acc_y, loss.lvl, k)
+                # or a network that no longer changes at all (every unit off, outputs saturated at the
+                # loss's clip): accuracy and loss repeat to the last digit, the loss at that cost
+                dead = at_cost & repeats(window)
+                at_cost &= ~learning & ~loss.warm & wobbles(window)
+                keep_base |= (acc_y >= 0.5) & (acc_y <= 0.95) & cost_band(acc_y, loss.lvl, k, wide=True)
                 strong = ~np.isfinite(loss_y) | (at_chance & ~learning)
-                blind_ok = strong | at_prior | at_base
+                blind_ok = strong | at_prior | at_base | at_cost | dead
                 # the base-rate reading is favoured once the loss has settled there (no longer falling
                 # beyond its noise): a model whose decision boundary is fixed while its confidence grows
                 # also holds accuracy frozen, but its loss passes through this band on its way down
                 band = frozen & (acc_y >= 0.5) & (acc_y <= 0.95) & base
                 settled = band & ~learning & ~loss.warm
+                collapsed = frozen & at_cost
+                above = collapsed & ~base  # above the band (K > 2 unknown, or a guess off the prior)
+                dead &= frozen
+                band |= collapsed | dead
                 if self.ctx.train is not None and self.ctx.split == "validation":
                     # a model that ignores its inputs cannot fit its training samples either: a training
                     # loss far below the label entropy bound says the model uses its inputs
@@ -124,6 +129,11 @@ class AccStuck(Detector):
                     keep_base &= ~fits
                     settled &= ~fits
                     band &= ~fits
+                    # a collapsed network fits its training samples no better than a constant guess:
+                    # its training loss is at or above that cost too
+                    collapsed &= np.isfinite(train) & (train >= (1 - BASE_RATE_TOL) * prior)
+                    # a dead network's training loss repeats too (no step changes the model)
+                    dead &= repeats(self._loss_window(acc, self.ctx.train))
                     # "while training goes on": a model whose weights hardly change (a learning rate
                     # decayed to nothing) holds any accuracy frozen at a settled loss, so the
                     # base-rate reading is favoured only while the training loss still moves
@@ -132,9 +142,16 @@ class AccStuck(Detector):
                     back = x_values(self.series, self.ctx.axis, np.maximum(acc.idx - p.half, 0))
                     train0 = lookup(self.ctx.train, self.ctx.axis, back)
                     settled &= np.abs(train0 - train) >= 0.5 * p.min_loss_change * np.abs(train0)
+                    settled |= collapsed | dead
                 else:
                     settled[:] = False  # no training loss: nothing says training goes on
-            self._marks = band.view(np.int8) + settled.view(np.int8)  # 1 in the band, 2 settled there
+                    above[:] = False
+                    dead[:] = False
+                above &= settled & ~dead
+            # 1 in the band, 2 settled there, 3 settled above it (a collapsed network), 4 dead
+            self._marks = (
+                band.view(np.int8) + settled.view(np.int8) + above.view(np.int8) + 2 * dead.view(np.int8)
+            )
             on = frozen & blind_ok
             off = ~(loose & (blind_ok | keep_base))
             if loss is None:
@@ -146,6 +163,15 @@ class AccStuck(Detector):
                 off &= acc.maj_dev > 2 * p.majority_tol
             self._strong = strong
         return on, off
+
+    def _loss_window(self, acc: AccFeatures, series: Series | None = None) -> np.ndarray:
+        """The loss (or `series`) logged at each of the accuracy's last `stuck_window` evaluations,
+        (w, n) nats, oldest row first (NaN where none)."""
+        rows = []
+        for j in range(self.p.stuck_window - 1, -1, -1):
+            xs = x_values(self.series, self.ctx.axis, np.maximum(acc.idx - j, 0))
+            rows.append(lookup(self.ctx.loss if series is None else series, self.ctx.axis, xs))
+        return np.stack(rows)
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence
@@ -192,93 +218,26 @@ class AccStuck(Detector):
             )
         if alert.data.get("prior_path"):
             first = value(self.ctx.loss, alert.data["first_idx"])
-            h = float(binary_entropy(np.array([acc]))[0])
             found = self._base_point(alert, i)
             if found is not None:
-                j, settled = found
+                j, mark = found
                 # the latest point of the span where accuracy was frozen at the base-rate cost (an
                 # accuracy that has started to move since is described by the numbers of that point)
-                acc, loss_now, x1 = value(self.series, j), value(self.ctx.loss, j), self.ctx.x(self.series, j)
-                lvl_now = level(self.ctx.loss, j, self.p)
-                h = float(binary_entropy(np.array([acc]))[0])
-                hi = h + ((1 - acc) * math.log(k - 1) if k and k > 2 else 0.0)
-                cost = fmt(h) if hi == h else f"{span(h, hi, 4, sep=' to ')}"
-                decide = (
-                    "the predicted-class counts decide, or --majority RATE (the share of the most frequent "
-                    "class) settles the rate"
-                )
-                strength = "likely" if settled else "possible"
-                if settled:
-                    why = (
-                        f"and the loss level {fmt(lvl_now)} has settled at about the {cost} nats that "
-                        f"predicting a rate of {fmt(acc, 4)} for every sample costs (the entropy of labels "
-                        "whose most frequent class has that share): the model has learned the base rate"
-                    )
-                    others = (
-                        "Another reading: a model that tells classes apart, with confidences that happen "
-                        "to cost about as much, and not one prediction changing class; " + decide
-                    )
-                else:
-                    why = (
-                        f"and the loss level {fmt(lvl_now)} is about the {cost} nats that predicting a rate "
-                        f"of {fmt(acc, 4)} for every sample costs (the entropy of labels whose most frequent "
-                        "class has that share)"
-                    )
-                    others = (
-                        "Not favoured yet: a model whose decision boundary stays put while its confidence "
-                        "grows also holds accuracy frozen and passes through that cost while its loss "
-                        "falls, and a model whose weights no longer change (a flat training loss) holds any "
-                        "accuracy frozen; a loss that settles at that cost while the training loss still "
-                        "moves favours the base rate, and " + decide
-                    )
-                out.append(
-                    Claim(
-                        "at-majority-rate",
-                        strength,
-                        x0,
-                        x1,
-                        f"{self.subject} {fmt(acc, 4)} is the share of the most frequent class: it has not "
-                        f"changed since {nm[2]} {fmt_x(x0)} while {nm[0]} moved "
-                        f"{arrow(first, loss_now)}, " + why,
-                        value=acc,
-                        evidence={"loss_level": lvl_now, "base_rate_entropy": h},
-                        others=others,
-                    )
-                )
-                out.append(
-                    Claim(
-                        "one-class-predictor",
-                        strength,
-                        x0,
-                        x1,
-                        "the model predicts the most frequent class for (nearly) every sample",
-                        others=(
-                            "Another reading: a model that predicts both classes and whose decision "
-                            "boundary no longer moves logs the same frozen accuracy and a falling loss. "
-                            "The predicted-class counts decide (lossacc_tui.probe logs them), or "
-                            "--majority RATE when the share of the most frequent class is known"
-                        )
-                        if strength == "possible"
-                        else "The predicted-class counts decide (lossacc_tui.probe logs them)",
-                    )
-                )
-                return out
-            at_open = level(self.ctx.loss, alert.data["open_idx"], self.p)
-            out.append(
-                Claim(
-                    "one-class-predictor",
-                    "possible",
+                return out + base_rate_claims(
+                    self.subject,
+                    nm[0],
+                    nm[2],
                     x0,
-                    x1,
-                    f"the model predicts one class for (nearly) every sample: {nm[0]} moved "
-                    f"{arrow(first, loss_now)} without one prediction changing class, and its level "
-                    f"{fmt(at_open)} when this opened was "
-                    + ("no lower than" if at_open >= h else "about")
-                    + f" the {fmt(h)} nats a constant guess scoring {fmt(acc, 4)} would cost",
-                    others=others,
+                    self.ctx.x(self.series, j),
+                    first,
+                    value(self.series, j),
+                    value(self.ctx.loss, j),
+                    level(self.ctx.loss, j, self.p),
+                    k,
+                    mark,
                 )
-            )
-            return out
+            at_open = level(self.ctx.loss, alert.data["open_idx"], self.p)
+            return [*out, constant_guess_claim(nm[0], x0, x1, first, loss_now, at_open, acc, others)]
         out.append(
             Claim(
                 "one-class-predictor",
@@ -292,46 +251,7 @@ class AccStuck(Detector):
         )
         if self.series is not self.ctx.acc:
             return out
-        return out + self._diverging(acc, x0, x1, i)
-
-    def _diverging(self, acc: float, x0: float, x1: float, i: int) -> list[Claim]:
-        """`diverging` when an accuracy stuck at 1/2 sits beside a training loss above ln 2: a
-        constant 50/50 guess costs ln 2, so a training loss above it is worse than having learned
-        nothing; with a training loss that rose from a lower best, the optimisation diverged."""
-        train = self.ctx.loss if self.ctx.split == "training" else self.ctx.train
-        if train is None or not len(train) or abs(acc - 0.5) >= 0.02:
-            return []
-        x_now = self.ctx.x(self.series, i)
-        now = value_at_x(train, self.ctx.axis, x_now)
-        if not (math.isfinite(now) and now > math.log(2) * 1.05):
-            return []
-        if train.base:  # the oldest points folded (`--keep`): `values` keeps each block's lowest
-            col = train.x_or_none(self.ctx.axis)
-            upto = len(train.values) if col is None else int(np.searchsorted(col, x_now, "right"))
-        else:
-            upto = int(np.searchsorted(x_values(train, self.ctx.axis, np.arange(len(train))), x_now, "right"))
-        vals = train.values[: max(1, upto)]
-        fin = np.isfinite(vals)
-        rose = ""
-        if fin.any():
-            k = int(np.argmin(np.where(fin, vals, np.inf)))
-            if vals[k] < now:
-                bx = x_values(train, self.ctx.axis, np.array([train.absolute(k)]))[0]
-                rose = f", after falling to {fmt(float(vals[k]))} at {self.ctx.unit} {fmt_x(float(bx))},"
-        return [
-            Claim(
-                "diverging",
-                "likely",
-                x0,
-                x1,
-                f"the training loss {fmt(now)} at {self.ctx.unit} {fmt_x(x_now)}{rose} is above ln 2 = "
-                "0.6931, what a fixed 50/50 guess costs on two balanced classes: training does worse than "
-                "having learned nothing, so the optimisation has diverged (learning rate, optimiser state) "
-                "rather than the data being imbalanced",
-                evidence={"train_loss": now, "chance_loss": math.log(2)},
-                others="A loss that is not plain cross-entropy (extra terms) would also sit above ln 2",
-            )
-        ]
+        return out + diverging_claims(self.ctx, acc, x0, x1)
 
     def on_open(self, alert: Alert, i: int, local: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
         frozen = bool(acc.range_stuck[local] <= self.p.stuck_tol)
@@ -347,14 +267,15 @@ class AccStuck(Detector):
         hits = np.flatnonzero(marks)
         if len(hits):
             keep = alert.data.setdefault("base_idx", [])
-            keep.extend((int(acc.idx[lo + h]), bool(marks[h] == 2)) for h in hits[-BASE_KEEP:])
+            keep.extend((int(acc.idx[lo + h]), int(marks[h])) for h in hits[-BASE_KEEP:])
             del keep[:-BASE_KEEP]
 
-    def _base_point(self, alert: Alert, i: int) -> tuple[int, bool] | None:
+    def _base_point(self, alert: Alert, i: int) -> tuple[int, int] | None:
         """The latest point j <= i of the alert where accuracy was frozen with the loss level at the
-        base-rate cost, with whether the loss had settled there (latest settled point first), or None."""
+        base-rate cost, with its mark (1 passing through, 2 settled there, 3 settled above it; the
+        latest settled point first), or None."""
         marks = [m for m in alert.data.get("base_idx", []) if m[0] <= i]
-        settled = [m for m in marks if m[1]]
+        settled = [m for m in marks if m[1] >= 2]
         return settled[-1] if settled else (marks[-1] if marks else None)
 
     def severity(self, alert: Alert) -> Severity:
