@@ -32,6 +32,7 @@ from lossacc_tui.events import (
     Status,
 )
 from lossacc_tui.model import Batch, Run
+from lossacc_tui.osthread import name_os_thread
 from lossacc_tui.readers.probe_sidecar import ProbeSidecar, sidecar_path
 from lossacc_tui.source import CHUNK, Source
 
@@ -47,9 +48,10 @@ ANALYSE_EVERY = 0.5
 #: ... or less often when an analysis costs more: live analysis aims at this share of a core (a 5 ms
 #: analysis of a few new points: every 1 s)
 ANALYSIS_SHARE = 0.005
-#: ... but at least this often: what comes meanwhile is analysed in one go, under the lock (thousands
-#: of new runs waiting longer made one analysis long enough to hold up quitting: rel-05)
-ANALYSE_MAX = 1.0
+#: ... but at least this often: what comes meanwhile is analysed in one go (a pass ends after
+#: PASS_CPU, so a long wait no longer makes one analysis long enough to hold up quitting: rel-05).
+#: A 10 ms analysis of a few new lines every 2 s is 0.5% of a core (`check --follow` at 10 lines/s).
+ANALYSE_MAX = 2.0
 #: A live analysis pass ends after this much CPU time, at a run's end; the runs left are analysed by
 #: the next pass, PASS_GAP s later: thousands of new runs (5,000 run folders) no longer hold the lock
 #: for minutes, so the runs still to come are read and listed meanwhile (and a quit is not held up)
@@ -193,6 +195,7 @@ class Feed:
     def _late_analysis(self) -> None:
         """The analysis of points that came while it was not due, or the first analysis of the
         process (timer thread)."""
+        name_os_thread("lossacc-analyse")
         if ANALYSIS not in sys.modules and self.first_frame is not None:
             self.first_frame.wait(FIRST_FRAME_WAIT)
         import_module(ANALYSIS)
