@@ -57,6 +57,9 @@ ANALYSE_MAX = 2.0
 #: for minutes, so the runs still to come are read and listed meanwhile (and a quit is not held up)
 PASS_CPU = 0.2
 PASS_GAP = 0.05
+#: ... or after this much wall time, whichever comes first: on a loaded machine 0.2 s of CPU took
+#: 0.5-2 s, the lock held all along, and a key (`q`) waited for the view's frame, which waited for it
+PASS_WALL = 0.1
 ANALYSIS = "lossacc_tui.analysis.analyzer"  # the module the first analysis imports (the detectors...)
 FIRST_FRAME_WAIT = 2.0  # at most this many seconds the first analysis waits for a view's first frame
 Subscriber = Callable[[list[Event]], None]
@@ -229,14 +232,16 @@ class Feed:
 
     def _analyse(self, runs: Iterable[Run], live: bool, cpu: float | None = None) -> list[Event]:
         """Bring the runs' analysis up to date (then compare, when due). With `cpu`, the pass ends
-        after that many seconds of CPU time at a run's end: the runs left wait in `_waiting`."""
+        after that many seconds of CPU time (or `PASS_WALL` s) at a run's end: the runs left wait in
+        `_waiting`."""
         out: list[Event] = []
         ends = None if cpu is None else time.thread_time() + cpu
+        wall = time.monotonic() + PASS_WALL
         runs = list(runs)
         for i, run in enumerate(runs):
             if self._closed:  # quitting: the runs not analysed yet stay so (the quit waits for none)
                 return out
-            if ends is not None and i and time.thread_time() > ends:
+            if ends is not None and i and (time.thread_time() > ends or time.monotonic() > wall):
                 self._waiting.update((id(r), r) for r in runs[i:])
                 break
             an = self.analyzers.get(id(run))

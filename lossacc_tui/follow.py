@@ -276,6 +276,7 @@ class Follower:
                 if tail is not None and tail.read():
                     with self._lock:
                         self._dirty.add(key)  # more to read: after the others had their turn
+                _let_others_in()
 
     def _safety_check(self) -> None:
         """Files that changed with no event for them: read them. A file found so at two checks in a
@@ -331,6 +332,16 @@ class Follower:
                     if os.path.isdir(p):
                         for fp in walk_files(p, on_other=self._other(on_new)):
                             on_new(Path(fp))
+                            _let_others_in()
                     elif os.path.lexists(p):
                         on_new(Path(p))  # a regular file, or something on_new reports and skips
                     break
+            _let_others_in()
+
+
+def _let_others_in() -> None:
+    """Between two files (each read under the feed's lock): let a thread waiting for that lock have
+    it. A lock let go and taken again at once by the same thread (it keeps the interpreter) is
+    never had by a waiter: the view's frame, and so a key such as `q`, waited a second behind a
+    follower reading hundreds of new run folders (rel-05)."""
+    time.sleep(0)
