@@ -46,12 +46,13 @@ COMPARE_EVERY = 1.0  # seconds between live comparisons across runs (each looks 
 #: same alerts however the points are grouped); the first points after a quiet spell at once.
 ANALYSE_EVERY = 0.5
 #: ... or less often when an analysis costs more: live analysis aims at this share of a core (a 5 ms
-#: analysis of a few new points: every 1 s)
-ANALYSIS_SHARE = 0.005
+#: analysis of a few new points: every 1.7 s)
+ANALYSIS_SHARE = 0.003
 #: ... but at least this often: what comes meanwhile is analysed in one go (a pass ends after
-#: PASS_CPU, so a long wait no longer makes one analysis long enough to hold up quitting: rel-05).
-#: A 10 ms analysis of a few new lines every 2 s is 0.5% of a core (`check --follow` at 10 lines/s).
-ANALYSE_MAX = 2.0
+#: PASS_CPU or PASS_WALL, so a long wait no longer makes one analysis hold up quitting: rel-05).
+#: A 10 ms analysis of a few new lines every 3 s is 0.33% of a core (`check --follow` at 10 lines/s,
+#: whose whole budget is 1%); an alert comes at most 3 s after the point that opens it.
+ANALYSE_MAX = 3.0
 #: A live analysis pass ends after this much CPU time, at a run's end; the runs left are analysed by
 #: the next pass, PASS_GAP s later: thousands of new runs (5,000 run folders) no longer hold the lock
 #: for minutes, so the runs still to come are read and listed meanwhile (and a quit is not held up)
