@@ -61,6 +61,10 @@ PASS_GAP = 0.05
 #: ... or after this much wall time, whichever comes first: on a loaded machine 0.2 s of CPU took
 #: 0.5-2 s, the lock held all along, and a key (`q`) waited for the view's frame, which waited for it
 PASS_WALL = 0.1
+#: The analysis waits for its budget only while points keep coming: once none came for 1.5 times
+#: the last gap between two reads (at least QUIET_MIN s), what was read is analysed then (the end of
+#: a burst, or of a backlog read in quick chunks, is not left waiting for ANALYSE_MAX)
+QUIET_MIN = 0.2
 ANALYSIS = "lossacc_tui.analysis.analyzer"  # the module the first analysis imports (the detectors...)
 FIRST_FRAME_WAIT = 2.0  # at most this many seconds the first analysis waits for a view's first frame
 Subscriber = Callable[[list[Event]], None]
@@ -95,6 +99,8 @@ class Feed:
         self._next_analysis = 0.0
         self._waiting: dict[int, Run] = {}  # runs with points their analysis has not seen yet
         self._analysis_timer: threading.Timer | None = None
+        self._last_points = 0.0  # when points were last read (monotonic), and the gap before that
+        self._interval = 0.0
         #: a view sets this once its first frame with data is drawn: the process's first analysis
         #: (the import of the analysis) waits for it, at most FIRST_FRAME_WAIT seconds
         self.first_frame: threading.Event | None = None
@@ -162,17 +168,25 @@ class Feed:
                 run.fold(self.keep)
         if analyse and self.analyze and touched:
             self._waiting.update(touched)
-            wait = self._next_analysis - time.monotonic()
+            now = time.monotonic()
+            self._interval, self._last_points = now - self._last_points, now
+            wait = self._next_analysis - now
             if wait <= 0 and ANALYSIS in sys.modules:
                 self.emit(events)  # the records first: the analysis must not delay them
                 events = self._analyse_waiting()
             elif self._analysis_timer is None and not self._closed:
                 # (the first analysis of a process imports the analysis on the timer's thread, without
                 # the lock: the points are told, and drawn, meanwhile)
-                self._analysis_timer = threading.Timer(max(wait, 0.0), self._late_analysis)
+                self._analysis_timer = threading.Timer(
+                    min(max(wait, 0.0), self._quiet()), self._late_analysis
+                )
                 self._analysis_timer.daemon = True
                 self._analysis_timer.start()
         self.emit(events)
+
+    def _quiet(self) -> float:
+        """How long no new points make a quiet spell: 1.5 times the last gap between two reads."""
+        return min(ANALYSE_MAX, max(QUIET_MIN, 1.5 * self._interval))
 
     @property
     def analysis_pending(self) -> bool:
@@ -205,8 +219,15 @@ class Feed:
         import_module(ANALYSIS)
         with self.lock:
             self._analysis_timer = None
-            if not self._closed and self._waiting:
-                self.emit(self._analyse_waiting())
+            if self._closed or not self._waiting:
+                return
+            left = min(self._next_analysis, self._last_points + self._quiet()) - time.monotonic()
+            if left > 0.01:  # points still coming and the budget not spent yet: wait on
+                self._analysis_timer = threading.Timer(left, self._late_analysis)
+                self._analysis_timer.daemon = True
+                self._analysis_timer.start()
+                return
+            self.emit(self._analyse_waiting())
 
     def announce(self, runs: Iterable[Run]) -> None:
         """Runs that exist with no point yet (a log with no record in it): told once all the same."""
