@@ -1,7 +1,9 @@
 """Following: how long a line written by another process takes to come out of
-`lossacc-tui check --follow --json`, and what following 100 quiet files costs.
+`lossacc-tui check --follow --json`, what following 100 quiet files costs, and the CPU of a
+log growing at 10 and 200 lines/s (whole process and per thread, beside `tail -F`).
 
-    python -m benchmarks bench_follow
+    python -m benchmarks bench_follow            # everything (~4 min)
+    python benchmarks/bench_follow.py --cpu-only  # the growing logs only (~2.5 min)
 
 Latency is measured end to end: a writer process appends JSON lines carrying the wall time they
 were written; this process reads the tool's output and notes when each record comes out.
@@ -16,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import orjson
 
@@ -80,8 +83,44 @@ with open(path, "a") as f:
 """
 
 
+def threads_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds of each live thread of a process, by the name the OS shows (`osthread.py`)."""
+    out: dict[str, float] = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            name = Path(f"/proc/{pid}/task/{tid}/comm").read_text().strip()
+            fields = Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # (the thread ended meanwhile)
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return out
+
+
+class Usage(NamedTuple):
+    """% of one core over a window: the whole process, each named thread, the load average."""
+
+    total: float
+    threads: dict[str, float]
+    load: float
+
+    def split(self) -> str:
+        """'follower 0.30%, inotify 0.05%, ...': the live threads' shares; what they do not add up
+        to was spent by threads that ended within the window (the analysis' timer threads)."""
+        named = dict(sorted(self.threads.items(), key=lambda kv: -kv[1]))
+        parts = [f"{k.removeprefix('lossacc-')} {v:.2f}%" for k, v in named.items() if v >= 0.005]
+        rest = self.total - sum(named.values())
+        if rest >= 0.005:
+            parts.append(f"ended threads (analysis timers) {rest:.2f}%")
+        return ", ".join(parts) or "none"
+
+
 def cpu_while(cmd: list[str], writer: list[str] | None, seconds: float, warmup: float = 3.0) -> float:
     """% of one core `cmd` uses over `seconds` (after `warmup`), while `writer` runs."""
+    return usage_while(cmd, writer, seconds, warmup).total
+
+
+def usage_while(cmd: list[str], writer: list[str] | None, seconds: float, warmup: float = 3.0) -> Usage:
+    """The CPU `cmd` uses over `seconds` (after `warmup`), while `writer` runs, whole and per thread."""
     tool = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     w = subprocess.Popen(writer) if writer else None
     try:
@@ -91,12 +130,16 @@ def cpu_while(cmd: list[str], writer: list[str] | None, seconds: float, warmup: 
         while time.monotonic() < deadline:
             time.sleep(1.0)
             now = cpu_seconds(tool.pid)
-            if now - last < (0.3 if writer else 0.01):
+            # (a backlog's reading and analysis take what the load leaves them, a fifth of a core at
+            # load 9: the steady state at 200 lines/s is a few %)
+            if now - last < (0.08 if writer else 0.01):
                 break
             last = now
-        before = cpu_seconds(tool.pid)
+        before, per_before, t0 = cpu_seconds(tool.pid), threads_cpu(tool.pid), time.monotonic()
         time.sleep(seconds)
-        return (cpu_seconds(tool.pid) - before) / seconds * 100
+        after, per_after, dt = cpu_seconds(tool.pid), threads_cpu(tool.pid), time.monotonic() - t0
+        per = {k: (v - per_before.get(k, 0.0)) / dt * 100 for k, v in per_after.items()}
+        return Usage((after - before) / dt * 100, per, os.getloadavg()[0])
     finally:
         for p in (tool, w):
             if p is not None:
@@ -115,8 +158,8 @@ def history(path: Path, n: int) -> None:
             )
 
 
-def growing_cost(rate: float, seconds: float, past: int = 0) -> tuple[float, float]:
-    """(% of a core for `check --follow`, for `tail -F`) on a log growing at `rate` lines/s."""
+def growing_cost(rate: float, seconds: float, past: int = 0) -> tuple[Usage, Usage]:
+    """(`check --follow`'s usage, `tail -F`'s) on a log growing at `rate` lines/s."""
     out = []
     for cmd in (follow_cmd, lambda p: ["tail", "-n", "+1", "-F", p]):
         with tempfile.TemporaryDirectory() as d:
@@ -124,7 +167,7 @@ def growing_cost(rate: float, seconds: float, past: int = 0) -> tuple[float, flo
             history(log, past)
             grow = [sys.executable, "-c", GROW, str(log), str(rate), str(seconds + 10), "0"]
             warm = 3.0 + past / 50_000  # reading the history first
-            out.append(cpu_while(cmd(str(log)), grow, seconds, warm))
+            out.append(usage_while(cmd(str(log)), grow, seconds, warm))
     return out[0], out[1]
 
 
@@ -161,26 +204,26 @@ def report(label: str, delays: list[float]) -> None:
 def main() -> None:
     long = "--long" in sys.argv
     window = 60.0 if long else 15.0
-    report("inotify, 1000 appends at 50/s", latency(None, 1000 if long else 300))
-    report("--poll 0.5, 200 appends at 50/s", latency(0.5, 200))
-    print(
-        f"reference: TensorBoard reloads every {TENSORBOARD_RELOAD_INTERVAL:g} s by default "
-        f"(--reload_interval), so a new point waits {TENSORBOARD_RELOAD_INTERVAL / 2:g} s on average, "
-        f"up to {TENSORBOARD_RELOAD_INTERVAL:g} s"
-    )
-    print(
-        f"idle: following 100 quiet files for {window:g} s used {idle_cost(seconds=window):.2f}% of one core"
-    )
-    alone, beside = quiet_beside_growing(window)
-    print(
-        f"one quiet log: {alone:.2f}% of a core alone, {beside:.2f}% while another file in its folder"
-        " grows at 200 lines/s"
-    )
-    for rate, past in ((10, 0), (200, 0), (200, 200_000)):
+    if "--cpu-only" not in sys.argv:
+        report("inotify, 1000 appends at 50/s", latency(None, 1000 if long else 300))
+        report("--poll 0.5, 200 appends at 50/s", latency(0.5, 200))
+        print(
+            f"reference: TensorBoard reloads every {TENSORBOARD_RELOAD_INTERVAL:g} s by default "
+            f"(--reload_interval), so a new point waits {TENSORBOARD_RELOAD_INTERVAL / 2:g} s on average, "
+            f"up to {TENSORBOARD_RELOAD_INTERVAL:g} s"
+        )
+        idle = idle_cost(seconds=window)
+        print(f"idle: following 100 quiet files for {window:g} s used {idle:.2f}% of one core")
+        alone, beside = quiet_beside_growing(window)
+        print(
+            f"one quiet log: {alone:.2f}% of a core alone, {beside:.2f}% while another file in its folder"
+            " grows at 200 lines/s"
+        )
+    for rate, past in ((10, 0), (10, 200_000), (200, 0), (200, 200_000)):
         ours, tail = growing_cost(rate, window, past)
         print(
-            f"check --follow, {rate} lines/s, {past:,} lines of history: {ours:.2f}% of a core"
-            f" (reference tail -F: {tail:.2f}%)"
+            f"check --follow, {rate} lines/s, {past:,} lines of history: {ours.total:.2f}% of a core"
+            f" (reference tail -F: {tail.total:.2f}%; load {ours.load:.1f}); per thread: {ours.split()}"
         )
 
 

@@ -32,6 +32,7 @@ from lossacc_tui.events import (
     Status,
 )
 from lossacc_tui.model import Batch, Run
+from lossacc_tui.osthread import name_os_thread
 from lossacc_tui.readers.probe_sidecar import ProbeSidecar, sidecar_path
 from lossacc_tui.source import CHUNK, Source
 
@@ -45,16 +46,25 @@ COMPARE_EVERY = 1.0  # seconds between live comparisons across runs (each looks 
 #: same alerts however the points are grouped); the first points after a quiet spell at once.
 ANALYSE_EVERY = 0.5
 #: ... or less often when an analysis costs more: live analysis aims at this share of a core (a 5 ms
-#: analysis of a few new points: every 1 s)
-ANALYSIS_SHARE = 0.005
-#: ... but at least this often: what comes meanwhile is analysed in one go, under the lock (thousands
-#: of new runs waiting longer made one analysis long enough to hold up quitting: rel-05)
-ANALYSE_MAX = 1.0
+#: analysis of a few new points: every 1.7 s)
+ANALYSIS_SHARE = 0.003
+#: ... but at least this often: what comes meanwhile is analysed in one go (a pass ends after
+#: PASS_CPU or PASS_WALL, so a long wait no longer makes one analysis hold up quitting: rel-05).
+#: A 10 ms analysis of a few new lines every 3 s is 0.33% of a core (`check --follow` at 10 lines/s,
+#: whose whole budget is 1%); an alert comes at most 3 s after the point that opens it.
+ANALYSE_MAX = 3.0
 #: A live analysis pass ends after this much CPU time, at a run's end; the runs left are analysed by
 #: the next pass, PASS_GAP s later: thousands of new runs (5,000 run folders) no longer hold the lock
 #: for minutes, so the runs still to come are read and listed meanwhile (and a quit is not held up)
 PASS_CPU = 0.2
 PASS_GAP = 0.05
+#: ... or after this much wall time, whichever comes first: on a loaded machine 0.2 s of CPU took
+#: 0.5-2 s, the lock held all along, and a key (`q`) waited for the view's frame, which waited for it
+PASS_WALL = 0.1
+#: The analysis waits for its budget only while points keep coming: once none came for 1.5 times
+#: the last gap between two reads (at least QUIET_MIN s), what was read is analysed then (the end of
+#: a burst, or of a backlog read in quick chunks, is not left waiting for ANALYSE_MAX)
+QUIET_MIN = 0.2
 ANALYSIS = "lossacc_tui.analysis.analyzer"  # the module the first analysis imports (the detectors...)
 FIRST_FRAME_WAIT = 2.0  # at most this many seconds the first analysis waits for a view's first frame
 Subscriber = Callable[[list[Event]], None]
@@ -89,6 +99,8 @@ class Feed:
         self._next_analysis = 0.0
         self._waiting: dict[int, Run] = {}  # runs with points their analysis has not seen yet
         self._analysis_timer: threading.Timer | None = None
+        self._last_points = 0.0  # when points were last read (monotonic), and the gap before that
+        self._interval = 0.0
         #: a view sets this once its first frame with data is drawn: the process's first analysis
         #: (the import of the analysis) waits for it, at most FIRST_FRAME_WAIT seconds
         self.first_frame: threading.Event | None = None
@@ -156,17 +168,25 @@ class Feed:
                 run.fold(self.keep)
         if analyse and self.analyze and touched:
             self._waiting.update(touched)
-            wait = self._next_analysis - time.monotonic()
+            now = time.monotonic()
+            self._interval, self._last_points = now - self._last_points, now
+            wait = self._next_analysis - now
             if wait <= 0 and ANALYSIS in sys.modules:
                 self.emit(events)  # the records first: the analysis must not delay them
                 events = self._analyse_waiting()
             elif self._analysis_timer is None and not self._closed:
                 # (the first analysis of a process imports the analysis on the timer's thread, without
                 # the lock: the points are told, and drawn, meanwhile)
-                self._analysis_timer = threading.Timer(max(wait, 0.0), self._late_analysis)
+                self._analysis_timer = threading.Timer(
+                    min(max(wait, 0.0), self._quiet()), self._late_analysis
+                )
                 self._analysis_timer.daemon = True
                 self._analysis_timer.start()
         self.emit(events)
+
+    def _quiet(self) -> float:
+        """How long no new points make a quiet spell: 1.5 times the last gap between two reads."""
+        return min(ANALYSE_MAX, max(QUIET_MIN, 1.5 * self._interval))
 
     @property
     def analysis_pending(self) -> bool:
@@ -193,13 +213,21 @@ class Feed:
     def _late_analysis(self) -> None:
         """The analysis of points that came while it was not due, or the first analysis of the
         process (timer thread)."""
+        name_os_thread("lossacc-analyse")
         if ANALYSIS not in sys.modules and self.first_frame is not None:
             self.first_frame.wait(FIRST_FRAME_WAIT)
         import_module(ANALYSIS)
         with self.lock:
             self._analysis_timer = None
-            if not self._closed and self._waiting:
-                self.emit(self._analyse_waiting())
+            if self._closed or not self._waiting:
+                return
+            left = min(self._next_analysis, self._last_points + self._quiet()) - time.monotonic()
+            if left > 0.01:  # points still coming and the budget not spent yet: wait on
+                self._analysis_timer = threading.Timer(left, self._late_analysis)
+                self._analysis_timer.daemon = True
+                self._analysis_timer.start()
+                return
+            self.emit(self._analyse_waiting())
 
     def announce(self, runs: Iterable[Run]) -> None:
         """Runs that exist with no point yet (a log with no record in it): told once all the same."""
@@ -226,14 +254,16 @@ class Feed:
 
     def _analyse(self, runs: Iterable[Run], live: bool, cpu: float | None = None) -> list[Event]:
         """Bring the runs' analysis up to date (then compare, when due). With `cpu`, the pass ends
-        after that many seconds of CPU time at a run's end: the runs left wait in `_waiting`."""
+        after that many seconds of CPU time (or `PASS_WALL` s) at a run's end: the runs left wait in
+        `_waiting`."""
         out: list[Event] = []
         ends = None if cpu is None else time.thread_time() + cpu
+        wall = time.monotonic() + PASS_WALL
         runs = list(runs)
         for i, run in enumerate(runs):
             if self._closed:  # quitting: the runs not analysed yet stay so (the quit waits for none)
                 return out
-            if ends is not None and i and time.thread_time() > ends:
+            if ends is not None and i and (time.thread_time() > ends or time.monotonic() > wall):
                 self._waiting.update((id(r), r) for r in runs[i:])
                 break
             an = self.analyzers.get(id(run))

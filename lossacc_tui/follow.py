@@ -20,6 +20,7 @@ from watchdog.observers import Observer
 
 from lossacc_tui.files import walk_files
 from lossacc_tui.inotify import Inotify
+from lossacc_tui.osthread import name_os_thread
 from lossacc_tui.tail import Tail, TailHandler
 
 __all__ = ["Follower", "Tail", "TailHandler"]
@@ -32,6 +33,13 @@ STOP_WAIT = 0.5  # seconds stop() waits for the thread to finish the chunk in ha
 #: and analysed as one block (each pass has a fixed cost), while a write after a quiet spell is
 #: still read at once.
 MIN_GAP = 0.03
+#: ... and, while writes keep coming, as often as keeps the follower thread within this share of a
+#: core: after a pass that took c seconds of CPU (stat, read, parse, print), the next one waits
+#: c / READ_SHARE, between MIN_GAP and MAX_GAP. A pass has a fixed cost (a few hundred microseconds
+#: of Python and numpy calls however few its lines), so a log written 10 times a second is read a
+#: few lines at a time instead of one, and a faster writer's lines come in larger blocks.
+READ_SHARE = 0.002
+MAX_GAP = 0.5
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +84,7 @@ class Follower:
         self._closed = False
         self._evented: set[str] = set()  # files an event named since the last safety check
         self._suspect: set[str] = set()  # files found changed with no event at the last check
+        self._gap = MIN_GAP  # the least time from one pass to the next, from the last pass' CPU
 
     # -- what to follow -------------------------------------------------------------------
     def add(self, path: Path, handler: TailHandler) -> None:
@@ -209,6 +218,7 @@ class Follower:
             self._wake.set()
 
     def _run(self) -> None:
+        name_os_thread("lossacc-follow")
         try:
             self._loop()
         except Exception:
@@ -226,13 +236,14 @@ class Follower:
             # its end: a long pass under load must not stretch the wait for the next line)
             due = last_pass + self.poll if self.poll else next_check
             self._wake.wait(max(0.0, due - time.monotonic()))
-            gap = last_pass + MIN_GAP - time.monotonic()
+            gap = last_pass + self._gap - time.monotonic()
             if gap > 0 and self._stop.wait(gap):  # a busy writer: let its lines gather
                 break
             self._wake.clear()
             last_pass = time.monotonic()
             if self._stop.is_set():
                 break
+            cpu = time.thread_time()
             if self.poll:
                 self._poll_pass()
             elif time.monotonic() >= next_check:
@@ -243,6 +254,14 @@ class Follower:
                 self._rescan_folders()
             self._read_dirty()
             self._scan_new_files()
+            self._pace(time.thread_time() - cpu)
+
+    def _pace(self, cpu: float) -> None:
+        """The next pass waits `cpu / READ_SHARE` (CPU time: a busy machine does not stretch it);
+        the inotify thread lets events gather as long (each of its wake-ups costs too)."""
+        self._gap = min(MAX_GAP, max(MIN_GAP, cpu / READ_SHARE))
+        if self._inotify is not None:
+            self._inotify.hold = self._gap
 
     def _read_dirty(self) -> None:
         while True:
@@ -257,6 +276,7 @@ class Follower:
                 if tail is not None and tail.read():
                     with self._lock:
                         self._dirty.add(key)  # more to read: after the others had their turn
+                _let_others_in()
 
     def _safety_check(self) -> None:
         """Files that changed with no event for them: read them. A file found so at two checks in a
@@ -312,6 +332,16 @@ class Follower:
                     if os.path.isdir(p):
                         for fp in walk_files(p, on_other=self._other(on_new)):
                             on_new(Path(fp))
+                            _let_others_in()
                     elif os.path.lexists(p):
                         on_new(Path(p))  # a regular file, or something on_new reports and skips
                     break
+            _let_others_in()
+
+
+def _let_others_in() -> None:
+    """Between two files (each read under the feed's lock): let a thread waiting for that lock have
+    it. A lock let go and taken again at once by the same thread (it keeps the interpreter) is
+    never had by a waiter: the view's frame, and so a key such as `q`, waited a second behind a
+    follower reading hundreds of new run folders (rel-05)."""
+    time.sleep(0)

@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from lossacc_tui.osthread import name_os_thread
+
 WAKE_EVERY = 0.5  # seconds: the reader thread checks for stop() this often
 #: While events keep coming (the last batch less than BUSY seconds ago), they are let gather this
 #: long and read together: a file written hundreds of times a second beside the followed one wakes
@@ -72,6 +74,9 @@ class Inotify:
         self._wds: dict[int, tuple[str, bool]] = {}  # watch descriptor -> (folder or file, recursive)
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        #: after a batch of events, the next read waits this long (the follower's own gap between
+        #: passes: it would not read the files sooner, so waking it sooner costs for nothing)
+        self.hold = 0.0
         self._thread = threading.Thread(target=self._run, name="lossacc-inotify", daemon=True)
         self._thread.start()
 
@@ -124,6 +129,7 @@ class Inotify:
         self._stop.set()
 
     def _run(self) -> None:
+        name_os_thread("lossacc-inotify")
         last = 0.0
         try:
             while not self._stop.is_set():
@@ -134,6 +140,8 @@ class Inotify:
                 if events and not self._stop.is_set():
                     last = time.monotonic()
                     self._handle(events)
+                    if self.hold > GATHER:
+                        self._stop.wait(self.hold - GATHER)
         except (OSError, ValueError):
             pass  # the descriptor is gone: the process is ending
         finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -151,6 +152,7 @@ class Monitor(Feed):
                     mine |= keys
                     self._add_source(src)
                     found += 1
+                time.sleep(0)  # (the lock let go: a waiting thread, the view's frame, may take it)
         except OSError as e:
             warnings.append(f"{path}: cannot read ({e.strerror or e})")
         with self.lock:

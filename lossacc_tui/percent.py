@@ -22,6 +22,8 @@ import numpy as np
 JUMP = 20.0
 #: a fraction this far above 1 is still 1 (an average's rounding), not an out-of-range accuracy
 RANGE_SLACK = 1e-9
+#: batches of at most this many values (a live log's few new lines) take the plain-Python path
+SMALL = 32
 
 
 def unit_change(before: float, after: float) -> bool:
@@ -57,6 +59,10 @@ class PercentScale:
         divided by 100 in place when this batch decides that the series was in percent from its start."""
         if not len(values):
             return values
+        if len(values) <= SMALL:
+            out = self._small(values)
+            if out is not None:
+                return out
         finite = np.flatnonzero(np.isfinite(values))
         cuts: list[int] = []
         prev = self._last
@@ -83,6 +89,24 @@ class PercentScale:
             a = i
         out[a:] = self._plain(values[a:], None)
         return self._in_range(out, values, name, cuts)
+
+    def _small(self, values: np.ndarray) -> np.ndarray | None:
+        """A live batch's few values in plain Python (numpy's per-call cost is most of the work at
+        this size): the scaled values when none of them could change the unit, decide it or fall
+        outside the range; None when one might (the full path then decides, as for any batch)."""
+        prev, scale = self._last, self.scale
+        for v in values.tolist():
+            if v != v:
+                continue  # NaN: not a value, as in the full path
+            if v in (math.inf, -math.inf) or (not self.decided and v > 1.0):
+                return None
+            if prev == prev and min(prev, v) <= 1.0 < max(prev, v):
+                return None  # maybe a change of unit
+            if not 0.0 <= v * scale <= 1.0 + RANGE_SLACK:
+                return None
+            prev = v
+        self._last = prev
+        return (values * scale if scale != 1.0 else values) + 0.0
 
     def _in_range(self, out: np.ndarray, logged: np.ndarray, name: str, cuts: list[int]) -> np.ndarray:
         """An accuracy outside [0, 1] once scaled (above 100 %, negative) is no accuracy: it becomes

@@ -55,3 +55,35 @@ def test_a_name_without_a_value_makes_no_series() -> None:
     assert list(run.series) == ["loss"]
     run.add_batch(Batch(1, {"lr": np.array([0.1])}, {"lr": None}, step=np.array([3.0])))
     assert list(run.series) == ["loss", "lr"] and run.points == 3
+
+
+def test_accuracy_units_and_range_are_the_same_in_small_live_batches_and_whole() -> None:
+    """A live log's batches of one to three lines take percent.py's plain-Python path, a backlog the
+    numpy one: the values kept and the problem notes are the same either way, for accuracies in
+    fractions, in percent, changing unit mid-run, out of range, NaN and infinite."""
+    rng = np.random.default_rng(7)
+    pieces = [
+        lambda k: rng.uniform(0.05, 0.99, k),  # fractions
+        lambda k: rng.uniform(5.0, 99.0, k),  # percent
+        lambda k: rng.choice([np.nan, np.inf, -0.0, 1.0, 100.0, 130.0, -0.2, 1.5], k),
+    ]
+    for trial in range(60):
+        kinds = rng.integers(3, size=int(rng.integers(1, 8)))
+        acc = np.concatenate([pieces[int(k)](int(rng.integers(1, 6))) for k in kinds])
+
+        def run_of(sizes: list[int], acc: np.ndarray = acc) -> tuple[np.ndarray, list[str]]:
+            run = Run("r", "-", "csv")
+            a = 0
+            for k in sizes:
+                b = min(len(acc), a + k)
+                epoch = np.arange(a, b, 1.0)
+                run.add_batch(Batch(b - a, {"val_acc": acc[a:b]}, {"val_acc": None}, epoch=epoch))
+                a = b
+            s = run.series["val_acc"]
+            return s.values.copy(), list(s.unit_notes)
+
+        whole = run_of([len(acc)])
+        for sizes in ([1] * len(acc), list(rng.integers(1, 4, len(acc)))):
+            got = run_of([int(k) for k in sizes])
+            np.testing.assert_array_equal(got[0], whole[0], err_msg=f"trial {trial}: {acc}")
+            assert got[1] == whole[1], (trial, acc)
