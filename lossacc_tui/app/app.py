@@ -216,8 +216,9 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
             self.drawn_log = frame.loss.log
             frame.alerts = present.alert_rows(rs)
             chosen = next((r for r in frame.alerts if r.key == self.selected_alert), None)
-            if chosen is not None:
-                frame.text, frame.title = chosen.explanation, f"explanation · {chosen.kind}"
+            text = present.explanation(rs, chosen.key) if chosen is not None else None
+            if chosen is not None and text is not None:
+                frame.text, frame.title = text, f"explanation · {chosen.kind}"
             else:
                 probe = probe_summary(rs.run)  # per-sample facts from the probe sidecar, if any
                 frame.text = self._run_summary(rs) + (f"\n\n{probe}" if probe else "")

@@ -14,7 +14,7 @@ from typing import Any
 
 REDRAW_HZ = 10.0
 DATA_BUDGET = 0.006  # share of a core the main thread may spend while data stream in (keys: at once)
-MAX_DATA_WAIT = 2.0  # seconds: new data is on screen within this, whatever a frame costs
+MAX_DATA_WAIT = 1.0  # seconds: new data is on screen within this, whatever a frame costs
 KEY_WAIT, DATA_WAIT = 0.3, 0.02  # seconds a redraw waits for the feed's lock: for a key, for new data
 
 

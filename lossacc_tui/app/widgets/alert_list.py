@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from lossacc_tui.app.messages import AlertChosen, Resized
 from lossacc_tui.app.view import AlertRow
+from lossacc_tui.app.widgets.option_rows import replace_prompts
 from lossacc_tui.app.widgets.run_list import BADGE, SteadyWidth, fit
 
 
@@ -78,9 +79,8 @@ class AlertList(SteadyWidth, OptionList):
             return
         with self.prevent(OptionList.OptionHighlighted):
             if [r.key for r in rows] == [r.key for r in self.rows] and width == self._width:
-                for i, (new, old) in enumerate(zip(rows, self.rows, strict=True)):
-                    if new != old:
-                        self.replace_option_prompt_at_index(i, prompt(new, width))
+                changed = enumerate(zip(rows, self.rows, strict=True))
+                replace_prompts(self, [(i, prompt(new, width)) for i, (new, old) in changed if new != old])
             else:
                 self.set_options(Option(prompt(r, width), id=r.key) for r in rows)
                 keys = [r.key for r in rows]

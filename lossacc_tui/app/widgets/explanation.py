@@ -1,14 +1,18 @@
 """The explanation pane: the Markdown explanation of the selected alert, or, with no alert selected,
 a summary of where the run stands, in its own numbers (both written by the analyzer).
 
-A line-API scroll view: the Markdown is rendered once per text (Rich's Markdown, not Textual's
-widget, which mounts a widget per block) into lines kept as strips; a new text repaints only the
-lines that differ from the last one (a live run's summary changes a few numbers a frame); only a
-text of another height or width changes the pane's scrollable size (and lays the screen out)."""
+A line-API scroll view: the Markdown is rendered (Rich's Markdown, not Textual's widget, which
+mounts a widget per block) into lines kept as strips, one block (the text between blank lines) at
+a time: a block rendered for the last text is reused (a live run's summary changes a few numbers a
+frame, in one or two of its blocks; rendering a whole summary took 10-20 ms). A new text repaints
+only the lines that differ from the last one; only a text of another height or width changes the
+pane's scrollable size (and lays the screen out)."""
 
 from __future__ import annotations
 
+import re
 import sys
+from typing import Any
 
 from rich.segment import Segment
 from rich.text import Text
@@ -17,6 +21,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from lossacc_tui.app.text import clean
+
+#: a blank line before a line that starts a new top-level block (an indented line continues a list item)
+BLOCKS = re.compile(r"\n[ \t]*\n(?=\S)")
 
 
 class Explanation(ScrollView):
@@ -31,6 +38,9 @@ class Explanation(ScrollView):
         self.border_title = "explanation"
         self._strips: list[Strip] = []
         self._width = 0  # the width the strips were rendered at
+        self._doc: Any = None  # (see `_markdown`)
+        self._parser: Any = None
+        self._blocks: dict[tuple[str, int, object], list[list[Segment]]] = {}  # the last text's, rendered
 
     def show(self, markdown: str, title: str = "explanation") -> None:
         text, title = clean(markdown, keep_newlines=True), clean(title)
@@ -84,10 +94,37 @@ class Explanation(ScrollView):
             # and pygments: 0.1-0.2 s to import) once the first frame is painted: the plots come first
             self.call_after_refresh(self._markdown_now)
             return console.render_lines(Text(self.text), options, style=self.rich_style, pad=True)
-        from rich.markdown import Markdown
+        style, doc = self.rich_style, self._markdown()
 
-        doc = Markdown(self.text, hyperlinks=False)
-        return console.render_lines(doc, options, style=self.rich_style, pad=True)
+        def render(md: str) -> list[list[Segment]]:
+            doc.markup, doc.parsed = md, self._parser.parse(md)
+            return console.render_lines(doc, options, style=style, pad=True)
+
+        if "```" in self.text or "~~~" in self.text:  # (a fenced block may hold blank lines)
+            return render(self.text)
+        # Rich's Markdown puts one blank line between top-level blocks; a block rendered alone
+        # begins with that blank line already when it is a list, a quote or a table
+        sep = self._blocks.get(("", width, style)) or render("a\n\nb")[1]
+        done, self._blocks = self._blocks, {("", width, style): sep}
+        out: list[list[Segment]] = []
+        for k, block in enumerate(BLOCKS.split(self.text.strip("\n"))):
+            key = (block, width, style)
+            lines = self._blocks[key] = done.get(key) or render(block)
+            if k and lines and lines[0] != sep:
+                out.append(sep)
+            out += lines
+        return out
+
+    def _markdown(self) -> Any:
+        """One Rich Markdown document, given each text in turn: Rich's constructor builds a new
+        markdown-it parser each time (1-2 ms), this parser (the same settings) is built once."""
+        if self._doc is None:
+            from markdown_it import MarkdownIt
+            from rich.markdown import Markdown
+
+            self._doc = Markdown("", hyperlinks=False)
+            self._parser = MarkdownIt().enable("strikethrough").enable("table")
+        return self._doc
 
     def _markdown_now(self) -> None:
         import rich.markdown  # noqa: F401  (then every text is rendered as Markdown)
