@@ -16,6 +16,7 @@ from textual.widgets import OptionList
 
 from lossacc_tui.app import cursor
 from lossacc_tui.app.keys import ACTIONS
+from lossacc_tui.app.pacing import KEY_WAIT
 from lossacc_tui.app.view import PlotOptions
 
 WEIGHTS = (0.6, 0.8, 0.9, 0.95, 0.99, 0.3)  # smoothing weights `w` steps through
@@ -38,6 +39,7 @@ class ViewActions:
     run_worker: Callable[..., Any]
     call_from_thread: Callable[..., Any]
     call_after_refresh: Callable[..., Any]
+    set_timer: Callable[..., Any]
     install_screen: Callable[..., Any]
     is_screen_installed: Callable[..., bool]
     push_screen: Callable[..., Any]
@@ -51,7 +53,11 @@ class ViewActions:
         skipped (the key goes on to the focused widget) outside the main screen."""
         if len(self.screen_stack) != 1 or self.selected_run is None:
             raise SkipAction()
-        with self.tracker.lock:
+        lock = self.tracker.lock
+        if not lock.acquire(timeout=KEY_WAIT):  # the feed is busy: the move when it lets go
+            self.set_timer(0.02, lambda: self._move_cursor(move))
+            return
+        try:
             if self.selected_run >= len(self.tracker.runs):
                 return
             self.tracker.sync()
@@ -60,6 +66,8 @@ class ViewActions:
                 self.cursor = cursor.step(rs, self.drawn_axis, self.cursor, move)
             else:
                 self.cursor = cursor.nearest(rs, self.drawn_axis, move)
+        finally:
+            lock.release()
         self.redraw()
 
     def action_cursor_left(self) -> None:
