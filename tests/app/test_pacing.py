@@ -50,7 +50,8 @@ async def test_lines_appended_one_by_one_are_drawn_in_fewer_frames_and_the_last_
 
         def shown() -> bool:
             val = [c for c in (loss.data.curves if loss.data else ()) if c.role == "val_loss"]
-            return not writer.is_alive() and "epoch 149" in run_text(app) and bool(val) and val[0].last == last
+            done = not writer.is_alive() and "epoch 149" in run_text(app)
+            return done and bool(val) and val[0].last == last
 
         await wait_for(pilot, shown, timeout=30, what="the last epoch and its value on screen")
         writer.join()
