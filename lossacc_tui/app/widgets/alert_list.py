@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 
 from lossacc_tui.app.messages import AlertChosen, Resized
 from lossacc_tui.app.view import AlertRow
-from lossacc_tui.app.widgets.option_rows import replace_prompts
+from lossacc_tui.app.widgets.option_rows import rekey, replace_prompts
 from lossacc_tui.app.widgets.run_list import BADGE, SteadyWidth, fit
 
 
@@ -72,8 +72,9 @@ class AlertList(SteadyWidth, OptionList):
         self.border_title = "alerts"
 
     def set_rows(self, rows: list[AlertRow], selected: str | None) -> None:
-        """Rows as displayed (their explanations are not compared): a row whose text changed is
-        redrawn in place; the list is rebuilt only when alerts come, go or reorder."""
+        """Rows as displayed: a row whose text changed is redrawn in place, and so are rows that now
+        stand for other alerts while the list keeps its length; the list is rebuilt (and the screen
+        laid out again) only when it gets longer or shorter."""
         width = max(12, self.steady_width(len(self.rows), len(rows)) - 1)
         if rows == self.rows and width == self._width:
             return
@@ -82,10 +83,13 @@ class AlertList(SteadyWidth, OptionList):
                 changed = enumerate(zip(rows, self.rows, strict=True))
                 replace_prompts(self, [(i, prompt(new, width)) for i, (new, old) in changed if new != old])
             else:
-                self.set_options(Option(prompt(r, width), id=r.key) for r in rows)
                 keys = [r.key for r in rows]
-                if selected in keys:
-                    self.highlighted = keys.index(selected)
+                if width == self._width and rekey(self, [(r.key, prompt(r, width)) for r in rows]):
+                    self.highlighted = keys.index(selected) if selected in keys else None
+                else:
+                    self.set_options(Option(prompt(r, width), id=r.key) for r in rows)
+                    if selected in keys:
+                        self.highlighted = keys.index(selected)
         self.rows, self._width = list(rows), width
         n = sum(r.active for r in rows)
         subtitle = f"{n} active · {len(rows) - n} closed" if rows else "none"

@@ -40,3 +40,27 @@ def replace_prompts(ol: OptionList, changes: Sequence[tuple[int, Text]]) -> None
         for key in [k for k in cache.keys() if k[0] is option]:  # noqa: SIM118 (no __iter__)
             cache.discard(key)
         ol.refresh_lines(lines[i], heights[i])
+
+
+def rekey(ol: OptionList, rows: Sequence[tuple[str, Text]]) -> bool:
+    """Give the list's options new ids and prompts, as many as it has and each as tall as the one
+    it replaces (an alert replaced by another in the list): repainted in place, without the new
+    layout of the whole screen that `set_options` asks for. False (nothing done) when that is not
+    possible here; then the caller sets the options."""
+    try:
+        options, by_id = ol._options, ol._id_to_option
+    except AttributeError:
+        return False
+    if len(rows) != len(options):
+        return False
+    if any(_height(o.prompt) != _height(t) for o, (_, t) in zip(options, rows, strict=True)):
+        return False
+    if len({key for key, _ in rows}) != len(rows):
+        return False
+    by_id.clear()
+    for option, (key, _) in zip(options, rows, strict=True):
+        option._id = key
+        by_id[key] = option
+    pairs = enumerate(zip(options, rows, strict=True))
+    replace_prompts(ol, [(i, t) for i, (o, (_, t)) in pairs if o.prompt != t])
+    return True
