@@ -59,6 +59,12 @@ def detail(row: AlertRow, room: int) -> str:
     return f"{head} {title}" if title else head
 
 
+#: rows a list that got shorter keeps blank (up to this many), so that an alert that comes and goes
+#: at every analysis does not change the list's height, and lay the whole screen out, each time
+KEEP_BLANK = 2
+BLANK = "\0blank"  # id of a blank row (never an alert's key)
+
+
 class AlertList(SteadyWidth, OptionList):
     """Alerts of the selected run."""
 
@@ -84,7 +90,15 @@ class AlertList(SteadyWidth, OptionList):
                 replace_prompts(self, [(i, prompt(new, width)) for i, (new, old) in changed if new != old])
             else:
                 keys = [r.key for r in rows]
-                if width == self._width and rekey(self, [(r.key, prompt(r, width)) for r in rows]):
+                shown = [(r.key, prompt(r, width)) for r in rows]
+                blanks = self.option_count - len(rows)  # (rows left blank: the list keeps its height)
+                if 0 <= blanks <= KEEP_BLANK:
+                    shown += [(f"{BLANK}{i}", Text(" \n ")) for i in range(blanks)]
+                if width == self._width and rekey(self, shown):
+                    for i in range(self.option_count):  # (a blank row cannot be highlighted)
+                        blank = i >= len(rows)
+                        if self.get_option_at_index(i).disabled != blank:
+                            (self.disable_option_at_index if blank else self.enable_option_at_index)(i)
                     self.highlighted = keys.index(selected) if selected in keys else None
                 else:
                     self.set_options(Option(prompt(r, width), id=r.key) for r in rows)
@@ -101,7 +115,8 @@ class AlertList(SteadyWidth, OptionList):
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
-        self.post_message(AlertChosen(event.option.id))
+        if not (event.option.id or "").startswith(BLANK):
+            self.post_message(AlertChosen(event.option.id))
 
     def action_unselect(self) -> None:
         with self.prevent(OptionList.OptionHighlighted):
