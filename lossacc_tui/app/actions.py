@@ -4,6 +4,7 @@ the state these change (`opts`, `cursor`, the selected run) and draws it (`redra
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -16,6 +17,7 @@ from textual.widgets import OptionList
 
 from lossacc_tui.app import cursor
 from lossacc_tui.app.keys import ACTIONS
+from lossacc_tui.app.pacing import DATA_WAIT, KEY_WAIT
 from lossacc_tui.app.view import PlotOptions
 
 WEIGHTS = (0.6, 0.8, 0.9, 0.95, 0.99, 0.3)  # smoothing weights `w` steps through
@@ -38,6 +40,7 @@ class ViewActions:
     run_worker: Callable[..., Any]
     call_from_thread: Callable[..., Any]
     call_after_refresh: Callable[..., Any]
+    set_timer: Callable[..., Any]
     install_screen: Callable[..., Any]
     is_screen_installed: Callable[..., bool]
     push_screen: Callable[..., Any]
@@ -46,12 +49,18 @@ class ViewActions:
     focused: Any
 
     # -- value cursor -------------------------------------------------------------------------
-    def _move_cursor(self, move: str | float) -> None:
+    def _move_cursor(self, move: str | float, wait: float = KEY_WAIT) -> None:
         """Move the cursor ("left", "right", "home", "end", or to the logged x nearest a number);
-        skipped (the key goes on to the focused widget) outside the main screen."""
+        skipped (the key goes on to the focused widget) outside the main screen. While the feed
+        holds the runs longer than `wait` (a long analysis), the move is tried again shortly, and
+        the view takes other keys meanwhile."""
         if len(self.screen_stack) != 1 or self.selected_run is None:
             raise SkipAction()
-        with self.tracker.lock:
+        lock = self.tracker.lock
+        if not lock.acquire(timeout=wait):
+            self.set_timer(DATA_WAIT, lambda: self._cursor_later(move))
+            return
+        try:
             if self.selected_run >= len(self.tracker.runs):
                 return
             self.tracker.sync()
@@ -60,7 +69,13 @@ class ViewActions:
                 self.cursor = cursor.step(rs, self.drawn_axis, self.cursor, move)
             else:
                 self.cursor = cursor.nearest(rs, self.drawn_axis, move)
+        finally:
+            lock.release()
         self.redraw()
+
+    def _cursor_later(self, move: str | float) -> None:
+        with contextlib.suppress(SkipAction):  # (another view opened meanwhile: the move is dropped)
+            self._move_cursor(move, DATA_WAIT)
 
     def action_cursor_left(self) -> None:
         self._move_cursor("left")

@@ -8,10 +8,14 @@ number of alerts, and comparing two frames' bands costs a width's worth of cells
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lossacc_tui.app.view import Span, x_to_col
+
+if TYPE_CHECKING:
+    from lossacc_tui.analysis.alerts import StateSegment
 
 SEVERITY_RANK = {"info": 1, "warning": 2, "critical": 3}
 #: states painted over the others where they share a column (a disagreement is what the band is for)
@@ -89,3 +93,82 @@ def alert_columns(
         k, start = (g, True) if g >= ln else (ln, False)
         out.append(none if k < 0 else (order[k].severity, order[k].selected, start))
     return tuple(out)
+
+
+class StateColumns:
+    """`state_columns` of a run's growing timeline, kept between analyses: a call repaints only the
+    segments that are not the very objects it painted last time (the analysis shares the segments
+    of the timeline that are final between its results: `analysis.agreed`), so an analysis of a
+    long run with thousands of segments costs the band what changed, not its whole history.
+    Segments must be sorted by start, with ends in the same order (a timeline)."""
+
+    def __init__(self) -> None:
+        self._key: tuple[float, float, int] | None = None
+        self._segs: list[StateSegment] = []
+        # per segment: its first and last column, its state's code
+        self._a = self._b = self._codes = np.zeros(0, dtype=np.int64)
+        self._names: list[str] = []  # state of each code
+        self._plain = self._prio = np.zeros(0, dtype=np.int64)  # per column: last segment painted there
+
+    def columns(
+        self, segs: list[StateSegment], x0: float, x1: float, cols: int
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(the state of each column as `state_columns` paints it, the states of the timeline in the
+        order they first appear)."""
+        old, key = self._segs, (x0, x1, cols)
+        j = min(len(old), len(segs)) if key == self._key else 0
+        while j > 0 and segs[j - 1] is not old[j - 1]:
+            j -= 1
+        if j == 0:
+            self._key = key
+            self._plain, self._prio = np.full(cols, -1, dtype=np.int64), np.full(cols, -1, dtype=np.int64)
+            self._a = self._b = self._codes = np.zeros(0, dtype=np.int64)
+        first = j
+        if 0 < j < len(self._a):  # segments from j on changed: unpaint the columns they reached
+            col = int(self._a[j])
+            self._plain[col:] = -1
+            self._prio[col:] = -1
+            first = int(np.searchsorted(self._b[:j], col, side="left"))  # (ends are in order)
+        new = segs[j:]
+        codes = [self._code(s.state) for s in new]
+        self._a = np.concatenate([self._a[:j], to_cols(np.array([s.start for s in new], float), *key)])
+        self._b = np.concatenate([self._b[:j], to_cols(np.array([s.end for s in new], float), *key)])
+        self._codes = np.concatenate([self._codes[:j], np.array(codes, dtype=np.int64)])
+        self._segs = list(segs)
+        self._paint(first, cols)
+        return self._out(segs, x0, x1, cols), self._legend()
+
+    def _code(self, state: str) -> int:
+        if state not in self._names:
+            self._names.append(state)
+        return self._names.index(state)
+
+    def _paint(self, first: int, cols: int) -> None:
+        """Paint segments from `first` on over the columns (a later one wins; priority states win
+        over the others)."""
+        idx = np.arange(first, len(self._codes))
+        prio = np.isin(self._codes[first:], [self._names.index(p) for p in PRIORITY if p in self._names])
+        for winners, pick in ((self._plain, ~prio), (self._prio, prio)):
+            k = idx[pick]
+            if len(k):
+                got = last_painter(self._a[k], self._b[k], cols)
+                np.maximum(winners, np.where(got >= 0, k[np.maximum(got, 0)], -1), out=winners)
+
+    def _out(self, segs: list[StateSegment], x0: float, x1: float, cols: int) -> tuple[str, ...]:
+        out = [""] * cols
+        if not segs or cols < 1:
+            return tuple(out)
+        winner = np.where(self._prio >= 0, self._prio, self._plain)
+        for c in np.flatnonzero(winner >= 0).tolist():
+            out[c] = self._names[self._codes[winner[c]]]
+        last_col = x_to_col(segs[-1].end, x0, x1, cols)
+        for c in range(1, min(cols, last_col + 1)):
+            if not out[c] and out[c - 1]:
+                out[c] = out[c - 1]
+        return tuple(out)
+
+    def _legend(self) -> tuple[str, ...]:
+        if not len(self._codes):
+            return ()
+        codes, first = np.unique(self._codes, return_index=True)
+        return tuple(self._names[c] for c in codes[np.argsort(first)].tolist())

@@ -2,9 +2,11 @@
 often as keeps the main thread within DATA_BUDGET of a core. The budget is measured, not guessed:
 the main thread's CPU time since the last data frame began (the frame itself, Textual compositing
 and writing it, and whatever else ran meanwhile) sets when the next may come, so the frames of a
-long run with many alerts, which cost more, come less often instead of costing more. The feed's
-thread wakes the main thread once per data frame, not once per block of records it reads. Keys do
-not wait for this: they redraw at once."""
+long run with many alerts, which cost more, come less often instead of costing more, but new data
+are on screen within MAX_DATA_WAIT (each new evaluation within a second). The feed's thread wakes
+the main thread once per data frame, not once per block of records it reads. Keys do not wait for
+this: they redraw at once, and a data frame that is due while a key waits in the app's queue steps
+back for it."""
 
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ from typing import Any
 
 REDRAW_HZ = 10.0
 DATA_BUDGET = 0.006  # share of a core the main thread may spend while data stream in (keys: at once)
-MAX_DATA_WAIT = 2.0  # seconds: new data is on screen within this, whatever a frame costs
+MAX_DATA_WAIT = 1.0  # seconds: new data is on screen within this, whatever a frame costs
 KEY_WAIT, DATA_WAIT = 0.3, 0.02  # seconds a redraw waits for the feed's lock: for a key, for new data
+KEY_FIRST = 0.05  # seconds a data frame steps back for a key or click queued behind it
+INPUT = frozenset({"Key", "MouseDown", "MouseUp", "Click"})  # the messages a data frame lets go first
 
 
 class DataPacing:
@@ -50,6 +54,14 @@ class DataPacing:
         gap = min(MAX_DATA_WAIT, max(1.0 / REDRAW_HZ, spent / DATA_BUDGET))
         return max(self._frame_at + gap, self._last_redraw + 1.0 / REDRAW_HZ)
 
+    def _input_waiting(self) -> bool:
+        """A key press or a click is queued for the app (Textual's queue; False if it is not there)."""
+        queue = getattr(getattr(self, "_message_queue", None), "_queue", None)
+        try:
+            return any(type(m).__name__ in INPUT for m in list(queue or ()))
+        except RuntimeError:  # (changed while read: the next frame asks again)
+            return False
+
     def _schedule_data(self) -> None:
         if self._timer is not None or not self._dirty:
             return  # a frame is due (it draws these points too), or nothing new
@@ -68,6 +80,8 @@ class DataPacing:
             self._posted = False
             return
         wait = self._due() - now
+        if wait <= 0.005 and self._input_waiting() and now - self._frame_at < 2 * MAX_DATA_WAIT:
+            wait = KEY_FIRST  # a key (or a click) is waiting behind this frame: it goes first
         if wait > 0.005:  # (a key's frame, or compositing, spent CPU since this was scheduled)
             self._timer = self.set_timer(wait, self._data_frame)
             return

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lossacc_tui.app import cursor
-from lossacc_tui.app.band import alert_columns, state_columns
+from lossacc_tui.app.band import StateColumns, alert_columns, state_columns
 from lossacc_tui.app.decimate import has_axis
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import RunState
@@ -130,7 +130,8 @@ def span_text(unit: str, start: float, end: float | None, active: bool) -> str:
 
 
 def alert_rows(rs: RunState) -> list[AlertRow]:
-    """The alert list's rows (computed once per analysis of the run; see `_alert_rows`)."""
+    """The alert list's rows (computed once per analysis of the run; see `_alert_rows`); their
+    explanations: `explanation`."""
     return rs.memo("alert_rows", lambda: _alert_rows(rs), None, True)  # type: ignore[no-any-return]
 
 
@@ -160,12 +161,18 @@ def _alert_rows(rs: RunState) -> list[AlertRow]:
         where = span_text(unit, a.start, a.end, a.active)
         n, first = merged.get(id(a), (1, a.start))
         times = f"{n:,} times since {x_text(first)}" if n > 1 else ""
-        rows.append(
-            AlertRow(
-                alert_key(a), clean(a.kind), a.severity, clean(a.title), where, a.active, a.explanation, times
-            )
-        )
+        rows.append(AlertRow(alert_key(a), clean(a.kind), a.severity, clean(a.title), where, a.active, times))
     return rows
+
+
+def explanation(rs: RunState, key: str) -> str | None:
+    """The explanation (Markdown) of the alert whose row has `key` (None: no such alert). Written
+    only for the alert asked about: an explanation takes milliseconds to write, and the list shows
+    dozens of rows."""
+    shown = rs.memo("alert_rows", lambda: _alert_rows(rs), None, True)
+    if not any(r.key == key for r in shown):
+        return None
+    return next((a.explanation for a in reversed(rs.alerts) if alert_key(a) == key), None)
 
 
 def _order(a: Alert) -> tuple[float, bool]:
@@ -217,6 +224,12 @@ def _spans(rs: RunState, axis: str) -> tuple[dict[str, int], tuple[Span, ...]]:
 def _band(rs: RunState, axis: str, xr: tuple[float, float], cols: int, sp: tuple[Span, ...]) -> BandData:
     """The band's columns (`cols`: the plots' canvas width, which the band shares)."""
     segs = rs.states
+    alerts = alert_columns(sp, *xr, cols)
+    if axis == rs.axis:  # (the analysis' own axis: painted incrementally, what changed since the last)
+        if not isinstance(rs.band, StateColumns):
+            rs.band = StateColumns()
+        columns, legend = rs.band.columns(segs, *xr, cols)
+        return BandData(xr[0], xr[1], columns, alerts, legend)
     states: list[tuple[str, float, float]] = []
     if segs:
         starts = map_x(rs, [s.start for s in segs], rs.axis, axis)
@@ -225,7 +238,7 @@ def _band(rs: RunState, axis: str, xr: tuple[float, float], cols: int, sp: tuple
             return BandData(xr[0], xr[1], note=f"states are on the {rs.axis} axis (press x)")
         states = list(zip([s.state for s in segs], starts, ends, strict=True))
     legend = tuple(dict.fromkeys(s[0] for s in states))
-    return BandData(xr[0], xr[1], state_columns(states, *xr, cols), alert_columns(sp, *xr, cols), legend)
+    return BandData(xr[0], xr[1], state_columns(states, *xr, cols), alerts, legend)
 
 
 def at_cursor(rs: RunState, axis: str, at: float) -> tuple[str, tuple[str, ...]]:

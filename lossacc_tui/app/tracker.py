@@ -58,6 +58,7 @@ class RunState:
     version: int = 0  # bumped whenever its points or alerts change
     analysed: int = 0  # bumped whenever its analysis ran (alerts, states) or it was read again
     last_point: float | None = None  # clock time of its latest new points
+    band: Any = None  # the band's state columns, kept between analyses (`band.StateColumns`)
     _memo: dict[str, tuple[object, Any]] = field(default_factory=dict)
 
     def memo(self, key: str, make: Callable[[], Any], args: object = None, per_analysis: bool = False) -> Any:

@@ -183,7 +183,6 @@ class AlertRow:
     title: str  # cleaned
     where: str  # "epoch 79–" or "epoch 22–40"
     active: bool
-    explanation: str = field(default="", compare=False)  # Markdown; changes with every point
     times: str = ""  # closed alerts merged into this row: "24 times since 28,800" (else empty)
 
 

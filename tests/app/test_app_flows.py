@@ -13,6 +13,7 @@ import pytest
 from app_helpers import DATA, REPO, replay_app, run_text, settled, strips_text, sync, wait_for, watch_app
 from textual import events
 
+from lossacc_tui.app import present
 from lossacc_tui.app.screens.compare import CompareScreen
 from lossacc_tui.app.screens.help import HelpScreen
 from lossacc_tui.app.widgets.alert_list import AlertList
@@ -72,7 +73,9 @@ async def test_selecting_an_alert_shows_its_explanation_and_escape_the_summary(t
         row = next(r for r in alerts.rows if r.key == app.selected_alert)
         box = app.query_one(Explanation)
         await wait_for(pilot, lambda: box.border_title == f"explanation · {row.kind}")
-        assert box.text.strip() and box.text.split()[0] in row.explanation
+        with app.tracker.lock:
+            written = present.explanation(app.tracker.runs[app.selected_run or 0], row.key)
+        assert written and box.text.strip() and box.text.split()[0] in written
         assert any(a[1] for a in app.query_one(StateBand).data.alerts)
         await pilot.press("escape")
         await wait_for(pilot, lambda: box.border_title == "summary", what="back to the summary")

@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from lossacc_tui.app.messages import AlertChosen, Resized
 from lossacc_tui.app.view import AlertRow
+from lossacc_tui.app.widgets.option_rows import rekey, replace_prompts
 from lossacc_tui.app.widgets.run_list import BADGE, SteadyWidth, fit
 
 
@@ -58,6 +59,12 @@ def detail(row: AlertRow, room: int) -> str:
     return f"{head} {title}" if title else head
 
 
+#: rows a list that got shorter keeps blank (up to this many), so that an alert that comes and goes
+#: at every analysis does not change the list's height, and lay the whole screen out, each time
+KEEP_BLANK = 2
+BLANK = "\0blank"  # id of a blank row (never an alert's key)
+
+
 class AlertList(SteadyWidth, OptionList):
     """Alerts of the selected run."""
 
@@ -71,21 +78,32 @@ class AlertList(SteadyWidth, OptionList):
         self.border_title = "alerts"
 
     def set_rows(self, rows: list[AlertRow], selected: str | None) -> None:
-        """Rows as displayed (their explanations are not compared): a row whose text changed is
-        redrawn in place; the list is rebuilt only when alerts come, go or reorder."""
+        """Rows as displayed: a row whose text changed is redrawn in place, and so are rows that now
+        stand for other alerts while the list keeps its length; the list is rebuilt (and the screen
+        laid out again) only when it gets longer or shorter."""
         width = max(12, self.steady_width(len(self.rows), len(rows)) - 1)
         if rows == self.rows and width == self._width:
             return
         with self.prevent(OptionList.OptionHighlighted):
             if [r.key for r in rows] == [r.key for r in self.rows] and width == self._width:
-                for i, (new, old) in enumerate(zip(rows, self.rows, strict=True)):
-                    if new != old:
-                        self.replace_option_prompt_at_index(i, prompt(new, width))
+                changed = enumerate(zip(rows, self.rows, strict=True))
+                replace_prompts(self, [(i, prompt(new, width)) for i, (new, old) in changed if new != old])
             else:
-                self.set_options(Option(prompt(r, width), id=r.key) for r in rows)
                 keys = [r.key for r in rows]
-                if selected in keys:
-                    self.highlighted = keys.index(selected)
+                shown = [(r.key, prompt(r, width)) for r in rows]
+                blanks = self.option_count - len(rows)  # (rows left blank: the list keeps its height)
+                if 0 <= blanks <= KEEP_BLANK:
+                    shown += [(f"{BLANK}{i}", Text(" \n ")) for i in range(blanks)]
+                if width == self._width and rekey(self, shown):
+                    for i in range(self.option_count):  # (a blank row cannot be highlighted)
+                        blank = i >= len(rows)
+                        if self.get_option_at_index(i).disabled != blank:
+                            (self.disable_option_at_index if blank else self.enable_option_at_index)(i)
+                    self.highlighted = keys.index(selected) if selected in keys else None
+                else:
+                    self.set_options(Option(prompt(r, width), id=r.key) for r in rows)
+                    if selected in keys:
+                        self.highlighted = keys.index(selected)
         self.rows, self._width = list(rows), width
         n = sum(r.active for r in rows)
         subtitle = f"{n} active · {len(rows) - n} closed" if rows else "none"
@@ -97,7 +115,8 @@ class AlertList(SteadyWidth, OptionList):
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
-        self.post_message(AlertChosen(event.option.id))
+        if not (event.option.id or "").startswith(BLANK):
+            self.post_message(AlertChosen(event.option.id))
 
     def action_unselect(self) -> None:
         with self.prevent(OptionList.OptionHighlighted):

@@ -1,22 +1,45 @@
 """The explanation pane: the Markdown explanation of the selected alert, or, with no alert selected,
 a summary of where the run stands, in its own numbers (both written by the analyzer).
 
-A line-API scroll view: the Markdown is rendered once per text (Rich's Markdown, not Textual's
-widget, which mounts a widget per block) into lines kept as strips; a new text repaints only the
-lines that differ from the last one (a live run's summary changes a few numbers a frame); only a
-text of another height or width changes the pane's scrollable size (and lays the screen out)."""
+A line-API scroll view: the Markdown is rendered (Rich's Markdown, not Textual's widget, which
+mounts a widget per block) into lines kept as strips, one block (the text between blank lines) at
+a time: a block rendered for the last text is reused (a live run's summary changes a few numbers a
+frame, in one or two of its blocks; rendering a whole summary took 10-20 ms). A new text repaints
+only the lines that differ from the last one; only a text of another height or width changes the
+pane's scrollable size (and lays the screen out)."""
 
 from __future__ import annotations
 
+import re
 import sys
+from typing import Any
 
-from rich.segment import Segment
 from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from lossacc_tui.app.text import clean
+
+#: a blank line before a line that starts a new top-level block (an indented line continues a list item)
+BLOCKS = re.compile(r"\n[ \t]*\n(?=\S)")
+LIST = re.compile(r"([-*+]|\d+[.)])( |$)")  # a line that begins a list item
+
+
+def blocks(text: str) -> list[str]:
+    """The text's top-level Markdown blocks (Rich renders each with one blank line before it); a
+    list whose items are apart (a loose list) stays one block.
+
+    >>> blocks("**a**\n\n- b\n- c\n\nd\n\n1. e\n\n2. f\n  g\n")
+    ['**a**', '- b\n- c', 'd', '1. e\n\n2. f\n  g']
+    """
+    out: list[str] = []
+    for block in BLOCKS.split(text.strip("\n")):
+        if out and LIST.match(block) and LIST.match(out[-1]):
+            out[-1] += "\n\n" + block
+        else:
+            out.append(block)
+    return out
 
 
 class Explanation(ScrollView):
@@ -31,6 +54,9 @@ class Explanation(ScrollView):
         self.border_title = "explanation"
         self._strips: list[Strip] = []
         self._width = 0  # the width the strips were rendered at
+        self._doc: Any = None  # (see `_markdown`)
+        self._parser: Any = None
+        self._blocks: dict[tuple[str, int, object], list[Strip]] = {}  # the last text's blocks, rendered
 
     def show(self, markdown: str, title: str = "explanation") -> None:
         text, title = clean(markdown, keep_newlines=True), clean(title)
@@ -57,12 +83,16 @@ class Explanation(ScrollView):
         gains it back a frame later does not lay the screen out twice."""
         if not self.is_mounted or not self.size.width:
             return  # (rendered when it gets a size: on_resize)
-        width = self._text_width()
-        lines = self._lines(width)
-        if len(lines) > self.size.height:  # room for the scrollbar
-            width = self._text_width(len(lines))
-            lines = self._lines(width)
-        strips = [Strip(line, width) for line in lines]
+        full = self._text_width()
+        narrow = self._text_width(self.size.height + 1)  # (the width left beside a scrollbar)
+        width = narrow if self._width == narrow else full  # (the last text's width first: a live
+        strips = self._lines(width)  # summary taller than the pane is rendered once, not twice)
+        if width == full and len(strips) > self.size.height:  # room for the scrollbar
+            width = narrow
+            strips = self._lines(width)
+        elif width == narrow and len(strips) <= self.size.height and narrow != full:
+            width = full
+            strips = self._lines(width)
         if keep_height and width == self._width and len(strips) < len(self._strips):
             strips += [Strip.blank(width, self.rich_style)] * (len(self._strips) - len(strips))
         old, self._strips = self._strips, strips
@@ -72,10 +102,12 @@ class Explanation(ScrollView):
             self.refresh()
             return
         for y, (a, b) in enumerate(zip(old, self._strips, strict=True)):
-            if a != b:
+            if a is not b and a != b:
                 self.refresh_line(y)
 
-    def _lines(self, width: int) -> list[list[Segment]]:
+    def _lines(self, width: int) -> list[Strip]:
+        """The text as strips `width` wide: Rich's Markdown rendering of it, put together from
+        the renderings of its blocks (a tight list's items one by one), each kept while it recurs."""
         if not self.text:
             return []
         console = self.app.console
@@ -83,11 +115,45 @@ class Explanation(ScrollView):
         if "rich.markdown" not in sys.modules:  # the first text: as it is, and as Markdown (markdown-it
             # and pygments: 0.1-0.2 s to import) once the first frame is painted: the plots come first
             self.call_after_refresh(self._markdown_now)
-            return console.render_lines(Text(self.text), options, style=self.rich_style, pad=True)
-        from rich.markdown import Markdown
+            lines = console.render_lines(Text(self.text), options, style=self.rich_style, pad=True)
+            return [Strip(line, width) for line in lines]
+        style, doc = self.rich_style, self._markdown()
 
-        doc = Markdown(self.text, hyperlinks=False)
-        return console.render_lines(doc, options, style=self.rich_style, pad=True)
+        def render(md: str) -> list[Strip]:
+            doc.markup, doc.parsed = md, self._parser.parse(md)
+            return [Strip(line, width) for line in console.render_lines(doc, options, style=style, pad=True)]
+
+        if "```" in self.text or "~~~" in self.text:  # (a fenced block may hold blank lines)
+            return render(self.text)
+        # Rich's Markdown puts one blank line between top-level blocks; a block rendered alone
+        # begins with that blank line already when it is a list, a quote or a table
+        sep = self._blocks.get(("", width, style)) or render("a\n\nb")[1:2]
+        done, self._blocks = self._blocks, {("", width, style): sep}
+        out: list[Strip] = []
+        for k, block in enumerate(blocks(self.text)):
+            items = block.split("\n") if block.startswith("- ") else [block]
+            if not all(item.startswith("- ") for item in items):
+                items = [block]  # (only a list of one-line items is cut into its items)
+            for i, item in enumerate(items):
+                key = (item, width, style)
+                lines = self._blocks[key] = done.get(key) or render(item)
+                if i:  # an item after the first: without the blank line a list begins with
+                    lines = lines[1:]
+                elif k and lines and lines[0].text.strip():
+                    out += sep
+                out += lines
+        return out
+
+    def _markdown(self) -> Any:
+        """One Rich Markdown document, given each text in turn: Rich's constructor builds a new
+        markdown-it parser each time (1-2 ms), this parser (the same settings) is built once."""
+        if self._doc is None:
+            from markdown_it import MarkdownIt
+            from rich.markdown import Markdown
+
+            self._doc = Markdown("", hyperlinks=False)
+            self._parser = MarkdownIt().enable("strikethrough").enable("table")
+        return self._doc
 
     def _markdown_now(self) -> None:
         import rich.markdown  # noqa: F401  (then every text is rendered as Markdown)

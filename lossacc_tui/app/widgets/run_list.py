@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from lossacc_tui.app.messages import Resized, RunChosen, RunMarked
 from lossacc_tui.app.view import RunRow
 from lossacc_tui.app.widgets.metric_plot import _cell_style, run_look
+from lossacc_tui.app.widgets.option_rows import replace_prompts
 
 BADGE = {"critical": ("✖", "bold bright_red"), "warning": ("▲", "bold yellow"), "info": ("●", "bright_blue")}
 
@@ -162,18 +163,19 @@ class RunList(SteadyWidth, OptionList):
         same_keys = [r.key for r in rows[: len(self.rows)]] == [r.key for r in self.rows]
         with self.prevent(OptionList.OptionHighlighted):
             if same_keys and width == self._width:
-                for i, row in enumerate(rows):
-                    if i >= len(self.rows):
-                        self.add_option(Option(prompt(row, width), id=str(row.key)))
-                    elif row != self.rows[i]:
-                        self.replace_option_prompt_at_index(i, prompt(row, width))
+                old = self.rows
+                changed = [(i, r) for i, r in enumerate(rows[: len(old)]) if r != old[i]]
+                replace_prompts(self, [(i, prompt(r, width)) for i, r in changed])
+                for row in rows[len(self.rows) :]:
+                    self.add_option(Option(prompt(row, width), id=str(row.key)))
             else:
                 self.set_options(Option(prompt(r, width), id=str(r.key)) for r in rows)
             self.rows, self._width = list(rows), width
             keys = [r.key for r in rows]
             if selected in keys and self.highlighted != keys.index(selected):
                 self.highlighted = keys.index(selected)
-        self.border_subtitle = f"{len(rows)}"
+        if self.border_subtitle != f"{len(rows)}":  # (setting it repaints the list, even to the same)
+            self.border_subtitle = f"{len(rows)}"
 
     def on_resize(self) -> None:
         self.post_message(Resized())

@@ -1,0 +1,66 @@
+"""New prompts for some options of an OptionList, repainting only their lines.
+
+Textual's `replace_option_prompt_at_index` drops every option's rendering and repaints the whole
+list: a live run changes one row of the run list (its last epoch) or a few rows of the alert list
+(their numbers) at every frame, and re-rendering every row of a long list each time was a good
+share of a data frame's cost. Here a prompt of the same height as the one it replaces drops only
+its own option's rendering and repaints only its lines; anything else (a row that changes height,
+an OptionList without the internals this relies on) falls back to Textual's own method."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widgets import OptionList
+
+
+def _height(prompt: object) -> int | None:
+    return prompt.plain.count("\n") + 1 if isinstance(prompt, Text) else None
+
+
+def replace_prompts(ol: OptionList, changes: Sequence[tuple[int, Text]]) -> None:
+    """Set the prompt of option `i` to `text` for each (i, text); repaint only those lines."""
+    try:
+        cache = ol._option_render_cache
+        options = ol._options
+        lines, heights = ol._index_to_line, ol._heights
+    except AttributeError:  # (another Textual: its public method, which repaints the whole list)
+        for i, text in changes:
+            ol.replace_option_prompt_at_index(i, text)
+        return
+    same = all(_height(options[i].prompt) == _height(t) is not None for i, t in changes)
+    if not same:
+        for i, text in changes:
+            ol.replace_option_prompt_at_index(i, text)
+        return
+    for i, text in changes:
+        option = options[i]
+        option._set_prompt(text)
+        for key in [k for k in cache.keys() if k[0] is option]:  # noqa: SIM118 (no __iter__)
+            cache.discard(key)
+        ol.refresh_lines(lines[i], heights[i])
+
+
+def rekey(ol: OptionList, rows: Sequence[tuple[str, Text]]) -> bool:
+    """Give the list's options new ids and prompts, as many as it has and each as tall as the one
+    it replaces (an alert replaced by another in the list): repainted in place, without the new
+    layout of the whole screen that `set_options` asks for. False (nothing done) when that is not
+    possible here; then the caller sets the options."""
+    try:
+        options, by_id = ol._options, ol._id_to_option
+    except AttributeError:
+        return False
+    if len(rows) != len(options):
+        return False
+    if any(_height(o.prompt) != _height(t) for o, (_, t) in zip(options, rows, strict=True)):
+        return False
+    if len({key for key, _ in rows}) != len(rows):
+        return False
+    by_id.clear()
+    for option, (key, _) in zip(options, rows, strict=True):
+        option._id = key
+        by_id[key] = option
+    pairs = enumerate(zip(options, rows, strict=True))
+    replace_prompts(ol, [(i, t) for i, (o, (_, t)) in pairs if o.prompt != t])
+    return True

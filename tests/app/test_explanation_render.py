@@ -1,0 +1,57 @@
+"""The explanation pane renders a text block by block and keeps the blocks that recur (a live
+summary changes a few numbers a frame): what it shows must be exactly Rich's Markdown rendering of
+the whole text, for the summaries and explanations the analysis writes about a real run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app_helpers import DATA, sync
+from rich.markdown import Markdown
+from textual.app import App, ComposeResult
+from textual.strip import Strip
+
+from lossacc_tui.app.widgets.explanation import Explanation
+from lossacc_tui.feed import read_finished
+from lossacc_tui.source import open_file
+
+
+class Pane(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Explanation(id="box")
+
+
+def texts(path: Path) -> list[str]:
+    """The run's summary at several points of its history, and every alert's explanation."""
+    src = open_file(path, path.name)
+    assert src is not None
+    feed = read_finished([src])
+    an = next(iter(feed.analyzers.values()))
+    return [an.summary(), *(a.explanation for a in an.alerts), an.summary().replace("\n\n", "\n\n- x\n\n", 1)]
+
+
+def whole(app: App[None], box: Explanation, text: str, width: int) -> list[Strip]:
+    options = app.console_options.update(highlight=False, width=width)
+    doc = Markdown(text, hyperlinks=False)
+    lines = app.console.render_lines(doc, options, style=box.rich_style, pad=True)
+    return [Strip(line, width) for line in lines]
+
+
+@sync
+async def test_the_pane_shows_each_text_as_rich_renders_it_whole() -> None:
+    got = texts(DATA / "training.log")
+    assert len(got) >= 4  # (a summary and alerts' explanations: lists, bold, paragraphs)
+    app = Pane()
+    async with app.run_test(size=(60, 40)) as pilot:
+        box = app.query_one(Explanation)
+        box.show("warm-up")  # (Rich's Markdown is imported after the first text)
+        await pilot.pause()
+        import rich.markdown  # noqa: F401
+
+        for text in got + got[::-1]:  # (again in reverse: blocks now come from the kept ones)
+            box.show(text)
+            await pilot.pause()
+            drawn = [s for s in box._strips if s.cell_length and s.text.strip()]
+            want = [s for s in whole(app, box, box.text, box._width) if s.text.strip()]
+            assert [s.text for s in drawn] == [s.text for s in want]
+            assert box._strips[: len(want)] == whole(app, box, box.text, box._width)[: len(want)]

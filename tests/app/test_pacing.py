@@ -1,0 +1,58 @@
+"""New data are drawn in coalesced frames (app/pacing.py): a writer that appends line by line does
+not get a frame per line, yet the screen ends up showing the last value written, with no key
+pressed."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from app_helpers import DATA, run_text, sync, wait_for, watch_app
+
+from lossacc_tui.app.pacing import DATA_WAIT
+from lossacc_tui.app.widgets.metric_plot import MetricPlot
+
+LINES = (DATA / "training.log").read_text().splitlines(keepends=True)  # header + 150 epochs (Keras)
+
+
+@sync
+async def test_lines_appended_one_by_one_are_drawn_in_fewer_frames_and_the_last_value_shows(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "training.log"
+    log.write_text("".join(LINES[:21]))  # epochs 0-19
+    app = watch_app(log, clock=time.monotonic)
+    frames: list[float] = []
+    draw = app.redraw
+
+    def counted(wait: float = 0.3) -> None:
+        if wait == DATA_WAIT:  # (a frame for new data, not for a key or a resize)
+            frames.append(time.monotonic())
+        draw(wait)
+
+    app.redraw = counted  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "epoch 19" in run_text(app), what="the first 20 epochs on screen")
+        lines = LINES[21:]
+
+        def write() -> None:  # a training job flushing one line at a time
+            for line in lines:
+                with log.open("a") as f:
+                    f.write(line)
+                time.sleep(0.004)
+
+        writer = threading.Thread(target=write)
+        frames.clear()
+        writer.start()
+        loss = app.query_one("#loss-plot", MetricPlot)
+        last = float(LINES[-1].split(",")[4])
+
+        def shown() -> bool:
+            val = [c for c in (loss.data.curves if loss.data else ()) if c.role == "val_loss"]
+            done = not writer.is_alive() and "epoch 149" in run_text(app)
+            return done and bool(val) and val[0].last == last
+
+        await wait_for(pilot, shown, timeout=30, what="the last epoch and its value on screen")
+        writer.join()
+        assert 1 <= len(frames) < len(lines) / 4, f"{len(frames)} data frames for {len(lines)} lines"
