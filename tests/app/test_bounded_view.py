@@ -61,9 +61,10 @@ def noisy_run(tmp_path: Path, n: int) -> RunState:
 def test_closed_alerts_of_a_kind_about_one_subject_merge_into_one_row(tmp_path: Path) -> None:
     rs = noisy_run(tmp_path, 20_000)
     closed = [a for a in rs.alerts if not a.active]
-    assert len(closed) > 50  # the noisy run closed many
     rows = present.alert_rows(rs)
     groups = {(a.kind, str(a.data.get("subject", ""))) for a in closed}
+    # the noisy run closed many (plateaus come and go on its noise), of few kinds
+    assert len(closed) > 10 and len(groups) < len(closed) / 3
     assert len(rows) == sum(a.active for a in rs.alerts) + len(groups)
     stood_for = sum(int(r.times.split()[0].replace(",", "")) if r.times else 1 for r in rows)
     assert stood_for == len(rs.alerts)  # every alert is counted in exactly one row
