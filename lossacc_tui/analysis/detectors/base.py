@@ -387,20 +387,20 @@ def _prefix_sums(series: Series) -> tuple[np.ndarray, np.ndarray]:
         got = _SUMS.get(id(series))
         if got is None or got[0] is not series or got[1] != key or got[2] > n:
             fin = np.isfinite(raw)
-            cap = max(64, n + 1 + n // 2)
-            cs, cn = np.empty(cap), np.empty(cap, dtype=np.int64)
+            cap = max(64, n + 1 + n // 4)
+            cs, cn = np.empty(cap), np.empty(cap, dtype=np.int32)  # (counts: 12 bytes a point in all)
             cs[0], cn[0] = 0.0, 0
             np.cumsum(np.where(fin, raw, 0.0), out=cs[1 : n + 1])
             np.cumsum(fin, out=cn[1 : n + 1])
         else:
             _, _, done, cs, cn = got
-            if n + 1 > len(cs):  # (room for half as many again)
-                cap = n + 1 + n // 2
+            if n + 1 > len(cs):  # (room for a quarter as many again)
+                cap = n + 1 + n // 4
                 cs, cn = np.resize(cs, cap), np.resize(cn, cap)
             new = raw[done:]
             fin = np.isfinite(new)
             cs[done : n + 1] = np.cumsum(np.concatenate([[cs[done]], np.where(fin, new, 0.0)]))
-            cn[done : n + 1] = np.cumsum(np.concatenate([[cn[done]], fin.astype(np.int64)]))
+            cn[done : n + 1] = np.cumsum(np.concatenate([[cn[done]], fin.astype(np.int32)]))
         _SUMS.pop(id(series), None)
         _SUMS[id(series)] = (series, key, n, cs, cn)
         while len(_SUMS) > _SUMS_KEEP:
