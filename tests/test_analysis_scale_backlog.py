@@ -16,9 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lossacc_tui.analysis.analyzer as analyzer_mod
-import lossacc_tui.analysis.detectors.base as detector_base
 from benchmarks.bench_analysis import feed, rows, train
-from lossacc_tui.analysis import Analyzer
+from lossacc_tui.analysis import Analyzer, stats
 from lossacc_tui.analysis.consistency import inconsistent
 from lossacc_tui.analysis.detectors.base import lookup_level
 from lossacc_tui.analysis.detectors.rise import _min_depth, min_depth
@@ -146,5 +145,5 @@ def test_level_lookups_kept_between_appends_equal_fresh_ones(sgd: dict[str, np.n
             assert acc.fold(500)
         xs = sgd["step"][max(0, hi - 900) : hi]
         kept = lookup_level(acc, "epoch", xs, 5)
-        detector_base._SUMS.clear()
+        stats._SUMS.clear()
         assert np.array_equal(kept, lookup_level(acc, "epoch", xs, 5), equal_nan=True)

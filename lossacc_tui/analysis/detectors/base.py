@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -358,51 +357,10 @@ def lookup_level(series: Series | None, axis: str, xs: np.ndarray, h: int) -> np
     col = x_column(series, axis)
     if col is None:
         return out
-    cs, cn = _prefix_sums(series)
+    cs, cn = stats.prefix_sums(series)
     k = stats.at_or_before(col, xs) + 1  # points at or before x: raw[:k]
     lo = np.maximum(k - max(1, h), 0)
     cnt = cn[k] - cn[lo]
     ok = cnt > 0
     out[ok] = (cs[k] - cs[lo])[ok] / cnt[ok]
     return out
-
-
-#: prefix sums of the series `lookup_level` read last (a few: the analysis of a live run reads the
-#: same accuracy at each update), so that an update costs its new points, not the history
-_SUMS: dict[int, tuple[Series, tuple[object, ...], int, np.ndarray, np.ndarray]] = {}
-_SUMS_KEEP = 4
-_SUMS_LOCK = threading.Lock()
-
-
-def _prefix_sums(series: Series) -> tuple[np.ndarray, np.ndarray]:
-    """(cs, cn), each len(series.raw) + 1 long: cs[k] the sum of the finite values among raw[:k]
-    (fixed order, from the first), cn[k] how many there are. Kept between calls and extended by the
-    points appended since: a cumulative sum adds one value at a time, so continuing it from its
-    last entry gives the numbers summing from the start gives. Started over when the series' values
-    may have changed (a fold of its oldest points, a change of unit: its generation, scale, base)."""
-    raw = np.asarray(series.raw, dtype=np.float64)
-    n = len(raw)
-    key = (series.generation, series.scale, series.base)
-    with _SUMS_LOCK:
-        got = _SUMS.get(id(series))
-        if got is None or got[0] is not series or got[1] != key or got[2] > n:
-            fin = np.isfinite(raw)
-            cap = max(64, n + 1 + n // 4)
-            cs, cn = np.empty(cap), np.empty(cap, dtype=np.int32)  # (counts: 12 bytes a point in all)
-            cs[0], cn[0] = 0.0, 0
-            np.cumsum(np.where(fin, raw, 0.0), out=cs[1 : n + 1])
-            np.cumsum(fin, out=cn[1 : n + 1])
-        else:
-            _, _, done, cs, cn = got
-            if n + 1 > len(cs):  # (room for a quarter as many again)
-                cap = n + 1 + n // 4
-                cs, cn = np.resize(cs, cap), np.resize(cn, cap)
-            new = raw[done:]
-            fin = np.isfinite(new)
-            cs[done : n + 1] = np.cumsum(np.concatenate([[cs[done]], np.where(fin, new, 0.0)]))
-            cn[done : n + 1] = np.cumsum(np.concatenate([[cn[done]], fin.astype(np.int32)]))
-        _SUMS.pop(id(series), None)
-        _SUMS[id(series)] = (series, key, n, cs, cn)
-        while len(_SUMS) > _SUMS_KEEP:
-            del _SUMS[next(iter(_SUMS))]
-        return cs[: n + 1], cn[: n + 1]
