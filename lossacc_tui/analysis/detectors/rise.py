@@ -62,7 +62,7 @@ def _min_depth(n: np.ndarray) -> np.ndarray:
     return out
 
 
-_TABLE_MAX = 1 << 26  # (larger counts are computed each time)
+_TABLE_MAX = 1 << 22  # (larger counts are computed each time: a table holds at most 32 MB)
 _GROWN = [_DEPTH]
 
 
