@@ -62,10 +62,15 @@ def _ints_on_x(obj: Any) -> Any:
     """A JSON tree with every integral float under an x key (X_KEYS) made an int."""
     if isinstance(obj, dict):
         return {
-            k: _num_x(v) if k in X_KEYS and isinstance(v, float) else _ints_on_x(v) for k, v in obj.items()
+            k: _num_x(v)
+            if k in X_KEYS and isinstance(v, float)
+            else _ints_on_x(v)
+            if isinstance(v, (dict, list))
+            else v  # (a leaf: no call for each of a long band's numbers)
+            for k, v in obj.items()
         }
     if isinstance(obj, list):
-        return [_ints_on_x(v) for v in obj]
+        return [_ints_on_x(v) if isinstance(v, (dict, list)) else v for v in obj]
     return obj
 
 

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 import lossacc_tui.analysis.analyzer as analyzer_mod
 from benchmarks.bench_analysis import feed, rows, train
-from lossacc_tui.analysis import Analyzer
+from lossacc_tui.analysis import Analyzer, stats
 from lossacc_tui.analysis.consistency import inconsistent
+from lossacc_tui.analysis.detectors.base import lookup_level
 from lossacc_tui.analysis.detectors.rise import _min_depth, min_depth
 from lossacc_tui.analysis.gridfeed import first_seen
 from lossacc_tui.analysis.stats import at_or_before
@@ -128,3 +129,21 @@ def test_inconsistent_pairs_as_judged_one_by_one() -> None:
         alone = [int(inconsistent(loss[i : i + 1], acc[i : i + 1], k)[0]) for i in range(n)]
         assert whole.tolist() == alone
         assert {1, 2} <= set(alone) or k == 1  # (both rules are met somewhere)
+
+
+def test_level_lookups_kept_between_appends_equal_fresh_ones(sgd: dict[str, np.ndarray]) -> None:
+    """`lookup_level` keeps its running sums between updates (an update costs its new points): after
+    each append, and after the oldest points are folded (`--keep`), it gives what it gives computed
+    from scratch."""
+    run = Run("sgd", "-", "csv")
+    pos = 0
+    for hi in (700, 701, 1_500, 3_000, 3_200, N):
+        feed(run, sgd, pos, hi)
+        pos = hi
+        acc = run.series["val_acc"]
+        if hi == 3_000:
+            assert acc.fold(500)
+        xs = sgd["step"][max(0, hi - 900) : hi]
+        kept = lookup_level(acc, "epoch", xs, 5)
+        stats._SUMS.clear()
+        assert np.array_equal(kept, lookup_level(acc, "epoch", xs, 5), equal_nan=True)

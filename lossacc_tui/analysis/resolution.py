@@ -88,8 +88,20 @@ class GridEstimate:
 
     def _fit(self, v: float) -> None:
         n = self._cand
+        key = (id(n), v, self._d)
+        got = _FITS.get(key)
+        if got is not None and got[0] is n:  # (another estimate fed the same values: a run's two grids)
+            self._cand = got[1]
+            return
         k = v * n
         self._cand = n[np.abs(k - np.rint(k)) <= n * self._tol() + 1e-9]
+        self._cand.flags.writeable = False
+        _FITS[key] = (n, self._cand)
+        while len(_FITS) > _FITS_KEEP:
+            try:
+                _FITS.pop(next(iter(_FITS)), None)
+            except (RuntimeError, StopIteration):  # (another thread changed it meanwhile)
+                break
 
     def _luck(self, upto: int) -> float:
         """The chance that some grid 1..upto fits the values by luck: each of the m values lands on
@@ -170,6 +182,11 @@ class GridEstimate:
 # GridEstimate replaces its candidates, never changes them in place)
 _GRIDS: dict[float, tuple[int, np.ndarray]] = {}
 _LOG_CHANCE: dict[float, np.ndarray] = {}
+#: the last fits made, (id of the candidates, value, decimals) -> (those candidates, the ones that fit):
+#: the same values fed to another estimate (the trend rule's grid and a detector's own, which read
+#: the same accuracies) find their fits here (each entry holds its candidates, so an id is not reused)
+_FITS: dict[tuple[int, float, int], tuple[np.ndarray, np.ndarray]] = {}
+_FITS_KEEP = 512
 
 
 def _grids(tol: float) -> tuple[int, np.ndarray]:

@@ -16,8 +16,13 @@ depend on where chunks start, and one exploded value would wreck every later win
 from __future__ import annotations
 
 import math
+import threading
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from lossacc_tui.model import Series
 
 #: E|x_t - 2 x_{t-1} + x_{t-2}| = SECOND_DIFF_SCALE * sigma for independent Gaussian noise.
 SECOND_DIFF_SCALE = math.sqrt(6.0) * math.sqrt(2.0 / math.pi)
@@ -312,3 +317,44 @@ def at_or_before(col: np.ndarray, xs: np.ndarray) -> np.ndarray:
         k = np.searchsorted(col, xs[starts], side="right") - 1
         return np.repeat(k, np.diff(np.append(starts, m)))
     return np.searchsorted(col, xs, side="right") - 1
+
+
+#: prefix sums of the last few series `prefix_sums` was asked for (`detectors.base.lookup_level`: the
+#: analysis of a live run reads the same accuracy at each update), so an update costs its new points
+_SUMS: dict[int, tuple[Series, tuple[object, ...], int, np.ndarray, np.ndarray]] = {}
+_SUMS_KEEP = 4
+_SUMS_LOCK = threading.Lock()
+
+
+def prefix_sums(series: Series) -> tuple[np.ndarray, np.ndarray]:
+    """(cs, cn), each len(series.raw) + 1 long: cs[k] the sum of the finite values among raw[:k]
+    (fixed order, from the first), cn[k] how many there are. Kept between calls and extended by the
+    points appended since: a cumulative sum adds one value at a time, so continuing it from its
+    last entry gives the numbers summing from the start gives. Started over when the series' values
+    may have changed (a fold of its oldest points, a change of unit: its generation, scale, base)."""
+    raw = np.asarray(series.raw, dtype=np.float64)
+    n = len(raw)
+    key = (series.generation, series.scale, series.base)
+    with _SUMS_LOCK:
+        got = _SUMS.get(id(series))
+        if got is None or got[0] is not series or got[1] != key or got[2] > n:
+            fin = np.isfinite(raw)
+            cap = max(64, n + 1 + n // 4)
+            cs, cn = np.empty(cap), np.empty(cap, dtype=np.int32)  # (counts: 12 bytes a point in all)
+            cs[0], cn[0] = 0.0, 0
+            np.cumsum(np.where(fin, raw, 0.0), out=cs[1 : n + 1])
+            np.cumsum(fin, out=cn[1 : n + 1])
+        else:
+            _, _, done, cs, cn = got
+            if n + 1 > len(cs):  # (room for a quarter as many again)
+                cap = n + 1 + n // 4
+                cs, cn = np.resize(cs, cap), np.resize(cn, cap)
+            new = raw[done:]
+            fin = np.isfinite(new)
+            cs[done : n + 1] = np.cumsum(np.concatenate([[cs[done]], np.where(fin, new, 0.0)]))
+            cn[done : n + 1] = np.cumsum(np.concatenate([[cn[done]], fin.astype(np.int32)]))
+        _SUMS.pop(id(series), None)
+        _SUMS[id(series)] = (series, key, n, cs, cn)
+        while len(_SUMS) > _SUMS_KEEP:
+            del _SUMS[next(iter(_SUMS))]
+        return cs[: n + 1], cn[: n + 1]

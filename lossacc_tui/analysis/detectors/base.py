@@ -360,10 +360,7 @@ def lookup_level(series: Series | None, axis: str, xs: np.ndarray, h: int) -> np
     col = x_column(series, axis)
     if col is None:
         return out
-    raw = np.asarray(series.raw, dtype=np.float64)
-    fin = np.isfinite(raw)
-    cs = np.concatenate([[0.0], np.cumsum(np.where(fin, raw, 0.0))])
-    cn = np.concatenate([[0], np.cumsum(fin)])
+    cs, cn = stats.prefix_sums(series)
     k = stats.at_or_before(col, xs) + 1  # points at or before x: raw[:k]
     lo = np.maximum(k - max(1, h), 0)
     cnt = cn[k] - cn[lo]

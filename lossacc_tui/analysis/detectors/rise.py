@@ -65,7 +65,7 @@ def _min_depth(n: np.ndarray) -> np.ndarray:
     return out
 
 
-_TABLE_MAX = 1 << 26  # (larger counts are computed each time)
+_TABLE_MAX = 1 << 22  # (larger counts are computed each time: a table holds at most 32 MB)
 _GROWN = [_DEPTH]
 
 
@@ -73,7 +73,7 @@ def _depth_table(top: int) -> np.ndarray:
     """`_min_depth(0 .. top)` at least, computed once (doubling)."""
     t = _GROWN[0]
     if top >= len(t):
-        t = _min_depth(np.arange(max(top + 1, 2 * len(t)), dtype=np.float64))
+        t = _min_depth(np.arange(min(max(top + 1, 2 * len(t)), _TABLE_MAX), dtype=np.float64))
         _GROWN[0] = t
     return t
 
@@ -90,7 +90,7 @@ def level_depth(idx: np.ndarray, half: int) -> np.ndarray:
         top = int(idx.max())
         t = _LEVEL_TABLES.get(half)
         if t is None or top >= len(t):
-            size = max(top + 1, 2 * (0 if t is None else len(t)), 1024)
+            size = min(max(top + 1, 2 * (0 if t is None else len(t)), 1024), _TABLE_MAX)
             t = _LEVEL_TABLES[half] = _min_depth((np.arange(size, dtype=np.int64) + 1) / half)
         return t[idx]
     return min_depth((idx + 1) / half)
