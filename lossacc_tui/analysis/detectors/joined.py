@@ -31,10 +31,10 @@ from lossacc_tui.analysis.detectors.rise import (
     steady_rise,
     trend_rise,
 )
-from lossacc_tui.analysis.detectors.span_trend import SpanTrend, level_rise, span_rise, span_significant
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures, concat, split
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, pts
+from lossacc_tui.analysis.span_trend import SpanTrend, level_rise, span_rise, span_significant
 from lossacc_tui.analysis.track import Feats, x_column, x_values
 from lossacc_tui.model import Series
 from lossacc_tui.roles import normalize

@@ -41,6 +41,10 @@ ALPHA = 0.01
 MIN_SPAN = 6
 #: fewest points of the recent level (`SpanFit.recent`)
 RECENT_MIN = 5
+#: fewest points over which the state band reads the wander around the line (`LongNoise`): over
+#: fewer, the curvature of a loss still falling fast reads as wander, and the band of a short
+#: healthy run ended "flat"
+BAND_WANDER_MIN = 50
 #: most points the long noise estimate pools (`SpanTrend._long_noise`)
 LONG_MAX = 256
 _N = NormalDist()
@@ -125,9 +129,10 @@ class SpanTrend:
     corrected) and the fitted rise across the span (nats). Fed chunk by chunk in order; NaN where
     the span has fewer than `MIN_SPAN` points or a non-finite value."""
 
-    __slots__ = ("_anchor", "_anchor_idx", "_carry", "_families", "_prev", "_tail")
+    __slots__ = ("_anchor", "_anchor_idx", "_carry", "_families", "_prev", "_tail", "wander_min")
 
-    def __init__(self) -> None:
+    def __init__(self, wander_min: int = 3) -> None:
+        self.wander_min = wander_min  # fewest points the wander is read over
         # running sums through the last point fed: finite count, y, t*y, y^2, (y_t - y_(t-1))^2,
         # |second difference|, and how many second differences were finite
         self._carry = np.zeros(7)
@@ -174,7 +179,7 @@ class SpanTrend:
             sxx = n * (n * n - 1.0) / 12.0
             sxy = w[:, 2] - tbar * w[:, 1]
             rss = np.maximum(w[:, 3] - w[:, 1] * w[:, 1] / n - sxy * sxy / sxx, 0.0)
-            wander = np.where(full, np.sqrt(rss / (n - 2.0)), np.nan)
+            wander = np.where(full & (n >= self.wander_min), np.sqrt(rss / (n - 2.0)), np.nan)
         return noise, wander
 
     def feed(self, y: np.ndarray, idx: np.ndarray, best_idx: np.ndarray) -> SpanFit:
@@ -267,10 +272,10 @@ class LongNoise:
 
     __slots__ = ("_carry", "_prev", "_span")
 
-    def __init__(self) -> None:
+    def __init__(self, wander_min: int = 3) -> None:
         self._carry = np.zeros(7)
         self._prev = np.full(2, np.nan)
-        self._span = SpanTrend()  # (its window over the last evaluations)
+        self._span = SpanTrend(wander_min)  # (its window over the last evaluations)
 
     def feed(self, y: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(noise, wander) per point (`SpanTrend._long`)."""
