@@ -61,7 +61,9 @@ def noisy_run(tmp_path: Path, n: int) -> RunState:
 def test_closed_alerts_of_a_kind_about_one_subject_merge_into_one_row(tmp_path: Path) -> None:
     rs = noisy_run(tmp_path, 20_000)
     closed = [a for a in rs.alerts if not a.active]
-    assert len(closed) > 50  # the noisy run closed many
+    # the noisy run closed many (mostly `plateau` coming and going: since h9n's noise-at-scale rules
+    # its false rise warnings are gone, and it closes 25 where it closed hundreds)
+    assert len(closed) > 20
     rows = present.alert_rows(rs)
     groups = {(a.kind, str(a.data.get("subject", ""))) for a in closed}
     assert len(rows) == sum(a.active for a in rs.alerts) + len(groups)
