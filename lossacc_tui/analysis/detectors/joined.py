@@ -76,9 +76,10 @@ class Overfitting(Detector):
         "its training samples, noise included, in ways that do not carry over. Early-stop at the best "
         "validation loss, regularise, augment, or get more data. A rise counts beyond the noise of the "
         "validation loss, measured from where its best evaluation's own luck puts it; a slow rise counts "
-        "once it has grown several evaluations in a row. When the validation-set size is known and one or "
-        "two samples changing sides can account for the rise, the alert is information, not a warning. "
-        "It closes at a new best of validation loss."
+        "once it has grown several evaluations in a row and the line through every evaluation since the "
+        "best rises beyond noise (the threshold grows with how often it was asked). When the "
+        "validation-set size is known and one or two samples changing sides can account for the rise, "
+        "the alert is information, not a warning. It closes at a new best of validation loss."
     )
 
     def __init__(self, ctx: Ctx, series: Series, subject: str) -> None:
