@@ -95,7 +95,9 @@ def test_reading_the_band_costs_the_new_segments_and_equals_a_fresh_analysis(
     redone = live._agreed.segments_agreed - before
     segments = len(live._timeline.segments)  # type: ignore[union-attr]
     # re-agreeing the whole band at each read would be 30 x segments; all 30 reads cost less than one
-    assert 0 < redone < segments
+    # (the band of this healthy run no longer changes state by noise in its last 300 points: h9n's
+    # trends in a pooled noise, so the reads may redo nothing at all)
+    assert redone < segments
     fresh = _analyse(noisy, N)
     assert [(s.state, s.start, s.end) for s in live.states] == [
         (s.state, s.start, s.end) for s in fresh.states

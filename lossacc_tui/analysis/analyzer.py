@@ -222,7 +222,7 @@ class Analyzer:
         for d in self._dets.get("pair_acc", []):
             d.step(g, f, sink)
         if self._timeline is not None and self.ctx is not None:
-            codes = state_codes(f.warm, f.dir, g.dir)  # type: ignore[arg-type]
+            codes = state_codes(f.warm, f.band_dir, g.band_dir)  # type: ignore[arg-type]
             ctx, loss = self.ctx, self.ctx.loss
             self._timeline.feed(codes, int(f.idx[0]), f.x, lambda i: ctx.x(loss, i))
 

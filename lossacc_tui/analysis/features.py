@@ -28,6 +28,7 @@ class SeriesFeatures:
     lbest: np.ndarray  # running best of the level (min for a loss, max for an accuracy), y's unit
     lbest_idx: np.ndarray  # index of the point where that best level was reached
     dir: np.ndarray | None = None  # trend of the level beyond noise: -1, 0, +1 (int8)
+    band_dir: np.ndarray | None = None  # dir in a noise pooled over many evaluations (the state band)
     warm: np.ndarray | None = None  # True while the short trend window is not full yet
 
 

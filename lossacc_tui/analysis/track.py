@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from statistics import NormalDist
 from typing import Literal
 
 import numpy as np
@@ -17,6 +18,7 @@ from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.gridfeed import GridFeeder, first_seen
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.resolution import TREND_DIGITS, GridEstimate
+from lossacc_tui.analysis.span_trend import BAND_WANDER_MIN, LongNoise
 from lossacc_tui.model import Series
 
 Feats = LossFeatures | AccFeatures
@@ -90,6 +92,7 @@ class Track:
         self.grid_full = GridEstimate() if role == "acc" else None
         #: (point index, n_likely from there on) each time the full-precision estimate changed
         self.n_likely_changes: list[tuple[int, int | None]] = []
+        self._long = LongNoise(BAND_WANDER_MIN)  # the noise over many evaluations, for the band's trends
 
     def n_likely_at(self, i: int) -> int | None:
         """`GridEstimate.n_likely` of the accuracy as its values up to point i revealed it."""
@@ -196,24 +199,57 @@ class Track:
             # an accuracy change within its resolution (one sample, or the binomial standard error of
             # an evaluation set of the size its values reveal) is not a trend
             floor = np.fmax(floor, f.res)
+        dm = win.chunk(lvl_ext, lf * h // 2)
+        f.dir = _direction(ds, dl, lvl - dm, sig, floor, p.trend_z, h, lf)
+        # the state band: the same trends in a noise that is also at least the one pooled over many
+        # evaluations and their wander (`span_trend.LongNoise`): asked after every evaluation of a
+        # long noisy run, a noise read from 10 points is now and then a third of the true one, and
+        # the band said "loss worse" hundreds of times on a healthy run
+        noise, wander = self._long.feed(f.y, f.idx)
         with np.errstate(invalid="ignore"):
-            need_s = np.fmax((p.trend_z * math.sqrt(2.0 / h)) * sig, floor)
-            need_l = np.fmax((p.trend_z * math.sqrt(2.0 / (lf * h))) * sig, floor)
-            up_s, down_s = ds >= need_s, ds <= -need_s
-            up_l, down_l = dl >= need_l, dl <= -need_l
-            # the long window compares its newer half with its older half, so a V (a loss that fell,
-            # then rose for half the window) reads as still falling: a long trend counts only where
-            # the newer half of the long window moves the same way
-            dm = lvl - win.chunk(lvl_ext, lf * h // 2)
-            up_l &= dm > 0
-            down_l &= dm < 0
-        short = up_s | down_s
-        up = up_s | (up_l & ~short)
-        down = down_s | (down_l & ~short)
-        f.dir = up.view(np.int8) - down.view(np.int8)
+            wide = np.fmax(sig, np.fmax(noise, wander))
+            # and a threshold for how often it was asked: about (i + 1) / half distinct windows by
+            # point i, sharing a 5 % chance of a false trend (`look_z`); trend_z at least
+            zb = np.maximum(p.trend_z, look_z((f.idx + 1.0) / h))
+        f.band_dir = _direction(ds, dl, lvl - dm, wide, floor, zb, h, lf)
         warm = np.zeros(m, dtype=bool)
         warm[: max(0, min(m, short_from - k0))] = True
         f.warm = warm
+
+
+_LOOKS = 2.0 ** np.arange(0, 41)
+_LOOK_Z = np.array([NormalDist().inv_cdf(1 - 0.05 / n) for n in _LOOKS])
+
+
+def look_z(looks: np.ndarray) -> np.ndarray:
+    """The one-sided normal quantile that keeps a 5 % chance of any false exceedance among `looks`
+    independent tests (Bonferroni: 1 - 0.05 / looks), interpolated in log2(looks); 1.64 for one."""
+    return np.interp(np.log2(np.maximum(looks, 1.0)), np.arange(len(_LOOKS)), _LOOK_Z)
+
+
+def _direction(
+    ds: np.ndarray,
+    dl: np.ndarray,
+    dm: np.ndarray,
+    sig: np.ndarray,
+    floor: np.ndarray | float,
+    z: float | np.ndarray,
+    h: int,
+    lf: int,
+) -> np.ndarray:
+    """-1, 0, +1 per point: the short trend `ds` (the newer half of the short window against the
+    older), or failing that the long one `dl`, beyond z noise standard errors of `sig` and `floor`;
+    a long trend counts only where the newer half of the long window (`dm`) moves the same way (a V
+    read as still falling)."""
+    with np.errstate(invalid="ignore"):
+        need_s = np.fmax((z * math.sqrt(2.0 / h)) * sig, floor)
+        need_l = np.fmax((z * math.sqrt(2.0 / (lf * h))) * sig, floor)
+        up_s, down_s = ds >= need_s, ds <= -need_s
+        up_l, down_l = (dl >= need_l) & (dm > 0), (dl <= -need_l) & (dm < 0)
+    short = up_s | down_s
+    up = up_s | (up_l & ~short)
+    down = down_s | (down_l & ~short)
+    return up.view(np.int8) - down.view(np.int8)
 
 
 def _ranges(buf: np.ndarray, windows: list[int]) -> dict[int, np.ndarray]:

@@ -17,10 +17,10 @@ from lossacc_tui.analysis.detectors.base import (
 )
 from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.detectors.rise import RiseRun, level_noise
-from lossacc_tui.analysis.detectors.span_trend import LongNoise
 from lossacc_tui.analysis.evidence import calibrated_loss_max, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import arrow, fmt, pair_chance_k, span
+from lossacc_tui.analysis.span_trend import LongNoise
 from lossacc_tui.model import Series
 
 

@@ -32,10 +32,10 @@ from lossacc_tui.analysis.detectors.rise import (
     steady_rise,
     trend_rise,
 )
-from lossacc_tui.analysis.detectors.span_trend import SpanTrend, level_rise, span_rise, span_significant
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures, concat, split
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, pts
+from lossacc_tui.analysis.span_trend import SpanTrend, level_rise, span_rise, span_significant
 from lossacc_tui.analysis.track import Feats, x_column, x_values
 from lossacc_tui.model import Series
 from lossacc_tui.roles import normalize
@@ -78,9 +78,10 @@ class Overfitting(Detector):
         "its training samples, noise included, in ways that do not carry over. Early-stop at the best "
         "validation loss, regularise, augment, or get more data. A rise counts beyond the noise of the "
         "validation loss, measured from where its best evaluation's own luck puts it; a slow rise counts "
-        "once it has grown several evaluations in a row. When the validation-set size is known and one or "
-        "two samples changing sides can account for the rise, the alert is information, not a warning. "
-        "It closes at a new best of validation loss."
+        "once it has grown several evaluations in a row and the line through every evaluation since the "
+        "best rises beyond noise (the threshold grows with how often it was asked). When the "
+        "validation-set size is known and one or two samples changing sides can account for the rise, "
+        "the alert is information, not a warning. It closes at a new best of validation loss."
     )
 
     def __init__(self, ctx: Ctx, series: Series, subject: str) -> None:

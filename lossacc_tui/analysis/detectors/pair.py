@@ -36,16 +36,16 @@ from lossacc_tui.analysis.detectors.rise import (
     steady_rise,
     trend_rise,
 )
-from lossacc_tui.analysis.detectors.span_trend import (
+from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
+from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.quantities import arrow, change, fmt_x, loss_per_mistake
+from lossacc_tui.analysis.span_trend import (
     LongNoise,
     SpanTrend,
     level_rise,
     span_rise,
     span_significant,
 )
-from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
-from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.quantities import arrow, change, fmt_x, loss_per_mistake
 
 
 def new_best(loss: LossFeatures) -> np.ndarray | None:

@@ -13,9 +13,15 @@ best (B itself, the lowest of many noisy draws, is left out: it is low by select
   text);
 - a threshold that accounts for how often the question was asked: the test is repeated after every
   evaluation, over a span that grows, so it is asked about log2(m) + 1 roughly independent times
-  for a span of m points (spans that double share half their points), and the one-sided level
-  `ALPHA` is shared among them (Bonferroni). Student's t quantile for the m - 2 degrees of freedom
-  (the Cornish-Fisher expansion of its normal quantile; Abramowitz & Stegun 26.7.5).
+  for a span of m points (spans that double share half their points), and each new best starts a
+  new span: the one-sided level `ALPHA` is shared among the spans so far and the looks at this one
+  (Bonferroni). Student's t quantile for the m - 2 degrees of freedom (`t_quantile`).
+
+The same running sums give what the other rise rules measure in (`SpanFit.floor`): the noise from
+second differences pooled over the last idx / 10 evaluations (10 to `LONG_MAX`; one read from 10
+points is a third of the true one now and then, and a long run asks after every evaluation) and the
+wander around the line over them; and the mean of the newest third of the span (`level_rise`).
+`LongNoise` gives the pooled noise and wander of any series (accuracies, the state band).
 
 A long healthy run that only wobbles (100,000 evaluations) then raises no rise, while a slow real
 rise grows ever more significant as its span lengthens (t grows as m^1.5 for a fixed slope).
@@ -41,15 +47,21 @@ ALPHA = 0.01
 MIN_SPAN = 6
 #: fewest points of the recent level (`SpanFit.recent`)
 RECENT_MIN = 5
-#: most points the long noise estimate pools (`SpanTrend._long_noise`)
+#: fewest points over which the state band reads the wander around the line (`LongNoise`): over
+#: fewer, the curvature of a loss still falling fast reads as wander, and the band of a short
+#: healthy run ended "flat"
+BAND_WANDER_MIN = 50
+#: most points the long noise estimate pools (`SpanTrend._long`)
 LONG_MAX = 256
 _N = NormalDist()
 
 
 def t_quantile(p: float, df: np.ndarray) -> np.ndarray:
     """Student's t quantile at probability p for df degrees of freedom (the Cornish-Fisher
-    expansion to 1/df^2, A&S 26.7.5; within 1 % of the exact value for df >= 4 at p <= 0.999).
-    df: any shape; NaN where df < 1."""
+    expansion to 1/df^3, A&S 26.7.5). Against the exact quantile: within 0.5 % for df >= 8 at
+    p <= 0.999 and df >= 20 at p <= 0.99999; below it (a less strict threshold) at few degrees of
+    freedom: 0.7 % at df 4 and p 0.99, 3.5 % at p 0.999, 9 % at p 0.9999. df: any shape; NaN
+    where df < 1."""
     z = _N.inv_cdf(p)
     d = np.asarray(df, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -125,9 +137,10 @@ class SpanTrend:
     corrected) and the fitted rise across the span (nats). Fed chunk by chunk in order; NaN where
     the span has fewer than `MIN_SPAN` points or a non-finite value."""
 
-    __slots__ = ("_anchor", "_anchor_idx", "_carry", "_families", "_prev", "_tail")
+    __slots__ = ("_anchor", "_anchor_idx", "_carry", "_families", "_prev", "_tail", "wander_min")
 
-    def __init__(self) -> None:
+    def __init__(self, wander_min: int = 3) -> None:
+        self.wander_min = wander_min  # fewest points the wander is read over
         # running sums through the last point fed: finite count, y, t*y, y^2, (y_t - y_(t-1))^2,
         # |second difference|, and how many second differences were finite
         self._carry = np.zeros(7)
@@ -174,7 +187,7 @@ class SpanTrend:
             sxx = n * (n * n - 1.0) / 12.0
             sxy = w[:, 2] - tbar * w[:, 1]
             rss = np.maximum(w[:, 3] - w[:, 1] * w[:, 1] / n - sxy * sxy / sxx, 0.0)
-            wander = np.where(full, np.sqrt(rss / (n - 2.0)), np.nan)
+            wander = np.where(full & (n >= self.wander_min), np.sqrt(rss / (n - 2.0)), np.nan)
         return noise, wander
 
     def feed(self, y: np.ndarray, idx: np.ndarray, best_idx: np.ndarray) -> SpanFit:
@@ -267,10 +280,10 @@ class LongNoise:
 
     __slots__ = ("_carry", "_prev", "_span")
 
-    def __init__(self) -> None:
+    def __init__(self, wander_min: int = 3) -> None:
         self._carry = np.zeros(7)
         self._prev = np.full(2, np.nan)
-        self._span = SpanTrend()  # (its window over the last evaluations)
+        self._span = SpanTrend(wander_min)  # (its window over the last evaluations)
 
     def feed(self, y: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(noise, wander) per point (`SpanTrend._long`)."""
