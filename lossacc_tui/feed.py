@@ -61,9 +61,10 @@ PASS_GAP = 0.05
 #: ... or after this much wall time, whichever comes first: on a loaded machine 0.2 s of CPU took
 #: 0.5-2 s, the lock held all along, and a key (`q`) waited for the view's frame, which waited for it
 PASS_WALL = 0.1
-#: The analysis waits for its budget only while points keep coming: once none came for 1.5 times
-#: the last gap between two reads (at least QUIET_MIN s), what was read is analysed then (the end of
-#: a burst, or of a backlog read in quick chunks, is not left waiting for ANALYSE_MAX)
+#: The analysis waits for its budget only while points keep coming: once none came for 3 times the
+#: last gap between two reads (at least QUIET_MIN s), what was read is analysed then (the end of a
+#: burst, or of a backlog read in quick chunks, is not left waiting for ANALYSE_MAX). (3 times: the
+#: timer that looks for a quiet spell wakes once every 3 reads of a steady writer, not at each.)
 QUIET_MIN = 0.2
 ANALYSIS = "lossacc_tui.analysis.analyzer"  # the module the first analysis imports (the detectors...)
 FIRST_FRAME_WAIT = 2.0  # at most this many seconds the first analysis waits for a view's first frame
@@ -185,8 +186,8 @@ class Feed:
         self.emit(events)
 
     def _quiet(self) -> float:
-        """How long no new points make a quiet spell: 1.5 times the last gap between two reads."""
-        return min(ANALYSE_MAX, max(QUIET_MIN, 1.5 * self._interval))
+        """How long no new points make a quiet spell: 3 times the last gap between two reads."""
+        return min(ANALYSE_MAX, max(QUIET_MIN, 3 * self._interval))
 
     @property
     def analysis_pending(self) -> bool:
