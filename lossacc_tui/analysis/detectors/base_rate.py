@@ -241,7 +241,9 @@ def guess_reading(ctx: Ctx, x0: float, x1: float) -> tuple[float, float, bool] |
     # borderline sample: collapse-k2-torch s0, tune split); with the set's size unknown, none
     n = ctx.acc_n
     tol = 1e-6 + (1.0 / n if n else 0.0)
-    if len(vals) < 2 or not np.isfinite(vals).all() or np.ptp(vals) > tol:
+    if len(vals) < 2 or not np.isfinite(vals).all():
+        return None
+    if np.ptp(vals) > tol and (n or not one_sample_apart(vals)):
         return None
     a = float(np.median(vals))
     t = value_at_x(train, ctx.axis, x1)
@@ -250,6 +252,37 @@ def guess_reading(ctx: Ctx, x0: float, x1: float) -> tuple[float, float, bool] |
     if t < (1 - BASE_RATE_TOL) * float(binary_entropy(np.array([a]))[0]):
         return None
     return a, t, bool(np.ptp(vals) > 1e-6)
+
+
+#: the coarsest printing taken for an accuracy: 4 decimals (Keras, Lightning and most loops print more)
+PRINT_HALF_STEP = 5e-5
+
+
+def one_sample_apart(vals: np.ndarray, n_max: int = 100_000) -> bool:
+    """With the evaluation set's size not known yet: whether accuracies (fractions, shape (m,)) that
+    take two levels are one sample apart on a grid k/n that their own gap implies, every value a
+    whole count of that n within its printing (4 decimals at the coarsest). A collapsed network's
+    one borderline sample crossing and coming back (505/600 then 504/600) fits; two levels that no
+    common n puts one count apart do not.
+
+    >>> one_sample_apart(np.array([0.8417, 0.84, 0.8417]))
+    True
+    >>> one_sample_apart(np.array([0.8417, 0.83, 0.8417]))
+    False
+    """
+    levels = np.unique(vals)
+    if len(levels) != 2:
+        return False
+    gap = float(levels[1] - levels[0])
+    lo = max(2, math.floor(1.0 / (gap + 2 * PRINT_HALF_STEP)))
+    hi = n_max if gap <= 2 * PRINT_HALF_STEP else min(n_max, math.ceil(1.0 / (gap - 2 * PRINT_HALF_STEP)))
+    if hi < lo:
+        return False
+    ns = np.arange(lo, hi + 1, dtype=np.float64)[:, None]
+    counts = levels[None, :] * ns
+    whole = np.abs(counts - np.rint(counts)) <= ns * PRINT_HALF_STEP + 1e-6
+    one = np.rint(counts[:, 1]) - np.rint(counts[:, 0]) == 1
+    return bool((whole.all(axis=1) & one).any())
 
 
 def guess_claim(found: tuple[float, float, bool], x0: float, x1: float, subject: str) -> Claim:
