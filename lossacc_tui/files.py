@@ -4,7 +4,8 @@ and folder walks follow symlinks at most once per real folder (a loop cannot rep
 A FIFO, a character device (`/dev/zero`), a socket or a block device is never opened for reading:
 opening a FIFO blocks until a writer comes, and a device can be endless. `open_regular` opens with
 `O_NONBLOCK` and checks the opened descriptor, so even a path swapped between a stat() and the open
-cannot block or feed an endless stream.
+cannot block or feed an endless stream. Nor is the file this process writes its own output to
+(`check --follow --json . > out.jsonl`): read back, the report would feed itself without end.
 """
 
 from __future__ import annotations
@@ -23,6 +24,22 @@ _KINDS = (
     (stat.S_ISSOCK, "a socket"),
     (stat.S_ISDIR, "a folder"),
 )
+
+
+OWN_OUTPUT = "this command's own output (its stdout or stderr is redirected here): not read"
+
+
+def own_output(st: os.stat_result) -> bool:
+    """Whether the file is where this process writes its stdout or stderr (`check --follow --json
+    . > out.jsonl`): reading it back would feed the report into itself, without end."""
+    for fd in (1, 2):
+        try:
+            o = os.fstat(fd)
+        except OSError:
+            continue
+        if stat.S_ISREG(o.st_mode) and (o.st_dev, o.st_ino) == (st.st_dev, st.st_ino):
+            return True
+    return False
 
 
 class NotRegular(OSError):
@@ -47,7 +64,7 @@ def why_not_regular(path: Path | str) -> str | None:
             return "a symlink loop (it never reaches a file)"
         return None
     if stat.S_ISREG(st.st_mode):
-        return None
+        return OWN_OUTPUT if own_output(st) else None
     return f"{kind(st.st_mode)}, not a regular file: not read"
 
 
@@ -64,6 +81,8 @@ def open_regular(path: Path | str) -> BinaryIO:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise NotRegular(errno.EINVAL, f"{kind(st.st_mode)}, not a regular file: not read")
+        if own_output(st):
+            raise NotRegular(errno.EINVAL, OWN_OUTPUT)
     except BaseException:
         os.close(fd)
         raise
@@ -108,7 +127,10 @@ def walk_files(
             if stat.S_ISDIR(st_e.st_mode):
                 subdirs.append((d, e.path))
             elif stat.S_ISREG(st_e.st_mode):
-                yield e.path
+                if own_output(st_e):
+                    on_other(e.path, OWN_OUTPUT)
+                else:
+                    yield e.path
             else:
                 on_other(e.path, f"{kind(st_e.st_mode)}, not a regular file: not read")
         stack.extend(reversed(subdirs))

@@ -1,0 +1,46 @@
+"""`check --follow --json . > out.jsonl` writes its report into the folder it follows: read back,
+the report became a run of its own whose records were the report's, nested deeper each round
+(510 KB in 30 s). The file a process writes its stdout or stderr to is never read."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from numpy_training import keras_csv, softmax_regression
+
+
+def test_check_follow_never_reads_the_file_its_output_goes_to(tmp_path: Path) -> None:
+    keras_csv(tmp_path / "training.csv", softmax_regression(epochs=5))
+    out, err = tmp_path / "out.jsonl", tmp_path / "err.txt"
+    with out.open("wb") as fo, err.open("wb") as fe:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "lossacc_tui", "check", "--follow", "--json", str(tmp_path)],
+            stdout=fo,
+            stderr=fe,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                text = out.read_text()
+                if "own output" in text and text.count('"event":"record"') >= 5:
+                    break
+                time.sleep(0.1)
+            size = out.stat().st_size
+            time.sleep(1.0)  # (a loop would keep growing the file meanwhile)
+            grown = out.stat().st_size - size
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    events = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
+    runs = {e["run"] for e in events if e["event"] == "run"}
+    assert len(runs) == 1 and next(iter(runs)).endswith("training.csv")
+    assert sum(e["event"] == "record" for e in events) == 5
+    skipped = [
+        e["message"] for e in events if e["event"] == "status" and "own output" in e.get("message", "")
+    ]
+    assert any("out.jsonl" in m for m in skipped) and any("err.txt" in m for m in skipped)
+    assert grown < 200  # no report of its own report
