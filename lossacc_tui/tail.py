@@ -106,6 +106,10 @@ class Tail:
             self._stat = (-2, -2)
             if self._fh is None:
                 self._set("waiting", f"{self.path}: waiting for the file to appear")
+            elif self._deleted():  # (renamed away, as a rotation does, it still has a link: quiet)
+                self._set(
+                    "waiting", f"{self.path}: deleted; what was read stays, a new file here is followed"
+                )
             return False
         except OSError as e:
             self._stat = (-2, -2)
@@ -152,6 +156,13 @@ class Tail:
         if not more:
             self.handler.end()
         return more
+
+    def _deleted(self) -> bool:
+        """Whether the file held open has no name left (deleted, not renamed away)."""
+        try:
+            return self._fh is not None and os.fstat(self._fh.fileno()).st_nlink == 0
+        except OSError:
+            return False
 
     # -- identity and continuity ------------------------------------------------------------
     def _open(self) -> None:

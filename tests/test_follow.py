@@ -16,7 +16,7 @@ import pytest
 from conftest import REPO
 
 from lossacc_tui import follow, tail
-from lossacc_tui.events import Event, PointsAdded, RunAdded, RunReset, Status
+from lossacc_tui.events import Analysed, Event, PointsAdded, RunAdded, RunReset, Status
 from lossacc_tui.monitor import Monitor
 
 HEADER = "epoch,loss,val_loss\n"
@@ -377,3 +377,30 @@ def test_a_watch_added_after_the_watcher_stopped_is_an_oserror_not_a_crash(tmp_p
     f.stop()
     f._watch(str(tmp_path / "late"), recursive=False)  # after stop: nothing added, nothing raised
     assert f.mode == "events"
+
+
+def test_a_deleted_log_is_said_to_be_deleted_and_its_points_stay(tmp_path: Path, stop_all) -> None:  # type: ignore[no-untyped-def]
+    """A followed log that is deleted stayed "live" (60 s and more, found by a tester); now a
+    status says so. A log renamed away (a rotation) keeps a name and is not called deleted."""
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text(HEADER + rows(0, 3))
+    b.write_text(HEADER + rows(0, 3))
+    m, c = watch(tmp_path)
+    stop_all(m)
+
+    def both_read() -> bool:  # (called under the collector's lock: no monitor lock here)
+        return {e.run.path: e.run.points for e in c.events if isinstance(e, Analysed)} == {
+            str(a): 6,
+            str(b): 6,
+        }
+
+    c.wait(both_read)
+    b.rename(tmp_path / "b.csv.1")
+    a.unlink()
+    c.wait(
+        lambda: any("deleted" in e.message for e in c.events if isinstance(e, Status) and e.path == str(a))
+    )
+    assert not any("deleted" in e.message for e in c.events if isinstance(e, Status) and e.path == str(b))
+    with m.lock:
+        (run,) = [r for r in m.runs if r.path == str(a)]
+        assert run.points == 6  # (3 rows of loss and val_loss)
