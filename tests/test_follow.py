@@ -400,7 +400,8 @@ def test_a_deleted_log_is_said_to_be_deleted_and_its_points_stay(tmp_path: Path,
     c.wait(
         lambda: any("deleted" in e.message for e in c.events if isinstance(e, Status) and e.path == str(a))
     )
-    assert not any("deleted" in e.message for e in c.events if isinstance(e, Status) and e.path == str(b))
+    said = [(e.path, e.message) for e in c.events if isinstance(e, Status)]
+    assert not any(": deleted;" in msg for path, msg in said if path == str(b)), said
     with m.lock:
         (run,) = [r for r in m.runs if r.path == str(a)]
         assert run.points == 6  # (3 rows of loss and val_loss)
