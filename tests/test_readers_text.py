@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lossacc_tui.readers.base import Reader
+from lossacc_tui.readers.csvlike import CsvReader
 from lossacc_tui.readers.fastai_table import FastaiTableReader
 from lossacc_tui.readers.hf_stdout import HfStdoutReader
 from lossacc_tui.readers.keras_stdout import KerasStdoutReader
@@ -647,3 +648,23 @@ def softmax_regression_rows() -> list[dict[str, float]]:
     from numpy_training import softmax_regression
 
     return softmax_regression(epochs=6)
+
+
+def test_a_loop_log_in_the_readme_format_is_found_in_its_folder_from_its_second_epoch(
+    tmp_path: Path,
+) -> None:
+    """`epoch N | train_loss X | val_loss Y | val_acc Z` as a loop prints it: its first line alone
+    was taken for a CSV header with `|` as separator (then followed as a CSV that never had a
+    record), and its folder was "no training logs found" until the tenth epoch."""
+    from lossacc_tui.source import discover
+
+    fmt = "epoch {e} | train_loss {tl:.4f} | val_loss {vl:.4f} | val_acc {va:.2f}"
+    lines = _printed_by_a_loop(fmt).splitlines(keepends=True)
+    log = tmp_path / "train.log"
+    log.write_bytes(lines[0])
+    assert CsvReader.sniff(log.name, lines[0].decode()) == 0.0
+    log.write_bytes(b"".join(lines[:2]))
+    (src,) = discover(tmp_path)
+    src.read_all()
+    (run,) = src.runs
+    assert run.format == "text-kv" and run.points == 2 * 3

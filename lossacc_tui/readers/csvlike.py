@@ -79,6 +79,10 @@ def split_header(line: str) -> tuple[str, list[str]] | None:
     return delim, names
 
 
+#: a header cell that is a name and a number (`train_loss 0.9`): a printed record's field
+_NAME_VALUE = re.compile(r"\s*[A-Za-z_][\w./@()\[\]-]*\s+[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?%?\s*")
+
+
 class CsvReader(Reader):
     """Any CSV/TSV with a header row and numeric columns."""
 
@@ -94,6 +98,9 @@ class CsvReader(Reader):
             return 0.0
         delim, names = hdr
         rows = [ln.split(delim) for ln in lines[1:]]
+        if not rows and sum(bool(_NAME_VALUE.fullmatch(c)) for c in names) >= 2:
+            return 0.0  # `epoch 0 | train_loss 0.9 | ...`: a printed record, not a header
+
         if rows and not any(
             len(c) == len(names) and sum(to_float(x) is not None for x in c) >= max(1, len(c) // 2)
             for c in rows
