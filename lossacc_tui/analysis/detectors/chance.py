@@ -90,9 +90,8 @@ class AccAtChance(Detector):
         e = alert.evidence
         nm = names(self.ctx)
         k = alert.data["k"]
-        return (
-            f"{nm[1]} {fmt(e['acc_now'], 3)} ~ 1/{k} and {nm[0]} {fmt(e['loss_now'])} ~ ln {k}: not learning"
-        )
+        loss = f"{nm[0]} {fmt(e['loss_now'])} {_vs_ln(e, k)}"
+        return f"{nm[1]} {fmt(e['acc_now'], 3)} ~ 1/{k} and {loss}: not learning"
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         j = alert.data["start_idx"]
@@ -127,7 +126,8 @@ class AccAtChance(Detector):
                 e["now_x"],
                 f"for {int(e['evaluations'])} evaluations {nm[1]} has stayed about 1/{k} = {fmt(1 / k, 4)} "
                 "and "
-                f"{nm[0]} about ln {k} = {fmt(math.log(k))}{f' ({src})' if src else ''}: both metrics say "
+                f"{nm[0]} {'about' if _near_ln(e, k) else 'at or above'} ln {k} = {fmt(math.log(k))}"
+                f"{f' ({src})' if src else ''}: both metrics say "
                 "the predictions carry "
                 "no information about the labels",
                 evidence={"k": float(k)},
@@ -180,3 +180,13 @@ class AccAtChance(Detector):
             "their labels (are they aligned?).\n\n"
             "**How sure.** " + render(alert.claims) + "\n"
         )
+
+
+def _near_ln(e: dict[str, float], k: int) -> bool:
+    """Whether the loss now is within 5 % of ln K (the alert stays open above it: worse than chance)."""
+    return abs(e["loss_now"] / math.log(k) - 1.0) <= 0.05 if k >= 2 else False
+
+
+def _vs_ln(e: dict[str, float], k: int) -> str:
+    """'~ ln K' or 'above ln K = x': the title never says the loss is at ln K when it is not."""
+    return f"~ ln {k}" if _near_ln(e, k) else f"above ln {k} = {fmt(math.log(k))}"
