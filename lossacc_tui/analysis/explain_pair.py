@@ -246,6 +246,11 @@ def _high_loss(a: Alert, n: Names) -> Parts:
     ]
 
 
+def _verb(a: float, b: float) -> str:
+    """The verb a -> b calls for: 'fell', 'rose' or 'held at'."""
+    return "fell" if b < a else "rose" if b > a else "held at"
+
+
 def _overfitting_why(a: Alert, n: Names, flip: bool) -> tuple[str, str]:
     """The Why of overfitting: the learning-noise reading as fact only when the rise is not a sample
     flip (a `predictions-crossing` claim: one or two samples account for it)."""
@@ -255,6 +260,15 @@ def _overfitting_why(a: Alert, n: Names, flip: bool) -> tuple[str, str]:
         f"{_ratio(e['train_loss_now'], e['train_loss_at_best'])} while the held-out "
         f"loss {_ratio(e['now_val_loss'], e['best_val_loss'])}"
     )
+    if e["train_loss_now"] > e["train_loss_at_best"]:
+        return (
+            "Why",
+            moved + ": the training loss is now above where it was at the validation best, so both "
+            "losses got worse together. That is not a model fitting its training samples ever better "
+            "(overfitting, which this alert opened on while the training loss still fell); a step too "
+            "large for the loss surface (the learning rate) or a broken batch does it. Watch the "
+            "training loss: if it keeps rising, the run is diverging.",
+        )
     if flip:
         return (
             "Why",
@@ -280,8 +294,10 @@ def _overfitting(a: Alert, n: Names) -> Parts:
         (
             "What happened",
             f"{a.data.get('subject', n.loss)} rose {arrow(e['best_val_loss'], e['now_val_loss'])} "
-            f"since {n.unit} {fmt_x(e['best_x'])} while training loss fell "
-            f"{arrow(e['train_loss_at_best'], e['train_loss_now'])}: the gap widened "
+            f"since {n.unit} {fmt_x(e['best_x'])} while training loss "
+            f"{_verb(e['train_loss_at_best'], e['train_loss_now'])} "
+            f"{arrow(e['train_loss_at_best'], e['train_loss_now'])}: the gap "
+            f"{'widened' if e['gap_now'] > e['gap_at_best'] else 'narrowed'} "
             f"{arrow(e['gap_at_best'], e['gap_now'])}.{acc}",
         ),
         _overfitting_why(a, n, flip),

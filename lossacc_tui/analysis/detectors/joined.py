@@ -326,6 +326,8 @@ class Overfitting(Detector):
             return out
         out += mistakes_change(e["acc_at_best"], e["acc_now"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
         t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
+        if not t1 < t0:  # the training loss rose too: nothing favours either reading
+            return out + who_carries_loss(e["now_val_loss"], e["acc_now"], self.ctx.classes.k, x0, x1, nm)
         why = (
             f"{self.subject} rose while the training loss fell {arrow(t0, t1)}: a model growing more "
             "confident makes its right answers cheaper, so the extra cost sits on the samples it gets wrong"
