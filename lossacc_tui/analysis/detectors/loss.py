@@ -10,6 +10,7 @@ from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Ctx, Detector, extreme_so_far, span_extreme, value, value_at_x
+from lossacc_tui.analysis.detectors.rise import level_depth
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.kind import KindSpec
 from lossacc_tui.analysis.quantities import arrow, factor, fmt, fmt_x, times
@@ -247,8 +248,13 @@ class Explosion(Detector):
             y = np.where(np.isfinite(y), loss.lvl, y)
         with np.errstate(invalid="ignore", over="ignore"):
             margin = np.fmax(p.explosion_min_abs, p.explosion_z * sig)
+            # the best level is the lowest of about idx / half noisy levels: it sits `level_depth`
+            # level noises below the level it stands for, so a noisy per-batch loss logged for
+            # thousands of steps is compared with where its best really was, not its luckiest stretch
+            base = best + level_depth(loss.idx, p.half) * sig / math.sqrt(p.half)
+            base = np.where(np.isfinite(base), base, best)
             # a non-finite value is the non-finite detector's: compared with a best it has no ratio
-            up = np.isfinite(y) & (y >= p.explosion_factor * best) & (y - best >= margin) & (best > 0)
+            up = np.isfinite(y) & (y >= p.explosion_factor * base) & (y - base >= margin) & (best > 0)
             calm = np.isfinite(y) & (y < math.sqrt(p.explosion_factor) * best)
         return up, calm
 
