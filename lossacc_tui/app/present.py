@@ -3,6 +3,7 @@ function here is called with the feed's lock held and returns copies."""
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from dataclasses import replace
@@ -48,16 +49,23 @@ def short_names(names: list[str]) -> list[str]:
     """
     if len(names) == 1:
         return [names[0].replace(os.sep, "/")]  # (as given: an absolute path keeps its leading /)
+    return list(_short_names(tuple(names)))
+
+
+@functools.lru_cache(maxsize=8)
+def _short_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    """`short_names` in one pass over the tree of path parts: O(runs x depth), kept for the last few
+    run lists (it had compared every path with every other at each frame: 0.7 s at 500 runs)."""
     parts = [n.replace(os.sep, "/").strip("/").split("/") for n in names]
+    children: dict[tuple[str, ...], set[str]] = {}
+    for p in parts:
+        for i in range(len(p)):
+            children.setdefault(tuple(p[:i]), set()).add(p[i])
     out = []
     for p in parts:
-        kept = [
-            p[i]
-            for i in range(len(p))
-            if len({q[i] for q in parts if len(q) > i and q[:i] == p[:i]}) > 1  # siblings differ here
-        ]
+        kept = [p[i] for i in range(len(p)) if len(children[tuple(p[:i])]) > 1]  # siblings differ here
         out.append("/".join(kept) or "/".join(p[-2:]))
-    return out
+    return tuple(out)
 
 
 def tails(names: list[str], width: int) -> list[str]:
