@@ -109,40 +109,28 @@ class NotCrossEntropy(Detector):
             f"samples' probability on their true class at least {fmt(math.exp(-per_mistake), 2)} in "
             "geometric mean while under 1/2 each: all held just below the threshold)"
         )
-        if alert.data.get("guess"):
-            return [
-                *classes_claim(self.ctx, e["x"], e["x"]),
-                Claim(
-                    "not-cross-entropy",
-                    "possible",
-                    e["x"],
-                    e["x"],
-                    reading + ", so the accuracy metric may read the labels differently from the loss "
-                    "(sparse vs one-hot labels, a wrong metric)",
-                    evidence={"loss": e["loss"], "acc": e["acc"]},
-                    others=(
-                        "With 2 classes the same pair is ordinary cross-entropy: a model that puts a little "
-                        "over 1/2 on one class for nearly every sample, scored on a split whose majority is "
-                        "the other class (a split unlike training, labels flipped in it). The training "
-                        "accuracy decides (at chance too while the training loss falls: the metric; well "
-                        "above it: the split), and so does `--classes K`"
-                    ),
-                ),
-            ]
+        guess = bool(alert.data.get("guess"))
+        others = (
+            "With 2 classes the same pair is ordinary cross-entropy: a model that puts a little over 1/2 "
+            "on one class for nearly every sample, scored on a split whose majority is the other class (a "
+            "split unlike training, labels flipped in it). The training accuracy decides (at chance too "
+            "while the training loss falls: the metric; well above it: the split), and so does "
+            "`--classes K`"
+            if guess
+            else "The other reading, every sample held just below the threshold, is what cross-entropy "
+            "would need; the same model's accuracy computed with the loss's label format decides"
+        )
         return [
             *classes_claim(self.ctx, e["x"], e["x"]),
             Claim(
                 "not-cross-entropy",
-                "likely",
+                "possible" if guess else "likely",
                 e["x"],
                 e["x"],
-                reading + ", so the accuracy metric most likely reads the "
+                reading + f", so the accuracy metric {'may read' if guess else 'most likely reads'} the "
                 "labels differently from the loss (sparse vs one-hot labels, a wrong metric)",
                 evidence={"loss": e["loss"], "acc": e["acc"]},
-                others=(
-                    "The other reading, every sample held just below the threshold, is what cross-entropy "
-                    "would need; the same model's accuracy computed with the loss's label format decides"
-                ),
+                others=others,
             ),
         ]
 
