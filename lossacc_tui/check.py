@@ -101,12 +101,14 @@ def run_follow(args: argparse.Namespace, role_map: dict[str, str], params: Param
     monitor = Monitor([Path(p) for p in args.paths], args.format, role_map, args.poll, params, keep=args.keep)
     printer = Printer(sys.stdout, args.json)
     monitor.subscribe(printer)
+    # Ctrl-C is an ending at any point once following starts, also while the first read is under way
+    # in start() (records are printed from the follower's thread meanwhile): exit 0, the monitor stopped
     try:
-        monitor.start()
-    except PathError as e:
-        print(f"lossacc-tui: {e}", file=sys.stderr)
-        return 2
-    try:
+        try:
+            monitor.start()
+        except PathError as e:
+            print(f"lossacc-tui: {e}", file=sys.stderr)
+            return 2
         while not printer.broken.wait(3600):
             pass
     except KeyboardInterrupt:
