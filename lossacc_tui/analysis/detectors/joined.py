@@ -28,14 +28,13 @@ from lossacc_tui.analysis.detectors.rise import (
     RiseRun,
     TrendRun,
     beyond_best,
-    level_noise,
+    span_rules,
     steady_rise,
-    trend_rise,
 )
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures, concat, split
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, pts
-from lossacc_tui.analysis.span_trend import SpanTrend, level_rise, span_rise, span_significant
+from lossacc_tui.analysis.span_trend import SpanTrend, span_significant
 from lossacc_tui.analysis.track import Feats, x_column, x_values
 from lossacc_tui.model import Series
 from lossacc_tui.roles import normalize
@@ -193,19 +192,8 @@ class Overfitting(Detector):
                 y, best, sig, loss.idx, p.rise_z, p.noise_window, fl
             )
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))  # too few points for noise
-            span = span_rise(fit, best, p.rise_rel)  # (over the whole span since the best)
-            rise |= span
-            # the level of the newest third of the span against the best level (`span_trend.level_rise`)
-            rise |= level_rise(
-                fit,
-                loss.lbest,
-                level_noise(sig, loss.idx, p.noise_window, fit.noise),
-                loss.idx,
-                p.half,
-                p.rise_z,
-                p.rise_rel,
-            )
-            rise |= trend_rise(y, best, sig, loss.idx, loss.best_idx, self._trend.feed(y), p)  # (short runs)
+            long, span = span_rules(fit, loss, sig, best, self._trend, p)
+            rise |= long
             rise &= y > best  # a loss that stays at 0 has not risen
             # a slow rise that grows at every evaluation is beyond its (tiny) noise long before it is
             # rise_rel high: it counts from steady_rise_rel, and holds the alert open while it grows

@@ -33,8 +33,8 @@ from lossacc_tui.analysis.detectors.rise import (
     beyond_best,
     level_depth,
     level_noise,
+    span_rules,
     steady_rise,
-    trend_rise,
 )
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
@@ -42,8 +42,6 @@ from lossacc_tui.analysis.quantities import arrow, change, fmt_x, loss_per_mista
 from lossacc_tui.analysis.span_trend import (
     LongNoise,
     SpanTrend,
-    level_rise,
-    span_rise,
     span_significant,
 )
 
@@ -153,19 +151,8 @@ class LossUpAccUp(PairDetector):
             se = level_noise(sig, loss.idx, p.noise_window, fl) * np.sqrt(1.0 / p.half + 1.0 / m)
             lz = p.rise_z + level_depth(loss.idx, p.half)
             rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= lz * se)
-            span = span_rise(fit, best, p.rise_rel)  # (over the whole span since the best)
-            rise |= span
-            # the level of the newest third of the span against the best level (`span_trend.level_rise`)
-            rise |= level_rise(
-                fit,
-                loss.lbest,
-                level_noise(sig, loss.idx, p.noise_window, fit.noise),
-                loss.idx,
-                p.half,
-                p.rise_z,
-                p.rise_rel,
-            )
-            rise |= trend_rise(y, best, sig, loss.idx, loss.best_idx, self._trend.feed(y), p)  # (short runs)
+            long, span = span_rules(fit, loss, sig, best, self._trend, p)
+            rise |= long
             rise &= (y > best) | (lv > lb)  # a loss that stays at 0 has not risen
             # a slow rise that grows at every evaluation (`rise.steady_rise`)
             ups = self._ups.feed(y)

@@ -23,7 +23,9 @@ from statistics import NormalDist
 
 import numpy as np
 
+from lossacc_tui.analysis.features import LossFeatures
 from lossacc_tui.analysis.params import Params
+from lossacc_tui.analysis.span_trend import SpanFit, level_rise, span_rise
 
 _TABLE = 4096
 #: evaluations within which the 6-point trend rule (`trend_rise`) may count a rise (an epoch-level run
@@ -260,3 +262,24 @@ def trend_rise(
             & (t >= 3.0)
             & (idx < LOCAL_LOOKS)
         )
+
+
+def span_rules(
+    fit: SpanFit, loss: LossFeatures, sig: np.ndarray, best: np.ndarray, trend: TrendRun, p: Params
+) -> tuple[np.ndarray, np.ndarray]:
+    """(rise, span) of the rules every rise kind shares, per point: `span` is the line through the
+    whole span since the best (`span_trend.span_rise`); rise adds the level of the span's newest
+    third against the best level (`span_trend.level_rise`) and, for short runs, the few-point trend
+    (`trend_rise`, fed here). Call inside np.errstate(invalid="ignore")."""
+    span = span_rise(fit, best, p.rise_rel)
+    rise = span | level_rise(
+        fit,
+        loss.lbest,
+        level_noise(sig, loss.idx, p.noise_window, fit.noise),
+        loss.idx,
+        p.half,
+        p.rise_z,
+        p.rise_rel,
+    )
+    rise |= trend_rise(loss.y, best, sig, loss.idx, loss.best_idx, trend.feed(loss.y), p)
+    return rise, span
