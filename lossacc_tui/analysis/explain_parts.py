@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.detectors.base import Ctx, value_at_x
-from lossacc_tui.analysis.evidence import below_floor, floor, mistake_cost_bounds, prob, wrong_share_bounds
+from lossacc_tui.analysis.evidence import (
+    LN2,
+    below_floor,
+    floor,
+    mistake_cost_bounds,
+    prob,
+    wrong_share_bounds,
+)
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import Classes, bce, chance_loss, fmt, fmt_x, span
 from lossacc_tui.model import Series
@@ -108,14 +115,22 @@ def mistakes(loss: float, acc: float, n: Names, prefix: str) -> str:
         else "What a mistake costs on average is past what a float holds: the loss overflowed, so its "
         "size says the evaluation blew up, not how confident the mistakes were."
     )
-    text = (
-        f"{where} {wrong:.1%} of samples are wrong; each costs at least ln 2 = 0.6931 nats, so mistakes "
-        f"carry at least {lo:.0%} of the loss (the floor (1 - a) ln 2 is {fmt(floor(acc))}). {cost}"
-    )
-    if k is not None and loss > acc * math.log(k):
-        text += (
-            f" With K = {k}, a right answer costs at most ln {k} = {fmt(math.log(k))}, which gives the "
-            "lower end."
+    by_k = k is not None and loss - acc * math.log(k) > wrong * LN2
+    if by_k:
+        # the K bound is the binding one: right answers cost at most ln K each, so the rest of the
+        # loss must be the mistakes' (the ln 2 floor alone would give less)
+        text = (
+            f"{where} {wrong:.1%} of samples are wrong. With K = {k}, a right answer costs at most "
+            f"ln {k} = {fmt(math.log(k))} nats, so right answers carry at most {acc:.1%} x {fmt(math.log(k))}"
+            f" = {fmt(acc * math.log(k))} of the {fmt(loss)}, and mistakes at least {lo:.0%} of the loss "
+            f"(the floor (1 - a) ln 2, from the ln 2 a mistake costs at least, gives only {fmt(floor(acc))}, "
+            f"{floor(acc) / loss:.0%}). {cost}"
+        )
+    else:
+        text = (
+            f"{where} {wrong:.1%} of samples are wrong; each costs at least ln 2 = 0.6931 nats, so mistakes "
+            f"carry at least (1 - a) ln 2 = {wrong:.1%} x 0.6931 = {fmt(floor(acc))} nats, {lo:.0%} of the "
+            f"loss. {cost}"
         )
     return text
 
