@@ -136,7 +136,9 @@ class Analyzer:
         """Markdown: where the run stands now, in its own numbers."""
         if self.ctx is None:
             return f"**{self.run.name}**: no points yet.\n"
-        state = self._timeline.segments[-1] if self._timeline and self._timeline.segments else None
+        # the state the band and `check` show: the timeline made to agree with the alerts' spans
+        states = self.states
+        state = states[-1] if states else None
         loss = self._tracks.get("loss")
         acc = self.ctx.acc
         acc_best = -1
