@@ -189,6 +189,10 @@ def who_carries_loss(
             f"; right answers could carry the rest (up to {fmt(right_hi, 3)} nats each, probability "
             f"{prob(right_hi)} on the true class, if mistakes cost only ln 2)"
         )
+        if k is None and right_hi > LN2:
+            # a right answer's class is the most probable, so it costs at most ln K: this reading
+            # needs at least that many classes, which the user may know to be false
+            right += f", which needs K >= {math.ceil(math.exp(right_hi))} classes"
     others = (
         f"{lead} at least {lo:.0%} of it"
         + (

@@ -9,7 +9,7 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
-from lossacc_tui.analysis.detectors.base import classes_claim, names, span_extreme, value
+from lossacc_tui.analysis.detectors.base import classes_claim, names, value
 from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.evidence import who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
@@ -44,32 +44,31 @@ class ValLossUnstable(PairDetector):
         return on, off
 
     def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
-        if hi > lo and acc is not None:
-            xs, ix = loss.x[lo:hi], loss.idx[lo:hi]
-            span_extreme(alert, "loss_hi", loss.y[lo:hi], xs, ix, high=True)
-            span_extreme(alert, "loss_lo", loss.y[lo:hi], xs, ix, high=False)
-            span_extreme(alert, "acc_hi", acc.y[lo:hi], xs, ix, high=True)
-            span_extreme(alert, "acc_lo", acc.y[lo:hi], xs, ix, high=False)
+        if hi <= lo or acc is None:
+            return
+        on, _ = self.conditions(loss, acc)
+        for j in np.flatnonzero(on[lo:hi]) + lo:  # (the points where a swing was found)
+            self._keep_swing(alert, int(loss.idx[j]))
 
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
-        w = self.p.unstable_window
-        first = max(0, i - w + 1)
-        vals = [(value(self.ctx.loss, k), k) for k in range(first, i)]  # the window before opening
-        accs = [value(self.ctx.acc, k) for k in range(first, i)]
-        for v, k in vals:
-            x = self.ctx.x(self.series, k)
-            for key, better in (
-                ("loss_hi", v > alert.data.get("loss_hi", (-math.inf,))[0]),
-                ("loss_lo", v < alert.data.get("loss_lo", (math.inf,))[0]),
-            ):
-                if math.isfinite(v) and better:
-                    alert.data[key] = (v, x, k)
-        for a, k in zip(accs, range(first, i), strict=True):
-            x = self.ctx.x(self.series, k)
-            if math.isfinite(a) and a > alert.data.get("acc_hi", (-math.inf,))[0]:
-                alert.data["acc_hi"] = (a, x, k)
-            if math.isfinite(a) and a < alert.data.get("acc_lo", (math.inf,))[0]:
-                alert.data["acc_lo"] = (a, x, k)
+        self._keep_swing(alert, i)
+
+    def _keep_swing(self, alert: Alert, i: int) -> None:
+        """Keep in alert.data['swing'] the largest rise (trough index, high index, factor) inside
+        the window of `unstable_window` evaluations that ends at i, if it beats the one kept: the
+        swing the alert describes is always one its condition found, trough before high."""
+        first = max(0, i - self.p.unstable_window + 1)
+        trough_k, trough, best = -1, math.inf, (-1, -1, 0.0)
+        for k in range(first, i + 1):
+            v = value(self.ctx.loss, k)
+            if not (math.isfinite(v) and v > 0):
+                continue
+            if trough_k >= 0 and v / trough > best[2]:
+                best = (trough_k, k, v / trough)
+            if v < trough:
+                trough_k, trough = k, v
+        if best[0] >= 0 and best[2] > alert.data.get("swing", (-1, -1, 0.0))[2]:
+            alert.data["swing"] = best
 
     def severity(self, alert: Alert) -> Severity:
         return (
@@ -116,19 +115,21 @@ class ValLossUnstable(PairDetector):
         return out
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
-        d = alert.data
-        hi, lo = d["loss_hi"], d["loss_lo"]
-        acc_at_hi = value(self.ctx.acc, hi[2])
+        lo_k, hi_k, ratio = alert.data.get("swing", (i, i, math.nan))
+        lo_v, hi_v = value(self.ctx.loss, lo_k), value(self.ctx.loss, hi_k)
+        accs = [a for a in (value(self.ctx.acc, k) for k in range(lo_k, hi_k + 1)) if math.isfinite(a)]
+        acc_at_hi = value(self.ctx.acc, hi_k)
         return {
-            "loss_high": hi[0],
-            "loss_high_x": hi[1],
-            "loss_low": lo[0],
-            "loss_low_x": lo[1],
-            "ratio": hi[0] / lo[0] if lo[0] > 0 else math.inf,
+            "loss_high": hi_v,
+            "loss_high_x": self.ctx.x(self.series, hi_k),
+            "loss_low": lo_v,
+            "loss_low_x": self.ctx.x(self.series, lo_k),
+            "ratio": ratio,
+            "acc_at_low": value(self.ctx.acc, lo_k),
             "acc_at_high": acc_at_hi,
-            "acc_low": d["acc_lo"][0],
-            "acc_high": d["acc_hi"][0],
-            "loss_per_mistake_at_high": loss_per_mistake(hi[0], acc_at_hi),
+            "acc_low": min(accs, default=math.nan),
+            "acc_high": max(accs, default=math.nan),
+            "loss_per_mistake_at_high": loss_per_mistake(hi_v, acc_at_hi),
             "now_loss": value(self.ctx.loss, i),
             "now_acc": value(self.ctx.acc, i),
         }
