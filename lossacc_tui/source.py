@@ -8,6 +8,8 @@ files). Folder layouts are claimed through readers/layouts.py. Logs are opened r
 from __future__ import annotations
 
 import functools
+import itertools
+import math
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -145,6 +147,9 @@ def discover(
                     f"{path}: empty, nothing written yet (watch PATH or check --follow PATH waits for it)",
                     short=f"{path}: empty",
                 )
+            headless = headerless_csv(path)
+            if headless:
+                raise PathError(f"{path}: {headless}", short=f"{path}: a CSV without its header row")
             short = f"{path}: not a training log this tool knows"
             raise PathError(f"{short} {formats_expected()}", short=short)
         return [src]
@@ -169,6 +174,42 @@ def compressed(path: Path) -> str | None:
     except OSError:
         return None
     return next((name for magic, name in _MAGIC if head.startswith(magic)), None)
+
+
+HEADERLESS = (
+    "its first row holds numbers, not column names: a CSV whose header row is gone (copytruncate "
+    "leaves a CSVLogger file so), so its columns cannot be named and it is not read"
+)
+
+
+def headerless_csv(path: Path) -> str | None:
+    """Why a `.csv`/`.tsv` file no reader took is not read, when it looks like a metrics table that
+    lost its header row: its first lines are numbers only (empty cells allowed), as many a line, with
+    a whole first number that grows from line to line (an epoch or step). None otherwise (a
+    confusion matrix or a data table is not a log, and is passed over as before)."""
+    if path.suffix.lower() not in (".csv", ".tsv"):
+        return None
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return None
+    lines = [ln for ln in head.splitlines()[:-1] if ln.strip()][:5]  # (complete lines only)
+    rows: list[list[float]] = []
+    for ln in lines:
+        cells = ln.replace(b"\t", b",").split(b",")
+        try:
+            rows.append([float(c) if c.strip() else math.nan for c in cells])
+        except ValueError:
+            return None
+    if not rows or len({len(r) for r in rows}) != 1 or len(rows[0]) < 2:
+        return None
+    first = [r[0] for r in rows]
+    if not all(math.isfinite(x) and x.is_integer() for x in first):
+        return None
+    if any(b <= a for a, b in itertools.pairwise(first)):
+        return None
+    return HEADERLESS
 
 
 def server_sources(server: mlflow_server.MlflowServer, role_map: RoleMap | None = None) -> list[Source]:
@@ -257,6 +298,8 @@ def iter_folder(
             continue
         if src is not None:
             yield src
+        elif why := headerless_csv(p):  # (a metrics log that lost its header is said, not passed over)
+            warnings.append(f"{p}: {why}")
     yield from found
 
 
