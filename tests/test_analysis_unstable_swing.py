@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import read_runs
+from numpy_batches import batch_eval_run, write_jsonl
 from numpy_training import keras_csv, softmax_regression
 
 from lossacc_tui.analysis import Analyzer
@@ -66,3 +67,15 @@ def test_right_answers_reading_names_the_classes_it_needs(tmp_path: Path) -> Non
     for nats, clause, k in needs:
         if float(nats) > math.log(2) + 1e-3:  # (more than a binary right answer can cost)
             assert clause and int(k) >= math.exp(float(nats)) - 1, (nats, clause)
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_batch_noise_of_a_healthy_per_step_run_is_no_swing(tmp_path: Path, seed: int) -> None:
+    """A healthy run evaluated on a fresh 32-sample batch at every step: the batch's mean loss
+    triples now and then from sampling alone (13-23 warnings in 10,000 steps before); the swing must
+    stand out of the series' own noise."""
+    run = batch_eval_run(10_000, seed=seed, eval_batch=32)
+    (r,) = read_runs(write_jsonl(tmp_path / "train.jsonl", run))
+    a = Analyzer(r)
+    a.update()
+    assert [al.title for al in a.alerts if al.kind == "val-loss-unstable"] == []

@@ -14,6 +14,16 @@ from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.evidence import who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import factor, fmt_x, loss_per_mistake, span, within
+from lossacc_tui.analysis.stats import SECOND_DIFF_SCALE
+
+#: a swing must rise this many noise standard deviations of its own series (a rise of two independent
+#: points has deviation sqrt(2); 6 of them is past what thousands of windows of a healthy per-step
+#: run with 32-sample validation batches gave in numpy runs: tests/test_analysis_unstable_swing.py)
+NOISE_Z = 6.0
+#: evaluations before a swing's window whose second differences measure that noise, and the fewest
+#: that do (a per-step run has thousands; an epoch-level run of 30 is judged on its swings alone)
+NOISE_SPAN = 200
+NOISE_MIN = 50
 
 
 class ValLossUnstable(PairDetector):
@@ -41,7 +51,33 @@ class ValLossUnstable(PairDetector):
             on = (loss.swing >= p.unstable_ratio) & (loss.swing_abs >= p.unstable_min_abs)
             on &= acc.range_unst <= p.unstable_acc_band
             off = ~(loss.swing >= math.sqrt(p.unstable_ratio))
+        for j in np.flatnonzero(on):  # (rare: where a swing of the size asked for was found)
+            # a rise the series' own evaluation noise gives now and then is no swing: a small
+            # validation batch moves its mean loss by a lot with one confident mistake more or less
+            noise = self._noise_before(int(loss.idx[j]))
+            if loss.swing_abs[j] < NOISE_Z * noise:
+                on[j] = False
         return on, off
+
+    def _noise_before(self, i: int) -> float:
+        """The loss's own noise (standard deviation from second differences, nats) over the
+        `NOISE_SPAN` evaluations before the window that ends at point i: a longer look than the
+        features' `sig_prev`, whose few points dip low by chance now and then (and which, in a run
+        unstable from its start, is the instability itself); NaN with fewer than `NOISE_MIN` points.
+        Depends on the series only, so a run read line by line decides as one read whole."""
+        series = self.ctx.loss
+        if series is None:
+            return math.nan
+        j = i - series.base
+        y = np.asarray(
+            series.raw[
+                max(0, j - self.p.unstable_window - NOISE_SPAN) : max(0, j - self.p.unstable_window + 1)
+            ]
+        )
+        y = y[np.isfinite(y)]
+        if len(y) < NOISE_MIN:  # (a short history: its noise is the swings themselves, if any)
+            return math.nan
+        return float(np.mean(np.abs(np.diff(y, 2)))) / SECOND_DIFF_SCALE
 
     def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         if hi <= lo or acc is None:
