@@ -90,9 +90,15 @@ class NotCrossEntropy(Detector):
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence
         nm = names(self.ctx)
+        if not (math.isfinite(e["loss"]) and math.isfinite(e["acc"])):
+            # (the evaluation it opened on is no longer a pair of numbers: a value later found
+            # outside an accuracy's range is left out of the analysis; nothing left to claim)
+            return []
         if alert.data["rule"] == 1:
             return [not_cross_entropy(e["loss"], e["acc"], e["x"], nm)]
         known = self.ctx.classes.k
+        if not known and not 0 < e["acc"] < 1:
+            return []
         k = known or round(1 / e["acc"])
         per_mistake = e["loss"] / (1 - e["acc"])
         about = (
