@@ -10,7 +10,16 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
-from lossacc_tui.analysis.detectors.base import Detector, classes_claim, level, lookup, names, value
+from lossacc_tui.analysis.detectors.base import (
+    Ctx,
+    Detector,
+    classes_claim,
+    level,
+    lookup,
+    names,
+    noise,
+    value,
+)
 from lossacc_tui.analysis.detectors.base_rate import (
     BASE_RATE_TOL,
     base_rate_band,
@@ -23,6 +32,7 @@ from lossacc_tui.analysis.detectors.base_rate import (
 )
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k
 from lossacc_tui.analysis.detectors.diverging import diverging_claims
+from lossacc_tui.analysis.detectors.repeat_chance import run_by_chance
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import fmt, fmt_x
 from lossacc_tui.analysis.track import x_values
@@ -59,11 +69,21 @@ class AccStuck(Detector):
     )
     n_open = 1
 
+    def __init__(self, ctx: Ctx, series: Series | None, subject: str = "") -> None:
+        super().__init__(ctx, series, subject)
+        # the run of equal accuracies the last chunk ended in: its value, first index, next index
+        self._run_val, self._run_start, self._run_next = math.nan, 0, -1
+        self._noise_before: dict[int, float] = {}  # the noise before the latest run began
+
     def conditions(self, acc: AccFeatures, loss: LossFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
         acc_y = acc.y
         with np.errstate(invalid="ignore", divide="ignore"):
             frozen = (acc.range_stuck <= p.stuck_tol) & (acc.nonfinite_stuck == 0)
+            # a run of equal values that the series' own noise repeats by chance somewhere in it (a
+            # 64-sample accuracy lands on 56/64 six times in a row about three times in 100,000
+            # evaluations) says nothing about the model
+            chance = self._chance_runs(acc, frozen)
             loose = (acc.range_stuck <= max(p.stuck_tol, p.min_acc_change)) & (acc.nonfinite_stuck == 0)
             blind_ok = np.ones(len(acc_y), dtype=bool)
             keep_base = np.zeros(len(acc_y), dtype=bool)
@@ -109,7 +129,7 @@ class AccStuck(Detector):
                 dead = at_cost & repeats(window)
                 at_cost &= ~learning & ~loss.warm & wobbles(window)
                 keep_base |= (acc_y >= 0.5) & (acc_y <= 0.95) & cost_band(acc_y, loss.lvl, k, wide=True)
-                strong = ~np.isfinite(loss_y) | (at_chance & ~learning)
+                strong = ~np.isfinite(loss_y) | (at_chance & ~learning & ~chance)
                 blind_ok = strong | at_prior | at_base | at_cost | dead
                 # the base-rate reading is favoured once the loss has settled there (no longer falling
                 # beyond its noise): a model whose decision boundary is fixed while its confidence grows
@@ -152,7 +172,10 @@ class AccStuck(Detector):
             self._marks = (
                 band.view(np.int8) + settled.view(np.int8) + above.view(np.int8) + 2 * dead.view(np.int8)
             )
-            on = frozen & blind_ok
+            # (a loss that is not finite, or one repeating to the last digit with the accuracy, is
+            # more than a chance run of the accuracy alone)
+            beyond = ~chance | dead | (~np.isfinite(loss.y) if loss is not None else False)
+            on = frozen & blind_ok & beyond
             off = ~(loose & (blind_ok | keep_base))
             if loss is None:
                 strong = np.ones(len(acc_y), dtype=bool)
@@ -163,6 +186,41 @@ class AccStuck(Detector):
                 off &= acc.maj_dev > 2 * p.majority_tol
             self._strong = strong
         return on, off
+
+    def _chance_runs(self, acc: AccFeatures, frozen: np.ndarray) -> np.ndarray:
+        """Per point of the chunk: True where the accuracy is frozen and its run of equal values
+        (all of it, back to where it began) is what the series' own noise shows by chance somewhere
+        among the evaluations logged so far (`repeat_chance`): the noise measured just before the
+        run began, on the 1/n grid the values reveal. False where n or that noise is not known (too
+        few values before the run): the run is then taken as it is."""
+        y, idx = acc.y, acc.idx
+        tol = self.p.stuck_tol
+        with np.errstate(invalid="ignore"):
+            same = np.empty(len(y), dtype=bool)
+            if len(y):
+                same[0] = bool(abs(y[0] - self._run_val) <= tol) and int(idx[0]) == self._run_next
+                same[1:] = np.abs(np.diff(y)) <= tol
+        start = np.maximum.accumulate(np.where(same, -1, idx))
+        start = np.where(start < 0, self._run_start, start)
+        if len(y):
+            self._run_val, self._run_start, self._run_next = float(y[-1]), int(start[-1]), int(idx[-1]) + 1
+        out = np.zeros(len(y), dtype=bool)
+        n_eval = acc.n_eval
+        if n_eval is None:
+            return out
+        for t in np.flatnonzero(frozen):
+            n = n_eval[t]
+            if not np.isfinite(n):
+                continue
+            s0 = int(start[t])
+            spread = self._noise_before.get(s0)
+            if spread is None:
+                spread = noise(self.series, s0 - 1, self.p.noise_window)
+                self._noise_before = {s0: spread}
+            if math.isfinite(spread):
+                r = int(idx[t]) - s0 + 1
+                out[t] = run_by_chance(r, spread, int(n), float(y[t]), int(idx[t]) + 1)
+        return out
 
     def _loss_window(self, acc: AccFeatures, series: Series | None = None) -> np.ndarray:
         """The loss (or `series`) logged at each of the accuracy's last `stuck_window` evaluations,
