@@ -27,7 +27,7 @@ from lossacc_tui.analysis.detectors.base_rate import (
     binary_entropy,
     constant_guess_claim,
     cost_band,
-    repeats,
+    holds,
     wobbles,
 )
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k
@@ -60,8 +60,8 @@ class AccStuck(Detector):
         "Accuracy repeated exactly for many evaluations while the loss is not finite, or while accuracy "
         "sits at 1/K and the loss at or above ln K without falling, or accuracy equal to the "
         "majority-class rate you gave (--majority), or while the loss stays at or above what a constant "
-        "guess scoring that accuracy costs (H(acc) nats) and either wobbles there or repeats to the last "
-        "digit with the training loss: a network collapsed to the most frequent class, often by a "
+        "guess scoring that accuracy costs (H(acc) nats) and either wobbles there or holds within 0.2 % "
+        "with the training loss: a network collapsed to the most frequent class, often by a "
         "learning rate far too high. A model that ignores its inputs predicts one class, "
         "and its accuracy is then that class's share. Check the predicted-class counts or confusion "
         "matrix, a balanced metric (minority-class F1, balanced accuracy, AUC), and whether the loss or "
@@ -124,9 +124,10 @@ class AccStuck(Detector):
                 # and still moves (the weights change) while not one prediction changes class
                 window = self._loss_window(acc)
                 at_cost = (acc_y >= 0.5) & (acc_y <= 0.95) & cost_band(acc_y, loss.lvl, k)
-                # or a network that no longer changes at all (every unit off, outputs saturated at the
-                # loss's clip): accuracy and loss repeat to the last digit, the loss at that cost
-                dead = at_cost & repeats(window)
+                # or a network that no longer changes (every unit off, outputs saturated at the loss's
+                # clip): the loss holds within JITTER_REL, at that cost. A loss either holds, wobbles
+                # or drifts one way: the first two grade alike, however large the printed wobble
+                dead = at_cost & holds(window)
                 at_cost &= ~learning & ~loss.warm & wobbles(window)
                 keep_base |= (acc_y >= 0.5) & (acc_y <= 0.95) & cost_band(acc_y, loss.lvl, k, wide=True)
                 strong = ~np.isfinite(loss_y) | (at_chance & ~learning & ~chance)
@@ -152,8 +153,10 @@ class AccStuck(Detector):
                     # a collapsed network fits its training samples no better than a constant guess:
                     # its training loss is at or above that cost too
                     collapsed &= np.isfinite(train) & (train >= (1 - BASE_RATE_TOL) * prior)
-                    # a dead network's training loss repeats too (no step changes the model)
-                    dead &= repeats(self._loss_window(acc, self.ctx.train))
+                    # a dead network's training loss holds too (no step changes the model), no lower
+                    # than a constant guess costs either
+                    dead &= holds(self._loss_window(acc, self.ctx.train))
+                    dead &= np.isfinite(train) & (train >= (1 - BASE_RATE_TOL) * prior)
                     # "while training goes on": a model whose weights hardly change (a learning rate
                     # decayed to nothing) holds any accuracy frozen at a settled loss, so the
                     # base-rate reading is favoured only while the training loss still moves
@@ -172,9 +175,8 @@ class AccStuck(Detector):
             self._marks = (
                 band.view(np.int8) + settled.view(np.int8) + above.view(np.int8) + 2 * dead.view(np.int8)
             )
-            # (a loss that is not finite, or one repeating to the last digit with the accuracy, is
-            # more than a chance run of the accuracy alone)
-            beyond = ~chance | dead | (~np.isfinite(loss.y) if loss is not None else False)
+            # (a loss that is not finite says more than a chance run of the accuracy)
+            beyond = ~chance | (~np.isfinite(loss.y) if loss is not None else False)
             on = frozen & blind_ok & beyond
             off = ~(loose & (blind_ok | keep_base))
             if loss is None:
