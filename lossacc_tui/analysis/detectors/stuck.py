@@ -30,13 +30,17 @@ from lossacc_tui.analysis.detectors.base_rate import (
     holds,
     wobbles,
 )
-from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k
+from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k, k_backed
 from lossacc_tui.analysis.detectors.diverging import diverging_claims
 from lossacc_tui.analysis.detectors.repeat_chance import run_by_chance
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import fmt, fmt_x
 from lossacc_tui.analysis.track import x_values
 from lossacc_tui.model import Series
+
+#: how far (relative) below H(training accuracy) the training loss of a network that no longer
+#: changes may sit: a constant guess costs at least H, printing and a nearly constant output less
+CONST_TOL = 0.02
 
 #: how many of the latest base-rate points an acc-stuck alert remembers
 BASE_KEEP = 32
@@ -98,7 +102,8 @@ class AccStuck(Detector):
                 loss_y = loss.y
                 k = self.ctx.classes.k
                 kk = chance_k(acc_y, loss.lvl, k)
-                usable = np.isfinite(kk) & (kk >= 2)
+                # (a K not known must be named by more than 1/accuracy: `chance.k_backed`)
+                usable = np.isfinite(kk) & (kk >= 2) & k_backed(self.ctx, acc.x, kk, loss.lvl)
                 lnk = np.log(np.where(usable, kk, 2.0))
                 # at 1/K or a little below it (as acc-at-chance judges it)
                 near = (acc_y * kk >= 1.0 - CHANCE_BELOW) & (acc_y * kk <= 1.1)
@@ -157,6 +162,17 @@ class AccStuck(Detector):
                     # than a constant guess costs either
                     dead &= holds(self._loss_window(acc, self.ctx.train))
                     dead &= np.isfinite(train) & (train >= (1 - BASE_RATE_TOL) * prior)
+                    if self.ctx.train_acc is not None:
+                        # a constant guess scoring the training accuracy costs at least H of it,
+                        # whatever K: a training loss below that says the model uses its inputs
+                        # (one that converged so, every value holding, or one still learning while
+                        # a validation split of other shares holds its accuracy), so no base-rate
+                        # reading is favoured: evidence beyond the repeated values themselves
+                        t_acc = lookup(self.ctx.train_acc, self.ctx.axis, acc.x)
+                        uses = train < (1 - CONST_TOL) * binary_entropy(t_acc)
+                        dead &= ~uses
+                        collapsed &= ~uses
+                        settled &= ~uses
                     # "while training goes on": a model whose weights hardly change (a learning rate
                     # decayed to nothing) holds any accuracy frozen at a settled loss, so the
                     # base-rate reading is favoured only while the training loss still moves
