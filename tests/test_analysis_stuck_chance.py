@@ -19,6 +19,7 @@ import pytest
 from conftest import read_runs
 from numpy_batches import batch_eval_run, write_jsonl
 from numpy_collapse import dead_relu_run
+from numpy_shift import split_unlike_training
 
 from lossacc_tui.analysis import Analyzer
 from lossacc_tui.analysis.detectors.repeat_chance import repeat_p, run_by_chance
@@ -73,3 +74,27 @@ def test_repeat_chance_follows_the_grid_and_the_spread() -> None:
     assert repeat_p(10, 2.65 / 64, 64, 0.875) < p / 1000
     assert repeat_p(6, 2.65 / 64, 64, 1.0) > 100 * p
     assert repeat_p(6, 0.0, 64, 0.5) == 1.0  # a series that never moves repeats every time
+
+
+def test_a_stuck_alert_whose_accuracy_moved_describes_its_own_frozen_stretch(tmp_path: Path) -> None:
+    # logistic regression on 5,000 samples scored on a split of the other majority: val_accuracy holds
+    # 0.568 for 8 epochs while the model still learns, then moves; the alert stays open (within a
+    # point), and its "How sure" must quote the numbers of the stretch it describes, saying where that
+    # stretch ended, not the latest loss beside the frozen accuracy nor "has not changed since"
+    path = split_unlike_training(tmp_path / "log.csv", 5000, 60, 0.5)
+    (log,) = read_runs(path)
+    a = Analyzer(log)
+    a.update()
+    (stuck,) = [al for al in a.alerts if al.kind == "acc-stuck"]
+    acc = log.series["val_accuracy"].raw
+    loss = log.series["val_loss"].raw
+    moved = int(np.flatnonzero(acc != acc[0])[0])  # (the premise: the accuracy moved at some epoch)
+    assert 6 <= moved < len(acc) - 10 and stuck.active
+    for c in stuck.claims:
+        if c.id in ("classes", "diverging"):
+            continue
+        assert c.start == 0 and c.end == moved - 1, (c.id, c.start, c.end)
+        assert "since" not in c.text or c.id != "at-majority-rate", c.text
+    text = " ".join(c.text for c in stuck.claims)
+    assert f"{loss[-1]:.4g}" not in text  # (the latest loss belongs to no frozen stretch)
+    assert f"{loss[0]:.4g} -> {loss[moved - 1]:.4g}" in text, text

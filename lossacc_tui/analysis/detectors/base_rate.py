@@ -103,12 +103,14 @@ def base_rate_claims(
     lvl_now: float,
     k: int | None,
     mark: int,
+    now: bool = True,
 ) -> list[Claim]:
     """`at-majority-rate` and `one-class-predictor` for an accuracy `acc` frozen since x0 while the
     loss moved from `first_loss` to `loss_now` (level `lvl_now`, nats) into the base-rate band.
     `mark` (stuck.py): 1 passing through (`possible`), 2 settled there, 3 settled at or above it,
     still moving, with the training loss no lower (a collapsed network), 4 the loss and the
-    training loss holding within 0.2 % at or above it (a dead network); `likely` from 2."""
+    training loss holding within 0.2 % at or above it (a dead network); `likely` from 2. `now`: x1 is
+    the alert's latest point (the text says "since x0"; else "from x0 to x1", a span of its own)."""
     h, hi = prior_cost(acc, k)
     cost = fmt(h) if hi == h else f"{span(h, hi, 4, sep=' to ')}"
     settled = mark >= 2
@@ -168,8 +170,13 @@ def base_rate_claims(
             strength,
             x0,
             x1,
-            f"{subject} {fmt(acc, 4)} is the share of the most frequent class: it has not "
-            f"changed since {unit} {fmt_x(x0)} while {loss_name} moved "
+            f"{subject} {fmt(acc, 4)} is the share of the most frequent class: "
+            + (
+                f"it has not changed since {unit} {fmt_x(x0)}"
+                if now
+                else f"it held from {unit} {fmt_x(x0)} to {fmt_x(x1)}"
+            )
+            + f" while {loss_name} moved "
             f"{arrow(first_loss, loss_now)}, " + why,
             value=acc,
             evidence={"loss_level": lvl_now, "base_rate_entropy": h},

@@ -249,11 +249,52 @@ class AccStuck(Detector):
             rows.append(lookup(self.ctx.loss if series is None else series, self.ctx.axis, xs))
         return np.stack(rows)
 
+    def _stretch_start(self, alert: Alert, j: int) -> int:
+        """First index of the run of equal accuracies (within stuck_tol) that ends at point j, not
+        before the alert's first point (where its title says it began). O(run), in numpy."""
+        first = int(alert.data["first_idx"])
+        series = self.series
+        if series is None or j <= first:
+            return min(first, j) if j >= 0 else first
+        lo = max(first, series.base)
+        vals = np.asarray(series.raw[lo - series.base : j + 1 - series.base], dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            off = np.flatnonzero(~(np.abs(vals - vals[-1]) <= self.p.stuck_tol))
+        return lo + int(off[-1]) + 1 if len(off) else first
+
+    def _frozen_end(self, alert: Alert, i: int) -> int:
+        """The latest point <= i of the alert's frozen stretch: i while the last `stuck_window`
+        accuracies are equal, else the last point still at the value the alert opened on (or its
+        opening point)."""
+        series = self.series
+        w = self.p.stuck_window
+        if series is not None and i - w + 1 >= series.base:
+            vals = np.asarray(series.raw[i - w + 1 - series.base : i + 1 - series.base], dtype=np.float64)
+            if len(vals) == w and np.isfinite(vals).all() and np.ptp(vals) <= self.p.stuck_tol:
+                return i
+        open_idx, stuck = int(alert.data["open_idx"]), value(series, int(alert.data["open_idx"]))
+        last = i
+        lo = max(open_idx, series.base if series is not None else 0)
+        if series is not None and i >= lo:
+            vals = np.asarray(series.raw[lo - series.base : i + 1 - series.base], dtype=np.float64)
+            with np.errstate(invalid="ignore"):
+                at = np.flatnonzero(np.abs(vals - stuck) <= self.p.stuck_tol)
+            last = lo + int(at[-1]) if len(at) else open_idx
+        return min(last, i)
+
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence
         nm = names(self.ctx)
-        acc = e["acc_now"]
-        x0, x1 = e["first_x"], self.ctx.x(self.series, i)
+        # the span the claims describe is the alert's own frozen stretch: up to the latest point still
+        # frozen (a closed alert: its last point; an accuracy that has moved since, or a reopened
+        # alert frozen at another value, is not described by the numbers of a later or earlier one)
+        if alert.data.get("frozen"):
+            d = self._frozen_end(alert, i)
+            s0 = self._stretch_start(alert, d)
+        else:  # (opened on --majority: the accuracy near that rate, not frozen; its latest point)
+            d, s0 = i, int(alert.data["first_idx"])
+        acc = value(self.series, d)
+        x0, x1 = self.ctx.x(self.series, s0), self.ctx.x(self.series, d)
         out = classes_claim(self.ctx, x0, x1)
         maj = self.p.majority_rate
         if maj is not None and abs(acc - maj) <= self.p.majority_tol:
@@ -268,7 +309,7 @@ class AccStuck(Detector):
                     value=acc,
                 )
             )
-        loss_now = e.get("loss_now", math.nan)
+        loss_now = value(self.ctx.loss, d) if "loss_now" in e else math.nan
         k = self.ctx.classes.k
         if k is not None and math.isfinite(loss_now) and abs(acc * k - 1) <= 0.1:
             near = abs(loss_now / math.log(k) - 1) <= 0.1
@@ -293,11 +334,11 @@ class AccStuck(Detector):
                 "only measures that class's share"
             )
         if alert.data.get("prior_path"):
-            first = value(self.ctx.loss, alert.data["first_idx"])
-            found = self._base_point(alert, i)
+            first = value(self.ctx.loss, s0)
+            found = self._base_point(alert, d, s0)
             if found is not None:
                 j, mark = found
-                # the latest point of the span where accuracy was frozen at the base-rate cost (an
+                # the latest point of the frozen stretch where the loss was at the base-rate cost (an
                 # accuracy that has started to move since is described by the numbers of that point)
                 return out + base_rate_claims(
                     self.subject,
@@ -311,8 +352,9 @@ class AccStuck(Detector):
                     level(self.ctx.loss, j, self.p),
                     k,
                     mark,
+                    now=j == i,
                 )
-            at_open = level(self.ctx.loss, alert.data["open_idx"], self.p)
+            at_open = level(self.ctx.loss, max(int(alert.data["open_idx"]), s0), self.p)
             return [*out, constant_guess_claim(nm[0], x0, x1, first, loss_now, at_open, acc, others)]
         out.append(
             Claim(
@@ -346,11 +388,11 @@ class AccStuck(Detector):
             keep.extend((int(acc.idx[lo + h]), int(marks[h])) for h in hits[-BASE_KEEP:])
             del keep[:-BASE_KEEP]
 
-    def _base_point(self, alert: Alert, i: int) -> tuple[int, int] | None:
-        """The latest point j <= i of the alert where accuracy was frozen with the loss level at the
-        base-rate cost, with its mark (1 passing through, 2 settled there, 3 settled above it; the
-        latest settled point first), or None."""
-        marks = [m for m in alert.data.get("base_idx", []) if m[0] <= i]
+    def _base_point(self, alert: Alert, i: int, lo: int = 0) -> tuple[int, int] | None:
+        """The latest point j (lo <= j <= i) of the alert where accuracy was frozen with the loss
+        level at the base-rate cost, with its mark (1 passing through, 2 settled there, 3 settled
+        above it, 4 dead; the latest settled point first), or None."""
+        marks = [m for m in alert.data.get("base_idx", []) if lo <= m[0] <= i]
         settled = [m for m in marks if m[1] >= 2]
         return settled[-1] if settled else (marks[-1] if marks else None)
 
