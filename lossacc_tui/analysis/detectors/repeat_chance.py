@@ -32,14 +32,15 @@ import numpy as np
 ALPHA = 0.01
 
 
-def repeat_p(r: int, spread: float, n: int, value: float) -> float:
-    """Chance (0-1) that r evaluations in a row are equal when each one lands on the grid k/n
-    (k = 0..n) as a normal of std `spread` (fraction) centred on `value` would; 1 when `spread` is
-    0 (a series that never moves repeats every time). Raises nothing; NaN inputs give NaN."""
-    if not (math.isfinite(spread) and math.isfinite(value)) or n < 1 or r < 1:
-        return math.nan
+def grid_bins(spread: float, n: int, value: float) -> np.ndarray:
+    """Chance (shape (m,), summing to 1) of landing on each grid point k/n near `value` for an
+    evaluation that moves by a normal of std `spread` (fraction) centred on `value`; points past 12
+    standard deviations are left out, the mass past 0 or 1 piles on the ends. [1.0] when `spread` is
+    0 (a series that never moves); empty when an input is not finite or n < 1."""
+    if not (math.isfinite(spread) and math.isfinite(value)) or n < 1:
+        return np.empty(0)
     if spread <= 0:
-        return 1.0
+        return np.ones(1)
     c = value * n  # the repeated value in samples
     s = spread * n  # the spread in samples
     lo = max(0, math.floor(c - 12 * s))
@@ -49,19 +50,40 @@ def repeat_p(r: int, spread: float, n: int, value: float) -> float:
     cdf = 0.5 * (1.0 + _erf((edges - c) / (s * math.sqrt(2.0))))
     cdf[0] = 0.0 if lo == 0 else cdf[0]
     cdf[-1] = 1.0 if hi == n else cdf[-1]
-    q = np.diff(cdf)
+    return np.diff(cdf)
+
+
+def repeat_p(r: int, spread: float, n: int, value: float) -> float:
+    """Chance (0-1) that r evaluations in a row are equal when each one lands on the grid k/n
+    (k = 0..n) as a normal of std `spread` (fraction) centred on `value` would; 1 when `spread` is
+    0 (a series that never moves repeats every time). Raises nothing; NaN inputs give NaN."""
+    q = grid_bins(spread, n, value)
+    if not len(q) or r < 1:
+        return math.nan
     return float(min(1.0, np.sum(q**r)))
+
+
+def runs_by_chance(q: np.ndarray, r: np.ndarray, looked: np.ndarray) -> np.ndarray:
+    """For runs of r[j] equal accuracies (shape (p,)) on grid bins `q` (`grid_bins`), each looked
+    for at looked[j] evaluations: whether that noise shows such a run somewhere with a chance above
+    ALPHA. All False when q is empty (the chance cannot be computed)."""
+    out = np.zeros(len(r), dtype=bool)
+    if not len(q):
+        return out
+    for a in range(0, len(r), 1024):  # (bins x points at a time, bounded)
+        rr = r[a : a + 1024].astype(np.float64)
+        p = np.minimum(1.0, (q[:, None] ** rr[None, :]).sum(axis=0))
+        with np.errstate(divide="ignore"):
+            anywhere = np.where(p < 1.0, -np.expm1(np.maximum(1, looked[a : a + 1024]) * np.log1p(-p)), 1.0)
+        out[a : a + 1024] = anywhere > ALPHA
+    return out
 
 
 def run_by_chance(r: int, spread: float, n: int, value: float, looked: int) -> bool:
     """Whether a run of r equal accuracies (on the grid 1/n, with the series' own noise `spread`,
     a fraction) is what that noise shows by chance somewhere among `looked` evaluations: the chance
     of such a run anywhere is above ALPHA. False when the chance cannot be computed."""
-    p = repeat_p(r, spread, n, value)
-    if not math.isfinite(p):
-        return False
-    anywhere = -math.expm1(max(1, looked) * math.log1p(-p)) if p < 1 else 1.0
-    return anywhere > ALPHA
+    return bool(runs_by_chance(grid_bins(spread, n, value), np.array([r]), np.array([looked]))[0])
 
 
 def _erf(x: np.ndarray) -> np.ndarray:

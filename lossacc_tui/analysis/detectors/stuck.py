@@ -32,7 +32,7 @@ from lossacc_tui.analysis.detectors.base_rate import (
 )
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k, k_backed
 from lossacc_tui.analysis.detectors.diverging import diverging_claims
-from lossacc_tui.analysis.detectors.repeat_chance import run_by_chance
+from lossacc_tui.analysis.detectors.repeat_chance import grid_bins, runs_by_chance
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import fmt, fmt_x
 from lossacc_tui.analysis.track import x_values
@@ -77,7 +77,9 @@ class AccStuck(Detector):
         super().__init__(ctx, series, subject)
         # the run of equal accuracies the last chunk ended in: its value, first index, next index
         self._run_val, self._run_start, self._run_next = math.nan, 0, -1
-        self._noise_before: dict[int, float] = {}  # the noise before the latest run began
+        #: the grid bins of the latest run's noise ((run start, n) -> `repeat_chance.grid_bins`)
+        self._bins: dict[tuple[int, int], np.ndarray] = {}
+        self._beyond: tuple[int, int] | None = None  # (run start, n) of a run found longer than chance
 
     def conditions(self, acc: AccFeatures, loss: LossFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
@@ -226,18 +228,31 @@ class AccStuck(Detector):
         n_eval = acc.n_eval
         if n_eval is None:
             return out
-        for t in np.flatnonzero(frozen):
-            n = n_eval[t]
-            if not np.isfinite(n):
-                continue
-            s0 = int(start[t])
-            spread = self._noise_before.get(s0)
-            if spread is None:
+        pts = np.flatnonzero(frozen & np.isfinite(n_eval))
+        if not len(pts):
+            return out
+        st, nn = start[pts], n_eval[pts]
+        # (segments of one run and one n: the run starts never decrease, n changes rarely)
+        cut = np.flatnonzero((st[1:] != st[:-1]) | (nn[1:] != nn[:-1])) + 1
+        for sel in np.split(pts, cut):
+            s0, n = int(start[sel[0]]), int(n_eval[sel[0]])
+            key = (s0, n)
+            if key not in self._bins:
                 spread = noise(self.series, s0 - 1, self.p.noise_window)
-                self._noise_before = {s0: spread}
-            if math.isfinite(spread):
-                r = int(idx[t]) - s0 + 1
-                out[t] = run_by_chance(r, spread, int(n), float(y[t]), int(idx[t]) + 1)
+                # (the run's value: every point of it holds the same one)
+                self._bins = {key: grid_bins(spread, n, float(y[sel[0]]))}
+            if key == self._beyond:
+                continue  # (this run was already longer than chance allows: it only grows)
+            r = idx[sel] - s0 + 1
+            got = runs_by_chance(self._bins[key], r[:64], idx[sel[:64]] + 1)
+            if got.all() and len(sel) > 64:
+                got = np.concatenate([got, runs_by_chance(self._bins[key], r[64:], idx[sel[64:]] + 1)])
+            if not got.all():
+                # past the first length chance does not explain, a longer run of the same values is
+                # rarer still (its chance falls faster than the places looked at grow)
+                got[int(np.argmin(got)) :] = False
+                self._beyond = key
+            out[sel[: len(got)]] = got
         return out
 
     def _loss_window(self, acc: AccFeatures, series: Series | None = None) -> np.ndarray:
