@@ -240,7 +240,4 @@ def test_a_dead_network_repeating_loss_and_accuracy_to_the_last_digit_is_a_warni
         (stuck,) = [a for a in alerts(folder / log) if a["kind"] == "acc-stuck"]
         assert stuck["severity"] == "warning", log
         assert claims(stuck)["at-majority-rate"] == "likely"
-        assert (
-            "repeat to the last digit" in stuck["explanation"]
-            and "learning rate is zero" in stuck["explanation"]
-        )
+        assert "hold within 0.2 %" in stuck["explanation"] and "learning rate is zero" in stuck["explanation"]

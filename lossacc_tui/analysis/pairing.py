@@ -43,7 +43,7 @@ ACC_KEYS = (
     "range_unst",
     "range_stuck",
 )
-ACC_KEYS += ("nonfinite_stuck", "res")
+ACC_KEYS += ("nonfinite_stuck", "res", "n_eval")
 
 
 class Pairer:

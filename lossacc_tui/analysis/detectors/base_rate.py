@@ -79,19 +79,16 @@ def wobbles(window: np.ndarray) -> np.ndarray:
     return (d >= JITTER_REL).any(axis=0) & (d <= -JITTER_REL).any(axis=0)
 
 
-#: the largest relative spread of a loss that "repeats to the last digit" (float32 noise of a
-#: recomputed loss is about 1e-7; a console printing 4 decimals shows none)
-REPEAT_REL = 1e-5
-
-
-def repeats(window: np.ndarray) -> np.ndarray:
-    """Whether each column of `window` ((w, n), nats) is finite and spreads by at most REPEAT_REL
-    of its size: a model no step changes logs the same loss again and again."""
+def holds(window: np.ndarray) -> np.ndarray:
+    """Whether each column of `window` ((w, n), nats) is finite and spreads by less than JITTER_REL
+    of its size: a model no step changes beyond that (every unit off, a constant output whose bias
+    alone still wobbles by the last printed digit) logs about the same loss again and again. With
+    `wobbles` it leaves one case only, a loss drifting one way (a decayed learning rate)."""
     fin = np.isfinite(window).all(axis=0)
     w = np.where(fin, window, 0.0)
     if not w.shape[0]:
         return fin
-    return fin & (w.max(axis=0) - w.min(axis=0) <= REPEAT_REL * np.abs(w.mean(axis=0)))
+    return fin & (w.max(axis=0) - w.min(axis=0) < JITTER_REL * np.abs(w.mean(axis=0)))
 
 
 def base_rate_claims(
@@ -106,12 +103,14 @@ def base_rate_claims(
     lvl_now: float,
     k: int | None,
     mark: int,
+    now: bool = True,
 ) -> list[Claim]:
     """`at-majority-rate` and `one-class-predictor` for an accuracy `acc` frozen since x0 while the
     loss moved from `first_loss` to `loss_now` (level `lvl_now`, nats) into the base-rate band.
     `mark` (stuck.py): 1 passing through (`possible`), 2 settled there, 3 settled at or above it,
     still moving, with the training loss no lower (a collapsed network), 4 the loss and the
-    training loss repeating to the last digit at or above it (a dead network); `likely` from 2."""
+    training loss holding within 0.2 % at or above it (a dead network); `likely` from 2. `now`: x1 is
+    the alert's latest point (the text says "since x0"; else "from x0 to x1", a span of its own)."""
     h, hi = prior_cost(acc, k)
     cost = fmt(h) if hi == h else f"{span(h, hi, 4, sep=' to ')}"
     settled = mark >= 2
@@ -120,9 +119,10 @@ def base_rate_claims(
         why = (
             f"and the loss {fmt(loss_now)} is at or above the {fmt(h)} nats that the cheapest constant "
             f"guess scoring {fmt(acc, 4)} costs (the entropy of labels whose most frequent class has "
-            "that share), while the loss and the training loss repeat to the last digit: no training "
-            "step changes the model. A network whose units are all off, or whose outputs sit saturated "
-            "at the loss's clip, predicts one class and logs this"
+            "that share), while the loss and the training loss hold within 0.2 % from one evaluation "
+            "to the next: no training step changes the model beyond its last printed digits. A network "
+            "whose units are all off (only an output bias still moving), or whose outputs sit "
+            "saturated at the loss's clip, predicts one class and logs this"
         )
         others = (
             "Another reading: a model that tells classes apart and whose learning rate is zero (a "
@@ -170,8 +170,13 @@ def base_rate_claims(
             strength,
             x0,
             x1,
-            f"{subject} {fmt(acc, 4)} is the share of the most frequent class: it has not "
-            f"changed since {unit} {fmt_x(x0)} while {loss_name} moved "
+            f"{subject} {fmt(acc, 4)} is the share of the most frequent class: "
+            + (
+                f"it has not changed since {unit} {fmt_x(x0)}"
+                if now
+                else f"it held from {unit} {fmt_x(x0)} to {fmt_x(x1)}"
+            )
+            + f" while {loss_name} moved "
             f"{arrow(first_loss, loss_now)}, " + why,
             value=acc,
             evidence={"loss_level": lvl_now, "base_rate_entropy": h},

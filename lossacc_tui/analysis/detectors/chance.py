@@ -9,7 +9,15 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
-from lossacc_tui.analysis.detectors.base import Ctx, Detector, classes_claim, lookup, names, value
+from lossacc_tui.analysis.detectors.base import (
+    Ctx,
+    Detector,
+    classes_claim,
+    lookup,
+    lookup_level,
+    names,
+    value,
+)
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x
 
@@ -40,6 +48,44 @@ def chance_k(acc: np.ndarray, loss: np.ndarray, known: int | None) -> np.ndarray
     return np.where(use_loss, from_loss, from_acc)
 
 
+def corroborated(ctx: Ctx, xs: np.ndarray, kk: np.ndarray) -> np.ndarray:
+    """Where a K that is not known (read from one split's loss and accuracy: `chance_k`) is backed
+    by the other split: at each x the training loss level is within 10 % of ln K and the training
+    accuracy level about 1/K (0.7/K to 1.25/K, as acc-at-chance keeps an alert open). One split's
+    pair names K by coincidence easily (a binary run whose validation split has the other majority
+    scores 0.31-0.42 at a loss of 1.08-2.4: "1/3 and ln 3"), two splits naming the same K do not.
+    False without a training loss and accuracy beside a validation pair. Shapes (n,)."""
+    out = np.zeros(len(xs), dtype=bool)
+    if ctx.split != "validation" or ctx.train is None or ctx.train_acc is None:
+        return out
+    h = ctx.params.half
+    t_loss = lookup_level(ctx.train, ctx.axis, xs, h)
+    t_acc = lookup_level(ctx.train_acc, ctx.axis, xs, h)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lnk = np.log(np.where(np.isfinite(kk) & (kk >= 2), kk, np.nan))
+        out = (
+            (np.abs(t_loss / lnk - 1.0) <= 0.1)
+            & (t_acc * kk >= 1.0 - CHANCE_BELOW - 0.1)
+            & (t_acc * kk <= 1.25)
+        )
+    return out & np.isfinite(lnk)
+
+
+def k_backed(ctx: Ctx, xs: np.ndarray, kk: np.ndarray, loss: np.ndarray) -> np.ndarray:
+    """Where the K of a chance reading (`chance_k`, shape (n,)) may be used at x: always when K is
+    known (`--classes`, a config, a first evaluation at chance on both metrics); otherwise when
+    both splits name it (`corroborated`), or, in a run with a training split only, when the loss
+    level (nats) sits within 10 % of ln K with the accuracy about 1/K (`chance_k` found both). Never
+    from 1/accuracy alone, nor from a validation loss passing ln K on its way elsewhere."""
+    if ctx.classes.k:
+        return np.ones(len(xs), dtype=bool)
+    if ctx.split == "validation":
+        return corroborated(ctx, xs, kk)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lnk = np.log(np.where(np.isfinite(kk) & (kk >= 2), kk, np.nan))
+        return np.abs(loss / lnk - 1.0) <= 0.1
+
+
 class AccAtChance(Detector):
     """Accuracy about 1/K and the loss about ln K, held for `stuck_window` evaluations while the
     accuracy still moves (a frozen accuracy is `acc-stuck`): a model that has learned nothing.
@@ -63,6 +109,7 @@ class AccAtChance(Detector):
         with np.errstate(invalid="ignore", divide="ignore"):
             kk = chance_k(acc_y, loss_y, self.ctx.classes.k)
             ok = np.isfinite(kk) & (kk >= 2)
+            ok &= k_backed(self.ctx, acc.x, kk, loss_y)
             lnk = np.log(np.where(ok, kk, 2.0))
             # at chance, or a little below it (a held-out split scores below 1/K as often as above)
             near_acc = ok & (acc_y * kk >= 1.0 - CHANCE_BELOW) & (acc_y * kk <= 1.15)
@@ -79,9 +126,6 @@ class AccAtChance(Detector):
 
     def on_open(self, alert: Alert, i: int, local: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
         alert.data["k"] = self.ctx.classes.k or int(self._kk[local])
-        a = float(acc.lvl[local])
-        # where K came from when it is not known: 1/accuracy, or the loss level (accuracy below 1/K)
-        alert.data["k_from_loss"] = not self.ctx.classes.k and (a <= 0 or round(1 / a) != alert.data["k"])
 
     def severity(self, alert: Alert) -> Severity:
         return "warning"
@@ -113,9 +157,10 @@ class AccAtChance(Detector):
         src = (
             ""  # the `classes` claim before this one says where K came from
             if self.ctx.classes.k
-            else f"K = {k}, the K whose ln K the loss sits at"
-            if alert.data.get("k_from_loss")
-            else f"K = {k} from 1/accuracy"
+            else f"K = {k} is not known: both splits name it, the training loss and accuracy sitting at "
+            f"ln {k} and 1/{k} too"
+            if self.ctx.split == "validation"
+            else f"K = {k} is not known: the loss names it, sitting at ln {k}, and the accuracy agrees"
         )
         return [
             *classes_claim(self.ctx, e["first_x"], e["now_x"]),
@@ -126,7 +171,7 @@ class AccAtChance(Detector):
                 e["now_x"],
                 f"for {int(e['evaluations'])} evaluations {nm[1]} has stayed about 1/{k} = {fmt(1 / k, 4)} "
                 "and "
-                f"{nm[0]} {'about' if _near_ln(e, k) else 'at or above'} ln {k} = {fmt(math.log(k))}"
+                f"{nm[0]} {_rel_ln(e, k)} ln {k} = {fmt(math.log(k))}"
                 f"{f' ({src})' if src else ''}: both metrics say "
                 "the predictions carry "
                 "no information about the labels",
@@ -188,5 +233,14 @@ def _near_ln(e: dict[str, float], k: int) -> bool:
 
 
 def _vs_ln(e: dict[str, float], k: int) -> str:
-    """'~ ln K' or 'above ln K = x': the title never says the loss is at ln K when it is not."""
-    return f"~ ln {k}" if _near_ln(e, k) else f"above ln {k} = {fmt(math.log(k))}"
+    """'~ ln K', or 'above'/'a little below ln K = x': the title never says the loss is at ln K when it
+    is not, nor above it when it is below."""
+    return f"~ ln {k}" if _near_ln(e, k) else f"{_rel_ln(e, k)} ln {k} = {fmt(math.log(k))}"
+
+
+def _rel_ln(e: dict[str, float], k: int) -> str:
+    """'about', 'above' or 'below' (within 10 %: the alert stays open down to 0.9 ln K): where the
+    loss now sits against ln K, never 'above' for a loss below it."""
+    if _near_ln(e, k):
+        return "about"
+    return "above" if e["loss_now"] > math.log(k) else "a little below"
