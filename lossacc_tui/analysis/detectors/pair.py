@@ -312,8 +312,10 @@ class LossDownAccDown(PairDetector):
             need = np.fmax(p.acc_drop_min, (p.rise_z * math.sqrt(2.0) + depth) * lsig)
             if acc.res is not None:
                 # a drop within the accuracy's resolution (a sample or two of the evaluation set, or
-                # the binomial standard error of its size) is not a fall
-                need = np.fmax(need, acc.res)
+                # the binomial standard error of its size) is not a fall; nor is one within rise_z of
+                # those standard errors: the peak is the highest of many draws of a small set's luck
+                # (200 fixed samples: 0.92 -> 0.90 is 4 samples, one standard error)
+                need = np.fmax(need, p.rise_z * acc.res)
             ref = acc.loss_at_abest
             gained = (loss.lvl <= ref * (1 - p.loss_gain_min)) & (loss.lvl < ref)
             near_best = loss.lvl <= loss.lbest * (1 + p.rise_rel / 2)
