@@ -34,6 +34,7 @@ line by line give the same numbers. Cost: O(new points).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -336,3 +337,17 @@ def sample_noise(loss: float, n: int) -> float:
     0.127
     """
     return loss / math.sqrt(n) if n > 0 and math.isfinite(loss) else math.nan
+
+
+def sample_noise_at(y: np.ndarray, idx: np.ndarray, n_at: Callable[[int], int | None] | None) -> np.ndarray:
+    """`sample_noise(y[j], n)` for each point, n the evaluation-set size the accuracy's values had
+    revealed by point idx[j] (`n_at`, `Ctx.acc_n_likely`); NaN where none is known (nats). n
+    changes rarely: it is asked at the chunk's ends, and point by point only where they differ."""
+    out = np.full(len(y), np.nan)
+    if n_at is None or len(y) == 0:
+        return out
+    n0, n1 = n_at(int(idx[0])), n_at(int(idx[-1]))
+    same = n0 == n1
+    n = np.full(len(y), float(n0 or 0)) if same else np.array([float(n_at(int(i)) or 0) for i in idx])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, y / np.sqrt(np.maximum(n, 1.0)), np.nan)

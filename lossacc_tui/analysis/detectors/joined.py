@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 import numpy as np
 
@@ -34,7 +35,7 @@ from lossacc_tui.analysis.detectors.rise import (
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures, concat, split
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, pts
-from lossacc_tui.analysis.span_trend import SpanTrend, sample_noise, span_significant
+from lossacc_tui.analysis.span_trend import SpanTrend, sample_noise_at, span_significant
 from lossacc_tui.analysis.track import Feats, x_column, x_values
 from lossacc_tui.model import Series
 from lossacc_tui.roles import normalize
@@ -202,6 +203,11 @@ class Overfitting(Detector):
             # rises significantly: runs of rises alone are no evidence where the noise wanders)
             steady = steady_rise(y, best, sig, ups, p, loss.idx, fl)
             steady &= span_significant(fit) | (ups >= loss.idx - loss.best_idx - 1)
+            # a rise within what the evaluation set's size lets its mean loss move is no rise,
+            # unless it grew at every evaluation since the best (`LossUpAccUp.conditions`)
+            within = np.fmax(y - best, loss.lvl - loss.lbest) < sample_noise_at(y, loss.idx, self._n_at())
+            rise &= ~within
+            steady &= ~within | (ups >= loss.idx - loss.best_idx - 1)
             self._steady = steady & ~rise  # (the steady rule alone: the text says so)
             rise |= steady
             train_fell = (tl <= tb * (1 - p.train_drop_rel)) & (tl < tb)
@@ -217,25 +223,16 @@ class Overfitting(Detector):
             short &= tl <= tb * (1 - 2 * p.train_drop_rel)
             # ... unless the evaluation set's size explains the rise (`sample_noise`: 32 samples move
             # a validation loss by a tenth of a nat between evaluations)
-            short &= ~(y - best < p.rise_z * self._sample_noise(y, loss.idx, short))
+            short &= ~(y - best < p.rise_z * sample_noise_at(y, loss.idx, self._n_at()))
         cond = rise & train_fell
         self._rl = _run_lengths(cond, self._carry[0])
         self._srl = _run_lengths(short, self._carry[1])
         self._carry = (int(self._rl[-1]), int(self._srl[-1]))
         return (self._rl >= p.open_after) | (self._srl >= 2), calm
 
-    def _sample_noise(self, y: np.ndarray, idx: np.ndarray, where: np.ndarray) -> np.ndarray:
-        """`sample_noise` of each point in `where` (NaN elsewhere, and where the accuracy's values
-        have not revealed the evaluation set's size by that point)."""
-        out = np.full(len(y), np.nan)
-        n_at = self.ctx.acc_n_likely if self.series is self.ctx.loss else None
-        if n_at is None:
-            return out
-        for j in np.flatnonzero(where):
-            n = n_at(int(idx[j]))
-            if n:
-                out[j] = sample_noise(float(y[j]), n)
-        return out
+    def _n_at(self) -> Callable[[int], int | None] | None:
+        """The evaluation-set size by point (`Ctx.acc_n_likely`) when this is the validation loss."""
+        return self.ctx.acc_n_likely if self.series is self.ctx.loss else None
 
     def breaks(self, loss: LossFeatures, acc: AccFeatures | None) -> np.ndarray | None:
         # a new best of the validation loss: "risen since its best" no longer holds
