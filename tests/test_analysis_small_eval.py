@@ -83,17 +83,16 @@ def _loud(run: dict[str, Any], kind: str) -> list[str]:
 
 
 def test_metrics_wobbling_on_200_fixed_samples_raise_no_trend_warning(tmp_path: Path) -> None:
-    # Before: val_acc 0.92 -> 0.90 (4 of 200 samples, one binomial standard error) while val_loss
-    # improved opened `loss-down-acc-down` warnings 21 times in this run, and val_loss up 2-3 %
-    # (0.01 nats) opened `loss-up-acc-up` warnings at steps 2859 and 4344, while on the full
-    # 20,000-sample validation set the accuracy never fell (0.873 at step 2639, 0.871 at 2859) nor
-    # the loss rose (0.3809 -> 0.3803).
+    # Before: val_acc 0.915 -> 0.895 (4 of 200 samples, one binomial standard error) while val_loss
+    # improved opened `loss-down-acc-down` warnings at steps 529 and 553, and val_loss up 3 % (0.01
+    # nats) opened a `loss-up-acc-up` warning at step 2472; the run is healthy on the full 20,000
+    # validation samples (loss 0.368, accuracy 0.874 at the end). Seed 1 gave 5 such warnings.
     path = tmp_path / "fixed200.jsonl"
-    _, full_acc = _sgd_fixed_val(path, steps=4500, lr=0.05, n_train=5000, seed=1)
+    _, full_acc = _sgd_fixed_val(path, steps=2600, lr=0.05, n_train=5000, seed=3)
     assert full_acc > 0.85, "the run must be healthy for this test to mean anything"
     rows = [json.loads(s) for s in path.read_text().splitlines()]
     acc = np.array([r["val_acc"] for r in rows])
-    assert acc[1000:].max() - acc[1000:].min() >= 0.02, "the 200 samples must wobble by a few samples"
+    assert acc[500:].max() - acc[500:].min() >= 0.02, "the 200 samples must wobble by a few samples"
     run = run_of(path)
     for kind in ("loss-down-acc-down", "loss-up-acc-up", "overfitting"):
         assert not _loud(run, kind), kind
