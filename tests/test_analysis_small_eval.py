@@ -9,6 +9,7 @@ loop through `check --follow --json`), and the truth corpus's five-epoch torch r
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -116,3 +117,25 @@ def test_a_five_epoch_run_that_overfits_still_warns_from_its_fourth_evaluation()
     over = [a for a in run["alerts"] if a["kind"] == "overfitting"]
     assert over and over[0]["severity"] == "warning", run["alerts"]
     assert over[0]["start"] <= 5
+
+
+ZERO_COUNT = re.compile(r"(?<![\d.,])(0|1) (evaluations|epochs|steps|samples|times|points)\b|last 0\b")
+
+
+def test_no_explanation_counts_zero_or_one_in_the_plural() -> None:
+    # The head of a healthy 100,000-step SGD run (fresh 64-sample validation batch each step):
+    # a plateau that opened where the latest evaluation is the best said "0 evaluations later",
+    # "No evaluation in the last 0 beat 0.5052" and "saves the next 0 evaluations' compute".
+    texts = []
+    for name in ("sgd_eval64_head.jsonl", "sgd_eval32_head.jsonl"):
+        for a in run_of(DATA / name)["alerts"]:
+            texts += [a["title"], a["explanation"]] + [c["text"] for c in a.get("claims", [])]
+    plateau = [
+        a
+        for a in run_of(DATA / "sgd_eval64_head.jsonl")["alerts"]
+        if "latest evaluation is its best" in a["title"]
+    ]
+    assert plateau, "the log must hold a plateau whose latest evaluation is its best"
+    assert "its latest evaluation" in plateau[0]["explanation"]
+    bad = [m.group(0) for t in texts for m in [ZERO_COUNT.search(t)] if m]
+    assert not bad, bad

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.explain_parts import Names, below_baseline, mistakes
-from lossacc_tui.analysis.quantities import arrow, change, factor, fmt, fmt_x, pts, times, within
+from lossacc_tui.analysis.quantities import arrow, change, count, factor, fmt, fmt_x, pts, times, within
 from lossacc_tui.analysis.resolution import describe, resolution
 
 Parts = list[tuple[str, str]]
@@ -320,7 +320,8 @@ def _overfitting(a: Alert, n: Names) -> Parts:
                 f"Little evidence: it opened before enough evaluations were logged to measure their noise, "
                 f"with validation loss "
                 f"{change(e['now_val_loss'], e['best_val_loss'])} against its best over "
-                f"{a.data.get('held', 2)} evaluations. "
+                f"{count(int(a.data.get('held', 2)), 'evaluation')} (beyond what its evaluation set's size "
+                "moves a mean loss, where the accuracy's values reveal that size). "
                 if a.data.get("short")
                 else "Validation loss "
                 + _moved(change(e["now_val_loss"], e["best_val_loss"]))
@@ -346,7 +347,8 @@ def _stuck(a: Alert, n: Names) -> Parts:
     stuck = e.get("acc_stuck", e["acc_now"])
     if e.get("stuck_last_x", e.get("now_x")) == e.get("now_x"):
         what = (
-            f"{n.acc} has been {fmt(stuck, 4)} for {int(e['evaluations'])} evaluations (since {n.unit} "
+            f"{n.acc} has been {fmt(stuck, 4)} for {count(int(e['evaluations']), 'evaluation')} "
+            f"(since {n.unit} "
             f"{fmt_x(e['first_x'])})"
         )
     else:

@@ -13,7 +13,7 @@ from lossacc_tui.analysis.detectors.base import Ctx, Detector, extreme_so_far, s
 from lossacc_tui.analysis.detectors.rise import level_depth
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.kind import KindSpec
-from lossacc_tui.analysis.quantities import arrow, factor, fmt, fmt_x, times
+from lossacc_tui.analysis.quantities import arrow, count, factor, fmt, fmt_x, times
 from lossacc_tui.model import Series
 
 
@@ -366,7 +366,9 @@ class Plateau(Detector):
             # a best newer than the patience window, set by less than plateau_min_delta: say so, or
             # "no new best for 4 evaluations" contradicts "patience is 10" (each window gained less
             # than the delta; over the whole episode it may add up)
-            recent = f"{since} evaluations since the best" if since else "its latest evaluation is its best"
+            recent = "its latest evaluation is its best"
+            if since:
+                recent = f"{count(since, 'evaluation')} since the best"
             head = (
                 f"{self.subject}: under {self.p.plateau_min_delta:.1%} gain per {self.p.plateau_patience} "
                 f"evaluations since {self.ctx.unit} {fmt_x(alert.start)}, {recent}"
