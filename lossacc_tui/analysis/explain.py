@@ -11,6 +11,7 @@ from lossacc_tui.analysis.confirm import describe
 from lossacc_tui.analysis.detectors.base import Ctx
 from lossacc_tui.analysis.explain_pair import EXPLAINERS as PAIR_EXPLAINERS
 from lossacc_tui.analysis.explain_parts import Names, below_baseline, mistakes, worked_example
+from lossacc_tui.analysis.explain_rise import EXPLAINERS as RISE_EXPLAINERS
 from lossacc_tui.analysis.mdtext import md_names
 from lossacc_tui.analysis.quantities import arrow, count, factor, fmt, fmt_x, pts, times
 
@@ -294,6 +295,7 @@ EXPLAINERS: dict[str, Builder] = {
     "plateau": _plateau,
     "metric-mismatch": _mismatch,
     **PAIR_EXPLAINERS,
+    **RISE_EXPLAINERS,
 }
 
 
