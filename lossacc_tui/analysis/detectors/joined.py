@@ -203,11 +203,6 @@ class Overfitting(Detector):
             # rises significantly: runs of rises alone are no evidence where the noise wanders)
             steady = steady_rise(y, best, sig, ups, p, loss.idx, fl)
             steady &= span_significant(fit) | (ups >= loss.idx - loss.best_idx - 1)
-            # a rise within what the evaluation set's size lets its mean loss move is no rise,
-            # unless it grew at every evaluation since the best (`LossUpAccUp.conditions`)
-            within = np.fmax(y - best, loss.lvl - loss.lbest) < sample_noise_at(y, loss.idx, self._n_at())
-            rise &= ~within
-            steady &= ~within | (ups >= loss.idx - loss.best_idx - 1)
             self._steady = steady & ~rise  # (the steady rule alone: the text says so)
             rise |= steady
             train_fell = (tl <= tb * (1 - p.train_drop_rel)) & (tl < tb)

@@ -84,7 +84,9 @@ class LossDownAccDown(PairDetector):
             # initialised is luck, not a peak it reached
             first = value(self.ctx.loss, 0)
             trained = (acc.lbest_idx >= 1) & (~np.isfinite(first) | (acc.loss_at_abest < first))
-            on = (drop >= need) & gained & near_best & finite & trained
+            # ... or, from a peak at the first evaluations, a fall of three times the bar: a model that
+            # starts at the majority rate and learns to predict the other class loses accuracy for real
+            on = (drop >= need) & gained & near_best & finite & (trained | (drop >= 3 * need))
             off = (drop < p.acc_drop_min / 2) | (loss.lvl > loss.lbest * (1 + p.rise_rel))
             if acc.res is not None:
                 off |= drop < acc.res  # back within the accuracy's resolution: no fall to speak of

@@ -33,7 +33,6 @@ from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import arrow, change, fmt_x
 from lossacc_tui.analysis.span_trend import (
     SpanTrend,
-    sample_noise_at,
     span_significant,
 )
 
@@ -98,12 +97,7 @@ class LossUpAccUp(PairDetector):
             # rises significantly: runs of rises alone are no evidence where the noise wanders)
             steady = steady_rise(y, best, sig, ups, p, loss.idx, fl)
             steady &= span_significant(fit) | (ups >= loss.idx - loss.best_idx - 1)
-            # a rise within what the evaluation set's size lets its mean loss move (`sample_noise`:
-            # 200 fixed samples, a loss of 0.31 nats up 3 % while the weights wander under SGD) is
-            # no rise, unless it grew at every evaluation since the best: a trend, not luck
-            within = np.fmax(y - best, lv - lb) < sample_noise_at(y, loss.idx, self.ctx.acc_n_likely)
-            rise &= ~within
-            rise |= steady & (~within | (ups >= loss.idx - loss.best_idx - 1))
+            rise |= steady
             # an accuracy moving within its resolution (a sample or two of the evaluation set, or the
             # binomial standard error of its size) holds: it neither fell nor rose
             tol = p.acc_hold_tol if acc.res is None else np.fmax(p.acc_hold_tol, acc.res)
