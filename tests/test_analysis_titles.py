@@ -38,7 +38,9 @@ def contradictions(title: str) -> list[str]:
 
 def test_no_title_contradicts_its_numbers_on_a_real_overfitting_run(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "sgd.csv", sgd_run(250, seed=0, overfit=True, features=60))
-    (run,) = check_json([path])["runs"]
+    # (its accuracy fall, 0.755 -> 0.68 on 200 fixed samples, is within 2 binomial standard errors
+    # at the level: the defaults now call that no fall, so the case is made with rise_z 1.5)
+    (run,) = check_json([path], ["--set", "rise_z=1.5"])["runs"]
     alerts: list[dict[str, Any]] = run["alerts"]
     # the case this guards: a closed loss-down-acc-down whose last value of the loss is not below
     # its value at the accuracy peak (the run must have one for the test to mean anything)

@@ -11,8 +11,9 @@ from lossacc_tui.analysis.confirm import describe
 from lossacc_tui.analysis.detectors.base import Ctx
 from lossacc_tui.analysis.explain_pair import EXPLAINERS as PAIR_EXPLAINERS
 from lossacc_tui.analysis.explain_parts import Names, below_baseline, mistakes, worked_example
+from lossacc_tui.analysis.explain_rise import EXPLAINERS as RISE_EXPLAINERS
 from lossacc_tui.analysis.mdtext import md_names
-from lossacc_tui.analysis.quantities import arrow, factor, fmt, fmt_x, pts, times
+from lossacc_tui.analysis.quantities import arrow, count, factor, fmt, fmt_x, pts, times
 
 Builder = Callable[[Alert, Names], list[tuple[str, str]]]
 
@@ -210,31 +211,47 @@ def _plateau(a: Alert, n: Names) -> list[tuple[str, str]]:
     acc_now = e.get("acc_now")
     now_txt = f" and {n.acc} {fmt(acc_now, 4)}" if acc_now is not None and math.isfinite(acc_now) else ""
     since = int(e["evaluations_since_best"])
+    pat, delta = n.params.plateau_patience, n.params.plateau_min_delta
+    best = (
+        f"The best {a.data.get('subject', n.loss)} is {fmt(e['best_value'])} at {n.unit} {fmt_x(e['best_x'])}"
+    )
+    if since == 0:
+        # the latest evaluation is the best, by less than the delta each window asks for: no count
+        # of evaluations "since" it to speak of (it read "0 evaluations later", "the last 0")
+        happened = f"{best}, its latest evaluation{acc_txt}."
+        why = (
+            f"Each of the last windows of {pat} evaluations lowered the best by less than {delta:.1%}: "
+            "progress at this learning rate has slowed to a crawl, though it has not stopped."
+        )
+        saves = "the compute of the evaluations still to come"
+    else:
+        now = fmt(e["value_now"]) if math.isfinite(e["value_now"]) else "not finite"
+        later = "one evaluation later" if since == 1 else f"{since:,} evaluations later"
+        happened = f"{best}{acc_txt}; {later} it is {now}{now_txt}."
+        last = (
+            "The evaluation after it did not beat"
+            if since == 1
+            else f"No evaluation in the last {since:,} beat"
+        )
+        why = (
+            f"{last} {fmt(e['best_value'])} by more than {delta:.1%}: the model has stopped improving "
+            "on this metric at this learning rate."
+        )
+        saves = f"the next {count(since, 'evaluation')}' compute"
     return [
-        (
-            "What happened",
-            f"The best {a.data.get('subject', n.loss)} is {fmt(e['best_value'])} at {n.unit} "
-            f"{fmt_x(e['best_x'])}{acc_txt}; {since} evaluations later it is "
-            + (fmt(e["value_now"]) if math.isfinite(e["value_now"]) else "not finite")
-            + f"{now_txt}.",
-        ),
-        (
-            "Why",
-            f"No evaluation in the last {since} beat {fmt(e['best_value'])} by more than "
-            f"{n.params.plateau_min_delta:.1%}: the model has stopped improving on this metric at this "
-            "learning rate.",
-        ),
+        ("What happened", happened),
+        ("Why", why),
         (
             "What to check next",
             f"The checkpoint at {n.unit} {fmt_x(e['best_x'])} is the one to keep if this loss is what you "
-            "select on; lowering the learning rate (ReduceLROnPlateau) or stopping early saves the next "
-            f"{since} evaluations' compute. If accuracy still climbs, select on accuracy instead and say so."
+            f"select on; lowering the learning rate (ReduceLROnPlateau) or stopping early saves {saves}. "
+            "If accuracy still climbs, select on accuracy instead and say so."
             + below_baseline(e.get("acc_at_best", math.nan), e["best_x"], n),
         ),
         (
             "How sure",
-            f"Patience is {n.params.plateau_patience} evaluations; plateaus end. This is informational: it "
-            f"closes at the first new best below {fmt(e['best_value'] * (1 - n.params.plateau_min_delta))}.",
+            f"Patience is {pat} evaluations; plateaus end. This is informational: it "
+            f"closes at the first new best below {fmt(e['best_value'] * (1 - delta))}.",
         ),
     ]
 
@@ -278,6 +295,7 @@ EXPLAINERS: dict[str, Builder] = {
     "plateau": _plateau,
     "metric-mismatch": _mismatch,
     **PAIR_EXPLAINERS,
+    **RISE_EXPLAINERS,
 }
 
 

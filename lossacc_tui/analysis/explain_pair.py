@@ -6,58 +6,11 @@ import math
 from collections.abc import Callable
 
 from lossacc_tui.analysis.alerts import Alert
-from lossacc_tui.analysis.explain_parts import STEP, Names, below_baseline, mistakes
-from lossacc_tui.analysis.quantities import arrow, change, factor, fmt, fmt_x, pts, times, within
+from lossacc_tui.analysis.explain_parts import STEP, Names, mistakes
+from lossacc_tui.analysis.quantities import arrow, change, count, factor, fmt, fmt_x, pts, times, within
 from lossacc_tui.analysis.resolution import describe, resolution
 
 Parts = list[tuple[str, str]]
-
-
-def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
-    e = a.evidence
-    rise = change(e["now_loss"], e["best_loss"], signed=False)
-    train = ""
-    if math.isfinite(e.get("train_loss_now", math.nan)):
-        train = f" Training loss went {arrow(e['train_loss_at_best'], e['train_loss_now'])} meanwhile."
-    return [
-        (
-            "What happened",
-            f"{n.loss} has risen {rise} from its best {fmt(e['best_loss'])} at {n.unit} "
-            f"{fmt_x(e['best_x'])} to {fmt(e['now_loss'])} at {n.unit} {fmt_x(e['now_x'])} (peak "
-            f"{fmt(e['peak_loss'])} at {n.unit} {fmt_x(e['peak_x'])}), while {n.acc} went "
-            f"{arrow(e['best_acc'], e['now_acc'], 4)} ({pts(e['now_acc'] - e['best_acc'])}; "
-            f"highest while this alert is open {fmt(e['max_acc'], 4)} at {n.unit} {fmt_x(e['max_acc_x'])}).",
-        ),
-        (
-            "Why",
-            "Accuracy counts which side of the threshold each prediction lands on; cross-entropy also "
-            "charges for confidence, without bound when a confident prediction is wrong. "
-            f"{mistakes(e['best_loss'], e['best_acc'], n, f'At {n.unit} ' + fmt_x(e['best_x']))} "
-            f"{mistakes(e['now_loss'], e['now_acc'], n, f'At {n.unit} ' + fmt_x(e['now_x']))}{train}",
-        ),
-        (
-            "What to check next",
-            f"Compare the checkpoints at {n.unit} {fmt_x(e['best_x'])} (best {n.loss}) and "
-            f"{fmt_x(e['acc_best_x'])} (best {n.acc} so far, {fmt(e['acc_best'], 4)}); list the samples "
-            f"with the highest loss at "
-            f"{n.unit} {fmt_x(e['now_x'])} (mislabelled? ambiguous?). If you need probabilities, calibrate "
-            "(temperature scaling), add label smoothing or early-stop on the loss; report a proper scoring "
-            "rule (the loss, Brier) or AUC beside accuracy." + below_baseline(e["best_acc"], e["best_x"], n),
-        ),
-        (
-            "How sure",
-            f"The alert opened on a rise held over {a.data['open_idx'] - a.data['start_idx'] + 1}+ "
-            f"evaluations while the accuracy level stayed within {_tol_words(e, n)} of where it was at the "
-            "best loss or above it. A rise carried by a handful of extreme rows would show as "
-            "val-loss-unstable; an accuracy that keeps dropping makes it plain overfitting. It closes at a "
-            f"new best of {n.loss}."
-            + (
-                _grid_sentence(e["now_acc"], e.get("acc_n", math.nan), e.get("acc_n_near", math.nan))
-                if e.get("acc_tol", 0.0) > n.params.acc_hold_tol
-                else ""
-            ),
-        ),
-    ]
 
 
 def _loss_down_acc_down(a: Alert, n: Names) -> Parts:
@@ -91,7 +44,7 @@ def _loss_down_acc_down(a: Alert, n: Names) -> Parts:
             f"peak (lowest single value {fmt(e['lowest_acc'], 4)}), {_drop_versus(e, n)}, while "
             f"the loss is below where it was at that peak ({arrow(e['peak_loss'], e['now_loss'])}); "
             "a recovery of accuracy within that closes this."
-            + _grid_sentence(e["acc_level_now"], e.get("acc_n", math.nan), e.get("acc_n_near", math.nan)),
+            + grid_sentence(e["acc_level_now"], e.get("acc_n", math.nan), e.get("acc_n_near", math.nan)),
         ),
     ]
 
@@ -129,7 +82,7 @@ def _flat_band(e: dict[str, float], n: Names) -> str:
     return f"above {words} that counts as flat (it opened within it; it closes at 1.5 times that)"
 
 
-def _tol_words(e: dict[str, float], n: Names) -> str:
+def tol_words(e: dict[str, float], n: Names) -> str:
     """The accuracy tolerance loss-up-acc-up opened with, in words: `acc_hold_tol`, or the accuracy's
     resolution when that is larger."""
     tol = e.get("acc_tol", n.params.acc_hold_tol)
@@ -138,7 +91,7 @@ def _tol_words(e: dict[str, float], n: Names) -> str:
     return f"{tol * 100:.1f} points (the accuracy's resolution)"
 
 
-def _grid_sentence(acc: float, k: float, k_near: float = math.nan) -> str:
+def grid_sentence(acc: float, k: float, k_near: float = math.nan) -> str:
     near = int(k_near) if math.isfinite(k_near) else None
     return " " + describe(acc, int(k), near) + "." if math.isfinite(k) and math.isfinite(acc) else ""
 
@@ -178,7 +131,7 @@ def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:
             "How sure",
             f"The accuracy range from {n.unit} {fmt_x(e['from_x'])} to {fmt_x(e['now_x'])} is "
             f"{(e['acc_high'] - e['acc_low']) * 100:.2g} points, {_flat_band(e, n)}; informational."
-            + _grid_sentence(
+            + grid_sentence(
                 e.get("acc_level_now", math.nan), e.get("acc_n", math.nan), e.get("acc_n_near", math.nan)
             ),
         ),
@@ -265,107 +218,14 @@ def _high_loss(a: Alert, n: Names) -> Parts:
     ]
 
 
-def _verb(a: float, b: float) -> str:
-    """The verb a -> b calls for: 'fell', 'rose' or 'held at'."""
-    return "fell" if b < a else "rose" if b > a else "held at"
-
-
-def _overfitting_why(a: Alert, n: Names, flip: bool) -> tuple[str, str]:
-    """The Why of overfitting: the learning-noise reading as fact only when the rise is not a sample
-    flip (a `predictions-crossing` claim: one or two samples account for it)."""
-    e = a.evidence
-    moved = (
-        f"Since {n.unit} {fmt_x(e['best_x'])} the training loss "
-        f"{_ratio(e['train_loss_now'], e['train_loss_at_best'])} while the held-out "
-        f"loss {_ratio(e['now_val_loss'], e['best_val_loss'])}"
-    )
-    if e["train_loss_now"] > e["train_loss_at_best"]:
-        return (
-            "Why",
-            moved + ": the training loss is now above where it was at the validation best, so both "
-            "losses got worse together. That is not a model fitting its training samples ever better "
-            "(overfitting, which this alert opened on while the training loss still fell); a step too "
-            "large for the loss surface (the learning rate) or a broken batch does it. Watch the "
-            "training loss: if it keeps rising, the run is diverging.",
-        )
-    if flip:
-        return (
-            "Why",
-            moved + ". A held-out loss that keeps rising while the training loss falls is the mark of a "
-            "model learning things that do not carry over, but this rise is small enough for one or two "
-            "samples turning into confident mistakes to account for it (see How sure): a sample flip "
-            "reads the same until the rise grows past what two samples cost.",
-        )
-    return (
-        "Why",
-        moved + ": the model is learning things, noise included, that do not carry over, and on held-out "
-        "data its confidence grows faster than its correctness.",
-    )
-
-
-def _overfitting(a: Alert, n: Names) -> Parts:
-    e = a.evidence
-    flip = any(c.id == "predictions-crossing" for c in a.claims)
-    acc = ""
-    if math.isfinite(e.get("acc_now", math.nan)):
-        acc = f" {n.acc} went {arrow(e['acc_at_best'], e['acc_now'], 4)}."
-    return [
-        (
-            "What happened",
-            f"{a.data.get('subject', n.loss)} rose {arrow(e['best_val_loss'], e['now_val_loss'])} "
-            f"since {n.unit} {fmt_x(e['best_x'])} while training loss "
-            f"{_verb(e['train_loss_at_best'], e['train_loss_now'])} "
-            f"{arrow(e['train_loss_at_best'], e['train_loss_now'])}: the gap "
-            f"{'widened' if e['gap_now'] > e['gap_at_best'] else 'narrowed'} "
-            f"{arrow(e['gap_at_best'], e['gap_now'])}.{acc}",
-        ),
-        _overfitting_why(a, n, flip),
-        (
-            "What to check next",
-            (
-                f"Nothing to change yet: look at the one or two validation samples whose loss jumped "
-                f"between {n.unit} {fmt_x(e['best_x'])} and {fmt_x(e['now_x'])} (mislabelled? ambiguous?); "
-                "early-stopping or regularisation is the answer only if the rise keeps growing."
-                if flip
-                else f"Early-stop at {n.unit} {fmt_x(e['best_x'])} or add regularisation (weight decay, "
-                "dropout, augmentation, more data); if accuracy still rises, decide which metric you "
-                "select on."
-            )
-            + below_baseline(e.get("acc_at_best", math.nan), e["best_x"], n),
-        ),
-        (
-            "How sure",
-            (
-                f"Little evidence: it opened before enough evaluations were logged to measure their noise, "
-                f"with validation loss "
-                f"{change(e['now_val_loss'], e['best_val_loss'])} against its best over "
-                f"{a.data.get('held', 2)} evaluations. "
-                if a.data.get("short")
-                else "Validation loss "
-                + _moved(change(e["now_val_loss"], e["best_val_loss"]))
-                + " against its best, "
-                f"judged beyond its own noise over {n.params.open_after}+ evaluations. "
-            )
-            + (
-                f"It opened on a steady rise: the loss had grown at {n.params.steady_run} evaluations in a "
-                f"row (a steady rise counts from {n.params.steady_rise_rel:.0%} above the best). "
-                if a.data.get("steady")
-                else ""
-            )
-            + f"Training loss {_ratio(e['train_loss_now'], e['train_loss_at_best'])}. Closes at a new best "
-            f"of validation loss, or when it comes back within {n.params.rise_rel / 2:.1%} of "
-            f"{fmt(e['best_val_loss'])} and stops rising.",
-        ),
-    ]
-
-
 def _stuck(a: Alert, n: Names) -> Parts:
     e = a.evidence
     maj = e.get("majority_rate")
     stuck = e.get("acc_stuck", e["acc_now"])
     if e.get("stuck_last_x", e.get("now_x")) == e.get("now_x"):
         what = (
-            f"{n.acc} has been {fmt(stuck, 4)} for {int(e['evaluations'])} evaluations (since {n.unit} "
+            f"{n.acc} has been {fmt(stuck, 4)} for {count(int(e['evaluations']), 'evaluation')} "
+            f"(since {n.unit} "
             f"{fmt_x(e['first_x'])})"
         )
     else:
@@ -403,27 +263,10 @@ def _stuck(a: Alert, n: Names) -> Parts:
     ]
 
 
-def _moved(c: str) -> str:
-    """'is +41%' for a relative change, 'went from 0 to 0.001' where `change` gave the values."""
-    return f"went {c}" if c.startswith("from") else f"is {c}"
-
-
-def _ratio(a: float, b: float) -> str:
-    """How a loss moved from b (then) to a (now), for 'the training loss ...': 'fell to 4% of its
-    value then' / 'rose to 140% of its value then', or the two values ('went 0.05 -> 0') where a
-    percentage would print as 0, inf or a 0-division form."""
-    if not (math.isfinite(a) and math.isfinite(b)) or b <= 0 or a <= 0 or not 0.01 <= a / b <= 100:
-        return f"went {arrow(b, a)}"
-    r = a / b
-    return f"{'fell' if r < 1 else 'rose'} to {r:.0%} of its value then"
-
-
 EXPLAINERS: dict[str, Callable[[Alert, Names], Parts]] = {
-    "loss-up-acc-up": _loss_up_acc_up,
     "loss-down-acc-down": _loss_down_acc_down,
     "acc-flat-loss-down": _acc_flat_loss_down,
     "val-loss-unstable": _unstable,
     "high-loss-good-acc": _high_loss,
-    "overfitting": _overfitting,
     "acc-stuck": _stuck,
 }

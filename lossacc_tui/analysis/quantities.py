@@ -258,3 +258,15 @@ def pts(d: float) -> str:
 
 def pct(a: float) -> str:
     return f"{a * 100:.1f}%"
+
+
+def count(n: int, noun: str) -> str:
+    """`n` things in words that never read "0 evaluations" or "1 evaluations": "one evaluation",
+    "12 evaluations", "no evaluations" (a caller with n = 0 usually says something else instead).
+
+    >>> [count(k, "evaluation") for k in (0, 1, 12, 1500)]
+    ['no evaluations', 'one evaluation', '12 evaluations', '1,500 evaluations']
+    """
+    if n == 1:
+        return f"one {noun}"
+    return f"no {noun}s" if n == 0 else f"{n:,} {noun}s"

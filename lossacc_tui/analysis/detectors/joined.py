@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 import numpy as np
 
@@ -34,7 +35,7 @@ from lossacc_tui.analysis.detectors.rise import (
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures, concat, split
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, pts
-from lossacc_tui.analysis.span_trend import SpanTrend, span_significant
+from lossacc_tui.analysis.span_trend import SpanTrend, sample_noise_at, span_significant
 from lossacc_tui.analysis.track import Feats, x_column, x_values
 from lossacc_tui.model import Series
 from lossacc_tui.roles import normalize
@@ -215,11 +216,18 @@ class Overfitting(Detector):
             # train_drop_rel below where it was then are enough, said to be little evidence
             short = (loss.idx < p.noise_window) & (y >= best * (1 + 2 * p.rise_rel)) & (y > best)
             short &= tl <= tb * (1 - 2 * p.train_drop_rel)
+            # ... unless the evaluation set's size explains the rise (`sample_noise`: 32 samples move
+            # a validation loss by a tenth of a nat between evaluations)
+            short &= ~(y - best < p.rise_z * sample_noise_at(y, loss.idx, self._n_at()))
         cond = rise & train_fell
         self._rl = _run_lengths(cond, self._carry[0])
         self._srl = _run_lengths(short, self._carry[1])
         self._carry = (int(self._rl[-1]), int(self._srl[-1]))
         return (self._rl >= p.open_after) | (self._srl >= 2), calm
+
+    def _n_at(self) -> Callable[[int], int | None] | None:
+        """The evaluation-set size by point (`Ctx.acc_n_likely`) when this is the validation loss."""
+        return self.ctx.acc_n_likely if self.series is self.ctx.loss else None
 
     def breaks(self, loss: LossFeatures, acc: AccFeatures | None) -> np.ndarray | None:
         # a new best of the validation loss: "risen since its best" no longer holds

@@ -1,0 +1,171 @@
+"""`loss-down-acc-down`: the accuracy level clearly below its peak while the loss kept improving."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from lossacc_tui.analysis.alerts import Alert
+from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.detectors.base import (
+    classes_claim,
+    extreme_so_far,
+    level,
+    names,
+    noise,
+    span_extreme,
+    value,
+)
+from lossacc_tui.analysis.detectors.pair import PairDetector
+from lossacc_tui.analysis.detectors.rise import (
+    level_depth,
+    level_noise,
+)
+from lossacc_tui.analysis.evidence import mistakes_change, who_carries_loss
+from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.quantities import arrow, fmt_x
+from lossacc_tui.analysis.span_trend import (
+    LongNoise,
+)
+
+
+class LossDownAccDown(PairDetector):
+    """Accuracy level clearly below its peak while the loss kept improving since that peak."""
+
+    kind = "loss-down-acc-down"
+    order = 50
+    severity_doc = "warning"
+    meaning = (
+        "loss improves while accuracy falls: predictions near the threshold slip across while others "
+        "grow more confident"
+    )
+    general = (
+        "The loss improves while accuracy falls: predictions near the decision threshold slip across "
+        "it (cheap in loss) while others grow more confident (the loss averages confidence, accuracy "
+        "counts sides). A drifting class prior (label noise, imbalance) does this. Check: per-class "
+        "recall, the training label distribution, the threshold; keep the checkpoint at the accuracy "
+        "peak if accuracy is what you deploy."
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._noise = LongNoise()
+
+    def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
+        assert acc is not None
+        p, h = self.p, self.p.half
+        drop = acc.lbest - acc.lvl
+        # the accuracy's noise, not trusted small when read from few points, nor below its value
+        # pooled over many evaluations (`span_trend.LongNoise`); its best level is the highest of
+        # about n / half independent levels, which sits `min_depth` level noises above the level;
+        # an accuracy that wanders (one validation set, the weights moving under SGD) has a level
+        # as noisy as its wander beyond the noise
+        long_noise, wander = self._noise.feed(acc.y, acc.idx)
+        sig = level_noise(acc.sig, acc.idx, p.noise_window, long_noise)
+        with np.errstate(invalid="ignore"):
+            lsig = np.fmax(sig / math.sqrt(h), np.sqrt(np.maximum(wander * wander - sig * sig, 0.0)))
+        depth = level_depth(acc.idx, h)
+        with np.errstate(invalid="ignore"):
+            need = np.fmax(p.acc_drop_min, (p.rise_z * math.sqrt(2.0) + depth) * lsig)
+            if acc.res is not None:
+                # a drop within the accuracy's resolution (a sample or two of the evaluation set, or
+                # the binomial standard error of its size) is not a fall; nor is one within rise_z of
+                # those standard errors: the peak is the highest of many draws of a small set's luck
+                # (200 fixed samples: 0.92 -> 0.90 is 4 samples, one standard error)
+                need = np.fmax(need, p.rise_z * acc.res)
+            ref = acc.loss_at_abest
+            gained = (loss.lvl <= ref * (1 - p.loss_gain_min)) & (loss.lvl < ref)
+            near_best = loss.lvl <= loss.lbest * (1 + p.rise_rel / 2)
+            finite = np.isfinite(loss.y) & np.isfinite(acc.y)
+            # the accuracy peak must come from a model that had started to learn (after the first
+            # evaluation, its loss level below the first loss): the accuracy of a model as it was
+            # initialised is luck, not a peak it reached
+            first = value(self.ctx.loss, 0)
+            trained = (acc.lbest_idx >= 1) & (~np.isfinite(first) | (acc.loss_at_abest < first))
+            # ... or, from a peak at the first evaluations, a fall of three times the bar: a model that
+            # starts at the majority rate and learns to predict the other class loses accuracy for real
+            on = (drop >= need) & gained & near_best & finite & (trained | (drop >= 3 * need))
+            off = (drop < p.acc_drop_min / 2) | (loss.lvl > loss.lbest * (1 + p.rise_rel))
+            if acc.res is not None:
+                off |= drop < acc.res  # back within the accuracy's resolution: no fall to speak of
+        return on, off
+
+    def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+        assert acc is not None
+        alert.data.update(peak_idx=int(acc.lbest_idx[local]))
+
+    def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+        if hi > lo and acc is not None:
+            span_extreme(alert, "acc_low", acc.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=False)
+            span_extreme(alert, "loss_low", loss.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=False)
+
+    def title(self, alert: Alert) -> str:
+        e = alert.evidence
+        # The alert is decided on levels (means of the last evaluations); its title quotes single
+        # values, which a noisy point can turn around (a closed alert's last point with the loss
+        # above its value at the accuracy peak read "improved 0.7898 -> 0.7941"). Where the values
+        # do not show what the alert says, the title quotes the levels, and its verbs always follow
+        # the numbers it prints.
+        acc_name = self.ctx.acc.name if self.ctx.acc else "accuracy"
+        loss_name = self.ctx.loss.name if self.ctx.loss else "loss"
+        a0, a1, l0, l1 = e["peak_acc"], e["now_acc"], e["peak_loss"], e["now_loss"]
+        acc_part = f"{acc_name} {arrow(a0, a1, 3)}"
+        if not a1 < a0 and e["acc_level_now"] < e["acc_level_peak"]:
+            acc_part = f"the {acc_name} level {arrow(e['acc_level_peak'], e['acc_level_now'], 3)}"
+        elif not a1 < a0:
+            acc_part = f"{acc_name} {'back at' if a1 == a0 else 'back up'} {arrow(a0, a1, 3)}"
+        loss_part = f"{loss_name} improved {arrow(l0, l1)}"
+        if not l1 < l0:
+            i = int(alert.data.get("at_idx", -1))
+            v0, v1 = (
+                level(self.ctx.loss, int(alert.data["peak_idx"]), self.p),
+                level(self.ctx.loss, i, self.p),
+            )
+            if v1 < v0:
+                loss_part = f"the {loss_name} level improved {arrow(v0, v1)}"
+            else:
+                loss_part = f"{loss_name} {'unchanged' if l1 == l0 else 'rose'} {arrow(l0, l1)}"
+        return f"{acc_part} while {loss_part}"
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        x0, x1 = e["peak_x"], e["now_x"]
+        out = classes_claim(self.ctx, x0, x1)
+        out += mistakes_change(e["peak_acc"], e["now_acc"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
+        out += who_carries_loss(e["now_loss"], e["now_acc"], self.ctx.classes.k, x0, x1, nm)
+        if math.isfinite(e["now_acc"]) and e["now_acc"] < e["peak_acc"]:
+            out.append(
+                Claim(
+                    "predictions-crossing",
+                    "possible",
+                    x0,
+                    x1,
+                    f"borderline samples slipped to the wrong side between {nm[2]} {fmt_x(x0)} and "
+                    f"{fmt_x(x1)} while others grew more confident",
+                    others=(
+                        "Another reading: the accuracy metric or the evaluation data changed between these "
+                        "evaluations (same loss, different counting); per-sample predictions at both "
+                        "evaluations decide"
+                    ),
+                )
+            )
+        return out
+
+    def evidence(self, alert: Alert, i: int) -> dict[str, float]:
+        d = alert.data
+        ev = self.pair_numbers(d["peak_idx"], "peak") | self.pair_numbers(i, "now")
+        low = extreme_so_far(alert, "acc_low", ev["now_acc"], ev["now_x"], high=False)
+        ev.update(
+            acc_level_peak=level(self.ctx.acc, d["peak_idx"], self.p),
+            acc_level_now=level(self.ctx.acc, i, self.p),
+            lowest_acc=low[0],
+            lowest_acc_x=low[1],
+            lowest_loss=extreme_so_far(alert, "loss_low", ev["now_loss"], ev["now_x"], high=False)[0],
+            acc_noise=noise(self.ctx.acc, i),
+            acc_n=float(self.ctx.acc_n or math.nan),
+            acc_n_near=float(self.ctx.acc_n_near or math.nan),
+        )
+        return ev

@@ -1,0 +1,209 @@
+"""`loss-up-acc-up`: the validation loss clearly above its best while its accuracy holds or rises."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from lossacc_tui.analysis.alerts import Alert, Severity
+from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.detectors.base import (
+    classes_claim,
+    extreme_so_far,
+    names,
+    noise,
+    span_extreme,
+)
+from lossacc_tui.analysis.detectors.base_rate import guess_claim, guess_reading
+from lossacc_tui.analysis.detectors.flip import Flip, flip_claim, flip_reading
+from lossacc_tui.analysis.detectors.pair import PairDetector, new_best
+from lossacc_tui.analysis.detectors.rise import (
+    RiseRun,
+    TrendRun,
+    beyond_best,
+    level_depth,
+    level_noise,
+    span_rules,
+    steady_rise,
+)
+from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
+from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.quantities import arrow, change, fmt_x
+from lossacc_tui.analysis.span_trend import (
+    SpanTrend,
+    span_significant,
+)
+
+
+class LossUpAccUp(PairDetector):
+    """Loss clearly above its best (single values against the best value, or the level against
+    the best level, by rise_rel and beyond noise) while the accuracy level holds or rises."""
+
+    kind = "loss-up-acc-up"
+    order = 30
+    severity_doc = "warning/info"
+    meaning = (
+        "validation loss rises while validation accuracy rises or holds: a few mistakes grow "
+        "confident while borderline samples cross over; often the first sign of overfitting "
+        "(information when one or two samples account for the rise, or accuracy held one value while "
+        "the training loss is no lower than a constant guess costs)"
+    )
+    general = (
+        "Validation loss rises while validation accuracy rises or holds. The same samples on each side of "
+        "the threshold cost more: typically some mistakes grow confident (cross-entropy punishes them "
+        "without bound) while accuracy, which only counts sides, does not move or improves. Often the "
+        "first sign of overfitting. The explanation says whether the number of mistakes went down or up "
+        "over the span, from the run's own accuracy. Check: the highest-loss samples, calibration "
+        "(temperature scaling, label smoothing), early stopping on the loss; report a proper scoring rule "
+        "or AUC beside accuracy."
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._ups = RiseRun()  # evaluations in a row the loss grew (the steady rule)
+        self._trend = TrendRun()  # the slope's t over the last 6 evaluations (`rise.trend_rise`)
+        self._span = SpanTrend()  # the line through the points since the best (`span_trend`)
+
+    def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
+        assert acc is not None
+        p = self.p
+        y, best, sig = loss.y, loss.best, loss.sig_prev
+        ref = loss.acc_at_best
+        # the line through the span since the best (`span_trend`), and that span's pooled noise
+        fit = self._span.feed(y, loss.idx, loss.best_idx)
+        fl = fit.floor
+        with np.errstate(invalid="ignore"):
+            # the noise is unknown for the first few evaluations: a short run (a fine-tune of a few
+            # epochs) then needs a rise of twice rise_rel instead of one beyond noise
+            rise = (y >= best * (1 + p.rise_rel)) & beyond_best(
+                y, best, sig, loss.idx, p.rise_z, p.noise_window, fl
+            )
+            rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))
+            lv, lb = loss.lvl, loss.lbest
+            # the best level is the lowest of about n / half independent levels (beyond its depth
+            # too), and a best level from the first points is a mean of fewer than half of them
+            m = np.clip(loss.lbest_idx + 1, 1, p.half)
+            se = level_noise(sig, loss.idx, p.noise_window, fl) * np.sqrt(1.0 / p.half + 1.0 / m)
+            lz = p.rise_z + level_depth(loss.idx, p.half)
+            rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= lz * se)
+            long, span = span_rules(fit, loss, sig, best, self._trend, p)
+            rise |= long
+            rise &= (y > best) | (lv > lb)  # a loss that stays at 0 has not risen
+            # a slow rise that grows at every evaluation (`rise.steady_rise`)
+            ups = self._ups.feed(y)
+            # (that grew at every evaluation since just after its best, or whose line since the best
+            # rises significantly: runs of rises alone are no evidence where the noise wanders)
+            steady = steady_rise(y, best, sig, ups, p, loss.idx, fl)
+            steady &= span_significant(fit) | (ups >= loss.idx - loss.best_idx - 1)
+            rise |= steady
+            # an accuracy moving within its resolution (a sample or two of the evaluation set, or the
+            # binomial standard error of its size) holds: it neither fell nor rose
+            tol = p.acc_hold_tol if acc.res is None else np.fmax(p.acc_hold_tol, acc.res)
+            holds = (acc.lvl >= ref - tol) & np.isfinite(y) & np.isfinite(acc.y)
+            self._tol = np.broadcast_to(tol, y.shape)  # (quoted by the text of an alert opening here)
+            calm = ((y < best * (1 + p.rise_rel / 2)) & ~steady) | (acc.lvl < ref - 2 * tol)
+            # a rise that the noise measured since explains (neither the value nor the level above
+            # the level the best stands for: the best plus its depth) has ended: an alert opened on
+            # a noise read from the first few points does not stay open for the rest of a flat run
+            held = beyond_best(y, best, sig, loss.idx, 0.0, p.noise_window, fl)
+            held |= lv - lb >= level_depth(loss.idx, p.half) * se
+            calm |= np.isfinite(sig) & ~held & ~steady
+            calm &= ~span
+        return rise & holds, calm
+
+    def breaks(self, loss: LossFeatures, acc: AccFeatures | None) -> np.ndarray | None:
+        # a new best of the loss: "loss up since its best" no longer holds, whatever comes next
+        return new_best(loss)
+
+    def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+        alert.data.update(
+            best_idx=int(loss.best_idx[local]),
+            acc_ref=float(loss.acc_at_best[local]),
+            acc_tol=float(self._tol[local]),
+        )
+
+    def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+        if hi > lo and acc is not None:
+            span_extreme(alert, "peak", loss.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=True)
+            span_extreme(alert, "acc_peak", acc.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=True)
+
+    def title(self, alert: Alert) -> str:
+        """ "<loss> up N% since <x> while <acc> a -> b", N > 0 always: a closed alert whose last
+        point is back at (or under) the best it names is titled by the peak of its span instead
+        ("up N% at its peak (<x>), back to v by <x>"), never "up -3%" at warning."""
+        e = alert.evidence
+        loss = self.ctx.loss.name if self.ctx.loss else "loss"
+        acc_name = self.ctx.acc.name if self.ctx.acc else "accuracy"
+        acc = f"while {acc_name} {arrow(e['best_acc'], e['now_acc'], 3)}"
+        now, best, peak = e["now_loss"], e["best_loss"], e["peak_loss"]
+        since = f"since {self.ctx.unit} {fmt_x(e['best_x'])}"
+        if not now > best and math.isfinite(peak) and peak > best:
+            return (
+                f"{loss} up {change(peak, best, signed=False)} {since} at its peak ({self.ctx.unit} "
+                f"{fmt_x(e['peak_x'])}), back to {arrow(best, now).split(' -> ')[1]} by {self.ctx.unit} "
+                f"{fmt_x(e['now_x'])}, {acc}"
+            )
+        if not now > best:
+            return f"{loss} back to its {self.ctx.unit} {fmt_x(e['best_x'])} best {arrow(best, now)} {acc}"
+        return f"{loss} up {change(now, best, signed=False)} {since} {acc}"
+
+    def _flip(self, alert: Alert) -> Flip | None:
+        """The sample-flip reading of this alert's rise (`flip.flip_reading`), or None."""
+        e = alert.evidence
+        peak = max(e["peak_loss"], e["now_loss"])
+        i = int(alert.data.get("at_idx", -1))
+        return flip_reading(self.ctx, self.ctx.loss, e["best_loss"], peak, e["best_acc"], e["now_acc"], i)
+
+    def severity(self, alert: Alert) -> Severity:
+        e = alert.evidence
+        guess = guess_reading(self.ctx, e["best_x"], e["now_x"])  # (h9m: a model that fits nothing)
+        return "info" if self._flip(alert) is not None or guess is not None else "warning"
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        x0, x1 = e["best_x"], e["now_x"]
+        out = classes_claim(self.ctx, x0, x1)
+        flip = self._flip(alert)
+        if flip is not None:
+            out.append(flip_claim(flip, x0, x1, nm[0], nm[2]))
+        guess = guess_reading(self.ctx, x0, x1)
+        if guess is not None:
+            out.append(guess_claim(guess, x0, x1, nm[0]))
+        out += mistakes_change(e["best_acc"], e["now_acc"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
+        out += rise_claims(e["best_loss"], e["now_loss"], noise(self.ctx.loss, i), x0, x1, nm[0], nm[2])
+        t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
+        favour, why = "", ""
+        if math.isfinite(t0) and math.isfinite(t1) and t1 < t0:
+            # the model grows more confident on what it fits (training loss falling), so its right
+            # answers get cheaper: the extra validation loss sits on the samples it gets wrong
+            favour = "mistakes"
+            why = (
+                f"{nm[0]} rose {change(e['now_loss'], e['best_loss'], signed=False)} while the training "
+                f"loss fell {arrow(t0, t1)}: a model growing more confident makes its right answers "
+                "cheaper, so the extra cost sits on the samples it gets wrong"
+            )
+        out += who_carries_loss(e["now_loss"], e["now_acc"], self.ctx.classes.k, x0, x1, nm, favour, why)
+        return out
+
+    def evidence(self, alert: Alert, i: int) -> dict[str, float]:
+        d = alert.data
+        ev = self.pair_numbers(d["best_idx"], "best") | self.pair_numbers(i, "now")
+        peak = extreme_so_far(alert, "peak", ev["now_loss"], ev["now_x"], high=True)
+        acc_peak = extreme_so_far(alert, "acc_peak", ev["now_acc"], ev["now_x"], high=True)
+        ev.update(
+            peak_loss=peak[0],
+            peak_x=peak[1],
+            max_acc=acc_peak[0],
+            max_acc_x=acc_peak[1],
+            acc_level_at_best=d["acc_ref"],
+            **self.acc_best(i),
+            train_loss_at_best=self.train_at(d["best_idx"]),
+            train_loss_now=self.train_at(i),
+            acc_tol=d.get("acc_tol", self.p.acc_hold_tol),
+            acc_n=float(self.ctx.acc_n or math.nan),
+            acc_n_near=float(self.ctx.acc_n_near or math.nan),
+        )
+        return ev
