@@ -41,9 +41,11 @@ class Family:
     sweep_lrs: tuple[float, ...] = ()
     seeds: tuple[int, ...] = SEEDS
     extra: dict = field(default_factory=dict)
+    split: str = ""  # every seed in this split ("heldout": a blind family), else by SPLIT
 
 
 def families() -> dict[str, Family]:
+    from benchmarks.truth.blind import blind
     from benchmarks.truth.spec import Spec
 
     f: dict[str, Family] = {}
@@ -59,6 +61,8 @@ def families() -> dict[str, Family]:
         **kw: object,
     ) -> None:
         data_kw = kw.pop("data_kw", {})
+        seeds = kw.pop("seeds", SEEDS)
+        split = kw.pop("split", "")
         extra = {"nan_cause": kw.pop("nan_cause")} if "nan_cause" in kw else {}
         if "split_unlike_training" in kw:
             extra["split_unlike_training"] = kw.pop("split_unlike_training")
@@ -68,7 +72,9 @@ def families() -> dict[str, Family]:
             about,
             loss_is_ce,  # type: ignore[arg-type]
             sweep_lrs,
+            seeds,  # type: ignore[arg-type]
             extra=extra,
+            split=split,  # type: ignore[arg-type]
         )
 
     add(
@@ -310,6 +316,7 @@ def families() -> dict[str, Family]:
         epochs=12,
         batch=16,
     )
+    blind(add)
     return f
 
 
@@ -333,6 +340,18 @@ def _train(spec: object, out: Path, version: int = 0) -> tuple[Path, list[dict],
 
         folder, rows = fw_lightning.train(spec, data, out, version)  # type: ignore[arg-type]
         return folder, rows, [{"file": "metrics.csv", "format": "lightning-csv", "epoch_offset": 0}]
+    if fw == "step":
+        from benchmarks.truth import fw_step
+
+        rows = fw_step.train(spec, data, out)  # type: ignore[arg-type]
+        return (
+            out,
+            rows,
+            [
+                {"file": "train.log", "format": "text-kv", "epoch_offset": 0},
+                {"file": "train.jsonl", "format": "jsonl", "epoch_offset": 0},
+            ],
+        )
     from benchmarks.truth import fw_torch
 
     rows = fw_torch.train(spec, data, out, tensorboard=fw == "tensorboard")  # type: ignore[arg-type]
@@ -359,6 +378,13 @@ def _write(
         for r in rows:
             f.write(json.dumps(r, allow_nan=False) + "\n")
     val = [r for r in rows if r["split"] == "val"]
+    truth_epoch = (
+        "step (epochs 1-based)"
+        if spec.framework == "step"  # type: ignore[attr-defined]
+        else "0-based"
+        if spec.framework in ("keras", "lightning")  # type: ignore[attr-defined]
+        else "1-based"
+    )
     lab = {
         "schema": 1,
         "family": fam_name,
@@ -370,7 +396,7 @@ def _write(
         "k": val[0]["k"],
         "n_val": val[0]["n"],
         "majority_rate": val[0]["majority_rate"],
-        "truth_epoch": "0-based" if spec.framework in ("keras", "lightning") else "1-based",  # type: ignore[attr-defined]
+        "truth_epoch": truth_epoch,
         "logs": logs,
         "spec": {k: v for k, v in asdict(spec).items() if k not in ("family", "run_dir")},  # type: ignore[call-overload]
         "built": fam.built,
@@ -379,7 +405,9 @@ def _write(
         "nan_cause": fam.extra.get("nan_cause"),
         "evaluation_broken": False,
         "split_unlike_training": bool(fam.extra.get("split_unlike_training", False)),
-    } | label(fam.built, rows, fam.loss_is_ce)
+        # a blind family (benchmarks/truth/blind.py): every seed held out, generated after the rules
+        "blind": fam.split == "heldout",
+    } | label(fam.built, judged(rows), fam.loss_is_ce)
     (folder / "labels.json").write_text(json.dumps(lab, indent=1) + "\n")
     return lab
 
@@ -422,7 +450,7 @@ def make(name: str, fam: Family, root: Path = ROOT) -> None:
     for s in fam.seeds:
         spec = replace(fam.spec, seed=s)  # type: ignore[type-var]
         folder, rows, logs = _train(spec, base / f"s{s}")
-        _write(folder, name, fam, spec, rows, logs, SPLIT[s])
+        _write(folder, name, fam, spec, rows, logs, fam.split or SPLIT[s])
 
 
 def main(argv: list[str]) -> int:
@@ -457,14 +485,25 @@ def relabel(root: Path) -> int:
     from benchmarks.truth.labels import label
 
     n = 0
+    fams = families()
     for p in sorted(root.rglob("labels.json")):
         lab = json.loads(p.read_text())
         rows = [json.loads(x) for x in (p.parent / "truth.jsonl").read_text().splitlines() if x.strip()]
-        lab |= label(lab["built"], rows, lab["loss_is_cross_entropy"])
+        lab |= label(lab["built"], judged(rows), lab["loss_is_cross_entropy"])
+        lab["blind"] = fams[lab["family"]].split == "heldout" if lab["family"] in fams else False
         p.write_text(json.dumps(lab, indent=1) + "\n")
         n += 1
     print(f"relabelled {n} runs")
     return 0
+
+
+def judged(rows: list[dict]) -> list[dict]:
+    """The rows a run's phenomena are judged on: where a run evaluated small validation batches
+    (fw_step.py), the whole validation split (`val_full`) stands for `val`, so a label says what
+    the model did, not what one batch's noise shows; claims are still judged on the batches."""
+    if not any(r["split"] == "val_full" for r in rows):
+        return rows
+    return [dict(r, split="val") if r["split"] == "val_full" else r for r in rows if r["split"] != "val"]
 
 
 def _one(name: str) -> str:
