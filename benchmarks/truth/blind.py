@@ -51,6 +51,39 @@ def blind(add: Callable[..., None]) -> None:
         val_batch=64,
     )
     held(
+        "step-long-random64-torch",
+        "step",
+        "stream4",
+        ["healthy"],
+        "4-class make_classification (6000 samples, 5 % label noise), 32 hidden, SGD 0.02, 12000 steps of"
+        " 32; single-batch training loss every 24 steps; every 120 steps a fresh random 64-sample"
+        " validation batch",
+        hidden=(32,),
+        optimizer="sgd",
+        lr=0.02,
+        epochs=92,
+        batch=32,
+        eval_every=120,
+        log_every=24,
+        val_batch=64,
+        val_random=True,
+    )
+    held(
+        "step-overfit-fixed32-torch",
+        "step",
+        "stream4",
+        ["overfitting"],
+        "4-class make_classification with 256 training samples, 256x256 hidden, Adam 1e-3, 2400 steps of"
+        " 16; every 40 steps the same 32 validation samples: memorises, the whole split's loss turns up",
+        data_kw={"train_limit": 256},
+        hidden=(256, 256),
+        epochs=150,
+        batch=16,
+        eval_every=40,
+        log_every=8,
+        val_batch=32,
+    )
+    held(
         "shift-binary-torch",
         "torch",
         "binary",
