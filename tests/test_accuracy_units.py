@@ -5,11 +5,16 @@ log is still percent; a live series whose reading changes says so."""
 from __future__ import annotations
 
 import json
+import queue
+import signal
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REALWORLD, read_runs
+from conftest import REALWORLD, REPO, read_runs
 from numpy_training import keras_csv, softmax_regression
 
 from lossacc_tui.cli import main
@@ -117,3 +122,34 @@ def test_a_live_series_whose_reading_changes_says_so_and_rescales_what_was_shown
         "val_acc: 1.02 at epoch 0 is outside the range of an accuracy (read in fractions: 0-1): left out of"
         " the analysis",
     ]
+
+
+def test_check_follow_tells_the_stray_value_as_a_problem(tmp_path: Path) -> None:
+    """`check --follow --json` on the glitched run: the records come as logged, and the stray value
+    is told as a problem event (it had been a silent /100 of the whole series)."""
+    rows = softmax_regression(epochs=8, classes=3, seed=1)
+    glitched = [dict(r) for r in rows]
+    glitched[4]["val_acc"] = 1.02
+    log = keras_csv(tmp_path / "training.log", glitched)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lossacc_tui", "check", "--follow", "--json", str(log)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stdout is not None
+    threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
+    seen: list[dict] = []  # type: ignore[type-arg]
+    try:
+        while not any(e["event"] == "problem" for e in seen):
+            seen.append(json.loads(lines.get(timeout=60)))
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    (problem,) = [e for e in seen if e["event"] == "problem"]
+    assert problem["message"] == (
+        "val_accuracy: 1.02 at epoch 4 is outside the range of an accuracy (read in fractions: 0-1): left out"
+        " of the analysis"
+    )
+    accs = [e["values"]["val_accuracy"] for e in seen if e["event"] == "record"]
+    assert len(accs) == len(rows) and accs[:4] == [r["val_acc"] for r in rows[:4]]
+    assert "Traceback" not in err
