@@ -27,6 +27,7 @@ from lossacc_tui.events import (
     Event,
     PointsAdded,
     ProbeAdded,
+    Problem,
     RunAdded,
     RunReset,
     Status,
@@ -92,6 +93,7 @@ class Feed:
         self.probes: dict[str, ProbeSidecar] = {}
         self._subscribers: list[Subscriber] = []
         self._announced: set[int] = set()
+        self._told: dict[int, int] = {}  # id(run) -> its problems told as events (percent.py's notes)
         self._compared: dict[tuple[str, str], Alert] = {}
         self._bests: Bests = {}
         self._next_compare = 0.0
@@ -163,6 +165,10 @@ class Feed:
                 self._announced.add(id(run))
                 events.append(RunAdded(run))
             events.append(PointsAdded(run, batch))
+            told = self._told.get(id(run), 0) if len(run.problems) >= self._told.get(id(run), 0) else 0
+            if len(run.problems) > told:  # a note on the values (their unit, one out of range): told now
+                events += [Problem(run.path, p.line, p.message) for p in run.problems[told:]]
+                self._told[id(run)] = len(run.problems)
             touched[id(run)] = run
         if self.keep is not None and not (analyse and self.analyze):
             for run in touched.values():  # (nothing reads them later: fold at once)

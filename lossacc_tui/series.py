@@ -218,7 +218,22 @@ class Series:
 
     def _scaled(self, values: np.ndarray) -> np.ndarray:
         """Accuracy in percent (0-100) becomes a fraction, retroactively (lossacc_tui/percent.py)."""
-        return self._pct.apply(values, self._value.writable, self.name)
+        return self._pct.apply(values, self, self.name)
+
+    def writable_values(self) -> np.ndarray:
+        """The kept values, writable in place (percent.py rescales them when the unit decision changes)."""
+        return self._value.writable()
+
+    def where(self, i: int) -> str:
+        """Absolute point i as a reader finds it in the log: "epoch 7", "step 1200", else "value 9"
+        (also for a point whose x is stored and its value not yet)."""
+        nf = len(self._folded_idx)
+        p = nf + i - self._base if i >= self._base else self.position(i)
+        for axis in ("epoch", "step"):
+            col = self.x_or_none(axis)
+            if p is not None and col is not None and 0 <= p < len(col) and math.isfinite(col[p]):
+                return f"{axis} {float(col[p]):g}"
+        return f"value {i + 1}"
 
     def set_role(self, role: Role) -> None:
         if role == self.role:

@@ -64,14 +64,20 @@ class Printer:
 
     def _unit_changes(self, ev: PointsAdded) -> list[str]:
         """An accuracy found to be in percent after values were printed as they were logged (0.5,
-        0.8, then 20): said once, so the earlier lines are read right (`Series.scale`)."""
+        0.8, then 20, 30), or in fractions after a first value above 1: said when it changes, so the
+        earlier lines are read right (`Series.scale`, lossacc_tui/percent.py)."""
         out = []
         for name in ev.batch.values:
             key, scale = (id(ev.run), name), _scale(ev.run, name)
             before = self._scales.setdefault(key, scale)
             if before != scale:
                 self._scales[key] = scale
-                msg = f"{name} is in percent: its values printed before this were percentages too"
+                msg = (
+                    f"{name} is in percent: its values printed before this were percentages too"
+                    if scale < before
+                    else f"{name} is in fractions: its values printed before this (divided by 100) were"
+                    " fractions too"
+                )
                 if self.json:
                     obj = {
                         "event": "unit",

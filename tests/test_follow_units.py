@@ -78,7 +78,7 @@ def test_a_percent_accuracy_throughout_is_a_fraction_and_no_problem(tmp_path: Pa
 
 def test_an_accuracy_outside_its_range_is_a_problem_and_left_out(tmp_path: Path) -> None:
     """A percent accuracy above 100 or a negative one is no accuracy: NaN in the run and a problem
-    line, followed from a writer process and read by `check` alike; the other values are kept."""
+    line naming it, followed from a writer process and read by `check` alike; the other values are kept."""
     rows = [json.loads(ln) for ln in JSONL.read_text().splitlines()]
     truth = np.array([r["val_acc"] for r in rows])
     bad = {5: 150.0, 9: -10.0}  # (percent, like every other value of this log)
@@ -102,7 +102,13 @@ def test_an_accuracy_outside_its_range_is_a_problem_and_left_out(tmp_path: Path)
     assert np.allclose(got, want, equal_nan=True)  # never 1.5 nor -0.1
     (src,) = m.sources
     said = [p.message for p in src.problems(run) if "outside the range of an accuracy" in p.message]
-    assert len(said) == 1 and said[0].startswith("val_acc: 150 is outside")  # once, however batched
+    # each value named once with where it is, however batched
+    assert said == [
+        "val_acc: 150 at epoch 6 is outside the range of an accuracy (read in percent: 0-100): left out"
+        " of the analysis",
+        "val_acc: -10 at epoch 10 is outside the range of an accuracy (read in percent: 0-100): left out"
+        " of the analysis",
+    ]
     (once,) = discover(log)
     once.read_all()
     (r,) = once.runs

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from lossacc_tui import percent
 from lossacc_tui.model import Batch, Run
 from lossacc_tui.readers import bulk
 from tests.conftest import REALWORLD
@@ -57,16 +58,21 @@ def test_a_name_without_a_value_makes_no_series() -> None:
     assert list(run.series) == ["loss", "lr"] and run.points == 3
 
 
-def test_accuracy_units_and_range_are_the_same_in_small_live_batches_and_whole() -> None:
+def test_accuracy_units_and_range_are_the_same_in_small_live_batches_and_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A live log's batches of one to three lines take percent.py's plain-Python path, a backlog the
-    numpy one: the values kept and the problem notes are the same either way, for accuracies in
-    fractions, in percent, changing unit mid-run, out of range, NaN and infinite."""
+    numpy one: for accuracies in fractions, in percent, changing unit mid-run, out of range, NaN and
+    infinite, the values kept are the same however batched (to rounding when rescaled), the notes
+    of the same batches are the same on either path, and live batches give the backlog's notes
+    unless the unit decision changed on the way, which a note then says."""
     rng = np.random.default_rng(7)
     pieces = [
         lambda k: rng.uniform(0.05, 0.99, k),  # fractions
         lambda k: rng.uniform(5.0, 99.0, k),  # percent
         lambda k: rng.choice([np.nan, np.inf, -0.0, 1.0, 100.0, 130.0, -0.2, 1.5], k),
     ]
+    changed = 0
     for trial in range(60):
         kinds = rng.integers(3, size=int(rng.integers(1, 8)))
         acc = np.concatenate([pieces[int(k)](int(rng.integers(1, 6))) for k in kinds])
@@ -79,11 +85,22 @@ def test_accuracy_units_and_range_are_the_same_in_small_live_batches_and_whole()
                 epoch = np.arange(a, b, 1.0)
                 run.add_batch(Batch(b - a, {"val_acc": acc[a:b]}, {"val_acc": None}, epoch=epoch))
                 a = b
-            s = run.series["val_acc"]
-            return s.values.copy(), list(s.unit_notes)
+            return run.series["val_acc"].values.copy(), [p.message for p in run.problems]
 
         whole = run_of([len(acc)])
-        for sizes in ([1] * len(acc), list(rng.integers(1, 4, len(acc)))):
-            got = run_of([int(k) for k in sizes])
-            np.testing.assert_array_equal(got[0], whole[0], err_msg=f"trial {trial}: {acc}")
-            assert got[1] == whole[1], (trial, acc)
+        assert not any("now read in" in n for n in whole[1])  # one batch: decided once, nothing shown before
+        for sizes in ([1] * len(acc), [int(k) for k in rng.integers(1, 4, len(acc))]):
+            got = run_of(sizes)
+            if any("now read in" in n for n in got[1]):
+                changed += 1  # values rescaled twice: equal to the last bit or two
+                np.testing.assert_allclose(got[0], whole[0], rtol=1e-12, err_msg=f"trial {trial}: {acc}")
+                assert {n for n in whole[1] if "unit changes" in n} <= set(got[1]), (trial, acc)
+            else:
+                np.testing.assert_array_equal(got[0], whole[0], err_msg=f"trial {trial}: {acc}")
+                assert got[1] == whole[1], (trial, acc)
+            with monkeypatch.context() as m:
+                m.setattr(percent, "SMALL", 0)  # every batch on the numpy path
+                slow = run_of(sizes)
+            np.testing.assert_array_equal(slow[0], got[0])
+            assert slow[1] == got[1], (trial, acc, sizes)
+    assert changed  # the trials include decisions that changed live

@@ -46,17 +46,25 @@ def test_facts_of_a_small_evaluation_follow_their_definitions() -> None:
 
 
 def test_corpus_has_every_family_on_both_splits() -> None:
+    """Every family has tune and held-out runs, except the blind ones (benchmarks/truth/blind.py):
+    held-out only, seeds 4-5."""
     if not LABELS:
         pytest.skip("no truth corpus generated")
     splits: dict[str, set[str]] = {}
+    blind: set[str] = set()
     for p in LABELS:
         lab = json.loads(p.read_text())
-        assert lab["split"] == ("tune" if lab["seed"] in (0, 1) else "heldout"), p
+        if lab.get("blind"):
+            assert lab["split"] == "heldout" and lab["seed"] in (4, 5), p
+            blind.add(lab["family"])
+        else:
+            assert lab["split"] == ("tune" if lab["seed"] in (0, 1) else "heldout"), p
         assert set(lab["phenomena"]) <= set(lab["built"]), p
         for log in lab["logs"]:
             assert (p.parent / log["file"]).is_file(), p
         splits.setdefault(lab["family"], set()).add(lab["split"])
-    assert all(s == {"tune", "heldout"} for s in splits.values()), splits
+    assert all(s == ({"heldout"} if f in blind else {"tune", "heldout"}) for f, s in splits.items()), splits
+    assert len(blind) >= 10
 
 
 def _logged(folder: Path, lab: dict) -> list[tuple[float, float]]:
@@ -71,7 +79,7 @@ def _logged(folder: Path, lab: dict) -> list[tuple[float, float]]:
             return [(float(r["val_loss"]), float(r["val_acc"])) for r in csv.DictReader(f) if r["val_loss"]]
     if first["format"] == "text-kv":
         rows = [json.loads(x) for x in (folder / "train.jsonl").read_text().splitlines()]
-        return [(r["val_loss"], r["val_acc"]) for r in rows]
+        return [(r["val_loss"], r["val_acc"]) for r in rows if "val_loss" in r]  # (step-*: not every line)
     if first["format"] == "tensorboard":
         ea = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
         acc = ea.EventAccumulator(str(path))
@@ -153,11 +161,13 @@ def test_claim_scoring_reports_true_false_and_unjudged_claims_and_no_claims_yet(
 def test_analyzer_claims_and_alerts_on_the_held_out_runs() -> None:
     """On the held-out half of the truth corpus (runs no threshold was tuned on), every claim the
     analyzer makes with strength `follows` or `likely` is true of the per-sample facts, at most a
-    fifth of its `possible` claims are contradicted, and no healthy run raises a warning."""
+    fifth of its `possible` claims are contradicted, and no healthy run raises a warning. The blind
+    families (session 7) are left to `eval_alerts --truth`, which lists their faults: they were made
+    to find them, and the detectors' owners work against that list."""
     from benchmarks.truth.score import _truth, load
 
     results, _ = load()
-    held = [r for r in results if r.split == "heldout"]
+    held = [r for r in results if r.split == "heldout" and not r.labels.get("blind")]
     assert held
     tally = {"sure": [0, 0], "possible": [0, 0]}
     wrong = []

@@ -25,6 +25,7 @@ SKEWED: dict[str, tuple[int, list[float]]] = {
     "skewed2": (2, [0.85, 0.15]),
     "skewed3": (3, [0.75, 0.15, 0.10]),
     "skewed4": (4, [0.6, 0.2, 0.1, 0.1]),
+    "skewed2_90": (2, [0.9, 0.1]),
 }
 
 
@@ -64,6 +65,29 @@ def _load(name: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
             flip_y=0.0,
             random_state=seed,
         )
+    elif name in ("stream2", "stream4"):  # many samples: a long per-step run that does not run out of data
+        return datasets.make_classification(
+            n_samples=6000,
+            n_features=12,
+            n_informative=4 if name == "stream2" else 6,
+            n_redundant=0,
+            n_classes=int(name[-1]),
+            n_clusters_per_class=1,
+            class_sep=0.8 if name == "stream2" else 1.0,
+            flip_y=0.1 if name == "stream2" else 0.05,
+            random_state=seed,
+        )
+    elif name in ("binary", "binary_weak"):  # balanced, for splits given other class shares (`shift`)
+        return datasets.make_classification(
+            n_samples=4000,
+            n_features=10,
+            n_informative=4 if name == "binary" else 2,
+            n_redundant=0,
+            n_clusters_per_class=1,
+            class_sep=1.0 if name == "binary" else 0.2,
+            flip_y=0.0,
+            random_state=seed,
+        )
     elif name == "blobs4":  # four separable-ish classes
         return datasets.make_classification(
             n_samples=1600,
@@ -86,10 +110,13 @@ def make(
     train_limit: int | None = None,
     flip: float = 0.0,
     random_labels: bool = False,
+    shift: tuple[float, float] | None = None,
 ) -> Data:
     """Split `name` with `seed`; optionally keep only `train_limit` training samples, flip a share
-    `flip` of all labels to another class (noise in the data set, so validation is noisy too), or
-    replace every label by a random class (no signal at all)."""
+    `flip` of all labels to another class (noise in the data set, so validation is noisy too),
+    replace every label by a random class (no signal at all), or (`shift` = (a, b), binary data)
+    subsample the training split to a share a of class 0 and the validation split to a share b (a
+    validation split whose majority is the training minority)."""
     x, y = _load(name, seed)
     rng = np.random.default_rng(seed)
     y = y.astype(np.int64)
@@ -104,9 +131,19 @@ def make(
     va, tr = order[:n_val], order[n_val:]
     if train_limit is not None:
         tr = tr[:train_limit]
+    if shift is not None:
+        tr, va = _share(tr, y, shift[0]), _share(va, y, shift[1])
     # scaled with the whole set's mean and spread: a feature constant in a small training subset
     # (a blank pixel of load_digits) would otherwise blow validation inputs up by 1e6
     mu, sd = x.mean(0), x.std(0)
     sd = np.where(sd > 1e-8, sd, 1.0)
     f = lambda a: ((a - mu) / sd).astype(np.float32)  # noqa: E731
     return Data(f(x[tr]), y[tr], f(x[va]), y[va], k, name)
+
+
+def _share(idx: np.ndarray, y: np.ndarray, p0: float) -> np.ndarray:
+    """The largest subset of `idx` (in its order) whose share of class 0 is `p0` (binary labels)."""
+    zero, one = idx[y[idx] == 0], idx[y[idx] == 1]
+    n = int(min(len(zero) / p0, len(one) / (1.0 - p0)))
+    keep = set(zero[: round(n * p0)].tolist()) | set(one[: n - round(n * p0)].tolist())
+    return np.array([i for i in idx if i in keep], dtype=idx.dtype)

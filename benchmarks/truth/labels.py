@@ -106,6 +106,13 @@ PHENOMENA: dict[str, tuple[str, list[str], list[str], list[str]]] = {
         ["loss-explosion", "high-loss-good-acc", "val-loss-unstable", "plateau"],
         ["overfitting"],
     ),
+    "prior-shift": (
+        "the validation split's class shares are not the training split's (binary: the validation "
+        "majority is the training minority), by construction",
+        [],
+        ["val-unlike-train", "*split*", "acc-stuck", "acc-flat-loss-down", "loss-down-acc-down"],
+        ["*chance*"],
+    ),
     "not-cross-entropy": (
         "the logged loss/accuracy pair is not cross-entropy and accuracy of the same "
         "predictions (MSE loss; sparse labels with a one-hot accuracy metric)",
@@ -248,7 +255,7 @@ def checks(rows: list[dict]) -> dict[str, dict[str, Any]]:
     )
     out["healthy"] = {"shown": bool(healthy), "evidence": {"last_loss": vl[-1], "best_loss": best}}
     # known to the generator, not visible in the facts: shown whenever built in
-    for p in ("label-smoothing", "label-noise", "not-cross-entropy"):
+    for p in ("label-smoothing", "label-noise", "not-cross-entropy", "prior-shift"):
         out[p] = {"shown": True, "evidence": {"by_construction_only": True}}
     return out
 

@@ -286,4 +286,28 @@ def report(corpus: Path = CORPUS, quiet: bool = False, known_k: bool = False) ->
     parts += [line, xline, "", claim_tables(results, notes)]
     if not quiet and (notes or diffs):
         parts += ["", "per log:"] + [f"  {x}" for x in sorted(set(notes)) + diffs]
+    parts += blind_part(results)
     return "\n".join(parts)
+
+
+def blind_part(results: list[LogResult]) -> list[str]:
+    """The same figures for the blind families alone (benchmarks/truth/blind.py: held out, made
+    after the rules and never tuned on), so a regression there is not averaged away."""
+    blind = [r for r in results if r.labels.get("blind")]
+    if not blind:
+        return []
+    notes: list[str] = []
+    fams = sorted({r.labels["family"] for r in blind})
+    return [
+        "",
+        f"== blind families only ({len(blind)} logs of {len({r.folder for r in blind})} runs: "
+        f"{', '.join(fams)}; all held-out)",
+        "",
+        kind_table(blind, [], notes),
+        "",
+        recall_table(blind, notes),
+        "",
+        healthy_line(blind),
+        "",
+        claim_tables(blind, notes),
+    ]

@@ -8,7 +8,8 @@ from typing import Any
 
 @dataclass
 class Spec:
-    """One run of a family. `framework`: keras | lightning | torch (text + JSONL) | tensorboard."""
+    """One run of a family. `framework`: keras | lightning | torch (text + JSONL) | tensorboard |
+    step (text + JSONL by global step, small validation batches)."""
 
     family: str
     seed: int
@@ -33,6 +34,11 @@ class Spec:
     lr_drop_at: int | None = (
         None  # torch: from this 1-based epoch the learning rate is x 0.01 (training flat)
     )
+    # per-step runs (framework "step": a plain PyTorch loop logging by global step, fw_step.py):
+    eval_every: int = 0  # steps between evaluations (0: the epoch loop of fw_torch.py)
+    log_every: int = 1  # steps between logged single-minibatch training losses
+    val_batch: int = 0  # samples per evaluation (0: the whole validation split)
+    val_random: bool = False  # a fresh random subset of the validation split at each evaluation
     run_dir: str = ""  # folder under the corpus root, set by the family table
 
     @property
