@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from lossacc_tui.analysis import stats
+from lossacc_tui.analysis import span_trend, stats
 from lossacc_tui.analysis.agreed import AgreedStates
 from lossacc_tui.analysis.alert_events import diff, event_key
 from lossacc_tui.analysis.alerts import Alert, Event, StateSegment
@@ -64,7 +64,10 @@ class Analyzer:
         (a loss of 1e308) explicitly, and a warning on stderr would only scramble `check`'s output
         or the user's training loop."""
         with np.errstate(all="ignore"):
-            return self._update()
+            try:
+                return self._update()
+            finally:
+                span_trend.forget()  # (what detectors shared within the pass)
 
     def _update(self) -> list[Event]:
         if self.ctx is not None:
