@@ -474,12 +474,12 @@ def level_rise(
     The standard error of the difference of the two means is sqrt(s^2 / k + s^2 / half + 2 e^2),
     s the noise `sig` (nats) and e the wander beyond it (`SpanFit.wander`): a wandering loss's
     means are no steadier than the wander, however many points they average."""
-    from lossacc_tui.analysis.detectors.rise import min_depth
+    from lossacc_tui.analysis.detectors.rise import level_depth
 
     k = fit.k
     with np.errstate(invalid="ignore"):
         s2 = sig * sig
         ex = np.where(np.isfinite(fit.wander), np.maximum(fit.wander * fit.wander - s2, 0.0), 0.0)
         se = np.sqrt(s2 / k + s2 / half + 2.0 * ex)
-        deep = z + min_depth((idx + 1) / half)
+        deep = z + level_depth(idx, half)  # (`min_depth((idx + 1) / half)`, from a table)
         return (k >= half) & (fit.recent >= lbest * (1 + rel)) & (fit.recent - lbest >= deep * se)
