@@ -42,7 +42,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from lossacc_tui.analysis.stats import SECOND_DIFF_SCALE
+from lossacc_tui.analysis.stats import SECOND_DIFF_SCALE, same_bits
 
 #: one-sided false-rise rate shared among the looks at one span (before the latch's own delay)
 ALPHA = 0.01
@@ -98,11 +98,12 @@ def _running_sums(carry: np.ndarray, rows: tuple[np.ndarray, ...]) -> np.ndarray
     """Running sums of each of `rows` (bool or float, one value a point) continued from `carry` (their
     sums so far), added in order: shape (len(rows), n), one row each (column-major, so each running sum
     is one contiguous pass)."""
-    cols = np.empty((len(rows), len(rows[0]) + 1))
-    cols[:, 0] = carry
+    out = np.empty((len(rows), len(rows[0]) + 1))
+    out[:, 0] = carry
     for r, row in enumerate(rows):
-        cols[r, 1:] = row
-    return np.cumsum(cols, axis=1)[:, 1:]
+        out[r, 1:] = row
+        np.cumsum(out[r], out=out[r])
+    return out[:, 1:]
 
 
 #: the running-sum rows `SpanTrend._long` and `_recent` read (row 4, the squared first differences, is
@@ -137,7 +138,7 @@ class _Memo:
             got = self._items.get(key)
             if got is not None:
                 self._items.move_to_end(key)
-        if got is None or not all(_same(a, b) for a, b in zip(got[1], inputs, strict=True)):
+        if got is None or not all(same_bits(a, b) for a, b in zip(got[1], inputs, strict=True)):
             return None
         return got[2]
 
@@ -169,16 +170,6 @@ _MEMO = _Memo(96 << 20)
 def forget() -> None:
     """Drop the shared results of the last pass (`_Memo`)."""
     _MEMO.forget()
-
-
-def _same(a: np.ndarray, b: np.ndarray) -> bool:
-    """The same dtype, shape and bits (a NaN equal to the same NaN)."""
-    if a.dtype != b.dtype or a.shape != b.shape:
-        return False
-    if a.dtype.kind == "f":
-        bits = np.dtype(f"u{a.itemsize}")
-        return bool(np.array_equal(a.view(bits), b.view(bits)))
-    return bool(np.array_equal(a, b))
 
 
 def _key(tag: bytes, state: tuple[np.ndarray | int, ...], chunk: tuple[np.ndarray, ...]) -> _Key:

@@ -12,7 +12,7 @@ import numpy as np
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Ctx, value_at_x
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, span
-from lossacc_tui.analysis.stats import ordered
+from lossacc_tui.analysis.stats import ordered, pass_memo
 from lossacc_tui.analysis.track import x_column
 
 #: how far (relative) the loss level may sit from the base-rate entropy and still count as "at" it
@@ -26,7 +26,12 @@ DECIDE = (
 
 
 def binary_entropy(p: np.ndarray) -> np.ndarray:
-    """H(p) = -p ln p - (1 - p) ln(1 - p) in nats, 0 at p in {0, 1}; elementwise."""
+    """H(p) = -p ln p - (1 - p) ln(1 - p) in nats, 0 at p in {0, 1}; elementwise. (Once per
+    analysis pass for the same values: `stats.pass_memo`; the result may be read-only.)"""
+    return pass_memo(_binary_entropy, p)
+
+
+def _binary_entropy(p: np.ndarray) -> np.ndarray:
     q = np.clip(p, 1e-12, 1 - 1e-12)
     return -(q * np.log(q) + (1 - q) * np.log1p(-q))
 
