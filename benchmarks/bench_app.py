@@ -150,10 +150,13 @@ def first_frame(lines: int = 100_000, log: Path | None = None) -> dict[str, floa
             if quick >= 0 and term.first_cpu is not None:
                 got["first_cpu"] = term.first_cpu
             at = out.find(VIEW_DONE)
-            got["alerts"] = term.wait_for(ALERTS_DONE, at, timeout=120) - term.t0
-            # (the last epoch's number alone: Textual writes only the cells that changed, so the
-            # run list's "epoch 25,228" becoming "epoch 99,999" may reach the terminal as "99,999")
-            got["last"] = term.wait_for(f"{lines - 1:,}".encode(), at, timeout=120) - term.t0
+            # (the first frame is what is timed; the alerts and the last line are reported when they
+            # come within the bound, which a loaded machine's analysis of 1,000,000 rows may pass)
+            with contextlib.suppress(TimeoutError):
+                got["alerts"] = term.wait_for(ALERTS_DONE, at, timeout=120) - term.t0
+                # (the last epoch's number alone: Textual writes only the cells that changed, so the
+                # run list's "epoch 25,228" becoming "epoch 99,999" may reach the terminal as "99,999")
+                got["last"] = term.wait_for(f"{lines - 1:,}".encode(), at, timeout=120) - term.t0
         finally:
             term.close()
     return got

@@ -33,14 +33,17 @@ line by line give the same numbers. Cost: O(new points).
 
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
 
-from lossacc_tui.analysis.stats import SECOND_DIFF_SCALE
+from lossacc_tui.analysis.stats import SECOND_DIFF_SCALE, same_bits
 
 #: one-sided false-rise rate shared among the looks at one span (before the latch's own delay)
 ALPHA = 0.01
@@ -90,6 +93,103 @@ def looks_threshold(m: int, spans: int = 1, alpha: float = ALPHA) -> float:
 
 
 _THRESHOLDS: dict[tuple[int, int, float], float] = {}
+
+
+def _running_sums(carry: np.ndarray, rows: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Running sums of each of `rows` (bool or float, one value a point) continued from `carry` (their
+    sums so far), added in order: shape (len(rows), n), one row each (column-major, so each running sum
+    is one contiguous pass)."""
+    out = np.empty((len(rows), len(rows[0]) + 1))
+    out[:, 0] = carry
+    for r, row in enumerate(rows):
+        out[r, 1:] = row
+        np.cumsum(out[r], out=out[r])
+    return out[:, 1:]
+
+
+#: the running-sum rows `SpanTrend._long` and `_recent` read (row 4, the squared first differences, is
+#: read only over the span since the best)
+_LONG_ROWS = [0, 1, 2, 3, 5, 6]
+
+
+#: a memo key: a digest, and the arrays it stands for
+_Key = tuple[bytes, tuple[np.ndarray, ...]]
+
+
+class _Memo:
+    """Results of the pure steps below, keyed by their whole input (the carried state and the
+    chunk's values): several detectors feed the same series (the validation loss's line since the
+    best for `overfitting` and `loss-up-acc-up`; its noise over many evaluations for the state band
+    too), and each is computed once a pass. An entry is found by a digest of the state and a sample
+    of the chunk, then its inputs are compared bit for bit. The arrays handed out are read-only and
+    shared. Bounded (`budget` bytes, oldest out first); `forget()` empties it (`Analyzer.update`
+    does after each pass). Thread-safe."""
+
+    __slots__ = ("_bytes", "_items", "_lock", "budget")
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._items: OrderedDict[bytes, tuple[int, tuple[np.ndarray, ...], tuple]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: _Key) -> tuple | None:
+        key, inputs = key
+        with self._lock:
+            got = self._items.get(key)
+            if got is not None:
+                self._items.move_to_end(key)
+        if got is None or not all(same_bits(a, b) for a, b in zip(got[1], inputs, strict=True)):
+            return None
+        return got[2]
+
+    def put(self, key: _Key, value: tuple) -> None:
+        key, inputs = key
+        kept = tuple(np.array(a) for a in inputs)  # (copies: a caller may reuse its buffers)
+        size = sum(v.nbytes for v in value + kept if isinstance(v, np.ndarray))
+        for v in value:
+            if isinstance(v, np.ndarray):
+                v.setflags(write=False)
+        with self._lock:
+            if key in self._items or size > self.budget:
+                return
+            self._items[key] = (size, kept, value)
+            self._bytes += size
+            while self._bytes > self.budget:
+                old, _, _ = self._items.popitem(last=False)[1]
+                self._bytes -= old
+
+    def forget(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+
+_MEMO = _Memo(96 << 20)
+
+
+def forget() -> None:
+    """Drop the shared results of the last pass (`_Memo`)."""
+    _MEMO.forget()
+
+
+def _key(tag: bytes, state: tuple[np.ndarray | int, ...], chunk: tuple[np.ndarray, ...]) -> _Key:
+    """`_Memo`'s key: a digest of the state (small arrays and ints, whole) and of the chunk's arrays'
+    dtypes, shapes and about 64 values of each; and the chunk's arrays, compared whole on a hit."""
+    h = hashlib.blake2b(tag, digest_size=20)
+    for part in state:
+        if isinstance(part, int):
+            h.update(part.to_bytes(8, "little", signed=True))
+            continue
+        a = np.ascontiguousarray(part)
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(a)
+    for part in chunk:
+        h.update(f"{part.dtype.str}{part.shape}".encode())
+        h.update(np.ascontiguousarray(part[:: max(1, len(part) // 64)]))
+        if len(part):
+            h.update(np.ascontiguousarray(part[-1:]))
+    return h.digest(), chunk
 
 
 def span_significant(fit: SpanFit) -> np.ndarray:
@@ -142,54 +242,89 @@ class SpanTrend:
 
     def __init__(self, wander_min: int = 3) -> None:
         self.wander_min = wander_min  # fewest points the wander is read over
-        # running sums through the last point fed: finite count, y, t*y, y^2, (y_t - y_(t-1))^2,
-        # |second difference|, and how many second differences were finite
+        # running sums through the last point fed, one row each (column-major: every pass below reads
+        # one contiguous row): finite count, y, t*y, y^2, (y_t - y_(t-1))^2, |second difference|, and
+        # how many second differences were finite
         self._carry = np.zeros(7)
         self._prev = np.full(2, np.nan)  # the last two values fed
         self._anchor = np.zeros(7)  # the running sums at the current best point
         self._anchor_idx = -1
-        self._tail = np.zeros((0, 7))  # the last `LONG_MAX` rows of running sums
+        self._tail = np.zeros((7, 0))  # the last `LONG_MAX` points' running sums (7 rows)
         self._families = 0  # spans (one per best) that reached `MIN_SPAN` points so far
 
     def _recent(self, cs: np.ndarray, k: np.ndarray) -> np.ndarray:
         """Mean of the last k values (k <= `LONG_MAX`) per point, from the running sums `cs` of this
-        chunk and the carried tail; NaN where one of them is not finite or reaches before the start.
-        Call before `_long` (which moves the tail on)."""
-        ext = np.concatenate([self._tail, cs])
-        j = np.arange(len(self._tail), len(ext)) - k
+        chunk (7 rows, one column a point) and the carried tail; NaN where one of them is not finite
+        or reaches before the start. Call before `_long` (which moves the tail on)."""
+        t0 = self._tail.shape[1]
+        j = np.arange(t0, t0 + cs.shape[1]) - k
         ok = j >= -1
-        base = np.where((j >= 0)[:, None], ext[np.maximum(j, 0)], 0.0)
-        w = cs - base
+        at = j >= 0
+        jj = np.maximum(j, 0)
+        w0 = cs[0] - np.where(at, np.concatenate([self._tail[0], cs[0]])[jj], 0.0)
+        w1 = cs[1] - np.where(at, np.concatenate([self._tail[1], cs[1]])[jj], 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out = w[:, 1] / k
-        out[~ok | (w[:, 0] != k)] = np.nan
+            out = w1 / k
+        out[~ok | (w0 != k)] = np.nan
         return out
 
-    def _long(self, cs: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _long(self, cs: np.ndarray, idx: np.ndarray, key: _Key) -> tuple[np.ndarray, np.ndarray]:
         """(noise, wander) over the last L points, L = idx / 10 between 10 and `LONG_MAX` (a long run
         is tested often; a noise read from many points is rarely far below the true one): the noise
         std from the |second differences| (`stats.second_diff_noise`, pooled), and the std of the
         values around their least-squares line over those L points (noise that wanders, such as a
         validation loss under SGD, strays from its level by more than its second differences
-        show). cs: this chunk's running sums (`feed`'s columns). NaN where unknown."""
-        ext = np.concatenate([self._tail, cs])
-        t0 = len(self._tail)
+        show). cs: this chunk's running sums (`feed`'s rows, one column a point); key: `_long_key` of
+        the state before the chunk and the chunk (shared with other feeds of the same series). NaN
+        where unknown."""
+        got = _MEMO.get(key)
+        if got is None:
+            got = self._long_raw(cs, idx)
+            _MEMO.put(key, got)
+        return self._long_use(got)
+
+    def _long_use(self, got: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """`_long`'s result from `_long_raw`'s: the tail moves on; wander over `wander_min` points or more."""
+        noise, wander, n, self._tail = got
+        with np.errstate(invalid="ignore"):
+            return noise, np.where(n >= self.wander_min, wander, np.nan)
+
+    def _long_key(self, carry: np.ndarray, prev: np.ndarray, y: np.ndarray, idx: np.ndarray) -> _Key:
+        """`_long`'s memo key: the running sums it reads before the chunk, the last two values, the
+        carried tail and the chunk."""
+        return _key(b"long", (carry[_LONG_ROWS], prev, self._tail[_LONG_ROWS]), (y, idx))
+
+    def _long_raw(
+        self, cs: np.ndarray, idx: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """`_long`'s (noise, wander wherever the window is full, the window's points, the new tail)."""
+        tail = self._tail
+        t0 = tail.shape[1]
         lookback = np.clip(idx // 10, 10, LONG_MAX)
-        k = np.arange(t0, len(ext)) - lookback
+        k = np.arange(t0, t0 + cs.shape[1]) - lookback
         ok = k >= 0
-        base = np.where(ok[:, None], ext[np.maximum(k, 0)], 0.0)
-        w = cs - base
-        self._tail = ext[max(0, len(ext) - LONG_MAX) :].copy()
+        kk = np.maximum(k, 0)
+
+        def window(r: int) -> np.ndarray:  # row r's sum over the window (0 before it reaches back)
+            return cs[r] - np.where(ok, np.concatenate([tail[r], cs[r]])[kk], 0.0)
+
+        w0, w1, w2, w3, w5, w6 = window(0), window(1), window(2), window(3), window(5), window(6)
+        keep = min(LONG_MAX, t0 + cs.shape[1])
+        new_tail = (  # (row 4 is never read from the tail)
+            cs[:, cs.shape[1] - keep :].copy()
+            if keep <= cs.shape[1]
+            else np.concatenate([tail[:, t0 - (keep - cs.shape[1]) :], cs], axis=1)
+        )
         with np.errstate(invalid="ignore", divide="ignore"):
-            noise = w[:, 5] / np.where(w[:, 6] >= 2, w[:, 6], np.nan) / SECOND_DIFF_SCALE
+            noise = w5 / np.where(w6 >= 2, w6, np.nan) / SECOND_DIFF_SCALE
             n = np.where(ok, lookback, idx + 1).astype(np.float64)  # points in the window
-            full = (w[:, 0] == n) & (n >= 3)
+            full = (w0 == n) & (n >= 3)
             tbar = idx - (n - 1) / 2.0
             sxx = n * (n * n - 1.0) / 12.0
-            sxy = w[:, 2] - tbar * w[:, 1]
-            rss = np.maximum(w[:, 3] - w[:, 1] * w[:, 1] / n - sxy * sxy / sxx, 0.0)
-            wander = np.where(full & (n >= self.wander_min), np.sqrt(rss / (n - 2.0)), np.nan)
-        return noise, wander
+            sxy = w2 - tbar * w1
+            rss = np.maximum(w3 - w1 * w1 / n - sxy * sxy / sxx, 0.0)
+            wander = np.where(full, np.sqrt(rss / (n - 2.0)), np.nan)
+        return noise, wander, n, new_tail
 
     def feed(self, y: np.ndarray, idx: np.ndarray, best_idx: np.ndarray) -> SpanFit:
         """The fit per point of the chunk. y: the loss (nats); idx: absolute point indices
@@ -200,6 +335,24 @@ class SpanTrend:
             e = np.zeros(0)
             return SpanFit(e, e, e, e, e, e, e, e, e)
         y = np.asarray(y, dtype=np.float64)
+        state = (self._carry, self._prev, self._anchor, self._anchor_idx, self._tail[_LONG_ROWS])
+        key = _key(b"span", (*state, self._families, self.wander_min), (y, idx, best_idx))
+        got = _MEMO.get(key)
+        if got is None:
+            got = self._fit(y, idx, best_idx)
+            _MEMO.put(key, got)
+        fit = SpanFit(*got[:9])
+        self._carry, self._prev, self._anchor, self._tail = got[9:13]
+        self._anchor_idx, self._families = got[13], got[14]
+        return fit
+
+    def _fit(self, y: np.ndarray, idx: np.ndarray, best_idx: np.ndarray) -> tuple:
+        """`feed`'s fit of a chunk (at least one point), then the state after it: the SpanFit's nine
+        arrays, carry, last two values, anchor, tail, anchor index, spans so far. Leaves `self` as
+        it was."""
+        n = len(y)
+        long_key = self._long_key(self._carry, self._prev, y, idx)
+        tail = self._tail
         fin = np.isfinite(y)
         v = np.where(fin, y, 0.0)
         ext = np.concatenate([self._prev, y])
@@ -208,40 +361,36 @@ class SpanTrend:
             sd = ext[2:] - 2.0 * ext[1:-1] + ext[:-2]
         dd = np.where(np.isfinite(d), d * d, 0.0)
         sdf = np.isfinite(sd)
-        cols = np.stack(
-            [
-                fin.astype(np.float64),
-                v,
-                idx.astype(np.float64) * v,
-                v * v,
-                dd,
-                np.where(sdf, np.abs(sd), 0.0),
-                sdf.astype(np.float64),
-            ],
-            axis=1,
-        )
         # running sums continued from the last chunk, added in order (chunking cannot change them)
-        cs = np.cumsum(np.concatenate([self._carry[None, :], cols]), axis=0)[1:]
+        cs = _running_sums(
+            self._carry,
+            (fin, v, idx.astype(np.float64) * v, v * v, dd, np.where(sdf, np.abs(sd), 0.0), sdf),
+        )
         # the sums at each point's best: the carried anchor, or a point of this chunk
         k0 = int(idx[0])
         local = best_idx - k0
         here = local >= 0
-        anchor = np.where(here[:, None], cs[np.clip(local, 0, n - 1)], self._anchor[None, :])
+        at = np.clip(local, 0, n - 1)
+        stale = False
         if not here.all():
             old = best_idx[~here]
-            if len(old) and int(old[0]) != self._anchor_idx:  # (only the carried best can be earlier)
-                anchor[~here] = np.nan
-        s = cs - anchor
+            stale = bool(len(old) and int(old[0]) != self._anchor_idx)  # (only the carried best is earlier)
+
+        def since_best(r: int) -> np.ndarray:  # row r's sum over the span after the best
+            a = np.where(here, cs[r][at], np.nan if stale else self._anchor[r])
+            return cs[r] - a
+
         m = (idx - best_idx).astype(np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
-            complete = (s[:, 0] == m) & (m >= MIN_SPAN)
-            sy, sty, syy, sdd = s[:, 1], s[:, 2], s[:, 3], s[:, 4]
+            complete = (since_best(0) == m) & (m >= MIN_SPAN)
+            sy, sty, syy, sdd = since_best(1), since_best(2), since_best(3), since_best(4)
             # the noise from the second differences pooled over many evaluations (a noise read from
             # 10 points is 0.4 of the true one once in a hundred, and a long run asks often)
             # the level over the newest third of the span (at least `RECENT_MIN` points)
             k_recent = np.clip((idx - best_idx) // 3, RECENT_MIN, LONG_MAX)
             recent = self._recent(cs, k_recent)
-            noise, wander = self._long(cs, idx)
+            noise, wander = self._long(cs, idx, long_key)
+            new_tail, self._tail = self._tail, tail
             tbar = (best_idx + 1 + idx) / 2.0
             sxx = m * (m * m - 1.0) / 12.0
             sxy = sty - tbar * sy
@@ -262,16 +411,12 @@ class SpanTrend:
         t[nan], slope[nan], rise[nan] = np.nan, np.nan, np.nan
         # each best starts a new span, tested again and again: the spans so far share the level too
         fam = self._families + np.cumsum(m == MIN_SPAN)
-        self._families = int(fam[-1])
-        self._carry = cs[-1].copy()
-        self._prev = ext[-2:].copy()
         last_best = int(best_idx[-1])
-        if last_best >= k0:
-            self._anchor = cs[last_best - k0].copy()
-        self._anchor_idx = last_best
-        return SpanFit(
-            t, slope, rise, m, noise, wander, fam.astype(np.float64), recent, k_recent.astype(float)
-        )
+        anchor = cs[:, last_best - k0].copy() if last_best >= k0 else self._anchor
+        return (
+            t, slope, rise, m, noise, wander, fam.astype(np.float64), recent, k_recent.astype(float),
+            cs[:, -1].copy(), ext[-2:].copy(), anchor, new_tail, last_best, int(fam[-1]),
+        )  # fmt: skip
 
 
 class LongNoise:
@@ -290,20 +435,26 @@ class LongNoise:
         """(noise, wander) per point (`SpanTrend._long`)."""
         if len(y) == 0:
             return np.zeros(0), np.zeros(0)
-        ext = np.concatenate([self._prev, np.asarray(y, dtype=np.float64)])
-        with np.errstate(invalid="ignore", over="ignore"):
-            sd = ext[2:] - 2.0 * ext[1:-1] + ext[:-2]
-        ok = np.isfinite(sd)
-        y = ext[2:]
-        fin = np.isfinite(y)
-        v = np.where(fin, y, 0.0)
-        cols = np.stack(
-            [fin, v, idx * v, v * v, np.zeros(len(v)), np.where(ok, np.abs(sd), 0.0), ok], axis=1
-        ).astype(np.float64)
-        cs = np.cumsum(np.concatenate([self._carry[None, :], cols]), axis=0)[1:]
-        self._carry = cs[-1].copy()
+        y = np.asarray(y, dtype=np.float64)
+        span = self._span
+        key = span._long_key(self._carry, self._prev, y, idx)
+        ext = np.concatenate([self._prev, y])
         self._prev = ext[-2:].copy()
-        return self._span._long(cs, idx)
+        got = _MEMO.get(key)  # (the same series' noise may be known from another feed)
+        if got is None:
+            with np.errstate(invalid="ignore", over="ignore"):
+                sd = ext[2:] - 2.0 * ext[1:-1] + ext[:-2]
+            ok = np.isfinite(sd)
+            fin = np.isfinite(y)
+            v = np.where(fin, y, 0.0)
+            cs = _running_sums(
+                self._carry, (fin, v, idx * v, v * v, np.zeros(len(v)), np.where(ok, np.abs(sd), 0.0), ok)
+            )
+            got = span._long_raw(cs, idx)
+            _MEMO.put(key, got)
+        out = span._long_use(got)
+        self._carry = span._tail[:, -1].copy()  # (the tail ends with the last point's running sums)
+        return out
 
 
 def level_rise(
@@ -315,14 +466,14 @@ def level_rise(
     The standard error of the difference of the two means is sqrt(s^2 / k + s^2 / half + 2 e^2),
     s the noise `sig` (nats) and e the wander beyond it (`SpanFit.wander`): a wandering loss's
     means are no steadier than the wander, however many points they average."""
-    from lossacc_tui.analysis.detectors.rise import min_depth
+    from lossacc_tui.analysis.detectors.rise import level_depth
 
     k = fit.k
     with np.errstate(invalid="ignore"):
         s2 = sig * sig
         ex = np.where(np.isfinite(fit.wander), np.maximum(fit.wander * fit.wander - s2, 0.0), 0.0)
         se = np.sqrt(s2 / k + s2 / half + 2.0 * ex)
-        deep = z + min_depth((idx + 1) / half)
+        deep = z + level_depth(idx, half)  # (`min_depth((idx + 1) / half)`, from a table)
         return (k >= half) & (fit.recent >= lbest * (1 + rel)) & (fit.recent - lbest >= deep * se)
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -288,6 +290,75 @@ class RunningBest:
         return self.idx
 
 
+#: per thread, inside an analysis pass (`one_pass`): how far each x column read is known to be
+#: non-decreasing (`ordered`), keyed by where its values start in memory; an entry holds the array,
+#: so that memory is not reused for another while the pass lasts
+_PASS = threading.local()
+
+
+@contextmanager
+def one_pass() -> Iterator[None]:
+    """An analysis pass (`Analyzer.update`): `ordered` and `pass_memo` remember what they computed
+    until it ends."""
+    _PASS.ordered, _PASS.memo = {}, {}
+    try:
+        yield
+    finally:
+        _PASS.ordered, _PASS.memo = None, None
+
+
+def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """The same dtype, shape and bits (a NaN equal to the same NaN)."""
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    if a.dtype.kind == "f":
+        bits = np.dtype(f"u{a.itemsize}")
+        return bool(np.array_equal(a.view(bits), b.view(bits)))
+    return bool(np.array_equal(a, b))
+
+
+def pass_memo(fn: Callable[[np.ndarray], np.ndarray], a: np.ndarray) -> np.ndarray:
+    """fn(a) for an elementwise function `fn` of one array, computed once per pass (`one_pass`) for
+    the same values: several detectors ask for the same function of the same chunk (the binary
+    entropy of the accuracy, five times a chunk). The input is compared bit for bit; the result
+    is read-only and shared. Small arrays and calls outside a pass are computed each time."""
+    cache: dict[object, list[tuple[np.ndarray, np.ndarray]]] | None = getattr(_PASS, "memo", None)
+    a = np.asarray(a)
+    if cache is None or a.size < 4096:
+        return fn(a)
+    seen = cache.setdefault(fn, [])
+    for key, out in seen:
+        if same_bits(key, a):
+            return out
+    out = fn(a)
+    out.setflags(write=False)
+    seen.append((a.copy(), out))
+    del seen[:-4]
+    return out
+
+
+def ordered(col: np.ndarray) -> bool:
+    """`bool(np.all(col[1:] >= col[:-1]))` (False with a NaN past the first value): the 1-D column
+    is non-decreasing. Within a pass (`one_pass`) the answer is remembered and extended over the
+    values appended since, so the many lookups of one pass into a long history pay one comparison of
+    it (a series' columns are append-only: a changed value makes a new array)."""
+    n = len(col)
+    cache: dict[tuple[int, int, str], tuple[np.ndarray, int, bool]] | None = getattr(_PASS, "ordered", None)
+    if n < 2 or cache is None:
+        return n < 2 or bool(np.all(col[1:] >= col[:-1]))
+    key = (col.__array_interface__["data"][0], col.strides[0], col.dtype.str)
+    got = cache.get(key)
+    if got is not None and got[1] <= n:
+        _, done, ok = got
+        if not ok or done == n:
+            return ok
+        ok = bool(np.all(col[done:] >= col[done - 1 : -1]))
+    else:
+        ok = bool(np.all(col[1:] >= col[:-1]))
+    cache[key] = (col, n, ok)
+    return ok
+
+
 def at_or_before(col: np.ndarray, xs: np.ndarray) -> np.ndarray:
     """`np.searchsorted(col, xs, side="right") - 1`: for each x the index of the last value of `col`
     at or before it (-1: none), `col` the x values of a series (non-decreasing where the answer is
@@ -299,7 +370,7 @@ def at_or_before(col: np.ndarray, xs: np.ndarray) -> np.ndarray:
     m = len(xs)
     # (checking that col is ordered is a pass over it: done only for many xs, so that a few new
     # points of a long history cost a binary search each, not a pass; NaN: not ordered)
-    if m < 64 or 16 * m < len(col) or len(col) < 2 or not bool(np.all(col[1:] >= col[:-1])):
+    if m < 64 or 16 * m < len(col) or len(col) < 2 or not ordered(col):
         return np.searchsorted(col, xs, side="right") - 1
     k0 = int(np.searchsorted(col, xs[0], side="right")) - 1
     hi = k0 + m

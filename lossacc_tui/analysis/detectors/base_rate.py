@@ -12,6 +12,7 @@ import numpy as np
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Ctx, value_at_x
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, span
+from lossacc_tui.analysis.stats import ordered, pass_memo
 from lossacc_tui.analysis.track import x_column
 
 #: how far (relative) the loss level may sit from the base-rate entropy and still count as "at" it
@@ -25,7 +26,12 @@ DECIDE = (
 
 
 def binary_entropy(p: np.ndarray) -> np.ndarray:
-    """H(p) = -p ln p - (1 - p) ln(1 - p) in nats, 0 at p in {0, 1}; elementwise."""
+    """H(p) = -p ln p - (1 - p) ln(1 - p) in nats, 0 at p in {0, 1}; elementwise. (Once per
+    analysis pass for the same values: `stats.pass_memo`; the result may be read-only.)"""
+    return pass_memo(_binary_entropy, p)
+
+
+def _binary_entropy(p: np.ndarray) -> np.ndarray:
     q = np.clip(p, 1e-12, 1 - 1e-12)
     return -(q * np.log(q) + (1 - q) * np.log1p(-q))
 
@@ -241,7 +247,11 @@ def guess_reading(ctx: Ctx, x0: float, x1: float) -> tuple[float, float, bool] |
     col = x_column(acc, ctx.axis)
     if col is None:
         return None
-    vals = np.asarray(acc.raw, dtype=np.float64)[(col >= x0) & (col <= x1)]
+    raw = np.asarray(acc.raw, dtype=np.float64)
+    if ordered(col):  # (the same values as the mask below, without two passes over a long history)
+        vals = raw[int(np.searchsorted(col, x0, "left")) : int(np.searchsorted(col, x1, "right"))]
+    else:
+        vals = raw[(col >= x0) & (col <= x1)]
     # one sample may cross and come back (a collapsed network's wobbling bias tips the odd
     # borderline sample: collapse-k2-torch s0, tune split); with the set's size unknown, none
     n = ctx.acc_n

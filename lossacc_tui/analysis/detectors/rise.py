@@ -74,8 +74,9 @@ _GROWN = [_DEPTH]
 def _depth_table(top: int) -> np.ndarray:
     """`_min_depth(0 .. top)` at least, computed once (doubling)."""
     t = _GROWN[0]
-    if top >= len(t):
-        t = _min_depth(np.arange(min(max(top + 1, 2 * len(t)), _TABLE_MAX), dtype=np.float64))
+    if top >= len(t):  # (only the new counts: each entry is computed from its own count alone)
+        size = min(max(top + 1, 2 * len(t)), _TABLE_MAX)
+        t = np.concatenate([t, _min_depth(np.arange(len(t), size, dtype=np.float64))])
         _GROWN[0] = t
     return t
 
@@ -93,7 +94,9 @@ def level_depth(idx: np.ndarray, half: int) -> np.ndarray:
         t = _LEVEL_TABLES.get(half)
         if t is None or top >= len(t):
             size = min(max(top + 1, 2 * (0 if t is None else len(t)), 1024), _TABLE_MAX)
-            t = _LEVEL_TABLES[half] = _min_depth((np.arange(size, dtype=np.int64) + 1) / half)
+            done = 0 if t is None else len(t)  # (only the new entries: each from its own index)
+            more = _min_depth((np.arange(done, size, dtype=np.int64) + 1) / half)
+            t = _LEVEL_TABLES[half] = more if t is None else np.concatenate([t, more])
         return t[idx]
     return min_depth((idx + 1) / half)
 
