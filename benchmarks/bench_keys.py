@@ -296,6 +296,8 @@ def cpu_share(log: Path, rate: float, command: str, noise_sd: float = 0.004) -> 
     try:
         if "lossacc" in command:
             wait(session, lambda s: "last point" in s, "the run never loaded", timeout=90)
+            # (the first analysis of the history is not what a growing run costs: measured after it)
+            wait(session, lambda s: "No analysis" not in s, "the run was never analysed", timeout=120)
         time.sleep(2.0)
         load = writer(log, rate, noise_sd) if rate else None
         time.sleep(2.0)

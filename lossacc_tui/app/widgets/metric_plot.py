@@ -18,7 +18,7 @@ from textual import events
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
-from lossacc_tui.app.braille import rasterize, rasterize_codes, subpixels
+from lossacc_tui.app.braille import rasterize_codes, subpixels
 from lossacc_tui.app.fit import KEEP, Field, fit_line
 from lossacc_tui.app.messages import CursorAt, Resized
 from lossacc_tui.app.view import LABEL_W, PlotData, fmt_num, nice_ticks
@@ -193,16 +193,16 @@ class MetricPlot(CachedLines, PlotextPlot):
             self._chrome, self._cells = self._plotext_chrome(w, h), None
             canvas = len(self._chrome.Cols_canvas) if self._chrome is not None else 0
             self._chrome_key = self._chrome_sig(w, h, canvas)
-        if self._chrome is None:  # plotext changed its insides: let it draw the curves, the slow way
+        m = self._chrome
+        if m is not None and self._cells is None:  # (plotext drew the frame again: its palette, rows)
+            self._cells, self._rows = _cells_of(m), {}
+        if m is None or self._cells is None or self._cells[0] is None:
+            # plotext changed its insides (or put more than a character in a cell): let it draw the
+            # curves, the slow way
             for i, c in enumerate(d.curves):
                 self.plt.plot(list(c.xs), list(c.ys), marker="braille", color=self._look(c.role, i)[0])
             return [self._text_strip(line) for line in Text.from_ansi(self.plt.build()).split("\n")][:h]
-        m = self._chrome
-        if self._cells is None:  # (plotext drew the frame again: its palette, its rows)
-            self._cells, self._rows = _cells_of(m), {}
         base_marker, base_fg, palette = self._cells
-        if base_marker is None:  # (a marker of more than one character: the cells one by one)
-            return self._chart_cells(d)
         cols, rows = m.Cols_canvas, m.Rows_canvas
         marker, fg = base_marker.copy(), base_fg.copy()
         for i, c in enumerate(d.curves):  # the curves, in braille, over plotext's canvas
@@ -240,24 +240,6 @@ class MetricPlot(CachedLines, PlotextPlot):
             self._rows[k] = strip
             out.append(strip)
         return out
-
-    def _chart_cells(self, d: PlotData) -> list[Strip]:
-        """The curves laid over plotext's cell matrix cell by cell (when a cell holds more than one
-        character, which plotext does not do today)."""
-        m = self._chrome
-        cols, rows = m.Cols_canvas, m.Rows_canvas
-        marker = [row[:] for row in m.marker]
-        fg = [row[:] for row in m.fullground]
-        for i, c in enumerate(d.curves):
-            color, thick = self._look(c.role, i if c.run_key is None else c.run_key)
-            xs, ys, chars = rasterize(c.xs, c.ys, (d.x0, d.x1), (d.y0, d.y1), len(cols), len(rows), thick)
-            for x, y, ch in zip(xs.tolist(), ys.tolist(), chars, strict=True):
-                row, col = rows.start + y, cols.start + x
-                old = marker[row][col]
-                braille = len(old) == 1 and 0x2800 <= ord(old) <= 0x28FF
-                marker[row][col] = chr(ord(old) | ord(ch)) if braille else ch
-                fg[row][col] = color
-        return [_row(marker[r], fg[r], m.style[r], m.background[r]) for r in range(m.rows - 1, -1, -1)]
 
     def _chrome_sig(self, w: int, h: int, canvas: int) -> tuple[object, ...]:
         """What plotext's frame depends on, in cells: a run that grows moves x1 at every frame,
