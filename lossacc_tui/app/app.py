@@ -30,7 +30,7 @@ from lossacc_tui.app.keys import WATCH_KEYS
 from lossacc_tui.app.messages import AlertChosen, CursorAt, FeedChanged, Resized, RunChosen, RunMarked
 from lossacc_tui.app.pacing import DATA_WAIT, KEY_WAIT, REDRAW_HZ, DataPacing
 from lossacc_tui.app.run_params import params_markdown, read_params
-from lossacc_tui.app.status import status_parts
+from lossacc_tui.app.status import copy_status, status_parts
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import Feed, Tracker
 from lossacc_tui.app.view import AlertRow, BandData, PlotData, PlotOptions, RunRow
@@ -184,6 +184,7 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
                 frame = self._frame()
             opened = self.tracker.opened
             self.tracker.opened = []
+            copy_status(self)
         finally:
             lock.release()
         if frame is not None:
@@ -191,7 +192,7 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
             if frame.loss is not None and not self.first_frame.is_set():
                 self.call_after_refresh(self._first_painted)
         self._notify_opened(opened)
-        self._tick()
+        self._tick(copied=True)
 
     def _first_painted(self) -> None:
         """The first frame with data is on the screen: the feed's first analysis may start, and the
@@ -317,13 +318,14 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
     def _horizontal_class(self) -> str:
         return next((c for c in ("-narrow", "-huge") if self.screen.has_class(c)), "-wide")
 
-    def _tick(self) -> None:
+    def _tick(self, copied: bool = False) -> None:
+        """Each second, and after each frame (`copied`: it copied the status with the lock held)."""
         if not self.screen_stack:
             return
         if self._dirty and self._timer is None:  # (new data whose frame was never scheduled)
             self._schedule_data()
         for line in self.screen_stack[0].query(StatusLine):  # (none while the app is closing)
-            line.set_text(status_parts(self))
+            line.set_text(status_parts(self, copied))
 
     # -- selection --------------------------------------------------------------------------
     def on_run_chosen(self, msg: RunChosen) -> None:

@@ -57,8 +57,22 @@ def rasterize(
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Braille cells (column, row from the bottom, character) of a line through the points on a
     canvas of cols x rows cells. `thick` doubles the line vertically (told apart without colour)."""
+    c, r, codes = rasterize_codes(xs, ys, xlim, ylim, cols, rows, thick)
+    return c, r, [chr(int(code)) for code in codes]
+
+
+def rasterize_codes(
+    xs: Sequence[float],
+    ys: Sequence[float],
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+    cols: int,
+    rows: int,
+    thick: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`rasterize` with each cell's character as its code point (an int32 array): each cell once."""
     if not len(xs) or cols < 1 or rows < 1:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), []
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int32)
     px = subpixels(np.asarray(xs, dtype=np.float64), xlim[0], xlim[1], 2 * cols)
     py = subpixels(np.asarray(ys, dtype=np.float64), ylim[0], ylim[1], 4 * rows)
     x, y = line_pixels(px, py)
@@ -70,4 +84,4 @@ def rasterize(
     grid = np.zeros((rows, cols), dtype=np.uint8)
     np.bitwise_or.at(grid, (y // 4, x // 2), bits)
     r, c = np.nonzero(grid)
-    return c, r, [chr(0x2800 + int(b)) for b in grid[r, c]]
+    return c, r, grid[r, c].astype(np.int32) + 0x2800

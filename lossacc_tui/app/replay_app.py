@@ -16,7 +16,7 @@ class ReplayApp(LossAccApp):
     BINDINGS: ClassVar[list[BindingType]] = REPLAY_KEYS
     failure: str | None = None  # why the replay ended at once (launch prints it; exit code 2)
 
-    def _tick(self) -> None:
+    def _tick(self, copied: bool = False) -> None:
         r = self.replay
         if r.loaded.is_set() and r.total == 0 and self.failure is None and self.tracker.lock.acquire(False):
             try:
@@ -26,7 +26,7 @@ class ReplayApp(LossAccApp):
             self.failure = errors[-1] if errors else f"no data points in {self.label}: nothing to replay"
             self.exit(return_code=2)
             return
-        super()._tick()
+        super()._tick(copied)
 
     def action_pause(self) -> None:
         self.replay.toggle_pause()

@@ -50,13 +50,20 @@ def short_label(label: str, width: int = 40) -> str:
     return " ".join(out)
 
 
-def status_parts(app: Any) -> list[tuple[str, str]]:
-    """(text, style) pieces of the status line."""
+def copy_status(app: Any) -> None:
+    """Copy what the status line shows from the tracker (its lock held by the caller)."""
     t = app.tracker
-    if t.lock.acquire(timeout=0.01):
+    app.status_seen = (list(t.statuses.values()), t.last_point)
+    app.problems_seen = (t.problems, t.last_problem)
+
+
+def status_parts(app: Any, copied: bool = False) -> list[tuple[str, str]]:
+    """(text, style) pieces of the status line; `copied`: the caller has just copied them (a frame,
+    with the lock held), else they are copied here if the feed lets go of its lock within 10 ms."""
+    t = app.tracker
+    if not copied and t.lock.acquire(timeout=0.01):
         try:
-            app.status_seen = (list(t.statuses.values()), t.last_point)
-            app.problems_seen = (t.problems, t.last_problem)
+            copy_status(app)
         finally:
             t.lock.release()
     statuses, last = getattr(app, "status_seen", ([], None))  # (the feed busy: as last seen)

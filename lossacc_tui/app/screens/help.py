@@ -133,7 +133,11 @@ class HelpScreen(ModalScreen[None]):
 
     def on_screen_resume(self) -> None:
         self.shown_at = get_time()
-        self.query_one("#help-smoothing", Static).update(smoothing_text(self.app))
+        text = smoothing_text(self.app)
+        line = self.query_one("#help-smoothing", Static)
+        if text != getattr(line, "shown", None):  # (an update lays the screen out again: only if it changed)
+            line.shown = text  # type: ignore[attr-defined]
+            line.update(text)
         self.query_one(VerticalScroll).scroll_home(animate=False)
 
     async def action_dismiss(self, result: None = None) -> None:

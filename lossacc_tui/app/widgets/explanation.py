@@ -20,6 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from lossacc_tui.app.text import clean
+from lossacc_tui.app.widgets.cached_lines import SteadyStyle
 
 #: a blank line before a line that starts a new top-level block (an indented line continues a list item)
 BLOCKS = re.compile(r"\n[ \t]*\n(?=\S)")
@@ -42,7 +43,7 @@ def blocks(text: str) -> list[str]:
     return out
 
 
-class Explanation(ScrollView):
+class Explanation(SteadyStyle, ScrollView):
     """Scrollable Markdown; lines repainted only where the text's rendering changed."""
 
     HELP = "Why the selected alert fired, in the run's own numbers; with none selected, the run's summary."
@@ -94,7 +95,7 @@ class Explanation(ScrollView):
             width = full
             strips = self._lines(width)
         if keep_height and width == self._width and len(strips) < len(self._strips):
-            strips += [Strip.blank(width, self.rich_style)] * (len(self._strips) - len(strips))
+            strips += [Strip.blank(width, self.base_style)] * (len(self._strips) - len(strips))
         old, self._strips = self._strips, strips
         if len(old) != len(self._strips) or width != self._width or not changed_only:
             self._width = width
@@ -115,9 +116,9 @@ class Explanation(ScrollView):
         if "rich.markdown" not in sys.modules:  # the first text: as it is, and as Markdown (markdown-it
             # and pygments: 0.1-0.2 s to import) once the first frame is painted: the plots come first
             self.call_after_refresh(self._markdown_now)
-            lines = console.render_lines(Text(self.text), options, style=self.rich_style, pad=True)
+            lines = console.render_lines(Text(self.text), options, style=self.base_style, pad=True)
             return [Strip(line, width) for line in lines]
-        style, doc = self.rich_style, self._markdown()
+        style, doc = self.base_style, self._markdown()
 
         def render(md: str) -> list[Strip]:
             doc.markup, doc.parsed = md, self._parser.parse(md)
@@ -165,6 +166,8 @@ class Explanation(ScrollView):
 
     def render_line(self, y: int) -> Strip:
         i = self.scroll_offset.y + y
+        width, style = self.size.width, self.base_style
         if 0 <= i < len(self._strips):
-            return self._strips[i].crop_extend(0, self.size.width, self.rich_style)
-        return Strip.blank(self.size.width, self.rich_style)
+            strip = self._strips[i]
+            return strip if strip.cell_length == width else strip.crop_extend(0, width, style)
+        return Strip.blank(width, style)

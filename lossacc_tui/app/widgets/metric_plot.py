@@ -18,7 +18,7 @@ from textual import events
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
-from lossacc_tui.app.braille import rasterize, subpixels
+from lossacc_tui.app.braille import rasterize_codes, subpixels
 from lossacc_tui.app.fit import KEEP, Field, fit_line
 from lossacc_tui.app.messages import CursorAt, Resized
 from lossacc_tui.app.view import LABEL_W, PlotData, fmt_num, nice_ticks
@@ -79,6 +79,7 @@ class MetricPlot(CachedLines, PlotextPlot):
         self._chrome_key: tuple[object, ...] | None = None
         self._chrome: Any = None  # plotext's matrix without the curves
         self._rows: dict[tuple[object, ...], Strip] = {}
+        self._cells: tuple[Any, ...] | None = None  # the frame's cells as arrays (`_cells_of`)
 
     # -- data --------------------------------------------------------------------------------
     @property
@@ -170,7 +171,7 @@ class MetricPlot(CachedLines, PlotextPlot):
 
     def _build(self) -> list[Strip]:
         w, h = self.size.width, self.size.height
-        base = self.rich_style
+        base = self.base_style
         strips = [self._text_strip(self._legend())]
         d = self.data
         if d is None or d.note or h < 4 or w < LABEL_W + 8:
@@ -189,44 +190,53 @@ class MetricPlot(CachedLines, PlotextPlot):
         same_size = old is not None and self._chrome_key is not None and self._chrome_key[:2] == (w, h)
         canvas = len(old.Cols_canvas) if same_size else 0
         if not canvas or self._chrome_sig(w, h, canvas) != self._chrome_key:
-            self._chrome = self._plotext_chrome(w, h)
+            self._chrome, self._cells = self._plotext_chrome(w, h), None
             canvas = len(self._chrome.Cols_canvas) if self._chrome is not None else 0
             self._chrome_key = self._chrome_sig(w, h, canvas)
-        if self._chrome is None:  # plotext changed its insides: let it draw the curves, the slow way
+        m = self._chrome
+        if m is not None and self._cells is None:  # (plotext drew the frame again: its palette, rows)
+            self._cells, self._rows = _cells_of(m), {}
+        if m is None or self._cells is None or self._cells[0] is None:
+            # plotext changed its insides (or put more than a character in a cell): let it draw the
+            # curves, the slow way
             for i, c in enumerate(d.curves):
                 self.plt.plot(list(c.xs), list(c.ys), marker="braille", color=self._look(c.role, i)[0])
             return [self._text_strip(line) for line in Text.from_ansi(self.plt.build()).split("\n")][:h]
-        m = self._chrome
+        base_marker, base_fg, palette = self._cells
         cols, rows = m.Cols_canvas, m.Rows_canvas
-        marker = [row[:] for row in m.marker]
-        fg = [row[:] for row in m.fullground]
+        marker, fg = base_marker.copy(), base_fg.copy()
         for i, c in enumerate(d.curves):  # the curves, in braille, over plotext's canvas
             color, thick = self._look(c.role, i if c.run_key is None else c.run_key)
-            xs, ys, chars = rasterize(c.xs, c.ys, (d.x0, d.x1), (d.y0, d.y1), len(cols), len(rows), thick)
-            for x, y, ch in zip(xs.tolist(), ys.tolist(), chars, strict=True):
-                row, col = rows.start + y, cols.start + x
-                old = marker[row][col]
-                braille = len(old) == 1 and 0x2800 <= ord(old) <= 0x28FF  # two curves share the cell
-                marker[row][col] = chr(ord(old) | ord(ch)) if braille else ch
-                fg[row][col] = color
+            xs, ys, codes = rasterize_codes(
+                c.xs, c.ys, (d.x0, d.x1), (d.y0, d.y1), len(cols), len(rows), thick
+            )
+            at = (rows.start + ys, cols.start + xs)
+            old = marker[at]
+            braille = (old >= 0x2800) & (old <= 0x28FF)  # two curves share the cell
+            marker[at] = np.where(braille, old | codes, codes)
+            fg[at] = _colour_index(palette, color)
         for mk in d.marks:  # where plotext puts a one-character marker
             x = int(subpixels(np.array([mk.x]), d.x0, d.x1, len(cols))[0])
             y = int(subpixels(np.array([mk.y]), d.y0, d.y1, len(rows))[0])
             if 0 <= x < len(cols) and 0 <= y < len(rows):
-                marker[rows.start + y][cols.start + x] = MARK
-                fg[rows.start + y][cols.start + x] = "green+"
+                marker[rows.start + y, cols.start + x] = ord(MARK)
+                fg[rows.start + y, cols.start + x] = _colour_index(palette, "green+")
         if d.cursor is not None:  # the value cursor: a line through the empty cells of its column
             x = int(subpixels(np.array([d.cursor]), d.x0, d.x1, len(cols))[0])
             if 0 <= x < len(cols):
-                for row in range(rows.start, rows.stop):
-                    if marker[row][cols.start + x] == " ":
-                        marker[row][cols.start + x] = CURSOR
-                        fg[row][cols.start + x] = "default" if self.app.no_color else "yellow"
+                col = marker[rows.start : rows.stop, cols.start + x]
+                empty = col == ord(" ")
+                col[empty] = ord(CURSOR)
+                look = "default" if self.app.no_color else "yellow"
+                fg[rows.start : rows.stop, cols.start + x][empty] = _colour_index(palette, look)
         memo, self._rows = self._rows, {}
         out = []
-        for r in range(m.rows - 1, -1, -1):
-            k = (r, tuple(marker[r]), tuple(fg[r]))
-            strip = memo.get(k) or _row(marker[r], fg[r], m.style[r], m.background[r])
+        for r in range(m.rows - 1, -1, -1):  # (a row's strip is kept while its cells stay the same)
+            k = (r, marker[r].tobytes(), fg[r].tobytes())
+            strip = memo.get(k)
+            if strip is None:
+                chars = [chr(v) for v in marker[r].tolist()]
+                strip = _row(chars, [palette[v] for v in fg[r].tolist()], m.style[r], m.background[r])
             self._rows[k] = strip
             out.append(strip)
         return out
@@ -279,6 +289,31 @@ def x_ticks(d: PlotData, count: int) -> list[float]:
     if not whole or not d.curves:
         return ticks
     return [t for t in ticks if float(t).is_integer()] or nice_ticks(d.x0, d.x1, 1)
+
+
+def _cells_of(m: Any) -> tuple[np.ndarray | None, np.ndarray, list[Any]]:
+    """plotext's cell matrix as arrays: the characters' code points and the index of each cell's
+    colour in a palette (the colours as plotext names them), so a frame lays its curves over a
+    copy with numpy; (None, ...) when a cell holds other than one character."""
+    palette: list[Any] = []
+    index: dict[Any, int] = {}
+    fg = np.array(
+        [[index.setdefault(c, len(index)) for c in row] for row in m.fullground], dtype=np.int32
+    ).reshape(len(m.fullground), -1)
+    palette.extend(index)
+    if any(len(ch) != 1 for row in m.marker for ch in row):
+        return None, fg, palette
+    marker = np.array([[ord(ch) for ch in row] for row in m.marker], dtype=np.int32)
+    return marker.reshape(len(m.marker), -1), fg, palette
+
+
+def _colour_index(palette: list[Any], colour: Any) -> int:
+    """The index of `colour` in the palette, added if new."""
+    try:
+        return palette.index(colour)
+    except ValueError:
+        palette.append(colour)
+        return len(palette) - 1
 
 
 def _row(marker: list[str], fg: list[Any], st: list[Any], bg: list[Any]) -> Strip:

@@ -39,7 +39,10 @@ def replace_prompts(ol: OptionList, changes: Sequence[tuple[int, Text]]) -> None
         option._set_prompt(text)
         for key in [k for k in cache.keys() if k[0] is option]:  # noqa: SIM118 (no __iter__)
             cache.discard(key)
-        ol.refresh_lines(lines[i], heights[i])
+        if i in lines and i in heights:
+            ol.refresh_lines(lines[i], heights[i])
+        else:  # (its lines are not laid out: a resize dropped them, the whole list is painted anew)
+            ol.refresh()
 
 
 def rekey(ol: OptionList, rows: Sequence[tuple[str, Text]]) -> bool:

@@ -59,7 +59,7 @@ class StateBand(CachedLines, Widget):
         d = self.data
         w = self.size.width
         left, _cols = canvas_span(w)
-        base = self.rich_style
+        base = self.base_style
         if d is None or d.note:
             return [self._text_strip(Text(d.note if d else "", "dim"))]
         plain = Style()
