@@ -9,6 +9,7 @@ https://jsonlines.org, numbers as RFC 8259 section 6."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import sys
@@ -19,7 +20,7 @@ import orjson
 from lossacc_tui.model import Batch
 from lossacc_tui.readers import bulk
 from lossacc_tui.readers.base import Reader
-from lossacc_tui.readers.jsonl_columns import columns_batch, place, skeleton_table, typed
+from lossacc_tui.readers.jsonl_columns import columns_batch, join_batches, place, skeleton_table, typed
 from lossacc_tui.readers.registry import register
 
 _NAN = math.nan
@@ -46,6 +47,16 @@ def flatten(obj: dict[str, object], prefix: str = "") -> dict[str, float]:
     return out
 
 
+def _has_msgspec() -> bool:
+    """Whether msgspec is installed (a dependency; found without importing it)."""
+    if "msgspec" in sys.modules:
+        return True
+    try:
+        return importlib.util.find_spec("msgspec") is not None
+    except (ImportError, ValueError):  # a broken install, or msgspec blocked in sys.modules
+        return False
+
+
 @register
 class JsonlReader(Reader):
     format_id = "jsonl"
@@ -56,8 +67,13 @@ class JsonlReader(Reader):
         self._seen = 0  # bytes of blocks read so far (TYPED_AFTER)
 
     def backlog_chunk(self, left: int) -> int | None:
-        """Bytes `Source.read_all` reads at once from the `left` bytes of a file (all of a large
-        backlog, when polars can parse it)."""
+        """Bytes `Source.read_all` reads at once from the `left` bytes of a file: all of a backlog
+        of at least `TYPED_AFTER` bytes (up to `bulk.BACKLOG_READ`), which msgspec decodes in pieces
+        whose columns are joined into one batch per stretch of same-key blocks (a run then keeps
+        them without copying), or what polars' path asks for (`bulk.backlog_chunk`); else None
+        (the caller's 1 MB reads)."""
+        if TYPED and left >= TYPED_AFTER and _has_msgspec():
+            return bulk.BACKLOG_READ
         return bulk.backlog_chunk(left)
 
     @classmethod
@@ -89,7 +105,9 @@ class JsonlReader(Reader):
             whole = self._fast(block, first_line, whole=True)
             if whole is not None:
                 return [whole]
-        return [b for piece, k in bulk.pieces(block, first_line) for b in self._block(piece, k)]
+        if len(block) >= TYPED_AFTER:
+            self._seen = max(self._seen, TYPED_AFTER)  # (a large backlog: msgspec pays from the start)
+        return join_batches([b for piece, k in bulk.pieces(block, first_line) for b in self._block(piece, k)])
 
     def _block(self, block: bytes, first_line: int) -> list[Batch]:
         fast = self._fast(block, first_line)

@@ -14,7 +14,7 @@ Format: https://jsonlines.org, numbers as RFC 8259 section 6.
 from __future__ import annotations
 
 import math
-from operator import attrgetter
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -77,6 +77,7 @@ def typed(block: bytes, keys: list[str], first_line: int) -> Batch | None:
     if decoder is None:
         return None
     import msgspec
+    from msgspec.structs import astuple
 
     try:
         rows = decoder.decode_lines(block)
@@ -84,9 +85,13 @@ def typed(block: bytes, keys: list[str], first_line: int) -> Batch | None:
         return None
     if len(rows) != nlines:
         return None  # (two objects on one line: every line ends with one, so there would be more)
-    n = len(rows)
-    columns = [np.fromiter(map(attrgetter(f"f{i}"), rows), np.float64, count=n) for i in range(len(keys))]
+    n, k = len(rows), len(keys)
+    # one pass over the objects, each as a tuple of its k values, into a (n, k) table: about half
+    # the CPU of one `attrgetter` pass per key (229 against 404 ms for 1,000,000 lines of 5 numbers)
+    flat = np.fromiter(chain.from_iterable(map(astuple, rows)), np.float64, count=n * k)
     del rows
+    table = flat.reshape(n, k).T.copy()  # (k, n): each column contiguous, as a run keeps them
+    columns = list(table)
     present = [~np.isnan(c) for c in columns]
     if all(p.all() for p in present):
         return columns_batch(keys, columns, None, first_line)
@@ -151,6 +156,53 @@ def columns_batch(
     for i, (k, col) in enumerate(zip(keys, columns, strict=True)):
         place(batch, k, col, None if present is None else present[i])
     return batch
+
+
+def join_batches(batches: list[Batch]) -> list[Batch]:
+    """Consecutive batches of the same columns (names, x columns, every value present: what the
+    column paths give for the pieces of one large block) joined into one, in order; the others as
+    they are. A run keeps a large joined column without copying it (`model.Growable`), where it
+    would grow its arrays piece by piece; the records are the same."""
+    out: list[Batch] = []
+    group: list[Batch] = []
+
+    def shape(b: Batch) -> tuple[object, ...] | None:
+        if b.starts or b.line is None or any(p is not None for p in b.present.values()):
+            return None
+        return (tuple(b.values), b.step is None, b.epoch is None, b.time is None)
+
+    def flush() -> None:
+        if len(group) == 1:
+            out.append(group[0])
+        elif group:
+            out.append(_concat(group))
+        group.clear()
+
+    for b in batches:
+        if group and (shape(b) is None or shape(b) != shape(group[0])):
+            flush()
+        if shape(b) is None:
+            out.append(b)
+        else:
+            group.append(b)
+    flush()
+    return out
+
+
+def _concat(group: list[Batch]) -> Batch:
+    def cat(arrays: list[np.ndarray | None]) -> np.ndarray | None:
+        return None if arrays[0] is None else np.concatenate(arrays)  # type: ignore[arg-type]
+
+    first = group[0]
+    return Batch(
+        n=sum(b.n for b in group),
+        values={k: np.concatenate([b.values[k] for b in group]) for k in first.values},
+        present=dict.fromkeys(first.values),
+        step=cat([b.step for b in group]),
+        epoch=cat([b.epoch for b in group]),
+        time=cat([b.time for b in group]),
+        line=cat([b.line for b in group]),
+    )
 
 
 def place(batch: Batch, key: str, col: np.ndarray, present: np.ndarray | None) -> None:
