@@ -195,8 +195,10 @@ def test_a_large_block_read_in_pieces_and_joined_gives_the_per_line_records(
     path = tmp_path / "log.jsonl"
     spliced_log(path, seed)
     rng = np.random.default_rng(seed)
+    small = rng.integers(500, 3000, 4).tolist()  # (every block under a piece: nothing cut or joined)
+    reference = per_line(path, monkeypatch, small)
     for sizes in ([1 << 30], rng.integers(20_000, 120_000, 3).tolist()):
-        assert full_snapshot(read(path, sizes)) == per_line(path, monkeypatch, sizes), sizes
+        assert full_snapshot(read(path, sizes)) == reference, sizes
     assert typed["typed"] > 2
 
 
@@ -221,6 +223,7 @@ def test_read_all_hands_a_large_backlog_to_msgspec_in_one_read(
     with monkeypatch.context() as m:  # every line through orjson, read 1 MB at a time
         m.setattr(bulk, "SMALL_BLOCK", 1 << 30)
         m.setattr(jsonl, "TYPED", False)
+        m.setattr(bulk, "PIECE", 1 << 20)  # (the file is one block, not cut or joined)
         (plain,) = discover(path)
         plain.read_all()
     assert full_snapshot(src) == full_snapshot(plain)

@@ -20,7 +20,8 @@ import orjson
 from lossacc_tui.model import Batch
 from lossacc_tui.readers import bulk
 from lossacc_tui.readers.base import Reader
-from lossacc_tui.readers.jsonl_columns import columns_batch, join_batches, place, skeleton_table, typed
+from lossacc_tui.readers.join import join_batches
+from lossacc_tui.readers.jsonl_columns import columns_batch, place, skeleton_table, typed
 from lossacc_tui.readers.registry import register
 
 _NAN = math.nan

@@ -158,53 +158,6 @@ def columns_batch(
     return batch
 
 
-def join_batches(batches: list[Batch]) -> list[Batch]:
-    """Consecutive batches of the same columns (names, x columns, every value present: what the
-    column paths give for the pieces of one large block) joined into one, in order; the others as
-    they are. A run keeps a large joined column without copying it (`model.Growable`), where it
-    would grow its arrays piece by piece; the records are the same."""
-    out: list[Batch] = []
-    group: list[Batch] = []
-
-    def shape(b: Batch) -> tuple[object, ...] | None:
-        if b.starts or b.line is None or any(p is not None for p in b.present.values()):
-            return None
-        return (tuple(b.values), b.step is None, b.epoch is None, b.time is None)
-
-    def flush() -> None:
-        if len(group) == 1:
-            out.append(group[0])
-        elif group:
-            out.append(_concat(group))
-        group.clear()
-
-    for b in batches:
-        if group and (shape(b) is None or shape(b) != shape(group[0])):
-            flush()
-        if shape(b) is None:
-            out.append(b)
-        else:
-            group.append(b)
-    flush()
-    return out
-
-
-def _concat(group: list[Batch]) -> Batch:
-    def cat(arrays: list[np.ndarray | None]) -> np.ndarray | None:
-        return None if arrays[0] is None else np.concatenate(arrays)  # type: ignore[arg-type]
-
-    first = group[0]
-    return Batch(
-        n=sum(b.n for b in group),
-        values={k: np.concatenate([b.values[k] for b in group]) for k in first.values},
-        present=dict.fromkeys(first.values),
-        step=cat([b.step for b in group]),
-        epoch=cat([b.epoch for b in group]),
-        time=cat([b.time for b in group]),
-        line=cat([b.line for b in group]),
-    )
-
-
 def place(batch: Batch, key: str, col: np.ndarray, present: np.ndarray | None) -> None:
     """A column goes to the batch's x (epoch, step, wall time) or to its metrics."""
     low = key.lower()
