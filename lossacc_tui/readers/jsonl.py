@@ -108,10 +108,12 @@ class JsonlReader(Reader):
                 return [whole]
         if len(block) >= TYPED_AFTER:
             self._seen = max(self._seen, TYPED_AFTER)  # (a large backlog: msgspec pays from the start)
-        return join_batches([b for piece, k in bulk.pieces(block, first_line) for b in self._block(piece, k)])
+        # (its pieces do not go to polars one by one: the gate counted this block whole and said no)
+        pieces = bulk.pieces(block, first_line)
+        return join_batches([b for piece, k in pieces for b in self._block(piece, k, gate=False)])
 
-    def _block(self, block: bytes, first_line: int) -> list[Batch]:
-        fast = self._fast(block, first_line)
+    def _block(self, block: bytes, first_line: int, gate: bool = True) -> list[Batch]:
+        fast = self._fast(block, first_line, gate=gate)
         if fast is not None:
             return [fast]
         lines = block.split(b"\n")
@@ -143,10 +145,11 @@ class JsonlReader(Reader):
                 self._add(o, first_line + k, rows, nums)
         return [self._batch(rows, nums)] if rows else []
 
-    def _fast(self, block: bytes, first_line: int, whole: bool = False) -> Batch | None:
+    def _fast(self, block: bytes, first_line: int, whole: bool = False, gate: bool = True) -> Batch | None:
         """Flat objects whose first line has only numbers (the usual log): a large block of a
         backlog goes to polars (`bulk`; with `whole`, only there), any other block to msgspec's typed
-        decode (`_typed`). Anything else returns None and takes the per-line path."""
+        decode (`_typed`). Anything else returns None and takes the per-line path. `gate`: False
+        for the pieces of a block the gate already turned down (`_lines`)."""
         few = not whole and block.count(b"\n", 0, bulk.SMALL_BLOCK_BYTES) < bulk.SMALL_BLOCK
         if few or not block.endswith(b"\n"):
             return None  # (a few lines, as a live writer adds them: the per-line path costs less)
@@ -164,7 +167,7 @@ class JsonlReader(Reader):
             return None  # not flat and numeric (a null in the first line: the per-line path's key order)
         keys = list(obj)
         simple = first.count(b'"') == 2 * len(obj) and b"\\" not in first  # (quotes only around keys)
-        if simple and (whole or self._gate.open(block)):
+        if simple and (whole or (gate and self._gate.open(block))):
             columns = bulk.jsonl_values(block, keys)  # (it checks the quotes of every line the same way)
             if columns is not None:
                 return columns_batch(keys, columns, None, first_line)
