@@ -1,8 +1,9 @@
 """JSON lines: one object per line with numeric fields; nested dicts are flattened with `/`.
 
-A block of 32 lines or more (a backlog, 1 MB at a time) goes to one of the column paths of
-`jsonl_columns`: past a log's first 4 MB (or once msgspec is imported) msgspec's typed decode,
-before that numpy's skeleton table; a large backlog goes to polars when installed (`bulk`). A few
+A block of 32 lines or more goes to one of the column paths of `jsonl_columns`: past a log's first
+4 MB (or once msgspec is imported) msgspec's typed decode, before that numpy's skeleton table. A
+backlog past 4 MB is read at once (`backlog_chunk`) and decoded in 1 MB pieces joined into one batch
+per stretch of same-key pieces (`join`); past 24 MB it goes to polars when installed (`bulk`). A few
 lines (a live writer's) and any block those paths cannot read exactly go line by line through
 orjson (and Python's json for NaN/Infinity), which records a problem per bad line. Format:
 https://jsonlines.org, numbers as RFC 8259 section 6."""
