@@ -199,3 +199,40 @@ def test_read_all_takes_the_backlog_in_one_read(
         missing.read_all(chunk_size=1000)
         assert full_snapshot(missing) == full_snapshot(plain)
     assert calls[key] == 1
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_large_csv_block_in_joined_pieces_reads_as_small_reads(
+    seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backlog handed over at once is parsed in pieces whose batches are joined per stretch of
+    same-column pieces (`join.join_batches`); Lightning-shaped sparse rows (a train row a step, a
+    validation and an epoch row an epoch), bad lines spliced in: the runs, series, x, line numbers
+    and problems are those of the file fed in small reads, where no block is cut into pieces."""
+    monkeypatch.setattr(bulk, "ENABLED", False)
+    rng = np.random.default_rng(seed)
+    n = 4000
+    a, b, c = (float_texts(rng, n) for _ in range(3))
+    lines = ["epoch,step,train_loss_step,val_loss,val_acc"]
+    for i in range(n):
+        epoch, k = divmod(i, 100)
+        lines.append(
+            f"{epoch},{i},,{b[i]},{c[i]}"
+            if k == 98
+            else f"{epoch},{i},,,{c[i]}"
+            if k == 99
+            else f"{epoch},{i},{a[i]},,"
+        )
+    for at in rng.integers(1, n, 2 * seed).tolist():
+        lines[at] = CSV_BAD[rng.integers(0, len(CSV_BAD))]
+    path = tmp_path / "metrics.csv"
+    path.write_text("\n".join(lines) + "\n")
+    small = rng.integers(500, 3000, 4).tolist()  # (every block under a piece: nothing to join)
+    with monkeypatch.context() as m:
+        m.setattr(bulk, "PIECE", 1 << 20)
+        reference = full_snapshot(read(path, small))
+    monkeypatch.setattr(bulk, "PIECE", 4096)  # (1 MB in the product; the file is ~150 KB)
+    joined = read(path, [1 << 30])
+    assert full_snapshot(joined) == reference
+    if seed == 0:  # (no bad line: every value read, two on a validation row)
+        assert sum(r.points for r in joined.runs) == n + n // 100

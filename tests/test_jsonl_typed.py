@@ -161,3 +161,71 @@ def test_a_log_past_its_first_megabytes_is_read_by_the_typed_decode(
     (run,) = src.runs
     assert count["typed"] > 0
     assert run.series["loss"].values.tolist() == loss and len(run.series["lr"]) == 30_000
+
+
+def spliced_log(path: Path, seed: int, n: int = 6000) -> None:
+    """Lines of 3 numbers (float32/float64 reprs, %g, %e, ints) in long clean stretches, with a few odd
+    lines (a key missing, a null, keys in another order, NaN/Infinity, a line with no number) and
+    bad ones spliced in at random places."""
+    rng = np.random.default_rng(seed)
+    nums = np.array(float_texts(rng, n * 2), dtype=object).reshape(n, 2)
+    lines = [f'{{"step": {i}, "loss": {a}, "acc": {b}}}' for i, (a, b) in enumerate(nums.tolist())]
+    odd = [
+        '{"step": 7, "loss": 0.5}',
+        '{"acc": 0.25, "step": 7}',
+        '{"step": 7, "loss": null, "acc": 0.5}',
+        '{"step": 7, "loss": NaN, "acc": Infinity}',
+        '{"acc": null}',
+        *JSON_BAD,
+    ]
+    for at in rng.integers(1, n, 6).tolist():
+        lines[at] = odd[rng.integers(0, len(odd))]
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_large_block_read_in_pieces_and_joined_gives_the_per_line_records(
+    seed: int, tmp_path: Path, typed: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backlog handed over at once is decoded in pieces whose columns are joined into one batch per
+    stretch of clean pieces (`join_batches`); pieces with odd or bad lines between them take the
+    per-line path: the records, x, line numbers and problems are the per-line path's, whatever the
+    chunking."""
+    monkeypatch.setattr(bulk, "PIECE", 4096)  # (1 MB in the product) many pieces, some with odd lines
+    path = tmp_path / "log.jsonl"
+    spliced_log(path, seed)
+    rng = np.random.default_rng(seed)
+    small = rng.integers(500, 3000, 4).tolist()  # (every block under a piece: nothing cut or joined)
+    reference = per_line(path, monkeypatch, small)
+    for sizes in ([1 << 30], rng.integers(20_000, 120_000, 3).tolist()):
+        assert full_snapshot(read(path, sizes)) == reference, sizes
+    assert typed["typed"] > 2
+
+
+def test_read_all_hands_a_large_backlog_to_msgspec_in_one_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without polars, `check` reads a backlog past `TYPED_AFTER` in one read, decoded by msgspec in
+    pieces joined into few batches; the runs are those of the same file read 1 MB at a time line by
+    line."""
+    monkeypatch.setattr(bulk, "ENABLED", False)
+    monkeypatch.setattr(bulk, "PIECE", 4096)
+    monkeypatch.setattr(jsonl, "TYPED_AFTER", 50_000)  # (4 MB in the product; the file is ~200 KB)
+    path = tmp_path / "log.jsonl"
+    spliced_log(path, 5)
+    reads: list[int] = []
+    (src,) = discover(path)
+    real_feed = src.feed
+    monkeypatch.setattr(src, "feed", lambda i, chunk: reads.append(len(chunk)) or real_feed(i, chunk))
+    batches: list[int] = []
+    src.read_all(on_parts=lambda _i, parts: batches.append(len(parts)))
+    assert reads == [path.stat().st_size]
+    with monkeypatch.context() as m:  # every line through orjson, read 1 MB at a time
+        m.setattr(bulk, "SMALL_BLOCK", 1 << 30)
+        m.setattr(jsonl, "TYPED", False)
+        m.setattr(bulk, "PIECE", 1 << 20)  # (the file is one block, not cut or joined)
+        (plain,) = discover(path)
+        plain.read_all()
+    assert full_snapshot(src) == full_snapshot(plain)
+    assert sum(r.points for r in src.runs) > 10_000
+    assert sum(batches) < path.stat().st_size // 4096 // 2  # pieces joined (about 50 pieces)

@@ -15,6 +15,7 @@ import numpy as np
 from lossacc_tui.model import Batch
 from lossacc_tui.readers import bulk
 from lossacc_tui.readers.base import Reader, to_float
+from lossacc_tui.readers.join import join_batches
 from lossacc_tui.readers.registry import register
 
 try:
@@ -175,9 +176,10 @@ class CsvReader(Reader):
             whole = self._whole(block, skip, first_line + (skip > 0))
             if whole is not None:
                 return out + whole
-        for piece, k in bulk.pieces(block, first_line + (skip > 0), skip):
-            out += self._block(piece, k)
-        return out
+        batches = [
+            b for piece, k in bulk.pieces(block, first_line + (skip > 0), skip) for b in self._block(piece, k)
+        ]
+        return out + join_batches(batches)  # (one batch per stretch of same-column pieces: no growth copies)
 
     def _dense(self, block: bytes, skip: int) -> bool:
         """Whether most cells of the first 64 KB after `skip` hold a number: polars' parser costs

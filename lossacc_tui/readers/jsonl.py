@@ -1,14 +1,16 @@
 """JSON lines: one object per line with numeric fields; nested dicts are flattened with `/`.
 
-A block of 32 lines or more (a backlog, 1 MB at a time) goes to one of the column paths of
-`jsonl_columns`: past a log's first 4 MB (or once msgspec is imported) msgspec's typed decode,
-before that numpy's skeleton table; a large backlog goes to polars when installed (`bulk`). A few
+A block of 32 lines or more goes to one of the column paths of `jsonl_columns`: past a log's first
+4 MB (or once msgspec is imported) msgspec's typed decode, before that numpy's skeleton table. A
+backlog past 4 MB is read at once (`backlog_chunk`) and decoded in 1 MB pieces joined into one batch
+per stretch of same-key pieces (`join`); past 24 MB it goes to polars when installed (`bulk`). A few
 lines (a live writer's) and any block those paths cannot read exactly go line by line through
 orjson (and Python's json for NaN/Infinity), which records a problem per bad line. Format:
 https://jsonlines.org, numbers as RFC 8259 section 6."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import sys
@@ -19,6 +21,7 @@ import orjson
 from lossacc_tui.model import Batch
 from lossacc_tui.readers import bulk
 from lossacc_tui.readers.base import Reader
+from lossacc_tui.readers.join import join_batches
 from lossacc_tui.readers.jsonl_columns import columns_batch, place, skeleton_table, typed
 from lossacc_tui.readers.registry import register
 
@@ -46,6 +49,16 @@ def flatten(obj: dict[str, object], prefix: str = "") -> dict[str, float]:
     return out
 
 
+def _has_msgspec() -> bool:
+    """Whether msgspec is installed (a dependency; found without importing it)."""
+    if "msgspec" in sys.modules:
+        return True
+    try:
+        return importlib.util.find_spec("msgspec") is not None
+    except (ImportError, ValueError):  # a broken install, or msgspec blocked in sys.modules
+        return False
+
+
 @register
 class JsonlReader(Reader):
     format_id = "jsonl"
@@ -56,8 +69,13 @@ class JsonlReader(Reader):
         self._seen = 0  # bytes of blocks read so far (TYPED_AFTER)
 
     def backlog_chunk(self, left: int) -> int | None:
-        """Bytes `Source.read_all` reads at once from the `left` bytes of a file (all of a large
-        backlog, when polars can parse it)."""
+        """Bytes `Source.read_all` reads at once from the `left` bytes of a file: all of a backlog
+        of at least `TYPED_AFTER` bytes (up to `bulk.BACKLOG_READ`), which msgspec decodes in pieces
+        whose columns are joined into one batch per stretch of same-key blocks (a run then keeps
+        them without copying), or what polars' path asks for (`bulk.backlog_chunk`); else None
+        (the caller's 1 MB reads)."""
+        if TYPED and left >= TYPED_AFTER and _has_msgspec():
+            return bulk.BACKLOG_READ
         return bulk.backlog_chunk(left)
 
     @classmethod
@@ -89,10 +107,14 @@ class JsonlReader(Reader):
             whole = self._fast(block, first_line, whole=True)
             if whole is not None:
                 return [whole]
-        return [b for piece, k in bulk.pieces(block, first_line) for b in self._block(piece, k)]
+        if len(block) >= TYPED_AFTER:
+            self._seen = max(self._seen, TYPED_AFTER)  # (a large backlog: msgspec pays from the start)
+        # (its pieces do not go to polars one by one: the gate counted this block whole and said no)
+        pieces = bulk.pieces(block, first_line)
+        return join_batches([b for piece, k in pieces for b in self._block(piece, k, gate=False)])
 
-    def _block(self, block: bytes, first_line: int) -> list[Batch]:
-        fast = self._fast(block, first_line)
+    def _block(self, block: bytes, first_line: int, gate: bool = True) -> list[Batch]:
+        fast = self._fast(block, first_line, gate=gate)
         if fast is not None:
             return [fast]
         lines = block.split(b"\n")
@@ -124,10 +146,11 @@ class JsonlReader(Reader):
                 self._add(o, first_line + k, rows, nums)
         return [self._batch(rows, nums)] if rows else []
 
-    def _fast(self, block: bytes, first_line: int, whole: bool = False) -> Batch | None:
+    def _fast(self, block: bytes, first_line: int, whole: bool = False, gate: bool = True) -> Batch | None:
         """Flat objects whose first line has only numbers (the usual log): a large block of a
         backlog goes to polars (`bulk`; with `whole`, only there), any other block to msgspec's typed
-        decode (`_typed`). Anything else returns None and takes the per-line path."""
+        decode (`_typed`). Anything else returns None and takes the per-line path. `gate`: False
+        for the pieces of a block the gate already turned down (`_lines`)."""
         few = not whole and block.count(b"\n", 0, bulk.SMALL_BLOCK_BYTES) < bulk.SMALL_BLOCK
         if few or not block.endswith(b"\n"):
             return None  # (a few lines, as a live writer adds them: the per-line path costs less)
@@ -145,7 +168,7 @@ class JsonlReader(Reader):
             return None  # not flat and numeric (a null in the first line: the per-line path's key order)
         keys = list(obj)
         simple = first.count(b'"') == 2 * len(obj) and b"\\" not in first  # (quotes only around keys)
-        if simple and (whole or self._gate.open(block)):
+        if simple and (whole or (gate and self._gate.open(block))):
             columns = bulk.jsonl_values(block, keys)  # (it checks the quotes of every line the same way)
             if columns is not None:
                 return columns_batch(keys, columns, None, first_line)
