@@ -21,9 +21,9 @@ from lossacc_tui.analysis.stats import SECOND_DIFF_SCALE
 #: run with 32-sample validation batches gave in numpy runs: tests/test_analysis_unstable_swing.py)
 NOISE_Z = 6.0
 #: evaluations before a swing's window whose second differences measure that noise, and the fewest
-#: that do (a per-step run has thousands; an epoch-level run of 30 is judged on its swings alone)
+#: that do (a per-step run has hundreds or thousands; an epoch-level run of 25 is judged on its swings alone)
 NOISE_SPAN = 200
-NOISE_MIN = 50
+NOISE_MIN = 20
 
 
 class ValLossUnstable(PairDetector):
