@@ -90,6 +90,8 @@ class Overfitting(Detector):
         self.train: Series = ctx.train
         self.pending: Feats | None = None
         self.train_at_best = math.nan
+        self.train_raw_at_best = math.nan  # (the same with `_train_raw`'s width)
+        self._raw = self._raw_best = np.empty(0)  # the rows being judged: `_train_raw` now / at best
         self.best_idx = -1
         self._carry = (0, 0)  # run lengths of the normal and the short-run condition so far
         self._ups = RiseRun()  # evaluations in a row the validation loss grew (the steady rule)
@@ -117,6 +119,14 @@ class Overfitting(Detector):
         src = np.maximum.accumulate(np.where(changed, np.arange(n), -1))
         rows.train_at_best = np.where(src >= 0, at[np.maximum(src, 0)], self.train_at_best)
         self.train_at_best = float(rows.train_at_best[-1])
+        # the training loss itself (a per-step one: an epoch's worth), not its level: a level of
+        # `half` epochs still holds a first epoch's high mean after the loss itself rose again
+        self._raw = self._train_level(rows.x, rows.idx, max(1, self.ctx.train_window))
+        at_raw = np.where(
+            changed & (bi >= rows.idx[0]), self._raw[np.clip(bi - rows.idx[0], 0, n - 1)], np.nan
+        )
+        self._raw_best = np.where(src >= 0, at_raw[np.maximum(src, 0)], self.train_raw_at_best)
+        self.train_raw_at_best = float(self._raw_best[-1])
         self.best_idx = int(bi[-1])
         self.step(rows, None, sink)
 
@@ -129,9 +139,9 @@ class Overfitting(Detector):
             return int(np.count_nonzero(np.cumprod(f.idx < nt)))
         return int(np.count_nonzero(np.cumprod(f.x <= col[-1])))
 
-    def _train_level(self, xs: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        """Mean of the last `half` training values (or `Ctx.train_window`, when larger) at or before
-        each x (fixed order)."""
+    def _train_level(self, xs: np.ndarray, idx: np.ndarray, width: int | None = None) -> np.ndarray:
+        """Mean of the last `half` training values (or `Ctx.train_window`, when larger; or `width`)
+        at or before each x (fixed order)."""
         tv = self.train.raw  # (from absolute index `base` on: 0 unless the oldest points were folded)
         tb = self.train.base
         col = x_column(self.train, self.ctx.axis)
@@ -153,7 +163,7 @@ class Overfitting(Detector):
         c = np.zeros(len(xs))
         contiguous = same_rows
         # (a per-step training loss: about an epoch's worth of points, `Ctx.train_window`)
-        for j in range(max(self.p.half, self.ctx.train_window)):
+        for j in range(width or max(self.p.half, self.ctx.train_window)):
             if contiguous:  # a slice, NaN before the series start
                 v = np.full(len(xs), np.nan)
                 a = lo - j
@@ -206,6 +216,12 @@ class Overfitting(Detector):
             self._steady = steady & ~rise  # (the steady rule alone: the text says so)
             rise |= steady
             train_fell = (tl <= tb * (1 - p.train_drop_rel)) & (tl < tb)
+            # ... and the training loss itself is lower than where it was at the best, when both are
+            # known: a level still falling from a first epoch's high mean while the loss itself rose
+            # is no fit improving (a collapsing or unstable run, not overfitting)
+            raw, raw_best = self._raw, self._raw_best
+            if len(raw) == len(y):
+                train_fell &= ~(raw > raw_best * (1 - p.train_drop_rel))
             calm = ((y < best * (1 + p.rise_rel / 2)) & ~steady) | (tl > tb * (1 - p.train_drop_rel / 2))
             # a rise the noise measured since explains has ended (`LossUpAccUp.conditions`)
             held = beyond_best(y, best, sig, loss.idx, 0.0, p.noise_window, fl)
@@ -216,6 +232,8 @@ class Overfitting(Detector):
             # train_drop_rel below where it was then are enough, said to be little evidence
             short = (loss.idx < p.noise_window) & (y >= best * (1 + 2 * p.rise_rel)) & (y > best)
             short &= tl <= tb * (1 - 2 * p.train_drop_rel)
+            if len(raw) == len(y):
+                short &= ~(raw > raw_best * (1 - p.train_drop_rel))
             # ... unless the evaluation set's size explains the rise (`sample_noise`: 32 samples move
             # a validation loss by a tenth of a nat between evaluations)
             short &= ~(y - best < p.rise_z * sample_noise_at(y, loss.idx, self._n_at()))
