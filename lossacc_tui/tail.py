@@ -25,6 +25,7 @@ HEAD_CHECK = 256  # bytes at the start of a file compared on every read, to noti
 HOLD_MAX = 1 << 20  # an unterminated last line up to this long is held back until its newline comes
 FIRST_LINE_MAX = 64 << 10  # after a cut, the new first line is compared with the old one (this much)
 LAST_LINE_MAX = 64 << 10  # the last complete line read, up to this long, is checked for a rewrite in place
+CUT_SHORT = "cut short (copytruncate): its lines continue the run"
 
 
 class TailHandler(Protocol):
@@ -78,6 +79,13 @@ class Tail:
     _last_at: int = -1  # where the last complete line handed over starts (-1: none, or too long)
     _last_sum: bytes = b""  # digest of that line: if it changes, it was rewritten in place
     _old_first: bytes = b""
+    #: where the bytes handed over since the run began came from before this file's [0, offset):
+    #: (copy path, its (dev, inode), start, end) of each rotated copy read; replayed for a new handler
+    _copied: list[tuple[str, tuple[int, int], int, int]] = field(default_factory=list, repr=False)
+    _moved: bool = False  # the file was cut under a read: the chunk was not handed over
+    #: the Tail this one replaces at the same path (a new handler, e.g. once the format is known): its
+    #: handler got every byte this one must give again; what it saw tells a cut since its last look
+    prior: Tail | None = field(default=None, repr=False)
 
     @property
     def _lines(self) -> bool:
@@ -132,21 +140,29 @@ class Tail:
                 else:
                     self._drain(budget)  # what the old file got before it was renamed away
                     self._switch_to_new_file()
+            looked = self._fh is not None  # this file was looked at before: `_stat` is what it was
             if self._fh is None:
                 self._open()
+                if self.prior is not None:
+                    looked = self._take_over(self.prior)
+                    self.prior = None
             assert self._fh is not None
             size = os.fstat(self._fh.fileno()).st_size
-            if not self._cut and (
-                size < self.offset
-                or (self._head and os.pread(self._fh.fileno(), len(self._head), 0) != self._head)
-                or self._last_line_rewritten()
-            ):
-                self._read_rotated_copy()
+            if not self._cut and self._was_cut(size):
+                self._read_rotated_copy(self.offset)
                 self._begin_cut("truncated")
-            if self._cut and not self._decide_cut():
-                self._stat = (st.st_size, st.st_mtime_ns)
-                return False  # the new first line is not complete yet
-            more = self._drain(budget)
+            elif not self._cut and looked and self.offset == 0 and self._stat[0] == 0 < size:
+                self._read_copy_since_empty()  # empty when looked at; filled and cut since?
+            for _ in range(2):
+                if self._cut and not self._decide_cut():
+                    self._stat = (st.st_size, st.st_mtime_ns)
+                    return False  # the new first line is not complete yet
+                more = self._drain(budget)
+                if not self._moved:
+                    break
+                self._moved = False  # cut between the checks above and the read: as if before them
+                self._read_rotated_copy(self.offset)
+                self._begin_cut("truncated")
         except OSError as e:
             self._close()
             self._set("error", f"{self.path}: cannot read ({e.strerror or e})")
@@ -174,6 +190,72 @@ class Tail:
         self._digest = hashlib.blake2b()
         self._last_at = -1
 
+    def _was_cut(self, size: int) -> bool:
+        """Whether the file no longer holds what was read from it (`size` is its size now): it is
+        shorter than the offset, or its first bytes or the last complete line read differ (a cut
+        followed by new writes past the old offset before this look shows only there)."""
+        if size < self.offset:
+            return True
+        if self._head and os.pread(self._fh.fileno(), len(self._head), 0) != self._head:  # type: ignore[union-attr]
+            return True
+        return self._last_line_rewritten()
+
+    def _take_over(self, prior: Tail) -> bool:
+        """A new handler for the path `prior` followed (its file just opened anew here): hand it
+        the rotated copies' bytes prior handed over, then this file's from its start, unless the
+        file was cut since prior's last look: then the copy logrotate left holds what prior read
+        (and what came after it), and is read first. Returns whether prior looked at this file."""
+        for seg in prior._copied:
+            self._replay(seg)
+        self._copied = list(prior._copied)
+        if prior._ident != self._ident:
+            return False
+        self._stat = prior._stat
+        if prior.offset == 0:
+            return True
+        assert self._fh is not None
+        size = os.fstat(self._fh.fileno()).st_size
+        self._offset_head_digest(prior)
+        if self._was_cut(size) and self._read_rotated_copy(0):
+            self.handler.status("rotated", f"{self.path}: {CUT_SHORT}")
+        self.offset, self._head, self._digest, self._last_at = 0, b"", hashlib.blake2b(), -1
+        return True
+
+    def _offset_head_digest(self, prior: Tail) -> None:
+        self.offset, self._head, self._digest = prior.offset, prior._head, prior._digest.copy()
+        self._last_at, self._last_sum = prior._last_at, prior._last_sum
+
+    def _replay(self, seg: tuple[str, tuple[int, int], int, int]) -> None:
+        """Hand over again a range of a rotated copy read before (if the copy is still there)."""
+        name, ident, start, end = seg
+        try:
+            fh = open_regular(Path(name))
+        except OSError:
+            return
+        with fh:
+            fst = os.fstat(fh.fileno())
+            if (fst.st_dev, fst.st_ino) == ident:
+                self._copy_range(fh, start, end)
+
+    def _read_copy_since_empty(self) -> None:
+        """The file was empty when last looked at and now has bytes, none read yet. If a copy beside
+        it was written since then (its mtime later than the file's at that look) and begins
+        otherwise than the file does now, the file was filled, copied and cut (`copytruncate`)
+        between two looks: every byte of the copy was written since, and is read first."""
+        assert self._fh is not None
+        for other, fh in self._copies():
+            with fh:
+                fst = os.fstat(fh.fileno())
+                if fst.st_size == 0 or fst.st_mtime_ns <= self._stat[1]:
+                    continue
+                n = min(HEAD_CHECK, fst.st_size)
+                if os.pread(fh.fileno(), n, 0) == os.pread(self._fh.fileno(), n, 0):
+                    continue  # a copy of the file as it is (not cut): nothing of it is missing
+                self._copy_range(fh, 0, fst.st_size)
+                self._copied.append((other, (fst.st_dev, fst.st_ino), 0, fst.st_size))
+                self.handler.status("rotated", f"{self.path}: {CUT_SHORT}")
+                return
+
     def _last_line_rewritten(self) -> bool:
         """Whether the last complete line handed over is no longer what the file holds there (a
         writer that ends a progress line, then seeks back and rewrites it in place): one read of
@@ -196,36 +278,52 @@ class Tail:
         self._head = old_head
         self._begin_cut("replaced")
 
-    def _read_rotated_copy(self) -> None:
-        """The file was cut. If logrotate's `copytruncate` left a copy beside it (`log.1`,
-        `log-20261129`) that begins with every byte read so far, the lines the writer added
-        between our last read and the cut are in that copy only: read them from it first."""
+    def _copies(self) -> list[tuple[str, BinaryIO]]:
+        """The regular files beside this one whose name is its name and a suffix (`log.1`,
+        `log-20261129`, `log_old`), opened read-only, in name order."""
         folder, name = os.path.split(os.fspath(self.path))
         try:
             names = os.listdir(folder or ".")
         except OSError:
-            return
+            return []
+        out = []
         for other in sorted(names):
             if other == name or not other.startswith(name) or other[len(name) : len(name) + 1] not in ".-_":
                 continue
             try:
-                fh = open_regular(Path(folder, other))
+                out.append((os.path.join(folder, other), open_regular(Path(folder, other))))
             except OSError:
                 continue
+        return out
+
+    def _read_rotated_copy(self, start: int) -> bool:
+        """The file was cut. If logrotate's `copytruncate` left a copy beside it (`log.1`,
+        `log-20261129`) that begins with every byte read so far, the lines the writer added
+        between our last read and the cut are in that copy only: read them from it first (from
+        `start`: the offset, or 0 for a new handler that has had nothing yet). Returns whether one was."""
+        found = False
+        for other, fh in self._copies():
             with fh:
-                size = os.fstat(fh.fileno()).st_size
+                if found:
+                    continue
+                fst = os.fstat(fh.fileno())
+                size = fst.st_size
                 if size <= self.offset or os.pread(fh.fileno(), len(self._head), 0) != self._head:
                     continue
                 if _prefix_digest(fh, self.offset, self.stop) != self._digest.digest():
                     continue
-                pos = self.offset
-                while pos < size and not (self.stop is not None and self.stop.is_set()):
-                    chunk = os.pread(fh.fileno(), min(READ_CHUNK, size - pos), pos)
-                    if not chunk:
-                        break
-                    pos += len(chunk)
-                    self.handler.data(chunk)
-                return
+                found = True
+                self._copy_range(fh, start, size)
+                self._copied.append((other, (fst.st_dev, fst.st_ino), 0, size))
+        return found
+
+    def _copy_range(self, fh: BinaryIO, pos: int, end: int) -> None:
+        while pos < end and not (self.stop is not None and self.stop.is_set()):
+            chunk = os.pread(fh.fileno(), min(READ_CHUNK, end - pos), pos)
+            if not chunk:
+                break
+            pos += len(chunk)
+            self.handler.data(chunk)
 
     def _begin_cut(self, kind_: str) -> None:
         self._cut = kind_
@@ -250,12 +348,31 @@ class Tail:
         cut, self._cut = self._cut, ""
         self._digest = hashlib.blake2b()
         self._fh.seek(0)
+        if not (starts_over or not old):
+            self._skip_hole()
         if starts_over or not old:
+            self._copied = []  # a new run: what came before it is not replayed
             self.handler.reset(cut)
         else:
-            why = "cut short (copytruncate)" if cut == "truncated" else "a new file (rotation)"
-            self.handler.status("rotated", f"{self.path}: {why}: its lines continue the run")
+            why = CUT_SHORT if cut == "truncated" else "a new file (rotation): its lines continue the run"
+            self.handler.status("rotated", f"{self.path}: {why}")
         return True
+
+    def _skip_hole(self) -> None:
+        """A writer that did not open its log for appending writes on at its own offset after a
+        `copytruncate`: the file then begins with a hole, NUL bytes up to where the writer was. They
+        are no log's text: reading starts after them (they count in the offset and the digest)."""
+        assert self._fh is not None
+        pos = 0
+        while not (self.stop is not None and self.stop.is_set()):
+            chunk = os.pread(self._fh.fileno(), READ_CHUNK, pos)
+            rest = chunk.lstrip(b"\0")
+            pos += len(chunk) - len(rest)
+            self._digest.update(chunk[: len(chunk) - len(rest)])
+            if rest or not chunk:
+                break
+        self.offset = pos
+        self._head = b"\0" * min(pos, HEAD_CHECK)
 
     # -- reading ----------------------------------------------------------------------------
     def _drain(self, budget: int) -> bool:
@@ -279,6 +396,9 @@ class Tail:
                     fh.seek(self.offset + cut)
                     if not chunk:
                         return False  # only an unterminated last line: read it again next time
+            if self._head and os.pread(fh.fileno(), len(self._head), 0) != self._head:
+                self._moved = True  # cut (and written again) since the checks: this is not our data
+                return False
             if len(self._head) < HEAD_CHECK:
                 self._head += chunk[: HEAD_CHECK - len(self._head)]
             self._digest.update(chunk)
