@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from lossacc_tui.files import kind, open_regular
+from lossacc_tui.rotated import Segment, copies, hand_range, hole_end, prefix_digest, replay
 
 READ_CHUNK = 1 << 20  # bytes per read: memory stays bounded however fast the file grows
 MAX_READ_PER_WAKE = 16 << 20  # then other files get their turn; the rest is read on the next pass
@@ -81,7 +82,7 @@ class Tail:
     _old_first: bytes = b""
     #: where the bytes handed over since the run began came from before this file's [0, offset):
     #: (copy path, its (dev, inode), start, end) of each rotated copy read; replayed for a new handler
-    _copied: list[tuple[str, tuple[int, int], int, int]] = field(default_factory=list, repr=False)
+    _copied: list[Segment] = field(default_factory=list, repr=False)
     _moved: bool = False  # the file was cut under a read: the chunk was not handed over
     #: the Tail this one replaces at the same path (a new handler, e.g. once the format is known): its
     #: handler got every byte this one must give again; what it saw tells a cut since its last look
@@ -194,9 +195,10 @@ class Tail:
         """Whether the file no longer holds what was read from it (`size` is its size now): it is
         shorter than the offset, or its first bytes or the last complete line read differ (a cut
         followed by new writes past the old offset before this look shows only there)."""
+        assert self._fh is not None
         if size < self.offset:
             return True
-        if self._head and os.pread(self._fh.fileno(), len(self._head), 0) != self._head:  # type: ignore[union-attr]
+        if self._head and os.pread(self._fh.fileno(), len(self._head), 0) != self._head:
             return True
         return self._last_line_rewritten()
 
@@ -206,7 +208,7 @@ class Tail:
         file was cut since prior's last look: then the copy logrotate left holds what prior read
         (and what came after it), and is read first. Returns whether prior looked at this file."""
         for seg in prior._copied:
-            self._replay(seg)
+            replay(seg, self.handler.data, self.stop)
         self._copied = list(prior._copied)
         if prior._ident != self._ident:
             return False
@@ -225,36 +227,22 @@ class Tail:
         self.offset, self._head, self._digest = prior.offset, prior._head, prior._digest.copy()
         self._last_at, self._last_sum = prior._last_at, prior._last_sum
 
-    def _replay(self, seg: tuple[str, tuple[int, int], int, int]) -> None:
-        """Hand over again a range of a rotated copy read before (if the copy is still there)."""
-        name, ident, start, end = seg
-        try:
-            fh = open_regular(Path(name))
-        except OSError:
-            return
-        with fh:
-            fst = os.fstat(fh.fileno())
-            if (fst.st_dev, fst.st_ino) == ident:
-                self._copy_range(fh, start, end)
-
     def _read_copy_since_empty(self) -> None:
         """The file was empty when last looked at and now has bytes, none read yet. If a copy beside
         it was written since then (its mtime later than the file's at that look) and begins
         otherwise than the file does now, the file was filled, copied and cut (`copytruncate`)
         between two looks: every byte of the copy was written since, and is read first."""
         assert self._fh is not None
-        for other, fh in self._copies():
-            with fh:
-                fst = os.fstat(fh.fileno())
-                if fst.st_size == 0 or fst.st_mtime_ns <= self._stat[1]:
-                    continue
-                n = min(HEAD_CHECK, fst.st_size)
-                if os.pread(fh.fileno(), n, 0) == os.pread(self._fh.fileno(), n, 0):
-                    continue  # a copy of the file as it is (not cut): nothing of it is missing
-                self._copy_range(fh, 0, fst.st_size)
-                self._copied.append((other, (fst.st_dev, fst.st_ino), 0, fst.st_size))
-                self.handler.status("rotated", f"{self.path}: {CUT_SHORT}")
-                return
+        for other, fh, fst in copies(self.path):
+            if fst.st_size == 0 or fst.st_mtime_ns <= self._stat[1]:
+                continue
+            n = min(HEAD_CHECK, fst.st_size)
+            if os.pread(fh.fileno(), n, 0) == os.pread(self._fh.fileno(), n, 0):
+                continue  # a copy of the file as it is (not cut): nothing of it is missing
+            hand_range(fh, 0, fst.st_size, self.handler.data, self.stop)
+            self._copied.append((other, (fst.st_dev, fst.st_ino), 0, fst.st_size))
+            self.handler.status("rotated", f"{self.path}: {CUT_SHORT}")
+            return
 
     def _last_line_rewritten(self) -> bool:
         """Whether the last complete line handed over is no longer what the file holds there (a
@@ -272,58 +260,27 @@ class Tail:
         self._close()
         self._open()
         assert self._fh is not None
-        if old_offset and _prefix_digest(self._fh, old_offset, self.stop) == old_digest.digest():
+        if old_offset and prefix_digest(self._fh, old_offset, self.stop) == old_digest.digest():
             self.offset, self._digest, self._head = old_offset, old_digest, old_head
             return
         self._head = old_head
         self._begin_cut("replaced")
-
-    def _copies(self) -> list[tuple[str, BinaryIO]]:
-        """The regular files beside this one whose name is its name and a suffix (`log.1`,
-        `log-20261129`, `log_old`), opened read-only, in name order."""
-        folder, name = os.path.split(os.fspath(self.path))
-        try:
-            names = os.listdir(folder or ".")
-        except OSError:
-            return []
-        out = []
-        for other in sorted(names):
-            if other == name or not other.startswith(name) or other[len(name) : len(name) + 1] not in ".-_":
-                continue
-            try:
-                out.append((os.path.join(folder, other), open_regular(Path(folder, other))))
-            except OSError:
-                continue
-        return out
 
     def _read_rotated_copy(self, start: int) -> bool:
         """The file was cut. If logrotate's `copytruncate` left a copy beside it (`log.1`,
         `log-20261129`) that begins with every byte read so far, the lines the writer added
         between our last read and the cut are in that copy only: read them from it first (from
         `start`: the offset, or 0 for a new handler that has had nothing yet). Returns whether one was."""
-        found = False
-        for other, fh in self._copies():
-            with fh:
-                if found:
-                    continue
-                fst = os.fstat(fh.fileno())
-                size = fst.st_size
-                if size <= self.offset or os.pread(fh.fileno(), len(self._head), 0) != self._head:
-                    continue
-                if _prefix_digest(fh, self.offset, self.stop) != self._digest.digest():
-                    continue
-                found = True
-                self._copy_range(fh, start, size)
-                self._copied.append((other, (fst.st_dev, fst.st_ino), 0, size))
-        return found
-
-    def _copy_range(self, fh: BinaryIO, pos: int, end: int) -> None:
-        while pos < end and not (self.stop is not None and self.stop.is_set()):
-            chunk = os.pread(fh.fileno(), min(READ_CHUNK, end - pos), pos)
-            if not chunk:
-                break
-            pos += len(chunk)
-            self.handler.data(chunk)
+        for other, fh, fst in copies(self.path):
+            size = fst.st_size
+            if size <= self.offset or os.pread(fh.fileno(), len(self._head), 0) != self._head:
+                continue
+            if prefix_digest(fh, self.offset, self.stop) != self._digest.digest():
+                continue
+            hand_range(fh, start, size, self.handler.data, self.stop)
+            self._copied.append((other, (fst.st_dev, fst.st_ino), 0, size))
+            return True
+        return False
 
     def _begin_cut(self, kind_: str) -> None:
         self._cut = kind_
@@ -363,14 +320,7 @@ class Tail:
         `copytruncate`: the file then begins with a hole, NUL bytes up to where the writer was. They
         are no log's text: reading starts after them (they count in the offset and the digest)."""
         assert self._fh is not None
-        pos = 0
-        while not (self.stop is not None and self.stop.is_set()):
-            chunk = os.pread(self._fh.fileno(), READ_CHUNK, pos)
-            rest = chunk.lstrip(b"\0")
-            pos += len(chunk) - len(rest)
-            self._digest.update(chunk[: len(chunk) - len(rest)])
-            if rest or not chunk:
-                break
+        pos = hole_end(self._fh, self._digest, self.stop)
         self.offset = pos
         self._head = b"\0" * min(pos, HEAD_CHECK)
 
@@ -428,21 +378,6 @@ class Tail:
 
     def close(self) -> None:
         self._close()
-
-
-def _prefix_digest(fh: BinaryIO, n: int, stop: threading.Event | None) -> bytes:
-    """BLAKE2 digest of the first n bytes of a file (b'' when it is shorter)."""
-    h = hashlib.blake2b()
-    pos = 0
-    while pos < n:
-        if stop is not None and stop.is_set():
-            return b""
-        chunk = os.pread(fh.fileno(), min(READ_CHUNK, n - pos), pos)
-        if not chunk:
-            return b""
-        h.update(chunk)
-        pos += len(chunk)
-    return h.digest()
 
 
 _FIELDS = re.compile(rb"[,\t;|]")
