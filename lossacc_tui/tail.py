@@ -23,6 +23,7 @@ from lossacc_tui.rotated import Segment, copies, hand_range, hole_end, prefix_di
 READ_CHUNK = 1 << 20  # bytes per read: memory stays bounded however fast the file grows
 MAX_READ_PER_WAKE = 16 << 20  # then other files get their turn; the rest is read on the next pass
 HEAD_CHECK = 256  # bytes at the start of a file compared on every read, to notice a rewrite
+END_CHECK = 64  # bytes before the offset compared on every read (a handler not given lines), to notice a cut
 HOLD_MAX = 1 << 20  # an unterminated last line up to this long is held back until its newline comes
 FIRST_LINE_MAX = 64 << 10  # after a cut, the new first line is compared with the old one (this much)
 LAST_LINE_MAX = 64 << 10  # the last complete line read, up to this long, is checked for a rewrite in place
@@ -79,6 +80,7 @@ class Tail:
     _cut: str = ""  # 'truncated' | 'replaced' while waiting for the new first line to decide
     _last_at: int = -1  # where the last complete line handed over starts (-1: none, or too long)
     _last_sum: bytes = b""  # digest of that line: if it changes, it was rewritten in place
+    _end: bytes = b""  # the last bytes read (a handler not given lines): if they change, it was cut
     _old_first: bytes = b""
     #: where the bytes handed over since the run began came from before this file's [0, offset):
     #: (copy path, its (dev, inode), start, end) of each rotated copy read; replayed for a new handler
@@ -189,16 +191,22 @@ class Tail:
         self.offset = 0
         self._head = b""
         self._digest = hashlib.blake2b()
-        self._last_at = -1
+        self._last_at, self._end = -1, b""
 
     def _was_cut(self, size: int) -> bool:
         """Whether the file no longer holds what was read from it (`size` is its size now): it is
-        shorter than the offset, or its first bytes or the last complete line read differ (a cut
-        followed by new writes past the old offset before this look shows only there)."""
+        shorter than the offset, or its first bytes, or the last complete line read (the last
+        `END_CHECK` bytes, for a handler not given lines) differ: a cut followed by new writes past
+        the old offset before this look shows only there."""
         assert self._fh is not None
         if size < self.offset:
             return True
         if self._head and os.pread(self._fh.fileno(), len(self._head), 0) != self._head:
+            return True
+        if (
+            self._end
+            and os.pread(self._fh.fileno(), len(self._end), self.offset - len(self._end)) != self._end
+        ):
             return True
         return self._last_line_rewritten()
 
@@ -220,12 +228,12 @@ class Tail:
         self._offset_head_digest(prior)
         if self._was_cut(size) and self._read_rotated_copy(0):
             self.handler.status("rotated", f"{self.path}: {CUT_SHORT}")
-        self.offset, self._head, self._digest, self._last_at = 0, b"", hashlib.blake2b(), -1
+        self.offset, self._head, self._digest, self._last_at, self._end = 0, b"", hashlib.blake2b(), -1, b""
         return True
 
     def _offset_head_digest(self, prior: Tail) -> None:
         self.offset, self._head, self._digest = prior.offset, prior._head, prior._digest.copy()
-        self._last_at, self._last_sum = prior._last_at, prior._last_sum
+        self._last_at, self._last_sum, self._end = prior._last_at, prior._last_sum, prior._end
 
     def _read_copy_since_empty(self) -> None:
         """The file was empty when last looked at and now has bytes, none read yet. If a copy beside
@@ -256,12 +264,12 @@ class Tail:
     def _switch_to_new_file(self) -> None:
         """A new file is at the path: go on reading it where we were if it begins with every byte
         read so far (an atomic save); else decide from its first line (see the class doc)."""
-        old_offset, old_digest, old_head = self.offset, self._digest, self._head
+        old_offset, old_digest, old_head, old_end = self.offset, self._digest, self._head, self._end
         self._close()
         self._open()
         assert self._fh is not None
         if old_offset and prefix_digest(self._fh, old_offset, self.stop) == old_digest.digest():
-            self.offset, self._digest, self._head = old_offset, old_digest, old_head
+            self.offset, self._digest, self._head, self._end = old_offset, old_digest, old_head, old_end
             return
         self._head = old_head
         self._begin_cut("replaced")
@@ -289,7 +297,7 @@ class Tail:
         self._old_first = head[: nl + 1] if nl >= 0 else head
         self.offset = 0
         self._head = b""
-        self._last_at = -1
+        self._last_at, self._end = -1, b""
 
     def _decide_cut(self) -> bool:
         """The new content's first line is there: continue the run, or start over. False: wait."""
@@ -354,6 +362,8 @@ class Tail:
             self._digest.update(chunk)
             if lines:
                 self._remember_last_line(chunk)
+            else:
+                self._end = (self._end + chunk[-END_CHECK:])[-END_CHECK:]
             self.offset += len(chunk)
             budget -= len(chunk)
             self.handler.data(chunk)

@@ -310,3 +310,24 @@ def test_a_new_handler_is_given_the_copy_its_prior_read(tmp_path: Path) -> None:
     t = Tail(p, h, prior=first)
     look(t)
     assert h.records() == lines
+
+
+def test_a_log_read_as_bytes_cut_to_a_size_and_regrown_past_the_offset_is_read_again_once(
+    tmp_path: Path,
+) -> None:
+    """For a handler given bytes, not lines (a binary log, or a file whose format is not told yet),
+    the last bytes before the offset are checked: a cut past the first bytes, then new writes past
+    the old offset, is one reset and the file as it now is."""
+    lines = LINES["csv"]
+    p = tmp_path / "metrics.csv"
+    append(p, lines[:40])
+    h = Recorder()
+    h.lines = False
+    t = Tail(p, h)
+    look(t)
+    os.truncate(p, sum(len(ln) for ln in lines[:25]))
+    resumed = [ln.replace(",", ",3", 1) for ln in lines[25:70]]
+    append(p, resumed)
+    look(t)
+    assert h.resets == ["truncated"]
+    assert h.records() == lines[:25] + resumed
