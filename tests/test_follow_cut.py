@@ -13,7 +13,9 @@ import os
 from pathlib import Path
 
 import pytest
-from test_follow_writers import CSV, JSONL
+from conftest import read_runs
+from test_follow import watch
+from test_follow_writers import CSV, JSONL, settle, table
 
 from lossacc_tui.tail import Tail
 
@@ -331,3 +333,26 @@ def test_a_log_read_as_bytes_cut_to_a_size_and_regrown_past_the_offset_is_read_a
     look(t)
     assert h.resets == ["truncated"]
     assert h.records() == lines[:25] + resumed
+
+
+def test_a_new_log_filled_copied_and_cut_before_the_second_look_is_read(tmp_path: Path, stop_all) -> None:  # type: ignore[no-untyped-def]
+    """The follower (polling: it looks only when woken here) saw the CSV log empty; then the writer
+    wrote its header and rows, logrotate copied and cut it, and the writer went on (no header in the
+    log now). Its format is told from what was read, the copy first, so every row arrives once, in
+    one run."""
+    lines = LINES["csv"]
+    expected = read_runs(CSV)
+    p = tmp_path / "metrics.csv"
+    p.write_bytes(b"")
+    m, c = watch(p, poll=3600)
+    stop_all(m)
+    c.wait(lambda: "waiting" in c.states(p))
+    later_than(p)
+    append(p, lines[:50])
+    copytruncate(p)
+    append(p, lines[50:])
+    m.follower._wake.set()  # the second look
+    settle(m, c, expected)
+    assert table(m.runs) == table(expected)
+    assert [r.name for r in m.runs] == [str(p)]
+    assert "rotated" in c.states(p) and "error" not in c.states(p)
