@@ -39,6 +39,8 @@ MIN_GAP = 0.03
 #: of Python and numpy calls however few its lines), so a log written 10 times a second is read a
 #: few lines at a time instead of one, and a faster writer's lines come in larger blocks.
 READ_SHARE = 0.002
+#: (A writer may cut its log and write past the old offset within one gap: `tail.Tail` tells that
+#: from the file's bytes, and reads a copytruncate's copy first: tests/test_follow_cut.py.)
 MAX_GAP = 0.5
 
 log = logging.getLogger(__name__)
