@@ -4,6 +4,7 @@ log growing at 10 and 200 lines/s (whole process and per thread, beside `tail -F
 
     python -m benchmarks bench_follow            # everything (~4 min)
     python benchmarks/bench_follow.py --cpu-only  # the growing logs only (~2.5 min)
+    python benchmarks/bench_follow.py --pacing    # 10 and 200 lines/s, paced vs 30 ms passes (~2.5 min)
 
 Latency is measured end to end: a writer process appends JSON lines carrying the wall time they
 were written; this process reads the tool's output and notes when each record comes out.
@@ -36,8 +37,16 @@ with open(path, "a") as f:
 """
 
 
-def follow_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "lossacc_tui", "check", "--follow", "--json", *args]
+def follow_cmd(*args: str, max_gap: float | None = None) -> list[str]:
+    """`check --follow --json ARGS`; with `max_gap`, the follower's pacing bound set to it (to
+    compare pacings in one run: `follow.MAX_GAP`)."""
+    if max_gap is None:
+        return [sys.executable, "-m", "lossacc_tui", "check", "--follow", "--json", *args]
+    code = (
+        "import sys; from lossacc_tui import follow; follow.MAX_GAP = float(sys.argv[1]); "
+        "from lossacc_tui.cli import main; sys.argv = ['lossacc-tui', *sys.argv[2:]]; sys.exit(main())"
+    )
+    return [sys.executable, "-c", code, str(max_gap), "check", "--follow", "--json", *args]
 
 
 def latency(poll: float | None, n: int, rate: float = 50.0) -> list[float]:
@@ -158,10 +167,12 @@ def history(path: Path, n: int) -> None:
             )
 
 
-def growing_cost(rate: float, seconds: float, past: int = 0) -> tuple[Usage, Usage]:
+def growing_cost(
+    rate: float, seconds: float, past: int = 0, max_gap: float | None = None
+) -> tuple[Usage, Usage]:
     """(`check --follow`'s usage, `tail -F`'s) on a log growing at `rate` lines/s."""
     out = []
-    for cmd in (follow_cmd, lambda p: ["tail", "-n", "+1", "-F", p]):
+    for cmd in (lambda p: follow_cmd(p, max_gap=max_gap), lambda p: ["tail", "-n", "+1", "-F", p]):
         with tempfile.TemporaryDirectory() as d:
             log = Path(d) / "train.jsonl"
             history(log, past)
@@ -201,9 +212,28 @@ def report(label: str, delays: list[float]) -> None:
     )
 
 
+def pacing(window: float) -> None:
+    """The follower's pacing against passes every MIN_GAP (30 ms), interleaved, beside `tail -F`:
+    `--pacing` (~2 min)."""
+    from lossacc_tui import follow
+
+    for rate in (10, 200):
+        for gap in (follow.MIN_GAP, follow.MAX_GAP):
+            ours, tail = growing_cost(rate, window, 0, max_gap=gap)
+            print(
+                f"check --follow, {rate} lines/s, passes at most {gap * 1000:.0f} ms apart: {ours.total:.2f}%"
+                f" of a core (reference tail -F: {tail.total:.2f}%; load {ours.load:.1f});"
+                f" per thread: {ours.split()}",
+                flush=True,
+            )
+
+
 def main() -> None:
     long = "--long" in sys.argv
     window = 60.0 if long else 15.0
+    if "--pacing" in sys.argv:
+        pacing(window)
+        return
     if "--cpu-only" not in sys.argv:
         report("inotify, 1000 appends at 50/s", latency(None, 1000 if long else 300))
         report("--poll 0.5, 200 appends at 50/s", latency(0.5, 200))

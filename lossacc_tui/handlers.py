@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lossacc_tui.detection import HEAD, TextDecoder
 from lossacc_tui.events import NO_RECORD_YET, Problem, Status
 from lossacc_tui.files import open_regular
 from lossacc_tui.readers.base import MissingExtra
@@ -195,6 +196,11 @@ class WholeFile(Lines):
                 self.status("error", why)
 
 
+def _text(raw: bytes) -> str:
+    """The first bytes of a log as text, decoded as `detection.decoded_head` decodes a file's."""
+    return TextDecoder().feed(raw, final=True).decode("utf-8", errors="replace")
+
+
 def _signature(path: Path) -> tuple[int, int]:
     try:
         st = os.stat(path)
@@ -233,12 +239,19 @@ class Pending:
         self.size = 0
         self.done = False
         self._timer: threading.Timer | None = None
+        #: the first bytes read, and whether some came from a rotated copy (a `copytruncate` since
+        #: the last look): then the format is told from them, not from the file's start (no header)
+        self.head = b""
+        self.rotated = False
 
     def data(self, chunk: bytes) -> None:
         self.size += len(chunk)
+        if len(self.head) < HEAD:
+            self.head += chunk[: HEAD - len(self.head)]
 
     def reset(self, kind: str) -> None:
         self.size = 0
+        self.head, self.rotated = b"", False
 
     def status(self, state: str, message: str) -> None:
         if state == "folder":  # the path appeared as a folder: follow it as one
@@ -251,6 +264,8 @@ class Pending:
                     self.m.emit([Status(str(self.path), "live", f"{self.path}: following the folder")])
                     self.m.emit([Status(str(self.path), "error", w) for w in warnings])
             return
+        if state == "rotated":
+            self.rotated = True
         if state == "live" and not self.done:  # it exists, but no record can be read from it yet
             state, message = "waiting", f"{self.path}: {NO_RECORD_YET}"
         with self.m.lock:
@@ -260,7 +275,8 @@ class Pending:
         if self.done or self.size == 0:
             return
         try:
-            src = open_file(self.path, self.name, self.m.fmt, self.m.role_map)
+            head = _text(self.head) if self.rotated else None
+            src = open_file(self.path, self.name, self.m.fmt, self.m.role_map, head=head)
         except (OSError, MissingExtra) as e:
             src, err = None, str(e)
         else:

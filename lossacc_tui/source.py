@@ -53,12 +53,19 @@ def formats_expected() -> str:
 
 
 def open_file(
-    path: Path, name: str, fmt: str | None = None, role_map: RoleMap | None = None, min_score: float = 0.0
+    path: Path,
+    name: str,
+    fmt: str | None = None,
+    role_map: RoleMap | None = None,
+    min_score: float = 0.0,
+    head: str | None = None,
 ) -> Source | None:
-    """A Source for one log file, or None when no reader recognises it (above min_score)."""
+    """A Source for one log file, or None when no reader recognises it (above min_score). `head`:
+    the text its format is told from, when not the file's own start (a follower that read a rotated
+    copy's lines first)."""
     if "tfevents" in path.name and not fmt:
         fmt = "tensorboard"
-    found = detect(path, fmt=fmt)
+    found = detect(path, head=head, fmt=fmt)
     if found is None or (found[1] < min_score and not fmt):
         return None
     cls, _ = found

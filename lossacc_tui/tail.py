@@ -18,13 +18,16 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from lossacc_tui.files import kind, open_regular
+from lossacc_tui.rotated import Segment, copies, hand_range, hole_end, prefix_digest, replay
 
 READ_CHUNK = 1 << 20  # bytes per read: memory stays bounded however fast the file grows
 MAX_READ_PER_WAKE = 16 << 20  # then other files get their turn; the rest is read on the next pass
 HEAD_CHECK = 256  # bytes at the start of a file compared on every read, to notice a rewrite
+END_CHECK = 64  # bytes before the offset compared on every read (a handler not given lines), to notice a cut
 HOLD_MAX = 1 << 20  # an unterminated last line up to this long is held back until its newline comes
 FIRST_LINE_MAX = 64 << 10  # after a cut, the new first line is compared with the old one (this much)
 LAST_LINE_MAX = 64 << 10  # the last complete line read, up to this long, is checked for a rewrite in place
+CUT_SHORT = "cut short (copytruncate): its lines continue the run"
 
 
 class TailHandler(Protocol):
@@ -77,7 +80,15 @@ class Tail:
     _cut: str = ""  # 'truncated' | 'replaced' while waiting for the new first line to decide
     _last_at: int = -1  # where the last complete line handed over starts (-1: none, or too long)
     _last_sum: bytes = b""  # digest of that line: if it changes, it was rewritten in place
+    _end: bytes = b""  # the last bytes read (a handler not given lines): if they change, it was cut
     _old_first: bytes = b""
+    #: where the bytes handed over since the run began came from before this file's [0, offset):
+    #: (copy path, its (dev, inode), start, end) of each rotated copy read; replayed for a new handler
+    _copied: list[Segment] = field(default_factory=list, repr=False)
+    _moved: bool = False  # the file was cut under a read: the chunk was not handed over
+    #: the Tail this one replaces at the same path (a new handler, e.g. once the format is known): its
+    #: handler got every byte this one must give again; what it saw tells a cut since its last look
+    prior: Tail | None = field(default=None, repr=False)
 
     @property
     def _lines(self) -> bool:
@@ -132,21 +143,29 @@ class Tail:
                 else:
                     self._drain(budget)  # what the old file got before it was renamed away
                     self._switch_to_new_file()
+            looked = self._fh is not None  # this file was looked at before: `_stat` is what it was
             if self._fh is None:
                 self._open()
+                if self.prior is not None:
+                    looked = self._take_over(self.prior)
+                    self.prior = None
             assert self._fh is not None
             size = os.fstat(self._fh.fileno()).st_size
-            if not self._cut and (
-                size < self.offset
-                or (self._head and os.pread(self._fh.fileno(), len(self._head), 0) != self._head)
-                or self._last_line_rewritten()
-            ):
-                self._read_rotated_copy()
+            if not self._cut and self._was_cut(size):
+                self._read_rotated_copy(self.offset)
                 self._begin_cut("truncated")
-            if self._cut and not self._decide_cut():
-                self._stat = (st.st_size, st.st_mtime_ns)
-                return False  # the new first line is not complete yet
-            more = self._drain(budget)
+            elif not self._cut and looked and self.offset == 0 and self._stat[0] == 0 < size:
+                self._read_copy_since_empty()  # empty when looked at; filled and cut since?
+            for _ in range(2):
+                if self._cut and not self._decide_cut():
+                    self._stat = (st.st_size, st.st_mtime_ns)
+                    return False  # the new first line is not complete yet
+                more = self._drain(budget)
+                if not self._moved:
+                    break
+                self._moved = False  # cut between the checks above and the read: as if before them
+                self._read_rotated_copy(self.offset)
+                self._begin_cut("truncated")
         except OSError as e:
             self._close()
             self._set("error", f"{self.path}: cannot read ({e.strerror or e})")
@@ -172,7 +191,66 @@ class Tail:
         self.offset = 0
         self._head = b""
         self._digest = hashlib.blake2b()
-        self._last_at = -1
+        self._last_at, self._end = -1, b""
+
+    def _was_cut(self, size: int) -> bool:
+        """Whether the file no longer holds what was read from it (`size` is its size now): it is
+        shorter than the offset, or its first bytes, or the last complete line read (the last
+        `END_CHECK` bytes, for a handler not given lines) differ: a cut followed by new writes past
+        the old offset before this look shows only there."""
+        assert self._fh is not None
+        if size < self.offset:
+            return True
+        if self._head and os.pread(self._fh.fileno(), len(self._head), 0) != self._head:
+            return True
+        if (
+            self._end
+            and os.pread(self._fh.fileno(), len(self._end), self.offset - len(self._end)) != self._end
+        ):
+            return True
+        return self._last_line_rewritten()
+
+    def _take_over(self, prior: Tail) -> bool:
+        """A new handler for the path `prior` followed (its file just opened anew here): hand it
+        the rotated copies' bytes prior handed over, then this file's from its start, unless the
+        file was cut since prior's last look: then the copy logrotate left holds what prior read
+        (and what came after it), and is read first. Returns whether prior looked at this file."""
+        for seg in prior._copied:
+            replay(seg, self.handler.data, self.stop)
+        self._copied = list(prior._copied)
+        if prior._ident != self._ident:
+            return False
+        self._stat = prior._stat
+        if prior.offset == 0:
+            return True
+        assert self._fh is not None
+        size = os.fstat(self._fh.fileno()).st_size
+        self._offset_head_digest(prior)
+        if self._was_cut(size) and self._read_rotated_copy(0):
+            self.handler.status("rotated", f"{self.path}: {CUT_SHORT}")
+        self.offset, self._head, self._digest, self._last_at, self._end = 0, b"", hashlib.blake2b(), -1, b""
+        return True
+
+    def _offset_head_digest(self, prior: Tail) -> None:
+        self.offset, self._head, self._digest = prior.offset, prior._head, prior._digest.copy()
+        self._last_at, self._last_sum, self._end = prior._last_at, prior._last_sum, prior._end
+
+    def _read_copy_since_empty(self) -> None:
+        """The file was empty when last looked at and now has bytes, none read yet. If a copy beside
+        it was written since then (its mtime later than the file's at that look) and begins
+        otherwise than the file does now, the file was filled, copied and cut (`copytruncate`)
+        between two looks: every byte of the copy was written since, and is read first."""
+        assert self._fh is not None
+        for other, fh, fst in copies(self.path):
+            if fst.st_size == 0 or fst.st_mtime_ns <= self._stat[1]:
+                continue
+            n = min(HEAD_CHECK, fst.st_size)
+            if os.pread(fh.fileno(), n, 0) == os.pread(self._fh.fileno(), n, 0):
+                continue  # a copy of the file as it is (not cut): nothing of it is missing
+            hand_range(fh, 0, fst.st_size, self.handler.data, self.stop)
+            self._copied.append((other, (fst.st_dev, fst.st_ino), 0, fst.st_size))
+            self.handler.status("rotated", f"{self.path}: {CUT_SHORT}")
+            return
 
     def _last_line_rewritten(self) -> bool:
         """Whether the last complete line handed over is no longer what the file holds there (a
@@ -186,46 +264,31 @@ class Tail:
     def _switch_to_new_file(self) -> None:
         """A new file is at the path: go on reading it where we were if it begins with every byte
         read so far (an atomic save); else decide from its first line (see the class doc)."""
-        old_offset, old_digest, old_head = self.offset, self._digest, self._head
+        old_offset, old_digest, old_head, old_end = self.offset, self._digest, self._head, self._end
         self._close()
         self._open()
         assert self._fh is not None
-        if old_offset and _prefix_digest(self._fh, old_offset, self.stop) == old_digest.digest():
-            self.offset, self._digest, self._head = old_offset, old_digest, old_head
+        if old_offset and prefix_digest(self._fh, old_offset, self.stop) == old_digest.digest():
+            self.offset, self._digest, self._head, self._end = old_offset, old_digest, old_head, old_end
             return
         self._head = old_head
         self._begin_cut("replaced")
 
-    def _read_rotated_copy(self) -> None:
+    def _read_rotated_copy(self, start: int) -> bool:
         """The file was cut. If logrotate's `copytruncate` left a copy beside it (`log.1`,
         `log-20261129`) that begins with every byte read so far, the lines the writer added
-        between our last read and the cut are in that copy only: read them from it first."""
-        folder, name = os.path.split(os.fspath(self.path))
-        try:
-            names = os.listdir(folder or ".")
-        except OSError:
-            return
-        for other in sorted(names):
-            if other == name or not other.startswith(name) or other[len(name) : len(name) + 1] not in ".-_":
+        between our last read and the cut are in that copy only: read them from it first (from
+        `start`: the offset, or 0 for a new handler that has had nothing yet). Returns whether one was."""
+        for other, fh, fst in copies(self.path):
+            size = fst.st_size
+            if size <= self.offset or os.pread(fh.fileno(), len(self._head), 0) != self._head:
                 continue
-            try:
-                fh = open_regular(Path(folder, other))
-            except OSError:
+            if prefix_digest(fh, self.offset, self.stop) != self._digest.digest():
                 continue
-            with fh:
-                size = os.fstat(fh.fileno()).st_size
-                if size <= self.offset or os.pread(fh.fileno(), len(self._head), 0) != self._head:
-                    continue
-                if _prefix_digest(fh, self.offset, self.stop) != self._digest.digest():
-                    continue
-                pos = self.offset
-                while pos < size and not (self.stop is not None and self.stop.is_set()):
-                    chunk = os.pread(fh.fileno(), min(READ_CHUNK, size - pos), pos)
-                    if not chunk:
-                        break
-                    pos += len(chunk)
-                    self.handler.data(chunk)
-                return
+            hand_range(fh, start, size, self.handler.data, self.stop)
+            self._copied.append((other, (fst.st_dev, fst.st_ino), 0, size))
+            return True
+        return False
 
     def _begin_cut(self, kind_: str) -> None:
         self._cut = kind_
@@ -234,7 +297,7 @@ class Tail:
         self._old_first = head[: nl + 1] if nl >= 0 else head
         self.offset = 0
         self._head = b""
-        self._last_at = -1
+        self._last_at, self._end = -1, b""
 
     def _decide_cut(self) -> bool:
         """The new content's first line is there: continue the run, or start over. False: wait."""
@@ -250,12 +313,24 @@ class Tail:
         cut, self._cut = self._cut, ""
         self._digest = hashlib.blake2b()
         self._fh.seek(0)
+        if not (starts_over or not old):
+            self._skip_hole()
         if starts_over or not old:
+            self._copied = []  # a new run: what came before it is not replayed
             self.handler.reset(cut)
         else:
-            why = "cut short (copytruncate)" if cut == "truncated" else "a new file (rotation)"
-            self.handler.status("rotated", f"{self.path}: {why}: its lines continue the run")
+            why = CUT_SHORT if cut == "truncated" else "a new file (rotation): its lines continue the run"
+            self.handler.status("rotated", f"{self.path}: {why}")
         return True
+
+    def _skip_hole(self) -> None:
+        """A writer that did not open its log for appending writes on at its own offset after a
+        `copytruncate`: the file then begins with a hole, NUL bytes up to where the writer was. They
+        are no log's text: reading starts after them (they count in the offset and the digest)."""
+        assert self._fh is not None
+        pos = hole_end(self._fh, self._digest, self.stop)
+        self.offset = pos
+        self._head = b"\0" * min(pos, HEAD_CHECK)
 
     # -- reading ----------------------------------------------------------------------------
     def _drain(self, budget: int) -> bool:
@@ -279,11 +354,16 @@ class Tail:
                     fh.seek(self.offset + cut)
                     if not chunk:
                         return False  # only an unterminated last line: read it again next time
+            if self._head and os.pread(fh.fileno(), len(self._head), 0) != self._head:
+                self._moved = True  # cut (and written again) since the checks: this is not our data
+                return False
             if len(self._head) < HEAD_CHECK:
                 self._head += chunk[: HEAD_CHECK - len(self._head)]
             self._digest.update(chunk)
             if lines:
                 self._remember_last_line(chunk)
+            else:
+                self._end = (self._end + chunk[-END_CHECK:])[-END_CHECK:]
             self.offset += len(chunk)
             budget -= len(chunk)
             self.handler.data(chunk)
@@ -308,21 +388,6 @@ class Tail:
 
     def close(self) -> None:
         self._close()
-
-
-def _prefix_digest(fh: BinaryIO, n: int, stop: threading.Event | None) -> bytes:
-    """BLAKE2 digest of the first n bytes of a file (b'' when it is shorter)."""
-    h = hashlib.blake2b()
-    pos = 0
-    while pos < n:
-        if stop is not None and stop.is_set():
-            return b""
-        chunk = os.pread(fh.fileno(), min(READ_CHUNK, n - pos), pos)
-        if not chunk:
-            return b""
-        h.update(chunk)
-        pos += len(chunk)
-    return h.digest()
 
 
 _FIELDS = re.compile(rb"[,\t;|]")

@@ -12,7 +12,9 @@ from lossacc_tui.events import Status
 from lossacc_tui.monitor import Monitor
 
 
-def follow_with(tmp_path: Path, role_map: dict[str, str]) -> tuple[Monitor, Collector]:
+def follow_with(tmp_path: Path, role_map: dict[str, str], says: bool = False) -> tuple[Monitor, Collector]:
+    """Follow a real log written by a writer process until it is all read (and, with `says`, the
+    `--map` line is said: it comes in the same read as the first records, just after them)."""
     log = tmp_path / "metrics.csv"
     log.write_text("")
     m = Monitor([log], role_map=role_map)
@@ -23,6 +25,8 @@ def follow_with(tmp_path: Path, role_map: dict[str, str]) -> tuple[Monitor, Coll
         write("append", log, CSV, pause=0.0)
         want = sum(1 for _ in CSV.open()) - 1
         c.wait(lambda: bool(m.runs) and len(m.runs[0].series.get("loss", ())) == want, timeout=60)
+        if says:
+            c.wait(lambda: bool(said(c)))
     finally:
         m.stop()
     return m, c
@@ -33,7 +37,7 @@ def said(c: Collector) -> list[str]:
 
 
 def test_a_mistyped_map_name_is_said_once(tmp_path: Path) -> None:
-    _m, c = follow_with(tmp_path, {"val_acc": "val_acuracy"})
+    _m, c = follow_with(tmp_path, {"val_acc": "val_acuracy"}, says=True)
     (msg,) = said(c)
     assert msg.startswith("--map val_acc=val_acuracy: no metric of that name (there are: ")
     assert "val_accuracy" in msg  # the names there are, to pick from

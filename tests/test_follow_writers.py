@@ -45,7 +45,9 @@ def settle(m, c: Collector, expected: list[Run]) -> None:  # type: ignore[no-unt
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
-@pytest.mark.parametrize("mode", ["append", "atomic", "copytruncate", "create", "rewrite-last", "half-line"])
+@pytest.mark.parametrize(
+    "mode", ["append", "atomic", "copytruncate", "copytruncate-early", "create", "rewrite-last", "half-line"]
+)
 def test_every_record_arrives_once_in_one_run(tmp_path: Path, stop_all, fmt: str, mode: str) -> None:  # type: ignore[no-untyped-def]
     source = SOURCES[fmt]
     expected = read_runs(source)
@@ -67,7 +69,7 @@ def test_every_record_arrives_once_in_one_run(tmp_path: Path, stop_all, fmt: str
     assert [r.name for r in m.runs] == [str(p)]
     assert not any(isinstance(e, RunReset) for e in c.events)
     assert not any(isinstance(e, Status) and e.state == "error" for e in c.events)
-    if mode in ("copytruncate", "create"):
+    if mode in ("copytruncate", "copytruncate-early", "create"):
         assert "rotated" in c.states(p)
 
 

@@ -2,7 +2,8 @@
 a kind of training job or log tool does. Run as `python writers.py MODE PATH SOURCE [PAUSE]`.
 
 Modes: append (line by line), atomic (whole file to a temp, os.replace over the log, every few
-lines), copytruncate (logrotate's copy then truncate, halfway, the writer going on appending),
+lines), copytruncate (logrotate's copy then truncate, halfway, the writer going on appending;
+copytruncate-early: a quarter of the way, so the log grows again past its size at the cut),
 create (logrotate's rename then a new empty file, the writer reopening it, no header again),
 rewrite-last (each line first written provisional without its newline, rewritten in place, then
 ended), half-line (the last line cut in two with a pause between), hf-atomic (a trainer_state.json
@@ -34,13 +35,13 @@ def main(mode: str, path: str, source: str, pause: float) -> None:
                 f.write("".join(lines[:n]))
             os.replace(path + ".tmp", path)
             time.sleep(pause)
-    elif mode in ("copytruncate", "create"):
-        half = len(lines) // 2
+    elif mode in ("copytruncate", "copytruncate-early", "create"):
+        half = len(lines) // (4 if mode == "copytruncate-early" else 2)
         f = open(path, "a", encoding="utf-8")  # noqa: SIM115
         for i, ln in enumerate(lines):
             if i == half:
                 time.sleep(pause * 5)
-                if mode == "copytruncate":
+                if mode.startswith("copytruncate"):
                     with open(path, encoding="utf-8") as src, open(path + ".1", "w") as dst:
                         dst.write(src.read())
                     os.truncate(path, 0)

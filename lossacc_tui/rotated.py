@@ -1,0 +1,95 @@
+"""What a log rotation leaves beside a followed file, and how to read it: logrotate's
+`copytruncate` copies the log (`log.1`, `log-20261129`, ...) and cuts it in place, so the lines the
+writer added between the follower's last look and the cut are in the copy only. A writer that did
+not open its log for appending writes on at its own offset after the cut, leaving a hole (NUL bytes)
+at the start of the file.
+
+Used by `tail.Tail`; knows nothing of handlers or formats. Copies are opened read-only, no lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import suppress
+from pathlib import Path
+from typing import BinaryIO
+
+from lossacc_tui.files import open_regular
+
+READ_CHUNK = 1 << 20  # bytes per read
+
+#: a range of a copy handed over: (its path, its (st_dev, st_ino), start, end), bytes
+Segment = tuple[str, tuple[int, int], int, int]
+
+
+def copies(path: Path) -> Iterator[tuple[str, BinaryIO, os.stat_result]]:
+    """The regular files beside `path` whose name is its name and a suffix starting with `.`, `-`
+    or `_` (`log.1`, `log-20261129`, `log_old`), in name order, each open (read-only) while the
+    caller looks at it: (path, file, its fstat)."""
+    folder, name = os.path.split(os.fspath(path))
+    try:
+        names = os.listdir(folder or ".")
+    except OSError:
+        return
+    for other in sorted(names):
+        if other == name or not other.startswith(name) or other[len(name) : len(name) + 1] not in ".-_":
+            continue
+        full = os.path.join(folder, other)
+        try:
+            fh = open_regular(Path(full))
+        except OSError:
+            continue
+        with fh:
+            yield full, fh, os.fstat(fh.fileno())
+
+
+def prefix_digest(fh: BinaryIO, n: int, stop: threading.Event | None) -> bytes:
+    """BLAKE2 digest of the first n bytes of a file (b'' when it is shorter, or on `stop`)."""
+    h = hashlib.blake2b()
+    pos = 0
+    while pos < n:
+        if stop is not None and stop.is_set():
+            return b""
+        chunk = os.pread(fh.fileno(), min(READ_CHUNK, n - pos), pos)
+        if not chunk:
+            return b""
+        h.update(chunk)
+        pos += len(chunk)
+    return h.digest()
+
+
+def hand_range(
+    fh: BinaryIO, pos: int, end: int, data: Callable[[bytes], None], stop: threading.Event | None
+) -> None:
+    """Hand bytes [pos, end) of a file to `data`, a chunk at a time (memory stays bounded)."""
+    while pos < end and not (stop is not None and stop.is_set()):
+        chunk = os.pread(fh.fileno(), min(READ_CHUNK, end - pos), pos)
+        if not chunk:
+            break
+        pos += len(chunk)
+        data(chunk)
+
+
+def replay(seg: Segment, data: Callable[[bytes], None], stop: threading.Event | None) -> None:
+    """Hand a range of a copy over again, if that copy (the same inode) is still there."""
+    name, ident, start, end = seg
+    with suppress(OSError), open_regular(Path(name)) as fh:
+        fst = os.fstat(fh.fileno())
+        if (fst.st_dev, fst.st_ino) == ident:
+            hand_range(fh, start, end, data, stop)
+
+
+def hole_end(fh: BinaryIO, digest: hashlib.blake2b, stop: threading.Event | None) -> int:
+    """Where the NUL bytes at the start of a file end (0: none); they are added to `digest`."""
+    pos = 0
+    while not (stop is not None and stop.is_set()):
+        chunk = os.pread(fh.fileno(), READ_CHUNK, pos)
+        rest = chunk.lstrip(b"\0")
+        pos += len(chunk) - len(rest)
+        digest.update(chunk[: len(chunk) - len(rest)])
+        if rest or not chunk:
+            break
+    return pos
