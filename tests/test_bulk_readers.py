@@ -213,7 +213,8 @@ def test_a_large_csv_block_in_joined_pieces_reads_as_small_reads(
     rng = np.random.default_rng(seed)
     n = 4000
     a, b, c = (float_texts(rng, n) for _ in range(3))
-    lines = ["epoch,step,train_loss_step,val_loss,val_acc"]
+    # (random floats in every column: the last is no accuracy, whose unit is decided from its values)
+    lines = ["epoch,step,train_loss_step,val_loss,val_grad_norm"]
     for i in range(n):
         epoch, k = divmod(i, 100)
         lines.append(
