@@ -35,7 +35,8 @@ class GridFeeder:
 
     def feed_many(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Feed `values` in order; (n, step) after each one, as float arrays of len(values): n as
-        `grid.feed` returns it (NaN for None) and `step_floor(grid.n_fit)` (fraction; NaN: none).
+        `grid.feed` returns it (NaN for None) and the larger of `step_floor(grid.n_fit)` and
+        `grid.printed_unit` (fraction; NaN: none).
         The same as calling `grid.feed` on each value."""
         m = len(values)
         g = self.grid
@@ -44,17 +45,19 @@ class GridFeeder:
         cand = np.flatnonzero(ok)
         # first occurrence in this chunk of each value not given before
         pos = cand[first_seen(values[cand], self._given)].tolist()
-        states = [(g.n, g.n_fit)]
+        states = [(g.n, g.n_fit, g.printed_unit)]
         for p in pos:
             v = float(values[p])
             g.feed(v)
             self._given.add(v)
             self.calls += 1
-            states.append((g.n, g.n_fit))
+            states.append((g.n, g.n_fit, g.printed_unit))
         # the state after point j: the one after the last feed at or before j
         which = np.searchsorted(np.asarray(pos, dtype=np.int64), np.arange(m), side="right")
         n = np.array([math.nan if s[0] is None else float(s[0]) for s in states])[which]
-        step = np.array([step_floor(s[1]) for s in states])[which]
+        # (one unit of the printing is as small as a change the log can show: a 2-decimal log's
+        # 0.97 -> 0.96 may be one sample of 100 or of any set, so it is no trend either)
+        step = np.array([np.fmax(step_floor(s[1]), s[2]) for s in states])[which]
         return n, step
 
 

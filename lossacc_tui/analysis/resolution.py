@@ -80,6 +80,13 @@ class GridEstimate:
         #: chance that some grid up to n_fit would fit the values by luck (1: none fits)
         self.luck = 1.0
 
+    @property
+    def printed_unit(self) -> float:
+        """One unit of the last decimal the values were printed with when that is coarse (0.01 for
+        0.97, 0.001 for 0.925: up to 3 decimals), else NaN (fraction): a change of one unit is the
+        least the log can show."""
+        return 10.0**-self._d if 0 <= self._d <= 3 else math.nan
+
     def _tol(self) -> float:
         return 0.5 * 10.0**-self._d + _ABS
 
