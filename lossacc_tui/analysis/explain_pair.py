@@ -7,7 +7,18 @@ from collections.abc import Callable
 
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.explain_parts import STEP, Names, mistakes
-from lossacc_tui.analysis.quantities import arrow, change, count, factor, fmt, fmt_x, pts, times, within
+from lossacc_tui.analysis.quantities import (
+    arrow,
+    change,
+    count,
+    factor,
+    fmt,
+    fmt_x,
+    points,
+    pts,
+    times,
+    within,
+)
 from lossacc_tui.analysis.resolution import describe, resolution
 
 Parts = list[tuple[str, str]]
@@ -57,11 +68,11 @@ def _drop_versus(e: dict[str, float], n: Names) -> str:
     sig = e.get("acc_noise", math.nan)
     if math.isfinite(sig) and sig > 0:
         z = n.params.rise_z * math.sqrt(2.0 / n.params.half)
-        parts.append((z * sig, f"{z:.2g} x its evaluation-to-evaluation noise ({sig * 100:.2g} points)"))
+        parts.append((z * sig, f"{z:.2g} x its evaluation-to-evaluation noise ({points(sig)})"))
     k = e.get("acc_n", math.nan)
     if math.isfinite(k):
         r = resolution(e["acc_level_now"], int(k))
-        parts.append((r, f"its resolution ({r * 100:.2g} points)"))
+        parts.append((r, f"its resolution ({points(r)})"))
     within = [w for v, w in parts if not drop > v]
     if within:
         return "no longer more than " + " and ".join(within) + ": no fall to speak of now"
@@ -76,7 +87,7 @@ def _flat_band(e: dict[str, float], n: Names) -> str:
     if math.isfinite(k) and math.isfinite(a):
         r = resolution(a, int(k))
         if r > band:
-            band, words = r, f"the accuracy's resolution ({r * 100:.2g} points; more than {words})"
+            band, words = r, f"the accuracy's resolution ({points(r)}; more than {words})"
     if e["acc_high"] - e["acc_low"] <= band:
         return f"within {words}"
     return f"above {words} that counts as flat (it opened within it; it closes at 1.5 times that)"
@@ -130,7 +141,7 @@ def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:
         (
             "How sure",
             f"The accuracy range from {n.unit} {fmt_x(e['from_x'])} to {fmt_x(e['now_x'])} is "
-            f"{(e['acc_high'] - e['acc_low']) * 100:.2g} points, {_flat_band(e, n)}; informational."
+            f"{points(e['acc_high'] - e['acc_low'])}, {_flat_band(e, n)}; informational."
             + grid_sentence(
                 e.get("acc_level_now", math.nan), e.get("acc_n", math.nan), e.get("acc_n_near", math.nan)
             ),

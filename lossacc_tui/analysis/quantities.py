@@ -256,6 +256,13 @@ def pts(d: float) -> str:
     return f"{d * 100:+.1f} points"
 
 
+def points(d: float) -> str:
+    """The size of an accuracy difference `d` (fraction) in percentage points, never "1 points":
+    "1.0 points", "0.33 points", "0.033 points"."""
+    v = abs(d) * 100
+    return f"{v:.1f} points" if v >= 0.95 or v == 0 else f"{v:.2g} points"
+
+
 def pct(a: float) -> str:
     return f"{a * 100:.1f}%"
 

@@ -26,6 +26,8 @@ import math
 
 import numpy as np
 
+from lossacc_tui.analysis.quantities import points
+
 #: largest evaluation set searched (a step finer than 1/N_MAX is below what matters here)
 N_MAX = 20000
 #: the values must fit the grid with a chance below this if they were drawn at random
@@ -247,20 +249,20 @@ def describe(acc: float, n: int | None, n_near: int | None = None) -> str:
         grid = (
             f"The logged accuracies all lie on a grid of 1/{n}, and as well on grids up to 1/{n_near} "
             f"(an evaluation set of about {n}-{n_near} samples; the values do not decide which: one "
-            f"sample is about {100.0 / n:.2g} points), so "
+            f"sample is about {points(1.0 / n)}), so "
         )
     else:
         grid = (
             f"The logged accuracies all lie on a grid of 1/{n} (an evaluation set of {n} samples: one "
-            f"sample is {100.0 / n:.2g} points), so "
+            f"sample is {points(1.0 / n)}), so "
         )
     se = math.sqrt(min(max(acc, 0.0), 1.0) * (1.0 - min(max(acc, 0.0), 1.0)) / n) if math.isfinite(acc) else 0
     if se < 1.0 / n:  # (at 0 or 1 the standard error is 0: the step of one sample is the resolution)
         return grid + (
-            f"at {acc:.4g} the binomial standard error ({se * 100:.2g} points) is below one sample; a change "
+            f"at {acc:.4g} the binomial standard error ({points(se)}) is below one sample; a change "
             "smaller than one sample is not a trend"
         )
     return grid + (
-        f"at {acc:.4g} another evaluation set of that size would differ by about {r * 100:.2g} points "
+        f"at {acc:.4g} another evaluation set of that size would differ by about {points(r)} "
         "(binomial standard error); a change smaller than that is not a trend"
     )
