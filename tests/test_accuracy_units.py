@@ -153,3 +153,33 @@ def test_check_follow_tells_the_stray_value_as_a_problem(tmp_path: Path) -> None
     accs = [e["values"]["val_accuracy"] for e in seen if e["event"] == "record"]
     assert len(accs) == len(rows) and accs[:4] == [r["val_acc"] for r in rows[:4]]
     assert "Traceback" not in err
+
+
+def test_alerts_of_a_reading_that_changed_close_withdrawn_without_nan() -> None:
+    """A tester followed a log whose first two val_acc were 1.01 and 1.02: read in percent at first,
+    the run raised warnings on accuracies of 0.0101; once the fractions outvoted them the analysis
+    started over, and those warnings closed with titles "... at val_accuracy nan ..." computed from
+    the rescaled history. They now close withdrawn: fixed words, no number of a history gone."""
+    from lossacc_tui.analysis import Analyzer
+
+    rows = softmax_regression(epochs=12, classes=3, seed=1)
+    acc = np.array([1.01, 1.02] + [r["val_acc"] for r in rows[2:]])
+    run = Run("r", "-", "csv")
+    an = Analyzer(run)
+    events = []
+    for i, r in enumerate(rows):
+        cols = {
+            "loss": np.array([r["train_loss"]]),
+            "accuracy": np.array([r["train_acc"]]),
+            "val_loss": np.array([r["val_loss"]]),
+            "val_acc": acc[i : i + 1],
+        }
+        run.add_batch(Batch(1, cols, dict.fromkeys(cols), epoch=np.array([float(i)])))
+        events += an.update()
+    opened = {a.kind for what, a in events if what == "opened" and a.start == 0.0}
+    closed = [a for what, a in events if what == "closed" and a.kind in opened]
+    assert opened and {a.kind for a in closed} == opened  # (the premise: warnings on the first reading)
+    for a in closed:
+        text = f"{a.title} {a.explanation}".lower()
+        assert "nan" not in text and "withdrawn" in text, text
+        assert a.evidence == {} and a.claims == []

@@ -19,14 +19,34 @@ def event_key(ev: Event) -> tuple[float, int]:
     return (x if x is not None and math.isfinite(x) else math.inf, 0 if what == "closed" else 1)
 
 
+WITHDRAWN = (
+    "The analysis of this run started over on its history as read now (a unit decision changed, or "
+    "its columns did), and this alert is not among what it finds: it is withdrawn. Its numbers were "
+    "of the history as first read, so none is repeated here."
+)
+
+
+def withdrawn(a: Alert) -> Alert:
+    """A closing snapshot of an alert the new analysis no longer raises. Its texts are fixed and its
+    evidence and claims empty: they would be computed from a history that has changed under them (a
+    series rescaled in place reads NaN where a value was left out)."""
+    b = a.snapshot()
+    b.title = f"{a.kind}: withdrawn (the analysis started over on the run's history as read now)"
+    b.explanation = f"**{b.title}**\n\n{WITHDRAWN}\n"
+    b.evidence = {}
+    b.claims = []
+    return b
+
+
 def diff(old: list[Alert], new: list[Alert]) -> list[Event]:
-    """Events that turn the old alert list into the new one (after a replay)."""
+    """Events that turn the old alert list into the new one (after the analysis started over): an
+    alert the new list lacks closes `withdrawn`."""
     before = {alert_key(a): a for a in old}
     after = {alert_key(a): a for a in new}
     events: list[Event] = []
     for k, a in before.items():
         if a.active and (k not in after or not after[k].active):
-            b = after.get(k, a).snapshot()
+            b = after[k].snapshot() if k in after else withdrawn(a)
             b.active = False
             if b.end is None:
                 b.end = b.start
