@@ -51,8 +51,8 @@ def test_a_non_finite_alert_read_as_it_opens_live_counts_its_own_point(tmp_path:
                     seen.append(alert)
     assert seen and seen[0].start == first_bad
     text = seen[0].explanation
-    assert "(1 non-finite evaluation(s) so far)" in text or "at 1 of" in seen[0].title, text
-    assert "0 non-finite" not in text and "0 value(s) say so" not in text
+    assert "(one non-finite evaluation so far)" in text or "at 1 of" in seen[0].title, text
+    assert "0 non-finite" not in text and "no non-finite" not in text and "no values say so" not in text
 
 
 def test_eval_non_finite_does_not_say_training_is_finite_when_it_went_nan_and_came_back(

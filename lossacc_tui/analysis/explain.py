@@ -14,6 +14,7 @@ from lossacc_tui.analysis.explain_parts import Names, below_baseline, mistakes, 
 from lossacc_tui.analysis.explain_rise import EXPLAINERS as RISE_EXPLAINERS
 from lossacc_tui.analysis.mdtext import md_names
 from lossacc_tui.analysis.quantities import arrow, count, factor, fmt, fmt_x, pts, times
+from lossacc_tui.analysis.quantities import count as count_words
 
 Builder = Callable[[Alert, Names], list[tuple[str, str]]]
 
@@ -44,7 +45,8 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
             what += f" The latest finite value is {fmt(latest)} at {n.unit} {fmt_x(latest_x)}."
     else:
         what = (
-            f"{name} is {bad} from {n.unit} {fmt_x(a.start)} on ({count} non-finite evaluation(s) so far)."
+            f"{name} is {bad} from {n.unit} {fmt_x(a.start)} on "
+            f"({count_words(count, 'non-finite evaluation')} so far)."
             f"{before}"
         )
     if before.startswith(" Its last finite value"):
@@ -148,7 +150,8 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
         ),
         (
             "How sure",
-            f"Certain that the logged {name} is {bad}: {count} value(s) say so; noise cannot produce it. "
+            f"Certain that the logged {name} is {bad}: {count_words(count, 'value')} "
+            f"{'says' if count == 1 else 'say'} so; noise cannot produce it. "
             "What caused it is the open question the checks above answer.",
         ),
     ]

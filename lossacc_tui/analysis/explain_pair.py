@@ -98,7 +98,7 @@ def tol_words(e: dict[str, float], n: Names) -> str:
     resolution when that is larger."""
     tol = e.get("acc_tol", n.params.acc_hold_tol)
     if not math.isfinite(tol) or tol <= n.params.acc_hold_tol:
-        return f"{n.params.acc_hold_tol * 100:.0f} point(s)"
+        return points(n.params.acc_hold_tol)
     return f"{tol * 100:.1f} points (the accuracy's resolution)"
 
 

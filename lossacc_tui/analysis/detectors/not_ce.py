@@ -13,7 +13,7 @@ from lossacc_tui.analysis.consistency import inconsistent
 from lossacc_tui.analysis.detectors.base import Ctx, Detector, classes_claim, names, value
 from lossacc_tui.analysis.evidence import not_cross_entropy
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.quantities import fmt, fmt_x, pct
+from lossacc_tui.analysis.quantities import count, fmt, fmt_x, pct
 from lossacc_tui.model import Series
 
 
@@ -148,7 +148,7 @@ class NotCrossEntropy(Detector):
         first = (
             f"**{alert.title}**\n\n**What happened.** At {nm[2]} {fmt_x(e['x'])} the log has {nm[0]} "
             f"{fmt(e['loss'])} beside {nm[1]} {fmt(e['acc'], 4)}"
-            f" ({int(e['inconsistent_evaluations'])} such evaluation(s) in this span).\n\n"
+            f" ({count(int(e['inconsistent_evaluations']), 'such evaluation')} in this span).\n\n"
         )
         why = (
             "**Why.** Every misclassified sample puts at most 1/2 on its true class, so it costs at least "

@@ -34,7 +34,7 @@ from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k, k_back
 from lossacc_tui.analysis.detectors.diverging import diverging_claims
 from lossacc_tui.analysis.detectors.repeat_chance import grid_bins, runs_by_chance
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.quantities import fmt, fmt_x
+from lossacc_tui.analysis.quantities import fmt, fmt_x, points
 from lossacc_tui.analysis.track import x_values
 from lossacc_tui.model import Series
 
@@ -319,7 +319,7 @@ class AccStuck(Detector):
                     "follows",
                     x0,
                     x1,
-                    f"{self.subject} {fmt(acc, 4)} is within {self.p.majority_tol * 100:.0f} point(s) of the "
+                    f"{self.subject} {fmt(acc, 4)} is within {points(self.p.majority_tol)} of the "
                     f"majority-class rate {fmt(maj, 4)} you gave",
                     value=acc,
                 )
