@@ -19,8 +19,10 @@ import itertools
 import math
 from dataclasses import dataclass
 
+from lossacc_tui.analysis.alerts import Severity
 from lossacc_tui.analysis.claims import Claim
-from lossacc_tui.analysis.detectors.base import Ctx, value
+from lossacc_tui.analysis.detectors.base import Ctx, classes_claim, value
+from lossacc_tui.analysis.detectors.base_rate import guess_claim, guess_reading
 from lossacc_tui.analysis.quantities import fmt, fmt_x
 from lossacc_tui.model import Series
 
@@ -80,3 +82,23 @@ def flip_claim(f: Flip, x0: float, x1: float, loss_name: str, unit: str) -> Clai
             f"{fmt(f.bound, 3)} nats in all or keeps growing. Per-sample losses decide (lossacc_tui.probe)"
         ),
     )
+
+
+def rise_severity(ctx: Ctx, flip: Flip | None, x0: float, x1: float) -> Severity:
+    """A loss rise from x0 to x1 (`overfitting`, `loss-up-acc-up`) is information when a sample
+    flip explains it or the model fits nothing (`base_rate.guess_reading`), else a warning."""
+    return "info" if flip is not None or guess_reading(ctx, x0, x1) is not None else "warning"
+
+
+def rise_readings(
+    ctx: Ctx, flip: Flip | None, x0: float, x1: float, loss_name: str, unit: str
+) -> list[Claim]:
+    """The first claims of a loss rise from x0 to x1: the class count, then the sample-flip and the
+    fits-nothing readings when they hold."""
+    out = classes_claim(ctx, x0, x1)
+    if flip is not None:
+        out.append(flip_claim(flip, x0, x1, loss_name, unit))
+    guess = guess_reading(ctx, x0, x1)
+    if guess is not None:
+        out.append(guess_claim(guess, x0, x1, loss_name))
+    return out

@@ -14,7 +14,6 @@ from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import (
     Ctx,
     Detector,
-    classes_claim,
     extreme_so_far,
     names,
     noise,
@@ -22,8 +21,7 @@ from lossacc_tui.analysis.detectors.base import (
     value,
     value_at_x,
 )
-from lossacc_tui.analysis.detectors.base_rate import guess_claim, guess_reading
-from lossacc_tui.analysis.detectors.flip import Flip, flip_claim, flip_reading
+from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity
 from lossacc_tui.analysis.detectors.pair import new_best
 from lossacc_tui.analysis.detectors.rise import (
     RiseRun,
@@ -319,20 +317,13 @@ class Overfitting(Detector):
 
     def severity(self, alert: Alert) -> Severity:
         e = alert.evidence
-        guess = guess_reading(self.ctx, e["best_x"], e["now_x"])  # (h9m: a model that fits nothing)
-        return "info" if self._flip(alert) is not None or guess is not None else "warning"
+        return rise_severity(self.ctx, self._flip(alert), e["best_x"], e["now_x"])
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence
         nm = names(self.ctx)
         x0, x1 = e["best_x"], e["now_x"]
-        out = classes_claim(self.ctx, x0, x1)
-        flip = self._flip(alert)
-        if flip is not None:
-            out.append(flip_claim(flip, x0, x1, self.subject, nm[2]))
-        guess = guess_reading(self.ctx, x0, x1)
-        if guess is not None:
-            out.append(guess_claim(guess, x0, x1, self.subject))
+        out = rise_readings(self.ctx, self._flip(alert), x0, x1, self.subject, nm[2])
         sig = noise(self.series, i)
         if math.isfinite(sig):  # (the short-run path says how little evidence it has in its text)
             out += rise_claims(e["best_val_loss"], e["now_val_loss"], sig, x0, x1, self.subject, nm[2])

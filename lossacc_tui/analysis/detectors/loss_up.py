@@ -10,14 +10,12 @@ import numpy as np
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import (
-    classes_claim,
     extreme_so_far,
     names,
     noise,
     span_extreme,
 )
-from lossacc_tui.analysis.detectors.base_rate import guess_claim, guess_reading
-from lossacc_tui.analysis.detectors.flip import Flip, flip_claim, flip_reading
+from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity
 from lossacc_tui.analysis.detectors.pair import PairDetector, new_best
 from lossacc_tui.analysis.detectors.rise import (
     RiseRun,
@@ -158,20 +156,13 @@ class LossUpAccUp(PairDetector):
 
     def severity(self, alert: Alert) -> Severity:
         e = alert.evidence
-        guess = guess_reading(self.ctx, e["best_x"], e["now_x"])  # (h9m: a model that fits nothing)
-        return "info" if self._flip(alert) is not None or guess is not None else "warning"
+        return rise_severity(self.ctx, self._flip(alert), e["best_x"], e["now_x"])
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence
         nm = names(self.ctx)
         x0, x1 = e["best_x"], e["now_x"]
-        out = classes_claim(self.ctx, x0, x1)
-        flip = self._flip(alert)
-        if flip is not None:
-            out.append(flip_claim(flip, x0, x1, nm[0], nm[2]))
-        guess = guess_reading(self.ctx, x0, x1)
-        if guess is not None:
-            out.append(guess_claim(guess, x0, x1, nm[0]))
+        out = rise_readings(self.ctx, self._flip(alert), x0, x1, nm[0], nm[2])
         out += mistakes_change(e["best_acc"], e["now_acc"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
         out += rise_claims(e["best_loss"], e["now_loss"], noise(self.ctx.loss, i), x0, x1, nm[0], nm[2])
         t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
