@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -40,18 +41,27 @@ class GridFeeder:
         The same as calling `grid.feed` on each value."""
         m = len(values)
         g = self.grid
+        if g.settled:  # (no value can change it now: its state after every point is the one it has)
+            n_now = math.nan if g.n is None else float(g.n)
+            return np.full(m, n_now), np.full(m, np.fmax(step_floor(g.n_fit), g.printed_unit))
         with np.errstate(invalid="ignore"):
             ok = np.isfinite(values) & (values > 0.0) & (values < 1.0)
         cand = np.flatnonzero(ok)
-        # first occurrence in this chunk of each value not given before
-        pos = cand[first_seen(values[cand], self._given)].tolist()
+        # first occurrence in this chunk of each value not given before, in order
+        pos: list[int] = []
         states = [(g.n, g.n_fit, g.printed_unit)]
-        for p in pos:
-            v = float(values[p])
-            g.feed(v)
-            self._given.add(v)
-            self.calls += 1
-            states.append((g.n, g.n_fit, g.printed_unit))
+        for piece in first_seen_pieces(values[cand], self._given):
+            for p in cand[piece].tolist():
+                v = float(values[p])
+                g.feed(v)
+                self._given.add(v)
+                self.calls += 1
+                pos.append(p)
+                states.append((g.n, g.n_fit, g.printed_unit))
+                if g.settled:  # (the feeds left would change nothing: the state stays the last one)
+                    break
+            if g.settled:
+                break
         # the state after point j: the one after the last feed at or before j
         which = np.searchsorted(np.asarray(pos, dtype=np.int64), np.arange(m), side="right")
         n = np.array([math.nan if s[0] is None else float(s[0]) for s in states])[which]
@@ -90,3 +100,22 @@ def first_seen(values: np.ndarray, given: set[float] | frozenset[float] = frozen
 
 
 _FIRST = 4096  # values looked at first
+
+
+def first_seen_pieces(
+    values: np.ndarray, given: set[float] | frozenset[float] = frozenset()
+) -> Iterator[np.ndarray]:
+    """`first_seen(values, given)` in pieces (ascending position arrays; together, the same
+    positions): the values are looked at in stretches that double from `_FIRST`, so a caller that
+    stops early (a grid settled after a few hundred distinct values) has not sorted the rest."""
+    prior: set[float] = set()
+    a, size = 0, _FIRST
+    while a < len(values):
+        piece = values[a : a + size]
+        uniq, first = np.unique(piece, return_index=True)
+        u_list = uniq.tolist()
+        keep = [i for u, i in zip(u_list, first.tolist(), strict=True) if u not in given and u not in prior]
+        prior.update(u_list)
+        if keep:
+            yield a + np.array(sorted(keep), dtype=np.int64)
+        a, size = a + size, 2 * size

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -290,9 +291,8 @@ class RunningBest:
         return self.idx
 
 
-#: per thread, inside an analysis pass (`one_pass`): how far each x column read is known to be
-#: non-decreasing (`ordered`), keyed by where its values start in memory; an entry holds the array,
-#: so that memory is not reused for another while the pass lasts
+#: per thread, inside an analysis pass (`one_pass`): whether `ordered` remembers its answers, and
+#: `pass_memo`'s results
 _PASS = threading.local()
 
 
@@ -339,24 +339,41 @@ def pass_memo(fn: Callable[[np.ndarray], np.ndarray], a: np.ndarray) -> np.ndarr
 
 def ordered(col: np.ndarray) -> bool:
     """`bool(np.all(col[1:] >= col[:-1]))` (False with a NaN past the first value): the 1-D column
-    is non-decreasing. Within a pass (`one_pass`) the answer is remembered and extended over the
-    values appended since, so the many lookups of one pass into a long history pay one comparison of
-    it (a series' columns are append-only: a changed value makes a new array)."""
+    is non-decreasing. Within a pass (`one_pass`) the answer is remembered, also for later passes,
+    and extended over the values appended since, so the lookups of a live run into a long history
+    pay a comparison of its new values only. The memory holding a column's values is known by the
+    array that owns it (a weak reference: an entry never keeps it alive, and a dead one is never
+    taken for a new array at the same address); a series' columns are append-only (a changed value
+    makes a new array)."""
     n = len(col)
-    cache: dict[tuple[int, int, str], tuple[np.ndarray, int, bool]] | None = getattr(_PASS, "ordered", None)
-    if n < 2 or cache is None:
+    if n < 2 or getattr(_PASS, "ordered", None) is None:
         return n < 2 or bool(np.all(col[1:] >= col[:-1]))
+    owner = col
+    while isinstance(owner.base, np.ndarray):
+        owner = owner.base
     key = (col.__array_interface__["data"][0], col.strides[0], col.dtype.str)
-    got = cache.get(key)
-    if got is not None and got[1] <= n:
+    with _ORDERED_LOCK:
+        got = _ORDERED.get(key)
+    if got is not None and got[0]() is owner and got[1] <= n:
         _, done, ok = got
         if not ok or done == n:
             return ok
         ok = bool(np.all(col[done:] >= col[done - 1 : -1]))
     else:
         ok = bool(np.all(col[1:] >= col[:-1]))
-    cache[key] = (col, n, ok)
+    with _ORDERED_LOCK:
+        _ORDERED.pop(key, None)
+        _ORDERED[key] = (weakref.ref(owner), n, ok)
+        while len(_ORDERED) > _ORDERED_KEEP:
+            del _ORDERED[next(iter(_ORDERED))]
     return ok
+
+
+#: `ordered`'s answers: (where the values start, stride, dtype) -> (weak reference to the array that
+#: owns that memory, values checked, whether they are non-decreasing); the most recent last
+_ORDERED: dict[tuple[int, int, str], tuple[weakref.ref[np.ndarray], int, bool]] = {}
+_ORDERED_KEEP = 64
+_ORDERED_LOCK = threading.Lock()
 
 
 def at_or_before(col: np.ndarray, xs: np.ndarray) -> np.ndarray:

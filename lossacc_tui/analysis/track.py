@@ -15,7 +15,7 @@ import numpy as np
 
 from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.gridfeed import GridFeeder, first_seen
+from lossacc_tui.analysis.gridfeed import GridFeeder, first_seen_pieces
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.resolution import TREND_DIGITS, GridEstimate
 from lossacc_tui.analysis.span_trend import BAND_WANDER_MIN, LongNoise
@@ -174,13 +174,14 @@ class Track:
         last = changes[-1][1] if changes else None
         with np.errstate(invalid="ignore"):  # (the grid takes only finite values in (0, 1))
             cand = np.flatnonzero(np.isfinite(y) & (y > 0.0) & (y < 1.0))
-        for j in cand[first_seen(y[cand])].tolist():
-            if full.settled:
-                break
-            full.feed(float(y[j]))
-            if full.n_likely != last:
-                last = full.n_likely
-                changes.append((int(idx[j]), last))
+        for piece in first_seen_pieces(y[cand]):
+            for j in cand[piece].tolist():
+                full.feed(float(y[j]))
+                if full.n_likely != last:
+                    last = full.n_likely
+                    changes.append((int(idx[j]), last))
+                if full.settled:
+                    return
 
     def _trend(self, f: Feats, win: stats.Window, lvl_ext: np.ndarray) -> None:
         """Direction (-1, 0, +1) of each point's trend: the newer half of the short window against

@@ -285,6 +285,9 @@ def one_sample_apart(vals: np.ndarray, n_max: int = 100_000) -> bool:
     >>> one_sample_apart(np.array([0.8417, 0.83, 0.8417]))
     False
     """
+    lo_v, hi_v = vals.min(initial=np.inf), vals.max(initial=-np.inf)
+    if lo_v == lo_v and hi_v == hi_v and not ((vals == lo_v) | (vals == hi_v)).all():
+        return False  # (a third level, found without sorting a long span's values)
     levels = np.unique(vals)
     if len(levels) != 2:
         return False
