@@ -13,7 +13,9 @@ References come with the bench extra: pip install 'lossacc-tui[bench]'.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -43,36 +45,79 @@ HERE = Path(__file__).resolve().parent
 
 
 def run_one(name: str, long: bool) -> tuple[str, str, float]:
-    """Run benchmarks/NAME.py in a fresh interpreter; (status, note, seconds)."""
+    """Run benchmarks/NAME.py in a fresh interpreter; (status, note, seconds).
+
+    The runner never waits on anything but the benchmark itself: its output is read on a thread
+    (echoed line by line), and the runner waits for the process to end (at most TIMEOUT_S). A
+    process it started that outlives it and still holds its output (a server left behind) cannot
+    hold the runner: after the benchmark ended the output gets `DRAIN_S` to close, then the
+    benchmark's whole process group (its own session) is killed. Its stdin is /dev/null: a
+    benchmark never reads the runner's terminal (a background job would be stopped for it)."""
     cmd = [sys.executable, str(HERE / f"{name}.py"), *(["--long"] if long else [])]
     path = [str(HERE.parent), os.environ.get("PYTHONPATH", "")]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in path if p))
     started = time.perf_counter()
-    last = ""
+    last = [""]
     try:
-        with subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
-        ) as proc:
-            assert proc.stdout is not None
-            timer = threading.Timer(TIMEOUT_S, proc.kill)
-            timer.start()
-            for line in proc.stdout:
-                print(f"  {line}", end="", flush=True)
-                if line.strip() and not line[:1].isspace():
-                    last = line.strip()  # the last unindented line: a traceback's exception, a skip reason
-            code = proc.wait()
-            timed_out = not timer.is_alive()
-            timer.cancel()
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
     except OSError as e:
         return "failed", f"could not start: {e}", time.perf_counter() - started
+    reader = threading.Thread(target=_echo, args=(proc, last), daemon=True)
+    reader.start()
+    note = ""
+    try:
+        code = proc.wait(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        code = proc.wait()
+        note = f"killed after {TIMEOUT_S} s"
+    except BaseException:  # (Ctrl-C: the benchmark is in a session of its own, so it is ended here)
+        _kill_group(proc)
+        raise
+    reader.join(DRAIN_S)
+    if reader.is_alive():  # (something it started still holds the output: it goes too)
+        _kill_group(proc)
+        reader.join(DRAIN_S)
+        note = note or "its output stayed open after it ended (a process it started): killed"
     took = time.perf_counter() - started
-    if timed_out:
-        return "failed", f"killed after {TIMEOUT_S} s", took
+    if note.startswith("killed after"):
+        return "failed", note, took
     if code == 0:
-        return "ok", "", took
+        return "ok", note, took
     if code == SKIPPED:
-        return "skipped", last, took
-    return "failed", f"exit code {code}: {last[:160]}", took
+        return "skipped", last[0], took
+    return "failed", f"exit code {code}: {last[0][:160]}", took
+
+
+#: seconds the output of an ended benchmark may stay open before what holds it is killed
+DRAIN_S = 5.0
+
+
+def _echo(proc: subprocess.Popen[bytes], last: list[str]) -> None:
+    """Echo the benchmark's output, indented, until it closes; keep its last unindented line in
+    last[0] (a traceback's exception, a skip reason). A closed terminal does not stop the reading."""
+    assert proc.stdout is not None
+    for raw in proc.stdout:
+        line = raw.decode("utf-8", errors="replace")
+        with contextlib.suppress(OSError, ValueError):
+            print(f"  {line}", end="", flush=True)
+        if line.strip() and not line[:1].isspace():
+            last[0] = line.strip()
+    proc.stdout.close()
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the benchmark's process group (its session: every process it started that did not
+    leave it)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def summary_line(path: Path) -> str:
