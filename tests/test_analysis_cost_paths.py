@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.bench_keys import curves
-from lossacc_tui.analysis import Analyzer, span_trend, stats
+from lossacc_tui.analysis import Analyzer, span_threshold, span_trend, stats
 from lossacc_tui.analysis.detectors.base_rate import PRINT_HALF_STEP, one_sample_apart
 from lossacc_tui.analysis.gridfeed import GridFeeder, first_seen, first_seen_pieces
 from lossacc_tui.analysis.resolution import GridEstimate, step_floor
@@ -35,7 +35,7 @@ def test_threshold_in_floats_is_the_array_formula_bit_for_bit() -> None:
         for spans in (1, 7, int(rng.integers(1, 5000))):
             p = span_trend.ALPHA / (spans * (1.0 + math.log2(m)))
             want = float(span_trend.t_quantile(1.0 - p, np.array(m - 2.0)))
-            assert span_trend._t_quantile_one(1.0 - p, m - 2.0) == want
+            assert span_threshold._t_quantile_one(1.0 - p, m - 2.0) == want
 
 
 def _rise_one_by_one(fit: span_trend.SpanFit, best: np.ndarray, rel: float) -> np.ndarray:

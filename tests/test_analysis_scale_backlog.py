@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import lossacc_tui.analysis.analyzer as analyzer_mod
 from benchmarks.bench_analysis import feed, rows, train
-from lossacc_tui.analysis import Analyzer, stats
+from lossacc_tui.analysis import Analyzer, lookups
 from lossacc_tui.analysis.consistency import inconsistent
 from lossacc_tui.analysis.detectors.base import lookup_level
 from lossacc_tui.analysis.detectors.rise import _min_depth, min_depth
@@ -144,5 +144,5 @@ def test_level_lookups_kept_between_appends_equal_fresh_ones(sgd: dict[str, np.n
             assert acc.fold(500)
         xs = sgd["step"][max(0, hi - 900) : hi]
         kept = lookup_level(acc, "epoch", xs, 5)
-        stats._SUMS.clear()
+        lookups._SUMS.clear()
         assert np.array_equal(kept, lookup_level(acc, "epoch", xs, 5), equal_nan=True)

@@ -2,7 +2,7 @@
 
 Several detectors fit the same validation loss (`span_trend.SpanTrend`: overfitting and
 loss-up-acc-up) and read its noise over many evaluations (`LongNoise`: the state band, acc-flat),
-and ask for the same binary entropy of the accuracy; `span_trend._MEMO` and `stats.pass_memo`
+and ask for the same binary entropy of the accuracy; `span_memo.MEMO` and `stats.pass_memo`
 compute each once a pass. These tests feed real numpy trainings and compare bit for bit with the
 same work done without sharing, and the whole analysis (alerts, band) with sharing switched off.
 """
@@ -14,7 +14,7 @@ import itertools
 import numpy as np
 import pytest
 
-from lossacc_tui.analysis import Analyzer, span_trend, stats
+from lossacc_tui.analysis import Analyzer, span_memo, span_trend, stats
 from lossacc_tui.analysis.detectors import base_rate
 from lossacc_tui.model import Batch, Run
 from tests.numpy_training import softmax_regression
@@ -99,7 +99,7 @@ def test_analysis_is_the_same_without_shared_work(monkeypatch: pytest.MonkeyPatc
     cuts = [0, 40, 41, 200, 500]
     shared = _analyse(cols, cuts)
     assert any(kind == "loss-up-acc-up" for kind, *_ in shared[0]), shared[0]
-    monkeypatch.setattr(span_trend._MEMO, "budget", 0)  # nothing kept: each detector computes alone
+    monkeypatch.setattr(span_memo.MEMO, "budget", 0)  # nothing kept: each detector computes alone
     monkeypatch.setattr(base_rate, "pass_memo", lambda fn, a: fn(np.asarray(a)))
     assert _analyse(cols, cuts) == shared
 

@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from lossacc_tui.analysis import span_trend, stats
+from lossacc_tui.analysis import span_memo, stats
 from lossacc_tui.analysis.agreed import AgreedStates
 from lossacc_tui.analysis.alert_events import diff, event_key
 from lossacc_tui.analysis.alerts import Alert, Event, StateSegment
@@ -30,13 +30,14 @@ from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting
 from lossacc_tui.analysis.layout import RunLayout
 from lossacc_tui.analysis.pairing import Pairer
 from lossacc_tui.analysis.params import Params
+from lossacc_tui.analysis.passmemo import one_pass
 from lossacc_tui.analysis.states import Timeline, state_codes
 from lossacc_tui.analysis.summary import run_summary
 from lossacc_tui.analysis.track import Feats, Track, x_column
 from lossacc_tui.model import Run
 
 #: most points a track turns into features at once (bounds memory on a long backlog: with what the
-#: detectors share within a block, `span_trend._Memo`, 2^17 peaks lower than 2^18 did without it)
+#: detectors share within a block, `span_memo.Memo`, 2^17 peaks lower than 2^18 did without it)
 BLOCK = 1 << 17
 
 
@@ -64,11 +65,11 @@ class Analyzer:
         numpy's floating-point warnings are off inside: the analysis reads NaN, inf and overflow
         (a loss of 1e308) explicitly, and a warning on stderr would only scramble `check`'s output
         or the user's training loop."""
-        with np.errstate(all="ignore"), stats.one_pass():
+        with np.errstate(all="ignore"), one_pass():
             try:
                 return self._update()
             finally:
-                span_trend.forget()  # (what detectors shared within the pass)
+                span_memo.forget()  # (what detectors shared within the pass)
 
     def _update(self) -> list[Event]:
         if self.ctx is not None:
@@ -210,7 +211,7 @@ class Analyzer:
                 self._pair(lf, af, sink)
             for d in self._overfit:
                 d.feed(lf, sink)
-            span_trend.forget()  # (what the detectors shared is for this block's points only)
+            span_memo.forget()  # (what the detectors shared is for this block's points only)
         for d in self._overfit:
             d.feed(None, sink)
         for d in self._mismatch:

@@ -112,10 +112,15 @@ def first_seen_pieces(
     a, size = 0, _FIRST
     while a < len(values):
         piece = values[a : a + size]
-        uniq, first = np.unique(piece, return_index=True)
-        u_list = uniq.tolist()
-        keep = [i for u, i in zip(u_list, first.tolist(), strict=True) if u not in given and u not in prior]
+        u_list = np.unique(piece).tolist()  # (no positions: a hash, not a stable sort)
+        want = [u for u in u_list if u not in given and u not in prior]
         prior.update(u_list)
-        if keep:
-            yield a + np.array(sorted(keep), dtype=np.int64)
+        if want:
+            hit = np.flatnonzero(np.isin(piece, np.array(want))) if 8 * len(want) < len(u_list) else None
+            got = piece if hit is None else piece[hit]
+            uniq, first = np.unique(got, return_index=True)
+            wanted = set(want)
+            keep = [i for u, i in zip(uniq.tolist(), first.tolist(), strict=True) if u in wanted]
+            pos = np.array(sorted(keep), dtype=np.int64)
+            yield a + (pos if hit is None else hit[pos])
         a, size = a + size, 2 * size

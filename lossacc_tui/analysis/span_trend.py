@@ -11,11 +11,8 @@ best (B itself, the lowest of many noisy draws, is left out: it is low by select
   (Var(diff) = 2 Var(resid) (1 - rho) for AR(1) noise), the variance of the slope grows by
   (1 + rho) / (1 - rho), the usual effective-sample-size correction (Bartlett 1935; any time-series
   text);
-- a threshold that accounts for how often the question was asked: the test is repeated after every
-  evaluation, over a span that grows, so it is asked about log2(m) + 1 roughly independent times
-  for a span of m points (spans that double share half their points), and each new best starts a
-  new span: the one-sided level `ALPHA` is shared among the spans so far and the looks at this one
-  (Bonferroni). Student's t quantile for the m - 2 degrees of freedom (`t_quantile`).
+- a threshold that accounts for how often the question was asked (the looks at a growing span and
+  the spans so far): `span_threshold.looks_threshold`, and which points reach it, `span_rise`.
 
 The same running sums give what the other rise rules measure in (`SpanFit.floor`): the noise from
 second differences pooled over the last idx / 10 evaluations (10 to `LONG_MAX`; one read from 10
@@ -33,22 +30,43 @@ line by line give the same numbers. Cost: O(new points).
 
 from __future__ import annotations
 
-import hashlib
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 
-from lossacc_tui.analysis.stats import SECOND_DIFF_SCALE, same_bits
+from lossacc_tui.analysis.span_memo import MEMO, Key, forget, memo_key
+from lossacc_tui.analysis.span_threshold import (
+    ALPHA,
+    MIN_SPAN,
+    looks_threshold,
+    span_rise,
+    span_significant,
+    t_quantile,
+)
+from lossacc_tui.analysis.stats import SECOND_DIFF_SCALE
 
-#: one-sided false-rise rate shared among the looks at one span (before the latch's own delay)
-ALPHA = 0.01
-#: fewest points after the best for the test
-MIN_SPAN = 6
+# (the threshold and the memo live in their own modules; these names stay importable from here)
+__all__ = [
+    "ALPHA",
+    "BAND_WANDER_MIN",
+    "LONG_MAX",
+    "MIN_SPAN",
+    "RECENT_MIN",
+    "LongNoise",
+    "SpanFit",
+    "SpanTrend",
+    "forget",
+    "level_rise",
+    "looks_threshold",
+    "sample_noise",
+    "sample_noise_at",
+    "span_rise",
+    "span_significant",
+    "t_quantile",
+]
+
 #: fewest points of the recent level (`SpanFit.recent`)
 RECENT_MIN = 5
 #: fewest points over which the state band reads the wander around the line (`LongNoise`): over
@@ -57,53 +75,6 @@ RECENT_MIN = 5
 BAND_WANDER_MIN = 50
 #: most points the long noise estimate pools (`SpanTrend._long`)
 LONG_MAX = 256
-_N = NormalDist()
-
-
-def t_quantile(p: float, df: np.ndarray) -> np.ndarray:
-    """Student's t quantile at probability p for df degrees of freedom (the Cornish-Fisher
-    expansion to 1/df^3, A&S 26.7.5). Against the exact quantile: within 0.5 % for df >= 8 at
-    p <= 0.999 and df >= 20 at p <= 0.99999; below it (a less strict threshold) at few degrees of
-    freedom: 0.7 % at df 4 and p 0.99, 3.5 % at p 0.999, 9 % at p 0.9999. df: any shape; NaN
-    where df < 1."""
-    z = _N.inv_cdf(p)
-    d = np.asarray(df, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        g1 = (z**3 + z) / 4.0
-        g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96.0
-        g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384.0
-        out = z + g1 / d + g2 / d**2 + g3 / d**3
-    return np.where(d >= 1, out, np.nan)
-
-
-def looks_threshold(m: int, spans: int = 1, alpha: float = ALPHA) -> float:
-    """The t a span of m points must reach: `alpha` shared among the `spans` spans tested so far
-    (each best of the loss starts one) and log2(m) + 1 looks at this one, Student's t with m - 2
-    degrees of freedom. NaN for m < 3."""
-    if m < 3:
-        return math.nan
-    key = (m, max(1, spans), alpha)
-    got = _THRESHOLDS.get(key)
-    if got is None:
-        p = alpha / (key[1] * (1.0 + math.log2(m)))
-        got = _t_quantile_one(1.0 - p, m - 2.0)
-        if len(_THRESHOLDS) < 1 << 16:
-            _THRESHOLDS[key] = got
-    return got
-
-
-def _t_quantile_one(p: float, d: float) -> float:
-    """`t_quantile(p, d)` for one df >= 1 in plain floats (the same operations in the same order, so
-    the same bits: numpy's d**2 is d*d and its d**3 the C library's pow, as Python's), about 30
-    times cheaper than a 0-d array: a long rising span asks for a new threshold at every point."""
-    z = _N.inv_cdf(p)
-    g1 = (z**3 + z) / 4.0
-    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96.0
-    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384.0
-    return z + g1 / d + g2 / (d * d) + g3 / d**3.0
-
-
-_THRESHOLDS: dict[tuple[int, int, float], float] = {}
 
 
 def _running_sums(carry: np.ndarray, rows: tuple[np.ndarray, ...]) -> np.ndarray:
@@ -121,126 +92,6 @@ def _running_sums(carry: np.ndarray, rows: tuple[np.ndarray, ...]) -> np.ndarray
 #: the running-sum rows `SpanTrend._long` and `_recent` read (row 4, the squared first differences, is
 #: read only over the span since the best)
 _LONG_ROWS = [0, 1, 2, 3, 5, 6]
-
-
-#: a memo key: a digest, and the arrays it stands for
-_Key = tuple[bytes, tuple[np.ndarray, ...]]
-
-
-class _Memo:
-    """Results of the pure steps below, keyed by their whole input (the carried state and the
-    chunk's values): several detectors feed the same series (the validation loss's line since the
-    best for `overfitting` and `loss-up-acc-up`; its noise over many evaluations for the state band
-    too), and each is computed once a pass. An entry is found by a digest of the state and a sample
-    of the chunk, then its inputs are compared bit for bit. The arrays handed out are read-only and
-    shared. Bounded (`budget` bytes, oldest out first); `forget()` empties it (`Analyzer.update`
-    does after each pass). Thread-safe."""
-
-    __slots__ = ("_bytes", "_items", "_lock", "budget")
-
-    def __init__(self, budget: int) -> None:
-        self.budget = budget
-        self._items: OrderedDict[bytes, tuple[int, tuple[np.ndarray, ...], tuple]] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: _Key) -> tuple | None:
-        key, inputs = key
-        with self._lock:
-            got = self._items.get(key)
-            if got is not None:
-                self._items.move_to_end(key)
-        if got is None or not all(same_bits(a, b) for a, b in zip(got[1], inputs, strict=True)):
-            return None
-        return got[2]
-
-    def put(self, key: _Key, value: tuple) -> None:
-        key, inputs = key
-        kept = tuple(np.array(a) for a in inputs)  # (copies: a caller may reuse its buffers)
-        size = sum(v.nbytes for v in value + kept if isinstance(v, np.ndarray))
-        for v in value:
-            if isinstance(v, np.ndarray):
-                v.setflags(write=False)
-        with self._lock:
-            if key in self._items or size > self.budget:
-                return
-            self._items[key] = (size, kept, value)
-            self._bytes += size
-            while self._bytes > self.budget:
-                old, _, _ = self._items.popitem(last=False)[1]
-                self._bytes -= old
-
-    def forget(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._bytes = 0
-
-
-_MEMO = _Memo(96 << 20)
-
-
-def forget() -> None:
-    """Drop the shared results of the last pass (`_Memo`)."""
-    _MEMO.forget()
-
-
-def _key(tag: bytes, state: tuple[np.ndarray | int, ...], chunk: tuple[np.ndarray, ...]) -> _Key:
-    """`_Memo`'s key: a digest of the state (small arrays and ints, whole) and of the chunk's arrays'
-    dtypes, shapes and about 64 values of each; and the chunk's arrays, compared whole on a hit."""
-    h = hashlib.blake2b(tag, digest_size=20)
-    for part in state:
-        if isinstance(part, int):
-            h.update(part.to_bytes(8, "little", signed=True))
-            continue
-        a = np.ascontiguousarray(part)
-        h.update(f"{a.dtype.str}{a.shape}".encode())
-        h.update(a)
-    for part in chunk:
-        h.update(f"{part.dtype.str}{part.shape}".encode())
-        h.update(np.ascontiguousarray(part[:: max(1, len(part) // 64)]))
-        if len(part):
-            h.update(np.ascontiguousarray(part[-1:]))
-    return h.digest(), chunk
-
-
-def span_significant(fit: SpanFit) -> np.ndarray:
-    """True where the slope since the best is positive and its t reaches `looks_threshold` (any
-    size of rise): the steady rule's evaluations that grew in a row are evidence only for noise
-    that does not wander; this asks the same of the whole span."""
-    return span_rise(fit, np.zeros(len(fit.t)), 0.0)
-
-
-def span_rise(fit: SpanFit, best: np.ndarray, rel: float) -> np.ndarray:
-    """True where the line through the span after the best rises by at least `rel` of the best
-    (relative, the best in nats) and its slope's t reaches `looks_threshold` for the span's length
-    and the spans tested so far. (The threshold is computed only where the rest holds.)"""
-    t, rise, m = fit.t, fit.rise, fit.m
-    with np.errstate(invalid="ignore"):
-        cand = (rise >= rel * np.abs(best)) & (rise > 0) & (t > 2.0) & (m >= MIN_SPAN)
-    out = np.zeros(len(t), dtype=bool)
-    ks = np.flatnonzero(cand)
-    if not len(ks):
-        return out
-    tk, mk, sk = t[ks], m[ks].astype(np.int64), fit.spans[ks].astype(np.int64)
-    for s in np.unique(sk).tolist():
-        sel = np.flatnonzero(sk == s)
-        lo, hi = _threshold_bounds(int(mk[sel].min()), int(mk[sel].max()), s)
-        ts = tk[sel]
-        out[ks[sel[ts > hi]]] = True  # (far past every threshold of these spans: no need to compute one)
-        for j in sel[(ts >= lo) & (ts <= hi)].tolist():  # (near one: the threshold itself decides)
-            out[ks[j]] = bool(tk[j] >= looks_threshold(int(mk[j]), s))
-    return out
-
-
-def _threshold_bounds(m0: int, m1: int, spans: int, alpha: float = ALPHA) -> tuple[float, float]:
-    """(lo, hi) with lo < `looks_threshold(m, spans, alpha)` < hi for every m0 <= m <= m1 (m0 >= 3,
-    alpha <= 0.1): the Cornish-Fisher terms are all positive at these probabilities, so the threshold
-    lies above the normal quantile of 1 - alpha / spans, and it grows with the looks (log2 m) and
-    shrinks with the degrees of freedom (m - 2). A margin of 1e-9 of each keeps rounding out of it."""
-    s = max(1, spans)
-    lo = _N.inv_cdf(1.0 - alpha / s)
-    hi = _t_quantile_one(1.0 - alpha / (s * (1.0 + math.log2(m1))), m0 - 2.0)
-    return lo * (1.0 - 1e-9), hi * (1.0 + 1e-9)
 
 
 @dataclass(slots=True)
@@ -299,7 +150,7 @@ class SpanTrend:
         out[~ok | (w0 != k)] = np.nan
         return out
 
-    def _long(self, cs: np.ndarray, idx: np.ndarray, key: _Key) -> tuple[np.ndarray, np.ndarray]:
+    def _long(self, cs: np.ndarray, idx: np.ndarray, key: Key) -> tuple[np.ndarray, np.ndarray]:
         """(noise, wander) over the last L points, L = idx / 10 between 10 and `LONG_MAX` (a long run
         is tested often; a noise read from many points is rarely far below the true one): the noise
         std from the |second differences| (`stats.second_diff_noise`, pooled), and the std of the
@@ -308,10 +159,10 @@ class SpanTrend:
         show). cs: this chunk's running sums (`feed`'s rows, one column a point); key: `_long_key` of
         the state before the chunk and the chunk (shared with other feeds of the same series). NaN
         where unknown."""
-        got = _MEMO.get(key)
+        got = MEMO.get(key)
         if got is None:
             got = self._long_raw(cs, idx)
-            _MEMO.put(key, got)
+            MEMO.put(key, got)
         return self._long_use(got)
 
     def _long_use(self, got: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -320,10 +171,10 @@ class SpanTrend:
         with np.errstate(invalid="ignore"):
             return noise, np.where(n >= self.wander_min, wander, np.nan)
 
-    def _long_key(self, carry: np.ndarray, prev: np.ndarray, y: np.ndarray, idx: np.ndarray) -> _Key:
+    def _long_key(self, carry: np.ndarray, prev: np.ndarray, y: np.ndarray, idx: np.ndarray) -> Key:
         """`_long`'s memo key: the running sums it reads before the chunk, the last two values, the
         carried tail and the chunk."""
-        return _key(b"long", (carry[_LONG_ROWS], prev, self._tail[_LONG_ROWS]), (y, idx))
+        return memo_key(b"long", (carry[_LONG_ROWS], prev, self._tail[_LONG_ROWS]), (y, idx))
 
     def _long_raw(
         self, cs: np.ndarray, idx: np.ndarray
@@ -367,11 +218,11 @@ class SpanTrend:
             return SpanFit(e, e, e, e, e, e, e, e, e)
         y = np.asarray(y, dtype=np.float64)
         state = (self._carry, self._prev, self._anchor, self._anchor_idx, self._tail[_LONG_ROWS])
-        key = _key(b"span", (*state, self._families, self.wander_min), (y, idx, best_idx))
-        got = _MEMO.get(key)
+        key = memo_key(b"span", (*state, self._families, self.wander_min), (y, idx, best_idx))
+        got = MEMO.get(key)
         if got is None:
             got = self._fit(y, idx, best_idx)
-            _MEMO.put(key, got)
+            MEMO.put(key, got)
         fit = SpanFit(*got[:9])
         self._carry, self._prev, self._anchor, self._tail = got[9:13]
         self._anchor_idx, self._families = got[13], got[14]
@@ -471,7 +322,7 @@ class LongNoise:
         key = span._long_key(self._carry, self._prev, y, idx)
         ext = np.concatenate([self._prev, y])
         self._prev = ext[-2:].copy()
-        got = _MEMO.get(key)  # (the same series' noise may be known from another feed)
+        got = MEMO.get(key)  # (the same series' noise may be known from another feed)
         if got is None:
             with np.errstate(invalid="ignore", over="ignore"):
                 sd = ext[2:] - 2.0 * ext[1:-1] + ext[:-2]
@@ -482,7 +333,7 @@ class LongNoise:
                 self._carry, (fin, v, idx * v, v * v, np.zeros(len(v)), np.where(ok, np.abs(sd), 0.0), ok)
             )
             got = span._long_raw(cs, idx)
-            _MEMO.put(key, got)
+            MEMO.put(key, got)
         out = span._long_use(got)
         self._carry = span._tail[:, -1].copy()  # (the tail ends with the last point's running sums)
         return out

@@ -16,16 +16,36 @@ depend on where chunks start, and one exploded value would wreck every later win
 from __future__ import annotations
 
 import math
-import threading
-import weakref
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from lossacc_tui.model import Series
+# (an analysis pass's shared work and the history lookups have modules of their own; their names stay
+# importable from here)
+from lossacc_tui.analysis.lookups import at_or_before, ordered, prefix_sums
+from lossacc_tui.analysis.passmemo import one_pass, pass_memo, same_bits
+
+__all__ = [
+    "SECOND_DIFF_SCALE",
+    "RunningBest",
+    "Window",
+    "at_or_before",
+    "debiased_ema",
+    "ema_weights",
+    "ffill_index",
+    "lag_sum",
+    "one_pass",
+    "ordered",
+    "pass_memo",
+    "prefix_sums",
+    "rolling_extreme",
+    "rolling_mean",
+    "rolling_sum",
+    "run_lengths",
+    "running_extreme",
+    "same_bits",
+    "second_diff_noise",
+    "smooth",
+]
 
 #: E|x_t - 2 x_{t-1} + x_{t-2}| = SECOND_DIFF_SCALE * sigma for independent Gaussian noise.
 SECOND_DIFF_SCALE = math.sqrt(6.0) * math.sqrt(2.0 / math.pi)
@@ -289,160 +309,3 @@ class RunningBest:
                     self.best, self.idx = v, self.seen + k
             self.seen = n
         return self.idx
-
-
-#: per thread, inside an analysis pass (`one_pass`): whether `ordered` remembers its answers, and
-#: `pass_memo`'s results
-_PASS = threading.local()
-
-
-@contextmanager
-def one_pass() -> Iterator[None]:
-    """An analysis pass (`Analyzer.update`): `ordered` and `pass_memo` remember what they computed
-    until it ends."""
-    _PASS.ordered, _PASS.memo = {}, {}
-    try:
-        yield
-    finally:
-        _PASS.ordered, _PASS.memo = None, None
-
-
-def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
-    """The same dtype, shape and bits (a NaN equal to the same NaN)."""
-    if a.dtype != b.dtype or a.shape != b.shape:
-        return False
-    if a.dtype.kind == "f":
-        bits = np.dtype(f"u{a.itemsize}")
-        return bool(np.array_equal(a.view(bits), b.view(bits)))
-    return bool(np.array_equal(a, b))
-
-
-def pass_memo(fn: Callable[[np.ndarray], np.ndarray], a: np.ndarray) -> np.ndarray:
-    """fn(a) for an elementwise function `fn` of one array, computed once per pass (`one_pass`) for
-    the same values: several detectors ask for the same function of the same chunk (the binary
-    entropy of the accuracy, five times a chunk). The input is compared bit for bit; the result
-    is read-only and shared. Small arrays and calls outside a pass are computed each time."""
-    cache: dict[object, list[tuple[np.ndarray, np.ndarray]]] | None = getattr(_PASS, "memo", None)
-    a = np.asarray(a)
-    if cache is None or a.size < 4096:
-        return fn(a)
-    seen = cache.setdefault(fn, [])
-    for key, out in seen:
-        if same_bits(key, a):
-            return out
-    out = fn(a)
-    out.setflags(write=False)
-    seen.append((a.copy(), out))
-    del seen[:-4]
-    return out
-
-
-def ordered(col: np.ndarray) -> bool:
-    """`bool(np.all(col[1:] >= col[:-1]))` (False with a NaN past the first value): the 1-D column
-    is non-decreasing. Within a pass (`one_pass`) the answer is remembered, also for later passes,
-    and extended over the values appended since, so the lookups of a live run into a long history
-    pay a comparison of its new values only. The memory holding a column's values is known by the
-    array that owns it (a weak reference: an entry never keeps it alive, and a dead one is never
-    taken for a new array at the same address); a series' columns are append-only (a changed value
-    makes a new array)."""
-    n = len(col)
-    if n < 2 or getattr(_PASS, "ordered", None) is None:
-        return n < 2 or bool(np.all(col[1:] >= col[:-1]))
-    owner = col
-    while isinstance(owner.base, np.ndarray):
-        owner = owner.base
-    key = (col.__array_interface__["data"][0], col.strides[0], col.dtype.str)
-    with _ORDERED_LOCK:
-        got = _ORDERED.get(key)
-    if got is not None and got[0]() is owner and got[1] <= n:
-        _, done, ok = got
-        if not ok or done == n:
-            return ok
-        ok = bool(np.all(col[done:] >= col[done - 1 : -1]))
-    else:
-        ok = bool(np.all(col[1:] >= col[:-1]))
-    with _ORDERED_LOCK:
-        _ORDERED.pop(key, None)
-        _ORDERED[key] = (weakref.ref(owner), n, ok)
-        while len(_ORDERED) > _ORDERED_KEEP:
-            del _ORDERED[next(iter(_ORDERED))]
-    return ok
-
-
-#: `ordered`'s answers: (where the values start, stride, dtype) -> (weak reference to the array that
-#: owns that memory, values checked, whether they are non-decreasing); the most recent last
-_ORDERED: dict[tuple[int, int, str], tuple[weakref.ref[np.ndarray], int, bool]] = {}
-_ORDERED_KEEP = 64
-_ORDERED_LOCK = threading.Lock()
-
-
-def at_or_before(col: np.ndarray, xs: np.ndarray) -> np.ndarray:
-    """`np.searchsorted(col, xs, side="right") - 1`: for each x the index of the last value of `col`
-    at or before it (-1: none), `col` the x values of a series (non-decreasing where the answer is
-    defined). The same numbers, for less than a binary search per x in the two common cases of a
-    non-decreasing `col` with many xs: xs that are a run of col itself (two series logged on the
-    same rows), looked up in one comparison; and xs in runs of one value (the x of a running best),
-    one binary search per run. Either needs a pass over col: taken only when len(xs) is at least a
-    sixteenth of it (a backlog's block), so a few new points cost O(log len(col)) each."""
-    m = len(xs)
-    # (checking that col is ordered is a pass over it: done only for many xs, so that a few new
-    # points of a long history cost a binary search each, not a pass; NaN: not ordered)
-    if m < 64 or 16 * m < len(col) or len(col) < 2 or not ordered(col):
-        return np.searchsorted(col, xs, side="right") - 1
-    k0 = int(np.searchsorted(col, xs[0], side="right")) - 1
-    hi = k0 + m
-    if (
-        k0 >= 0
-        and hi <= len(col)
-        and np.array_equal(col[k0:hi], xs)
-        and (hi == len(col) or col[hi] > xs[-1])
-        and bool(np.all(xs[1:] > xs[:-1]))
-    ):
-        return np.arange(k0, hi, dtype=np.intp)
-    starts = np.flatnonzero(xs[1:] != xs[:-1]) + 1
-    if len(starts) < m // 4:
-        starts = np.concatenate([[0], starts])
-        k = np.searchsorted(col, xs[starts], side="right") - 1
-        return np.repeat(k, np.diff(np.append(starts, m)))
-    return np.searchsorted(col, xs, side="right") - 1
-
-
-#: prefix sums of the last few series `prefix_sums` was asked for (`detectors.base.lookup_level`: the
-#: analysis of a live run reads the same accuracy at each update), so an update costs its new points
-_SUMS: dict[int, tuple[Series, tuple[object, ...], int, np.ndarray, np.ndarray]] = {}
-_SUMS_KEEP = 4
-_SUMS_LOCK = threading.Lock()
-
-
-def prefix_sums(series: Series) -> tuple[np.ndarray, np.ndarray]:
-    """(cs, cn), each len(series.raw) + 1 long: cs[k] the sum of the finite values among raw[:k]
-    (fixed order, from the first), cn[k] how many there are. Kept between calls and extended by the
-    points appended since: a cumulative sum adds one value at a time, so continuing it from its
-    last entry gives the numbers summing from the start gives. Started over when the series' values
-    may have changed (a fold of its oldest points, a change of unit: its generation, scale, base)."""
-    raw = np.asarray(series.raw, dtype=np.float64)
-    n = len(raw)
-    key = (series.generation, series.scale, series.base)
-    with _SUMS_LOCK:
-        got = _SUMS.get(id(series))
-        if got is None or got[0] is not series or got[1] != key or got[2] > n:
-            fin = np.isfinite(raw)
-            cap = max(64, n + 1 + n // 4)
-            cs, cn = np.empty(cap), np.empty(cap, dtype=np.int32)  # (counts: 12 bytes a point in all)
-            cs[0], cn[0] = 0.0, 0
-            np.cumsum(np.where(fin, raw, 0.0), out=cs[1 : n + 1])
-            np.cumsum(fin, out=cn[1 : n + 1])
-        else:
-            _, _, done, cs, cn = got
-            if n + 1 > len(cs):  # (room for a quarter as many again)
-                cap = n + 1 + n // 4
-                cs, cn = np.resize(cs, cap), np.resize(cn, cap)
-            new = raw[done:]
-            fin = np.isfinite(new)
-            cs[done : n + 1] = np.cumsum(np.concatenate([[cs[done]], np.where(fin, new, 0.0)]))
-            cn[done : n + 1] = np.cumsum(np.concatenate([[cn[done]], fin.astype(np.int32)]))
-        _SUMS.pop(id(series), None)
-        _SUMS[id(series)] = (series, key, n, cs, cn)
-        while len(_SUMS) > _SUMS_KEEP:
-            del _SUMS[next(iter(_SUMS))]
-        return cs[: n + 1], cn[: n + 1]
