@@ -24,6 +24,7 @@ from lossacc_tui.analysis import Analyzer, span_threshold, span_trend, stats
 from lossacc_tui.analysis.detectors.base_rate import PRINT_HALF_STEP, one_sample_apart
 from lossacc_tui.analysis.gridfeed import GridFeeder, first_seen, first_seen_pieces
 from lossacc_tui.analysis.resolution import GridEstimate, step_floor
+from lossacc_tui.analysis.track import NLikelyAt, Track
 from lossacc_tui.model import Batch, Run
 from lossacc_tui.series import Growable
 
@@ -179,3 +180,14 @@ def test_a_long_rising_run_at_once_equals_appends() -> None:
         parts.update()
         pos = hi
     assert [a.to_dict() for a in parts.alerts] == want
+
+
+def test_evaluation_set_sizes_of_a_chunk_at_once_are_those_point_by_point() -> None:
+    rng = np.random.default_rng(0)
+    track = Track.__new__(Track)  # (only its record of where n_likely changed is read)
+    for _ in range(100):
+        at = sorted(set(rng.integers(0, 1000, int(rng.integers(0, 8))).tolist()))
+        track.n_likely_changes = [(a, [None, 0, 50, 400][int(rng.integers(0, 4))]) for a in at]
+        idx = np.sort(rng.integers(-5, 1100, 300))
+        want = np.array([float(track.n_likely_at(int(i)) or 0) for i in idx])
+        assert np.array_equal(NLikelyAt(track).many(idx), want)

@@ -33,7 +33,7 @@ from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.passmemo import one_pass
 from lossacc_tui.analysis.states import Timeline, state_codes
 from lossacc_tui.analysis.summary import run_summary
-from lossacc_tui.analysis.track import Feats, Track, x_column
+from lossacc_tui.analysis.track import Feats, NLikelyAt, Track, x_column
 from lossacc_tui.model import Run
 
 #: most points a track turns into features at once (bounds memory on a long backlog: with what the
@@ -182,7 +182,7 @@ class Analyzer:
                 self._tracks[key] = Track(s, kind, tp, ctx.axis)  # type: ignore[arg-type]
         if "acc" in self._tracks:
             ctx.acc_grid = self._tracks["acc"].grid
-            ctx.acc_n_likely = self._tracks["acc"].n_likely_at
+            ctx.acc_n_likely = NLikelyAt(self._tracks["acc"])
         others = [s for s in self.run.series.values() if MetricMismatch.matches(s) and len(s)]
         self._dets = build_detectors(ctx, others)
         self._detectors: list[Detector] = [d for ds in self._dets.values() for d in ds]

@@ -381,6 +381,10 @@ def sample_noise_at(y: np.ndarray, idx: np.ndarray, n_at: Callable[[int], int | 
         return out
     n0, n1 = n_at(int(idx[0])), n_at(int(idx[-1]))
     same = n0 == n1
-    n = np.full(len(y), float(n0 or 0)) if same else np.array([float(n_at(int(i)) or 0) for i in idx])
+    if same:
+        n = np.full(len(y), float(n0 or 0))
+    else:  # (`track.NLikelyAt` looks a whole chunk up at once)
+        many = getattr(n_at, "many", None)
+        n = many(idx) if many is not None else np.array([float(n_at(int(i)) or 0) for i in idx])
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(n > 0, y / np.sqrt(np.maximum(n, 1.0)), np.nan)

@@ -57,6 +57,22 @@ def x_at(series: Series, axis: str, i: int) -> float:
     return v if math.isfinite(v) else float(i)
 
 
+class NLikelyAt:
+    """`Track.n_likely_at` as a callable (`Ctx.acc_n_likely`), with `many` for a whole chunk."""
+
+    __slots__ = ("_track",)
+
+    def __init__(self, track: Track) -> None:
+        self._track = track
+
+    def __call__(self, i: int) -> int | None:
+        return self._track.n_likely_at(i)
+
+    def many(self, idx: np.ndarray) -> np.ndarray:
+        """`self(i) or 0` for each point index of `idx`, as floats."""
+        return self._track.n_likely_many(idx)
+
+
 class Track:
     """Incremental features of one series. `role` is 'loss' (the primary loss: everything),
     'acc' (an accuracy) or 'train' (a secondary loss: only what explosion and NaN checks need)."""
@@ -98,6 +114,15 @@ class Track:
         """`GridEstimate.n_likely` of the accuracy as its values up to point i revealed it."""
         k = bisect.bisect_right(self.n_likely_changes, i, key=lambda c: c[0])
         return self.n_likely_changes[k - 1][1] if k else None
+
+    def n_likely_many(self, idx: np.ndarray) -> np.ndarray:
+        """`n_likely_at(i) or 0` for each point index of `idx`, as floats (one binary search for all)."""
+        changes = self.n_likely_changes
+        if not changes:
+            return np.zeros(len(idx))
+        at = np.array([c[0] for c in changes], dtype=np.int64)
+        n = np.array([0.0] + [float(c[1] or 0) for c in changes])
+        return n[np.searchsorted(at, idx, side="right")]
 
     def advance(self, upto: int | None = None) -> Feats | None:
         """Features of the points not consumed yet (up to `upto`), or None when there are none."""
