@@ -191,3 +191,21 @@ def test_evaluation_set_sizes_of_a_chunk_at_once_are_those_point_by_point() -> N
         idx = np.sort(rng.integers(-5, 1100, 300))
         want = np.array([float(track.n_likely_at(int(i)) or 0) for i in idx])
         assert np.array_equal(NLikelyAt(track).many(idx), want)
+
+
+def test_the_band_read_after_every_append_equals_a_fresh_analysis() -> None:
+    # (the band's cut points are looked up once and remembered while appends cannot change them)
+    n = 6_000
+    cols = _keys_run(n)
+    run = Run("keys", "-", "csv")
+    live = Analyzer(run)
+    pos = 0
+    for hi in (2_000, 2_001, 2_500, 2_510, 4_000, 4_003, 5_500, n):
+        _feed(run, cols, pos, hi)
+        live.update()
+        _ = live.states, live.summary()
+        pos = hi
+    fresh = Analyzer(run)
+    fresh.update()
+    assert [s.to_dict() for s in live.states] == [s.to_dict() for s in fresh.states]
+    assert len(fresh.states) >= 3 and live.summary() == fresh.summary()

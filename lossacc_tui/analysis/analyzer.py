@@ -28,6 +28,7 @@ from lossacc_tui.analysis.consistency import ConsistentLoss
 from lossacc_tui.analysis.detectors import Ctx, Detector, build_detectors
 from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting
 from lossacc_tui.analysis.layout import RunLayout
+from lossacc_tui.analysis.lookups import ordered
 from lossacc_tui.analysis.pairing import Pairer
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.passmemo import one_pass
@@ -57,6 +58,9 @@ class Analyzer:
         self._alerts_sorted: list[Alert] = []
         self._spans_version: object = None
         self._spans: list[tuple[str, float, float]] = []
+        self._eval_token: object = None  # (`_eval_x`'s answers that appends cannot change)
+        self._eval_memo: dict[tuple[float, int], float] = {}
+        self._eval_ordered = False
 
     # --- public ------------------------------------------------------------------------------
     def update(self) -> list[Event]:
@@ -122,6 +126,7 @@ class Analyzer:
             self._spans_version = self._alerts_version
         spans = self._spans
         token = (self._generation, self.ctx.loss.base if self.ctx.loss is not None else 0)
+        self._eval_x_ready()
         return self._agreed.get(
             self._timeline.segments, spans, lambda x: self._eval_x(x, -1), lambda x: self._eval_x(x, 0), token
         )
@@ -129,13 +134,41 @@ class Analyzer:
     def _eval_x(self, x: float, shift: int) -> float:
         """x of the first evaluation of the primary loss at or after x (shift 0) or of the last one
         before it (shift -1); x itself when there is none."""
+        memo = self._eval_memo if self._eval_ordered else None
+        got = memo.get((x, shift)) if memo is not None else None
+        if got is not None:
+            return got
         loss = self.ctx.loss if self.ctx is not None else None
         if loss is None or self.ctx is None:
             return x
         col = x_column(loss, self.ctx.axis)
+        if col is None:
+            k = math.ceil(x) + shift
+            return self.ctx.x(loss, k) if 0 <= k < len(loss) else x
         # (col: the points from loss.base on, 0 unless the oldest were folded: `--keep`)
-        k = (math.ceil(x) if col is None else loss.base + int(np.searchsorted(col, x, side="left"))) + shift
-        return self.ctx.x(loss, k) if 0 <= k < len(loss) else x
+        p = int(np.searchsorted(col, x, side="left"))
+        k = loss.base + p + shift
+        out = self.ctx.x(loss, k) if 0 <= k < len(loss) else x
+        if memo is not None and p < len(col) and len(memo) < 1 << 16:
+            # (an ordered column with an evaluation at or after x: appends, all after it, change
+            # neither answer)
+            memo[(x, shift)] = out
+        return out
+
+    def _eval_x_ready(self) -> None:
+        """Before a round of `_eval_x`: its answers are remembered while the primary loss's x column
+        is non-decreasing (`lookups.ordered`, which costs the values appended since) and the same
+        points (no new timeline, fold or rescale)."""
+        loss = self.ctx.loss if self.ctx is not None else None
+        col = x_column(loss, self.ctx.axis) if loss is not None and self.ctx is not None else None
+        if loss is None or col is None:
+            self._eval_ordered = False
+            return
+        token = (self._generation, loss.base, loss.generation)
+        if token != self._eval_token:
+            self._eval_token, self._eval_memo = token, {}
+        with one_pass():
+            self._eval_ordered = ordered(col)
 
     def summary(self) -> str:
         """Markdown: where the run stands now, in its own numbers."""
