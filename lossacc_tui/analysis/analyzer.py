@@ -31,7 +31,7 @@ from lossacc_tui.analysis.layout import RunLayout
 from lossacc_tui.analysis.lookups import ordered
 from lossacc_tui.analysis.pairing import Pairer
 from lossacc_tui.analysis.params import Params
-from lossacc_tui.analysis.passmemo import one_pass
+from lossacc_tui.analysis.passmemo import in_pass, one_pass
 from lossacc_tui.analysis.states import Timeline, state_codes
 from lossacc_tui.analysis.summary import run_summary
 from lossacc_tui.analysis.track import Feats, NLikelyAt, Track, x_column
@@ -167,6 +167,9 @@ class Analyzer:
         token = (self._generation, loss.base, loss.generation)
         if token != self._eval_token:
             self._eval_token, self._eval_memo = token, {}
+        if in_pass():  # (inside an update's pass: do not end its memo)
+            self._eval_ordered = ordered(col)
+            return
         with one_pass():
             self._eval_ordered = ordered(col)
 
