@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from lossacc_tui.files import kind, open_regular
-from lossacc_tui.rotated import Segment, copies, hand_range, hole_end, prefix_digest, replay
+from lossacc_tui.rotated import Segment, copies, find_renamed, hand_range, hole_end, prefix_digest, replay
 
 READ_CHUNK = 1 << 20  # bytes per read: memory stays bounded however fast the file grows
 MAX_READ_PER_WAKE = 16 << 20  # then other files get their turn; the rest is read on the next pass
@@ -86,6 +86,8 @@ class Tail:
     #: (copy path, its (dev, inode), start, end) of each rotated copy read; replayed for a new handler
     _copied: list[Segment] = field(default_factory=list, repr=False)
     _moved: bool = False  # the file was cut under a read: the chunk was not handed over
+    _renamed: bool = False  # the file replaced at the path is beside it now (a `create` rotation)
+    _start: int = 0  # where reading this file began (after a hole or a header written again)
     #: the Tail this one replaces at the same path (a new handler, e.g. once the format is known): its
     #: handler got every byte this one must give again; what it saw tells a cut since its last look
     prior: Tail | None = field(default=None, repr=False)
@@ -136,19 +138,21 @@ class Tail:
             return False
         ident = (st.st_dev, st.st_ino)
         try:
-            if self._fh is not None and ident != self._ident:
+            looked = self._fh is not None  # this file was looked at before: `_stat` is what it was
+            if self._fh is None:
+                prior, self.prior = self.prior, None
+                self._open(prior)  # (the file prior held, wherever it is now: it is read first)
+                if prior is not None:
+                    looked = self._take_over(prior)
+            if ident != self._ident:
                 if self._cut:  # replaced again before its first line came: wait for the newest
                     self._close()
                     self._open()
                 else:
-                    self._drain(budget)  # what the old file got before it was renamed away
+                    while self._drain(budget):  # all the old file got before it was renamed away
+                        pass
                     self._switch_to_new_file()
-            looked = self._fh is not None  # this file was looked at before: `_stat` is what it was
-            if self._fh is None:
-                self._open()
-                if self.prior is not None:
-                    looked = self._take_over(self.prior)
-                    self.prior = None
+                looked = True
             assert self._fh is not None
             size = os.fstat(self._fh.fileno()).st_size
             if not self._cut and self._was_cut(size):
@@ -184,11 +188,15 @@ class Tail:
             return False
 
     # -- identity and continuity ------------------------------------------------------------
-    def _open(self) -> None:
-        self._fh = open_regular(self.path)  # read-only, non-blocking, no lock
+    def _open(self, prior: Tail | None = None) -> None:
+        """Open the file at the path; with `prior` (the Tail this one replaces), the file prior
+        read instead: the one it holds open, or, closed, the file beside the path that has its
+        identity (renamed away by a rotation since), so none of what it read is skipped."""
+        held = prior.release() if prior is not None else None
+        self._fh = held or open_regular(self.path)  # read-only, non-blocking, no lock
         fst = os.fstat(self._fh.fileno())
         self._ident = (fst.st_dev, fst.st_ino)
-        self.offset = 0
+        self.offset = self._start = 0
         self._head = b""
         self._digest = hashlib.blake2b()
         self._last_at, self._end = -1, b""
@@ -216,19 +224,24 @@ class Tail:
         file was cut since prior's last look: then the copy logrotate left holds what prior read
         (and what came after it), and is read first. Returns whether prior looked at this file."""
         for seg in prior._copied:
-            replay(seg, self.handler.data, self.stop)
+            replay(seg, self.path, self.handler.data, self.stop)
         self._copied = list(prior._copied)
         if prior._ident != self._ident:
             return False
         self._stat = prior._stat
+        # (a new file's first line awaited: decided here)
+        self._cut, self._old_first, self._renamed = prior._cut, prior._old_first, prior._renamed
         if prior.offset == 0:
             return True
         assert self._fh is not None
         size = os.fstat(self._fh.fileno()).st_size
         self._offset_head_digest(prior)
-        if self._was_cut(size) and self._read_rotated_copy(0):
+        cut = self._was_cut(size)
+        if cut and self._read_rotated_copy(0):
             self.handler.status("rotated", f"{self.path}: {CUT_SHORT}")
         self.offset, self._head, self._digest, self._last_at, self._end = 0, b"", hashlib.blake2b(), -1, b""
+        if prior._start and not cut:
+            self._skip_to(prior._start)  # (what prior skipped at the start is skipped again)
         return True
 
     def _offset_head_digest(self, prior: Tail) -> None:
@@ -265,6 +278,7 @@ class Tail:
         """A new file is at the path: go on reading it where we were if it begins with every byte
         read so far (an atomic save); else decide from its first line (see the class doc)."""
         old_offset, old_digest, old_head, old_end = self.offset, self._digest, self._head, self._end
+        old_ident = self._ident
         self._close()
         self._open()
         assert self._fh is not None
@@ -273,6 +287,14 @@ class Tail:
             return
         self._head = old_head
         self._begin_cut("replaced")
+        # renamed beside the log (logrotate's `create`), not deleted: a rotation. Its bytes were
+        # handed over; a Tail that takes over from this one reads them there again
+        found = find_renamed(self.path, old_ident) if old_ident is not None and old_offset else None
+        self._renamed = found is not None
+        if found is not None:
+            name, fh = found
+            fh.close()
+            self._copied.append((name, old_ident, 0, old_offset))  # type: ignore[arg-type]
 
     def _read_rotated_copy(self, start: int) -> bool:
         """The file was cut. If logrotate's `copytruncate` left a copy beside it (`log.1`,
@@ -295,7 +317,7 @@ class Tail:
         head = self._head
         nl = head.find(b"\n")
         self._old_first = head[: nl + 1] if nl >= 0 else head
-        self.offset = 0
+        self.offset = self._start = 0
         self._head = b""
         self._last_at, self._end = -1, b""
 
@@ -309,11 +331,16 @@ class Tail:
         first = first[: nl + 1] if nl >= 0 else first
         old = self._old_first
         same = first == old or (not old.endswith(b"\n") and first.startswith(old) and old != b"")
-        starts_over = same or (_header_like(first) and _header_like(old))
-        cut, self._cut = self._cut, ""
+        # logrotate's `create` (the old file renamed beside the log) and a CSV writer that writes
+        # its header again at the top of the new file: the run goes on, the header is not data
+        header_again = same and self._cut == "replaced" and self._renamed and _header_like(first)
+        starts_over = not header_again and (same or (_header_like(first) and _header_like(old)))
+        cut, self._cut, self._renamed = self._cut, "", False
         self._digest = hashlib.blake2b()
         self._fh.seek(0)
-        if not (starts_over or not old):
+        if header_again:
+            self._skip_to(len(first))
+        elif old and not starts_over:
             self._skip_hole()
         if starts_over or not old:
             self._copied = []  # a new run: what came before it is not replayed
@@ -329,8 +356,17 @@ class Tail:
         are no log's text: reading starts after them (they count in the offset and the digest)."""
         assert self._fh is not None
         pos = hole_end(self._fh, self._digest, self.stop)
-        self.offset = pos
+        self.offset = self._start = pos
         self._head = b"\0" * min(pos, HEAD_CHECK)
+
+    def _skip_to(self, pos: int) -> None:
+        """Reading this file starts at `pos` (a hole or a header line that is no new data): the bytes
+        before it count in the offset, the head and the digest, and are never handed over."""
+        assert self._fh is not None
+        self._digest = hashlib.blake2b()
+        self._digest.update(os.pread(self._fh.fileno(), pos, 0))
+        self._head = os.pread(self._fh.fileno(), min(pos, HEAD_CHECK), 0)
+        self.offset = self._start = pos
 
     # -- reading ----------------------------------------------------------------------------
     def _drain(self, budget: int) -> bool:
@@ -388,6 +424,18 @@ class Tail:
 
     def close(self) -> None:
         self._close()
+        if self.prior is not None:
+            self.prior.close()
+
+    def release(self) -> BinaryIO | None:
+        """The file this Tail read, for the Tail that takes its place (it no longer reads): the one
+        it holds open, else the file beside the path with the identity it had (a rotation renamed
+        it since); None when neither is there."""
+        fh, self._fh = self._fh, None
+        if fh is not None or self._ident is None:
+            return fh
+        found = find_renamed(self.path, self._ident)
+        return found[1] if found else None
 
 
 _FIELDS = re.compile(rb"[,\t;|]")
