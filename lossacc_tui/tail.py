@@ -199,10 +199,12 @@ class Tail(Cuts):
         self._last_at, self._end = -1, b""
 
     def _take_over(self, prior: Tail) -> bool:
-        """A new handler for the path `prior` followed (its file just opened anew here): hand it
-        the rotated copies' bytes prior handed over, then this file's from its start, unless the
-        file was cut since prior's last look: then the copy logrotate left holds what prior read
-        (and what came after it), and is read first. Returns whether prior looked at this file."""
+        """A new handler for the path `prior` followed (the file prior read is handed over here, or
+        the path's opened anew when that is gone): hand it the rotated copies' bytes prior handed
+        over, then this file's from its start (past a hole or a repeated header prior skipped),
+        unless the file was cut since prior's last look: then the copy logrotate left holds what
+        prior read (and what came after it), and is read first. A new file at the path since (a
+        rotation) is read after, as prior would have. Returns whether prior looked at this file."""
         for seg in prior._copied:
             replay(seg, self.path, self.handler.data, self.stop)
         self._copied = list(prior._copied)

@@ -2,7 +2,7 @@
 Tail (the one that reads a new log's first bytes to tell its format) has read across the change,
 or the change lands between its last look and the first look of the Tail with the real handler.
 Every writer kind (logrotate `create`, `create` with the header written again, `copytruncate`, an
-atomic save, O_TRUNC) loses and doubles nothing.
+atomic save, a writer that reopens it with O_TRUNC and writes it again) loses and doubles nothing.
 
 Real files written with real writes; each Tail (or the follower's pass) looks when the test says
 so, so what happens between two looks is exactly what the test did (no thread, no timing). This is
@@ -52,10 +52,13 @@ def change(kind: str, p: Path, lines: list[str], at: int) -> list[str]:
     elif kind == "atomic":
         atomic(p, lines[: at + 5])
         return lines[at + 5 :]
+    elif kind == "o_trunc":  # the writer reopens its log with O_TRUNC and writes it again from the start
+        with open(p, "w", encoding="utf-8") as f:
+            f.writelines(lines[:at])
     return lines[at:]
 
 
-KINDS = ["create", "create-header", "copytruncate", "atomic"]
+KINDS = ["create", "create-header", "copytruncate", "atomic", "o_trunc"]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
