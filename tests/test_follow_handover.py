@@ -170,3 +170,22 @@ def test_a_rotation_within_the_pass_that_tells_the_format_loses_nothing(
     assert table(m.runs) == table(expected)
     assert [r.name for r in m.runs] == [str(p)]
     assert not any(isinstance(e, RunReset) for e in c.events)
+
+
+def test_a_renamed_log_with_more_unread_than_one_pass_reads_is_read_to_its_end(tmp_path: Path) -> None:
+    """A pass reads a bounded amount (`MAX_READ_PER_WAKE`, here 200 bytes); a `create` rotation left
+    more than that unread in the renamed file: all of it is read before the new file, not the first
+    200 bytes and then the new file."""
+    lines = LINES["jsonl"]
+    p = tmp_path / "log.jsonl"
+    append(p, lines[:3])
+    h = Recorder()
+    t = Tail(p, h)
+    look(t)
+    append(p, lines[3:20])  # several passes' worth
+    create(p, lines)
+    append(p, lines[20:])
+    while t.read(200):
+        pass
+    assert h.records() == lines
+    assert h.resets == []
