@@ -63,12 +63,23 @@ def test_a_copy_with_other_columns_lends_no_header(
     assert "header row is gone" in capsys.readouterr().err
 
 
-def test_a_follower_started_after_the_cut_reads_the_live_rows_as_they_come(tmp_path: Path, stop_all) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("written", [0, 7])
+def test_a_follower_started_after_the_cut_reads_the_live_rows_as_they_come(
+    tmp_path: Path, stop_all, written: int
+) -> None:  # type: ignore[no-untyped-def]
+    """`written`: rows the writer had appended since the cut when the follower started (0: the log
+    is still empty, and its format is told once rows come)."""
     lines = rotated(tmp_path, cut=4, epochs=20)
     p = tmp_path / "log.csv"
-    p.write_text("".join(lines[5:12]))  # the writer is at epoch 10 when the follower starts
+    p.write_text("".join(lines[5 : 5 + written]))
     m, c = watch(p)
     stop_all(m)
+    if written:
+        c.wait(lambda: sum(r.points for r in m.runs) == written * 4)
+    else:
+        c.wait(lambda: "waiting" in c.states(p))
+    with open(p, "a", encoding="utf-8") as f:
+        f.writelines(lines[5 + written : 12])
     c.wait(lambda: sum(r.points for r in m.runs) == 7 * 4)
     with open(p, "a", encoding="utf-8") as f:  # and goes on
         f.writelines(lines[12:])
