@@ -11,7 +11,6 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lossacc_tui.analysis.alert_events import REREAD, REREAD_TITLE, withdrawn
 from lossacc_tui.detection import HEAD, TextDecoder
 from lossacc_tui.events import NO_RECORD_YET, AlertChanged, Event, Problem, Status
 from lossacc_tui.files import open_regular
@@ -75,6 +74,8 @@ class Lines:
         """The open alerts of runs about to be read again from their start close, withdrawn (their
         numbers were of the history read before), before the `RunReset` that empties them: a
         stream's reader sees every alert it was told opened closed (lock held)."""
+        from lossacc_tui.analysis.alert_events import REREAD, REREAD_TITLE, withdrawn  # (not at start-up)
+
         return [
             AlertChanged(r, "closed", withdrawn(a, REREAD_TITLE, REREAD))
             for r in runs
