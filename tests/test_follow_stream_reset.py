@@ -22,7 +22,8 @@ from lossacc_tui.stream import Printer
 def test_an_o_trunc_restart_closes_the_old_run_s_alerts_before_its_reset(tmp_path: Path, stop_all) -> None:  # type: ignore[no-untyped-def]
     # a run that overfits (few samples, many noise features), then a healthy one at the same path
     old = keras_csv(
-        tmp_path / "old", softmax_regression(epochs=60, features=80, n_train=40, n_val=200, seed=2, lr=0.5)
+        tmp_path / "old",
+        softmax_regression(epochs=60, features=80, n_train=40, n_val=200, seed=2, lr=0.5, spread=0.5),
     )
     new = keras_csv(tmp_path / "new", softmax_regression(epochs=30, seed=2))
     p = tmp_path / "log.csv"
@@ -31,10 +32,11 @@ def test_an_o_trunc_restart_closes_the_old_run_s_alerts_before_its_reset(tmp_pat
     stop_all(m)
     out = io.StringIO()
     m.subscribe(Printer(out, as_json=True))
-    c.wait(lambda: bool(m.runs) and any(a.active for a in m.alerts(m.runs[0])), timeout=60)
+    c.wait(lambda: any(isinstance(e, AlertChanged) and e.change == "opened" for e in c.events), timeout=60)
     with m.lock:
         run = m.runs[0]
         was_open = {(a.kind, a.start) for a in m.alerts(run) if a.active}
+    assert was_open
     with open(p, "wb") as f:  # O_TRUNC: the restarted job writes its new run from the start
         f.write(new.read_bytes())
     m.follower._wake.set()
@@ -59,7 +61,7 @@ def test_an_o_trunc_restart_closes_the_old_run_s_alerts_before_its_reset(tmp_pat
 def test_alert_spans_stream_as_the_log_s_integer_epochs(tmp_path: Path, stop_all) -> None:  # type: ignore[no-untyped-def]
     p = keras_csv(
         tmp_path / "log.csv",
-        softmax_regression(epochs=60, features=80, n_train=40, n_val=200, seed=2, lr=0.5),
+        softmax_regression(epochs=60, features=80, n_train=40, n_val=200, seed=2, lr=0.5, spread=0.5),
     )
     m, c = watch(p)
     stop_all(m)
