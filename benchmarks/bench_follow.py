@@ -218,7 +218,7 @@ def pacing(window: float) -> None:
     from lossacc_tui import follow
 
     for rate in (10, 200):
-        for gap in (follow.MIN_GAP, follow.PACED):
+        for gap in (follow.MIN_GAP, follow.MAX_GAP):
             ours, tail = growing_cost(rate, window, 0, max_gap=gap)
             print(
                 f"check --follow, {rate} lines/s, passes at most {gap * 1000:.0f} ms apart: {ours.total:.2f}%"

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lossacc_tui.detection import HEAD, TextDecoder
-from lossacc_tui.events import NO_RECORD_YET, Problem, Status
+from lossacc_tui.events import NO_RECORD_YET, AlertChanged, Event, Problem, Status
 from lossacc_tui.files import open_regular
+from lossacc_tui.model import Run
 from lossacc_tui.readers.base import MissingExtra
 from lossacc_tui.readers.probe_sidecar import ProbeSidecar
 from lossacc_tui.source import CHUNK, Source, formats_expected, open_file
@@ -62,10 +63,25 @@ class Lines:
             if kind == "truncated":
                 emptied = self.src.rewind(self.i)
                 msg = f"{path}: rewritten, reading it again"
-                self.m.emit([*self.m.reset(emptied), Status(path, "rewritten", msg)])
+                self.m.emit(
+                    [*self._withdraw(emptied), *self.m.reset(emptied), Status(path, "rewritten", msg)]
+                )
             else:
                 self.src.restart(self.i)
                 self.m.emit([Status(path, "restarted", f"{path}: a new file at this path: a new run")])
+
+    def _withdraw(self, runs: list[Run]) -> list[Event]:
+        """The open alerts of runs about to be read again from their start close, withdrawn (their
+        numbers were of the history read before), before the `RunReset` that empties them: a
+        stream's reader sees every alert it was told opened closed (lock held)."""
+        from lossacc_tui.analysis.alert_events import REREAD, REREAD_TITLE, withdrawn  # (not at start-up)
+
+        return [
+            AlertChanged(r, "closed", withdrawn(a, REREAD_TITLE, REREAD))
+            for r in runs
+            for a in self.m.alerts(r)
+            if a.active
+        ]
 
     def status(self, state: str, message: str) -> None:
         path = str(self.src.files[self.i].path)

@@ -25,25 +25,49 @@ READ_CHUNK = 1 << 20  # bytes per read
 Segment = tuple[str, tuple[int, int], int, int]
 
 
-def copies(path: Path) -> Iterator[tuple[str, BinaryIO, os.stat_result]]:
-    """The regular files beside `path` whose name is its name and a suffix starting with `.`, `-`
-    or `_` (`log.1`, `log-20261129`, `log_old`), in name order, each open (read-only) while the
-    caller looks at it: (path, file, its fstat)."""
+def beside(path: Path) -> list[str]:
+    """The paths beside `path` whose name is its name and a suffix starting with `.`, `-` or `_`
+    (`log.1`, `log-20261129`, `log_old`), in name order: where a rotation leaves the log."""
     folder, name = os.path.split(os.fspath(path))
     try:
         names = os.listdir(folder or ".")
     except OSError:
-        return
-    for other in sorted(names):
-        if other == name or not other.startswith(name) or other[len(name) : len(name) + 1] not in ".-_":
-            continue
-        full = os.path.join(folder, other)
+        return []
+    return [
+        os.path.join(folder, other)
+        for other in sorted(names)
+        if other != name and other.startswith(name) and other[len(name) : len(name) + 1] in ".-_"
+    ]
+
+
+def copies(path: Path) -> Iterator[tuple[str, BinaryIO, os.stat_result]]:
+    """The regular files `beside` a path, each open (read-only) while the caller looks at it:
+    (path, file, its fstat)."""
+    for full in beside(path):
         try:
             fh = open_regular(Path(full))
         except OSError:
             continue
         with fh:
             yield full, fh, os.fstat(fh.fileno())
+
+
+def find_renamed(path: Path, ident: tuple[int, int]) -> tuple[str, BinaryIO] | None:
+    """The file `beside` a path whose (st_dev, st_ino) is `ident`, open read-only, and its path:
+    where a rotation renamed the log a follower read (`log` -> `log.1`). None if it is gone."""
+    for full in beside(path):
+        try:
+            st = os.stat(full)
+            if (st.st_dev, st.st_ino) != ident:
+                continue
+            fh = open_regular(Path(full))
+        except OSError:
+            continue
+        fst = os.fstat(fh.fileno())
+        if (fst.st_dev, fst.st_ino) == ident:
+            return full, fh
+        fh.close()
+    return None
 
 
 def prefix_digest(fh: BinaryIO, n: int, stop: threading.Event | None) -> bytes:
@@ -73,12 +97,20 @@ def hand_range(
         data(chunk)
 
 
-def replay(seg: Segment, data: Callable[[bytes], None], stop: threading.Event | None) -> None:
-    """Hand a range of a copy over again, if that copy (the same inode) is still there."""
+def replay(seg: Segment, path: Path, data: Callable[[bytes], None], stop: threading.Event | None) -> None:
+    """Hand a range of a copy over again, if that copy (the same inode) is still there: where it
+    was, or renamed again beside `path` (the followed log) by a later rotation."""
     name, ident, start, end = seg
-    with suppress(OSError), open_regular(Path(name)) as fh:
+    with suppress(OSError):
+        fh = open_regular(Path(name))
         fst = os.fstat(fh.fileno())
-        if (fst.st_dev, fst.st_ino) == ident:
+        if (fst.st_dev, fst.st_ino) != ident:
+            fh.close()
+            found = find_renamed(path, ident)
+            if found is None:
+                return
+            fh = found[1]
+        with fh:
             hand_range(fh, start, end, data, stop)
 
 

@@ -8,8 +8,6 @@ files). Folder layouts are claimed through readers/layouts.py. Logs are opened r
 from __future__ import annotations
 
 import functools
-import itertools
-import math
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +23,7 @@ from lossacc_tui.detection import (  # (also re-exported: where callers have alw
     skipped_name,
 )
 from lossacc_tui.files import walk_files, why_not_regular
+from lossacc_tui.headerless import borrowed_note, header_beside, headerless_csv
 from lossacc_tui.logsource import CHUNK, Appended, LogFile, Source  # (re-exported: where callers find them)
 from lossacc_tui.readers import READERS, Reader, mlflow_server
 from lossacc_tui.readers.base import MissingExtra
@@ -66,13 +65,31 @@ def open_file(
     if "tfevents" in path.name and not fmt:
         fmt = "tensorboard"
     found = detect(path, head=head, fmt=fmt)
+    borrowed = header_beside(path) if found is None and head is None else None
+    if borrowed is not None:  # a copytruncate's log: named from the header in the copy beside it
+        found = detect(path, head=borrowed[0] + decoded_head(path), fmt=fmt)
     if found is None or (found[1] < min_score and not fmt):
         return None
     cls, _ = found
     make: Callable[[], Reader] = cls
+    if borrowed is not None and hasattr(cls, "_set_header"):
+        make = functools.partial(_with_header, cls, *borrowed)
     if cls.format_id == "tensorboard" and path.parent.name.lower() in VALIDATION_DIRS:
         make = functools.partial(cls, prefix="val_")  # type: ignore[call-arg]  # Keras TensorBoard layout
     return Source(name, path, cls.format_id, [LogFile(path=path, make=make)], role_map)
+
+
+def _with_header(cls: type[Reader], header: str, copy: str) -> Reader:
+    """A CSV reader that has read `header` already (taken from the rotated copy `copy`): the file's
+    own lines are its rows, numbered as in the file; a problem says where the names came from."""
+    from lossacc_tui.readers.csvlike import split_header  # (only for such a log: not at start-up)
+
+    reader = cls()
+    hdr = split_header(header)
+    assert hdr is not None  # (header_beside returns headers only)
+    reader._set_header(*hdr)  # type: ignore[attr-defined]
+    reader.problem(None, borrowed_note(copy, len(hdr[1])))
+    return reader
 
 
 def open_claim(claim: Claim, name: str, role_map: RoleMap | None = None) -> Source:
@@ -181,42 +198,6 @@ def compressed(path: Path) -> str | None:
     except OSError:
         return None
     return next((name for magic, name in _MAGIC if head.startswith(magic)), None)
-
-
-HEADERLESS = (
-    "its first row holds numbers, not column names: a CSV whose header row is gone (copytruncate "
-    "leaves a CSVLogger file so), so its columns cannot be named and it is not read"
-)
-
-
-def headerless_csv(path: Path) -> str | None:
-    """Why a `.csv`/`.tsv` file no reader took is not read, when it looks like a metrics table that
-    lost its header row: its first lines are numbers only (empty cells allowed), as many a line, with
-    a whole first number that grows from line to line (an epoch or step). None otherwise (a
-    confusion matrix or a data table is not a log, and is passed over as before)."""
-    if path.suffix.lower() not in (".csv", ".tsv"):
-        return None
-    try:
-        with open(path, "rb") as f:
-            head = f.read(4096)
-    except OSError:
-        return None
-    lines = [ln for ln in head.splitlines()[:-1] if ln.strip()][:5]  # (complete lines only)
-    rows: list[list[float]] = []
-    for ln in lines:
-        cells = ln.replace(b"\t", b",").split(b",")
-        try:
-            rows.append([float(c) if c.strip() else math.nan for c in cells])
-        except ValueError:
-            return None
-    if not rows or len({len(r) for r in rows}) != 1 or len(rows[0]) < 2:
-        return None
-    first = [r[0] for r in rows]
-    if not all(math.isfinite(x) and x.is_integer() for x in first):
-        return None
-    if any(b <= a for a, b in itertools.pairwise(first)):
-        return None
-    return HEADERLESS
 
 
 def server_sources(server: mlflow_server.MlflowServer, role_map: RoleMap | None = None) -> list[Source]:

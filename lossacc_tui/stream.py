@@ -12,7 +12,7 @@ import orjson
 
 from lossacc_tui.events import AlertChanged, Event, PointsAdded, Problem, RunAdded, RunReset, Status
 from lossacc_tui.model import Batch, Run
-from lossacc_tui.report import alert_text
+from lossacc_tui.report import _ints_on_x, alert_text
 
 
 def _num(v: float) -> float | None:
@@ -118,7 +118,9 @@ class Printer:
             return [line({"event": "problem", "path": ev.path, "line": ev.line, "message": ev.message})]
         if isinstance(ev, AlertChanged):
             run = None if ev.run is None else ev.run.name
-            return [line({"event": "alert", "change": ev.change, "run": run, **ev.alert.to_dict()})]
+            # (an x, its start, end, claims' spans, is an integer where it is one, as `check --json` has it)
+            alert = _ints_on_x(ev.alert.to_dict())
+            return [line({"event": "alert", "change": ev.change, "run": run, **alert})]
         return []
 
     def _text(self, ev: Event) -> list[str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import re
 import stat
 import threading
 from dataclasses import dataclass, field
@@ -18,16 +17,14 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from lossacc_tui.files import kind, open_regular
-from lossacc_tui.rotated import Segment, copies, hand_range, hole_end, prefix_digest, replay
+from lossacc_tui.rotated import Segment, find_renamed, replay
+from lossacc_tui.tail_cut import CUT_SHORT, HEAD_CHECK, Cuts
 
 READ_CHUNK = 1 << 20  # bytes per read: memory stays bounded however fast the file grows
 MAX_READ_PER_WAKE = 16 << 20  # then other files get their turn; the rest is read on the next pass
-HEAD_CHECK = 256  # bytes at the start of a file compared on every read, to notice a rewrite
 END_CHECK = 64  # bytes before the offset compared on every read (a handler not given lines), to notice a cut
 HOLD_MAX = 1 << 20  # an unterminated last line up to this long is held back until its newline comes
-FIRST_LINE_MAX = 64 << 10  # after a cut, the new first line is compared with the old one (this much)
 LAST_LINE_MAX = 64 << 10  # the last complete line read, up to this long, is checked for a rewrite in place
-CUT_SHORT = "cut short (copytruncate): its lines continue the run"
 
 
 class TailHandler(Protocol):
@@ -47,7 +44,7 @@ class TailHandler(Protocol):
 
 
 @dataclass
-class Tail:
+class Tail(Cuts):
     """One followed file: reads what it gained since last time.
 
     What makes a file "the same log, continued" (no reset, nothing read twice):
@@ -86,6 +83,8 @@ class Tail:
     #: (copy path, its (dev, inode), start, end) of each rotated copy read; replayed for a new handler
     _copied: list[Segment] = field(default_factory=list, repr=False)
     _moved: bool = False  # the file was cut under a read: the chunk was not handed over
+    _renamed: bool = False  # the file replaced at the path is beside it now (a `create` rotation)
+    _start: int = 0  # where reading this file began (after a hole or a header written again)
     #: the Tail this one replaces at the same path (a new handler, e.g. once the format is known): its
     #: handler got every byte this one must give again; what it saw tells a cut since its last look
     prior: Tail | None = field(default=None, repr=False)
@@ -136,19 +135,21 @@ class Tail:
             return False
         ident = (st.st_dev, st.st_ino)
         try:
-            if self._fh is not None and ident != self._ident:
+            looked = self._fh is not None  # this file was looked at before: `_stat` is what it was
+            if self._fh is None:
+                prior, self.prior = self.prior, None
+                self._open(prior)  # (the file prior held, wherever it is now: it is read first)
+                if prior is not None:
+                    looked = self._take_over(prior)
+            if ident != self._ident:
                 if self._cut:  # replaced again before its first line came: wait for the newest
                     self._close()
                     self._open()
                 else:
-                    self._drain(budget)  # what the old file got before it was renamed away
+                    while self._drain(budget):  # all the old file got before it was renamed away
+                        pass
                     self._switch_to_new_file()
-            looked = self._fh is not None  # this file was looked at before: `_stat` is what it was
-            if self._fh is None:
-                self._open()
-                if self.prior is not None:
-                    looked = self._take_over(self.prior)
-                    self.prior = None
+                looked = True
             assert self._fh is not None
             size = os.fstat(self._fh.fileno()).st_size
             if not self._cut and self._was_cut(size):
@@ -184,153 +185,50 @@ class Tail:
             return False
 
     # -- identity and continuity ------------------------------------------------------------
-    def _open(self) -> None:
-        self._fh = open_regular(self.path)  # read-only, non-blocking, no lock
+    def _open(self, prior: Tail | None = None) -> None:
+        """Open the file at the path; with `prior` (the Tail this one replaces), the file prior
+        read instead: the one it holds open, or, closed, the file beside the path that has its
+        identity (renamed away by a rotation since), so none of what it read is skipped."""
+        held = prior.release() if prior is not None else None
+        self._fh = held or open_regular(self.path)  # read-only, non-blocking, no lock
         fst = os.fstat(self._fh.fileno())
         self._ident = (fst.st_dev, fst.st_ino)
-        self.offset = 0
+        self.offset = self._start = 0
         self._head = b""
         self._digest = hashlib.blake2b()
         self._last_at, self._end = -1, b""
 
-    def _was_cut(self, size: int) -> bool:
-        """Whether the file no longer holds what was read from it (`size` is its size now): it is
-        shorter than the offset, or its first bytes, or the last complete line read (the last
-        `END_CHECK` bytes, for a handler not given lines) differ: a cut followed by new writes past
-        the old offset before this look shows only there."""
-        assert self._fh is not None
-        if size < self.offset:
-            return True
-        if self._head and os.pread(self._fh.fileno(), len(self._head), 0) != self._head:
-            return True
-        if (
-            self._end
-            and os.pread(self._fh.fileno(), len(self._end), self.offset - len(self._end)) != self._end
-        ):
-            return True
-        return self._last_line_rewritten()
-
     def _take_over(self, prior: Tail) -> bool:
-        """A new handler for the path `prior` followed (its file just opened anew here): hand it
-        the rotated copies' bytes prior handed over, then this file's from its start, unless the
-        file was cut since prior's last look: then the copy logrotate left holds what prior read
-        (and what came after it), and is read first. Returns whether prior looked at this file."""
+        """A new handler for the path `prior` followed (the file prior read is handed over here, or
+        the path's opened anew when that is gone): hand it the rotated copies' bytes prior handed
+        over, then this file's from its start (past a hole or a repeated header prior skipped),
+        unless the file was cut since prior's last look: then the copy logrotate left holds what
+        prior read (and what came after it), and is read first. A new file at the path since (a
+        rotation) is read after, as prior would have. Returns whether prior looked at this file."""
         for seg in prior._copied:
-            replay(seg, self.handler.data, self.stop)
+            replay(seg, self.path, self.handler.data, self.stop)
         self._copied = list(prior._copied)
         if prior._ident != self._ident:
             return False
         self._stat = prior._stat
+        # (a new file's first line awaited: decided here)
+        self._cut, self._old_first, self._renamed = prior._cut, prior._old_first, prior._renamed
         if prior.offset == 0:
             return True
         assert self._fh is not None
         size = os.fstat(self._fh.fileno()).st_size
         self._offset_head_digest(prior)
-        if self._was_cut(size) and self._read_rotated_copy(0):
+        cut = self._was_cut(size)
+        if cut and self._read_rotated_copy(0):
             self.handler.status("rotated", f"{self.path}: {CUT_SHORT}")
         self.offset, self._head, self._digest, self._last_at, self._end = 0, b"", hashlib.blake2b(), -1, b""
+        if prior._start and not cut:
+            self._skip_to(prior._start)  # (what prior skipped at the start is skipped again)
         return True
 
     def _offset_head_digest(self, prior: Tail) -> None:
         self.offset, self._head, self._digest = prior.offset, prior._head, prior._digest.copy()
         self._last_at, self._last_sum, self._end = prior._last_at, prior._last_sum, prior._end
-
-    def _read_copy_since_empty(self) -> None:
-        """The file was empty when last looked at and now has bytes, none read yet. If a copy beside
-        it was written since then (its mtime later than the file's at that look) and begins
-        otherwise than the file does now, the file was filled, copied and cut (`copytruncate`)
-        between two looks: every byte of the copy was written since, and is read first."""
-        assert self._fh is not None
-        for other, fh, fst in copies(self.path):
-            if fst.st_size == 0 or fst.st_mtime_ns <= self._stat[1]:
-                continue
-            n = min(HEAD_CHECK, fst.st_size)
-            if os.pread(fh.fileno(), n, 0) == os.pread(self._fh.fileno(), n, 0):
-                continue  # a copy of the file as it is (not cut): nothing of it is missing
-            hand_range(fh, 0, fst.st_size, self.handler.data, self.stop)
-            self._copied.append((other, (fst.st_dev, fst.st_ino), 0, fst.st_size))
-            self.handler.status("rotated", f"{self.path}: {CUT_SHORT}")
-            return
-
-    def _last_line_rewritten(self) -> bool:
-        """Whether the last complete line handed over is no longer what the file holds there (a
-        writer that ends a progress line, then seeks back and rewrites it in place): one read of
-        that line (at most `LAST_LINE_MAX` bytes) per pass."""
-        if self._last_at < 0 or self._fh is None:
-            return False
-        now = os.pread(self._fh.fileno(), self.offset - self._last_at, self._last_at)
-        return hashlib.blake2b(now).digest() != self._last_sum
-
-    def _switch_to_new_file(self) -> None:
-        """A new file is at the path: go on reading it where we were if it begins with every byte
-        read so far (an atomic save); else decide from its first line (see the class doc)."""
-        old_offset, old_digest, old_head, old_end = self.offset, self._digest, self._head, self._end
-        self._close()
-        self._open()
-        assert self._fh is not None
-        if old_offset and prefix_digest(self._fh, old_offset, self.stop) == old_digest.digest():
-            self.offset, self._digest, self._head, self._end = old_offset, old_digest, old_head, old_end
-            return
-        self._head = old_head
-        self._begin_cut("replaced")
-
-    def _read_rotated_copy(self, start: int) -> bool:
-        """The file was cut. If logrotate's `copytruncate` left a copy beside it (`log.1`,
-        `log-20261129`) that begins with every byte read so far, the lines the writer added
-        between our last read and the cut are in that copy only: read them from it first (from
-        `start`: the offset, or 0 for a new handler that has had nothing yet). Returns whether one was."""
-        for other, fh, fst in copies(self.path):
-            size = fst.st_size
-            if size <= self.offset or os.pread(fh.fileno(), len(self._head), 0) != self._head:
-                continue
-            if prefix_digest(fh, self.offset, self.stop) != self._digest.digest():
-                continue
-            hand_range(fh, start, size, self.handler.data, self.stop)
-            self._copied.append((other, (fst.st_dev, fst.st_ino), 0, size))
-            return True
-        return False
-
-    def _begin_cut(self, kind_: str) -> None:
-        self._cut = kind_
-        head = self._head
-        nl = head.find(b"\n")
-        self._old_first = head[: nl + 1] if nl >= 0 else head
-        self.offset = 0
-        self._head = b""
-        self._last_at, self._end = -1, b""
-
-    def _decide_cut(self) -> bool:
-        """The new content's first line is there: continue the run, or start over. False: wait."""
-        assert self._fh is not None
-        first = os.pread(self._fh.fileno(), FIRST_LINE_MAX, 0)
-        nl = first.find(b"\n")
-        if nl < 0 and len(first) < FIRST_LINE_MAX:
-            return False
-        first = first[: nl + 1] if nl >= 0 else first
-        old = self._old_first
-        same = first == old or (not old.endswith(b"\n") and first.startswith(old) and old != b"")
-        starts_over = same or (_header_like(first) and _header_like(old))
-        cut, self._cut = self._cut, ""
-        self._digest = hashlib.blake2b()
-        self._fh.seek(0)
-        if not (starts_over or not old):
-            self._skip_hole()
-        if starts_over or not old:
-            self._copied = []  # a new run: what came before it is not replayed
-            self.handler.reset(cut)
-        else:
-            why = CUT_SHORT if cut == "truncated" else "a new file (rotation): its lines continue the run"
-            self.handler.status("rotated", f"{self.path}: {why}")
-        return True
-
-    def _skip_hole(self) -> None:
-        """A writer that did not open its log for appending writes on at its own offset after a
-        `copytruncate`: the file then begins with a hole, NUL bytes up to where the writer was. They
-        are no log's text: reading starts after them (they count in the offset and the digest)."""
-        assert self._fh is not None
-        pos = hole_end(self._fh, self._digest, self.stop)
-        self.offset = pos
-        self._head = b"\0" * min(pos, HEAD_CHECK)
 
     # -- reading ----------------------------------------------------------------------------
     def _drain(self, budget: int) -> bool:
@@ -388,24 +286,15 @@ class Tail:
 
     def close(self) -> None:
         self._close()
+        if self.prior is not None:
+            self.prior.close()
 
-
-_FIELDS = re.compile(rb"[,\t;|]")
-
-
-def _header_like(line: bytes) -> bool:
-    """A delimited line of names, no numbers (a CSV/TSV header), as opposed to a data row, a JSON
-    record or a free-text line."""
-    text = line.strip()
-    if not text or text[:1] in (b"{", b"[") or not _FIELDS.search(text):
-        return False
-    for f in _FIELDS.split(text):
-        f = f.strip().strip(b'"')
-        if not f:
-            return False
-        try:
-            float(f)
-            return False
-        except ValueError:
-            pass
-    return True
+    def release(self) -> BinaryIO | None:
+        """The file this Tail read, for the Tail that takes its place (it no longer reads): the one
+        it holds open, else the file beside the path with the identity it had (a rotation renamed
+        it since); None when neither is there."""
+        fh, self._fh = self._fh, None
+        if fh is not None or self._ident is None:
+            return fh
+        found = find_renamed(self.path, self._ident)
+        return found[1] if found else None

@@ -157,8 +157,8 @@ def test_rotation_and_delete_recreate_start_new_runs(tmp_path: Path, stop_all) -
     m, c = watch(p)
     stop_all(m)
     c.wait(lambda: len(c.values(str(p), "loss")) == 3)
-    os.rename(p, tmp_path / "training.log.1")  # rotated away
-    p.write_text(HEADER + rows(0, 2))
+    os.rename(p, tmp_path / "training.log.1")  # rotated away, and a new job writes a new run:
+    p.write_text(HEADER + "".join(f"{e},{2 / (e + 3):.6f},{2 / (e + 4):.6f}\n" for e in range(2)))
     c.wait(lambda: len(c.values(f"{p}#2", "loss")) == 2)
     p.unlink()  # a restarted job deletes and recreates its log
     time.sleep(0.3)  # (the writer's pace between the two, not an assertion)

@@ -17,13 +17,7 @@ from lossacc_tui import feed, follow
 from lossacc_tui.events import Analysed, PointsAdded
 from lossacc_tui.feed import Feed
 
-CAPPED = (
-    "follow.MAX_GAP is capped at MIN_GAP: with passes up to 0.5 s apart a create rotation on a quiet "
-    "machine lost records (tests/test_follow_writers.py create-jsonl)"
-)
 
-
-@pytest.mark.skip(reason=CAPPED)
 def test_a_steady_writer_is_read_in_blocks_each_record_once(tmp_path: Path, stop_all) -> None:  # type: ignore[no-untyped-def]
     """150 lines written one at a time 200 times a second (a real Keras CSV log): the follower reads
     them in far fewer passes than lines (one pass a line had cost 1% of a core at 10 lines/s), and
@@ -42,7 +36,6 @@ def test_a_steady_writer_is_read_in_blocks_each_record_once(tmp_path: Path, stop
     assert len(blocks) <= lines / 12, f"{len(blocks)} blocks for {lines} lines"  # (30 ms apart: 15-27)
 
 
-@pytest.mark.skip(reason=CAPPED)
 def test_the_gap_between_passes_follows_their_cost_within_bounds() -> None:
     """A pass that cost nothing leaves the next one free to come after MIN_GAP (a line after a quiet
     spell is read at once); a costly pass (a block parsed, printed and analysed) spaces the next

@@ -4,7 +4,8 @@ a kind of training job or log tool does. Run as `python writers.py MODE PATH SOU
 Modes: append (line by line), atomic (whole file to a temp, os.replace over the log, every few
 lines), copytruncate (logrotate's copy then truncate, halfway, the writer going on appending;
 copytruncate-early: a quarter of the way, so the log grows again past its size at the cut),
-create (logrotate's rename then a new empty file, the writer reopening it, no header again),
+create (logrotate's rename then a new empty file, the writer reopening it, no header again;
+create-header: the writer writes its first line, the CSV header, again at the top of the new file),
 rewrite-last (each line first written provisional without its newline, rewritten in place, then
 ended), half-line (the last line cut in two with a pause between), hf-atomic (a trainer_state.json
 saved atomically with one more log_history entry each time, into a folder it creates first),
@@ -35,7 +36,7 @@ def main(mode: str, path: str, source: str, pause: float) -> None:
                 f.write("".join(lines[:n]))
             os.replace(path + ".tmp", path)
             time.sleep(pause)
-    elif mode in ("copytruncate", "copytruncate-early", "create"):
+    elif mode in ("copytruncate", "copytruncate-early", "create", "create-header"):
         half = len(lines) // (4 if mode == "copytruncate-early" else 2)
         f = open(path, "a", encoding="utf-8")  # noqa: SIM115
         for i, ln in enumerate(lines):
@@ -49,6 +50,8 @@ def main(mode: str, path: str, source: str, pause: float) -> None:
                     os.rename(path, path + ".1")
                     f.close()
                     f = open(path, "a", encoding="utf-8")  # noqa: SIM115  (the writer reopens)
+                    if mode == "create-header":
+                        f.write(lines[0])
             f.write(ln)
             f.flush()
             time.sleep(pause)

@@ -24,17 +24,29 @@ WITHDRAWN = (
     "its columns did), and this alert is not among what it finds: it is withdrawn. Its numbers were "
     "of the history as first read, so none is repeated here."
 )
+STARTED_OVER = "the analysis started over on the run's history as read now"
+#: why an open alert closes when its log is rewritten from its start (an O_TRUNC restart)
+REREAD = (
+    "The log was rewritten from its start (a job that restarted and truncated it, or a rewrite in "
+    "place): its run is read again from the first line, and this alert, of the history read before, "
+    "is withdrawn. The new reading raises again what still holds."
+)
+REREAD_TITLE = "the log was rewritten: its run is read again from its start"
 
 
-def withdrawn(a: Alert) -> Alert:
-    """A closing snapshot of an alert the new analysis no longer raises. Its texts are fixed and its
-    evidence and claims empty: they would be computed from a history that has changed under them (a
-    series rescaled in place reads NaN where a value was left out)."""
+def withdrawn(a: Alert, why: str = STARTED_OVER, text: str = WITHDRAWN) -> Alert:
+    """A closing snapshot of an alert the new analysis no longer raises (`why`: in its title; `text`:
+    its explanation). Its texts are fixed and its evidence and claims empty: they would be computed
+    from a history that has changed under them (a series rescaled in place reads NaN where a value was
+    left out; a rewritten log's run is emptied)."""
     b = a.snapshot()
-    b.title = f"{a.kind}: withdrawn (the analysis started over on the run's history as read now)"
-    b.explanation = f"**{b.title}**\n\n{WITHDRAWN}\n"
+    b.title = f"{a.kind}: withdrawn ({why})"
+    b.explanation = f"**{b.title}**\n\n{text}\n"
     b.evidence = {}
     b.claims = []
+    b.active = False
+    if b.end is None:
+        b.end = b.start
     return b
 
 
