@@ -5,6 +5,7 @@ distribution costs its entropy. The entropy bounds (nats) and the `at-majority-r
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -12,6 +13,7 @@ import numpy as np
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Ctx, value_at_x
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, span
+from lossacc_tui.analysis.resolution import decimals
 from lossacc_tui.analysis.stats import ordered, pass_memo
 from lossacc_tui.analysis.track import x_column
 
@@ -34,6 +36,47 @@ def binary_entropy(p: np.ndarray) -> np.ndarray:
 def _binary_entropy(p: np.ndarray) -> np.ndarray:
     q = np.clip(p, 1e-12, 1 - 1e-12)
     return -(q * np.log(q) + (1 - q) * np.log1p(-q))
+
+
+def majority_share(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndarray:
+    """Whether each accuracy (fraction, shape (n,)) can be the share of the most frequent class in a
+    base-rate reading: from 1/2 to 0.95, and above 0.95 (below 1) when the evaluation set holds a
+    minority of at least MIN_MINORITY samples: (1 - acc) x n, with n the set's size `n_eval`
+    (shape (n,), NaN where unknown) or else the least n whose grid k/n holds the value as printed
+    (`least_n`: 0.9525 printed to 4 decimals needs n >= 295). A near-perfect model on a small set keeps its last few hard
+    mistakes for many evaluations (the truth corpus's `sweep-lightning` at 52 of 53), which no bound
+    on the loss tells from a one-class model; a 95/5 or 99/1 collapse on a set of hundreds has a
+    minority of tens of samples, and the bound H(acc) (`binary_entropy`) then tells it from a model
+    that uses its inputs."""
+    with np.errstate(invalid="ignore"):
+        out = (acc >= 0.5) & (acc < 1.0)
+        high = np.flatnonzero(out & (acc > 0.95))
+        for j in high:
+            n = n_eval[j] if n_eval is not None and math.isfinite(n_eval[j]) else least_n(float(acc[j]))
+            out[j] = (1.0 - acc[j]) * n >= MIN_MINORITY - 1e-6
+        return out
+
+
+#: the fewest minority-class samples a base-rate reading above 95 % needs in its evaluation set
+MIN_MINORITY = 5
+
+
+@functools.lru_cache(maxsize=1024)
+def least_n(v: float) -> float:
+    """The least evaluation-set size n (1..20,000) whose grid k/n holds the accuracy `v` (a fraction)
+    within the precision it was printed with (`resolution.decimals`; float32 storage at the finest):
+    a lower bound on the set's size. NaN when none does (or v is not finite).
+
+    >>> least_n(0.9525), least_n(0.981132), least_n(0.5)
+    (295.0, 53.0, 2.0)
+    """
+    if not math.isfinite(v):
+        return math.nan
+    tol = 0.5 * 10.0 ** -decimals(v) + 6e-8
+    q = np.arange(1, 20_001, dtype=np.float64)
+    k = v * q
+    fit = np.flatnonzero(np.abs(k - np.rint(k)) <= q * tol + 1e-9)
+    return float(q[fit[0]]) if len(fit) else math.nan
 
 
 def prior_cost(acc: float, k: int | None) -> tuple[float, float]:
