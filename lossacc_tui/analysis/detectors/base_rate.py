@@ -43,11 +43,11 @@ def majority_share(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndar
     base-rate reading: from 1/2 to 0.95, and above 0.95 (below 1) when the evaluation set holds a
     minority of at least MIN_MINORITY samples: (1 - acc) x n, with n the set's size `n_eval`
     (shape (n,), NaN where unknown) or else the least n whose grid k/n holds the value as printed
-    (`least_n`: 0.9525 printed to 4 decimals needs n >= 295). A near-perfect model on a small set keeps its last few hard
-    mistakes for many evaluations (the truth corpus's `sweep-lightning` at 52 of 53), which no bound
-    on the loss tells from a one-class model; a 95/5 or 99/1 collapse on a set of hundreds has a
-    minority of tens of samples, and the bound H(acc) (`binary_entropy`) then tells it from a model
-    that uses its inputs."""
+    (`least_n`: 0.9525 printed to 4 decimals needs n >= 295). A near-perfect model on a small set
+    keeps its last few hard mistakes for many evaluations (the truth corpus's `sweep-lightning` at
+    52 of 53), which no bound on the loss tells from a one-class model; a 95/5 or 99/1 collapse on a
+    set of hundreds has a minority of tens of samples, and the bound H(acc) (`binary_entropy`) then
+    tells it from a model that uses its inputs."""
     with np.errstate(invalid="ignore"):
         out = (acc >= 0.5) & (acc < 1.0)
         high = np.flatnonzero(out & (acc > 0.95))

@@ -26,9 +26,9 @@ from lossacc_tui.analysis.detectors.base_rate import (
     base_rate_claims,
     binary_entropy,
     constant_guess_claim,
-    majority_share,
     cost_band,
     holds,
+    majority_share,
     wobbles,
 )
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k, k_backed
