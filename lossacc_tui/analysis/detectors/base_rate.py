@@ -40,7 +40,20 @@ def _binary_entropy(p: np.ndarray) -> np.ndarray:
 
 def majority_share(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndarray:
     """Whether each accuracy (fraction, shape (n,)) can be the share of the most frequent class in a
-    base-rate reading: from 1/2 to 0.95, and above 0.95 (below 1) when the evaluation set holds a
+    base-rate reading: at least 1/2 and below 1 (a perfect score leaves no minority, and H(1) = 0
+    bounds nothing), and above 0.95 not on an evaluation set of known size `n_eval` (shape (n,),
+    NaN where unknown) with fewer than MIN_MINORITY minority samples. Above 0.95 the reading is
+    favoured only with a minority of that size shown (`minority_known`)."""
+    with np.errstate(invalid="ignore"):
+        out = (acc >= 0.5) & (acc < 1.0)
+        if n_eval is not None:
+            out &= ~((acc > 0.95) & ((1.0 - acc) * n_eval < MIN_MINORITY - 1e-6))
+        return out
+
+
+def minority_known(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndarray:
+    """Whether the base-rate reading of each accuracy (fraction, shape (n,)) may be favoured as far
+    as the evaluation set's size goes: always up to 0.95; above it (below 1) when the set holds a
     minority of at least MIN_MINORITY samples: (1 - acc) x n, with n the set's size `n_eval`
     (shape (n,), NaN where unknown) or else the least n whose grid k/n holds the value as printed
     (`least_n`: 0.9525 printed to 4 decimals needs n >= 295). A near-perfect model on a small set
@@ -49,9 +62,8 @@ def majority_share(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndar
     set of hundreds has a minority of tens of samples, and the bound H(acc) (`binary_entropy`) then
     tells it from a model that uses its inputs."""
     with np.errstate(invalid="ignore"):
-        out = (acc >= 0.5) & (acc < 1.0)
-        high = np.flatnonzero(out & (acc > 0.95))
-        for j in high:
+        out = acc < 1.0
+        for j in np.flatnonzero(out & (acc > 0.95)):
             n = n_eval[j] if n_eval is not None and math.isfinite(n_eval[j]) else least_n(float(acc[j]))
             out[j] = (1.0 - acc[j]) * n >= MIN_MINORITY - 1e-6
         return out

@@ -29,8 +29,10 @@ from lossacc_tui.analysis.detectors.base_rate import (
     cost_band,
     holds,
     majority_share,
+    minority_known,
     wobbles,
 )
+from lossacc_tui.analysis.detectors.batch_fit import batches_refute_fixed
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k, k_backed
 from lossacc_tui.analysis.detectors.diverging import diverging_claims
 from lossacc_tui.analysis.detectors.repeat_chance import grid_bins, runs_by_chance
@@ -130,7 +132,8 @@ class AccStuck(Detector):
                 # their labels, whose most frequent class has that share, and more for a guess off
                 # their shares): a loss clearly below it (FLOOR_TOL) says the outputs vary with the
                 # inputs, so no base-rate reading is favoured there, only allowed
-                floor = loss.lvl >= (1 - FLOOR_TOL) * prior
+                # (and above 95 %, only with a minority of some size: `minority_known`)
+                floor = (loss.lvl >= (1 - FLOOR_TOL) * prior) & minority_known(acc_y, acc.n_eval)
                 moves = np.abs(loss.lvl - loss.lvl_stuck) >= 0.1 * np.abs(loss.lvl)
                 at_prior = share & (loss.lvl >= prior) & moves
                 # or the loss has come to what predicting the rate `acc` for every sample costs (the
@@ -196,6 +199,17 @@ class AccStuck(Detector):
                     back = x_values(self.series, self.ctx.axis, np.maximum(acc.idx - p.half, 0))
                     train0 = lookup(self.ctx.train, self.ctx.axis, back)
                     settled &= np.abs(train0 - train) >= 0.5 * p.min_loss_change * np.abs(train0)
+                    # per-step training batches whose losses do not follow their accuracies as one
+                    # fixed output's would say the model's output depends on its inputs
+                    # (`batch_fit`): healthy runs scored on a fixed small batch hold their accuracy
+                    # with the loss anywhere near H(acc)
+                    cand = np.flatnonzero(settled | collapsed | dead)
+                    if len(cand):
+                        refuted = np.zeros(len(acc_y), dtype=bool)
+                        refuted[cand] = batches_refute_fixed(self.ctx, acc.x[cand], p.stuck_window)
+                        settled &= ~refuted
+                        collapsed &= ~refuted
+                        dead &= ~refuted
                     settled |= collapsed | dead
                 else:
                     settled[:] = False  # no training loss: nothing says training goes on
