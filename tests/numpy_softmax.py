@@ -117,26 +117,43 @@ def epoch_run(
     lr: float = 0.1,
     d: int = 10,
     sep: float = 2.0,
+    hidden: int = 0,
+    shift: float = 0.0,
 ) -> Facts:
     """Write `path` (epoch,accuracy,loss,val_accuracy,val_loss; full float precision, as Keras'
-    CSVLogger) for a linear softmax model trained by minibatch SGD (batch 32); returns the facts of
-    each validation evaluation."""
+    CSVLogger) for a softmax model (linear, or with one ReLU layer of `hidden` units) trained by
+    minibatch SGD (batch 32); the validation inputs are moved by one random vector of scale `shift`
+    (a covariate shift; 0: none). Returns the facts of each validation evaluation."""
     rng = np.random.default_rng(seed)
     mu = _classes(rng, k, d, sep)
     x, y = _draw(rng, mu, n_train, imb, signal)
     xv, yv = _draw(rng, mu, n_val, imb, signal)
-    w, b = rng.normal(size=(d, k)) * 0.01, np.zeros(k)
+    if shift:
+        xv = xv + shift * rng.normal(size=d)
+    h = hidden or d
+    w1 = rng.normal(size=(d, h)) * np.sqrt(2 / d) if hidden else np.eye(d)
+    b1 = np.zeros(h)
+    w, b = rng.normal(size=(h, k)) * 0.01, np.zeros(k)
+
+    def feats(a: np.ndarray) -> np.ndarray:
+        return np.maximum(a @ w1 + b1, 0.0) if hidden else a
+
     facts, train = Facts(), Facts()
     lines = ["epoch,accuracy,loss,val_accuracy,val_loss"]
     for e in range(epochs):
         perm = rng.permutation(len(y))
         for a in range(0, len(y), 32):
             i = perm[a : a + 32]
-            g = (_softmax(x[i] @ w + b) - np.eye(k)[y[i]]) / len(i)
-            w -= lr * x[i].T @ g
+            hi = feats(x[i])
+            g = (_softmax(hi @ w + b) - np.eye(k)[y[i]]) / len(i)
+            if hidden:
+                gh = (g @ w.T) * (hi > 0)
+                w1 -= lr * x[i].T @ gh
+                b1 -= lr * gh.sum(0)
+            w -= lr * hi.T @ g
             b -= lr * g.sum(0)
-        ta, tl = train.add(_softmax(x @ w + b), y, k)
-        va, vl = facts.add(_softmax(xv @ w + b), yv, k)
+        ta, tl = train.add(_softmax(feats(x) @ w + b), y, k)
+        va, vl = facts.add(_softmax(feats(xv) @ w + b), yv, k)
         lines.append(f"{e},{ta!r},{tl!r},{va!r},{vl!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")

@@ -99,3 +99,26 @@ def test_a_no_signal_run_with_training_columns_is_at_chance(tmp_path: Path) -> N
     assert claim.strength == "likely" and "1/5" in claim.text
     # the claim says where K came from without calling the training accuracy chance
     assert "above 1/5" in claim.text
+
+
+def test_validation_predictions_that_never_change_while_training_fits_are_named(tmp_path: Path) -> None:
+    # tester 7's fault 5: a ReLU network fits its training data (accuracy 0.95-0.99) while every
+    # validation input, moved by one covariate shift, lands on one side of its boundary: validation
+    # accuracy 0.52 at all 50 evaluations, its loss climbing 1.7 -> 6.8 nats
+    facts = epoch_run(tmp_path / "log.csv", k=2, seed=12, n_val=200, shift=2.0, hidden=32, epochs=50)
+    assert min(facts.pred_major) == 1.0 and len(set(facts.acc)) == 1  # (the premise, per sample)
+    frozen = [al for al in _alerts(tmp_path / "log.csv") if al.kind == "val-frozen"]
+    assert frozen and frozen[0].severity == "warning"
+    claims = {c.id: c for c in frozen[0].claims}
+    # what the numbers allow is said as such, with what decides
+    assert claims["one-class-predictor"].strength == "possible"
+    assert {claims["evaluation-broken"].strength, claims["split-unlike-training"].strength} == {"possible"}
+    assert "predicted-class counts" in claims["one-class-predictor"].others
+    assert frozen[0].evidence["acc_now"] == pytest.approx(0.52)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_a_healthy_accuracy_stable_on_a_fixed_batch_is_not_called_frozen(tmp_path: Path, seed: int) -> None:
+    facts = step_run(tmp_path / "metrics.csv", k=4, steps=1000, seed=seed, sep=2.5)
+    assert len(set(facts.acc[-30:])) == 1  # (stable at a high value: 0.81-0.88)
+    assert not [al for al in _alerts(tmp_path / "metrics.csv") if al.kind == "val-frozen"]

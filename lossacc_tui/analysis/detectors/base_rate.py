@@ -20,6 +20,13 @@ from lossacc_tui.analysis.track import x_column
 #: how far (relative) the loss level may sit from the base-rate entropy and still count as "at" it
 BASE_RATE_TOL = 0.2
 
+#: how far (relative) below H(accuracy) the validation loss may sit for the base-rate reading to be
+#: favoured (`likely`): a constant guess costs at least H on the samples scored; a network that
+#: predicts one class yet ranks its samples a little (truth corpus `majority-lightning`, every
+#: prediction the majority class) ends 4-27 % below it, healthy per-step runs on fixed 32-48-sample
+#: batches with K = 3-4 settle 14-16 % below (tester 8's fx_12, fx_14). Below it: `possible` only
+FLOOR_TOL = 0.05
+
 #: what decides between the base-rate reading and a model whose boundary no longer moves
 DECIDE = (
     "the predicted-class counts decide, or --majority RATE (the share of the most frequent class) settles "

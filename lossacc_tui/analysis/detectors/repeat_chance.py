@@ -107,6 +107,7 @@ class ChanceRuns:
         #: the grid bins of the latest run's noise ((run start, n) -> `grid_bins`)
         self._bins: dict[tuple[int, int], np.ndarray] = {}
         self._beyond: tuple[int, int] | None = None  # (run start, n) of a run found longer than chance
+        self.starts = np.zeros(0, dtype=np.int64)  # the latest chunk's run starts (`judge`)
 
     def judge(self, series: Series | None, acc: AccFeatures, frozen: np.ndarray) -> np.ndarray:
         """Per point of the chunk: True where the accuracy is frozen and its run of equal values
@@ -123,6 +124,7 @@ class ChanceRuns:
                 same[1:] = np.abs(np.diff(y)) <= tol
         start = np.maximum.accumulate(np.where(same, -1, idx))
         start = np.where(start < 0, self._run_start, start)
+        self.starts = start  # (the first index of each point's run of equal values, for other kinds)
         if len(y):
             self._run_val, self._run_start, self._run_next = float(y[-1]), int(start[-1]), int(idx[-1]) + 1
         out = np.zeros(len(y), dtype=bool)

@@ -15,6 +15,7 @@ from lossacc_tui.analysis.detectors.base import (
 )
 from lossacc_tui.analysis.detectors.base_rate import (
     BASE_RATE_TOL,
+    FLOOR_TOL,
     base_rate_band,
     binary_entropy,
     cost_band,
@@ -35,12 +36,6 @@ from lossacc_tui.model import Series
 #: changes may sit: a constant guess costs at least H, printing and a nearly constant output less
 CONST_TOL = 0.02
 
-#: how far (relative) below H(accuracy) the validation loss may sit for the base-rate reading to be
-#: favoured (`likely`): a constant guess costs at least H on the samples scored; a network that
-#: predicts one class yet ranks its samples a little (truth corpus `majority-lightning`, every
-#: prediction the majority class) ends 4-27 % below it, healthy per-step runs on fixed 32-48-sample
-#: batches with K = 3-4 settle 14-16 % below (tester 8's fx_12, fx_14). Below it: `possible` only
-FLOOR_TOL = 0.05
 
 #: how many of the latest base-rate points an acc-stuck alert remembers
 BASE_KEEP = 32
