@@ -119,17 +119,23 @@ def epoch_run(
     sep: float = 2.0,
     hidden: int = 0,
     shift: float = 0.0,
+    val_shuffled: float = 0.0,
 ) -> Facts:
     """Write `path` (epoch,accuracy,loss,val_accuracy,val_loss; full float precision, as Keras'
     CSVLogger) for a softmax model (linear, or with one ReLU layer of `hidden` units) trained by
     minibatch SGD (batch 32); the validation inputs are moved by one random vector of scale `shift`
-    (a covariate shift; 0: none). Returns the facts of each validation evaluation."""
+    (a covariate shift; 0: none); a share `val_shuffled` of the validation labels is drawn anew at
+    random (labels shuffled apart from their inputs). Returns the facts of each validation evaluation."""
     rng = np.random.default_rng(seed)
     mu = _classes(rng, k, d, sep)
     x, y = _draw(rng, mu, n_train, imb, signal)
     xv, yv = _draw(rng, mu, n_val, imb, signal)
     if shift:
         xv = xv + shift * rng.normal(size=d)
+    if val_shuffled:
+        m = rng.random(len(yv)) < val_shuffled
+        yv = yv.copy()
+        yv[m] = rng.integers(0, k, int(m.sum()))
     h = hidden or d
     w1 = rng.normal(size=(d, h)) * np.sqrt(2 / d) if hidden else np.eye(d)
     b1 = np.zeros(h)

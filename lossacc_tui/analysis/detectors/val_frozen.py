@@ -201,12 +201,23 @@ class ValFrozen(Detector):
                 "possible",
                 x0,
                 x1,
-                "the validation inputs are distributed unlike the training inputs (another source, a "
-                "covariate shift), so the model's boundary, fitted to training, leaves them all on the "
-                "side they started on",
+                "the validation data is distributed unlike the training data: its inputs (another "
+                "source, a covariate shift: the boundary fitted to training leaves them all on one side) "
+                "or its labels (shuffled apart from their inputs, another label mapping: sure answers that "
+                "agree with the labels only by chance)" + self._chance(a),
                 others="Another reading: a broken validation path (above); the same checks decide",
             ),
         ]
+
+    def _chance(self, a: float) -> str:
+        """With K known and the accuracy `a` within 20 % of 1/K: what that says (else "")."""
+        k = self.ctx.classes.k
+        if not k or abs(a * k - 1) > 0.2:
+            return ""
+        return (
+            f"; at about 1/{k} = {fmt(1 / k, 4)} the answers agree with the validation labels no more "
+            "often than chance would"
+        )
 
     def explain(self, alert: Alert) -> str:
         from lossacc_tui.analysis.claims import render
@@ -227,9 +238,10 @@ class ValFrozen(Detector):
             "scoring this accuracy would cost: the outputs tell the validation labels apart no better than "
             "a constant guess. A validation path that differs from training (preprocessing, normalisation, "
             "eval-mode batch norm, constant inputs, a stale set) gives exactly this; so do validation "
-            "inputs that really differ from training.\n\n**What to check next.** The predicted-class "
+            "inputs that really differ from training, and validation labels shuffled apart from their "
+            "inputs.\n\n**What to check next.** The predicted-class "
             "counts or the confusion matrix of the validation set; one training batch passed through the "
             "validation code (its accuracy should match training's); the transforms and the model mode "
-            "used in evaluation.\n\n"
+            "used in evaluation; a few validation samples beside their labels.\n\n"
             "**How sure.** " + render(alert.claims) + "\n"
         )
