@@ -18,18 +18,22 @@ import numpy as np
 
 @dataclass
 class Facts:
-    """Per evaluation: accuracy, the share of samples predicted as the most predicted class, and
-    the share of the most frequent label (fractions)."""
+    """Per evaluation: accuracy, the share of samples predicted as the most predicted class, the
+    share of the most frequent label, and the share of the loss the misclassified samples carry
+    (fractions)."""
 
     acc: list[float] = field(default_factory=list)
     pred_major: list[float] = field(default_factory=list)
     majority: list[float] = field(default_factory=list)
+    wrong_loss: list[float] = field(default_factory=list)
 
     def add(self, probs: np.ndarray, y: np.ndarray, k: int) -> tuple[float, float]:
         """Record one evaluation of probabilities `probs` (n, k) on labels `y` (n,); returns
         (accuracy, mean cross-entropy in nats)."""
         pred = probs.argmax(1)
-        loss = float(-np.log(np.clip(probs[np.arange(len(y)), y], 1e-12, 1.0)).mean())
+        ce = -np.log(np.clip(probs[np.arange(len(y)), y], 1e-12, 1.0))
+        loss = float(ce.mean())
+        self.wrong_loss.append(float(ce[pred != y].sum() / ce.sum()) if ce.sum() > 0 else 0.0)
         acc = float((pred == y).mean())
         self.acc.append(acc)
         self.pred_major.append(float(np.bincount(pred, minlength=k).max() / len(y)))

@@ -24,6 +24,7 @@ from numpy_softmax import epoch_run, step_run
 from lossacc_tui.analysis import Analyzer
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.detectors.batch_fit import batch_r2
+from lossacc_tui.analysis.params import Params
 
 
 def _alerts(path: Path) -> list[Alert]:
@@ -122,3 +123,24 @@ def test_a_healthy_accuracy_stable_on_a_fixed_batch_is_not_called_frozen(tmp_pat
     facts = step_run(tmp_path / "metrics.csv", k=4, steps=1000, seed=seed, sep=2.5)
     assert len(set(facts.acc[-30:])) == 1  # (stable at a high value: 0.81-0.88)
     assert not [al for al in _alerts(tmp_path / "metrics.csv") if al.kind == "val-frozen"]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_learning_rate_far_too_high_is_read_as_confident_mistakes_with_k_known(
+    tmp_path: Path, seed: int
+) -> None:
+    # tester 8's fault 8: SGD at lr 30 on 4 Gaussian classes: accuracy 0.45-0.76 (well above 1/4)
+    # while the validation loss sits far above ln 4, the mistakes carrying nearly all of it; only
+    # `plateau` was raised, even with the class count given
+    facts = epoch_run(tmp_path / "log.csv", k=4, seed=seed, lr=30.0, epochs=30)
+    assert min(facts.acc) > 0.375 and min(facts.wrong_loss) > 0.9  # (the premise, per sample)
+    (log,) = read_runs(tmp_path / "log.csv")
+    a = Analyzer(log, Params(n_classes=4))
+    a.update()
+    high = [al for al in a.alerts if al.kind == "high-loss-good-acc"]
+    assert high and high[-1].severity == "warning"
+    (claim,) = [c for c in high[-1].claims if c.id == "mistakes-carry-loss"]
+    assert claim.strength == "follows"
+    # the text never puts the accuracy above a bar it is below
+    e = high[-1].evidence
+    assert e["now_acc"] >= e["good_acc_threshold"]
