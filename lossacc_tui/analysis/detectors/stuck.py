@@ -182,12 +182,17 @@ class AccStuck(StuckText):
                     settled &= np.abs(train0 - train) >= 0.5 * p.min_loss_change * np.abs(train0)
                     # per-step training batches whose losses do not follow their accuracies as one
                     # fixed output's would say the model's output depends on its inputs
-                    # (`batch_fit`): healthy runs scored on a fixed small batch hold their accuracy
-                    # with the loss anywhere near H(acc)
-                    cand = np.flatnonzero(settled | collapsed | dead)
+                    # (`batch_fit`), as a training loss far below H does (`fits`): no base-rate
+                    # reading then (healthy runs scored on a fixed small batch hold their accuracy with
+                    # the loss anywhere near H(acc))
+                    cand = np.flatnonzero(loose & (blind_ok | keep_base | settled | collapsed | dead))
                     if len(cand):
                         refuted = np.zeros(len(acc_y), dtype=bool)
                         refuted[cand] = batches_refute_fixed(self.ctx, acc.x[cand], p.stuck_window)
+                        refuted &= ~strong
+                        blind_ok &= ~refuted
+                        keep_base &= ~refuted
+                        band &= ~refuted
                         settled &= ~refuted
                         collapsed &= ~refuted
                         dead &= ~refuted
