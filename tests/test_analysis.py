@@ -232,6 +232,7 @@ def test_kinds_and_explain_kind() -> None:
         "acc-at-chance",
         "val-unlike-train",
         "val-degrading",
+        "val-frozen",
     }
     for kind in KINDS:
         text = explain_kind(kind)

@@ -5,6 +5,7 @@ distribution costs its entropy. The entropy bounds (nats) and the `at-majority-r
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -12,11 +13,19 @@ import numpy as np
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Ctx, value_at_x
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, span
+from lossacc_tui.analysis.resolution import decimals
 from lossacc_tui.analysis.stats import ordered, pass_memo
 from lossacc_tui.analysis.track import x_column
 
 #: how far (relative) the loss level may sit from the base-rate entropy and still count as "at" it
 BASE_RATE_TOL = 0.2
+
+#: how far (relative) below H(accuracy) the validation loss may sit for the base-rate reading to be
+#: favoured (`likely`): a constant guess costs at least H on the samples scored; a network that
+#: predicts one class yet ranks its samples a little (truth corpus `majority-lightning`, every
+#: prediction the majority class) ends 4-27 % below it, healthy per-step runs on fixed 32-48-sample
+#: batches with K = 3-4 settle 14-16 % below (tester 8's fx_12, fx_14). Below it: `possible` only
+FLOOR_TOL = 0.05
 
 #: what decides between the base-rate reading and a model whose boundary no longer moves
 DECIDE = (
@@ -34,6 +43,59 @@ def binary_entropy(p: np.ndarray) -> np.ndarray:
 def _binary_entropy(p: np.ndarray) -> np.ndarray:
     q = np.clip(p, 1e-12, 1 - 1e-12)
     return -(q * np.log(q) + (1 - q) * np.log1p(-q))
+
+
+def majority_share(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndarray:
+    """Whether each accuracy (fraction, shape (n,)) can be the share of the most frequent class in a
+    base-rate reading: at least 1/2 and below 1 (a perfect score leaves no minority, and H(1) = 0
+    bounds nothing), and above 0.95 not on an evaluation set of known size `n_eval` (shape (n,),
+    NaN where unknown) with fewer than MIN_MINORITY minority samples. Above 0.95 the reading is
+    favoured only with a minority of that size shown (`minority_known`)."""
+    with np.errstate(invalid="ignore"):
+        out = (acc >= 0.5) & (acc < 1.0)
+        if n_eval is not None:
+            out &= ~((acc > 0.95) & ((1.0 - acc) * n_eval < MIN_MINORITY - 1e-6))
+        return out
+
+
+def minority_known(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndarray:
+    """Whether the base-rate reading of each accuracy (fraction, shape (n,)) may be favoured as far
+    as the evaluation set's size goes: always up to 0.95; above it (below 1) when the set holds a
+    minority of at least MIN_MINORITY samples: (1 - acc) x n, with n the set's size `n_eval`
+    (shape (n,), NaN where unknown) or else the least n whose grid k/n holds the value as printed
+    (`least_n`: 0.9525 printed to 4 decimals needs n >= 295). A near-perfect model on a small set
+    keeps its last few hard mistakes for many evaluations (the truth corpus's `sweep-lightning` at
+    52 of 53), which no bound on the loss tells from a one-class model; a 95/5 or 99/1 collapse on a
+    set of hundreds has a minority of tens of samples, and the bound H(acc) (`binary_entropy`) then
+    tells it from a model that uses its inputs."""
+    with np.errstate(invalid="ignore"):
+        out = acc < 1.0
+        for j in np.flatnonzero(out & (acc > 0.95)):
+            n = n_eval[j] if n_eval is not None and math.isfinite(n_eval[j]) else least_n(float(acc[j]))
+            out[j] = (1.0 - acc[j]) * n >= MIN_MINORITY - 1e-6
+        return out
+
+
+#: the fewest minority-class samples a base-rate reading above 95 % needs in its evaluation set
+MIN_MINORITY = 5
+
+
+@functools.lru_cache(maxsize=1024)
+def least_n(v: float) -> float:
+    """The least evaluation-set size n (1..20,000) whose grid k/n holds the accuracy `v` (a fraction)
+    within the precision it was printed with (`resolution.decimals`; float32 storage at the finest):
+    a lower bound on the set's size. NaN when none does (or v is not finite).
+
+    >>> least_n(0.9525), least_n(0.981132), least_n(0.5)
+    (295.0, 53.0, 2.0)
+    """
+    if not math.isfinite(v):
+        return math.nan
+    tol = 0.5 * 10.0 ** -decimals(v) + 6e-8
+    q = np.arange(1, 20_001, dtype=np.float64)
+    k = v * q
+    fit = np.flatnonzero(np.abs(k - np.rint(k)) <= q * tol + 1e-9)
+    return float(q[fit[0]]) if len(fit) else math.nan
 
 
 def prior_cost(acc: float, k: int | None) -> tuple[float, float]:

@@ -21,6 +21,12 @@ from lossacc_tui.analysis.evidence import who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import arrow, chance_loss, fmt, fmt_x, loss_floor, times
 
+#: with K known, a loss this many times ln K at an accuracy CHANCE_OVER times 1/K or more opens the
+#: alert whatever `good_acc_frac` says: the model does worse than knowing nothing while being right
+#: more often than chance, so its mistakes are confident
+CHANCE_LOSS_OVER = 1.1
+CHANCE_OVER = 1.5
+
 
 class HighLossGoodAcc(PairDetector):
     """Accuracy well above chance while the loss per mistake is many nats (and the loss itself is
@@ -30,7 +36,8 @@ class HighLossGoodAcc(PairDetector):
     order = 70
     severity_doc = "warning/info"
     meaning = (
-        "good accuracy with a loss far above the floor that accuracy allows; a warning when the "
+        "good accuracy (or, with K known, accuracy well above 1/K and a loss above ln K) with a loss far "
+        "above the floor that accuracy allows; a warning when the "
         "numbers force or favour confident mistakes, information when unsure right answers may carry "
         "it"
     )
@@ -64,6 +71,15 @@ class HighLossGoodAcc(PairDetector):
                 per_mistake >= 0.8 * p.insane_nats
             )
             off = (acc_y < good - 0.02) | ~still
+            k = self.ctx.classes.k
+            if k:
+                # with K known: a loss above what knowing nothing costs (ln K) at an accuracy well above
+                # chance (1/K) forces confident mistakes (each right answer costs at most ln K), however
+                # far below `good` the accuracy is (a learning rate far too high saturates the outputs)
+                lnk = math.log(k)
+                worse = (loss_y >= CHANCE_LOSS_OVER * lnk) & (acc_y >= CHANCE_OVER / k) & (acc_y < 1.0)
+                on |= worse
+                off &= ~((loss_y >= lnk) & (acc_y >= 0.8 * CHANCE_OVER / k))
         return on, off
 
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
@@ -117,6 +133,11 @@ class HighLossGoodAcc(PairDetector):
             start_x=self.ctx.x(self.series, alert.data["start_idx"]),
             good_acc_threshold=good,
         )
+        k = self.ctx.classes.k
+        if k and ev["now_acc"] < good:
+            # (kept open on a loss above ln K: the highest bar of that path the accuracy is above)
+            bars = [b for b in (CHANCE_OVER / k, 0.8 * CHANCE_OVER / k) if ev["now_acc"] >= b]
+            ev["good_acc_threshold"] = bars[0] if bars else 0.8 * CHANCE_OVER / k
         if self.ctx.classes.k is not None:
             ev["chance_loss"] = chance_loss(self.ctx.classes.k)
         return ev

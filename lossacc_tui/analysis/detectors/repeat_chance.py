@@ -27,6 +27,10 @@ import math
 
 import numpy as np
 
+from lossacc_tui.analysis.detectors.base import noise
+from lossacc_tui.analysis.features import AccFeatures
+from lossacc_tui.model import Series
+
 #: a run of equal values counts as more than chance when the noise would show one like it somewhere
 #: in the series with at most this chance (after the look-elsewhere correction)
 ALPHA = 0.01
@@ -89,3 +93,67 @@ def run_by_chance(r: int, spread: float, n: int, value: float, looked: int) -> b
 def _erf(x: np.ndarray) -> np.ndarray:
     """Elementwise error function (math.erf over an array; the arrays here are short)."""
     return np.vectorize(math.erf, otypes=[np.float64])(x)
+
+
+class ChanceRuns:
+    """Follows the runs of equal accuracies of one series chunk by chunk (values within `tol`,
+    a fraction) and judges, point by point, whether the run a frozen point belongs to is what the
+    series' own noise repeats by chance (`runs_by_chance`). One per series; chunks in order."""
+
+    def __init__(self, tol: float, noise_window: int) -> None:
+        self.tol, self.noise_window = tol, noise_window
+        # the run of equal accuracies the last chunk ended in: its value, first index, next index
+        self._run_val, self._run_start, self._run_next = math.nan, 0, -1
+        #: the grid bins of the latest run's noise ((run start, n) -> `grid_bins`)
+        self._bins: dict[tuple[int, int], np.ndarray] = {}
+        self._beyond: tuple[int, int] | None = None  # (run start, n) of a run found longer than chance
+        self.starts = np.zeros(0, dtype=np.int64)  # the latest chunk's run starts (`judge`)
+
+    def judge(self, series: Series | None, acc: AccFeatures, frozen: np.ndarray) -> np.ndarray:
+        """Per point of the chunk: True where the accuracy is frozen and its run of equal values
+        (all of it, back to where it began) is what the series' own noise shows by chance somewhere
+        among the evaluations logged so far (`repeat_chance`): the noise measured just before the
+        run began, on the 1/n grid the values reveal. False where n or that noise is not known (too
+        few values before the run): the run is then taken as it is."""
+        y, idx = acc.y, acc.idx
+        tol = self.tol
+        with np.errstate(invalid="ignore"):
+            same = np.empty(len(y), dtype=bool)
+            if len(y):
+                same[0] = bool(abs(y[0] - self._run_val) <= tol) and int(idx[0]) == self._run_next
+                same[1:] = np.abs(np.diff(y)) <= tol
+        start = np.maximum.accumulate(np.where(same, -1, idx))
+        start = np.where(start < 0, self._run_start, start)
+        self.starts = start  # (the first index of each point's run of equal values, for other kinds)
+        if len(y):
+            self._run_val, self._run_start, self._run_next = float(y[-1]), int(start[-1]), int(idx[-1]) + 1
+        out = np.zeros(len(y), dtype=bool)
+        n_eval = acc.n_eval
+        if n_eval is None:
+            return out
+        pts = np.flatnonzero(frozen & np.isfinite(n_eval))
+        if not len(pts):
+            return out
+        st, nn = start[pts], n_eval[pts]
+        # (segments of one run and one n: the run starts never decrease, n changes rarely)
+        cut = np.flatnonzero((st[1:] != st[:-1]) | (nn[1:] != nn[:-1])) + 1
+        for sel in np.split(pts, cut):
+            s0, n = int(start[sel[0]]), int(n_eval[sel[0]])
+            key = (s0, n)
+            if key not in self._bins:
+                spread = noise(series, s0 - 1, self.noise_window)
+                # (the run's value: every point of it holds the same one)
+                self._bins = {key: grid_bins(spread, n, float(y[sel[0]]))}
+            if key == self._beyond:
+                continue  # (this run was already longer than chance allows: it only grows)
+            r = idx[sel] - s0 + 1
+            got = runs_by_chance(self._bins[key], r[:64], idx[sel[:64]] + 1)
+            if got.all() and len(sel) > 64:
+                got = np.concatenate([got, runs_by_chance(self._bins[key], r[64:], idx[sel[64:]] + 1)])
+            if not got.all():
+                # past the first length chance does not explain, a longer run of the same values is
+                # rarer still (its chance falls faster than the places looked at grow)
+                got[int(np.argmin(got)) :] = False
+                self._beyond = key
+            out[sel[: len(got)]] = got
+        return out

@@ -1,40 +1,34 @@
 """acc-stuck: an accuracy that does not move for a reason the numbers name (a NaN loss, chance at
-1/K, or the majority rate with the loss at the base-rate cost). The base-rate reading and its claims
-are in base_rate.py, the `diverging` claim in diverging.py."""
+1/K, or the majority rate with the loss at the base-rate cost): when it opens and which reading its
+numbers favour. Its words (title, evidence, claims) are in stuck_text.py, the base-rate reading and
+its claims in base_rate.py, per-step training batches in batch_fit.py, chance repeats of a value in
+repeat_chance.py, the `diverging` claim in diverging.py."""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
-from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import (
     Ctx,
-    Detector,
-    classes_claim,
-    level,
     lookup,
-    names,
-    noise,
-    value,
 )
 from lossacc_tui.analysis.detectors.base_rate import (
     BASE_RATE_TOL,
+    FLOOR_TOL,
     base_rate_band,
-    base_rate_claims,
     binary_entropy,
-    constant_guess_claim,
     cost_band,
     holds,
+    majority_share,
+    minority_known,
     wobbles,
 )
+from lossacc_tui.analysis.detectors.batch_fit import batches_refute_fixed
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k, k_backed
-from lossacc_tui.analysis.detectors.diverging import diverging_claims
-from lossacc_tui.analysis.detectors.repeat_chance import grid_bins, runs_by_chance
+from lossacc_tui.analysis.detectors.repeat_chance import ChanceRuns
+from lossacc_tui.analysis.detectors.stuck_text import StuckText
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.quantities import fmt, fmt_x, points
 from lossacc_tui.analysis.track import x_values
 from lossacc_tui.model import Series
 
@@ -42,11 +36,12 @@ from lossacc_tui.model import Series
 #: changes may sit: a constant guess costs at least H, printing and a nearly constant output less
 CONST_TOL = 0.02
 
+
 #: how many of the latest base-rate points an acc-stuck alert remembers
 BASE_KEEP = 32
 
 
-class AccStuck(Detector):
+class AccStuck(StuckText):
     """Accuracy identical over stuck_window evaluations while the loss does not improve, or
     equal to the majority-class rate the user gave. Hooks get `(acc, loss)`; loss may be None."""
 
@@ -75,11 +70,7 @@ class AccStuck(Detector):
 
     def __init__(self, ctx: Ctx, series: Series | None, subject: str = "") -> None:
         super().__init__(ctx, series, subject)
-        # the run of equal accuracies the last chunk ended in: its value, first index, next index
-        self._run_val, self._run_start, self._run_next = math.nan, 0, -1
-        #: the grid bins of the latest run's noise ((run start, n) -> `repeat_chance.grid_bins`)
-        self._bins: dict[tuple[int, int], np.ndarray] = {}
-        self._beyond: tuple[int, int] | None = None  # (run start, n) of a run found longer than chance
+        self._runs = ChanceRuns(self.p.stuck_tol, self.p.noise_window)
 
     def conditions(self, acc: AccFeatures, loss: LossFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
@@ -89,7 +80,7 @@ class AccStuck(Detector):
             # a run of equal values that the series' own noise repeats by chance somewhere in it (a
             # 64-sample accuracy lands on 56/64 six times in a row about three times in 100,000
             # evaluations) says nothing about the model
-            chance = self._chance_runs(acc, frozen)
+            chance = self._runs.judge(self.series, acc, frozen)
             loose = (acc.range_stuck <= max(p.stuck_tol, p.min_acc_change)) & (acc.nonfinite_stuck == 0)
             blind_ok = np.ones(len(acc_y), dtype=bool)
             keep_base = np.zeros(len(acc_y), dtype=bool)
@@ -116,37 +107,43 @@ class AccStuck(Detector):
                 # moves by 10 % or more without a single prediction changing class: the outputs move,
                 # all on one side of the threshold
                 prior = binary_entropy(acc_y)
+                # a majority share: at least half, and short of every sample (H(1) = 0 bounds nothing)
+                share = majority_share(acc_y, acc.n_eval)
+                # a constant guess costs at least H(acc) on the very samples scored (the entropy of
+                # their labels, whose most frequent class has that share, and more for a guess off
+                # their shares): a loss clearly below it (FLOOR_TOL) says the outputs vary with the
+                # inputs, so no base-rate reading is favoured there, only allowed
+                # (and above 95 %, only with a minority of some size: `minority_known`)
+                floor = (loss.lvl >= (1 - FLOOR_TOL) * prior) & minority_known(acc_y, acc.n_eval)
                 moves = np.abs(loss.lvl - loss.lvl_stuck) >= 0.1 * np.abs(loss.lvl)
-                # (up to 95 %: above it a small validation set is the likelier reason that no
-                # prediction changes)
-                at_prior = (acc_y >= 0.5) & (acc_y <= 0.95) & (loss.lvl >= prior) & moves
+                at_prior = share & (loss.lvl >= prior) & moves
                 # or the loss has come to what predicting the rate `acc` for every sample costs (the
                 # entropy of a label distribution whose majority share is `acc`): the model has learned
                 # the base rate and not one prediction changes class while it does
                 base = base_rate_band(acc_y, loss.lvl, k)
-                at_base = (acc_y >= 0.5) & (acc_y <= 0.95) & base & moves
-                keep_base = (acc_y >= 0.5) & (acc_y <= 0.95) & base_rate_band(acc_y, loss.lvl, k, wide=True)
+                at_base = share & base & moves
+                keep_base = share & base_rate_band(acc_y, loss.lvl, k, wide=True)
                 # or a collapsed network (a learning rate far too high): the loss no longer falls, sits
                 # at or above the least a constant guess scoring `acc` can cost whatever K is (H(acc)),
                 # and still moves (the weights change) while not one prediction changes class
                 window = self._loss_window(acc)
-                at_cost = (acc_y >= 0.5) & (acc_y <= 0.95) & cost_band(acc_y, loss.lvl, k)
+                at_cost = share & cost_band(acc_y, loss.lvl, k)
                 # or a network that no longer changes (every unit off, outputs saturated at the loss's
                 # clip): the loss holds within JITTER_REL, at that cost. A loss either holds, wobbles
                 # or drifts one way: the first two grade alike, however large the printed wobble
                 dead = at_cost & holds(window)
                 at_cost &= ~learning & ~loss.warm & wobbles(window)
-                keep_base |= (acc_y >= 0.5) & (acc_y <= 0.95) & cost_band(acc_y, loss.lvl, k, wide=True)
+                keep_base |= share & cost_band(acc_y, loss.lvl, k, wide=True)
                 strong = ~np.isfinite(loss_y) | (at_chance & ~learning & ~chance)
                 blind_ok = strong | at_prior | at_base | at_cost | dead
                 # the base-rate reading is favoured once the loss has settled there (no longer falling
                 # beyond its noise): a model whose decision boundary is fixed while its confidence grows
                 # also holds accuracy frozen, but its loss passes through this band on its way down
-                band = frozen & (acc_y >= 0.5) & (acc_y <= 0.95) & base
-                settled = band & ~learning & ~loss.warm
-                collapsed = frozen & at_cost
+                band = frozen & share & base
+                settled = band & ~learning & ~loss.warm & floor
+                collapsed = frozen & at_cost & floor
                 above = collapsed & ~base  # above the band (K > 2 unknown, or a guess off the prior)
-                dead &= frozen
+                dead &= frozen & floor
                 band |= collapsed | dead
                 if self.ctx.train is not None and self.ctx.split == "validation":
                     # a model that ignores its inputs cannot fit its training samples either: a training
@@ -183,6 +180,22 @@ class AccStuck(Detector):
                     back = x_values(self.series, self.ctx.axis, np.maximum(acc.idx - p.half, 0))
                     train0 = lookup(self.ctx.train, self.ctx.axis, back)
                     settled &= np.abs(train0 - train) >= 0.5 * p.min_loss_change * np.abs(train0)
+                    # per-step training batches whose losses do not follow their accuracies as one
+                    # fixed output's would say the model's output depends on its inputs
+                    # (`batch_fit`), as a training loss far below H does (`fits`): no base-rate
+                    # reading then (healthy runs scored on a fixed small batch hold their accuracy with
+                    # the loss anywhere near H(acc))
+                    cand = np.flatnonzero(loose & (blind_ok | keep_base | settled | collapsed | dead))
+                    if len(cand):
+                        refuted = np.zeros(len(acc_y), dtype=bool)
+                        refuted[cand] = batches_refute_fixed(self.ctx, acc.x[cand], p.stuck_window)
+                        refuted &= ~strong
+                        blind_ok &= ~refuted
+                        keep_base &= ~refuted
+                        band &= ~refuted
+                        settled &= ~refuted
+                        collapsed &= ~refuted
+                        dead &= ~refuted
                     settled |= collapsed | dead
                 else:
                     settled[:] = False  # no training loss: nothing says training goes on
@@ -207,54 +220,6 @@ class AccStuck(Detector):
             self._strong = strong
         return on, off
 
-    def _chance_runs(self, acc: AccFeatures, frozen: np.ndarray) -> np.ndarray:
-        """Per point of the chunk: True where the accuracy is frozen and its run of equal values
-        (all of it, back to where it began) is what the series' own noise shows by chance somewhere
-        among the evaluations logged so far (`repeat_chance`): the noise measured just before the
-        run began, on the 1/n grid the values reveal. False where n or that noise is not known (too
-        few values before the run): the run is then taken as it is."""
-        y, idx = acc.y, acc.idx
-        tol = self.p.stuck_tol
-        with np.errstate(invalid="ignore"):
-            same = np.empty(len(y), dtype=bool)
-            if len(y):
-                same[0] = bool(abs(y[0] - self._run_val) <= tol) and int(idx[0]) == self._run_next
-                same[1:] = np.abs(np.diff(y)) <= tol
-        start = np.maximum.accumulate(np.where(same, -1, idx))
-        start = np.where(start < 0, self._run_start, start)
-        if len(y):
-            self._run_val, self._run_start, self._run_next = float(y[-1]), int(start[-1]), int(idx[-1]) + 1
-        out = np.zeros(len(y), dtype=bool)
-        n_eval = acc.n_eval
-        if n_eval is None:
-            return out
-        pts = np.flatnonzero(frozen & np.isfinite(n_eval))
-        if not len(pts):
-            return out
-        st, nn = start[pts], n_eval[pts]
-        # (segments of one run and one n: the run starts never decrease, n changes rarely)
-        cut = np.flatnonzero((st[1:] != st[:-1]) | (nn[1:] != nn[:-1])) + 1
-        for sel in np.split(pts, cut):
-            s0, n = int(start[sel[0]]), int(n_eval[sel[0]])
-            key = (s0, n)
-            if key not in self._bins:
-                spread = noise(self.series, s0 - 1, self.p.noise_window)
-                # (the run's value: every point of it holds the same one)
-                self._bins = {key: grid_bins(spread, n, float(y[sel[0]]))}
-            if key == self._beyond:
-                continue  # (this run was already longer than chance allows: it only grows)
-            r = idx[sel] - s0 + 1
-            got = runs_by_chance(self._bins[key], r[:64], idx[sel[:64]] + 1)
-            if got.all() and len(sel) > 64:
-                got = np.concatenate([got, runs_by_chance(self._bins[key], r[64:], idx[sel[64:]] + 1)])
-            if not got.all():
-                # past the first length chance does not explain, a longer run of the same values is
-                # rarer still (its chance falls faster than the places looked at grow)
-                got[int(np.argmin(got)) :] = False
-                self._beyond = key
-            out[sel[: len(got)]] = got
-        return out
-
     def _loss_window(self, acc: AccFeatures, series: Series | None = None) -> np.ndarray:
         """The loss (or `series`) logged at each of the accuracy's last `stuck_window` evaluations,
         (w, n) nats, oldest row first (NaN where none)."""
@@ -263,128 +228,6 @@ class AccStuck(Detector):
             xs = x_values(self.series, self.ctx.axis, np.maximum(acc.idx - j, 0))
             rows.append(lookup(self.ctx.loss if series is None else series, self.ctx.axis, xs))
         return np.stack(rows)
-
-    def _stretch_start(self, alert: Alert, j: int) -> int:
-        """First index of the run of equal accuracies (within stuck_tol) that ends at point j, not
-        before the alert's first point (where its title says it began). O(run), in numpy."""
-        first = int(alert.data["first_idx"])
-        series = self.series
-        if series is None or j <= first:
-            return min(first, j) if j >= 0 else first
-        lo = max(first, series.base)
-        vals = np.asarray(series.raw[lo - series.base : j + 1 - series.base], dtype=np.float64)
-        with np.errstate(invalid="ignore"):
-            off = np.flatnonzero(~(np.abs(vals - vals[-1]) <= self.p.stuck_tol))
-        return lo + int(off[-1]) + 1 if len(off) else first
-
-    def _frozen_end(self, alert: Alert, i: int) -> int:
-        """The latest point <= i of the alert's frozen stretch: i while the last `stuck_window`
-        accuracies are equal, else the last point still at the value the alert opened on (or its
-        opening point)."""
-        series = self.series
-        w = self.p.stuck_window
-        if series is not None and i - w + 1 >= series.base:
-            vals = np.asarray(series.raw[i - w + 1 - series.base : i + 1 - series.base], dtype=np.float64)
-            if len(vals) == w and np.isfinite(vals).all() and np.ptp(vals) <= self.p.stuck_tol:
-                return i
-        open_idx, stuck = int(alert.data["open_idx"]), value(series, int(alert.data["open_idx"]))
-        last = i
-        lo = max(open_idx, series.base if series is not None else 0)
-        if series is not None and i >= lo:
-            vals = np.asarray(series.raw[lo - series.base : i + 1 - series.base], dtype=np.float64)
-            with np.errstate(invalid="ignore"):
-                at = np.flatnonzero(np.abs(vals - stuck) <= self.p.stuck_tol)
-            last = lo + int(at[-1]) if len(at) else open_idx
-        return min(last, i)
-
-    def claims(self, alert: Alert, i: int) -> list[Claim]:
-        e = alert.evidence
-        nm = names(self.ctx)
-        # the span the claims describe is the alert's own frozen stretch: up to the latest point still
-        # frozen (a closed alert: its last point; an accuracy that has moved since, or a reopened
-        # alert frozen at another value, is not described by the numbers of a later or earlier one)
-        if alert.data.get("frozen"):
-            d = self._frozen_end(alert, i)
-            s0 = self._stretch_start(alert, d)
-        else:  # (opened on --majority: the accuracy near that rate, not frozen; its latest point)
-            d, s0 = i, int(alert.data["first_idx"])
-        acc = value(self.series, d)
-        x0, x1 = self.ctx.x(self.series, s0), self.ctx.x(self.series, d)
-        out = classes_claim(self.ctx, x0, x1)
-        maj = self.p.majority_rate
-        if maj is not None and abs(acc - maj) <= self.p.majority_tol:
-            out.append(
-                Claim(
-                    "at-majority-rate",
-                    "follows",
-                    x0,
-                    x1,
-                    f"{self.subject} {fmt(acc, 4)} is within {points(self.p.majority_tol)} of the "
-                    f"majority-class rate {fmt(maj, 4)} you gave",
-                    value=acc,
-                )
-            )
-        loss_now = value(self.ctx.loss, d) if "loss_now" in e else math.nan
-        k = self.ctx.classes.k
-        if k is not None and math.isfinite(loss_now) and abs(acc * k - 1) <= 0.1:
-            near = abs(loss_now / math.log(k) - 1) <= 0.1
-            out.append(
-                Claim(
-                    "at-chance",
-                    "likely" if near else "possible",
-                    x0,
-                    x1,
-                    f"{self.subject} {fmt(acc, 4)} is about 1/{k} = {fmt(1 / k, 4)}"
-                    + (f" and {nm[0]} {fmt(loss_now)} is about ln {k} = {fmt(math.log(k))}" if near else ""),
-                    others="" if near else f"{nm[0]} {fmt(loss_now)} is not near ln {k} = {fmt(math.log(k))}",
-                )
-            )
-        others = (
-            "Another reading: the model predicts several classes but none of its predictions changes between "
-            "evaluations; the predicted-class counts decide"
-        )
-        if not math.isfinite(loss_now) and "loss_now" in e:
-            others += (
-                ". With a loss that is not finite, argmax over NaN logits gives one fixed class, so accuracy "
-                "only measures that class's share"
-            )
-        if alert.data.get("prior_path"):
-            first = value(self.ctx.loss, s0)
-            found = self._base_point(alert, d, s0)
-            if found is not None:
-                j, mark = found
-                # the latest point of the frozen stretch where the loss was at the base-rate cost (an
-                # accuracy that has started to move since is described by the numbers of that point)
-                return out + base_rate_claims(
-                    self.subject,
-                    nm[0],
-                    nm[2],
-                    x0,
-                    self.ctx.x(self.series, j),
-                    first,
-                    value(self.series, j),
-                    value(self.ctx.loss, j),
-                    level(self.ctx.loss, j, self.p),
-                    k,
-                    mark,
-                    now=j == i,
-                )
-            at_open = level(self.ctx.loss, max(int(alert.data["open_idx"]), s0), self.p)
-            return [*out, constant_guess_claim(nm[0], x0, x1, first, loss_now, at_open, acc, others)]
-        out.append(
-            Claim(
-                "one-class-predictor",
-                "possible",
-                x0,
-                x1,
-                f"the model predicts one class for (nearly) every sample, so {self.subject} {fmt(acc, 4)} is "
-                "that class's share",
-                others=others,
-            )
-        )
-        if self.series is not self.ctx.acc:
-            return out
-        return out + diverging_claims(self.ctx, acc, x0, x1)
 
     def on_open(self, alert: Alert, i: int, local: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
         frozen = bool(acc.range_stuck[local] <= self.p.stuck_tol)
@@ -403,14 +246,6 @@ class AccStuck(Detector):
             keep.extend((int(acc.idx[lo + h]), int(marks[h])) for h in hits[-BASE_KEEP:])
             del keep[:-BASE_KEEP]
 
-    def _base_point(self, alert: Alert, i: int, lo: int = 0) -> tuple[int, int] | None:
-        """The latest point j (lo <= j <= i) of the alert where accuracy was frozen with the loss
-        level at the base-rate cost, with its mark (1 passing through, 2 settled there, 3 settled
-        above it, 4 dead; the latest settled point first), or None."""
-        marks = [m for m in alert.data.get("base_idx", []) if lo <= m[0] <= i]
-        settled = [m for m in marks if m[1] >= 2]
-        return settled[-1] if settled else (marks[-1] if marks else None)
-
     def severity(self, alert: Alert) -> Severity:
         if alert.data.get("prior_path"):
             # a warning when the numbers favour the base-rate reading, or a probe confirms it
@@ -421,37 +256,3 @@ class AccStuck(Detector):
                     return "warning"
             return "info"
         return "warning"
-
-    def title(self, alert: Alert) -> str:
-        e = alert.evidence
-        name = self.series.name if self.series is not None else "accuracy"
-        if alert.data["frozen"]:
-            stuck = value(self.series, alert.data["open_idx"])
-            return f"{name} stuck at {fmt(stuck)} since {self.ctx.unit} {fmt_x(e['first_x'])}" + (
-                f" (now {fmt(e['acc_now'])})" if abs(e["acc_now"] - stuck) > self.p.stuck_tol else ""
-            )
-        return f"{name} {fmt(e['acc_now'], 3)} is the majority-class rate {fmt(e['majority_rate'], 3)}"
-
-    def evidence(self, alert: Alert, i: int) -> dict[str, float]:
-        first = alert.data["first_idx"]
-        stuck = value(self.series, alert.data["open_idx"])
-        last = i  # the last point still at the stuck value (the span's own, bounded by it)
-        while last > first and not abs(value(self.series, last) - stuck) <= self.p.stuck_tol:
-            last -= 1
-        ev = {
-            "acc_now": value(self.series, i),
-            "acc_stuck": stuck,
-            "stuck_last_x": self.ctx.x(self.series, last),
-            "now_x": self.ctx.x(self.series, i),
-            "acc_level_now": level(self.series, i, self.p),
-            "evaluations": float(i - first + 1),
-            "first_x": self.ctx.x(self.series, first),
-        }
-        if self.p.majority_rate is not None:
-            ev["majority_rate"] = self.p.majority_rate
-        if self.ctx.classes.k is not None:
-            ev["chance_acc"] = 1.0 / self.ctx.classes.k
-        if self.ctx.loss is not None and self.series is self.ctx.acc:
-            ev["loss_at_first"] = value(self.ctx.loss, first)
-            ev["loss_now"] = value(self.ctx.loss, i)
-        return ev

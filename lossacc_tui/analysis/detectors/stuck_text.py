@@ -1,0 +1,186 @@
+"""What an acc-stuck alert says: its title, evidence and claims, each about the alert's own frozen
+stretch (from where the run of equal accuracies began to its last frozen point). The conditions
+that open it are in stuck.py; the base-rate claims themselves in base_rate.py."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lossacc_tui.analysis.alerts import Alert
+from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.detectors.base import Detector, classes_claim, level, names, value
+from lossacc_tui.analysis.detectors.base_rate import base_rate_claims, constant_guess_claim
+from lossacc_tui.analysis.detectors.diverging import diverging_claims
+from lossacc_tui.analysis.quantities import fmt, fmt_x, points
+
+
+class StuckText(Detector):
+    """acc-stuck's words (a base of `stuck.AccStuck`): the frozen stretch an alert describes, its
+    claims, title and evidence. Reads `alert.data` (first_idx, open_idx, frozen, prior_path,
+    base_idx) as AccStuck's hooks leave it."""
+
+    def _stretch_start(self, alert: Alert, j: int) -> int:
+        """First index of the run of equal accuracies (within stuck_tol) that ends at point j, not
+        before the alert's first point (where its title says it began). O(run), in numpy."""
+        first = int(alert.data["first_idx"])
+        series = self.series
+        if series is None or j <= first:
+            return min(first, j) if j >= 0 else first
+        lo = max(first, series.base)
+        vals = np.asarray(series.raw[lo - series.base : j + 1 - series.base], dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            off = np.flatnonzero(~(np.abs(vals - vals[-1]) <= self.p.stuck_tol))
+        return lo + int(off[-1]) + 1 if len(off) else first
+
+    def _frozen_end(self, alert: Alert, i: int) -> int:
+        """The latest point <= i of the alert's frozen stretch: i while the last `stuck_window`
+        accuracies are equal, else the last point still at the value the alert opened on (or its
+        opening point)."""
+        series = self.series
+        w = self.p.stuck_window
+        if series is not None and i - w + 1 >= series.base:
+            vals = np.asarray(series.raw[i - w + 1 - series.base : i + 1 - series.base], dtype=np.float64)
+            if len(vals) == w and np.isfinite(vals).all() and np.ptp(vals) <= self.p.stuck_tol:
+                return i
+        open_idx, stuck = int(alert.data["open_idx"]), value(series, int(alert.data["open_idx"]))
+        last = i
+        lo = max(open_idx, series.base if series is not None else 0)
+        if series is not None and i >= lo:
+            vals = np.asarray(series.raw[lo - series.base : i + 1 - series.base], dtype=np.float64)
+            with np.errstate(invalid="ignore"):
+                at = np.flatnonzero(np.abs(vals - stuck) <= self.p.stuck_tol)
+            last = lo + int(at[-1]) if len(at) else open_idx
+        return min(last, i)
+
+    def claims(self, alert: Alert, i: int) -> list[Claim]:
+        e = alert.evidence
+        nm = names(self.ctx)
+        # the span the claims describe is the alert's own frozen stretch: up to the latest point still
+        # frozen (a closed alert: its last point; an accuracy that has moved since, or a reopened
+        # alert frozen at another value, is not described by the numbers of a later or earlier one)
+        if alert.data.get("frozen"):
+            d = self._frozen_end(alert, i)
+            s0 = self._stretch_start(alert, d)
+        else:  # (opened on --majority: the accuracy near that rate, not frozen; its latest point)
+            d, s0 = i, int(alert.data["first_idx"])
+        acc = value(self.series, d)
+        x0, x1 = self.ctx.x(self.series, s0), self.ctx.x(self.series, d)
+        out = classes_claim(self.ctx, x0, x1)
+        maj = self.p.majority_rate
+        if maj is not None and abs(acc - maj) <= self.p.majority_tol:
+            out.append(
+                Claim(
+                    "at-majority-rate",
+                    "follows",
+                    x0,
+                    x1,
+                    f"{self.subject} {fmt(acc, 4)} is within {points(self.p.majority_tol)} of the "
+                    f"majority-class rate {fmt(maj, 4)} you gave",
+                    value=acc,
+                )
+            )
+        loss_now = value(self.ctx.loss, d) if "loss_now" in e else math.nan
+        k = self.ctx.classes.k
+        if k is not None and math.isfinite(loss_now) and abs(acc * k - 1) <= 0.1:
+            near = abs(loss_now / math.log(k) - 1) <= 0.1
+            out.append(
+                Claim(
+                    "at-chance",
+                    "likely" if near else "possible",
+                    x0,
+                    x1,
+                    f"{self.subject} {fmt(acc, 4)} is about 1/{k} = {fmt(1 / k, 4)}"
+                    + (f" and {nm[0]} {fmt(loss_now)} is about ln {k} = {fmt(math.log(k))}" if near else ""),
+                    others="" if near else f"{nm[0]} {fmt(loss_now)} is not near ln {k} = {fmt(math.log(k))}",
+                )
+            )
+        others = (
+            "Another reading: the model predicts several classes but none of its predictions changes between "
+            "evaluations; the predicted-class counts decide"
+        )
+        if not math.isfinite(loss_now) and "loss_now" in e:
+            others += (
+                ". With a loss that is not finite, argmax over NaN logits gives one fixed class, so accuracy "
+                "only measures that class's share"
+            )
+        if alert.data.get("prior_path"):
+            first = value(self.ctx.loss, s0)
+            found = self._base_point(alert, d, s0)
+            if found is not None:
+                j, mark = found
+                # the latest point of the frozen stretch where the loss was at the base-rate cost (an
+                # accuracy that has started to move since is described by the numbers of that point)
+                return out + base_rate_claims(
+                    self.subject,
+                    nm[0],
+                    nm[2],
+                    x0,
+                    self.ctx.x(self.series, j),
+                    first,
+                    value(self.series, j),
+                    value(self.ctx.loss, j),
+                    level(self.ctx.loss, j, self.p),
+                    k,
+                    mark,
+                    now=j == i,
+                )
+            at_open = level(self.ctx.loss, max(int(alert.data["open_idx"]), s0), self.p)
+            return [*out, constant_guess_claim(nm[0], x0, x1, first, loss_now, at_open, acc, others)]
+        out.append(
+            Claim(
+                "one-class-predictor",
+                "possible",
+                x0,
+                x1,
+                f"the model predicts one class for (nearly) every sample, so {self.subject} {fmt(acc, 4)} is "
+                "that class's share",
+                others=others,
+            )
+        )
+        if self.series is not self.ctx.acc:
+            return out
+        return out + diverging_claims(self.ctx, acc, x0, x1)
+
+    def _base_point(self, alert: Alert, i: int, lo: int = 0) -> tuple[int, int] | None:
+        """The latest point j (lo <= j <= i) of the alert where accuracy was frozen with the loss
+        level at the base-rate cost, with its mark (1 passing through, 2 settled there, 3 settled
+        above it, 4 dead; the latest settled point first), or None."""
+        marks = [m for m in alert.data.get("base_idx", []) if lo <= m[0] <= i]
+        settled = [m for m in marks if m[1] >= 2]
+        return settled[-1] if settled else (marks[-1] if marks else None)
+
+    def title(self, alert: Alert) -> str:
+        e = alert.evidence
+        name = self.series.name if self.series is not None else "accuracy"
+        if alert.data["frozen"]:
+            stuck = value(self.series, alert.data["open_idx"])
+            return f"{name} stuck at {fmt(stuck)} since {self.ctx.unit} {fmt_x(e['first_x'])}" + (
+                f" (now {fmt(e['acc_now'])})" if abs(e["acc_now"] - stuck) > self.p.stuck_tol else ""
+            )
+        return f"{name} {fmt(e['acc_now'], 3)} is the majority-class rate {fmt(e['majority_rate'], 3)}"
+
+    def evidence(self, alert: Alert, i: int) -> dict[str, float]:
+        first = alert.data["first_idx"]
+        stuck = value(self.series, alert.data["open_idx"])
+        last = i  # the last point still at the stuck value (the span's own, bounded by it)
+        while last > first and not abs(value(self.series, last) - stuck) <= self.p.stuck_tol:
+            last -= 1
+        ev = {
+            "acc_now": value(self.series, i),
+            "acc_stuck": stuck,
+            "stuck_last_x": self.ctx.x(self.series, last),
+            "now_x": self.ctx.x(self.series, i),
+            "acc_level_now": level(self.series, i, self.p),
+            "evaluations": float(i - first + 1),
+            "first_x": self.ctx.x(self.series, first),
+        }
+        if self.p.majority_rate is not None:
+            ev["majority_rate"] = self.p.majority_rate
+        if self.ctx.classes.k is not None:
+            ev["chance_acc"] = 1.0 / self.ctx.classes.k
+        if self.ctx.loss is not None and self.series is self.ctx.acc:
+            ev["loss_at_first"] = value(self.ctx.loss, first)
+            ev["loss_now"] = value(self.ctx.loss, i)
+        return ev
