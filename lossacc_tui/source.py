@@ -28,6 +28,7 @@ from lossacc_tui.files import walk_files, why_not_regular
 from lossacc_tui.logsource import CHUNK, Appended, LogFile, Source  # (re-exported: where callers find them)
 from lossacc_tui.readers import READERS, Reader, mlflow_server
 from lossacc_tui.readers.base import MissingExtra
+from lossacc_tui.readers.hparams_dump import hyperparameter_dump
 from lossacc_tui.readers.layouts import Claim, claim_folder, claim_for
 from lossacc_tui.readers.probe_sidecar import SIDECAR
 from lossacc_tui.roles import RoleMap
@@ -154,6 +155,9 @@ def discover(
                     f"{path}: empty, nothing written yet (watch PATH or check --follow PATH waits for it)",
                     short=f"{path}: empty",
                 )
+            if hyperparameter_dump(path.name, decoded_head(path)):
+                short = f"{path}: the run's hyperparameters (one JSON object, no loss or accuracy), not a log"
+                raise PathError(f"{short}: give the log beside it or its folder", short=short)
             headless = headerless_csv(path)
             if headless:
                 raise PathError(f"{path}: {headless}", short=f"{path}: a CSV without its header row")
