@@ -126,6 +126,8 @@ class Source:
             for seg, part in f.splitter.split(batch):
                 first = int(part.line[0]) if part.line is not None and part.n else None
                 run = self._run(seg, first)
+                if part.resume is not None:
+                    _resume(run, part, first)
                 run.add_batch(part, f.reader.renamed, f.reader.loss_kinds)
                 out.append((run, part))
         return out
@@ -188,6 +190,24 @@ class Source:
         hi = self.runs[k + 1].first_line if k + 1 < len(self.runs) else None
         mine = [p for p in all_problems if (p.line or 0) >= lo and (hi is None or (p.line or 0) < hi)]
         return mine + run.problems
+
+
+def _resume(run: Run, part: Batch, line: int | None) -> None:
+    """The run resumed from a checkpoint at `part.resume`: the points it logged from that x on
+    are replaced by the resumed ones (TensorBoard purges them alike on a restart), said in a
+    problem so no value goes silently."""
+    assert part.resume is not None
+    axis, x = part.resume
+    dropped, top = run.cut_from(axis, x)
+    if dropped:
+        span = f"{axis} {x:g}" if top == x else f"{axis}s {x:g}-{top:g}"
+        run.problems.append(
+            Problem(
+                line,
+                f"{axis} went back to {x:g} (a run resumed from a checkpoint): the {dropped} values logged "
+                f"before for {span} are replaced by the resumed run's",
+            )
+        )
 
 
 def _clean_names(batch: Batch, renamed: dict[str, str]) -> None:
