@@ -61,6 +61,7 @@ class Source:
         files: list[LogFile],
         role_map: RoleMap | None = None,
         joined: bool = False,
+        sequential: bool = False,
     ) -> None:
         self.name = clean(name)  # file and folder names are data
         self.path = path
@@ -68,7 +69,10 @@ class Source:
         self.files = files
         self.role_map = role_map
         self.runs: list[Run] = []
-        self._single_run = joined or len(files) > 1  # a run folder of many files is one run
+        # a run folder of many files is one run, unless they are the successive parts of one log
+        # (`Claim.sequential`): then one splitter reads them all, as if they were one file
+        self.sequential = sequential
+        self._single_run = (joined or len(files) > 1) and not sequential
         self.probe: ProbeSidecar | None = None  # the probe sidecar beside the log (readers/probe_sidecar.py)
 
     def attach_probe(self, sidecar: ProbeSidecar) -> None:
@@ -123,7 +127,8 @@ class Source:
             self._run(0, None).params.update(params)
         for batch in batches:
             _clean_names(batch, f.reader.renamed)
-            for seg, part in f.splitter.split(batch):
+            splitter = self.files[0].splitter if self.sequential else f.splitter
+            for seg, part in splitter.split(batch):
                 first = int(part.line[0]) if part.line is not None and part.n else None
                 run = self._run(seg, first)
                 if part.resume is not None:

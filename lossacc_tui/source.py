@@ -79,7 +79,9 @@ def open_file(
 def open_claim(claim: Claim, name: str, role_map: RoleMap | None = None) -> Source:
     """The one-run Source of a folder layout a reader claimed (`readers.layouts`)."""
     files = [LogFile(path=p, make=make) for p, make in claim.files]
-    return Source(name, claim.folder, claim.fmt, files, role_map, joined=claim.joined)
+    return Source(
+        name, claim.folder, claim.fmt, files, role_map, joined=claim.joined, sequential=claim.sequential
+    )
 
 
 def follow_claim(

@@ -154,11 +154,17 @@ class Splitter:
             keys = _keys(batch, names, i)
             vals = {n: float(batch.values[n][i]) for n in keys}
             seen = self._seen_at(batch, names, x, seg, keep, i, xi)
-            if any(s.keys == keys and _same(s.values, vals) for s in seen):
-                self.duplicates += 1
-                return False
             taken = {s.seg for s in seen if s.keys == keys}
-            lane = self._choose(xi, keys, lambda ln: ln.seg in taken, vals) or self._resumed(i, xi, keys)
+            if any(s.keys == keys and _same(s.values, vals) for s in seen):
+                # a copy of a record: dropped, unless it is the first record of a resumed run that
+                # logs again what it logged before (its values the same: from the same checkpoint)
+                if self._choose(xi, keys, lambda ln: ln.seg in taken, vals) is not None or (
+                    (lane := self._resumed(i, xi, keys)) is None
+                ):
+                    self.duplicates += 1
+                    return False
+            else:
+                lane = self._choose(xi, keys, lambda ln: ln.seg in taken, vals) or self._resumed(i, xi, keys)
             lane = lane or self._new_lane()
             lane.last_vals = vals
             lane.keys = lane.keys | keys
