@@ -208,7 +208,7 @@ def _resume(run: Run, part: Batch, line: int | None) -> None:
         span = f"{axis} {x:g}" if top == x else f"{axis}s {x:g}-{top:g}"
         run.problems.append(
             Problem(
-                line,
+                line or None,  # (a binary log's records have no line: never "line 0")
                 f"{axis} went back to {x:g} (a run resumed from a checkpoint): the {dropped} values logged "
                 f"before for {span} are replaced by the resumed run's",
             )

@@ -110,6 +110,8 @@ def follow_claim(
             src.files[0].path = newest  # the same reader reads on: it returns only what is new
             return src, [0], False
         new = [p for p, make in claim.files if p.absolute() not in have]
+        if claim.sequential:  # a log's next part (a SummaryWriter reopened): read on as one file
+            src.sequential = True
         for p in new:
             src.files.append(LogFile(path=p, make=dict(claim.files)[p]))
         return src, [i for i, f in enumerate(src.files) if f.path in new], False
