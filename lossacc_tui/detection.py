@@ -9,6 +9,7 @@ from pathlib import Path
 
 from lossacc_tui.files import open_regular
 from lossacc_tui.readers import Reader
+from lossacc_tui.readers.hparams_dump import hyperparameter_dump
 from lossacc_tui.readers.probe_sidecar import SIDECAR
 from lossacc_tui.readers.registry import candidates, readers_for
 
@@ -97,10 +98,13 @@ def decoded_head(path: Path, size: int = HEAD) -> str:
 
 
 def detect(path: Path, head: str | None = None, fmt: str | None = None) -> tuple[type[Reader], float] | None:
-    """The best reader for a file (optionally among the variants of a forced format)."""
+    """The best reader for a file (optionally among the variants of a forced format), or None when
+    none claims it or it is a dump of the run's hyperparameters (`readers/hparams_dump.py`)."""
     name = path.name
     if head is None:
         head = decoded_head(path)
+    if not fmt and hyperparameter_dump(name, head):  # a run's config.json / args.json: no log
+        return None
     found = readers_for(fmt) if fmt else candidates(name, head)  # imports only modules that may match
     best: tuple[type[Reader], float] | None = None
     for cls in found:

@@ -29,9 +29,12 @@ class PointsAdded:
 
 @dataclass(frozen=True, slots=True)
 class RunReset:
-    """The run's log was rewritten in place: its points were dropped and are being read again."""
+    """The run's log was rewritten in place: its points were dropped and are being read again.
+    With `since` ("epoch 26"): the run was resumed from a checkpoint; only its points from there on
+    were dropped (the ones before stay), and the resumed ones follow."""
 
     run: Run
+    since: str | None = None
 
 
 #: The end of the 'waiting' Status message of a followed file that exists but holds no record yet.

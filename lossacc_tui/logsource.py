@@ -61,6 +61,7 @@ class Source:
         files: list[LogFile],
         role_map: RoleMap | None = None,
         joined: bool = False,
+        sequential: bool = False,
     ) -> None:
         self.name = clean(name)  # file and folder names are data
         self.path = path
@@ -68,7 +69,10 @@ class Source:
         self.files = files
         self.role_map = role_map
         self.runs: list[Run] = []
-        self._single_run = joined or len(files) > 1  # a run folder of many files is one run
+        # a run folder of many files is one run, unless they are the successive parts of one log
+        # (`Claim.sequential`): then one splitter reads them all, as if they were one file
+        self.sequential = sequential
+        self._single_run = (joined or len(files) > 1) and not sequential
         self.probe: ProbeSidecar | None = None  # the probe sidecar beside the log (readers/probe_sidecar.py)
 
     def attach_probe(self, sidecar: ProbeSidecar) -> None:
@@ -123,9 +127,12 @@ class Source:
             self._run(0, None).params.update(params)
         for batch in batches:
             _clean_names(batch, f.reader.renamed)
-            for seg, part in f.splitter.split(batch):
+            splitter = self.files[0].splitter if self.sequential else f.splitter
+            for seg, part in splitter.split(batch):
                 first = int(part.line[0]) if part.line is not None and part.n else None
                 run = self._run(seg, first)
+                if part.resume is not None:
+                    _resume(run, part, first)
                 run.add_batch(part, f.reader.renamed, f.reader.loss_kinds)
                 out.append((run, part))
         return out
@@ -188,6 +195,24 @@ class Source:
         hi = self.runs[k + 1].first_line if k + 1 < len(self.runs) else None
         mine = [p for p in all_problems if (p.line or 0) >= lo and (hi is None or (p.line or 0) < hi)]
         return mine + run.problems
+
+
+def _resume(run: Run, part: Batch, line: int | None) -> None:
+    """The run resumed from a checkpoint at `part.resume`: the points it logged from that x on
+    are replaced by the resumed ones (TensorBoard purges them alike on a restart), said in a
+    problem so no value goes silently."""
+    assert part.resume is not None
+    axis, x = part.resume
+    dropped, top = run.cut_from(axis, x)
+    if dropped:
+        span = f"{axis} {x:g}" if top == x else f"{axis}s {x:g}-{top:g}"
+        run.problems.append(
+            Problem(
+                line or None,  # (a binary log's records have no line: never "line 0")
+                f"{axis} went back to {x:g} (a run resumed from a checkpoint): the {dropped} values logged "
+                f"before for {span} are replaced by the resumed run's",
+            )
+        )
 
 
 def _clean_names(batch: Batch, renamed: dict[str, str]) -> None:

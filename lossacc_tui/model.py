@@ -7,6 +7,7 @@ no per-point objects).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -48,6 +49,9 @@ class Batch:
     time: np.ndarray | None = None
     line: np.ndarray | None = None
     starts: tuple[int, ...] = ()
+    #: (axis, x): this batch resumes its run at x ('step' or 'epoch'): the run's points from x on
+    #: are replaced by the ones from here (readers/split.py rule 3; set by the splitter only)
+    resume: tuple[str, float] | None = None
 
     def take(self, rows: np.ndarray) -> Batch:
         """The sub-batch of the given row indices (sorted)."""
@@ -218,6 +222,36 @@ class Run:
                 elif p.any():
                     first[name] = int(p.argmax())
         return sorted(first, key=first.__getitem__)
+
+    def cut_from(self, axis: str, x: float) -> tuple[int, float]:
+        """Drop every point whose `axis` x ('step' or 'epoch') is `x` or more (a run resumed from a
+        checkpoint logs them again: readers/split.py). Returns (how many values were dropped, the
+        highest x dropped; NaN when none). Points without an x on that axis are kept."""
+        dropped, top = 0, math.nan
+        for name, s in list(self.series.items()):
+            col = s.x_or_none(axis)
+            if col is None:
+                continue
+            gone = col >= x
+            if not gone.any():
+                continue
+            k = int(gone.sum())
+            dropped += k
+            top = float(np.nanmax(col[gone])) if math.isnan(top) else max(top, float(np.nanmax(col[gone])))
+            keep = np.flatnonzero(~gone)
+            new = Series(name, s.source_name)
+            new.loss_kind = s.loss_kind
+            new.set_role(s.role)
+
+            def cols(c: np.ndarray | None, keep: np.ndarray = keep) -> np.ndarray | None:
+                return None if c is None else c[keep]
+
+            vals = s.values[keep] / s.scale  # (in the unit it was logged in: the new series scales it alike)
+            new.extend(vals, cols(s.x_or_none("step")), cols(s.x_or_none("epoch")), cols(s.times))
+            new.unit_notes.clear()
+            self.series[name] = new
+            self.points -= k
+        return dropped, top
 
     def clear(self) -> None:
         """Forget every point (the log is being read again from its start)."""

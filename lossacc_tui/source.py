@@ -27,6 +27,7 @@ from lossacc_tui.headerless import borrowed_note, header_beside, headerless_csv
 from lossacc_tui.logsource import CHUNK, Appended, LogFile, Source  # (re-exported: where callers find them)
 from lossacc_tui.readers import READERS, Reader, mlflow_server
 from lossacc_tui.readers.base import MissingExtra
+from lossacc_tui.readers.hparams_dump import hyperparameter_dump
 from lossacc_tui.readers.layouts import Claim, claim_folder, claim_for
 from lossacc_tui.readers.probe_sidecar import SIDECAR
 from lossacc_tui.roles import RoleMap
@@ -95,7 +96,9 @@ def _with_header(cls: type[Reader], header: str, copy: str) -> Reader:
 def open_claim(claim: Claim, name: str, role_map: RoleMap | None = None) -> Source:
     """The one-run Source of a folder layout a reader claimed (`readers.layouts`)."""
     files = [LogFile(path=p, make=make) for p, make in claim.files]
-    return Source(name, claim.folder, claim.fmt, files, role_map, joined=claim.joined)
+    return Source(
+        name, claim.folder, claim.fmt, files, role_map, joined=claim.joined, sequential=claim.sequential
+    )
 
 
 def follow_claim(
@@ -124,6 +127,8 @@ def follow_claim(
             src.files[0].path = newest  # the same reader reads on: it returns only what is new
             return src, [0], False
         new = [p for p, make in claim.files if p.absolute() not in have]
+        if claim.sequential:  # a log's next part (a SummaryWriter reopened): read on as one file
+            src.sequential = True
         for p in new:
             src.files.append(LogFile(path=p, make=dict(claim.files)[p]))
         return src, [i for i, f in enumerate(src.files) if f.path in new], False
@@ -171,6 +176,9 @@ def discover(
                     f"{path}: empty, nothing written yet (watch PATH or check --follow PATH waits for it)",
                     short=f"{path}: empty",
                 )
+            if hyperparameter_dump(path.name, decoded_head(path)):
+                short = f"{path}: the run's hyperparameters (one JSON object, no loss or accuracy), not a log"
+                raise PathError(f"{short}: give the log beside it or its folder", short=short)
             headless = headerless_csv(path)
             if headless:
                 raise PathError(f"{path}: {headless}", short=f"{path}: a CSV without its header row")

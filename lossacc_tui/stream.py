@@ -111,6 +111,8 @@ class Printer:
                 for step, epoch, vals in records(ev.batch)
             ]
         if isinstance(ev, RunReset):
+            if ev.since is not None:  # a resumed run: its points from `since` on are replaced
+                return [line({"event": "reset", "run": ev.run.name, "since": ev.since})]
             return [line({"event": "reset", "run": ev.run.name})]
         if isinstance(ev, Status):
             return [line({"event": "status", "path": ev.path, "state": ev.state, "message": ev.message})]
@@ -132,6 +134,8 @@ class Printer:
                 for step, epoch, vals in records(ev.batch)
             ]
         if isinstance(ev, RunReset):
+            if ev.since is not None:
+                return [f"== {ev.run.name}: resumed at {ev.since}: the values from there on are replaced\n"]
             return [f"== {ev.run.name}: rewritten, reading it again\n"]
         if isinstance(ev, Status) and ev.state != "live":
             print(f"lossacc-tui: {ev.message}", file=self.err, flush=True)

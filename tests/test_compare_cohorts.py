@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, realworld
 
 from lossacc_tui.cli import main
 
@@ -35,3 +35,36 @@ def test_runs_on_a_step_axis_are_not_ranked_with_runs_on_epochs(
         shutil.copytree(src, tmp_path / f"exp_{i}")
     assert main(["check", "--json", str(tmp_path)]) == 0
     assert json.loads(capsys.readouterr().out)["comparisons"] == []
+
+
+def _comparisons(capsys: pytest.CaptureFixture[str], path: Path) -> list[dict]:
+    assert main(["check", "--json", str(path)]) == 0
+    return json.loads(capsys.readouterr().out)["comparisons"]
+
+
+def test_a_folder_of_unrelated_projects_is_never_ranked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Tester 9 fault 6: real logs of a 6-class car model and a 2-class cat classifier kept in one
+    folder were ranked against each other. Logs named as different projects are not a sweep."""
+    for name in ("Car-Prediction-CNN-Model__training.log", "CatClassifier__training.log"):
+        shutil.copy(realworld(f"keras_csvlogger/{name}"), tmp_path / name)
+    assert _comparisons(capsys, tmp_path) == []
+
+
+def test_a_sweep_layout_of_different_data_sets_is_not_ranked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same two logs placed as a sweep's run folders: their accuracies reveal evaluation sets of
+    different sizes (3728 and 190 samples): two data sets, not one task."""
+    for i, name in enumerate(("Car-Prediction-CNN-Model__training.log", "CatClassifier__training.log")):
+        (tmp_path / f"lr_{i}").mkdir()
+        shutil.copy(realworld(f"keras_csvlogger/{name}"), tmp_path / f"lr_{i}" / "training.log")
+    assert _comparisons(capsys, tmp_path) == []
+
+
+def test_the_alert_says_what_made_the_runs_comparable(capsys: pytest.CaptureFixture[str]) -> None:
+    (c,) = _comparisons(capsys, DEMO / "eight_runs")
+    assert "Compared as one task: sibling run folders" in c["explanation"]
+    assert "the same metric names (val_loss, val_acc)" in c["explanation"].replace("\n", " ")
+    assert "evaluation set size (400 samples" in c["explanation"].replace("\n", " ")

@@ -1,5 +1,6 @@
 """The number of classes K, only from what is known: `--classes`, a configuration file of the run
-(`hparams.yaml`, `config.json`, `args.yaml`, `config.yaml`, `params.yaml`), or a first evaluation
+(`hparams.yaml`, `config.json`, `args.yaml`, `config.yaml`, `params.yaml`, `args.json`, `hparams.json`,
+`params.json`, `hyperparameters.json`), or a first evaluation
 at chance on both metrics. Never assumed.
 
 Configuration keys read: `num_classes`, `n_classes`, `num_labels`, `nb_classes`, `classes` (an
@@ -22,7 +23,17 @@ from pathlib import Path
 
 from lossacc_tui.analysis.quantities import Classes
 
-CONFIG_NAMES = ("hparams.yaml", "config.json", "args.yaml", "config.yaml", "params.yaml")
+CONFIG_NAMES = (
+    "hparams.yaml",
+    "config.json",
+    "args.yaml",
+    "config.yaml",
+    "params.yaml",
+    "args.json",
+    "hparams.json",
+    "params.json",
+    "hyperparameters.json",
+)
 KEYS = ("num_classes", "n_classes", "num_labels", "nb_classes", "classes", "nc")
 _YAML = re.compile(r"^\s*(" + "|".join(KEYS) + r")\s*:\s*(\d+)\s*(?:#.*)?$", re.MULTILINE)
 MAX_BYTES = 1 << 16

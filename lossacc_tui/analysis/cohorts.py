@@ -1,12 +1,19 @@
 """Runs that belong together: the folder group of each run (a sweep's runs share one), and the
-cohorts `runs-disagree` compares within: one folder group, one x axis, the same metric names. Runs
-of unrelated experiments (another task, a step axis beside an epoch axis) are never ranked against
-each other."""
+cohorts `runs-disagree` compares within: one folder group, one family of log names (`family`), one
+x axis, the same metric names. Runs of unrelated experiments (another task, a step axis beside an
+epoch axis) are never ranked against each other.
+
+The family is what tells a sweep from a collection of unrelated logs kept in one folder: a sweep's
+runs are sibling folders holding logs of the same name (`lr_0.01/training.log`, `lr_0.1/training.log`),
+or sibling files whose names differ only in numbers (`lr_0.01.csv`, `lr_0.1.csv`, `seed1.log`), or
+the runs of one file (restarts: `log`, `log#2`). `Car-Prediction__training.log` beside
+`CatClassifier__training.log` are two projects, never compared."""
 
 from __future__ import annotations
 
 import itertools
 import os
+import re
 
 from lossacc_tui.model import Run
 
@@ -43,13 +50,34 @@ def groups(paths: list[str]) -> list[str]:
     return ["/" + "/".join(p[:d]) for p, d in zip(parts, depth, strict=True)]
 
 
+_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?", re.IGNORECASE)
+
+
+def family(path: str, group: str) -> str:
+    """The family of a run's log within its folder group (`groups`): the log's path below the
+    group's child folder it sits in (sibling run folders: the log's name), or, for a log directly in
+    the group, its name with every number written `#` (so `lr_0.01.csv` and `lr_0.1.csv` are one).
+
+    >>> family("/s/lr_0.01/training.log", "/s"), family("/s/lr_0.1/training.log", "/s")
+    ('training.log', 'training.log')
+    >>> family("/s/lr_0.01.csv", "/s"), family("/s/Car-Prediction__training.log", "/s")
+    ('lr_#.csv', 'Car-Prediction__training.log')
+    """
+    rel = os.path.relpath(os.path.abspath(path), group).replace(os.sep, "/")
+    parts = rel.split("/")
+    if len(parts) > 1:  # a run folder of the sweep: what it holds, under the same name
+        return _NUMBER.sub("#", "/".join(parts[1:]))
+    return _NUMBER.sub("#", parts[0])
+
+
 #: the roles whose metric names must match for two runs to be compared
 COMPARED_ROLES = ("val_loss", "val_acc", "train_loss", "train_acc")
 
 
 def cohorts(runs: list[Run]) -> list[list[Run]]:
-    """The runs split into groups compared with each other: same folder group (`groups`), same x
-    axis (epoch or step) and the same metric names for the compared roles, in first-seen order.
+    """The runs split into groups compared with each other: same folder group (`groups`), same
+    family of log names (`family`), same x axis (epoch or step) and the same metric names for the
+    compared roles, in first-seen order.
 
     >>> from lossacc_tui.model import Run
     >>> a, b, c = (Run(n, p, "csv") for n, p in (("a", "/s/1/m.csv"), ("b", "/s/2/m.csv"), ("c", "/t/x/log")))
@@ -60,5 +88,5 @@ def cohorts(runs: list[Run]) -> list[list[Run]]:
     out: dict[tuple[object, ...], list[Run]] = {}
     for run, g in zip(runs, folder, strict=True):
         names = tuple(s.name if (s := run.by_role(role)) is not None else None for role in COMPARED_ROLES)  # type: ignore[arg-type]
-        out.setdefault((g, run.x_axis, names), []).append(run)
+        out.setdefault((g, family(run.path, g), run.x_axis, names), []).append(run)
     return list(out.values())

@@ -1,9 +1,18 @@
 """runs-disagree: runs watched together whose losses agree while their accuracies do not, or whose
-loss ranking and accuracy ranking disagree."""
+loss ranking and accuracy ranking disagree.
+
+Which runs are compared: only runs that are plausibly ONE task. `cohorts.cohorts` groups them by
+folder group, family of log names (a sweep's sibling run folders or number-only-different names,
+not a folder of unrelated projects), x axis and metric names; here a run is left out when what is
+known of it says another task: its number of classes K (a configuration file) differs from the
+others', or the size of its evaluation set (read off its accuracy values, `resolution.GridEstimate`)
+differs. The alert says what made the runs comparable.
+"""
 
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +24,7 @@ from lossacc_tui.analysis.kind import KindSpec
 from lossacc_tui.analysis.mdtext import md_names
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import LN2, Classes, fmt, span
+from lossacc_tui.analysis.resolution import GridEstimate
 from lossacc_tui.analysis.track import x_at, x_column
 from lossacc_tui.model import Run, Series
 
@@ -29,6 +39,8 @@ class RunPoint:
     last_x: float
     acc_noise: float  # std of the accuracy over its last 5 evaluations
     ended_nonfinite: bool = False  # the run's latest loss is NaN or inf (its numbers are the last finite)
+    k: int | None = None  # its number of classes, where a configuration file says
+    n_eval: int | None = None  # its evaluation set's size, where its accuracy values reveal it
 
 
 def _pair(run: Run, split: str) -> tuple[Series, Series] | None:
@@ -112,11 +124,13 @@ def compare_runs(runs: list[Run], params: Params | None = None, bests: Bests | N
     for split in ("val", "train"):
         pairs = [(r, pr) for r in runs if (pr := _pair(r, split)) is not None]
         pts = [_point(r, *pr, bests) for r, pr in pairs]
-        points = _comparable([(r, q) for (r, _), q in zip(pairs, pts, strict=True) if q is not None])
+        points = _comparable([(r, q) for (r, _), q in zip(pairs, pts, strict=True) if q is not None], split)
         if len(points) >= 2:
             break
     else:
         return []
+    kept = {id(q) for q in points}
+    same = _why_comparable([r for (r, _), q in zip(pairs, pts, strict=True) if id(q) in kept], split, points)
     alerts: list[Alert] = []
     for which in ("final", "best"):
         losses = np.array([q.final_loss if which == "final" else q.best_loss for q in points])
@@ -140,24 +154,81 @@ def compare_runs(runs: list[Run], params: Params | None = None, bests: Bests | N
     axes = {r.x_axis for r in runs}
     for alert in alerts:  # the x the runs share (a cohort has one), for "epoch 9" rather than "x 9"
         alert.data["axis"] = axes.pop() if len(axes) == 1 else "x"
+        alert.data["comparable"] = same
+        alert.explanation = alert.explanation.rstrip("\n") + f" Compared as one task: {same}.\n"
     return alerts
 
 
-def _comparable(found: list[tuple[Run, RunPoint]]) -> list[RunPoint]:
+#: id(accuracy series) -> (the series, its grid estimate, values fed): the evaluation set's size is
+#: read incrementally, each value once (at most `_GRID_CACHE` series kept)
+_grids: dict[int, tuple[Series, GridEstimate, int]] = {}
+_GRID_CACHE = 20000
+
+
+def eval_size(acc: Series) -> int | None:
+    """The evaluation set's size n an accuracy series reveals (`resolution.GridEstimate`), or None."""
+    entry = _grids.get(id(acc))
+    vals = acc.values
+    if entry is None or entry[0] is not acc or entry[2] > len(vals):
+        if len(_grids) >= _GRID_CACHE:
+            _grids.clear()
+        entry = (acc, GridEstimate(), 0)
+    grid, fed = entry[1], entry[2]
+    for v in vals[fed:]:
+        if math.isfinite(v):
+            grid.feed(float(v))
+    _grids[id(acc)] = (acc, grid, len(vals))
+    return grid.n
+
+
+def _comparable(found: list[tuple[Run, RunPoint]], split: str) -> list[RunPoint]:
     """The runs whose losses can be compared: not those whose last loss/accuracy pair is not
-    cross-entropy of the same predictions, and only runs of one number of classes where runs say
-    theirs (cross-entropy of a 10-class run is not on the scale of a 2-class run's)."""
+    cross-entropy of the same predictions, and only runs of one task where runs say: one number of
+    classes K (cross-entropy of a 10-class run is not on the scale of a 2-class run's), one
+    evaluation set size (another size is another data set). Where runs differ, the most common
+    value's runs are kept."""
     keep = [
         (r, q)
         for r, q in found
         if not inconsistent(np.array([q.final_loss]), np.array([q.final_acc]), None)[0]
     ]
-    ks = {id(q): (classes_from_files(r.path) or Classes(None, None)).k for r, q in keep}
-    known = [k for k in ks.values() if k is not None]
-    if len(set(known)) > 1:
-        common = max(set(known), key=known.count)
-        keep = [(r, q) for r, q in keep if ks[id(q)] == common]
+    for r, q in keep:
+        q.k = (classes_from_files(r.path) or Classes(None, None)).k
+        acc = r.by_role(f"{split}_acc")  # type: ignore[arg-type]
+        q.n_eval = eval_size(acc) if acc is not None else None
+    for attr in ("k", "n_eval"):
+        known = [getattr(q, attr) for _, q in keep if getattr(q, attr) is not None]
+        if len(set(known)) > 1:
+            common = max(set(known), key=known.count)
+            keep = [(r, q) for r, q in keep if getattr(q, attr) == common]
     return [q for _, q in keep]
+
+
+def _why_comparable(runs: list[Run], split: str, points: list[RunPoint]) -> str:
+    """What makes the runs one task, in words (the alert's "Compared as one task: ...")."""
+    from lossacc_tui.analysis.cohorts import family, groups
+
+    paths = [r.path for r in runs]
+    if len(set(paths)) == 1:
+        why = ["the runs of one log file (its restarts)"]
+    else:
+        g = groups(paths)[0]
+        fam = family(paths[0], g)
+        parents = {os.path.dirname(os.path.abspath(p)) for p in paths}
+        if len(parents) > 1:
+            why = [f"sibling run folders of one folder, each logging {fam}"]
+        else:
+            why = [f"logs of one folder whose names differ only in numbers ({fam})"]
+    loss, acc = runs[0].by_role(f"{split}_loss"), runs[0].by_role(f"{split}_acc")  # type: ignore[arg-type]
+    if loss is not None and acc is not None:
+        why.append(f"the same metric names ({loss.name}, {acc.name})")
+    ks = {q.k for q in points}
+    if len(ks) == 1 and None not in ks:
+        why.append(f"the same number of classes (K = {ks.pop()}, from their configuration)")
+    ns = {q.n_eval for q in points}
+    if len(ns) == 1 and None not in ns:
+        why.append(f"the same evaluation set size ({ns.pop()} samples, read off the accuracies)")
+    return "; ".join(why)
 
 
 def _discordant(points: list[RunPoint], p: Params) -> tuple[RunPoint, RunPoint] | None:
@@ -294,7 +365,8 @@ class RunsDisagree(KindSpec):
     order = 100
     severity_doc = "warning"
     meaning = (
-        "runs of one sweep (one folder, one x axis, the same metric names): nearly equal losses but "
+        "runs of one sweep (sibling run folders, or log names that differ only in numbers; one x axis, "
+        "the same metric names, the same K and evaluation set size where known): nearly equal losses but "
         "accuracies several points apart, or loss and accuracy rankings that disagree"
     )
     general = (

@@ -36,9 +36,7 @@ def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
         ),
         (
             "What to check next",
-            f"Compare the checkpoints at {n.unit} {fmt_x(e['best_x'])} (best {n.loss}) and "
-            f"{fmt_x(e['acc_best_x'])} (best {n.acc} so far, {fmt(e['acc_best'], 4)}); list the samples "
-            f"with the highest loss at "
+            f"{_checkpoints(e, n)}; list the samples with the highest loss at "
             f"{n.unit} {fmt_x(e['now_x'])} (mislabelled? ambiguous?). If you need probabilities, calibrate "
             "(temperature scaling), add label smoothing or early-stop on the loss; report a proper scoring "
             "rule (the loss, Brier) or AUC beside accuracy." + below_baseline(e["best_acc"], e["best_x"], n),
@@ -57,6 +55,25 @@ def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
             ),
         ),
     ]
+
+
+def _checkpoints(e: dict[str, float], n: Names) -> str:
+    """Which checkpoints to compare: the best loss's and the best accuracy's, or, when they are the
+    same evaluation (or the accuracy's best is unknown), that one checkpoint said once: never a
+    checkpoint compared with itself."""
+    bx, ax = e["best_x"], e.get("acc_best_x", math.nan)
+    if not math.isfinite(ax) or ax == bx:
+        held = (
+            f"both the best {n.loss} and the best {n.acc} so far ({fmt(e['acc_best'], 4)})"
+            if math.isfinite(ax)
+            else f"the best {n.loss}"
+        )
+        later = "" if e["now_x"] == bx else f", and compare it with the one at {n.unit} {fmt_x(e['now_x'])}"
+        return f"The checkpoint at {n.unit} {fmt_x(bx)} holds {held}: keep it{later}"
+    return (
+        f"Compare the checkpoints at {n.unit} {fmt_x(bx)} (best {n.loss}) and {n.unit} {fmt_x(ax)} "
+        f"(best {n.acc} so far, {fmt(e['acc_best'], 4)})"
+    )
 
 
 def _verb(a: float, b: float) -> str:

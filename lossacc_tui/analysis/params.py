@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
@@ -120,7 +121,7 @@ class Params:
     mismatch_gap: float = _p(0.03, "a later test/report accuracy this far from the logged one is a mismatch")
 
     def __post_init__(self) -> None:
-        problems = []
+        problems = _range_problems(self)
         for name in ("window", "noise_window", "flat_window", "unstable_window", "stuck_window"):
             if getattr(self, name) < 2:
                 problems.append(f"{name} must be at least 2")
@@ -189,6 +190,50 @@ class Params:
     def help_text(cls) -> str:
         """The parameter table as plain text lines `name (default): meaning`."""
         return "\n".join(f"{n.replace('_', '-')} ({d}): {doc}" for n, d, doc in cls.describe())
+
+
+#: z-scores and sizes in nats: a number above 0 (0 or less would make every change count)
+_POSITIVE = ("trend_z", "rise_z", "explosion_z", "flip_nats", "high_loss_nats", "insane_nats")
+#: ratios: above 1 (a loss "this many times" its best or its trough)
+_ABOVE_ONE = ("unstable_ratio", "explosion_factor", "explosion_critical")
+#: accuracy amounts (fractions: 0.01 = one point) and shares: in [0, 1]
+_FRACTIONS = (
+    "min_acc_change",
+    "acc_hold_tol",
+    "acc_drop_min",
+    "flat_acc_band",
+    "unstable_acc_band",
+    "good_acc_frac",
+    "stuck_tol",
+    "majority_tol",
+    "runs_acc_gap",
+    "mismatch_gap",
+)
+
+
+def _range_problems(p: Params) -> list[str]:
+    """What is out of range among the float parameters (NaN and infinity never are in range),
+    `steady_run` and `flip_samples`; the window and count parameters are checked by the caller."""
+    out: list[str] = []
+    for f in fields(p):
+        v = getattr(p, f.name)
+        if not isinstance(f.default, float) or v is None or f.name == "smoothing":  # (checked below)
+            continue
+        if not math.isfinite(v):
+            out.append(f"{f.name} must be a finite number (got {v})")
+        elif f.name in _POSITIVE and v <= 0:
+            out.append(f"{f.name} must be above 0 (got {v:g})")
+        elif f.name in _ABOVE_ONE and v <= 1:
+            out.append(f"{f.name} must be above 1 (got {v:g})")
+        elif f.name in _FRACTIONS and not 0 <= v <= 1:
+            out.append(f"{f.name} must be a fraction in [0, 1] (got {v:g})")
+        elif v < 0:
+            out.append(f"{f.name} must be 0 or more (got {v:g})")
+    if p.steady_run < 1:
+        out.append("steady_run must be at least 1")
+    if p.flip_samples < 0:
+        out.append("flip_samples must be 0 or more")
+    return out
 
 
 def _coerce(default: Any, value: Any, name: str) -> Any:

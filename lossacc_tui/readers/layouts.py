@@ -55,6 +55,10 @@ class Claim:
     #: when a newer copy appears, the follower reads it in place of the old one, with the same
     #: reader (which returns only the records it had not returned), instead of adding a file
     successive: bool = False
+    #: `files` are the successive parts of ONE writer's log (a TensorBoard SummaryWriter reopened on
+    #: its folder after a resume or a restart): read through one splitter, so a resume continues
+    #: its run and a restart from scratch is a run of its own, as if they were one file
+    sequential: bool = False
 
     def owns(self, path: Path) -> bool:
         """Whether `path` is read by this claim or covered by it."""

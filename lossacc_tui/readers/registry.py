@@ -55,7 +55,10 @@ DEFERRED: tuple[Deferred, ...] = (
         "tensorboard",
         ("tensorboard",),
         lambda name, head: "tfevents" in _base(name) or "brain.Event:" in head[:256],
-        lambda path, entries: "train" in entries or "validation" in entries,  # Keras' log_dir layout
+        # Keras' log_dir layout; several event files of one SummaryWriter folder (a resumed run)
+        lambda path, entries: (
+            "train" in entries or "validation" in entries or sum("tfevents" in e for e in entries) >= 2
+        ),
     ),
     Deferred(
         "wandb_run",

@@ -7,9 +7,15 @@ Each record is placed, in order, by its x (the step when the source has one, els
    that run has no record with the same metrics at that x: sparse rows, as Lightning writes them);
    ties (writers sharing a file, each at the same x) go to the run whose last values are closest
    to the record's, else to the run used most recently.
-3. When no run can take it (its x went back: a restart, or a second process writing the same
-   steps), it begins a new run: `file#2`, ... A record the reader marks as a start (a new table
-   header, a new `model.fit`) always begins a new run, and closes the runs before it.
+3. When no run can take it (its x went back) and it goes back INTO an open run, past that run's
+   first x, with metrics that run has logged, the run was resumed from a checkpoint (Keras'
+   `CSVLogger(append=True)`, a SummaryWriter reopened): the record continues that run, and the
+   sub-batch it begins carries `resume = (axis, x)`: the run's points from that x on are replaced
+   by the resumed ones (the Source cuts them and says so in a problem; TensorBoard purges them
+   alike on a restart). Going back to the run's first x or below it (a restart from scratch, or a
+   second process writing the same steps) begins a new run: `file#2`, ... A record the reader
+   marks as a start (a new table header, a new `model.fit`) always begins a new run, and closes
+   the runs before it.
 A run that has received nothing for `LANE_TIMEOUT` records is closed, so a later restart is never
 glued onto it. Records whose x is above every x before are placed in one vectorized step.
 """
@@ -36,6 +42,8 @@ class _Lane:
     last_x: float
     last_used: int
     last_vals: dict[str, float] | None = None  # its last record's values (to tell writers apart)
+    first_x: float = math.inf  # its lowest x (a record going back past it is no resume)
+    keys: frozenset[str] = frozenset()  # every metric it has logged
 
 
 @dataclass(slots=True)
@@ -59,6 +67,9 @@ class Splitter:
         self._ordinal_next = 0.0
         self._floor = 0
         self._current: Batch | None = None  # the batch being split (for its rows' values)
+        self._resumes: dict[int, float] = {}  # rows of the batch being split where a run resumed
+        self._forgot: list[tuple[int, float, int]] = []  # (run, x, row): its rows above x, before row
+        self.resumed = 0  # how many times a run was resumed
 
     @property
     def restarts(self) -> int:
@@ -87,6 +98,8 @@ class Splitter:
         names = list(batch.values)
         start = 0
         self._floor = 0  # rows before it (in this batch) are not compared for duplicates
+        self._resumes = {}
+        self._forgot = []
         for i in np.flatnonzero(slow):
             self._fast(x, seg, start, int(i))
             keep[i] = self._slow(batch, names, x, seg, keep, int(i))
@@ -94,11 +107,15 @@ class Splitter:
         self._fast(x, seg, start, batch.n)
         self._max_x = max(self._max_x, float(prev_max[-1]))
         for j in range(max(0, batch.n - WINDOW), batch.n):
-            if keep[j]:
+            if keep[j] and not self._forgotten(j, int(seg[j]), float(x[j])):
                 keys = _keys(batch, names, j)
                 vals = {n: float(batch.values[n][j]) for n in keys}
                 self._window.append(_Seen(float(x[j]), keys, vals, int(seg[j])))
-        return _cut(batch, seg, keep)
+        out = _cut(batch, seg, keep, self._resumes)
+        for _, sub in out:
+            if sub.resume is not None:
+                sub.resume = (self.axis, sub.resume[1])
+        return out
 
     # -- placing records ------------------------------------------------------------------
     def _fast(self, x: np.ndarray, seg: np.ndarray, a: int, b: int) -> None:
@@ -110,6 +127,11 @@ class Splitter:
             or self._new_lane()
         )
         seg[a:b] = lane.seg
+        lane.first_x = min(lane.first_x, float(x[a]))
+        if self._current is not None:
+            cur = self._current
+            logged = (n for n, p in cur.present.items() if n not in lane.keys and (p is None or p[a:b].any()))
+            lane.keys = lane.keys | frozenset(logged)
         lane.last_x = float(x[b - 1])
         lane.last_vals = self._batch_vals(b - 1)
         self._row += b - a
@@ -132,15 +154,24 @@ class Splitter:
             keys = _keys(batch, names, i)
             vals = {n: float(batch.values[n][i]) for n in keys}
             seen = self._seen_at(batch, names, x, seg, keep, i, xi)
-            if any(s.keys == keys and _same(s.values, vals) for s in seen):
-                self.duplicates += 1
-                return False
             taken = {s.seg for s in seen if s.keys == keys}
-            lane = self._choose(xi, keys, lambda ln: ln.seg in taken, vals) or self._new_lane()
+            if any(s.keys == keys and _same(s.values, vals) for s in seen):
+                # a copy of a record: dropped, unless it is the first record of a resumed run that
+                # logs again what it logged before (its values the same: from the same checkpoint)
+                if self._choose(xi, keys, lambda ln: ln.seg in taken, vals) is not None or (
+                    (lane := self._resumed(i, xi, keys)) is None
+                ):
+                    self.duplicates += 1
+                    return False
+            else:
+                lane = self._choose(xi, keys, lambda ln: ln.seg in taken, vals) or self._resumed(i, xi, keys)
+            lane = lane or self._new_lane()
             lane.last_vals = vals
+            lane.keys = lane.keys | keys
         seg[i] = lane.seg
         if not math.isnan(xi):
             lane.last_x = xi
+            lane.first_x = min(lane.first_x, xi)
         lane.last_used = self._row
         self._recent = lane
         return True
@@ -173,6 +204,20 @@ class Splitter:
                 return next(ln for ln in best if ln.seg == seg)
         return max(best, key=lambda ln: ln.last_used)
 
+    def _resumed(self, i: int, xi: float, keys: frozenset[str]) -> _Lane | None:
+        """The open run a record going back into it resumes (rule 3 of the module docstring), its
+        earlier records from x on forgotten as duplicates; None when no run qualifies."""
+        fits = [ln for ln in self._lanes if ln.first_x < xi < ln.last_x and keys <= ln.keys]
+        if not fits:
+            return None
+        lane = max(fits, key=lambda ln: ln.last_used)
+        self._resumes[i] = xi
+        self._forgot.append((lane.seg, xi, i))
+        self.resumed += 1
+        # what the run logged from x on is replaced: never a duplicate of what comes now
+        self._window = deque((s for s in self._window if s.seg != lane.seg or s.x < xi), maxlen=WINDOW)
+        return lane
+
     def _batch_vals(self, i: int) -> dict[str, float] | None:
         b = self._current
         if b is None:
@@ -199,12 +244,18 @@ class Splitter:
         lo = max(self._floor, i - WINDOW)
         out = []
         for j in np.flatnonzero((x[lo:i] == xi) & keep[lo:i]) + lo:
+            if self._forgotten(int(j), int(seg[j]), xi):
+                continue
             keys = _keys(batch, names, int(j))
             out.append(_Seen(xi, keys, {n: float(batch.values[n][j]) for n in keys}, int(seg[j])))
         older = WINDOW - (i - max(0, i - WINDOW))
         if older > 0 and self._floor == 0:
             out += [s for s in list(self._window)[-older:] if s.x == xi]
         return out
+
+    def _forgotten(self, j: int, seg: int, x: float) -> bool:
+        """Whether row j of this batch was replaced by a resume of its run after it."""
+        return any(seg == rs and x >= rx and j < ri for rs, rx, ri in self._forgot)
 
     def _split_ordinal(self, batch: Batch) -> list[tuple[int, Batch]]:
         """No step or epoch at all: rows are numbered in order, from 0 in each run."""
@@ -298,15 +349,24 @@ def _same(a: dict[str, float], b: dict[str, float]) -> bool:
     return all(va == b[k] or (math.isnan(va) and math.isnan(b[k])) for k, va in a.items())
 
 
-def _cut(batch: Batch, seg: np.ndarray, keep: np.ndarray) -> list[tuple[int, Batch]]:
-    if keep.all() and (seg == seg[0]).all():
+def _cut(
+    batch: Batch, seg: np.ndarray, keep: np.ndarray, resumes: dict[int, float] | None = None
+) -> list[tuple[int, Batch]]:
+    """The batch cut where its run changes and where a run resumes (that sub-batch carries
+    `resume`, its axis filled in by the caller)."""
+    if keep.all() and (seg == seg[0]).all() and not resumes:
         return [(int(seg[0]), batch)]
     out: list[tuple[int, Batch]] = []
     bounds = np.flatnonzero(np.diff(seg)) + 1
+    if resumes:
+        bounds = np.unique(np.concatenate((bounds, [r for r in resumes if r > 0]))).astype(np.int64)
     for a, b in zip(np.concatenate(([0], bounds)), np.concatenate((bounds, [batch.n])), strict=True):
         rows = np.arange(a, b)[keep[a:b]]
         if len(rows):
-            out.append((int(seg[a]), batch.take(rows)))
+            sub = batch.take(rows)
+            if resumes and int(a) in resumes:
+                sub.resume = ("", resumes[int(a)])
+            out.append((int(seg[a]), sub))
     return out
 
 

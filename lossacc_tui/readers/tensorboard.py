@@ -357,3 +357,26 @@ def keras_layout(folder: Path) -> list[Claim]:
     if not files or event_files(folder):
         return []
     return [Claim(folder, "tensorboard", files, covers)]
+
+
+@register_layout("tensorboard")
+def writer_folder_layout(folder: Path) -> list[Claim]:
+    """A folder holding several event files of its own: what one `SummaryWriter(log_dir)` leaves when
+    it is opened again on the folder (a run resumed from a checkpoint, or started over). TensorBoard
+    reads them as one run, in file-name order (the name carries the writer's start time), and drops
+    the points at or after a step that goes back (`purge_orphaned_data`). Here they are read in that
+    order through one splitter (`Claim.sequential`): a resume replaces the points from its step on
+    and says so in a problem; a start from the first step again is a run of its own (`folder#2`),
+    never silently dropped."""
+    events = sorted(event_files(folder), key=_event_file_order)
+    if len(events) < 2:
+        return []
+    files: list[tuple[Path, Callable[[], Reader]]] = [(p, TensorBoardReader) for p in events]
+    return [Claim(folder, "tensorboard", files, joined=False, sequential=True)]
+
+
+def _event_file_order(p: Path) -> tuple[int, str]:
+    """`events.out.tfevents.<unix time>.<host>...`: by the writer's start time, then by name."""
+    parts = p.name.split(".")
+    at = parts[3] if len(parts) > 3 else ""
+    return (int(at) if at.isdigit() else 0, p.name)
