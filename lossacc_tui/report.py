@@ -55,15 +55,21 @@ def _num_x(v: float) -> float | int | None:
     return int(f) if f is not None and f.is_integer() else f
 
 
-X_KEYS = frozenset({"start", "end", "x", "epoch", "step", "last_x", "at", "best_x", "since"})
+X_KEYS = frozenset({"start", "end", "x", "epoch", "step", "at", "since"})
+
+
+def _is_x_key(key: str) -> bool:
+    """Whether a JSON key holds an x (an epoch or step): X_KEYS and every `*_x` (best_x, now_x,
+    peak_x... every evidence key of that form is a position on the log's x axis)."""
+    return key in X_KEYS or key.endswith("_x")
 
 
 def _ints_on_x(obj: Any) -> Any:
-    """A JSON tree with every integral float under an x key (X_KEYS) made an int."""
+    """A JSON tree with every integral float under an x key (`_is_x_key`) made an int."""
     if isinstance(obj, dict):
         return {
             k: _num_x(v)
-            if k in X_KEYS and isinstance(v, float)
+            if isinstance(v, float) and _is_x_key(k)
             else _ints_on_x(v)
             if isinstance(v, (dict, list))
             else v  # (a leaf: no call for each of a long band's numbers)
@@ -82,7 +88,9 @@ def series_summary(s: Series, axis: str) -> dict[str, Any]:
         "role": s.role,
         "source_name": s.source_name,
         "count": len(v),
-        "first": _num(v[0]) if len(v) else None,
+        # the first number the analysis uses: a value left out of it (an accuracy outside [0, 1]) or a
+        # non-finite first evaluation is named by its own problem line or alert, never printed as `first`
+        "first": _num(finite[0]) if len(finite) else None,
         "last": _num(v[-1]) if len(v) else None,
         "min": _num(finite.min()) if len(finite) else None,
         "max": _num(finite.max()) if len(finite) else None,
@@ -139,6 +147,12 @@ def _fmt_logged(v: float) -> str:
     return _fmt(v) if math.isfinite(v) else str(v)
 
 
+def _fmt_first(first: float | None, vals: np.ndarray) -> str:
+    """The table's `first`: the first finite value, or the logged first value (`nan`) when there is
+    none (a series that never had a number)."""
+    return _fmt(first) if first is not None else _fmt_logged(vals[0])
+
+
 def _fmt_x(v: float | None) -> str:
     if v is None:
         return "-"
@@ -185,7 +199,8 @@ def check_text(checked: Checked) -> str:
                 for name, m in metrics.items():
                     vals = run.series[name].values
                     out.append(
-                        f"  {name:<{width}}  {m['role']:<10}  {m['count']:>6}  {_fmt_logged(vals[0]):>10}"
+                        f"  {name:<{width}}  {m['role']:<10}  {m['count']:>6}"
+                        f"  {_fmt_first(m['first'], vals):>10}"
                         f"  {_fmt_logged(vals[-1]):>10}  {_fmt(m['min']):>10}  {_fmt(m['max']):>10}"
                         f"  {_fmt_x(m['last_x']):>8}"
                     )

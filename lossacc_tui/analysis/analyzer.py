@@ -16,12 +16,13 @@ the alerts opened and closed on the way; `alerts`, `states` and `summary()` desc
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import replace
 
 import numpy as np
 
 from lossacc_tui.analysis import span_memo, stats
-from lossacc_tui.analysis.agreed import AgreedStates
+from lossacc_tui.analysis.agreed import AgreedStates, Span
 from lossacc_tui.analysis.alert_events import diff, event_key
 from lossacc_tui.analysis.alerts import Alert, Event, StateSegment
 from lossacc_tui.analysis.consistency import ConsistentLoss
@@ -32,7 +33,7 @@ from lossacc_tui.analysis.lookups import ordered
 from lossacc_tui.analysis.pairing import Pairer
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.passmemo import in_pass, one_pass
-from lossacc_tui.analysis.states import Timeline, state_codes
+from lossacc_tui.analysis.states import LOSS_WORSE_KINDS, MORE_MISTAKES, Timeline, state_codes
 from lossacc_tui.analysis.summary import run_summary
 from lossacc_tui.analysis.track import Feats, NLikelyAt, Track, x_column
 from lossacc_tui.model import Run
@@ -57,6 +58,9 @@ class Analyzer:
         self._alerts_version: object = None
         self._alerts_sorted: list[Alert] = []
         self._spans_version: object = None
+        self._open_rising: list[Alert] = []  # open loss-worse alerts, whose claims are read each time
+        self._open_extra: list[Span] | None = None
+        self._open_spans: list[Span] = []
         self._spans: list[tuple[str, float, float]] = []
         self._eval_token: object = None  # (`_eval_x`'s answers that appends cannot change)
         self._eval_memo: dict[tuple[float, int], float] = {}
@@ -118,13 +122,23 @@ class Analyzer:
         alerts = self.alerts
         if self._spans_version != self._alerts_version:  # (the same list while no alert changed)
             primary = ("", self.ctx.loss.name if self.ctx.loss is not None else "")
-            self._spans = [
-                (a.kind, a.start, math.inf if a.end is None else a.end)
+            mine = [
+                a
                 for a in alerts
                 if a.data.get("subject", "") in primary and a.start is not None and math.isfinite(a.start)
             ]
+            self._spans = [(a.kind, a.start, math.inf if a.end is None else a.end) for a in mine]
+            self._spans += _more_mistakes(a for a in mine if a.end is not None)
+            # an open alert's claims change without an alert opening or closing: read each time
+            self._open_rising = [a for a in mine if a.end is None and a.kind in LOSS_WORSE_KINDS]
+            self._open_extra = None
             self._spans_version = self._alerts_version
         spans = self._spans
+        if self._open_rising:
+            extra = _more_mistakes(self._open_rising)
+            if extra != self._open_extra:
+                self._open_extra, self._open_spans = extra, spans + extra
+            spans = self._open_spans
         token = (self._generation, self.ctx.loss.base if self.ctx.loss is not None else 0)
         self._eval_x_ready()
         return self._agreed.get(
@@ -283,3 +297,13 @@ class Analyzer:
             for d in self._dets.get("acc_only", []):
                 d.step(f, None, sink)
         return f
+
+
+def _more_mistakes(alerts: Iterable[Alert]) -> list[Span]:
+    """(MORE_MISTAKES, start, end) for each alert whose own `more-mistakes` claim follows from the
+    logged numbers: over its span the band reads accuracy-worse, as the alert says."""
+    return [
+        (MORE_MISTAKES, a.start, math.inf if a.end is None else a.end)
+        for a in alerts
+        if a.start is not None and any(c.id == MORE_MISTAKES and c.strength == "follows" for c in a.claims)
+    ]

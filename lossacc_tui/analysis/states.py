@@ -91,9 +91,13 @@ class Timeline:
 
 
 #: alert kinds that say the (primary) loss is worse than its best over their span, and those that
-#: say accuracy is below its peak: inside their spans the band cannot say the opposite
+#: say accuracy is below its peak: inside their spans the band cannot say the opposite.
+#: `MORE_MISTAKES` is not an alert kind: the span of an alert whose own `more-mistakes` claim
+#: follows from the numbers (an overfitting whose accuracy fell beyond noise) is given again under
+#: it, so that the band beside it cannot read accuracy-better (`Analyzer.states`)
+MORE_MISTAKES = "more-mistakes"
 LOSS_WORSE_KINDS = frozenset({"loss-up-acc-up", "overfitting", "val-degrading"})
-ACC_WORSE_KINDS = frozenset({"loss-down-acc-down", "val-degrading"})
+ACC_WORSE_KINDS = frozenset({"loss-down-acc-down", "val-degrading", MORE_MISTAKES})
 #: (loss part, accuracy part) of each state: +1 better, 0 holds, -1 worse, None unknown
 _PARTS = {
     "both-improving": (1, 0),
