@@ -30,6 +30,10 @@ def clock_text(seconds: float) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
+#: how the follower's status of a followed file that was deleted ends (`tail.py`)
+DELETED = ": deleted"
+
+
 def _no_record_yet(s: Any) -> bool:
     """A Status of a file that exists and is followed, with no record read from it yet."""
     waiting = s.state == "waiting" and s.message.endswith(NO_RECORD_YET)  # (format not told yet)
@@ -103,6 +107,10 @@ def status_parts(app: Any, copied: bool = False) -> list[tuple[str, str]]:
         have = [clean(s.path).rsplit("/", 1)[-1] for s in statuses if _no_record_yet(s)]
         state = f"waiting for a first record in {', '.join(have)}" if have else "waiting for a log to appear"
         style = "bold yellow"
+    elif gone := [s for s in statuses if s.state == "waiting" and DELETED in s.message]:
+        # (the follower says so: what was read stays on screen, a new file at the path is followed)
+        name = clean(gone[-1].path).rsplit("/", 1)[-1]
+        state, style = f"{name} deleted (what was read stays; waiting for a new file)", "bold yellow"
     elif any(s.state == "polling" for s in statuses):
         state, style = "live (polling)", "bold green"
     else:
