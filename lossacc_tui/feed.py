@@ -8,7 +8,12 @@ a run is announced once (`RunAdded`) before its first points, every block a run 
 A run read again from its start (`Feed.reset`) loses its analysis and comparison state with it.
 
 Subscribers are called on the thread that brought the records, holding `feed.lock`, which is also
-what a consumer on another thread takes to read the runs.
+what a consumer on another thread takes to read the runs. The live analysis does not hold it while
+it analyses: a pass takes snapshots of its runs with the lock held (`Run.freeze_into`: no copy of
+the points), analyses them on its own thread without the lock (the follower appends and a view
+draws meanwhile: a 100,000-point run's first analysis no longer holds up either for seconds), then
+takes the lock again to tell what it found and hand copies of it over (`published`, what a view
+reads). One pass at a time; `analyse_all` and `alerts` wait for a pass under way.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from lossacc_tui.events import (
 )
 from lossacc_tui.model import Batch, Run
 from lossacc_tui.osthread import name_os_thread
+from lossacc_tui.published import Published, publish
 from lossacc_tui.readers.probe_sidecar import ProbeSidecar, sidecar_path
 from lossacc_tui.source import CHUNK, Source
 
@@ -70,6 +76,8 @@ QUIET_MIN = 0.2
 ANALYSIS = "lossacc_tui.analysis.analyzer"  # the module the first analysis imports (the detectors...)
 FIRST_FRAME_WAIT = 2.0  # at most this many seconds the first analysis waits for a view's first frame
 Subscriber = Callable[[list[Event]], None]
+#: a run analysed by a live pass: (run, its analyzer, the changes, what it publishes, its points then)
+Done = tuple[Run, "Analyzer", "list[tuple[str, Alert]]", Published | None, int]
 Parts = Iterable[tuple[Run, Batch]]  # (run, the points just appended to it)
 
 
@@ -102,6 +110,12 @@ class Feed:
         self._next_analysis = 0.0
         self._waiting: dict[int, Run] = {}  # runs with points their analysis has not seen yet
         self._analysis_timer: threading.Timer | None = None
+        self._busy = False  # a live pass is analysing without the lock now
+        self.busy_since: float | None = None  # since when (monotonic; a view says "analysing")
+        self._idle = threading.Condition(self.lock)  # told when such a pass ends
+        #: each run's analysis as a view reads it (`published.Published`), when `publishing`
+        self.published: dict[int, Published] = {}
+        self.publishing = False
         self._last_points = 0.0  # when points were last read (monotonic), and the gap before that
         self._interval = 0.0
         #: a view sets this once its first frame with data is drawn: the process's first analysis
@@ -133,8 +147,13 @@ class Feed:
         return list(self._compared.values())
 
     def alerts(self, run: Run) -> list[Alert]:
-        an = self.analyzers.get(id(run))
-        return list(an.alerts) if an is not None else []
+        """The run's alerts now: a live pass analysing without the lock is waited for first (an
+        analyzer is read only between its updates; a view reads `published` instead)."""
+        with self.lock:
+            while self._busy and not self._closed:
+                self._idle.wait(1.0)
+            an = self.analyzers.get(id(run))
+            return list(an.alerts) if an is not None else []
 
     def add_source(self, src: Source, read_probe: bool = False) -> ProbeSidecar:
         """Own a source; give it the probe sidecar beside its log (one object per sidecar file,
@@ -179,18 +198,10 @@ class Feed:
             self._waiting.update(touched)
             now = time.monotonic()
             self._interval, self._last_points = now - self._last_points, now
-            wait = self._next_analysis - now
-            if wait <= 0 and ANALYSIS in sys.modules:
-                self.emit(events)  # the records first: the analysis must not delay them
-                events = self._analyse_waiting()
-            elif self._analysis_timer is None and not self._closed:
-                # (the first analysis of a process imports the analysis on the timer's thread, without
-                # the lock: the points are told, and drawn, meanwhile)
-                self._analysis_timer = threading.Timer(
-                    min(max(wait, 0.0), self._quiet()), self._late_analysis
-                )
-                self._analysis_timer.daemon = True
-                self._analysis_timer.start()
+            # (the analysis runs on a timer's thread, without the lock, as does the first one of a
+            # process, which imports the analysis: the points are told, and drawn, meanwhile)
+            if not self._busy:  # (a pass running now starts the next one when it ends)
+                self._start_timer(min(self._next_analysis - now, self._quiet()))
         self.emit(events)
 
     def _quiet(self) -> float:
@@ -199,44 +210,110 @@ class Feed:
 
     @property
     def analysis_pending(self) -> bool:
-        """Points are read whose analysis has not run yet (it runs at most every ANALYSE_EVERY s)."""
+        """Points are read whose analysis has not ended yet (it runs at most every ANALYSE_EVERY s,
+        on a thread of its own)."""
         with self.lock:
-            return bool(self._waiting)
+            return bool(self._waiting) or self._busy
 
-    def _analyse_waiting(self) -> list[Event]:
-        runs, self._waiting = list(self._waiting.values()), {}
-        spent = time.thread_time()
-        out = self._analyse(runs, live=True, cpu=PASS_CPU)
-        spent = time.thread_time() - spent  # (CPU time: a busy machine does not stretch it)
-        if self._waiting and not self._closed:  # a long pass left runs: the next one soon, lock let go
-            self._next_analysis = time.monotonic() + PASS_GAP
-            if self._analysis_timer is None:
-                self._analysis_timer = threading.Timer(PASS_GAP, self._late_analysis)
-                self._analysis_timer.daemon = True
-                self._analysis_timer.start()
-        else:
-            wait = max(ANALYSE_EVERY, min(spent / ANALYSIS_SHARE, ANALYSE_MAX))
-            self._next_analysis = time.monotonic() + wait
-        return out
+    def _start_timer(self, wait: float) -> None:
+        """The next live analysis pass in `wait` seconds (lock held), unless one is due already."""
+        if self._analysis_timer is None and not self._closed:
+            self._analysis_timer = threading.Timer(max(wait, 0.0), self._late_analysis)
+            self._analysis_timer.daemon = True
+            self._analysis_timer.start()
 
     def _late_analysis(self) -> None:
-        """The analysis of points that came while it was not due, or the first analysis of the
-        process (timer thread)."""
+        """A live analysis pass (timer thread): the points that came while it was not due, or the
+        first analysis of the process. The runs are analysed on snapshots (`Run.freeze_into`, taken
+        with the lock held, O(number of series)) without the lock: the follower appends and a view
+        draws meanwhile; the results are handed over (`published`) and told with the lock held."""
         name_os_thread("lossacc-analyse")
         if ANALYSIS not in sys.modules and self.first_frame is not None:
             self.first_frame.wait(FIRST_FRAME_WAIT)
         import_module(ANALYSIS)
         with self.lock:
             self._analysis_timer = None
-            if self._closed or not self._waiting:
-                return
+            if self._closed or not self._waiting or self._busy:
+                return  # (a pass running now starts the next one when it ends)
             left = min(self._next_analysis, self._last_points + self._quiet()) - time.monotonic()
             if left > 0.01:  # points still coming and the budget not spent yet: wait on
-                self._analysis_timer = threading.Timer(left, self._late_analysis)
-                self._analysis_timer.daemon = True
-                self._analysis_timer.start()
+                self._start_timer(left)
                 return
-            self.emit(self._analyse_waiting())
+        self._pass()
+
+    def _pass(self) -> list[Event]:
+        """One live analysis pass over the runs waiting (lock not held by the caller): their
+        events, also emitted. Ends after PASS_CPU s of CPU or PASS_WALL s at a run's end; the runs
+        left wait for the next pass, PASS_GAP s later."""
+        with self.lock:
+            if self._closed or not self._waiting or self._busy:
+                return []
+            runs, self._waiting = list(self._waiting.values()), {}
+            jobs = [self._prepare(run) for run in runs]
+            self._busy, self.busy_since = True, time.monotonic()
+        done: list[Done] = []
+        left_over: list[Run] = []
+        spent = 0.0
+        try:
+            spent, wall = time.thread_time(), time.monotonic()
+            for i, (run, an, points) in enumerate(jobs):
+                if self._closed:
+                    break
+                if i and (time.thread_time() - spent > PASS_CPU or time.monotonic() - wall > PASS_WALL):
+                    left_over = [r for r, _, _ in jobs[i:]]
+                    break
+                changes = an.update()
+                pub = publish(an, points, self.published.get(id(run))) if self.publishing else None
+                done.append((run, an, changes, pub, points))
+            spent = time.thread_time() - spent  # (CPU time: a busy machine does not stretch it)
+        finally:
+            with self.lock:
+                self._busy, self.busy_since = False, None
+                self._idle.notify_all()
+                events = [] if self._closed else self._hand_over(done, left_over, spent)
+                self.emit(events)
+        return events
+
+    def _prepare(self, run: Run) -> tuple[Run, Analyzer, int]:
+        """(run, its analyzer, its points now), the analyzer's snapshot of the run brought up to
+        date (lock held)."""
+        an = self.analyzers.get(id(run))
+        if an is None:
+            from lossacc_tui.analysis.analyzer import Analyzer
+
+            an = self.analyzers[id(run)] = Analyzer(run.freeze_into(), self.params)
+        else:
+            run.freeze_into(an.run)
+        return run, an, run.points
+
+    def _hand_over(
+        self,
+        done: list[Done],
+        left_over: list[Run],
+        spent: float,
+    ) -> list[Event]:
+        """The events of a pass run without the lock (lock held now): a run read again from its
+        start meanwhile (`reset`: a new analyzer) drops what its old analysis found."""
+        out: list[Event] = []
+        for run, an, changes, pub, points in done:
+            if self.analyzers.get(id(run)) is not an:
+                continue
+            out += [AlertChanged(run, change, alert.snapshot()) for change, alert in changes]
+            if pub is not None:
+                self.published[id(run)] = pub
+            out.append(Analysed(run))
+            if self.keep is not None and run.points - points < self.keep:
+                run.fold(self.keep)  # (the analysis read all but the newest points: the oldest may go)
+        for run in left_over:
+            self._waiting.setdefault(id(run), run)
+        if self._waiting:  # a long pass left runs, or points came meanwhile
+            wait = PASS_GAP if left_over else max(ANALYSE_EVERY, min(spent / ANALYSIS_SHARE, ANALYSE_MAX))
+            self._next_analysis = time.monotonic() + wait
+            self._start_timer(min(wait, self._quiet()) if not left_over else wait)
+        else:
+            wait = max(ANALYSE_EVERY, min(spent / ANALYSIS_SHARE, ANALYSE_MAX))
+            self._next_analysis = time.monotonic() + wait
+        return out + self._compare_live()
 
     def announce(self, runs: Iterable[Run]) -> None:
         """Runs that exist with no point yet (a log with no record in it): told once all the same."""
@@ -251,48 +328,46 @@ class Feed:
         out: list[Event] = []
         for r in runs:
             self.analyzers.pop(id(r), None)
+            self.published.pop(id(r), None)
             self._bests.pop(id(r), None)
             self._waiting.pop(id(r), None)
             out.append(RunReset(r, since))
         return out
 
     def analyse_all(self) -> None:
-        """Bring every run's analysis up to date and compare the runs now (the end of a read)."""
+        """Bring every run's analysis up to date and compare the runs now (the end of a read; lock
+        held: a live pass running without it is waited for first)."""
         if self.analyze:
+            while self._busy and not self._closed:
+                self._idle.wait(0.5)
             self._waiting = {}
-            self.emit(self._analyse(self.runs, live=False))
+            self.emit(self._analyse(self.runs))
 
-    def _analyse(self, runs: Iterable[Run], live: bool, cpu: float | None = None) -> list[Event]:
-        """Bring the runs' analysis up to date (then compare, when due). With `cpu`, the pass ends
-        after that many seconds of CPU time (or `PASS_WALL` s) at a run's end: the runs left wait in
-        `_waiting`."""
+    def _analyse(self, runs: Iterable[Run]) -> list[Event]:
+        """Bring the runs' analysis up to date with the lock held, then compare them."""
         out: list[Event] = []
-        ends = None if cpu is None else time.thread_time() + cpu
-        wall = time.monotonic() + PASS_WALL
-        runs = list(runs)
-        for i, run in enumerate(runs):
+        for run in runs:
             if self._closed:  # quitting: the runs not analysed yet stay so (the quit waits for none)
                 return out
-            if ends is not None and i and (time.thread_time() > ends or time.monotonic() > wall):
-                self._waiting.update((id(r), r) for r in runs[i:])
-                break
-            an = self.analyzers.get(id(run))
-            if an is None:
-                from lossacc_tui.analysis.analyzer import Analyzer
-
-                an = self.analyzers[id(run)] = Analyzer(run, self.params)
+            _, an, points = self._prepare(run)
             out += [AlertChanged(run, change, alert.snapshot()) for change, alert in an.update()]
+            if self.publishing:
+                self.published[id(run)] = publish(an, points, self.published.get(id(run)))
             out.append(Analysed(run))
             if self.keep is not None:  # the analysis has read every point: the oldest may go
                 run.fold(self.keep)
+        return out + self._compare()
+
+    def _compare_live(self) -> list[Event]:
+        """Compare the runs now when due; otherwise once COMPARE_EVERY has passed (a timer)."""
         wait = self._next_compare - time.monotonic()
-        if live and wait > 0:  # compared less than COMPARE_EVERY ago: again when that has passed
+        if wait > 0:  # compared less than COMPARE_EVERY ago: again when that has passed
             if self._compare_timer is None and not self._closed:
                 self._compare_timer = threading.Timer(wait, self._late_compare)
                 self._compare_timer.daemon = True
                 self._compare_timer.start()
-            return out
-        return out + self._compare()
+            return []
+        return self._compare()
 
     def _late_compare(self) -> None:
         """The comparison that new points asked for while comparing was not due (timer thread):

@@ -286,6 +286,24 @@ class Run:
         arrive, so asking costs nothing)."""
         return "step" if self._epoch_gap or not self.points else "epoch"
 
+    def freeze_into(self, other: Run | None = None) -> Run:
+        """A snapshot of the run as it is now, for an analysis on another thread while points are
+        appended here (`other` updated in place, or a new Run): its series are `Series.freeze_into`
+        snapshots (no copy of the points: O(number of series)), kept as the same objects from one
+        snapshot to the next, so an analysis that holds them sees each snapshot's points. The probe
+        sidecar and the parameters are shared, not copied; the problems are not (the analysis does
+        not read them)."""
+        m = other if other is not None else Run(self.name, self.path, self.format)
+        m.name, m.path, m.format, m.first_line = self.name, self.path, self.format, self.first_line
+        m.role_map, m.role_hints, m.points = self.role_map, self.role_hints, self.points
+        m._epoch_gap, m.probe, m.params = self._epoch_gap, self.probe, self.params
+        if list(m.series) != list(self.series):  # (new series: the same order as here)
+            old = m.series
+            m.series = {name: old[name] if name in old else Series(name) for name in self.series}
+        for name, s in self.series.items():
+            s.freeze_into(m.series[name])
+        return m
+
     def fold(self, keep: int) -> bool:
         """Fold the oldest points of every series so each keeps at most 3 * `keep` (`Series.fold`);
         whether any series folded."""

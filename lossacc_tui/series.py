@@ -83,10 +83,21 @@ class Growable:
         return self._buf[: self._n]
 
     def writable(self) -> np.ndarray:
-        """The filled part, to change in place (a borrowed array is copied first)."""
-        if self._borrowed:
-            self._buf, self._borrowed = self._buf[: self._n].copy(), False
+        """The filled part, to change in place: always a new copy of the array first (a borrowed
+        array is never written, and a `frozen` view of this one, which the live analysis reads on
+        another thread, must not see values change under it; a rescale is O(n) all the same)."""
+        buf = np.empty(max(len(self._buf), self._n), dtype=np.float64)
+        buf[: self._n] = self._buf[: self._n]
+        self._buf, self._borrowed = buf, False
         return self._buf[: self._n]
+
+    def frozen(self) -> Growable:
+        """A Growable holding the values there are now, sharing this one's array: appends here
+        write past its end or into a new array, and `writable` copies, so what it holds never
+        changes (a snapshot that costs no copy). It must not be appended to (it is borrowed)."""
+        g = Growable.__new__(Growable)
+        g._buf, g._n, g._borrowed = self._buf, self._n, True
+        return g
 
     def nbytes(self) -> int:
         return self._buf.nbytes
@@ -134,6 +145,12 @@ class LazyColumn:
 
     def nbytes(self) -> int:
         return 0 if self._arr is None else self._arr.nbytes()
+
+    def frozen(self) -> LazyColumn:
+        """The column as it is now, sharing its array (`Growable.frozen`)."""
+        col = LazyColumn.__new__(LazyColumn)
+        col._n, col._arr = self._n, None if self._arr is None else self._arr.frozen()
+        return col
 
     def select(self, rows: np.ndarray, capacity: int) -> LazyColumn:
         """A new column of the given rows (positions), with room for `capacity` values."""
@@ -186,6 +203,24 @@ class Series:
 
     def __len__(self) -> int:
         return self._total
+
+    def freeze_into(self, other: Series | None = None) -> Series:
+        """A snapshot of this series as it is now (`other`, updated in place, or a new Series):
+        it shares the arrays (`Growable.frozen`: no copy, O(1)), so another thread may read it
+        while points are appended here. Only its scale is kept of the percent decision."""
+        m = other if other is not None else Series(self.name, self.source_name)
+        m.name, m.source_name, m.role, m.loss_kind = self.name, self.source_name, self.role, self.loss_kind
+        m._acc_named, m._total, m._base = self._acc_named, self._total, self._base
+        m.generation = self.generation
+        m._folded_idx = self._folded_idx  # (a fold makes a new index array: this one never changes)
+        m._value, m._step, m._epoch, m._time = (
+            self._value.frozen(),
+            self._step.frozen(),
+            self._epoch.frozen(),
+            self._time.frozen(),
+        )
+        m._pct.scale = self._pct.scale
+        return m
 
     def extend(
         self,

@@ -102,7 +102,6 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
         self._timer: Timer | None = None
         self.pacing_init()
         self._started = clock()
-        self._summary: tuple[tuple[object, ...], float, str] = ((), 0.0, "")
         self._params: dict[str, str] = {}  # run path -> its parameters, as Markdown
         self._names: dict[int, str] = {}  # id(run state) -> its name in the run list
         self.shown_runs: int | None = None  # runs in the run list as last drawn
@@ -281,15 +280,15 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
         return min(rows, key=lambda r: natural(r.name)).key
 
     def _run_summary(self, rs: Any) -> str:
-        """The analyzer's summary of the run, recomputed in the same frame as the plots whenever the
-        run changed, so it never shows older numbers than the legends (it costs about 0.3 ms on a
-        200,000-point run)."""
-        key, _, text = self._summary
-        an = rs.analyzer  # (every analysis is an event, `Analysed`, that bumps the run's version)
-        want = (id(rs), rs.version, an is not None)
-        if key != want:
-            text = an.summary() if an is not None else "No analysis for this run."
-            self._summary = (want, 0.0, text)
+        """The run's summary: what its last analysis found, with the latest values as the plots'
+        legends show them (written again when the run changed: `Published.summary_of`, lock held)."""
+        r = rs.result
+        if r is not None:
+            text = rs.memo("summary", lambda: r.summary_of(rs.run))
+        elif getattr(self.feed, "analyze", True):
+            text = "Analysing… the summary and the alerts follow."
+        else:
+            text = "No analysis for this run."
         return text + self._params_of(rs.run)
 
     def _params_of(self, run: Any) -> str:

@@ -81,7 +81,7 @@ def step(rs: RunState, axis: str, at: float | None, move: str) -> float | None:
 
 def state_at(rs: RunState, axis: str, at: float, to_axis: object) -> str | None:
     """The joint state whose stretch holds x = `at` (`to_axis(xs)` maps x to the analyzer's axis)."""
-    if rs.analyzer is None:
+    if rs.result is None:
         return None
     mapped = to_axis([at])  # type: ignore[operator]
     if mapped is None:

@@ -4,6 +4,7 @@ time since the last new point. Textual-free."""
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 from lossacc_tui.app.text import clean
@@ -27,6 +28,10 @@ def ago(seconds: float) -> str:
 def clock_text(seconds: float) -> str:
     s = max(0, int(seconds))
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+#: how the follower's status of a followed file that was deleted ends (`tail.py`)
+DELETED = ": deleted"
 
 
 def _no_record_yet(s: Any) -> bool:
@@ -57,6 +62,18 @@ def copy_status(app: Any) -> None:
     app.problems_seen = (t.problems, t.last_problem)
 
 
+#: an analysis pass running longer than this is shown ("analysing…"): a pass of a few new points
+#: (milliseconds, every half second) is not, a first analysis of a long run (seconds) is
+SHOW_ANALYSING = 0.5
+
+
+def analysing(app: Any) -> bool:
+    """An analysis pass has been running for more than SHOW_ANALYSING s (what the screen shows of
+    the alerts and the summary is then from the analysis before). Read without the lock."""
+    since = getattr(app.tracker.feed, "busy_since", None)
+    return since is not None and time.monotonic() - since > SHOW_ANALYSING
+
+
 def status_parts(app: Any, copied: bool = False) -> list[tuple[str, str]]:
     """(text, style) pieces of the status line; `copied`: the caller has just copied them (a frame,
     with the lock held), else they are copied here if the feed lets go of its lock within 10 ms."""
@@ -79,7 +96,8 @@ def status_parts(app: Any, copied: bool = False) -> list[tuple[str, str]]:
         speed = f"{r.speed:.3g}x"
         length = clock_text(r.vtime[-1] if r.total else 0)
         done = f" · {r.position}/{r.total} records · {clock_text(r.log_time())} of {length}"
-        return [(f"replay {label}", "bold"), (runs, ""), (f" · {state} {speed}", "bold"), (done, "")]
+        busy = [(" · analysing…", "bold cyan")] if analysing(app) else []
+        return [(f"replay {label}", "bold"), (runs, ""), (f" · {state} {speed}", "bold"), (done, ""), *busy]
     errors = [s for s in statuses if s.state == "error"]
     if errors:
         # (one line: a whole short sentence, without the list of formats `check` prints)
@@ -89,6 +107,10 @@ def status_parts(app: Any, copied: bool = False) -> list[tuple[str, str]]:
         have = [clean(s.path).rsplit("/", 1)[-1] for s in statuses if _no_record_yet(s)]
         state = f"waiting for a first record in {', '.join(have)}" if have else "waiting for a log to appear"
         style = "bold yellow"
+    elif gone := [s for s in statuses if s.state == "waiting" and DELETED in s.message]:
+        # (the follower says so: what was read stays on screen, a new file at the path is followed)
+        name = clean(gone[-1].path).rsplit("/", 1)[-1]
+        state, style = f"{name} deleted (what was read stays; waiting for a new file)", "bold yellow"
     elif any(s.state == "polling" for s in statuses):
         state, style = "live (polling)", "bold green"
     else:
@@ -97,6 +119,8 @@ def status_parts(app: Any, copied: bool = False) -> list[tuple[str, str]]:
     if last is None or math.isnan(last):
         age = "no points yet"
     parts = [(f"watching {label}", "bold"), (runs, ""), (" · ", ""), (state, style), (f" · {age}", "")]
+    if analysing(app):
+        parts.append((" · analysing…", "bold cyan"))
     count, last = getattr(app, "problems_seen", (0, None))
     if count and last is not None:  # a bad line is told (as `check` lists it), never dropped silently
         name = last.path.rsplit("/", 1)[-1]

@@ -1,5 +1,7 @@
-"""The app's side of a feed (a Monitor, or a Replay): per run, the feed's analyzer and the plot
-caches. Reading and analysis run on the feed's thread; the plot caches take in new points when a
+"""The app's side of a feed (a Monitor, or a Replay): per run, what its analysis last handed over
+(`published.Published`: copies, so a frame never waits for an analysis, which runs without the
+feed's lock) and the plot caches. Reading runs on the feed's thread, the analysis on a thread of its
+own; the plot caches take in new points when a
 frame is drawn (`Tracker.sync`: once per frame for all the points since the last one, however many
 blocks they came in, not once per block), and what only the analysis changes (alerts, the state
 timeline, the band) is recomputed once per analysis, not once per new point.
@@ -29,9 +31,10 @@ from lossacc_tui.events import (
 from lossacc_tui.model import Run, Series
 
 if TYPE_CHECKING:  # (the analysis is imported when it is first used: the view draws first)
-    from lossacc_tui.analysis import Alert, Analyzer, Params
+    from lossacc_tui.analysis import Alert, Params
     from lossacc_tui.analysis.compare import Bests
     from lossacc_tui.analysis.states import StateSegment
+    from lossacc_tui.published import Published
 
 PLOTTED = ("train_loss", "val_loss", "train_acc", "val_acc")
 SEVERITY_RANK = {"info": 1, "warning": 2, "critical": 3}
@@ -41,7 +44,8 @@ class Feed(Protocol):
     """What the app follows: `Monitor` or `Replay` (both analyse the runs they own)."""
 
     lock: Any
-    analyzers: dict[int, Analyzer]
+    published: dict[int, Published]
+    publishing: bool
 
     def subscribe(self, fn: Callable[[list[Event]], None]) -> None: ...
     def start(self) -> None: ...
@@ -53,7 +57,7 @@ class RunState:
     """A run and what the app keeps about it."""
 
     run: Run
-    analyzer: Analyzer | None = None
+    result: Published | None = None  # its analysis as last handed over (None: not analysed yet)
     caches: dict[str, SeriesCache] = field(default_factory=dict)
     version: int = 0  # bumped whenever its points or alerts change
     analysed: int = 0  # bumped whenever its analysis ran (alerts, states) or it was read again
@@ -81,10 +85,10 @@ class RunState:
 
     @property
     def alerts(self) -> list[Alert]:
-        """The analyzer's alerts (sorted by start; the same list until the run changes: do not
-        modify it)."""
-        an = self.analyzer
-        return self.memo("alerts", lambda: list(an.alerts) if an is not None else [], None, True)  # type: ignore[no-any-return]
+        """The analysis' alerts (sorted by start; copies, the same list until the run is analysed
+        again: do not modify it)."""
+        r = self.result
+        return self.memo("alerts", lambda: list(r.alerts) if r is not None else [], None, True)  # type: ignore[no-any-return]
 
     @property
     def active(self) -> list[Alert]:
@@ -92,9 +96,9 @@ class RunState:
 
     @property
     def states(self) -> list[StateSegment]:
-        """The analyzer's joint-state timeline (made to agree with the alerts), once per analysis."""
-        an = self.analyzer
-        return self.memo("states", lambda: list(an.states) if an is not None else [], None, True)  # type: ignore[no-any-return]
+        """The analysis' joint-state timeline (made to agree with the alerts)."""
+        r = self.result
+        return self.memo("states", lambda: list(r.states) if r is not None else [], None, True)  # type: ignore[no-any-return]
 
     @property
     def worst(self) -> str | None:
@@ -104,10 +108,9 @@ class RunState:
 
     @property
     def axis(self) -> str:
-        """The x axis the analyzer reports in (alerts, states)."""
-        ctx = getattr(self.analyzer, "ctx", None)
-        if ctx is not None:
-            return str(ctx.axis)
+        """The x axis the analysis reports in (alerts, states)."""
+        if self.result is not None:
+            return self.result.axis
         series = [s for s in self.run.series.values() if len(s)]  # (Run.x_axis costs O(history))
         return "epoch" if series and all(has_axis(s, "epoch") for s in series) else "step"
 
@@ -139,6 +142,7 @@ class Tracker:
         self.opened: list[tuple[RunState, Alert]] = []  # alerts opened since the UI last looked
         self.compare_bests: Bests = {}  # the compare screen's comparison state
         self.on_change: Callable[[], None] | None = None
+        feed.publishing = True  # (the analysis hands copies over: a frame reads those)
         feed.subscribe(self._on_events)
 
     def state(self, run: Run) -> RunState:
@@ -172,7 +176,7 @@ class Tracker:
                 if ev.change == "opened":
                     self.opened.append((touched[id(ev.run)], ev.alert))
         for rs in touched.values():
-            rs.analyzer = self.feed.analyzers.get(id(rs.run))
+            rs.result = self.feed.published.get(id(rs.run))
             rs.version += 1
         for rs in analysed.values():
             rs.analysed += 1

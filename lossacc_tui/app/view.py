@@ -252,13 +252,10 @@ def analysis_best(rs: RunState, s: Series) -> int | None:
     loss its accuracy makes impossible for a cross-entropy (an isolated glitch, e.g. 1.19e-07 at
     accuracy 0.119) is masked there, so it is not the best checkpoint; None when the analysis has
     no best of this series (then the plot's own minimum is the best)."""
-    an = rs.analyzer
-    ctx = getattr(an, "ctx", None)
-    track = getattr(an, "_tracks", {}).get("loss")  # (the analyzer's loss track: its running best)
-    loss = getattr(ctx, "loss", None)
-    if track is None or loss is None or getattr(loss, "name", None) != s.name:
+    best = rs.result.loss_best if rs.result is not None else None
+    if best is None or best[0] != s.name:
         return None
-    return s.position(int(track.best_idx))  # (its place in `values`: None if folded away, `--keep`)
+    return s.position(best[1])  # (its place in `values`: None if folded away, `--keep`)
 
 
 def build_plot(

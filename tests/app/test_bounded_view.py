@@ -16,6 +16,7 @@ from lossacc_tui.app.band import last_painter as _last_painter
 from lossacc_tui.app.band import to_cols as _cols
 from lossacc_tui.app.tracker import RunState
 from lossacc_tui.app.view import x_to_col
+from lossacc_tui.published import publish
 from lossacc_tui.source import discover
 
 
@@ -55,7 +56,7 @@ def noisy_run(tmp_path: Path, n: int) -> RunState:
     src.read_all()
     an = Analyzer(src.runs[0])
     an.update()
-    return RunState(src.runs[0], an)
+    return RunState(src.runs[0], publish(an, src.runs[0].points))
 
 
 def test_closed_alerts_of_a_kind_about_one_subject_merge_into_one_row(tmp_path: Path) -> None:

@@ -145,7 +145,7 @@ def test_the_cursor_on_points_the_analysis_has_not_reached_reads_the_state_so_fa
         SimpleNamespace(start=0, end=10, state="warm-up"),
         SimpleNamespace(start=10, end=76, state="flat"),
     ]
-    rs = SimpleNamespace(analyzer=SimpleNamespace(states=states), states=states)
+    rs = SimpleNamespace(result=SimpleNamespace(states=states), states=states)
     same = lambda xs: xs  # noqa: E731
     assert state_at(rs, "epoch", 5, same) == "warm-up"
     assert state_at(rs, "epoch", 76, same) == "flat"
