@@ -177,7 +177,14 @@ class LossUpAccUp(PairDetector):
                 "cheaper, so the extra cost sits on the samples it gets wrong"
             )
         out += who_carries_loss(
-            e["now_loss"], e["now_acc"], self.ctx.classes.k, x0, x1, nm, favour, why,
+            e["now_loss"],
+            e["now_acc"],
+            self.ctx.classes.k,
+            x0,
+            x1,
+            nm,
+            favour,
+            why,
             since=(e["best_loss"], e["best_acc"]),
         )
         return out

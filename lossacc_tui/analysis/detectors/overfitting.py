@@ -336,7 +336,14 @@ class Overfitting(Detector):
             "confident makes its right answers cheaper, so the extra cost sits on the samples it gets wrong"
         )
         out += who_carries_loss(
-            e["now_val_loss"], e["acc_now"], self.ctx.classes.k, x0, x1, nm, "mistakes", why,
+            e["now_val_loss"],
+            e["acc_now"],
+            self.ctx.classes.k,
+            x0,
+            x1,
+            nm,
+            "mistakes",
+            why,
             since=(e["best_val_loss"], e["acc_at_best"]),
         )
         return out

@@ -160,7 +160,14 @@ class ValLossUnstable(PairDetector):
         )
         out = classes_claim(self.ctx, x0, x1)
         out += who_carries_loss(
-            e["loss_high"], e["acc_at_high"], self.ctx.classes.k, x0, x1, nm, "mistakes", why,
+            e["loss_high"],
+            e["acc_at_high"],
+            self.ctx.classes.k,
+            x0,
+            x1,
+            nm,
+            "mistakes",
+            why,
             since=(e["loss_low"], e["acc_at_low"]),
         )
         out.append(
