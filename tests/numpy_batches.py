@@ -11,18 +11,33 @@ import numpy as np
 
 
 def batch_eval_run(
-    steps: int, seed: int = 0, eval_batch: int = 32, batch: int = 32, lr: float = 0.05, features: int = 20
+    steps: int,
+    seed: int = 0,
+    eval_batch: int = 32,
+    batch: int = 32,
+    lr: float = 0.05,
+    features: int = 20,
+    flip: float = 0.0,
+    every: int = 1,
+    score_noise: float = 0.4,
 ) -> dict[str, np.ndarray]:
     """Per step: `train_loss` (the minibatch's mean cross-entropy before the update, nats),
     `val_loss` and `val_acc` (mean cross-entropy in nats and fraction right on a fresh batch of
     `eval_batch` validation samples, after the update). Labels are the sign of a fixed linear score
-    plus noise (about 12 % of them on the wrong side), classes balanced. Arrays of length `steps`."""
+    plus `score_noise` times its scale (at 0.4, about 12 % of them on the wrong side), classes
+    balanced; with `flip`, that share of labels (training and validation) is then swapped whatever
+    the sample, so some mistakes sit far on the wrong side and cost many nats: a heavy upper tail
+    of a batch's mean loss. Arrays of length `steps`; with `every` > 1 only every `every`-th step is
+    kept (length steps // every, each with that step's training loss)."""
     rng = np.random.default_rng(seed)
     w_true = rng.normal(size=features)
 
     def draw(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
         x = rng.normal(size=(*shape, features))
-        y = ((x @ w_true + 0.4 * np.linalg.norm(w_true) * rng.normal(size=shape)) > 0).astype(np.float64)
+        score = x @ w_true + score_noise * np.linalg.norm(w_true) * rng.normal(size=shape)
+        y = (score > 0).astype(np.float64)
+        if flip > 0:
+            y = np.where(rng.random(shape) < flip, 1.0 - y, y)
         return x, y
 
     w = np.zeros(features)
@@ -51,7 +66,8 @@ def batch_eval_run(
         z = np.einsum("sbf,sf->sb", xv, ws[s0 : s0 + c]) + bs[s0 : s0 + c, None]
         val_loss[s0 : s0 + c] = np.mean(np.logaddexp(0.0, z) - yv * z, axis=1)
         val_acc[s0 : s0 + c] = np.mean((z > 0) == (yv > 0.5), axis=1)
-    return {"train_loss": train_loss, "val_loss": val_loss, "val_acc": val_acc}
+    keep = slice(every - 1, None, every)
+    return {"train_loss": train_loss[keep], "val_loss": val_loss[keep], "val_acc": val_acc[keep]}
 
 
 def write_jsonl(path: Path, run: dict[str, np.ndarray]) -> Path:

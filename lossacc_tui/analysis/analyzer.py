@@ -27,7 +27,8 @@ from lossacc_tui.analysis.alert_events import diff, event_key
 from lossacc_tui.analysis.alerts import Alert, Event, StateSegment
 from lossacc_tui.analysis.consistency import ConsistentLoss
 from lossacc_tui.analysis.detectors import Ctx, Detector, build_detectors
-from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting
+from lossacc_tui.analysis.detectors.mismatch import MetricMismatch
+from lossacc_tui.analysis.detectors.overfitting import Overfitting
 from lossacc_tui.analysis.layout import RunLayout
 from lossacc_tui.analysis.lookups import ordered
 from lossacc_tui.analysis.pairing import Pairer

@@ -14,7 +14,7 @@ from lossacc_tui.analysis.classes import classes_from_files
 from lossacc_tui.analysis.consistency import corroborates, inconsistent
 from lossacc_tui.analysis.density import points_per_eval
 from lossacc_tui.analysis.detectors import Ctx
-from lossacc_tui.analysis.detectors.joined import MetricMismatch
+from lossacc_tui.analysis.detectors.mismatch import MetricMismatch
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import Classes, infer_classes
 from lossacc_tui.analysis.track import x_column

@@ -7,12 +7,13 @@ from lossacc_tui.analysis.detectors.base import Ctx, Detector
 from lossacc_tui.analysis.detectors.chance import AccAtChance
 from lossacc_tui.analysis.detectors.degrading import ValDegrading
 from lossacc_tui.analysis.detectors.explosion import Explosion
-from lossacc_tui.analysis.detectors.joined import MetricMismatch, Overfitting
 from lossacc_tui.analysis.detectors.level import HighLossGoodAcc
 from lossacc_tui.analysis.detectors.loss_down import LossDownAccDown
 from lossacc_tui.analysis.detectors.loss_up import LossUpAccUp
+from lossacc_tui.analysis.detectors.mismatch import MetricMismatch
 from lossacc_tui.analysis.detectors.non_finite import NonFinite
 from lossacc_tui.analysis.detectors.not_ce import NotCrossEntropy
+from lossacc_tui.analysis.detectors.overfitting import Overfitting
 from lossacc_tui.analysis.detectors.plateau import Plateau
 from lossacc_tui.analysis.detectors.stuck import AccStuck
 from lossacc_tui.analysis.detectors.unstable import ValLossUnstable

@@ -24,7 +24,7 @@ from lossacc_tui.analysis.detectors.base import (
     value,
     value_at_x,
 )
-from lossacc_tui.analysis.detectors.joined import Overfitting, _run_lengths
+from lossacc_tui.analysis.detectors.overfitting import Overfitting, _run_lengths
 from lossacc_tui.analysis.detectors.rise import beyond_best
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures

@@ -75,6 +75,12 @@ class LossDownAccDown(PairDetector):
                 # those standard errors: the peak is the highest of many draws of a small set's luck
                 # (200 fixed samples: 0.92 -> 0.90 is 4 samples, one standard error)
                 need = np.fmax(need, p.rise_z * acc.res)
+            # ... and whatever the trend rule's grid has revealed, a fall of less than rise_z samples
+            # of the set the values most likely come from (`Ctx.acc_n_likely`: 0.8125 and 0.84375
+            # printed in full fit 1/32 with a chance of 1e-6) is no fall: one of the level's
+            # evaluations a sample lower moved a 32-sample level by a third of a sample
+            one = 1.0 / self._n_likely(acc.idx)
+            need = np.fmax(need, p.rise_z * one)
             ref = acc.loss_at_abest
             gained = (loss.lvl <= ref * (1 - p.loss_gain_min)) & (loss.lvl < ref)
             near_best = loss.lvl <= loss.lbest * (1 + p.rise_rel / 2)
@@ -90,7 +96,21 @@ class LossDownAccDown(PairDetector):
             off = (drop < p.acc_drop_min / 2) | (loss.lvl > loss.lbest * (1 + p.rise_rel))
             if acc.res is not None:
                 off |= drop < acc.res  # back within the accuracy's resolution: no fall to speak of
+            off |= drop < one  # (less than one sample)
         return on, off
+
+    def _n_likely(self, idx: np.ndarray) -> np.ndarray:
+        """The evaluation-set size the accuracy's values most likely come from by each point
+        (`Ctx.acc_n_likely`, asked at the chunk's ends and point by point only where they differ);
+        inf where none is known (so 1 / n is 0)."""
+        n_at = self.ctx.acc_n_likely
+        out = np.full(len(idx), np.inf)
+        if n_at is None or len(idx) == 0:
+            return out
+        n0, n1 = n_at(int(idx[0])), n_at(int(idx[-1]))
+        if n0 == n1:
+            return np.full(len(idx), float(n0) if n0 else np.inf)
+        return np.array([float(n) if (n := n_at(int(i))) else np.inf for i in idx])
 
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         assert acc is not None

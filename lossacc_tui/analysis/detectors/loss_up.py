@@ -176,7 +176,17 @@ class LossUpAccUp(PairDetector):
                 f"loss fell {arrow(t0, t1)}: a model growing more confident makes its right answers "
                 "cheaper, so the extra cost sits on the samples it gets wrong"
             )
-        out += who_carries_loss(e["now_loss"], e["now_acc"], self.ctx.classes.k, x0, x1, nm, favour, why)
+        out += who_carries_loss(
+            e["now_loss"],
+            e["now_acc"],
+            self.ctx.classes.k,
+            x0,
+            x1,
+            nm,
+            favour,
+            why,
+            since=(e["best_loss"], e["best_acc"]),
+        )
         return out
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:

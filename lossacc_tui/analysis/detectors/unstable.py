@@ -24,6 +24,15 @@ NOISE_Z = 6.0
 #: that do (a per-step run has hundreds or thousands; an epoch-level run of 25 is judged on its swings alone)
 NOISE_SPAN = 200
 NOISE_MIN = 20
+#: ... and it must beat the largest rise inside one window over those same evaluations (the record of
+#: N windows) by the factor an exponential tail gives for odds of one in `RECORD_ODDS`: a record of N
+#: draws from a tail of scale b sits near b ln N, and b ln(RECORD_ODDS) is passed by one window in
+#: RECORD_ODDS, so the bar is the record times ln(RECORD_ODDS) / ln N (3.8 with 20 evaluations before,
+#: 2.2 with 200). A small batch's mean loss has a heavier upper tail than the Gaussian the deviation
+#: bar assumes (one confidently wrong sample more moves a 64-sample mean by its whole cost / 64):
+#: healthy numpy runs on fresh 32-128-sample batches passed 6 deviations, and one whose mistakes cost
+#: ~7 nats each rose 2.2 times its record (tests/test_analysis_unstable_tail.py)
+RECORD_ODDS = 1e5
 
 
 class ValLossUnstable(PairDetector):
@@ -54,10 +63,37 @@ class ValLossUnstable(PairDetector):
         for j in np.flatnonzero(on):  # (rare: where a swing of the size asked for was found)
             # a rise the series' own evaluation noise gives now and then is no swing: a small
             # validation batch moves its mean loss by a lot with one confident mistake more or less
-            noise = self._noise_before(int(loss.idx[j]))
-            if loss.swing_abs[j] < NOISE_Z * noise:
+            i = int(loss.idx[j])
+            if loss.swing_abs[j] < NOISE_Z * self._noise_before(i):
                 on[j] = False
+            elif loss.swing_abs[j] < self._record_bar(i):
+                on[j] = False  # (the series' own tail: it rose nearly as much before, and was well)
         return on, off
+
+    def _history(self, i: int) -> np.ndarray:
+        """The finite loss values of the `NOISE_SPAN` evaluations before the window that ends at
+        point i (nats); empty with fewer than `NOISE_MIN` of them."""
+        series = self.ctx.loss
+        if series is None:
+            return np.empty(0)
+        j = i - series.base
+        w = self.p.unstable_window
+        y = np.asarray(series.raw[max(0, j - w - NOISE_SPAN) : max(0, j - w + 1)], dtype=float)
+        y = y[np.isfinite(y)]
+        return y if len(y) >= NOISE_MIN else np.empty(0)
+
+    def _record_bar(self, i: int) -> float:
+        """The rise (nats) a swing in the window ending at point i must reach to stand out of the
+        series' own tail: the largest rise inside any window of `unstable_window` evaluations over
+        `_history(i)` (max over lags 1..window-1 of y[t] - y[t - lag]), times
+        ln(RECORD_ODDS) / ln(its number of windows); NaN without a history (the swing is kept)."""
+        y = self._history(i)
+        if len(y) == 0:
+            return math.nan
+        record = max(
+            float(np.max(y[lag:] - y[:-lag])) for lag in range(1, min(self.p.unstable_window, len(y)))
+        )
+        return record * math.log(RECORD_ODDS) / math.log(len(y))
 
     def _noise_before(self, i: int) -> float:
         """The loss's own noise (standard deviation from second differences, nats) over the
@@ -65,17 +101,8 @@ class ValLossUnstable(PairDetector):
         features' `sig_prev`, whose few points dip low by chance now and then (and which, in a run
         unstable from its start, is the instability itself); NaN with fewer than `NOISE_MIN` points.
         Depends on the series only, so a run read line by line decides as one read whole."""
-        series = self.ctx.loss
-        if series is None:
-            return math.nan
-        j = i - series.base
-        y = np.asarray(
-            series.raw[
-                max(0, j - self.p.unstable_window - NOISE_SPAN) : max(0, j - self.p.unstable_window + 1)
-            ]
-        )
-        y = y[np.isfinite(y)]
-        if len(y) < NOISE_MIN:  # (a short history: its noise is the swings themselves, if any)
+        y = self._history(i)
+        if len(y) == 0:  # (a short history: its noise is the swings themselves, if any)
             return math.nan
         return float(np.mean(np.abs(np.diff(y, 2)))) / SECOND_DIFF_SCALE
 
@@ -133,7 +160,15 @@ class ValLossUnstable(PairDetector):
         )
         out = classes_claim(self.ctx, x0, x1)
         out += who_carries_loss(
-            e["loss_high"], e["acc_at_high"], self.ctx.classes.k, x0, x1, nm, "mistakes", why
+            e["loss_high"],
+            e["acc_at_high"],
+            self.ctx.classes.k,
+            x0,
+            x1,
+            nm,
+            "mistakes",
+            why,
+            since=(e["loss_low"], e["acc_at_low"]),
         )
         out.append(
             Claim(
