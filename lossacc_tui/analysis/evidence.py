@@ -374,3 +374,19 @@ def not_cross_entropy(loss: float, acc: float, x: float, names: tuple[str, str, 
         "predictions at that evaluation",
         evidence={"loss": loss, "acc": acc, "floor": floor(acc)},
     )
+
+
+def training_fall_says_sharper(train_then: float, train_now: float, val_now: float) -> bool:
+    """Whether a fall of the training loss (nats, `train_then` -> `train_now`) may be read as the
+    model growing more confident, the reason the rise kinds give for `mistakes-carry-loss`: only
+    when it fell and is not above the validation loss now. A training loss that stays above the
+    validation loss of the same model carries terms the validation loss does not (label
+    smoothing's floor, mixup, dropout, a regulariser added in): its fall says nothing of how
+    confident the model's held-out answers are (tester 9: label smoothing 0.1, the training loss
+    0.92 -> 0.39 while held-out confidence fell 0.955 -> 0.843)."""
+    return (
+        math.isfinite(train_then)
+        and math.isfinite(train_now)
+        and train_now < train_then
+        and not train_now > val_now
+    )

@@ -26,7 +26,12 @@ from lossacc_tui.analysis.detectors.rise import (
     span_rules,
     steady_rise,
 )
-from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
+from lossacc_tui.analysis.evidence import (
+    mistakes_change,
+    rise_claims,
+    training_fall_says_sharper,
+    who_carries_loss,
+)
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import arrow, change, fmt_x
 from lossacc_tui.analysis.span_trend import (
@@ -167,7 +172,7 @@ class LossUpAccUp(PairDetector):
         out += rise_claims(e["best_loss"], e["now_loss"], noise(self.ctx.loss, i), x0, x1, nm[0], nm[2])
         t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
         favour, why = "", ""
-        if math.isfinite(t0) and math.isfinite(t1) and t1 < t0:
+        if training_fall_says_sharper(t0, t1, e["now_loss"]):
             # the model grows more confident on what it fits (training loss falling), so its right
             # answers get cheaper: the extra validation loss sits on the samples it gets wrong
             favour = "mistakes"

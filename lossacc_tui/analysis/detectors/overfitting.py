@@ -29,7 +29,12 @@ from lossacc_tui.analysis.detectors.rise import (
     span_rules,
     steady_rise,
 )
-from lossacc_tui.analysis.evidence import mistakes_change, rise_claims, who_carries_loss
+from lossacc_tui.analysis.evidence import (
+    mistakes_change,
+    rise_claims,
+    training_fall_says_sharper,
+    who_carries_loss,
+)
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures, concat, split
 from lossacc_tui.analysis.quantities import arrow, fmt_x
 from lossacc_tui.analysis.span_trend import SpanTrend, sample_noise_at, span_significant
@@ -329,7 +334,7 @@ class Overfitting(Detector):
             return out
         out += mistakes_change(e["acc_at_best"], e["acc_now"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
         t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
-        if not t1 < t0:  # the training loss rose too: nothing favours either reading
+        if not training_fall_says_sharper(t0, t1, e["now_val_loss"]):  # nothing favours either reading
             return out + who_carries_loss(e["now_val_loss"], e["acc_now"], self.ctx.classes.k, x0, x1, nm)
         why = (
             f"{self.subject} rose while the training loss fell {arrow(t0, t1)}: a model growing more "

@@ -64,11 +64,23 @@ class ValLossUnstable(PairDetector):
             # a rise the series' own evaluation noise gives now and then is no swing: a small
             # validation batch moves its mean loss by a lot with one confident mistake more or less
             i = int(loss.idx[j])
-            if loss.swing_abs[j] < NOISE_Z * self._noise_before(i):
+            if self._right_at_high(i):
+                # every sample right: the loss is all right answers held with less confidence (label
+                # smoothing's targets, a softer head), never confident mistakes, whatever its factor
+                on[j] = False
+            elif loss.swing_abs[j] < NOISE_Z * self._noise_before(i):
                 on[j] = False
             elif loss.swing_abs[j] < self._record_bar(i):
                 on[j] = False  # (the series' own tail: it rose nearly as much before, and was well)
         return on, off
+
+    def _right_at_high(self, i: int) -> bool:
+        """Whether every sample is classified right (accuracy 1) at the highest loss of the window
+        of `unstable_window` evaluations that ends at point i."""
+        first = max(self.ctx.loss.base if self.ctx.loss is not None else 0, i - self.p.unstable_window + 1)
+        loss = [(value(self.ctx.loss, k), k) for k in range(first, i + 1)]
+        finite = [(v, k) for v, k in loss if math.isfinite(v)]
+        return bool(finite) and value(self.ctx.acc, max(finite)[1]) >= 1.0
 
     def _history(self, i: int) -> np.ndarray:
         """The finite loss values of the `NOISE_SPAN` evaluations before the window that ends at
@@ -134,11 +146,9 @@ class ValLossUnstable(PairDetector):
             alert.data["swing"] = best
 
     def severity(self, alert: Alert) -> Severity:
-        return (
-            "critical"
-            if alert.evidence.get("loss_per_mistake_at_high", 0.0) >= self.p.insane_nats
-            else "warning"
-        )
+        # (with no mistake at the high, accuracy 1, the cost per mistake is no number: never critical)
+        per_mistake = alert.evidence.get("loss_per_mistake_at_high", 0.0)
+        return "critical" if math.isfinite(per_mistake) and per_mistake >= self.p.insane_nats else "warning"
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
@@ -170,6 +180,8 @@ class ValLossUnstable(PairDetector):
             why,
             since=(e["loss_low"], e["acc_at_low"]),
         )
+        if e["acc_at_high"] >= 1.0:  # (no mistake at the high: nothing to be confident about)
+            return out
         out.append(
             Claim(
                 "confident-mistakes",
