@@ -171,15 +171,17 @@ def spliced_log(path: Path, seed: int, n: int = 6000) -> None:
     nums = np.array(float_texts(rng, n * 2), dtype=object).reshape(n, 2)
     lines = [f'{{"step": {i}, "loss": {a}, "acc": {b}}}' for i, (a, b) in enumerate(nums.tolist())]
     odd = [
-        '{"step": 7, "loss": 0.5}',
-        '{"acc": 0.25, "step": 7}',
-        '{"step": 7, "loss": null, "acc": 0.5}',
-        '{"step": 7, "loss": NaN, "acc": Infinity}',
-        '{"acc": null}',
-        *JSON_BAD,
+        '{{"step": {at}, "loss": 0.5}}',
+        '{{"acc": 0.25, "step": {at}}}',
+        '{{"step": {at}, "loss": null, "acc": 0.5}}',
+        '{{"step": {at}, "loss": NaN, "acc": Infinity}}',
+        '{{"acc": null}}',
+        *(b.replace("{", "{{").replace("}", "}}").replace('"step": 1,', '"step": {at},') for b in JSON_BAD),
     ]
+    # (an odd line at its own step: one at an earlier step would go back into the run, which reads
+    # as a resume from a checkpoint, readers/split.py rule 3, and replace what the run logged since)
     for at in rng.integers(1, n, 6).tolist():
-        lines[at] = odd[rng.integers(0, len(odd))]
+        lines[at] = odd[rng.integers(0, len(odd))].format(at=at)
     path.write_text("\n".join(lines) + "\n")
 
 
