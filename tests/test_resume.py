@@ -123,3 +123,20 @@ def test_tensorboard_folder_restarted_from_scratch_is_two_runs(tmp_path: Path) -
     shutil.copy(first, tb / first.name.replace(".0", ".7").replace(first.name.split(".")[3], "1896025127"))
     runs = read_finished(discover(tb)).runs
     assert len(runs) == 2 and sorted(len(r.series["Loss/val"]) for r in runs) == [31, 80]
+
+
+def test_event_files_of_several_jobs_in_one_folder_are_never_glued(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A folder collecting event files of three projects written on three hosts (renamed copies,
+    `realworld_logs/tensorboard`) is no single SummaryWriter's folder: each file is its own run, and
+    nothing is replaced as a resume (a tester saw the three glued into one run, 54 values dropped)."""
+    folder = Path(__file__).resolve().parents[2] / "shared" / "realworld_logs" / "tensorboard"
+    if not folder.is_dir():
+        pytest.skip("the shared real-world logs are not beside this checkout")
+    main(["check", str(folder)])
+    out = capsys.readouterr().out
+    runs = [line for line in out.splitlines() if "[tensorboard]" in line]
+    assert len(runs) == len(list(folder.glob("*tfevents*")))
+    assert "resumed from a checkpoint" not in out
+    assert "replaced" not in out

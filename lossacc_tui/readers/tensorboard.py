@@ -369,10 +369,25 @@ def writer_folder_layout(folder: Path) -> list[Claim]:
     and says so in a problem; a start from the first step again is a run of its own (`folder#2`),
     never silently dropped."""
     events = sorted(event_files(folder), key=_event_file_order)
-    if len(events) < 2:
+    hosts = {_writer_host(p) for p in events}
+    if len(events) < 2 or len(hosts) != 1 or None in hosts:
+        # (files of several hosts, or renamed ones whose names no longer say the host: separate
+        # jobs collected in one folder, each read as its own run, never glued into one)
         return []
     files: list[tuple[Path, Callable[[], Reader]]] = [(p, TensorBoardReader) for p in events]
     return [Claim(folder, "tensorboard", files, joined=False, sequential=True)]
+
+
+def _writer_host(p: Path) -> str | None:
+    """The host a SummaryWriter wrote `events.out.tfevents.<unix time>.<host>.<pid>.<n>` on (the
+    host may hold dots; TF2 adds `.<uid>.v2`); None for a name not of that form (a renamed copy),
+    which makes the folder no single writer's."""
+    parts = p.name.split(".")
+    if not (p.name.startswith("events.out.tfevents.") and len(parts) >= 7 and parts[3].isdigit()):
+        return None
+    if parts[-1] == "v2":  # (TF2: `.<host>.<pid>.<uid>.v2`)
+        return ".".join(parts[4:-3]) or None
+    return ".".join(parts[4:-2]) if parts[-1].isdigit() else None
 
 
 def _event_file_order(p: Path) -> tuple[int, str]:
