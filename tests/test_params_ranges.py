@@ -48,3 +48,24 @@ def test_a_config_file_is_checked_alike(tmp_path: Path, capsys: pytest.CaptureFi
     cfg.write_text('{"analysis": {"unstable-ratio": 1.0}}')
     assert main(["check", "--config", str(cfg), str(LOG)]) == 2
     assert "unstable_ratio must be above 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "setting", ["window=1e9", "window=1e300", "plateau_patience=1e18", "noise_window=100000"]
+)
+def test_a_huge_window_or_count_is_one_line_never_a_memory_hog(
+    setting: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A tester's `--set noise_window=1e9` grew until the OOM killer ended it, and `window=1e9`
+    printed a traceback asking for 60 GB: every window and count is at most `MAX_COUNT`."""
+    log = Path(__file__).parent / "data" / "resume" / "resume_back.csv"
+    assert main(["check", str(log), "--set", setting]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "at most 10,000 evaluations" in err, err
+
+
+def test_a_window_longer_than_the_run_analyses_it(capsys: pytest.CaptureFixture[str]) -> None:
+    """window=1000 on an 80-epoch log raised a traceback in overfitting's training-loss level."""
+    log = Path(__file__).parent / "data" / "resume" / "resume_back.csv"
+    assert main(["check", str(log), "--set", "window=1000"]) in (0, None)
+    assert "Traceback" not in capsys.readouterr().err

@@ -128,6 +128,19 @@ class Params:
         for name in ("open_after", "close_after", "plateau_patience", "long_window_factor", "state_min_run"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1")
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if (
+                isinstance(f.default, int)
+                and not isinstance(f.default, bool)
+                and isinstance(v, int)
+                and v > MAX_COUNT
+            ):
+                problems.append(
+                    f"{f.name} must be at most {MAX_COUNT:,} evaluations (got {v:,})"
+                    if v < 10**15
+                    else f"{f.name} must be at most {MAX_COUNT:,} evaluations (got {float(v):.3g})"
+                )
         if not 0.0 <= self.smoothing < 1.0:
             problems.append("smoothing must be in [0, 1)")
         if self.majority_rate is not None and not 0.0 < self.majority_rate <= 1.0:
@@ -209,6 +222,12 @@ _FRACTIONS = (
     "runs_acc_gap",
     "mismatch_gap",
 )
+
+
+#: the largest window or count (evaluations) a parameter may take: past it a setting is a typo, and
+#: the analysis would allocate arrays of that length (window=1e9 asked for 60 GB; window=1e5 took minutes
+#: on an 80-row log)
+MAX_COUNT = 10_000
 
 
 def _range_problems(p: Params) -> list[str]:

@@ -165,6 +165,8 @@ class Overfitting(Detector):
         contiguous = same_rows
         # (a per-step training loss: about an epoch's worth of points, `Ctx.train_window`)
         for j in range(width or max(self.p.half, self.ctx.train_window)):
+            if j >= (hi if contiguous else int(last.max(initial=-1)) + 1):
+                break  # (a window longer than the series: no point is left to average)
             if contiguous:  # a slice, NaN before the series start
                 v = np.full(len(xs), np.nan)
                 a = lo - j
