@@ -21,7 +21,10 @@ from numpy_training import keras_csv
 from lossacc_tui.analysis import Analyzer
 
 
-@pytest.mark.parametrize(("seed", "classes", "eps"), [(0, 10, 0.1), (1, 10, 0.1), (2, 10, 0.1), (0, 5, 0.2)])
+@pytest.mark.parametrize(
+    ("seed", "classes", "eps"),
+    [(0, 10, 0.1), (1, 10, 0.1), (2, 10, 0.1), (0, 5, 0.2), (2, 3, 0.2), (3, 5, 0.1)],
+)
 def test_smoothed_runs_get_no_false_page_and_no_false_likely(
     tmp_path: Path, seed: int, classes: int, eps: float
 ) -> None:

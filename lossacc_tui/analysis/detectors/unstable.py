@@ -147,8 +147,12 @@ class ValLossUnstable(PairDetector):
 
     def severity(self, alert: Alert) -> Severity:
         # (with no mistake at the high, accuracy 1, the cost per mistake is no number: never critical)
-        per_mistake = alert.evidence.get("loss_per_mistake_at_high", 0.0)
-        return "critical" if math.isfinite(per_mistake) and per_mistake >= self.p.insane_nats else "warning"
+        e = alert.evidence
+        per_mistake = e.get("loss_per_mistake_at_high", 0.0)
+        # (a training loss above this validation loss: the cost per mistake assumes right answers
+        # cost nothing, which a smoothed or regularised training objective refutes: never critical)
+        insane = math.isfinite(per_mistake) and per_mistake >= self.p.insane_nats
+        return "critical" if insane and not _floored_training(e) else "warning"
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
@@ -169,6 +173,7 @@ class ValLossUnstable(PairDetector):
             "wrong side more than on samples changing sides"
         )
         out = classes_claim(self.ctx, x0, x1)
+        floored = _floored_training(e)  # (right answers may have lost confidence: nothing favoured)
         out += who_carries_loss(
             e["loss_high"],
             e["acc_at_high"],
@@ -176,8 +181,8 @@ class ValLossUnstable(PairDetector):
             x0,
             x1,
             nm,
-            "mistakes",
-            why,
+            "" if floored else "mistakes",
+            "" if floored else why,
             since=(e["loss_low"], e["acc_at_low"]),
         )
         if e["acc_at_high"] >= 1.0:  # (no mistake at the high: nothing to be confident about)
@@ -213,6 +218,15 @@ class ValLossUnstable(PairDetector):
             "acc_low": min(accs, default=math.nan),
             "acc_high": max(accs, default=math.nan),
             "loss_per_mistake_at_high": loss_per_mistake(hi_v, acc_at_hi),
+            "train_loss_at_high": self.train_at(hi_k) if hi_k >= 0 else math.nan,
             "now_loss": value(self.ctx.loss, i),
             "now_acc": value(self.ctx.acc, i),
         }
+
+
+def _floored_training(e: dict[str, float]) -> bool:
+    """Whether the training loss at the swing's high is above the validation loss there: the
+    training objective carries terms the validation loss does not (label smoothing's floor, mixup,
+    a regulariser), so the model's right answers may be held at less confidence on purpose, and
+    neither the cost per mistake nor the trough's cost of right answers bounds what mistakes carry."""
+    return bool(e.get("train_loss_at_high", math.nan) > e["loss_high"])
