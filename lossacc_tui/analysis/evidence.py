@@ -388,5 +388,13 @@ def training_fall_says_sharper(train_then: float, train_now: float, val_now: flo
         math.isfinite(train_then)
         and math.isfinite(train_now)
         and train_now < train_then
-        and not train_now > val_now
+        and not training_floored(train_now, val_now)
     )
+
+
+def training_floored(train: float, val: float) -> bool:
+    """Whether the training loss (nats) is above the validation loss of the same model at the same
+    x: the training objective carries terms the validation loss does not (label smoothing's floor,
+    mixup, dropout, a regulariser), so right answers may be held at less confidence on purpose.
+    False when either is NaN."""
+    return bool(train > val)

@@ -11,7 +11,7 @@ from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import classes_claim, names, value
 from lossacc_tui.analysis.detectors.pair import PairDetector
-from lossacc_tui.analysis.evidence import who_carries_loss
+from lossacc_tui.analysis.evidence import training_floored, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import factor, fmt_x, loss_per_mistake, span, within
 from lossacc_tui.analysis.stats import SECOND_DIFF_SCALE
@@ -225,8 +225,6 @@ class ValLossUnstable(PairDetector):
 
 
 def _floored_training(e: dict[str, float]) -> bool:
-    """Whether the training loss at the swing's high is above the validation loss there: the
-    training objective carries terms the validation loss does not (label smoothing's floor, mixup,
-    a regulariser), so the model's right answers may be held at less confidence on purpose, and
-    neither the cost per mistake nor the trough's cost of right answers bounds what mistakes carry."""
-    return bool(e.get("train_loss_at_high", math.nan) > e["loss_high"])
+    """`evidence.training_floored` at the swing's high: neither the cost per mistake nor the
+    trough's cost of right answers bounds what mistakes carry there."""
+    return training_floored(e.get("train_loss_at_high", math.nan), e["loss_high"])
