@@ -70,3 +70,21 @@ def test_forced_format_still_reads_it(capsys: pytest.CaptureFixture[str]) -> Non
     code = main(["check", "--format", "jsonl", str(CFGRUN / "config.json")])
     _, err = capsys.readouterr()
     assert code in (0, 1, 2) and "hyperparameters" not in err
+
+
+def test_a_nested_num_classes_gives_k_and_a_dump_stays_no_run(tmp_path: Path) -> None:
+    """Hydra, mmengine and timm keep K under `model` (`{"model": {"num_classes": 10}}`); a tester saw
+    it ignored, and the false majority claim it would have refuted stayed. Two that disagree: none."""
+    run = tmp_path / "run"
+    run.mkdir()
+    shutil.copy(CFGRUN / "training.log", run / "training.log")
+    (run / "config.json").write_text(
+        json.dumps({"model": {"name": "resnet18", "num_classes": 10}, "lr": 0.1})
+    )
+    classes_from_files.cache_clear()
+    found = classes_from_files(str(run / "training.log"))
+    assert found is not None and found.k == 10 and found.basis == "model.num_classes: 10 in config.json"
+    assert [s.name for s in discover(run)] == ["run/training.log"]
+    (run / "config.json").write_text(json.dumps({"model": {"num_classes": 10}, "data": {"num_classes": 5}}))
+    classes_from_files.cache_clear()
+    assert classes_from_files(str(run / "training.log")) is None

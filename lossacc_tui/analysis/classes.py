@@ -4,8 +4,10 @@
 at chance on both metrics. Never assumed.
 
 Configuration keys read: `num_classes`, `n_classes`, `num_labels`, `nb_classes`, `classes` (an
-integer), `nc` (Ultralytics), and the length of HF `id2label`. Files are opened read-only, at most
-64 KB each, in the log's folder and up to two folders above it.
+integer), `nc` (Ultralytics), and the length of HF `id2label`; in a JSON file also under nested
+objects up to 4 deep (`{"model": {"num_classes": 10}}`, as Hydra, mmengine and timm write them),
+and none when two of them disagree. Files are opened read-only, at most 64 KB each, in the log's
+folder and up to two folders above it.
 
 >>> import tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -20,6 +22,7 @@ import functools
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from lossacc_tui.analysis.quantities import Classes
 
@@ -57,19 +60,31 @@ def _from_text(name: str, text: str) -> Classes | None:
             return None
         if not isinstance(data, dict):
             return None
-        labels = data.get("id2label")
-        if isinstance(labels, dict) and len(labels) >= 2:
-            return Classes(len(labels), "config", f"{len(labels)} labels in id2label of {name}")
-        for key in KEYS:
-            v = data.get(key)
-            if isinstance(v, int) and not isinstance(v, bool) and v >= 2:
-                return Classes(v, "config", f"{key}: {v} in {name}")
-        return None
+        found = _json_classes(data, name, "")
+        return found[0] if found and len({c.k for c in found}) == 1 else None  # (two K disagree: none)
     m = _YAML.search(text)
     if m is None:
         return None
     k = int(m.group(2))
     return Classes(k, "config", f"{m.group(1)}: {k} in {name}") if k >= 2 else None
+
+
+def _json_classes(data: dict[str, Any], name: str, where: str, depth: int = 0) -> list[Classes]:
+    """Every K a JSON object names, at its top level first, then in objects nested up to 4 deep
+    (Hydra, mmengine and timm configs keep it under `model`): `id2label`'s size, or one of KEYS."""
+    out: list[Classes] = []
+    labels = data.get("id2label")
+    if isinstance(labels, dict) and len(labels) >= 2:
+        out.append(Classes(len(labels), "config", f"{len(labels)} labels in {where}id2label of {name}"))
+    for key in KEYS:
+        v = data.get(key)
+        if isinstance(v, int) and not isinstance(v, bool) and v >= 2:
+            out.append(Classes(v, "config", f"{where}{key}: {v} in {name}"))
+    if depth < 4:
+        for key, v in data.items():
+            if isinstance(v, dict):
+                out += _json_classes(v, name, f"{where}{key}.", depth + 1)
+    return out
 
 
 @functools.lru_cache(maxsize=16384)  # (asked per run by the layout and by the comparison)
