@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -20,6 +21,17 @@ COMMANDS = ("watch", "replay", "check", "explain", "demo", "serve")
 #: Commands whose parsing never shows `explain`'s help: for them the parser is built without
 #: importing the analysis (its list of alert kinds), so the terminal view starts sooner.
 NO_EXPLAIN_HELP = ("watch", "replay", "check", "demo", "serve")
+
+
+def _poll_seconds(text: str) -> float:
+    """`--poll SECONDS`: a finite number above 0 (argparse says so on one line and exits 2)."""
+    try:
+        v = float(text)
+    except ValueError:
+        v = math.nan
+    if not (math.isfinite(v) and v > 0):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
+    return v
 
 
 def build_parser(kinds: bool = True) -> argparse.ArgumentParser:
@@ -54,7 +66,7 @@ def build_parser(kinds: bool = True) -> argparse.ArgumentParser:
     )
     c.add_argument(
         "--poll",
-        type=float,
+        type=_poll_seconds,
         metavar="SECONDS",
         help="check files every SECONDS instead of waiting for events",
     )
@@ -84,7 +96,7 @@ def build_parser(kinds: bool = True) -> argparse.ArgumentParser:
     common(w)
     w.add_argument(
         "--poll",
-        type=float,
+        type=_poll_seconds,
         metavar="SECONDS",
         help="check files every SECONDS instead of waiting for events",
     )
@@ -102,7 +114,7 @@ def build_parser(kinds: bool = True) -> argparse.ArgumentParser:
     )
     v = sub.add_parser("serve", help="the view in a web browser (needs: pip install 'lossacc-tui[serve]')")
     common(v)
-    v.add_argument("--poll", type=float, metavar="SECONDS", help="check files every SECONDS")
+    v.add_argument("--poll", type=_poll_seconds, metavar="SECONDS", help="check files every SECONDS")
     v.add_argument("--smoothing", type=float, metavar="W", help="start with smoothing on, EMA weight W")
     v.add_argument("--host", default="localhost", help="address to listen on (default: localhost)")
     v.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")

@@ -69,3 +69,14 @@ def test_a_window_longer_than_the_run_analyses_it(capsys: pytest.CaptureFixture[
     log = Path(__file__).parent / "data" / "resume" / "resume_back.csv"
     assert main(["check", str(log), "--set", "window=1000"]) in (0, None)
     assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("seconds", ["nan", "inf", "0", "-1", "x"])
+def test_poll_takes_only_a_number_of_seconds_above_0(
+    seconds: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--poll nan -f` was taken (tester 10): a follower polling every NaN seconds."""
+    with pytest.raises(SystemExit) as done:
+        main(["check", "-f", "--poll", seconds, str(LOG)])
+    assert done.value.code == 2
+    assert "expected a number of seconds above 0" in capsys.readouterr().err
