@@ -14,6 +14,10 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widgets import OptionList
 
+#: more changed prompts than this: the list's renderings are dropped at once and it is repainted
+#: whole (a repaint renders only the rows in view; the cache holds up to 2,048 renderings)
+BULK = 32
+
 
 def _height(prompt: object) -> int | None:
     return prompt.plain.count("\n") + 1 if isinstance(prompt, Text) else None
@@ -33,6 +37,12 @@ def replace_prompts(ol: OptionList, changes: Sequence[tuple[int, Text]]) -> None
     if not same:
         for i, text in changes:
             ol.replace_option_prompt_at_index(i, text)
+        return
+    if len(changes) > BULK:  # (dropping each one's renderings walks the whole cache each time)
+        for i, text in changes:
+            options[i]._set_prompt(text)
+        cache.clear()
+        ol.refresh()
         return
     for i, text in changes:
         option = options[i]

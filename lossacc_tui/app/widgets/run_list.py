@@ -10,13 +10,14 @@ from typing import ClassVar
 from rich.text import Text
 from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
+from textual.geometry import Size
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from lossacc_tui.app.messages import Resized, RunChosen, RunMarked
 from lossacc_tui.app.view import RunRow
 from lossacc_tui.app.widgets.metric_plot import _cell_style, run_look
-from lossacc_tui.app.widgets.option_rows import replace_prompts
+from lossacc_tui.app.widgets.option_rows import rekey, replace_prompts
 
 BADGE = {"critical": ("✖", "bold bright_red"), "warning": ("▲", "bold yellow"), "info": ("●", "bright_blue")}
 
@@ -168,7 +169,7 @@ class RunList(SteadyWidth, OptionList):
                 replace_prompts(self, [(i, prompt(r, width)) for i, r in changed])
                 for row in rows[len(self.rows) :]:
                     self.add_option(Option(prompt(row, width), id=str(row.key)))
-            else:
+            elif not (width == self._width and self._grown_in_place(rows, width)):
                 self.set_options(Option(prompt(r, width), id=str(r.key)) for r in rows)
             self.rows, self._width = list(rows), width
             keys = [r.key for r in rows]
@@ -176,6 +177,33 @@ class RunList(SteadyWidth, OptionList):
                 self.highlighted = keys.index(selected)
         if self.border_subtitle != f"{len(rows)}":  # (setting it repaints the list, even to the same)
             self.border_subtitle = f"{len(rows)}"
+
+    def _grown_in_place(self, rows: list[RunRow], width: int) -> bool:
+        """Runs found while a folder is walked come in no name order: the list grows in its middle.
+        Setting every option again renders every row, O(runs) per frame, and thousands of runs kept
+        the view (and `q`) waiting seconds. Instead the new rows are added at the end and the
+        options from the first changed row on are given their rows' ids and prompts, repainted in
+        place (`rekey`). False, with nothing done, when that cannot be done here."""
+        old = self.rows
+        if len(rows) < len(old) or {r.key for r in old} - {r.key for r in rows}:
+            return False  # (a run gone: the whole list is set again)
+        first = next((i for i, (a, b) in enumerate(zip(old, rows, strict=False)) if a != b), len(old))
+        prompts = [prompt(r, width) for r in rows[first:]]
+        if rows[first:] and any(p.plain.count("\n") != prompts[0].plain.count("\n") for p in prompts):
+            return False
+        self.add_options(Option(prompt(r, width)) for r in rows[len(old) :])
+        head = [(str(r.key), self.options[i].prompt) for i, r in enumerate(rows[:first])]
+        ids = head + [(str(r.key), p) for r, p in zip(rows[first:], prompts, strict=True)]
+        return rekey(self, ids)  # type: ignore[arg-type]
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """The rows' lines, counted from the prompts: each is a Text cut to the width, never wrapped,
+        so its height is its line count. (Textual renders every option to measure it, O(runs) at
+        every layout of the screen.)"""
+        options = self.options
+        if all(isinstance(o.prompt, Text) and o.prompt.no_wrap and not o._divider for o in options):
+            return sum(o.prompt.plain.count("\n") + 1 for o in options)
+        return super().get_content_height(container, viewport, width)
 
     def on_resize(self) -> None:
         self.post_message(Resized())
