@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from lossacc_tui.clean import clean
+
 RoleMap = Mapping[str, str]  # role -> source metric name (user overrides)
 
 #: Base names (after removing a split prefix and a _step/_epoch suffix) that mean "loss".
@@ -78,6 +80,13 @@ _TRAILING = re.compile(r"_(?:ema|main|head|avg|mean|smooth|smoothed|running|pct|
 #: cross-entropy bounds between loss and accuracy do not hold for them, so they keep their own name
 _NOT_ACCURACY = ("balanced", "mean_class", "class_mean", "per_class", "macro", "weighted")
 _NUMBERED = re.compile(r"\d+_")
+#: a top-k accuracy with k > 1 (or k not said): a sample counts as a hit when its class is among the k
+#: most probable, so it is not the share of samples predicted right, and none of the cross-entropy
+#: bounds between loss and accuracy hold for it (a hit can cost more than ln K, a miss far less);
+#: `top_k_categorical_accuracy` and `sparse_top_k_categorical_accuracy` are Keras' (k = 5 by default)
+_TOP_K_BASE = re.compile(
+    r"(?:^|_)(?:top_?(?:k|[2-9]|\d\d+)|topk)(?:_|$)|(?:^|_)(?:acc(?:uracy)?(?:_top|_)?_?|prec)(?:[2-9]|\d\d+)$"
+)
 
 
 #: fastai reports its metrics on the validation set.
@@ -148,6 +157,8 @@ def classify(name: str) -> tuple[str, str, int] | None:
         return (split, "loss", rank)
     if base in ACC_NAMES:
         return (split, "acc", rank)
+    if _TOP_K_BASE.search(base):  # (Keras' `top_k_categorical_accuracy`, `top5_acc`, HF `top5_accuracy`)
+        return None
     # DeiT-style `test_384_acc1`, `val_top1`: an accuracy name at the end after a qualifier.
     tail = base.rsplit("_", 1)[-1]
     if tail in ACC_NAMES and any(w in base for w in _NOT_ACCURACY):
@@ -219,6 +230,43 @@ def assign_roles(
             continue  # a test metric stands in for validation only when there is none of its kind
         roles[name] = role
     return roles
+
+
+def top_k_accuracy(name: str) -> bool:
+    """Whether a metric is named as a top-k accuracy with k > 1 (or k not said).
+
+    >>> [top_k_accuracy(n) for n in ("val_top_k_categorical_accuracy", "eval_top5_accuracy", "val_top1")]
+    [True, True, False]
+    """
+    n = normalize(name)
+    found = split_of(n)
+    return _TOP_K_BASE.search(found[1] if found else n) is not None
+
+
+def top_k_notes(roles: Mapping[str, str]) -> list[str]:
+    """What to tell about top-k accuracies left out (role 'other') of a run that has no top-1
+    accuracy of their split: the analysis of loss against accuracy is without them."""
+    have = {role for role in roles.values() if role in ("train_acc", "val_acc")}
+    out = []
+    for name, role in roles.items():
+        if role != "other" or not top_k_accuracy(name):
+            continue
+        split = classify_split(name)
+        if f"{split}_acc" in have:
+            continue
+        shown = clean(name)
+        out.append(
+            f"{shown}: a top-k accuracy (a sample counts when its class is among the k most probable), "
+            "so it is not read as the accuracy and no loss/accuracy reasoning rests on it; if it is a "
+            f"top-1 accuracy, --map {split}_acc={shown}"
+        )
+    return out
+
+
+def classify_split(name: str) -> str:
+    """'val' for a validation or test metric name, else 'train' (the role prefix it would take)."""
+    found = split_of(normalize(name))
+    return "val" if found is not None and found[0] in ("val", "test") else "train"
 
 
 #: a total named like this beside two or more `loss_*` terms (detectron2's `total_loss` with
