@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 
 from lossacc_tui.analysis import KINDS, Params, explain_kind
-from lossacc_tui.clean import clean
+from lossacc_tui.clean import clean, json_text
 from lossacc_tui.feed import Feed
 from lossacc_tui.options import OptionError, params_from_args, parse_map
 from lossacc_tui.readers.audit import audit_duplicates
@@ -56,7 +56,8 @@ def run_check(args: argparse.Namespace) -> int:
     feed.analyse_all()
     checked = Checked.of(feed)
     if args.json:
-        sys.stdout.write(orjson.dumps(check_json(checked), option=orjson.OPT_INDENT_2).decode() + "\n")
+        text = orjson.dumps(check_json(checked), option=orjson.OPT_INDENT_2).decode()
+        sys.stdout.write(json_text(text) + "\n")
     elif sources:
         sys.stdout.write(check_text(checked))
     if status == 0 and args.fail_on and checked.worst() >= SEVERITY_RANK[args.fail_on]:

@@ -51,6 +51,25 @@ def clean(s: object, keep_newlines: bool = False) -> str:
     return _CONTROLS.sub("", text)
 
 
+#: what JSON may carry raw but a terminal printing it could act on (DEL, the C1 controls, the
+#: bidirectional marks, line separators): written as JSON's own \\uXXXX escapes instead
+_JSON_RAW = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def json_text(text: str) -> str:
+    """JSON text (orjson's: the C0 controls are already escaped) with every character a terminal
+    could act on written as a \\uXXXX escape, so a string that holds one (a real path) is kept
+    exactly for a JSON reader and prints as plain text. Such characters appear only inside
+    strings, where the escape means the same character (RFC 8259, section 7).
+
+    >>> json_text('{"a": "x' + chr(0x9B) + 'y"}')
+    '{"a": "x\\\\u009by"}'
+    """
+    if text.isascii():
+        return text
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def clean_lines(text: str) -> str:
     """The same for a block of log text that is parsed afterwards: escape sequences and control
     characters go, but tabs and newlines (the layout readers parse) stay; a lone CR goes."""

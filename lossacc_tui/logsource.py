@@ -93,6 +93,7 @@ class Source:
             run = Run(
                 name=self.name if k == 0 else f"{self.name}#{k + 1}",
                 path=clean(str(self.path)),
+                source_path=str(self.path),
                 format=self.format,
                 role_map=self.role_map,
                 role_hints=hints,

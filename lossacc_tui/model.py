@@ -161,6 +161,8 @@ class Run:
     _epoch_gap: bool = False  # a point without an epoch was added: the x axis is the step
     #: per-sample facts written beside the log by lossacc_tui.probe (None: no sidecar found)
     probe: ProbeSidecar | None = None
+    #: the path as the file system names it, not cleaned (`path` is: it is shown); JSON only
+    source_path: str = ""
     #: the run's parameters where its store keeps them per run (MLflow's database and server)
     params: dict[str, str] = field(default_factory=dict)
 
@@ -276,6 +278,19 @@ class Run:
             if s.role == role and len(s):
                 return s
         return None
+
+    @property
+    def json_path(self) -> str:
+        """The path for JSON output: the real one, which a script can open (JSON carries control
+        characters escaped: `clean.json_text`), unless it is no text (undecodable bytes): then `path`."""
+        raw = self.source_path
+        if not raw or raw == self.path:
+            return self.path
+        try:
+            raw.encode("utf-8")
+        except UnicodeEncodeError:
+            return self.path
+        return raw
 
     @property
     def loss_kind(self) -> LossKind:

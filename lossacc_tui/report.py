@@ -103,7 +103,7 @@ def run_dict(run: Run, source: Source, checked: Checked) -> dict[str, Any]:
     an = checked.analyzers[id(run)]
     return {
         "name": run.name,
-        "path": run.path,
+        "path": run.json_path,
         "format": run.format,
         "x_axis": axis,
         # what the loss measures where the format says: "cross-entropy", "sum-of-terms" (a detection

@@ -10,6 +10,7 @@ from typing import TextIO
 
 import orjson
 
+from lossacc_tui.clean import json_text
 from lossacc_tui.events import AlertChanged, Event, PointsAdded, Problem, RunAdded, RunReset, Status
 from lossacc_tui.model import Batch, Run
 from lossacc_tui.report import _ints_on_x, alert_text
@@ -93,10 +94,11 @@ class Printer:
 
     def _json(self, ev: Event) -> list[str]:
         def line(obj: dict[str, object]) -> str:
-            return orjson.dumps(obj).decode() + "\n"
+            return json_text(orjson.dumps(obj).decode()) + "\n"
 
         if isinstance(ev, RunAdded):
-            return [line({"event": "run", "run": ev.run.name, "path": ev.run.path, "format": ev.run.format})]
+            run = {"event": "run", "run": ev.run.name, "path": ev.run.json_path, "format": ev.run.format}
+            return [line(run)]
         if isinstance(ev, PointsAdded):
             return [
                 line(
