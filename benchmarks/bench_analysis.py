@@ -253,7 +253,8 @@ def _load() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parts = {int(a) for a in (sys.argv[1:] if argv is None else argv)} or {1, 2, 3, 4, 5}
+    args = sys.argv[1:] if argv is None else argv
+    parts = {int(a) for a in args if a.isdigit()} or {1, 2, 3, 4, 5}  # (the runner may pass --long)
     t0 = time.perf_counter()
     real = train(REAL_STEPS, val_batch=VAL_BATCH) if parts & {1, 2, 3, 4} else {}
     cols = rows(max(SIZES) + 1_000, real) if real else {}
