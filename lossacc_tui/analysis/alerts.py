@@ -281,7 +281,9 @@ class Latch:
         m = len(open_)
         if m == 0:
             return []
-        if m <= 32:  # a few new points (following a live log): a plain loop is cheaper
+        # a few new points (following a live log) or a short run: a plain loop is cheaper (measured:
+        # 100 points 0.1 ms against 0.4 ms for the runs' arrays; even at about 300)
+        if m <= 256:
             f = [False] * m if force is None else force.tolist()
             return self._feed_small(open_.tolist(), close.tolist(), f, k0)
         ro = Runs(open_, self.run_open, self.n_open)

@@ -9,7 +9,7 @@ Detectors read `LossFeatures` (a loss: the primary one, or the training loss) an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from typing import TypeVar
 
 import numpy as np
@@ -73,29 +73,40 @@ def names(rec: SeriesFeatures) -> tuple[str, ...]:
     return tuple(f.name for f in fields(rec) if getattr(rec, f.name) is not None)
 
 
+def _layout(cls: type) -> tuple[tuple[str, ...], tuple[bool, ...]]:
+    """(field names in order, whether each is optional: default None) of a features class; computed
+    once a class (`dataclasses.fields` and `replace` cost more than the short chunks of a live run)."""
+    got = _LAYOUTS.get(cls)
+    if got is None:
+        fs = fields(cls)
+        got = _LAYOUTS[cls] = (tuple(f.name for f in fs), tuple(f.default is None for f in fs))
+    return got
+
+
+_LAYOUTS: dict[type, tuple[tuple[str, ...], tuple[bool, ...]]] = {}
+
+
 def concat(a: F | None, b: F, keep: tuple[str, ...] | None = None) -> F:
     """`a` followed by `b`, point by point; with `keep`, only those optional fields are carried
     (the others become None: a pending chunk holds only what its detectors read)."""
-    out = replace(b)
-    for f in fields(b):
-        v = getattr(b, f.name)
-        if v is None:
-            continue
-        if keep is not None and f.name not in keep and f.default is None:
-            setattr(out, f.name, None)
-            continue
-        if a is not None:
-            prev = getattr(a, f.name)
-            setattr(out, f.name, None if prev is None else np.concatenate([prev, v]))
-    return out
+    cls = type(b)
+    names_, optional = _layout(cls)
+    vals = []
+    for name, opt in zip(names_, optional, strict=True):
+        v = getattr(b, name)
+        if v is not None and keep is not None and opt and name not in keep:
+            v = None
+        elif v is not None and a is not None:
+            prev = getattr(a, name)
+            v = None if prev is None else np.concatenate([prev, v])
+        vals.append(v)
+    return cls(*vals)
 
 
 def split(rec: F, n: int) -> tuple[F, F | None]:
     """The first n points and the rest (None when nothing is left)."""
-    head, rest = replace(rec), replace(rec)
-    for f in fields(rec):
-        v = getattr(rec, f.name)
-        if v is not None:
-            setattr(head, f.name, v[:n])
-            setattr(rest, f.name, v[n:])
+    cls = type(rec)
+    vals = [getattr(rec, name) for name in _layout(cls)[0]]
+    head = cls(*[None if v is None else v[:n] for v in vals])
+    rest = cls(*[None if v is None else v[n:] for v in vals])
     return head, (rest if len(rest.idx) else None)

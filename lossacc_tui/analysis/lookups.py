@@ -64,11 +64,12 @@ def at_or_before(col: np.ndarray, xs: np.ndarray) -> np.ndarray:
     non-decreasing `col` with many xs: xs that are a run of col itself (two series logged on the
     same rows), looked up in one comparison; and xs in runs of one value (the x of a running best),
     one binary search per run. Either needs a pass over col: taken only when len(xs) is at least a
-    sixteenth of it (a backlog's block), so a few new points cost O(log len(col)) each."""
+    sixteenth of it (a backlog's block), so a few new points cost O(log len(col)) each; and for a
+    short col (under 1,024 values), where the binary searches cost less than the checks."""
     m = len(xs)
     # (checking that col is ordered is a pass over it: done only for many xs, so that a few new
     # points of a long history cost a binary search each, not a pass; NaN: not ordered)
-    if m < 64 or 16 * m < len(col) or len(col) < 2 or not ordered(col):
+    if m < 64 or 16 * m < len(col) or len(col) < 1024 or not ordered(col):
         return np.searchsorted(col, xs, side="right") - 1
     k0 = int(np.searchsorted(col, xs[0], side="right")) - 1
     hi = k0 + m

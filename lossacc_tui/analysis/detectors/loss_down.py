@@ -107,6 +107,10 @@ class LossDownAccDown(PairDetector):
         out = np.full(len(idx), np.inf)
         if n_at is None or len(idx) == 0:
             return out
+        many = getattr(n_at, "many", None)
+        if many is not None:  # (`NLikelyAt.many`: one binary search for all, 0 where none is known)
+            m = many(idx)
+            return np.where(m != 0, m, np.inf)
         n0, n1 = n_at(int(idx[0])), n_at(int(idx[-1]))
         if n0 == n1:
             return np.full(len(idx), float(n0) if n0 else np.inf)

@@ -24,6 +24,7 @@ False
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -90,9 +91,147 @@ def run_by_chance(r: int, spread: float, n: int, value: float, looked: int) -> b
     return bool(runs_by_chance(grid_bins(spread, n, value), np.array([r]), np.array([looked]))[0])
 
 
+def _exact_chance(q: np.ndarray, r: np.ndarray, looked: np.ndarray) -> np.ndarray:
+    """`runs_by_chance` of one segment's points in the chunks it was first judged in (the first 64,
+    then the rest when those were all chance; the sums, and so the last bits, depend on the chunks);
+    False past the points judged."""
+    got = runs_by_chance(q, r[:64], looked[:64])
+    if got.all() and len(r) > 64:
+        got = np.concatenate([got, runs_by_chance(q, r[64:], looked[64:])])
+    return np.concatenate([got, np.zeros(len(r) - len(got), dtype=bool)])
+
+
 def _erf(x: np.ndarray) -> np.ndarray:
     """Elementwise error function (math.erf over an array; the arrays here are short)."""
     return np.vectorize(math.erf, otypes=[np.float64])(x)
+
+
+@dataclass(slots=True)
+class Bins:
+    """The grid bins (`grid_bins`) of many runs end to end: run k's are flat[off[k] : off[k] + width[k]]
+    (width 0: the chance cannot be computed). `cached`: run 0's came from a cache."""
+
+    flat: np.ndarray
+    off: np.ndarray
+    width: np.ndarray
+    cached: bool = False
+
+    def one(self, k: int) -> np.ndarray:
+        return self.flat[self.off[k] : self.off[k] + self.width[k]].copy()
+
+    def set_first(self, q: np.ndarray) -> None:
+        """Run 0's bins replaced by q."""
+        rest = self.flat[self.off[0] + self.width[0] :]
+        self.flat = np.concatenate([q, rest])
+        self.width = self.width.copy()
+        self.off = self.off - self.width[0] + len(q)
+        self.off[0], self.width[0], self.cached = 0, len(q), True
+
+
+def noise_many(series: Series | None, ends: np.ndarray, window: int) -> np.ndarray:
+    """`noise(series, i, window)` for each i in `ends` (shape (m,), fractions), by the same arithmetic
+    on a (m, window) block where the window is whole and finite, one by one elsewhere."""
+    out = np.full(len(ends), np.nan)
+    if series is None or not len(ends):
+        return out
+    raw, b = series.raw, series.base
+    lo = ends - window + 1 - b
+    whole = (ends >= 2) & (lo >= 0) & (lo + window <= len(raw))
+    if window >= 3 and whole.any():
+        k = np.flatnonzero(whole)
+        v = raw[lo[k][:, None] + np.arange(window)]
+        fin = np.isfinite(v).all(axis=1)
+        d2 = np.abs(np.diff(v[fin], 2, axis=1))
+        out[k[fin]] = np.mean(d2, axis=1) * math.sqrt(math.pi / 2) / math.sqrt(6.0)
+        whole[k[~fin]] = False
+    for j in np.flatnonzero(~whole):
+        out[j] = noise(series, int(ends[j]), window)
+    return out
+
+
+def bins_many(spread: np.ndarray, n: np.ndarray, value: np.ndarray) -> Bins:
+    """`grid_bins(spread[k], n[k], value[k])` for every k (shape (m,) each), by the same arithmetic
+    element by element; the runs' bins end to end (`Bins`)."""
+    m = len(spread)
+    width = np.zeros(m, dtype=np.int64)
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(spread) & np.isfinite(value) & (n >= 1)
+        width[ok & (spread <= 0)] = 1  # (a series that never moves: [1.0])
+        live = np.flatnonzero(ok & (spread > 0))
+    nf = n[live].astype(np.float64)
+    c, s = value[live] * nf, spread[live] * nf  # the repeated value and the spread, in samples
+    lo = np.maximum(0, np.floor(c - 12 * s)).astype(np.int64)
+    hi = np.minimum(n[live], np.ceil(c + 12 * s)).astype(np.int64)
+    if np.any(hi < lo):  # (a value off the grid: as `grid_bins` does, one by one)
+        flat = [grid_bins(float(spread[k]), int(n[k]), float(value[k])) for k in range(m)]
+        width = np.array([len(q) for q in flat], dtype=np.int64)
+        return Bins(np.concatenate([np.empty(0), *flat]), np.cumsum(width) - width, width)
+    width[live] = hi - lo + 1
+    edges_n = hi - lo + 2
+    seg = np.repeat(np.arange(len(live)), edges_n)
+    first_edge = np.cumsum(edges_n) - edges_n
+    edges = (lo[seg] + (np.arange(len(seg)) - first_edge[seg])).astype(np.float64) - 0.5
+    erf = np.frompyfunc(math.erf, 1, 1)
+    cdf = 0.5 * (1.0 + erf((edges - c[seg]) / (s[seg] * math.sqrt(2.0))).astype(np.float64))
+    last_edge = first_edge + edges_n - 1
+    cdf[first_edge[lo == 0]] = 0.0
+    cdf[last_edge[hi == n[live]]] = 1.0
+    q_live = np.diff(cdf)
+    inner = np.ones(len(q_live), dtype=bool)
+    inner[last_edge[:-1]] = False  # (the step from one run's last edge to the next run's first)
+    q_live = q_live[inner]
+    flat = np.empty(int(width.sum()))
+    off = np.cumsum(width) - width
+    where_live = np.repeat(off[live], width[live]) + (
+        np.arange(len(q_live)) - np.repeat(np.cumsum(width[live]) - width[live], width[live])
+    )
+    flat[where_live] = q_live
+    flat[off[ok & (spread <= 0)]] = 1.0
+    return Bins(flat, off, width)
+
+
+def chance_prefixes(
+    bins: Bins, first: np.ndarray, seg_len: np.ndarray, r: np.ndarray, looked: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For points grouped in runs (run k: points first[k] .. first[k] + seg_len[k] - 1, on bins k),
+    runs of r[j] equal values looked for at looked[j] evaluations: per point, whether it and every
+    earlier point of its run are chance (`runs_by_chance`); and per run, whether a point judged
+    lands within a hair (1e-6 relative) of ALPHA, where the batch's other summing order could decide
+    otherwise. Judged as `ChanceRuns.judge` first did: a run's first 64 points, the rest only when
+    those are all chance."""
+    seg = np.repeat(np.arange(len(first)), seg_len)
+    pos = np.arange(len(r)) - first[seg]
+    flags = np.zeros(len(r), dtype=bool)
+    near = np.zeros(len(first), dtype=bool)
+    todo = np.flatnonzero(pos < 64)
+    for stage in range(2):
+        if stage == 1:  # (the rest of the runs whose first 64 were all chance)
+            ok64 = np.logical_and.reduceat(flags | (pos >= 64), first)
+            todo = np.flatnonzero((pos >= 64) & ok64[seg])
+        w = bins.width[seg[todo]]
+        cum = np.cumsum(w)
+        a = 0
+        while a < len(todo):  # (at most about 4M bin-point terms at a time)
+            b = max(a + 1, int(np.searchsorted(cum, (cum[a - 1] if a else 0) + 4_000_000, "right")))
+            pts, ww = todo[a:b], w[a:b]
+            has = ww > 0
+            p_pts, p_w = pts[has], ww[has]
+            if len(p_pts):
+                start = np.cumsum(p_w) - p_w
+                terms = np.repeat(np.arange(len(p_pts)), p_w)
+                at = bins.off[seg[p_pts]][terms] + (np.arange(len(terms)) - start[terms])
+                sums = np.add.reduceat(bins.flat[at] ** r[p_pts].astype(np.float64)[terms], start)
+                p = np.minimum(1.0, sums)
+                with np.errstate(divide="ignore"):
+                    anywhere = np.where(p < 1.0, -np.expm1(np.maximum(1, looked[p_pts]) * np.log1p(-p)), 1.0)
+                flags[p_pts] = anywhere > ALPHA
+                near[seg[p_pts[np.abs(anywhere - ALPHA) <= 1e-6 * ALPHA]]] = True
+            a = b
+    keep = flags.copy()
+    bad_at = np.where(flags, len(r), np.arange(len(r)))
+    first_bad = np.minimum.reduceat(bad_at, first)
+    keep &= np.arange(len(r)) < first_bad[seg]
+    return keep, near
 
 
 class ChanceRuns:
@@ -136,24 +275,48 @@ class ChanceRuns:
             return out
         st, nn = start[pts], n_eval[pts]
         # (segments of one run and one n: the run starts never decrease, n changes rarely)
-        cut = np.flatnonzero((st[1:] != st[:-1]) | (nn[1:] != nn[:-1])) + 1
-        for sel in np.split(pts, cut):
-            s0, n = int(start[sel[0]]), int(n_eval[sel[0]])
-            key = (s0, n)
-            if key not in self._bins:
-                spread = noise(series, s0 - 1, self.noise_window)
-                # (the run's value: every point of it holds the same one)
-                self._bins = {key: grid_bins(spread, n, float(y[sel[0]]))}
-            if key == self._beyond:
-                continue  # (this run was already longer than chance allows: it only grows)
-            r = idx[sel] - s0 + 1
-            got = runs_by_chance(self._bins[key], r[:64], idx[sel[:64]] + 1)
-            if got.all() and len(sel) > 64:
-                got = np.concatenate([got, runs_by_chance(self._bins[key], r[64:], idx[sel[64:]] + 1)])
-            if not got.all():
-                # past the first length chance does not explain, a longer run of the same values is
-                # rarer still (its chance falls faster than the places looked at grow)
-                got[int(np.argmin(got)) :] = False
-                self._beyond = key
-            out[sel[: len(got)]] = got
+        first = np.flatnonzero(np.r_[True, (st[1:] != st[:-1]) | (nn[1:] != nn[:-1])])
+        s0, n = st[first].astype(np.int64), nn[first].astype(np.int64)
+        value = y[pts[first]]
+        bins = self._segment_bins(series, s0, n, value)
+        seg_len = np.diff(np.r_[first, len(pts)])
+        r, looked = idx[pts] - np.repeat(s0, seg_len) + 1, idx[pts] + 1
+        keep, near = chance_prefixes(bins, first, seg_len, r, looked)
+        # a segment whose batched chance lands within a hair of ALPHA is judged again alone, exactly
+        # as `runs_by_chance` judges it (the batch sums the bins in another order)
+        for k in np.flatnonzero(near):
+            sl = slice(first[k], first[k] + seg_len[k])
+            q = (
+                bins.one(0)
+                if k == 0 and bins.cached
+                else grid_bins(noise(series, int(s0[k]) - 1, self.noise_window), int(n[k]), float(value[k]))
+            )
+            keep[sl] = np.cumprod(_exact_chance(q, r[sl], looked[sl])).astype(bool)
+        # a run already found longer than chance is not judged again (it only grows); the latest such
+        # (run start, n) is remembered across chunks
+        whole = np.logical_and.reduceat(keep, first)
+        beyond = self._beyond
+        for k, key in enumerate(zip(s0.tolist(), n.tolist(), strict=True)):
+            if key == beyond:
+                keep[first[k] : first[k] + seg_len[k]] = False
+            elif not whole[k]:
+                beyond = key
+        self._beyond = beyond
+        last = len(first) - 1
+        if not (last == 0 and bins.cached):  # (the next chunk's first run may go on with this one)
+            spread = noise(series, int(s0[last]) - 1, self.noise_window)
+            self._bins = {(int(s0[last]), int(n[last])): grid_bins(spread, int(n[last]), float(value[last]))}
+        out[pts] = keep
+        return out
+
+    def _segment_bins(self, series: Series | None, s0: np.ndarray, n: np.ndarray, value: np.ndarray) -> Bins:
+        """The grid bins of each segment's run (`grid_bins` of the noise just before the run); the
+        first one from the cache when it continues the run the last chunk ended in."""
+        cached = self._bins.get((int(s0[0]), int(n[0]))) if len(s0) else None
+        spread = noise_many(series, s0 - 1, self.noise_window)
+        if cached is not None:
+            spread[0] = np.nan  # (replaced below)
+        out = bins_many(spread, n, value)
+        if cached is not None:
+            out.set_first(cached)
         return out
