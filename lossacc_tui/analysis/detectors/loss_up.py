@@ -21,6 +21,7 @@ from lossacc_tui.analysis.detectors.rise import (
     RiseRun,
     TrendRun,
     beyond_best,
+    beyond_sampling,
     level_depth,
     level_noise,
     span_rules,
@@ -91,7 +92,11 @@ class LossUpAccUp(PairDetector):
             se = level_noise(sig, loss.idx, p.noise_window, fl) * np.sqrt(1.0 / p.half + 1.0 / m)
             lz = p.rise_z + level_depth(loss.idx, p.half)
             rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= lz * se)
-            long, span = span_rules(fit, loss, sig, best, self._trend, p)
+            # ... each a step from the best, which must clear the sampling noise of the evaluation
+            # set when its size is known (`rise.beyond_sampling`); the trend rules need not
+            step_ok = beyond_sampling(y, best, loss.idx, self.ctx.acc_n_likely, p.rise_z)
+            rise &= step_ok
+            long, span = span_rules(fit, loss, sig, best, self._trend, p, step_ok)
             rise |= long
             rise &= (y > best) | (lv > lb)  # a loss that stays at 0 has not risen
             # a slow rise that grows at every evaluation (`rise.steady_rise`)

@@ -26,6 +26,7 @@ from lossacc_tui.analysis.detectors.rise import (
     RiseRun,
     TrendRun,
     beyond_best,
+    beyond_sampling,
     span_rules,
     steady_rise,
 )
@@ -92,6 +93,7 @@ class Overfitting(Detector):
         self.pending: Feats | None = None
         self.train_at_best = math.nan
         self.train_raw_at_best = math.nan  # (the same with `_train_raw`'s width)
+        self.train_raw_after_best = math.nan  # (... at the evaluation after the best; NaN: not yet)
         self._raw = self._raw_best = np.empty(0)  # the rows being judged: `_train_raw` now / at best
         self.best_idx = -1
         self._carry = (0, 0)  # run lengths of the normal and the short-run condition so far
@@ -128,6 +130,18 @@ class Overfitting(Detector):
         )
         self._raw_best = np.where(src >= 0, at_raw[np.maximum(src, 0)], self.train_raw_at_best)
         self.train_raw_at_best = float(self._raw_best[-1])
+        # ... and, for a best at the first evaluation, the one logged at the second: a training loss
+        # logged as the mean over an epoch's batches stands for the model during that epoch, and the
+        # first epoch's mean holds the untrained model's losses, far above where the validation
+        # evaluated it at the epoch's end (1.83, then 0.43 the next epoch, on a run that then
+        # collapsed to the majority class: the training loss never fell below 0.43 again). The mean
+        # of the second epoch starts from that model; the lower of the two is where training stood.
+        nxt = np.where(bi == 0, 1, -1)
+        inside = (nxt >= rows.idx[0]) & (nxt <= rows.idx)  # (known by this row: never a later one)
+        carried = np.where((nxt >= 0) & (nxt < rows.idx[0]), self.train_raw_after_best, np.nan)
+        after = np.where(inside, self._raw[np.clip(nxt - rows.idx[0], 0, n - 1)], carried)
+        self.train_raw_after_best = float(after[-1])
+        self._raw_best = np.fmin(self._raw_best, after)
         self.best_idx = int(bi[-1])
         self.step(rows, None, sink)
 
@@ -206,7 +220,11 @@ class Overfitting(Detector):
                 y, best, sig, loss.idx, p.rise_z, p.noise_window, fl
             )
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))  # too few points for noise
-            long, span = span_rules(fit, loss, sig, best, self._trend, p)
+            # ... each a step from the best, which must clear the sampling noise of the evaluation
+            # set when its size is known (`rise.beyond_sampling`); the trend rules need not
+            step_ok = beyond_sampling(y, best, loss.idx, self._n_at(), p.rise_z)
+            rise &= step_ok
+            long, span = span_rules(fit, loss, sig, best, self._trend, p, step_ok)
             rise |= long
             rise &= y > best  # a loss that stays at 0 has not risen
             # a slow rise that grows at every evaluation is beyond its (tiny) noise long before it is
