@@ -340,13 +340,19 @@ class Overfitting(Detector):
 
     def severity(self, alert: Alert) -> Severity:
         e = alert.evidence
-        return rise_severity(self.ctx, self._flip(alert), e["best_x"], e["now_x"])
+        return rise_severity(self.ctx, self._flip(alert), e["best_x"], e["now_x"], self._recent(alert))
+
+    def _recent(self, alert: Alert) -> float:
+        """The x `open_after` evaluations before the alert's latest point (NaN: none so far): where
+        the span of a collapse's fits-nothing reading may start (`flip.rise_severity`)."""
+        i = int(alert.data.get("at_idx", -1)) - self.p.open_after
+        return self.ctx.x(self.series, i) if i >= 0 else math.nan
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence
         nm = names(self.ctx)
         x0, x1 = e["best_x"], e["now_x"]
-        out = rise_readings(self.ctx, self._flip(alert), x0, x1, self.subject, nm[2])
+        out = rise_readings(self.ctx, self._flip(alert), x0, x1, self.subject, nm[2], self._recent(alert))
         sig = noise(self.series, i)
         if math.isfinite(sig):  # (the short-run path says how little evidence it has in its text)
             out += rise_claims(e["best_val_loss"], e["now_val_loss"], sig, x0, x1, self.subject, nm[2])
