@@ -84,44 +84,21 @@ def flip_claim(f: Flip, x0: float, x1: float, loss_name: str, unit: str) -> Clai
     )
 
 
-def _fits_nothing(
-    ctx: Ctx, x0: float, x1: float, recent: float | None
-) -> tuple[tuple[float, float, bool], float] | None:
-    """(`base_rate.guess_reading`, the x its span starts at) over x0..x1, or else over recent..x1
-    (the last few evaluations: a model that collapsed after its best, accuracy falling to one value
-    and held there, fits nothing now whatever it did at its best); None when neither holds."""
-    found = guess_reading(ctx, x0, x1)
-    if found is not None:
-        return found, x0
-    if recent is not None and math.isfinite(recent) and recent > x0:
-        found = guess_reading(ctx, recent, x1)
-        if found is not None:
-            return found, recent
-    return None
-
-
-def rise_severity(ctx: Ctx, flip: Flip | None, x0: float, x1: float, recent: float | None = None) -> Severity:
+def rise_severity(ctx: Ctx, flip: Flip | None, x0: float, x1: float) -> Severity:
     """A loss rise from x0 to x1 (`overfitting`, `loss-up-acc-up`) is information when a sample
-    flip explains it or the model fits nothing (`base_rate.guess_reading`, over the whole span or,
-    given `recent`, over recent..x1), else a warning."""
-    return "info" if flip is not None or _fits_nothing(ctx, x0, x1, recent) is not None else "warning"
+    flip explains it or the model fits nothing (`base_rate.guess_reading`), else a warning."""
+    return "info" if flip is not None or guess_reading(ctx, x0, x1) is not None else "warning"
 
 
 def rise_readings(
-    ctx: Ctx,
-    flip: Flip | None,
-    x0: float,
-    x1: float,
-    loss_name: str,
-    unit: str,
-    recent: float | None = None,
+    ctx: Ctx, flip: Flip | None, x0: float, x1: float, loss_name: str, unit: str
 ) -> list[Claim]:
     """The first claims of a loss rise from x0 to x1: the class count, then the sample-flip and the
-    fits-nothing readings when they hold (the latter over x0..x1, or recent..x1: `rise_severity`)."""
+    fits-nothing readings when they hold."""
     out = classes_claim(ctx, x0, x1)
     if flip is not None:
         out.append(flip_claim(flip, x0, x1, loss_name, unit))
-    guess = _fits_nothing(ctx, x0, x1, recent)
+    guess = guess_reading(ctx, x0, x1)
     if guess is not None:
-        out.append(guess_claim(guess[0], guess[1], x1, loss_name))
+        out.append(guess_claim(guess, x0, x1, loss_name))
     return out

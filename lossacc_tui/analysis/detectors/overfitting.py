@@ -20,6 +20,7 @@ from lossacc_tui.analysis.detectors.base import (
     value,
     value_at_x,
 )
+from lossacc_tui.analysis.detectors.base_rate import guess_claim, guess_reading
 from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity
 from lossacc_tui.analysis.detectors.pair import new_best
 from lossacc_tui.analysis.detectors.rise import (
@@ -340,19 +341,30 @@ class Overfitting(Detector):
 
     def severity(self, alert: Alert) -> Severity:
         e = alert.evidence
-        return rise_severity(self.ctx, self._flip(alert), e["best_x"], e["now_x"], self._recent(alert))
+        sev = rise_severity(self.ctx, self._flip(alert), e["best_x"], e["now_x"])
+        return "info" if sev == "warning" and self._collapsed(alert) is not None else sev
 
-    def _recent(self, alert: Alert) -> float:
-        """The x `open_after` evaluations before the alert's latest point (NaN: none so far): where
-        the span of a collapse's fits-nothing reading may start (`flip.rise_severity`)."""
+    def _collapsed(self, alert: Alert) -> tuple[tuple[float, float, bool], float] | None:
+        """(`base_rate.guess_reading`, the x its span starts at) over the last `open_after`
+        evaluations when the whole span since the best does not give it: a model that collapsed after
+        its best (accuracy falling to one value and held there, the training loss no lower than a
+        constant guess costs) fits nothing now, whatever it did at its best. None otherwise."""
+        e = alert.evidence
         i = int(alert.data.get("at_idx", -1)) - self.p.open_after
-        return self.ctx.x(self.series, i) if i >= 0 else math.nan
+        x0 = self.ctx.x(self.series, i) if i >= 0 else math.nan
+        if not (math.isfinite(x0) and x0 > e["best_x"]) or guess_reading(self.ctx, e["best_x"], e["now_x"]):
+            return None
+        found = guess_reading(self.ctx, x0, e["now_x"])
+        return (found, x0) if found is not None else None
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence
         nm = names(self.ctx)
         x0, x1 = e["best_x"], e["now_x"]
-        out = rise_readings(self.ctx, self._flip(alert), x0, x1, self.subject, nm[2], self._recent(alert))
+        out = rise_readings(self.ctx, self._flip(alert), x0, x1, self.subject, nm[2])
+        collapsed = self._collapsed(alert)
+        if collapsed is not None:
+            out.append(guess_claim(collapsed[0], collapsed[1], x1, self.subject))
         sig = noise(self.series, i)
         if math.isfinite(sig):  # (the short-run path says how little evidence it has in its text)
             out += rise_claims(e["best_val_loss"], e["now_val_loss"], sig, x0, x1, self.subject, nm[2])
