@@ -26,6 +26,7 @@ def adam_mlp_run(
     label_noise: float = 0.1,
     majority: float | None = None,
     kill_at: int | None = None,
+    evals_per_epoch: int = 1,
 ) -> tuple[list[dict[str, float]], dict[str, np.ndarray]]:
     """(rows, truth). rows: per epoch `loss`, `accuracy` (means over the epoch's minibatches,
     nats / fractions), `val_loss`, `val_accuracy` (the model at the epoch's end on the fixed
@@ -36,7 +37,9 @@ def adam_mlp_run(
     `majority`: class 0's share (the rest share the others equally); None: balanced. `kill_at`: at
     the start of that epoch every hidden unit's bias drops by 100 (one destructive step), which
     switches every ReLU off: only the output bias learns after it, so the network predicts one
-    class for every sample (a collapse to the majority class)."""
+    class for every sample (a collapse to the majority class). `evals_per_epoch`: evaluations per
+    epoch, each row then at a fractional `epoch` (its training loss and accuracy the means over the
+    minibatches since the evaluation before)."""
     rng = np.random.default_rng(seed)
     means = rng.normal(0, 1, (classes, features)) * sep / np.sqrt(2)
 
@@ -72,16 +75,19 @@ def adam_mlp_run(
         return h, p / p.sum(axis=1, keepdims=True)
 
     rows: list[dict[str, float]] = []
-    val_losses = np.zeros((epochs, n_val))
-    one_class = np.zeros(epochs)
-    right = np.zeros((epochs, n_val), dtype=bool)
+    n_rows = epochs * evals_per_epoch
+    val_losses = np.zeros((n_rows, n_val))
+    one_class = np.zeros(n_rows)
+    right = np.zeros((n_rows, n_val), dtype=bool)
+    starts = list(range(0, n_train, batch))
+    ends = {starts[(c + 1) * len(starts) // evals_per_epoch - 1]: c for c in range(evals_per_epoch)}
     t = 0
     for e in range(epochs):
         if e == kill_at:
             params[1] -= 100.0
         order = rng.permutation(n_train)
         bl, ba = [], []
-        for k in range(0, n_train, batch):
+        for k in starts:
             i = order[k : k + batch]
             x, y = xt[i], yt[i]
             h, p = forward(x)
@@ -99,30 +105,36 @@ def adam_mlp_run(
                 vq *= 0.999
                 vq += 0.001 * gq * gq
                 q -= lr * (mq / (1 - 0.9**t)) / (np.sqrt(vq / (1 - 0.999**t)) + 1e-8)
-        _, p = forward(xv)
-        ce = -np.log(np.clip(p[np.arange(n_val), yv], 1e-300, None))
-        val_losses[e] = ce
-        pred = p.argmax(axis=1)
-        one_class[e] = np.bincount(pred, minlength=classes).max() / n_val
-        right[e] = pred == yv
-        rows.append(
-            {
-                "loss": float(np.mean(bl)),
-                "accuracy": float(np.mean(ba)),
-                "val_loss": float(ce.mean()),
-                "val_accuracy": float((p.argmax(axis=1) == yv).mean()),
-            }
-        )
+            if k not in ends:
+                continue
+            r = len(rows)
+            _, p = forward(xv)
+            ce = -np.log(np.clip(p[np.arange(n_val), yv], 1e-300, None))
+            val_losses[r] = ce
+            pred = p.argmax(axis=1)
+            one_class[r] = np.bincount(pred, minlength=classes).max() / n_val
+            right[r] = pred == yv
+            rows.append(
+                {
+                    "epoch": e + (ends[k] + 1) / evals_per_epoch if evals_per_epoch > 1 else float(e),
+                    "loss": float(np.mean(bl)),
+                    "accuracy": float(np.mean(ba)),
+                    "val_loss": float(ce.mean()),
+                    "val_accuracy": float((pred == yv).mean()),
+                }
+            )
+            bl, ba = [], []
     return rows, {"losses": val_losses, "one_class": one_class, "right": right}
 
 
 def write_keras_csv(path: Path, rows: list[dict[str, float]]) -> Path:
-    """The rows as a Keras CSVLogger file (0-based epochs, six decimals as Keras prints float32)."""
+    """The rows as a Keras CSVLogger file (0-based epochs, fractional ones to 6 significant digits;
+    six decimals as Keras prints float32)."""
     path.write_text(
         "epoch,accuracy,loss,val_accuracy,val_loss\n"
         + "".join(
-            f"{e},{r['accuracy']:.6f},{r['loss']:.6f},{r['val_accuracy']:.6f},{r['val_loss']:.6f}\n"
-            for e, r in enumerate(rows)
+            f"{r['epoch']:.6g},{r['accuracy']:.6f},{r['loss']:.6f},{r['val_accuracy']:.6f},{r['val_loss']:.6f}\n"
+            for r in rows
         )
     )
     return path

@@ -300,9 +300,12 @@ class Overfitting(Detector):
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
+        # (a per-step training loss is quoted as the mean of its last values there: said so, never
+        # passed off as a logged value)
+        level = " level" if e.get("train_mean_of", 1.0) > 1 else ""
         return (
             f"{self.subject} {arrow(e['best_val_loss'], e['now_val_loss'])} since {self.ctx.unit} "
-            f"{fmt_x(e['best_x'])} while {self.train.name} "
+            f"{fmt_x(e['best_x'])} while {self.train.name}{level} "
             f"{arrow(e['train_loss_at_best'], e['train_loss_now'])}"
         )
 
@@ -322,6 +325,8 @@ class Overfitting(Detector):
             "gap_at_best": best - tb,
             "gap_now": now - tn,
             "peak_val_loss": extreme_so_far(alert, "peak", now, self.ctx.x(self.series, i), high=True)[0],
+            # the training values quoted are means of this many logged values (1: the value logged)
+            "train_mean_of": float(max(1, self.ctx.train_window)),
         }
         if self.ctx.acc is not None and self.series is self.ctx.loss:
             ev["acc_at_best"] = value(self.ctx.acc, bi)
@@ -374,8 +379,9 @@ class Overfitting(Detector):
         t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
         if not training_fall_says_sharper(t0, t1, e["now_val_loss"]):  # nothing favours either reading
             return out + who_carries_loss(e["now_val_loss"], e["acc_now"], self.ctx.classes.k, x0, x1, nm)
+        level = " level" if e.get("train_mean_of", 1.0) > 1 else ""
         why = (
-            f"{self.subject} rose while the training loss fell {arrow(t0, t1)}: a model growing more "
+            f"{self.subject} rose while the training loss{level} fell {arrow(t0, t1)}: a model growing more "
             "confident makes its right answers cheaper, so the extra cost sits on the samples it gets wrong"
         )
         out += who_carries_loss(
