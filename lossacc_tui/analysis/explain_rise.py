@@ -155,7 +155,13 @@ def _overfitting(a: Alert, n: Names) -> Parts:
             "How sure",
             (
                 f"Little evidence: it opened before enough evaluations were logged to measure their noise, "
-                f"with validation loss "
+                f"on validation loss rising at each of the {int(a.data.get('held', 3))} evaluations since "
+                f"its best ({change(e['now_val_loss'], e['best_val_loss'])} in all): "
+                f"{int(a.data.get('held', 3)) + 1} values in rising order come by chance once in "
+                f"{math.factorial(int(a.data.get('held', 3)) + 1)} orderings, whatever the noise. "
+                if a.data.get("rising")
+                else "Little evidence: it opened before enough evaluations were logged to measure their "
+                f"noise, with validation loss "
                 f"{change(e['now_val_loss'], e['best_val_loss'])} against its best over "
                 f"{count(int(a.data.get('held', 2)), 'evaluation')} (beyond what its evaluation set's size "
                 "moves a mean loss, where the accuracy's values reveal that size). "
