@@ -393,11 +393,11 @@ class Overfitting(Detector):
             out += rise_claims(e["best_val_loss"], e["now_val_loss"], sig, x0, x1, self.subject, nm[2])
         if "acc_now" not in e:
             return out
+        level = " level" if e.get("train_mean_of", 1.0) > 1 else ""  # (a mean of logged values: said so)
         out += mistakes_change(e["acc_at_best"], e["acc_now"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
         t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
         if not training_fall_says_sharper(t0, t1, e["now_val_loss"]):  # nothing favours either reading
             return out + who_carries_loss(e["now_val_loss"], e["acc_now"], self.ctx.classes.k, x0, x1, nm)
-        level = " level" if e.get("train_mean_of", 1.0) > 1 else ""
         why = (
             f"{self.subject} rose while the training loss{level} fell {arrow(t0, t1)}: a model growing more "
             "confident makes its right answers cheaper, so the extra cost sits on the samples it gets wrong"
