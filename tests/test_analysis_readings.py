@@ -217,7 +217,9 @@ def test_a_collapsed_network_whose_accuracy_moved_one_sample_before_n_is_known_i
     assert {round(f["accuracy"] * 600) for f in facts} == {504, 505}  # (the premise, per sample)
     found = alerts(CORPUS / "collapse-k2-torch" / "s3" / log)
     rises = [a for a in found if a["kind"] in ("overfitting", "loss-up-acc-up")]
-    assert rises and all(a["severity"] == "info" for a in rises)
+    # (none at all since session 9: the rise since the first evaluation's best is within the sampling
+    # noise of 600 samples, and the first epoch's training mean is not where training stood)
+    assert all(a["severity"] == "info" for a in rises)
     assert all("within one sample" in a["explanation"] for a in rises)
 
 

@@ -70,8 +70,9 @@ def corroborates(train: np.ndarray, train_acc: np.ndarray) -> bool:
 
 class ConsistentLoss:
     """The loss series as the trend tracks see it: an evaluation whose pair with the accuracy of the
-    same index is inconsistent takes the previous consistent value (a glitched evaluation must not
-    become the best checkpoint or a trend's baseline). Everything else is the series itself.
+    same index is inconsistent takes the previous consistent value, or NaN when there is none (a
+    glitched evaluation must not become the best checkpoint or a trend's baseline). Everything else
+    is the series itself.
 
     Amortised O(1) per new point; judged once, when both the loss and the accuracy of an index are
     known (later accuracies cannot change an index already handed to a track).
@@ -109,10 +110,11 @@ class ConsistentLoss:
             if bad.any():
                 prev = self._buf[self._n - 1 - self._b] if self._n > self._b else math.nan
                 for j in np.flatnonzero(bad):
+                    # (the value before was replaced already when it was bad too; with no finite
+                    # one before it, the evaluation is left out: NaN, never kept as it was)
                     before = new[j - 1] if j > 0 else prev
-                    if math.isfinite(before):
-                        new[j] = before
-                        self.masked += 1
+                    new[j] = before if math.isfinite(before) else math.nan
+                    self.masked += 1
         self._buf[self._n - self._b : n - self._b] = new
         self._n = n
 

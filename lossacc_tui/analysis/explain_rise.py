@@ -12,6 +12,13 @@ from lossacc_tui.analysis.explain_parts import Names, below_baseline, mistakes
 from lossacc_tui.analysis.quantities import arrow, change, count, fmt, fmt_x, pts
 
 
+def _mean_of(e: dict[str, float]) -> str:
+    """The words naming a per-step training loss that overfitting quotes as the mean of its last N
+    logged values (`train_mean_of` > 1); "" for a value as logged."""
+    k = int(e.get("train_mean_of", 1.0))
+    return f" (the mean of its last {k} logged values there)" if k > 1 else ""
+
+
 def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
     e = a.evidence
     rise = change(e["now_loss"], e["best_loss"], signed=False)
@@ -124,7 +131,7 @@ def _overfitting(a: Alert, n: Names) -> Parts:
         (
             "What happened",
             f"{a.data.get('subject', n.loss)} rose {arrow(e['best_val_loss'], e['now_val_loss'])} "
-            f"since {n.unit} {fmt_x(e['best_x'])} while training loss "
+            f"since {n.unit} {fmt_x(e['best_x'])} while training loss{_mean_of(e)} "
             f"{_verb(e['train_loss_at_best'], e['train_loss_now'])} "
             f"{arrow(e['train_loss_at_best'], e['train_loss_now'])}: the gap "
             f"{'widened' if e['gap_now'] > e['gap_at_best'] else 'narrowed'} "
@@ -148,7 +155,13 @@ def _overfitting(a: Alert, n: Names) -> Parts:
             "How sure",
             (
                 f"Little evidence: it opened before enough evaluations were logged to measure their noise, "
-                f"with validation loss "
+                f"on validation loss rising at each of the {int(a.data.get('held', 3))} evaluations since "
+                f"its best ({change(e['now_val_loss'], e['best_val_loss'])} in all): "
+                f"{int(a.data.get('held', 3)) + 1} values in rising order come by chance once in "
+                f"{math.factorial(int(a.data.get('held', 3)) + 1)} orderings, whatever the noise. "
+                if a.data.get("rising")
+                else "Little evidence: it opened before enough evaluations were logged to measure their "
+                f"noise, with validation loss "
                 f"{change(e['now_val_loss'], e['best_val_loss'])} against its best over "
                 f"{count(int(a.data.get('held', 2)), 'evaluation')} (beyond what its evaluation set's size "
                 "moves a mean loss, where the accuracy's values reveal that size). "

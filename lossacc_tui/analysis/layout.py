@@ -31,7 +31,7 @@ class RunLayout:
         self._scanned: dict[str, int] = {}
         self._missing_epoch = False
         self._ic_key: object = None
-        self._ic: list = [0, 0, 0, False]
+        self._ic: list = [0, 0, 0, False, False]
         self._corr: dict[tuple[str, str], tuple[int, bool]] = {}
 
     def axis(self) -> str:
@@ -124,29 +124,33 @@ class RunLayout:
     def _systematic(
         self, loss: Series | None, acc: Series | None, k: int | None, key: object, guess_ok: bool = True
     ) -> bool:
-        """Whether the loss/accuracy pair is inconsistent at 2 evaluations in a row or at 3 in all:
-        then it is the run's loss or metric that is not what it seems, not one glitched evaluation,
-        and no evaluation is masked (an isolated glitch is). Counted incrementally per pair."""
+        """Whether the loss/accuracy pair is inconsistent at 2 evaluations in a row or at 3 in all,
+        and still is: at the newest evaluation, or at more than half of them. Then it is the run's
+        loss or metric that is not what it seems, not glitched evaluations, and no evaluation is
+        masked (a glitch is, even a stretch of them that ended: a run whose pairs are consistent again
+        has a cross-entropy loss, and the glitches must not become its bests). Counted incrementally
+        per pair."""
         if loss is None or acc is None:
             return False
         if self._ic_key != (key, k):
-            self._ic_key, self._ic = (key, k), [0, 0, 0, False]  # seen, bad, run, systematic
-        seen, bad, run, sys_ = self._ic
+            self._ic_key, self._ic = (key, k), [0, 0, 0, False, False]  # seen, bad, run, reached, last
+        seen, bad, run, reached, last = self._ic
         n = min(len(loss), len(acc))
         seen = max(seen, loss.base, acc.base)  # (the oldest points folded: from the first kept)
-        if n > seen and not sys_:
+        if n > seen:
             code = inconsistent(
                 loss.raw[seen - loss.base : n - loss.base], acc.raw[seen - acc.base : n - acc.base], k
             )
             flags = (code == 1) | ((code == 2) & guess_ok)
-            bad, run, sys_ = _count_inconsistent(flags, bad, run)
-        self._ic = [n, bad, run, sys_]
-        return sys_
+            bad, run, hit = _count_inconsistent(flags, bad, run)
+            reached, last = reached or hit, bool(flags[-1])
+        self._ic = [n, bad, run, reached, last]
+        return reached and (last or 2 * bad > n)
 
 
 def _count_inconsistent(flags: np.ndarray, bad: int, run: int) -> tuple[int, int, bool]:
-    """(bad, run, systematic) after the flags (True: an inconsistent evaluation), from `bad` so far
-    and the `run` of inconsistent ones just before: systematic once a run reaches 2 or bad 3."""
+    """(bad, run, reached) after the flags (True: an inconsistent evaluation), from `bad` so far
+    and the `run` of inconsistent ones just before: reached once a run reaches 2 or bad 3."""
     m = len(flags)
     if m == 0:
         return bad, run, False
@@ -156,10 +160,8 @@ def _count_inconsistent(flags: np.ndarray, bad: int, run: int) -> tuple[int, int
     idx = np.arange(m)
     last_ok = np.maximum.accumulate(np.where(flags, -1, idx))  # last consistent one at or before i
     runs = np.where(last_ok < 0, idx + 1 + run, idx - last_ok)
-    hit = np.flatnonzero((runs >= 2) | (total >= 3))
-    if len(hit):
-        return int(total[hit[0]]), int(runs[hit[0]]), True
-    return int(total[-1]), int(runs[-1]), False
+    hit = bool(((runs >= 2) | (total >= 3)).any())
+    return int(total[-1]), int(runs[-1]), hit
 
 
 def _first(s: Series | None) -> float:

@@ -340,21 +340,30 @@ class LongNoise:
 
 
 def level_rise(
-    fit: SpanFit, lbest: np.ndarray, sig: np.ndarray, idx: np.ndarray, half: int, z: float, rel: float
+    fit: SpanFit,
+    lbest: np.ndarray,
+    sig: np.ndarray,
+    idx: np.ndarray,
+    half: int,
+    z: float,
+    rel: float,
+    m: np.ndarray | None = None,
 ) -> np.ndarray:
     """True where the mean of the newest third of the span since the best (`SpanFit.recent`, k
     points) stands `rel` above the best level `lbest` (a mean of `half` points, the lowest of about
     (idx + 1) / half of them) and `z` standard errors beyond that best's depth (`rise.min_depth`).
     The standard error of the difference of the two means is sqrt(s^2 / k + s^2 / half + 2 e^2),
     s the noise `sig` (nats) and e the wander beyond it (`SpanFit.wander`): a wandering loss's
-    means are no steadier than the wander, however many points they average."""
+    means are no steadier than the wander, however many points they average. `m`: how many points
+    the best level averages where fewer than `half` (a best level among the first evaluations, as
+    low as one value: its noise is s^2 / m, not s^2 / half); None: `half` everywhere."""
     from lossacc_tui.analysis.detectors.rise import level_depth
 
     k = fit.k
     with np.errstate(invalid="ignore"):
         s2 = sig * sig
         ex = np.where(np.isfinite(fit.wander), np.maximum(fit.wander * fit.wander - s2, 0.0), 0.0)
-        se = np.sqrt(s2 / k + s2 / half + 2.0 * ex)
+        se = np.sqrt(s2 / k + s2 / (half if m is None else m) + 2.0 * ex)
         deep = z + level_depth(idx, half)  # (`min_depth((idx + 1) / half)`, from a table)
         return (k >= half) & (fit.recent >= lbest * (1 + rel)) & (fit.recent - lbest >= deep * se)
 

@@ -10,17 +10,20 @@ import numpy as np
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import (
+    Ctx,
     extreme_so_far,
     names,
     noise,
     span_extreme,
 )
+from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k, k_backed
 from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity
 from lossacc_tui.analysis.detectors.pair import PairDetector, new_best
 from lossacc_tui.analysis.detectors.rise import (
     RiseRun,
     TrendRun,
     beyond_best,
+    beyond_sampling,
     level_depth,
     level_noise,
     span_rules,
@@ -38,6 +41,23 @@ from lossacc_tui.analysis.span_trend import (
     SpanTrend,
     span_significant,
 )
+
+
+def at_chance(ctx: Ctx, acc: AccFeatures, loss: LossFeatures, ref: np.ndarray) -> np.ndarray:
+    """Where the accuracy level and `ref` (the accuracy level at the loss's best) both sit at 1/K
+    (from 0.8/K to 1.15/K, `chance.CHANCE_BELOW`) while the loss level is at least 0.9 ln K: the
+    K of a chance reading (`chance.chance_k`), used only where it is known or backed by the other
+    split (`chance.k_backed`). Shapes (n,)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kk = chance_k(acc.lvl, loss.lvl, ctx.classes.k)
+        ok = np.isfinite(kk) & (kk >= 2)
+        if not ok.any():
+            return ok
+        ok &= k_backed(ctx, acc.x, kk, loss.lvl)
+        lnk = np.log(np.where(ok, kk, 2.0))
+        lo, hi = 1.0 - CHANCE_BELOW, 1.15
+        near = (acc.lvl * kk >= lo) & (acc.lvl * kk <= hi) & (ref * kk >= lo) & (ref * kk <= hi)
+        return ok & near & (loss.lvl >= 0.9 * lnk)
 
 
 class LossUpAccUp(PairDetector):
@@ -91,7 +111,11 @@ class LossUpAccUp(PairDetector):
             se = level_noise(sig, loss.idx, p.noise_window, fl) * np.sqrt(1.0 / p.half + 1.0 / m)
             lz = p.rise_z + level_depth(loss.idx, p.half)
             rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= lz * se)
-            long, span = span_rules(fit, loss, sig, best, self._trend, p)
+            # ... each a step from the best, which must clear the sampling noise of the evaluation
+            # set when its size is known (`rise.beyond_sampling`); the trend rules need not
+            step_ok = beyond_sampling(y, best, loss.idx, self.ctx.acc_n_likely, p.rise_z)
+            rise &= step_ok
+            long, span = span_rules(fit, loss, sig, best, self._trend, p, step_ok)
             rise |= long
             rise &= (y > best) | (lv > lb)  # a loss that stays at 0 has not risen
             # a slow rise that grows at every evaluation (`rise.steady_rise`)
@@ -105,6 +129,10 @@ class LossUpAccUp(PairDetector):
             # binomial standard error of its size) holds: it neither fell nor rose
             tol = p.acc_hold_tol if acc.res is None else np.fmax(p.acc_hold_tol, acc.res)
             holds = (acc.lvl >= ref - tol) & np.isfinite(y) & np.isfinite(acc.y)
+            # ... an accuracy held at chance (1/K, at its best and now) is no accuracy holding: the
+            # model separates nothing, and its loss rising past ln K is confidence in noise, which
+            # `acc-at-chance` reads (tester 8's no-signal K = 5 run: 0.20 -> 0.187, 1.61 -> 1.69)
+            holds &= ~at_chance(self.ctx, acc, loss, ref)
             self._tol = np.broadcast_to(tol, y.shape)  # (quoted by the text of an alert opening here)
             calm = ((y < best * (1 + p.rise_rel / 2)) & ~steady) | (acc.lvl < ref - 2 * tol)
             # a rise that the noise measured since explains (neither the value nor the level above

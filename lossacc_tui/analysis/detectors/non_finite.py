@@ -34,8 +34,17 @@ class NonFinite(Detector):
         super().__init__(ctx, series, subject)
         self.last_finite = -1
 
+    def _logged(self, loss: LossFeatures) -> np.ndarray:
+        """The values as logged: the loss' track replaces an evaluation the consistency check keeps
+        out of bests with the value before it, or NaN where none is finite (`ConsistentLoss`), which
+        is no NaN of the run's."""
+        s = self.series
+        if s is None or s is not self.ctx.loss or len(loss.idx) == 0 or int(loss.idx[0]) < s.base:
+            return loss.y
+        return s.raw[loss.idx - s.base].astype(np.float64, copy=False)
+
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
-        finite = np.isfinite(loss.y)
+        finite = np.isfinite(self._logged(loss))
         lf = stats.ffill_index(finite, int(loss.idx[0]), self.last_finite)
         self._last_finite = np.concatenate([[self.last_finite], lf[:-1]])  # per point of this chunk
         self.last_finite = int(lf[-1])
@@ -58,7 +67,7 @@ class NonFinite(Detector):
         return "eval-non-finite" if healthy else self.kind
 
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
-        y = float(loss.y[local])
+        y = float(self._logged(loss)[local])
         best_idx = _best_before(self.series, i) if self.series is not None else -1
         alert.data.update(
             bad=("infinite" if math.isinf(y) else "NaN"),
@@ -77,7 +86,7 @@ class NonFinite(Detector):
         if hi <= lo:
             return
         d = alert.data
-        y = loss.y[lo:hi]
+        y = self._logged(loss)[lo:hi]
         bad = ~np.isfinite(y)
         d["n_bad"] += int(np.count_nonzero(bad))
         if d["bad"] != "NaN or infinite" and (

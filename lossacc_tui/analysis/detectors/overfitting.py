@@ -20,12 +20,14 @@ from lossacc_tui.analysis.detectors.base import (
     value,
     value_at_x,
 )
+from lossacc_tui.analysis.detectors.base_rate import guess_claim, guess_reading
 from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity
 from lossacc_tui.analysis.detectors.pair import new_best
 from lossacc_tui.analysis.detectors.rise import (
     RiseRun,
     TrendRun,
     beyond_best,
+    beyond_sampling,
     span_rules,
     steady_rise,
 )
@@ -92,6 +94,7 @@ class Overfitting(Detector):
         self.pending: Feats | None = None
         self.train_at_best = math.nan
         self.train_raw_at_best = math.nan  # (the same with `_train_raw`'s width)
+        self.train_raw_after_best = math.nan  # (... at the evaluation after the best; NaN: not yet)
         self._raw = self._raw_best = np.empty(0)  # the rows being judged: `_train_raw` now / at best
         self.best_idx = -1
         self._carry = (0, 0)  # run lengths of the normal and the short-run condition so far
@@ -128,6 +131,18 @@ class Overfitting(Detector):
         )
         self._raw_best = np.where(src >= 0, at_raw[np.maximum(src, 0)], self.train_raw_at_best)
         self.train_raw_at_best = float(self._raw_best[-1])
+        # ... and, for a best at the first evaluation, the one logged at the second: a training loss
+        # logged as the mean over an epoch's batches stands for the model during that epoch, and the
+        # first epoch's mean holds the untrained model's losses, far above where the validation
+        # evaluated it at the epoch's end (1.83, then 0.43 the next epoch, on a run that then
+        # collapsed to the majority class: the training loss never fell below 0.43 again). The mean
+        # of the second epoch starts from that model; the lower of the two is where training stood.
+        nxt = np.where(bi == 0, 1, -1)
+        inside = (nxt >= rows.idx[0]) & (nxt <= rows.idx)  # (known by this row: never a later one)
+        carried = np.where((nxt >= 0) & (nxt < rows.idx[0]), self.train_raw_after_best, np.nan)
+        after = np.where(inside, self._raw[np.clip(nxt - rows.idx[0], 0, n - 1)], carried)
+        self.train_raw_after_best = float(after[-1])
+        self._raw_best = np.fmin(self._raw_best, after)
         self.best_idx = int(bi[-1])
         self.step(rows, None, sink)
 
@@ -206,7 +221,11 @@ class Overfitting(Detector):
                 y, best, sig, loss.idx, p.rise_z, p.noise_window, fl
             )
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))  # too few points for noise
-            long, span = span_rules(fit, loss, sig, best, self._trend, p)
+            # ... each a step from the best, which must clear the sampling noise of the evaluation
+            # set when its size is known (`rise.beyond_sampling`); the trend rules need not
+            step_ok = beyond_sampling(y, best, loss.idx, self._n_at(), p.rise_z)
+            rise &= step_ok
+            long, span = span_rules(fit, loss, sig, best, self._trend, p, step_ok)
             rise |= long
             rise &= y > best  # a loss that stays at 0 has not risen
             # a slow rise that grows at every evaluation is beyond its (tiny) noise long before it is
@@ -240,11 +259,25 @@ class Overfitting(Detector):
             # ... unless the evaluation set's size explains the rise (`sample_noise`: 32 samples move
             # a validation loss by a tenth of a nat between evaluations)
             short &= ~(y - best < p.rise_z * sample_noise_at(y, loss.idx, self._n_at()))
+            # ... or one that rose at every evaluation since its best, three or more in a row, rise_rel
+            # high, the training loss 2 x train_drop_rel lower: four values in rising order happen by
+            # chance once in 24 orderings, without any estimate of the noise, and on a fixed
+            # evaluation set the sampling noise above cancels, the same samples each time (tester 7:
+            # a 7-epoch fine-tune rising at every epoch, +11 %, was missed by the bar above)
+            # (not from a best at the first evaluation: after one epoch from the start, where training
+            # moves fastest, the loss rises and falls back within a few epochs often: +16 % over three
+            # epochs, back after two, under Adam with weight decay)
+            mono = (loss.idx < p.noise_window) & (ups >= 3) & (ups >= loss.idx - loss.best_idx)
+            mono &= loss.best_idx >= 1
+            mono &= (y >= best * (1 + p.rise_rel)) & (y > best) & (tl <= tb * (1 - 2 * p.train_drop_rel))
+            if len(raw) == len(y):
+                mono &= ~(raw > raw_best * (1 - p.train_drop_rel))
+            self._mono, self._ups_now = mono, ups
         cond = rise & train_fell
         self._rl = _run_lengths(cond, self._carry[0])
         self._srl = _run_lengths(short, self._carry[1])
         self._carry = (int(self._rl[-1]), int(self._srl[-1]))
-        return (self._rl >= p.open_after) | (self._srl >= 2), calm
+        return (self._rl >= p.open_after) | (self._srl >= 2) | mono, calm
 
     def _n_at(self) -> Callable[[int], int | None] | None:
         """The evaluation-set size by point (`Ctx.acc_n_likely`) when this is the validation loss."""
@@ -258,6 +291,8 @@ class Overfitting(Detector):
         """(whether the normal rule opened it, how many evaluations its condition has held) at
         chunk point `local`."""
         normal = int(self._rl[local]) >= self.p.open_after
+        if not normal and int(self._srl[local]) < 2 and bool(self._mono[local]):
+            return False, int(self._ups_now[local])  # (rising since the evaluation after the best)
         return normal, int(self._rl[local]) if normal else int(self._srl[local])
 
     def began(self, i: int, j: int, local: int) -> int:
@@ -271,6 +306,8 @@ class Overfitting(Detector):
             best_idx=int(loss.best_idx[local]),
             start_idx=start,
             short=not normal,
+            # opened on the short run's rise at every evaluation since the best (`conditions`)
+            rising=not normal and int(self._srl[local]) < 2 and bool(self._mono[local]),
             held=held,
             steady=bool(getattr(self, "_steady", np.zeros(local + 1, bool))[local]),
         )
@@ -281,9 +318,12 @@ class Overfitting(Detector):
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
+        # (a per-step training loss is quoted as the mean of its last values there: said so, never
+        # passed off as a logged value)
+        level = " level" if e.get("train_mean_of", 1.0) > 1 else ""
         return (
             f"{self.subject} {arrow(e['best_val_loss'], e['now_val_loss'])} since {self.ctx.unit} "
-            f"{fmt_x(e['best_x'])} while {self.train.name} "
+            f"{fmt_x(e['best_x'])} while {self.train.name}{level} "
             f"{arrow(e['train_loss_at_best'], e['train_loss_now'])}"
         )
 
@@ -303,6 +343,8 @@ class Overfitting(Detector):
             "gap_at_best": best - tb,
             "gap_now": now - tn,
             "peak_val_loss": extreme_so_far(alert, "peak", now, self.ctx.x(self.series, i), high=True)[0],
+            # the training values quoted are means of this many logged values (1: the value logged)
+            "train_mean_of": float(max(1, self.ctx.train_window)),
         }
         if self.ctx.acc is not None and self.series is self.ctx.loss:
             ev["acc_at_best"] = value(self.ctx.acc, bi)
@@ -322,24 +364,42 @@ class Overfitting(Detector):
 
     def severity(self, alert: Alert) -> Severity:
         e = alert.evidence
-        return rise_severity(self.ctx, self._flip(alert), e["best_x"], e["now_x"])
+        sev = rise_severity(self.ctx, self._flip(alert), e["best_x"], e["now_x"])
+        return "info" if sev == "warning" and self._collapsed(alert) is not None else sev
+
+    def _collapsed(self, alert: Alert) -> tuple[tuple[float, float, bool], float] | None:
+        """(`base_rate.guess_reading`, the x its span starts at) over the last `open_after`
+        evaluations when the whole span since the best does not give it: a model that collapsed after
+        its best (accuracy falling to one value and held there, the training loss no lower than a
+        constant guess costs) fits nothing now, whatever it did at its best. None otherwise."""
+        e = alert.evidence
+        i = int(alert.data.get("at_idx", -1)) - self.p.open_after
+        x0 = self.ctx.x(self.series, i) if i >= 0 else math.nan
+        if not (math.isfinite(x0) and x0 > e["best_x"]) or guess_reading(self.ctx, e["best_x"], e["now_x"]):
+            return None
+        found = guess_reading(self.ctx, x0, e["now_x"])
+        return (found, x0) if found is not None else None
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence
         nm = names(self.ctx)
         x0, x1 = e["best_x"], e["now_x"]
         out = rise_readings(self.ctx, self._flip(alert), x0, x1, self.subject, nm[2])
+        collapsed = self._collapsed(alert)
+        if collapsed is not None:
+            out.append(guess_claim(collapsed[0], collapsed[1], x1, self.subject))
         sig = noise(self.series, i)
         if math.isfinite(sig):  # (the short-run path says how little evidence it has in its text)
             out += rise_claims(e["best_val_loss"], e["now_val_loss"], sig, x0, x1, self.subject, nm[2])
         if "acc_now" not in e:
             return out
+        level = " level" if e.get("train_mean_of", 1.0) > 1 else ""  # (a mean of logged values: said so)
         out += mistakes_change(e["acc_at_best"], e["acc_now"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
         t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
         if not training_fall_says_sharper(t0, t1, e["now_val_loss"]):  # nothing favours either reading
             return out + who_carries_loss(e["now_val_loss"], e["acc_now"], self.ctx.classes.k, x0, x1, nm)
         why = (
-            f"{self.subject} rose while the training loss fell {arrow(t0, t1)}: a model growing more "
+            f"{self.subject} rose while the training loss{level} fell {arrow(t0, t1)}: a model growing more "
             "confident makes its right answers cheaper, so the extra cost sits on the samples it gets wrong"
         )
         out += who_carries_loss(

@@ -19,13 +19,14 @@ standard deviations low, and a point 2 standard deviations above it is no rise a
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from statistics import NormalDist
 
 import numpy as np
 
 from lossacc_tui.analysis.features import LossFeatures
 from lossacc_tui.analysis.params import Params
-from lossacc_tui.analysis.span_trend import SpanFit, level_rise, span_rise
+from lossacc_tui.analysis.span_trend import SpanFit, level_rise, sample_noise_at, span_rise
 
 _TABLE = 4096
 #: evaluations within which the 6-point trend rule (`trend_rise`) may count a rise (an epoch-level run
@@ -268,14 +269,23 @@ def trend_rise(
 
 
 def span_rules(
-    fit: SpanFit, loss: LossFeatures, sig: np.ndarray, best: np.ndarray, trend: TrendRun, p: Params
+    fit: SpanFit,
+    loss: LossFeatures,
+    sig: np.ndarray,
+    best: np.ndarray,
+    trend: TrendRun,
+    p: Params,
+    step_ok: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(rise, span) of the rules every rise kind shares, per point: `span` is the line through the
     whole span since the best (`span_trend.span_rise`); rise adds the level of the span's newest
     third against the best level (`span_trend.level_rise`) and, for short runs, the few-point trend
-    (`trend_rise`, fed here). Call inside np.errstate(invalid="ignore")."""
+    (`trend_rise`, fed here). `step_ok`: where the level rule and the few-point trend may count
+    (`beyond_sampling`): the first is a step from the best, and six points that start at a low best
+    slope up by its luck alone (a 3 % wander of a 300-sample set after its lowest value gave t = 5);
+    None: everywhere. Call inside np.errstate(invalid="ignore")."""
     span = span_rise(fit, best, p.rise_rel)
-    rise = span | level_rise(
+    step = level_rise(
         fit,
         loss.lbest,
         level_noise(sig, loss.idx, p.noise_window, fit.noise),
@@ -283,6 +293,24 @@ def span_rules(
         p.half,
         p.rise_z,
         p.rise_rel,
+        np.clip(loss.lbest_idx + 1, 1, p.half),  # (a best level from the first points: fewer of them)
     )
-    rise |= trend_rise(loss.y, best, sig, loss.idx, loss.best_idx, trend.feed(loss.y), p)
+    rise = span | (step if step_ok is None else step & step_ok)
+    t = trend_rise(loss.y, best, sig, loss.idx, loss.best_idx, trend.feed(loss.y), p)
+    rise |= t if step_ok is None else t & step_ok
     return rise, span
+
+
+def beyond_sampling(
+    y: np.ndarray, best: np.ndarray, idx: np.ndarray, n_at: Callable[[int], int | None] | None, z: float
+) -> np.ndarray:
+    """True where y stands `z` sampling standard errors above its best, the error that of a mean
+    loss over the evaluation set's n samples (`span_trend.sample_noise`: best / sqrt(n), nats), or
+    where n is not known. A step from one evaluation to the rest that another draw of n samples
+    could show reversed is no finding about the model: a best at the first evaluation of a 300-sample
+    set, 0.55 against 0.58 after (tester 9's weight-decay run), is one such. Only rules that compare
+    a value or a level with the best need it; a rise that keeps growing over many evaluations is a
+    trend of the same samples, whatever n."""
+    sn = sample_noise_at(best, idx, n_at)
+    with np.errstate(invalid="ignore"):
+        return ~np.isfinite(sn) | (y - best >= z * sn)
