@@ -334,6 +334,19 @@ class Feed:
             out.append(RunReset(r, since))
         return out
 
+    def analyse_now(self, runs: Iterable[Run]) -> list[Event]:
+        """The events of bringing the analysis of those of `runs` that have points it has not seen
+        up to date now (lock held; a live pass under way is waited for first). Before a run is
+        emptied to be read again (its log rewritten from the start within the live analysis'
+        cadence), the alerts its records so far open are found and told, so they can be withdrawn
+        rather than lost (tester 10)."""
+        if not self.analyze:
+            return []
+        while self._busy and not self._closed:
+            self._idle.wait(0.5)
+        due = [r for r in runs if self._waiting.pop(id(r), None) is not None]
+        return self._analyse(due) if due else []
+
     def analyse_all(self) -> None:
         """Bring every run's analysis up to date and compare the runs now (the end of a read; lock
         held: a live pass running without it is waited for first)."""
