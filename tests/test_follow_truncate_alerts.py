@@ -1,7 +1,7 @@
 """A followed log rewritten from its start (O_TRUNC: a restarted job) before the live analysis has
 seen its last records (the analysis runs every few seconds): the alerts those records open are told
 opened, then withdrawn, before the `reset` event, and not lost (tester 10's fault: a run rewritten
-within the analysis' 3 s cadence streamed none of its alerts).
+within the live analysis' cadence streamed none of its alerts).
 
 The live analysis' timer is turned off and the follower reads only when woken, so the test decides
 exactly what was read and what was analysed before the rewrite. Real runs from numpy training."""
