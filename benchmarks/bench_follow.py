@@ -319,7 +319,13 @@ def main() -> None:
     for rate, past in ((10, 0), (10, 200_000), (200, 0), (200, 200_000)):
         ours, tail = growing_cost(rate, window, past)
         tb = tensorboard_cost(rate, window) if past == 0 else None
-        tb_text = f", TensorBoard reloading the same run: {tb:.2f}%" if tb is not None else ""
+        tb_text = (
+            f", TensorBoard reloading the same run: {tb:.2f}%"
+            if tb is not None
+            else ", TensorBoard not installed: pip install '.[tensorboard]'"
+            if past == 0
+            else ""
+        )
         print(
             f"check --follow, {rate} lines/s, {past:,} lines of history: {ours.total:.2f}% of a core"
             f" (reference tail -F: {tail.total:.2f}%{tb_text}; load {ours.load:.1f});"
