@@ -1,6 +1,7 @@
 """Following: how long a line written by another process takes to come out of
 `lossacc-tui check --follow --json`, what following 100 quiet files costs, and the CPU of a
-log growing at 10 and 200 lines/s (whole process and per thread, beside `tail -F`).
+log growing at 10 and 200 lines/s (whole process and per thread, beside `tail -F` and TensorBoard
+reloading the same run written as an event file, when installed).
 
     python -m benchmarks bench_follow            # everything (~4 min)
     python benchmarks/bench_follow.py --cpu-only  # the growing logs only (~2.5 min)
@@ -12,6 +13,7 @@ were written; this process reads the tool's output and notes when each record co
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import statistics
 import subprocess
@@ -90,6 +92,71 @@ with open(path, "a") as f:
         if delay > 0:
             time.sleep(delay)
 """
+
+
+#: The same records as `GROW`, written as a TensorBoard event file (one event a record, its four
+#: scalars), for TensorBoard's own reload of the same run (`tensorboard_cost`).
+TB_GROW = """
+import sys, time
+from tensorboard.compat.proto.event_pb2 import Event
+from tensorboard.compat.proto.summary_pb2 import Summary
+from tensorboard.summary.writer.event_file_writer import EventFileWriter
+folder, rate, seconds = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+w = EventFileWriter(folder)
+t0 = time.monotonic(); i = 0
+while time.monotonic() - t0 < seconds:
+    loss = 2.0 / (1 + i / 500)
+    vals = {"loss": loss, "accuracy": 1 - loss / 3, "val_loss": loss * 1.1, "val_accuracy": 1 - loss / 2.8}
+    w.add_event(Event(wall_time=time.time(), step=i, summary=Summary(
+        value=[Summary.Value(tag=k, simple_value=v) for k, v in vals.items()])))
+    w.flush(); i += 1
+    delay = t0 + i / rate - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
+"""
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and its children (TensorBoard and its data server)."""
+    kids = []
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                if int((p / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    kids.append(int(p.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    total = 0.0
+    for k in [pid, *kids]:
+        try:
+            total += cpu_seconds(k)
+        except OSError:
+            continue  # (ended meanwhile)
+    return total
+
+
+def tensorboard_cost(rate: float, seconds: float) -> float | None:
+    """% of a core TensorBoard (`tensorboard --logdir`, its defaults: a reload every 5 s, its data
+    server when installed) uses while the same run grows as an event file at `rate` records/s, no
+    browser open; None when TensorBoard is not installed (pip install '.[tensorboard]')."""
+    exe = Path(sys.executable).with_name("tensorboard")
+    if importlib.util.find_spec("tensorboard") is None or not exe.exists():
+        return None
+    with tempfile.TemporaryDirectory() as d:
+        w = subprocess.Popen([sys.executable, "-c", TB_GROW, d, str(rate), str(seconds + 20)])
+        port = 6100 + os.getpid() % 800
+        tb = subprocess.Popen(
+            [exe, "--logdir", d, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            time.sleep(8.0)  # its start-up and first load
+            c0, t0 = tree_cpu_seconds(tb.pid), time.monotonic()
+            time.sleep(max(seconds, 10.0))  # (at least two of its 5 s reloads)
+            return (tree_cpu_seconds(tb.pid) - c0) / (time.monotonic() - t0) * 100
+        finally:
+            for p in (w, tb):
+                p.terminate()
+                p.wait()
 
 
 def threads_cpu(pid: int) -> dict[str, float]:
@@ -251,9 +318,19 @@ def main() -> None:
         )
     for rate, past in ((10, 0), (10, 200_000), (200, 0), (200, 200_000)):
         ours, tail = growing_cost(rate, window, past)
+        tb = tensorboard_cost(rate, window) if past == 0 else None
+        tb_text = (
+            f", TensorBoard reloading the same run: {tb:.2f}%"
+            if tb is not None
+            else ", TensorBoard not installed: pip install '.[tensorboard]'"
+            if past == 0
+            else ""
+        )
         print(
             f"check --follow, {rate} lines/s, {past:,} lines of history: {ours.total:.2f}% of a core"
-            f" (reference tail -F: {tail.total:.2f}%; load {ours.load:.1f}); per thread: {ours.split()}"
+            f" (reference tail -F: {tail.total:.2f}%{tb_text}; load {ours.load:.1f});"
+            f" per thread: {ours.split()}",
+            flush=True,
         )
 
 

@@ -61,6 +61,9 @@ class Lines:
         path = str(self.src.files[self.i].path)
         with self.m.lock:
             if kind == "truncated":
+                # what was read before the rewrite is analysed first: alerts that open on it are
+                # told, then withdrawn below (the live analysis may not have seen it yet)
+                self.m.emit(self.m.analyse_now(self.src.runs))
                 emptied = self.src.rewind(self.i)
                 msg = f"{path}: rewritten, reading it again"
                 self.m.emit(
