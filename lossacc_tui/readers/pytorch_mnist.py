@@ -1,0 +1,140 @@
+"""The console of the PyTorch MNIST example (pytorch/examples `mnist/main.py`) and of the many
+training scripts copied from it:
+
+    Train Epoch: 1 [0/60000 (0%)]\\tLoss: 2.300039         every `log_interval` batches
+    (blank line)
+    Test set: Average loss: 0.0506, Accuracy: 9846/10000 (98%)      after each epoch
+    (blank line)
+
+Variants read alike: spaces in place of the tab, a percent with decimals (`(98.46%)`), `Avg. loss`,
+`Validation set:`/`Val set:` in place of `Test set:`, an accuracy printed only as a percent
+(`Accuracy: 98.46%`), and these lines inside a longer console (progress bars, warnings, a logging
+prefix before them, a tqdm bar redrawn on the same line in front of them).
+
+x is the number of epochs completed, fractional during training (the axis timm's and mmengine's
+per-batch lines are placed on). A `Train Epoch: E [n/N ...]` line is at E - 1 + n/N: `n` is the
+number of samples of epoch E trained before this batch (`batch_idx * len(data)`), and the loss it
+prints was computed in the forward pass before the batch's optimizer step, so it measures the
+weights after E - 1 + n/N epochs; epoch 1 begins at 0. The evaluation printed after epoch E
+(`Test set:` ...) is at E, the end of that epoch, with no step. The percent in brackets is a
+rounded copy of n/N and is not read.
+
+Series: `loss` (the batch's training loss: `F.nll_loss` of `log_softmax`, a mean cross-entropy in
+nats), `test_loss` (the evaluation's `Average loss`: the summed cross-entropy over the set divided
+by its size N, nats) and `test_acc` (`Accuracy: k/N` read as the fraction k/N; the percent in
+parentheses, rounded to whole percent by the example, is not read). `Validation set:` lines give
+`val_loss`/`val_acc`; a `Train set:` evaluation gives `train_set_loss`/`train_set_acc`. The
+evaluation-set size N is exact in the log, but the analysis has no input for a size a reader knows
+(it reveals N from the accuracy values themselves, `analysis/resolution.py`, as for a Keras CSV of
+the same numbers), so it is not handed over.
+
+One training is one run; a second training appended to the same file starts again at epoch 1 (x
+back to 0), which the file splitter (`readers/split.py`) makes a run of its own.
+Source: pytorch/examples, mnist/main.py, `train()` and `test()` print formats.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from lossacc_tui.model import Batch, BatchBuilder
+from lossacc_tui.readers.base import Reader, clean_text, looks_structured, to_float
+from lossacc_tui.readers.layouts import Level
+from lossacc_tui.readers.registry import register
+
+MAX_LINE = 1 << 14  # a printed line of this format is short; a longer one is not looked at
+_NUM = r"[-+]?(?:\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|nan|inf)"
+_PERCENT = r"\(\s*[\d.]+\s*%\s*\)"
+_TRAIN = re.compile(
+    rf"Train Epoch:\s*(\d+)\s*\[\s*(\d+)\s*/\s*(\d+)\s*(?:{_PERCENT})?\s*\]\s*Loss:\s*({_NUM})(?![\w.])"
+)
+_EVAL = re.compile(
+    rf"\b(Test|Validation|Valid|Val|Train) set:\s*Av(?:erage|g\.?)\s+loss:\s*({_NUM})\s*,\s*Accuracy:\s*"
+    rf"(?:(\d+)\s*/\s*(\d+)(?:\s*{_PERCENT})?|({_NUM})\s*%)"
+)
+# a line that starts like one of ours, to tell when one could not be read (never silent)
+_TRAIN_START = re.compile(r"Train Epoch:\s*\d")
+_EVAL_START = re.compile(r"\b(?:Test|Validation|Valid|Val|Train) set:\s*Av(?:erage|g\.?)\s+loss:")
+_PREFIX = {"Test": "test", "Validation": "val", "Valid": "val", "Val": "val", "Train": "train_set"}
+
+
+def signature_lines(head: str) -> int:
+    """How many lines of `head` are this format's training or evaluation lines."""
+    hits = 0
+    for ln in head.replace("\r", "\n").split("\n")[:4000]:
+        if ("Epoch" in ln or "set:" in ln) and len(ln) <= MAX_LINE:
+            text = clean_text(ln)
+            hits += bool(_TRAIN.search(text) or _EVAL.search(text))
+    return hits
+
+
+@register
+class PytorchMnistReader(Reader):
+    format_id: ClassVar[str] = "pytorch-mnist"
+    role_hints: ClassVar[dict[str, str]] = {
+        "loss": "train_loss",
+        "test_loss": "val_loss",
+        "test_acc": "val_acc",
+        "val_loss": "val_loss",
+        "val_acc": "val_acc",
+        "train_set_acc": "train_acc",
+    }
+
+    @classmethod
+    def sniff(cls, name: str, head: str) -> float:
+        """Certain from one whole line: `Train Epoch: E [n/N (p%)] Loss:` and `set: Average loss:
+        ..., Accuracy:` are this template's own wording."""
+        if looks_structured(name, head):
+            return 0.0
+        return Level.CERTAIN.score if signature_lines(head) >= 1 else 0.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._epoch = 0  # the epoch of the last training line (1-based; 0: none yet)
+        self.loss_kinds = {"loss": "cross-entropy", "test_loss": "cross-entropy", "val_loss": "cross-entropy"}
+
+    def _lines(self, block: bytes, first_line: int) -> list[Batch]:
+        out = BatchBuilder()
+        for k, raw in enumerate(self.text_lines(block)):
+            if ("Epoch" not in raw and "set:" not in raw) or len(raw) > MAX_LINE:
+                continue
+            text = clean_text(raw)
+            line = first_line + k
+            if m := _TRAIN.search(text):
+                self._train(out, m, line)
+            elif m := _EVAL.search(text):
+                self._eval(out, m, line)
+            elif _TRAIN_START.search(text) or _EVAL_START.search(text):
+                self.problem(
+                    line, f"could not read this line of the PyTorch example's log: {text.strip()[:80]!r}"
+                )
+        return self.built(out)
+
+    def _train(self, out: BatchBuilder, m: re.Match[str], line: int) -> None:
+        epoch, seen, total = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        loss = to_float(m.group(4))
+        if total <= 0 or seen > total or loss is None:
+            self.problem(line, f"training line with no position in its epoch ({seen}/{total}): not read")
+            return
+        self._epoch = epoch
+        out.add({"loss": loss}, epoch=epoch - 1 + seen / total, line=line)
+
+    def _eval(self, out: BatchBuilder, m: re.Match[str], line: int) -> None:
+        prefix = _PREFIX[m.group(1)]
+        loss = to_float(m.group(2))
+        if m.group(3) is not None:
+            right, size = int(m.group(3)), int(m.group(4))
+            acc = right / size if size > 0 and right <= size else None
+        else:
+            pct = to_float(m.group(5))
+            acc = None if pct is None else pct / 100.0
+        values: dict[str, float] = {}
+        if loss is not None:
+            values[f"{prefix}_loss"] = loss
+        if acc is None:
+            self.problem(line, f"evaluation accuracy not read: {m.group(0)[-40:]!r}")
+        else:
+            values[f"{prefix}_acc"] = acc
+        if values:
+            out.add(values, epoch=float(self._epoch), line=line)
