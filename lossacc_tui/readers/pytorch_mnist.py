@@ -28,8 +28,10 @@ evaluation-set size N is exact in the log, but the analysis has no input for a s
 (it reveals N from the accuracy values themselves, `analysis/resolution.py`, as for a Keras CSV of
 the same numbers), so it is not handed over.
 
-One training is one run; a second training appended to the same file starts again at epoch 1 (x
-back to 0), which the file splitter (`readers/split.py`) makes a run of its own.
+One training is one run. A training line at or before the first position of the run being read
+(epoch 1, sample 0 again: a second training appended to the same file) begins a new run, marked
+as such for the file splitter (`readers/split.py`): a zero-initialised model prints the same first
+loss, ln K, in both trainings, which the splitter alone would take for a copy of a record.
 Source: pytorch/examples, mnist/main.py, `train()` and `test()` print formats.
 """
 
@@ -92,6 +94,8 @@ class PytorchMnistReader(Reader):
     def __init__(self) -> None:
         super().__init__()
         self._epoch = 0  # the epoch of the last training line (1-based; 0: none yet)
+        self._first_x: float | None = None  # x of the first training line of the run being read
+        self._last_x = -1.0  # x of the last training line
         self.loss_kinds = {"loss": "cross-entropy", "test_loss": "cross-entropy", "val_loss": "cross-entropy"}
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
@@ -117,8 +121,12 @@ class PytorchMnistReader(Reader):
         if total <= 0 or seen > total or loss is None:
             self.problem(line, f"training line with no position in its epoch ({seen}/{total}): not read")
             return
-        self._epoch = epoch
-        out.add({"loss": loss}, epoch=epoch - 1 + seen / total, line=line)
+        x = epoch - 1 + seen / total
+        new_run = self._first_x is not None and x < self._last_x and x <= self._first_x
+        if self._first_x is None or new_run:
+            self._first_x = x
+        self._epoch, self._last_x = epoch, x
+        out.add({"loss": loss}, epoch=x, line=line, new_run=new_run)
 
     def _eval(self, out: BatchBuilder, m: re.Match[str], line: int) -> None:
         prefix = _PREFIX[m.group(1)]
