@@ -23,10 +23,12 @@ Series: `loss` (the batch's training loss: `F.nll_loss` of `log_softmax`, a mean
 nats), `test_loss` (the evaluation's `Average loss`: the summed cross-entropy over the set divided
 by its size N, nats) and `test_acc` (`Accuracy: k/N` read as the fraction k/N; the percent in
 parentheses, rounded to whole percent by the example, is not read). `Validation set:` lines give
-`val_loss`/`val_acc`; a `Train set:` evaluation gives `train_set_loss`/`train_set_acc`. The
-evaluation-set size N is exact in the log, but the analysis has no input for a size a reader knows
-(it reveals N from the accuracy values themselves, `analysis/resolution.py`, as for a Keras CSV of
-the same numbers), so it is not handed over.
+`val_loss`/`val_acc`; a `Train set:` evaluation gives `train_set_loss`/`train_set_acc`. The losses
+are not marked as cross-entropy (`Run.loss_kind`): the scripts copied from the example print other
+losses on the same `Train Epoch` line (its VAE prints a summed reconstruction loss), so the format
+does not say what the loss measures. The evaluation-set size N is exact in the log, but the analysis
+has no input for a size a reader knows (it reveals N from the accuracy values themselves,
+`analysis/resolution.py`, as for a Keras CSV of the same numbers), so it is not handed over.
 
 One training is one run. A training line at or before the first position of the run being read
 (epoch 1, sample 0 again: a second training appended to the same file) begins a new run, marked
@@ -96,7 +98,6 @@ class PytorchMnistReader(Reader):
         self._epoch = 0  # the epoch of the last training line (1-based; 0: none yet)
         self._first_x: float | None = None  # x of the first training line of the run being read
         self._last_x = -1.0  # x of the last training line
-        self.loss_kinds = {"loss": "cross-entropy", "test_loss": "cross-entropy", "val_loss": "cross-entropy"}
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
