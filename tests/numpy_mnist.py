@@ -26,6 +26,10 @@ class MnistRun:
     epoch_mean_loss: list[float] = field(default_factory=list)  # mean of every batch's loss, per epoch
     test_loss: list[float] = field(default_factory=list)
     test_correct: list[int] = field(default_factory=list)
+    #: (epoch as printed, samples of the epoch trained) at each evaluation of the first set
+    eval_at: list[tuple[int, int]] = field(default_factory=list)
+    test2_loss: list[float] = field(default_factory=list)  # the second set's, when there is one
+    test2_correct: list[int] = field(default_factory=list)
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -51,19 +55,25 @@ def mnist_log(
     sep: str = "\t",
     pct: str = "{:.0f}",
     noise_lines: bool = False,
+    first_epoch: int = 1,
+    eval_every: int = 0,
+    second_set: bool = False,
 ) -> MnistRun:
     """Train and write `path` the way the example prints. Many `features` (most of them noise) and
     few `n_train` samples make a run that overfits; `label_noise` flips that share of the training
     labels. `sep` goes between `]` and `Loss:`; `pct` formats the percents; `noise_lines` adds what a
     longer console holds between them: a warning, and tqdm redraws (`\\r` and the bar, so a print
-    lands after the bar on its line)."""
+    lands after the bar on its line). Copies of the example also number epochs from `first_epoch` 0,
+    evaluate every `eval_every` batches inside an epoch too, or print a `second_set` (another
+    held-out set of the same size) after the first, also as `Test set:`."""
     rng = np.random.default_rng(seed)
     centers = np.zeros((classes, features))
     centers[:, :informative] = rng.normal(0, 1.6, size=(classes, informative))
-    n = n_train + n_test
+    n = n_train + 2 * n_test
     y = rng.integers(0, classes, size=n)
     x = centers[y] + rng.normal(0, 1.0, size=(n, features))
-    xt, yt, xv, yv = x[:n_train], y[:n_train].copy(), x[n_train:], y[n_train:]
+    xt, yt = x[:n_train], y[:n_train].copy()
+    xv, yv, xs, ys = x[n_train:-n_test], y[n_train:-n_test], x[-n_test:], y[-n_test:]
     flip = rng.random(n_train) < label_noise
     yt[flip] = rng.integers(0, classes, size=int(flip.sum()))
     w = np.zeros((features, classes))
@@ -73,7 +83,28 @@ def mnist_log(
     out: list[str] = []
     if noise_lines:
         out.append("/usr/lib/python3/site-packages/torch/utils/data.py:12: UserWarning: a warning\n")
-    for epoch in range(1, epochs + 1):
+
+    def test(xe: np.ndarray, ye: np.ndarray) -> tuple[float, int]:
+        pv = _softmax(xe @ w + b)
+        test_loss = float(-np.log(pv[np.arange(n_test), ye] + 1e-12).sum()) / n_test
+        correct = int((pv.argmax(axis=1) == ye).sum())
+        percent = pct.format(100.0 * correct / n_test)
+        out.append(
+            f"\nTest set: Average loss: {test_loss:.4f}, Accuracy: {correct}/{n_test} ({percent}%)\n\n"
+        )
+        return test_loss, correct
+
+    def evaluate(epoch: int, done: int) -> None:
+        loss, correct = test(xv, yv)
+        run.test_loss.append(loss)
+        run.test_correct.append(correct)
+        run.eval_at.append((epoch, done))
+        if second_set:
+            loss, correct = test(xs, ys)
+            run.test2_loss.append(loss)
+            run.test2_correct.append(correct)
+
+    for epoch in range(first_epoch, first_epoch + epochs):
         order = rng.permutation(n_train)
         losses = []
         for batch_idx in range(batches):
@@ -92,16 +123,10 @@ def mnist_log(
                 percent = pct.format(100.0 * batch_idx / batches)
                 out.append(f"Train Epoch: {epoch} [{seen}/{n_train} ({percent}%)]{sep}Loss: {loss:.6f}\n")
                 run.logged.append((epoch, seen, loss))
+            if eval_every and (batch_idx + 1) % eval_every == 0 and batch_idx + 1 < batches:
+                evaluate(epoch, (batch_idx + 1) * batch_size)
         run.epoch_mean_loss.append(float(np.mean(losses)))
-        pv = _softmax(xv @ w + b)
-        test_loss = float(-np.log(pv[np.arange(n_test), yv] + 1e-12).sum()) / n_test
-        correct = int((pv.argmax(axis=1) == yv).sum())
-        run.test_loss.append(test_loss)
-        run.test_correct.append(correct)
-        percent = pct.format(100.0 * correct / n_test)
-        out.append(
-            f"\nTest set: Average loss: {test_loss:.4f}, Accuracy: {correct}/{n_test} ({percent}%)\n\n"
-        )
+        evaluate(epoch, n_train)
     path.write_text("".join(out))
     return run
 

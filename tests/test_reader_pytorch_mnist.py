@@ -47,8 +47,8 @@ def assert_read_as_trained(run: Run, truth: MnistRun) -> None:
     # every printed batch, at epoch - 1 + (samples before the batch) / N: epoch 1 starts at 0
     np.testing.assert_allclose(loss.values, [round(v, 6) for _, _, v in truth.logged], atol=1e-12)
     np.testing.assert_allclose(loss.epochs, [e - 1 + s / truth.n_train for e, s, _ in truth.logged])
-    epochs = len(truth.test_loss)
-    assert list(test_loss.epochs) == list(test_acc.epochs) == list(range(1, epochs + 1))
+    # each evaluation at the end of its epoch
+    assert list(test_loss.epochs) == list(test_acc.epochs) == [e for e, _ in truth.eval_at]
     np.testing.assert_allclose(test_loss.values, [round(v, 4) for v in truth.test_loss], atol=1e-12)
     # k/N exactly, not the rounded percent beside it
     assert list(test_acc.values) == [c / truth.n_test for c in truth.test_correct]
@@ -118,6 +118,42 @@ def test_validation_set_wording_and_a_percent_only_accuracy(tmp_path: Path) -> N
     (run,) = read_runs(path)
     assert roles(run) == {"loss": "train_loss", "val_loss": "val_loss", "val_acc": "val_acc"}
     np.testing.assert_allclose(run.series["val_acc"].values, [c / truth.n_test for c in truth.test_correct])
+
+
+def test_epochs_counted_from_zero(tmp_path: Path) -> None:
+    path = tmp_path / "train.log"
+    truth = mnist_log(path, epochs=3, first_epoch=0)
+    run, problems = read_one(path)
+    assert problems == [] and roles(run) == ROLES
+    np.testing.assert_allclose(run.series["loss"].epochs, [e + s / truth.n_train for e, s, _ in truth.logged])
+    assert list(run.series["test_loss"].epochs) == [1, 2, 3]
+
+
+def test_evaluations_inside_an_epoch_keep_every_point_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "train.log"
+    truth = mnist_log(path, epochs=3, eval_every=5)  # 15 batches: after the 5th, the 10th and the last
+    run, problems = read_one(path)
+    assert problems == []
+    loss, test_loss = run.series["loss"], run.series["test_loss"]
+    assert len(loss) == len(truth.logged)
+    np.testing.assert_allclose(test_loss.values, [round(v, 4) for v in truth.test_loss], atol=1e-12)
+    # each evaluation after the last batch printed before it, at or before the next one printed
+    xs, ev = loss.epochs, test_loss.epochs
+    for (epoch, done), x in zip(truth.eval_at, ev, strict=True):
+        before = xs[xs <= epoch - 1 + (done - 1) / truth.n_train]
+        after = xs[xs > epoch - 1 + (done - 1) / truth.n_train]
+        assert before.max() < x <= (after.min() if len(after) else epoch)
+    assert list(ev[2::3]) == [1, 2, 3]  # the end-of-epoch ones at the end of their epoch
+
+
+def test_a_second_set_printed_alike_is_a_series_of_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "train.log"
+    truth = mnist_log(path, epochs=3, second_set=True)
+    run, problems = read_one(path)
+    assert problems == [] and roles(run) == ROLES
+    assert list(run.series["test_acc"].values) == [c / truth.n_test for c in truth.test_correct]
+    assert list(run.series["test2_acc"].values) == [c / truth.n_test for c in truth.test2_correct]
+    assert list(run.series["test2_loss"].epochs) == [1, 2, 3]
 
 
 def test_two_trainings_appended_to_one_file_are_two_runs(tmp_path: Path) -> None:

@@ -15,20 +15,25 @@ x is the number of epochs completed, fractional during training (the axis timm's
 per-batch lines are placed on). A `Train Epoch: E [n/N ...]` line is at E - 1 + n/N: `n` is the
 number of samples of epoch E trained before this batch (`batch_idx * len(data)`), and the loss it
 prints was computed in the forward pass before the batch's optimizer step, so it measures the
-weights after E - 1 + n/N epochs; epoch 1 begins at 0. The evaluation printed after epoch E
-(`Test set:` ...) is at E, the end of that epoch, with no step. The percent in brackets is a
-rounded copy of n/N and is not read.
+weights after E - 1 + n/N epochs; epoch 1 begins at 0 (a copy that counts epochs from 0, seen by
+its `Train Epoch: 0`, is placed at E + n/N). The evaluation printed after epoch E (`Test set:` ...)
+is at E, the end of that epoch, with no step. A copy that also evaluates inside an epoch has that
+evaluation placed where the next printed batch begins (the last printed batch's n plus the fewest
+samples between two printed batches), so x never goes back. The percent in brackets is a rounded
+copy of n/N and is not read.
 
 Series: `loss` (the batch's training loss: `F.nll_loss` of `log_softmax`, a mean cross-entropy in
 nats), `test_loss` (the evaluation's `Average loss`: the summed cross-entropy over the set divided
 by its size N, nats) and `test_acc` (`Accuracy: k/N` read as the fraction k/N; the percent in
 parentheses, rounded to whole percent by the example, is not read). `Validation set:` lines give
-`val_loss`/`val_acc`; a `Train set:` evaluation gives `train_set_loss`/`train_set_acc`. The losses
-are not marked as cross-entropy (`Run.loss_kind`): the scripts copied from the example print other
-losses on the same `Train Epoch` line (its VAE prints a summed reconstruction loss), so the format
-does not say what the loss measures. The evaluation-set size N is exact in the log, but the analysis
-has no input for a size a reader knows (it reveals N from the accuracy values themselves,
-`analysis/resolution.py`, as for a Keras CSV of the same numbers), so it is not handed over.
+`val_loss`/`val_acc`; a `Train set:` evaluation gives `train_set_loss`/`train_set_acc`; a second
+evaluation with the same wording before the next training line (a validation and a test set both
+printed as `Test set:`) gives `test2_loss`/`test2_acc`. The losses are not marked as cross-entropy
+(`Run.loss_kind`): the scripts copied from the example print other losses on the same `Train Epoch`
+line (its VAE prints a summed reconstruction loss), so the format does not say what the loss
+measures. The evaluation-set size N is exact in the log, but the analysis has no input for a size a
+reader knows (it reveals N from the accuracy values themselves, `analysis/resolution.py`, as for a
+Keras CSV of the same numbers), so it is not handed over.
 
 One training is one run. A training line at or before the first position of the run being read
 (epoch 1, sample 0 again: a second training appended to the same file) begins a new run, marked
@@ -83,6 +88,13 @@ class PytorchMnistReader(Reader):
         "val_loss": "val_loss",
         "val_acc": "val_acc",
         "train_set_acc": "train_acc",
+        # a second set's evaluation is no second validation (the role table reads `test2_acc` as training)
+        **{
+            f"{p}{k}_{m}": "other"
+            for p in ("test", "val", "train_set")
+            for k in range(2, 10)
+            for m in ("loss", "acc")
+        },
     }
 
     @classmethod
@@ -95,9 +107,14 @@ class PytorchMnistReader(Reader):
 
     def __init__(self) -> None:
         super().__init__()
-        self._epoch = 0  # the epoch of the last training line (1-based; 0: none yet)
+        self._base = 1  # the number of the first epoch (0 where a copy counts from 0)
+        self._epoch: int | None = None  # the epoch of the last training line (None: none yet)
+        self._seen = 0  # samples of that epoch before its batch
+        self._total = 0  # samples in an epoch
+        self._stride: int | None = None  # fewest samples between two printed batches of an epoch
         self._first_x: float | None = None  # x of the first training line of the run being read
         self._last_x = -1.0  # x of the last training line
+        self._evals: dict[str, int] = {}  # evaluations of each set since the last training line
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
@@ -122,12 +139,28 @@ class PytorchMnistReader(Reader):
         if total <= 0 or seen > total or loss is None:
             self.problem(line, f"training line with no position in its epoch ({seen}/{total}): not read")
             return
-        x = epoch - 1 + seen / total
+        if epoch < self._base:  # `Train Epoch: 0`: this script counts epochs from 0
+            self._base = 0
+        if epoch == self._epoch and seen > self._seen:
+            gap = seen - self._seen
+            self._stride = gap if self._stride is None else min(self._stride, gap)
+        x = epoch - self._base + seen / total
         new_run = self._first_x is not None and x < self._last_x and x <= self._first_x
         if self._first_x is None or new_run:
             self._first_x = x
-        self._epoch, self._last_x = epoch, x
+        self._epoch, self._seen, self._total, self._last_x = epoch, seen, total, x
+        self._evals.clear()
         out.add({"loss": loss}, epoch=x, line=line, new_run=new_run)
+
+    def _eval_x(self) -> float:
+        """Where an evaluation goes: the end of the epoch trained last when its last printed batch
+        was the epoch's last printed one (the next would be past the end: the example's `test()`
+        after `train()`); else, for a script that evaluates in the middle of an epoch, where the next
+        printed batch will begin, so x never goes back at the training line after it."""
+        if self._epoch is None:
+            return 0.0  # an evaluation before any training
+        reached = self._total if self._stride is None else min(self._total, self._seen + self._stride)
+        return self._epoch - self._base + reached / self._total
 
     def _eval(self, out: BatchBuilder, m: re.Match[str], line: int) -> None:
         prefix = _PREFIX[m.group(1)]
@@ -138,12 +171,16 @@ class PytorchMnistReader(Reader):
         else:
             pct = to_float(m.group(5))
             acc = None if pct is None else pct / 100.0
+        # a second evaluation of the same set's wording after one training line (a script that prints
+        # its validation and its test set both as `Test set:`) is another series: `test2_loss`
+        k = self._evals[prefix] = self._evals.get(prefix, 0) + 1
+        name = prefix if k == 1 else f"{prefix}{k}"
         values: dict[str, float] = {}
         if loss is not None:
-            values[f"{prefix}_loss"] = loss
+            values[f"{name}_loss"] = loss
         if acc is None:
             self.problem(line, f"evaluation accuracy not read: {m.group(0)[-40:]!r}")
         else:
-            values[f"{prefix}_acc"] = acc
+            values[f"{name}_acc"] = acc
         if values:
-            out.add(values, epoch=float(self._epoch), line=line)
+            out.add(values, epoch=self._eval_x(), line=line)
