@@ -121,21 +121,37 @@ class PytorchMnistReader(Reader):
         for k, raw in enumerate(self.text_lines(block)):
             if ("Epoch" not in raw and "set:" not in raw) or len(raw) > MAX_LINE:
                 continue
-            text = clean_text(raw)
             line = first_line + k
-            if m := _TRAIN.search(text):
+            # numbers are read from the regex groups only: the line is cleaned of escape sequences
+            # (colours inside the wording) only when it does not match as it is
+            if m := _TRAIN.search(raw):
                 self._train(out, m, line)
+                continue
+            if m := _EVAL.search(raw):
+                self._eval(out, m, line)
+                continue
+            text = clean_text(raw)
+            if text == raw:
+                pass
+            elif m := _TRAIN.search(text):
+                self._train(out, m, line)
+                continue
             elif m := _EVAL.search(text):
                 self._eval(out, m, line)
-            elif _TRAIN_START.search(text) or _EVAL_START.search(text):
+                continue
+            if _TRAIN_START.search(text) or _EVAL_START.search(text):
                 self.problem(
                     line, f"could not read this line of the PyTorch example's log: {text.strip()[:80]!r}"
                 )
         return self.built(out)
 
     def _train(self, out: BatchBuilder, m: re.Match[str], line: int) -> None:
-        epoch, seen, total = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        loss = to_float(m.group(4))
+        e, n, t, v = m.groups()
+        epoch, seen, total = int(e), int(n), int(t)
+        try:
+            loss: float | None = float(v)
+        except ValueError:
+            loss = to_float(v)
         if total <= 0 or seen > total or loss is None:
             self.problem(line, f"training line with no position in its epoch ({seen}/{total}): not read")
             return
@@ -143,13 +159,17 @@ class PytorchMnistReader(Reader):
             self._base = 0
         if epoch == self._epoch and seen > self._seen:
             gap = seen - self._seen
-            self._stride = gap if self._stride is None else min(self._stride, gap)
+            if self._stride is None or gap < self._stride:
+                self._stride = gap
         x = epoch - self._base + seen / total
-        new_run = self._first_x is not None and x < self._last_x and x <= self._first_x
+        new_run = False
+        if x < self._last_x:
+            new_run = self._first_x is not None and x <= self._first_x
         if self._first_x is None or new_run:
             self._first_x = x
         self._epoch, self._seen, self._total, self._last_x = epoch, seen, total, x
-        self._evals.clear()
+        if self._evals:
+            self._evals.clear()
         out.add({"loss": loss}, epoch=x, line=line, new_run=new_run)
 
     def _eval_x(self) -> float:
