@@ -6,11 +6,15 @@ numpy training (tests/numpy_mnist.py); the tester's two files are read when pres
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import feed_in_chunks, read_runs, read_sources, snapshot
+from conftest import REPO, feed_in_chunks, read_runs, read_sources, snapshot
 from numpy_mnist import MnistRun, keras_csv_of, mnist_log
 from test_follow import watch
 
@@ -209,6 +213,54 @@ def test_followed_while_written_in_pieces_from_its_first_byte(tmp_path: Path, st
     c.wait(lambda: len(c.values(name, "test_acc")) == 3, timeout=60)
     assert c.values(name, "test_loss") == [round(v, 4) for v in truth.test_loss]
     assert c.values(name, "loss") == [round(v, 6) for _, _, v in truth.logged]
+
+
+def test_check_follow_streams_the_records_of_a_growing_log(tmp_path: Path) -> None:
+    """`check --follow --json` on a log the training is still writing: the first epoch, then the
+    rest with the last evaluation line written in two pieces; every record once, none early."""
+    src = tmp_path / "src.log"
+    truth = mnist_log(src, epochs=3)
+    data = src.read_bytes()
+    first = data.index(b"Test set")
+    first = data.index(b"\n", first) + 1
+    cut = data.rindex(b"Test set") + 30  # inside the last `Average loss: 1.2345`
+    path = tmp_path / "train.log"
+    path.write_bytes(data[:first])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lossacc_tui", "check", "--follow", "--json", str(path)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    guard = threading.Timer(120, proc.kill)  # a hung follower fails the test instead of hanging it
+    guard.start()
+    evals: list[dict] = []  # type: ignore[type-arg]
+    losses = 0
+    try:
+        assert proc.stdout is not None
+
+        def until(n: int) -> None:
+            nonlocal losses
+            while len(evals) < n:
+                ev = json.loads(proc.stdout.readline())  # type: ignore[union-attr]
+                if ev["event"] == "record" and "test_loss" in ev["values"]:
+                    evals.append(ev)
+                elif ev["event"] == "record":
+                    losses += 1
+
+        until(1)
+        with open(path, "ab") as f:
+            f.write(data[first:cut])
+            f.flush()
+            until(2)
+            f.write(data[cut:])
+            f.flush()
+        until(3)
+    finally:
+        guard.cancel()
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=10)
+    assert [e["epoch"] for e in evals] == [1, 2, 3]
+    assert [e["values"]["test_loss"] for e in evals] == [round(v, 4) for v in truth.test_loss]
+    assert losses == len(truth.logged) and "Traceback" not in err
 
 
 # -- the tester's files (tester 11, fault 2) -------------------------------------------------------
