@@ -27,6 +27,7 @@ from lossacc_tui.readers import (  # noqa: F401  (importing a reader module regi
     mlflow_server,
     mmengine,
     nanogpt,
+    pytorch_mnist,
     sklearn_mlp,
     text_kv,
     timm_console,

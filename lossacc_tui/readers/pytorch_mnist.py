@@ -1,0 +1,206 @@
+"""The console of the PyTorch MNIST example (pytorch/examples `mnist/main.py`) and of the many
+training scripts copied from it:
+
+    Train Epoch: 1 [0/60000 (0%)]\\tLoss: 2.300039         every `log_interval` batches
+    (blank line)
+    Test set: Average loss: 0.0506, Accuracy: 9846/10000 (98%)      after each epoch
+    (blank line)
+
+Variants read alike: spaces in place of the tab, a percent with decimals (`(98.46%)`), `Avg. loss`,
+`Validation set:`/`Val set:` in place of `Test set:`, an accuracy printed only as a percent
+(`Accuracy: 98.46%`), and these lines inside a longer console (progress bars, warnings, a logging
+prefix before them, a tqdm bar redrawn on the same line in front of them).
+
+x is the number of epochs completed, fractional during training (the axis timm's and mmengine's
+per-batch lines are placed on). A `Train Epoch: E [n/N ...]` line is at E - 1 + n/N: `n` is the
+number of samples of epoch E trained before this batch (`batch_idx * len(data)`), and the loss it
+prints was computed in the forward pass before the batch's optimizer step, so it measures the
+weights after E - 1 + n/N epochs; epoch 1 begins at 0 (a copy that counts epochs from 0, seen by
+its `Train Epoch: 0`, is placed at E + n/N). The evaluation printed after epoch E (`Test set:` ...)
+is at E, the end of that epoch, with no step. A copy that also evaluates inside an epoch has that
+evaluation placed where the next printed batch begins (the last printed batch's n plus the fewest
+samples between two printed batches), so x never goes back. The percent in brackets is a rounded
+copy of n/N and is not read.
+
+Series: `loss` (the batch's training loss: `F.nll_loss` of `log_softmax`, a mean cross-entropy in
+nats), `test_loss` (the evaluation's `Average loss`: the summed cross-entropy over the set divided
+by its size N, nats) and `test_acc` (`Accuracy: k/N` read as the fraction k/N; the percent in
+parentheses, rounded to whole percent by the example, is not read). `Validation set:` lines give
+`val_loss`/`val_acc`; a `Train set:` evaluation gives `train_set_loss`/`train_set_acc`; a second
+evaluation with the same wording before the next training line (a validation and a test set both
+printed as `Test set:`) gives `test2_loss`/`test2_acc`. The losses are not marked as cross-entropy
+(`Run.loss_kind`): the scripts copied from the example print other losses on the same `Train Epoch`
+line (its VAE prints a summed reconstruction loss), so the format does not say what the loss
+measures. The evaluation-set size N is exact in the log, but the analysis has no input for a size a
+reader knows (it reveals N from the accuracy values themselves, `analysis/resolution.py`, as for a
+Keras CSV of the same numbers), so it is not handed over.
+
+One training is one run. A training line at or before the first position of the run being read
+(epoch 1, sample 0 again: a second training appended to the same file) begins a new run, marked
+as such for the file splitter (`readers/split.py`): a zero-initialised model prints the same first
+loss, ln K, in both trainings, which the splitter alone would take for a copy of a record.
+Source: pytorch/examples, mnist/main.py, `train()` and `test()` print formats.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from lossacc_tui.model import Batch, BatchBuilder
+from lossacc_tui.readers.base import Reader, clean_text, looks_structured, to_float
+from lossacc_tui.readers.layouts import Level
+from lossacc_tui.readers.registry import register
+
+MAX_LINE = 1 << 14  # a printed line of this format is short; a longer one is not looked at
+_NUM = r"[-+]?(?:\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|nan|inf)"
+_PERCENT = r"\(\s*[\d.]+\s*%\s*\)"
+_TRAIN = re.compile(
+    rf"Train Epoch:\s*(\d+)\s*\[\s*(\d+)\s*/\s*(\d+)\s*(?:{_PERCENT})?\s*\]\s*Loss:\s*({_NUM})(?![\w.])"
+)
+_EVAL = re.compile(
+    rf"\b(Test|Validation|Valid|Val|Train) set:\s*Av(?:erage|g\.?)\s+loss:\s*({_NUM})\s*,\s*Accuracy:\s*"
+    rf"(?:(\d+)\s*/\s*(\d+)(?:\s*{_PERCENT})?|({_NUM})\s*%)"
+)
+# a line that starts like one of ours, to tell when one could not be read (never silent)
+_TRAIN_START = re.compile(r"Train Epoch:\s*\d")
+_EVAL_START = re.compile(r"\b(?:Test|Validation|Valid|Val|Train) set:\s*Av(?:erage|g\.?)\s+loss:")
+_PREFIX = {"Test": "test", "Validation": "val", "Valid": "val", "Val": "val", "Train": "train_set"}
+
+
+def signature_lines(head: str) -> int:
+    """How many lines of `head` are this format's training or evaluation lines."""
+    hits = 0
+    for ln in head.replace("\r", "\n").split("\n")[:4000]:
+        if ("Epoch" in ln or "set:" in ln) and len(ln) <= MAX_LINE:
+            text = clean_text(ln)
+            hits += bool(_TRAIN.search(text) or _EVAL.search(text))
+    return hits
+
+
+@register
+class PytorchMnistReader(Reader):
+    format_id: ClassVar[str] = "pytorch-mnist"
+    role_hints: ClassVar[dict[str, str]] = {
+        "loss": "train_loss",
+        "test_loss": "val_loss",
+        "test_acc": "val_acc",
+        "val_loss": "val_loss",
+        "val_acc": "val_acc",
+        "train_set_acc": "train_acc",
+        # a second set's evaluation is no second validation (the role table reads `test2_acc` as training)
+        **{
+            f"{p}{k}_{m}": "other"
+            for p in ("test", "val", "train_set")
+            for k in range(2, 10)
+            for m in ("loss", "acc")
+        },
+    }
+
+    @classmethod
+    def sniff(cls, name: str, head: str) -> float:
+        """Certain from one whole line: `Train Epoch: E [n/N (p%)] Loss:` and `set: Average loss:
+        ..., Accuracy:` are this template's own wording."""
+        if looks_structured(name, head):
+            return 0.0
+        return Level.CERTAIN.score if signature_lines(head) >= 1 else 0.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._base = 1  # the number of the first epoch (0 where a copy counts from 0)
+        self._epoch: int | None = None  # the epoch of the last training line (None: none yet)
+        self._seen = 0  # samples of that epoch before its batch
+        self._total = 0  # samples in an epoch
+        self._stride: int | None = None  # fewest samples between two printed batches of an epoch
+        self._first_x: float | None = None  # x of the first training line of the run being read
+        self._last_x = -1.0  # x of the last training line
+        self._evals: dict[str, int] = {}  # evaluations of each set since the last training line
+
+    def _lines(self, block: bytes, first_line: int) -> list[Batch]:
+        out = BatchBuilder()
+        for k, raw in enumerate(self.text_lines(block)):
+            if ("Epoch" not in raw and "set:" not in raw) or len(raw) > MAX_LINE:
+                continue
+            line = first_line + k
+            # numbers are read from the regex groups only: the line is cleaned of escape sequences
+            # (colours inside the wording) only when it does not match as it is
+            if m := _TRAIN.search(raw):
+                self._train(out, m, line)
+                continue
+            if m := _EVAL.search(raw):
+                self._eval(out, m, line)
+                continue
+            text = clean_text(raw)
+            if text == raw:
+                pass
+            elif m := _TRAIN.search(text):
+                self._train(out, m, line)
+                continue
+            elif m := _EVAL.search(text):
+                self._eval(out, m, line)
+                continue
+            if _TRAIN_START.search(text) or _EVAL_START.search(text):
+                self.problem(
+                    line, f"could not read this line of the PyTorch example's log: {text.strip()[:80]!r}"
+                )
+        return self.built(out)
+
+    def _train(self, out: BatchBuilder, m: re.Match[str], line: int) -> None:
+        e, n, t, v = m.groups()
+        epoch, seen, total = int(e), int(n), int(t)
+        try:
+            loss: float | None = float(v)
+        except ValueError:
+            loss = to_float(v)
+        if total <= 0 or seen > total or loss is None:
+            self.problem(line, f"training line with no position in its epoch ({seen}/{total}): not read")
+            return
+        if epoch < self._base:  # `Train Epoch: 0`: this script counts epochs from 0
+            self._base = 0
+        if epoch == self._epoch and seen > self._seen:
+            gap = seen - self._seen
+            if self._stride is None or gap < self._stride:
+                self._stride = gap
+        x = epoch - self._base + seen / total
+        new_run = False
+        if x < self._last_x:
+            new_run = self._first_x is not None and x <= self._first_x
+        if self._first_x is None or new_run:
+            self._first_x = x
+        self._epoch, self._seen, self._total, self._last_x = epoch, seen, total, x
+        if self._evals:
+            self._evals.clear()
+        out.add({"loss": loss}, epoch=x, line=line, new_run=new_run)
+
+    def _eval_x(self) -> float:
+        """Where an evaluation goes: the end of the epoch trained last when its last printed batch
+        was the epoch's last printed one (the next would be past the end: the example's `test()`
+        after `train()`); else, for a script that evaluates in the middle of an epoch, where the next
+        printed batch will begin, so x never goes back at the training line after it."""
+        if self._epoch is None:
+            return 0.0  # an evaluation before any training
+        reached = self._total if self._stride is None else min(self._total, self._seen + self._stride)
+        return self._epoch - self._base + reached / self._total
+
+    def _eval(self, out: BatchBuilder, m: re.Match[str], line: int) -> None:
+        prefix = _PREFIX[m.group(1)]
+        loss = to_float(m.group(2))
+        if m.group(3) is not None:
+            right, size = int(m.group(3)), int(m.group(4))
+            acc = right / size if size > 0 and right <= size else None
+        else:
+            pct = to_float(m.group(5))
+            acc = None if pct is None else pct / 100.0
+        # a second evaluation of the same set's wording after one training line (a script that prints
+        # its validation and its test set both as `Test set:`) is another series: `test2_loss`
+        k = self._evals[prefix] = self._evals.get(prefix, 0) + 1
+        name = prefix if k == 1 else f"{prefix}{k}"
+        values: dict[str, float] = {}
+        if loss is not None:
+            values[f"{name}_loss"] = loss
+        if acc is None:
+            self.problem(line, f"evaluation accuracy not read: {m.group(0)[-40:]!r}")
+        else:
+            values[f"{name}_acc"] = acc
+        if values:
+            out.add(values, epoch=self._eval_x(), line=line)
