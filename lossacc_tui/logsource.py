@@ -19,8 +19,8 @@ from lossacc_tui.files import open_regular
 from lossacc_tui.model import Batch, Problem, Run
 from lossacc_tui.readers import Reader
 from lossacc_tui.readers.audit import audit_source
+from lossacc_tui.readers.file_split import FileSplitter
 from lossacc_tui.readers.probe_sidecar import ProbeSidecar
-from lossacc_tui.readers.split import FileSplitter
 from lossacc_tui.roles import RoleMap
 
 CHUNK = 1 << 20

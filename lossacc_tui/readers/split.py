@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lossacc_tui.model import Batch
+from lossacc_tui.readers.split_rows import cut_batch, distance, keys_of, plain_ties, same_values
 
 WINDOW = 64
 LANE_TIMEOUT = 64
@@ -92,7 +93,7 @@ class Splitter:
         if batch.starts:
             slow[list(batch.starts)] = True
         if TIES_FAST and slow.any():
-            slow &= ~_plain_ties(batch, x, slow)
+            slow &= ~plain_ties(batch, x, slow)
         seg = np.zeros(batch.n, dtype=np.int64)
         keep = np.ones(batch.n, dtype=bool)
         names = list(batch.values)
@@ -108,10 +109,10 @@ class Splitter:
         self._max_x = max(self._max_x, float(prev_max[-1]))
         for j in range(max(0, batch.n - WINDOW), batch.n):
             if keep[j] and not self._forgotten(j, int(seg[j]), float(x[j])):
-                keys = _keys(batch, names, j)
+                keys = keys_of(batch, names, j)
                 vals = {n: float(batch.values[n][j]) for n in keys}
                 self._window.append(_Seen(float(x[j]), keys, vals, int(seg[j])))
-        out = _cut(batch, seg, keep, self._resumes)
+        out = cut_batch(batch, seg, keep, self._resumes)
         for _, sub in out:
             if sub.resume is not None:
                 sub.resume = (self.axis, sub.resume[1])
@@ -151,11 +152,11 @@ class Splitter:
         elif math.isnan(xi):
             lane = self._recent or self._new_lane()
         else:
-            keys = _keys(batch, names, i)
+            keys = keys_of(batch, names, i)
             vals = {n: float(batch.values[n][i]) for n in keys}
             seen = self._seen_at(batch, names, x, seg, keep, i, xi)
             taken = {s.seg for s in seen if s.keys == keys}
-            if any(s.keys == keys and _same(s.values, vals) for s in seen):
+            if any(s.keys == keys and same_values(s.values, vals) for s in seen):
                 # a copy of a record: dropped, unless it is the first record of a resumed run that
                 # logs again what it logged before (its values the same: from the same checkpoint)
                 if self._choose(xi, keys, lambda ln: ln.seg in taken, vals) is not None or (
@@ -198,7 +199,7 @@ class Splitter:
         if len(best) <= 1:
             return best[0] if best else None
         if vals:
-            near = [(_distance(ln.last_vals, vals), -ln.last_used, ln.seg) for ln in best]
+            near = [(distance(ln.last_vals, vals), -ln.last_used, ln.seg) for ln in best]
             d, _, seg = min(near)
             if math.isfinite(d) and sum(1 for n in near if n[0] == d) == 1:
                 return next(ln for ln in best if ln.seg == seg)
@@ -246,7 +247,7 @@ class Splitter:
         for j in np.flatnonzero((x[lo:i] == xi) & keep[lo:i]) + lo:
             if self._forgotten(int(j), int(seg[j]), xi):
                 continue
-            keys = _keys(batch, names, int(j))
+            keys = keys_of(batch, names, int(j))
             out.append(_Seen(xi, keys, {n: float(batch.values[n][j]) for n in keys}, int(seg[j])))
         older = WINDOW - (i - max(0, i - WINDOW))
         if older > 0 and self._floor == 0:
@@ -272,7 +273,7 @@ class Splitter:
         batch.step = np.where(first, since, self._ordinal_next + idx).astype(np.float64)
         self._ordinal_next = float(batch.step[-1]) + 1
         self._row += batch.n
-        return _cut(batch, seg, np.ones(batch.n, dtype=bool))
+        return cut_batch(batch, seg, np.ones(batch.n, dtype=bool))
 
 
 def _axis(batch: Batch) -> str:
@@ -283,140 +284,4 @@ def _axis(batch: Batch) -> str:
     return "ordinal"
 
 
-def _plain_ties(batch: Batch, x: np.ndarray, slow: np.ndarray) -> np.ndarray:
-    """Rows that repeat the x of the row before, in a group of equal x begun by a row above every x
-    before it, whose metrics differ from every earlier row of the group, with no row of the group
-    before them placed row by row: TensorBoard's one event per tag at each step, Lightning's
-    validation row at the step of a training row. Row by row, each would continue the run of the
-    row before (nothing to compare as a duplicate, no run taken at that x), so they are placed with
-    it. Returns a boolean mask; all False when the metrics are too many for one int64 signature."""
-    n, names = batch.n, list(batch.values)
-    tie = np.zeros(n, dtype=bool)
-    if n < 2 or len(names) > 62:
-        return tie
-    new = np.ones(n, dtype=bool)
-    new[1:] = x[1:] != x[:-1]
-    group = np.cumsum(new) - 1
-    first = np.flatnonzero(new)
-    # only the groups that hold a row placed row by row, and not begun by one (a start included)
-    starts_slow = slow[first]
-    if batch.starts:
-        starts_slow[group[list(batch.starts)]] = True
-    wanted = np.zeros(len(first), dtype=bool)
-    wanted[group[slow]] = True
-    wanted &= ~starts_slow
-    rows = np.flatnonzero(wanted[group])
-    if not len(rows):
-        return tie
-    sig = np.zeros(len(rows), dtype=np.int64)
-    for k, name in enumerate(names):
-        p = batch.present[name]
-        sig |= (np.int64(1) << k) if p is None else (p[rows].astype(np.int64) << k)
-    g = group[rows]
-    order = np.lexsort((rows, sig, g))
-    repeat = np.zeros(len(rows), dtype=bool)
-    repeat[order[1:]] = (g[order[1:]] == g[order[:-1]]) & (sig[order[1:]] == sig[order[:-1]])
-    cand = ~new[rows] & ~repeat & slow[rows]
-    # after the first row of a group that stays row by row, the rest of the group does too
-    stay = (slow[rows] & ~cand).astype(np.int64)
-    before = np.cumsum(stay) - stay
-    at_first = np.searchsorted(rows, first[g])  # each row's group's first row, within `rows`
-    tie[rows] = cand & (before - before[at_first] == 0)
-    return tie
-
-
-def _keys(batch: Batch, names: list[str], i: int) -> frozenset[str]:
-    """The metrics row i carries."""
-    out = []
-    for n in names:
-        p = batch.present[n]
-        if p is None or p[i]:
-            out.append(n)
-    return frozenset(out)
-
-
-def _distance(a: dict[str, float] | None, b: dict[str, float]) -> float:
-    """How far apart two records' values are (mean relative difference over the metrics both
-    carry; inf when they share none)."""
-    if not a:
-        return math.inf
-    ds = [abs(a[k] - v) / (abs(a[k]) + abs(v) + 1e-12) for k, v in b.items() if k in a]
-    ds = [d for d in ds if not math.isnan(d)]
-    return sum(ds) / len(ds) if ds else math.inf
-
-
-def _same(a: dict[str, float], b: dict[str, float]) -> bool:
-    return all(va == b[k] or (math.isnan(va) and math.isnan(b[k])) for k, va in a.items())
-
-
-def _cut(
-    batch: Batch, seg: np.ndarray, keep: np.ndarray, resumes: dict[int, float] | None = None
-) -> list[tuple[int, Batch]]:
-    """The batch cut where its run changes and where a run resumes (that sub-batch carries
-    `resume`, its axis filled in by the caller)."""
-    if keep.all() and (seg == seg[0]).all() and not resumes:
-        return [(int(seg[0]), batch)]
-    out: list[tuple[int, Batch]] = []
-    bounds = np.flatnonzero(np.diff(seg)) + 1
-    if resumes:
-        bounds = np.unique(np.concatenate((bounds, [r for r in resumes if r > 0]))).astype(np.int64)
-    for a, b in zip(np.concatenate(([0], bounds)), np.concatenate((bounds, [batch.n])), strict=True):
-        rows = np.arange(a, b)[keep[a:b]]
-        if len(rows):
-            sub = batch.take(rows)
-            if resumes and int(a) in resumes:
-                sub.resume = ("", resumes[int(a)])
-            out.append((int(seg[a]), sub))
-    return out
-
-
-#: Column names that say which process wrote a record (DDP ranks, data-loader workers).
-WRITER_COLUMNS = frozenset(
-    {"rank", "global_rank", "local_rank", "process_rank", "process_index", "worker", "worker_id"}
-)
-
-
-class FileSplitter:
-    """The runs of one file. When its records carry a writer column (`rank`, `worker`, ... see
-    `WRITER_COLUMNS`), each writer's records go through a Splitter of their own, so writers sharing
-    a file never share a run; the column itself is not a metric. Otherwise one Splitter does it all.
-    `split` returns (run index in the file, sub-batch) pairs, like `Splitter.split`."""
-
-    def __init__(self) -> None:
-        self._plain = Splitter()
-        self._writers: dict[float, Splitter] = {}
-        self._runs: dict[tuple[float, int], int] = {}
-        self._used = 0  # run indices handed out so far
-
-    def split(self, batch: Batch) -> list[tuple[int, Batch]]:
-        key = next((n for n in batch.values if n.lower() in WRITER_COLUMNS), None)
-        if key is None and not self._writers:
-            out = self._plain.split(batch)
-            self._used = max([self._used, *(seg + 1 for seg, _ in out)])
-            return out
-        who = np.full(batch.n, np.nan)
-        if key is not None:
-            p = batch.present[key]
-            who = np.where(np.ones(batch.n, dtype=bool) if p is None else p, batch.values[key], np.nan)
-            batch = _without(batch, key)
-        out: list[tuple[int, Batch]] = []
-        order = list(dict.fromkeys(-1.0 if math.isnan(w) else float(w) for w in who))
-        starts = set(batch.starts)
-        for w in order:
-            rows = np.flatnonzero(np.isnan(who) if w == -1.0 else who == w)
-            part = batch.take(rows)
-            part.starts = tuple(i for i, r in enumerate(rows) if int(r) in starts)
-            sp = self._writers.setdefault(w, Splitter())
-            for seg, sub in sp.split(part):
-                idx = self._runs.get((w, seg))
-                if idx is None:
-                    idx = self._runs[(w, seg)] = self._used
-                    self._used += 1
-                out.append((idx, sub))
-        return out
-
-
-def _without(batch: Batch, name: str) -> Batch:
-    values = {k: v for k, v in batch.values.items() if k != name}
-    present = {k: p for k, p in batch.present.items() if k != name}
-    return Batch(batch.n, values, present, batch.step, batch.epoch, batch.time, batch.line, batch.starts)
+__all__ = ["LANE_TIMEOUT", "TIES_FAST", "WINDOW", "Splitter"]
