@@ -133,6 +133,9 @@ class Source:
                 run = self._run(seg, first)
                 if part.resume is not None:
                     _resume(run, part, first)
+                if part.reaxis is not None:  # its step restarts each epoch: x is now the epoch
+                    out.append((run, run.reaxis(*part.reaxis)))
+                    part.reaxis = None
                 run.add_batch(part, f.reader.renamed, f.reader.loss_kinds)
                 out.append((run, part))
         return out

@@ -52,6 +52,10 @@ class Batch:
     #: (axis, x): this batch resumes its run at x ('step' or 'epoch'): the run's points from x on
     #: are replaced by the ones from here (readers/split.py rule 3; set by the splitter only)
     resume: tuple[str, float] | None = None
+    #: (lo, steps per epoch): the run's step restarts each epoch, so its x is now the fractional
+    #: epoch: the points it holds move there before this batch's (readers/epoch_steps.py; set by
+    #: the splitter only). On a batch `Run.reaxis` returns: those points, on the new x.
+    reaxis: tuple[float, float] | None = None
 
     def take(self, rows: np.ndarray) -> Batch:
         """The sub-batch of the given row indices (sorted)."""
@@ -252,6 +256,46 @@ class Run:
             self.series[name] = new
             self.points -= k
         return dropped, top
+
+    def reaxis(self, lo: float, per_epoch: float) -> Batch:
+        """The run's step restarts each epoch (readers/epoch_steps.py): every point with a step and
+        an epoch moves to the fractional epoch `epoch + (step - lo) / per_epoch`, its step dropped.
+        Returns every point the run holds, on the new x, as one batch (one row per point, in each
+        series' order; `reaxis` set), for those who were told the points before."""
+        values: dict[str, np.ndarray] = {}
+        present: dict[str, np.ndarray | None] = {}
+        xs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        sizes = [len(s.values) for s in self.series.values()]
+        total, at = sum(sizes), 0
+        for (name, s), k in zip(list(self.series.items()), sizes, strict=True):
+            step, epoch = s.steps, s.epochs
+            both = ~np.isnan(step) & ~np.isnan(epoch)
+            moved = np.where(both, epoch + (step - lo) / per_epoch, epoch)
+            step = np.where(both, np.nan, step)
+            new = Series(name, s.source_name)
+            new.loss_kind = s.loss_kind
+            new.set_role(s.role)
+            raw = s.values / s.scale  # (in the unit it was logged in: the new series scales it alike)
+            new.extend(raw, step, moved, s.times)
+            new.unit_notes.clear()
+            self.series[name] = new
+            col = np.full(total, np.nan)
+            col[at : at + k] = raw
+            mask = np.zeros(total, dtype=bool)
+            mask[at : at + k] = True
+            values[name], present[name] = col, mask
+            xs.append((step, moved, s.times))
+            at += k
+        batch = Batch(
+            total,
+            values,
+            present,
+            np.concatenate([x[0] for x in xs]) if xs else None,
+            np.concatenate([x[1] for x in xs]) if xs else None,
+            np.concatenate([x[2] for x in xs]) if xs else None,
+        )
+        batch.reaxis = (lo, per_epoch)
+        return batch
 
     def clear(self) -> None:
         """Forget every point (the log is being read again from its start)."""

@@ -35,6 +35,11 @@ STEP_NAMES = frozenset(
         "current_steps",
         "trainer/global_step",
         "_step",
+        # the batch index a custom loop logs beside its epoch (`for batch_idx, ... in enumerate(loader)`):
+        # it restarts each epoch (readers/epoch_steps.py)
+        "batch",
+        "batch_idx",
+        "batch_index",
     }
 )
 TIME_NAMES = frozenset({"timestamp", "wall_time", "walltime", "time_stamp", "created_at", "_timestamp"})

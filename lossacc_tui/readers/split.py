@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from lossacc_tui.model import Batch
+from lossacc_tui.readers.epoch_steps import EpochAxis, EpochSpan
 from lossacc_tui.readers.split_rows import cut_batch, distance, keys_of, plain_ties, same_values
 
 WINDOW = 64
@@ -45,6 +46,7 @@ class _Lane:
     last_vals: dict[str, float] | None = None  # its last record's values (to tell writers apart)
     first_x: float = math.inf  # its lowest x (a record going back past it is no resume)
     keys: frozenset[str] = frozenset()  # every metric it has logged
+    span: EpochSpan = field(default_factory=EpochSpan)  # its steps, while they share one epoch
 
 
 @dataclass(slots=True)
@@ -71,6 +73,10 @@ class Splitter:
         self._resumes: dict[int, float] = {}  # rows of the batch being split where a run resumed
         self._forgot: list[tuple[int, float, int]] = []  # (run, x, row): its rows above x, before row
         self.resumed = 0  # how many times a run was resumed
+        #: set once a run's step went back at a new epoch (readers/epoch_steps.py): x is the epoch
+        self.epochs: EpochAxis | None = None
+        self._reaxis: tuple[float, float] = (0.0, 1.0)  # (lo, steps per epoch) at that moment
+        self._switched = -1  # the run whose step went back at a new epoch
 
     @property
     def restarts(self) -> int:
@@ -84,9 +90,27 @@ class Splitter:
             self.axis = _axis(batch)
         if self.axis == "ordinal":
             return self._split_ordinal(batch)
+        if self.epochs is not None:
+            batch, x = self.epochs.convert(batch)
+        else:
+            raw = batch.step if self.axis == "step" else batch.epoch
+            x = np.full(batch.n, np.nan) if raw is None else raw
+        out, rest = self._split(batch, x)
+        if rest is None:
+            return out
+        # a run's step went back at a new epoch: from here on its x is the fractional epoch, and
+        # what it holds so far moves there too (`Batch.reaxis`, on its first part after this)
+        more = self.split(rest)
+        for seg, sub in more:
+            if seg == self._switched:
+                sub.reaxis = self._reaxis
+                break
+        return out + more
+
+    def _split(self, batch: Batch, x: np.ndarray) -> tuple[list[tuple[int, Batch]], Batch | None]:
+        """`split` of one batch on x, up to a row where a run's step goes back at a new epoch:
+        (the parts before it, the rest of the batch from that row on, or None)."""
         self._current = batch
-        raw = batch.step if self.axis == "step" else batch.epoch
-        x = np.full(batch.n, np.nan) if raw is None else raw
         valid = ~np.isnan(x)
         prev_max = np.maximum.accumulate(np.concatenate(([self._max_x], np.where(valid, x, -np.inf))))
         slow = ~valid | (x <= prev_max[:-1])
@@ -101,22 +125,67 @@ class Splitter:
         self._floor = 0  # rows before it (in this batch) are not compared for duplicates
         self._resumes = {}
         self._forgot = []
+        end = batch.n
         for i in np.flatnonzero(slow):
             self._fast(x, seg, start, int(i))
+            if self._per_epoch_at(batch, x, int(i)):
+                end = int(i)
+                break
             keep[i] = self._slow(batch, names, x, seg, keep, int(i))
             start = int(i) + 1
-        self._fast(x, seg, start, batch.n)
-        self._max_x = max(self._max_x, float(prev_max[-1]))
-        for j in range(max(0, batch.n - WINDOW), batch.n):
+        else:
+            self._fast(x, seg, start, batch.n)
+        self._max_x = max(self._max_x, float(prev_max[end]))
+        for j in range(max(0, end - WINDOW), end):
             if keep[j] and not self._forgotten(j, int(seg[j]), float(x[j])):
                 keys = keys_of(batch, names, j)
                 vals = {n: float(batch.values[n][j]) for n in keys}
                 self._window.append(_Seen(float(x[j]), keys, vals, int(seg[j])))
-        out = cut_batch(batch, seg, keep, self._resumes)
+        rest = None
+        if end < batch.n:
+            rest = batch.take(np.arange(end, batch.n))
+            rest.starts = tuple(s - end for s in batch.starts if s >= end)
+            self._to_epochs()
+            batch = batch.take(np.arange(end))
+            seg, keep = seg[:end], keep[:end]
+        out = cut_batch(batch, seg, keep, self._resumes) if end else []
         for _, sub in out:
             if sub.resume is not None:
                 sub.resume = (self.axis, sub.resume[1])
-        return out
+        return out, rest
+
+    def _per_epoch_at(self, batch: Batch, x: np.ndarray, i: int) -> bool:
+        """Whether row i (its x not above every x before) is the first record of a new epoch of
+        a run whose step counts within each epoch (readers/epoch_steps.py); if so, that run is
+        the most recent one after this call."""
+        if self.axis != "step" or self.epochs is not None or batch.epoch is None or i in batch.starts:
+            return False
+        xi, ei = float(x[i]), float(batch.epoch[i])
+        if math.isnan(xi) or math.isnan(ei):
+            return False
+        self._lanes = [ln for ln in self._lanes if self._row - ln.last_used < LANE_TIMEOUT]
+        fits = [ln for ln in self._lanes if ln.span.restarts_at(xi, ei)]
+        if not fits:
+            return False
+        self._recent = max(fits, key=lambda ln: ln.last_used)
+        return True
+
+    def _to_epochs(self) -> None:
+        """The most recent run's step restarts each epoch: from now on every x is the fractional
+        epoch. That run's last and first x move there; the other runs are closed (their x were
+        steps), and the duplicate window starts over."""
+        lane = self._recent
+        assert lane is not None
+        sp = lane.span
+        self.epochs = EpochAxis(sp)
+        self._reaxis = (self.epochs.lo, self.epochs.per_epoch)
+        self._switched = lane.seg
+        lane.last_x = sp.epoch + (sp.last_step - self.epochs.lo) / self.epochs.per_epoch
+        lane.first_x = sp.epoch
+        self._lanes = [lane]
+        self._window.clear()
+        self._max_x = lane.last_x
+        self.axis = "epoch"
 
     # -- placing records ------------------------------------------------------------------
     def _fast(self, x: np.ndarray, seg: np.ndarray, a: int, b: int) -> None:
@@ -129,6 +198,9 @@ class Splitter:
         )
         seg[a:b] = lane.seg
         lane.first_x = min(lane.first_x, float(x[a]))
+        if self.axis == "step" and self.epochs is None and self._current is not None:
+            ep = self._current.epoch
+            lane.span.track(x[a:b], None if ep is None else ep[a:b])
         if self._current is not None:
             cur = self._current
             logged = (n for n, p in cur.present.items() if n not in lane.keys and (p is None or p[a:b].any()))
@@ -171,6 +243,8 @@ class Splitter:
             lane.keys = lane.keys | keys
         seg[i] = lane.seg
         if not math.isnan(xi):
+            if self.axis == "step" and self.epochs is None:
+                lane.span.track(x[i : i + 1], None if batch.epoch is None else batch.epoch[i : i + 1])
             lane.last_x = xi
             lane.first_x = min(lane.first_x, xi)
         lane.last_used = self._row
