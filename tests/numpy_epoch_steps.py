@@ -1,13 +1,16 @@
 """A small MLP trained by numpy with minibatch SGD, logged the way a custom PyTorch loop
 often logs: one JSONL record per batch with the epoch and the batch index *within* the epoch
 (`{"epoch": e, "step": 0..B-1, "loss", "acc"}`; the key may be `iter`, `batch`, or absent), and
-one `{"epoch": e, "val_loss", "val_acc"}` record at each epoch's end. The curves are the
-training's own. With a share of its training labels random it overfits: it memorises them, the
-training loss goes towards zero while the validation loss, after its best, climbs."""
+one `{"epoch": e, "val_loss", "val_acc"}` record at each epoch's end (`per_batch_records`); or
+Keras-like per-epoch records, from scratch or resumed from a checkpoint (`per_epoch_records`).
+The curves are the training's own. With a share of its training labels random it overfits: it
+memorises them, the training loss goes towards zero while the validation loss, after its best,
+climbs."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -86,3 +89,56 @@ def per_batch_records(
 def write_jsonl(path: Path, records: list[dict[str, float]]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
     return path
+
+
+@dataclass
+class Checkpoint:
+    """The MLP's weights and its data after some epochs (what a resumed job loads)."""
+
+    w1: np.ndarray
+    w2: np.ndarray
+    data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    rng: np.random.Generator
+
+
+def per_epoch_records(
+    epochs: range, ckpt: Checkpoint | None = None, lr: float = 0.3, seed: int = 0
+) -> tuple[list[dict[str, float]], dict[int, Checkpoint]]:
+    """Keras-like per-epoch records (`epoch, accuracy, loss, val_accuracy, val_loss`) of the same
+    MLP as `per_batch_records` (30 % of its training labels random), trained over `epochs`, from
+    scratch or from `ckpt`; returns them and the checkpoint saved after each epoch."""
+    if ckpt is None:
+        rng = np.random.default_rng(seed)
+        k, d, hidden = 4, 20, 64
+        mu = rng.normal(size=(k, d)) * 3.0 / np.sqrt(d)
+        yt = rng.integers(0, k, 128)
+        xt = mu[yt] + rng.normal(size=(128, d))
+        yt = np.where(rng.random(128) < 0.3, rng.integers(0, k, 128), yt)
+        yv = rng.integers(0, k, 400)
+        xv = mu[yv] + rng.normal(size=(400, d))
+        ckpt = Checkpoint(
+            rng.normal(size=(d, hidden)) / np.sqrt(d),
+            rng.normal(size=(hidden, k)) / np.sqrt(hidden),
+            (xt, yt, xv, yv),
+            rng,
+        )
+    w1, w2, rng = ckpt.w1.copy(), ckpt.w2.copy(), ckpt.rng
+    xt, yt, xv, yv = ckpt.data
+    out: list[dict[str, float]] = []
+    saved: dict[int, Checkpoint] = {}
+    for e in epochs:
+        order = rng.permutation(len(yt))
+        for a in range(0, len(yt), 16):
+            idx = order[a : a + 16]
+            h, p = _forward(w1, w2, xt[idx])
+            g = p.copy()
+            g[np.arange(len(idx)), yt[idx]] -= 1.0
+            g /= len(idx)
+            gh = (g @ w2.T) * (h > 0)
+            w2 -= lr * h.T @ g
+            w1 -= lr * xt[idx].T @ gh
+        tl, ta = _score(_forward(w1, w2, xt)[1], yt)
+        vl, va = _score(_forward(w1, w2, xv)[1], yv)
+        out.append({"epoch": e, "accuracy": ta, "loss": tl, "val_accuracy": va, "val_loss": vl})
+        saved[e] = Checkpoint(w1.copy(), w2.copy(), ckpt.data, np.random.default_rng(seed + 1 + e))
+    return out, saved
