@@ -14,12 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy_epoch_steps import per_batch_records, write_jsonl
 
 from lossacc_tui.cli import main
 from lossacc_tui.events import Event, PointsAdded, RunReset
 from lossacc_tui.feed import Feed, read_finished
-from lossacc_tui.source import discover
+from lossacc_tui.source import Source, discover, open_file
 from lossacc_tui.stream import Printer
 
 BATCHES = 8  # per epoch: 128 training samples in batches of 16
@@ -139,3 +141,44 @@ def test_read_as_it_grows_the_second_epoch_moves_the_run_to_the_epoch(tmp_path: 
 
     assert alerts(feed, got) == alerts(once, want)
     assert "overfitting" in {a[0] for a in alerts(feed, got)}
+
+
+def _variants() -> dict[str, list[dict[str, float]]]:
+    a = per_batch_records(epochs=6, seed=3)
+    b = per_batch_records(epochs=6, seed=4)
+    return {
+        "one": a,
+        "restarted": a + b,
+        "resumed": a + [r for r in b if r["epoch"] >= 3],
+        "no-eval": [r for r in a if "loss" in r],
+    }
+
+
+VARIANTS = _variants()
+
+
+@settings(max_examples=12, deadline=None)
+@given(which=st.sampled_from(sorted(VARIANTS)), sizes=st.lists(st.integers(7, 400), min_size=1, max_size=8))
+def test_any_chunking_gives_the_runs_check_gives(
+    tmp_path_factory: pytest.TempPathFactory, which: str, sizes: list[int]
+) -> None:
+    path = write_jsonl(tmp_path_factory.mktemp("chunks") / "log.jsonl", VARIANTS[which])
+    whole = open_file(path, "log")
+    assert whole is not None
+    whole.read_all()
+    chunked = open_file(path, "log")
+    assert chunked is not None
+    data, pos, k = path.read_bytes(), 0, 0
+    while pos < len(data):
+        n = sizes[k % len(sizes)]
+        chunked.feed(0, data[pos : pos + n])
+        pos, k = pos + n, k + 1
+    chunked.finish(0)
+
+    def runs(src: Source) -> list[tuple[str, list[tuple[str, list[float], list[float], list[float]]]]]:
+        return [
+            (r.name, [(n, list(s.steps), list(s.epochs), list(s.values)) for n, s in r.series.items()])
+            for r in src.runs
+        ]
+
+    assert repr(runs(chunked)) == repr(runs(whole))  # (repr: NaN steps compare equal)
