@@ -182,3 +182,17 @@ def test_any_chunking_gives_the_runs_check_gives(
         ]
 
     assert repr(runs(chunked)) == repr(runs(whole))  # (repr: NaN steps compare equal)
+
+
+def test_a_per_batch_csv_is_one_run_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The same records as a CSV with `epoch` first (sniffed as a Keras CSVLogger, whose repeated
+    epochs would otherwise be renumbered as one `fit` per epoch): one run, the overfitting alert."""
+    pd = pytest.importorskip("pandas")
+    path = tmp_path / "train.csv"
+    pd.DataFrame(per_batch_records(epochs=40, step_key="batch_idx")).to_csv(path, index=False)
+    doc = _check(capsys, path)
+    assert len(doc["runs"]) == 1 and not doc["comparisons"]
+    assert "overfitting" in {a["kind"] for a in doc["runs"][0]["alerts"]}
+    (r,) = read_finished(discover(path)).runs
+    assert list(r.series["val_loss"].epochs) == list(range(40))
+    assert np.all(np.diff(r.series["loss"].epochs) > 0)
