@@ -28,6 +28,29 @@ class FileSplitter:
         self._runs: dict[tuple[float, int], int] = {}
         self._used = 0  # run indices handed out so far
 
+    def take_strays(self) -> list[tuple[int | None, str]]:
+        """(line, problem) of the stray records found since the last call (readers/strays.py)."""
+        out: list[tuple[int | None, str]] = []
+        for sp in (self._plain, *self._writers.values()):
+            out += sp.strays
+            sp.strays.clear()
+        return out
+
+    def flush(self) -> list[tuple[int, Batch]]:
+        """The end of the file for now: what a Splitter held back (`Splitter.flush`)."""
+        out = self._plain.flush()
+        self._used = max([self._used, *(seg + 1 for seg, _ in out)])
+        for w, sp in self._writers.items():
+            out += [(self._index(w, seg), sub) for seg, sub in sp.flush()]
+        return out
+
+    def _index(self, w: float, seg: int) -> int:
+        idx = self._runs.get((w, seg))
+        if idx is None:
+            idx = self._runs[(w, seg)] = self._used
+            self._used += 1
+        return idx
+
     def split(self, batch: Batch) -> list[tuple[int, Batch]]:
         key = next((n for n in batch.values if n.lower() in WRITER_COLUMNS), None)
         if key is None and not self._writers:
@@ -47,12 +70,7 @@ class FileSplitter:
             part = batch.take(rows)
             part.starts = tuple(i for i, r in enumerate(rows) if int(r) in starts)
             sp = self._writers.setdefault(w, Splitter())
-            for seg, sub in sp.split(part):
-                idx = self._runs.get((w, seg))
-                if idx is None:
-                    idx = self._runs[(w, seg)] = self._used
-                    self._used += 1
-                out.append((idx, sub))
+            out += [(self._index(w, seg), sub) for seg, sub in sp.split(part)]
         return out
 
 

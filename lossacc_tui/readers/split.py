@@ -12,10 +12,14 @@ Each record is placed, in order, by its x (the step when the source has one, els
    `CSVLogger(append=True)`, a SummaryWriter reopened): the record continues that run, and the
    sub-batch it begins carries `resume = (axis, x)`: the run's points from that x on are replaced
    by the resumed ones (the Source cuts them and says so in a problem; TensorBoard purges them
-   alike on a restart). Going back to the run's first x or below it (a restart from scratch, or a
-   second process writing the same steps) begins a new run: `file#2`, ... A record the reader
-   marks as a start (a new table header, a new `model.fit`) always begins a new run, and closes
-   the runs before it.
+   alike on a restart). Unless the next record with an x carries on above the run's last x: then
+   it was a stray record, kept out, said in a problem (`strays`; readers/strays.py). Going back to
+   the run's first x or below it (a restart from scratch, or a second process writing the same
+   steps) begins a new run: `file#2`, ... A record the reader marks as a start (a new table header
+   of other columns, a new `model.fit`) always begins a new run, and closes the runs before it.
+4. A step that goes back while the epoch goes on to a new value counts within each epoch: from
+   then on x is the fractional epoch (readers/epoch_steps.py; the run's first part on it carries
+   `reaxis`).
 A run that has received nothing for `LANE_TIMEOUT` records is closed, so a later restart is never
 glued onto it. Records whose x is above every x before are placed in one vectorized step.
 """
@@ -24,13 +28,22 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from lossacc_tui.model import Batch
-from lossacc_tui.readers.epoch_steps import EpochAxis, EpochSpan
-from lossacc_tui.readers.split_rows import cut_batch, distance, keys_of, plain_ties, same_values
+from lossacc_tui.readers.epoch_steps import EpochAxis
+from lossacc_tui.readers.split_rows import (
+    Lane,
+    Seen,
+    axis_of,
+    cut_batch,
+    distance,
+    keys_of,
+    plain_ties,
+    same_values,
+)
+from lossacc_tui.readers.strays import concat, verdict
 
 WINDOW = 64
 LANE_TIMEOUT = 64
@@ -38,35 +51,16 @@ LANE_TIMEOUT = 64
 TIES_FAST = True
 
 
-@dataclass(slots=True)
-class _Lane:
-    seg: int
-    last_x: float
-    last_used: int
-    last_vals: dict[str, float] | None = None  # its last record's values (to tell writers apart)
-    first_x: float = math.inf  # its lowest x (a record going back past it is no resume)
-    keys: frozenset[str] = frozenset()  # every metric it has logged
-    span: EpochSpan = field(default_factory=EpochSpan)  # its steps, while they share one epoch
-
-
-@dataclass(slots=True)
-class _Seen:
-    x: float
-    keys: frozenset[str]
-    values: dict[str, float]
-    seg: int
-
-
 class Splitter:
     def __init__(self) -> None:
         self.axis: str | None = None  # 'step' | 'epoch' | 'ordinal', fixed by the first batch
         self.duplicates = 0
         self._segments = 0
-        self._lanes: list[_Lane] = []
-        self._recent: _Lane | None = None
+        self._lanes: list[Lane] = []
+        self._recent: Lane | None = None
         self._max_x = -math.inf
         self._row = 0  # records seen so far
-        self._window: deque[_Seen] = deque(maxlen=WINDOW)
+        self._window: deque[Seen] = deque(maxlen=WINDOW)
         self._ordinal_next = 0.0
         self._floor = 0
         self._current: Batch | None = None  # the batch being split (for its rows' values)
@@ -77,39 +71,62 @@ class Splitter:
         self.epochs: EpochAxis | None = None
         self._reaxis: tuple[float, float] = (0.0, 1.0)  # (lo, steps per epoch) at that moment
         self._switched = -1  # the run whose step went back at a new epoch
+        self._held: Batch | None = None  # a record going back into a run, and what follows it
+        self.strays: list[tuple[int | None, str]] = []  # (line, problem) of stray records (caller takes)
 
     @property
     def restarts(self) -> int:
         return max(0, self._segments - 1)
 
-    def split(self, batch: Batch) -> list[tuple[int, Batch]]:
-        """(run index, sub-batch) pairs in order; duplicates removed."""
+    def flush(self) -> list[tuple[int, Batch]]:
+        """The end of the file for now: a record held back (readers/strays.py) with nothing after it
+        is a resume; `split`'s pairs for what was held."""
+        if self._held is None:
+            return []
+        return self.split(Batch(0, {}, {}), final=True)
+
+    def split(self, batch: Batch, final: bool = False) -> list[tuple[int, Batch]]:
+        """(run index, sub-batch) pairs in order; duplicates removed. A record that goes back into
+        a run is held back until the next record shows whether it is a stray (readers/strays.py);
+        `final`: nothing comes after this batch."""
+        if self._held is not None:
+            batch = concat(self._held, batch) if batch.n else self._held
+            self._held = None
         if batch.n == 0:
             return []
         if self.axis is None:
-            self.axis = _axis(batch)
+            self.axis = axis_of(batch)
         if self.axis == "ordinal":
             return self._split_ordinal(batch)
+        given = batch
         if self.epochs is not None:
             batch, x = self.epochs.convert(batch)
         else:
             raw = batch.step if self.axis == "step" else batch.epoch
             x = np.full(batch.n, np.nan) if raw is None else raw
-        out, rest = self._split(batch, x)
-        if rest is None:
+        out, end, why = self._split(batch, x, final)
+        if why is None:
+            return out
+        rest = given.take(np.arange(end, given.n))
+        rest.starts = tuple(s - end for s in given.starts if s >= end)
+        if why == "hold":
+            self._held = rest
             return out
         # a run's step went back at a new epoch: from here on its x is the fractional epoch, and
         # what it holds so far moves there too (`Batch.reaxis`, on its first part after this)
-        more = self.split(rest)
+        more = self.split(rest, final)
         for seg, sub in more:
             if seg == self._switched:
                 sub.reaxis = self._reaxis
                 break
         return out + more
 
-    def _split(self, batch: Batch, x: np.ndarray) -> tuple[list[tuple[int, Batch]], Batch | None]:
-        """`split` of one batch on x, up to a row where a run's step goes back at a new epoch:
-        (the parts before it, the rest of the batch from that row on, or None)."""
+    def _split(
+        self, batch: Batch, x: np.ndarray, final: bool
+    ) -> tuple[list[tuple[int, Batch]], int, str | None]:
+        """`split` of one batch on x, up to a row where a run's step goes back at a new epoch
+        ("epochs") or a record going back into a run that nothing after it in the batch decides
+        ("hold"): (the parts before that row, its index, why; None: the whole batch was split)."""
         self._current = batch
         valid = ~np.isnan(x)
         prev_max = np.maximum.accumulate(np.concatenate(([self._max_x], np.where(valid, x, -np.inf))))
@@ -125,13 +142,21 @@ class Splitter:
         self._floor = 0  # rows before it (in this batch) are not compared for duplicates
         self._resumes = {}
         self._forgot = []
-        end = batch.n
+        end, why = batch.n, None
         for i in np.flatnonzero(slow):
             self._fast(x, seg, start, int(i))
             if self._per_epoch_at(batch, x, int(i)):
-                end = int(i)
+                end, why = int(i), "epochs"
                 break
-            keep[i] = self._slow(batch, names, x, seg, keep, int(i))
+            verdict = self._stray(batch, names, x, seg, keep, int(i), final)
+            if verdict == "hold":
+                end, why = int(i), "hold"
+                break
+            if verdict == "stray":
+                keep[i] = False
+                self._row += 1
+            else:
+                keep[i] = self._slow(batch, names, x, seg, keep, int(i))
             start = int(i) + 1
         else:
             self._fast(x, seg, start, batch.n)
@@ -140,19 +165,49 @@ class Splitter:
             if keep[j] and not self._forgotten(j, int(seg[j]), float(x[j])):
                 keys = keys_of(batch, names, j)
                 vals = {n: float(batch.values[n][j]) for n in keys}
-                self._window.append(_Seen(float(x[j]), keys, vals, int(seg[j])))
-        rest = None
+                self._window.append(Seen(float(x[j]), keys, vals, int(seg[j])))
         if end < batch.n:
-            rest = batch.take(np.arange(end, batch.n))
-            rest.starts = tuple(s - end for s in batch.starts if s >= end)
-            self._to_epochs()
+            if why == "epochs":
+                self._to_epochs()
             batch = batch.take(np.arange(end))
             seg, keep = seg[:end], keep[:end]
-        out = cut_batch(batch, seg, keep, self._resumes) if end else []
+        out = cut_batch(batch, seg, keep, self._resumes) if end and keep.any() else []
         for _, sub in out:
             if sub.resume is not None:
                 sub.resume = (self.axis, sub.resume[1])
-        return out, rest
+        return out, end, why
+
+    def _stray(
+        self,
+        batch: Batch,
+        names: list[str],
+        x: np.ndarray,
+        seg: np.ndarray,
+        keep: np.ndarray,
+        i: int,
+        final: bool,
+    ) -> str | None:
+        """Whether row i, which would resume a run (rule 3), is a stray record ("stray": its
+        problem recorded), cannot be told yet ("hold": no record with an x after it in this batch,
+        more to come), or neither (None: placed as before). readers/strays.py."""
+        xi = float(x[i])
+        if math.isnan(xi) or i in batch.starts:
+            return None
+        keys = keys_of(batch, names, i)
+        vals = {n: float(batch.values[n][i]) for n in keys}
+        seen = self._seen_at(batch, names, x, seg, keep, i, xi)
+        taken = {s.seg for s in seen if s.keys == keys}
+        if self._choose(xi, keys, lambda ln: ln.seg in taken, vals) is not None:
+            return None
+        fits = [ln for ln in self._lanes if ln.first_x < xi < ln.last_x and keys <= ln.keys]
+        if not fits:
+            return None
+        lane = max(fits, key=lambda ln: ln.last_used)
+        said = verdict(batch, x, i, lane.last_x, final, self.axis or "x")
+        if isinstance(said, tuple):
+            self.strays.append(said)
+            return "stray"
+        return said
 
     def _per_epoch_at(self, batch: Batch, x: np.ndarray, i: int) -> bool:
         """Whether row i (its x not above every x before) is the first record of a new epoch of
@@ -257,12 +312,12 @@ class Splitter:
         keys: frozenset[str],
         has_same_keys_at_x: object,
         vals: dict[str, float] | None = None,
-    ) -> _Lane | None:
+    ) -> Lane | None:
         """The open run this x continues: the closest last x at or below it. Several at that same
         x (writers sharing the file, each at the same epoch): the one whose last values are
         closest to this record's, else the most recently used."""
         self._lanes = [ln for ln in self._lanes if self._row - ln.last_used < LANE_TIMEOUT]
-        best: list[_Lane] = []
+        best: list[Lane] = []
         for ln in self._lanes:
             if ln.last_x > xi or (ln.last_x == xi and has_same_keys_at_x(ln)):  # type: ignore[operator]
                 continue
@@ -279,7 +334,7 @@ class Splitter:
                 return next(ln for ln in best if ln.seg == seg)
         return max(best, key=lambda ln: ln.last_used)
 
-    def _resumed(self, i: int, xi: float, keys: frozenset[str]) -> _Lane | None:
+    def _resumed(self, i: int, xi: float, keys: frozenset[str]) -> Lane | None:
         """The open run a record going back into it resumes (rule 3 of the module docstring), its
         earlier records from x on forgotten as duplicates; None when no run qualifies."""
         fits = [ln for ln in self._lanes if ln.first_x < xi < ln.last_x and keys <= ln.keys]
@@ -299,8 +354,8 @@ class Splitter:
             return None
         return {n: float(v[i]) for n, v in b.values.items() if b.present[n] is None or b.present[n][i]}  # type: ignore[index]
 
-    def _new_lane(self) -> _Lane:
-        lane = _Lane(self._segments, -math.inf, self._row)
+    def _new_lane(self) -> Lane:
+        lane = Lane(self._segments, -math.inf, self._row)
         self._segments += 1
         self._lanes.append(lane)
         return lane
@@ -314,7 +369,7 @@ class Splitter:
         keep: np.ndarray,
         i: int,
         xi: float,
-    ) -> list[_Seen]:
+    ) -> list[Seen]:
         """The kept records among the last WINDOW that have this x."""
         lo = max(self._floor, i - WINDOW)
         out = []
@@ -322,7 +377,7 @@ class Splitter:
             if self._forgotten(int(j), int(seg[j]), xi):
                 continue
             keys = keys_of(batch, names, int(j))
-            out.append(_Seen(xi, keys, {n: float(batch.values[n][j]) for n in keys}, int(seg[j])))
+            out.append(Seen(xi, keys, {n: float(batch.values[n][j]) for n in keys}, int(seg[j])))
         older = WINDOW - (i - max(0, i - WINDOW))
         if older > 0 and self._floor == 0:
             out += [s for s in list(self._window)[-older:] if s.x == xi]
@@ -348,14 +403,6 @@ class Splitter:
         self._ordinal_next = float(batch.step[-1]) + 1
         self._row += batch.n
         return cut_batch(batch, seg, np.ones(batch.n, dtype=bool))
-
-
-def _axis(batch: Batch) -> str:
-    if batch.step is not None and not np.isnan(batch.step).all():
-        return "step"
-    if batch.epoch is not None and not np.isnan(batch.epoch).all():
-        return "epoch"
-    return "ordinal"
 
 
 __all__ = ["LANE_TIMEOUT", "TIES_FAST", "WINDOW", "Splitter"]

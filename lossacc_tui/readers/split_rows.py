@@ -1,14 +1,49 @@
-"""Row-level helpers of the Splitter (readers/split.py): which metrics a row carries, how far apart
-two records' values are, whether two are the same, the "plain ties" placed in one vectorized step,
-and cutting a batch into its runs' sub-batches."""
+"""Row-level helpers of the Splitter (readers/split.py): its open runs (`Lane`) and recent records
+(`Seen`), the axis a file is split on, which metrics a row carries, how far apart two records'
+values are, whether two are the same, the "plain ties" placed in one vectorized step, and cutting a
+batch into its runs' sub-batches."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from lossacc_tui.model import Batch
+from lossacc_tui.readers.epoch_steps import EpochSpan
+
+
+@dataclass(slots=True)
+class Lane:
+    """One open run of the Splitter: where it is and what it has logged."""
+
+    seg: int
+    last_x: float
+    last_used: int
+    last_vals: dict[str, float] | None = None  # its last record's values (to tell writers apart)
+    first_x: float = math.inf  # its lowest x (a record going back past it is no resume)
+    keys: frozenset[str] = frozenset()  # every metric it has logged
+    span: EpochSpan = field(default_factory=EpochSpan)  # its steps, while they share one epoch
+
+
+@dataclass(slots=True)
+class Seen:
+    """One of the last records placed (to drop duplicates)."""
+
+    x: float
+    keys: frozenset[str]
+    values: dict[str, float]
+    seg: int
+
+
+def axis_of(batch: Batch) -> str:
+    """The x a file's runs are split on, from its first batch: 'step', else 'epoch', else 'ordinal'."""
+    if batch.step is not None and not np.isnan(batch.step).all():
+        return "step"
+    if batch.epoch is not None and not np.isnan(batch.epoch).all():
+        return "epoch"
+    return "ordinal"
 
 
 def plain_ties(batch: Batch, x: np.ndarray, slow: np.ndarray) -> np.ndarray:
@@ -98,4 +133,4 @@ def cut_batch(
     return out
 
 
-__all__ = ["cut_batch", "distance", "keys_of", "plain_ties", "same_values"]
+__all__ = ["Lane", "Seen", "axis_of", "cut_batch", "distance", "keys_of", "plain_ties", "same_values"]
