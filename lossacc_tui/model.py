@@ -260,14 +260,12 @@ class Run:
     def reaxis(self, lo: float, per_epoch: float) -> Batch:
         """The run's step restarts each epoch (readers/epoch_steps.py): every point with a step and
         an epoch moves to the fractional epoch `epoch + (step - lo) / per_epoch`, its step dropped.
-        Returns every point the run holds, on the new x, as one batch (one row per point, in each
-        series' order; `reaxis` set), for those who were told the points before."""
-        values: dict[str, np.ndarray] = {}
-        present: dict[str, np.ndarray | None] = {}
-        xs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        sizes = [len(s.values) for s in self.series.values()]
-        total, at = sum(sizes), 0
-        for (name, s), k in zip(list(self.series.items()), sizes, strict=True):
+        Returns every point the run holds, on the new x, as one batch (`reaxis` set), for those who
+        were told the points before: one row per x shared by series logged together (the same x
+        columns: `loss` and `acc` of one record), ordered by x."""
+        groups: dict[bytes, list[tuple[str, np.ndarray]]] = {}
+        cols: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        for name, s in list(self.series.items()):
             step, epoch = s.steps, s.epochs
             both = ~np.isnan(step) & ~np.isnan(epoch)
             moved = np.where(both, epoch + (step - lo) / per_epoch, epoch)
@@ -279,21 +277,25 @@ class Run:
             new.extend(raw, step, moved, s.times)
             new.unit_notes.clear()
             self.series[name] = new
-            col = np.full(total, np.nan)
-            col[at : at + k] = raw
-            mask = np.zeros(total, dtype=bool)
-            mask[at : at + k] = True
-            values[name], present[name] = col, mask
-            xs.append((step, moved, s.times))
+            key = b"|".join(np.nan_to_num(c, nan=np.inf).tobytes() for c in (step, moved, s.times))
+            groups.setdefault(key, []).append((name, raw))
+            cols[key] = (step, moved, s.times)
+        total = sum(len(cols[k][0]) for k in groups)
+        values = {name: np.full(total, np.nan) for g in groups.values() for name, _ in g}
+        present = {name: np.zeros(total, dtype=bool) for name in values}
+        at = 0
+        for key, members in groups.items():
+            k = len(cols[key][0])
+            for name, raw in members:
+                values[name][at : at + k] = raw
+                present[name][at : at + k] = True
             at += k
-        batch = Batch(
-            total,
-            values,
-            present,
-            np.concatenate([x[0] for x in xs]) if xs else None,
-            np.concatenate([x[1] for x in xs]) if xs else None,
-            np.concatenate([x[2] for x in xs]) if xs else None,
-        )
+
+        def cat(c: int) -> np.ndarray:
+            return np.concatenate([cols[k][c] for k in groups]) if groups else np.empty(0)
+
+        batch = Batch(total, values, dict(present.items()), cat(0), cat(1), cat(2))
+        batch = batch.take(np.argsort(batch.epoch, kind="stable"))  # type: ignore[arg-type]
         batch.reaxis = (lo, per_epoch)
         return batch
 
