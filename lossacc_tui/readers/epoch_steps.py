@@ -83,16 +83,25 @@ class EpochAxis:
         self.lo = span.lo
         self.hi = span.hi
         self.gap = span.gap if math.isfinite(span.gap) else 1.0
+        self._seen: tuple[np.ndarray, np.ndarray] | None = None  # running (lo, hi) of the last batch
 
     @property
     def per_epoch(self) -> float:
         """Steps per epoch as known now (hi - lo + gap)."""
         return self.hi - self.lo + self.gap
 
+    def commit(self, rows: int) -> None:
+        """The first `rows` records of the batch `convert` was last given were placed (the others
+        are held back, to be given again): lo and hi take in their steps only."""
+        if self._seen is not None and rows > 0:
+            self.lo, self.hi = float(self._seen[0][rows - 1]), float(self._seen[1][rows - 1])
+        self._seen = None
+
     def convert(self, batch: Batch) -> tuple[Batch, np.ndarray]:
         """(the batch with each record that has both a step and an epoch moved to its fractional
         epoch, its step dropped; the x to place every record by: that epoch, NaN for records
-        without a step or an epoch). The batch's arrays are never changed: new ones are made."""
+        without a step or an epoch). The batch's arrays are never changed: new ones are made. lo and hi
+        change only at `commit`."""
         n = batch.n
         if batch.step is None or batch.epoch is None:
             return batch, np.full(n, np.nan)
@@ -102,7 +111,7 @@ class EpochAxis:
             return batch, np.full(n, np.nan)
         lo = np.minimum.accumulate(np.concatenate(([self.lo], np.where(both, s, np.inf))))[1:]
         hi = np.maximum.accumulate(np.concatenate(([self.hi], np.where(both, s, -np.inf))))[1:]
-        self.lo, self.hi = float(lo[-1]), float(hi[-1])
+        self._seen = (lo, hi)
         x = np.where(both, e + (s - lo) / (hi - lo + self.gap), np.nan)
         step = np.where(both, np.nan, s)
         out = Batch(

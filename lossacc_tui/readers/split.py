@@ -104,7 +104,10 @@ class Splitter:
         else:
             raw = batch.step if self.axis == "step" else batch.epoch
             x = np.full(batch.n, np.nan) if raw is None else raw
+        converted = self.epochs
         out, end, why = self._split(batch, x, final)
+        if converted is not None:
+            converted.commit(end)
         if why is None:
             return out
         rest = given.take(np.arange(end, given.n))
