@@ -31,10 +31,13 @@ class PointsAdded:
 class RunReset:
     """The run's log was rewritten in place: its points were dropped and are being read again.
     With `since` ("epoch 26"): the run was resumed from a checkpoint; only its points from there on
-    were dropped (the ones before stay), and the resumed ones follow."""
+    were dropped (the ones before stay), and the resumed ones follow. With `axis` ("epoch"): the
+    run's step turned out to restart each epoch (readers/epoch_steps.py): its points moved to the
+    fractional epoch, and every one of them follows again on that x (one `PointsAdded`)."""
 
     run: Run
     since: str | None = None
+    axis: str | None = None
 
 
 #: The end of the 'waiting' Status message of a followed file that exists but holds no record yet.

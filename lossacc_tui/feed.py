@@ -187,6 +187,8 @@ class Feed:
                 events.append(RunAdded(run))
             if batch.resume is not None:  # points replaced: its analysis starts over on what is kept
                 events += self.reset([run], f"{batch.resume[0]} {batch.resume[1]:g}")
+            if batch.reaxis is not None:  # its x is now the epoch: told again (this batch), analysed anew
+                events += self.reset([run], axis="epoch")
             events.append(PointsAdded(run, batch))
             told = self._told.get(id(run), 0) if len(run.problems) >= self._told.get(id(run), 0) else 0
             if len(run.problems) > told:  # a note on the values (their unit, one out of range): told now
@@ -323,17 +325,18 @@ class Feed:
         self._announced.update(id(r) for r in new)
         self.emit([RunAdded(r) for r in new])
 
-    def reset(self, runs: Iterable[Run], since: str | None = None) -> list[Event]:
+    def reset(self, runs: Iterable[Run], since: str | None = None, axis: str | None = None) -> list[Event]:
         """Runs emptied to be read again from their start (or, with `since`, cut there: a resumed
-        run): their analysis and comparison state go with them. Returns the `RunReset` events (the
-        caller emits them with its status)."""
+        run; with `axis`, not emptied: its points moved to that x and are told again next): their
+        analysis and comparison state go with them. Returns the `RunReset` events (the caller emits
+        them with its status)."""
         out: list[Event] = []
         for r in runs:
             self.analyzers.pop(id(r), None)
             self.published.pop(id(r), None)
             self._bests.pop(id(r), None)
             self._waiting.pop(id(r), None)
-            out.append(RunReset(r, since))
+            out.append(RunReset(r, since, axis))
         return out
 
     def analyse_now(self, runs: Iterable[Run]) -> list[Event]:

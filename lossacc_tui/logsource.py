@@ -19,8 +19,8 @@ from lossacc_tui.files import open_regular
 from lossacc_tui.model import Batch, Problem, Run
 from lossacc_tui.readers import Reader
 from lossacc_tui.readers.audit import audit_source
+from lossacc_tui.readers.file_split import FileSplitter
 from lossacc_tui.readers.probe_sidecar import ProbeSidecar
-from lossacc_tui.readers.split import FileSplitter
 from lossacc_tui.roles import RoleMap
 
 CHUNK = 1 << 20
@@ -119,23 +119,33 @@ class Source:
             if tail:
                 batches += f.reader.feed(tail)
         batches += f.reader.finish()
-        return self._ingest(f, batches)
+        return self._ingest(f, batches, final=True)
 
-    def _ingest(self, f: LogFile, batches: list[Batch]) -> Appended:
+    def _ingest(self, f: LogFile, batches: list[Batch], final: bool = False) -> Appended:
+        """Batches read from file `f` into their runs; `final`: the end of the file for now (a
+        record the splitter held back is placed: readers/strays.py)."""
         out: Appended = []
         params: dict[str, str] | None = getattr(f.reader, "params", None)
         if params and self._single_run:  # MLflow: the run's parameters, as its store has them now
             self._run(0, None).params.update(params)
+        splitter = self.files[0].splitter if self.sequential else f.splitter
         for batch in batches:
             _clean_names(batch, f.reader.renamed)
-            splitter = self.files[0].splitter if self.sequential else f.splitter
-            for seg, part in splitter.split(batch):
-                first = int(part.line[0]) if part.line is not None and part.n else None
-                run = self._run(seg, first)
-                if part.resume is not None:
-                    _resume(run, part, first)
-                run.add_batch(part, f.reader.renamed, f.reader.loss_kinds)
-                out.append((run, part))
+        pairs = [pair for batch in batches for pair in splitter.split(batch)]
+        if final:
+            pairs += splitter.flush()
+        for line, message in splitter.take_strays():  # records kept out of a run: said, never silent
+            f.reader.problem(line, message)
+        for seg, part in pairs:
+            first = int(part.line[0]) if part.line is not None and part.n else None
+            run = self._run(seg, first)
+            if part.resume is not None:
+                _resume(run, part, first)
+            if part.reaxis is not None:  # its step restarts each epoch: x is now the epoch
+                out.append((run, run.reaxis(*part.reaxis)))
+                part.reaxis = None
+            run.add_batch(part, f.reader.renamed, f.reader.loss_kinds)
+            out.append((run, part))
         return out
 
     def rewind(self, index: int) -> list[Run]:

@@ -52,6 +52,10 @@ class Batch:
     #: (axis, x): this batch resumes its run at x ('step' or 'epoch'): the run's points from x on
     #: are replaced by the ones from here (readers/split.py rule 3; set by the splitter only)
     resume: tuple[str, float] | None = None
+    #: (lo, steps per epoch): the run's step restarts each epoch, so its x is now the fractional
+    #: epoch: the points it holds move there before this batch's (readers/epoch_steps.py; set by
+    #: the splitter only). On a batch `Run.reaxis` returns: those points, on the new x.
+    reaxis: tuple[float, float] | None = None
 
     def take(self, rows: np.ndarray) -> Batch:
         """The sub-batch of the given row indices (sorted)."""
@@ -254,6 +258,48 @@ class Run:
             self.series[name] = new
             self.points -= k
         return dropped, top
+
+    def reaxis(self, lo: float, per_epoch: float) -> Batch:
+        """The run's step restarts each epoch (readers/epoch_steps.py): every point with a step and
+        an epoch moves to the fractional epoch `epoch + (step - lo) / per_epoch`, its step dropped.
+        Returns every point the run holds, on the new x, as one batch (`reaxis` set), for those who
+        were told the points before: one row per x shared by series logged together (the same x
+        columns: `loss` and `acc` of one record), ordered by x."""
+        groups: dict[bytes, list[tuple[str, np.ndarray]]] = {}
+        cols: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        for name, s in list(self.series.items()):
+            step, epoch = s.steps, s.epochs
+            both = ~np.isnan(step) & ~np.isnan(epoch)
+            moved = np.where(both, epoch + (step - lo) / per_epoch, epoch)
+            step = np.where(both, np.nan, step)
+            new = Series(name, s.source_name)
+            new.loss_kind = s.loss_kind
+            new.set_role(s.role)
+            raw = s.values / s.scale  # (in the unit it was logged in: the new series scales it alike)
+            new.extend(raw, step, moved, s.times)
+            new.unit_notes.clear()
+            self.series[name] = new
+            key = b"|".join(np.nan_to_num(c, nan=np.inf).tobytes() for c in (step, moved, s.times))
+            groups.setdefault(key, []).append((name, raw))
+            cols[key] = (step, moved, s.times)
+        total = sum(len(cols[k][0]) for k in groups)
+        values = {name: np.full(total, np.nan) for g in groups.values() for name, _ in g}
+        present = {name: np.zeros(total, dtype=bool) for name in values}
+        at = 0
+        for key, members in groups.items():
+            k = len(cols[key][0])
+            for name, raw in members:
+                values[name][at : at + k] = raw
+                present[name][at : at + k] = True
+            at += k
+
+        def cat(c: int) -> np.ndarray:
+            return np.concatenate([cols[k][c] for k in groups]) if groups else np.empty(0)
+
+        batch = Batch(total, values, dict(present.items()), cat(0), cat(1), cat(2))
+        batch = batch.take(np.argsort(batch.epoch, kind="stable"))  # type: ignore[arg-type]
+        batch.reaxis = (lo, per_epoch)
+        return batch
 
     def clear(self) -> None:
         """Forget every point (the log is being read again from its start)."""

@@ -115,6 +115,8 @@ class Printer:
         if isinstance(ev, RunReset):
             if ev.since is not None:  # a resumed run: its points from `since` on are replaced
                 return [line({"event": "reset", "run": ev.run.name, "since": ev.since})]
+            if ev.axis is not None:  # its points follow again, on this x
+                return [line({"event": "reset", "run": ev.run.name, "axis": ev.axis})]
             return [line({"event": "reset", "run": ev.run.name})]
         if isinstance(ev, Status):
             return [line({"event": "status", "path": ev.path, "state": ev.state, "message": ev.message})]
@@ -138,6 +140,11 @@ class Printer:
         if isinstance(ev, RunReset):
             if ev.since is not None:
                 return [f"== {ev.run.name}: resumed at {ev.since}: the values from there on are replaced\n"]
+            if ev.axis is not None:
+                return [
+                    f"== {ev.run.name}: its step restarts each epoch: x is now the {ev.axis}, "
+                    "its records so far follow again\n"
+                ]
             return [f"== {ev.run.name}: rewritten, reading it again\n"]
         if isinstance(ev, Status) and ev.state != "live":
             print(f"lossacc-tui: {ev.message}", file=self.err, flush=True)

@@ -22,8 +22,8 @@ def batch(xs: list[float], losses: list[float], axis: str = "epoch", starts: tup
 def run_all(batches: list[Batch], axis: str = "epoch") -> list[tuple[int, list[float], list[float]]]:
     sp = Splitter()
     out: dict[int, tuple[list[float], list[float]]] = {}
-    for b in batches:
-        for seg, part in sp.split(b):
+    for b in [*batches, None]:  # (None: the end, where a record held back is placed)
+        for seg, part in sp.split(b) if b is not None else sp.flush():
             xs, vs = out.setdefault(seg, ([], []))
             xs += list(getattr(part, axis))
             vs += list(part.values["loss"])

@@ -52,8 +52,9 @@ def place(rows: list[tuple[int, int, int, bool]], cuts: list[int], fast: bool) -
     out = []
     old, split.TIES_FAST = split.TIES_FAST, fast
     try:
-        for lo, hi in itertools.pairwise(bounds):
-            for seg, part in sp.split(make(rows, lo, hi, steps)):
+        pieces = [sp.split(make(rows, lo, hi, steps)) for lo, hi in itertools.pairwise(bounds)]
+        for piece in [*pieces, sp.flush()]:  # (the end: a record held back is placed)
+            for seg, part in piece:
                 out.append(
                     (
                         seg,

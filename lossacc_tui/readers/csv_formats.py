@@ -39,10 +39,11 @@ class KerasCsvReader(CsvReader):
         self, values: np.ndarray, present: np.ndarray, lines: np.ndarray, starts: tuple[int, ...]
     ) -> Batch:
         """`model.fit` called once per epoch with CSVLogger(append=True) writes epoch 0 on every row:
-        then row order is the epoch. A row whose epoch goes back is left to the splitter (restart)."""
+        then row order is the epoch. A row whose epoch goes back is left to the splitter (restart).
+        With a step column beside it (a row per batch) an epoch repeats on purpose: kept as it is."""
         batch = super()._batch(values, present, lines, starts)
         e = batch.epoch
-        if e is None:
+        if e is None or batch.step is not None:
             return batch
         if not self._constant and not (np.diff(e) == 0).any() and not (len(e) and e[0] == self._last_epoch):
             self._note(e)

@@ -35,6 +35,11 @@ STEP_NAMES = frozenset(
         "current_steps",
         "trainer/global_step",
         "_step",
+        # the batch index a custom loop logs beside its epoch (`for batch_idx, ... in enumerate(loader)`):
+        # it restarts each epoch (readers/epoch_steps.py)
+        "batch",
+        "batch_idx",
+        "batch_index",
     }
 )
 TIME_NAMES = frozenset({"timestamp", "wall_time", "walltime", "time_stamp", "created_at", "_timestamp"})
@@ -127,6 +132,12 @@ class CsvReader(Reader):
 
     # -- header and columns ---------------------------------------------------------------
     def _set_header(self, delim: str, names: list[str]) -> None:
+        """A header row. One like the first's, again inside the file, is the same table written
+        again (pandas' `to_csv(mode="a")` writes its header on each call, a CSV logger restarted
+        writes it anew): no new run by itself, the rows after it continue, resume or restart the
+        run as their x says (readers/split.py). A header with other columns begins a new run."""
+        if self.names and (delim, names) == (self.delim, self.names):
+            return
         first = not self.names
         self.delim, self.names = delim, names
         self._kind = [self._column_kind(i, n) for i, n in enumerate(names)]

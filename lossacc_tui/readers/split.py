@@ -12,10 +12,14 @@ Each record is placed, in order, by its x (the step when the source has one, els
    `CSVLogger(append=True)`, a SummaryWriter reopened): the record continues that run, and the
    sub-batch it begins carries `resume = (axis, x)`: the run's points from that x on are replaced
    by the resumed ones (the Source cuts them and says so in a problem; TensorBoard purges them
-   alike on a restart). Going back to the run's first x or below it (a restart from scratch, or a
-   second process writing the same steps) begins a new run: `file#2`, ... A record the reader
-   marks as a start (a new table header, a new `model.fit`) always begins a new run, and closes
-   the runs before it.
+   alike on a restart). Unless the next record with an x carries on above the run's last x: then
+   it was a stray record, kept out, said in a problem (`strays`; readers/strays.py). Going back to
+   the run's first x or below it (a restart from scratch, or a second process writing the same
+   steps) begins a new run: `file#2`, ... A record the reader marks as a start (a new table header
+   of other columns, a new `model.fit`) always begins a new run, and closes the runs before it.
+4. A step that goes back while the epoch goes on to a new value counts within each epoch: from
+   then on x is the fractional epoch (readers/epoch_steps.py; the run's first part on it carries
+   `reaxis`).
 A run that has received nothing for `LANE_TIMEOUT` records is closed, so a later restart is never
 glued onto it. Records whose x is above every x before are placed in one vectorized step.
 """
@@ -24,11 +28,22 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
 
 import numpy as np
 
 from lossacc_tui.model import Batch
+from lossacc_tui.readers.epoch_steps import EpochAxis
+from lossacc_tui.readers.split_rows import (
+    Lane,
+    Seen,
+    axis_of,
+    cut_batch,
+    distance,
+    keys_of,
+    plain_ties,
+    same_values,
+)
+from lossacc_tui.readers.strays import concat, verdict
 
 WINDOW = 64
 LANE_TIMEOUT = 64
@@ -36,63 +51,93 @@ LANE_TIMEOUT = 64
 TIES_FAST = True
 
 
-@dataclass(slots=True)
-class _Lane:
-    seg: int
-    last_x: float
-    last_used: int
-    last_vals: dict[str, float] | None = None  # its last record's values (to tell writers apart)
-    first_x: float = math.inf  # its lowest x (a record going back past it is no resume)
-    keys: frozenset[str] = frozenset()  # every metric it has logged
-
-
-@dataclass(slots=True)
-class _Seen:
-    x: float
-    keys: frozenset[str]
-    values: dict[str, float]
-    seg: int
-
-
 class Splitter:
     def __init__(self) -> None:
         self.axis: str | None = None  # 'step' | 'epoch' | 'ordinal', fixed by the first batch
         self.duplicates = 0
         self._segments = 0
-        self._lanes: list[_Lane] = []
-        self._recent: _Lane | None = None
+        self._lanes: list[Lane] = []
+        self._recent: Lane | None = None
         self._max_x = -math.inf
         self._row = 0  # records seen so far
-        self._window: deque[_Seen] = deque(maxlen=WINDOW)
+        self._window: deque[Seen] = deque(maxlen=WINDOW)
         self._ordinal_next = 0.0
         self._floor = 0
         self._current: Batch | None = None  # the batch being split (for its rows' values)
         self._resumes: dict[int, float] = {}  # rows of the batch being split where a run resumed
         self._forgot: list[tuple[int, float, int]] = []  # (run, x, row): its rows above x, before row
         self.resumed = 0  # how many times a run was resumed
+        #: set once a run's step went back at a new epoch (readers/epoch_steps.py): x is the epoch
+        self.epochs: EpochAxis | None = None
+        self._reaxis: tuple[float, float] = (0.0, 1.0)  # (lo, steps per epoch) at that moment
+        self._switched = -1  # the run whose step went back at a new epoch
+        self._held: Batch | None = None  # a record going back into a run, and what follows it
+        self.strays: list[tuple[int | None, str]] = []  # (line, problem) of stray records (caller takes)
 
     @property
     def restarts(self) -> int:
         return max(0, self._segments - 1)
 
-    def split(self, batch: Batch) -> list[tuple[int, Batch]]:
-        """(run index, sub-batch) pairs in order; duplicates removed."""
+    def flush(self) -> list[tuple[int, Batch]]:
+        """The end of the file for now: a record held back (readers/strays.py) with nothing after it
+        is a resume; `split`'s pairs for what was held."""
+        if self._held is None:
+            return []
+        return self.split(Batch(0, {}, {}), final=True)
+
+    def split(self, batch: Batch, final: bool = False) -> list[tuple[int, Batch]]:
+        """(run index, sub-batch) pairs in order; duplicates removed. A record that goes back into
+        a run is held back until the next record shows whether it is a stray (readers/strays.py);
+        `final`: nothing comes after this batch."""
+        if self._held is not None:
+            batch = concat(self._held, batch) if batch.n else self._held
+            self._held = None
         if batch.n == 0:
             return []
         if self.axis is None:
-            self.axis = _axis(batch)
+            self.axis = axis_of(batch)
         if self.axis == "ordinal":
             return self._split_ordinal(batch)
+        given = batch
+        if self.epochs is not None:
+            batch, x = self.epochs.convert(batch)
+        else:
+            raw = batch.step if self.axis == "step" else batch.epoch
+            x = np.full(batch.n, np.nan) if raw is None else raw
+        converted = self.epochs
+        out, end, why = self._split(batch, x, final)
+        if converted is not None:
+            converted.commit(end)
+        if why is None:
+            return out
+        rest = given.take(np.arange(end, given.n))
+        rest.starts = tuple(s - end for s in given.starts if s >= end)
+        if why == "hold":
+            self._held = rest
+            return out
+        # a run's step went back at a new epoch: from here on its x is the fractional epoch, and
+        # what it holds so far moves there too (`Batch.reaxis`, on its first part after this)
+        more = self.split(rest, final)
+        for seg, sub in more:
+            if seg == self._switched:
+                sub.reaxis = self._reaxis
+                break
+        return out + more
+
+    def _split(
+        self, batch: Batch, x: np.ndarray, final: bool
+    ) -> tuple[list[tuple[int, Batch]], int, str | None]:
+        """`split` of one batch on x, up to a row where a run's step goes back at a new epoch
+        ("epochs") or a record going back into a run that nothing after it in the batch decides
+        ("hold"): (the parts before that row, its index, why; None: the whole batch was split)."""
         self._current = batch
-        raw = batch.step if self.axis == "step" else batch.epoch
-        x = np.full(batch.n, np.nan) if raw is None else raw
         valid = ~np.isnan(x)
         prev_max = np.maximum.accumulate(np.concatenate(([self._max_x], np.where(valid, x, -np.inf))))
         slow = ~valid | (x <= prev_max[:-1])
         if batch.starts:
             slow[list(batch.starts)] = True
         if TIES_FAST and slow.any():
-            slow &= ~_plain_ties(batch, x, slow)
+            slow &= ~plain_ties(batch, x, slow)
         seg = np.zeros(batch.n, dtype=np.int64)
         keep = np.ones(batch.n, dtype=bool)
         names = list(batch.values)
@@ -100,22 +145,105 @@ class Splitter:
         self._floor = 0  # rows before it (in this batch) are not compared for duplicates
         self._resumes = {}
         self._forgot = []
+        end, why = batch.n, None
         for i in np.flatnonzero(slow):
             self._fast(x, seg, start, int(i))
-            keep[i] = self._slow(batch, names, x, seg, keep, int(i))
+            if self._per_epoch_at(batch, x, int(i)):
+                end, why = int(i), "epochs"
+                break
+            verdict = self._stray(batch, names, x, seg, keep, int(i), final)
+            if verdict == "hold":
+                end, why = int(i), "hold"
+                break
+            if verdict == "stray":
+                keep[i] = False
+                self._row += 1
+            else:
+                keep[i] = self._slow(batch, names, x, seg, keep, int(i))
             start = int(i) + 1
-        self._fast(x, seg, start, batch.n)
-        self._max_x = max(self._max_x, float(prev_max[-1]))
-        for j in range(max(0, batch.n - WINDOW), batch.n):
+        else:
+            self._fast(x, seg, start, batch.n)
+        self._max_x = max(self._max_x, float(prev_max[end]))
+        for j in range(max(0, end - WINDOW), end):
             if keep[j] and not self._forgotten(j, int(seg[j]), float(x[j])):
-                keys = _keys(batch, names, j)
+                keys = keys_of(batch, names, j)
                 vals = {n: float(batch.values[n][j]) for n in keys}
-                self._window.append(_Seen(float(x[j]), keys, vals, int(seg[j])))
-        out = _cut(batch, seg, keep, self._resumes)
+                self._window.append(Seen(float(x[j]), keys, vals, int(seg[j])))
+        if end < batch.n:
+            if why == "epochs":
+                self._to_epochs()
+            batch = batch.take(np.arange(end))
+            seg, keep = seg[:end], keep[:end]
+        out = cut_batch(batch, seg, keep, self._resumes) if end and keep.any() else []
         for _, sub in out:
             if sub.resume is not None:
                 sub.resume = (self.axis, sub.resume[1])
-        return out
+        return out, end, why
+
+    def _stray(
+        self,
+        batch: Batch,
+        names: list[str],
+        x: np.ndarray,
+        seg: np.ndarray,
+        keep: np.ndarray,
+        i: int,
+        final: bool,
+    ) -> str | None:
+        """Whether row i, which would resume a run (rule 3), is a stray record ("stray": its
+        problem recorded), cannot be told yet ("hold": no record with an x after it in this batch,
+        more to come), or neither (None: placed as before). readers/strays.py."""
+        xi = float(x[i])
+        if math.isnan(xi) or i in batch.starts:
+            return None
+        keys = keys_of(batch, names, i)
+        vals = {n: float(batch.values[n][i]) for n in keys}
+        seen = self._seen_at(batch, names, x, seg, keep, i, xi)
+        taken = {s.seg for s in seen if s.keys == keys}
+        if self._choose(xi, keys, lambda ln: ln.seg in taken, vals) is not None:
+            return None
+        fits = [ln for ln in self._lanes if ln.first_x < xi < ln.last_x and keys <= ln.keys]
+        if not fits:
+            return None
+        lane = max(fits, key=lambda ln: ln.last_used)
+        said = verdict(batch, x, i, lane.last_x, final, self.axis or "x")
+        if isinstance(said, tuple):
+            self.strays.append(said)
+            return "stray"
+        return said
+
+    def _per_epoch_at(self, batch: Batch, x: np.ndarray, i: int) -> bool:
+        """Whether row i (its x not above every x before) is the first record of a new epoch of
+        a run whose step counts within each epoch (readers/epoch_steps.py); if so, that run is
+        the most recent one after this call."""
+        if self.axis != "step" or self.epochs is not None or batch.epoch is None or i in batch.starts:
+            return False
+        xi, ei = float(x[i]), float(batch.epoch[i])
+        if math.isnan(xi) or math.isnan(ei):
+            return False
+        self._lanes = [ln for ln in self._lanes if self._row - ln.last_used < LANE_TIMEOUT]
+        fits = [ln for ln in self._lanes if ln.span.restarts_at(xi, ei)]
+        if not fits:
+            return False
+        self._recent = max(fits, key=lambda ln: ln.last_used)
+        return True
+
+    def _to_epochs(self) -> None:
+        """The most recent run's step restarts each epoch: from now on every x is the fractional
+        epoch. That run's last and first x move there; the other runs are closed (their x were
+        steps), and the duplicate window starts over."""
+        lane = self._recent
+        assert lane is not None
+        sp = lane.span
+        self.epochs = EpochAxis(sp)
+        self._reaxis = (self.epochs.lo, self.epochs.per_epoch)
+        self._switched = lane.seg
+        lane.last_x = sp.epoch + (sp.last_step - self.epochs.lo) / self.epochs.per_epoch
+        lane.first_x = sp.epoch
+        self._lanes = [lane]
+        self._window.clear()
+        self._max_x = lane.last_x
+        self.axis = "epoch"
 
     # -- placing records ------------------------------------------------------------------
     def _fast(self, x: np.ndarray, seg: np.ndarray, a: int, b: int) -> None:
@@ -128,6 +256,9 @@ class Splitter:
         )
         seg[a:b] = lane.seg
         lane.first_x = min(lane.first_x, float(x[a]))
+        if self.axis == "step" and self.epochs is None and self._current is not None:
+            ep = self._current.epoch
+            lane.span.track(x[a:b], None if ep is None else ep[a:b])
         if self._current is not None:
             cur = self._current
             logged = (n for n, p in cur.present.items() if n not in lane.keys and (p is None or p[a:b].any()))
@@ -151,11 +282,11 @@ class Splitter:
         elif math.isnan(xi):
             lane = self._recent or self._new_lane()
         else:
-            keys = _keys(batch, names, i)
+            keys = keys_of(batch, names, i)
             vals = {n: float(batch.values[n][i]) for n in keys}
             seen = self._seen_at(batch, names, x, seg, keep, i, xi)
             taken = {s.seg for s in seen if s.keys == keys}
-            if any(s.keys == keys and _same(s.values, vals) for s in seen):
+            if any(s.keys == keys and same_values(s.values, vals) for s in seen):
                 # a copy of a record: dropped, unless it is the first record of a resumed run that
                 # logs again what it logged before (its values the same: from the same checkpoint)
                 if self._choose(xi, keys, lambda ln: ln.seg in taken, vals) is not None or (
@@ -170,6 +301,8 @@ class Splitter:
             lane.keys = lane.keys | keys
         seg[i] = lane.seg
         if not math.isnan(xi):
+            if self.axis == "step" and self.epochs is None:
+                lane.span.track(x[i : i + 1], None if batch.epoch is None else batch.epoch[i : i + 1])
             lane.last_x = xi
             lane.first_x = min(lane.first_x, xi)
         lane.last_used = self._row
@@ -182,12 +315,12 @@ class Splitter:
         keys: frozenset[str],
         has_same_keys_at_x: object,
         vals: dict[str, float] | None = None,
-    ) -> _Lane | None:
+    ) -> Lane | None:
         """The open run this x continues: the closest last x at or below it. Several at that same
         x (writers sharing the file, each at the same epoch): the one whose last values are
         closest to this record's, else the most recently used."""
         self._lanes = [ln for ln in self._lanes if self._row - ln.last_used < LANE_TIMEOUT]
-        best: list[_Lane] = []
+        best: list[Lane] = []
         for ln in self._lanes:
             if ln.last_x > xi or (ln.last_x == xi and has_same_keys_at_x(ln)):  # type: ignore[operator]
                 continue
@@ -198,13 +331,13 @@ class Splitter:
         if len(best) <= 1:
             return best[0] if best else None
         if vals:
-            near = [(_distance(ln.last_vals, vals), -ln.last_used, ln.seg) for ln in best]
+            near = [(distance(ln.last_vals, vals), -ln.last_used, ln.seg) for ln in best]
             d, _, seg = min(near)
             if math.isfinite(d) and sum(1 for n in near if n[0] == d) == 1:
                 return next(ln for ln in best if ln.seg == seg)
         return max(best, key=lambda ln: ln.last_used)
 
-    def _resumed(self, i: int, xi: float, keys: frozenset[str]) -> _Lane | None:
+    def _resumed(self, i: int, xi: float, keys: frozenset[str]) -> Lane | None:
         """The open run a record going back into it resumes (rule 3 of the module docstring), its
         earlier records from x on forgotten as duplicates; None when no run qualifies."""
         fits = [ln for ln in self._lanes if ln.first_x < xi < ln.last_x and keys <= ln.keys]
@@ -224,8 +357,8 @@ class Splitter:
             return None
         return {n: float(v[i]) for n, v in b.values.items() if b.present[n] is None or b.present[n][i]}  # type: ignore[index]
 
-    def _new_lane(self) -> _Lane:
-        lane = _Lane(self._segments, -math.inf, self._row)
+    def _new_lane(self) -> Lane:
+        lane = Lane(self._segments, -math.inf, self._row)
         self._segments += 1
         self._lanes.append(lane)
         return lane
@@ -239,15 +372,15 @@ class Splitter:
         keep: np.ndarray,
         i: int,
         xi: float,
-    ) -> list[_Seen]:
+    ) -> list[Seen]:
         """The kept records among the last WINDOW that have this x."""
         lo = max(self._floor, i - WINDOW)
         out = []
         for j in np.flatnonzero((x[lo:i] == xi) & keep[lo:i]) + lo:
             if self._forgotten(int(j), int(seg[j]), xi):
                 continue
-            keys = _keys(batch, names, int(j))
-            out.append(_Seen(xi, keys, {n: float(batch.values[n][j]) for n in keys}, int(seg[j])))
+            keys = keys_of(batch, names, int(j))
+            out.append(Seen(xi, keys, {n: float(batch.values[n][j]) for n in keys}, int(seg[j])))
         older = WINDOW - (i - max(0, i - WINDOW))
         if older > 0 and self._floor == 0:
             out += [s for s in list(self._window)[-older:] if s.x == xi]
@@ -272,151 +405,7 @@ class Splitter:
         batch.step = np.where(first, since, self._ordinal_next + idx).astype(np.float64)
         self._ordinal_next = float(batch.step[-1]) + 1
         self._row += batch.n
-        return _cut(batch, seg, np.ones(batch.n, dtype=bool))
+        return cut_batch(batch, seg, np.ones(batch.n, dtype=bool))
 
 
-def _axis(batch: Batch) -> str:
-    if batch.step is not None and not np.isnan(batch.step).all():
-        return "step"
-    if batch.epoch is not None and not np.isnan(batch.epoch).all():
-        return "epoch"
-    return "ordinal"
-
-
-def _plain_ties(batch: Batch, x: np.ndarray, slow: np.ndarray) -> np.ndarray:
-    """Rows that repeat the x of the row before, in a group of equal x begun by a row above every x
-    before it, whose metrics differ from every earlier row of the group, with no row of the group
-    before them placed row by row: TensorBoard's one event per tag at each step, Lightning's
-    validation row at the step of a training row. Row by row, each would continue the run of the
-    row before (nothing to compare as a duplicate, no run taken at that x), so they are placed with
-    it. Returns a boolean mask; all False when the metrics are too many for one int64 signature."""
-    n, names = batch.n, list(batch.values)
-    tie = np.zeros(n, dtype=bool)
-    if n < 2 or len(names) > 62:
-        return tie
-    new = np.ones(n, dtype=bool)
-    new[1:] = x[1:] != x[:-1]
-    group = np.cumsum(new) - 1
-    first = np.flatnonzero(new)
-    # only the groups that hold a row placed row by row, and not begun by one (a start included)
-    starts_slow = slow[first]
-    if batch.starts:
-        starts_slow[group[list(batch.starts)]] = True
-    wanted = np.zeros(len(first), dtype=bool)
-    wanted[group[slow]] = True
-    wanted &= ~starts_slow
-    rows = np.flatnonzero(wanted[group])
-    if not len(rows):
-        return tie
-    sig = np.zeros(len(rows), dtype=np.int64)
-    for k, name in enumerate(names):
-        p = batch.present[name]
-        sig |= (np.int64(1) << k) if p is None else (p[rows].astype(np.int64) << k)
-    g = group[rows]
-    order = np.lexsort((rows, sig, g))
-    repeat = np.zeros(len(rows), dtype=bool)
-    repeat[order[1:]] = (g[order[1:]] == g[order[:-1]]) & (sig[order[1:]] == sig[order[:-1]])
-    cand = ~new[rows] & ~repeat & slow[rows]
-    # after the first row of a group that stays row by row, the rest of the group does too
-    stay = (slow[rows] & ~cand).astype(np.int64)
-    before = np.cumsum(stay) - stay
-    at_first = np.searchsorted(rows, first[g])  # each row's group's first row, within `rows`
-    tie[rows] = cand & (before - before[at_first] == 0)
-    return tie
-
-
-def _keys(batch: Batch, names: list[str], i: int) -> frozenset[str]:
-    """The metrics row i carries."""
-    out = []
-    for n in names:
-        p = batch.present[n]
-        if p is None or p[i]:
-            out.append(n)
-    return frozenset(out)
-
-
-def _distance(a: dict[str, float] | None, b: dict[str, float]) -> float:
-    """How far apart two records' values are (mean relative difference over the metrics both
-    carry; inf when they share none)."""
-    if not a:
-        return math.inf
-    ds = [abs(a[k] - v) / (abs(a[k]) + abs(v) + 1e-12) for k, v in b.items() if k in a]
-    ds = [d for d in ds if not math.isnan(d)]
-    return sum(ds) / len(ds) if ds else math.inf
-
-
-def _same(a: dict[str, float], b: dict[str, float]) -> bool:
-    return all(va == b[k] or (math.isnan(va) and math.isnan(b[k])) for k, va in a.items())
-
-
-def _cut(
-    batch: Batch, seg: np.ndarray, keep: np.ndarray, resumes: dict[int, float] | None = None
-) -> list[tuple[int, Batch]]:
-    """The batch cut where its run changes and where a run resumes (that sub-batch carries
-    `resume`, its axis filled in by the caller)."""
-    if keep.all() and (seg == seg[0]).all() and not resumes:
-        return [(int(seg[0]), batch)]
-    out: list[tuple[int, Batch]] = []
-    bounds = np.flatnonzero(np.diff(seg)) + 1
-    if resumes:
-        bounds = np.unique(np.concatenate((bounds, [r for r in resumes if r > 0]))).astype(np.int64)
-    for a, b in zip(np.concatenate(([0], bounds)), np.concatenate((bounds, [batch.n])), strict=True):
-        rows = np.arange(a, b)[keep[a:b]]
-        if len(rows):
-            sub = batch.take(rows)
-            if resumes and int(a) in resumes:
-                sub.resume = ("", resumes[int(a)])
-            out.append((int(seg[a]), sub))
-    return out
-
-
-#: Column names that say which process wrote a record (DDP ranks, data-loader workers).
-WRITER_COLUMNS = frozenset(
-    {"rank", "global_rank", "local_rank", "process_rank", "process_index", "worker", "worker_id"}
-)
-
-
-class FileSplitter:
-    """The runs of one file. When its records carry a writer column (`rank`, `worker`, ... see
-    `WRITER_COLUMNS`), each writer's records go through a Splitter of their own, so writers sharing
-    a file never share a run; the column itself is not a metric. Otherwise one Splitter does it all.
-    `split` returns (run index in the file, sub-batch) pairs, like `Splitter.split`."""
-
-    def __init__(self) -> None:
-        self._plain = Splitter()
-        self._writers: dict[float, Splitter] = {}
-        self._runs: dict[tuple[float, int], int] = {}
-        self._used = 0  # run indices handed out so far
-
-    def split(self, batch: Batch) -> list[tuple[int, Batch]]:
-        key = next((n for n in batch.values if n.lower() in WRITER_COLUMNS), None)
-        if key is None and not self._writers:
-            out = self._plain.split(batch)
-            self._used = max([self._used, *(seg + 1 for seg, _ in out)])
-            return out
-        who = np.full(batch.n, np.nan)
-        if key is not None:
-            p = batch.present[key]
-            who = np.where(np.ones(batch.n, dtype=bool) if p is None else p, batch.values[key], np.nan)
-            batch = _without(batch, key)
-        out: list[tuple[int, Batch]] = []
-        order = list(dict.fromkeys(-1.0 if math.isnan(w) else float(w) for w in who))
-        starts = set(batch.starts)
-        for w in order:
-            rows = np.flatnonzero(np.isnan(who) if w == -1.0 else who == w)
-            part = batch.take(rows)
-            part.starts = tuple(i for i, r in enumerate(rows) if int(r) in starts)
-            sp = self._writers.setdefault(w, Splitter())
-            for seg, sub in sp.split(part):
-                idx = self._runs.get((w, seg))
-                if idx is None:
-                    idx = self._runs[(w, seg)] = self._used
-                    self._used += 1
-                out.append((idx, sub))
-        return out
-
-
-def _without(batch: Batch, name: str) -> Batch:
-    values = {k: v for k, v in batch.values.items() if k != name}
-    present = {k: p for k, p in batch.present.items() if k != name}
-    return Batch(batch.n, values, present, batch.step, batch.epoch, batch.time, batch.line, batch.starts)
+__all__ = ["LANE_TIMEOUT", "TIES_FAST", "WINDOW", "Splitter"]
