@@ -139,7 +139,9 @@ class Printer:
             ]
         if isinstance(ev, RunReset):
             if ev.since is not None:
-                return [f"== {ev.run.name}: resumed at {ev.since}: the values from there on are replaced\n"]
+                return [
+                    f"== {ev.run.name}: resumed at {_x_text(ev.since)}: the values from there on are replaced\n"
+                ]
             if ev.axis is not None:
                 return [
                     f"== {ev.run.name}: its step restarts each epoch: x is now the {ev.axis}, "
@@ -170,7 +172,22 @@ def _scale(run: Run, name: str) -> float:
     return 1.0 if s is None else s.scale
 
 
+def _x_text(v: float) -> str:
+    """An epoch or step as text: whole numbers whole, a fractional epoch (a batch inside it) to 4
+    decimals, never its full float repr.
+
+    >>> _x_text(3.0), _x_text(0.21333333333333335), _x_text(12000), _x_text(2.5)
+    ('3', '0.2133', '12000', '2.5')
+    """
+    f = float(v)
+    if not math.isfinite(f):
+        return str(f)
+    if f.is_integer():
+        return str(int(f))
+    return f"{f:.4f}".rstrip("0").rstrip(".")
+
+
 def _record_text(run: Run, step: float | None, epoch: float | None, vals: dict[str, float]) -> str:
-    where = " ".join(f"{k} {v}" for k, v in (("epoch", epoch), ("step", step)) if v is not None)
+    where = " ".join(f"{k} {_x_text(v)}" for k, v in (("epoch", epoch), ("step", step)) if v is not None)
     body = "  ".join(f"{k}={v:.6g}" for k, v in vals.items())
     return f"{run.name}  {where}  {body}\n"
