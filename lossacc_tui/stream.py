@@ -139,9 +139,8 @@ class Printer:
             ]
         if isinstance(ev, RunReset):
             if ev.since is not None:
-                return [
-                    f"== {ev.run.name}: resumed at {_x_text(ev.since)}: the values from there on are replaced\n"
-                ]
+                at = _x_text(ev.since)
+                return [f"== {ev.run.name}: resumed at {at}: the values from there on are replaced\n"]
             if ev.axis is not None:
                 return [
                     f"== {ev.run.name}: its step restarts each epoch: x is now the {ev.axis}, "
