@@ -50,6 +50,9 @@ FLOOR_RATIO = 1.25
 FLAT_REL = 0.05
 #: the smoothing factors recipes use; a floor naming eps outside this range is not read as smoothing
 EPS_RANGE = (0.01, 0.5)
+#: how far (a fraction) accuracy may fall and still count as no more mistakes, when neither its own
+#: noise nor its evaluation set's size is known yet
+UNMEASURED_ACC_TOL = 0.01
 
 DECIDE = (
     "the training recipe's label-smoothing setting decides (timm --smoothing, torch "
@@ -208,7 +211,9 @@ def rise_on_floor(ctx: Ctx, x0: float, x1: float) -> Smoothing | None:
         return None
     i = int(np.searchsorted(col, x1, side="right")) - 1 + ctx.acc.base
     tol = noise(ctx.acc, i)
-    if a1 < a0 - (tol if math.isfinite(tol) else 0.0):
+    if not math.isfinite(tol):  # (too few evaluations to measure it: one sample, or one point)
+        tol = 1.0 / ctx.acc_n if ctx.acc_n else UNMEASURED_ACC_TOL
+    if a1 < a0 - tol - 1e-9:  # (a fall of exactly the tolerance is within it, whatever the float rounding)
         return None
     return s
 
@@ -255,8 +260,13 @@ def on_floor(ctx: Ctx, claims: list[Claim], x0: float, x1: float) -> list[Claim]
     nm = (ctx.loss.name, ctx.acc.name, ctx.unit)
     if s.strength != "likely":
         return [*claims, smoothing_claim(s, x0, nm)]
-    out = [c for c in claims if not (c.id == "mistakes-carry-loss" and c.strength == "possible")]
-    if len(out) < len(claims) and not any(c.id == "right-answers-carry-loss" for c in out):
+    # (the readings a plain objective leans on: a minority of confident mistakes; a model trained
+    # toward 1 - eps + eps/K on its answers is not where to look for confidence above 0.9 first)
+    leaning = ("mistakes-carry-loss", "confident-mistakes")
+    out = [c for c in claims if not (c.id in leaning and c.strength == "possible")]
+    if any(c.id == "mistakes-carry-loss" for c in claims if c not in out) and not any(
+        c.id == "right-answers-carry-loss" for c in out
+    ):
         right = right_share_claim(s, acc1, x0, nm)
         if right is None:
             right = Claim(
