@@ -131,6 +131,16 @@ def test_a_real_overfit_on_a_smoothed_run_stays_a_warning(tmp_path: Path, seed: 
     for al in over:
         more = [c for c in al.claims if c.id == "more-mistakes"]
         assert more and _at(rows, more[0].end)["n_wrong"] > _at(rows, more[0].start)["n_wrong"]
+    # ... yet the smoothed training loss falling toward its floor (0.39 nats at training accuracy 1) is
+    # no model growing surer: main read it so, and said `likely` that mistakes carry the loss where they
+    # carried 41 % (seed 2)
+    for al in a.alerts:
+        for c in al.claims:
+            share = _at(rows, c.end)["mistake_share"]
+            if c.strength in ("follows", "likely") and c.id == "mistakes-carry-loss":
+                assert share > 0.5, (al.kind, c.strength, share, c.text)
+            if c.strength in ("follows", "likely") and c.id == "right-answers-carry-loss":
+                assert share < 0.5, (al.kind, c.strength, share, c.text)
 
 
 def test_a_frozen_accuracy_on_a_smoothed_run_is_no_one_class_model(tmp_path: Path) -> None:

@@ -48,6 +48,9 @@ FLOOR_RATIO = 1.25
 #: how flat (relative change over `params.half` evaluations) a training loss must be to read eps
 #: from its level: a loss still falling is above its floor, and the eps it names too large
 FLAT_REL = 0.05
+#: the least level (nats) of a training loss that has levelled off at training accuracy ~1 for it to
+#: count as a floor: plain cross-entropy keeps pulling a model that fits every sample toward 0
+FLAT_MIN = 0.1
 #: the smoothing factors recipes use; a floor naming eps outside this range is not read as smoothing
 EPS_RANGE = (0.01, 0.5)
 #: how far (a fraction) accuracy may fall and still count as no more mistakes, when neither its own
@@ -119,31 +122,31 @@ def smoothing_reading(ctx: Ctx, x: float, val_loss: float) -> Smoothing | None:
     if ctx.train is None or ctx.split != "validation" or not math.isfinite(val_loss):
         return None
     train = value_at_x(ctx.train, ctx.axis, x)
-    if not training_floored(train, val_loss):
-        return None
     t_acc = value_at_x(ctx.train_acc, ctx.axis, x) if ctx.train_acc is not None else math.nan
     if not t_acc >= FITS_ALL:
         # (a training loss above the validation loss at a training accuracy short of 1 is as much a
         # network that fits nothing, its training loss wobbling high: a collapse, a rate far too high)
         return None
+    flat = _flat(ctx, x, train) and train >= FLAT_MIN
+    above = training_floored(train, val_loss)
+    if not (above or flat):
+        return None
     k = ctx.classes.k
-    eps = math.nan
-    if k is not None and _flat(ctx, x, train):
-        eps = eps_for_floor(train, k)
-    likely = train >= FLOOR_RATIO * val_loss
+    eps = eps_for_floor(train, k) if k is not None and flat else math.nan
+    likely = above and train >= FLOOR_RATIO * val_loss
     if math.isfinite(eps) and not EPS_RANGE[0] <= eps <= EPS_RANGE[1]:
         likely, eps = False, math.nan
     return Smoothing(x, train, t_acc, val_loss, "likely" if likely else "possible", k, eps)
 
 
 def _flat(ctx: Ctx, x: float, train: float) -> bool:
-    """Whether the training loss at x is within FLAT_REL of its value `params.half` training
+    """Whether the training loss at x is within FLAT_REL of its value 2 x `params.half` training
     evaluations before."""
     series = ctx.train
     col = x_column(series, ctx.axis) if series is not None else None
     if series is None or col is None:
         return False
-    j = int(np.searchsorted(col, x, side="right")) - 1 - ctx.params.half
+    j = int(np.searchsorted(col, x, side="right")) - 1 - 2 * ctx.params.half
     if j < 0:
         return False
     before = float(series.raw[j])
@@ -158,13 +161,21 @@ def smoothing_claim(s: Smoothing, x0: float, names: tuple[str, str, str]) -> Cla
         if s.train_acc >= FITS_ALL
         else ""
     )
-    text = (
-        f"the training objective has a floor above 0: at {unit} {fmt_x(s.x)} the training loss "
-        f"{fmt(s.train_loss)} is {fmt(s.train_loss / s.val_loss, 3)} times {lname} {fmt(s.val_loss)}"
-        f"{fit}, and a model is no less sure of the samples it was fitted to than of held-out ones, so "
-        "the training loss charges right answers something the validation loss does not: label smoothing "
-        "(the training target puts 1 - eps + eps/K on the true class)"
-    )
+    if s.train_loss > s.val_loss:
+        text = (
+            f"the training objective has a floor above 0: at {unit} {fmt_x(s.x)} the training loss "
+            f"{fmt(s.train_loss)} is {fmt(s.train_loss / s.val_loss, 3)} times {lname} {fmt(s.val_loss)}"
+            f"{fit}, and a model is no less sure of the samples it was fitted to than of held-out ones, "
+            "so the training loss charges right answers something the validation loss does not: label "
+            "smoothing (the training target puts 1 - eps + eps/K on the true class)"
+        )
+    else:
+        text = (
+            f"the training objective may have a floor above 0: at {unit} {fmt_x(s.x)} the training loss "
+            f"has levelled off at {fmt(s.train_loss)} nats{fit}, where plain cross-entropy keeps pulling "
+            "a model that fits every sample toward 0; a smoothed target (1 - eps + eps/K on the true "
+            "class) stops it at its entropy, so its fall says nothing of the model growing surer"
+        )
     ev = {"train_loss": s.train_loss, "val_loss": s.val_loss, "train_acc": s.train_acc}
     if math.isfinite(s.eps) and s.k:
         text += (
@@ -246,11 +257,13 @@ def right_share_claim(s: Smoothing, acc: float, x0: float, names: tuple[str, str
 
 def on_floor(ctx: Ctx, claims: list[Claim], x0: float, x1: float) -> list[Claim]:
     """The claims of a validation-loss rise from x0 to x1 read with the label-smoothing reading at x1
-    (`smoothing_reading`), when it holds: the `label-smoothing` claim is added, and a `possible`
-    `mistakes-carry-loss` (the reading a plain objective would lean on) gives way to right answers
-    carrying the loss (`likely` when the smoothing the floor names bounds the mistakes' share under
-    half, else `possible`). Claims that follow from the numbers, and `likely` ones, are kept as they
-    are. Unchanged when the reading does not hold."""
+    (`smoothing_reading`), when it holds: the `label-smoothing` claim is added, and a mistakes reading
+    that a plain objective leans on (a `possible` `mistakes-carry-loss`, or a `likely` one whose reason
+    is the training loss's fall, which here falls toward a floor, not toward surer answers) gives way to
+    right answers carrying the loss: `likely` when the reading is and the smoothing the floor names
+    bounds the mistakes' share under half, else `possible`. Under a `likely` reading a `possible`
+    `confident-mistakes` goes too. Claims that follow from the numbers are kept as they are.
+    Unchanged when the reading does not hold."""
     if ctx.loss is None or ctx.acc is None:
         return claims
     loss1, acc1 = value_at_x(ctx.loss, ctx.axis, x1), value_at_x(ctx.acc, ctx.axis, x1)
@@ -258,16 +271,18 @@ def on_floor(ctx: Ctx, claims: list[Claim], x0: float, x1: float) -> list[Claim]
     if s is None:
         return claims
     nm = (ctx.loss.name, ctx.acc.name, ctx.unit)
-    if s.strength != "likely":
-        return [*claims, smoothing_claim(s, x0, nm)]
-    # (the readings a plain objective leans on: a minority of confident mistakes; a model trained
-    # toward 1 - eps + eps/K on its answers is not where to look for confidence above 0.9 first)
-    leaning = ("mistakes-carry-loss", "confident-mistakes")
-    out = [c for c in claims if not (c.id in leaning and c.strength == "possible")]
-    if any(c.id == "mistakes-carry-loss" for c in claims if c not in out) and not any(
-        c.id == "right-answers-carry-loss" for c in out
-    ):
-        right = right_share_claim(s, acc1, x0, nm)
+
+    def leaning(c: Claim) -> bool:
+        if c.id == "mistakes-carry-loss":
+            return c.strength == "possible" or (c.strength == "likely" and "training loss fell" in c.text)
+        # (a model trained toward 1 - eps + eps/K on its answers is not where to look for confidence
+        # above 0.9 first)
+        return c.id == "confident-mistakes" and c.strength == "possible" and s.strength == "likely"
+
+    out = [c for c in claims if not leaning(c)]
+    dropped = any(c.id == "mistakes-carry-loss" and leaning(c) for c in claims)
+    if dropped and not any(c.id == "right-answers-carry-loss" for c in out):
+        right = right_share_claim(s, acc1, x0, nm) if s.strength == "likely" else None
         if right is None:
             right = Claim(
                 "right-answers-carry-loss",
