@@ -86,6 +86,8 @@ def test_a_smoothed_rise_without_more_mistakes_is_information_read_as_smoothing(
             # no more mistakes than where the rise began: right answers settling at the smoothed target
             assert al.severity == "info", (al.kind, al.title)
             assert ids["label-smoothing"].strength == "likely"
+            # and the text a user reads says so, not that the model learns noise that does not carry over
+            assert "label smoothing" in al.explanation and "noise included" not in al.explanation
         for c in al.claims:
             truth = _at(rows, c.end)
             if c.id == "mistakes-carry-loss":
