@@ -21,10 +21,16 @@ def smoothed_run(
     hidden: int = 64,
     sep: float = 2.2,
     lr: float = 0.01,
+    shuffle_val_labels: bool = False,
+    random_labels: bool = False,
 ) -> list[dict[str, float]]:
     """Per epoch: train_loss (smoothed cross-entropy, nats), train_acc, val_loss (plain cross-entropy,
     nats), val_acc (fractions), and the validation truth: mistake_share (fraction of the validation
-    loss the misclassified samples carry), mean_conf (mean top probability)."""
+    loss the misclassified samples carry), mean_conf (mean top probability), n_wrong (samples
+    misclassified), pred_share (share of the most predicted class), majority (share of the most
+    frequent label). `eps` 0 trains plain cross-entropy. `shuffle_val_labels` permutes the
+    validation labels apart from their inputs; `random_labels` draws every label of both splits at
+    random (nothing to learn but the training labels themselves)."""
     rng = np.random.default_rng(seed)
     centers = rng.normal(0, 1, (classes, features)) * sep / np.sqrt(2)
 
@@ -34,6 +40,10 @@ def smoothed_run(
 
     xt, yt = make(n_train)
     xv, yv = make(n_val)
+    if shuffle_val_labels:  # (the validation labels shuffled apart from their inputs: an index bug)
+        yv = rng.permutation(yv)
+    if random_labels:  # (labels without signal in both splits: what a model can only memorise)
+        yt, yv = rng.integers(0, classes, n_train), rng.integers(0, classes, n_val)
     params = [
         rng.normal(0, np.sqrt(2 / features), (features, hidden)),
         np.zeros(hidden),
@@ -73,9 +83,13 @@ def smoothed_run(
                 params[k] -= lr * (m1[k] / (1 - 0.9**t)) / (np.sqrt(m2[k] / (1 - 0.999**t)) + 1e-8)
         _, p = forward(xv)
         per = -np.log(np.clip(p[np.arange(n_val), yv], 1e-300, None))
-        wrong = p.argmax(axis=1) != yv
+        pred = p.argmax(axis=1)
+        wrong = pred != yv
         out.append(
             {
+                "n_wrong": float(wrong.sum()),
+                "pred_share": float(np.bincount(pred, minlength=classes).max() / n_val),
+                "majority": float(np.bincount(yv, minlength=classes).max() / n_val),
                 "train_loss": float(np.mean(losses)),
                 "train_acc": float(np.mean(accs)),
                 "val_loss": float(per.mean()),

@@ -233,6 +233,7 @@ def test_kinds_and_explain_kind() -> None:
         "val-unlike-train",
         "val-degrading",
         "val-frozen",
+        "val-at-chance",
     }
     for kind in KINDS:
         text = explain_kind(kind)

@@ -185,13 +185,17 @@ def test_a_network_collapsed_to_the_majority_class_is_a_warning_without_k(family
         assert "collapsed" in stuck["explanation"] and " nan " not in stuck["explanation"]
 
 
-def test_a_frozen_accuracy_whose_loss_drifts_one_way_stays_a_possible_base_rate() -> None:
-    # val-shift-torch s0: the learning rate drops to 1 % at epoch 7, so val_acc holds 0.9462 while the
-    # loss creeps down without a wobble: weights that barely change, not a collapsed network
-    found = alerts(CORPUS / "val-shift-torch" / "s0" / "train.jsonl")
-    stuck = [a for a in found if a["kind"] == "acc-stuck"]
-    assert stuck and all(a["severity"] == "info" for a in stuck)
-    assert all(claims(a).get("at-majority-rate") in (None, "possible") for a in stuck)
+def test_a_frozen_accuracy_whose_loss_drifts_one_way_gets_no_base_rate_reading() -> None:
+    # val-shift-torch s0 and s1: the learning rate drops to 1 % at epoch 7, so val_acc holds 0.9462
+    # (0.9518) while the loss creeps down 1 % without a wobble: weights that barely change, not a model
+    # predicting one class (the truth: 12 % of samples predicted as the most frequent class). The loss
+    # level still 10 % above from the fall before the freeze is no movement of the outputs while frozen
+    for seed in ("s0", "s1"):
+        found = alerts(CORPUS / "val-shift-torch" / seed / "train.jsonl")
+        stuck = [a for a in found if a["kind"] == "acc-stuck"]
+        assert all(a["severity"] == "info" for a in stuck)
+        for a in stuck:
+            assert "at-majority-rate" not in claims(a) and "one-class-predictor" not in claims(a), seed
 
 
 def test_a_loss_wobbling_above_its_best_in_a_collapsed_network_is_not_overfitting() -> None:

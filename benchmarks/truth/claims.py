@@ -75,6 +75,8 @@ def judge(claim: dict, truth: Truth) -> tuple[bool | None, str]:
         return bool(truth.labels.get("evaluation_broken", False)), "generator's record"
     if cid == "split-unlike-training":  # validation is a random share of the same data
         return bool(truth.labels.get("split_unlike_training", False)), "generator's record"
+    if cid == "label-smoothing":  # the generator's recipe (spec.label_smoothing), as the claim says decides
+        return "label-smoothing" in truth.labels.get("built", []), "generator's record"
     if cid == "diverging":
         return _diverging(claim, truth)
     end = truth.at(claim.get("end", claim.get("start")), split)

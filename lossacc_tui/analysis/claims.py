@@ -46,6 +46,14 @@ CLAIM_IDS: dict[str, str] = {
     "evaluation-broken": "the evaluation, not the model, produces the bad numbers",
     "split-unlike-training": "the validation data is not distributed like the training data",
     "loss-rises-beyond-noise": "the loss rose by more than its own evaluation-to-evaluation noise",
+    "labels-unrelated": (
+        "the labels of the split are unrelated to the model's answers (accuracy about 1/K while the loss is "
+        "far above ln K): shuffled apart from their inputs, misaligned, or another task's"
+    ),
+    "label-smoothing": (
+        "the training objective has a floor above 0 (label smoothing): right answers are trained toward "
+        "less than full confidence (value: the smoothing eps its floor names, when K is known)"
+    ),
 }
 
 STRENGTH_WORDS: dict[str, str] = {

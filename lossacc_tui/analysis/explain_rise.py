@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from lossacc_tui.analysis import smoothing_words as smoothing
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.explain_pair import Parts, grid_sentence, tol_words
 from lossacc_tui.analysis.explain_parts import Names, below_baseline, mistakes
@@ -43,7 +44,8 @@ def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
         ),
         (
             "What to check next",
-            f"{_checkpoints(e, n)}; list the samples with the highest loss at "
+            (f"{smoothing.ADVICE}; " if smoothing.likely_in(a.claims) else "")
+            + f"{_checkpoints(e, n)}; list the samples with the highest loss at "
             f"{n.unit} {fmt_x(e['now_x'])} (mislabelled? ambiguous?). If you need probabilities, calibrate "
             "(temperature scaling), add label smoothing or early-stop on the loss; report a proper scoring "
             "rule (the loss, Brier) or AUC beside accuracy." + below_baseline(e["best_acc"], e["best_x"], n),
@@ -106,6 +108,8 @@ def _overfitting_why(a: Alert, n: Names, flip: bool) -> tuple[str, str]:
             "large for the loss surface (the learning rate) or a broken batch does it. Watch the "
             "training loss: if it keeps rising, the run is diverging.",
         )
+    if smoothing.likely_in(a.claims):  # (the label-smoothing reading: h9k, detectors/smoothing.py)
+        return ("Why", moved + smoothing.WHY)
     if flip:
         return (
             "Why",
@@ -145,6 +149,8 @@ def _overfitting(a: Alert, n: Names) -> Parts:
                 f"between {n.unit} {fmt_x(e['best_x'])} and {fmt_x(e['now_x'])} (mislabelled? ambiguous?); "
                 "early-stopping or regularisation is the answer only if the rise keeps growing."
                 if flip
+                else smoothing.ADVICE + "."
+                if smoothing.likely_in(a.claims)
                 else f"Early-stop at {n.unit} {fmt_x(e['best_x'])} or add regularisation (weight decay, "
                 "dropout, augmentation, more data); if accuracy still rises, decide which metric you "
                 "select on."

@@ -17,6 +17,7 @@ from lossacc_tui.analysis.detectors.overfitting import Overfitting
 from lossacc_tui.analysis.detectors.plateau import Plateau
 from lossacc_tui.analysis.detectors.stuck import AccStuck
 from lossacc_tui.analysis.detectors.unstable import ValLossUnstable
+from lossacc_tui.analysis.detectors.val_chance import ValAtChance
 from lossacc_tui.analysis.detectors.val_frozen import ValFrozen
 from lossacc_tui.analysis.detectors.val_unlike import ValUnlikeTrain
 from lossacc_tui.model import Series
@@ -52,7 +53,7 @@ def build_detectors(ctx: Ctx, other_series: list[Series] | None = None) -> dict[
         key = "pair_acc" if loss is not None else "acc_only"
         out.setdefault(key, []).append(ValUnlikeTrain(ctx, acc, acc.name))
     if loss is not None and acc is not None and train is not None and ctx.split == "validation":
-        out["pair_acc"].append(ValFrozen(ctx, acc, acc.name))
+        out["pair_acc"] += [ValFrozen(ctx, acc, acc.name), ValAtChance(ctx, acc, acc.name)]
     if loss is not None and train is not None and ctx.split == "validation":
         out["overfit"] = [Overfitting(ctx, loss, loss.name)]
         if acc is not None and not ctx.not_ce:

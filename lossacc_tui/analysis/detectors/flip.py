@@ -23,6 +23,7 @@ from lossacc_tui.analysis.alerts import Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Ctx, classes_claim, value
 from lossacc_tui.analysis.detectors.base_rate import guess_claim, guess_reading
+from lossacc_tui.analysis.detectors.smoothing import rise_on_floor
 from lossacc_tui.analysis.quantities import fmt, fmt_x
 from lossacc_tui.model import Series
 
@@ -86,8 +87,12 @@ def flip_claim(f: Flip, x0: float, x1: float, loss_name: str, unit: str) -> Clai
 
 def rise_severity(ctx: Ctx, flip: Flip | None, x0: float, x1: float) -> Severity:
     """A loss rise from x0 to x1 (`overfitting`, `loss-up-acc-up`) is information when a sample
-    flip explains it or the model fits nothing (`base_rate.guess_reading`), else a warning."""
-    return "info" if flip is not None or guess_reading(ctx, x0, x1) is not None else "warning"
+    flip explains it, the model fits nothing (`base_rate.guess_reading`), or right answers settle at a
+    smoothed training target's confidence with no more mistakes (`smoothing.rise_on_floor`), else a
+    warning."""
+    if flip is not None or guess_reading(ctx, x0, x1) is not None or rise_on_floor(ctx, x0, x1) is not None:
+        return "info"
+    return "warning"
 
 
 def rise_readings(

@@ -17,7 +17,8 @@ from lossacc_tui.analysis.detectors.base import (
     value_at_x,
 )
 from lossacc_tui.analysis.detectors.pair import PairDetector
-from lossacc_tui.analysis.evidence import who_carries_loss
+from lossacc_tui.analysis.detectors.smoothing import on_floor
+from lossacc_tui.analysis.evidence import training_fall_says_sharper, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import arrow, chance_loss, fmt, fmt_x, loss_floor, times
 
@@ -110,7 +111,8 @@ class HighLossGoodAcc(PairDetector):
         favour, why = "", ""
         t0 = value_at_x(self.ctx.train, self.ctx.axis, x0) if self.ctx.train is not None else math.nan
         t1 = value_at_x(self.ctx.train, self.ctx.axis, x1) if self.ctx.train is not None else math.nan
-        train_fell = math.isfinite(t0) and math.isfinite(t1) and t1 < t0
+        # (a training loss floored above this one says nothing of held-out confidence: label smoothing)
+        train_fell = training_fall_says_sharper(t0, t1, loss1)
         if loss1 >= loss0 * (1 + self.p.rise_rel) and acc1 >= acc0 - acc_tol and train_fell:
             favour = "mistakes"
             why = (
@@ -121,7 +123,7 @@ class HighLossGoodAcc(PairDetector):
             )
         out = classes_claim(self.ctx, x0, x1)
         out += who_carries_loss(loss1, acc1, self.ctx.classes.k, x0, x1, nm, favour, why)
-        return out
+        return on_floor(self.ctx, out, x0, x1)
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         good, _ = self.thresholds()

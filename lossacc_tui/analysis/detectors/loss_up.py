@@ -29,6 +29,7 @@ from lossacc_tui.analysis.detectors.rise import (
     span_rules,
     steady_rise,
 )
+from lossacc_tui.analysis.detectors.smoothing import on_floor
 from lossacc_tui.analysis.evidence import (
     mistakes_change,
     rise_claims,
@@ -220,7 +221,7 @@ class LossUpAccUp(PairDetector):
             why,
             since=(e["best_loss"], e["best_acc"]),
         )
-        return out
+        return on_floor(self.ctx, out, x0, x1)  # (the label-smoothing reading: h9k, smoothing.py)
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         d = alert.data

@@ -31,6 +31,7 @@ from lossacc_tui.analysis.detectors.rise import (
     span_rules,
     steady_rise,
 )
+from lossacc_tui.analysis.detectors.smoothing import on_floor
 from lossacc_tui.analysis.evidence import (
     mistakes_change,
     rise_claims,
@@ -397,7 +398,8 @@ class Overfitting(Detector):
         out += mistakes_change(e["acc_at_best"], e["acc_now"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
         t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
         if not training_fall_says_sharper(t0, t1, e["now_val_loss"]):  # nothing favours either reading
-            return out + who_carries_loss(e["now_val_loss"], e["acc_now"], self.ctx.classes.k, x0, x1, nm)
+            out += who_carries_loss(e["now_val_loss"], e["acc_now"], self.ctx.classes.k, x0, x1, nm)
+            return on_floor(self.ctx, out, x0, x1)  # (the label-smoothing reading: h9k, smoothing.py)
         why = (
             f"{self.subject} rose while the training loss{level} fell {arrow(t0, t1)}: a model growing more "
             "confident makes its right answers cheaper, so the extra cost sits on the samples it gets wrong"
@@ -413,4 +415,4 @@ class Overfitting(Detector):
             why,
             since=(e["best_val_loss"], e["acc_at_best"]),
         )
-        return out
+        return on_floor(self.ctx, out, x0, x1)  # (the label-smoothing reading: h9k, smoothing.py)

@@ -11,6 +11,7 @@ from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import classes_claim, names, value
 from lossacc_tui.analysis.detectors.pair import PairDetector
+from lossacc_tui.analysis.detectors.smoothing import on_floor, rise_on_floor
 from lossacc_tui.analysis.evidence import training_floored, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import factor, fmt_x, loss_per_mistake, span, within
@@ -40,10 +41,11 @@ class ValLossUnstable(PairDetector):
 
     kind = "val-loss-unstable"
     order = 20
-    severity_doc = "warning/critical"
+    severity_doc = "warning/critical/info"
     meaning = (
         "validation loss swings by large factors while accuracy barely moves: a handful of extremely "
-        "confident wrong predictions dominate an unbounded mean"
+        "confident wrong predictions dominate an unbounded mean (information when a training loss "
+        "floored above it at training accuracy 1 says right answers settle at a smoothed target)"
     )
     general = (
         "Validation loss swings by large factors while accuracy barely moves: a handful of extremely "
@@ -148,6 +150,9 @@ class ValLossUnstable(PairDetector):
     def severity(self, alert: Alert) -> Severity:
         # (with no mistake at the high, accuracy 1, the cost per mistake is no number: never critical)
         e = alert.evidence
+        if rise_on_floor(self.ctx, e["loss_low_x"], e["loss_high_x"]) is not None:
+            # right answers settling at a smoothed target's confidence, no more mistakes: information
+            return "info"
         per_mistake = e.get("loss_per_mistake_at_high", 0.0)
         # (a training loss above this validation loss: the cost per mistake assumes right answers
         # cost nothing, which a smoothed or regularised training objective refutes: never critical)
@@ -186,7 +191,11 @@ class ValLossUnstable(PairDetector):
             since=(e["loss_low"], e["acc_at_low"]),
         )
         if e["acc_at_high"] >= 1.0:  # (no mistake at the high: nothing to be confident about)
-            return out
+            return on_floor(self.ctx, out, x0, x1)
+        if rise_on_floor(self.ctx, x0, x1) is not None:
+            # (a model trained toward a smoothed target holds its answers below full confidence: the
+            # reading of mistakes made with confidence above 0.9 is not the one to name)
+            return on_floor(self.ctx, out, x0, x1)
         out.append(
             Claim(
                 "confident-mistakes",
@@ -200,7 +209,7 @@ class ValLossUnstable(PairDetector):
                 ),
             )
         )
-        return out
+        return on_floor(self.ctx, out, x0, x1)
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         lo_k, hi_k, ratio = alert.data.get("swing", (i, i, math.nan))
