@@ -18,7 +18,7 @@ LINES = (DATA / "training.log").read_text().splitlines(keepends=True)  # header 
 def fresh(plot: MetricPlot) -> list[Any]:
     """The plot's lines drawn from scratch (nothing kept from earlier frames)."""
     plot._drawn_key, plot._chromes, plot._chrome, plot._chrome_key = None, {}, None, None
-    plot._cells, plot._rows = None, {}
+    plot._cells, plot._rows, plot._layer = None, {}, None
     return plot._build()
 
 
@@ -49,3 +49,12 @@ async def test_after_each_append_the_plots_show_what_they_draw_from_scratch(tmp_
             for plot in plots:
                 now = list(plot._strips)
                 assert now == fresh(plot), f"{plot.id} at epoch {epoch}"
+        # the value cursor moved over the kept curves: still what a fresh drawing shows
+        app.query_one("#loss-plot", MetricPlot).focus()
+        for key in ("left", "left", "home", "right"):
+            before = app.cursor
+            await pilot.press(key)
+            await wait_for(pilot, lambda before=before: app.cursor != before, what=f"the cursor after {key}")
+            for plot in plots:
+                assert plot.data is not None and plot.data.cursor == app.cursor
+                assert list(plot._strips) == fresh(plot), f"{plot.id} with the cursor after {key}"

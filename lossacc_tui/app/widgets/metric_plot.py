@@ -87,6 +87,9 @@ class MetricPlot(CachedLines, PlotextPlot):
         self._canvas: dict[tuple[int, int], tuple[int, int]] = {}  # plotext's canvas (cols, rows) at a size
         self._drawn_key: tuple[object, ...] | None = None  # what the chart's strips were drawn from
         self._drawn: list[Strip] = []
+        #: the cells with the curves and marks laid over plotext's, for the frame and curves they were
+        #: drawn for (a cursor move lays only the cursor over them again)
+        self._layer: tuple[object, np.ndarray, np.ndarray] | None = None
 
     # -- data --------------------------------------------------------------------------------
     @property
@@ -187,7 +190,8 @@ class MetricPlot(CachedLines, PlotextPlot):
             return [s.apply_style(base) for s in strips]
         key = self._chart_key(w, h - 1)
         if key != self._drawn_key:  # (else only the legend changed: the latest values)
-            self._drawn_key, self._drawn = key, [s.apply_style(base) for s in self._chart(w, h - 1)]
+            self._drawn_key = key  # (what `_chart` draws: its layer of curves is kept by it)
+            self._drawn = [s.apply_style(base) for s in self._chart(w, h - 1)]
         return [strips[0].apply_style(base), *self._drawn]
 
     def _chart_key(self, w: int, h: int) -> tuple[object, ...]:
@@ -249,23 +253,13 @@ class MetricPlot(CachedLines, PlotextPlot):
             return [self._text_strip(line) for line in Text.from_ansi(self.plt.build()).split("\n")][:h]
         base_marker, base_fg, palette, st, bg, looks = self._cells
         cols, rows = m.Cols_canvas, m.Rows_canvas
-        marker, fg = base_marker.copy(), base_fg.copy()
-        for i, c in enumerate(d.curves):  # the curves, in braille, over plotext's canvas
-            color, thick = self._look(c.role, i if c.run_key is None else c.run_key)
-            xs, ys, codes = rasterize_codes(
-                c.xs, c.ys, (d.x0, d.x1), (d.y0, d.y1), len(cols), len(rows), thick
-            )
-            at = (rows.start + ys, cols.start + xs)
-            old = marker[at]
-            braille = (old >= 0x2800) & (old <= 0x28FF)  # two curves share the cell
-            marker[at] = np.where(braille, old | codes, codes)
-            fg[at] = _colour_index(palette, color)
-        for mk in d.marks:  # where plotext puts a one-character marker
-            x = int(subpixels(np.array([mk.x]), d.x0, d.x1, len(cols))[0])
-            y = int(subpixels(np.array([mk.y]), d.y0, d.y1, len(rows))[0])
-            if 0 <= x < len(cols) and 0 <= y < len(rows):
-                marker[rows.start + y, cols.start + x] = ord(MARK)
-                fg[rows.start + y, cols.start + x] = _colour_index(palette, "green+")
+        drawn = self._drawn_key
+        layer = (self._chrome_key, drawn[:-1] if drawn is not None and len(drawn) > 1 else None)
+        if self._layer is not None and layer[1] is not None and self._layer[0] == layer:
+            marker, fg = self._layer[1].copy(), self._layer[2].copy()  # (only the cursor moved)
+        else:
+            marker, fg = self._curves_over(base_marker, base_fg, palette, len(cols), len(rows), rows, cols)
+            self._layer = (layer, marker.copy(), fg.copy())
         if d.cursor is not None:  # the value cursor: a line through the empty cells of its column
             x = int(subpixels(np.array([d.cursor]), d.x0, d.x1, len(cols))[0])
             if 0 <= x < len(cols):
@@ -284,6 +278,36 @@ class MetricPlot(CachedLines, PlotextPlot):
             self._rows[k] = strip
             out.append(strip)
         return out
+
+    def _curves_over(
+        self,
+        base_marker: np.ndarray,
+        base_fg: np.ndarray,
+        palette: list[Any],
+        ncols: int,
+        nrows: int,
+        rows: range,
+        cols: range,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """plotext's cells with the curves (braille) and the best marks laid over them (copies)."""
+        d = self.data
+        assert d is not None
+        marker, fg = base_marker.copy(), base_fg.copy()
+        for i, c in enumerate(d.curves):  # the curves, in braille, over plotext's canvas
+            color, thick = self._look(c.role, i if c.run_key is None else c.run_key)
+            xs, ys, codes = rasterize_codes(c.xs, c.ys, (d.x0, d.x1), (d.y0, d.y1), ncols, nrows, thick)
+            at = (rows.start + ys, cols.start + xs)
+            old = marker[at]
+            braille = (old >= 0x2800) & (old <= 0x28FF)  # two curves share the cell
+            marker[at] = np.where(braille, old | codes, codes)
+            fg[at] = _colour_index(palette, color)
+        for mk in d.marks:  # where plotext puts a one-character marker
+            x = int(subpixels(np.array([mk.x]), d.x0, d.x1, ncols)[0])
+            y = int(subpixels(np.array([mk.y]), d.y0, d.y1, nrows)[0])
+            if 0 <= x < ncols and 0 <= y < nrows:
+                marker[rows.start + y, cols.start + x] = ord(MARK)
+                fg[rows.start + y, cols.start + x] = _colour_index(palette, "green+")
+        return marker, fg
 
     def _chrome_sig(self, w: int, h: int, canvas: int) -> tuple[object, ...]:
         """What plotext's frame depends on, in cells: a run that grows moves x1 at every frame,
