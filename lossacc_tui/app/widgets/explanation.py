@@ -14,19 +14,18 @@ import re
 import sys
 from typing import Any
 
-from rich.segment import Segment
 from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from lossacc_tui.app.digits import DIGIT, digit_shape, with_digits
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.widgets.cached_lines import SteadyStyle
 
 #: a blank line before a line that starts a new top-level block (an indented line continues a list item)
 BLOCKS = re.compile(r"\n[ \t]*\n(?=\S)")
 LIST = re.compile(r"([-*+]|\d+[.)])( |$)")  # a line that begins a list item
-DIGIT = re.compile(r"\d")
 #: blocks kept by shape: a live summary's numbers take a few lengths each (0.861, 0.8495), so the
 #: shapes of the last few dozen texts hold most of the next text's blocks
 SHAPES = 64
@@ -44,27 +43,7 @@ def shape(block: str) -> str | None:
     >>> shape("- val_loss: 0.4946 at epoch 999"), shape("1. first"), shape("`0.5`")
     ('- val_loss: 0.0000 at epoch 000', None, None)
     """
-    return None if UNSAFE.search(block) else DIGIT.sub("0", block)
-
-
-def with_digits(strips: list[Strip], digits: list[str]) -> list[Strip] | None:
-    """The strips with their digits, in order, replaced by `digits` (one cell each: the layout is
-    the same); None when the strips do not hold exactly that many digits."""
-    it = iter(digits)
-    out: list[Strip] = []
-    try:
-        for strip in strips:
-            segs = []
-            for seg in strip:
-                text = seg.text
-                if DIGIT.search(text):
-                    text = DIGIT.sub(lambda _m: next(it), text)
-                    seg = Segment(text, seg.style, seg.control)
-                segs.append(seg)
-            out.append(Strip(segs, strip.cell_length))
-    except StopIteration:
-        return None
-    return out if next(it, None) is None else None
+    return None if UNSAFE.search(block) else digit_shape(block)
 
 
 def blocks(text: str) -> list[str]:
