@@ -4,7 +4,7 @@ the lines drawn for the old text with the new digits put in, in order (the layou
 every digit is one cell, and a digit neither breaks nor joins words). Rendering them again (Rich's
 Markdown for the summary, Textual's option rendering for a list row) cost milliseconds a line.
 
-Textual-free (strips are Rich segments with a cell length).
+Used by widgets (it builds Textual strips); nothing here draws or lays out.
 """
 
 from __future__ import annotations
