@@ -47,7 +47,7 @@ def shape(block: str) -> str | None:
 
 
 def blocks(text: str) -> list[str]:
-    """The text's top-level Markdown blocks (Rich renders each with one blank line before it); a
+    r"""The text's top-level Markdown blocks (Rich renders each with one blank line before it); a
     list whose items are apart (a loose list) stays one block.
 
     >>> blocks("**a**\n\n- b\n- c\n\nd\n\n1. e\n\n2. f\n  g\n")
