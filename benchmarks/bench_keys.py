@@ -551,10 +551,10 @@ def main() -> int:
         log = Path(tmp) / "run.csv"
         make_log(log, 100_000)
         try:
-            if "--frames-only" in sys.argv:
+            if "--keys-only" not in sys.argv and "--cpu-only" not in sys.argv:
                 frames(log)
+            if "--frames-only" in sys.argv:
                 return 0
-            frames(log)
             if "--cpu-only" not in sys.argv:
                 keys(log)
             if "--keys-only" not in sys.argv:
