@@ -1,6 +1,6 @@
 """What one run's analysis hands over to a view: copies of its alerts, states and summary, made on
 the analysis' thread when an update ends, so a view reads them without waiting for the analysis
-(which runs without the feed's lock, on a snapshot of the run: `feed.py`) and never sees an
+(which runs without the feed's lock, on a snapshot of the run: `feed_passes.py`) and never sees an
 analyzer half way through an update.
 
 Textual-free. The copies cost the run's active alerts and its changed ones, not its history: a

@@ -13,7 +13,7 @@ from conftest import read_runs
 from test_follow import watch
 from test_follow_writers import CSV, settle, table, write
 
-from lossacc_tui import feed, follow
+from lossacc_tui import feed_passes, follow
 from lossacc_tui.events import Analysed, PointsAdded
 from lossacc_tui.feed import Feed
 
@@ -61,8 +61,8 @@ def test_a_live_analysis_pass_lets_go_of_the_lock_at_its_wall_time_bound(
         d.mkdir()
         (d / "metrics.csv").write_text(CSV.read_text())
         runs += read_runs(d / "metrics.csv")
-    monkeypatch.setattr(feed, "PASS_WALL", 0.0)
-    monkeypatch.setattr(feed, "PASS_CPU", 3600.0)
+    monkeypatch.setattr(feed_passes, "PASS_WALL", 0.0)
+    monkeypatch.setattr(feed_passes, "PASS_CPU", 3600.0)
     fd = Feed()
     fd._start_timer = lambda wait: None  # type: ignore[method-assign]  # (this test drives the passes)
     passes: list[list[int]] = []

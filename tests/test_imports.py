@@ -163,11 +163,11 @@ def test_points_are_told_before_the_first_analysis_and_alerts_still_come(tmp_pat
 VIEW_PROBE = """
 import asyncio, sys
 from pathlib import Path
-import lossacc_tui.feed
+import lossacc_tui.feed_passes
 from lossacc_tui.app.app import make_app
 from lossacc_tui.monitor import Monitor
 
-lossacc_tui.feed.FIRST_FRAME_WAIT = 120.0  # (a loaded machine may take more than 2 s to draw)
+lossacc_tui.feed_passes.FIRST_FRAME_WAIT = 120.0  # (a loaded machine may take more than 2 s to draw)
 feed = Monitor([Path(sys.argv[1])])
 app = make_app(feed, sys.argv[1])
 feed.start()

@@ -10,6 +10,7 @@ import pytest
 MODULES = [
     "lossacc_tui.app.braille",
     "lossacc_tui.app.decimate",
+    "lossacc_tui.app.digits",
     "lossacc_tui.app.present",
     "lossacc_tui.app.run_params",
     "lossacc_tui.app.runsets",
@@ -17,6 +18,7 @@ MODULES = [
     "lossacc_tui.app.text",
     "lossacc_tui.app.view",
     "lossacc_tui.app.screens.metrics",
+    "lossacc_tui.app.widgets.explanation",
     "lossacc_tui.app.widgets.metric_plot",
     "lossacc_tui.app.widgets.run_list",
     "lossacc_tui.app.widgets.status_line",

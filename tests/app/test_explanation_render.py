@@ -4,15 +4,17 @@ the whole text, for the summaries and explanations the analysis writes about a r
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
+from typing import Any
 
 from app_helpers import DATA, sync
 from rich.markdown import Markdown
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 
-from lossacc_tui.app.widgets.explanation import Explanation
-from lossacc_tui.feed import read_finished
+from lossacc_tui.app.widgets.explanation import Explanation, blocks
+from lossacc_tui.feed import Feed, read_finished
 from lossacc_tui.source import open_file
 
 
@@ -55,3 +57,50 @@ async def test_the_pane_shows_each_text_as_rich_renders_it_whole() -> None:
             want = [s for s in whole(app, box, box.text, box._width) if s.text.strip()]
             assert [s.text for s in drawn] == [s.text for s in want]
             assert box._strips[: len(want)] == whole(app, box, box.text, box._width)[: len(want)]
+
+
+def summaries(path: Path, first: int) -> list[str]:
+    """The run's summary as a live view shows it while the run grows: once a line from `first` points
+    on (the log read a line at a time, the run analysed after each)."""
+    src = open_file(path, path.name)
+    assert src is not None
+    feed = Feed()
+    feed.add_source(src, read_probe=True)
+    out: list[str] = []
+
+    def each(_i: int, parts: Any) -> None:
+        with feed.lock:
+            feed.appended(parts, analyse=False)
+            runs = feed.runs
+            if runs and runs[0].points >= first:
+                feed.analyse_all()
+                out.append(feed.analyzers[id(runs[0])].summary())
+
+    line = len(path.read_text().splitlines()[1]) + 1
+    src.read_all(line, on_parts=each)
+    return list(dict.fromkeys(out))
+
+
+@sync
+async def test_a_growing_runs_summary_is_drawn_as_rich_renders_it_with_few_blocks_rendered() -> None:
+    got = summaries(DATA / "training.log", 4 * 132)  # (4 numbers an epoch: the last 18 epochs)
+    assert len(set(got)) == len(got)  # (each frame's summary has new numbers)
+    app = Pane()
+    async with app.run_test(size=(60, 40)) as pilot:
+        box = app.query_one(Explanation)
+        box.show("warm-up")
+        await pilot.pause()
+        import rich.markdown  # noqa: F401
+
+        box.show(got[0])
+        await pilot.pause()
+        before, changed = box.rendered, 0
+        for old, text in itertools.pairwise(got):
+            changed += len(set(blocks(text)) - set(blocks(old)))
+            box.show(text)
+            await pilot.pause()
+            want = whole(app, box, box.text, box._width)
+            assert [s.text for s in box._strips[: len(want)]] == [s.text for s in want]
+            assert box._strips[: len(want)] == want
+        # most blocks whose numbers changed took a kept rendering of the same shape
+        assert box.rendered - before < changed / 2

@@ -19,16 +19,35 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from lossacc_tui.app.digits import DIGIT, digit_shape, with_digits
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.widgets.cached_lines import SteadyStyle
 
 #: a blank line before a line that starts a new top-level block (an indented line continues a list item)
 BLOCKS = re.compile(r"\n[ \t]*\n(?=\S)")
 LIST = re.compile(r"([-*+]|\d+[.)])( |$)")  # a line that begins a list item
+#: blocks kept by shape: a live summary's numbers take a few lengths each (0.861, 0.8495), so the
+#: shapes of the last few dozen texts hold most of the next text's blocks
+SHAPES = 64
+#: what may make a block's rendering other than its text's characters in order: ordered-list numbers
+#: (drawn, not copied), quotes, code, links, HTML, entities, escapes, tables, headings (a block with one of
+#: these is always rendered by Rich)
+UNSAFE = re.compile(r"^\s*(\d+[.)]|>)|[`\[\]<&\\|#]", re.M)
+
+
+def shape(block: str) -> str | None:
+    """The block with every digit as 0, when its digits are copied to its rendering as they are, in
+    order (then a block of the same shape renders as this one with other digits: a live summary's
+    numbers change at every frame, its words and the lengths of its numbers rarely); None otherwise.
+
+    >>> shape("- val_loss: 0.4946 at epoch 999"), shape("1. first"), shape("`0.5`")
+    ('- val_loss: 0.0000 at epoch 000', None, None)
+    """
+    return None if UNSAFE.search(block) else digit_shape(block)
 
 
 def blocks(text: str) -> list[str]:
-    """The text's top-level Markdown blocks (Rich renders each with one blank line before it); a
+    r"""The text's top-level Markdown blocks (Rich renders each with one blank line before it); a
     list whose items are apart (a loose list) stays one block.
 
     >>> blocks("**a**\n\n- b\n- c\n\nd\n\n1. e\n\n2. f\n  g\n")
@@ -58,6 +77,10 @@ class Explanation(SteadyStyle, ScrollView):
         self._doc: Any = None  # (see `_markdown`)
         self._parser: Any = None
         self._blocks: dict[tuple[str, int, object], list[Strip]] = {}  # the last text's blocks, rendered
+        #: the latest texts' blocks by their shape (`shape`), the SHAPES last used: a block of the same
+        #: shape takes their rendering with its own digits instead of being rendered again
+        self._shapes: dict[tuple[str, int, object], list[Strip]] = {}
+        self.rendered = 0  # blocks Rich has rendered (the others came from kept ones)
 
     def show(self, markdown: str, title: str = "explanation") -> None:
         text, title = clean(markdown, keep_newlines=True), clean(title)
@@ -121,8 +144,27 @@ class Explanation(SteadyStyle, ScrollView):
         style, doc = self.base_style, self._markdown()
 
         def render(md: str) -> list[Strip]:
+            self.rendered += 1
             doc.markup, doc.parsed = md, self._parser.parse(md)
             return [Strip(line, width) for line in console.render_lines(doc, options, style=style, pad=True)]
+
+        shapes = self._shapes
+
+        def block_lines(md: str) -> list[Strip]:
+            """A block's strips: kept, or a kept block's of the same shape with these digits, or Rich's."""
+            got = done.get((md, width, style))
+            form = shape(md)
+            key = (form, width, style)
+            if got is None and form is not None and (like := shapes.get(key)) is not None:
+                got = with_digits(like, DIGIT.findall(md))
+            if got is None:
+                got = render(md)
+            if form is not None:
+                shapes.pop(key, None)
+                shapes[key] = got
+                while len(shapes) > SHAPES:
+                    del shapes[next(iter(shapes))]
+            return got
 
         if "```" in self.text or "~~~" in self.text:  # (a fenced block may hold blank lines)
             return render(self.text)
@@ -137,7 +179,7 @@ class Explanation(SteadyStyle, ScrollView):
                 items = [block]  # (only a list of one-line items is cut into its items)
             for i, item in enumerate(items):
                 key = (item, width, style)
-                lines = self._blocks[key] = done.get(key) or render(item)
+                lines = self._blocks[key] = block_lines(item)
                 if i:  # an item after the first: without the blank line a list begins with
                     lines = lines[1:]
                 elif k and lines and lines[0].text.strip():

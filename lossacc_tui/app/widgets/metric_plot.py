@@ -7,6 +7,7 @@ string to parse), which keeps a redraw within a few milliseconds of plotext's ow
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -38,6 +39,7 @@ MARK = "◆"
 CURSOR = "╎"  # the value cursor's line, in cells no curve uses (the frame uses │)
 CURSOR_STYLE = "bold yellow"
 _STYLE_CACHE: dict[tuple[Any, Any, Any], Style] = {}
+CHROMES = 4  # plotext frames kept per plot (`l` and `x` toggle between two)
 
 
 def run_look(key: int) -> tuple[str, bool]:
@@ -80,6 +82,14 @@ class MetricPlot(CachedLines, PlotextPlot):
         self._chrome: Any = None  # plotext's matrix without the curves
         self._rows: dict[tuple[object, ...], Strip] = {}
         self._cells: tuple[Any, ...] | None = None  # the frame's cells as arrays (`_cells_of`)
+        #: the last frames plotext drew, by what they depend on: (matrix, cells)
+        self._chromes: dict[tuple[object, ...], tuple[Any, Any]] = {}
+        self._canvas: dict[tuple[int, int], tuple[int, int]] = {}  # plotext's canvas (cols, rows) at a size
+        self._drawn_key: tuple[object, ...] | None = None  # what the chart's strips were drawn from
+        self._drawn: list[Strip] = []
+        #: the cells with the curves and marks laid over plotext's, for the frame and curves they were
+        #: drawn for (a cursor move lays only the cursor over them again)
+        self._layer: tuple[object, np.ndarray, np.ndarray] | None = None
 
     # -- data --------------------------------------------------------------------------------
     @property
@@ -178,8 +188,33 @@ class MetricPlot(CachedLines, PlotextPlot):
             note = Text(d.note if d is not None else "waiting for data…", "dim")
             strips.append(self._text_strip(note))
             return [s.apply_style(base) for s in strips]
-        rows = self._chart(w, h - 1)
-        return [s.apply_style(base) for s in strips + rows]
+        key = self._chart_key(w, h - 1)
+        if key != self._drawn_key:  # (else only the legend changed: the latest values)
+            self._drawn_key = key  # (what `_chart` draws: its layer of curves is kept by it)
+            self._drawn = [s.apply_style(base) for s in self._chart(w, h - 1)]
+        return [strips[0].apply_style(base), *self._drawn]
+
+    def _chart_key(self, w: int, h: int) -> tuple[object, ...]:
+        """What the chart's cells depend on: the curves at the resolution they are drawn in (braille
+        pixels), the marks, lines and cursor, the frame (a growing run changes its curves' last
+        column's values at every frame, its pixels much less often)."""
+        d = self.data
+        assert d is not None
+        canvas = self._canvas.get((w, h))
+        if canvas is None:  # (plotext has not drawn this size yet: its canvas is not known)
+            return (object(),)
+        cols, rows = canvas
+        pixels = []
+        for c in d.curves:
+            xs = np.asarray(c.xs, dtype=np.float64)
+            px = subpixels(xs, d.x0, d.x1, 2 * cols)
+            py = subpixels(np.asarray(c.ys, dtype=np.float64), d.y0, d.y1, 4 * rows)
+            whole = bool((np.mod(xs, 1.0) == 0).all())  # (whole x ticks: `x_ticks`)
+            pixels.append((c.role, c.run_key, px.tobytes(), py.tobytes(), whole))
+        return (
+            w, h, self.base_style, self.app.no_color, self.overlay, d.axis, d.x0, d.x1, d.y0, d.y1, d.log,
+            tuple(pixels), tuple((mk.x, mk.y) for mk in d.marks), d.vlines, d.cursor,
+        )  # fmt: skip
 
     def _chart(self, w: int, h: int) -> list[Strip]:
         """plotext draws the frame, ticks, marks and alert lines (kept while they do not change);
@@ -190,37 +225,41 @@ class MetricPlot(CachedLines, PlotextPlot):
         same_size = old is not None and self._chrome_key is not None and self._chrome_key[:2] == (w, h)
         canvas = len(old.Cols_canvas) if same_size else 0
         if not canvas or self._chrome_sig(w, h, canvas) != self._chrome_key:
-            self._chrome, self._cells = self._plotext_chrome(w, h), None
+            canvas = canvas or self._canvas.get((w, h), (0, 0))[0]
+            sig = self._chrome_sig(w, h, canvas) if canvas else None
+            kept = self._chromes.pop(sig, None) if sig is not None else None
+            if kept is not None:  # (a frame drawn a moment ago: `l` or `x` pressed twice)
+                self._chrome, self._cells = kept
+                self._rows = {}
+            else:
+                self._chrome, self._cells = self._plotext_chrome(w, h), None
             canvas = len(self._chrome.Cols_canvas) if self._chrome is not None else 0
+            if self._chrome is not None:
+                self._canvas[(w, h)] = (canvas, len(self._chrome.Rows_canvas))
             self._chrome_key = self._chrome_sig(w, h, canvas)
         m = self._chrome
         if m is not None and self._cells is None:  # (plotext drew the frame again: its palette, rows)
             self._cells, self._rows = _cells_of(m), {}
+        if m is not None and self._cells is not None:
+            self._chromes.pop(self._chrome_key, None)
+            self._chromes[self._chrome_key] = (m, self._cells)
+            while len(self._chromes) > CHROMES:
+                del self._chromes[next(iter(self._chromes))]
         if m is None or self._cells is None or self._cells[0] is None:
             # plotext changed its insides (or put more than a character in a cell): let it draw the
             # curves, the slow way
             for i, c in enumerate(d.curves):
                 self.plt.plot(list(c.xs), list(c.ys), marker="braille", color=self._look(c.role, i)[0])
             return [self._text_strip(line) for line in Text.from_ansi(self.plt.build()).split("\n")][:h]
-        base_marker, base_fg, palette = self._cells
+        base_marker, base_fg, palette, st, bg, looks = self._cells
         cols, rows = m.Cols_canvas, m.Rows_canvas
-        marker, fg = base_marker.copy(), base_fg.copy()
-        for i, c in enumerate(d.curves):  # the curves, in braille, over plotext's canvas
-            color, thick = self._look(c.role, i if c.run_key is None else c.run_key)
-            xs, ys, codes = rasterize_codes(
-                c.xs, c.ys, (d.x0, d.x1), (d.y0, d.y1), len(cols), len(rows), thick
-            )
-            at = (rows.start + ys, cols.start + xs)
-            old = marker[at]
-            braille = (old >= 0x2800) & (old <= 0x28FF)  # two curves share the cell
-            marker[at] = np.where(braille, old | codes, codes)
-            fg[at] = _colour_index(palette, color)
-        for mk in d.marks:  # where plotext puts a one-character marker
-            x = int(subpixels(np.array([mk.x]), d.x0, d.x1, len(cols))[0])
-            y = int(subpixels(np.array([mk.y]), d.y0, d.y1, len(rows))[0])
-            if 0 <= x < len(cols) and 0 <= y < len(rows):
-                marker[rows.start + y, cols.start + x] = ord(MARK)
-                fg[rows.start + y, cols.start + x] = _colour_index(palette, "green+")
+        drawn = self._drawn_key
+        layer = (self._chrome_key, drawn[:-1] if drawn is not None and len(drawn) > 1 else None)
+        if self._layer is not None and layer[1] is not None and self._layer[0] == layer:
+            marker, fg = self._layer[1].copy(), self._layer[2].copy()  # (only the cursor moved)
+        else:
+            marker, fg = self._curves_over(base_marker, base_fg, palette, len(cols), len(rows), rows, cols)
+            self._layer = (layer, marker.copy(), fg.copy())
         if d.cursor is not None:  # the value cursor: a line through the empty cells of its column
             x = int(subpixels(np.array([d.cursor]), d.x0, d.x1, len(cols))[0])
             if 0 <= x < len(cols):
@@ -235,11 +274,40 @@ class MetricPlot(CachedLines, PlotextPlot):
             k = (r, marker[r].tobytes(), fg[r].tobytes())
             strip = memo.get(k)
             if strip is None:
-                chars = [chr(v) for v in marker[r].tolist()]
-                strip = _row(chars, [palette[v] for v in fg[r].tolist()], m.style[r], m.background[r])
+                strip = _row(marker[r], fg[r], st[r], bg[r], (palette, *looks))
             self._rows[k] = strip
             out.append(strip)
         return out
+
+    def _curves_over(
+        self,
+        base_marker: np.ndarray,
+        base_fg: np.ndarray,
+        palette: list[Any],
+        ncols: int,
+        nrows: int,
+        rows: range,
+        cols: range,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """plotext's cells with the curves (braille) and the best marks laid over them (copies)."""
+        d = self.data
+        assert d is not None
+        marker, fg = base_marker.copy(), base_fg.copy()
+        for i, c in enumerate(d.curves):  # the curves, in braille, over plotext's canvas
+            color, thick = self._look(c.role, i if c.run_key is None else c.run_key)
+            xs, ys, codes = rasterize_codes(c.xs, c.ys, (d.x0, d.x1), (d.y0, d.y1), ncols, nrows, thick)
+            at = (rows.start + ys, cols.start + xs)
+            old = marker[at]
+            braille = (old >= 0x2800) & (old <= 0x28FF)  # two curves share the cell
+            marker[at] = np.where(braille, old | codes, codes)
+            fg[at] = _colour_index(palette, color)
+        for mk in d.marks:  # where plotext puts a one-character marker
+            x = int(subpixels(np.array([mk.x]), d.x0, d.x1, ncols)[0])
+            y = int(subpixels(np.array([mk.y]), d.y0, d.y1, nrows)[0])
+            if 0 <= x < ncols and 0 <= y < nrows:
+                marker[rows.start + y, cols.start + x] = ord(MARK)
+                fg[rows.start + y, cols.start + x] = _colour_index(palette, "green+")
+        return marker, fg
 
     def _chrome_sig(self, w: int, h: int, canvas: int) -> tuple[object, ...]:
         """What plotext's frame depends on, in cells: a run that grows moves x1 at every frame,
@@ -291,20 +359,31 @@ def x_ticks(d: PlotData, count: int) -> list[float]:
     return [t for t in ticks if float(t).is_integer()] or nice_ticks(d.x0, d.x1, 1)
 
 
-def _cells_of(m: Any) -> tuple[np.ndarray | None, np.ndarray, list[Any]]:
+def _cells_of(
+    m: Any,
+) -> tuple[np.ndarray | None, np.ndarray, list[Any], np.ndarray, np.ndarray, tuple[list[Any], list[Any]]]:
     """plotext's cell matrix as arrays: the characters' code points and the index of each cell's
     colour in a palette (the colours as plotext names them), so a frame lays its curves over a
-    copy with numpy; (None, ...) when a cell holds other than one character."""
+    copy with numpy; each cell's style and background likewise, as indices into their own lists
+    (marker, fg, palette, style, background, (styles, backgrounds)); the marker None when a cell
+    holds other than one character."""
     palette: list[Any] = []
-    index: dict[Any, int] = {}
-    fg = np.array(
-        [[index.setdefault(c, len(index)) for c in row] for row in m.fullground], dtype=np.int32
-    ).reshape(len(m.fullground), -1)
-    palette.extend(index)
+    fg, st, bg = (
+        _indices(rows, into) for rows, into in ((m.fullground, palette), (m.style, []), (m.background, []))
+    )
+    looks = (st[1], bg[1])
     if any(len(ch) != 1 for row in m.marker for ch in row):
-        return None, fg, palette
+        return None, fg[0], palette, st[0], bg[0], looks
     marker = np.array([[ord(ch) for ch in row] for row in m.marker], dtype=np.int32)
-    return marker.reshape(len(m.marker), -1), fg, palette
+    return marker.reshape(len(m.marker), -1), fg[0], palette, st[0], bg[0], looks
+
+
+def _indices(rows: list[list[Any]], names: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    """A matrix of names (colours, styles) as an int array of their indices in `names` (extended)."""
+    index: dict[Any, int] = {}
+    out = np.array([[index.setdefault(c, len(index)) for c in row] for row in rows], dtype=np.int32)
+    names.extend(index)
+    return out.reshape(len(rows), -1), names
 
 
 def _colour_index(palette: list[Any], colour: Any) -> int:
@@ -316,14 +395,20 @@ def _colour_index(palette: list[Any], colour: Any) -> int:
         return len(palette) - 1
 
 
-def _row(marker: list[str], fg: list[Any], st: list[Any], bg: list[Any]) -> Strip:
-    """One row of plotext's cell matrix as a strip: a segment per run of equal colours."""
-    segs: list[Segment] = []
-    start, n = 0, len(marker)
-    for c in range(1, n + 1):
-        if c == n or fg[c] != fg[start] or st[c] != st[start] or bg[c] != bg[start]:
-            segs.append(Segment("".join(marker[start:c]), _cell_style(fg[start], st[start], bg[start])))
-            start = c
+def _row(
+    marker: np.ndarray, fg: np.ndarray, st: np.ndarray, bg: np.ndarray, names: tuple[list[Any], ...]
+) -> Strip:
+    """One row of the cell matrix (code points; colour, style and background indices into `names`)
+    as a strip: a segment per run of equal looks."""
+    n = len(marker)
+    text = marker.astype("<u4").tobytes().decode("utf-32-le")
+    change = (fg[1:] != fg[:-1]) | (st[1:] != st[:-1]) | (bg[1:] != bg[:-1])
+    cuts = [0, *(np.flatnonzero(change) + 1).tolist(), n]
+    colours, styles, backgrounds = names
+    segs = [
+        Segment(text[a:b], _cell_style(colours[fg[a]], styles[st[a]], backgrounds[bg[a]]))
+        for a, b in itertools.pairwise(cuts)
+    ]
     return Strip(segs, n)
 
 

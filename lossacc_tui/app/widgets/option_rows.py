@@ -4,15 +4,20 @@ Textual's `replace_option_prompt_at_index` drops every option's rendering and re
 list: a live run changes one row of the run list (its last epoch) or a few rows of the alert list
 (their numbers) at every frame, and re-rendering every row of a long list each time was a good
 share of a data frame's cost. Here a prompt of the same height as the one it replaces drops only
-its own option's rendering and repaints only its lines; anything else (a row that changes height,
-an OptionList without the internals this relies on) falls back to Textual's own method."""
+its own option's rendering and repaints only its lines (a prompt that differs only in digits, each
+where one was, keeps its rendering with the new digits put in: `digits.py`); anything else (a row
+that changes height, an OptionList without the internals this relies on) falls back to Textual's
+own method."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual.strip import Strip
 from textual.widgets import OptionList
+
+from lossacc_tui.app.digits import DIGIT, digit_shape, with_digits
 
 #: more changed prompts than this: the list's renderings are dropped at once and it is repainted
 #: whole (a repaint renders only the rows in view; the cache holds up to 2,048 renderings)
@@ -46,13 +51,39 @@ def replace_prompts(ol: OptionList, changes: Sequence[tuple[int, Text]]) -> None
         return
     for i, text in changes:
         option = options[i]
+        keys = [k for k in cache.keys() if k[0] is option]  # noqa: SIM118 (no __iter__)
+        kept = _same_shape_renders(cache, keys, option.prompt, text)
         option._set_prompt(text)
-        for key in [k for k in cache.keys() if k[0] is option]:  # noqa: SIM118 (no __iter__)
+        for key in keys:
             cache.discard(key)
+        for key, strips in kept:  # (a row whose numbers changed, not their lengths: drawn as before)
+            cache[key] = strips
         if i in lines and i in heights:
             ol.refresh_lines(lines[i], heights[i])
         else:  # (its lines are not laid out: a resize dropped them, the whole list is painted anew)
             ol.refresh()
+
+
+def _same_shape_renders(
+    cache: object, keys: list[object], old: object, new: Text
+) -> list[tuple[object, list[Strip]]]:
+    """The option's kept renderings with the new prompt's digits put in, when the new prompt is the
+    old one with other digits in the same places and the same styles (`digits.py`); else none."""
+    if not isinstance(old, Text) or len(old.plain) != len(new.plain) or old.plain == new.plain:
+        return []
+    if digit_shape(old.plain) != digit_shape(new.plain) or old.spans != new.spans or old.style != new.style:
+        return []
+    if (old.justify, old.overflow, old.no_wrap, old.end) != (new.justify, new.overflow, new.no_wrap, new.end):
+        return []
+    digits = DIGIT.findall(new.plain)
+    out = []
+    for key in keys:
+        strips = cache.get(key)  # type: ignore[attr-defined]
+        got = with_digits(strips, digits) if strips is not None else None
+        if got is None:
+            return []
+        out.append((key, got))
+    return out
 
 
 def rekey(ol: OptionList, rows: Sequence[tuple[str, Text]]) -> bool:
