@@ -135,6 +135,10 @@ class Source:
                     _resume(run, part, first)
                 run.add_batch(part, f.reader.renamed, f.reader.loss_kinds)
                 out.append((run, part))
+        if out:  # (when these points were written: the file's mtime now, after reading them)
+            written = _written(f.path)
+            for run, _ in out:
+                run.written = written
         return out
 
     def rewind(self, index: int) -> list[Run]:
@@ -235,3 +239,12 @@ def _clean_names(batch: Batch, renamed: dict[str, str]) -> None:
 
 
 __all__ = ["CHUNK", "Appended", "LogFile", "Source"]
+
+
+def _written(path: Path) -> float | None:
+    """A log file's modification time (seconds since the epoch), or None when it cannot be asked
+    (standard input, a tracking server, a file gone meanwhile)."""
+    try:
+        return os.stat(path).st_mtime
+    except (OSError, ValueError):
+        return None
