@@ -74,6 +74,8 @@ class Source:
         self.sequential = sequential
         self._single_run = (joined or len(files) > 1) and not sequential
         self.probe: ProbeSidecar | None = None  # the probe sidecar beside the log (readers/probe_sidecar.py)
+        #: the modification time of the file read last, as its bytes were handed over (`Run.written`)
+        self.written: float | None = None
 
     def attach_probe(self, sidecar: ProbeSidecar) -> None:
         """The probe sidecar of this log: its runs (and the ones still to come) look facts up in it."""
@@ -101,11 +103,13 @@ class Source:
             run.first_line = first_line
             run.probe = self.probe
             self.runs.append(run)
+        self.runs[seg].written = self.written  # (it gets points now: they were written then)
         return self.runs[seg]
 
     def feed(self, index: int, chunk: bytes) -> Appended:
         """New bytes of file `index`; returns what was appended to which run."""
         f = self.files[index]
+        self.written = _written(f.path)  # (after the bytes were read: when the last of them was written)
         if f.decoder is not None:
             chunk = f.decoder.feed(chunk)
         return self._ingest(f, f.reader.feed(chunk) if chunk else [])
@@ -113,6 +117,7 @@ class Source:
     def finish(self, index: int) -> Appended:
         """The end of file `index` for now: flush an unfinished last line."""
         f = self.files[index]
+        self.written = _written(f.path)
         batches: list[Batch] = []
         if f.decoder is not None:
             tail = f.decoder.feed(b"", final=True)
@@ -243,6 +248,15 @@ def _clean_names(batch: Batch, renamed: dict[str, str]) -> None:
         if not (k.isprintable() and v.isprintable()):
             del renamed[k]
             renamed[clean(k)] = clean(v)
+
+
+def _written(path: Path) -> float | None:
+    """A log file's modification time (seconds since the epoch), or None when it cannot be asked
+    (standard input, a tracking server, a file gone meanwhile)."""
+    try:
+        return os.stat(path).st_mtime
+    except (OSError, ValueError):
+        return None
 
 
 __all__ = ["CHUNK", "Appended", "LogFile", "Source"]

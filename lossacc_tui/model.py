@@ -169,6 +169,9 @@ class Run:
     source_path: str = ""
     #: the run's parameters where its store keeps them per run (MLflow's database and server)
     params: dict[str, str] = field(default_factory=dict)
+    #: when its latest points were written: their file's modification time as read (seconds since
+    #: the epoch, `time.time()`'s clock), so a log read at start tells its own age; None: not known
+    written: float | None = None
 
     def add_batch(
         self,

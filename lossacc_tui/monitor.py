@@ -71,7 +71,8 @@ class Monitor(Feed):
         self._rejected: dict[str, int] = {}  # file -> size when it was found not to be a log
         self._handlers: dict[str, Lines] = {}  # file -> its handler (a fan-out when sources share it)
         self._probes_followed: set[str] = set()  # probe sidecars that exist and are followed
-        self._empty_folders: dict[str, tuple[str, str]] = {}  # folders with no log yet -> (why, short)
+        #: folders with no log yet -> (the problem reported after WAIT_REPORT s, or "": none; short)
+        self._empty_folders: dict[str, tuple[str, str]] = {}
         self._other: set[str] = set()  # FIFOs, devices, sockets found in folders (reported once)
         self._servers: list[mlflow_server.ServerFollow] = []  # MLflow tracking servers followed
         #: `--map` (role, name) pairs not yet checked against the runs' metric names
@@ -124,9 +125,10 @@ class Monitor(Feed):
         """Follow a folder: the logs in it are found on a thread of their own and read as they are
         found (the first of thousands of run folders is read at once, not after the walk); new
         ones are followed as they appear. A folder with no log yet (the trainer has not written
-        one) is followed all the same; after `WAIT_REPORT` seconds with none, it is reported as
-        `check` reports it, and still followed. Raises PathError for a folder that cannot be read
-        at all. (`warnings`: kept for the caller's signature; the walk reports its own.)"""
+        one) is followed all the same, said once as waiting (with the formats read when it holds
+        files that are none: not an error; a file it cannot read is one, after `WAIT_REPORT` s).
+        Raises PathError for a folder that cannot be read at all. (`warnings`: kept for the
+        caller's signature; the walk reports its own.)"""
         if not os.access(path, os.R_OK | os.X_OK):
             raise PathError(f"{path}: permission denied (a log needs read access)")
         # watched first: a file that appears while the walk goes on is seen by one or the other
@@ -160,15 +162,19 @@ class Monitor(Feed):
                 return
             self.emit([Status(str(path), "error", w) for w in warnings[found == 0 :]])
             if found == 0 and not any(s.path == path or path in s.path.parents for s in self.sources):
-                short = f"{path}: {warnings[0] if warnings else 'no training logs found in this folder'}"
-                why = (short, "") if warnings else (f"{short} {formats_expected()}", short)
-                self._empty_folders[os.fspath(path.absolute())] = why
-                self.emit(
-                    [Status(str(path), "waiting", f"{path}: no training log in it yet, waiting for one")]
+                # one waiting message, said once (the folder is followed on: not an error); with
+                # files in it that are no log this tool reads, it says which formats it reads
+                hint = f" {formats_expected()}" if not warnings and _has_files(path) else ""
+                key, msg = (
+                    os.fspath(path.absolute()),
+                    f"{path}: no training log in it yet{hint}; waiting for one",
                 )
-                timer = threading.Timer(WAIT_REPORT, self._report_empty, (path,))
-                timer.daemon = True
-                timer.start()
+                self._empty_folders[key] = (f"{path}: {warnings[0]}" if warnings else "", "")
+                self.emit([Status(str(path), "waiting", msg)])
+                if warnings:  # (a file that cannot be read is a problem: reported as `check` does)
+                    timer = threading.Timer(WAIT_REPORT, self._report_empty, (path,))
+                    timer.daemon = True
+                    timer.start()
 
     def _follow_server(self, url: str) -> None:
         """An MLflow tracking server (readers/mlflow_server.py), asked every poll interval on its own
@@ -196,7 +202,7 @@ class Monitor(Feed):
     def _report_empty(self, path: Path) -> None:
         with self.lock:
             why = self._empty_folders.get(os.fspath(path.absolute()))
-            if why and not self.follower.stopping:
+            if why and why[0] and not self.follower.stopping:  # (a problem to report: see `_walk`)
                 self.emit([Status(str(path), "error", *why)])
 
     def stop(self) -> None:
@@ -331,6 +337,11 @@ class Monitor(Feed):
         for i in new:
             self._follow(src, i)
         return True
+
+
+def _has_files(folder: Path) -> bool:
+    """Whether a folder holds a file at any depth (stops at the first; unreadable parts skipped)."""
+    return any(files for _, _, files in os.walk(folder))
 
 
 __all__ = ["DETECT_AFTER", "WAIT_REPORT", "Monitor", "PathError"]

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from lossacc_tui.live_best import Rule, best_now
+
 if TYPE_CHECKING:
     from lossacc_tui.analysis import Alert, Analyzer
     from lossacc_tui.analysis.alerts import StateSegment
@@ -38,6 +40,21 @@ class Published:
     #: what `summary_of` writes the summary from: (the analysis' context, its state now, its active
     #: alerts, the best loss and accuracy indices), or None
     _parts: Any = field(default=None, repr=False, compare=False)  # (ctx, state, active, bests)
+    #: (loss points, accuracy points) the analysis had read, and its consistency rule for the loss:
+    #: what `best_now` needs to count the points read since (`live_best.py`)
+    _seen: tuple[int, int, Rule] = field(default=(0, 0, None), repr=False, compare=False)
+
+    def loss_best_now(self, run: Run) -> tuple[str, int] | None:
+        """`loss_best` with the points read since the analysis counted (a new best shows as the
+        best at once, not at the next analysis: `live_best.best_now`); lock held."""
+        if self.loss_best is None or self._parts is None:
+            return self.loss_best
+        ctx = self._parts[0]
+        name, i = self.loss_best
+        s, acc = run.series.get(name), run.series.get(ctx.acc.name) if ctx.acc is not None else None
+        if s is None or len(s) < self._seen[0]:
+            return self.loss_best
+        return name, best_now(s, i, self._seen[0], False, acc, self._seen[2])
 
     def summary_of(self, run: Run) -> str:
         """The summary written again with the run's points as they are now (the latest values, as
@@ -57,7 +74,13 @@ class Published:
                 if got is None or len(got) < len(s):
                     return self.summary  # (read again from its start meanwhile)
                 live[key] = got
-        return run_summary(run.name, replace(ctx, **live, _xcols={}), state, active, best)
+        bests = (  # (the points read since the analysis counted: a new best is the best at once)
+            best_now(live["loss"], best[0], self._seen[0], False, live.get("acc"), self._seen[2])
+            if "loss" in live
+            else best[0],
+            best_now(live["acc"], best[1], self._seen[1], True) if "acc" in live else best[1],
+        )
+        return run_summary(run.name, replace(ctx, **live, _xcols={}), state, active, bests)
 
 
 def publish(an: Analyzer, points: int, before: Published | None = None) -> Published:
@@ -87,14 +110,20 @@ def publish(an: Analyzer, points: int, before: Published | None = None) -> Publi
     best = None
     if track is not None and loss is not None and int(track.best_idx) >= 0:
         best = (str(loss.name), int(track.best_idx))
-    parts = None
+    parts, seen = None, (0, 0, None)
     if ctx is not None:  # (as `Analyzer.summary` writes it: its bests are kept by the analyzer)
         acc_run = getattr(an, "_acc_best", None)
         acc_idx = getattr(acc_run, "idx", -1)
         acc_best = ctx.acc.absolute(acc_idx) if ctx.acc is not None and acc_idx >= 0 else -1
         active = [a for a in out if a.active]
         parts = (ctx, states[-1] if states else None, active, (best[1] if best else -1, acc_best))
-    return Published(tuple(out), states, axis, text, best, points, now, parts)
+        consistent = getattr(an, "_consistent", None)  # (its rule: what it keeps out of the loss' best)
+        seen = (
+            len(ctx.loss) if ctx.loss is not None else 0,
+            len(ctx.acc) if ctx.acc is not None else 0,
+            consistent.rule if consistent is not None else None,
+        )
+    return Published(tuple(out), states, axis, text, best, points, now, parts, seen)
 
 
 __all__ = ["Published", "publish"]

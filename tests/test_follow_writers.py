@@ -170,22 +170,32 @@ def test_a_missing_path_that_appears_as_a_folder_is_followed_as_one(
     assert not any(e.state == "error" for e in c.events if isinstance(e, Status))
 
 
-def test_an_existing_folder_with_no_log_yet_is_waited_on_then_reported(
+def test_an_existing_folder_with_no_log_yet_is_said_waited_on_once(
     tmp_path: Path, stop_all, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
+    """Tester 11: "no training log in it yet, waiting for one", then "no training logs found in this
+    folder (expected one of: ...)" as an error while it waited on. Now one waiting message, which
+    names the formats read when the folder holds files that are none; never an error."""
     from lossacc_tui import monitor
 
     monkeypatch.setattr(monitor, "WAIT_REPORT", 0.2)
-    d = tmp_path / "runs"
-    d.mkdir()
-    (d / "notes.txt").write_text("nothing to see")
-    m, c = watch(d)
-    stop_all(m)
-    c.wait(lambda: "error" in c.states(d))
-    assert "no training logs found in this folder" in c.events[-1].message  # type: ignore[union-attr]
-    write("append", d / "metrics.csv", CSV, 0.0)  # a log comes after all: followed
-    c.wait(lambda: sum(r.points for r in m.runs) == 600)
-    assert c.states(d)[-1] == "live"
+    for name, notes in (("empty", False), ("runs", True)):
+        d = tmp_path / name
+        d.mkdir()
+        if notes:
+            (d / "notes.txt").write_text("nothing to see")
+        m, c = watch(d)
+        stop_all(m)
+        c.wait(lambda: "waiting" in c.states(d))  # noqa: B023
+        m._report_empty(d)  # (what a wait for a report would end in: nothing more is said)
+        said = [e for e in c.events if isinstance(e, Status) and e.path == str(d)]
+        assert [e.state for e in said] == ["waiting"]
+        assert said[0].message.endswith("no training log in it yet; waiting for one") is not notes
+        assert ("(expected one of: csv" in said[0].message) is notes
+        write("append", d / "metrics.csv", CSV, 0.0)  # a log comes after all: followed
+        c.wait(lambda: sum(r.points for r in m.runs) == 600)  # noqa: B023
+        assert c.states(d)[-1] == "live"
+        assert not any(e.state == "error" for e in c.events if isinstance(e, Status))
 
 
 def test_stop_while_busy_ends_the_thread_without_a_traceback(tmp_path: Path, monkeypatch) -> None:

@@ -61,6 +61,14 @@ def inconsistent(loss: np.ndarray, acc: np.ndarray, k: int | None) -> np.ndarray
     return out
 
 
+def kept_out(loss: np.ndarray, acc: np.ndarray, k: int | None, guess_ok: bool) -> np.ndarray:
+    """Which evaluations (aligned arrays, shape (n,)) `ConsistentLoss` keeps out of bests and trends:
+    those below the floor, and those pinned at chance when K is known or a guessed K counts
+    (`guess_ok`). Shape (n,) bool."""
+    code = inconsistent(loss, acc, k)
+    return (code == 1) | ((code == 2) & (k is not None or guess_ok))  # type: ignore[no-any-return]
+
+
 def corroborates(train: np.ndarray, train_acc: np.ndarray) -> bool:
     """Whether some training evaluation (aligned arrays, shape (n,)) is inconsistent too (below the
     floor, or pinned at the chance of the K its accuracy rounds to): what makes a guessed K's chance
@@ -105,8 +113,7 @@ class ConsistentLoss:
         new = self._loss.raw[self._n - lb : n - lb].astype(np.float64, copy=True)
         m = min(n, len(self._acc)) - self._n
         if m > 0 and self._n >= ab:
-            code = inconsistent(new[:m], self._acc.raw[self._n - ab : self._n - ab + m], self._k)
-            bad = (code == 1) | ((code == 2) & (self._k is not None or self._guess_ok))
+            bad = kept_out(new[:m], self._acc.raw[self._n - ab : self._n - ab + m], self._k, self._guess_ok)
             if bad.any():
                 prev = self._buf[self._n - 1 - self._b] if self._n > self._b else math.nan
                 for j in np.flatnonzero(bad):
@@ -117,6 +124,11 @@ class ConsistentLoss:
                     self.masked += 1
         self._buf[self._n - self._b : n - self._b] = new
         self._n = n
+
+    @property
+    def rule(self) -> tuple[int | None, bool]:
+        """(K, guess_ok) as `kept_out` takes them: what this view keeps out of the loss."""
+        return self._k, self._guess_ok
 
     @property
     def raw(self) -> np.ndarray:

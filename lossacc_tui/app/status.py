@@ -74,6 +74,19 @@ def analysing(app: Any) -> bool:
     return since is not None and time.monotonic() - since > SHOW_ANALYSING
 
 
+#: a log whose latest point was written longer ago than this, and not since the view started, is
+#: not called live: the status line says "last written 23 h ago" (a training that died yesterday
+#: must not look alive); one that grows again is live again
+LIVE_RECENT = 600.0
+
+
+def stale(app: Any, last: float) -> bool:
+    """The latest point (`last`, on the app's clock: when it was written) is older than LIVE_RECENT
+    seconds and from before the view started."""
+    started = getattr(app, "_started", None)
+    return app.clock() - last > LIVE_RECENT and (started is None or last < started)
+
+
 def status_parts(app: Any, copied: bool = False) -> list[tuple[str, str]]:
     """(text, style) pieces of the status line; `copied`: the caller has just copied them (a frame,
     with the lock held), else they are copied here if the feed lets go of its lock within 10 ms."""
@@ -99,6 +112,8 @@ def status_parts(app: Any, copied: bool = False) -> list[tuple[str, str]]:
         busy = [(" · analysing…", "bold cyan")] if analysing(app) else []
         return [(f"replay {label}", "bold"), (runs, ""), (f" · {state} {speed}", "bold"), (done, ""), *busy]
     errors = [s for s in statuses if s.state == "error"]
+    known = last is not None and not math.isnan(last)
+    age = f" · last point {ago(app.clock() - last)} ago" if known else " · no points yet"
     if errors:
         # (one line: a whole short sentence, without the list of formats `check` prints)
         state, style = f"error: {clean(errors[-1].short or errors[-1].message)}", "bold red"
@@ -111,14 +126,15 @@ def status_parts(app: Any, copied: bool = False) -> list[tuple[str, str]]:
         # (the follower says so: what was read stays on screen, a new file at the path is followed)
         name = clean(gone[-1].path).rsplit("/", 1)[-1]
         state, style = f"{name} deleted (what was read stays; waiting for a new file)", "bold yellow"
+    elif known and stale(app, last):
+        # (a log read at start, last written long before: not called live until it grows again)
+        polling = " (polling)" if any(s.state == "polling" for s in statuses) else ""
+        state, style, age = f"last written {ago(app.clock() - last)} ago{polling}", "yellow", ""
     elif any(s.state == "polling" for s in statuses):
         state, style = "live (polling)", "bold green"
     else:
         state, style = "live", "bold green"
-    age = "no points yet" if last is None else f"last point {ago(app.clock() - last)} ago"
-    if last is None or math.isnan(last):
-        age = "no points yet"
-    parts = [(f"watching {label}", "bold"), (runs, ""), (" · ", ""), (state, style), (f" · {age}", "")]
+    parts = [(f"watching {label}", "bold"), (runs, ""), (" · ", ""), (state, style), (age, "")]
     if analysing(app):
         parts.append((" · analysing…", "bold cyan"))
     count, last = getattr(app, "problems_seen", (0, None))

@@ -131,6 +131,8 @@ class Tracker:
         self.params = params
         self.smoothing = smoothing
         self.clock = clock
+        #: the clock of files' modification times (None: they are not read, as with a fixed `clock`)
+        self.wall: Callable[[], float] | None = time.time
         self.runs: list[RunState] = []
         self._by_id: dict[int, RunState] = {}
         self._unsynced: dict[int, RunState] = {}  # runs with points their plot caches have not taken in
@@ -160,7 +162,8 @@ class Tracker:
             if isinstance(ev, (RunAdded, PointsAdded)):
                 touched[id(ev.run)] = self.state(ev.run)
                 if isinstance(ev, PointsAdded):
-                    self.last_point = touched[id(ev.run)].last_point = self.clock()
+                    at = touched[id(ev.run)].last_point = self.written(ev.run)
+                    self.last_point = at if self.last_point is None else max(self.last_point, at)
             elif isinstance(ev, Analysed):
                 touched[id(ev.run)] = analysed[id(ev.run)] = self.state(ev.run)
             elif isinstance(ev, RunReset):
@@ -184,6 +187,15 @@ class Tracker:
         self.version += 1
         if self.on_change is not None:
             self.on_change()
+
+    def written(self, run: Run) -> float:
+        """When the run's latest points were written, on `clock`: now, less the age of their file's
+        modification time on `wall` (`Run.written`: a log last written yesterday and read at start
+        is a day old, not new); now when that is not known or `wall` is None."""
+        now = self.clock()
+        if run.written is None or self.wall is None:
+            return now
+        return now - max(0.0, self.wall() - run.written)
 
     def sync(self) -> None:
         """Bring the plot caches of the runs that got points since the last call up to date (lock

@@ -252,7 +252,7 @@ def analysis_best(rs: RunState, s: Series) -> int | None:
     loss its accuracy makes impossible for a cross-entropy (an isolated glitch, e.g. 1.19e-07 at
     accuracy 0.119) is masked there, so it is not the best checkpoint; None when the analysis has
     no best of this series (then the plot's own minimum is the best)."""
-    best = rs.result.loss_best if rs.result is not None else None
+    best = rs.result.loss_best_now(rs.run) if rs.result is not None else None  # (points since counted)
     if best is None or best[0] != s.name:
         return None
     return s.position(best[1])  # (its place in `values`: None if folded away, `--keep`)

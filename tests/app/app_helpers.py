@@ -36,6 +36,8 @@ def watch_app(*paths: Path | str, clock: Callable[[], float] = fixed_clock, **kw
     """The app on a Monitor of these paths, the Monitor started (as the CLI does)."""
     feed = Monitor([Path(p) for p in paths], role_map=kw.pop("role_map", None))
     app = make_app(feed, " ".join(str(p) for p in paths), clock=clock, **kw)
+    if clock is fixed_clock:  # (so "last point 0 s ago" whatever the age of the files read)
+        app.tracker.wall = None
     feed.start()
     return app
 
