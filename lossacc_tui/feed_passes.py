@@ -34,9 +34,11 @@ ANALYSE_EVERY = 0.5
 ANALYSIS_SHARE = 0.003
 #: ... but at least this often: what comes meanwhile is analysed in one go (a pass ends after
 #: PASS_CPU or PASS_WALL, so a long wait no longer makes one analysis hold up quitting: rel-05).
-#: A 10 ms analysis of a few new lines every 3 s is 0.33% of a core (`check --follow` at 10 lines/s,
-#: whose whole budget is 1%); an alert comes at most 3 s after the point that opens it.
-ANALYSE_MAX = 3.0
+#: An update of a few new lines costs 15-25 ms of CPU at load 8-10 however few they are (the cost
+#: is per call): every 5 s (TensorBoard's default reload interval) that is 0.3-0.5% of a core, where
+#: every 3 s it was 0.6-0.7% (`check --follow` at 10 lines/s, whose whole budget is 1%:
+#: benchmarks/bench_follow.py); an alert comes at most 5 s after the point that opens it.
+ANALYSE_MAX = 5.0
 #: A live analysis pass ends after this much CPU time, at a run's end; the runs left are analysed by
 #: the next pass, PASS_GAP s later: thousands of new runs (5,000 run folders) no longer hold the lock
 #: for minutes, so the runs still to come are read and listed meanwhile (and a quit is not held up)
