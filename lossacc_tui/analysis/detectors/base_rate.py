@@ -295,6 +295,19 @@ def constant_guess_claim(
     )
 
 
+#: a training accuracy at least this (a fraction) has every training sample right, to the printing
+#: of a batch mean over a few hundred samples
+TRAIN_ALL_RIGHT = 0.999
+
+
+def fits_every_training_sample(train_acc: np.ndarray) -> np.ndarray:
+    """Whether each training accuracy (fraction, shape (n,); NaN gives False) has every training sample
+    right: a model that predicts one class scores its training split's share of that class, so only a
+    training split of a single class (no classification task) lets a one-class model score 1."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(train_acc >= TRAIN_ALL_RIGHT)
+
+
 def guess_reading(ctx: Ctx, x0: float, x1: float) -> tuple[float, float, bool] | None:
     """(accuracy, training loss at x1 in nats, whether one sample moved) when the run's accuracy held
     one value over x0..x1 (within one sample when the evaluation set's size is known: at most one
@@ -327,6 +340,11 @@ def guess_reading(ctx: Ctx, x0: float, x1: float) -> tuple[float, float, bool] |
     if not (0.5 <= a <= 0.95 and math.isfinite(t)):
         return None
     if t < (1 - BASE_RATE_TOL) * float(binary_entropy(np.array([a]))[0]):
+        return None
+    if (
+        ctx.train_acc is not None
+        and fits_every_training_sample(np.array([value_at_x(ctx.train_acc, ctx.axis, x1)])).all()
+    ):  # (every training sample right: no constant guess, whatever a smoothed training loss costs)
         return None
     return a, t, bool(np.ptp(vals) > 1e-6)
 

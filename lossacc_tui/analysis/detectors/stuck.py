@@ -19,6 +19,7 @@ from lossacc_tui.analysis.detectors.base_rate import (
     base_rate_band,
     binary_entropy,
     cost_band,
+    fits_every_training_sample,
     holds,
     majority_share,
     minority_known,
@@ -39,18 +40,6 @@ CONST_TOL = 0.02
 
 #: how many of the latest base-rate points an acc-stuck alert remembers
 BASE_KEEP = 32
-
-#: a training accuracy at least this (a fraction) has every training sample right, to the printing
-#: of a batch mean over a few hundred samples
-TRAIN_ALL_RIGHT = 0.999
-
-
-def fits_every_training_sample(train_acc: np.ndarray) -> np.ndarray:
-    """Whether each training accuracy (fraction, shape (n,); NaN gives False) has every training sample
-    right: a model that predicts one class scores its training split's share of that class, so only a
-    training split of a single class (no classification task) lets a one-class model score 1."""
-    with np.errstate(invalid="ignore"):
-        return np.asarray(train_acc >= TRAIN_ALL_RIGHT)
 
 
 def spread(window: np.ndarray) -> np.ndarray:
