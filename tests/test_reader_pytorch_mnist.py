@@ -292,3 +292,35 @@ def test_tester_overfitting_example_matches_its_csv_and_warns() -> None:
     assert list(run.series["test_acc"].values) == [(500 - t["n_wrong"]) / 500 for t in truth]
     np.testing.assert_allclose(run.series["test_loss"].values, [t["loss"] for t in truth], atol=5e-5)
     assert "overfitting" in kinds(run, ("warning", "critical"))
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("Train Epoch: ", "Epoch: "),  # the `Train` left out
+        ("Test set: ", "Test: "),  # the `set` left out
+    ],
+    ids=["epoch-without-train", "test-without-set"],
+)
+def test_copies_that_drop_a_word_read_the_same(tmp_path: Path, old: str, new: str) -> None:
+    # tester 12: `Epoch: 1 [0/600 (0%)] Loss:` broke into 100 one-point evaluation series with no
+    # training loss, and `Test: Average loss:` lost every evaluation, both silently
+    path = tmp_path / "train.log"
+    truth = mnist_log(path, epochs=6)
+    path.write_text(path.read_text().replace(old, new))
+    run, problems = read_one(path)
+    assert_read_as_trained(run, truth)
+    assert problems == []
+
+
+def test_the_epoch_count_printed_beside_the_epoch_reads_the_same(tmp_path: Path) -> None:
+    # `Train Epoch: 3/50 [...]`: the total after a slash is no part of x
+    path = tmp_path / "train.log"
+    truth = mnist_log(path, epochs=6)
+    text = path.read_text()
+    for e in range(1, 7):
+        text = text.replace(f"Train Epoch: {e} [", f"Train Epoch: {e}/6 [")
+    path.write_text(text)
+    run, problems = read_one(path)
+    assert_read_as_trained(run, truth)
+    assert problems == []

@@ -56,15 +56,16 @@ MAX_LINE = 1 << 14  # a printed line of this format is short; a longer one is no
 _NUM = r"[-+]?(?:\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|nan|inf)"
 _PERCENT = r"\(\s*[\d.]+\s*%\s*\)"
 _TRAIN = re.compile(
-    rf"Train Epoch:\s*(\d+)\s*\[\s*(\d+)\s*/\s*(\d+)\s*(?:{_PERCENT})?\s*\]\s*Loss:\s*({_NUM})(?![\w.])"
+    rf"(?:Train )?Epoch:\s*(\d+)(?:\s*/\s*\d+)?\s*\[\s*(\d+)\s*/\s*(\d+)\s*(?:{_PERCENT})?\s*\]\s*Loss:\s*"
+    rf"({_NUM})(?![\w.])"
 )
 _EVAL = re.compile(
-    rf"\b(Test|Validation|Valid|Val|Train) set:\s*Av(?:erage|g\.?)\s+loss:\s*({_NUM})\s*,\s*Accuracy:\s*"
+    rf"\b(Test|Validation|Valid|Val|Train)(?: set)?:\s*Av(?:erage|g\.?)\s+loss:\s*({_NUM})\s*,\s*Accuracy:\s*"
     rf"(?:(\d+)\s*/\s*(\d+)(?:\s*{_PERCENT})?|({_NUM})\s*%)"
 )
 # a line that starts like one of ours, to tell when one could not be read (never silent)
-_TRAIN_START = re.compile(r"Train Epoch:\s*\d")
-_EVAL_START = re.compile(r"\b(?:Test|Validation|Valid|Val|Train) set:\s*Av(?:erage|g\.?)\s+loss:")
+_TRAIN_START = re.compile(r"(?:Train )?Epoch:\s*\d+(?:\s*/\s*\d+)?\s*\[")
+_EVAL_START = re.compile(r"\b(?:Test|Validation|Valid|Val|Train)(?: set)?:\s*Av(?:erage|g\.?)\s+loss:")
 _PREFIX = {"Test": "test", "Validation": "val", "Valid": "val", "Val": "val", "Train": "train_set"}
 
 
@@ -72,7 +73,7 @@ def signature_lines(head: str) -> int:
     """How many lines of `head` are this format's training or evaluation lines."""
     hits = 0
     for ln in head.replace("\r", "\n").split("\n")[:4000]:
-        if ("Epoch" in ln or "set:" in ln) and len(ln) <= MAX_LINE:
+        if ("Epoch" in ln or "loss:" in ln) and len(ln) <= MAX_LINE:
             text = clean_text(ln)
             hits += bool(_TRAIN.search(text) or _EVAL.search(text))
     return hits
@@ -119,7 +120,7 @@ class PytorchMnistReader(Reader):
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
         for k, raw in enumerate(self.text_lines(block)):
-            if ("Epoch" not in raw and "set:" not in raw) or len(raw) > MAX_LINE:
+            if ("Epoch" not in raw and "loss:" not in raw) or len(raw) > MAX_LINE:
                 continue
             line = first_line + k
             # numbers are read from the regex groups only: the line is cleaned of escape sequences
