@@ -124,7 +124,18 @@ class Feed(LivePasses, Comparing):
     def add_source(self, src: Source, read_probe: bool = False) -> ProbeSidecar:
         """Own a source; give it the probe sidecar beside its log (one object per sidecar file,
         shared by the sources that find the same one). `read_probe`: read an existing sidecar
-        whole now (a finished log); otherwise the caller follows it. Returns the sidecar."""
+        whole now (a finished log); otherwise the caller follows it. Returns the sidecar.
+        A source whose name another has already (paths that differ only in characters cleaning
+        removes: `run<ESC>[31mred` and `runred`) is named `NAME~2`, `NAME~3`...: the stream's events
+        and the view tell runs apart by name."""
+        names = {s.name for s in self.sources}
+        if src.name in names:
+            base, k = src.name, 2
+            while f"{base}~{k}" in names:
+                k += 1
+            src.name = f"{base}~{k}"
+            for run in src.runs:  # (runs already made: named after their source)
+                run.name = src.name + run.name[len(base) :] if run.name.startswith(base) else run.name
         self.sources.append(src)
         path = sidecar_path(src.path)
         key = os.fspath(path.absolute())

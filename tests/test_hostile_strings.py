@@ -175,3 +175,18 @@ def test_the_cleaning_examples_in_its_docstring_hold() -> None:
 
     result = doctest.testmod(lossacc_tui.clean)
     assert result.attempted >= 4 and result.failed == 0
+
+
+def test_two_folders_that_differ_only_in_controls_stay_two_runs(tmp_path: Path) -> None:
+    # tester 12: `run<ESC>[31mred` and `runred` were both named `runred/...`: the follow stream's
+    # events, which carry only the run's name, merged their records for any consumer
+    for folder in (f"run{TITLE}red", "runred"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "metrics.csv").write_text(LIGHTNING.read_text())
+    js = cli("check", "--json", str(tmp_path))
+    assert js.returncode == 0, js.stderr
+    runs = json.loads(js.stdout)["runs"]
+    assert len(runs) == 2 and len({r["name"] for r in runs}) == 2
+    assert {Path(r["path"]).parent.name for r in runs} == {f"run{TITLE}red", "runred"}
+    for r in runs:
+        assert_safe(r["name"])
