@@ -183,7 +183,7 @@ class RunList(SteadyWidth, OptionList):
         Setting every option again renders every row, O(runs) per frame, and thousands of runs kept
         the view (and `q`) waiting seconds. Instead the new rows are added at the end and the
         options from the first changed row on are given their rows' ids and prompts, repainted in
-        place (`rekey`). False, with nothing done, when that cannot be done here."""
+        place (`rekey`). False when that cannot be done here: the caller then sets every option."""
         old = self.rows
         if len(rows) < len(old) or {r.key for r in old} - {r.key for r in rows}:
             return False  # (a run gone: the whole list is set again)
@@ -191,7 +191,7 @@ class RunList(SteadyWidth, OptionList):
         prompts = [prompt(r, width) for r in rows[first:]]
         if rows[first:] and any(p.plain.count("\n") != prompts[0].plain.count("\n") for p in prompts):
             return False
-        self.add_options(Option(prompt(r, width)) for r in rows[len(old) :])
+        self.add_options(Option(p) for p in prompts[len(old) - first :])  # (the new rows' prompts)
         head = [(str(r.key), self.options[i].prompt) for i, r in enumerate(rows[:first])]
         ids = head + [(str(r.key), p) for r, p in zip(rows[first:], prompts, strict=True)]
         return rekey(self, ids)  # type: ignore[arg-type]
