@@ -73,7 +73,7 @@ class Monitor(Feed):
         self._probes_followed: set[str] = set()  # probe sidecars that exist and are followed
         #: folders with no log yet -> (the problem reported after WAIT_REPORT s, or "": none; short)
         self._empty_folders: dict[str, tuple[str, str]] = {}
-        self._other: set[str] = set()  # FIFOs, devices, sockets found in folders (reported once)
+        self._other: set[str] = set()  # files not read by design, by absolute path (reported once)
         self._servers: list[mlflow_server.ServerFollow] = []  # MLflow tracking servers followed
         #: `--map` (role, name) pairs not yet checked against the runs' metric names
         self._map_unchecked: list[tuple[str, str]] = list((role_map or {}).items())
@@ -142,7 +142,7 @@ class Monitor(Feed):
         found = 0
         mine: set[str] = set()  # files of the sources this walk added (one file can hold many runs)
         try:
-            for src in iter_folder(path, self.fmt, self.role_map, warnings):
+            for src in iter_folder(path, self.fmt, self.role_map, warnings, self._skipped):
                 if self.follower.stopping:
                     return
                 keys = {os.fspath(f.path.absolute()) for f in src.files}
@@ -164,7 +164,7 @@ class Monitor(Feed):
             if found == 0 and not any(s.path == path or path in s.path.parents for s in self.sources):
                 # one waiting message, said once (the folder is followed on: not an error); with
                 # files in it that are no log this tool reads, it says which formats it reads
-                hint = f" {formats_expected()}" if not warnings and _has_files(path) else ""
+                hint = f" {formats_expected()}" if not warnings and _has_files(path, self._other) else ""
                 key, msg = (
                     os.fspath(path.absolute()),
                     f"{path}: no training log in it yet{hint}; waiting for one",
@@ -175,6 +175,17 @@ class Monitor(Feed):
                     timer = threading.Timer(WAIT_REPORT, self._report_empty, (path,))
                     timer.daemon = True
                     timer.start()
+
+    def _skipped(self, path: str, why: str) -> None:
+        """A file not read by design (a FIFO, a device, a socket, a symlink loop, this command's own
+        redirected output), said once per file whether the first walk or the follower met it first:
+        a `skipped` status, not an error (the folder still waits for a log)."""
+        key = os.fspath(Path(path).absolute())
+        with self.lock:
+            if key in self._other:
+                return
+            self._other.add(key)
+            self.emit([Status(path, "skipped", f"{path}: {why}")])
 
     def _follow_server(self, url: str) -> None:
         """An MLflow tracking server (readers/mlflow_server.py), asked every poll interval on its own
@@ -291,11 +302,8 @@ class Monitor(Feed):
         if key in self._known or skipped_name(path.name):  # (an atomic save's temp file among them)
             return
         why = why_not_regular(path)
-        if why:  # a FIFO, a device, a socket: never opened; said once
-            if key not in self._other:
-                self._other.add(key)
-                with self.lock:
-                    self.emit([Status(str(path), "skipped", f"{path}: {why}")])
+        if why:  # a FIFO, a device, a socket, this command's own output: never opened; said once
+            self._skipped(os.fspath(path), why)
             return
         try:
             size = path.stat().st_size
@@ -339,9 +347,12 @@ class Monitor(Feed):
         return True
 
 
-def _has_files(folder: Path) -> bool:
-    """Whether a folder holds a file at any depth (stops at the first; unreadable parts skipped)."""
-    return any(files for _, _, files in os.walk(folder))
+def _has_files(folder: Path, skipped: set[str]) -> bool:
+    """Whether a folder holds a file at any depth (stops at the first; unreadable parts skipped),
+    other than the files in `skipped` (absolute paths not read by design, already said)."""
+    return any(
+        os.path.join(os.path.abspath(d), f) not in skipped for d, _, files in os.walk(folder) for f in files
+    )
 
 
 __all__ = ["DETECT_AFTER", "WAIT_REPORT", "Monitor", "PathError"]

@@ -233,11 +233,17 @@ def _discover_folder(
 
 
 def iter_folder(
-    root: Path, fmt: str | None = None, role_map: RoleMap | None = None, warnings: list[str] | None = None
+    root: Path,
+    fmt: str | None = None,
+    role_map: RoleMap | None = None,
+    warnings: list[str] | None = None,
+    on_other: Callable[[str, str], None] | None = None,
 ) -> Iterator[Source]:
     """The run sources under a folder, one at a time as the walk finds them (so a follower can
     start reading the first of thousands of run folders at once). Files that cannot be read add a
-    line to `warnings`."""
+    line to `warnings`; files that are not read by design (FIFOs, devices, sockets, symlink loops,
+    this process' own redirected output) go to `on_other(path, why)` when it is given, else to
+    `warnings` too."""
     warnings = [] if warnings is None else warnings
     found: list[Source] = []  # claimed while the walk looks at a folder: handed out before its files
     claimed: set[Path] = set()
@@ -266,7 +272,11 @@ def iter_folder(
         return Path(parent) / name in claimed  # a folder its own claim covers whole
 
     def other(p: str, why: str) -> None:
-        if not skipped_name(os.path.basename(p)):
+        if skipped_name(os.path.basename(p)):
+            return
+        if on_other is not None:
+            on_other(p, why)
+        else:
             warnings.append(f"{p}: {why}")
 
     began = time.time()

@@ -42,3 +42,38 @@ def test_check_follow_never_reads_the_file_its_output_goes_to(tmp_path: Path) ->
     ]
     assert any("out.jsonl" in m for m in skipped) and any("err.txt" in m for m in skipped)
     assert not any("values/" in line for line in out.read_text().splitlines())  # no report of a report
+
+
+def test_own_output_in_a_folder_still_empty_is_said_once_each_and_is_no_error(tmp_path: Path) -> None:
+    """`check -f --json empty > empty/out.jsonl 2> empty/err.txt` (tester 12): each file said once,
+    as `skipped` (it had been said twice under two spellings, once later as an error), and the
+    folder's waiting line does not list every format as if the folder held files of another kind."""
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    out, err = folder / "out.jsonl", folder / "err.txt"
+    with out.open("wb") as fo, err.open("wb") as fe:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "lossacc_tui", "check", "--follow", "--json", str(folder)],
+            stdout=fo,
+            stderr=fe,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and '"waiting"' not in out.read_text():
+                time.sleep(0.05)
+            # a log that appears after: once its records are out, the follower has taken every
+            # event of the report's own writes before it (they come in order)
+            keras_csv(tmp_path / "log.csv", softmax_regression(epochs=5))
+            (tmp_path / "log.csv").rename(folder / "training.csv")
+            while time.monotonic() < deadline and out.read_text().count('"event":"record"') < 5:
+                time.sleep(0.05)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    events = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
+    assert sum(e["event"] == "record" for e in events) == 5
+    said = [e for e in events if e["event"] == "status" and "own output" in e.get("message", "")]
+    assert sorted(Path(e["path"]).name for e in said) == ["err.txt", "out.jsonl"]
+    assert {e["state"] for e in said} == {"skipped"}
+    (waiting,) = [e["message"] for e in events if e["event"] == "status" and e["state"] == "waiting"]
+    assert "expected one of" not in waiting
