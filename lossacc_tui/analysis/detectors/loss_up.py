@@ -146,8 +146,17 @@ class LossUpAccUp(PairDetector):
         return rise & holds, calm
 
     def breaks(self, loss: LossFeatures, acc: AccFeatures | None) -> np.ndarray | None:
-        # a new best of the loss: "loss up since its best" no longer holds, whatever comes next
-        return new_best(loss)
+        # a new best of the loss: "loss up since its best" no longer holds, whatever comes next;
+        # nor does "accuracy rises or holds" once the accuracy's level fell clearly below where it
+        # was at the best (twice the tolerance that let it open): the rise with more mistakes is
+        # `overfitting`'s. (`calm` had been overruled by a rise still significant, so a run whose
+        # accuracy fell 6 points, 33 -> 70 mistakes of 600, kept this alert open, titled
+        # "val_accuracy 0.945 -> 0.883".) The span ends at its last point that still held.
+        out = new_best(loss)
+        if acc is not None:
+            with np.errstate(invalid="ignore"):
+                out = out | (acc.lvl < loss.acc_at_best - 2 * self._tol)
+        return out
 
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         alert.data.update(
@@ -168,7 +177,15 @@ class LossUpAccUp(PairDetector):
         e = alert.evidence
         loss = self.ctx.loss.name if self.ctx.loss else "loss"
         acc_name = self.ctx.acc.name if self.ctx.acc else "accuracy"
-        acc = f"while {acc_name} {arrow(e['best_acc'], e['now_acc'], 3)}"
+        moved = arrow(e["best_acc"], e["now_acc"], 3)
+        acc = f"while {acc_name} {moved}"
+        # (it opened on an accuracy level within `tol` of where it was at the best, and it breaks
+        # when that level falls 2 x `tol` below: a lower accuracy says how far it may have gone)
+        drop, tol = e["best_acc"] - e["now_acc"], float(alert.data.get("acc_tol", 0.0))
+        if drop > 0 and drop <= tol:
+            acc = f"while {acc_name} holds within noise ({moved})"
+        elif drop > 0:
+            acc = f"while {acc_name} {moved} (its level within {100 * 2 * tol:.1f} points)"
         now, best, peak = e["now_loss"], e["best_loss"], e["peak_loss"]
         since = f"since {self.ctx.unit} {fmt_x(e['best_x'])}"
         if not now > best and math.isfinite(peak) and peak > best:
