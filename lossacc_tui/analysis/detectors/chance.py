@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import (
@@ -20,6 +21,7 @@ from lossacc_tui.analysis.detectors.base import (
 )
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x
+from lossacc_tui.analysis.track import x_column
 
 
 def _train_at(ctx: Ctx, x: float) -> float:
@@ -27,6 +29,22 @@ def _train_at(ctx: Ctx, x: float) -> float:
     if ctx.train is None:
         return math.nan
     return float(lookup(ctx.train, ctx.axis, np.array([x]))[0])
+
+
+def _train_min(ctx: Ctx, x: float) -> dict[str, float]:
+    """The lowest finite training loss logged at or before x, and its x ({} without one)."""
+    if ctx.train is None or len(ctx.train) == 0:
+        return {}
+    col = x_column(ctx.train, ctx.axis)
+    if col is None:
+        return {}
+    k = int(stats.at_or_before(col, np.array([x]))[0])
+    raw = np.asarray(ctx.train.raw[: k + 1], dtype=float)
+    fin = np.flatnonzero(np.isfinite(raw))
+    if len(fin) == 0:
+        return {}
+    j = int(fin[np.argmin(raw[fin])])
+    return {"train_loss_min": float(raw[j]), "train_loss_min_x": float(col[j])}
 
 
 #: how far below 1/K (relative) an accuracy still counts as chance level: chance-level runs of the
@@ -156,6 +174,7 @@ class AccAtChance(Detector):
             "k": float(alert.data["k"]),
             "train_loss_at_start": _train_at(self.ctx, self.ctx.x(self.series, 0)),
             "train_loss_now": _train_at(self.ctx, self.ctx.x(self.series, i)),
+            **_train_min(self.ctx, self.ctx.x(self.series, i)),
         }
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
@@ -216,7 +235,32 @@ class AccAtChance(Detector):
 
     def _why(self, e: dict[str, float]) -> str:
         t0, t1 = e.get("train_loss_at_start", math.nan), e.get("train_loss_now", math.nan)
-        if math.isfinite(t0) and math.isfinite(t1) and t1 < 0.8 * t0:
+        k = int(e.get("k", 0))
+        ln_k = math.log(k) if k >= 2 else math.nan
+        fell = math.isfinite(t0) and math.isfinite(t1) and t1 < 0.8 * t0
+        if math.isfinite(t1) and math.isfinite(ln_k) and t1 >= 0.9 * ln_k:
+            # the training loss sits at what a uniform guess costs: no sign of fitting the training
+            # set now, whatever it did before (tester 13: weight decay shrank a network to one class;
+            # its training loss went 4.2 -> 0.0022 -> 1.0984 = ln 3, and the text had said it "fits
+            # its training samples")
+            lo, lo_x = e.get("train_loss_min", math.nan), e.get("train_loss_min_x", math.nan)
+            now = (
+                f"The training loss is {fmt(t1)}, about ln {k} = {fmt(ln_k)}, what a uniform guess costs: "
+                "the model fits its training samples no better than chance either"
+            )
+            if math.isfinite(lo) and lo < 0.5 * ln_k:
+                return (
+                    f"{now}, though it was as low as {fmt(lo)} at {self.ctx.unit} {fmt_x(lo_x)}: the model "
+                    "had fitted them and lost it. A network whose outputs collapsed to a constant does "
+                    "this: weights driven toward zero (strong weight decay), units dead after too large a "
+                    "step (a loss spike first), an optimiser state reset with a learning rate kept high."
+                )
+            return (
+                f"{now}. It is not learning from its inputs at all: a learning rate that is zero or far "
+                "too small, frozen parameters, weights driven toward zero (strong weight decay), inputs "
+                "that do not reach the model, or labels that carry no information about them."
+            )
+        if fell:
             return (
                 f"The training loss fell {arrow(t0, t1)}, so the model fits its training samples, yet "
                 "its held-out predictions stay at chance: what it learns does not carry over. Labels "
