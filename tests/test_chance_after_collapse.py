@@ -29,3 +29,29 @@ def test_a_collapsed_network_is_not_said_to_fit_its_training_samples(tmp_path: P
     assert "so the model fits its training samples" not in why
     lowest = min(range(len(rows)), key=lambda i: rows[i]["loss"])
     assert lowest < 20 and f"at epoch {lowest}" in why  # where it had fitted them, from the log
+
+
+def _lightning_csv(path: Path, rows: list[dict[str, float]], steps_per_epoch: int = 7) -> Path:
+    """The run as Lightning's CSVLogger writes it with `self.log("train_loss", on_epoch=True)` and
+    no training accuracy: a validation row, then the epoch's training mean, keys sorted."""
+    lines = ["epoch,step,train_loss_epoch,val_acc,val_loss"]
+    for e, r in enumerate(rows):
+        step = (e + 1) * steps_per_epoch - 1
+        lines.append(f"{e},{step},,{r['val_accuracy']!r},{r['val_loss']!r}")
+        lines.append(f"{e},{step},{r['loss']!r},,")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_without_a_training_accuracy_the_training_loss_alone_backs_k(tmp_path: Path) -> None:
+    """The same collapse logged without a training accuracy (Lightning's default, the HF Trainer's
+    log) got no accuracy alert at all: K was backed only by a training loss and accuracy together."""
+    rows, truth = adam_mlp_run(seed=2, classes=3, kill_at=20, epochs=50, label_noise=0.0, wd=0.0, sep=1.5)
+    assert truth["one_class"][-1] == 1.0
+    (run,) = read_runs(_lightning_csv(tmp_path / "metrics.csv", rows))
+    assert "train_acc" not in {s.role for s in run.series.values()}
+    a = Analyzer(run)
+    a.update()
+    (chance,) = [al for al in a.alerts if al.kind == "acc-at-chance" and al.active]
+    assert "no training accuracy is logged" in chance.explanation
+    assert "nan" not in chance.explanation.lower()

@@ -73,6 +73,11 @@ def chance_k(acc: np.ndarray, loss: np.ndarray, known: int | None) -> np.ndarray
 TRAIN_ABOVE = 2.0
 
 
+#: how near ln K (relative) a training loss level must sit to back K alone, with no training
+#: accuracy logged beside it: a quarter of the 10 % allowed when the training accuracy agrees too
+TRAIN_LOSS_ALONE = 0.025
+
+
 def corroborated(ctx: Ctx, xs: np.ndarray, kk: np.ndarray) -> np.ndarray:
     """Where a K that is not known (read from one split's loss and accuracy: `chance_k`) is backed
     by the other split: at each x the training loss level is within 10 % of ln K and the training
@@ -82,13 +87,19 @@ def corroborated(ctx: Ctx, xs: np.ndarray, kk: np.ndarray) -> np.ndarray:
     scores 0.31-0.42 at a loss of 1.08-2.4: "1/3 and ln 3"), two splits naming the same K do not.
     False without a training loss and accuracy beside a validation pair. Shapes (n,)."""
     out = np.zeros(len(xs), dtype=bool)
-    if ctx.split != "validation" or ctx.train is None or ctx.train_acc is None:
+    if ctx.split != "validation" or ctx.train is None:
         return out
     h = ctx.params.half
     t_loss = lookup_level(ctx.train, ctx.axis, xs, h)
-    t_acc = lookup_level(ctx.train_acc, ctx.axis, xs, h)
     with np.errstate(invalid="ignore", divide="ignore"):
         lnk = np.log(np.where(np.isfinite(kk) & (kk >= 2), kk, np.nan))
+        if ctx.train_acc is None:
+            # a log with no training accuracy (Lightning's default, the HF Trainer): the training
+            # loss alone backs K when its level sits within TRAIN_LOSS_ALONE of ln K (tester 13: a
+            # network collapsed to one class, training loss 1.0984 against ln 3 = 1.0986, had no
+            # accuracy alert in these formats while its Keras copy had one)
+            return (np.abs(t_loss / lnk - 1.0) <= TRAIN_LOSS_ALONE) & np.isfinite(lnk)
+        t_acc = lookup_level(ctx.train_acc, ctx.axis, xs, h)
         out = (
             (np.abs(t_loss / lnk - 1.0) <= 0.1)
             & (t_acc * kk >= 1.0 - CHANCE_BELOW - 0.1)
@@ -226,7 +237,9 @@ class AccAtChance(Detector):
             else math.nan
         )
         out = f"K = {k} is not known: both splits name it, the training loss level {fmt(t_loss)} near ln {k}"
-        if math.isfinite(t_acc) and t_acc * k > 1.25:
+        if not math.isfinite(t_acc):  # (no training accuracy logged: the loss alone, held tighter)
+            return out + f" (within {100 * TRAIN_LOSS_ALONE:g} %; no training accuracy is logged)"
+        if t_acc * k > 1.25:
             return out + (
                 f" while the training accuracy level {fmt(t_acc, 4)} is above 1/{k} (training samples "
                 "memorised without what carries over)"
