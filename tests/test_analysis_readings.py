@@ -102,6 +102,17 @@ def test_loss_falling_at_flat_accuracy_carries_the_underconfident_claim(seed: st
     assert not any(math.isnan(v) for c in flat2["claims"] for v in c["evidence"].values() if v is not None)
 
 
+def test_a_flat_accuracy_is_not_only_called_a_ceiling_when_it_may_be_the_majority_rate() -> None:
+    """Loss and accuracy alone cannot tell a ceiling from a model predicting the most frequent class
+    for every sample (tester 13's 95/5 run, every sample predicted as the majority, was sent only to
+    label noise and bigger models): the advice names both while the majority rate is not given."""
+    run = CORPUS / "slow-underconfident-torch" / "s0" / "train.jsonl"
+    (flat,) = [a for a in alerts(run) if a["kind"] == "acc-flat-loss-down"]
+    assert "is a ceiling" in flat["explanation"] and "share of the most frequent class" in flat["explanation"]
+    (given,) = [a for a in alerts(run, "--majority", "0.55") if a["kind"] == "acc-flat-loss-down"]
+    assert "share of the most frequent class" not in given["explanation"]
+
+
 @pytest.mark.parametrize("seed", ["s0", "s3"])
 def test_validation_degrading_with_training_flat_is_not_called_overfitting(seed: str) -> None:
     # val-shift-torch: the learning rate drops to 1 % after epoch 6 (training flat), and from epoch 12

@@ -135,8 +135,17 @@ def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:
         (
             "What to check next",
             f"Whether {fmt(e['acc_high'], 4)} is a ceiling: label noise rate, a bigger model or better "
-            "features. If accuracy is what you need, more epochs at this setting buy calibration, not "
-            "accuracy.",
+            "features"
+            + (
+                # (tester 13: a 95/5 run predicting the majority for every sample was sent only to
+                # ceilings and label noise; loss and accuracy alone cannot tell the two apart)
+                ", or the share of the most frequent class, which a model predicting that class for "
+                "every sample scores exactly (the predicted-class counts, logged with lossacc_tui.probe, "
+                "or --majority RATE decide)"
+                if n.params.majority_rate is None
+                else ""
+            )
+            + ". If accuracy is what you need, more epochs at this setting buy calibration, not accuracy.",
         ),
         (
             "How sure",
