@@ -8,31 +8,40 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from numpy_training import keras_csv, softmax_regression
 
 
-def test_check_follow_never_reads_the_file_its_output_goes_to(tmp_path: Path) -> None:
-    keras_csv(tmp_path / "training.csv", softmax_regression(epochs=5))
-    out, err = tmp_path / "out.jsonl", tmp_path / "err.txt"
+@contextmanager
+def _following(folder: Path, out: Path, err: Path) -> Iterator[None]:
+    """`check --follow --json FOLDER > out 2> err`, ended when the block ends."""
     with out.open("wb") as fo, err.open("wb") as fe:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "lossacc_tui", "check", "--follow", "--json", str(tmp_path)],
+            [sys.executable, "-m", "lossacc_tui", "check", "--follow", "--json", str(folder)],
             stdout=fo,
             stderr=fe,
         )
         try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                text = out.read_text()
-                if "own output" in text and text.count('"event":"record"') >= 5:
-                    break
-                time.sleep(0.1)
-            time.sleep(1.0)  # (a loop would meanwhile have read the report back as a run)
+            yield
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+
+
+def test_check_follow_never_reads_the_file_its_output_goes_to(tmp_path: Path) -> None:
+    keras_csv(tmp_path / "training.csv", softmax_regression(epochs=5))
+    out, err = tmp_path / "out.jsonl", tmp_path / "err.txt"
+    with _following(tmp_path, out, err):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            text = out.read_text()
+            if "own output" in text and text.count('"event":"record"') >= 5:
+                break
+            time.sleep(0.1)
+        time.sleep(1.0)  # (a loop would meanwhile have read the report back as a run)
     events = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
     runs = {e["run"] for e in events if e["event"] == "run"}
     assert len(runs) == 1 and next(iter(runs)).endswith("training.csv")
@@ -51,25 +60,16 @@ def test_own_output_in_a_folder_still_empty_is_said_once_each_and_is_no_error(tm
     folder = tmp_path / "empty"
     folder.mkdir()
     out, err = folder / "out.jsonl", folder / "err.txt"
-    with out.open("wb") as fo, err.open("wb") as fe:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "lossacc_tui", "check", "--follow", "--json", str(folder)],
-            stdout=fo,
-            stderr=fe,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and '"waiting"' not in out.read_text():
-                time.sleep(0.05)
-            # a log that appears after: once its records are out, the follower has taken every
-            # event of the report's own writes before it (they come in order)
-            keras_csv(tmp_path / "log.csv", softmax_regression(epochs=5))
-            (tmp_path / "log.csv").rename(folder / "training.csv")
-            while time.monotonic() < deadline and out.read_text().count('"event":"record"') < 5:
-                time.sleep(0.05)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    with _following(folder, out, err):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and '"waiting"' not in out.read_text():
+            time.sleep(0.05)
+        # a log that appears after: once its records are out, the follower has taken every
+        # event of the report's own writes before it (they come in order)
+        keras_csv(tmp_path / "log.csv", softmax_regression(epochs=5))
+        (tmp_path / "log.csv").rename(folder / "training.csv")
+        while time.monotonic() < deadline and out.read_text().count('"event":"record"') < 5:
+            time.sleep(0.05)
     events = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
     assert sum(e["event"] == "record" for e in events) == 5
     said = [e for e in events if e["event"] == "status" and "own output" in e.get("message", "")]
