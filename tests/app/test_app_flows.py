@@ -198,7 +198,9 @@ async def test_no_color_curves_use_the_text_colour_and_differ_by_weight(
 async def test_replay_keys_pause_step_jump_and_end() -> None:
     app, replay = replay_app(DATA / "training.log", speed=1e-6)  # moves only when told to
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: replay.marks is not None, what="alert moments found")
+        # (the log is analysed once more in the background to find them: seconds at the load of a
+        # shared machine, where the default 15 s bound had failed this test)
+        await wait_for(pilot, lambda: replay.marks is not None, timeout=120, what="alert moments found")
         assert "replay" in app.query_one("#status").plain
         await pilot.press("space")
         await wait_for(pilot, lambda: replay.paused, what="paused")
