@@ -32,7 +32,7 @@ from lossacc_tui.analysis.detectors.overfitting import Overfitting
 from lossacc_tui.analysis.layout import RunLayout
 from lossacc_tui.analysis.lookups import ordered
 from lossacc_tui.analysis.pairing import Pairer
-from lossacc_tui.analysis.params import Params
+from lossacc_tui.analysis.params import MAX_COUNT, Params
 from lossacc_tui.analysis.passmemo import in_pass, one_pass
 from lossacc_tui.analysis.states import LOSS_WORSE_KINDS, MORE_MISTAKES, Timeline, state_codes
 from lossacc_tui.analysis.summary import run_summary
@@ -229,7 +229,10 @@ class Analyzer:
         ):
             if s is not None:
                 # a per-step training loss: its level is the mean of about an epoch's worth of points
-                tp = replace(p, window=2 * ctx.train_window) if key == "train" and ctx.train_window > 1 else p
+                # (at most MAX_COUNT points: 6,000 steps an epoch is an ImageNet-sized run, not an
+                # error; the window had been refused as a parameter out of range)
+                wide = min(2 * ctx.train_window, MAX_COUNT)
+                tp = replace(p, window=wide) if key == "train" and ctx.train_window > 1 else p
                 self._tracks[key] = Track(s, kind, tp, ctx.axis)  # type: ignore[arg-type]
         if "acc" in self._tracks:
             ctx.acc_grid = self._tracks["acc"].grid

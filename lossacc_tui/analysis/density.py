@@ -26,7 +26,8 @@ SAMPLE_EVALS = 2
 def points_per_eval(series: Series | None, ref: Series | None) -> int:
     """Points of `series` per evaluation, from its first SAMPLE_EVALS complete epochs (its epoch
     column), or else from how many of its points come at or before the first SAMPLE_EVALS points
-    of `ref` (the validation series) on the step axis. 1 until that is known (a series with no
+    of `ref` (the validation series) on the step axis, counted between its first and its
+    SAMPLE_EVALS-th evaluation. 1 until that is known (a series with no
     later epoch yet, or no reference). O(log n)."""
     if series is None or len(series) < 2:
         return 1
@@ -42,8 +43,10 @@ def points_per_eval(series: Series | None, ref: Series | None) -> int:
     st, rst = series.x_or_none("step"), ref.x_or_none("step")
     if st is None or rst is None or not np.isfinite(rst[SAMPLE_EVALS - 1]):
         return 1
-    edge = float(rst[SAMPLE_EVALS - 1])
-    if not np.isfinite(st[-1]) or float(st[-1]) <= edge:
+    first, edge = float(rst[0]), float(rst[SAMPLE_EVALS - 1])
+    if not np.isfinite(st[-1]) or float(st[-1]) <= edge or not math.isfinite(first):
         return 1
-    n = int(np.searchsorted(st, edge, side="right"))
-    return max(1, round(n / SAMPLE_EVALS))
+    # the points between evaluations, not before the first: a validation that starts late (after
+    # 150,000 training steps, then at every step) is not one evaluation per 75,000 steps
+    n = int(np.searchsorted(st, edge, side="right")) - int(np.searchsorted(st, first, side="right"))
+    return max(1, round(n / (SAMPLE_EVALS - 1)))
