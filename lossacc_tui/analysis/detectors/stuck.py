@@ -1,8 +1,9 @@
 """acc-stuck: an accuracy that does not move for a reason the numbers name (a NaN loss, chance at
 1/K, or the majority rate with the loss at the base-rate cost): when it opens and which reading its
-numbers favour. Its words (title, evidence, claims) are in stuck_text.py, the base-rate reading and
-its claims in base_rate.py, per-step training batches in batch_fit.py, chance repeats of a value in
-repeat_chance.py, the `diverging` claim in diverging.py."""
+numbers favour. Its words (title, evidence, claims) are in stuck_text.py; the base-rate reading's
+costs in base_rate.py, its majority shares in majority.py, the loss's motion in loss_motion.py and
+its claims in base_rate_claims.py; per-step training batches in batch_fit.py, chance repeats of a
+value in repeat_chance.py, the `diverging` claim in diverging.py."""
 
 from __future__ import annotations
 
@@ -19,14 +20,12 @@ from lossacc_tui.analysis.detectors.base_rate import (
     base_rate_band,
     binary_entropy,
     cost_band,
-    fits_every_training_sample,
-    holds,
-    majority_share,
-    minority_known,
-    wobbles,
 )
 from lossacc_tui.analysis.detectors.batch_fit import batches_refute_fixed
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k, k_backed
+from lossacc_tui.analysis.detectors.guess import fits_every_training_sample
+from lossacc_tui.analysis.detectors.loss_motion import holds, wobbles
+from lossacc_tui.analysis.detectors.majority import majority_share, minority_known
 from lossacc_tui.analysis.detectors.repeat_chance import ChanceRuns
 from lossacc_tui.analysis.detectors.stuck_text import StuckText
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures

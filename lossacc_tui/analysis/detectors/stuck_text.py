@@ -1,6 +1,6 @@
 """What an acc-stuck alert says: its title, evidence and claims, each about the alert's own frozen
 stretch (from where the run of equal accuracies began to its last frozen point). The conditions
-that open it are in stuck.py; the base-rate claims themselves in base_rate.py."""
+that open it are in stuck.py; the base-rate claims themselves in base_rate_claims.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Detector, classes_claim, level, names, value
-from lossacc_tui.analysis.detectors.base_rate import base_rate_claims, constant_guess_claim
+from lossacc_tui.analysis.detectors.base_rate_claims import base_rate_claims, constant_guess_claim
 from lossacc_tui.analysis.detectors.diverging import diverging_claims
 from lossacc_tui.analysis.quantities import fmt, fmt_x, points
 
