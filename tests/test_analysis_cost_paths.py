@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from benchmarks.bench_keys import curves
 from lossacc_tui.analysis import Analyzer, span_threshold, span_trend, stats
-from lossacc_tui.analysis.detectors.base_rate import PRINT_HALF_STEP, one_sample_apart
+from lossacc_tui.analysis.detectors.guess import PRINT_HALF_STEP, one_sample_apart
 from lossacc_tui.analysis.gridfeed import GridFeeder, first_seen, first_seen_pieces
 from lossacc_tui.analysis.resolution import GridEstimate, step_floor
 from lossacc_tui.analysis.track import NLikelyAt, Track

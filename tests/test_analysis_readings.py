@@ -241,7 +241,7 @@ def test_a_collapsed_network_whose_accuracy_moved_one_sample_before_n_is_known_i
 def test_one_sample_apart_needs_both_levels_whole_counts_one_apart() -> None:
     import numpy as np
 
-    from lossacc_tui.analysis.detectors.base_rate import one_sample_apart
+    from lossacc_tui.analysis.detectors.guess import one_sample_apart
 
     assert one_sample_apart(np.array([505 / 600, 504 / 600, 505 / 600]))
     assert one_sample_apart(np.round(np.array([505 / 600, 504 / 600]), 4))  # as printed to 4 decimals

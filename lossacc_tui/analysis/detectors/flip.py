@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from lossacc_tui.analysis.alerts import Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Ctx, classes_claim, value
-from lossacc_tui.analysis.detectors.base_rate import guess_claim, guess_reading
+from lossacc_tui.analysis.detectors.guess import guess_claim, guess_reading
 from lossacc_tui.analysis.detectors.smoothing import rise_on_floor
 from lossacc_tui.analysis.quantities import fmt, fmt_x
 from lossacc_tui.model import Series

@@ -20,8 +20,8 @@ from lossacc_tui.analysis.detectors.base import (
     value,
     value_at_x,
 )
-from lossacc_tui.analysis.detectors.base_rate import guess_claim, guess_reading
 from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity
+from lossacc_tui.analysis.detectors.guess import guess_claim, guess_reading
 from lossacc_tui.analysis.detectors.pair import new_best
 from lossacc_tui.analysis.detectors.rise import (
     RiseRun,

@@ -1,8 +1,9 @@
 """acc-stuck: an accuracy that does not move for a reason the numbers name (a NaN loss, chance at
 1/K, or the majority rate with the loss at the base-rate cost): when it opens and which reading its
-numbers favour. Its words (title, evidence, claims) are in stuck_text.py, the base-rate reading and
-its claims in base_rate.py, per-step training batches in batch_fit.py, chance repeats of a value in
-repeat_chance.py, the `diverging` claim in diverging.py."""
+numbers favour. Its words (title, evidence, claims) are in stuck_text.py; the base-rate reading's
+costs in base_rate.py, its majority shares in majority.py, the loss's motion in loss_motion.py and
+its claims in base_rate_claims.py; per-step training batches in batch_fit.py, chance repeats of a
+value in repeat_chance.py, the `diverging` claim in diverging.py."""
 
 from __future__ import annotations
 
@@ -19,16 +20,14 @@ from lossacc_tui.analysis.detectors.base_rate import (
     base_rate_band,
     binary_entropy,
     cost_band,
-    fits_every_training_sample,
-    holds,
-    majority_share,
-    minority_known,
-    wobbles,
 )
 from lossacc_tui.analysis.detectors.batch_fit import batches_refute_fixed
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k, k_backed
+from lossacc_tui.analysis.detectors.loss_motion import holds, wobbles
+from lossacc_tui.analysis.detectors.majority import majority_share, minority_known
 from lossacc_tui.analysis.detectors.repeat_chance import ChanceRuns
 from lossacc_tui.analysis.detectors.stuck_text import StuckText
+from lossacc_tui.analysis.detectors.train_side import fit_in_window, training_cannot_tell
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.track import x_values
 from lossacc_tui.model import Series
@@ -98,6 +97,7 @@ class AccStuck(StuckText):
             band = np.zeros(len(acc_y), dtype=bool)
             above = np.zeros(len(acc_y), dtype=bool)
             dead = np.zeros(len(acc_y), dtype=bool)
+            self._unsure = np.zeros(len(acc_y), dtype=np.int8)
             if loss is not None:
                 # a repeated accuracy means a model that ignores its inputs only when the loss is not
                 # finite, or the accuracy sits at 1/K while the loss is at (or above) ln K and not
@@ -173,7 +173,9 @@ class AccStuck(StuckText):
                         # its training loss (a smoothed objective holds that loss far above the label
                         # entropy at a perfect fit: tester 10's K-10_smooth-0.1_seed-1, 0.56 nats at
                         # training accuracy 1, was read as a network collapsed to a 0.98 class)
-                        fits |= fits_every_training_sample(lookup(self.ctx.train_acc, self.ctx.axis, acc.x))
+                        # ... at any evaluation of the frozen stretch: no prediction changes class while
+                        # it is frozen, so the model is the same classifier throughout (`train_side`)
+                        fits |= fit_in_window(self._loss_window(acc, self.ctx.train_acc))
                     blind_ok &= ~fits
                     keep_base &= ~fits
                     settled &= ~fits
@@ -196,6 +198,16 @@ class AccStuck(StuckText):
                         dead &= ~uses
                         collapsed &= ~uses
                         settled &= ~uses
+                        # ... and where the training numbers cannot tell a one-class model from one that
+                        # fits its samples (a training minority of a sample or two; a training loss on a
+                        # floor, label smoothing), they favour no reading: `possible` only (`train_side`)
+                        unsure = training_cannot_tell(self.ctx, acc.x, loss_y, dead | collapsed | settled)
+                        told = unsure == 0
+                        dead &= told
+                        collapsed &= told
+                        settled &= told
+                        band &= told | (frozen & share & base)  # (in the band itself: `possible` there)
+                        self._unsure = unsure
                     # "while training goes on": a model whose weights hardly change (a learning rate
                     # decayed to nothing) holds any accuracy frozen at a settled loss, so the
                     # base-rate reading is favoured only while the training loss still moves
@@ -264,6 +276,9 @@ class AccStuck(StuckText):
     def on_span(self, alert: Alert, lo: int, hi: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
         # the points of the span where the base-rate reading held (the latest few are enough)
         marks = self._marks[lo:hi]
+        unsure = np.flatnonzero(self._unsure[lo:hi])
+        if len(unsure):  # (why the training numbers favour no reading there: `train_side`)
+            alert.data["unsure"] = (int(acc.idx[lo + unsure[-1]]), int(self._unsure[lo + unsure[-1]]))
         hits = np.flatnonzero(marks)
         if len(hits):
             keep = alert.data.setdefault("base_idx", [])

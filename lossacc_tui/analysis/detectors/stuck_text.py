@@ -1,6 +1,6 @@
 """What an acc-stuck alert says: its title, evidence and claims, each about the alert's own frozen
 stretch (from where the run of equal accuracies began to its last frozen point). The conditions
-that open it are in stuck.py; the base-rate claims themselves in base_rate.py."""
+that open it are in stuck.py; the base-rate claims themselves in base_rate_claims.py."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import numpy as np
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Detector, classes_claim, level, names, value
-from lossacc_tui.analysis.detectors.base_rate import base_rate_claims, constant_guess_claim
+from lossacc_tui.analysis.detectors.base_rate_claims import base_rate_claims, constant_guess_claim
 from lossacc_tui.analysis.detectors.diverging import diverging_claims
+from lossacc_tui.analysis.detectors.train_side import why_not
 from lossacc_tui.analysis.quantities import fmt, fmt_x, points
 
 
@@ -127,6 +128,9 @@ class StuckText(Detector):
                     now=j == i,
                 )
             at_open = level(self.ctx.loss, max(int(alert.data["open_idx"]), s0), self.p)
+            unsure = alert.data.get("unsure")
+            if unsure is not None and s0 <= unsure[0] <= d:  # (`train_side`: the training numbers)
+                others = f"{why_not(self.ctx, self.ctx.x(self.series, unsure[0]), unsure[1])}. {others}"
             return [*out, constant_guess_claim(nm[0], x0, x1, first, loss_now, at_open, acc, others)]
         out.append(
             Claim(

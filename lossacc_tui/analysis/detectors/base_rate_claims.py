@@ -1,0 +1,147 @@
+"""The `at-majority-rate` and `one-class-predictor` claims of acc-stuck's base-rate reading: what the
+frozen accuracy and the loss's place against a constant guess's cost (base_rate.py) say, and the
+other readings they leave."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.detectors.base_rate import DECIDE, binary_entropy, prior_cost
+from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, span
+
+
+def base_rate_claims(
+    subject: str,
+    loss_name: str,
+    unit: str,
+    x0: float,
+    x1: float,
+    first_loss: float,
+    acc: float,
+    loss_now: float,
+    lvl_now: float,
+    k: int | None,
+    mark: int,
+    now: bool = True,
+) -> list[Claim]:
+    """`at-majority-rate` and `one-class-predictor` for an accuracy `acc` frozen since x0 while the
+    loss moved from `first_loss` to `loss_now` (level `lvl_now`, nats) into the base-rate band.
+    `mark` (stuck.py): 1 passing through (`possible`), 2 settled there, 3 settled at or above it,
+    still moving, with the training loss no lower (a collapsed network), 4 the loss and the
+    training loss holding within 0.2 % at or above it (a dead network); `likely` from 2. `now`: x1 is
+    the alert's latest point (the text says "since x0"; else "from x0 to x1", a span of its own)."""
+    h, hi = prior_cost(acc, k)
+    cost = fmt(h) if hi == h else f"{span(h, hi, 4, sep=' to ')}"
+    settled = mark >= 2
+    strength = "likely" if settled else "possible"
+    if mark == 4:
+        why = (
+            f"and the loss {fmt(loss_now)} is at or above the {fmt(h)} nats that the cheapest constant "
+            f"guess scoring {fmt(acc, 4)} costs (the entropy of labels whose most frequent class has "
+            "that share), while the loss and the training loss hold within 0.2 % from one evaluation "
+            "to the next: no training step changes the model beyond its last printed digits. A network "
+            "whose units are all off (only an output bias still moving), or whose outputs sit "
+            "saturated at the loss's clip, predicts one class and logs this"
+        )
+        others = (
+            "Another reading: a model that tells classes apart and whose learning rate is zero (a "
+            "schedule that has ended, frozen parameters); " + DECIDE
+        )
+    elif mark == 3:
+        why = (
+            f"and the loss level {fmt(lvl_now)} has stopped falling at or above the {fmt(h)} nats that the "
+            f"cheapest constant guess scoring {fmt(acc, 4)} costs (the entropy of labels whose most "
+            "frequent class has that share; more with more classes, or a guess off the shares), with "
+            "the training loss no lower: the loss still moves, so the weights change, yet not one "
+            "prediction changes class. A network that has collapsed to the most frequent class (often "
+            "a learning rate far too high) logs this"
+        )
+        others = (
+            "Another reading: a model that tells classes apart no better than a constant guess and "
+            "whose every prediction stays on one side of its boundary; " + DECIDE
+        )
+    elif settled:
+        why = (
+            f"and the loss level {fmt(lvl_now)} has settled at about the {cost} nats that "
+            f"predicting a rate of {fmt(acc, 4)} for every sample costs (the entropy of labels "
+            "whose most frequent class has that share): the model has learned the base rate"
+        )
+        others = (
+            "Another reading: a model that tells classes apart, with confidences that happen "
+            "to cost about as much, and not one prediction changing class; " + DECIDE
+        )
+    else:
+        why = (
+            f"and the loss level {fmt(lvl_now)} is about the {cost} nats that predicting a rate "
+            f"of {fmt(acc, 4)} for every sample costs (the entropy of labels whose most frequent "
+            "class has that share)"
+        )
+        others = (
+            "Not favoured yet: a model whose decision boundary stays put while its confidence "
+            "grows also holds accuracy frozen and passes through that cost while its loss "
+            "falls, and a model whose weights no longer change (a flat training loss) holds any "
+            "accuracy frozen; a loss that settles at that cost while the training loss still "
+            "moves favours the base rate, and " + DECIDE
+        )
+    return [
+        Claim(
+            "at-majority-rate",
+            strength,
+            x0,
+            x1,
+            f"{subject} {fmt(acc, 4)} is the share of the most frequent class: "
+            + (
+                f"it has not changed since {unit} {fmt_x(x0)}"
+                if now
+                else f"it held from {unit} {fmt_x(x0)} to {fmt_x(x1)}"
+            )
+            + f" while {loss_name} moved "
+            f"{arrow(first_loss, loss_now)}, " + why,
+            value=acc,
+            evidence={"loss_level": lvl_now, "base_rate_entropy": h},
+            others=others,
+        ),
+        Claim(
+            "one-class-predictor",
+            strength,
+            x0,
+            x1,
+            "the model predicts the most frequent class for (nearly) every sample",
+            others=(
+                "Another reading: a model that predicts both classes and whose decision "
+                "boundary no longer moves logs the same frozen accuracy and a falling loss. "
+                "The predicted-class counts decide (lossacc_tui.probe logs them), or "
+                "--majority RATE when the share of the most frequent class is known"
+            )
+            if strength == "possible"
+            else "The predicted-class counts decide (lossacc_tui.probe logs them)",
+        ),
+    ]
+
+
+def constant_guess_claim(
+    loss_name: str,
+    x0: float,
+    x1: float,
+    first_loss: float,
+    loss_now: float,
+    at_open: float,
+    acc: float,
+    others: str,
+) -> Claim:
+    """`one-class-predictor` (possible) for a frozen accuracy whose loss, when the alert opened, was
+    at or above what a constant guess scoring `acc` costs (H(acc) nats)."""
+    h = float(binary_entropy(np.array([acc]))[0])
+    return Claim(
+        "one-class-predictor",
+        "possible",
+        x0,
+        x1,
+        f"the model predicts one class for (nearly) every sample: {loss_name} moved "
+        f"{arrow(first_loss, loss_now)} without one prediction changing class, and its level "
+        f"{fmt(at_open)} when this opened was "
+        + ("no lower than" if at_open >= h else "about")
+        + f" the {fmt(h)} nats a constant guess scoring {fmt(acc, 4)} would cost",
+        others=others,
+    )

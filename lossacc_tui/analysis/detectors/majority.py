@@ -1,0 +1,65 @@
+"""Whether an accuracy can be the share of the most frequent class (a base-rate reading), and how
+many minority samples its evaluation set (or training split) must show for that reading to be
+favoured over a near-perfect model's last few mistakes."""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from lossacc_tui.analysis.resolution import decimals
+
+
+def majority_share(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndarray:
+    """Whether each accuracy (fraction, shape (n,)) can be the share of the most frequent class in a
+    base-rate reading: at least 1/2 and below 1 (a perfect score leaves no minority, and H(1) = 0
+    bounds nothing), and above 0.95 not on an evaluation set of known size `n_eval` (shape (n,),
+    NaN where unknown) with fewer than MIN_MINORITY minority samples. Above 0.95 the reading is
+    favoured only with a minority of that size shown (`minority_known`)."""
+    with np.errstate(invalid="ignore"):
+        out = (acc >= 0.5) & (acc < 1.0)
+        if n_eval is not None:
+            out &= ~((acc > 0.95) & ((1.0 - acc) * n_eval < MIN_MINORITY - 1e-6))
+        return out
+
+
+def minority_known(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndarray:
+    """Whether the base-rate reading of each accuracy (fraction, shape (n,)) may be favoured as far
+    as the evaluation set's size goes: always up to 0.95; above it (below 1) when the set holds a
+    minority of at least MIN_MINORITY samples: (1 - acc) x n, with n the set's size `n_eval`
+    (shape (n,), NaN where unknown) or else the least n whose grid k/n holds the value as printed
+    (`least_n`: 0.9525 printed to 4 decimals needs n >= 295). A near-perfect model on a small set
+    keeps its last few hard mistakes for many evaluations (the truth corpus's `sweep-lightning` at
+    52 of 53), which no bound on the loss tells from a one-class model; a 95/5 or 99/1 collapse on a
+    set of hundreds has a minority of tens of samples, and the bound H(acc) (`binary_entropy`) then
+    tells it from a model that uses its inputs."""
+    with np.errstate(invalid="ignore"):
+        out = acc < 1.0
+        for j in np.flatnonzero(out & (acc > 0.95)):
+            n = n_eval[j] if n_eval is not None and math.isfinite(n_eval[j]) else least_n(float(acc[j]))
+            out[j] = (1.0 - acc[j]) * n >= MIN_MINORITY - 1e-6
+        return out
+
+
+#: the fewest minority-class samples a base-rate reading above 95 % needs in its evaluation set
+MIN_MINORITY = 5
+
+
+@functools.lru_cache(maxsize=1024)
+def least_n(v: float) -> float:
+    """The least evaluation-set size n (1..20,000) whose grid k/n holds the accuracy `v` (a fraction)
+    within the precision it was printed with (`resolution.decimals`; float32 storage at the finest):
+    a lower bound on the set's size. NaN when none does (or v is not finite).
+
+    >>> least_n(0.9525), least_n(0.981132), least_n(0.5)
+    (295.0, 53.0, 2.0)
+    """
+    if not math.isfinite(v):
+        return math.nan
+    tol = 0.5 * 10.0 ** -decimals(v) + 6e-8
+    q = np.arange(1, 20_001, dtype=np.float64)
+    k = v * q
+    fit = np.flatnonzero(np.abs(k - np.rint(k)) <= q * tol + 1e-9)
+    return float(q[fit[0]]) if len(fit) else math.nan
