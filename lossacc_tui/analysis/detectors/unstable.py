@@ -147,12 +147,54 @@ class ValLossUnstable(PairDetector):
         if best[0] >= 0 and best[2] > alert.data.get("swing", (-1, -1, 0.0))[2]:
             alert.data["swing"] = best
 
+    def moves(self, alert: Alert, i: int) -> tuple[int, bool]:
+        """(rises, fell back): the separate rises of the loss up to point i, and whether it fell
+        back after the last of them. A rise is by at least sqrt(`unstable_ratio`) and
+        `unstable_min_abs` / 2 nats from the lowest point since the last fall, beyond the series' own
+        noise where a history measures it (`_noise_before`, `_record_bar`); a fall is to 1 /
+        sqrt(`unstable_ratio`) of the high since the last rise. Scanned from the window of the
+        alert's opening point on; a fall before the first rise (a loss still descending) is none.
+        Each point is scanned once (the zigzag's state is kept in alert.data['zig'] with the points
+        where moves were confirmed), so a closed alert counts only the moves of its own span."""
+        series = self.ctx.loss
+        if series is None:
+            return 0, False
+        r = math.sqrt(self.p.unstable_ratio)
+        floor = self.p.unstable_min_abs / 2
+        start = max(series.base, int(alert.data.get("start_idx", i)) - self.p.unstable_window + 1)
+        # (next point to scan, rising: a rise was the last move, low since the last fall, high since
+        # the last rise, the confirmed moves as (point, +1 rise / -1 fall))
+        nxt, up, low, high, moves = alert.data.get("zig", (start, False, math.inf, -math.inf, ()))
+        for k in range(nxt, i + 1):
+            v = value(series, k)
+            if not (math.isfinite(v) and v > 0):
+                continue
+            if up:
+                if v <= high / r:
+                    up, low, moves = False, v, (*moves, (k, -1))
+                else:
+                    high = max(high, v)
+            elif v < low:
+                low = v
+            elif v >= low * r and v - low >= floor and self._beyond_noise(v - low, k):
+                up, high, moves = True, v, (*moves, (k, 1))
+        alert.data["zig"] = (max(nxt, i + 1), up, low, high, moves)
+        seen = [d for k, d in moves if k <= i]
+        return seen.count(1), bool(seen) and seen[-1] < 0
+
+    def _beyond_noise(self, rise: float, i: int) -> bool:
+        """Whether a rise (nats) in the window ending at point i clears the series' own noise bars
+        (kept where no history measures them)."""
+        return not (rise < NOISE_Z * self._noise_before(i) or rise < self._record_bar(i))
+
     def severity(self, alert: Alert) -> Severity:
         # (with no mistake at the high, accuracy 1, the cost per mistake is no number: never critical)
         e = alert.evidence
         if rise_on_floor(self.ctx, e["loss_low_x"], e["loss_high_x"]) is not None:
             # right answers settling at a smoothed target's confidence, no more mistakes: information
             return "info"
+        if _one_spike(e):
+            return "info"  # (one rise that fell back: a spike so far, not a loss that swings)
         per_mistake = e.get("loss_per_mistake_at_high", 0.0)
         # (a training loss above this validation loss: the cost per mistake assumes right answers
         # cost nothing, which a smoothed or regularised training objective refutes: never critical)
@@ -161,9 +203,11 @@ class ValLossUnstable(PairDetector):
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
+        verb = "rose" if _one_spike(e) else "swings"  # (one rise that fell back: not yet swinging)
         return (
-            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} swings "
-            f"{span(e['loss_low'], e['loss_high'])} ({factor(e['ratio'], 1, lead=True)}) while "
+            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} {verb} "
+            f"{span(e['loss_low'], e['loss_high'])} ({factor(e['ratio'], 1, lead=True)}) "
+            f"{'and fell back ' if _one_spike(e) else ''}while "
             f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} stays "
             f"{span(e['acc_low'], e['acc_high'], 3)}"
         )
@@ -216,6 +260,7 @@ class ValLossUnstable(PairDetector):
         lo_v, hi_v = value(self.ctx.loss, lo_k), value(self.ctx.loss, hi_k)
         accs = [a for a in (value(self.ctx.acc, k) for k in range(lo_k, hi_k + 1)) if math.isfinite(a)]
         acc_at_hi = value(self.ctx.acc, hi_k)
+        rises, fell = self.moves(alert, i)
         return {
             "loss_high": hi_v,
             "loss_high_x": self.ctx.x(self.series, hi_k),
@@ -230,7 +275,14 @@ class ValLossUnstable(PairDetector):
             "train_loss_at_high": self.train_at(hi_k) if hi_k >= 0 else math.nan,
             "now_loss": value(self.ctx.loss, i),
             "now_acc": value(self.ctx.acc, i),
+            "rises": float(rises),
+            "fell_back": float(fell),
         }
+
+
+def _one_spike(e: dict[str, float]) -> bool:
+    """One rise of the loss that fell back (`ValLossUnstable.moves`): a spike, not yet a swinging loss."""
+    return e.get("rises") == 1 and bool(e.get("fell_back"))
 
 
 def _floored_training(e: dict[str, float]) -> bool:
