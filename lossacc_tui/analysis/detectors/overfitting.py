@@ -98,6 +98,7 @@ class Overfitting(Detector):
         self.train_raw_after_best = math.nan  # (... at the evaluation after the best; NaN: not yet)
         self._raw = self._raw_best = np.empty(0)  # the rows being judged: `_train_raw` now / at best
         self.best_idx = -1
+        self._prev_y = math.nan  # the validation loss at the point before this chunk
         self._carry = (0, 0)  # run lengths of the normal and the short-run condition so far
         self._ups = RiseRun()  # evaluations in a row the validation loss grew (the steady rule)
         self._trend = TrendRun()  # the slope's t over the last 6 evaluations (`rise.trend_rise`)
@@ -260,6 +261,16 @@ class Overfitting(Detector):
             # ... unless the evaluation set's size explains the rise (`sample_noise`: 32 samples move
             # a validation loss by a tenth of a nat between evaluations)
             short &= ~(y - best < p.rise_z * sample_noise_at(y, loss.idx, self._n_at()))
+            # ... or by the scatter its own evaluations show: a fall of d from the evaluation before
+            # says two of them differ by d (the difference of two draws has sqrt(2) times their
+            # deviation), and a rise above the best within rise_z of that is no rise (a loss that
+            # jumped x2.9 and fell most of the way back at lr 0.3 while the network collapsed)
+            prev = np.concatenate([[self._prev_y], y[:-1]])
+            with np.errstate(invalid="ignore"):
+                fall = np.where(np.isfinite(prev) & (prev > y), prev - y, 0.0)
+            short &= ~(y - best < p.rise_z * fall / math.sqrt(2.0))
+            if len(y):
+                self._prev_y = float(y[-1])
             # ... or one that rose at every evaluation since its best, three or more in a row, rise_rel
             # high, the training loss 2 x train_drop_rel lower: four values in rising order happen by
             # chance once in 24 orderings, without any estimate of the noise, and on a fixed
