@@ -261,14 +261,15 @@ class Overfitting(Detector):
             # ... unless the evaluation set's size explains the rise (`sample_noise`: 32 samples move
             # a validation loss by a tenth of a nat between evaluations)
             short &= ~(y - best < p.rise_z * sample_noise_at(y, loss.idx, self._n_at()))
-            # ... or by the scatter its own evaluations show: a fall of d from the evaluation before
-            # says two of them differ by d (the difference of two draws has sqrt(2) times their
-            # deviation), and a rise above the best within rise_z of that is no rise (a loss that
-            # jumped x2.9 and fell most of the way back at lr 0.3 while the network collapsed)
+            # ... or that is falling back: an evaluation that came down from the one before by more
+            # than it still stands above the best is nearer the best than the rise it ends (a loss
+            # that jumped x2.9 and fell most of the way back at lr 0.3 while the network collapsed:
+            # the training set's own loss at the epochs' ends had risen, 0.062 -> 0.091 -> 0.074,
+            # where the epochs' means fell 0.114 -> 0.100 -> 0.093)
             prev = np.concatenate([[self._prev_y], y[:-1]])
             with np.errstate(invalid="ignore"):
                 fall = np.where(np.isfinite(prev) & (prev > y), prev - y, 0.0)
-            short &= ~(y - best < p.rise_z * fall / math.sqrt(2.0))
+            short &= ~(y - best < fall)
             if len(y):
                 self._prev_y = float(y[-1])
             # ... or one that rose at every evaluation since its best, three or more in a row, rise_rel
