@@ -31,12 +31,11 @@ from lossacc_tui.analysis.detectors.rise import (
     span_rules,
     steady_rise,
 )
+from lossacc_tui.analysis.detectors.rise_carriers import rise_carriers
 from lossacc_tui.analysis.detectors.smoothing import on_floor
 from lossacc_tui.analysis.evidence import (
     mistakes_change,
     rise_claims,
-    training_fall_says_sharper,
-    who_carries_loss,
 )
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures, concat, split
 from lossacc_tui.analysis.quantities import arrow, fmt_x
@@ -408,23 +407,14 @@ class Overfitting(Detector):
             return out
         level = " level" if e.get("train_mean_of", 1.0) > 1 else ""  # (a mean of logged values: said so)
         out += mistakes_change(e["acc_at_best"], e["acc_now"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
-        t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
-        if not training_fall_says_sharper(t0, t1, e["now_val_loss"]):  # nothing favours either reading
-            out += who_carries_loss(e["now_val_loss"], e["acc_now"], self.ctx.classes.k, x0, x1, nm)
-            return on_floor(self.ctx, out, x0, x1)  # (the label-smoothing reading: h9k, smoothing.py)
-        why = (
-            f"{self.subject} rose while the training loss{level} fell {arrow(t0, t1)}: a model growing more "
-            "confident makes its right answers cheaper, so the extra cost sits on the samples it gets wrong"
-        )
-        out += who_carries_loss(
-            e["now_val_loss"],
-            e["acc_now"],
+        out += rise_carriers(
+            (e["now_val_loss"], e["acc_now"]),
+            (e["best_val_loss"], e["acc_at_best"]),
+            (e["train_loss_at_best"], e["train_loss_now"]),
             self.ctx.classes.k,
-            x0,
-            x1,
+            (x0, x1),
             nm,
-            "mistakes",
-            why,
-            since=(e["best_val_loss"], e["acc_at_best"]),
+            f"{self.subject} rose",
+            f"the training loss{level}",
         )
         return on_floor(self.ctx, out, x0, x1)  # (the label-smoothing reading: h9k, smoothing.py)
