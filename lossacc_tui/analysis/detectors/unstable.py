@@ -44,14 +44,17 @@ class ValLossUnstable(PairDetector):
     severity_doc = "warning/critical/info"
     meaning = (
         "validation loss swings by large factors while accuracy barely moves: a handful of extremely "
-        "confident wrong predictions dominate an unbounded mean (information when a training loss "
-        "floored above it at training accuracy 1 says right answers settle at a smoothed target)"
+        "confident wrong predictions dominate an unbounded mean (information when it rose once and fell "
+        "back, a spike so far, or when a training loss floored above it at training accuracy 1 says "
+        "right answers settle at a smoothed target)"
     )
     general = (
         "Validation loss swings by large factors while accuracy barely moves: a handful of extremely "
         "confident wrong predictions dominate an unbounded mean. Check the learning rate, input "
         "normalisation, evaluation mode (dropout, batch norm) and numerics (overflowing logits); list "
-        "the rows with the highest loss."
+        "the rows with the highest loss. One rise that fell back is information (a spike so far, which "
+        "one unlucky evaluation batch also gives); a loss that rises again after falling, or keeps "
+        "rising, is the warning."
     )
     n_open = 1
 
