@@ -154,7 +154,8 @@ class ValLossUnstable(PairDetector):
         """(rises, fell back): the separate rises of the loss up to point i, and whether it fell
         back after the last of them. A rise is by at least sqrt(`unstable_ratio`) and
         `unstable_min_abs` / 2 nats from the lowest point since the last fall, beyond the series' own
-        noise where a history measures it (`_noise_before`, `_record_bar`); a fall is to 1 /
+        noise where a history measures it (`_noise_before`, `_record_bar`), and more than one or two
+        samples can carry on an evaluation set of known size (`_sample_flip`); a fall is to 1 /
         sqrt(`unstable_ratio`) of the high since the last rise. Scanned from the window of the
         alert's opening point on; a fall before the first rise (a loss still descending) is none.
         Each point is scanned once (the zigzag's state is kept in alert.data['zig'] with the points
@@ -167,23 +168,43 @@ class ValLossUnstable(PairDetector):
         start = max(series.base, int(alert.data.get("start_idx", i)) - self.p.unstable_window + 1)
         # (next point to scan, rising: a rise was the last move, low since the last fall, high since
         # the last rise, the confirmed moves as (point, +1 rise / -1 fall))
-        nxt, up, low, high, moves = alert.data.get("zig", (start, False, math.inf, -math.inf, ()))
+        state = alert.data.get("zig", (start, False, math.inf, -1, -math.inf, ()))
+        nxt, up, low, low_k, high, moves = state
         for k in range(nxt, i + 1):
             v = value(series, k)
             if not (math.isfinite(v) and v > 0):
                 continue
             if up:
                 if v <= high / r:
-                    up, low, moves = False, v, (*moves, (k, -1))
+                    up, low, low_k, moves = False, v, k, (*moves, (k, -1))
                 else:
                     high = max(high, v)
             elif v < low:
-                low = v
-            elif v >= low * r and v - low >= floor and self._beyond_noise(v - low, k):
+                low, low_k = v, k
+            elif (
+                v >= low * r
+                and v - low >= floor
+                and self._beyond_noise(v - low, k)
+                and not self._sample_flip(v - low, low_k, k)
+            ):
                 up, high, moves = True, v, (*moves, (k, 1))
-        alert.data["zig"] = (max(nxt, i + 1), up, low, high, moves)
+        alert.data["zig"] = (max(nxt, i + 1), up, low, low_k, high, moves)
         seen = [d for k, d in moves if k <= i]
         return seen.count(1), bool(seen) and seen[-1] < 0
+
+    def _sample_flip(self, rise: float, k0: int, k1: int) -> bool:
+        """Whether a rise of the mean loss (nats) from point k0 to k1 is one or two samples: on an
+        evaluation set whose size n the accuracy's values reveal, rise x n nats in all is at most
+        what `flip_samples` confident mistakes cost (`flip_nats` each) and accuracy moved by at
+        most `flip_samples` samples (`detectors.flip`'s reading of a rise). False when n is unknown."""
+        ctx, p = self.ctx, self.p
+        n = ctx.acc_n_likely(k1) if ctx.acc_n_likely is not None else None
+        if n is None or k0 < 0:
+            return False
+        a0, a1 = value(ctx.acc, k0), value(ctx.acc, k1)
+        if not (math.isfinite(a0) and math.isfinite(a1)):
+            return False
+        return rise * n <= p.flip_samples * p.flip_nats and round(abs(a1 - a0) * n) <= p.flip_samples
 
     def _beyond_noise(self, rise: float, i: int) -> bool:
         """Whether a rise (nats) in the window ending at point i clears the series' own noise bars
