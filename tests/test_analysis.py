@@ -324,7 +324,7 @@ def test_analysis_does_not_import_textual() -> None:
 
 @pytest.mark.parametrize(
     "module",
-    ["stats", "quantities", "params", "alerts", "states", "analyzer"],
+    ["stats", "quantities", "params", "alerts", "states", "analyzer", "detectors.run_length"],
 )
 def test_docstring_examples(module: str) -> None:
     import doctest

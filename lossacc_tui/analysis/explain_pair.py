@@ -204,9 +204,26 @@ def _unstable(a: Alert, n: Names) -> Parts:
             f"That the rise is confidence more than counts follows from the logged numbers (a "
             f"{factor(e['ratio'], 1, lead=True)} swing with accuracy within "
             f"{(e['acc_high'] - e['acc_low']) * 100:.1f} points); which samples carry it, per-row losses "
-            "decide.",
+            f"decide. {_repeats(e, n)}",
         ),
     ]
+
+
+def _repeats(e: dict[str, float], n: Names) -> str:
+    """How often the loss rose and fell (`ValLossUnstable.moves`), and what that is evidence of."""
+    rises, fell = e.get("rises", math.nan), bool(e.get("fell_back"))
+    if rises == 1 and fell:
+        return (
+            f"So far {n.loss} rose once and fell back: one spike, which one evaluation set drawing a "
+            "few more costly samples, or one bad step, also gives. It is information until the loss "
+            "rises again after falling (a loss that keeps swinging is a warning); a spike far above "
+            "the best is loss-explosion's."
+        )
+    if rises == 1:
+        return f"{n.loss} has not fallen back from this rise yet."
+    if rises >= 2:
+        return f"{n.loss} rose {count(int(rises), 'time')} with a fall between: it keeps swinging."
+    return ""
 
 
 def _high_loss(a: Alert, n: Names) -> Parts:

@@ -52,7 +52,8 @@ def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
         ),
         (
             "How sure",
-            f"The alert opened on a rise held over {a.data['open_idx'] - a.data['start_idx'] + 1}+ "
+            few_evaluations(a, n)
+            + f"The alert opened on a rise held over {a.data['open_idx'] - a.data['start_idx'] + 1}+ "
             f"evaluations while the accuracy level stayed within {tol_words(e, n)} of where it was at the "
             "best loss or above it. A rise carried by a handful of extreme rows would show as "
             "val-loss-unstable; an accuracy that keeps dropping makes it plain overfitting. It closes at a "
@@ -172,7 +173,8 @@ def _overfitting(a: Alert, n: Names) -> Parts:
                 f"{count(int(a.data.get('held', 2)), 'evaluation')} (beyond what its evaluation set's size "
                 "moves a mean loss, where the accuracy's values reveal that size). "
                 if a.data.get("short")
-                else "Validation loss "
+                else few_evaluations(a, n)
+                + "Validation loss "
                 + _moved(change(e["now_val_loss"], e["best_val_loss"]))
                 + " against its best, "
                 f"judged beyond its own noise over {n.params.open_after}+ evaluations. "
@@ -188,6 +190,26 @@ def _overfitting(a: Alert, n: Names) -> Parts:
             f"{fmt(e['best_val_loss'])} and stops rising.",
         ),
     ]
+
+
+def few_evaluations(a: Alert, n: Names) -> str:
+    """'Little evidence: ...' when the alert opened with fewer evaluations logged than the
+    `noise_window` a series' noise is measured over (a fine-tune of a few epochs): the noise that
+    judged the rise comes from that few; "" otherwise."""
+    seen = int(a.data.get("open_idx", n.params.noise_window)) + 1
+    if seen >= n.params.noise_window:
+        return ""
+    return (
+        f"Little evidence: it opened at the {_ordinal(seen)} evaluation, so the noise the rise was judged "
+        f"against comes from {count(seen, 'evaluation')} at most (a series' noise is measured over "
+        f"{n.params.noise_window}); more evaluations may show the rise within it. "
+    )
+
+
+def _ordinal(k: int) -> str:
+    """1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, 21st."""
+    tail = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{tail}"
 
 
 def _moved(c: str) -> str:

@@ -24,8 +24,9 @@ from lossacc_tui.analysis.detectors.base import (
     value,
     value_at_x,
 )
-from lossacc_tui.analysis.detectors.overfitting import Overfitting, _run_lengths
+from lossacc_tui.analysis.detectors.overfitting import Overfitting
 from lossacc_tui.analysis.detectors.rise import beyond_best
+from lossacc_tui.analysis.detectors.run_length import run_lengths
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.gridfeed import GridFeeder
@@ -97,7 +98,7 @@ class ValDegrading(Overfitting):
             calm |= (tl <= tb * (1 - p.train_drop_rel)) | (tl >= tb * (1 + 2 * p.train_drop_rel))
             calm |= np.isfinite(sig) & ~beyond_best(y, best, sig, loss.idx, 0.0, p.noise_window)
         cond = rise & acc_fell & flat
-        self._rl = _run_lengths(cond, self._carry[0])
+        self._rl = run_lengths(cond, self._carry[0])
         self._srl = np.zeros(len(y), dtype=np.int64)  # no short-run path: three evaluations needed
         self._carry = (int(self._rl[-1]), 0)
         return self._rl >= p.open_after, calm

@@ -29,12 +29,11 @@ from lossacc_tui.analysis.detectors.rise import (
     span_rules,
     steady_rise,
 )
+from lossacc_tui.analysis.detectors.rise_carriers import rise_carriers
 from lossacc_tui.analysis.detectors.smoothing import on_floor
 from lossacc_tui.analysis.evidence import (
     mistakes_change,
     rise_claims,
-    training_fall_says_sharper,
-    who_carries_loss,
 )
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import arrow, change, fmt_x
@@ -216,27 +215,14 @@ class LossUpAccUp(PairDetector):
         out = rise_readings(self.ctx, self._flip(alert), x0, x1, nm[0], nm[2])
         out += mistakes_change(e["best_acc"], e["now_acc"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
         out += rise_claims(e["best_loss"], e["now_loss"], noise(self.ctx.loss, i), x0, x1, nm[0], nm[2])
-        t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
-        favour, why = "", ""
-        if training_fall_says_sharper(t0, t1, e["now_loss"]):
-            # the model grows more confident on what it fits (training loss falling), so its right
-            # answers get cheaper: the extra validation loss sits on the samples it gets wrong
-            favour = "mistakes"
-            why = (
-                f"{nm[0]} rose {change(e['now_loss'], e['best_loss'], signed=False)} while the training "
-                f"loss fell {arrow(t0, t1)}: a model growing more confident makes its right answers "
-                "cheaper, so the extra cost sits on the samples it gets wrong"
-            )
-        out += who_carries_loss(
-            e["now_loss"],
-            e["now_acc"],
+        out += rise_carriers(
+            (e["now_loss"], e["now_acc"]),
+            (e["best_loss"], e["best_acc"]),
+            (e["train_loss_at_best"], e["train_loss_now"]),
             self.ctx.classes.k,
-            x0,
-            x1,
+            (x0, x1),
             nm,
-            favour,
-            why,
-            since=(e["best_loss"], e["best_acc"]),
+            f"{nm[0]} rose {change(e['now_loss'], e['best_loss'], signed=False)}",
         )
         return on_floor(self.ctx, out, x0, x1)  # (the label-smoothing reading: h9k, smoothing.py)
 

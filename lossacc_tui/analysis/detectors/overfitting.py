@@ -18,7 +18,6 @@ from lossacc_tui.analysis.detectors.base import (
     noise,
     span_extreme,
     value,
-    value_at_x,
 )
 from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity
 from lossacc_tui.analysis.detectors.guess import guess_claim, guess_reading
@@ -31,33 +30,22 @@ from lossacc_tui.analysis.detectors.rise import (
     span_rules,
     steady_rise,
 )
+from lossacc_tui.analysis.detectors.rise_carriers import rise_carriers
+from lossacc_tui.analysis.detectors.run_length import run_lengths
+from lossacc_tui.analysis.detectors.short_rise import short_rise
 from lossacc_tui.analysis.detectors.smoothing import on_floor
+from lossacc_tui.analysis.detectors.train_join import train_at, train_level
 from lossacc_tui.analysis.evidence import (
     mistakes_change,
     rise_claims,
-    training_fall_says_sharper,
-    who_carries_loss,
 )
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures, concat, split
 from lossacc_tui.analysis.quantities import arrow, fmt_x
-from lossacc_tui.analysis.span_trend import SpanTrend, sample_noise_at, span_significant
+from lossacc_tui.analysis.span_trend import SpanTrend, span_significant
 from lossacc_tui.analysis.track import Feats, x_column
 from lossacc_tui.model import Series
 
 KEEP = ("y", "x", "idx", "sig_prev", "best", "best_idx")
-
-
-def _run_lengths(cond: np.ndarray, carry: int) -> np.ndarray:
-    """How many consecutive True values end at each position (the first run continues `carry`).
-
-    >>> _run_lengths(np.array([True, True, False, True]), 2).tolist()
-    [3, 4, 0, 1]
-    """
-    idx = np.arange(len(cond))
-    last_false = np.maximum.accumulate(np.where(~cond, idx, -1))
-    out = idx - last_false
-    out[last_false < 0] += carry
-    return out
 
 
 class Overfitting(Detector):
@@ -98,6 +86,7 @@ class Overfitting(Detector):
         self.train_raw_after_best = math.nan  # (... at the evaluation after the best; NaN: not yet)
         self._raw = self._raw_best = np.empty(0)  # the rows being judged: `_train_raw` now / at best
         self.best_idx = -1
+        self._prev_y = math.nan  # the validation loss at the point before this chunk
         self._carry = (0, 0)  # run lengths of the normal and the short-run condition so far
         self._ups = RiseRun()  # evaluations in a row the validation loss grew (the steady rule)
         self._trend = TrendRun()  # the slope's t over the last 6 evaluations (`rise.trend_rise`)
@@ -157,59 +146,15 @@ class Overfitting(Detector):
         return int(np.count_nonzero(np.cumprod(f.x <= col[-1])))
 
     def _train_level(self, xs: np.ndarray, idx: np.ndarray, width: int | None = None) -> np.ndarray:
-        """Mean of the last `half` training values (or `Ctx.train_window`, when larger; or `width`)
-        at or before each x (fixed order)."""
-        tv = self.train.raw  # (from absolute index `base` on: 0 unless the oldest points were folded)
-        tb = self.train.base
-        col = x_column(self.train, self.ctx.axis)
-        lo, hi = int(idx[0]) - tb, int(idx[-1]) + 1 - tb
-        same_rows = False
-        if col is None:
-            last = np.minimum(idx - tb, len(tv) - 1)
-        elif (
-            lo >= 0
-            and hi <= len(col)
-            and np.array_equal(col[lo:hi], xs)
-            and (hi == len(col) or col[hi] > xs[-1])
-            and bool(np.all(xs[1:] > xs[:-1]))
-        ):
-            last, same_rows = idx - tb, True  # logged on the same rows (Keras, fastai, JSON lines)
-        else:
-            last = np.searchsorted(col, xs, side="right") - 1
-        s = np.zeros(len(xs))
-        c = np.zeros(len(xs))
-        contiguous = same_rows
-        # (a per-step training loss: about an epoch's worth of points, `Ctx.train_window`)
-        for j in range(width or max(self.p.half, self.ctx.train_window)):
-            if j >= (hi if contiguous else int(last.max(initial=-1)) + 1):
-                break  # (a window longer than the series: no point is left to average)
-            if contiguous:  # a slice, NaN before the series start
-                v = np.full(len(xs), np.nan)
-                a = lo - j
-                v[max(0, -a) :] = tv[max(0, a) : hi - j]
-            else:
-                k = last - j
-                v = np.where(k >= 0, tv[np.maximum(k, 0)], np.nan)
-            fin = np.isfinite(v)
-            with np.errstate(over="ignore"):  # (values near the float maximum sum to inf)
-                s += np.where(fin, v, 0.0)
-            c += fin
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(c > 0, s / np.maximum(c, 1), np.nan)
+        """`train_join.train_level` of this run's training loss at the validation points (xs, idx):
+        over `half` values (or `Ctx.train_window`, when larger; or `width`)."""
+        return train_level(
+            self.train, self.ctx.axis, xs, idx, width or max(self.p.half, self.ctx.train_window)
+        )
 
     def _train_at(self, x: float) -> float:
-        """The training loss the text quotes at x: its value logged at or before x, or for a
-        per-step training loss the mean of its last `Ctx.train_window` values there (NaN: none)."""
-        w = self.ctx.train_window
-        if w <= 1:
-            return value_at_x(self.train, self.ctx.axis, x)
-        col = x_column(self.train, self.ctx.axis)
-        if col is None or not math.isfinite(x):
-            return math.nan
-        k = int(np.searchsorted(col, x, side="right"))
-        v = self.train.raw[max(0, k - w) : k]
-        v = v[np.isfinite(v)]
-        return float(v.mean()) if len(v) else math.nan
+        """`train_join.train_at`: the training loss the text quotes at x (NaN: none)."""
+        return train_at(self.train, self.ctx.axis, x, self.ctx.train_window)
 
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
@@ -250,33 +195,17 @@ class Overfitting(Detector):
             held = beyond_best(y, best, sig, loss.idx, 0.0, p.noise_window, fl)
             calm |= np.isfinite(sig) & ~held & ~steady
             calm &= ~span
-            # a short run (a fine-tune of a few epochs) cannot measure its noise: two evaluations
-            # with the validation loss 2 x rise_rel above its best and the training loss 2 x
-            # train_drop_rel below where it was then are enough, said to be little evidence
-            short = (loss.idx < p.noise_window) & (y >= best * (1 + 2 * p.rise_rel)) & (y > best)
-            short &= tl <= tb * (1 - 2 * p.train_drop_rel)
+            # a short run (a fine-tune of a few epochs), before its noise can be measured
+            fit_fell = tl <= tb * (1 - 2 * p.train_drop_rel)
             if len(raw) == len(y):
-                short &= ~(raw > raw_best * (1 - p.train_drop_rel))
-            # ... unless the evaluation set's size explains the rise (`sample_noise`: 32 samples move
-            # a validation loss by a tenth of a nat between evaluations)
-            short &= ~(y - best < p.rise_z * sample_noise_at(y, loss.idx, self._n_at()))
-            # ... or one that rose at every evaluation since its best, three or more in a row, rise_rel
-            # high, the training loss 2 x train_drop_rel lower: four values in rising order happen by
-            # chance once in 24 orderings, without any estimate of the noise, and on a fixed
-            # evaluation set the sampling noise above cancels, the same samples each time (tester 7:
-            # a 7-epoch fine-tune rising at every epoch, +11 %, was missed by the bar above)
-            # (not from a best at the first evaluation: after one epoch from the start, where training
-            # moves fastest, the loss rises and falls back within a few epochs often: +16 % over three
-            # epochs, back after two, under Adam with weight decay)
-            mono = (loss.idx < p.noise_window) & (ups >= 3) & (ups >= loss.idx - loss.best_idx)
-            mono &= loss.best_idx >= 1
-            mono &= (y >= best * (1 + p.rise_rel)) & (y > best) & (tl <= tb * (1 - 2 * p.train_drop_rel))
-            if len(raw) == len(y):
-                mono &= ~(raw > raw_best * (1 - p.train_drop_rel))
+                fit_fell &= ~(raw > raw_best * (1 - p.train_drop_rel))
+            short, mono = short_rise(loss, fit_fell, ups, self._prev_y, self._n_at(), p)
+            if len(y):
+                self._prev_y = float(y[-1])
             self._mono, self._ups_now = mono, ups
         cond = rise & train_fell
-        self._rl = _run_lengths(cond, self._carry[0])
-        self._srl = _run_lengths(short, self._carry[1])
+        self._rl = run_lengths(cond, self._carry[0])
+        self._srl = run_lengths(short, self._carry[1])
         self._carry = (int(self._rl[-1]), int(self._srl[-1]))
         return (self._rl >= p.open_after) | (self._srl >= 2) | mono, calm
 
@@ -396,23 +325,14 @@ class Overfitting(Detector):
             return out
         level = " level" if e.get("train_mean_of", 1.0) > 1 else ""  # (a mean of logged values: said so)
         out += mistakes_change(e["acc_at_best"], e["acc_now"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
-        t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
-        if not training_fall_says_sharper(t0, t1, e["now_val_loss"]):  # nothing favours either reading
-            out += who_carries_loss(e["now_val_loss"], e["acc_now"], self.ctx.classes.k, x0, x1, nm)
-            return on_floor(self.ctx, out, x0, x1)  # (the label-smoothing reading: h9k, smoothing.py)
-        why = (
-            f"{self.subject} rose while the training loss{level} fell {arrow(t0, t1)}: a model growing more "
-            "confident makes its right answers cheaper, so the extra cost sits on the samples it gets wrong"
-        )
-        out += who_carries_loss(
-            e["now_val_loss"],
-            e["acc_now"],
+        out += rise_carriers(
+            (e["now_val_loss"], e["acc_now"]),
+            (e["best_val_loss"], e["acc_at_best"]),
+            (e["train_loss_at_best"], e["train_loss_now"]),
             self.ctx.classes.k,
-            x0,
-            x1,
+            (x0, x1),
             nm,
-            "mistakes",
-            why,
-            since=(e["best_val_loss"], e["acc_at_best"]),
+            f"{self.subject} rose",
+            f"the training loss{level}",
         )
         return on_floor(self.ctx, out, x0, x1)  # (the label-smoothing reading: h9k, smoothing.py)

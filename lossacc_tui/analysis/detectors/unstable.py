@@ -44,14 +44,17 @@ class ValLossUnstable(PairDetector):
     severity_doc = "warning/critical/info"
     meaning = (
         "validation loss swings by large factors while accuracy barely moves: a handful of extremely "
-        "confident wrong predictions dominate an unbounded mean (information when a training loss "
-        "floored above it at training accuracy 1 says right answers settle at a smoothed target)"
+        "confident wrong predictions dominate an unbounded mean (information when it rose once and fell "
+        "back, a spike so far, or when a training loss floored above it at training accuracy 1 says "
+        "right answers settle at a smoothed target)"
     )
     general = (
         "Validation loss swings by large factors while accuracy barely moves: a handful of extremely "
         "confident wrong predictions dominate an unbounded mean. Check the learning rate, input "
         "normalisation, evaluation mode (dropout, batch norm) and numerics (overflowing logits); list "
-        "the rows with the highest loss."
+        "the rows with the highest loss. One rise that fell back is information (a spike so far, which "
+        "one unlucky evaluation batch also gives); a loss that rises again after falling, or keeps "
+        "rising, is the warning."
     )
     n_open = 1
 
@@ -147,12 +150,75 @@ class ValLossUnstable(PairDetector):
         if best[0] >= 0 and best[2] > alert.data.get("swing", (-1, -1, 0.0))[2]:
             alert.data["swing"] = best
 
+    def moves(self, alert: Alert, i: int) -> tuple[int, bool]:
+        """(rises, fell back): the separate rises of the loss up to point i, and whether it fell
+        back after the last of them. A rise is by at least sqrt(`unstable_ratio`) and
+        `unstable_min_abs` / 2 nats from the lowest point since the last fall, beyond the series' own
+        noise where a history measures it (`_noise_before`, `_record_bar`), and more than one or two
+        samples can carry on an evaluation set of known size (`_sample_flip`); a fall is to 1 /
+        sqrt(`unstable_ratio`) of the high since the last rise. Scanned from the window of the
+        alert's opening point on; a fall before the first rise (a loss still descending) is none.
+        Each point is scanned once (the zigzag's state is kept in alert.data['zig'] with the points
+        where moves were confirmed), so a closed alert counts only the moves of its own span."""
+        series = self.ctx.loss
+        if series is None:
+            return 0, False
+        r = math.sqrt(self.p.unstable_ratio)
+        floor = self.p.unstable_min_abs / 2
+        start = max(series.base, int(alert.data.get("start_idx", i)) - self.p.unstable_window + 1)
+        # (next point to scan, rising: a rise was the last move, low since the last fall, high since
+        # the last rise, the confirmed moves as (point, +1 rise / -1 fall))
+        state = alert.data.get("zig", (start, False, math.inf, -1, -math.inf, ()))
+        nxt, up, low, low_k, high, moves = state
+        for k in range(nxt, i + 1):
+            v = value(series, k)
+            if not (math.isfinite(v) and v > 0):
+                continue
+            if up:
+                if v <= high / r:
+                    up, low, low_k, moves = False, v, k, (*moves, (k, -1))
+                else:
+                    high = max(high, v)
+            elif v < low:
+                low, low_k = v, k
+            elif (
+                v >= low * r
+                and v - low >= floor
+                and self._beyond_noise(v - low, k)
+                and not self._sample_flip(v - low, low_k, k)
+            ):
+                up, high, moves = True, v, (*moves, (k, 1))
+        alert.data["zig"] = (max(nxt, i + 1), up, low, low_k, high, moves)
+        seen = [d for k, d in moves if k <= i]
+        return seen.count(1), bool(seen) and seen[-1] < 0
+
+    def _sample_flip(self, rise: float, k0: int, k1: int) -> bool:
+        """Whether a rise of the mean loss (nats) from point k0 to k1 is one or two samples: on an
+        evaluation set whose size n the accuracy's values reveal, rise x n nats in all is at most
+        what `flip_samples` confident mistakes cost (`flip_nats` each) and accuracy moved by at
+        most `flip_samples` samples (`detectors.flip`'s reading of a rise). False when n is unknown."""
+        ctx, p = self.ctx, self.p
+        n = ctx.acc_n_likely(k1) if ctx.acc_n_likely is not None else None
+        if n is None or k0 < 0:
+            return False
+        a0, a1 = value(ctx.acc, k0), value(ctx.acc, k1)
+        if not (math.isfinite(a0) and math.isfinite(a1)):
+            return False
+        return rise * n <= p.flip_samples * p.flip_nats and round(abs(a1 - a0) * n) <= p.flip_samples
+
+    def _beyond_noise(self, rise: float, i: int) -> bool:
+        """Whether a rise (nats) in the window ending at point i clears the series' own noise bars
+        (kept where no history measures them)."""
+        return not (rise < NOISE_Z * self._noise_before(i) or rise < self._record_bar(i))
+
     def severity(self, alert: Alert) -> Severity:
         # (with no mistake at the high, accuracy 1, the cost per mistake is no number: never critical)
         e = alert.evidence
         if rise_on_floor(self.ctx, e["loss_low_x"], e["loss_high_x"]) is not None:
             # right answers settling at a smoothed target's confidence, no more mistakes: information
             return "info"
+        if _one_spike(e):
+            return "info"  # (one rise that fell back: a spike so far, not a loss that swings)
         per_mistake = e.get("loss_per_mistake_at_high", 0.0)
         # (a training loss above this validation loss: the cost per mistake assumes right answers
         # cost nothing, which a smoothed or regularised training objective refutes: never critical)
@@ -161,9 +227,11 @@ class ValLossUnstable(PairDetector):
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
+        verb = "rose" if _one_spike(e) else "swings"  # (one rise that fell back: not yet swinging)
         return (
-            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} swings "
-            f"{span(e['loss_low'], e['loss_high'])} ({factor(e['ratio'], 1, lead=True)}) while "
+            f"{self.ctx.loss.name if self.ctx.loss else 'loss'} {verb} "
+            f"{span(e['loss_low'], e['loss_high'])} ({factor(e['ratio'], 1, lead=True)}) "
+            f"{'and fell back ' if _one_spike(e) else ''}while "
             f"{self.ctx.acc.name if self.ctx.acc else 'accuracy'} stays "
             f"{span(e['acc_low'], e['acc_high'], 3)}"
         )
@@ -216,6 +284,7 @@ class ValLossUnstable(PairDetector):
         lo_v, hi_v = value(self.ctx.loss, lo_k), value(self.ctx.loss, hi_k)
         accs = [a for a in (value(self.ctx.acc, k) for k in range(lo_k, hi_k + 1)) if math.isfinite(a)]
         acc_at_hi = value(self.ctx.acc, hi_k)
+        rises, fell = self.moves(alert, i)
         return {
             "loss_high": hi_v,
             "loss_high_x": self.ctx.x(self.series, hi_k),
@@ -230,7 +299,14 @@ class ValLossUnstable(PairDetector):
             "train_loss_at_high": self.train_at(hi_k) if hi_k >= 0 else math.nan,
             "now_loss": value(self.ctx.loss, i),
             "now_acc": value(self.ctx.acc, i),
+            "rises": float(rises),
+            "fell_back": float(fell),
         }
+
+
+def _one_spike(e: dict[str, float]) -> bool:
+    """One rise of the loss that fell back (`ValLossUnstable.moves`): a spike, not yet a swinging loss."""
+    return e.get("rises") == 1 and bool(e.get("fell_back"))
 
 
 def _floored_training(e: dict[str, float]) -> bool:
