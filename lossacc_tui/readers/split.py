@@ -43,7 +43,7 @@ from lossacc_tui.readers.split_rows import (
     plain_ties,
     same_values,
 )
-from lossacc_tui.readers.strays import concat, verdict
+from lossacc_tui.readers.strays import concat, verdict, verdict_unplaced
 
 WINDOW = 64
 LANE_TIMEOUT = 64
@@ -194,8 +194,10 @@ class Splitter:
         problem recorded), cannot be told yet ("hold": no record with an x after it in this batch,
         more to come), or neither (None: placed as before). readers/strays.py."""
         xi = float(x[i])
-        if math.isnan(xi) or i in batch.starts:
+        if i in batch.starts:
             return None
+        if math.isnan(xi):
+            return self._stray_unplaced(batch, names, x, i, final)
         keys = keys_of(batch, names, i)
         vals = {n: float(batch.values[n][i]) for n in keys}
         seen = self._seen_at(batch, names, x, seg, keep, i, xi)
@@ -207,6 +209,29 @@ class Splitter:
             return None
         lane = max(fits, key=lambda ln: ln.last_used)
         said = verdict(batch, x, i, lane.last_x, final, self.axis or "x")
+        if isinstance(said, tuple):
+            self.strays.append(said)
+            return "stray"
+        return said
+
+    def _stray_unplaced(
+        self, batch: Batch, names: list[str], x: np.ndarray, i: int, final: bool
+    ) -> str | None:
+        """`_stray` for row i, which has no x on the split axis (an evaluation with an epoch and no
+        step): it goes to the most recent run, unless it goes back on its other axis below what that
+        run logged of the same metrics (a stray evaluation written again later: readers/strays.py)."""
+        other = _other_x(batch, i)
+        lane = self._recent
+        if other is None or lane is None:
+            return None
+        held = keys_of(batch, names, i)
+        keys = [n for n in names if n in held]
+        axis, v = other
+        last = max((lane.unplaced.get(f"{axis}:{k}", -math.inf) for k in keys), default=-math.inf)
+        if not v < last:
+            return None
+        back = f"{axis} {v:g} ({', '.join(keys)}) goes back: this run logged them up to {axis} {last:g}"
+        said = verdict_unplaced(batch, x, i, lane.last_x, final, self.axis or "x", axis, back)
         if isinstance(said, tuple):
             self.strays.append(said)
             return "stray"
@@ -281,6 +306,10 @@ class Splitter:
             self._floor = i
         elif math.isnan(xi):
             lane = self._recent or self._new_lane()
+            if (other := _other_x(batch, i)) is not None:
+                for k in keys_of(batch, names, i):
+                    key = f"{other[0]}:{k}"
+                    lane.unplaced[key] = max(lane.unplaced.get(key, -math.inf), other[1])
         else:
             keys = keys_of(batch, names, i)
             vals = {n: float(batch.values[n][i]) for n in keys}
@@ -346,6 +375,9 @@ class Splitter:
         lane = max(fits, key=lambda ln: ln.last_used)
         self._resumes[i] = xi
         self._forgot.append((lane.seg, xi, i))
+        # the Source cuts the run's points from x on, on this axis; what has no x here stays
+        cut = f"{self.axis}:"
+        lane.unplaced = {k: v for k, v in lane.unplaced.items() if k.startswith(cut) and v < xi}
         self.resumed += 1
         # what the run logged from x on is replaced: never a duplicate of what comes now
         self._window = deque((s for s in self._window if s.seg != lane.seg or s.x < xi), maxlen=WINDOW)
@@ -406,6 +438,15 @@ class Splitter:
         self._ordinal_next = float(batch.step[-1]) + 1
         self._row += batch.n
         return cut_batch(batch, seg, np.ones(batch.n, dtype=bool))
+
+
+def _other_x(batch: Batch, i: int) -> tuple[str, float] | None:
+    """Row i's x on the axis other than the split one, for a row with no x on the split axis:
+    ('epoch', e) when it has an epoch, else ('step', s); None when it has neither."""
+    for axis, col in (("epoch", batch.epoch), ("step", batch.step)):
+        if col is not None and not math.isnan(float(col[i])):
+            return axis, float(col[i])
+    return None
 
 
 __all__ = ["LANE_TIMEOUT", "TIES_FAST", "WINDOW", "Splitter"]

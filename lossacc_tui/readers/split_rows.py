@@ -25,6 +25,9 @@ class Lane:
     first_x: float = math.inf  # its lowest x (a record going back past it is no resume)
     keys: frozenset[str] = frozenset()  # every metric it has logged
     span: EpochSpan = field(default_factory=EpochSpan)  # its steps, while they share one epoch
+    #: metric -> the highest other-axis x (the epoch, on a step axis) of its records placed with no
+    #: x on the split axis (an evaluation with an epoch and no step): one going back is a stray
+    unplaced: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

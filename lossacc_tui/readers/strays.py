@@ -73,4 +73,25 @@ def verdict(
     )
 
 
-__all__ = ["concat", "verdict"]
+def verdict_unplaced(
+    batch: Batch, x: np.ndarray, i: int, lane_last: float, final: bool, axis: str, other: str, back: str
+) -> tuple[int | None, str] | str | None:
+    """Row i has no x on the split axis (`axis`), only on the `other` one (an evaluation with an
+    epoch and no step), and goes back there below what its run logged of the same metrics
+    (`back` says how): (its line, the problem) when it is a stray: the next row with an x carries on
+    above `lane_last`, the run's last x, or no row follows it at the end of the file (it cannot
+    resume a run: it has no x to resume from); "hold" when no row with an x follows it in the batch
+    and more may come; None when the next row goes back too (a new run may begin there)."""
+    after = np.flatnonzero(~np.isnan(x[i + 1 :]))
+    line = None if batch.line is None else int(batch.line[i])
+    if not len(after):
+        if not final:
+            return "hold"
+        return line, f"{back}, and nothing follows it: a stray record, kept out"
+    j = i + 1 + int(after[0])
+    if j in batch.starts or not float(x[j]) > lane_last:
+        return None
+    return line, f"{back}, and the next record carries on at {axis} {float(x[j]):g}: a stray record, kept out"
+
+
+__all__ = ["concat", "verdict", "verdict_unplaced"]
