@@ -27,11 +27,13 @@ glued onto it. Records whose x is above every x before are placed in one vectori
 from __future__ import annotations
 
 import math
-from collections import deque
+from collections import Counter, deque
 
 import numpy as np
 
 from lossacc_tui.model import Batch
+from lossacc_tui.readers import epoch_count
+from lossacc_tui.readers.epoch_count import EpochCount
 from lossacc_tui.readers.epoch_steps import EpochAxis
 from lossacc_tui.readers.split_rows import (
     Lane,
@@ -73,6 +75,11 @@ class Splitter:
         self._switched = -1  # the run whose step went back at a new epoch
         self._held: Batch | None = None  # a record going back into a run, and what follows it
         self.strays: list[tuple[int | None, str]] = []  # (line, problem) of stray records (caller takes)
+        #: set once an epoch-only file shows per-batch records (readers/epoch_count.py)
+        self.counted: EpochCount | None = None
+        self._writers = False  # that file's repeated records were read as writers: never asked again
+        self._top: Counter[frozenset[str]] = Counter()  # metric sets of the records at the top x
+        self._top_x = math.nan
 
     @property
     def restarts(self) -> int:
@@ -99,12 +106,12 @@ class Splitter:
         if self.axis == "ordinal":
             return self._split_ordinal(batch)
         given = batch
-        if self.epochs is not None:
-            batch, x = self.epochs.convert(batch)
+        converted: EpochAxis | EpochCount | None = self.epochs or self.counted
+        if converted is not None:
+            batch, x = converted.convert(batch)
         else:
             raw = batch.step if self.axis == "step" else batch.epoch
             x = np.full(batch.n, np.nan) if raw is None else raw
-        converted = self.epochs
         out, end, why = self._split(batch, x, final)
         if converted is not None:
             converted.commit(end)
@@ -115,6 +122,8 @@ class Splitter:
         if why == "hold":
             self._held = rest
             return out
+        if why == "batches":  # per-batch records with no step: x is now the fractional epoch
+            return out + self.split(rest, final)
         # a run's step went back at a new epoch: from here on its x is the fractional epoch, and
         # what it holds so far moves there too (`Batch.reaxis`, on its first part after this)
         more = self.split(rest, final)
@@ -128,8 +137,9 @@ class Splitter:
         self, batch: Batch, x: np.ndarray, final: bool
     ) -> tuple[list[tuple[int, Batch]], int, str | None]:
         """`split` of one batch on x, up to a row where a run's step goes back at a new epoch
-        ("epochs") or a record going back into a run that nothing after it in the batch decides
-        ("hold"): (the parts before that row, its index, why; None: the whole batch was split)."""
+        ("epochs"), a record that shows per-batch records with no step ("batches") or a record
+        that nothing after it in the batch decides ("hold"): (the parts before that row, its
+        index, why; None: the whole batch was split)."""
         self._current = batch
         valid = ~np.isnan(x)
         prev_max = np.maximum.accumulate(np.concatenate(([self._max_x], np.where(valid, x, -np.inf))))
@@ -148,6 +158,10 @@ class Splitter:
         end, why = batch.n, None
         for i in np.flatnonzero(slow):
             self._fast(x, seg, start, int(i))
+            said = self._per_batch_at(batch, names, x, keep, float(prev_max[i]), int(i), final)
+            if said is not None:
+                end, why = int(i), said
+                break
             if self._per_epoch_at(batch, x, int(i)):
                 end, why = int(i), "epochs"
                 break
@@ -164,6 +178,8 @@ class Splitter:
         else:
             self._fast(x, seg, start, batch.n)
         self._max_x = max(self._max_x, float(prev_max[end]))
+        if self.axis == "epoch" and self.counted is None and not self._writers:
+            self._count_top(batch, names, x, keep, end)
         for j in range(max(0, end - WINDOW), end):
             if keep[j] and not self._forgotten(j, int(seg[j]), float(x[j])):
                 keys = keys_of(batch, names, j)
@@ -236,6 +252,39 @@ class Splitter:
             self.strays.append(said)
             return "stray"
         return said
+
+    def _per_batch_at(
+        self, batch: Batch, names: list[str], x: np.ndarray, keep: np.ndarray, top: float, i: int, final: bool
+    ) -> str | None:
+        """Whether row i, in a file split on the epoch, repeats at the top epoch metrics a record
+        there logged: then that epoch's records decide between per-batch records ("batches": x is
+        the fractional epoch from row i on) and writers (None), or cannot yet ("hold").
+        readers/epoch_count.py."""
+        if self.axis != "epoch" or self.counted is not None or self._writers or i in batch.starts:
+            return None
+        xi = float(x[i])
+        if xi != top:  # (NaN too)
+            return None
+        counts = Counter(self._top) if self._top_x == xi else Counter()
+        for j in np.flatnonzero((x[self._floor : i] == xi) & keep[self._floor : i]) + self._floor:
+            counts[keys_of(batch, names, int(j))] += 1
+        if keys_of(batch, names, i) not in counts:
+            return None
+        said = epoch_count.verdict(batch, names, x, i, counts, final)
+        if said is None:
+            self._writers = True
+            return None
+        if isinstance(said, str):
+            return said
+        self.counted = EpochCount(said[0], xi, counts, said[1])
+        return "batches"
+
+    def _count_top(self, batch: Batch, names: list[str], x: np.ndarray, keep: np.ndarray, end: int) -> None:
+        """The metric sets of the records placed at the top x, rows before `end` of this batch added."""
+        if self._top_x != self._max_x:
+            self._top, self._top_x = Counter(), self._max_x
+        for j in np.flatnonzero((x[:end] == self._max_x) & keep[:end]):
+            self._top[keys_of(batch, names, int(j))] += 1
 
     def _per_epoch_at(self, batch: Batch, x: np.ndarray, i: int) -> bool:
         """Whether row i (its x not above every x before) is the first record of a new epoch of
