@@ -324,3 +324,34 @@ def test_the_epoch_count_printed_beside_the_epoch_reads_the_same(tmp_path: Path)
     run, problems = read_one(path)
     assert_read_as_trained(run, truth)
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("fmt", "ndigits"),
+    [("\tAcc: {:.2f}%", 4), (", Accuracy: {:.1f}%", 3), ("  Acc: {:.2f}", 4)],
+    ids=["tab-percent", "comma-accuracy", "bare-percent-number"],
+)
+def test_a_training_accuracy_printed_after_the_loss_is_read_as_train_accuracy(
+    tmp_path: Path, fmt: str, ndigits: int
+) -> None:
+    # tester 12: `Train Epoch: 1 [0/600 (0%)]\tLoss: 1.41\tAcc: 55.00%` lost the accuracy, silently
+    path = tmp_path / "train.log"
+    truth = mnist_log(path, epochs=6, train_acc=fmt)
+    run, problems = read_one(path)
+    assert problems == []
+    assert run.series["acc"].role == "train_acc"
+    acc = run.series["acc"]
+    assert list(acc.epochs) == list(run.series["loss"].epochs)
+    np.testing.assert_allclose(
+        acc.values, [round(100 * a, ndigits - 2) / 100 for a in truth.logged_acc], atol=1e-9
+    )
+
+
+def test_a_training_accuracy_it_cannot_read_is_a_problem(tmp_path: Path) -> None:
+    path = tmp_path / "train.log"
+    mnist_log(path, epochs=2, train_acc="\tAcc: {:.2f}%")
+    text = path.read_text().replace("Acc: ", "Acc: tensor(", 1)
+    path.write_text(text)
+    run, problems = read_one(path)
+    assert [p.line for p in problems] == [1] and "training accuracy not read" in problems[0].message
+    assert len(run.series["acc"]) == 10 - 1 and len(run.series["loss"]) == 10
