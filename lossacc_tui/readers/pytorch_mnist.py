@@ -24,17 +24,18 @@ copy of n/N and is not read.
 
 Series: `loss` (the batch's training loss: `F.nll_loss` of `log_softmax`, a mean cross-entropy in
 nats), `acc` (a training accuracy many copies print after the loss, `\tAcc: 55.00%`, `Accuracy:
-0.55` or `Acc: 70/128`, read as a fraction; one that cannot be read is a problem line), `test_loss` (the evaluation's `Average loss`: the summed cross-entropy over the set divided
-by its size N, nats) and `test_acc` (`Accuracy: k/N` read as the fraction k/N; the percent in
+0.55` or `Acc: 70/128`, read as a fraction; one that cannot be read is a problem line),
+`test_loss` (the evaluation's `Average loss`: the summed cross-entropy over the set divided by its
+size N, nats) and `test_acc` (`Accuracy: k/N` read as the fraction k/N; the percent in
 parentheses, rounded to whole percent by the example, is not read). `Validation set:` lines give
 `val_loss`/`val_acc`; a `Train set:` evaluation gives `train_set_loss`/`train_set_acc`; a second
 evaluation with the same wording before the next training line (a validation and a test set both
 printed as `Test set:`) gives `test2_loss`/`test2_acc`. The losses are not marked as cross-entropy
 (`Run.loss_kind`): the scripts copied from the example print other losses on the same `Train Epoch`
 line (its VAE prints a summed reconstruction loss), so the format does not say what the loss
-measures. The evaluation-set size N is exact in the log, but the analysis has no input for a size a
-reader knows (it reveals N from the accuracy values themselves, `analysis/resolution.py`, as for a
-Keras CSV of the same numbers), so it is not handed over.
+measures. The evaluation-set size N is exact in the log: the evaluation's loss and accuracy series
+carry it (`Series.eval_size`, while every evaluation of that series printed the same N; where one
+printed another N, it is unset again and a problem line says so).
 
 One training is one run. A training line at or before the first position of the run being read
 (epoch 1, sample 0 again: a second training appended to the same file) begins a new run, marked
@@ -190,6 +191,17 @@ class PytorchMnistReader(Reader):
             self.problem(line, f"training accuracy not read: {rest.strip()[:40]!r}")
         out.add(values, epoch=x, line=line, new_run=new_run)
 
+    def _size(self, line: int, name: str, size: int) -> None:
+        """The evaluation `name` printed `k/size`: its series' `eval_size` (readers/base.py), kept
+        while every evaluation of it printed the same size."""
+        was = self.eval_sizes.get(f"{name}_acc")
+        if was == 0:
+            return
+        if was is not None and was != size:
+            self.problem(line, f"{name} evaluated on {size} samples here, on {was} before: no one set size")
+            size = 0  # (0: not one size; the series' size is unset)
+        self.eval_sizes[f"{name}_loss"] = self.eval_sizes[f"{name}_acc"] = size
+
     def _eval_x(self) -> float:
         """Where an evaluation goes: the end of the epoch trained last when its last printed batch
         was the epoch's last printed one (the next would be past the end: the example's `test()`
@@ -213,6 +225,8 @@ class PytorchMnistReader(Reader):
         # its validation and its test set both as `Test set:`) is another series: `test2_loss`
         k = self._evals[prefix] = self._evals.get(prefix, 0) + 1
         name = prefix if k == 1 else f"{prefix}{k}"
+        if m.group(3) is not None and acc is not None:
+            self._size(line, name, int(m.group(4)))
         values: dict[str, float] = {}
         if loss is not None:
             values[f"{name}_loss"] = loss
