@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lossacc_tui.model import Batch
-from lossacc_tui.readers.split_rows import keys_of
+from lossacc_tui.readers.split_rows import Rows, keys_of
 
 #: one set of metrics logged this many times at one epoch: per-batch records without waiting
 MANY = 16
@@ -148,4 +148,42 @@ class EpochCount:
         self._seen = {}
 
 
-__all__ = ["MANY", "EpochCount", "verdict"]
+class PerBatchWatch:
+    """The Splitter's watch, in a file split on the epoch, for the first record that repeats at the
+    top epoch metrics a record there logged (module docstring)."""
+
+    def __init__(self) -> None:
+        self.writers = False  # the repeats were read as writers: never asked again
+        self._top: Counter[frozenset[str]] = Counter()  # metric sets of the records at the top x
+        self._top_x = math.nan
+
+    def at(self, rows: Rows, i: int, top: float, floor: int, final: bool) -> EpochCount | str | None:
+        """Row i (not above the top x `top` of the rows before it; rows before `floor` are of an
+        earlier run): an `EpochCount` when it shows per-batch records (x is the fractional epoch
+        from row i on), "hold" when that cannot be told yet, None otherwise."""
+        xi = float(rows.x[i])
+        if self.writers or i in rows.batch.starts or xi != top:  # (NaN too)
+            return None
+        counts = Counter(self._top) if self._top_x == xi else Counter()
+        for j in np.flatnonzero((rows.x[floor:i] == xi) & rows.keep[floor:i]) + floor:
+            counts[rows.keys(int(j))] += 1
+        if rows.keys(i) not in counts:
+            return None
+        said = verdict(rows.batch, rows.names, rows.x, i, counts, final)
+        if said is None:
+            self.writers = True
+            return None
+        if isinstance(said, str):
+            return said
+        return EpochCount(said[0], xi, counts, said[1])
+
+    def count_top(self, rows: Rows, end: int, top: float) -> None:
+        """Rows before `end` were placed and `top` is the top x now: the metric sets of the
+        records at it, counted."""
+        if self._top_x != top:
+            self._top, self._top_x = Counter(), top
+        for j in np.flatnonzero((rows.x[:end] == top) & rows.keep[:end]):
+            self._top[rows.keys(int(j))] += 1
+
+
+__all__ = ["MANY", "EpochCount", "PerBatchWatch", "verdict"]

@@ -19,7 +19,11 @@ Each record is placed, in order, by its x (the step when the source has one, els
    of other columns, a new `model.fit`) always begins a new run, and closes the runs before it.
 4. A step that goes back while the epoch goes on to a new value counts within each epoch: from
    then on x is the fractional epoch (readers/epoch_steps.py; the run's first part on it carries
-   `reaxis`).
+   `reaxis`). With no step at all, records repeating at one epoch what a record there logged are
+   per-batch records or writers; that epoch's records tell (readers/epoch_count.py).
+5. A record with no x on the split axis (an evaluation with an epoch, no step) goes to the most
+   recent run, unless its epoch goes back there: a stray, as in rule 3 (readers/strays.py).
+Files with no step or epoch at all are numbered row by row (readers/split_ordinal.py).
 A run that has received nothing for `LANE_TIMEOUT` records is closed, so a later restart is never
 glued onto it. Records whose x is above every x before are placed in one vectorized step.
 """
@@ -27,25 +31,25 @@ glued onto it. Records whose x is above every x before are placed in one vectori
 from __future__ import annotations
 
 import math
-from collections import Counter, deque
+from collections import deque
 
 import numpy as np
 
 from lossacc_tui.model import Batch
-from lossacc_tui.readers import epoch_count
-from lossacc_tui.readers.epoch_count import EpochCount
+from lossacc_tui.readers.epoch_count import EpochCount, PerBatchWatch
 from lossacc_tui.readers.epoch_steps import EpochAxis
+from lossacc_tui.readers.split_ordinal import Ordinal
 from lossacc_tui.readers.split_rows import (
     Lane,
+    Rows,
     Seen,
     axis_of,
     cut_batch,
     distance,
-    keys_of,
     plain_ties,
     same_values,
 )
-from lossacc_tui.readers.strays import concat, verdict, verdict_unplaced
+from lossacc_tui.readers.strays import concat, note_unplaced, unplaced, verdict
 
 WINDOW = 64
 LANE_TIMEOUT = 64
@@ -63,7 +67,7 @@ class Splitter:
         self._max_x = -math.inf
         self._row = 0  # records seen so far
         self._window: deque[Seen] = deque(maxlen=WINDOW)
-        self._ordinal_next = 0.0
+        self._ordinal = Ordinal()  # a file with no step or epoch at all
         self._floor = 0
         self._current: Batch | None = None  # the batch being split (for its rows' values)
         self._resumes: dict[int, float] = {}  # rows of the batch being split where a run resumed
@@ -77,13 +81,11 @@ class Splitter:
         self.strays: list[tuple[int | None, str]] = []  # (line, problem) of stray records (caller takes)
         #: set once an epoch-only file shows per-batch records (readers/epoch_count.py)
         self.counted: EpochCount | None = None
-        self._writers = False  # that file's repeated records were read as writers: never asked again
-        self._top: Counter[frozenset[str]] = Counter()  # metric sets of the records at the top x
-        self._top_x = math.nan
+        self._per_batch = PerBatchWatch()
 
     @property
     def restarts(self) -> int:
-        return max(0, self._segments - 1)
+        return max(0, (self._ordinal.segments if self.axis == "ordinal" else self._segments) - 1)
 
     def flush(self) -> list[tuple[int, Batch]]:
         """The end of the file for now: a record held back (readers/strays.py) with nothing after it
@@ -104,7 +106,7 @@ class Splitter:
         if self.axis is None:
             self.axis = axis_of(batch)
         if self.axis == "ordinal":
-            return self._split_ordinal(batch)
+            return self._ordinal.split(batch)
         given = batch
         converted: EpochAxis | EpochCount | None = self.epochs or self.counted
         if converted is not None:
@@ -148,9 +150,10 @@ class Splitter:
             slow[list(batch.starts)] = True
         if TIES_FAST and slow.any():
             slow &= ~plain_ties(batch, x, slow)
-        seg = np.zeros(batch.n, dtype=np.int64)
-        keep = np.ones(batch.n, dtype=bool)
-        names = list(batch.values)
+        rows = Rows(
+            batch, list(batch.values), x, np.zeros(batch.n, dtype=np.int64), np.ones(batch.n, dtype=bool)
+        )
+        seg, keep = rows.seg, rows.keep
         start = 0
         self._floor = 0  # rows before it (in this batch) are not compared for duplicates
         self._resumes = {}
@@ -158,33 +161,32 @@ class Splitter:
         end, why = batch.n, None
         for i in np.flatnonzero(slow):
             self._fast(x, seg, start, int(i))
-            said = self._per_batch_at(batch, names, x, keep, float(prev_max[i]), int(i), final)
+            said = self._per_batch_at(rows, int(i), float(prev_max[i]), final)
             if said is not None:
                 end, why = int(i), said
                 break
             if self._per_epoch_at(batch, x, int(i)):
                 end, why = int(i), "epochs"
                 break
-            verdict = self._stray(batch, names, x, seg, keep, int(i), final)
-            if verdict == "hold":
+            said = self._stray(rows, int(i), final)
+            if said == "hold":
                 end, why = int(i), "hold"
                 break
-            if verdict == "stray":
+            if said == "stray":
                 keep[i] = False
                 self._row += 1
             else:
-                keep[i] = self._slow(batch, names, x, seg, keep, int(i))
+                keep[i] = self._slow(rows, int(i))
             start = int(i) + 1
         else:
             self._fast(x, seg, start, batch.n)
         self._max_x = max(self._max_x, float(prev_max[end]))
-        if self.axis == "epoch" and self.counted is None and not self._writers:
-            self._count_top(batch, names, x, keep, end)
+        if self.axis == "epoch" and self.counted is None and not self._per_batch.writers:
+            self._per_batch.count_top(rows, end, self._max_x)
         for j in range(max(0, end - WINDOW), end):
             if keep[j] and not self._forgotten(j, int(seg[j]), float(x[j])):
-                keys = keys_of(batch, names, j)
-                vals = {n: float(batch.values[n][j]) for n in keys}
-                self._window.append(Seen(float(x[j]), keys, vals, int(seg[j])))
+                keys = rows.keys(j)
+                self._window.append(Seen(float(x[j]), keys, rows.values(j, keys), int(seg[j])))
         if end < batch.n:
             if why == "epochs":
                 self._to_epochs()
@@ -196,95 +198,43 @@ class Splitter:
                 sub.resume = (self.axis, sub.resume[1])
         return out, end, why
 
-    def _stray(
-        self,
-        batch: Batch,
-        names: list[str],
-        x: np.ndarray,
-        seg: np.ndarray,
-        keep: np.ndarray,
-        i: int,
-        final: bool,
-    ) -> str | None:
+    def _stray(self, rows: Rows, i: int, final: bool) -> str | None:
         """Whether row i, which would resume a run (rule 3), is a stray record ("stray": its
         problem recorded), cannot be told yet ("hold": no record with an x after it in this batch,
-        more to come), or neither (None: placed as before). readers/strays.py."""
-        xi = float(x[i])
-        if i in batch.starts:
+        more to come), or neither (None: placed as before). A row with no x on the split axis: the
+        same for its other x (an evaluation's epoch going back). readers/strays.py."""
+        xi = float(rows.x[i])
+        if i in rows.batch.starts:
             return None
         if math.isnan(xi):
-            return self._stray_unplaced(batch, names, x, i, final)
-        keys = keys_of(batch, names, i)
-        vals = {n: float(batch.values[n][i]) for n in keys}
-        seen = self._seen_at(batch, names, x, seg, keep, i, xi)
-        taken = {s.seg for s in seen if s.keys == keys}
-        if self._choose(xi, keys, lambda ln: ln.seg in taken, vals) is not None:
-            return None
-        fits = [ln for ln in self._lanes if ln.first_x < xi < ln.last_x and keys <= ln.keys]
-        if not fits:
-            return None
-        lane = max(fits, key=lambda ln: ln.last_used)
-        said = verdict(batch, x, i, lane.last_x, final, self.axis or "x")
+            said = unplaced(rows, i, self._recent, final, self.axis or "x")
+        else:
+            keys = rows.keys(i)
+            seen = self._seen_at(rows, i, xi)
+            taken = {s.seg for s in seen if s.keys == keys}
+            if self._choose(xi, keys, lambda ln: ln.seg in taken, rows.values(i, keys)) is not None:
+                return None
+            fits = [ln for ln in self._lanes if ln.first_x < xi < ln.last_x and keys <= ln.keys]
+            if not fits:
+                return None
+            lane = max(fits, key=lambda ln: ln.last_used)
+            said = verdict(rows.batch, rows.x, i, lane.last_x, final, self.axis or "x")
         if isinstance(said, tuple):
             self.strays.append(said)
             return "stray"
         return said
 
-    def _stray_unplaced(
-        self, batch: Batch, names: list[str], x: np.ndarray, i: int, final: bool
-    ) -> str | None:
-        """`_stray` for row i, which has no x on the split axis (an evaluation with an epoch and no
-        step): it goes to the most recent run, unless it goes back on its other axis below what that
-        run logged of the same metrics (a stray evaluation written again later: readers/strays.py)."""
-        other = _other_x(batch, i)
-        lane = self._recent
-        if other is None or lane is None:
-            return None
-        held = keys_of(batch, names, i)
-        keys = [n for n in names if n in held]
-        axis, v = other
-        last = max((lane.unplaced.get(f"{axis}:{k}", -math.inf) for k in keys), default=-math.inf)
-        if not v < last:
-            return None
-        back = f"{axis} {v:g} ({', '.join(keys)}) goes back: this run logged them up to {axis} {last:g}"
-        said = verdict_unplaced(batch, x, i, lane.last_x, final, self.axis or "x", axis, back)
-        if isinstance(said, tuple):
-            self.strays.append(said)
-            return "stray"
-        return said
-
-    def _per_batch_at(
-        self, batch: Batch, names: list[str], x: np.ndarray, keep: np.ndarray, top: float, i: int, final: bool
-    ) -> str | None:
-        """Whether row i, in a file split on the epoch, repeats at the top epoch metrics a record
-        there logged: then that epoch's records decide between per-batch records ("batches": x is
-        the fractional epoch from row i on) and writers (None), or cannot yet ("hold").
+    def _per_batch_at(self, rows: Rows, i: int, top: float, final: bool) -> str | None:
+        """Whether row i, in a file split on the epoch, shows per-batch records with no step
+        ("batches": x is the fractional epoch from row i on) or cannot tell yet ("hold").
         readers/epoch_count.py."""
-        if self.axis != "epoch" or self.counted is not None or self._writers or i in batch.starts:
+        if self.axis != "epoch" or self.counted is not None:
             return None
-        xi = float(x[i])
-        if xi != top:  # (NaN too)
-            return None
-        counts = Counter(self._top) if self._top_x == xi else Counter()
-        for j in np.flatnonzero((x[self._floor : i] == xi) & keep[self._floor : i]) + self._floor:
-            counts[keys_of(batch, names, int(j))] += 1
-        if keys_of(batch, names, i) not in counts:
-            return None
-        said = epoch_count.verdict(batch, names, x, i, counts, final)
-        if said is None:
-            self._writers = True
-            return None
-        if isinstance(said, str):
-            return said
-        self.counted = EpochCount(said[0], xi, counts, said[1])
-        return "batches"
-
-    def _count_top(self, batch: Batch, names: list[str], x: np.ndarray, keep: np.ndarray, end: int) -> None:
-        """The metric sets of the records placed at the top x, rows before `end` of this batch added."""
-        if self._top_x != self._max_x:
-            self._top, self._top_x = Counter(), self._max_x
-        for j in np.flatnonzero((x[:end] == self._max_x) & keep[:end]):
-            self._top[keys_of(batch, names, int(j))] += 1
+        said = self._per_batch.at(rows, i, top, self._floor, final)
+        if isinstance(said, EpochCount):
+            self.counted = said
+            return "batches"
+        return said
 
     def _per_epoch_at(self, batch: Batch, x: np.ndarray, i: int) -> bool:
         """Whether row i (its x not above every x before) is the first record of a new epoch of
@@ -343,9 +293,8 @@ class Splitter:
         lane.last_used = self._row
         self._recent = lane
 
-    def _slow(
-        self, batch: Batch, names: list[str], x: np.ndarray, seg: np.ndarray, keep: np.ndarray, i: int
-    ) -> bool:
+    def _slow(self, rows: Rows, i: int) -> bool:
+        batch, x = rows.batch, rows.x
         xi = float(x[i])
         self._row += 1
         if i in batch.starts:
@@ -355,14 +304,11 @@ class Splitter:
             self._floor = i
         elif math.isnan(xi):
             lane = self._recent or self._new_lane()
-            if (other := _other_x(batch, i)) is not None:
-                for k in keys_of(batch, names, i):
-                    key = f"{other[0]}:{k}"
-                    lane.unplaced[key] = max(lane.unplaced.get(key, -math.inf), other[1])
+            note_unplaced(rows, i, lane)
         else:
-            keys = keys_of(batch, names, i)
-            vals = {n: float(batch.values[n][i]) for n in keys}
-            seen = self._seen_at(batch, names, x, seg, keep, i, xi)
+            keys = rows.keys(i)
+            vals = rows.values(i, keys)
+            seen = self._seen_at(rows, i, xi)
             taken = {s.seg for s in seen if s.keys == keys}
             if any(s.keys == keys and same_values(s.values, vals) for s in seen):
                 # a copy of a record: dropped, unless it is the first record of a resumed run that
@@ -377,7 +323,7 @@ class Splitter:
             lane = lane or self._new_lane()
             lane.last_vals = vals
             lane.keys = lane.keys | keys
-        seg[i] = lane.seg
+        rows.seg[i] = lane.seg
         if not math.isnan(xi):
             if self.axis == "step" and self.epochs is None:
                 lane.span.track(x[i : i + 1], None if batch.epoch is None else batch.epoch[i : i + 1])
@@ -444,24 +390,15 @@ class Splitter:
         self._lanes.append(lane)
         return lane
 
-    def _seen_at(
-        self,
-        batch: Batch,
-        names: list[str],
-        x: np.ndarray,
-        seg: np.ndarray,
-        keep: np.ndarray,
-        i: int,
-        xi: float,
-    ) -> list[Seen]:
+    def _seen_at(self, rows: Rows, i: int, xi: float) -> list[Seen]:
         """The kept records among the last WINDOW that have this x."""
         lo = max(self._floor, i - WINDOW)
         out = []
-        for j in np.flatnonzero((x[lo:i] == xi) & keep[lo:i]) + lo:
-            if self._forgotten(int(j), int(seg[j]), xi):
+        for j in np.flatnonzero((rows.x[lo:i] == xi) & rows.keep[lo:i]) + lo:
+            if self._forgotten(int(j), int(rows.seg[j]), xi):
                 continue
-            keys = keys_of(batch, names, int(j))
-            out.append(Seen(xi, keys, {n: float(batch.values[n][j]) for n in keys}, int(seg[j])))
+            keys = rows.keys(int(j))
+            out.append(Seen(xi, keys, rows.values(int(j), keys), int(rows.seg[j])))
         older = WINDOW - (i - max(0, i - WINDOW))
         if older > 0 and self._floor == 0:
             out += [s for s in list(self._window)[-older:] if s.x == xi]
@@ -470,32 +407,6 @@ class Splitter:
     def _forgotten(self, j: int, seg: int, x: float) -> bool:
         """Whether row j of this batch was replaced by a resume of its run after it."""
         return any(seg == rs and x >= rx and j < ri for rs, rx, ri in self._forgot)
-
-    def _split_ordinal(self, batch: Batch) -> list[tuple[int, Batch]]:
-        """No step or epoch at all: rows are numbered in order, from 0 in each run."""
-        boundary = np.zeros(batch.n, dtype=bool)
-        for i in batch.starts:
-            boundary[i] = i > 0 or self._row > 0
-        if self._segments == 0:
-            self._segments = 1
-        seg = self._segments - 1 + np.cumsum(boundary)
-        self._segments = int(seg[-1]) + 1
-        idx = np.arange(batch.n)
-        since = idx - np.maximum.accumulate(np.where(boundary, idx, -1))  # rows since a start, or -1
-        first = np.maximum.accumulate(boundary)
-        batch.step = np.where(first, since, self._ordinal_next + idx).astype(np.float64)
-        self._ordinal_next = float(batch.step[-1]) + 1
-        self._row += batch.n
-        return cut_batch(batch, seg, np.ones(batch.n, dtype=bool))
-
-
-def _other_x(batch: Batch, i: int) -> tuple[str, float] | None:
-    """Row i's x on the axis other than the split one, for a row with no x on the split axis:
-    ('epoch', e) when it has an epoch, else ('step', s); None when it has neither."""
-    for axis, col in (("epoch", batch.epoch), ("step", batch.step)):
-        if col is not None and not math.isnan(float(col[i])):
-            return axis, float(col[i])
-    return None
 
 
 __all__ = ["LANE_TIMEOUT", "TIES_FAST", "WINDOW", "Splitter"]

@@ -1,7 +1,7 @@
-"""Row-level helpers of the Splitter (readers/split.py): its open runs (`Lane`) and recent records
-(`Seen`), the axis a file is split on, which metrics a row carries, how far apart two records'
-values are, whether two are the same, the "plain ties" placed in one vectorized step, and cutting a
-batch into its runs' sub-batches."""
+"""Row-level helpers of the Splitter (readers/split.py): its open runs (`Lane`), recent records
+(`Seen`) and the batch it is placing (`Rows`), the axis a file is split on, which metrics a row
+carries, how far apart two records' values are, whether two are the same, the "plain ties" placed
+in one vectorized step, and cutting a batch into its runs' sub-batches."""
 
 from __future__ import annotations
 
@@ -38,6 +38,27 @@ class Seen:
     keys: frozenset[str]
     values: dict[str, float]
     seg: int
+
+
+@dataclass(slots=True)
+class Rows:
+    """The batch the Splitter is placing, row by row: its rows' x on the split axis (NaN: none), the
+    run each was placed in so far (`seg`) and whether it is kept (`keep`: not a duplicate or a
+    stray). `names`: the batch's metric names, in order."""
+
+    batch: Batch
+    names: list[str]
+    x: np.ndarray
+    seg: np.ndarray
+    keep: np.ndarray
+
+    def keys(self, i: int) -> frozenset[str]:
+        """The metrics row i carries."""
+        return keys_of(self.batch, self.names, i)
+
+    def values(self, i: int, keys: frozenset[str]) -> dict[str, float]:
+        """Row i's values of `keys`."""
+        return {n: float(self.batch.values[n][i]) for n in keys}
 
 
 def axis_of(batch: Batch) -> str:
@@ -136,4 +157,4 @@ def cut_batch(
     return out
 
 
-__all__ = ["Lane", "Seen", "axis_of", "cut_batch", "distance", "keys_of", "plain_ties", "same_values"]
+__all__ = ["Lane", "Rows", "Seen", "axis_of", "cut_batch", "distance", "keys_of", "plain_ties", "same_values"]
