@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 
 import numpy as np
 
@@ -44,8 +45,8 @@ from lossacc_tui.readers.split_rows import (
     Rows,
     Seen,
     axis_of,
+    closest_lane,
     cut_batch,
-    distance,
     plain_ties,
     same_values,
 )
@@ -337,29 +338,13 @@ class Splitter:
         self,
         xi: float,
         keys: frozenset[str],
-        has_same_keys_at_x: object,
+        has_same_keys_at_x: Callable[[Lane], bool],
         vals: dict[str, float] | None = None,
     ) -> Lane | None:
-        """The open run this x continues: the closest last x at or below it. Several at that same
-        x (writers sharing the file, each at the same epoch): the one whose last values are
-        closest to this record's, else the most recently used."""
+        """The open run this x continues (`split_rows.closest_lane`); runs unused for
+        LANE_TIMEOUT records are closed first."""
         self._lanes = [ln for ln in self._lanes if self._row - ln.last_used < LANE_TIMEOUT]
-        best: list[Lane] = []
-        for ln in self._lanes:
-            if ln.last_x > xi or (ln.last_x == xi and has_same_keys_at_x(ln)):  # type: ignore[operator]
-                continue
-            if not best or ln.last_x > best[0].last_x:
-                best = [ln]
-            elif ln.last_x == best[0].last_x:
-                best.append(ln)
-        if len(best) <= 1:
-            return best[0] if best else None
-        if vals:
-            near = [(distance(ln.last_vals, vals), -ln.last_used, ln.seg) for ln in best]
-            d, _, seg = min(near)
-            if math.isfinite(d) and sum(1 for n in near if n[0] == d) == 1:
-                return next(ln for ln in best if ln.seg == seg)
-        return max(best, key=lambda ln: ln.last_used)
+        return closest_lane(self._lanes, xi, has_same_keys_at_x, vals)
 
     def _resumed(self, i: int, xi: float, keys: frozenset[str]) -> Lane | None:
         """The open run a record going back into it resumes (rule 3 of the module docstring), its

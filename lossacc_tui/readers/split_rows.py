@@ -6,6 +6,7 @@ in one vectorized step, and cutting a batch into its runs' sub-batches."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -112,6 +113,34 @@ def plain_ties(batch: Batch, x: np.ndarray, slow: np.ndarray) -> np.ndarray:
     return tie
 
 
+def closest_lane(
+    lanes: list[Lane],
+    xi: float,
+    has_same_keys_at_x: Callable[[Lane], bool],
+    vals: dict[str, float] | None = None,
+) -> Lane | None:
+    """The open run an x continues: the closest last x at or below it (at it only when that run has
+    no record with the same metrics at that x). Several at that same x (writers sharing the file,
+    each at the same epoch): the one whose last values are closest to `vals`, else the most
+    recently used."""
+    best: list[Lane] = []
+    for ln in lanes:
+        if ln.last_x > xi or (ln.last_x == xi and has_same_keys_at_x(ln)):
+            continue
+        if not best or ln.last_x > best[0].last_x:
+            best = [ln]
+        elif ln.last_x == best[0].last_x:
+            best.append(ln)
+    if len(best) <= 1:
+        return best[0] if best else None
+    if vals:
+        near = [(distance(ln.last_vals, vals), -ln.last_used, ln.seg) for ln in best]
+        d, _, seg = min(near)
+        if math.isfinite(d) and sum(1 for n in near if n[0] == d) == 1:
+            return next(ln for ln in best if ln.seg == seg)
+    return max(best, key=lambda ln: ln.last_used)
+
+
 def keys_of(batch: Batch, names: list[str], i: int) -> frozenset[str]:
     """The metrics row i carries."""
     out = []
@@ -157,4 +186,15 @@ def cut_batch(
     return out
 
 
-__all__ = ["Lane", "Rows", "Seen", "axis_of", "cut_batch", "distance", "keys_of", "plain_ties", "same_values"]
+__all__ = [
+    "Lane",
+    "Rows",
+    "Seen",
+    "axis_of",
+    "closest_lane",
+    "cut_batch",
+    "distance",
+    "keys_of",
+    "plain_ties",
+    "same_values",
+]
