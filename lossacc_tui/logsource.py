@@ -149,7 +149,7 @@ class Source:
             if part.reaxis is not None:  # its step restarts each epoch: x is now the epoch
                 out.append((run, run.reaxis(*part.reaxis)))
                 part.reaxis = None
-            run.add_batch(part, f.reader.renamed, f.reader.loss_kinds)
+            run.add_batch(part, f.reader.renamed, f.reader.loss_kinds, f.reader.eval_sizes)
             out.append((run, part))
         return out
 

@@ -178,10 +178,13 @@ class Run:
         batch: Batch,
         source_names: dict[str, str] | None = None,
         loss_kinds: dict[str, LossKind] | None = None,
+        eval_sizes: dict[str, int] | None = None,
     ) -> None:
         """Append every present value of the batch to its series (new series get roles).
         `source_names` names the source of a series a reader derived (`1-error_rate`); `loss_kinds`
-        says what a loss series measures where the reader's format says so."""
+        says what a loss series measures where the reader's format says so; `eval_sizes` the number
+        of samples a series' values were measured on, where the log prints it (`Series.eval_size`;
+        0: it printed more than one)."""
         new = self._new_names(batch)
         for name in new:
             self.series[name] = Series(name, (source_names or {}).get(name))
@@ -189,6 +192,11 @@ class Run:
                 self.series[name].loss_kind = loss_kinds[name]
         if new:
             self._assign_roles()
+        if eval_sizes:
+            for name, n in eval_sizes.items():  # (0: the reader saw more than one size: none)
+                s = self.series.get(name)
+                if s is not None:
+                    s.eval_size = n or None
         if not self._epoch_gap:
             for p in batch.present.values():
                 ep = batch.epoch if p is None or batch.epoch is None else batch.epoch[p]
@@ -249,7 +257,7 @@ class Run:
             top = float(np.nanmax(col[gone])) if math.isnan(top) else max(top, float(np.nanmax(col[gone])))
             keep = np.flatnonzero(~gone)
             new = Series(name, s.source_name)
-            new.loss_kind = s.loss_kind
+            new.loss_kind, new.eval_size = s.loss_kind, s.eval_size
             new.set_role(s.role)
 
             def cols(c: np.ndarray | None, keep: np.ndarray = keep) -> np.ndarray | None:
@@ -276,7 +284,7 @@ class Run:
             moved = np.where(both, epoch + (step - lo) / per_epoch, epoch)
             step = np.where(both, np.nan, step)
             new = Series(name, s.source_name)
-            new.loss_kind = s.loss_kind
+            new.loss_kind, new.eval_size = s.loss_kind, s.eval_size
             new.set_role(s.role)
             raw = s.values / s.scale  # (in the unit it was logged in: the new series scales it alike)
             new.extend(raw, step, moved, s.times)

@@ -292,10 +292,11 @@ def _fresh(src: Run) -> Run:
 
 def _add(run: Run, batch: Batch, recorded: Run) -> None:
     """Append a played block as the reader appended it: a derived series keeps the name of its
-    source, a loss keeps what its format said it measures."""
+    source, a loss keeps what its format said it measures, a series the size of its evaluation set."""
     names = {n: s.source_name for n, s in recorded.series.items() if s.source_name}
     kinds = {n: s.loss_kind for n, s in recorded.series.items() if s.loss_kind is not None}
-    run.add_batch(batch, names, kinds)
+    sizes = {n: s.eval_size for n, s in recorded.series.items() if s.eval_size is not None}
+    run.add_batch(batch, names, kinds, sizes)
 
 
 __all__ = ["UNTIMED_GAP", "PathError", "Replay", "schedule"]

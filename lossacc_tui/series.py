@@ -50,6 +50,7 @@ class Series:
         "_time",
         "_total",
         "_value",
+        "eval_size",
         "generation",
         "loss_kind",
         "name",
@@ -70,6 +71,11 @@ class Series:
         # a top-k accuracy beside the top-1 one (`accuracy/top5`) is in the same unit: scaled alike
         self._acc_named = accuracy_named(name)
         self.loss_kind: LossKind = "unknown"  # set by readers whose format says (see LossKind)
+        #: the number of samples each of its values was measured on, where the log prints it (the
+        #: PyTorch example's `Accuracy: 9846/10000`); None: not known (the analysis may still reveal it
+        #: from an accuracy's values, analysis/resolution.py). An accuracy's sampling noise is then
+        #: sqrt(a (1 - a) / eval_size) (binomial standard error, a fraction).
+        self.eval_size: int | None = None
         self._total = 0  # points appended
         self._base = 0  # absolute index of the first point not folded
         self._folded_idx = np.empty(0, dtype=np.int64)  # absolute index of each folded point
@@ -85,6 +91,7 @@ class Series:
         while points are appended here. Only its scale is kept of the percent decision."""
         m = other if other is not None else Series(self.name, self.source_name)
         m.name, m.source_name, m.role, m.loss_kind = self.name, self.source_name, self.role, self.loss_kind
+        m.eval_size = self.eval_size
         m._acc_named, m._total, m._base = self._acc_named, self._total, self._base
         m.generation = self.generation
         m._folded_idx = self._folded_idx  # (a fold makes a new index array: this one never changes)

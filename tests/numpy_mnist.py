@@ -30,6 +30,8 @@ class MnistRun:
     eval_at: list[tuple[int, int]] = field(default_factory=list)
     test2_loss: list[float] = field(default_factory=list)  # the second set's, when there is one
     test2_correct: list[int] = field(default_factory=list)
+    #: the batch's accuracy (a fraction, before its update) of every printed batch, when printed
+    logged_acc: list[float] = field(default_factory=list)
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -58,6 +60,7 @@ def mnist_log(
     first_epoch: int = 1,
     eval_every: int = 0,
     second_set: bool = False,
+    train_acc: str = "",
 ) -> MnistRun:
     """Train and write `path` the way the example prints. Many `features` (most of them noise) and
     few `n_train` samples make a run that overfits; `label_noise` flips that share of the training
@@ -65,7 +68,8 @@ def mnist_log(
     longer console holds between them: a warning, and tqdm redraws (`\\r` and the bar, so a print
     lands after the bar on its line). Copies of the example also number epochs from `first_epoch` 0,
     evaluate every `eval_every` batches inside an epoch too, or print a `second_set` (another
-    held-out set of the same size) after the first, also as `Test set:`."""
+    held-out set of the same size) after the first, also as `Test set:`. `train_acc`: a format
+    printed after the loss with the batch's accuracy in percent (`"\\tAcc: {:.2f}%"`; empty: none)."""
     rng = np.random.default_rng(seed)
     centers = np.zeros((classes, features))
     centers[:, :informative] = rng.normal(0, 1.6, size=(classes, informative))
@@ -112,6 +116,7 @@ def mnist_log(
             xb, yb = xt[idx], yt[idx]
             p = _softmax(xb @ w + b)
             loss = float(-np.log(p[np.arange(len(yb)), yb] + 1e-12).mean())
+            acc = float((p.argmax(axis=1) == yb).mean())
             losses.append(loss)
             p[np.arange(len(yb)), yb] -= 1
             w -= lr * xb.T @ p / len(yb)
@@ -121,8 +126,13 @@ def mnist_log(
             if batch_idx % log_interval == 0:
                 seen = batch_idx * len(idx)
                 percent = pct.format(100.0 * batch_idx / batches)
-                out.append(f"Train Epoch: {epoch} [{seen}/{n_train} ({percent}%)]{sep}Loss: {loss:.6f}\n")
+                more = train_acc.format(100.0 * acc) if train_acc else ""
+                out.append(
+                    f"Train Epoch: {epoch} [{seen}/{n_train} ({percent}%)]{sep}Loss: {loss:.6f}{more}\n"
+                )
                 run.logged.append((epoch, seen, loss))
+                if train_acc:
+                    run.logged_acc.append(acc)
             if eval_every and (batch_idx + 1) % eval_every == 0 and batch_idx + 1 < batches:
                 evaluate(epoch, (batch_idx + 1) * batch_size)
         run.epoch_mean_loss.append(float(np.mean(losses)))

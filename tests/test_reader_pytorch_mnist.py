@@ -19,6 +19,7 @@ from numpy_mnist import MnistRun, keras_csv_of, mnist_log
 from test_follow import watch
 
 from lossacc_tui.analysis import Analyzer
+from lossacc_tui.analysis.compare import eval_size
 from lossacc_tui.model import Problem, Run
 
 TESTER = Path("/work/tester11")
@@ -324,3 +325,65 @@ def test_the_epoch_count_printed_beside_the_epoch_reads_the_same(tmp_path: Path)
     run, problems = read_one(path)
     assert_read_as_trained(run, truth)
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("fmt", "ndigits"),
+    [("\tAcc: {:.2f}%", 4), (", Accuracy: {:.1f}%", 3), ("  Acc: {:.2f}", 4)],
+    ids=["tab-percent", "comma-accuracy", "bare-percent-number"],
+)
+def test_a_training_accuracy_printed_after_the_loss_is_read_as_train_accuracy(
+    tmp_path: Path, fmt: str, ndigits: int
+) -> None:
+    # tester 12: `Train Epoch: 1 [0/600 (0%)]\tLoss: 1.41\tAcc: 55.00%` lost the accuracy, silently
+    path = tmp_path / "train.log"
+    truth = mnist_log(path, epochs=6, train_acc=fmt)
+    run, problems = read_one(path)
+    assert problems == []
+    assert run.series["acc"].role == "train_acc"
+    acc = run.series["acc"]
+    assert list(acc.epochs) == list(run.series["loss"].epochs)
+    np.testing.assert_allclose(
+        acc.values, [round(100 * a, ndigits - 2) / 100 for a in truth.logged_acc], atol=1e-9
+    )
+
+
+def test_a_training_accuracy_it_cannot_read_is_a_problem(tmp_path: Path) -> None:
+    path = tmp_path / "train.log"
+    mnist_log(path, epochs=2, train_acc="\tAcc: {:.2f}%")
+    text = path.read_text().replace("Acc: ", "Acc: tensor(", 1)
+    path.write_text(text)
+    run, problems = read_one(path)
+    assert [p.line for p in problems] == [1] and "training accuracy not read" in problems[0].message
+    assert len(run.series["acc"]) == 10 - 1 and len(run.series["loss"]) == 10
+
+
+def test_the_printed_evaluation_set_size_reaches_the_analysis(tmp_path: Path) -> None:
+    """`Accuracy: k/N` prints N exactly: the evaluation's series carry it (`Series.eval_size`), and
+    the analysis takes it where it otherwise reads N off the accuracy values (which reveal less at
+    the first evaluations: 0.85 = 17/20); the same run as a Keras CSV has no size to carry."""
+    log = tmp_path / "train.log"
+    truth = mnist_log(log, **HEALTHY)
+    (run,) = read_runs(log)
+    assert run.series["test_acc"].eval_size == run.series["test_loss"].eval_size == truth.n_test
+    assert run.series["loss"].eval_size is None  # (a batch's size is not printed)
+    a = Analyzer(run)
+    a.update()
+    assert a.ctx.acc_n_likely is not None and a.ctx.acc_n_likely(0) == truth.n_test  # type: ignore[union-attr]
+    assert eval_size(run.series["test_acc"]) == truth.n_test
+    (csv,) = read_runs(keras_csv_of(tmp_path / "training.csv", truth))
+    assert csv.series["val_accuracy"].eval_size is None
+
+
+def test_two_set_sizes_for_one_evaluation_are_said_and_none_is_carried(tmp_path: Path) -> None:
+    path = tmp_path / "train.log"
+    truth = mnist_log(path, epochs=4)
+    n = truth.n_test
+    text = path.read_text().split("Test set:")
+    text[-1] = text[-1].replace(f"/{n} (", f"/{2 * n} (", 1)  # the last evaluation on twice the samples
+    path.write_text("Test set:".join(text))
+    run, problems = read_one(path)
+    assert run.series["test_acc"].eval_size is None
+    assert [p.message for p in problems] == [
+        f"test evaluated on {2 * n} samples here, on {n} before: no one set size"
+    ]

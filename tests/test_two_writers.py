@@ -72,7 +72,17 @@ def test_check_and_follow_split_a_shared_file_identically(
         n = sizes[k % len(sizes)]
         chunked.feed(0, data[pos : pos + n])
         pos, k = pos + n, k + 1
-    assert runs(chunked) == runs(whole)
+    # the first epoch two records share is held until the next epoch shows whether they are
+    # writers or per-batch records (readers/epoch_count.py): what is still to come sits at one epoch
+    got, want = runs(chunked), runs(whole)
+    held: set[float] = set()
+    for i, (name, wxs, wvs) in enumerate(want):
+        xs, vs = (got[i][1], got[i][2]) if i < len(got) else ([], [])
+        assert (i >= len(got) or got[i][0] == name) and xs == wxs[: len(xs)] and vs == wvs[: len(vs)]
+        held |= set(wxs[len(xs) :])
+    assert len(held) <= 1
+    chunked.finish(0)
+    assert runs(chunked) == want
 
 
 def test_a_rank_column_keeps_each_writer_in_its_own_run(tmp_path) -> None:  # type: ignore[no-untyped-def]

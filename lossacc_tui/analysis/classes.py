@@ -9,6 +9,13 @@ objects up to 4 deep (`{"model": {"num_classes": 10}}`, as Hydra, mmengine and t
 and none when two of them disagree. Files are opened read-only, at most 64 KB each, in the log's
 folder and up to two folders above it.
 
+A bare `K` is read only where it cannot mean anything else: upper case, an integer >= 2, at the top
+level of the file (nested, `K` is as often a kernel size or a mixture's components), and no key of
+the file naming another k (`top_k`, `topk`, `k_fold`/`folds`/`n_splits`, `neighbors`, `clusters`,
+`knn`, a lower-case `k`): statistics write K for the number of classes, but a `k` beside the
+others is top-k, k-fold, k-nearest-neighbours or k-means, and a wrong K turns the chance-level
+sentences and gates on with false numbers. Its basis says it was read as the class count.
+
 >>> import tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (d / "hparams.yaml").write_text("lr: 0.1\\nnum_classes: 10\\n")
@@ -40,6 +47,10 @@ CONFIG_NAMES = (
 KEYS = ("num_classes", "n_classes", "num_labels", "nb_classes", "classes", "nc")
 _YAML = re.compile(r"^\s*(" + "|".join(KEYS) + r")\s*:\s*(\d+)\s*(?:#.*)?$", re.MULTILINE)
 MAX_BYTES = 1 << 16
+#: a key that gives a bare `K` another meaning than the number of classes (module docstring)
+_OTHER_K = re.compile(r"top_?k|fold|n_splits|neighbo|cluster|knn|kmeans|^k$", re.IGNORECASE)
+_YAML_K = re.compile(r"^K\s*:\s*(\d+)\s*(?:#.*)?$", re.MULTILINE)
+_YAML_KEY = re.compile(r"^\s*([A-Za-z_][\w.-]*)\s*:", re.MULTILINE)
 
 
 def _read(path: Path) -> str | None:
@@ -61,12 +72,25 @@ def _from_text(name: str, text: str) -> Classes | None:
         if not isinstance(data, dict):
             return None
         found = _json_classes(data, name, "")
+        bare = data.get("K")
+        if isinstance(bare, int) and not isinstance(bare, bool) and _bare_k_is_classes(bare, list(data)):
+            found.append(Classes(bare, "config", f"K: {bare} in {name}, read as the number of classes"))
         return found[0] if found and len({c.k for c in found}) == 1 else None  # (two K disagree: none)
-    m = _YAML.search(text)
-    if m is None:
-        return None
-    k = int(m.group(2))
-    return Classes(k, "config", f"{m.group(1)}: {k} in {name}") if k >= 2 else None
+    found = []
+    if m := _YAML.search(text):
+        k = int(m.group(2))
+        if k >= 2:
+            found.append(Classes(k, "config", f"{m.group(1)}: {k} in {name}"))
+    if (m := _YAML_K.search(text)) and _bare_k_is_classes(int(m.group(1)), _YAML_KEY.findall(text)):
+        found.append(
+            Classes(int(m.group(1)), "config", f"K: {m.group(1)} in {name}, read as the number of classes")
+        )
+    return found[0] if found and len({c.k for c in found}) == 1 else None
+
+
+def _bare_k_is_classes(k: int, keys: list[str]) -> bool:
+    """Whether a top-level `K: k` can only be the number of classes (module docstring)."""
+    return k >= 2 and not any(_OTHER_K.search(key) for key in keys if key != "K")
 
 
 def _json_classes(data: dict[str, Any], name: str, where: str, depth: int = 0) -> list[Classes]:

@@ -166,7 +166,10 @@ _GRID_CACHE = 20000
 
 
 def eval_size(acc: Series) -> int | None:
-    """The evaluation set's size n an accuracy series reveals (`resolution.GridEstimate`), or None."""
+    """The evaluation set's size n: the one its log printed (`Series.eval_size`), else the one the
+    accuracy series' values reveal (`resolution.GridEstimate`), or None."""
+    if acc.eval_size:
+        return acc.eval_size
     entry = _grids.get(id(acc))
     vals = acc.values
     if entry is None or entry[0] is not acc or entry[2] > len(vals):

@@ -111,12 +111,17 @@ class Track:
         self._long = LongNoise(BAND_WANDER_MIN)  # the noise over many evaluations, for the band's trends
 
     def n_likely_at(self, i: int) -> int | None:
-        """`GridEstimate.n_likely` of the accuracy as its values up to point i revealed it."""
+        """`GridEstimate.n_likely` of the accuracy as its values up to point i revealed it; the size
+        the log printed where it did (`Series.eval_size`)."""
+        if self.series.eval_size:
+            return self.series.eval_size
         k = bisect.bisect_right(self.n_likely_changes, i, key=lambda c: c[0])
         return self.n_likely_changes[k - 1][1] if k else None
 
     def n_likely_many(self, idx: np.ndarray) -> np.ndarray:
         """`n_likely_at(i) or 0` for each point index of `idx`, as floats (one binary search for all)."""
+        if self.series.eval_size:  # (printed by the log: known, not revealed)
+            return np.full(len(idx), float(self.series.eval_size))
         changes = self.n_likely_changes
         if not changes:
             return np.zeros(len(idx))
@@ -157,6 +162,8 @@ class Track:
             return f
         if isinstance(f, AccFeatures) and self._feeder is not None:
             n_eval, step = self._feeder.feed_many(y)  # (grid.feed on each value, without a call each)
+            # (not `Series.eval_size` here, though the log may print it: this n sets the trend rules'
+            # tolerance, and the same run's Keras CSV, which cannot print it, must raise the same kinds)
             self._feed_full(y, idx)
             f.n_eval = n_eval
             with np.errstate(invalid="ignore", divide="ignore"):

@@ -121,6 +121,10 @@ class Reader:
         self.renamed: dict[str, str] = {}
         #: series name -> what that loss measures, where the format says (`model.LossKind`)
         self.loss_kinds: dict[str, LossKind] = {}
+        #: series name -> the evaluation-set size its values were measured on, where the format
+        #: prints it exactly (`Series.eval_size`; the PyTorch example's `Accuracy: k/N`); 0: it
+        #: printed more than one size
+        self.eval_sizes: dict[str, int] = {}
         self.problems: list[Problem] = []
         self.problem_count = 0
         self._buf = LineBuffer()

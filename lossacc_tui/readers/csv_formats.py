@@ -34,16 +34,25 @@ class KerasCsvReader(CsvReader):
         self._run_first = math.nan
         self._run_rows = 0
         self._constant = False
+        self._sparse = False  # rows carry different metrics: never one `fit` per epoch
 
     def _batch(
         self, values: np.ndarray, present: np.ndarray, lines: np.ndarray, starts: tuple[int, ...]
     ) -> Batch:
         """`model.fit` called once per epoch with CSVLogger(append=True) writes epoch 0 on every row:
         then row order is the epoch. A row whose epoch goes back is left to the splitter (restart).
-        With a step column beside it (a row per batch) an epoch repeats on purpose: kept as it is."""
+        With a step column beside it (a row per batch) an epoch repeats on purpose: kept as it is;
+        so it does once a row left cells empty that others fill (a row per batch and an evaluation
+        row at the epoch's end, CSVLogger fills every cell): the splitter reads the repeated epochs
+        (readers/epoch_count.py)."""
         batch = super()._batch(values, present, lines, starts)
         e = batch.epoch
         if e is None or batch.step is not None:
+            return batch
+        self._sparse = self._sparse or any(p is not None and not p.all() for p in batch.present.values())
+        if self._sparse:
+            self._constant = False
+            self._note(e)
             return batch
         if not self._constant and not (np.diff(e) == 0).any() and not (len(e) and e[0] == self._last_epoch):
             self._note(e)

@@ -23,17 +23,19 @@ samples between two printed batches), so x never goes back. The percent in brack
 copy of n/N and is not read.
 
 Series: `loss` (the batch's training loss: `F.nll_loss` of `log_softmax`, a mean cross-entropy in
-nats), `test_loss` (the evaluation's `Average loss`: the summed cross-entropy over the set divided
-by its size N, nats) and `test_acc` (`Accuracy: k/N` read as the fraction k/N; the percent in
+nats), `acc` (a training accuracy many copies print after the loss, `\tAcc: 55.00%`, `Accuracy:
+0.55` or `Acc: 70/128`, read as a fraction; one that cannot be read is a problem line),
+`test_loss` (the evaluation's `Average loss`: the summed cross-entropy over the set divided by its
+size N, nats) and `test_acc` (`Accuracy: k/N` read as the fraction k/N; the percent in
 parentheses, rounded to whole percent by the example, is not read). `Validation set:` lines give
 `val_loss`/`val_acc`; a `Train set:` evaluation gives `train_set_loss`/`train_set_acc`; a second
 evaluation with the same wording before the next training line (a validation and a test set both
 printed as `Test set:`) gives `test2_loss`/`test2_acc`. The losses are not marked as cross-entropy
 (`Run.loss_kind`): the scripts copied from the example print other losses on the same `Train Epoch`
 line (its VAE prints a summed reconstruction loss), so the format does not say what the loss
-measures. The evaluation-set size N is exact in the log, but the analysis has no input for a size a
-reader knows (it reveals N from the accuracy values themselves, `analysis/resolution.py`, as for a
-Keras CSV of the same numbers), so it is not handed over.
+measures. The evaluation-set size N is exact in the log: the evaluation's loss and accuracy series
+carry it (`Series.eval_size`, while every evaluation of that series printed the same N; where one
+printed another N, it is unset again and a problem line says so).
 
 One training is one run. A training line at or before the first position of the run being read
 (epoch 1, sample 0 again: a second training appended to the same file) begins a new run, marked
@@ -63,6 +65,11 @@ _EVAL = re.compile(
     rf"\b(Test|Validation|Valid|Val|Train)(?: set)?:\s*Av(?:erage|g\.?)\s+loss:\s*({_NUM})\s*,\s*Accuracy:\s*"
     rf"(?:(\d+)\s*/\s*(\d+)(?:\s*{_PERCENT})?|({_NUM})\s*%)"
 )
+# a training accuracy printed after the loss (`\tAcc: 55.00%`, `, Accuracy: 0.55`, `Acc: 70/128`)
+_TRAIN_ACC = re.compile(
+    rf"\s*[,|;]?\s*(?:Train(?:ing)?\s+)?Acc(?:uracy)?\s*[:=]\s*(?:(\d+)\s*/\s*(\d+)(?!\d)|({_NUM})\s*(%)?)",
+    re.IGNORECASE,
+)
 # a line that starts like one of ours, to tell when one could not be read (never silent)
 _TRAIN_START = re.compile(r"(?:Train )?Epoch:\s*\d+(?:\s*/\s*\d+)?\s*\[")
 _EVAL_START = re.compile(r"\b(?:Test|Validation|Valid|Val|Train)(?: set)?:\s*Av(?:erage|g\.?)\s+loss:")
@@ -84,6 +91,7 @@ class PytorchMnistReader(Reader):
     format_id: ClassVar[str] = "pytorch-mnist"
     role_hints: ClassVar[dict[str, str]] = {
         "loss": "train_loss",
+        "acc": "train_acc",
         "test_loss": "val_loss",
         "test_acc": "val_acc",
         "val_loss": "val_loss",
@@ -171,7 +179,28 @@ class PytorchMnistReader(Reader):
         self._epoch, self._seen, self._total, self._last_x = epoch, seen, total, x
         if self._evals:
             self._evals.clear()
-        out.add({"loss": loss}, epoch=x, line=line, new_run=new_run)
+        values = {"loss": loss}
+        rest = m.string[m.end() :]
+        if a := _TRAIN_ACC.match(rest):
+            acc = _train_acc(a)
+            if acc is None:
+                self.problem(line, f"training accuracy not read: {a.group(0).strip()[:40]!r}")
+            else:
+                values["acc"] = acc
+        elif "acc" in rest.lower():
+            self.problem(line, f"training accuracy not read: {rest.strip()[:40]!r}")
+        out.add(values, epoch=x, line=line, new_run=new_run)
+
+    def _size(self, line: int, name: str, size: int) -> None:
+        """The evaluation `name` printed `k/size`: its series' `eval_size` (readers/base.py), kept
+        while every evaluation of it printed the same size."""
+        was = self.eval_sizes.get(f"{name}_acc")
+        if was == 0:
+            return
+        if was is not None and was != size:
+            self.problem(line, f"{name} evaluated on {size} samples here, on {was} before: no one set size")
+            size = 0  # (0: not one size; the series' size is unset)
+        self.eval_sizes[f"{name}_loss"] = self.eval_sizes[f"{name}_acc"] = size
 
     def _eval_x(self) -> float:
         """Where an evaluation goes: the end of the epoch trained last when its last printed batch
@@ -196,6 +225,8 @@ class PytorchMnistReader(Reader):
         # its validation and its test set both as `Test set:`) is another series: `test2_loss`
         k = self._evals[prefix] = self._evals.get(prefix, 0) + 1
         name = prefix if k == 1 else f"{prefix}{k}"
+        if m.group(3) is not None and acc is not None:
+            self._size(line, name, int(m.group(4)))
         values: dict[str, float] = {}
         if loss is not None:
             values[f"{name}_loss"] = loss
@@ -205,3 +236,16 @@ class PytorchMnistReader(Reader):
             values[f"{name}_acc"] = acc
         if values:
             out.add(values, epoch=self._eval_x(), line=line)
+
+
+def _train_acc(m: re.Match[str]) -> float | None:
+    """The fraction a training line's accuracy gives: `k/N`, a percent (`55.00%`), or a bare number
+    (a fraction, or a percent the accuracy series' unit rule reads as such: lossacc_tui/percent.py)."""
+    right, size, num, pct = m.groups()
+    if right is not None:
+        k, n = int(right), int(size)
+        return k / n if n > 0 and k <= n else None
+    v = to_float(num)
+    if v is None:
+        return None
+    return v / 100.0 if pct else v

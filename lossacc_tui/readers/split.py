@@ -19,7 +19,11 @@ Each record is placed, in order, by its x (the step when the source has one, els
    of other columns, a new `model.fit`) always begins a new run, and closes the runs before it.
 4. A step that goes back while the epoch goes on to a new value counts within each epoch: from
    then on x is the fractional epoch (readers/epoch_steps.py; the run's first part on it carries
-   `reaxis`).
+   `reaxis`). With no step at all, records repeating at one epoch what a record there logged are
+   per-batch records or writers; that epoch's records tell (readers/epoch_count.py).
+5. A record with no x on the split axis (an evaluation with an epoch, no step) goes to the most
+   recent run, unless its epoch goes back there: a stray, as in rule 3 (readers/strays.py).
+Files with no step or epoch at all are numbered row by row (readers/split_ordinal.py).
 A run that has received nothing for `LANE_TIMEOUT` records is closed, so a later restart is never
 glued onto it. Records whose x is above every x before are placed in one vectorized step.
 """
@@ -28,22 +32,25 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 
 import numpy as np
 
 from lossacc_tui.model import Batch
+from lossacc_tui.readers.epoch_count import EpochCount, PerBatchWatch
 from lossacc_tui.readers.epoch_steps import EpochAxis
+from lossacc_tui.readers.split_ordinal import Ordinal
 from lossacc_tui.readers.split_rows import (
     Lane,
+    Rows,
     Seen,
     axis_of,
+    closest_lane,
     cut_batch,
-    distance,
-    keys_of,
     plain_ties,
     same_values,
 )
-from lossacc_tui.readers.strays import concat, verdict
+from lossacc_tui.readers.strays import concat, note_unplaced, unplaced, verdict
 
 WINDOW = 64
 LANE_TIMEOUT = 64
@@ -61,7 +68,7 @@ class Splitter:
         self._max_x = -math.inf
         self._row = 0  # records seen so far
         self._window: deque[Seen] = deque(maxlen=WINDOW)
-        self._ordinal_next = 0.0
+        self._ordinal = Ordinal()  # a file with no step or epoch at all
         self._floor = 0
         self._current: Batch | None = None  # the batch being split (for its rows' values)
         self._resumes: dict[int, float] = {}  # rows of the batch being split where a run resumed
@@ -73,10 +80,13 @@ class Splitter:
         self._switched = -1  # the run whose step went back at a new epoch
         self._held: Batch | None = None  # a record going back into a run, and what follows it
         self.strays: list[tuple[int | None, str]] = []  # (line, problem) of stray records (caller takes)
+        #: set once an epoch-only file shows per-batch records (readers/epoch_count.py)
+        self.counted: EpochCount | None = None
+        self._per_batch = PerBatchWatch()
 
     @property
     def restarts(self) -> int:
-        return max(0, self._segments - 1)
+        return max(0, (self._ordinal.segments if self.axis == "ordinal" else self._segments) - 1)
 
     def flush(self) -> list[tuple[int, Batch]]:
         """The end of the file for now: a record held back (readers/strays.py) with nothing after it
@@ -97,14 +107,14 @@ class Splitter:
         if self.axis is None:
             self.axis = axis_of(batch)
         if self.axis == "ordinal":
-            return self._split_ordinal(batch)
+            return self._ordinal.split(batch)
         given = batch
-        if self.epochs is not None:
-            batch, x = self.epochs.convert(batch)
+        converted: EpochAxis | EpochCount | None = self.epochs or self.counted
+        if converted is not None:
+            batch, x = converted.convert(batch)
         else:
             raw = batch.step if self.axis == "step" else batch.epoch
             x = np.full(batch.n, np.nan) if raw is None else raw
-        converted = self.epochs
         out, end, why = self._split(batch, x, final)
         if converted is not None:
             converted.commit(end)
@@ -115,6 +125,8 @@ class Splitter:
         if why == "hold":
             self._held = rest
             return out
+        if why == "batches":  # per-batch records with no step: x is now the fractional epoch
+            return out + self.split(rest, final)
         # a run's step went back at a new epoch: from here on its x is the fractional epoch, and
         # what it holds so far moves there too (`Batch.reaxis`, on its first part after this)
         more = self.split(rest, final)
@@ -128,8 +140,9 @@ class Splitter:
         self, batch: Batch, x: np.ndarray, final: bool
     ) -> tuple[list[tuple[int, Batch]], int, str | None]:
         """`split` of one batch on x, up to a row where a run's step goes back at a new epoch
-        ("epochs") or a record going back into a run that nothing after it in the batch decides
-        ("hold"): (the parts before that row, its index, why; None: the whole batch was split)."""
+        ("epochs"), a record that shows per-batch records with no step ("batches") or a record
+        that nothing after it in the batch decides ("hold"): (the parts before that row, its
+        index, why; None: the whole batch was split)."""
         self._current = batch
         valid = ~np.isnan(x)
         prev_max = np.maximum.accumulate(np.concatenate(([self._max_x], np.where(valid, x, -np.inf))))
@@ -138,9 +151,10 @@ class Splitter:
             slow[list(batch.starts)] = True
         if TIES_FAST and slow.any():
             slow &= ~plain_ties(batch, x, slow)
-        seg = np.zeros(batch.n, dtype=np.int64)
-        keep = np.ones(batch.n, dtype=bool)
-        names = list(batch.values)
+        rows = Rows(
+            batch, list(batch.values), x, np.zeros(batch.n, dtype=np.int64), np.ones(batch.n, dtype=bool)
+        )
+        seg, keep = rows.seg, rows.keep
         start = 0
         self._floor = 0  # rows before it (in this batch) are not compared for duplicates
         self._resumes = {}
@@ -148,27 +162,32 @@ class Splitter:
         end, why = batch.n, None
         for i in np.flatnonzero(slow):
             self._fast(x, seg, start, int(i))
+            said = self._per_batch_at(rows, int(i), float(prev_max[i]), final)
+            if said is not None:
+                end, why = int(i), said
+                break
             if self._per_epoch_at(batch, x, int(i)):
                 end, why = int(i), "epochs"
                 break
-            verdict = self._stray(batch, names, x, seg, keep, int(i), final)
-            if verdict == "hold":
+            said = self._stray(rows, int(i), final)
+            if said == "hold":
                 end, why = int(i), "hold"
                 break
-            if verdict == "stray":
+            if said == "stray":
                 keep[i] = False
                 self._row += 1
             else:
-                keep[i] = self._slow(batch, names, x, seg, keep, int(i))
+                keep[i] = self._slow(rows, int(i))
             start = int(i) + 1
         else:
             self._fast(x, seg, start, batch.n)
         self._max_x = max(self._max_x, float(prev_max[end]))
+        if self.axis == "epoch" and self.counted is None and not self._per_batch.writers:
+            self._per_batch.count_top(rows, end, self._max_x)
         for j in range(max(0, end - WINDOW), end):
             if keep[j] and not self._forgotten(j, int(seg[j]), float(x[j])):
-                keys = keys_of(batch, names, j)
-                vals = {n: float(batch.values[n][j]) for n in keys}
-                self._window.append(Seen(float(x[j]), keys, vals, int(seg[j])))
+                keys = rows.keys(j)
+                self._window.append(Seen(float(x[j]), keys, rows.values(j, keys), int(seg[j])))
         if end < batch.n:
             if why == "epochs":
                 self._to_epochs()
@@ -180,36 +199,42 @@ class Splitter:
                 sub.resume = (self.axis, sub.resume[1])
         return out, end, why
 
-    def _stray(
-        self,
-        batch: Batch,
-        names: list[str],
-        x: np.ndarray,
-        seg: np.ndarray,
-        keep: np.ndarray,
-        i: int,
-        final: bool,
-    ) -> str | None:
+    def _stray(self, rows: Rows, i: int, final: bool) -> str | None:
         """Whether row i, which would resume a run (rule 3), is a stray record ("stray": its
         problem recorded), cannot be told yet ("hold": no record with an x after it in this batch,
-        more to come), or neither (None: placed as before). readers/strays.py."""
-        xi = float(x[i])
-        if math.isnan(xi) or i in batch.starts:
+        more to come), or neither (None: placed as before). A row with no x on the split axis: the
+        same for its other x (an evaluation's epoch going back). readers/strays.py."""
+        xi = float(rows.x[i])
+        if i in rows.batch.starts:
             return None
-        keys = keys_of(batch, names, i)
-        vals = {n: float(batch.values[n][i]) for n in keys}
-        seen = self._seen_at(batch, names, x, seg, keep, i, xi)
-        taken = {s.seg for s in seen if s.keys == keys}
-        if self._choose(xi, keys, lambda ln: ln.seg in taken, vals) is not None:
-            return None
-        fits = [ln for ln in self._lanes if ln.first_x < xi < ln.last_x and keys <= ln.keys]
-        if not fits:
-            return None
-        lane = max(fits, key=lambda ln: ln.last_used)
-        said = verdict(batch, x, i, lane.last_x, final, self.axis or "x")
+        if math.isnan(xi):
+            said = unplaced(rows, i, self._recent, final, self.axis or "x")
+        else:
+            keys = rows.keys(i)
+            seen = self._seen_at(rows, i, xi)
+            taken = {s.seg for s in seen if s.keys == keys}
+            if self._choose(xi, keys, lambda ln: ln.seg in taken, rows.values(i, keys)) is not None:
+                return None
+            fits = [ln for ln in self._lanes if ln.first_x < xi < ln.last_x and keys <= ln.keys]
+            if not fits:
+                return None
+            lane = max(fits, key=lambda ln: ln.last_used)
+            said = verdict(rows.batch, rows.x, i, lane.last_x, final, self.axis or "x")
         if isinstance(said, tuple):
             self.strays.append(said)
             return "stray"
+        return said
+
+    def _per_batch_at(self, rows: Rows, i: int, top: float, final: bool) -> str | None:
+        """Whether row i, in a file split on the epoch, shows per-batch records with no step
+        ("batches": x is the fractional epoch from row i on) or cannot tell yet ("hold").
+        readers/epoch_count.py."""
+        if self.axis != "epoch" or self.counted is not None:
+            return None
+        said = self._per_batch.at(rows, i, top, self._floor, final)
+        if isinstance(said, EpochCount):
+            self.counted = said
+            return "batches"
         return said
 
     def _per_epoch_at(self, batch: Batch, x: np.ndarray, i: int) -> bool:
@@ -269,9 +294,8 @@ class Splitter:
         lane.last_used = self._row
         self._recent = lane
 
-    def _slow(
-        self, batch: Batch, names: list[str], x: np.ndarray, seg: np.ndarray, keep: np.ndarray, i: int
-    ) -> bool:
+    def _slow(self, rows: Rows, i: int) -> bool:
+        batch, x = rows.batch, rows.x
         xi = float(x[i])
         self._row += 1
         if i in batch.starts:
@@ -281,10 +305,11 @@ class Splitter:
             self._floor = i
         elif math.isnan(xi):
             lane = self._recent or self._new_lane()
+            note_unplaced(rows, i, lane)
         else:
-            keys = keys_of(batch, names, i)
-            vals = {n: float(batch.values[n][i]) for n in keys}
-            seen = self._seen_at(batch, names, x, seg, keep, i, xi)
+            keys = rows.keys(i)
+            vals = rows.values(i, keys)
+            seen = self._seen_at(rows, i, xi)
             taken = {s.seg for s in seen if s.keys == keys}
             if any(s.keys == keys and same_values(s.values, vals) for s in seen):
                 # a copy of a record: dropped, unless it is the first record of a resumed run that
@@ -299,7 +324,7 @@ class Splitter:
             lane = lane or self._new_lane()
             lane.last_vals = vals
             lane.keys = lane.keys | keys
-        seg[i] = lane.seg
+        rows.seg[i] = lane.seg
         if not math.isnan(xi):
             if self.axis == "step" and self.epochs is None:
                 lane.span.track(x[i : i + 1], None if batch.epoch is None else batch.epoch[i : i + 1])
@@ -313,29 +338,13 @@ class Splitter:
         self,
         xi: float,
         keys: frozenset[str],
-        has_same_keys_at_x: object,
+        has_same_keys_at_x: Callable[[Lane], bool],
         vals: dict[str, float] | None = None,
     ) -> Lane | None:
-        """The open run this x continues: the closest last x at or below it. Several at that same
-        x (writers sharing the file, each at the same epoch): the one whose last values are
-        closest to this record's, else the most recently used."""
+        """The open run this x continues (`split_rows.closest_lane`); runs unused for
+        LANE_TIMEOUT records are closed first."""
         self._lanes = [ln for ln in self._lanes if self._row - ln.last_used < LANE_TIMEOUT]
-        best: list[Lane] = []
-        for ln in self._lanes:
-            if ln.last_x > xi or (ln.last_x == xi and has_same_keys_at_x(ln)):  # type: ignore[operator]
-                continue
-            if not best or ln.last_x > best[0].last_x:
-                best = [ln]
-            elif ln.last_x == best[0].last_x:
-                best.append(ln)
-        if len(best) <= 1:
-            return best[0] if best else None
-        if vals:
-            near = [(distance(ln.last_vals, vals), -ln.last_used, ln.seg) for ln in best]
-            d, _, seg = min(near)
-            if math.isfinite(d) and sum(1 for n in near if n[0] == d) == 1:
-                return next(ln for ln in best if ln.seg == seg)
-        return max(best, key=lambda ln: ln.last_used)
+        return closest_lane(self._lanes, xi, has_same_keys_at_x, vals)
 
     def _resumed(self, i: int, xi: float, keys: frozenset[str]) -> Lane | None:
         """The open run a record going back into it resumes (rule 3 of the module docstring), its
@@ -346,6 +355,9 @@ class Splitter:
         lane = max(fits, key=lambda ln: ln.last_used)
         self._resumes[i] = xi
         self._forgot.append((lane.seg, xi, i))
+        # the Source cuts the run's points from x on, on this axis; what has no x here stays
+        cut = f"{self.axis}:"
+        lane.unplaced = {k: v for k, v in lane.unplaced.items() if k.startswith(cut) and v < xi}
         self.resumed += 1
         # what the run logged from x on is replaced: never a duplicate of what comes now
         self._window = deque((s for s in self._window if s.seg != lane.seg or s.x < xi), maxlen=WINDOW)
@@ -363,24 +375,15 @@ class Splitter:
         self._lanes.append(lane)
         return lane
 
-    def _seen_at(
-        self,
-        batch: Batch,
-        names: list[str],
-        x: np.ndarray,
-        seg: np.ndarray,
-        keep: np.ndarray,
-        i: int,
-        xi: float,
-    ) -> list[Seen]:
+    def _seen_at(self, rows: Rows, i: int, xi: float) -> list[Seen]:
         """The kept records among the last WINDOW that have this x."""
         lo = max(self._floor, i - WINDOW)
         out = []
-        for j in np.flatnonzero((x[lo:i] == xi) & keep[lo:i]) + lo:
-            if self._forgotten(int(j), int(seg[j]), xi):
+        for j in np.flatnonzero((rows.x[lo:i] == xi) & rows.keep[lo:i]) + lo:
+            if self._forgotten(int(j), int(rows.seg[j]), xi):
                 continue
-            keys = keys_of(batch, names, int(j))
-            out.append(Seen(xi, keys, {n: float(batch.values[n][j]) for n in keys}, int(seg[j])))
+            keys = rows.keys(int(j))
+            out.append(Seen(xi, keys, rows.values(int(j), keys), int(rows.seg[j])))
         older = WINDOW - (i - max(0, i - WINDOW))
         if older > 0 and self._floor == 0:
             out += [s for s in list(self._window)[-older:] if s.x == xi]
@@ -389,23 +392,6 @@ class Splitter:
     def _forgotten(self, j: int, seg: int, x: float) -> bool:
         """Whether row j of this batch was replaced by a resume of its run after it."""
         return any(seg == rs and x >= rx and j < ri for rs, rx, ri in self._forgot)
-
-    def _split_ordinal(self, batch: Batch) -> list[tuple[int, Batch]]:
-        """No step or epoch at all: rows are numbered in order, from 0 in each run."""
-        boundary = np.zeros(batch.n, dtype=bool)
-        for i in batch.starts:
-            boundary[i] = i > 0 or self._row > 0
-        if self._segments == 0:
-            self._segments = 1
-        seg = self._segments - 1 + np.cumsum(boundary)
-        self._segments = int(seg[-1]) + 1
-        idx = np.arange(batch.n)
-        since = idx - np.maximum.accumulate(np.where(boundary, idx, -1))  # rows since a start, or -1
-        first = np.maximum.accumulate(boundary)
-        batch.step = np.where(first, since, self._ordinal_next + idx).astype(np.float64)
-        self._ordinal_next = float(batch.step[-1]) + 1
-        self._row += batch.n
-        return cut_batch(batch, seg, np.ones(batch.n, dtype=bool))
 
 
 __all__ = ["LANE_TIMEOUT", "TIES_FAST", "WINDOW", "Splitter"]

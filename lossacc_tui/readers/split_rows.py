@@ -1,11 +1,12 @@
-"""Row-level helpers of the Splitter (readers/split.py): its open runs (`Lane`) and recent records
-(`Seen`), the axis a file is split on, which metrics a row carries, how far apart two records'
-values are, whether two are the same, the "plain ties" placed in one vectorized step, and cutting a
-batch into its runs' sub-batches."""
+"""Row-level helpers of the Splitter (readers/split.py): its open runs (`Lane`), recent records
+(`Seen`) and the batch it is placing (`Rows`), the axis a file is split on, which metrics a row
+carries, how far apart two records' values are, whether two are the same, the "plain ties" placed
+in one vectorized step, and cutting a batch into its runs' sub-batches."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +26,9 @@ class Lane:
     first_x: float = math.inf  # its lowest x (a record going back past it is no resume)
     keys: frozenset[str] = frozenset()  # every metric it has logged
     span: EpochSpan = field(default_factory=EpochSpan)  # its steps, while they share one epoch
+    #: metric -> the highest other-axis x (the epoch, on a step axis) of its records placed with no
+    #: x on the split axis (an evaluation with an epoch and no step): one going back is a stray
+    unplaced: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -35,6 +39,27 @@ class Seen:
     keys: frozenset[str]
     values: dict[str, float]
     seg: int
+
+
+@dataclass(slots=True)
+class Rows:
+    """The batch the Splitter is placing, row by row: its rows' x on the split axis (NaN: none), the
+    run each was placed in so far (`seg`) and whether it is kept (`keep`: not a duplicate or a
+    stray). `names`: the batch's metric names, in order."""
+
+    batch: Batch
+    names: list[str]
+    x: np.ndarray
+    seg: np.ndarray
+    keep: np.ndarray
+
+    def keys(self, i: int) -> frozenset[str]:
+        """The metrics row i carries."""
+        return keys_of(self.batch, self.names, i)
+
+    def values(self, i: int, keys: frozenset[str]) -> dict[str, float]:
+        """Row i's values of `keys`."""
+        return {n: float(self.batch.values[n][i]) for n in keys}
 
 
 def axis_of(batch: Batch) -> str:
@@ -88,6 +113,34 @@ def plain_ties(batch: Batch, x: np.ndarray, slow: np.ndarray) -> np.ndarray:
     return tie
 
 
+def closest_lane(
+    lanes: list[Lane],
+    xi: float,
+    has_same_keys_at_x: Callable[[Lane], bool],
+    vals: dict[str, float] | None = None,
+) -> Lane | None:
+    """The open run an x continues: the closest last x at or below it (at it only when that run has
+    no record with the same metrics at that x). Several at that same x (writers sharing the file,
+    each at the same epoch): the one whose last values are closest to `vals`, else the most
+    recently used."""
+    best: list[Lane] = []
+    for ln in lanes:
+        if ln.last_x > xi or (ln.last_x == xi and has_same_keys_at_x(ln)):
+            continue
+        if not best or ln.last_x > best[0].last_x:
+            best = [ln]
+        elif ln.last_x == best[0].last_x:
+            best.append(ln)
+    if len(best) <= 1:
+        return best[0] if best else None
+    if vals:
+        near = [(distance(ln.last_vals, vals), -ln.last_used, ln.seg) for ln in best]
+        d, _, seg = min(near)
+        if math.isfinite(d) and sum(1 for n in near if n[0] == d) == 1:
+            return next(ln for ln in best if ln.seg == seg)
+    return max(best, key=lambda ln: ln.last_used)
+
+
 def keys_of(batch: Batch, names: list[str], i: int) -> frozenset[str]:
     """The metrics row i carries."""
     out = []
@@ -133,4 +186,15 @@ def cut_batch(
     return out
 
 
-__all__ = ["Lane", "Seen", "axis_of", "cut_batch", "distance", "keys_of", "plain_ties", "same_values"]
+__all__ = [
+    "Lane",
+    "Rows",
+    "Seen",
+    "axis_of",
+    "closest_lane",
+    "cut_batch",
+    "distance",
+    "keys_of",
+    "plain_ties",
+    "same_values",
+]

@@ -9,13 +9,22 @@ logged from that x on; so the Splitter decides only once the next record with an
 
 Until that next record comes (the end of what a follower has read so far), the record and what
 follows it are held back; the end of the file (`Splitter.flush`, `Source.finish`) decides a
-record nothing follows as a resume. `concat` joins what was held to the next batch."""
+record nothing follows as a resume. `concat` joins what was held to the next batch.
+
+A record with no x on the split axis (an evaluation `{"epoch": 8, "val_loss": ...}` in a log whose
+other records carry a step) goes to the most recent run; it is a stray when its other x (its epoch)
+goes back below what that run logged of the same metrics (`Lane.unplaced`) and the next record with
+an x carries on above the run's last x, or nothing follows it (it cannot resume a run: it has no x
+to resume from) (`unplaced`)."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from lossacc_tui.model import Batch
+from lossacc_tui.readers.split_rows import Lane, Rows
 
 
 def concat(a: Batch, b: Batch) -> Batch:
@@ -73,4 +82,63 @@ def verdict(
     )
 
 
-__all__ = ["concat", "verdict"]
+def verdict_unplaced(
+    batch: Batch, x: np.ndarray, i: int, lane_last: float, final: bool, axis: str, back: str
+) -> tuple[int | None, str] | str | None:
+    """Row i has no x on the split axis (`axis`), only on the other one (an evaluation with an
+    epoch and no step), and goes back there below what its run logged of the same metrics
+    (`back` says how): (its line, the problem) when it is a stray: the next row with an x carries on
+    above `lane_last`, the run's last x, or no row follows it at the end of the file (it cannot
+    resume a run: it has no x to resume from); "hold" when no row with an x follows it in the batch
+    and more may come; None when the next row goes back too (a new run may begin there)."""
+    after = np.flatnonzero(~np.isnan(x[i + 1 :]))
+    line = None if batch.line is None else int(batch.line[i])
+    if not len(after):
+        if not final:
+            return "hold"
+        return line, f"{back}, and nothing follows it: a stray record, kept out"
+    j = i + 1 + int(after[0])
+    if j in batch.starts or not float(x[j]) > lane_last:
+        return None
+    return line, f"{back}, and the next record carries on at {axis} {float(x[j]):g}: a stray record, kept out"
+
+
+def other_x(batch: Batch, i: int) -> tuple[str, float] | None:
+    """Row i's x on the axis other than the split one, for a row with no x on the split axis:
+    ('epoch', e) when it has an epoch, else ('step', s); None when it has neither."""
+    for axis, col in (("epoch", batch.epoch), ("step", batch.step)):
+        if col is not None and not math.isnan(float(col[i])):
+            return axis, float(col[i])
+    return None
+
+
+def unplaced(
+    rows: Rows, i: int, lane: Lane | None, final: bool, axis: str
+) -> tuple[int | None, str] | str | None:
+    """Row i has no x on the split `axis` and would go to `lane`, the most recent run: (its line,
+    the problem) when it is a stray (module docstring), "hold" when that cannot be told yet, None
+    when it is placed as before."""
+    other = other_x(rows.batch, i)
+    if other is None or lane is None:
+        return None
+    held = rows.keys(i)
+    keys = [n for n in rows.names if n in held]
+    on, v = other
+    last = max((lane.unplaced.get(f"{on}:{k}", -math.inf) for k in keys), default=-math.inf)
+    if not v < last:
+        return None
+    back = f"{on} {v:g} ({', '.join(keys)}) goes back: this run logged them up to {on} {last:g}"
+    return verdict_unplaced(rows.batch, rows.x, i, lane.last_x, final, axis, back)
+
+
+def note_unplaced(rows: Rows, i: int, lane: Lane) -> None:
+    """Row i, with no x on the split axis, was placed in `lane`: its other x is remembered for its
+    metrics (`Lane.unplaced`)."""
+    other = other_x(rows.batch, i)
+    if other is not None:
+        for k in rows.keys(i):
+            key = f"{other[0]}:{k}"
+            lane.unplaced[key] = max(lane.unplaced.get(key, -math.inf), other[1])
+
+
+__all__ = ["concat", "note_unplaced", "other_x", "unplaced", "verdict", "verdict_unplaced"]
