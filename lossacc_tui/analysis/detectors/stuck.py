@@ -27,7 +27,7 @@ from lossacc_tui.analysis.detectors.base_rate import (
 )
 from lossacc_tui.analysis.detectors.batch_fit import batches_refute_fixed
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k, k_backed
-from lossacc_tui.analysis.detectors.repeat_chance import ChanceRuns
+from lossacc_tui.analysis.detectors.repeat_chance import shared_chance_runs
 from lossacc_tui.analysis.detectors.stuck_text import StuckText
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.track import x_values
@@ -80,7 +80,7 @@ class AccStuck(StuckText):
 
     def __init__(self, ctx: Ctx, series: Series | None, subject: str = "") -> None:
         super().__init__(ctx, series, subject)
-        self._runs = ChanceRuns(self.p.stuck_tol, self.p.noise_window)
+        self._runs = shared_chance_runs(ctx, series, self.p.stuck_tol, self.p.noise_window)
 
     def conditions(self, acc: AccFeatures, loss: LossFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
