@@ -183,7 +183,8 @@ class AccStuck(StuckText):
                     collapsed &= np.isfinite(train) & (train >= (1 - BASE_RATE_TOL) * prior)
                     # a dead network's training loss holds too (no step changes the model), no lower
                     # than a constant guess costs either
-                    dead &= holds(self._loss_window(acc, self.ctx.train))
+                    if dead.any():  # (the window costs a lookup per row: none when nothing can change)
+                        dead &= holds(self._loss_window(acc, self.ctx.train))
                     dead &= np.isfinite(train) & (train >= (1 - BASE_RATE_TOL) * prior)
                     if self.ctx.train_acc is not None:
                         # a constant guess scoring the training accuracy costs at least H of it,
