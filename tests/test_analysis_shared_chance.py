@@ -46,14 +46,28 @@ def test_stuck_and_frozen_share_one_chance_judgement_with_the_same_alerts(
     cols = batch_eval_run(3000, seed=3, eval_batch=32)
     cols["step"] = np.arange(3000)
     judged: list[int] = []
+    chance_points: list[int] = []
     inner = repeat_chance.ChanceRuns._judge
 
     def counting(self: repeat_chance.ChanceRuns, *args: object) -> np.ndarray:
         judged.append(id(self))
-        return inner(self, *args)  # type: ignore[arg-type]
+        out = inner(self, *args)  # type: ignore[arg-type]
+        chance_points.append(int(out.sum()))
+        return out
+
+    handed: list[bytes] = []  # what each call of `judge` gave its detector, in call order
+    outer = repeat_chance.ChanceRuns.judge
+
+    def recording(self: repeat_chance.ChanceRuns, *args: object) -> np.ndarray:
+        out = outer(self, *args)  # type: ignore[arg-type]
+        handed.append(out.tobytes() + self.starts.tobytes())
+        return out
 
     monkeypatch.setattr(repeat_chance.ChanceRuns, "_judge", counting)
+    monkeypatch.setattr(repeat_chance.ChanceRuns, "judge", recording)
     shared = _analyse(cols, cuts)
+    shared_handed = list(handed)
+    assert sum(chance_points) > 0  # (the premise: runs of equal accuracies judged chance repeats)
     blocks = len(judged)
     # one judgement per chunk of the accuracy's features, by one object, for both detectors
     assert blocks == len(cuts) - 1 and len(set(judged)) == 1, judged
@@ -64,7 +78,10 @@ def test_stuck_and_frozen_share_one_chance_judgement_with_the_same_alerts(
     monkeypatch.setattr(stuck, "shared_chance_runs", alone)
     monkeypatch.setattr(val_frozen, "shared_chance_runs", alone)
     judged.clear()
+    handed.clear()
     assert _analyse(cols, cuts) == shared
+    # both detectors got, chunk by chunk, what each computes alone (val-frozen's alerts may not show it)
+    assert handed == shared_handed and len(handed) == 2 * blocks
     assert len(judged) == 2 * blocks  # (each detector judged every chunk itself)
 
 
@@ -119,7 +136,7 @@ def _plain_latch(
 
 def test_a_latch_fed_in_chunks_opens_and_closes_where_point_by_point_does() -> None:
     rng = np.random.default_rng(6)
-    for trial in range(300):
+    for trial in range(150):
         n_open, n_close = int(rng.integers(1, 5)), int(rng.integers(1, 5))
         # long quiet stretches (nothing can open or close) between busy ones
         sizes = rng.integers(1, 60, 12)
