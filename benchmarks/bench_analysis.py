@@ -23,8 +23,14 @@ learning slowly and stays noisy: the kind of curve that flooded `check` with ale
 is the first 200,000 real steps followed by the run's own converged stretch (steps 100,000-200,000)
 concatenated eight more times: real per-step numbers throughout.
 
+Before and after a change, on a loaded machine: `--against TREE` (another checkout of the project,
+e.g. `git worktree add /tmp/base main`) runs the chosen parts in fresh processes, this checkout's and
+that one's in turn (`--rounds` times), each printing its own reference, so the two are measured in
+the same minutes.
+
     python -m benchmarks bench_analysis        # or: python benchmarks/bench_analysis.py
     python benchmarks/bench_analysis.py 1 4 5  # only those parts (each under a minute)
+    python benchmarks/bench_analysis.py 4 5 --against /tmp/base --rounds 2
 """
 
 from __future__ import annotations
@@ -210,17 +216,39 @@ def backlog_cost(cols: dict[str, np.ndarray]) -> tuple[float, float, int]:
     return ours, time.thread_time() - c0, len(a.alerts)
 
 
+def interleaved(parts: list[str], against: Path, rounds: int) -> int:
+    """Run `parts` of this benchmark in fresh processes against this checkout and `against` in turn
+    (`rounds` times each), printing each one's output under its name; 1 if one of them failed."""
+    here = Path(__file__).resolve().parents[1]
+    failed = 0
+    for r in range(rounds):
+        for label, tree in (("this checkout", here), ("against", against.resolve())):
+            env = dict(os.environ, PYTHONPATH=str(tree))
+            proc = subprocess.run(
+                [sys.executable, str(Path(__file__).resolve()), *parts],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            print(f"--- round {r + 1}, {label} ({tree}), {_load()}")
+            print(proc.stdout.rstrip())
+            if proc.returncode:
+                failed = 1
+                print(f"  failed: {proc.stderr.strip()[-300:]}")
+    return failed
+
+
 def small_run_cost(epochs: int = 10, reps: int = 200) -> tuple[float, float]:
     """Median CPU ms of analysing an `epochs`-epoch run from scratch (Analyzer made, update, alerts,
     band, summary), and of `pandas.read_csv` of the same rows as a Keras CSV file (the reference).
-    From 100 epochs on the run trains on few samples with many noise features (it overfits: the
+    From 50 epochs on the run trains on few samples with many noise features (it overfits: the
     validation loss turns up, as in most runs someone opens this tool for)."""
     import pandas as pd
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from numpy_training import keras_csv, softmax_regression
 
-    extra = {} if epochs < 100 else {"n_train": 96, "features": 20}
+    extra = {} if epochs < 50 else {"n_train": 96, "features": 20}
     runs = [softmax_regression(epochs=epochs, seed=i, **extra) for i in range(20)]
     names = ("train_loss", "train_acc", "val_loss", "val_acc")
     ours, ref = [], []
@@ -254,6 +282,15 @@ def _load() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if "--against" in args:
+        at = args.index("--against")
+        rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else 2
+        import lossacc_tui
+
+        print(f"lossacc_tui from {Path(lossacc_tui.__file__).resolve().parents[1]}; {_load()}")
+        values = {at + 1, args.index("--rounds") + 1} if "--rounds" in args else {at + 1}
+        parts_ = [a for k, a in enumerate(args) if a.isdigit() and k not in values]
+        return interleaved(parts_, Path(args[at + 1]), rounds)
     parts = {int(a) for a in args if a.isdigit()} or {1, 2, 3, 4, 5}  # (the runner may pass --long)
     t0 = time.perf_counter()
     real = train(REAL_STEPS, val_batch=VAL_BATCH) if parts & {1, 2, 3, 4} else {}
@@ -328,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
             )
     if 5 in parts:
         print(f"5. a small run analysed from scratch, CPU, median of 200 ({_load()}):")
-        for epochs in (10, 100):
+        for epochs in (10, 50, 100):
             ours_ms, ref_ms = small_run_cost(epochs)
             met = "met" if ours_ms <= GOAL_SMALL_MS else "NOT met"
             print(

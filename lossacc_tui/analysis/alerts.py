@@ -284,6 +284,10 @@ class Latch:
         # a few new points (following a live log) or a short run: a plain loop is cheaper (measured:
         # 100 points 0.1 ms against 0.4 ms for the runs' arrays; even at about 300)
         if m <= 256:
+            quiet = _quiet(self, open_, close, force)
+            if quiet is not None:  # (no transition in the chunk: the run lengths are all it changes)
+                self.run_open, self.run_close = quiet
+                return []
             f = [False] * m if force is None else force.tolist()
             return self._feed_small(open_.tolist(), close.tolist(), f, k0)
         ro = Runs(open_, self.run_open, self.n_open)
@@ -333,3 +337,24 @@ class Latch:
                 self.active = False
         self.run_open, self.run_close = ro, rc
         return out
+
+
+def _tail_run(cond: np.ndarray, carry: int) -> int:
+    """How many consecutive True values end `cond` (1-D bool), continuing `carry` when all are."""
+    false_at = (~cond).nonzero()[0]
+    return carry + len(cond) if not len(false_at) else len(cond) - 1 - int(false_at[-1])
+
+
+def _quiet(
+    latch: Latch, open_: np.ndarray, close: np.ndarray, force: np.ndarray | None
+) -> tuple[int, int] | None:
+    """The latch's (run_open, run_close) after a chunk in which it neither opens nor closes, or None
+    when it may do either (then `Latch._feed_small` walks the points). Closed: no point of `open_`
+    (so its run never reaches n_open). Open: no point of `close` or `force` (a release needs one)."""
+    if not latch.active:
+        if open_.any():
+            return None
+        return 0, _tail_run(close, latch.run_close)
+    if close.any() or (force is not None and force.any()):
+        return None
+    return _tail_run(open_, latch.run_open), 0

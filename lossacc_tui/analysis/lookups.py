@@ -119,10 +119,11 @@ def prefix_sums(series: Series) -> tuple[np.ndarray, np.ndarray]:
             if n + 1 > len(cs):  # (room for a quarter as many again)
                 cap = n + 1 + n // 4
                 cs, cn = np.resize(cs, cap), np.resize(cn, cap)
-            new = raw[done:]
-            fin = np.isfinite(new)
-            cs[done : n + 1] = np.cumsum(np.concatenate([[cs[done]], np.where(fin, new, 0.0)]))
-            cn[done : n + 1] = np.cumsum(np.concatenate([[cn[done]], fin.astype(np.int32)]))
+            if done < n:  # (nothing appended since: the sums are as kept)
+                new = raw[done:]
+                fin = np.isfinite(new)
+                cs[done : n + 1] = np.cumsum(np.concatenate([[cs[done]], np.where(fin, new, 0.0)]))
+                cn[done : n + 1] = np.cumsum(np.concatenate([[cn[done]], fin.astype(np.int32)]))
         _SUMS.pop(id(series), None)
         _SUMS[id(series)] = (series, key, n, cs, cn)
         while len(_SUMS) > _SUMS_KEEP:

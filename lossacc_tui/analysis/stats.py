@@ -104,6 +104,9 @@ def rolling_sum(buf: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray | None]
             s[j:] += vals[: n - j]
     if bad is None:
         return s, None
+    if bad[-1] == len(bad) - 1:  # (only a stretch before the series start: the padding of its first chunk)
+        t = np.arange(n, dtype=np.int32)
+        return s, np.maximum(t - np.maximum(t - (w - 1), len(bad)) + 1, 0).astype(np.int32, copy=False)
     if len(bad) * w <= 4 * n:
         c = np.full(n, w, dtype=np.int32)
         c[: w - 1] = np.arange(1, min(w, n + 1))[: min(w - 1, n)]

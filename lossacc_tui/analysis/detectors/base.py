@@ -57,6 +57,9 @@ class Ctx:
     #: (`Track.n_likely_at`, `GridEstimate.n_likely`: the sample-flip rule); None: no accuracy
     acc_n_likely: Callable[[int], int | None] | None = None
     _xcols: dict[int, np.ndarray | None] = field(default_factory=dict, repr=False, compare=False)
+    #: what the detectors built on this context share (one analysis: `Analyzer._start` builds them
+    #: on a fresh context), e.g. `repeat_chance.shared_chance_runs`; keys name their owner first
+    shared: dict[tuple[object, ...], Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def acc_n(self) -> int | None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lossacc_tui.analysis.detectors.base import noise
+from lossacc_tui.analysis.detectors.base import Ctx, noise
 from lossacc_tui.analysis.features import AccFeatures
 from lossacc_tui.model import Series
 
@@ -241,6 +241,10 @@ class ChanceRuns:
 
     def __init__(self, tol: float, noise_window: int) -> None:
         self.tol, self.noise_window = tol, noise_window
+        self.users = 1  # detectors that judge the same chunks with this object (`shared_chance_runs`)
+        # the last chunk's judgement, until every other user asked for it: (features, frozen, out,
+        # users still to ask)
+        self._last: tuple[AccFeatures, np.ndarray, np.ndarray, int] | None = None
         # the run of equal accuracies the last chunk ended in: its value, first index, next index
         self._run_val, self._run_start, self._run_next = math.nan, 0, -1
         #: the grid bins of the latest run's noise ((run start, n) -> `grid_bins`)
@@ -253,7 +257,22 @@ class ChanceRuns:
         (all of it, back to where it began) is what the series' own noise shows by chance somewhere
         among the evaluations logged so far (`repeat_chance`): the noise measured just before the
         run began, on the 1/n grid the values reveal. False where n or that noise is not known (too
-        few values before the run): the run is then taken as it is."""
+        few values before the run): the run is then taken as it is.
+
+        Shared (`shared_chance_runs`): the first user's call judges a chunk; the others', with the
+        same features object and the same `frozen`, get a copy of that judgement (and `starts`) without
+        judging it again."""
+        last = self._last
+        if last is not None and last[0] is acc and np.array_equal(last[1], frozen):
+            self._last = None if last[3] <= 1 else (last[0], last[1], last[2], last[3] - 1)
+            return last[2].copy()
+        self._last = None
+        out = self._judge(series, acc, frozen)
+        if self.users > 1:
+            self._last = (acc, frozen, out.copy(), self.users - 1)
+        return out
+
+    def _judge(self, series: Series | None, acc: AccFeatures, frozen: np.ndarray) -> np.ndarray:
         y, idx = acc.y, acc.idx
         tol = self.tol
         with np.errstate(invalid="ignore"):
@@ -320,3 +339,19 @@ class ChanceRuns:
         if cached is not None:
             out.set_first(cached)
         return out
+
+
+def shared_chance_runs(ctx: Ctx, series: Series | None, tol: float, noise_window: int) -> ChanceRuns:
+    """The `ChanceRuns` of `series` (with `tol` and `noise_window`) that every detector built on this
+    context shares: `acc-stuck` and `val-frozen` judge the same chunks of the same accuracy, each chunk
+    once. Every detector that asks must call `judge` on every chunk, in the same order (the ones
+    stepped on the same paired features do). Kept in `Ctx.shared`, so a new analysis (a new context)
+    starts anew."""
+    key = ("chance-runs", id(series), tol, noise_window)
+    got = ctx.shared.get(key)
+    if got is None or got[0] is not series:
+        got = (series, ChanceRuns(tol, noise_window))
+        ctx.shared[key] = got
+    else:
+        got[1].users += 1
+    return got[1]

@@ -25,7 +25,7 @@ from lossacc_tui.analysis.detectors.batch_fit import batches_refute_fixed
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k, k_backed
 from lossacc_tui.analysis.detectors.loss_motion import holds, wobbles
 from lossacc_tui.analysis.detectors.majority import majority_share, minority_known
-from lossacc_tui.analysis.detectors.repeat_chance import ChanceRuns
+from lossacc_tui.analysis.detectors.repeat_chance import shared_chance_runs
 from lossacc_tui.analysis.detectors.stuck_text import StuckText
 from lossacc_tui.analysis.detectors.train_side import fit_in_window, training_cannot_tell
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
@@ -79,7 +79,7 @@ class AccStuck(StuckText):
 
     def __init__(self, ctx: Ctx, series: Series | None, subject: str = "") -> None:
         super().__init__(ctx, series, subject)
-        self._runs = ChanceRuns(self.p.stuck_tol, self.p.noise_window)
+        self._runs = shared_chance_runs(ctx, series, self.p.stuck_tol, self.p.noise_window)
 
     def conditions(self, acc: AccFeatures, loss: LossFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
@@ -185,7 +185,8 @@ class AccStuck(StuckText):
                     collapsed &= np.isfinite(train) & (train >= (1 - BASE_RATE_TOL) * prior)
                     # a dead network's training loss holds too (no step changes the model), no lower
                     # than a constant guess costs either
-                    dead &= holds(self._loss_window(acc, self.ctx.train))
+                    if dead.any():  # (the window costs a lookup per row: none when nothing can change)
+                        dead &= holds(self._loss_window(acc, self.ctx.train))
                     dead &= np.isfinite(train) & (train >= (1 - BASE_RATE_TOL) * prior)
                     if self.ctx.train_acc is not None:
                         # a constant guess scoring the training accuracy costs at least H of it,

@@ -22,7 +22,7 @@ from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Ctx, Detector, classes_claim, lookup_level, names, value
 from lossacc_tui.analysis.detectors.base_rate import FLOOR_TOL, binary_entropy
-from lossacc_tui.analysis.detectors.repeat_chance import ChanceRuns
+from lossacc_tui.analysis.detectors.repeat_chance import shared_chance_runs
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x
 from lossacc_tui.model import Series
@@ -78,7 +78,7 @@ class ValFrozen(Detector):
 
     def __init__(self, ctx: Ctx, series: Series | None, subject: str = "") -> None:
         super().__init__(ctx, series, subject)
-        self._runs = ChanceRuns(self.p.stuck_tol, self.p.noise_window)
+        self._runs = shared_chance_runs(ctx, series, self.p.stuck_tol, self.p.noise_window)
         self._start = np.zeros(0, dtype=np.int64)
 
     def conditions(self, acc: AccFeatures, loss: LossFeatures | None) -> tuple[np.ndarray, np.ndarray]:
