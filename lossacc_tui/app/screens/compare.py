@@ -107,7 +107,10 @@ class CompareScreen(Screen[None]):
     def on_mount(self) -> None:
         for plot in self.query(MetricPlot):
             plot.overlay = True
-        table = self.query_one(DataTable)
+        tables = self.query(DataTable)  # (none: the app closed while this view was being built ahead)
+        if not tables:
+            return
+        table = tables.first()
         table.border_title = "ranked by best value"
         table.add_columns("#", "val loss", "", "val acc", "")
 
