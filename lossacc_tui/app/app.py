@@ -140,6 +140,15 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
         self._switch = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL)
         self.tracker.on_change = lambda: self.feed_changed(FeedChanged())
+        driver = getattr(self, "_driver", None)  # (a data frame steps back for a key that comes during it)
+        if driver is not None and callable(getattr(driver, "process_message", None)):
+            forward = driver.process_message
+
+            def noted(message: Any) -> None:  # (the driver's input thread)
+                self.note_input(message)
+                forward(message)
+
+            driver.process_message = noted
         self.set_interval(1.0, self._tick)
         self.query_one(RunList).focus()
         self._breakpoints_now()
@@ -173,17 +182,20 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
         self._timer = None
         self.redraw(DATA_WAIT)
 
-    def redraw(self, wait: float = KEY_WAIT) -> None:
+    def redraw(self, wait: float = KEY_WAIT, data: bool = False) -> bool:
         """Copy what the screen shows from the tracker (lock held: plain data, a few ms), then
         build the widgets' lines from the copy with the lock released (the feed goes on meanwhile).
         `wait`: how long to wait for the feed to let go of the lock (a key's effect waits longer
-        than new data, which is drawn at the next chance)."""
+        than new data, which is drawn at the next chance). A frame for new data (`data`) steps
+        back when a key or a click came while it copied: its copy is not drawn (the key's frame
+        draws the same points and its own effect); False then, else True."""
         if not self.screen_stack:  # shutting down
-            return
+            return True
+        began = time.monotonic()
         lock = self.tracker.lock
         if not lock.acquire(timeout=wait):  # the feed is busy: try again shortly, keys stay live
             self._timer = self.set_timer(0.05, self._timed_redraw)
-            return
+            return True
         try:
             self._last_redraw = time.monotonic()
             self._dirty = self._posted = False  # (this frame draws every point read so far)
@@ -198,12 +210,18 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
             copy_status(self)
         finally:
             lock.release()
-        if frame is not None:
+        stepped_back = (
+            data and frame is not None and self.first_frame.is_set() and self._input_waiting(since=began)
+        )
+        if stepped_back:
+            self._dirty = True  # (drawn by the key's frame, or by the next data frame)
+        elif frame is not None:
             self._show(frame)
             if frame.loss is not None and not self.first_frame.is_set():
                 self.call_after_refresh(self._first_painted)
         self._notify_opened(opened)
         self._tick(copied=True)
+        return not stepped_back
 
     def _first_painted(self) -> None:
         """The first frame with data is on the screen: the feed's first analysis may start, and the
