@@ -372,10 +372,10 @@ def frame_cpu(log: Path, frames: int = 25) -> tuple[dict[str, list[float]], tupl
             drawing = [0.0]
             redraw = app.redraw
 
-            def timed(*args: object) -> None:
+            def timed(*args: object, **kwargs: object) -> bool:
                 t = time.thread_time()
                 try:
-                    redraw(*args)  # type: ignore[arg-type]
+                    return redraw(*args, **kwargs)  # type: ignore[arg-type]
                 finally:
                     drawing[0] += time.thread_time() - t
 

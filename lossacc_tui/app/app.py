@@ -7,6 +7,7 @@ with the lock held briefly, then builds the widgets' lines without it.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
@@ -47,6 +48,12 @@ from lossacc_tui.readers.probe_sidecar import probe_summary
 
 SWITCH_INTERVAL = 0.001  # seconds a thread may hold the interpreter while another waits (Python: 0.005)
 LIVE_AFTER = 5.0  # a run that gets points this long after start is being written now
+VIEWS = (  # (name, module, class): the views a key opens
+    ("help", "lossacc_tui.app.screens.help", "HelpScreen"),
+    ("compare", "lossacc_tui.app.screens.compare", "CompareScreen"),
+    ("metrics", "lossacc_tui.app.screens.metrics", "MetricsScreen"),
+)
+WARM_AFTER, WARM_GAP = 0.5, 0.2  # seconds after the first frame the other views are built; between them
 
 
 @dataclass
@@ -88,6 +95,11 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
         self.opts = PlotOptions(smoothing=smoothing or 0.6, smooth_on=bool(smoothing))
         self.tracker = Tracker(feed, params, self.opts.smoothing if self.opts.smooth_on else 0.0, clock)
         self.first_frame = threading.Event()  # set once the first frame with data is on the screen
+        self._views_imported = threading.Event()  # the other views' modules (imported off the UI thread)
+        #: the command line's app (not tests', which would build views they never show, each a
+        #: fraction of a second): the views are built ahead, then what it holds is frozen (`_warm_views`)
+        self.warm = False
+        self._frozen = False
         if isinstance(feed, FeedBase):  # (the feed's first analysis waits for it: drawn sooner)
             feed.first_frame = self.first_frame
         self.selected_run: int | None = None
@@ -128,6 +140,15 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
         self._switch = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL)
         self.tracker.on_change = lambda: self.feed_changed(FeedChanged())
+        driver = getattr(self, "_driver", None)  # (a data frame steps back for a key that comes during it)
+        if driver is not None and callable(getattr(driver, "process_message", None)):
+            forward = driver.process_message
+
+            def noted(message: Any) -> None:  # (the driver's input thread)
+                self.note_input(message)
+                forward(message)
+
+            driver.process_message = noted
         self.set_interval(1.0, self._tick)
         self.query_one(RunList).focus()
         self._breakpoints_now()
@@ -161,17 +182,20 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
         self._timer = None
         self.redraw(DATA_WAIT)
 
-    def redraw(self, wait: float = KEY_WAIT) -> None:
+    def redraw(self, wait: float = KEY_WAIT, data: bool = False) -> bool:
         """Copy what the screen shows from the tracker (lock held: plain data, a few ms), then
         build the widgets' lines from the copy with the lock released (the feed goes on meanwhile).
         `wait`: how long to wait for the feed to let go of the lock (a key's effect waits longer
-        than new data, which is drawn at the next chance)."""
+        than new data, which is drawn at the next chance). A frame for new data (`data`) steps
+        back when a key or a click came while it copied: its copy is not drawn (the key's frame
+        draws the same points and its own effect); False then, else True."""
         if not self.screen_stack:  # shutting down
-            return
+            return True
+        began = time.monotonic()
         lock = self.tracker.lock
         if not lock.acquire(timeout=wait):  # the feed is busy: try again shortly, keys stay live
             self._timer = self.set_timer(0.05, self._timed_redraw)
-            return
+            return True
         try:
             self._last_redraw = time.monotonic()
             self._dirty = self._posted = False  # (this frame draws every point read so far)
@@ -186,19 +210,57 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
             copy_status(self)
         finally:
             lock.release()
-        if frame is not None:
+        stepped_back = (
+            data and frame is not None and self.first_frame.is_set() and self._input_waiting(since=began)
+        )
+        if stepped_back:
+            self._dirty = True  # (drawn by the key's frame, or by the next data frame)
+        elif frame is not None:
             self._show(frame)
             if frame.loss is not None and not self.first_frame.is_set():
                 self.call_after_refresh(self._first_painted)
         self._notify_opened(opened)
         self._tick(copied=True)
+        return not stepped_back
 
     def _first_painted(self) -> None:
         """The first frame with data is on the screen: the feed's first analysis may start, and the
         other views' modules are imported meanwhile (off the UI thread), so the first `?`, `c` or
         `m` opens its view without importing it first (0.1-0.2 s)."""
         self.first_frame.set()
-        threading.Thread(target=_import_views, name="lossacc-preload", daemon=True).start()
+        threading.Thread(
+            target=_import_views, args=(self._views_imported,), name="lossacc-preload", daemon=True
+        ).start()
+        if self.warm:
+            self.set_timer(WARM_AFTER, self._warm_views)
+
+    def _warm_views(self) -> None:
+        """Build the help, compare and metrics views off screen, one a callback (keys go between),
+        once their modules are imported: each composes its widgets unseen (the help renders its
+        tables), so the first `?`, `c` or `m` lays its view out and paints it, as every later one
+        does (building one on the first press cost 100-300 ms of the main thread, a loaded
+        machine's p99). Then, in the command line's app, the garbage collector's freeze."""
+        if not self.screen_stack or not hasattr(self, "_get_screen"):  # (closing; or a Textual without it)
+            return
+        if not self._views_imported.is_set():  # (still being imported off this thread: later)
+            self.set_timer(WARM_AFTER, self._warm_views)
+            return
+        for name, module, cls in VIEWS:
+            if not self.is_screen_installed(name):
+                self.install_screen(getattr(sys.modules[module], cls)(), name)
+                self._get_screen(name)  # (registered: it composes now, in its own callbacks, unseen)
+                self.set_timer(WARM_GAP, self._warm_views)
+                return
+        if not self._frozen:
+            self._frozen = True
+            # what the app holds from here on (Textual's DOM, the views, the modules): out of the
+            # cyclic collector's full passes, which then scan only what is newer. A full pass over
+            # it all took 90-120 ms of CPU, every 10-30 s while data streamed in (a key's frame held
+            # up behind it), and ~0.6 % of a core at 10 lines/s. The frozen objects are still freed
+            # by reference counting; only a cycle among them that is later dropped stays (bounded:
+            # this is done once).
+            gc.collect(1)  # (the young garbage first: cheap)
+            gc.freeze()
 
     def _frame(self) -> Frame:
         """What the main screen shows, copied from the tracker (lock held)."""
@@ -365,10 +427,12 @@ class LossAccApp(ViewActions, DataPacing, App[None]):
         sys.setswitchinterval(getattr(self, "_switch", 0.005))
 
 
-def _import_views() -> None:
+def _import_views(done: threading.Event) -> None:
     import lossacc_tui.app.screens.compare
     import lossacc_tui.app.screens.help
     import lossacc_tui.app.screens.metrics  # noqa: F401
+
+    done.set()
 
 
 def make_app(feed: Feed, label: str, **kwargs: Any) -> LossAccApp:

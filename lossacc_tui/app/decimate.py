@@ -186,6 +186,8 @@ class SeriesCache:
         self.best_max: tuple[float, int] | None = None
         self._best_checked = 0
         self._columns: tuple[object, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+        #: the last column reduction: (what it was for, points then, bounds, min, max per column)
+        self._grown: tuple[tuple[object, ...], int, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def stale(self, series: Series) -> bool:
         """A different series object (the run was read again), values rescaled (percent found) or
@@ -258,6 +260,26 @@ class SeriesCache:
         self._columns = (key, got)
         return got
 
+    def _grown_columns(
+        self, v: np.ndarray, blocks: MinMaxBlocks, bounds: np.ndarray, key: tuple[object, ...]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each column's min and max (NaN where empty), as `column_minmax`; when the same columns
+        were reduced before and points were only appended since (x sorted), the columns that end
+        before the old last point are kept and only the rest reduced again: a growing run's frame
+        costs the last few columns, not all of them."""
+        kept = self._grown
+        start = 0
+        if kept is not None and kept[0] == key and len(kept[2]) == len(bounds) and kept[1] <= len(v):
+            start = _same_prefix(kept[2], bounds, kept[1])
+        if start:
+            lo, hi = kept[3].copy(), kept[4].copy()  # type: ignore[union-attr]
+            if start < len(bounds) - 1:
+                lo[start:], hi[start:] = column_minmax(v, blocks, bounds[start:])
+        else:
+            lo, hi = column_minmax(v, blocks, bounds)
+        self._grown = (key, len(v), bounds, lo, hi)
+        return lo, hi
+
     def _reduce(
         self, axis: str, x0: float, x1: float, cols: int, smoothed: bool
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -277,7 +299,7 @@ class SeriesCache:
             edges = x0 + span * np.arange(cols + 1) / cols
             bounds = np.searchsorted(x, edges, side="left")
             bounds[0], bounds[-1] = a, b
-            lo, hi = column_minmax(v, blocks, bounds)
+            lo, hi = self._grown_columns(v, blocks, bounds, (axis, x0, x1, cols, smoothed, self.weight))
         else:
             keep = np.isfinite(x) & np.isfinite(v) & (x >= x0) & (x <= x1)
             xs, ys = x[keep], v[keep]
@@ -292,6 +314,13 @@ class SeriesCache:
         centres = x0 + span * (np.arange(cols) + 0.5) / cols
         keep = np.isfinite(lo)
         return centres[keep], lo[keep], hi[keep]
+
+
+def _same_prefix(old: np.ndarray, new: np.ndarray, done: int) -> int:
+    """How many leading columns of `new` bounds cover exactly what they covered in `old` and end
+    within the first `done` points (points appended after those cannot change them)."""
+    same = (old[1:] == new[1:]) & (new[1:] <= done) & (old[:-1] == new[:-1])
+    return int(np.argmin(same)) if not same.all() else len(same)
 
 
 def plot_points(

@@ -79,6 +79,7 @@ def launch(
         return _fail(str(e), quick)
     if quick is not None:
         quick.handover()
+    app.warm = True  # type: ignore[attr-defined]  # (views built ahead, the collector frozen: `_warm_views`)
     try:
         app.run()
     finally:

@@ -6,7 +6,8 @@ long run with many alerts, which cost more, come less often instead of costing m
 are on screen within MAX_DATA_WAIT (each new evaluation within a second). The feed's thread wakes
 the main thread once per data frame, not once per block of records it reads. Keys do not wait for
 this: they redraw at once, and a data frame that is due while a key waits in the app's queue steps
-back for it."""
+back for it, as does one that is copying its data when a key comes (it is not drawn: the key's
+frame draws the same points)."""
 
 from __future__ import annotations
 
@@ -30,13 +31,14 @@ class DataPacing:
     _last_redraw: float
     set_timer: Callable[..., Any]
     post_message: Callable[..., Any]
-    redraw: Callable[[float], None]
+    redraw: Callable[..., bool]
 
     def pacing_init(self) -> None:
         self._dirty = False  # new data not drawn yet
         self._posted = False  # a FeedChanged is on its way, or a data frame is due: no more wake-ups
         self._frame_at = -1.0  # monotonic time the last data frame began
         self._frame_cpu = 0.0  # the main thread's CPU time then
+        self._input_at = -1.0  # monotonic time a key or a click last came from the terminal
 
     def feed_changed(self, message: Any) -> None:
         """On the feed's thread: mark new data; wake the main thread only if nothing is due yet."""
@@ -54,13 +56,25 @@ class DataPacing:
         gap = min(MAX_DATA_WAIT, max(1.0 / REDRAW_HZ, spent / DATA_BUDGET))
         return max(self._frame_at + gap, self._last_redraw + 1.0 / REDRAW_HZ)
 
-    def _input_waiting(self) -> bool:
-        """A key press or a click is queued for the app (Textual's queue; False if it is not there)."""
-        queue = getattr(getattr(self, "_message_queue", None), "_queue", None)
+    def _input_waiting(self, since: float | None = None) -> bool:
+        """A key press or a click is queued for the app (Textual's queue), or came from the terminal
+        at `since` or later (monotonic; `note_input` on the driver's thread): such a key is on its
+        way to the queue while the main thread is busy."""
+        if since is not None and self._input_at >= since:
+            return True
+        queue = getattr(self, "_message_queue", None)
+        items = getattr(queue, "values", None)  # (Textual 8's queue: a deque; asyncio's: `_queue`)
+        if items is None:
+            items = getattr(queue, "_queue", None)
         try:
-            return any(type(m).__name__ in INPUT for m in list(queue or ()))
+            return any(type(m).__name__ in INPUT for m in list(items or ()))
         except RuntimeError:  # (changed while read: the next frame asks again)
             return False
+
+    def note_input(self, message: object) -> None:
+        """On the driver's (input) thread, for every event from the terminal: when input last came."""
+        if type(message).__name__ in INPUT:
+            self._input_at = time.monotonic()
 
     def _schedule_data(self) -> None:
         if self._timer is not None or not self._dirty:
@@ -80,10 +94,18 @@ class DataPacing:
             self._posted = False
             return
         wait = self._due() - now
-        if wait <= 0.005 and self._input_waiting() and now - self._frame_at < 2 * MAX_DATA_WAIT:
+        waiting = self._input_waiting(since=now - KEY_FIRST)
+        if wait <= 0.005 and waiting and now - self._frame_at < 2 * MAX_DATA_WAIT:
             wait = KEY_FIRST  # a key (or a click) is waiting behind this frame: it goes first
         if wait > 0.005:  # (a key's frame, or compositing, spent CPU since this was scheduled)
             self._timer = self.set_timer(wait, self._data_frame)
             return
+        before = self._frame_at, self._frame_cpu
         self._frame_at, self._frame_cpu = now, time.thread_time()
-        self.redraw(DATA_WAIT)  # (it clears `_dirty` and `_posted` once it has the data)
+        if (
+            self.redraw(DATA_WAIT, data=True) is False
+        ):  # (it clears `_dirty` and `_posted` once it has the data)
+            # a key came while it copied: the frame was not drawn, and does not count; the key's
+            # frame draws these points, else this frame is tried again once the key is handled
+            self._frame_at, self._frame_cpu = before
+            self._timer = self.set_timer(KEY_FIRST, self._data_frame)

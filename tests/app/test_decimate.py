@@ -16,7 +16,7 @@ from lossacc_tui.app.decimate import (
     ema_debiased,
     plot_points,
 )
-from lossacc_tui.model import Batch, Run
+from lossacc_tui.model import Batch, Run, Series
 
 
 def tb_smooth(values: list[float], w: float) -> list[float]:
@@ -145,3 +145,49 @@ def test_few_points_are_plotted_as_they_are() -> None:
     assert xs.tolist() == list(range(30)) and (lo == hi).all()
     xs, _, _ = cache.columns("epoch", 0, 29, 80)  # no epoch column: nothing to plot
     assert len(xs) == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(maybe_bad, min_size=1, max_size=6 * BLOCK),
+    st.lists(st.integers(1, 3 * BLOCK), min_size=1, max_size=8),
+    st.sampled_from([0.0, 0.6]),
+    st.integers(1, 40),
+)
+def test_a_growing_series_reduces_to_the_same_columns_as_read_whole(
+    values: list[float], chunks: list[int], weight: float, cols: int
+) -> None:
+    """Appends keep the columns that end before them (`_grown_columns`): every frame's columns equal
+    those of the same points reduced from scratch, raw and smoothed, however the points came."""
+    total = len(values) + sum(chunks)
+    x1 = float(total + 7)  # (the axis as a live plot fixes it: past the last point)
+    v = np.array(values + [float(i % 13) for i in range(sum(chunks))])
+    run = Run("r", "r", "jsonl")
+    cache = SeriesCache(run.series.get("loss") or _grow(run, v[:0], 0))
+    done = 0
+    for n in [len(values), *chunks]:
+        _grow(run, v[done : done + n], done)
+        done += n
+        s = run.series["loss"]
+        if cache.stale(s):
+            cache = SeriesCache(s)
+        cache.sync(weight)
+        fresh = SeriesCache(s)  # (raw values: a cache that saw them all at once)
+        fresh.sync(weight)
+        for smoothed in (False, True):
+            got = cache.columns("step", 0.0, x1, cols, smoothed=smoothed)
+            if smoothed:  # (the smoothed values as this cache computed them, piece by piece: reduced whole)
+                kept, cache._grown = cache._grown, None
+                want = cache._reduce("step", 0.0, x1, cols, smoothed)
+                cache._grown = kept
+            else:
+                want = fresh.columns("step", 0.0, x1, cols)
+            for a, b in zip(got, want, strict=True):
+                np.testing.assert_array_equal(a, b)
+
+
+def _grow(run: Run, values: np.ndarray, start: int) -> Series:
+    n = len(values)
+    step = np.arange(start, start + n, dtype=float)
+    run.add_batch(Batch(n=n, values={"loss": values}, present={"loss": None}, step=step))
+    return run.series["loss"]

@@ -20,12 +20,12 @@ async def test_the_first_frame_is_built_for_the_sizes_the_layout_gives(size: tup
     first: list[tuple[int, Any, set[str]]] = []  # at the first redraw: plot width, canvases, classes
     redraw = app.redraw
 
-    def spy(*args: Any, **kwargs: Any) -> None:
+    def spy(*args: Any, **kwargs: Any) -> bool:
         if not first:
             main = app.screen_stack[0]
             width = main.query_one("#loss-plot", MetricPlot).size.width
             first.append((width, app._canvas_sizes(main), set(app.screen.classes)))
-        redraw(*args, **kwargs)
+        return redraw(*args, **kwargs)
 
     app.redraw = spy  # type: ignore[method-assign]
     async with app.run_test(size=size) as pilot:

@@ -22,7 +22,8 @@ from lossacc_tui.app.tracker import RunState, compare_alerts
 from lossacc_tui.app.view import PlotOptions, build_plot, fmt_num, x_range
 from lossacc_tui.app.widgets.explanation import Explanation
 from lossacc_tui.app.widgets.key_bar import KeyBar
-from lossacc_tui.app.widgets.metric_plot import MetricPlot, _cell_style, run_look
+from lossacc_tui.app.widgets.metric_plot import MetricPlot, run_look
+from lossacc_tui.app.widgets.plot_cells import cell_style
 from lossacc_tui.app.widgets.run_list import natural
 
 COMPARE_EVERY = 1.0  # seconds between recomputing the runs-disagree alerts while data stream
@@ -106,7 +107,10 @@ class CompareScreen(Screen[None]):
     def on_mount(self) -> None:
         for plot in self.query(MetricPlot):
             plot.overlay = True
-        table = self.query_one(DataTable)
+        tables = self.query(DataTable)  # (none: the app closed while this view was being built ahead)
+        if not tables:
+            return
+        table = tables.first()
         table.border_title = "ranked by best value"
         table.add_columns("#", "val loss", "", "val acc", "")
 
@@ -195,7 +199,7 @@ class CompareScreen(Screen[None]):
             style = "bold yellow" if differ else ""
 
             def swatch(t: tuple[int, str, float, bool]) -> Text:
-                return Text("■ ", _cell_style(run_look(keys[t[0]])[0], "default", "default"))
+                return Text("■ ", cell_style(run_look(keys[t[0]])[0], "default", "default"))
 
             def cell(t: tuple[int, str, float, bool] | None, style: str = style) -> Text:
                 if t is None:

@@ -18,10 +18,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
+from textual.strip import Strip
 from textual.widgets import Static
 
 from lossacc_tui.app.keys import ACTIONS
 from lossacc_tui.app.widgets.alert_list import AlertList
+from lossacc_tui.app.widgets.cached_lines import SteadyStyle
 from lossacc_tui.app.widgets.explanation import Explanation
 from lossacc_tui.app.widgets.metric_plot import CURSOR, MARK, MetricPlot
 from lossacc_tui.app.widgets.run_list import RunList
@@ -105,6 +107,37 @@ def smoothing_text(app: Any) -> Text:
     return t
 
 
+class Section(SteadyStyle, Static):
+    """A help section that never changes (a Rich table), kept as strips per width: Textual renders
+    a table twice each time a screen opens (for its height, then its lines), 40-150 ms for the
+    help's four on a loaded machine; these are rendered once, when the view is built (`warm`)."""
+
+    def __init__(self, table: Table, **kwargs: Any) -> None:
+        super().__init__(table, **kwargs)
+        self.table = table
+        self._kept: dict[tuple[int, object], list[Strip]] = {}
+
+    def lines(self, width: int) -> list[Strip]:
+        """The section's lines `width` cells wide, in the widget's style."""
+        key = (width, self.base_style)
+        got = self._kept.get(key)
+        if got is None:
+            options = self.app.console_options.update(width=width, highlight=False)
+            lines = self.app.console.render_lines(self.table, options, style=self.base_style, pad=True)
+            got = self._kept[key] = [Strip(line, width) for line in lines]
+            while len(self._kept) > 4:  # (a few widths: with and without the scrollbar, resized)
+                del self._kept[next(iter(self._kept))]
+        return got
+
+    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
+        return len(self.lines(width)) if width > 0 else 0
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        lines = self.lines(width)
+        return lines[y] if 0 <= y < len(lines) else Strip.blank(width, self.base_style)
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "dismiss", "Close", key_display="esc"),
@@ -129,7 +162,18 @@ class HelpScreen(ModalScreen[None]):
             box.border_subtitle = "? or esc closes · ↑ ↓ pgup pgdn scroll"
             yield Static(smoothing_text(self.app), id="help-smoothing")
             for i, section in enumerate(help_sections(self.app)):
-                yield Static(section, id=f"help-{i}", classes="help-section")
+                yield Section(section, id=f"help-{i}", classes="help-section")
+
+    def on_mount(self) -> None:
+        """Built ahead (the app builds its views before their first key): the sections' lines at the
+        widths the box will give them at the screen's size now, with and without its scrollbar."""
+        width = (
+            min(int(self.app.size.width * 0.9), 100) - 4
+        )  # (the box's CSS: 90%, at most 100, border, padding)
+        for section in self.query(Section):
+            for w in (width, width - self.styles.scrollbar_size_vertical):
+                if w > 0:
+                    section.lines(w)
 
     def on_screen_resume(self) -> None:
         self.shown_at = get_time()

@@ -7,13 +7,9 @@ string to parse), which keeps a redraw within a few milliseconds of plotext's ow
 
 from __future__ import annotations
 
-import itertools
-import math
 from typing import Any
 
 import numpy as np
-from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.strip import Strip
@@ -24,6 +20,7 @@ from lossacc_tui.app.fit import KEEP, Field, fit_line
 from lossacc_tui.app.messages import CursorAt, Resized
 from lossacc_tui.app.view import LABEL_W, PlotData, fmt_num, nice_ticks
 from lossacc_tui.app.widgets.cached_lines import CachedLines
+from lossacc_tui.app.widgets.plot_cells import cell_of, cell_style, cells_of, colour_index, row_strip
 
 #: plotext colour of each role, and whether its line is drawn thick (told apart without colour)
 LOOK = {
@@ -38,7 +35,6 @@ SEVERITY_COLOR = {"critical": "red+", "warning": "yellow", "info": "blue+"}
 MARK = "◆"
 CURSOR = "╎"  # the value cursor's line, in cells no curve uses (the frame uses │)
 CURSOR_STYLE = "bold yellow"
-_STYLE_CACHE: dict[tuple[Any, Any, Any], Style] = {}
 CHROMES = 4  # plotext frames kept per plot (`l` and `x` toggle between two)
 
 
@@ -50,17 +46,6 @@ def run_look(key: int) -> tuple[str, bool]:
     (('magenta+', False), ('magenta+', True))
     """
     return OVERLAY[key % len(OVERLAY)], (key // len(OVERLAY)) % 2 == 1
-
-
-def _cell_style(fg: Any, style: Any, bg: Any) -> Style:
-    key = (fg, style, bg)
-    got = _STYLE_CACHE.get(key)
-    if got is None:
-        from plotext._utility import colors_to_ansi
-
-        text = Text.from_ansi(colors_to_ansi(fg, style, bg) + "x")
-        got = _STYLE_CACHE[key] = text.spans[0].style if text.spans else Style()  # type: ignore[assignment]
-    return got
 
 
 class MetricPlot(CachedLines, PlotextPlot):
@@ -81,7 +66,7 @@ class MetricPlot(CachedLines, PlotextPlot):
         self._chrome_key: tuple[object, ...] | None = None
         self._chrome: Any = None  # plotext's matrix without the curves
         self._rows: dict[tuple[object, ...], Strip] = {}
-        self._cells: tuple[Any, ...] | None = None  # the frame's cells as arrays (`_cells_of`)
+        self._cells: tuple[Any, ...] | None = None  # the frame's cells as arrays (`cells_of`)
         #: the last frames plotext drew, by what they depend on: (matrix, cells)
         self._chromes: dict[tuple[object, ...], tuple[Any, Any]] = {}
         self._canvas: dict[tuple[int, int], tuple[int, int]] = {}  # plotext's canvas (cols, rows) at a size
@@ -140,7 +125,7 @@ class MetricPlot(CachedLines, PlotextPlot):
             fields.append(Field.of((Text(f" @ {d.axis[:2]} {fmt_num(d.cursor)}", CURSOR_STYLE), 95)))
         for i, c in enumerate(d.curves):
             color, thick = self._look(c.role, i if c.run_key is None else c.run_key)
-            glyph = Text("━" if thick else "─", _cell_style(color, "default", "default"))
+            glyph = Text("━" if thick else "─", cell_style(color, "default", "default"))
             value = c.at if d.cursor is not None else c.last
             number = Text(" –", "dim")
             if value is not None:
@@ -239,7 +224,7 @@ class MetricPlot(CachedLines, PlotextPlot):
             self._chrome_key = self._chrome_sig(w, h, canvas)
         m = self._chrome
         if m is not None and self._cells is None:  # (plotext drew the frame again: its palette, rows)
-            self._cells, self._rows = _cells_of(m), {}
+            self._cells, self._rows = cells_of(m), {}
         if m is not None and self._cells is not None:
             self._chromes.pop(self._chrome_key, None)
             self._chromes[self._chrome_key] = (m, self._cells)
@@ -267,14 +252,14 @@ class MetricPlot(CachedLines, PlotextPlot):
                 empty = col == ord(" ")
                 col[empty] = ord(CURSOR)
                 look = "default" if self.app.no_color else "yellow"
-                fg[rows.start : rows.stop, cols.start + x][empty] = _colour_index(palette, look)
+                fg[rows.start : rows.stop, cols.start + x][empty] = colour_index(palette, look)
         memo, self._rows = self._rows, {}
         out = []
         for r in range(m.rows - 1, -1, -1):  # (a row's strip is kept while its cells stay the same)
             k = (r, marker[r].tobytes(), fg[r].tobytes())
             strip = memo.get(k)
             if strip is None:
-                strip = _row(marker[r], fg[r], st[r], bg[r], (palette, *looks))
+                strip = row_strip(marker[r], fg[r], st[r], bg[r], (palette, *looks))
             self._rows[k] = strip
             out.append(strip)
         return out
@@ -300,13 +285,13 @@ class MetricPlot(CachedLines, PlotextPlot):
             old = marker[at]
             braille = (old >= 0x2800) & (old <= 0x28FF)  # two curves share the cell
             marker[at] = np.where(braille, old | codes, codes)
-            fg[at] = _colour_index(palette, color)
+            fg[at] = colour_index(palette, color)
         for mk in d.marks:  # where plotext puts a one-character marker
             x = int(subpixels(np.array([mk.x]), d.x0, d.x1, ncols)[0])
             y = int(subpixels(np.array([mk.y]), d.y0, d.y1, nrows)[0])
             if 0 <= x < ncols and 0 <= y < nrows:
                 marker[rows.start + y, cols.start + x] = ord(MARK)
-                fg[rows.start + y, cols.start + x] = _colour_index(palette, "green+")
+                fg[rows.start + y, cols.start + x] = colour_index(palette, "green+")
         return marker, fg
 
     def _chrome_sig(self, w: int, h: int, canvas: int) -> tuple[object, ...]:
@@ -319,8 +304,8 @@ class MetricPlot(CachedLines, PlotextPlot):
         return (
             w, h, d.y0, d.y1, d.log,
             tuple(fmt_num(t) for t in xt),
-            tuple(_cell(t, d.x0, d.x1, canvas) for t in xt),
-            tuple((_cell(v.start, d.x0, d.x1, canvas), d.x0 <= v.start <= d.x1, v.severity)
+            tuple(cell_of(t, d.x0, d.x1, canvas) for t in xt),
+            tuple((cell_of(v.start, d.x0, d.x1, canvas), d.x0 <= v.start <= d.x1, v.severity)
                   for v in d.vlines),
         )  # fmt: skip
 
@@ -357,64 +342,6 @@ def x_ticks(d: PlotData, count: int) -> list[float]:
     if not whole or not d.curves:
         return ticks
     return [t for t in ticks if float(t).is_integer()] or nice_ticks(d.x0, d.x1, 1)
-
-
-def _cells_of(
-    m: Any,
-) -> tuple[np.ndarray | None, np.ndarray, list[Any], np.ndarray, np.ndarray, tuple[list[Any], list[Any]]]:
-    """plotext's cell matrix as arrays: the characters' code points and the index of each cell's
-    colour in a palette (the colours as plotext names them), so a frame lays its curves over a
-    copy with numpy; each cell's style and background likewise, as indices into their own lists
-    (marker, fg, palette, style, background, (styles, backgrounds)); the marker None when a cell
-    holds other than one character."""
-    palette: list[Any] = []
-    fg, st, bg = (
-        _indices(rows, into) for rows, into in ((m.fullground, palette), (m.style, []), (m.background, []))
-    )
-    looks = (st[1], bg[1])
-    if any(len(ch) != 1 for row in m.marker for ch in row):
-        return None, fg[0], palette, st[0], bg[0], looks
-    marker = np.array([[ord(ch) for ch in row] for row in m.marker], dtype=np.int32)
-    return marker.reshape(len(m.marker), -1), fg[0], palette, st[0], bg[0], looks
-
-
-def _indices(rows: list[list[Any]], names: list[Any]) -> tuple[np.ndarray, list[Any]]:
-    """A matrix of names (colours, styles) as an int array of their indices in `names` (extended)."""
-    index: dict[Any, int] = {}
-    out = np.array([[index.setdefault(c, len(index)) for c in row] for row in rows], dtype=np.int32)
-    names.extend(index)
-    return out.reshape(len(rows), -1), names
-
-
-def _colour_index(palette: list[Any], colour: Any) -> int:
-    """The index of `colour` in the palette, added if new."""
-    try:
-        return palette.index(colour)
-    except ValueError:
-        palette.append(colour)
-        return len(palette) - 1
-
-
-def _row(
-    marker: np.ndarray, fg: np.ndarray, st: np.ndarray, bg: np.ndarray, names: tuple[list[Any], ...]
-) -> Strip:
-    """One row of the cell matrix (code points; colour, style and background indices into `names`)
-    as a strip: a segment per run of equal looks."""
-    n = len(marker)
-    text = marker.astype("<u4").tobytes().decode("utf-32-le")
-    change = (fg[1:] != fg[:-1]) | (st[1:] != st[:-1]) | (bg[1:] != bg[:-1])
-    cuts = [0, *(np.flatnonzero(change) + 1).tolist(), n]
-    colours, styles, backgrounds = names
-    segs = [
-        Segment(text[a:b], _cell_style(colours[fg[a]], styles[st[a]], backgrounds[bg[a]]))
-        for a, b in itertools.pairwise(cuts)
-    ]
-    return Strip(segs, n)
-
-
-def _cell(x: float, x0: float, x1: float, cells: int) -> int:
-    """The canvas cell plotext puts x in (its `get_matrix_data`, for ticks and lines)."""
-    return math.floor(round(0.5 + (cells - 1) * (x - x0) / ((x1 - x0) or 1.0), 8))
 
 
 def _tick(v: float, log: bool) -> str:

@@ -16,8 +16,9 @@ from textual.widgets.option_list import Option
 
 from lossacc_tui.app.messages import Resized, RunChosen, RunMarked
 from lossacc_tui.app.view import RunRow
-from lossacc_tui.app.widgets.metric_plot import _cell_style, run_look
+from lossacc_tui.app.widgets.metric_plot import run_look
 from lossacc_tui.app.widgets.option_rows import rekey, replace_prompts
+from lossacc_tui.app.widgets.plot_cells import cell_style
 
 BADGE = {"critical": ("✖", "bold bright_red"), "warning": ("▲", "bold yellow"), "info": ("●", "bright_blue")}
 
@@ -93,7 +94,7 @@ def prompt(row: RunRow, width: int) -> Text:
     glyph, style = BADGE.get(row.worst or "", ("·", "dim"))
     t = Text(no_wrap=True, overflow="ellipsis")
     color, _ = run_look(row.key)
-    t.append("▣" if row.pinned else "■" if row.marked else "□", _cell_style(color, "default", "default"))
+    t.append("▣" if row.pinned else "■" if row.marked else "□", cell_style(color, "default", "default"))
     t.append(f"{glyph} ", style)
     width -= 1
     where = row.where
