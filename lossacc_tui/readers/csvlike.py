@@ -98,6 +98,28 @@ def _split_header(line: str) -> tuple[str, tuple[str, ...]] | None:
 _NAME_VALUE = re.compile(r"\s*[A-Za-z_][\w./@()\[\]-]*\s+[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?%?\s*")
 
 
+@functools.lru_cache(maxsize=8)
+def _csv_score(name: str, head: str) -> float:
+    """CsvReader.sniff's score, kept for the last files asked: the CSV formats' sniffers all start
+    from it (four times a file; a string keeps its hash, so a lookup costs no pass over the head)."""
+    lines = [ln for ln in head.splitlines()[:8] if ln.strip()]
+    if len(lines) < 1 or lines[0].lstrip().startswith(("{", "[", "#")):
+        return 0.0
+    hdr = split_header(lines[0])
+    if hdr is None or len(hdr[1]) < 2:
+        return 0.0
+    delim, names = hdr
+    rows = [ln.split(delim) for ln in lines[1:]]
+    if not rows and sum(bool(_NAME_VALUE.fullmatch(c)) for c in names) >= 2:
+        return 0.0  # `epoch 0 | train_loss 0.9 | ...`: a printed record, not a header
+
+    if rows and not any(
+        len(c) == len(names) and sum(to_float(x) is not None for x in c) >= max(1, len(c) // 2) for c in rows
+    ):
+        return 0.0
+    return 0.5 if name.lower().endswith((".csv", ".tsv", ".log", ".txt")) else 0.4
+
+
 class CsvReader(Reader):
     """Any CSV/TSV with a header row and numeric columns."""
 
@@ -105,23 +127,7 @@ class CsvReader(Reader):
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
-        lines = [ln for ln in head.splitlines()[:8] if ln.strip()]
-        if len(lines) < 1 or lines[0].lstrip().startswith(("{", "[", "#")):
-            return 0.0
-        hdr = split_header(lines[0])
-        if hdr is None or len(hdr[1]) < 2:
-            return 0.0
-        delim, names = hdr
-        rows = [ln.split(delim) for ln in lines[1:]]
-        if not rows and sum(bool(_NAME_VALUE.fullmatch(c)) for c in names) >= 2:
-            return 0.0  # `epoch 0 | train_loss 0.9 | ...`: a printed record, not a header
-
-        if rows and not any(
-            len(c) == len(names) and sum(to_float(x) is not None for x in c) >= max(1, len(c) // 2)
-            for c in rows
-        ):
-            return 0.0
-        return 0.5 if name.lower().endswith((".csv", ".tsv", ".log", ".txt")) else 0.4
+        return _csv_score(name, head)
 
     def __init__(self) -> None:
         super().__init__()
