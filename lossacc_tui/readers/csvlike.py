@@ -72,16 +72,20 @@ TEXT_NAMES = frozenset(
 TIMEISH = re.compile(r"^\d+(:\d\d)+(\.\d+)?$|^\d{4}-\d\d-\d\d")
 
 
+#: Longest line or head whose result is kept (a 10,000-column header, or a head of up to 16 MB, is
+#: worked out each time instead of held).
+CACHED_CHARS = 64 * 1024
+
+
 def split_header(line: str) -> tuple[str, list[str]] | None:
     """(delimiter, names) of a header line, or None if it does not look like one."""
-    hdr = _split_header(line)
+    hdr = _kept_header(line) if len(line) <= CACHED_CHARS else _split_header(line)
     return None if hdr is None else (hdr[0], list(hdr[1]))
 
 
-@functools.lru_cache(maxsize=64)
 def _split_header(line: str) -> tuple[str, tuple[str, ...]] | None:
-    """split_header's work, kept for the last lines asked: detection asks it of the same header
-    once per CSV-like sniffer (12 times a file; 2,000 run folders: bench_check)."""
+    """split_header's work; the last lines asked are kept (`_kept_header`): detection asks it of the
+    same header once per CSV-like sniffer (12 times a file; 2,000 run folders: bench_check)."""
     line = line.lstrip("\ufeff").strip()
     if not line:
         return None
@@ -94,14 +98,16 @@ def _split_header(line: str) -> tuple[str, tuple[str, ...]] | None:
     return delim, names
 
 
+_kept_header = functools.lru_cache(maxsize=64)(_split_header)
+
+
 #: a header cell that is a name and a number (`train_loss 0.9`): a printed record's field
 _NAME_VALUE = re.compile(r"\s*[A-Za-z_][\w./@()\[\]-]*\s+[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?%?\s*")
 
 
-@functools.lru_cache(maxsize=8)
 def _csv_score(name: str, head: str) -> float:
-    """CsvReader.sniff's score, kept for the last files asked: the CSV formats' sniffers all start
-    from it (four times a file; a string keeps its hash, so a lookup costs no pass over the head)."""
+    """CsvReader.sniff's score; the last files' are kept (`_kept_score`): the CSV formats' sniffers
+    all start from it (four times a file; a string keeps its hash, so a lookup costs no pass over it)."""
     lines = [ln for ln in head.splitlines()[:8] if ln.strip()]
     if len(lines) < 1 or lines[0].lstrip().startswith(("{", "[", "#")):
         return 0.0
@@ -120,6 +126,9 @@ def _csv_score(name: str, head: str) -> float:
     return 0.5 if name.lower().endswith((".csv", ".tsv", ".log", ".txt")) else 0.4
 
 
+_kept_score = functools.lru_cache(maxsize=8)(_csv_score)
+
+
 class CsvReader(Reader):
     """Any CSV/TSV with a header row and numeric columns."""
 
@@ -127,7 +136,7 @@ class CsvReader(Reader):
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
-        return _csv_score(name, head)
+        return _kept_score(name, head) if len(head) <= CACHED_CHARS else _csv_score(name, head)
 
     def __init__(self) -> None:
         super().__init__()
