@@ -231,6 +231,10 @@ def _why_comparable(runs: list[Run], split: str, points: list[RunPoint]) -> str:
     return "; ".join(why)
 
 
+#: Pairs of runs looked at in one numpy block by `_discordant` (2 MB of float64 scores)
+PAIR_BLOCK = 1 << 18
+
+
 def _discordant(points: list[RunPoint], p: Params) -> tuple[RunPoint, RunPoint] | None:
     """The pair (a, b) with a clearly lower final loss but clearly lower final accuracy than b: of
     the pairs with the largest accuracy gap, the first in the order (a, then b) of `points`.
@@ -244,7 +248,7 @@ def _discordant(points: list[RunPoint], p: Params) -> tuple[RunPoint, RunPoint] 
     loss_bound = loss * (1 - p.runs_loss_tol)  # per b: a's loss must be below this
     acc_bound = acc - p.runs_acc_gap  # per b: a's accuracy at most this
     best: tuple[float, int, int] | None = None
-    rows = max(1, (1 << 18) // n)  # (a block of rows x n pairs: bounded memory at any run count)
+    rows = max(1, PAIR_BLOCK // n)  # (a block of rows x n pairs: bounded memory at any run count)
     for i0 in range(0, n, rows):
         la, aa = loss[i0 : i0 + rows, None], acc[i0 : i0 + rows, None]
         ok = (la < loss_bound[None, :]) & (aa <= acc_bound[None, :])
