@@ -31,6 +31,7 @@ SCRIPTS = [
     "bench_tensorboard",
     "bench_follow",
     "bench_analysis",
+    "bench_check",
     "eval_alerts",
     "eval_noise_scale",
     "bench_app",

@@ -63,6 +63,8 @@ class Feed(LivePasses, Comparing):
         self.keep = keep
         self.lock = threading.RLock()
         self.sources: list[Source] = []
+        self._source_names: set[str] = set()  # (add_source's test, O(1) at thousands of runs)
+        self._source_ids: set[int] = set()
         self.analyzers: dict[int, Analyzer] = {}
         self.probes: dict[str, ProbeSidecar] = {}
         self._subscribers: list[Subscriber] = []
@@ -128,7 +130,7 @@ class Feed(LivePasses, Comparing):
         A source whose name another has already (paths that differ only in characters cleaning
         removes: `run<ESC>[31mred` and `runred`) is named `NAME~2`, `NAME~3`...: the stream's events
         and the view tell runs apart by name."""
-        names = {s.name for s in self.sources}
+        names = self._source_names
         if src.name in names:
             base, k = src.name, 2
             while f"{base}~{k}" in names:
@@ -137,6 +139,8 @@ class Feed(LivePasses, Comparing):
             for run in src.runs:  # (runs already made: named after their source)
                 run.name = src.name + run.name[len(base) :] if run.name.startswith(base) else run.name
         self.sources.append(src)
+        names.add(src.name)
+        self._source_ids.add(id(src))
         path = sidecar_path(src.path)
         key = os.fspath(path.absolute())
         sc = self.probes.get(key)
@@ -257,7 +261,7 @@ class Feed(LivePasses, Comparing):
         """Read a source's files to their end through this feed (`check`, the Replay's load).
         With `analyse` False the analysis waits for `analyse_all`. Raises OSError."""
         with self.lock:
-            if src not in self.sources:
+            if id(src) not in self._source_ids:
                 self.add_source(src, read_probe=True)
         src.read_all(chunk_size, on_parts=lambda _i, parts: self._read_parts(parts, analyse))
         with self.lock:

@@ -234,19 +234,35 @@ def _why_comparable(runs: list[Run], split: str, points: list[RunPoint]) -> str:
     return "; ".join(why)
 
 
+#: Pairs of runs looked at in one numpy block by `_discordant` (2 MB of float64 scores)
+PAIR_BLOCK = 1 << 18
+
+
 def _discordant(points: list[RunPoint], p: Params) -> tuple[RunPoint, RunPoint] | None:
-    """The pair (a, b) with a clearly lower final loss but clearly lower final accuracy than b."""
-    best: tuple[float, RunPoint, RunPoint] | None = None
-    for a in points:
-        for b in points:
-            if (
-                a.final_loss < b.final_loss * (1 - p.runs_loss_tol)
-                and a.final_acc <= b.final_acc - p.runs_acc_gap
-            ):
-                score = b.final_acc - a.final_acc
-                if best is None or score > best[0]:
-                    best = (score, a, b)
-    return None if best is None else (best[1], best[2])
+    """The pair (a, b) with a clearly lower final loss but clearly lower final accuracy than b: of
+    the pairs with the largest accuracy gap, the first in the order (a, then b) of `points`.
+    Every pair is looked at in numpy blocks of rows (2,000 runs: 4 million pairs, about 1 s of CPU
+    as a Python double loop)."""
+    n = len(points)
+    if n < 2:
+        return None
+    loss = np.array([q.final_loss for q in points], dtype=np.float64)
+    acc = np.array([q.final_acc for q in points], dtype=np.float64)
+    loss_bound = loss * (1 - p.runs_loss_tol)  # per b: a's loss must be below this
+    acc_bound = acc - p.runs_acc_gap  # per b: a's accuracy at most this
+    best: tuple[float, int, int] | None = None
+    rows = max(1, PAIR_BLOCK // n)  # (a block of rows x n pairs: bounded memory at any run count)
+    for i0 in range(0, n, rows):
+        la, aa = loss[i0 : i0 + rows, None], acc[i0 : i0 + rows, None]
+        ok = (la < loss_bound[None, :]) & (aa <= acc_bound[None, :])
+        if not ok.any():
+            continue
+        score = np.where(ok, acc[None, :] - aa, -np.inf)
+        k = int(np.argmax(score))  # the first largest in row-major order: a, then b
+        s = float(score.flat[k])
+        if best is None or s > best[0]:  # (a later block's equal gap does not replace it)
+            best = (s, i0 + k // n, k % n)
+    return None if best is None else (points[best[1]], points[best[2]])
 
 
 def _alert(

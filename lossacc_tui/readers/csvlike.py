@@ -8,6 +8,7 @@ short rows) falls back to the per-line path, which records a problem per bad lin
 from __future__ import annotations
 
 import csv
+import functools
 import re
 
 import numpy as np
@@ -71,22 +72,61 @@ TEXT_NAMES = frozenset(
 TIMEISH = re.compile(r"^\d+(:\d\d)+(\.\d+)?$|^\d{4}-\d\d-\d\d")
 
 
+#: Longest line or head whose result is kept (a 10,000-column header, or a head of up to 16 MB, is
+#: worked out each time instead of held).
+CACHED_CHARS = 64 * 1024
+
+
 def split_header(line: str) -> tuple[str, list[str]] | None:
     """(delimiter, names) of a header line, or None if it does not look like one."""
+    hdr = _kept_header(line) if len(line) <= CACHED_CHARS else _split_header(line)
+    return None if hdr is None else (hdr[0], list(hdr[1]))
+
+
+def _split_header(line: str) -> tuple[str, tuple[str, ...]] | None:
+    """split_header's work; the last lines asked are kept (`_kept_header`): detection asks it of the
+    same header once per CSV-like sniffer (12 times a file; 2,000 run folders: bench_check)."""
     line = line.lstrip("\ufeff").strip()
     if not line:
         return None
     delim = max(DELIMITERS, key=line.count)
     if line.count(delim) == 0:
         delim = ","
-    names = [c.strip().strip('"').strip() for c in next(csv.reader([line], delimiter=delim))]
+    names = tuple(c.strip().strip('"').strip() for c in next(csv.reader([line], delimiter=delim)))
     if not names or all(to_float(n) is not None for n in names if n):
         return None
     return delim, names
 
 
+_kept_header = functools.lru_cache(maxsize=64)(_split_header)
+
+
 #: a header cell that is a name and a number (`train_loss 0.9`): a printed record's field
 _NAME_VALUE = re.compile(r"\s*[A-Za-z_][\w./@()\[\]-]*\s+[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?%?\s*")
+
+
+def _csv_score(name: str, head: str) -> float:
+    """CsvReader.sniff's score; the last files' are kept (`_kept_score`): the CSV formats' sniffers
+    all start from it (four times a file; a string keeps its hash, so a lookup costs no pass over it)."""
+    lines = [ln for ln in head.splitlines()[:8] if ln.strip()]
+    if len(lines) < 1 or lines[0].lstrip().startswith(("{", "[", "#")):
+        return 0.0
+    hdr = split_header(lines[0])
+    if hdr is None or len(hdr[1]) < 2:
+        return 0.0
+    delim, names = hdr
+    rows = [ln.split(delim) for ln in lines[1:]]
+    if not rows and sum(bool(_NAME_VALUE.fullmatch(c)) for c in names) >= 2:
+        return 0.0  # `epoch 0 | train_loss 0.9 | ...`: a printed record, not a header
+
+    if rows and not any(
+        len(c) == len(names) and sum(to_float(x) is not None for x in c) >= max(1, len(c) // 2) for c in rows
+    ):
+        return 0.0
+    return 0.5 if name.lower().endswith((".csv", ".tsv", ".log", ".txt")) else 0.4
+
+
+_kept_score = functools.lru_cache(maxsize=8)(_csv_score)
 
 
 class CsvReader(Reader):
@@ -96,23 +136,7 @@ class CsvReader(Reader):
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
-        lines = [ln for ln in head.splitlines()[:8] if ln.strip()]
-        if len(lines) < 1 or lines[0].lstrip().startswith(("{", "[", "#")):
-            return 0.0
-        hdr = split_header(lines[0])
-        if hdr is None or len(hdr[1]) < 2:
-            return 0.0
-        delim, names = hdr
-        rows = [ln.split(delim) for ln in lines[1:]]
-        if not rows and sum(bool(_NAME_VALUE.fullmatch(c)) for c in names) >= 2:
-            return 0.0  # `epoch 0 | train_loss 0.9 | ...`: a printed record, not a header
-
-        if rows and not any(
-            len(c) == len(names) and sum(to_float(x) is not None for x in c) >= max(1, len(c) // 2)
-            for c in rows
-        ):
-            return 0.0
-        return 0.5 if name.lower().endswith((".csv", ".tsv", ".log", ".txt")) else 0.4
+        return _kept_score(name, head) if len(head) <= CACHED_CHARS else _csv_score(name, head)
 
     def __init__(self) -> None:
         super().__init__()
@@ -279,9 +303,10 @@ class CsvReader(Reader):
             if not text.strip():
                 continue
             cells = self._cells(text)
-            if len(cells) != ncols or any(to_float(c) is None and c.strip() for c in cells):
+            nums = [to_float(c) for c in cells]  # (once per cell: the checks and the row below)
+            if len(cells) != ncols or any(v is None and c.strip() for v, c in zip(nums, cells, strict=True)):
                 hdr = split_header(text)
-                if hdr is not None and len(hdr[1]) >= 2 and not any(to_float(c) is not None for c in cells):
+                if hdr is not None and len(hdr[1]) >= 2 and not any(v is not None for v in nums):
                     if rows:
                         out.append(self._rows_batch(rows, lines, starts))
                         rows, lines, starts = [], [], []
@@ -296,7 +321,7 @@ class CsvReader(Reader):
             row: list[float] = []
             bad = []
             for i, c in enumerate(cells):
-                v = to_float(c) if self._kind[i] != "text" else None
+                v = nums[i] if self._kind[i] != "text" else None
                 if v is None and c.strip() and self._kind[i] != "text":
                     bad.append(self.names[i])
                 row.append(np.nan if v is None else v)
