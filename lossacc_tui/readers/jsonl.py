@@ -23,7 +23,9 @@ from lossacc_tui.readers import bulk
 from lossacc_tui.readers.base import Reader
 from lossacc_tui.readers.join import join_batches
 from lossacc_tui.readers.jsonl_columns import columns_batch, place, skeleton_table, typed
+from lossacc_tui.readers.numstr import string_number
 from lossacc_tui.readers.registry import register
+from lossacc_tui.roles import classify
 
 _NAN = math.nan
 TYPED = True  # tests turn msgspec's typed decode off to test the numpy path
@@ -35,8 +37,11 @@ TYPED = True  # tests turn msgspec's typed decode off to test the numpy path
 TYPED_AFTER = 4 << 20
 
 
-def flatten(obj: dict[str, object], prefix: str = "") -> dict[str, float]:
-    """Numeric leaves of a (nested) JSON object; bools and strings are not metrics."""
+def flatten(
+    obj: dict[str, object], prefix: str = "", strings: dict[str, str] | None = None
+) -> dict[str, float]:
+    """Numeric leaves of a (nested) JSON object; bools are not metrics. String leaves are left
+    out, or with `strings` given, go there (key -> text) and hold their place in the result as NaN."""
     out: dict[str, float] = {}
     for k, v in obj.items():
         key = f"{prefix}{k}"
@@ -45,7 +50,10 @@ def flatten(obj: dict[str, object], prefix: str = "") -> dict[str, float]:
         if isinstance(v, (int, float)):
             out[key] = float(v)
         elif isinstance(v, dict):
-            out.update(flatten(v, key + "/"))
+            out.update(flatten(v, key + "/", strings))
+        elif isinstance(v, str) and strings is not None:
+            strings[key] = v
+            out[key] = _NAN
     return out
 
 
@@ -67,6 +75,7 @@ class JsonlReader(Reader):
         super().__init__()
         self._gate = bulk.Gate(small_blocks=True)
         self._seen = 0  # bytes of blocks read so far (TYPED_AFTER)
+        self._string_keys: set[tuple[str, bool]] = set()  # (key, not a number) told (`_strings`)
 
     def backlog_chunk(self, left: int) -> int | None:
         """Bytes `Source.read_all` reads at once from the `left` bytes of a file: all of a backlog
@@ -195,9 +204,34 @@ class JsonlReader(Reader):
                 k: float(v) for k, v in o.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
             }
         )
+        if len(flat) < len(o):
+            flat = self._strings(o, lineno)
         if flat:
             rows.append(flat)
             nums.append(lineno)
+
+    def _strings(self, o: dict[str, object], lineno: int) -> dict[str, float]:
+        """`flatten(o)` reading string values too (`json.dumps(default=str)` writes a numpy float32
+        as `"0.8983"`, a torch tensor as `"tensor(0.8983)"`): one that is exactly a number is read
+        (`numstr`), and said once per key; another under a metric's name (`roles.classify`) is said
+        once per key, not read. Other strings (`"phase": "train"`) are tags, not metrics."""
+        strings: dict[str, str] = {}
+        flat = flatten(o, strings=strings)
+        for key, text in strings.items():
+            got = string_number(text)
+            if got is not None:
+                flat[key] = got[0]
+                how = "printed tensors" if got[1] == "tensor" else "strings"
+                message = f"{key!r}: its numbers are written as {how} ({text[:40]!r}), read as numbers"
+            else:
+                del flat[key]
+                if classify(key) is None:
+                    continue
+                message = f"{key!r}: a string value that is no number ({text[:40]!r}), not read"
+            if (key, got is None) not in self._string_keys:
+                self._string_keys.add((key, got is None))
+                self.problem(lineno, message)
+        return flat
 
     def _batch(self, rows: list[dict[str, float]], nums: list[int]) -> Batch:
         n = len(rows)

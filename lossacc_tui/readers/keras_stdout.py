@@ -14,6 +14,7 @@ import re
 
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, to_float
+from lossacc_tui.readers.lead_split import lead_word, qualify
 from lossacc_tui.readers.registry import register
 
 MAX_LINE = 1 << 20  # longer pieces are no Keras output: skipped
@@ -27,6 +28,10 @@ _SPLIT = re.compile(r"\s+-\s+")
 _METRIC = re.compile(r"^([A-Za-z_][\w./@-]*(?: [A-Za-z_][\w./@-]*){0,3})\s*:\s*(\S+)\s*$")
 _BATCH = re.compile(r"^\s*Batch\s+(?=\d+\s*/\s*\d+)", re.IGNORECASE)  # `Batch 10/938 - loss: ...`
 _BARE = re.compile(r"^\s*[A-Za-z_][\w./@ -]*?:\s*[-+\d.naif][^\s]*(?:\s+-\s+[A-Za-z_][\w./@ ]*?:\s*\S+)+\s*$")
+# `Loss: 1.2861 Acc: 0.4625` after a split word: names (one or two words) and values, no ` - `
+_SPACED = re.compile(
+    r"(?P<name>[A-Za-z_][\w.@/]*(?: [A-Za-z_][\w.@/]*)?)\s*:\s*(?P<v>[-+]?[\d.][\w.+-]*%?)(?=\s|$)"
+)
 _VALIDATION = re.compile(r"\bval_|\bvalid(?:ation)?\b", re.IGNORECASE)
 _FRAGMENT = re.compile(r"^(?:-\s+)?[\w.+-]+(?::\s*[\w.+-]*)?(?:\s+-\s+[\w./@-]+:\s*[\w.+-]+)*\s*-?\s*$")
 _COMPLETE_TAIL = re.compile(r"[A-Za-z_][\w./@-]*\s*:\s*\S+\s*$")
@@ -135,6 +140,8 @@ class KerasStdoutReader(Reader):
             return
         if self._closed:
             return
+        if self._split_line(out, text, line_no):
+            return
         if _BATCH.match(text):
             text = text[_BATCH.match(text).end() :]  # type: ignore[union-attr]
             bare = False
@@ -169,6 +176,28 @@ class KerasStdoutReader(Reader):
         self._hold(text, line_no, final=final)
         if final and _complete(text):
             self._emit(out)
+
+    def _split_line(self, out: BatchBuilder, text: str, line_no: int) -> bool:
+        """A line led by a split word under an epoch header (`Train - loss: 1.28 - acc: 0.46`, then
+        `Val - loss: 0.89 - acc: 0.73`, or `Validation Loss: 0.89 Acc: 0.73`) is a record of that
+        split's metrics at the header's epoch (`lead_split`); True when the line was one."""
+        lead = lead_word(text)
+        if lead is None:
+            return False
+        values, bad = parse_metrics(lead[1])
+        if not values and not bad:  # `Loss: 1.28 Acc: 0.46`: names and values without ` - `
+            values = {m["name"]: v for m in _SPACED.finditer(lead[1]) if (v := to_float(m["v"])) is not None}
+        named = qualify(values, lead[0]) if values else None
+        if named is None:
+            return False
+        self._emit(out)  # (a pending end-of-epoch line of this epoch comes first)
+        for b in bad:
+            self.problem(line_no, f"could not read the value {b!r}")
+        epoch = self._epoch or 0
+        out.add(named, epoch=float(epoch), line=line_no, new_run=self._new_run)
+        self._new_run = False
+        self._last_epoch = epoch
+        return True
 
     def _continues(self, text: str) -> bool:
         """Is this line the rest of a pending line that was hard-wrapped?"""

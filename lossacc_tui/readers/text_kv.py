@@ -17,6 +17,7 @@ import re
 
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, looks_structured, to_float
+from lossacc_tui.readers.lead_split import is_train, lead_word, qualify
 from lossacc_tui.readers.logprefix import strip_prefix
 from lossacc_tui.readers.registry import register
 from lossacc_tui.roles import classify, normalize
@@ -43,6 +44,9 @@ _PAREN = re.compile(
     rf"(?<![\w./-])(?P<name>{_WORD})(?P<sep>\s*[:=]?\s*)(?P<v>{_NUM})\s*"
     rf"\((?P<split>val|valid|validation|test|eval)\s*[:=]?\s*(?P<v2>{_NUM})\)"
 )
+_COUNTER = re.compile(r"^\s*\[\s*(\d{1,9})\s*/\s*\d{1,9}\s*\]")
+# a line that is only an epoch header (`Epoch 3`, `Epoch 1/60`, `=== Epoch [2/10] ===`)
+_HEADER = re.compile(r"^\W*epoch\s*[:#]?\s*\[?\s*(\d{1,9})\s*(?:/\s*\d{1,9}\s*)?\]?\W*$", re.IGNORECASE)
 _BAD_VALUE = re.compile(r"(?<![\w.])(\w+)\s*[:=]\s*([^\s,|;]+)")
 _TOKENS = re.compile(r"[\s,|;]+")
 _NUMBER_START = re.compile(r"[-+]?\.?\d")
@@ -73,8 +77,25 @@ def parse_record(text: str) -> tuple[dict[str, float], float | None, float | Non
 def _parse(
     text: str,
 ) -> tuple[dict[str, float], float | None, float | None, tuple[float, int] | None, set[str]]:
-    """`parse_record` and the names the line gives twice with different values (the first is kept)."""
+    """`parse_record` and the names the line gives twice with different values (the first is kept).
+    A line led by a split word (`val: loss=0.9 acc=0.7`, `epoch 0 valid loss 0.9 acc 0.7`) gives
+    it to its bare names (`lead_split`); a leading `[  1/60]` counter is the epoch."""
     text = strip_prefix(text)
+    lead = lead_word(text)
+    if lead is not None and not is_train(lead[0]):  # (a bare name is a training one already)
+        values, epoch, step, batch, repeated = _pairs(lead[1])
+        named = qualify(values, lead[0]) if values else None
+        if named is not None:
+            if named is not values:
+                repeated = {f"{lead[0].lower()}_{n}" for n in repeated}
+            return named, epoch, step, batch, repeated
+    return _pairs(text)
+
+
+def _pairs(
+    text: str,
+) -> tuple[dict[str, float], float | None, float | None, tuple[float, int] | None, set[str]]:
+    """`_parse` of a line without a logging prefix, its names as written."""
     if "(" in text:
         text = _PAREN.sub(
             lambda m: f"{m['name']}{m['sep']}{m['v']} {m['split']}_{m['name']}: {m['v2']}", text
@@ -105,6 +126,9 @@ def _parse(
             if name in values and values[name] != v and not (v != v and values[name] != values[name]):
                 repeated.add(name)
             values.setdefault(name, v)
+    if epoch is None and step is None and batch is None:
+        counter = _COUNTER.match(text)  # `[  1/60] Train Loss: ...`: a loop's epoch counter
+        epoch = float(counter[1]) if counter else None
     marker = epoch is not None or step is not None
     if not values or not (marker or any(_metric_like(n) for n in values)):
         return {}, None, None, None, set()
@@ -119,6 +143,7 @@ class TextKvReader(Reader):
         super().__init__()
         self._batch: tuple[float | None, float, int] | None = None  # the last (epoch, batch, total)
         self._offset = 0.0  # batches of the epochs before the current one
+        self._header: float | None = None  # the epoch of the last `Epoch 3` header line
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
@@ -147,7 +172,20 @@ class TextKvReader(Reader):
             if len(raw) > MAX_LINE or not _DIGIT.search(raw):
                 continue
             text = clean_text(raw)
+            header = _HEADER.match(strip_prefix(text))
+            if header:
+                self._header = float(header[1])
+                continue
             values, epoch, step, batch, repeated = _parse(text)
+            if (
+                values
+                and epoch is None
+                and step is None
+                and batch is None
+                and self._header is not None
+                and lead_word(strip_prefix(text)) is not None  # `  val: loss=0.9` under `Epoch 3`
+            ):
+                epoch = self._header
             self._check(text, values, first_line + i)
             for name in sorted(repeated):
                 self.problem(

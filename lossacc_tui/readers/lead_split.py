@@ -1,0 +1,61 @@
+"""A split word that leads a printed line names the split of the metrics on it, e.g.
+
+    Epoch 1/60                          Epoch 0                      epoch 0 train loss 1.28 acc 0.46
+    Train - loss: 1.2861 - acc: 0.46      train: loss=1.2861 acc=0.46  epoch 0 valid loss 0.89 acc 0.73
+    Val - loss: 0.8983 - acc: 0.73        val:   loss=0.8983 acc=0.73
+
+Train and validation are printed on separate lines with the same metric names: read by name alone,
+the validation values land in (or replace) the training series. Here a line led by a held-out word
+(`val`, `valid`, `validation`, `test`, `eval`) has its bare names prefixed with that word (`acc` ->
+`valid_acc`); a line led by `train`/`training` keeps them (a bare name already means training), so
+a log's names stay what they were where it had no such lines. A line whose other names carry their
+own split word (`Train Loss: 0.4 - Val Loss: 0.5`) is not split-led: its names are read as written.
+"""
+
+from __future__ import annotations
+
+import re
+
+TRAIN_WORDS = frozenset({"train", "training"})
+#: the split words, as a line may begin with them
+_WORDS = r"train|training|val|valid|validation|test|eval"
+# `Train - `, `val:   `, `Validation Loss` (a word then a name), `[Train] `: the word and what follows
+LEAD = re.compile(rf"\s*\[?(?P<word>(?i:{_WORDS}))\]?(?:\s*[-:|]\s*|\s+)(?=[A-Za-z])")
+# a name that carries its own split word: `val_loss`, `Training Acc.`, `valid loss`
+_OWN = re.compile(rf"^(?i:{_WORDS}|dev)(?:[_ /.-]|$)")
+# the first name after leading counters (`epoch 0 valid loss ...`, `Epoch 3: Val Loss ...`)
+_MARKED = re.compile(
+    r"^\s*(?i:epoch|ep|step|iter|iteration)\s*[:#]?\s*\[?\s*\d+(?:\s*/\s*\d+)?\s*\]?\s*[:,|-]?\s*"
+)
+
+
+def lead_word(text: str) -> tuple[str, str] | None:
+    """(split word as written, the rest of the line) when `text` begins with a split word
+    followed by a separator or a name, after any `epoch N` counter; else None."""
+    m = _MARKED.match(text)
+    start = m.end() if m else 0
+    lead = LEAD.match(text, start)
+    if lead is None:
+        return None
+    return lead["word"], text[:start] + text[lead.end() :]
+
+
+def carries_split(name: str) -> bool:
+    """Does a metric name begin with a split word of its own (`val_loss`, `Training Acc.`)?"""
+    return _OWN.match(name.strip()) is not None
+
+
+def is_train(word: str) -> bool:
+    """Is a split word a training one (`Train`, `training`)?"""
+    return word.lower() in TRAIN_WORDS
+
+
+def qualify(values: dict[str, float], word: str) -> dict[str, float] | None:
+    """The metrics of a line led by `word`: bare names get the held-out word (`loss` -> `val_loss`,
+    `Loss` -> `Validation Loss`, in the name's own style), a training word leaves them as they
+    are; None when a name carries its own split word (the line is not split-led)."""
+    if any(carries_split(n) for n in values):
+        return None
+    if is_train(word):
+        return values
+    return {(f"{word} {n}" if n[:1].isupper() else f"{word.lower()}_{n}"): v for n, v in values.items()}
