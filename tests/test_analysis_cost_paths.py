@@ -14,6 +14,7 @@ new threshold at every point) fed at once and in appends gives the same alerts.
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 from hypothesis import given, settings
@@ -185,6 +186,7 @@ def test_a_long_rising_run_at_once_equals_appends() -> None:
 def test_evaluation_set_sizes_of_a_chunk_at_once_are_those_point_by_point() -> None:
     rng = np.random.default_rng(0)
     track = Track.__new__(Track)  # (only its record of where n_likely changed is read)
+    track.series = SimpleNamespace(eval_size=None)  # (no size printed by the log)
     for _ in range(100):
         at = sorted(set(rng.integers(0, 1000, int(rng.integers(0, 8))).tolist()))
         track.n_likely_changes = [(a, [None, 0, 50, 400][int(rng.integers(0, 4))]) for a in at]
