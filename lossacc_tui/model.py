@@ -163,6 +163,9 @@ class Run:
     points: int = 0
     first_line: int | None = None
     _epoch_gap: bool = False  # a point without an epoch was added: the x axis is the step
+    #: an evaluation logged twice at one epoch with its step moving on (Lightning's
+    #: `val_check_interval` < 1): the epoch cannot place it, so the x axis is the step
+    _epoch_repeat: bool = False
     #: per-sample facts written beside the log by lossacc_tui.probe (None: no sidecar found)
     probe: ProbeSidecar | None = None
     #: the path as the file system names it, not cleaned (`path` is: it is shown); JSON only
@@ -208,6 +211,7 @@ class Run:
             s = self.series.get(name)
             if s is None:
                 continue  # no value in this batch: the series begins with its first value
+            before = len(s)
             if p is None:
                 s.extend(vals, batch.step, batch.epoch, batch.time, borrow=True)
                 self.points += batch.n
@@ -222,6 +226,8 @@ class Run:
                         borrow=True,
                     )
                     self.points += len(rows)
+            if not self._epoch_repeat and s.role in ("val_loss", "val_acc") and len(s) > before:
+                self._epoch_repeat = _evaluated_twice_in_an_epoch(s, before)
             if s.unit_notes:  # an accuracy whose unit changed mid-run: a problem line, never silent
                 self.problems += [Problem(None, note) for note in s.unit_notes]
                 s.unit_notes.clear()
@@ -317,7 +323,7 @@ class Run:
         self.series.clear()
         self.problems.clear()  # (what its series said is said again as they are read again)
         self.points = 0
-        self._epoch_gap = False
+        self._epoch_gap = self._epoch_repeat = False
 
     def _assign_roles(self) -> None:
         roles = assign_roles(list(self.series), self.role_map, self.role_hints)
@@ -357,9 +363,10 @@ class Run:
 
     @property
     def x_axis(self) -> XAxis:
-        """'epoch' when every point carries an epoch, otherwise 'step' (kept up to date as points
-        arrive, so asking costs nothing)."""
-        return "step" if self._epoch_gap or not self.points else "epoch"
+        """'epoch' when every point carries an epoch and no evaluation shares its epoch with the one
+        before it at a later step; otherwise 'step' (kept up to date as points arrive, so asking
+        costs nothing)."""
+        return "step" if self._epoch_gap or self._epoch_repeat or not self.points else "epoch"
 
     def freeze_into(self, other: Run | None = None) -> Run:
         """A snapshot of the run as it is now, for an analysis on another thread while points are
@@ -372,6 +379,7 @@ class Run:
         m.name, m.path, m.format, m.first_line = self.name, self.path, self.format, self.first_line
         m.role_map, m.role_hints, m.points = self.role_map, self.role_hints, self.points
         m._epoch_gap, m.probe, m.params = self._epoch_gap, self.probe, self.params
+        m._epoch_repeat = self._epoch_repeat
         if list(m.series) != list(self.series):  # (new series: the same order as here)
             old = m.series
             m.series = {name: old[name] if name in old else Series(name) for name in self.series}
@@ -386,6 +394,20 @@ class Run:
 
     def nbytes(self) -> int:
         return sum(s.nbytes() for s in self.series.values())
+
+
+def _evaluated_twice_in_an_epoch(s: Series, before: int) -> bool:
+    """Whether the points of `s` from index `before` on (and the one before them) hold two
+    evaluations at one epoch whose step moved on. O(new points)."""
+    ep, st = s.x_or_none("epoch"), s.x_or_none("step")
+    if ep is None or st is None:
+        return False
+    lo = max(before - s.base - 1, 0)
+    e, t = ep[lo:], st[lo:]
+    if len(e) < 2:
+        return False
+    with np.errstate(invalid="ignore"):
+        return bool(np.any((e[1:] == e[:-1]) & (t[1:] > t[:-1])))
 
 
 __all__ = [

@@ -45,7 +45,9 @@ class RunLayout:
                 if col is None or np.isnan(col[seen - s.base : n - s.base]).any():
                     self._missing_epoch = True
             self._scanned[name] = n
-        return "step" if self._missing_epoch or not has_points else "epoch"
+        # (several evaluations in one epoch: `Run.x_axis`, the same flag the view reads)
+        repeat = bool(getattr(self.run, "_epoch_repeat", False))
+        return "step" if self._missing_epoch or repeat or not has_points else "epoch"
 
     def resolve(self, prev: Ctx | None) -> tuple[tuple[object, ...], Ctx]:
         """(layout key, a fresh context) for the run as it is now; `prev`: the context in use (its
