@@ -152,6 +152,10 @@ class WholeFile(Lines):
     A document that ends too soon may be caught mid-save (a non-atomic writer): like a half-written
     line, it is waited on; only one that stays so for `WAIT_REPORT` seconds is a problem."""
 
+    #: read whole at each change, never by lines: a new file at the path (an atomic save) is
+    #: decided on at once, with no first line to wait for (`tail_cut.Cut._decide_cut`)
+    whole_document = True
+
     def __init__(self, monitor: Monitor, src: Source, index: int) -> None:
         super().__init__(monitor, src, index)
         reader = src.files[index].reader

@@ -148,7 +148,10 @@ class Cuts:
         assert self._fh is not None
         first = os.pread(self._fh.fileno(), FIRST_LINE_MAX, 0)
         nl = first.find(b"\n")
-        if nl < 0 and len(first) < FIRST_LINE_MAX:
+        # (a JSON document saved on one line, `json.dumps` without indent, has no line to wait for:
+        # its handler reads it whole at each change; waiting for a newline had stopped the run at
+        # the first atomic save)
+        if nl < 0 and len(first) < FIRST_LINE_MAX and not getattr(self.handler, "whole_document", False):
             return False
         first = first[: nl + 1] if nl >= 0 else first
         old = self._old_first

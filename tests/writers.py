@@ -8,7 +8,8 @@ create (logrotate's rename then a new empty file, the writer reopening it, no he
 create-header: the writer writes its first line, the CSV header, again at the top of the new file),
 rewrite-last (each line first written provisional without its newline, rewritten in place, then
 ended), half-line (the last line cut in two with a pause between), hf-atomic (a trainer_state.json
-saved atomically with one more log_history entry each time, into a folder it creates first),
+saved atomically with one more log_history entry each time, into a folder it creates first;
+hf-atomic-compact: the same on one line, as `json.dumps` without indent writes it),
 hf-inplace (the same saved in place, half then the rest, with checkpoint-N copies), rewrite-ended
 (the last line ended with a provisional value, then rewritten in place with its real one).
 PAUSE: seconds between writes.
@@ -71,14 +72,16 @@ def main(mode: str, path: str, source: str, pause: float) -> None:
                 f.write(ln)
                 f.flush()
                 time.sleep(pause)
-    elif mode == "hf-atomic":  # the Trainer's saves made atomic: the folder made first, then each save
-        import json  # (of a longer log_history) written to a temp file and renamed over the state
+    elif mode in ("hf-atomic", "hf-atomic-compact"):  # the Trainer's saves made atomic: the folder
+        import json  # made first, then each save (of a longer log_history) written to a temp file and
+        # renamed over the state; -compact: on one line, `json.dumps` without indent (custom loops)
 
         doc = json.loads("".join(lines))
         os.makedirs(os.path.dirname(path), exist_ok=True)
+        indent = None if mode.endswith("compact") else 2
         for n in range(1, len(doc["log_history"]) + 1):
             with open(path + ".tmp", "w", encoding="utf-8") as f:
-                json.dump({**doc, "global_step": n, "log_history": doc["log_history"][:n]}, f, indent=2)
+                json.dump({**doc, "global_step": n, "log_history": doc["log_history"][:n]}, f, indent=indent)
             os.replace(path + ".tmp", path)
             time.sleep(pause)
     elif mode == "hf-inplace":  # the Trainer's saves written in place (open 'w', half, then the rest)
