@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from lossacc_tui.analysis.detectors.base import value_at_x
+from lossacc_tui.analysis.detectors.base import lookup_level, value_at_x
 from lossacc_tui.analysis.track import x_column
 from lossacc_tui.model import Series
 
@@ -18,8 +18,8 @@ def train_level(train: Series, axis: str, xs: np.ndarray, idx: np.ndarray, width
     (len(xs),); NaN where none). `xs` are the validation points' x on `axis` and `idx` their absolute
     indices, both increasing: a training loss logged on the same rows (Keras, fastai, JSON lines) is
     averaged over the rows before each one, and one logged on other rows (per step, Lightning's own
-    rows) over the values at or before each x. Raises nothing; O(len(xs) x width), or O(n) when
-    `width` is past WIDE."""
+    rows) over the values at or before each x. Raises nothing; O(len(xs) x width), or O(len(xs) log n)
+    when `width` is past WIDE."""
     tv = train.raw  # (from absolute index `base` on: 0 unless the oldest points were folded)
     tb = train.base
     col = x_column(train, axis)
@@ -37,10 +37,8 @@ def train_level(train: Series, axis: str, xs: np.ndarray, idx: np.ndarray, width
         last, same_rows = idx - tb, True  # logged on the same rows (Keras, fastai, JSON lines)
     else:
         last = np.searchsorted(col, xs, side="right") - 1
-    if width > WIDE:
-        wide = _wide_level(tv, last, width)
-        if wide is not None:
-            return wide
+    if width > WIDE and col is not None:
+        return lookup_level(train, axis, xs, width)  # (the run's kept prefix sums, not a new pass)
     s = np.zeros(len(xs))
     c = np.zeros(len(xs))
     contiguous = same_rows
@@ -62,30 +60,11 @@ def train_level(train: Series, axis: str, xs: np.ndarray, idx: np.ndarray, width
         return np.where(c > 0, s / np.maximum(c, 1), np.nan)
 
 
-#: a window wider than this many training values is averaged from prefix sums (O(n) once, then
-#: O(1) a point) instead of value by value: an ImageNet-sized epoch of 5,000 steps had cost 5,000
-#: array passes a call (75 % of such a run's analysis). Narrower windows keep the summation order
-#: of the loop, bit for bit.
+#: a window wider than this many training values is the series' level from its kept prefix sums
+#: (`lookup_level`: O(log n) a point) instead of value by value: an ImageNet-sized epoch of 5,000
+#: steps had cost 5,000 array passes a call (75 % of such a run's analysis). Narrower windows keep
+#: the summation order of the loop, bit for bit.
 WIDE = 256
-
-
-def _wide_level(tv: np.ndarray, last: np.ndarray, width: int) -> np.ndarray | None:
-    """Mean of the finite values of tv[last - width + 1 : last + 1] per point (NaN where none or
-    last < 0), from prefix sums; None when values so large that their sums could overflow make
-    the value-by-value loop the safer way."""
-    fin = np.isfinite(tv)
-    vals = np.where(fin, tv, 0.0)
-    if len(vals) and float(np.abs(vals).max()) > 1e150:
-        return None
-    cs = np.concatenate(([0.0], np.cumsum(vals)))
-    cn = np.concatenate(([0], np.cumsum(fin)))
-    end = np.minimum(last, len(tv) - 1) + 1  # (positions before `end`, clipped to the series)
-    ok = last >= 0
-    end = np.where(ok, end, 0)
-    start = np.maximum(end - width, 0)
-    cnt = cn[end] - cn[start]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(ok & (cnt > 0), (cs[end] - cs[start]) / np.maximum(cnt, 1), np.nan)
 
 
 def train_at(train: Series, axis: str, x: float, window: int) -> float:
