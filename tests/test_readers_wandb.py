@@ -164,7 +164,7 @@ def test_without_the_wandb_package_a_run_file_is_one_line_naming_the_extra(
 ) -> None:
     from lossacc_tui import cli
 
-    shutil.copytree(RUN, tmp_path / RUN.name)
+    shutil.copytree(RUN, tmp_path / RUN.name, symlinks=True)
     monkeypatch.setitem(sys.modules, "wandb", None)  # import wandb fails as if not installed
     monkeypatch.setitem(sys.modules, "wandb.proto", None)
     assert cli.main(["check", str(tmp_path / RUN.name)]) == 2
