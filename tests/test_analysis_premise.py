@@ -38,15 +38,18 @@ def _spans_never_below_their_best(run: dict[str, Any], val: np.ndarray, x: np.nd
 
 def test_loss_up_acc_up_never_spans_a_new_best_nor_reads_noise_as_a_rise(tmp_path: Path) -> None:
     # plain SGD in numpy at a learning rate far too high (10) on 60 held-out samples: the validation
-    # loss jumps between ~3.78 and ~4.5 and touches new lows at epochs 28, 38 and 39; the alert that
-    # opened at epoch 15 stayed open through all of them ("val_loss up 11% since epoch 9"). Those
-    # jumps are the run's own noise: measured beyond the depth of the lowest noisy value
-    # (`detectors.rise.beyond_best`), they are no rise, and any alert raised never spans a new best
+    # loss jumps between ~3.78 and ~4.5 and touches new lows late in the run (epochs 28, 38 and 39
+    # with numpy 2.3, 17, 23 and 37 with 2.4: a chaotic run, so the exact epochs depend on the
+    # floating-point library); the alert that opened at epoch 15 stayed open through all of them
+    # ("val_loss up 11% since epoch 9"). Those jumps are the run's own noise: measured beyond the
+    # depth of the lowest noisy value (`detectors.rise.beyond_best`), they are no rise, and any
+    # alert raised never spans a new best
     rows = softmax_regression(
         epochs=40, classes=2, seed=1, lr=10.0, features=2, n_train=3000, n_val=60, spread=0.5
     )
     val = np.array([r["val_loss"] for r in rows])
-    assert val[28] < val[:28].min(), "the run must make a new best inside the rise"
+    late_bests = [i for i in range(16, len(val)) if val[i] < val[:i].min()]
+    assert late_bests, "the run must make a new best after the rise opened"
     run = run_of(keras_csv(rows, tmp_path / "noisy.csv"))
     _spans_never_below_their_best(run, val, np.arange(len(val), dtype=float), "loss-up-acc-up")
     loud = [a["title"] for a in run["alerts"] if a["kind"] == "loss-up-acc-up" and a["severity"] != "info"]
