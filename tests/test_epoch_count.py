@@ -77,6 +77,51 @@ def test_writers_sharing_a_file_each_with_its_evaluation_stay_apart(tmp_path: Pa
         assert list(r.series["val_loss"].epochs) == list(range(12))
 
 
+def test_a_few_batches_an_epoch_with_no_evaluation_are_one_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """4 batches an epoch, training records only: too few for the count alone (`MANY`), so the
+    values tell. Before, the four batch indexes read as four writers: four runs and a false
+    `runs-disagree`."""
+    recs = [r for r in per_batch_records(epochs=20, batch=32, step_key=None, seed=6) if "loss" in r]
+    path = write_jsonl(tmp_path / "train.jsonl", recs)
+    doc = _check(capsys, path)
+    assert len(doc["runs"]) == 1 and not doc["comparisons"]
+    (r,) = read_finished(discover(path)).runs
+    loss = r.series["loss"]
+    assert len(loss) == 80 and np.allclose(loss.values, [x["loss"] for x in recs])
+    assert np.allclose(loss.epochs, np.repeat(np.arange(20), 4) + np.tile(np.arange(4), 20) / 4)
+
+
+def _trainings_apart(n: int = 2, epochs: int = 15) -> list[dict[str, float]]:
+    """`n` trainings with other learning rates and label noise (one batch an epoch, no
+    evaluation) appending to one file, epoch by epoch."""
+    ws = [
+        [
+            r
+            for r in per_batch_records(
+                epochs=epochs,
+                batch=128,
+                lr=(0.02, 0.5, 1.0)[w],
+                flip=(0.3, 0.0, 0.6)[w],
+                seed=w,
+                step_key=None,
+            )
+            if "loss" in r
+        ]
+        for w in range(n)
+    ]
+    return [w[e] for e in range(epochs) for w in ws]
+
+
+def test_trainings_with_other_settings_sharing_a_file_without_evaluations_stay_apart(tmp_path: Path) -> None:
+    for n in (2, 3):
+        runs = read_finished(discover(write_jsonl(tmp_path / f"shared{n}.jsonl", _trainings_apart(n)))).runs
+        assert len(runs) == n
+        for r in runs:
+            assert list(r.series["loss"].epochs) == list(range(15))
+
+
 def _variants() -> dict[str, list[dict[str, float]]]:
     a = per_batch_records(epochs=5, step_key=None, seed=3)
     b = per_batch_records(epochs=4, step_key=None, seed=4)
@@ -87,6 +132,10 @@ def _variants() -> dict[str, list[dict[str, float]]]:
         "no-eval-many-batches": [r for r in many if "loss" in r],
         "longer-later": [r for r in a if r["epoch"] or r is a[0] or "val_loss" in r] + b,
         "writers": _writers()[:30],
+        "no-eval-few-batches": [
+            r for r in per_batch_records(epochs=6, batch=32, step_key=None, seed=7) if "loss" in r
+        ],
+        "no-eval-writers": _trainings_apart(2, 8),
     }
 
 

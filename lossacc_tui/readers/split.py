@@ -234,6 +234,8 @@ class Splitter:
         said = self._per_batch.at(rows, i, top, self._floor, final)
         if isinstance(said, EpochCount):
             self.counted = said
+            if self._per_batch.note:
+                self.strays.append((None, self._per_batch.note))
             return "batches"
         return said
 
