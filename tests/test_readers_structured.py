@@ -576,6 +576,12 @@ def test_tensorboard_damage() -> None:
     r = TensorBoardReader(verify_crc=True)
     assert series(read(r, good + bytes(bad)))["loss"]["step"].tolist() == [1]
     assert "checksum mismatch" in r.problems[0].message
+    many = b"".join(simple(s, loss=0.5 / s) for s in range(3, 43))  # 40 records of one length
+    bad = bytearray(many)
+    bad[len(simple(3, loss=0.5 / 3)) * 20 + 20] ^= 0xFF  # the 21st record's payload
+    r = TensorBoardReader(verify_crc=True)  # (checked together, not one by one)
+    assert len(series(read(r, good + bytes(bad)))["loss"]["step"]) == 1 + 39
+    assert len(r.problems) == 1 and "checksum mismatch" in r.problems[0].message
     r = TensorBoardReader()  # framing fine, payload not an Event
     assert series(read(r, good + frame(b"\xff\xff\xff")))["loss"]["step"].tolist() == [1]
     assert "not a TensorBoard event" in r.problems[0].message
