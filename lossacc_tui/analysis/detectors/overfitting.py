@@ -21,12 +21,14 @@ from lossacc_tui.analysis.detectors.base import (
 )
 from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity
 from lossacc_tui.analysis.detectors.guess import guess_claim, guess_reading
+from lossacc_tui.analysis.detectors.loss_floor import above_floor, floor_at, floor_claim, floors
 from lossacc_tui.analysis.detectors.pair import new_best
 from lossacc_tui.analysis.detectors.rise import (
     RiseRun,
     TrendRun,
     beyond_best,
     beyond_sampling,
+    slow_rise,
     span_rules,
     steady_rise,
 )
@@ -158,10 +160,14 @@ class Overfitting(Detector):
 
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
-        y, best, sig, tl, tb = loss.y, loss.best, loss.sig_prev, loss.train_lvl, loss.train_at_best
+        raw_y = loss.y
         # the line through the span since the best (`span_trend`), and that span's pooled noise
-        fit = self._span.feed(y, loss.idx, loss.best_idx)
+        fit = self._span.feed(raw_y, loss.idx, loss.best_idx)
         fl = fit.floor
+        # a label-smoothed validation loss is judged on its part above its floor (`loss_floor`)
+        lf = floors(self.ctx, loss.x, loss.best) if self.series is self.ctx.loss else np.zeros(len(raw_y))
+        loss, fit = above_floor(loss, fit, lf)
+        y, best, sig, tl, tb = loss.y, loss.best, loss.sig_prev, loss.train_lvl, loss.train_at_best
         with np.errstate(invalid="ignore"):
             rise = (y >= best * (1 + p.rise_rel)) & beyond_best(
                 y, best, sig, loss.idx, p.rise_z, p.noise_window, fl
@@ -171,16 +177,17 @@ class Overfitting(Detector):
             # set when its size is known (`rise.beyond_sampling`); the trend rules need not
             step_ok = beyond_sampling(y, best, loss.idx, self._n_at(), p.rise_z)
             rise &= step_ok
-            long, span = span_rules(fit, loss, sig, best, self._trend, p, step_ok)
+            long, span = span_rules(fit, loss, sig, best, self._trend, p, step_ok, raw_y)
             rise |= long
             rise &= y > best  # a loss that stays at 0 has not risen
             # a slow rise that grows at every evaluation is beyond its (tiny) noise long before it is
             # rise_rel high: it counts from steady_rise_rel, and holds the alert open while it grows
-            ups = self._ups.feed(y)
+            ups = self._ups.feed(raw_y)
             # (that grew at every evaluation since just after its best, or whose line since the best
             # rises significantly: runs of rises alone are no evidence where the noise wanders)
             steady = steady_rise(y, best, sig, ups, p, loss.idx, fl)
             steady &= span_significant(fit) | (ups >= loss.idx - loss.best_idx - 1)
+            steady |= slow_rise(fit, y, best, sig, loss.idx, p)
             self._steady = steady & ~rise  # (the steady rule alone: the text says so)
             rise |= steady
             train_fell = (tl <= tb * (1 - p.train_drop_rel)) & (tl < tb)
@@ -199,9 +206,10 @@ class Overfitting(Detector):
             fit_fell = tl <= tb * (1 - 2 * p.train_drop_rel)
             if len(raw) == len(y):
                 fit_fell &= ~(raw > raw_best * (1 - p.train_drop_rel))
-            short, mono = short_rise(loss, fit_fell, ups, self._prev_y, self._n_at(), p)
+            prev_y = self._prev_y - (float(lf[0]) if len(lf) else 0.0)
+            short, mono = short_rise(loss, fit_fell, ups, prev_y, self._n_at(), p)
             if len(y):
-                self._prev_y = float(y[-1])
+                self._prev_y = float(raw_y[-1])
             self._mono, self._ups_now = mono, ups
         cond = rise & train_fell
         self._rl = run_lengths(cond, self._carry[0])
@@ -321,6 +329,11 @@ class Overfitting(Detector):
         sig = noise(self.series, i)
         if math.isfinite(sig):  # (the short-run path says how little evidence it has in its text)
             out += rise_claims(e["best_val_loss"], e["now_val_loss"], sig, x0, x1, self.subject, nm[2])
+        floor = floor_at(self.ctx, self.series, i, x1) if self.series is self.ctx.loss else None
+        if floor is not None:
+            out.append(
+                floor_claim(floor, e["best_val_loss"], e["now_val_loss"], x0, x1, (self.subject, *nm[1:]))
+            )
         if "acc_now" not in e:
             return out
         level = " level" if e.get("train_mean_of", 1.0) > 1 else ""  # (a mean of logged values: said so)
