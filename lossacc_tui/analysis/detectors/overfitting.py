@@ -187,8 +187,10 @@ class Overfitting(Detector):
             # rises significantly: runs of rises alone are no evidence where the noise wanders)
             steady = steady_rise(y, best, sig, ups, p, loss.idx, fl)
             steady &= span_significant(fit) | (ups >= loss.idx - loss.best_idx - 1)
-            steady |= slow_rise(fit, y, best, sig, loss.idx, p)
+            slow = slow_rise(fit, y, best, sig, loss.idx, p)
             self._steady = steady & ~rise  # (the steady rule alone: the text says so)
+            self._slow = slow & ~steady & ~rise  # (... and the slow rule alone)
+            steady |= slow
             rise |= steady
             train_fell = (tl <= tb * (1 - p.train_drop_rel)) & (tl < tb)
             # ... and the training loss itself is lower than where it was at the best, when both are
@@ -248,6 +250,7 @@ class Overfitting(Detector):
             rising=not normal and int(self._srl[local]) < 2 and bool(self._mono[local]),
             held=held,
             steady=bool(getattr(self, "_steady", np.zeros(local + 1, bool))[local]),
+            slow=bool(getattr(self, "_slow", np.zeros(local + 1, bool))[local]),
         )
 
     def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
