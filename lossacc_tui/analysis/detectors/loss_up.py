@@ -93,6 +93,7 @@ class LossUpAccUp(PairDetector):
         self._ups = RiseRun()  # evaluations in a row the loss grew (the steady rule)
         self._trend = TrendRun()  # the slope's t over the last 6 evaluations (`rise.trend_rise`)
         self._span = SpanTrend()  # the line through the points since the best (`span_trend`)
+        self._slow_all = np.zeros(0, dtype=bool)  # `rise.slow_rise` over the last chunk
 
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert acc is not None
@@ -132,7 +133,8 @@ class LossUpAccUp(PairDetector):
             # rises significantly: runs of rises alone are no evidence where the noise wanders)
             steady = steady_rise(y, best, sig, ups, p, loss.idx, fl)
             steady &= span_significant(fit) | (ups >= loss.idx - loss.best_idx - 1)
-            steady |= slow_rise(fit, y, best, sig, loss.idx, p)
+            self._slow_all = slow_rise(fit, y, best, sig, loss.idx, p)  # (a trend, not a flip: `on_span`)
+            steady |= self._slow_all
             rise |= steady
             # an accuracy moving within its resolution (a sample or two of the evaluation set, or the
             # binomial standard error of its size) holds: it neither fell nor rose
@@ -177,6 +179,8 @@ class LossUpAccUp(PairDetector):
         if hi > lo and acc is not None:
             span_extreme(alert, "peak", loss.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=True)
             span_extreme(alert, "acc_peak", acc.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=True)
+            if self._slow_all[lo:hi].any():
+                alert.data["trend"] = True
 
     def title(self, alert: Alert) -> str:
         """ "<loss> up N% since <x> while <acc> a -> b", N > 0 always: a closed alert whose last
@@ -211,7 +215,10 @@ class LossUpAccUp(PairDetector):
         e = alert.evidence
         peak = max(e["peak_loss"], e["now_loss"])
         i = int(alert.data.get("at_idx", -1))
-        return flip_reading(self.ctx, self.ctx.loss, e["best_loss"], peak, e["best_acc"], e["now_acc"], i)
+        trend = bool(alert.data.get("trend"))
+        return flip_reading(
+            self.ctx, self.ctx.loss, e["best_loss"], peak, e["best_acc"], e["now_acc"], i, trend
+        )
 
     def severity(self, alert: Alert) -> Severity:
         e = alert.evidence

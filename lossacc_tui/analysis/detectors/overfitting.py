@@ -93,6 +93,7 @@ class Overfitting(Detector):
         self._ups = RiseRun()  # evaluations in a row the validation loss grew (the steady rule)
         self._trend = TrendRun()  # the slope's t over the last 6 evaluations (`rise.trend_rise`)
         self._span = SpanTrend()  # the line through the points since the best (`span_trend`)
+        self._slow_all = np.zeros(0, dtype=bool)  # `rise.slow_rise` over the last chunk
 
     def feed(self, f: Feats | None, sink: list[Event]) -> None:
         if f is not None:
@@ -188,6 +189,7 @@ class Overfitting(Detector):
             steady = steady_rise(y, best, sig, ups, p, loss.idx, fl)
             steady &= span_significant(fit) | (ups >= loss.idx - loss.best_idx - 1)
             slow = slow_rise(fit, y, best, sig, loss.idx, p)
+            self._slow_all = slow  # (a trend, not a sample flip: `on_span`)
             self._steady = steady & ~rise  # (the steady rule alone: the text says so)
             self._slow = slow & ~steady & ~rise  # (... and the slow rule alone)
             steady |= slow
@@ -256,6 +258,8 @@ class Overfitting(Detector):
     def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         if hi > lo:
             span_extreme(alert, "peak", loss.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=True)
+            if self._slow_all[lo:hi].any():
+                alert.data["trend"] = True
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
@@ -300,7 +304,14 @@ class Overfitting(Detector):
         peak = max(e["peak_val_loss"], e["now_val_loss"])
         i = int(alert.data.get("at_idx", -1))
         return flip_reading(
-            self.ctx, self.series, e["best_val_loss"], peak, e["acc_at_best"], e["acc_now"], i
+            self.ctx,
+            self.series,
+            e["best_val_loss"],
+            peak,
+            e["acc_at_best"],
+            e["acc_now"],
+            i,
+            bool(alert.data.get("trend")),
         )
 
     def severity(self, alert: Alert) -> Severity:
