@@ -32,7 +32,7 @@ PLAIN_WD = dict(
 )
 
 
-def _analyse(tmp_path: Path, rows: list[dict[str, float]], config: dict[str, float] | None) -> Analyzer:
+def _analyse(tmp_path: Path, rows: list[dict[str, float]], config: dict[str, object] | None) -> Analyzer:
     """The run as a Keras CSVLogger file, with the recipe's config.json beside it when given."""
     if config is not None:
         (tmp_path / "config.json").write_text(json.dumps(config))
@@ -71,10 +71,16 @@ def _warnings(a: Analyzer) -> list[str]:
     [
         (4, {"num_classes": 10}, "likely"),  # K known: the training loss's level names the floor
         (2, {"num_classes": 10, "label_smoothing": 0.1}, "follows"),  # eps and K from the recipe
+        # an HF Trainer's config: K from id2label, eps from label_smoothing_factor, nested
+        (
+            2,
+            {"id2label": {str(i): f"c{i}" for i in range(10)}, "args": {"label_smoothing_factor": 0.1}},
+            "follows",
+        ),
     ],
 )
 def test_a_smoothed_validation_loss_that_overfits_warns_judged_above_its_floor(
-    tmp_path: Path, seed: int, config: dict[str, float], strength: str
+    tmp_path: Path, seed: int, config: dict[str, object], strength: str
 ) -> None:
     rows = smoothed_run(seed=seed, **SMOOTHED)
     a = _analyse(tmp_path, rows, config)
