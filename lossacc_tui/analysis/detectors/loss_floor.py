@@ -80,11 +80,6 @@ def _config_floor(ctx: Ctx) -> Floor | None:
     return Floor(smoothed_floor(cfg.eps, k), "follows", cfg.eps, k, math.nan, cfg.basis)
 
 
-def _eps_of(floor: np.ndarray, k: int) -> np.ndarray:
-    """`smoothing.eps_for_floor` of each value (NaN where it names none)."""
-    return np.array([eps_for_floor(float(v), k) if math.isfinite(v) else math.nan for v in floor])
-
-
 def floors(ctx: Ctx, x: np.ndarray, best: np.ndarray) -> np.ndarray:
     """The validation loss's floor (nats; 0 where none is known) at each evaluation x, whose running
     best (the lowest validation loss up to it, nats) is `best`. Shapes (n,)."""
@@ -112,11 +107,9 @@ def _trained_floor(ctx: Ctx, x: np.ndarray) -> np.ndarray:
     ta = lookup(ctx.train_acc, ctx.axis, x)
     with np.errstate(invalid="ignore"):
         ok = (ta >= FITS_ALL) & (t >= FLAT_MIN) & (np.abs(before - t) <= FLAT_REL * np.abs(before))
-        if not ok.any():
-            return nan
-        eps = np.full(len(x), np.nan)
-        eps[ok] = _eps_of(t[ok], k)
-        ok &= (eps >= EPS_RANGE[0]) & (eps <= EPS_RANGE[1])
+        # (H(eps, K) rises with eps up to (K - 1)/K: a level names an eps in EPS_RANGE exactly when it
+        # lies between the floors of the range's ends)
+        ok &= (t >= smoothed_floor(EPS_RANGE[0], k)) & (t <= smoothed_floor(EPS_RANGE[1], k))
     return np.where(ok, t, np.nan)
 
 
