@@ -23,14 +23,20 @@ def smoothed_run(
     lr: float = 0.01,
     shuffle_val_labels: bool = False,
     random_labels: bool = False,
+    val_smoothed: bool = False,
+    wd: float = 0.0,
 ) -> list[dict[str, float]]:
     """Per epoch: train_loss (smoothed cross-entropy, nats), train_acc, val_loss (plain cross-entropy,
-    nats), val_acc (fractions), and the validation truth: mistake_share (fraction of the validation
-    loss the misclassified samples carry), mean_conf (mean top probability), n_wrong (samples
-    misclassified), pred_share (share of the most predicted class), majority (share of the most
-    frequent label). `eps` 0 trains plain cross-entropy. `shuffle_val_labels` permutes the
+    nats), val_acc (fractions), and the validation truth: val_ce (plain cross-entropy, nats),
+    mistake_share (fraction of the plain validation loss the misclassified samples carry), mean_conf
+    (mean top probability), n_wrong (samples misclassified), n_conf_wrong (of them, those predicted
+    with confidence above 0.9), pred_share (share of the most predicted class), majority (share of the
+    most frequent label). `eps` 0 trains plain cross-entropy. `shuffle_val_labels` permutes the
     validation labels apart from their inputs; `random_labels` draws every label of both splits at
-    random (nothing to learn but the training labels themselves)."""
+    random (nothing to learn but the training labels themselves). `val_smoothed` logs the validation
+    loss as the same smoothed cross-entropy (a loop that evaluates with its training criterion).
+    `wd`: L2 weight decay on the two weight matrices, added to their gradients (as torch.optim.Adam's
+    `weight_decay` applies it)."""
     rng = np.random.default_rng(seed)
     centers = rng.normal(0, 1, (classes, features)) * sep / np.sqrt(2)
 
@@ -75,24 +81,28 @@ def smoothed_run(
             accs.append(float((p.argmax(axis=1) == y).mean()))
             dz = (p - target) / len(y)
             dh = (dz @ params[2].T) * (h > 0)
-            grads = [x.T @ dh, dh.sum(axis=0), h.T @ dz, dz.sum(axis=0)]
+            grads = [x.T @ dh + wd * params[0], dh.sum(axis=0), h.T @ dz + wd * params[2], dz.sum(axis=0)]
             t += 1
             for k, g in enumerate(grads):
                 m1[k] = 0.9 * m1[k] + 0.1 * g
                 m2[k] = 0.999 * m2[k] + 0.001 * g * g
                 params[k] -= lr * (m1[k] / (1 - 0.9**t)) / (np.sqrt(m2[k] / (1 - 0.999**t)) + 1e-8)
         _, p = forward(xv)
-        per = -np.log(np.clip(p[np.arange(n_val), yv], 1e-300, None))
+        logp = np.log(np.clip(p, 1e-300, None))
+        per = -logp[np.arange(n_val), yv]
+        smoothed = (1.0 - eps) * per - (eps / classes) * logp.sum(axis=1)
         pred = p.argmax(axis=1)
         wrong = pred != yv
         out.append(
             {
                 "n_wrong": float(wrong.sum()),
+                "n_conf_wrong": float((wrong & (p.max(axis=1) > 0.9)).sum()),
                 "pred_share": float(np.bincount(pred, minlength=classes).max() / n_val),
                 "majority": float(np.bincount(yv, minlength=classes).max() / n_val),
                 "train_loss": float(np.mean(losses)),
                 "train_acc": float(np.mean(accs)),
-                "val_loss": float(per.mean()),
+                "val_loss": float((smoothed if val_smoothed else per).mean()),
+                "val_ce": float(per.mean()),
                 "val_acc": float(1.0 - wrong.mean()),
                 "mistake_share": float(per[wrong].sum() / per.sum()),
                 "mean_conf": float(p.max(axis=1).mean()),

@@ -324,7 +324,17 @@ def test_analysis_does_not_import_textual() -> None:
 
 @pytest.mark.parametrize(
     "module",
-    ["stats", "quantities", "params", "alerts", "states", "analyzer", "detectors.run_length"],
+    [
+        "stats",
+        "quantities",
+        "params",
+        "alerts",
+        "states",
+        "analyzer",
+        "detectors.run_length",
+        "smoothing_config",
+        "detectors.loss_floor",
+    ],
 )
 def test_docstring_examples(module: str) -> None:
     import doctest

@@ -183,13 +183,26 @@ def _overfitting(a: Alert, n: Names) -> Parts:
                 f"It opened on a steady rise: the loss had grown at {n.params.steady_run} evaluations in a "
                 f"row (a steady rise counts from {n.params.steady_rise_rel:.0%} above the best). "
                 if a.data.get("steady")
+                else f"It opened on a slow rise: the line through the evaluations since the best rises "
+                "beyond their noise (the bar grows with how often it was asked), and the loss stands "
+                f"{n.params.slow_rise_rel:.1%} or more above the best{_of_part(a)}. "
+                if a.data.get("slow")
                 else ""
             )
             + f"Training loss {_ratio(e['train_loss_now'], e['train_loss_at_best'])}. Closes at a new best "
             f"of validation loss, or when it comes back within {n.params.rise_rel / 2:.1%} of "
-            f"{fmt(e['best_val_loss'])} and stops rising.",
+            f"{fmt(e['best_val_loss'])}{_of_part(a)} and stops rising.",
         ),
     ]
+
+
+def _of_part(a: Alert) -> str:
+    """' (of its part above the floor of F nats)' when the alert carries a `loss-floor` claim: its
+    relative thresholds are then taken on the part of the loss above that floor (`loss_floor`)."""
+    for c in a.claims:
+        if c.id == "loss-floor" and c.value is not None:
+            return f" (of its part above the floor of {fmt(c.value)} nats)"
+    return ""
 
 
 def few_evaluations(a: Alert, n: Names) -> str:

@@ -57,6 +57,12 @@ class Params:
         "evaluations, beyond rise-z noise, counts as risen (a slow, steady rise)",
     )
     steady_run: int = _p(4, "evaluations in a row the loss must have grown for the steady rule")
+    slow_rise_rel: float = _p(
+        0.025,
+        "a loss this far above its best (relative) whose line through the noise-window or more "
+        "evaluations since the best rises significantly counts as risen (a slow rise under noise "
+        "that wanders)",
+    )
     flip_nats: float = _p(
         6.9,
         "what one confident mistake costs (nats; ln 1000: 1/1000 on its true class), for the "

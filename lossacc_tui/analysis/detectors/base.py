@@ -18,6 +18,7 @@ from lossacc_tui.analysis.merging import merged_explanation, merged_title, reope
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import Classes
 from lossacc_tui.analysis.resolution import GridEstimate
+from lossacc_tui.analysis.smoothing_config import ConfigSmoothing
 from lossacc_tui.analysis.track import Feats, x_column
 from lossacc_tui.model import Series
 
@@ -60,6 +61,8 @@ class Ctx:
     #: what the detectors built on this context share (one analysis: `Analyzer._start` builds them
     #: on a fresh context), e.g. `repeat_chance.shared_chance_runs`; keys name their owner first
     shared: dict[tuple[object, ...], Any] = field(default_factory=dict, repr=False, compare=False)
+    #: the label-smoothing factor the run's configuration names (`smoothing_config`), or None
+    smoothing_config: ConfigSmoothing | None = None
 
     @property
     def acc_n(self) -> int | None:

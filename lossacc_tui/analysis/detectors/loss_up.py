@@ -18,6 +18,7 @@ from lossacc_tui.analysis.detectors.base import (
 )
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k, k_backed
 from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity
+from lossacc_tui.analysis.detectors.loss_floor import above_floor, floor_at, floor_claim, floors
 from lossacc_tui.analysis.detectors.pair import PairDetector, new_best
 from lossacc_tui.analysis.detectors.rise import (
     RiseRun,
@@ -26,6 +27,7 @@ from lossacc_tui.analysis.detectors.rise import (
     beyond_sampling,
     level_depth,
     level_noise,
+    slow_rise,
     span_rules,
     steady_rise,
 )
@@ -91,15 +93,19 @@ class LossUpAccUp(PairDetector):
         self._ups = RiseRun()  # evaluations in a row the loss grew (the steady rule)
         self._trend = TrendRun()  # the slope's t over the last 6 evaluations (`rise.trend_rise`)
         self._span = SpanTrend()  # the line through the points since the best (`span_trend`)
+        self._slow_all = np.zeros(0, dtype=bool)  # `rise.slow_rise` over the last chunk
 
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert acc is not None
         p = self.p
-        y, best, sig = loss.y, loss.best, loss.sig_prev
+        raw_y = loss.y
         ref = loss.acc_at_best
         # the line through the span since the best (`span_trend`), and that span's pooled noise
-        fit = self._span.feed(y, loss.idx, loss.best_idx)
+        fit = self._span.feed(raw_y, loss.idx, loss.best_idx)
         fl = fit.floor
+        # a label-smoothed validation loss is judged on its part above its floor (`loss_floor`)
+        loss, fit = above_floor(loss, fit, floors(self.ctx, loss.x, loss.best))
+        y, best, sig = loss.y, loss.best, loss.sig_prev
         with np.errstate(invalid="ignore"):
             # the noise is unknown for the first few evaluations: a short run (a fine-tune of a few
             # epochs) then needs a rise of twice rise_rel instead of one beyond noise
@@ -118,15 +124,17 @@ class LossUpAccUp(PairDetector):
             # set when its size is known (`rise.beyond_sampling`); the trend rules need not
             step_ok = beyond_sampling(y, best, loss.idx, self.ctx.acc_n_likely, p.rise_z)
             rise &= step_ok
-            long, span = span_rules(fit, loss, sig, best, self._trend, p, step_ok)
+            long, span = span_rules(fit, loss, sig, best, self._trend, p, step_ok, raw_y)
             rise |= long
             rise &= (y > best) | (lv > lb)  # a loss that stays at 0 has not risen
             # a slow rise that grows at every evaluation (`rise.steady_rise`)
-            ups = self._ups.feed(y)
+            ups = self._ups.feed(raw_y)
             # (that grew at every evaluation since just after its best, or whose line since the best
             # rises significantly: runs of rises alone are no evidence where the noise wanders)
             steady = steady_rise(y, best, sig, ups, p, loss.idx, fl)
             steady &= span_significant(fit) | (ups >= loss.idx - loss.best_idx - 1)
+            self._slow_all = slow_rise(fit, y, best, sig, loss.idx, p)  # (a trend, not a flip: `on_span`)
+            steady |= self._slow_all
             rise |= steady
             # an accuracy moving within its resolution (a sample or two of the evaluation set, or the
             # binomial standard error of its size) holds: it neither fell nor rose
@@ -171,6 +179,8 @@ class LossUpAccUp(PairDetector):
         if hi > lo and acc is not None:
             span_extreme(alert, "peak", loss.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=True)
             span_extreme(alert, "acc_peak", acc.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=True)
+            if self._slow_all[lo:hi].any():
+                alert.data["trend"] = True
 
     def title(self, alert: Alert) -> str:
         """ "<loss> up N% since <x> while <acc> a -> b", N > 0 always: a closed alert whose last
@@ -205,7 +215,10 @@ class LossUpAccUp(PairDetector):
         e = alert.evidence
         peak = max(e["peak_loss"], e["now_loss"])
         i = int(alert.data.get("at_idx", -1))
-        return flip_reading(self.ctx, self.ctx.loss, e["best_loss"], peak, e["best_acc"], e["now_acc"], i)
+        trend = bool(alert.data.get("trend"))
+        return flip_reading(
+            self.ctx, self.ctx.loss, e["best_loss"], peak, e["best_acc"], e["now_acc"], i, trend
+        )
 
     def severity(self, alert: Alert) -> Severity:
         e = alert.evidence
@@ -218,6 +231,9 @@ class LossUpAccUp(PairDetector):
         out = rise_readings(self.ctx, self._flip(alert), x0, x1, nm[0], nm[2])
         out += mistakes_change(e["best_acc"], e["now_acc"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
         out += rise_claims(e["best_loss"], e["now_loss"], noise(self.ctx.loss, i), x0, x1, nm[0], nm[2])
+        floor = floor_at(self.ctx, self.ctx.loss, i, x1) if self.ctx.loss is not None else None
+        if floor is not None:
+            out.append(floor_claim(floor, e["best_loss"], e["now_loss"], x0, x1, nm))
         out += rise_carriers(
             (e["now_loss"], e["now_acc"]),
             (e["best_loss"], e["best_acc"]),

@@ -21,12 +21,14 @@ from lossacc_tui.analysis.detectors.base import (
 )
 from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity
 from lossacc_tui.analysis.detectors.guess import guess_claim, guess_reading
+from lossacc_tui.analysis.detectors.loss_floor import above_floor, floor_at, floor_claim, floors
 from lossacc_tui.analysis.detectors.pair import new_best
 from lossacc_tui.analysis.detectors.rise import (
     RiseRun,
     TrendRun,
     beyond_best,
     beyond_sampling,
+    slow_rise,
     span_rules,
     steady_rise,
 )
@@ -91,6 +93,7 @@ class Overfitting(Detector):
         self._ups = RiseRun()  # evaluations in a row the validation loss grew (the steady rule)
         self._trend = TrendRun()  # the slope's t over the last 6 evaluations (`rise.trend_rise`)
         self._span = SpanTrend()  # the line through the points since the best (`span_trend`)
+        self._slow_all = np.zeros(0, dtype=bool)  # `rise.slow_rise` over the last chunk
 
     def feed(self, f: Feats | None, sink: list[Event]) -> None:
         if f is not None:
@@ -158,10 +161,14 @@ class Overfitting(Detector):
 
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
-        y, best, sig, tl, tb = loss.y, loss.best, loss.sig_prev, loss.train_lvl, loss.train_at_best
+        raw_y = loss.y
         # the line through the span since the best (`span_trend`), and that span's pooled noise
-        fit = self._span.feed(y, loss.idx, loss.best_idx)
+        fit = self._span.feed(raw_y, loss.idx, loss.best_idx)
         fl = fit.floor
+        # a label-smoothed validation loss is judged on its part above its floor (`loss_floor`)
+        lf = floors(self.ctx, loss.x, loss.best) if self.series is self.ctx.loss else np.zeros(len(raw_y))
+        loss, fit = above_floor(loss, fit, lf)
+        y, best, sig, tl, tb = loss.y, loss.best, loss.sig_prev, loss.train_lvl, loss.train_at_best
         with np.errstate(invalid="ignore"):
             rise = (y >= best * (1 + p.rise_rel)) & beyond_best(
                 y, best, sig, loss.idx, p.rise_z, p.noise_window, fl
@@ -171,17 +178,21 @@ class Overfitting(Detector):
             # set when its size is known (`rise.beyond_sampling`); the trend rules need not
             step_ok = beyond_sampling(y, best, loss.idx, self._n_at(), p.rise_z)
             rise &= step_ok
-            long, span = span_rules(fit, loss, sig, best, self._trend, p, step_ok)
+            long, span = span_rules(fit, loss, sig, best, self._trend, p, step_ok, raw_y)
             rise |= long
             rise &= y > best  # a loss that stays at 0 has not risen
             # a slow rise that grows at every evaluation is beyond its (tiny) noise long before it is
             # rise_rel high: it counts from steady_rise_rel, and holds the alert open while it grows
-            ups = self._ups.feed(y)
+            ups = self._ups.feed(raw_y)
             # (that grew at every evaluation since just after its best, or whose line since the best
             # rises significantly: runs of rises alone are no evidence where the noise wanders)
             steady = steady_rise(y, best, sig, ups, p, loss.idx, fl)
             steady &= span_significant(fit) | (ups >= loss.idx - loss.best_idx - 1)
+            slow = slow_rise(fit, y, best, sig, loss.idx, p)
+            self._slow_all = slow  # (a trend, not a sample flip: `on_span`)
             self._steady = steady & ~rise  # (the steady rule alone: the text says so)
+            self._slow = slow & ~steady & ~rise  # (... and the slow rule alone)
+            steady |= slow
             rise |= steady
             train_fell = (tl <= tb * (1 - p.train_drop_rel)) & (tl < tb)
             # ... and the training loss itself is lower than where it was at the best, when both are
@@ -199,9 +210,10 @@ class Overfitting(Detector):
             fit_fell = tl <= tb * (1 - 2 * p.train_drop_rel)
             if len(raw) == len(y):
                 fit_fell &= ~(raw > raw_best * (1 - p.train_drop_rel))
-            short, mono = short_rise(loss, fit_fell, ups, self._prev_y, self._n_at(), p)
+            prev_y = self._prev_y - (float(lf[0]) if len(lf) else 0.0)
+            short, mono = short_rise(loss, fit_fell, ups, prev_y, self._n_at(), p)
             if len(y):
-                self._prev_y = float(y[-1])
+                self._prev_y = float(raw_y[-1])
             self._mono, self._ups_now = mono, ups
         cond = rise & train_fell
         self._rl = run_lengths(cond, self._carry[0])
@@ -240,11 +252,14 @@ class Overfitting(Detector):
             rising=not normal and int(self._srl[local]) < 2 and bool(self._mono[local]),
             held=held,
             steady=bool(getattr(self, "_steady", np.zeros(local + 1, bool))[local]),
+            slow=bool(getattr(self, "_slow", np.zeros(local + 1, bool))[local]),
         )
 
     def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         if hi > lo:
             span_extreme(alert, "peak", loss.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=True)
+            if self._slow_all[lo:hi].any():
+                alert.data["trend"] = True
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
@@ -289,7 +304,14 @@ class Overfitting(Detector):
         peak = max(e["peak_val_loss"], e["now_val_loss"])
         i = int(alert.data.get("at_idx", -1))
         return flip_reading(
-            self.ctx, self.series, e["best_val_loss"], peak, e["acc_at_best"], e["acc_now"], i
+            self.ctx,
+            self.series,
+            e["best_val_loss"],
+            peak,
+            e["acc_at_best"],
+            e["acc_now"],
+            i,
+            bool(alert.data.get("trend")),
         )
 
     def severity(self, alert: Alert) -> Severity:
@@ -321,6 +343,11 @@ class Overfitting(Detector):
         sig = noise(self.series, i)
         if math.isfinite(sig):  # (the short-run path says how little evidence it has in its text)
             out += rise_claims(e["best_val_loss"], e["now_val_loss"], sig, x0, x1, self.subject, nm[2])
+        floor = floor_at(self.ctx, self.series, i, x1) if self.series is self.ctx.loss else None
+        if floor is not None:
+            out.append(
+                floor_claim(floor, e["best_val_loss"], e["now_val_loss"], x0, x1, (self.subject, *nm[1:]))
+            )
         if "acc_now" not in e:
             return out
         level = " level" if e.get("train_mean_of", 1.0) > 1 else ""  # (a mean of logged values: said so)

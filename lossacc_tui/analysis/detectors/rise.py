@@ -26,7 +26,7 @@ import numpy as np
 
 from lossacc_tui.analysis.features import LossFeatures
 from lossacc_tui.analysis.params import Params
-from lossacc_tui.analysis.span_trend import SpanFit, level_rise, sample_noise_at, span_rise
+from lossacc_tui.analysis.span_trend import SpanFit, level_rise, sample_noise_at, span_rise, span_significant
 
 _TABLE = 4096
 #: evaluations within which the 6-point trend rule (`trend_rise`) may count a rise (an epoch-level run
@@ -182,6 +182,29 @@ def steady_rise(
         )
 
 
+def slow_rise(
+    fit: SpanFit, y: np.ndarray, best: np.ndarray, sig: np.ndarray, idx: np.ndarray, p: Params
+) -> np.ndarray:
+    """True where the loss rises slowly over a long span: the line through the `noise_window` or more
+    evaluations since the best rises significantly (`span_trend.span_significant`: its t beyond the
+    threshold for the looks and spans so far) by `slow_rise_rel` of the best or more, the value is that
+    far above the best too, and `rise_z` noise standard deviations beyond the level the best stands for
+    (`beyond_best`). The steady rule without its evaluations-in-a-row: a slow rise under noise that
+    wanders grows at most evaluations, not at every one (a validation loss up 4 % over 40 epochs after
+    its best, t = 12, while confident mistakes grew, had been read as flat: its rise never reached
+    `rise_rel`). Its own bar is above `steady_rise_rel`: a rise of 1.5 % with the same mistakes at the
+    same confidence (0.0652 -> 0.0662 nats) is no finding to warn about."""
+    with np.errstate(invalid="ignore"):
+        return (
+            span_significant(fit)
+            & (fit.m >= p.noise_window)
+            & (fit.rise >= p.slow_rise_rel * np.abs(best))
+            & (y >= best * (1 + p.slow_rise_rel))
+            & beyond_best(y, best, sig, idx, p.rise_z, p.noise_window, fit.floor)
+            & (y > best)
+        )
+
+
 class RiseRun:
     """Carries `rises_in_a_row` across the chunks of one series."""
 
@@ -276,6 +299,7 @@ def span_rules(
     trend: TrendRun,
     p: Params,
     step_ok: np.ndarray | None = None,
+    raw_y: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(rise, span) of the rules every rise kind shares, per point: `span` is the line through the
     whole span since the best (`span_trend.span_rise`); rise adds the level of the span's newest
@@ -283,7 +307,9 @@ def span_rules(
     (`trend_rise`, fed here). `step_ok`: where the level rule and the few-point trend may count
     (`beyond_sampling`): the first is a step from the best, and six points that start at a low best
     slope up by its luck alone (a 3 % wander of a 300-sample set after its lowest value gave t = 5);
-    None: everywhere. Call inside np.errstate(invalid="ignore")."""
+    None: everywhere. `raw_y`: the loss as logged where `loss` holds its part above a floor
+    (`loss_floor.above_floor`): the few-point trend is fed the logged values, whose differences do not
+    move with a floor found partway (None: loss.y). Call inside np.errstate(invalid="ignore")."""
     span = span_rise(fit, best, p.rise_rel)
     step = level_rise(
         fit,
@@ -296,7 +322,9 @@ def span_rules(
         np.clip(loss.lbest_idx + 1, 1, p.half),  # (a best level from the first points: fewer of them)
     )
     rise = span | (step if step_ok is None else step & step_ok)
-    t = trend_rise(loss.y, best, sig, loss.idx, loss.best_idx, trend.feed(loss.y), p)
+    t = trend_rise(
+        loss.y, best, sig, loss.idx, loss.best_idx, trend.feed(loss.y if raw_y is None else raw_y), p
+    )
     rise |= t if step_ok is None else t & step_ok
     return rise, span
 

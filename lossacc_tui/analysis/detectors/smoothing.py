@@ -105,6 +105,8 @@ class Smoothing:
     strength: Strength  # 'likely' or 'possible'
     k: int | None
     eps: float  # the smoothing the training floor names (K known, training loss flat), else NaN
+    #: where eps was read when the run's configuration names it (`smoothing_config`); "": from the floor
+    eps_basis: str = ""
 
     @property
     def mistake_cost_max(self) -> float:
@@ -136,6 +138,9 @@ def smoothing_reading(ctx: Ctx, x: float, val_loss: float) -> Smoothing | None:
     likely = above and train >= FLOOR_RATIO * val_loss
     if math.isfinite(eps) and not EPS_RANGE[0] <= eps <= EPS_RANGE[1]:
         likely, eps = False, math.nan
+    cfg = ctx.smoothing_config
+    if cfg is not None and cfg.eps > 0 and k is not None:  # (the recipe's own eps, not one read off a level)
+        return Smoothing(x, train, t_acc, val_loss, "likely" if likely else "possible", k, cfg.eps, cfg.basis)
     return Smoothing(x, train, t_acc, val_loss, "likely" if likely else "possible", k, eps)
 
 
@@ -177,7 +182,14 @@ def smoothing_claim(s: Smoothing, x0: float, names: tuple[str, str, str]) -> Cla
             "class) stops it at its entropy, so its fall says nothing of the model growing surer"
         )
     ev = {"train_loss": s.train_loss, "val_loss": s.val_loss, "train_acc": s.train_acc}
-    if math.isfinite(s.eps) and s.k:
+    if math.isfinite(s.eps) and s.k and s.eps_basis:
+        text += (
+            f"; the recipe sets eps = {fmt(s.eps, 3)} ({s.eps_basis}), whose floor with K = {s.k} classes "
+            f"is H(eps, K) = {fmt(smoothed_floor(s.eps, s.k))} nats, under which a right answer costs about "
+            f"{fmt(right_answer_cost(s.eps, s.k))} nats of plain cross-entropy and a mistake at most about "
+            f"{fmt(s.mistake_cost_max)}"
+        )
+    elif math.isfinite(s.eps) and s.k:
         text += (
             f"; the training loss has levelled off at {fmt(s.train_loss)} nats, the floor "
             f"H(eps, K) of smoothing eps = {fmt(s.eps, 2)} with K = {s.k} classes, under which a right "
