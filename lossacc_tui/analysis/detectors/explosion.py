@@ -7,10 +7,12 @@ import math
 import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
-from lossacc_tui.analysis.detectors.base import Detector, extreme_so_far, span_extreme, value
+from lossacc_tui.analysis.detectors.base import Ctx, Detector, extreme_so_far, span_extreme, value
 from lossacc_tui.analysis.detectors.rise import level_depth
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.held import HELD_MIN, HeldLevel
 from lossacc_tui.analysis.quantities import factor, fmt
+from lossacc_tui.model import Series
 
 
 class Explosion(Detector):
@@ -27,19 +29,26 @@ class Explosion(Detector):
     )
     n_open = 1
 
+    def __init__(self, ctx: Ctx, series: Series | None, subject: str = "") -> None:
+        super().__init__(ctx, series, subject)
+        self._held: HeldLevel | None = None  # (a per-step series' held level, built on first use)
+        self._chunk: tuple[int, np.ndarray, np.ndarray, np.ndarray] = (
+            0,
+            np.empty(0),
+            np.empty(0),
+            np.empty(0),
+        )
+
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
         y, best, sig = loss.y, loss.lbest, loss.sig_prev
         if self.per_step:
-            # a per-step series: its level (the mean of about an epoch's worth of points, the same
-            # window as its best level) against that best, never one batch against the best batch;
-            # a NaN batch is non-finite's business, so a non-finite value does not reach the level
-            y = np.where(np.isfinite(y), loss.lvl, y)
+            return self._per_step(loss)
         with np.errstate(invalid="ignore", over="ignore"):
             margin = np.fmax(p.explosion_min_abs, p.explosion_z * sig)
             # the best level is the lowest of about idx / half noisy levels: it sits `level_depth`
-            # level noises below the level it stands for, so a noisy per-batch loss logged for
-            # thousands of steps is compared with where its best really was, not its luckiest stretch
+            # level noises below the level it stands for, so a noisy loss logged for thousands of
+            # evaluations is compared with where its best really was, not its luckiest stretch
             base = best + level_depth(loss.idx, p.half) * sig / math.sqrt(p.half)
             base = np.where(np.isfinite(base), base, best)
             # a non-finite value is the non-finite detector's: compared with a best it has no ratio
@@ -47,23 +56,64 @@ class Explosion(Detector):
             calm = np.isfinite(y) & (y < math.sqrt(p.explosion_factor) * best)
         return up, calm
 
+    def _per_step(self, loss: LossFeatures) -> tuple[np.ndarray, np.ndarray]:
+        """(open, close) for a per-step series, judged on its held level (`held.HeldLevel`: the
+        median of its last `HELD_MIN` or `per_eval` batches, whichever is more) against the best
+        held level so far: `explosion_factor` times it and `explosion_min_abs` nats above it. No
+        noise margin: after a divergence the series' own noise is the divergence (35 +- 30 nats a
+        batch), which would hide it; a NaN batch is non-finite's business (it is left out)."""
+        p = self.p
+        if self._held is None:
+            assert self.series is not None
+            self._held = HeldLevel(max(HELD_MIN, self.per_eval))
+        lvl, best, best_idx = self._held.feed(self.series, loss.idx)  # type: ignore[arg-type]
+        self._chunk = (int(loss.idx[0]), lvl, best, best_idx)
+        with np.errstate(invalid="ignore", over="ignore"):
+            thr = np.fmax(p.explosion_factor * best, best + p.explosion_min_abs)
+            up = np.isfinite(lvl) & (best > 0) & (lvl >= thr)
+            calm = np.isfinite(lvl) & (lvl < math.sqrt(p.explosion_factor) * best)
+        return up, calm
+
+    def _held_at(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(held level, its best, that best's index) over chunk points [lo:hi] (`_per_step`'s)."""
+        _, lvl, best, best_idx = self._chunk
+        return lvl[lo:hi], best[lo:hi], best_idx[lo:hi]
+
+    def _held_now(self, i: int, w: int) -> float:
+        """The median of the finite values among the `w` points up to point i (nats; NaN: none)."""
+        series = self.series
+        assert series is not None
+        j = i + 1 - series.base
+        v = np.asarray(series.raw[max(0, j - w) : max(0, j)], dtype=float)
+        v = v[np.isfinite(v)]
+        return float(np.median(v)) if len(v) else math.nan
+
+    @property
+    def per_eval(self) -> int:
+        """Points this series logs per evaluation (`Ctx.train_window` / `loss_window`; 1: one each)."""
+        if self.series is None:
+            return 1
+        if self.series is self.ctx.train:
+            return self.ctx.train_window
+        return self.ctx.loss_window if self.series is self.ctx.loss else 1
+
     @property
     def per_step(self) -> bool:
         """Whether this series logs several points per evaluation (judged on its level)."""
-        if self.series is None:
-            return False
-        if self.series is self.ctx.train:
-            return self.ctx.train_window > 1
-        return self.series is self.ctx.loss and self.ctx.loss_window > 1
+        return self.per_eval > 1
 
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+        if self.per_step:  # (the best held level, as judged)
+            _, best, best_idx = self._held_at(local, local + 1)
+            alert.data.update(best=float(best[0]), best_idx=int(best_idx[0]), held_of=self._held.window)  # type: ignore[union-attr]
+            return
         alert.data.update(best=float(loss.lbest[local]), best_idx=int(loss.lbest_idx[local]))
 
     def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         if hi > lo:
             y = loss.y[lo:hi]
-            if self.per_step:  # the peak of the level, as judged (NaN batches stay visible)
-                y = np.where(np.isfinite(y), loss.lvl[lo:hi], y)
+            if self.per_step:  # the peak of the held level, as judged
+                y = self._held_at(lo, hi)[0]
             span_extreme(alert, "peak", y, loss.x[lo:hi], loss.idx[lo:hi], high=True)
 
     def severity(self, alert: Alert) -> Severity:
@@ -80,17 +130,21 @@ class Explosion(Detector):
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         d = alert.data
+        held = "held_of" in d  # (a per-step series: its held level, not one batch)
+        now = self._held_now(i, int(d["held_of"])) if held else value(self.series, i)
         peak = d.get("peak", (math.nan, math.nan, -1))
         if not math.isfinite(peak[0]):  # rendered as it opens: the span is its point now
-            peak = extreme_so_far(alert, "peak", value(self.series, i), self.ctx.x(self.series, i), high=True)
+            peak = extreme_so_far(alert, "peak", now, self.ctx.x(self.series, i), high=True)
         ev = {
             "best_level": d["best"],
             "best_x": self.ctx.x(self.series, d["best_idx"]) if d["best_idx"] >= 0 else math.nan,
             "peak_value": peak[0],
             "peak_x": peak[1],
             "ratio": float(peak[0]) / float(d["best"]) if d["best"] > 0 else math.inf,
-            "value_now": value(self.series, i),
+            "value_now": now,
         }
+        if held:
+            ev["held_of"] = float(d["held_of"])
         if self.series is self.ctx.loss and self.ctx.acc is not None and peak[2] >= 0:
             ev["acc_at_peak"] = value(self.ctx.acc, peak[2])
             ev["acc_at_best"] = value(self.ctx.acc, d["best_idx"])
