@@ -162,21 +162,27 @@ def _explosion_held(a: Alert, n: Names, name: str) -> list[tuple[str, str]]:
     e = a.evidence
     w = int(e["held_of"])
     now = e["value_now"]
+    stat = "mean" if e.get("held_mean") else "median"
+    why = (
+        f"Most of {w} batches standing that high is the loss itself moving: a divergence step (a "
+        "learning rate too large for the current curvature) or numerics, rather than one bad batch, "
+        "which moves a per-batch loss by x10-x100 and not this median, or slow overfitting, which "
+        "moves by percents."
+        if stat == "median"
+        else f"The mean of {w} batches, where one bad batch weighs 1/{w}, is the training loss as an "
+        "epoch's mean counts it: its costly batches grew more frequent or costlier and stayed (a "
+        "learning rate too large, confidently wrong samples growing more confident), while most "
+        "batches may still be cheap."
+    )
     return [
         (
             "What happened",
-            f"The median of {name}'s last {w} logged values reached {fmt(e['peak_value'])} at {n.unit} "
-            f"{fmt_x(e['peak_x'])}, {factor(e['ratio'], 1)} the lowest such median {fmt(e['best_level'])} "
+            f"The {stat} of {name}'s last {w} logged values reached {fmt(e['peak_value'])} at {n.unit} "
+            f"{fmt_x(e['peak_x'])}, {factor(e['ratio'], 1)} the lowest such {stat} {fmt(e['best_level'])} "
             f"(around {n.unit} {fmt_x(e['best_x'])}); it is "
             + (f"{fmt(now)} now." if math.isfinite(now) else "not known now (no finite values)."),
         ),
-        (
-            "Why",
-            f"Most of {w} batches standing that high is the loss itself moving: a divergence step (a "
-            "learning rate too large for the current curvature) or numerics, rather than one bad batch, "
-            "which moves a per-batch loss by x10-x100 and not this median, or slow overfitting, which "
-            "moves by percents.",
-        ),
+        ("Why", why),
         (
             "What to check next",
             f"Compare with the checkpoint at {n.unit} {fmt_x(e['best_x'])}; lower the learning "
@@ -185,7 +191,7 @@ def _explosion_held(a: Alert, n: Names, name: str) -> list[tuple[str, str]]:
         ),
         (
             "How sure",
-            f"The median of {w} batches rose {factor(e['ratio'], 1)}: a few bad batches cannot do that. If "
+            f"The {stat} of {w} batches rose {factor(e['ratio'], 1)}: a few bad batches cannot do that. If "
             f"it comes back below {fmt(math.sqrt(n.params.explosion_factor) * e['best_level'])} it closes; a "
             "level that stays there is a run that diverged.",
         ),

@@ -10,7 +10,7 @@ from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.detectors.base import Ctx, Detector, extreme_so_far, span_extreme, value
 from lossacc_tui.analysis.detectors.rise import level_depth
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.held import HELD_MIN, HeldLevel
+from lossacc_tui.analysis.held import HeldRule
 from lossacc_tui.analysis.quantities import factor, fmt
 from lossacc_tui.model import Series
 
@@ -31,13 +31,9 @@ class Explosion(Detector):
 
     def __init__(self, ctx: Ctx, series: Series | None, subject: str = "") -> None:
         super().__init__(ctx, series, subject)
-        self._held: HeldLevel | None = None  # (a per-step series' held level, built on first use)
-        self._chunk: tuple[int, np.ndarray, np.ndarray, np.ndarray] = (
-            0,
-            np.empty(0),
-            np.empty(0),
-            np.empty(0),
-        )
+        self._rule: HeldRule | None = None  # (a per-step series' held levels, built on first use)
+        empty = np.empty((2, 0))
+        self._chunk: tuple[np.ndarray, np.ndarray, np.ndarray] = (empty, empty, empty.astype(np.int64))
 
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
@@ -57,36 +53,29 @@ class Explosion(Detector):
         return up, calm
 
     def _per_step(self, loss: LossFeatures) -> tuple[np.ndarray, np.ndarray]:
-        """(open, close) for a per-step series, judged on its held level (`held.HeldLevel`: the
-        median of its last `HELD_MIN` or `per_eval` batches, whichever is more) against the best
-        held level so far: `explosion_factor` times it and `explosion_min_abs` nats above it. No
-        noise margin: after a divergence the series' own noise is the divergence (35 +- 30 nats a
-        batch), which would hide it; a NaN batch is non-finite's business (it is left out)."""
-        p = self.p
-        if self._held is None:
-            assert self.series is not None
-            self._held = HeldLevel(max(HELD_MIN, self.per_eval))
-        lvl, best, best_idx = self._held.feed(self.series, loss.idx)  # type: ignore[arg-type]
-        self._chunk = (int(loss.idx[0]), lvl, best, best_idx)
-        with np.errstate(invalid="ignore", over="ignore"):
-            thr = np.fmax(p.explosion_factor * best, best + p.explosion_min_abs)
-            up = np.isfinite(lvl) & (best > 0) & (lvl >= thr)
-            calm = np.isfinite(lvl) & (lvl < math.sqrt(p.explosion_factor) * best)
+        """(open, close) for a per-step series, judged on its held levels (`held.HeldRule`: the
+        median of its last 40 batches, or an evaluation's worth when more, and the mean of its
+        last 200, or four evaluations' worth) against their own bests. No noise margin: after a
+        divergence the series' own noise is the divergence (35 +- 30 nats a batch), which would
+        hide it; a NaN batch is non-finite's business (it is left out)."""
+        if self._rule is None:
+            self._rule = HeldRule(self.per_eval, self.p.explosion_factor, self.p.explosion_min_abs)
+        assert self.series is not None
+        up, calm, level, best, best_idx = self._rule.feed(self.series, loss.idx)
+        self._chunk = (level, best, best_idx)
         return up, calm
 
-    def _held_at(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(held level, its best, that best's index) over chunk points [lo:hi] (`_per_step`'s)."""
-        _, lvl, best, best_idx = self._chunk
-        return lvl[lo:hi], best[lo:hi], best_idx[lo:hi]
-
-    def _held_now(self, i: int, w: int) -> float:
-        """The median of the finite values among the `w` points up to point i (nats; NaN: none)."""
+    def _held_now(self, i: int, w: int, stat: str) -> float:
+        """The median (or mean: `stat`) of the finite values among the `w` points up to point i
+        (nats; NaN: none)."""
         series = self.series
         assert series is not None
         j = i + 1 - series.base
         v = np.asarray(series.raw[max(0, j - w) : max(0, j)], dtype=float)
         v = v[np.isfinite(v)]
-        return float(np.median(v)) if len(v) else math.nan
+        if not len(v):
+            return math.nan
+        return float(np.median(v) if stat == "median" else np.mean(v))
 
     @property
     def per_eval(self) -> int:
@@ -103,17 +92,23 @@ class Explosion(Detector):
         return self.per_eval > 1
 
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
-        if self.per_step:  # (the best held level, as judged)
-            _, best, best_idx = self._held_at(local, local + 1)
-            alert.data.update(best=float(best[0]), best_idx=int(best_idx[0]), held_of=self._held.window)  # type: ignore[union-attr]
+        if self._rule is not None:  # (a per-step series: the held level that stood high, as judged)
+            level, best, best_idx = self._chunk
+            k = self._rule.up_at(level[:, local], best[:, local])
+            alert.data.update(
+                best=float(best[k, local]),
+                best_idx=int(best_idx[k, local]),
+                held=k,
+                held_of=self._rule.levels[k].window,
+            )
             return
         alert.data.update(best=float(loss.lbest[local]), best_idx=int(loss.lbest_idx[local]))
 
     def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         if hi > lo:
             y = loss.y[lo:hi]
-            if self.per_step:  # the peak of the held level, as judged
-                y = self._held_at(lo, hi)[0]
+            if "held" in alert.data:  # the peak of the held level, as judged
+                y = self._chunk[0][int(alert.data["held"]), lo:hi]
             span_extreme(alert, "peak", y, loss.x[lo:hi], loss.idx[lo:hi], high=True)
 
     def severity(self, alert: Alert) -> Severity:
@@ -130,8 +125,9 @@ class Explosion(Detector):
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         d = alert.data
-        held = "held_of" in d  # (a per-step series: its held level, not one batch)
-        now = self._held_now(i, int(d["held_of"])) if held else value(self.series, i)
+        held = "held" in d  # (a per-step series: its held level, not one batch)
+        stat = HeldRule.STATS[int(d.get("held", 0))]
+        now = self._held_now(i, int(d["held_of"]), stat) if held else value(self.series, i)
         peak = d.get("peak", (math.nan, math.nan, -1))
         if not math.isfinite(peak[0]):  # rendered as it opens: the span is its point now
             peak = extreme_so_far(alert, "peak", now, self.ctx.x(self.series, i), high=True)
@@ -145,6 +141,7 @@ class Explosion(Detector):
         }
         if held:
             ev["held_of"] = float(d["held_of"])
+            ev["held_mean"] = float(d["held"])  # (1: the mean of those values, 0: their median)
         if self.series is self.ctx.loss and self.ctx.acc is not None and peak[2] >= 0:
             ev["acc_at_peak"] = value(self.ctx.acc, peak[2])
             ev["acc_at_best"] = value(self.ctx.acc, d["best_idx"])

@@ -15,6 +15,7 @@ from lossacc_tui.analysis.detectors.smoothing import on_floor, rise_on_floor
 from lossacc_tui.analysis.evidence import training_floored, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import factor, fmt_x, loss_per_mistake, span, within
+from lossacc_tui.analysis.sampling import drawn_samples, moved_samples
 from lossacc_tui.analysis.stats import SECOND_DIFF_SCALE
 
 #: a swing must rise this many noise standard deviations of its own series (a rise of two independent
@@ -222,9 +223,8 @@ class ValLossUnstable(PairDetector):
         a0, a1 = value(ctx.acc, k0), value(ctx.acc, k1)
         if not (math.isfinite(a0) and math.isfinite(a1)):
             return False
-        moved = round(abs(a1 - a0) * n)
-        a = min(1.0, max(0.0, (a0 + a1) / 2))
-        drawn = max(float(p.flip_samples), 2.0 * math.sqrt(2.0 * n * a * (1.0 - a)))
+        moved = moved_samples(n, a0, a1)
+        drawn = drawn_samples(n, a0, a1, p.flip_samples)
         return moved <= drawn and rise * n <= (moved + p.flip_samples) * p.flip_nats
 
     def _beyond_noise(self, rise: float, i: int) -> bool:
