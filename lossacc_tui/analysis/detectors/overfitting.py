@@ -35,7 +35,7 @@ from lossacc_tui.analysis.detectors.run_length import run_lengths
 from lossacc_tui.analysis.detectors.short_rise import short_rise
 from lossacc_tui.analysis.detectors.smoothing import on_floor
 from lossacc_tui.analysis.detectors.train_join import train_at, train_level
-from lossacc_tui.analysis.detectors.train_noise import drop_clears_noise, level_noise
+from lossacc_tui.analysis.detectors.train_noise import drop_clears_noise, level_noise, new_best_after
 from lossacc_tui.analysis.evidence import (
     mistakes_change,
     rise_claims,
@@ -256,6 +256,7 @@ class Overfitting(Detector):
     def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         if hi > lo:
             span_extreme(alert, "peak", loss.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=True)
+            alert.data["seen_idx"] = int(loss.idx[hi - 1])  # (a closed alert: where it was decided)
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
@@ -290,6 +291,7 @@ class Overfitting(Detector):
         if self.ctx.acc is not None and self.series is self.ctx.loss:
             ev["acc_at_best"] = value(self.ctx.acc, bi)
             ev["acc_now"] = value(self.ctx.acc, i)
+        ev.update(new_best_after(self.ctx, self.series, alert, best))
         return ev
 
     def _flip(self, alert: Alert) -> Flip | None:

@@ -19,6 +19,8 @@ import math
 
 import numpy as np
 
+from lossacc_tui.analysis.alerts import Alert
+from lossacc_tui.analysis.detectors.base import Ctx, value
 from lossacc_tui.analysis.stats import SECOND_DIFF_SCALE
 from lossacc_tui.analysis.track import x_column
 from lossacc_tui.model import Series
@@ -67,3 +69,19 @@ def drop_clears_noise(now: np.ndarray, then: np.ndarray, sig: np.ndarray, z: flo
         ratio = np.log(then / now)
         known = np.isfinite(sig) & (then > 0) & (now > 0)
         return ~known | (ratio >= z * math.sqrt(2.0) * sig)
+
+
+def new_best_after(ctx: Ctx, series: Series | None, alert: Alert, best: float) -> dict[str, float]:
+    """{"new_best": value, "new_best_x": x} when a closed alert closed on its loss coming back below
+    `best` (nats; the best its rise was measured from): the first such value after its last point
+    and up to the point where it was decided closed (`seen_idx`); {} otherwise. A rise that passed
+    like that (a noisy per-step run's early stretch) has nothing to early-stop at: the model went on
+    to better than its best."""
+    d = alert.data
+    if alert.active or series is None or "end_idx" not in d or not math.isfinite(best):
+        return {}
+    for k in range(int(d["end_idx"]) + 1, int(d.get("seen_idx", -1)) + 1):
+        v = value(series, k)
+        if math.isfinite(v) and v < best:
+            return {"new_best": v, "new_best_x": ctx.x(series, k)}
+    return {}
