@@ -15,7 +15,7 @@ from lossacc_tui.analysis.detectors.smoothing import on_floor, rise_on_floor
 from lossacc_tui.analysis.evidence import training_floored, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import factor, fmt_x, loss_per_mistake, span, within
-from lossacc_tui.analysis.sampling import drawn_samples, moved_samples
+from lossacc_tui.analysis.sampling import few_samples_carry
 from lossacc_tui.analysis.stats import SECOND_DIFF_SCALE
 
 #: a swing must rise this many noise standard deviations of its own series (a rise of two independent
@@ -207,25 +207,14 @@ class ValLossUnstable(PairDetector):
 
     def _sampled(self, rise: float, k0: int, k1: int) -> bool:
         """Whether a rise of the mean loss (nats) from point k0 to k1 is what a few samples of the
-        evaluation set carry. On a set whose size n the accuracy's values reveal, the rise is
-        rise x n nats in all; accuracy moved by m samples. It is few samples when m is within what
-        two draws of n samples move a count of mistakes by (`flip_samples`, or two deviations of a
-        difference of two binomial counts, sqrt(2 n a (1 - a)) at their mean accuracy a), and the
-        total is at most what m + `flip_samples` confident mistakes cost (`flip_nats` each): the
-        samples that changed sides and two more. `detectors.flip`'s reading of a rise, with the
-        mistakes a small set's sampling moves by. False when n is unknown. Worked example (numpy, a
-        fresh 32-sample batch, 5 % of labels swapped): 0.15 -> 0.48 nats is 10.6 nats in all with 3
-        mistakes more, within the 4.3 two draws move and below 5 x 6.9 nats."""
+        evaluation set carry (`sampling.few_samples_carry`, n from the accuracy's values). False
+        when n is unknown."""
         ctx, p = self.ctx, self.p
         n = ctx.acc_n_likely(k1) if ctx.acc_n_likely is not None else None
         if n is None or k0 < 0:
             return False
         a0, a1 = value(ctx.acc, k0), value(ctx.acc, k1)
-        if not (math.isfinite(a0) and math.isfinite(a1)):
-            return False
-        moved = moved_samples(n, a0, a1)
-        drawn = drawn_samples(n, a0, a1, p.flip_samples)
-        return moved <= drawn and rise * n <= (moved + p.flip_samples) * p.flip_nats
+        return few_samples_carry(rise, n, a0, a1, p.flip_samples, p.flip_nats)
 
     def _beyond_noise(self, rise: float, i: int) -> bool:
         """Whether a rise (nats) in the window ending at point i clears the series' own noise bars
