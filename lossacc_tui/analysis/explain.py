@@ -162,6 +162,7 @@ def _explosion_held(a: Alert, n: Names, name: str) -> list[tuple[str, str]]:
     e = a.evidence
     w = int(e["held_of"])
     now = e["value_now"]
+    back = math.sqrt(n.params.explosion_factor)  # (where it closes, relative to its lowest)
     stat = "mean" if e.get("held_mean") else "median"
     why = (
         f"Most of {w} batches standing that high is the loss itself moving: a divergence step (a "
@@ -191,9 +192,10 @@ def _explosion_held(a: Alert, n: Names, name: str) -> list[tuple[str, str]]:
         ),
         (
             "How sure",
-            f"The {stat} of {w} batches rose {factor(e['ratio'], 1)}: a few bad batches cannot do that. If "
-            f"it comes back below {fmt(math.sqrt(n.params.explosion_factor) * e['best_level'])} it closes; a "
-            "level that stays there is a run that diverged.",
+            f"The {stat} of {w} batches rose {factor(e['ratio'], 1)}: a few bad batches cannot do that. It "
+            f"closes once this {stat} is back below {fmt(back * e['best_level'])} ({factor(back, 2)} its "
+            "lowest) and the other held level of the "
+            "loss is back within as much of its own; a level that stays there is a run that diverged.",
         ),
     ]
 

@@ -86,6 +86,12 @@ class HeldLevel:
         self.best, self.best_idx = float(bvals[-1]), int(bidx[-1])
         return level, best, best_idx
 
+    def at(self, series: Series, i: int) -> float:
+        """The held level at point i: the value read at the last read index at or before it (NaN
+        when that read had fewer than half its values finite, or there is none). O(window)."""
+        a = i - (i + 1) % self.stride
+        return float(self._medians(series, np.array([a], dtype=np.int64))[0]) if a >= 0 else math.nan
+
     def _medians(self, series: Series, reads: np.ndarray) -> np.ndarray:
         """The median (or mean: `stat`) of the finite values among the `window` points ending at
         each absolute index in `reads` (NaN with fewer than half of them finite)."""

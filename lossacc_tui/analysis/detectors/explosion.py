@@ -65,18 +65,6 @@ class Explosion(Detector):
         self._chunk = (level, best, best_idx)
         return up, calm
 
-    def _held_now(self, i: int, w: int, stat: str) -> float:
-        """The median (or mean: `stat`) of the finite values among the `w` points up to point i
-        (nats; NaN: none)."""
-        series = self.series
-        assert series is not None
-        j = i + 1 - series.base
-        v = np.asarray(series.raw[max(0, j - w) : max(0, j)], dtype=float)
-        v = v[np.isfinite(v)]
-        if not len(v):
-            return math.nan
-        return float(np.median(v) if stat == "median" else np.mean(v))
-
     @property
     def per_eval(self) -> int:
         """Points this series logs per evaluation (`Ctx.train_window` / `loss_window`; 1: one each)."""
@@ -118,16 +106,22 @@ class Explosion(Detector):
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
+        held = ""
+        if "held_of" in e:  # (a per-step series: which level, over how many batches)
+            held = f" {'mean' if e.get('held_mean') else 'median'} of {int(e['held_of'])} batches"
         return (
-            f"{self.subject} {fmt(e['peak_value'])} is {factor(e['ratio'], 1, lead=True)} its best "
+            f"{self.subject}{held} {fmt(e['peak_value'])} is {factor(e['ratio'], 1, lead=True)} its best "
             f"{fmt(e['best_level'])}"
         )
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         d = alert.data
-        held = "held" in d  # (a per-step series: its held level, not one batch)
-        stat = HeldRule.STATS[int(d.get("held", 0))]
-        now = self._held_now(i, int(d["held_of"]), stat) if held else value(self.series, i)
+        held = "held" in d and self._rule is not None  # (a per-step series: its held level)
+        if held:
+            assert self._rule is not None and self.series is not None
+            now = self._rule.levels[int(d["held"])].at(self.series, i)
+        else:
+            now = value(self.series, i)
         peak = d.get("peak", (math.nan, math.nan, -1))
         if not math.isfinite(peak[0]):  # rendered as it opens: the span is its point now
             peak = extreme_so_far(alert, "peak", now, self.ctx.x(self.series, i), high=True)
