@@ -7,12 +7,15 @@ import math
 import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
-from lossacc_tui.analysis.detectors.base import Ctx, Detector, extreme_so_far, span_extreme, value
+from lossacc_tui.analysis.detectors.base import Ctx, Detector, extreme_so_far, noise, span_extreme, value
 from lossacc_tui.analysis.detectors.rise import level_depth
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.held import HeldRule
 from lossacc_tui.analysis.quantities import factor, fmt
 from lossacc_tui.model import Series
+
+#: values before a point whose second differences give the longer look at a series' noise
+LONG_NOISE = 60
 
 
 class Explosion(Detector):
@@ -50,6 +53,16 @@ class Explosion(Detector):
             # a non-finite value is the non-finite detector's: compared with a best it has no ratio
             up = np.isfinite(y) & (y >= p.explosion_factor * base) & (y - base >= margin) & (best > 0)
             calm = np.isfinite(y) & (y < math.sqrt(p.explosion_factor) * best)
+        for j in np.flatnonzero(up):  # (rare: where the value stands that high)
+            # ... and beyond the noise of a longer look back: ten values' noise dips low by chance
+            # (a training loss logged as one 32-sample batch at each evaluation: 0.04 over ten
+            # values, 0.08 over sixty, and a batch drawing two swapped labels is x9 the best level)
+            i = int(loss.idx[j])
+            long = noise(self.series, i - 1, LONG_NOISE)
+            if math.isfinite(long) and long > sig[j]:
+                b = float(best[j]) + float(level_depth(np.array([i]), p.half)[0]) * long / math.sqrt(p.half)
+                m = max(p.explosion_min_abs, p.explosion_z * long)
+                up[j] = bool(y[j] >= p.explosion_factor * b and y[j] - b >= m)
         return up, calm
 
     def _per_step(self, loss: LossFeatures) -> tuple[np.ndarray, np.ndarray]:
