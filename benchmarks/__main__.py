@@ -34,6 +34,7 @@ SCRIPTS = [
     "bench_check",
     "eval_alerts",
     "eval_noise_scale",
+    "eval_per_step",
     "bench_app",
     "bench_probe",
     "bench_keys",

@@ -21,11 +21,14 @@ def fixed_eval_run(
     spread: float = 2.0,
     lr: float = 0.05,
     batch: int = 32,
+    lr_from: tuple[int, float] | None = None,
 ) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
     """(rows, truth). rows: one dict per step with `step` and `train_loss` (the minibatch's mean
     cross-entropy before the update, nats), plus `val_loss` (mean cross-entropy, nats) and `val_acc`
     (fraction right) on the fixed validation set every `every` steps. truth: per evaluation,
-    `step`, `n_wrong` and `wrong_loss_share` (the misclassified samples' share of the summed loss)."""
+    `step`, `n_wrong` and `wrong_loss_share` (the misclassified samples' share of the summed loss).
+    With `lr_from` = (step, rate) the learning rate is that rate from that step on (a schedule gone
+    wrong: a rate far too high makes the run diverge)."""
     rng = np.random.default_rng(seed)
     centers = rng.normal(size=(classes, features)) * spread / np.sqrt(features)
 
@@ -48,8 +51,9 @@ def fixed_eval_run(
         lp = log_probs(x)
         row: dict[str, float] = {"step": s, "train_loss": float(-lp[np.arange(batch), y].mean())}
         g = (np.exp(lp) - np.eye(classes)[y]) / batch
-        w -= lr * x.T @ g
-        b -= lr * g.sum(axis=0)
+        rate = lr if lr_from is None or s < lr_from[0] else lr_from[1]
+        w -= rate * x.T @ g
+        b -= rate * g.sum(axis=0)
         if s % every == 0:
             lp = log_probs(xv)
             ce = -lp[np.arange(n_val), yv]

@@ -24,13 +24,20 @@ SAMPLE_EVALS = 2
 
 
 def points_per_eval(series: Series | None, ref: Series | None) -> int:
-    """Points of `series` per evaluation, from its first SAMPLE_EVALS complete epochs (its epoch
-    column), or else from how many of its points come at or before the first SAMPLE_EVALS points
-    of `ref` (the validation series) on the step axis, counted between its first and its
-    SAMPLE_EVALS-th evaluation. 1 until that is known (a series with no
-    later epoch yet, or no reference). O(log n)."""
+    """Points of `series` per evaluation: how many of its points come after the first point of
+    `ref` (the validation series) and at or before its SAMPLE_EVALS-th, per evaluation between
+    them, on the step axis when both have steps, else on the epoch axis (a loop that logs the
+    epoch as a fraction, 0.0032 per batch, evaluates several times an epoch: its training loss is
+    per step all the same); without such a reference, from the series' first SAMPLE_EVALS complete
+    epochs (its epoch column). 1 until that is known (a series with no later epoch or evaluation
+    yet). O(log n)."""
     if series is None or len(series) < 2:
         return 1
+    if ref is not None and len(ref) >= SAMPLE_EVALS:
+        for axis in ("step", "epoch"):
+            got = _between_evals(series, ref, axis)
+            if got is not None:
+                return got
     ep = series.x_or_none("epoch")
     if ep is not None and len(ep) and math.isfinite(float(ep[0])):
         first = float(ep[0])
@@ -38,13 +45,21 @@ def points_per_eval(series: Series | None, ref: Series | None) -> int:
             return 1
         n = int(np.searchsorted(ep, first + SAMPLE_EVALS - 0.5, side="right"))
         return max(1, round(n / SAMPLE_EVALS))
-    if ref is None or len(ref) < SAMPLE_EVALS:
-        return 1
-    st, rst = series.x_or_none("step"), ref.x_or_none("step")
-    if st is None or rst is None or not np.isfinite(rst[SAMPLE_EVALS - 1]):
-        return 1
+    return 1
+
+
+def _between_evals(series: Series, ref: Series, axis: str) -> int | None:
+    """Points of `series` per evaluation of `ref` counted on `axis` between ref's first and its
+    SAMPLE_EVALS-th point; 1 while the series has not passed that point yet; None when either has
+    no x there, or ref's first evaluations share one x (several evaluations an epoch, on the epoch
+    axis: it cannot tell them apart)."""
+    st, rst = series.x_or_none(axis), ref.x_or_none(axis)
+    if st is None or rst is None or len(rst) < SAMPLE_EVALS or not len(st):
+        return None
     first, edge = float(rst[0]), float(rst[SAMPLE_EVALS - 1])
-    if not np.isfinite(st[-1]) or float(st[-1]) <= edge or not math.isfinite(first):
+    if not (math.isfinite(first) and math.isfinite(edge)) or edge <= first:
+        return None
+    if not np.isfinite(st[-1]) or float(st[-1]) <= edge:
         return 1
     # the points between evaluations, not before the first: a validation that starts late (after
     # 150,000 training steps, then at every step) is not one evaluation per 75,000 steps

@@ -157,10 +157,55 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
     ]
 
 
+def _explosion_held(a: Alert, n: Names, name: str) -> list[tuple[str, str]]:
+    """`loss-explosion` on a per-step series: its held level (the median of its last batches)."""
+    e = a.evidence
+    w = int(e["held_of"])
+    now = e["value_now"]
+    back = math.sqrt(n.params.explosion_factor)  # (where it closes, relative to its lowest)
+    stat = "mean" if e.get("held_mean") else "median"
+    why = (
+        f"Most of {w} batches standing that high is the loss itself moving: a divergence step (a "
+        "learning rate too large for the current curvature) or numerics, rather than one bad batch, "
+        "which moves a per-batch loss by x10-x100 and not this median, or slow overfitting, which "
+        "moves by percents."
+        if stat == "median"
+        else f"The mean of {w} batches, where one bad batch weighs 1/{w}, is the training loss as an "
+        "epoch's mean counts it: its costly batches grew more frequent or costlier and stayed (a "
+        "learning rate too large, confidently wrong samples growing more confident), while most "
+        "batches may still be cheap."
+    )
+    return [
+        (
+            "What happened",
+            f"The {stat} of {name}'s last {w} logged values reached {fmt(e['peak_value'])} at {n.unit} "
+            f"{fmt_x(e['peak_x'])}, {factor(e['ratio'], 1)} the lowest such {stat} {fmt(e['best_level'])} "
+            f"(around {n.unit} {fmt_x(e['best_x'])}); it is "
+            + (f"{fmt(now)} now." if math.isfinite(now) else "not known now (no finite values)."),
+        ),
+        ("Why", why),
+        (
+            "What to check next",
+            f"Compare with the checkpoint at {n.unit} {fmt_x(e['best_x'])}; lower the learning "
+            f"rate{n.lr_note(e['peak_x'])} or add warmup and gradient clipping; look for the first "
+            "batches that rose, and for non-finite gradients.",
+        ),
+        (
+            "How sure",
+            f"The {stat} of {w} batches rose {factor(e['ratio'], 1)}: a few bad batches cannot do that. It "
+            f"closes once this {stat} is back below {fmt(back * e['best_level'])} ({factor(back, 2)} its "
+            "lowest) and the other held level of the "
+            "loss is back within as much of its own; a level that stays there is a run that diverged.",
+        ),
+    ]
+
+
 def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
     e = a.evidence
     name = a.data.get("subject", n.loss)
     ratio = e["ratio"]
+    if "held_of" in e:  # a per-step series, judged on the median of its last batches
+        return _explosion_held(a, n, name)
     out = [
         (
             "What happened",

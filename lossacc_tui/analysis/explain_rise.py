@@ -150,6 +150,12 @@ def _overfitting(a: Alert, n: Names) -> Parts:
                 f"between {n.unit} {fmt_x(e['best_x'])} and {fmt_x(e['now_x'])} (mislabelled? ambiguous?); "
                 "early-stopping or regularisation is the answer only if the rise keeps growing."
                 if flip
+                else f"Nothing to early-stop at: {a.data.get('subject', n.loss)} came back to "
+                f"{fmt(e['new_best'])} at {n.unit} {fmt_x(e['new_best_x'])}, below its best "
+                f"{fmt(e['best_val_loss'])} of {n.unit} {fmt_x(e['best_x'])}, so stopping there would have "
+                "kept a worse model; the rise was a stretch that passed. If it rises beyond its noise "
+                "again, this opens again."
+                if "new_best_x" in e
                 else smoothing.ADVICE + "."
                 if smoothing.likely_in(a.claims)
                 else f"Early-stop at {n.unit} {fmt_x(e['best_x'])} or add regularisation (weight decay, "

@@ -7,10 +7,15 @@ import math
 import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
-from lossacc_tui.analysis.detectors.base import Detector, extreme_so_far, span_extreme, value
+from lossacc_tui.analysis.detectors.base import Ctx, Detector, extreme_so_far, noise, span_extreme, value
 from lossacc_tui.analysis.detectors.rise import level_depth
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.held import HeldRule
 from lossacc_tui.analysis.quantities import factor, fmt
+from lossacc_tui.model import Series
+
+#: values before a point whose second differences give the longer look at a series' noise
+LONG_NOISE = 60
 
 
 class Explosion(Detector):
@@ -27,43 +32,84 @@ class Explosion(Detector):
     )
     n_open = 1
 
+    def __init__(self, ctx: Ctx, series: Series | None, subject: str = "") -> None:
+        super().__init__(ctx, series, subject)
+        self._rule: HeldRule | None = None  # (a per-step series' held levels, built on first use)
+        empty = np.empty((2, 0))
+        self._chunk: tuple[np.ndarray, np.ndarray, np.ndarray] = (empty, empty, empty.astype(np.int64))
+
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
         y, best, sig = loss.y, loss.lbest, loss.sig_prev
         if self.per_step:
-            # a per-step series: its level (the mean of about an epoch's worth of points, the same
-            # window as its best level) against that best, never one batch against the best batch;
-            # a NaN batch is non-finite's business, so a non-finite value does not reach the level
-            y = np.where(np.isfinite(y), loss.lvl, y)
+            return self._per_step(loss)
         with np.errstate(invalid="ignore", over="ignore"):
             margin = np.fmax(p.explosion_min_abs, p.explosion_z * sig)
             # the best level is the lowest of about idx / half noisy levels: it sits `level_depth`
-            # level noises below the level it stands for, so a noisy per-batch loss logged for
-            # thousands of steps is compared with where its best really was, not its luckiest stretch
+            # level noises below the level it stands for, so a noisy loss logged for thousands of
+            # evaluations is compared with where its best really was, not its luckiest stretch
             base = best + level_depth(loss.idx, p.half) * sig / math.sqrt(p.half)
             base = np.where(np.isfinite(base), base, best)
             # a non-finite value is the non-finite detector's: compared with a best it has no ratio
             up = np.isfinite(y) & (y >= p.explosion_factor * base) & (y - base >= margin) & (best > 0)
             calm = np.isfinite(y) & (y < math.sqrt(p.explosion_factor) * best)
+        for j in np.flatnonzero(up):  # (rare: where the value stands that high)
+            # ... and beyond the noise of a longer look back: ten values' noise dips low by chance
+            # (a training loss logged as one 32-sample batch at each evaluation: 0.04 over ten
+            # values, 0.08 over sixty, and a batch drawing two swapped labels is x9 the best level)
+            i = int(loss.idx[j])
+            long = noise(self.series, i - 1, LONG_NOISE)
+            if math.isfinite(long) and long > sig[j]:
+                b = float(best[j]) + float(level_depth(np.array([i]), p.half)[0]) * long / math.sqrt(p.half)
+                m = max(p.explosion_min_abs, p.explosion_z * long)
+                up[j] = bool(y[j] >= p.explosion_factor * b and y[j] - b >= m)
         return up, calm
+
+    def _per_step(self, loss: LossFeatures) -> tuple[np.ndarray, np.ndarray]:
+        """(open, close) for a per-step series, judged on its held levels (`held.HeldRule`: the
+        median of its last 40 batches, or an evaluation's worth when more, and the mean of its
+        last 200, or four evaluations' worth) against their own bests. No noise margin: after a
+        divergence the series' own noise is the divergence (35 +- 30 nats a batch), which would
+        hide it; a NaN batch is non-finite's business (it is left out)."""
+        if self._rule is None:
+            self._rule = HeldRule(self.per_eval, self.p.explosion_factor, self.p.explosion_min_abs)
+        assert self.series is not None
+        up, calm, level, best, best_idx = self._rule.feed(self.series, loss.idx)
+        self._chunk = (level, best, best_idx)
+        return up, calm
+
+    @property
+    def per_eval(self) -> int:
+        """Points this series logs per evaluation (`Ctx.train_window` / `loss_window`; 1: one each)."""
+        if self.series is None:
+            return 1
+        if self.series is self.ctx.train:
+            return self.ctx.train_window
+        return self.ctx.loss_window if self.series is self.ctx.loss else 1
 
     @property
     def per_step(self) -> bool:
         """Whether this series logs several points per evaluation (judged on its level)."""
-        if self.series is None:
-            return False
-        if self.series is self.ctx.train:
-            return self.ctx.train_window > 1
-        return self.series is self.ctx.loss and self.ctx.loss_window > 1
+        return self.per_eval > 1
 
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+        if self._rule is not None:  # (a per-step series: the held level that stood high, as judged)
+            level, best, best_idx = self._chunk
+            k = self._rule.up_at(level[:, local], best[:, local])
+            alert.data.update(
+                best=float(best[k, local]),
+                best_idx=int(best_idx[k, local]),
+                held=k,
+                held_of=self._rule.levels[k].window,
+            )
+            return
         alert.data.update(best=float(loss.lbest[local]), best_idx=int(loss.lbest_idx[local]))
 
     def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         if hi > lo:
             y = loss.y[lo:hi]
-            if self.per_step:  # the peak of the level, as judged (NaN batches stay visible)
-                y = np.where(np.isfinite(y), loss.lvl[lo:hi], y)
+            if "held" in alert.data:  # the peak of the held level, as judged
+                y = self._chunk[0][int(alert.data["held"]), lo:hi]
             span_extreme(alert, "peak", y, loss.x[lo:hi], loss.idx[lo:hi], high=True)
 
     def severity(self, alert: Alert) -> Severity:
@@ -73,24 +119,36 @@ class Explosion(Detector):
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
+        held = ""
+        if "held_of" in e:  # (a per-step series: which level, over how many batches)
+            held = f" {'mean' if e.get('held_mean') else 'median'} of {int(e['held_of'])} batches"
         return (
-            f"{self.subject} {fmt(e['peak_value'])} is {factor(e['ratio'], 1, lead=True)} its best "
+            f"{self.subject}{held} {fmt(e['peak_value'])} is {factor(e['ratio'], 1, lead=True)} its best "
             f"{fmt(e['best_level'])}"
         )
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         d = alert.data
+        held = "held" in d and self._rule is not None  # (a per-step series: its held level)
+        if held:
+            assert self._rule is not None and self.series is not None
+            now = self._rule.levels[int(d["held"])].at(self.series, i)
+        else:
+            now = value(self.series, i)
         peak = d.get("peak", (math.nan, math.nan, -1))
         if not math.isfinite(peak[0]):  # rendered as it opens: the span is its point now
-            peak = extreme_so_far(alert, "peak", value(self.series, i), self.ctx.x(self.series, i), high=True)
+            peak = extreme_so_far(alert, "peak", now, self.ctx.x(self.series, i), high=True)
         ev = {
             "best_level": d["best"],
             "best_x": self.ctx.x(self.series, d["best_idx"]) if d["best_idx"] >= 0 else math.nan,
             "peak_value": peak[0],
             "peak_x": peak[1],
             "ratio": float(peak[0]) / float(d["best"]) if d["best"] > 0 else math.inf,
-            "value_now": value(self.series, i),
+            "value_now": now,
         }
+        if held:
+            ev["held_of"] = float(d["held_of"])
+            ev["held_mean"] = float(d["held"])  # (1: the mean of those values, 0: their median)
         if self.series is self.ctx.loss and self.ctx.acc is not None and peak[2] >= 0:
             ev["acc_at_peak"] = value(self.ctx.acc, peak[2])
             ev["acc_at_best"] = value(self.ctx.acc, d["best_idx"])

@@ -37,6 +37,7 @@ from lossacc_tui.analysis.detectors.run_length import run_lengths
 from lossacc_tui.analysis.detectors.short_rise import short_rise
 from lossacc_tui.analysis.detectors.smoothing import on_floor
 from lossacc_tui.analysis.detectors.train_join import train_at, train_level
+from lossacc_tui.analysis.detectors.train_noise import drop_clears_noise, level_noise, new_best_after
 from lossacc_tui.analysis.evidence import (
     mistakes_change,
     rise_claims,
@@ -87,6 +88,7 @@ class Overfitting(Detector):
         self.train_raw_at_best = math.nan  # (the same with `_train_raw`'s width)
         self.train_raw_after_best = math.nan  # (... at the evaluation after the best; NaN: not yet)
         self._raw = self._raw_best = np.empty(0)  # the rows being judged: `_train_raw` now / at best
+        self._tsig = np.empty(0)  # ... the noise of their training level (`train_noise.level_noise`)
         self.best_idx = -1
         self._prev_y = math.nan  # the validation loss at the point before this chunk
         self._carry = (0, 0)  # run lengths of the normal and the short-run condition so far
@@ -105,6 +107,9 @@ class Overfitting(Detector):
             return
         rows, self.pending = split(self.pending, n)
         rows.train_lvl = self._train_level(rows.x, rows.idx)
+        width = max(self.p.half, self.ctx.train_window)  # (the level's, as `_train_level` takes it)
+        span = max(self.p.noise_window, 2 * width)
+        self._tsig = level_noise(self.train, self.ctx.axis, rows.x, rows.idx, width, span)
         bi = rows.best_idx
         changed = np.concatenate([[self.best_idx], bi[:-1]]) != bi
         at = np.where(
@@ -195,6 +200,8 @@ class Overfitting(Detector):
             steady |= slow
             rise |= steady
             train_fell = (tl <= tb * (1 - p.train_drop_rel)) & (tl < tb)
+            # ... by more than its level moves by noise alone (`train_noise`: a per-batch loss)
+            train_fell &= drop_clears_noise(tl, tb, self._tsig, p.rise_z)
             # ... and the training loss itself is lower than where it was at the best, when both are
             # known: a level still falling from a first epoch's high mean while the loss itself rose
             # is no fit improving (a collapsing or unstable run, not overfitting)
@@ -206,8 +213,12 @@ class Overfitting(Detector):
             held = beyond_best(y, best, sig, loss.idx, 0.0, p.noise_window, fl)
             calm |= np.isfinite(sig) & ~held & ~steady
             calm &= ~span
-            # a short run (a fine-tune of a few epochs), before its noise can be measured
-            fit_fell = tl <= tb * (1 - 2 * p.train_drop_rel)
+            # a short run (a fine-tune of a few epochs), before its noise can be measured; its
+            # training loss fell by more than its level moves by noise alone (`train_noise`: a
+            # per-batch loss at the start of a long run is no fine-tune's epoch means)
+            fit_fell = (tl <= tb * (1 - 2 * p.train_drop_rel)) & drop_clears_noise(
+                tl, tb, self._tsig, p.rise_z
+            )
             if len(raw) == len(y):
                 fit_fell &= ~(raw > raw_best * (1 - p.train_drop_rel))
             prev_y = self._prev_y - (float(lf[0]) if len(lf) else 0.0)
@@ -260,6 +271,7 @@ class Overfitting(Detector):
             span_extreme(alert, "peak", loss.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=True)
             if self._slow_all[lo:hi].any():
                 alert.data["trend"] = True
+            alert.data["seen_idx"] = int(loss.idx[hi - 1])  # (a closed alert: where it was decided)
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
@@ -294,6 +306,7 @@ class Overfitting(Detector):
         if self.ctx.acc is not None and self.series is self.ctx.loss:
             ev["acc_at_best"] = value(self.ctx.acc, bi)
             ev["acc_now"] = value(self.ctx.acc, i)
+        ev.update(new_best_after(self.ctx, self.series, alert, best))
         return ev
 
     def _flip(self, alert: Alert) -> Flip | None:

@@ -15,6 +15,7 @@ from lossacc_tui.analysis.detectors.smoothing import on_floor, rise_on_floor
 from lossacc_tui.analysis.evidence import training_floored, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.quantities import factor, fmt_x, loss_per_mistake, span, within
+from lossacc_tui.analysis.sampling import few_samples_carry
 from lossacc_tui.analysis.stats import SECOND_DIFF_SCALE
 
 #: a swing must rise this many noise standard deviations of its own series (a rise of two independent
@@ -77,6 +78,12 @@ class ValLossUnstable(PairDetector):
                 on[j] = False
             elif loss.swing_abs[j] < self._record_bar(i):
                 on[j] = False  # (the series' own tail: it rose nearly as much before, and was well)
+            else:
+                # a rise the evaluation set's own samples carry: a few more mistakes drawn (or made)
+                # at a confident mistake's cost each (a fresh 32-sample batch draws 0-4 of them)
+                k0, k1, _ = self._swing_in(i)
+                if k0 >= 0 and self._sampled(value(self.ctx.loss, k1) - value(self.ctx.loss, k0), k0, k1):
+                    on[j] = False
         return on, off
 
     def _right_at_high(self, i: int) -> bool:
@@ -137,6 +144,13 @@ class ValLossUnstable(PairDetector):
         """Keep in alert.data['swing'] the largest rise (trough index, high index, factor) inside
         the window of `unstable_window` evaluations that ends at i, if it beats the one kept: the
         swing the alert describes is always one its condition found, trough before high."""
+        best = self._swing_in(i)
+        if best[0] >= 0 and best[2] > alert.data.get("swing", (-1, -1, 0.0))[2]:
+            alert.data["swing"] = best
+
+    def _swing_in(self, i: int) -> tuple[int, int, float]:
+        """(trough index, high index, factor) of the largest rise inside the window of
+        `unstable_window` evaluations that ends at point i, trough before high; (-1, -1, 0.0): none."""
         first = max(0, i - self.p.unstable_window + 1)
         trough_k, trough, best = -1, math.inf, (-1, -1, 0.0)
         for k in range(first, i + 1):
@@ -147,15 +161,14 @@ class ValLossUnstable(PairDetector):
                 best = (trough_k, k, v / trough)
             if v < trough:
                 trough_k, trough = k, v
-        if best[0] >= 0 and best[2] > alert.data.get("swing", (-1, -1, 0.0))[2]:
-            alert.data["swing"] = best
+        return best
 
     def moves(self, alert: Alert, i: int) -> tuple[int, bool]:
         """(rises, fell back): the separate rises of the loss up to point i, and whether it fell
         back after the last of them. A rise is by at least sqrt(`unstable_ratio`) and
         `unstable_min_abs` / 2 nats from the lowest point since the last fall, beyond the series' own
         noise where a history measures it (`_noise_before`, `_record_bar`), and more than one or two
-        samples can carry on an evaluation set of known size (`_sample_flip`); a fall is to 1 /
+        samples can carry on an evaluation set of known size (`_sampled`); a fall is to 1 /
         sqrt(`unstable_ratio`) of the high since the last rise. Scanned from the window of the
         alert's opening point on; a fall before the first rise (a loss still descending) is none.
         Each point is scanned once (the zigzag's state is kept in alert.data['zig'] with the points
@@ -185,26 +198,23 @@ class ValLossUnstable(PairDetector):
                 v >= low * r
                 and v - low >= floor
                 and self._beyond_noise(v - low, k)
-                and not self._sample_flip(v - low, low_k, k)
+                and not self._sampled(v - low, low_k, k)
             ):
                 up, high, moves = True, v, (*moves, (k, 1))
         alert.data["zig"] = (max(nxt, i + 1), up, low, low_k, high, moves)
         seen = [d for k, d in moves if k <= i]
         return seen.count(1), bool(seen) and seen[-1] < 0
 
-    def _sample_flip(self, rise: float, k0: int, k1: int) -> bool:
-        """Whether a rise of the mean loss (nats) from point k0 to k1 is one or two samples: on an
-        evaluation set whose size n the accuracy's values reveal, rise x n nats in all is at most
-        what `flip_samples` confident mistakes cost (`flip_nats` each) and accuracy moved by at
-        most `flip_samples` samples (`detectors.flip`'s reading of a rise). False when n is unknown."""
+    def _sampled(self, rise: float, k0: int, k1: int) -> bool:
+        """Whether a rise of the mean loss (nats) from point k0 to k1 is what a few samples of the
+        evaluation set carry (`sampling.few_samples_carry`, n from the accuracy's values). False
+        when n is unknown."""
         ctx, p = self.ctx, self.p
         n = ctx.acc_n_likely(k1) if ctx.acc_n_likely is not None else None
         if n is None or k0 < 0:
             return False
         a0, a1 = value(ctx.acc, k0), value(ctx.acc, k1)
-        if not (math.isfinite(a0) and math.isfinite(a1)):
-            return False
-        return rise * n <= p.flip_samples * p.flip_nats and round(abs(a1 - a0) * n) <= p.flip_samples
+        return few_samples_carry(rise, n, a0, a1, p.flip_samples, p.flip_nats)
 
     def _beyond_noise(self, rise: float, i: int) -> bool:
         """Whether a rise (nats) in the window ending at point i clears the series' own noise bars
