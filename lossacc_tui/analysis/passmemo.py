@@ -32,6 +32,12 @@ def in_pass() -> bool:
     return getattr(_PASS, "memo", None) is not None
 
 
+def pass_store() -> dict[object, object] | None:
+    """This thread's store of what the current pass (`one_pass`) shares, or None outside a pass.
+    Keys name their owner first (`detectors.base.lookup_level`)."""
+    return getattr(_PASS, "memo", None)
+
+
 def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
     """The same dtype, shape and bits (a NaN equal to the same NaN)."""
     if a.dtype != b.dtype or a.shape != b.shape:

@@ -51,6 +51,22 @@ def x_values(series: Series, axis: str, idx: np.ndarray) -> np.ndarray:
     return xs
 
 
+def x_values_rows(series: Series, axis: str, idx: np.ndarray) -> np.ndarray:
+    """`x_values` of each row of the 2-D point indices `idx` (shape (w, n), each row non-decreasing),
+    in one lookup: the same numbers as a call per row (shape (w, n))."""
+    col = x_column(series, axis)
+    if col is None or len(col) == 0:
+        return idx.astype(np.float64)
+    base = series.base
+    if base and idx.size and int(idx.min()) < base:  # (points folded away: a row at a time, as `x_values`)
+        return np.stack([x_values(series, axis, row) for row in idx])
+    xs = col[np.minimum(idx - base, len(col) - 1)]
+    fin = np.isfinite(xs)
+    if not fin.all():
+        xs[~fin] = idx[~fin]
+    return xs
+
+
 def x_at(series: Series, axis: str, i: int) -> float:
     """x of one point (its index when x is unknown)."""
     v = series.x_at(axis, i)

@@ -29,7 +29,7 @@ from lossacc_tui.analysis.detectors.repeat_chance import shared_chance_runs
 from lossacc_tui.analysis.detectors.stuck_text import StuckText
 from lossacc_tui.analysis.detectors.train_side import fit_in_window, training_cannot_tell
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.track import x_values
+from lossacc_tui.analysis.track import x_values, x_values_rows
 from lossacc_tui.model import Series
 
 #: how far (relative) below H(training accuracy) the training loss of a network that no longer
@@ -260,11 +260,16 @@ class AccStuck(StuckText):
     def _loss_window(self, acc: AccFeatures, series: Series | None = None) -> np.ndarray:
         """The loss (or `series`) logged at each of the accuracy's last `stuck_window` evaluations,
         (w, n) nats, oldest row first (NaN where none)."""
-        rows = []
-        for j in range(self.p.stuck_window - 1, -1, -1):
-            xs = x_values(self.series, self.ctx.axis, np.maximum(acc.idx - j, 0))
-            rows.append(lookup(self.ctx.loss if series is None else series, self.ctx.axis, xs))
-        return np.stack(rows)
+        of = self.ctx.loss if series is None else series
+        lags = range(self.p.stuck_window - 1, -1, -1)
+        if len(acc.idx) >= 64:  # (a row at a time: each row's xs are a run of the column, found at once)
+            axis = self.ctx.axis
+            rows = [x_values(self.series, axis, np.maximum(acc.idx - j, 0)) for j in lags]
+            return np.stack([lookup(of, axis, xs) for xs in rows])
+        # a short chunk: one lookup for every row (the same numbers as one per row, for one call's cost)
+        idx = np.maximum(acc.idx[None, :] - np.array(lags)[:, None], 0)  # (a row per lag, oldest first)
+        xs = x_values_rows(self.series, self.ctx.axis, idx)
+        return lookup(of, self.ctx.axis, xs.ravel()).reshape(xs.shape)
 
     def on_open(self, alert: Alert, i: int, local: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
         frozen = bool(acc.range_stuck[local] <= self.p.stuck_tol)
