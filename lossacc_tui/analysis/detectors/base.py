@@ -16,7 +16,7 @@ from lossacc_tui.analysis.confirm import FactsAt, decide
 from lossacc_tui.analysis.kind import KindSpec
 from lossacc_tui.analysis.merging import merged_explanation, merged_title, reopen, reopenable
 from lossacc_tui.analysis.params import Params
-from lossacc_tui.analysis.passmemo import pass_store, same_bits
+from lossacc_tui.analysis.passmemo import shared_in_pass
 from lossacc_tui.analysis.quantities import Classes
 from lossacc_tui.analysis.resolution import GridEstimate
 from lossacc_tui.analysis.track import Feats, x_column
@@ -359,23 +359,13 @@ def lookup_level(series: Series | None, axis: str, xs: np.ndarray, h: int) -> np
     level there, in the series' unit; NaN where none): a single noisy value (an accuracy that was
     lucky at the loss's best) is not taken as where the series stood. O(len(xs) log n).
 
-    Within a pass (`passmemo.one_pass`) the answer for the same series (same points), the same
-    chunk's x array (the same object, with the same bits) and `h` is computed once: several kinds
-    read the training split's level at the accuracy's x (`chance.corroborated` three times a chunk)."""
-    store = pass_store()
-    if store is None or series is None:
+    Within a pass (`passmemo.shared_in_pass`) the answer for the same series (same points), the same
+    x values (bit for bit) and `h` is computed once: several kinds read the training split's level
+    at the accuracy's x (`chance.corroborated` three times a chunk)."""
+    if series is None:
         return _lookup_level(series, axis, xs, h)
-    key = ("lookup_level", id(series), axis, h, id(xs))
-    state = (len(series.raw), series.generation, series.scale, series.base)
-    got = store.get(key)
-    if got is not None:
-        s, x, x_bits, st, out = got  # type: ignore[misc]
-        if s is series and x is xs and st == state and same_bits(x_bits, xs):
-            return out.copy()
-    out = _lookup_level(series, axis, xs, h)
-    # (the series and x array are kept with the answer: an id is not reused while its entry lives)
-    store[key] = (series, xs, xs.copy(), state, out.copy())
-    return out
+    key = ("lookup_level", id(series), axis, h, len(series.raw), series.generation, series.scale, series.base)
+    return shared_in_pass(key, (series,), (xs,), lambda: _lookup_level(series, axis, xs, h))
 
 
 def _lookup_level(series: Series | None, axis: str, xs: np.ndarray, h: int) -> np.ndarray:
