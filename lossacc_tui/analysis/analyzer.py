@@ -75,7 +75,7 @@ class Analyzer:
         numpy's floating-point warnings are off inside: the analysis reads NaN, inf and overflow
         (a loss of 1e308) explicitly, and a warning on stderr would only scramble `check`'s output
         or the user's training loop."""
-        with np.errstate(all="ignore"), one_pass():
+        with np.errstate(all="ignore"), one_pass(quiet=True):
             try:
                 return self._update()
             finally:
