@@ -41,6 +41,12 @@ CONST_TOL = 0.02
 BASE_KEEP = 32
 
 
+#: a chunk shorter than this (a live update, a small run) looks the loss up at the accuracy's last
+#: `stuck_window` evaluations in one call; a longer one a row at a time (`lookups.at_or_before` then
+#: finds each row, a run of the loss's own x column, in one comparison). The same numbers either way.
+ONE_LOOKUP_UNDER = 64
+
+
 def spread(window: np.ndarray) -> np.ndarray:
     """max - min of each column of `window` ((w, n), nats), ignoring NaN; 0 where nothing is finite."""
     fin = np.isfinite(window)
@@ -262,7 +268,7 @@ class AccStuck(StuckText):
         (w, n) nats, oldest row first (NaN where none)."""
         of = self.ctx.loss if series is None else series
         lags = range(self.p.stuck_window - 1, -1, -1)
-        if len(acc.idx) >= 64:  # (a row at a time: each row's xs are a run of the column, found at once)
+        if len(acc.idx) >= ONE_LOOKUP_UNDER:  # (a row at a time: each row's xs are a run of the column)
             axis = self.ctx.axis
             rows = [x_values(self.series, axis, np.maximum(acc.idx - j, 0)) for j in lags]
             return np.stack([lookup(of, axis, xs) for xs in rows])
