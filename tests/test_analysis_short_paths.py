@@ -2,7 +2,8 @@
 that give the numbers of the general ones: the loss at the accuracy's last evaluations looked up in
 one call (`stuck.ONE_LOOKUP_UNDER`), the first occurrences of a few accuracy values found by a walk
 (`gridfeed._SHORT`), the training split's level and the training loss at the validation points
-computed once a pass for every kind that reads them (`passmemo.shared_in_pass`). These tests feed
+computed once a pass for every kind that reads them (`passmemo.shared_in_pass`), a chunk where a
+kind's first rule holds nowhere answered at once (`detectors.base.QUIET_CHUNKS`). These tests feed
 real numpy trainings point by point and in pieces, and compare the alerts, their texts and the band
 with the general paths forced.
 """
@@ -20,6 +21,7 @@ from lossacc_tui.analysis.detectors import base, stuck, train_join
 from lossacc_tui.model import Batch, Run
 from tests.numpy_adam import adam_mlp_run
 from tests.numpy_collapse import dead_relu_run
+from tests.numpy_sgd import sgd_run
 from tests.numpy_training import softmax_regression
 
 NAMES = {"accuracy": "train_acc", "loss": "train_loss", "val_accuracy": "val_acc", "val_loss": "val_loss"}
@@ -58,15 +60,17 @@ def _analyse(cols: dict[str, np.ndarray], cuts: list[int]) -> tuple[list[tuple],
 
 
 def _general(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Force the general paths: a lookup per row, numpy's first occurrences, nothing shared."""
+    """Force the general paths: a lookup per row, numpy's first occurrences, nothing shared, every
+    rule of a kind run on a chunk where its first rule holds nowhere."""
     monkeypatch.setattr(stuck, "ONE_LOOKUP_UNDER", 0)
+    monkeypatch.setattr(base, "QUIET_CHUNKS", False)
     monkeypatch.setattr(gridfeed, "_SHORT", -1)
     alone = lambda key, objs, arrays, compute: compute()  # noqa: E731
     monkeypatch.setattr(base, "shared_in_pass", alone)
     monkeypatch.setattr(train_join, "shared_in_pass", alone)
 
 
-@pytest.mark.parametrize("source", ["collapse", "overfit", "healthy"])
+@pytest.mark.parametrize("source", ["collapse", "overfit", "healthy", "fall"])
 def test_short_paths_give_the_general_paths_alerts(
     source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -74,17 +78,24 @@ def test_short_paths_give_the_general_paths_alerts(
         cols = _collapsed(tmp_path)
     elif source == "overfit":
         cols = _overfit(0)
+    elif source == "fall":  # logged at every SGD step: the accuracy falls from a lucky peak once
+        cols = dict(sgd_run(3000, seed=1))
     else:
         cols = _softmax(40, 1)
     n = len(cols["val_loss"])
     pieces = [
-        list(range(n + 1)),  # a point at a time, as a live log grows
+        list(range(n + 1)) if n < 100 else [0, *range(1, 40), 1500, 1501, 1510, n],  # as a live log grows
         [0, 3, 4, 11, n],
         [0, n],
     ]
     short = [_analyse(cols, cuts) for cuts in pieces]
     kinds = {k for alerts, _ in short for k, *_ in alerts}
-    want = {"collapse": {"acc-stuck"}, "overfit": {"overfitting", "loss-up-acc-up"}, "healthy": set()}[source]
+    want = {
+        "collapse": {"acc-stuck"},
+        "overfit": {"overfitting", "loss-up-acc-up"},
+        "healthy": set(),
+        "fall": {"loss-down-acc-down"},
+    }[source]
     assert not want or want & kinds, kinds
     with monkeypatch.context() as m:
         _general(m)

@@ -22,6 +22,11 @@ from lossacc_tui.analysis.resolution import GridEstimate
 from lossacc_tui.analysis.track import Feats, x_column
 from lossacc_tui.model import Series
 
+#: whether a kind may answer at once a chunk where its first rule holds nowhere (nothing can open
+#: there and every point releases: `AccStuck`, `ValFrozen`, `LossDownAccDown`), skipping the rest of
+#: its rules; the answer is the same arrays. False runs every rule (the tests compare the two).
+QUIET_CHUNKS = True
+
 #: claims that reason from cross-entropy bounds (dropped once a run's loss is found not to be one)
 CE_CLAIMS = ("mistakes-carry-loss", "right-answers-carry-loss", "confident-mistakes")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
+from lossacc_tui.analysis.detectors import base as _base
 from lossacc_tui.analysis.detectors.base import (
     Ctx,
     lookup,
@@ -97,6 +98,15 @@ class AccStuck(StuckText):
             # evaluations) says nothing about the model
             chance = self._runs.judge(self.series, acc, frozen)
             loose = (acc.range_stuck <= max(p.stuck_tol, p.min_acc_change)) & (acc.nonfinite_stuck == 0)
+            if _base.QUIET_CHUNKS and acc.maj_dev is None and not loose.any():
+                # (the usual chunk: no window of the accuracy within the tolerance, so none is frozen
+                # either; nothing opens, every point releases, and no point is marked or unsure: what
+                # the rules below give then, without their lookups)
+                none = np.zeros(len(acc_y), dtype=bool)
+                self._unsure = np.zeros(len(acc_y), dtype=np.int8)
+                self._marks = np.zeros(len(acc_y), dtype=np.int8)
+                self._strong = none.copy()  # (read only where an alert opens: nowhere in this chunk)
+                return none, ~none
             blind_ok = np.ones(len(acc_y), dtype=bool)
             keep_base = np.zeros(len(acc_y), dtype=bool)
             settled = np.zeros(len(acc_y), dtype=bool)
