@@ -116,6 +116,7 @@ def test_levels_read_by_several_kinds_are_computed_once_a_pass(monkeypatch: pyte
 
         return run
 
+    monkeypatch.setattr(base, "QUIET_CHUNKS", False)  # (every rule reads its levels)
     monkeypatch.setattr(base, "_lookup_level", counted("level", base._lookup_level))
     monkeypatch.setattr(train_join, "_train_level", counted("train", train_join._train_level))
     shared = _analyse(cols, [0, len(cols["val_loss"])])

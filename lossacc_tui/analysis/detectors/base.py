@@ -23,8 +23,10 @@ from lossacc_tui.analysis.track import Feats, x_column
 from lossacc_tui.model import Series
 
 #: whether a kind may answer at once a chunk where its first rule holds nowhere (nothing can open
-#: there and every point releases: `AccStuck`, `ValFrozen`, `LossDownAccDown`), skipping the rest of
-#: its rules; the answer is the same arrays. False runs every rule (the tests compare the two).
+#: there and every point releases: `AccStuck`, `ValFrozen`, `LossDownAccDown`; the same arrays), or,
+#: while none of its alerts is open, where nothing can open (`ValDegrading`: its release rule is then
+#: never read, as a latch that is not open resets its release run at the point it opens), skipping
+#: the rest of its rules. False runs every rule (the tests compare the two).
 QUIET_CHUNKS = True
 
 #: claims that reason from cross-entropy bounds (dropped once a run's loss is found not to be one)
