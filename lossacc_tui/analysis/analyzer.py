@@ -15,6 +15,7 @@ the alerts opened and closed on the way; `alerts`, `states` and `summary()` desc
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import replace
@@ -49,7 +50,7 @@ class Analyzer:
 
     def __init__(self, run: Run, params: Params | None = None) -> None:
         self.run = run
-        self.params = params or Params()
+        self.params = params or _default_params()
         self._structure = RunLayout(run, self.params)
         self._layout: tuple[object, ...] | None = None
         self.ctx: Ctx | None = None
@@ -74,7 +75,7 @@ class Analyzer:
         numpy's floating-point warnings are off inside: the analysis reads NaN, inf and overflow
         (a loss of 1e308) explicitly, and a warning on stderr would only scramble `check`'s output
         or the user's training loop."""
-        with np.errstate(all="ignore"), one_pass():
+        with np.errstate(all="ignore"), one_pass(quiet=True):
             try:
                 return self._update()
             finally:
@@ -301,6 +302,13 @@ class Analyzer:
             for d in self._dets.get("acc_only", []):
                 d.step(f, None, sink)
         return f
+
+
+@functools.cache
+def _default_params() -> Params:
+    """The default parameters, made once (`Params` is frozen; checking its ranges costs about as much
+    as a small run's whole layout)."""
+    return Params()
 
 
 def _more_mistakes(alerts: Iterable[Alert]) -> list[Span]:

@@ -100,6 +100,7 @@ def first_seen(values: np.ndarray, given: set[float] | frozenset[float] = frozen
 
 
 _FIRST = 4096  # values looked at first
+_SHORT = 64  # values walked one by one in Python (a live update's new points, a small run)
 
 
 def first_seen_pieces(
@@ -108,6 +109,16 @@ def first_seen_pieces(
     """`first_seen(values, given)` in pieces (ascending position arrays; together, the same
     positions): the values are looked at in stretches that double from `_FIRST`, so a caller that
     stops early (a grid settled after a few hundred distinct values) has not sorted the rest."""
+    if len(values) <= _SHORT:  # (a few values: a walk costs less than numpy's sorts and hashes)
+        seen: set[float] = set()
+        pos: list[int] = []
+        for i, u in enumerate(values.tolist()):
+            if u not in given and u not in seen:
+                seen.add(u)
+                pos.append(i)
+        if pos:
+            yield np.array(pos, dtype=np.int64)
+        return
     prior: set[float] = set()
     a, size = 0, _FIRST
     while a < len(values):

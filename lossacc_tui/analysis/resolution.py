@@ -115,8 +115,17 @@ class GridEstimate:
     def _luck(self, upto: int) -> float:
         """The chance that some grid 1..upto fits the values by luck: each of the m values lands on
         grid n with chance min(1, 2 n tol) (look-elsewhere sum over the grids)."""
-        m = len(self._values)
-        return float(np.exp(m * _log_fit_chance(self._tol())[:upto]).sum())
+        m, tol = len(self._values), self._tol()
+        key = (m, tol, upto)
+        got = _LUCK.get(key)
+        if got is None:  # (a sum over up to N_MAX grids: the same for every estimate at this point)
+            got = _LUCK[key] = float(np.exp(m * _log_fit_chance(tol)[:upto]).sum())
+            while len(_LUCK) > _LUCK_KEEP:
+                try:
+                    _LUCK.pop(next(iter(_LUCK)), None)
+                except (RuntimeError, StopIteration):  # (another thread changed it meanwhile)
+                    break
+        return got
 
     def feed(self, v: float) -> int | None:
         """Take one logged accuracy; returns n as known after it (None while not revealed)."""
@@ -196,6 +205,10 @@ _LOG_CHANCE: dict[float, np.ndarray] = {}
 #: the same accuracies) find their fits here (each entry holds its candidates, so an id is not reused)
 _FITS: dict[tuple[int, float, int], tuple[np.ndarray, np.ndarray]] = {}
 _FITS_KEEP = 512
+#: `GridEstimate._luck`'s answers, (values, tolerance, grids) -> chance: the trend rule's grid and a
+#: detector's own reach the same ones, and runs evaluated on sets of one size reach the same ones
+_LUCK: dict[tuple[int, float, int], float] = {}
+_LUCK_KEEP = 4096
 
 
 def _grids(tol: float) -> tuple[int, np.ndarray]:

@@ -22,7 +22,7 @@ import numpy as np
 # (an analysis pass's shared work and the history lookups have modules of their own; their names stay
 # importable from here)
 from lossacc_tui.analysis.lookups import at_or_before, ordered, prefix_sums
-from lossacc_tui.analysis.passmemo import one_pass, pass_memo, same_bits
+from lossacc_tui.analysis.passmemo import one_pass, pass_memo, quiet, same_bits
 
 __all__ = [
     "SECOND_DIFF_SCALE",
@@ -99,7 +99,7 @@ def rolling_sum(buf: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray | None]
         vals = buf.copy()
         vals[bad] = 0.0
     s = vals.copy()
-    with np.errstate(over="ignore"):  # values near the float maximum (a logged 1e308) sum to inf
+    with quiet(over="ignore"):  # values near the float maximum (a logged 1e308) sum to inf
         for j in range(1, min(w, n)):
             s[j:] += vals[: n - j]
     if bad is None:
@@ -126,7 +126,7 @@ def rolling_mean(buf: np.ndarray, w: int) -> np.ndarray:
     if c is None:
         s /= w
         return s
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with quiet(invalid="ignore", divide="ignore"):
         s /= c
     return s
 
@@ -156,7 +156,7 @@ def second_diff_noise(buf: np.ndarray, w: int) -> np.ndarray:
     d2[:2] = np.nan
     if n > 2:
         t = d2[2:]
-        with np.errstate(invalid="ignore", over="ignore"):
+        with quiet(invalid="ignore", over="ignore"):
             np.subtract(buf[2:], buf[1:-1], out=t)
             t -= buf[1:-1]
             t += buf[:-2]
@@ -165,7 +165,7 @@ def second_diff_noise(buf: np.ndarray, w: int) -> np.ndarray:
     if c is None:
         s /= max(1, w - 2) * SECOND_DIFF_SCALE
         return s
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with quiet(invalid="ignore", divide="ignore"):
         s /= c * SECOND_DIFF_SCALE
     s[c < 2] = np.nan
     return s
@@ -218,7 +218,7 @@ def smooth(buf: np.ndarray, weights: np.ndarray) -> np.ndarray:
     for j in range(1, min(len(weights), n)):
         s[j:] += vals[: n - j] * weights[j]
         c[j:] += f[: n - j] * weights[j]
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with quiet(invalid="ignore", divide="ignore"):
         return np.where(c > 0, s / c, np.nan)
 
 
@@ -265,7 +265,7 @@ def running_extreme(
     prev = np.empty_like(best)
     prev[0] = carry
     prev[1:] = best[:-1]
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         changed = (best > prev) if high else (best < prev)
     if carry != carry:  # the first finite value is a new best too
         first = int(np.argmax(~np.isnan(best)))

@@ -17,6 +17,7 @@ from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.gridfeed import GridFeeder, first_seen_pieces
 from lossacc_tui.analysis.params import Params
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.resolution import TREND_DIGITS, GridEstimate
 from lossacc_tui.analysis.span_trend import BAND_WANDER_MIN, LongNoise
 from lossacc_tui.model import Series
@@ -45,6 +46,22 @@ def x_values(series: Series, axis: str, idx: np.ndarray) -> np.ndarray:
     lo, hi = int(idx[0]) - base, int(idx[-1]) + 1 - base
     contiguous = hi - lo == len(idx) and hi <= len(col)
     xs = col[lo:hi].copy() if contiguous else col[np.minimum(idx - base, len(col) - 1)]
+    fin = np.isfinite(xs)
+    if not fin.all():
+        xs[~fin] = idx[~fin]
+    return xs
+
+
+def x_values_rows(series: Series, axis: str, idx: np.ndarray) -> np.ndarray:
+    """`x_values` of each row of the 2-D point indices `idx` (shape (w, n), each row non-decreasing),
+    in one lookup: the same numbers as a call per row (shape (w, n))."""
+    col = x_column(series, axis)
+    if col is None or len(col) == 0:
+        return idx.astype(np.float64)
+    base = series.base
+    if base and idx.size and int(idx.min()) < base:  # (points folded away: a row at a time, as `x_values`)
+        return np.stack([x_values(series, axis, row) for row in idx])
+    xs = col[np.minimum(idx - base, len(col) - 1)]
     fin = np.isfinite(xs)
     if not fin.all():
         xs[~fin] = idx[~fin]
@@ -166,7 +183,7 @@ class Track:
             # tolerance, and the same run's Keras CSV, which cannot print it, must raise the same kinds)
             self._feed_full(y, idx)
             f.n_eval = n_eval
-            with np.errstate(invalid="ignore", divide="ignore"):
+            with quiet(invalid="ignore", divide="ignore"):
                 a = np.clip(lvl, 0.0, 1.0)
                 # one step of the values' grid (a change of exactly one sample is not a trend), and
                 # with the set's size revealed, the binomial standard error of its accuracy
@@ -204,7 +221,7 @@ class Track:
             return
         changes = self.n_likely_changes
         last = changes[-1][1] if changes else None
-        with np.errstate(invalid="ignore"):  # (the grid takes only finite values in (0, 1))
+        with quiet(invalid="ignore"):  # (the grid takes only finite values in (0, 1))
             cand = np.flatnonzero(np.isfinite(y) & (y > 0.0) & (y < 1.0))
         for piece in first_seen_pieces(y[cand]):
             for j in cand[piece].tolist():
@@ -239,7 +256,7 @@ class Track:
         # long noisy run, a noise read from 10 points is now and then a third of the true one, and
         # the band said "loss worse" hundreds of times on a healthy run
         noise, wander = self._long.feed(f.y, f.idx)
-        with np.errstate(invalid="ignore"):
+        with quiet(invalid="ignore"):
             wide = np.fmax(sig, np.fmax(noise, wander))
             # and a threshold for how often it was asked: about (i + 1) / half distinct windows by
             # point i, sharing a 5 % chance of a false trend (`look_z`); trend_z at least
@@ -274,7 +291,7 @@ def _direction(
     older), or failing that the long one `dl`, beyond z noise standard errors of `sig` and `floor`;
     a long trend counts only where the newer half of the long window (`dm`) moves the same way (a V
     read as still falling)."""
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         need_s = np.fmax((z * math.sqrt(2.0 / h)) * sig, floor)
         need_l = np.fmax((z * math.sqrt(2.0 / (lf * h))) * sig, floor)
         up_s, down_s = ds >= need_s, ds <= -need_s
@@ -313,7 +330,7 @@ def _swing(buf: np.ndarray, w: int, ratio_floor: float, abs_floor: float) -> tup
     pos = np.where(np.isfinite(buf) & (buf > 0), buf, np.nan)
     hi = stats.rolling_extreme(pos, w, high=True)
     lo = stats.rolling_extreme(pos, w, high=False)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with quiet(invalid="ignore", divide="ignore"):
         ratio = hi / lo
         rise = hi - lo
         cand = np.flatnonzero((ratio >= ratio_floor) & (rise >= abs_floor))
@@ -324,7 +341,7 @@ def _swing(buf: np.ndarray, w: int, ratio_floor: float, abs_floor: float) -> tup
         best_abs = np.full(len(cand), np.nan)
         for j in range(1, w):
             cur = pos[cand - w + 1 + j]
-            with np.errstate(invalid="ignore", divide="ignore"):
+            with quiet(invalid="ignore", divide="ignore"):
                 np.fmax(best, cur / trough, out=best)
                 np.fmax(best_abs, cur - trough, out=best_abs)
             np.fmin(trough, cur, out=trough)

@@ -16,11 +16,19 @@ from lossacc_tui.analysis.confirm import FactsAt, decide
 from lossacc_tui.analysis.kind import KindSpec
 from lossacc_tui.analysis.merging import merged_explanation, merged_title, reopen, reopenable
 from lossacc_tui.analysis.params import Params
+from lossacc_tui.analysis.passmemo import shared_in_pass
 from lossacc_tui.analysis.quantities import Classes
 from lossacc_tui.analysis.resolution import GridEstimate
 from lossacc_tui.analysis.smoothing_config import ConfigSmoothing
 from lossacc_tui.analysis.track import Feats, x_column
 from lossacc_tui.model import Series
+
+#: whether a kind may answer at once a chunk where its first rule holds nowhere (nothing can open
+#: there and every point releases: `AccStuck`, `ValFrozen`, `LossDownAccDown`; the same arrays), or,
+#: while none of its alerts is open, where nothing can open (`ValDegrading`: its release rule is then
+#: never read, as a latch that is not open resets its release run at the point it opens), skipping
+#: the rest of its rules. False runs every rule (the tests compare the two).
+QUIET_CHUNKS = True
 
 #: claims that reason from cross-entropy bounds (dropped once a run's loss is found not to be one)
 CE_CLAIMS = ("mistakes-carry-loss", "right-answers-carry-loss", "confident-mistakes")
@@ -359,7 +367,19 @@ def lookup(series: Series | None, axis: str, xs: np.ndarray) -> np.ndarray:
 def lookup_level(series: Series | None, axis: str, xs: np.ndarray, h: int) -> np.ndarray:
     """The mean of the finite values among the last `h` points of `series` at or before each x (its
     level there, in the series' unit; NaN where none): a single noisy value (an accuracy that was
-    lucky at the loss's best) is not taken as where the series stood. O(len(xs) log n)."""
+    lucky at the loss's best) is not taken as where the series stood. O(len(xs) log n).
+
+    Within a pass (`passmemo.shared_in_pass`) the answer for the same series (same points), the same
+    x values (bit for bit) and `h` is computed once: several kinds read the training split's level
+    at the accuracy's x (`chance.corroborated` three times a chunk)."""
+    if series is None:
+        return _lookup_level(series, axis, xs, h)
+    key = ("lookup_level", id(series), axis, h, len(series.raw), series.generation, series.scale, series.base)
+    return shared_in_pass(key, (series,), (xs,), lambda: _lookup_level(series, axis, xs, h))
+
+
+def _lookup_level(series: Series | None, axis: str, xs: np.ndarray, h: int) -> np.ndarray:
+    """`lookup_level` without the pass's memo."""
     out = np.full(len(xs), np.nan)
     if series is None or len(series) == 0:
         return out

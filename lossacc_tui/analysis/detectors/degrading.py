@@ -14,6 +14,7 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.detectors import base as _base
 from lossacc_tui.analysis.detectors.base import (
     Ctx,
     classes_claim,
@@ -74,6 +75,18 @@ class ValDegrading(Overfitting):
         if acc_y is None:
             none = np.zeros(len(y), dtype=bool)
             return none, ~none
+        if _base.QUIET_CHUNKS and not self.latch.active:
+            with np.errstate(invalid="ignore"):
+                flat = (tl > tb * (1 - p.train_drop_rel)) & (tl < tb * (1 + p.train_drop_rel))
+            if not (flat & (y > best)).any():
+                # (nothing can open: the rule needs the loss above its best while the training loss
+                # is flat, and while no alert is open the release rule is never read; the accuracy's
+                # grid is fed its values as the rules below would feed it)
+                self._resolution(acc_y, loss.x, np.full(len(y), np.nan))
+                self._rl = self._srl = np.zeros(len(y), dtype=np.int64)
+                self._carry = (0, 0)
+                none = np.zeros(len(y), dtype=bool)
+                return none, ~none
         # the accuracy's level (mean of its last `half` values), now and at the loss's best: the
         # accuracy at the best-loss evaluation alone is often lucky (the two share their noise), and
         # a fall from a +2 sigma outlier is no fall

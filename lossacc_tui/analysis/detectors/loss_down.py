@@ -9,6 +9,7 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.detectors import base as _base
 from lossacc_tui.analysis.detectors.base import (
     classes_claim,
     extreme_so_far,
@@ -63,6 +64,10 @@ class LossDownAccDown(PairDetector):
         # an accuracy that wanders (one validation set, the weights moving under SGD) has a level
         # as noisy as its wander beyond the noise
         long_noise, wander = self._noise.feed(acc.y, acc.idx)
+        with np.errstate(invalid="ignore"):
+            small = drop < p.acc_drop_min / 2
+        if _base.QUIET_CHUNKS and small.all():  # (the usual chunk: no fall to speak of; none opens)
+            return ~small, small
         sig = level_noise(acc.sig, acc.idx, p.noise_window, long_noise)
         with np.errstate(invalid="ignore"):
             lsig = np.fmax(sig / math.sqrt(h), np.sqrt(np.maximum(wander * wander - sig * sig, 0.0)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
+from lossacc_tui.analysis.detectors import base as _base
 from lossacc_tui.analysis.detectors.base import (
     Ctx,
     lookup,
@@ -29,7 +30,7 @@ from lossacc_tui.analysis.detectors.repeat_chance import shared_chance_runs
 from lossacc_tui.analysis.detectors.stuck_text import StuckText
 from lossacc_tui.analysis.detectors.train_side import fit_in_window, training_cannot_tell
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
-from lossacc_tui.analysis.track import x_values
+from lossacc_tui.analysis.track import x_values, x_values_rows
 from lossacc_tui.model import Series
 
 #: how far (relative) below H(training accuracy) the training loss of a network that no longer
@@ -39,6 +40,12 @@ CONST_TOL = 0.02
 
 #: how many of the latest base-rate points an acc-stuck alert remembers
 BASE_KEEP = 32
+
+
+#: a chunk shorter than this (a live update, a small run) looks the loss up at the accuracy's last
+#: `stuck_window` evaluations in one call; a longer one a row at a time (`lookups.at_or_before` then
+#: finds each row, a run of the loss's own x column, in one comparison). The same numbers either way.
+ONE_LOOKUP_UNDER = 64
 
 
 def spread(window: np.ndarray) -> np.ndarray:
@@ -91,6 +98,15 @@ class AccStuck(StuckText):
             # evaluations) says nothing about the model
             chance = self._runs.judge(self.series, acc, frozen)
             loose = (acc.range_stuck <= max(p.stuck_tol, p.min_acc_change)) & (acc.nonfinite_stuck == 0)
+            if _base.QUIET_CHUNKS and acc.maj_dev is None and not loose.any():
+                # (the usual chunk: no window of the accuracy within the tolerance, so none is frozen
+                # either; nothing opens, every point releases, and no point is marked or unsure: what
+                # the rules below give then, without their lookups)
+                none = np.zeros(len(acc_y), dtype=bool)
+                self._unsure = np.zeros(len(acc_y), dtype=np.int8)
+                self._marks = np.zeros(len(acc_y), dtype=np.int8)
+                self._strong = none.copy()  # (read only where an alert opens: nowhere in this chunk)
+                return none, ~none
             blind_ok = np.ones(len(acc_y), dtype=bool)
             keep_base = np.zeros(len(acc_y), dtype=bool)
             settled = np.zeros(len(acc_y), dtype=bool)
@@ -260,11 +276,16 @@ class AccStuck(StuckText):
     def _loss_window(self, acc: AccFeatures, series: Series | None = None) -> np.ndarray:
         """The loss (or `series`) logged at each of the accuracy's last `stuck_window` evaluations,
         (w, n) nats, oldest row first (NaN where none)."""
-        rows = []
-        for j in range(self.p.stuck_window - 1, -1, -1):
-            xs = x_values(self.series, self.ctx.axis, np.maximum(acc.idx - j, 0))
-            rows.append(lookup(self.ctx.loss if series is None else series, self.ctx.axis, xs))
-        return np.stack(rows)
+        of = self.ctx.loss if series is None else series
+        lags = range(self.p.stuck_window - 1, -1, -1)
+        if len(acc.idx) >= ONE_LOOKUP_UNDER:  # (a row at a time: each row's xs are a run of the column)
+            axis = self.ctx.axis
+            rows = [x_values(self.series, axis, np.maximum(acc.idx - j, 0)) for j in lags]
+            return np.stack([lookup(of, axis, xs) for xs in rows])
+        # a short chunk: one lookup for every row (the same numbers as one per row, for one call's cost)
+        idx = np.maximum(acc.idx[None, :] - np.array(lags)[:, None], 0)  # (a row per lag, oldest first)
+        xs = x_values_rows(self.series, self.ctx.axis, idx)
+        return lookup(of, self.ctx.axis, xs.ravel()).reshape(xs.shape)
 
     def on_open(self, alert: Alert, i: int, local: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
         frozen = bool(acc.range_stuck[local] <= self.p.stuck_tol)

@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from lossacc_tui.analysis.detectors.base import lookup_level, value_at_x
+from lossacc_tui.analysis.passmemo import shared_in_pass
 from lossacc_tui.analysis.track import x_column
 from lossacc_tui.model import Series
 
@@ -19,7 +20,14 @@ def train_level(train: Series, axis: str, xs: np.ndarray, idx: np.ndarray, width
     indices, both increasing: a training loss logged on the same rows (Keras, fastai, JSON lines) is
     averaged over the rows before each one, and one logged on other rows (per step, Lightning's own
     rows) over the values at or before each x. Raises nothing; O(len(xs) x width), or O(len(xs) log n)
-    when `width` is past WIDE."""
+    when `width` is past WIDE. Within a pass, computed once for the same points (`overfitting` and
+    `val-degrading` read the same rows: `passmemo.shared_in_pass`)."""
+    key = ("train_level", id(train), axis, width, len(train.raw), train.generation, train.scale, train.base)
+    return shared_in_pass(key, (train,), (xs, idx), lambda: _train_level(train, axis, xs, idx, width))
+
+
+def _train_level(train: Series, axis: str, xs: np.ndarray, idx: np.ndarray, width: int) -> np.ndarray:
+    """`train_level` without the pass's memo."""
     tv = train.raw  # (from absolute index `base` on: 0 unless the oldest points were folded)
     tb = train.base
     col = x_column(train, axis)

@@ -20,6 +20,7 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.detectors import base as _base
 from lossacc_tui.analysis.detectors.base import Ctx, Detector, classes_claim, lookup_level, names, value
 from lossacc_tui.analysis.detectors.base_rate import FLOOR_TOL, binary_entropy
 from lossacc_tui.analysis.detectors.repeat_chance import shared_chance_runs
@@ -89,6 +90,9 @@ class ValFrozen(Detector):
             chance = self._runs.judge(self.series, acc, frozen)
             start = self._runs.starts
             self._start = start
+            if _base.QUIET_CHUNKS and not frozen.any():  # (the usual chunk: nothing frozen, none opens)
+                none = np.zeros(len(acc_y), dtype=bool)
+                return none, ~none
             long = (acc.idx - start + 1) >= 2 * p.stuck_window
             prior = binary_entropy(acc_y)
             h = p.half

@@ -1,0 +1,135 @@
+"""A short chunk (a small run, a live update's few new points) takes short paths through the analysis
+that give the numbers of the general ones: the loss at the accuracy's last evaluations looked up in
+one call (`stuck.ONE_LOOKUP_UNDER`), the first occurrences of a few accuracy values found by a walk
+(`gridfeed._SHORT`), the training split's level and the training loss at the validation points
+computed once a pass for every kind that reads them (`passmemo.shared_in_pass`), a chunk where a
+kind's first rule holds nowhere answered at once (`detectors.base.QUIET_CHUNKS`). These tests feed
+real numpy trainings point by point and in pieces, and compare the alerts, their texts and the band
+with the general paths forced.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lossacc_tui.analysis import Analyzer, gridfeed, passmemo
+from lossacc_tui.analysis.detectors import base, stuck, train_join
+from lossacc_tui.model import Batch, Run
+from tests.numpy_adam import adam_mlp_run
+from tests.numpy_collapse import dead_relu_run
+from tests.numpy_sgd import sgd_run
+from tests.numpy_training import softmax_regression
+
+NAMES = {"accuracy": "train_acc", "loss": "train_loss", "val_accuracy": "val_acc", "val_loss": "val_loss"}
+
+
+def _softmax(epochs: int, seed: int, **kw: float) -> dict[str, np.ndarray]:
+    rows = softmax_regression(epochs=epochs, seed=seed, **kw)  # type: ignore[arg-type]
+    return {k: np.array([r[k] for r in rows]) for k in ("train_loss", "train_acc", "val_loss", "val_acc")}
+
+
+def _overfit(seed: int) -> dict[str, np.ndarray]:
+    """An MLP trained by Adam on 100 samples with 30 % of the labels wrong: it overfits."""
+    rows, _ = adam_mlp_run(seed=seed, wd=0.0, label_noise=0.3, n_train=100, epochs=40)
+    return {NAMES[k]: np.array([r[k] for r in rows]) for k in NAMES}
+
+
+def _collapsed(tmp: Path) -> dict[str, np.ndarray]:
+    """A ReLU network whose units all die at epoch 3 (its Keras CSV): the accuracy freezes at the
+    majority share, the case acc-stuck's windows of the loss are read for."""
+    data = np.genfromtxt(dead_relu_run(tmp / "log.csv", 0.7, epochs=14), delimiter=",", names=True)
+    return {NAMES[k]: np.asarray(data[k], dtype=np.float64) for k in NAMES}
+
+
+def _analyse(cols: dict[str, np.ndarray], cuts: list[int]) -> tuple[list[tuple], list[tuple]]:
+    run = Run("r", "-", "csv")
+    a = Analyzer(run)
+    for lo, hi in itertools.pairwise(cuts):
+        batch = {k: v[lo:hi] for k, v in cols.items()}
+        run.add_batch(Batch(hi - lo, batch, {}, epoch=np.arange(lo, hi, dtype=np.float64)))
+        a.update()
+    alerts = [
+        (x.kind, x.severity, x.start, x.end, x.title, x.active, x.explanation, str(x.evidence))
+        for x in a.alerts
+    ]
+    return alerts, [(s.state, s.start, s.end) for s in a.states]
+
+
+def _general(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Force the general paths: a lookup per row, numpy's first occurrences, nothing shared, every
+    rule of a kind run on a chunk where its first rule holds nowhere."""
+    monkeypatch.setattr(stuck, "ONE_LOOKUP_UNDER", 0)
+    monkeypatch.setattr(base, "QUIET_CHUNKS", False)
+    monkeypatch.setattr(gridfeed, "_SHORT", -1)
+    alone = lambda key, objs, arrays, compute: compute()  # noqa: E731
+    monkeypatch.setattr(base, "shared_in_pass", alone)
+    monkeypatch.setattr(train_join, "shared_in_pass", alone)
+
+
+@pytest.mark.parametrize("source", ["collapse", "overfit", "healthy", "fall"])
+def test_short_paths_give_the_general_paths_alerts(
+    source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if source == "collapse":
+        cols = _collapsed(tmp_path)
+    elif source == "overfit":
+        cols = _overfit(0)
+    elif source == "fall":  # logged at every SGD step: the accuracy falls from a lucky peak once
+        cols = dict(sgd_run(3000, seed=1))
+    else:
+        cols = _softmax(40, 1)
+    n = len(cols["val_loss"])
+    pieces = [
+        list(range(n + 1)) if n < 100 else [0, *range(1, 40), 1500, 1501, 1510, n],  # as a live log grows
+        [0, 3, 4, 11, n],
+        [0, n],
+    ]
+    short = [_analyse(cols, cuts) for cuts in pieces]
+    kinds = {k for alerts, _ in short for k, *_ in alerts}
+    want = {
+        "collapse": {"acc-stuck"},
+        "overfit": {"overfitting", "loss-up-acc-up"},
+        "healthy": set(),
+        "fall": {"loss-down-acc-down"},
+    }[source]
+    assert not want or want & kinds, kinds
+    with monkeypatch.context() as m:
+        _general(m)
+        general = [_analyse(cols, cuts) for cuts in pieces]
+    assert short == general
+
+
+def test_levels_read_by_several_kinds_are_computed_once_a_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small run with a training split: chance's corroboration (three kinds), overfitting and
+    val-degrading read the same levels at the same points; each is computed once a pass."""
+    cols = _softmax(12, 0)
+    calls = {"level": 0, "train": 0}
+
+    def counted(name: str, fn):  # type: ignore[no-untyped-def]
+        def run(*args, **kw):  # type: ignore[no-untyped-def]
+            calls[name] += 1
+            return fn(*args, **kw)
+
+        return run
+
+    monkeypatch.setattr(base, "QUIET_CHUNKS", False)  # (every rule reads its levels)
+    monkeypatch.setattr(base, "_lookup_level", counted("level", base._lookup_level))
+    monkeypatch.setattr(train_join, "_train_level", counted("train", train_join._train_level))
+    shared = _analyse(cols, [0, len(cols["val_loss"])])
+    once = dict(calls)
+    calls.update(level=0, train=0)
+    with monkeypatch.context() as m:
+        alone = lambda key, objs, arrays, compute: compute()  # noqa: E731
+        m.setattr(base, "shared_in_pass", alone)
+        m.setattr(train_join, "shared_in_pass", alone)
+        assert _analyse(cols, [0, len(cols["val_loss"])]) == shared
+    assert once["train"] * 2 <= calls["train"], (once, calls)
+    assert once["level"] < calls["level"], (once, calls)
+    # outside a pass nothing is kept: each call computes
+    with passmemo.one_pass():
+        pass
+    assert passmemo.shared_in_pass(("t",), (), (np.zeros(3),), lambda: np.ones(3)).tolist() == [1.0, 1.0, 1.0]
