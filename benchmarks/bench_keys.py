@@ -208,6 +208,30 @@ def start(session: str, command: str) -> int:
     return int(tmux("display", "-p", "-t", session, "#{pane_pid}").strip())
 
 
+def ended(pid: int) -> bool:
+    """The process has ended: gone, or a zombie its parent (tmux's server, which reaps a pane's
+    process a second or two later here) has not collected yet."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def reaped_after() -> float:
+    """Seconds from a pane's process ending (`sleep 0.5`) to its pid being gone: what a
+    measurement by the pid's disappearance would add."""
+    pid = start("reap", "sleep 0.5")
+    try:
+        while not ended(pid):
+            time.sleep(0.002)
+        at = time.perf_counter()
+        while Path(f"/proc/{pid}").exists() and time.perf_counter() - at < 10:
+            time.sleep(0.002)
+        return time.perf_counter() - at
+    finally:
+        tmux("kill-session", "-t", "reap")
+
+
 def cpu_seconds(pid: int, tid: int | None = None) -> float:
     """CPU seconds of a process (or of one of its threads: `tid`)."""
     stat = Path(f"/proc/{pid}/stat" if tid is None else f"/proc/{pid}/task/{tid}/stat")
@@ -298,9 +322,13 @@ def keys(log: Path) -> None:
         time.sleep(1.0)
         start_q = time.perf_counter()
         tmux("send-keys", "-t", session, "q")
-        while Path(f"/proc/{pid}").exists() and time.perf_counter() - start_q < 15:
-            time.sleep(0.005)
-        print(f"q: the process ended {(time.perf_counter() - start_q) * 1000:.0f} ms after the key")
+        while not ended(pid) and time.perf_counter() - start_q < 15:
+            time.sleep(0.002)
+        took = time.perf_counter() - start_q
+        print(
+            f"q: the process ended {took * 1000:.0f} ms after the key (reference: tmux reaps an ended"
+            f" pane's process {reaped_after() * 1000:.0f} ms after it ends, so its pid outlives it)"
+        )
     finally:
         if load is not None:
             load.kill()
