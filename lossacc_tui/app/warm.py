@@ -1,6 +1,7 @@
 """The help, compare and metrics views built ahead of their first key, at idle after the first
-frame, one a callback (keys go between); then, in the command line's app, the garbage collector's
-freeze of what the app holds. A mixin of `LossAccApp`."""
+frame, one a callback (keys go between), and what a view draws ahead (`build_ahead`: the metrics
+view's plots); then, in the command line's app, the garbage collector's freeze of what the app
+holds. A mixin of `LossAccApp`."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class WarmViews:
     set_timer: Callable[..., Any]
     install_screen: Callable[..., Any]
     is_screen_installed: Callable[..., bool]
+    get_screen: Callable[..., Any]
 
     def _first_painted(self) -> None:
         """The first frame with data is on the screen: the feed's first analysis may start, and the
@@ -56,6 +58,11 @@ class WarmViews:
             if not self.is_screen_installed(name):
                 self.install_screen(getattr(sys.modules[module], cls)(), name)
                 self._get_screen(name)  # (registered: it composes now, in its own callbacks, unseen)
+                self.set_timer(WARM_GAP, self._warm_views)
+                return
+        for name, _module, _cls in VIEWS:  # (what a view draws ahead, one step a callback)
+            ahead = getattr(self.get_screen(name), "build_ahead", None)
+            if callable(ahead) and not ahead(self):
                 self.set_timer(WARM_GAP, self._warm_views)
                 return
         if not self._frozen:
