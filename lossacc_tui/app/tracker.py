@@ -208,13 +208,26 @@ class Tracker:
                 if s is not None:
                     rs.cache(s, self.smoothing)
 
+    def smoothing_is_kept(self, weight: float) -> bool:
+        """Whether every plotted series has its values smoothed with `weight` kept (smoothing
+        switched off and on again, or off): then `set_smoothing` costs only the points since, and a
+        key may call it on the UI thread (lock held by the caller)."""
+        return all(c.has_smoothed(weight) for rs in self.runs for c in rs.caches.values())
+
     def set_smoothing(self, weight: float) -> None:
-        """Recompute the smoothed curves (O(history): call it from a worker thread). The smoothing
-        itself runs without the lock, on the points there are when it starts (the feed and the
-        screen go on meanwhile); the points that came since are smoothed when it is installed."""
+        """Recompute the smoothed curves (O(history) for a weight not kept: call it from a worker
+        thread). The smoothing itself runs without the lock, on the points there are when it starts
+        (the feed and the screen go on meanwhile); the points that came since are smoothed when it
+        is installed. Series whose smoothing with `weight` is kept (`SeriesCache.has_smoothed`) are
+        only extended."""
         with self.lock:
             self.smoothing = weight
-            jobs = [(c, c.series, c.series.values.copy()) for rs in self.runs for c in rs.caches.values()]
+            jobs = [
+                (c, c.series, c.series.values.copy())
+                for rs in self.runs
+                for c in rs.caches.values()
+                if not c.has_smoothed(weight)
+            ]
         done = []
         if weight > 0.0:
             for c, series, v in jobs:
