@@ -29,6 +29,7 @@ class Drawing:
     _last_redraw: float
     _dirty: bool
     _posted: bool
+    _posted_evaluation: bool
     set_timer: Callable[..., Any]
     call_after_refresh: Callable[..., Any]
     _frame: Callable[[], Any]
@@ -70,7 +71,8 @@ class Drawing:
             return True
         try:
             self._last_redraw = time.monotonic()
-            self._dirty = self._posted = False  # (this frame draws every point read so far)
+            self._dirty = self._posted = self._posted_evaluation = False  # (it draws every point so far)
+            self.tracker.evaluated = False
             self.tracker.sync()  # (the plot caches take in the points since the last frame)
             if hasattr(self.screen, "redraw_from"):
                 self.screen.redraw_from(self)  # the compare or metrics view
