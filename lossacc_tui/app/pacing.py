@@ -66,9 +66,10 @@ class DataPacing:
         spent = time.thread_time() - self._frame_cpu  # (called on the main thread)
         if getattr(self.tracker, "evaluated", True):
             gap = min(MAX_DATA_WAIT, max(1.0 / REDRAW_HZ, spent / DATA_BUDGET))
-        else:  # training points alone
-            gap = min(TRAIN_WAIT, max(1.0 / REDRAW_HZ, spent / TRAIN_BUDGET))
-        return max(self._frame_at + gap, self._last_redraw + 1.0 / REDRAW_HZ)
+            return max(self._frame_at + gap, self._last_redraw + 1.0 / REDRAW_HZ)
+        # training points alone: counted from the last frame of any kind (a key's drew every point)
+        gap = min(TRAIN_WAIT, max(1.0 / REDRAW_HZ, spent / TRAIN_BUDGET))
+        return max(self._frame_at, self._last_redraw) + gap
 
     def _input_waiting(self, since: float | None = None) -> bool:
         """A key press or a click is queued for the app (Textual's queue), or came from the terminal

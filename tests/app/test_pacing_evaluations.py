@@ -7,15 +7,15 @@ an evaluation every 20 steps, as JSON lines."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from app_helpers import sync, wait_for, watch_app
+from app_helpers import sync, wait_for
 
-from lossacc_tui.app import pacing
+from lossacc_tui.app import make_app, pacing
 from lossacc_tui.app.widgets.metric_plot import MetricPlot
+from lossacc_tui.monitor import Monitor
 
 
 def train(steps: int, every: int = 20, seed: int = 0) -> list[str]:
@@ -61,19 +61,30 @@ async def test_training_points_wait_but_an_evaluation_is_drawn_at_the_next_frame
     monkeypatch.setattr(pacing, "TRAIN_BUDGET", 1e-9)
     lines = train(260)  # 260 training lines, 13 evaluations
     log = tmp_path / "train.jsonl"
-    first = lines.index(next(ln for ln in lines if '"step": 199,' in ln and "val_loss" in ln)) + 1
-    log.write_text("".join(lines[:first]))  # steps 0-199, the evaluation at 199 last
-    app = watch_app(log, clock=time.monotonic)
+
+    def after_evaluation(step: int) -> int:
+        return lines.index(next(ln for ln in lines if f'"step": {step},' in ln and "val_loss" in ln)) + 1
+
+    start, first = after_evaluation(179), after_evaluation(199)
+    log.write_text("".join(lines[:start]))  # steps 0-179, the evaluation at 179 last
+    # without the analysis: an alert it opened or closed would be drawn within a second too
+    feed = Monitor([log], analyze=False)
+    app = make_app(feed, str(log))
+    feed.start()
     async with app.run_test(size=(120, 40)) as pilot:
         loss = app.query_one("#loss-plot", MetricPlot)
-        train_199 = json.loads(lines[first - 2])["train_loss"]
-        await wait_for(pilot, lambda: last(loss, "train_loss") == train_199, what="steps 0-199 drawn")
+        val_179 = json.loads(lines[start - 1])["val_loss"]
+        await wait_for(pilot, lambda: last(loss, "val_loss") == val_179, what="steps 0-179 drawn")
         await wait_for(pilot, app.first_frame.is_set, what="the first frame painted")
-        # the history's analysis (its alerts are drawn within a second) done and drawn
-        await wait_for(pilot, lambda: not app.feed.analysis_pending, what="the history analysed")
-        await wait_for(pilot, lambda: app.tracker.runs[0].result is not None, what="its analysis handed over")
-        app.redraw()
-        await pilot.pause()
+        with log.open("a") as f:  # steps 180-199, an evaluation last: a data frame within a second
+            f.write("".join(lines[start:first]))
+        train_199 = json.loads(lines[first - 2])["train_loss"]
+        val_199 = json.loads(lines[first - 1])["val_loss"]
+        await wait_for(
+            pilot,
+            lambda: last(loss, "train_loss") == train_199 and last(loss, "val_loss") == val_199,
+            what="steps 180-199 drawn",
+        )
         more = lines[first : first + 19]  # steps 200-218: training alone
         assert not any("val_loss" in ln for ln in more)
         with log.open("a") as f:
