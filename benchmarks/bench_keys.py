@@ -10,8 +10,11 @@
    per key: median and worst). Goal: median under 100 ms, p99 under 250 ms, loaded too.
 2. CPU of the view (the whole `lossacc-tui watch` process, from /proc, and its main thread alone)
    while a writer appends 10 and 200 lines a second, to a run of 100 points and to one of 100,000,
-   and to a noisy 100,000-point run (hundreds of alerts opened and closed). Goal: under 2 % of a
-   core at 10 lines/s, under 15 % at 200, the same at every length and number of alerts.
+   and to a noisy 100,000-point run (hundreds of alerts opened and closed); every line of these
+   Keras CSV logs is an evaluation (drawn within a second). Then a step log (JSON lines: a training
+   loss every step, an evaluation every EVAL_EVERY steps: `step_rows`), whose training lines alone
+   may wait up to 3 s for their frame (app/pacing.py). Goal: under 2 % of a core at 10 lines/s,
+   under 15 % at 200, the same at every length and number of alerts.
 
 3. Main-thread CPU of one data frame and of one key's frame, in-process (the app headless at 120x40,
    following the 100,000-point log through its real Monitor; `--frames-only`): a frame for 10 new lines
@@ -98,11 +101,31 @@ def curves(
     return i, acc, loss, val_acc, val_loss
 
 
+EVAL_EVERY = 100  # a step log's training lines per evaluation
+
+
+def step_rows(start: int, stop: int, rng: np.random.Generator, noise_sd: float = 0.004) -> str:
+    """JSON lines of a step-level log of the same run: each step's training loss and accuracy on a
+    line of its own, and every EVAL_EVERY steps an evaluation (val_loss, val_accuracy) after it
+    (what a training loop that logs every step and evaluates now and then writes)."""
+    out = []
+    for i, a, b, c, d in zip(*curves(start, stop, rng, noise_sd), strict=True):
+        out.append(f'{{"step": {int(i)}, "loss": {b:.6f}, "accuracy": {a:.6f}}}\n')
+        if int(i) % EVAL_EVERY == EVAL_EVERY - 1:
+            out.append(f'{{"step": {int(i)}, "val_loss": {d:.6f}, "val_accuracy": {c:.6f}}}\n')
+    return "".join(out)
+
+
+def lines_for(path: Path | str, start: int, stop: int, rng: np.random.Generator, noise_sd: float) -> str:
+    """Records start..stop of the log at `path`: a step log (.jsonl, `step_rows`) or a Keras CSV."""
+    return (step_rows if str(path).endswith(".jsonl") else rows)(start, stop, rng, noise_sd)
+
+
 WRITER = """
 import sys, time
 sys.path.insert(0, {here!r})
 import numpy as np
-from bench_keys import rows
+from bench_keys import lines_for
 path, start, rate, sd = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
 rng = np.random.default_rng(start)
 n, t0 = start, time.monotonic()
@@ -110,7 +133,7 @@ with open(path, "a") as f:
     while True:
         want = start + int((time.monotonic() - t0) * rate)
         if want > n:
-            f.write(rows(n, want, rng, sd)); f.flush(); n = want
+            f.write(lines_for(path, n, want, rng, sd)); f.flush(); n = want
         time.sleep(0.01)
 """
 
@@ -153,15 +176,21 @@ Idle().run()
 
 
 def make_log(path: Path, n: int, noise_sd: float = 0.004) -> None:
+    """A log of `n` records (steps or epochs): a Keras CSV, or a step log when `path` ends in .jsonl."""
     rng = np.random.default_rng(0)
     with path.open("w") as f:
-        f.write(HEADER)
+        if not str(path).endswith(".jsonl"):
+            f.write(HEADER)
         for s in range(0, n, 10_000):
-            f.write(rows(s, min(n, s + 10_000), rng, noise_sd))
+            f.write(lines_for(path, s, min(n, s + 10_000), rng, noise_sd))
 
 
 def writer(path: Path, rate: float, noise_sd: float = 0.004) -> subprocess.Popen[bytes]:
-    n = sum(1 for _ in path.open()) - 1
+    """A process appending `rate` records a second to the log (a step log: its training lines)."""
+    if str(path).endswith(".jsonl"):
+        n = sum(1 for line in path.open() if "val_loss" not in line)
+    else:
+        n = sum(1 for _ in path.open()) - 1
     code = WRITER.format(here=str(Path(__file__).resolve().parent))
     return subprocess.Popen([sys.executable, "-c", code, str(path), str(n), str(rate), str(noise_sd)])
 
@@ -206,6 +235,30 @@ def analysed(text: str) -> bool:
 def start(session: str, command: str) -> int:
     tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", f"exec {command}")
     return int(tmux("display", "-p", "-t", session, "#{pane_pid}").strip())
+
+
+def ended(pid: int) -> bool:
+    """The process has ended: gone, or a zombie its parent (tmux's server, which reaps a pane's
+    process a second or two later here) has not collected yet."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def reaped_after() -> float:
+    """Seconds from a pane's process ending (`sleep 0.5`) to its pid being gone: what a
+    measurement by the pid's disappearance would add."""
+    pid = start("reap", "sleep 0.5")
+    try:
+        while not ended(pid):
+            time.sleep(0.002)
+        at = time.perf_counter()
+        while Path(f"/proc/{pid}").exists() and time.perf_counter() - at < 10:
+            time.sleep(0.002)
+        return time.perf_counter() - at
+    finally:
+        tmux("kill-session", "-t", "reap")
 
 
 def cpu_seconds(pid: int, tid: int | None = None) -> float:
@@ -298,9 +351,13 @@ def keys(log: Path) -> None:
         time.sleep(1.0)
         start_q = time.perf_counter()
         tmux("send-keys", "-t", session, "q")
-        while Path(f"/proc/{pid}").exists() and time.perf_counter() - start_q < 15:
-            time.sleep(0.005)
-        print(f"q: the process ended {(time.perf_counter() - start_q) * 1000:.0f} ms after the key")
+        while not ended(pid) and time.perf_counter() - start_q < 15:
+            time.sleep(0.002)
+        took = time.perf_counter() - start_q
+        print(
+            f"q: the process ended {took * 1000:.0f} ms after the key (reference: tmux reaps an ended"
+            f" pane's process {reaped_after() * 1000:.0f} ms after it ends, so its pid outlives it)"
+        )
     finally:
         if load is not None:
             load.kill()
@@ -519,13 +576,14 @@ def cpu(folder: Path) -> None:
         f"  idle (a quiet 100-point log): {ours * 100:.2f}%   "
         f"floor: an idle one-line Textual app {floor * 100:.2f}%"
     )
-    for points, sd, what in (
-        (100, 0.004, "       "),
-        (100_000, 0.004, "       "),
-        (100_000, 0.05, " noisy,"),
+    for points, sd, what, suffix in (
+        (100, 0.004, "       ", ".csv"),
+        (100_000, 0.004, "       ", ".csv"),
+        (100_000, 0.05, " noisy,", ".csv"),
+        (100_000, 0.004, " steps,", ".jsonl"),  # training lines, an evaluation every EVAL_EVERY
     ):
         for rate in (10.0, 200.0):
-            log = folder / f"cpu_{points}_{int(rate)}.csv"
+            log = folder / f"cpu_{points}_{int(rate)}{suffix}"
             make_log(log, points, sd)
             ours = cpu_share(log, rate, f"{CLI} watch {log}", sd)
             main = MAIN_SHARE[0]

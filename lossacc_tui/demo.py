@@ -112,5 +112,6 @@ def run_demo(args: argparse.Namespace) -> int:
     try:
         return launch(watch, focus=live, banner=banner(args.pace))
     finally:
+        writer.stop()  # (before the join: joined first, a writer still writing held `q` for 5 s)
         writer.join(timeout=5)
         cleanup()

@@ -181,6 +181,9 @@ class SeriesCache:
         self.smooth: Growable | None = None
         self.smooth_blocks = MinMaxBlocks()
         self._ema = (0.0, 0)
+        #: the smoothed values of the last weight while smoothing is off (`s`), kept to be extended
+        #: when it is on again: (weight, values, their blocks, EMA state)
+        self._kept: tuple[float, Growable, MinMaxBlocks, tuple[float, int]] | None = None
         self._mono = {"epoch": _Monotone(), "step": _Monotone()}
         self.best_min: tuple[float, int] | None = None  # (value, index) of the lowest finite value
         self.best_max: tuple[float, int] | None = None
@@ -199,8 +202,7 @@ class SeriesCache:
         v = self.series.values
         self.raw.sync(v)
         if weight != self.weight:
-            self.weight, self.smooth, self._ema = weight, None, (0.0, 0)
-            self.smooth_blocks = MinMaxBlocks()
+            self._switch(weight)
         if weight > 0.0:
             if self.smooth is None:
                 self.smooth = Growable(max(16, len(v)))
@@ -218,10 +220,34 @@ class SeriesCache:
                 m.ok = bool(np.isfinite(x).all() and x[0] >= m.last and (np.diff(x) >= 0).all())
                 m.checked, m.last = len(v), float(x[-1])
 
+    def _switch(self, weight: float) -> None:
+        """Smooth with `weight` from now on: the smoothed values kept for it (smoothing switched
+        off and on again: extended by the points since, not computed again), else none yet. Those of
+        the weight left are kept when smoothing goes off (weight 0), dropped for another weight."""
+        kept = self._kept if self._kept is not None and self._kept[0] == weight else None
+        if weight == 0.0 and self.smooth is not None:
+            self._kept = (self.weight, self.smooth, self.smooth_blocks, self._ema)
+        elif weight > 0.0:
+            self._kept = None
+        self.weight = weight
+        if kept is not None:
+            _, self.smooth, self.smooth_blocks, self._ema = kept
+        else:
+            self.smooth, self._ema, self.smooth_blocks = None, (0.0, 0), MinMaxBlocks()
+
+    def has_smoothed(self, weight: float) -> bool:
+        """Whether smoothing with `weight` costs only the points not smoothed yet (none smoothed
+        for 0; the current weight's, or the one kept while smoothing was off)."""
+        return (
+            weight == 0.0
+            or (weight == self.weight and self.smooth is not None)
+            or (self._kept is not None and self._kept[0] == weight)
+        )
+
     def adopt_smoothed(self, weight: float, values: np.ndarray, state: tuple[float, int]) -> None:
         """Take the smoothed first `len(values)` points, computed without the lock (`smoothed`);
         the next `sync` extends them with the points that came meanwhile."""
-        self.weight, self._ema = weight, state
+        self.weight, self._ema, self._kept = weight, state, None
         self.smooth = Growable(max(16, len(values)))
         self.smooth.extend(values)
         self.smooth_blocks = MinMaxBlocks()

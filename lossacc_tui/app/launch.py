@@ -27,6 +27,20 @@ def _fail(message: str, quick: QuickFrame | None = None) -> int:
     return 2
 
 
+def _drop_typed_ahead() -> None:
+    """Drop what the terminal sent after `q` and nobody read (a mouse report in flight): Textual's
+    own flush is skipped since `q` no longer waits for its keyboard thread (`actions.action_quit`)."""
+    try:
+        import termios
+    except ImportError:  # (not a POSIX terminal)
+        return
+    try:
+        if sys.stdin is not None and sys.stdin.isatty():
+            termios.tcflush(sys.stdin.fileno(), termios.TCIFLUSH)
+    except (termios.error, OSError, ValueError):  # (stdin closed or replaced)
+        pass
+
+
 def launch(
     args: argparse.Namespace,
     *,
@@ -83,6 +97,7 @@ def launch(
     try:
         app.run()
     finally:
+        _drop_typed_ahead()
         feed.stop()
         if quick is not None:
             quick.close()  # (Textual restored the settings it found: the quick frame's)

@@ -28,7 +28,7 @@ from lossacc_tui.events import (
     RunReset,
     Status,
 )
-from lossacc_tui.model import Run, Series
+from lossacc_tui.model import Batch, Run, Series
 
 if TYPE_CHECKING:  # (the analysis is imported when it is first used: the view draws first)
     from lossacc_tui.analysis import Alert, Params
@@ -144,6 +144,10 @@ class Tracker:
         self.opened: list[tuple[RunState, Alert]] = []  # alerts opened since the UI last looked
         self.compare_bests: Bests = {}  # the compare screen's comparison state
         self.on_change: Callable[[], None] | None = None
+        #: what came since the last frame holds a new evaluation (a validation value), an alert
+        #: opened or closed, or a new or re-read run: drawn within a second, where points of training
+        #: alone may wait longer (`pacing`); the frame that draws them clears it
+        self.evaluated = False
         feed.publishing = True  # (the analysis hands copies over: a frame reads those)
         feed.subscribe(self._on_events)
 
@@ -164,11 +168,15 @@ class Tracker:
                 if isinstance(ev, PointsAdded):
                     at = touched[id(ev.run)].last_point = self.written(ev.run)
                     self.last_point = at if self.last_point is None else max(self.last_point, at)
+                    self.evaluated = self.evaluated or evaluates(ev.run, ev.batch)
+                else:
+                    self.evaluated = True
             elif isinstance(ev, Analysed):
                 touched[id(ev.run)] = analysed[id(ev.run)] = self.state(ev.run)
             elif isinstance(ev, RunReset):
                 rs = touched[id(ev.run)] = analysed[id(ev.run)] = self.state(ev.run)
                 rs.caches.clear()
+                self.evaluated = True
             elif isinstance(ev, Status):
                 self.statuses[ev.path] = ev
             elif isinstance(ev, Problem):
@@ -176,6 +184,7 @@ class Tracker:
                 self.last_problem = ev
             elif isinstance(ev, AlertChanged) and ev.run is not None:
                 touched[id(ev.run)] = analysed[id(ev.run)] = self.state(ev.run)
+                self.evaluated = True
                 if ev.change == "opened":
                     self.opened.append((touched[id(ev.run)], ev.alert))
         for rs in touched.values():
@@ -208,13 +217,26 @@ class Tracker:
                 if s is not None:
                     rs.cache(s, self.smoothing)
 
+    def smoothing_is_kept(self, weight: float) -> bool:
+        """Whether every plotted series has its values smoothed with `weight` kept (smoothing
+        switched off and on again, or off): then `set_smoothing` costs only the points since, and a
+        key may call it on the UI thread (lock held by the caller)."""
+        return all(c.has_smoothed(weight) for rs in self.runs for c in rs.caches.values())
+
     def set_smoothing(self, weight: float) -> None:
-        """Recompute the smoothed curves (O(history): call it from a worker thread). The smoothing
-        itself runs without the lock, on the points there are when it starts (the feed and the
-        screen go on meanwhile); the points that came since are smoothed when it is installed."""
+        """Recompute the smoothed curves (O(history) for a weight not kept: call it from a worker
+        thread). The smoothing itself runs without the lock, on the points there are when it starts
+        (the feed and the screen go on meanwhile); the points that came since are smoothed when it
+        is installed. Series whose smoothing with `weight` is kept (`SeriesCache.has_smoothed`) are
+        only extended."""
         with self.lock:
             self.smoothing = weight
-            jobs = [(c, c.series, c.series.values.copy()) for rs in self.runs for c in rs.caches.values()]
+            jobs = [
+                (c, c.series, c.series.values.copy())
+                for rs in self.runs
+                for c in rs.caches.values()
+                if not c.has_smoothed(weight)
+            ]
         done = []
         if weight > 0.0:
             for c, series, v in jobs:
@@ -231,6 +253,16 @@ class Tracker:
             self.version += 1
         if self.on_change is not None:
             self.on_change()
+
+
+def evaluates(run: Run, batch: Batch) -> bool:
+    """Whether a block of new records holds a validation value (a series of a `val_` role with a
+    value in at least one of them), rather than training points alone."""
+    for name in batch.values:
+        s, present = run.series.get(name), batch.present.get(name)
+        if s is not None and str(s.role).startswith("val") and (present is None or bool(present.any())):
+            return True
+    return False
 
 
 def compare_alerts(

@@ -12,6 +12,25 @@ from textual.geometry import Region
 from textual.strip import Strip
 
 
+def line_regions(lines: list[int], top: int, width: int) -> list[Region]:
+    """The changed lines (ascending, in content rows) as regions to repaint, runs of neighbouring
+    lines as one, `top` rows above the view (a scrolled pane's offset).
+
+    >>> [tuple(r) for r in line_regions([1, 2, 3, 7], 0, 10)]
+    [(0, 1, 10, 3), (0, 7, 10, 1)]
+    """
+    out: list[Region] = []
+    start = prev = None
+    for y in [*lines, None]:
+        if prev is not None and y == prev + 1:
+            prev = y
+            continue
+        if start is not None and prev is not None:
+            out.append(Region(0, start - top, width, prev - start + 1))
+        start = prev = y
+    return out
+
+
 class SteadyStyle:
     """Mixin for a Widget: its Rich style (`base_style`), worked out once until its styles change.
     Textual's `rich_style` walks the styles of every ancestor at each call (0.1-0.3 ms), and a data
@@ -60,9 +79,9 @@ class CachedLines(SteadyStyle):
         if len(old) != len(self._strips):
             self.refresh()  # type: ignore[attr-defined]
             return
-        for y, (a, b) in enumerate(zip(old, self._strips, strict=True)):
-            if a != b:
-                self.refresh(Region(0, y, size.width, 1))  # type: ignore[attr-defined]
+        changed = [y for y, (a, b) in enumerate(zip(old, self._strips, strict=True)) if a != b]
+        if changed:  # (one call: each `refresh` clears the widget's caches and asks for idle again)
+            self.refresh(*line_regions(changed, 0, size.width))  # type: ignore[attr-defined]
 
     def _text_strip(self, text: Text) -> Strip:
         """One line of Rich text as a strip of the widget's width, every segment styled (a segment

@@ -1,0 +1,85 @@
+"""The help, compare and metrics views built ahead of their first key, at idle after the first
+frame, one a callback (keys go between), and what a view draws ahead (`build_ahead`: the metrics
+view's plots); then, in the command line's app, the garbage collector's freeze of what the app
+holds. A mixin of `LossAccApp`."""
+
+from __future__ import annotations
+
+import gc
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+VIEWS = (  # (name, module, class): the views a key opens
+    ("help", "lossacc_tui.app.screens.help", "HelpScreen"),
+    ("compare", "lossacc_tui.app.screens.compare", "CompareScreen"),
+    ("metrics", "lossacc_tui.app.screens.metrics", "MetricsScreen"),
+)
+WARM_AFTER, WARM_GAP = 0.5, 0.2  # seconds after the first frame the other views are built; between them
+
+
+class WarmViews:
+    """Mixin: `_first_painted` once the first frame with data is on the screen."""
+
+    first_frame: threading.Event
+    _views_imported: threading.Event
+    warm: bool
+    _frozen: bool
+    screen_stack: list[Any]
+    set_timer: Callable[..., Any]
+    install_screen: Callable[..., Any]
+    is_screen_installed: Callable[..., bool]
+    get_screen: Callable[..., Any]
+
+    def _first_painted(self) -> None:
+        """The first frame with data is on the screen: the feed's first analysis may start, and the
+        other views' modules are imported meanwhile (off the UI thread), so the first `?`, `c` or
+        `m` opens its view without importing it first (0.1-0.2 s)."""
+        self.first_frame.set()
+        threading.Thread(
+            target=_import_views, args=(self._views_imported,), name="lossacc-preload", daemon=True
+        ).start()
+        if self.warm:
+            self.set_timer(WARM_AFTER, self._warm_views)
+
+    def _warm_views(self) -> None:
+        """Build the help, compare and metrics views off screen, one a callback (keys go between),
+        once their modules are imported: each composes its widgets unseen (the help renders its
+        tables), so the first `?`, `c` or `m` lays its view out and paints it, as every later one
+        does (building one on the first press cost 100-300 ms of the main thread, a loaded
+        machine's p99). Then, in the command line's app, the garbage collector's freeze."""
+        if not self.screen_stack or not hasattr(self, "_get_screen"):  # (closing; or a Textual without it)
+            return
+        if not self._views_imported.is_set():  # (still being imported off this thread: later)
+            self.set_timer(WARM_AFTER, self._warm_views)
+            return
+        for name, module, cls in VIEWS:
+            if not self.is_screen_installed(name):
+                self.install_screen(getattr(sys.modules[module], cls)(), name)
+                self._get_screen(name)  # (registered: it composes now, in its own callbacks, unseen)
+                self.set_timer(WARM_GAP, self._warm_views)
+                return
+        for name, _module, _cls in VIEWS:  # (what a view draws ahead, one step a callback)
+            ahead = getattr(self.get_screen(name), "build_ahead", None)
+            if callable(ahead) and not ahead(self):
+                self.set_timer(WARM_GAP, self._warm_views)
+                return
+        if not self._frozen:
+            self._frozen = True
+            # what the app holds from here on (Textual's DOM, the views, the modules): out of the
+            # cyclic collector's full passes, which then scan only what is newer. A full pass over
+            # it all took 90-120 ms of CPU, every 10-30 s while data streamed in (a key's frame held
+            # up behind it), and ~0.6 % of a core at 10 lines/s. The frozen objects are still freed
+            # by reference counting; only a cycle among them that is later dropped stays (bounded:
+            # this is done once).
+            gc.collect(1)  # (the young garbage first: cheap)
+            gc.freeze()
+
+
+def _import_views(done: threading.Event) -> None:
+    import lossacc_tui.app.screens.compare
+    import lossacc_tui.app.screens.help
+    import lossacc_tui.app.screens.metrics  # noqa: F401
+
+    done.set()
