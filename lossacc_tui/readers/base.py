@@ -73,6 +73,8 @@ class LineBuffer:
         if not chunk:
             return b"", self.lines_done + 1
         self._cut_cr = False
+        if not self._lf_seen and self._parts and self._parts[-1].endswith(b"\r") and chunk[:1] != b"\n":
+            self._cr_only = True  # the held \r was a lone CR line end
         lf = chunk.rfind(b"\n")
         if lf >= 0:
             self._lf_seen, self._cr_only = True, False
