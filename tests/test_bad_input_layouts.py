@@ -62,7 +62,7 @@ def test_no_layout_or_sniffer_raises_on_hostile_bytes(tmp_path: Path, kind: str,
     for name in NAMES:
         (tmp_path / name).write_bytes(data)
     head = data[: 64 * 1024].decode("utf-8", errors="replace")
-    for fmt, layout in LAYOUTS:
+    for _fmt, layout in LAYOUTS:
         layout(tmp_path)  # must not raise: a layout that did stopped the folder's scan
     for cls in readers:
         for name in NAMES:
