@@ -28,7 +28,7 @@ Writer: tqdm 4.x `tqdm.std.tqdm.format_meter` (`{l_bar}{bar}| {n_fmt}/{total_fmt
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 from lossacc_tui.model import Batch, BatchBuilder
@@ -100,7 +100,7 @@ class _Bar:
     shift: int | None = None  # 1 when this drawing's first postfix showed at n = 0 (tqdm's own loop)
     #: the postfix not yet a record: (n, values, epoch, line, the global step and epoch count then)
     pending: tuple[float, dict[str, float], float | None, int, float, float | None] | None = None
-    extra: dict[str, float] = field(default_factory=dict)
+    emitted: dict[str, float] | None = None  # the values of its last record in this drawing
 
 
 def _blank(desc: str) -> str:
@@ -144,11 +144,14 @@ class TqdmConsoleReader(TextKvReader):
             if bar is None:
                 continue
             if start < i:
+                self._settle(builder)
                 out += self.built(builder)
                 builder = BatchBuilder()
                 out += super()._lines("\n".join(lines[start:i]).encode() + b"\n", first_line + start)
             start = i + 1
             self._redraw(bar, first_line + i, builder)
+        if start < len(lines):
+            self._settle(builder)
         out += self.built(builder)
         if start < len(lines):
             out += super()._lines("\n".join(lines[start:]).encode() + b"\n", first_line + start)
@@ -170,6 +173,7 @@ class TqdmConsoleReader(TextKvReader):
 
     def _redraw(self, bar: BarLine, line: int, out: BatchBuilder) -> None:
         st = self._state(bar.desc)
+        self._settle(out, but=st)
         if bar.desc != st.desc or bar.n < st.last_n:  # the bar drawn again: a new drawing
             self._end(st, out)
             st.desc = bar.desc
@@ -184,6 +188,8 @@ class TqdmConsoleReader(TextKvReader):
             st.shift = 1 if bar.n == 0 else 0
         found = _DESC_EPOCH.search(bar.desc) if st.kind == "step" else None
         epoch = float(found[1]) if found else None
+        if st.pending is None and bar.values == st.emitted:
+            return  # the same postfix redrawn after its record was made (another bar drew between)
         if st.pending is not None:
             n, values = st.pending[:2]
             if values == bar.values:
@@ -197,13 +203,20 @@ class TqdmConsoleReader(TextKvReader):
         self._emit(st, out)
         if st.kind == "step" and st.last_n > 0:
             st.offset += st.last_n
-        st.last_n, st.shift = -1.0, None
+        st.last_n, st.shift, st.emitted = -1.0, None, None
+
+    def _settle(self, out: BatchBuilder, but: _Bar | None = None) -> None:
+        """Another bar draws, or a printed line comes: the postfixes shown so far are records now,
+        so records stay in the order the file gives them."""
+        for other in self._bars.values():
+            if other is not but:
+                self._emit(other, out)
 
     def _emit(self, st: _Bar, out: BatchBuilder) -> None:
         if st.pending is None:
             return
         n, values, epoch, line, step, epochs = st.pending
-        st.pending = None
+        st.pending, st.emitted = None, values
         n += st.shift or 0
         if st.kind == "eval":
             named = qualify(values, st.split or "val") or values
