@@ -50,7 +50,9 @@ class Training:
 
     def evaluate(self) -> tuple[float, float]:
         p = self._probs(self.xv)
-        return float(-np.log(p[np.arange(len(self.yv)), self.yv]).mean()), float((p.argmax(1) == self.yv).mean())
+        return float(-np.log(p[np.arange(len(self.yv)), self.yv]).mean()), float(
+            (p.argmax(1) == self.yv).mean()
+        )
 
 
 def _epoch_bars(out: io.StringIO, t: Training) -> list[float]:
@@ -158,4 +160,5 @@ def test_a_tqdm_log_followed_in_chunks_reads_as_whole(tmp_path: Path) -> None:
     log = tmp_path / "train.log"
     log.write_text(out.getvalue())
     whole = snapshot(read_runs(log))
+    assert len(whole) == 1
     assert snapshot(feed_in_chunks(log, [97, 13, 1024])) == whole
