@@ -39,7 +39,7 @@ class StepCounters:
         if step is None or not batch.n:
             return batch
         names = list(batch.values)
-        masks = {k: (np.ones(batch.n, dtype=bool) if p is None else p) for k, p in batch.present.items()}
+        masks = _Masks(batch)
         since = {k: 0 for k in names if k in self.epoch_tags}  # tag -> first row read as an epoch tag
         start = 0
         while True:
@@ -50,7 +50,7 @@ class StepCounters:
             if not len(hits):
                 break
             r = int(hits[0])
-            new = [k for k in names if k not in since and masks[k][r] and self._own_counter(k, r, batch)]
+            new = [k for k in names if k not in since and masks.at(k, r) and self._own_counter(k, r, batch)]
             if new and self._fewer(new, r, batch, masks, is_e):
                 since.update(dict.fromkeys(new, r))
             else:
@@ -74,16 +74,14 @@ class StepCounters:
             starts=batch.starts,
         )
 
-    def _rows(
-        self, batch: Batch, masks: dict[str, np.ndarray], since: dict[str, int]
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _rows(self, batch: Batch, masks: _Masks, since: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
         """(rows of epoch tags, the per-step tags' step before each row)."""
         assert batch.step is not None
         n = batch.n
         is_e = np.zeros(n, dtype=bool)
         idx = np.arange(n)
         for k, r in since.items():
-            is_e |= masks[k] & (idx >= r)
+            is_e |= masks[k] & (idx >= r)  # (epoch tags are few: their full masks are made)
         # the step of the last per-step row before each row (the state's before the first)
         marks = np.where(~is_e, idx, -1)
         last = np.maximum.accumulate(marks)
@@ -99,28 +97,52 @@ class StepCounters:
         prev = batch.step[rows[-1]] if len(rows) else self._last_own.get(k, -math.inf)
         return bool(batch.step[r] > prev)
 
-    def _fewer(
-        self, tags: list[str], r: int, batch: Batch, masks: dict[str, np.ndarray], is_e: np.ndarray
-    ) -> bool:
+    def _fewer(self, tags: list[str], r: int, batch: Batch, masks: _Masks, is_e: np.ndarray) -> bool:
         """Have the tags logged fewer records than the tag that set the step they lag behind?"""
         setters = np.flatnonzero(~is_e[:r])
         if len(setters):
             s = int(setters[-1])
-            ref = max(self._count.get(k, 0) + int(masks[k][: s + 1].sum()) for k in masks if masks[k][s])
+            ref = max(self._count.get(k, 0) + masks.count(k, s + 1) for k in batch.values if masks.at(k, s))
         else:
             ref = self._cur_count
-        return all(self._count.get(k, 0) + int(masks[k][:r].sum()) < ref for k in tags)
+        return all(self._count.get(k, 0) + masks.count(k, r) < ref for k in tags)
 
-    def _end(self, batch: Batch, masks: dict[str, np.ndarray], is_e: np.ndarray) -> None:
+    def _end(self, batch: Batch, masks: _Masks, is_e: np.ndarray) -> None:
         assert batch.step is not None
         plain = np.flatnonzero(~is_e)
+        for k in batch.values:
+            last = masks.last(k)
+            if last >= 0:
+                self._last_own[k] = float(batch.step[last])
+                self._count[k] = self._count.get(k, 0) + masks.count(k, batch.n)
         if len(plain):
             s = int(plain[-1])
             self._cur = float(batch.step[s])
-        for k, m in masks.items():
-            rows = np.flatnonzero(m)
-            if len(rows):
-                self._last_own[k] = float(batch.step[rows[-1]])
-                self._count[k] = self._count.get(k, 0) + len(rows)
-        if len(plain):
-            self._cur_count = max(self._count.get(k, 0) for k in masks if masks[k][s])
+            self._cur_count = max(self._count.get(k, 0) for k in batch.values if masks.at(k, s))
+
+
+class _Masks:
+    """The rows each tag is present in, without making a full mask for a tag present in all."""
+
+    def __init__(self, batch: Batch) -> None:
+        self.batch = batch
+
+    def __getitem__(self, k: str) -> np.ndarray:
+        p = self.batch.present[k]
+        return np.ones(self.batch.n, dtype=bool) if p is None else p
+
+    def at(self, k: str, r: int) -> bool:
+        p = self.batch.present[k]
+        return p is None or bool(p[r])
+
+    def count(self, k: str, upto: int) -> int:
+        """Records of tag k in rows 0..upto-1."""
+        p = self.batch.present[k]
+        return upto if p is None else int(np.count_nonzero(p[:upto]))
+
+    def last(self, k: str) -> int:
+        """The tag's last row (-1: none)."""
+        p = self.batch.present[k]
+        if p is None:
+            return self.batch.n - 1
+        return self.batch.n - 1 - int(np.argmax(p[::-1])) if p.any() else -1
