@@ -162,3 +162,24 @@ def test_a_tqdm_log_followed_in_chunks_reads_as_whole(tmp_path: Path) -> None:
     whole = snapshot(read_runs(log))
     assert len(whole) == 1
     assert snapshot(feed_in_chunks(log, [97, 13, 1024])) == whole
+
+
+def test_a_followed_tqdm_log_shows_each_epoch_when_its_bar_fills(tmp_path: Path) -> None:
+    """Followed, an epoch's evaluation (the full bar's postfix) is read as soon as the bar fills,
+    not held back until the next epoch's bar draws; its refreshes are not points of their own."""
+    from lossacc_tui.source import discover
+
+    out = io.StringIO()
+    val = _epoch_bars(out, Training())
+    data = out.getvalue().encode()
+    log = tmp_path / "train.log"
+    log.write_bytes(data)
+    (src,) = discover(log)
+    pos = 0
+    for k in range(1, EPOCHS + 1):
+        end = data.index(b"\n", pos) + 1  # the epoch's bar closes with its line end
+        src.feed(0, data[pos:end])
+        pos = end
+        (run,) = src.runs
+        assert np.allclose(run.series["val_loss"].values, val[:k], atol=5e-5)
+        assert len(run.series["loss"].values) <= k * len(Training().batches())

@@ -17,10 +17,11 @@ counts of its earlier drawings + n`), so one training's bars are one run on a gl
   stepping bars have reached;
 - a desc led by a held-out split word (`Validation`, `eval`) counts no training step: its names
   get the split (`loss` -> `val_loss`), and only its last postfix counts (one evaluation).
-The count a postfix belongs to: tqdm's own loop (`for b in bar: ...; bar.set_postfix(..)`) sets
-it while `n` still counts the batches before the current one, so a bar whose first postfix shows
-at `n = 0` has its records placed at `n + 1`; a loop that calls `update()` before `set_postfix`
-shows it at the right `n` already.
+A full bar (`n` at its total) makes its postfix a record at once (a followed log's last epoch is
+not held back until the next bar draws). The count a postfix belongs to: tqdm's own loop
+(`for b in bar: ...; bar.set_postfix(..)`) sets it while `n` still counts the batches before the
+current one, so a bar whose first postfix shows at `n = 0` has its records placed at `n + 1`; a
+loop that calls `update()` before `set_postfix` shows it at the right `n` already.
 Writer: tqdm 4.x `tqdm.std.tqdm.format_meter` (`{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<
 {remaining}, {rate_fmt}{postfix}]`, and `{n_fmt}it [..]` without a total).
 """
@@ -48,6 +49,7 @@ _TIME = re.compile(r"^\s*[\d:?]+(?:<[\d:?]+)?\s*$")
 _RATE = re.compile(r"^\s*(?:\?|[\d.]+[kMG]?)\s*(?:\w+/s|s/\w+)\s*$")
 _EPOCH_WORD = re.compile(r"(?i)\bepochs?\b")
 _DESC_EPOCH = re.compile(r"(?i)\b(?:epoch|ep)\s*[:#]?\s*\[?\s*(\d{1,9})")
+_TOTAL = re.compile(r"(\d+(?:\.\d+)?)([kMG]?)")
 _SCALE = {"": 1.0, "k": 1e3, "M": 1e6, "G": 1e9}
 SNIFF_LINES = 4000
 #: above printed records (text-kv, at most LIKELY), below the writers' own bars (Lightning: CERTAIN)
@@ -60,6 +62,7 @@ class BarLine:
 
     desc: str
     n: float
+    total: float | None  # None: a bar without a total (`12it [..]`)
     values: dict[str, float]
 
 
@@ -69,11 +72,13 @@ def parse_bar(text: str) -> BarLine | None:
     if m is None:
         return None
     n = float(m["n"] or m["n2"]) * _SCALE[m["nk"] or m["nk2"] or ""]
+    whole = _TOTAL.fullmatch(m["total"] or "")
+    total = float(whole[1]) * _SCALE[whole[2]] if whole else None
     parts = m["inner"].split(",")
     while parts and (_TIME.match(parts[0]) or _RATE.match(parts[0])):
         parts.pop(0)
     postfix = ",".join(parts).strip()
-    return BarLine(m["desc"].strip(), n, _postfix_values(postfix) if postfix else {})
+    return BarLine(m["desc"].strip(), n, total, _postfix_values(postfix) if postfix else {})
 
 
 def _postfix_values(postfix: str) -> dict[str, float]:
@@ -190,13 +195,12 @@ class TqdmConsoleReader(TextKvReader):
         epoch = float(found[1]) if found else None
         if st.pending is None and bar.values == st.emitted:
             return  # the same postfix redrawn after its record was made (another bar drew between)
-        if st.pending is not None:
-            n, values = st.pending[:2]
-            if values == bar.values:
-                return  # the same postfix redrawn at the next count
-            if n != bar.n and st.kind != "eval":
+        if st.pending is None or st.pending[1] != bar.values:  # (else: redrawn at the next count)
+            if st.pending is not None and st.pending[0] != bar.n and st.kind != "eval":
                 self._emit(st, out)
-        st.pending = (bar.n, bar.values, epoch, line, self._step, self._epoch_count)
+            st.pending = (bar.n, bar.values, epoch, line, self._step, self._epoch_count)
+        if bar.total is not None and bar.n >= bar.total:
+            self._emit(st, out)  # a full bar: its postfix is final now, not when the next bar draws
 
     def _end(self, st: _Bar, out: BatchBuilder) -> None:
         """A drawing of the bar is over: its last postfix is a record, its count carries on."""
