@@ -50,6 +50,8 @@ def _hostile() -> dict[str, bytes]:
         "huge-cr-only-line": b"epoch,loss\r1," + b"7" * (2 << 20) + b"\r",
         "lone-crs": b"\r" * 5000,
         "unterminated-quote": b'"epoch,loss\r1,0.5\r' * 200,
+        # a long line of `|`/`[`: a progress-bar pattern that scans back over it takes minutes
+        "long-bar-like-lines": (b"a " * 8000 + b"|\n" + b"[" * 16000 + b"]\n") * 2,
     }
 
 

@@ -40,10 +40,11 @@ from lossacc_tui.readers.registry import register
 from lossacc_tui.readers.text_kv import MAX_LINE, TextKvReader, parse_record
 
 # `desc: 50%|█████     | 3/6 [00:00<00:00, 188.03it/s, loss=1.0]` or `desc: 12it [00:01, 9.1it/s, ..]`
-_BAR = re.compile(
-    r"(?P<desc>[^\r\n|]*?):?\s*(?:\d{1,3}%\|[^|]*\|\s*(?P<n>\d+(?:\.\d+)?)(?P<nk>[kMG]?)/(?P<total>\S+)"
-    r"|(?P<n2>\d+(?:\.\d+)?)(?P<nk2>[kMG]?)it)\s*\[(?P<inner>[^\]]*)\]\s*$"
-)
+# the meter's count before its `[..]`, matched on a short tail only (anchored: linear in the line):
+# `| 3/6` (a bar with a total; its `NN%|bar` before it) or `12it` (no total)
+_COUNT = re.compile(r"\|\s*(\d+(?:\.\d+)?)([kMG]?)/(\S+)\s*$|(?:^|\s)(\d+(?:\.\d+)?)([kMG]?)it\s*$")
+_PERCENT = re.compile(r"\d{1,3}%$")
+TAIL = 64  # characters before `[` that hold the count
 # the meter's time and rate before the postfix: `00:00<00:00`, `00:01`, ` 188.03it/s`, `?it/s`, `2.1s/it`
 _TIME = re.compile(r"^\s*[\d:?]+(?:<[\d:?]+)?\s*$")
 _RATE = re.compile(r"^\s*(?:\?|[\d.]+[kMG]?)\s*(?:\w+/s|s/\w+)\s*$")
@@ -67,18 +68,41 @@ class BarLine:
 
 
 def parse_bar(text: str) -> BarLine | None:
-    """The bar drawn last in a line (a line may hold several redraws), or None when it is none."""
-    m = _BAR.search(text.rsplit("\r", 1)[-1])
+    """The bar drawn last in a line (a line may hold several redraws), or None when it is none.
+    Read from the right with anchored patterns on short pieces: no pattern ever scans back over
+    the whole line (a 16 KB line of `|` costs microseconds, not minutes)."""
+    line = text.rsplit("\r", 1)[-1].rstrip()
+    if not line.endswith("]"):
+        return None
+    lb = line.rfind("[")
+    if lb < 0:
+        return None
+    inner, before = line[lb + 1 : -1], line[:lb].rstrip()
+    m = _COUNT.search(before[-TAIL:])
     if m is None:
         return None
-    n = float(m["n"] or m["n2"]) * _SCALE[m["nk"] or m["nk2"] or ""]
-    whole = _TOTAL.fullmatch(m["total"] or "")
-    total = float(whole[1]) * _SCALE[whole[2]] if whole else None
-    parts = m["inner"].split(",")
+    if m[1] is not None:  # `desc: NN%|bar| n/total`
+        n, total_text = float(m[1]) * _SCALE[m[2]], m[3]
+        head = before[: len(before) - len(before[-TAIL:]) + m.start()]  # up to the bar's closing `|`
+        opening = head.rfind("|")
+        if opening < 0:
+            return None
+        pct = head[:opening].rstrip()
+        found = _PERCENT.search(pct[-4:])  # `desc:  17%` (tqdm pads the percentage to 3)
+        if found is None:
+            return None
+        desc = pct[: len(pct) - len(pct[-4:]) + found.start()]
+        whole = _TOTAL.fullmatch(total_text)
+        total = float(whole[1]) * _SCALE[whole[2]] if whole else None
+    else:  # `desc: 12it`
+        n, total = float(m[4]) * _SCALE[m[5]], None
+        desc = before[: len(before) - len(before[-TAIL:]) + m.start()]
+    parts = inner.split(",")
     while parts and (_TIME.match(parts[0]) or _RATE.match(parts[0])):
         parts.pop(0)
     postfix = ",".join(parts).strip()
-    return BarLine(m["desc"].strip(), n, total, _postfix_values(postfix) if postfix else {})
+    desc = desc.strip().rstrip(":").strip()
+    return BarLine(desc, n, total, _postfix_values(postfix) if postfix else {})
 
 
 def _postfix_values(postfix: str) -> dict[str, float]:
