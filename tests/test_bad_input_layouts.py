@@ -71,10 +71,19 @@ def test_no_layout_or_sniffer_raises_on_hostile_bytes(tmp_path: Path, kind: str,
             cls.sniff(name, head)
 
 
-@pytest.mark.parametrize("kind", ["cr-only-csv", "binary", "nul", "unterminated-quote"])
-def test_a_hostile_csv_beside_a_log_leaves_the_log_read(tmp_path: Path, kind: str) -> None:
+@pytest.mark.parametrize(
+    ("junk", "kind"),
+    [
+        ("junk.csv", "cr-only-csv"),
+        ("junk.csv", "binary"),
+        ("junk.csv", "nul"),
+        ("junk.csv", "unterminated-quote"),
+        ("run-x1y2.wandb", "binary"),  # (its name alone made the folder a W&B run folder)
+    ],
+)
+def test_a_hostile_file_beside_a_log_leaves_the_log_read(tmp_path: Path, junk: str, kind: str) -> None:
     rows = _keras_rows()
-    (tmp_path / "junk.csv").write_bytes(_hostile()[kind])
+    (tmp_path / junk).write_bytes(_hostile()[kind])
     (tmp_path / "training.log").write_bytes(_csv(rows, "\n"))
     sources = discover(tmp_path, warnings=[])
     logs = [s for s in sources if s.path.name == "training.log"]
