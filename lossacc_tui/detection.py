@@ -8,6 +8,7 @@ import codecs
 from pathlib import Path
 
 from lossacc_tui.files import open_regular
+from lossacc_tui.own_report import own_report
 from lossacc_tui.readers import Reader
 from lossacc_tui.readers.hparams_dump import hyperparameter_dump
 from lossacc_tui.readers.probe_sidecar import SIDECAR
@@ -104,6 +105,8 @@ def detect(path: Path, head: str | None = None, fmt: str | None = None) -> tuple
     if head is None:
         head = decoded_head(path)
     if not fmt and hyperparameter_dump(name, head):  # a run's config.json / args.json: no log
+        return None
+    if not fmt and own_report(head):  # `check`'s own output saved beside the logs
         return None
     found = readers_for(fmt) if fmt else candidates(name, head)  # imports only modules that may match
     best: tuple[type[Reader], float] | None = None

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from lossacc_tui.analysis import Params
 from lossacc_tui.clean import clean
-from lossacc_tui.detection import skipped_name
+from lossacc_tui.detection import decoded_head, skipped_name
 from lossacc_tui.events import Status
 from lossacc_tui.feed import Feed
 from lossacc_tui.files import why_not_regular
@@ -30,6 +30,7 @@ from lossacc_tui.handlers import (
     ProbeTail,
     handler_for,
 )
+from lossacc_tui.own_report import OWN_REPORT, own_report
 from lossacc_tui.readers import mlflow_server
 from lossacc_tui.readers.base import MissingExtra
 from lossacc_tui.readers.layouts import Claim
@@ -323,6 +324,8 @@ class Monitor(Feed):
                 src = None
             if src is None:
                 self._rejected[key] = size
+                if own_report(decoded_head(path)):  # `check`'s output saved beside the logs: said once
+                    self._skipped(os.fspath(path), OWN_REPORT)
                 return
             self._rejected.pop(key, None)
             self._add_source(src)

@@ -25,6 +25,7 @@ from lossacc_tui.detection import (  # (also re-exported: where callers have alw
 from lossacc_tui.files import walk_files, why_not_regular
 from lossacc_tui.headerless import borrowed_note, header_beside, headerless_csv
 from lossacc_tui.logsource import CHUNK, Appended, LogFile, Source  # (re-exported: where callers find them)
+from lossacc_tui.own_report import OWN_REPORT, own_report
 from lossacc_tui.readers import READERS, Reader, mlflow_server
 from lossacc_tui.readers.base import MissingExtra
 from lossacc_tui.readers.hparams_dump import hyperparameter_dump
@@ -176,6 +177,8 @@ def discover(
                     f"{path}: empty, nothing written yet (watch PATH or check --follow PATH waits for it)",
                     short=f"{path}: empty",
                 )
+            if own_report(decoded_head(path)):
+                raise PathError(f"{path}: {OWN_REPORT}", short=f"{path}: lossacc-tui's own report")
             if hyperparameter_dump(path.name, decoded_head(path)):
                 short = f"{path}: the run's hyperparameters (one JSON object, no loss or accuracy), not a log"
                 raise PathError(f"{short}: give the log beside it or its folder", short=short)
@@ -304,6 +307,8 @@ def iter_folder(
             continue
         if src is not None:
             yield src
+        elif own_report(decoded_head(p)):
+            other(fp, OWN_REPORT)
         elif why := headerless_csv(p):  # (a metrics log that lost its header is said, not passed over)
             warnings.append(f"{p}: {why}")
     yield from found

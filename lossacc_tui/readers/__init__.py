@@ -31,6 +31,7 @@ from lossacc_tui.readers import (  # noqa: F401  (importing a reader module regi
     sklearn_mlp,
     text_kv,
     timm_console,
+    tqdm_console,
     ultralytics,
     wandb_export,
 )

@@ -53,19 +53,38 @@ class LineBuffer:
 
     Line ends `\\n`, `\\r\\n` and a lone `\\r` (old Mac, `\\r\\r`, progress bars) all end a line.
     `feed` returns a block of complete lines joined by `\\n`, and the number of the block's first line.
+    A chunk's last `\\r` may be the first half of `\\r\\n` and waits for the next byte, except in a
+    stream whose lines so far all ended in a lone `\\r` (Excel for Mac's CSV): a live writer's last
+    row is handed out as it comes, not when the next one does.
     """
 
     def __init__(self) -> None:
         self._parts: list[bytes] = []  # the unfinished line, in the pieces it came in
         self.lines_done = 0  # lines handed out so far
+        self._cr_only = False  # every line end seen so far was a lone \r (and there was one)
+        self._lf_seen = False
+        self._cut_cr = False  # the last chunk was cut after a \r that ended it
 
     def feed(self, chunk: bytes) -> tuple[bytes, int]:
         """Only the new chunk is searched and the held pieces are joined once, when their line
         ends: a line of N bytes arriving in k chunks costs O(N), not O(N k)."""
+        if self._cut_cr and chunk.startswith(b"\n"):  # the second half of a \r\n handed out already
+            chunk = chunk[1:]
         if not chunk:
             return b"", self.lines_done + 1
-        # a trailing \r may be the first half of \r\n: wait for the next byte
-        cut = max(chunk.rfind(b"\n"), chunk.rfind(b"\r", 0, len(chunk) - 1))
+        self._cut_cr = False
+        if not self._lf_seen and self._parts and self._parts[-1].endswith(b"\r") and chunk[:1] != b"\n":
+            self._cr_only = True  # the held \r was a lone CR line end
+        lf = chunk.rfind(b"\n")
+        if lf >= 0:
+            self._lf_seen, self._cr_only = True, False
+        # a trailing \r may be the first half of \r\n: wait for the next byte (unless CR-only)
+        cr = chunk.rfind(b"\r", 0, len(chunk) - (0 if self._cr_only else 1))
+        if cr >= 0 and not self._lf_seen and cr < len(chunk) - 1:
+            self._cr_only = True  # a \r followed by a byte that is not \n: a lone CR line end
+            cr = chunk.rfind(b"\r")
+        cut = max(lf, cr)
+        self._cut_cr = cut == len(chunk) - 1 and cr == cut
         if cut < 0:
             if self._parts and self._parts[-1].endswith(b"\r"):  # a held \r not followed by \n
                 block, self._parts = b"".join(self._parts), [chunk]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import re
 
 import numpy as np
@@ -72,6 +73,8 @@ TEXT_NAMES = frozenset(
 TIMEISH = re.compile(r"^\d+(:\d\d)+(\.\d+)?$|^\d{4}-\d\d-\d\d")
 
 
+_LINE_END = re.compile(r"\r\n?|\n")
+
 #: Longest line or head whose result is kept (a 10,000-column header, or a head of up to 16 MB, is
 #: worked out each time instead of held).
 CACHED_CHARS = 64 * 1024
@@ -89,10 +92,17 @@ def _split_header(line: str) -> tuple[str, tuple[str, ...]] | None:
     line = line.lstrip("\ufeff").strip()
     if not line:
         return None
-    delim = max(DELIMITERS, key=line.count)
-    if line.count(delim) == 0:
+    first = _LINE_END.split(line, 1)[0]  # a head of old Mac (CR-only) lines arrives as one "line"
+    delim = max(DELIMITERS, key=first.count)
+    if first.count(delim) == 0:
         delim = ","
-    names = tuple(c.strip().strip('"').strip() for c in next(csv.reader([line], delimiter=delim)))
+    if '"' not in line:
+        line = first
+    try:  # a quoted name may hold a line end: the csv module reads the header's first record
+        cells = next(csv.reader(io.StringIO(line, newline=""), delimiter=delim), [])
+    except csv.Error:  # hostile bytes (a NUL in Python < 3.11, an unterminated quote at a limit)
+        return None
+    names = tuple(c.strip().strip('"').strip() for c in cells)
     if not names or all(to_float(n) is not None for n in names if n):
         return None
     return delim, names

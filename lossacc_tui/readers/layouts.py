@@ -84,7 +84,8 @@ def register_layout(fmt: str) -> Callable[[Layout], Layout]:
 
 def claim_folder(folder: Path, fmt: str | None = None) -> list[Claim]:
     """Every claim of the registered layouts on this folder (of format `fmt` only, when given).
-    A layout that fails on an unreadable folder claims nothing."""
+    A layout that fails (an unreadable folder, a file of hostile bytes) claims nothing: it must
+    never stop the other logs of the folder from being read."""
     from lossacc_tui.readers.registry import load_for_folder  # registry imports reader modules
 
     load_for_folder(folder)  # the deferred modules whose layouts may claim it register theirs
@@ -94,8 +95,8 @@ def claim_folder(folder: Path, fmt: str | None = None) -> list[Claim]:
             continue
         try:
             out += fn(folder)
-        except OSError:
-            continue
+        except Exception:  # unreadable, or hostile bytes a layout's peek did not expect: the folder's
+            continue  # files are then detected one by one, each read or told as not a log
     return out
 
 

@@ -20,6 +20,7 @@ from lossacc_tui.readers import tb_vector
 from lossacc_tui.readers.base import MissingExtra, Reader, clean_text
 from lossacc_tui.readers.layouts import Claim, event_files, register_layout
 from lossacc_tui.readers.registry import register
+from lossacc_tui.readers.tb_counters import StepCounters
 from lossacc_tui.readers.tfrecord import FOOTER, HEADER, MAX_RECORD, _frame, data_crc_bad, masked_crc32c
 
 __all__ = ["MissingExtra", "TensorBoardReader"]  # MissingExtra lives in base; kept here for importers
@@ -70,6 +71,7 @@ class TensorBoardReader(Reader):
         #: `evaluation_*_vs_iterations` tags written just before them belong to the next epoch.
         self.keras = keras
         self._next_epoch = 0.0
+        self._counters = StepCounters()
         self._data = bytearray()
         self._offset = 0  # file offset of self._data[0]
         self._junk_at: int | None = None  # file offset where unreadable bytes began
@@ -90,6 +92,8 @@ class TensorBoardReader(Reader):
         cols: tb_vector.Columns | BatchBuilder = BatchBuilder() if self.keras else tb_vector.Columns()
         self._scan(cols)
         batch = cols.build()
+        if batch is not None and not self.keras:  # per-epoch tags at an epoch counter of their own
+            batch = self._counters.apply(batch)
         return [] if batch is None else [batch]
 
     def finish(self) -> list[Batch]:

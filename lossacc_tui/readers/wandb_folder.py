@@ -21,7 +21,7 @@ from lossacc_tui.readers.base import Reader
 from lossacc_tui.readers.jsondoc import JsonDocumentReader, Row, number
 from lossacc_tui.readers.layouts import Claim, Level, files_in, register_layout
 from lossacc_tui.readers.registry import all_readers, register
-from lossacc_tui.readers.wandb_run import EPOCH_KEYS, WandbRunReader
+from lossacc_tui.readers.wandb_run import EPOCH_KEYS, MAGIC, WandbRunReader
 
 RUN_DIR = re.compile(r"^(?:offline-)?run-\d{8}_\d{6}-[A-Za-z0-9]+$")
 LATEST = "latest-run"
@@ -58,7 +58,19 @@ class WandbSummaryReader(JsonDocumentReader):
 
 
 def _wandb_files(folder: Path) -> list[Path]:
-    return [p for p in files_in(folder, (".wandb",)) if p.name.startswith("run-")]
+    """The folder's W&B run files: named `run-*.wandb` and beginning as the SDK begins them (or
+    not 4 bytes long yet). A file of other bytes under that name does not make the folder a run
+    folder, whose other files would then go unread."""
+    return [p for p in files_in(folder, (".wandb",)) if p.name.startswith("run-") and _signed(p)]
+
+
+def _signed(path: Path) -> bool:
+    try:
+        with open_regular(path) as f:
+            first = f.read(len(MAGIC))
+    except OSError:
+        return False
+    return len(first) < len(MAGIC) or first == MAGIC
 
 
 def is_run_folder(folder: Path) -> bool:

@@ -1,0 +1,106 @@
+"""`check`'s own output saved to a file (text, `--json`, `--follow` text and JSON) is said to be
+lossacc-tui's own report and is never read as a training log, given by its path, in a folder scan
+and when followed. (Tester 15: `check report.txt` read the saved report as text-kv, 19 made-up
+series; `check --follow --json` on a folder holding it streamed its bogus records.)"""
+
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+
+import pytest
+from numpy_training import keras_csv, softmax_regression
+
+from lossacc_tui.cli import main
+from lossacc_tui.events import Event, RunAdded, Status
+from lossacc_tui.monitor import Monitor
+from lossacc_tui.own_report import OWN_REPORT
+from lossacc_tui.source import PathError, discover
+from lossacc_tui.stream import Printer
+
+EPOCHS = 12
+
+
+def _followed(path: Path, as_json: bool) -> str:
+    """`check --follow [--json] PATH` in-process, until its records are all printed."""
+    buf = io.StringIO()
+    done = threading.Event()
+    seen: list[int] = [0]
+
+    def count(events: list[Event]) -> None:
+        seen[0] += sum(1 for e in events if type(e).__name__ == "PointsAdded")
+        if seen[0] and buf.getvalue().count("val_loss") >= EPOCHS:
+            done.set()
+
+    monitor = Monitor([path])
+    monitor.subscribe(Printer(buf, as_json))
+    monitor.subscribe(count)
+    monitor.start()
+    try:
+        assert done.wait(30)
+    finally:
+        monitor.stop()
+    return buf.getvalue()
+
+
+@pytest.fixture
+def reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, dict[str, Path]]:
+    """A real run's Keras CSV log and the four outputs `check` writes for it, saved beside it."""
+    log = keras_csv(tmp_path / "history.csv", softmax_regression(epochs=EPOCHS, features=30, n_train=40))
+    saved: dict[str, Path] = {}
+    for name, args in (("report.txt", []), ("report.json", ["--json"])):
+        main(["check", *args, str(log)])
+        saved[name] = tmp_path / name
+        saved[name].write_text(capsys.readouterr().out)
+    for name, as_json in (("follow.txt", False), ("follow.jsonl", True)):
+        saved[name] = tmp_path / name
+        saved[name].write_text(_followed(log, as_json))
+    return log, saved
+
+
+def test_each_saved_report_given_by_its_path_is_said_to_be_the_tool_s_own(
+    reports: tuple[Path, dict[str, Path]],
+) -> None:
+    _, saved = reports
+    for name, path in saved.items():
+        assert path.stat().st_size > 200, name
+        with pytest.raises(PathError) as e:
+            discover(path)
+        assert "own report" in str(e.value), name
+
+
+def test_a_folder_with_saved_reports_is_its_one_log_and_each_report_said_once(
+    reports: tuple[Path, dict[str, Path]],
+) -> None:
+    log, saved = reports
+    warnings: list[str] = []
+    sources = discover(log.parent, warnings=warnings)
+    assert [s.path for s in sources] == [log]
+    assert sorted(w.split(": ", 1)[0] for w in warnings) == sorted(str(p) for p in saved.values())
+    assert all(w.endswith(OWN_REPORT) for w in warnings)
+
+
+def test_followed_a_folder_with_saved_reports_streams_the_log_alone(
+    reports: tuple[Path, dict[str, Path]],
+) -> None:
+    log, saved = reports
+    events: list[Event] = []
+    monitor = Monitor([log.parent])
+    got = threading.Event()
+
+    def keep(evs: list[Event]) -> None:
+        events.extend(evs)
+        skipped = sum(isinstance(e, Status) and e.state == "skipped" for e in events)
+        if skipped >= len(saved) and any(isinstance(e, RunAdded) for e in events):
+            got.set()
+
+    monitor.subscribe(keep)
+    monitor.start()
+    try:
+        assert got.wait(30)
+    finally:
+        monitor.stop()
+    assert [str(e.run.path) for e in events if isinstance(e, RunAdded)] == [str(log)]
+    skipped = [e.message for e in events if isinstance(e, Status) and e.state == "skipped"]
+    assert all("own report" in m for m in skipped) and len(skipped) == len(saved)
