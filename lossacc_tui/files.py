@@ -96,9 +96,14 @@ def walk_files(
 ) -> Iterator[str]:
     """Every regular file under `root` (sorted, depth first), following symlinked folders but
     entering each real folder once (a visited set of (device, inode)): loops end, nothing twice.
+    Each file is yielded once, by (device, inode): a hard link to a file yielded is not, and a
+    symlink to a file comes after the walk, only when the file was not yielded under its own name
+    (`latest.csv -> run1/history.csv` is run1/history.csv; a link to a file outside, under its name).
     `skip_dir(parent, name)` prunes folders; `on_other(path, why)` is told of FIFOs, devices,
     sockets and broken or looping links, which are not yielded."""
     seen: set[tuple[int, int]] = set()
+    files: set[tuple[int, int]] = set()  # the files yielded: one file under two names is read once
+    links: list[tuple[str, tuple[int, int]]] = []  # links to files: after the walk (see `is_alias`)
     stack: list[tuple[str, str]] = [("", os.fspath(root))]  # (parent, folder): pruned when reached
     while stack:
         parent, d = stack.pop()
@@ -127,10 +132,48 @@ def walk_files(
             if stat.S_ISDIR(st_e.st_mode):
                 subdirs.append((d, e.path))
             elif stat.S_ISREG(st_e.st_mode):
+                ident = (st_e.st_dev, st_e.st_ino)
                 if own_output(st_e):
                     on_other(e.path, OWN_OUTPUT)
-                else:
+                elif e.is_symlink():
+                    links.append((e.path, ident))
+                elif ident not in files:  # (a hard link to a file yielded: the same data)
+                    files.add(ident)
                     yield e.path
             else:
                 on_other(e.path, f"{kind(st_e.st_mode)}, not a regular file: not read")
         stack.extend(reversed(subdirs))
+    for path, ident in links:  # a link to a file the walk read under its own name is that file
+        if ident not in files:
+            files.add(ident)
+            yield path
+
+
+def identity(path: Path | str) -> tuple[int, int] | None:
+    """(st_dev, st_ino) of the file a path names (through symlinks), or None when it cannot be
+    stat()ed (missing, a dangling link): what makes two names one file."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def is_alias(path: Path | str, root: Path | str) -> bool:
+    """Whether `path` is a symlink to a regular file that a walk of folder `root` reaches under its
+    own name: its real path is inside root's real path, through no hidden folder (`.name`, which
+    folder walks pass over) or `__pycache__`. Such a link (`latest.csv -> run1/history.csv`) is the
+    same data again: the file is read once, under its real name. A link to a file elsewhere is not
+    an alias: it is read under the link's name."""
+    if not os.path.islink(path):
+        return False
+    real = os.path.realpath(path)
+    top = os.path.realpath(root)
+    try:
+        rel = os.path.relpath(real, top)
+    except ValueError:  # (another drive)
+        return False
+    parts = rel.split(os.sep)
+    if rel == "." or parts[0] == os.pardir or not os.path.isfile(real):
+        return False
+    return not any(p.startswith(".") or p == "__pycache__" for p in parts[:-1])
