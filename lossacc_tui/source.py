@@ -269,6 +269,8 @@ def iter_folder(
     def skip_dir(parent: str, name: str) -> bool:
         if name.startswith(".") or name == "__pycache__" or Path(parent) / name in claimed:
             return True
+        if os.path.islink(Path(parent) / name) and is_alias(Path(parent) / name, root):
+            return True  # (`latest/ -> run3/`: run3 is read under its own name, claimed or not)
         claim(Path(parent) / name)  # before any of its files is yielded
         return Path(parent) / name in claimed  # a folder its own claim covers whole
 
@@ -289,7 +291,7 @@ def iter_folder(
         p = Path(fp)
         if skipped_name(p.name) or p in claimed or p.parent in claimed or fp in joined:
             continue
-        if is_alias(p, root):  # a link to a file read under its own name (or by a claimed layout)
+        if os.path.islink(p) and is_alias(p, root):  # a file read under its own name (or by a layout)
             continue
         if _made_since(p, began):  # it may have made its folder a layout after the folder was looked at
             claim(p.parent, again=True)

@@ -167,3 +167,28 @@ def test_check_and_a_later_follower_read_rotated_copies_as_the_log_s_earlier_par
     c.wait(lambda: len(followed(c).get("job/train.log", [])) == 12, timeout=30)
     barrier(folder, c)
     assert followed(c) == {"job/train.log": [float(e) for e in range(1, 13)], "job/zz/last.csv": [0.0, 1.0]}
+
+
+def test_check_and_follow_read_a_folder_link_s_files_under_their_own_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stop_all
+) -> None:  # type: ignore[no-untyped-def]
+    """`latest/ -> run1/` (a folder link, sorted before the real folder, made while following)."""
+    folder = tmp_path / "runs"
+    (folder / "run1").mkdir(parents=True)
+    m, c = watch(folder)
+    stop_all(m)
+    with open(folder / "run1" / "metrics.csv", "w", encoding="utf-8") as f:
+        f.write(HEADER + row(0))
+        f.flush()
+        c.wait(lambda: len(followed(c).get("runs/run1/metrics.csv", [])) == 1, timeout=30)
+        (folder / "latest").symlink_to("run1")
+        for e in range(1, 12):
+            f.write(row(e))
+            f.flush()
+    c.wait(lambda: len(followed(c).get("runs/run1/metrics.csv", [])) == 12, timeout=30)
+    barrier(folder, c)
+    assert followed(c) == {
+        "runs/run1/metrics.csv": [float(e) for e in range(12)],
+        "runs/zz/last.csv": [0.0, 1.0],
+    }
+    assert check_runs(folder, capsys) == {"runs/run1/metrics.csv": 12, "runs/zz/last.csv": 2}
