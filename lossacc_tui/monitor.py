@@ -85,7 +85,11 @@ class Monitor(Feed):
         follow everything on the background thread; existing content is read there first."""
         warnings: list[str] = []
         refused: list[PathError] = []  # paths that hold no log: problems, when another path is followed
+        files: set[tuple[int, int] | None] = {None}  # the files given so far (one file under two names)
         for path in self.paths:
+            if not path.is_dir() and identity(path) in files:
+                continue  # (`check --follow run1/history.csv latest.csv`: followed once, as `check` reads it)
+            files.add(identity(path) if not path.is_dir() else None)
             try:
                 self._start_path(path, warnings)
             except PathError as e:

@@ -192,3 +192,19 @@ def test_check_and_follow_read_a_folder_link_s_files_under_their_own_names(
         "runs/zz/last.csv": [0.0, 1.0],
     }
     assert check_runs(folder, capsys) == {"runs/run1/metrics.csv": 12, "runs/zz/last.csv": 2}
+
+
+def test_one_file_given_under_two_names_is_one_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stop_all
+) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "run1").mkdir()
+    real = keras_csv(tmp_path / "run1" / "history.csv", ROWS)
+    (tmp_path / "latest.csv").symlink_to("run1/history.csv")
+    args = [str(real), str(tmp_path / "latest.csv"), str(tmp_path)]
+    assert main(["check", "--json", *args]) == 0
+    assert [r["name"] for r in json.loads(capsys.readouterr().out)["runs"]] == [str(real)]
+    m, c = watch(real, tmp_path / "latest.csv")
+    stop_all(m)
+    c.wait(lambda: sum(len(v) for v in followed(c).values()) >= 12, timeout=30)
+    m.stop()
+    assert followed(c) == {str(real): [float(e) for e in range(12)]}
