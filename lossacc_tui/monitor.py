@@ -85,11 +85,13 @@ class Monitor(Feed):
         follow everything on the background thread; existing content is read there first."""
         warnings: list[str] = []
         refused: list[PathError] = []  # paths that hold no log: problems, when another path is followed
-        files: set[tuple[int, int] | None] = {None}  # the files given so far (one file under two names)
+        files: set[tuple[int, int]] = set()  # the files given so far (one file under two names)
         for path in self.paths:
-            if not path.is_dir() and identity(path) in files:
+            ident = identity(path) if path.is_file() else None
+            if ident is not None and ident in files:
                 continue  # (`check --follow run1/history.csv latest.csv`: followed once, as `check` reads it)
-            files.add(identity(path) if not path.is_dir() else None)
+            if ident is not None:
+                files.add(ident)
             try:
                 self._start_path(path, warnings)
             except PathError as e:
@@ -292,8 +294,13 @@ class Monitor(Feed):
         if log_path is not None and log_path in self._known and log_path in self._handlers:
             self._known.add(key)
             return True
-        ident = identity(path)
-        return ident is not None and self.follower.holder(ident) not in (None, key)
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if st.st_nlink < 2 and not os.path.islink(path):
+            return False  # (its own name is its only one: no Tail is asked, however many there are)
+        return self.follower.holder((st.st_dev, st.st_ino)) not in (None, key)
 
     def _follow_probe(self, key: str) -> None:
         """Follow a sidecar once it exists. (A Tail on a file that is not there would look to the
