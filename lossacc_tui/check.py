@@ -12,6 +12,7 @@ import orjson
 from lossacc_tui.analysis import KINDS, Params, explain_kind
 from lossacc_tui.clean import clean, json_text
 from lossacc_tui.feed import Feed
+from lossacc_tui.files import identity
 from lossacc_tui.options import OptionError, params_from_args, parse_map
 from lossacc_tui.readers.audit import audit_duplicates
 from lossacc_tui.report import SEVERITY_RANK, Checked, check_json, check_text
@@ -32,10 +33,16 @@ def run_check(args: argparse.Namespace) -> int:
         return 2
     feed = Feed(params)  # the one way records reach runs and analysis, as in --follow and replay
     status = 0
+    earlier: set[tuple[int, int] | None] = set()  # files the paths before this one read
     for raw in args.paths:
         warnings: list[str] = []
+        mine: set[tuple[int, int] | None] = set()
         try:
             for src in discover(Path(raw), args.format, role_map, warnings):
+                ids = {identity(f.path) for f in src.files}
+                if None not in ids and ids <= earlier:
+                    continue  # (`check run1/history.csv latest.csv`: one file under two names, read once)
+                mine |= ids
                 feed.read_source(src)
         except PathError as e:
             print(f"lossacc-tui: {e}", file=sys.stderr)
@@ -46,6 +53,7 @@ def run_check(args: argparse.Namespace) -> int:
         for w in warnings:
             print(f"lossacc-tui: {clean(w)}", file=sys.stderr)
             status = 2
+        earlier |= mine
     sources = feed.sources
     audit_duplicates(sources)
     for src in sources:

@@ -96,11 +96,20 @@ def walk_files(
 ) -> Iterator[str]:
     """Every regular file under `root` (sorted, depth first), following symlinked folders but
     entering each real folder once (a visited set of (device, inode)): loops end, nothing twice.
+    Each file is yielded once, by (device, inode): a hard link to a file yielded is not; symlinked
+    folders are entered after the real ones, and symlinks to files come last, only when the file was
+    not yielded under its own name (`latest.csv -> run1/history.csv` and `latest/ -> run1/` are run1's;
+    a link to a file or folder outside the root, under the link's name).
     `skip_dir(parent, name)` prunes folders; `on_other(path, why)` is told of FIFOs, devices,
     sockets and broken or looping links, which are not yielded."""
     seen: set[tuple[int, int]] = set()
+    files: set[tuple[int, int]] = set()  # the files yielded: one file under two names is read once
+    links: list[tuple[str, tuple[int, int]]] = []  # links to files: after the walk (see `is_alias`)
+    linked: list[tuple[str, str]] = []  # links to folders: after the real folders (theirs is the name)
     stack: list[tuple[str, str]] = [("", os.fspath(root))]  # (parent, folder): pruned when reached
-    while stack:
+    while stack or linked:
+        if not stack:
+            stack, linked = list(reversed(linked)), []
         parent, d = stack.pop()
         if parent and skip_dir(parent, os.path.basename(d)):  # asked as the walk gets there, not
             continue  # when the parent is listed: the first files come at once in a wide tree
@@ -125,12 +134,62 @@ def walk_files(
                     on_other(e.path, "a symlink loop (it never reaches a file)")
                 continue  # a dangling link: nothing to read (yet)
             if stat.S_ISDIR(st_e.st_mode):
-                subdirs.append((d, e.path))
+                (linked if e.is_symlink() else subdirs).append((d, e.path))
             elif stat.S_ISREG(st_e.st_mode):
+                ident = (st_e.st_dev, st_e.st_ino)
                 if own_output(st_e):
                     on_other(e.path, OWN_OUTPUT)
-                else:
+                elif e.is_symlink():
+                    links.append((e.path, ident))
+                elif ident not in files:  # (a hard link to a file yielded: the same data)
+                    files.add(ident)
                     yield e.path
             else:
                 on_other(e.path, f"{kind(st_e.st_mode)}, not a regular file: not read")
         stack.extend(reversed(subdirs))
+    for path, ident in links:  # a link to a file the walk read under its own name is that file
+        if ident not in files:
+            files.add(ident)
+            yield path
+
+
+def identity(path: Path | str) -> tuple[int, int] | None:
+    """(st_dev, st_ino) of the file a path names (through symlinks), or None when it cannot be
+    stat()ed (missing, a dangling link): what makes two names one file."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def is_alias(path: Path | str, root: Path | str) -> bool:
+    """Whether `path`, under folder `root`, goes through a symlink (itself, or a folder on the way)
+    to a file or folder that a walk of root reaches under its own name: its real path is inside
+    root's real path, through no hidden folder (`.name`, which folder walks pass over) or
+    `__pycache__`. Such a path (`latest.csv -> run1/history.csv`, `latest/ -> run1/`) is the same
+    data again: the file is read once, under its real name. A link to a file elsewhere is not an
+    alias: it is read under the link's name."""
+    top_abs = os.path.abspath(root)
+    try:
+        rel = os.path.relpath(os.path.abspath(path), top_abs)
+    except ValueError:  # (another drive)
+        return False
+    if rel == os.curdir or rel.split(os.sep)[0] == os.pardir:
+        return False
+    at = top_abs
+    for part in rel.split(os.sep):
+        at = os.path.join(at, part)
+        if os.path.islink(at):
+            break
+    else:
+        return False  # no link on the way: the file's own name
+    real = os.path.realpath(path)
+    try:
+        rel = os.path.relpath(real, os.path.realpath(root))
+    except ValueError:
+        return False
+    parts = rel.split(os.sep)
+    if rel == os.curdir or parts[0] == os.pardir or not os.path.exists(real):
+        return False
+    return not any(p.startswith(".") or p == "__pycache__" for p in parts[:-1])

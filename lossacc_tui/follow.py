@@ -114,6 +114,15 @@ class Follower:
         if tail is not None:
             tail.close()
 
+    def holder(self, ident: tuple[int, int]) -> str | None:
+        """The followed path whose Tail reads the file of this (st_dev, st_ino), or read it as a
+        rotated copy; None when no Tail does (one file reached under two names is read once)."""
+        with self._lock:
+            for key, tail in self._tails.items():
+                if tail.holds(ident):
+                    return key
+        return None
+
     def watch_folder(self, root: Path, on_new: Callable[[Path], None]) -> None:
         """Call `on_new(path)` for every file created (or moved in) under root, as it appears."""
         key = os.fspath(root.absolute())

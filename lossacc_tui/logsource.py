@@ -37,6 +37,9 @@ class LogFile:
     decoder: TextDecoder | None = field(init=False)
     base: int = 0  # index of this file's first run in the Source (a recreated file comes after)
     earlier_problems: list[Problem] = field(default_factory=list)
+    #: a rotated copy read before the log it was rotated from (`source.with_copies`): read once, as
+    #: it is, and not followed (a later rotation renames it or makes a new one: the log's Tail reads that)
+    copy: bool = False
 
     def __post_init__(self) -> None:
         self.fresh()

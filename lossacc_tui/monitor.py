@@ -19,7 +19,7 @@ from lossacc_tui.clean import clean
 from lossacc_tui.detection import decoded_head, skipped_name
 from lossacc_tui.events import Status
 from lossacc_tui.feed import Feed
-from lossacc_tui.files import why_not_regular
+from lossacc_tui.files import identity, is_alias, open_regular, why_not_regular
 from lossacc_tui.follow import Follower
 from lossacc_tui.handlers import (
     DETECT_AFTER,
@@ -36,6 +36,7 @@ from lossacc_tui.readers.base import MissingExtra
 from lossacc_tui.readers.layouts import Claim
 from lossacc_tui.readers.probe_sidecar import SIDECAR
 from lossacc_tui.roles import RoleMap
+from lossacc_tui.rotated import hand_range, rotation_of
 from lossacc_tui.source import (
     FOLDER_MIN_SCORE,
     Appended,
@@ -85,7 +86,13 @@ class Monitor(Feed):
         follow everything on the background thread; existing content is read there first."""
         warnings: list[str] = []
         refused: list[PathError] = []  # paths that hold no log: problems, when another path is followed
+        files: set[tuple[int, int]] = set()  # the files given so far (one file under two names)
         for path in self.paths:
+            ident = identity(path) if path.is_file() else None
+            if ident is not None and ident in files:
+                continue  # (`check --follow run1/history.csv latest.csv`: followed once, as `check` reads it)
+            if ident is not None:
+                files.add(ident)
             try:
                 self._start_path(path, warnings)
             except PathError as e:
@@ -237,7 +244,10 @@ class Monitor(Feed):
             del self._empty_folders[folder]
             self.emit([Status(folder, "live", f"{folder}: following")])
         for i in range(len(src.files)):
-            self._follow(src, i)
+            if src.files[i].copy:
+                self._read_copy(src, i)
+            else:
+                self._follow(src, i)
         key = os.fspath(sidecar.path.absolute())
         self._known.add(key)
         self._follow_probe(key)
@@ -254,6 +264,44 @@ class Monitor(Feed):
             handler = Fanout(self, [*(prev.parts if isinstance(prev, Fanout) else [prev]), handler])
         self._handlers[key] = handler
         self.follower.add(path, handler)
+
+    def _read_copy(self, src: Source, i: int) -> None:
+        """A rotated copy read before its log (`source.with_copies`): read once, now, before the
+        log's Tail reads on, and not followed (a later rotation renames it or makes a new copy:
+        the log's Tail reads what that copy holds of it). Its path is known: never a run of its own."""
+        path = src.files[i].path
+        self._known.add(os.fspath(path.absolute()))
+        handler = handler_for(self, src, i)
+        try:
+            with open_regular(path) as fh:
+                hand_range(fh, 0, os.fstat(fh.fileno()).st_size, handler.data, None)
+        except OSError as e:
+            self.emit([Status(str(path), "error", f"{path}: cannot read ({e.strerror or e})")])
+            return
+        with self.lock:
+            parts = src.finish(i)
+            handler.tell_problems()
+            self.source_read(src, parts)
+
+    def _same_data(self, path: Path, root: Path) -> bool:
+        """Whether a file that appeared under a followed folder is data already followed under
+        another name: a symlink to a file the folder holds (read under its real name), a rotated
+        copy of a followed log (`metrics.csv.1`: its Tail reads what the copy holds of it), or a
+        file (a link to one outside, a hard link) whose (device, inode) a followed file has."""
+        if is_alias(path, root):
+            return True  # (not remembered: a link may be pointed elsewhere later)
+        key = os.fspath(path.absolute())
+        log_path = rotation_of(key)
+        if log_path is not None and log_path in self._known and log_path in self._handlers:
+            self._known.add(key)
+            return True
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if st.st_nlink < 2 and not os.path.islink(path):
+            return False  # (its own name is its only one: no Tail is asked, however many there are)
+        return self.follower.holder((st.st_dev, st.st_ino)) not in (None, key)
 
     def _follow_probe(self, key: str) -> None:
         """Follow a sidecar once it exists. (A Tail on a file that is not there would look to the
@@ -301,6 +349,8 @@ class Monitor(Feed):
                     self._follow_probe(key)
             return
         if key in self._known or skipped_name(path.name):  # (an atomic save's temp file among them)
+            return
+        if self._same_data(path, root):
             return
         why = why_not_regular(path)
         if why:  # a FIFO, a device, a socket, this command's own output: never opened; said once

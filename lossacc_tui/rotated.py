@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import suppress
@@ -23,6 +24,44 @@ READ_CHUNK = 1 << 20  # bytes per read
 
 #: a range of a copy handed over: (its path, its (st_dev, st_ino), start, end), bytes
 Segment = tuple[str, tuple[int, int], int, int]
+
+
+#: what log rotation appends to a log's name: `.1` (logrotate, RotatingFileHandler), `-20261130` or
+#: `.2026-11-30` (dateext, TimedRotatingFileHandler), optionally compressed (`.1.gz`)
+_ROTATION = re.compile(
+    r"(?:\.\d{1,4}|-\d{8}(?:\d{2,6})?|\.\d{4}-\d{2}-\d{2}(?:_\d{2}(?:-\d{2}){0,2})?)(\.(?:gz|bz2|xz|zst))?"
+)
+
+
+def rotation_of(path: Path | str) -> str | None:
+    """The log a rotated copy's name says it was rotated from (`metrics.csv.1`, `train.log-20261130`,
+    `train.log.2.gz` -> the path of `metrics.csv` / `train.log`, same folder), or None when the name
+    is no rotation name. Whether that log exists is not asked."""
+    folder, name = os.path.split(os.fspath(path))
+    for cut in range(len(name) - 1, 0, -1):
+        if name[cut] in ".-" and _ROTATION.fullmatch(name[cut:]):
+            return os.path.join(folder, name[:cut])
+    return None
+
+
+def rotated_copies(path: Path | str) -> list[str]:
+    """The uncompressed regular files beside a log whose names say they are its rotated copies,
+    oldest first (by modification time; then `.3` before `.1`, `-20261129` before `-20261130`):
+    the parts of its history a rotation moved out, in the order they were written."""
+    log_path = os.fspath(path)
+    found: list[tuple[int, int, str, str]] = []
+    for other in beside(Path(log_path)):
+        rest = other[len(log_path) :]
+        m = _ROTATION.fullmatch(rest)
+        if m is None or m.group(1) or not os.path.isfile(other):
+            continue
+        try:
+            mtime = os.stat(other).st_mtime_ns
+        except OSError:
+            continue
+        number = -int(rest[1:]) if rest[1:].isdigit() else 0  # `.N`: the higher, the older
+        found.append((mtime, number, rest, other))
+    return [other for *_, other in sorted(found)]
 
 
 def beside(path: Path) -> list[str]:

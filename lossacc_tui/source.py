@@ -22,7 +22,7 @@ from lossacc_tui.detection import (  # (also re-exported: where callers have alw
     detect,
     skipped_name,
 )
-from lossacc_tui.files import walk_files, why_not_regular
+from lossacc_tui.files import is_alias, walk_files, why_not_regular
 from lossacc_tui.headerless import borrowed_note, header_beside, headerless_csv
 from lossacc_tui.logsource import CHUNK, Appended, LogFile, Source  # (re-exported: where callers find them)
 from lossacc_tui.own_report import OWN_REPORT, own_report
@@ -32,6 +32,7 @@ from lossacc_tui.readers.hparams_dump import hyperparameter_dump
 from lossacc_tui.readers.layouts import Claim, claim_folder, claim_for
 from lossacc_tui.readers.probe_sidecar import SIDECAR
 from lossacc_tui.roles import RoleMap
+from lossacc_tui.rotated import rotated_copies, rotation_of
 
 FOLDER_MIN_SCORE = 0.5
 VALIDATION_DIRS = frozenset({"validation", "val", "eval", "valid"})
@@ -271,6 +272,8 @@ def iter_folder(
     def skip_dir(parent: str, name: str) -> bool:
         if name.startswith(".") or name == "__pycache__" or Path(parent) / name in claimed:
             return True
+        if os.path.islink(Path(parent) / name) and is_alias(Path(parent) / name, root):
+            return True  # (`latest/ -> run3/`: run3 is read under its own name, claimed or not)
         claim(Path(parent) / name)  # before any of its files is yielded
         return Path(parent) / name in claimed  # a folder its own claim covers whole
 
@@ -284,11 +287,14 @@ def iter_folder(
 
     began = time.time()
     claim(root)
+    joined: set[str] = set()  # rotated copies read as the earlier part of their log (`with_copies`)
     for fp in walk_files(root, skip_dir, other):  # symlinks followed, each real folder once
         yield from found
         found.clear()
         p = Path(fp)
-        if skipped_name(p.name) or p in claimed or p.parent in claimed:
+        if skipped_name(p.name) or p in claimed or p.parent in claimed or fp in joined:
+            continue
+        if os.path.islink(p) and is_alias(p, root):  # a file read under its own name (or by a layout)
             continue
         if _made_since(p, began):  # it may have made its folder a layout after the folder was looked at
             claim(p.parent, again=True)
@@ -306,12 +312,36 @@ def iter_folder(
                 warnings.append(str(e))
             continue
         if src is not None:
-            yield src
+            yield with_copies(src, fmt, role_map, joined)
         elif own_report(decoded_head(p)):
             other(fp, OWN_REPORT)
         elif why := headerless_csv(p):  # (a metrics log that lost its header is said, not passed over)
             warnings.append(f"{p}: {why}")
     yield from found
+
+
+def with_copies(src: Source, fmt: str | None, role_map: RoleMap | None, joined: set[str]) -> Source:
+    """A one-file log with its rotated copies beside it (`log.csv.2`, `log.csv.1`, `log.csv`:
+    logrotate's copytruncate or create, a RotatingFileHandler): one source that reads the copies,
+    oldest first, then the log, through one splitter, as if they were one file; the copies' paths
+    go to `joined` (not read again as runs of their own). A copy in another format is left alone.
+    A copy's `LogFile.copy` is set: a follower reads it once, it does not follow it."""
+    if len(src.files) != 1 or not src.files[0].path.is_file() or rotation_of(src.files[0].path):
+        return src
+    parts = []
+    for copy in rotated_copies(src.files[0].path):
+        try:
+            part = open_file(Path(copy), copy, fmt, role_map)
+        except (OSError, MissingExtra):
+            continue
+        if part is None or part.format != src.format:
+            continue
+        part.files[0].copy = True
+        parts.append(part.files[0])
+        joined.add(copy)
+    if not parts:
+        return src
+    return Source(src.name, src.path, src.format, [*parts, *src.files], role_map, sequential=True)
 
 
 def _claim_name(claim: Claim, root: Path) -> str:

@@ -177,6 +177,10 @@ class Tail(Cuts):
             self.handler.end()
         return more
 
+    def holds(self, ident: tuple[int, int]) -> bool:
+        """Whether this Tail reads the file of this (st_dev, st_ino), or read it as a rotated copy."""
+        return ident == self._ident or any(seg[1] == ident for seg in self._copied)
+
     def _deleted(self) -> bool:
         """Whether the file held open has no name left (deleted, not renamed away)."""
         try:

@@ -38,10 +38,10 @@ def test_check_on_the_folder_reads_the_live_half_with_the_copy_s_header(
     out, err = capsys.readouterr()
     assert code == 0, err
     runs = {r["name"]: r for r in json.loads(out)["runs"]}
-    assert set(runs) == {"run/log.csv", "run/log.csv.1"}
+    assert set(runs) == {"run/log.csv"}  # one run: the copy is its earlier part (source.with_copies)
     live = runs["run/log.csv"]
-    assert live["metrics"]["loss"]["count"] == len(lines) - 5  # every row after the cut
-    assert live["metrics"]["loss"]["first"] == pytest.approx(float(lines[5].split(",")[1]))
+    assert live["metrics"]["loss"]["count"] == len(lines) - 1  # the copy's rows, then the live half's
+    assert live["metrics"]["loss"]["first"] == pytest.approx(float(lines[1].split(",")[1]))
     notes = [p["message"] for p in live["problems"]]
     assert any("named from the header of log.csv.1" in n for n in notes), notes
 

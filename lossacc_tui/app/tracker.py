@@ -63,6 +63,9 @@ class RunState:
     analysed: int = 0  # bumped whenever its analysis ran (alerts, states) or it was read again
     last_point: float | None = None  # clock time of its latest new points
     band: Any = None  # the band's state columns, kept between analyses (`band.StateColumns`)
+    #: (kind, start x) of each alert told opened: a run read again from its start (a log rewritten
+    #: whole, O_TRUNC) raises them again, and they are not announced again (`Tracker.opened`)
+    told: set[tuple[str, float]] = field(default_factory=set)
     _memo: dict[str, tuple[object, Any]] = field(default_factory=dict)
 
     def memo(self, key: str, make: Callable[[], Any], args: object = None, per_analysis: bool = False) -> Any:
@@ -185,8 +188,11 @@ class Tracker:
             elif isinstance(ev, AlertChanged) and ev.run is not None:
                 touched[id(ev.run)] = analysed[id(ev.run)] = self.state(ev.run)
                 self.evaluated = True
-                if ev.change == "opened":
-                    self.opened.append((touched[id(ev.run)], ev.alert))
+                rs = touched[id(ev.run)]
+                key = (ev.alert.kind, ev.alert.start)
+                if ev.change == "opened" and key not in rs.told:  # (not one a re-read raised again)
+                    rs.told.add(key)
+                    self.opened.append((rs, ev.alert))
         for rs in touched.values():
             rs.result = self.feed.published.get(id(rs.run))
             rs.version += 1
