@@ -12,6 +12,7 @@ overflow to inf/NaN (numpy's float32 arithmetic, the default dtype of torch and 
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,31 @@ def _softmax_xent(z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return p, -logp[np.arange(len(y)), y]
 
 
+def _act(z: np.ndarray, act: str) -> np.ndarray:
+    """The hidden activation: tanh, or relu (max(z, 0))."""
+    return np.tanh(z) if act == "tanh" else np.maximum(z, np.float32(0))
+
+
+def _forward(params: list[np.ndarray], x: np.ndarray, act: str) -> list[np.ndarray]:
+    """Activations of every layer, input first and logits last ([w, b] pairs in `params`)."""
+    out = [x]
+    for k in range(0, len(params), 2):
+        z = out[-1] @ params[k] + params[k + 1]
+        out.append(z if k + 2 == len(params) else _act(z, act))
+    return out
+
+
+def _backward(params: list[np.ndarray], acts: list[np.ndarray], g: np.ndarray, act: str) -> list[np.ndarray]:
+    """Gradients of the mean loss for `params`, from g = dloss/dlogits ([n, K], already / n)."""
+    grads: list[np.ndarray] = [np.empty(0)] * len(params)
+    for k in range(len(params) - 2, -1, -2):
+        h = acts[k // 2]
+        grads[k], grads[k + 1] = h.T @ g, g.sum(axis=0)
+        if k:
+            g = (g @ params[k].T) * (1 - h * h if act == "tanh" else h > 0)
+    return grads
+
+
 def diverging_run(
     epochs: int = 14,
     growth: float = 1.6,
@@ -34,20 +60,24 @@ def diverging_run(
     seed: int = 0,
     classes: int = 4,
     features: int = 10,
-    hidden: int = 32,
+    hidden: tuple[int, ...] = (32,),
     n_train: int = 1000,
     n_val: int = 500,
     batch: int = 64,
     spread: float = 1.2,
+    act: str = "tanh",
 ) -> tuple[list[dict[str, float]], dict[str, list[float]]]:
-    """Per-epoch records {epoch, step, loss, accuracy, val_loss, val_accuracy} of a tanh MLP
-    (`features` -> `hidden` -> `classes`) on Gaussian class blobs (centres N(0, `spread`) per
-    feature, unit noise), trained by SGD with momentum 0.9 at learning rate lr x growth**epoch
-    (epoch from 0). `loss`/`accuracy` are the means over the epoch's minibatches before each update
-    (nats / fraction); `val_loss`/`val_accuracy` are over `n_val` held-out samples at the epoch's end.
-    Also returns per-evaluation facts: `wrong` (validation mistakes, count), `conf_wrong_09`
-    (share of mistakes made with confidence > 0.9), `top_share` (share of samples predicted as the
-    most predicted class). All float32 arithmetic, so a large enough step overflows to inf/NaN."""
+    """Per-epoch records {epoch, step, loss, accuracy, val_loss, val_accuracy} of an MLP
+    (`features` -> `hidden` layers -> `classes`, weights and biases drawn as torch's nn.Linear draws
+    them, U(+-1/sqrt(fan_in)); hidden activation `act`: "tanh", or "relu", whose units die under
+    large steps and can leave one class predicted for every sample) on Gaussian class blobs
+    (centres N(0, `spread`) per feature, unit noise), trained by SGD with momentum 0.9 at learning
+    rate lr x growth**epoch (epoch from 0). `loss`/`accuracy` are the means over the epoch's
+    minibatches before each update (nats / fraction); `val_loss`/`val_accuracy` are over `n_val`
+    held-out samples at the epoch's end. Also returns per-evaluation facts: `wrong` (validation
+    mistakes, count), `conf_wrong_09` (share of mistakes made with confidence > 0.9), `top_share`
+    (share of samples predicted as the most predicted class). All float32 arithmetic, so a large
+    enough step overflows to inf/NaN."""
     rng = np.random.default_rng(seed)
     centers = rng.normal(0, spread, size=(classes, features))
 
@@ -57,9 +87,15 @@ def diverging_run(
 
     xt, yt = draw(n_train)
     xv, yv = draw(n_val)
-    w1 = (rng.normal(0, 1, (features, hidden)) / np.sqrt(features)).astype(np.float32)
-    w2 = (rng.normal(0, 1, (hidden, classes)) / np.sqrt(hidden)).astype(np.float32)
-    v1, v2 = np.zeros_like(w1), np.zeros_like(w2)
+    sizes = [features, *hidden, classes]
+    params: list[np.ndarray] = []
+    for fan_in, fan_out in pairwise(sizes):
+        bound = 1 / np.sqrt(fan_in)
+        params += [
+            rng.uniform(-bound, bound, (fan_in, fan_out)).astype(np.float32),
+            rng.uniform(-bound, bound, fan_out).astype(np.float32),
+        ]
+    vel = [np.zeros_like(q) for q in params]
     onehot = np.eye(classes, dtype=np.float32)
     rows: list[dict[str, float]] = []
     facts: dict[str, list[float]] = {"wrong": [], "conf_wrong_09": [], "top_share": []}
@@ -71,20 +107,16 @@ def diverging_run(
         for s in range(0, n_train, batch):
             idx = order[s : s + batch]
             with np.errstate(over="ignore", invalid="ignore"):
-                h = np.tanh(xt[idx] @ w1)
-                p, ce = _softmax_xent(h @ w2, yt[idx])
+                acts = _forward(params, xt[idx], act)
+                p, ce = _softmax_xent(acts[-1], yt[idx])
                 losses.append(float(np.mean(ce)))
                 hits.append(float(np.mean(np.argmax(p, axis=1) == yt[idx])))
-                g = (p - onehot[yt[idx]]) / len(idx)
-                g2 = h.T @ g
-                g1 = xt[idx].T @ ((g @ w2.T) * (1 - h * h))
-                v1 = np.float32(0.9) * v1 + g1
-                v2 = np.float32(0.9) * v2 + g2
-                w1 = w1 - rate * v1
-                w2 = w2 - rate * v2
+                grads = _backward(params, acts, (p - onehot[yt[idx]]) / len(idx), act)
+                vel = [np.float32(0.9) * m + q for m, q in zip(vel, grads, strict=True)]
+                params = [q - rate * m for q, m in zip(params, vel, strict=True)]
             step += 1
         with np.errstate(over="ignore", invalid="ignore"):
-            p, ce = _softmax_xent(np.tanh(xv @ w1) @ w2, yv)
+            p, ce = _softmax_xent(_forward(params, xv, act)[-1], yv)
         pred = np.argmax(p, axis=1)
         wrong = pred != yv
         rows.append(

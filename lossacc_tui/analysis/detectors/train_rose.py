@@ -76,8 +76,9 @@ def rose_from_low(
 ) -> np.ndarray:
     """Per row: whether the training loss `now` (nats) rose from `low`, its lowest since the
     validation best, by a factor of at least `MIN_FACTOR` and beyond z deviations of a difference
-    of two values of relative noise `sig` (where measured; NaN: by `UNMEASURED_FACTOR`), and by at least `SHARE_OF_VAL_RISE` of
-    the validation loss's rise `val_rise` (nats) over the same span. False where either is unknown."""
+    of two values of relative noise `sig` (where measured; NaN: by `UNMEASURED_FACTOR`), and by at
+    least `SHARE_OF_VAL_RISE` of the validation loss's rise `val_rise` (nats) over the same span.
+    False where either is unknown."""
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.log(now / low)
         sig = np.asarray(sig, dtype=float)
