@@ -119,11 +119,13 @@ def diverging_run(
             p, ce = _softmax_xent(_forward(params, xv, act)[-1], yv)
         pred = np.argmax(p, axis=1)
         wrong = pred != yv
+        with np.errstate(over="ignore", invalid="ignore"):  # (a mean over batches that overflowed)
+            epoch_loss = float(np.mean(losses))
         rows.append(
             {
                 "epoch": ep + 1,
                 "step": step,
-                "loss": float(np.mean(losses)),
+                "loss": epoch_loss,
                 "accuracy": float(np.mean(hits)),
                 "val_loss": float(np.mean(ce)),
                 "val_accuracy": float(np.mean(~wrong)),
