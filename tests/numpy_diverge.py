@@ -119,15 +119,15 @@ def diverging_run(
             p, ce = _softmax_xent(_forward(params, xv, act)[-1], yv)
         pred = np.argmax(p, axis=1)
         wrong = pred != yv
-        with np.errstate(over="ignore", invalid="ignore"):  # (a mean over batches that overflowed)
-            epoch_loss = float(np.mean(losses))
+        with np.errstate(over="ignore", invalid="ignore"):  # (means over values that overflowed)
+            epoch_loss, val_loss = float(np.mean(losses)), float(np.mean(ce))
         rows.append(
             {
                 "epoch": ep + 1,
                 "step": step,
                 "loss": epoch_loss,
                 "accuracy": float(np.mean(hits)),
-                "val_loss": float(np.mean(ce)),
+                "val_loss": val_loss,
                 "val_accuracy": float(np.mean(~wrong)),
             }
         )
