@@ -122,14 +122,14 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
     elif math.isfinite(best) and best > 0 and lf >= 3 * best:
         why = "The loss was already rising before it overflowed: every gradient after it is NaN and the "
         why += "weights follow."
-    elif train_diverged(e.get("train_loss_at_start", math.nan), e.get("train_best", math.nan)):
-        t0, tb = e["train_loss_at_start"], e["train_best"]
+    elif train_diverged(e.get("train_high", math.nan), e.get("train_best", math.nan)):
+        t0, tb = e["train_high"], e["train_best"]
         blew = f"{fmt(t0)}, {times(t0, tb)} its best {fmt(tb)}"
         why = (
-            f"{name} was near its best just before, but the training loss at {n.unit} {fmt_x(a.start)} was "
-            f"already {blew}: training blew up during that {n.unit} (see the training loss's own alert), "
-            f"so {name} most likely broke with it rather than by a fault of the evaluation alone. Every "
-            "gradient after a NaN is NaN and the weights follow."
+            f"{name} was near its best just before, but the training loss at {n.unit} "
+            f"{fmt_x(e['train_high_x'])} was already {blew}: training blew up (see the training loss's "
+            f"own alert), so {name} most likely broke with it rather than by a fault of the evaluation "
+            "alone. Every gradient after a NaN is NaN and the weights follow."
         )
     else:
         why = (

@@ -141,8 +141,9 @@ class NonFinite(Detector):
                 )
             ]
         lf, best = e["last_finite_value"], e["best_value"]
-        t0, tb = e.get("train_loss_at_start", math.nan), e.get("train_best", math.nan)
+        t0, tb = e.get("train_high", math.nan), e.get("train_best", math.nan)
         if train_diverged(t0, tb):  # the validation loss broke as the training loss blew up beside it
+            tx = e["train_high_x"]
             return [
                 Claim(
                     "diverging",
@@ -150,7 +151,7 @@ class NonFinite(Detector):
                     x0,
                     x1,
                     f"the optimisation diverged: the training loss was {fmt(t0)} at {self.ctx.unit} "
-                    f"{fmt_x(x0)}, {times(t0, tb)} its best {fmt(tb)}, when {self.subject} went non-finite",
+                    f"{fmt_x(tx)}, {times(t0, tb)} its best {fmt(tb)}, when {self.subject} went non-finite",
                     evidence={"train_loss": t0, "train_best": tb},
                     others="A numerical fault in the evaluation at the same moment would look the same; the "
                     "gradient norms before it decide",
@@ -203,6 +204,12 @@ class NonFinite(Detector):
             "train_best": train_best(self.ctx, alert.start)
             if self.ctx.train is not None and self.series is self.ctx.loss
             else math.nan,
+            # ... and its highest finite value after this loss's last finite point, up to the start
+            **(
+                _train_high(self.ctx, self.ctx.x(self.series, lf) if lf >= 0 else -math.inf, alert.start)
+                if self.ctx.train is not None and self.series is self.ctx.loss
+                else {"train_high": math.nan, "train_high_x": math.nan}
+            ),
             # the first x in this alert's span where the training loss was not finite (NaN if none):
             # a training loss that went NaN and came back is not one that "stays finite"
             "train_bad_x": _first_bad_x(
@@ -211,6 +218,25 @@ class NonFinite(Detector):
             if self.ctx.train is not None and self.series is self.ctx.loss
             else math.nan,
         }
+
+
+def _train_high(ctx: Ctx, x0: float, x1: float) -> dict[str, float]:
+    """{"train_high", "train_high_x"}: the training loss's highest finite value with x in (x0, x1]
+    and its x (NaN: none). HF's trainer logs the training loss at its own steps, so the epoch where
+    the evaluation broke may hold a NaN while the one before it held 3e30. O(points in the range)."""
+    none = {"train_high": math.nan, "train_high_x": math.nan}
+    train = ctx.train
+    col = train.raw_x(ctx.axis) if train is not None else None
+    if train is None or col is None or not math.isfinite(x1):
+        return none
+    lo = int(np.searchsorted(col, x0, side="right")) if x0 > -math.inf else 0
+    hi = int(np.searchsorted(col, x1, side="right"))
+    v = np.asarray(train.raw[lo:hi], dtype=float)
+    fin = np.flatnonzero(np.isfinite(v))
+    if not len(fin):
+        return none
+    k = int(fin[np.argmax(v[fin])])
+    return {"train_high": float(v[k]), "train_high_x": float(col[lo + k])}
 
 
 def train_best(ctx: Ctx, x: float) -> float:
