@@ -40,17 +40,21 @@ def largest_rise(ctx: Ctx, i: int, window: int) -> tuple[int, int]:
 
 def training_rose_with(ctx: Ctx, i: int, window: int, factor: float) -> bool:
     """Whether the training loss (as `train_join.train_at` quotes it: the value logged at or before
-    x, or the mean of an evaluation's worth of per-step values) rose by at least `factor` from the
-    trough to the high of the validation loss's largest rise in the window ending at point i
-    (`largest_rise`). False without a training loss, without such a rise, or where a value is
-    unknown; an infinite training loss at the high has risen."""
+    x, or the mean of an evaluation's worth of per-step values) rose by at least `factor` to the
+    high of the validation loss's largest rise in the window ending at point i (`largest_rise`)
+    from its lowest at the validation points from that rise's trough on. False without a training
+    loss, without such a rise, or where a value is unknown; an infinite training loss at the high
+    has risen."""
     if ctx.train is None or ctx.loss is None or ctx.split != "validation":
         return False
     k0, k1 = largest_rise(ctx, i, window)
     if k0 < 0:
         return False
-    t0 = train_at(ctx.train, ctx.axis, ctx.x(ctx.loss, k0), ctx.train_window)
-    t1 = train_at(ctx.train, ctx.axis, ctx.x(ctx.loss, k1), ctx.train_window)
+    at = [train_at(ctx.train, ctx.axis, ctx.x(ctx.loss, k), ctx.train_window) for k in range(k0, k1 + 1)]
+    # (from its lowest between the trough and the high: the epoch mean at a trough just after an
+    # explosion still holds the exploded batches, 1.1e16 on a torch run that then rose 1.73 -> 70)
+    t0 = min((t for t in at[:-1] if math.isfinite(t)), default=math.nan)
+    t1 = at[-1]
     return math.isfinite(t0) and t0 > 0 and not math.isnan(t1) and t1 >= factor * t0
 
 
