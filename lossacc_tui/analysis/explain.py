@@ -124,7 +124,7 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
         why += "weights follow."
     elif train_diverged(e.get("train_high", math.nan), e.get("train_best", math.nan)):
         t0, tb = e["train_high"], e["train_best"]
-        blew = f"{fmt(t0)}, {times(t0, tb)} its best {fmt(tb)}"
+        blew = f"{fmt(t0)}, {times(t0, tb)} its lowest value {fmt(tb)}"
         why = (
             f"{name} was near its best just before, but the training loss at {n.unit} "
             f"{fmt_x(e['train_high_x'])} was already {blew}: training blew up (see the training loss's "

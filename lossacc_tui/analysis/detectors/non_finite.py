@@ -151,7 +151,7 @@ class NonFinite(Detector):
                     x0,
                     x1,
                     f"the optimisation diverged: the training loss was {fmt(t0)} at {self.ctx.unit} "
-                    f"{fmt_x(tx)}, {times(t0, tb)} its best {fmt(tb)}, when {self.subject} went non-finite",
+                    f"{fmt_x(tx)}, {times(t0, tb)} its lowest value {fmt(tb)}, when {self.subject} went non-finite",
                     evidence={"train_loss": t0, "train_best": tb},
                     others="A numerical fault in the evaluation at the same moment would look the same; the "
                     "gradient norms before it decide",
@@ -204,9 +204,10 @@ class NonFinite(Detector):
             "train_best": train_best(self.ctx, alert.start)
             if self.ctx.train is not None and self.series is self.ctx.loss
             else math.nan,
-            # ... and its highest finite value after this loss's last finite point, up to the start
+            # ... and its highest finite value since the evaluation before this loss's last finite one
+            # (the training steps that led to that last finite value and on), up to the start
             **(
-                _train_high(self.ctx, self.ctx.x(self.series, lf) if lf >= 0 else -math.inf, alert.start)
+                _train_high(self.ctx, self.ctx.x(self.series, lf - 1) if lf >= 1 else -math.inf, alert.start)
                 if self.ctx.train is not None and self.series is self.ctx.loss
                 else {"train_high": math.nan, "train_high_x": math.nan}
             ),
