@@ -151,7 +151,8 @@ class NonFinite(Detector):
                     x0,
                     x1,
                     f"the optimisation diverged: the training loss was {fmt(t0)} at {self.ctx.unit} "
-                    f"{fmt_x(tx)}, {times(t0, tb)} its lowest value {fmt(tb)}, when {self.subject} went non-finite",
+                    f"{fmt_x(tx)}, {times(t0, tb)} its lowest value {fmt(tb)}, when {self.subject} went "
+                    "non-finite",
                     evidence={"train_loss": t0, "train_best": tb},
                     others="A numerical fault in the evaluation at the same moment would look the same; the "
                     "gradient norms before it decide",
