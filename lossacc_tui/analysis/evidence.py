@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 
 from lossacc_tui.analysis.claims import Claim
-from lossacc_tui.analysis.quantities import LN2, arrow, fmt, fmt_x, pct
+from lossacc_tui.analysis.quantities import LN2, arrow, fmt, fmt_x, least_share, pct
 
 #: a logged loss this far below the cross-entropy floor (relative, plus an absolute slack for
 #: values printed with 4 decimals) is inconsistent with the accuracy beside it
@@ -82,9 +82,9 @@ def prob(nats: float) -> str:
     """exp(-nats) as people read a probability."""
     if not math.isfinite(nats):
         return "0"
-    p = math.exp(-min(nats, 745.0))
-    if p == 0.0:
-        return "below 1e-300"
+    if nats > 300 * math.log(10):  # (below 1e-300 the float runs into its denormals: 4.9e-324 is
+        return "below 1e-300"  # exp(-745) rounded, no probability the model computed)
+    p = math.exp(-nats)
     return fmt(p, 3) if p >= 1e-3 else f"{p:.1e}"
 
 
@@ -167,7 +167,7 @@ def who_carries_loss(
                 x0,
                 x1,
                 f"{where} the {pct(wrong)} of samples that are wrong cost at least ln 2 = 0.6931 each, so "
-                f"they carry at least {lo:.0%} of the loss",
+                f"they carry at least {least_share(lo)} of the loss",
                 value=lo,
                 evidence=ev,
             )
@@ -198,7 +198,7 @@ def who_carries_loss(
             # needs at least that many classes, which the user may know to be false
             right += f", which needs K >= {math.ceil(math.exp(right_hi))} classes"
     others = (
-        f"{lead} at least {lo:.0%} of it"
+        f"{lead} at least {least_share(lo)} of it"
         + (
             f" (up to {fmt(m_hi, 3)} nats each, probability {prob(m_hi)} on the true class, if right "
             "answers cost nothing)"
@@ -215,7 +215,7 @@ def who_carries_loss(
         if floor > 0.5:
             why += (
                 f"; if the right answers cost no more than at {unit} {fmt_x(x0)}, mistakes carry at least "
-                f"{floor:.0%} of it"
+                f"{least_share(floor)} of it"
             )
         else:  # (the reason gives too little: a small rise on a loss the right answers may carry)
             favour = ""

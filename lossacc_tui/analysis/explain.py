@@ -9,11 +9,13 @@ from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.claims import render
 from lossacc_tui.analysis.confirm import describe
 from lossacc_tui.analysis.detectors.base import Ctx
+from lossacc_tui.analysis.detectors.explosion import level_differs
+from lossacc_tui.analysis.detectors.non_finite import train_diverged
 from lossacc_tui.analysis.explain_pair import EXPLAINERS as PAIR_EXPLAINERS
 from lossacc_tui.analysis.explain_parts import Names, below_baseline, mistakes, worked_example
 from lossacc_tui.analysis.explain_rise import EXPLAINERS as RISE_EXPLAINERS
 from lossacc_tui.analysis.mdtext import md_names
-from lossacc_tui.analysis.quantities import arrow, count, factor, fmt, fmt_x, pts, times
+from lossacc_tui.analysis.quantities import arrow, count, factor, fmt, fmt_x, points, pts, times
 from lossacc_tui.analysis.quantities import count as count_words
 
 Builder = Callable[[Alert, Names], list[tuple[str, str]]]
@@ -120,6 +122,15 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
     elif math.isfinite(best) and best > 0 and lf >= 3 * best:
         why = "The loss was already rising before it overflowed: every gradient after it is NaN and the "
         why += "weights follow."
+    elif train_diverged(e.get("train_high", math.nan), e.get("train_best", math.nan)):
+        t0, tb = e["train_high"], e["train_best"]
+        blew = f"{fmt(t0)}, {times(t0, tb)} its lowest value {fmt(tb)}"
+        why = (
+            f"{name} was near its best just before, but the training loss at {n.unit} "
+            f"{fmt_x(e['train_high_x'])} was already {blew}: training blew up (see the training loss's "
+            f"own alert), so {name} most likely broke with it rather than by a fault of the evaluation "
+            "alone. Every gradient after a NaN is NaN and the weights follow."
+        )
     else:
         why = (
             "The value before it was near the best, so this is a sudden numerical fault (NaN or inf in a "
@@ -198,6 +209,20 @@ def _explosion_held(a: Alert, n: Names, name: str) -> list[tuple[str, str]]:
             "loss is back within as much of its own; a level that stays there is a run that diverged.",
         ),
     ]
+#: accuracy this much lower at a loss explosion's peak than at its best (a fraction of all samples)
+#: is many mistakes more: the text no longer says a few extreme predictions can explain the rise
+MANY_CROSSED = 0.1
+
+
+def _lowest(e: dict[str, float], n: Names) -> str:
+    """', the mean of its values there; its lowest single value was V at x' when an explosion's
+    best level differs from its lowest value (`explosion.level_differs`), else ''."""
+    if not level_differs(e):
+        return ""
+    return (
+        f": a level, the mean of neighbouring values; its lowest single value was {fmt(e['lowest_value'])}"
+        f" at {n.unit} {fmt_x(e['lowest_x'])}"
+    )
 
 
 def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
@@ -210,19 +235,27 @@ def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
         (
             "What happened",
             f"{name} reached {fmt(e['peak_value'])} at {n.unit} {fmt_x(e['peak_x'])}, {factor(ratio, 1)} its "
-            f"best level {fmt(e['best_level'])} (around {n.unit} {fmt_x(e['best_x'])}); it is "
+            f"best level {fmt(e['best_level'])} (around {n.unit} {fmt_x(e['best_x'])}{_lowest(e, n)}); it is "
             + (f"{fmt(e['value_now'])} now." if math.isfinite(e["value_now"]) else "not finite now."),
         )
     ]
     if "acc_at_peak" in e and math.isfinite(e["acc_at_peak"]):
         acc_p, acc_b = e["acc_at_peak"], e["acc_at_best"]
+        unbounded = (
+            "Cross-entropy has no upper bound: a few predictions that put almost no probability on their "
+            "true class can multiply the mean while hardly changing which side of the threshold most "
+            "samples fall on."
+            if not acc_b - acc_p >= MANY_CROSSED
+            # (accuracy fell by a tenth of the samples or more: many mistakes, never "a few")
+            else f"Accuracy fell with it: {points(acc_b - acc_p)} more of the samples are on the wrong "
+            "side of the threshold, so many predictions went wrong, not only a few extreme ones; how the "
+            "loss is spread over them, per-sample losses decide."
+        )
         out.append(
             (
                 "Why",
                 f"{n.acc} went {arrow(acc_b, acc_p, 3)} ({pts(acc_p - acc_b)}) while the loss grew "
-                f"{factor(ratio, 1)}. {mistakes(e['peak_value'], acc_p, n, 'At the peak')} Cross-entropy has "
-                "no upper bound: a few predictions that put almost no probability on their true class can "
-                "multiply the mean while hardly changing which side of the threshold most samples fall on.",
+                f"{factor(ratio, 1)}. {mistakes(e['peak_value'], acc_p, n, 'At the peak')} {unbounded}",
             )
         )
     else:

@@ -16,7 +16,7 @@ from lossacc_tui.analysis.evidence import (
     wrong_share_bounds,
 )
 from lossacc_tui.analysis.params import Params
-from lossacc_tui.analysis.quantities import Classes, bce, chance_loss, fmt, fmt_x, span
+from lossacc_tui.analysis.quantities import Classes, bce, chance_loss, fmt, fmt_x, least_share, span
 from lossacc_tui.model import Series
 
 STEP = bce(0.49) - bce(0.51)  # what one sample costs when it slips from p=0.51 to p=0.49
@@ -122,15 +122,16 @@ def mistakes(loss: float, acc: float, n: Names, prefix: str) -> str:
         text = (
             f"{where} {wrong:.1%} of samples are wrong. With K = {k}, a right answer costs at most "
             f"ln {k} = {fmt(math.log(k))} nats, so right answers carry at most {acc:.1%} x {fmt(math.log(k))}"
-            f" = {fmt(acc * math.log(k))} of the {fmt(loss)}, and mistakes at least {lo:.0%} of the loss "
+            f" = {fmt(acc * math.log(k))} of the {fmt(loss)}, and mistakes at least {least_share(lo)} of "
+            "the loss "
             f"(the floor (1 - a) ln 2, from the ln 2 a mistake costs at least, gives only {fmt(floor(acc))}, "
-            f"{floor(acc) / loss:.0%}). {cost}"
+            f"{least_share(floor(acc) / loss)}). {cost}"
         )
     else:
         text = (
             f"{where} {wrong:.1%} of samples are wrong; each costs at least ln 2 = 0.6931 nats, so mistakes "
-            f"carry at least (1 - a) ln 2 = {wrong:.1%} x 0.6931 = {fmt(floor(acc))} nats, {lo:.0%} of the "
-            f"loss. {cost}"
+            f"carry at least (1 - a) ln 2 = {wrong:.1%} x 0.6931 = {fmt(floor(acc))} nats, "
+            f"{least_share(lo)} of the loss. {cost}"
         )
     return text
 

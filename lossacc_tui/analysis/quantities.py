@@ -277,3 +277,20 @@ def count(n: int, noun: str) -> str:
     if n == 1:
         return f"one {noun}"
     return f"no {noun}s" if n == 0 else f"{n:,} {noun}s"
+
+
+def least_share(s: float) -> str:
+    """A fraction that is a lower bound, as a percentage rounded down, with the fewest decimals
+    (up to 3) that leave it above 0: "at least 0%" beside a positive share reads as a contradiction,
+    and rounding up would overstate the bound. A share below 0.001% is given in scientific form.
+
+    >>> least_share(0.98), least_share(0.0067), least_share(6.07e-05), least_share(0.0), least_share(2e-9)
+    ('98%', '0.6%', '0.006%', '0%', '2.0e-07%')
+    """
+    if not s > 0:
+        return "0%"
+    for d in range(4):
+        v = math.floor(s * 100 * 10**d) / 10**d
+        if v > 0:
+            return f"{v:.{d}f}%"
+    return f"{s * 100:.1e}%"

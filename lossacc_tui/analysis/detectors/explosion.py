@@ -8,6 +8,7 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.detectors.base import Ctx, Detector, extreme_so_far, noise, span_extreme, value
+from lossacc_tui.analysis.detectors.non_finite import lowest_before
 from lossacc_tui.analysis.detectors.rise import level_depth
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.held import HeldRule
@@ -104,6 +105,9 @@ class Explosion(Detector):
             )
             return
         alert.data.update(best=float(loss.lbest[local]), best_idx=int(loss.lbest_idx[local]))
+        if not self.per_step and self.series is not None:  # (its lowest single value before it,
+            k = lowest_before(self.series, i)  # which other alerts quote as its best)
+            alert.data.update(lowest=value(self.series, k), lowest_idx=k)
 
     def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         if hi > lo:
@@ -123,8 +127,8 @@ class Explosion(Detector):
         if "held_of" in e:  # (a per-step series: which level, over how many batches)
             held = f" {'mean' if e.get('held_mean') else 'median'} of {int(e['held_of'])} batches"
         return (
-            f"{self.subject}{held} {fmt(e['peak_value'])} is {factor(e['ratio'], 1, lead=True)} its best "
-            f"{fmt(e['best_level'])}"
+            f"{self.subject}{held} {fmt(e['peak_value'])} is {factor(e['ratio'], 1, lead=True)} its best"
+            f"{' level' if level_differs(e) else ''} {fmt(e['best_level'])}"
         )
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
@@ -149,7 +153,18 @@ class Explosion(Detector):
         if held:
             ev["held_of"] = float(d["held_of"])
             ev["held_mean"] = float(d["held"])  # (1: the mean of those values, 0: their median)
+        if "lowest" in d:  # its lowest single value (the level is a mean over neighbouring values)
+            ev["lowest_value"] = d["lowest"]
+            ev["lowest_x"] = self.ctx.x(self.series, d["lowest_idx"]) if d["lowest_idx"] >= 0 else math.nan
         if self.series is self.ctx.loss and self.ctx.acc is not None and peak[2] >= 0:
             ev["acc_at_peak"] = value(self.ctx.acc, peak[2])
             ev["acc_at_best"] = value(self.ctx.acc, d["best_idx"])
         return ev
+
+
+def level_differs(e: dict[str, float]) -> bool:
+    """Whether an explosion's best level (a mean over neighbouring values) reads differently from
+    its lowest single value, which `plateau`, `non-finite` and the claims quote as its best: then
+    the text names the level as one (tester 15: "its best 0.1735" beside "its best 0.1646")."""
+    low = e.get("lowest_value", math.nan)
+    return math.isfinite(low) and fmt(low) != fmt(e["best_level"])

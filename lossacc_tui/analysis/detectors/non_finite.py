@@ -61,14 +61,13 @@ class NonFinite(Detector):
             return self.kind
         # finite is not healthy: a training loss far above its best is diverging too
         # (with the oldest points folded, `values` still holds the lowest point of every block)
-        tv = self.ctx.train.values[: max(1, _count_upto(self.ctx.train, self.ctx.axis, x))]
-        best = float(np.nanmin(tv)) if np.isfinite(tv).any() else math.nan
+        best = train_best(self.ctx, x)
         healthy = math.isfinite(best) and t <= max(10 * best, best + self.p.explosion_min_abs)
         return "eval-non-finite" if healthy else self.kind
 
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         y = float(self._logged(loss)[local])
-        best_idx = _best_before(self.series, i) if self.series is not None else -1
+        best_idx = lowest_before(self.series, i) if self.series is not None else -1
         alert.data.update(
             bad=("infinite" if math.isinf(y) else "NaN"),
             last_finite=int(self._last_finite[local]),
@@ -142,6 +141,23 @@ class NonFinite(Detector):
                 )
             ]
         lf, best = e["last_finite_value"], e["best_value"]
+        t0, tb = e.get("train_high", math.nan), e.get("train_best", math.nan)
+        if train_diverged(t0, tb):  # the validation loss broke as the training loss blew up beside it
+            tx = e["train_high_x"]
+            return [
+                Claim(
+                    "diverging",
+                    "likely",
+                    x0,
+                    x1,
+                    f"the optimisation diverged: the training loss was {fmt(t0)} at {self.ctx.unit} "
+                    f"{fmt_x(tx)}, {times(t0, tb)} its lowest value {fmt(tb)}, when {self.subject} went "
+                    "non-finite",
+                    evidence={"train_loss": t0, "train_best": tb},
+                    others="A numerical fault in the evaluation at the same moment would look the same; the "
+                    "gradient norms before it decide",
+                )
+            ]
         if not (math.isfinite(lf) and math.isfinite(best)) or best <= 0 or lf < 3 * best:
             # the value before it was near the best: a sudden numerical fault (NaN in a batch or a
             # weight, log(0), fp16 overflow) as much as a divergence; the text says so, no claim
@@ -185,6 +201,17 @@ class NonFinite(Detector):
             "train_loss_now": value_at_x(self.ctx.train, self.ctx.axis, self.ctx.x(self.series, i))
             if self.ctx.train is not None and self.series is self.ctx.loss
             else math.nan,
+            # the training loss's lowest finite value at or before the start (NaN: none, or no training loss)
+            "train_best": train_best(self.ctx, alert.start)
+            if self.ctx.train is not None and self.series is self.ctx.loss
+            else math.nan,
+            # ... and its highest finite value since the evaluation before this loss's last finite one
+            # (the training steps that led to that last finite value and on), up to the start
+            **(
+                _train_high(self.ctx, self.ctx.x(self.series, lf - 1) if lf >= 1 else -math.inf, alert.start)
+                if self.ctx.train is not None and self.series is self.ctx.loss
+                else {"train_high": math.nan, "train_high_x": math.nan}
+            ),
             # the first x in this alert's span where the training loss was not finite (NaN if none):
             # a training loss that went NaN and came back is not one that "stays finite"
             "train_bad_x": _first_bad_x(
@@ -193,6 +220,45 @@ class NonFinite(Detector):
             if self.ctx.train is not None and self.series is self.ctx.loss
             else math.nan,
         }
+
+
+def _train_high(ctx: Ctx, x0: float, x1: float) -> dict[str, float]:
+    """{"train_high", "train_high_x"}: the training loss's highest finite value with x in (x0, x1]
+    and its x (NaN: none). HF's trainer logs the training loss at its own steps, so the epoch where
+    the evaluation broke may hold a NaN while the one before it held 3e30. O(points in the range)."""
+    none = {"train_high": math.nan, "train_high_x": math.nan}
+    train = ctx.train
+    col = train.raw_x(ctx.axis) if train is not None else None
+    if train is None or col is None or not math.isfinite(x1):
+        return none
+    lo = int(np.searchsorted(col, x0, side="right")) if x0 > -math.inf else 0
+    hi = int(np.searchsorted(col, x1, side="right"))
+    v = np.asarray(train.raw[lo:hi], dtype=float)
+    fin = np.flatnonzero(np.isfinite(v))
+    if not len(fin):
+        return none
+    k = int(fin[np.argmax(v[fin])])
+    return {"train_high": float(v[k]), "train_high_x": float(col[lo + k])}
+
+
+def train_best(ctx: Ctx, x: float) -> float:
+    """The training loss's lowest finite value at or before x (nats; NaN: none). With the oldest
+    points folded, `values` still holds the lowest point of every block. O(points before x)."""
+    train = ctx.train
+    if train is None:
+        return math.nan
+    tv = train.values[: max(1, _count_upto(train, ctx.axis, x))]
+    return float(np.nanmin(tv)) if np.isfinite(tv).any() else math.nan
+
+
+def train_diverged(t: float, best: float) -> bool:
+    """Whether a training loss t (nats) at the x where the validation loss went non-finite had
+    itself blown up while still finite: 10 times its best `best` or more (`NonFinite.kind_at`'s
+    rule). A training loss that is NaN there too tells nothing of the kind: a NaN weight or input
+    batch breaks both at once (the truth corpus's nan-weights-keras, nan-inject-torch)."""
+    if not (math.isfinite(best) and best > 0):
+        return False
+    return math.isfinite(t) and t >= 10 * best
 
 
 def _train_broke(e: dict[str, float]) -> bool:
@@ -221,7 +287,7 @@ def _count_upto(series: Series, axis: str, x: float) -> int:
     return int(np.searchsorted(col, x, side="right"))
 
 
-def _best_before(series: Series, i: int) -> int:
+def lowest_before(series: Series, i: int) -> int:
     """Index of the lowest finite value before point i (-1 if none). O(i), but only run when a
     non-finite alert opens."""
     # (the oldest points folded: `values` begins with each block's lowest point, so this is exact)

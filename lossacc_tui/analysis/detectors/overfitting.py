@@ -38,6 +38,7 @@ from lossacc_tui.analysis.detectors.short_rise import short_rise
 from lossacc_tui.analysis.detectors.smoothing import on_floor
 from lossacc_tui.analysis.detectors.train_join import train_at, train_level
 from lossacc_tui.analysis.detectors.train_noise import drop_clears_noise, level_noise, new_best_after
+from lossacc_tui.analysis.detectors.train_rose import min_since_best, noise_before, rose_from_low
 from lossacc_tui.analysis.evidence import (
     mistakes_change,
     rise_claims,
@@ -96,6 +97,11 @@ class Overfitting(Detector):
         self._trend = TrendRun()  # the slope's t over the last 6 evaluations (`rise.trend_rise`)
         self._span = SpanTrend()  # the line through the points since the best (`span_trend`)
         self._slow_all = np.zeros(0, dtype=bool)  # `rise.slow_rise` over the last chunk
+        # the training loss's lowest since the validation best, per row / carried, and its noise
+        self._tlow = self._tbest = np.empty(0)
+        self._tlow_carry = math.nan
+        self._tail = np.empty(0)  # `_raw` of the last `noise_window` rows before this chunk
+        self._tidx = np.empty(0, dtype=np.int64)  # the rows' own indices
 
     def feed(self, f: Feats | None, sink: list[Event]) -> None:
         if f is not None:
@@ -141,8 +147,18 @@ class Overfitting(Detector):
         after = np.where(inside, self._raw[np.clip(nxt - rows.idx[0], 0, n - 1)], carried)
         self.train_raw_after_best = float(after[-1])
         self._raw_best = np.fmin(self._raw_best, after)
+        self._train_low(bi, rows.idx)
         self.best_idx = int(bi[-1])
         self.step(rows, None, sink)
+        self._tail = np.concatenate([self._tail, self._raw])[-self.p.noise_window :]
+
+    def _train_low(self, bi: np.ndarray, idx: np.ndarray) -> None:
+        """Keep, per row of this chunk (validation best index `bi` per row), the training loss's
+        lowest value since the validation best (`train_rose.min_since_best`, over `_raw`; `idx`: the
+        rows' indices); called before `best_idx` moves on."""
+        self._tlow = min_since_best(self._raw, bi, self.best_idx, self._tlow_carry)
+        self._tlow_carry = float(self._tlow[-1]) if len(self._tlow) else self._tlow_carry
+        self._tbest, self._tidx = bi, idx
 
     def _ready(self, f: Feats) -> int:
         col = x_column(self.train, self.ctx.axis)
@@ -226,19 +242,47 @@ class Overfitting(Detector):
             if len(y):
                 self._prev_y = float(raw_y[-1])
             self._mono, self._ups_now = mono, ups
-        cond = rise & train_fell
+        # the training loss rose from its lowest since the validation best beyond its noise: both
+        # losses got worse together, a divergence (`train_rose`), whatever the rise rules say
+        rose = self._rose(y, best)
+        cond = rise & train_fell & ~rose
         self._rl = run_lengths(cond, self._carry[0])
-        self._srl = run_lengths(short, self._carry[1])
+        self._srl = run_lengths(short & ~rose, self._carry[1])
         self._carry = (int(self._rl[-1]), int(self._srl[-1]))
-        return (self._rl >= p.open_after) | (self._srl >= 2) | mono, calm
+        self._rose_now = rose
+        return ((self._rl >= p.open_after) | (self._srl >= 2) | mono) & ~rose, calm | rose
+
+    def _rose(self, y: np.ndarray, best: np.ndarray) -> np.ndarray:
+        """Per row: `train_rose.rose_from_low` of the training loss (`_raw`) against its lowest since
+        the validation best, beside the validation loss's rise y - best (nats); all False when the
+        rows' training values are not known (a chunk judged without them)."""
+        n = len(y)
+        if len(self._raw) != n or len(self._tlow) != n or len(self._tbest) != n:
+            return np.zeros(n, dtype=bool)
+        # (the noise bar only where the cheap tests pass: rare outside a rising training loss)
+        rose = rose_from_low(self._raw, self._tlow, 0.0, y - best, self.p.rise_z)  # (MIN_FACTOR)
+        hist = np.concatenate([self._tail, self._raw])  # (the rows before this chunk, then its own)
+        for j in np.flatnonzero(rose):
+            row = len(self._tail) + int(j)
+            sig = noise_before(hist, row, row - int(self._tidx[j] - self._tbest[j]), self.p.noise_window)
+            one = slice(int(j), int(j) + 1)
+            rose[j] = bool(
+                rose_from_low(self._raw[one], self._tlow[one], sig, (y - best)[one], self.p.rise_z)[0]
+            )
+        return rose
 
     def _n_at(self) -> Callable[[int], int | None] | None:
         """The evaluation-set size by point (`Ctx.acc_n_likely`) when this is the validation loss."""
         return self.ctx.acc_n_likely if self.series is self.ctx.loss else None
 
     def breaks(self, loss: LossFeatures, acc: AccFeatures | None) -> np.ndarray | None:
-        # a new best of the validation loss: "risen since its best" no longer holds
-        return new_best(loss)
+        # a new best of the validation loss: "risen since its best" no longer holds; nor does "the
+        # training loss kept falling" once it rose from its lowest beyond its noise (`_rose`)
+        nb = new_best(loss)
+        rose = getattr(self, "_rose_now", None)
+        if rose is None or len(rose) != len(loss.y):
+            return nb
+        return rose if nb is None else (nb | rose)
 
     def _held(self, local: int) -> tuple[bool, int]:
         """(whether the normal rule opened it, how many evaluations its condition has held) at

@@ -10,6 +10,7 @@ import numpy as np
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import classes_claim, names, value
+from lossacc_tui.analysis.detectors.both_rose import collapsed_divergence
 from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.detectors.smoothing import on_floor, rise_on_floor
 from lossacc_tui.analysis.evidence import training_floored, who_carries_loss
@@ -74,6 +75,8 @@ class ValLossUnstable(PairDetector):
                 # every sample right: the loss is all right answers held with less confidence (label
                 # smoothing's targets, a softer head), never confident mistakes, whatever its factor
                 on[j] = False
+            elif collapsed_divergence(self.ctx, i, p.unstable_window, math.sqrt(p.unstable_ratio)):
+                on[j] = False  # (both losses rose, accuracy far below its best: many mistakes)
             elif loss.swing_abs[j] < NOISE_Z * self._noise_before(i):
                 on[j] = False
             elif loss.swing_abs[j] < self._record_bar(i):

@@ -48,6 +48,24 @@ def ranking(
     return sorted(out, key=lambda t: -t[2] if high else t[2])
 
 
+def places(ranked: list[tuple[int, str, float, bool]], high: bool = False) -> dict[int, int]:
+    """Competition ranks ("1, 1, 3") of `ranking`'s runs (index in runs -> rank), by their best as
+    the screen shows it (`fmt_num`): runs whose bests read the same share a rank. The same run
+    logged with 4 decimals (0.1829) and at full precision (0.18288...) is one value to the reader,
+    and ranking the print log's copy #5 beside four #1 copies of the same numbers read as a
+    different result (tester 15). O(n^2) in the runs ranked."""
+    shown = [fmt_num(t[2]) for t in ranked]
+    return {
+        t[0]: 1
+        + sum(
+            1
+            for u, su in zip(ranked, shown, strict=True)
+            if su != shown[j] and (u[2] > t[2] if high else u[2] < t[2])
+        )
+        for j, t in enumerate(ranked)
+    }
+
+
 def sweeps(paths: list[str], names: list[str]) -> list[tuple[str, list[int]]]:
     """(title, indices) of the runs of each folder group (a sweep's runs share one), largest first;
     the runs alone in their folder together last ("other runs").
@@ -177,13 +195,14 @@ class CompareScreen(Screen[None]):
         # both rankings side by side: '#', the loss ranking's (■ name, value), the accuracy ranking's
         # (■ #loss rank, value): the names get the room (cut to the part that tells runs apart), and
         # the accuracy column says where each of its runs stands by loss
-        # competition ranks ("1, 1, 3"): runs with equal best loss share a rank, so a tie never shows
-        # as an order (four runs at 0.645 were "#3 #1 #2 #4")
-        at_loss = {t[0]: 1 + sum(u[2] < t[2] for u in by_loss) for t in by_loss}
+        # competition ranks ("1, 1, 3"): runs with equal best loss as shown share a rank, so a tie
+        # never shows as an order (four runs at 0.645 were "#3 #1 #2 #4")
+        at_loss = places(by_loss)
         loss_of = {t[0]: t[2] for t in by_loss}
-        # runs tied on accuracy are listed in their loss order
-        by_acc.sort(key=lambda t: (-t[2], loss_of.get(t[0], np.inf)))
-        acc_of = {t[0]: t[2] for t in by_acc}
+        # runs tied on accuracy (as shown) are listed in their loss order
+        at_acc = places(by_acc, high=True)
+        by_acc.sort(key=lambda t: (at_acc[t[0]], loss_of.get(t[0], np.inf)))
+        acc_of = {t[0]: fmt_num(t[2]) for t in by_acc}
         n = max(len(by_loss), len(by_acc))
         widest = [len(f"{n}≠"), 0, len("val acc"), 0]  # ('#', loss value, '■ #n' or its header, acc value)
         for col, ranked in ((1, by_loss), (3, by_acc)):
@@ -195,7 +214,7 @@ class CompareScreen(Screen[None]):
             a = by_loss[i] if i < len(by_loss) else None
             b = by_acc[i] if i < len(by_acc) else None
             # a tie is no disagreement: the run ranked here by loss has the accuracy ranked here
-            differ = a is None or b is None or (a[0] != b[0] and acc_of.get(a[0]) != b[2])
+            differ = a is None or b is None or (a[0] != b[0] and acc_of.get(a[0]) != fmt_num(b[2]))
             style = "bold yellow" if differ else ""
 
             def swatch(t: tuple[int, str, float, bool]) -> Text:

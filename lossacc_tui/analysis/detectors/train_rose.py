@@ -1,0 +1,89 @@
+"""Whether the training loss rose from its lowest value since the validation best: then a
+validation loss that rose beside it is no model fitting its training samples ever better
+(overfitting) but both losses getting worse together, a step size past the loss surface's
+curvature (divergence) or a broken batch.
+
+Tester 15's too-high learning rate (torch, SGD, the rate x1.5 per epoch): the training loss fell to
+0.1492 at epoch 7 and rose to 0.39 by epoch 10 while the validation loss rose 0.18 -> 1.88; the
+overfitting warning stayed open through it, advising regularisation. The training loss is compared
+with its own lowest point since the validation best (not with its value at that best, an epoch mean
+that may still hold the untrained model's losses), beyond the relative noise of its values there.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lossacc_tui.analysis.stats import SECOND_DIFF_SCALE
+
+#: the training loss's rise from its lowest since the validation best must be at least this share
+#: of the validation loss's rise from its best (nats over nats): a training loss near 0 that jitters
+#: by a hundredth of a nat beside a validation loss up by a whole nat is still a fit, not a divergence
+SHARE_OF_VAL_RISE = 0.1
+#: ... and at least this factor above that lowest value (a relative floor under the measured noise)
+MIN_FACTOR = 1.15
+#: ... or this one where too few values since the validation best measure that noise (a short span)
+UNMEASURED_FACTOR = 1.3
+
+
+def min_since_best(vals: np.ndarray, best_idx: np.ndarray, prev_best: int, carried: float) -> np.ndarray:
+    """Per row: the lowest finite value of `vals` (shape (n,)) from the row where its validation
+    best (`best_idx`, absolute index of the best per row) last changed through this row. Rows before
+    the first change of the chunk continue the previous chunk's best (`prev_best`) and start from
+    `carried` (its lowest so far; NaN when none). NaN where no finite value is known. O(n log n)."""
+    n = len(vals)
+    if n == 0:
+        return np.empty(0)
+    changed = np.concatenate([[best_idx[0] != prev_best], best_idx[1:] != best_idx[:-1]])
+    seg = np.cumsum(changed)  # (segment 0: the previous chunk's best carried on)
+    v = np.where(np.isfinite(vals), vals, np.inf)
+    order = np.argsort(v, kind="stable")
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    # a cumulative minimum of ranks that restarts in every segment: each later segment is shifted
+    # below every earlier one, so its own ranks win from its first row on
+    shifted = rank - seg.astype(np.int64) * (n + 1)
+    low = np.minimum.accumulate(shifted) + seg.astype(np.int64) * (n + 1)
+    out = v[order][low]
+    if math.isfinite(carried):
+        out = np.where(seg == 0, np.fmin(out, carried), out)
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def log_noise(vals: np.ndarray, least: int = 5) -> float:
+    """The relative noise of one value of `vals` (standard deviation of its natural log, from the
+    mean |second difference| of the logs of its positive finite values, / `SECOND_DIFF_SCALE`);
+    NaN with fewer than `least` such values."""
+    v = vals[np.isfinite(vals) & (vals > 0)]
+    if len(v) < max(3, least):
+        return math.nan
+    return float(np.mean(np.abs(np.diff(np.log(v), 2)))) / SECOND_DIFF_SCALE
+
+
+def noise_before(hist: np.ndarray, row: int, best_row: int, window: int) -> float:
+    """`log_noise` of the training values `hist` (one per validation row) over the `window` rows
+    before `row` (never the row judged: a rise must not widen its own bar), from the row after the
+    validation best `best_row` on, when that leaves four of them (the best row's epoch mean may still
+    hold the untrained model's losses, and the descent before it is a bend, not noise); otherwise
+    NaN (unmeasured: `rose_from_low` asks `UNMEASURED_FACTOR`)."""
+    return log_noise(hist[max(best_row + 1, row - window) : row], 4)
+
+
+def rose_from_low(
+    now: np.ndarray, low: np.ndarray, sig: np.ndarray | float, val_rise: np.ndarray, z: float
+) -> np.ndarray:
+    """Per row: whether the training loss `now` (nats) rose from `low`, its lowest since the
+    validation best, by a factor of at least `MIN_FACTOR` and beyond z deviations of a difference
+    of two values of relative noise `sig` (where measured; NaN: by `UNMEASURED_FACTOR`), and by at
+    least `SHARE_OF_VAL_RISE` of the validation loss's rise `val_rise` (nats) over the same span.
+    False where either is unknown."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.log(now / low)
+        sig = np.asarray(sig, dtype=float)
+        bar = np.where(np.isfinite(sig), z * math.sqrt(2) * sig, math.log(UNMEASURED_FACTOR))
+        beyond = ratio >= np.fmax(math.log(MIN_FACTOR), bar)
+        big = (now - low) >= SHARE_OF_VAL_RISE * val_rise
+        ok = ~np.isnan(now) & np.isfinite(low) & (low > 0)  # (an infinite loss rose)
+    return ok & beyond & big
