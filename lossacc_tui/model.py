@@ -231,12 +231,12 @@ class Run:
             if not self._epoch_repeat and s.role in ("val_loss", "val_acc") and len(s) > before:
                 self._epoch_repeat = _evaluated_twice_in_an_epoch(s, before)
                 grown.append((s, before))
-        # (after every series took its points: a training record of this batch may share a step)
-        if not self._epoch_repeat and not self._epoch_gap:
-            self._epoch_repeat = any(epochs_disagree(self.series.values(), s, b) for s, b in grown)
             if s.unit_notes:  # an accuracy whose unit changed mid-run: a problem line, never silent
                 self.problems += [Problem(None, note) for note in s.unit_notes]
                 s.unit_notes.clear()
+        # (after every series took its points: a training record of this batch may share a step)
+        if not self._epoch_repeat and not self._epoch_gap:
+            self._epoch_repeat = any(epochs_disagree(self.series.values(), g, b) for g, b in grown)
 
     def _new_names(self, batch: Batch) -> list[str]:
         """The batch's names that have no series yet and a value in it, in the order of their first

@@ -17,7 +17,7 @@ from lossacc_tui.analysis.detectors.base import (
     span_extreme,
 )
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k, k_backed
-from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity
+from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity, tiny_rise
 from lossacc_tui.analysis.detectors.pair import PairDetector, new_best
 from lossacc_tui.analysis.detectors.rise import (
     RiseRun,
@@ -209,7 +209,10 @@ class LossUpAccUp(PairDetector):
 
     def severity(self, alert: Alert) -> Severity:
         e = alert.evidence
-        return rise_severity(self.ctx, self._flip(alert), e["best_x"], e["now_x"])
+        peak = max(e["peak_loss"], e["now_loss"])
+        i = int(alert.data.get("at_idx", -1))
+        tiny = tiny_rise(self.ctx, e["best_loss"], peak, e["best_acc"], e["now_acc"], i)
+        return rise_severity(self.ctx, self._flip(alert), e["best_x"], e["now_x"], tiny)
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence

@@ -19,7 +19,7 @@ from lossacc_tui.analysis.detectors.base import (
     span_extreme,
     value,
 )
-from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity
+from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity, tiny_rise
 from lossacc_tui.analysis.detectors.guess import guess_claim, guess_reading
 from lossacc_tui.analysis.detectors.pair import new_best
 from lossacc_tui.analysis.detectors.rise import (
@@ -294,7 +294,15 @@ class Overfitting(Detector):
 
     def severity(self, alert: Alert) -> Severity:
         e = alert.evidence
-        sev = rise_severity(self.ctx, self._flip(alert), e["best_x"], e["now_x"])
+        tiny = "acc_now" in e and tiny_rise(
+            self.ctx,
+            e["best_val_loss"],
+            max(e["peak_val_loss"], e["now_val_loss"]),
+            e["acc_at_best"],
+            e["acc_now"],
+            int(alert.data.get("at_idx", -1)),
+        )
+        sev = rise_severity(self.ctx, self._flip(alert), e["best_x"], e["now_x"], tiny)
         return "info" if sev == "warning" and self._collapsed(alert) is not None else sev
 
     def _collapsed(self, alert: Alert) -> tuple[tuple[float, float, bool], float] | None:
