@@ -35,9 +35,13 @@ def write_formats(
     batch: int = 64,
     d: int = 10,
     log_every: int = 1,
+    epoch_index: bool = False,
 ) -> tuple[dict[str, Path], Facts]:
     """Train once and write the run under `root` as JSONL, trainer_state.json and a printed log
-    ({"jsonl": ..., "hf": ..., "print": ...}, each a file in its own folder); the validation facts."""
+    ({"jsonl": ..., "hf": ..., "print": ...}, each a file in its own folder); the validation facts.
+    `epoch_index`: the trainer_state's training records carry the 0-based index of the epoch under way
+    (a hand-rolled writer's `"epoch": e`) instead of the Trainer's fractional epochs, while its
+    evaluations carry the epochs completed."""
     rng = np.random.default_rng(seed)
     mu = _classes(rng, k, d, 2.0)
     x, y = _draw(rng, mu, n_train, imb, signal)
@@ -69,7 +73,7 @@ def write_formats(
             if t % log_every == 0:
                 history.append(
                     {
-                        "epoch": round(t / steps_per_epoch, 4),
+                        "epoch": e if epoch_index else round(t / steps_per_epoch, 4),
                         "step": t,
                         "loss": round(float(ce.mean()), 4),
                         "learning_rate": lr,

@@ -4,6 +4,8 @@ must not change the reading, and the per-sample facts decide which reading is ri
 
 from __future__ import annotations
 
+import itertools
+import json
 from pathlib import Path
 
 from lossacc_tui.feed import read_finished
@@ -38,3 +40,38 @@ def test_a_one_class_model_reads_alike_with_and_without_a_training_accuracy(tmp_
     stuck = [r for r in readings["jsonl"] if r[0] == "acc-stuck"]
     assert stuck and stuck[0][1] == "warning"
     assert ("one-class-predictor", "likely") in stuck[0][2] and ("at-majority-rate", "likely") in stuck[0][2]
+
+
+def test_a_short_fine_tune_reads_alike_when_training_records_carry_the_epoch_index(tmp_path: Path) -> None:
+    # five epochs of a 50-feature model on 60 training samples: it overfits from the first epochs on
+    paths, facts = write_formats(
+        tmp_path, k=3, imb=0.0, signal=1.0, n_train=60, d=50, epochs=5, lr=0.05, batch=20, epoch_index=True
+    )
+    rows = [json.loads(line) for line in paths["jsonl"].read_text().splitlines()]
+    val = [r["val_loss"] for r in rows]
+    assert val[-1] > 1.05 * min(val) and rows[-1]["loss"] < rows[0]["loss"] and facts.acc[-1] < max(facts.acc)
+    readings = {fmt: _reading(p) for fmt, p in paths.items()}
+    # the trainer_state labels its training records with the epoch under way (0-4) and its evaluations
+    # with the epochs completed (1-5): read by epoch, each evaluation met the next epoch's training loss
+    # and the last one none, and the overfitting the other two formats show was never judged there
+    assert readings["hf"] == readings["jsonl"] == readings["print"], readings
+    assert "overfitting" in {kind for kind, _, _ in readings["hf"]}
+
+
+DATA = Path(__file__).parent / "data" / "tester15_perstep"
+
+
+def test_a_rise_printed_at_4_decimals_reads_as_the_same_rise_at_full_precision() -> None:
+    facts = [json.loads(line) for line in (DATA / "facts.jsonl").read_text().splitlines()]
+    best = min(range(len(facts)), key=lambda j: facts[j]["val_loss"])
+    after = facts[best:]
+    # the premise: from its best on, the validation loss grows at every evaluation, by 1.5 % in all,
+    # while the same 6 of 300 samples stay wrong and not one prediction changes class
+    assert all(b["val_loss"] > a["val_loss"] for a, b in itertools.pairwise(after))
+    assert after[-1]["val_loss"] < 1.02 * after[0]["val_loss"]
+    assert {f["wrong"] for f in after} == {6} and all(f["changed_preds"] == 0 for f in after[1:])
+    full, printed = _reading(DATA / "metrics.jsonl"), _reading(DATA / "train.log")
+    # the printed log (0.0587 0.0587 0.0588 ...) had only a plateau; the JSONL two warnings
+    assert full == printed, (full, printed)
+    rises = [r for r in full if r[0] in ("overfitting", "loss-up-acc-up")]
+    assert rises and all(sev == "info" for _, sev, _ in rises)
