@@ -70,7 +70,8 @@ class LossUpAccUp(PairDetector):
     meaning = (
         "validation loss rises while validation accuracy rises or holds: a few mistakes grow "
         "confident while borderline samples cross over; often the first sign of overfitting "
-        "(information when one or two samples account for the rise, or accuracy held one value while "
+        "(information when one or two samples account for the rise, when a rise under 5 % costs less in "
+        "all than one confident mistake with not one sample moved, or accuracy held one value while "
         "the training loss is no lower than a constant guess costs). It ends where the accuracy's level "
         "falls twice its tolerance below where it was at the best loss (the rise with more mistakes is "
         "`overfitting`'s), and a lower accuracy in its title says it holds within noise, or how far its "

@@ -62,8 +62,9 @@ class Overfitting(Detector):
     severity_doc = "warning/info"
     meaning = (
         "training loss falls while validation loss rises; the gap widens (information when one or two "
-        "samples account for the rise, or accuracy held one value while the training loss is no lower "
-        "than a constant guess costs)"
+        "samples account for the rise, when a rise under 5 % costs less in all than one confident "
+        "mistake with not one sample moved, or accuracy held one value while the training loss is no "
+        "lower than a constant guess costs)"
     )
     general = (
         "Training loss falls while validation loss rises; the gap between them widens. The model fits "
