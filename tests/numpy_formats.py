@@ -8,7 +8,9 @@ majority share is `imb` and whose inputs carry `signal`; every number below is t
 - `trainer_state.json` (the HuggingFace Trainer's `log_history`): the minibatch loss of every
   `log_every`-th step rounded to 4 decimals at a fractional `epoch`, and `eval_loss`/`eval_accuracy`
   at each epoch's end; no training accuracy (the Trainer logs none);
-- `train.log` (a plain loop's print): the epoch rows at 4 decimals.
+- `train.log` (a plain loop's print): the epoch rows at 4 decimals;
+- `metrics.csv` (Lightning's CSVLogger, 0-based epochs): `train_loss_step`/`train_acc_step` of every
+  minibatch, and per epoch a row of `val_loss`, `val_acc` and `train_loss_epoch`.
 
 The per-sample facts of each validation evaluation come back beside the files (`Facts`)."""
 
@@ -37,8 +39,9 @@ def write_formats(
     log_every: int = 1,
     epoch_index: bool = False,
 ) -> tuple[dict[str, Path], Facts]:
-    """Train once and write the run under `root` as JSONL, trainer_state.json and a printed log
-    ({"jsonl": ..., "hf": ..., "print": ...}, each a file in its own folder); the validation facts.
+    """Train once and write the run under `root` as JSONL, trainer_state.json, a printed log and a
+    Lightning metrics.csv ({"jsonl": ..., "hf": ..., "print": ..., "lightning": ...}, each a file in its
+    own folder); the validation facts.
     `epoch_index`: the trainer_state's training records carry the 0-based index of the epoch under way
     (a hand-rolled writer's `"epoch": e`) instead of the Trainer's fractional epochs, while its
     evaluations carry the epochs completed."""
@@ -51,6 +54,7 @@ def write_formats(
     facts = Facts()
     rows: list[dict[str, float]] = []
     history: list[dict[str, float]] = []
+    lightning = ["epoch,step,train_loss_step,train_acc_step,val_loss,val_acc,train_loss_epoch"]
     steps_per_epoch = -(-n_train // batch)
     t = 0
     for e in range(epochs):
@@ -70,6 +74,7 @@ def write_formats(
                 v *= 0.999
                 v += 0.001 * gq * gq
                 q -= lr * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+            lightning.append(f"{e},{t},{float(ce.mean())!r},{float((p.argmax(1) == y[i]).mean())!r},,,")
             if t % log_every == 0:
                 history.append(
                     {
@@ -90,7 +95,8 @@ def write_formats(
             }
         )
         history.append({"epoch": float(e + 1), "step": t, "eval_loss": vl, "eval_accuracy": va})
-    out = {f: root / f for f in ("jsonl", "hf", "print")}
+        lightning.append(f"{e},{t},,,{vl!r},{va!r},{loss_sum / n_train!r}")
+    out = {f: root / f for f in ("jsonl", "hf", "print", "lightning")}
     for p in out.values():
         p.mkdir(parents=True, exist_ok=True)
     out["jsonl"] /= "metrics.jsonl"
@@ -98,6 +104,8 @@ def write_formats(
     out["hf"] /= "trainer_state.json"
     state = {"best_metric": None, "global_step": t, "epoch": float(epochs), "log_history": history}
     out["hf"].write_text(json.dumps(state, indent=2))
+    out["lightning"] /= "metrics.csv"
+    out["lightning"].write_text("\n".join(lightning) + "\n")
     out["print"] /= "train.log"
     out["print"].write_text(
         "".join(

@@ -32,7 +32,7 @@ def test_a_one_class_model_reads_alike_with_and_without_a_training_accuracy(tmp_
     paths, facts = write_formats(tmp_path, signal=0.1, lr=1e-2)
     assert all(share == 1.0 for share in facts.pred_major[2:])
     assert facts.acc[-1] == facts.majority[-1]
-    readings = {fmt: _reading(p) for fmt, p in paths.items()}
+    readings = {fmt: _reading(paths[fmt]) for fmt in ("jsonl", "hf", "print")}
     # JSONL and the printed log carry the training accuracy (frozen at the training split's majority
     # share), the Trainer's state does not: it was a warning with `likely` claims there and an info
     # with `possible` ones in the other two
@@ -50,7 +50,7 @@ def test_a_short_fine_tune_reads_alike_when_training_records_carry_the_epoch_ind
     rows = [json.loads(line) for line in paths["jsonl"].read_text().splitlines()]
     val = [r["val_loss"] for r in rows]
     assert val[-1] > 1.05 * min(val) and rows[-1]["loss"] < rows[0]["loss"] and facts.acc[-1] < max(facts.acc)
-    readings = {fmt: _reading(p) for fmt, p in paths.items()}
+    readings = {fmt: _reading(paths[fmt]) for fmt in ("jsonl", "hf", "print")}
     # the trainer_state labels its training records with the epoch under way (0-4) and its evaluations
     # with the epochs completed (1-5): read by epoch, each evaluation met the next epoch's training loss
     # and the last one none, and the overfitting the other two formats show was never judged there
@@ -75,3 +75,17 @@ def test_a_rise_printed_at_4_decimals_reads_as_the_same_rise_at_full_precision()
     assert full == printed, (full, printed)
     rises = [r for r in full if r[0] in ("overfitting", "loss-up-acc-up")]
     assert rises and all(sev == "info" for _, sev, _ in rises)
+
+
+def test_a_no_signal_run_names_its_class_count_in_lightning_as_elsewhere(tmp_path: Path) -> None:
+    # 5 classes, inputs carrying nothing: accuracy stays at about 1/5 and the loss at about ln 5
+    paths, facts = write_formats(
+        tmp_path, k=5, imb=0.0, signal=0.0, n_train=1000, n_val=2000, epochs=20, lr=1e-4
+    )
+    assert all(abs(a - 0.2) < 0.03 for a in facts.acc)
+    readings = {fmt: _reading(p) for fmt, p in paths.items()}
+    # Lightning's first training accuracy is one batch's, its first training loss an epoch's mean: that
+    # pair named no K, so its acc-at-chance alone lacked the `classes` claim the other formats carry
+    assert readings["lightning"] == readings["jsonl"] == readings["hf"] == readings["print"], readings
+    chance = [r for r in readings["lightning"] if r[0] == "acc-at-chance"]
+    assert chance and ("classes", "likely") in chance[0][2]
