@@ -71,20 +71,23 @@ def _growing(series: Series | None, i: int, run: int) -> bool:
     return bool((rose | held).all() and rose.any())
 
 
-def tiny_rise(ctx: Ctx, best: float, peak: float, acc0: float, acc1: float, i: int) -> bool:
+def tiny_rise(
+    ctx: Ctx, best: float, peak: float, acc0: float, acc1: float, i: int
+) -> tuple[int, float] | None:
     """Whether a rise from `best` to `peak` (nats, mean) stays below `rise_rel` of the best (only the
     steady rule calls it risen) and costs less in all than one confident mistake (`flip_nats`) over the
     evaluation set's n samples (known from the accuracy's grid at point i), while accuracy `acc0` ->
     `acc1` (fractions) moved not one sample: however steadily it grows, not one prediction has changed
     class for it, so it is information until it amounts to a sample or to `rise_rel` (tester 15's
     `perstep`: val_loss 0.05866 -> 0.05956, +1.5 %, at every evaluation, 0.27 nats over 300 samples,
-    the same 6 mistakes and not one prediction changed)."""
+    the same 6 mistakes and not one prediction changed). Returns (n, the rise in nats over all n
+    samples) when it is, else None."""
     p = ctx.params
     n = ctx.acc_n_likely(i) if ctx.acc_n_likely is not None else None
     if n is None or not all(math.isfinite(v) for v in (best, peak, acc0, acc1)) or not 0 < best < peak:
-        return False
+        return None
     small = peak < best * (1 + p.rise_rel) and (peak - best) * n < p.flip_nats
-    return small and round(abs(acc1 - acc0) * n) == 0
+    return (n, (peak - best) * n) if small and round(abs(acc1 - acc0) * n) == 0 else None
 
 
 def flip_claim(f: Flip, x0: float, x1: float, loss_name: str, unit: str) -> Claim:
@@ -107,13 +110,13 @@ def flip_claim(f: Flip, x0: float, x1: float, loss_name: str, unit: str) -> Clai
     )
 
 
-def rise_severity(ctx: Ctx, flip: Flip | None, x0: float, x1: float, tiny: bool = False) -> Severity:
+def rise_severity(ctx: Ctx, flip: Flip | None, x0: float, x1: float, tiny: object = None) -> Severity:
     """A loss rise from x0 to x1 (`overfitting`, `loss-up-acc-up`) is information when a sample
     flip explains it, it is smaller than one confident mistake with no sample moved (`tiny`,
     `tiny_rise`), the model fits nothing (`base_rate.guess_reading`), or right answers settle at a
     smoothed training target's confidence with no more mistakes (`smoothing.rise_on_floor`), else a
     warning."""
-    if flip is not None or tiny:
+    if flip is not None or tiny is not None:
         return "info"
     if guess_reading(ctx, x0, x1) is not None or rise_on_floor(ctx, x0, x1) is not None:
         return "info"

@@ -213,6 +213,7 @@ class LossUpAccUp(PairDetector):
         peak = max(e["peak_loss"], e["now_loss"])
         i = int(alert.data.get("at_idx", -1))
         tiny = tiny_rise(self.ctx, e["best_loss"], peak, e["best_acc"], e["now_acc"], i)
+        alert.data["tiny"] = tiny  # (the explanation says why it is information)
         return rise_severity(self.ctx, self._flip(alert), e["best_x"], e["now_x"], tiny)
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:

@@ -295,14 +295,19 @@ class Overfitting(Detector):
 
     def severity(self, alert: Alert) -> Severity:
         e = alert.evidence
-        tiny = "acc_now" in e and tiny_rise(
-            self.ctx,
-            e["best_val_loss"],
-            max(e["peak_val_loss"], e["now_val_loss"]),
-            e["acc_at_best"],
-            e["acc_now"],
-            int(alert.data.get("at_idx", -1)),
+        tiny = (
+            None
+            if "acc_now" not in e
+            else tiny_rise(
+                self.ctx,
+                e["best_val_loss"],
+                max(e["peak_val_loss"], e["now_val_loss"]),
+                e["acc_at_best"],
+                e["acc_now"],
+                int(alert.data.get("at_idx", -1)),
+            )
         )
+        alert.data["tiny"] = tiny  # (the explanation says why it is information)
         sev = rise_severity(self.ctx, self._flip(alert), e["best_x"], e["now_x"], tiny)
         return "info" if sev == "warning" and self._collapsed(alert) is not None else sev
 
