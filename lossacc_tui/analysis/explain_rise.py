@@ -58,7 +58,6 @@ def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
             "best loss or above it. A rise carried by a handful of extreme rows would show as "
             "val-loss-unstable; an accuracy that keeps dropping makes it plain overfitting. It closes at a "
             f"new best of {n.loss}."
-            + tiny_sentence(a.data, n.params.rise_rel, n.params.flip_nats)
             + (
                 grid_sentence(e["now_acc"], e.get("acc_n", math.nan), e.get("acc_n_near", math.nan))
                 if e.get("acc_tol", 0.0) > n.params.acc_hold_tol
@@ -188,24 +187,9 @@ def _overfitting(a: Alert, n: Names) -> Parts:
             )
             + f"Training loss {_ratio(e['train_loss_now'], e['train_loss_at_best'])}. Closes at a new best "
             f"of validation loss, or when it comes back within {n.params.rise_rel / 2:.1%} of "
-            f"{fmt(e['best_val_loss'])} and stops rising."
-            + tiny_sentence(a.data, n.params.rise_rel, n.params.flip_nats),
+            f"{fmt(e['best_val_loss'])} and stops rising.",
         ),
     ]
-
-
-def tiny_sentence(data: dict[str, object], rise_rel: float, flip_nats: float) -> str:
-    """Why a rise `tiny_rise` found is information (from `data["tiny"]`, (n, nats), which the alert's
-    severity stored: `detectors.flip.tiny_rise`), or ""."""
-    tiny = data.get("tiny")
-    if not isinstance(tiny, tuple):
-        return ""
-    n, nats = tiny
-    return (
-        f" Information, not a warning: the rise, under {rise_rel:.0%} of the best, comes to {fmt(nats, 3)} "
-        f"nats over all {n} samples, less than one confident mistake costs ({fmt(flip_nats, 2)} nats), "
-        "and accuracy moved not one sample; it becomes a warning when any of these no longer holds."
-    )
 
 
 def few_evaluations(a: Alert, n: Names) -> str:
