@@ -11,6 +11,7 @@ from pathlib import Path
 from lossacc_tui.feed import read_finished
 from lossacc_tui.source import discover
 from tests.numpy_formats import write_formats
+from tests.numpy_smoothing import smoothed_run
 
 Reading = list[tuple[str, str, tuple[tuple[str, str], ...]]]
 
@@ -89,3 +90,35 @@ def test_a_no_signal_run_names_its_class_count_in_lightning_as_elsewhere(tmp_pat
     assert readings["lightning"] == readings["jsonl"] == readings["hf"] == readings["print"], readings
     chance = [r for r in readings["lightning"] if r[0] == "acc-at-chance"]
     assert chance and ("classes", "likely") in chance[0][2]
+
+
+def test_a_label_smoothed_run_reads_as_right_answers_carrying_the_loss_without_a_training_accuracy(
+    tmp_path: Path,
+) -> None:
+    # label smoothing 0.1 on 10 classes: 2 of 600 validation samples wrong, carrying under 5 % of
+    # a validation loss that the right answers, held near 0.9, carry
+    rows = smoothed_run(classes=10, eps=0.1, epochs=40, n_train=2000, n_val=600, sep=2.0)
+    assert rows[-1]["n_wrong"] <= 3 and rows[-1]["mistake_share"] < 0.1
+    history: list[dict[str, float]] = []
+    for e, r in enumerate(rows, 1):  # (the Trainer logs no training accuracy)
+        history.append({"epoch": float(e), "step": 10 * e, "loss": round(r["train_loss"], 4)})
+        history.append(
+            {"epoch": float(e), "step": 10 * e, "eval_loss": r["val_loss"], "eval_accuracy": r["val_acc"]}
+        )
+    (tmp_path / "trainer_state.json").write_text(json.dumps({"log_history": history}))
+    keys = ("train_loss", "train_acc", "val_loss", "val_acc")
+    named = ("loss", "accuracy", "val_loss", "val_accuracy")
+    (tmp_path / "metrics.jsonl").write_text(
+        "".join(
+            json.dumps({"epoch": e} | {n: r[k] for n, k in zip(named, keys, strict=True)}) + "\n"
+            for e, r in enumerate(rows, 1)
+        )
+    )
+    hf, jsonl = _reading(tmp_path / "trainer_state.json"), _reading(tmp_path / "metrics.jsonl")
+    # the same kinds; the trainer_state had an acc-stuck "one-class predictor" and named the mistakes as
+    # what may carry the loss. Without a training accuracy the smoothing reading stays `possible` (a
+    # noisy-label training split logs the same gap): the one difference left, and said so
+    assert [r[:2] for r in hf] == [r[:2] for r in jsonl], (hf, jsonl)
+    high = {r[0]: set(r[2]) for r in hf}["high-loss-good-acc"]
+    assert ("right-answers-carry-loss", "possible") in high and ("label-smoothing", "possible") in high
+    assert not any(c == "mistakes-carry-loss" for c, _ in high)
