@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lossacc_tui.batch import Batch, BatchBuilder, Problem
+from lossacc_tui.epoch_agree import epochs_disagree
 from lossacc_tui.roles import RoleMap, assign_roles, summed_losses, top_k_notes
 from lossacc_tui.series import ACC_ROLES, ROLES, Growable, LazyColumn, LossKind, Role, Series, XAxis
 
@@ -78,6 +79,7 @@ class Run:
                 if ep is None or np.isnan(ep).any():
                     self._epoch_gap = True
                     break
+        grown: list[tuple[Series, int]] = []  # evaluation series that took points, and from where
         for name, vals in batch.values.items():
             p = batch.present.get(name)
             s = self.series.get(name)
@@ -100,9 +102,13 @@ class Run:
                     self.points += len(rows)
             if not self._epoch_repeat and s.role in ("val_loss", "val_acc") and len(s) > before:
                 self._epoch_repeat = _evaluated_twice_in_an_epoch(s, before)
+                grown.append((s, before))
             if s.unit_notes:  # an accuracy whose unit changed mid-run: a problem line, never silent
                 self.problems += [Problem(None, note) for note in s.unit_notes]
                 s.unit_notes.clear()
+        # (after every series took its points: a training record of this batch may share a step)
+        if not self._epoch_repeat and not self._epoch_gap:
+            self._epoch_repeat = any(epochs_disagree(self.series.values(), g, b) for g, b in grown)
 
     def _new_names(self, batch: Batch) -> list[str]:
         """The batch's names that have no series yet and a value in it, in the order of their first

@@ -388,6 +388,20 @@ def alert_end_x(alert: Alert, ctx: Ctx) -> float:
     return alert.end if alert.end is not None else alert.start
 
 
+def tiny_sentence(data: dict[str, object], rise_rel: float, flip_nats: float) -> str:
+    """Why a rise `tiny_rise` found is information (from `data["tiny"]`, (n, nats), which the alert's
+    severity stored: `detectors.flip.tiny_rise`), or ""."""
+    tiny = data.get("tiny")
+    if not isinstance(tiny, tuple):
+        return ""
+    n, nats = tiny
+    return (
+        f"Information, not a warning: the rise, under {rise_rel:.0%} of the best, comes to {fmt(nats, 3)} "
+        f"nats over all {n} samples, less than one confident mistake costs ({fmt(flip_nats, 2)} nats), "
+        "and accuracy moved not one sample; it becomes a warning when any of these no longer holds."
+    )
+
+
 def explain_alert(alert: Alert, ctx: Ctx) -> str:
     """The Markdown explanation of one alert of a run."""
     names = Names.of(ctx, alert)
@@ -402,7 +416,8 @@ def explain_alert(alert: Alert, ctx: Ctx) -> str:
         return f"**{md(alert.title)}**"
     parts = [f"**{md(alert.title)}**", ""]
     sections = build(alert, names)
-    claimed = render(alert.claims)
+    claimed = tiny_sentence(alert.data, names.params.rise_rel, names.params.flip_nats)
+    claimed = (claimed + " " + render(alert.claims)).strip()
     if claimed:
         heads = [h for h, _ in sections]
         if "How sure" in heads:

@@ -75,7 +75,7 @@ class RunLayout:
             classes = infer_classes(
                 [
                     ("validation", _first(val_loss), _first_or_none(val_acc)),
-                    ("training", _first(train_loss), _first_or_none(train_acc)),
+                    ("training", _first(train_loss), _first_paired(train_loss, train_acc)),
                 ]
             )
         ctx = Ctx(p, self.axis(), classes, loss, acc, train, train_acc, split_name, r("lr"))
@@ -174,3 +174,17 @@ def _first(s: Series | None) -> float:
 
 def _first_or_none(s: Series | None) -> float | None:
     return float(s.values[0]) if s is not None and len(s) else None
+
+
+def _first_paired(loss: Series | None, acc: Series | None) -> float | None:
+    """The first value of `acc` when it was logged at the same step as the first value of `loss` (or,
+    without steps, the same epoch), else None: a first batch's accuracy is no pair for an epoch's mean
+    loss (Lightning's `train_acc_step` beside `train_loss_epoch`: tester 15's `nosignal` named no K
+    there while the five other formats of the same run named 5)."""
+    if loss is None or acc is None or not len(loss) or not len(acc):
+        return None
+    for axis in ("step", "epoch"):
+        a, b = loss.x_or_none(axis), acc.x_or_none(axis)
+        if a is not None and b is not None and len(a) and len(b):
+            return float(acc.values[0]) if float(a[0]) == float(b[0]) else None
+    return float(acc.values[0])

@@ -17,7 +17,7 @@ from lossacc_tui.analysis.detectors.base import (
     span_extreme,
 )
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k, k_backed
-from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity
+from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity, tiny_rise
 from lossacc_tui.analysis.detectors.loss_floor import above_floor, floor_at, floor_claim, floors
 from lossacc_tui.analysis.detectors.pair import PairDetector, new_best
 from lossacc_tui.analysis.detectors.rise import (
@@ -72,7 +72,8 @@ class LossUpAccUp(PairDetector):
     meaning = (
         "validation loss rises while validation accuracy rises or holds: a few mistakes grow "
         "confident while borderline samples cross over; often the first sign of overfitting "
-        "(information when one or two samples account for the rise, or accuracy held one value while "
+        "(information when one or two samples account for the rise, when a rise under 5 % costs less in "
+        "all than one confident mistake with not one sample moved, or accuracy held one value while "
         "the training loss is no lower than a constant guess costs). It ends where the accuracy's level "
         "falls twice its tolerance below where it was at the best loss (the rise with more mistakes is "
         "`overfitting`'s), and a lower accuracy in its title says it holds within noise, or how far its "
@@ -222,7 +223,11 @@ class LossUpAccUp(PairDetector):
 
     def severity(self, alert: Alert) -> Severity:
         e = alert.evidence
-        return rise_severity(self.ctx, self._flip(alert), e["best_x"], e["now_x"])
+        peak = max(e["peak_loss"], e["now_loss"])
+        i = int(alert.data.get("at_idx", -1))
+        tiny = tiny_rise(self.ctx, e["best_loss"], peak, e["best_acc"], e["now_acc"], i)
+        alert.data["tiny"] = tiny  # (the explanation says why it is information)
+        return rise_severity(self.ctx, self._flip(alert), e["best_x"], e["now_x"], tiny)
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence

@@ -47,6 +47,19 @@ def minority_known(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndar
 MIN_MINORITY = 5
 
 
+def few_minority(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndarray:
+    """Whether each accuracy (fraction, shape (n,)) above 0.95 is printed finely enough (4 decimals or
+    more) for `minority_known`'s least grid to pin its minority, and that minority is still fewer than
+    MIN_MINORITY samples (599/600 as a float: 1). A coarse "0.96" fits 22/23 as well as 384/400, so it
+    says nothing of the minority's size and is never counted here."""
+    with np.errstate(invalid="ignore"):
+        out = (acc > 0.95) & ~minority_known(acc, n_eval)
+    for j in np.flatnonzero(out):
+        known = n_eval is not None and math.isfinite(n_eval[j])
+        out[j] = known or decimals(float(acc[j])) >= 4
+    return out
+
+
 @functools.lru_cache(maxsize=1024)
 def least_n(v: float) -> float:
     """The least evaluation-set size n (1..20,000) whose grid k/n holds the accuracy `v` (a fraction)

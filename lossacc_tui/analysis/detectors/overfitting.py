@@ -19,7 +19,7 @@ from lossacc_tui.analysis.detectors.base import (
     span_extreme,
     value,
 )
-from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity
+from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity, tiny_rise
 from lossacc_tui.analysis.detectors.guess import guess_claim, guess_reading
 from lossacc_tui.analysis.detectors.loss_floor import above_floor, floor_at, floor_claim, floors
 from lossacc_tui.analysis.detectors.pair import new_best
@@ -66,8 +66,9 @@ class Overfitting(Detector):
     severity_doc = "warning/info"
     meaning = (
         "training loss falls while validation loss rises; the gap widens (information when one or two "
-        "samples account for the rise, or accuracy held one value while the training loss is no lower "
-        "than a constant guess costs)"
+        "samples account for the rise, when a rise under 5 % costs less in all than one confident "
+        "mistake with not one sample moved, or accuracy held one value while the training loss is no "
+        "lower than a constant guess costs)"
     )
     general = (
         "Training loss falls while validation loss rises; the gap between them widens. The model fits "
@@ -373,7 +374,20 @@ class Overfitting(Detector):
 
     def severity(self, alert: Alert) -> Severity:
         e = alert.evidence
-        sev = rise_severity(self.ctx, self._flip(alert), e["best_x"], e["now_x"])
+        tiny = (
+            None
+            if "acc_now" not in e
+            else tiny_rise(
+                self.ctx,
+                e["best_val_loss"],
+                max(e["peak_val_loss"], e["now_val_loss"]),
+                e["acc_at_best"],
+                e["acc_now"],
+                int(alert.data.get("at_idx", -1)),
+            )
+        )
+        alert.data["tiny"] = tiny  # (the explanation says why it is information)
+        sev = rise_severity(self.ctx, self._flip(alert), e["best_x"], e["now_x"], tiny)
         return "info" if sev == "warning" and self._collapsed(alert) is not None else sev
 
     def _collapsed(self, alert: Alert) -> tuple[tuple[float, float, bool], float] | None:

@@ -15,8 +15,8 @@ import numpy as np
 from lossacc_tui.analysis.detectors.base import (
     Detector,
     value,
-    value_at_x,
 )
+from lossacc_tui.analysis.detectors.train_join import train_at
 from lossacc_tui.analysis.features import LossFeatures
 from lossacc_tui.analysis.quantities import loss_per_mistake
 
@@ -70,6 +70,12 @@ class PairDetector(Detector):
         return none if k < 0 else {"acc_best": best, "acc_best_x": self.ctx.x(acc, k)}
 
     def train_at(self, i: int) -> float:
+        """The training loss at this series' point i (nats): the value logged there, or for a per-step
+        training loss its mean over about an evaluation's worth of batches (`train_join.train_at`), as
+        an epoch-mean log of the same run says: one batch of a diverging run had read 101.7 nats
+        where the epoch's mean was 55.3, and a training loss "above the validation loss" then
+        demoted the same swing to a warning in one format only (tester 15's `diverge`)."""
         if self.ctx.train is None:
             return math.nan
-        return value_at_x(self.ctx.train, self.ctx.axis, self.ctx.x(self.series, i))
+        x = self.ctx.x(self.series, i)
+        return train_at(self.ctx.train, self.ctx.axis, x, self.ctx.train_window)
