@@ -68,11 +68,12 @@ class LineBuffer:
     def feed(self, chunk: bytes) -> tuple[bytes, int]:
         """Only the new chunk is searched and the held pieces are joined once, when their line
         ends: a line of N bytes arriving in k chunks costs O(N), not O(N k)."""
-        if self._cut_cr and chunk.startswith(b"\n"):  # the second half of a \r\n handed out already
-            chunk = chunk[1:]
+        if chunk and self._cut_cr:  # only the byte right after a \r handed out can be its \n
+            self._cut_cr = False
+            if chunk[:1] == b"\n":  # the second half of that \r\n
+                chunk = chunk[1:]
         if not chunk:
             return b"", self.lines_done + 1
-        self._cut_cr = False
         if not self._lf_seen and self._parts and self._parts[-1].endswith(b"\r") and chunk[:1] != b"\n":
             self._cr_only = True  # the held \r was a lone CR line end
         lf = chunk.rfind(b"\n")
