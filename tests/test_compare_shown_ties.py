@@ -1,6 +1,6 @@
-"""The compare screen (`c`) ranks runs whose bests read the same as tied (tester 15: the same run in
-five formats showed 0.1829 / 0.948 on every row, yet its print log, which keeps 4 decimals, was
-ranked #5 and the four full-precision copies #1).
+"""The compare screen (`c`) ranks runs whose bests are equal to the precision they were logged with
+as tied (tester 15: the same run in five formats showed 0.1829 / 0.948 on every row, yet its print
+log, which keeps 4 decimals, was ranked #5 and the four full-precision copies #1).
 
 The run: numpy's diverging MLP (tests/numpy_diverge.py), written as a JSONL log at full precision
 and as a training loop's print with 4 decimals, plus a second seed that is truly different."""
@@ -12,7 +12,7 @@ from pathlib import Path
 from conftest import read_runs
 from numpy_diverge import diverging_run, write_jsonl
 
-from lossacc_tui.app.screens.compare import places, ranking
+from lossacc_tui.app.screens.compare import places, precisions, ranking
 from lossacc_tui.app.tracker import RunState
 
 
@@ -43,7 +43,7 @@ def test_the_same_run_in_two_precisions_shares_its_rank(tmp_path: Path) -> None:
     for role, high in (("val_loss", False), ("val_acc", True)):
         ranked = ranking(states, names, role, high)
         assert len(ranked) == 4
-        at = places(ranked, high)
+        at = places(ranked, high, precisions(states, role))
         by_run = {k: best for k, _, best, _ in ranked}
         for seed in (0, 1):
             full, printed = by_run[2 * seed], by_run[2 * seed + 1]

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from lossacc_tui.analysis.alerts import Alert
+from lossacc_tui.analysis.confirm import share
 from lossacc_tui.analysis.detectors.base import Ctx, value_at_x
 from lossacc_tui.analysis.evidence import (
     LN2,
@@ -125,7 +126,7 @@ def mistakes(loss: float, acc: float, n: Names, prefix: str) -> str:
             f" = {fmt(acc * math.log(k))} of the {fmt(loss)}, and mistakes at least {least_share(lo)} of "
             "the loss "
             f"(the floor (1 - a) ln 2, from the ln 2 a mistake costs at least, gives only {fmt(floor(acc))}, "
-            f"{least_share(floor(acc) / loss)}). {cost}"
+            f"{share(floor(acc) / loss)}). {cost}"
         )
     else:
         text = (

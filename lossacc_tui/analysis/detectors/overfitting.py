@@ -148,16 +148,18 @@ class Overfitting(Detector):
         after = np.where(inside, self._raw[np.clip(nxt - rows.idx[0], 0, n - 1)], carried)
         self.train_raw_after_best = float(after[-1])
         self._raw_best = np.fmin(self._raw_best, after)
-        self._train_low(bi, rows.idx)
+        self._train_low(bi, rows.idx, rows.train_lvl)
         self.best_idx = int(bi[-1])
         self.step(rows, None, sink)
         self._tail = np.concatenate([self._tail, self._raw])[-self.p.noise_window :]
 
-    def _train_low(self, bi: np.ndarray, idx: np.ndarray) -> None:
-        """Keep, per row of this chunk (validation best index `bi` per row), the training loss's
-        lowest value since the validation best (`train_rose.min_since_best`, over `_raw`; `idx`: the
-        rows' indices); called before `best_idx` moves on."""
-        self._tlow = min_since_best(self._raw, bi, self.best_idx, self._tlow_carry)
+    def _train_low(self, bi: np.ndarray, idx: np.ndarray, lvl: np.ndarray) -> None:
+        """Keep, per row of this chunk (validation best index `bi` per row, the rows' indices
+        `idx`), the lowest training level `lvl` (`_train_level`, a mean of `half` values or more)
+        since the validation best (`train_rose.min_since_best`): the lowest single value of a
+        noisy series since a best many evaluations back is its luckiest one, which a later value
+        exceeds by noise alone. Called before `best_idx` moves on."""
+        self._tlow = min_since_best(lvl, bi, self.best_idx, self._tlow_carry)
         self._tlow_carry = float(self._tlow[-1]) if len(self._tlow) else self._tlow_carry
         self._tbest, self._tidx = bi, idx
 
@@ -254,9 +256,10 @@ class Overfitting(Detector):
         return ((self._rl >= p.open_after) | (self._srl >= 2) | mono) & ~rose, calm | rose
 
     def _rose(self, y: np.ndarray, best: np.ndarray) -> np.ndarray:
-        """Per row: `train_rose.rose_from_low` of the training loss (`_raw`) against its lowest since
-        the validation best, beside the validation loss's rise y - best (nats); all False when the
-        rows' training values are not known (a chunk judged without them)."""
+        """Per row: `train_rose.rose_from_low` of the training loss now (`_raw`) against its lowest
+        level since the validation best (`_tlow`), beside the validation loss's rise y - best
+        (nats); all False when the rows' training values are not known (a chunk judged without
+        them)."""
         n = len(y)
         if len(self._raw) != n or len(self._tlow) != n or len(self._tbest) != n:
             return np.zeros(n, dtype=bool)

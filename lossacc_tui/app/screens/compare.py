@@ -48,22 +48,62 @@ def ranking(
     return sorted(out, key=lambda t: -t[2] if high else t[2])
 
 
-def places(ranked: list[tuple[int, str, float, bool]], high: bool = False) -> dict[int, int]:
-    """Competition ranks ("1, 1, 3") of `ranking`'s runs (index in runs -> rank), by their best as
-    the screen shows it (`fmt_num`): runs whose bests read the same share a rank. The same run
-    logged with 4 decimals (0.1829) and at full precision (0.18288...) is one value to the reader,
-    and ranking the print log's copy #5 beside four #1 copies of the same numbers read as a
-    different result (tester 15). O(n^2) in the runs ranked."""
-    shown = [fmt_num(t[2]) for t in ranked]
+#: decimals at or past this count as a value logged at full precision (compared exactly)
+FULL_DECIMALS = 9
+#: the last values of a series whose decimals tell how precisely it was logged
+PRECISION_SAMPLE = 64
+
+
+def logged_decimals(values: np.ndarray) -> int:
+    """How many decimals a series was logged with: the most in the shortest repr of its last
+    `PRECISION_SAMPLE` finite values (a print with 4 decimals gives 4, trailing zeros dropped by
+    most values but not all; a float32 written in full, 16-17). Scientific notation counts as 17.
+
+    >>> logged_decimals(np.array([0.1829, 0.25, 0.2412])), logged_decimals(np.array([0.18288479745388031]))
+    (4, 16)
+    """
+    v = values[-PRECISION_SAMPLE:]
+    best = 0
+    for x in v[np.isfinite(v)]:
+        r = repr(float(x))
+        if "e" in r or "E" in r:
+            return 17
+        best = max(best, len(r.partition(".")[2]))
+    return best
+
+
+def places(
+    ranked: list[tuple[int, str, float, bool]], high: bool = False, decimals: dict[int, int] | None = None
+) -> dict[int, int]:
+    """Competition ranks ("1, 1, 3") of `ranking`'s runs (index in runs -> rank): runs whose bests
+    are equal to the precision the coarser of the two was logged with (`decimals`, index in runs
+    -> `logged_decimals`; within half a unit of its last decimal) share a rank; values logged at
+    full precision (`FULL_DECIMALS` or more) tie only when equal. The same run logged with 4
+    decimals (0.1829) and at full precision (0.18288...) is one result, and ranking the print log's
+    copy #5 beside four #1 copies of the same numbers read as a different one (tester 15). O(n^2)
+    in the runs ranked."""
+    dec = decimals or {}
+
+    def tied(t: tuple[int, str, float, bool], u: tuple[int, str, float, bool]) -> bool:
+        d = min(dec.get(t[0], 17), dec.get(u[0], 17))
+        if d >= FULL_DECIMALS:
+            return t[2] == u[2]
+        return abs(t[2] - u[2]) <= 0.5 * 10.0**-d * (1 + 1e-9)
+
     return {
-        t[0]: 1
-        + sum(
-            1
-            for u, su in zip(ranked, shown, strict=True)
-            if su != shown[j] and (u[2] > t[2] if high else u[2] < t[2])
-        )
-        for j, t in enumerate(ranked)
+        t[0]: 1 + sum(1 for u in ranked if (u[2] > t[2] if high else u[2] < t[2]) and not tied(t, u))
+        for t in ranked
     }
+
+
+def precisions(runs: list[RunState], role: str) -> dict[int, int]:
+    """`logged_decimals` of each run's series of `role` (index in runs -> decimals)."""
+    out = {}
+    for k, rs in enumerate(runs):
+        s = rs.run.by_role(role)  # type: ignore[arg-type]
+        if s is not None:
+            out[k] = logged_decimals(s.values)
+    return out
 
 
 def sweeps(paths: list[str], names: list[str]) -> list[tuple[str, list[int]]]:
@@ -195,14 +235,15 @@ class CompareScreen(Screen[None]):
         # both rankings side by side: '#', the loss ranking's (■ name, value), the accuracy ranking's
         # (■ #loss rank, value): the names get the room (cut to the part that tells runs apart), and
         # the accuracy column says where each of its runs stands by loss
-        # competition ranks ("1, 1, 3"): runs with equal best loss as shown share a rank, so a tie
-        # never shows as an order (four runs at 0.645 were "#3 #1 #2 #4")
-        at_loss = places(by_loss)
+        # competition ranks ("1, 1, 3"): runs with equal best loss (to the precision they were
+        # logged with) share a rank, so a tie never shows as an order (four runs at 0.645 were
+        # "#3 #1 #2 #4")
+        at_loss = places(by_loss, decimals=precisions(runs, "val_loss"))
         loss_of = {t[0]: t[2] for t in by_loss}
-        # runs tied on accuracy (as shown) are listed in their loss order
-        at_acc = places(by_acc, high=True)
+        # runs tied on accuracy are listed in their loss order
+        acc_decimals = precisions(runs, "val_acc")
+        at_acc = places(by_acc, high=True, decimals=acc_decimals)
         by_acc.sort(key=lambda t: (at_acc[t[0]], loss_of.get(t[0], np.inf)))
-        acc_of = {t[0]: fmt_num(t[2]) for t in by_acc}
         n = max(len(by_loss), len(by_acc))
         widest = [len(f"{n}≠"), 0, len("val acc"), 0]  # ('#', loss value, '■ #n' or its header, acc value)
         for col, ranked in ((1, by_loss), (3, by_acc)):
@@ -214,7 +255,7 @@ class CompareScreen(Screen[None]):
             a = by_loss[i] if i < len(by_loss) else None
             b = by_acc[i] if i < len(by_acc) else None
             # a tie is no disagreement: the run ranked here by loss has the accuracy ranked here
-            differ = a is None or b is None or (a[0] != b[0] and acc_of.get(a[0]) != fmt_num(b[2]))
+            differ = a is None or b is None or (a[0] != b[0] and at_acc.get(a[0]) != at_acc[b[0]])
             style = "bold yellow" if differ else ""
 
             def swatch(t: tuple[int, str, float, bool]) -> Text:
