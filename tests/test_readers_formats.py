@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from numpy_training import softmax_regression
 
 from lossacc_tui.model import Run
+from lossacc_tui.source import discover
 
 FORMATS = REPO.parent / "shared" / "cases" / "formats"
 
@@ -203,6 +204,19 @@ def test_catboost_info_is_one_run_and_its_tensorboard_copy_is_not_read_again() -
 
 
 # -- consoles ----------------------------------------------------------------------------------------
+def test_a_followed_lightning_console_shows_its_last_epoch_when_fit_stops() -> None:
+    """A follower never sees the end of a file (no `finish`): the last epoch's bar is said at
+    Lightning's "`Trainer.fit` stopped" line. Before, it waited for an epoch that never came (11
+    of 12 epochs, while `check` read 12)."""
+    path = fmt("fmt-11-lightning/progress-bar/generated/console.log")
+    (src,) = discover(path)
+    data = path.read_bytes()
+    for pos in range(0, len(data), 4096):
+        src.feed(0, data[pos : pos + 4096])
+    (run,) = src.runs
+    assert list(run.series["val_loss"].epochs) == list(range(12))
+
+
 @pytest.mark.parametrize(
     ("rel", "train", "val", "first_round", "val_err_last"),
     [

@@ -4,8 +4,10 @@
 
 The postfix holds what `self.log(..., prog_bar=True)` logged; Lightning updates it at every step
 and after validation. Only the end-of-epoch state counts: the last redraw of epoch e (seen when
-epoch e+1 begins, or at the end of the file) becomes one record at x = epoch e. `v_num` (the
-logger's version) is not a metric; validation and sanity-check sub-bars are not records.
+epoch e+1 begins, when Lightning says `fit` stopped, or at the end of the file) becomes one record
+at x = epoch e (a follower, which never sees a file end, gets the last epoch at that message).
+`v_num` (the logger's version) is not a metric; validation and sanity-check sub-bars are not
+records.
 Writer: lightning.pytorch.callbacks.TQDMProgressBar (format of tqdm's `{postfix}`).
 """
 
@@ -21,6 +23,9 @@ from lossacc_tui.readers.registry import register
 
 _BAR = re.compile(r"Epoch (\d+):\s+\d+%\|[^|]*\|\s*\d+/\d+\s*\[([^\]]*)\]")
 _NOT_METRICS = frozenset({"v_num"})
+#: what Lightning prints when `fit` ends (max_epochs/max_steps reached; EarlyStopping's verbose
+#: message): no redraw of the last epoch's bar follows
+_END = re.compile(r"`Trainer\.fit` stopped|Signaling Trainer to stop")
 
 
 def parse_bar(text: str) -> tuple[int, dict[str, float]] | None:
@@ -56,16 +61,15 @@ class LightningConsoleReader(Reader):
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
         for i, raw in enumerate(self.text_lines(block)):
-            if "Epoch " not in raw:
-                continue
-            parsed = parse_bar(clean_text(raw))
-            if parsed is None:
-                continue
-            epoch, values = parsed
-            if self._epoch is not None and epoch != self._epoch:
+            parsed = parse_bar(clean_text(raw)) if "Epoch " in raw else None
+            if parsed is not None:
+                epoch, values = parsed
+                if self._epoch is not None and epoch != self._epoch:
+                    self._emit(out)
+                self._epoch, self._line = epoch, first_line + i
+                self._state.update(values)
+            if _END.search(raw):  # (the last epoch is whole: said now, not when the file is closed)
                 self._emit(out)
-            self._epoch, self._line = epoch, first_line + i
-            self._state.update(values)
         return self.built(out)
 
     def _flush(self) -> list[Batch]:
