@@ -40,7 +40,8 @@ def _loss_down_acc_down(a: Alert, n: Names) -> Parts:
             "decision threshold slipping to the wrong side cost accuracy but little loss, while samples far "
             "from it getting more confident lower the loss. "
             f"{mistakes(e['now_loss'], e['now_acc'], n, 'Now')} A shift of the prior (bias) toward one "
-            "class, e.g. from label noise or class imbalance in training, does exactly this.",
+            "class, e.g. from label noise or class imbalance in training, does exactly this."
+            + _rising_again(e, n),
         ),
         (
             "What to check next",
@@ -58,6 +59,23 @@ def _loss_down_acc_down(a: Alert, n: Names) -> Parts:
             + grid_sentence(e["acc_level_now"], e.get("acc_n", math.nan), e.get("acc_n_near", math.nan)),
         ),
     ]
+
+
+def _rising_again(e: dict[str, float], n: Names) -> str:
+    """When the loss, lower now than at the accuracy's peak, has risen again since its lowest after
+    that peak (by more than half the `rise-rel` of a rise): the other reading, overfitting, and what
+    tells the two apart; else ''."""
+    low, at = e.get("loss_low", math.nan), e.get("loss_low_x", math.nan)
+    now = e["now_loss"]
+    if not (math.isfinite(low) and low > 0 and at > e["peak_x"] and now > low * (1 + n.params.rise_rel / 2)):
+        return ""
+    return (
+        f" That is one reading. {n.loss} is lower than at the peak but has risen again since its lowest, "
+        f"{fmt(low)} at {n.unit} {fmt_x(at)} (now {fmt(now)}, {(now / low - 1) * 100:+.1f}%): mistakes "
+        "growing surer (overfitting) raise the loss and cost accuracy too, which is the other reading "
+        "(see overfitting, when it is open). Per-class recall (a prior shift moves one class's) and the "
+        "confidence of the mistakes (overfitting makes them surer) decide between them."
+    )
 
 
 def _drop_versus(e: dict[str, float], n: Names) -> str:

@@ -19,6 +19,7 @@ from lossacc_tui.analysis.detectors.base import (
     span_extreme,
     value,
 )
+from lossacc_tui.analysis.detectors.non_finite import lowest_before
 from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.detectors.rise import (
     level_depth,
@@ -197,4 +198,7 @@ class LossDownAccDown(PairDetector):
             acc_n=float(self.ctx.acc_n or math.nan),
             acc_n_near=float(self.ctx.acc_n_near or math.nan),
         )
+        k = lowest_before(self.ctx.loss, i)  # (the loss's lowest before now: has it risen since?)
+        if k >= 0:
+            ev.update(loss_low=value(self.ctx.loss, k), loss_low_x=self.ctx.x(self.ctx.loss, k))
         return ev
