@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -111,19 +112,26 @@ def _json_classes(data: dict[str, Any], name: str, where: str, depth: int = 0) -
     return out
 
 
-@functools.lru_cache(maxsize=16384)  # (asked per run by the layout and by the comparison)
-def classes_from_files(log_path: str) -> Classes | None:
-    """K from a configuration file beside the log (or up to two folders above), or None."""
+def config_texts(log_path: str) -> Iterator[tuple[str, str]]:
+    """(file name, text) of each configuration file (`CONFIG_NAMES`) beside the log, then one and
+    two folders above, in that order: where K and the smoothing eps are looked for."""
     try:
         start = Path(log_path)
     except (TypeError, ValueError):
-        return None
+        return
     folder = start if start.is_dir() else start.parent
     for d in (folder, folder.parent, folder.parent.parent):
         for name in CONFIG_NAMES:
             text = _read(d / name)
             if text:
-                found = _from_text(name, text)
-                if found is not None:
-                    return found
+                yield name, text
+
+
+@functools.lru_cache(maxsize=16384)  # (asked per run by the layout and by the comparison)
+def classes_from_files(log_path: str) -> Classes | None:
+    """K from a configuration file beside the log (or up to two folders above), or None."""
+    for name, text in config_texts(log_path):
+        found = _from_text(name, text)
+        if found is not None:
+            return found
     return None

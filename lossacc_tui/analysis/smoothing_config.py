@@ -20,10 +20,9 @@ import functools
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from lossacc_tui.analysis.classes import CONFIG_NAMES, _read
+from lossacc_tui.analysis.classes import config_texts
 
 KEYS = ("label_smoothing", "label_smoothing_factor", "smoothing")
 _NUM = r"([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"
@@ -74,16 +73,8 @@ def _from_text(name: str, text: str) -> ConfigSmoothing | None:
 @functools.lru_cache(maxsize=16384)
 def smoothing_from_files(log_path: str) -> ConfigSmoothing | None:
     """eps from a configuration file beside the log (or up to two folders above), or None."""
-    try:
-        start = Path(log_path)
-    except (TypeError, ValueError):
-        return None
-    folder = start if start.is_dir() else start.parent
-    for d in (folder, folder.parent, folder.parent.parent):
-        for name in CONFIG_NAMES:
-            text = _read(d / name)
-            if text:
-                found = _from_text(name, text)
-                if found is not None:
-                    return found
+    for name, text in config_texts(log_path):
+        found = _from_text(name, text)
+        if found is not None:
+            return found
     return None
