@@ -9,13 +9,13 @@ from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.claims import render
 from lossacc_tui.analysis.confirm import describe
 from lossacc_tui.analysis.detectors.base import Ctx
-from lossacc_tui.analysis.detectors.explosion import level_differs
 from lossacc_tui.analysis.detectors.non_finite import train_diverged
+from lossacc_tui.analysis.explain_explosion import EXPLAINERS as EXPLOSION_EXPLAINERS
 from lossacc_tui.analysis.explain_pair import EXPLAINERS as PAIR_EXPLAINERS
-from lossacc_tui.analysis.explain_parts import Names, below_baseline, mistakes, worked_example
+from lossacc_tui.analysis.explain_parts import Names, below_baseline, worked_example
 from lossacc_tui.analysis.explain_rise import EXPLAINERS as RISE_EXPLAINERS
 from lossacc_tui.analysis.mdtext import md_names
-from lossacc_tui.analysis.quantities import arrow, count, factor, fmt, fmt_x, points, pts, times
+from lossacc_tui.analysis.quantities import arrow, count, fmt, fmt_x, pts, times
 from lossacc_tui.analysis.quantities import count as count_words
 
 Builder = Callable[[Alert, Names], list[tuple[str, str]]]
@@ -168,123 +168,6 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
     ]
 
 
-def _explosion_held(a: Alert, n: Names, name: str) -> list[tuple[str, str]]:
-    """`loss-explosion` on a per-step series: its held level (the median of its last batches)."""
-    e = a.evidence
-    w = int(e["held_of"])
-    now = e["value_now"]
-    back = math.sqrt(n.params.explosion_factor)  # (where it closes, relative to its lowest)
-    stat = "mean" if e.get("held_mean") else "median"
-    why = (
-        f"Most of {w} batches standing that high is the loss itself moving: a divergence step (a "
-        "learning rate too large for the current curvature) or numerics, rather than one bad batch, "
-        "which moves a per-batch loss by x10-x100 and not this median, or slow overfitting, which "
-        "moves by percents."
-        if stat == "median"
-        else f"The mean of {w} batches, where one bad batch weighs 1/{w}, is the training loss as an "
-        "epoch's mean counts it: its costly batches grew more frequent or costlier and stayed (a "
-        "learning rate too large, confidently wrong samples growing more confident), while most "
-        "batches may still be cheap."
-    )
-    return [
-        (
-            "What happened",
-            f"The {stat} of {name}'s last {w} logged values reached {fmt(e['peak_value'])} at {n.unit} "
-            f"{fmt_x(e['peak_x'])}, {factor(e['ratio'], 1)} the lowest such {stat} {fmt(e['best_level'])} "
-            f"(around {n.unit} {fmt_x(e['best_x'])}); it is "
-            + (f"{fmt(now)} now." if math.isfinite(now) else "not known now (no finite values)."),
-        ),
-        ("Why", why),
-        (
-            "What to check next",
-            f"Compare with the checkpoint at {n.unit} {fmt_x(e['best_x'])}; lower the learning "
-            f"rate{n.lr_note(e['peak_x'])} or add warmup and gradient clipping; look for the first "
-            "batches that rose, and for non-finite gradients.",
-        ),
-        (
-            "How sure",
-            f"The {stat} of {w} batches rose {factor(e['ratio'], 1)}: a few bad batches cannot do that. It "
-            f"closes once this {stat} is back below {fmt(back * e['best_level'])} ({factor(back, 2)} its "
-            "lowest) and the other held level of the "
-            "loss is back within as much of its own; a level that stays there is a run that diverged.",
-        ),
-    ]
-#: accuracy this much lower at a loss explosion's peak than at its best (a fraction of all samples)
-#: is many mistakes more: the text no longer says a few extreme predictions can explain the rise
-MANY_CROSSED = 0.1
-
-
-def _lowest(e: dict[str, float], n: Names) -> str:
-    """', the mean of its values there; its lowest single value was V at x' when an explosion's
-    best level differs from its lowest value (`explosion.level_differs`), else ''."""
-    if not level_differs(e):
-        return ""
-    return (
-        f": a level, the mean of neighbouring values; its lowest single value was {fmt(e['lowest_value'])}"
-        f" at {n.unit} {fmt_x(e['lowest_x'])}"
-    )
-
-
-def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
-    e = a.evidence
-    name = a.data.get("subject", n.loss)
-    ratio = e["ratio"]
-    if "held_of" in e:  # a per-step series, judged on the median of its last batches
-        return _explosion_held(a, n, name)
-    out = [
-        (
-            "What happened",
-            f"{name} reached {fmt(e['peak_value'])} at {n.unit} {fmt_x(e['peak_x'])}, {factor(ratio, 1)} its "
-            f"best level {fmt(e['best_level'])} (around {n.unit} {fmt_x(e['best_x'])}{_lowest(e, n)}); it is "
-            + (f"{fmt(e['value_now'])} now." if math.isfinite(e["value_now"]) else "not finite now."),
-        )
-    ]
-    if "acc_at_peak" in e and math.isfinite(e["acc_at_peak"]):
-        acc_p, acc_b = e["acc_at_peak"], e["acc_at_best"]
-        unbounded = (
-            "Cross-entropy has no upper bound: a few predictions that put almost no probability on their "
-            "true class can multiply the mean while hardly changing which side of the threshold most "
-            "samples fall on."
-            if not acc_b - acc_p >= MANY_CROSSED
-            # (accuracy fell by a tenth of the samples or more: many mistakes, never "a few")
-            else f"Accuracy fell with it: {points(acc_b - acc_p)} more of the samples are on the wrong "
-            "side of the threshold, so many predictions went wrong, not only a few extreme ones; how the "
-            "loss is spread over them, per-sample losses decide."
-        )
-        out.append(
-            (
-                "Why",
-                f"{n.acc} went {arrow(acc_b, acc_p, 3)} ({pts(acc_p - acc_b)}) while the loss grew "
-                f"{factor(ratio, 1)}. {mistakes(e['peak_value'], acc_p, n, 'At the peak')} {unbounded}",
-            )
-        )
-    else:
-        out.append(
-            (
-                "Why",
-                f"A jump of {factor(ratio, 1)} in one evaluation is a divergence step (a learning rate too "
-                "large for the current curvature), a bad batch, or numerics, rather than slow overfitting, "
-                "which moves by percents.",
-            )
-        )
-    out += [
-        (
-            "What to check next",
-            f"Compare with the checkpoint at {n.unit} {fmt_x(e['best_x'])}; look at the most confident "
-            f"mistakes at {n.unit} {fmt_x(e['peak_x'])}; lower the learning rate{n.lr_note(e['peak_x'])} or "
-            "add warmup and gradient clipping; check evaluation mode (dropout, batch-norm statistics) if "
-            "only validation jumps.",
-        ),
-        (
-            "How sure",
-            f"The jump is {factor(ratio, 1)}, far beyond the series' own noise. If {name} comes back below "
-            f"{fmt(e['best_level'] * 2.24)} it closes; a spike that returns is less worrying than a level "
-            "that stays.",
-        ),
-    ]
-    return out
-
-
 def _plateau(a: Alert, n: Names) -> list[tuple[str, str]]:
     e = a.evidence
     acc_b = e.get("acc_at_best")
@@ -372,9 +255,9 @@ def _mismatch(a: Alert, n: Names) -> list[tuple[str, str]]:
 EXPLAINERS: dict[str, Builder] = {
     "non-finite": _non_finite,
     "eval-non-finite": _non_finite,
-    "loss-explosion": _explosion,
     "plateau": _plateau,
     "metric-mismatch": _mismatch,
+    **EXPLOSION_EXPLAINERS,
     **PAIR_EXPLAINERS,
     **RISE_EXPLAINERS,
 }
