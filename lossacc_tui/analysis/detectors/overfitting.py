@@ -8,20 +8,16 @@ from collections.abc import Callable
 
 import numpy as np
 
-from lossacc_tui.analysis.alerts import Alert, Event, Severity
-from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.alerts import Alert, Event
 from lossacc_tui.analysis.detectors.base import (
     Ctx,
     Detector,
     extreme_so_far,
-    names,
-    noise,
     span_extreme,
     value,
 )
-from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity, tiny_rise
-from lossacc_tui.analysis.detectors.guess import guess_claim, guess_reading
-from lossacc_tui.analysis.detectors.loss_floor import above_floor, floor_at, floor_claim, floors
+from lossacc_tui.analysis.detectors.loss_floor import above_floor, floors
+from lossacc_tui.analysis.detectors.overfitting_readings import RiseReadings
 from lossacc_tui.analysis.detectors.pair import new_best
 from lossacc_tui.analysis.detectors.rise import (
     RiseRun,
@@ -32,17 +28,11 @@ from lossacc_tui.analysis.detectors.rise import (
     span_rules,
     steady_rise,
 )
-from lossacc_tui.analysis.detectors.rise_carriers import rise_carriers
 from lossacc_tui.analysis.detectors.run_length import run_lengths
 from lossacc_tui.analysis.detectors.short_rise import short_rise
-from lossacc_tui.analysis.detectors.smoothing import on_floor
 from lossacc_tui.analysis.detectors.train_join import train_at, train_level
 from lossacc_tui.analysis.detectors.train_noise import drop_clears_noise, level_noise, new_best_after
 from lossacc_tui.analysis.detectors.train_rose import min_since_best, noise_before, rose_from_low
-from lossacc_tui.analysis.evidence import (
-    mistakes_change,
-    rise_claims,
-)
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures, concat, split
 from lossacc_tui.analysis.quantities import arrow, fmt_x
 from lossacc_tui.analysis.span_trend import SpanTrend, span_significant
@@ -52,7 +42,7 @@ from lossacc_tui.model import Series
 KEEP = ("y", "x", "idx", "sig_prev", "best", "best_idx")
 
 
-class Overfitting(Detector):
+class Overfitting(RiseReadings, Detector):
     """Validation loss clearly above its best while the training loss kept falling since then.
 
     A validation point is judged once the training loss logged at or after its x is known (the
@@ -356,84 +346,3 @@ class Overfitting(Detector):
             ev["acc_now"] = value(self.ctx.acc, i)
         ev.update(new_best_after(self.ctx, self.series, alert, best))
         return ev
-
-    def _flip(self, alert: Alert) -> Flip | None:
-        """The sample-flip reading of this alert's rise (`flip.flip_reading`), or None."""
-        e = alert.evidence
-        if "acc_now" not in e:
-            return None
-        peak = max(e["peak_val_loss"], e["now_val_loss"])
-        i = int(alert.data.get("at_idx", -1))
-        return flip_reading(
-            self.ctx,
-            self.series,
-            e["best_val_loss"],
-            peak,
-            e["acc_at_best"],
-            e["acc_now"],
-            i,
-            bool(alert.data.get("trend")),
-        )
-
-    def severity(self, alert: Alert) -> Severity:
-        e = alert.evidence
-        tiny = (
-            None
-            if "acc_now" not in e
-            else tiny_rise(
-                self.ctx,
-                e["best_val_loss"],
-                max(e["peak_val_loss"], e["now_val_loss"]),
-                e["acc_at_best"],
-                e["acc_now"],
-                int(alert.data.get("at_idx", -1)),
-            )
-        )
-        alert.data["tiny"] = tiny  # (the explanation says why it is information)
-        sev = rise_severity(self.ctx, self._flip(alert), e["best_x"], e["now_x"], tiny)
-        return "info" if sev == "warning" and self._collapsed(alert) is not None else sev
-
-    def _collapsed(self, alert: Alert) -> tuple[tuple[float, float, bool], float] | None:
-        """(`base_rate.guess_reading`, the x its span starts at) over the last `open_after`
-        evaluations when the whole span since the best does not give it: a model that collapsed after
-        its best (accuracy falling to one value and held there, the training loss no lower than a
-        constant guess costs) fits nothing now, whatever it did at its best. None otherwise."""
-        e = alert.evidence
-        i = int(alert.data.get("at_idx", -1)) - self.p.open_after
-        x0 = self.ctx.x(self.series, i) if i >= 0 else math.nan
-        if not (math.isfinite(x0) and x0 > e["best_x"]) or guess_reading(self.ctx, e["best_x"], e["now_x"]):
-            return None
-        found = guess_reading(self.ctx, x0, e["now_x"])
-        return (found, x0) if found is not None else None
-
-    def claims(self, alert: Alert, i: int) -> list[Claim]:
-        e = alert.evidence
-        nm = names(self.ctx)
-        x0, x1 = e["best_x"], e["now_x"]
-        out = rise_readings(self.ctx, self._flip(alert), x0, x1, self.subject, nm[2])
-        collapsed = self._collapsed(alert)
-        if collapsed is not None:
-            out.append(guess_claim(collapsed[0], collapsed[1], x1, self.subject))
-        sig = noise(self.series, i)
-        if math.isfinite(sig):  # (the short-run path says how little evidence it has in its text)
-            out += rise_claims(e["best_val_loss"], e["now_val_loss"], sig, x0, x1, self.subject, nm[2])
-        floor = floor_at(self.ctx, self.series, i, x1) if self.series is self.ctx.loss else None
-        if floor is not None:
-            out.append(
-                floor_claim(floor, e["best_val_loss"], e["now_val_loss"], x0, x1, (self.subject, *nm[1:]))
-            )
-        if "acc_now" not in e:
-            return out
-        level = " level" if e.get("train_mean_of", 1.0) > 1 else ""  # (a mean of logged values: said so)
-        out += mistakes_change(e["acc_at_best"], e["acc_now"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
-        out += rise_carriers(
-            (e["now_val_loss"], e["acc_now"]),
-            (e["best_val_loss"], e["acc_at_best"]),
-            (e["train_loss_at_best"], e["train_loss_now"]),
-            self.ctx.classes.k,
-            (x0, x1),
-            nm,
-            f"{self.subject} rose",
-            f"the training loss{level}",
-        )
-        return on_floor(self.ctx, out, x0, x1)  # (the label-smoothing reading: h9k, smoothing.py)
