@@ -125,6 +125,9 @@ class LossDownAccDown(PairDetector):
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         assert acc is not None
         alert.data.update(peak_idx=int(acc.lbest_idx[local]))
+        k = lowest_before(self.ctx.loss, i)  # (the loss's lowest before it opened: O(i), once; the
+        if k >= 0:  # span's own lowest is kept by `on_span`)
+            alert.data["pre_low"] = (value(self.ctx.loss, k), self.ctx.x(self.ctx.loss, k))
 
     def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         if hi > lo and acc is not None:
@@ -198,7 +201,10 @@ class LossDownAccDown(PairDetector):
             acc_n=float(self.ctx.acc_n or math.nan),
             acc_n_near=float(self.ctx.acc_n_near or math.nan),
         )
-        k = lowest_before(self.ctx.loss, i)  # (the loss's lowest before now: has it risen since?)
-        if k >= 0:
-            ev.update(loss_low=value(self.ctx.loss, k), loss_low_x=self.ctx.x(self.ctx.loss, k))
+        # the loss's lowest so far (has it risen since?): before the alert opened, or in its span
+        span_low = extreme_so_far(alert, "loss_low", ev["now_loss"], ev["now_x"], high=False)
+        pre = alert.data.get("pre_low")
+        low = pre if pre is not None and not span_low[0] <= pre[0] else span_low[:2]
+        if math.isfinite(low[0]):
+            ev.update(loss_low=low[0], loss_low_x=low[1])
         return ev
