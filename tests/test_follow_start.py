@@ -47,11 +47,15 @@ def test_files_with_no_record_yet_are_waited_on_by_name(tmp_path: Path) -> None:
         async with app.run_test(size=(160, 40)) as pilot:
             deadline = time.monotonic() + 30
             status = ""
-            while "header.csv" not in status or "empty.csv" not in status:
+            # (the watched label names both files from the first frame: wait for the follower's
+            # word on them, which names them after "waiting for a first record in")
+            waiting = ""
+            while "header.csv" not in waiting or "empty.csv" not in waiting:
                 assert time.monotonic() < deadline, status
                 await pilot.pause(0.05)
                 status = app.query_one("#status").plain
-            assert "waiting for a first record in" in status and "log to appear" not in status
+                waiting = status.partition("waiting for a first record in")[2]
+            assert "log to appear" not in status
             with header.open("a") as f:
                 f.write("".join(log[1:4]))
             while "1 run" not in app.query_one("#status").plain:

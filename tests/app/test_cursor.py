@@ -151,3 +151,21 @@ def test_the_cursor_on_points_the_analysis_has_not_reached_reads_the_state_so_fa
     assert state_at(rs, "epoch", 76, same) == "flat"
     assert state_at(rs, "epoch", 77, same) == "flat"  # a live run's latest epoch, not analysed yet
     assert state_at(rs, "epoch", -1, same) is None
+
+
+@sync
+async def test_a_frame_older_than_a_move_in_the_run_list_does_not_leave_it_apart_from_the_shown_run() -> None:
+    """A frame built before the app handled a move in the list (the feed busy, a slow machine) once
+    put the highlight back on the previous run for good: the list said one run, the plots another."""
+    app = watch_app(REPO / "demo_logs" / "eight_runs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app, 8 * 40)
+        runs = app.query_one("#runs", RunList)
+        first, last = runs.rows[0].key, runs.rows[-1].key
+        assert app.selected_run == first
+        runs.highlighted = runs.option_count - 1  # the user's move, not yet handled by the app
+        runs.set_rows(list(runs.rows), first)  # a frame built before it
+        await wait_for(pilot, lambda: app.selected_run == last, what="the last run shown")
+        app.redraw()
+        await pilot.pause(0.3)
+        assert runs.highlighted == runs.option_count - 1

@@ -154,6 +154,7 @@ class RunList(SteadyWidth, OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.rows: list[RunRow] = []
+        self._moved_to: int | None = None  # (the run the user moved to, until the app shows it)
         self._width = 0
         self.border_title = "runs"
 
@@ -161,6 +162,10 @@ class RunList(SteadyWidth, OptionList):
         rows = sorted(rows, key=lambda r: (not r.pinned, natural(r.name)))
         width = max(8, self.steady_width(len(self.rows), len(rows)))
         if rows == self.rows and width == self._width:
+            # (a frame built before a move in the list was handled may have put the highlight back
+            # on the run then shown; the list follows the shown run at every frame, not only when
+            # its rows change, so the two never stay apart)
+            self._follow(selected)
             return
         same_keys = [r.key for r in rows[: len(self.rows)]] == [r.key for r in self.rows]
         with self.prevent(OptionList.OptionHighlighted):
@@ -173,11 +178,20 @@ class RunList(SteadyWidth, OptionList):
             elif not (width == self._width and self._grown_in_place(rows, width)):
                 self.set_options(Option(prompt(r, width), id=str(r.key)) for r in rows)
             self.rows, self._width = list(rows), width
-            keys = [r.key for r in rows]
-            if selected in keys and self.highlighted != keys.index(selected):
-                self.highlighted = keys.index(selected)
+        self._follow(selected)
         if self.border_subtitle != f"{len(rows)}":  # (setting it repaints the list, even to the same)
             self.border_subtitle = f"{len(rows)}"
+
+    def _follow(self, selected: int | None) -> None:
+        """Highlight the shown run's row (without telling the app: it is already shown)."""
+        if self._moved_to is not None:  # (a move the app has not handled yet: the frame is older)
+            if self._moved_to != selected:
+                return
+            self._moved_to = None
+        keys = [r.key for r in self.rows]
+        if selected in keys and self.highlighted != keys.index(selected):
+            with self.prevent(OptionList.OptionHighlighted):
+                self.highlighted = keys.index(selected)
 
     def _grown_in_place(self, rows: list[RunRow], width: int) -> bool:
         """Runs found while a folder is walked come in no name order: the list grows in its middle.
@@ -216,4 +230,5 @@ class RunList(SteadyWidth, OptionList):
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
         if event.option.id is not None:
-            self.post_message(RunChosen(int(event.option.id)))
+            self._moved_to = int(event.option.id)
+            self.post_message(RunChosen(self._moved_to))
