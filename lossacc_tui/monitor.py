@@ -9,17 +9,14 @@ Everything after `start()` happens on the follower's thread; subscribers are cal
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from lossacc_tui.analysis import Params
 from lossacc_tui.clean import clean
-from lossacc_tui.detection import decoded_head, skipped_name
 from lossacc_tui.events import Status
 from lossacc_tui.feed import Feed
-from lossacc_tui.files import identity, is_alias, open_regular, why_not_regular
+from lossacc_tui.files import identity, open_regular
 from lossacc_tui.follow import Follower
 from lossacc_tui.handlers import (
     DETECT_AFTER,
@@ -30,28 +27,21 @@ from lossacc_tui.handlers import (
     ProbeTail,
     handler_for,
 )
-from lossacc_tui.own_report import OWN_REPORT, own_report
+from lossacc_tui.monitor_folders import FolderWatch
 from lossacc_tui.readers import mlflow_server
-from lossacc_tui.readers.base import MissingExtra
 from lossacc_tui.readers.layouts import Claim
-from lossacc_tui.readers.probe_sidecar import SIDECAR
 from lossacc_tui.roles import RoleMap
-from lossacc_tui.rotated import hand_range, rotation_of
+from lossacc_tui.rotated import hand_range
 from lossacc_tui.source import (
-    FOLDER_MIN_SCORE,
     Appended,
     PathError,
     Source,
     discover,
-    follow_claim,
-    formats_expected,
-    iter_folder,
     open_claim,
-    open_file,
 )
 
 
-class Monitor(Feed):
+class Monitor(FolderWatch, Feed):
     """Follows paths (files or folders, existing or not yet) and feeds what they gain."""
 
     def __init__(
@@ -129,72 +119,6 @@ class Monitor(Feed):
         for src in found:
             self._add_source(src)
 
-    def _follow_folder(self, path: Path, warnings: list[str]) -> None:
-        """Follow a folder: the logs in it are found on a thread of their own and read as they are
-        found (the first of thousands of run folders is read at once, not after the walk); new
-        ones are followed as they appear. A folder with no log yet (the trainer has not written
-        one) is followed all the same, said once as waiting (with the formats read when it holds
-        files that are none: not an error; a file it cannot read is one, after `WAIT_REPORT` s).
-        Raises PathError for a folder that cannot be read at all. (`warnings`: kept for the
-        caller's signature; the walk reports its own.)"""
-        if not os.access(path, os.R_OK | os.X_OK):
-            raise PathError(f"{path}: permission denied (a log needs read access)")
-        # watched first: a file that appears while the walk goes on is seen by one or the other
-        self.follower.watch_folder(path, lambda p, root=path: self._new_file(p, root))
-        walk = threading.Thread(target=self._walk, args=(path,), name="lossacc-discover", daemon=True)
-        walk.start()
-
-    def _walk(self, path: Path) -> None:
-        """The first scan of a followed folder (its own thread): each source as it is found."""
-        warnings: list[str] = []
-        found = 0
-        mine: set[str] = set()  # files of the sources this walk added (one file can hold many runs)
-        try:
-            for src in iter_folder(path, self.fmt, self.role_map, warnings, self._skipped):
-                if self.follower.stopping:
-                    return
-                keys = {os.fspath(f.path.absolute()) for f in src.files}
-                with self.lock:
-                    if self.follower.stopping:
-                        return
-                    if (keys & self._known) - mine:
-                        continue  # the follower saw it appear first
-                    mine |= keys
-                    self._add_source(src)
-                    found += 1
-                time.sleep(0)  # (the lock let go: a waiting thread, the view's frame, may take it)
-        except OSError as e:
-            warnings.append(f"{path}: cannot read ({e.strerror or e})")
-        with self.lock:
-            if self.follower.stopping:
-                return
-            self.emit([Status(str(path), "error", w) for w in warnings[found == 0 :]])
-            if found == 0 and not any(s.path == path or path in s.path.parents for s in self.sources):
-                # one waiting message, said once (the folder is followed on: not an error); with
-                # files in it that are no log this tool reads, it says which formats it reads
-                hint = f" {formats_expected()}" if not warnings and _has_files(path, self._other) else ""
-                key, msg = (
-                    os.fspath(path.absolute()),
-                    f"{path}: no training log in it yet{hint}; waiting for one",
-                )
-                self._empty_folders[key] = (f"{path}: {warnings[0]}" if warnings else "", "")
-                self.emit([Status(str(path), "waiting", msg)])
-                if warnings:  # (a file that cannot be read is a problem: reported as `check` does)
-                    timer = threading.Timer(WAIT_REPORT, self._report_empty, (path,))
-                    timer.daemon = True
-                    timer.start()
-
-    def _skipped(self, path: str, why: str) -> None:
-        """A file not read by design (a FIFO, a device, a socket, a symlink loop, this command's own
-        redirected output), said once per file whether the first walk or the follower met it first:
-        a `skipped` status, not an error (the folder still waits for a log)."""
-        key = os.fspath(Path(path).absolute())
-        with self.lock:
-            if key in self._other:
-                return
-            self._other.add(key)
-            self.emit([Status(path, "skipped", f"{path}: {why}")])
-
     def _follow_server(self, url: str) -> None:
         """An MLflow tracking server (readers/mlflow_server.py), asked every poll interval on its own
         thread: new runs become sources, each reads its new points; while the server does not
@@ -217,12 +141,6 @@ class Monitor(Feed):
         poll = self.follower.poll or mlflow_server.DEFAULT_POLL
         self._servers.append(mlflow_server.ServerFollow(server, poll, new, tick, status))
         self._servers[-1].start()
-
-    def _report_empty(self, path: Path) -> None:
-        with self.lock:
-            why = self._empty_folders.get(os.fspath(path.absolute()))
-            if why and why[0] and not self.follower.stopping:  # (a problem to report: see `_walk`)
-                self.emit([Status(str(path), "error", *why)])
 
     def stop(self) -> None:
         """Stop following: the analysis in hand ends at the run it is on, the follower thread is
@@ -283,26 +201,6 @@ class Monitor(Feed):
             handler.tell_problems()
             self.source_read(src, parts)
 
-    def _same_data(self, path: Path, root: Path) -> bool:
-        """Whether a file that appeared under a followed folder is data already followed under
-        another name: a symlink to a file the folder holds (read under its real name), a rotated
-        copy of a followed log (`metrics.csv.1`: its Tail reads what the copy holds of it), or a
-        file (a link to one outside, a hard link) whose (device, inode) a followed file has."""
-        if is_alias(path, root):
-            return True  # (not remembered: a link may be pointed elsewhere later)
-        key = os.fspath(path.absolute())
-        log_path = rotation_of(key)
-        if log_path is not None and log_path in self._known and log_path in self._handlers:
-            self._known.add(key)
-            return True
-        try:
-            st = os.stat(path)
-        except OSError:
-            return False
-        if st.st_nlink < 2 and not os.path.islink(path):
-            return False  # (its own name is its only one: no Tail is asked, however many there are)
-        return self.follower.holder((st.st_dev, st.st_ino)) not in (None, key)
-
     def _follow_probe(self, key: str) -> None:
         """Follow a sidecar once it exists. (A Tail on a file that is not there would look to the
         follower's safety check like changes without file-system events, and switch to polling.)
@@ -339,73 +237,6 @@ class Monitor(Feed):
         ]
         self._map_unchecked = []
         self.emit([Status("--map", "error", msg) for msg in said])  # (its own key in the view)
-
-    def _new_file(self, path: Path, root: Path) -> None:
-        """A file appeared (or changed) under a followed folder."""
-        key = os.fspath(path.absolute())
-        if path.name == SIDECAR:
-            if key in self.probes:
-                with self.lock:
-                    self._follow_probe(key)
-            return
-        if key in self._known or skipped_name(path.name):  # (an atomic save's temp file among them)
-            return
-        if self._same_data(path, root):
-            return
-        why = why_not_regular(path)
-        if why:  # a FIFO, a device, a socket, this command's own output: never opened; said once
-            self._skipped(os.fspath(path), why)
-            return
-        try:
-            size = path.stat().st_size
-        except OSError:
-            return
-        if self._rejected.get(key) == size:
-            return
-        rel = os.path.join(root.name, os.path.relpath(path, root))
-        with self.lock:
-            if key in self._known:  # (the first scan may have just taken it)
-                return
-            if self._join_layout(path, root):
-                return
-            try:
-                src = open_file(path, rel, self.fmt, self.role_map, FOLDER_MIN_SCORE)
-            except (OSError, MissingExtra):
-                src = None
-            if src is None:
-                self._rejected[key] = size
-                if own_report(decoded_head(path)):  # `check`'s output saved beside the logs: said once
-                    self._skipped(os.fspath(path), OWN_REPORT)
-                return
-            self._rejected.pop(key, None)
-            self._add_source(src)
-
-    def _join_layout(self, path: Path, root: Path) -> bool:
-        """A file of a folder layout a reader claims (readers/layouts.py): it joins its run."""
-        try:
-            joined = follow_claim(self.sources, path, root, self.fmt, self.role_map)
-        except (OSError, MissingExtra):
-            return False
-        if joined is None:
-            return False
-        src, new, fresh = joined
-        if src is None:  # covered by a layout, read by none (a deleted MLflow run)
-            self._known.add(os.fspath(path.absolute()))
-            return True
-        if fresh:
-            self._add_source(src)
-            return True
-        for i in new:
-            self._follow(src, i)
-        return True
-
-
-def _has_files(folder: Path, skipped: set[str]) -> bool:
-    """Whether a folder holds a file at any depth (stops at the first; unreadable parts skipped),
-    other than the files in `skipped` (absolute paths not read by design, already said)."""
-    return any(
-        os.path.join(os.path.abspath(d), f) not in skipped for d, _, files in os.walk(folder) for f in files
-    )
 
 
 __all__ = ["DETECT_AFTER", "WAIT_REPORT", "Monitor", "PathError"]
