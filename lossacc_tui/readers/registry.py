@@ -52,7 +52,7 @@ class Deferred:
 
 DEFERRED: tuple[Deferred, ...] = (
     Deferred(
-        "tensorboard",
+        "tensorboard_layout",  # (imports the event-file reader, readers/tensorboard.py)
         ("tensorboard",),
         lambda name, head: "tfevents" in _base(name) or "brain.Event:" in head[:256],
         # Keras' log_dir layout; several event files of one SummaryWriter folder (a resumed run)
