@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from lossacc_tui.app.decimate import SeriesCache, ema_debiased, has_axis
+from lossacc_tui.app.decimate import SeriesCache, ema_debiased
 from lossacc_tui.events import (
     AlertChanged,
     Analysed,
@@ -114,8 +114,7 @@ class RunState:
         """The x axis the analysis reports in (alerts, states)."""
         if self.result is not None:
             return self.result.axis
-        series = [s for s in self.run.series.values() if len(s)]  # (Run.x_axis costs O(history))
-        return "epoch" if series and all(has_axis(s, "epoch") for s in series) else "step"
+        return self.run.x_axis  # (before the first analysis: the axis it will report in)
 
 
 class Tracker:

@@ -188,7 +188,7 @@ class AlertRow:
 
 @dataclass
 class PlotOptions:
-    axis: str = "epoch"
+    axis: str | None = None  # None: each run's own (`Run.x_axis`), until `x` picks one
     smoothing: float = 0.0
     smooth_on: bool = False
     log_loss: bool | None = None  # None: log scale when the loss spans more than AUTO_LOG
@@ -207,8 +207,12 @@ def series_of(rs: RunState, key: str) -> Series | None:
     return rs.run.by_role(key)  # type: ignore[arg-type]
 
 
-def axis_for(rs: RunState, wanted: str) -> str:
-    """`wanted` when the run's plotted series have x on that axis, else the other one."""
+def axis_for(rs: RunState, wanted: str | None) -> str:
+    """`wanted` when the run's plotted series have x on that axis, else the other one; with None
+    (the user has not pressed `x`), the run's own axis, the one its analysis and `check` speak in
+    (the step axis when evaluations share an epoch, Lightning's `val_check_interval` < 1)."""
+    if wanted is None:
+        wanted = rs.run.x_axis
     series = [s for r in ("val_loss", "val_acc", "train_loss", "train_acc") if (s := rs.run.by_role(r))]  # type: ignore[arg-type]
     if series and not any(has_axis(s, wanted) for s in series):
         return "step" if wanted == "epoch" else "epoch"
