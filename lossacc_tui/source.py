@@ -345,9 +345,11 @@ def with_copies(src: Source, fmt: str | None, role_map: RoleMap | None, joined: 
 
 
 def _claim_name(claim: Claim, root: Path) -> str:
-    """A claimed run's name: its folder's path from the root (or the root as given)."""
+    """A claimed run's name: its folder's path from the root's own name, as the files beside it are
+    named (`hf_noise` beside `hf_noise/console.txt`; the root given as a whole path had named the
+    run by that path, and the view's short names then cut it to its first folder)."""
     at_root = claim.folder.absolute() == root.absolute()  # (a folder the follower saw appear: absolute)
-    base = str(root) if at_root else _rel(claim.folder, root)
+    base = (root.absolute().name or str(root)) if at_root else _rel(claim.folder, root)
     if claim.name is None:
         return base
     return str(Path(base).parent / claim.name) if not at_root else claim.name

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+from collections import Counter
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,8 @@ def short_names(names: list[str]) -> list[str]:
     ['a/run_1', 'a/run_2', 'b']
     >>> short_names(["x/h/stdout.txt", "x/h/training.log", "live/case/t.log"])
     ['x/stdout.txt', 'x/training.log', 'live']
+    >>> short_names(["hf/run", "hf/run/truth.jsonl", "b/training.log"])
+    ['hf/run', 'hf/run/truth.jsonl', 'b']
     >>> short_names(["/runs/x/training.log"])  # one run: its whole name (the list cuts it to fit)
     ['/runs/x/training.log']
     """
@@ -65,7 +68,11 @@ def _short_names(names: tuple[str, ...]) -> tuple[str, ...]:
     for p in parts:
         kept = [p[i] for i in range(len(p)) if len(children[tuple(p[:i])]) > 1]  # siblings differ here
         out.append("/".join(kept) or "/".join(p[-2:]))
-    return tuple(out)
+    # a run named by a folder that also holds another run's file (`hf_noise` and
+    # `hf_noise/truth.jsonl`: one way on below it) would share its short name: those keep their
+    # whole names, so that no two rows read the same
+    seen = Counter(out)
+    return tuple("/".join(p) if seen[o] > 1 else o for p, o in zip(parts, out, strict=True))
 
 
 def tails(names: list[str], width: int) -> list[str]:

@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable
 
+from lossacc_tui.analysis.params import Params
 from lossacc_tui.app.present import short_names, tails
 from lossacc_tui.app.runsets import compare_keys, groups
 from lossacc_tui.app.text import clean
@@ -151,6 +152,8 @@ class CompareScreen(Screen[None]):
         super().__init__()
         self._alerts: tuple[float, int, list[Any]] = (0.0, -1, [])
         self._rows: list[tuple[Text, ...]] = []
+        self._unlaid = 0  # frames skipped while the table had no width yet
+        self._differ = False  # a row of the table is marked ≠ (the two orders differ there)
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -181,7 +184,10 @@ class CompareScreen(Screen[None]):
         runs = [every[k] for k in keys]
         names = short_names([clean(rs.run.name) for rs in runs])
         opts: PlotOptions = app.opts
-        axis = "epoch" if all(rs.run.x_axis == "epoch" for rs in runs) else "step"
+        # (the axis of the runs drawn: a run in the group with no validation metric, a file of other
+        # numbers beside the logs, had put epoch-axis logs on a step axis they have no x on)
+        drawn = [rs for rs in runs if rs.run.by_role("val_loss") or rs.run.by_role("val_acc")] or runs
+        axis = "epoch" if all(rs.run.x_axis == "epoch" for rs in drawn) else "step"
         xr = x_range(runs, axis, ("val_loss", "val_acc"))
         lp, ap = self.query_one("#compare-loss", MetricPlot), self.query_one("#compare-acc", MetricPlot)
         ks = tuple(keys)
@@ -192,7 +198,9 @@ class CompareScreen(Screen[None]):
         lp.set_data(loss)
         entries = [(rs, "val_acc", n) for rs, n in zip(runs, names, strict=True)]
         ap.set_data(build_plot("validation accuracy", entries, axis, xr, ap.canvas_size, opts, run_keys=ks))
-        self.query_one(DataTable).border_title = f"ranked by best value · {clean(what)} ({len(runs)} runs)"
+        ranked = len(drawn) if drawn is not runs else 0  # (the table's rows: with a validation metric)
+        count = f"{ranked} runs" if ranked == len(runs) else f"{ranked} of {len(runs)} with validation data"
+        self.query_one(DataTable).border_title = f"ranked by best value · {clean(what)} ({count})"
         parts = (
             sweeps([rs.run.path for rs in runs], names)
             if what == "all runs"
@@ -208,6 +216,11 @@ class CompareScreen(Screen[None]):
     ) -> None:
         """Both rankings of each part (a sweep's folder: runs are ranked against their own sweep),
         under the part's title when there are several."""
+        if not self.query_one(DataTable).size.width and self._unlaid < 5:
+            # (not laid out yet: the names would be cut to 6 cells, and stay so until the next frame)
+            self._unlaid += 1
+            self.call_after_refresh(self.app.redraw)
+            return
         rows: list[tuple[Text, ...]] = []
         for title, members in parts:
             if title and len(parts) > 1:  # (cut to the names' room: the column keeps its width)
@@ -217,6 +230,7 @@ class CompareScreen(Screen[None]):
                 rows.append((Text(""), Text(title + count, "bold underline"), *[Text("")] * 3))
             sub = [runs[i] for i in members]
             rows += self._ranked(sub, [names[i] for i in members], [keys[i] for i in members])
+        self._differ = any("≠" in r[0].plain for r in rows)
         if rows != self._rows:
             self._rows = rows
             table = self.query_one(DataTable)
@@ -298,5 +312,15 @@ class CompareScreen(Screen[None]):
             box.show("\n\n---\n\n".join(a.explanation for a in alerts), f"runs-disagree ({len(alerts)})")
         elif len(runs) < 2:
             box.show("Compare needs at least two runs with validation metrics.", "compare")
+        elif self._differ:
+            p = app.tracker.params or Params()
+            box.show(
+                "The two orders differ where a row is marked ≠ (ranked by best values), but no pair "
+                "of runs is a runs-disagree alert: that needs one run's final loss at least "
+                f"{p.runs_loss_tol:.0%} below another's while its final accuracy is at least "
+                f"{p.runs_acc_gap * 100:.0f} points below it, or losses within {p.runs_loss_tol:.0%} "
+                f"of each other with accuracies {p.runs_acc_gap * 100:.0f} points apart.",
+                "compare",
+            )
         else:
             box.show("The two rankings agree: no runs-disagree alert.", "compare")

@@ -1,0 +1,70 @@
+"""The compare view of a folder as users keep them: logs beside a file of other numbers, and runs
+whose two orders differ by less than an alert needs (tester 17)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from app_helpers import DATA, settled, sync, wait_for, watch_app
+from textual.widgets import DataTable
+
+from lossacc_tui.app.screens.compare import CompareScreen
+from lossacc_tui.app.widgets.explanation import Explanation
+from lossacc_tui.app.widgets.metric_plot import MetricPlot
+
+
+def _rows() -> list[list[str]]:
+    return [r.split(",") for r in (DATA / "training.log").read_text().splitlines()]
+
+
+@sync
+async def test_a_file_of_other_numbers_in_the_folder_neither_blanks_the_plot_nor_counts_as_ranked(
+    tmp_path: Path,
+) -> None:
+    rows = _rows()
+    for name in ("training.log", "copy.log"):
+        (tmp_path / name).write_text((DATA / "training.log").read_text())
+    # a per-step file with no validation metric (the training loss of the same run, by step)
+    with (tmp_path / "steps.jsonl").open("w") as f:
+        for k, r in enumerate(rows[1:]):
+            f.write(json.dumps({"step": 10 * k, "train_loss": float(r[2])}) + "\n")
+    app = watch_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: len(app.tracker.runs) == 3, what="three runs")
+        await settled(pilot, app, 2 * 4 * 30 + 30)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen), what="compare view")
+        app.redraw()
+        screen = app.screen
+        await wait_for(pilot, lambda: len(screen._rows) >= 2, what="ranking rows")
+        loss = screen.query_one("#compare-loss", MetricPlot).data
+        assert loss is not None and loss.axis == "epoch"
+        assert sum(len(c.ys) > 0 for c in loss.curves) == 2  # both logs drawn, not a blank plot
+        title = str(screen.query_one(DataTable).border_title)
+        assert "2 of 3 with validation data" in title, title
+
+
+@sync
+async def test_orders_that_differ_without_an_alert_are_not_said_to_agree(tmp_path: Path) -> None:
+    rows = _rows()
+    # run_b: the same real run with a 2 % lower validation loss and 1 point lower accuracy: the two
+    # orders differ (≠), by less than a runs-disagree alert needs (3 % and 3 points)
+    for name, lf, da in (("run_a", 1.0, 0.0), ("run_b", 0.98, -0.01)):
+        (tmp_path / name).mkdir()
+        out = [",".join(rows[0])]
+        out += [",".join([*r[:3], str(float(r[3]) + da), str(float(r[4]) * lf)]) for r in rows[1:]]
+        (tmp_path / name / "training.log").write_text("\n".join(out) + "\n")
+    app = watch_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: len(app.tracker.runs) == 2, what="two runs")
+        await settled(pilot, app, 2 * 4 * 30)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen), what="compare view")
+        app.redraw()
+        screen = app.screen
+        await wait_for(pilot, lambda: len(screen._rows) >= 2, what="ranking rows")
+        assert any("≠" in row[0].plain for row in screen._rows)
+        box = screen.query_one(Explanation)
+        await wait_for(pilot, lambda: "runs-disagree" in box.text, what="the compare text")
+        assert "agree:" not in box.text and "differ" in box.text, box.text
