@@ -109,7 +109,7 @@ def draw_plot(d: Any, width: int, height: int, color: bool) -> list[str]:
     """A plot (`view.PlotData`) in `height` lines of `width` cells: the legend, then the frame with
     its ticks, the curves in braille and the best mark, laid out as the view's plot widget does."""
     from lossacc_tui.app.braille import rasterize
-    from lossacc_tui.app.view import fmt_num, nice_ticks
+    from lossacc_tui.app.view import fmt_num, nice_ticks, y_ticks
 
     lines = [_legend(d, width, color)]
     cols, rows = max(1, width - LABEL_W - 2), height - 4
@@ -130,7 +130,7 @@ def draw_plot(d: Any, width: int, height: int, color: bool) -> list[str]:
         if 0 <= x < cols and 0 <= y < rows:
             grid[rows - 1 - y][x], paint[rows - 1 - y][x] = MARK, "92"
     yticks = {}
-    for t in nice_ticks(d.y0, d.y1, max(3, (height - 4) // 3)):
+    for t in y_ticks(d.y0, d.y1, height - 4):
         r = rows - 1 - _cell(t, d.y0, d.y1, rows)
         if 0 <= r < rows:
             yticks[r] = (fmt_num(10**t) if d.log else fmt_num(t)).rjust(LABEL_W)

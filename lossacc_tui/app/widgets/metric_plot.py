@@ -18,7 +18,7 @@ from textual_plotext import PlotextPlot
 from lossacc_tui.app.braille import rasterize_codes, subpixels
 from lossacc_tui.app.fit import KEEP, Field, fit_line
 from lossacc_tui.app.messages import CursorAt, Resized
-from lossacc_tui.app.view import LABEL_W, PlotData, fmt_num, nice_ticks
+from lossacc_tui.app.view import LABEL_W, PlotData, fmt_num, nice_ticks, y_ticks
 from lossacc_tui.app.widgets.cached_lines import CachedLines
 from lossacc_tui.app.widgets.plot_cells import cell_of, cell_style, cells_of, colour_index, row_strip
 
@@ -319,7 +319,7 @@ class MetricPlot(CachedLines, PlotextPlot):
         plt.theme("clear")
         plt.xlim(d.x0, d.x1)
         plt.ylim(d.y0, d.y1)
-        yt = nice_ticks(d.y0, d.y1, max(3, (h - 3) // 3))
+        yt = y_ticks(d.y0, d.y1, h - 3)
         plt.yticks(yt, [_tick(t, d.log).rjust(LABEL_W) for t in yt])
         xt = x_ticks(d, max(2, w // 14))
         plt.xticks(xt, [fmt_num(t) for t in xt])
