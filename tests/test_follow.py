@@ -33,7 +33,7 @@ class Collector:
             self.events += events
             self.cond.notify_all()
 
-    def wait(self, pred: Callable[[], bool], timeout: float = 10.0) -> None:
+    def wait(self, pred: Callable[[], bool], timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         with self.cond:
             while not pred():

@@ -116,7 +116,7 @@ def test_a_non_log_status_carries_check_s_words_and_a_whole_short_sentence(tmp_p
     junk(bad)
     m, c = watch(good, bad)
     try:
-        c.wait(lambda: any(isinstance(e, Status) and e.state == "error" for e in c.events), timeout=30)
+        c.wait(lambda: any(isinstance(e, Status) and e.state == "error" for e in c.events))
     finally:
         m.stop()
     (err,) = [e for e in c.events if isinstance(e, Status) and e.state == "error"]
