@@ -78,8 +78,8 @@ class AlertList(SteadyWidth, OptionList):
         self.border_title = "alerts"
         self._given: str | None = None  # the alert the app showed at the last frame
         self._moved = False  # the user moved in the list (or left it) since: the app may not know yet
-        self._moved_from: str | None = None  # the alert shown before that move, and the one moved to
-        self._moved_to: str | None = None
+        self._moved_to: str | None = None  # where to, and the alerts moved away from meanwhile
+        self._passed: set[str | None] = set()
 
     def set_rows(self, rows: list[AlertRow], selected: str | None) -> None:
         """Rows as displayed: a row whose text changed is redrawn in place, and so are rows that now
@@ -114,12 +114,13 @@ class AlertList(SteadyWidth, OptionList):
 
     def _follow(self, selected: str | None) -> None:
         """Highlight the shown alert's row (none: the summary is shown), at every frame. A frame built
-        before the app handled the user's last move still shows the alert from before it: the
-        highlight stays where the user put it (the move's own frame follows). A frame that used to
-        put it back when its rows changed (a live alert opened or closed meanwhile) left the list
-        on one alert and the explanation on another, as no later frame with the same rows moved it."""
+        before the app handled the user's last move still shows an alert moved away from: the
+        highlight stays where the user put it (the move's own frame follows; while ↓ is held, the
+        frames of the moves before it do not pull the highlight back). A frame that used to put it
+        back when its rows changed (a live alert opened or closed meanwhile) left the list on one
+        alert and the explanation on another, as no later frame with the same rows moved it."""
         if self._moved:
-            if selected != self._moved_to and selected == self._moved_from:
+            if selected != self._moved_to and selected in self._passed:
                 return  # (older than the move)
             self._moved = False
         self._given = selected
@@ -131,8 +132,10 @@ class AlertList(SteadyWidth, OptionList):
 
     def _move(self, key: str | None) -> None:
         """The user moved to `key` (None: left the alerts for the summary); the app is told."""
-        if not self._moved:
-            self._moved, self._moved_from = True, self._given
+        if self._moved:
+            self._passed.add(self._moved_to)
+        else:
+            self._moved, self._passed = True, {self._given}
         self._moved_to = key
         self.post_message(AlertChosen(key))
 
