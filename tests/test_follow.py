@@ -34,12 +34,14 @@ class Collector:
             self.cond.notify_all()
 
     def wait(self, pred: Callable[[], bool], timeout: float = 60.0) -> None:
+        """Until pred() holds: checked at each event, and every 50 ms for state no event tells of (a
+        poll count): such a wait had slept to its whole bound before it looked again."""
         deadline = time.monotonic() + timeout
         with self.cond:
             while not pred():
                 left = deadline - time.monotonic()
                 assert left > 0, f"timed out; events: {self.events[-5:]}"
-                self.cond.wait(left)
+                self.cond.wait(min(left, 0.05))
 
     def values(self, run_name: str, metric: str) -> list[float]:
         out = []
