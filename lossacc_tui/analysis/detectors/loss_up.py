@@ -38,6 +38,8 @@ from lossacc_tui.analysis.evidence import (
     rise_claims,
 )
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.npcalls import clip
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import arrow, change, fmt_x
 from lossacc_tui.analysis.span_trend import (
     SpanTrend,
@@ -50,7 +52,7 @@ def at_chance(ctx: Ctx, acc: AccFeatures, loss: LossFeatures, ref: np.ndarray) -
     (from 0.8/K to 1.15/K, `chance.CHANCE_BELOW`) while the loss level is at least 0.9 ln K: the
     K of a chance reading (`chance.chance_k`), used only where it is known or backed by the other
     split (`chance.k_backed`). Shapes (n,)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with quiet(invalid="ignore", divide="ignore"):
         kk = chance_k(acc.lvl, loss.lvl, ctx.classes.k)
         ok = np.isfinite(kk) & (kk >= 2)
         if not ok.any():
@@ -107,7 +109,7 @@ class LossUpAccUp(PairDetector):
         # a label-smoothed validation loss is judged on its part above its floor (`loss_floor`)
         loss, fit = above_floor(loss, fit, floors(self.ctx, loss.x, loss.best))
         y, best, sig = loss.y, loss.best, loss.sig_prev
-        with np.errstate(invalid="ignore"):
+        with quiet(invalid="ignore"):
             # the noise is unknown for the first few evaluations: a short run (a fine-tune of a few
             # epochs) then needs a rise of twice rise_rel instead of one beyond noise
             rise = (y >= best * (1 + p.rise_rel)) & beyond_best(
@@ -117,7 +119,7 @@ class LossUpAccUp(PairDetector):
             lv, lb = loss.lvl, loss.lbest
             # the best level is the lowest of about n / half independent levels (beyond its depth
             # too), and a best level from the first points is a mean of fewer than half of them
-            m = np.clip(loss.lbest_idx + 1, 1, p.half)
+            m = clip(loss.lbest_idx + 1, 1, p.half)
             se = level_noise(sig, loss.idx, p.noise_window, fl) * np.sqrt(1.0 / p.half + 1.0 / m)
             lz = p.rise_z + level_depth(loss.idx, p.half)
             rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= lz * se)
@@ -165,7 +167,7 @@ class LossUpAccUp(PairDetector):
         # "val_accuracy 0.945 -> 0.883".) The span ends at its last point that still held.
         out = new_best(loss)
         if acc is not None:
-            with np.errstate(invalid="ignore"):
+            with quiet(invalid="ignore"):
                 out = out | (acc.lvl < loss.acc_at_best - 2 * self._tol)
         return out
 
