@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from lossacc_tui.analysis import Analyzer, gridfeed, passmemo
-from lossacc_tui.analysis.detectors import base, stuck, train_join
+from lossacc_tui.analysis.detectors import base, stuck, train_join, train_noise
 from lossacc_tui.model import Batch, Run
 from tests.numpy_adam import adam_mlp_run
 from tests.numpy_collapse import dead_relu_run
@@ -68,6 +68,7 @@ def _general(monkeypatch: pytest.MonkeyPatch) -> None:
     alone = lambda key, objs, arrays, compute: compute()  # noqa: E731
     monkeypatch.setattr(base, "shared_in_pass", alone)
     monkeypatch.setattr(train_join, "shared_in_pass", alone)
+    monkeypatch.setattr(train_noise, "shared_in_pass", alone)
 
 
 @pytest.mark.parametrize("source", ["collapse", "overfit", "healthy", "fall"])

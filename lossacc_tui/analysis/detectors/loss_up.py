@@ -9,6 +9,7 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.detectors import base as _base
 from lossacc_tui.analysis.detectors.base import (
     Ctx,
     extreme_so_far,
@@ -109,6 +110,14 @@ class LossUpAccUp(PairDetector):
         # a label-smoothed validation loss is judged on its part above its floor (`loss_floor`)
         loss, fit = above_floor(loss, fit, floors(self.ctx, loss.x, loss.best))
         y, best, sig = loss.y, loss.best, loss.sig_prev
+        lv, lb = loss.lvl, loss.lbest
+        if _base.QUIET_CHUNKS and not self.latch.active:
+            with quiet(invalid="ignore"):
+                moved = (y > best) | (lv > lb)
+            if not moved.any():
+                # (nothing can open: every rule below counts only where the value or the level
+                # stands above its best, and while no alert is open the release rule is never read)
+                return self._quiet_chunk(raw_y, acc)
         with quiet(invalid="ignore"):
             # the noise is unknown for the first few evaluations: a short run (a fine-tune of a few
             # epochs) then needs a rise of twice rise_rel instead of one beyond noise
@@ -116,7 +125,6 @@ class LossUpAccUp(PairDetector):
                 y, best, sig, loss.idx, p.rise_z, p.noise_window, fl
             )
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))
-            lv, lb = loss.lvl, loss.lbest
             # the best level is the lowest of about n / half independent levels (beyond its depth
             # too), and a best level from the first points is a mean of fewer than half of them
             m = clip(loss.lbest_idx + 1, 1, p.half)
@@ -141,7 +149,7 @@ class LossUpAccUp(PairDetector):
             rise |= steady
             # an accuracy moving within its resolution (a sample or two of the evaluation set, or the
             # binomial standard error of its size) holds: it neither fell nor rose
-            tol = p.acc_hold_tol if acc.res is None else np.fmax(p.acc_hold_tol, acc.res)
+            tol = self._acc_tol(acc)
             holds = (acc.lvl >= ref - tol) & np.isfinite(y) & np.isfinite(acc.y)
             # ... an accuracy held at chance (1/K, at its best and now) is no accuracy holding: the
             # model separates nothing, and its loss rising past ln K is confidence in noise, which
@@ -157,6 +165,22 @@ class LossUpAccUp(PairDetector):
             calm |= np.isfinite(sig) & ~held & ~steady
             calm &= ~span
         return rise & holds, calm
+
+    def _acc_tol(self, acc: AccFeatures) -> float | np.ndarray:
+        """How far the accuracy's level may sit below where it was at the best and still hold: the
+        larger of `acc_hold_tol` and its resolution (fraction; a float or one per point)."""
+        return self.p.acc_hold_tol if acc.res is None else np.fmax(self.p.acc_hold_tol, acc.res)
+
+    def _quiet_chunk(self, raw_y: np.ndarray, acc: AccFeatures) -> tuple[np.ndarray, np.ndarray]:
+        """`conditions` of a chunk where nothing can open and no alert is open: the runs carried to
+        the next chunk (`RiseRun`, `TrendRun`) move on as the rules would move them; no point opens
+        and every one releases."""
+        self._trend.skip(raw_y)
+        self._ups.feed(raw_y)
+        self._slow_all = np.zeros(len(raw_y), dtype=bool)
+        self._tol = np.broadcast_to(self._acc_tol(acc), raw_y.shape)  # (`breaks` reads it)
+        none = np.zeros(len(raw_y), dtype=bool)
+        return none, ~none
 
     def breaks(self, loss: LossFeatures, acc: AccFeatures | None) -> np.ndarray | None:
         # a new best of the loss: "loss up since its best" no longer holds, whatever comes next;

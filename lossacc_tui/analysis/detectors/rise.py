@@ -257,6 +257,12 @@ class TrendRun:
         self.w = w
         self.tail = np.full(w - 1, np.nan)
 
+    def skip(self, y: np.ndarray) -> None:
+        """Carry the values of a chunk whose t is not read (`feed` without the statistics)."""
+        if len(y):
+            ext = np.concatenate([self.tail, np.asarray(y, dtype=np.float64)])
+            self.tail = ext[len(ext) - (self.w - 1) :].copy()
+
     def feed(self, y: np.ndarray) -> np.ndarray:
         if len(y) == 0:
             return np.zeros(0)
