@@ -9,6 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Event
+from lossacc_tui.analysis.detectors import base as _base
 from lossacc_tui.analysis.detectors.base import (
     Ctx,
     Detector,
@@ -183,6 +184,14 @@ class Overfitting(RiseReadings, Detector):
         lf = floors(self.ctx, loss.x, loss.best) if self.series is self.ctx.loss else np.zeros(len(raw_y))
         loss, fit = above_floor(loss, fit, lf)
         y, best, sig, tl, tb = loss.y, loss.best, loss.sig_prev, loss.train_lvl, loss.train_at_best
+        if _base.QUIET_CHUNKS and not self.latch.active:
+            with quiet(invalid="ignore"):
+                moved = y > best
+            if not moved.any():
+                # (nothing can open: every rule below, the short-run ones too, counts only where the
+                # loss stands above its best, and while no alert is open the release rule is never
+                # read)
+                return self._quiet_chunk(raw_y)
         with quiet(invalid="ignore"):
             rise = (y >= best * (1 + p.rise_rel)) & beyond_best(
                 y, best, sig, loss.idx, p.rise_z, p.noise_window, fl
@@ -244,6 +253,22 @@ class Overfitting(RiseReadings, Detector):
         self._carry = (int(self._rl[-1]), int(self._srl[-1]))
         self._rose_now = rose
         return ((self._rl >= p.open_after) | (self._srl >= 2) | mono) & ~rose, calm | rose
+
+    def _quiet_chunk(self, raw_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`conditions` of a chunk (the validation loss as logged: `raw_y`) where nothing can open
+        and no alert is open: the runs carried to the next chunk (`RiseRun`, `TrendRun`, the
+        condition's run lengths, the last value) move on as the rules would move them; no point
+        opens and every one releases."""
+        n = len(raw_y)
+        self._trend.skip(raw_y)
+        self._ups_now = self._ups.feed(raw_y)
+        none = np.zeros(n, dtype=bool)
+        self._slow_all = self._steady = self._slow = self._mono = self._rose_now = none
+        self._rl = self._srl = np.zeros(n, dtype=np.int64)
+        self._carry = (0, 0)
+        if n:
+            self._prev_y = float(raw_y[-1])
+        return none, ~none
 
     def _rose(self, y: np.ndarray, best: np.ndarray) -> np.ndarray:
         """Per row: `train_rose.rose_from_low` of the training loss now (`_raw`) against its lowest
