@@ -134,3 +134,26 @@ def test_levels_read_by_several_kinds_are_computed_once_a_pass(monkeypatch: pyte
     with passmemo.one_pass():
         pass
     assert passmemo.shared_in_pass(("t",), (), (np.zeros(3),), lambda: np.ones(3)).tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("cut", [3, 9, 17, 30])
+def test_a_skipped_span_leaves_the_line_since_the_best_as_a_fit_would(cut: int) -> None:
+    """`SpanTrend.skip` (a kind that cannot open on a chunk) moves the line's state on as `feed`
+    does: the next chunk's fit is the same, bit for bit, on a real Adam run that overfits."""
+    from lossacc_tui.analysis import span_memo, stats
+    from lossacc_tui.analysis.span_trend import SpanTrend
+
+    y = _overfit(0)["val_loss"]
+    idx = np.arange(len(y))
+    _, best_idx = stats.running_extreme(y, np.nan, -1, idx, high=False)
+    fed, skipped = SpanTrend(), SpanTrend()
+    span_memo.forget()
+    fed.feed(y[:cut], idx[:cut], best_idx[:cut])
+    skipped.skip(y[:cut], idx[:cut], best_idx[:cut])
+    span_memo.forget()  # (the second fit is computed, not handed over from the first)
+    a = fed.feed(y[cut:], idx[cut:], best_idx[cut:])
+    span_memo.forget()
+    b = skipped.feed(y[cut:], idx[cut:], best_idx[cut:])
+    for name in ("t", "slope", "rise", "m", "noise", "wander", "spans", "recent", "k"):
+        assert getattr(a, name).tobytes() == getattr(b, name).tobytes(), name
+    assert np.isfinite(a.noise).any() and np.isfinite(a.t).any()

@@ -230,6 +230,42 @@ class SpanTrend:
         self._anchor_idx, self._families = got[13], got[14]
         return fit
 
+    def skip(self, y: np.ndarray, idx: np.ndarray, best_idx: np.ndarray) -> None:
+        """`feed` of a chunk whose fit is not read (a kind whose rules cannot open there): the state
+        moves on as `feed` moves it (the running sums, the last two values, the sums at the last
+        best, the tail of the last `LONG_MAX` points, the spans so far), without the statistics.
+        (Row 4 of the tail, never read from it, may differ from what `feed` keeps there.)"""
+        n = len(y)
+        if n == 0:
+            return
+        y = np.asarray(y, dtype=np.float64)
+        fin = np.isfinite(y)
+        v = np.where(fin, y, 0.0)
+        ext = np.concatenate([self._prev, y])
+        with quiet(invalid="ignore", over="ignore"):
+            d = ext[2:] - ext[1:-1]
+            sd = ext[2:] - 2.0 * ext[1:-1] + ext[:-2]
+            dd = np.where(np.isfinite(d), d * d, 0.0)
+        sdf = np.isfinite(sd)
+        cs = _running_sums(
+            self._carry,
+            (fin, v, idx.astype(np.float64) * v, v * v, dd, np.where(sdf, np.abs(sd), 0.0), sdf),
+        )
+        k0, last_best = int(idx[0]), int(best_idx[-1])
+        if last_best >= k0:
+            self._anchor = cs[:, last_best - k0].copy()
+        self._anchor_idx = last_best
+        self._families += int(np.count_nonzero((idx - best_idx).astype(np.float64) == MIN_SPAN))
+        tail, t0 = self._tail, self._tail.shape[1]
+        keep = min(LONG_MAX, t0 + n)
+        self._tail = (
+            cs[:, n - keep :].copy()
+            if keep <= n
+            else np.concatenate([tail[:, t0 - (keep - n) :], cs], axis=1)
+        )
+        self._carry = cs[:, -1].copy()
+        self._prev = ext[-2:].copy()
+
     def _fit(self, y: np.ndarray, idx: np.ndarray, best_idx: np.ndarray) -> tuple:
         """`feed`'s fit of a chunk (at least one point), then the state after it: the SpanFit's nine
         arrays, carry, last two values, anchor, tail, anchor index, spans so far. Leaves `self` as

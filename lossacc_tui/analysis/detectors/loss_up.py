@@ -104,6 +104,15 @@ class LossUpAccUp(PairDetector):
         p = self.p
         raw_y = loss.y
         ref = loss.acc_at_best
+        if _base.QUIET_CHUNKS and not self.latch.active:
+            with quiet(invalid="ignore"):
+                moved = (raw_y > loss.best) | (loss.lvl > loss.lbest)
+            if not moved.any():
+                # (nothing can open: every rule below counts only where the value or the level
+                # stands above its best, above a floor too, and while no alert is open the release
+                # rule is never read)
+                self._span.skip(raw_y, loss.idx, loss.best_idx)
+                return self._quiet_chunk(raw_y, acc)
         # the line through the span since the best (`span_trend`), and that span's pooled noise
         fit = self._span.feed(raw_y, loss.idx, loss.best_idx)
         fl = fit.floor
@@ -111,13 +120,6 @@ class LossUpAccUp(PairDetector):
         loss, fit = above_floor(loss, fit, floors(self.ctx, loss.x, loss.best))
         y, best, sig = loss.y, loss.best, loss.sig_prev
         lv, lb = loss.lvl, loss.lbest
-        if _base.QUIET_CHUNKS and not self.latch.active:
-            with quiet(invalid="ignore"):
-                moved = (y > best) | (lv > lb)
-            if not moved.any():
-                # (nothing can open: every rule below counts only where the value or the level
-                # stands above its best, and while no alert is open the release rule is never read)
-                return self._quiet_chunk(raw_y, acc)
         with quiet(invalid="ignore"):
             # the noise is unknown for the first few evaluations: a short run (a fine-tune of a few
             # epochs) then needs a rise of twice rise_rel instead of one beyond noise

@@ -177,6 +177,15 @@ class Overfitting(RiseReadings, Detector):
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
         raw_y = loss.y
+        if _base.QUIET_CHUNKS and not self.latch.active:
+            with quiet(invalid="ignore"):
+                moved = raw_y > loss.best
+            if not moved.any():
+                # (nothing can open: every rule below, the short-run ones too, counts only where the
+                # loss stands above its best, above a floor too, and while no alert is open the
+                # release rule is never read)
+                self._span.skip(raw_y, loss.idx, loss.best_idx)
+                return self._quiet_chunk(raw_y)
         # the line through the span since the best (`span_trend`), and that span's pooled noise
         fit = self._span.feed(raw_y, loss.idx, loss.best_idx)
         fl = fit.floor
@@ -184,14 +193,6 @@ class Overfitting(RiseReadings, Detector):
         lf = floors(self.ctx, loss.x, loss.best) if self.series is self.ctx.loss else np.zeros(len(raw_y))
         loss, fit = above_floor(loss, fit, lf)
         y, best, sig, tl, tb = loss.y, loss.best, loss.sig_prev, loss.train_lvl, loss.train_at_best
-        if _base.QUIET_CHUNKS and not self.latch.active:
-            with quiet(invalid="ignore"):
-                moved = y > best
-            if not moved.any():
-                # (nothing can open: every rule below, the short-run ones too, counts only where the
-                # loss stands above its best, and while no alert is open the release rule is never
-                # read)
-                return self._quiet_chunk(raw_y)
         with quiet(invalid="ignore"):
             rise = (y >= best * (1 + p.rise_rel)) & beyond_best(
                 y, best, sig, loss.idx, p.rise_z, p.noise_window, fl
