@@ -157,3 +157,19 @@ def test_a_skipped_span_leaves_the_line_since_the_best_as_a_fit_would(cut: int) 
     for name in ("t", "slope", "rise", "m", "noise", "wander", "spans", "recent", "k"):
         assert getattr(a, name).tobytes() == getattr(b, name).tobytes(), name
     assert np.isfinite(a.noise).any() and np.isfinite(a.t).any()
+
+
+def test_a_level_quoted_by_a_text_is_the_tracks_level_bit_for_bit() -> None:
+    """`level` (the mean of the last `half` values an alert's text quotes) added in plain floats for
+    one point gives the bits of the tracks' rolling mean, NaN and inf values in the window too."""
+    from lossacc_tui.analysis import stats
+    from lossacc_tui.analysis.detectors.base import _plain_level
+
+    y = _overfit(1)["val_loss"].copy()
+    y[[3, 17, 18]] = [np.nan, np.inf, -0.0]
+    for w in (1, 2, 5, 9):
+        for j in range(len(y)):
+            win = stats.Window(y, j, j + 1, w + 1)
+            with np.errstate(all="ignore"):
+                want = win.chunk(stats.rolling_mean(win.buf, w))[0]
+            assert np.float64(_plain_level(y, j, w)).tobytes() == want.tobytes(), (w, j)
