@@ -10,8 +10,8 @@ import time
 import uuid
 from pathlib import Path
 
-from viewbench.logs import HERE, TB_WRITER, make_log, writer
-from viewbench.term import CLI, analysed, cpu_seconds, start, tmux, wait
+from .logs import HERE, TB_WRITER, make_log, writer
+from .term import CLI, analysed, cpu_seconds, start, tmux, wait
 
 LONG = "--long" in sys.argv
 CPU_S = 20.0 if LONG else 8.0

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from viewbench.logs import rows
+
+from .logs import rows
 
 
 def frame_cpu(log: Path, frames: int = 25) -> tuple[dict[str, list[float]], tuple[int, int]]:

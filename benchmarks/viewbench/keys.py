@@ -11,8 +11,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from viewbench.logs import writer
-from viewbench.term import (
+
+from .logs import writer
+from .term import (
     ANALYSING,
     CLI,
     analysed,
