@@ -21,7 +21,8 @@ from textual.strip import Strip
 
 from lossacc_tui.app.digits import DIGIT, digit_shape, with_digits
 from lossacc_tui.app.text import clean
-from lossacc_tui.app.widgets.cached_lines import SteadyStyle, line_regions
+from lossacc_tui.app.widgets.cached_lines import SteadyStyle
+from lossacc_tui.app.widgets.option_rows import refresh_shown
 
 #: a blank line before a line that starts a new top-level block (an indented line continues a list item)
 BLOCKS = re.compile(r"\n[ \t]*\n(?=\S)")
@@ -126,9 +127,7 @@ class Explanation(SteadyStyle, ScrollView):
             self.refresh()
             return
         changed = [y for y, (a, b) in enumerate(zip(old, self._strips, strict=True)) if a is not b and a != b]
-        if changed:  # (one call for all: each `refresh` clears the pane's caches and asks for idle)
-            width = max(self.virtual_size.width, self.size.width)
-            self.refresh(*line_regions(changed, self.scroll_offset.y, width))
+        refresh_shown(self, changed)  # (one call for all: each `refresh` clears the caches, asks for idle)
 
     def _lines(self, width: int) -> list[Strip]:
         """The text as strips `width` wide: Rich's Markdown rendering of it, put together from
