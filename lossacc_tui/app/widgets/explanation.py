@@ -34,6 +34,15 @@ SHAPES = 64
 #: (drawn, not copied), quotes, code, links, HTML, entities, escapes, tables, headings (a block with one of
 #: these is always rendered by Rich)
 UNSAFE = re.compile(r"^\s*(\d+[.)]|>)|[`\[\]<&\\|#]", re.M)
+#: a block Markdown renders as one paragraph of its own text, wrapped: it begins with a letter, its
+#: lines are not blank and none begins with a space or with what could start a list, a heading, a
+#: quote or a rule; it has no inline markup (an underscore only inside a word), escape, entity, link,
+#: HTML, nor a space before a line break (a hard break): its lines are joined by single spaces
+PLAIN = re.compile(
+    r"(?![^\n]*[ \t]\n)(?!.*(?<![A-Za-z0-9])_|.*_(?![A-Za-z0-9]))"
+    r"[A-Za-z][^*`\[\]<>&\\|#~!{}\n]*(?:\n(?![-+*=>0-9 \t])[^*`\[\]<>&\\|#~!{}\n]+)*",
+    re.S,
+)
 
 
 def shape(block: str) -> str | None:
@@ -145,8 +154,12 @@ class Explanation(SteadyStyle, ScrollView):
 
         def render(md: str) -> list[Strip]:
             self.rendered += 1
-            doc.markup, doc.parsed = md, self._parser.parse(md)
-            return [Strip(line, width) for line in console.render_lines(doc, options, style=style, pad=True)]
+            what: Any = doc
+            if PLAIN.fullmatch(md):  # (Markdown would make it one paragraph of this text, wrapped)
+                what = Text(" ".join(md.split("\n")), justify="left")
+            else:
+                doc.markup, doc.parsed = md, self._parser.parse(md)
+            return [Strip(line, width) for line in console.render_lines(what, options, style=style, pad=True)]
 
         shapes = self._shapes
 
