@@ -11,7 +11,6 @@ pane's scrollable size (and lays the screen out)."""
 from __future__ import annotations
 
 import re
-import sys
 from typing import Any
 
 from rich.text import Text
@@ -19,6 +18,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from lossacc_tui.app import preload
 from lossacc_tui.app.digits import DIGIT, digit_shape, with_digits
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.widgets.cached_lines import SteadyStyle
@@ -145,7 +145,7 @@ class Explanation(SteadyStyle, ScrollView):
             return []
         console = self.app.console
         options = self.app.console_options.update(highlight=False, width=width)
-        if "rich.markdown" not in sys.modules:  # the first text: as it is, and as Markdown (markdown-it
+        if not preload.MARKDOWN.is_set():  # the first text: as it is, and as Markdown (markdown-it
             # and pygments: 0.1-0.2 s to import) once the first frame is painted: the plots come first
             self.call_after_refresh(self._markdown_now)
             lines = console.render_lines(Text(self.text), options, style=self.base_style, pad=True)
@@ -212,8 +212,13 @@ class Explanation(SteadyStyle, ScrollView):
         return self._doc
 
     def _markdown_now(self) -> None:
-        import rich.markdown  # noqa: F401  (then every text is rendered as Markdown)
-
+        """Render the text as Markdown once Rich's Markdown is imported: by the app's preload thread
+        when one runs (then this waits for it, keys go on meanwhile), else here."""
+        if not preload.MARKDOWN.is_set():
+            if preload.PRELOADING.is_set():
+                self.set_timer(0.05, self._markdown_now)
+                return
+            preload.markdown()
         self._render_text(changed_only=False)
 
     def on_resize(self) -> None:
