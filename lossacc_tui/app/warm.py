@@ -11,6 +11,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from lossacc_tui.app import preload
+
 VIEWS = (  # (name, module, class): the views a key opens
     ("help", "lossacc_tui.app.screens.help", "HelpScreen"),
     ("compare", "lossacc_tui.app.screens.compare", "CompareScreen"),
@@ -34,12 +36,11 @@ class WarmViews:
 
     def _first_painted(self) -> None:
         """The first frame with data is on the screen: the feed's first analysis may start, and the
-        other views' modules are imported meanwhile (off the UI thread), so the first `?`, `c` or
-        `m` opens its view without importing it first (0.1-0.2 s)."""
+        summary's Markdown and the other views' modules are imported meanwhile (off the UI thread:
+        `preload.py`), so neither the summary nor the first `?`, `c` or `m` imports them first
+        (0.1-0.2 s each) while a key waits."""
         self.first_frame.set()
-        threading.Thread(
-            target=_import_views, args=(self._views_imported,), name="lossacc-preload", daemon=True
-        ).start()
+        preload.start(self._views_imported)
         if self.warm:
             self.set_timer(WARM_AFTER, self._warm_views)
 
@@ -75,11 +76,3 @@ class WarmViews:
             # this is done once).
             gc.collect(1)  # (the young garbage first: cheap)
             gc.freeze()
-
-
-def _import_views(done: threading.Event) -> None:
-    import lossacc_tui.app.screens.compare
-    import lossacc_tui.app.screens.help
-    import lossacc_tui.app.screens.metrics  # noqa: F401
-
-    done.set()

@@ -11,7 +11,6 @@ pane's scrollable size (and lays the screen out)."""
 from __future__ import annotations
 
 import re
-import sys
 from typing import Any
 
 from rich.text import Text
@@ -19,9 +18,11 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from lossacc_tui.app import preload
 from lossacc_tui.app.digits import DIGIT, digit_shape, with_digits
 from lossacc_tui.app.text import clean
-from lossacc_tui.app.widgets.cached_lines import SteadyStyle, line_regions
+from lossacc_tui.app.widgets.cached_lines import SteadyStyle
+from lossacc_tui.app.widgets.option_rows import refresh_shown
 
 #: a blank line before a line that starts a new top-level block (an indented line continues a list item)
 BLOCKS = re.compile(r"\n[ \t]*\n(?=\S)")
@@ -33,6 +34,15 @@ SHAPES = 64
 #: (drawn, not copied), quotes, code, links, HTML, entities, escapes, tables, headings (a block with one of
 #: these is always rendered by Rich)
 UNSAFE = re.compile(r"^\s*(\d+[.)]|>)|[`\[\]<&\\|#]", re.M)
+#: a block Markdown renders as one paragraph of its own text, wrapped: it begins with a letter, its
+#: lines are not blank and none begins with a space or with what could start a list, a heading, a
+#: quote or a rule; it has no inline markup (an underscore only inside a word), escape, entity, link,
+#: HTML, nor a space before a line break (a hard break): its lines are joined by single spaces
+PLAIN = re.compile(
+    r"(?![^\n]*[ \t]\n)(?!.*(?<![A-Za-z0-9])_|.*_(?![A-Za-z0-9]))"
+    r"[A-Za-z][^*`\[\]<>&\\|#~!{}\n]*(?:\n(?![-+*=>0-9 \t])[^*`\[\]<>&\\|#~!{}\n]+)*",
+    re.S,
+)
 
 
 def shape(block: str) -> str | None:
@@ -126,9 +136,7 @@ class Explanation(SteadyStyle, ScrollView):
             self.refresh()
             return
         changed = [y for y, (a, b) in enumerate(zip(old, self._strips, strict=True)) if a is not b and a != b]
-        if changed:  # (one call for all: each `refresh` clears the pane's caches and asks for idle)
-            width = max(self.virtual_size.width, self.size.width)
-            self.refresh(*line_regions(changed, self.scroll_offset.y, width))
+        refresh_shown(self, changed)  # (one call for all: each `refresh` clears the caches, asks for idle)
 
     def _lines(self, width: int) -> list[Strip]:
         """The text as strips `width` wide: Rich's Markdown rendering of it, put together from
@@ -137,7 +145,7 @@ class Explanation(SteadyStyle, ScrollView):
             return []
         console = self.app.console
         options = self.app.console_options.update(highlight=False, width=width)
-        if "rich.markdown" not in sys.modules:  # the first text: as it is, and as Markdown (markdown-it
+        if not preload.MARKDOWN.is_set():  # the first text: as it is, and as Markdown (markdown-it
             # and pygments: 0.1-0.2 s to import) once the first frame is painted: the plots come first
             self.call_after_refresh(self._markdown_now)
             lines = console.render_lines(Text(self.text), options, style=self.base_style, pad=True)
@@ -146,8 +154,12 @@ class Explanation(SteadyStyle, ScrollView):
 
         def render(md: str) -> list[Strip]:
             self.rendered += 1
-            doc.markup, doc.parsed = md, self._parser.parse(md)
-            return [Strip(line, width) for line in console.render_lines(doc, options, style=style, pad=True)]
+            what: Any = doc
+            if PLAIN.fullmatch(md):  # (Markdown would make it one paragraph of this text, wrapped)
+                what = Text(" ".join(md.split("\n")), justify="left")
+            else:
+                doc.markup, doc.parsed = md, self._parser.parse(md)
+            return [Strip(line, width) for line in console.render_lines(what, options, style=style, pad=True)]
 
         shapes = self._shapes
 
@@ -200,8 +212,13 @@ class Explanation(SteadyStyle, ScrollView):
         return self._doc
 
     def _markdown_now(self) -> None:
-        import rich.markdown  # noqa: F401  (then every text is rendered as Markdown)
-
+        """Render the text as Markdown once Rich's Markdown is imported: by the app's preload thread
+        when one runs (then this waits for it, keys go on meanwhile), else here."""
+        if not preload.MARKDOWN.is_set():
+            if preload.PRELOADING.is_set():
+                self.set_timer(0.05, self._markdown_now)
+                return
+            preload.markdown()
         self._render_text(changed_only=False)
 
     def on_resize(self) -> None:

@@ -33,6 +33,9 @@ OVERLAY = ("cyan", "magenta+", "green", "yellow", "blue+", "red", "white", "cyan
 ROLE_WORD = {"train_loss": "train", "train_acc": "train", "val_loss": "val", "val_acc": "val"}
 SEVERITY_COLOR = {"critical": "red+", "warning": "yellow", "info": "blue+"}
 MARK = "◆"
+#: the rank at which " (log)" gives way in a legend that does not fit: after the values and the best
+#: marker (a log axis read as linear misreads every tick; the compare view's values filled its line)
+LOG_RANK = 89
 CURSOR = "╎"  # the value cursor's line, in cells no curve uses (the frame uses │)
 CURSOR_STYLE = "bold yellow"
 CHROMES = 4  # plotext frames kept per plot (`l` and `x` toggle between two)
@@ -113,7 +116,7 @@ class MetricPlot(CachedLines, PlotextPlot):
             return Text(no_wrap=True)
         fields = [Field.of((Text(d.title, "bold"), KEEP))]
         if d.log:
-            fields.append(Field.of((Text(" (log)", "dim"), 70)))
+            fields.append(Field.of((Text(" (log)", "dim"), LOG_RANK)))
         if d.smoothing:
             fields.append(
                 Field.of(
