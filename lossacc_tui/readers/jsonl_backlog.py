@@ -1,0 +1,117 @@
+"""The cold read of a large JSON-lines backlog (a finished log, or a live one opened late): one block
+of complete lines, decoded by msgspec in pieces of about `bulk.PIECE` bytes straight into one
+float64 array per key for each stretch of same-key pieces, without a copy of the block per piece, a
+second newline count or a join of the pieces' columns afterwards.
+
+What each piece gives is exactly what the same piece read on its own gives (`JsonlReader._block`):
+a piece the typed decode cannot read exactly (a key its first line has not, a string, a nested
+object, NaN, a bad line, a line with no number) takes that path, which records its problems.
+Appends to a live log are small blocks and never come here. Format: https://jsonlines.org.
+
+Measured (bench_readers, 1,000,000 lines of 5 numbers, 94 MB): see the README's session 12 block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import orjson
+
+from lossacc_tui.model import Batch
+from lossacc_tui.readers import bulk
+from lossacc_tui.readers.jsonl_columns import columns_batch, table_batch, typed_table
+
+#: Bytes of the block compared at once when its line ends are found (stays in the CPU cache).
+_SCAN = 1 << 18
+
+
+def line_ends(a: np.ndarray) -> np.ndarray:
+    """Positions (int64) of every newline of the uint8 array `a`, found in cache-sized slices."""
+    parts = [np.flatnonzero(a[i : i + _SCAN] == 10) + i for i in range(0, len(a), _SCAN)]
+    return np.concatenate(parts) if parts else np.empty(0, np.int64)
+
+
+def flat_keys(line: bytes) -> list[str] | None:
+    """The keys of a line that is one flat JSON object of numbers (a usual log record), else None
+    (not JSON, not an object, empty, or a value that is no number: a null, a bool, a string...)."""
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(obj, dict) or not obj:
+        return None
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in obj.values()):
+        return None
+    return list(obj)
+
+
+class _Stretch:
+    """Consecutive clean pieces with the same keys (in the same order): their values written into
+    one (keys, lines) table as each piece is decoded, so each key's column is one contiguous array
+    a run keeps without copying (`growable.Growable` borrows it)."""
+
+    def __init__(self, keys: list[str], first_line: int, capacity: int) -> None:
+        self.keys = keys
+        self.first_line = first_line
+        self.table = np.empty((len(keys), capacity), np.float64)
+        self.n = 0
+
+    def add(self, rows: np.ndarray) -> None:
+        """A piece's (lines, keys) values, written after the ones before."""
+        self.table[:, self.n : self.n + len(rows)] = rows.T
+        self.n += len(rows)
+
+    def batch(self) -> Batch:
+        table = self.table[:, : self.n]
+        if self.n < self.table.shape[1] // 2:  # (a short stretch: not the whole block's room kept)
+            table = table.copy()
+        return columns_batch(self.keys, list(table), None, self.first_line)
+
+
+def read_backlog(
+    block: bytes, first_line: int, per_piece: Callable[[bytes, int], list[Batch]]
+) -> list[Batch]:
+    """The batches of a large block of complete lines (ending in a newline; first line number
+    `first_line`): clean pieces decoded by msgspec into one batch per stretch, any other piece read
+    by `per_piece(piece bytes, its first line)` (the reader's own block path, which records problems).
+    In order; the line numbers are the file's."""
+    a = np.frombuffer(block, np.uint8)
+    ends = line_ends(a)
+    # a line must end with its object's `}` (a blank line, two objects or a cut line: per piece)
+    closed = a.take(np.maximum(ends - 1, 0)) == 125
+    view = memoryview(block)
+    out: list[Batch] = []
+    stretch: _Stretch | None = None
+
+    def flush() -> None:
+        nonlocal stretch
+        if stretch is not None and stretch.n:
+            out.append(stretch.batch())
+        stretch = None
+
+    lo, nlines = 0, len(ends)
+    while lo < nlines:
+        start = int(ends[lo - 1]) + 1 if lo else 0
+        hi = int(np.searchsorted(ends, start + bulk.PIECE - 1)) + 1  # (as `bulk.pieces` cuts)
+        hi = min(hi, nlines)
+        end = int(ends[hi - 1]) + 1
+        line = first_line + lo
+        # (as `JsonlReader._fast`: a piece with few lines in its first 64 KiB is read line by line)
+        few = min(int(np.searchsorted(ends, start + bulk.SMALL_BLOCK_BYTES)), hi) - lo < bulk.SMALL_BLOCK
+        keys = None if few else flat_keys(block[start : int(ends[lo])])
+        rows = None
+        if keys is not None and closed[lo:hi].all():
+            rows = typed_table(view[start:end], keys, hi - lo)
+        if rows is not None and keys is not None and not np.isnan(rows).any():
+            if stretch is None or stretch.keys != keys:
+                flush()
+                stretch = _Stretch(keys, line, nlines - lo)
+            stretch.add(rows)
+        else:
+            flush()  # (a key absent or null on some line: the piece's own batch, saying where)
+            got = None if rows is None or keys is None else table_batch(keys, rows, line)
+            out.extend([got] if got is not None else per_piece(block[start:end], line))
+        lo = hi
+    flush()
+    return out
