@@ -116,7 +116,7 @@ def bench_file(label: str, path: Path, kind: str) -> None:
     parser = (
         "numpy parser"
         if kind == "csv"
-        else "the backlog in one read, msgspec's typed decode in 1 MB pieces joined into one batch"
+        else "the backlog in one read, msgspec's typed decode in 1 MB pieces into one table"
     )
     if used:
         alone = [read_ours(path, with_polars=False) for _ in range(REPS)]
