@@ -12,6 +12,7 @@ import pytest
 
 from lossacc_tui.readers import bulk
 from lossacc_tui.source import discover
+from tests.conftest import REPO
 from tests.readers_compare import Snapshot, float_texts, full_snapshot, read, structured_logs
 
 pytest.importorskip("polars")
@@ -46,9 +47,7 @@ def incremental(path: Path, monkeypatch: pytest.MonkeyPatch, sizes: list[int]) -
 def test_real_csv_logs_read_the_same_with_the_bulk_path(
     calls: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    logs = structured_logs(csv=True)
-    if not logs:
-        pytest.skip("no real-world logs beside the repo")
+    logs = [*structured_logs(csv=True), *sorted((REPO / "tests" / "data").rglob("*.csv"))]
     rng = np.random.default_rng(1)
     for path in logs:
         for sizes in ([1 << 20], rng.integers(100, 4096, 7).tolist()):  # tiny chunks: the test below
