@@ -91,6 +91,8 @@ def hostile_log(path: Path, seed: int) -> int:
         json.dumps({"step": 0, "val": {"loss": 0.5, "acc": 0.75}}),  # nested
         json.dumps({"step": 0, "loss1": 0.5, "acc": 0.75}),  # a key one digit off
         json.dumps({"step": 0, "phase": "eval", "loss": 0.5, "acc": 0.75}),  # a tag
+        json.dumps({"step": 0, "global_step": 7, "loss": 0.5}),  # a second step key
+        json.dumps({"step": 0, "val_loss": 0.5, "val_acc": 0.75}),  # an evaluation line
         "",  # a blank line
         "{}",
         '{"step": 0, "loss": 0.5, "acc"',  # cut
@@ -115,6 +117,34 @@ def test_a_hostile_backlog_reads_the_same_as_line_by_line(
     points = sum(run[2] for run in reference)  # (no line lost or read twice)
     assert 2 * n - 60 < points < 2 * n + 30
     assert backlog["pieces"] > 10
+
+
+def test_evaluation_lines_among_training_lines_read_the_same_as_line_by_line(
+    tmp_path: Path, backlog: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A training line a step and an evaluation line with other keys every 25 steps, as a training
+    loop writes them with json.dumps: the typed decode reads every piece (keys found on later lines
+    join the first line's), and gives the per-line reader's runs, series and values."""
+    rng = np.random.default_rng(5)
+    lines = []
+    for i in range(4000):
+        lines.append(json.dumps({"step": i, "loss": float(rng.random()), "lr": 1e-3 * (1 - i / 4000)}))
+        if i % 25 == 24:
+            lines.append(json.dumps({"step": i, "epoch": i // 250, "val_loss": float(rng.random())}))
+    path = tmp_path / "log.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    for sizes in cuts(path):
+        assert full_snapshot(read(path, sizes)) == per_line(path, monkeypatch, sizes), sizes
+    by_line: list[int] = []
+    real = jsonl.JsonlReader._per_line
+    monkeypatch.setattr(
+        jsonl.JsonlReader, "_per_line", lambda self, b, k: by_line.append(k) or real(self, b, k)
+    )
+    (src,) = discover(path)
+    src.read_all()
+    (run,) = src.runs
+    assert len(run.series["loss"]) == 4000 and len(run.series["val_loss"]) == 160
+    assert backlog["pieces"] > 100 and by_line == []  # (no piece read line by line)
 
 
 def test_the_first_read_of_a_live_log_leaves_its_unfinished_line_for_the_follower(

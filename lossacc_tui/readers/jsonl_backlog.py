@@ -3,10 +3,14 @@ of complete lines, decoded by msgspec in pieces of about `PIECE` bytes straight 
 float64 array per key for each stretch of same-key pieces, without a copy of the block per piece, a
 second newline count or a join of the pieces' columns afterwards.
 
-What each piece gives is exactly what the same piece read on its own gives (`JsonlReader._block`):
-a piece the typed decode cannot read exactly (a key its first line has not, a string, a nested
-object, NaN, a bad line, a line with no number) takes that path, which records its problems.
-Appends to a live log are small blocks and never come here. Format: https://jsonlines.org.
+Each piece gives exactly the records the per-line path gives for its lines. Keys first met on a
+later line (an evaluation line among training ones) join the piece's first line's, found by
+decoding the piece again, and are tried from the start on the next pieces. A piece the typed decode
+cannot read exactly (a string, a nested object, NaN, a bad line, a line with no number, too many
+keys) is read by the per-line path (`JsonlReader._per_line`), which records its problems. Appends
+to a live log (blocks under `bulk.PIECE`) do not come here; the reader's line buffer hands over
+complete lines only, so a line still being written waits for its end.
+Format: https://jsonlines.org.
 
 Measured (bench_readers, 1,000,000 lines of 5 numbers, 94 MB): see the README's session 12 block.
 """
@@ -20,7 +24,7 @@ import orjson
 
 from lossacc_tui.model import Batch
 from lossacc_tui.readers import bulk
-from lossacc_tui.readers.jsonl_columns import columns_batch, table_batch, typed_table
+from lossacc_tui.readers.jsonl_columns import MORE_KEYS, columns_batch, table_batch, typed_table
 
 #: Bytes of the block compared at once when its line ends are found (stays in the CPU cache).
 _SCAN = 1 << 18
@@ -97,6 +101,7 @@ def read_backlog(
         stretch = None
 
     lo, nlines = 0, len(ends)
+    known: list[str] = []  # the keys of the last piece decoded, those found on later lines included
     while lo < nlines:
         start = int(ends[lo - 1]) + 1 if lo else 0
         hi = int(np.searchsorted(ends, start + min(PIECE, bulk.PIECE) - 1)) + 1  # (as `bulk.pieces` cuts)
@@ -106,18 +111,26 @@ def read_backlog(
         # (as `JsonlReader._fast`: a piece with few lines in its first 64 KiB is read line by line)
         few = min(int(np.searchsorted(ends, start + bulk.SMALL_BLOCK_BYTES)), hi) - lo < bulk.SMALL_BLOCK
         keys = None if few else flat_keys(block[start : int(ends[lo])])
-        rows = None
+        got = None
         if keys is not None and closed[lo:hi].all():
-            rows = typed_table(view[start:end], keys, hi - lo)
-        if rows is not None and keys is not None and not np.isnan(rows).any():
+            # (the last piece's keys when they hold this one's first line's: an evaluation line's
+            # keys are not found again, by decoding again, in every piece)
+            reuse = set(keys) <= set(known) and len(known) <= len(keys) + MORE_KEYS
+            got = typed_table(view[start:end], known if reuse else keys, hi - lo)
+        if got is not None and not np.isnan(got[1]).any():
+            keys, rows = got
+            known = keys
             if stretch is None or stretch.keys != keys:
                 flush()
                 stretch = _Stretch(keys, line, nlines - lo)
             stretch.add(rows)
-        else:
-            flush()  # (a key absent or null on some line: the piece's own batch, saying where)
-            got = None if rows is None or keys is None else table_batch(keys, rows, line)
-            out.extend([got] if got is not None else per_piece(block[start:end], line))
+            lo = hi
+            continue
+        flush()  # (a key absent or null on some line: the piece's own batch, saying where)
+        batch = None if got is None else table_batch(*got, line)
+        if batch is not None:
+            known = got[0]  # type: ignore[index]
+        out.extend([batch] if batch is not None else per_piece(block[start:end], line))
         lo = hi
     flush()
     return out
