@@ -24,7 +24,7 @@ import orjson
 
 from lossacc_tui.model import Batch
 from lossacc_tui.readers import bulk
-from lossacc_tui.readers.jsonl_columns import MORE_KEYS, columns_batch, table_batch, typed_table
+from lossacc_tui.readers.jsonl_columns import MORE_KEYS, columns_batch, typed_table
 
 #: Bytes of the block compared at once when its line ends are found (stays in the CPU cache).
 _SCAN = 1 << 18
@@ -57,26 +57,38 @@ def flat_keys(line: bytes) -> list[str] | None:
 
 
 class _Stretch:
-    """Consecutive clean pieces with the same keys (in the same order): their values written into
+    """Consecutive decoded pieces with the same keys (in the same order): their values written into
     one (keys, lines) table as each piece is decoded, so each key's column is one contiguous array
-    a run keeps without copying (`growable.Growable` borrows it)."""
+    a run keeps without copying (`growable.Growable` borrows it). NaN is a key absent or null on a
+    line (JSON has no NaN: a NaN token sends its piece line by line)."""
 
     def __init__(self, keys: list[str], first_line: int, capacity: int) -> None:
         self.keys = keys
         self.first_line = first_line
         self.table = np.empty((len(keys), capacity), np.float64)
         self.n = 0
+        self.gaps = False  # a key absent or null on some line
 
-    def add(self, rows: np.ndarray) -> None:
+    def add(self, rows: np.ndarray, gaps: bool) -> None:
         """A piece's (lines, keys) values, written after the ones before."""
         self.table[:, self.n : self.n + len(rows)] = rows.T
         self.n += len(rows)
+        self.gaps |= gaps
 
     def batch(self) -> Batch:
+        """The stretch's records: where a key has gaps, a mask says where it is; a key on none of
+        the lines is left out (the per-line path has no column for it)."""
         table = self.table[:, : self.n]
         if self.n < self.table.shape[1] // 2:  # (a short stretch: not the whole block's room kept)
             table = table.copy()
-        return columns_batch(self.keys, list(table), None, self.first_line)
+        if not self.gaps:
+            return columns_batch(self.keys, list(table), None, self.first_line)
+        present = ~np.isnan(table)
+        used = np.flatnonzero(present.any(axis=1)).tolist()
+        masks = [present[i] for i in used]
+        every = all(m.all() for m in masks)
+        keys = [self.keys[i] for i in used]
+        return columns_batch(keys, [table[i] for i in used], None if every else masks, self.first_line)
 
 
 def read_backlog(
@@ -117,20 +129,18 @@ def read_backlog(
             # keys are not found again, by decoding again, in every piece)
             reuse = set(keys) <= set(known) and len(known) <= len(keys) + MORE_KEYS
             got = typed_table(view[start:end], known if reuse else keys, hi - lo)
-        if got is not None and not np.isnan(got[1]).any():
+        gaps = got is not None and bool(np.isnan(got[1]).any())
+        if got is not None and not (gaps and np.isnan(got[1]).all(axis=1).any()):
+            # (a line with no number, `{}` or all null, takes the per-line path: it keeps no record)
             keys, rows = got
             known = keys
             if stretch is None or stretch.keys != keys:
                 flush()
                 stretch = _Stretch(keys, line, nlines - lo)
-            stretch.add(rows)
-            lo = hi
-            continue
-        flush()  # (a key absent or null on some line: the piece's own batch, saying where)
-        batch = None if got is None else table_batch(*got, line)
-        if batch is not None:
-            known = got[0]  # type: ignore[index]
-        out.extend([batch] if batch is not None else per_piece(block[start:end], line))
+            stretch.add(rows, gaps)
+        else:
+            flush()
+            out.extend(per_piece(block[start:end], line))
         lo = hi
     flush()
     return out
