@@ -113,7 +113,7 @@ def read_backlog(
         stretch = None
 
     lo, nlines = 0, len(ends)
-    known: list[str] = []  # the keys of the last piece decoded, those found on later lines included
+    known: list[str] = []  # the keys of the last piece decoded (those found on later lines too)
     while lo < nlines:
         start = int(ends[lo - 1]) + 1 if lo else 0
         hi = int(np.searchsorted(ends, start + min(PIECE, bulk.PIECE) - 1)) + 1  # (as `bulk.pieces` cuts)
@@ -133,7 +133,10 @@ def read_backlog(
         if got is not None and not (gaps and np.isnan(got[1]).all(axis=1).any()):
             # (a line with no number, `{}` or all null, takes the per-line path: it keeps no record)
             keys, rows = got
-            known = keys
+            # (the next piece starts with the keys this one has: a key met once is not carried on)
+            known = (
+                [k for k, on in zip(keys, ~np.isnan(rows).all(axis=0), strict=True) if on] if gaps else keys
+            )
             if stretch is None or stretch.keys != keys:
                 flush()
                 stretch = _Stretch(keys, line, nlines - lo)
