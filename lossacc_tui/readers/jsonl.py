@@ -2,8 +2,8 @@
 
 A block of 32 lines or more goes to one of the column paths of `jsonl_columns`: past a log's first
 4 MB (or once msgspec is imported) msgspec's typed decode, before that numpy's skeleton table. A
-backlog past 4 MB is read at once (`backlog_chunk`) and decoded in 1 MB pieces into one batch per
-stretch of same-key pieces (`jsonl_backlog`), with or without the `fast` extra (polars). A few
+backlog past 4 MB is read at once (`backlog_chunk`) and decoded in 256 KiB pieces into one batch
+per stretch of same-key pieces (`jsonl_backlog`), with or without the `fast` extra (polars). A few
 lines (a live writer's) and any block those paths cannot read exactly go line by line through
 orjson (and Python's json for NaN/Infinity), which records a problem per bad line. Format:
 https://jsonlines.org, numbers as RFC 8259 section 6."""
@@ -108,9 +108,9 @@ class JsonlReader(Reader):
         return 0.9 if name.lower().endswith((".jsonl", ".ndjson")) else 0.75
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
-        """A large block (a backlog read at once) is read in pieces of about 1 MB, as if it had been
-        read 1 MB at a time: past a log's first `TYPED_AFTER` bytes by `jsonl_backlog`, which puts
-        a stretch of clean pieces in one batch as it decodes them."""
+        """A large block (a backlog read at once) is read in pieces, with the records of the block
+        read 1 MB at a time: past a log's first `TYPED_AFTER` bytes by `jsonl_backlog` (256 KiB
+        pieces, a stretch of decoded pieces in one batch), before that in 1 MB pieces joined."""
         if len(block) <= bulk.PIECE:
             return self._block(block, first_line)
         if len(block) >= TYPED_AFTER:
