@@ -91,7 +91,7 @@ class LightningConsoleReader(Reader):
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
         for i, raw in enumerate(self.text_lines(block)):
-            if self._rich.active or "Epoch " in raw:
+            if self._rich.active or ("•" in raw and "Epoch " in raw):  # (Rich's bar: elapsed • left)
                 self._rich_line(out, raw, first_line + i)
             if "Validation" in raw or self._pending:
                 self._events(out, clean_text(raw), first_line + i)
@@ -105,13 +105,20 @@ class LightningConsoleReader(Reader):
         return self.built(out)
 
     def _events(self, out: BatchBuilder, text: str, line: int) -> None:
-        """Every redraw and validation sub-bar of a line, in order."""
-        marks = [*_BAR.finditer(text), *_VALIDATION.finditer(text)]
-        for m in sorted(marks, key=lambda m: m.start()):
+        """Every redraw and validation sub-bar of a line, in order. A redraw's postfix is read
+        only where its values count: the first after a validation, the last before one, the first
+        and last of an epoch, the line's last (the others only move the batch count)."""
+        marks = sorted([*_BAR.finditer(text), *_VALIDATION.finditer(text)], key=lambda m: m.start())
+        for i, m in enumerate(marks):
             if m.re is _VALIDATION:
                 self._pending = self._val_seen = self._validated = True
                 continue
-            bar = _bar(m)
+            nxt = marks[i + 1] if i + 1 < len(marks) else None
+            ends = nxt is None or nxt.re is _VALIDATION or nxt.group(1) != m.group(1)
+            if self._pending or ends or m.group(1) != str(self._epoch):
+                bar = _bar(m)
+            else:
+                bar = (int(m.group(1)), int(m.group(2)), int(m.group(3)), {})
             if self._pending and bar[0] == self._epoch:
                 self._evaluated(bar, line)
             self._pending = False
