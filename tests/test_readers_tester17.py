@@ -25,6 +25,7 @@ from conftest import read_runs, read_sources
 
 from lossacc_tui.cli import main
 from lossacc_tui.model import Run
+from lossacc_tui.source import discover
 
 DATA = Path(__file__).parent / "data" / "tester17"
 
@@ -97,6 +98,22 @@ def test_lightning_rich_bar_in_a_file_is_read_and_says_what_it_lacks() -> None:
     assert "v_num" not in run.series
     (problem,) = src.problems(run)
     assert "epochs 0-58" in problem.message and "TQDMProgressBar" in problem.message
+
+
+def test_lightning_rich_bar_followed_in_pieces_gives_the_same_state_once() -> None:
+    """A follower never sees the file end, and Rich prints its state last: each block says what it
+    completes; a column cut between blocks gives each value once."""
+    path = DATA / "pl_rich" / "console.txt"
+    data = path.read_bytes()
+    (whole,) = read_runs(path)
+    (src,) = discover(path)
+    for pos in range(0, len(data), 97):
+        src.feed(0, data[pos : pos + 97])
+    (run,) = src.runs
+    assert {k: s.values.tolist() for k, s in run.series.items()} == {
+        k: s.values.tolist() for k, s in whole.series.items()
+    }
+    assert len(src.problems(run)) == 1
 
 
 def test_csv_header_with_escape_sequences_is_read_with_its_names_cleaned() -> None:

@@ -102,6 +102,7 @@ class LightningConsoleReader(Reader):
             if _END.search(raw):  # (the last epoch is whole: said now, not when the file is closed)
                 self._said = self._epoch
                 self._emit(out)
+        self._rich.say(self, out)  # (Rich prints its state last: a follower sees no end of file)
         return self.built(out)
 
     def _events(self, out: BatchBuilder, text: str, line: int) -> None:
@@ -158,7 +159,7 @@ class LightningConsoleReader(Reader):
     def _flush(self) -> list[Batch]:
         out = BatchBuilder()
         self._emit(out)
-        self._rich.finish(self, out)
+        self._rich.say(self, out)
         return self.built(out)
 
     def _emit(self, out: BatchBuilder) -> None:

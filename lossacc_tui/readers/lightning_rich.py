@@ -39,14 +39,17 @@ def sniff(head: str) -> bool:
 
 
 class RichState:
-    """The Rich bar's state being collected: its first line, then the lines of its metrics column."""
+    """The Rich bar's state being collected: its first line, then the lines of its metrics column.
+    What a block of lines holds of it is said at the block's end (a follower sees no file end and
+    Rich prints nothing after it); lines of its column in the next block add the values they
+    complete, never one twice."""
 
     def __init__(self) -> None:
         self.active = False
         self._epoch = 0
-        self._last = 0
         self._text: list[str] = []
         self._line = 0
+        self._said: set[str] = set()
 
     def feed(self, reader: Reader, out: BatchBuilder, text: str, line: int) -> None:
         """One (cleaned) line: a bar's first line starts a state, indented lines continue it, any
@@ -55,29 +58,32 @@ class RichState:
             self._text.append(text)
             return
         if self.active:
-            self.finish(reader, out)
+            self.say(reader, out)
+            self.active = False
         m = _HEAD.search(text) if "Epoch " in text else None
         if m is not None:
-            self.active, self._line = True, line
-            self._epoch, self._last = int(m.group(1)), int(m.group(2))
+            self.active, self._line, self._said = True, line, set()
+            self._epoch = int(m.group(1))
             self._text = [m.group(5)]
 
-    def finish(self, reader: Reader, out: BatchBuilder) -> None:
-        """The collected state as one record, and what the file does not hold."""
+    def say(self, reader: Reader, out: BatchBuilder) -> None:
+        """The values of the state collected so far not said yet, as one record, and (once) what
+        the file does not hold."""
         if not self.active:
             return
-        self.active = False
         values: dict[str, float] = {}
         for key, raw in _ITEM.findall(" ".join(self._text)):
             v = to_float(raw)
-            if v is not None and key not in _NOT_METRICS:
+            if v is not None and key not in _NOT_METRICS and key not in self._said:
                 values[key] = v
         if values:
             out.add(values, epoch=float(self._epoch), line=self._line)
-        if self._epoch > 0:
+        if self._epoch > 0 and not self._said:
             reader.problem(
                 self._line,
                 f"Lightning's Rich progress bar printed only its last state to this file: epoch "
                 f"{self._epoch} is read, epochs 0-{self._epoch - 1} are in no line of it (Lightning's "
                 "metrics.csv holds them; Trainer(callbacks=[TQDMProgressBar()]) prints every epoch)",
             )
+        self._said.update(values)
+        self._said.add("")  # (the problem line is said)
