@@ -60,6 +60,9 @@ class Ctx:
     train_window: int = 1
     #: the same for the primary loss (a run with no validation, logged per step)
     loss_window: int = 1
+    #: the same for the training accuracy (Lightning's `train_acc_step` beside `train_loss_epoch`):
+    #: a per-step training accuracy is read as its mean over that many points (`train_acc`)
+    train_acc_window: int = 1
     #: size of the evaluation set the accuracy's values reveal (`resolution.GridEstimate`), or None
     acc_grid: GridEstimate | None = None
     #: n as the accuracy's values up to a point index revealed it, at full precision
