@@ -119,16 +119,20 @@ class Explosion(Detector):
             span_extreme(alert, "peak", loss.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=True)
 
     def _held_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures) -> None:
-        """Keep each held level's peak over the span, and judge the alert on the one that stands
-        highest against its own best: the mean of the last 200 batches can read a rise first (a
-        short run's few costly batches) while the median of 40 later stands x1000 its best, and the
-        severity is the larger rise's (an epoch-mean log of the same run reads that one)."""
+        """Keep the peak of the held level the alert opened on over the span and, when that was the
+        median, the mean's too, and judge the alert on the mean once it stands higher against its own
+        best: the median of 40 batches can stand x5 first while the mean of the batches, the loss as
+        an epoch's mean counts it, goes on to x1e6 before the run turns NaN (an epoch-mean log of the
+        same run reads the larger rise). Never the other way: a median of 4-sample batches has a best
+        near 0, and its ratio says little of the whole split's loss (eval_per_step's torch runs)."""
         d = alert.data
         assert self._rule is not None
+        opened = int(d.setdefault("held_open", d["held"]))
         bests = d.get("held_bests") or [(d["best"], d["best_idx"])]
-        ratio, pick = -math.inf, int(d["held"])
-        for j, (b, _) in enumerate(bests):
-            xs, idx = loss.x[lo:hi], loss.idx[lo:hi]
+        ratio, pick = -math.inf, opened
+        xs, idx = loss.x[lo:hi], loss.idx[lo:hi]
+        for j in sorted({opened, len(bests) - 1}):
+            b = bests[j][0]
             span_extreme(alert, f"peak{j}", self._chunk[0][j, lo:hi], xs, idx, high=True)
             pk = d.get(f"peak{j}")
             if pk is not None and b > 0 and math.isfinite(b) and pk[0] / b > ratio:
