@@ -24,15 +24,38 @@ from lossacc_tui.analysis.resolution import describe, resolution
 Parts = list[tuple[str, str]]
 
 
+def _best_value(e: dict[str, float], n: Names) -> str:
+    """'; its highest single value ...' when the accuracy's best single value up to now reads
+    differently from its level's peak or sits at another x (the legend shows that value as the
+    series' best: tester 16, "0.945 at epoch 23" beside a legend's 0.9467 at epoch 17), else ''."""
+    best, at = e.get("acc_best", math.nan), e.get("acc_best_x", math.nan)
+    if not math.isfinite(best) or (fmt(best, 4) == fmt(e["acc_level_peak"], 4) and at == e["peak_x"]):
+        return ""
+    return (
+        f"; its highest single value, {fmt(best, 4)} at {n.unit} {fmt_x(at)}, is one evaluation's, and the "
+        "level, which one lucky evaluation does not make, is what this alert is judged on"
+    )
+
+
 def _loss_down_acc_down(a: Alert, n: Names) -> Parts:
     e = a.evidence
+    best, best_x = e.get("acc_best", math.nan), e.get("acc_best_x", math.nan)
+    other = (
+        f" (or {n.unit} {fmt_x(best_x)}, its highest single evaluation)"
+        if math.isfinite(best) and math.isfinite(best_x) and best_x != e["peak_x"]
+        else ""
+    )
     return [
         (
             "What happened",
-            f"{n.acc} peaked at {fmt(e['peak_acc'], 4)} ({n.unit} {fmt_x(e['peak_x'])}; level "
-            f"{fmt(e['acc_level_peak'], 4)}) and is {fmt(e['now_acc'], 4)} at {n.unit} {fmt_x(e['now_x'])} "
-            f"(level {fmt(e['acc_level_now'], 4)}, {pts(e['acc_level_now'] - e['acc_level_peak'])}), while "
-            f"{n.loss} improved {arrow(e['peak_loss'], e['now_loss'])}.",
+            f"The level of {n.acc} ("
+            + (f"the mean of its last {n.params.half} values" if n.params.smoothing <= 0 else "smoothed")
+            + f") peaked at "
+            f"{fmt(e['acc_level_peak'], 4)} at {n.unit} {fmt_x(e['peak_x'])}, where it was "
+            f"{fmt(e['peak_acc'], 4)}{_best_value(e, n)}; it is {fmt(e['now_acc'], 4)} at {n.unit} "
+            f"{fmt_x(e['now_x'])} (level {fmt(e['acc_level_now'], 4)}, "
+            f"{pts(e['acc_level_now'] - e['acc_level_peak'])}), while {n.loss} improved "
+            f"{arrow(e['peak_loss'], e['now_loss'])}.",
         ),
         (
             "Why",
@@ -48,7 +71,7 @@ def _loss_down_acc_down(a: Alert, n: Names) -> Parts:
             f"Per-class recall at {n.unit} {fmt_x(e['peak_x'])} vs {fmt_x(e['now_x'])} (is one class losing "
             "its borderline samples?), the label distribution of the training data vs validation, the "
             f"decision threshold. If accuracy is what you deploy on, keep the checkpoint at "
-            f"{n.ckpt(e['peak_x'])}.",
+            f"{n.ckpt(e['peak_x'])}, where its level peaked{other}.",
         ),
         (
             "How sure",

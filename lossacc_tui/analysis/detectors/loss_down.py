@@ -202,6 +202,8 @@ class LossDownAccDown(PairDetector):
             acc_n=float(self.ctx.acc_n or math.nan),
             acc_n_near=float(self.ctx.acc_n_near or math.nan),
         )
+        # the accuracy's highest single value so far (the legend's best), beside its level's peak
+        ev.update(self.acc_best(i))
         # the loss's lowest so far (has it risen since?): before the alert opened, or in its span
         span_low = extreme_so_far(alert, "loss_low", ev["now_loss"], ev["now_x"], high=False)
         pre = alert.data.get("pre_low")
