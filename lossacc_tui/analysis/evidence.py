@@ -252,7 +252,8 @@ def who_carries_loss(
                 "possible",
                 x0,
                 x1,
-                f"{where} right answers held with little confidence may carry most of the loss",
+                f"{where} right answers held with little confidence may carry most of the loss"
+                + (f", the reading the numbers lean to: {why}" if why else ""),
                 evidence=ev,
                 others=others,
             )
