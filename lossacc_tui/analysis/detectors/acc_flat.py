@@ -10,7 +10,6 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
-from lossacc_tui.analysis.converging import converging_reading
 from lossacc_tui.analysis.detectors.base import (
     classes_claim,
     level,
@@ -122,7 +121,7 @@ class AccFlatLossDown(PairDetector):
         favour = "right" if above and k is not None else ""
         # else a loss at its lowest yet with the training loss no lower than half of it: a run still
         # converging, whose unsure right answers the numbers favour or lean to (converging.py)
-        conv = converging_reading(loss, acc, self.loss_low_before(i), self.train_at(i), k, nm)
+        conv = self.converging(i, loss, acc)
         if not favour and conv.lean:
             favour, why = conv.favour, conv.why
         lean = "right" if favour or conv.lean else ""

@@ -9,7 +9,6 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
-from lossacc_tui.analysis.converging import converging_reading
 from lossacc_tui.analysis.detectors.base import (
     classes_claim,
     names,
@@ -126,9 +125,7 @@ class HighLossGoodAcc(PairDetector):
         if not favour:
             # a loss at its lowest yet, with the training loss no lower than half of it: a run still
             # converging, whose unsure right answers the numbers favour (converging.py)
-            conv = converging_reading(
-                loss1, acc1, self.loss_low_before(i), self.train_at(i), self.ctx.classes.k, nm
-            )
+            conv = self.converging(i, loss1, acc1)
             favour, lean, why = conv.favour, conv.lean, conv.why
         out = classes_claim(self.ctx, x0, x1)
         out += who_carries_loss(loss1, acc1, self.ctx.classes.k, x0, x1, nm, favour, why, lean=lean)

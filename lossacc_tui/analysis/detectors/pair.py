@@ -12,8 +12,10 @@ import math
 
 import numpy as np
 
+from lossacc_tui.analysis.converging import Converging, converging_reading
 from lossacc_tui.analysis.detectors.base import (
     Detector,
+    names,
     value,
 )
 from lossacc_tui.analysis.detectors.train_join import train_at
@@ -89,6 +91,13 @@ class PairDetector(Detector):
             fin = v[np.isfinite(v)]
             low = float(fin.min()) if len(fin) else math.inf
         return low if math.isfinite(low) else math.nan
+
+    def converging(self, i: int, loss: float, acc: float) -> Converging:
+        """The reading a still-converging run favours at point i (`converging.converging_reading`):
+        the loss's lowest before i and the training loss at i beside the pair (nats, fraction)."""
+        return converging_reading(
+            loss, acc, self.loss_low_before(i), self.train_at(i), self.ctx.classes.k, names(self.ctx)
+        )
 
     def train_at(self, i: int) -> float:
         """The training loss at this series' point i (nats): the value logged there, or for a per-step
