@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +26,34 @@ def stop_all():  # type: ignore[no-untyped-def]
     yield monitors.append
     for m in monitors:
         m.stop()
+
+
+def popen_ctrl_c(args: list[str], **kw: Any) -> subprocess.Popen[Any]:
+    """`subprocess.Popen(args, **kw)` for a child the test ends with Ctrl-C's SIGINT (`ctrl_c`), started
+    with SIGINT's default as from a terminal. A process started where SIGINT is ignored (pytest run as
+    a background job of a script: `cmd &`) hands the ignoring on to its children, and a Python child
+    then never raises KeyboardInterrupt: it ran on past the test's Ctrl-C until the test timed out.
+    (Call it from the main thread: a handler set here is reset to the default in the child.)"""
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(args, **kw)
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def ctrl_c(proc: subprocess.Popen[Any], timeout: float) -> tuple[Any, Any]:
+    """Ctrl-C's SIGINT to a child, then its (stdout, stderr) once it has ended. A child still running
+    after `timeout` seconds is killed (not left behind) and the timeout raised."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        return proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
 
 
 def realworld(rel: str) -> Path:

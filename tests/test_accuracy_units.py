@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import queue
-import signal
 import subprocess
 import sys
 import threading
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REALWORLD, REPO, read_runs
+from conftest import REALWORLD, REPO, ctrl_c, popen_ctrl_c, read_runs
 from numpy_training import keras_csv, softmax_regression
 
 from lossacc_tui.cli import main
@@ -131,7 +130,7 @@ def test_check_follow_tells_the_stray_value_as_a_problem(tmp_path: Path) -> None
     glitched = [dict(r) for r in rows]
     glitched[4]["val_acc"] = 1.02
     log = keras_csv(tmp_path / "training.log", glitched)
-    proc = subprocess.Popen(
+    proc = popen_ctrl_c(
         [sys.executable, "-m", "lossacc_tui", "check", "--follow", "--json", str(log)],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -143,8 +142,7 @@ def test_check_follow_tells_the_stray_value_as_a_problem(tmp_path: Path) -> None
         while not any(e["event"] == "problem" for e in seen):
             seen.append(json.loads(lines.get(timeout=60)))
     finally:
-        proc.send_signal(signal.SIGINT)
-        _out, err = proc.communicate(timeout=30)
+        _out, err = ctrl_c(proc, timeout=30)
     (problem,) = [e for e in seen if e["event"] == "problem"]
     assert problem["message"] == (
         "val_accuracy: 1.02 at epoch 4 is outside the range of an accuracy (read in fractions: 0-1): left out"

@@ -75,7 +75,7 @@ def test_points_appended_during_an_analysis_pass_are_analysed_by_the_next() -> N
 
     def held() -> object:
         entered.set()
-        release.wait(30)
+        release.wait(120)  # (past any wait of the test: held until it lets go)
         return real()
 
     an.update = held  # type: ignore[method-assign]

@@ -3,13 +3,12 @@ view's status line), as a one-shot `check` lists it; an accuracy in percent stre
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import orjson
-from conftest import REPO
+from conftest import REPO, ctrl_c, popen_ctrl_c
 from numpy_training import softmax_regression
 from test_follow import watch
 
@@ -49,7 +48,7 @@ def test_a_bad_cell_in_a_followed_log_is_a_problem_event_and_the_rest_arrives(
 def test_check_follow_json_streams_problems_and_percent_as_a_fraction(tmp_path: Path) -> None:
     p = tmp_path / "training.log"
     p.write_text(HEADER + row(0, pct=True))
-    proc = subprocess.Popen(
+    proc = popen_ctrl_c(
         [sys.executable, "-m", "lossacc_tui", "check", "--follow", "--json", str(p)],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -61,8 +60,7 @@ def test_check_follow_json_streams_problems_and_percent_as_a_fraction(tmp_path: 
         while not (seen and seen[-1]["event"] == "record" and seen[-1]["epoch"] == 2):
             seen.append(orjson.loads(proc.stdout.readline()))
     finally:
-        proc.send_signal(signal.SIGINT)
-        _out, err = proc.communicate(timeout=10)
+        _out, err = ctrl_c(proc, timeout=30)
     problems = [e for e in seen if e["event"] == "problem"]
     assert len(problems) == 1 and problems[0]["line"] == 3 and "val_loss" in problems[0]["message"]
     accs = [e["values"]["val_acc"] for e in seen if e["event"] == "record"]

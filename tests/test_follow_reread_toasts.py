@@ -41,7 +41,7 @@ def test_a_run_read_again_from_its_start_does_not_toast_its_alerts_again(tmp_pat
     m.start()
     stop_all(m)
     points = lambda: sum(e.batch.n for e in list(c.events) if isinstance(e, PointsAdded))  # noqa: E731
-    c.wait(lambda: points() == 50, timeout=30)
+    c.wait(lambda: points() == 50)
     with m.lock:
         m.emit(m.analyse_now(m.runs))
     told = [(a.kind, a.start) for _, a in tracker.opened]
@@ -51,10 +51,10 @@ def test_a_run_read_again_from_its_start_does_not_toast_its_alerts_again(tmp_pat
         f.write(HEADER)
         f.flush()
         m.follower._wake.set()
-        c.wait(lambda: any(isinstance(e, RunReset) for e in c.events), timeout=30)  # read while cut
+        c.wait(lambda: any(isinstance(e, RunReset) for e in c.events))  # read while cut
         f.write(rows(0, 60))
     m.follower._wake.set()
-    c.wait(lambda: points() == 110, timeout=30)
+    c.wait(lambda: points() == 110)
     with m.lock:
         m.emit(m.analyse_now(m.runs))
     again = [(a.kind, a.start) for _, a in tracker.opened]

@@ -71,7 +71,7 @@ def barrier(folder: Path, c: Collector) -> None:
     before it (its events came first)."""
     (folder / "zz").mkdir()
     keras_csv(folder / "zz" / "last.csv", ROWS[:2])
-    c.wait(lambda: any(name.endswith("zz/last.csv") for name in followed(c)), timeout=30)
+    c.wait(lambda: any(name.endswith("zz/last.csv") for name in followed(c)))
 
 
 def test_check_reads_a_linked_file_once_under_its_own_name(
@@ -102,7 +102,7 @@ def test_follow_reads_a_trainer_s_latest_link_as_the_file_it_points_to(tmp_path:
             for e in range(lo + 1, hi):
                 f.write(row(e))
                 f.flush()
-        c.wait(lambda hi=hi: sum(len(v) for v in followed(c).values()) >= hi, timeout=30)
+        c.wait(lambda hi=hi: sum(len(v) for v in followed(c).values()) >= hi)
     barrier(folder, c)
     runs = followed(c)
     assert runs.pop("runs/zz/last.csv") == [0.0, 1.0]
@@ -121,13 +121,13 @@ def test_follow_a_folder_through_copytruncate_gives_one_run(tmp_path: Path, stop
     with open(log, "a", encoding="utf-8") as f:  # the trainer's descriptor: O_APPEND, kept open
         f.write(HEADER + "".join(row(e) for e in range(7)))
         f.flush()
-        c.wait(lambda: len(followed(c).get("runs/metrics.csv", [])) == 7, timeout=30)
+        c.wait(lambda: len(followed(c).get("runs/metrics.csv", [])) == 7)
         shutil.copyfile(log, folder / "metrics.csv.1")  # logrotate copytruncate: copy, then cut
         os.truncate(log, 0)
         for e in range(7, 12):
             f.write(row(e))
             f.flush()
-    c.wait(lambda: len(followed(c).get("runs/metrics.csv", [])) == 12, timeout=30)
+    c.wait(lambda: len(followed(c).get("runs/metrics.csv", [])) == 12)
     barrier(folder, c)
     runs = followed(c)
     assert set(runs) == {"runs/metrics.csv", "runs/zz/last.csv"}  # the copy is no run of its own
@@ -164,7 +164,7 @@ def test_check_and_a_later_follower_read_rotated_copies_as_the_log_s_earlier_par
     assert check_runs(folder, capsys) == {"job/train.log": 12}
     m, c = watch(folder)
     stop_all(m)
-    c.wait(lambda: len(followed(c).get("job/train.log", [])) == 12, timeout=30)
+    c.wait(lambda: len(followed(c).get("job/train.log", [])) == 12)
     barrier(folder, c)
     assert followed(c) == {"job/train.log": [float(e) for e in range(1, 13)], "job/zz/last.csv": [0.0, 1.0]}
 
@@ -180,12 +180,12 @@ def test_check_and_follow_read_a_folder_link_s_files_under_their_own_names(
     with open(folder / "run1" / "metrics.csv", "w", encoding="utf-8") as f:
         f.write(HEADER + row(0))
         f.flush()
-        c.wait(lambda: len(followed(c).get("runs/run1/metrics.csv", [])) == 1, timeout=30)
+        c.wait(lambda: len(followed(c).get("runs/run1/metrics.csv", [])) == 1)
         (folder / "latest").symlink_to("run1")
         for e in range(1, 12):
             f.write(row(e))
             f.flush()
-    c.wait(lambda: len(followed(c).get("runs/run1/metrics.csv", [])) == 12, timeout=30)
+    c.wait(lambda: len(followed(c).get("runs/run1/metrics.csv", [])) == 12)
     barrier(folder, c)
     assert followed(c) == {
         "runs/run1/metrics.csv": [float(e) for e in range(12)],
@@ -205,6 +205,6 @@ def test_one_file_given_under_two_names_is_one_run(
     assert [r["name"] for r in json.loads(capsys.readouterr().out)["runs"]] == [str(real)]
     m, c = watch(real, tmp_path / "latest.csv")
     stop_all(m)
-    c.wait(lambda: sum(len(v) for v in followed(c).values()) >= 12, timeout=30)
+    c.wait(lambda: sum(len(v) for v in followed(c).values()) >= 12)
     m.stop()
     assert followed(c) == {str(real): [float(e) for e in range(12)]}

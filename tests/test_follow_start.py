@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import orjson
+from conftest import ctrl_c, popen_ctrl_c
 
 from lossacc_tui.app import make_app
 from lossacc_tui.monitor import Monitor
@@ -67,7 +67,7 @@ def test_files_with_no_record_yet_are_waited_on_by_name(tmp_path: Path) -> None:
 
 
 def follow(*paths: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+    return popen_ctrl_c(
         [sys.executable, "-m", "lossacc_tui", "check", "--follow", "--json", *map(str, paths)],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -90,8 +90,7 @@ def test_a_log_beside_a_non_log_is_followed_and_the_other_reported(tmp_path: Pat
             assert line, proc.stderr.read() if proc.stderr else ""
             events.append(orjson.loads(line))
     finally:
-        proc.send_signal(signal.SIGINT)
-        _out, err = proc.communicate(timeout=30)
+        _out, err = ctrl_c(proc, timeout=30)
     problem = next(e for e in events if e["event"] == "status" and e["path"].endswith("junk.bin"))
     assert problem["state"] == "error" and "not a training log" in problem["message"]
     assert proc.returncode == 0 and "Traceback" not in err
@@ -117,7 +116,7 @@ def test_a_non_log_status_carries_check_s_words_and_a_whole_short_sentence(tmp_p
     junk(bad)
     m, c = watch(good, bad)
     try:
-        c.wait(lambda: any(isinstance(e, Status) and e.state == "error" for e in c.events), timeout=30)
+        c.wait(lambda: any(isinstance(e, Status) and e.state == "error" for e in c.events))
     finally:
         m.stop()
     (err,) = [e for e in c.events if isinstance(e, Status) and e.state == "error"]

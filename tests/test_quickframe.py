@@ -12,7 +12,6 @@ import pty
 import re
 import signal
 import struct
-import subprocess
 import sys
 import termios
 import time
@@ -22,7 +21,7 @@ import pytest
 
 from lossacc_tui import quickframe
 from lossacc_tui.app.view import fmt_num
-from tests.conftest import read_runs, realworld
+from tests.conftest import popen_ctrl_c, read_runs, realworld
 from tests.numpy_training import softmax_regression
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")
@@ -111,7 +110,7 @@ class Pty:
         self.before = termios.tcgetattr(self.slave)
         env = dict(os.environ, TERM="xterm-256color")
         env.pop("NO_COLOR", None)
-        self.proc = subprocess.Popen(
+        self.proc = popen_ctrl_c(
             [sys.executable, "-m", "lossacc_tui", "watch", str(log), *args],
             stdin=self.slave,
             stdout=self.slave,

@@ -6,7 +6,6 @@ numpy training (tests/numpy_mnist.py); the tester's two files are read when pres
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
 import threading
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO, feed_in_chunks, read_runs, read_sources, snapshot
+from conftest import REPO, ctrl_c, feed_in_chunks, popen_ctrl_c, read_runs, read_sources, snapshot
 from numpy_mnist import MnistRun, keras_csv_of, mnist_log
 from test_follow import watch
 
@@ -227,7 +226,7 @@ def test_check_follow_streams_the_records_of_a_growing_log(tmp_path: Path) -> No
     cut = data.rindex(b"Test set") + 30  # inside the last `Average loss: 1.2345`
     path = tmp_path / "train.log"
     path.write_bytes(data[:first])
-    proc = subprocess.Popen(
+    proc = popen_ctrl_c(
         [sys.executable, "-m", "lossacc_tui", "check", "--follow", "--json", str(path)],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -257,8 +256,7 @@ def test_check_follow_streams_the_records_of_a_growing_log(tmp_path: Path) -> No
         until(3)
     finally:
         guard.cancel()
-        proc.send_signal(signal.SIGINT)
-        _out, err = proc.communicate(timeout=10)
+        _out, err = ctrl_c(proc, timeout=30)
     assert [e["epoch"] for e in evals] == [1, 2, 3]
     assert [e["values"]["test_loss"] for e in evals] == [round(v, 4) for v in truth.test_loss]
     assert losses == len(truth.logged) and "Traceback" not in err

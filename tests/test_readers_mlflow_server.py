@@ -135,11 +135,11 @@ def test_a_server_run_is_followed_as_it_grows(server: str) -> None:
 
     m, c = watch(Path(server), poll=0.1)
     try:
-        c.wait(lambda: len(m.runs) == 2 and all(len(r.series.get("val_loss", ())) >= 8 for r in m.runs), 30)
+        c.wait(lambda: len(m.runs) == 2 and all(len(r.series.get("val_loss", ())) >= 8 for r in m.runs))
         rows = softmax_regression(epochs=12, seed=1)
         _log_epochs(_client(server), _run_id(server, "seed-1"), rows[8:], 8)
         name = f"{server} softmax/seed-1"
-        c.wait(lambda: len(c.values(name, "val_loss")) == 12, 30)
+        c.wait(lambda: len(c.values(name, "val_loss")) == 12)
         with m.lock:
             (run,) = [r for r in m.runs if r.name == name]
             assert list(run.series["val_loss"].steps) == list(range(12))  # each point once
@@ -194,13 +194,13 @@ def test_an_unreachable_server_is_one_line_and_nothing_is_lost_when_it_answers(s
     m, c = watch(Path(url), poll=0.1)
     proxy: _Proxy | None = None
     try:
-        c.wait(lambda: any(isinstance(e, Status) and e.state == "error" for e in c.events), 10)
+        c.wait(lambda: any(isinstance(e, Status) and e.state == "error" for e in c.events))
         time.sleep(0.5)  # several more checks while it is down: still one line
         down = [e for e in c.events if isinstance(e, Status) and e.state == "error"]
         assert len(down) == 1 and "cannot reach" in down[0].message and "retrying" in down[0].message
         proxy = _Proxy(port, server)
         threading.Thread(target=proxy.serve_forever, daemon=True).start()
-        c.wait(lambda: len(m.runs) >= 2 and all(len(r.series.get("val_loss", ())) >= 8 for r in m.runs), 30)
+        c.wait(lambda: len(m.runs) >= 2 and all(len(r.series.get("val_loss", ())) >= 8 for r in m.runs))
         assert any(isinstance(e, Status) and e.state == "live" for e in c.events)
         with m.lock:
             run = next(r for r in m.runs if r.name.endswith("seed-0"))

@@ -30,7 +30,7 @@ class Seen:
             self.cond.notify_all()
 
 
-def wait(pred: Callable[[], bool], timeout: float = 20.0) -> None:
+def wait(pred: Callable[[], bool], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not pred():
         assert time.monotonic() < deadline, "timed out"
@@ -43,7 +43,7 @@ def started(path: Path, speed: float = 1e-6) -> tuple[Replay, Seen]:
     seen = Seen()
     r.subscribe(seen)
     r.start()
-    r.loaded.wait(20)
+    assert r.loaded.wait(60), "the replay never loaded"
     return r, seen
 
 
@@ -120,7 +120,7 @@ def test_plays_at_its_pace_and_pauses() -> None:
         assert r.paused and r.position == pos
         r.faster()
         r.toggle_pause()
-        wait(lambda: r.position == r.total, timeout=10)
+        wait(lambda: r.position == r.total)
     finally:
         r.stop()
 
@@ -135,7 +135,7 @@ def test_alert_marks_are_where_a_live_analyzer_opens_them() -> None:
         opened_at = set()
         live = Replay([LOG], speed=1e-6)
         live.start()
-        live.loaded.wait(20)
+        assert live.loaded.wait(60), "never loaded"
         analyzer = None
         for k in range(1, live.total + 1):
             live.seek(k)

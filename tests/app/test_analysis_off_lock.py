@@ -28,7 +28,7 @@ def hold_next_update(feed: Any) -> tuple[threading.Event, threading.Event]:
 
     def held() -> Any:
         entered.set()
-        release.wait(30)
+        release.wait(120)  # (past any wait of the test: held until it lets go)
         return real()
 
     an.update = held

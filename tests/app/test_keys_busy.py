@@ -20,11 +20,11 @@ async def test_a_key_is_handled_while_a_cursor_move_waits_for_a_long_analysis() 
         def long_analysis() -> None:  # the feed's thread holding the runs, as an analysis pass does
             with app.tracker.lock:
                 held.set()
-                done.wait(20)
+                done.wait(120)  # (a bound past any wait below: the runs stay held until the test lets go)
 
         busy = threading.Thread(target=long_analysis)
         busy.start()
-        held.wait(5)
+        assert held.wait(60)
         try:
             await pilot.press("left")  # needs the runs: it waits for them
             await pilot.press("question_mark")  # does not: handled while the runs are still held

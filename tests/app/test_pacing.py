@@ -70,6 +70,9 @@ async def test_a_data_frame_that_a_key_comes_during_is_not_drawn_and_the_keys_fr
         await wait_for(pilot, lambda: "epoch 19" in run_text(app), what="the first 20 epochs on screen")
         await wait_for(pilot, app.first_frame.is_set, what="the first frame painted")
         app.tracker.on_change = None  # (this test draws the data frame itself)
+        # (a frame already due, for the analysis of the first epochs, would draw the lines appended
+        # below before this test's frame: wait until none is)
+        await wait_for(pilot, lambda: not app._dirty and app._timer is None, what="no frame due")
         loss = app.query_one("#loss-plot", MetricPlot)
 
         def val_last() -> float | None:
@@ -85,7 +88,8 @@ async def test_a_data_frame_that_a_key_comes_during_is_not_drawn_and_the_keys_fr
         assert shown != last and not loss.data.log
         app.post_message(events.Key("l", "l"))  # the log-scale key, queued while the frame runs
         app._dirty, app._frame_at, app._last_redraw = True, -10.0, -10.0  # (a frame long due)
-        app._data_frame()
+        with app.tracker.lock:  # (held: the frame is not put off because the feed's thread has it)
+            app._data_frame()
         assert val_last() == shown  # the frame stepped back: nothing of it was drawn
         assert app._dirty
         # the key's frame: its effect and the new points, together
@@ -96,7 +100,8 @@ async def test_a_data_frame_that_a_key_comes_during_is_not_drawn_and_the_keys_fr
         last = float(LINES[40].split(",")[4])
         await wait_for(pilot, lambda: read_n(app, 40), what="ten more lines read")
         app._dirty, app._frame_at, app._last_redraw = True, -10.0, -10.0
-        app._data_frame()
+        with app.tracker.lock:
+            app._data_frame()
         assert val_last() == last and not app._dirty
 
 

@@ -5,6 +5,7 @@ readable focused or not, in the default and the light theme."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -60,8 +61,10 @@ async def test_at_80x24_legends_keep_whole_numbers_and_the_status_its_age() -> N
         await settled(pilot, app, 600)
         for move in ("", "left", "home"):  # latest values, then at the cursor
             if move:
+                was = app.cursor
                 await pilot.press(move)
-                await wait_for(pilot, lambda: app.cursor is not None, what="cursor")
+                # (after `left` the cursor is already set: wait for this key's move, not any cursor)
+                await wait_for(pilot, lambda w=was: app.cursor not in (None, w), what=f"{move} moved it")
                 await pilot.pause(0.2)
             for plot in app.query(MetricPlot):
                 legend = strips_text(plot).splitlines()[0].rstrip()
@@ -191,7 +194,9 @@ async def test_while_many_runs_load_the_status_line_and_the_run_list_count_the_s
         runs = app.query_one("#runs")
         status = app.query_one("#status")
         seen = set()
+        deadline = time.monotonic() + 120  # (a bound for a hang: the loop ends when all are counted)
         while True:
+            assert time.monotonic() < deadline, (status.plain, runs.border_subtitle, seen)
             await pilot.pause(0.01)
             listed = runs.border_subtitle or "0"
             got = re.search(r"· (\d+) runs? ·", status.plain)

@@ -76,6 +76,10 @@ class AlertList(SteadyWidth, OptionList):
         self.rows: list[AlertRow] = []
         self._width = 0
         self.border_title = "alerts"
+        self._given: str | None = None  # the alert the app showed at the last frame
+        self._moved = False  # the user moved in the list (or left it) since: the app may not know yet
+        self._moved_to: str | None = None  # where to, and the alerts moved away from meanwhile
+        self._passed: set[str | None] = set()
 
     def set_rows(self, rows: list[AlertRow], selected: str | None) -> None:
         """Rows as displayed: a row whose text changed is redrawn in place, and so are rows that now
@@ -83,13 +87,13 @@ class AlertList(SteadyWidth, OptionList):
         laid out again) only when it gets longer or shorter."""
         width = max(12, self.steady_width(len(self.rows), len(rows)) - 1)
         if rows == self.rows and width == self._width:
+            self._follow(selected)  # (a frame older than a move may have set the highlight back)
             return
         with self.prevent(OptionList.OptionHighlighted):
             if [r.key for r in rows] == [r.key for r in self.rows] and width == self._width:
                 changed = enumerate(zip(rows, self.rows, strict=True))
                 replace_prompts(self, [(i, prompt(new, width)) for i, (new, old) in changed if new != old])
             else:
-                keys = [r.key for r in rows]
                 shown = [(r.key, prompt(r, width)) for r in rows]
                 blanks = self.option_count - len(rows)  # (rows left blank: the list keeps its height)
                 if 0 <= blanks <= KEEP_BLANK:
@@ -99,16 +103,41 @@ class AlertList(SteadyWidth, OptionList):
                         blank = i >= len(rows)
                         if self.get_option_at_index(i).disabled != blank:
                             (self.disable_option_at_index if blank else self.enable_option_at_index)(i)
-                    self.highlighted = keys.index(selected) if selected in keys else None
                 else:
                     self.set_options(Option(prompt(r, width), id=r.key) for r in rows)
-                    if selected in keys:
-                        self.highlighted = keys.index(selected)
         self.rows, self._width = list(rows), width
+        self._follow(selected)
         n = sum(r.active for r in rows)
         subtitle = f"{n} active · {len(rows) - n} closed" if rows else "none"
         if subtitle != self.border_subtitle:  # (setting it repaints the list, even to the same)
             self.border_subtitle = subtitle
+
+    def _follow(self, selected: str | None) -> None:
+        """Highlight the shown alert's row (none: the summary is shown), at every frame. A frame built
+        before the app handled the user's last move still shows an alert moved away from: the
+        highlight stays where the user put it (the move's own frame follows; while ↓ is held, the
+        frames of the moves before it do not pull the highlight back). A frame that used to put it
+        back when its rows changed (a live alert opened or closed meanwhile) left the list on one
+        alert and the explanation on another, as no later frame with the same rows moved it."""
+        if self._moved:
+            if selected != self._moved_to and selected in self._passed:
+                return  # (older than the move)
+            self._moved = False
+        self._given = selected
+        keys = [r.key for r in self.rows]
+        want = keys.index(selected) if selected in keys else None
+        if self.highlighted != want:
+            with self.prevent(OptionList.OptionHighlighted):
+                self.highlighted = want
+
+    def _move(self, key: str | None) -> None:
+        """The user moved to `key` (None: left the alerts for the summary); the app is told."""
+        if self._moved:
+            self._passed.add(self._moved_to)
+        else:
+            self._moved, self._passed = True, {self._given}
+        self._moved_to = key
+        self.post_message(AlertChosen(key))
 
     def on_resize(self) -> None:
         self.post_message(Resized())
@@ -116,9 +145,9 @@ class AlertList(SteadyWidth, OptionList):
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
         if not (event.option.id or "").startswith(BLANK):
-            self.post_message(AlertChosen(event.option.id))
+            self._move(event.option.id)
 
     def action_unselect(self) -> None:
         with self.prevent(OptionList.OptionHighlighted):
             self.highlighted = None
-        self.post_message(AlertChosen(None))
+        self._move(None)
