@@ -13,6 +13,7 @@ from lossacc_tui.analysis import KINDS, Params, explain_kind
 from lossacc_tui.clean import clean, json_text
 from lossacc_tui.feed import Feed
 from lossacc_tui.files import identity
+from lossacc_tui.gcpause import collector_paused
 from lossacc_tui.options import OptionError, params_from_args, parse_map
 from lossacc_tui.readers.audit import audit_duplicates
 from lossacc_tui.report import SEVERITY_RANK, Checked, check_json, check_text
@@ -31,6 +32,12 @@ def run_check(args: argparse.Namespace) -> int:
     if args.keep is not None:
         print("lossacc-tui: --keep is for --follow (a finished log is read once)", file=sys.stderr)
         return 2
+    with collector_paused():  # (read, analysed and reported once: what is built lives to the end)
+        return _check_once(args, role_map, params)
+
+
+def _check_once(args: argparse.Namespace, role_map: dict[str, str], params: Params) -> int:
+    """`check` without --follow: read every path to its end, analyse, report; the exit status."""
     feed = Feed(params)  # the one way records reach runs and analysis, as in --follow and replay
     status = 0
     earlier: set[tuple[int, int] | None] = set()  # files the paths before this one read

@@ -34,6 +34,7 @@ from lossacc_tui.events import (
 )
 from lossacc_tui.feed_compare import COMPARE_EVERY, Comparing
 from lossacc_tui.feed_passes import LivePasses
+from lossacc_tui.gcpause import collector_paused
 from lossacc_tui.model import Batch, Run
 from lossacc_tui.published import Published, publish
 from lossacc_tui.readers.probe_sidecar import ProbeSidecar, sidecar_path
@@ -227,7 +228,8 @@ class Feed(LivePasses, Comparing):
             while self._busy and not self._closed:
                 self._idle.wait(0.5)
             self._waiting = {}
-            self.emit(self._analyse(self.runs))
+            with collector_paused():  # (a batch: its objects live on, few die in cycles: `gcpause`)
+                self.emit(self._analyse(self.runs))
 
     def _analyse(self, runs: Iterable[Run]) -> list[Event]:
         """Bring the runs' analysis up to date with the lock held, then compare them."""

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from lossacc_tui.analysis import Analyzer, gridfeed, passmemo
-from lossacc_tui.analysis.detectors import base, stuck, train_join
+from lossacc_tui.analysis.detectors import base, stuck, train_join, train_noise
 from lossacc_tui.model import Batch, Run
 from tests.numpy_adam import adam_mlp_run
 from tests.numpy_collapse import dead_relu_run
@@ -68,6 +68,7 @@ def _general(monkeypatch: pytest.MonkeyPatch) -> None:
     alone = lambda key, objs, arrays, compute: compute()  # noqa: E731
     monkeypatch.setattr(base, "shared_in_pass", alone)
     monkeypatch.setattr(train_join, "shared_in_pass", alone)
+    monkeypatch.setattr(train_noise, "shared_in_pass", alone)
 
 
 @pytest.mark.parametrize("source", ["collapse", "overfit", "healthy", "fall"])
@@ -133,3 +134,42 @@ def test_levels_read_by_several_kinds_are_computed_once_a_pass(monkeypatch: pyte
     with passmemo.one_pass():
         pass
     assert passmemo.shared_in_pass(("t",), (), (np.zeros(3),), lambda: np.ones(3)).tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("cut", [3, 9, 17, 30])
+def test_a_skipped_span_leaves_the_line_since_the_best_as_a_fit_would(cut: int) -> None:
+    """`SpanTrend.skip` (a kind that cannot open on a chunk) moves the line's state on as `feed`
+    does: the next chunk's fit is the same, bit for bit, on a real Adam run that overfits."""
+    from lossacc_tui.analysis import span_memo, stats
+    from lossacc_tui.analysis.span_trend import SpanTrend
+
+    y = _overfit(0)["val_loss"]
+    idx = np.arange(len(y))
+    _, best_idx = stats.running_extreme(y, np.nan, -1, idx, high=False)
+    fed, skipped = SpanTrend(), SpanTrend()
+    span_memo.forget()
+    fed.feed(y[:cut], idx[:cut], best_idx[:cut])
+    skipped.skip(y[:cut], idx[:cut], best_idx[:cut])
+    span_memo.forget()  # (the second fit is computed, not handed over from the first)
+    a = fed.feed(y[cut:], idx[cut:], best_idx[cut:])
+    span_memo.forget()
+    b = skipped.feed(y[cut:], idx[cut:], best_idx[cut:])
+    for name in ("t", "slope", "rise", "m", "noise", "wander", "spans", "recent", "k"):
+        assert getattr(a, name).tobytes() == getattr(b, name).tobytes(), name
+    assert np.isfinite(a.noise).any() and np.isfinite(a.t).any()
+
+
+def test_a_level_quoted_by_a_text_is_the_tracks_level_bit_for_bit() -> None:
+    """`level` (the mean of the last `half` values an alert's text quotes) added in plain floats for
+    one point gives the bits of the tracks' rolling mean, NaN and inf values in the window too."""
+    from lossacc_tui.analysis import stats
+    from lossacc_tui.analysis.detectors.base import _plain_level
+
+    y = _overfit(1)["val_loss"].copy()
+    y[[3, 17, 18]] = [np.nan, np.inf, -0.0]
+    for w in (1, 2, 5, 9):
+        for j in range(len(y)):
+            win = stats.Window(y, j, j + 1, w + 1)
+            with np.errstate(all="ignore"):
+                want = win.chunk(stats.rolling_mean(win.buf, w))[0]
+            assert np.float64(_plain_level(y, j, w)).tobytes() == want.tobytes(), (w, j)

@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 
 from lossacc_tui.analysis.evidence import FLOOR_ABS_SLACK, FLOOR_REL_SLACK
+from lossacc_tui.analysis.npcalls import nonzero1
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.model import Series
 
 LN2 = math.log(2.0)
@@ -41,11 +43,11 @@ def inconsistent(loss: np.ndarray, acc: np.ndarray, k: int | None) -> np.ndarray
     first test leaves (the floor's on those below it, chance's on accuracies near 1/K), with the
     same arithmetic on each value as over the whole array."""
     out = np.zeros(len(loss), dtype=np.int8)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with quiet(invalid="ignore", divide="ignore"):
         if k is not None:
-            near = np.flatnonzero(np.abs(acc * float(k) - 1.0) <= 0.15) if k >= 2 else np.zeros(0, np.int64)
+            near = nonzero1(np.abs(acc * float(k) - 1.0) <= 0.15) if k >= 2 else np.zeros(0, np.int64)
         else:  # (1/a rounds to K >= 3 only where a < 0.4)
-            near = np.flatnonzero((acc > 0) & (acc <= 0.4))
+            near = nonzero1((acc > 0) & (acc <= 0.4))
         if len(near):
             lo, ac = loss[near], acc[near]
             ok = np.isfinite(lo) & np.isfinite(ac) & (ac >= 0) & (ac <= 1)
@@ -53,7 +55,7 @@ def inconsistent(loss: np.ndarray, acc: np.ndarray, k: int | None) -> np.ndarray
             usable = ok & (kk >= (2 if k is not None else 3))
             pinned = usable & (np.abs(ac * kk - 1.0) <= 0.15) & (lo < 0.5 * np.log(np.where(usable, kk, 2.0)))
             out[near[pinned]] = 2
-        below = np.flatnonzero(loss < (1.0 - acc) * LN2 * (1 - FLOOR_REL_SLACK) - FLOOR_ABS_SLACK)
+        below = nonzero1(loss < (1.0 - acc) * LN2 * (1 - FLOOR_REL_SLACK) - FLOOR_ABS_SLACK)
         if len(below):
             lo, ac = loss[below], acc[below]
             ok = np.isfinite(lo) & np.isfinite(ac) & (ac >= 0) & (ac <= 1)

@@ -23,6 +23,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from lossacc_tui.analysis.npcalls import nonzero1
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.resolution import GridEstimate, step_floor
 
 
@@ -44,9 +46,9 @@ class GridFeeder:
         if g.settled:  # (no value can change it now: its state after every point is the one it has)
             n_now = math.nan if g.n is None else float(g.n)
             return np.full(m, n_now), np.full(m, np.fmax(step_floor(g.n_fit), g.printed_unit))
-        with np.errstate(invalid="ignore"):
+        with quiet(invalid="ignore"):
             ok = np.isfinite(values) & (values > 0.0) & (values < 1.0)
-        cand = np.flatnonzero(ok)
+        cand = nonzero1(ok)
         # first occurrence in this chunk of each value not given before, in order
         pos: list[int] = []
         states = [(g.n, g.n_fit, g.printed_unit)]

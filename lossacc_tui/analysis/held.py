@@ -32,6 +32,7 @@ import warnings
 
 import numpy as np
 
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.model import Series
 
 #: the fewest batches whose median a per-step loss is judged on: of 40 batches, half carry a
@@ -137,7 +138,7 @@ class HeldRule:
         level = np.stack([r[0] for r in rows])
         best = np.stack([r[1] for r in rows])
         best_idx = np.stack([r[2] for r in rows])
-        with np.errstate(invalid="ignore", over="ignore"):
+        with quiet(invalid="ignore", over="ignore"):
             thr = np.fmax(self.factor * best, best + self.min_abs)
             up = (np.isfinite(level) & (best > 0) & (level >= thr)).any(axis=0)
             calm = (~np.isfinite(level) | (level < math.sqrt(self.factor) * best)).all(axis=0)
@@ -147,6 +148,6 @@ class HeldRule:
     def up_at(self, level: np.ndarray, best: np.ndarray) -> int:
         """Which statistic stands high at one point (0: the median, else 1), given its column of
         `level` and `best` (shape (2,))."""
-        with np.errstate(invalid="ignore", over="ignore"):
+        with quiet(invalid="ignore", over="ignore"):
             thr = np.fmax(self.factor * best, best + self.min_abs)
             return 0 if bool(np.isfinite(level[0]) and best[0] > 0 and level[0] >= thr[0]) else 1

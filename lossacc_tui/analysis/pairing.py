@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures, concat, split
+from lossacc_tui.analysis.npcalls import clip, diff1, nonzero1
 from lossacc_tui.analysis.track import Feats
 
 #: the loss fields the paired detectors and the timeline read (the pending chunk keeps only these)
@@ -81,13 +82,13 @@ class Pairer:
         prev = np.empty_like(at)
         prev[0] = idx
         prev[1:] = at[:-1]
-        starts = np.flatnonzero(at != prev)
+        starts = nonzero1(at != prev)
         if len(starts) == 0 or starts[0] != 0:
             starts = np.concatenate([[0], starts])
         a = at[starts]
         loc = a - k0
         inside = (loc >= 0) & (loc < m)
-        vals = np.where(inside, other[np.clip(loc, 0, m - 1)], np.where(a == idx, val, np.nan))
-        out = np.repeat(vals, np.diff(np.concatenate([starts, [m]])))
+        vals = np.where(inside, other[clip(loc, 0, m - 1)], np.where(a == idx, val, np.nan))
+        out = np.repeat(vals, diff1(np.concatenate([starts, [m]])))
         self._carry[key] = (float(out[-1]), int(at[-1]))
         return out

@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lossacc_tui.analysis.npcalls import nonzero1
+from lossacc_tui.analysis.passmemo import quiet
+
 if TYPE_CHECKING:
     from lossacc_tui.analysis.span_trend import SpanFit
 
@@ -34,7 +37,7 @@ def t_quantile(p: float, df: np.ndarray) -> np.ndarray:
     where df < 1."""
     z = _N.inv_cdf(p)
     d = np.asarray(df, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with quiet(invalid="ignore", divide="ignore"):
         g1 = (z**3 + z) / 4.0
         g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96.0
         g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384.0
@@ -84,15 +87,15 @@ def span_rise(fit: SpanFit, best: np.ndarray, rel: float) -> np.ndarray:
     (relative, the best in nats) and its slope's t reaches `looks_threshold` for the span's length
     and the spans tested so far. (The threshold is computed only where the rest holds.)"""
     t, rise, m = fit.t, fit.rise, fit.m
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         cand = (rise >= rel * np.abs(best)) & (rise > 0) & (t > 2.0) & (m >= MIN_SPAN)
     out = np.zeros(len(t), dtype=bool)
-    ks = np.flatnonzero(cand)
+    ks = nonzero1(cand)
     if not len(ks):
         return out
     tk, mk, sk = t[ks], m[ks].astype(np.int64), fit.spans[ks].astype(np.int64)
     for s in np.unique(sk).tolist():
-        sel = np.flatnonzero(sk == s)
+        sel = nonzero1(sk == s)
         lo, hi = _threshold_bounds(int(mk[sel].min()), int(mk[sel].max()), s)
         ts = tk[sel]
         out[ks[sel[ts > hi]]] = True  # (far past every threshold of these spans: no need to compute one)

@@ -36,6 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lossacc_tui.analysis.npcalls import clip
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.span_memo import MEMO, Key, forget, memo_key
 from lossacc_tui.analysis.span_threshold import (
     ALPHA,
@@ -145,7 +147,7 @@ class SpanTrend:
         jj = np.maximum(j, 0)
         w0 = cs[0] - np.where(at, np.concatenate([self._tail[0], cs[0]])[jj], 0.0)
         w1 = cs[1] - np.where(at, np.concatenate([self._tail[1], cs[1]])[jj], 0.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with quiet(invalid="ignore", divide="ignore"):
             out = w1 / k
         out[~ok | (w0 != k)] = np.nan
         return out
@@ -168,7 +170,7 @@ class SpanTrend:
     def _long_use(self, got: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
         """`_long`'s result from `_long_raw`'s: the tail moves on; wander over `wander_min` points or more."""
         noise, wander, n, self._tail = got
-        with np.errstate(invalid="ignore"):
+        with quiet(invalid="ignore"):
             return noise, np.where(n >= self.wander_min, wander, np.nan)
 
     def _long_key(self, carry: np.ndarray, prev: np.ndarray, y: np.ndarray, idx: np.ndarray) -> Key:
@@ -182,7 +184,7 @@ class SpanTrend:
         """`_long`'s (noise, wander wherever the window is full, the window's points, the new tail)."""
         tail = self._tail
         t0 = tail.shape[1]
-        lookback = np.clip(idx // 10, 10, LONG_MAX)
+        lookback = clip(idx // 10, 10, LONG_MAX)
         k = np.arange(t0, t0 + cs.shape[1]) - lookback
         ok = k >= 0
         kk = np.maximum(k, 0)
@@ -197,7 +199,7 @@ class SpanTrend:
             if keep <= cs.shape[1]
             else np.concatenate([tail[:, t0 - (keep - cs.shape[1]) :], cs], axis=1)
         )
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with quiet(invalid="ignore", divide="ignore"):
             noise = w5 / np.where(w6 >= 2, w6, np.nan) / SECOND_DIFF_SCALE
             n = np.where(ok, lookback, idx + 1).astype(np.float64)  # points in the window
             full = (w0 == n) & (n >= 3)
@@ -228,6 +230,42 @@ class SpanTrend:
         self._anchor_idx, self._families = got[13], got[14]
         return fit
 
+    def skip(self, y: np.ndarray, idx: np.ndarray, best_idx: np.ndarray) -> None:
+        """`feed` of a chunk whose fit is not read (a kind whose rules cannot open there): the state
+        moves on as `feed` moves it (the running sums, the last two values, the sums at the last
+        best, the tail of the last `LONG_MAX` points, the spans so far), without the statistics.
+        (Row 4 of the tail, never read from it, may differ from what `feed` keeps there.)"""
+        n = len(y)
+        if n == 0:
+            return
+        y = np.asarray(y, dtype=np.float64)
+        fin = np.isfinite(y)
+        v = np.where(fin, y, 0.0)
+        ext = np.concatenate([self._prev, y])
+        with quiet(invalid="ignore", over="ignore"):
+            d = ext[2:] - ext[1:-1]
+            sd = ext[2:] - 2.0 * ext[1:-1] + ext[:-2]
+            dd = np.where(np.isfinite(d), d * d, 0.0)
+        sdf = np.isfinite(sd)
+        cs = _running_sums(
+            self._carry,
+            (fin, v, idx.astype(np.float64) * v, v * v, dd, np.where(sdf, np.abs(sd), 0.0), sdf),
+        )
+        k0, last_best = int(idx[0]), int(best_idx[-1])
+        if last_best >= k0:
+            self._anchor = cs[:, last_best - k0].copy()
+        self._anchor_idx = last_best
+        self._families += int(np.count_nonzero((idx - best_idx).astype(np.float64) == MIN_SPAN))
+        tail, t0 = self._tail, self._tail.shape[1]
+        keep = min(LONG_MAX, t0 + n)
+        self._tail = (
+            cs[:, n - keep :].copy()
+            if keep <= n
+            else np.concatenate([tail[:, t0 - (keep - n) :], cs], axis=1)
+        )
+        self._carry = cs[:, -1].copy()
+        self._prev = ext[-2:].copy()
+
     def _fit(self, y: np.ndarray, idx: np.ndarray, best_idx: np.ndarray) -> tuple:
         """`feed`'s fit of a chunk (at least one point), then the state after it: the SpanFit's nine
         arrays, carry, last two values, anchor, tail, anchor index, spans so far. Leaves `self` as
@@ -238,7 +276,7 @@ class SpanTrend:
         fin = np.isfinite(y)
         v = np.where(fin, y, 0.0)
         ext = np.concatenate([self._prev, y])
-        with np.errstate(invalid="ignore", over="ignore"):
+        with quiet(invalid="ignore", over="ignore"):
             d = ext[2:] - ext[1:-1]
             sd = ext[2:] - 2.0 * ext[1:-1] + ext[:-2]
         dd = np.where(np.isfinite(d), d * d, 0.0)
@@ -252,7 +290,7 @@ class SpanTrend:
         k0 = int(idx[0])
         local = best_idx - k0
         here = local >= 0
-        at = np.clip(local, 0, n - 1)
+        at = clip(local, 0, n - 1)
         stale = False
         if not here.all():
             old = best_idx[~here]
@@ -263,13 +301,13 @@ class SpanTrend:
             return cs[r] - a
 
         m = (idx - best_idx).astype(np.float64)
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with quiet(invalid="ignore", divide="ignore"):
             complete = (since_best(0) == m) & (m >= MIN_SPAN)
             sy, sty, syy, sdd = since_best(1), since_best(2), since_best(3), since_best(4)
             # the noise from the second differences pooled over many evaluations (a noise read from
             # 10 points is 0.4 of the true one once in a hundred, and a long run asks often)
             # the level over the newest third of the span (at least `RECENT_MIN` points)
-            k_recent = np.clip((idx - best_idx) // 3, RECENT_MIN, LONG_MAX)
+            k_recent = clip((idx - best_idx) // 3, RECENT_MIN, LONG_MAX)
             recent = self._recent(cs, k_recent)
             noise, wander = self._long(cs, idx, long_key)
             new_tail, self._tail = self._tail, tail
@@ -284,7 +322,7 @@ class SpanTrend:
             s2 = np.fmax(rss / (m - 2.0), wander * wander)
             # differences over the span (the first one reaches back to the best: conservative)
             dvar = np.maximum(sdd / m - slope * slope, 0.0) / 2.0
-            rho = np.clip(1.0 - dvar / np.where(s2 > 0, s2, np.nan), 0.0, 0.99)
+            rho = clip(1.0 - dvar / np.where(s2 > 0, s2, np.nan), 0.0, 0.99)
             rho = np.where(np.isfinite(rho), rho, 0.0)
             se = np.sqrt(s2 / sxx * (1.0 + rho) / (1.0 - rho))
             t = np.where(se > 0, slope / se, np.where(slope > 0, np.inf, 0.0))
@@ -324,7 +362,7 @@ class LongNoise:
         self._prev = ext[-2:].copy()
         got = MEMO.get(key)  # (the same series' noise may be known from another feed)
         if got is None:
-            with np.errstate(invalid="ignore", over="ignore"):
+            with quiet(invalid="ignore", over="ignore"):
                 sd = ext[2:] - 2.0 * ext[1:-1] + ext[:-2]
             ok = np.isfinite(sd)
             fin = np.isfinite(y)
@@ -360,7 +398,7 @@ def level_rise(
     from lossacc_tui.analysis.detectors.rise import level_depth
 
     k = fit.k
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         s2 = sig * sig
         ex = np.where(np.isfinite(fit.wander), np.maximum(fit.wander * fit.wander - s2, 0.0), 0.0)
         se = np.sqrt(s2 / k + s2 / (half if m is None else m) + 2.0 * ex)
@@ -395,5 +433,5 @@ def sample_noise_at(y: np.ndarray, idx: np.ndarray, n_at: Callable[[int], int | 
     else:  # (`track.NLikelyAt` looks a whole chunk up at once)
         many = getattr(n_at, "many", None)
         n = many(idx) if many is not None else np.array([float(n_at(int(i)) or 0) for i in idx])
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with quiet(invalid="ignore", divide="ignore"):
         return np.where(n > 0, y / np.sqrt(np.maximum(n, 1.0)), np.nan)

@@ -19,9 +19,11 @@ import math
 
 import numpy as np
 
+from lossacc_tui.analysis.lookups import at_or_before, ordered, prefix_sums
+
 # (an analysis pass's shared work and the history lookups have modules of their own; their names stay
 # importable from here)
-from lossacc_tui.analysis.lookups import at_or_before, ordered, prefix_sums
+from lossacc_tui.analysis.npcalls import diff1, nonzero1
 from lossacc_tui.analysis.passmemo import one_pass, pass_memo, quiet, same_bits
 
 __all__ = [
@@ -92,7 +94,7 @@ def rolling_sum(buf: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray | None]
     """
     n = len(buf)
     fin = np.isfinite(buf)
-    bad = np.flatnonzero(~fin) if not fin.all() else None
+    bad = nonzero1(~fin) if not fin.all() else None
     if bad is None:
         vals = buf
     else:
@@ -271,9 +273,9 @@ def running_extreme(
         first = int(np.argmax(~np.isnan(best)))
         if not np.isnan(best[first]):
             changed[first] = True
-    pos = np.flatnonzero(changed)
+    pos = nonzero1(changed)
     values = np.concatenate([[carry_idx], index[pos]])
-    counts = np.diff(np.concatenate([[0], pos, [len(x)]]))
+    counts = diff1(np.concatenate([[0], pos, [len(x)]]))
     return best, np.repeat(values, counts)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.gridfeed import GridFeeder, first_seen_pieces
+from lossacc_tui.analysis.npcalls import clip
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.resolution import TREND_DIGITS, GridEstimate
@@ -184,7 +185,7 @@ class Track:
             self._feed_full(y, idx)
             f.n_eval = n_eval
             with quiet(invalid="ignore", divide="ignore"):
-                a = np.clip(lvl, 0.0, 1.0)
+                a = clip(lvl, 0.0, 1.0)
                 # one step of the values' grid (a change of exactly one sample is not a trend), and
                 # with the set's size revealed, the binomial standard error of its accuracy
                 f.res = np.fmax(step * (1 + 1e-6), np.fmax(1.0 / n_eval, np.sqrt(a * (1.0 - a) / n_eval)))

@@ -19,6 +19,7 @@ from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.detectors.rise import RiseRun, level_noise
 from lossacc_tui.analysis.evidence import calibrated_loss_max, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import arrow, fmt, pair_chance_k, span
 from lossacc_tui.analysis.span_trend import LongNoise
 from lossacc_tui.model import Series
@@ -52,7 +53,7 @@ class AccFlatLossDown(PairDetector):
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert acc is not None
         p = self.p
-        with np.errstate(invalid="ignore"):
+        with quiet(invalid="ignore"):
             # an accuracy moving within its resolution (a sample or the binomial standard error of its
             # evaluation set) is flat
             band = p.flat_acc_band if acc.res is None else np.fmax(p.flat_acc_band, acc.res)

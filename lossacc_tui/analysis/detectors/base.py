@@ -117,11 +117,35 @@ def level(series: Series | None, i: int, params: Params) -> float:
     the tracks compute it."""
     if series is None or i < 0 or i >= len(series):
         return math.nan
+    if params.smoothing <= 0:
+        return _plain_level(series.raw, i - series.base, params.half)
     weights = stats.ema_weights(params.smoothing) if params.smoothing > 0 else np.ones(1)
     pad = params.half + len(weights)
     win = stats.Window(series.raw, i, i + 1, pad, series.base)
     src = stats.smooth(win.buf, weights) if len(weights) > 1 else win.buf
     return float(win.chunk(stats.rolling_mean(src, params.half))[0])
+
+
+#: the NaN numpy's 0.0 / 0 gives (the hardware's default NaN: its sign bit may differ from math.nan's)
+with np.errstate(invalid="ignore"):
+    _EMPTY_MEAN = float(np.float64(0.0) / np.float64(0.0))
+
+
+def _plain_level(raw: np.ndarray, j: int, w: int) -> float:
+    """`stats.rolling_mean(buf, w)` at `raw[j]` (its window: raw[j - w + 1 .. j], NaN before raw[0]),
+    added in the order the rolling sum adds (the newest value first, then each older one) and
+    divided by the count of finite values: the same bits, without building a window of arrays for
+    one point (an alert's text reads a few levels)."""
+    total, count = 0.0, 0
+    for k in range(j, j - w, -1):
+        v = float(raw[k]) if k >= 0 else math.nan
+        finite = math.isfinite(v)
+        if k == j:
+            total = v if finite else 0.0
+        else:
+            total += v if finite else 0.0
+        count += finite
+    return total / count if count else _EMPTY_MEAN
 
 
 class Detector(KindSpec):

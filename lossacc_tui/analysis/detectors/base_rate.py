@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from lossacc_tui.analysis.npcalls import clip
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.stats import pass_memo
 
 #: how far (relative) the loss level may sit from the base-rate entropy and still count as "at" it
@@ -37,7 +39,7 @@ def binary_entropy(p: np.ndarray) -> np.ndarray:
 
 
 def _binary_entropy(p: np.ndarray) -> np.ndarray:
-    q = np.clip(p, 1e-12, 1 - 1e-12)
+    q = clip(p, 1e-12, 1 - 1e-12)
     return -(q * np.log(q) + (1 - q) * np.log1p(-q))
 
 
@@ -57,7 +59,7 @@ def base_rate_band(acc: np.ndarray, loss: np.ndarray, k: int | None, wide: bool 
     tol = BASE_RATE_TOL * (2 if wide else 1)
     lo = binary_entropy(acc)
     hi = lo + ((1 - acc) * math.log(k - 1) if k and k > 2 else 0.0)
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         return np.isfinite(loss) & (loss >= (1 - tol) * lo) & (loss <= (1 + tol) * hi)
 
 
@@ -68,7 +70,7 @@ def cost_band(acc: np.ndarray, loss: np.ndarray, k: int | None, wide: bool = Fal
     (1 + 2 x BASE_RATE_TOL) x (H(acc) + (1 - acc) ln(K - 1))."""
     tol = BASE_RATE_TOL * (2 if wide else 1)
     lo = binary_entropy(acc)
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         out = np.isfinite(loss) & (loss >= (1 - tol) * lo)
         if k:
             hi = lo + ((1 - acc) * math.log(k - 1) if k > 2 else 0.0)

@@ -20,6 +20,7 @@ import numpy as np
 
 from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.detectors.base import Ctx
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.track import x_column
 
 #: r^2 of per-batch loss against per-batch accuracy below which the batches refute one fixed output
@@ -60,7 +61,7 @@ def batch_r2(ctx: Ctx, xs: np.ndarray, evals: int) -> np.ndarray:
     b = k - lo
     a = np.maximum(b - w, 0)
     n = n_c[b] - n_c[a]
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with quiet(invalid="ignore", divide="ignore"):
         mx, my = (x_c[b] - x_c[a]) / n, (y_c[b] - y_c[a]) / n
         vx = (xx_c[b] - xx_c[a]) / n - mx * mx
         vy = (yy_c[b] - yy_c[a]) / n - my * my
@@ -75,5 +76,5 @@ def batches_refute_fixed(ctx: Ctx, xs: np.ndarray, evals: int) -> np.ndarray:
     """Per x (shape (m,)): True where the per-step training batches refute one fixed output
     (`batch_r2` below R2_FIXED); False where they do not, or cannot be told."""
     r2 = batch_r2(ctx, xs, evals)
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         return r2 < R2_FIXED

@@ -20,6 +20,7 @@ from lossacc_tui.analysis.detectors.base import (
     value,
 )
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x
 from lossacc_tui.analysis.track import x_column
 
@@ -59,7 +60,7 @@ def chance_k(acc: np.ndarray, loss: np.ndarray, known: int | None) -> np.ndarray
     to the wrong K; the loss level names it.)"""
     if known:
         return np.full(len(acc), float(known))
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+    with quiet(invalid="ignore", divide="ignore", over="ignore"):
         from_acc = np.rint(1.0 / np.where(acc > 0, acc, np.nan))
         from_loss = np.rint(np.exp(np.where(np.isfinite(loss) & (loss < 20), loss, np.nan)))
         use_loss = (from_loss >= 2) & (acc * from_loss >= 1.0 - CHANCE_BELOW) & (acc * from_loss <= 1.15)
@@ -91,7 +92,7 @@ def corroborated(ctx: Ctx, xs: np.ndarray, kk: np.ndarray) -> np.ndarray:
         return out
     h = ctx.params.half
     t_loss = lookup_level(ctx.train, ctx.axis, xs, h)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with quiet(invalid="ignore", divide="ignore"):
         lnk = np.log(np.where(np.isfinite(kk) & (kk >= 2), kk, np.nan))
         if ctx.train_acc is None:
             # a log with no training accuracy (Lightning's default, the HF Trainer): the training
@@ -118,7 +119,7 @@ def k_backed(ctx: Ctx, xs: np.ndarray, kk: np.ndarray, loss: np.ndarray) -> np.n
         return np.ones(len(xs), dtype=bool)
     if ctx.split == "validation":
         return corroborated(ctx, xs, kk)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with quiet(invalid="ignore", divide="ignore"):
         lnk = np.log(np.where(np.isfinite(kk) & (kk >= 2), kk, np.nan))
         return np.abs(loss / lnk - 1.0) <= 0.1
 
@@ -143,7 +144,7 @@ class AccAtChance(Detector):
     def conditions(self, acc: AccFeatures, loss: LossFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert loss is not None
         acc_y, loss_y = acc.lvl, loss.lvl
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with quiet(invalid="ignore", divide="ignore"):
             kk = chance_k(acc_y, loss_y, self.ctx.classes.k)
             ok = np.isfinite(kk) & (kk >= 2)
             ok &= k_backed(self.ctx, acc.x, kk, loss_y)

@@ -31,6 +31,8 @@ from lossacc_tui.analysis.detectors.run_length import run_lengths
 from lossacc_tui.analysis.evidence import mistakes_change, rise_claims
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.gridfeed import GridFeeder
+from lossacc_tui.analysis.npcalls import clip
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import arrow, change, fmt, fmt_x, pts
 from lossacc_tui.analysis.resolution import TREND_DIGITS, GridEstimate, resolution, step_floor
 from lossacc_tui.analysis.stats import at_or_before
@@ -76,7 +78,7 @@ class ValDegrading(Overfitting):
             none = np.zeros(len(y), dtype=bool)
             return none, ~none
         if _base.QUIET_CHUNKS and not self.latch.active:
-            with np.errstate(invalid="ignore"):
+            with quiet(invalid="ignore"):
                 flat = (tl > tb * (1 - p.train_drop_rel)) & (tl < tb * (1 + p.train_drop_rel))
             if not (flat & (y > best)).any():
                 # (nothing can open: the rule needs the loss above its best while the training loss
@@ -97,7 +99,7 @@ class ValDegrading(Overfitting):
         a_best_u = lookup_level(acc_y, self.ctx.axis, best_x, p.half)
         a_best = a_best_u[np.searchsorted(np.unique(loss.best_idx), loss.best_idx)]
         res = self._resolution(acc_y, loss.x, a_now)
-        with np.errstate(invalid="ignore"):
+        with quiet(invalid="ignore"):
             rise = (y >= best * (1 + p.rise_rel)) & beyond_best(
                 y, best, sig, loss.idx, p.rise_z, p.noise_window
             )
@@ -128,7 +130,7 @@ class ValDegrading(Overfitting):
         grid, k = self._grid, max(self._acc_k, acc.base)  # (col, raw: from acc.base on)
         b, n_acc, raw = acc.base, len(acc), acc.raw
         ahead = col[k - b : n_acc - b]
-        with np.errstate(invalid="ignore"):
+        with quiet(invalid="ignore"):
             ordered = bool(np.isfinite(xs).all() and np.isfinite(ahead).all() and (np.diff(ahead) >= 0).all())
         if not ordered:  # (NaN or unordered x: the point-by-point walk the vector form reproduces)
             for j, x in enumerate(xs.tolist()):
@@ -148,8 +150,8 @@ class ValDegrading(Overfitting):
         at = upto - k
         n = np.concatenate([[n0], n_more])[at]
         floor = np.concatenate([[step0], step_more])[at]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            a = np.clip(a_now, 0.0, 1.0)
+        with quiet(invalid="ignore", divide="ignore"):
+            a = clip(a_now, 0.0, 1.0)
             r = np.fmax(1.0 / n, np.sqrt(a * (1.0 - a) / n))  # `resolution`, for every x at once
         r[~(np.isfinite(n) & np.isfinite(a_now))] = math.nan
         out[:] = np.fmax(r, floor * (1 + 1e-6))

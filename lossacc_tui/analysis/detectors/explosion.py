@@ -12,6 +12,7 @@ from lossacc_tui.analysis.detectors.non_finite import lowest_before
 from lossacc_tui.analysis.detectors.rise import level_depth
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.held import HeldRule
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import factor, fmt
 from lossacc_tui.model import Series
 
@@ -44,7 +45,7 @@ class Explosion(Detector):
         y, best, sig = loss.y, loss.lbest, loss.sig_prev
         if self.per_step:
             return self._per_step(loss)
-        with np.errstate(invalid="ignore", over="ignore"):
+        with quiet(invalid="ignore", over="ignore"):
             margin = np.fmax(p.explosion_min_abs, p.explosion_z * sig)
             # the best level is the lowest of about idx / half noisy levels: it sits `level_depth`
             # level noises below the level it stands for, so a noisy loss logged for thousands of

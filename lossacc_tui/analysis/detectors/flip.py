@@ -26,6 +26,7 @@ from lossacc_tui.analysis.detectors.base import Ctx, classes_claim, value
 from lossacc_tui.analysis.detectors.guess import guess_claim, guess_reading
 from lossacc_tui.analysis.detectors.rise import coarse
 from lossacc_tui.analysis.detectors.smoothing import rise_on_floor
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import fmt, fmt_x
 from lossacc_tui.model import Series
 
@@ -75,7 +76,7 @@ def _growing(series: Series | None, i: int, run: int) -> bool:
     if series is None or i < run:
         return False
     v = np.array([value(series, k) for k in range(i - run, i + 1)])
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         rose = v[1:] > v[:-1]
         held = (v[1:] == v[:-1]) & coarse(v[1:])
     return bool((rose | held).all() and rose.any())

@@ -12,6 +12,7 @@ import numpy as np
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Ctx, value_at_x
 from lossacc_tui.analysis.detectors.base_rate import BASE_RATE_TOL, DECIDE, binary_entropy
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import fmt
 from lossacc_tui.analysis.stats import ordered
 from lossacc_tui.analysis.track import x_column
@@ -25,7 +26,7 @@ def fits_every_training_sample(train_acc: np.ndarray) -> np.ndarray:
     """Whether each training accuracy (fraction, shape (n,); NaN gives False) has every training sample
     right: a model that predicts one class scores its training split's share of that class, so only a
     training split of a single class (no classification task) lets a one-class model score 1."""
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         return np.asarray(train_acc >= TRAIN_ALL_RIGHT)
 
 

@@ -20,6 +20,7 @@ from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.detectors.smoothing import on_floor
 from lossacc_tui.analysis.evidence import training_fall_says_sharper, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import arrow, chance_loss, fmt, fmt_x, loss_floor, times
 
 #: with K known, a loss this many times ln K at an accuracy CHANCE_OVER times 1/K or more opens the
@@ -63,7 +64,7 @@ class HighLossGoodAcc(PairDetector):
         p = self.p
         good, min_loss = self.thresholds()
         loss_y, acc_y = loss.y, acc.y
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with quiet(invalid="ignore", divide="ignore"):
             per_mistake = loss_y / (1.0 - acc_y)
             # (a) above the chance loss, so mistakes must be confident; (b) absurdly far above the floor
             high = ((per_mistake >= p.high_loss_nats) & (loss_y >= min_loss)) | (per_mistake >= p.insane_nats)

@@ -27,6 +27,7 @@ from lossacc_tui.analysis.detectors.rise import (
 )
 from lossacc_tui.analysis.evidence import mistakes_change, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import arrow, fmt_x
 from lossacc_tui.analysis.span_trend import (
     LongNoise,
@@ -65,15 +66,15 @@ class LossDownAccDown(PairDetector):
         # an accuracy that wanders (one validation set, the weights moving under SGD) has a level
         # as noisy as its wander beyond the noise
         long_noise, wander = self._noise.feed(acc.y, acc.idx)
-        with np.errstate(invalid="ignore"):
+        with quiet(invalid="ignore"):
             small = drop < p.acc_drop_min / 2
         if _base.QUIET_CHUNKS and small.all():  # (the usual chunk: no fall to speak of; none opens)
             return ~small, small
         sig = level_noise(acc.sig, acc.idx, p.noise_window, long_noise)
-        with np.errstate(invalid="ignore"):
+        with quiet(invalid="ignore"):
             lsig = np.fmax(sig / math.sqrt(h), np.sqrt(np.maximum(wander * wander - sig * sig, 0.0)))
         depth = level_depth(acc.idx, h)
-        with np.errstate(invalid="ignore"):
+        with quiet(invalid="ignore"):
             need = np.fmax(p.acc_drop_min, (p.rise_z * math.sqrt(2.0) + depth) * lsig)
             if acc.res is not None:
                 # a drop within the accuracy's resolution (a sample or two of the evaluation set, or

@@ -45,6 +45,7 @@ from lossacc_tui.analysis.detectors.smoothing import (
     smoothed_floor,
 )
 from lossacc_tui.analysis.features import LossFeatures
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import fmt, fmt_x
 from lossacc_tui.analysis.span_trend import SpanFit
 from lossacc_tui.analysis.track import x_column
@@ -86,7 +87,7 @@ def floors(ctx: Ctx, x: np.ndarray, best: np.ndarray) -> np.ndarray:
     out = np.zeros(len(x))
     if ctx.split != "validation" or ctx.train is None or len(x) == 0:
         return out
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         cfg = _config_floor(ctx)
         if cfg is not None:
             return np.where(best >= cfg.nats * (1 - BELOW_TOL), cfg.nats, 0.0)
@@ -105,7 +106,7 @@ def _trained_floor(ctx: Ctx, x: np.ndarray) -> np.ndarray:
     t = lookup(train, ctx.axis, x)
     before = _before(train, ctx.axis, x, 2 * ctx.params.half)
     ta = lookup(ctx.train_acc, ctx.axis, x)
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         ok = (ta >= FITS_ALL) & (t >= FLAT_MIN) & (np.abs(before - t) <= FLAT_REL * np.abs(before))
         # (H(eps, K) rises with eps up to (K - 1)/K: a level names an eps in EPS_RANGE exactly when it
         # lies between the floors of the range's ends)

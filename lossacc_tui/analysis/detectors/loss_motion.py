@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from lossacc_tui.analysis.passmemo import quiet
+
 #: the least relative step of a loss whose weights still change (a loss printed to 4 decimals
 #: around 0.4 nats resolves 0.025 %); a model whose weights no longer change repeats its loss
 JITTER_REL = 2e-3
@@ -14,7 +16,7 @@ def wobbles(window: np.ndarray) -> np.ndarray:
     """Whether a loss moves without a trend: over each column of `window` (shape (w, n), oldest row
     first, nats) it both rose and fell from one evaluation to the next by at least JITTER_REL of its
     value. A model whose weights barely change (a decayed learning rate) drifts one way, or not at all."""
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with quiet(invalid="ignore", divide="ignore"):
         d = np.diff(window, axis=0) / np.abs(window[:-1])
     return (d >= JITTER_REL).any(axis=0) & (d <= -JITTER_REL).any(axis=0)
 

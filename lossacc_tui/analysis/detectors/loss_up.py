@@ -9,6 +9,7 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.detectors import base as _base
 from lossacc_tui.analysis.detectors.base import (
     Ctx,
     extreme_so_far,
@@ -38,6 +39,8 @@ from lossacc_tui.analysis.evidence import (
     rise_claims,
 )
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.npcalls import clip
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import arrow, change, fmt_x
 from lossacc_tui.analysis.span_trend import (
     SpanTrend,
@@ -50,7 +53,7 @@ def at_chance(ctx: Ctx, acc: AccFeatures, loss: LossFeatures, ref: np.ndarray) -
     (from 0.8/K to 1.15/K, `chance.CHANCE_BELOW`) while the loss level is at least 0.9 ln K: the
     K of a chance reading (`chance.chance_k`), used only where it is known or backed by the other
     split (`chance.k_backed`). Shapes (n,)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with quiet(invalid="ignore", divide="ignore"):
         kk = chance_k(acc.lvl, loss.lvl, ctx.classes.k)
         ok = np.isfinite(kk) & (kk >= 2)
         if not ok.any():
@@ -101,23 +104,32 @@ class LossUpAccUp(PairDetector):
         p = self.p
         raw_y = loss.y
         ref = loss.acc_at_best
+        if _base.QUIET_CHUNKS and not self.latch.active:
+            with quiet(invalid="ignore"):
+                moved = (raw_y > loss.best) | (loss.lvl > loss.lbest)
+            if not moved.any():
+                # (nothing can open: every rule below counts only where the value or the level
+                # stands above its best, above a floor too, and while no alert is open the release
+                # rule is never read)
+                self._span.skip(raw_y, loss.idx, loss.best_idx)
+                return self._quiet_chunk(raw_y, acc)
         # the line through the span since the best (`span_trend`), and that span's pooled noise
         fit = self._span.feed(raw_y, loss.idx, loss.best_idx)
         fl = fit.floor
         # a label-smoothed validation loss is judged on its part above its floor (`loss_floor`)
         loss, fit = above_floor(loss, fit, floors(self.ctx, loss.x, loss.best))
         y, best, sig = loss.y, loss.best, loss.sig_prev
-        with np.errstate(invalid="ignore"):
+        lv, lb = loss.lvl, loss.lbest
+        with quiet(invalid="ignore"):
             # the noise is unknown for the first few evaluations: a short run (a fine-tune of a few
             # epochs) then needs a rise of twice rise_rel instead of one beyond noise
             rise = (y >= best * (1 + p.rise_rel)) & beyond_best(
                 y, best, sig, loss.idx, p.rise_z, p.noise_window, fl
             )
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))
-            lv, lb = loss.lvl, loss.lbest
             # the best level is the lowest of about n / half independent levels (beyond its depth
             # too), and a best level from the first points is a mean of fewer than half of them
-            m = np.clip(loss.lbest_idx + 1, 1, p.half)
+            m = clip(loss.lbest_idx + 1, 1, p.half)
             se = level_noise(sig, loss.idx, p.noise_window, fl) * np.sqrt(1.0 / p.half + 1.0 / m)
             lz = p.rise_z + level_depth(loss.idx, p.half)
             rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= lz * se)
@@ -139,7 +151,7 @@ class LossUpAccUp(PairDetector):
             rise |= steady
             # an accuracy moving within its resolution (a sample or two of the evaluation set, or the
             # binomial standard error of its size) holds: it neither fell nor rose
-            tol = p.acc_hold_tol if acc.res is None else np.fmax(p.acc_hold_tol, acc.res)
+            tol = self._acc_tol(acc)
             holds = (acc.lvl >= ref - tol) & np.isfinite(y) & np.isfinite(acc.y)
             # ... an accuracy held at chance (1/K, at its best and now) is no accuracy holding: the
             # model separates nothing, and its loss rising past ln K is confidence in noise, which
@@ -156,6 +168,22 @@ class LossUpAccUp(PairDetector):
             calm &= ~span
         return rise & holds, calm
 
+    def _acc_tol(self, acc: AccFeatures) -> float | np.ndarray:
+        """How far the accuracy's level may sit below where it was at the best and still hold: the
+        larger of `acc_hold_tol` and its resolution (fraction; a float or one per point)."""
+        return self.p.acc_hold_tol if acc.res is None else np.fmax(self.p.acc_hold_tol, acc.res)
+
+    def _quiet_chunk(self, raw_y: np.ndarray, acc: AccFeatures) -> tuple[np.ndarray, np.ndarray]:
+        """`conditions` of a chunk where nothing can open and no alert is open: the runs carried to
+        the next chunk (`RiseRun`, `TrendRun`) move on as the rules would move them; no point opens
+        and every one releases."""
+        self._trend.skip(raw_y)
+        self._ups.feed(raw_y)
+        self._slow_all = np.zeros(len(raw_y), dtype=bool)
+        self._tol = np.broadcast_to(self._acc_tol(acc), raw_y.shape)  # (`breaks` reads it)
+        none = np.zeros(len(raw_y), dtype=bool)
+        return none, ~none
+
     def breaks(self, loss: LossFeatures, acc: AccFeatures | None) -> np.ndarray | None:
         # a new best of the loss: "loss up since its best" no longer holds, whatever comes next;
         # nor does "accuracy rises or holds" once the accuracy's level fell clearly below where it
@@ -165,7 +193,7 @@ class LossUpAccUp(PairDetector):
         # "val_accuracy 0.945 -> 0.883".) The span ends at its last point that still held.
         out = new_best(loss)
         if acc is not None:
-            with np.errstate(invalid="ignore"):
+            with quiet(invalid="ignore"):
                 out = out | (acc.lvl < loss.acc_at_best - 2 * self._tol)
         return out
 

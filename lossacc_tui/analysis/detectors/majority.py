@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.resolution import decimals
 
 
@@ -18,7 +19,7 @@ def majority_share(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndar
     bounds nothing), and above 0.95 not on an evaluation set of known size `n_eval` (shape (n,),
     NaN where unknown) with fewer than MIN_MINORITY minority samples. Above 0.95 the reading is
     favoured only with a minority of that size shown (`minority_known`)."""
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         out = (acc >= 0.5) & (acc < 1.0)
         if n_eval is not None:
             out &= ~((acc > 0.95) & ((1.0 - acc) * n_eval < MIN_MINORITY - 1e-6))
@@ -35,7 +36,7 @@ def minority_known(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndar
     52 of 53), which no bound on the loss tells from a one-class model; a 95/5 or 99/1 collapse on a
     set of hundreds has a minority of tens of samples, and the bound H(acc) (`binary_entropy`) then
     tells it from a model that uses its inputs."""
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         out = acc < 1.0
         for j in np.flatnonzero(out & (acc > 0.95)):
             n = n_eval[j] if n_eval is not None and math.isfinite(n_eval[j]) else least_n(float(acc[j]))
@@ -52,7 +53,7 @@ def few_minority(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndarra
     more) for `minority_known`'s least grid to pin its minority, and that minority is still fewer than
     MIN_MINORITY samples (599/600 as a float: 1). A coarse "0.96" fits 22/23 as well as 384/400, so it
     says nothing of the minority's size and is never counted here."""
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         out = (acc > 0.95) & ~minority_known(acc, n_eval)
     for j in np.flatnonzero(out):
         known = n_eval is not None and math.isfinite(n_eval[j])

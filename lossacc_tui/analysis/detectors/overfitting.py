@@ -9,6 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Event
+from lossacc_tui.analysis.detectors import base as _base
 from lossacc_tui.analysis.detectors.base import (
     Ctx,
     Detector,
@@ -34,6 +35,8 @@ from lossacc_tui.analysis.detectors.train_join import train_at, train_level
 from lossacc_tui.analysis.detectors.train_noise import drop_clears_noise, level_noise, new_best_after
 from lossacc_tui.analysis.detectors.train_rose import min_since_best, noise_before, rose_from_low
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures, concat, split
+from lossacc_tui.analysis.npcalls import clip
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import arrow, fmt_x
 from lossacc_tui.analysis.span_trend import SpanTrend, span_significant
 from lossacc_tui.analysis.track import Feats, x_column
@@ -111,7 +114,7 @@ class Overfitting(RiseReadings, Detector):
         changed = np.concatenate([[self.best_idx], bi[:-1]]) != bi
         at = np.where(
             changed & (bi >= rows.idx[0]),
-            rows.train_lvl[np.clip(bi - rows.idx[0], 0, n - 1)],
+            rows.train_lvl[clip(bi - rows.idx[0], 0, n - 1)],
             np.nan,
         )
         # carry the training level at the validation best forward to every row
@@ -121,9 +124,7 @@ class Overfitting(RiseReadings, Detector):
         # the training loss itself (a per-step one: an epoch's worth), not its level: a level of
         # `half` epochs still holds a first epoch's high mean after the loss itself rose again
         self._raw = self._train_level(rows.x, rows.idx, max(1, self.ctx.train_window))
-        at_raw = np.where(
-            changed & (bi >= rows.idx[0]), self._raw[np.clip(bi - rows.idx[0], 0, n - 1)], np.nan
-        )
+        at_raw = np.where(changed & (bi >= rows.idx[0]), self._raw[clip(bi - rows.idx[0], 0, n - 1)], np.nan)
         self._raw_best = np.where(src >= 0, at_raw[np.maximum(src, 0)], self.train_raw_at_best)
         self.train_raw_at_best = float(self._raw_best[-1])
         # ... and, for a best at the first evaluation, the one logged at the second: a training loss
@@ -135,7 +136,7 @@ class Overfitting(RiseReadings, Detector):
         nxt = np.where(bi == 0, 1, -1)
         inside = (nxt >= rows.idx[0]) & (nxt <= rows.idx)  # (known by this row: never a later one)
         carried = np.where((nxt >= 0) & (nxt < rows.idx[0]), self.train_raw_after_best, np.nan)
-        after = np.where(inside, self._raw[np.clip(nxt - rows.idx[0], 0, n - 1)], carried)
+        after = np.where(inside, self._raw[clip(nxt - rows.idx[0], 0, n - 1)], carried)
         self.train_raw_after_best = float(after[-1])
         self._raw_best = np.fmin(self._raw_best, after)
         self._train_low(bi, rows.idx, rows.train_lvl)
@@ -176,6 +177,15 @@ class Overfitting(RiseReadings, Detector):
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
         raw_y = loss.y
+        if _base.QUIET_CHUNKS and not self.latch.active:
+            with quiet(invalid="ignore"):
+                moved = raw_y > loss.best
+            if not moved.any():
+                # (nothing can open: every rule below, the short-run ones too, counts only where the
+                # loss stands above its best, above a floor too, and while no alert is open the
+                # release rule is never read)
+                self._span.skip(raw_y, loss.idx, loss.best_idx)
+                return self._quiet_chunk(raw_y)
         # the line through the span since the best (`span_trend`), and that span's pooled noise
         fit = self._span.feed(raw_y, loss.idx, loss.best_idx)
         fl = fit.floor
@@ -183,7 +193,7 @@ class Overfitting(RiseReadings, Detector):
         lf = floors(self.ctx, loss.x, loss.best) if self.series is self.ctx.loss else np.zeros(len(raw_y))
         loss, fit = above_floor(loss, fit, lf)
         y, best, sig, tl, tb = loss.y, loss.best, loss.sig_prev, loss.train_lvl, loss.train_at_best
-        with np.errstate(invalid="ignore"):
+        with quiet(invalid="ignore"):
             rise = (y >= best * (1 + p.rise_rel)) & beyond_best(
                 y, best, sig, loss.idx, p.rise_z, p.noise_window, fl
             )
@@ -244,6 +254,22 @@ class Overfitting(RiseReadings, Detector):
         self._carry = (int(self._rl[-1]), int(self._srl[-1]))
         self._rose_now = rose
         return ((self._rl >= p.open_after) | (self._srl >= 2) | mono) & ~rose, calm | rose
+
+    def _quiet_chunk(self, raw_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`conditions` of a chunk (the validation loss as logged: `raw_y`) where nothing can open
+        and no alert is open: the runs carried to the next chunk (`RiseRun`, `TrendRun`, the
+        condition's run lengths, the last value) move on as the rules would move them; no point
+        opens and every one releases."""
+        n = len(raw_y)
+        self._trend.skip(raw_y)
+        self._ups_now = self._ups.feed(raw_y)
+        none = np.zeros(n, dtype=bool)
+        self._slow_all = self._steady = self._slow = self._mono = self._rose_now = none
+        self._rl = self._srl = np.zeros(n, dtype=np.int64)
+        self._carry = (0, 0)
+        if n:
+            self._prev_y = float(raw_y[-1])
+        return none, ~none
 
     def _rose(self, y: np.ndarray, best: np.ndarray) -> np.ndarray:
         """Per row: `train_rose.rose_from_low` of the training loss now (`_raw`) against its lowest

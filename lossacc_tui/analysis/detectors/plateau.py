@@ -7,6 +7,7 @@ import numpy as np
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.detectors.base import Ctx, Detector, value
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import count, fmt, fmt_x
 from lossacc_tui.model import Series
 
@@ -35,7 +36,7 @@ class Plateau(Detector):
         ext = np.concatenate([self.ring, loss.best])
         before = ext[: len(loss.best)]  # best up to P points ago
         self.ring = ext[-p.plateau_patience :].copy()
-        with np.errstate(invalid="ignore"):
+        with quiet(invalid="ignore"):
             # a non-finite evaluation is no evaluation on a plateau (the non-finite kinds own it): a
             # window whose finite points are all older would count "no new best" past the divergence
             stale = (

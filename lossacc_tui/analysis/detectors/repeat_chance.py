@@ -30,6 +30,7 @@ import numpy as np
 
 from lossacc_tui.analysis.detectors.base import Ctx, noise
 from lossacc_tui.analysis.features import AccFeatures
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.model import Series
 
 #: a run of equal values counts as more than chance when the noise would show one like it somewhere
@@ -78,7 +79,7 @@ def runs_by_chance(q: np.ndarray, r: np.ndarray, looked: np.ndarray) -> np.ndarr
     for a in range(0, len(r), 1024):  # (bins x points at a time, bounded)
         rr = r[a : a + 1024].astype(np.float64)
         p = np.minimum(1.0, (q[:, None] ** rr[None, :]).sum(axis=0))
-        with np.errstate(divide="ignore"):
+        with quiet(divide="ignore"):
             anywhere = np.where(p < 1.0, -np.expm1(np.maximum(1, looked[a : a + 1024]) * np.log1p(-p)), 1.0)
         out[a : a + 1024] = anywhere > ALPHA
     return out
@@ -154,7 +155,7 @@ def bins_many(spread: np.ndarray, n: np.ndarray, value: np.ndarray) -> Bins:
     element by element; the runs' bins end to end (`Bins`)."""
     m = len(spread)
     width = np.zeros(m, dtype=np.int64)
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         ok = np.isfinite(spread) & np.isfinite(value) & (n >= 1)
         width[ok & (spread <= 0)] = 1  # (a series that never moves: [1.0])
         live = np.flatnonzero(ok & (spread > 0))
@@ -222,7 +223,7 @@ def chance_prefixes(
                 at = bins.off[seg[p_pts]][terms] + (np.arange(len(terms)) - start[terms])
                 sums = np.add.reduceat(bins.flat[at] ** r[p_pts].astype(np.float64)[terms], start)
                 p = np.minimum(1.0, sums)
-                with np.errstate(divide="ignore"):
+                with quiet(divide="ignore"):
                     anywhere = np.where(p < 1.0, -np.expm1(np.maximum(1, looked[p_pts]) * np.log1p(-p)), 1.0)
                 flags[p_pts] = anywhere > ALPHA
                 near[seg[p_pts[np.abs(anywhere - ALPHA) <= 1e-6 * ALPHA]]] = True
@@ -275,7 +276,7 @@ class ChanceRuns:
     def _judge(self, series: Series | None, acc: AccFeatures, frozen: np.ndarray) -> np.ndarray:
         y, idx = acc.y, acc.idx
         tol = self.tol
-        with np.errstate(invalid="ignore"):
+        with quiet(invalid="ignore"):
             same = np.empty(len(y), dtype=bool)
             if len(y):
                 same[0] = bool(abs(y[0] - self._run_val) <= tol) and int(idx[0]) == self._run_next

@@ -25,7 +25,9 @@ from statistics import NormalDist
 import numpy as np
 
 from lossacc_tui.analysis.features import LossFeatures
+from lossacc_tui.analysis.npcalls import clip
 from lossacc_tui.analysis.params import Params
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.span_trend import SpanFit, level_rise, sample_noise_at, span_rise, span_significant
 
 _TABLE = 4096
@@ -57,7 +59,7 @@ def min_depth(n: np.ndarray) -> np.ndarray:
 def _min_depth(n: np.ndarray) -> np.ndarray:
     n = np.asarray(n, dtype=np.float64)
     small = n < _TABLE
-    k = np.clip(np.nan_to_num(n, nan=0.0), 0, _TABLE - 1).astype(np.int64)
+    k = clip(np.nan_to_num(n, nan=0.0), 0, _TABLE - 1).astype(np.int64)
     out = _DEPTH[k]
     out[~small] = 0.0  # (NaN and inf: 0)
     big = ~small & np.isfinite(n)
@@ -111,7 +113,7 @@ def noise_bound(sig: np.ndarray, idx: np.ndarray, w: int) -> np.ndarray:
     top = max(1.0, w - 2.0)
     if idx.size and idx.dtype.kind in "iu" and float(idx.min()) - 2.0 >= top:  # (c = top everywhere)
         return sig * (1.0 + 1.645 * 0.75 / np.sqrt(np.array([top])))[0]
-    c = np.clip(idx.astype(np.float64) - 2.0, 1.0, top)
+    c = clip(idx.astype(np.float64) - 2.0, 1.0, top)
     return sig * (1.0 + 1.645 * 0.75 / np.sqrt(c))
 
 
@@ -130,7 +132,7 @@ def beyond_best(
     estimate from few points is not trusted to be small) or `floor` where larger (the noise pooled
     over the span since the best, `span_trend.SpanFit.noise`: tested after every evaluation of a
     long run, a noise read from 10 points is sometimes a third of the true one). NaN sig: False."""
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         return y - best >= (z + min_depth(idx + 1)) * level_noise(sig, idx, w, floor)
 
 
@@ -140,7 +142,7 @@ def level_noise(sig: np.ndarray, idx: np.ndarray, w: int, floor: np.ndarray | No
     out = noise_bound(sig, idx, w)
     if floor is None:
         return out
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         return np.where(np.isfinite(out) & (floor > out), floor, out)
 
 
@@ -154,7 +156,7 @@ def rises_in_a_row(y: np.ndarray, prev: float, carry: int) -> np.ndarray:
     [1, 1, 2, 2, 0]
     """
     before = np.concatenate([[prev], y[:-1]])
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         up = y > before
         # a value printed with 4 decimals or fewer that repeats the one before neither breaks nor
         # extends the run: a loss rising by less than its last printed digit per evaluation prints
@@ -177,7 +179,7 @@ def rises_in_a_row(y: np.ndarray, prev: float, carry: int) -> np.ndarray:
 def coarse(y: np.ndarray) -> np.ndarray:
     """Whether each value (shape (n,)) is a whole number of 1e-4 to float32 precision: printed with
     4 decimals or fewer (full-precision losses almost never are)."""
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         scaled = y * 1e4
         return np.abs(scaled - np.rint(scaled)) <= 1e-6 * np.maximum(np.abs(scaled), 1.0)
 
@@ -194,7 +196,7 @@ def steady_rise(
     """True where the loss is `steady_rise_rel` above its best, beyond `rise_z` noise standard
     deviations past the best's own depth (`beyond_best`), and has grown at each of the last
     `steady_run` evaluations."""
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         return (
             (y >= best * (1 + p.steady_rise_rel))
             & beyond_best(y, best, sig, idx, p.rise_z, p.noise_window, floor)
@@ -215,7 +217,7 @@ def slow_rise(
     its best, t = 12, while confident mistakes grew, had been read as flat: its rise never reached
     `rise_rel`). Its own bar is above `steady_rise_rel`: a rise of 1.5 % with the same mistakes at the
     same confidence (0.0652 -> 0.0662 nats) is no finding to warn about."""
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         return (
             span_significant(fit)
             & (fit.m >= p.noise_window)
@@ -255,6 +257,12 @@ class TrendRun:
         self.w = w
         self.tail = np.full(w - 1, np.nan)
 
+    def skip(self, y: np.ndarray) -> None:
+        """Carry the values of a chunk whose t is not read (`feed` without the statistics)."""
+        if len(y):
+            ext = np.concatenate([self.tail, np.asarray(y, dtype=np.float64)])
+            self.tail = ext[len(ext) - (self.w - 1) :].copy()
+
     def feed(self, y: np.ndarray) -> np.ndarray:
         if len(y) == 0:
             return np.zeros(0)
@@ -266,7 +274,7 @@ class TrendRun:
         cols = [ext[j : j + n] for j in range(self.w)]
         x = np.arange(self.w, dtype=np.float64) - (self.w - 1) / 2.0
         sxx = float((x * x).sum())
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with quiet(invalid="ignore", divide="ignore"):
             ym = cols[0] + cols[1]
             for c in cols[2:]:
                 ym += c
@@ -302,7 +310,7 @@ def trend_rise(
     evaluations (a short run, a fine-tune: few looks); after that the rise since the best is
     decided on the whole span (`span_trend.span_rise`)."""
     w = 6
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         return (
             (y >= best * (1 + p.rise_rel))
             & (y - best >= p.rise_z * sig)
@@ -340,7 +348,7 @@ def span_rules(
         p.half,
         p.rise_z,
         p.rise_rel,
-        np.clip(loss.lbest_idx + 1, 1, p.half),  # (a best level from the first points: fewer of them)
+        clip(loss.lbest_idx + 1, 1, p.half),  # (a best level from the first points: fewer of them)
     )
     rise = span | (step if step_ok is None else step & step_ok)
     t = trend_rise(
@@ -361,5 +369,5 @@ def beyond_sampling(
     a value or a level with the best need it; a rise that keeps growing over many evaluations is a
     trend of the same samples, whatever n."""
     sn = sample_noise_at(best, idx, n_at)
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         return ~np.isfinite(sn) | (y - best >= z * sn)

@@ -9,6 +9,7 @@ import numpy as np
 
 from lossacc_tui.analysis.features import LossFeatures
 from lossacc_tui.analysis.params import Params
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.span_trend import sample_noise_at
 
 
@@ -35,7 +36,7 @@ def short_rise(
     all. Raises nothing."""
     y, best, idx = loss.y, loss.best, loss.idx
     early = idx < p.noise_window
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         # two evaluations with the validation loss 2 x rise_rel above its best and the training
         # loss 2 x train_drop_rel below where it was then are enough
         short = early & (y >= best * (1 + 2 * p.rise_rel)) & (y > best) & fit_fell

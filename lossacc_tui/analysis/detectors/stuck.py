@@ -30,6 +30,7 @@ from lossacc_tui.analysis.detectors.repeat_chance import shared_chance_runs
 from lossacc_tui.analysis.detectors.stuck_text import StuckText
 from lossacc_tui.analysis.detectors.train_side import fit_in_window, training_cannot_tell
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.track import x_values, x_values_rows
 from lossacc_tui.model import Series
 
@@ -53,7 +54,7 @@ def spread(window: np.ndarray) -> np.ndarray:
     fin = np.isfinite(window)
     hi = np.where(fin, window, -np.inf).max(axis=0, initial=-np.inf)
     lo = np.where(fin, window, np.inf).min(axis=0, initial=np.inf)
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         return np.where(fin.any(axis=0), hi - lo, 0.0)
 
 
@@ -91,7 +92,7 @@ class AccStuck(StuckText):
     def conditions(self, acc: AccFeatures, loss: LossFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
         acc_y = acc.y
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with quiet(invalid="ignore", divide="ignore"):
             frozen = (acc.range_stuck <= p.stuck_tol) & (acc.nonfinite_stuck == 0)
             # a run of equal values that the series' own noise repeats by chance somewhere in it (a
             # 64-sample accuracy lands on 56/64 six times in a row about three times in 100,000

@@ -14,6 +14,7 @@ from lossacc_tui.analysis.detectors.base import Detector, classes_claim, level, 
 from lossacc_tui.analysis.detectors.base_rate_claims import base_rate_claims, constant_guess_claim
 from lossacc_tui.analysis.detectors.diverging import diverging_claims
 from lossacc_tui.analysis.detectors.train_side import why_not
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import fmt, fmt_x, points
 
 
@@ -31,7 +32,7 @@ class StuckText(Detector):
             return min(first, j) if j >= 0 else first
         lo = max(first, series.base)
         vals = np.asarray(series.raw[lo - series.base : j + 1 - series.base], dtype=np.float64)
-        with np.errstate(invalid="ignore"):
+        with quiet(invalid="ignore"):
             off = np.flatnonzero(~(np.abs(vals - vals[-1]) <= self.p.stuck_tol))
         return lo + int(off[-1]) + 1 if len(off) else first
 
@@ -50,7 +51,7 @@ class StuckText(Detector):
         lo = max(open_idx, series.base if series is not None else 0)
         if series is not None and i >= lo:
             vals = np.asarray(series.raw[lo - series.base : i + 1 - series.base], dtype=np.float64)
-            with np.errstate(invalid="ignore"):
+            with quiet(invalid="ignore"):
                 at = np.flatnonzero(np.abs(vals - stuck) <= self.p.stuck_tol)
             last = lo + int(at[-1]) if len(at) else open_idx
         return min(last, i)

@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from lossacc_tui.analysis.detectors.base import lookup_level, value_at_x
-from lossacc_tui.analysis.passmemo import shared_in_pass
+from lossacc_tui.analysis.passmemo import quiet, shared_in_pass
 from lossacc_tui.analysis.track import x_column
 from lossacc_tui.model import Series
 
@@ -61,10 +61,10 @@ def _train_level(train: Series, axis: str, xs: np.ndarray, idx: np.ndarray, widt
             k = last - j
             v = np.where(k >= 0, tv[np.maximum(k, 0)], np.nan)
         fin = np.isfinite(v)
-        with np.errstate(over="ignore"):  # (values near the float maximum sum to inf)
+        with quiet(over="ignore"):  # (values near the float maximum sum to inf)
             s += np.where(fin, v, 0.0)
         c += fin
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with quiet(invalid="ignore", divide="ignore"):
         return np.where(c > 0, s / np.maximum(c, 1), np.nan)
 
 

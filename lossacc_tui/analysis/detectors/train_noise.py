@@ -21,6 +21,7 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.detectors.base import Ctx, value
+from lossacc_tui.analysis.passmemo import quiet, shared_in_pass
 from lossacc_tui.analysis.stats import SECOND_DIFF_SCALE
 from lossacc_tui.analysis.track import x_column
 from lossacc_tui.model import Series
@@ -37,7 +38,28 @@ def level_noise(
     of single values (the mean |second difference| of the log of the last min(`span`, SPAN_MAX)
     positive finite values at or before x, / SECOND_DIFF_SCALE) over sqrt(width). NaN with fewer
     than 4 such values there (a loss that is not positive has no relative noise: not judged).
-    Joined by x as `train_join.train_level` joins (by index when the training loss has no x)."""
+    Joined by x as `train_join.train_level` joins (by index when the training loss has no x).
+    Within a pass, computed once for the same points (`overfitting` and `val-degrading` read the
+    same rows: `passmemo.shared_in_pass`)."""
+    key = (
+        "train_noise",
+        id(train),
+        axis,
+        width,
+        span,
+        len(train.raw),
+        train.generation,
+        train.scale,
+        train.base,
+    )
+    return shared_in_pass(key, (train,), (xs, idx), lambda: _level_noise(train, axis, xs, idx, width, span))
+
+
+def _level_noise(
+    train: Series, axis: str, xs: np.ndarray, idx: np.ndarray, width: int, span: int
+) -> np.ndarray:
+    """`level_noise` without the pass's memo. (The mean of the |second differences| as `np.mean`
+    of `np.diff(v, 2)` computes it, without their Python wrappers: the same sum, the same division.)"""
     out = np.full(len(xs), np.nan)
     if not len(xs):
         return out
@@ -56,7 +78,9 @@ def level_noise(
         v = np.asarray(tv[max(0, k - span + 1) : k + 1], dtype=float)
         v = np.log(v[np.isfinite(v) & (v > 0)])
         if len(v) >= 4:
-            out[j] = float(np.mean(np.abs(np.diff(v, 2)))) / scale
+            d = v[1:] - v[:-1]
+            dd = np.abs(d[1:] - d[:-1])
+            out[j] = float(np.add.reduce(dd) / len(dd)) / scale
     return out
 
 
@@ -65,7 +89,7 @@ def drop_clears_noise(now: np.ndarray, then: np.ndarray, sig: np.ndarray, z: flo
     z deviations of a difference of two levels of relative noise `sig` (log(then / now) >= z sqrt(2)
     sig); True where sig is unknown (NaN: too few values to measure it, the rules of a short run
     decide) or a level is not positive."""
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with quiet(invalid="ignore", divide="ignore"):
         ratio = np.log(then / now)
         known = np.isfinite(sig) & (then > 0) & (now > 0)
         return ~known | (ratio >= z * math.sqrt(2.0) * sig)

@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.stats import SECOND_DIFF_SCALE
 
 #: the training loss's rise from its lowest since the validation best must be at least this share
@@ -83,7 +84,7 @@ def rose_from_low(
     of two values of relative noise `sig` (where measured; NaN: by `UNMEASURED_FACTOR`), and by at
     least `SHARE_OF_VAL_RISE` of the validation loss's rise `val_rise` (nats) over the same span.
     False where either is unknown."""
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with quiet(invalid="ignore", divide="ignore"):
         ratio = np.log(now / low)
         sig = np.asarray(sig, dtype=float)
         bar = np.where(np.isfinite(sig), z * math.sqrt(2) * sig, math.log(UNMEASURED_FACTOR))

@@ -32,6 +32,7 @@ from lossacc_tui.analysis.detectors.base import Ctx, lookup, value_at_x
 from lossacc_tui.analysis.detectors.guess import fits_every_training_sample
 from lossacc_tui.analysis.detectors.majority import MIN_MINORITY, minority_known
 from lossacc_tui.analysis.detectors.smoothing import smoothing_reading
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import fmt
 
 
@@ -54,7 +55,7 @@ def training_cannot_tell(ctx: Ctx, xs: np.ndarray, val_loss: np.ndarray, cand: n
     if not len(idx):
         return out
     t_acc = lookup(ctx.train_acc, ctx.axis, xs[idx])
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         small = np.isfinite(t_acc) & ~minority_known(t_acc)
     out[idx[small]] = 1
     for j in idx[~small]:

@@ -15,6 +15,7 @@ from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.detectors.smoothing import on_floor, rise_on_floor
 from lossacc_tui.analysis.evidence import training_floored, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import factor, fmt_x, loss_per_mistake, span, within
 from lossacc_tui.analysis.sampling import few_samples_carry
 from lossacc_tui.analysis.stats import SECOND_DIFF_SCALE
@@ -63,7 +64,7 @@ class ValLossUnstable(PairDetector):
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert acc is not None
         p = self.p
-        with np.errstate(invalid="ignore"):
+        with quiet(invalid="ignore"):
             on = (loss.swing >= p.unstable_ratio) & (loss.swing_abs >= p.unstable_min_abs)
             on &= acc.range_unst <= p.unstable_acc_band
             off = ~(loss.swing >= math.sqrt(p.unstable_ratio))

@@ -29,6 +29,7 @@ from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Detector, classes_claim, lookup, lookup_level, names, value
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import fmt, fmt_x
 
 #: the validation loss level must be at least this many times ln K: answers sure of classes that are
@@ -58,10 +59,10 @@ def _chance_band(acc: np.ndarray, k: int, n: np.ndarray | None) -> np.ndarray:
     p = 1.0 / k
     tol = np.full(len(acc), CHANCE_REL * p)
     if n is not None:
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with quiet(invalid="ignore", divide="ignore"):
             se = CHANCE_Z * np.sqrt(p * (1 - p) / n)
         tol = np.where(np.isfinite(se), np.maximum(tol, se), tol)
-    with np.errstate(invalid="ignore"):
+    with quiet(invalid="ignore"):
         return np.abs(acc - p) <= tol
 
 
@@ -99,7 +100,7 @@ class ValAtChance(Detector):
         lnk = math.log(k)
         h = self.p.half
         t_loss = lookup_level(ctx.train, ctx.axis, acc.x, h * ctx.train_window)
-        with np.errstate(invalid="ignore"):
+        with quiet(invalid="ignore"):
             fits = t_loss < TRAIN_UNDER * lnk
             at = _chance_band(acc.lvl, k, acc.n_eval)
             on = at & (loss.lvl >= LOSS_OVER * lnk) & fits

@@ -25,6 +25,7 @@ from lossacc_tui.analysis.detectors.base import Ctx, Detector, classes_claim, lo
 from lossacc_tui.analysis.detectors.base_rate import FLOOR_TOL, binary_entropy
 from lossacc_tui.analysis.detectors.repeat_chance import shared_chance_runs
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x
 from lossacc_tui.model import Series
 
@@ -85,7 +86,7 @@ class ValFrozen(Detector):
     def conditions(self, acc: AccFeatures, loss: LossFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p, ctx = self.p, self.ctx
         acc_y = acc.y
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with quiet(invalid="ignore", divide="ignore"):
             frozen = (acc.range_stuck <= p.stuck_tol) & (acc.nonfinite_stuck == 0)
             chance = self._runs.judge(self.series, acc, frozen)
             start = self._runs.starts

@@ -9,6 +9,7 @@ from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Detector, classes_claim, lookup, value
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import fmt, fmt_x
 
 
@@ -37,7 +38,7 @@ class ValUnlikeTrain(Detector):
         val = acc.y
         train = lookup(self.ctx.train_acc, self.ctx.axis, acc.x)
         k = self.ctx.classes.k
-        with np.errstate(invalid="ignore"):
+        with quiet(invalid="ignore"):
             if k is not None:
                 low = val < 0.5 / k
                 good = train > min(0.95, 1.5 / k)
