@@ -20,7 +20,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmarks.bench_keys import curves
+from benchmarks.viewbench.logs import curves
 from lossacc_tui.analysis import Analyzer, span_threshold, span_trend, stats
 from lossacc_tui.analysis.detectors.guess import PRINT_HALF_STEP, one_sample_apart
 from lossacc_tui.analysis.gridfeed import GridFeeder, first_seen, first_seen_pieces

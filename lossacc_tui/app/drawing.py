@@ -103,5 +103,9 @@ class Drawing:
             return
         if self._dirty and self._timer is None:  # (new data whose frame was never scheduled)
             self._schedule_data()
-        for line in self.screen_stack[0].query(StatusLine):  # (none while the app is closing)
+        line = self.__dict__.get("_status_line")
+        if line is None or not line.is_attached:
+            found = self.screen_stack[0].query(StatusLine)  # (none while the app is closing)
+            line = self.__dict__["_status_line"] = found.first() if found else None
+        if line is not None:
             line.set_text(status_parts(self, copied))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from lossacc_tui.app import present
 from lossacc_tui.app.run_params import params_markdown, read_params
@@ -20,6 +20,7 @@ from lossacc_tui.app.widgets.run_list import RunList, natural
 from lossacc_tui.app.widgets.state_band import StateBand
 from lossacc_tui.readers.probe_sidecar import probe_summary
 
+T = TypeVar("T")
 LIVE_AFTER = 5.0  # seconds: a run that gets points this long after start is being written now
 
 
@@ -96,7 +97,7 @@ class MainFrame:
         built at mount) a plot is 0 cells wide, and data reduced to a 1-column canvas would be drawn
         as one vertical line: then the areas the layout will give them (app.tcss, as the quick first
         frame lays them out), so the first frame painted has the plots."""
-        lp, ap = main.query_one("#loss-plot", MetricPlot), main.query_one("#acc-plot", MetricPlot)
+        lp, ap = self._pane(main, "#loss-plot", MetricPlot), self._pane(main, "#acc-plot", MetricPlot)
         if lp.size.width and ap.size.width:
             return lp.canvas_size, ap.canvas_size
         from lossacc_tui.quickframe import LABEL_W, plot_heights, side_width
@@ -110,14 +111,23 @@ class MainFrame:
     def _show(self, frame: Frame) -> None:
         """Hand a frame's copies to the widgets (lock not held)."""
         main = self.screen_stack[0]
-        main.query_one(RunList).set_rows(frame.rows, self.selected_run)
+        self._pane(main, "#runs", RunList).set_rows(frame.rows, self.selected_run)
         if frame.loss is None or frame.acc is None or frame.band is None:
             return
-        main.query_one("#loss-plot", MetricPlot).set_data(frame.loss)
-        main.query_one("#acc-plot", MetricPlot).set_data(frame.acc)
-        main.query_one(StateBand).set_data(frame.band)
-        main.query_one(AlertList).set_rows(frame.alerts, self.selected_alert)
-        main.query_one(Explanation).show(frame.text, frame.title)
+        self._pane(main, "#loss-plot", MetricPlot).set_data(frame.loss)
+        self._pane(main, "#acc-plot", MetricPlot).set_data(frame.acc)
+        self._pane(main, "#band", StateBand).set_data(frame.band)
+        self._pane(main, "#alerts", AlertList).set_rows(frame.alerts, self.selected_alert)
+        self._pane(main, "#explanation", Explanation).show(frame.text, frame.title)
+
+    def _pane(self, main: Any, selector: str, kind: type[T]) -> T:
+        """The main screen's pane `selector`, found once (a frame asked the DOM for each of its
+        panes, a walk of the screen's widgets each time), found again if it left the screen."""
+        panes: dict[str, Any] = self.__dict__.setdefault("_panes", {})
+        got = panes.get(selector)
+        if got is None or not got.is_attached or got.screen is not main:
+            got = panes[selector] = main.query_one(selector, kind)
+        return got  # type: ignore[no-any-return]
 
     def _auto_pick(self, rows: list[Any]) -> int:
         """The run being written now (points later than LIVE_AFTER after start; the newest one,

@@ -21,7 +21,8 @@ from textual.strip import Strip
 
 from lossacc_tui.app.digits import DIGIT, digit_shape, with_digits
 from lossacc_tui.app.text import clean
-from lossacc_tui.app.widgets.cached_lines import SteadyStyle, line_regions
+from lossacc_tui.app.widgets.cached_lines import SteadyStyle
+from lossacc_tui.app.widgets.option_rows import refresh_shown
 
 #: a blank line before a line that starts a new top-level block (an indented line continues a list item)
 BLOCKS = re.compile(r"\n[ \t]*\n(?=\S)")
@@ -33,6 +34,15 @@ SHAPES = 64
 #: (drawn, not copied), quotes, code, links, HTML, entities, escapes, tables, headings (a block with one of
 #: these is always rendered by Rich)
 UNSAFE = re.compile(r"^\s*(\d+[.)]|>)|[`\[\]<&\\|#]", re.M)
+#: a block Markdown renders as one paragraph of its own text, wrapped: it begins with a letter, its
+#: lines are not blank and none begins with a space or with what could start a list, a heading, a
+#: quote or a rule; it has no inline markup (an underscore only inside a word), escape, entity, link,
+#: HTML, nor a space before a line break (a hard break): its lines are joined by single spaces
+PLAIN = re.compile(
+    r"(?![^\n]*[ \t]\n)(?!.*(?<![A-Za-z0-9])_|.*_(?![A-Za-z0-9]))"
+    r"[A-Za-z][^*`\[\]<>&\\|#~!{}\n]*(?:\n(?![-+*=>0-9 \t])[^*`\[\]<>&\\|#~!{}\n]+)*",
+    re.S,
+)
 
 
 def shape(block: str) -> str | None:
@@ -126,9 +136,7 @@ class Explanation(SteadyStyle, ScrollView):
             self.refresh()
             return
         changed = [y for y, (a, b) in enumerate(zip(old, self._strips, strict=True)) if a is not b and a != b]
-        if changed:  # (one call for all: each `refresh` clears the pane's caches and asks for idle)
-            width = max(self.virtual_size.width, self.size.width)
-            self.refresh(*line_regions(changed, self.scroll_offset.y, width))
+        refresh_shown(self, changed)  # (one call for all: each `refresh` clears the caches, asks for idle)
 
     def _lines(self, width: int) -> list[Strip]:
         """The text as strips `width` wide: Rich's Markdown rendering of it, put together from
@@ -146,8 +154,12 @@ class Explanation(SteadyStyle, ScrollView):
 
         def render(md: str) -> list[Strip]:
             self.rendered += 1
-            doc.markup, doc.parsed = md, self._parser.parse(md)
-            return [Strip(line, width) for line in console.render_lines(doc, options, style=style, pad=True)]
+            what: Any = doc
+            if PLAIN.fullmatch(md):  # (Markdown would make it one paragraph of this text, wrapped)
+                what = Text(" ".join(md.split("\n")), justify="left")
+            else:
+                doc.markup, doc.parsed = md, self._parser.parse(md)
+            return [Strip(line, width) for line in console.render_lines(what, options, style=style, pad=True)]
 
         shapes = self._shapes
 

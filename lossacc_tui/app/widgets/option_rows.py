@@ -14,10 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import OptionList
 
 from lossacc_tui.app.digits import DIGIT, digit_shape, with_digits
+from lossacc_tui.app.widgets.cached_lines import line_regions
 
 #: more changed prompts than this: the list's renderings are dropped at once and it is repainted
 #: whole (a repaint renders only the rows in view; the cache holds up to 2,048 renderings)
@@ -52,16 +54,38 @@ def replace_prompts(ol: OptionList, changes: Sequence[tuple[int, Text]]) -> None
     for i, text in changes:
         option = options[i]
         keys = [k for k in cache.keys() if k[0] is option]  # noqa: SIM118 (no __iter__)
-        kept = _same_shape_renders(cache, keys, option.prompt, text)
+        before = option.prompt
+        kept = _same_shape_renders(cache, keys, before, text)
         option._set_prompt(text)
         for key in keys:
             cache.discard(key)
         for key, strips in kept:  # (a row whose numbers changed, not their lengths: drawn as before)
             cache[key] = strips
         if i in lines and i in heights:
-            ol.refresh_lines(lines[i], heights[i])
+            offsets = range(heights[i])
+            if kept:  # (same shape: a line of the same text is drawn the same; the others changed)
+                offsets = changed_lines(before.plain, text.plain)  # type: ignore[attr-defined]
+            refresh_shown(ol, [lines[i] + k for k in offsets])
         else:  # (its lines are not laid out: a resize dropped them, the whole list is painted anew)
             ol.refresh()
+
+
+def changed_lines(old: str, new: str) -> list[int]:
+    """Offsets of the lines that differ between two texts of as many lines.
+
+    >>> changed_lines("a\nepoch 1", "a\nepoch 2")
+    [1]
+    """
+    return [k for k, (a, b) in enumerate(zip(old.split("\n"), new.split("\n"), strict=True)) if a != b]
+
+
+def refresh_shown(view: ScrollView, lines: list[int]) -> None:
+    """Repaint these content lines of a scrolling widget, those in view only (a line scrolled out of
+    view, refreshed, repainted the pane's border it falls on instead), neighbours as one region."""
+    top, height = view.scroll_offset.y, view.scrollable_content_region.height
+    shown = sorted(y for y in lines if top <= y < top + height)
+    if shown:
+        view.refresh(*line_regions(shown, top, max(view.virtual_size.width, view.size.width)))
 
 
 def _same_shape_renders(

@@ -1,0 +1,136 @@
+"""Main-thread CPU of one data frame and of one key's frame, in process (the app headless at 120x40,
+following the 100,000-point log through its real Monitor), and plotext drawing the same points."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from .logs import rows
+
+
+def frame_cpu(log: Path, frames: int = 25) -> tuple[dict[str, list[float]], tuple[int, int]]:
+    """Main-thread CPU seconds of each data frame (10 lines appended, then drawn and composited)
+    and of each key's frame, the app headless at 120x40 on `log` (see the module's point 3); and
+    the loss plot's canvas (columns, rows)."""
+    import asyncio
+
+    from textual.screen import Screen
+
+    from lossacc_tui.app import make_app
+    from lossacc_tui.monitor import Monitor
+
+    spent = [0.0]
+    real = Screen._compositor_refresh
+
+    def composite(screen: Screen[object]) -> None:
+        t = time.thread_time()
+        try:
+            real(screen)
+        finally:
+            spent[0] += time.thread_time() - t
+
+    async def run() -> tuple[dict[str, list[float]], tuple[int, int]]:
+        feed = Monitor([log])
+        app = make_app(feed, str(log))
+        feed.start()
+        got: dict[str, list[float]] = {"frame": [], "left": [], "right": [], "l": []}
+        rng = np.random.default_rng(1)
+        n = sum(1 for _ in log.open()) - 1
+
+        def read() -> int:
+            with app.tracker.lock:
+                s = app.tracker.runs[0].run.by_role("val_loss") if app.tracker.runs else None
+                return len(s) if s is not None else 0
+
+        async def until(ok: Callable[[], bool], what: str) -> None:
+            deadline = time.monotonic() + 120
+            while not ok():
+                if time.monotonic() > deadline:
+                    raise TimeoutError(what)
+                await pilot.pause(0.02)
+
+        async with app.run_test(size=(120, 40)) as pilot:
+
+            def analysed() -> bool:
+                with app.tracker.lock:
+                    runs = app.tracker.runs
+                    return bool(runs) and runs[0].result is not None and not feed.analysis_pending
+
+            await until(analysed, "the first analysis")
+            await pilot.pause(1.0)
+            app.tracker.on_change = None  # (frames are drawn here, one per block of lines)
+            for _ in range(frames):
+                with log.open("a") as f:
+                    f.write(rows(n, n + 10, rng))
+                n += 10
+                await until(lambda n=n: read() >= n, "the new lines")
+                await pilot.pause()
+                spent[0], t = 0.0, time.thread_time()
+                app.redraw()
+                drawn = time.thread_time() - t
+                await pilot.pause()  # (the compositor's refresh of what changed)
+                got["frame"].append(drawn + spent[0])
+            drawing = [0.0]
+            redraw = app.redraw
+
+            def timed(*args: object, **kwargs: object) -> bool:
+                t = time.thread_time()
+                try:
+                    return redraw(*args, **kwargs)  # type: ignore[arg-type]
+                finally:
+                    drawing[0] += time.thread_time() - t
+
+            app.redraw = timed  # type: ignore[method-assign]
+            for _ in range(5):
+                for key in ("left", "right", "l", "l"):
+                    spent[0] = drawing[0] = 0.0
+                    await pilot.press(key)  # (its action redraws; then the compositor's refresh)
+                    await pilot.pause()
+                    got[key].append(drawing[0] + spent[0])
+            plot = app.query_one("#loss-plot")
+            size = plot.canvas_size  # type: ignore[attr-defined]
+        feed.stop()
+        return got, size
+
+    Screen._compositor_refresh = composite  # type: ignore[method-assign]
+    try:
+        return asyncio.run(run())
+    finally:
+        Screen._compositor_refresh = real  # type: ignore[method-assign]
+
+
+def plotext_cpu(log: Path, size: tuple[int, int], repeats: int = 3) -> float:
+    """CPU seconds plotext takes to draw the log's loss and val_loss (every point) at `size`."""
+    import plotext as plt
+
+    data = np.loadtxt(log, delimiter=",", skiprows=1)
+    best = []
+    for _ in range(repeats):
+        plt.clear_figure()
+        plt.plotsize(size[0] + 8, size[1] + 4)
+        t = time.thread_time()
+        plt.plot(data[:, 0].tolist(), data[:, 2].tolist(), marker="braille")
+        plt.plot(data[:, 0].tolist(), data[:, 4].tolist(), marker="braille")
+        plt.build()
+        best.append(time.thread_time() - t)
+    return min(best)
+
+
+def frames(log: Path) -> None:
+    got, size = frame_cpu(log)
+    ref = plotext_cpu(log, size)
+    med = {k: statistics.median(v) * 1000 for k, v in got.items()}
+    verdict = "met" if med["frame"] < 20 else "NOT met"
+    print(
+        f"main-thread CPU, in-process at 120x40 on the 100,000-point run (load {os.getloadavg()[0]:.1f}):"
+        f" a data frame for 10 new lines {med['frame']:.1f} ms median (max {max(got['frame']) * 1000:.1f},"
+        f" {len(got['frame'])} frames; goal 20 ms: {verdict}); keys: cursor left {med['left']:.1f} ms,"
+        f" right {med['right']:.1f} ms, log scale {med['l']:.1f} ms"
+    )
+    print(f"  reference: plotext drawing the same 100,000 points (loss, val_loss) once: {ref * 1000:.0f} ms")
