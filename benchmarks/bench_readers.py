@@ -3,11 +3,12 @@ reading the same files in the same run, and the memory 10 million points take.
 
     python -m benchmarks bench_readers [--long]      (references: pip install '.[bench]')
 
-Default 200,000 rows per file; --long 1,000,000; `--only jsonl` (or keras, lightning): that file
-alone. Values/s counts the metric values stored (step/epoch/time are not counted), so a sparse
-Lightning row with one loss is one value. Our
-figure is the median of 3 reads, each in a fresh process (imports excluded, except polars, which
-our reader imports on its own when a file is large); each reference is the median of 3 reads here.
+Default 200,000 rows per file; --long 1,000,000; `--only jsonl` (or jsonl-eval, keras, lightning):
+the files whose label has that word. Values/s counts the metric values stored (step/epoch/time are
+not counted), so a sparse Lightning row with one loss is one value. Our figure is the median of 3
+reads, each in a fresh process (imports excluded, except polars, which our reader imports on its
+own when a file is large); each reference is the median of 3 reads here (imports excluded), then of
+3 cold reads, each in a fresh process with its import.
 """
 
 from __future__ import annotations
@@ -86,6 +87,44 @@ def make_jsonl(path: Path, rows: int = ROWS) -> None:
     path.write_text("".join(lines))
 
 
+COLD_REFERENCE = """
+import sys, time
+t, c = time.perf_counter(), time.process_time()
+if sys.argv[2] == "polars":
+    import polars
+    read = polars.read_csv if sys.argv[3] == "csv" else polars.read_ndjson
+    read(sys.argv[1])
+else:
+    import pandas
+    pandas.read_csv(sys.argv[1]) if sys.argv[3] == "csv" else pandas.read_json(sys.argv[1], lines=True)
+print(time.perf_counter() - t, time.process_time() - c)
+"""
+
+
+def read_cold(path: Path, lib: str, kind: str) -> tuple[float, float]:
+    """(median seconds, median CPU seconds) of 3 reads of the file by polars or pandas, each in a
+    fresh process, its import included (what a cold read costs with that library)."""
+    cmd = [sys.executable, "-c", COLD_REFERENCE, str(path), lib, kind]
+    runs = [subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split() for _ in "abc"]
+    return statistics.median(float(r[0]) for r in runs), statistics.median(float(r[1]) for r in runs)
+
+
+def make_jsonl_eval(path: Path, rows: int = ROWS) -> None:
+    """`make_jsonl`'s training lines with an evaluation line of other keys every 100th line (a
+    training loop logging both to one file)."""
+    rng = np.random.default_rng(1)
+    vals = rng.random((rows, 2))
+    lines = [
+        f'{{"step": {i}, "epoch": {i / 1000:.4f}, "val_loss": {vals[i, 0]:.6f}, '
+        f'"val_acc": {vals[i, 1]:.4f}}}\n'
+        if i % 100 == 99
+        else f'{{"step": {i}, "epoch": {i / 1000:.4f}, "loss": {vals[i, 0]:.6f}, '
+        f'"lr": {1e-3 * (1 - i / rows):.6g}, "grad_norm": {vals[i, 1] * 5:.4f}}}\n'
+        for i in range(rows)
+    ]
+    path.write_text("".join(lines))
+
+
 def read_ours(path: Path, with_polars: bool = True) -> tuple[float, int, bool, float]:
     """(seconds, metric values, polars used, CPU seconds) of one cold read in a fresh process."""
     out = subprocess.run(
@@ -116,7 +155,7 @@ def bench_file(label: str, path: Path, kind: str) -> None:
     parser = (
         "numpy parser"
         if kind == "csv"
-        else "the backlog in one read, msgspec's typed decode in 1 MB pieces joined into one batch"
+        else "the backlog in one read, msgspec's typed decode in 256 KiB pieces into one table"
     )
     if used:
         alone = [read_ours(path, with_polars=False) for _ in range(REPS)]
@@ -153,7 +192,13 @@ def bench_file(label: str, path: Path, kind: str) -> None:
         f" CPU {pcpu:.2f} s;"
         f" ours takes {dt / pdt:.2f}x its time, {cpu / pcpu:.2f}x its CPU"
     )
-    if kind != "csv":
+    for lib in ("polars", "pandas"):
+        cdt, ccpu = read_cold(path, lib, kind)
+        print(
+            f"  reference {lib}, cold (a fresh process, its import included): {cdt:.2f} s;"
+            f" CPU {ccpu:.2f} s = {values / ccpu / 1e6:.2f} M values/s; ours takes {cpu / ccpu:.2f}x its CPU"
+        )
+    if kind != "csv" and path.name == "log.jsonl":  # (the same keys on every line)
         jsonl_alternatives(path, values)
 
 
@@ -269,6 +314,7 @@ def main() -> int:
             ("lightning-csv (sparse: one metric a row)", Path(d) / "metrics.csv", make_lightning_csv, "csv"),
             ("keras-csv (four metrics a row)", Path(d) / "training.log.csv", make_keras_csv, "csv"),
             ("jsonl (three metrics a row)", Path(d) / "log.jsonl", make_jsonl, "json"),
+            ("jsonl-eval (an evaluation line every 100)", Path(d) / "eval.jsonl", make_jsonl_eval, "json"),
         ]
         only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
         for label, path, make, kind in files:

@@ -101,4 +101,6 @@ JSON_BAD = [
     "",
     "[1, 2, 3]",
     '{"step": 1, "loss": 0.5, "acc": 0.5}{"step": 2}',
+    '{"step": 1, "loss1": 0.5, "acc": 0.5}',  # a key one digit off: not the first line's
+    '{"step": 1, "loss":0 5, "acc": 0.5}',  # two numbers in one place, the line's shape kept
 ]

@@ -1,4 +1,4 @@
-"""The bulk path (polars for a large CSV or JSONL backlog) reads every log exactly as the
+"""The bulk path (polars for a large CSV backlog) reads every log exactly as the
 incremental path does: same runs, series, roles, values, x, times and problems, for the same bytes
 cut into the same chunks, whatever the chunking, and whether the backlog is read at once or not."""
 
@@ -12,7 +12,8 @@ import pytest
 
 from lossacc_tui.readers import bulk
 from lossacc_tui.source import discover
-from tests.readers_compare import JSON_BAD, Snapshot, float_texts, full_snapshot, read, structured_logs
+from tests.conftest import REPO
+from tests.readers_compare import Snapshot, float_texts, full_snapshot, read, structured_logs
 
 pytest.importorskip("polars")
 
@@ -21,13 +22,8 @@ pytest.importorskip("polars")
 def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
     """Force the bulk path on every block (no size thresholds; a block past 4 KB counts as a
     large one, read whole or in pieces of 4 KB) and count the blocks it took."""
-    count = {"jsonl": 0, "csv": 0}
-    real_jsonl, real_csv = bulk.jsonl_values, bulk.csv_values
-
-    def jsonl_values(*a: object) -> object:
-        res = real_jsonl(*a)  # type: ignore[arg-type]
-        count["jsonl"] += res is not None
-        return res
+    count = {"csv": 0}
+    real_csv = bulk.csv_values
 
     def csv_values(*a: object) -> object:
         res = real_csv(*a)  # type: ignore[arg-type]
@@ -35,10 +31,8 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
         return res
 
     monkeypatch.setattr(bulk, "BULK_MIN", 0)
-    monkeypatch.setattr(bulk, "BULK_AFTER", -1)
     monkeypatch.setattr(bulk, "BULK_BLOCK", 0)
     monkeypatch.setattr(bulk, "PIECE", 4096)
-    monkeypatch.setattr(bulk, "jsonl_values", jsonl_values)
     monkeypatch.setattr(bulk, "csv_values", csv_values)
     yield count
 
@@ -50,53 +44,10 @@ def incremental(path: Path, monkeypatch: pytest.MonkeyPatch, sizes: list[int]) -
         return full_snapshot(read(path, sizes))
 
 
-def test_real_logs_read_the_same_with_the_bulk_path(
-    calls: dict[str, int], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    logs = structured_logs()
-    if not logs:
-        pytest.skip("no real-world logs beside the repo")
-    rng = np.random.default_rng(0)
-    for path in logs:
-        for sizes in ([1 << 20], rng.integers(1, 4096, 7).tolist(), rng.integers(1, 300, 5).tolist()):
-            assert full_snapshot(read(path, sizes)) == incremental(path, monkeypatch, sizes), (path, sizes)
-    assert calls["jsonl"] > 0  # the bulk path did read real files
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_generated_jsonl_with_bad_lines_reads_the_same(
-    seed: int, tmp_path: Path, calls: dict[str, int], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    rng = np.random.default_rng(seed)
-    n = 3000
-    nums = np.array(float_texts(rng, n * 2), dtype=object).reshape(n, 2)
-    lines = [f'{{"step": {i}, "loss": {a}, "acc": {b}}}' for i, (a, b) in enumerate(nums.tolist())]
-    for at in rng.integers(0, n, 3 if seed % 2 else 0).tolist():
-        lines[at] = JSON_BAD[rng.integers(0, len(JSON_BAD))]
-    path = tmp_path / "log.jsonl"
-    path.write_text("\n".join(lines) + "\n")
-    for sizes in ([1 << 20], rng.integers(1000, 30000, 5).tolist(), rng.integers(1, 97, 3).tolist()):
-        assert full_snapshot(read(path, sizes)) == incremental(path, monkeypatch, sizes), sizes
-    assert calls["jsonl"] > 0
-
-
-def test_every_bad_json_line_alone_reads_the_same(
-    tmp_path: Path, calls: dict[str, int], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    good = [f'{{"step": {i}, "loss": 0.{i + 1}, "acc": 0.{9 - i}}}' for i in range(9)]
-    for k, bad in enumerate(JSON_BAD):
-        path = tmp_path / f"log{k}.jsonl"
-        path.write_text("\n".join([*good[:4], bad, *good[4:]]) + "\n")
-        assert full_snapshot(read(path, [1 << 20])) == incremental(path, monkeypatch, [1 << 20]), bad
-        assert full_snapshot(read(path, [7])) == incremental(path, monkeypatch, [7]), bad
-
-
 def test_real_csv_logs_read_the_same_with_the_bulk_path(
     calls: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    logs = structured_logs(csv=True)
-    if not logs:
-        pytest.skip("no real-world logs beside the repo")
+    logs = [*structured_logs(csv=True), *sorted((REPO / "tests" / "data").rglob("*.csv"))]
     rng = np.random.default_rng(1)
     for path in logs:
         for sizes in ([1 << 20], rng.integers(100, 4096, 7).tolist()):  # tiny chunks: the test below
@@ -156,9 +107,8 @@ def test_every_bad_csv_line_alone_reads_the_same(
         assert full_snapshot(read(path, [7])) == incremental(path, monkeypatch, [7]), bad
 
 
-@pytest.mark.parametrize("name", ["training.csv", "log.jsonl"])
 def test_read_all_takes_the_backlog_in_one_read(
-    name: str, tmp_path: Path, calls: dict[str, int], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, calls: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`check` hands the reader the whole file at once, polars reads it in one call, and the runs
     are those of the file read 1 MB at a time without polars; without polars installed the backlog
@@ -166,24 +116,15 @@ def test_read_all_takes_the_backlog_in_one_read(
     rng = np.random.default_rng(7)
     n = 5000
     a, b = float_texts(rng, n), float_texts(rng, n)
-    path = tmp_path / name
-    if name.endswith(".csv"):
-        path.write_text(
-            "".join(["step,loss,acc\n", *(f"{i},{x},{y}\n" for i, x, y in zip(range(n), a, b, strict=True))])
-        )
-    else:
-        path.write_text(
-            "".join(
-                f'{{"step": {i}, "loss": {x}, "acc": {y}}}\n' for i, x, y in zip(range(n), a, b, strict=True)
-            )
-        )
+    path = tmp_path / "training.csv"
+    path.write_text(
+        "".join(["step,loss,acc\n", *(f"{i},{x},{y}\n" for i, x, y in zip(range(n), a, b, strict=True))])
+    )
     monkeypatch.setattr(bulk, "PIECE", 4096)  # "large": a block past 4 KB (the file is ~150 KB)
     monkeypatch.setattr(bulk, "BULK_BLOCK", 2000)  # the first 1,000 bytes take the usual path
-    monkeypatch.setattr(bulk, "BULK_AFTER", 1 << 40)
     (src,) = discover(path)
     src.read_all(chunk_size=1000)  # the reader asks for larger reads than this
-    key = "csv" if name.endswith(".csv") else "jsonl"
-    assert calls[key] == 1  # the whole file, one call
+    assert calls["csv"] == 1  # the whole file, one call
     with monkeypatch.context() as m:
         m.setattr(bulk, "ENABLED", False)
         (plain,) = discover(path)
@@ -198,7 +139,7 @@ def test_read_all_takes_the_backlog_in_one_read(
         (missing,) = discover(path)
         missing.read_all(chunk_size=1000)
         assert full_snapshot(missing) == full_snapshot(plain)
-    assert calls[key] == 1
+    assert calls["csv"] == 1
 
 
 @pytest.mark.parametrize("seed", range(3))

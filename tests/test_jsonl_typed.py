@@ -14,22 +14,29 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lossacc_tui.readers import bulk, jsonl
+from lossacc_tui.readers import bulk, jsonl, jsonl_backlog
 from lossacc_tui.source import discover
 from tests.readers_compare import JSON_BAD, Snapshot, float_texts, full_snapshot, read, structured_logs
 
 
 def counting(monkeypatch: pytest.MonkeyPatch, name: str) -> dict[str, int]:
-    """Count the blocks `jsonl.<name>` (a column path) read, under the key "typed"."""
+    """Count the blocks `jsonl.<name>` (a column path) read, under the key "typed"; for "typed",
+    the pieces of a large backlog the typed decode read (`jsonl_backlog.typed_table`) too."""
     count = {"typed": 0}
-    real = getattr(jsonl, name)
 
-    def counted(*a: object) -> object:
-        res = real(*a)
-        count["typed"] += res is not None
-        return res
+    def counter(module: object, attr: str) -> None:
+        real = getattr(module, attr)
 
-    monkeypatch.setattr(jsonl, name, counted)
+        def counted(*a: object) -> object:
+            res = real(*a)
+            count["typed"] += res is not None
+            return res
+
+        monkeypatch.setattr(module, attr, counted)
+
+    counter(jsonl, name)
+    if name == "typed":
+        counter(jsonl_backlog, "typed_table")
     return count
 
 

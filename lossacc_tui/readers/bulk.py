@@ -1,19 +1,19 @@
-"""Cold reads of a large CSV or JSONL backlog through polars' compiled parsers, when installed.
+"""Cold reads of a large CSV backlog through polars' compiled CSV parser, when installed; the
+piece cutting and byte counting that the CSV and JSONL readers' large blocks share.
 
 After the first 1 MB of a file, `Source.read_all` hands a reader the rest of a large backlog in
 reads of up to `BACKLOG_READ` bytes (the whole file, for most logs) when polars is installed. A
 block of at least `BULK_BLOCK` bytes goes to polars in one call (importing polars costs about 0.3 s
-of CPU, worth it only for a large block); a JSONL reader that was handed `BULK_AFTER` bytes of
-smaller blocks (the follower reads 1 MB at a time) sends its later large blocks too. Appends to a
-live log stay on the incremental numpy path (readers/fastnum.py). Every entry point returns None for
-any block it is not sure to read exactly as the per-line path would; the caller then takes that
-path, in pieces of at most `PIECE` bytes, so results never depend on whether polars is installed.
+of CPU, worth it only for a large block). Appends to a live log stay on the incremental numpy path
+(readers/fastnum.py). A JSONL backlog does not come here: msgspec reads it with no more CPU than
+polars' `read_ndjson` and without polars' import (readers/jsonl_backlog.py). `csv_values` returns
+None for any block it is not sure to read exactly as the per-line path would; the caller then takes
+that path, in pieces of at most `PIECE` bytes, so results never depend on whether polars is installed.
 
 Per 1 MB block, polars' CSV reader used more CPU than the numpy parser (its per-call cost); on one
 84 MB block it used about a fifth (bench_readers prints both).
 
-Install: pip install 'lossacc-tui[fast]' (polars). Format references: RFC 8259 (JSON numbers),
-https://jsonlines.org, RFC 4180 (CSV).
+Install: pip install 'lossacc-tui[fast]' (polars). Format reference: RFC 4180 (CSV).
 """
 
 from __future__ import annotations
@@ -26,12 +26,8 @@ from types import ModuleType
 import numpy as np
 
 BULK_MIN = 256 * 1024  # bytes: a smaller block (an append) takes the incremental path
-#: Bytes of large blocks a JSONL reader reads on its own before it imports polars: the import costs
-#: about 0.3 s of CPU, and polars' parser saves about 10 ms of CPU per MB over the numpy path
-#: (measured on 1 MB blocks of a 94 MB log), so it pays only well past this size.
-BULK_AFTER = 32 * 1024 * 1024
 #: A block at least this large goes to polars in one call: on one block polars saves 16-18 ms of
-#: CPU per MB over the numpy path on CSV and JSONL, so its 0.3 s import pays from about 20 MB.
+#: CPU per MB over the numpy path on CSV, so its 0.3 s import pays from about 20 MB.
 BULK_BLOCK = 24 * 1024 * 1024
 #: Largest read of a backlog when polars is installed (a whole file, up to this); memory stays bounded.
 BACKLOG_READ = 256 * 1024 * 1024
@@ -103,20 +99,11 @@ def count_byte(block: bytes, byte: bytes, start: int = 0) -> int:
 class Gate:
     """Per reader: should this block go to the bulk path (and is polars installed)?"""
 
-    __slots__ = ("seen", "small_blocks")
-
-    def __init__(self, small_blocks: bool = False) -> None:
-        self.seen = 0
-        #: after BULK_AFTER bytes, blocks down to BULK_MIN go too (JSONL, where that pays)
-        self.small_blocks = small_blocks
+    __slots__ = ()
 
     def open(self, block: bytes) -> bool:
         """True when `block` should go to the bulk path (and polars is installed)."""
-        if len(block) < BULK_MIN:
-            return False
-        self.seen += len(block)
-        big = len(block) >= BULK_BLOCK or (self.small_blocks and self.seen > BULK_AFTER)
-        return big and polars() is not None
+        return len(block) >= max(BULK_MIN, BULK_BLOCK) and polars() is not None
 
 
 #: Bytes a block of plain numeric CSV may hold besides its delimiter (readers/fastnum.py's grammar).
@@ -164,32 +151,3 @@ def csv_values(
     if df.height != nrows or count_byte(block, delimiter, skip) != (ncols - 1) * nrows:
         return None
     return values, ~np.isnan(values)  # no NaN but an empty cell: the bytes hold no `nan`
-
-
-def jsonl_values(block: bytes, keys: list[str]) -> list[np.ndarray] | None:
-    """A block of JSON lines that are flat objects of exactly `keys` with number values, as one
-    float64 array per key (rows,), in the order of `keys`: polars' own buffers, not copied
-    (read-only; a run keeps them as they are, `model.Growable`).
-
-    None unless every line has each key once (no escapes, twice as many quotes as keys on every
-    line: see below), every value is a JSON number and there are no blank lines. polars reads each
-    line's values by key, so the order of the keys on a line does not matter (the per-line path
-    makes a block's series in its first line's order, which is the order of `keys`).
-    """
-    pl = polars()
-    if pl is None or not keys or not block.endswith(b"\n") or block.startswith(b"\n") or b"\\" in block:
-        return None
-    nrows = count_byte(block, b"\n")  # a blank line: too few quotes below (polars would skip it)
-    if count_byte(block, b'"') != 2 * len(keys) * nrows:
-        return None  # every line without a null has at least 2 * len(keys) quotes: with this total,
-        # a line with an extra or repeated key or a string value leaves another with a key missing
-    try:
-        df = pl.read_ndjson(io.BytesIO(block), schema={k: pl.Float64 for k in keys})
-    except Exception:  # polars.exceptions.PolarsError and its kin: not a number, not an object
-        return None
-    if df.height != nrows or any(df.null_count().row(0)):
-        return None
-    columns = [df.get_column(k).to_numpy() for k in keys]
-    if any(c.dtype != np.float64 or c.shape != (nrows,) for c in columns):
-        return None
-    return columns

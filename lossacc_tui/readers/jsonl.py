@@ -2,8 +2,8 @@
 
 A block of 32 lines or more goes to one of the column paths of `jsonl_columns`: past a log's first
 4 MB (or once msgspec is imported) msgspec's typed decode, before that numpy's skeleton table. A
-backlog past 4 MB is read at once (`backlog_chunk`) and decoded in 1 MB pieces joined into one batch
-per stretch of same-key pieces (`join`); past 24 MB it goes to polars when installed (`bulk`). A few
+backlog past 4 MB is read at once (`backlog_chunk`) and decoded in 1 MB pieces into one batch per
+stretch of same-key pieces (`jsonl_backlog`), with or without the `fast` extra (polars). A few
 lines (a live writer's) and any block those paths cannot read exactly go line by line through
 orjson (and Python's json for NaN/Infinity), which records a problem per bad line. Format:
 https://jsonlines.org, numbers as RFC 8259 section 6."""
@@ -22,6 +22,7 @@ from lossacc_tui.model import Batch
 from lossacc_tui.readers import bulk
 from lossacc_tui.readers.base import Reader
 from lossacc_tui.readers.join import join_batches
+from lossacc_tui.readers.jsonl_backlog import flat_keys, read_backlog
 from lossacc_tui.readers.jsonl_columns import columns_batch, place, skeleton_table, typed
 from lossacc_tui.readers.numstr import string_number
 from lossacc_tui.readers.registry import register
@@ -73,19 +74,18 @@ class JsonlReader(Reader):
 
     def __init__(self) -> None:
         super().__init__()
-        self._gate = bulk.Gate(small_blocks=True)
         self._seen = 0  # bytes of blocks read so far (TYPED_AFTER)
         self._string_keys: set[tuple[str, bool]] = set()  # (key, not a number) told (`_strings`)
 
     def backlog_chunk(self, left: int) -> int | None:
         """Bytes `Source.read_all` reads at once from the `left` bytes of a file: all of a backlog
         of at least `TYPED_AFTER` bytes (up to `bulk.BACKLOG_READ`), which msgspec decodes in pieces
-        whose columns are joined into one batch per stretch of same-key blocks (a run then keeps
-        them without copying), or what polars' path asks for (`bulk.backlog_chunk`); else None
-        (the caller's 1 MB reads)."""
+        into one batch per stretch of same-key pieces (a run then keeps its columns without
+        copying); else None (the caller's 1 MB reads). polars is not asked: on 1,000,000 lines its
+        `read_ndjson` took as much CPU as this path, plus its import (bench_readers)."""
         if TYPED and left >= TYPED_AFTER and _has_msgspec():
             return bulk.BACKLOG_READ
-        return bulk.backlog_chunk(left)
+        return None
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
@@ -108,24 +108,25 @@ class JsonlReader(Reader):
         return 0.9 if name.lower().endswith((".jsonl", ".ndjson")) else 0.75
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
-        """A large block (a backlog read at once) goes to polars whole when it can, else in pieces
-        of about 1 MB, as if it had been read 1 MB at a time."""
+        """A large block (a backlog read at once) is read in pieces of about 1 MB, as if it had been
+        read 1 MB at a time: past a log's first `TYPED_AFTER` bytes by `jsonl_backlog`, which puts
+        a stretch of clean pieces in one batch as it decodes them."""
         if len(block) <= bulk.PIECE:
             return self._block(block, first_line)
-        if self._gate.open(block):
-            whole = self._fast(block, first_line, whole=True)
-            if whole is not None:
-                return [whole]
         if len(block) >= TYPED_AFTER:
             self._seen = max(self._seen, TYPED_AFTER)  # (a large backlog: msgspec pays from the start)
-        # (its pieces do not go to polars one by one: the gate counted this block whole and said no)
+        if TYPED and (self._seen >= TYPED_AFTER or "msgspec" in sys.modules) and _has_msgspec():
+            self._seen += len(block)
+            return join_batches(read_backlog(block, first_line, self._per_line))
         pieces = bulk.pieces(block, first_line)
-        return join_batches([b for piece, k in pieces for b in self._block(piece, k, gate=False)])
+        return join_batches([b for piece, k in pieces for b in self._block(piece, k)])
 
-    def _block(self, block: bytes, first_line: int, gate: bool = True) -> list[Batch]:
-        fast = self._fast(block, first_line, gate=gate)
-        if fast is not None:
-            return [fast]
+    def _block(self, block: bytes, first_line: int) -> list[Batch]:
+        fast = self._fast(block, first_line)
+        return [fast] if fast is not None else self._per_line(block, first_line)
+
+    def _per_line(self, block: bytes, first_line: int) -> list[Batch]:
+        """Every line through orjson (a problem recorded per bad line), one batch of the records."""
         lines = block.split(b"\n")
         if lines and lines[-1] == b"":
             lines.pop()
@@ -155,39 +156,22 @@ class JsonlReader(Reader):
                 self._add(o, first_line + k, rows, nums)
         return [self._batch(rows, nums)] if rows else []
 
-    def _fast(self, block: bytes, first_line: int, whole: bool = False, gate: bool = True) -> Batch | None:
-        """Flat objects whose first line has only numbers (the usual log): a large block of a
-        backlog goes to polars (`bulk`; with `whole`, only there), any other block to msgspec's typed
-        decode (`_typed`). Anything else returns None and takes the per-line path. `gate`: False
-        for the pieces of a block the gate already turned down (`_lines`)."""
-        few = not whole and block.count(b"\n", 0, bulk.SMALL_BLOCK_BYTES) < bulk.SMALL_BLOCK
-        if few or not block.endswith(b"\n"):
+    def _fast(self, block: bytes, first_line: int) -> Batch | None:
+        """Flat objects whose first line has only numbers (the usual log): past a log's first
+        `TYPED_AFTER` bytes msgspec's typed decode (`typed`), before that numpy's skeleton table.
+        Anything else returns None and takes the per-line path."""
+        if block.count(b"\n", 0, bulk.SMALL_BLOCK_BYTES) < bulk.SMALL_BLOCK or not block.endswith(b"\n"):
             return None  # (a few lines, as a live writer adds them: the per-line path costs less)
-        end = block.find(b"\n")
-        first = block[:end]
-        try:
-            obj = orjson.loads(first)
-        except orjson.JSONDecodeError:
-            return None
-        if (
-            not isinstance(obj, dict)
-            or not obj
-            or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in obj.values())
-        ):
+        first = block[: block.find(b"\n")]
+        keys = flat_keys(first)
+        if keys is None:
             return None  # not flat and numeric (a null in the first line: the per-line path's key order)
-        keys = list(obj)
-        simple = first.count(b'"') == 2 * len(obj) and b"\\" not in first  # (quotes only around keys)
-        if simple and (whole or (gate and self._gate.open(block))):
-            columns = bulk.jsonl_values(block, keys)  # (it checks the quotes of every line the same way)
-            if columns is not None:
-                return columns_batch(keys, columns, None, first_line)
-        if whole:
-            return None
         self._seen += len(block)
         if TYPED and (self._seen >= TYPED_AFTER or "msgspec" in sys.modules):
             return typed(block, keys, first_line)
         # (a small log: msgspec's import would cost more than it saves; numpy reads a block whose
-        # lines all have the first one's keys and punctuation)
+        # lines all have the first one's keys and punctuation, quotes only around keys)
+        simple = first.count(b'"') == 2 * len(keys) and b"\\" not in first
         table = skeleton_table(block, first, len(keys)) if simple else None
         if table is None:
             return None
