@@ -146,8 +146,7 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
     if math.isfinite(lf) and math.isfinite(best) and best > 0:
         why += f" The last finite value is {times(lf, best)} the best."
     resume = (
-        f"Resume from the checkpoint at or before {n.unit} {fmt_x(bx)}, with a lower learning rate"
-        f"{n.lr_note(lfx)}, "
+        f"Resume from the checkpoint at or before {n.ckpt(bx)}, with a lower learning rate{n.lr_note(lfx)}, "
         if math.isfinite(bx)
         else "Lower the learning rate, add "
     )
@@ -207,7 +206,7 @@ def _plateau(a: Alert, n: Names) -> list[tuple[str, str]]:
         ("Why", why),
         (
             "What to check next",
-            f"The checkpoint at {n.unit} {fmt_x(e['best_x'])} is the one to keep if this loss is what you "
+            f"The checkpoint at {n.ckpt(e['best_x'])} is the one to keep if this loss is what you "
             f"select on; lowering the learning rate (ReduceLROnPlateau) or stopping early saves {saves}. "
             "If accuracy still climbs, select on accuracy instead and say so."
             + below_baseline(e.get("acc_at_best", math.nan), e["best_x"], n),

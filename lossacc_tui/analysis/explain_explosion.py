@@ -42,7 +42,7 @@ def _explosion_held(a: Alert, n: Names, name: str) -> list[tuple[str, str]]:
         ("Why", why),
         (
             "What to check next",
-            f"Compare with the checkpoint at {n.unit} {fmt_x(e['best_x'])}; lower the learning "
+            f"Compare with the checkpoint at {n.ckpt(e['best_x'])}; lower the learning "
             f"rate{n.lr_note(e['peak_x'])} or add warmup and gradient clipping; look for the first "
             "batches that rose, and for non-finite gradients.",
         ),
@@ -117,7 +117,7 @@ def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
     out += [
         (
             "What to check next",
-            f"Compare with the checkpoint at {n.unit} {fmt_x(e['best_x'])}; look at the most confident "
+            f"Compare with the checkpoint at {n.ckpt(e['best_x'])}; look at the most confident "
             f"mistakes at {n.unit} {fmt_x(e['peak_x'])}; lower the learning rate{n.lr_note(e['peak_x'])} or "
             "add warmup and gradient clipping; check evaluation mode (dropout, batch-norm statistics) if "
             "only validation jumps.",

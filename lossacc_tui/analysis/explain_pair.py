@@ -47,8 +47,8 @@ def _loss_down_acc_down(a: Alert, n: Names) -> Parts:
             "What to check next",
             f"Per-class recall at {n.unit} {fmt_x(e['peak_x'])} vs {fmt_x(e['now_x'])} (is one class losing "
             "its borderline samples?), the label distribution of the training data vs validation, the "
-            f"decision threshold. If accuracy is what you deploy on, keep the checkpoint at {n.unit} "
-            f"{fmt_x(e['peak_x'])}.",
+            f"decision threshold. If accuracy is what you deploy on, keep the checkpoint at "
+            f"{n.ckpt(e['peak_x'])}.",
         ),
         (
             "How sure",
@@ -266,8 +266,8 @@ def _high_loss(a: Alert, n: Names) -> Parts:
             "highest-loss "
             "samples (confident mistakes: label noise, duplicates with conflicting labels?) against the mean "
             "confidence of right answers (unsure: the loss will keep falling with training, or calibrate "
-            f"with temperature scaling). If probabilities matter, the checkpoint at {n.unit} "
-            f"{fmt_x(e['best_x'])} has the lowest {n.loss} so far. If the logged loss includes "
+            f"with temperature scaling). If probabilities matter, the checkpoint at "
+            f"{n.ckpt(e['best_x'])} has the lowest {n.loss} so far. If the logged loss includes "
             "regularisation, label smoothing or class weights, part of the gap is that.",
         ),
     ]

@@ -16,6 +16,7 @@ from lossacc_tui.analysis.evidence import (
     prob,
     wrong_share_bounds,
 )
+from lossacc_tui.analysis.own_count import OwnCount
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import Classes, bce, chance_loss, fmt, fmt_x, least_share, span
 from lossacc_tui.model import Series
@@ -36,6 +37,7 @@ class Names:
     lr: Series | None
     axis: str
     not_ce: bool = False
+    own: OwnCount | None = None
 
     @classmethod
     def of(cls, ctx: Ctx, alert: Alert | None = None) -> Names:
@@ -49,7 +51,17 @@ class Names:
             lr=ctx.lr,
             axis=ctx.axis,
             not_ce=ctx.not_ce,
+            own=ctx.own_count,
         )
+
+    def ckpt(self, x: float) -> str:
+        """'epoch 4' naming the checkpoint of x to act on; with the framework's own number where
+        it counts differently ('epoch 4 (epoch 5 in Keras' console and checkpoint names, if Keras
+        wrote the log)')."""
+        at = f"{self.unit} {fmt_x(x)}"
+        if self.own is None or self.axis != self.own.axis or not math.isfinite(x) or x != int(x):
+            return at
+        return at + self.own.name(x)
 
     def lr_note(self, x: float) -> str:
         """' (it was 0.01 at epoch 7)' when the run logs a learning rate, else ''."""

@@ -79,9 +79,9 @@ def _checkpoints(e: dict[str, float], n: Names) -> str:
             else f"the best {n.loss}"
         )
         later = "" if e["now_x"] == bx else f", and compare it with the one at {n.unit} {fmt_x(e['now_x'])}"
-        return f"The checkpoint at {n.unit} {fmt_x(bx)} holds {held}: keep it{later}"
+        return f"The checkpoint at {n.ckpt(bx)} holds {held}: keep it{later}"
     return (
-        f"Compare the checkpoints at {n.unit} {fmt_x(bx)} (best {n.loss}) and {n.unit} {fmt_x(ax)} "
+        f"Compare the checkpoints at {n.ckpt(bx)} (best {n.loss}) and {n.ckpt(ax)} "
         f"(best {n.acc} so far, {fmt(e['acc_best'], 4)})"
     )
 
@@ -158,7 +158,7 @@ def _overfitting(a: Alert, n: Names) -> Parts:
                 if "new_best_x" in e
                 else smoothing.ADVICE + "."
                 if smoothing.likely_in(a.claims)
-                else f"Early-stop at {n.unit} {fmt_x(e['best_x'])} or add regularisation (weight decay, "
+                else f"Early-stop at {n.ckpt(e['best_x'])} or add regularisation (weight decay, "
                 "dropout, augmentation, more data); if accuracy still rises, decide which metric you "
                 "select on."
             )

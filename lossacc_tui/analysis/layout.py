@@ -15,6 +15,7 @@ from lossacc_tui.analysis.consistency import corroborates, inconsistent
 from lossacc_tui.analysis.density import points_per_eval
 from lossacc_tui.analysis.detectors import Ctx
 from lossacc_tui.analysis.detectors.mismatch import MetricMismatch
+from lossacc_tui.analysis.own_count import own_count
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import Classes, infer_classes
 from lossacc_tui.analysis.smoothing_config import smoothing_from_files
@@ -80,6 +81,7 @@ class RunLayout:
             )
         ctx = Ctx(p, self.axis(), classes, loss, acc, train, train_acc, split_name, r("lr"))
         ctx.smoothing_config = smoothing_from_files(self.run.path)
+        ctx.own_count = own_count(self.run)
         if prev is not None and any(s.base for s in (loss, acc, train) if s is not None):
             # the first evaluations are folded away (`Series.fold`): the windows stay as measured
             ctx.train_window, ctx.loss_window = prev.train_window, prev.loss_window
@@ -105,6 +107,7 @@ class RunLayout:
             mismatch,
             windows,
             guess_ok,
+            ctx.own_count,
             systematic,  # (last: the analyzer reads it as layout[-1])
         )
         return layout, ctx

@@ -14,6 +14,7 @@ import re
 
 import numpy as np
 
+from lossacc_tui.clean import clean_lines
 from lossacc_tui.model import Batch
 from lossacc_tui.readers import bulk
 from lossacc_tui.readers.base import Reader, to_float
@@ -88,8 +89,11 @@ def split_header(line: str) -> tuple[str, list[str]] | None:
 
 def _split_header(line: str) -> tuple[str, tuple[str, ...]] | None:
     """split_header's work; the last lines asked are kept (`_kept_header`): detection asks it of the
-    same header once per CSV-like sniffer (12 times a file; 2,000 run folders: bench_check)."""
-    line = line.lstrip("\ufeff").strip()
+    same header once per CSV-like sniffer (12 times a file; 2,000 run folders: bench_check).
+    Escape sequences and control characters in the header (a name printed in colour, an OSC link)
+    go before the delimiter is chosen: their `;` and `[` are no cells (the names come out clean,
+    as the JSON readers hand theirs over)."""
+    line = clean_lines(line.lstrip("\ufeff")).strip()
     if not line:
         return None
     first = _LINE_END.split(line, 1)[0]  # a head of old Mac (CR-only) lines arrives as one "line"

@@ -4,7 +4,9 @@
     {'eval_loss': 0.3, 'eval_accuracy': 0.9, 'eval_runtime': 2.1, 'epoch': 1.0}
 
 The dict may share its line with tqdm progress text. Values are read by a small scanner, never by
-`eval`: numbers, nan/inf, and numbers wrapped as `tensor(0.5)` or `np.float64(0.5)`.
+`eval`: numbers, nan/inf, and numbers wrapped as `tensor(0.5)` or `np.float64(0.5)`. transformers
+5.x prints every value as a quoted string of 4 significant digits (`'eval_loss': '1.093'`,
+`'epoch': '1'`): a string that is exactly one number (`numstr.string_number`) is that number.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import ClassVar
 
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, looks_structured, to_float
+from lossacc_tui.readers.numstr import string_number
 from lossacc_tui.readers.registry import register
 
 MAX_LINE = 1 << 20
@@ -92,8 +95,12 @@ def parse_dict(s: str, i: int, limit: int = MAX_DICT) -> tuple[dict[str, str], i
 
 
 def to_number(text: str) -> float | None:
-    """A metric value from its repr; None when it is no number (a string, a list, None)."""
+    """A metric value from its repr; None when it is no number (a list, None, a string that is not
+    exactly one number)."""
     t = text.strip()
+    if len(t) >= 2 and t[0] == t[-1] and t[0] in "'\"":  # transformers 5.x: '1.093'
+        got = string_number(t[1:-1])
+        return None if got is None else got[0]
     for _ in range(3):
         m = _WRAPPED.match(t)
         if not m:

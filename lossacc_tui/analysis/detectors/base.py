@@ -15,6 +15,7 @@ from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.confirm import FactsAt, decide
 from lossacc_tui.analysis.kind import KindSpec
 from lossacc_tui.analysis.merging import merged_explanation, merged_title, reopen, reopenable
+from lossacc_tui.analysis.own_count import OwnCount
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.passmemo import shared_in_pass
 from lossacc_tui.analysis.quantities import Classes
@@ -71,6 +72,9 @@ class Ctx:
     shared: dict[tuple[object, ...], Any] = field(default_factory=dict, repr=False, compare=False)
     #: the label-smoothing factor the run's configuration names (`smoothing_config`), or None
     smoothing_config: ConfigSmoothing | None = None
+    #: the framework's own count of the epochs where it differs from the log's (`own_count`: Keras'
+    #: 1-based epochs beside its CSV's 0-based column), or None
+    own_count: OwnCount | None = None
 
     @property
     def acc_n(self) -> int | None:
