@@ -66,6 +66,7 @@ def diverging_run(
     batch: int = 64,
     spread: float = 1.2,
     act: str = "tanh",
+    batches: list[dict[str, float]] | None = None,
 ) -> tuple[list[dict[str, float]], dict[str, list[float]]]:
     """Per-epoch records {epoch, step, loss, accuracy, val_loss, val_accuracy} of an MLP
     (`features` -> `hidden` layers -> `classes`, weights and biases drawn as torch's nn.Linear draws
@@ -77,7 +78,9 @@ def diverging_run(
     held-out samples at the epoch's end. Also returns per-evaluation facts: `wrong` (validation
     mistakes, count), `conf_wrong_09` (share of mistakes made with confidence > 0.9), `top_share`
     (share of samples predicted as the most predicted class). All float32 arithmetic, so a large
-    enough step overflows to inf/NaN."""
+    enough step overflows to inf/NaN. `batches`, when given, receives one record per step as a
+    per-step logger writes it: {epoch (fractional: steps done / steps an epoch), step, loss (that
+    minibatch's mean, nats)}."""
     rng = np.random.default_rng(seed)
     centers = rng.normal(0, spread, size=(classes, features))
 
@@ -115,6 +118,9 @@ def diverging_run(
                 vel = [np.float32(0.9) * m + q for m, q in zip(vel, grads, strict=True)]
                 params = [q - rate * m for q, m in zip(params, vel, strict=True)]
             step += 1
+            if batches is not None:
+                per_epoch = -(-n_train // batch)
+                batches.append({"epoch": round(step / per_epoch, 4), "step": step, "loss": losses[-1]})
         with np.errstate(over="ignore", invalid="ignore"):
             p, ce = _softmax_xent(_forward(params, xv, act)[-1], yv)
         pred = np.argmax(p, axis=1)

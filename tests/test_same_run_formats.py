@@ -43,6 +43,22 @@ def test_a_one_class_model_reads_alike_with_and_without_a_training_accuracy(tmp_
     assert ("one-class-predictor", "likely") in stuck[0][2] and ("at-majority-rate", "likely") in stuck[0][2]
 
 
+def test_a_one_class_model_reads_alike_when_its_training_accuracy_is_logged_per_batch(tmp_path: Path) -> None:
+    # the same 94/6 collapse, with Lightning's CSVLogger beside the epoch rows: `train_acc_step` is each
+    # 64-sample batch's accuracy, which swings by points around the split's majority share (a batch
+    # of majority samples only scores 1.0), where an epoch's mean holds it to the digit
+    paths, facts = write_formats(tmp_path, signal=0.1, lr=1e-2)
+    assert all(share == 1.0 for share in facts.pred_major[2:])
+    steps = [row.split(",") for row in paths["lightning"].read_text().splitlines()[1:]]
+    batch_acc = [float(r[3]) for r in steps if r[3]]
+    assert max(batch_acc[200:]) - min(batch_acc[200:]) > 0.1
+    lightning, jsonl = _reading(paths["lightning"]), _reading(paths["jsonl"])
+    # read batch by batch, the one-class reading was only `possible` there and acc-stuck an info
+    assert lightning == jsonl, (lightning, jsonl)
+    stuck = [r for r in lightning if r[0] == "acc-stuck"]
+    assert stuck and stuck[0][1] == "warning" and ("one-class-predictor", "likely") in stuck[0][2]
+
+
 def test_a_short_fine_tune_reads_alike_when_training_records_carry_the_epoch_index(tmp_path: Path) -> None:
     # five epochs of a 50-feature model on 60 training samples: it overfits from the first epochs on
     paths, facts = write_formats(

@@ -49,10 +49,15 @@ READS = 8
 class HeldLevel:
     """Incremental held level of one series (feed the chunks of its points in order)."""
 
-    def __init__(self, window: int, stride: int | None = None, stat: str = "median") -> None:
+    def __init__(
+        self, window: int, stride: int | None = None, stat: str = "median", first: int | None = None
+    ) -> None:
         self.stat = stat  # "median" or "mean"
         self.window = max(3, window)
         self.stride = max(1, stride if stride is not None else self.window // READS)
+        #: the fewest points a read takes: before the series holds `window` points, a read covers
+        #: all of them once it holds this many (`window`: full windows only)
+        self.first = self.window if first is None else min(self.window, max(3, first))
         self.best = math.inf  # lowest median read so far
         self.best_idx = -1  # the point index it was read at
         self.last = math.nan  # the median read last (the held level until the next read)
@@ -93,9 +98,16 @@ class HeldLevel:
         a = i - (i + 1) % self.stride
         return float(self._medians(series, np.array([a], dtype=np.int64))[0]) if a >= 0 else math.nan
 
+    def count_at(self, series: Series, i: int) -> int:
+        """How many points the held level at point i was read over: `window`, or fewer for a read
+        near the start of the series (`first`)."""
+        a = i - (i + 1) % self.stride
+        return self.window if series.base or a + 1 >= self.window else max(0, a + 1)
+
     def _medians(self, series: Series, reads: np.ndarray) -> np.ndarray:
         """The median (or mean: `stat`) of the finite values among the `window` points ending at
-        each absolute index in `reads` (NaN with fewer than half of them finite)."""
+        each absolute index in `reads` (NaN with fewer than half of them finite); at an index with
+        fewer than `window` points up to it, over all of them once there are `first`."""
         out = np.full(len(reads), np.nan)
         if not len(reads):
             return out
@@ -105,13 +117,21 @@ class HeldLevel:
         seg = raw[lo : int(reads[-1]) + 1 - base]
         ends = reads + 1 - base - lo  # (exclusive ends in seg)
         full = ends >= w
-        if full.any():
-            win = np.lib.stride_tricks.sliding_window_view(seg, w)[ends[full] - w]
-            n_fin = np.isfinite(win).sum(axis=1)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # (all-NaN rows: NaN, as meant)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # (all-NaN rows: NaN, as meant)
+            if full.any():
+                win = np.lib.stride_tricks.sliding_window_view(seg, w)[ends[full] - w]
+                n_fin = np.isfinite(win).sum(axis=1)
                 med = np.nanmedian(win, axis=1) if self.stat == "median" else np.nanmean(win, axis=1)
-            out[full] = np.where(2 * n_fin >= w, med, np.nan)
+                out[full] = np.where(2 * n_fin >= w, med, np.nan)
+            # the first reads of a series shorter than the window (a run that diverges into NaN
+            # within 128 steps had no mean level at all: tester 15's diverge_nan in HF's per-step log)
+            early = ~full & (reads + 1 >= self.first) if base == 0 else np.zeros(len(reads), dtype=bool)
+            for j in np.flatnonzero(early):
+                part = seg[: int(ends[j])]
+                n_fin = int(np.isfinite(part).sum())
+                if 2 * n_fin >= len(part):
+                    out[j] = float(np.nanmedian(part) if self.stat == "median" else np.nanmean(part))
         return out
 
 
@@ -126,7 +146,7 @@ class HeldRule:
     def __init__(self, per_eval: int, factor: float, min_abs: float) -> None:
         self.levels = (
             HeldLevel(max(HELD_MIN, per_eval)),
-            HeldLevel(max(LONG_MIN, 4 * per_eval), stat="mean"),
+            HeldLevel(max(LONG_MIN, 4 * per_eval), stat="mean", first=max(HELD_MIN, per_eval)),
         )
         self.factor, self.min_abs = factor, min_abs
 

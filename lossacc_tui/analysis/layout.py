@@ -85,9 +85,12 @@ class RunLayout:
         if prev is not None and any(s.base for s in (loss, acc, train) if s is not None):
             # the first evaluations are folded away (`Series.fold`): the windows stay as measured
             ctx.train_window, ctx.loss_window = prev.train_window, prev.loss_window
+            ctx.train_acc_window = prev.train_acc_window
         else:
             ctx.train_window = points_per_eval(train, loss if loss is not None else acc)
             ctx.loss_window = points_per_eval(loss, None) if split_name == "training" else 1
+            ref = loss if loss is not None else acc
+            ctx.train_acc_window = points_per_eval(train_acc, ref) if split_name == "validation" else 1
         # per-sample facts logged beside the run (a probe sidecar): claims they decide are
         # confirmed or refuted; looked up live, so facts read later count at the next update
         ctx.facts = facts_lookup(self.run, split_name, exact=True)
@@ -97,7 +100,7 @@ class RunLayout:
         guess_ok = classes.k is not None or split_name == "training" or self._corroborated(train, train_acc)
         ctx.chance_guess_ok = guess_ok
         systematic = self._systematic(loss, acc, classes.k, (names, guess_ok), guess_ok)
-        windows = (ctx.train_window, ctx.loss_window)
+        windows = (ctx.train_window, ctx.loss_window, ctx.train_acc_window)
         layout = (
             ctx.axis,
             names,

@@ -13,6 +13,7 @@ from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.alerts import Alert, Event, Latch, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.confirm import FactsAt, decide
+from lossacc_tui.analysis.detectors import one_class
 from lossacc_tui.analysis.kind import KindSpec
 from lossacc_tui.analysis.merging import merged_explanation, merged_title, reopen, reopenable
 from lossacc_tui.analysis.own_count import OwnCount
@@ -61,6 +62,9 @@ class Ctx:
     train_window: int = 1
     #: the same for the primary loss (a run with no validation, logged per step)
     loss_window: int = 1
+    #: the same for the training accuracy (Lightning's `train_acc_step` beside `train_loss_epoch`):
+    #: a per-step training accuracy is read as its mean over that many points (`train_acc`)
+    train_acc_window: int = 1
     #: size of the evaluation set the accuracy's values reveal (`resolution.GridEstimate`), or None
     acc_grid: GridEstimate | None = None
     #: n as the accuracy's values up to a point index revealed it, at full precision
@@ -292,6 +296,12 @@ class Detector(KindSpec):
         claims = self.claims(alert, alert.data["at_idx"])
         if self.ctx.not_ce and alert.kind != "not-cross-entropy":
             claims = [c for c in claims if c.id not in CE_CLAIMS]
+        if self.ctx.acc is not None and any(c.id == "one-class-predictor" for c in claims):
+            # (what a one-class reading needs of the class shares, or that --majority rules it out)
+            acc = self.ctx.acc
+            at = next(c for c in claims if c.id == "one-class-predictor")
+            a = at.value if at.value is not None else value_at_x(acc, self.ctx.axis, at.end)
+            claims = one_class.settle(claims, a, acc.name, self.p.majority_rate)
         return decide(claims, self.ctx.facts, self.ctx.split, self.ctx.unit)
 
 

@@ -19,6 +19,7 @@ from lossacc_tui.analysis.detectors.base import (
     names,
     value,
 )
+from lossacc_tui.analysis.detectors.train_acc import train_acc_level
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x
@@ -100,7 +101,7 @@ def corroborated(ctx: Ctx, xs: np.ndarray, kk: np.ndarray) -> np.ndarray:
             # network collapsed to one class, training loss 1.0984 against ln 3 = 1.0986, had no
             # accuracy alert in these formats while its Keras copy had one)
             return (np.abs(t_loss / lnk - 1.0) <= TRAIN_LOSS_ALONE) & np.isfinite(lnk)
-        t_acc = lookup_level(ctx.train_acc, ctx.axis, xs, h)
+        t_acc = train_acc_level(ctx, xs, h)
         out = (
             (np.abs(t_loss / lnk - 1.0) <= 0.1)
             & (t_acc * kk >= 1.0 - CHANCE_BELOW - 0.1)
@@ -232,11 +233,7 @@ class AccAtChance(Detector):
             if self.ctx.train is not None
             else math.nan
         )
-        t_acc = (
-            float(lookup_level(self.ctx.train_acc, self.ctx.axis, xs, h)[0])
-            if self.ctx.train_acc is not None
-            else math.nan
-        )
+        t_acc = float(train_acc_level(self.ctx, xs, h)[0]) if self.ctx.train_acc is not None else math.nan
         out = f"K = {k} is not known: both splits name it, the training loss level {fmt(t_loss)} near ln {k}"
         if not math.isfinite(t_acc):  # (no training accuracy logged: the loss alone, held tighter)
             return out + f" (within {100 * TRAIN_LOSS_ALONE:g} %; no training accuracy is logged)"

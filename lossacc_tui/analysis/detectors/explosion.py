@@ -103,6 +103,8 @@ class Explosion(Detector):
                 best_idx=int(best_idx[k, local]),
                 held=k,
                 held_of=self._rule.levels[k].window,
+                # (each held level's best as it opens: the span may show the other one higher still)
+                held_bests=[(float(best[j, local]), int(best_idx[j, local])) for j in range(len(best))],
             )
             return
         alert.data.update(best=float(loss.lbest[local]), best_idx=int(loss.lbest_idx[local]))
@@ -112,10 +114,34 @@ class Explosion(Detector):
 
     def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         if hi > lo:
-            y = loss.y[lo:hi]
-            if "held" in alert.data:  # the peak of the held level, as judged
-                y = self._chunk[0][int(alert.data["held"]), lo:hi]
-            span_extreme(alert, "peak", y, loss.x[lo:hi], loss.idx[lo:hi], high=True)
+            if "held" in alert.data:  # the peak of the held levels, as judged
+                self._held_span(alert, lo, hi, loss)
+                return
+            span_extreme(alert, "peak", loss.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=True)
+
+    def _held_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures) -> None:
+        """Keep the peak of the held level the alert opened on over the span and, when that was the
+        median, the mean's too, and judge the alert on the mean once it stands higher against its own
+        best: the median of 40 batches can stand x5 first while the mean of the batches, the loss as
+        an epoch's mean counts it, goes on to x1e6 before the run turns NaN (an epoch-mean log of the
+        same run reads the larger rise). Never the other way: a median of 4-sample batches has a best
+        near 0, and its ratio says little of the whole split's loss (eval_per_step's torch runs)."""
+        d = alert.data
+        assert self._rule is not None
+        opened = int(d.setdefault("held_open", d["held"]))
+        bests = d.get("held_bests") or [(d["best"], d["best_idx"])]
+        ratio, pick = -math.inf, opened
+        xs, idx = loss.x[lo:hi], loss.idx[lo:hi]
+        for j in sorted({opened, len(bests) - 1}):
+            b = bests[j][0]
+            span_extreme(alert, f"peak{j}", self._chunk[0][j, lo:hi], xs, idx, high=True)
+            pk = d.get(f"peak{j}")
+            if pk is not None and b > 0 and math.isfinite(b) and pk[0] / b > ratio:
+                ratio, pick = pk[0] / b, j
+        if f"peak{pick}" in d:
+            b, bi = bests[pick] if pick < len(bests) else (d["best"], d["best_idx"])
+            held_of = self._rule.levels[pick].window
+            d.update(held=pick, best=b, best_idx=bi, held_of=held_of, peak=d[f"peak{pick}"])
 
     def severity(self, alert: Alert) -> Severity:
         peak, best = alert.data.get("peak", (math.nan,))[0], alert.data["best"]
@@ -152,7 +178,10 @@ class Explosion(Detector):
             "value_now": now,
         }
         if held:
-            ev["held_of"] = float(d["held_of"])
+            assert self._rule is not None and self.series is not None
+            # (the batches its peak was read over: fewer than the window near the run's start)
+            at = int(peak[2]) if peak[2] >= 0 else i
+            ev["held_of"] = float(self._rule.levels[int(d["held"])].count_at(self.series, at))
             ev["held_mean"] = float(d["held"])  # (1: the mean of those values, 0: their median)
         if "lowest" in d:  # its lowest single value (the level is a mean over neighbouring values)
             ev["lowest_value"] = d["lowest"]

@@ -12,6 +12,7 @@ import numpy as np
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Ctx, value_at_x
 from lossacc_tui.analysis.detectors.base_rate import BASE_RATE_TOL, DECIDE, binary_entropy
+from lossacc_tui.analysis.detectors.train_acc import train_acc_value
 from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import fmt
 from lossacc_tui.analysis.stats import ordered
@@ -64,7 +65,7 @@ def guess_reading(ctx: Ctx, x0: float, x1: float) -> tuple[float, float, bool] |
     if t < (1 - BASE_RATE_TOL) * float(binary_entropy(np.array([a]))[0]):
         return None
     if ctx.train_acc is not None:
-        t_acc = np.array([value_at_x(ctx.train_acc, ctx.axis, x1)])
+        t_acc = np.array([train_acc_value(ctx, x1)])  # (per step: its level)
         if fits_every_training_sample(t_acc).all():
             return None  # (every training sample right: no constant guess, whatever a smoothed loss costs)
         # a constant guess on the training split scores the training accuracy and costs at least H of

@@ -44,6 +44,7 @@ from lossacc_tui.analysis.detectors.smoothing import (
     eps_for_floor,
     smoothed_floor,
 )
+from lossacc_tui.analysis.detectors.train_acc import train_acc_at
 from lossacc_tui.analysis.features import LossFeatures
 from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import fmt, fmt_x
@@ -105,7 +106,7 @@ def _trained_floor(ctx: Ctx, x: np.ndarray) -> np.ndarray:
         return nan
     t = lookup(train, ctx.axis, x)
     before = _before(train, ctx.axis, x, 2 * ctx.params.half)
-    ta = lookup(ctx.train_acc, ctx.axis, x)
+    ta = train_acc_at(ctx, x)
     with quiet(invalid="ignore"):
         ok = (ta >= FITS_ALL) & (t >= FLAT_MIN) & (np.abs(before - t) <= FLAT_REL * np.abs(before))
         # (H(eps, K) rises with eps up to (K - 1)/K: a level names an eps in EPS_RANGE exactly when it

@@ -35,6 +35,7 @@ import numpy as np
 
 from lossacc_tui.analysis.claims import Claim, Strength
 from lossacc_tui.analysis.detectors.base import Ctx, noise, value_at_x
+from lossacc_tui.analysis.detectors.train_acc import train_acc_value
 from lossacc_tui.analysis.detectors.train_join import train_at
 from lossacc_tui.analysis.evidence import training_floored
 from lossacc_tui.analysis.quantities import fmt, fmt_x
@@ -126,7 +127,7 @@ def smoothing_reading(ctx: Ctx, x: float, val_loss: float) -> Smoothing | None:
         return None
     # (a per-step training loss: its mean over an evaluation's worth of batches, not one batch)
     train = train_at(ctx.train, ctx.axis, x, ctx.train_window)
-    t_acc = value_at_x(ctx.train_acc, ctx.axis, x) if ctx.train_acc is not None else math.nan
+    t_acc = train_acc_value(ctx, x)  # (a per-step one: its level, not one batch)
     # no training accuracy logged (the HuggingFace Trainer logs none): a validation accuracy of
     # FITS_ALL or more stands in, a model no worse on the samples it was fitted to, but it favours
     # nothing: a training split with noisy labels also logs a training loss far above a clean

@@ -7,6 +7,8 @@ value in repeat_chance.py, the `diverging` claim in diverging.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
@@ -28,6 +30,7 @@ from lossacc_tui.analysis.detectors.loss_motion import holds, wobbles
 from lossacc_tui.analysis.detectors.majority import few_minority, majority_share, minority_known
 from lossacc_tui.analysis.detectors.repeat_chance import shared_chance_runs
 from lossacc_tui.analysis.detectors.stuck_text import StuckText
+from lossacc_tui.analysis.detectors.train_acc import frozen_tol, per_step, train_acc_at
 from lossacc_tui.analysis.detectors.train_side import fit_in_window, training_cannot_tell
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.passmemo import quiet
@@ -197,7 +200,9 @@ class AccStuck(StuckText):
                         # training accuracy 1, was read as a network collapsed to a 0.98 class)
                         # ... at any evaluation of the frozen stretch: no prediction changes class while
                         # it is frozen, so the model is the same classifier throughout (`train_side`)
-                        fits |= fit_in_window(self._loss_window(acc, self.ctx.train_acc))
+                        # (a per-step training accuracy: its level over each evaluation, never one
+                        # lucky batch of majority-class samples: `train_acc`)
+                        fits |= fit_in_window(self._train_acc_window(acc))
                     blind_ok &= ~fits
                     keep_base &= ~fits
                     settled &= ~fits
@@ -216,15 +221,18 @@ class AccStuck(StuckText):
                         # (one that converged so, every value holding, or one still learning while
                         # a validation split of other shares holds its accuracy), so no base-rate
                         # reading is favoured: evidence beyond the repeated values themselves
-                        t_acc = lookup(self.ctx.train_acc, self.ctx.axis, acc.x)
+                        t_acc = train_acc_at(self.ctx, acc.x)
                         uses = train < (1 - CONST_TOL) * binary_entropy(t_acc)
                         # ... unless the training accuracy is frozen over the same stretch too: then
                         # not one training prediction changes class while that loss falls, and the
                         # inputs move how sure the model is, never which class it names (tester 15's
                         # `imbalance`: every prediction the majority class, a training loss 23 % below
                         # H(training accuracy); the format that logs no training accuracy read it so)
-                        t_win = self._loss_window(acc, self.ctx.train_acc)
-                        uses &= ~(np.isfinite(t_win).all(axis=0) & (spread(t_win) <= p.stuck_tol))
+                        # (a per-step one is frozen within its levels' batch-sampling noise: the
+                        # mean of one model's batches moves with which samples they held)
+                        t_win = self._train_acc_window(acc)
+                        t_tol = frozen_tol(self.ctx, acc.x, p.stuck_tol)
+                        uses &= ~(np.isfinite(t_win).all(axis=0) & (spread(t_win) <= t_tol))
                         dead &= ~uses
                         collapsed &= ~uses
                         settled &= ~uses
@@ -286,19 +294,33 @@ class AccStuck(StuckText):
             self._strong = strong
         return on, off
 
-    def _loss_window(self, acc: AccFeatures, series: Series | None = None) -> np.ndarray:
-        """The loss (or `series`) logged at each of the accuracy's last `stuck_window` evaluations,
-        (w, n) nats, oldest row first (NaN where none)."""
+    def _train_acc_window(self, acc: AccFeatures) -> np.ndarray:
+        """The training accuracy (`train_acc.train_acc_at`: a per-step one's level) at each of the
+        accuracy's last `stuck_window` evaluations, (w, n) fractions, oldest row first (NaN where
+        none)."""
+        if not per_step(self.ctx):
+            return self._loss_window(acc, self.ctx.train_acc)
+        return self._loss_window(acc, read=lambda xs: train_acc_at(self.ctx, xs))
+
+    def _loss_window(
+        self,
+        acc: AccFeatures,
+        series: Series | None = None,
+        read: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """The loss (or `series`, or what `read` gives at an array of x) logged at each of the
+        accuracy's last `stuck_window` evaluations, (w, n) nats, oldest row first (NaN where none)."""
         of = self.ctx.loss if series is None else series
+        axis = self.ctx.axis
+        get = read if read is not None else (lambda xs: lookup(of, axis, xs))
         lags = range(self.p.stuck_window - 1, -1, -1)
         if len(acc.idx) >= ONE_LOOKUP_UNDER:  # (a row at a time: each row's xs are a run of the column)
-            axis = self.ctx.axis
             rows = [x_values(self.series, axis, np.maximum(acc.idx - j, 0)) for j in lags]
-            return np.stack([lookup(of, axis, xs) for xs in rows])
+            return np.stack([get(xs) for xs in rows])
         # a short chunk: one lookup for every row (the same numbers as one per row, for one call's cost)
         idx = np.maximum(acc.idx[None, :] - np.array(lags)[:, None], 0)  # (a row per lag, oldest first)
-        xs = x_values_rows(self.series, self.ctx.axis, idx)
-        return lookup(of, self.ctx.axis, xs.ravel()).reshape(xs.shape)
+        xs = x_values_rows(self.series, axis, idx)
+        return get(xs.ravel()).reshape(xs.shape)
 
     def on_open(self, alert: Alert, i: int, local: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
         frozen = bool(acc.range_stuck[local] <= self.p.stuck_tol)

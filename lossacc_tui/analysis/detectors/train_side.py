@@ -28,10 +28,11 @@ import math
 
 import numpy as np
 
-from lossacc_tui.analysis.detectors.base import Ctx, lookup, value_at_x
+from lossacc_tui.analysis.detectors.base import Ctx, value_at_x
 from lossacc_tui.analysis.detectors.guess import fits_every_training_sample
 from lossacc_tui.analysis.detectors.majority import MIN_MINORITY, minority_known
 from lossacc_tui.analysis.detectors.smoothing import smoothing_reading
+from lossacc_tui.analysis.detectors.train_acc import train_acc_at, train_acc_value
 from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import fmt
 
@@ -54,7 +55,7 @@ def training_cannot_tell(ctx: Ctx, xs: np.ndarray, val_loss: np.ndarray, cand: n
     idx = np.flatnonzero(cand)
     if not len(idx):
         return out
-    t_acc = lookup(ctx.train_acc, ctx.axis, xs[idx])
+    t_acc = train_acc_at(ctx, xs[idx])
     with quiet(invalid="ignore"):
         small = np.isfinite(t_acc) & ~minority_known(t_acc)
     out[idx[small]] = 1
@@ -70,7 +71,7 @@ def training_cannot_tell(ctx: Ctx, xs: np.ndarray, val_loss: np.ndarray, cand: n
 def why_not(ctx: Ctx, x: float, code: int) -> str:
     """The sentence saying why the training numbers at x favour no base-rate reading (`code` as
     `training_cannot_tell` returns it), with the numbers logged there; "" for code 0."""
-    t_acc = value_at_x(ctx.train_acc, ctx.axis, x) if ctx.train_acc is not None else math.nan
+    t_acc = train_acc_value(ctx, x)
     if code == 1:
         return (
             f"The training accuracy {fmt(t_acc, 4)} leaves fewer than {MIN_MINORITY} training samples off "

@@ -28,6 +28,7 @@ import numpy as np
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Detector, classes_claim, lookup, lookup_level, names, value
+from lossacc_tui.analysis.detectors.train_acc import train_acc_at, train_acc_first
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import fmt, fmt_x
@@ -137,8 +138,8 @@ class ValAtChance(Detector):
         }
         ta = self.ctx.train_acc
         if ta is not None and len(ta):
-            ev["train_acc_now"] = float(lookup(ta, self.ctx.axis, xs)[0])
-            ev["train_acc_first"] = float(ta.raw[0]) if ta.base == 0 else math.nan
+            ev["train_acc_now"] = float(train_acc_at(self.ctx, xs)[0])
+            ev["train_acc_first"] = train_acc_first(self.ctx)
         return ev
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:

@@ -24,6 +24,7 @@ from lossacc_tui.analysis.detectors import base as _base
 from lossacc_tui.analysis.detectors.base import Ctx, Detector, classes_claim, lookup_level, names, value
 from lossacc_tui.analysis.detectors.base_rate import FLOOR_TOL, binary_entropy
 from lossacc_tui.analysis.detectors.repeat_chance import shared_chance_runs
+from lossacc_tui.analysis.detectors.train_acc import train_acc_level
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x
@@ -102,7 +103,7 @@ class ValFrozen(Detector):
             t_then = lookup_level(ctx.train, ctx.axis, x0, h * ctx.train_window)
             trains = t_now <= (1 - TRAIN_FALLS) * t_then
             if ctx.train_acc is not None:
-                fits = lookup_level(ctx.train_acc, ctx.axis, acc.x, h * ctx.train_window) >= acc_y + GAP
+                fits = train_acc_level(ctx, acc.x, h) >= acc_y + GAP
             else:
                 fits = t_now < 0.5 * prior
             inside = (acc_y > 0) & (acc_y < 1)
@@ -155,7 +156,7 @@ class ValFrozen(Detector):
             "train_now": float(t[1]),
         }
         if self.ctx.train_acc is not None:
-            ev["train_acc_now"] = float(lookup_level(self.ctx.train_acc, self.ctx.axis, xs[1:], h)[0])
+            ev["train_acc_now"] = float(train_acc_level(self.ctx, xs[1:], self.p.half)[0])
         return ev
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:

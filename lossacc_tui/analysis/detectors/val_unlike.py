@@ -7,7 +7,8 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
-from lossacc_tui.analysis.detectors.base import Detector, classes_claim, lookup, value
+from lossacc_tui.analysis.detectors.base import Detector, classes_claim, value
+from lossacc_tui.analysis.detectors.train_acc import train_acc_at, train_acc_value
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import fmt, fmt_x
@@ -36,7 +37,7 @@ class ValUnlikeTrain(Detector):
 
     def conditions(self, acc: AccFeatures, loss: LossFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         val = acc.y
-        train = lookup(self.ctx.train_acc, self.ctx.axis, acc.x)
+        train = train_acc_at(self.ctx, acc.x)
         k = self.ctx.classes.k
         with quiet(invalid="ignore"):
             if k is not None:
@@ -63,7 +64,7 @@ class ValUnlikeTrain(Detector):
         x = self.ctx.x(self.series, i)
         return {
             "val_acc": value(self.series, i),
-            "train_acc": float(lookup(self.ctx.train_acc, self.ctx.axis, np.array([x]))[0]),
+            "train_acc": train_acc_value(self.ctx, x),
             "x": x,
             "first_x": self.ctx.x(self.series, alert.data["start_idx"]),
         }
