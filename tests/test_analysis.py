@@ -234,6 +234,7 @@ def test_kinds_and_explain_kind() -> None:
         "val-degrading",
         "val-frozen",
         "val-at-chance",
+        "loss-above-chance",
     }
     for kind in KINDS:
         text = explain_kind(kind)

@@ -34,6 +34,10 @@ CLAIM_IDS: dict[str, str] = {
     "one-class-predictor": "90 % or more of the samples are predicted as one class",
     "at-majority-rate": "accuracy equals the share of the most frequent class",
     "at-chance": "accuracy is about 1/K and the loss about ln K: the predictions carry no information",
+    "worse-than-chance": (
+        "the loss is above ln K, what a uniform guess costs: the predictions put less probability on the "
+        "true labels (geometric mean) than a uniform guess over the K classes"
+    ),
     "overconfident": "mean confidence is above accuracy",
     "underconfident": "mean confidence is below accuracy",
     "not-cross-entropy": (

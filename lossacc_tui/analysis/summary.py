@@ -18,6 +18,22 @@ STATE_WORDS = {
 }
 
 
+def _classes_line(n: Names, ctx: Ctx, active: list[Alert]) -> str:
+    """What is known of K, and, when it is not known but an open alert reads one from the run's levels
+    (`acc-at-chance`: both splits at 1/K and ln K), that K with its source: one K on the screen, the
+    alert's and the summary's (tester 17: "K = 10" in the alert beside "unknown" here)."""
+    if ctx.classes.k is None:
+        read = sorted({int(a.data["k"]) for a in active if a.kind == "acc-at-chance" and a.data.get("k")})
+        if len(read) == 1:
+            k = read[0]
+            return (
+                f"the number of classes is not known (pass --classes K); acc-at-chance reads K = {k} from "
+                f"the run's levels (the losses about ln {k}, the accuracies about 1/{k}), not from a "
+                "configuration"
+            )
+    return n.chance()
+
+
 def run_summary(
     name: str, ctx: Ctx, state: StateSegment | None, active: list[Alert], best: tuple[int, int] = (-1, -1)
 ) -> str:
@@ -48,7 +64,7 @@ def run_summary(
         lines.append(
             f"- state since {ctx.unit} {fmt_x(state.start)}: **{state.state}**, {STATE_WORDS[state.state]}"
         )
-    lines.append(f"- {n.chance()}")
+    lines.append(f"- {_classes_line(n, ctx, active)}")
     if loss is not None and acc is not None and len(loss) and len(acc):
         k = min(len(loss), len(acc)) - 1
         lines += ["", mistakes(value(loss, k), value(acc, k), n, f"At {ctx.unit} {fmt_x(ctx.x(loss, k))}")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lossacc_tui.analysis.detectors.above_chance import LossAboveChance
 from lossacc_tui.analysis.detectors.acc_flat import AccFlatLossDown
 from lossacc_tui.analysis.detectors.base import Ctx, Detector
 from lossacc_tui.analysis.detectors.chance import AccAtChance
@@ -34,6 +35,8 @@ def build_detectors(ctx: Ctx, other_series: list[Series] | None = None) -> dict[
         out["loss"] = [NonFinite(ctx, loss, loss.name), Explosion(ctx, loss, loss.name)]
         if ctx.split == "validation":
             out["loss"].append(Plateau(ctx, loss, loss.name))
+        if acc is None and ctx.classes.k and loss.loss_kind != "sum-of-terms":
+            out["loss"].append(LossAboveChance(ctx, loss, loss.name))  # (K known: ln K is)
     if train is not None:
         out["train"] = [NonFinite(ctx, train, train.name), Explosion(ctx, train, train.name)]
     if loss is not None and acc is not None:
@@ -45,6 +48,8 @@ def build_detectors(ctx: Ctx, other_series: list[Series] | None = None) -> dict[
             if ctx.split == "validation":
                 pair += [LossUpAccUp(ctx, loss), LossDownAccDown(ctx, loss), ValLossUnstable(ctx, loss)]
             pair += [AccFlatLossDown(ctx, loss), HighLossGoodAcc(ctx, loss)]
+        if not summed:  # (a sum of terms is not compared with ln K)
+            pair.append(LossAboveChance(ctx, loss, loss.name))
         out["pair"] = pair
         out["pair_acc"] = [AccStuck(ctx, acc, acc.name), AccAtChance(ctx, acc, acc.name)]
     elif acc is not None:

@@ -34,7 +34,8 @@ def _train_at(ctx: Ctx, x: float) -> float:
 
 
 def _train_min(ctx: Ctx, x: float) -> dict[str, float]:
-    """The lowest finite training loss logged at or before x, and its x ({} without one)."""
+    """The lowest and the highest finite training loss logged at or before x, with their x ({}
+    without one): `train_loss_min(_x)`, `train_loss_max(_x)`."""
     if ctx.train is None or len(ctx.train) == 0:
         return {}
     col = x_column(ctx.train, ctx.axis)
@@ -46,7 +47,18 @@ def _train_min(ctx: Ctx, x: float) -> dict[str, float]:
     if len(fin) == 0:
         return {}
     j = int(fin[np.argmin(raw[fin])])
-    return {"train_loss_min": float(raw[j]), "train_loss_min_x": float(col[j])}
+    m = int(fin[np.argmax(raw[fin])])
+    return {
+        "train_loss_min": float(raw[j]),
+        "train_loss_min_x": float(col[j]),
+        "train_loss_max": float(raw[m]),
+        "train_loss_max_x": float(col[m]),
+    }
+
+
+#: a training loss this many times ln K (or more) before the chance level counts as having been worse
+#: than a uniform guess: steps too large (a step too small leaves a fresh network's loss near ln K)
+ABOVE_LN_K = 1.1
 
 
 #: how far below 1/K (relative) an accuracy still counts as chance level: chance-level runs of the
@@ -266,10 +278,25 @@ class AccAtChance(Detector):
                     "this: weights driven toward zero (strong weight decay), units dead after too large a "
                     "step (a loss spike first), an optimiser state reset with a learning rate kept high."
                 )
+            hi, hi_x = e.get("train_loss_max", math.nan), e.get("train_loss_max_x", math.nan)
+            if math.isfinite(hi) and hi >= ABOVE_LN_K * ln_k:
+                # (tester 17: Keras SGD lr = 3, training loss 2.70 at epoch 0 against ln 10 = 2.30, then
+                # one class predicted per epoch; the text had named only a learning rate too small)
+                return (
+                    f"{now}. Before it settled there the training loss was {fmt(hi)} at {self.ctx.unit} "
+                    f"{fmt_x(hi_x)}, {fmt(hi / ln_k, 3)} times ln {k}: worse than a uniform guess. The usual "
+                    "initialisation starts near ln K and small steps keep a network near its start, so "
+                    "this favours a learning rate far too large first: large steps throw the weights to "
+                    "where a few logits dominate or units die, and the network is left with a constant "
+                    "output. "
+                    "Less likely with that start: frozen parameters, weights driven toward zero (strong "
+                    "weight decay), inputs that do not reach the model, labels that carry no information."
+                )
             return (
-                f"{now}. It is not learning from its inputs at all: a learning rate that is zero or far "
-                "too small, frozen parameters, weights driven toward zero (strong weight decay), inputs "
-                "that do not reach the model, or labels that carry no information about them."
+                f"{now}. It is not learning from its inputs at all: a learning rate far too large (large "
+                "steps that kill units or throw the weights to a constant output) or zero or far too small, "
+                "frozen parameters, weights driven toward zero (strong weight decay), inputs that do not "
+                "reach the model, or labels that carry no information about them."
             )
         if fell:
             return (
@@ -289,9 +316,9 @@ class AccAtChance(Detector):
                 if math.isfinite(t1)
                 else ""
             )
-            + ": the weights are not learning, or learn nothing about these labels (a learning rate that "
-            "is zero or far too small, frozen parameters, an optimiser that skips its steps, fp16 loss "
-            "scaling that drops every update, inputs that do not reach the model, labels shuffled apart "
+            + ": the weights are not learning, or learn nothing about these labels (a learning rate far "
+            "too large or zero or far too small, frozen parameters, an optimiser that skips its steps, fp16 "
+            "loss scaling that drops every update, inputs that do not reach the model, labels shuffled apart "
             "from their inputs, inputs that carry no information about the labels)."
         )
 

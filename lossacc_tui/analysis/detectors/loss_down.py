@@ -34,6 +34,25 @@ from lossacc_tui.analysis.span_trend import (
 )
 
 
+def diff_noise(acc: AccFeatures, n_likely: np.ndarray, sig: np.ndarray) -> np.ndarray:
+    """Standard deviation (fraction) of the change in accuracy between the best level and the level now
+    on one evaluation set of n samples (`acc.n_eval`, else the size the values most likely come from;
+    0 where neither is known), if nothing changed but which samples sit on which side: McNemar's
+    sqrt(b + c) / n, b + c the samples right at one and wrong at the other. Without per-sample facts
+    b + c is bounded twice: by w_best + w_now, the mistakes at both (no sample can differ that is right
+    at both), and by the flips per evaluation the accuracy's own evaluation-to-evaluation noise implies
+    (`sig`, fraction, per evaluation: 2 sig^2 n^2 samples) times the evaluations since the best. A run
+    whose few mistakes churn (tester 17: about 20 of 540 samples change side at every evaluation, 32
+    -> 44 mistakes from the best to now) gets the first bound; a slow steady fall the second. Shape (m,)."""
+    n = n_likely if acc.n_eval is None else np.where(np.isfinite(acc.n_eval), acc.n_eval, n_likely)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        wrong = np.maximum(2.0 - np.clip(acc.lbest, 0, 1) - np.clip(acc.lvl, 0, 1), 0.0) * n
+        since = np.maximum(acc.idx - acc.lbest_idx, 1).astype(float)
+        churn = since * 2.0 * sig * sig * n * n
+        out = np.sqrt(np.fmin(wrong, np.where(np.isfinite(churn), churn, np.inf))) / n
+    return np.where(np.isfinite(out), out, 0.0)
+
+
 class LossDownAccDown(PairDetector):
     """Accuracy level clearly below its peak while the loss kept improving since that peak."""
 
@@ -86,8 +105,15 @@ class LossDownAccDown(PairDetector):
             # of the set the values most likely come from (`Ctx.acc_n_likely`: 0.8125 and 0.84375
             # printed in full fit 1/32 with a chance of 1e-6) is no fall: one of the level's
             # evaluations a sample lower moved a 32-sample level by a third of a sample
-            one = 1.0 / self._n_likely(acc.idx)
+            n_likely = self._n_likely(acc.idx)
+            one = 1.0 / n_likely
             need = np.fmax(need, p.rise_z * one)
+            # ... nor a fall within the binomial noise of a difference of two evaluations of n samples:
+            # the mistakes made at one and not the other are at most all the mistakes of both, so the
+            # change in their count has a standard deviation of at most sqrt(w_peak + w_now) samples
+            # under no change (McNemar's bound without the flips; tester 17: 0.9401 -> 0.9185 on 540
+            # samples, 32 -> 44 mistakes, is 1.3 of those, not a fall)
+            diff = p.rise_z * diff_noise(acc, n_likely, sig)
             ref = acc.loss_at_abest
             gained = (loss.lvl <= ref * (1 - p.loss_gain_min)) & (loss.lvl < ref)
             near_best = loss.lvl <= loss.lbest * (1 + p.rise_rel / 2)
@@ -99,7 +125,7 @@ class LossDownAccDown(PairDetector):
             trained = (acc.lbest_idx >= 1) & (~np.isfinite(first) | (acc.loss_at_abest < first))
             # ... or, from a peak at the first evaluations, a fall of three times the bar: a model that
             # starts at the majority rate and learns to predict the other class loses accuracy for real
-            on = (drop >= need) & gained & near_best & finite & (trained | (drop >= 3 * need))
+            on = (drop >= np.fmax(need, diff)) & gained & near_best & finite & (trained | (drop >= 3 * need))
             off = (drop < p.acc_drop_min / 2) | (loss.lvl > loss.lbest * (1 + p.rise_rel))
             if acc.res is not None:
                 off |= drop < acc.res  # back within the accuracy's resolution: no fall to speak of
