@@ -87,10 +87,19 @@ def test_loss_falling_at_flat_accuracy_carries_the_underconfident_claim(seed: st
     (flat,) = [a for a in alerts(folder / "train.jsonl") if a["kind"] == "acc-flat-loss-down"]
     assert flat["severity"] == "info"
     got = claims(flat)
-    # K unknown: a reading, not forced; with 2 classes given the loss is above what any calibrated
-    # model at this accuracy could cost, so it becomes likely
-    assert got["underconfident"] == "possible" and got["right-answers-carry-loss"] == "possible"
-    assert "mistakes-carry-loss" not in got
+    # K unknown: a reading, not forced: who carries the loss is `possible`, or `likely` for unsure
+    # right answers when the run is still converging far above the floor (converging.py; s1: a loss
+    # at its lowest yet, 6.1 nats per mistake), which the facts must then bear out. (The two-class
+    # bound H(a) alone no longer names right answers with K unknown: more classes raise it, and a
+    # 10-class run above it had mistakes carry 72 % of the loss, tester 17.) With 2 classes given the
+    # loss is above what any calibrated model at this accuracy could cost, so right answers are likely
+    assert got["underconfident"] == "possible"
+    ((who, strength),) = [(k, v) for k, v in got.items() if k.endswith("carry-loss")]
+    assert strength in ("possible", "likely")
+    if strength == "likely":
+        end_x = flat["claims"][-1]["end"]
+        share = next(r for r in val_facts(folder) if r["epoch"] == end_x)["wrong_loss_share"]
+        assert who == "right-answers-carry-loss" and share < 0.5
     (flat2,) = [
         a for a in alerts(folder / "train.jsonl", "--classes", "2") if a["kind"] == "acc-flat-loss-down"
     ]

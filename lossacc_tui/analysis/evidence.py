@@ -252,7 +252,8 @@ def who_carries_loss(
                 "possible",
                 x0,
                 x1,
-                f"{where} right answers held with little confidence may carry most of the loss",
+                f"{where} right answers held with little confidence may carry most of the loss"
+                + (f", the reading the numbers lean to: {why}" if why else ""),
                 evidence=ev,
                 others=others,
             )
@@ -263,7 +264,9 @@ def who_carries_loss(
             "possible",
             x0,
             x1,
-            f"{where} a minority of confidently wrong samples may carry most of the loss",
+            f"{where} the {pct(wrong)} of samples that are wrong may carry most of the loss, at over "
+            f"{fmt(loss / (2 * wrong), 3)} nats each on average (probability {prob(loss / (2 * wrong))} or "
+            "less on the true class)",
             evidence=ev,
             others=others,
         ),

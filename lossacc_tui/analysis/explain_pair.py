@@ -246,6 +246,25 @@ def _repeats(e: dict[str, float], n: Names) -> str:
 
 def _high_loss(a: Alert, n: Names) -> Parts:
     e = a.evidence
+    # the readings in the order the claims put them: unsure right answers first when the numbers
+    # favour or lean to them (a run still converging, converging.py), confident mistakes otherwise
+    right = [c for c in a.claims if c.id == "right-answers-carry-loss"]
+    favoured = any(c.strength in ("follows", "likely", "confirmed") for c in right)
+    unsure = "many right answers held with little confidence (each costs up to ln K)"
+    sure = "a few mistakes made with near-certainty (each costs without bound)"
+    look_right = "the mean confidence of right answers (unsure: the loss will keep falling with training, or "
+    look_right += "calibrate with temperature scaling)"
+    look_wrong = "the highest-loss samples (confident mistakes: label noise, duplicates with conflicting "
+    look_wrong += "labels?)"
+    first, second = (look_right, look_wrong) if right else (look_wrong, look_right)
+    at = f"{n.unit} {fmt_x(e['now_x'])}"
+    decide = f"Per-sample losses at {at} decide between the readings: {first} against {second}."
+    if favoured:
+        decide = (
+            f"Nothing needs fixing while {n.loss} keeps falling: train on and watch whether it levels off "
+            f"far above the floor at this accuracy. Should it, per-sample losses decide: {first} against "
+            f"{second}."
+        )
     return [
         (
             "What happened",
@@ -256,17 +275,13 @@ def _high_loss(a: Alert, n: Names) -> Parts:
         ),
         (
             "Why",
-            "A loss far above the floor at good accuracy has two readings: a few mistakes made with "
-            "near-certainty (each costs without bound), or many right answers held with little confidence "
-            "(each costs up to ln K). " + mistakes(e["now_loss"], e["now_acc"], n, "Here"),
+            "A loss far above the floor at good accuracy has two readings: "
+            + (f"{unsure}, as in a run still converging, or {sure}. " if right else f"{sure}, or {unsure}. ")
+            + mistakes(e["now_loss"], e["now_acc"], n, "Here"),
         ),
         (
             "What to check next",
-            f"Per-sample losses at {n.unit} {fmt_x(e['now_x'])} decide between the readings: the "
-            "highest-loss "
-            "samples (confident mistakes: label noise, duplicates with conflicting labels?) against the mean "
-            "confidence of right answers (unsure: the loss will keep falling with training, or calibrate "
-            f"with temperature scaling). If probabilities matter, the checkpoint at "
+            f"{decide} If probabilities matter, the checkpoint at "
             f"{n.ckpt(e['best_x'])} has the lowest {n.loss} so far. If the logged loss includes "
             "regularisation, label smoothing or class weights, part of the gap is that.",
         ),
@@ -302,7 +317,8 @@ def _stuck(a: Alert, n: Names) -> Parts:
         ("What happened", what + "." + loss_txt),
         (
             "Why",
-            "An accuracy that does not move while training goes on means no prediction changes class. A "
+            "An accuracy that does not move while training goes on means the count of mistakes holds "
+            "(samples may still cross the threshold both ways, as many each way). A "
             "model that ignores its inputs predicts one class, and its accuracy is then exactly the share "
             f"of that class ({fmt(stuck, 4)} here, if that is what happens); its loss cannot go below the "
             "entropy of the labels. A model that shades its confidence by input but never enough to move a "

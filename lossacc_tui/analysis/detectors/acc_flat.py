@@ -20,7 +20,7 @@ from lossacc_tui.analysis.detectors.rise import RiseRun, level_noise
 from lossacc_tui.analysis.evidence import calibrated_loss_max, who_carries_loss
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.passmemo import quiet
-from lossacc_tui.analysis.quantities import arrow, fmt, pair_chance_k, span
+from lossacc_tui.analysis.quantities import arrow, fmt, pair_chance_k, span, within
 from lossacc_tui.analysis.span_trend import LongNoise
 from lossacc_tui.model import Series
 
@@ -111,15 +111,24 @@ class AccFlatLossDown(PairDetector):
             return out + who_carries_loss(loss, acc, k, x0, x1, nm)
         # a loss falling at flat accuracy says where the change came from (predictions growing more
         # confident on the side they are on); above what any calibrated model could cost, with K
-        # known, the loss that is left sits on right answers held with too little confidence
+        # known, the loss that is left sits on right answers held with too little confidence. With K
+        # unknown the bound is the two-class one, which more classes raise: no reading from it
+        # (tester 17: 10 classes, above H(a) while mistakes carried 72 % of the loss)
+        held = f"{nm[1]} held {within(e['acc_low'], e['acc_high'], 4)}"
         why = (
             f"the loss is above the {fmt(bound)} nats a calibrated model scoring {fmt(acc, 4)} could cost "
-            f"on average{'' if k else ' with 2 classes'}, and it fell while no prediction changed class"
+            f"with {k} classes, and it fell while {held}"
         )
         favour = "right" if above and k is not None else ""
-        out += who_carries_loss(loss, acc, k, x0, x1, nm, favour, why, lean="right" if above else "")
+        # else a loss at its lowest yet with the training loss no lower than half of it: a run still
+        # converging, whose unsure right answers the numbers favour or lean to (converging.py)
+        conv = self.converging(i, loss, acc)
+        if not favour and conv.lean:
+            favour, why = conv.favour, conv.why
+        lean = "right" if favour or conv.lean else ""
+        out += who_carries_loss(loss, acc, k, x0, x1, nm, favour, why, lean=lean)
         if loss > bound / 2:
-            out.append(underconfident_claim(loss, acc, k, bound, x0, x1, nm))
+            out.append(underconfident_claim(loss, acc, k, bound, x0, x1, nm, held))
         return out
 
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
@@ -157,21 +166,30 @@ class AccFlatLossDown(PairDetector):
 
 
 def underconfident_claim(
-    loss: float, acc: float, k: int | None, bound: float, x0: float, x1: float, nm: tuple[str, str, str]
+    loss: float,
+    acc: float,
+    k: int | None,
+    bound: float,
+    x0: float,
+    x1: float,
+    nm: tuple[str, str, str],
+    held: str,
 ) -> Claim:
     """The `underconfident` claim of a loss falling at flat accuracy: `likely` when the loss is above
     `bound` (the most a calibrated model could cost at this accuracy, `calibrated_loss_max`) and K is
-    known, `possible` otherwise."""
+    known, `possible` otherwise. `held` says how flat accuracy stayed ("val_acc held within ..."): a
+    flat accuracy is a steady count of mistakes, not predictions that never change class (samples
+    may cross both ways: tester 17 saw 2-29 flips at every evaluation of such spans)."""
     above = loss > bound
     sure = above and k is not None
     if above:
         why = (
             f"{nm[0]} {fmt(loss)} is above the {fmt(bound)} nats a calibrated model scoring {fmt(acc, 4)} "
             f"could cost on average{'' if k else ' (with 2 classes; more with more classes)'}, and it "
-            "keeps falling while no prediction changes class"
+            f"keeps falling while {held}"
         )
     else:
-        why = f"{nm[0]} keeps falling while no prediction changes class"
+        why = f"{nm[0]} keeps falling while {held}"
     return Claim(
         "underconfident",
         "likely" if sure else "possible",

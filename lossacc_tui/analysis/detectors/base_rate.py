@@ -13,6 +13,7 @@ import numpy as np
 
 from lossacc_tui.analysis.npcalls import clip
 from lossacc_tui.analysis.passmemo import quiet
+from lossacc_tui.analysis.quantities import fmt
 from lossacc_tui.analysis.stats import pass_memo
 
 #: how far (relative) the loss level may sit from the base-rate entropy and still count as "at" it
@@ -44,11 +45,42 @@ def _binary_entropy(p: np.ndarray) -> np.ndarray:
 
 
 def prior_cost(acc: float, k: int | None) -> tuple[float, float]:
-    """(low, high) nats a constant guess of labels whose most frequent class has share `acc` costs:
-    H(acc) for K = 2 or unknown; for a known K > 2 up to H(acc) + (1 - acc) ln(K - 1) (the
-    minority classes spread evenly)."""
+    """(low, high) nats a constant guess of the label shares costs when the most frequent class has
+    share `acc`: the entropy of such labels, which that share alone does not fix. Low: H(acc), the
+    other classes pooled into one (exact for K = 2; pooling classes never raises an entropy, so no
+    K-class labels cost less). High: with a known K > 2, H(acc) + (1 - acc) ln(K - 1) (the other
+    classes spread evenly); with K unknown, inf (every extra class adds to it).
+
+    >>> [round(v, 4) for v in prior_cost(0.8182, 10)]
+    [0.4741, 0.8736]
+    >>> prior_cost(0.8182, None)[1]
+    inf
+    """
     h = float(binary_entropy(np.array([acc]))[0])
-    return h, h + ((1 - acc) * math.log(k - 1) if k and k > 2 else 0.0)
+    if k is None:
+        return h, math.inf
+    return h, h + ((1 - acc) * math.log(k - 1) if k > 2 else 0.0)
+
+
+def prior_words(acc: float, k: int | None) -> str:
+    """What a constant guess of labels whose most frequent class has share `acc` costs, in words
+    (`prior_cost`): one number only with K = 2; a range with a known K > 2; a least with K unknown.
+    (Tester 17: a 10-class split, "the 0.474 nats that predicting the class rates costs" where its
+    label entropy was 0.779.)"""
+    lo, hi = prior_cost(acc, k)
+    if k == 2:
+        return f"{fmt(lo)} nats (the entropy of two classes with shares {fmt(acc, 4)} and {fmt(1 - acc, 4)})"
+    if math.isfinite(hi):
+        return (
+            f"{fmt(lo)} to {fmt(hi)} nats (the entropy of {k}-class labels whose most frequent class has "
+            "that share: no lower than with the other classes pooled as one, no higher than with them "
+            "spread evenly)"
+        )
+    return (
+        f"{fmt(lo)} nats or more (the entropy of labels whose most frequent class has that share is "
+        f"{fmt(lo)} with the other classes pooled as one and more when they are several: up to {fmt(lo)} + "
+        f"{fmt(1 - acc, 4)} ln(K - 1) with K classes, and K is not known)"
+    )
 
 
 def base_rate_band(acc: np.ndarray, loss: np.ndarray, k: int | None, wide: bool = False) -> np.ndarray:

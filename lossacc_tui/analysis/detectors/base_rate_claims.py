@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from lossacc_tui.analysis.claims import Claim
-from lossacc_tui.analysis.detectors.base_rate import DECIDE, binary_entropy, prior_cost
-from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x, span
+from lossacc_tui.analysis.detectors.base_rate import DECIDE, binary_entropy, prior_cost, prior_words
+from lossacc_tui.analysis.quantities import arrow, fmt, fmt_x
 
 
 def base_rate_claims(
@@ -31,15 +31,21 @@ def base_rate_claims(
     still moving, with the training loss no lower (a collapsed network), 4 the loss and the
     training loss holding within 0.2 % at or above it (a dead network); `likely` from 2. `now`: x1 is
     the alert's latest point (the text says "since x0"; else "from x0 to x1", a span of its own)."""
-    h, hi = prior_cost(acc, k)
-    cost = fmt(h) if hi == h else f"{span(h, hi, 4, sep=' to ')}"
+    h, _ = prior_cost(acc, k)
+    # the least a constant guess scoring `acc` can cost, and what the label shares cost, which the
+    # majority share fixes only with K = 2 (`prior_words`)
+    least = (
+        f"{fmt(h)} nats, the least a constant guess scoring {fmt(acc, 4)} can cost (the entropy of labels "
+        "whose most frequent class has that share, with the other classes pooled as one; more classes "
+        "only raise it"
+    )
+    cost = prior_words(acc, k)
     settled = mark >= 2
     strength = "likely" if settled else "possible"
     if mark == 4:
         why = (
-            f"and the loss {fmt(loss_now)} is at or above the {fmt(h)} nats that the cheapest constant "
-            f"guess scoring {fmt(acc, 4)} costs (the entropy of labels whose most frequent class has "
-            "that share), while the loss and the training loss hold within 0.2 % from one evaluation "
+            f"and the loss {fmt(loss_now)} is at or above {least}), while the loss and the training loss "
+            "hold within 0.2 % from one evaluation "
             "to the next: no training step changes the model beyond its last printed digits. A network "
             "whose units are all off (only an output bias still moving), or whose outputs sit "
             "saturated at the loss's clip, predicts one class and logs this"
@@ -50,12 +56,10 @@ def base_rate_claims(
         )
     elif mark == 3:
         why = (
-            f"and the loss level {fmt(lvl_now)} has stopped falling at or above the {fmt(h)} nats that the "
-            f"cheapest constant guess scoring {fmt(acc, 4)} costs (the entropy of labels whose most "
-            "frequent class has that share; more with more classes, or a guess off the shares), with "
-            "the training loss no lower: the loss still moves, so the weights change, yet not one "
-            "prediction changes class. A network that has collapsed to the most frequent class (often "
-            "a learning rate far too high) logs this"
+            f"and the loss level {fmt(lvl_now)} has stopped falling at or above {least}, or a guess off "
+            "the shares), with the training loss no lower: the loss still moves, so the weights change, "
+            "yet the count of mistakes does not change. A network that has collapsed to the most "
+            "frequent class (often a learning rate far too high) logs this"
         )
         others = (
             "Another reading: a model that tells classes apart no better than a constant guess and "
@@ -63,19 +67,17 @@ def base_rate_claims(
         )
     elif settled:
         why = (
-            f"and the loss level {fmt(lvl_now)} has settled at about the {cost} nats that "
-            f"predicting a rate of {fmt(acc, 4)} for every sample costs (the entropy of labels "
-            "whose most frequent class has that share): the model has learned the base rate"
+            f"and the loss level {fmt(lvl_now)} has settled at about what predicting the class shares "
+            f"for every sample costs, {cost}: the model has learned the base rate"
         )
         others = (
             "Another reading: a model that tells classes apart, with confidences that happen "
-            "to cost about as much, and not one prediction changing class; " + DECIDE
+            "to cost about as much, and the count of mistakes not changing; " + DECIDE
         )
     else:
         why = (
-            f"and the loss level {fmt(lvl_now)} is about the {cost} nats that predicting a rate "
-            f"of {fmt(acc, 4)} for every sample costs (the entropy of labels whose most frequent "
-            "class has that share)"
+            f"and the loss level {fmt(lvl_now)} is about what predicting the class shares for every "
+            f"sample costs, {cost}"
         )
         others = (
             "Not favoured yet: a model whose decision boundary stays put while its confidence "
@@ -139,7 +141,7 @@ def constant_guess_claim(
         x0,
         x1,
         f"the model predicts one class for (nearly) every sample: {loss_name} moved "
-        f"{arrow(first_loss, loss_now)} without one prediction changing class, and its level "
+        f"{arrow(first_loss, loss_now)} with the count of mistakes unchanged, and its level "
         f"{fmt(at_open)} when this opened was "
         + ("no lower than" if at_open >= h else "about")
         + f" the {fmt(h)} nats a constant guess scoring {fmt(acc, 4)} would cost",

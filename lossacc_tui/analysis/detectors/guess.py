@@ -117,7 +117,7 @@ def guess_claim(found: tuple[float, float, bool], x0: float, x1: float, subject:
     nothing: the reading that demotes it to information."""
     a, t, moved = found
     h = float(binary_entropy(np.array([a]))[0])
-    held = "within one sample" if moved else "not one prediction changing class"
+    held = "within one sample" if moved else "the count of mistakes unchanged"
     return Claim(
         "one-class-predictor",
         "possible",

@@ -41,16 +41,19 @@ class HighLossGoodAcc(PairDetector):
         "good accuracy (or, with K known, accuracy well above 1/K and a loss above ln K) with a loss far "
         "above the floor that accuracy allows; a warning when the "
         "numbers force or favour confident mistakes, information when unsure right answers may carry "
-        "it"
+        "it (favoured while the loss is at its lowest with the training loss over half of it)"
     )
     general = (
         "Good accuracy with a loss far above the floor (1 - a) ln 2 that accuracy allows. The numbers "
         "allow two readings: a few mistakes made with near-certainty (each costs without bound), or many "
         "right answers held with little confidence (each costs up to ln K), as in a run still converging. "
-        "The explanation says which one the numbers force or favour (a loss rising at steady accuracy "
-        "favours confident mistakes; a loss falling at flat accuracy, unsure right answers), and is a "
-        "warning only then. A logged loss with extra terms (regularisation, label smoothing, class "
-        "weights) also sits above the floor. Per-sample losses decide; lossacc_tui.probe logs them."
+        "The explanation says which one the numbers force or favour, and puts it first (a loss rising "
+        "at steady accuracy with the training loss falling favours confident mistakes; a loss at its "
+        "lowest so far with the training loss over half of it, a run still converging, favours unsure "
+        "right answers once each mistake would have to cost over 2.5 nats to carry half of it), and is "
+        "a warning only for confident mistakes. A logged loss with extra terms (regularisation, label "
+        "smoothing, class weights) also sits above the floor. Per-sample losses decide; lossacc_tui.probe "
+        "logs them."
     )
 
     def thresholds(self) -> tuple[float, float]:
@@ -122,8 +125,14 @@ class HighLossGoodAcc(PairDetector):
                 "model growing more confident makes its right answers cheaper, so the extra cost sits on "
                 "its mistakes"
             )
+        lean = ""
+        if not favour:
+            # a loss at its lowest yet, with the training loss no lower than half of it: a run still
+            # converging, whose unsure right answers the numbers favour (converging.py)
+            conv = self.converging(i, loss1, acc1)
+            favour, lean, why = conv.favour, conv.lean, conv.why
         out = classes_claim(self.ctx, x0, x1)
-        out += who_carries_loss(loss1, acc1, self.ctx.classes.k, x0, x1, nm, favour, why)
+        out += who_carries_loss(loss1, acc1, self.ctx.classes.k, x0, x1, nm, favour, why, lean=lean)
         return on_floor(self.ctx, out, x0, x1)
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:

@@ -12,8 +12,10 @@ import math
 
 import numpy as np
 
+from lossacc_tui.analysis.converging import Converging, converging_reading
 from lossacc_tui.analysis.detectors.base import (
     Detector,
+    names,
     value,
 )
 from lossacc_tui.analysis.detectors.train_join import train_at
@@ -68,6 +70,34 @@ class PairDetector(Detector):
             p = int(np.argmax(np.where(fin, v, -np.inf)))
             best, k = float(v[p]), acc.absolute(p)
         return none if k < 0 else {"acc_best": best, "acc_best_x": self.ctx.x(acc, k)}
+
+    def loss_low_before(self, i: int) -> float:
+        """The lowest finite loss (nats) of the points before point i; NaN when there is none. Kept
+        as a running minimum like `acc_best`, so an open alert re-rendered after each new point
+        costs the new points only; an older point (a closed alert's text) is scanned once."""
+        loss = self.ctx.loss
+        if loss is None or i <= 0:
+            return math.nan
+        seen, low = getattr(self, "_lowmemo", (0, math.inf))
+        if i >= seen:
+            start = max(seen, loss.base)  # (the oldest points folded, `--keep`: from the first kept)
+            v = loss.raw[max(0, start - loss.base) : max(0, i - loss.base)]
+            fin = v[np.isfinite(v)]
+            if len(fin):
+                low = min(low, float(fin.min()))
+            self._lowmemo = (i, low)
+        else:  # (`values` keeps each folded block's lowest point: exact)
+            v = loss.values[: loss.kept_before(i)]
+            fin = v[np.isfinite(v)]
+            low = float(fin.min()) if len(fin) else math.inf
+        return low if math.isfinite(low) else math.nan
+
+    def converging(self, i: int, loss: float, acc: float) -> Converging:
+        """The reading a still-converging run favours at point i (`converging.converging_reading`):
+        the loss's lowest before i and the training loss at i beside the pair (nats, fraction)."""
+        return converging_reading(
+            loss, acc, self.loss_low_before(i), self.train_at(i), self.ctx.classes.k, names(self.ctx)
+        )
 
     def train_at(self, i: int) -> float:
         """The training loss at this series' point i (nats): the value logged there, or for a per-step
