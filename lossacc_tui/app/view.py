@@ -328,7 +328,9 @@ def build_plot(
     if cursor is not None and not x0 <= cursor <= x1:
         cursor = None
     y0, y1 = min(lows), max(highs)
-    pad = (y1 - y0) * 0.02 or max(abs(y0) * 0.05, 0.05 if not log else 0.1)
+    # (a constant series: a band around its own value; a fixed ±0.05 had put a learning rate of
+    # 0.001 on the 0 gridline, read as lr = 0)
+    pad = (y1 - y0) * 0.02 or (0.1 if log else abs(y0) * 0.05 or 0.05)
     y0, y1 = snap(y0 - pad, y1 + pad, max(3, rows // 3))
     pixel = (y1 - y0) / max(1, rows * 4)
     curves = []
