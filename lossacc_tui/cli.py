@@ -145,6 +145,16 @@ def _mistyped_command(word: str) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The `lossacc-tui` command: returns its exit code. Ctrl-C at any moment, even while the
+    modules a command needs are still being imported (the first 0.1-3 s of `check --follow` on a
+    loaded machine), ends it with 130 and no traceback."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
         if argv[0].lower() in NOT_COMMANDS and not os.path.lexists(argv[0]):

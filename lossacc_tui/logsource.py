@@ -86,7 +86,7 @@ class Source:
         for run in self.runs:
             run.probe = sidecar
 
-    def _run(self, seg: int, first_line: int | None) -> Run:
+    def _run(self, seg: int, first_line: int | None, went_back: bool = False) -> Run:
         if self._single_run:
             seg = 0
         seg += max((f.base for f in self.files), default=0) if not self._single_run else 0
@@ -105,6 +105,8 @@ class Source:
             )
             run.first_line = first_line
             run.probe = self.probe
+            if k > 0 and went_back:  # (why the log reads as another run from here: never a silent split)
+                run.problems.append(Problem(first_line or None, f"{NEW_RUN} ({run.name})"))
             self.runs.append(run)
         self.runs[seg].written = self.written  # (it gets points now: they were written then)
         return self.runs[seg]
@@ -144,9 +146,10 @@ class Source:
             pairs += splitter.flush()
         for line, message in splitter.take_strays():  # records kept out of a run: said, never silent
             f.reader.problem(line, message)
+        back = splitter.went_back if pairs else set()
         for seg, part in pairs:
             first = int(part.line[0]) if part.line is not None and part.n else None
-            run = self._run(seg, first)
+            run = self._run(seg, first, seg in back)
             if part.resume is not None:
                 _resume(run, part, first)
             if part.reaxis is not None:  # its step restarts each epoch: x is now the epoch
@@ -215,6 +218,13 @@ class Source:
         hi = self.runs[k + 1].first_line if k + 1 < len(self.runs) else None
         mine = [p for p in all_problems if (p.line or 0) >= lo and (hi is None or (p.line or 0) < hi)]
         return mine + run.problems
+
+
+#: why a file's records from a line on are read as a run of their own (`name#2`, ...)
+NEW_RUN = (
+    "a new run begins here: its step or epoch goes back to where the run before began, or below: a "
+    "restart from scratch, a resume that counts from 0 again, or a second process writing to the same file"
+)
 
 
 def _resume(run: Run, part: Batch, line: int | None) -> None:

@@ -43,6 +43,16 @@ def value_at(rs: RunState, s: Series, axis: str, at: float) -> float | None:
     return None if i is None else float(s.values[i])
 
 
+def x_at_cursor(rs: RunState, s: Series, axis: str, at: float) -> float | None:
+    """The x the series' value at the cursor was logged at, when it is not the cursor's own x (a
+    validation value logged at step 225 read with the cursor on a training step 230); else None."""
+    i = index_at(rs, s, axis, at)
+    if i is None:
+        return None
+    x = float(s.x(axis)[i])  # type: ignore[arg-type]
+    return None if x == at else x
+
+
 def _positions(rs: RunState, axis: str) -> tuple[RunState, Series, np.ndarray] | None:
     """The plotted series with the most points on this axis (the cursor steps through its x)."""
     best = None

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lossacc_tui.app.cursor import value_at
+from lossacc_tui.app.cursor import value_at, x_at_cursor
 from lossacc_tui.app.decimate import has_axis, plot_points
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import RunState
@@ -131,6 +131,7 @@ class Curve:
     last: float | None  # latest raw value
     at: float | None = None  # raw value at the cursor (when there is one)
     run_key: int | None = None  # the run's key: its colour in views of several runs
+    at_x: float | None = None  # the x `at` was logged at, when not the cursor's (an earlier one)
 
 
 @dataclass(frozen=True)
@@ -313,12 +314,13 @@ def build_plot(
         xs, lo, hi = c.columns(axis, x0, x1, cols, smoothed=weight > 0)
         last = float(s.values[-1]) if len(s) else None
         at = value_at(rs, s, axis, cursor) if cursor is not None else None
+        at_x = x_at_cursor(rs, s, axis, cursor) if at is not None and cursor is not None else None
         if log:
             lo, hi = np.where(lo > 0, lo, np.nan), np.where(hi > 0, hi, np.nan)
             lo = np.where(np.isnan(lo), hi, lo)
             keep = np.isfinite(hi)
             xs, lo, hi = xs[keep], np.log10(lo[keep]), np.log10(hi[keep])
-        raw.append((clean(label), role, xs, lo, hi, last, at, run_keys[n] if run_keys else None))
+        raw.append((clean(label), role, xs, lo, hi, last, (at, at_x), run_keys[n] if run_keys else None))
     lows = [float(r[3].min()) for r in raw if len(r[3])]
     highs = [float(r[4].max()) for r in raw if len(r[4])]
     if not lows:
@@ -328,13 +330,15 @@ def build_plot(
     if cursor is not None and not x0 <= cursor <= x1:
         cursor = None
     y0, y1 = min(lows), max(highs)
-    pad = (y1 - y0) * 0.02 or max(abs(y0) * 0.05, 0.05 if not log else 0.1)
+    # (a constant series: a band around its own value; a fixed ±0.05 had put a learning rate of
+    # 0.001 on the 0 gridline, read as lr = 0)
+    pad = (y1 - y0) * 0.02 or (0.1 if log else abs(y0) * 0.05 or 0.05)
     y0, y1 = snap(y0 - pad, y1 + pad, max(3, rows // 3))
     pixel = (y1 - y0) / max(1, rows * 4)
     curves = []
     for label, role, xs, lo, hi, last, at, key in raw:
         px, py = plot_points(xs, lo, hi, pixel)
-        curves.append(Curve(label, role, tuple(px), tuple(py), last, at, key))
+        curves.append(Curve(label, role, tuple(px), tuple(py), last, at[0], key, at[1]))
     out_marks = []
     for rs, role, _ in marks:
         s = rs.run.by_role(role)  # type: ignore[arg-type]

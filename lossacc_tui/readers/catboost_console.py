@@ -49,6 +49,8 @@ class CatBoostConsoleReader(Reader):
         hits = sum(parse(clean_text(ln)) is not None for ln in head.splitlines()[:400])
         return Level.CERTAIN.score if hits >= 2 else 0.0
 
+    _fits = 0  # `fit` calls seen so far (each prints from iteration 0)
+
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
         for i, raw in enumerate(self.text_lines(block)):
@@ -58,5 +60,7 @@ class CatBoostConsoleReader(Reader):
             if parsed is None:
                 continue
             step, values = parsed
-            out.add(values, step=step, line=first_line + i)
+            # (a second `fit` prints from iteration 0 again: a new run, by design, not a restart)
+            out.add(values, step=step, line=first_line + i, new_run=step == 0 and self._fits > 0)
+            self._fits += step == 0
         return self.built(out)

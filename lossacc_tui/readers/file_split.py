@@ -36,6 +36,16 @@ class FileSplitter:
             sp.strays.clear()
         return out
 
+    @property
+    def went_back(self) -> set[int]:
+        """Run indices in the file begun because a record went back below every open run of its
+        writer (`Splitter.went_back`): a restart, said in a problem by the Source."""
+        out = set(self._plain.went_back)
+        for (w, seg), idx in self._runs.items():
+            if seg in self._writers[w].went_back:
+                out.add(idx)
+        return out
+
     def flush(self) -> list[tuple[int, Batch]]:
         """The end of the file for now: what a Splitter held back (`Splitter.flush`)."""
         out = self._plain.flush()

@@ -74,6 +74,8 @@ class Splitter:
         self._resumes: dict[int, float] = {}  # rows of the batch being split where a run resumed
         self._forgot: list[tuple[int, float, int]] = []  # (run, x, row): its rows above x, before row
         self.resumed = 0  # how many times a run was resumed
+        #: runs begun because a record went back below every open run (not a reader's new start)
+        self.went_back: set[int] = set()
         #: set once a run's step went back at a new epoch (readers/epoch_steps.py): x is the epoch
         self.epochs: EpochAxis | None = None
         self._reaxis: tuple[float, float] = (0.0, 1.0)  # (lo, steps per epoch) at that moment
@@ -323,7 +325,11 @@ class Splitter:
                     return False
             else:
                 lane = self._choose(xi, keys, lambda ln: ln.seg in taken, vals) or self._resumed(i, xi, keys)
-            lane = lane or self._new_lane()
+            if lane is None:
+                had = bool(self._lanes)
+                lane = self._new_lane()
+                if had:  # (its x went back, below every open run: a new run, said by the Source)
+                    self.went_back.add(lane.seg)
             lane.last_vals = vals
             lane.keys = lane.keys | keys
         rows.seg[i] = lane.seg

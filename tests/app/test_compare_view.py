@@ -68,3 +68,38 @@ async def test_orders_that_differ_without_an_alert_are_not_said_to_agree(tmp_pat
         box = screen.query_one(Explanation)
         await wait_for(pilot, lambda: "runs-disagree" in box.text, what="the compare text")
         assert "agree:" not in box.text and "differ" in box.text, box.text
+
+
+@sync
+async def test_each_ranking_row_is_one_run_read_across(tmp_path: Path) -> None:
+    """A row gives one run's name, best loss and best accuracy: the two rankings had been set side
+    by side in their own orders, so a row read across gave one run's loss beside another's accuracy
+    (told apart only by the colour of a square; tester 18)."""
+    from lossacc_tui.app.view import fmt_num
+
+    rows = _rows()
+    best = {}
+    # run_a: the same real run with a 10 % lower loss and 5 points lower accuracy (first by loss,
+    # last by accuracy); run_b: as logged
+    for name, lf, da in (("run_a", 0.9, -0.05), ("run_b", 1.0, 0.0)):
+        (tmp_path / name).mkdir()
+        out = [",".join(rows[0])]
+        out += [",".join([*r[:3], repr(float(r[3]) + da), repr(float(r[4]) * lf)]) for r in rows[1:]]
+        (tmp_path / name / "training.log").write_text("\n".join(out) + "\n")
+        best[name] = (min(float(r[4]) * lf for r in rows[1:]), max(float(r[3]) + da for r in rows[1:]))
+    app = watch_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: len(app.tracker.runs) == 2, what="two runs")
+        await settled(pilot, app, 2 * 4 * 30)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen), what="compare view")
+        app.redraw()
+        screen = app.screen
+        await wait_for(pilot, lambda: len(screen._rows) >= 2, what="ranking rows")
+        for row in screen._rows:
+            name = "run_a" if "run_a" in row[1].plain else "run_b"
+            assert row[2].plain == fmt_num(best[name][0]) and row[4].plain == fmt_num(best[name][1]), (
+                name,
+                [c.plain for c in row],
+            )
+        assert "run_a" in screen._rows[0][1].plain and "≠" in screen._rows[0][0].plain

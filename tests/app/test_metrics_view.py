@@ -51,3 +51,21 @@ async def test_every_metric_has_a_plot_with_its_latest_value_paged_and_filtered(
         assert screen.total == 1
         await pilot.press("enter", "escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, MetricsScreen), what="back")
+
+
+@sync
+async def test_a_constant_learning_rate_is_drawn_at_its_value_not_on_the_zero_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A learning rate held at 0.001 had an axis of ±0.05 and its line on the 0 gridline, which reads
+    as lr = 0, a cause the tool itself names for a stuck run (tester 18 N4)."""
+    log = tmp_path / "log.jsonl"
+    lines = [json.loads(x) for x in LOG.read_text().splitlines()]
+    log.write_text("".join(json.dumps({**r, "lr": 0.001}) + "\n" for r in lines))
+    app = watch_app(log)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app, 6 * 30)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, MetricsScreen), what="metrics view")
+        screen = app.screen
+        await wait_for(pilot, lambda: "lr" in _shown(screen), what="the lr plot")
+        lr = next(p.data for p in screen.query(MetricPlot) if p.display and p.data and p.data.title == "lr")
+        assert 0 < lr.y0 < 0.001 < lr.y1 < 0.002, (lr.y0, lr.y1)

@@ -97,6 +97,42 @@ def places(
     }
 
 
+def discordant(at_loss: dict[int, int], at_acc: dict[int, int]) -> set[int]:
+    """The runs (keys of both place maps) that some other run beats on one metric while it beats
+    that run on the other: their two orders disagree. A tie on either metric is no disagreement
+    (three runs with the same accuracy are in any loss order). O(n log n): for each loss place, the
+    worst accuracy place of the runs better by loss and the best of the runs worse by loss.
+
+    >>> sorted(discordant({0: 1, 1: 2, 2: 3}, {0: 2, 1: 1, 2: 3}))
+    [0, 1]
+    >>> sorted(discordant({0: 1, 1: 2, 2: 3}, {0: 1, 1: 1, 2: 1}))
+    []
+    """
+    both = sorted((at_loss[k], at_acc[k], k) for k in at_loss if k in at_acc)
+    out: set[int] = set()
+    worst_before = 0  # the largest accuracy place among runs strictly better by loss
+    i = 0
+    while i < len(both):
+        j = i
+        while j < len(both) and both[j][0] == both[i][0]:
+            j += 1
+        group = both[i:j]
+        out |= {k for _, a, k in group if a < worst_before}
+        worst_before = max(worst_before, max(a for _, a, _ in group))
+        i = j
+    best_after = len(both) + 1  # the smallest accuracy place among runs strictly worse by loss
+    i = len(both)
+    while i > 0:
+        j = i
+        while j > 0 and both[j - 1][0] == both[i - 1][0]:
+            j -= 1
+        group = both[j:i]
+        out |= {k for _, a, k in group if a > best_after}
+        best_after = min(best_after, min(a for _, a, _ in group))
+        i = j
+    return out
+
+
 def precisions(runs: list[RunState], role: str) -> dict[int, int]:
     """`logged_decimals` of each run's series of `role` (index in runs -> decimals)."""
     out = {}
@@ -173,7 +209,7 @@ class CompareScreen(Screen[None]):
             return
         table = tables.first()
         table.border_title = "ranked by best value"
-        table.add_columns("#", "val loss", "", "val acc", "")
+        table.add_columns("#", "run", "val loss", "acc #", "val acc")
 
     def redraw_from(self, app: Any) -> None:
         """Called by the app with the feed's lock held: the selected runs (and the pinned one), else
@@ -244,55 +280,42 @@ class CompareScreen(Screen[None]):
         return max(6, self.query_one(DataTable).size.width - others - 2 - 5 * 2 - 2)
 
     def _ranked(self, runs: list[RunState], names: list[str], keys: list[int]) -> list[tuple[Text, ...]]:
+        """One row per run, in its loss order: its place by best loss (`≠` when its place by best
+        accuracy differs), ■ its name, its best loss, its place by best accuracy, its best accuracy.
+        Every cell of a row is that run's, so a row reads right across without colour (the two
+        rankings had been set side by side, each column in its own order: a row read across gave
+        one run's loss beside another's accuracy, told apart only by the colour of a square)."""
         by_loss = ranking(runs, names, "val_loss", high=False)
         by_acc = ranking(runs, names, "val_acc", high=True)
-        # both rankings side by side: '#', the loss ranking's (■ name, value), the accuracy ranking's
-        # (■ #loss rank, value): the names get the room (cut to the part that tells runs apart), and
-        # the accuracy column says where each of its runs stands by loss
-        # competition ranks ("1, 1, 3"): runs with equal best loss (to the precision they were
-        # logged with) share a rank, so a tie never shows as an order (four runs at 0.645 were
-        # "#3 #1 #2 #4")
+        # competition ranks ("1, 1, 3"): runs with equal bests (to the precision they were logged
+        # with) share a place, so a tie never shows as an order, nor as a disagreement
         at_loss = places(by_loss, decimals=precisions(runs, "val_loss"))
-        loss_of = {t[0]: t[2] for t in by_loss}
-        # runs tied on accuracy are listed in their loss order
-        acc_decimals = precisions(runs, "val_acc")
-        at_acc = places(by_acc, high=True, decimals=acc_decimals)
-        by_acc.sort(key=lambda t: (at_acc[t[0]], loss_of.get(t[0], np.inf)))
-        n = max(len(by_loss), len(by_acc))
-        widest = [len(f"{n}≠"), 0, len("val acc"), 0]  # ('#', loss value, '■ #n' or its header, acc value)
+        at_acc = places(by_acc, high=True, decimals=precisions(runs, "val_acc"))
+        loss_of = {t[0]: t for t in by_loss}
+        acc_of = {t[0]: t for t in by_acc}
+        inf = float("inf")
+        order = sorted(set(loss_of) | set(acc_of), key=lambda k: (at_loss.get(k, inf), at_acc.get(k, inf), k))
+        n = len(order)
+        widest = [len(f"{n}≠"), 0, len("acc #"), 0]  # ('#', loss value, the accuracy place, acc value)
         for col, ranked in ((1, by_loss), (3, by_acc)):
             widest[col] = max((len(fmt_num(t[2]) + (NONFINITE if t[3] else "")) for t in ranked), default=0)
         name_w = self._name_room(sum(widest))
         shown = tails(names, name_w)  # (index in runs -> its name cut to what tells it apart)
+
+        def value(t: tuple[int, str, float, bool] | None) -> Text:
+            if t is None:
+                return Text("–")
+            return Text(fmt_num(t[2]) + (NONFINITE if t[3] else ""), "bold red" if t[3] else "")
+
+        apart = discordant(at_loss, at_acc)
         rows: list[tuple[Text, ...]] = []
-        for i in range(n):
-            a = by_loss[i] if i < len(by_loss) else None
-            b = by_acc[i] if i < len(by_acc) else None
-            # a tie is no disagreement: the run ranked here by loss has the accuracy ranked here
-            differ = a is None or b is None or (a[0] != b[0] and at_acc.get(a[0]) != at_acc[b[0]])
+        for k in order:
+            differ = k in apart
             style = "bold yellow" if differ else ""
-
-            def swatch(t: tuple[int, str, float, bool]) -> Text:
-                return Text("■ ", cell_style(run_look(keys[t[0]])[0], "default", "default"))
-
-            def cell(t: tuple[int, str, float, bool] | None, style: str = style) -> Text:
-                if t is None:
-                    return Text("")
-                return swatch(t).append(shown[t[0]], style)
-
-            def rank_of(t: tuple[int, str, float, bool] | None, style: str = style) -> Text:
-                if t is None:
-                    return Text("")
-                return swatch(t).append(f"#{at_loss[t[0]]}" if t[0] in at_loss else "–", style)
-
-            def value(t: tuple[int, str, float, bool] | None) -> Text:
-                if t is None:
-                    return Text("")
-                return Text(fmt_num(t[2]) + (NONFINITE if t[3] else ""), "bold red" if t[3] else "")
-
-            place = at_loss[a[0]] if a is not None else i + 1
-            rank = Text(f"{place}{'≠' if differ else ''}", style)
-            rows.append((rank, cell(a), value(a), rank_of(b), value(b)))
+            name = Text("■ ", cell_style(run_look(keys[k])[0], "default", "default")).append(shown[k], style)
+            place = Text(f"{at_loss[k]}{'≠' if differ else ''}" if k in at_loss else "–", style)
+            acc_place = Text(f"#{at_acc[k]}" if k in at_acc else "–", style)
+            rows.append((place, name, value(loss_of.get(k)), acc_place, value(acc_of.get(k))))
         return rows
 
     def _explain(self, app: Any, parts: list[list[RunState]]) -> None:

@@ -133,6 +133,8 @@ class MetricPlot(CachedLines, PlotextPlot):
             number = Text(" –", "dim")
             if value is not None:
                 number = Text(f" {fmt_num(value)}", "bold" if d.cursor is not None else "dim")
+                if d.cursor is not None and c.at_x is not None:  # (logged at an earlier x: said where)
+                    number.append(f"@{fmt_num(c.at_x)}", CURSOR_STYLE)
             forms = []
             later = 2 if c.role.startswith("val") else 0  # (the validation value gives way last)
             if not (len(d.curves) == 1 and c.label == d.title):  # (the metrics view: the title names it)

@@ -155,6 +155,8 @@ class RunList(SteadyWidth, OptionList):
         super().__init__(id=id)
         self.rows: list[RunRow] = []
         self._moved_to: int | None = None  # (the run the user moved to, until the app shows it)
+        self._given: int | None = None  # the run the app showed at the last frame
+        self._passed: set[int | None] = set()  # runs moved away from since (a frame showing one is older)
         self._width = 0
         self.border_title = "runs"
 
@@ -184,10 +186,12 @@ class RunList(SteadyWidth, OptionList):
 
     def _follow(self, selected: int | None) -> None:
         """Highlight the shown run's row (without telling the app: it is already shown)."""
-        if self._moved_to is not None:  # (a move the app has not handled yet: the frame is older)
-            if self._moved_to != selected:
+        if self._moved_to is not None:  # (a move the app has not handled yet: a frame older than it)
+            if selected != self._moved_to and selected in self._passed:
                 return
+            # (the moved-to run shown, or another the app chose since, say the live run: followed)
             self._moved_to = None
+        self._given = selected
         keys = [r.key for r in self.rows]
         if selected in keys and self.highlighted != keys.index(selected):
             with self.prevent(OptionList.OptionHighlighted):
@@ -230,5 +234,9 @@ class RunList(SteadyWidth, OptionList):
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
         if event.option.id is not None:
+            if self._moved_to is None:
+                self._passed = {self._given}
+            else:
+                self._passed.add(self._moved_to)
             self._moved_to = int(event.option.id)
             self.post_message(RunChosen(self._moved_to))
