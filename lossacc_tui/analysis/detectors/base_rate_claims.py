@@ -72,11 +72,12 @@ def base_rate_claims(
     elif mark == 5:
         several = "both classes" if k == 2 else "several classes"
         why = (
-            f"the count of right answers held to the sample, and during that stretch the loss was no lower "
-            f"than {fmt(h)} nats, the least of what predicting the class shares for every sample costs, "
-            f"{cost}: a loss that high is what a constant guess costs, so nothing in it says the outputs "
-            "then told the classes apart, and since then the loss has moved while not one sample changed "
-            "between right and wrong. A model that predicts the most frequent class for every sample "
+            f"the count of right answers held to the sample, and at an evaluation of that stretch the loss "
+            f"was at or above {fmt(h)} nats, the least of what predicting the class shares for every sample "
+            f"costs, {cost}: a loss that high is no lower than a constant guess of the class shares can "
+            "cost, so nothing in it says the outputs then told the classes apart, and the loss has moved "
+            "while not one sample changed between right and wrong. A model that predicts the most "
+            "frequent class for every sample "
             "scores exactly that class's share at every evaluation, whatever its confidences (its loss may "
             "fall well below that cost as it ranks the samples on one side of the threshold); a model "
             f"predicting {several} would have to keep its count of right answers to the sample while its "
@@ -174,7 +175,11 @@ def _near(lvl: float, acc: float, k: int | None) -> str:
     """Where the loss level `lvl` (nats) sits against what a constant guess of labels whose most
     frequent class has share `acc` costs (`prior_cost`), in words that hold for that cost's range:
     "about" only with K = 2, where the share fixes the cost (tester 18: "0.5226 is about what
-    predicting the class shares costs" on a 10-class split whose shares cost 0.779)."""
+    predicting the class shares costs" on a 10-class split whose shares cost 0.779).
+
+    >>> _near(0.5226, 0.8182, None), _near(0.5226, 0.8182, 10), _near(0.45, 0.8182, None)
+    ('at or above the least of', 'within the range of', '5.1% below the least of')
+    """
     lo, hi = prior_cost(acc, k)
     if k == 2:
         return "at about"
