@@ -76,7 +76,7 @@ def base_rate_claims(
             f"was at or above {fmt(h)} nats, the least of what predicting the class shares for every sample "
             f"costs, {cost}: a loss that high is no lower than a constant guess of the class shares can "
             "cost, so nothing in it says the outputs then told the classes apart, and the loss has moved "
-            "while not one sample changed between right and wrong. A model that predicts the most "
+            "since while the count of right answers stayed the same. A model that predicts the most "
             "frequent class for every sample "
             "scores exactly that class's share at every evaluation, whatever its confidences (its loss may "
             "fall well below that cost as it ranks the samples on one side of the threshold); a model "
