@@ -335,6 +335,7 @@ def test_analysis_does_not_import_textual() -> None:
         "detectors.run_length",
         "smoothing_config",
         "detectors.loss_floor",
+        "detectors.base_rate_claims",
     ],
 )
 def test_docstring_examples(module: str) -> None:

@@ -40,7 +40,9 @@ def minority_known(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndar
         out = acc < 1.0
         for j in np.flatnonzero(out & (acc > 0.95)):
             n = n_eval[j] if n_eval is not None and math.isfinite(n_eval[j]) else least_n(float(acc[j]))
-            out[j] = (1.0 - acc[j]) * n >= MIN_MINORITY - 1e-6
+            # (a count of samples: the printed value is rounded, so (1 - acc) x n is that count
+            # give or take the rounding: "0.9510" on the least grid 102 is 4.998, i.e. 5 of 102)
+            out[j] = bool(np.rint((1.0 - acc[j]) * n) >= MIN_MINORITY)  # (NaN n: False)
         return out
 
 

@@ -46,6 +46,21 @@ CONST_TOL = 0.02
 BASE_KEEP = 32
 
 
+#: how many evaluations an accuracy must repeat exactly, at a majority share, for a stretch that
+#: began with the loss at a constant guess's cost to favour a one-class predictor (`long_share`):
+#: two more than `stuck_window`'s six (tester 18's Keras 95/5 run: 8 evaluations at 485/510, every
+#: prediction the majority class, the loss 0.247 -> 0.116 below H = 0.196 from the third on)
+LONG_EXTRA = 2
+
+#: how far (a fraction) a logged training accuracy may range over the last stuck_window
+#: evaluations for the long-held share to be favoured: a one-class model scores its training
+#: split's share of that class at every epoch (its epoch means move by the few samples a changing
+#: bias tips within an epoch: tester 18's torch 95/5, 0.9489-0.9515); one whose training accuracy
+#: climbs (truth corpus slow-underconfident-torch s3: 0.877 -> 0.894 while validation held 153/171
+#: with the loss near ln 2) is changing its training predictions, and the reading stays `possible`
+TRAIN_HOLD = 0.01
+
+
 #: a chunk shorter than this (a live update, a small run) looks the loss up at the accuracy's last
 #: `stuck_window` evaluations in one call; a longer one a row at a time (`lookups.at_or_before` then
 #: finds each row, a run of the loss's own x column, in one comparison). The same numbers either way.
@@ -73,7 +88,10 @@ class AccStuck(StuckText):
         "not falling, or equal to the majority rate given with `--majority`, or with the loss settled "
         "at (or wobbling at or above) what a constant guess scoring that accuracy costs while training "
         "goes on (warning: a model predicting the most frequent class, e.g. collapsed by a learning "
-        "rate far too high); unchanged while the loss moves through that cost (info)"
+        "rate far too high), or held to the sample at a share of 1/2 or more for 8 evaluations or more "
+        "through a stretch where the loss was at or above that cost, while the loss moves and a logged "
+        "training accuracy holds within 1 point (warning: one class favoured, e.g. a 95/5 split whose "
+        "minority is never predicted); unchanged while the loss moves through that cost (info)"
     )
     general = (
         "Accuracy repeated exactly for many evaluations while the loss is not finite, or while accuracy "
@@ -81,7 +99,11 @@ class AccStuck(StuckText):
         "majority-class rate you gave (--majority), or while the loss stays at or above what a constant "
         "guess scoring that accuracy costs (H(acc) nats) and either wobbles there or holds within 0.2 % "
         "with the training loss: a network collapsed to the most frequent class, often by a "
-        "learning rate far too high. A model that ignores its inputs predicts one class, "
+        "learning rate far too high. Or accuracy repeated exactly for 8 evaluations or more at a "
+        "possible majority share since the loss was at or above H(acc), while the loss fell: a model "
+        "predicting one class scores exactly its share whatever its confidences (its loss may fall "
+        "far below H(acc) as it ranks its samples on one side of the threshold). A model that ignores "
+        "its inputs predicts one class, "
         "and its accuracy is then that class's share. Check the predicted-class counts or confusion "
         "matrix, a balanced metric (minority-class F1, balanced accuracy, AUC), and whether the loss or "
         "the logits are NaN (argmax over NaN logits is a constant class)."
@@ -112,6 +134,8 @@ class AccStuck(StuckText):
                 self._strong = none.copy()  # (read only where an alert opens: nowhere in this chunk)
                 return none, ~none
             blind_ok = np.ones(len(acc_y), dtype=bool)
+            long_ok = np.zeros(len(acc_y), dtype=bool)
+            long_keep = np.zeros(len(acc_y), dtype=bool)
             keep_base = np.zeros(len(acc_y), dtype=bool)
             settled = np.zeros(len(acc_y), dtype=bool)
             band = np.zeros(len(acc_y), dtype=bool)
@@ -178,6 +202,18 @@ class AccStuck(StuckText):
                 # (tester 15's `smooth`: 599 of 600 right, 13 % of predictions in the top class, opened
                 # only in the format that logs no training accuracy)
                 blind_ok = strong | ((at_prior | at_base | at_cost | dead) & ~few_minority(acc_y, acc.n_eval))
+                # or the count of right answers held exactly for LONG_EXTRA more evaluations than
+                # stuck_window, at a majority share, through a stretch that holds an evaluation whose
+                # loss was at (or above) the least a constant guess scoring `acc` costs (H(acc), less
+                # FLOOR_TOL), while the loss moved by 10 % or more: a one-class predictor scores
+                # exactly its class's share at every evaluation whatever its confidences (its loss
+                # may then fall far below H(acc) as it ranks its samples on one side of the
+                # threshold); a model predicting two classes from outputs no better than a constant
+                # guess would have to keep its count of right answers to the sample while they moved
+                # that much. Favoured (`likely`), never forced: the predicted-class counts decide
+                long_ok, long_keep = self._long_share(acc, loss, prior, moves)
+                long_ok &= minority_known(acc_y, acc.n_eval) & ~few_minority(acc_y, acc.n_eval)
+                long_keep &= ~few_minority(acc_y, acc.n_eval)
                 # the base-rate reading is favoured once the loss has settled there (no longer falling
                 # beyond its noise): a model whose decision boundary is fixed while its confidence grows
                 # also holds accuracy frozen, but its loss passes through this band on its way down
@@ -205,6 +241,8 @@ class AccStuck(StuckText):
                         fits |= fit_in_window(self._train_acc_window(acc))
                     blind_ok &= ~fits
                     keep_base &= ~fits
+                    long_ok &= ~fits
+                    long_keep &= ~fits
                     settled &= ~fits
                     band &= ~fits
                     # a collapsed network fits its training samples no better than a constant guess:
@@ -259,12 +297,15 @@ class AccStuck(StuckText):
                     # (`batch_fit`), as a training loss far below H does (`fits`): no base-rate
                     # reading then (healthy runs scored on a fixed small batch hold their accuracy with
                     # the loss anywhere near H(acc))
-                    cand = np.flatnonzero(loose & (blind_ok | keep_base | settled | collapsed | dead))
+                    held = blind_ok | keep_base | settled | collapsed | dead | long_keep
+                    cand = np.flatnonzero(loose & held)
                     if len(cand):
                         refuted = np.zeros(len(acc_y), dtype=bool)
                         refuted[cand] = batches_refute_fixed(self.ctx, acc.x[cand], p.stuck_window)
                         refuted &= ~strong
                         blind_ok &= ~refuted
+                        long_ok &= ~refuted
+                        long_keep &= ~refuted
                         keep_base &= ~refuted
                         band &= ~refuted
                         settled &= ~refuted
@@ -276,10 +317,14 @@ class AccStuck(StuckText):
                     above[:] = False
                     dead[:] = False
                 above &= settled & ~dead
-            # 1 in the band, 2 settled there, 3 settled above it (a collapsed network), 4 dead
+                blind_ok |= long_ok
+                keep_base |= long_keep
+            # 1 in the band, 2 settled there, 3 settled above it (a collapsed network), 4 dead,
+            # 5 held exactly at a majority share since the loss was at a constant guess's cost
             self._marks = (
                 band.view(np.int8) + settled.view(np.int8) + above.view(np.int8) + 2 * dead.view(np.int8)
             )
+            self._marks[long_ok & frozen & (self._marks < 2)] = 5
             # (a loss that is not finite says more than a chance run of the accuracy)
             beyond = ~chance | (~np.isfinite(loss.y) if loss is not None else False)
             on = frozen & blind_ok & beyond
@@ -294,6 +339,29 @@ class AccStuck(StuckText):
             self._strong = strong
         return on, off
 
+    def _long_share(
+        self, acc: AccFeatures, loss: LossFeatures, prior: np.ndarray, moves: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(open, keep) per point of the chunk for the long-held majority share (LONG_EXTRA): open
+        where the accuracy's last stuck_window + LONG_EXTRA values are equal (within stuck_tol), at a
+        majority share, with the loss logged at one of those evaluations at or above (1 - FLOOR_TOL)
+        x H(acc) (`prior`, nats) and the loss moving (`moves`); keep where the last stuck_window are
+        equal at a majority share (an alert that opened so stays open while the count holds)."""
+        w = self.p.stuck_window + LONG_EXTRA
+        accs = self._loss_window(acc, self.series, count=w)
+        losses = self._loss_window(acc, count=w)
+        with quiet(invalid="ignore"):
+            same = np.isfinite(accs).all(axis=0) & (np.abs(accs - acc.y).max(axis=0) <= self.p.stuck_tol)
+            # (the first points of a series have fewer than w values before them: never long)
+            same &= acc.idx >= w - 1
+            share = majority_share(acc.y, acc.n_eval)
+            cost = np.where(np.isfinite(losses), losses, -np.inf).max(axis=0) >= (1 - FLOOR_TOL) * prior
+            keep = share & (acc.range_stuck <= self.p.stuck_tol) & np.isfinite(loss.y)
+            if self.ctx.train_acc is not None and self.ctx.split == "validation":
+                t_win = self._train_acc_window(acc)
+                same &= ~np.isfinite(t_win).all(axis=0) | (spread(t_win) <= TRAIN_HOLD)
+        return same & share & cost & moves & np.isfinite(loss.y), keep
+
     def _train_acc_window(self, acc: AccFeatures) -> np.ndarray:
         """The training accuracy (`train_acc.train_acc_at`: a per-step one's level) at each of the
         accuracy's last `stuck_window` evaluations, (w, n) fractions, oldest row first (NaN where
@@ -307,13 +375,15 @@ class AccStuck(StuckText):
         acc: AccFeatures,
         series: Series | None = None,
         read: Callable[[np.ndarray], np.ndarray] | None = None,
+        count: int | None = None,
     ) -> np.ndarray:
         """The loss (or `series`, or what `read` gives at an array of x) logged at each of the
-        accuracy's last `stuck_window` evaluations, (w, n) nats, oldest row first (NaN where none)."""
+        accuracy's last `stuck_window` evaluations (the last `count`, when given), (w, n) nats, oldest
+        row first (NaN where none)."""
         of = self.ctx.loss if series is None else series
         axis = self.ctx.axis
         get = read if read is not None else (lambda xs: lookup(of, axis, xs))
-        lags = range(self.p.stuck_window - 1, -1, -1)
+        lags = range((self.p.stuck_window if count is None else count) - 1, -1, -1)
         if len(acc.idx) >= ONE_LOOKUP_UNDER:  # (a row at a time: each row's xs are a run of the column)
             rows = [x_values(self.series, axis, np.maximum(acc.idx - j, 0)) for j in lags]
             return np.stack([get(xs) for xs in rows])
@@ -328,7 +398,9 @@ class AccStuck(StuckText):
         # the numbers allow, not one they force (a small validation set can hold no prediction near
         # the threshold while a model improves), so information, not a warning
         prior_path = not bool(self._strong[local])
-        alert.data.update(frozen=frozen, first_idx=max(0, i - self.p.stuck_window + 1), prior_path=prior_path)
+        # (opened on the long-held share: the stretch it read is LONG_EXTRA evaluations longer)
+        w = self.p.stuck_window + (LONG_EXTRA if self._marks[local] == 5 else 0)
+        alert.data.update(frozen=frozen, first_idx=max(0, i - w + 1), prior_path=prior_path)
 
     def on_span(self, alert: Alert, lo: int, hi: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
         # the points of the span where the base-rate reading held (the latest few are enough)
