@@ -336,6 +336,7 @@ def test_analysis_does_not_import_textual() -> None:
         "smoothing_config",
         "detectors.loss_floor",
         "detectors.base_rate_claims",
+        "evidence",
     ],
 )
 def test_docstring_examples(module: str) -> None:

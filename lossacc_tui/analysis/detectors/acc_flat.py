@@ -18,8 +18,9 @@ from lossacc_tui.analysis.detectors.base import (
 from lossacc_tui.analysis.detectors.majority import majority_share
 from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.detectors.rise import RiseRun, level_noise
-from lossacc_tui.analysis.evidence import calibrated_loss_max, who_carries_loss
+from lossacc_tui.analysis.evidence import calibrated_loss_max
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.loss_carriers import who_carries_loss
 from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import arrow, fmt, pair_chance_k, span, within
 from lossacc_tui.analysis.span_trend import LongNoise

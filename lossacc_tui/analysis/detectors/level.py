@@ -18,8 +18,9 @@ from lossacc_tui.analysis.detectors.base import (
 )
 from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.detectors.smoothing import on_floor
-from lossacc_tui.analysis.evidence import training_fall_says_sharper, who_carries_loss
+from lossacc_tui.analysis.evidence import training_fall_says_sharper
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.loss_carriers import who_carries_loss
 from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import arrow, chance_loss, fmt, fmt_x, loss_floor, times
 

@@ -25,8 +25,9 @@ from lossacc_tui.analysis.detectors.rise import (
     level_depth,
     level_noise,
 )
-from lossacc_tui.analysis.evidence import mistakes_change, who_carries_loss
+from lossacc_tui.analysis.evidence import mistakes_change
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.loss_carriers import who_carries_loss
 from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import arrow, fmt_x
 from lossacc_tui.analysis.span_trend import (

@@ -5,7 +5,8 @@ place the rise kinds (`loss-up-acc-up`, `overfitting`) read the training loss in
 from __future__ import annotations
 
 from lossacc_tui.analysis.claims import Claim
-from lossacc_tui.analysis.evidence import training_fall_says_sharper, who_carries_loss
+from lossacc_tui.analysis.evidence import training_fall_says_sharper
+from lossacc_tui.analysis.loss_carriers import who_carries_loss
 from lossacc_tui.analysis.quantities import arrow
 
 

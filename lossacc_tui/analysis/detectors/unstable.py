@@ -13,8 +13,9 @@ from lossacc_tui.analysis.detectors.base import classes_claim, names, value
 from lossacc_tui.analysis.detectors.both_rose import collapsed_divergence
 from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.detectors.smoothing import on_floor, rise_on_floor
-from lossacc_tui.analysis.evidence import training_floored, who_carries_loss
+from lossacc_tui.analysis.evidence import training_floored
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.loss_carriers import who_carries_loss
 from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import factor, fmt_x, loss_per_mistake, span, within
 from lossacc_tui.analysis.sampling import few_samples_carry
