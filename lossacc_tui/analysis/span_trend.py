@@ -30,14 +30,13 @@ line by line give the same numbers. Cost: O(new points).
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from lossacc_tui.analysis.npcalls import clip
 from lossacc_tui.analysis.passmemo import quiet
+from lossacc_tui.analysis.span_hinge import hinge_wander
 from lossacc_tui.analysis.span_memo import MEMO, Key, forget, memo_key
 from lossacc_tui.analysis.span_threshold import (
     ALPHA,
@@ -60,10 +59,7 @@ __all__ = [
     "SpanFit",
     "SpanTrend",
     "forget",
-    "level_rise",
     "looks_threshold",
-    "sample_noise",
-    "sample_noise_at",
     "span_rise",
     "span_significant",
     "t_quantile",
@@ -311,7 +307,7 @@ class SpanTrend:
             recent = self._recent(cs, k_recent)
             noise, wander = self._long(cs, idx, long_key)
             new_tail, self._tail = self._tail, tail
-            wander = np.fmin(wander, _hinge_wander(cs, tail, idx, best_idx, wander))
+            wander = np.fmin(wander, hinge_wander(cs, tail, idx, best_idx, wander, LONG_MAX))
             tbar = (best_idx + 1 + idx) / 2.0
             sxx = m * (m * m - 1.0) / 12.0
             sxy = sty - tbar * sy
@@ -338,62 +334,6 @@ class SpanTrend:
             t, slope, rise, m, noise, wander, fam.astype(np.float64), recent, k_recent.astype(float),
             cs[:, -1].copy(), ext[-2:].copy(), anchor, new_tail, last_best, int(fam[-1]),
         )  # fmt: skip
-
-
-def _segment_rss(
-    w0: np.ndarray, w1: np.ndarray, w2: np.ndarray, w3: np.ndarray, a: np.ndarray, c: np.ndarray
-) -> np.ndarray:
-    """Residual sum of squares around the least-squares line through the points a..c (absolute
-    indices, consecutive), from their sums: count w0, y w1, t*y w2, y^2 w3. NaN where a value is not
-    finite (count short) or fewer than 2 points."""
-    m = c - a + 1.0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tbar = (a + c) / 2.0
-        sxx = m * (m * m - 1.0) / 12.0
-        sxy = w2 - tbar * w1
-        rss = np.maximum(w3 - w1 * w1 / m - sxy * sxy / sxx, 0.0)
-    return np.where((w0 == m) & (m >= 2), rss, np.nan)
-
-
-def _hinge_wander(
-    cs: np.ndarray, tail: np.ndarray, idx: np.ndarray, best_idx: np.ndarray, wander: np.ndarray
-) -> np.ndarray:
-    """The spread (nats) around two lines joined at the running best, over the window `_long` reads
-    its wander in (the last L points), where the best lies inside it with 3 points or more before
-    and 2 after: a loss that fell to its best and turned up (the shape of overfitting) strays from
-    one straight line through both by the turn itself, which is no noise (tester 17's HF Trainer run:
-    eval_loss 0.42 -> 0.2497 -> 0.3743 in ten evaluations read a "wander" of 0.04 nats beside a
-    second-difference noise of 0.011, and the rise waited 8 epochs). Std with n - 4 degrees of
-    freedom; NaN elsewhere (`wander` is kept there). cs: this chunk's running sums (7 rows); tail: the
-    carried tail before the chunk; shapes (m,)."""
-    out = np.full(len(idx), np.nan)
-    if len(idx) == 0:
-        return out
-    t0 = tail.shape[1]
-    lookback = np.clip(idx // 10, 10, LONG_MAX)
-    q = np.arange(len(idx))
-    start_pos = t0 + q - lookback  # (running sums through the point before the window)
-    full = start_pos >= 0
-    n = np.where(full, lookback, idx + 1).astype(np.float64)
-    s = idx - n + 1
-    b = best_idx
-    use = (b >= s + 2) & (b <= idx - 2) & (n >= 7) & np.isfinite(wander)
-    if not use.any():
-        return out
-    rows = [np.concatenate([tail[r], cs[r]]) for r in range(4)]
-    bpos = t0 + q - (idx - b)
-    sp, bp, ip = np.maximum(start_pos, 0), np.clip(bpos, 0, None), t0 + q
-
-    def seg(lo: np.ndarray, hi: np.ndarray, lo_zero: np.ndarray) -> list[np.ndarray]:
-        return [r[hi] - np.where(lo_zero, 0.0, r[lo]) for r in rows]
-
-    first = seg(sp, bp, ~full)
-    second = seg(bp, ip, np.zeros(len(idx), dtype=bool))
-    rss = _segment_rss(*first, s.astype(float), b.astype(float)) + _segment_rss(
-        *second, b + 1.0, idx.astype(float)
-    )
-    with np.errstate(invalid="ignore"):
-        return np.where(use, np.sqrt(rss / (n - 4.0)), np.nan)
 
 
 class LongNoise:
@@ -432,63 +372,3 @@ class LongNoise:
         out = span._long_use(got)
         self._carry = span._tail[:, -1].copy()  # (the tail ends with the last point's running sums)
         return out
-
-
-def level_rise(
-    fit: SpanFit,
-    lbest: np.ndarray,
-    sig: np.ndarray,
-    idx: np.ndarray,
-    half: int,
-    z: float,
-    rel: float,
-    m: np.ndarray | None = None,
-) -> np.ndarray:
-    """True where the mean of the newest third of the span since the best (`SpanFit.recent`, k
-    points) stands `rel` above the best level `lbest` (a mean of `half` points, the lowest of about
-    (idx + 1) / half of them) and `z` standard errors beyond that best's depth (`rise.min_depth`).
-    The standard error of the difference of the two means is sqrt(s^2 / k + s^2 / half + 2 e^2),
-    s the noise `sig` (nats) and e the wander beyond it (`SpanFit.wander`): a wandering loss's
-    means are no steadier than the wander, however many points they average. `m`: how many points
-    the best level averages where fewer than `half` (a best level among the first evaluations, as
-    low as one value: its noise is s^2 / m, not s^2 / half); None: `half` everywhere."""
-    from lossacc_tui.analysis.detectors.rise import level_depth
-
-    k = fit.k
-    with quiet(invalid="ignore"):
-        s2 = sig * sig
-        ex = np.where(np.isfinite(fit.wander), np.maximum(fit.wander * fit.wander - s2, 0.0), 0.0)
-        se = np.sqrt(s2 / k + s2 / (half if m is None else m) + 2.0 * ex)
-        deep = z + level_depth(idx, half)  # (`min_depth((idx + 1) / half)`, from a table)
-        return (k >= half) & (fit.recent >= lbest * (1 + rel)) & (fit.recent - lbest >= deep * se)
-
-
-def sample_noise(loss: float, n: int) -> float:
-    """How much a mean loss over n evaluation samples moves from one evaluation to the next by the
-    luck of which samples (or which predictions) it holds, about: loss / sqrt(n) (nats). The
-    standard error of a mean is sd / sqrt(n); a per-sample cross-entropy is non-negative with a
-    spread of the order of its mean (an exponential's sd equals its mean), so loss stands in for
-    sd. A rough scale, used where the series' own noise cannot yet be measured (a few evaluations).
-
-    >>> round(sample_noise(0.72, 32), 3)
-    0.127
-    """
-    return loss / math.sqrt(n) if n > 0 and math.isfinite(loss) else math.nan
-
-
-def sample_noise_at(y: np.ndarray, idx: np.ndarray, n_at: Callable[[int], int | None] | None) -> np.ndarray:
-    """`sample_noise(y[j], n)` for each point, n the evaluation-set size the accuracy's values had
-    revealed by point idx[j] (`n_at`, `Ctx.acc_n_likely`); NaN where none is known (nats). n
-    changes rarely: it is asked at the chunk's ends, and point by point only where they differ."""
-    out = np.full(len(y), np.nan)
-    if n_at is None or len(y) == 0:
-        return out
-    n0, n1 = n_at(int(idx[0])), n_at(int(idx[-1]))
-    same = n0 == n1
-    if same:
-        n = np.full(len(y), float(n0 or 0))
-    else:  # (`track.NLikelyAt` looks a whole chunk up at once)
-        many = getattr(n_at, "many", None)
-        n = many(idx) if many is not None else np.array([float(n_at(int(i)) or 0) for i in idx])
-    with quiet(invalid="ignore", divide="ignore"):
-        return np.where(n > 0, y / np.sqrt(np.maximum(n, 1.0)), np.nan)

@@ -28,7 +28,8 @@ from lossacc_tui.analysis.features import LossFeatures
 from lossacc_tui.analysis.npcalls import clip
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.passmemo import quiet
-from lossacc_tui.analysis.span_trend import SpanFit, level_rise, sample_noise_at, span_rise, span_significant
+from lossacc_tui.analysis.span_level import level_rise, sample_noise_at
+from lossacc_tui.analysis.span_trend import SpanFit, span_rise, span_significant
 
 _TABLE = 4096
 #: evaluations within which the 6-point trend rule (`trend_rise`) may count a rise (an epoch-level run
@@ -332,7 +333,7 @@ def span_rules(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(rise, span) of the rules every rise kind shares, per point: `span` is the line through the
     whole span since the best (`span_trend.span_rise`); rise adds the level of the span's newest
-    third against the best level (`span_trend.level_rise`) and, for short runs, the few-point trend
+    third against the best level (`span_level.level_rise`) and, for short runs, the few-point trend
     (`trend_rise`, fed here). `step_ok`: where the level rule and the few-point trend may count
     (`beyond_sampling`): the first is a step from the best, and six points that start at a low best
     slope up by its luck alone (a 3 % wander of a 300-sample set after its lowest value gave t = 5);
@@ -362,7 +363,7 @@ def beyond_sampling(
     y: np.ndarray, best: np.ndarray, idx: np.ndarray, n_at: Callable[[int], int | None] | None, z: float
 ) -> np.ndarray:
     """True where y stands `z` sampling standard errors above its best, the error that of a mean
-    loss over the evaluation set's n samples (`span_trend.sample_noise`: best / sqrt(n), nats), or
+    loss over the evaluation set's n samples (`span_level.sample_noise`: best / sqrt(n), nats), or
     where n is not known. A step from one evaluation to the rest that another draw of n samples
     could show reversed is no finding about the model: a best at the first evaluation of a 300-sample
     set, 0.55 against 0.58 after (tester 9's weight-decay run), is one such. Only rules that compare

@@ -10,7 +10,7 @@ import numpy as np
 from lossacc_tui.analysis.features import LossFeatures
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.passmemo import quiet
-from lossacc_tui.analysis.span_trend import sample_noise_at
+from lossacc_tui.analysis.span_level import sample_noise_at
 
 
 def short_rise(
@@ -30,7 +30,7 @@ def short_rise(
     point (`Ctx.acc_n_likely`; None: unknown).
 
     short: the validation loss 2 x `rise_rel` above its best, beyond `rise_z` sampling deviations of
-    a mean loss over the evaluation set when its size is known (`span_trend.sample_noise_at`), and
+    a mean loss over the evaluation set when its size is known (`span_level.sample_noise_at`), and
     not falling back; two such evaluations in a row open the alert, said to be little evidence.
     mono: it rose at every evaluation since a best after the first, 3 or more times, `rise_rel` in
     all. Raises nothing."""
