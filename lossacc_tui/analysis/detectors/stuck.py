@@ -7,8 +7,6 @@ value in repeat_chance.py, the `diverging` claim in diverging.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
@@ -30,11 +28,12 @@ from lossacc_tui.analysis.detectors.loss_motion import holds, wobbles
 from lossacc_tui.analysis.detectors.majority import few_minority, majority_share, minority_known
 from lossacc_tui.analysis.detectors.repeat_chance import shared_chance_runs
 from lossacc_tui.analysis.detectors.stuck_text import StuckText
-from lossacc_tui.analysis.detectors.train_acc import frozen_tol, per_step, train_acc_at
+from lossacc_tui.analysis.detectors.stuck_windows import LONG_EXTRA, StuckWindows, spread
+from lossacc_tui.analysis.detectors.train_acc import frozen_tol, train_acc_at
 from lossacc_tui.analysis.detectors.train_side import fit_in_window, training_cannot_tell
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.passmemo import quiet
-from lossacc_tui.analysis.track import x_values, x_values_rows
+from lossacc_tui.analysis.track import x_values
 from lossacc_tui.model import Series
 
 #: how far (relative) below H(training accuracy) the training loss of a network that no longer
@@ -46,37 +45,7 @@ CONST_TOL = 0.02
 BASE_KEEP = 32
 
 
-#: how many evaluations an accuracy must repeat exactly, at a majority share, for a stretch that
-#: began with the loss at a constant guess's cost to favour a one-class predictor (`long_share`):
-#: two more than `stuck_window`'s six (tester 18's Keras 95/5 run: 8 evaluations at 485/510, every
-#: prediction the majority class, the loss 0.247 -> 0.116 below H = 0.196 from the third on)
-LONG_EXTRA = 2
-
-#: how far (a fraction) a logged training accuracy may range over the last stuck_window
-#: evaluations for the long-held share to be favoured: a one-class model scores its training
-#: split's share of that class at every epoch (its epoch means move by the few samples a changing
-#: bias tips within an epoch: tester 18's torch 95/5, 0.9489-0.9515); one whose training accuracy
-#: climbs (truth corpus slow-underconfident-torch s3: 0.877 -> 0.894 while validation held 153/171
-#: with the loss near ln 2) is changing its training predictions, and the reading stays `possible`
-TRAIN_HOLD = 0.01
-
-
-#: a chunk shorter than this (a live update, a small run) looks the loss up at the accuracy's last
-#: `stuck_window` evaluations in one call; a longer one a row at a time (`lookups.at_or_before` then
-#: finds each row, a run of the loss's own x column, in one comparison). The same numbers either way.
-ONE_LOOKUP_UNDER = 64
-
-
-def spread(window: np.ndarray) -> np.ndarray:
-    """max - min of each column of `window` ((w, n), nats), ignoring NaN; 0 where nothing is finite."""
-    fin = np.isfinite(window)
-    hi = np.where(fin, window, -np.inf).max(axis=0, initial=-np.inf)
-    lo = np.where(fin, window, np.inf).min(axis=0, initial=np.inf)
-    with quiet(invalid="ignore"):
-        return np.where(fin.any(axis=0), hi - lo, 0.0)
-
-
-class AccStuck(StuckText):
+class AccStuck(StuckWindows, StuckText):
     """Accuracy identical over stuck_window evaluations while the loss does not improve, or
     equal to the majority-class rate the user gave. Hooks get `(acc, loss)`; loss may be None."""
 
@@ -338,59 +307,6 @@ class AccStuck(StuckText):
                 off &= acc.maj_dev > 2 * p.majority_tol
             self._strong = strong
         return on, off
-
-    def _long_share(
-        self, acc: AccFeatures, loss: LossFeatures, prior: np.ndarray, moves: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(open, keep) per point of the chunk for the long-held majority share (LONG_EXTRA): open
-        where the accuracy's last stuck_window + LONG_EXTRA values are equal (within stuck_tol), at a
-        majority share, with the loss logged at one of those evaluations at or above (1 - FLOOR_TOL)
-        x H(acc) (`prior`, nats) and the loss moving (`moves`); keep where the last stuck_window are
-        equal at a majority share (an alert that opened so stays open while the count holds)."""
-        w = self.p.stuck_window + LONG_EXTRA
-        accs = self._loss_window(acc, self.series, count=w)
-        losses = self._loss_window(acc, count=w)
-        with quiet(invalid="ignore"):
-            same = np.isfinite(accs).all(axis=0) & (np.abs(accs - acc.y).max(axis=0) <= self.p.stuck_tol)
-            # (the first points of a series have fewer than w values before them: never long)
-            same &= acc.idx >= w - 1
-            share = majority_share(acc.y, acc.n_eval)
-            cost = np.where(np.isfinite(losses), losses, -np.inf).max(axis=0) >= (1 - FLOOR_TOL) * prior
-            keep = share & (acc.range_stuck <= self.p.stuck_tol) & np.isfinite(loss.y)
-            if self.ctx.train_acc is not None and self.ctx.split == "validation":
-                t_win = self._train_acc_window(acc)
-                same &= ~np.isfinite(t_win).all(axis=0) | (spread(t_win) <= TRAIN_HOLD)
-        return same & share & cost & moves & np.isfinite(loss.y), keep
-
-    def _train_acc_window(self, acc: AccFeatures) -> np.ndarray:
-        """The training accuracy (`train_acc.train_acc_at`: a per-step one's level) at each of the
-        accuracy's last `stuck_window` evaluations, (w, n) fractions, oldest row first (NaN where
-        none)."""
-        if not per_step(self.ctx):
-            return self._loss_window(acc, self.ctx.train_acc)
-        return self._loss_window(acc, read=lambda xs: train_acc_at(self.ctx, xs))
-
-    def _loss_window(
-        self,
-        acc: AccFeatures,
-        series: Series | None = None,
-        read: Callable[[np.ndarray], np.ndarray] | None = None,
-        count: int | None = None,
-    ) -> np.ndarray:
-        """The loss (or `series`, or what `read` gives at an array of x) logged at each of the
-        accuracy's last `stuck_window` evaluations (the last `count`, when given), (w, n) nats, oldest
-        row first (NaN where none)."""
-        of = self.ctx.loss if series is None else series
-        axis = self.ctx.axis
-        get = read if read is not None else (lambda xs: lookup(of, axis, xs))
-        lags = range((self.p.stuck_window if count is None else count) - 1, -1, -1)
-        if len(acc.idx) >= ONE_LOOKUP_UNDER:  # (a row at a time: each row's xs are a run of the column)
-            rows = [x_values(self.series, axis, np.maximum(acc.idx - j, 0)) for j in lags]
-            return np.stack([get(xs) for xs in rows])
-        # a short chunk: one lookup for every row (the same numbers as one per row, for one call's cost)
-        idx = np.maximum(acc.idx[None, :] - np.array(lags)[:, None], 0)  # (a row per lag, oldest first)
-        xs = x_values_rows(self.series, axis, idx)
-        return get(xs.ravel()).reshape(xs.shape)
 
     def on_open(self, alert: Alert, i: int, local: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
         frozen = bool(acc.range_stuck[local] <= self.p.stuck_tol)
