@@ -61,9 +61,15 @@ def run_summary(
             f"{fmt(value(acc, bj), 4)} at {ctx.unit} {fmt_x(ctx.x(acc, bj))}"
         )
     if state is not None:
-        lines.append(
-            f"- state since {ctx.unit} {fmt_x(state.start)}: **{state.state}**, {STATE_WORDS[state.state]}"
-        )
+        words = STATE_WORDS[state.state]
+        if state.state == "warming-up" and any(a.severity in ("warning", "critical") for a in active):
+            # (an alert below judged a trend from these few evaluations: the band's rule waits for
+            # more, which "too few to judge trends" beside the warning had read as a contradiction)
+            words = (
+                "too few evaluations for the state band's own trend reading yet; the alerts below are "
+                "judged by their own rules and say how sure they are"
+            )
+        lines.append(f"- state since {ctx.unit} {fmt_x(state.start)}: **{state.state}**, {words}")
     lines.append(f"- {_classes_line(n, ctx, active)}")
     if loss is not None and acc is not None and len(loss) and len(acc):
         k = min(len(loss), len(acc)) - 1
