@@ -1,6 +1,6 @@
 """A short chunk (a small run, a live update's few new points) takes short paths through the analysis
 that give the numbers of the general ones: the loss at the accuracy's last evaluations looked up in
-one call (`stuck.ONE_LOOKUP_UNDER`), the first occurrences of a few accuracy values found by a walk
+one call (`stuck_windows.ONE_LOOKUP_UNDER`), the first occurrences of a few accuracy values found by a walk
 (`gridfeed._SHORT`), the training split's level and the training loss at the validation points
 computed once a pass for every kind that reads them (`passmemo.shared_in_pass`), a chunk where a
 kind's first rule holds nowhere answered at once (`detectors.base.QUIET_CHUNKS`). These tests feed
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from lossacc_tui.analysis import Analyzer, gridfeed, passmemo
-from lossacc_tui.analysis.detectors import base, stuck, train_join, train_noise
+from lossacc_tui.analysis.detectors import base, stuck_windows, train_join, train_noise
 from lossacc_tui.model import Batch, Run
 from tests.numpy_adam import adam_mlp_run
 from tests.numpy_collapse import dead_relu_run
@@ -63,7 +63,7 @@ def _analyse(cols: dict[str, np.ndarray], cuts: list[int]) -> tuple[list[tuple],
 def _general(monkeypatch: pytest.MonkeyPatch) -> None:
     """Force the general paths: a lookup per row, numpy's first occurrences, nothing shared, every
     rule of a kind run on a chunk where its first rule holds nowhere."""
-    monkeypatch.setattr(stuck, "ONE_LOOKUP_UNDER", 0)
+    monkeypatch.setattr(stuck_windows, "ONE_LOOKUP_UNDER", 0)
     monkeypatch.setattr(base, "QUIET_CHUNKS", False)
     monkeypatch.setattr(gridfeed, "_SHORT", -1)
     alone = lambda key, objs, arrays, compute: compute()  # noqa: E731

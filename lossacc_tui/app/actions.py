@@ -48,6 +48,7 @@ class ViewActions:
     pop_screen: Callable[..., Any]
     save_screenshot: Callable[..., str]
     focused: Any
+    _user_chose: bool
     exit: Callable[..., None]
 
     # -- value cursor -------------------------------------------------------------------------
@@ -67,6 +68,9 @@ class ViewActions:
                 return
             self.tracker.sync()
             rs = self.tracker.runs[self.selected_run]
+            # (reading values on the shown run is choosing it: a run found later, or one that starts
+            # getting points, no longer takes its place, with the cursor, under the user's eyes)
+            self._user_chose = True
             if isinstance(move, str):
                 self.cursor = cursor.step(rs, self.drawn_axis, self.cursor, move)
             else:

@@ -169,3 +169,26 @@ async def test_a_frame_older_than_a_move_in_the_run_list_does_not_leave_it_apart
         app.redraw()
         await pilot.pause(0.3)
         assert runs.highlighted == runs.option_count - 1
+
+
+@sync
+async def test_a_run_found_after_the_cursor_moved_does_not_take_the_shown_runs_place(
+    tmp_path: Path,
+) -> None:
+    """Until the user picks a run the view shows the first by name; a run found later with an
+    earlier name took its place, and reset the cursor the user was reading values with."""
+    later, shown = tmp_path / "a_run", tmp_path / "b_run"
+    shown.mkdir()
+    shutil.copy(DATA / "training.log", shown / "training.log")
+    app = watch_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app, 600)
+        key = app.selected_run
+        await pilot.press("left")
+        await wait_for(pilot, lambda: app.cursor is not None, what="the cursor")
+        at = app.cursor
+        later.mkdir()
+        shutil.copy(DATA / "training.log", later / "training.log")
+        await wait_for(pilot, lambda: len(app.tracker.runs) == 2, what="the later run")
+        await settled(pilot, app, 1200)
+        assert app.selected_run == key and app.cursor == at

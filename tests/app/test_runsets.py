@@ -113,10 +113,13 @@ async def test_at_80x24_the_ranking_names_each_run_by_the_part_that_tells_it_apa
         assert len(set(names)) == 10, names
         for name in names:  # the sweep's runs by their own folder, whole; the others by theirs
             assert name in {f"run_{i}" for i in range(1, 9)} | {"nan_run"} or name.startswith("hea"), names
-        for row in screen._rows:  # the accuracy column: each run's place in the loss ranking
-            place = int(row[3].plain.removeprefix("■ #"))
-            there = screen._rows[place - 1][1]
-            assert row[3].style == there.style  # the same run: the same colour
+        # every row is one run: its place by accuracy beside its own best accuracy, so the places
+        # order the accuracies shown (best first)
+        by_place = sorted(
+            (int(row[3].plain.removeprefix("#")), float(row[4].plain.rstrip("!"))) for row in screen._rows
+        )
+        accs = [a for _, a in by_place]
+        assert accs == sorted(accs, reverse=True), by_place
 
 
 @sync

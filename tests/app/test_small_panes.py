@@ -58,6 +58,7 @@ async def test_pane_titles_are_readable_focused_or_not(theme: str) -> None:
 async def test_at_80x24_legends_keep_whole_numbers_and_the_status_its_age() -> None:
     app = watch_app(REPO / "demo_logs" / "eight_runs", DATA / "training.log")
     async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: len(app.tracker.runs) == 9, what="every run")
         await settled(pilot, app, 600)
         for move in ("", "left", "home"):  # latest values, then at the cursor
             if move:
