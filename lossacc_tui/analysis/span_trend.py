@@ -226,6 +226,24 @@ class SpanTrend:
         self._anchor_idx, self._families = got[13], got[14]
         return fit
 
+    def _chunk_sums(self, y: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the chunk after the last two values carried, its running sums (7, n)) continued from the
+        last chunk, added in order (chunking cannot change them): count, y, t*y, y^2, squared first
+        differences, |second differences| and their count. `feed` and `skip` both move on by them."""
+        fin = np.isfinite(y)
+        v = np.where(fin, y, 0.0)
+        ext = np.concatenate([self._prev, y])
+        with quiet(invalid="ignore", over="ignore"):
+            d = ext[2:] - ext[1:-1]
+            sd = ext[2:] - 2.0 * ext[1:-1] + ext[:-2]
+        dd = np.where(np.isfinite(d), d * d, 0.0)
+        sdf = np.isfinite(sd)
+        cs = _running_sums(
+            self._carry,
+            (fin, v, idx.astype(np.float64) * v, v * v, dd, np.where(sdf, np.abs(sd), 0.0), sdf),
+        )
+        return ext, cs
+
     def skip(self, y: np.ndarray, idx: np.ndarray, best_idx: np.ndarray) -> None:
         """`feed` of a chunk whose fit is not read (a kind whose rules cannot open there): the state
         moves on as `feed` moves it (the running sums, the last two values, the sums at the last
@@ -234,19 +252,7 @@ class SpanTrend:
         n = len(y)
         if n == 0:
             return
-        y = np.asarray(y, dtype=np.float64)
-        fin = np.isfinite(y)
-        v = np.where(fin, y, 0.0)
-        ext = np.concatenate([self._prev, y])
-        with quiet(invalid="ignore", over="ignore"):
-            d = ext[2:] - ext[1:-1]
-            sd = ext[2:] - 2.0 * ext[1:-1] + ext[:-2]
-            dd = np.where(np.isfinite(d), d * d, 0.0)
-        sdf = np.isfinite(sd)
-        cs = _running_sums(
-            self._carry,
-            (fin, v, idx.astype(np.float64) * v, v * v, dd, np.where(sdf, np.abs(sd), 0.0), sdf),
-        )
+        ext, cs = self._chunk_sums(np.asarray(y, dtype=np.float64), idx)
         k0, last_best = int(idx[0]), int(best_idx[-1])
         if last_best >= k0:
             self._anchor = cs[:, last_best - k0].copy()
@@ -269,19 +275,7 @@ class SpanTrend:
         n = len(y)
         long_key = self._long_key(self._carry, self._prev, y, idx)
         tail = self._tail
-        fin = np.isfinite(y)
-        v = np.where(fin, y, 0.0)
-        ext = np.concatenate([self._prev, y])
-        with quiet(invalid="ignore", over="ignore"):
-            d = ext[2:] - ext[1:-1]
-            sd = ext[2:] - 2.0 * ext[1:-1] + ext[:-2]
-        dd = np.where(np.isfinite(d), d * d, 0.0)
-        sdf = np.isfinite(sd)
-        # running sums continued from the last chunk, added in order (chunking cannot change them)
-        cs = _running_sums(
-            self._carry,
-            (fin, v, idx.astype(np.float64) * v, v * v, dd, np.where(sdf, np.abs(sd), 0.0), sdf),
-        )
+        ext, cs = self._chunk_sums(y, idx)
         # the sums at each point's best: the carried anchor, or a point of this chunk
         k0 = int(idx[0])
         local = best_idx - k0
