@@ -103,3 +103,30 @@ async def test_each_ranking_row_is_one_run_read_across(tmp_path: Path) -> None:
                 [c.plain for c in row],
             )
         assert "run_a" in screen._rows[0][1].plain and "≠" in screen._rows[0][0].plain
+
+
+@sync
+async def test_at_80x24_a_long_folder_keeps_the_count_and_the_folder_name_in_the_title(
+    tmp_path: Path,
+) -> None:
+    sweep = tmp_path / "a_really_long_folder_name_for_experiments" / "sweep_learning_rate_0001"
+    for name in ("run_a", "run_b"):
+        (sweep / name).mkdir(parents=True)
+        (sweep / name / "training.log").write_text((DATA / "training.log").read_text())
+    app = watch_app(sweep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: len(app.tracker.runs) == 2, what="two runs")
+        await settled(pilot, app, 2 * 30 + 30)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen), what="compare view")
+        table = app.screen.query_one(DataTable)
+
+        def fits() -> bool:
+            app.redraw()
+            title = str(table.border_title)
+            return table.size.width > 0 and len(title) <= table.size.width - 4
+
+        await wait_for(pilot, fits, what="a title that fits the table")
+        title = str(table.border_title)
+        assert "2 runs" in title, title  # (it was cut off after the folder's first letters)
+        assert "sweep_learning_rate_0001" in title, title

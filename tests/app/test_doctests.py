@@ -17,6 +17,7 @@ MODULES = [
     "lossacc_tui.app.status",
     "lossacc_tui.app.text",
     "lossacc_tui.app.view",
+    "lossacc_tui.app.screens.compare",
     "lossacc_tui.app.screens.metrics",
     "lossacc_tui.app.widgets.explanation",
     "lossacc_tui.app.widgets.metric_plot",

@@ -236,7 +236,8 @@ class CompareScreen(Screen[None]):
         ap.set_data(build_plot("validation accuracy", entries, axis, xr, ap.canvas_size, opts, run_keys=ks))
         ranked = len(drawn) if drawn is not runs else 0  # (the table's rows: with a validation metric)
         count = f"{ranked} runs" if ranked == len(runs) else f"{ranked} of {len(runs)} with validation data"
-        self.query_one(DataTable).border_title = f"ranked by best value · {clean(what)} ({count})"
+        table = self.query_one(DataTable)
+        table.border_title = fit_title(count, clean(what), table.size.width - 6)
         parts = (
             sweeps([rs.run.path for rs in runs], names)
             if what == "all runs"
@@ -347,3 +348,31 @@ class CompareScreen(Screen[None]):
             )
         else:
             box.show("The two rankings agree: no runs-disagree alert.", "compare")
+
+
+def fit_title(count: str, what: str, room: int) -> str:
+    """The compare table's title in `room` cells (<= 0: not laid out yet, whole): the count of runs
+    always, then as much of the folder as fits, cut from its left so its own name stays; "ranked
+    by best value" only when everything fits.
+
+    >>> fit_title("4 runs", "folder a/b/sweep_lr", 60)
+    'ranked by best value · 4 runs · folder a/b/sweep_lr'
+    >>> fit_title("4 runs", "folder a/b/sweep_lr", 26)
+    '4 runs · folder …/sweep_lr'
+    >>> fit_title("4 runs", "folder a/b/a_very_long_sweep_name", 24)
+    '4 runs · …ong_sweep_name'
+    """
+    full = f"ranked by best value · {count} · {what}"
+    if room <= 0 or len(full) <= room:
+        return full
+    head = f"{count} · "
+    if len(head) + len(what) <= room:
+        return head + what
+    word, _, path = what.partition(" ")
+    parts = path.rstrip("/").split("/")
+    for n in range(len(parts) - 1, 0, -1):  # whole path parts from the end, as many as fit
+        cut = f"{head}{word} …/{'/'.join(parts[-n:])}"
+        if len(cut) <= room:
+            return cut
+    keep = max(1, room - len(head) - 1)
+    return f"{head}…{path[-keep:]}"
