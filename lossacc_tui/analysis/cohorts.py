@@ -53,6 +53,27 @@ def groups(paths: list[str]) -> list[str]:
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?", re.IGNORECASE)
 
 
+def name_groups(paths: list[str]) -> list[tuple[str, str] | None]:
+    """Each run's group among the runs whose log has the same name (numbers written `#`): (the
+    deepest folder it shares with one of them, that name); None for a log no other has the name of. A sweep
+    whose run folders each hold one run in several formats (`lr_0.1/log.jsonl`, `lr_0.1/print.log`,
+    `lr_0.1/tb/...`) groups `log.jsonl` with the other learning rates' `log.jsonl`, where `groups`
+    puts it with its own copies.
+
+    >>> name_groups(["/s/lr1/log.jsonl", "/s/lr1/print.log", "/s/lr2/log.jsonl", "/s/x.csv"])
+    [('/s', 'log.jsonl'), None, ('/s', 'log.jsonl'), None]
+    """
+    by_name: dict[str, list[int]] = {}
+    for k, p in enumerate(paths):
+        by_name.setdefault(_NUMBER.sub("#", os.path.basename(p)), []).append(k)
+    out: list[tuple[str, str] | None] = [None] * len(paths)
+    for name, ks in by_name.items():
+        if len(ks) > 1:
+            for k, g in zip(ks, groups([paths[k] for k in ks]), strict=True):
+                out[k] = (g, name)
+    return out
+
+
 def family(path: str, group: str) -> str:
     """The family of a run's log within its folder group (`groups`): the log's path below the
     group's child folder it sits in (sibling run folders: the log's name), or, for a log directly in

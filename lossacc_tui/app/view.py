@@ -59,16 +59,21 @@ def nice_ticks(lo: float, hi: float, count: int) -> list[float]:
     return out
 
 
-def y_ticks(lo: float, hi: float, rows: int) -> list[float]:
+def y_ticks(lo: float, hi: float, rows: int, log: bool = False) -> list[float]:
     """Round y ticks for a plot `rows` rows high, about one every 3 rows and never two on adjacent
-    rows (at 80x24 a 5-row plot had "1", "0.75", "0.5" on three rows in a row, read as one label).
+    rows (at 80x24 a 5-row plot had "1", "0.75", "0.5" on three rows in a row, read as one label),
+    and never two whose labels (`fmt_num`; of 10**t on the `log` scale) read alike: of those, the
+    one nearest its label stays (a constant lr 0.001 had "0.001" on three rows: tester 19; here
+    1.02e-3 went, read "0.001").
 
     >>> y_ticks(0.4, 1.0, 5)
     [0.5, 1.0]
     >>> y_ticks(0.0, 2.5, 14)
     [0.0, 1.0, 2.0]
+    >>> [fmt_num(t) for t in y_ticks(0.00094, 0.00103, 20)]
+    ['9.4e-4', '9.6e-4', '9.8e-4', '0.001']
     """
-    ticks = nice_ticks(lo, hi, max(2, rows // 3))
+    ticks = _distinct(nice_ticks(lo, hi, max(2, rows // 3)), log)
     if rows < 2 or hi <= lo:
         return ticks
     kept: list[float] = []
@@ -77,6 +82,22 @@ def y_ticks(lo: float, hi: float, rows: int) -> list[float]:
         if not kept or abs(row - round((hi - kept[-1]) / (hi - lo) * (rows - 1))) >= 2:
             kept.append(t)
     return kept
+
+
+def _distinct(ticks: list[float], log: bool) -> list[float]:
+    """Ticks whose labels differ: of ticks labelled alike, the one nearest the label's value."""
+    best: dict[str, tuple[float, float]] = {}  # label -> (distance from its value, tick)
+    for t in ticks:
+        try:
+            v = 10**t if log else t
+            label = fmt_num(v)
+            off = abs(float(label) - v)
+        except (OverflowError, ValueError):
+            label, off = repr(t), 0.0
+        if label not in best or off < best[label][0]:
+            best[label] = (off, t)
+    kept = {t for _, t in best.values()}
+    return [t for t in ticks if t in kept]
 
 
 def nice_ceil(v: float) -> float:

@@ -130,7 +130,7 @@ def draw_plot(d: Any, width: int, height: int, color: bool) -> list[str]:
         if 0 <= x < cols and 0 <= y < rows:
             grid[rows - 1 - y][x], paint[rows - 1 - y][x] = MARK, "92"
     yticks = {}
-    for t in y_ticks(d.y0, d.y1, height - 4):
+    for t in y_ticks(d.y0, d.y1, height - 4, d.log):
         r = rows - 1 - _cell(t, d.y0, d.y1, rows)
         if 0 <= r < rows:
             yticks[r] = (fmt_num(10**t) if d.log else fmt_num(t)).rjust(LABEL_W)

@@ -130,3 +130,40 @@ async def test_at_80x24_a_long_folder_keeps_the_count_and_the_folder_name_in_the
         title = str(table.border_title)
         assert "2 runs" in title, title  # (it was cut off after the folder's first letters)
         assert "sweep_learning_rate_0001" in title, title
+
+
+@sync
+async def test_a_sweep_with_each_run_in_two_formats_compares_the_sweep_on_one_axis(tmp_path: Path) -> None:
+    # each learning rate's folder holds the run twice, as its Keras CSV (epoch) and as a JSONL copy
+    # with the global step beside the epoch: compare overlays the learning rates, not one run's
+    # copies, on the epoch both formats carry (tester 19: copies ranked 1/1/1 on a step axis)
+    rows = _rows()
+    head = rows[0]
+    for name, lf in (("lr_0.1", 1.0), ("lr_0.01", 0.9), ("lr_0.001", 1.2)):
+        (tmp_path / name).mkdir()
+        out = [",".join(head)]
+        out += [",".join([r[0], *r[1:4], str(float(r[4]) * lf)]) for r in rows[1:]]
+        (tmp_path / name / "training.log").write_text("\n".join(out) + "\n")
+        with (tmp_path / name / "log.jsonl").open("w") as f:
+            for r in rows[1:]:
+                rec = {h: float(v) for h, v in zip(head, r, strict=True)}
+                rec["val_loss"] *= lf
+                f.write(json.dumps({"step": 50 * (int(rec["epoch"]) + 1), **rec}) + "\n")
+    app = watch_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: len(app.tracker.runs) == 6, what="six runs")
+        await settled(pilot, app, 6 * 30 + 30)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen), what="compare view")
+        screen = app.screen
+        app.redraw()
+        await wait_for(pilot, lambda: len(screen._rows) >= 2, what="ranking rows")
+        names = [row[1].plain for row in screen._rows]
+        assert len(names) == 3, names
+        assert {n.split("/")[0].strip("■ ") for n in names} == {"lr_0.1", "lr_0.01", "lr_0.001"}, names
+        loss = screen.query_one("#compare-loss", MetricPlot)
+        assert loss.data is not None and loss.data.axis == "epoch"
+        # at 80x24 three runs' values do not fit beside the title: those that do not are counted
+        legend = loss._legend().plain
+        shown = [c.last for c in loss.data.curves if c.last is not None and f"{c.last:.4g}"[:4] in legend]
+        assert len(shown) == 3 or f"+{3 - len(shown)}" in legend or "(see table)" in legend, legend

@@ -26,6 +26,7 @@ from lossacc_tui.app.widgets.key_bar import KeyBar
 from lossacc_tui.app.widgets.metric_plot import MetricPlot, run_look
 from lossacc_tui.app.widgets.plot_cells import cell_style
 from lossacc_tui.app.widgets.run_list import natural
+from lossacc_tui.model import Run
 
 COMPARE_EVERY = 1.0  # seconds between recomputing the runs-disagree alerts while data stream
 
@@ -223,7 +224,7 @@ class CompareScreen(Screen[None]):
         # (the axis of the runs drawn: a run in the group with no validation metric, a file of other
         # numbers beside the logs, had put epoch-axis logs on a step axis they have no x on)
         drawn = [rs for rs in runs if rs.run.by_role("val_loss") or rs.run.by_role("val_acc")] or runs
-        axis = "epoch" if all(rs.run.x_axis == "epoch" for rs in drawn) else "step"
+        axis = common_axis([rs.run for rs in drawn])
         xr = x_range(runs, axis, ("val_loss", "val_acc"))
         lp, ap = self.query_one("#compare-loss", MetricPlot), self.query_one("#compare-acc", MetricPlot)
         ks = tuple(keys)
@@ -376,3 +377,18 @@ def fit_title(count: str, what: str, room: int) -> str:
             return cut
     keep = max(1, room - len(head) - 1)
     return f"{head}…{path[-keep:]}"
+
+
+def common_axis(runs: list[Run]) -> str:
+    """The x axis the compare plots share: the runs' own when they agree; else the epoch when every
+    run's validation metrics carry one (a JSONL run on its step beside print logs and TensorBoard
+    copies on the epoch had squashed those at the step axis' left edge: tester 19), else the step."""
+    axes = {r.x_axis for r in runs}
+    if len(axes) == 1:
+        return axes.pop()
+
+    def has_epoch(r: Run) -> bool:
+        shown = [s for role in ("val_loss", "val_acc") if (s := r.by_role(role)) is not None]
+        return bool(shown) and all(s.x_or_none("epoch") is not None for s in shown)
+
+    return "epoch" if all(has_epoch(r) for r in runs) else "step"

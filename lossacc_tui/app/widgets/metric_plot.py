@@ -126,24 +126,7 @@ class MetricPlot(CachedLines, PlotextPlot):
             )
         if d.cursor is not None:
             fields.append(Field.of((Text(f" @ {d.axis[:2]} {fmt_num(d.cursor)}", CURSOR_STYLE), 95)))
-        for i, c in enumerate(d.curves):
-            color, thick = self._look(c.role, i if c.run_key is None else c.run_key)
-            glyph = Text("━" if thick else "─", cell_style(color, "default", "default"))
-            value = c.at if d.cursor is not None else c.last
-            number = Text(" –", "dim")
-            if value is not None:
-                number = Text(f" {fmt_num(value)}", "bold" if d.cursor is not None else "dim")
-                if d.cursor is not None and c.at_x is not None:  # (logged at an earlier x: said where)
-                    number.append(f"@{fmt_num(c.at_x)}", CURSOR_STYLE)
-            forms = []
-            later = 2 if c.role.startswith("val") else 0  # (the validation value gives way last)
-            if not (len(d.curves) == 1 and c.label == d.title):  # (the metrics view: the title names it)
-                forms.append((Text.assemble("  ", glyph, f" {c.label}", number), 10 + later))
-                role = ROLE_WORD.get(c.role, c.label) if c.run_key is None else c.label
-                label = role if len(role) < len(c.label) else c.label  # (val_accuracy: val)
-                forms.append((Text.assemble(" ", glyph, f" {label}", number), 50 + later))
-            forms.append((Text.assemble(" ", glyph, number), 85 + later))  # the colour names it
-            fields.append(Field.of(*forms))
+        fields.extend(self._curve_fields(d))
         if d.cursor is not None and d.cursor_alerts is not None:
             if d.cursor_state:
                 fields.append(Field.of((Text(f"  · {d.cursor_state}", CURSOR_STYLE), 25)))
@@ -161,6 +144,52 @@ class MetricPlot(CachedLines, PlotextPlot):
                 )
             )
         return fit_line(fields, self.size.width)
+
+    def _curve_fields(self, d: PlotData) -> list[Field]:
+        """The curves' part of the legend, as one field: every curve in the same form (names, short
+        names, then the glyph alone, whose colour names it), so one curve never keeps its name while
+        another has lost it (tester 19); then the validation values alone. In the compare view's
+        overlay, the values that fit and how many more there are (each in its run's colour, as in the
+        table), then that the table has them; without colour, glyphs cannot name a run: only names.
+        """
+        if not d.curves:
+            return []
+        levels: list[list[Text]] = [[], [], []]
+        for i, c in enumerate(d.curves):
+            color, thick = self._look(c.role, i if c.run_key is None else c.run_key)
+            glyph = Text("━" if thick else "─", cell_style(color, "default", "default"))
+            value = c.at if d.cursor is not None else c.last
+            number = Text(" –", "dim")
+            if value is not None:
+                number = Text(f" {fmt_num(value)}", "bold" if d.cursor is not None else "dim")
+                if d.cursor is not None and c.at_x is not None:  # (logged at an earlier x: said where)
+                    number.append(f"@{fmt_num(c.at_x)}", CURSOR_STYLE)
+            alone = Text.assemble(" ", glyph, number)
+            if len(d.curves) == 1 and c.label == d.title:  # (the metrics view: the title names it)
+                full = short = alone
+            else:
+                full = Text.assemble("  ", glyph, f" {c.label}", number)
+                role = ROLE_WORD.get(c.role, c.label) if c.run_key is None else c.label
+                # (val_accuracy: val; Keras' training loss "loss" under the title "loss": train)
+                label = role if len(role) < len(c.label) or c.label == d.title else c.label
+                short = Text.assemble(" ", glyph, f" {label}", number)
+            for level, form in zip(levels, (full, short, alone), strict=True):
+                level.append(form)
+        join = Text("").join
+        pairs: list[tuple[Text | str, int]] = [(join(levels[0]), 10), (join(levels[1]), 50)]
+        bare = levels[2]
+        if not self.overlay:
+            pairs.append((join(bare), 85))
+            vals = [f for f, c in zip(bare, d.curves, strict=True) if c.role.startswith("val")]
+            if 0 < len(vals) < len(bare):  # (the validation value gives way last)
+                pairs.append((join(vals), 86))
+        elif not self.app.no_color:  # (each value in its run's colour, as the table's ■)
+            pairs.append((join(bare), 85))
+            for k in range(len(bare) - 1, 0, -1):  # as many as fit, and how many more there are
+                pairs.append((join([*bare[:k], Text(f" +{len(bare) - k}", "dim")]), 85))
+        if self.overlay:
+            pairs.append((Text(" (see table)", "dim"), 87))
+        return [Field.of(*pairs)]
 
     def _look(self, role: str, i: int) -> tuple[str, bool]:
         if self.app.no_color:  # NO_COLOR: the terminal's own colour; train and val differ in weight
@@ -324,7 +353,7 @@ class MetricPlot(CachedLines, PlotextPlot):
         plt.theme("clear")
         plt.xlim(d.x0, d.x1)
         plt.ylim(d.y0, d.y1)
-        yt = y_ticks(d.y0, d.y1, h - 3)
+        yt = y_ticks(d.y0, d.y1, h - 3, d.log)
         plt.yticks(yt, [_tick(t, d.log).rjust(LABEL_W) for t in yt])
         xt = x_ticks(d, max(2, w // 14))
         plt.xticks(xt, [fmt_num(t) for t in xt])
