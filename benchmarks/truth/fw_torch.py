@@ -49,7 +49,7 @@ def train(spec: Spec, data: Data, out: Path, tensorboard: bool = False) -> list[
     xv, yv = torch.from_numpy(data.x_val), torch.from_numpy(data.y_val)
     model = mlp(xt.shape[1], spec.hidden, data.k, spec.init_scale)
     opt = optimizer(spec, model.parameters())
-    trackers = {"val": FactTracker("val"), "train": FactTracker("train")}
+    trackers = {s: FactTracker(s, spec.label_smoothing) for s in ("val", "train")}
     rows: list[dict] = []
     out.mkdir(parents=True, exist_ok=True)
     writer = None
