@@ -74,20 +74,22 @@ def _between_evals(series: Series, ref: Series, axis: str) -> int | None:
     return max(1, round(n / (SAMPLE_EVALS - 1)))
 
 
-def batch_window(series: Series | None, axis: str, window: int) -> int:
-    """Points a training-only loss is judged over when it carries nothing to count them against: no
-    evaluation and no epoch column, logged by step (`{"step": N, "loss": X}` at every batch). Such a
-    series is read as single-batch values, `window` of them to a level (`held.HELD_MIN`), once it holds
-    `BATCH_MIN_POINTS` points and its first `BATCH_ROUGH_POINTS` jump like batches (roughness
-    `BATCH_ROUGH` or more); else 1 (one value per evaluation, as before). A loss of 4-sample batches
-    read point by point stood x2372 above the best level of its luckiest batches at every few hundred
-    steps of a healthy run; epoch means of an unstable run are as rough, but come by the tens, not by
-    the hundreds, without an epoch column."""
-    if series is None or axis != "step" or len(series) < BATCH_MIN_POINTS:
+def batch_window(series: Series | None, window: int) -> int:
+    """Points a training-only loss is judged over when `points_per_eval` cannot count them: no
+    evaluation, and no epoch column or fewer than SAMPLE_EVALS epochs in it (a loop writing
+    `{"step": N, "loss": X}` at every batch, or a fine-tune of under two epochs writing the epoch as a
+    fraction). Such a series is read as single-batch values, `window` of them to a level
+    (`held.HELD_MIN`), once it holds `BATCH_MIN_POINTS` points and its first `BATCH_ROUGH_POINTS` jump
+    like batches (roughness `BATCH_ROUGH` or more); else 1 (one value per evaluation, as before). A
+    loss of 4-sample batches read point by point stood x2372 above the best level of its luckiest
+    batches every few hundred steps of a healthy run; epoch means of an unstable run are as rough, but
+    come by the tens within two epochs' count, not by the eighty."""
+    if series is None or len(series) < BATCH_MIN_POINTS:
         return 1
     ep = series.x_or_none("epoch")
-    if ep is not None and len(ep) and np.isfinite(ep).any():
-        return 1
+    counted = ep is not None and len(ep) and math.isfinite(float(ep[0])) and np.isfinite(ep[-1])
+    if counted and float(ep[-1]) >= float(ep[0]) + SAMPLE_EVALS:  # type: ignore[index]
+        return 1  # (`points_per_eval` counted it: one value an epoch)
     y = series.raw[:BATCH_ROUGH_POINTS]
     y = y[np.isfinite(y)]
     if len(y) < BATCH_MIN_POINTS // 2:

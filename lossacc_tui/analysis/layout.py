@@ -91,8 +91,8 @@ class RunLayout:
             ctx.train_window = points_per_eval(train, loss if loss is not None else acc)
             ctx.loss_window = points_per_eval(loss, None) if split_name == "training" else 1
             if split_name == "training" and ctx.loss_window == 1:
-                # (no evaluation and no epoch to count against: a loss logged at every batch)
-                ctx.loss_window = batch_window(loss, ctx.axis, HELD_MIN)
+                # (no evaluation, nor two epochs, to count against: a loss logged at every batch)
+                ctx.loss_window = batch_window(loss, HELD_MIN)
             ref = loss if loss is not None else acc
             ctx.train_acc_window = points_per_eval(train_acc, ref) if split_name == "validation" else 1
         # per-sample facts logged beside the run (a probe sidecar): claims they decide are
