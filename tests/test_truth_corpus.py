@@ -106,6 +106,28 @@ def test_facts_are_of_the_predictions_the_framework_logged(path: Path) -> None:
             assert loss == pytest.approx(f["loss"], rel=2e-3, abs=1e-4)
 
 
+def test_a_smoothed_run_s_facts_carry_the_logged_smoothed_loss_and_its_carriers() -> None:
+    """A loop trained and evaluated with label smoothing logs cross-entropy against the smoothed target:
+    the facts' `smoothed_loss` is that logged value, and the loss-carrier claims (which speak of the
+    logged loss) are judged on its share carried by mistakes, not on the plain cross-entropy's."""
+    runs = sorted((CORPUS / "smoothed-overfit-torch").glob("s*/labels.json"))
+    assert runs, "the smoothed-overfit-torch family (benchmarks/truth/misses.py) is committed"
+    folder = runs[0].parent
+    lab = json.loads(runs[0].read_text())
+    logged = _logged(folder, lab)
+    facts = _rows(folder)
+    for (loss, _), f in zip(logged, facts, strict=True):
+        if f["p_true_wrong_hist"][0] == 0:  # (no mistake near the 1e-12 clip)
+            assert loss == pytest.approx(f["smoothed_loss"], rel=2e-3, abs=1e-4)
+        assert loss > f["loss"]  # (smoothing adds to the plain cross-entropy of the same predictions)
+    rows = [json.loads(x) for x in (folder / "truth.jsonl").read_text().splitlines()]
+    last = facts[-1]
+    assert last["smoothed_wrong_loss_share"] < 0.5 < last["wrong_loss_share"]
+    truth = Truth(rows, lab, epoch_offset=0, x_axis="epoch")
+    right = {"id": "right-answers-carry-loss", "strength": "possible", "start": 1, "end": last["epoch"]}
+    assert judge(right, truth)[0] is True
+
+
 def test_claims_are_judged_from_the_facts_at_their_own_x() -> None:
     runs = sorted((CORPUS / "overfit-keras").glob("s*/labels.json"))
     if not runs:

@@ -102,10 +102,12 @@ def judge(claim: dict, truth: Truth) -> tuple[bool | None, str]:
         return sum(known) > 0.01 * end["n"], f"flips {sum(known)} of n={end['n']}"
     a, n, k = end["accuracy"], end["n"], end["k"]
     if cid in ("mistakes-carry-loss", "right-answers-carry-loss"):
-        s = end.get("wrong_loss_share")
+        # (the loss the log shows: under label smoothing, cross-entropy against the smoothed target)
+        key = "smoothed_wrong_loss_share" if "smoothed_wrong_loss_share" in end else "wrong_loss_share"
+        s = end.get(key)
         if s is None:
             return None, "loss sum 0 or non-finite"
-        return (s > 0.5 if cid == "mistakes-carry-loss" else s < 0.5), f"wrong_loss_share {s}"
+        return (s > 0.5 if cid == "mistakes-carry-loss" else s < 0.5), f"{key} {s}"
     if cid == "confident-mistakes":
         s = end.get("confident_wrong_share")
         return (s is not None and s >= 0.5), f"confident_wrong_share {s}"

@@ -28,8 +28,9 @@ def _f(v: float | np.floating[Any]) -> float | None:
 class FactTracker:
     """Facts of successive evaluations of one split; remembers the previous predictions for flips."""
 
-    def __init__(self, split: str) -> None:
+    def __init__(self, split: str, eps: float = 0.0) -> None:
         self.split = split
+        self.eps = eps  # the label smoothing of the logged loss (0: plain cross-entropy)
         self._prev: np.ndarray | None = None
 
     def facts(self, probs: np.ndarray, labels: np.ndarray, epoch: int | None, step: int | None) -> dict:
@@ -81,6 +82,11 @@ class FactTracker:
                 else None
             ),
         }
+        if self.eps > 0:  # the loss the loop logs: cross-entropy against the smoothed target
+            sm = smoothed_ce(p, y, self.eps)
+            sm_sum = float(sm.sum())
+            out["smoothed_loss"] = _f(sm.mean())
+            out["smoothed_wrong_loss_share"] = _f(sm[wrong].sum() / sm_sum) if sm_sum > 0 else None
         if self._prev is not None:
             changed = pred != self._prev
             before_right = self._prev == y
@@ -89,6 +95,15 @@ class FactTracker:
             out["flips_to_wrong"] = int((changed & wrong & before_right).sum())
         self._prev = pred
         return out
+
+
+def smoothed_ce(p: np.ndarray, y: np.ndarray, eps: float) -> np.ndarray:
+    """Per-sample cross-entropy (nats, shape (n,)) of probabilities `p` (n, k) against the label-smoothed
+    target (1 - eps + eps/k on the true class `y`, eps/k on each other one), as torch's
+    `cross_entropy(label_smoothing=eps)` computes it; p clipped at 1e-12 as the plain loss is."""
+    n, k = p.shape
+    logp = np.log(np.clip(p, 1e-12, 1.0))
+    return -(1.0 - eps) * logp[np.arange(n), y] - (eps / k) * logp.sum(axis=1)
 
 
 def ece(conf: np.ndarray, right: np.ndarray, bins: int = ECE_BINS) -> float:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SEEDS = (0, 1, 2, 3)
-SPLIT = {0: "tune", 1: "tune", 2: "heldout", 3: "heldout"}
+SPLIT = {0: "tune", 1: "tune", 2: "heldout", 3: "heldout", 4: "heldout", 5: "heldout"}
 
 
 @dataclass
@@ -26,6 +26,7 @@ class Family:
 
 def families() -> dict[str, Family]:
     from benchmarks.truth.blind import blind
+    from benchmarks.truth.misses import misses
     from benchmarks.truth.spec import Spec
 
     f: dict[str, Family] = {}
@@ -297,4 +298,5 @@ def families() -> dict[str, Family]:
         batch=16,
     )
     blind(add)
+    misses(add)
     return f

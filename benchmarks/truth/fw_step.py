@@ -36,7 +36,7 @@ def train(spec: Spec, data: Data, out: Path) -> list[dict]:
     fixed = np.sort(rng.permutation(len(yv))[:n_eval])
     model = mlp(xt.shape[1], spec.hidden, data.k, spec.init_scale)
     opt = optimizer(spec, model.parameters())
-    trackers = {s: FactTracker(s) for s in ("val", "val_full", "train")}
+    trackers = {s: FactTracker(s, spec.label_smoothing) for s in ("val", "val_full", "train")}
     rows: list[dict] = []
     out.mkdir(parents=True, exist_ok=True)
     step, since = 0, []

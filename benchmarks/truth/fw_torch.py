@@ -49,7 +49,7 @@ def train(spec: Spec, data: Data, out: Path, tensorboard: bool = False) -> list[
     xv, yv = torch.from_numpy(data.x_val), torch.from_numpy(data.y_val)
     model = mlp(xt.shape[1], spec.hidden, data.k, spec.init_scale)
     opt = optimizer(spec, model.parameters())
-    trackers = {"val": FactTracker("val"), "train": FactTracker("train")}
+    trackers = {s: FactTracker(s, spec.label_smoothing) for s in ("val", "train")}
     rows: list[dict] = []
     out.mkdir(parents=True, exist_ok=True)
     writer = None
@@ -61,6 +61,9 @@ def train(spec: Spec, data: Data, out: Path, tensorboard: bool = False) -> list[
     else:
         text = (out / "train.log").open("w")
         jsonl = (out / "train.jsonl").open("w")
+    if spec.write_config:  # as a recipe's saved configuration: the class count and the smoothing
+        cfg = {"num_classes": data.k, "label_smoothing": spec.label_smoothing, "lr": spec.lr}
+        (out / "config.json").write_text(json.dumps(cfg, indent=1) + "\n")
     step = 0
     shift = torch.randn(xv.shape, generator=gen, dtype=xv.dtype)  # the drift's direction, fixed per run
     for epoch in range(1, spec.epochs + 1):

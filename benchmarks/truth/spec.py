@@ -39,6 +39,8 @@ class Spec:
     log_every: int = 1  # steps between logged single-minibatch training losses
     val_batch: int = 0  # samples per evaluation (0: the whole validation split)
     val_random: bool = False  # a fresh random subset of the validation split at each evaluation
+    # torch: write config.json beside the logs naming num_classes and label_smoothing (as a recipe does)
+    write_config: bool = False
     run_dir: str = ""  # folder under the corpus root, set by the family table
 
     @property

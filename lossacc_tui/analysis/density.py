@@ -21,6 +21,13 @@ from lossacc_tui.model import Series
 
 #: evaluations (epochs, or validation points) counted to estimate the density
 SAMPLE_EVALS = 2
+#: a loss logged by step with nothing to count its points against (`batch_window`): the fewest points
+#: read before it can be called per-batch, the points its roughness is read over, and the roughness
+#: (median |second difference| / median |value|) from which it is: single batches of 4-64 samples
+#: read 0.5-1.0 (the truth corpus's step runs), epoch means of a converging run under 0.01
+BATCH_MIN_POINTS = 80
+BATCH_ROUGH_POINTS = 200
+BATCH_ROUGH = 0.25
 
 
 def points_per_eval(series: Series | None, ref: Series | None) -> int:
@@ -65,3 +72,30 @@ def _between_evals(series: Series, ref: Series, axis: str) -> int | None:
     # 150,000 training steps, then at every step) is not one evaluation per 75,000 steps
     n = int(np.searchsorted(st, edge, side="right")) - int(np.searchsorted(st, first, side="right"))
     return max(1, round(n / (SAMPLE_EVALS - 1)))
+
+
+def batch_window(series: Series | None, window: int) -> int:
+    """Points a training-only loss is judged over when `points_per_eval` cannot count them: no
+    evaluation, and no epoch column or fewer than SAMPLE_EVALS epochs in it (a loop writing
+    `{"step": N, "loss": X}` at every batch, or a fine-tune of under two epochs writing the epoch as a
+    fraction). Such a series is read as single-batch values, `window` of them to a level
+    (`held.HELD_MIN`), once it holds `BATCH_MIN_POINTS` points and its first `BATCH_ROUGH_POINTS` jump
+    like batches (roughness `BATCH_ROUGH` or more); else 1 (one value per evaluation, as before). A
+    loss of 4-sample batches read point by point stood x2372 above the best level of its luckiest
+    batches every few hundred steps of a healthy run; epoch means of an unstable run are as rough, but
+    come by the tens within two epochs' count, not by the eighty."""
+    if series is None or len(series) < BATCH_MIN_POINTS:
+        return 1
+    ep = series.x_or_none("epoch")
+    counted = ep is not None and len(ep) and math.isfinite(float(ep[0])) and np.isfinite(ep[-1])
+    if counted and float(ep[-1]) >= float(ep[0]) + SAMPLE_EVALS:  # type: ignore[index]
+        return 1  # (`points_per_eval` counted it: one value an epoch)
+    y = series.raw[:BATCH_ROUGH_POINTS]
+    y = y[np.isfinite(y)]
+    if len(y) < BATCH_MIN_POINTS // 2:
+        return 1
+    scale = float(np.median(np.abs(y)))
+    if not scale > 0:
+        return 1
+    rough = float(np.median(np.abs(np.diff(y, 2)))) / scale
+    return window if rough >= BATCH_ROUGH else 1

@@ -12,9 +12,10 @@ import numpy as np
 
 from lossacc_tui.analysis.classes import classes_from_files
 from lossacc_tui.analysis.consistency import corroborates, inconsistent
-from lossacc_tui.analysis.density import points_per_eval
+from lossacc_tui.analysis.density import batch_window, points_per_eval
 from lossacc_tui.analysis.detectors import Ctx
 from lossacc_tui.analysis.detectors.mismatch import MetricMismatch
+from lossacc_tui.analysis.held import HELD_MIN
 from lossacc_tui.analysis.own_count import own_count
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import Classes, infer_classes
@@ -89,6 +90,9 @@ class RunLayout:
         else:
             ctx.train_window = points_per_eval(train, loss if loss is not None else acc)
             ctx.loss_window = points_per_eval(loss, None) if split_name == "training" else 1
+            if split_name == "training" and ctx.loss_window == 1:
+                # (no evaluation, nor two epochs, to count against: a loss logged at every batch)
+                ctx.loss_window = batch_window(loss, HELD_MIN)
             ref = loss if loss is not None else acc
             ctx.train_acc_window = points_per_eval(train_acc, ref) if split_name == "validation" else 1
         # per-sample facts logged beside the run (a probe sidecar): claims they decide are
