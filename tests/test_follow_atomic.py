@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DEMO, read_runs
-from test_follow import watch
+from test_follow import Collector, watch
 from test_follow_writers import table
 
 from lossacc_tui import follow
@@ -20,6 +20,13 @@ from lossacc_tui.events import Problem, RunAdded, Status
 from lossacc_tui.source import discover
 
 HERE = Path(__file__).parent
+
+
+def added(c: Collector) -> bool:
+    """Whether a RunAdded event has reached the collector."""
+    return any(isinstance(e, RunAdded) for e in c.events)
+
+
 STATE = DEMO / "high_loss_good_acc" / "trainer_state.json"  # a real Trainer run, 50 log_history entries
 
 
@@ -38,7 +45,8 @@ def test_atomic_saves_into_a_folder_made_later_are_read_once_quietly(
         cmd = [sys.executable, str(HERE / "writers.py"), mode, str(target), str(STATE), "0.05"]
         subprocess.run(cmd, check=True, timeout=120)
         want = sum(r.points for r in expected)
-        c.wait(lambda: sum(r.points for r in m.runs) >= want, timeout=60)
+        # (the monitor's runs hold the points before its events reach the collector: wait on both)
+        c.wait(lambda: sum(r.points for r in m.runs) >= want and added(c), timeout=60)
         assert table(m.runs) == table(expected)
         assert m.follower.mode == "events", [e for e in c.events if isinstance(e, Status)]
         assert not [e for e in c.events if isinstance(e, Status) and e.state == "polling"]
@@ -79,7 +87,8 @@ def test_a_trainer_saving_in_place_with_checkpoints_is_one_run_and_no_problem(
         assert writer.wait(timeout=120) == 0
         assert half_seen  # (the case under test did happen)
         want = sum(r.points for r in expected)
-        c.wait(lambda: sum(r.points for r in m.runs) >= want, timeout=60)
+        # (the monitor's runs hold the points before its events reach the collector: wait on both)
+        c.wait(lambda: sum(r.points for r in m.runs) >= want and added(c), timeout=60)
         assert table(m.runs) == table(expected)  # every entry once, in one run
         (once,) = discover(folder)  # `check`'s name of the folder
         assert [e.run.name for e in c.events if isinstance(e, RunAdded)] == [once.name]

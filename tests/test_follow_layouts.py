@@ -52,7 +52,8 @@ def test_a_newer_checkpoint_continues_the_followed_run(tmp_path: Path) -> None:
     checkpoint(out, 100, history, third)
     m, c = watch(out)
     try:
-        c.wait(lambda: sum(r.points for r in m.runs) > 0, timeout=60)
+        # (the monitor's runs hold the points before its events reach the collector: wait on both)
+        c.wait(lambda: sum(r.points for r in m.runs) > 0 and any(isinstance(e, RunAdded) for e in c.events))
         first = sum(r.points for r in m.runs)
         checkpoint(out, 200, history, 2 * third)  # the Trainer saves again: a new folder
         checkpoint(out, 300, history, len(history))
