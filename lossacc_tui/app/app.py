@@ -93,6 +93,7 @@ class LossAccApp(ViewActions, Selection, Drawing, MainFrame, Notices, WarmViews,
         self._timer: Timer | None = None
         self.pacing_init()
         self._started = clock()
+        self._toasted: list[tuple[Any, Any]] = []  # the alerts the alert toast names (`notices`)
         self._params: dict[str, str] = {}  # run path -> its parameters, as Markdown
         self._names: dict[int, str] = {}  # id(run state) -> its name in the run list
         self.shown_runs: int | None = None  # runs in the run list as last drawn
