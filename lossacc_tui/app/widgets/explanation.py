@@ -21,7 +21,7 @@ from textual.strip import Strip
 from lossacc_tui.app import preload
 from lossacc_tui.app.digits import DIGIT, digit_shape, with_digits
 from lossacc_tui.app.text import clean
-from lossacc_tui.app.widgets.cached_lines import SteadyStyle
+from lossacc_tui.app.widgets.cached_lines import KeptLines, SteadyStyle
 from lossacc_tui.app.widgets.option_rows import refresh_shown
 
 #: a blank line before a line that starts a new top-level block (an indented line continues a list item)
@@ -72,7 +72,7 @@ def blocks(text: str) -> list[str]:
     return out
 
 
-class Explanation(SteadyStyle, ScrollView):
+class Explanation(KeptLines, SteadyStyle, ScrollView):
     """Scrollable Markdown; lines repainted only where the text's rendering changed."""
 
     HELP = "Why the selected alert fired, in the run's own numbers; with none selected, the run's summary."
