@@ -2,7 +2,7 @@
 (not those of the history read at start: the lists show them). A mixin of `LossAccApp`.
 
 One line, on the summary pane's bottom border: alerts opened while the last one still shows join it
-("▲ 3 alerts opened: …", the newest last) rather than stack a toast each over the summary's text."""
+("▲ 3 alerts opened: …", newest kind first) rather than stack a toast each over the summary's text."""
 
 from __future__ import annotations
 
