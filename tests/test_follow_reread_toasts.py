@@ -32,7 +32,7 @@ def rows(lo: int, hi: int) -> str:
 
 def test_a_run_read_again_from_its_start_does_not_toast_its_alerts_again(tmp_path: Path, stop_all) -> None:  # type: ignore[no-untyped-def]
     log = tmp_path / "metrics.csv"
-    log.write_text(HEADER + rows(0, 50))
+    log.write_text(HEADER + rows(0, 8))
     m = Monitor([log], poll=3600)  # (the follower looks only when woken)
     m._start_timer = lambda wait: None  # type: ignore[method-assign]  # no live analysis pass comes
     tracker = Tracker(m)
@@ -41,6 +41,12 @@ def test_a_run_read_again_from_its_start_does_not_toast_its_alerts_again(tmp_pat
     m.start()
     stop_all(m)
     points = lambda: sum(e.batch.n for e in list(c.events) if isinstance(e, PointsAdded))  # noqa: E731
+    c.wait(lambda: points() == 8)
+    with m.lock:
+        m.emit(m.analyse_now(m.runs))  # (its first analysis: what the log held is not news)
+    with log.open("a", encoding="utf-8") as f:  # the run goes on while the view watches
+        f.write(rows(8, 50))
+    m.follower._wake.set()
     c.wait(lambda: points() == 50)
     with m.lock:
         m.emit(m.analyse_now(m.runs))
@@ -54,7 +60,7 @@ def test_a_run_read_again_from_its_start_does_not_toast_its_alerts_again(tmp_pat
         c.wait(lambda: any(isinstance(e, RunReset) for e in c.events))  # read while cut
         f.write(rows(0, 60))
     m.follower._wake.set()
-    c.wait(lambda: points() == 110)
+    c.wait(lambda: points() == 110)  # (8 + 42 + the 60 read again)
     with m.lock:
         m.emit(m.analyse_now(m.runs))
     again = [(a.kind, a.start) for _, a in tracker.opened]

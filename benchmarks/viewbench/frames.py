@@ -8,25 +8,45 @@ import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .logs import rows
 
+#: CPU seconds the compositor spent asking each kind of pane for its lines, over the data frames
+PANES: dict[str, float] = {}
+
 
 def frame_cpu(log: Path, frames: int = 25) -> tuple[dict[str, list[float]], tuple[int, int]]:
     """Main-thread CPU seconds of each data frame (10 lines appended, then drawn and composited)
     and of each key's frame, the app headless at 120x40 on `log` (see the module's point 3); and
-    the loss plot's canvas (columns, rows)."""
+    the loss plot's canvas (columns, rows). What compositing the data frames cost, pane by pane
+    (the lines each pane gave the compositor), is left in PANES."""
     import asyncio
 
     from textual.screen import Screen
 
     from lossacc_tui.app import make_app
+    from lossacc_tui.app.widgets import cached_lines
     from lossacc_tui.monitor import Monitor
 
     spent = [0.0]
     real = Screen._compositor_refresh
+    real_lines = getattr(cached_lines, "KeptLines", None)
+    counting = [False]
+    PANES.clear()
+
+    def pane_lines(self: Any, crop: Any) -> Any:
+        t = time.thread_time()
+        try:
+            return lines_of(self, crop)
+        finally:
+            if counting[0]:
+                name = type(self).__name__
+                PANES[name] = PANES.get(name, 0.0) + time.thread_time() - t
+
+    lines_of = real_lines.render_lines if real_lines is not None else None
 
     def composite(screen: Screen[object]) -> None:
         t = time.thread_time()
@@ -65,6 +85,7 @@ def frame_cpu(log: Path, frames: int = 25) -> tuple[dict[str, list[float]], tupl
             await until(analysed, "the first analysis")
             await pilot.pause(1.0)
             app.tracker.on_change = None  # (frames are drawn here, one per block of lines)
+            counting[0] = True
             for _ in range(frames):
                 with log.open("a") as f:
                     f.write(rows(n, n + 10, rng))
@@ -76,6 +97,7 @@ def frame_cpu(log: Path, frames: int = 25) -> tuple[dict[str, list[float]], tupl
                 drawn = time.thread_time() - t
                 await pilot.pause()  # (the compositor's refresh of what changed)
                 got["frame"].append(drawn + spent[0])
+            counting[0] = False
             drawing = [0.0]
             redraw = app.redraw
 
@@ -99,10 +121,14 @@ def frame_cpu(log: Path, frames: int = 25) -> tuple[dict[str, list[float]], tupl
         return got, size
 
     Screen._compositor_refresh = composite  # type: ignore[method-assign]
+    if real_lines is not None:  # (the trunk before session 13 has no KeptLines: panes not split)
+        real_lines.render_lines = pane_lines  # type: ignore[method-assign]
     try:
         return asyncio.run(run())
     finally:
         Screen._compositor_refresh = real  # type: ignore[method-assign]
+        if real_lines is not None:
+            real_lines.render_lines = lines_of  # type: ignore[method-assign]
 
 
 def plotext_cpu(log: Path, size: tuple[int, int], repeats: int = 3) -> float:
@@ -133,4 +159,8 @@ def frames(log: Path) -> None:
         f" {len(got['frame'])} frames; goal 20 ms: {verdict}); keys: cursor left {med['left']:.1f} ms,"
         f" right {med['right']:.1f} ms, log scale {med['l']:.1f} ms"
     )
+    if PANES:
+        n = len(got["frame"])
+        split = ", ".join(f"{k} {v / n * 1000:.2f}" for k, v in sorted(PANES.items(), key=lambda kv: -kv[1]))
+        print(f"  compositing a data frame, ms a frame, pane by pane (the lines each gave): {split}")
     print(f"  reference: plotext drawing the same 100,000 points (loss, val_loss) once: {ref * 1000:.0f} ms")

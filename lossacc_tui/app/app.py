@@ -20,7 +20,6 @@ from typing import Any, ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
-from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 
 from lossacc_tui.app.actions import ViewActions
@@ -37,6 +36,7 @@ from lossacc_tui.app.view import PlotOptions
 from lossacc_tui.app.warm import WarmViews
 from lossacc_tui.app.widgets.alert_list import AlertList
 from lossacc_tui.app.widgets.banner import Banner
+from lossacc_tui.app.widgets.cached_lines import KeptColumn, KeptRow
 from lossacc_tui.app.widgets.explanation import Explanation
 from lossacc_tui.app.widgets.key_bar import KeyBar
 from lossacc_tui.app.widgets.metric_plot import MetricPlot
@@ -93,6 +93,7 @@ class LossAccApp(ViewActions, Selection, Drawing, MainFrame, Notices, WarmViews,
         self._timer: Timer | None = None
         self.pacing_init()
         self._started = clock()
+        self._toasted: list[tuple[Any, Any]] = []  # the alerts the alert toast names (`notices`)
         self._params: dict[str, str] = {}  # run path -> its parameters, as Markdown
         self._names: dict[int, str] = {}  # id(run state) -> its name in the run list
         self.shown_runs: int | None = None  # runs in the run list as last drawn
@@ -101,12 +102,12 @@ class LossAccApp(ViewActions, Selection, Drawing, MainFrame, Notices, WarmViews,
     def compose(self) -> ComposeResult:
         if self.banner:
             yield Banner(self.banner, id="banner")
-        with Horizontal(id="main"):
-            with Vertical(id="plots"):
+        with KeptRow(id="main"):
+            with KeptColumn(id="plots"):
                 yield MetricPlot("loss", id="loss-plot")
                 yield MetricPlot("acc", id="acc-plot")
                 yield StateBand(id="band")
-            with Vertical(id="side"):
+            with KeptColumn(id="side"):
                 yield RunList(id="runs")
                 yield AlertList(id="alerts")
                 yield Explanation(id="explanation")

@@ -66,6 +66,9 @@ class RunState:
     #: (kind, start x) of each alert told opened: a run read again from its start (a log rewritten
     #: whole, O_TRUNC) raises them again, and they are not announced again (`Tracker.opened`)
     told: set[tuple[str, float]] = field(default_factory=set)
+    #: its first analysis has been handed over: the alerts it raised are what the log held when it
+    #: was read (the lists show them); only those opened later are news (`Tracker.opened`)
+    read: bool = False
     _memo: dict[str, tuple[object, Any]] = field(default_factory=dict)
 
     def memo(self, key: str, make: Callable[[], Any], args: object = None, per_analysis: bool = False) -> Any:
@@ -175,6 +178,7 @@ class Tracker:
                     self.evaluated = True
             elif isinstance(ev, Analysed):
                 touched[id(ev.run)] = analysed[id(ev.run)] = self.state(ev.run)
+                touched[id(ev.run)].read = True  # (its alerts come before it, in the same list)
             elif isinstance(ev, RunReset):
                 rs = touched[id(ev.run)] = analysed[id(ev.run)] = self.state(ev.run)
                 rs.caches.clear()
@@ -191,7 +195,8 @@ class Tracker:
                 key = (ev.alert.kind, ev.alert.start)
                 if ev.change == "opened" and key not in rs.told:  # (not one a re-read raised again)
                     rs.told.add(key)
-                    self.opened.append((rs, ev.alert))
+                    if rs.read:  # (not the history its first analysis found, however late it ends)
+                        self.opened.append((rs, ev.alert))
         for rs in touched.values():
             rs.result = self.feed.published.get(id(rs.run))
             rs.version += 1

@@ -104,3 +104,31 @@ async def test_a_growing_runs_summary_is_drawn_as_rich_renders_it_with_few_block
             assert box._strips[: len(want)] == want
         # most blocks whose numbers changed took a kept rendering of the same shape
         assert box.rendered - before < changed / 2
+
+
+def test_a_plain_paragraph_is_wrapped_as_rich_wraps_it() -> None:
+    """The pane's own wrap of a plain paragraph (a live summary's numbers): Rich's lines, cell for
+    cell and segment for segment, at every width, with words longer than a line, runs of spaces,
+    and characters of two cells or none (a run name in CJK, a combining accent)."""
+    from rich.console import Console
+    from rich.style import Style
+    from rich.text import Text
+
+    from lossacc_tui.app.widgets.explanation import plain_strips
+
+    para = next(b for b in blocks(texts(DATA / "training.log")[0]) if b.startswith("At epoch"))
+    words = [*para.replace("\n", " ").split(" "), "a" * 45, "训练损失", "é", "x  y", "0.1309"]
+    rng = __import__("random").Random(0)
+    paragraphs = [" ".join(para.split("\n"))] + [
+        " ".join(rng.choices(words, k=rng.randint(1, 40))) for _ in range(150)
+    ]
+    console = Console(width=200, color_system="truecolor")
+    style = Style(color="white", bgcolor="black")
+    cases = [*itertools.product(paragraphs, (7, 38, 57)), *((t, w) for t in paragraphs[:3] for w in (1, 2))]
+    for text, width in cases:  # (Rich wraps a long text one cell wide slowly: a few texts at 1-2)
+        options = console.options.update(highlight=False, width=width)
+        want = [
+            Strip(line, width)
+            for line in console.render_lines(Text(text, justify="left"), options, style=style, pad=True)
+        ]
+        assert plain_strips(text, width, style) == want, (text, width)

@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from lossacc_tui.app.messages import AlertChosen, Resized
 from lossacc_tui.app.view import AlertRow
+from lossacc_tui.app.widgets.cached_lines import KeptLines
 from lossacc_tui.app.widgets.option_rows import rekey, replace_prompts
 from lossacc_tui.app.widgets.run_list import BADGE, SteadyWidth, fit
 
@@ -65,7 +66,7 @@ KEEP_BLANK = 2
 BLANK = "\0blank"  # id of a blank row (never an alert's key)
 
 
-class AlertList(SteadyWidth, OptionList):
+class AlertList(KeptLines, SteadyWidth, OptionList):
     """Alerts of the selected run."""
 
     HELP = "Alerts of the selected run, newest first. ↑/↓: explain one; escape: the run's summary."

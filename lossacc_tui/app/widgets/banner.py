@@ -10,6 +10,7 @@ from textual.widget import Widget
 
 from lossacc_tui.app.fit import KEEP, Field, fit_line
 from lossacc_tui.app.text import clean
+from lossacc_tui.app.widgets.cached_lines import KeptLines
 
 
 def banner_fields(banner: str | Sequence[Field]) -> tuple[Field, ...]:
@@ -19,7 +20,7 @@ def banner_fields(banner: str | Sequence[Field]) -> tuple[Field, ...]:
     return tuple(banner)
 
 
-class Banner(Widget):
+class Banner(KeptLines, Widget):
     """Plain text only (never markup); repainted at its own width."""
 
     DEFAULT_CSS = """

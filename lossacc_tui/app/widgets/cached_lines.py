@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.style import Style
 from rich.text import Text
+from textual.containers import Horizontal, Vertical
 from textual.geometry import Region
 from textual.strip import Strip
 
@@ -51,6 +52,43 @@ class SteadyStyle:
     def notify_style_update(self) -> None:
         self._style_memo = None
         super().notify_style_update()  # type: ignore[misc]
+
+
+class KeptLines:
+    """Mixin for a Widget: the lines it last gave the compositor, given again while nothing made it
+    dirty since. Textual's compositor asks every widget under the box around all of a frame's
+    changed lines for all its lines (a data frame changes lines from the top legend to the bottom of
+    the side column: every widget on the screen), and each pass over a widget's lines costs its
+    style lookups and a cache probe a line; a pane whose lines did not change answers at once.
+    Every repaint Textual asks of a widget (`refresh`, a resize, a scroll, a style change) goes
+    through `_set_dirty`, which forgets them."""
+
+    _kept_lines: tuple[object, list[Strip]] | None = None
+
+    def _set_dirty(self, *regions: Region) -> None:
+        self._kept_lines = None
+        super()._set_dirty(*regions)  # type: ignore[misc]
+
+    def notify_style_update(self) -> None:
+        self._kept_lines = None
+        super().notify_style_update()  # type: ignore[misc]
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        key = (crop, self.size, self.app.theme)  # type: ignore[attr-defined]
+        kept = self._kept_lines
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        lines: list[Strip] = super().render_lines(crop)  # type: ignore[misc]
+        self._kept_lines = (key, lines)
+        return lines
+
+
+class KeptRow(KeptLines, Horizontal):
+    """A Horizontal whose lines (its background under its children) are kept (`KeptLines`)."""
+
+
+class KeptColumn(KeptLines, Vertical):
+    """A Vertical whose lines (its background under its children) are kept (`KeptLines`)."""
 
 
 class CachedLines(SteadyStyle):

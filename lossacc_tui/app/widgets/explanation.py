@@ -10,18 +10,27 @@ pane's scrollable size (and lays the screen out)."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+try:  # (Rich's own line breaking, so the breaks are Rich's; without it Rich wraps as before)
+    from rich._wrap import divide_line
+except ImportError:  # pragma: no cover
+    divide_line = None
+
 from lossacc_tui.app import preload
 from lossacc_tui.app.digits import DIGIT, digit_shape, with_digits
 from lossacc_tui.app.text import clean
-from lossacc_tui.app.widgets.cached_lines import SteadyStyle
+from lossacc_tui.app.widgets.cached_lines import KeptLines, SteadyStyle
 from lossacc_tui.app.widgets.option_rows import refresh_shown
 
 #: a blank line before a line that starts a new top-level block (an indented line continues a list item)
@@ -72,7 +81,33 @@ def blocks(text: str) -> list[str]:
     return out
 
 
-class Explanation(SteadyStyle, ScrollView):
+def plain_strips(text: str, width: int, style: Style) -> list[Strip]:
+    """A paragraph of plain text (no tab, no control character) wrapped to `width` cells as Rich
+    renders `Text(text, justify="left")` with `style` and padding: the same line breaks (Rich's own
+    `divide_line`), each line cropped of the spaces past the width and padded to it, one segment a
+    line; Rich's own wrap builds a Text a line and strips control codes from each (a live summary's
+    paragraph, re-wrapped when one of its numbers changes length, took 1-3 ms).
+
+    >>> [s.text for s in plain_strips("At epoch 9 the loss is 0.25", 12, Style())]
+    ['At epoch 9  ', 'the loss is ', '0.25        ']
+    """
+    cuts = [0, *divide_line(text, width, fold=True), len(text)]
+    out: list[Strip] = []
+    for a, b in itertools.pairwise(cuts):
+        line = text[a:b]
+        if len(line) > width:  # (Text.rstrip_end: the spaces beyond the width go)
+            excess = len(line) - width
+            trailing = len(line) - len(line.rstrip())
+            line = line[: len(line) - min(trailing, excess)]
+        cells = cell_len(line)
+        if cells > width:
+            line, cells = set_cell_size(line, width), width
+        line += " " * (width - cells)
+        out.append(Strip([Segment(line, style)], width))
+    return out
+
+
+class Explanation(KeptLines, SteadyStyle, ScrollView):
     """Scrollable Markdown; lines repainted only where the text's rendering changed."""
 
     HELP = "Why the selected alert fired, in the run's own numbers; with none selected, the run's summary."
@@ -156,7 +191,10 @@ class Explanation(SteadyStyle, ScrollView):
             self.rendered += 1
             what: Any = doc
             if PLAIN.fullmatch(md):  # (Markdown would make it one paragraph of this text, wrapped)
-                what = Text(" ".join(md.split("\n")), justify="left")
+                plain = " ".join(md.split("\n"))
+                if "\t" not in plain and divide_line is not None:
+                    return plain_strips(plain, width, style)
+                what = Text(plain, justify="left")
             else:
                 doc.markup, doc.parsed = md, self._parser.parse(md)
             return [Strip(line, width) for line in console.render_lines(what, options, style=style, pad=True)]

@@ -13,6 +13,8 @@ from rich.text import Text
 from textual import events
 from textual.widget import Widget
 
+from lossacc_tui.app.widgets.cached_lines import KeptLines
+
 Item = tuple[str, str, str]  # (key as typed, key as shown, description)
 
 
@@ -39,7 +41,7 @@ def fit_keys(items: list[Item], palette: Item | None, width: int) -> tuple[list[
     return out, False
 
 
-class KeyBar(Widget):
+class KeyBar(KeptLines, Widget):
     """One line of key hints for the current screen; a click on one presses it."""
 
     DEFAULT_CSS = """

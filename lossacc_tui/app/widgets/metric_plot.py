@@ -19,7 +19,7 @@ from lossacc_tui.app.braille import rasterize_codes, subpixels
 from lossacc_tui.app.fit import KEEP, Field, fit_line
 from lossacc_tui.app.messages import CursorAt, Resized
 from lossacc_tui.app.view import LABEL_W, PlotData, fmt_num, nice_ticks, y_ticks
-from lossacc_tui.app.widgets.cached_lines import CachedLines
+from lossacc_tui.app.widgets.cached_lines import CachedLines, KeptLines
 from lossacc_tui.app.widgets.plot_cells import cell_of, cell_style, cells_of, colour_index, row_strip
 
 #: plotext colour of each role, and whether its line is drawn thick (told apart without colour)
@@ -51,7 +51,7 @@ def run_look(key: int) -> tuple[str, bool]:
     return OVERLAY[key % len(OVERLAY)], (key // len(OVERLAY)) % 2 == 1
 
 
-class MetricPlot(CachedLines, PlotextPlot):
+class MetricPlot(KeptLines, CachedLines, PlotextPlot):
     """One chart of the main screen or of the compare view."""
 
     HELP = "Loss or accuracy against epoch or step. `s` smoothing, `w` its weight, `l` log loss, `x` axis."

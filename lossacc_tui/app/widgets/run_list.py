@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from lossacc_tui.app.messages import Resized, RunChosen, RunMarked
 from lossacc_tui.app.view import RunRow
+from lossacc_tui.app.widgets.cached_lines import KeptLines
 from lossacc_tui.app.widgets.metric_plot import run_look
 from lossacc_tui.app.widgets.option_rows import rekey, replace_prompts
 from lossacc_tui.app.widgets.plot_cells import cell_style
@@ -126,7 +127,7 @@ def second_line(fmt: str, where: str, alerts: str, room: int) -> tuple[str, str]
     return fit(where, room), ""
 
 
-class RunList(SteadyWidth, OptionList):
+class RunList(KeptLines, SteadyWidth, OptionList):
     """Runs, sorted by name (digits as numbers), the pinned one first."""
 
     HELP = (

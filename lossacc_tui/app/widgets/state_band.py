@@ -11,7 +11,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from lossacc_tui.app.view import LABEL_W, BandData, canvas_span
-from lossacc_tui.app.widgets.cached_lines import CachedLines
+from lossacc_tui.app.widgets.cached_lines import CachedLines, KeptLines
 
 #: state -> (character, colour, short label, meaning)
 STATE_LOOK: dict[str, tuple[str, str, str, str]] = {
@@ -41,7 +41,7 @@ def _runs(cells: list[tuple[str, Style]]) -> list[Segment]:
     return out
 
 
-class StateBand(CachedLines, Widget):
+class StateBand(KeptLines, CachedLines, Widget):
     """State timeline (row 1), alert spans (row 2), legend (row 3 when there is room)."""
 
     HELP = "Each column is a stretch of the x axis: its loss/accuracy state, and the alerts open there."

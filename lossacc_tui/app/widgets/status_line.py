@@ -6,6 +6,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+from lossacc_tui.app.widgets.cached_lines import KeptLines
+
 
 def fit_parts(parts: list[tuple[str, str]], width: int) -> Text:
     """(text, style) pieces in `width` cells: the first ("watching PATHS") keeps its first word and
@@ -31,7 +33,7 @@ def fit_parts(parts: list[tuple[str, str]], width: int) -> Text:
     return t
 
 
-class StatusLine(Widget):
+class StatusLine(KeptLines, Widget):
     """Plain text only: paths come from the user and logs, never markup. A fixed-height widget that
     repaints its one line (a Static would lay the screen out again at every update)."""
 
