@@ -17,6 +17,7 @@ from lossacc_tui.analysis.detectors.base import (
     span_extreme,
     value,
 )
+from lossacc_tui.analysis.detectors.holdback import HOLD_MAX
 from lossacc_tui.analysis.detectors.loss_floor import above_floor, floors
 from lossacc_tui.analysis.detectors.overfitting_readings import RiseReadings
 from lossacc_tui.analysis.detectors.pair import new_best
@@ -105,6 +106,9 @@ class Overfitting(RiseReadings, Detector):
         n = self._ready(self.pending)
         if n == 0:
             return
+        quiet_ok = _base.QUIET_CHUNKS and not self.latch.active and n <= HOLD_MAX
+        if quiet_ok and self._holds_rows(self.pending, n):
+            return  # (kept pending, judged with the first rows where a rule can open: `holdback`)
         rows, self.pending = split(self.pending, n)
         rows.train_lvl = self._train_level(rows.x, rows.idx)
         width = max(self.p.half, self.ctx.train_window)  # (the level's, as `_train_level` takes it)
@@ -153,6 +157,12 @@ class Overfitting(RiseReadings, Detector):
         self._tlow = min_since_best(lvl, bi, self.best_idx, self._tlow_carry)
         self._tlow_carry = float(self._tlow[-1]) if len(self._tlow) else self._tlow_carry
         self._tbest, self._tidx = bi, idx
+
+    def _holds_rows(self, f: Feats, n: int) -> bool:
+        """`Detector.holds` of the first n pending rows: every rule counts only where the validation
+        loss stands above its best (`conditions`' quiet chunk), val-degrading's too."""
+        with quiet(invalid="ignore"):
+            return not bool((f.y[:n] > f.best[:n]).any())  # type: ignore[operator]
 
     def _ready(self, f: Feats) -> int:
         col = x_column(self.train, self.ctx.axis)
