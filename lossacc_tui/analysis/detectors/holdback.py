@@ -15,9 +15,11 @@ from __future__ import annotations
 from lossacc_tui.analysis.features import concat_all
 from lossacc_tui.analysis.track import Feats
 
-#: most points a kind keeps back (a live log's healthy stretch is judged in pieces of about this
-#: many points: bounded memory and a bounded cost for the update that judges them)
-HOLD_MAX = 64
+#: most points a kind keeps back: a finished run of up to this many evaluations read at once is
+#: never judged by a kind that cannot open on it, and a live log's quiet stretch is judged in pieces
+#: of at most this many points (the features of 1,024 points are about 200 KB; judging them at once
+#: costs a few milliseconds, in the update whose chunk can open)
+HOLD_MAX = 1024
 
 
 class Holdback:
