@@ -78,12 +78,12 @@ LONG_MAX = 256
 def _running_sums(carry: np.ndarray, rows: tuple[np.ndarray, ...]) -> np.ndarray:
     """Running sums of each of `rows` (bool or float, one value a point) continued from `carry` (their
     sums so far), added in order: shape (len(rows), n), one row each (column-major, so each running sum
-    is one contiguous pass)."""
+    is one contiguous pass; one `cumsum` call for all rows, each still added in order)."""
     out = np.empty((len(rows), len(rows[0]) + 1))
     out[:, 0] = carry
     for r, row in enumerate(rows):
         out[r, 1:] = row
-        np.cumsum(out[r], out=out[r])
+    np.cumsum(out, axis=1, out=out)
     return out[:, 1:]
 
 

@@ -80,6 +80,7 @@ class Overfitting(RiseReadings, Detector):
         assert ctx.train is not None
         self.train: Series = ctx.train
         self.pending: Feats | None = None
+        self._kept_rows: tuple[Feats, int] | None = None  # (pending rows kept back, training points then)
         self.train_at_best = math.nan
         self.train_raw_at_best = math.nan  # (the same with `_train_raw`'s width)
         self.train_raw_after_best = math.nan  # (... at the evaluation after the best; NaN: not yet)
@@ -103,12 +104,17 @@ class Overfitting(RiseReadings, Detector):
             self.pending = concat(self.pending, f, KEEP)
         if self.pending is None:
             return
+        kept = self._kept_rows
+        if f is None and kept is not None and kept[0] is self.pending and kept[1] == len(self.train):
+            return  # (the same rows kept back and no training point since: the same answer)
         n = self._ready(self.pending)
         if n == 0:
             return
         quiet_ok = _base.QUIET_CHUNKS and not self.latch.active and n <= HOLD_MAX
         if quiet_ok and self._holds_rows(self.pending, n):
+            self._kept_rows = (self.pending, len(self.train))
             return  # (kept pending, judged with the first rows where a rule can open: `holdback`)
+        self._kept_rows = None
         rows, self.pending = split(self.pending, n)
         rows.train_lvl = self._train_level(rows.x, rows.idx)
         width = max(self.p.half, self.ctx.train_window)  # (the level's, as `_train_level` takes it)
