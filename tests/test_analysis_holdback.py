@@ -128,3 +128,41 @@ def test_kept_back_chunks_judged_later_give_the_alerts_of_every_chunk_judged(
         all_alerts, all_states, _ = _line_by_line(path)
     assert kept_alerts == all_alerts
     assert kept_states == all_states
+
+
+def test_a_folder_of_runs_reads_each_folders_configuration_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check` of a sweep folder: every run looks for configuration files beside its log and up to two
+    folders above (the class count K, label smoothing); the parent folders they share are read once
+    for all of them, and every run still reads K from the file two folders above its log."""
+    from collections import Counter
+
+    from lossacc_tui import feed, source
+    from lossacc_tui.analysis import Params, classes
+    from tests.numpy_training import keras_csv
+
+    (tmp_path / "hparams.yaml").write_text("lr: 0.1\nnum_classes: 3\n")
+    root = tmp_path / "sweep"
+    for i in range(5):
+        (root / f"run_{i}").mkdir(parents=True)
+        keras_csv(root / f"run_{i}" / "metrics.csv", softmax_regression(epochs=6, seed=i))
+    looked: Counter[str] = Counter()
+    read = classes._read
+
+    def counted(path: str) -> str | None:
+        looked[str(Path(path).parent)] += 1
+        return read(path)
+
+    monkeypatch.setattr(classes, "_read", counted)
+    classes.classes_from_files.cache_clear()
+    f = feed.Feed(Params())
+    for s in source.discover(root, None, {}, []):
+        f.read_source(s)
+    f.analyse_all()
+    ks = [a.ctx.classes.k for a in f.analyzers.values() if a.ctx is not None]
+    assert ks == [3] * 5
+    names = len(classes.CONFIG_NAMES)
+    # (on main: each of the nine names looked for twice a run in each folder, K's and smoothing's)
+    assert looked[str(tmp_path)] == looked[str(root)] == names
+    assert all(looked[str(root / f"run_{i}")] == names for i in range(5))
