@@ -20,6 +20,9 @@ from lossacc_tui.analysis.track import Feats
 #: of at most this many points (the features of 1,024 points are about 200 KB; judging them at once
 #: costs a few milliseconds, in the update whose chunk can open)
 HOLD_MAX = 1024
+#: most chunks a kind keeps back (a live log's updates bring a point or a few each: their features'
+#: small arrays cost some kilobytes a chunk, so a kind judges them every 64 updates at the latest)
+HOLD_CHUNKS = 64
 
 
 class Holdback:
@@ -34,8 +37,8 @@ class Holdback:
         self.n = 0
 
     def room(self, m: int) -> bool:
-        """Whether m more points may be kept back."""
-        return self.n + m <= HOLD_MAX
+        """Whether a chunk of m more points may be kept back."""
+        return self.n + m <= HOLD_MAX and len(self.mains) < HOLD_CHUNKS
 
     def keep(self, main: Feats, other: Feats | None) -> None:
         self.mains.append(main)
