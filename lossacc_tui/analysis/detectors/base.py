@@ -30,7 +30,8 @@ from lossacc_tui.model import Series
 #: there and every point releases: `AccStuck`, `ValFrozen`, `LossDownAccDown`; the same arrays), or,
 #: while none of its alerts is open, where nothing can open (`ValDegrading`: its release rule is then
 #: never read, as a latch that is not open resets its release run at the point it opens), skipping
-#: the rest of its rules. False runs every rule (the tests compare the two).
+#: the rest of its rules; and whether it may keep such a chunk back unjudged (`Detector.holds`,
+#: `holdback`). False runs every rule on every chunk (the tests compare the two).
 QUIET_CHUNKS = True
 
 #: claims that reason from cross-entropy bounds (dropped once a run's loss is found not to be one)
