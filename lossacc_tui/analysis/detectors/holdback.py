@@ -13,6 +13,7 @@ closes. A finished ten-epoch run's chunk is then never judged by the kinds that 
 from __future__ import annotations
 
 from lossacc_tui.analysis.features import concat_all
+from lossacc_tui.analysis.passmemo import once_in_pass
 from lossacc_tui.analysis.track import Feats
 
 #: most points a kind keeps back: a finished run of up to this many evaluations read at once is
@@ -21,8 +22,8 @@ from lossacc_tui.analysis.track import Feats
 #: costs a few milliseconds, in the update whose chunk can open)
 HOLD_MAX = 1024
 #: most chunks a kind keeps back (a live log's updates bring a point or a few each: their features'
-#: small arrays cost some kilobytes a chunk, so a kind judges them every 64 updates at the latest)
-HOLD_CHUNKS = 64
+#: small arrays cost some kilobytes a chunk, so a kind judges them every 16 updates at the latest)
+HOLD_CHUNKS = 16
 
 
 class Holdback:
@@ -52,5 +53,15 @@ class Holdback:
         mains, others = [*self.mains, main], [*self.others, other]
         self.mains, self.others, self.n = [], [], 0
         if other is None or any(o is None for o in others):
-            return concat_all(mains), None
-        return concat_all(mains), concat_all(others)  # type: ignore[arg-type]
+            return joined(mains), None
+        return joined(mains), joined(others)  # type: ignore[arg-type]
+
+
+def joined(recs: list[Feats]) -> Feats:
+    """`concat_all(recs)`, once a pass for the same chunks (`passmemo.once_in_pass`): the kinds that
+    kept the same chunks back release them in the same update. (The chunks are kept with the answer,
+    so no id in the key is reused while it lives.)"""
+    if len(recs) == 1:
+        return recs[0]
+    key = ("holdback", *(id(r) for r in recs))
+    return once_in_pass(key, lambda: (concat_all(recs), recs))[0]
