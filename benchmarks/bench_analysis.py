@@ -13,7 +13,8 @@
 5. The fixed cost of a small run: a 10-epoch and a 100-epoch run (a real numpy softmax regression,
    the 100-epoch one on few samples so that it overfits) analysed from scratch (Analyzer made,
    update, alerts, band, summary), CPU per run, beside `pandas.read_csv` of the same rows as a
-   Keras CSV file.
+   Keras CSV file; and a healthy 300-epoch run fed an epoch at a time, the CPU of each update
+   (`small_runs.py`).
 
 The run: logistic regression trained by minibatch SGD (batch 32, constant learning rate) on
 data drawn from a linear model with label noise; every step logs the minibatch's training loss
@@ -47,6 +48,9 @@ import numpy as np
 
 from lossacc_tui.analysis import Analyzer
 from lossacc_tui.model import Batch, Run
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from small_runs import live_run_cost, small_run_cost
 
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
 REAL_STEPS = 200_000
@@ -238,44 +242,6 @@ def interleaved(parts: list[str], against: Path, rounds: int) -> int:
     return failed
 
 
-def small_run_cost(epochs: int = 10, reps: int = 200) -> tuple[float, float]:
-    """Median CPU ms of analysing an `epochs`-epoch run from scratch (Analyzer made, update, alerts,
-    band, summary), and of `pandas.read_csv` of the same rows as a Keras CSV file (the reference).
-    From 50 epochs on the run trains on few samples with many noise features (it overfits: the
-    validation loss turns up, as in most runs someone opens this tool for)."""
-    import pandas as pd
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from numpy_training import keras_csv, softmax_regression
-
-    extra = {} if epochs < 50 else {"n_train": 96, "features": 20}
-    runs = [softmax_regression(epochs=epochs, seed=i, **extra) for i in range(20)]
-    names = ("train_loss", "train_acc", "val_loss", "val_acc")
-    ours, ref = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        for i in range(reps):
-            rows_ = runs[i % len(runs)]
-            run = Run("small", "-", "csv")
-            run.add_batch(
-                Batch(
-                    epochs,
-                    {k: np.array([r[k] for r in rows_]) for k in names},
-                    {},
-                    epoch=np.arange(float(epochs)),
-                )
-            )
-            c0 = time.thread_time()
-            a = Analyzer(run)
-            a.update()
-            _ = (a.alerts, a.states, a.summary())
-            ours.append(time.thread_time() - c0)
-            path = keras_csv(Path(tmp) / "metrics.csv", rows_)
-            c0 = time.thread_time()
-            pd.read_csv(path)
-            ref.append(time.thread_time() - c0)
-    return statistics.median(ours) * 1e3, statistics.median(ref) * 1e3
-
-
 def _load() -> str:
     return f"load average {os.getloadavg()[0]:.1f}"
 
@@ -373,6 +339,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"   pandas.read_csv of its Keras CSV {ref_ms:5.2f} ms   "
                 f"ratio {ours_ms / ref_ms:5.1f}x   goal <= {GOAL_SMALL_MS:.0f} ms: {met}"
             )
+        med, mean, p99, top = live_run_cost()
+        print(
+            f"  a 300-epoch run fed an epoch at a time (as a live log grows), CPU per update: median "
+            f"{med:.2f} ms, mean {mean:.2f}, p99 {p99:.2f}, max {top:.2f}"
+        )
     print(f"{_load()} now")
     return 0
 

@@ -228,7 +228,11 @@ class Feed(LivePasses, Comparing):
             while self._busy and not self._closed:
                 self._idle.wait(0.5)
             self._waiting = {}
-            with collector_paused():  # (a batch: its objects live on, few die in cycles: `gcpause`)
+            from lossacc_tui.analysis.classes import folders_read_once
+
+            # (a batch: its objects live on, few die in cycles: `gcpause`; its runs' folders share
+            # their parents, whose configuration files are read once)
+            with collector_paused(), folders_read_once():
                 self.emit(self._analyse(self.runs))
 
     def _analyse(self, runs: Iterable[Run]) -> list[Event]:

@@ -27,11 +27,16 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
+import stat
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from lossacc_tui.analysis.passmemo import once_in_pass
 from lossacc_tui.analysis.quantities import Classes
 
 CONFIG_NAMES = (
@@ -54,13 +59,13 @@ _YAML_K = re.compile(r"^K\s*:\s*(\d+)\s*(?:#.*)?$", re.MULTILINE)
 _YAML_KEY = re.compile(r"^\s*([A-Za-z_][\w.-]*)\s*:", re.MULTILINE)
 
 
-def _read(path: Path) -> str | None:
+def _read(path: str) -> str | None:
     try:
-        if not path.is_file():
+        if not stat.S_ISREG(os.stat(path).st_mode):  # (`Path.is_file`: a FIFO is never opened)
             return None
         with open(path, "rb") as fh:
             return fh.read(MAX_BYTES).decode("utf-8", "replace")
-    except OSError:
+    except (OSError, ValueError):
         return None
 
 
@@ -112,19 +117,45 @@ def _json_classes(data: dict[str, Any], name: str, where: str, depth: int = 0) -
     return out
 
 
-def config_texts(log_path: str) -> Iterator[tuple[str, str]]:
+def config_texts(log_path: str) -> list[tuple[str, str]]:
     """(file name, text) of each configuration file (`CONFIG_NAMES`) beside the log, then one and
-    two folders above, in that order: where K and the smoothing eps are looked for."""
+    two folders above, in that order: where K and the smoothing eps are looked for. Read once per
+    analysis pass (`passmemo.once_in_pass`: the layout asks for K and for eps in the same pass)."""
+    return once_in_pass(("config_texts", log_path), lambda: list(_config_texts(log_path)))
+
+
+def _config_texts(log_path: str) -> Iterator[tuple[str, str]]:
     try:
         start = Path(log_path)
     except (TypeError, ValueError):
         return
     folder = start if start.is_dir() else start.parent
+    seen: dict[str, list[tuple[str, str]]] | None = getattr(_FOLDERS, "texts", None)
     for d in (folder, folder.parent, folder.parent.parent):
-        for name in CONFIG_NAMES:
-            text = _read(d / name)
-            if text:
-                yield name, text
+        where = str(d)
+        got = seen.get(where) if seen is not None else None
+        if got is None:
+            got = [(name, text) for name in CONFIG_NAMES if (text := _read(os.path.join(where, name)))]
+            if seen is not None:
+                seen[where] = got
+        yield from got
+
+
+#: per thread, inside `folders_read_once`: each folder's configuration files as read there
+_FOLDERS = threading.local()
+
+
+@contextmanager
+def folders_read_once() -> Iterator[None]:
+    """Within it, each folder's configuration files are read once (`Feed.analyse_all`: a finished
+    read's runs analysed at once, often hundreds of run folders under one parent whose files each
+    of them would look for)."""
+    was = getattr(_FOLDERS, "texts", None)
+    _FOLDERS.texts = {} if was is None else was
+    try:
+        yield
+    finally:
+        _FOLDERS.texts = was
 
 
 @functools.lru_cache(maxsize=16384)  # (asked per run by the layout and by the comparison)

@@ -103,6 +103,19 @@ def concat(a: F | None, b: F, keep: tuple[str, ...] | None = None) -> F:
     return cls(*vals)
 
 
+def concat_all(recs: list[F]) -> F:
+    """The records of `recs` (one series' consecutive chunks, each carrying the same fields) one
+    after another, point by point: one concatenation a field, whatever their number."""
+    if len(recs) == 1:
+        return recs[0]
+    cls = type(recs[-1])
+    vals = []
+    for name in _layout(cls)[0]:
+        got = [getattr(r, name) for r in recs]
+        vals.append(None if any(v is None for v in got) else np.concatenate(got))
+    return cls(*vals)
+
+
 def split(rec: F, n: int) -> tuple[F, F | None]:
     """The first n points and the rest (None when nothing is left)."""
     cls = type(rec)

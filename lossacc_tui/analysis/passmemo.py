@@ -8,12 +8,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import TypeVar
 
 import numpy as np
 
 #: per thread, inside an analysis pass (`one_pass`): whether `ordered` remembers its answers, and
 #: `pass_memo`'s results
 _PASS = threading.local()
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -73,6 +76,18 @@ def shared_in_pass(
     seen.append((objs, tuple(np.array(x) for x in arrays), out.copy()))
     del seen[:-4]
     return out
+
+
+def once_in_pass(key: tuple[object, ...], compute: Callable[[], T]) -> T:
+    """`compute()` once per pass (`one_pass`) for the same `key` (hashable; its owner first), handed
+    out as it is (the caller does not change it); outside a pass it is computed each time."""
+    store: dict[object, object] | None = getattr(_PASS, "memo", None)
+    if store is None:
+        return compute()
+    k = ("once", *key)
+    if k not in store:
+        store[k] = compute()
+    return store[k]  # type: ignore[return-value]
 
 
 def same_bits(a: np.ndarray, b: np.ndarray) -> bool:

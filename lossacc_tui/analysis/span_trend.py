@@ -78,12 +78,12 @@ LONG_MAX = 256
 def _running_sums(carry: np.ndarray, rows: tuple[np.ndarray, ...]) -> np.ndarray:
     """Running sums of each of `rows` (bool or float, one value a point) continued from `carry` (their
     sums so far), added in order: shape (len(rows), n), one row each (column-major, so each running sum
-    is one contiguous pass)."""
+    is one contiguous pass; one `cumsum` call for all rows, each still added in order)."""
     out = np.empty((len(rows), len(rows[0]) + 1))
     out[:, 0] = carry
     for r, row in enumerate(rows):
         out[r, 1:] = row
-        np.cumsum(out[r], out=out[r])
+    np.cumsum(out, axis=1, out=out)
     return out[:, 1:]
 
 
@@ -185,10 +185,11 @@ class SpanTrend:
         ok = k >= 0
         kk = np.maximum(k, 0)
 
-        def window(r: int) -> np.ndarray:  # row r's sum over the window (0 before it reaches back)
-            return cs[r] - np.where(ok, np.concatenate([tail[r], cs[r]])[kk], 0.0)
-
-        w0, w1, w2, w3, w5, w6 = window(0), window(1), window(2), window(3), window(5), window(6)
+        # each read row's sum over the window (0 before it reaches back), all six rows at once
+        rows = cs[_LONG_ROWS]
+        w0, w1, w2, w3, w5, w6 = rows - np.where(
+            ok, np.concatenate([tail[_LONG_ROWS], rows], axis=1)[:, kk], 0.0
+        )
         keep = min(LONG_MAX, t0 + cs.shape[1])
         new_tail = (  # (row 4 is never read from the tail)
             cs[:, cs.shape[1] - keep :].copy()

@@ -29,6 +29,7 @@ from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Detector, classes_claim, lookup, lookup_level, names, value
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import fmt, fmt_x
 
 #: with K known, the loss level must be at least this many times ln K (1.0-1.5 x ln K is a model
@@ -93,6 +94,24 @@ class LossAboveChance(Detector):
         "`--classes K` makes its arithmetic exact."
     )
     n_open = 3
+
+    def holds(self, loss: LossFeatures, acc: AccFeatures | None) -> bool:  # type: ignore[override]
+        """No level of the chunk at or above what `conditions` calls high (`over` times ln K, or
+        times ln(1 / accuracy) with K unknown) where the accuracy may count (at most
+        `UNKNOWN_ACC_MAX`, or `ACC_UNDER` / K): nothing opens (`Detector.holds`)."""
+        k = self.ctx.classes.k
+        if k is not None and k >= 2:
+            with quiet(invalid="ignore"):
+                high = loss.lvl >= LOSS_OVER * math.log(k)
+                if acc is not None:
+                    high &= (acc.lvl * k <= ACC_UNDER) | (acc.lvl <= UNKNOWN_ACC_MAX)
+            return not bool(high.any())
+        if acc is None:
+            return True  # (no K and no accuracy: `conditions` opens nothing)
+        a = acc.lvl
+        with quiet(invalid="ignore", divide="ignore"):
+            high = loss.lvl >= UNKNOWN_OVER * np.log(1.0 / np.where(a > 0, a, np.nan))
+            return not bool((high & (a > 0) & (a <= UNKNOWN_ACC_MAX)).any())
 
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         ctx, k = self.ctx, self.ctx.classes.k

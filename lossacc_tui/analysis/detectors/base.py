@@ -14,6 +14,7 @@ from lossacc_tui.analysis.alerts import Alert, Event, Latch, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.confirm import FactsAt, decide
 from lossacc_tui.analysis.detectors import one_class
+from lossacc_tui.analysis.detectors.holdback import Holdback
 from lossacc_tui.analysis.kind import KindSpec
 from lossacc_tui.analysis.merging import merged_explanation, merged_title, reopen, reopenable
 from lossacc_tui.analysis.own_count import OwnCount
@@ -29,7 +30,8 @@ from lossacc_tui.model import Series
 #: there and every point releases: `AccStuck`, `ValFrozen`, `LossDownAccDown`; the same arrays), or,
 #: while none of its alerts is open, where nothing can open (`ValDegrading`: its release rule is then
 #: never read, as a latch that is not open resets its release run at the point it opens), skipping
-#: the rest of its rules. False runs every rule (the tests compare the two).
+#: the rest of its rules; and whether it may keep such a chunk back unjudged (`Detector.holds`,
+#: `holdback`). False runs every rule on every chunk (the tests compare the two).
 QUIET_CHUNKS = True
 
 #: claims that reason from cross-entropy bounds (dropped once a run's loss is found not to be one)
@@ -176,6 +178,7 @@ class Detector(KindSpec):
         self.alerts: list[Alert] = []
         self.current: Alert | None = None
         self.last = -1  # last point index seen
+        self._kept = Holdback()  # chunks kept back unjudged (`holds`)
 
     # --- to override -------------------------------------------------------------------------
     def kind_at(self, i: int) -> str:
@@ -188,6 +191,13 @@ class Detector(KindSpec):
         """(open, close) per point of the chunk: where the alert's condition holds, and where its
         release condition holds."""
         raise NotImplementedError
+
+    def holds(self, main: Feats, other: Feats | None) -> bool:
+        """True only where no rule of the kind can open at any point of the chunk, whatever the
+        detector carried from earlier points: a function of the chunk's features alone (a necessary
+        condition of every opening rule that fails everywhere). Asked while none of its alerts is
+        open; such a chunk is kept back and judged with a later one (`holdback`)."""
+        return False
 
     def breaks(self, main: Feats, other: Feats | None) -> np.ndarray | None:
         """Per point of the chunk: True where the alert's premise no longer holds (it closes there at
@@ -229,6 +239,11 @@ class Detector(KindSpec):
     def step(self, main: Feats, other: Feats | None, sink: list[Event]) -> None:
         """Latch this chunk's conditions on `main` (the stream this detector follows), with the
         paired stream `other`; append opened/closed events to `sink`."""
+        held = self._kept
+        if QUIET_CHUNKS and not self.latch.active and held.room(len(main.idx)) and self.holds(main, other):
+            held.keep(main, other)  # (nothing opens in it, and with nothing open nothing closes)
+            return
+        main, other = held.release(main, other)
         k0 = int(main.idx[0])
         m = len(main.idx)
         open_, close = self.conditions(main, other)

@@ -154,6 +154,20 @@ class AccAtChance(Detector):
         "frozen weights, fp16 scaler skipping every step, inputs or labels not reaching the model)."
     )
 
+    def holds(self, acc: AccFeatures, loss: LossFeatures | None) -> bool:  # type: ignore[override]
+        """Nowhere in the chunk both the accuracy near 1/K and the loss near ln K for a K of 2 or more
+        (`conditions` without `k_backed`, which only narrows it) past the warm-up: nothing opens
+        (`Detector.holds`)."""
+        assert loss is not None
+        acc_y, loss_y = acc.lvl, loss.lvl
+        with quiet(invalid="ignore", divide="ignore"):
+            kk = chance_k(acc_y, loss_y, self.ctx.classes.k)
+            ok = np.isfinite(kk) & (kk >= 2)
+            lnk = np.log(np.where(ok, kk, 2.0))
+            near = ok & (acc_y * kk >= 1.0 - CHANCE_BELOW) & (acc_y * kk <= 1.15)
+            near &= np.abs(loss_y / lnk - 1.0) <= 0.05
+        return not bool((near & ~loss.warm).any())  # type: ignore[operator]
+
     def conditions(self, acc: AccFeatures, loss: LossFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert loss is not None
         acc_y, loss_y = acc.lvl, loss.lvl

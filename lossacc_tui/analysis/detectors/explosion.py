@@ -40,6 +40,16 @@ class Explosion(Detector):
         empty = np.empty((2, 0))
         self._chunk: tuple[np.ndarray, np.ndarray, np.ndarray] = (empty, empty, empty.astype(np.int64))
 
+    def holds(self, loss: LossFeatures, acc: AccFeatures | None) -> bool:  # type: ignore[override]
+        """No finite value of the chunk `explosion_factor` times its best level or more (the rule's
+        base is that best or above it: `level_depth` and the noise are never negative): nothing opens
+        (`Detector.holds`). A per-step series' held levels carry their own state: never kept back."""
+        if self.per_step:
+            return False
+        y, best = loss.y, loss.lbest
+        with quiet(invalid="ignore", over="ignore"):
+            return not bool((np.isfinite(y) & (y >= self.p.explosion_factor * best) & (best > 0)).any())
+
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
         y, best, sig = loss.y, loss.lbest, loss.sig_prev

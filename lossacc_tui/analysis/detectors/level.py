@@ -63,7 +63,13 @@ class HighLossGoodAcc(PairDetector):
         good = chance + self.p.good_acc_frac * (1.0 - chance)
         return good, self.p.high_loss_min * chance_loss(k)
 
-    def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
+    def holds(self, loss: LossFeatures, acc: AccFeatures | None) -> bool:  # type: ignore[override]
+        """Nowhere in the chunk a loss per mistake this high at a good accuracy (nor, K known, a loss
+        above ln K well above chance): nothing opens (`Detector.holds`)."""
+        return not bool(self._opens(loss, acc).any())
+
+    def _opens(self, loss: LossFeatures, acc: AccFeatures | None) -> np.ndarray:
+        """`conditions`' open rule per point of the chunk."""
         assert acc is not None
         p = self.p
         good, min_loss = self.thresholds()
@@ -73,18 +79,29 @@ class HighLossGoodAcc(PairDetector):
             # (a) above the chance loss, so mistakes must be confident; (b) absurdly far above the floor
             high = ((per_mistake >= p.high_loss_nats) & (loss_y >= min_loss)) | (per_mistake >= p.insane_nats)
             on = (acc_y >= good) & (acc_y < 1.0) & high
+            k = self.ctx.classes.k
+            if k:
+                # with K known: a loss above what knowing nothing costs (ln K) at an accuracy well above
+                # chance (1/K) forces confident mistakes (each right answer costs at most ln K), however
+                # far below `good` the accuracy is (a learning rate far too high saturates the outputs)
+                on |= (loss_y >= CHANCE_LOSS_OVER * math.log(k)) & (acc_y >= CHANCE_OVER / k) & (acc_y < 1.0)
+        return on  # type: ignore[no-any-return]
+
+    def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
+        assert acc is not None
+        p = self.p
+        good, min_loss = self.thresholds()
+        loss_y, acc_y = loss.y, acc.y
+        on = self._opens(loss, acc)
+        with quiet(invalid="ignore", divide="ignore"):
+            per_mistake = loss_y / (1.0 - acc_y)
             still = ((per_mistake >= 0.8 * p.high_loss_nats) & (loss_y >= 0.9 * min_loss)) | (
                 per_mistake >= 0.8 * p.insane_nats
             )
             off = (acc_y < good - 0.02) | ~still
             k = self.ctx.classes.k
             if k:
-                # with K known: a loss above what knowing nothing costs (ln K) at an accuracy well above
-                # chance (1/K) forces confident mistakes (each right answer costs at most ln K), however
-                # far below `good` the accuracy is (a learning rate far too high saturates the outputs)
                 lnk = math.log(k)
-                worse = (loss_y >= CHANCE_LOSS_OVER * lnk) & (acc_y >= CHANCE_OVER / k) & (acc_y < 1.0)
-                on |= worse
                 off &= ~((loss_y >= lnk) & (acc_y >= 0.8 * CHANCE_OVER / k))
         return on, off
 

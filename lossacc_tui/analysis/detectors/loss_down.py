@@ -76,6 +76,13 @@ class LossDownAccDown(PairDetector):
         super().__init__(*args, **kwargs)
         self._noise = LongNoise()
 
+    def holds(self, loss: LossFeatures, acc: AccFeatures | None) -> bool:  # type: ignore[override]
+        """The accuracy's level nowhere `acc_drop_min / 2` below its best: no fall to speak of, nothing
+        opens (`conditions`' quiet chunk; `Detector.holds`)."""
+        assert acc is not None
+        with quiet(invalid="ignore"):
+            return bool((acc.lbest - acc.lvl < self.p.acc_drop_min / 2).all())
+
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert acc is not None
         p, h = self.p, self.p.half

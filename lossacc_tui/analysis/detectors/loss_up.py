@@ -99,6 +99,12 @@ class LossUpAccUp(PairDetector):
         self._span = SpanTrend()  # the line through the points since the best (`span_trend`)
         self._slow_all = np.zeros(0, dtype=bool)  # `rise.slow_rise` over the last chunk
 
+    def holds(self, loss: LossFeatures, acc: AccFeatures | None) -> bool:  # type: ignore[override]
+        """Every rule counts only where the value or the level stands above its best (`conditions`'
+        quiet chunk): a chunk where neither does is kept back (`Detector.holds`)."""
+        with quiet(invalid="ignore"):
+            return not bool(((loss.y > loss.best) | (loss.lvl > loss.lbest)).any())
+
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert acc is not None
         p = self.p

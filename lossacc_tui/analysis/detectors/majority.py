@@ -38,11 +38,17 @@ def minority_known(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndar
     tells it from a model that uses its inputs."""
     with quiet(invalid="ignore"):
         out = acc < 1.0
-        for j in np.flatnonzero(out & (acc > 0.95)):
-            n = n_eval[j] if n_eval is not None and math.isfinite(n_eval[j]) else least_n(float(acc[j]))
+        sel = np.flatnonzero(out & (acc > 0.95))
+        if len(sel):
+            a = acc[sel]
+            n = n_eval[sel] if n_eval is not None else np.full(len(sel), np.nan)
+            fin = np.isfinite(n)
+            if not fin.all():
+                least = [math.nan if f else least_n(v) for f, v in zip(fin.tolist(), a.tolist(), strict=True)]
+                n = np.where(fin, n, least)
             # (a count of samples: the printed value is rounded, so (1 - acc) x n is that count
             # give or take the rounding: "0.9510" on the least grid 102 is 4.998, i.e. 5 of 102)
-            out[j] = bool(np.rint((1.0 - acc[j]) * n) >= MIN_MINORITY)  # (NaN n: False)
+            out[sel] = np.rint((1.0 - a) * n) >= MIN_MINORITY  # (NaN n: False)
         return out
 
 
@@ -57,10 +63,17 @@ def few_minority(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndarra
     says nothing of the minority's size and is never counted here."""
     with quiet(invalid="ignore"):
         out = (acc > 0.95) & ~minority_known(acc, n_eval)
-    for j in np.flatnonzero(out):
-        known = n_eval is not None and math.isfinite(n_eval[j])
-        out[j] = known or decimals(float(acc[j])) >= 4
+    sel = np.flatnonzero(out)
+    if len(sel):
+        known = np.isfinite(n_eval[sel]) if n_eval is not None else np.zeros(len(sel), dtype=bool)
+        out[sel] = [k or _fine(v) for k, v in zip(known.tolist(), acc[sel].tolist(), strict=True)]
     return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _fine(v: float) -> bool:
+    """Whether `v` was printed with 4 decimals or more (`resolution.decimals`)."""
+    return decimals(v) >= 4
 
 
 @functools.lru_cache(maxsize=1024)

@@ -43,6 +43,10 @@ class NonFinite(Detector):
             return loss.y
         return s.raw[loss.idx - s.base].astype(np.float64, copy=False)
 
+    def holds(self, loss: LossFeatures, acc: AccFeatures | None) -> bool:  # type: ignore[override]
+        """Every value of the chunk finite: nothing opens (`Detector.holds`)."""
+        return bool(np.isfinite(self._logged(loss)).all())
+
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         finite = np.isfinite(self._logged(loss))
         lf = stats.ffill_index(finite, int(loss.idx[0]), self.last_finite)

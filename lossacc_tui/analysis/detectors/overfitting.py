@@ -17,6 +17,7 @@ from lossacc_tui.analysis.detectors.base import (
     span_extreme,
     value,
 )
+from lossacc_tui.analysis.detectors.holdback import HOLD_MAX
 from lossacc_tui.analysis.detectors.loss_floor import above_floor, floors
 from lossacc_tui.analysis.detectors.overfitting_readings import RiseReadings
 from lossacc_tui.analysis.detectors.pair import new_best
@@ -79,6 +80,7 @@ class Overfitting(RiseReadings, Detector):
         assert ctx.train is not None
         self.train: Series = ctx.train
         self.pending: Feats | None = None
+        self._kept_rows: tuple[Feats, int] | None = None  # (pending rows kept back, training points then)
         self.train_at_best = math.nan
         self.train_raw_at_best = math.nan  # (the same with `_train_raw`'s width)
         self.train_raw_after_best = math.nan  # (... at the evaluation after the best; NaN: not yet)
@@ -102,9 +104,17 @@ class Overfitting(RiseReadings, Detector):
             self.pending = concat(self.pending, f, KEEP)
         if self.pending is None:
             return
+        kept = self._kept_rows
+        if f is None and kept is not None and kept[0] is self.pending and kept[1] == len(self.train):
+            return  # (the same rows kept back and no training point since: the same answer)
         n = self._ready(self.pending)
         if n == 0:
             return
+        quiet_ok = _base.QUIET_CHUNKS and not self.latch.active and n <= HOLD_MAX
+        if quiet_ok and self._holds_rows(self.pending, n):
+            self._kept_rows = (self.pending, len(self.train))
+            return  # (kept pending, judged with the first rows where a rule can open: `holdback`)
+        self._kept_rows = None
         rows, self.pending = split(self.pending, n)
         rows.train_lvl = self._train_level(rows.x, rows.idx)
         width = max(self.p.half, self.ctx.train_window)  # (the level's, as `_train_level` takes it)
@@ -153,6 +163,12 @@ class Overfitting(RiseReadings, Detector):
         self._tlow = min_since_best(lvl, bi, self.best_idx, self._tlow_carry)
         self._tlow_carry = float(self._tlow[-1]) if len(self._tlow) else self._tlow_carry
         self._tbest, self._tidx = bi, idx
+
+    def _holds_rows(self, f: Feats, n: int) -> bool:
+        """`Detector.holds` of the first n pending rows: every rule counts only where the validation
+        loss stands above its best (`conditions`' quiet chunk), val-degrading's too."""
+        with quiet(invalid="ignore"):
+            return not bool((f.y[:n] > f.best[:n]).any())  # type: ignore[operator]
 
     def _ready(self, f: Feats) -> int:
         col = x_column(self.train, self.ctx.axis)

@@ -31,6 +31,11 @@ class Plateau(Detector):
         super().__init__(ctx, series, subject)
         self.ring = np.full(ctx.params.plateau_patience, np.nan)  # running best of the last P points
 
+    def holds(self, loss: LossFeatures, acc: AccFeatures | None) -> bool:  # type: ignore[override]
+        """Every point of the chunk among the first `plateau_patience` of the series: none has a best
+        that many points back (`ring` holds none yet), so none is stale (`Detector.holds`)."""
+        return int(loss.idx[-1]) < self.p.plateau_patience
+
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
         ext = np.concatenate([self.ring, loss.best])

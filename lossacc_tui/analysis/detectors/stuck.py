@@ -137,7 +137,9 @@ class AccStuck(StuckWindows, StuckText):
                 # their shares): a loss clearly below it (FLOOR_TOL) says the outputs vary with the
                 # inputs, so no base-rate reading is favoured there, only allowed
                 # (and above 95 %, only with a minority of some size: `minority_known`)
-                floor = (loss.lvl >= (1 - FLOOR_TOL) * prior) & minority_known(acc_y, acc.n_eval)
+                # (what the base-rate readings need of the minority, the same for every rule below)
+                known, few = minority_known(acc_y, acc.n_eval), few_minority(acc_y, acc.n_eval)
+                floor = (loss.lvl >= (1 - FLOOR_TOL) * prior) & known
                 # the loss moves over the frozen stretch itself: its level (an average that lags) and
                 # the values logged at the frozen evaluations both, so a fall before the accuracy froze
                 # is not read as outputs moving while it is frozen (truth corpus val-shift-torch s1: a
@@ -170,7 +172,7 @@ class AccStuck(StuckWindows, StuckText):
                 # two as much: nothing opens on it, with or without a training accuracy to refute it
                 # (tester 15's `smooth`: 599 of 600 right, 13 % of predictions in the top class, opened
                 # only in the format that logs no training accuracy)
-                blind_ok = strong | ((at_prior | at_base | at_cost | dead) & ~few_minority(acc_y, acc.n_eval))
+                blind_ok = strong | ((at_prior | at_base | at_cost | dead) & ~few)
                 # or the count of right answers held exactly for LONG_EXTRA more evaluations than
                 # stuck_window, at a majority share, through a stretch that holds an evaluation whose
                 # loss was at (or above) the least a constant guess scoring `acc` costs (H(acc), less
@@ -181,8 +183,8 @@ class AccStuck(StuckWindows, StuckText):
                 # guess would have to keep its count of right answers to the sample while they moved
                 # that much. Favoured (`likely`), never forced: the predicted-class counts decide
                 long_ok, long_keep = self._long_share(acc, loss, prior, moves)
-                long_ok &= minority_known(acc_y, acc.n_eval) & ~few_minority(acc_y, acc.n_eval)
-                long_keep &= ~few_minority(acc_y, acc.n_eval)
+                long_ok &= known & ~few
+                long_keep &= ~few
                 # the base-rate reading is favoured once the loss has settled there (no longer falling
                 # beyond its noise): a model whose decision boundary is fixed while its confidence grows
                 # also holds accuracy frozen, but its loss passes through this band on its way down

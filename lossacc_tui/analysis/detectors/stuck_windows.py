@@ -55,6 +55,8 @@ class StuckWindows:
     ctx: Ctx
     p: Params
     series: Series | None
+    #: the chunk `_train_acc_window` last read and its window (read-only), or None
+    _t_win: tuple[AccFeatures, np.ndarray] | None = None
 
     def _long_share(
         self, acc: AccFeatures, loss: LossFeatures, prior: np.ndarray, moves: np.ndarray
@@ -66,14 +68,16 @@ class StuckWindows:
         equal at a majority share (an alert that opened so stays open while the count holds)."""
         w = self.p.stuck_window + LONG_EXTRA
         accs = self._loss_window(acc, self.series, count=w)
-        losses = self._loss_window(acc, count=w)
         with quiet(invalid="ignore"):
             same = np.isfinite(accs).all(axis=0) & (np.abs(accs - acc.y).max(axis=0) <= self.p.stuck_tol)
             # (the first points of a series have fewer than w values before them: never long)
             same &= acc.idx >= w - 1
             share = majority_share(acc.y, acc.n_eval)
-            cost = np.where(np.isfinite(losses), losses, -np.inf).max(axis=0) >= (1 - FLOOR_TOL) * prior
             keep = share & (acc.range_stuck <= self.p.stuck_tol) & np.isfinite(loss.y)
+            if not same.any():  # (the usual chunk: held nowhere, so open nowhere; no loss window read)
+                return same, keep
+            losses = self._loss_window(acc, count=w)
+            cost = np.where(np.isfinite(losses), losses, -np.inf).max(axis=0) >= (1 - FLOOR_TOL) * prior
             if self.ctx.train_acc is not None and self.ctx.split == "validation":
                 t_win = self._train_acc_window(acc)
                 same &= ~np.isfinite(t_win).all(axis=0) | (spread(t_win) <= TRAIN_HOLD)
@@ -83,9 +87,16 @@ class StuckWindows:
         """The training accuracy (`train_acc.train_acc_at`: a per-step one's level) at each of the
         accuracy's last `stuck_window` evaluations, (w, n) fractions, oldest row first (NaN where
         none)."""
+        got = self._t_win
+        if got is not None and got[0] is acc:  # (asked by three rules of the same chunk)
+            return got[1]
         if not per_step(self.ctx):
-            return self._loss_window(acc, self.ctx.train_acc)
-        return self._loss_window(acc, read=lambda xs: train_acc_at(self.ctx, xs))
+            out = self._loss_window(acc, self.ctx.train_acc)
+        else:
+            out = self._loss_window(acc, read=lambda xs: train_acc_at(self.ctx, xs))
+        out.setflags(write=False)
+        self._t_win = (acc, out)
+        return out
 
     def _loss_window(
         self,

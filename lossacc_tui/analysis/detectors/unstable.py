@@ -62,12 +62,26 @@ class ValLossUnstable(PairDetector):
     )
     n_open = 1
 
-    def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
+    def holds(self, loss: LossFeatures, acc: AccFeatures | None) -> bool:  # type: ignore[override]
+        """No swing of the size asked for with the accuracy within its band anywhere in the chunk (the
+        rules after it only rule swings out): nothing opens (`Detector.holds`)."""
+        return not bool(self._swings(loss, acc).any())
+
+    def _swings(self, loss: LossFeatures, acc: AccFeatures | None) -> np.ndarray:
+        """Per point: a swing of `unstable_ratio` and `unstable_min_abs` or more while the accuracy's
+        range stays within `unstable_acc_band`."""
         assert acc is not None
         p = self.p
         with quiet(invalid="ignore"):
             on = (loss.swing >= p.unstable_ratio) & (loss.swing_abs >= p.unstable_min_abs)
             on &= acc.range_unst <= p.unstable_acc_band
+        return on  # type: ignore[no-any-return]
+
+    def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
+        assert acc is not None
+        p = self.p
+        on = self._swings(loss, acc)
+        with quiet(invalid="ignore"):
             off = ~(loss.swing >= math.sqrt(p.unstable_ratio))
         for j in np.flatnonzero(on):  # (rare: where a swing of the size asked for was found)
             # a rise the series' own evaluation noise gives now and then is no swing: a small

@@ -93,6 +93,15 @@ class ValAtChance(Detector):
     )
     n_open = 3
 
+    def holds(self, acc: AccFeatures, loss: LossFeatures | None) -> bool:  # type: ignore[override]
+        """No K of 2 or more, no loss, no training split or no validation split (`conditions` opens
+        nothing), or no loss level of the chunk `LOSS_OVER` x ln K or more (`Detector.holds`)."""
+        ctx, k = self.ctx, self.ctx.classes.k
+        if loss is None or k is None or k < 2 or ctx.train is None or ctx.split != "validation":
+            return True
+        with quiet(invalid="ignore"):
+            return not bool((loss.lvl >= LOSS_OVER * math.log(k)).any())
+
     def conditions(self, acc: AccFeatures, loss: LossFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         ctx, k = self.ctx, self.ctx.classes.k
         n = len(acc.y)

@@ -35,6 +35,13 @@ class ValUnlikeTrain(Detector):
     )
     n_open = 2
 
+    def holds(self, acc: AccFeatures, loss: LossFeatures | None) -> bool:  # type: ignore[override]
+        """No validation accuracy of the chunk as low as `conditions` asks (below 0.5 / K, or 0.1 with
+        K unknown): nothing opens (`Detector.holds`)."""
+        k = self.ctx.classes.k
+        with quiet(invalid="ignore"):
+            return not bool((acc.y < (0.5 / k if k is not None else 0.1)).any())
+
     def conditions(self, acc: AccFeatures, loss: LossFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         val = acc.y
         train = train_acc_at(self.ctx, acc.x)
