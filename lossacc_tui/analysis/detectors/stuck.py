@@ -86,6 +86,7 @@ class AccStuck(StuckWindows, StuckText):
     def conditions(self, acc: AccFeatures, loss: LossFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
         acc_y = acc.y
+        dg = self.ctx.printed_digits  # (Keras' console `0.9510`: read at 4 decimals, as printed)
         with quiet(invalid="ignore", divide="ignore"):
             frozen = (acc.range_stuck <= p.stuck_tol) & (acc.nonfinite_stuck == 0)
             # a run of equal values that the series' own noise repeats by chance somewhere in it (a
@@ -137,7 +138,7 @@ class AccStuck(StuckWindows, StuckText):
                 # their shares): a loss clearly below it (FLOOR_TOL) says the outputs vary with the
                 # inputs, so no base-rate reading is favoured there, only allowed
                 # (and above 95 %, only with a minority of some size: `minority_known`)
-                floor = (loss.lvl >= (1 - FLOOR_TOL) * prior) & minority_known(acc_y, acc.n_eval)
+                floor = (loss.lvl >= (1 - FLOOR_TOL) * prior) & minority_known(acc_y, acc.n_eval, dg)
                 # the loss moves over the frozen stretch itself: its level (an average that lags) and
                 # the values logged at the frozen evaluations both, so a fall before the accuracy froze
                 # is not read as outputs moving while it is frozen (truth corpus val-shift-torch s1: a
@@ -170,7 +171,9 @@ class AccStuck(StuckWindows, StuckText):
                 # two as much: nothing opens on it, with or without a training accuracy to refute it
                 # (tester 15's `smooth`: 599 of 600 right, 13 % of predictions in the top class, opened
                 # only in the format that logs no training accuracy)
-                blind_ok = strong | ((at_prior | at_base | at_cost | dead) & ~few_minority(acc_y, acc.n_eval))
+                blind_ok = strong | (
+                    (at_prior | at_base | at_cost | dead) & ~few_minority(acc_y, acc.n_eval, dg)
+                )
                 # or the count of right answers held exactly for LONG_EXTRA more evaluations than
                 # stuck_window, at a majority share, through a stretch that holds an evaluation whose
                 # loss was at (or above) the least a constant guess scoring `acc` costs (H(acc), less
@@ -181,8 +184,8 @@ class AccStuck(StuckWindows, StuckText):
                 # guess would have to keep its count of right answers to the sample while they moved
                 # that much. Favoured (`likely`), never forced: the predicted-class counts decide
                 long_ok, long_keep = self._long_share(acc, loss, prior, moves)
-                long_ok &= minority_known(acc_y, acc.n_eval) & ~few_minority(acc_y, acc.n_eval)
-                long_keep &= ~few_minority(acc_y, acc.n_eval)
+                long_ok &= minority_known(acc_y, acc.n_eval, dg) & ~few_minority(acc_y, acc.n_eval, dg)
+                long_keep &= ~few_minority(acc_y, acc.n_eval, dg)
                 # the base-rate reading is favoured once the loss has settled there (no longer falling
                 # beyond its noise): a model whose decision boundary is fixed while its confidence grows
                 # also holds accuracy frozen, but its loss passes through this band on its way down
