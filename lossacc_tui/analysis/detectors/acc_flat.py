@@ -36,8 +36,8 @@ class AccFlatLossDown(PairDetector):
     meaning = (
         "accuracy flat while loss keeps falling: confidence grows on samples already right; carries the "
         "`underconfident` claim (the loss can keep falling without accuracy moving). It closes where "
-        "the fall stops: the loss's level within one noise standard error of its value 3 evaluations "
-        "back, those values not each a new low"
+        "the fall stops: the loss's level below its value 3 evaluations back by less than one noise "
+        "standard error and less than half the rate it opens on"
     )
     general = (
         "Accuracy is flat while the loss keeps falling: the model grows more confident on samples it "
@@ -54,7 +54,6 @@ class AccFlatLossDown(PairDetector):
         self._ups = RiseRun()  # evaluations in a row the loss grew (a loss that turned up)
         self._noise = LongNoise()  # the loss's noise over many evaluations
         self._back = Lagged(self.p.half)  # the loss logged `half` evaluations back
-        self._falls = RiseRun()  # evaluations in a row the loss fell (fed the loss negated)
 
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert acc is not None
@@ -85,15 +84,16 @@ class AccFlatLossDown(PairDetector):
             off |= turned & (y >= best * (1 + p.steady_rise_rel))
             # or the fall has stopped: the level now (the mean of the last `half` values) is below
             # the value logged `half` evaluations back by less than one standard error of that
-            # difference in the loss's own noise (tester 18's warm-up run: a learning rate decayed
-            # to ~0 holds val_loss at 0.1335-0.1328 for 6 epochs, still 3.5 % below where the flat
-            # window began; a level against a level `half` back lags that by `half` evaluations),
-            # and the last `half` values are not each a new low (a noise read from a window that
-            # still holds a steep fall's bend is larger than a slow steady fall's steps: tester
-            # 18's imb95, 0.0039 per epoch at a noise of 0.009, every value lower than the last)
+            # difference in the loss's own noise, and by less than half the rate that opens the
+            # alert (flat_loss_drop per flat_window evaluations). Tester 18's warm-up run: a
+            # learning rate decayed to ~0 holds val_loss at 0.1335-0.1328 for 6 epochs, still 3.5 %
+            # below where the flat window began (a level against a level `half` back lags by `half`
+            # evaluations more); a slow fall that goes on (xgboost's logloss, 1 % per 3 rounds at a
+            # noise of 0.1 %) is not one that stopped
             back = self._back.feed(loss.y)
-            falls = self._falls.feed(-loss.y)
-            off |= (back - loss.lvl < sig * math.sqrt(1.0 + 1.0 / p.half)) & (falls < p.half)
+            drop = back - loss.lvl
+            slow = drop < 0.5 * p.flat_loss_drop * (p.half / p.flat_window) * np.abs(loss.lvl)
+            off |= slow & (drop < sig * math.sqrt(1.0 + 1.0 / p.half))
         return flat & fell & near & ~turned & np.isfinite(loss.y) & np.isfinite(acc.y), off
 
     def severity(self, alert: Alert) -> Severity:
