@@ -10,6 +10,7 @@ decimals Keras prints, the console pins the grid 97/102 as the CSV does. Two rea
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,32 @@ def test_the_console_copy_raises_what_the_csv_copy_raises(stem: str) -> None:
     assert ("one-class-predictor", "likely") in stuck[0][3]
     # the same kinds, severities and claims; the console counts epochs from 1, the CSV from 0
     assert [(k, sev, start + 1, claims) for k, sev, start, claims in csv] == console
+
+
+def test_a_print_that_drops_the_trailing_zero_says_what_it_cannot_tell(tmp_path: Path) -> None:
+    """A loop printing `f"{v:.4f}"` (a format no reader can know) writes 485/510 as `0.9510`, read back
+    as 0.951: by its digits 39/41 fits it too, so a one-class reading stays `possible`, and the text now
+    says why and what decides (it gave a reading-level 'possible' with no word of the printing)."""
+    rows = [json.loads(line) for line in (IMB / "torch.jsonl").read_text().splitlines() if line.strip()]
+    path = tmp_path / "train.log"
+    path.write_text(
+        "".join(
+            f"epoch {r['epoch']} | train_loss {r['train_loss']:.4f} | train_acc {r['train_acc']:.4f} | "
+            f"val_loss {r['val_loss']:.4f} | val_acc {r['val_acc']:.4f}\n"
+            for r in rows
+        )
+    )
+    (run,) = read_runs(path)
+    a = Analyzer(run)
+    a.update()
+    (al,) = [al for al in a.alerts if al.kind == "acc-stuck"]
+    said = [c for c in al.claims if c.id in ("at-majority-rate", "one-class-predictor")]
+    assert said and all(c.strength == "possible" for c in said)
+    assert "reads 0.951 here, 3 decimals" in al.explanation
+    assert "as few as 41 samples" in al.explanation and "--majority RATE decide" in al.explanation
+    # the full-precision copy of the same run pins 97/102 and says nothing of the sort
+    (full,) = read_runs(IMB / "torch.jsonl")
+    b = Analyzer(full)
+    b.update()
+    (bl,) = [x for x in b.alerts if x.kind == "acc-stuck"]
+    assert bl.severity == "warning" and "as few as" not in bl.explanation

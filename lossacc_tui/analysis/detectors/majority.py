@@ -88,3 +88,27 @@ def least_n(v: float, digits: int | None = None) -> float:
     k = v * q
     fit = np.flatnonzero(np.abs(k - np.rint(k)) <= q * tol + 1e-9)
     return float(q[fit[0]]) if len(fit) else math.nan
+
+
+def coarse_print_note(subject: str, acc: float, eval_size: int | None, digits: int | None) -> str:
+    """The sentence saying what a printed accuracy `acc` (a fraction above 0.95) cannot tell of its
+    minority: "" when the set's size `eval_size` is known, or the value's printed decimals (at least
+    `digits`, the format's) pin a minority of MIN_MINORITY samples or more (`minority_known`), or the
+    value is not above 0.95. Else: how few samples the printed value fits (`least_n`), the minority
+    that leaves, and what decides. Arithmetic on the printed value only."""
+    if eval_size is not None or not 0.95 < acc < 1.0 or not math.isfinite(acc):
+        return ""
+    if bool(minority_known(np.array([acc]), None, digits)[0]):
+        return ""
+    n = least_n(acc, digits)
+    if not math.isfinite(n):
+        return ""
+    shown = max(decimals(acc), digits or 0)
+    off = round((1.0 - acc) * n)
+    return (
+        f"{subject} reads {acc:.{shown}f} here, {shown} decimals (a zero printed after them does not "
+        f"survive reading): a set of as few as {int(n)} samples fits that value, {off} of them off the most "
+        "frequent class, too few to tell a model predicting one class from a near-perfect one keeping its "
+        "last mistakes, so the value favours neither; the evaluation set's size, the accuracy logged with "
+        "more decimals (a CSV or JSON copy of the same run) or --majority RATE decide"
+    )
