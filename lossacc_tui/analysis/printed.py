@@ -4,14 +4,16 @@ A value read back from text loses its trailing zeros: Keras' console prints 485/
 `0.9510`, which parses to 0.951, a number that by its own digits could be 39/41 as well. Where the
 writer is known to print a fixed number of decimals, the analysis reads each value at that
 precision (`majority.least_n`), so the console copy of a run pins the same evaluation-set grid as
-its CSV copy. Source: Keras' `Progbar` (keras/src/utils/progbar.py, Keras 2 and 3 alike) formats
-each metric with `%.4f` when its magnitude is above 1e-3 and `%.4e` below it.
+its CSV copy. Sources: Keras' `Progbar` (keras/src/utils/progbar.py, Keras 2 and 3 alike) formats
+each metric with `%.4f` when its magnitude is above 1e-3 and `%.4e` below it; fastai's progress
+table (`ProgressCallback._write_stats`, fastai 2; v1's `format_stats` alike) writes every float
+with `.6f`.
 """
 
 from __future__ import annotations
 
 #: format name (as the readers register it) -> decimals of every value above 1e-3 in magnitude
-FIXED_DECIMALS: dict[str, int] = {"keras-stdout": 4}
+FIXED_DECIMALS: dict[str, int] = {"keras-stdout": 4, "fastai-table": 6}
 
 
 def printed_decimals(fmt: str | None) -> int | None:
