@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from lossacc_tui.analysis.alerts import StateSegment
-from lossacc_tui.analysis.states import ACC_WORSE_KINDS, LOSS_WORSE_KINDS, agree_with_alerts
+from lossacc_tui.analysis.states import AGREE_KINDS, agree_with_alerts
 
 Span = tuple[str, float, float]  # (alert kind, start x, end x: inf while open)
 
@@ -55,7 +55,7 @@ class AgreedStates:
             self._plain = []
         if spans is not self._given:  # (a caller that keeps its list while nothing changed: no work)
             self._given = spans
-            self._relevant = [s for s in spans if s[0] in LOSS_WORSE_KINDS or s[0] in ACC_WORSE_KINDS]
+            self._relevant = [s for s in spans if s[0] in AGREE_KINDS]
             self._now = frozenset(self._relevant)
         relevant = self._relevant
         final = len(segments) - 1  # the last segment still grows

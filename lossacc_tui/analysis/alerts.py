@@ -22,6 +22,9 @@ STATES: tuple[str, ...] = (
     "loss-worse-acc-better",
     "both-worse",
     "flat",
+    # (never from the trends themselves: what an alert over the stretch says, `states.agree_with_alerts`)
+    "acc-stuck",
+    "worse-than-chance",
 )
 
 

@@ -35,7 +35,7 @@ from lossacc_tui.analysis.lookups import ordered
 from lossacc_tui.analysis.pairing import Pairer
 from lossacc_tui.analysis.params import MAX_COUNT, Params
 from lossacc_tui.analysis.passmemo import in_pass, one_pass
-from lossacc_tui.analysis.states import LOSS_WORSE_KINDS, MORE_MISTAKES, Timeline, state_codes
+from lossacc_tui.analysis.states import HELD_ACC, LOSS_WORSE_KINDS, MORE_MISTAKES, Timeline, state_codes
 from lossacc_tui.analysis.summary import run_summary
 from lossacc_tui.analysis.track import Feats, NLikelyAt, Track, x_column
 from lossacc_tui.model import Run
@@ -131,13 +131,19 @@ class Analyzer:
             ]
             self._spans = [(a.kind, a.start, math.inf if a.end is None else a.end) for a in mine]
             self._spans += _more_mistakes(a for a in mine if a.end is not None)
-            # an open alert's claims change without an alert opening or closing: read each time
+            acc_name = self.ctx.acc.name if self.ctx.acc is not None else None
+            stuck = [a for a in alerts if a.kind == "acc-stuck" and a.data.get("subject") == acc_name]
+            self._spans += self._held(a for a in stuck if a.end is not None)
+            # an open alert's claims (and so its severity) change without an alert opening or
+            # closing: read each time
             self._open_rising = [a for a in mine if a.end is None and a.kind in LOSS_WORSE_KINDS]
+            self._open_rising += [a for a in stuck if a.end is None]
             self._open_extra = None
             self._spans_version = self._alerts_version
         spans = self._spans
         if self._open_rising:
-            extra = _more_mistakes(self._open_rising)
+            extra = _more_mistakes(a for a in self._open_rising if a.kind != "acc-stuck")
+            extra += self._held(a for a in self._open_rising if a.kind == "acc-stuck")
             if extra != self._open_extra:
                 self._open_extra, self._open_spans = extra, spans + extra
             spans = self._open_spans
@@ -146,6 +152,20 @@ class Analyzer:
         return self._agreed.get(
             self._timeline.segments, spans, lambda x: self._eval_x(x, -1), lambda x: self._eval_x(x, 0), token
         )
+
+    def _held(self, alerts: Iterable[Alert]) -> list[Span]:
+        """(HELD_ACC, start, end) for each warning or critical acc-stuck alert: from the first
+        evaluation of the stretch its accuracy held over (`first_idx`, where its claims start) to
+        its end (inf while open). An info one favours no reading: the band keeps its trends there."""
+        out: list[Span] = []
+        acc = self.ctx.acc if self.ctx is not None else None
+        for a in alerts:
+            if a.severity == "info" or a.start is None or not math.isfinite(a.start) or acc is None:
+                continue
+            first = int(a.data.get("first_idx", -1))
+            start = min(a.start, self.ctx.x(acc, first)) if first >= acc.base else a.start
+            out.append((HELD_ACC, start, math.inf if a.end is None else a.end))
+        return out
 
     def _eval_x(self, x: float, shift: int) -> float:
         """x of the first evaluation of the primary loss at or after x (shift 0) or of the last one

@@ -131,7 +131,10 @@ def _flat_band(e: dict[str, float], n: Names) -> str:
             band, words = r, f"the accuracy's resolution ({points(r)}; more than {words})"
     if e["acc_high"] - e["acc_low"] <= band:
         return f"within {words}"
-    return f"above {words} that counts as flat (it opened within it; it closes at 1.5 times that)"
+    return (
+        f"above {words} that counts as flat (it opened within it; it closes at 1.5 times that, or once "
+        "the loss stops falling beyond its own noise)"
+    )
 
 
 def tol_words(e: dict[str, float], n: Names) -> str:

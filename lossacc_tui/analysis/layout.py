@@ -18,6 +18,7 @@ from lossacc_tui.analysis.detectors.mismatch import MetricMismatch
 from lossacc_tui.analysis.held import HELD_MIN
 from lossacc_tui.analysis.own_count import own_count
 from lossacc_tui.analysis.params import Params
+from lossacc_tui.analysis.printed import printed_decimals
 from lossacc_tui.analysis.quantities import Classes, infer_classes
 from lossacc_tui.analysis.smoothing_config import smoothing_from_files
 from lossacc_tui.analysis.track import x_column
@@ -83,6 +84,7 @@ class RunLayout:
         ctx = Ctx(p, self.axis(), classes, loss, acc, train, train_acc, split_name, r("lr"))
         ctx.smoothing_config = smoothing_from_files(self.run.path)
         ctx.own_count = own_count(self.run)
+        ctx.printed_digits = printed_decimals(self.run.format)
         if prev is not None and any(s.base for s in (loss, acc, train) if s is not None):
             # the first evaluations are folded away (`Series.fold`): the windows stay as measured
             ctx.train_window, ctx.loss_window = prev.train_window, prev.loss_window

@@ -4,7 +4,11 @@ A loss trend of -1 is an improvement, an accuracy trend of +1 is. The state says
 says and whether accuracy agrees: 'both-improving' (loss better, accuracy up or holding; or loss
 flat and accuracy up), 'loss-better-acc-worse', 'loss-worse-acc-better' (loss worse while
 accuracy rises or holds, as in loss-up-acc-up), 'both-worse' (loss worse and accuracy down; or
-loss flat and accuracy down), 'flat' (neither moves beyond its own noise).
+loss flat and accuracy down), 'flat' (neither moves beyond its own noise). Two more say what an
+alert over the stretch says of the level, whatever the trends (`agree_with_alerts`): 'acc-stuck'
+(accuracy held where a warning acc-stuck alert says it is stuck: the majority share, chance, a
+non-finite loss) and 'worse-than-chance' (the loss above a uniform guess's cost, as an open
+loss-above-chance alert says).
 
 >>> state_codes(np.array([False, False, False]), np.array([-1, 1, 1]), np.array([-1, -1, 0])).tolist()
 [2, 4, 3]
@@ -98,6 +102,17 @@ class Timeline:
 MORE_MISTAKES = "more-mistakes"
 LOSS_WORSE_KINDS = frozenset({"loss-up-acc-up", "overfitting", "val-degrading"})
 ACC_WORSE_KINDS = frozenset({"loss-down-acc-down", "val-degrading", MORE_MISTAKES})
+#: `HELD_ACC` is not an alert kind either: the stretch over which a warning (or critical) acc-stuck
+#: alert's accuracy was held (`Analyzer.states` gives it from the held stretch's first evaluation to
+#: the alert's end); there the band reads ACC_STUCK, never "improving" (tester 18: a 95/5 run whose
+#: accuracy was the majority share to the last digit read both-improving beside that warning)
+HELD_ACC = "acc-held"
+#: alert kinds that say the loss is worse than a uniform guess: inside their spans the band reads
+#: WORSE_THAN_CHANCE, never merely flat (tester 18: loss 12-18 at accuracy 0.10 read "flat")
+CHANCE_KINDS = frozenset({"loss-above-chance"})
+#: the kinds (and pseudo-kinds) `agree_with_alerts` reads
+AGREE_KINDS = LOSS_WORSE_KINDS | ACC_WORSE_KINDS | CHANCE_KINDS | {HELD_ACC}
+ACC_STUCK, WORSE_THAN_CHANCE = "acc-stuck", "worse-than-chance"
 #: (loss part, accuracy part) of each state: +1 better, 0 holds, -1 worse, None unknown
 _PARTS = {
     "both-improving": (1, 0),
@@ -127,7 +142,9 @@ def agree_with_alerts(
     """The segments with each stretch inside an alert's span (kind, start x, end x) made to say
     what the alert says: a trend that is locally flat or improving inside a span where the loss
     has risen beyond noise above its best (`LOSS_WORSE_KINDS`) reads loss-worse, and accuracy
-    below its peak (`ACC_WORSE_KINDS`) reads accuracy-worse. Warming-up is kept. Adjacent
+    below its peak (`ACC_WORSE_KINDS`) reads accuracy-worse; inside a loss-above-chance span
+    (`CHANCE_KINDS`) every state reads worse-than-chance, and inside a held accuracy's stretch
+    (`HELD_ACC`) a state whose accuracy is not worse reads acc-stuck. Warming-up is kept. Adjacent
     segments of one state are merged. `prev(x)`: the x of the last evaluation before x (a piece cut
     where a span starts ends there); `nxt(x)`: the x of the first evaluation at or after x (where a
     piece cut just after a span's end starts). O((segments + spans) log spans): the cuts inside a
@@ -137,8 +154,7 @@ def agree_with_alerts(
     To continue an earlier result (the segments are the ones after those it was computed from, and
     `spans` all the spans that reach them), pass it as `out`: it is extended in place, merging
     across the seam, and returned; `marks` then gets (len(out), out[-1].end) after each segment."""
-    worse = [(a, b, k in LOSS_WORSE_KINDS, k in ACC_WORSE_KINDS) for k, a, b in spans]
-    worse = [w for w in worse if w[2] or w[3]]
+    worse = [(a, b, k) for k, a, b in spans if k in AGREE_KINDS]
     if not worse and out is None:
         return segments
     # a span covers its first and last evaluation: pieces start at a span's start and just after
@@ -146,8 +162,10 @@ def agree_with_alerts(
     cuts = sorted(
         c for c in {w[0] for w in worse} | {math.nextafter(w[1], math.inf) for w in worse} if c == c
     )
-    loss_cover = _Cover([(a, b) for a, b, lw, _ in worse if lw])
-    acc_cover = _Cover([(a, b) for a, b, _, aw in worse if aw])
+    loss_cover = _Cover([(a, b) for a, b, k in worse if k in LOSS_WORSE_KINDS])
+    acc_cover = _Cover([(a, b) for a, b, k in worse if k in ACC_WORSE_KINDS])
+    chance_cover = _Cover([(a, b) for a, b, k in worse if k in CHANCE_KINDS])
+    held_cover = _Cover([(a, b) for a, b, k in worse if k == HELD_ACC])
     out = [] if out is None else out
     for seg in segments:
         inner: list[float] = []
@@ -167,6 +185,12 @@ def agree_with_alerts(
                 if acc_cover.covers(lo, hi):
                     acc = -1
                 state = _state_of(loss, acc)
+                # what an alert says of the level outranks the trends: a loss worse than a uniform
+                # guess is not "flat" or "improving", nor an accuracy held at a share it is stuck at
+                if chance_cover.covers(lo, hi):
+                    state = WORSE_THAN_CHANCE
+                elif acc >= 0 and held_cover.covers(lo, hi):
+                    state = ACC_STUCK
             if out and out[-1].state == state:
                 out[-1].end = hi
             else:

@@ -15,6 +15,14 @@ STATE_WORDS = {
     "loss-worse-acc-better": "the loss gets worse while accuracy rises or holds",
     "both-worse": "the loss gets worse and accuracy falls (or the loss holds and accuracy falls)",
     "flat": "neither loss nor accuracy moves beyond its own noise",
+    "acc-stuck": (
+        "accuracy is held where the acc-stuck warning says it is stuck (the count of right answers "
+        "does not move, whatever the loss does)"
+    ),
+    "worse-than-chance": (
+        "the loss is above what a uniform guess costs, as the loss-above-chance alert says, whatever "
+        "its trend"
+    ),
 }
 
 

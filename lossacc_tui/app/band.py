@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 SEVERITY_RANK = {"info": 1, "warning": 2, "critical": 3}
 #: states painted over the others where they share a column (a disagreement is what the band is for)
-PRIORITY = ("loss-better-acc-worse", "loss-worse-acc-better", "both-worse")
+PRIORITY = ("loss-better-acc-worse", "loss-worse-acc-better", "both-worse", "acc-stuck", "worse-than-chance")
 
 
 def to_cols(xs: np.ndarray, x0: float, x1: float, cols: int) -> np.ndarray:

@@ -35,7 +35,9 @@ class AccFlatLossDown(PairDetector):
     severity_doc = "info"
     meaning = (
         "accuracy flat while loss keeps falling: confidence grows on samples already right; carries the "
-        "`underconfident` claim (the loss can keep falling without accuracy moving)"
+        "`underconfident` claim (the loss can keep falling without accuracy moving). It closes where "
+        "the fall stops: the loss's level below its value 3 evaluations back by less than one noise "
+        "standard error and less than half the rate it opens on"
     )
     general = (
         "Accuracy is flat while the loss keeps falling: the model grows more confident on samples it "
@@ -51,6 +53,7 @@ class AccFlatLossDown(PairDetector):
         super().__init__(*args, **kwargs)
         self._ups = RiseRun()  # evaluations in a row the loss grew (a loss that turned up)
         self._noise = LongNoise()  # the loss's noise over many evaluations
+        self._back = Lagged(self.p.half)  # the loss logged `half` evaluations back
 
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert acc is not None
@@ -70,7 +73,8 @@ class AccFlatLossDown(PairDetector):
             sig = level_noise(
                 loss.sig, loss.idx, p.noise_window, np.fmax(*self._noise.feed(loss.y, loss.idx))
             )
-            fell &= loss.lvl_flat - loss.lvl >= p.trend_z * sig * math.sqrt(2.0 / p.half)
+            se = sig * math.sqrt(2.0 / p.half)  # (the noise of a difference of two levels, nats)
+            fell &= loss.lvl_flat - loss.lvl >= p.trend_z * se
             near = loss.lvl <= loss.lbest * (1 + p.rise_rel / 2)
             # a loss that has turned up (risen at least twice in a row above its best) is no longer
             # falling, whatever its level says: the rise alerts speak for it from there
@@ -78,6 +82,18 @@ class AccFlatLossDown(PairDetector):
             turned = (self._ups.feed(y) >= 2) & (y > best)
             off = (acc.range_flat > 1.5 * band) | (loss.lvl > loss.lvl_flat * (1 - p.flat_loss_drop / 2))
             off |= turned & (y >= best * (1 + p.steady_rise_rel))
+            # or the fall has stopped: the level now (the mean of the last `half` values) is below
+            # the value logged `half` evaluations back by less than one standard error of that
+            # difference in the loss's own noise, and by less than half the rate that opens the
+            # alert (flat_loss_drop per flat_window evaluations). Tester 18's warm-up run: a
+            # learning rate decayed to ~0 holds val_loss at 0.1335-0.1328 for 6 epochs, still 3.5 %
+            # below where the flat window began (a level against a level `half` back lags by `half`
+            # evaluations more); a slow fall that goes on (xgboost's logloss, 1 % per 3 rounds at a
+            # noise of 0.1 %) is not one that stopped
+            back = self._back.feed(loss.y)
+            drop = back - loss.lvl
+            slow = drop < 0.5 * p.flat_loss_drop * (p.half / p.flat_window) * np.abs(loss.lvl)
+            off |= slow & (drop < sig * math.sqrt(1.0 + 1.0 / p.half))
         return flat & fell & near & ~turned & np.isfinite(loss.y) & np.isfinite(acc.y), off
 
     def severity(self, alert: Alert) -> Severity:
@@ -224,6 +240,23 @@ def underconfident_claim(
             + ". Per-sample confidences decide (lossacc_tui.probe)"
         ),
     )
+
+
+class Lagged:
+    """The value of a series `lag` points back, fed chunk by chunk (the last `lag` values are
+    carried; NaN before the series has that many)."""
+
+    __slots__ = ("lag", "tail")
+
+    def __init__(self, lag: int) -> None:
+        self.lag = max(1, lag)
+        self.tail = np.full(self.lag, np.nan)
+
+    def feed(self, y: np.ndarray) -> np.ndarray:
+        """y[i - lag] for each value of the chunk `y` (shape (n,)), in the chunk's unit."""
+        both = np.concatenate([self.tail, np.asarray(y, dtype=np.float64)])
+        self.tail = both[len(both) - self.lag :]
+        return both[: len(y)]
 
 
 def _values(series: Series | None, lo: int, hi: int) -> np.ndarray:

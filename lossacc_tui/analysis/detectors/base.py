@@ -81,6 +81,9 @@ class Ctx:
     #: the framework's own count of the epochs where it differs from the log's (`own_count`: Keras'
     #: 1-based epochs beside its CSV's 0-based column), or None
     own_count: OwnCount | None = None
+    #: decimals the log's format prints every value with (`printed.printed_decimals`: Keras'
+    #: console, 4), or None: each value is read at the decimals it shows
+    printed_digits: int | None = None
 
     @property
     def acc_n(self) -> int | None:

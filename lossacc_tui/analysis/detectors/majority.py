@@ -26,7 +26,9 @@ def majority_share(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndar
         return out
 
 
-def minority_known(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndarray:
+def minority_known(
+    acc: np.ndarray, n_eval: np.ndarray | None = None, digits: int | None = None
+) -> np.ndarray:
     """Whether the base-rate reading of each accuracy (fraction, shape (n,)) may be favoured as far
     as the evaluation set's size goes: always up to 0.95; above it (below 1) when the set holds a
     minority of at least MIN_MINORITY samples: (1 - acc) x n, with n the set's size `n_eval`
@@ -35,7 +37,9 @@ def minority_known(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndar
     keeps its last few hard mistakes for many evaluations (the truth corpus's `sweep-lightning` at
     52 of 53), which no bound on the loss tells from a one-class model; a 95/5 or 99/1 collapse on a
     set of hundreds has a minority of tens of samples, and the bound H(acc) (`binary_entropy`) then
-    tells it from a model that uses its inputs."""
+    tells it from a model that uses its inputs. `digits`: the decimals the log's format prints every
+    value with (`printed.printed_decimals`: Keras' console `0.9510` is 0.951 read back), None: as
+    each value shows."""
     with quiet(invalid="ignore"):
         out = acc < 1.0
         sel = np.flatnonzero(out & (acc > 0.95))
@@ -44,7 +48,8 @@ def minority_known(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndar
             n = n_eval[sel] if n_eval is not None else np.full(len(sel), np.nan)
             fin = np.isfinite(n)
             if not fin.all():
-                least = [math.nan if f else least_n(v) for f, v in zip(fin.tolist(), a.tolist(), strict=True)]
+                pairs = zip(fin.tolist(), a.tolist(), strict=True)
+                least = [math.nan if f else least_n(v, digits) for f, v in pairs]
                 n = np.where(fin, n, least)
             # (a count of samples: the printed value is rounded, so (1 - acc) x n is that count
             # give or take the rounding: "0.9510" on the least grid 102 is 4.998, i.e. 5 of 102)
@@ -56,39 +61,65 @@ def minority_known(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndar
 MIN_MINORITY = 5
 
 
-def few_minority(acc: np.ndarray, n_eval: np.ndarray | None = None) -> np.ndarray:
+def few_minority(acc: np.ndarray, n_eval: np.ndarray | None = None, digits: int | None = None) -> np.ndarray:
     """Whether each accuracy (fraction, shape (n,)) above 0.95 is printed finely enough (4 decimals or
     more) for `minority_known`'s least grid to pin its minority, and that minority is still fewer than
     MIN_MINORITY samples (599/600 as a float: 1). A coarse "0.96" fits 22/23 as well as 384/400, so it
-    says nothing of the minority's size and is never counted here."""
+    says nothing of the minority's size and is never counted here. `digits` as `minority_known`."""
     with quiet(invalid="ignore"):
-        out = (acc > 0.95) & ~minority_known(acc, n_eval)
+        out = (acc > 0.95) & ~minority_known(acc, n_eval, digits)
     sel = np.flatnonzero(out)
     if len(sel):
         known = np.isfinite(n_eval[sel]) if n_eval is not None else np.zeros(len(sel), dtype=bool)
-        out[sel] = [k or _fine(v) for k, v in zip(known.tolist(), acc[sel].tolist(), strict=True)]
+        out[sel] = [k or _fine(v, digits) for k, v in zip(known.tolist(), acc[sel].tolist(), strict=True)]
     return out
 
 
 @functools.lru_cache(maxsize=1024)
-def _fine(v: float) -> bool:
-    """Whether `v` was printed with 4 decimals or more (`resolution.decimals`)."""
-    return decimals(v) >= 4
+def _fine(v: float, digits: int | None = None) -> bool:
+    """Whether `v` was printed with 4 decimals or more (`resolution.decimals`, or `digits`: the
+    format's own, when it prints more than the value shows)."""
+    return max(decimals(v), digits or 0) >= 4
 
 
 @functools.lru_cache(maxsize=1024)
-def least_n(v: float) -> float:
+def least_n(v: float, digits: int | None = None) -> float:
     """The least evaluation-set size n (1..20,000) whose grid k/n holds the accuracy `v` (a fraction)
-    within the precision it was printed with (`resolution.decimals`; float32 storage at the finest):
+    within the precision it was printed with (`resolution.decimals`, or `digits` when the format
+    prints more than the value shows: `0.9510` read back as 0.951; float32 storage at the finest):
     a lower bound on the set's size. NaN when none does (or v is not finite).
 
-    >>> least_n(0.9525), least_n(0.981132), least_n(0.5)
-    (295.0, 53.0, 2.0)
+    >>> least_n(0.9525), least_n(0.981132), least_n(0.5), least_n(0.951), least_n(0.951, 4)
+    (295.0, 53.0, 2.0, 41.0, 102.0)
     """
     if not math.isfinite(v):
         return math.nan
-    tol = 0.5 * 10.0 ** -decimals(v) + 6e-8
+    tol = 0.5 * 10.0 ** -max(decimals(v), digits or 0) + 6e-8
     q = np.arange(1, 20_001, dtype=np.float64)
     k = v * q
     fit = np.flatnonzero(np.abs(k - np.rint(k)) <= q * tol + 1e-9)
     return float(q[fit[0]]) if len(fit) else math.nan
+
+
+def coarse_print_note(subject: str, acc: float, eval_size: int | None, digits: int | None) -> str:
+    """The sentence saying what a printed accuracy `acc` (a fraction above 0.95) cannot tell of its
+    minority: "" when the set's size `eval_size` is known, or the value's printed decimals (at least
+    `digits`, the format's) pin a minority of MIN_MINORITY samples or more (`minority_known`), or the
+    value is not above 0.95. Else: how few samples the printed value fits (`least_n`), the minority
+    that leaves, and what decides. Arithmetic on the printed value only."""
+    if eval_size is not None or not 0.95 < acc < 1.0 or not math.isfinite(acc):
+        return ""
+    if bool(minority_known(np.array([acc]), None, digits)[0]):
+        return ""
+    n = least_n(acc, digits)
+    if not math.isfinite(n):
+        return ""
+    shown = max(decimals(acc), digits or 0)
+    off = round((1.0 - acc) * n)
+    return (
+        f"{subject} reads {acc:.{shown}f} here, {shown} decimals (a zero printed after them does not "
+        f"survive reading): a set of as few as {int(n)} samples fits that value, {off} of them off the most "
+        "frequent class, too few to tell a model predicting one class from a near-perfect one keeping its "
+        "last mistakes, so the value favours neither; the evaluation set's size, the accuracy logged with "
+        "more decimals (a CSV or JSON copy of the same run) or --majority RATE decide"
+    )

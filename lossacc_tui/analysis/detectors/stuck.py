@@ -86,6 +86,7 @@ class AccStuck(StuckWindows, StuckText):
     def conditions(self, acc: AccFeatures, loss: LossFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
         acc_y = acc.y
+        dg = self.ctx.printed_digits  # (Keras' console `0.9510`: read at 4 decimals, as printed)
         with quiet(invalid="ignore", divide="ignore"):
             frozen = (acc.range_stuck <= p.stuck_tol) & (acc.nonfinite_stuck == 0)
             # a run of equal values that the series' own noise repeats by chance somewhere in it (a
@@ -138,7 +139,7 @@ class AccStuck(StuckWindows, StuckText):
                 # inputs, so no base-rate reading is favoured there, only allowed
                 # (and above 95 %, only with a minority of some size: `minority_known`)
                 # (what the base-rate readings need of the minority, the same for every rule below)
-                known, few = minority_known(acc_y, acc.n_eval), few_minority(acc_y, acc.n_eval)
+                known, few = minority_known(acc_y, acc.n_eval, dg), few_minority(acc_y, acc.n_eval, dg)
                 floor = (loss.lvl >= (1 - FLOOR_TOL) * prior) & known
                 # the loss moves over the frozen stretch itself: its level (an average that lags) and
                 # the values logged at the frozen evaluations both, so a fall before the accuracy froze

@@ -5,6 +5,7 @@ that open it are in stuck.py; the base-rate claims themselves in base_rate_claim
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Detector, classes_claim, level, names, value
 from lossacc_tui.analysis.detectors.base_rate_claims import base_rate_claims, constant_guess_claim
 from lossacc_tui.analysis.detectors.diverging import diverging_claims
+from lossacc_tui.analysis.detectors.majority import coarse_print_note
 from lossacc_tui.analysis.detectors.train_side import why_not
 from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import fmt, fmt_x, points
@@ -114,25 +116,33 @@ class StuckText(Detector):
                 j, mark = found
                 # the latest point of the frozen stretch where the loss was at the base-rate cost (an
                 # accuracy that has started to move since is described by the numbers of that point)
-                return out + base_rate_claims(
-                    self.subject,
-                    nm[0],
-                    nm[2],
-                    x0,
-                    self.ctx.x(self.series, j),
-                    first,
-                    value(self.series, j),
-                    value(self.ctx.loss, j),
-                    level(self.ctx.loss, j, self.p),
-                    k,
-                    mark,
-                    now=j == i,
+                return out + self._coarse(
+                    base_rate_claims(
+                        self.subject,
+                        nm[0],
+                        nm[2],
+                        x0,
+                        self.ctx.x(self.series, j),
+                        first,
+                        value(self.series, j),
+                        value(self.ctx.loss, j),
+                        level(self.ctx.loss, j, self.p),
+                        k,
+                        mark,
+                        now=j == i,
+                    ),
+                    acc,
                 )
             at_open = level(self.ctx.loss, max(int(alert.data["open_idx"]), s0), self.p)
             unsure = alert.data.get("unsure")
             if unsure is not None and s0 <= unsure[0] <= d:  # (`train_side`: the training numbers)
                 others = f"{why_not(self.ctx, self.ctx.x(self.series, unsure[0]), unsure[1])}. {others}"
-            return [*out, constant_guess_claim(nm[0], x0, x1, first, loss_now, at_open, acc, others)]
+            return [
+                *out,
+                *self._coarse(
+                    [constant_guess_claim(nm[0], x0, x1, first, loss_now, at_open, acc, others)], acc
+                ),
+            ]
         out.append(
             Claim(
                 "one-class-predictor",
@@ -147,6 +157,20 @@ class StuckText(Detector):
         if self.series is not self.ctx.acc:
             return out
         return out + diverging_claims(self.ctx, acc, x0, x1)
+
+    def _coarse(self, claims: list[Claim], acc: float) -> list[Claim]:
+        """The base-rate claims left `possible` with, in what they name as deciding, what a value
+        printed too coarsely to pin its minority cannot tell (`majority.coarse_print_note`: a loop
+        printing 485/510 as `0.951`, which fits 39/41 as well; tester 18's Keras console)."""
+        series = self.series
+        note = coarse_print_note(
+            self.subject, acc, series.eval_size if series is not None else None, self.ctx.printed_digits
+        )
+        for j, c in enumerate(claims if note else []):  # (said once: the first such claim)
+            if c.id in ("at-majority-rate", "one-class-predictor") and c.strength == "possible":
+                claims[j] = replace(c, others=f"{c.others}. {note}" if c.others else note)
+                break
+        return claims
 
     def _base_point(self, alert: Alert, i: int, lo: int = 0) -> tuple[int, int] | None:
         """The latest point j (lo <= j <= i) of the alert where accuracy was frozen with the loss

@@ -57,7 +57,7 @@ def training_cannot_tell(ctx: Ctx, xs: np.ndarray, val_loss: np.ndarray, cand: n
         return out
     t_acc = train_acc_at(ctx, xs[idx])
     with quiet(invalid="ignore"):
-        small = np.isfinite(t_acc) & ~minority_known(t_acc)
+        small = np.isfinite(t_acc) & ~minority_known(t_acc, digits=ctx.printed_digits)
     out[idx[small]] = 1
     for j in idx[~small]:
         x, v = float(xs[j]), float(val_loss[j])

@@ -21,6 +21,18 @@ STATE_LOOK: dict[str, tuple[str, str, str, str]] = {
     "loss-worse-acc-better": ("▞", "yellow", "loss↑ acc↑", "loss worse while accuracy gets better"),
     "both-worse": ("▓", "red", "both worse", "loss and accuracy both getting worse (or one holds)"),
     "flat": ("▒", "blue", "flat", "neither moves beyond its own noise"),
+    "acc-stuck": (
+        "▬",
+        "bright_yellow",
+        "acc stuck",
+        "accuracy held where an acc-stuck warning says it is stuck",
+    ),
+    "worse-than-chance": (
+        "╳",
+        "bright_red",
+        "< chance",
+        "the loss above a uniform guess's, as loss-above-chance says",
+    ),
 }
 SEVERITY_LOOK = {"critical": ("✖", "bright_red"), "warning": ("▲", "yellow"), "info": ("●", "bright_blue")}
 
