@@ -179,7 +179,12 @@ def keys_against(log: Path, tree: Path) -> None:
     trees = {"this tree": ours, f"against {tree}": tree}
     got: dict[str, dict[str, list[float]]] = {name: {} for name in trees}
     loads: list[float] = []
-    floor = statistics.median(reference())
+    ref = reference()
+    floor = statistics.median(ref)
+    print(
+        f"reference (tmux + capture polling, a key echoed by cat): median {floor * 1000:.0f} ms, "
+        f"p99 {pct(ref, 99) * 1000:.0f} ms (load {os.getloadavg()[0]:.1f})"
+    )
     done = 0
     while done < ROUNDS:
         sessions: dict[str, str] = {}
