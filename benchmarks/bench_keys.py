@@ -3,6 +3,9 @@
     python -m benchmarks bench_keys            # short: 4 presses a key, 8 s CPU windows
     python -m benchmarks bench_keys --long     # 10 presses a key, 20 s CPU windows
     python benchmarks/bench_keys.py --frames-only   # the in-process frame and key costs alone
+    python benchmarks/bench_keys.py --keys-only --rounds 12 --against /tmp/trunk
+        # the loaded presses, 12 of each key, on this tree's view and on another tree's (a
+        # `git -C REPO archive main | tar -x -C /tmp/trunk`), interleaved round by round
 
 1. Key to screen: for every key of the terminal view whose effect shows as text, the time from the
    key sent to the screen showing its effect, on a 100,000-point run, first with the log quiet,
@@ -42,7 +45,7 @@ from pathlib import Path
 
 from viewbench.cpu import cpu
 from viewbench.frames import frames
-from viewbench.keys import keys
+from viewbench.keys import AGAINST, keys, keys_against
 from viewbench.logs import make_log
 from viewbench.term import CLI, tmux
 
@@ -58,6 +61,9 @@ def main() -> int:
             if "--keys-only" not in sys.argv and "--cpu-only" not in sys.argv:
                 frames(log)
             if "--frames-only" in sys.argv:
+                return 0
+            if AGAINST is not None:
+                keys_against(log, Path(AGAINST))
                 return 0
             if "--cpu-only" not in sys.argv:
                 keys(log)

@@ -36,8 +36,12 @@ class Lines:
         self.told: tuple[int, int] = (0, 0)  # (id of the reader, its problems told so far)
 
     def data(self, chunk: bytes) -> None:
+        """Parsed without the feed's lock (only this thread reads the file: the reader's state is
+        its own), which is taken only to place the records in their runs and tell them: a view's
+        frame, and so a key, never waits for a block of a fast writer's lines to be parsed."""
+        parsed = self.src.parse(self.i, chunk)
         with self.m.lock:
-            parts = self.src.feed(self.i, chunk)
+            parts = self.src.ingest(self.i, parsed)
             self.tell_problems()  # (before the records after it)
             self.m.source_read(self.src, parts)
 

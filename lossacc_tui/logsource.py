@@ -53,6 +53,15 @@ class LogFile:
 Appended = list[tuple[Run, Batch]]  # (run, the points just appended to it)
 
 
+@dataclass
+class Parsed:
+    """What `Source.parse` read from a file's new bytes, not yet placed in runs: its batches and
+    the file's modification time then (seconds since the epoch)."""
+
+    batches: list[Batch]
+    written: float | None
+
+
 class Source:
     """One log file or run folder, and the runs read from it so far."""
 
@@ -113,11 +122,24 @@ class Source:
 
     def feed(self, index: int, chunk: bytes) -> Appended:
         """New bytes of file `index`; returns what was appended to which run."""
+        return self.ingest(index, self.parse(index, chunk))
+
+    def parse(self, index: int, chunk: bytes) -> Parsed:
+        """New bytes of file `index` parsed into batches, no run touched: only the file's own
+        reading state (decoder, reader) changes, so a follower, the one thread that reads the
+        file, may call this without the feed's lock and take it only for `ingest`."""
         f = self.files[index]
-        self.written = _written(f.path)  # (after the bytes were read: when the last of them was written)
+        written = _written(f.path)  # (after the bytes were read: when the last of them was written)
         if f.decoder is not None:
             chunk = f.decoder.feed(chunk)
-        return self._ingest(f, f.reader.feed(chunk) if chunk else [])
+        return Parsed(f.reader.feed(chunk) if chunk else [], written)
+
+    def ingest(self, index: int, parsed: Parsed) -> Appended:
+        """Batches `parse` read from file `index` into their runs (the feed's lock held; called
+        right after it, on the same thread, the file not read again from its start in between);
+        returns what was appended to which run."""
+        self.written = parsed.written
+        return self._ingest(self.files[index], parsed.batches)
 
     def finish(self, index: int) -> Appended:
         """The end of file `index` for now: flush an unfinished last line."""
@@ -273,4 +295,4 @@ def _written(path: Path) -> float | None:
         return None
 
 
-__all__ = ["CHUNK", "Appended", "LogFile", "Source"]
+__all__ = ["CHUNK", "Appended", "LogFile", "Parsed", "Source"]

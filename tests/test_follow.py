@@ -106,8 +106,8 @@ def test_a_large_burst_is_read_in_bounded_chunks(tmp_path: Path, stop_all, monke
     p.write_text(HEADER)
     m, c = watch(p)
     stop_all(m)
-    real = m.sources[0].feed
-    m.sources[0].feed = lambda i, chunk: (seen.append(len(chunk)), real(i, chunk))[1]  # type: ignore[method-assign]
+    real = m.sources[0].parse  # (what the follower hands each chunk to, without the feed's lock)
+    m.sources[0].parse = lambda i, chunk: (seen.append(len(chunk)), real(i, chunk))[1]  # type: ignore[method-assign]
     with open(p, "a") as f:
         f.write(rows(0, 200_000))  # ~5 MB at once
     c.wait(lambda: len(c.values(str(p), "loss")) == 200_000, timeout=60)

@@ -28,7 +28,20 @@ from .term import (
 )
 
 LONG = "--long" in sys.argv
-ROUNDS = 10 if LONG else 4
+
+
+def _option(name: str, default: str | None) -> str | None:
+    """`--name VALUE` from the command line, else `default`."""
+    args = sys.argv[1:]
+    return args[args.index(name) + 1] if name in args[:-1] else default
+
+
+#: presses of each key (13 keys): `--rounds N`; under load, with `--against TREE`, N for each view
+ROUNDS = int(_option("--rounds", "10" if LONG else "4") or 4)
+#: `--against TREE`: the loaded presses also on another tree's view (a `git archive` of the trunk),
+#: interleaved round by round with this one's in the same minutes (the load swings 2-3x in minutes)
+AGAINST = _option("--against", None)
+BLOCK = 3  # rounds a view is pressed before both start again on fresh 100,000-point logs
 
 #: (key, text shown once the key took effect, keys that undo it, text gone once undone)
 Step = tuple[str, str, str, str]
@@ -70,16 +83,21 @@ def press_all(session: str) -> dict[str, list[float]]:
     """Each key ROUNDS times: press, wait for its effect, undo it, wait until undone."""
     got: dict[str, list[float]] = {k[0]: [] for k in KEYS}
     for _ in range(ROUNDS):
-        for key, shown, undo, gone in KEYS:
-            got[key].append(key_to_screen(session, key, shown))
-            time.sleep(0.35)  # (a key within 0.3 s of opening help is taken as the same press)
-            if undo:
-                tmux("send-keys", "-t", session, undo)
-                wait(session, lambda s, g=gone: g not in s, f"{gone!r} never gone after {undo}")
-            elif key == "x":
-                wait(session, lambda s, t=shown: t not in s, "the note never went")
-            time.sleep(0.15)
+        press_round(session, got)
     return got
+
+
+def press_round(session: str, got: dict[str, list[float]]) -> None:
+    """Each key once (into `got`): press, wait for its effect, undo it, wait until undone."""
+    for key, shown, undo, gone in KEYS:
+        got.setdefault(key, []).append(key_to_screen(session, key, shown))
+        time.sleep(0.35)  # (a key within 0.3 s of opening help is taken as the same press)
+        if undo:
+            tmux("send-keys", "-t", session, undo)
+            wait(session, lambda s, g=gone: g not in s, f"{gone!r} never gone after {undo}")
+        elif key == "x":
+            wait(session, lambda s, t=shown: t not in s, "the note never went")
+        time.sleep(0.15)
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -149,3 +167,59 @@ def keys(log: Path) -> None:
         if load is not None:
             load.kill()
         tmux("kill-session", "-t", session)
+
+
+def keys_against(log: Path, tree: Path) -> None:
+    """The loaded presses on this tree's view and on `tree`'s (each `python -m lossacc_tui watch`
+    on a copy of the 100,000-point log, started from a folder that is not a checkout, so
+    PYTHONPATH picks the tree), interleaved: a round of every key on one while the writer appends
+    2,000 lines/s to its log, then a round on the other (which goes first alternates); both start
+    again on fresh logs every BLOCK rounds, so the run stays near 100,000 points."""
+    ours = Path(__file__).resolve().parents[2]
+    trees = {"this tree": ours, f"against {tree}": tree}
+    got: dict[str, dict[str, list[float]]] = {name: {} for name in trees}
+    loads: list[float] = []
+    ref = reference()
+    floor = statistics.median(ref)
+    print(
+        f"reference (tmux + capture polling, a key echoed by cat): median {floor * 1000:.0f} ms, "
+        f"p99 {pct(ref, 99) * 1000:.0f} ms (load {os.getloadavg()[0]:.1f})"
+    )
+    done = 0
+    while done < ROUNDS:
+        sessions: dict[str, str] = {}
+        logs: dict[str, Path] = {}
+        try:
+            for k, (name, root) in enumerate(trees.items()):
+                logs[name] = log.with_name(f"ab{k}.csv")
+                logs[name].write_bytes(log.read_bytes())
+                sessions[name] = f"ab{k}"
+                start(
+                    sessions[name],
+                    f"sh -c 'cd {log.parent} && exec env PYTHONPATH={root} {sys.executable} -m lossacc_tui"
+                    f" watch {logs[name]}'",
+                )
+            for name, session in sessions.items():
+                wait(session, lambda s: "99,999" in s and "last point" in s, f"{name}: never loaded", 90)
+                wait(session, analysed, f"{name}: never analysed", 180)
+            time.sleep(1.0)
+            for _ in range(min(BLOCK, ROUNDS - done)):
+                order = list(trees) if done % 2 == 0 else list(trees)[::-1]
+                for name in order:
+                    load = writer(logs[name], 2000)
+                    try:
+                        time.sleep(2.0)
+                        loads.append(os.getloadavg()[0])
+                        press_round(sessions[name], got[name])
+                    finally:
+                        load.kill()
+                        load.wait()
+                    time.sleep(1.0)
+                done += 1
+        finally:
+            for session in sessions.values():
+                tmux("kill-session", "-t", session)
+    span = f"load {min(loads):.1f}-{max(loads):.1f}"
+    print(f"under load (2,000 lines/s appended), interleaved round by round, {span}:")
+    for name in trees:
+        report_keys(f"  {name}", got[name], floor)
