@@ -56,6 +56,18 @@ def flat_keys(line: bytes) -> list[str] | None:
     return list(obj)
 
 
+def shared_masks(masks: list[np.ndarray]) -> list[np.ndarray]:
+    """`masks`, where two are equal the same array object: a run gathers the x values of one
+    mask's rows once for all its series (`Run.add_batch`), e.g. a log's training keys, which are on
+    the same lines, and its evaluation keys."""
+    out: list[np.ndarray] = []
+    counts = [int(np.count_nonzero(m)) for m in masks]  # (only masks of one count are compared)
+    for i, m in enumerate(masks):
+        same = (o for j, o in enumerate(out) if counts[j] == counts[i] and np.array_equal(o, m))
+        out.append(next(same, m))
+    return out
+
+
 class _Stretch:
     """Consecutive decoded pieces with the same keys (in the same order): their values written into
     one (keys, lines) table as each piece is decoded, so each key's column is one contiguous array
@@ -85,7 +97,7 @@ class _Stretch:
             return columns_batch(self.keys, list(table), None, self.first_line)
         present = ~np.isnan(table)
         used = np.flatnonzero(present.any(axis=1)).tolist()
-        masks = [present[i] for i in used]
+        masks = shared_masks([present[i] for i in used])
         every = all(m.all() for m in masks)
         keys = [self.keys[i] for i in used]
         return columns_batch(keys, [table[i] for i in used], None if every else masks, self.first_line)
