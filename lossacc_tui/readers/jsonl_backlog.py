@@ -82,9 +82,9 @@ class _Stretch:
         self.gaps = False  # a key absent or null on some line
 
     def add(self, rows: np.ndarray, gaps: bool) -> None:
-        """A piece's (lines, keys) values, written after the ones before."""
-        self.table[:, self.n : self.n + len(rows)] = rows.T
-        self.n += len(rows)
+        """A piece's (keys, lines) values, written after the ones before."""
+        self.table[:, self.n : self.n + rows.shape[1]] = rows
+        self.n += rows.shape[1]
         self.gaps |= gaps
 
     def batch(self) -> Batch:
@@ -142,12 +142,12 @@ def read_backlog(
             reuse = set(keys) <= set(known) and len(known) <= len(keys) + MORE_KEYS
             got = typed_table(view[start:end], known if reuse else keys, hi - lo)
         gaps = got is not None and bool(np.isnan(got[1]).any())
-        if got is not None and not (gaps and np.isnan(got[1]).all(axis=1).any()):
+        if got is not None and not (gaps and np.isnan(got[1]).all(axis=0).any()):
             # (a line with no number, `{}` or all null, takes the per-line path: it keeps no record)
             keys, rows = got
             # (the next piece starts with the keys this one has: a key met once is not carried on)
             known = (
-                [k for k, on in zip(keys, ~np.isnan(rows).all(axis=0), strict=True) if on] if gaps else keys
+                [k for k, on in zip(keys, ~np.isnan(rows).all(axis=1), strict=True) if on] if gaps else keys
             )
             if stretch is None or stretch.keys != keys:
                 flush()
