@@ -14,6 +14,7 @@ import pytest
 
 from lossacc_tui.readers import bulk, csv_backlog, fastnum
 from lossacc_tui.readers.fastnum import parse_numeric_columns, parse_numeric_rows
+from lossacc_tui.source import discover
 from tests.numpy_batches import batch_eval_run
 from tests.readers_compare import full_snapshot, read
 
@@ -114,3 +115,21 @@ def test_parse_numeric_columns_reads_what_parse_numeric_rows_reads(
         assert parse_numeric_rows(text[end : text.find(b"\n", len(head) + 2600) + 1], 3) is None
     else:
         assert end == len(text)
+
+
+def test_a_sparse_log_opened_while_written_reads_its_last_row_once_it_ends(
+    tmp_path: Path, small_pieces: list[int]
+) -> None:
+    """The backlog read stops at the last newline; the row being written is read when its end
+    comes (by the follower's next read), once."""
+    path = tmp_path / "metrics.csv"
+    lines = lightning_csv(path, 3000)
+    whole = full_snapshot(read(path, [path.stat().st_size + 1]))
+    text = "".join(lines).encode()
+    cut = len(text) - len(lines[-1]) // 2  # the writer is in the middle of the last row
+    (src,) = discover(path)
+    src.feed(0, text[:cut])  # (its first read: what was there when it opened the log)
+    assert src.runs[0].points == 3000 + 2 * 60 - 2 and sum(small_pieces) >= 2900
+    src.feed(0, text[cut:])
+    src.finish(0)
+    assert full_snapshot(src) == whole
