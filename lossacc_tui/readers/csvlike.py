@@ -16,8 +16,9 @@ import numpy as np
 
 from lossacc_tui.clean import clean_lines
 from lossacc_tui.model import Batch
-from lossacc_tui.readers import bulk, csv_backlog
+from lossacc_tui.readers import bulk
 from lossacc_tui.readers.base import Reader, to_float
+from lossacc_tui.readers.join import join_batches
 from lossacc_tui.readers.registry import register
 
 try:
@@ -163,8 +164,7 @@ class CsvReader(Reader):
 
     def backlog_chunk(self, left: int) -> int | None:
         """Bytes `Source.read_all` reads at once from the `left` bytes of a file: all of a large
-        backlog when polars can parse it and, once rows were read, they were dense
-        (`csv_backlog.dense`):
+        backlog when polars can parse it and, once rows were read, they were dense (`_dense`):
         before the first read, the whole file (`_lines` finds the header and the density in it)."""
         return bulk.backlog_chunk(left) if self._dense_rows or self._dense_rows is None else None
 
@@ -210,12 +210,48 @@ class CsvReader(Reader):
 
     # -- parsing --------------------------------------------------------------------------
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
-        """A large block (a backlog read at once) goes to polars whole when it can, else to the
-        numpy parser's one table, a piece it cannot read by the per-line path
-        (readers/csv_backlog.py); a smaller one (an append, a 1 MB read) to `_block`."""
+        """A large block (a backlog read at once) goes to polars whole when it can, else in pieces
+        of about 1 MB, as if it had been read 1 MB at a time."""
         if len(block) <= bulk.PIECE:
             return self._block(block, first_line)
-        return csv_backlog.read_backlog(self, block, first_line)
+        out: list[Batch] = []
+        skip = 0
+        if not self.names:  # the first line alone: the header
+            skip = block.find(b"\n") + 1
+            out += self._block(block[:skip], first_line)
+        if self._dense_rows is None:
+            self._dense_rows = self._dense(block, skip)
+        if self.names and self._dense_rows and self._gate.open(block):  # no header left in it
+            whole = self._whole(block, skip, first_line + (skip > 0))
+            if whole is not None:
+                return out + whole
+        batches = [
+            b for piece, k in bulk.pieces(block, first_line + (skip > 0), skip) for b in self._block(piece, k)
+        ]
+        return out + join_batches(batches)  # (one batch per stretch of same-column pieces: no growth copies)
+
+    def _dense(self, block: bytes, skip: int) -> bool:
+        """Whether most cells of the first 64 KB after `skip` hold a number: polars' parser costs
+        per cell, the numpy one per number, so on a sparse file (Lightning's metrics.csv, most cells
+        empty) the numpy parser used less CPU than polars on one block (bench_readers)."""
+        a = np.frombuffer(block, np.uint8, count=min(65536, len(block) - skip), offset=skip)
+        ends = (a == ord(self.delim)) | (a == 10)  # cell ends; two in a row: an empty cell
+        return np.count_nonzero(ends[:-1] & ends[1:]) * 2 < np.count_nonzero(a == 10) * len(self.names)
+
+    def _whole(self, block: bytes, skip: int, first_line: int) -> list[Batch] | None:
+        """The lines after the first `skip` bytes through polars' CSV reader in one call (None: it
+        cannot read them exactly as the numpy parser would, or the columns are not all numbers)."""
+        if not self._kinds_known:
+            end = block.find(b"\n", skip)
+            if block[skip:end].strip():
+                self._learn_text_columns(self._cells(self.decode(block[skip:end])))
+        if "text" in self._kind or self._new_run:
+            return None
+        parsed = bulk.csv_values(block, len(self.names), self.delim.encode(), skip)
+        if parsed is None:
+            return None
+        values, present = parsed
+        return [self._batch(values, present, np.arange(first_line, first_line + len(values)), ())]
 
     def _block(self, block: bytes, first_line: int) -> list[Batch]:
         out: list[Batch] = []
@@ -228,7 +264,7 @@ class CsvReader(Reader):
             if first.strip():
                 self._learn_text_columns(self._cells(self.decode(first)))
         if self._dense_rows is None and b"\n" in block:
-            self._dense_rows = csv_backlog.dense(self, block, 0)
+            self._dense_rows = self._dense(block, 0)
         fast = self._fast(block, first_line)
         if fast is not None:
             return [fast]

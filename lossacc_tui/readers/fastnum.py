@@ -14,11 +14,6 @@ from __future__ import annotations
 import numpy as np
 
 _PIECE = 1 << 18
-#: Bytes `parse_numeric_columns` parses at once (in `_PIECE`s): its temporaries, of about this
-#: size, are what the C allocator then keeps from block to block; those of one piece were not, and
-#: every piece paid page faults for new memory (a 34 MB Lightning metrics.csv: 69,000 minor faults
-#: against 34,000, 0.05-0.1 s more CPU in the kernel, bench_readers' child at load 10).
-_BLOCK = 1 << 20
 _PAD = 24  # leading delimiters: sentinel tokens, and room for a 24-byte window before the first cell
 _P10F = np.array([float(10**k) for k in range(23)])  # exact doubles
 _DIV = np.array([10 ** (k + 1) for k in range(19)] + [2**64 - 1] * 6, dtype=np.uint64)  # beyond any x
@@ -70,36 +65,6 @@ def parse_numeric_rows(
     if len(parts) == 1:
         return parts[0]
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-
-
-def parse_numeric_columns(
-    chunk: bytes, ncols: int, delimiter: bytes = b",", start: int = 0
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """`parse_numeric_rows` of the lines of `chunk` from byte `start` (a line's start; LF line ends,
-    no CR), written piece by piece into one column-major table, so each column is one contiguous
-    array a run keeps without copying (a large backlog: no concatenation of pieces, no copy per
-    column). Returns (values float64 (ncols, rows), present bool (ncols, rows), the byte where the
-    parsed lines end): the lines up to the first ~256 KB piece that `parse_numeric_rows` would not
-    read (`start` when it is the first: nothing parsed)."""
-    if ncols < 1 or len(delimiter) != 1 or delimiter in b"0123456789+-.eE\r\n":
-        raise ValueError(f"bad ncols {ncols} or delimiter {delimiter!r}")
-    a = np.frombuffer(chunk, np.uint8, offset=start)
-    cap = sum(int(np.count_nonzero(a[i : i + _PIECE] == 10)) for i in range(0, len(a), _PIECE))
-    values = np.empty((ncols, cap))
-    present = np.empty((ncols, cap), bool)
-    n, pos = 0, start
-    while pos < len(chunk) and chunk.endswith(b"\n"):
-        end = chunk.find(b"\n", pos + _BLOCK) + 1 or len(chunk)
-        res = parse_numeric_rows(chunk[pos:end], ncols, delimiter)
-        if res is None:
-            break
-        k = len(res[0])
-        values[:, n : n + k] = res[0].T
-        present[:, n : n + k] = res[1].T
-        n, pos = n + k, end
-    if n < cap // 2:  # (little was parsed: not the whole room kept)
-        return values[:, :n].copy(), present[:, :n].copy(), pos
-    return values[:, :n], present[:, :n], pos
 
 
 def _prev(x: np.ndarray, first: bool) -> np.ndarray:
