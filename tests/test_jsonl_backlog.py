@@ -184,7 +184,7 @@ def test_lines_whose_keys_differ_in_a_digit_are_two_series(tmp_path: Path) -> No
 
 
 def test_series_logged_on_the_same_lines_keep_one_copy_of_their_steps(
-    tmp_path: Path, backlog: dict[str, int]
+    tmp_path: Path, backlog: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Training keys on every training line and evaluation keys on every 20th line, as a loop
     writes them with json.dumps: the run keeps one step and one epoch array for each set of lines
@@ -208,3 +208,5 @@ def test_series_logged_on_the_same_lines_keep_one_copy_of_their_steps(
     assert np.shares_memory(s["loss"].steps, s["lr"].steps)
     assert np.shares_memory(s["loss"].epochs, s["lr"].epochs)
     assert not np.shares_memory(s["loss"].steps, s["val_loss"].steps)
+    size = [path.stat().st_size + 1]
+    assert full_snapshot(read(path, size)) == per_line(path, monkeypatch, size)
