@@ -59,10 +59,16 @@ def _layout(names: tuple[str, ...]) -> tuple[np.dtype, tuple[int, ...]]:
 def struct_columns(rows: list[Any], names: list[str]) -> np.ndarray:
     """float64 (fields, objects): the values of msgspec Struct objects whose fields, named `names`
     when encoded, are each a float or None (None: NaN). Each row of the result is contiguous."""
+    import msgspec
+    from msgspec.structs import astuple
+
     n, k = len(rows), len(names)
-    if n and k:
-        packed = _encoder().encode(rows)
+    try:  # (a key msgspec cannot encode, such as a lone surrogate: one value at a time below)
+        packed = _encoder().encode(rows) if n and k else b""
         dtype, markers = _layout(tuple(names))
+    except (msgspec.EncodeError, UnicodeEncodeError):
+        packed = b""
+    if packed:
         head = _count_header(n, 15)
         if len(packed) == head + n * dtype.itemsize and all(packed[head + m] == 0xCB for m in markers):
             records = np.frombuffer(packed, dtype, count=n, offset=head)
@@ -70,8 +76,6 @@ def struct_columns(rows: list[Any], names: list[str]) -> np.ndarray:
             for i in range(k):
                 out[i] = records[f"f{i}"]
             return out
-    from msgspec.structs import astuple
-
     # (one pass over the objects, each as a tuple of its k values: None reads as NaN)
     flat = np.fromiter(chain.from_iterable(map(astuple, rows)), np.float64, count=n * k)
     return np.ascontiguousarray(flat.reshape(n, k).T)
