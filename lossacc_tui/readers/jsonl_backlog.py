@@ -141,14 +141,15 @@ def read_backlog(
             # keys are not found again, by decoding again, in every piece)
             reuse = set(keys) <= set(known) and len(known) <= len(keys) + MORE_KEYS
             got = typed_table(view[start:end], known if reuse else keys, hi - lo)
-        gaps = got is not None and bool(np.isnan(got[1]).any())
-        if got is not None and not (gaps and np.isnan(got[1]).all(axis=0).any()):
-            # (a line with no number, `{}` or all null, takes the per-line path: it keeps no record)
+        if got is not None:
             keys, rows = got
+            nan = np.isnan(rows)  # (keys, lines): a key absent or null on a line
+            gaps = bool(nan.any())
+            if gaps and nan.all(axis=0).any():
+                got = None  # (a line with no number, `{}` or all null: the per-line path keeps no record)
+        if got is not None:
             # (the next piece starts with the keys this one has: a key met once is not carried on)
-            known = (
-                [k for k, on in zip(keys, ~np.isnan(rows).all(axis=1), strict=True) if on] if gaps else keys
-            )
+            known = [k for k, on in zip(keys, ~nan.all(axis=1), strict=True) if on] if gaps else keys
             if stretch is None or stretch.keys != keys:
                 flush()
                 stretch = _Stretch(keys, line, nlines - lo)
