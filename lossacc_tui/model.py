@@ -73,12 +73,11 @@ class Run:
                 s = self.series.get(name)
                 if s is not None:
                     s.eval_size = n or None
-        if not self._epoch_gap:
-            for p in batch.present.values():
-                ep = batch.epoch if p is None or batch.epoch is None else batch.epoch[p]
-                if ep is None or np.isnan(ep).any():
-                    self._epoch_gap = True
-                    break
+        if not self._epoch_gap and batch.present:
+            self._epoch_gap = _epoch_missing(batch)
+        # series whose values sit on the same rows (one mask object: the training keys of a JSONL
+        # backlog, its evaluation keys) share those rows' x arrays, gathered once (borrowed by all)
+        picked: dict[int, tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray | None]] = {}
         grown: list[tuple[Series, int]] = []  # evaluation series that took points, and from where
         for name, vals in batch.values.items():
             p = batch.present.get(name)
@@ -90,15 +89,11 @@ class Run:
                 s.extend(vals, batch.step, batch.epoch, batch.time, borrow=True)
                 self.points += batch.n
             else:
-                rows = np.flatnonzero(p)
+                if id(p) not in picked:
+                    picked[id(p)] = _rows_of(batch, p)
+                rows, step, epoch, time = picked[id(p)]
                 if len(rows):
-                    s.extend(
-                        vals[rows],
-                        None if batch.step is None else batch.step[rows],
-                        None if batch.epoch is None else batch.epoch[rows],
-                        None if batch.time is None else batch.time[rows],
-                        borrow=True,
-                    )
+                    s.extend(vals[rows], step, epoch, time, borrow=True)
                     self.points += len(rows)
             if not self._epoch_repeat and s.role in ("val_loss", "val_acc") and len(s) > before:
                 self._epoch_repeat = _evaluated_twice_in_an_epoch(s, before)
@@ -272,6 +267,29 @@ class Run:
 
     def nbytes(self) -> int:
         return sum(s.nbytes() for s in self.series.values())
+
+
+def _epoch_missing(batch: Batch) -> bool:
+    """Whether a value of the batch has no epoch (no epoch column, or NaN on one of its rows)."""
+    if batch.epoch is None:
+        return True
+    missing = np.isnan(batch.epoch)
+    if not missing.any():
+        return False
+    return any(p is None or bool((missing & p).any()) for p in batch.present.values())
+
+
+def _rows_of(
+    batch: Batch, present: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """The rows where `present` is true, and the batch's step, epoch and time there (None: none)."""
+    rows = np.flatnonzero(present)
+    return (
+        rows,
+        None if batch.step is None else batch.step[rows],
+        None if batch.epoch is None else batch.epoch[rows],
+        None if batch.time is None else batch.time[rows],
+    )
 
 
 def _evaluated_twice_in_an_epoch(s: Series, before: int) -> bool:

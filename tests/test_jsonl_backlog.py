@@ -181,3 +181,32 @@ def test_lines_whose_keys_differ_in_a_digit_are_two_series(tmp_path: Path) -> No
     (run,) = src.runs
     assert run.series["val_loss_0"].values.tolist() == vals[:, 0].tolist()
     assert run.series["val_loss_1"].values.tolist() == vals[:, 1].tolist()
+
+
+def test_series_logged_on_the_same_lines_keep_one_copy_of_their_steps(
+    tmp_path: Path, backlog: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Training keys on every training line and evaluation keys on every 20th line, as a loop
+    writes them with json.dumps: the run keeps one step and one epoch array for each set of lines
+    (memory: 16 bytes a record, not 16 a value), with the per-line reader's values."""
+    rng = np.random.default_rng(7)
+    lines = []
+    for i in range(6000):
+        lines.append(json.dumps({"step": i, "epoch": i / 1000, "loss": float(rng.random()), "lr": 1e-3}))
+        if i % 20 == 19:
+            lines.append(
+                json.dumps({"step": i, "epoch": i / 1000, "val_loss": float(rng.random()), "val_acc": 0.5})
+            )
+    path = tmp_path / "log.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    (src,) = discover(path)
+    src.read_all()
+    (run,) = src.runs
+    s = run.series
+    assert len(s["loss"]) == 6000 and len(s["val_acc"]) == 300 and backlog["pieces"] > 100
+    assert s["loss"].steps.tolist() == list(range(6000))
+    assert np.shares_memory(s["loss"].steps, s["lr"].steps)
+    assert np.shares_memory(s["loss"].epochs, s["lr"].epochs)
+    assert not np.shares_memory(s["loss"].steps, s["val_loss"].steps)
+    size = [path.stat().st_size + 1]
+    assert full_snapshot(read(path, size)) == per_line(path, monkeypatch, size)

@@ -238,3 +238,79 @@ def test_read_all_hands_a_large_backlog_to_msgspec_in_one_read(
     assert full_snapshot(src) == full_snapshot(plain)
     assert sum(r.points for r in src.runs) > 10_000
     assert sum(batches) < path.stat().st_size // 4096 // 2  # pieces joined (about 50 pieces)
+
+
+@pytest.mark.parametrize("nlines", [1, 15, 16, 3000])
+def test_keys_of_every_length_and_null_values_read_as_the_per_line_path_reads_them(
+    nlines: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lines as `json.dumps` writes them with keys of 1 to 300 bytes, not all ASCII, 18 of them,
+    then the same lines with a null here and there: the typed decode's columns (read from the
+    objects packed by msgspec, or one value at a time when a null is among them) hold the per-line
+    path's values."""
+    import json
+
+    from lossacc_tui.readers import struct_columns
+
+    keys = ["step", "l", "k" * 31, "k" * 32, "v" * 255, "w" * 300, "précision", "损失"] + [
+        f"m{i}" for i in range(10)
+    ]
+    rng = np.random.default_rng(nlines)
+    rows = rng.standard_normal((nlines, len(keys))) * 10.0 ** rng.integers(-5, 5, (nlines, len(keys)))
+    rows[:, 0] = np.arange(nlines)
+    packed = []
+    real = struct_columns.struct_columns
+    monkeypatch.setattr(jsonl_backlog, "PIECE", 1 << 16)
+    monkeypatch.setattr(bulk, "SMALL_BLOCK", 0)
+    monkeypatch.setattr(jsonl, "TYPED_AFTER", 0)
+    for nulls in (False, True):
+        if not nulls:  # (read from the packed objects, not one value at a time)
+            monkeypatch.setattr("lossacc_tui.readers.struct_columns.chain", None)
+        else:
+            monkeypatch.undo()
+            monkeypatch.setattr(jsonl_backlog, "PIECE", 1 << 16)
+            monkeypatch.setattr(bulk, "SMALL_BLOCK", 0)
+            monkeypatch.setattr(jsonl, "TYPED_AFTER", 0)
+        lines = [dict(zip(keys, r.tolist(), strict=True)) for r in rows]
+        if nulls:
+            for d in lines[::7]:
+                d["l"] = None
+        path = tmp_path / f"log{nulls}.jsonl"
+        path.write_text("".join(json.dumps(d) + "\n" for d in lines))
+        monkeypatch.setattr(
+            "lossacc_tui.readers.jsonl_columns.struct_columns",
+            lambda r, k: packed.append(len(r)) or real(r, k),
+        )
+        got = full_snapshot(read(path, [path.stat().st_size + 1]))
+        assert packed, "the typed decode read no block"
+        assert got == per_line(path, monkeypatch, [path.stat().st_size + 1])
+        ((_, _, points, _, _, problems),) = got
+        assert not problems and points == nlines * (len(keys) - 1) - (nulls * len(lines[::7]))
+
+
+def test_more_than_65535_objects_at_once_give_the_values_one_at_a_time_gives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A block past 65,535 lines (MessagePack's 32-bit array header), with and without a null
+    (without one, read from the packed objects, not one value at a time)."""
+    from itertools import chain
+
+    from msgspec.structs import astuple
+
+    from lossacc_tui.readers.jsonl_columns import _decoder
+    from lossacc_tui.readers.struct_columns import struct_columns
+
+    keys = ["step", "loss"]
+    vals = np.random.default_rng(3).random(70_000).tolist()
+    for null in ("", '"loss": null'):
+        text = "".join(f'{{"step": {i}, "loss": {v!r}}}\n' for i, v in enumerate(vals))
+        if null:
+            text = text.replace(f'"loss": {vals[5]!r}', null, 1)
+        rows = _decoder(tuple(keys)).decode_lines(text.encode())
+        one_at_a_time = np.fromiter(chain.from_iterable(map(astuple, rows)), np.float64).reshape(-1, 2).T
+        with monkeypatch.context() as m:
+            if not null:
+                m.setattr("lossacc_tui.readers.struct_columns.chain", None)  # (fails if used)
+            got = struct_columns(rows, keys)
+        assert got.shape == (2, 70_000) and np.array_equal(got, one_at_a_time, equal_nan=True)
+        assert np.isnan(got[1, 5]) == bool(null)

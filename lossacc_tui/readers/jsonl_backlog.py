@@ -56,6 +56,18 @@ def flat_keys(line: bytes) -> list[str] | None:
     return list(obj)
 
 
+def shared_masks(masks: list[np.ndarray]) -> list[np.ndarray]:
+    """`masks`, where two are equal the same array object: a run gathers the x values of one
+    mask's rows once for all its series (`Run.add_batch`), e.g. a log's training keys, which are on
+    the same lines, and its evaluation keys."""
+    out: list[np.ndarray] = []
+    counts = [int(np.count_nonzero(m)) for m in masks]  # (only masks of one count are compared)
+    for i, m in enumerate(masks):
+        same = (o for j, o in enumerate(out) if counts[j] == counts[i] and np.array_equal(o, m))
+        out.append(next(same, m))
+    return out
+
+
 class _Stretch:
     """Consecutive decoded pieces with the same keys (in the same order): their values written into
     one (keys, lines) table as each piece is decoded, so each key's column is one contiguous array
@@ -70,9 +82,9 @@ class _Stretch:
         self.gaps = False  # a key absent or null on some line
 
     def add(self, rows: np.ndarray, gaps: bool) -> None:
-        """A piece's (lines, keys) values, written after the ones before."""
-        self.table[:, self.n : self.n + len(rows)] = rows.T
-        self.n += len(rows)
+        """A piece's (keys, lines) values, written after the ones before."""
+        self.table[:, self.n : self.n + rows.shape[1]] = rows
+        self.n += rows.shape[1]
         self.gaps |= gaps
 
     def batch(self) -> Batch:
@@ -85,7 +97,7 @@ class _Stretch:
             return columns_batch(self.keys, list(table), None, self.first_line)
         present = ~np.isnan(table)
         used = np.flatnonzero(present.any(axis=1)).tolist()
-        masks = [present[i] for i in used]
+        masks = shared_masks([present[i] for i in used])
         every = all(m.all() for m in masks)
         keys = [self.keys[i] for i in used]
         return columns_batch(keys, [table[i] for i in used], None if every else masks, self.first_line)
@@ -129,14 +141,15 @@ def read_backlog(
             # keys are not found again, by decoding again, in every piece)
             reuse = set(keys) <= set(known) and len(known) <= len(keys) + MORE_KEYS
             got = typed_table(view[start:end], known if reuse else keys, hi - lo)
-        gaps = got is not None and bool(np.isnan(got[1]).any())
-        if got is not None and not (gaps and np.isnan(got[1]).all(axis=1).any()):
-            # (a line with no number, `{}` or all null, takes the per-line path: it keeps no record)
+        if got is not None:
             keys, rows = got
+            nan = np.isnan(rows)  # (keys, lines): a key absent or null on a line
+            gaps = bool(nan.any())
+            if gaps and nan.all(axis=0).any():
+                got = None  # (a line with no number, `{}` or all null: the per-line path keeps no record)
+        if got is not None:
             # (the next piece starts with the keys this one has: a key met once is not carried on)
-            known = (
-                [k for k, on in zip(keys, ~np.isnan(rows).all(axis=0), strict=True) if on] if gaps else keys
-            )
+            known = [k for k, on in zip(keys, ~nan.all(axis=1), strict=True) if on] if gaps else keys
             if stretch is None or stretch.keys != keys:
                 flush()
                 stretch = _Stretch(keys, line, nlines - lo)
