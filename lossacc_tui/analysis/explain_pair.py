@@ -307,9 +307,8 @@ def _high_loss(a: Alert, n: Names) -> Parts:
         ),
         (
             "What to check next",
-            f"{decide} If probabilities matter, the checkpoint at "
-            f"{n.ckpt(e['best_x'])} has the lowest {n.loss} so far. If the logged loss includes "
-            "regularisation, label smoothing or class weights, part of the gap is that.",
+            f"{decide} If probabilities matter, {n.best_ckpt(e['best_loss'], e['best_x'])}. If the logged "
+            "loss includes regularisation, label smoothing or class weights, part of the gap is that.",
         ),
     ]
 

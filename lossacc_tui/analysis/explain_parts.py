@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.confirm import share
 from lossacc_tui.analysis.detectors.base import Ctx, value_at_x
@@ -38,6 +40,9 @@ class Names:
     axis: str
     not_ce: bool = False
     own: OwnCount | None = None
+    #: for a closed alert: (lowest loss logged after its last point, its x, x of the newest point),
+    #: nats and x units; None for an active alert or when nothing was logged after it
+    later: tuple[float, float, float] | None = None
 
     @classmethod
     def of(cls, ctx: Ctx, alert: Alert | None = None) -> Names:
@@ -52,7 +57,24 @@ class Names:
             axis=ctx.axis,
             not_ce=ctx.not_ce,
             own=ctx.own_count,
+            later=_later_lowest(ctx, alert),
         )
+
+    def best_ckpt(self, best: float, best_x: float) -> str:
+        """The checkpoint sentence's subject: the checkpoint with the lowest loss `best` (nats) logged
+        at `best_x` as far as the alert saw, or, for a closed alert, a lower one logged after its span
+        ('the checkpoint at epoch 14 (val_loss 0.2094) has the lowest val_loss up to epoch 14'): a
+        closed alert's span is its own, but the checkpoint to keep is the run's."""
+        if self.later is not None and self.later[0] < best:
+            v, x, seen = self.later
+            return (
+                f"the checkpoint at {self.ckpt(x)} ({self.loss} {fmt(v)}, after this alert's span) has the "
+                f"lowest {self.loss} up to {self.unit} {fmt_x(seen)}"
+            )
+        if self.later is not None:
+            up_to = f"{self.unit} {fmt_x(self.later[2])}"
+            return f"the checkpoint at {self.ckpt(best_x)} has the lowest {self.loss} up to {up_to}"
+        return f"the checkpoint at {self.ckpt(best_x)} has the lowest {self.loss} so far"
 
     def ckpt(self, x: float) -> str:
         """'epoch 4' naming the checkpoint of x to act on; with the framework's own number where
@@ -75,6 +97,24 @@ class Names:
         if k.k is None:
             return f"{k.describe()}, so nothing here depends on the chance loss ln K"
         return f"the chance loss is ln {k.k} = {fmt(chance_loss(k.k))} ({k.describe()})"
+
+
+def _later_lowest(ctx: Ctx, alert: Alert | None) -> tuple[float, float, float] | None:
+    """`Names.later` of a closed alert: the lowest finite loss logged after its last point (its
+    `end_idx`), with its x and the newest point's x; None otherwise. O(points after it), read only
+    when a text is rendered."""
+    loss = ctx.loss
+    if alert is None or alert.active or loss is None or "end_idx" not in alert.data:
+        return None
+    lo, n = max(int(alert.data["end_idx"]) + 1, loss.base), len(loss)
+    if lo >= n:
+        return None
+    tail = np.asarray(loss.raw[lo - loss.base : n - loss.base], dtype=np.float64)
+    fin = np.isfinite(tail)
+    if not fin.any():
+        return None
+    j = int(np.argmin(np.where(fin, tail, np.inf)))
+    return float(tail[j]), ctx.x(loss, lo + j), ctx.x(loss, n - 1)
 
 
 def below_baseline(acc: float, x: float, n: Names) -> str:

@@ -18,6 +18,7 @@ from lossacc_tui.analysis.detectors.mismatch import MetricMismatch
 from lossacc_tui.analysis.held import HELD_MIN
 from lossacc_tui.analysis.own_count import own_count
 from lossacc_tui.analysis.params import Params
+from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.printed import printed_decimals
 from lossacc_tui.analysis.quantities import Classes, infer_classes
 from lossacc_tui.analysis.smoothing_config import smoothing_from_files
@@ -35,7 +36,7 @@ class RunLayout:
         self._scanned: dict[str, int] = {}
         self._missing_epoch = False
         self._ic_key: object = None
-        self._ic: list = [0, 0, 0, False, False]
+        self._ic: list = [0, 0, 0, False, False, False, math.nan]
         self._corr: dict[tuple[str, str], tuple[int, bool]] = {}
 
     def axis(self) -> str:
@@ -141,27 +142,62 @@ class RunLayout:
         self, loss: Series | None, acc: Series | None, k: int | None, key: object, guess_ok: bool = True
     ) -> bool:
         """Whether the loss/accuracy pair is inconsistent at 2 evaluations in a row or at 3 in all,
-        and still is: at the newest evaluation, or at more than half of them. Then it is the run's
-        loss or metric that is not what it seems, not glitched evaluations, and no evaluation is
-        masked (a glitch is, even a stretch of them that ended: a run whose pairs are consistent again
-        has a cross-entropy loss, and the glitches must not become its bests). Counted incrementally
-        per pair."""
+        and still is: at the newest evaluation, or at more than half of them; or whether the loss went
+        on smoothly from an inconsistent evaluation to a consistent one (`_smooth_exit`). Then it is
+        the run's loss or metric that is not what it seems, not glitched evaluations, and no evaluation
+        is masked. A glitch is, even a stretch of them that ended: the loss jumps back from it (a pass
+        on all-zero one-hot targets costs 0, the next evaluation 1.0), and a run whose pairs are
+        consistent again after such a jump has a cross-entropy loss whose glitches must not become its
+        bests. A loss that leaves the inconsistent range without a jump (an MSE loss creeping above
+        (1 - a) ln 2 as the model learns: tester 19) is the same loss as before, still not
+        cross-entropy, and stays so: the verdict does not flip back. Counted incrementally per pair."""
         if loss is None or acc is None:
             return False
         if self._ic_key != (key, k):
-            self._ic_key, self._ic = (key, k), [0, 0, 0, False, False]  # seen, bad, run, reached, last
-        seen, bad, run, reached, last = self._ic
+            # seen, bad, run, reached, last, smooth, the last evaluation's loss if inconsistent else NaN
+            self._ic_key, self._ic = (key, k), [0, 0, 0, False, False, False, math.nan]
+        seen, bad, run, reached, last, smooth, pend = self._ic
         n = min(len(loss), len(acc))
         seen = max(seen, loss.base, acc.base)  # (the oldest points folded: from the first kept)
         if n > seen:
-            code = inconsistent(
-                loss.raw[seen - loss.base : n - loss.base], acc.raw[seen - acc.base : n - acc.base], k
-            )
+            lv = loss.raw[seen - loss.base : n - loss.base]
+            code = inconsistent(lv, acc.raw[seen - acc.base : n - acc.base], k)
             flags = (code == 1) | ((code == 2) & guess_ok)
             bad, run, hit = _count_inconsistent(flags, bad, run)
             reached, last = reached or hit, bool(flags[-1])
-        self._ic = [n, bad, run, reached, last]
-        return reached and (last or 2 * bad > n)
+            smooth = smooth or _smooth_exit(lv, flags, pend)
+            pend = float(lv[-1]) if last else math.nan
+        self._ic = [n, bad, run, reached, last, smooth, pend]
+        return (reached and (last or 2 * bad > n)) or smooth
+
+
+#: how far (a factor either way) the loss may move from an inconsistent evaluation to the consistent
+#: one right after it and still be the same loss going on (`_smooth_exit`): an epoch of training moves
+#: a loss by less than this; a glitch and the evaluation after it differ by far more (0 -> 1.0)
+SMOOTH_EXIT = 2.0
+
+
+def _smooth_exit(loss: np.ndarray, flags: np.ndarray, pend: float) -> bool:
+    """Whether some consistent evaluation follows an inconsistent one (`flags`, shape (m,); `pend`:
+    the loss of the evaluation before the chunk if it was inconsistent, else NaN) with a loss
+    (`loss`, shape (m,), nats) within a factor SMOOTH_EXIT of it, both positive and finite."""
+    if not len(flags):
+        return False
+    prev = np.concatenate(([pend], loss[:-1])).astype(np.float64)
+    was = np.concatenate(([math.isfinite(pend)], flags[:-1]))
+    exits = np.flatnonzero(was & ~flags)
+    if not len(exits):
+        return False
+    a, b = prev[exits], loss[exits].astype(np.float64)
+    with quiet(invalid="ignore", divide="ignore"):
+        ok = (
+            np.isfinite(a)
+            & np.isfinite(b)
+            & (a > 0)
+            & (b > 0)
+            & (np.maximum(a, b) <= SMOOTH_EXIT * np.minimum(a, b))
+        )
+    return bool(ok.any())
 
 
 def _count_inconsistent(flags: np.ndarray, bad: int, run: int) -> tuple[int, int, bool]:

@@ -177,7 +177,7 @@ class ValDegrading(Overfitting):
             out += rise_claims(e["best_val_loss"], e["now_val_loss"], sig, x0, x1, self.subject, nm[2])
         if "acc_now" in e:
             out += mistakes_change(
-                e["acc_at_best"], e["acc_now"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2]
+                e["acc_at_best"], e["acc_now"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2], self.ctx.acc_n
             )
         t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
         out.append(

@@ -202,7 +202,9 @@ class LossDownAccDown(PairDetector):
         nm = names(self.ctx)
         x0, x1 = e["peak_x"], e["now_x"]
         out = classes_claim(self.ctx, x0, x1)
-        out += mistakes_change(e["peak_acc"], e["now_acc"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
+        out += mistakes_change(
+            e["peak_acc"], e["now_acc"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2], self.ctx.acc_n
+        )
         # a loss at its lowest yet with the training loss over half of it: unsure right answers
         # (tester 17's live_pl: mistakes carried 23 % of the loss; converging.py)
         conv = self.converging(i, e["now_loss"], e["now_acc"])

@@ -268,7 +268,9 @@ class LossUpAccUp(PairDetector):
         nm = names(self.ctx)
         x0, x1 = e["best_x"], e["now_x"]
         out = rise_readings(self.ctx, self._flip(alert), x0, x1, nm[0], nm[2])
-        out += mistakes_change(e["best_acc"], e["now_acc"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
+        out += mistakes_change(
+            e["best_acc"], e["now_acc"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2], self.ctx.acc_n
+        )
         out += rise_claims(e["best_loss"], e["now_loss"], noise(self.ctx.loss, i), x0, x1, nm[0], nm[2])
         floor = floor_at(self.ctx, self.ctx.loss, i, x1) if self.ctx.loss is not None else None
         if floor is not None:

@@ -49,6 +49,12 @@ class NotCrossEntropy(Detector):
         raw = self.ctx.loss.raw[loss.idx - self.ctx.loss.base]
         bad = inconsistent(raw, acc.y, self.ctx.classes.k)
         self._bad = bad
+        if self.systematic:
+            # the run's pair is inconsistent again and again (`RunLayout._systematic`): its loss or its
+            # metric is not what it seems, at every evaluation, so the alert stays open once it opens;
+            # an evaluation in between that the bounds allow does not make the loss cross-entropy
+            # again (tester 19: an MSE loss reopened the alert three times)
+            return bad > 0, np.zeros(len(bad), dtype=bool)
         return bad > 0, bad == 0
 
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:

@@ -60,13 +60,22 @@ def ruled_out(acc: float, majority_rate: float | None) -> bool:
 def what_decides(acc: float, subject: str, counts: bool = True) -> str:
     """The sentence naming the class share a one-class reading of `acc` (a fraction, the accuracy
     named `subject`) needs and what decides it (`counts`: naming the predicted-class counts too)."""
+    decide = ", and the predicted-class counts decide (lossacc_tui.probe logs them)" if counts else ""
+    if not needed_share(acc) > 0:
+        # (at or below 10 %: the 10 % predicted otherwise alone can score it, so no class share is
+        # needed and none rules the reading out; "at least 0%" would be a bound that bounds nothing)
+        return (
+            f"A model predicting one class for 90 % or more of the samples gets at most that class's share "
+            f"of them right plus the 10 % it predicts otherwise; {subject} {pct(acc)} is within what the "
+            f"10 % alone can score, so no class share rules this reading out (a model predicting that class "
+            f"for every sample scores exactly its share: {pct(acc)})" + decide
+        )
     return (
         f"A model predicting one class for 90 % or more of the samples gets at most that class's share "
         f"of them right plus the 10 % it predicts otherwise, so this reading needs a class holding at least "
         f"{least_share(needed_share(acc))} of the samples {subject} is measured on ({pct(acc)} if every "
         f"sample is predicted as that class): a largest class share below that rules it out (--majority "
-        f"RATE gives it)"
-        + (", and the predicted-class counts decide (lossacc_tui.probe logs them)" if counts else "")
+        f"RATE gives it)" + decide
     )
 
 

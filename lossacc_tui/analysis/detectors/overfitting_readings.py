@@ -103,7 +103,9 @@ class RiseReadings:
         if "acc_now" not in e:
             return out
         level = " level" if e.get("train_mean_of", 1.0) > 1 else ""  # (a mean of logged values: said so)
-        out += mistakes_change(e["acc_at_best"], e["acc_now"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2])
+        out += mistakes_change(
+            e["acc_at_best"], e["acc_now"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2], self.ctx.acc_n
+        )
         out += rise_carriers(
             (e["now_val_loss"], e["acc_now"]),
             (e["best_val_loss"], e["acc_at_best"]),
