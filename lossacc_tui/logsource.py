@@ -8,10 +8,13 @@ Finding the sources under a path the user gave is `source.py`'s job. Logs are op
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from lossacc_tui.clean import clean
 from lossacc_tui.detection import TextDecoder
@@ -40,6 +43,9 @@ class LogFile:
     #: a rotated copy read before the log it was rotated from (`source.with_copies`): read once, as
     #: it is, and not followed (a later rotation renames it or makes a new one: the log's Tail reads that)
     copy: bool = False
+    #: the file was cut or replaced and a follower reads it on as the same run (`Source.cut`):
+    #: its first record since decides whether it does (None: no cut pending)
+    cut: bool = False
 
     def __post_init__(self) -> None:
         self.fresh()
@@ -79,6 +85,9 @@ class Source:
         self.probe: ProbeSidecar | None = None  # the probe sidecar beside the log (readers/probe_sidecar.py)
         #: the modification time of the file read last, as its bytes were handed over (`Run.written`)
         self.written: float | None = None
+        #: (file index, "continued" | "restarted") for each cut decided since the caller last took
+        #: them (`cut`): a follower says one message per cut, once its first record has decided it
+        self.cut_verdicts: list[tuple[int, str]] = []
 
     def attach_probe(self, sidecar: ProbeSidecar) -> None:
         """The probe sidecar of this log: its runs (and the ones still to come) look facts up in it."""
@@ -115,9 +124,31 @@ class Source:
         """New bytes of file `index`; returns what was appended to which run."""
         f = self.files[index]
         self.written = _written(f.path)  # (after the bytes were read: when the last of them was written)
+        return self._ingest(f, self._parse(index, chunk))
+
+    def _parse(self, index: int, chunk: bytes) -> list[Batch]:
+        """New bytes of file `index` read into batches (the file's decoder and reader move on).
+        After a cut (`cut`), the first record decides: one that goes back to where the run began
+        (`starts_over`) makes the file a new one, read from its line 1 into a run of its own."""
+        f = self.files[index]
+        raw = chunk
         if f.decoder is not None:
             chunk = f.decoder.feed(chunk)
-        return self._ingest(f, f.reader.feed(chunk) if chunk else [])
+        batches = f.reader.feed(chunk) if chunk else []
+        if f.cut and any(b.n for b in batches):
+            f.cut = False
+            if starts_over(f.splitter, batches):
+                self.restart(index)
+                self.cut_verdicts.append((index, "restarted"))
+                return self._parse(index, raw)
+            self.cut_verdicts.append((index, "continued"))
+        return batches
+
+    def cut(self, index: int) -> None:
+        """A follower found file `index` cut or replaced, and reads what it holds now as the
+        run's continuation (a `copytruncate`, a rotation): the first record read next decides
+        whether it is one (`cut_verdicts` then says "continued" or "restarted")."""
+        self.files[index].cut = True
 
     def finish(self, index: int) -> Appended:
         """The end of file `index` for now: flush an unfinished last line."""
@@ -225,6 +256,18 @@ NEW_RUN = (
     "a new run begins here: its step or epoch goes back to where the run before began, or below: a "
     "restart from scratch, a resume that counts from 0 again, or a second process writing to the same file"
 )
+
+
+def starts_over(splitter: FileSplitter, batches: list[Batch]) -> bool:
+    """Whether the first record of `batches` goes back to where a run of `splitter` began, or below
+    (the splitter would begin a new run there: `FileSplitter.went_back`). Asked of a copy: the file's
+    splitter is not moved on."""
+    first = next(b for b in batches if b.n)
+    if first.n > 1:
+        first = first.take(np.arange(1))
+    probe = copy.deepcopy(splitter)
+    pairs = probe.split(first)
+    return bool(pairs) and pairs[0][0] in probe.went_back - splitter.went_back
 
 
 def _resume(run: Run, part: Batch, line: int | None) -> None:
