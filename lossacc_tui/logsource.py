@@ -9,6 +9,7 @@ Finding the sources under a path the user gave is `source.py`'s job. Logs are op
 from __future__ import annotations
 
 import copy
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -276,9 +277,15 @@ def _resume(run: Run, part: Batch, line: int | None) -> None:
     problem so no value goes silently."""
     assert part.resume is not None
     axis, x = part.resume
+    shown = run.x_axis  # (said on the axis the run is shown on: the records may carry both)
+    said = _on_axis(run, axis, x, shown) if shown != axis else None
     dropped, top = run.cut_from(axis, x)
     if dropped:
-        span = f"{axis} {x:g}" if top == x else f"{axis}s {x:g}-{top:g}"
+        first = _first_on(part, shown) if said is not None else None
+        lo = x
+        if said is not None and first is not None:
+            axis, x, (lo, top) = shown, first, said
+        span = f"{axis} {lo:g}" if top == lo else f"{axis}s {lo:g}-{top:g}"
         run.problems.append(
             Problem(
                 line or None,  # (a binary log's records have no line: never "line 0")
@@ -286,6 +293,29 @@ def _resume(run: Run, part: Batch, line: int | None) -> None:
                 f"before for {span} are replaced by the resumed run's",
             )
         )
+
+
+def _on_axis(run: Run, axis: str, x: float, shown: str) -> tuple[float, float] | None:
+    """The lowest and highest x on the `shown` axis of the points whose `axis` x is `x` or more
+    (the points a resume at `x` replaces); None when none of them has an x on that axis."""
+    lo, hi = math.inf, -math.inf
+    for s in run.series.values():
+        col, other = s.x_or_none(axis), s.x_or_none(shown)
+        if col is None or other is None:
+            continue
+        vals = other[(col >= x) & ~np.isnan(other)]
+        if len(vals):
+            lo, hi = min(lo, float(vals.min())), max(hi, float(vals.max()))
+    return None if lo > hi else (lo, hi)
+
+
+def _first_on(part: Batch, axis: str) -> float | None:
+    """The first x on `axis` ('step' or 'epoch') of a batch's records, or None."""
+    col = part.step if axis == "step" else part.epoch
+    if col is None or not part.n:
+        return None
+    known = col[~np.isnan(col)]
+    return float(known[0]) if len(known) else None
 
 
 def _clean_names(batch: Batch, renamed: dict[str, str]) -> None:
