@@ -285,6 +285,7 @@ def _resume(run: Run, part: Batch, line: int | None) -> None:
         lo = x
         if said is not None and first is not None:
             axis, x, (lo, top) = shown, first, said
+            part.resume = (axis, x)  # (a follower's "resumed at" line says it on that axis too)
         span = f"{axis} {lo:g}" if top == lo else f"{axis}s {lo:g}-{top:g}"
         run.problems.append(
             Problem(
