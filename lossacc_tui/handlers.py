@@ -55,9 +55,14 @@ class Lines:
             if verdict == "continued" and self._cut_said:
                 self.m.emit([Status(path, "rotated", self._cut_said)])
             elif verdict == "restarted":
-                new = self.src.runs[self.src.files[self.i].base].name if self.src.runs else path
+                base = self.src.files[self.i].base
+                new = (
+                    self.src.name if base == 0 else f"{self.src.name}#{base + 1}"
+                )  # (as Source._run names it)
                 msg = f"{path}: written again from its start: a new run ({new}), read from its line 1"
                 self.m.emit([Status(path, "restarted", msg)])
+            # ("split": its records went back to where the run began past a line skipped at its
+            # start, a header written again: the new run's own problem line says so, alone)
             self._cut_said = ""
 
     def tell_problems(self) -> None:

@@ -138,11 +138,14 @@ class Source:
         batches = f.reader.feed(chunk) if chunk else []
         if f.cut and any(b.n for b in batches):
             f.cut = False
-            if starts_over(f.splitter, batches):
+            if not starts_over(f.splitter, batches):
+                self.cut_verdicts.append((index, "continued"))
+            elif _begins_with(f.path, raw):  # (read from its byte 0: a fresh reader reads it whole)
                 self.restart(index)
                 self.cut_verdicts.append((index, "restarted"))
                 return self._parse(index, raw)
-            self.cut_verdicts.append((index, "continued"))
+            else:  # (a header or a hole skipped before it: the splitter's new run, said by it)
+                self.cut_verdicts.append((index, "split"))
         return batches
 
     def cut(self, index: int) -> None:
@@ -257,6 +260,17 @@ NEW_RUN = (
     "a new run begins here: its step or epoch goes back to where the run before began, or below: a "
     "restart from scratch, a resume that counts from 0 again, or a second process writing to the same file"
 )
+
+
+def _begins_with(path: Path, raw: bytes) -> bool:
+    """Whether the file at `path` begins with the first bytes of `raw` (up to 256): a chunk a
+    follower handed over from the file's start, not from past a header or a hole it skipped."""
+    head = raw[:256]
+    try:
+        with open_regular(path) as fh:
+            return bool(head) and fh.read(len(head)) == head
+    except OSError:
+        return False
 
 
 def starts_over(splitter: FileSplitter, batches: list[Batch]) -> bool:
