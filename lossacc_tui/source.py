@@ -383,6 +383,8 @@ __all__ = [
     "CHUNK",
     "FOLDER_MIN_SCORE",
     "HEAD",
+    "NOT_RECORDS",
+    "RECORD_SUFFIXES",
     "SKIP_SUFFIXES",
     "VALIDATION_DIRS",
     "Appended",

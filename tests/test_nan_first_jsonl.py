@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 from numpy_diverge import diverging_run, write_jsonl
+from test_follow import Collector
 
 from lossacc_tui.cli import main
+from lossacc_tui.events import RunAdded, Status
+from lossacc_tui.monitor import Monitor
 from lossacc_tui.source import discover
 
 
@@ -57,3 +60,26 @@ def test_in_a_folder_the_nan_log_is_a_run_and_a_jsonl_that_is_no_log_is_said(
     assert [(s.path.name, s.format) for s in sources] == [("log.jsonl", "jsonl")]
     assert [w.split(": ", 1)[0] for w in warnings] == [str(preds)]
     assert "not read" in warnings[0]
+
+
+def test_followed_folder_takes_a_nan_log_that_appears_and_says_a_jsonl_that_is_no_log(
+    nan_rows: list[dict[str, float]],
+    tmp_path: Path,
+    stop_all,  # type: ignore[no-untyped-def]
+) -> None:
+    m = Monitor([tmp_path])
+    c = Collector()
+    m.subscribe(c)
+    m.start()
+    stop_all(m)
+    c.wait(lambda: any(isinstance(e, Status) and e.state == "waiting" for e in c.events))
+    preds = tmp_path / "predictions.jsonl"
+    preds.write_text(
+        "".join(json.dumps({"epoch": r["epoch"], "probs": [[0.5, 0.5]] * 3}) + "\n" for r in nan_rows)
+    )
+    log = write_jsonl(tmp_path / "log.jsonl", nan_rows)
+    c.wait(lambda: any(isinstance(e, RunAdded) for e in c.events))
+    c.wait(lambda: any(isinstance(e, Status) and e.state == "skipped" for e in c.events))
+    assert [str(e.run.path) for e in c.events if isinstance(e, RunAdded)] == [str(log)]
+    [said] = [e.message for e in c.events if isinstance(e, Status) and e.state == "skipped"]
+    assert said.startswith(f"{preds}: ") and "not read" in said
