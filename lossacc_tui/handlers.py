@@ -29,6 +29,10 @@ DETECT_AFTER = 64 << 10  # a new file not recognised by then is not a log
 class Lines:
     """Feeds an appended-to log's new bytes to its source."""
 
+    #: whether a cut's message waits for the first record after it (`_tell_cut`): an appended-to
+    #: log's; a document read whole or a queried database is never cut and read on
+    holds_cut = True
+
     def __init__(self, monitor: Monitor, src: Source, index: int) -> None:
         self.m, self.src, self.i = monitor, src, index
         #: the Tail hands over complete lines only (a rewritten last line is read as it ends up)
@@ -55,10 +59,8 @@ class Lines:
             if verdict == "continued" and self._cut_said:
                 self.m.emit([Status(path, "rotated", self._cut_said)])
             elif verdict == "restarted":
-                base = self.src.files[self.i].base
-                new = (
-                    self.src.name if base == 0 else f"{self.src.name}#{base + 1}"
-                )  # (as Source._run names it)
+                base = self.src.files[self.i].base  # (its run's name as Source._run gives it)
+                new = self.src.name if base == 0 else f"{self.src.name}#{base + 1}"
                 msg = f"{path}: written again from its start: a new run ({new}), read from its line 1"
                 self.m.emit([Status(path, "restarted", msg)])
             # ("split": its records went back to where the run began past a line skipped at its
@@ -120,10 +122,6 @@ class Lines:
                 self.src.cut(self.i)
                 return
             self.m.emit([Status(path, state, message)])
-
-    #: whether a cut's message waits for the first record after it (`_tell_cut`): an appended-to
-    #: log's; a document read whole or a queried database is never cut and read on
-    holds_cut = True
 
     def end(self) -> None:
         """All there is for now was read: a cut whose lines since hold no record yet is said as

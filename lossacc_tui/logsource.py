@@ -45,7 +45,7 @@ class LogFile:
     #: it is, and not followed (a later rotation renames it or makes a new one: the log's Tail reads that)
     copy: bool = False
     #: the file was cut or replaced and a follower reads it on as the same run (`Source.cut`):
-    #: its first record since decides whether it does (None: no cut pending)
+    #: its first record since decides whether it does (False: no cut pending)
     cut: bool = False
 
     def __post_init__(self) -> None:
@@ -86,7 +86,7 @@ class Source:
         self.probe: ProbeSidecar | None = None  # the probe sidecar beside the log (readers/probe_sidecar.py)
         #: the modification time of the file read last, as its bytes were handed over (`Run.written`)
         self.written: float | None = None
-        #: (file index, "continued" | "restarted") for each cut decided since the caller last took
+        #: (file index, "continued" | "restarted" | "split") for each cut decided since the caller took
         #: them (`cut`): a follower says one message per cut, once its first record has decided it
         self.cut_verdicts: list[tuple[int, str]] = []
 
@@ -151,7 +151,7 @@ class Source:
     def cut(self, index: int) -> None:
         """A follower found file `index` cut or replaced, and reads what it holds now as the
         run's continuation (a `copytruncate`, a rotation): the first record read next decides
-        whether it is one (`cut_verdicts` then says "continued" or "restarted")."""
+        whether it is one (`cut_verdicts` then says "continued", "restarted" or "split")."""
         self.files[index].cut = True
 
     def finish(self, index: int) -> Appended:
@@ -277,12 +277,13 @@ def starts_over(splitter: FileSplitter, batches: list[Batch]) -> bool:
     """Whether the first record of `batches` goes back to where a run of `splitter` began, or below
     (the splitter would begin a new run there: `FileSplitter.went_back`). Asked of a copy: the file's
     splitter is not moved on."""
-    first = next(b for b in batches if b.n)
-    if first.n > 1:
-        first = first.take(np.arange(1))
+    first = next(b for b in batches if b.n)  # (whole: a lone record may be held back as a stray)
     probe = copy.deepcopy(splitter)
     pairs = probe.split(first)
-    return bool(pairs) and pairs[0][0] in probe.went_back - splitter.went_back
+    if not pairs or pairs[0][0] not in probe.went_back - splitter.went_back:
+        return False
+    part = pairs[0][1]
+    return first.line is None or part.line is None or int(part.line[0]) == int(first.line[0])
 
 
 def _resume(run: Run, part: Batch, line: int | None) -> None:
