@@ -15,6 +15,7 @@ from test_follow import Collector
 
 from lossacc_tui.cli import main
 from lossacc_tui.events import RunAdded, Status
+from lossacc_tui.feed import read_finished
 from lossacc_tui.monitor import Monitor
 from lossacc_tui.source import discover
 
@@ -83,3 +84,29 @@ def test_followed_folder_takes_a_nan_log_that_appears_and_says_a_jsonl_that_is_n
     assert [str(e.run.path) for e in c.events if isinstance(e, RunAdded)] == [str(log)]
     [said] = [e.message for e in c.events if isinstance(e, Status) and e.state == "skipped"]
     assert said.startswith(f"{preds}: ") and "not read" in said
+
+
+def test_an_mmengine_scalars_file_nan_from_its_first_record_is_read_as_mmengine(
+    nan_rows: list[dict[str, float]], tmp_path: Path
+) -> None:
+    """mmengine's LocalVisBackend writes `vis_data/scalars.json` with `json.dumps` too: a training
+    row per logging interval (`lr`, `data_time`, `loss`, `time`, `epoch`, `iter`, `memory`, `step`)."""
+    path = tmp_path / "scalars.json"
+    lines = [
+        {
+            "lr": 1e10,
+            "data_time": 0.0006,
+            "loss": r["loss"],
+            "time": 0.17,
+            "epoch": r["epoch"],
+            "iter": r["step"],
+            "memory": 3001,
+            "step": r["step"],
+        }
+        for r in nan_rows
+    ]
+    path.write_text("".join(json.dumps(o) + "\n" for o in lines))
+    [src] = discover(path)
+    assert src.format == "mmengine"
+    [run] = read_finished([src]).runs
+    assert len(run.series["loss"]) == len(nan_rows) and src.problems(run) == []
