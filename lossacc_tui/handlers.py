@@ -29,11 +29,18 @@ DETECT_AFTER = 64 << 10  # a new file not recognised by then is not a log
 class Lines:
     """Feeds an appended-to log's new bytes to its source."""
 
+    #: whether a cut's message waits for the first record after it (`_tell_cut`): an appended-to
+    #: log's; a document read whole or a queried database is never cut and read on
+    holds_cut = True
+
     def __init__(self, monitor: Monitor, src: Source, index: int) -> None:
         self.m, self.src, self.i = monitor, src, index
         #: the Tail hands over complete lines only (a rewritten last line is read as it ends up)
         self.lines = not src.files[index].reader.binary
         self.told: tuple[int, int] = (0, 0)  # (id of the reader, its problems told so far)
+        #: what the Tail said of a cut it reads on as the run's continuation, said once the first
+        #: record since has shown whether it is one (`Source.cut`, `_tell_cut`)
+        self._cut_said = ""
 
     def data(self, chunk: bytes) -> None:
         """Parsed without the feed's lock (only this thread reads the file: the reader's state is
@@ -42,8 +49,27 @@ class Lines:
         parsed = self.src.parse(self.i, chunk)
         with self.m.lock:
             parts = self.src.ingest(self.i, parsed)
+            self._tell_cut()
             self.tell_problems()  # (before the records after it)
             self.m.source_read(self.src, parts)
+
+    def _tell_cut(self) -> None:
+        """One message per cut, true to what the file turned out to hold (lock held): the Tail's
+        "its lines continue the run" when the first record since goes on from the run, else the
+        file was written again from its start: a new run, read from its line 1."""
+        verdicts, self.src.cut_verdicts[:] = list(self.src.cut_verdicts), []
+        path = str(self.src.files[self.i].path)
+        for _i, verdict in verdicts:
+            if verdict == "continued" and self._cut_said:
+                self.m.emit([Status(path, "rotated", self._cut_said)])
+            elif verdict == "restarted":
+                base = self.src.files[self.i].base  # (its run's name as Source._run gives it)
+                new = self.src.name if base == 0 else f"{self.src.name}#{base + 1}"
+                msg = f"{path}: written again from its start: a new run ({new}), read from its line 1"
+                self.m.emit([Status(path, "restarted", msg)])
+            # ("split": its records went back to where the run began past a line skipped at its
+            # start, a header written again: the new run's own problem line says so, alone)
+            self._cut_said = ""
 
     def tell_problems(self) -> None:
         """Each problem the reader recorded since the last call, as a `Problem` event (lock held):
@@ -95,15 +121,27 @@ class Lines:
         if state == "folder":
             state, message = "error", f"{path}: now a folder, not the log it was"
         with self.m.lock:
+            if state == "rotated" and self.holds_cut:  # (said once its first record decides: `_tell_cut`)
+                self._cut_said = message
+                self.src.cut(self.i)
+                return
             self.m.emit([Status(path, state, message)])
 
     def end(self) -> None:
-        pass
+        """All there is for now was read: a cut whose lines since hold no record yet is said as
+        the Tail saw it (nothing has told otherwise)."""
+        if self._cut_said:
+            with self.m.lock:
+                if self._cut_said:
+                    self.m.emit([Status(str(self.src.files[self.i].path), "rotated", self._cut_said)])
+                    self._cut_said = ""
 
 
 class Queried(Lines):
     """A database its reader queries itself (MLflow's SQLite store): after any change of the file,
     the reader reads what is new; the bytes and SQLite's header rewrites mean nothing here."""
+
+    holds_cut = False
 
     def data(self, chunk: bytes) -> None:
         pass
@@ -159,6 +197,7 @@ class WholeFile(Lines):
     #: read whole at each change, never by lines: a new file at the path (an atomic save) is
     #: decided on at once, with no first line to wait for (`tail_cut.Cut._decide_cut`)
     whole_document = True
+    holds_cut = False
 
     def __init__(self, monitor: Monitor, src: Source, index: int) -> None:
         super().__init__(monitor, src, index)

@@ -8,10 +8,14 @@ Finding the sources under a path the user gave is `source.py`'s job. Logs are op
 
 from __future__ import annotations
 
+import copy
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from lossacc_tui.clean import clean
 from lossacc_tui.detection import TextDecoder
@@ -40,6 +44,9 @@ class LogFile:
     #: a rotated copy read before the log it was rotated from (`source.with_copies`): read once, as
     #: it is, and not followed (a later rotation renames it or makes a new one: the log's Tail reads that)
     copy: bool = False
+    #: the file was cut or replaced and a follower reads it on as the same run (`Source.cut`):
+    #: its first record since decides whether it does (False: no cut pending)
+    cut: bool = False
 
     def __post_init__(self) -> None:
         self.fresh()
@@ -88,6 +95,9 @@ class Source:
         self.probe: ProbeSidecar | None = None  # the probe sidecar beside the log (readers/probe_sidecar.py)
         #: the modification time of the file read last, as its bytes were handed over (`Run.written`)
         self.written: float | None = None
+        #: (file index, "continued" | "restarted" | "split") for each cut decided since the caller took
+        #: them (`cut`): a follower says one message per cut, once its first record has decided it
+        self.cut_verdicts: list[tuple[int, str]] = []
 
     def attach_probe(self, sidecar: ProbeSidecar) -> None:
         """The probe sidecar of this log: its runs (and the ones still to come) look facts up in it."""
@@ -130,9 +140,7 @@ class Source:
         file, may call this without the feed's lock and take it only for `ingest`."""
         f = self.files[index]
         written = _written(f.path)  # (after the bytes were read: when the last of them was written)
-        if f.decoder is not None:
-            chunk = f.decoder.feed(chunk)
-        return Parsed(f.reader.feed(chunk) if chunk else [], written)
+        return Parsed(self._parse(index, chunk), written)
 
     def ingest(self, index: int, parsed: Parsed) -> Appended:
         """Batches `parse` read from file `index` into their runs (the feed's lock held; called
@@ -140,6 +148,35 @@ class Source:
         returns what was appended to which run."""
         self.written = parsed.written
         return self._ingest(self.files[index], parsed.batches)
+
+    def _parse(self, index: int, chunk: bytes) -> list[Batch]:
+        """New bytes of file `index` read into batches (the file's decoder and reader move on).
+        After a cut (`cut`), the first record decides: one that goes back to where the run began
+        (`starts_over`) makes the file a new one, read from its line 1 into a run of its own (its
+        reader and splitter start afresh: state of this file, which only its follower's thread
+        touches, so this holds without the feed's lock too)."""
+        f = self.files[index]
+        raw = chunk
+        if f.decoder is not None:
+            chunk = f.decoder.feed(chunk)
+        batches = f.reader.feed(chunk) if chunk else []
+        if f.cut and any(b.n for b in batches):
+            f.cut = False
+            if not starts_over(f.splitter, batches):
+                self.cut_verdicts.append((index, "continued"))
+            elif _begins_with(f.path, raw):  # (read from its byte 0: a fresh reader reads it whole)
+                self.restart(index)
+                self.cut_verdicts.append((index, "restarted"))
+                return self._parse(index, raw)
+            else:  # (a header or a hole skipped before it: the splitter's new run, said by it)
+                self.cut_verdicts.append((index, "split"))
+        return batches
+
+    def cut(self, index: int) -> None:
+        """A follower found file `index` cut or replaced, and reads what it holds now as the
+        run's continuation (a `copytruncate`, a rotation): the first record read next decides
+        whether it is one (`cut_verdicts` then says "continued", "restarted" or "split")."""
+        self.files[index].cut = True
 
     def finish(self, index: int) -> Appended:
         """The end of file `index` for now: flush an unfinished last line."""
@@ -249,15 +286,46 @@ NEW_RUN = (
 )
 
 
+def _begins_with(path: Path, raw: bytes) -> bool:
+    """Whether the file at `path` begins with the first bytes of `raw` (up to 256): a chunk a
+    follower handed over from the file's start, not from past a header or a hole it skipped."""
+    head = raw[:256]
+    try:
+        with open_regular(path) as fh:
+            return bool(head) and fh.read(len(head)) == head
+    except OSError:
+        return False
+
+
+def starts_over(splitter: FileSplitter, batches: list[Batch]) -> bool:
+    """Whether the first record of `batches` goes back to where a run of `splitter` began, or below
+    (the splitter would begin a new run there: `FileSplitter.went_back`). Asked of a copy: the file's
+    splitter is not moved on."""
+    first = next(b for b in batches if b.n)  # (whole: a lone record may be held back as a stray)
+    probe = copy.deepcopy(splitter)
+    pairs = probe.split(first)
+    if not pairs or pairs[0][0] not in probe.went_back - splitter.went_back:
+        return False
+    part = pairs[0][1]
+    return first.line is None or part.line is None or int(part.line[0]) == int(first.line[0])
+
+
 def _resume(run: Run, part: Batch, line: int | None) -> None:
     """The run resumed from a checkpoint at `part.resume`: the points it logged from that x on
     are replaced by the resumed ones (TensorBoard purges them alike on a restart), said in a
     problem so no value goes silently."""
     assert part.resume is not None
     axis, x = part.resume
+    shown = run.x_axis  # (said on the axis the run is shown on: the records may carry both)
+    said = _on_axis(run, axis, x, shown) if shown != axis else None
     dropped, top = run.cut_from(axis, x)
     if dropped:
-        span = f"{axis} {x:g}" if top == x else f"{axis}s {x:g}-{top:g}"
+        first = _first_on(part, shown) if said is not None else None
+        lo = x
+        if said is not None and first is not None:
+            axis, x, (lo, top) = shown, first, said
+            part.resume = (axis, x)  # (a follower's "resumed at" line says it on that axis too)
+        span = f"{axis} {lo:g}" if top == lo else f"{axis}s {lo:g}-{top:g}"
         run.problems.append(
             Problem(
                 line or None,  # (a binary log's records have no line: never "line 0")
@@ -265,6 +333,29 @@ def _resume(run: Run, part: Batch, line: int | None) -> None:
                 f"before for {span} are replaced by the resumed run's",
             )
         )
+
+
+def _on_axis(run: Run, axis: str, x: float, shown: str) -> tuple[float, float] | None:
+    """The lowest and highest x on the `shown` axis of the points whose `axis` x is `x` or more
+    (the points a resume at `x` replaces); None when none of them has an x on that axis."""
+    lo, hi = math.inf, -math.inf
+    for s in run.series.values():
+        col, other = s.x_or_none(axis), s.x_or_none(shown)
+        if col is None or other is None:
+            continue
+        vals = other[(col >= x) & ~np.isnan(other)]
+        if len(vals):
+            lo, hi = min(lo, float(vals.min())), max(hi, float(vals.max()))
+    return None if lo > hi else (lo, hi)
+
+
+def _first_on(part: Batch, axis: str) -> float | None:
+    """The first x on `axis` ('step' or 'epoch') of a batch's records, or None."""
+    col = part.step if axis == "step" else part.epoch
+    if col is None or not part.n:
+        return None
+    known = col[~np.isnan(col)]
+    return float(known[0]) if len(known) else None
 
 
 def _clean_names(batch: Batch, renamed: dict[str, str]) -> None:

@@ -24,6 +24,8 @@ from lossacc_tui.roles import RoleMap
 from lossacc_tui.rotated import rotation_of
 from lossacc_tui.source import (
     FOLDER_MIN_SCORE,
+    NOT_RECORDS,
+    RECORD_SUFFIXES,
     PathError,
     Source,
     follow_claim,
@@ -178,8 +180,13 @@ class FolderWatch:
                 src = None
             if src is None:
                 self._rejected[key] = size
-                if own_report(decoded_head(path)):  # `check`'s output saved beside the logs: said once
+                head = decoded_head(path)
+                if own_report(head):  # `check`'s output saved beside the logs: said once
                     self._skipped(os.fspath(path), OWN_REPORT)
+                elif (
+                    path.name.lower().endswith(RECORD_SUFFIXES) and "\n" in head
+                ):  # (a whole line: as the walk)
+                    self._skipped(os.fspath(path), NOT_RECORDS)
                 return
             self._rejected.pop(key, None)
             self._add_source(src)

@@ -35,6 +35,13 @@ from lossacc_tui.roles import RoleMap
 from lossacc_tui.rotated import rotated_copies, rotation_of
 
 FOLDER_MIN_SCORE = 0.5
+#: Names that say a file holds one record per line: such a file in a folder that no reader takes
+#: for a log is said to be skipped (`NOT_RECORDS`), never passed over without a word.
+RECORD_SUFFIXES = (".jsonl", ".ndjson")
+NOT_RECORDS = (
+    "named as JSON lines, but its records are not a training log this tool knows (one number per "
+    "metric a line): not read (`--format jsonl` reads it as one)"
+)
 VALIDATION_DIRS = frozenset({"validation", "val", "eval", "valid"})
 
 
@@ -317,6 +324,8 @@ def iter_folder(
             other(fp, OWN_REPORT)
         elif why := headerless_csv(p):  # (a metrics log that lost its header is said, not passed over)
             warnings.append(f"{p}: {why}")
+        elif p.name.lower().endswith(RECORD_SUFFIXES):  # named a log of records, read as none: said
+            other(fp, NOT_RECORDS)
     yield from found
 
 
@@ -374,6 +383,8 @@ __all__ = [
     "CHUNK",
     "FOLDER_MIN_SCORE",
     "HEAD",
+    "NOT_RECORDS",
+    "RECORD_SUFFIXES",
     "SKIP_SUFFIXES",
     "VALIDATION_DIRS",
     "Appended",

@@ -138,8 +138,8 @@ class Printer:
                 for step, epoch, vals in records(ev.batch)
             ]
         if isinstance(ev, RunReset):
-            if ev.since is not None:
-                at = _x_text(ev.since)
+            if ev.since is not None:  # ("epoch 26": already words, its number written as the x is)
+                at = ev.since
                 return [f"== {ev.run.name}: resumed at {at}: the values from there on are replaced\n"]
             if ev.axis is not None:
                 return [

@@ -72,3 +72,25 @@ def diff(old: list[Alert], new: list[Alert]) -> list[Event]:
                 events.append(("closed", a.snapshot()))
     events.sort(key=event_key)
     return events
+
+
+def as_of_pass_end(events: list[Event], active: list[Alert]) -> list[Event]:
+    """`events` of one analysis pass with each alert that is still open at the pass's end told as
+    it reads there: an alert opens at the point that opened it, but the pass went on reading after
+    it (a live log's pass reads every record since the last one), and a stream prints the event
+    after those records' lines, so its text must be of the last point read, not of one several
+    evaluations back. The last event of each alert is replaced by a snapshot of the live alert
+    (refreshed to the pass's last point) when that event opened or reopened it; earlier events of
+    the same alert in the pass (opened, then closed) keep their own."""
+    live = {alert_key(a): a for a in active if a.active}
+    if not live:
+        return events
+    last: dict[tuple[str, str, int], int] = {}
+    for k, (_what, a) in enumerate(events):
+        last[alert_key(a)] = k
+    out = list(events)
+    for key, k in last.items():
+        what, _a = out[k]
+        if what in ("opened", "reopened") and key in live:
+            out[k] = (what, live[key].snapshot())
+    return out

@@ -47,6 +47,11 @@ STEP_NAMES = frozenset(
 )
 TIME_NAMES = frozenset({"timestamp", "wall_time", "walltime", "time_stamp", "created_at", "_timestamp"})
 INDEX_NAMES = frozenset({"", "unnamed: 0", "index"})
+#: What writers put in a cell with no value, read as an empty cell (no point, no problem): Keras'
+#: CSVLogger writes `NA` for the validation metrics of an epoch without an evaluation
+#: (`validation_freq` > 1), R and pandas' `na_rep` `NA`/`N/A`, a Python loop `None`, JSON-minded
+#: writers `null`; pandas' own missing value prints as `<NA>`.
+MISSING_CELLS = frozenset({"na", "n/a", "none", "null", "nil", "<na>"})
 KERAS_METRICS = re.compile(
     r"^(val_)?(loss|acc|accuracy|binary_accuracy|categorical_accuracy|sparse_categorical_accuracy)$"
 )
@@ -143,6 +148,13 @@ def _csv_score(name: str, head: str) -> float:
 _kept_score = functools.lru_cache(maxsize=8)(_csv_score)
 
 
+def filled(cell: str) -> bool:
+    """Whether a CSV cell holds something: neither blank nor a writer's missing-value mark
+    (`MISSING_CELLS`)."""
+    t = cell.strip()
+    return bool(t) and t.lower() not in MISSING_CELLS
+
+
 class CsvReader(Reader):
     """Any CSV/TSV with a header row and numeric columns."""
 
@@ -196,7 +208,7 @@ class CsvReader(Reader):
         """Columns of durations, dates or labels (fastai's `04:39`) are text, not metrics: told by
         their name or by the first value's shape, so a stray bad cell elsewhere is still a problem."""
         for i, c in enumerate(cells[: len(self._kind)]):
-            if self._kind[i] != "metric" or not c.strip() or to_float(c) is not None:
+            if self._kind[i] != "metric" or not filled(c) or to_float(c) is not None:
                 continue
             if self.names[i].lower() in TEXT_NAMES or TIMEISH.match(c.strip()):
                 self._kind[i] = "text"
@@ -318,7 +330,7 @@ class CsvReader(Reader):
                 continue
             cells = self._cells(text)
             nums = [to_float(c) for c in cells]  # (once per cell: the checks and the row below)
-            if len(cells) != ncols or any(v is None and c.strip() for v, c in zip(nums, cells, strict=True)):
+            if len(cells) != ncols or any(v is None and filled(c) for v, c in zip(nums, cells, strict=True)):
                 hdr = split_header(text)
                 if hdr is not None and len(hdr[1]) >= 2 and not any(v is not None for v in nums):
                     if rows:
@@ -336,13 +348,13 @@ class CsvReader(Reader):
             bad = []
             for i, c in enumerate(cells):
                 v = nums[i] if self._kind[i] != "text" else None
-                if v is None and c.strip() and self._kind[i] != "text":
+                if v is None and filled(c) and self._kind[i] != "text":
                     bad.append(self.names[i])
                 row.append(np.nan if v is None else v)
             if bad:
                 self.problem(lineno, f"not a number in column {', '.join(bad)}: kept the other cells")
             present_flags = [
-                bool(c.strip()) and self._kind[i] != "text" and self.names[i] not in bad
+                filled(c) and self._kind[i] != "text" and self.names[i] not in bad
                 for i, c in enumerate(cells)
             ]
             if self._new_run:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
-
+from lossacc_tui.readers import jsonvalue
 from lossacc_tui.readers.jsonl import JsonlReader
 from lossacc_tui.readers.layouts import Claim, event_files, register_layout
 
@@ -20,8 +19,8 @@ def _is_detectron2_metrics(path: Path) -> bool:
     try:
         with open(path, "rb") as f:
             first = f.readline(1 << 16)
-        obj = orjson.loads(first)
-    except (OSError, orjson.JSONDecodeError):
+        obj = jsonvalue.loads(first)
+    except (OSError, ValueError):
         return False
     return isinstance(obj, dict) and "iteration" in obj and any(str(k).startswith("loss_") for k in obj)
 

@@ -19,7 +19,7 @@ import numpy as np
 import orjson
 
 from lossacc_tui.model import Batch
-from lossacc_tui.readers import bulk
+from lossacc_tui.readers import bulk, jsonvalue
 from lossacc_tui.readers.base import Reader
 from lossacc_tui.readers.join import join_batches
 from lossacc_tui.readers.jsonl_backlog import flat_keys, read_backlog
@@ -94,9 +94,9 @@ class JsonlReader(Reader):
             return 0.0
         ok = 0
         for ln in lines[:-1] or lines:
-            try:
-                obj = orjson.loads(ln)
-            except orjson.JSONDecodeError:
+            try:  # (NaN, Infinity read as numbers: a run NaN from its first record writes them)
+                obj = jsonvalue.loads(ln)
+            except ValueError:
                 continue
             if isinstance(obj, dict) and obj and any(isinstance(v, list) for v in obj.values()):
                 return 0.1  # a dict of lists is a whole document (a Keras History), not a record

@@ -22,9 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
-import orjson
-
 from lossacc_tui.model import Batch, BatchBuilder
+from lossacc_tui.readers import jsonvalue
 from lossacc_tui.readers.base import Reader, clean_text, to_float
 from lossacc_tui.readers.layouts import Claim, Level, files_in, register_layout
 from lossacc_tui.readers.registry import register
@@ -52,8 +51,8 @@ class MmengineScalarsReader(Reader):
         if not first.startswith("{"):
             return 0.0
         try:
-            obj = orjson.loads(first)
-        except orjson.JSONDecodeError:
+            obj = jsonvalue.loads(first)
+        except ValueError:
             return 0.0
         if not isinstance(obj, dict) or "step" not in obj or "data_time" not in obj:
             return 0.0
@@ -70,8 +69,8 @@ class MmengineScalarsReader(Reader):
                 continue
             line = first_line + k
             try:
-                obj = orjson.loads(raw)
-            except orjson.JSONDecodeError:
+                obj = jsonvalue.loads(raw)
+            except ValueError:
                 self.problem(line, f"not a JSON object: {clean_text(self.decode(raw))[:60]!r}")
                 continue
             if not isinstance(obj, dict):
