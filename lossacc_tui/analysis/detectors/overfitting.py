@@ -273,7 +273,8 @@ class Overfitting(RiseReadings, Detector):
             back[:] = False
         resumed, self._resume_carry = after_through(up, back, self._resume_carry)
         self._rl = held_through(cond, up | resumed, self._carry[0])
-        self._lrose = np.fmax.accumulate(np.concatenate([[self._lrose_carry], np.where(rose, loss.idx, -1)]))[1:]
+        last = np.concatenate([[self._lrose_carry], np.where(rose, loss.idx, -1)])
+        self._lrose = np.fmax.accumulate(last)[1:]
         if len(self._lrose):
             self._lrose_carry = float(self._lrose[-1])
         self._srl = run_lengths(short & ~rose, self._carry[1])

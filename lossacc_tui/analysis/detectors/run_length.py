@@ -25,7 +25,8 @@ def held_through(cond: np.ndarray, through: np.ndarray, carry: int) -> np.ndarra
     through positions of `through` (neither counted nor breaking it) and ends at any other False;
     the first run continues `carry`. 0 where neither holds.
 
-    >>> held_through(np.array([True, False, False, True, False]), np.array([False, True, True, False, False]), 2).tolist()
+    >>> on, through = np.array([1, 0, 0, 1, 0], bool), np.array([0, 1, 1, 0, 0], bool)
+    >>> held_through(on, through, 2).tolist()
     [3, 3, 3, 4, 0]
     """
     on = cond | through
