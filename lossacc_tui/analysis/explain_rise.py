@@ -57,7 +57,9 @@ def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
             f"evaluations while the accuracy level stayed within {tol_words(e, n)} of where it was at the "
             "best loss or above it. A rise carried by a handful of extreme rows would show as "
             "val-loss-unstable; an accuracy that keeps dropping makes it plain overfitting. It closes at a "
-            f"new best of {n.loss}."
+            f"new best of {n.loss}, or where the accuracy's level (the mean of its last {n.params.half} "
+            "evaluations) falls more than twice that tolerance below where it was at the best loss: the "
+            "rise with more mistakes is overfitting's, and the span ends at its last evaluation that held."
             + (
                 grid_sentence(e["now_acc"], e.get("acc_n", math.nan), e.get("acc_n_near", math.nan))
                 if e.get("acc_tol", 0.0) > n.params.acc_hold_tol
@@ -197,7 +199,9 @@ def _overfitting(a: Alert, n: Names) -> Parts:
             )
             + f"Training loss {_ratio(e['train_loss_now'], e['train_loss_at_best'])}. Closes at a new best "
             f"of validation loss, or when it comes back within {n.params.rise_rel / 2:.1%} of "
-            f"{fmt(e['best_val_loss'])}{_of_part(a)} and stops rising.",
+            f"{fmt(e['best_val_loss'])}{_of_part(a)} and stops rising; it lets go while the training loss "
+            "stands risen from its lowest since the best beyond its own noise (both losses worse: a "
+            "divergence, not overfitting) and holds again once the training loss is back down.",
         ),
     ]
 

@@ -89,7 +89,9 @@ class LossUpAccUp(PairDetector):
         "first sign of overfitting. The explanation says whether the number of mistakes went down or up "
         "over the span, from the run's own accuracy. Check: the highest-loss samples, calibration "
         "(temperature scaling, label smoothing), early stopping on the loss; report a proper scoring rule "
-        "or AUC beside accuracy."
+        "or AUC beside accuracy. It closes at a new best of the loss, or where the accuracy's level falls "
+        "twice its tolerance below where it was at the best loss (then the rise with more mistakes is "
+        "overfitting's or val-degrading's)."
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -30,7 +30,7 @@ from lossacc_tui.analysis.detectors.rise import (
     span_rules,
     steady_rise,
 )
-from lossacc_tui.analysis.detectors.run_length import run_lengths
+from lossacc_tui.analysis.detectors.run_length import after_through, held_through, run_lengths
 from lossacc_tui.analysis.detectors.short_rise import short_rise
 from lossacc_tui.analysis.detectors.train_join import train_at, train_level
 from lossacc_tui.analysis.detectors.train_noise import drop_clears_noise, level_noise, new_best_after
@@ -72,7 +72,9 @@ class Overfitting(RiseReadings, Detector):
         "once it has grown several evaluations in a row and the line through every evaluation since the "
         "best rises beyond noise (the threshold grows with how often it was asked). When the "
         "validation-set size is known and one or two samples changing sides can account for the rise, "
-        "the alert is information, not a warning. It closes at a new best of validation loss."
+        "the alert is information, not a warning. It closes at a new best of validation loss; it lets go "
+        "while the training loss stands risen from its lowest since that best (both losses worse: a "
+        "divergence) and holds again once the training loss is back down."
     )
 
     def __init__(self, ctx: Ctx, series: Series, subject: str) -> None:
@@ -98,6 +100,11 @@ class Overfitting(RiseReadings, Detector):
         self._tlow_carry = math.nan
         self._tail = np.empty(0)  # `_raw` of the last `noise_window` rows before this chunk
         self._tidx = np.empty(0, dtype=np.int64)  # the rows' own indices
+        # per row of the last chunk: the index of the last evaluation where the training loss stood
+        # risen (`_rose`), -1 when none; and its value at the chunk's end
+        self._lrose = np.empty(0)
+        self._lrose_carry = -1.0
+        self._resume_carry = False  # (`run_length.after_through`'s carry)
 
     def feed(self, f: Feats | None, sink: list[Event]) -> None:
         if f is not None:
@@ -265,7 +272,27 @@ class Overfitting(RiseReadings, Detector):
         # losses got worse together, a divergence (`train_rose`), whatever the rise rules say
         rose = self._rose(y, best)
         cond = rise & train_fell & ~rose
-        self._rl = run_lengths(cond, self._carry[0])
+        # ... which releases the alert (`breaks`), but does not undo the validation rise held
+        # before it: evaluations where the training loss stands risen while the validation loss
+        # stays risen neither count nor break the run, so once the training loss is back down the
+        # alert opens again at once (`held_through`: a per-batch training loss whose last batch
+        # spiked 0.028 -> 0.189 and came back to 0.0225 while the validation loss stood at twice
+        # its best ended a Lightning run with no overfitting open)
+        # (the training level, a mean over `half` evaluations that still holds the spike, and its
+        # noise widened by it, lag: back down is the training loss itself below where it was at the
+        # best, as `train_fell` also asks)
+        up = rise & rose
+        back = rise & ~rose & ~cond
+        if len(raw) == len(y):
+            back &= raw <= raw_best * (1 - p.train_drop_rel)
+        else:
+            back[:] = False
+        resumed, self._resume_carry = after_through(up, back, self._resume_carry)
+        self._rl = held_through(cond, up | resumed, self._carry[0])
+        last = np.concatenate([[self._lrose_carry], np.where(rose, loss.idx, -1)])
+        self._lrose = np.fmax.accumulate(last)[1:]
+        if len(self._lrose):
+            self._lrose_carry = float(self._lrose[-1])
         self._srl = run_lengths(short & ~rose, self._carry[1])
         self._carry = (int(self._rl[-1]), int(self._srl[-1]))
         self._rose_now = rose
@@ -329,7 +356,10 @@ class Overfitting(RiseReadings, Detector):
         return normal, int(self._rl[local]) if normal else int(self._srl[local])
 
     def began(self, i: int, j: int, local: int) -> int:
-        return max(0, i - self._held(local)[1] + 1)  # (the latch opens when the condition is confirmed)
+        # (the latch opens when the condition is confirmed; a run held through evaluations where
+        # the training loss stood risen begins after the last of them)
+        after = int(self._lrose[local]) + 1 if len(self._lrose) > local else 0
+        return max(0, after, i - self._held(local)[1] + 1)
 
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         normal, held = self._held(local)
@@ -348,7 +378,13 @@ class Overfitting(RiseReadings, Detector):
 
     def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         if hi > lo:
-            span_extreme(alert, "peak", loss.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=True)
+            # (its peak: never at an evaluation where the training loss stood risen, which released
+            # it: a title "while train_loss 0.103 -> 0.189 at its peak" is no overfitting)
+            rose = getattr(self, "_rose_now", None)
+            keep = ~rose[lo:hi] if rose is not None and len(rose) == len(loss.y) else slice(None)
+            ys, xs, ids = loss.y[lo:hi][keep], loss.x[lo:hi][keep], loss.idx[lo:hi][keep]
+            if len(ys):
+                span_extreme(alert, "peak", ys, xs, ids, high=True)
             if self._slow_all[lo:hi].any():
                 alert.data["trend"] = True
             alert.data["seen_idx"] = int(loss.idx[hi - 1])  # (a closed alert: where it was decided)
