@@ -26,6 +26,7 @@ def base_rate_claims(
     k: int | None,
     mark: int,
     now: bool = True,
+    held: int = 8,
 ) -> list[Claim]:
     """`at-majority-rate` and `one-class-predictor` for an accuracy `acc` frozen since x0 while the
     loss moved from `first_loss` to `loss_now` (level `lvl_now`, nats) into the base-rate band.
@@ -33,8 +34,11 @@ def base_rate_claims(
     still moving, with the training loss no lower (a collapsed network), 4 the loss and the
     training loss holding within 0.2 % at or above it (a dead network); `likely` from 2;
     5 the accuracy held exactly at a majority share for stuck_window + 2 evaluations or more through
-    a stretch where the loss was at or above H(acc) (stuck.LONG_EXTRA), `likely`. `now`: x1 is
-    the alert's latest point (the text says "since x0"; else "from x0 to x1", a span of its own)."""
+    a stretch where the loss was at or above H(acc) (stuck.LONG_EXTRA), `likely`; 6 so held with
+    the loss at or above H(acc) at every evaluation of it, the training accuracy frozen and the
+    training loss moving (`stuck_windows._long_still`), `likely`. `now`: x1 is
+    the alert's latest point (the text says "since x0"; else "from x0 to x1", a span of its own).
+    `held`: how many evaluations up to x1 marks 5 and 6 read (stuck_window + LONG_EXTRA)."""
     h, _ = prior_cost(acc, k)
     # the least a constant guess scoring `acc` can cost, and what the label shares cost, which the
     # majority share fixes only with K = 2 (`prior_words`)
@@ -86,6 +90,22 @@ def base_rate_claims(
         others = (
             f"Another reading: a model that predicts {several} and whose decision boundary stays put "
             "while its confidences move; " + DECIDE
+        )
+    elif mark == 6:
+        several = "both classes" if k == 2 else "several classes"
+        why = (
+            f"the count of right answers held to the sample with the loss at or above {fmt(h)} nats at "
+            f"each of the {held} evaluations up to {unit} {fmt_x(x1)}, the least of what predicting the "
+            "class shares for every "
+            f"sample costs, {cost}, while the training accuracy did not change either and the training "
+            "loss still moved: training goes on, yet neither split's count of right answers changes, "
+            "and nothing in the loss says the outputs tell the classes apart. A model that predicts "
+            "the most frequent class for every sample scores exactly that class's share at every "
+            "evaluation (its loss can still fall as its confidence in that class is calibrated)"
+        )
+        others = (
+            f"Another reading: a model that predicts {several} and whose decision boundary stays put on "
+            "both splits while its weights change; " + DECIDE
         )
     elif settled:
         why = (

@@ -183,8 +183,15 @@ class AccStuck(StuckWindows, StuckText):
                 # threshold); a model predicting two classes from outputs no better than a constant
                 # guess would have to keep its count of right answers to the sample while they moved
                 # that much. Favoured (`likely`), never forced: the predicted-class counts decide
-                long_ok, long_keep = self._long_share(acc, loss, prior, moves)
+                # (or, with the loss not moving, held at or above that cost at every one of those
+                # evaluations while the training accuracy is frozen and the training loss moves:
+                # `still`, tester 19's 3-class `maj3`, whose loss settled above H(acc))
+                long_ok, long_keep, long_still = self._long_share(acc, loss, prior, moves)
                 long_ok &= known & ~few
+                # ... and only once the loss no longer falls beyond its noise: one falling through that
+                # cost at a frozen accuracy is also a model whose fixed boundary grows surer (the numpy
+                # `calibrating` runs, balanced classes, training accuracy frozen at 0.900)
+                long_still &= known & ~few & ~learning & ~loss.warm
                 long_keep &= ~few
                 # the base-rate reading is favoured once the loss has settled there (no longer falling
                 # beyond its noise): a model whose decision boundary is fixed while its confidence grows
@@ -214,6 +221,7 @@ class AccStuck(StuckWindows, StuckText):
                     blind_ok &= ~fits
                     keep_base &= ~fits
                     long_ok &= ~fits
+                    long_still &= ~fits
                     long_keep &= ~fits
                     settled &= ~fits
                     band &= ~fits
@@ -249,11 +257,14 @@ class AccStuck(StuckWindows, StuckText):
                         # ... and where the training numbers cannot tell a one-class model from one that
                         # fits its samples (a training minority of a sample or two; a training loss on a
                         # floor, label smoothing), they favour no reading: `possible` only (`train_side`)
-                        unsure = training_cannot_tell(self.ctx, acc.x, loss_y, dead | collapsed | settled)
+                        unsure = training_cannot_tell(
+                            self.ctx, acc.x, loss_y, dead | collapsed | settled | long_still
+                        )
                         told = unsure == 0
                         dead &= told
                         collapsed &= told
                         settled &= told
+                        long_still &= told
                         band &= told | (frozen & share & base)  # (in the band itself: `possible` there)
                         self._unsure = unsure
                     # "while training goes on": a model whose weights hardly change (a learning rate
@@ -277,6 +288,7 @@ class AccStuck(StuckWindows, StuckText):
                         refuted &= ~strong
                         blind_ok &= ~refuted
                         long_ok &= ~refuted
+                        long_still &= ~refuted
                         long_keep &= ~refuted
                         keep_base &= ~refuted
                         band &= ~refuted
@@ -286,17 +298,22 @@ class AccStuck(StuckWindows, StuckText):
                     settled |= collapsed | dead
                 else:
                     settled[:] = False  # no training loss: nothing says training goes on
+                    long_still[:] = False
                     above[:] = False
                     dead[:] = False
                 above &= settled & ~dead
+                long_ok |= long_still
                 blind_ok |= long_ok
                 keep_base |= long_keep
             # 1 in the band, 2 settled there, 3 settled above it (a collapsed network), 4 dead,
-            # 5 held exactly at a majority share since the loss was at a constant guess's cost
+            # 5 held exactly at a majority share since the loss was at a constant guess's cost, 6 so
+            # held with the loss at that cost throughout, the training accuracy frozen too
             self._marks = (
                 band.view(np.int8) + settled.view(np.int8) + above.view(np.int8) + 2 * dead.view(np.int8)
             )
             self._marks[long_ok & frozen & (self._marks < 2)] = 5
+            if loss is not None:  # (6: held so with the loss not moving, the training side frozen)
+                self._marks[long_still & frozen & (self._marks == 5)] = 6
             # (a loss that is not finite says more than a chance run of the accuracy)
             beyond = ~chance | (~np.isfinite(loss.y) if loss is not None else False)
             on = frozen & blind_ok & beyond
@@ -318,7 +335,7 @@ class AccStuck(StuckWindows, StuckText):
         # the threshold while a model improves), so information, not a warning
         prior_path = not bool(self._strong[local])
         # (opened on the long-held share: the stretch it read is LONG_EXTRA evaluations longer)
-        w = self.p.stuck_window + (LONG_EXTRA if self._marks[local] == 5 else 0)
+        w = self.p.stuck_window + (LONG_EXTRA if self._marks[local] >= 5 else 0)
         alert.data.update(frozen=frozen, first_idx=max(0, i - w + 1), prior_path=prior_path)
 
     def on_span(self, alert: Alert, lo: int, hi: int, acc: AccFeatures, loss: LossFeatures | None) -> None:

@@ -15,6 +15,7 @@ from lossacc_tui.analysis.detectors.base import Detector, classes_claim, level, 
 from lossacc_tui.analysis.detectors.base_rate_claims import base_rate_claims, constant_guess_claim
 from lossacc_tui.analysis.detectors.diverging import diverging_claims
 from lossacc_tui.analysis.detectors.majority import coarse_print_note
+from lossacc_tui.analysis.detectors.stuck_windows import LONG_EXTRA
 from lossacc_tui.analysis.detectors.train_side import why_not
 from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import fmt, fmt_x, points
@@ -130,6 +131,7 @@ class StuckText(Detector):
                         k,
                         mark,
                         now=j == i,
+                        held=self.p.stuck_window + LONG_EXTRA,
                     ),
                     acc,
                 )

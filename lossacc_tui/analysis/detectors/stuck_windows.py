@@ -12,7 +12,7 @@ import numpy as np
 from lossacc_tui.analysis.detectors.base import Ctx, lookup
 from lossacc_tui.analysis.detectors.base_rate import FLOOR_TOL
 from lossacc_tui.analysis.detectors.majority import majority_share
-from lossacc_tui.analysis.detectors.train_acc import per_step, train_acc_at
+from lossacc_tui.analysis.detectors.train_acc import frozen_tol, per_step, train_acc_at
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.passmemo import quiet
@@ -32,6 +32,13 @@ LONG_EXTRA = 2
 #: climbs (truth corpus slow-underconfident-torch s3: 0.877 -> 0.894 while validation held 153/171
 #: with the loss near ln 2) is changing its training predictions, and the reading stays `possible`
 TRAIN_HOLD = 0.01
+
+
+#: how far (relative to its level) the training loss must range over the held stretch for the
+#: long-held share with a loss that does not move to be favoured (`_long_still`): training goes on
+#: (tester 19's `maj3`: 0.5530 -> 0.5441 over 8 epochs, 1.6 %); a learning rate decayed to nothing
+#: holds it within a few tenths of a percent
+MOVE_REL = 0.01
 
 
 #: a chunk shorter than this (a live update, a small run) looks the loss up at the accuracy's last
@@ -60,11 +67,13 @@ class StuckWindows:
 
     def _long_share(
         self, acc: AccFeatures, loss: LossFeatures, prior: np.ndarray, moves: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(open, keep) per point of the chunk for the long-held majority share (LONG_EXTRA): open
-        where the accuracy's last stuck_window + LONG_EXTRA values are equal (within stuck_tol), at a
-        majority share, with the loss logged at one of those evaluations at or above (1 - FLOOR_TOL)
-        x H(acc) (`prior`, nats) and the loss moving (`moves`); keep where the last stuck_window are
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(open, keep, still) per point of the chunk for the long-held majority share (LONG_EXTRA):
+        open where the accuracy's last stuck_window + LONG_EXTRA values are equal (within stuck_tol),
+        at a majority share, with the loss logged at one of those evaluations at or above
+        (1 - FLOOR_TOL) x H(acc) (`prior`, nats) and the loss moving (`moves`); still where so held
+        with the loss not moving (`_long_still`: at or above that cost at every one of them, the
+        training accuracy frozen, the training loss moving); keep where the last stuck_window are
         equal at a majority share (an alert that opened so stays open while the count holds)."""
         w = self.p.stuck_window + LONG_EXTRA
         accs = self._loss_window(acc, self.series, count=w)
@@ -75,13 +84,43 @@ class StuckWindows:
             share = majority_share(acc.y, acc.n_eval)
             keep = share & (acc.range_stuck <= self.p.stuck_tol) & np.isfinite(loss.y)
             if not same.any():  # (the usual chunk: held nowhere, so open nowhere; no loss window read)
-                return same, keep
+                return same, keep, same
             losses = self._loss_window(acc, count=w)
             cost = np.where(np.isfinite(losses), losses, -np.inf).max(axis=0) >= (1 - FLOOR_TOL) * prior
             if self.ctx.train_acc is not None and self.ctx.split == "validation":
                 t_win = self._train_acc_window(acc)
                 same &= ~np.isfinite(t_win).all(axis=0) | (spread(t_win) <= TRAIN_HOLD)
-        return same & share & cost & moves & np.isfinite(loss.y), keep
+            same &= share & np.isfinite(loss.y)
+        return same & cost & moves, keep, self._long_still(acc, prior, same)
+
+    def _long_still(self, acc: AccFeatures, prior: np.ndarray, same: np.ndarray) -> np.ndarray:
+        """Where the long-held share (`same`: the last stuck_window + LONG_EXTRA accuracies equal at a
+        majority share, (n,) bools) is favoured with a loss that does not move: the loss logged at
+        every one of those evaluations at or above (1 - FLOOR_TOL) x H(acc) (`prior`, nats), the
+        logged training accuracy frozen over the last stuck_window evaluations (exactly for an
+        epoch-level one; within its batch noise for a per-step one: `train_acc.frozen_tol`), and the
+        training loss still moving by MOVE_REL or more over the held stretch (training goes on). A
+        model predicting the majority class of three or more classes while its confidence in it is
+        calibrated (tester 19's 85/10/5 `maj3`: 490/600 for 23 evaluations, the loss settled near
+        0.577 above H = 0.476, training accuracy 0.8164 every epoch) logs this; a model whose weights
+        no longer change holds its training loss too. False without a logged training accuracy."""
+        out = np.zeros(len(acc.y), dtype=bool)
+        if not same.any() or self.ctx.train_acc is None or self.ctx.train is None:
+            return out
+        if self.ctx.split != "validation":
+            return out
+        w = self.p.stuck_window + LONG_EXTRA
+        losses = self._loss_window(acc, count=w)
+        t_win = self._train_acc_window(acc)
+        trains = self._loss_window(acc, self.ctx.train, count=w)
+        with quiet(invalid="ignore"):
+            at_cost = np.isfinite(losses).all(axis=0) & (losses.min(axis=0) >= (1 - FLOOR_TOL) * prior)
+            t_frozen = np.isfinite(t_win).all(axis=0) & (
+                spread(t_win) <= frozen_tol(self.ctx, acc.x, self.p.stuck_tol)
+            )
+            level = np.abs(np.nanmean(np.where(np.isfinite(trains), trains, np.nan), axis=0))
+            goes_on = np.isfinite(trains).all(axis=0) & (spread(trains) >= MOVE_REL * level)
+        return same & at_cost & t_frozen & goes_on
 
     def _train_acc_window(self, acc: AccFeatures) -> np.ndarray:
         """The training accuracy (`train_acc.train_acc_at`: a per-step one's level) at each of the
