@@ -59,8 +59,10 @@ class AccStuck(StuckWindows, StuckText):
         "goes on (warning: a model predicting the most frequent class, e.g. collapsed by a learning "
         "rate far too high), or held to the sample at a share of 1/2 or more for 8 evaluations or more "
         "through a stretch where the loss was at or above that cost, while the loss moves and a logged "
-        "training accuracy holds within 1 point (warning: one class favoured, e.g. a 95/5 split whose "
-        "minority is never predicted); unchanged while the loss moves through that cost (info)"
+        "training accuracy holds within 1 point, or with the loss no longer falling and at or above that "
+        "cost at each of those evaluations while a logged training accuracy is frozen and the training "
+        "loss still moves (warning: one class favoured, e.g. a 95/5 or 85/10/5 split whose minorities "
+        "are never predicted); unchanged while the loss moves through that cost (info)"
     )
     general = (
         "Accuracy repeated exactly for many evaluations while the loss is not finite, or while accuracy "
