@@ -329,8 +329,11 @@ def iter_folder(
             continue
         if src is not None:
             yield with_copies(src, fmt, role_map, joined)
-        elif own_report(decoded_head(p)):
-            other(fp, OWN_REPORT)
+        elif own_report(decoded_head(p)):  # (`check --json runs/ > runs/report.json`: skipped by design)
+            if on_other is None and notes is not None:
+                notes.append(f"{p}: {OWN_REPORT}")
+            else:
+                other(fp, OWN_REPORT)
         elif why := headerless_csv(p):  # (a metrics log that lost its header is said, not passed over)
             warnings.append(f"{p}: {why}")
         elif p.name.lower().endswith(RECORD_SUFFIXES):  # named a log of records, read as none: said

@@ -132,3 +132,13 @@ def test_a_net_change_within_the_accuracys_noise_shows_no_trend(tmp_path: Path) 
                 small += 1
                 assert "on net" in c.text and "no trend" in c.text, c.text
     assert small  # the premise: such a change is claimed
+
+
+def test_a_one_class_reading_at_a_float32_tenth_names_no_tiny_share() -> None:
+    # torch's float32 0.1 is 0.10000000149: the share a one-class reading needs above the 10 %
+    # predicted otherwise is 1.5e-9, which had been printed as "at least 1.5e-07%" (tester 20)
+    a = _analysed(Path(__file__).parent / "data" / "tester19_nan_first" / "log.jsonl")
+    text = " ".join(" ".join(t.split()) for t in _texts(a))
+    assert "one-class-predictor" in {c.id for al in a.alerts for c in al.claims}
+    assert not re.search(r"at least [0-9.]+e-[0-9]+%", text), text
+    assert "no class share rules this reading out" in text
