@@ -30,7 +30,6 @@ from lossacc_tui.analysis.quantities import Classes
 from lossacc_tui.analysis.resolution import GridEstimate
 from lossacc_tui.analysis.smoothing_config import ConfigSmoothing
 from lossacc_tui.analysis.track import Feats, x_column
-from lossacc_tui.input_gate import pause_point
 from lossacc_tui.model import Series
 
 #: whether a kind may answer at once a chunk where its first rule holds nowhere (nothing can open
@@ -219,7 +218,6 @@ class Detector(KindSpec):
             force = force & ~open_
         lo = 0
         for what, i, j in self.latch.feed(open_, close, k0, force):
-            pause_point()  # (a live pass waits here for a key's frame: `input_gate`)
             if what == "open":
                 kind = self.kind_at(i)
                 last = self.alerts[-1] if self.alerts else None
