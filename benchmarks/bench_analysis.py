@@ -14,7 +14,7 @@
    the 100-epoch one on few samples so that it overfits) analysed from scratch (Analyzer made,
    update, alerts, band, summary), CPU per run, beside `pandas.read_csv` of the same rows as a
    Keras CSV file; and a healthy 300-epoch run fed an epoch at a time, the CPU of each update
-   (`small_runs.py`).
+   (`analysisbench/small_runs.py`).
 
 The run: logistic regression trained by minibatch SGD (batch 32, constant learning rate) on
 data drawn from a linear model with label noise; every step logs the minibatch's training loss
@@ -50,7 +50,7 @@ from lossacc_tui.analysis import Analyzer
 from lossacc_tui.model import Batch, Run
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from small_runs import live_run_cost, small_run_cost
+from analysisbench.small_runs import live_run_cost, small_run_cost
 
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
 REAL_STEPS = 200_000

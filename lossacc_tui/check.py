@@ -43,9 +43,10 @@ def _check_once(args: argparse.Namespace, role_map: dict[str, str], params: Para
     earlier: set[tuple[int, int] | None] = set()  # files the paths before this one read
     for raw in args.paths:
         warnings: list[str] = []
+        notes: list[str] = []  # (files skipped by design in a folder: said, not an error)
         mine: set[tuple[int, int] | None] = set()
         try:
-            for src in discover(Path(raw), args.format, role_map, warnings):
+            for src in discover(Path(raw), args.format, role_map, warnings, notes):
                 ids = {identity(f.path) for f in src.files}
                 if None not in ids and ids <= earlier:
                     continue  # (`check run1/history.csv latest.csv`: one file under two names, read once)
@@ -60,6 +61,8 @@ def _check_once(args: argparse.Namespace, role_map: dict[str, str], params: Para
         for w in warnings:
             print(f"lossacc-tui: {clean(w)}", file=sys.stderr)
             status = 2
+        for n in notes:
+            print(f"lossacc-tui: {clean(n)}", file=sys.stderr)
         earlier |= mine
     sources = feed.sources
     audit_duplicates(sources)

@@ -18,7 +18,6 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 from lossacc_tui.events import AlertChanged, Analysed, Event
-from lossacc_tui.input_gate import pausable, pause_point
 from lossacc_tui.model import Run
 from lossacc_tui.osthread import name_os_thread
 from lossacc_tui.published import Published, publish
@@ -142,9 +141,7 @@ class LivePasses:
                 if i and (time.thread_time() - spent > PASS_CPU or time.monotonic() - wall > PASS_WALL):
                     left_over = [r for r, _, _ in jobs[i:]]
                     break
-                with pausable():  # (no lock held: a key's frame in the view goes first, `input_gate`)
-                    pause_point()
-                    changes = an.update()
+                changes = an.update()
                 pub = publish(an, points, self.published.get(id(run))) if self.publishing else None
                 done.append((run, an, changes, pub, points))
             spent = time.thread_time() - spent  # (CPU time: a busy machine does not stretch it)

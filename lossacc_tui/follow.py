@@ -20,7 +20,6 @@ from watchdog.observers import Observer
 
 from lossacc_tui.files import walk_files
 from lossacc_tui.inotify import Inotify
-from lossacc_tui.input_gate import GATE
 from lossacc_tui.osthread import name_os_thread
 from lossacc_tui.tail import Tail, TailHandler
 
@@ -287,7 +286,6 @@ class Follower:
                 if self._stop.is_set():
                     return
                 tail = self._tails.get(key)
-                GATE.wait()  # (a key's frame in the view goes first: `input_gate`)
                 if tail is not None and tail.read():
                     with self._lock:
                         self._dirty.add(key)  # more to read: after the others had their turn

@@ -207,7 +207,15 @@ def check_text(checked: Checked) -> str:
             an = checked.analyzers[id(run)]
             if an.states:
                 now = an.states[-1]
-                out.append(f"  state: {now.state} since {d['x_axis']} {_fmt_x(now.start)}")
+                why = ""
+                if now.state == "warming-up" and any(
+                    a.end is None and a.severity in ("warning", "critical") for a in an.alerts
+                ):  # (as the summary says it: the band's rule waits, an alert below did not)
+                    why = (
+                        " (too few evaluations for the band's own trend reading; the alerts below"
+                        " judge by their own rules)"
+                    )
+                out.append(f"  state: {now.state} since {d['x_axis']} {_fmt_x(now.start)}{why}")
             if run.probe:
                 for series in run.probe.splits.values():
                     last = series.latest()

@@ -39,8 +39,8 @@ FOLDER_MIN_SCORE = 0.5
 #: for a log is said to be skipped (`NOT_RECORDS`), never passed over without a word.
 RECORD_SUFFIXES = (".jsonl", ".ndjson")
 NOT_RECORDS = (
-    "named as JSON lines, but its records are not a training log this tool knows (one number per "
-    "metric a line): not read (`--format jsonl` reads it as one)"
+    "skipped: named as JSON lines, but its records are not a training log this tool knows (one "
+    "number per metric a line); `--format jsonl` reads it as one"
 )
 VALIDATION_DIRS = frozenset({"validation", "val", "eval", "valid"})
 
@@ -148,10 +148,16 @@ def follow_claim(
 
 
 def discover(
-    path: Path, fmt: str | None = None, role_map: RoleMap | None = None, warnings: list[str] | None = None
+    path: Path,
+    fmt: str | None = None,
+    role_map: RoleMap | None = None,
+    warnings: list[str] | None = None,
+    notes: list[str] | None = None,
 ) -> list[Source]:
     """Every run source under a path the user gave. Raises PathError for a bad path; files in a
-    folder that cannot be read add a line to `warnings` and the others go on."""
+    folder that cannot be read add a line to `warnings` and the others go on; a file skipped
+    because it is no log though its name says records (`NOT_RECORDS`) adds one to `notes` (to
+    `warnings` when no `notes` is given)."""
     url = mlflow_server.server_url(path)
     if url is not None:  # an MLflow tracking server: its runs through its REST API
         return server_sources(mlflow_server.MlflowServer(url), role_map)
@@ -196,7 +202,7 @@ def discover(
             short = f"{path}: not a training log this tool knows"
             raise PathError(f"{short} {formats_expected()}", short=short)
         return [src]
-    return _discover_folder(path, fmt, role_map, [] if warnings is None else warnings)
+    return _discover_folder(path, fmt, role_map, [] if warnings is None else warnings, notes)
 
 
 #: magic bytes of compressed files a log may be kept in (a compressed log is not read as text)
@@ -232,9 +238,9 @@ def server_sources(server: mlflow_server.MlflowServer, role_map: RoleMap | None 
 
 
 def _discover_folder(
-    root: Path, fmt: str | None, role_map: RoleMap | None, warnings: list[str]
+    root: Path, fmt: str | None, role_map: RoleMap | None, warnings: list[str], notes: list[str] | None = None
 ) -> list[Source]:
-    sources = list(iter_folder(root, fmt, role_map, warnings))
+    sources = list(iter_folder(root, fmt, role_map, warnings, notes=notes))
     if not sources and warnings:
         raise PathError(f"{root}: {warnings.pop(0)}")
     if not sources:
@@ -249,12 +255,15 @@ def iter_folder(
     role_map: RoleMap | None = None,
     warnings: list[str] | None = None,
     on_other: Callable[[str, str], None] | None = None,
+    notes: list[str] | None = None,
 ) -> Iterator[Source]:
     """The run sources under a folder, one at a time as the walk finds them (so a follower can
     start reading the first of thousands of run folders at once). Files that cannot be read add a
     line to `warnings`; files that are not read by design (FIFOs, devices, sockets, symlink loops,
     this process' own redirected output) go to `on_other(path, why)` when it is given, else to
-    `warnings` too."""
+    `warnings` too; a file named as records that no reader takes (`NOT_RECORDS`) goes to
+    `on_other`, else to `notes` (a line that is no error: `check`'s exit status stays), else to
+    `warnings`."""
     warnings = [] if warnings is None else warnings
     found: list[Source] = []  # claimed while the walk looks at a folder: handed out before its files
     claimed: set[Path] = set()
@@ -320,12 +329,18 @@ def iter_folder(
             continue
         if src is not None:
             yield with_copies(src, fmt, role_map, joined)
-        elif own_report(decoded_head(p)):
-            other(fp, OWN_REPORT)
+        elif own_report(decoded_head(p)):  # (`check --json runs/ > runs/report.json`: skipped by design)
+            if on_other is None and notes is not None:
+                notes.append(f"{p}: {OWN_REPORT}")
+            else:
+                other(fp, OWN_REPORT)
         elif why := headerless_csv(p):  # (a metrics log that lost its header is said, not passed over)
             warnings.append(f"{p}: {why}")
         elif p.name.lower().endswith(RECORD_SUFFIXES):  # named a log of records, read as none: said
-            other(fp, NOT_RECORDS)
+            if on_other is None and notes is not None:
+                notes.append(f"{p}: {NOT_RECORDS}")
+            else:
+                other(fp, NOT_RECORDS)
     yield from found
 
 

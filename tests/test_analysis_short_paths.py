@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from lossacc_tui.analysis import Analyzer, gridfeed, passmemo
-from lossacc_tui.analysis.detectors import base, stuck_windows, train_join, train_noise
+from lossacc_tui.analysis.detectors import base, series_at, stuck_windows, train_join, train_noise
 from lossacc_tui.model import Batch, Run
 from tests.numpy_adam import adam_mlp_run
 from tests.numpy_collapse import dead_relu_run
@@ -67,7 +67,7 @@ def _general(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(base, "QUIET_CHUNKS", False)
     monkeypatch.setattr(gridfeed, "_SHORT", -1)
     alone = lambda key, objs, arrays, compute: compute()  # noqa: E731
-    monkeypatch.setattr(base, "shared_in_pass", alone)
+    monkeypatch.setattr(series_at, "shared_in_pass", alone)
     monkeypatch.setattr(train_join, "shared_in_pass", alone)
     monkeypatch.setattr(train_noise, "shared_in_pass", alone)
 
@@ -128,14 +128,14 @@ def test_levels_read_by_several_kinds_are_computed_once_a_pass(monkeypatch: pyte
         return run
 
     monkeypatch.setattr(base, "QUIET_CHUNKS", False)  # (every rule reads its levels)
-    monkeypatch.setattr(base, "_lookup_level", counted("level", base._lookup_level))
+    monkeypatch.setattr(series_at, "_lookup_level", counted("level", series_at._lookup_level))
     monkeypatch.setattr(train_join, "_train_level", counted("train", train_join._train_level))
     shared = _analyse(cols, [0, len(cols["val_loss"])])
     once = dict(calls)
     calls.update(level=0, train=0)
     with monkeypatch.context() as m:
         alone = lambda key, objs, arrays, compute: compute()  # noqa: E731
-        m.setattr(base, "shared_in_pass", alone)
+        m.setattr(series_at, "shared_in_pass", alone)
         m.setattr(train_join, "shared_in_pass", alone)
         assert _analyse(cols, [0, len(cols["val_loss"])]) == shared
     assert once["train"] * 2 <= calls["train"], (once, calls)
@@ -173,7 +173,7 @@ def test_a_level_quoted_by_a_text_is_the_tracks_level_bit_for_bit() -> None:
     """`level` (the mean of the last `half` values an alert's text quotes) added in plain floats for
     one point gives the bits of the tracks' rolling mean, NaN and inf values in the window too."""
     from lossacc_tui.analysis import stats
-    from lossacc_tui.analysis.detectors.base import _plain_level
+    from lossacc_tui.analysis.detectors.series_at import _plain_level
 
     y = _overfit(1)["val_loss"].copy()
     y[[3, 17, 18]] = [np.nan, np.inf, -0.0]

@@ -47,7 +47,7 @@ def test_a_jsonl_log_nan_from_its_first_record_is_read_and_flagged(
 
 
 def test_in_a_folder_the_nan_log_is_a_run_and_a_jsonl_that_is_no_log_is_said(
-    nan_rows: list[dict[str, float]], tmp_path: Path
+    nan_rows: list[dict[str, float]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "run").mkdir()
     write_jsonl(tmp_path / "run" / "log.jsonl", nan_rows)
@@ -60,7 +60,11 @@ def test_in_a_folder_the_nan_log_is_a_run_and_a_jsonl_that_is_no_log_is_said(
     sources = discover(tmp_path, warnings=warnings)
     assert [(s.path.name, s.format) for s in sources] == [("log.jsonl", "jsonl")]
     assert [w.split(": ", 1)[0] for w in warnings] == [str(preds)]
-    assert "not read" in warnings[0]
+    assert "skipped" in warnings[0]
+    # `check` says it on stderr, and its exit status stays that of the logs it read (no error)
+    status = main(["check", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert status == 0 and f"{preds}: skipped" in err
 
 
 def test_followed_folder_takes_a_nan_log_that_appears_and_says_a_jsonl_that_is_no_log(
@@ -83,7 +87,7 @@ def test_followed_folder_takes_a_nan_log_that_appears_and_says_a_jsonl_that_is_n
     c.wait(lambda: any(isinstance(e, Status) and e.state == "skipped" for e in c.events))
     assert [str(e.run.path) for e in c.events if isinstance(e, RunAdded)] == [str(log)]
     [said] = [e.message for e in c.events if isinstance(e, Status) and e.state == "skipped"]
-    assert said.startswith(f"{preds}: ") and "not read" in said
+    assert said.startswith(f"{preds}: skipped")
 
 
 def test_an_mmengine_scalars_file_nan_from_its_first_record_is_read_as_mmengine(

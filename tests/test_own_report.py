@@ -104,3 +104,14 @@ def test_followed_a_folder_with_saved_reports_streams_the_log_alone(
     assert [str(e.run.path) for e in events if isinstance(e, RunAdded)] == [str(log)]
     skipped = [e.message for e in events if isinstance(e, Status) and e.state == "skipped"]
     assert all("own report" in m for m in skipped) and len(skipped) == len(saved)
+
+
+def test_check_of_a_folder_holding_its_saved_report_says_so_and_is_not_an_error(
+    reports: tuple[Path, dict[str, Path]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # (`check --json runs/ > runs/report.json` in one CI step, `check runs/` in the next: tester 20)
+    log, saved = reports
+    status = main(["check", str(log.parent)])
+    err = capsys.readouterr().err
+    assert status in (0, 1), err  # (1: --fail-on; 2 is an error of the input, which this is not)
+    assert sum("own report" in line for line in err.splitlines()) == len(saved)

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import read_runs
 
 from lossacc_tui.analysis import Analyzer
+from lossacc_tui.cli import main
 
 LOG = Path(__file__).parent / "data" / "tester18_ft_overfit" / "log.jsonl"
 
@@ -23,3 +25,14 @@ def test_a_warning_beside_the_warm_up_state_is_not_contradicted_by_the_summary()
     text = a.summary()
     assert "too few evaluations to judge trends yet" not in text
     assert "judged by their own rules" in text
+
+
+def test_checks_state_line_says_why_it_still_warms_up_beside_the_warning(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    main(["check", str(LOG)])
+    out = capsys.readouterr().out
+    (line,) = [ln for ln in out.splitlines() if ln.strip().startswith("state:")]
+    assert "warming-up" in line
+    assert "judge by their own rules" in line, line  # (tester 19: still bare beside the warning)
+    assert "[warning] overfitting" in out

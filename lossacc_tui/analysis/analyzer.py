@@ -38,7 +38,6 @@ from lossacc_tui.analysis.passmemo import in_pass, one_pass
 from lossacc_tui.analysis.states import HELD_ACC, LOSS_WORSE_KINDS, MORE_MISTAKES, Timeline, state_codes
 from lossacc_tui.analysis.summary import run_summary
 from lossacc_tui.analysis.track import Feats, NLikelyAt, Track, x_column
-from lossacc_tui.input_gate import pause_point  # (a live pass waits there for a key's frame)
 from lossacc_tui.model import Run
 
 #: most points a track turns into features at once (bounds memory on a long backlog: with what the
@@ -287,7 +286,6 @@ class Analyzer:
             if ctx.loss is not None and ctx.acc is not None:
                 self._pair(lf, af, sink)
             for d in self._overfit:
-                pause_point()
                 d.feed(lf, sink)
             span_memo.forget()  # (what the detectors shared is for this block's points only)
         for d in self._overfit:
@@ -296,7 +294,6 @@ class Analyzer:
             d.feed(sink)
         if touched:
             for d in self._detectors:
-                pause_point()
                 d.refresh()
 
     def _pair(self, lf: Feats | None, af: Feats | None, sink: list[Event]) -> None:
@@ -305,10 +302,8 @@ class Analyzer:
             return
         f, g = matched
         for d in self._dets.get("pair", []):
-            pause_point()
             d.step(f, g, sink)
         for d in self._dets.get("pair_acc", []):
-            pause_point()
             d.step(g, f, sink)
         if self._timeline is not None and self.ctx is not None:
             codes = state_codes(f.warm, f.band_dir, g.band_dir)  # type: ignore[arg-type]
@@ -323,7 +318,6 @@ class Analyzer:
         if f is None:
             return None
         for d in self._dets.get(key, []):
-            pause_point()
             d.step(f, None, sink)
         if key == "acc" and self.ctx is not None and self.ctx.loss is None:
             for d in self._dets.get("acc_only", []):

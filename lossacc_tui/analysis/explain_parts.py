@@ -68,8 +68,8 @@ class Names:
         if self.later is not None and self.later[0] < best:
             v, x, seen = self.later
             return (
-                f"the checkpoint at {self.ckpt(x)} ({self.loss} {fmt(v)}, after this alert's span) has the "
-                f"lowest {self.loss} up to {self.unit} {fmt_x(seen)}"
+                f"the checkpoint at {self.ckpt(x)}, after this alert's span, has the lowest {self.loss} up "
+                f"to {self.unit} {fmt_x(seen)} ({fmt(v)})"
             )
         if self.later is not None:
             up_to = f"{self.unit} {fmt_x(self.later[2])}"
@@ -105,6 +105,8 @@ def _later_lowest(ctx: Ctx, alert: Alert | None) -> tuple[float, float, float] |
     when a text is rendered."""
     loss = ctx.loss
     if alert is None or alert.active or loss is None or "end_idx" not in alert.data:
+        return None
+    if alert.data.get("subject") not in (None, "", loss.name):  # (an alert on another series)
         return None
     lo, n = max(int(alert.data["end_idx"]) + 1, loss.base), len(loss)
     if lo >= n:

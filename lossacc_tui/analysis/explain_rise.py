@@ -199,7 +199,9 @@ def _overfitting(a: Alert, n: Names) -> Parts:
             )
             + f"Training loss {_ratio(e['train_loss_now'], e['train_loss_at_best'])}. Closes at a new best "
             f"of validation loss, or when it comes back within {n.params.rise_rel / 2:.1%} of "
-            f"{fmt(e['best_val_loss'])}{_of_part(a)} and stops rising; it lets go while the training loss "
+            f"{fmt(e['best_val_loss'])}{_of_part(a)} and stops rising, or when the training loss's level "
+            f"comes back within {n.params.train_drop_rel / 2:.1%} of where it was at the best; it lets go "
+            "while the training loss "
             "stands risen from its lowest since the best beyond its own noise (both losses worse: a "
             "divergence, not overfitting) and holds again once the training loss is back down.",
         ),

@@ -89,7 +89,7 @@ def at_or_before(col: np.ndarray, xs: np.ndarray) -> np.ndarray:
     return np.searchsorted(col, xs, side="right") - 1
 
 
-#: prefix sums of the last few series `prefix_sums` was asked for (`detectors.base.lookup_level`: the
+#: prefix sums of the last few series `prefix_sums` was asked for (`detectors.series_at.lookup_level`: the
 #: analysis of a live run reads the same accuracy at each update), so an update costs its new points
 _SUMS: dict[int, tuple[Series, tuple[object, ...], int, np.ndarray, np.ndarray]] = {}
 _SUMS_KEEP = 4

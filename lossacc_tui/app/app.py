@@ -44,7 +44,6 @@ from lossacc_tui.app.widgets.run_list import RunList
 from lossacc_tui.app.widgets.state_band import StateBand
 from lossacc_tui.app.widgets.status_line import StatusLine
 from lossacc_tui.feed import Feed as FeedBase
-from lossacc_tui.input_gate import GATE
 
 SWITCH_INTERVAL = 0.001  # seconds a thread may hold the interpreter while another waits (Python: 0.005)
 
@@ -147,7 +146,6 @@ class LossAccApp(ViewActions, Selection, Drawing, MainFrame, Notices, WarmViews,
         self.screen.update_classes(classes, animate=False)
 
     def on_unmount(self) -> None:
-        GATE.release()  # (a key's hold ends with the view: the follower stops at once)
         self.feed.stop()
         sys.setswitchinterval(getattr(self, "_switch", 0.005))
 

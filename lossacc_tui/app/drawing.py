@@ -16,7 +16,6 @@ from lossacc_tui.app.messages import Resized
 from lossacc_tui.app.pacing import DATA_WAIT, KEY_WAIT, REDRAW_HZ
 from lossacc_tui.app.status import copy_status, status_parts
 from lossacc_tui.app.widgets.status_line import StatusLine
-from lossacc_tui.input_gate import GATE
 
 
 class Drawing:
@@ -94,8 +93,6 @@ class Drawing:
             self._show(frame)
             if frame.loss is not None and not self.first_frame.is_set():
                 self.call_after_refresh(self._first_painted)
-        if not data:  # a key's frame: once it is on the screen, the follower and analysis go on
-            self.call_after_refresh(GATE.release)
         self._notify_opened(opened)
         self._tick(copied=True)
         return not stepped_back

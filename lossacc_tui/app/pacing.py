@@ -19,8 +19,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from lossacc_tui.input_gate import GATE
-
 REDRAW_HZ = 10.0
 DATA_BUDGET = 0.006  # share of a core the main thread may spend while data stream in (keys: at once)
 MAX_DATA_WAIT = 1.0  # seconds: a new evaluation is on screen within this, whatever a frame costs
@@ -89,11 +87,9 @@ class DataPacing:
             return False
 
     def note_input(self, message: object) -> None:
-        """On the driver's (input) thread, for every event from the terminal: when input last came;
-        the follower and the live analysis wait for its frame (`input_gate`: at most HOLD s)."""
+        """On the driver's (input) thread, for every event from the terminal: when input last came."""
         if type(message).__name__ in INPUT:
             self._input_at = time.monotonic()
-            GATE.hold()
 
     def _schedule_data(self) -> None:
         if not self._dirty:

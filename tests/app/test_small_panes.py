@@ -4,6 +4,7 @@ readable focused or not, in the default and the light theme."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -277,3 +278,27 @@ async def test_a_finite_loss_of_1e308_draws_on_the_log_scale(tmp_path: Path) -> 
         plot = app.query(MetricPlot).first()
         await wait_for(pilot, lambda: "1e" in strips_text(plot))
         assert app.return_code is None  # still running, no unhandled exception
+
+
+@sync
+async def test_at_80x24_a_sweeps_runs_sharing_a_file_name_keep_their_folders(tmp_path: Path) -> None:
+    # each learning rate's folder holds the run twice, as its Keras CSV and a JSONL copy (a loop
+    # writing both): the list's rows must tell the runs apart by their folders (tester 20: every
+    # row read `…/log.jsonl` at 80x24)
+    lrs = ("lr_0.0003", "lr_0.003", "lr_0.03")
+    lines = (DATA / "training.log").read_text().splitlines()
+    head = lines[0].split(",")
+    for lr in lrs:
+        run = tmp_path / "sweep_long_name" / lr
+        run.mkdir(parents=True)
+        (run / "training.log").write_text((DATA / "training.log").read_text())
+        recs = [dict(zip(head, map(float, ln.split(",")), strict=True)) for ln in lines[1:]]
+        (run / "log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
+    app = watch_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: run_text(app).count("\n") + 1 >= 2 * len(lrs), what="six rows")
+        await settled(pilot, app, 6 * 30 + 30)
+        rows = run_text(app).splitlines()
+        assert len(rows) == 2 * len(lrs) == len(set(rows)), rows
+        for lr in lrs:
+            assert sum(f"{lr}/" in r for r in rows) == 2, rows

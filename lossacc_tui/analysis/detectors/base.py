@@ -9,22 +9,27 @@ from typing import Any
 
 import numpy as np
 
-from lossacc_tui.analysis import stats
 from lossacc_tui.analysis.alerts import Alert, Event, Latch, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.confirm import FactsAt, decide
 from lossacc_tui.analysis.detectors import one_class
 from lossacc_tui.analysis.detectors.holdback import Holdback
+from lossacc_tui.analysis.detectors.series_at import (  # noqa: F401 (the detectors import them from here)
+    level,
+    lookup,
+    lookup_level,
+    noise,
+    value,
+    value_at_x,
+)
 from lossacc_tui.analysis.kind import KindSpec
 from lossacc_tui.analysis.merging import merged_explanation, merged_title, reopen, reopenable
 from lossacc_tui.analysis.own_count import OwnCount
 from lossacc_tui.analysis.params import Params
-from lossacc_tui.analysis.passmemo import shared_in_pass
 from lossacc_tui.analysis.quantities import Classes
 from lossacc_tui.analysis.resolution import GridEstimate
 from lossacc_tui.analysis.smoothing_config import ConfigSmoothing
 from lossacc_tui.analysis.track import Feats, x_column
-from lossacc_tui.input_gate import pause_point
 from lossacc_tui.model import Series
 
 #: whether a kind may answer at once a chunk where its first rule holds nowhere (nothing can open
@@ -116,50 +121,6 @@ class Ctx:
             return float(i)
         v = float(col[j]) if j >= 0 else series.x_at(self.axis, i)
         return v if math.isfinite(v) else float(i)
-
-
-def value(series: Series | None, i: int) -> float:
-    """One raw value (NaN when out of range or no series)."""
-    if series is None or i < 0 or i >= len(series):
-        return math.nan
-    j = i - series.base
-    return float(series.raw[j]) if j >= 0 else series.value_at(i)
-
-
-def level(series: Series | None, i: int, params: Params) -> float:
-    """The level (mean of the last half-window, smoothed if asked) at point i, computed exactly as
-    the tracks compute it."""
-    if series is None or i < 0 or i >= len(series):
-        return math.nan
-    if params.smoothing <= 0:
-        return _plain_level(series.raw, i - series.base, params.half)
-    weights = stats.ema_weights(params.smoothing) if params.smoothing > 0 else np.ones(1)
-    pad = params.half + len(weights)
-    win = stats.Window(series.raw, i, i + 1, pad, series.base)
-    src = stats.smooth(win.buf, weights) if len(weights) > 1 else win.buf
-    return float(win.chunk(stats.rolling_mean(src, params.half))[0])
-
-
-#: the NaN numpy's 0.0 / 0 gives (the hardware's default NaN: its sign bit may differ from math.nan's)
-with np.errstate(invalid="ignore"):
-    _EMPTY_MEAN = float(np.float64(0.0) / np.float64(0.0))
-
-
-def _plain_level(raw: np.ndarray, j: int, w: int) -> float:
-    """`stats.rolling_mean(buf, w)` at `raw[j]` (its window: raw[j - w + 1 .. j], NaN before raw[0]),
-    added in the order the rolling sum adds (the newest value first, then each older one) and
-    divided by the count of finite values: the same bits, without building a window of arrays for
-    one point (an alert's text reads a few levels)."""
-    total, count = 0.0, 0
-    for k in range(j, j - w, -1):
-        v = float(raw[k]) if k >= 0 else math.nan
-        finite = math.isfinite(v)
-        if k == j:
-            total = v if finite else 0.0
-        else:
-            total += v if finite else 0.0
-        count += finite
-    return total / count if count else _EMPTY_MEAN
 
 
 class Detector(KindSpec):
@@ -257,7 +218,6 @@ class Detector(KindSpec):
             force = force & ~open_
         lo = 0
         for what, i, j in self.latch.feed(open_, close, k0, force):
-            pause_point()  # (a live pass waits here for a key's frame: `input_gate`)
             if what == "open":
                 kind = self.kind_at(i)
                 last = self.alerts[-1] if self.alerts else None
@@ -364,32 +324,6 @@ def fin(v: Any) -> bool:
     return isinstance(v, (int, float)) and math.isfinite(v)
 
 
-def value_at_x(series: Series, axis: str, x: float) -> float:
-    """The last value of `series` at or before x on `axis` (x values assumed non-decreasing);
-    NaN when none. O(log n)."""
-    col = x_column(series, axis)
-    if col is None or not math.isfinite(x):
-        return math.nan
-    k = int(np.searchsorted(col, x, side="right")) - 1
-    raw = series.raw
-    return float(raw[k]) if 0 <= k < len(raw) else math.nan
-
-
-def noise(series: Series | None, i: int, window: int = 10) -> float:
-    """A series' own evaluation-to-evaluation noise at point i: the standard deviation implied by
-    the mean absolute second difference of its last `window` values (an i.i.d. noise of std s gives
-    second differences of std s * sqrt(6)); NaN with fewer than 3 finite values. O(window)."""
-    if series is None or i < 2:
-        return math.nan
-    b = series.base
-    v = series.raw[max(0, i - window + 1 - b) : max(0, i + 1 - b)]
-    v = v[np.isfinite(v)]
-    if len(v) < 3:
-        return math.nan
-    d2 = np.abs(np.diff(v, 2))
-    return float(np.mean(d2) * math.sqrt(math.pi / 2) / math.sqrt(6.0))
-
-
 def names(ctx: Ctx) -> tuple[str, str, str]:
     """(loss name, accuracy name, x unit) as explanations print them."""
     return (
@@ -406,48 +340,3 @@ def classes_claim(ctx: Ctx, x0: float, x1: float) -> list[Claim]:
         return []
     strength = "follows" if k.source in ("given", "config") else "likely"
     return [Claim("classes", strength, x0, x1, k.describe(), value=float(k.k))]
-
-
-def lookup(series: Series | None, axis: str, xs: np.ndarray) -> np.ndarray:
-    """The last value of `series` at or before each x (NaN where none). O(len(xs) log n)."""
-    out = np.full(len(xs), np.nan)
-    if series is None or len(series) == 0:
-        return out
-    col = x_column(series, axis)
-    if col is None:
-        return out
-    k = stats.at_or_before(col, xs)
-    ok = k >= 0
-    out[ok] = series.raw[k[ok]]  # (col and raw: the points from series.base on)
-    return out
-
-
-def lookup_level(series: Series | None, axis: str, xs: np.ndarray, h: int) -> np.ndarray:
-    """The mean of the finite values among the last `h` points of `series` at or before each x (its
-    level there, in the series' unit; NaN where none): a single noisy value (an accuracy that was
-    lucky at the loss's best) is not taken as where the series stood. O(len(xs) log n).
-
-    Within a pass (`passmemo.shared_in_pass`) the answer for the same series (same points), the same
-    x values (bit for bit) and `h` is computed once: several kinds read the training split's level
-    at the accuracy's x (`chance.corroborated` three times a chunk)."""
-    if series is None:
-        return _lookup_level(series, axis, xs, h)
-    key = ("lookup_level", id(series), axis, h, len(series.raw), series.generation, series.scale, series.base)
-    return shared_in_pass(key, (series,), (xs,), lambda: _lookup_level(series, axis, xs, h))
-
-
-def _lookup_level(series: Series | None, axis: str, xs: np.ndarray, h: int) -> np.ndarray:
-    """`lookup_level` without the pass's memo."""
-    out = np.full(len(xs), np.nan)
-    if series is None or len(series) == 0:
-        return out
-    col = x_column(series, axis)
-    if col is None:
-        return out
-    cs, cn = stats.prefix_sums(series)
-    k = stats.at_or_before(col, xs) + 1  # points at or before x: raw[:k]
-    lo = np.maximum(k - max(1, h), 0)
-    cnt = cn[k] - cn[lo]
-    ok = cnt > 0
-    out[ok] = (cs[k] - cs[lo])[ok] / cnt[ok]
-    return out

@@ -173,7 +173,8 @@ class NotCrossEntropy(Detector):
                 if alert.data.get("guess")
                 else "The pair is inconsistent at evaluation after evaluation, so it is the run's loss or "
                 "its metric that is not what it seems: no kind that reads this loss against this accuracy is "
-                "raised for the run.\n\n"
+                "raised for the run, and this alert stays open to its end (an evaluation in between that the "
+                "bounds allow is the same loss, not cross-entropy again).\n\n"
                 if self.systematic
                 else "This evaluation is kept out of best values and trends here, and the other "
                 "explanations of this run do not reason about cross-entropy.\n\n"

@@ -61,9 +61,10 @@ def what_decides(acc: float, subject: str, counts: bool = True) -> str:
     """The sentence naming the class share a one-class reading of `acc` (a fraction, the accuracy
     named `subject`) needs and what decides it (`counts`: naming the predicted-class counts too)."""
     decide = ", and the predicted-class counts decide (lossacc_tui.probe logs them)" if counts else ""
-    if not needed_share(acc) > 0:
+    if not needed_share(acc) >= 0.001:
         # (at or below 10 %: the 10 % predicted otherwise alone can score it, so no class share is
-        # needed and none rules the reading out; "at least 0%" would be a bound that bounds nothing)
+        # needed and none rules the reading out; "at least 0%" would be a bound that bounds nothing,
+        # and so would "1.5e-07%" for 0.1 stored as a float32, 0.10000000149: tester 20)
         return (
             f"A model predicting one class for 90 % or more of the samples gets at most that class's share "
             f"of them right plus the 10 % it predicts otherwise; {subject} {pct(acc)} is within what the "

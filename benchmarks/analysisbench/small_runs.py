@@ -26,7 +26,7 @@ def small_run_cost(epochs: int = 10, reps: int = 200) -> tuple[float, float]:
     validation loss turns up, as in most runs someone opens this tool for)."""
     import pandas as pd
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
     from numpy_training import keras_csv, softmax_regression
 
     extra = {} if epochs < 50 else {"n_train": 96, "features": 20}
@@ -59,7 +59,7 @@ def small_run_cost(epochs: int = 10, reps: int = 200) -> tuple[float, float]:
 def live_run_cost(epochs: int = 300, seeds: int = 3) -> tuple[float, float, float, float]:
     """CPU ms of each update (update, alerts, band, summary) of `seeds` healthy `epochs`-epoch runs fed
     one epoch at a time: (median, mean, 99th percentile, max)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
     from numpy_training import softmax_regression
 
     took = []
