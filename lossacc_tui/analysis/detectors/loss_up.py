@@ -16,6 +16,7 @@ from lossacc_tui.analysis.detectors.base import (
     names,
     noise,
     span_extreme,
+    value,
 )
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k, k_backed
 from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity, tiny_rise
@@ -293,6 +294,12 @@ class LossUpAccUp(PairDetector):
         ev = self.pair_numbers(d["best_idx"], "best") | self.pair_numbers(i, "now")
         peak = extreme_so_far(alert, "peak", ev["now_loss"], ev["now_x"], high=True)
         acc_peak = extreme_so_far(alert, "acc_peak", ev["now_acc"], ev["now_x"], high=True)
+        # (the span's points before the one it opened at, where its start is dated: the extremes are
+        # kept from the opening point on, and "highest while this alert is open" is the span's)
+        for k in range(int(d.get("start_idx", i)), min(int(d.get("open_idx", i)), i)):
+            v = value(self.ctx.acc, k)
+            if math.isfinite(v) and not v <= acc_peak[0]:
+                acc_peak = (v, self.ctx.x(self.series, k), k)
         ev.update(
             peak_loss=peak[0],
             peak_x=peak[1],
