@@ -26,8 +26,9 @@ class ValUnlikeTrain(Detector):
     order = 150
     severity_doc = "warning"
     meaning = (
-        "validation accuracy far below chance while training accuracy is good: the validation split "
-        "is unlike training"
+        "validation accuracy far below chance while training accuracy is good, or far below training "
+        "accuracy from the first evaluation on with a value below chance (then possible with K unknown): "
+        "the validation split is unlike training, not overfitting"
     )
     general = (
         "Validation accuracy far below chance while training accuracy is good: the validation data "
