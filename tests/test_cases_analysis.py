@@ -254,3 +254,22 @@ def test_right_answers_are_never_given_more_nats_than_a_right_answer_can_cost() 
     ]
     assert all(v < math.log(1e6) for v in found), found
     assert any("only at" in t and "classes: mistakes carry nearly all of it" in t for t in texts)
+
+
+LEUKEMIA = REAL / "keras_stdout" / "Leukemia-Detection__training_log.txt"
+
+
+@pytest.mark.skipif(not LEUKEMIA.is_file(), reason=f"real log not found at {LEUKEMIA}")
+def test_validation_that_never_tracked_training_is_not_plain_overfitting() -> None:
+    """tester 20 T2 (a Keras 3 console log, UTF-16): training accuracy 0.85-0.99 from epoch 1 while
+    val_accuracy stays 0.06-0.44 (0.0629 at epoch 2, below chance for up to 15 classes). The split
+    is flagged as unlike training, only `possible` with the class count unknown, and the overfitting
+    alert no longer sends the user to early stopping."""
+    (a,) = analysed(LEUKEMIA)
+    (vu,) = [x for x in a.alerts if x.kind == "val-unlike-train"]
+    assert vu.severity == "warning" and vu.active
+    (claim,) = [c for c in vu.claims if c.id == "split-unlike-training"]
+    assert claim.strength == "possible"
+    assert "0.0629" in claim.text and "up to 15" in claim.text and "class count decides" in claim.others
+    (over,) = [x for x in a.alerts if x.kind == "overfitting"]
+    assert "Early-stop" not in over.explanation and "val-unlike-train" in over.explanation

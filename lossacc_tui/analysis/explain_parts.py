@@ -40,6 +40,8 @@ class Names:
     axis: str
     not_ce: bool = False
     own: OwnCount | None = None
+    #: `Ctx.val_never_tracked`: x where validation was found never to have tracked training, or None
+    val_never_tracked: float | None = None
     #: for a closed alert: (lowest loss logged after its last point, its x, x of the newest point),
     #: nats and x units; None for an active alert or when nothing was logged after it
     later: tuple[float, float, float] | None = None
@@ -57,6 +59,7 @@ class Names:
             axis=ctx.axis,
             not_ce=ctx.not_ce,
             own=ctx.own_count,
+            val_never_tracked=ctx.val_never_tracked,
             later=_later_lowest(ctx, alert),
         )
 

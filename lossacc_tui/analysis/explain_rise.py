@@ -121,6 +121,13 @@ def _overfitting_why(a: Alert, n: Names, flip: bool) -> tuple[str, str]:
             "samples turning into confident mistakes to account for it (see How sure): a sample flip "
             "reads the same until the rise grows past what two samples cost.",
         )
+    if n.val_never_tracked is not None:
+        return (
+            "Why",
+            moved + ". Validation never tracked training (see val-unlike-train), so this rise is not a "
+            "model that generalised and then started fitting noise: the validation data, its labels or "
+            "its preprocessing differ from training, and its loss grows as the model grows confident.",
+        )
     return (
         "Why",
         moved + ": the model is learning things, noise included, that do not carry over, and on held-out "
@@ -160,6 +167,11 @@ def _overfitting(a: Alert, n: Names) -> Parts:
                 if "new_best_x" in e
                 else smoothing.ADVICE + "."
                 if smoothing.likely_in(a.claims)
+                else f"Not plain overfitting: {n.acc} sat far below training accuracy from the first "
+                "evaluation on (see val-unlike-train), so no epoch had a validation score worth stopping at "
+                "and early stopping keeps no good model. Check the validation split first (class counts, "
+                "preprocessing, label encoding); read this rise again once validation tracks training."
+                if n.val_never_tracked is not None
                 else f"Early-stop at {n.ckpt(e['best_x'])} or add regularisation (weight decay, "
                 "dropout, augmentation, more data); if accuracy still rises, decide which metric you "
                 "select on."

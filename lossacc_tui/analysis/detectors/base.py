@@ -63,6 +63,11 @@ class Ctx:
     #: whether a class count guessed from 1/accuracy may decide the chance rule of not-cross-entropy
     #: (K known, a training-only run, or the training pair inconsistent too: `consistency.corroborates`)
     chance_guess_ok: bool = True
+    #: x of the evaluation where `val-unlike-train`'s never-tracked rule found that validation accuracy
+    #: sat far below training accuracy from the first evaluation on (with one value below chance for
+    #: small class counts), while that still holds; None otherwise (then no epoch had a validation
+    #: score worth stopping at: the overfitting text says so instead of early stopping)
+    val_never_tracked: float | None = None
     #: per-sample facts of this split at or before an x (a probe sidecar), or None
     facts: FactsAt | None = None
     #: points per evaluation of the training loss (`density.points_per_eval`; 1: per epoch): a

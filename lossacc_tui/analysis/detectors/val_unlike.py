@@ -3,6 +3,8 @@ check: it needs no trend window."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
@@ -24,8 +26,9 @@ class ValUnlikeTrain(Detector):
     order = 150
     severity_doc = "warning"
     meaning = (
-        "validation accuracy far below chance while training accuracy is good: the validation split "
-        "is unlike training"
+        "validation accuracy far below chance while training accuracy is good, or far below training "
+        "accuracy from the first evaluation on with a value below chance (then possible with K unknown): "
+        "the validation split is unlike training, not overfitting"
     )
     general = (
         "Validation accuracy far below chance while training accuracy is good: the validation data "
@@ -34,10 +37,22 @@ class ValUnlikeTrain(Detector):
         "split."
     )
     n_open = 2
+    gap = 0.3  # training accuracy minus validation accuracy (fraction) that counts as "unlike"
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # "never tracked" rule: True once an evaluation had validation accuracy within `gap` of
+        # training accuracy (or training accuracy not good, or not logged there): the rule is dead then
+        self._tracked = False
+        self._low_seen = False  # an evaluation as low as the level rule asks has been seen
+        self._level_at: np.ndarray | None = None  # the level rule per point of the last chunk
 
     def holds(self, acc: AccFeatures, loss: LossFeatures | None) -> bool:  # type: ignore[override]
         """No validation accuracy of the chunk as low as `conditions` asks (below 0.5 / K, or 0.1 with
-        K unknown): nothing opens (`Detector.holds`)."""
+        K unknown), and no low one seen earlier in a run whose validation never tracked training:
+        nothing opens (`Detector.holds`)."""
+        if self._low_seen and not self._tracked:
+            return False
         k = self.ctx.classes.k
         with quiet(invalid="ignore"):
             return not bool((acc.y < (0.5 / k if k is not None else 0.1)).any())
@@ -53,9 +68,43 @@ class ValUnlikeTrain(Detector):
             else:  # K unknown: only a validation accuracy below any plausible chance level counts
                 low = val < 0.1
                 good = train >= 0.5
-            on = low & good & (train - val >= 0.3)
+            unlike = good & (train - val >= self.gap)
+            level = low & unlike
+            # never tracked: from the run's first evaluation every one had validation accuracy at least
+            # `gap` below a good training accuracy, and one of them was as low as the level rule asks
+            never = unlike & np.logical_and.accumulate(unlike) & (not self._tracked)
+            seen = self._low_seen | np.logical_or.accumulate(low & unlike)
+            on = level | (never & seen)
             off = ~(on | ((val < (0.75 / k if k else 0.15)) & good))
+        self._tracked = self._tracked or not bool(unlike.all())
+        if self._tracked:
+            self.ctx.val_never_tracked = None
+        self._low_seen = bool(seen[-1]) if len(seen) else self._low_seen
+        self._level_at = level
         return on, off
+
+    def on_open(self, alert: Alert, i: int, local: int, acc: AccFeatures, loss: LossFeatures | None) -> None:  # type: ignore[override]
+        """Note which rule opened it: the level rule (`level`) or the never-tracked rule."""
+        lv = self._level_at
+        alert.data["level"] = bool(lv is not None and 0 <= local < len(lv) and lv[local])
+        if not alert.data["level"] and not self._tracked:
+            self.ctx.val_never_tracked = self.ctx.x(self.series, i)
+
+    def _never_tracked(self, i: int) -> tuple[float, float, float, float] | None:
+        """For the never-tracked rule: (x, validation accuracy, training accuracy) at the lowest
+        validation accuracy up to point i, and the smallest gap (fraction) there over all points up
+        to i; None without a finite one."""
+        best: tuple[float, float, float] | None = None
+        min_gap = math.inf
+        for j in range(i + 1):
+            x = self.ctx.x(self.series, j)
+            v, t = value(self.series, j), train_acc_value(self.ctx, x)
+            if not (math.isfinite(v) and math.isfinite(t)):
+                continue
+            min_gap = min(min_gap, t - v)
+            if best is None or v < best[1]:
+                best = (x, v, t)
+        return None if best is None or not math.isfinite(min_gap) else (*best, min_gap)
 
     def severity(self, alert: Alert) -> Severity:
         return "warning"
@@ -79,6 +128,9 @@ class ValUnlikeTrain(Detector):
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence
         k = self.ctx.classes.k
+        never = None if alert.data.get("level", True) else self._never_tracked(i)
+        if never is not None:
+            return [*classes_claim(self.ctx, e["first_x"], e["x"]), self._never_claim(alert, never)]
         chance = (
             f"far below chance 1/{k} = {fmt(1 / k, 3)}" if k else "below any chance level short of 10 classes"
         )
@@ -100,10 +152,57 @@ class ValUnlikeTrain(Detector):
             ),
         ]
 
+    def _never_claim(self, alert: Alert, never: tuple[float, float, float, float]) -> Claim:
+        """The claim of the never-tracked rule: validation sat below chance at one evaluation, and far
+        below training accuracy at every one. Likely with K known; possible with K unknown, where the
+        class count decides whether that low value is below chance at all."""
+        x, v, t, gap = never
+        k = self.ctx.classes.k
+        u = self.ctx.unit
+        if k:
+            chance = f"below half of chance 1/{k} = {fmt(1 / k, 3)}"
+        else:
+            kmax = math.ceil(1 / v) - 1 if v > 0 else None
+            chance = (
+                f"below chance for any class count up to {kmax}" if kmax else "below any chance level"
+            )
+        return Claim(
+            "split-unlike-training",
+            "likely" if k else "possible",
+            alert.evidence["first_x"],
+            alert.evidence["x"],
+            f"at {u} {fmt_x(x)} {self.subject} {fmt(v, 4)} is {chance} while training accuracy is "
+            f"{fmt(t, 4)}, and at every evaluation from the first {self.subject} stayed at least "
+            f"{fmt(100 * gap, 3)} points below training accuracy: validation never tracked training, so "
+            "there is no epoch where the model generalised and then overfitted",
+            others=(
+                "The class count decides: with more classes than that, the low value is not below chance "
+                "and the model simply never generalised. A label mapping or preprocessing (scaling, "
+                "normalisation) that differs between the two splits gives the same numbers; the class "
+                "counts and the preprocessing of each split decide"
+                if not k
+                else "A label mapping or preprocessing that differs between the two splits gives the same "
+                "numbers; the class counts and the preprocessing of each split decide"
+            ),
+        )
+
     def explain(self, alert: Alert) -> str:
         from lossacc_tui.analysis.claims import render
 
         e = alert.evidence
+        if not alert.data.get("level", True):
+            return (
+                f"**{alert.title}**\n\n**What happened.** From the first evaluation {self.subject} stays far "
+                f"below training accuracy ({fmt(e['val_acc'], 4)} against {fmt(e['train_acc'], 4)} now), "
+                "and at one evaluation it fell below chance for small class counts (How sure).\n\n"
+                "**Why.** Validation never tracked training, not even at the first evaluation: the model did "
+                "not generalise and then overfit. Validation data unlike training (classes or an ordering "
+                "training does not show), labels mapped differently, or preprocessing that differs between "
+                "the splits give this; early stopping does not help, as no epoch had a good validation "
+                "score.\n\n**What to check next.** The class counts of the training and validation splits; "
+                "the preprocessing (scaling, normalisation) and label encoding of both; shuffle before "
+                "splitting (or pass validation_data).\n\n**How sure.** " + render(alert.claims) + "\n"
+            )
         return (
             f"**{alert.title}**\n\n**What happened.** From {self.ctx.unit} {fmt_x(e['first_x'])} "
             f"{self.subject} stays near {fmt(e['val_acc'], 4)} while training accuracy reaches "
