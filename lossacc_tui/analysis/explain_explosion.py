@@ -86,7 +86,9 @@ def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
             + (f"{fmt(e['value_now'])} now." if math.isfinite(e["value_now"]) else "not finite now."),
         )
     ]
-    if "acc_at_peak" in e and math.isfinite(e["acc_at_peak"]):
+    if "step_acc_before" in e:  # (the step rule: a training-loss step with the accuracy falling)
+        out.append(_step(e, n, name))
+    elif "acc_at_peak" in e and math.isfinite(e["acc_at_peak"]):
         acc_p, acc_b = e["acc_at_peak"], e["acc_at_best"]
         unbounded = (
             "Cross-entropy has no upper bound: a few predictions that put almost no probability on their "
@@ -122,14 +124,50 @@ def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
             "add warmup and gradient clipping; check evaluation mode (dropout, batch-norm statistics) if "
             "only validation jumps.",
         ),
-        (
-            "How sure",
-            f"The jump is {factor(ratio, 1)}, far beyond the series' own noise. If {name} comes back below "
-            f"{fmt(e['best_level'] * 2.24)} it closes; a spike that returns is less worrying than a level "
-            "that stays.",
-        ),
     ]
+    if "step_acc_before" in e:
+        out.append(
+            (
+                "How sure",
+                f"The step is far beyond both series' noise. The alert closes at the next evaluation below "
+                f"{fmt(e['best_level'] * 2.24)}, which is no recovery: compare {n.acc} now with "
+                f"{fmt(e['step_acc_before'])} before the step, and the checkpoint at {n.ckpt(e['best_x'])} "
+                "with the last one.",
+            )
+        )
+    else:
+        out.append(
+            (
+                "How sure",
+                f"The jump is {factor(ratio, 1)}, far beyond the series' own noise. If {name} comes back "
+                f"below {fmt(e['best_level'] * 2.24)} it closes; a spike that returns is less worrying than "
+                "a level that stays.",
+            )
+        )
     return out
+
+
+def _step(e: dict[str, float], n: Names, name: str) -> tuple[str, str]:
+    """'Why' of an alert `explosion_step` opened: the step against the loss's own
+    noise, the accuracy's fall at the same evaluation against its own."""
+    z = (e["peak_value"] - e["step_loss_before"]) / e["step_loss_noise"]
+    a_b, a_a = e["step_acc_before"], e["step_acc_after"]
+    a_z = (a_b - a_a) / e["step_acc_noise"]
+    lr = (
+        " The logged learning rate did not rise there, so a scheduled restart does not explain it."
+        if e.get("step_lr_logged")
+        else ""
+    )
+    return (
+        "Why",
+        f"{name} went {fmt(e['step_loss_before'])} -> {fmt(e['peak_value'])} from {n.unit} "
+        f"{fmt_x(e['step_acc_before_x'])} to {n.unit} {fmt_x(e['peak_x'])}, {z:.0f} times its own "
+        f"evaluation-to-evaluation noise ({fmt(e['step_loss_noise'])}), and at that same evaluation "
+        f"{n.acc} went {arrow(a_b, a_a, 3)} ({pts(a_a - a_b)}), {a_z:.0f} times its own noise: one "
+        "event, not noise or a slow drift. A step this size need not multiply the loss: a resumed run "
+        "that lost its optimiser or normalisation state, a change of data or augmentation, or a "
+        f"corrupted update moves both at once.{lr}",
+    )
 
 
 EXPLAINERS: dict[str, Callable[[Alert, Names], list[tuple[str, str]]]] = {"loss-explosion": _explosion}

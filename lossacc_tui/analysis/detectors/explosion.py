@@ -8,6 +8,7 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.detectors.base import Ctx, Detector, extreme_so_far, noise, span_extreme, value
+from lossacc_tui.analysis.detectors.explosion_step import STEP_REL, step_candidates, step_up
 from lossacc_tui.analysis.detectors.non_finite import lowest_before
 from lossacc_tui.analysis.detectors.rise import level_depth
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
@@ -26,11 +27,17 @@ class Explosion(Detector):
     kind = "loss-explosion"
     order = 10
     severity_doc = "warning/critical"
-    meaning = "a loss far above its running best"
+    meaning = (
+        "a loss far above its running best, or a training loss that steps up at one evaluation (10 % over "
+        "its best, 20 times its noise) while validation accuracy falls there (2 points and 5 times its "
+        "noise) with no learning-rate rise"
+    )
     general = (
         "A loss far above its running best (a factor and an absolute margin beyond its own noise): a "
-        "divergence step, a bad batch, or numerics. Lower the learning rate, add warmup and clipping, "
-        "compare with the best checkpoint."
+        "divergence step, a bad batch, or numerics; or a training loss stepping up at one evaluation "
+        "while validation accuracy falls at the same one (a resumed run that lost state, a data change, "
+        "a corrupted update). Lower the learning rate, add warmup and clipping, compare with the best "
+        "checkpoint."
     )
     n_open = 1
 
@@ -39,6 +46,14 @@ class Explosion(Detector):
         self._rule: HeldRule | None = None  # (a per-step series' held levels, built on first use)
         empty = np.empty((2, 0))
         self._chunk: tuple[np.ndarray, np.ndarray, np.ndarray] = (empty, empty, empty.astype(np.int64))
+        self._steps: dict[int, dict[str, float]] = {}  # (step rule readings by the index they opened at)
+
+    @property
+    def steps_judged(self) -> bool:
+        """Whether the step rule (`explosion_step`) applies: the training loss, one value an evaluation."""
+        ctx = self.ctx
+        train = self.series is ctx.train or (self.series is ctx.loss and ctx.split == "training")
+        return train and self.series is not None and not self.per_step
 
     def holds(self, loss: LossFeatures, acc: AccFeatures | None) -> bool:  # type: ignore[override]
         """No finite value of the chunk `explosion_factor` times its best level or more (the rule's
@@ -47,8 +62,9 @@ class Explosion(Detector):
         if self.per_step:
             return False
         y, best = loss.y, loss.lbest
+        f = min(self.p.explosion_factor, 1 + STEP_REL) if self.steps_judged else self.p.explosion_factor
         with quiet(invalid="ignore", over="ignore"):
-            return not bool((np.isfinite(y) & (y >= self.p.explosion_factor * best) & (best > 0)).any())
+            return not bool((np.isfinite(y) & (y >= f * best) & (best > 0)).any())
 
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
@@ -75,6 +91,15 @@ class Explosion(Detector):
                 b = float(best[j]) + float(level_depth(np.array([i]), p.half)[0]) * long / math.sqrt(p.half)
                 m = max(p.explosion_min_abs, p.explosion_z * long)
                 up[j] = bool(y[j] >= p.explosion_factor * b and y[j] - b >= m)
+        if self.steps_judged:  # (a step with the accuracy falling at the same evaluation)
+            assert self.series is not None
+            for j in np.flatnonzero(step_candidates(y, base) & ~up):
+                i = int(loss.idx[j])
+                got = step_up(self.ctx, self.series, i, float(loss.x[j]))
+                if got is not None:
+                    up[j] = True
+                    self._steps[i] = got
+            calm &= ~up
         return up, calm
 
     def _per_step(self, loss: LossFeatures) -> tuple[np.ndarray, np.ndarray]:
@@ -118,6 +143,8 @@ class Explosion(Detector):
             )
             return
         alert.data.update(best=float(loss.lbest[local]), best_idx=int(loss.lbest_idx[local]))
+        if i in self._steps:
+            alert.data["step"] = self._steps[i]
         if not self.per_step and self.series is not None:  # (its lowest single value before it,
             k = lowest_before(self.series, i)  # which other alerts quote as its best)
             alert.data.update(lowest=value(self.series, k), lowest_idx=k)
@@ -165,7 +192,7 @@ class Explosion(Detector):
             held = f" {'mean' if e.get('held_mean') else 'median'} of {int(e['held_of'])} batches"
         return (
             f"{self.subject}{held} {fmt(e['peak_value'])} is {factor(e['ratio'], 1, lead=True)} its best"
-            f"{' level' if level_differs(e) else ''} {fmt(e['best_level'])}"
+            f"{' level' if level_differs(e) else ''} {fmt(e['best_level'])}{step_title(self.ctx, e)}"
         )
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
@@ -193,6 +220,8 @@ class Explosion(Detector):
             at = int(peak[2]) if peak[2] >= 0 else i
             ev["held_of"] = float(self._rule.levels[int(d["held"])].count_at(self.series, at))
             ev["held_mean"] = float(d["held"])  # (1: the mean of those values, 0: their median)
+        for key, v in d.get("step", {}).items():
+            ev[f"step_{key}"] = v
         if "lowest" in d:  # its lowest single value (the level is a mean over neighbouring values)
             ev["lowest_value"] = d["lowest"]
             ev["lowest_x"] = self.ctx.x(self.series, d["lowest_idx"]) if d["lowest_idx"] >= 0 else math.nan
@@ -208,3 +237,13 @@ def level_differs(e: dict[str, float]) -> bool:
     the text names the level as one (tester 15: "its best 0.1735" beside "its best 0.1646")."""
     low = e.get("lowest_value", math.nan)
     return math.isfinite(low) and fmt(low) != fmt(e["best_level"])
+
+
+def step_title(ctx: Ctx, e: dict[str, float]) -> str:
+    """', a step in one evaluation while ACC fell A -> B' for an alert the step rule opened, else ''."""
+    if "step_acc_before" not in e or ctx.acc is None:
+        return ""
+    return (
+        f", a step in one evaluation while {ctx.acc.name} fell "
+        f"{fmt(e['step_acc_before'])} -> {fmt(e['step_acc_after'])}"
+    )
