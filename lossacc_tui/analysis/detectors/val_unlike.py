@@ -163,9 +163,7 @@ class ValUnlikeTrain(Detector):
             chance = f"below half of chance 1/{k} = {fmt(1 / k, 3)}"
         else:
             kmax = math.ceil(1 / v) - 1 if v > 0 else None
-            chance = (
-                f"below chance for any class count up to {kmax}" if kmax else "below any chance level"
-            )
+            chance = f"below chance for any class count up to {kmax}" if kmax else "below any chance level"
         return Claim(
             "split-unlike-training",
             "likely" if k else "possible",
