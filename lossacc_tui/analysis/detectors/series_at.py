@@ -87,11 +87,8 @@ def noise(series: Series | None, i: int, window: int = 10) -> float:
 
 def lookup(series: Series | None, axis: str, xs: np.ndarray) -> np.ndarray:
     """The last value of `series` at or before each x (NaN where none). O(len(xs) log n)."""
-    out = np.full(len(xs), np.nan)
-    if series is None or len(series) == 0:
-        return out
-    col = x_column(series, axis)
-    if col is None:
+    out, col = _nan_and_column(series, axis, len(xs))
+    if series is None or col is None:
         return out
     k = stats.at_or_before(col, xs)
     ok = k >= 0
@@ -115,11 +112,8 @@ def lookup_level(series: Series | None, axis: str, xs: np.ndarray, h: int) -> np
 
 def _lookup_level(series: Series | None, axis: str, xs: np.ndarray, h: int) -> np.ndarray:
     """`lookup_level` without the pass's memo."""
-    out = np.full(len(xs), np.nan)
-    if series is None or len(series) == 0:
-        return out
-    col = x_column(series, axis)
-    if col is None:
+    out, col = _nan_and_column(series, axis, len(xs))
+    if series is None or col is None:
         return out
     cs, cn = stats.prefix_sums(series)
     k = stats.at_or_before(col, xs) + 1  # points at or before x: raw[:k]
@@ -128,3 +122,11 @@ def _lookup_level(series: Series | None, axis: str, xs: np.ndarray, h: int) -> n
     ok = cnt > 0
     out[ok] = (cs[k] - cs[lo])[ok] / cnt[ok]
     return out
+
+
+def _nan_and_column(series: Series | None, axis: str, n: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """(n NaNs to fill, the series' x column on `axis`; None when it has no point or no x there)."""
+    out = np.full(n, np.nan)
+    if series is None or len(series) == 0:
+        return out, None
+    return out, x_column(series, axis)
