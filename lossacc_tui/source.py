@@ -7,13 +7,11 @@ files). Folder layouts are claimed through readers/layouts.py. Logs are opened r
 
 from __future__ import annotations
 
-import functools
 import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from lossacc_tui.clean import clean
 from lossacc_tui.detection import (  # (also re-exported: where callers have always found them)
     HEAD,
     SKIP_SUFFIXES,
@@ -23,16 +21,23 @@ from lossacc_tui.detection import (  # (also re-exported: where callers have alw
     skipped_name,
 )
 from lossacc_tui.files import is_alias, walk_files, why_not_regular
-from lossacc_tui.headerless import borrowed_note, header_beside, headerless_csv
+from lossacc_tui.headerless import headerless_csv
 from lossacc_tui.logsource import CHUNK, Appended, LogFile, Source  # (re-exported: where callers find them)
 from lossacc_tui.own_report import OWN_REPORT, own_report
-from lossacc_tui.readers import READERS, Reader, mlflow_server
+from lossacc_tui.readers import mlflow_server
 from lossacc_tui.readers.base import MissingExtra
 from lossacc_tui.readers.hparams_dump import hyperparameter_dump
 from lossacc_tui.readers.layouts import Claim, claim_folder, claim_for
 from lossacc_tui.readers.probe_sidecar import SIDECAR
 from lossacc_tui.roles import RoleMap
 from lossacc_tui.rotated import rotated_copies, rotation_of
+from lossacc_tui.source_open import (
+    VALIDATION_DIRS,
+    PathError,
+    compressed,
+    formats_expected,
+    open_file,
+)
 
 FOLDER_MIN_SCORE = 0.5
 #: Names that say a file holds one record per line: such a file in a folder that no reader takes
@@ -42,64 +47,6 @@ NOT_RECORDS = (
     "skipped: named as JSON lines, but its records are not a training log this tool knows (one "
     "number per metric a line); `--format jsonl` reads it as one"
 )
-VALIDATION_DIRS = frozenset({"validation", "val", "eval", "valid"})
-
-
-class PathError(Exception):
-    """A path the user gave that cannot be read as a log (one line for stderr, already cleaned of
-    escape sequences: file names are data). `short`: the same in a whole short sentence (for a
-    status line), when the message is long."""
-
-    def __init__(self, message: str, path: Path | None = None, short: str = "") -> None:
-        super().__init__(clean(message))
-        self.path = path  # the path it is about, where the raiser knows it
-        self.short = clean(short)
-
-
-def formats_expected() -> str:
-    """What `check` appends to "not a training log": the formats this tool reads."""
-    return f"(expected one of: {', '.join(READERS)})"
-
-
-def open_file(
-    path: Path,
-    name: str,
-    fmt: str | None = None,
-    role_map: RoleMap | None = None,
-    min_score: float = 0.0,
-    head: str | None = None,
-) -> Source | None:
-    """A Source for one log file, or None when no reader recognises it (above min_score). `head`:
-    the text its format is told from, when not the file's own start (a follower that read a rotated
-    copy's lines first)."""
-    if "tfevents" in path.name and not fmt:
-        fmt = "tensorboard"
-    found = detect(path, head=head, fmt=fmt)
-    borrowed = header_beside(path) if found is None and head is None else None
-    if borrowed is not None:  # a copytruncate's log: named from the header in the copy beside it
-        found = detect(path, head=borrowed[0] + decoded_head(path), fmt=fmt)
-    if found is None or (found[1] < min_score and not fmt):
-        return None
-    cls, _ = found
-    make: Callable[[], Reader] = cls
-    if borrowed is not None and hasattr(cls, "_set_header"):
-        make = functools.partial(_with_header, cls, *borrowed)
-    if cls.format_id == "tensorboard" and path.parent.name.lower() in VALIDATION_DIRS:
-        make = functools.partial(cls, prefix="val_")  # type: ignore[call-arg]  # Keras TensorBoard layout
-    return Source(name, path, cls.format_id, [LogFile(path=path, make=make)], role_map)
-
-
-def _with_header(cls: type[Reader], header: str, copy: str) -> Reader:
-    """A CSV reader that has read `header` already (taken from the rotated copy `copy`): the file's
-    own lines are its rows, numbered as in the file; a problem says where the names came from."""
-    from lossacc_tui.readers.csvlike import split_header  # (only for such a log: not at start-up)
-
-    reader = cls()
-    hdr = split_header(header)
-    assert hdr is not None  # (header_beside returns headers only)
-    reader._set_header(*hdr)  # type: ignore[attr-defined]
-    reader.problem(None, borrowed_note(copy, len(hdr[1])))
-    return reader
 
 
 def open_claim(claim: Claim, name: str, role_map: RoleMap | None = None) -> Source:
@@ -203,26 +150,6 @@ def discover(
             raise PathError(f"{short} {formats_expected()}", short=short)
         return [src]
     return _discover_folder(path, fmt, role_map, [] if warnings is None else warnings, notes)
-
-
-#: magic bytes of compressed files a log may be kept in (a compressed log is not read as text)
-_MAGIC = (
-    (b"\x1f\x8b", "gzip"),
-    (b"BZh", "bzip2"),
-    (b"\xfd7zXZ\x00", "xz"),
-    (b"\x28\xb5\x2f\xfd", "zstd"),
-    (b"PK\x03\x04", "zip"),
-)
-
-
-def compressed(path: Path) -> str | None:
-    """The compression a file's first bytes show ('gzip', 'bzip2', 'xz', 'zstd', 'zip'), or None."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(8)
-    except OSError:
-        return None
-    return next((name for magic, name in _MAGIC if head.startswith(magic)), None)
 
 
 def server_sources(server: mlflow_server.MlflowServer, role_map: RoleMap | None = None) -> list[Source]:
