@@ -20,6 +20,7 @@ from lossacc_tui.analysis.detectors.base import (
 from lossacc_tui.analysis.detectors.holdback import HOLD_MAX
 from lossacc_tui.analysis.detectors.loss_floor import above_floor, floors
 from lossacc_tui.analysis.detectors.overfitting_readings import RiseReadings
+from lossacc_tui.analysis.detectors.overfitting_train import TrainSide
 from lossacc_tui.analysis.detectors.pair import new_best
 from lossacc_tui.analysis.detectors.rise import (
     RiseRun,
@@ -32,9 +33,7 @@ from lossacc_tui.analysis.detectors.rise import (
 )
 from lossacc_tui.analysis.detectors.run_length import after_through, held_through, run_lengths
 from lossacc_tui.analysis.detectors.short_rise import short_rise
-from lossacc_tui.analysis.detectors.train_join import train_at, train_level
 from lossacc_tui.analysis.detectors.train_noise import drop_clears_noise, level_noise, new_best_after
-from lossacc_tui.analysis.detectors.train_rose import min_since_best, noise_before, rose_from_low
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures, concat, split
 from lossacc_tui.analysis.npcalls import clip
 from lossacc_tui.analysis.passmemo import quiet
@@ -46,7 +45,7 @@ from lossacc_tui.model import Series
 KEEP = ("y", "x", "idx", "sig_prev", "best", "best_idx")
 
 
-class Overfitting(RiseReadings, Detector):
+class Overfitting(TrainSide, RiseReadings, Detector):
     """Validation loss clearly above its best while the training loss kept falling since then.
 
     A validation point is judged once the training loss logged at or after its x is known (the
@@ -161,16 +160,6 @@ class Overfitting(RiseReadings, Detector):
         self.step(rows, None, sink)
         self._tail = np.concatenate([self._tail, self._raw])[-self.p.noise_window :]
 
-    def _train_low(self, bi: np.ndarray, idx: np.ndarray, lvl: np.ndarray) -> None:
-        """Keep, per row of this chunk (validation best index `bi` per row, the rows' indices
-        `idx`), the lowest training level `lvl` (`_train_level`, a mean of `half` values or more)
-        since the validation best (`train_rose.min_since_best`): the lowest single value of a
-        noisy series since a best many evaluations back is its luckiest one, which a later value
-        exceeds by noise alone. Called before `best_idx` moves on."""
-        self._tlow = min_since_best(lvl, bi, self.best_idx, self._tlow_carry)
-        self._tlow_carry = float(self._tlow[-1]) if len(self._tlow) else self._tlow_carry
-        self._tbest, self._tidx = bi, idx
-
     def _holds_rows(self, f: Feats, n: int) -> bool:
         """`Detector.holds` of the first n pending rows: every rule counts only where the validation
         loss stands above its best (`conditions`' quiet chunk), val-degrading's too."""
@@ -185,17 +174,6 @@ class Overfitting(RiseReadings, Detector):
         if col is None or not np.isfinite(col[-1]):
             return int(np.count_nonzero(np.cumprod(f.idx < nt)))
         return int(np.count_nonzero(np.cumprod(f.x <= col[-1])))
-
-    def _train_level(self, xs: np.ndarray, idx: np.ndarray, width: int | None = None) -> np.ndarray:
-        """`train_join.train_level` of this run's training loss at the validation points (xs, idx):
-        over `half` values (or `Ctx.train_window`, when larger; or `width`)."""
-        return train_level(
-            self.train, self.ctx.axis, xs, idx, width or max(self.p.half, self.ctx.train_window)
-        )
-
-    def _train_at(self, x: float) -> float:
-        """`train_join.train_at`: the training loss the text quotes at x (NaN: none)."""
-        return train_at(self.train, self.ctx.axis, x, self.ctx.train_window)
 
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
@@ -313,26 +291,6 @@ class Overfitting(RiseReadings, Detector):
         if n:
             self._prev_y = float(raw_y[-1])
         return none, ~none
-
-    def _rose(self, y: np.ndarray, best: np.ndarray) -> np.ndarray:
-        """Per row: `train_rose.rose_from_low` of the training loss now (`_raw`) against its lowest
-        level since the validation best (`_tlow`), beside the validation loss's rise y - best
-        (nats); all False when the rows' training values are not known (a chunk judged without
-        them)."""
-        n = len(y)
-        if len(self._raw) != n or len(self._tlow) != n or len(self._tbest) != n:
-            return np.zeros(n, dtype=bool)
-        # (the noise bar only where the cheap tests pass: rare outside a rising training loss)
-        rose = rose_from_low(self._raw, self._tlow, 0.0, y - best, self.p.rise_z)  # (MIN_FACTOR)
-        hist = np.concatenate([self._tail, self._raw])  # (the rows before this chunk, then its own)
-        for j in np.flatnonzero(rose):
-            row = len(self._tail) + int(j)
-            sig = noise_before(hist, row, row - int(self._tidx[j] - self._tbest[j]), self.p.noise_window)
-            one = slice(int(j), int(j) + 1)
-            rose[j] = bool(
-                rose_from_low(self._raw[one], self._tlow[one], sig, (y - best)[one], self.p.rise_z)[0]
-            )
-        return rose
 
     def _n_at(self) -> Callable[[int], int | None] | None:
         """The evaluation-set size by point (`Ctx.acc_n_likely`) when this is the validation loss."""
