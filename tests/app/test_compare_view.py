@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from app_helpers import DATA, settled, sync, wait_for, watch_app
 from textual.widgets import DataTable
@@ -16,6 +17,19 @@ from lossacc_tui.app.widgets.metric_plot import MetricPlot
 
 def _rows() -> list[list[str]]:
     return [r.split(",") for r in (DATA / "training.log").read_text().splitlines()]
+
+
+async def open_compare(pilot: Any, app: Any, runs: int, settle: int) -> CompareScreen:
+    """Wait for `runs` runs and `settle` points analysed, press `c`, and return the compare view
+    once its table holds ranking rows."""
+    await wait_for(pilot, lambda: len(app.tracker.runs) == runs, what=f"{runs} runs")
+    await settled(pilot, app, settle)
+    await pilot.press("c")
+    await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen), what="compare view")
+    app.redraw()
+    screen: CompareScreen = app.screen
+    await wait_for(pilot, lambda: len(screen._rows) >= 2, what="ranking rows")
+    return screen
 
 
 @sync
@@ -31,13 +45,7 @@ async def test_a_file_of_other_numbers_in_the_folder_neither_blanks_the_plot_nor
             f.write(json.dumps({"step": 10 * k, "train_loss": float(r[2])}) + "\n")
     app = watch_app(tmp_path)
     async with app.run_test(size=(160, 48)) as pilot:
-        await wait_for(pilot, lambda: len(app.tracker.runs) == 3, what="three runs")
-        await settled(pilot, app, 2 * 4 * 30 + 30)
-        await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen), what="compare view")
-        app.redraw()
-        screen = app.screen
-        await wait_for(pilot, lambda: len(screen._rows) >= 2, what="ranking rows")
+        screen = await open_compare(pilot, app, 3, 2 * 4 * 30 + 30)
         loss = screen.query_one("#compare-loss", MetricPlot).data
         assert loss is not None and loss.axis == "epoch"
         assert sum(len(c.ys) > 0 for c in loss.curves) == 2  # both logs drawn, not a blank plot
@@ -57,13 +65,7 @@ async def test_orders_that_differ_without_an_alert_are_not_said_to_agree(tmp_pat
         (tmp_path / name / "training.log").write_text("\n".join(out) + "\n")
     app = watch_app(tmp_path)
     async with app.run_test(size=(160, 48)) as pilot:
-        await wait_for(pilot, lambda: len(app.tracker.runs) == 2, what="two runs")
-        await settled(pilot, app, 2 * 4 * 30)
-        await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen), what="compare view")
-        app.redraw()
-        screen = app.screen
-        await wait_for(pilot, lambda: len(screen._rows) >= 2, what="ranking rows")
+        screen = await open_compare(pilot, app, 2, 2 * 4 * 30)
         assert any("≠" in row[0].plain for row in screen._rows)
         box = screen.query_one(Explanation)
         await wait_for(pilot, lambda: "runs-disagree" in box.text, what="the compare text")
@@ -89,13 +91,7 @@ async def test_each_ranking_row_is_one_run_read_across(tmp_path: Path) -> None:
         best[name] = (min(float(r[4]) * lf for r in rows[1:]), max(float(r[3]) + da for r in rows[1:]))
     app = watch_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: len(app.tracker.runs) == 2, what="two runs")
-        await settled(pilot, app, 2 * 4 * 30)
-        await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen), what="compare view")
-        app.redraw()
-        screen = app.screen
-        await wait_for(pilot, lambda: len(screen._rows) >= 2, what="ranking rows")
+        screen = await open_compare(pilot, app, 2, 2 * 4 * 30)
         for row in screen._rows:
             name = "run_a" if "run_a" in row[1].plain else "run_b"
             assert row[2].plain == fmt_num(best[name][0]) and row[4].plain == fmt_num(best[name][1]), (
@@ -151,13 +147,7 @@ async def test_a_sweep_with_each_run_in_two_formats_compares_the_sweep_on_one_ax
                 f.write(json.dumps({"step": 50 * (int(rec["epoch"]) + 1), **rec}) + "\n")
     app = watch_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: len(app.tracker.runs) == 6, what="six runs")
-        await settled(pilot, app, 6 * 30 + 30)
-        await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen), what="compare view")
-        screen = app.screen
-        app.redraw()
-        await wait_for(pilot, lambda: len(screen._rows) >= 2, what="ranking rows")
+        screen = await open_compare(pilot, app, 6, 6 * 30 + 30)
         names = [row[1].plain for row in screen._rows]
         assert len(names) == 3, names
         assert {n.split("/")[0].strip("■ ") for n in names} == {"lr_0.1", "lr_0.01", "lr_0.001"}, names
