@@ -78,8 +78,9 @@ def read_runs(path: Path, fmt: str | None = None, chunk_size: int = 1 << 20) -> 
     return [r for s in read_sources(path, fmt, chunk_size) for r in s.runs]
 
 
-def feed_in_chunks(path: Path, sizes: list[int]) -> list[Run]:
-    """Read a file through its Source, cutting the bytes at the given chunk sizes (cycled)."""
+def source_in_chunks(path: Path, sizes: list[int], finish: bool = True) -> Source:
+    """A file read through its Source the follower's way, its bytes cut at the given chunk sizes
+    (cycled); with `finish` the end of the file is then told, as a finished log's reading does."""
     (src,) = discover(path)
     data = path.read_bytes()
     pos, k = 0, 0
@@ -87,8 +88,14 @@ def feed_in_chunks(path: Path, sizes: list[int]) -> list[Run]:
         n = max(1, sizes[k % len(sizes)])
         src.feed(0, data[pos : pos + n])
         pos, k = pos + n, k + 1
-    src.finish(0)
-    return src.runs
+    if finish:
+        src.finish(0)
+    return src
+
+
+def feed_in_chunks(path: Path, sizes: list[int]) -> list[Run]:
+    """Read a file through its Source, cutting the bytes at the given chunk sizes (cycled)."""
+    return source_in_chunks(path, sizes).runs
 
 
 def snapshot(runs: list[Run]) -> list[tuple[str, dict[str, tuple[list[float], list[float], list[float]]]]]:

@@ -10,7 +10,7 @@ import numpy as np
 
 from lossacc_tui.readers.csvlike import CsvReader
 from lossacc_tui.source import Source, discover
-from tests.conftest import DEMO, REALWORLD
+from tests.conftest import DEMO, REALWORLD, source_in_chunks
 
 Snapshot = list[tuple[object, ...]]
 
@@ -34,15 +34,7 @@ def full_snapshot(src: Source) -> Snapshot:
 
 
 def read(path: Path, sizes: list[int]) -> Source:
-    (src,) = discover(path)
-    data = path.read_bytes()
-    pos, k = 0, 0
-    while pos < len(data):
-        n = sizes[k % len(sizes)]
-        src.feed(0, data[pos : pos + n])
-        pos, k = pos + n, k + 1
-    src.finish(0)
-    return src
+    return source_in_chunks(path, sizes)
 
 
 @functools.cache

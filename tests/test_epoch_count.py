@@ -18,7 +18,8 @@ from numpy_epoch_steps import per_batch_records, write_jsonl
 
 from lossacc_tui.cli import main
 from lossacc_tui.feed import Feed, read_finished
-from lossacc_tui.source import Source, discover, open_file
+from lossacc_tui.source import Source, discover
+from tests.conftest import source_in_chunks
 
 BATCHES = 8  # per epoch: 128 training samples in batches of 16
 
@@ -148,17 +149,9 @@ def test_any_chunking_gives_the_runs_check_gives(
     tmp_path_factory: pytest.TempPathFactory, which: str, sizes: list[int]
 ) -> None:
     path = write_jsonl(tmp_path_factory.mktemp("chunks") / "log.jsonl", VARIANTS[which])
-    whole = open_file(path, "log")
-    assert whole is not None
+    (whole,) = discover(path)
     whole.read_all()
-    chunked = open_file(path, "log")
-    assert chunked is not None
-    data, pos, k = path.read_bytes(), 0, 0
-    while pos < len(data):
-        n = sizes[k % len(sizes)]
-        chunked.feed(0, data[pos : pos + n])
-        pos, k = pos + n, k + 1
-    chunked.finish(0)
+    chunked = source_in_chunks(path, sizes)
 
     def runs(src: Source) -> list[tuple[str, list[tuple[str, list[float], list[float]]]]]:
         return [
