@@ -110,7 +110,8 @@ def _check_names(feed: Feed, role_map: dict[str, str]) -> int:
 
 
 def run_follow(args: argparse.Namespace, role_map: dict[str, str], params: Params) -> int:
-    """Stream records and alerts as they are read until Ctrl-C (exit 0) or the output goes away."""
+    """Stream records and alerts as they are read until Ctrl-C or the output goes away; exit 0, or 1
+    with `--fail-on LEVEL` when an alert reached that level while following."""
     from lossacc_tui.monitor import Monitor  # the follower (watchdog) only for --follow
     from lossacc_tui.stream import Printer
 
@@ -134,6 +135,8 @@ def run_follow(args: argparse.Namespace, role_map: dict[str, str], params: Param
         pass
     finally:
         monitor.stop()
+    if args.fail_on and printer.worst >= SEVERITY_RANK[args.fail_on]:
+        return 1  # (an alert at that level was raised while following, as batch `check` would say)
     return 0
 
 

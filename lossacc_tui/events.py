@@ -84,7 +84,7 @@ class AlertChanged:
     `alert` is a snapshot: later updates of the live alert do not change it."""
 
     run: Run | None
-    change: str  # 'opened' | 'closed' | 'reopened' (a closed alert came back: same start, one more episode)
+    change: str  # 'opened' | 'closed' | 'reopened' (same start, one more episode) | 'severity'
     alert: Alert
 
 

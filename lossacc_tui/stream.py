@@ -13,7 +13,7 @@ import orjson
 from lossacc_tui.clean import json_text
 from lossacc_tui.events import AlertChanged, Event, PointsAdded, Problem, RunAdded, RunReset, Status
 from lossacc_tui.model import Batch, Run
-from lossacc_tui.report import _ints_on_x, alert_text
+from lossacc_tui.report import SEVERITY_RANK, _ints_on_x, alert_text
 
 
 def _num(v: float) -> float | None:
@@ -48,12 +48,17 @@ class Printer:
         self.out, self.json, self.err = out, as_json, err or sys.stderr
         self.broken = threading.Event()
         self._scales: dict[tuple[int, str], float] = {}  # (run, metric) -> the scale printed with
+        #: the highest severity (`SEVERITY_RANK`) any alert reached in what was printed; -1 for none:
+        #: `check --follow --fail-on` ends with 1 when it is at or above the level asked for
+        self.worst = -1
 
     def __call__(self, events: list[Event]) -> None:
         lines = []
         for ev in events:
             if isinstance(ev, PointsAdded):
                 lines += self._unit_changes(ev)
+            elif isinstance(ev, AlertChanged) and ev.change != "closed":
+                self.worst = max(self.worst, SEVERITY_RANK.get(ev.alert.severity, -1))
             lines += self._json(ev) if self.json else self._text(ev)
         if not lines:
             return
@@ -126,6 +131,8 @@ class Printer:
             run = None if ev.run is None else ev.run.name
             # (an x, its start, end, claims' spans, is an integer where it is one, as `check --json` has it)
             alert = _ints_on_x(ev.alert.to_dict())
+            if ev.change == "severity":  # (what it was: `severity` is what it is now)
+                alert["severity_was"] = ev.alert.data.get("severity_was")
             return [line({"event": "alert", "change": ev.change, "run": run, **alert})]
         return []
 
@@ -155,6 +162,13 @@ class Printer:
             who = "across runs" if ev.run is None else ev.run.name
             if ev.change == "closed":
                 return [f"-- alert closed ({who}): [{ev.alert.severity}] {ev.alert.kind}: {ev.alert.title}\n"]
+            if ev.change == "severity":  # (an open alert's rule gave it another severity)
+                was = str(ev.alert.data.get("severity_was", ""))
+                up = SEVERITY_RANK.get(ev.alert.severity, 0) > SEVERITY_RANK.get(str(was), 0)
+                return [
+                    f"{'!!' if up else '--'} alert now {ev.alert.severity}, was {was} ({who}): "
+                    f"[{ev.alert.severity}] {ev.alert.kind}: {ev.alert.title}\n"
+                ]
             if ev.change == "reopened":
                 return [
                     f"!! alert reopened ({who}): [{ev.alert.severity}] {ev.alert.kind}: {ev.alert.title}\n"

@@ -1,5 +1,6 @@
-"""The events an analysis update reports: ('opened' | 'closed', alert snapshot), in x order, and
-the events that turn one alert list into another (when an analysis starts over on new layout).
+"""The events an analysis update reports: ('opened' | 'closed' | 'reopened' | 'severity', alert
+snapshot), in x order, and the events that turn one alert list into another (when an analysis starts
+over on new layout).
 """
 
 from __future__ import annotations
@@ -93,4 +94,31 @@ def as_of_pass_end(events: list[Event], active: list[Alert]) -> list[Event]:
         what, _a = out[k]
         if what in ("opened", "reopened") and key in live:
             out[k] = (what, live[key].snapshot())
+    return out
+
+
+def severities(alerts: list[Alert]) -> dict[tuple[str, str, int], str]:
+    """The severity of each open alert, by `alert_key`: what a pass compares against afterwards."""
+    return {alert_key(a): a.severity for a in alerts if a.active}
+
+
+def severity_changes(
+    before: dict[tuple[str, str, int], str], events: list[Event], alerts: list[Alert]
+) -> list[Event]:
+    """('severity', snapshot) for each alert open before and after a pass whose severity changed in
+    it (a warning's rule met by more evidence, a critical's no longer) and that the pass's `events`
+    do not tell already (an alert opened, reopened or closed in the pass is told with its severity
+    then). A follower of the stream (`check --follow`) otherwise keeps the severity an alert opened
+    with, while batch `check` of the same records gives the later one (tester 21)."""
+    told = {alert_key(a) for _what, a in events}
+    out: list[Event] = []
+    for a in alerts:
+        if not a.active:
+            continue
+        key = alert_key(a)
+        was = before.get(key)
+        if was is not None and was != a.severity and key not in told:
+            snap = a.snapshot()
+            snap.data["severity_was"] = was
+            out.append(("severity", snap))
     return out

@@ -206,8 +206,10 @@ class StateSegment:
 
 
 #: 'reopened': a closed alert of the same kind and place came back and is active again as one more
-#: episode of itself (`merging`); it keeps its start, so a consumer updates it rather than adding it
-Event = tuple[Literal["opened", "closed", "reopened"], Alert]
+#: episode of itself (`merging`); it keeps its start, so a consumer updates it rather than adding it.
+#: 'severity': an open alert's severity changed (an overfitting info that became a warning) with no
+#: other event of it in the same analysis pass; the snapshot carries the new severity
+Event = tuple[Literal["opened", "closed", "reopened", "severity"], Alert]
 
 
 class Runs:

@@ -24,7 +24,7 @@ import numpy as np
 
 from lossacc_tui.analysis import span_memo, stats
 from lossacc_tui.analysis.agreed import AgreedStates, Span
-from lossacc_tui.analysis.alert_events import as_of_pass_end, diff, event_key
+from lossacc_tui.analysis.alert_events import as_of_pass_end, diff, event_key, severities, severity_changes
 from lossacc_tui.analysis.alerts import Alert, Event, StateSegment
 from lossacc_tui.analysis.consistency import ConsistentLoss
 from lossacc_tui.analysis.detectors import Ctx, Detector, build_detectors
@@ -93,12 +93,15 @@ class Analyzer:
             self._start(ctx)
             self._advance([])
             return diff(old, self.alerts)
+        before = severities(self.alerts)
         events: list[Event] = []
         self._advance(events)
         if events:  # (an alert opened, closed or reopened: the sorted list and the spans are rebuilt)
             self._changes += 1
             events = as_of_pass_end(events, self.alerts)
         events.sort(key=event_key)
+        if before:  # (told after the pass's openings and closings: it is of the pass's last point)
+            events += severity_changes(before, events, self.alerts)
         return events
 
     @property
