@@ -151,8 +151,7 @@ def agree_with_alerts(
     of the last evaluation before x (a piece cut where a span starts ends there); `nxt(x)`: the x of
     the first evaluation at or after x (where a piece cut just after a span's end starts).
     O((segments + spans) log spans): the cuts inside a segment are found by bisection, and whether a
-    piece lies inside some span by a prefix maximum
-    of span ends over spans sorted by start.
+    piece lies inside some span by a prefix maximum of span ends over spans sorted by start.
 
     To continue an earlier result (the segments are the ones after those it was computed from, and
     `spans` all the spans that reach them), pass it as `out`: it is extended in place, merging
