@@ -26,8 +26,9 @@ Measured on the truth corpus's tune half (benchmarks/truth, 1,236 validation eva
 0.5-1, K not given, per-sample facts beside each): where the floor came within 0.02 of the accuracy
 the mean confidence was below accuracy - 0.02 at 3 of 312 evaluations (elsewhere at 630 of 924);
 where the shared costs could be read and left at most half of the loss on mistakes, mistakes carried
-most of it at 4 of 203 (where they left more, at 21 of 112: no reading either way). The held-out
-half was read once, after these rules were set.
+most of it at 4 of 203 (4 of 49 outside the two label-smoothed families, whose right answers carry
+most of a smoothed loss by construction); where they left more, at 21 of 112 (21 of 44 outside
+them): no reading either way. The held-out half was read once, after these rules were set.
 
 >>> round(confidence_floor(0.0255), 4)
 0.9748
