@@ -210,9 +210,13 @@ def _no_underconfidence(a: Alert, n: Names) -> str:
     claim (a `likely` one from the calibrated bound with K known is kept), else ''."""
     e = a.evidence
     train, acc = e.get("train_loss_now", math.nan), e.get("now_acc", math.nan)
-    if any(c.id == "underconfident" for c in a.claims) or not underconfidence_refuted(train, acc):
+    train_acc, acc_n = e.get("train_acc_now", math.nan), e.get("acc_n", math.nan)
+    size = int(acc_n) if math.isfinite(acc_n) else None
+    if any(c.id == "underconfident" for c in a.claims) or not underconfidence_refuted(
+        train, acc, train_acc, size
+    ):
         return ""
-    return " " + refuted_text(train, acc, (n.loss, n.acc, n.unit))
+    return " " + refuted_text(train, acc, train_acc, (n.loss, n.acc, n.unit))
 
 
 def _unstable(a: Alert, n: Names) -> Parts:

@@ -38,7 +38,7 @@ class AccFlatLossDown(PairDetector):
     meaning = (
         "accuracy flat while loss keeps falling: confidence grows on samples already right; carries the "
         "`underconfident` claim (the loss can keep falling without accuracy moving) unless the training "
-        "loss puts the model's confidence at its accuracy or above. It closes where "
+        "side argues against it. It closes where "
         "the fall stops: the loss's level below its value 3 evaluations back by less than one noise "
         "standard error and less than half the rate it opens on"
     )
@@ -48,9 +48,9 @@ class AccFlatLossDown(PairDetector):
         "label-noise ceiling stops that. Informational: more epochs buy calibration, not accuracy. "
         "This is the underconfidence alert (mean confidence below accuracy): it says so with the "
         "`underconfident` claim, `likely` when the loss is above what any calibrated model could cost "
-        "at that accuracy, H(a) + (1 - a) ln(K - 1) with K known, `possible` otherwise; none when the "
-        "training loss L puts the model's mean confidence on its training samples, at least exp(-L), "
-        "within 2 points of the accuracy or above it."
+        "at that accuracy, H(a) + (1 - a) ln(K - 1) with K known, `possible` otherwise; not offered when "
+        "the training loss L puts the model's mean confidence on its training samples, at least exp(-L), "
+        "within 2 points of the accuracy or above it while it scores on both splits alike."
     )
     n_open = 1
 
@@ -159,7 +159,9 @@ class AccFlatLossDown(PairDetector):
         out += who_carries_loss(loss, acc, k, x0, x1, nm, favour, why, lean=lean)
         # (the training loss can put the model's confidence on samples of this kind at its accuracy
         # or above: then underconfidence is no reading, `train_readings`; the text says so)
-        refuted = self._held_share(alert, i, acc) or underconfidence_refuted(train_loss, acc)
+        refuted = self._held_share(alert, i, acc) or underconfidence_refuted(
+            train_loss, acc, train_acc, self.ctx.acc_n
+        )
         if loss > bound / 2 and ((above and k is not None) or not refuted):
             out.append(underconfident_claim(loss, acc, k, bound, x0, x1, nm, held))
         return out
