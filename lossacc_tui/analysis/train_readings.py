@@ -156,8 +156,8 @@ def shared_text(s: SharedCosts, loss: float, acc: float, train_loss: float, trai
     return (
         f"if a right answer and a mistake cost on average the same on the validation samples as on the "
         f"training samples, the training pair (loss {fmt(train_loss)} at accuracy {fmt(train_acc, 4)}) and "
-        f"this one (loss {fmt(loss)} at {fmt(acc, 4)}) give {fmt(s.right, 3)} nats a right answer "
-        f"(probability {prob(s.right)} on its class) and {fmt(s.wrong, 3)} a mistake, so the {pct(1 - acc)} "
-        f"of samples that are wrong carry about {s.wrong_share:.0%} of the loss; the training loss is "
-        "over half of this one, so the model is not much surer of the samples it trains on"
+        f"this one (loss {fmt(loss)} at {fmt(acc, 4)}) give a right answer {fmt(s.right, 3)} nats "
+        f"(probability {prob(s.right)} on its class) and a mistake {fmt(s.wrong, 3)} nats, so the "
+        f"{pct(1 - acc)} of samples that are wrong carry about {s.wrong_share:.0%} of the loss; the "
+        "training loss is over half of this one, so the model is not much surer of the samples it trains on"
     )
