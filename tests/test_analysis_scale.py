@@ -142,12 +142,15 @@ def _brute_force(
             if hi < lo:
                 continue
             state = seg.state
-            if state in _PARTS:
-                loss, acc = _PARTS[state]
+            if state in _PARTS or state == "warming-up":
+                loss, acc = _PARTS.get(state, (0, 0))
+                covered = state != "warming-up"  # (a warm-up reads an alert's state only inside its span)
                 for a, b, lw, aw in worse:
                     if a <= lo and hi <= b:
                         loss, acc = (-1 if lw else loss), (-1 if aw else acc)
-                state = _state_of(loss, acc)
+                        covered = True
+                if covered:
+                    state = _state_of(loss, acc)
             if out and out[-1][0] == state:
                 out[-1][2] = hi
             else:

@@ -20,6 +20,7 @@ from lossacc_tui.analysis.quantities import (
     within,
 )
 from lossacc_tui.analysis.resolution import describe, resolution
+from lossacc_tui.analysis.train_readings import refuted_text, underconfidence_refuted
 
 Parts = list[tuple[str, str]]
 
@@ -197,9 +198,25 @@ def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:
             f"{points(e['acc_high'] - e['acc_low'])}, {_flat_band(e, n)}; informational."
             + grid_sentence(
                 e.get("acc_level_now", math.nan), e.get("acc_n", math.nan), e.get("acc_n_near", math.nan)
-            ),
+            )
+            + _no_underconfidence(a, n),
         ),
     ]
+
+
+def _no_underconfidence(a: Alert, n: Names) -> str:
+    """' Underconfidence ... is no reading here: ...' when the training loss beside the latest pair
+    refutes it (`train_readings.underconfidence_refuted`) and the alert carries no `underconfident`
+    claim (a `likely` one from the calibrated bound with K known is kept), else ''."""
+    e = a.evidence
+    train, acc = e.get("train_loss_now", math.nan), e.get("now_acc", math.nan)
+    train_acc, acc_n = e.get("train_acc_now", math.nan), e.get("acc_n", math.nan)
+    size = int(acc_n) if math.isfinite(acc_n) else None
+    if any(c.id == "underconfident" for c in a.claims) or not underconfidence_refuted(
+        train, acc, train_acc, size
+    ):
+        return ""
+    return " " + refuted_text(train, acc, train_acc, (n.loss, n.acc, n.unit))
 
 
 def _unstable(a: Alert, n: Names) -> Parts:

@@ -113,6 +113,7 @@ CHANCE_KINDS = frozenset({"loss-above-chance"})
 #: the kinds (and pseudo-kinds) `agree_with_alerts` reads
 AGREE_KINDS = LOSS_WORSE_KINDS | ACC_WORSE_KINDS | CHANCE_KINDS | {HELD_ACC}
 ACC_STUCK, WORSE_THAN_CHANCE = "acc-stuck", "worse-than-chance"
+WARMING_UP = STATES[WARMING]
 #: (loss part, accuracy part) of each state: +1 better, 0 holds, -1 worse, None unknown
 _PARTS = {
     "both-improving": (1, 0),
@@ -144,12 +145,13 @@ def agree_with_alerts(
     has risen beyond noise above its best (`LOSS_WORSE_KINDS`) reads loss-worse, and accuracy
     below its peak (`ACC_WORSE_KINDS`) reads accuracy-worse; inside a loss-above-chance span
     (`CHANCE_KINDS`) every state reads worse-than-chance, and inside a held accuracy's stretch
-    (`HELD_ACC`) a state whose accuracy is not worse reads acc-stuck. Warming-up is kept. Adjacent
-    segments of one state are merged. `prev(x)`: the x of the last evaluation before x (a piece cut
-    where a span starts ends there); `nxt(x)`: the x of the first evaluation at or after x (where a
-    piece cut just after a span's end starts). O((segments + spans) log spans): the cuts inside a
-    segment are found by bisection, and whether a piece lies inside some span by a prefix maximum
-    of span ends over spans sorted by start.
+    (`HELD_ACC`) a state whose accuracy is not worse reads acc-stuck. A warming-up stretch inside
+    such a span reads what the alert says (loss worse and accuracy holding where only the loss is
+    said worse), elsewhere it is kept. Adjacent segments of one state are merged. `prev(x)`: the x
+    of the last evaluation before x (a piece cut where a span starts ends there); `nxt(x)`: the x of
+    the first evaluation at or after x (where a piece cut just after a span's end starts).
+    O((segments + spans) log spans): the cuts inside a segment are found by bisection, and whether a
+    piece lies inside some span by a prefix maximum of span ends over spans sorted by start.
 
     To continue an earlier result (the segments are the ones after those it was computed from, and
     `spans` all the spans that reach them), pass it as `out`: it is extended in place, merging
@@ -178,13 +180,18 @@ def agree_with_alerts(
             if hi < lo:
                 continue
             state = seg.state
-            if state in _PARTS:
-                loss, acc = _PARTS[state]
+            warm = state == WARMING_UP
+            if state in _PARTS or warm:
+                # (a warming-up stretch has no trend of its own: it reads what an alert over it says,
+                # else stays warming-up; tester 18 N5, a 4-epoch fine-tune read "warming-up" for the
+                # whole run beside an overfitting warning whose rise follows from the numbers)
+                loss, acc = _PARTS.get(state, (0, 0))
                 if loss_cover.covers(lo, hi):
-                    loss = -1
+                    loss, warm = -1, False
                 if acc_cover.covers(lo, hi):
-                    acc = -1
-                state = _state_of(loss, acc)
+                    acc, warm = -1, False
+                if not warm:
+                    state = _state_of(loss, acc)
                 # what an alert says of the level outranks the trends: a loss worse than a uniform
                 # guess is not "flat" or "improving", nor an accuracy held at a share it is stuck at
                 if chance_cover.covers(lo, hi):

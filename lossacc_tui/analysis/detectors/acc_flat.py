@@ -18,12 +18,14 @@ from lossacc_tui.analysis.detectors.base import (
 from lossacc_tui.analysis.detectors.majority import majority_share
 from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.detectors.rise import RiseRun, level_noise
+from lossacc_tui.analysis.detectors.train_join import train_at
 from lossacc_tui.analysis.evidence import calibrated_loss_max
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.loss_carriers import who_carries_loss
 from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import arrow, fmt, pair_chance_k, span, within
 from lossacc_tui.analysis.span_trend import LongNoise
+from lossacc_tui.analysis.train_readings import shared_costs, shared_text, underconfidence_refuted
 from lossacc_tui.model import Series
 
 
@@ -35,7 +37,8 @@ class AccFlatLossDown(PairDetector):
     severity_doc = "info"
     meaning = (
         "accuracy flat while loss keeps falling: confidence grows on samples already right; carries the "
-        "`underconfident` claim (the loss can keep falling without accuracy moving). It closes where "
+        "`underconfident` claim (the loss can keep falling without accuracy moving) unless the training "
+        "side argues against it. It closes where "
         "the fall stops: the loss's level below its value 3 evaluations back by less than one noise "
         "standard error and less than half the rate it opens on"
     )
@@ -45,7 +48,9 @@ class AccFlatLossDown(PairDetector):
         "label-noise ceiling stops that. Informational: more epochs buy calibration, not accuracy. "
         "This is the underconfidence alert (mean confidence below accuracy): it says so with the "
         "`underconfident` claim, `likely` when the loss is above what any calibrated model could cost "
-        "at that accuracy, H(a) + (1 - a) ln(K - 1) with K known, `possible` otherwise."
+        "at that accuracy, H(a) + (1 - a) ln(K - 1) with K known, `possible` otherwise; not offered when "
+        "the training loss L puts the model's mean confidence on its training samples, at least exp(-L), "
+        "within 2 points of the accuracy or above it while it scores on both splits alike."
     )
     n_open = 1
 
@@ -144,8 +149,20 @@ class AccFlatLossDown(PairDetector):
         if not favour and conv.lean:
             favour, why = conv.favour, conv.why
         lean = "right" if favour or conv.lean else ""
+        train_loss, train_acc = e.get("train_loss_now", math.nan), e.get("train_acc_now", math.nan)
+        if not lean:
+            # or the costs both splits share, read from the training pair beside this one
+            # (`train_readings.shared_costs`), leave at most half of the loss on mistakes
+            s = shared_costs(loss, acc, train_loss, train_acc, k, self.ctx.acc_n)
+            if s is not None and s.wrong_share <= 0.5:
+                lean, why = "right", shared_text(s, loss, acc, train_loss, train_acc)
         out += who_carries_loss(loss, acc, k, x0, x1, nm, favour, why, lean=lean)
-        if loss > bound / 2 and not (self._held_share(alert, i, acc) and not (above and k is not None)):
+        # (the training loss can put the model's confidence on samples of this kind at its accuracy
+        # or above: then underconfidence is no reading, `train_readings`; the text says so)
+        refuted = self._held_share(alert, i, acc) or underconfidence_refuted(
+            train_loss, acc, train_acc, self.ctx.acc_n
+        )
+        if loss > bound / 2 and ((above and k is not None) or not refuted):
             out.append(underconfident_claim(loss, acc, k, bound, x0, x1, nm, held))
         return out
 
@@ -165,6 +182,14 @@ class AccFlatLossDown(PairDetector):
             return False
         n = np.array([float(self.ctx.acc_n or math.nan)])
         return bool(majority_share(np.array([acc]), n)[0])
+
+    def _train_acc_at(self, i: int) -> float:
+        """The training accuracy at this series' point i (fraction): the value logged there, or the
+        mean of about an evaluation's worth of a per-step one (`train_join.train_at`); NaN if none."""
+        if self.ctx.train_acc is None:
+            return math.nan
+        x = self.ctx.x(self.series, i)
+        return train_at(self.ctx.train_acc, self.ctx.axis, x, self.ctx.train_acc_window)
 
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         # the flat window the alert opened on: its numbers are of its own span, from there on
@@ -192,6 +217,9 @@ class AccFlatLossDown(PairDetector):
             acc_level_now=level(self.ctx.acc, i, self.p),
             acc_n=float(self.ctx.acc_n or math.nan),
             acc_n_near=float(self.ctx.acc_n_near or math.nan),
+            # the training pair beside the latest one (nats, fraction; NaN when not logged)
+            train_loss_now=self.train_at(i),
+            train_acc_now=self._train_acc_at(i),
         )
         # a fall that goes on in the newer half of the latest flat window (at least a tenth of the
         # window's fall there), not one step down followed by a flat loss
@@ -237,8 +265,9 @@ def underconfident_claim(
         "likely" if sure else "possible",
         x0,
         x1,
-        f"the model's mean confidence is below its accuracy {fmt(acc, 4)}: {why}; the loss can keep falling "
-        "this way without accuracy moving",
+        # (a `possible` reading says "may": tester 20 T7, a calibrated 5-class run read "is below")
+        f"the model's mean confidence {'is' if sure else 'may be'} below its accuracy {fmt(acc, 4)}: {why}; "
+        "the loss can keep falling this way without accuracy moving",
         evidence={"loss": loss, "acc": acc, "calibrated_loss_max": bound},
         others=(
             "Another reading: a calibrated or overconfident model whose loss fell because its mistakes grew "
