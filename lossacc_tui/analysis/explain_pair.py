@@ -132,9 +132,12 @@ def _flat_band(e: dict[str, float], n: Names) -> str:
             band, words = r, f"the accuracy's resolution ({points(r)}; more than {words})"
     if e["acc_high"] - e["acc_low"] <= band:
         return f"within {words}"
+    w = n.params.flat_window
     return (
-        f"above {words} that counts as flat (it opened within it; it closes at 1.5 times that, or once "
-        "the loss stops falling beyond its own noise)"
+        f"above {words} that counts as flat: it opened on {w} evaluations within it, and it closes "
+        f"once the accuracy spans more than 1.5 times that within {w} evaluations (a slow climb "
+        "moves less than that in any one window and can add up to more over the whole span), or "
+        "once the loss stops falling beyond its own noise"
     )
 
 

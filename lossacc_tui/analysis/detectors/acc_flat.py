@@ -40,7 +40,8 @@ class AccFlatLossDown(PairDetector):
         "`underconfident` claim (the loss can keep falling without accuracy moving) unless the training "
         "side argues against it. It closes where "
         "the fall stops: the loss's level below its value 3 evaluations back by less than one noise "
-        "standard error and less than half the rate it opens on"
+        "standard error and less than half the rate it opens on; at once where the accuracy spans more "
+        "than 1.5 times its flat band within 8 evaluations (a slow climb is not flat)"
     )
     general = (
         "Accuracy is flat while the loss keeps falling: the model grows more confident on samples it "
@@ -85,7 +86,11 @@ class AccFlatLossDown(PairDetector):
             # falling, whatever its level says: the rise alerts speak for it from there
             y, best = loss.y, loss.best if loss.best is not None else loss.lbest
             turned = (self._ups.feed(y) >= 2) & (y > best)
-            off = (acc.range_flat > 1.5 * band) | (loss.lvl > loss.lvl_flat * (1 - p.flat_loss_drop / 2))
+            # the accuracy moved beyond 1.5 times its band within the window: "flat" no longer holds,
+            # at once (`breaks`; tester 21: a slow climb, 64 -> 95 of 117, crossed it now and then
+            # but never for `close_after` evaluations in a row, and the alert held to the end)
+            self._moved = acc.range_flat > 1.5 * band
+            off = self._moved | (loss.lvl > loss.lvl_flat * (1 - p.flat_loss_drop / 2))
             off |= turned & (y >= best * (1 + p.steady_rise_rel))
             # or the fall has stopped: the level now (the mean of the last `half` values) is below
             # the value logged `half` evaluations back by less than one standard error of that
@@ -100,6 +105,9 @@ class AccFlatLossDown(PairDetector):
             slow = drop < 0.5 * p.flat_loss_drop * (p.half / p.flat_window) * np.abs(loss.lvl)
             off |= slow & (drop < sig * math.sqrt(1.0 + 1.0 / p.half))
         return flat & fell & near & ~turned & np.isfinite(loss.y) & np.isfinite(acc.y), off
+
+    def breaks(self, loss: LossFeatures, acc: AccFeatures | None) -> np.ndarray | None:
+        return getattr(self, "_moved", None)
 
     def severity(self, alert: Alert) -> Severity:
         return "info"
