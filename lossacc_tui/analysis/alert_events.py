@@ -44,6 +44,7 @@ def withdrawn(a: Alert, why: str = STARTED_OVER, text: str = WITHDRAWN) -> Alert
     b.explanation = f"**{b.title}**\n\n{text}\n"
     b.evidence = {}
     b.claims = []
+    b.data.pop("decided_x", None)  # (no record decided it: the history it was of is gone)
     b.active = False
     if b.end is None:
         b.end = b.start
@@ -94,3 +95,13 @@ def as_of_pass_end(events: list[Event], active: list[Alert]) -> list[Event]:
         if what in ("opened", "reopened") and key in live:
             out[k] = (what, live[key].snapshot())
     return out
+
+
+def decided_by(events: list[Event], x: float) -> None:
+    """Mark the alerts of `events` (snapshots) as decided by the record at x: an analysis that
+    started over on new layout finds them when that record is read, whatever point of the history
+    they open at (`data["decided_x"]`, which a stream tells as `decided_at`)."""
+    if not math.isfinite(x):
+        return
+    for _what, a in events:
+        a.data["decided_x"] = x

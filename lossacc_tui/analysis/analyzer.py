@@ -24,7 +24,7 @@ import numpy as np
 
 from lossacc_tui.analysis import span_memo, stats
 from lossacc_tui.analysis.agreed import AgreedStates, Span
-from lossacc_tui.analysis.alert_events import as_of_pass_end, diff, event_key
+from lossacc_tui.analysis.alert_events import as_of_pass_end, decided_by, diff, event_key
 from lossacc_tui.analysis.alerts import Alert, Event, StateSegment
 from lossacc_tui.analysis.consistency import ConsistentLoss
 from lossacc_tui.analysis.detectors import Ctx, Detector, build_detectors
@@ -88,11 +88,15 @@ class Analyzer:
         if self.ctx is not None and self.ctx.facts is None and ctx.facts is not None:
             self.ctx.facts = ctx.facts  # a probe sidecar found after the analysis started
         if layout != self._layout:
-            old = self.alerts if self._layout is not None else []
+            restart = self._layout is not None
+            old = self.alerts if restart else []
             self._layout = layout
             self._start(ctx)
             self._advance([])
-            return diff(old, self.alerts)
+            changes = diff(old, self.alerts)
+            if restart:  # (what the new reading finds, the record read now decided: `decided_at`)
+                decided_by(changes, _last_x(self.run, ctx.axis))
+            return changes
         events: list[Event] = []
         self._advance(events)
         if events:  # (an alert opened, closed or reopened: the sorted list and the spans are rebuilt)
@@ -340,3 +344,11 @@ def _more_mistakes(alerts: Iterable[Alert]) -> list[Span]:
         for a in alerts
         if a.start is not None and any(c.id == MORE_MISTAKES and c.strength == "follows" for c in a.claims)
     ]
+
+
+def _last_x(run: Run, axis: str) -> float:
+    """x (on `axis`) of the latest point of any of the run's series: the last record read; NaN with
+    no point."""
+    xs = [s.x_at(axis, len(s) - 1) for s in run.series.values() if len(s)]
+    xs = [x for x in xs if math.isfinite(x)]
+    return max(xs) if xs else math.nan
