@@ -68,6 +68,8 @@ def diff(old: list[Alert], new: list[Alert]) -> list[Event]:
         if k not in before or (a.active and not before[k].active):
             b = a.snapshot()
             b.active, b.end = True, None
+            if "open_x" in b.data:  # (an alert closed since: its opening was decided where it opened)
+                b.data["decided_x"] = b.data["open_x"]
             events.append(("opened", b))
             if not a.active and k not in before:
                 events.append(("closed", a.snapshot()))
@@ -98,10 +100,12 @@ def as_of_pass_end(events: list[Event], active: list[Alert]) -> list[Event]:
 
 
 def decided_by(events: list[Event], x: float) -> None:
-    """Mark the alerts of `events` (snapshots) as decided by the record at x: an analysis that
-    started over on new layout finds them when that record is read, whatever point of the history
-    they open at (`data["decided_x"]`, which a stream tells as `decided_at`)."""
+    """Date the alerts of `events` (snapshots) no earlier than the record at x: an analysis that
+    started over on new layout finds them once a record from x on is read, at the point of the
+    history where the new reading opens (or closes) them if that comes later (`data["decided_x"]`,
+    which a stream tells as `decided_at`). A withdrawn alert is dated x."""
     if not math.isfinite(x):
         return
     for _what, a in events:
-        a.data["decided_x"] = x
+        own = float(a.data.get("decided_x", x))
+        a.data["decided_x"] = max(own, x) if math.isfinite(own) else x

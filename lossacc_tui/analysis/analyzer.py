@@ -67,6 +67,7 @@ class Analyzer:
         self._eval_token: object = None  # (`_eval_x`'s answers that appends cannot change)
         self._eval_memo: dict[tuple[float, int], float] = {}
         self._eval_ordered = False
+        self._read: tuple[str, float] | None = None  # (axis, x of the last record) the last update read
 
     # --- public ------------------------------------------------------------------------------
     def update(self) -> list[Event]:
@@ -94,8 +95,9 @@ class Analyzer:
             self._start(ctx)
             self._advance([])
             changes = diff(old, self.alerts)
-            if restart:  # (what the new reading finds, the record read now decided: `decided_at`)
-                decided_by(changes, _last_x(self.run, ctx.axis))
+            if restart:  # (the records since the last update decided what the new reading changes)
+                decided_by(changes, self._first_unread(ctx.axis))
+            self._read = (ctx.axis, _last_x(self.run, ctx.axis))
             return changes
         events: list[Event] = []
         self._advance(events)
@@ -103,7 +105,22 @@ class Analyzer:
             self._changes += 1
             events = as_of_pass_end(events, self.alerts)
         events.sort(key=event_key)
+        self._read = (ctx.axis, _last_x(self.run, ctx.axis))
         return events
+
+    def _first_unread(self, axis: str) -> float:
+        """x (on `axis`) of the first record after those the last update had read (the run's last x
+        when that update read another axis): an analysis that started over on new layout changes
+        nothing the records before had decided, so what it changes was decided at or after it."""
+        if self._read is None or self._read[0] != axis:
+            return _last_x(self.run, axis)
+        read = self._read[1]
+        after = [
+            float(col[col > read].min())
+            for s in self.run.series.values()
+            if (col := s.raw_x(axis)) is not None and len(col) and bool((col > read).any())
+        ]
+        return min(after) if after else _last_x(self.run, axis)
 
     @property
     def alerts(self) -> list[Alert]:
