@@ -31,6 +31,8 @@ from lossacc_tui.readers.layouts import Claim, claim_folder, claim_for
 from lossacc_tui.readers.probe_sidecar import SIDECAR
 from lossacc_tui.roles import RoleMap
 from lossacc_tui.rotated import rotated_copies, rotation_of
+from lossacc_tui.side_files import side_facts
+from lossacc_tui.side_files import skipped as skipped_side
 from lossacc_tui.source_open import (
     VALIDATION_DIRS,
     PathError,
@@ -256,11 +258,15 @@ def iter_folder(
             continue
         if src is not None:
             yield with_copies(src, fmt, role_map, joined)
-        elif own_report(decoded_head(p)):  # (`check --json runs/ > runs/report.json`: skipped by design)
+            continue
+        head = decoded_head(p)
+        side = side_facts(head) if not fmt else None
+        if own_report(head) or side:  # (`check --json runs/ > runs/report.json`; a truth file beside a log)
+            why = OWN_REPORT if side is None else skipped_side(side)
             if on_other is None and notes is not None:
-                notes.append(f"{p}: {OWN_REPORT}")
+                notes.append(f"{p}: {why}")
             else:
-                other(fp, OWN_REPORT)
+                other(fp, why)
         elif why := headerless_csv(p):  # (a metrics log that lost its header is said, not passed over)
             warnings.append(f"{p}: {why}")
         elif p.name.lower().endswith(RECORD_SUFFIXES):  # named a log of records, read as none: said

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import sys
 import threading
+from collections import deque
 from typing import TextIO
 
 import orjson
@@ -51,6 +52,8 @@ class Printer:
         #: the highest severity (`SEVERITY_RANK`) any alert reached in what was printed; -1 for none:
         #: `check --follow --fail-on` ends with 1 when it is at or above the level asked for
         self.worst = -1
+        #: id(run) -> the x (on its axis) of its latest records printed, oldest first (at most RECENT)
+        self._printed: dict[int, deque[float]] = {}
 
     def __call__(self, events: list[Event]) -> None:
         lines = []
@@ -60,6 +63,10 @@ class Printer:
             elif isinstance(ev, AlertChanged) and ev.change != "closed":
                 self.worst = max(self.worst, SEVERITY_RANK.get(ev.alert.severity, -1))
             lines += self._json(ev) if self.json else self._text(ev)
+            if isinstance(ev, PointsAdded):
+                self._note_records(ev)
+            elif isinstance(ev, RunReset):
+                self._printed.pop(id(ev.run), None)  # (its records follow again, or are cut)
         if not lines:
             return
         try:
@@ -67,6 +74,34 @@ class Printer:
             self.out.flush()
         except BrokenPipeError:  # `| head`: the reader went away
             self.broken.set()
+
+    def _note_records(self, ev: PointsAdded) -> None:
+        """Remember the x of each record just printed (the run's axis), for `_decided`."""
+        axis = ev.run.x_axis
+        col = ev.batch.epoch if axis == "epoch" else ev.batch.step
+        if col is None:
+            return
+        got = self._printed.setdefault(id(ev.run), deque(maxlen=RECENT))
+        got.extend(float(v) for v in col[-RECENT:])
+
+    def _decided(self, ev: AlertChanged) -> tuple[float | None, int | None]:
+        """(the x of the record whose reading opened, reopened or closed the alert, the number of
+        the run's records printed after that one): the analysis runs every few seconds at most
+        (`feed_passes.ANALYSE_MAX`), so the line of an alert can come a few records after the
+        record that raised it, the record a `check` of the log up to there raises it at; the stream
+        names it. (None, None) where no record decided it (withdrawn on a rewrite, across runs)."""
+        x = ev.alert.data.get("decided_x")
+        if ev.run is None or x is None or not math.isfinite(x):
+            return None, None
+        got = self._printed.get(id(ev.run))
+        if not got:
+            return float(x), None
+        later = 0
+        for v in reversed(got):
+            if not v > x:  # (NaN: a record with no x on the axis ends the count too)
+                break
+            later += 1
+        return float(x), later
 
     def _unit_changes(self, ev: PointsAdded) -> list[str]:
         """An accuracy found to be in percent after values were printed as they were logged (0.5,
@@ -133,7 +168,9 @@ class Printer:
             alert = _ints_on_x(ev.alert.to_dict())
             if ev.change == "severity":  # (what it was: `severity` is what it is now)
                 alert["severity_was"] = ev.alert.data.get("severity_was")
-            return [line({"event": "alert", "change": ev.change, "run": run, **alert})]
+            at, later = self._decided(ev)
+            decided = {"decided_at": _whole(at), "records_since": later}
+            return [line({"event": "alert", "change": ev.change, "run": run, **alert, **decided})]
         return []
 
     def _text(self, ev: Event) -> list[str]:
@@ -160,22 +197,45 @@ class Printer:
             print(f"lossacc-tui: {ev.text()}", file=self.err, flush=True)
         if isinstance(ev, AlertChanged):
             who = "across runs" if ev.run is None else ev.run.name
+            where = self._where(ev)
             if ev.change == "closed":
-                return [f"-- alert closed ({who}): [{ev.alert.severity}] {ev.alert.kind}: {ev.alert.title}\n"]
+                what = f"[{ev.alert.severity}] {ev.alert.kind}: {ev.alert.title}"
+                return [f"-- alert closed ({who}){where}: {what}\n"]
             if ev.change == "severity":  # (an open alert's rule gave it another severity)
                 was = str(ev.alert.data.get("severity_was", ""))
                 up = SEVERITY_RANK.get(ev.alert.severity, 0) > SEVERITY_RANK.get(str(was), 0)
                 return [
-                    f"{'!!' if up else '--'} alert now {ev.alert.severity}, was {was} ({who}): "
+                    f"{'!!' if up else '--'} alert now {ev.alert.severity}, was {was} ({who}){where}: "
                     f"[{ev.alert.severity}] {ev.alert.kind}: {ev.alert.title}\n"
                 ]
             if ev.change == "reopened":
                 return [
-                    f"!! alert reopened ({who}): [{ev.alert.severity}] {ev.alert.kind}: {ev.alert.title}\n"
+                    f"!! alert reopened ({who}){where}: [{ev.alert.severity}] {ev.alert.kind}: "
+                    f"{ev.alert.title}\n"
                 ]
             axis = ev.alert.data.get("axis", "x") if ev.run is None else ev.run.x_axis
-            return [f"!! alert opened ({who}):\n", *(ln + "\n" for ln in alert_text(ev.alert, axis, "   "))]
+            return [
+                f"!! alert opened ({who}){where}:\n",
+                *(ln + "\n" for ln in alert_text(ev.alert, axis, "   ")),
+            ]
         return []
+
+    def _where(self, ev: AlertChanged) -> str:
+        """' on the record at epoch 8' (and ', 3 records back' when records printed since): where
+        the alert was decided, for the text stream; '' where no record decided it."""
+        at, later = self._decided(ev)
+        if at is None or ev.run is None:
+            return ""
+        back = f", {later} record{'s' if later != 1 else ''} back" if later else ""
+        return f" on the record at {ev.run.x_axis} {_x_text(at)}{back}"
+
+
+#: records of a run whose x the stream remembers (an alert decided further back says so as this many)
+RECENT = 4096
+
+
+def _whole(v: float | None) -> float | int | None:
+    return int(v) if v is not None and v.is_integer() else v
 
 
 def _scale(run: Run, name: str) -> float:

@@ -61,8 +61,9 @@ def test_a_follower_is_told_each_severity_an_open_alert_takes(tmp_path: Path) ->
     now, was = seen[0].severity, seen[0].data["severity_was"]
     assert was != now
     mark = "!!" if SEVERITY_RANK[now] > SEVERITY_RANK[was] else "--"
-    head = f"{mark} alert now {now}, was {was} ({run.name}): [{now}] {seen[0].kind}"
-    assert text.getvalue().startswith(head)
+    said = text.getvalue()
+    assert said.startswith(f"{mark} alert now {now}, was {was} ({run.name})")
+    assert f": [{now}] {seen[0].kind}: " in said
 
 
 def test_follow_with_fail_on_ends_1_once_an_alert_reached_that_level(tmp_path: Path) -> None:

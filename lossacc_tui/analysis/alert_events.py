@@ -45,6 +45,7 @@ def withdrawn(a: Alert, why: str = STARTED_OVER, text: str = WITHDRAWN) -> Alert
     b.explanation = f"**{b.title}**\n\n{text}\n"
     b.evidence = {}
     b.claims = []
+    b.data.pop("decided_x", None)  # (no record decided it: the history it was of is gone)
     b.active = False
     if b.end is None:
         b.end = b.start
@@ -68,6 +69,8 @@ def diff(old: list[Alert], new: list[Alert]) -> list[Event]:
         if k not in before or (a.active and not before[k].active):
             b = a.snapshot()
             b.active, b.end = True, None
+            if "open_x" in b.data:  # (an alert closed since: its opening was decided where it opened)
+                b.data["decided_x"] = b.data["open_x"]
             events.append(("opened", b))
             if not a.active and k not in before:
                 events.append(("closed", a.snapshot()))
@@ -122,3 +125,15 @@ def severity_changes(
             snap.data["severity_was"] = was
             out.append(("severity", snap))
     return out
+
+
+def decided_by(events: list[Event], x: float) -> None:
+    """Date the alerts of `events` (snapshots) no earlier than the record at x: an analysis that
+    started over on new layout finds them once a record from x on is read, at the point of the
+    history where the new reading opens (or closes) them if that comes later (`data["decided_x"]`,
+    which a stream tells as `decided_at`). A withdrawn alert is dated x."""
+    if not math.isfinite(x):
+        return
+    for _what, a in events:
+        own = float(a.data.get("decided_x", x))
+        a.data["decided_x"] = max(own, x) if math.isfinite(own) else x

@@ -24,7 +24,14 @@ import numpy as np
 
 from lossacc_tui.analysis import span_memo, stats
 from lossacc_tui.analysis.agreed import AgreedStates, Span
-from lossacc_tui.analysis.alert_events import as_of_pass_end, diff, event_key, severities, severity_changes
+from lossacc_tui.analysis.alert_events import (
+    as_of_pass_end,
+    decided_by,
+    diff,
+    event_key,
+    severities,
+    severity_changes,
+)
 from lossacc_tui.analysis.alerts import Alert, Event, StateSegment
 from lossacc_tui.analysis.consistency import ConsistentLoss
 from lossacc_tui.analysis.detectors import Ctx, Detector, build_detectors
@@ -67,6 +74,7 @@ class Analyzer:
         self._eval_token: object = None  # (`_eval_x`'s answers that appends cannot change)
         self._eval_memo: dict[tuple[float, int], float] = {}
         self._eval_ordered = False
+        self._read: tuple[str, float] | None = None  # (axis, x of the last record) the last update read
 
     # --- public ------------------------------------------------------------------------------
     def update(self) -> list[Event]:
@@ -88,11 +96,16 @@ class Analyzer:
         if self.ctx is not None and self.ctx.facts is None and ctx.facts is not None:
             self.ctx.facts = ctx.facts  # a probe sidecar found after the analysis started
         if layout != self._layout:
-            old = self.alerts if self._layout is not None else []
+            restart = self._layout is not None
+            old = self.alerts if restart else []
             self._layout = layout
             self._start(ctx)
             self._advance([])
-            return diff(old, self.alerts)
+            changes = diff(old, self.alerts)
+            if restart:  # (the records since the last update decided what the new reading changes)
+                decided_by(changes, self._first_unread(ctx.axis))
+            self._read = (ctx.axis, _last_x(self.run, ctx.axis))
+            return changes
         before = severities(self.alerts)
         events: list[Event] = []
         self._advance(events)
@@ -100,9 +113,26 @@ class Analyzer:
             self._changes += 1
             events = as_of_pass_end(events, self.alerts)
         events.sort(key=event_key)
+        self._read = (ctx.axis, _last_x(self.run, ctx.axis))
         if before:  # (told after the pass's openings and closings: it is of the pass's last point)
-            events += severity_changes(before, events, self.alerts)
+            changed = severity_changes(before, events, self.alerts)
+            decided_by(changed, self._read[1])
+            events += changed
         return events
+
+    def _first_unread(self, axis: str) -> float:
+        """x (on `axis`) of the first record after those the last update had read (the run's last x
+        when that update read another axis): an analysis that started over on new layout changes
+        nothing the records before had decided, so what it changes was decided at or after it."""
+        if self._read is None or self._read[0] != axis:
+            return _last_x(self.run, axis)
+        read = self._read[1]
+        after = [
+            float(col[col > read].min())
+            for s in self.run.series.values()
+            if (col := s.raw_x(axis)) is not None and len(col) and bool((col > read).any())
+        ]
+        return min(after) if after else _last_x(self.run, axis)
 
     @property
     def alerts(self) -> list[Alert]:
@@ -343,3 +373,11 @@ def _more_mistakes(alerts: Iterable[Alert]) -> list[Span]:
         for a in alerts
         if a.start is not None and any(c.id == MORE_MISTAKES and c.strength == "follows" for c in a.claims)
     ]
+
+
+def _last_x(run: Run, axis: str) -> float:
+    """x (on `axis`) of the latest point of any of the run's series: the last record read; NaN with
+    no point."""
+    xs = [s.x_at(axis, len(s) - 1) for s in run.series.values() if len(s)]
+    xs = [x for x in xs if math.isfinite(x)]
+    return max(xs) if xs else math.nan

@@ -194,7 +194,7 @@ class Splitter(Placer):
             keys = rows.keys(i)
             seen = self._seen_at(rows, i, xi)
             taken = {s.seg for s in seen if s.keys == keys}
-            if self._choose(xi, keys, lambda ln: ln.seg in taken, rows.values(i, keys)) is not None:
+            if self._choose(xi, keys, lambda ln: ln.seg in taken, rows.values(i, keys), i) is not None:
                 return None
             fits = [ln for ln in self._lanes if ln.first_x < xi < ln.last_x and keys <= ln.keys]
             if not fits:
@@ -229,7 +229,7 @@ class Splitter(Placer):
         xi, ei = float(x[i]), float(batch.epoch[i])
         if math.isnan(xi) or math.isnan(ei):
             return False
-        self._lanes = [ln for ln in self._lanes if self._row - ln.last_used < LANE_TIMEOUT]
+        self._close_idle()
         fits = [ln for ln in self._lanes if ln.span.restarts_at(xi, ei)]
         if not fits:
             return False
@@ -248,7 +248,7 @@ class Splitter(Placer):
         self._switched = lane.seg
         lane.last_x = sp.epoch + (sp.last_step - self.epochs.lo) / self.epochs.per_epoch
         lane.first_x = sp.epoch
-        self._lanes = [lane]
+        self._lanes, self._parked = [lane], []
         self._window.clear()
         self._max_x = lane.last_x
         self.axis = "epoch"

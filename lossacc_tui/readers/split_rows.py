@@ -24,6 +24,7 @@ class Lane:
     last_used: int
     last_vals: dict[str, float] | None = None  # its last record's values (to tell writers apart)
     first_x: float = math.inf  # its lowest x (a record going back past it is no resume)
+    gap: float = math.inf  # the last rise of its x from one record to the next (inf: none yet)
     keys: frozenset[str] = frozenset()  # every metric it has logged
     span: EpochSpan = field(default_factory=EpochSpan)  # its steps, while they share one epoch
     #: metric -> the highest other-axis x (the epoch, on a step axis) of its records placed with no

@@ -231,11 +231,15 @@ class Detector(KindSpec):
                     reopen(last)
                     self.current = last
                     self._render(last, i)
+                    # (the point that decided it: `decided_x` of its latest change, `open_x` of its opening)
+                    last.data["decided_x"] = last.data["open_x"] = self.ctx.x(self.series, i)
                     sink.append(("reopened", last.snapshot()))
                     lo = i - k0
                     continue
                 alert = Alert(kind, "warning", kind, self.ctx.x(self.series, j))
-                alert.data.update(start_idx=j, open_idx=i, subject=self.subject)
+                # (decided_x: the x of the point whose reading opened it, as a stream tells it)
+                at = self.ctx.x(self.series, i)
+                alert.data.update(start_idx=j, open_idx=i, subject=self.subject, decided_x=at, open_x=at)
                 explain = merged_explanation(self.explain, self.ctx.unit)
                 alert.set_renderers(self._title_now, explain, self._evidence_now, self._claims_now)
                 self.on_open(alert, i, i - k0, main, other)
@@ -253,6 +257,7 @@ class Detector(KindSpec):
                 alert.active = False
                 alert.end = self.ctx.x(self.series, j)
                 alert.data["end_idx"] = j
+                alert.data["decided_x"] = self.ctx.x(self.series, i)
                 # a closed alert describes its own span: its numbers are those of its last point
                 self._render(alert, max(j, int(alert.data.get("start_idx", j))))
                 sink.append(("closed", alert.snapshot()))

@@ -59,7 +59,7 @@ class MetricMismatch(Detector):
                 logged = value(acc, len(acc) - 1)
             if math.isfinite(v) and math.isfinite(logged) and abs(v - logged) > self.p.mismatch_gap:
                 alert = Alert(self.kind, "warning", "", float(x))
-                alert.data.update(start_idx=int(i), subject=s.name)
+                alert.data.update(start_idx=int(i), subject=s.name, decided_x=float(x), open_x=float(x))
                 alert.evidence = {"later_acc": v, "logged_acc": logged, "gap": v - logged, "x": float(x)}
                 alert.set_renderers(self.title, self.explain)
                 self.alerts.append(alert)

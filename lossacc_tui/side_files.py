@@ -1,0 +1,65 @@
+"""Files of facts written beside a training log, told from a log of metrics by their records'
+content (not by their name): a per-evaluation truth file (`{"nan": true, "epoch": 3,
+"logged_val_loss": NaN}`, one line per evaluation) or a per-sample predictions file (`{"epoch": 3,
+"sample": 17, "label": 4, "pred": 1, "loss": 2.3}`, one line per sample). Both are JSON lines the
+JSON-lines reader would take, with a loss named among their keys; read as a run, they add a run
+whose only "metric" is a copy of the log's own (tester 20: `truth.jsonl` beside `log.jsonl` read
+as a second run with `logged_val_loss` as its training loss and a `non-finite` critical).
+
+A log of metrics holds one number per metric a line: a record with a true/false value holds facts,
+and a record naming both a sample's true class and its predicted class is one sample. In a folder
+such a file is skipped and said so (`check`: a note on stderr; the follower: a `skipped` status);
+named on its own, or with `--format jsonl`, it is read as the user asked.
+"""
+
+from __future__ import annotations
+
+from lossacc_tui.readers import jsonvalue
+from lossacc_tui.roles import normalize
+
+#: keys that name a sample's true class, and its predicted class (normalised: `y_true`, `Label`)
+TRUE_KEYS = frozenset(
+    {"label", "labels", "target", "targets", "y_true", "true_label", "true_class", "gt", "truth"}
+)
+PRED_KEYS = frozenset(
+    {"pred", "preds", "prediction", "predicted", "y_pred", "pred_label", "pred_class", "predicted_class"}
+)
+LINES = 20  # the records looked at: the start of the file, as the readers' sniffers look
+
+
+def side_facts(head: str) -> str | None:
+    """Why the JSON lines at the start of a file (`head`: its first few KB as text) are facts
+    written beside a log rather than a log of metrics, or None when they are not (or are no JSON
+    lines at all). Only whole lines are read (the last one of `head` may be cut)."""
+    lines = [ln.strip() for ln in head.splitlines()[:LINES]]
+    if len(lines) > 1 and not head.endswith("\n"):
+        lines.pop()  # (cut at the head's end)
+    for ln in lines:
+        if not ln.startswith("{"):
+            continue
+        try:
+            obj = jsonvalue.loads(ln)
+        except ValueError:
+            continue
+        if not isinstance(obj, dict):
+            continue
+        for k, v in obj.items():
+            if isinstance(v, bool):
+                return (
+                    f"its records hold a true/false fact (`{k}: {'true' if v else 'false'}`), not one number "
+                    "per metric: facts written beside a log (per sample or per evaluation)"
+                )
+        keys = {normalize(str(k)): str(k) for k in obj}
+        true = next((keys[k] for k in keys if k in TRUE_KEYS), None)
+        pred = next((keys[k] for k in keys if k in PRED_KEYS), None)
+        if true is not None and pred is not None:
+            return f"each record is one sample (its `{true}` and `{pred}`): predictions written beside a log"
+    return None
+
+
+def skipped(why: str) -> str:
+    """The note for a side file skipped in a folder."""
+    return f"skipped: not a training log: {why}; name the file itself (or --format jsonl) to read it as one"
+
+
+__all__ = ["side_facts", "skipped"]
