@@ -6,8 +6,9 @@ JSON-lines reader would take, with a loss named among their keys; read as a run,
 whose only "metric" is a copy of the log's own (tester 20: `truth.jsonl` beside `log.jsonl` read
 as a second run with `logged_val_loss` as its training loss and a `non-finite` critical).
 
-A log of metrics holds one number per metric a line: a record with a true/false value holds facts,
-and a record naming both a sample's true class and its predicted class is one sample. In a folder
+A log of metrics holds one number per metric a line: a record with a true/false value and no metric
+under a plain name (`loss`, `val_acc`, ...) holds facts (a log's `"is_best": true` rides beside its
+`val_loss`), and a record naming both a sample's true class and its predicted class is one sample. In a folder
 such a file is skipped and said so (`check`: a note on stderr; the follower: a `skipped` status);
 named on its own, or with `--format jsonl`, it is read as the user asked.
 """
@@ -25,6 +26,13 @@ PRED_KEYS = frozenset(
     {"pred", "preds", "prediction", "predicted", "y_pred", "pred_label", "pred_class", "predicted_class"}
 )
 LINES = 20  # the records looked at: the start of the file, as the readers' sniffers look
+#: metric names a training loop logs under these very names: a record holding one is a log's record,
+#: whatever flag rides along (`{"epoch": 3, "val_loss": 0.41, "is_best": true}`)
+PLAIN_METRICS = frozenset(
+    f"{split}{name}"
+    for split in ("", "train_", "val_", "valid_", "eval_", "test_")
+    for name in ("loss", "acc", "accuracy")
+)
 
 
 def side_facts(head: str) -> str | None:
@@ -43,8 +51,9 @@ def side_facts(head: str) -> str | None:
             continue
         if not isinstance(obj, dict):
             continue
+        plain = any(normalize(str(k)) in PLAIN_METRICS for k in obj)
         for k, v in obj.items():
-            if isinstance(v, bool):
+            if isinstance(v, bool) and not plain:
                 return (
                     f"its records hold a true/false fact (`{k}: {'true' if v else 'false'}`), not one number "
                     "per metric: facts written beside a log (per sample or per evaluation)"

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import numpy_softmax
 import pytest
+from numpy_training import softmax_regression
 from test_follow import Collector
 
 from lossacc_tui.cli import main
@@ -105,3 +106,21 @@ def test_the_follower_says_the_truth_file_is_skipped_and_follows_the_log(tmp_pat
     skipped = [e for e in c.events if isinstance(e, Status) and e.state == "skipped"]
     assert [Path(e.path).name for e in skipped] == ["truth.jsonl"]
     assert [Path(r.path).name for r in m.runs] == ["log.jsonl"]
+
+
+def test_a_log_whose_records_carry_a_flag_beside_their_metrics_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A training loop that logs `"is_best": true` beside `val_loss` writes a log, not facts: in a
+    folder it is read as a run (the true/false rule alone had skipped it)."""
+    rows = softmax_regression(epochs=8)
+    best = np.inf
+    with open(tmp_path / "log.jsonl", "w") as f:
+        for e, r in enumerate(rows):
+            is_best = r["val_loss"] < best
+            best = min(best, r["val_loss"])
+            f.write(json.dumps({"epoch": e, **r, "is_best": bool(is_best)}) + "\n")
+    assert main(["check", "--json", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    [run] = json.loads(out)["runs"]
+    assert run["path"].endswith("log.jsonl") and "skipped" not in err
