@@ -100,11 +100,13 @@ class AccStuck(StuckWindows, StuckText):
                 # (the usual chunk: no window of the accuracy within the tolerance, so none is frozen
                 # either; nothing opens, every point releases, and no point is marked or unsure: what
                 # the rules below give then, without their lookups)
-                none = np.zeros(len(acc_y), dtype=bool)
-                self._unsure = np.zeros(len(acc_y), dtype=np.int8)
-                self._marks = np.zeros(len(acc_y), dtype=np.int8)
-                self._strong = none.copy()  # (read only where an alert opens: nowhere in this chunk)
-                return none, ~none
+                return self._quiet(len(acc_y))
+            if _base.QUIET_CHUNKS and acc.maj_dev is None and not self.latch.active and not frozen.any():
+                # (no window frozen and no alert open: nothing opens here, and with none open the
+                # release rule is never read, as a latch that is not open starts its release run
+                # afresh at the point it opens; the marks are read only at an opening or over an
+                # open alert's span: the rules below would change nothing a user sees)
+                return self._quiet(len(acc_y))
             blind_ok = np.ones(len(acc_y), dtype=bool)
             long_ok = np.zeros(len(acc_y), dtype=bool)
             long_keep = np.zeros(len(acc_y), dtype=bool)
@@ -329,6 +331,15 @@ class AccStuck(StuckWindows, StuckText):
                 off &= acc.maj_dev > 2 * p.majority_tol
             self._strong = strong
         return on, off
+
+    def _quiet(self, m: int) -> tuple[np.ndarray, np.ndarray]:
+        """`conditions` of a chunk of m points where nothing opens: (open nowhere, release
+        everywhere), no point marked or unsure."""
+        none = np.zeros(m, dtype=bool)
+        self._unsure = np.zeros(m, dtype=np.int8)
+        self._marks = np.zeros(m, dtype=np.int8)
+        self._strong = none.copy()  # (read only where an alert opens: nowhere in this chunk)
+        return none, ~none
 
     def on_open(self, alert: Alert, i: int, local: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
         frozen = bool(acc.range_stuck[local] <= self.p.stuck_tol)
