@@ -239,19 +239,22 @@ class Track:
         p, h, lf = self.p, self.p.half, self.p.long_window_factor
         lvl, sig, k0, m = f.lvl, f.sig, win.k0, win.m
         ds = lvl - win.chunk(lvl_ext, h)
-        g = stats.lag_sum(lvl_ext, range(0, lf * h, h))
-        dl = win.chunk(g) - win.chunk(g, lf * h)
-        dl /= lf
         short_from, long_from = 2 * h - 1, 2 * lf * h - 1  # first points with a full window
         ds[: max(0, min(m, short_from - k0))] = np.nan
-        dl[: max(0, min(m, long_from - k0))] = np.nan
+        dl: np.ndarray | None = None  # (None: no point of the chunk has a full long window yet)
+        dm: np.ndarray | None = None
+        if k0 + m > long_from:
+            g = stats.lag_sum(lvl_ext, range(0, lf * h, h))
+            dl = win.chunk(g) - win.chunk(g, lf * h)
+            dl /= lf
+            dl[: max(0, min(m, long_from - k0))] = np.nan
+            dm = lvl - win.chunk(lvl_ext, lf * h // 2)
         floor = p.min_loss_change * np.abs(lvl) if self.kind == "loss" else p.min_acc_change
         if isinstance(f, AccFeatures) and f.res is not None:
             # an accuracy change within its resolution (one sample, or the binomial standard error of
             # an evaluation set of the size its values reveal) is not a trend
             floor = np.fmax(floor, f.res)
-        dm = win.chunk(lvl_ext, lf * h // 2)
-        f.dir = _direction(ds, dl, lvl - dm, sig, floor, p.trend_z, h, lf)
+        f.dir = _direction(ds, dl, dm, sig, floor, p.trend_z, h, lf)
         # the state band: the same trends in a noise that is also at least the one pooled over many
         # evaluations and their wander (`span_trend.LongNoise`): asked after every evaluation of a
         # long noisy run, a noise read from 10 points is now and then a third of the true one, and
@@ -262,7 +265,7 @@ class Track:
             # and a threshold for how often it was asked: about (i + 1) / half distinct windows by
             # point i, sharing a 5 % chance of a false trend (`look_z`); trend_z at least
             zb = np.maximum(p.trend_z, look_z((f.idx + 1.0) / h))
-        f.band_dir = _direction(ds, dl, lvl - dm, wide, floor, zb, h, lf)
+        f.band_dir = _direction(ds, dl, dm, wide, floor, zb, h, lf)
         warm = np.zeros(m, dtype=bool)
         warm[: max(0, min(m, short_from - k0))] = True
         f.warm = warm
@@ -280,8 +283,8 @@ def look_z(looks: np.ndarray) -> np.ndarray:
 
 def _direction(
     ds: np.ndarray,
-    dl: np.ndarray,
-    dm: np.ndarray,
+    dl: np.ndarray | None,
+    dm: np.ndarray | None,
     sig: np.ndarray,
     floor: np.ndarray | float,
     z: float | np.ndarray,
@@ -291,11 +294,13 @@ def _direction(
     """-1, 0, +1 per point: the short trend `ds` (the newer half of the short window against the
     older), or failing that the long one `dl`, beyond z noise standard errors of `sig` and `floor`;
     a long trend counts only where the newer half of the long window (`dm`) moves the same way (a V
-    read as still falling)."""
+    read as still falling). `dl` and `dm` None: no point has a long window (the short trend alone)."""
     with quiet(invalid="ignore"):
         need_s = np.fmax((z * math.sqrt(2.0 / h)) * sig, floor)
-        need_l = np.fmax((z * math.sqrt(2.0 / (lf * h))) * sig, floor)
         up_s, down_s = ds >= need_s, ds <= -need_s
+        if dl is None or dm is None:
+            return up_s.view(np.int8) - down_s.view(np.int8)
+        need_l = np.fmax((z * math.sqrt(2.0 / (lf * h))) * sig, floor)
         up_l, down_l = (dl >= need_l) & (dm > 0), (dl <= -need_l) & (dm < 0)
     short = up_s | down_s
     up = up_s | (up_l & ~short)
