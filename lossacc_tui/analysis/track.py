@@ -264,7 +264,7 @@ class Track:
             wide = np.fmax(sig, np.fmax(noise, wander))
             # and a threshold for how often it was asked: about (i + 1) / half distinct windows by
             # point i, sharing a 5 % chance of a false trend (`look_z`); trend_z at least
-            zb = np.maximum(p.trend_z, look_z((f.idx + 1.0) / h))
+            zb = _band_z(k0, m, h, p.trend_z)
         f.band_dir = _direction(ds, dl, dm, wide, floor, zb, h, lf)
         warm = np.zeros(m, dtype=bool)
         warm[: max(0, min(m, short_from - k0))] = True
@@ -273,6 +273,25 @@ class Track:
 
 _LOOKS = 2.0 ** np.arange(0, 41)
 _LOOK_Z = np.array([NormalDist().inv_cdf(1 - 0.05 / n) for n in _LOOKS])
+
+
+#: `_band_z`'s arrays of the last few chunks (a run analysed from its start: the same first chunk)
+_BAND_Z: dict[tuple[int, int, int, float], np.ndarray] = {}
+_BAND_Z_KEEP = 64
+
+
+def _band_z(k0: int, m: int, h: int, trend_z: float) -> np.ndarray:
+    """The state band's threshold at points k0 .. k0 + m - 1: `look_z` of (i + 1) / h looks, at
+    least trend_z (read-only; the same array for the same arguments)."""
+    key = (k0, m, h, trend_z)
+    got = _BAND_Z.get(key)
+    if got is None:
+        got = np.maximum(trend_z, look_z((np.arange(k0, k0 + m) + 1.0) / h))
+        got.setflags(write=False)
+        if len(_BAND_Z) >= _BAND_Z_KEEP:
+            _BAND_Z.clear()
+        _BAND_Z[key] = got
+    return got
 
 
 def look_z(looks: np.ndarray) -> np.ndarray:
