@@ -96,6 +96,12 @@ class ValFrozen(Detector):
                 none = np.zeros(len(acc_y), dtype=bool)
                 return none, ~none
             long = (acc.idx - start + 1) >= 2 * p.stuck_window
+            if _base.QUIET_CHUNKS and not self.latch.active and not (frozen & long).any():
+                # (no alert open and no window frozen long enough to open one: nothing opens, and the
+                # release rule is not read while none is open; a run of fewer than 2 x stuck_window
+                # evaluations never reads the rules below)
+                none = np.zeros(len(acc_y), dtype=bool)
+                return none, ~none
             prior = binary_entropy(acc_y)
             h = p.half
             x0 = self._x_at(start)
