@@ -23,7 +23,7 @@ from lossacc_tui.analysis.lookups import at_or_before, ordered, prefix_sums
 
 # (an analysis pass's shared work and the history lookups have modules of their own; their names stay
 # importable from here)
-from lossacc_tui.analysis.npcalls import diff1, nonzero1
+from lossacc_tui.analysis.npcalls import nonzero1
 from lossacc_tui.analysis.passmemo import one_pass, pass_memo, quiet, same_bits
 
 __all__ = [
@@ -251,7 +251,8 @@ def running_extreme(
     x: np.ndarray, carry: float, carry_idx: int, index: np.ndarray, high: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """Running min (or max) of the finite values of x, continuing from `carry`, and the absolute
-    index (from `index`) where it was reached, -1 if none yet. Exact, so chunking cannot matter.
+    index (from `index`, increasing, each entry above `carry_idx`: the chunk's point indices) where
+    it was reached, -1 if none yet. Exact, so chunking cannot matter.
 
     >>> b, i = running_extreme(np.array([3.0, np.nan, 1.0, 2.0]), 2.0, 7, np.arange(8, 12), high=False)
     >>> b.tolist(), i.tolist()
@@ -273,10 +274,9 @@ def running_extreme(
         first = int(np.argmax(~np.isnan(best)))
         if not np.isnan(best[first]):
             changed[first] = True
-    pos = nonzero1(changed)
-    values = np.concatenate([[carry_idx], index[pos]])
-    counts = diff1(np.concatenate([[0], pos, [len(x)]]))
-    return best, np.repeat(values, counts)
+    # (the index of the last change at or before each point: `index` increases and every entry is
+    # above `carry_idx`, so a running maximum finds it, carry_idx before the first)
+    return best, np.maximum.accumulate(np.where(changed, index, carry_idx))
 
 
 def ffill_index(mask: np.ndarray, k0: int, carry: int) -> np.ndarray:
