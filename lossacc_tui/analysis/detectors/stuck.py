@@ -103,9 +103,12 @@ class AccStuck(StuckWindows, StuckText):
                 return self._quiet(len(acc_y))
             k = self.ctx.classes.k
             kk = chance_k(acc_y, loss.lvl, k) if loss is not None else None
-            if _base.QUIET_CHUNKS and acc.maj_dev is None and not self.latch.active and not self._can_open(
-                acc, loss, frozen, kk
-            ).any():
+            if (
+                _base.QUIET_CHUNKS
+                and acc.maj_dev is None
+                and not self.latch.active
+                and not self._can_open(acc, loss, frozen, kk).any()
+            ):
                 # (no alert open and no point where a rule below can open: nothing opens here, and
                 # with none open the release rule is never read, as a latch that is not open starts
                 # its release run afresh at the point it opens; the marks are read only at an
