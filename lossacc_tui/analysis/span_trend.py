@@ -89,7 +89,7 @@ def _running_sums(carry: np.ndarray, rows: tuple[np.ndarray, ...]) -> np.ndarray
 
 #: the running-sum rows `SpanTrend._long` and `_recent` read (row 4, the squared first differences, is
 #: read only over the span since the best)
-_LONG_ROWS = [0, 1, 2, 3, 5, 6]
+_LONG_ROWS = np.array([0, 1, 2, 3, 5, 6], dtype=np.intp)  # (an index array: a list is converted at each use)
 
 
 @dataclass(slots=True)
@@ -187,9 +187,12 @@ class SpanTrend:
 
         # each read row's sum over the window (0 before it reaches back), all six rows at once
         rows = cs[_LONG_ROWS]
-        w0, w1, w2, w3, w5, w6 = rows - np.where(
-            ok, np.concatenate([tail[_LONG_ROWS], rows], axis=1)[:, kk], 0.0
-        )
+        if t0 == 0 and not ok.any():  # (a series' first points: every window reaches before its start)
+            w0, w1, w2, w3, w5, w6 = rows - 0.0
+        else:
+            w0, w1, w2, w3, w5, w6 = rows - np.where(
+                ok, np.concatenate([tail[_LONG_ROWS], rows], axis=1)[:, kk], 0.0
+            )
         keep = min(LONG_MAX, t0 + cs.shape[1])
         new_tail = (  # (row 4 is never read from the tail)
             cs[:, cs.shape[1] - keep :].copy()
