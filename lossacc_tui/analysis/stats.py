@@ -141,10 +141,38 @@ def rolling_extreme(buf: np.ndarray, w: int, high: bool) -> np.ndarray:
     """
     op = np.fmax if high else np.fmin
     n = len(buf)
+    if w > 1 and n * w <= LAGGED_MAX and not (buf == 0.0).any():
+        # (a short buffer: one reduction over its lagged copies; not with a zero in it, whose sign a
+        # tie of 0.0 and -0.0 may take from either side, the loop's and the reduction's differently)
+        return op.reduce(lagged(buf, w), axis=1)  # type: ignore[no-any-return]
     out = buf.copy()
     for j in range(1, min(w, n)):
         op(out[j:], buf[: n - j], out=out[j:])
     return out
+
+
+#: the most values (points x window) that `lagged` lays out at once: a small run's buffers (tens of
+#: points) reduce its windows in one call each, where a backlog's block (up to 2^17 points) keeps
+#: a pass a lag, with no (n, w) copy
+LAGGED_MAX = 4096
+
+
+def lagged(buf: np.ndarray, w: int, fill: float = math.nan) -> np.ndarray:
+    """(n, w) copy of the 1-d `buf` whose row t holds buf[t], buf[t - 1], ..., buf[t - w + 1] (`fill`
+    before the start): a reduction over its axis 1, left to right, takes the values in the order a
+    loop over the lags does (the same bits for max, min and integer sums)."""
+    n = len(buf)
+    at = _LAG_AT.get((n, w))
+    if at is None:
+        at = np.maximum(np.arange(1, n + 1)[:, None] - np.arange(w)[None, :], 0)
+        if len(_LAG_AT) >= 64:
+            _LAG_AT.clear()
+        _LAG_AT[(n, w)] = at
+    return np.concatenate((np.array([fill], dtype=buf.dtype), buf))[at]
+
+
+#: `lagged`'s gather indices per (n, w) (into the buffer with one `fill` value put first)
+_LAG_AT: dict[tuple[int, int], np.ndarray] = {}
 
 
 def second_diff_noise(buf: np.ndarray, w: int) -> np.ndarray:

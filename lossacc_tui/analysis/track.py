@@ -205,9 +205,13 @@ class Track:
             f.range_unst = win.chunk(ranges[p.unstable_window])
             f.range_stuck = win.chunk(ranges[p.stuck_window])
             bad = (~np.isfinite(buf)).view(np.int8)
-            cnt = bad.copy()
-            for j in range(1, min(p.stuck_window, len(buf))):
-                cnt[j:] += bad[: len(buf) - j]
+            if p.stuck_window > 1 and len(buf) * p.stuck_window <= stats.LAGGED_MAX:
+                # (a short buffer: the count over its lagged copies, in int8 as below)
+                cnt = np.add.reduce(stats.lagged(bad, p.stuck_window, 0), axis=1, dtype=np.int8)
+            else:
+                cnt = bad.copy()
+                for j in range(1, min(p.stuck_window, len(buf))):
+                    cnt[j:] += bad[: len(buf) - j]
             f.nonfinite_stuck = win.chunk(cnt)
             if self.majority is not None:
                 dev = np.abs(buf - self.majority)
@@ -331,9 +335,18 @@ def _ranges(buf: np.ndarray, windows: list[int]) -> dict[int, np.ndarray]:
     """max - min over the last w points for each w in `windows`, growing one window a lag at a
     time and recording it at each requested size (NaN ignored)."""
     n = len(buf)
-    hi, lo = buf.copy(), buf.copy()
     want = set(windows)
     out: dict[int, np.ndarray] = {1: np.zeros(n)} if 1 in want else {}
+    top = max(windows)
+    if top > 1 and n * top <= stats.LAGGED_MAX and not (buf == 0.0).any():
+        # (a short buffer: running extremes across its lagged copies, left to right as the loop
+        # below; not with a zero in it, whose sign a tie of 0.0 and -0.0 may take from either side)
+        lags = stats.lagged(buf, top)
+        his, los = np.fmax.accumulate(lags, axis=1), np.fmin.accumulate(lags, axis=1)
+        for w in want - {1}:
+            out[w] = his[:, w - 1] - los[:, w - 1]
+        return out
+    hi, lo = buf.copy(), buf.copy()
     for j in range(1, max(windows)):
         if j < n:
             np.fmax(hi[j:], buf[: n - j], out=hi[j:])
@@ -353,14 +366,26 @@ def _swing(buf: np.ndarray, w: int, ratio_floor: float, abs_floor: float) -> tup
     """
     n = len(buf)
     pos = np.where(np.isfinite(buf) & (buf > 0), buf, np.nan)
-    hi = stats.rolling_extreme(pos, w, high=True)
-    lo = stats.rolling_extreme(pos, w, high=False)
+    if w > 1 and n * w <= stats.LAGGED_MAX:  # (`stats.rolling_extreme` of both sides, one layout)
+        lags = stats.lagged(pos, w)
+        hi, lo = np.fmax.reduce(lags, axis=1), np.fmin.reduce(lags, axis=1)
+    else:
+        hi = stats.rolling_extreme(pos, w, high=True)
+        lo = stats.rolling_extreme(pos, w, high=False)
     with quiet(invalid="ignore", divide="ignore"):
         ratio = hi / lo
         rise = hi - lo
         cand = np.flatnonzero((ratio >= ratio_floor) & (rise >= abs_floor))
     cand = cand[cand >= w - 1]
-    if len(cand):
+    if len(cand) and w > 1:
+        # each candidate window oldest first, a row each: the trough before each later point, and
+        # the largest rise from it (the loop below, its lags reduced left to right: the same bits)
+        win = pos[(cand - w + 1)[:, None] + np.arange(w)]
+        trough = np.fmin.accumulate(win[:, :-1], axis=1)
+        with quiet(invalid="ignore", divide="ignore"):
+            ratio[cand] = np.fmax.reduce(win[:, 1:] / trough, axis=1)
+            rise[cand] = np.fmax.reduce(win[:, 1:] - trough, axis=1)
+    elif len(cand):
         trough = pos[cand - w + 1].copy()
         best = np.full(len(cand), np.nan)
         best_abs = np.full(len(cand), np.nan)
