@@ -107,8 +107,7 @@ def rolling_sum(buf: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray | None]
     if bad is None:
         return s, None
     if bad[-1] == len(bad) - 1:  # (only a stretch before the series start: the padding of its first chunk)
-        t = np.arange(n, dtype=np.int32)
-        return s, np.maximum(t - np.maximum(t - (w - 1), len(bad)) + 1, 0).astype(np.int32, copy=False)
+        return s, _lead_counts(n, w, len(bad))
     if len(bad) * w <= 4 * n:
         c = np.full(n, w, dtype=np.int32)
         c[: w - 1] = np.arange(1, min(w, n + 1))[: min(w - 1, n)]
@@ -120,6 +119,25 @@ def rolling_sum(buf: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray | None]
     for j in range(1, min(w, n)):
         c8[j:] += ones[: n - j]
     return s, c8
+
+
+def _lead_counts(n: int, w: int, lead: int) -> np.ndarray:
+    """`rolling_sum`'s counts over n points whose first `lead` are missing and the rest finite
+    (int32, read-only; the same array for the same arguments: every small run's first chunk)."""
+    key = (n, w, lead)
+    got = _LEAD.get(key)
+    if got is None:
+        t = np.arange(n, dtype=np.int32)
+        got = np.maximum(t - np.maximum(t - (w - 1), lead) + 1, 0).astype(np.int32, copy=False)
+        got.setflags(write=False)
+        if len(_LEAD) >= 256:
+            _LEAD.clear()
+        _LEAD[key] = got
+    return got
+
+
+#: `_lead_counts`' arrays
+_LEAD: dict[tuple[int, int, int], np.ndarray] = {}
 
 
 def rolling_mean(buf: np.ndarray, w: int) -> np.ndarray:
