@@ -13,7 +13,7 @@ from typing import Literal
 
 import numpy as np
 
-from lossacc_tui.analysis import stats
+from lossacc_tui.analysis import stats, track_windows
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.gridfeed import GridFeeder, first_seen_pieces
 from lossacc_tui.analysis.npcalls import clip
@@ -196,11 +196,13 @@ class Track:
             f.lvl_flat = win.chunk(lvl_ext, max(0, p.flat_window - p.half))
             f.lvl_mid = win.chunk(lvl_ext, p.half)
             f.lvl_stuck = win.chunk(lvl_ext, p.stuck_window - 1)
-            ratio, rise = _swing(buf, p.unstable_window, math.sqrt(p.unstable_ratio), p.unstable_min_abs / 2)
+            ratio, rise = track_windows.swing(
+                buf, p.unstable_window, math.sqrt(p.unstable_ratio), p.unstable_min_abs / 2
+            )
             f.swing, f.swing_abs = win.chunk(ratio), win.chunk(rise)
             f.pmin = win.chunk(stats.rolling_extreme(buf, p.plateau_patience, high=False))
         else:
-            ranges = _ranges(buf, sorted({p.flat_window, p.unstable_window, p.stuck_window}))
+            ranges = track_windows.ranges(buf, sorted({p.flat_window, p.unstable_window, p.stuck_window}))
             f.range_flat = win.chunk(ranges[p.flat_window])
             f.range_unst = win.chunk(ranges[p.unstable_window])
             f.range_stuck = win.chunk(ranges[p.stuck_window])
@@ -329,73 +331,3 @@ def _direction(
     up = up_s | (up_l & ~short)
     down = down_s | (down_l & ~short)
     return up.view(np.int8) - down.view(np.int8)
-
-
-def _ranges(buf: np.ndarray, windows: list[int]) -> dict[int, np.ndarray]:
-    """max - min over the last w points for each w in `windows`, growing one window a lag at a
-    time and recording it at each requested size (NaN ignored)."""
-    n = len(buf)
-    want = set(windows)
-    out: dict[int, np.ndarray] = {1: np.zeros(n)} if 1 in want else {}
-    top = max(windows)
-    if top > 1 and n * top <= stats.LAGGED_MAX and not (buf == 0.0).any():
-        # (a short buffer: running extremes across its lagged copies, left to right as the loop
-        # below; not with a zero in it, whose sign a tie of 0.0 and -0.0 may take from either side)
-        lags = stats.lagged(buf, top)
-        his, los = np.fmax.accumulate(lags, axis=1), np.fmin.accumulate(lags, axis=1)
-        for w in want - {1}:
-            out[w] = his[:, w - 1] - los[:, w - 1]
-        return out
-    hi, lo = buf.copy(), buf.copy()
-    for j in range(1, max(windows)):
-        if j < n:
-            np.fmax(hi[j:], buf[: n - j], out=hi[j:])
-            np.fmin(lo[j:], buf[: n - j], out=lo[j:])
-        if j + 1 in want:
-            out[j + 1] = hi - lo
-    return out
-
-
-def _swing(buf: np.ndarray, w: int, ratio_floor: float, abs_floor: float) -> tuple[np.ndarray, np.ndarray]:
-    """Largest rise inside each window of w points, as a factor (max over a < b of y[b] / y[a])
-    and in absolute terms (y[b] - y[a]); positive finite values only, scanned oldest first.
-
-    Exact where the window's max/min allows a rise of at least `ratio_floor` and `abs_floor`;
-    elsewhere the returned values are those bounds of the window (smaller than the floors), which
-    is all the detectors compare against.
-    """
-    n = len(buf)
-    pos = np.where(np.isfinite(buf) & (buf > 0), buf, np.nan)
-    if w > 1 and n * w <= stats.LAGGED_MAX:  # (`stats.rolling_extreme` of both sides, one layout)
-        lags = stats.lagged(pos, w)
-        hi, lo = np.fmax.reduce(lags, axis=1), np.fmin.reduce(lags, axis=1)
-    else:
-        hi = stats.rolling_extreme(pos, w, high=True)
-        lo = stats.rolling_extreme(pos, w, high=False)
-    with quiet(invalid="ignore", divide="ignore"):
-        ratio = hi / lo
-        rise = hi - lo
-        cand = np.flatnonzero((ratio >= ratio_floor) & (rise >= abs_floor))
-    cand = cand[cand >= w - 1]
-    if len(cand) and w > 1:
-        # each candidate window oldest first, a row each: the trough before each later point, and
-        # the largest rise from it (the loop below, its lags reduced left to right: the same bits)
-        win = pos[(cand - w + 1)[:, None] + np.arange(w)]
-        trough = np.fmin.accumulate(win[:, :-1], axis=1)
-        with quiet(invalid="ignore", divide="ignore"):
-            ratio[cand] = np.fmax.reduce(win[:, 1:] / trough, axis=1)
-            rise[cand] = np.fmax.reduce(win[:, 1:] - trough, axis=1)
-    elif len(cand):
-        trough = pos[cand - w + 1].copy()
-        best = np.full(len(cand), np.nan)
-        best_abs = np.full(len(cand), np.nan)
-        for j in range(1, w):
-            cur = pos[cand - w + 1 + j]
-            with quiet(invalid="ignore", divide="ignore"):
-                np.fmax(best, cur / trough, out=best)
-                np.fmax(best_abs, cur - trough, out=best_abs)
-            np.fmin(trough, cur, out=trough)
-        ratio[cand], rise[cand] = best, best_abs
-    ratio[: min(n, w - 1)] = np.nan
-    rise[: min(n, w - 1)] = np.nan
-    return ratio, rise
