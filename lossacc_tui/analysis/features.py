@@ -117,7 +117,10 @@ def concat_all(recs: list[F]) -> F:
 
 
 def split(rec: F, n: int) -> tuple[F, F | None]:
-    """The first n points and the rest (None when nothing is left)."""
+    """The first n points and the rest (None when nothing is left): `rec` itself when n covers it
+    (the usual case: the loss's and the accuracy's chunks matched whole)."""
+    if n >= len(rec.idx):
+        return rec, None
     cls = type(rec)
     vals = [getattr(rec, name) for name in _layout(cls)[0]]
     head = cls(*[None if v is None else v[:n] for v in vals])

@@ -16,6 +16,7 @@ as itself.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -24,10 +25,12 @@ from collections.abc import Iterable
 _ACTIVE = re.compile(r"[\\`*\[\]<>&!~|#]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 
 
+@functools.lru_cache(maxsize=4096)
 def md_literal(name: str) -> str:
     """`name` escaped so CommonMark renders it as written. An underscore between two letters or
     digits is left alone (intraword `_` never opens emphasis), so ordinary names such as
-    `val_loss` are unchanged."""
+    `val_loss` are unchanged. (Remembered for the last 4,096 names: a run's few metric names are
+    escaped for every line of every text about it.)"""
     return _ACTIVE.sub(lambda m: "\\" + m.group(0), name)
 
 
@@ -38,5 +41,10 @@ def md_names(text: str, names: Iterable[str | None]) -> str:
     need = sorted({n for n in names if n and md_literal(n) != n}, key=len, reverse=True)
     if not need:
         return text
-    pattern = re.compile("|".join(re.escape(n) for n in need))
-    return pattern.sub(lambda m: md_literal(m.group(0)), text)
+    return _names_pattern(tuple(need)).sub(lambda m: md_literal(m.group(0)), text)
+
+
+@functools.lru_cache(maxsize=256)
+def _names_pattern(need: tuple[str, ...]) -> re.Pattern[str]:
+    """The alternation of `need` (longest first), compiled once for the same names."""
+    return re.compile("|".join(re.escape(n) for n in need))

@@ -89,7 +89,7 @@ def _running_sums(carry: np.ndarray, rows: tuple[np.ndarray, ...]) -> np.ndarray
 
 #: the running-sum rows `SpanTrend._long` and `_recent` read (row 4, the squared first differences, is
 #: read only over the span since the best)
-_LONG_ROWS = [0, 1, 2, 3, 5, 6]
+_LONG_ROWS = np.array([0, 1, 2, 3, 5, 6], dtype=np.intp)  # (an index array: a list is converted at each use)
 
 
 @dataclass(slots=True)
@@ -180,16 +180,16 @@ class SpanTrend:
         """`_long`'s (noise, wander wherever the window is full, the window's points, the new tail)."""
         tail = self._tail
         t0 = tail.shape[1]
-        lookback = clip(idx // 10, 10, LONG_MAX)
-        k = np.arange(t0, t0 + cs.shape[1]) - lookback
-        ok = k >= 0
-        kk = np.maximum(k, 0)
+        ok, kk, n, tbar, sxx, three, reach = _geometry(t0, idx)
 
         # each read row's sum over the window (0 before it reaches back), all six rows at once
         rows = cs[_LONG_ROWS]
-        w0, w1, w2, w3, w5, w6 = rows - np.where(
-            ok, np.concatenate([tail[_LONG_ROWS], rows], axis=1)[:, kk], 0.0
-        )
+        if t0 == 0 and not reach:  # (a series' first points: every window reaches before its start)
+            w0, w1, w2, w3, w5, w6 = rows - 0.0
+        else:
+            w0, w1, w2, w3, w5, w6 = rows - np.where(
+                ok, np.concatenate([tail[_LONG_ROWS], rows], axis=1)[:, kk], 0.0
+            )
         keep = min(LONG_MAX, t0 + cs.shape[1])
         new_tail = (  # (row 4 is never read from the tail)
             cs[:, cs.shape[1] - keep :].copy()
@@ -198,10 +198,7 @@ class SpanTrend:
         )
         with quiet(invalid="ignore", divide="ignore"):
             noise = w5 / np.where(w6 >= 2, w6, np.nan) / SECOND_DIFF_SCALE
-            n = np.where(ok, lookback, idx + 1).astype(np.float64)  # points in the window
-            full = (w0 == n) & (n >= 3)
-            tbar = idx - (n - 1) / 2.0
-            sxx = n * (n * n - 1.0) / 12.0
+            full = (w0 == n) & three
             sxy = w2 - tbar * w1
             rss = np.maximum(w3 - w1 * w1 / n - sxy * sxy / sxx, 0.0)
             wander = np.where(full, np.sqrt(rss / (n - 2.0)), np.nan)
@@ -329,6 +326,39 @@ class SpanTrend:
             t, slope, rise, m, noise, wander, fam.astype(np.float64), recent, k_recent.astype(float),
             cs[:, -1].copy(), ext[-2:].copy(), anchor, new_tail, last_best, int(fam[-1]),
         )  # fmt: skip
+
+
+_Geometry = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]
+
+
+def _geometry(t0: int, idx: np.ndarray) -> _Geometry:
+    """What `SpanTrend._long_raw`'s windows are, whatever the values: per point of the chunk `idx`
+    (consecutive indices) after `t0` tail columns, whether its window starts inside what was seen
+    (ok), the column it starts at (kk), its points (n, float), their mean index (tbar), the spread
+    of their indices (sxx), n >= 3; and whether any window starts inside. Read-only; the same
+    arrays for the same arguments (every small run's first chunk, every live update's next one)."""
+    key = (t0, int(idx[0]), int(idx[-1]), len(idx))
+    got = _GEOMETRY.get(key)
+    if got is None:
+        lookback = clip(idx // 10, 10, LONG_MAX)
+        k = np.arange(t0, t0 + len(idx)) - lookback
+        ok = k >= 0
+        kk = np.maximum(k, 0)
+        n = np.where(ok, lookback, idx + 1).astype(np.float64)  # points in the window
+        tbar = idx - (n - 1) / 2.0
+        sxx = n * (n * n - 1.0) / 12.0
+        arrays = (ok, kk, n, tbar, sxx, n >= 3)
+        for a in arrays:
+            a.setflags(write=False)
+        got = (*arrays, bool(ok.any()))
+        if len(_GEOMETRY) >= 256:
+            _GEOMETRY.clear()
+        _GEOMETRY[key] = got
+    return got
+
+
+#: `_geometry`'s answers
+_GEOMETRY: dict[tuple[int, int, int, int], _Geometry] = {}
 
 
 class LongNoise:

@@ -23,7 +23,7 @@ from lossacc_tui.analysis.lookups import at_or_before, ordered, prefix_sums
 
 # (an analysis pass's shared work and the history lookups have modules of their own; their names stay
 # importable from here)
-from lossacc_tui.analysis.npcalls import diff1, nonzero1
+from lossacc_tui.analysis.npcalls import nonzero1
 from lossacc_tui.analysis.passmemo import one_pass, pass_memo, quiet, same_bits
 
 __all__ = [
@@ -107,8 +107,7 @@ def rolling_sum(buf: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray | None]
     if bad is None:
         return s, None
     if bad[-1] == len(bad) - 1:  # (only a stretch before the series start: the padding of its first chunk)
-        t = np.arange(n, dtype=np.int32)
-        return s, np.maximum(t - np.maximum(t - (w - 1), len(bad)) + 1, 0).astype(np.int32, copy=False)
+        return s, _lead_counts(n, w, len(bad))
     if len(bad) * w <= 4 * n:
         c = np.full(n, w, dtype=np.int32)
         c[: w - 1] = np.arange(1, min(w, n + 1))[: min(w - 1, n)]
@@ -120,6 +119,25 @@ def rolling_sum(buf: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray | None]
     for j in range(1, min(w, n)):
         c8[j:] += ones[: n - j]
     return s, c8
+
+
+def _lead_counts(n: int, w: int, lead: int) -> np.ndarray:
+    """`rolling_sum`'s counts over n points whose first `lead` are missing and the rest finite
+    (int32, read-only; the same array for the same arguments: every small run's first chunk)."""
+    key = (n, w, lead)
+    got = _LEAD.get(key)
+    if got is None:
+        t = np.arange(n, dtype=np.int32)
+        got = np.maximum(t - np.maximum(t - (w - 1), lead) + 1, 0).astype(np.int32, copy=False)
+        got.setflags(write=False)
+        if len(_LEAD) >= 256:
+            _LEAD.clear()
+        _LEAD[key] = got
+    return got
+
+
+#: `_lead_counts`' arrays
+_LEAD: dict[tuple[int, int, int], np.ndarray] = {}
 
 
 def rolling_mean(buf: np.ndarray, w: int) -> np.ndarray:
@@ -141,10 +159,38 @@ def rolling_extreme(buf: np.ndarray, w: int, high: bool) -> np.ndarray:
     """
     op = np.fmax if high else np.fmin
     n = len(buf)
+    if w > 1 and n * w <= LAGGED_MAX and not (buf == 0.0).any():
+        # (a short buffer: one reduction over its lagged copies; not with a zero in it, whose sign a
+        # tie of 0.0 and -0.0 may take from either side, the loop's and the reduction's differently)
+        return op.reduce(lagged(buf, w), axis=1)  # type: ignore[no-any-return]
     out = buf.copy()
     for j in range(1, min(w, n)):
         op(out[j:], buf[: n - j], out=out[j:])
     return out
+
+
+#: the most values (points x window) that `lagged` lays out at once: a small run's buffers (tens of
+#: points) reduce its windows in one call each, where a backlog's block (up to 2^17 points) keeps
+#: a pass a lag, with no (n, w) copy
+LAGGED_MAX = 4096
+
+
+def lagged(buf: np.ndarray, w: int, fill: float = math.nan) -> np.ndarray:
+    """(n, w) copy of the 1-d `buf` whose row t holds buf[t], buf[t - 1], ..., buf[t - w + 1] (`fill`
+    before the start): a reduction over its axis 1, left to right, takes the values in the order a
+    loop over the lags does (the same bits for max, min and integer sums)."""
+    n = len(buf)
+    at = _LAG_AT.get((n, w))
+    if at is None:
+        at = np.maximum(np.arange(1, n + 1)[:, None] - np.arange(w)[None, :], 0)
+        if len(_LAG_AT) >= 64:
+            _LAG_AT.clear()
+        _LAG_AT[(n, w)] = at
+    return np.concatenate((np.array([fill], dtype=buf.dtype), buf))[at]
+
+
+#: `lagged`'s gather indices per (n, w) (into the buffer with one `fill` value put first)
+_LAG_AT: dict[tuple[int, int], np.ndarray] = {}
 
 
 def second_diff_noise(buf: np.ndarray, w: int) -> np.ndarray:
@@ -251,7 +297,8 @@ def running_extreme(
     x: np.ndarray, carry: float, carry_idx: int, index: np.ndarray, high: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """Running min (or max) of the finite values of x, continuing from `carry`, and the absolute
-    index (from `index`) where it was reached, -1 if none yet. Exact, so chunking cannot matter.
+    index (from `index`, increasing, each entry above `carry_idx`: the chunk's point indices) where
+    it was reached, -1 if none yet. Exact, so chunking cannot matter.
 
     >>> b, i = running_extreme(np.array([3.0, np.nan, 1.0, 2.0]), 2.0, 7, np.arange(8, 12), high=False)
     >>> b.tolist(), i.tolist()
@@ -273,10 +320,9 @@ def running_extreme(
         first = int(np.argmax(~np.isnan(best)))
         if not np.isnan(best[first]):
             changed[first] = True
-    pos = nonzero1(changed)
-    values = np.concatenate([[carry_idx], index[pos]])
-    counts = diff1(np.concatenate([[0], pos, [len(x)]]))
-    return best, np.repeat(values, counts)
+    # (the index of the last change at or before each point: `index` increases and every entry is
+    # above `carry_idx`, so a running maximum finds it, carry_idx before the first)
+    return best, np.maximum.accumulate(np.where(changed, index, carry_idx))
 
 
 def ffill_index(mask: np.ndarray, k0: int, carry: int) -> np.ndarray:

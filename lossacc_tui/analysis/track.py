@@ -13,7 +13,7 @@ from typing import Literal
 
 import numpy as np
 
-from lossacc_tui.analysis import stats
+from lossacc_tui.analysis import stats, track_windows
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.gridfeed import GridFeeder, first_seen_pieces
 from lossacc_tui.analysis.npcalls import clip
@@ -196,18 +196,24 @@ class Track:
             f.lvl_flat = win.chunk(lvl_ext, max(0, p.flat_window - p.half))
             f.lvl_mid = win.chunk(lvl_ext, p.half)
             f.lvl_stuck = win.chunk(lvl_ext, p.stuck_window - 1)
-            ratio, rise = _swing(buf, p.unstable_window, math.sqrt(p.unstable_ratio), p.unstable_min_abs / 2)
+            ratio, rise = track_windows.swing(
+                buf, p.unstable_window, math.sqrt(p.unstable_ratio), p.unstable_min_abs / 2
+            )
             f.swing, f.swing_abs = win.chunk(ratio), win.chunk(rise)
             f.pmin = win.chunk(stats.rolling_extreme(buf, p.plateau_patience, high=False))
         else:
-            ranges = _ranges(buf, sorted({p.flat_window, p.unstable_window, p.stuck_window}))
+            ranges = track_windows.ranges(buf, sorted({p.flat_window, p.unstable_window, p.stuck_window}))
             f.range_flat = win.chunk(ranges[p.flat_window])
             f.range_unst = win.chunk(ranges[p.unstable_window])
             f.range_stuck = win.chunk(ranges[p.stuck_window])
             bad = (~np.isfinite(buf)).view(np.int8)
-            cnt = bad.copy()
-            for j in range(1, min(p.stuck_window, len(buf))):
-                cnt[j:] += bad[: len(buf) - j]
+            if p.stuck_window > 1 and len(buf) * p.stuck_window <= stats.LAGGED_MAX:
+                # (a short buffer: the count over its lagged copies, in int8 as below)
+                cnt = np.add.reduce(stats.lagged(bad, p.stuck_window, 0), axis=1, dtype=np.int8)
+            else:
+                cnt = bad.copy()
+                for j in range(1, min(p.stuck_window, len(buf))):
+                    cnt[j:] += bad[: len(buf) - j]
             f.nonfinite_stuck = win.chunk(cnt)
             if self.majority is not None:
                 dev = np.abs(buf - self.majority)
@@ -239,19 +245,22 @@ class Track:
         p, h, lf = self.p, self.p.half, self.p.long_window_factor
         lvl, sig, k0, m = f.lvl, f.sig, win.k0, win.m
         ds = lvl - win.chunk(lvl_ext, h)
-        g = stats.lag_sum(lvl_ext, range(0, lf * h, h))
-        dl = win.chunk(g) - win.chunk(g, lf * h)
-        dl /= lf
         short_from, long_from = 2 * h - 1, 2 * lf * h - 1  # first points with a full window
         ds[: max(0, min(m, short_from - k0))] = np.nan
-        dl[: max(0, min(m, long_from - k0))] = np.nan
+        dl: np.ndarray | None = None  # (None: no point of the chunk has a full long window yet)
+        dm: np.ndarray | None = None
+        if k0 + m > long_from:
+            g = stats.lag_sum(lvl_ext, range(0, lf * h, h))
+            dl = win.chunk(g) - win.chunk(g, lf * h)
+            dl /= lf
+            dl[: max(0, min(m, long_from - k0))] = np.nan
+            dm = lvl - win.chunk(lvl_ext, lf * h // 2)
         floor = p.min_loss_change * np.abs(lvl) if self.kind == "loss" else p.min_acc_change
         if isinstance(f, AccFeatures) and f.res is not None:
             # an accuracy change within its resolution (one sample, or the binomial standard error of
             # an evaluation set of the size its values reveal) is not a trend
             floor = np.fmax(floor, f.res)
-        dm = win.chunk(lvl_ext, lf * h // 2)
-        f.dir = _direction(ds, dl, lvl - dm, sig, floor, p.trend_z, h, lf)
+        f.dir = _direction(ds, dl, dm, sig, floor, p.trend_z, h, lf)
         # the state band: the same trends in a noise that is also at least the one pooled over many
         # evaluations and their wander (`span_trend.LongNoise`): asked after every evaluation of a
         # long noisy run, a noise read from 10 points is now and then a third of the true one, and
@@ -261,8 +270,8 @@ class Track:
             wide = np.fmax(sig, np.fmax(noise, wander))
             # and a threshold for how often it was asked: about (i + 1) / half distinct windows by
             # point i, sharing a 5 % chance of a false trend (`look_z`); trend_z at least
-            zb = np.maximum(p.trend_z, look_z((f.idx + 1.0) / h))
-        f.band_dir = _direction(ds, dl, lvl - dm, wide, floor, zb, h, lf)
+            zb = _band_z(k0, m, h, p.trend_z)
+        f.band_dir = _direction(ds, dl, dm, wide, floor, zb, h, lf)
         warm = np.zeros(m, dtype=bool)
         warm[: max(0, min(m, short_from - k0))] = True
         f.warm = warm
@@ -270,6 +279,25 @@ class Track:
 
 _LOOKS = 2.0 ** np.arange(0, 41)
 _LOOK_Z = np.array([NormalDist().inv_cdf(1 - 0.05 / n) for n in _LOOKS])
+
+
+#: `_band_z`'s arrays of the last few chunks (a run analysed from its start: the same first chunk)
+_BAND_Z: dict[tuple[int, int, int, float], np.ndarray] = {}
+_BAND_Z_KEEP = 64
+
+
+def _band_z(k0: int, m: int, h: int, trend_z: float) -> np.ndarray:
+    """The state band's threshold at points k0 .. k0 + m - 1: `look_z` of (i + 1) / h looks, at
+    least trend_z (read-only; the same array for the same arguments)."""
+    key = (k0, m, h, trend_z)
+    got = _BAND_Z.get(key)
+    if got is None:
+        got = np.maximum(trend_z, look_z((np.arange(k0, k0 + m) + 1.0) / h))
+        got.setflags(write=False)
+        if len(_BAND_Z) >= _BAND_Z_KEEP:
+            _BAND_Z.clear()
+        _BAND_Z[key] = got
+    return got
 
 
 def look_z(looks: np.ndarray) -> np.ndarray:
@@ -280,8 +308,8 @@ def look_z(looks: np.ndarray) -> np.ndarray:
 
 def _direction(
     ds: np.ndarray,
-    dl: np.ndarray,
-    dm: np.ndarray,
+    dl: np.ndarray | None,
+    dm: np.ndarray | None,
     sig: np.ndarray,
     floor: np.ndarray | float,
     z: float | np.ndarray,
@@ -291,62 +319,15 @@ def _direction(
     """-1, 0, +1 per point: the short trend `ds` (the newer half of the short window against the
     older), or failing that the long one `dl`, beyond z noise standard errors of `sig` and `floor`;
     a long trend counts only where the newer half of the long window (`dm`) moves the same way (a V
-    read as still falling)."""
+    read as still falling). `dl` and `dm` None: no point has a long window (the short trend alone)."""
     with quiet(invalid="ignore"):
         need_s = np.fmax((z * math.sqrt(2.0 / h)) * sig, floor)
-        need_l = np.fmax((z * math.sqrt(2.0 / (lf * h))) * sig, floor)
         up_s, down_s = ds >= need_s, ds <= -need_s
+        if dl is None or dm is None:
+            return up_s.view(np.int8) - down_s.view(np.int8)
+        need_l = np.fmax((z * math.sqrt(2.0 / (lf * h))) * sig, floor)
         up_l, down_l = (dl >= need_l) & (dm > 0), (dl <= -need_l) & (dm < 0)
     short = up_s | down_s
     up = up_s | (up_l & ~short)
     down = down_s | (down_l & ~short)
     return up.view(np.int8) - down.view(np.int8)
-
-
-def _ranges(buf: np.ndarray, windows: list[int]) -> dict[int, np.ndarray]:
-    """max - min over the last w points for each w in `windows`, growing one window a lag at a
-    time and recording it at each requested size (NaN ignored)."""
-    n = len(buf)
-    hi, lo = buf.copy(), buf.copy()
-    want = set(windows)
-    out: dict[int, np.ndarray] = {1: np.zeros(n)} if 1 in want else {}
-    for j in range(1, max(windows)):
-        if j < n:
-            np.fmax(hi[j:], buf[: n - j], out=hi[j:])
-            np.fmin(lo[j:], buf[: n - j], out=lo[j:])
-        if j + 1 in want:
-            out[j + 1] = hi - lo
-    return out
-
-
-def _swing(buf: np.ndarray, w: int, ratio_floor: float, abs_floor: float) -> tuple[np.ndarray, np.ndarray]:
-    """Largest rise inside each window of w points, as a factor (max over a < b of y[b] / y[a])
-    and in absolute terms (y[b] - y[a]); positive finite values only, scanned oldest first.
-
-    Exact where the window's max/min allows a rise of at least `ratio_floor` and `abs_floor`;
-    elsewhere the returned values are those bounds of the window (smaller than the floors), which
-    is all the detectors compare against.
-    """
-    n = len(buf)
-    pos = np.where(np.isfinite(buf) & (buf > 0), buf, np.nan)
-    hi = stats.rolling_extreme(pos, w, high=True)
-    lo = stats.rolling_extreme(pos, w, high=False)
-    with quiet(invalid="ignore", divide="ignore"):
-        ratio = hi / lo
-        rise = hi - lo
-        cand = np.flatnonzero((ratio >= ratio_floor) & (rise >= abs_floor))
-    cand = cand[cand >= w - 1]
-    if len(cand):
-        trough = pos[cand - w + 1].copy()
-        best = np.full(len(cand), np.nan)
-        best_abs = np.full(len(cand), np.nan)
-        for j in range(1, w):
-            cur = pos[cand - w + 1 + j]
-            with quiet(invalid="ignore", divide="ignore"):
-                np.fmax(best, cur / trough, out=best)
-                np.fmax(best_abs, cur - trough, out=best_abs)
-            np.fmin(trough, cur, out=trough)
-        ratio[cand], rise[cand] = best, best_abs
-    ratio[: min(n, w - 1)] = np.nan
-    rise[: min(n, w - 1)] = np.nan
-    return ratio, rise

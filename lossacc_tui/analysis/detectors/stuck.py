@@ -100,11 +100,21 @@ class AccStuck(StuckWindows, StuckText):
                 # (the usual chunk: no window of the accuracy within the tolerance, so none is frozen
                 # either; nothing opens, every point releases, and no point is marked or unsure: what
                 # the rules below give then, without their lookups)
-                none = np.zeros(len(acc_y), dtype=bool)
-                self._unsure = np.zeros(len(acc_y), dtype=np.int8)
-                self._marks = np.zeros(len(acc_y), dtype=np.int8)
-                self._strong = none.copy()  # (read only where an alert opens: nowhere in this chunk)
-                return none, ~none
+                return self._quiet(len(acc_y))
+            k = self.ctx.classes.k
+            kk = chance_k(acc_y, loss.lvl, k) if loss is not None else None
+            if (
+                _base.QUIET_CHUNKS
+                and acc.maj_dev is None
+                and not self.latch.active
+                and not self._can_open(acc, loss, frozen, kk).any()
+            ):
+                # (no alert open and no point where a rule below can open: nothing opens here, and
+                # with none open the release rule is never read, as a latch that is not open starts
+                # its release run afresh at the point it opens; the marks are read only at an
+                # opening or over an open alert's span: the rules below would change nothing a user
+                # sees)
+                return self._quiet(len(acc_y))
             blind_ok = np.ones(len(acc_y), dtype=bool)
             long_ok = np.zeros(len(acc_y), dtype=bool)
             long_keep = np.zeros(len(acc_y), dtype=bool)
@@ -119,14 +129,15 @@ class AccStuck(StuckWindows, StuckText):
                 # finite, or the accuracy sits at 1/K while the loss is at (or above) ln K and not
                 # falling; K is the known K or the one 1/accuracy rounds to (never assumed)
                 loss_y = loss.y
-                k = self.ctx.classes.k
-                kk = chance_k(acc_y, loss.lvl, k)
+                assert kk is not None
                 # (a K not known must be named by more than 1/accuracy: `chance.k_backed`)
-                usable = np.isfinite(kk) & (kk >= 2) & k_backed(self.ctx, acc.x, kk, loss.lvl)
-                lnk = np.log(np.where(usable, kk, 2.0))
                 # at 1/K or a little below it (as acc-at-chance judges it)
                 near = (acc_y * kk >= 1.0 - CHANCE_BELOW) & (acc_y * kk <= 1.1)
-                at_chance = usable & near & (loss.lvl >= 0.9 * lnk)
+                usable = np.isfinite(kk) & (kk >= 2) & near
+                if usable.any():  # (its lookups only where a chance reading can hold)
+                    usable &= k_backed(self.ctx, acc.x, kk, loss.lvl)
+                lnk = np.log(np.where(usable, kk, 2.0))
+                at_chance = usable & (loss.lvl >= 0.9 * lnk)
                 learning = loss.dir < 0  # a loss still falling beyond its noise: predictions improve
                 # or accuracy at a class share while the loss is no lower than a constant predictor's
                 # at that share could be (its loss is at least the binary entropy of the share) and
@@ -329,6 +340,29 @@ class AccStuck(StuckWindows, StuckText):
                 off &= acc.maj_dev > 2 * p.majority_tol
             self._strong = strong
         return on, off
+
+    @staticmethod
+    def _can_open(
+        acc: AccFeatures, loss: LossFeatures | None, frozen: np.ndarray, kk: np.ndarray | None
+    ) -> np.ndarray:
+        """A necessary condition of `conditions`' opening (without --majority), per point: a frozen
+        window, and with a loss beside it, a loss that is not finite, an accuracy near 1/K (`kk`:
+        `chance_k`), or an accuracy that can be a majority share (every base-rate and long-held rule
+        asks for one)."""
+        if loss is None or kk is None:
+            return frozen
+        with quiet(invalid="ignore"):
+            near = np.isfinite(kk) & (kk >= 2) & (acc.y * kk >= 1.0 - CHANCE_BELOW) & (acc.y * kk <= 1.1)
+        return frozen & (~np.isfinite(loss.y) | near | majority_share(acc.y, acc.n_eval))
+
+    def _quiet(self, m: int) -> tuple[np.ndarray, np.ndarray]:
+        """`conditions` of a chunk of m points where nothing opens: (open nowhere, release
+        everywhere), no point marked or unsure."""
+        none = np.zeros(m, dtype=bool)
+        self._unsure = np.zeros(m, dtype=np.int8)
+        self._marks = np.zeros(m, dtype=np.int8)
+        self._strong = none.copy()  # (read only where an alert opens: nowhere in this chunk)
+        return none, ~none
 
     def on_open(self, alert: Alert, i: int, local: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
         frozen = bool(acc.range_stuck[local] <= self.p.stuck_tol)

@@ -41,10 +41,12 @@ TRAIN_HOLD = 0.01
 MOVE_REL = 0.01
 
 
-#: a chunk shorter than this (a live update, a small run) looks the loss up at the accuracy's last
-#: `stuck_window` evaluations in one call; a longer one a row at a time (`lookups.at_or_before` then
-#: finds each row, a run of the loss's own x column, in one comparison). The same numbers either way.
-ONE_LOOKUP_UNDER = 64
+#: a chunk shorter than this (a live update, a run of up to a few hundred epochs) looks the loss up
+#: at the accuracy's last `stuck_window` evaluations in one call; a longer one a row at a time
+#: (`lookups.at_or_before` then finds each row, a run of the loss's own x column, in one comparison,
+#: but only from 1,024 points of that column on: below, a row is a binary search per x anyway, and a
+#: 100-epoch run paid 8 lookups for each of its 3 to 5 windows, 0.4 ms). The same numbers either way.
+ONE_LOOKUP_UNDER = 1024
 
 
 def spread(window: np.ndarray) -> np.ndarray:
@@ -64,6 +66,9 @@ class StuckWindows:
     series: Series | None
     #: the chunk `_train_acc_window` last read and its window (read-only), or None
     _t_win: tuple[AccFeatures, np.ndarray] | None = None
+    #: the chunk `_loss_window` last read, with the x of its widest window ("xs") and each series'
+    #: window looked up there (by the series' id: (series, window), read-only), or None
+    _win_memo: tuple[AccFeatures, dict[object, object]] | None = None
 
     def _long_share(
         self, acc: AccFeatures, loss: LossFeatures, prior: np.ndarray, moves: np.ndarray
@@ -150,11 +155,30 @@ class StuckWindows:
         of = self.ctx.loss if series is None else series
         axis = self.ctx.axis
         get = read if read is not None else (lambda xs: lookup(of, axis, xs))
-        lags = range((self.p.stuck_window if count is None else count) - 1, -1, -1)
+        w = self.p.stuck_window if count is None else count
         if len(acc.idx) >= ONE_LOOKUP_UNDER:  # (a row at a time: each row's xs are a run of the column)
-            rows = [x_values(self.series, axis, np.maximum(acc.idx - j, 0)) for j in lags]
+            rows = [x_values(self.series, axis, np.maximum(acc.idx - j, 0)) for j in range(w - 1, -1, -1)]
             return np.stack([get(xs) for xs in rows])
-        # a short chunk: one lookup for every row (the same numbers as one per row, for one call's cost)
-        idx = np.maximum(acc.idx[None, :] - np.array(lags)[:, None], 0)  # (a row per lag, oldest first)
-        xs = x_values_rows(self.series, axis, idx)
-        return get(xs.ravel()).reshape(xs.shape)
+        # a short chunk: one lookup for every row (the same numbers as one per row, for one call's
+        # cost); a series' window over the widest lags the rules read is looked up once a chunk, and
+        # a narrower one is its newest rows (`read` windows are not kept: `_train_acc_window` keeps
+        # its own)
+        top = max(w, self.p.stuck_window + LONG_EXTRA)
+        memo = self._win_memo
+        if memo is None or memo[0] is not acc:
+            memo = self._win_memo = (acc, {})
+        key = None if read is not None else id(of)
+        got = memo[1].get(key) if key is not None else None
+        if got is None:
+            xs = memo[1].get("xs")
+            if xs is None:
+                lags = np.arange(top - 1, -1, -1)
+                idx = np.maximum(acc.idx[None, :] - lags[:, None], 0)  # (a row per lag, oldest first)
+                xs = memo[1]["xs"] = x_values_rows(self.series, axis, idx)
+            got = get(xs.ravel()).reshape(xs.shape)
+            got.setflags(write=False)
+            if key is not None:
+                memo[1][key] = (of, got)  # (the series kept: its id is not reused while in here)
+        else:
+            got = got[1]
+        return got[top - w :]

@@ -97,6 +97,19 @@ class ValFrozen(Detector):
                 return none, ~none
             long = (acc.idx - start + 1) >= 2 * p.stuck_window
             prior = binary_entropy(acc_y)
+            inside = (acc_y > 0) & (acc_y < 1)
+            if acc.n_eval is not None:  # (a set of known size too small to say anything)
+                inside &= ~(acc.n_eval < MIN_SET)
+            if (
+                _base.QUIET_CHUNKS
+                and not self.latch.active
+                and not self._may_open(frozen & long & ~chance & inside, loss, prior)
+            ):
+                # (no alert open and no point where the rules below can open, by their cheap tests:
+                # nothing opens, and the release rule is not read while none is open; a run of fewer
+                # than 2 x stuck_window evaluations never reads them)
+                none = np.zeros(len(acc_y), dtype=bool)
+                return none, ~none
             h = p.half
             x0 = self._x_at(start)
             t_now = lookup_level(ctx.train, ctx.axis, acc.x, h * ctx.train_window)
@@ -106,9 +119,6 @@ class ValFrozen(Detector):
                 fits = train_acc_level(ctx, acc.x, h) >= acc_y + GAP
             else:
                 fits = t_now < 0.5 * prior
-            inside = (acc_y > 0) & (acc_y < 1)
-            if acc.n_eval is not None:  # (a set of known size too small to say anything)
-                inside &= ~(acc.n_eval < MIN_SET)
             on = frozen & long & ~chance & trains & fits & inside
             if loss is not None:
                 v_then = lookup_level(ctx.loss, ctx.axis, x0, 1)
@@ -119,6 +129,16 @@ class ValFrozen(Detector):
                 on[:] = False
             off = ~(frozen & fits & inside)
         return on, off
+
+    @staticmethod
+    def _may_open(cand: np.ndarray, loss: LossFeatures | None, prior: np.ndarray) -> bool:
+        """Whether `conditions` can open anywhere in the chunk: `cand` (frozen long enough, not a
+        chance run, a set large enough; shape (n,)) with a loss beside the accuracy that is at or
+        above (1 - FLOOR_TOL) x H(acc) (`prior`, nats) somewhere (its `blind` test)."""
+        if loss is None or not cand.any():
+            return False
+        with quiet(invalid="ignore"):
+            return bool((cand & (loss.lvl >= (1 - FLOOR_TOL) * prior)).any())
 
     def _x_at(self, idx: np.ndarray) -> np.ndarray:
         """x of the accuracy's points `idx` (shape (n,))."""
