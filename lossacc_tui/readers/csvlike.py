@@ -22,9 +22,9 @@ from lossacc_tui.readers.join import join_batches
 from lossacc_tui.readers.registry import register
 
 try:
-    from lossacc_tui.readers.fastnum import parse_numeric_rows
+    from lossacc_tui.readers.fastnum import parse_numeric_columns, parse_numeric_rows
 except ImportError:  # pragma: no cover - the fast path is optional
-    parse_numeric_rows = None  # type: ignore[assignment]
+    parse_numeric_rows = parse_numeric_columns = None  # type: ignore[assignment]
 
 EPOCH_NAMES = frozenset({"epoch", "epochs", "ep"})
 STEP_NAMES = frozenset(
@@ -84,6 +84,9 @@ _LINE_END = re.compile(r"\r\n?|\n")
 #: Longest line or head whose result is kept (a 10,000-column header, or a head of up to 16 MB, is
 #: worked out each time instead of held).
 CACHED_CHARS = 64 * 1024
+#: A backlog of at least this many bytes is read at once and parsed into one table (`_columns`):
+#: one batch a run keeps as it is, where 1 MB reads each made a batch to append.
+COLUMNS_AFTER = 4 << 20
 
 
 def split_header(line: str) -> tuple[str, list[str]] | None:
@@ -175,9 +178,11 @@ class CsvReader(Reader):
         self._dense_rows: bool | None = None  # most cells of the first rows read hold a number
 
     def backlog_chunk(self, left: int) -> int | None:
-        """Bytes `Source.read_all` reads at once from the `left` bytes of a file: all of a large
-        backlog when polars can parse it and, once rows were read, they were dense (`_dense`):
-        before the first read, the whole file (`_lines` finds the header and the density in it)."""
+        """Bytes `Source.read_all` reads at once from the `left` bytes of a file: all of a backlog
+        of at least `COLUMNS_AFTER` bytes (up to `bulk.BACKLOG_READ`), which polars (a dense one)
+        or the numpy parser (`_columns`) reads in one table; else None (the caller's 1 MB reads)."""
+        if bulk.ENABLED and parse_numeric_columns is not None and left >= COLUMNS_AFTER:
+            return bulk.BACKLOG_READ
         return bulk.backlog_chunk(left) if self._dense_rows or self._dense_rows is None else None
 
     # -- header and columns ---------------------------------------------------------------
@@ -237,6 +242,10 @@ class CsvReader(Reader):
             whole = self._whole(block, skip, first_line + (skip > 0))
             if whole is not None:
                 return out + whole
+        if self.names:
+            table = self._columns(block, skip, first_line + (skip > 0))
+            if table is not None:
+                return out + table
         batches = [
             b for piece, k in bulk.pieces(block, first_line + (skip > 0), skip) for b in self._block(piece, k)
         ]
@@ -260,6 +269,27 @@ class CsvReader(Reader):
         if "text" in self._kind or self._new_run:
             return None
         parsed = bulk.csv_values(block, len(self.names), self.delim.encode(), skip)
+        if parsed is None:
+            return None
+        values, present = parsed
+        return [self._batch(values, present, np.arange(first_line, first_line + len(values)), ())]
+
+    def _columns(self, block: bytes, skip: int, first_line: int) -> list[Batch] | None:
+        """The lines after the first `skip` bytes as one table through the numpy parser, each
+        column parsed straight into its own array (`fastnum.parse_numeric_columns`); None when a
+        line is not purely numeric (the caller's pieces then take the per-line path where needed).
+        The records are those the pieces' batches hold (tests/test_readers_bulk.py)."""
+        if parse_numeric_columns is None:
+            return None
+        if not self._kinds_known:
+            end = block.find(b"\n", skip)
+            if block[skip:end].strip():
+                self._learn_text_columns(self._cells(self.decode(block[skip:end])))
+        if "text" in self._kind or self._new_run or block[skip : skip + 1] == b"\n":
+            return None
+        if len(self.names) == 1 and b"\n\n" in block:
+            return None  # with one column a blank line would read as an empty cell
+        parsed = parse_numeric_columns(block, len(self.names), self.delim.encode(), skip)
         if parsed is None:
             return None
         values, present = parsed
