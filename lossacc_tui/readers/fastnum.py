@@ -94,7 +94,7 @@ def parse_numeric_columns(
         raise ValueError(f"bad ncols {ncols} or delimiter {delimiter!r}")
     if chunk[-1:] != b"\n" or start >= len(chunk):
         return None
-    crlf = b"\r" in chunk
+    size, crlf = len(chunk), b"\r" in chunk
     if crlf:
         chunk, start = chunk[start:].replace(b"\r\n", b"\n"), 0
         if b"\r" in chunk:
@@ -122,7 +122,7 @@ def parse_numeric_columns(
         flat_p[c] = True
         row += n
         start = end
-    return vt.T, pt.T, len(chunk)
+    return vt.T, pt.T, size
 
 
 @functools.cache
