@@ -12,6 +12,7 @@ Chunks are cut into pieces of ~256 KB so that the temporaries stay in the CPU ca
 from __future__ import annotations
 
 import functools
+import mmap
 
 import numpy as np
 
@@ -102,8 +103,9 @@ def parse_numeric_columns(
     _raise_trim_threshold()
     a = np.frombuffer(chunk, np.uint8, offset=start)
     nrows = sum(int(np.count_nonzero(a[i : i + _PIECE] == 10)) for i in range(0, len(a), _PIECE))
-    vt = np.full((ncols, nrows), np.nan)  # column by column: the transposes are the results
-    pt = np.zeros((ncols, nrows), bool)
+    vt = _mapped((ncols, nrows), np.float64)  # column by column: the transposes are the results
+    vt.fill(np.nan)
+    pt = _mapped((ncols, nrows), np.bool_)  # (zeros: a fresh mapping's pages are)
     flat_v, flat_p = vt.reshape(-1), pt.reshape(-1)
     row = 0
     while start < len(chunk):
@@ -123,6 +125,16 @@ def parse_numeric_columns(
         row += n
         start = end
     return vt.T, pt.T, size
+
+
+def _mapped(shape: tuple[int, int], dtype: type) -> np.ndarray:
+    """A zeroed array in an anonymous memory mapping of its own, in 4 KB pages: numpy advises the
+    kernel to back an array this large with transparent huge pages, whose allocation on this
+    loaded machine sometimes took 0.1-0.2 s of kernel compaction for a 63 MB table (a 34 MB CSV
+    read's system time 0.09-0.27 s, against 0.08-0.12 s in 4 KB pages). Unmapped with the last
+    array that uses it."""
+    size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    return np.frombuffer(mmap.mmap(-1, max(size, 1)), dtype, count=int(np.prod(shape))).reshape(shape)
 
 
 @functools.cache
