@@ -129,10 +129,10 @@ def parse_numeric_columns(
 
 def _mapped(shape: tuple[int, int], dtype: type) -> np.ndarray:
     """A zeroed array in an anonymous memory mapping of its own, in 4 KB pages: numpy advises the
-    kernel to back an array this large with transparent huge pages, whose allocation on this
-    loaded machine sometimes took 0.1-0.2 s of kernel compaction for a 63 MB table (a 34 MB CSV
-    read's system time 0.09-0.27 s, against 0.08-0.12 s in 4 KB pages). Unmapped with the last
-    array that uses it."""
+    kernel to back an array this large with transparent huge pages, and with that advice a 34 MB
+    CSV read's system time was 0.09-0.27 s (2 of 8 reads past 0.14 s) against 0.08-0.12 s in 4 KB
+    pages (load 10; the kernel's huge-page `defrag` was `madvise`). Unmapped with the last array
+    that uses it."""
     size = int(np.prod(shape)) * np.dtype(dtype).itemsize
     return np.frombuffer(mmap.mmap(-1, max(size, 1)), dtype, count=int(np.prod(shape))).reshape(shape)
 
