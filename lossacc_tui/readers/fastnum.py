@@ -6,7 +6,9 @@ bytes with SWAR arithmetic on uint64 words, then scaled by one correctly rounded
 an exact power of ten (80-bit long double when the mantissa exceeds 2**53, with a check for double
 rounding). The rare cells beyond these limits go through float() one by one, so results are exact
 (where numpy has no 80-bit long double, as on Windows and arm64, mantissas above 2**53 are within 1 ulp).
-Chunks are cut into pieces of ~256 KB so that the temporaries stay in the CPU cache.
+Chunks are cut into pieces of ~256 KB so that the temporaries stay in the CPU cache; a large
+block parsed into one table (`parse_numeric_columns`) in pieces of ~1 MB, its temporaries kept by
+the allocator from piece to piece (`_raise_trim_threshold`).
 """
 
 from __future__ import annotations
