@@ -135,8 +135,12 @@ def _mapped(shape: tuple[int, int], dtype: type) -> np.ndarray:
     CSV read's system time was 0.09-0.27 s (2 of 8 reads past 0.14 s) against 0.08-0.12 s in 4 KB
     pages (load 10; the kernel's huge-page `defrag` was `madvise`). Unmapped with the last array
     that uses it."""
-    size = int(np.prod(shape)) * np.dtype(dtype).itemsize
-    return np.frombuffer(mmap.mmap(-1, max(size, 1)), dtype, count=int(np.prod(shape))).reshape(shape)
+    count = int(np.prod(shape))
+    try:
+        mapped = mmap.mmap(-1, max(count * np.dtype(dtype).itemsize, 1))
+    except (OSError, ValueError):  # no mapping to be had (a limit): numpy's own memory
+        return np.zeros(shape, dtype)
+    return np.frombuffer(mapped, dtype, count=count).reshape(shape)
 
 
 @functools.cache
