@@ -33,9 +33,10 @@ SKIPPED = 77
 CHILD = """
 import sys, time
 from pathlib import Path
+if sys.argv[2] == "0":
+    sys.modules["polars"] = None  # as without the `fast` extra
 from lossacc_tui.readers import bulk
 from lossacc_tui.source import discover
-bulk.ENABLED = sys.argv[2] == "1"
 t, c = time.perf_counter(), time.process_time()
 (src,) = discover(Path(sys.argv[1]))
 src.read_all()
@@ -126,7 +127,8 @@ def make_jsonl_eval(path: Path, rows: int = ROWS) -> None:
 
 
 def read_ours(path: Path, with_polars: bool = True) -> tuple[float, int, bool, float]:
-    """(seconds, metric values, polars used, CPU seconds) of one cold read in a fresh process."""
+    """(seconds, metric values, polars used, CPU seconds) of one cold read in a fresh process
+    (`with_polars` False: as if polars were not installed)."""
     out = subprocess.run(
         [sys.executable, "-c", CHILD, str(path), "1" if with_polars else "0"],
         capture_output=True, text=True, check=True,
@@ -153,7 +155,7 @@ def bench_file(label: str, path: Path, kind: str) -> None:
     dt, cpu = statistics.median(r[0] for r in reads), statistics.median(r[3] for r in reads)
     values, used = reads[0][1], reads[0][2]
     parser = (
-        "numpy parser"
+        "the backlog in one read, the numpy parser into one table"
         if kind == "csv"
         else "the backlog in one read, msgspec's typed decode in 256 KiB pieces into one table"
     )

@@ -248,8 +248,8 @@ class Source:
         """Read every file to its end (a finished log); `on_parts(file index, parts)` is told what
         each chunk added (how a feed reads: `feed.Feed.read_source`). Before each read, a reader
         with a `backlog_chunk` method (a large JSONL backlog: readers/jsonl_backlog.py; a large CSV
-        one when polars is installed: readers/bulk.py) may ask for all of a large file in one read
-        (no copy of a first part). Raises OSError."""
+        one: readers/csv_backlog.py) may ask for all of a large file in one read (no copy of a first
+        part). Raises OSError."""
         tell = on_parts or (lambda _i, _parts: None)
         for i, f in enumerate(self.files):
             if not getattr(f.reader, "reads_itself", False):  # a database reader queries it itself

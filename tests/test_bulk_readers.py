@@ -178,3 +178,53 @@ def test_a_large_csv_block_in_joined_pieces_reads_as_small_reads(
     assert full_snapshot(joined) == reference
     if seed == 0:  # (no bad line: every value read, two on a validation row)
         assert sum(r.points for r in joined.runs) == n + n // 100
+
+
+def test_without_polars_a_large_sparse_backlog_is_read_at_once_into_one_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without polars (the `fast` extra), `check` still hands the reader a large backlog in one
+    read, and the numpy parser reads it into one table of columns the run keeps: a Lightning
+    metrics.csv (a train row a step, a validation row an epoch) with a bad line two thirds in.
+    The table stops at the bad line's piece, whose problem the per-line path records; the runs,
+    series, x, line numbers and problems are those of the file fed in small reads."""
+    from lossacc_tui.logsource import Source
+    from lossacc_tui.readers import csv_backlog, fastnum
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    a, b = float_texts(rng, n), float_texts(rng, n)
+    lines = ["epoch,step,train_loss_step,val_loss"]
+    lines += [f"{i // 100},{i},,{b[i]}" if i % 100 == 99 else f"{i // 100},{i},{a[i]}," for i in range(n)]
+    lines[2000] = "20,1999,abc,"
+    path = tmp_path / "metrics.csv"
+    path.write_text("\n".join(lines) + "\n")
+    reference = full_snapshot(read(path, [997]))
+    monkeypatch.setitem(__import__("sys").modules, "polars", None)
+    monkeypatch.setattr(bulk, "_tried", False)
+    monkeypatch.setattr(bulk, "_polars", None)
+    monkeypatch.setattr(csv_backlog, "COLUMNS_AFTER", 2000)  # (4 MB in the product; the file is ~90 KB)
+    monkeypatch.setattr(bulk, "PIECE", 4096)
+    monkeypatch.setattr(fastnum, "_COLUMN_PIECE", 8192)
+    feeds, tables = [], []
+    real_feed, real_columns = Source.feed, fastnum.parse_numeric_columns
+
+    def feed(self: Source, index: int, chunk: bytes) -> object:
+        feeds.append(len(chunk))
+        return real_feed(self, index, chunk)
+
+    def columns(*args: object) -> object:
+        res = real_columns(*args)  # type: ignore[arg-type]
+        tables.append(res)
+        return res
+
+    monkeypatch.setattr(Source, "feed", feed)
+    monkeypatch.setattr(csv_backlog, "parse_numeric_columns", columns)
+    (src,) = discover(path)
+    src.read_all(chunk_size=1000)
+    assert feeds == [path.stat().st_size]  # one read, where 1,000-byte reads were asked for
+    ((values, _present, end),) = tables
+    assert 1000 < len(values) < 1999  # the table: the lines before the bad line's piece
+    assert end < path.read_bytes().index(b"abc")
+    assert full_snapshot(src) == reference
+    assert [p.line for p in src.problems(src.runs[0])] == [2001]

@@ -1,4 +1,5 @@
-"""parse_numeric_rows: exactly float(cell) for every valid cell, None for anything else."""
+"""parse_numeric_rows: exactly float(cell) for every valid cell, None for anything else;
+parse_numeric_columns: the same table column by column, up to a piece it cannot read."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lossacc_tui.readers import fastnum
-from lossacc_tui.readers.fastnum import parse_numeric_rows
+from lossacc_tui.readers.fastnum import parse_numeric_columns, parse_numeric_rows
 
 finite = st.floats(allow_nan=False, allow_infinity=False)
 moderate = st.floats(-1e7, 1e7, allow_nan=False)
@@ -63,6 +64,51 @@ def test_random_tables_parse_like_float(ncols: int, data: st.DataObject, delimit
         check(text, rows, ncols, delimiter.encode())
     finally:
         fastnum._PIECE = old
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    ncols=st.integers(1, 5),
+    data=st.data(),
+    piece=st.sampled_from([40, 1 << 20]),
+    header=st.sampled_from(["", "epoch,step,loss\n"]),
+    bad=st.sampled_from([None, "1,abc", "nan", "1;2", '"3"']),
+)
+def test_a_block_parses_into_columns_up_to_a_piece_it_cannot_read(
+    ncols: int, data: st.DataObject, piece: int, header: str, bad: str | None
+) -> None:
+    """A backlog after its header line: the table parse_numeric_rows gives, each column one
+    contiguous array; a line it cannot read ends the table at the start of that line's piece (the
+    caller reads the rest line by line), or gives None with CR-LF line ends (a copy was parsed)."""
+    rows = data.draw(st.lists(st.lists(cells, min_size=ncols, max_size=ncols), min_size=1, max_size=40))
+    crlf = data.draw(st.booleans())
+    lines = [",".join(r) for r in rows]
+    at = data.draw(st.integers(0, len(lines)))
+    if bad is not None:
+        lines.insert(at, bad)
+    eol = "\r\n" if crlf else "\n"
+    text = (header + eol.join(lines) + eol).encode()
+    old, fastnum._COLUMN_PIECE = fastnum._COLUMN_PIECE, piece
+    try:
+        res = parse_numeric_columns(text, ncols, b",", len(header))
+    finally:
+        fastnum._COLUMN_PIECE = old
+    if bad is not None and crlf:
+        assert res is None
+        return
+    assert res is not None
+    values, present, end = res
+    assert all(values[:, i].flags.c_contiguous and present[:, i].flags.c_contiguous for i in range(ncols))
+    read = text[len(header) : end].replace(b"\r\n", b"\n").count(b"\n")
+    if bad is None:
+        assert end == len(text) and read == len(rows)
+    else:
+        assert read <= at and (end == len(header) or text[end - 1 : end] == b"\n")
+        assert bad.encode() in text[end:]
+    want_values, want_present = expected(rows[:read], ncols)
+    np.testing.assert_array_equal(present, want_present)
+    np.testing.assert_array_equal(values, want_values)
+    np.testing.assert_array_equal(np.signbit(values), np.signbit(want_values))
 
 
 GRAMMAR = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")

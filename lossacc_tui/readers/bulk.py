@@ -1,17 +1,20 @@
 """Cold reads of a large CSV backlog through polars' compiled CSV parser, when installed; the
 piece cutting and byte counting that the CSV and JSONL readers' large blocks share.
 
-After the first 1 MB of a file, `Source.read_all` hands a reader the rest of a large backlog in
-reads of up to `BACKLOG_READ` bytes (the whole file, for most logs) when polars is installed. A
-block of at least `BULK_BLOCK` bytes goes to polars in one call (importing polars costs about 0.3 s
-of CPU, worth it only for a large block). Appends to a live log stay on the incremental numpy path
-(readers/fastnum.py). A JSONL backlog does not come here: msgspec reads it with no more CPU than
-polars' `read_ndjson` and without polars' import (readers/jsonl_backlog.py). `csv_values` returns
-None for any block it is not sure to read exactly as the per-line path would; the caller then takes
-that path, in pieces of at most `PIECE` bytes, so results never depend on whether polars is installed.
+`Source.read_all` hands a CSV reader a backlog past 4 MB in one read of up to `BACKLOG_READ` bytes
+(the whole file, for most logs; readers/csv_backlog.py), polars installed or not. A block of at
+least `BULK_BLOCK` bytes of dense rows goes to polars in one call (importing polars costs about
+0.2-0.3 s of CPU, worth it only for a large block); any other goes to the numpy parser whole
+(readers/fastnum.py). Appends to a live log stay on the incremental numpy path. A JSONL backlog
+does not come here: msgspec reads it with no more CPU than polars' `read_ndjson` and without
+polars' import (readers/jsonl_backlog.py). `csv_values` returns None for any block it is not sure
+to read exactly as the per-line path would; the caller then takes the numpy path (whole, or in
+pieces of at most `PIECE` bytes past a bad line), so results never depend on whether polars is
+installed.
 
 Per 1 MB block, polars' CSV reader used more CPU than the numpy parser (its per-call cost); on one
-84 MB block it used about a fifth (bench_readers prints both).
+84 MB block about a fifth of what the numpy parser took in 1 MB pieces, and about as much as it
+takes parsing the block into one table (bench_readers prints both: the session 14 README block).
 
 Install: pip install 'lossacc-tui[fast]' (polars). Format reference: RFC 4180 (CSV).
 """

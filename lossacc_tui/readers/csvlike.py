@@ -18,7 +18,7 @@ from lossacc_tui.clean import clean_lines
 from lossacc_tui.model import Batch
 from lossacc_tui.readers import bulk
 from lossacc_tui.readers.base import Reader, to_float
-from lossacc_tui.readers.join import join_batches
+from lossacc_tui.readers.csv_backlog import CsvBacklog
 from lossacc_tui.readers.registry import register
 
 try:
@@ -155,7 +155,7 @@ def filled(cell: str) -> bool:
     return bool(t) and t.lower() not in MISSING_CELLS
 
 
-class CsvReader(Reader):
+class CsvReader(CsvBacklog, Reader):
     """Any CSV/TSV with a header row and numeric columns."""
 
     format_id = "csv"
@@ -173,12 +173,6 @@ class CsvReader(Reader):
         self._new_run = False
         self._gate = bulk.Gate()
         self._dense_rows: bool | None = None  # most cells of the first rows read hold a number
-
-    def backlog_chunk(self, left: int) -> int | None:
-        """Bytes `Source.read_all` reads at once from the `left` bytes of a file: all of a large
-        backlog when polars can parse it and, once rows were read, they were dense (`_dense`):
-        before the first read, the whole file (`_lines` finds the header and the density in it)."""
-        return bulk.backlog_chunk(left) if self._dense_rows or self._dense_rows is None else None
 
     # -- header and columns ---------------------------------------------------------------
     def _set_header(self, delim: str, names: list[str]) -> None:
@@ -220,51 +214,7 @@ class CsvReader(Reader):
     def _transform(self, name: str, values: np.ndarray) -> np.ndarray:
         return values
 
-    # -- parsing --------------------------------------------------------------------------
-    def _lines(self, block: bytes, first_line: int) -> list[Batch]:
-        """A large block (a backlog read at once) goes to polars whole when it can, else in pieces
-        of about 1 MB, as if it had been read 1 MB at a time."""
-        if len(block) <= bulk.PIECE:
-            return self._block(block, first_line)
-        out: list[Batch] = []
-        skip = 0
-        if not self.names:  # the first line alone: the header
-            skip = block.find(b"\n") + 1
-            out += self._block(block[:skip], first_line)
-        if self._dense_rows is None:
-            self._dense_rows = self._dense(block, skip)
-        if self.names and self._dense_rows and self._gate.open(block):  # no header left in it
-            whole = self._whole(block, skip, first_line + (skip > 0))
-            if whole is not None:
-                return out + whole
-        batches = [
-            b for piece, k in bulk.pieces(block, first_line + (skip > 0), skip) for b in self._block(piece, k)
-        ]
-        return out + join_batches(batches)  # (one batch per stretch of same-column pieces: no growth copies)
-
-    def _dense(self, block: bytes, skip: int) -> bool:
-        """Whether most cells of the first 64 KB after `skip` hold a number: polars' parser costs
-        per cell, the numpy one per number, so on a sparse file (Lightning's metrics.csv, most cells
-        empty) the numpy parser used less CPU than polars on one block (bench_readers)."""
-        a = np.frombuffer(block, np.uint8, count=min(65536, len(block) - skip), offset=skip)
-        ends = (a == ord(self.delim)) | (a == 10)  # cell ends; two in a row: an empty cell
-        return np.count_nonzero(ends[:-1] & ends[1:]) * 2 < np.count_nonzero(a == 10) * len(self.names)
-
-    def _whole(self, block: bytes, skip: int, first_line: int) -> list[Batch] | None:
-        """The lines after the first `skip` bytes through polars' CSV reader in one call (None: it
-        cannot read them exactly as the numpy parser would, or the columns are not all numbers)."""
-        if not self._kinds_known:
-            end = block.find(b"\n", skip)
-            if block[skip:end].strip():
-                self._learn_text_columns(self._cells(self.decode(block[skip:end])))
-        if "text" in self._kind or self._new_run:
-            return None
-        parsed = bulk.csv_values(block, len(self.names), self.delim.encode(), skip)
-        if parsed is None:
-            return None
-        values, present = parsed
-        return [self._batch(values, present, np.arange(first_line, first_line + len(values)), ())]
-
+    # -- parsing (a large block: csv_backlog.CsvBacklog) ------------------------------------
     def _block(self, block: bytes, first_line: int) -> list[Batch]:
         out: list[Batch] = []
         if not self.names:

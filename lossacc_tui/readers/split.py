@@ -178,6 +178,7 @@ class Splitter(Placer):
         for _, sub in out:
             if sub.resume is not None:
                 sub.resume = (self.axis, sub.resume[1])
+        self._current = None  # (a backlog's one table, its line numbers and masks: not kept past it)
         return out, end, why
 
     def _stray(self, rows: Rows, i: int, final: bool) -> str | None:
