@@ -179,16 +179,22 @@ class HelpScreen(KeptStyles, ModalScreen[None]):
     def build_ahead(self, app: object) -> bool:
         """Laid out and rendered unseen at idle, a step a call (`kept.build_unseen`): the first `?`
         then costs what a later one does (it had laid the help out 3-4 times: 25-70 ms)."""
-        return build_unseen(self, lambda: True)
+        return build_unseen(self, self._smoothing_line)
 
     def on_screen_resume(self) -> None:
         self.shown_at = get_time()
+        self._smoothing_line()
+        self.query_one(VerticalScroll).scroll_home(animate=False)
+
+    def _smoothing_line(self) -> bool:
+        """The smoothing line as things are now (an update lays the screen out again: only if it
+        changed); True (a `build_unseen` draw step)."""
         text = smoothing_text(self.app)
         line = self.query_one("#help-smoothing", Static)
-        if text != getattr(line, "shown", None):  # (an update lays the screen out again: only if it changed)
+        if text != getattr(line, "shown", None):
             line.shown = text  # type: ignore[attr-defined]
             line.update(text)
-        self.query_one(VerticalScroll).scroll_home(animate=False)
+        return True
 
     async def action_dismiss(self, result: None = None) -> None:
         if self.is_current:  # (a key queued behind the one that closed it does nothing)

@@ -126,7 +126,7 @@ class MetricsScreen(KeptStyles, Screen[None]):
         except NoMatches:  # not composed yet: drawn when it resumes
             return
         if app.selected_run is None or app.selected_run >= len(runs):
-            title.update("no run selected")
+            self._title(title, "no run selected")
             return
         rs = runs[app.selected_run]
         names = [n for n, s in rs.run.series.items() if len(s)]
@@ -147,7 +147,13 @@ class MetricsScreen(KeptStyles, Screen[None]):
         what = f"{len(found)} of {len(names)} metrics" if self.pattern else f"{len(names)} metrics"
         filt = f" · filter '{clean(self.pattern)}'" if self.pattern else ""
         head = f"{clean(rs.run.name)} · {what}{filt} · page {self.page + 1}/{pages}"
-        title.update(head if found else f"{head} · nothing matches")
+        self._title(title, head if found else f"{head} · nothing matches")
+
+    def _title(self, title: Static, text: str) -> None:
+        """The title line, updated only when it changed (an update lays the screen out again)."""
+        if getattr(title, "shown", None) != text:
+            title.shown = text  # type: ignore[attr-defined]
+            title.update(text)
 
     def action_back(self) -> None:
         self.app.pop_screen()
