@@ -65,15 +65,14 @@ def build_unseen(screen: Screen[Any], draw: Callable[[], bool]) -> bool:
     if what == "draw" and not draw():
         return False
     size = screen.app.size
-    if what == "lay out" or (screen.outer_size != size or screen._layout_required):
-        # (at "render" too, while the last layout's Resize events asked for another: a few times)
-        if screen.outer_size != size or screen._layout_required:
-            screen._layout_required = False
-            screen._refresh_layout(size)  # (posts Resize events to the widgets it sized: handled later)
-            tries = screen.__dict__.get("_unseen_tries", 0) + 1
-            screen.__dict__["_unseen_tries"] = tries
-            if what == "render" and tries < 8:
-                return False
+    if screen.outer_size != size or screen._layout_required:
+        # (at "lay out"; at "render" too, while the last layout's Resize events asked for another)
+        screen._layout_required = False
+        screen._refresh_layout(size)  # (posts Resize events to the widgets it sized: handled later)
+        tries = screen.__dict__.get("_unseen_tries", 0) + 1
+        screen.__dict__["_unseen_tries"] = tries
+        if what == "render" and tries < 8:
+            return False
     if what == "render":
         # every widget's lines, as the first showing's full repaint asks for them (each widget keeps
         # them: KeptLines, or Textual's own line cache); the update made here is not displayed
