@@ -31,6 +31,8 @@ NAMES_RANK = 70
 #: compare's titles, shortened before any run's name gives way
 SHORT_TITLES = {"validation loss": "val loss", "validation accuracy": "val acc"}
 TITLE_RANK = 45
+#: compare: where even one run's name does not fit whole, it is cut to this many cells (its end kept)
+NAME_CUT = 16
 CURSOR = "╎"  # the value cursor's line, in cells no curve uses (the frame uses │)
 CURSOR_STYLE = "bold yellow"
 
@@ -140,18 +142,21 @@ def curve_fields(d: PlotData, overlay: bool = False, no_color: bool = False) -> 
 def overlay_fields(d: PlotData, no_color: bool = False) -> list[Field]:
     """Compare: each run's value after its name (as given, then cut to what tells the runs
     apart), as many runs as fit and '+n' for the others, then '(see table)'."""
-    named: list[list[Text]] = [[], []]
+    named: list[list[Text]] = [[], [], []]
     short = apart_names([c.label for c in d.curves])
     for i, (c, cut) in enumerate(zip(d.curves, short, strict=True)):
         key = i if c.run_key is None else c.run_key
         glyph, number = glyph_number(d, c, look(c.role, key, True, no_color))
         named[0].append(Text.assemble("  ", glyph, f" {c.label}", number))
         named[1].append(Text.assemble(" ", glyph, f" {cut}", number))
+        if len(cut) > NAME_CUT:  # (its end: a run's own folder or file is at the end of its name)
+            cut = "…" + cut[len(cut) - NAME_CUT + 1 :]
+        named[2].append(Text.assemble(" ", glyph, f" {cut}", number))
     join = Text("").join
     pairs: list[tuple[Text | str, int]] = [(join(named[0]), 10), (join(named[1]), 50)]
-    runs = named[1]
-    for k in range(len(runs) - 1, 0, -1):  # as many as fit, and how many more there are
-        pairs.append((join([*runs[:k], Text(f" +{len(runs) - k}", "dim")]), 85))
+    for runs, rank in ((named[1], 85), (named[2], 86)):
+        for k in range(len(runs) - 1, 0, -1):  # as many as fit, and how many more there are
+            pairs.append((join([*runs[:k], Text(f" +{len(runs) - k}", "dim")]), rank))
     pairs.append((Text(" (see table)", "dim"), 87))
     return [Field.of(*pairs)]
 
