@@ -154,9 +154,11 @@ def overlay_fields(d: PlotData, no_color: bool = False) -> list[Field]:
         named[2].append(Text.assemble(" ", glyph, f" {cut}", number))
     join = Text("").join
     pairs: list[tuple[Text | str, int]] = [(join(named[0]), 10), (join(named[1]), 50)]
-    for runs, rank in ((named[1], 85), (named[2], 86)):
-        for k in range(len(runs) - 1, 0, -1):  # as many as fit, and how many more there are
-            pairs.append((join([*runs[:k], Text(f" +{len(runs) - k}", "dim")]), rank))
+    n = len(named[1])
+    for runs, rank, most in ((named[1], 85, n - 1), (named[2], 86, n)):
+        for k in range(most, 0, -1):  # as many as fit, and how many more there are
+            more = Text(f" +{n - k}", "dim") if k < n else Text("")
+            pairs.append((join([*runs[:k], more]), rank))
     pairs.append((Text(" (see table)", "dim"), 87))
     return [Field.of(*pairs)]
 
