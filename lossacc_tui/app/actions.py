@@ -202,7 +202,10 @@ class ViewActions:
         """After a smoothing key's frame: the weight `w` would pick next, computed in a worker thread
         and kept beside the shown curves (`Tracker.smooth_ahead`), so the next `w` draws at once, as
         `s` does (it had smoothed the whole history at the key: 4 series of 100,000 points, 30-40 ms
-        of a worker's CPU before the frame, 100-150 ms on a loaded machine)."""
+        of a worker's CPU before the frame, 100-150 ms on a loaded machine). Only while smoothing
+        is on (`s` turning it off keeps what it showed, and computes nothing more)."""
+        if not self.opts.smooth_on:
+            return
         nxt = (
             WEIGHTS[(WEIGHTS.index(self.opts.smoothing) + 1) % len(WEIGHTS)]
             if self.opts.smoothing in WEIGHTS
