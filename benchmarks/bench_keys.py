@@ -6,6 +6,8 @@
     python benchmarks/bench_keys.py --keys-only --rounds 12 --against /tmp/trunk
         # the loaded presses, 12 of each key, on this tree's view and on another tree's (a
         # `git -C REPO archive main | tar -x -C /tmp/trunk`), interleaved round by round
+    python benchmarks/bench_keys.py --views-only --against /tmp/trunk
+        # the main-thread CPU of ?, c, m, w, l in process, first press and later (viewbench/views.py)
 
 1. Key to screen: for every key of the terminal view whose effect shows as text, the time from the
    key sent to the screen showing its effect, on a 100,000-point run, first with the log quiet,
@@ -48,6 +50,7 @@ from viewbench.frames import frames
 from viewbench.keys import AGAINST, keys, keys_against
 from viewbench.logs import make_log
 from viewbench.term import CLI, tmux
+from viewbench.views import views
 
 
 def main() -> int:
@@ -58,6 +61,9 @@ def main() -> int:
         log = Path(tmp) / "run.csv"
         make_log(log, 100_000)
         try:
+            if "--views-only" in sys.argv:
+                views(log, Path(AGAINST) if AGAINST is not None else None)
+                return 0
             if "--keys-only" not in sys.argv and "--cpu-only" not in sys.argv:
                 frames(log)
             if "--frames-only" in sys.argv:

@@ -186,15 +186,34 @@ class ViewActions:
             if kept:
                 self.tracker.set_smoothing(weight)  # (extends what is kept: the points since)
                 self.redraw()
+                self.call_after_refresh(self._smooth_ahead)
                 return
 
         def smooth() -> None:
             self.tracker.set_smoothing(weight)
             self.call_from_thread(self.redraw)  # (a key's effect: drawn at once, not as new data)
+            self.call_from_thread(self.call_after_refresh, self._smooth_ahead)
 
         # (no toast: the legends say "(smoothed w)" while smoothing is on, and a toast would lay the
         # screen out twice, to show and to hide it)
         self.run_worker(smooth, thread=True, exclusive=True, group="smooth")
+
+    def _smooth_ahead(self) -> None:
+        """After a smoothing key's frame: the weight `w` would pick next, computed in a worker thread
+        and kept beside the shown curves (`Tracker.smooth_ahead`), so the next `w` draws at once, as
+        `s` does (it had smoothed the whole history at the key: 4 series of 100,000 points, 30-40 ms
+        of a worker's CPU before the frame, 100-150 ms on a loaded machine). Only while smoothing
+        is on (`s` turning it off keeps what it showed, and computes nothing more)."""
+        if not self.opts.smooth_on:
+            return
+        nxt = (
+            WEIGHTS[(WEIGHTS.index(self.opts.smoothing) + 1) % len(WEIGHTS)]
+            if self.opts.smoothing in WEIGHTS
+            else WEIGHTS[0]
+        )
+        self.run_worker(
+            lambda: self.tracker.smooth_ahead(nxt), thread=True, exclusive=True, group="smooth-ahead"
+        )
 
     def action_log(self) -> None:
         self.opts.log_loss = not self.drawn_log

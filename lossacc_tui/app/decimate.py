@@ -24,6 +24,8 @@ from lossacc_tui.model import Growable, Series
 
 BLOCK = 256  # points per precomputed min/max block
 EMA_CHUNK = 1 << 20  # values smoothed per vectorized pass (bounds temporary memory)
+#: smoothed copies of a series kept beside the shown one (each as large as the series)
+SPARE_WEIGHTS = 2
 
 
 def ema_debiased(
@@ -181,9 +183,10 @@ class SeriesCache:
         self.smooth: Growable | None = None
         self.smooth_blocks = MinMaxBlocks()
         self._ema = (0.0, 0)
-        #: the smoothed values of the last weight while smoothing is off (`s`), kept to be extended
-        #: when it is on again: (weight, values, their blocks, EMA state)
-        self._kept: tuple[float, Growable, MinMaxBlocks, tuple[float, int]] | None = None
+        #: smoothed values of other weights, kept to be extended when chosen (weight -> values, their
+        #: blocks, EMA state): the weight left by `s` or `w`, and the one `w` picks next, computed
+        #: ahead (`Tracker.smooth_ahead`); at most SPARE_WEIGHTS, the oldest dropped
+        self._spare: dict[float, tuple[Growable, MinMaxBlocks, tuple[float, int]]] = {}
         self._mono = {"epoch": _Monotone(), "step": _Monotone()}
         self.best_min: tuple[float, int] | None = None  # (value, index) of the lowest finite value
         self.best_max: tuple[float, int] | None = None
@@ -221,37 +224,45 @@ class SeriesCache:
                 m.checked, m.last = len(v), float(x[-1])
 
     def _switch(self, weight: float) -> None:
-        """Smooth with `weight` from now on: the smoothed values kept for it (smoothing switched
-        off and on again: extended by the points since, not computed again), else none yet. Those of
-        the weight left are kept when smoothing goes off (weight 0), dropped for another weight."""
-        kept = self._kept if self._kept is not None and self._kept[0] == weight else None
-        if weight == 0.0 and self.smooth is not None:
-            self._kept = (self.weight, self.smooth, self.smooth_blocks, self._ema)
-        elif weight > 0.0:
-            self._kept = None
+        """Smooth with `weight` from now on: the smoothed values kept for it (`s` off and on, `w` to a
+        weight computed ahead: extended by the points since, not computed again), else none yet.
+        Those of the weight left are kept."""
+        if self.weight > 0.0 and self.smooth is not None:
+            self._keep(self.weight, (self.smooth, self.smooth_blocks, self._ema))
+        got = self._spare.pop(weight, None) if weight > 0.0 else None
         self.weight = weight
-        if kept is not None:
-            _, self.smooth, self.smooth_blocks, self._ema = kept
+        if got is not None:
+            self.smooth, self.smooth_blocks, self._ema = got
         else:
             self.smooth, self._ema, self.smooth_blocks = None, (0.0, 0), MinMaxBlocks()
 
+    def _keep(self, weight: float, smoothed: tuple[Growable, MinMaxBlocks, tuple[float, int]]) -> None:
+        self._spare.pop(weight, None)
+        self._spare[weight] = smoothed
+        while len(self._spare) > SPARE_WEIGHTS:
+            del self._spare[next(iter(self._spare))]
+
     def has_smoothed(self, weight: float) -> bool:
         """Whether smoothing with `weight` costs only the points not smoothed yet (none smoothed
-        for 0; the current weight's, or the one kept while smoothing was off)."""
-        return (
-            weight == 0.0
-            or (weight == self.weight and self.smooth is not None)
-            or (self._kept is not None and self._kept[0] == weight)
-        )
+        for 0; the current weight's, or one kept)."""
+        return weight == 0.0 or (weight == self.weight and self.smooth is not None) or weight in self._spare
 
-    def adopt_smoothed(self, weight: float, values: np.ndarray, state: tuple[float, int]) -> None:
-        """Take the smoothed first `len(values)` points, computed without the lock (`smoothed`);
-        the next `sync` extends them with the points that came meanwhile."""
-        self.weight, self._ema, self._kept = weight, state, None
-        self.smooth = Growable(max(16, len(values)))
-        self.smooth.extend(values)
-        self.smooth_blocks = MinMaxBlocks()
-        self.smooth_blocks.sync(values)
+    def adopt_smoothed(
+        self, weight: float, values: np.ndarray, state: tuple[float, int], spare: bool = False
+    ) -> None:
+        """Take the smoothed first `len(values)` points, computed without the lock (`smoothed`),
+        as the current weight's, or (`spare`) kept for when `weight` is chosen; the next `sync`
+        (or the switch to it) extends them with the points that came meanwhile."""
+        smooth = Growable(max(16, len(values)))
+        smooth.extend(values)
+        blocks = MinMaxBlocks()
+        blocks.sync(values)
+        if spare:
+            if weight != self.weight:
+                self._keep(weight, (smooth, blocks, state))
+            return
+        self._spare.pop(weight, None)
+        self.weight, self._ema, self.smooth, self.smooth_blocks = weight, state, smooth, blocks
 
     def _update_best(self, v: np.ndarray) -> None:
         k = self._best_checked

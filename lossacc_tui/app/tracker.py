@@ -233,6 +233,25 @@ class Tracker:
         key may call it on the UI thread (lock held by the caller)."""
         return all(c.has_smoothed(weight) for rs in self.runs for c in rs.caches.values())
 
+    def smooth_ahead(self, weight: float) -> None:
+        """Compute the curves smoothed with `weight` and keep them beside the shown ones, for the key
+        that will pick it (`w`: the next weight), so that key costs what `s` does (the points since).
+        O(history), off the lock like `set_smoothing`: call it from a worker thread."""
+        if weight <= 0.0:
+            return
+        with self.lock:
+            jobs = [
+                (c, c.series, c.series.values.copy())
+                for rs in self.runs
+                for c in rs.caches.values()
+                if not c.has_smoothed(weight)
+            ]
+        done = [(c, series, *ema_debiased(v, weight)) for c, series, v in jobs]
+        with self.lock:
+            for c, series, sm, last, cnt in done:
+                if c.series is series and len(sm) <= len(series.values):
+                    c.adopt_smoothed(weight, sm, (last, cnt), spare=True)
+
     def set_smoothing(self, weight: float) -> None:
         """Recompute the smoothed curves (O(history) for a weight not kept: call it from a worker
         thread). The smoothing itself runs without the lock, on the points there are when it starts

@@ -14,6 +14,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from lossacc_tui.app.screens.kept import KeptStyles, build_unseen
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import RunState
 from lossacc_tui.app.view import NAMED, axis_for, build_plot, x_range
@@ -40,7 +41,7 @@ def matching(names: list[str], pattern: str) -> list[str]:
     return [n for n in names if all(w in n.lower() for w in words)]
 
 
-class MetricsScreen(Screen[None]):
+class MetricsScreen(KeptStyles, Screen[None]):
     AUTO_FOCUS = None  # (the hidden filter box must not take the keys until `/` opens it)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,m", "back", "Back"),
@@ -65,7 +66,6 @@ class MetricsScreen(Screen[None]):
         self.shown: list[str] = []  # the series names on this page
         self.total = 0  # series that match the filter
         self._shape = (0, 0)
-        self._ahead = 0  # steps of `build_ahead` done
 
     def compose(self) -> ComposeResult:
         yield Static("", id="metrics-title")
@@ -94,29 +94,15 @@ class MetricsScreen(Screen[None]):
         return have[:n]
 
     def build_ahead(self, app: Any) -> bool:
-        """Before the first `m`, at idle (`warm.WarmViews`), a step a call: the shown run's plots
-        mounted; once they are, laid out at the terminal's size and drawn, unseen (plotext draws each
-        plot's frame, 5-20 ms a plot). The first `m` then lays out and paints what is there, as a
-        later one does: it had mounted and drawn them at the key, 40-60 ms of the main thread here
-        and up to 0.84 s on a loaded machine. True once done, or when there is nothing to build
-        (no run yet: the first `m` builds them); False: call again later."""
-        if self._ahead or self.app.screen is self:
-            return True
+        """Before the first `m`, at idle (`warm.WarmViews`), a step a call (`kept.build_unseen`): the
+        shown run's plots mounted and drawn, laid out at the terminal's size, drawn again at their
+        sizes and rendered, unseen (plotext draws each plot's frame, 5-20 ms a plot). The first `m`
+        then paints what is there, as a later one does: it had mounted and drawn them at the key,
+        40-60 ms of the main thread here and up to 0.84 s on a loaded machine. True once done;
+        False: call again later."""
         if not self.query("#metrics-title"):
             return False  # (not composed yet)
-        if not self._draw_unseen(app):
-            return False  # (the feed holds the runs: later)
-        plots = [p for p in self.query(MetricPlot) if p.display]
-        if not all(p.is_mounted for p in plots):
-            return False  # (mounted in the next callbacks: laid out then)
-        if plots:
-            self._refresh_layout(app.size)  # (sizes for the plots: a screen not shown is not laid out)
-            self._draw_unseen(app)
-            for plot in plots:
-                if plot.size.area:
-                    plot.render_line(0)  # (builds its lines: plotext's frame and the curves)
-        self._ahead = 1
-        return True
+        return build_unseen(self, lambda: self._draw_unseen(app))
 
     def _draw_unseen(self, app: Any) -> bool:
         lock = app.tracker.lock
@@ -140,7 +126,7 @@ class MetricsScreen(Screen[None]):
         except NoMatches:  # not composed yet: drawn when it resumes
             return
         if app.selected_run is None or app.selected_run >= len(runs):
-            title.update("no run selected")
+            self._title(title, "no run selected")
             return
         rs = runs[app.selected_run]
         names = [n for n, s in rs.run.series.items() if len(s)]
@@ -161,7 +147,13 @@ class MetricsScreen(Screen[None]):
         what = f"{len(found)} of {len(names)} metrics" if self.pattern else f"{len(names)} metrics"
         filt = f" · filter '{clean(self.pattern)}'" if self.pattern else ""
         head = f"{clean(rs.run.name)} · {what}{filt} · page {self.page + 1}/{pages}"
-        title.update(head if found else f"{head} · nothing matches")
+        self._title(title, head if found else f"{head} · nothing matches")
+
+    def _title(self, title: Static, text: str) -> None:
+        """The title line, updated only when it changed (an update lays the screen out again)."""
+        if getattr(title, "shown", None) != text:
+            title.shown = text  # type: ignore[attr-defined]
+            title.update(text)
 
     def action_back(self) -> None:
         self.app.pop_screen()

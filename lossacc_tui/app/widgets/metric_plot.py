@@ -16,39 +16,23 @@ from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 from lossacc_tui.app.braille import rasterize_codes, subpixels
-from lossacc_tui.app.fit import KEEP, Field, fit_line
 from lossacc_tui.app.messages import CursorAt, Resized
 from lossacc_tui.app.view import LABEL_W, PlotData, fmt_num, nice_ticks, y_ticks
 from lossacc_tui.app.widgets.cached_lines import CachedLines, KeptLines
-from lossacc_tui.app.widgets.plot_cells import cell_of, cell_style, cells_of, colour_index, row_strip
+from lossacc_tui.app.widgets.legend import (  # noqa: F401  (re-exported: the views import them from here)
+    CURSOR,
+    CURSOR_STYLE,
+    LOOK,
+    MARK,
+    OVERLAY,
+    SEVERITY_COLOR,
+    legend_line,
+    look,
+    run_look,
+)
+from lossacc_tui.app.widgets.plot_cells import cell_of, cells_of, colour_index, row_strip
 
-#: plotext colour of each role, and whether its line is drawn thick (told apart without colour)
-LOOK = {
-    "train_loss": ("cyan", False),
-    "train_acc": ("cyan", False),
-    "val_loss": ("magenta+", True),
-    "val_acc": ("magenta+", True),
-}
-OVERLAY = ("cyan", "magenta+", "green", "yellow", "blue+", "red", "white", "cyan+", "magenta", "green+")
-ROLE_WORD = {"train_loss": "train", "train_acc": "train", "val_loss": "val", "val_acc": "val"}
-SEVERITY_COLOR = {"critical": "red+", "warning": "yellow", "info": "blue+"}
-MARK = "◆"
-#: the rank at which " (log)" gives way in a legend that does not fit: after the values and the best
-#: marker (a log axis read as linear misreads every tick; the compare view's values filled its line)
-LOG_RANK = 89
-CURSOR = "╎"  # the value cursor's line, in cells no curve uses (the frame uses │)
-CURSOR_STYLE = "bold yellow"
 CHROMES = 4  # plotext frames kept per plot (`l` and `x` toggle between two)
-
-
-def run_look(key: int) -> tuple[str, bool]:
-    """A run's colour wherever runs are drawn together (the run list, compare): one of OVERLAY by
-    its key, then the same colours drawn thick for the next ones.
-
-    >>> run_look(1), run_look(len(OVERLAY) + 1)
-    (('magenta+', False), ('magenta+', True))
-    """
-    return OVERLAY[key % len(OVERLAY)], (key // len(OVERLAY)) % 2 == 1
 
 
 class MetricPlot(KeptLines, CachedLines, PlotextPlot):
@@ -108,95 +92,11 @@ class MetricPlot(KeptLines, CachedLines, PlotextPlot):
 
     # -- drawing -----------------------------------------------------------------------------
     def _legend(self) -> Text:
-        """Title, each curve with its value (latest, or at the cursor), then what fits of the rest:
-        fields give way whole (to a shorter form, then out), so a number is never cut mid-digit;
-        the best marker's meaning (◆ best) and the smoothing indicator stay longest."""
-        d = self.data
-        if d is None:
-            return Text(no_wrap=True)
-        fields = [Field.of((Text(d.title, "bold"), KEEP))]
-        if d.log:
-            fields.append(Field.of((Text(" (log)", "dim"), LOG_RANK)))
-        if d.smoothing:
-            fields.append(
-                Field.of(
-                    (Text(f" (smoothed {d.smoothing:g})", "dim"), 36),
-                    (Text(f" (sm {d.smoothing:g})", "dim"), 90),
-                )
-            )
-        if d.cursor is not None:
-            fields.append(Field.of((Text(f" @ {d.axis[:2]} {fmt_num(d.cursor)}", CURSOR_STYLE), 95)))
-        fields.extend(self._curve_fields(d))
-        if d.cursor is not None and d.cursor_alerts is not None:
-            if d.cursor_state:
-                fields.append(Field.of((Text(f"  · {d.cursor_state}", CURSOR_STYLE), 25)))
-            n = len(d.cursor_alerts)
-            alerts = f"  · alerts: {', '.join(d.cursor_alerts)}" if n else "  · no alert"
-            count = Text(f"  · {n} alert{'s' * (n != 1)}", CURSOR_STYLE)
-            fields.append(Field.of((Text(alerts, CURSOR_STYLE), 15), (count, 35)))
-        for m in d.marks:  # '◆ best' explains the marker on the plot: it goes last of all but the values
-            value = m.label.partition(" @")[0]
-            fields.append(
-                Field.of(
-                    (Text(f"  {MARK} best {m.label}", "green"), 32),
-                    (Text(f"  {MARK} best {value}", "green"), 60),
-                    (Text(f" {MARK} best", "green"), 88),
-                )
-            )
-        return fit_line(fields, self.size.width)
-
-    def _curve_fields(self, d: PlotData) -> list[Field]:
-        """The curves' part of the legend, as one field: every curve in the same form (names, short
-        names, then the glyph alone, whose colour names it), so one curve never keeps its name while
-        another has lost it (tester 19); then the validation values alone. In the compare view's
-        overlay, the values that fit and how many more there are (each in its run's colour, as in the
-        table), then that the table has them; without colour, glyphs cannot name a run: only names.
-        """
-        if not d.curves:
-            return []
-        levels: list[list[Text]] = [[], [], []]
-        for i, c in enumerate(d.curves):
-            color, thick = self._look(c.role, i if c.run_key is None else c.run_key)
-            glyph = Text("━" if thick else "─", cell_style(color, "default", "default"))
-            value = c.at if d.cursor is not None else c.last
-            number = Text(" –", "dim")
-            if value is not None:
-                number = Text(f" {fmt_num(value)}", "bold" if d.cursor is not None else "dim")
-                if d.cursor is not None and c.at_x is not None:  # (logged at an earlier x: said where)
-                    number.append(f"@{fmt_num(c.at_x)}", CURSOR_STYLE)
-            alone = Text.assemble(" ", glyph, number)
-            if len(d.curves) == 1 and c.label == d.title:  # (the metrics view: the title names it)
-                full = short = alone
-            else:
-                full = Text.assemble("  ", glyph, f" {c.label}", number)
-                role = ROLE_WORD.get(c.role, c.label) if c.run_key is None else c.label
-                # (val_accuracy: val; Keras' training loss "loss" under the title "loss": train)
-                label = role if len(role) < len(c.label) or c.label == d.title else c.label
-                short = Text.assemble(" ", glyph, f" {label}", number)
-            for level, form in zip(levels, (full, short, alone), strict=True):
-                level.append(form)
-        join = Text("").join
-        pairs: list[tuple[Text | str, int]] = [(join(levels[0]), 10), (join(levels[1]), 50)]
-        bare = levels[2]
-        if not self.overlay:
-            pairs.append((join(bare), 85))
-            vals = [f for f, c in zip(bare, d.curves, strict=True) if c.role.startswith("val")]
-            if 0 < len(vals) < len(bare):  # (the validation value gives way last)
-                pairs.append((join(vals), 86))
-        elif not self.app.no_color:  # (each value in its run's colour, as the table's ■)
-            pairs.append((join(bare), 85))
-            for k in range(len(bare) - 1, 0, -1):  # as many as fit, and how many more there are
-                pairs.append((join([*bare[:k], Text(f" +{len(bare) - k}", "dim")]), 85))
-        if self.overlay:
-            pairs.append((Text(" (see table)", "dim"), 87))
-        return [Field.of(*pairs)]
+        """The legend line at the plot's width (`legend.legend_line`)."""
+        return legend_line(self.data, self.size.width, self.overlay, self.app.no_color)
 
     def _look(self, role: str, i: int) -> tuple[str, bool]:
-        if self.app.no_color:  # NO_COLOR: the terminal's own colour; train and val differ in weight
-            return "default", LOOK.get(role, ("", False))[1]
-        if self.overlay:
-            return run_look(i)
-        return LOOK.get(role, ("white", False))
+        return look(role, i, self.overlay, self.app.no_color)
 
     def _build(self) -> list[Strip]:
         w, h = self.size.width, self.size.height
