@@ -169,10 +169,7 @@ def mistakes_change(
         else:
             text += ", with too few evaluations to measure its own noise"
         text += ": predictions may cross both ways between evaluations, so this net count may not be a trend"
-        others = (
-            "A net count this small also comes from predictions crossing both ways; the next evaluations "
-            "decide"
-        )
+        others = "The next evaluations decide: a count that keeps moving the same way is a trend"
     return [
         Claim(
             "fewer-mistakes" if d > 0 else "more-mistakes",

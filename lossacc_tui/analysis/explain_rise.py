@@ -59,7 +59,8 @@ def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
             few_evaluations(a, n)
             + f"The alert opened on a rise held over {a.data['open_idx'] - a.data['start_idx'] + 1}+ "
             f"evaluations while the accuracy level stayed within {tol_words(e, n)} of where it was at the "
-            "best loss or above it. A rise carried by a handful of extreme rows would show as "
+            "best loss or above it, and at an evaluation whose logged accuracy did too. A rise carried by a "
+            "handful of extreme rows would show as "
             "val-loss-unstable; an accuracy that keeps dropping makes it plain overfitting. It closes at a "
             f"new best of {n.loss}, or where the accuracy's level (the mean of its last {n.params.half} "
             "evaluations) falls more than twice that tolerance below where it was at the best loss: the "
