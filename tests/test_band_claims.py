@@ -1,4 +1,4 @@
-"""The state band never contradicts an alert's own `follows` claim about accuracy.
+"""The state band never contradicts an alert's own `more-mistakes` claim about accuracy.
 
 A tester saw the band read "loss-worse-acc-better" beside an open overfitting warning whose
 `more-mistakes` claim follows from the numbers (validation accuracy fell beyond its noise since the
@@ -48,8 +48,10 @@ def test_band_reads_accuracy_worse_where_the_alert_says_more_mistakes(
     a = Analyzer(run)
     a.update()
     said_fewer = [al for al in a.alerts if al.kind in RISING and al.active]
-    more = [c for al in said_fewer for c in al.claims if c.id == "more-mistakes" and c.strength == "follows"]
-    assert more, "this run's accuracy fell beyond noise under an open rise alert"
+    # (its net count of mistakes went up: `follows` beyond twice its noise, `possible` within it; the
+    # band reads accuracy-worse either way, never accuracy-better against the alert's own numbers)
+    more = [c for al in said_fewer for c in al.claims if c.id == "more-mistakes"]
+    assert more, "this run's accuracy fell under an open rise alert"
     # the accuracy really fell over the claim's span (the claim is arithmetic on the log)
     acc = {r_i: r["val_acc"] for r_i, r in enumerate(rows)}
     assert acc[int(more[0].end)] < acc[int(more[0].start)]

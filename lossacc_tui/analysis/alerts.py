@@ -278,11 +278,19 @@ class Latch:
         self.run_close = 0
 
     def feed(
-        self, open_: np.ndarray, close: np.ndarray, k0: int, force: np.ndarray | None = None
+        self,
+        open_: np.ndarray,
+        close: np.ndarray,
+        k0: int,
+        force: np.ndarray | None = None,
+        gate: np.ndarray | None = None,
     ) -> list[tuple[str, int, int]]:
         """Transitions in this chunk: ('open', index, index where the condition began) or
         ('close', index, last index where the alert still held). Indices are absolute. A close at
-        a `force` point ends the alert where its release run began (or just before that point)."""
+        a `force` point ends the alert where its release run began (or just before that point).
+        With `gate`, an alert opens only at a point where it is True: a run of `open` that has
+        lasted `n_open` points goes on counting through points where it is False, and opens at its
+        first point where it is True (what the alert says of its opening point must hold there)."""
         m = len(open_)
         if m == 0:
             return []
@@ -294,7 +302,8 @@ class Latch:
                 self.run_open, self.run_close = quiet
                 return []
             f = [False] * m if force is None else force.tolist()
-            return self._feed_small(open_.tolist(), close.tolist(), f, k0)
+            g = [True] * m if gate is None else gate.tolist()
+            return self._feed_small(open_.tolist(), close.tolist(), f, k0, g)
         ro = Runs(open_, self.run_open, self.n_open)
         rc = Runs(close, self.run_close, self.n_close)
         forced = np.flatnonzero(force) if force is not None else np.empty(0, dtype=np.int64)
@@ -303,6 +312,8 @@ class Latch:
         while pos < m:
             if not self.active:
                 i = ro.first_reaching(pos)
+                if i is not None and gate is not None:
+                    i = _gated(ro, gate, i)
                 if i is None:
                     break
                 out.append(("open", k0 + i, k0 + ro.begin(i)))
@@ -327,14 +338,14 @@ class Latch:
         return out
 
     def _feed_small(
-        self, open_: list[bool], close: list[bool], force: list[bool], k0: int
+        self, open_: list[bool], close: list[bool], force: list[bool], k0: int, gate: list[bool]
     ) -> list[tuple[str, int, int]]:
         out: list[tuple[str, int, int]] = []
         ro, rc = self.run_open, self.run_close
-        for i, (o, c, f) in enumerate(zip(open_, close, force, strict=True)):
+        for i, (o, c, f, g) in enumerate(zip(open_, close, force, gate, strict=True)):
             ro = ro + 1 if o else 0
             rc = rc + 1 if c else 0
-            if not self.active and ro >= self.n_open:
+            if not self.active and ro >= self.n_open and g:
                 out.append(("open", k0 + i, k0 + i - ro + 1))
                 self.active = True
             elif self.active and (rc >= self.n_close or f):
@@ -342,6 +353,21 @@ class Latch:
                 self.active = False
         self.run_open, self.run_close = ro, rc
         return out
+
+
+def _gated(ro: Runs, gate: np.ndarray, i: int) -> int | None:
+    """The first point at or after i, in a run of `ro` that has lasted its n points there, where
+    `gate` is True; None when there is none in the chunk."""
+    ok = np.flatnonzero(gate[i:]) + i
+    while True:
+        k = int(np.searchsorted(ro.ends, i))  # (the run holding i)
+        q = int(np.searchsorted(ok, i))
+        if q < len(ok) and ok[q] <= ro.ends[k]:
+            return int(ok[q])
+        nxt = ro.first_reaching(int(ro.ends[k]) + 1)
+        if nxt is None:
+            return None
+        i = nxt
 
 
 def _tail_run(cond: np.ndarray, carry: int) -> int:

@@ -366,12 +366,13 @@ def _default_params() -> Params:
 
 
 def _more_mistakes(alerts: Iterable[Alert]) -> list[Span]:
-    """(MORE_MISTAKES, start, end) for each alert whose own `more-mistakes` claim follows from the
-    logged numbers: over its span the band reads accuracy-worse, as the alert says."""
+    """(MORE_MISTAKES, start, end) for each alert with a `more-mistakes` claim no probe refuted (its
+    net count of mistakes went up over its span, beyond its noise or not): the band never reads
+    accuracy-better there, against the alert's own numbers."""
     return [
         (MORE_MISTAKES, a.start, math.inf if a.end is None else a.end)
         for a in alerts
-        if a.start is not None and any(c.id == MORE_MISTAKES and c.strength == "follows" for c in a.claims)
+        if a.start is not None and any(c.id == MORE_MISTAKES and c.strength != "refuted" for c in a.claims)
     ]
 
 

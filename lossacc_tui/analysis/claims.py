@@ -43,8 +43,14 @@ CLAIM_IDS: dict[str, str] = {
     "not-cross-entropy": (
         "the logged loss cannot be mean cross-entropy of the predictions the accuracy counts"
     ),
-    "fewer-mistakes": "fewer samples are misclassified at the end of the span than at its start",
-    "more-mistakes": "more samples are misclassified at the end of the span than at its start",
+    "fewer-mistakes": (
+        "fewer samples are misclassified at the end of the span than at its start (follows: beyond twice "
+        "the accuracy's own noise; possible: within it, a net count that may not be a trend)"
+    ),
+    "more-mistakes": (
+        "more samples are misclassified at the end of the span than at its start (follows: beyond twice "
+        "the accuracy's own noise; possible: within it, a net count that may not be a trend)"
+    ),
     "classes": "the number of classes K (value), with where it comes from",
     "diverging": "the optimisation is diverging (training loss rising or not finite)",
     "evaluation-broken": "the evaluation, not the model, produces the bad numbers",

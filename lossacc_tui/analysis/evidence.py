@@ -128,42 +128,58 @@ def mistakes_change(
     acc0: float, acc1: float, x0: float, x1: float, noise: float, aname: str, unit: str, n: int | None = None
 ) -> list[Claim]:
     """fewer-mistakes / more-mistakes between two evaluations of the same split (the sample set is
-    the same, so accuracy moving is the count of mistakes moving). Nothing when the change is within
-    `noise` (a fraction; the accuracy's own evaluation-to-evaluation noise). The count is all that
-    follows: a change within twice that noise is said to be a net count that shows no trend, since
-    predictions cross both ways between evaluations (tester 19: 80-166 flips at each evaluation of a
-    750-sample split beside a net change of 5). With `n` (samples the accuracy is measured on) the
-    change is also given in samples."""
+    the same, so accuracy moving is the count of mistakes moving), or nothing when it did not move.
+
+    The id and strength together say what the numbers force: `follows` only when the net change is
+    beyond twice `noise` (a fraction: the accuracy's own evaluation-to-evaluation noise over the
+    span, `span_noise`; with `n`, the samples the accuracy is measured on, at least one sample), so
+    predictions crossing both ways between evaluations cannot make it; `possible`, with the text
+    saying so, when it is within that or the noise is unknown (tester 19: 80-166 flips at each
+    evaluation of a 750-sample split beside a net change of 5 had read `fewer-mistakes (follows)`).
+    With `n` the change is also given in samples.
+
+    >>> [(c.id, c.strength) for c in mistakes_change(0.80, 0.78, 0, 9, 0.004, "acc", "epoch", 1000)]
+    [('more-mistakes', 'follows')]
+    >>> [(c.id, c.strength) for c in mistakes_change(0.7067, 0.7133, 0, 9, 0.004, "acc", "epoch", 750)]
+    [('fewer-mistakes', 'possible')]
+    """
     if not (math.isfinite(acc0) and math.isfinite(acc1)) or acc1 == acc0:
         return []
     d = acc1 - acc0
-    beyond = abs(d) > max(noise, 0.0)
-    small = beyond and abs(d) <= 2 * noise
-    net = "on net " if small or not beyond else ""
+    known = math.isfinite(noise) and noise >= 0
+    sig = max(noise if known else 0.0, 1.0 / n if n else 0.0)
     more = "fewer" if d > 0 else "more"
     c = _count(abs(d), n)
+    # (in whole samples where they are known: 0.9825 -> 0.9708 printed to 4 decimals is 2 of 171,
+    # which twice a one-sample noise does not exceed, whatever the rounding of the printed values)
+    trend = known and (c > 2 * sig * n * (1 + 1e-9) if c and n else abs(d) > 2 * sig)
+    net = "" if trend else "on net "
     text = f"{aname} went {arrow(acc0, acc1, 4)} from {unit} {fmt_x(x0)} to {fmt_x(x1)}: " + (
         f"{net}{c:,} {more} of the {n:,} samples are wrong ({_points(abs(d))} points)"
         if c and n
         else f"{net}{_points(abs(d))} points {more} samples are wrong"
     )
-    if small:
-        text += (
-            f", within twice {aname}'s own evaluation-to-evaluation noise ({_points(noise)} points): "
-            "predictions may cross both ways between evaluations, so this net count shows no trend in "
-            "accuracy"
-        )
-    elif not beyond:
-        text += ", within the accuracy's own noise"
+    others = ""
+    noise_words = f"{aname}'s own evaluation-to-evaluation noise ({_points(sig)} points)"
+    if trend:
+        text += f", beyond twice {noise_words}"
+    else:
+        if known:
+            text += f", within twice {noise_words}"
+        else:
+            text += ", with too few evaluations to measure its own noise"
+        text += ": predictions may cross both ways between evaluations, so this net count may not be a trend"
+        others = "The next evaluations decide: a count that keeps moving the same way is a trend"
     return [
         Claim(
             "fewer-mistakes" if d > 0 else "more-mistakes",
-            "follows" if beyond else "possible",
+            "follows" if trend else "possible",
             x0,
             x1,
             text,
             value=-d,
-            evidence={"acc_start": acc0, "acc_end": acc1, "noise": noise},
+            evidence={"acc_start": acc0, "acc_end": acc1, "noise": sig if known else math.nan},
+            others=others,
         )
     ]
 

@@ -311,17 +311,15 @@ def _high_loss(a: Alert, n: Names) -> Parts:
             f"far above the floor at this accuracy. Should it, per-sample losses decide: {first} against "
             f"{second}."
         )
+    good = e["now_acc"] >= e.get("good_acc", e["good_acc_threshold"])
     return [
         (
             "What happened",
-            f"At {n.unit} {fmt_x(e['now_x'])} {n.acc} is {fmt(e['now_acc'], 4)} (above "
-            f"{fmt(e['good_acc_threshold'], 3)}) while {n.loss} is {fmt(e['now_loss'])}, "
-            f"{times(e['now_loss'], e['now_loss_floor'])} the least this accuracy allows; {n.chance()}. "
-            f"Its best {n.loss} was {fmt(e['best_loss'])} at {n.unit} {fmt_x(e['best_x'])}.",
+            _what_happened(e, n, good),
         ),
         (
             "Why",
-            "A loss far above the floor at good accuracy has two readings: "
+            f"A loss far above the floor at {'good' if good else 'this'} accuracy has two readings: "
             + (f"{unsure}, as in a run still converging, or {sure}. " if right else f"{sure}, or {unsure}. ")
             + mistakes(e["now_loss"], e["now_acc"], n, "Here"),
         ),
@@ -331,6 +329,37 @@ def _high_loss(a: Alert, n: Names) -> Parts:
             "loss includes regularisation, label smoothing or class weights, part of the gap is that.",
         ),
     ]
+
+
+def _what_happened(e: dict[str, float], n: Names, good: bool) -> str:
+    """high-loss-good-acc's first paragraph. `good`: the accuracy is at or above the one the alert
+    calls good (halfway from chance, or from the majority-class rate the user gave, to 1); below it
+    the alert was kept on a loss above ln K, and the text says the accuracy is not good, how far it
+    is from the majority rate when one was given (a fraction `majority_rate` in the evidence), and
+    why the loss still says something."""
+    maj = e.get("majority_rate")
+    at = f"At {n.unit} {fmt_x(e['now_x'])} {n.acc} is {fmt(e['now_acc'], 4)}"
+    loss = (
+        f"{n.loss} is {fmt(e['now_loss'])}, {times(e['now_loss'], e['now_loss_floor'])} the least this "
+        f"accuracy allows; {n.chance()}"
+    )
+    best = f"Its best {n.loss} was {fmt(e['best_loss'])} at {n.unit} {fmt_x(e['best_x'])}."
+    if good:
+        bar = f"above {fmt(e['good_acc_threshold'], 3)}"
+        if maj is not None:
+            bar += f", halfway from the majority-class rate {fmt(maj, 4)} you gave to 1"
+        return f"{at} ({bar}) while {loss}. {best}"
+    out = f"{at}: not a good accuracy (this alert calls {fmt(e.get('good_acc', math.nan), 3)} good)"
+    if maj is not None:
+        gap = e["now_acc"] - maj
+        out += (
+            f", {points(gap)} {'above' if gap >= 0 else 'below'} the majority-class rate {fmt(maj, 4)} you "
+            "gave, which predicting that class for every sample scores"
+        )
+    return (
+        f"{out}. But {loss}: above ln K at an accuracy above {fmt(e['good_acc_threshold'], 3)}, the loss "
+        f"right answers alone cannot reach. {best}"
+    )
 
 
 def _stuck(a: Alert, n: Names) -> Parts:

@@ -26,14 +26,18 @@ def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
     train = ""
     if math.isfinite(e.get("train_loss_now", math.nan)):
         train = f" Training loss went {arrow(e['train_loss_at_best'], e['train_loss_now'])} meanwhile."
+    # (a closed alert's extremes are its span's own, never the evaluations that confirmed its close)
+    where = "while this alert is open" if a.active else "over its span"
+    peak = ""
+    if e["peak_x"] != e["now_x"] and math.isfinite(e["peak_loss"]):
+        peak = f" (highest {where} {fmt(e['peak_loss'])} at {n.unit} {fmt_x(e['peak_x'])})"
     return [
         (
             "What happened",
             f"{n.loss} has risen {rise} from its best {fmt(e['best_loss'])} at {n.unit} "
-            f"{fmt_x(e['best_x'])} to {fmt(e['now_loss'])} at {n.unit} {fmt_x(e['now_x'])} (peak "
-            f"{fmt(e['peak_loss'])} at {n.unit} {fmt_x(e['peak_x'])}), while {n.acc} went "
-            f"{arrow(e['best_acc'], e['now_acc'], 4)} ({pts(e['now_acc'] - e['best_acc'])}; "
-            f"highest while this alert is open {fmt(e['max_acc'], 4)} at {n.unit} {fmt_x(e['max_acc_x'])}).",
+            f"{fmt_x(e['best_x'])} to {fmt(e['now_loss'])} at {n.unit} {fmt_x(e['now_x'])}{peak}, while "
+            f"{n.acc} went {arrow(e['best_acc'], e['now_acc'], 4)} ({pts(e['now_acc'] - e['best_acc'])}; "
+            f"highest {where} {fmt(e['max_acc'], 4)} at {n.unit} {fmt_x(e['max_acc_x'])}).",
         ),
         (
             "Why",
@@ -55,7 +59,8 @@ def _loss_up_acc_up(a: Alert, n: Names) -> Parts:
             few_evaluations(a, n)
             + f"The alert opened on a rise held over {a.data['open_idx'] - a.data['start_idx'] + 1}+ "
             f"evaluations while the accuracy level stayed within {tol_words(e, n)} of where it was at the "
-            "best loss or above it. A rise carried by a handful of extreme rows would show as "
+            "best loss or above it, and at an evaluation whose logged accuracy did too. A rise carried by a "
+            "handful of extreme rows would show as "
             "val-loss-unstable; an accuracy that keeps dropping makes it plain overfitting. It closes at a "
             f"new best of {n.loss}, or where the accuracy's level (the mean of its last {n.params.half} "
             "evaluations) falls more than twice that tolerance below where it was at the best loss: the "

@@ -19,6 +19,7 @@ from lossacc_tui.analysis.detectors.series_at import (  # noqa: F401 (the detect
     lookup,
     lookup_level,
     noise,
+    span_noise,
     value,
     value_at_x,
 )
@@ -175,6 +176,12 @@ class Detector(KindSpec):
         None. Called after `conditions`."""
         return None
 
+    def gate(self, main: Feats, other: Feats | None) -> np.ndarray | None:
+        """Per point of the chunk: False where an alert whose condition has held long enough must
+        still not open (what it would say of that point does not hold there), or None. Called after
+        `conditions`; see `Latch.feed`."""
+        return None
+
     def began(self, i: int, j: int, local: int) -> int:
         """Where the condition of an alert confirmed at point i (chunk point `local`) began: the
         latch's j, unless the detector dates the start back itself (its `on_open` must agree). The
@@ -222,7 +229,7 @@ class Detector(KindSpec):
         if force is not None:
             force = force & ~open_
         lo = 0
-        for what, i, j in self.latch.feed(open_, close, k0, force):
+        for what, i, j in self.latch.feed(open_, close, k0, force, self.gate(main, other)):
             if what == "open":
                 kind = self.kind_at(i)
                 last = self.alerts[-1] if self.alerts else None
@@ -239,7 +246,14 @@ class Detector(KindSpec):
                 alert = Alert(kind, "warning", kind, self.ctx.x(self.series, j))
                 # (decided_x: the x of the point whose reading opened it, as a stream tells it)
                 at = self.ctx.x(self.series, i)
-                alert.data.update(start_idx=j, open_idx=i, subject=self.subject, decided_x=at, open_x=at)
+                alert.data.update(
+                    start_idx=j,
+                    open_idx=i,
+                    subject=self.subject,
+                    decided_x=at,
+                    open_x=at,
+                    extreme_keep=self.latch.n_close + 2,
+                )
                 explain = merged_explanation(self.explain, self.ctx.unit)
                 alert.set_renderers(self._title_now, explain, self._evidence_now, self._claims_now)
                 self.on_open(alert, i, i - k0, main, other)
@@ -251,9 +265,11 @@ class Detector(KindSpec):
             else:
                 alert = self.current
                 assert alert is not None
-                # (extremes include the close_after points that confirmed the close: a live log sees
-                # them before it knows the alert closes, and one-shot must equal incremental)
+                # (the close_after points that confirmed the close are fed too: a live log sees them
+                # before it knows the alert closes, and one-shot must equal incremental; the span's
+                # extremes then drop them, `end_extremes`)
                 self.on_span(alert, lo, i - k0 + 1, main, other)
+                end_extremes(alert, j)
                 alert.active = False
                 alert.end = self.ctx.x(self.series, j)
                 alert.data["end_idx"] = j
@@ -302,20 +318,55 @@ def _best_at(f: Feats, local: int) -> int:
     return int(best[local]) if best is not None and 0 <= local < len(best) else -1
 
 
+#: alert.data key prefix under which `span_extreme` keeps its runners-up (see there)
+RUNNERS = "extreme_top:"
+
+
 def span_extreme(
     alert: Alert, key: str, values: np.ndarray, xs: np.ndarray, idx: np.ndarray, high: bool
 ) -> None:
     """Keep the max (high) or min of `values` over the alert's points in alert.data[key] (with x
-    and index), first occurrence on ties."""
+    and index), first occurrence on ties. Besides it, the next best values up to
+    alert.data["extreme_keep"] in all (under RUNNERS + key): a span ends before the release points
+    that confirmed its close (at most the latch's close_after of them and a forcing point), which a
+    live log feeds here before anyone knows the alert closes, so `end_extremes` can take the
+    extreme of the span's own points from these once it does (tester 20: "peak 1.0275 at epoch
+    11" for a span of epochs 8-10)."""
     fin = np.isfinite(values)
     if not fin.any():
         return
-    v = np.where(fin, values, -np.inf if high else np.inf)
-    k = int(np.argmax(v) if high else np.argmin(v))
-    cur = alert.data.get(key)
-    better = cur is None or (v[k] > cur[0] if high else v[k] < cur[0])
-    if better:
-        alert.data[key] = (float(v[k]), float(xs[k]), int(idx[k]))
+    keep = max(1, int(alert.data.get("extreme_keep", 1)))
+    v, x, ix = values[fin], xs[fin], idx[fin]
+    key_v = -v if high else v
+    if len(v) > keep:  # (the chunk's `keep` best, ties with the last of them included)
+        cut = np.partition(key_v, keep - 1)[keep - 1]
+        sel = np.flatnonzero(key_v <= cut)
+    else:
+        sel = np.arange(len(v))
+    sel = sel[np.lexsort((ix[sel], key_v[sel]))][:keep]
+    new = [(float(v[k]), float(x[k]), int(ix[k])) for k in sel]
+    old = alert.data.get(RUNNERS + key)
+    if old is None:
+        old = (alert.data[key],) if key in alert.data else ()
+    sign = -1.0 if high else 1.0
+    top = sorted({*old, *new}, key=lambda t: (sign * t[0], t[2]))[:keep]
+    alert.data[RUNNERS + key] = tuple(top)
+    alert.data[key] = top[0]
+
+
+def end_extremes(alert: Alert, end_idx: int) -> None:
+    """A closed alert's `span_extreme` values over its own span only (point indices up to
+    `end_idx`, its last point that held), not the release points after it; a key none of whose
+    kept values lies in the span is dropped (the texts then take the span's last point)."""
+    d = alert.data
+    for rk in [k for k in d if k.startswith(RUNNERS)]:
+        key = rk[len(RUNNERS) :]
+        inside = tuple(t for t in d[rk] if t[2] <= end_idx)
+        if inside:
+            d[rk], d[key] = inside, inside[0]
+        else:
+            del d[rk]
+            d.pop(key, None)
 
 
 def extreme_so_far(alert: Alert, key: str, v: float, x: float, high: bool) -> tuple[float, float, int]:

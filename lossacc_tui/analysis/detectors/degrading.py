@@ -22,6 +22,7 @@ from lossacc_tui.analysis.detectors.base import (
     lookup_level,
     names,
     noise,
+    span_noise,
     value,
     value_at_x,
 )
@@ -177,7 +178,14 @@ class ValDegrading(Overfitting):
             out += rise_claims(e["best_val_loss"], e["now_val_loss"], sig, x0, x1, self.subject, nm[2])
         if "acc_now" in e:
             out += mistakes_change(
-                e["acc_at_best"], e["acc_now"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2], self.ctx.acc_n
+                e["acc_at_best"],
+                e["acc_now"],
+                x0,
+                x1,
+                span_noise(self.ctx.acc, self.ctx.axis, x0, x1),
+                nm[1],
+                nm[2],
+                self.ctx.acc_n,
             )
         t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
         out.append(

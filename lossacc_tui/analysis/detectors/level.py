@@ -39,8 +39,9 @@ class HighLossGoodAcc(PairDetector):
     order = 70
     severity_doc = "warning/info"
     meaning = (
-        "good accuracy (or, with K known, accuracy well above 1/K and a loss above ln K) with a loss far "
-        "above the floor that accuracy allows; a warning when the "
+        "good accuracy (halfway from chance 1/K, or from the majority-class rate given with --majority, "
+        "to 1; or, with K known, accuracy well above 1/K and that rate and a loss above ln K) with a loss "
+        "far above the floor that accuracy allows; a warning when the "
         "numbers force or favour confident mistakes, information when unsure right answers may carry "
         "it (favoured while the loss is at its lowest with the training loss over half of it)"
     )
@@ -58,10 +59,29 @@ class HighLossGoodAcc(PairDetector):
     )
 
     def thresholds(self) -> tuple[float, float]:
+        """(the accuracy called good, the least loss that counts as high: nats)."""
         k = self.ctx.classes.k or 2
-        chance = 1.0 / k
-        good = chance + self.p.good_acc_frac * (1.0 - chance)
+        base = self.baseline()
+        good = base + self.p.good_acc_frac * (1.0 - base)
         return good, self.p.high_loss_min * chance_loss(k)
+
+    def baseline(self) -> float:
+        """What an accuracy is good against (fraction): chance 1/K (K unknown: 1/2), or the
+        majority-class rate the user gave (`--majority`) when higher, which a model predicting that
+        class for every sample scores (tester 20: 0.729 called good 3 points above a rate of 0.697)."""
+        chance = 1.0 / (self.ctx.classes.k or 2)
+        m = self.p.majority_rate
+        return chance if m is None else max(chance, m)
+
+    def chance_bar(self, keep: bool = False) -> float:
+        """The accuracy (fraction) above which, K known, a loss above ln K opens the alert whatever
+        `thresholds` calls good (`keep`: the lower bar that keeps it open): CHANCE_OVER / K, and at
+        least the majority-class rate the user gave (an accuracy no better than predicting that class
+        is no accuracy well above chance)."""
+        k = self.ctx.classes.k or 2
+        bar = (0.8 if keep else 1.0) * CHANCE_OVER / k
+        m = self.p.majority_rate
+        return bar if m is None else max(bar, m - (0.02 if keep else 0.0))
 
     def holds(self, loss: LossFeatures, acc: AccFeatures | None) -> bool:  # type: ignore[override]
         """Nowhere in the chunk a loss per mistake this high at a good accuracy (nor, K known, a loss
@@ -84,7 +104,9 @@ class HighLossGoodAcc(PairDetector):
                 # with K known: a loss above what knowing nothing costs (ln K) at an accuracy well above
                 # chance (1/K) forces confident mistakes (each right answer costs at most ln K), however
                 # far below `good` the accuracy is (a learning rate far too high saturates the outputs)
-                on |= (loss_y >= CHANCE_LOSS_OVER * math.log(k)) & (acc_y >= CHANCE_OVER / k) & (acc_y < 1.0)
+                on |= (
+                    (loss_y >= CHANCE_LOSS_OVER * math.log(k)) & (acc_y >= self.chance_bar()) & (acc_y < 1.0)
+                )
         return on  # type: ignore[no-any-return]
 
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
@@ -102,7 +124,7 @@ class HighLossGoodAcc(PairDetector):
             k = self.ctx.classes.k
             if k:
                 lnk = math.log(k)
-                off &= ~((loss_y >= lnk) & (acc_y >= 0.8 * CHANCE_OVER / k))
+                off &= ~((loss_y >= lnk) & (acc_y >= self.chance_bar(keep=True)))
         return on, off
 
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
@@ -164,10 +186,13 @@ class HighLossGoodAcc(PairDetector):
             good_acc_threshold=good,
         )
         k = self.ctx.classes.k
+        ev["good_acc"] = good
         if k and ev["now_acc"] < good:
             # (kept open on a loss above ln K: the highest bar of that path the accuracy is above)
-            bars = [b for b in (CHANCE_OVER / k, 0.8 * CHANCE_OVER / k) if ev["now_acc"] >= b]
-            ev["good_acc_threshold"] = bars[0] if bars else 0.8 * CHANCE_OVER / k
+            bars = [b for b in (self.chance_bar(), self.chance_bar(keep=True)) if ev["now_acc"] >= b]
+            ev["good_acc_threshold"] = bars[0] if bars else self.chance_bar(keep=True)
+        if self.p.majority_rate is not None:
+            ev["majority_rate"] = self.p.majority_rate
         if self.ctx.classes.k is not None:
             ev["chance_loss"] = chance_loss(self.ctx.classes.k)
         return ev

@@ -17,6 +17,7 @@ from lossacc_tui.analysis.detectors.base import (
     names,
     noise,
     span_extreme,
+    span_noise,
     value,
 )
 from lossacc_tui.analysis.detectors.non_finite import lowest_before
@@ -203,7 +204,14 @@ class LossDownAccDown(PairDetector):
         x0, x1 = e["peak_x"], e["now_x"]
         out = classes_claim(self.ctx, x0, x1)
         out += mistakes_change(
-            e["peak_acc"], e["now_acc"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2], self.ctx.acc_n
+            e["peak_acc"],
+            e["now_acc"],
+            x0,
+            x1,
+            span_noise(self.ctx.acc, self.ctx.axis, x0, x1),
+            nm[1],
+            nm[2],
+            self.ctx.acc_n,
         )
         # a loss at its lowest yet with the training loss over half of it: unsure right answers
         # (tester 17's live_pl: mistakes carried 23 % of the loss; converging.py)

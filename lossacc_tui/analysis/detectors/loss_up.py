@@ -16,6 +16,7 @@ from lossacc_tui.analysis.detectors.base import (
     names,
     noise,
     span_extreme,
+    span_noise,
     value,
 )
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k, k_backed
@@ -78,10 +79,11 @@ class LossUpAccUp(PairDetector):
         "confident while borderline samples cross over; often the first sign of overfitting "
         "(information when one or two samples account for the rise, when a rise under 5 % costs less in "
         "all than one confident mistake with not one sample moved, or accuracy held one value while "
-        "the training loss is no lower than a constant guess costs). It ends where the accuracy's level "
+        "the training loss is no lower than a constant guess costs). It opens only at an evaluation whose "
+        "logged accuracy holds too, not only its level; it ends where the accuracy's level "
         "falls twice its tolerance below where it was at the best loss (the rise with more mistakes is "
-        "`overfitting`'s), and a lower accuracy in its title says it holds within noise, or how far its "
-        "level may have gone"
+        "`overfitting`'s), and a lower accuracy in its title says it holds within its tolerance, or that "
+        "it fell and how far its level may have gone"
     )
     general = (
         "Validation loss rises while validation accuracy rises or holds. The same samples on each side of "
@@ -177,6 +179,18 @@ class LossUpAccUp(PairDetector):
             calm &= ~span
         return rise & holds, calm
 
+    def gate(self, loss: LossFeatures, acc: AccFeatures | None) -> np.ndarray | None:  # type: ignore[override]
+        """It opens only at an evaluation whose logged accuracy itself holds (within the tolerance
+        of where it was at the best loss, `conditions`' `tol`), not only its level: a level of three
+        evaluations that still holds while the value has already fallen (0.8044, 0.8000, 0.7744
+        against 0.8011: tester 19's skimb4) is no accuracy rising or holding where the alert opens.
+        The rise and the level that held count on; it opens at the first evaluation whose value
+        holds too."""
+        if acc is None or loss.acc_at_best is None:
+            return None
+        with quiet(invalid="ignore"):
+            return acc.y >= loss.acc_at_best - self._tol  # type: ignore[no-any-return]
+
     def _acc_tol(self, acc: AccFeatures) -> float | np.ndarray:
         """How far the accuracy's level may sit below where it was at the best and still hold: the
         larger of `acc_hold_tol` and its resolution (fraction; a float or one per point)."""
@@ -231,11 +245,16 @@ class LossUpAccUp(PairDetector):
         acc = f"while {acc_name} {moved}"
         # (it opened on an accuracy level within `tol` of where it was at the best, and it breaks
         # when that level falls 2 x `tol` below: a lower accuracy says how far it may have gone)
+        # (the words say what the logged values did: "holds" only within that tolerance, and a value
+        # below it "fell", however the level it is judged on stands)
         drop, tol = e["best_acc"] - e["now_acc"], float(alert.data.get("acc_tol", 0.0))
         if drop > 0 and drop <= tol:
-            acc = f"while {acc_name} holds within noise ({moved})"
+            acc = f"while {acc_name} holds within {100 * tol:.1f} points ({moved})"
         elif drop > 0:
-            acc = f"while {acc_name} {moved} (its level within {100 * 2 * tol:.1f} points)"
+            acc = (
+                f"while {acc_name} fell {moved} (the mean of its last {self.p.half} evaluations within "
+                f"{100 * 2 * tol:.1f} points of where it was)"
+            )
         now, best, peak = e["now_loss"], e["best_loss"], e["peak_loss"]
         since = f"since {self.ctx.unit} {fmt_x(e['best_x'])}"
         if not now > best and math.isfinite(peak) and peak > best:
@@ -272,7 +291,14 @@ class LossUpAccUp(PairDetector):
         x0, x1 = e["best_x"], e["now_x"]
         out = rise_readings(self.ctx, self._flip(alert), x0, x1, nm[0], nm[2])
         out += mistakes_change(
-            e["best_acc"], e["now_acc"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2], self.ctx.acc_n
+            e["best_acc"],
+            e["now_acc"],
+            x0,
+            x1,
+            span_noise(self.ctx.acc, self.ctx.axis, x0, x1),
+            nm[1],
+            nm[2],
+            self.ctx.acc_n,
         )
         out += rise_claims(e["best_loss"], e["now_loss"], noise(self.ctx.loss, i), x0, x1, nm[0], nm[2])
         floor = floor_at(self.ctx, self.ctx.loss, i, x1) if self.ctx.loss is not None else None
@@ -300,6 +326,9 @@ class LossUpAccUp(PairDetector):
             v = value(self.ctx.acc, k)
             if math.isfinite(v) and not v <= acc_peak[0]:
                 acc_peak = (v, self.ctx.x(self.series, k), k)
+            v = value(self.ctx.loss, k)
+            if math.isfinite(v) and not v <= peak[0]:
+                peak = (v, self.ctx.x(self.series, k), k)
         ev.update(
             peak_loss=peak[0],
             peak_x=peak[1],

@@ -12,6 +12,7 @@ from lossacc_tui.analysis.detectors.base import (
     Ctx,
     names,
     noise,
+    span_noise,
 )
 from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity, tiny_rise
 from lossacc_tui.analysis.detectors.guess import guess_claim, guess_reading
@@ -104,7 +105,14 @@ class RiseReadings:
             return out
         level = " level" if e.get("train_mean_of", 1.0) > 1 else ""  # (a mean of logged values: said so)
         out += mistakes_change(
-            e["acc_at_best"], e["acc_now"], x0, x1, noise(self.ctx.acc, i), nm[1], nm[2], self.ctx.acc_n
+            e["acc_at_best"],
+            e["acc_now"],
+            x0,
+            x1,
+            span_noise(self.ctx.acc, self.ctx.axis, x0, x1),
+            nm[1],
+            nm[2],
+            self.ctx.acc_n,
         )
         out += rise_carriers(
             (e["now_val_loss"], e["acc_now"]),

@@ -85,6 +85,24 @@ def noise(series: Series | None, i: int, window: int = 10) -> float:
     return float(np.mean(d2) * math.sqrt(math.pi / 2) / math.sqrt(6.0))
 
 
+def span_noise(series: Series | None, axis: str, x0: float, x1: float, window: int = 10) -> float:
+    """The larger of a series' own noise (`noise`) at its last points at or before x0 and x1 on
+    `axis` (the start and end of a span, in the series' unit; NaN when neither is known): a change
+    from x0 to x1 is judged against both, since a run that has gone flat by its end (noise 0 over
+    its last values) says nothing of how far its values wandered before (tester 20: 0.669 -> 0.665
+    over 137 evaluations read as a change beyond a noise of 0)."""
+    col = x_column(series, axis) if series is not None else None
+    if series is None or col is None:
+        return math.nan
+    out = math.nan
+    for x in (x0, x1):
+        if math.isfinite(x):
+            k = int(np.searchsorted(col, x, side="right")) - 1
+            if k >= 0:
+                out = float(np.fmax(out, noise(series, k + series.base, window)))
+    return out
+
+
 def lookup(series: Series | None, axis: str, xs: np.ndarray) -> np.ndarray:
     """The last value of `series` at or before each x (NaN where none). O(len(xs) log n)."""
     out, col = _nan_and_column(series, axis, len(xs))
