@@ -59,6 +59,8 @@ class Placer:
             logged = (n for n, p in cur.present.items() if n not in lane.keys and (p is None or p[a:b].any()))
             lane.keys = lane.keys | frozenset(logged)
         lane.last_x = float(x[b - 1])
+        ep = None if self._current is None else self._current.epoch
+        lane.last_epoch = math.nan if ep is None else float(ep[b - 1])
         lane.last_vals = self._batch_vals(b - 1)
         self._row += b - a
         lane.last_used = self._row
@@ -103,6 +105,7 @@ class Placer:
             if self.axis == "step" and self.epochs is None:
                 lane.span.track(x[i : i + 1], None if batch.epoch is None else batch.epoch[i : i + 1])
             lane.last_x = xi
+            lane.last_epoch = math.nan if batch.epoch is None else float(batch.epoch[i])
             lane.first_x = min(lane.first_x, xi)
         lane.last_used = self._row
         self._recent = lane
