@@ -95,3 +95,22 @@ def test_a_step_that_does_not_count_evaluations_stays_a_step(tmp_path: Path) -> 
     (run,) = read_runs(tmp_path / "global")
     assert run.x_axis == "step"
     assert list(run.series["Loss/val"].steps) == [3 * e + 2 for e in range(10)]
+
+
+LIGHTNING = Path(__file__).parent / "data" / "lightning_tb"
+
+
+def test_lightning_tensorboard_and_csv_copies_read_by_epoch_alike(capsys: pytest.CaptureFixture[str]) -> None:
+    """Lightning's TensorBoardLogger writes an `epoch` scalar beside the metrics at the global step;
+    its CSVLogger copy of the same run is shown by epoch. The event file is too now (the `epoch`
+    scalar is each record's epoch, not a metric), with the same alerts at the same epochs.
+    Data: tests/data/lightning_tb (make.py: a real Lightning training with both loggers)."""
+    (event_file,) = LIGHTNING.glob("events.out.tfevents.*")
+    axis_t, alerts_t = _texts(capsys, event_file)
+    axis_c, alerts_c = _texts(capsys, LIGHTNING / "metrics.csv")
+    assert axis_t == axis_c == "epoch"
+    assert alerts_t == alerts_c
+    (run,) = read_runs(event_file)
+    assert "epoch" not in run.series
+    assert list(run.series["val_loss"].epochs) == list(range(6))
+    assert snapshot(feed_in_chunks(event_file, [97, 13, 400])) == snapshot([run])

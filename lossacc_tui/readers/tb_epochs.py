@@ -10,6 +10,12 @@ The rule (README "Step or epoch"): the step counts epochs while
   resume), and
 - an evaluation is among the tags (a validation or test loss or accuracy: one evaluation per
   step; training values alone at 0, 1, 2, ... are as likely per-batch as per-epoch).
+An `epoch` scalar logged beside the others (Lightning's TensorBoardLogger writes one with every
+log call, at the global step) says each step's epoch: from the first step on, every record gets the
+epoch logged at its step (none logged there: no epoch, and the run is shown by step), and the
+`epoch` tag itself is the x, not a metric, as in Lightning's CSV copy. The records of the step
+being written are held until the next step begins (its `epoch` record may come after them).
+
 Once a record breaks it (a gap in the steps, a tag logged twice at a step or missing from one, a
 per-step tag), the records from it on carry no epoch, and the run is shown by step: a step is
 never called an epoch when the file does not show it is one. The records given an epoch before
@@ -41,22 +47,31 @@ class StepEpochs:
         self._cur = math.nan  # the step being written
         self._seen: set[str] = set()  # the tags logged at it so far
         self._held: Batch | None = None  # the first step's records, until it is complete
+        self._tag: str | None = None  # the `epoch` tag when one is logged (its values are the epochs)
 
     def apply(self, batch: Batch) -> Batch | None:
         """The batch with its epochs (None: every row held back)."""
+        start = 0  # (the held rows were looked at already: from the first new one on)
         if self._held is not None:
+            start = self._held.n if self._tag is None else 0
             batch, self._held = concat(self._held, batch), None
         if self.broken or not batch.n:
             return batch
         if batch.epoch is not None or batch.step is None:  # an epoch of its own (two counters, Keras)
             self.broken = True
             return batch
+        if self._tag is not None:
+            return self._tagged(batch, final=False)
         names = list(batch.values)
         masks = [batch.mask(k) for k in names]
         step = batch.step
         upto = batch.n
-        for r in range(batch.n):
+        for r in range(start, batch.n):
             tags = {names[j] for j, m in enumerate(masks) if m[r]}
+            if self._tag is None and self._tags is None and float(step[r]) != self._cur:
+                self._tag = next((k for k in self._seen if _epoch_tag(k)), None)
+                if self._tag is not None:  # an `epoch` scalar beside: its values are the epochs
+                    return self._tagged(batch, final=False)
             if not self._fits(float(step[r]), tags):
                 self.broken = True
                 upto = r if self._tags is not None else 0  # (the first step failed: none is an epoch)
@@ -72,10 +87,50 @@ class StepEpochs:
         held, self._held = self._held, None
         if held is None:
             return None
+        if self._tag is None and self._tags is None:
+            self._tag = next((k for k in self._seen if _epoch_tag(k)), None)
+        if self._tag is not None:
+            return self._tagged(held, final=True)
         if not any(_evaluation(k) for k in self._seen):
             self.broken = True
             return held
         return _with_epochs(held, held.n)
+
+    def _tagged(self, batch: Batch, final: bool) -> Batch | None:
+        """Epoch-tag mode: each row gets the value the `epoch` tag logged at its step (NaN: none);
+        the rows of the last step are held (unless `final`); the `epoch` tag's own rows go."""
+        assert batch.step is not None and self._tag is not None
+        step = batch.step
+        if not final:  # (the step being written: its `epoch` record may come in the next chunk)
+            last = np.flatnonzero(step != step[-1])
+            cut = int(last[-1]) + 1 if len(last) else 0
+            if cut < batch.n:
+                self._held = batch.take(np.arange(cut, batch.n))
+                if not cut:
+                    return None
+                batch = batch.take(np.arange(cut))
+                step = batch.step
+                assert step is not None
+        tag = self._tag
+        epoch = np.full(batch.n, np.nan)
+        if tag in batch.values:
+            at = batch.mask(tag)
+            marks = dict(zip(step[at].tolist(), batch.values[tag][at].tolist(), strict=True))
+            epoch = np.array([marks.get(float(v), math.nan) for v in step])
+        keep = np.zeros(batch.n, dtype=bool)
+        for k in batch.values:
+            if k != tag:
+                keep |= batch.mask(k)
+        rows = np.flatnonzero(keep)
+        return Batch(
+            n=len(rows),
+            values={k: v[rows] for k, v in batch.values.items() if k != tag},
+            present={k: None if p is None else p[rows] for k, p in batch.present.items() if k != tag},
+            step=step[rows],
+            epoch=epoch[rows],
+            time=None if batch.time is None else batch.time[rows],
+            line=None if batch.line is None else batch.line[rows],
+        )
 
     def _fits(self, s: float, tags: set[str]) -> bool:
         """Whether a record of `tags` at step `s` keeps the rule (and note it)."""
@@ -118,6 +173,11 @@ def _with_epochs(batch: Batch, upto: int) -> Batch:
         line=batch.line,
         starts=batch.starts,
     )
+
+
+def _epoch_tag(name: str) -> bool:
+    """Whether a tag is an `epoch` scalar (Lightning's, also under a folder prefix)."""
+    return name.rsplit("/", 1)[-1].lower() == "epoch"
 
 
 def _evaluation(name: str) -> bool:
