@@ -113,10 +113,16 @@ class StepEpochs:
                 assert step is not None
         tag = self._tag
         epoch = np.full(batch.n, np.nan)
-        if tag in batch.values:
+        if tag in batch.values:  # (each row: the `epoch` value logged at its step, the last one there)
             at = batch.mask(tag)
-            marks = dict(zip(step[at].tolist(), batch.values[tag][at].tolist(), strict=True))
-            epoch = np.array([marks.get(float(v), math.nan) for v in step])
+            marked, values = step[at], batch.values[tag][at]
+            order = np.argsort(marked, kind="stable")
+            marked, values = marked[order], values[order]
+            last = np.r_[marked[1:] != marked[:-1], True]  # (the last record of each step)
+            marked, values = marked[last], values[last]
+            if len(marked):
+                k = np.minimum(np.searchsorted(marked, step), len(marked) - 1)
+                epoch = np.where(marked[k] == step, values[k], np.nan)
         keep = np.zeros(batch.n, dtype=bool)
         for k in batch.values:
             if k != tag:
