@@ -113,20 +113,19 @@ class StepEpochs:
                 assert step is not None
         tag = self._tag
         epoch = np.full(batch.n, np.nan)
-        if tag in batch.values:  # (each row: the `epoch` value logged at its step, the last one there)
-            at = batch.mask(tag)
+        at = batch.mask(tag) if tag in batch.values else np.zeros(batch.n, dtype=bool)
+        if at.any():  # (each row: the `epoch` value logged at its step, the last one there)
             marked, values = step[at], batch.values[tag][at]
             order = np.argsort(marked, kind="stable")
             marked, values = marked[order], values[order]
             last = np.r_[marked[1:] != marked[:-1], True]  # (the last record of each step)
             marked, values = marked[last], values[last]
-            if len(marked):
-                k = np.minimum(np.searchsorted(marked, step), len(marked) - 1)
-                epoch = np.where(marked[k] == step, values[k], np.nan)
+            k = np.minimum(np.searchsorted(marked, step), len(marked) - 1)
+            epoch = np.where(marked[k] == step, values[k], np.nan)
         keep = np.zeros(batch.n, dtype=bool)
-        for k in batch.values:
-            if k != tag:
-                keep |= batch.mask(k)
+        for name in batch.values:
+            if name != tag:
+                keep |= batch.mask(name)
         rows = np.flatnonzero(keep)
         return Batch(
             n=len(rows),
