@@ -19,6 +19,7 @@ from numpy_training import softmax_regression
 from test_readers_formats import write_events
 
 from lossacc_tui.cli import main
+from lossacc_tui.source import discover
 
 #: tag -> the JSONL copy's key
 TAGS = {
@@ -114,3 +115,7 @@ def test_lightning_tensorboard_and_csv_copies_read_by_epoch_alike(capsys: pytest
     assert "epoch" not in run.series
     assert list(run.series["val_loss"].epochs) == list(range(6))
     assert snapshot(feed_in_chunks(event_file, [97, 13, 400])) == snapshot([run])
+    (src,) = discover(event_file)  # followed: what has been written shows, up to its last evaluation
+    src.feed(0, event_file.read_bytes())
+    (followed,) = src.runs
+    assert list(followed.series["val_loss"].epochs) == list(range(6))

@@ -14,7 +14,7 @@ An `epoch` scalar logged beside the others (Lightning's TensorBoardLogger writes
 log call, at the global step) says each step's epoch: from the first step on, every record gets the
 epoch logged at its step (none logged there: no epoch, and the run is shown by step), and the
 `epoch` tag itself is the x, not a metric, as in Lightning's CSV copy. The records of the step
-being written are held until the next step begins (its `epoch` record may come after them).
+being written are held while no `epoch` record of their step has come (it may come after them).
 
 Once a record breaks it (a gap in the steps, a tag logged twice at a step or missing from one, a
 per-step tag), the records from it on carry no epoch, and the run is shown by step: a step is
@@ -38,8 +38,8 @@ class StepEpochs:
     """Applied to each Batch a TensorBoard reader builds (rows in file order, x = `step`), after
     `StepCounters`: gives the rows an epoch equal to their step while the rule above holds. The
     records of the first step are held back until the next step begins (or `flush`, at the end of
-    the file): only then is it known whether the rule holds, so a file read as it grows gets the
-    same x as read whole."""
+    the file): only then is it known whether the rule holds, or whether an `epoch` record comes among
+    them, so a file read as it grows gets the same x as read whole."""
 
     def __init__(self) -> None:
         self.broken = False
@@ -48,6 +48,7 @@ class StepEpochs:
         self._seen: set[str] = set()  # the tags logged at it so far
         self._held: Batch | None = None  # the first step's records, until it is complete
         self._tag: str | None = None  # the `epoch` tag when one is logged (its values are the epochs)
+        self._last_mark = (math.nan, math.nan)  # (step, epoch) of the latest `epoch` record read
 
     def apply(self, batch: Batch) -> Batch | None:
         """The batch with its epochs (None: every row held back)."""
@@ -98,24 +99,29 @@ class StepEpochs:
 
     def _tagged(self, batch: Batch, final: bool) -> Batch | None:
         """Epoch-tag mode: each row gets the value the `epoch` tag logged at its step (NaN: none);
-        the rows of the last step are held (unless `final`); the `epoch` tag's own rows go."""
+        the `epoch` tag's own rows go. The rows of the last step are held (unless `final`) only
+        while no `epoch` record of that step has come (it may be in the next chunk); the latest
+        step's epoch is remembered for its records in later chunks."""
         assert batch.step is not None and self._tag is not None
-        step = batch.step
-        if not final:  # (the step being written: its `epoch` record may come in the next chunk)
-            last = np.flatnonzero(step != step[-1])
+        tag = self._tag
+        at = batch.mask(tag) if tag in batch.values else np.zeros(batch.n, dtype=bool)
+        marked = batch.step[at]
+        values = batch.values[tag][at] if at.any() else np.empty(0)
+        if math.isfinite(self._last_mark[0]):  # (the latest step's epoch, from an earlier chunk)
+            marked, values = np.r_[self._last_mark[0], marked], np.r_[self._last_mark[1], values]
+        if not final and float(batch.step[-1]) not in set(marked.tolist()):
+            last = np.flatnonzero(batch.step != batch.step[-1])
             cut = int(last[-1]) + 1 if len(last) else 0
             if cut < batch.n:
                 self._held = batch.take(np.arange(cut, batch.n))
-                if not cut:
-                    return None
-                batch = batch.take(np.arange(cut))
-                step = batch.step
-                assert step is not None
-        tag = self._tag
+            if not cut:
+                return None
+            batch = batch.take(np.arange(cut))
+        step = batch.step
+        assert step is not None
         epoch = np.full(batch.n, np.nan)
-        at = batch.mask(tag) if tag in batch.values else np.zeros(batch.n, dtype=bool)
-        if at.any():  # (each row: the `epoch` value logged at its step, the last one there)
-            marked, values = step[at], batch.values[tag][at]
+        if len(marked):  # (each row: the `epoch` value logged at its step, the last one there)
+            self._last_mark = (float(marked[-1]), float(values[-1]))
             order = np.argsort(marked, kind="stable")
             marked, values = marked[order], values[order]
             last = np.r_[marked[1:] != marked[:-1], True]  # (the last record of each step)
