@@ -15,7 +15,7 @@ import numpy as np
 
 from lossacc_tui.batch import Batch, BatchBuilder, Problem
 from lossacc_tui.epoch_agree import epochs_disagree
-from lossacc_tui.roles import RoleMap, assign_roles, summed_losses, top_k_notes
+from lossacc_tui.roles import RoleMap, assign_roles, numbered_notes, summed_losses, top_k_notes
 from lossacc_tui.series import ACC_ROLES, ROLES, Growable, LazyColumn, LossKind, Role, Series, XAxis
 
 if TYPE_CHECKING:
@@ -202,7 +202,10 @@ class Run:
         roles = assign_roles(list(self.series), self.role_map, self.role_hints)
         for name, s in self.series.items():
             s.set_role(roles[name])  # type: ignore[arg-type]
-        for note in top_k_notes(roles):  # (said once: the same note is not added twice)
+        for note in [
+            *top_k_notes(roles),
+            *numbered_notes(roles, self.role_map),
+        ]:  # (said once: not added twice)
             if all(p.message != note for p in self.problems):
                 self.problems.append(Problem(None, note))
         for name in summed_losses(list(self.series)):  # a total of named terms: a detection loss

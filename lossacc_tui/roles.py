@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Mapping
 
 from lossacc_tui.clean import clean
+from lossacc_tui.roles_numbered import notes as _numbered_notes
+from lossacc_tui.roles_numbered import pick as _pick_numbered
 
 RoleMap = Mapping[str, str]  # role -> source metric name (user overrides)
 
@@ -225,11 +227,33 @@ def assign_roles(
     for role, cands in candidates.items():
         if role in taken:
             continue
-        rank, _, name = min(cands)
+        best = min(cands)[0]
+        tied = [c for c in cands if c[0] == best]
+        # (resolutions, exits: roles_numbered; an lr's param groups keep the first, `pg0`)
+        rank, _, name = min(tied) if role == "lr" else _pick_numbered(tied)
         if role.startswith("val_") and rank >= 10 and role[4:] in have_val:
             continue  # a test metric stands in for validation only when there is none of its kind
         roles[name] = role
     return roles
+
+
+def candidate_role(name: str) -> str | None:
+    """The loss or accuracy role a metric name is a candidate for (`assign_roles`), or None.
+
+    >>> [candidate_role(n) for n in ("test_384_acc1", "test_384_acc5", "Loss/train", "lr")]
+    ['val_acc', None, 'train_loss', None]
+    """
+    c = classify(name)
+    if c is None or c[1] == "lr":
+        return None
+    return f"{'val' if c[0] in ('val', 'test') else 'train'}_{c[1]}"
+
+
+def numbered_notes(roles: Mapping[str, str], overrides: RoleMap | None = None) -> list[str]:
+    """What to tell when a role was read from one of several names that differ only in numbers
+    (input resolutions, heads, exits): which was read and how to read another (roles_numbered);
+    none for a role the user mapped (`overrides`)."""
+    return _numbered_notes(roles, candidate_role, overrides or {})
 
 
 def top_k_accuracy(name: str) -> bool:

@@ -41,3 +41,24 @@ def test_a_resume_on_an_epoch_axis_run_is_said_in_epochs(tmp_path: Path) -> None
     assert said.startswith(f"epoch went back to {back} ") and f"epochs {back}-12 " in said, said
     assert "step" not in said
     assert list(run.series["val_loss"].epochs) == list(range(16))
+
+
+def test_a_stray_record_on_an_epoch_axis_run_is_said_in_epochs(tmp_path: Path) -> None:
+    """A record another process wrote late (its epoch 10 after this run's epoch 25) in a log whose
+    records carry `epoch` and `step`: the run is shown by epoch, and the stray-record problem names
+    epochs (the step beside), where it said "step 440 goes back into the run at step 1040"."""
+    rows = softmax_regression(epochs=30, seed=0)
+    late = softmax_regression(epochs=30, seed=5)[10]  # (another training's epoch 10)
+    records = [{"epoch": e, "step": (e + 1) * STEPS_PER_EPOCH, **r} for e, r in enumerate(rows)]
+    stray = {"epoch": 10, "step": 11 * STEPS_PER_EPOCH, **late}
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in [*records[:26], stray, *records[26:]]))
+    [src] = discover(log)
+    feed = Feed(analyze=False)
+    feed.read_source(src, chunk_size=256)
+    [run] = feed.runs
+    assert run.x_axis == "epoch"
+    assert list(run.series["val_loss"].epochs) == list(range(30))  # (the stray kept out)
+    [said] = [p.message for p in src.problems(run) if "stray" in p.message]
+    assert said.startswith("epoch 10 (step 440) goes back into the run at epoch 25 (step 1040), "), said
+    assert "carries on at epoch 26 (step 1080)" in said

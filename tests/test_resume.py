@@ -42,7 +42,7 @@ def _check_json(capsys: pytest.CaptureFixture[str], path: Path) -> dict:
 
 
 @pytest.mark.parametrize(
-    "path, val_loss, axis", [(CSV, "val_loss", "epoch"), (DATA / "tb", "Loss/val", "step")]
+    "path, val_loss, axis", [(CSV, "val_loss", "epoch"), (DATA / "tb", "Loss/val", "epoch")]
 )
 def test_a_resumed_run_is_one_run_that_keeps_its_real_best(
     capsys: pytest.CaptureFixture[str], path: Path, val_loss: str, axis: str

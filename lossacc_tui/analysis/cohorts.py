@@ -95,19 +95,70 @@ def family(path: str, group: str) -> str:
 COMPARED_ROLES = ("val_loss", "val_acc", "train_loss", "train_acc")
 
 
+def copies_folders(paths: list[str], folder: list[str]) -> set[str]:
+    """The folder groups (`groups`) that hold one run in several formats: two or more runs whose
+    logs are all of different families (`family`: `log.jsonl`, `print.log`, `tb/events...` in one run
+    folder, a loop writing JSONL and TensorBoard at once). Runs of one family in one folder
+    (`seed1.log`, `seed2.log`) are several runs, not copies.
+
+    >>> p = ["/s/lr1/log.jsonl", "/s/lr1/print.log", "/s/lr2/log.jsonl", "/s/lr2/print.log"]
+    >>> sorted(copies_folders(p, groups(p)))
+    ['/s/lr1', '/s/lr2']
+    >>> copies_folders(["/s/a/seed1.log", "/s/a/seed2.log"], ["/s/a", "/s/a"])
+    set()
+    """
+    fams: dict[str, list[str]] = {}
+    for path, g in zip(paths, folder, strict=True):
+        fams.setdefault(g, []).append(family(path, g))
+    return {g for g, f in fams.items() if len(f) > 1 and len(set(f)) == len(f)}
+
+
 def cohorts(runs: list[Run]) -> list[list[Run]]:
     """The runs split into groups compared with each other: same folder group (`groups`), same
     family of log names (`family`), same x axis (epoch or step) and the same metric names for the
     compared roles, in first-seen order.
 
+    A sweep whose run folders each hold one run in several formats (`copies_folders`) is grouped
+    by its run folders: the JSONL copies of its runs form a cohort, the TensorBoard copies another;
+    copies of one run are one run, so only one cohort per set of run folders is kept (the one with
+    the most runs, the first seen on a tie) and the copies left out are compared with nothing.
+
     >>> from lossacc_tui.model import Run
     >>> a, b, c = (Run(n, p, "csv") for n, p in (("a", "/s/1/m.csv"), ("b", "/s/2/m.csv"), ("c", "/t/x/log")))
     >>> [[r.name for r in g] for g in cohorts([a, b, c])]
     [['a', 'b'], ['c']]
+    >>> logs = [f"{d}/{f}" for d in ("lr1", "lr2") for f in ("log.jsonl", "print.log")]
+    >>> sweep = [Run(p, "/s/" + p, "jsonl" if p.endswith("jsonl") else "text-kv") for p in logs]
+    >>> [[r.name for r in g] for g in cohorts(sweep)]
+    [['lr1/log.jsonl', 'lr2/log.jsonl'], ['lr1/print.log'], ['lr2/print.log']]
     """
-    folder = groups([r.path for r in runs])
+    paths = [r.path for r in runs]
+    folder = groups(paths)
+    copies = copies_folders(paths, folder)
+    # a run folder of copies is one unit of the sweep: the group is the folder its units share
+    units = [g + "/_" if g in copies else p for p, g in zip(paths, folder, strict=True)]
+    distinct = list(dict.fromkeys(units))
+    up = dict(zip(distinct, groups(distinct), strict=True))
     out: dict[tuple[object, ...], list[Run]] = {}
-    for run, g in zip(runs, folder, strict=True):
+    for run, unit in zip(runs, units, strict=True):
+        g = up[unit]
         names = tuple(s.name if (s := run.by_role(role)) is not None else None for role in COMPARED_ROLES)  # type: ignore[arg-type]
         out.setdefault((g, family(run.path, g), run.x_axis, names), []).append(run)
-    return list(out.values())
+    return _one_copy_each(list(out.values()), dict(zip(map(id, runs), folder, strict=True)), copies)
+
+
+def _one_copy_each(found: list[list[Run]], folder_of: dict[int, str], copies: set[str]) -> list[list[Run]]:
+    """`found` with each run folder of copies in at most one cohort of two or more runs: cohorts by
+    size (first seen on a tie); a run whose folder a kept cohort already holds is set apart, alone."""
+    taken: set[str] = set()
+    kept: dict[int, list[Run]] = {}
+    alone: list[list[Run]] = []
+    for k in sorted(range(len(found)), key=lambda k: -len(found[k])):
+        cohort = found[k]
+        mine = [r for r in cohort if folder_of[id(r)] not in taken]
+        alone += [[r] for r in cohort if folder_of[id(r)] in taken]
+        if len(mine) > 1:
+            taken.update(f for r in mine if (f := folder_of[id(r)]) in copies)
+        kept[k] = mine
+    out = [kept[k] for k in range(len(found)) if kept[k]]
+    return out + alone

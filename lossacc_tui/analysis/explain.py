@@ -36,7 +36,30 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
     else:
         before = f" It has not been finite at any evaluation so far ({n.unit} {fmt_x(a.start)} is the first)."
     between = int(e.get("finite_points_between", 0))
-    if between:
+    after, again_x = int(e.get("finite_points_after", 0)), e.get("first_finite_after_x", math.nan)
+    recovered = bool(after) and not between and math.isfinite(again_x)  # finite again after one stretch
+    if recovered:
+        end_x = e.get("last_bad_x", a.start)
+        span = (
+            f"at {n.unit} {fmt_x(a.start)}"
+            if not math.isfinite(end_x) or end_x == a.start
+            else f"from {n.unit} {fmt_x(a.start)} to {n.unit} {fmt_x(end_x)}"
+        )
+        latest, latest_x = e.get("latest_finite_value", math.nan), e.get("latest_finite_x", math.nan)
+        if not math.isfinite(lf):
+            before = (
+                f" {n.unit.capitalize()} {fmt_x(a.start)} is its first evaluation: no value of it before "
+                f"{n.unit} {fmt_x(again_x)} is finite."
+            )
+        if after == 1:
+            since = f"the evaluation after it, {n.unit} {fmt_x(again_x)}"
+            since += f" ({fmt(latest)})" if math.isfinite(latest) else ""
+        else:
+            since = f"the {after} evaluations after it, from {n.unit} {fmt_x(again_x)} on"
+            since += f" (latest {fmt(latest)} at {n.unit} {fmt_x(latest_x)})" if math.isfinite(latest) else ""
+        stretch = count_words(count, "non-finite evaluation")
+        what = f"{name} was {bad} {span} ({stretch}), and finite at {since}.{before}"
+    elif between:
         seen = count + between
         what = (
             f"{name} is {bad} at {count} of the {seen} evaluations from {n.unit} {fmt_x(a.start)} to its "
@@ -114,7 +137,15 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
                 "usually means the predictions are NaN too.",
             ),
         ]
-    if not math.isfinite(lf):
+    if not math.isfinite(lf) and recovered:
+        why = (
+            f"A loss that was not finite from its first evaluation was broken from the start: the loss "
+            f"computation or its inputs, more than the optimisation. It is finite from {n.unit} "
+            f"{fmt_x(again_x)} on, so whatever broke it no longer does at the latest "
+            f"{'evaluation' if after == 1 else 'evaluations'}; the values logged before then tell nothing "
+            "of the loss."
+        )
+    elif not math.isfinite(lf):
         why = (
             "A loss that is never finite was broken from its first evaluation: the loss computation or "
             "its inputs, more than the optimisation."
@@ -138,7 +169,7 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
             "after it is NaN and the weights follow."
         )
     acc_now = e.get("acc_now", math.nan)
-    if math.isfinite(acc_now):
+    if math.isfinite(acc_now) and not recovered:  # (finite now: the logits are not NaN now)
         why += (
             f" Meanwhile {n.acc} reads {fmt(acc_now)}: argmax over NaN logits picks a fixed class, so if the "
             "predictions are NaN too, that number only tells the share of that class."

@@ -201,7 +201,7 @@ class Splitter(Placer):
             if not fits:
                 return None
             lane = max(fits, key=lambda ln: ln.last_used)
-            said = verdict(rows.batch, rows.x, i, lane.last_x, final, self.axis or "x")
+            said = verdict(rows.batch, rows.x, i, (lane.last_x, lane.last_epoch), final, self.axis or "x")
         if isinstance(said, tuple):
             self.strays.append(said)
             return "stray"

@@ -76,6 +76,8 @@ class Placer:
         if rise > 0:
             lane.gap = rise
         lane.last_x = float(x[b - 1])
+        ep = None if self._current is None else self._current.epoch
+        lane.last_epoch = math.nan if ep is None else float(ep[b - 1])
         lane.last_vals = self._batch_vals(b - 1)
         self._row += b - a
         lane.last_used = self._row
@@ -125,6 +127,7 @@ class Placer:
             if xi > lane.last_x:
                 lane.gap = xi - lane.last_x
             lane.last_x = xi
+            lane.last_epoch = math.nan if batch.epoch is None else float(batch.epoch[i])
             lane.first_x = min(lane.first_x, xi)
         lane.last_used = self._row
         self._recent = lane

@@ -22,6 +22,7 @@ class Lane:
     seg: int
     last_x: float
     last_used: int
+    last_epoch: float = math.nan  # its last record's epoch, on a step axis (NaN: none): said in messages
     last_vals: dict[str, float] | None = None  # its last record's values (to tell writers apart)
     first_x: float = math.inf  # its lowest x (a record going back past it is no resume)
     gap: float = math.inf  # the last rise of its x from one record to the next (inf: none yet)

@@ -4,7 +4,9 @@ looks like a resume from a checkpoint (readers/split.py rule 3), which would rep
 logged from that x on; so the Splitter decides only once the next record with an x has come:
 
 - the next record's x is above the run's last x before the stray (the old sequence goes on): the
-  record is a stray, kept out of the run, and a problem line says so (never a silent drop);
+  record is a stray, kept out of the run, and a problem line says so (never a silent drop), in
+  epochs with the step beside when the records split on their step carry an epoch (`said_at`: the
+  run is shown by epoch then, and its messages name epochs);
 - otherwise (the records after it go on from its x): a resume, as before.
 
 Until that next record comes (the end of what a follower has read so far), the record and what
@@ -63,22 +65,45 @@ def concat(a: Batch, b: Batch) -> Batch:
     )
 
 
+def said_at(axis: str, x: float, epoch: float = math.nan) -> str:
+    """A record's place for a message: `step 440`, or `epoch 10 (step 440)` when a record split on
+    its step carries an epoch too (a run shown by epoch is read in epochs; the step is kept beside).
+
+    >>> said_at("step", 440.0, 10.0), said_at("step", 440.0), said_at("epoch", 10.0, 10.0)
+    ('epoch 10 (step 440)', 'step 440', 'epoch 10')
+    """
+    if axis == "step" and math.isfinite(epoch):
+        return f"epoch {epoch:g} (step {x:g})"
+    return f"{axis} {x:g}"
+
+
+def _epoch(batch: Batch, i: int) -> float:
+    return math.nan if batch.epoch is None else float(batch.epoch[i])
+
+
 def verdict(
-    batch: Batch, x: np.ndarray, i: int, last: float, final: bool, axis: str
+    batch: Batch, x: np.ndarray, i: int, last: tuple[float, float], final: bool, axis: str
 ) -> tuple[int | None, str] | str | None:
-    """Row i of `batch` goes back into a run whose last x is `last`: (its line, the problem) when
-    it is a stray (the next row with an x carries on above `last`); "hold" when no row with an x
-    follows it in the batch and more may come (`final` False); None: a resume."""
+    """Row i of `batch` goes back into a run whose last record is at `last` (its x, and its epoch
+    when the split axis is the step: NaN when none): (its line, the problem) when it is a stray (the
+    next row with an x carries on above that x); "hold" when no row with an x follows it in the
+    batch and more may come (`final` False); None: a resume."""
     after = np.flatnonzero(~np.isnan(x[i + 1 :]))
     if not len(after):
         return None if final else "hold"
     j = i + 1 + int(after[0])
-    if j in batch.starts or not float(x[j]) > last:
+    if j in batch.starts or not float(x[j]) > last[0]:
         return None
     line = None if batch.line is None else int(batch.line[i])
+    # (said with the epochs too where the records carry them: the run may be shown by epoch)
+    known = all(math.isfinite(e) for e in (_epoch(batch, i), _epoch(batch, j), last[1]))
+    here, there = (
+        said_at(axis, float(v), _epoch(batch, k) if known else math.nan) for v, k in ((x[i], i), (x[j], j))
+    )
+    back = said_at(axis, last[0], last[1] if known else math.nan)
     return line, (
-        f"{axis} {float(x[i]):g} goes back into the run at {axis} {last:g}, and the next record carries "
-        f"on at {axis} {float(x[j]):g}: a stray record (not a resume), kept out"
+        f"{here} goes back into the run at {back}, and the next record carries on at {there}: a stray record "
+        "(not a resume), kept out"
     )
 
 
@@ -100,7 +125,8 @@ def verdict_unplaced(
     j = i + 1 + int(after[0])
     if j in batch.starts or not float(x[j]) > lane_last:
         return None
-    return line, f"{back}, and the next record carries on at {axis} {float(x[j]):g}: a stray record, kept out"
+    there = said_at(axis, float(x[j]), _epoch(batch, j))
+    return line, f"{back}, and the next record carries on at {there}: a stray record, kept out"
 
 
 def other_x(batch: Batch, i: int) -> tuple[str, float] | None:
@@ -141,4 +167,4 @@ def note_unplaced(rows: Rows, i: int, lane: Lane) -> None:
             lane.unplaced[key] = max(lane.unplaced.get(key, -math.inf), other[1])
 
 
-__all__ = ["concat", "note_unplaced", "other_x", "unplaced", "verdict", "verdict_unplaced"]
+__all__ = ["concat", "note_unplaced", "other_x", "said_at", "unplaced", "verdict", "verdict_unplaced"]

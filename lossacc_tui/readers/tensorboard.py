@@ -17,6 +17,7 @@ from lossacc_tui.readers import tb_vector
 from lossacc_tui.readers.base import MissingExtra, Reader, clean_text
 from lossacc_tui.readers.registry import register
 from lossacc_tui.readers.tb_counters import StepCounters
+from lossacc_tui.readers.tb_epochs import StepEpochs
 from lossacc_tui.readers.tfrecord import FOOTER, HEADER, MAX_RECORD, _frame, data_crc_bad, masked_crc32c
 
 __all__ = ["MissingExtra", "TensorBoardReader"]  # MissingExtra lives in base; kept here for importers
@@ -68,6 +69,7 @@ class TensorBoardReader(Reader):
         self.keras = keras
         self._next_epoch = 0.0
         self._counters = StepCounters()
+        self._epochs = StepEpochs()  # a step that counts epochs is the epoch (readers/tb_epochs.py)
         self._data = bytearray()
         self._offset = 0  # file offset of self._data[0]
         self._junk_at: int | None = None  # file offset where unreadable bytes began
@@ -89,10 +91,11 @@ class TensorBoardReader(Reader):
         self._scan(cols)
         batch = cols.build()
         if batch is not None and not self.keras:  # per-epoch tags at an epoch counter of their own
-            batch = self._counters.apply(batch)
+            batch = self._epochs.apply(self._counters.apply(batch))
         return [] if batch is None else [batch]
 
     def finish(self) -> list[Batch]:
+        held = self._epochs.flush()  # (the first step's records, held until the step moved on)
         left = len(self._data)
         if self._junk_at is not None:
             self._end_junk(self._offset + left)
@@ -100,7 +103,7 @@ class TensorBoardReader(Reader):
             self.problem(None, f"truncated record at the end of the file ({left} bytes at {self._offset})")
         self._offset += left
         self._data = bytearray()
-        return []
+        return [] if held is None else [held]
 
     def _scan(self, cols: tb_vector.Columns | BatchBuilder) -> None:
         """Frame the records that have arrived (`_frame`, all at once), decode them; at a header

@@ -83,6 +83,8 @@ class NonFinite(Detector):
             n_between=0,
             n_pending=0,
             latest_finite=-1,
+            last_bad=-1,  # the latest non-finite point
+            first_after=-1,  # the first finite point after it (-1: none yet)
         )
 
     def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
@@ -100,7 +102,11 @@ class NonFinite(Detector):
             last_bad = int(np.flatnonzero(bad)[-1])
             d["n_between"] += d["n_pending"] + int(np.count_nonzero(~bad[:last_bad]))
             d["n_pending"] = int(np.count_nonzero(~bad[last_bad + 1 :]))
+            d["last_bad"] = int(loss.idx[lo + last_bad])
+            d["first_after"] = int(loss.idx[lo + last_bad + 1]) if d["n_pending"] else -1
         else:
+            if not d["n_pending"]:
+                d["first_after"] = int(loss.idx[lo])
             d["n_pending"] += len(bad)
         good = np.flatnonzero(~bad)
         if len(good):
@@ -115,6 +121,19 @@ class NonFinite(Detector):
             broke = _train_broke(alert.evidence)
             tail = ", then the training loss too" if broke else " while training is finite"
         d = alert.data
+        if d.get("n_pending", 0) and not d.get("n_between", 0) and d.get("first_after", -1) >= 0:
+            # (finite again after one stretch: the stretch is said with its ends)
+            unit, x = self.ctx.unit, self.ctx.x
+            end = x(self.series, d["last_bad"]) if d.get("last_bad", -1) >= 0 else alert.start
+            span = (
+                f"{unit} {fmt_x(alert.start)}"
+                if end == alert.start
+                else f"{unit}s {fmt_x(alert.start)}-{fmt_x(end)}"
+            )
+            return (
+                f"{self.subject} was {d['bad']} at {span}, finite since {unit} "
+                f"{fmt_x(x(self.series, d['first_after']))}{tail}"
+            )
         if d.get("n_between", 0):
             n = d["n_bad"] + d["n_between"]
             return (
@@ -188,6 +207,13 @@ class NonFinite(Detector):
             # of it was counted)
             "non_finite_points": float(max(d["n_bad"], 1)),
             "finite_points_between": float(d.get("n_between", 0)),
+            # finite evaluations after the latest non-finite one (0: it is non-finite now), the
+            # first of them, and the latest non-finite one
+            "finite_points_after": float(d.get("n_pending", 0)),
+            "first_finite_after_x": self.ctx.x(self.series, d["first_after"])
+            if d.get("first_after", -1) >= 0
+            else math.nan,
+            "last_bad_x": self.ctx.x(self.series, d["last_bad"]) if d.get("last_bad", -1) >= 0 else math.nan,
             "latest_finite_value": value(self.series, d.get("latest_finite", -1)),
             "latest_finite_x": self.ctx.x(self.series, d["latest_finite"])
             if d.get("latest_finite", -1) >= 0
