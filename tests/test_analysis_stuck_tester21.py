@@ -91,3 +91,22 @@ def test_a_lightning_log_evaluating_inside_epochs_leaks_no_numpy_warning() -> No
         a.update()
     assert a.alerts is not None
     assert [str(w.message) for w in got if issubclass(w.category, RuntimeWarning)] == []
+
+
+def test_a_near_one_class_model_at_a_flat_accuracy_gets_the_one_class_reading_named() -> None:
+    # tester 21's fault 10: plain CE at lr 5e-5 on imbalanced digits; from epoch 14 to 49 87-98 % of
+    # the 113 samples are predicted as class 0 (56 of them are) at accuracy 0.513-0.566. The only
+    # alert was acc-flat-loss-down with `underconfident (possible)`: no one-class reading at all
+    truth = _truth("ce_slow_imb_s2")
+    late = [t for t in truth if 14 <= t["epoch"] <= 49]
+    assert all(t["top_pred_share"] >= 0.86 and t["top_pred_class"] == 0 for t in late)
+    assert all(0.5 <= t["acc"] <= 0.57 for t in late) and late[0]["majority_share"] < 0.5
+    (run,) = read_runs(DATA / "ce_slow_imb_s2.jsonl")
+    a = Analyzer(run)
+    a.update()
+    got = [(al.kind, c) for al in a.alerts for c in al.claims if c.id == "one-class-predictor"]
+    assert [(k, c.strength) for k, c in got] == [("acc-flat-loss-down", "possible")], got
+    (_, claim) = got[0]
+    # what in the numbers allows it, and what decides
+    assert "0.0177" in claim.text and "2.3063" in claim.text
+    assert "predicted-class counts" in claim.others
