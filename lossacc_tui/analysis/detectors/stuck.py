@@ -59,7 +59,8 @@ class AccStuck(StuckWindows, StuckText):
     severity_doc = "warning/info"
     meaning = (
         "accuracy unchanged while the loss is not finite, or at 1/K with a loss at or above ln K and "
-        "not falling, or equal to the majority rate given with `--majority`, or with the loss settled "
+        "not falling, or equal (to the sample) to the majority rate given with `--majority`, or with "
+        "the loss settled "
         "at (or wobbling at or above) what a constant guess scoring that accuracy costs while training "
         "goes on (warning: a model predicting the most frequent class, e.g. collapsed by a learning "
         "rate far too high), or held to the sample at a share of 1/2 or more for 8 evaluations or more "
@@ -67,7 +68,8 @@ class AccStuck(StuckWindows, StuckText):
         "training accuracy holds within 1 point, or with the loss no longer falling and at or above that "
         "cost at each of those evaluations while a logged training accuracy is frozen and the training "
         "loss still moves (warning: one class favoured, e.g. a 95/5 or 85/10/5 split whose minorities "
-        "are never predicted); unchanged while the loss moves through that cost (info)"
+        "are never predicted; never with a logged training accuracy whose minority is under half the "
+        "validation one); unchanged while the loss moves through that cost (info)"
     )
     general = (
         "Accuracy repeated exactly for many evaluations while the loss is not finite, or while accuracy "
