@@ -117,7 +117,11 @@ class Params:
     majority_rate: float | None = _p(
         None, "share of the majority class (--majority): accuracy near it is suspect"
     )
-    majority_tol: float = _p(0.01, "accuracy within this of the majority rate counts as 'equal' to it")
+    majority_tol: float = _p(
+        0.01,
+        "accuracy within this of the majority rate counts as 'equal' to it (and within half a sample "
+        "when the evaluation set's size is known, or the rate's own printed rounding)",
+    )
     n_classes: int | None = _p(
         None, "number of classes K (--classes); inferred from the first evaluations when unset"
     )

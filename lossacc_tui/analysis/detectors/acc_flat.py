@@ -15,6 +15,7 @@ from lossacc_tui.analysis.detectors.base import (
     level,
     names,
 )
+from lossacc_tui.analysis.detectors.flat_share import flat_share_claims
 from lossacc_tui.analysis.detectors.majority import majority_share
 from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.detectors.rise import RiseRun, level_noise
@@ -127,6 +128,8 @@ class AccFlatLossDown(PairDetector):
         x0, x1 = e["from_x"], e["now_x"]
         out = classes_claim(self.ctx, x0, x1)
         loss, acc, k = e["now_loss"], e["now_acc"], self.ctx.classes.k
+        # (a one-class reading the numbers allow: flat_share.py, h14e)
+        out += flat_share_claims(self.ctx, min(alert.data.get("flat_first", i), i), i, nm[0])
         if not (math.isfinite(loss) and math.isfinite(acc)) or not 0.0 < acc < 1.0:
             return out + who_carries_loss(loss, acc, k, x0, x1, nm)
         if pair_chance_k(loss, acc) is not None:

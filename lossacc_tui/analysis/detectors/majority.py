@@ -123,3 +123,27 @@ def coarse_print_note(subject: str, acc: float, eval_size: int | None, digits: i
         "last mistakes, so the value favours neither; the evaluation set's size, the accuracy logged with "
         "more decimals (a CSV or JSON copy of the same run) or --majority RATE decide"
     )
+
+
+def off_given_rate(dev: np.ndarray, n_eval: np.ndarray | None, rate: float, tol: float) -> np.ndarray:
+    """Whether an accuracy `dev` (shape (n,)) away from the majority-class rate `rate` the user gave
+    (`--majority`, a fraction) is NOT that rate: more than `tol` from it, or, on an evaluation set of
+    known size `n_eval` (shape (n,), NaN where unknown), half a sample or more from it (with 80
+    samples 0.8625 is 69 right, not the 70 of 0.875: a model predicting the majority class for every
+    sample scores exactly the rate) unless within half a unit of the rate's own last printed decimal
+    (0.82 given for 490/600 = 0.8167: the user rounded, not the model)."""
+    with quiet(invalid="ignore"):
+        out = ~(dev <= tol)
+        if n_eval is not None:
+            half_unit = 0.5 * 10.0 ** -decimals(rate) * (1 + 1e-6)
+            out |= np.isfinite(n_eval) & (dev * n_eval >= 0.5) & (dev > half_unit)
+    return out
+
+
+def samples_apart(dev: float, n: float | None) -> str:
+    """ " (N of the n samples apart)" for an accuracy `dev` (a fraction) off a given rate on an
+    evaluation set of n samples (None or NaN: unknown, ""): the count the two shares differ by."""
+    if n is None or not math.isfinite(n) or n <= 0:
+        return ""
+    k = round(dev * n)
+    return f" ({k} of the {round(n)} samples apart)" if k >= 1 else ""

@@ -25,12 +25,17 @@ from lossacc_tui.analysis.detectors.base_rate import (
 from lossacc_tui.analysis.detectors.batch_fit import batches_refute_fixed
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k, k_backed
 from lossacc_tui.analysis.detectors.loss_motion import holds, wobbles
-from lossacc_tui.analysis.detectors.majority import few_minority, majority_share, minority_known
+from lossacc_tui.analysis.detectors.majority import (
+    few_minority,
+    majority_share,
+    minority_known,
+    off_given_rate,
+)
 from lossacc_tui.analysis.detectors.repeat_chance import shared_chance_runs
 from lossacc_tui.analysis.detectors.stuck_text import StuckText
 from lossacc_tui.analysis.detectors.stuck_windows import LONG_EXTRA, StuckWindows, spread
 from lossacc_tui.analysis.detectors.train_acc import frozen_tol, train_acc_at
-from lossacc_tui.analysis.detectors.train_side import fit_in_window, training_cannot_tell
+from lossacc_tui.analysis.detectors.train_side import fit_in_window, train_beyond, training_cannot_tell
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.track import x_values
@@ -54,7 +59,8 @@ class AccStuck(StuckWindows, StuckText):
     severity_doc = "warning/info"
     meaning = (
         "accuracy unchanged while the loss is not finite, or at 1/K with a loss at or above ln K and "
-        "not falling, or equal to the majority rate given with `--majority`, or with the loss settled "
+        "not falling, or equal (to the sample) to the majority rate given with `--majority`, or with "
+        "the loss settled "
         "at (or wobbling at or above) what a constant guess scoring that accuracy costs while training "
         "goes on (warning: a model predicting the most frequent class, e.g. collapsed by a learning "
         "rate far too high), or held to the sample at a share of 1/2 or more for 8 evaluations or more "
@@ -62,7 +68,8 @@ class AccStuck(StuckWindows, StuckText):
         "training accuracy holds within 1 point, or with the loss no longer falling and at or above that "
         "cost at each of those evaluations while a logged training accuracy is frozen and the training "
         "loss still moves (warning: one class favoured, e.g. a 95/5 or 85/10/5 split whose minorities "
-        "are never predicted); unchanged while the loss moves through that cost (info)"
+        "are never predicted; never with a logged training accuracy whose minority is under half the "
+        "validation one); unchanged while the loss moves through that cost (info)"
     )
     general = (
         "Accuracy repeated exactly for many evaluations while the loss is not finite, or while accuracy "
@@ -123,6 +130,7 @@ class AccStuck(StuckWindows, StuckText):
             band = np.zeros(len(acc_y), dtype=bool)
             above = np.zeros(len(acc_y), dtype=bool)
             dead = np.zeros(len(acc_y), dtype=bool)
+            t_over = np.zeros(len(acc_y), dtype=bool)  # (`train_side.train_beyond`)
             self._unsure = np.zeros(len(acc_y), dtype=np.int8)
             if loss is not None:
                 # a repeated accuracy means a model that ignores its inputs only when the loss is not
@@ -274,6 +282,15 @@ class AccStuck(StuckWindows, StuckText):
                             self.ctx, acc.x, loss_y, dead | collapsed | settled | long_still
                         )
                         told = unsure == 0
+                        # ... and a training accuracy well above the held one says the model gets
+                        # training samples right beyond one class's share, unless the splits' shares
+                        # differ that much (`train_side.train_beyond`): no reading favoured there
+                        # (tester 21's pos_weight BCE: 0.98-0.99 on training, 69/80 held on validation
+                        # with 19 of 80 predicted as the minority class)
+                        favoured = long_ok | long_still | dead | collapsed | settled
+                        t_over = train_beyond(t_win, acc_y) & favoured
+                        unsure[(unsure == 0) & t_over] = 3
+                        told = unsure == 0
                         dead &= told
                         collapsed &= told
                         settled &= told
@@ -327,16 +344,23 @@ class AccStuck(StuckWindows, StuckText):
             self._marks[long_ok & frozen & (self._marks < 2)] = 5
             if loss is not None:  # (6: held so with the loss not moving, the training side frozen)
                 self._marks[long_still & frozen & (self._marks == 5)] = 6
+            self._marks[t_over] = 0  # (the training accuracy favours no base-rate reading there)
             # (a loss that is not finite says more than a chance run of the accuracy)
             beyond = ~chance | (~np.isfinite(loss.y) if loss is not None else False)
             on = frozen & blind_ok & beyond
             off = ~(loose & (blind_ok | keep_base))
             if loss is None:
                 strong = np.ones(len(acc_y), dtype=bool)
-            if acc.maj_dev is not None:
-                maj = acc.maj_dev <= p.majority_tol
+            if acc.maj_dev is not None and p.majority_rate is not None:
+                # the rate the user gave decides whether the accuracy is at the majority rate: one
+                # that is a sample or more off it is not (`majority.off_given_rate`), and no base-rate
+                # reading of it is favoured however the loss moved (a model predicting the majority
+                # class for every sample scores exactly the rate; tester 21's pos_weight BCE held
+                # 69/80 = 0.8625 with the majority 70/80 given and was still read as at that rate)
+                maj = ~off_given_rate(acc.maj_dev, acc.n_eval, p.majority_rate, p.majority_tol)
                 on |= maj
                 strong = strong | maj
+                self._marks[~maj & (self._marks > 0)] = 0
                 off &= acc.maj_dev > 2 * p.majority_tol
             self._strong = strong
         return on, off
@@ -377,6 +401,8 @@ class AccStuck(StuckWindows, StuckText):
     def on_span(self, alert: Alert, lo: int, hi: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
         # the points of the span where the base-rate reading held (the latest few are enough)
         marks = self._marks[lo:hi]
+        if acc.n_eval is not None and hi > lo:  # (the evaluation set's size, samples: NaN unknown)
+            alert.data["n_eval"] = float(acc.n_eval[hi - 1])
         unsure = np.flatnonzero(self._unsure[lo:hi])
         if len(unsure):  # (why the training numbers favour no reading there: `train_side`)
             alert.data["unsure"] = (int(acc.idx[lo + unsure[-1]]), int(self._unsure[lo + unsure[-1]]))

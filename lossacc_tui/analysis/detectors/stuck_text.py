@@ -14,7 +14,7 @@ from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Detector, classes_claim, level, names, value
 from lossacc_tui.analysis.detectors.base_rate_claims import base_rate_claims, constant_guess_claim
 from lossacc_tui.analysis.detectors.diverging import diverging_claims
-from lossacc_tui.analysis.detectors.majority import coarse_print_note
+from lossacc_tui.analysis.detectors.majority import coarse_print_note, off_given_rate, samples_apart
 from lossacc_tui.analysis.detectors.stuck_windows import LONG_EXTRA
 from lossacc_tui.analysis.detectors.train_side import why_not
 from lossacc_tui.analysis.passmemo import quiet
@@ -74,7 +74,16 @@ class StuckText(Detector):
         x0, x1 = self.ctx.x(self.series, s0), self.ctx.x(self.series, d)
         out = classes_claim(self.ctx, x0, x1)
         maj = self.p.majority_rate
-        if maj is not None and abs(acc - maj) <= self.p.majority_tol:
+        n = alert.data.get("n_eval")
+        off = maj is not None and bool(
+            off_given_rate(
+                np.array([abs(acc - maj)]),
+                np.array([n if n is not None else np.nan]),
+                maj,
+                self.p.majority_tol,
+            )[0]
+        )
+        if maj is not None and not off:
             out.append(
                 Claim(
                     "at-majority-rate",
@@ -105,6 +114,15 @@ class StuckText(Detector):
             "Another reading: the model predicts several classes but none of its predictions changes between "
             "evaluations; the predicted-class counts decide"
         )
+        if off and maj is not None:
+            # (the rate the user gave decides: an accuracy off it is not at it, and a model predicting
+            # that class for every sample would score exactly it)
+            others = (
+                f"{self.subject} {fmt(acc, 4)} is not the majority-class rate {fmt(maj, 4)} you gave"
+                f"{samples_apart(abs(acc - maj), n)}: a model predicting that class for every sample scores "
+                f"exactly that rate, so this one, if it favours one class, predicts others for some samples. "
+                + others
+            )
         if not math.isfinite(loss_now) and "loss_now" in e:
             others += (
                 ". With a loss that is not finite, argmax over NaN logits gives one fixed class, so accuracy "

@@ -123,8 +123,12 @@ class StuckWindows:
             t_frozen = np.isfinite(t_win).all(axis=0) & (
                 spread(t_win) <= frozen_tol(self.ctx, acc.x, self.p.stuck_tol)
             )
-            level = np.abs(np.nanmean(np.where(np.isfinite(trains), trains, np.nan), axis=0))
-            goes_on = np.isfinite(trains).all(axis=0) & (spread(trains) >= MOVE_REL * level)
+            # (the mean of each column's finite values: NaN for a column with none, without numpy's
+            # "Mean of empty slice" warning, which no error state silences: tester 21's lt_bce_vci)
+            fin = np.isfinite(trains)
+            total = np.where(fin, trains, 0.0).sum(axis=0)
+            level = np.abs(total / np.where(fin.any(axis=0), fin.sum(axis=0), np.nan))
+            goes_on = fin.all(axis=0) & (spread(trains) >= MOVE_REL * level)
         return same & at_cost & t_frozen & goes_on
 
     def _train_acc_window(self, acc: AccFeatures) -> np.ndarray:
