@@ -78,6 +78,7 @@ def test_the_majority_rate_given_decides_whether_the_accuracy_is_at_it(tmp_path:
         (one,) = [c for c in al.claims if c.id == "one-class-predictor"]
         assert one.strength == "possible"
         assert "not the majority-class rate 0.875 you gave (1 of the 80 samples apart)" in one.others
+        assert "(--majority RATE gives it)" not in one.others  # (it was given)
     # the rate it does score, given, is a follows (and nothing is read the other way)
     alerts = _stuck(log, Params(majority_rate=0.8625))
     assert any(c.id == "at-majority-rate" and c.strength == "follows" for al in alerts for c in al.claims)

@@ -57,9 +57,11 @@ def ruled_out(acc: float, majority_rate: float | None) -> bool:
     return needed_share(acc) > majority_rate + 1e-9
 
 
-def what_decides(acc: float, subject: str, counts: bool = True) -> str:
+def what_decides(acc: float, subject: str, counts: bool = True, majority_rate: float | None = None) -> str:
     """The sentence naming the class share a one-class reading of `acc` (a fraction, the accuracy
-    named `subject`) needs and what decides it (`counts`: naming the predicted-class counts too)."""
+    named `subject`) needs and what decides it (`counts`: naming the predicted-class counts too;
+    `majority_rate`: the share given with --majority, which then allows the reading, as `ruled_out`
+    found)."""
     decide = ", and the predicted-class counts decide (lossacc_tui.probe logs them)" if counts else ""
     if not needed_share(acc) >= 0.001:
         # (at or below 10 %: the 10 % predicted otherwise alone can score it, so no class share is
@@ -75,8 +77,13 @@ def what_decides(acc: float, subject: str, counts: bool = True) -> str:
         f"A model predicting one class for 90 % or more of the samples gets at most that class's share "
         f"of them right plus the 10 % it predicts otherwise, so this reading needs a class holding at least "
         f"{least_share(needed_share(acc))} of the samples {subject} is measured on ({pct(acc)} if every "
-        f"sample is predicted as that class): a largest class share below that rules it out (--majority "
-        f"RATE gives it)" + decide
+        f"sample is predicted as that class): a largest class share below that rules it out "
+        + (
+            f"(the {pct(majority_rate)} you gave with --majority does not)"
+            if majority_rate is not None
+            else "(--majority RATE gives it)"
+        )
+        + decide
     )
 
 
@@ -100,7 +107,7 @@ def settle(claims: list[Claim], acc: float, subject: str, majority_rate: float |
             if ruled_out(acc, majority_rate):
                 continue
             if c.strength == "possible":
-                why = what_decides(acc, subject, counts="predicted-class counts" not in c.others)
+                why = what_decides(acc, subject, "predicted-class counts" not in c.others, majority_rate)
                 c = replace(c, others=f"{c.others.rstrip('. ')}. {why}".lstrip(". "))
         out.append(c)
     return out
