@@ -19,6 +19,7 @@ VIEWS = (  # (name, module, class): the views a key opens
     ("metrics", "lossacc_tui.app.screens.metrics", "MetricsScreen"),
 )
 WARM_AFTER, WARM_GAP = 0.5, 0.2  # seconds after the first frame the other views are built; between them
+STEP_GAP = 0.05  # seconds between the steps of what a view draws ahead (each a few ms: keys go between)
 
 
 class WarmViews:
@@ -64,7 +65,7 @@ class WarmViews:
         for name, _module, _cls in VIEWS:  # (what a view draws ahead, one step a callback)
             ahead = getattr(self.get_screen(name), "build_ahead", None)
             if callable(ahead) and not ahead(self):
-                self.set_timer(WARM_GAP, self._warm_views)
+                self.set_timer(STEP_GAP, self._warm_views)
                 return
         if not self._frozen:
             self._frozen = True

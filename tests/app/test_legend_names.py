@@ -19,8 +19,9 @@ from lossacc_tui.app.screens.compare import CompareScreen
 from lossacc_tui.app.view import fmt_num
 from lossacc_tui.app.widgets.metric_plot import MetricPlot
 
-SIZES = [(80, 24), (120, 40)]
-IDS = ["80x24", "120x40"]
+#: (size, colour): 80x24 both ways, 120x40 without colour (the tester's sizes; a test each ~2 s)
+CASES = [((80, 24), True), ((80, 24), False), ((120, 40), False)]
+IDS = ["80x24-colour", "80x24-no-colour", "120x40-no-colour"]
 
 
 def _colour(monkeypatch: pytest.MonkeyPatch, colour: bool) -> None:
@@ -30,8 +31,7 @@ def _colour(monkeypatch: pytest.MonkeyPatch, colour: bool) -> None:
         monkeypatch.setenv("NO_COLOR", "1")
 
 
-@pytest.mark.parametrize("colour", [True, False], ids=["colour", "no-colour"])
-@pytest.mark.parametrize("size", SIZES, ids=IDS)
+@pytest.mark.parametrize(("size", "colour"), CASES, ids=IDS)
 @sync
 async def test_the_main_legends_name_train_and_val_beside_their_values(
     monkeypatch: pytest.MonkeyPatch, size: tuple[int, int], colour: bool
@@ -42,8 +42,8 @@ async def test_the_main_legends_name_train_and_val_beside_their_values(
         await settled(pilot, app, 150 * 4)
         assert app.no_color is not colour
         for cursor in (False, True):
-            if cursor:  # (the values at a point: the legends read them there)
-                await pilot.press("left", "home", *["right"] * 60)
+            if cursor:  # (the values at a point, as a click puts the cursor there: the legends read them)
+                app._move_cursor(60.0)
                 await wait_for(pilot, lambda: app.cursor == 60.0, what="cursor at epoch 60")
                 app.redraw()
                 await pilot.pause()
@@ -57,10 +57,13 @@ async def test_the_main_legends_name_train_and_val_beside_their_values(
                     assert any(n in legend for n in named), (c.role, legend)
 
 
+EPOCHS = 40  # of the real run, in each run of the sweep
+
+
 def _sweep(root: Path) -> list[str]:
     """A learning-rate sweep (one JSON-lines log a folder) made of the real run's CSV: the
     validation metrics scaled per run so the runs differ."""
-    rows = [r.split(",") for r in (DATA / "training.log").read_text().splitlines()]
+    rows = [r.split(",") for r in (DATA / "training.log").read_text().splitlines()][: 1 + EPOCHS]
     head = rows[0]
     names = []
     for name, scale in (("lr0.0003", 1.3), ("lr0.003", 1.0), ("lr0.03", 0.9), ("lr0.3", 2.0)):
@@ -75,8 +78,9 @@ def _sweep(root: Path) -> list[str]:
     return names
 
 
-@pytest.mark.parametrize("colour", [True, False], ids=["colour", "no-colour"])
-@pytest.mark.parametrize("size", SIZES, ids=IDS)
+@pytest.mark.parametrize(
+    ("size", "colour"), [((80, 24), False), ((120, 40), True)], ids=["80x24-no-colour", "120x40-colour"]
+)
 @sync
 async def test_each_value_in_the_compare_legends_follows_its_runs_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int], colour: bool
@@ -86,7 +90,7 @@ async def test_each_value_in_the_compare_legends_follows_its_runs_name(
     app = watch_app(tmp_path / "sweep")
     async with app.run_test(size=size) as pilot:
         await wait_for(pilot, lambda: len(app.tracker.runs) == 4, what="4 runs")
-        await settled(pilot, app, 4 * 150 * 4)
+        await settled(pilot, app, 4 * EPOCHS * 4)
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen), what="compare view")
         app.redraw()
