@@ -604,6 +604,18 @@ def test_tensorboard_missing_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
+@tb
+def test_a_broken_tensorboard_install_says_its_own_import_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tensorboard installed but failing to import (a half-upgraded install) is not "needs the
+    extra", which an install command would not cure: the import's own error is the message."""
+    monkeypatch.setitem(sys.modules, "tensorboard.compat.proto.event_pb2", None)
+    with pytest.raises(MissingExtra) as info:
+        TensorBoardReader()
+    said = str(info.value)
+    assert said.startswith("tensorboard is installed but could not be imported: ")
+    assert "event_pb2" in said and "\n" not in said
+
+
 # ---------------------------------------------------------------- any chunking gives the same result
 
 

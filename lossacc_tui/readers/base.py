@@ -48,6 +48,22 @@ class MissingExtra(RuntimeError):
     """An optional dependency is not installed; the message (one line) says how to install it."""
 
 
+def missing_extra(package: str, message: str, error: ImportError) -> MissingExtra:
+    """The error for an optional reader whose imports failed: `message` (how to install the extra)
+    when `package` is not installed, else the import's own error, which an install command would
+    not cure (a broken or half-upgraded install: the reason had been hidden behind "needs the
+    extra", and a file read in the same minutes became 0 runs with nothing to go on)."""
+    import importlib.util
+
+    try:
+        installed = importlib.util.find_spec(package) is not None
+    except (ImportError, ValueError):
+        installed = False
+    if not installed:
+        return MissingExtra(message)
+    return MissingExtra(f"{package} is installed but could not be imported: {error}")
+
+
 class LineBuffer:
     """Splits a byte stream into complete lines; keeps the unfinished tail until its newline comes.
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers import tb_vector
-from lossacc_tui.readers.base import MissingExtra, Reader, clean_text
+from lossacc_tui.readers.base import MissingExtra, Reader, clean_text, missing_extra
 from lossacc_tui.readers.registry import register
 from lossacc_tui.readers.tb_counters import StepCounters
 from lossacc_tui.readers.tb_epochs import StepEpochs
@@ -49,8 +49,8 @@ class TensorBoardReader(Reader):
             from google.protobuf.message import DecodeError
             from tensorboard.compat.proto import event_pb2, types_pb2
             from tensorboard.util import tensor_util
-        except ImportError:
-            raise MissingExtra(EXTRA_MESSAGE) from None
+        except ImportError as e:
+            raise missing_extra("tensorboard", EXTRA_MESSAGE, e) from None
         self._event_type: Any = event_pb2.Event
         self._decode_error: type[Exception] = DecodeError
         self._make_ndarray = tensor_util.make_ndarray

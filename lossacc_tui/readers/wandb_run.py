@@ -28,7 +28,7 @@ import zlib
 from typing import Any, ClassVar
 
 from lossacc_tui.model import Batch, BatchBuilder
-from lossacc_tui.readers.base import MissingExtra, Reader, clean_text
+from lossacc_tui.readers.base import Reader, clean_text, missing_extra
 from lossacc_tui.readers.layouts import Level
 from lossacc_tui.readers.registry import register
 
@@ -96,8 +96,8 @@ class WandbRunReader(Reader):
         try:
             from google.protobuf.message import DecodeError
             from wandb.proto import wandb_internal_pb2
-        except ImportError:
-            raise MissingExtra(EXTRA_MESSAGE) from None
+        except ImportError as e:
+            raise missing_extra("wandb", EXTRA_MESSAGE, e) from None
         self._record: Any = wandb_internal_pb2.Record
         self._decode_error: type[Exception] = DecodeError
         self._data = bytearray()
