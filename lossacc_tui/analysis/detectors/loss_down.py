@@ -98,6 +98,11 @@ class LossDownAccDown(PairDetector):
             small = drop < p.acc_drop_min / 2
         if _base.QUIET_CHUNKS and small.all():  # (the usual chunk: no fall to speak of; none opens)
             return ~small, small
+        if _base.QUIET_CHUNKS and not self.latch.active and not self._may_open(loss, acc, drop).any():
+            # (no alert open and nowhere the opening rule's cheap tests hold: nothing opens, and the
+            # release rule is not read while none is open)
+            none = np.zeros(len(drop), dtype=bool)
+            return none, ~none
         sig = level_noise(acc.sig, acc.idx, p.noise_window, long_noise)
         with quiet(invalid="ignore"):
             lsig = np.fmax(sig / math.sqrt(h), np.sqrt(np.maximum(wander * wander - sig * sig, 0.0)))
@@ -140,6 +145,16 @@ class LossDownAccDown(PairDetector):
                 off |= drop < acc.res  # back within the accuracy's resolution: no fall to speak of
             off |= drop < one  # (less than one sample)
         return on, off
+
+    def _may_open(self, loss: LossFeatures, acc: AccFeatures, drop: np.ndarray) -> np.ndarray:
+        """A necessary condition of `conditions`' opening, per point: the accuracy's level at least
+        acc_drop_min below its best (`drop`, a fraction; the bar is never lower), the loss level
+        gained on where the accuracy peaked and near its own best, both values finite."""
+        p, ref = self.p, acc.loss_at_abest
+        with quiet(invalid="ignore"):
+            gained = (loss.lvl <= ref * (1 - p.loss_gain_min)) & (loss.lvl < ref)
+            near_best = loss.lvl <= loss.lbest * (1 + p.rise_rel / 2)
+            return (drop >= p.acc_drop_min) & gained & near_best & np.isfinite(loss.y) & np.isfinite(acc.y)
 
     def _n_likely(self, idx: np.ndarray) -> np.ndarray:
         """The evaluation-set size the accuracy's values most likely come from by each point

@@ -61,13 +61,21 @@ def minority_known(
 MIN_MINORITY = 5
 
 
-def few_minority(acc: np.ndarray, n_eval: np.ndarray | None = None, digits: int | None = None) -> np.ndarray:
+def few_minority(
+    acc: np.ndarray,
+    n_eval: np.ndarray | None = None,
+    digits: int | None = None,
+    known: np.ndarray | None = None,
+) -> np.ndarray:
     """Whether each accuracy (fraction, shape (n,)) above 0.95 is printed finely enough (4 decimals or
     more) for `minority_known`'s least grid to pin its minority, and that minority is still fewer than
     MIN_MINORITY samples (599/600 as a float: 1). A coarse "0.96" fits 22/23 as well as 384/400, so it
-    says nothing of the minority's size and is never counted here. `digits` as `minority_known`."""
+    says nothing of the minority's size and is never counted here. `digits` as `minority_known`;
+    `known`: its answer for the same arguments, when the caller has it."""
+    if known is None:
+        known = minority_known(acc, n_eval, digits)
     with quiet(invalid="ignore"):
-        out = (acc > 0.95) & ~minority_known(acc, n_eval, digits)
+        out = (acc > 0.95) & ~known
     sel = np.flatnonzero(out)
     if len(sel):
         known = np.isfinite(n_eval[sel]) if n_eval is not None else np.zeros(len(sel), dtype=bool)

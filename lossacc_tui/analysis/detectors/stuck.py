@@ -160,7 +160,8 @@ class AccStuck(StuckWindows, StuckText):
                 # inputs, so no base-rate reading is favoured there, only allowed
                 # (and above 95 %, only with a minority of some size: `minority_known`)
                 # (what the base-rate readings need of the minority, the same for every rule below)
-                known, few = minority_known(acc_y, acc.n_eval, dg), few_minority(acc_y, acc.n_eval, dg)
+                known = minority_known(acc_y, acc.n_eval, dg)
+                few = few_minority(acc_y, acc.n_eval, dg, known)
                 floor = (loss.lvl >= (1 - FLOOR_TOL) * prior) & known
                 # the loss moves over the frozen stretch itself: its level (an average that lags) and
                 # the values logged at the frozen evaluations both, so a fall before the accuracy froze
