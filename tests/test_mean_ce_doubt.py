@@ -104,3 +104,17 @@ def test_unsure_right_answers_name_a_weighted_loss() -> None:
     assert right
     for c in right:
         assert "pos_weight" in c.others and "focal loss" in c.others, c.others
+
+
+def test_a_sum_is_told_from_a_mean_cross_entropy_blowing_up() -> None:
+    # tester 21's real torch runs (tests/data/tester21_objectives/README.md): a per-batch sum of a
+    # 10-class cross-entropy, and a plain BCE whose logits blew up. Both have losses of hundreds of
+    # nats a mistake; only the sum classified well at its first evaluation at such a loss
+    data = Path(__file__).parent / "data" / "tester21_objectives"
+    summed = _alerts(data / "sum.jsonl")
+    assert summed and all(DOUBT in al.explanation for al in summed)
+    assert all(c.strength == "possible" for al in summed for c in al.claims if c.id in CE)
+    blown = _alerts(data / "bce_lr.jsonl")
+    assert blown and not any(DOUBT in al.explanation for al in blown)
+    # (truth: mistakes carry 100 % of its loss, all of them confident: the readings stand)
+    assert any(c.id == "mistakes-carry-loss" and c.strength == "likely" for al in blown for c in al.claims)

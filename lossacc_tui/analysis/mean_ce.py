@@ -4,7 +4,8 @@ The cross-entropy arithmetic of the explanations (each mistake costs at least ln
 at most ln K, a mistake's average cost between two bounds) holds only for a mean cross-entropy.
 Nothing in a log confirms that; two things can contradict it:
 
-- the numbers: at the run's first evaluation AND at its lowest loss, a mean cross-entropy would need
+- the numbers: at the run's first evaluation (accuracy already above 0.6) AND at its lowest loss
+  (after the first), a mean cross-entropy would need
   mistakes averaging over `ABSURD_NATS` nats each (geometric-mean probability below 2e-9 on their
   true class) for them to carry half of the loss, and right answers costing over ln K each (K
   unknown: over ln 10^4) for those to carry the other half. A model that is that sure of its mistakes
@@ -40,6 +41,10 @@ if TYPE_CHECKING:
 #: nats a mistake would average to carry half of the loss, past which a mean cross-entropy is not
 #: read (-ln 2e-9: a float32 softmax reaches it only with logit gaps over 20 at every mistake)
 ABSURD_NATS = 20.0
+#: the accuracy at the first evaluation above which a model classifies (above chance for any K >= 2):
+#: a run blowing up from its start (tester 21 bce_lr: BCE with logits at lr 0.3, val_loss 3112 at
+#: accuracy 0.354, then 116 at 0.952; its mistakes really cost hundreds of nats) is below it
+WELL_ABOVE_CHANCE = 0.6
 #: ln of the class count a right answer's cost would need, K unknown (10^4 classes)
 ABSURD_LN_K = math.log(1e4)
 
@@ -115,6 +120,7 @@ def numbers_doubt(ctx: Ctx) -> str:
     # first evaluation on, its lowest the first, is a mean cross-entropy blowing up: truth corpus nan-lr)
     if (
         best == first
+        or av[first] < WELL_ABOVE_CHANCE
         or not absurd(float(lv[first]), float(av[first]), k)
         or lb / (2 * (1 - ab)) <= ABSURD_NATS
     ):
