@@ -22,6 +22,7 @@ from numpy_diverge import diverging_run, write_jsonl
 from numpy_objectives import objective_run
 
 from lossacc_tui.analysis import Analyzer
+from lossacc_tui.analysis.mean_ce import named_objective
 from lossacc_tui.analysis.params import Params
 
 CE = ("mistakes-carry-loss", "right-answers-carry-loss", "confident-mistakes")
@@ -118,3 +119,15 @@ def test_a_sum_is_told_from_a_mean_cross_entropy_blowing_up() -> None:
     assert blown and not any(DOUBT in al.explanation for al in blown)
     # (truth: mistakes carry 100 % of its loss, all of them confident: the readings stand)
     assert any(c.id == "mistakes-carry-loss" and c.strength == "likely" for al in blown for c in al.claims)
+
+
+def test_only_an_objective_in_use_is_named() -> None:
+    # a configuration that names a model or turns an objective off names no other objective
+    off = [
+        ("config.json", '{"model_type": "distilbert", "pos_weight": null, "focal": false}'),
+        ("hparams.yaml", "class_weight: none\nreduction: mean\n"),
+    ]
+    assert named_objective(off, ["val_loss", "val_acc"]) == ""
+    on = [("hparams.yaml", "distillation:\n  temperature: 4\n")]
+    assert named_objective(on, ["val_loss"]) == "distillation (named in hparams.yaml)"
+    assert named_objective([], ["val_kd_loss"]) == "distillation (metric val_kd_loss)"

@@ -57,7 +57,8 @@ CAUSES = (
 #: objectives named in a configuration file or a metric name: (pattern, what it is)
 _NAMED = (
     (re.compile(r"focal", re.I), "focal loss"),
-    (re.compile(r"distil|(?<![a-z])kd(?![a-z])|kl_?div", re.I), "distillation"),
+    # (not "distilbert": a model fine-tuned with plain cross-entropy)
+    (re.compile(r"(?<![a-z])distill(?:ation)?(?![a-z])|(?<![a-z])kd(?![a-z])|kl_?div", re.I), "distillation"),
     (re.compile(r"pos_?weight", re.I), "pos_weight"),
     (re.compile(r"class_?weights?(?![a-z])", re.I), "class weights"),
     (re.compile(r"reduction\W{0,4}sum", re.I), "a sum reduction"),
@@ -82,7 +83,9 @@ def named_objective(texts: Iterable[tuple[str, str]], names: Iterable[str]) -> s
 def _off(text: str, end: int) -> bool:
     """Whether the key matched just before `end` is set off: `false`, `null`, `none`, 0."""
     rest = re.match(r"""["']?\s*[:=]\s*["']?([A-Za-z0-9.]*)""", text[end : end + 40])
-    return bool(rest) and rest.group(1).lower() in ("false", "null", "none", "0", "0.0", "no")  # type: ignore[union-attr]
+    # (a weight of 1 weighs nothing)
+    off = ("false", "null", "none", "0", "0.0", "no", "1", "1.0")
+    return bool(rest) and rest.group(1).lower() in off  # type: ignore[union-attr]
 
 
 def absurd(loss: float, acc: float, k: int | None) -> bool:
