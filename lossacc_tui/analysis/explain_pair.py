@@ -326,7 +326,8 @@ def _high_loss(a: Alert, n: Names) -> Parts:
         (
             "What to check next",
             f"{decide} If probabilities matter, {n.best_ckpt(e['best_loss'], e['best_x'])}. If the logged "
-            "loss includes regularisation, label smoothing or class weights, part of the gap is that.",
+            "loss includes regularisation, label smoothing or class weights (or is a sum over the batch, "
+            "focal loss or distillation), part of the gap is that.",
         ),
     ]
 

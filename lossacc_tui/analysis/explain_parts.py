@@ -18,6 +18,7 @@ from lossacc_tui.analysis.evidence import (
     prob,
     wrong_share_bounds,
 )
+from lossacc_tui.analysis.mean_ce import CAUSES, doubt, doubt_sentence
 from lossacc_tui.analysis.own_count import OwnCount
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import Classes, bce, chance_loss, fmt, fmt_x, least_share, span
@@ -39,6 +40,10 @@ class Names:
     lr: Series | None
     axis: str
     not_ce: bool = False
+    #: why the loss is likely not a mean cross-entropy (`mean_ce.doubt`), or ""
+    ce_doubt: str = ""
+    #: whether an explanation built with these names has said `ce_doubt` (or the condition) already
+    said_doubt: bool = False
     own: OwnCount | None = None
     #: `Ctx.val_never_tracked`: x where validation was found never to have tracked training, or None
     val_never_tracked: float | None = None
@@ -58,6 +63,7 @@ class Names:
             lr=ctx.lr,
             axis=ctx.axis,
             not_ce=ctx.not_ce,
+            ce_doubt=doubt_sentence(ctx, said) if (said := doubt(ctx)) else "",
             own=ctx.own_count,
             val_never_tracked=ctx.val_never_tracked,
             later=_later_lowest(ctx, alert),
@@ -164,11 +170,32 @@ def mistakes(loss: float, acc: float, n: Names, prefix: str) -> str:
             f"{where} no sample is wrong, so the whole loss is paid by right answers held with less than "
             f"full confidence (geometric-mean probability {prob(loss)} on the true class)."
         )
+    if n.ce_doubt:
+        # (the arithmetic below would give costs a mean cross-entropy cannot have: tester 21's sum
+        # reduction read as "74.7 nats a mistake, 3.6e-33 on the true class"); said in full once
+        if n.said_doubt:
+            return f"{where} no cost per sample is read from {n.loss} (likely not a mean cross-entropy)."
+        n.said_doubt = True
+        return f"{where}: {n.ce_doubt}"
     lo, _ = wrong_share_bounds(loss, acc, k)
     m_lo, m_hi = mistake_cost_bounds(loss, acc, k)
+    first = not n.said_doubt  # (the condition and the other objectives in full once an explanation)
+    n.said_doubt = True
+    cond = (
+        f"if {n.loss} is a mean cross-entropy over the evaluated samples (which the log cannot confirm)"
+        if first
+        else "as a mean cross-entropy"
+    )
+    others = (
+        f" Other objectives ({CAUSES}) break these bounds: a mistake can then cost less than ln 2, or "
+        "far more."
+        if first
+        else ""
+    )
     cost = (
         f"A mistake costs {span(m_lo, m_hi, 3, sep=' to ')} nats on average (probability {prob(m_hi)} to "
         f"{prob(m_lo)} on its true class): the top of that range holds if right answers cost nothing."
+        f"{others}"
         if math.isfinite(m_lo) and math.isfinite(m_hi)
         else "What a mistake costs on average is past what a float holds: the loss overflowed, so its "
         "size says the evaluation blew up, not how confident the mistakes were."
@@ -178,7 +205,8 @@ def mistakes(loss: float, acc: float, n: Names, prefix: str) -> str:
         # the K bound is the binding one: right answers cost at most ln K each, so the rest of the
         # loss must be the mistakes' (the ln 2 floor alone would give less)
         text = (
-            f"{where} {wrong:.1%} of samples are wrong. With K = {k}, a right answer costs at most "
+            f"{where} {wrong:.1%} of samples are wrong. {cond[0].upper() + cond[1:]}, with K = {k} a right "
+            "answer costs at most "
             f"ln {k} = {fmt(math.log(k))} nats, so right answers carry at most {acc:.1%} x {fmt(math.log(k))}"
             f" = {fmt(acc * math.log(k))} of the {fmt(loss)}, and mistakes at least {least_share(lo)} of "
             "the loss "
@@ -187,7 +215,8 @@ def mistakes(loss: float, acc: float, n: Names, prefix: str) -> str:
         )
     else:
         text = (
-            f"{where} {wrong:.1%} of samples are wrong; each costs at least ln 2 = 0.6931 nats, so mistakes "
+            f"{where} {wrong:.1%} of samples are wrong; {cond}, each costs at least ln 2 = 0.6931 nats, so "
+            "mistakes "
             f"carry at least (1 - a) ln 2 = {wrong:.1%} x 0.6931 = {fmt(floor(acc))} nats, "
             f"{least_share(lo)} of the loss. {cost}"
         )

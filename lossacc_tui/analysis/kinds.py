@@ -20,6 +20,15 @@ mistake without bound. Three numbers make the two comparable:
   class, geometric mean); the rest can be unsure right answers. A valid_loss of 162 at accuracy 0.63
   needs mistakes averaging hundreds of nats: no sane probabilities give that.
 
+All three hold for a plain **mean cross-entropy** over the evaluated samples, which a log cannot
+confirm. A sum over the batch (reduction='sum'), class weights or pos_weight, focal loss,
+distillation or an auxiliary term make the logged loss another objective: a mistake can then cost
+less than ln 2, or far more. The explanations say the arithmetic as conditional on a mean
+cross-entropy, and say the loss is likely not one where the run's numbers contradict it (a model
+that classifies from its first evaluation at a loss needing mistakes over 20 nats each, still so at
+its lowest) or its configuration or metric names name another objective; then no cost per sample is
+read from it and no claim resting on it is more than `possible`.
+
 Worked example: binary cross-entropy at p = 0.51 on the true class is 0.673 (right), at p = 0.49
 it is 0.713 (wrong). Accuracy flips by one sample, the loss moves by 0.04 nats.
 """

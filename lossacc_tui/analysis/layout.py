@@ -16,6 +16,7 @@ from lossacc_tui.analysis.density import batch_window, points_per_eval
 from lossacc_tui.analysis.detectors import Ctx
 from lossacc_tui.analysis.detectors.mismatch import MetricMismatch
 from lossacc_tui.analysis.held import HELD_MIN
+from lossacc_tui.analysis.mean_ce import objective_of
 from lossacc_tui.analysis.own_count import own_count
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.passmemo import quiet
@@ -84,6 +85,7 @@ class RunLayout:
             )
         ctx = Ctx(p, self.axis(), classes, loss, acc, train, train_acc, split_name, r("lr"))
         ctx.smoothing_config = smoothing_from_files(self.run.path)
+        ctx.objective = objective_of(self.run.path, tuple(self.run.series))
         ctx.own_count = own_count(self.run)
         ctx.printed_digits = printed_decimals(self.run.format)
         if prev is not None and any(s.base for s in (loss, acc, train) if s is not None):

@@ -34,12 +34,14 @@ def _forced_share(loss: float, acc: float, k: int | None, lo: float) -> str:
     if k is not None and loss - acc * math.log(k) > wrong * LN2:
         right = acc * math.log(k)
         return (
-            f"the {pct(acc)} of samples that are right cost at most ln {k} = {fmt(math.log(k))} each (their "
+            f"as a mean cross-entropy, the {pct(acc)} of samples that are right cost at most ln {k} = "
+            f"{fmt(math.log(k))} each (their "
             f"class is the most probable of {k}), {fmt(right)} of the {fmt(loss)} at most, so the "
             f"{pct(wrong)} that are wrong carry at least {least_share(lo)} of the loss"
         )
     return (
-        f"the {pct(wrong)} of samples that are wrong cost at least ln 2 = 0.6931 each, {fmt(wrong * LN2)} of "
+        f"as a mean cross-entropy, the {pct(wrong)} of samples that are wrong cost at least ln 2 = 0.6931 "
+        f"each, {fmt(wrong * LN2)} of "
         f"the {fmt(loss)}, so they carry at least {least_share(lo)} of the loss"
     )
 
@@ -113,7 +115,7 @@ def who_carries_loss(
     m_lo, m_hi = mistake_cost_bounds(loss, acc, k)
     right_hi = (loss - wrong * LN2) / acc  # each right answer's cost if mistakes cost only ln 2
     # a right answer's class is the most probable of K, so it costs at most ln K nats
-    lead = "By the numbers alone, mistakes carry"
+    lead = "If the loss is a mean cross-entropy, mistakes carry"
     if k is not None and right_hi > math.log(k):
         right = (
             f"; right answers cost at most ln {k} = {fmt(math.log(k))} nats each (their class is the most "
@@ -126,7 +128,7 @@ def who_carries_loss(
             "carry nearly all of it"
         )
     else:
-        lead = "The numbers allow both: mistakes carry"
+        lead = "The numbers allow both: if the loss is a mean cross-entropy, mistakes carry"
         right = (
             f"; right answers could carry the rest (up to {fmt(right_hi, 3)} nats each, probability "
             f"{prob(right_hi)} on the true class, if mistakes cost only ln 2)"
@@ -145,6 +147,10 @@ def who_carries_loss(
         )
         + right
         + ". Per-sample losses decide (log them with lossacc_tui.probe)"
+    )
+    weighted = (
+        ". A class-weighted loss (class weights, pos_weight) or focal loss is not a mean cross-entropy: "
+        "one up-weighted mistake can then carry most of the loss on its own"
     )
     ev.update(mistake_nats_min=m_lo, mistake_nats_max=m_hi)
     if favour == "mistakes" and since is not None:
@@ -178,7 +184,7 @@ def who_carries_loss(
                 x1,
                 f"{where} unsure right answers carry most of the loss: {why}",
                 evidence=ev,
-                others=others,
+                others=others + weighted,
             )
         ]
     # one reading, the other named with it: two 'possible' claims of which one must be false would
@@ -193,7 +199,7 @@ def who_carries_loss(
                 f"{where} right answers held with little confidence may carry most of the loss"
                 + (f", the reading the numbers lean to: {why}" if why else ""),
                 evidence=ev,
-                others=others,
+                others=others + weighted,
             )
         ]
     return [
@@ -204,7 +210,7 @@ def who_carries_loss(
             x1,
             f"{where} the {pct(wrong)} of samples that are wrong may carry most of the loss, at over "
             f"{fmt(loss / (2 * wrong), 3)} nats each on average (probability {prob(loss / (2 * wrong))} or "
-            "less on the true class)",
+            "less on the true class, if the loss is a mean cross-entropy)",
             evidence=ev,
             others=others,
         ),

@@ -24,6 +24,7 @@ from lossacc_tui.analysis.detectors.series_at import (  # noqa: F401 (the detect
     value_at_x,
 )
 from lossacc_tui.analysis.kind import KindSpec
+from lossacc_tui.analysis.mean_ce import mean_ce_claims
 from lossacc_tui.analysis.merging import merged_explanation, merged_title, reopen, reopenable
 from lossacc_tui.analysis.own_count import OwnCount
 from lossacc_tui.analysis.params import Params
@@ -96,6 +97,9 @@ class Ctx:
     #: decimals the log's format prints every value with (`printed.printed_decimals`: Keras'
     #: console, 4), or None: each value is read at the decimals it shows
     printed_digits: int | None = None
+    #: an objective other than a plain mean cross-entropy that the run's configuration or metric names
+    #: name ("focal loss (named in config.json)": `mean_ce.objective_of`), or ""
+    objective: str = ""
 
     @property
     def acc_n(self) -> int | None:
@@ -302,6 +306,7 @@ class Detector(KindSpec):
         claims = self.claims(alert, alert.data["at_idx"])
         if self.ctx.not_ce and alert.kind != "not-cross-entropy":
             claims = [c for c in claims if c.id not in CE_CLAIMS]
+        claims = mean_ce_claims(self.ctx, claims)  # (a loss likely not a mean cross-entropy: hedged)
         if self.ctx.acc is not None and any(c.id == "one-class-predictor" for c in claims):
             # (what a one-class reading needs of the class shares, or that --majority rules it out)
             acc = self.ctx.acc

@@ -1,0 +1,220 @@
+"""Whether the logged loss is likely not a plain mean cross-entropy over the evaluated samples.
+
+The cross-entropy arithmetic of the explanations (each mistake costs at least ln 2, a right answer
+at most ln K, a mistake's average cost between two bounds) holds only for a mean cross-entropy.
+Nothing in a log confirms that; two things can contradict it:
+
+- the numbers: at the run's first evaluation (accuracy already above 0.6) AND at its lowest loss
+  (after the first), a mean cross-entropy would need
+  mistakes averaging over `ABSURD_NATS` nats each (geometric-mean probability below 2e-9 on their
+  true class) for them to carry half of the loss, and right answers costing over ln K each (K
+  unknown: over ln 10^4) for those to carry the other half. A model that is that sure of its mistakes
+  at its best evaluation, and from its first one on, is not what a training loop makes; a sum over
+  a batch (reduction='sum'), a loss scaled by a constant, class weights or an auxiliary term are
+  (tester 21: a per-batch sum of 32, val_loss 46.1 at accuracy 0.69 at its first evaluation, 7.9
+  at 0.937 at its lowest).
+- the names: a configuration file beside the log (`classes.config_texts`) or a metric name that
+  names an objective other than cross-entropy (focal loss, distillation, pos_weight, class weights,
+  a sum reduction).
+
+`doubt(ctx)` gives the sentence that says which, or "" (then the arithmetic is still conditional on
+the loss being a mean cross-entropy, which the texts say).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.classes import config_texts
+from lossacc_tui.analysis.quantities import fmt, fmt_x
+
+if TYPE_CHECKING:
+    from lossacc_tui.analysis.detectors.base import Ctx
+
+#: nats a mistake would average to carry half of the loss, past which a mean cross-entropy is not
+#: read (-ln 2e-9: a float32 softmax reaches it only with logit gaps over 20 at every mistake)
+ABSURD_NATS = 20.0
+#: the accuracy at the first evaluation above which a model classifies (above chance for any K >= 2):
+#: a run blowing up from its start (tester 21 bce_lr: BCE with logits at lr 0.3, val_loss 3112 at
+#: accuracy 0.354, then 116 at 0.952; its mistakes really cost hundreds of nats) is below it
+WELL_ABOVE_CHANCE = 0.6
+#: ln of the class count a right answer's cost would need, K unknown (10^4 classes)
+ABSURD_LN_K = math.log(1e4)
+
+#: the usual reasons a logged loss is not a mean cross-entropy (named in every doubt)
+CAUSES = (
+    "a sum over the batch instead of a mean (reduction='sum'), class weights or pos_weight, focal "
+    "loss, distillation, or an auxiliary term added to it"
+)
+
+#: objectives named in a configuration file or a metric name: (pattern, what it is)
+_NAMED = (
+    (re.compile(r"focal", re.I), "focal loss"),
+    # (not "distilbert": a model fine-tuned with plain cross-entropy)
+    (re.compile(r"(?<![a-z])distill(?:ation)?(?![a-z])|(?<![a-z])kd(?![a-z])|kl_?div", re.I), "distillation"),
+    (re.compile(r"pos_?weight", re.I), "pos_weight"),
+    (re.compile(r"class_?weights?(?![a-z])", re.I), "class weights"),
+    (re.compile(r"reduction\W{0,4}sum", re.I), "a sum reduction"),
+)
+
+
+def named_objective(texts: Iterable[tuple[str, str]], names: Iterable[str]) -> str:
+    """Where an objective other than a plain mean cross-entropy is named: "focal loss (named in
+    config.json)", "distillation (metric val_kd_loss)", or ""."""
+    for name in names:
+        for pat, what in _NAMED:
+            if pat.search(name):
+                return f"{what} (metric {name})"
+    for file, text in texts:
+        for pat, what in _NAMED:
+            m = pat.search(text)
+            if m and not _off(text, m.end()):
+                return f"{what} (named in {file})"
+    return ""
+
+
+def _off(text: str, end: int) -> bool:
+    """Whether the key matched just before `end` is set off: `false`, `null`, `none`, 0."""
+    rest = re.match(r"""["']?\s*[:=]\s*["']?([A-Za-z0-9.]*)""", text[end : end + 40])
+    # (a weight of 1 weighs nothing)
+    off = ("false", "null", "none", "0", "0.0", "no", "1", "1.0")
+    return bool(rest) and rest.group(1).lower() in off  # type: ignore[union-attr]
+
+
+def absurd(loss: float, acc: float, k: int | None) -> bool:
+    """Whether a mean cross-entropy `loss` (nats) at accuracy `acc` needs both absurd readings:
+    mistakes over ABSURD_NATS each to carry half of it, right answers over ln K each for the rest."""
+    if not (math.isfinite(loss) and math.isfinite(acc)) or not 0.0 < acc < 1.0 or loss <= 0:
+        return False
+    cap = math.log(k) if k is not None and k >= 2 else ABSURD_LN_K
+    return loss / (2 * (1 - acc)) > ABSURD_NATS and loss / (2 * acc) > cap
+
+
+def _pairs(ctx: Ctx) -> tuple[np.ndarray, np.ndarray, int]:
+    """The primary (loss, accuracy) values logged together (index i of both: they are logged at the
+    same evaluations when their lengths differ by at most one) and the absolute index of the first."""
+    loss, acc = ctx.loss, ctx.acc
+    if loss is None or acc is None or abs(len(loss) - len(acc)) > 1:
+        return np.empty(0), np.empty(0), 0
+    lo, n = max(loss.base, acc.base), min(len(loss), len(acc))
+    if n <= lo:
+        return np.empty(0), np.empty(0), 0
+    return loss.raw[lo - loss.base : n - loss.base], acc.raw[lo - acc.base : n - acc.base], lo
+
+
+def numbers_doubt(ctx: Ctx) -> str:
+    """The sentence saying why the logged numbers contradict a mean cross-entropy, or ""."""
+    lv, av, lo = _pairs(ctx)
+    ok = np.isfinite(lv) & np.isfinite(av) & (av > 0) & (av < 1) & (lv > 0)
+    if not ok.any():
+        return ""
+    first = int(np.argmax(ok))
+    best = int(np.argmin(np.where(ok, lv, np.inf)))
+    k = ctx.classes.k
+    lb, ab = float(lv[best]), float(av[best])
+    # (the loss must have fallen to its lowest after the first evaluation: a run diverging from its
+    # first evaluation on, its lowest the first, is a mean cross-entropy blowing up: truth corpus nan-lr)
+    if (
+        best == first
+        or av[first] < WELL_ABOVE_CHANCE
+        or not absurd(float(lv[first]), float(av[first]), k)
+        or lb / (2 * (1 - ab)) <= ABSURD_NATS
+    ):
+        return ""
+    assert ctx.loss is not None and ctx.acc is not None
+    ln, an, unit = ctx.loss.name, ctx.acc.name, ctx.unit
+
+    def at(i: int) -> str:
+        x = ctx.x(ctx.loss, lo + i)
+        return f"{fmt(float(lv[i]))} at {an} {fmt(float(av[i]), 3)} ({unit} {fmt_x(x)})"
+
+    k_words = f"to cost over ln {k}, more than K = {k} allows" if k else "more than 10^4 classes"
+    return (
+        f"{ln} {at(first)} at the first evaluation and still {at(best)} at its lowest: as a mean "
+        f"cross-entropy its mistakes would average over {ABSURD_NATS:.0f} nats each (under 2e-9 on their "
+        f"true class) to carry half of it at both, and right answers would need {k_words} to carry the "
+        "other half at the first"
+    )
+
+
+def doubt(ctx: Ctx) -> str:
+    """Why the logged loss is likely not a plain mean cross-entropy ("" when nothing says so): the
+    numbers (`numbers_doubt`) or an objective the run's configuration or metric names name. Cached per
+    analysis context and series lengths."""
+    loss, acc = ctx.loss, ctx.acc
+    key = ("mean_ce", len(loss) if loss else 0, len(acc) if acc else 0, loss.base if loss else 0)
+    got = ctx.shared.get(key)
+    if isinstance(got, str):
+        return got
+    said = numbers_doubt(ctx)
+    if not said and ctx.objective:
+        said = f"the run names {ctx.objective}"
+    ctx.shared[key] = said
+    return said
+
+
+@functools.lru_cache(maxsize=4096)
+def objective_of(log_path: str, names: tuple[str, ...]) -> str:
+    """`named_objective` over the configuration files beside the log (`classes.config_texts`)."""
+    return named_objective(config_texts(log_path), names)
+
+
+def doubt_sentence(ctx: Ctx, said: str) -> str:
+    """The sentence the explanations give for a doubt `said` (from `doubt`)."""
+    ln = ctx.loss.name if ctx.loss is not None else "the loss"
+    return (
+        f"{ln} is likely not a mean cross-entropy over the evaluated samples: {said}. The usual causes: "
+        f"{CAUSES}. The cross-entropy arithmetic (a mistake costs at least ln 2, a right answer at most "
+        "ln K) holds only for a mean cross-entropy, so no cost per sample is read from this loss."
+    )
+
+
+#: claims that read the loss as a mean cross-entropy
+_CE = ("mistakes-carry-loss", "right-answers-carry-loss", "confident-mistakes")
+
+
+def mean_ce_claims(ctx: Ctx, claims: list[Claim]) -> list[Claim]:
+    """`claims` with those resting on the cross-entropy arithmetic hedged when the loss is likely not
+    a mean cross-entropy (`doubt`): who carries the loss stays a `possible` reading without the costs
+    per sample (which would be the arithmetic's), confident mistakes are dropped (nothing left
+    supports them). Unchanged when nothing doubts it."""
+    if not any(c.id in _CE for c in claims):
+        return claims
+    said = doubt(ctx)
+    if not said:
+        return claims
+    out: list[Claim] = []
+    why = doubt_sentence(ctx, said)
+    ln = ctx.loss.name if ctx.loss is not None else "the loss"
+    for c in claims:
+        if c.id == "confident-mistakes":
+            continue
+        if c.id not in _CE:
+            out.append(c)
+            continue
+        loss, acc = c.evidence.get("loss", math.nan), c.evidence.get("acc", math.nan)
+        where = f"at {ctx.unit} {fmt_x(c.end)}"
+        if math.isfinite(loss) and math.isfinite(acc):
+            where += f" ({ln} {fmt(loss)}, {ctx.acc.name if ctx.acc else 'accuracy'} {fmt(acc, 4)})"
+        who = "mistakes" if c.id == "mistakes-carry-loss" else "right answers"
+        out.append(
+            Claim(
+                c.id,
+                "possible",
+                c.start,
+                c.end,
+                f"{where} {who} may carry most of the loss; what each sample costs cannot be read from "
+                f"{ln}: it is likely not a mean cross-entropy",
+                value=c.value,
+                evidence=c.evidence,
+                others=why + " Per-sample losses decide (log them with lossacc_tui.probe)",
+            )
+        )
+    return out
