@@ -26,7 +26,9 @@ from lossacc_tui.analysis.detectors.batch_fit import batches_refute_fixed
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k, k_backed
 from lossacc_tui.analysis.detectors.loss_motion import holds, wobbles
 from lossacc_tui.analysis.detectors.majority import (
+    HELD_MINORITY,
     few_minority,
+    held_minority,
     majority_share,
     minority_known,
     off_given_rate,
@@ -65,7 +67,9 @@ class AccStuck(StuckWindows, StuckText):
         "goes on (warning: a model predicting the most frequent class, e.g. collapsed by a learning "
         "rate far too high), or held to the sample at a share of 1/2 or more for 8 evaluations or more "
         "through a stretch where the loss was at or above that cost, while the loss moves and a logged "
-        "training accuracy holds within 1 point, or with the loss no longer falling and at or above that "
+        "training accuracy holds within 1 point (with none logged, only where the values logged fit no "
+        "evaluation set leaving under 10 samples off that share), or with the loss no longer falling and "
+        "at or above that "
         "cost at each of those evaluations while a logged training accuracy is frozen and the training "
         "loss still moves (warning: one class favoured, e.g. a 95/5 or 85/10/5 split whose minorities "
         "are never predicted; never with a logged training accuracy whose minority is under half the "
@@ -131,6 +135,8 @@ class AccStuck(StuckWindows, StuckText):
             above = np.zeros(len(acc_y), dtype=bool)
             dead = np.zeros(len(acc_y), dtype=bool)
             t_over = np.zeros(len(acc_y), dtype=bool)  # (`train_side.train_beyond`)
+            handful = np.zeros(len(acc_y), dtype=bool)  # (`majority.held_minority`)
+            self._set_n = np.full(len(acc_y), np.nan)  # (its set size, samples: `_set_size`)
             self._unsure = np.zeros(len(acc_y), dtype=np.int8)
             if loss is not None:
                 # a repeated accuracy means a model that ignores its inputs only when the loss is not
@@ -210,6 +216,14 @@ class AccStuck(StuckWindows, StuckText):
                 # `still`, tester 19's 3-class `maj3`, whose loss settled above H(acc))
                 long_ok, long_keep, long_still = self._long_share(acc, loss, prior, moves)
                 long_ok &= known & ~few
+                # ... and, with no training accuracy logged (whose holding at its split's share, as
+                # `_long_share` asks of one, is evidence beyond the held count), with a minority of
+                # HELD_MINORITY samples or more (`majority.held_minority`): a model predicting both
+                # classes keeps a fixed handful of hard samples wrong while its loss falls (tester 22's
+                # plain BCE, 7 of 100 wrong at every evaluation, labels 62/38): opened, not favoured
+                cand = np.flatnonzero(long_ok) if self.ctx.train_acc is None else np.zeros(0, dtype=int)
+                self._set_n[cand] = self._set_size(acc, cand)
+                handful[cand] = held_minority(acc_y[cand], self._set_n[cand]) < HELD_MINORITY
                 # ... and only once the loss no longer falls beyond its noise: one falling through that
                 # cost at a frozen accuracy is also a model whose fixed boundary grows surer (the numpy
                 # `calibrating` runs, balanced classes, training accuracy frozen at 0.900)
@@ -346,6 +360,10 @@ class AccStuck(StuckWindows, StuckText):
             if loss is not None:  # (6: held so with the loss not moving, the training side frozen)
                 self._marks[long_still & frozen & (self._marks == 5)] = 6
             self._marks[t_over] = 0  # (the training accuracy favours no base-rate reading there)
+            if loss is not None:  # (a handful held wrong favours no one-class reading: code 4)
+                few_held = handful & (self._marks == 5)
+                self._marks[few_held] = 0
+                self._unsure[few_held & (self._unsure == 0)] = 4
             # (a loss that is not finite says more than a chance run of the accuracy)
             beyond = ~chance | (~np.isfinite(loss.y) if loss is not None else False)
             on = frozen & blind_ok & beyond
@@ -385,6 +403,7 @@ class AccStuck(StuckWindows, StuckText):
         everywhere), no point marked or unsure."""
         none = np.zeros(m, dtype=bool)
         self._unsure = np.zeros(m, dtype=np.int8)
+        self._set_n = np.full(m, np.nan)
         self._marks = np.zeros(m, dtype=np.int8)
         self._strong = none.copy()  # (read only where an alert opens: nowhere in this chunk)
         return none, ~none
@@ -407,6 +426,7 @@ class AccStuck(StuckWindows, StuckText):
         unsure = np.flatnonzero(self._unsure[lo:hi])
         if len(unsure):  # (why the training numbers favour no reading there: `train_side`)
             alert.data["unsure"] = (int(acc.idx[lo + unsure[-1]]), int(self._unsure[lo + unsure[-1]]))
+            alert.data["set_size"] = float(self._set_n[lo + unsure[-1]])  # (code 4's n, samples)
         hits = np.flatnonzero(marks)
         if len(hits):
             keep = alert.data.setdefault("base_idx", [])
