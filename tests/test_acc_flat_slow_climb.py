@@ -36,3 +36,6 @@ def test_a_slow_climb_closes_the_flat_alert_and_no_span_calls_it_flat() -> None:
     assert not [a for a in flat if a.active]
     text = "".join(a.explanation for a in flat)
     assert "closes at 1.5 times that, or" not in text  # (the old, untrue closing rule)
+    # How sure states the rule that decides: the line over 24 evaluations, not the window alone
+    words = " ".join(text.split())
+    assert "unless a least-squares line through the last 24 evaluations rises more than the band" in words
