@@ -34,6 +34,8 @@ CLOSE_SHARE = 0.5
 #: a climb to count: one levelling off to a plateau is not a steady climb (tester 19's 5-class
 #: Lightning run: 412 -> 539 of 750 over 10 epochs, then 539 -> 550 over the next 7 and flat)
 KEEP_PACE = 0.3
+#: windows fitted at once (each row on its own: the block size changes no result)
+BLOCK = 4096
 
 
 class SlowClimb:
@@ -54,7 +56,12 @@ class SlowClimb:
         both = np.concatenate([self.tail, np.asarray(y, dtype=np.float64)])
         self.tail = both[len(both) - (self.long - 1) :]
         win = np.lib.stride_tricks.sliding_window_view(both, self.long)
-        return _rise(win), _rise(win[:, self.long - self.short :])
+        long, short = np.empty(len(win)), np.empty(len(win))
+        for lo in range(0, len(win), BLOCK):  # (bounded temporaries on a long backlog)
+            part = win[lo : lo + BLOCK]
+            long[lo : lo + BLOCK] = _rise(part)
+            short[lo : lo + BLOCK] = _rise(part[:, self.long - self.short :])
+        return long, short
 
     def climbs(self, y: np.ndarray, band: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(rising, climbing) per value of the chunk `y` (accuracies, fractions; bool, shape of y):
@@ -72,8 +79,14 @@ class SlowClimb:
 
 def _rise(win: np.ndarray) -> np.ndarray:
     """Rise across each row's finite values of the least-squares line through them (rows: windows of
-    evaluations, x = column index); NaN for a row with fewer than 3 finite values."""
+    evaluations, x = column index); NaN for a row with fewer than 3 finite values. A row with every
+    value finite is one weighted sum (`_weights`), the others the general fit: which one a row takes
+    depends on that row alone, so the result never depends on how the rows were chunked."""
     ok = np.isfinite(win)
+    full = ok.all(axis=1)
+    rise = (win * _weights(win.shape[1])).sum(axis=1)
+    if full.all():
+        return rise
     u = np.arange(win.shape[1], dtype=np.float64)
     n = ok.sum(axis=1)
     with quiet(invalid="ignore", divide="ignore"):
@@ -84,5 +97,18 @@ def _rise(win: np.ndarray) -> np.ndarray:
         slope = (du * dy).sum(axis=1) / (du * du).sum(axis=1)
         first = np.where(ok, u, np.inf).min(axis=1)
         last = np.where(ok, u, -np.inf).max(axis=1)
-        rise = slope * (last - first)
-    return np.where(n >= 3, rise, np.nan)
+        general = slope * (last - first)
+    return np.where(full, rise, np.where(n >= 3, general, np.nan))
+
+
+_WEIGHTS: dict[int, np.ndarray] = {}
+
+
+def _weights(w: int) -> np.ndarray:
+    """Weights whose sum against w evenly spaced values is the rise of their least-squares line
+    across them: (u - mean u) / sum (u - mean u)^2 times (w - 1), u = 0 .. w - 1 (shape (w,))."""
+    got = _WEIGHTS.get(w)
+    if got is None:
+        u = np.arange(w, dtype=np.float64) - (w - 1) / 2.0
+        got = _WEIGHTS[w] = u / float((u * u).sum()) * (w - 1)
+    return got
