@@ -260,9 +260,10 @@ def iter_folder(
             yield with_copies(src, fmt, role_map, joined)
             continue
         head = decoded_head(p)
-        side = side_facts(head) if not fmt else None
-        if own_report(head) or side:  # (`check --json runs/ > runs/report.json`; a truth file beside a log)
-            why = OWN_REPORT if side is None else skipped_side(side)
+        mine = own_report(head)  # (before the facts rule: a streamed alert's `"active": true` is a bool)
+        side = side_facts(head) if not fmt and not mine else None
+        if mine or side:  # (`check --json runs/ > runs/report.json`; a truth file beside a log)
+            why = OWN_REPORT if mine else skipped_side(side)
             if on_other is None and notes is not None:
                 notes.append(f"{p}: {why}")
             else:

@@ -60,7 +60,7 @@ class Printer:
         for ev in events:
             if isinstance(ev, PointsAdded):
                 lines += self._unit_changes(ev)
-            elif isinstance(ev, AlertChanged) and ev.change != "closed":
+            elif isinstance(ev, AlertChanged):  # (an alert may open at info and close at warning)
                 self.worst = max(self.worst, SEVERITY_RANK.get(ev.alert.severity, -1))
             lines += self._json(ev) if self.json else self._text(ev)
             if isinstance(ev, PointsAdded):
@@ -168,6 +168,7 @@ class Printer:
             alert = _ints_on_x(ev.alert.to_dict())
             if ev.change == "severity":  # (what it was: `severity` is what it is now)
                 alert["severity_was"] = ev.alert.data.get("severity_was")
+                alert["changed_after"] = _whole(_finite(ev.alert.data.get("changed_after_x")))
             at, later = self._decided(ev)
             decided = {"decided_at": _whole(at), "records_since": later}
             return [line({"event": "alert", "change": ev.change, "run": run, **alert, **decided})]
@@ -227,11 +228,19 @@ class Printer:
         if at is None or ev.run is None:
             return ""
         back = f", {later} record{'s' if later != 1 else ''} back" if later else ""
+        after = _finite(ev.alert.data.get("changed_after_x")) if ev.change == "severity" else None
+        if after is not None and after < at:  # (found by a pass: it changed somewhere in between)
+            return f" after the record at {ev.run.x_axis} {_x_text(after)}, by the one at {_x_text(at)}{back}"
         return f" on the record at {ev.run.x_axis} {_x_text(at)}{back}"
 
 
 #: records of a run whose x the stream remembers (an alert decided further back says so as this many)
 RECENT = 4096
+
+
+def _finite(v: object) -> float | None:
+    """v as a float when it is a finite number, else None."""
+    return float(v) if isinstance(v, (int, float)) and math.isfinite(v) else None
 
 
 def _whole(v: float | None) -> float | int | None:

@@ -66,6 +66,61 @@ def test_a_follower_is_told_each_severity_an_open_alert_takes(tmp_path: Path) ->
     assert f": [{now}] {seen[0].kind}: " in said
 
 
+def _severity_as_of(lines: list[bytes], upto: int, kind: str, start: float, tmp: Path) -> str | None:
+    """The severity batch `check` of the log's first `upto` + 1 records gives the alert (None: none)."""
+    log = tmp / f"prefix{upto}.jsonl"
+    log.write_bytes(b"".join(lines[: upto + 1]))
+    [src] = discover(log)
+    read_finished([src], analyze=False)
+    [run] = src.runs
+    analyzer = Analyzer(run)
+    analyzer.update()
+    got = [a.severity for a in analyzer.alerts if a.kind == kind and a.start == start]
+    return got[0] if got else None
+
+
+def test_a_severity_change_found_by_a_pass_names_the_records_it_lies_between(tmp_path: Path) -> None:
+    """A live pass reads several records; the severity it finds changed somewhere after the record
+    the pass before had read (tester 22 F4: 'decided_at 20, 0 records since', where a `check` of the
+    log up to epoch 18 already gave the warning). The event names both ends: `changed_after` (the
+    old severity holds there) and `decided_at` (the new one holds there)."""
+    rows, _truth = adam_mlp_run(seed=0, wd=0.0, n_train=100, epochs=40)
+    lines = [(json.dumps({"epoch": e, **r}) + "\n").encode() for e, r in enumerate(rows)]
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(lines[0])
+    [src] = discover(log)
+    read_finished([src], analyze=False)
+    [run] = src.runs
+    analyzer = Analyzer(run)
+    out = io.StringIO()
+    printer = Printer(out, as_json=True)
+    analyzer.update()
+    for i in range(1, len(lines), 3):  # a pass every three records
+        src.feed(0, b"".join(lines[i : i + 3]))
+        printer([AlertChanged(run, what, a) for what, a in analyzer.update()])
+    events = [json.loads(line) for line in out.getvalue().splitlines()]
+    changes = [ev for ev in events if ev["change"] == "severity"]
+    assert changes
+    for ev in changes:
+        after, at = ev["changed_after"], ev["decided_at"]
+        assert after < at and at - after <= 3
+        assert _severity_as_of(lines, after, ev["kind"], ev["start"], tmp_path) in (ev["severity_was"], None)
+        assert _severity_as_of(lines, at, ev["kind"], ev["start"], tmp_path) == ev["severity"]
+    text = io.StringIO()
+    Printer(text, as_json=False)([AlertChanged(run, "severity", _last_severity(analyzer, changes[-1]))])
+    assert f"after the record at epoch {changes[-1]['changed_after']}, by the one at" in text.getvalue()
+
+
+def _last_severity(analyzer: Analyzer, ev: dict):  # type: ignore[no-untyped-def]
+    """The alert of a severity event, as the event carried it (its bounds in its data)."""
+    [a] = [a for a in analyzer.alerts if a.kind == ev["kind"] and a.start == ev["start"]]
+    snap = a.snapshot()
+    snap.data.update(
+        severity_was=ev["severity_was"], decided_x=ev["decided_at"], changed_after_x=ev["changed_after"]
+    )
+    return snap
+
+
 def test_follow_with_fail_on_ends_1_once_an_alert_reached_that_level(tmp_path: Path) -> None:
     """`check --follow --fail-on warning` ended 0 whatever it had streamed (Ctrl-C always exit 0),
     so the option did nothing with --follow; now it ends as batch `check` of what it read would."""

@@ -115,3 +115,28 @@ def test_check_of_a_folder_holding_its_saved_report_says_so_and_is_not_an_error(
     err = capsys.readouterr().err
     assert status in (0, 1), err  # (1: --fail-on; 2 is an error of the input, which this is not)
     assert sum("own report" in line for line in err.splitlines()) == len(saved)
+
+
+def test_a_saved_stream_whose_alerts_come_early_is_still_the_tool_s_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`check --follow --json` output whose first lines hold alert events (their `"active": true`)
+    was taken for a file of facts beside a log (a true/false value) and said "skipped: not a training
+    log" instead of the tool's own report, depending on when the analysis had run (CI, session 14)."""
+    from lossacc_tui.analysis.analyzer import Analyzer
+    from lossacc_tui.events import AlertChanged
+    from lossacc_tui.feed import read_finished
+
+    log = keras_csv(tmp_path / "history.csv", softmax_regression(epochs=EPOCHS, features=30, n_train=40))
+    [src] = discover(log)
+    read_finished([src], analyze=False)
+    [run] = src.runs
+    events = [AlertChanged(run, what, a) for what, a in Analyzer(run).update()]
+    assert any(e.alert.active for e in events)
+    buf = io.StringIO()
+    Printer(buf, as_json=True)([RunAdded(run), *events])  # (its alerts told before any record)
+    (tmp_path / "follow.jsonl").write_text(buf.getvalue())
+    status = main(["check", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert status in (0, 1), err
+    assert any("follow.jsonl" in line and "own report" in line for line in err.splitlines()), err

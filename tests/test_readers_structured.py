@@ -608,7 +608,10 @@ def test_tensorboard_missing_extra(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_broken_tensorboard_install_says_its_own_import_error(monkeypatch: pytest.MonkeyPatch) -> None:
     """tensorboard installed but failing to import (a half-upgraded install) is not "needs the
     extra", which an install command would not cure: the import's own error is the message."""
+    import tensorboard.compat.proto as proto
+
     monkeypatch.setitem(sys.modules, "tensorboard.compat.proto.event_pb2", None)
+    monkeypatch.delattr(proto, "event_pb2", raising=False)  # (an earlier import set it on the package)
     with pytest.raises(MissingExtra) as info:
         TensorBoardReader()
     said = str(info.value)

@@ -113,10 +113,13 @@ class Analyzer:
             self._changes += 1
             events = as_of_pass_end(events, self.alerts)
         events.sort(key=event_key)
+        read_before = self._read[1] if self._read is not None and self._read[0] == ctx.axis else math.nan
         self._read = (ctx.axis, _last_x(self.run, ctx.axis))
         if before:  # (told after the pass's openings and closings: it is of the pass's last point)
             changed = severity_changes(before, events, self.alerts)
             decided_by(changed, self._read[1])
+            for _what, a in changed:  # (it changed after the record the last pass read, by this one)
+                a.data["changed_after_x"] = read_before
             events += changed
         return events
 

@@ -22,14 +22,14 @@ from lossacc_tui.analysis.detectors.base import (
     lookup_level,
     names,
     noise,
-    span_noise,
+    span_mistakes,
     value,
     value_at_x,
 )
 from lossacc_tui.analysis.detectors.overfitting import Overfitting
 from lossacc_tui.analysis.detectors.rise import beyond_best
 from lossacc_tui.analysis.detectors.run_length import run_lengths
-from lossacc_tui.analysis.evidence import mistakes_change, rise_claims
+from lossacc_tui.analysis.evidence import rise_claims
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.gridfeed import GridFeeder
 from lossacc_tui.analysis.npcalls import clip
@@ -177,16 +177,7 @@ class ValDegrading(Overfitting):
         if math.isfinite(sig):
             out += rise_claims(e["best_val_loss"], e["now_val_loss"], sig, x0, x1, self.subject, nm[2])
         if "acc_now" in e:
-            out += mistakes_change(
-                e["acc_at_best"],
-                e["acc_now"],
-                x0,
-                x1,
-                span_noise(self.ctx.acc, self.ctx.axis, x0, x1),
-                nm[1],
-                nm[2],
-                self.ctx.acc_n,
-            )
+            out += span_mistakes(self.ctx, e["acc_at_best"], e["acc_now"], x0, x1)
         t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
         out.append(
             Claim(

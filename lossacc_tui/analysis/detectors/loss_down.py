@@ -17,7 +17,7 @@ from lossacc_tui.analysis.detectors.base import (
     names,
     noise,
     span_extreme,
-    span_noise,
+    span_mistakes,
     value,
 )
 from lossacc_tui.analysis.detectors.non_finite import lowest_before
@@ -26,7 +26,6 @@ from lossacc_tui.analysis.detectors.rise import (
     level_depth,
     level_noise,
 )
-from lossacc_tui.analysis.evidence import mistakes_change
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.loss_carriers import who_carries_loss
 from lossacc_tui.analysis.passmemo import quiet
@@ -218,16 +217,7 @@ class LossDownAccDown(PairDetector):
         nm = names(self.ctx)
         x0, x1 = e["peak_x"], e["now_x"]
         out = classes_claim(self.ctx, x0, x1)
-        out += mistakes_change(
-            e["peak_acc"],
-            e["now_acc"],
-            x0,
-            x1,
-            span_noise(self.ctx.acc, self.ctx.axis, x0, x1),
-            nm[1],
-            nm[2],
-            self.ctx.acc_n,
-        )
+        out += span_mistakes(self.ctx, e["peak_acc"], e["now_acc"], x0, x1)
         # a loss at its lowest yet with the training loss over half of it: unsure right answers
         # (tester 17's live_pl: mistakes carried 23 % of the loss; converging.py)
         conv = self.converging(i, e["now_loss"], e["now_acc"])

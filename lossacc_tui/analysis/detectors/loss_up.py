@@ -16,7 +16,7 @@ from lossacc_tui.analysis.detectors.base import (
     names,
     noise,
     span_extreme,
-    span_noise,
+    span_mistakes,
     value,
 )
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k, k_backed
@@ -37,7 +37,6 @@ from lossacc_tui.analysis.detectors.rise import (
 from lossacc_tui.analysis.detectors.rise_carriers import rise_carriers
 from lossacc_tui.analysis.detectors.smoothing import on_floor
 from lossacc_tui.analysis.evidence import (
-    mistakes_change,
     rise_claims,
 )
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
@@ -290,16 +289,7 @@ class LossUpAccUp(PairDetector):
         nm = names(self.ctx)
         x0, x1 = e["best_x"], e["now_x"]
         out = rise_readings(self.ctx, self._flip(alert), x0, x1, nm[0], nm[2])
-        out += mistakes_change(
-            e["best_acc"],
-            e["now_acc"],
-            x0,
-            x1,
-            span_noise(self.ctx.acc, self.ctx.axis, x0, x1),
-            nm[1],
-            nm[2],
-            self.ctx.acc_n,
-        )
+        out += span_mistakes(self.ctx, e["best_acc"], e["now_acc"], x0, x1)
         out += rise_claims(e["best_loss"], e["now_loss"], noise(self.ctx.loss, i), x0, x1, nm[0], nm[2])
         floor = floor_at(self.ctx, self.ctx.loss, i, x1) if self.ctx.loss is not None else None
         if floor is not None:

@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from lossacc_tui.analysis.passmemo import quiet
+from lossacc_tui.analysis.quantities import fmt
 from lossacc_tui.analysis.resolution import decimals
 
 
@@ -130,6 +131,70 @@ def coarse_print_note(subject: str, acc: float, eval_size: int | None, digits: i
         "frequent class, too few to tell a model predicting one class from a near-perfect one keeping its "
         "last mistakes, so the value favours neither; the evaluation set's size, the accuracy logged with "
         "more decimals (a CSV or JSON copy of the same run) or --majority RATE decide"
+    )
+
+
+#: the fewest samples off the held value's majority share (its minority) for the long-held share with
+#: a loss that moves (acc-stuck's mark 5) to be favoured: a model predicting both classes keeps a
+#: fixed handful of hard samples wrong for many evaluations while its other outputs grow surer
+#: (tester 22's plain BCE on 100 validation samples: the same 6-8 samples wrong for 9-13 evaluations,
+#: 0 flips, at 0.92-0.94 with labels 62/38); a one-class model on a 95/5 split of 510 leaves 25
+HELD_MINORITY = 10
+
+
+def held_minority(acc: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """The fewest samples each held accuracy (fraction, shape (n,)) leaves off its class: (1 - acc) x n,
+    with n (shape (n,)) the evaluation set's size or a lower bound on it (`least_common_n`), NaN where
+    unknown (then NaN). A lower bound on the mistakes a model keeps at that accuracy."""
+    with quiet(invalid="ignore"):
+        return np.rint((1.0 - acc) * n)
+
+
+#: the most distinct values `least_common_n` reads (the smallest first): fewer values give a smaller n,
+#: still a lower bound on the set's size
+COMMON_MAX = 64
+
+
+@functools.lru_cache(maxsize=256)
+def least_common_n(values: tuple[float, ...], digits: int | None = None) -> float:
+    """The least evaluation-set size n (1..20,000) whose grid k/n holds every one of `values` (distinct
+    accuracies of one series, fractions, sorted) within the precision each was printed with (as
+    `least_n`): a lower bound on the size of a fixed evaluation set that scored them all (tester 22's
+    plain BCE logs 0.73, 0.82, ..., 0.94 at 2 decimals: no set under 80 samples fits them all, where
+    0.93 alone fits 14). NaN when none does or `values` is empty."""
+    q = np.arange(1, 20_001, dtype=np.float64)
+    for v in values[:COMMON_MAX]:
+        if not math.isfinite(v):
+            continue
+        tol = 0.5 * 10.0 ** -max(decimals(v), digits or 0) + 6e-8
+        k = v * q
+        q = q[np.abs(k - np.rint(k)) <= q * tol + 1e-9]
+        if not len(q):
+            return math.nan
+    return float(q[0]) if len(values) else math.nan
+
+
+def handful_note(subject: str, acc: float, n: float, known: bool) -> str:
+    """The sentence saying why a count held at `acc` (a fraction) with the loss moving favours no
+    one-class reading when its minority on n samples (the set's size when `known`, else the least
+    `least_common_n` allows) is fewer than HELD_MINORITY samples; "" else."""
+    if not math.isfinite(n) or not math.isfinite(acc):
+        return ""
+    off = round((1.0 - acc) * n)
+    if off >= HELD_MINORITY:
+        return ""
+    if known:
+        left = f"leaves {off} of its {int(n)} samples off the most frequent class"
+    else:
+        left = (
+            f"may leave as few as {off} sample{'s' if off != 1 else ''} off the most frequent class (the "
+            f"least set whose grid holds every value it logged has {int(n)} samples)"
+        )
+    return (
+        f"Not favoured: {subject} {fmt(acc, 4)} {left}, fewer than {HELD_MINORITY}; a model predicting more "
+        "than one class keeps a fixed handful of hard samples wrong for many evaluations while its other "
+        "outputs grow surer and its loss falls, so a count held to the sample says nothing of a collapse "
+        "there; the evaluation set's size or --majority RATE decides"
     )
 
 

@@ -12,7 +12,7 @@ from lossacc_tui.analysis.detectors.base import (
     Ctx,
     names,
     noise,
-    span_noise,
+    span_mistakes,
 )
 from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity, tiny_rise
 from lossacc_tui.analysis.detectors.guess import guess_claim, guess_reading
@@ -20,7 +20,6 @@ from lossacc_tui.analysis.detectors.loss_floor import floor_at, floor_claim
 from lossacc_tui.analysis.detectors.rise_carriers import rise_carriers
 from lossacc_tui.analysis.detectors.smoothing import on_floor
 from lossacc_tui.analysis.evidence import (
-    mistakes_change,
     rise_claims,
 )
 from lossacc_tui.analysis.params import Params
@@ -104,16 +103,7 @@ class RiseReadings:
         if "acc_now" not in e:
             return out
         level = " level" if e.get("train_mean_of", 1.0) > 1 else ""  # (a mean of logged values: said so)
-        out += mistakes_change(
-            e["acc_at_best"],
-            e["acc_now"],
-            x0,
-            x1,
-            span_noise(self.ctx.acc, self.ctx.axis, x0, x1),
-            nm[1],
-            nm[2],
-            self.ctx.acc_n,
-        )
+        out += span_mistakes(self.ctx, e["acc_at_best"], e["acc_now"], x0, x1)
         out += rise_carriers(
             (e["now_val_loss"], e["acc_now"]),
             (e["best_val_loss"], e["acc_at_best"]),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.detectors import base as _base
 from lossacc_tui.analysis.detectors.base import (
     Ctx,
@@ -26,14 +25,17 @@ from lossacc_tui.analysis.detectors.batch_fit import batches_refute_fixed
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k, k_backed
 from lossacc_tui.analysis.detectors.loss_motion import holds, wobbles
 from lossacc_tui.analysis.detectors.majority import (
+    HELD_MINORITY,
     few_minority,
+    held_minority,
     majority_share,
     minority_known,
     off_given_rate,
 )
 from lossacc_tui.analysis.detectors.repeat_chance import shared_chance_runs
+from lossacc_tui.analysis.detectors.stuck_span import StuckSpan
 from lossacc_tui.analysis.detectors.stuck_text import StuckText
-from lossacc_tui.analysis.detectors.stuck_windows import LONG_EXTRA, StuckWindows, spread
+from lossacc_tui.analysis.detectors.stuck_windows import StuckWindows, spread
 from lossacc_tui.analysis.detectors.train_acc import frozen_tol, train_acc_at
 from lossacc_tui.analysis.detectors.train_side import fit_in_window, train_beyond, training_cannot_tell
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
@@ -46,11 +48,7 @@ from lossacc_tui.model import Series
 CONST_TOL = 0.02
 
 
-#: how many of the latest base-rate points an acc-stuck alert remembers
-BASE_KEEP = 32
-
-
-class AccStuck(StuckWindows, StuckText):
+class AccStuck(StuckSpan, StuckWindows, StuckText):
     """Accuracy identical over stuck_window evaluations while the loss does not improve, or
     equal to the majority-class rate the user gave. Hooks get `(acc, loss)`; loss may be None."""
 
@@ -65,7 +63,9 @@ class AccStuck(StuckWindows, StuckText):
         "goes on (warning: a model predicting the most frequent class, e.g. collapsed by a learning "
         "rate far too high), or held to the sample at a share of 1/2 or more for 8 evaluations or more "
         "through a stretch where the loss was at or above that cost, while the loss moves and a logged "
-        "training accuracy holds within 1 point, or with the loss no longer falling and at or above that "
+        "training accuracy holds within 1 point (with none logged, only where the values logged fit no "
+        "evaluation set leaving under 10 samples off that share), or with the loss no longer falling and "
+        "at or above that "
         "cost at each of those evaluations while a logged training accuracy is frozen and the training "
         "loss still moves (warning: one class favoured, e.g. a 95/5 or 85/10/5 split whose minorities "
         "are never predicted; never with a logged training accuracy whose minority is under half the "
@@ -131,6 +131,8 @@ class AccStuck(StuckWindows, StuckText):
             above = np.zeros(len(acc_y), dtype=bool)
             dead = np.zeros(len(acc_y), dtype=bool)
             t_over = np.zeros(len(acc_y), dtype=bool)  # (`train_side.train_beyond`)
+            handful = np.zeros(len(acc_y), dtype=bool)  # (`majority.held_minority`)
+            self._set_n = np.full(len(acc_y), np.nan)  # (its set size, samples: `_set_size`)
             self._unsure = np.zeros(len(acc_y), dtype=np.int8)
             if loss is not None:
                 # a repeated accuracy means a model that ignores its inputs only when the loss is not
@@ -210,6 +212,14 @@ class AccStuck(StuckWindows, StuckText):
                 # `still`, tester 19's 3-class `maj3`, whose loss settled above H(acc))
                 long_ok, long_keep, long_still = self._long_share(acc, loss, prior, moves)
                 long_ok &= known & ~few
+                # ... and, with no training accuracy logged (whose holding at its split's share, as
+                # `_long_share` asks of one, is evidence beyond the held count), with a minority of
+                # HELD_MINORITY samples or more (`majority.held_minority`): a model predicting both
+                # classes keeps a fixed handful of hard samples wrong while its loss falls (tester 22's
+                # plain BCE, 7 of 100 wrong at every evaluation, labels 62/38): opened, not favoured
+                cand = np.flatnonzero(long_ok) if self.ctx.train_acc is None else np.zeros(0, dtype=int)
+                self._set_n[cand] = self._set_size(acc, cand)
+                handful[cand] = held_minority(acc_y[cand], self._set_n[cand]) < HELD_MINORITY
                 # ... and only once the loss no longer falls beyond its noise: one falling through that
                 # cost at a frozen accuracy is also a model whose fixed boundary grows surer (the numpy
                 # `calibrating` runs, balanced classes, training accuracy frozen at 0.900)
@@ -346,6 +356,10 @@ class AccStuck(StuckWindows, StuckText):
             if loss is not None:  # (6: held so with the loss not moving, the training side frozen)
                 self._marks[long_still & frozen & (self._marks == 5)] = 6
             self._marks[t_over] = 0  # (the training accuracy favours no base-rate reading there)
+            if loss is not None:  # (a handful held wrong favours no one-class reading: code 4)
+                few_held = handful & (self._marks == 5)
+                self._marks[few_held] = 0
+                self._unsure[few_held & (self._unsure == 0)] = 4
             # (a loss that is not finite says more than a chance run of the accuracy)
             beyond = ~chance | (~np.isfinite(loss.y) if loss is not None else False)
             on = frozen & blind_ok & beyond
@@ -365,61 +379,3 @@ class AccStuck(StuckWindows, StuckText):
                 off &= acc.maj_dev > 2 * p.majority_tol
             self._strong = strong
         return on, off
-
-    @staticmethod
-    def _can_open(
-        acc: AccFeatures, loss: LossFeatures | None, frozen: np.ndarray, kk: np.ndarray | None
-    ) -> np.ndarray:
-        """A necessary condition of `conditions`' opening (without --majority), per point: a frozen
-        window, and with a loss beside it, a loss that is not finite, an accuracy near 1/K (`kk`:
-        `chance_k`), or an accuracy that can be a majority share (every base-rate and long-held rule
-        asks for one)."""
-        if loss is None or kk is None:
-            return frozen
-        with quiet(invalid="ignore"):
-            near = np.isfinite(kk) & (kk >= 2) & (acc.y * kk >= 1.0 - CHANCE_BELOW) & (acc.y * kk <= 1.1)
-        return frozen & (~np.isfinite(loss.y) | near | majority_share(acc.y, acc.n_eval))
-
-    def _quiet(self, m: int) -> tuple[np.ndarray, np.ndarray]:
-        """`conditions` of a chunk of m points where nothing opens: (open nowhere, release
-        everywhere), no point marked or unsure."""
-        none = np.zeros(m, dtype=bool)
-        self._unsure = np.zeros(m, dtype=np.int8)
-        self._marks = np.zeros(m, dtype=np.int8)
-        self._strong = none.copy()  # (read only where an alert opens: nowhere in this chunk)
-        return none, ~none
-
-    def on_open(self, alert: Alert, i: int, local: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
-        frozen = bool(acc.range_stuck[local] <= self.p.stuck_tol)
-        # opened only on the constant-guess bound (no NaN, no chance level, no --majority): a reading
-        # the numbers allow, not one they force (a small validation set can hold no prediction near
-        # the threshold while a model improves), so information, not a warning
-        prior_path = not bool(self._strong[local])
-        # (opened on the long-held share: the stretch it read is LONG_EXTRA evaluations longer)
-        w = self.p.stuck_window + (LONG_EXTRA if self._marks[local] >= 5 else 0)
-        alert.data.update(frozen=frozen, first_idx=max(0, i - w + 1), prior_path=prior_path)
-
-    def on_span(self, alert: Alert, lo: int, hi: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
-        # the points of the span where the base-rate reading held (the latest few are enough)
-        marks = self._marks[lo:hi]
-        if acc.n_eval is not None and hi > lo:  # (the evaluation set's size, samples: NaN unknown)
-            alert.data["n_eval"] = float(acc.n_eval[hi - 1])
-        unsure = np.flatnonzero(self._unsure[lo:hi])
-        if len(unsure):  # (why the training numbers favour no reading there: `train_side`)
-            alert.data["unsure"] = (int(acc.idx[lo + unsure[-1]]), int(self._unsure[lo + unsure[-1]]))
-        hits = np.flatnonzero(marks)
-        if len(hits):
-            keep = alert.data.setdefault("base_idx", [])
-            keep.extend((int(acc.idx[lo + h]), int(marks[h])) for h in hits[-BASE_KEEP:])
-            del keep[:-BASE_KEEP]
-
-    def severity(self, alert: Alert) -> Severity:
-        if alert.data.get("prior_path"):
-            # a warning when the numbers favour the base-rate reading, or a probe confirms it
-            for c in alert.claims:
-                if c.id == "one-class-predictor" and c.strength == "confirmed":
-                    return "warning"
-                if c.id == "at-majority-rate" and c.strength in ("likely", "follows", "confirmed"):
-                    return "warning"
-            return "info"
-        return "warning"

@@ -14,7 +14,12 @@ from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors.base import Detector, classes_claim, level, names, value
 from lossacc_tui.analysis.detectors.base_rate_claims import base_rate_claims, constant_guess_claim
 from lossacc_tui.analysis.detectors.diverging import diverging_claims
-from lossacc_tui.analysis.detectors.majority import coarse_print_note, off_given_rate, samples_apart
+from lossacc_tui.analysis.detectors.majority import (
+    coarse_print_note,
+    handful_note,
+    off_given_rate,
+    samples_apart,
+)
 from lossacc_tui.analysis.detectors.stuck_windows import LONG_EXTRA
 from lossacc_tui.analysis.detectors.train_side import why_not
 from lossacc_tui.analysis.passmemo import quiet
@@ -136,27 +141,36 @@ class StuckText(Detector):
                 # the latest point of the frozen stretch where the loss was at the base-rate cost (an
                 # accuracy that has started to move since is described by the numbers of that point)
                 return out + self._coarse(
-                    base_rate_claims(
-                        self.subject,
-                        nm[0],
-                        nm[2],
-                        x0,
-                        self.ctx.x(self.series, j),
-                        first,
-                        value(self.series, j),
-                        value(self.ctx.loss, j),
-                        level(self.ctx.loss, j, self.p),
-                        k,
-                        mark,
-                        now=j == i,
-                        held=self.p.stuck_window + LONG_EXTRA,
+                    self._handful(
+                        alert,
+                        s0,
+                        d,
+                        base_rate_claims(
+                            self.subject,
+                            nm[0],
+                            nm[2],
+                            x0,
+                            self.ctx.x(self.series, j),
+                            first,
+                            value(self.series, j),
+                            value(self.ctx.loss, j),
+                            level(self.ctx.loss, j, self.p),
+                            k,
+                            mark,
+                            now=j == i,
+                            held=self.p.stuck_window + LONG_EXTRA,
+                        ),
                     ),
                     acc,
                 )
             at_open = level(self.ctx.loss, max(int(alert.data["open_idx"]), s0), self.p)
             unsure = alert.data.get("unsure")
             if unsure is not None and s0 <= unsure[0] <= d:  # (`train_side`: the training numbers)
-                others = f"{why_not(self.ctx, self.ctx.x(self.series, unsure[0]), unsure[1])}. {others}"
+                if unsure[1] == 4:  # (a handful held wrong: `majority.handful_note`)
+                    why = self._handful_text(alert)
+                else:
+                    why = why_not(self.ctx, self.ctx.x(self.series, unsure[0]), unsure[1])
+                others = f"{why}. {others}" if why else others
             return [
                 *out,
                 *self._coarse(
@@ -177,6 +191,26 @@ class StuckText(Detector):
         if self.series is not self.ctx.acc:
             return out
         return out + diverging_claims(self.ctx, acc, x0, x1)
+
+    def _handful_text(self, alert: Alert) -> str:
+        """`majority.handful_note` for the alert's latest point where a held count's minority was
+        fewer than HELD_MINORITY samples (unsure code 4: `stuck.AccStuck.on_span`), "" without one."""
+        unsure = alert.data.get("unsure")
+        if unsure is None or unsure[1] != 4:
+            return ""
+        n = float(alert.data.get("set_size", math.nan))
+        known = math.isfinite(float(alert.data.get("n_eval", math.nan)))
+        return handful_note(self.subject, value(self.series, unsure[0]), n, known)
+
+    def _handful(self, alert: Alert, s0: int, d: int, claims: list[Claim]) -> list[Claim]:
+        """The base-rate claims of a stretch s0..d (indices) with `_handful_text` said first in the
+        first one's other readings, when its point is in that stretch and that claim is `possible`."""
+        unsure = alert.data.get("unsure")
+        why = self._handful_text(alert) if unsure is not None and s0 <= unsure[0] <= d else ""
+        if why and claims and claims[0].strength == "possible":  # (never beside a favoured reading)
+            c = claims[0]
+            claims[0] = replace(c, others=f"{why}. {c.others}" if c.others else why)
+        return claims
 
     def _coarse(self, claims: list[Claim], acc: float) -> list[Claim]:
         """The base-rate claims left `possible` with, in what they name as deciding, what a value

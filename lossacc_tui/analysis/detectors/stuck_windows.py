@@ -11,7 +11,7 @@ import numpy as np
 
 from lossacc_tui.analysis.detectors.base import Ctx, lookup
 from lossacc_tui.analysis.detectors.base_rate import FLOOR_TOL
-from lossacc_tui.analysis.detectors.majority import majority_share
+from lossacc_tui.analysis.detectors.majority import least_common_n, majority_share
 from lossacc_tui.analysis.detectors.train_acc import frozen_tol, per_step, train_acc_at
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.params import Params
@@ -47,6 +47,10 @@ MOVE_REL = 0.01
 #: but only from 1,024 points of that column on: below, a row is a binary search per x anyway, and a
 #: 100-epoch run paid 8 lookups for each of its 3 to 5 windows, 0.4 ms). The same numbers either way.
 ONE_LOOKUP_UNDER = 1024
+
+
+#: how many of a series' latest values `_set_size` reads for the distinct accuracies it logged
+HISTORY = 256
 
 
 def spread(window: np.ndarray) -> np.ndarray:
@@ -130,6 +134,23 @@ class StuckWindows:
             level = np.abs(total / np.where(fin.any(axis=0), fin.sum(axis=0), np.nan))
             goes_on = fin.all(axis=0) & (spread(trains) >= MOVE_REL * level)
         return same & at_cost & t_frozen & goes_on
+
+    def _set_size(self, acc: AccFeatures, pts: np.ndarray) -> np.ndarray:
+        """The evaluation set's size at the chunk's points `pts` (indices into the chunk), samples:
+        `acc.n_eval` where the values reveal it, else a lower bound, the least n whose grid holds every
+        distinct value the series logged up to there (its last HISTORY values: `least_common_n`);
+        shape (len(pts),)."""
+        n = np.full(len(pts), np.nan) if acc.n_eval is None else np.asarray(acc.n_eval, dtype=float)[pts]
+        series = self.series
+        if series is None:
+            return n
+        dg = self.ctx.printed_digits
+        for j in np.flatnonzero(~np.isfinite(n)).tolist():
+            end = int(acc.idx[pts[j]]) - series.base + 1
+            seen = np.asarray(series.raw[max(0, end - HISTORY) : max(0, end)], dtype=np.float64)
+            vals = np.unique(seen[np.isfinite(seen)])
+            n[j] = least_common_n(tuple(vals.tolist()), dg)
+        return n
 
     def _train_acc_window(self, acc: AccFeatures) -> np.ndarray:
         """The training accuracy (`train_acc.train_acc_at`: a per-step one's level) at each of the
