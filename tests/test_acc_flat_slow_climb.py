@@ -29,8 +29,13 @@ def test_a_slow_climb_closes_the_flat_alert_and_no_span_calls_it_flat() -> None:
         # it closes within a window of the accuracy moving beyond 1.5 times its band (4.5 points
         # here, the binomial standard error at 117 samples), not 27 points later
         assert max(inside) - min(inside) < 0.10, (a, inside)
-    # the alert open at the end is on the run's last, flat stretch, not on the whole climb
-    [last] = [a for a in flat if a.active]
-    assert int(last.start) >= 40
-    text = last.explanation + "".join(a.explanation for a in flat)
+    # the two flat stretches are found (64-66 of 117 to about epoch 15, 77 at epochs 27-35), and
+    # no alert is open at the end: the truth climbs 82 -> 95 of 117 over epochs 40-59, about 3.8
+    # bands over the last 24 evaluations and still rising in the last 8 (tester 22 F3's rule)
+    assert any(int(a.start) <= 15 for a in flat) and any(27 <= int(a.start) <= 35 for a in flat)
+    assert not [a for a in flat if a.active]
+    text = "".join(a.explanation for a in flat)
     assert "closes at 1.5 times that, or" not in text  # (the old, untrue closing rule)
+    # How sure states the rule that decides: the line over 24 evaluations, not the window alone
+    words = " ".join(text.split())
+    assert "unless a least-squares line through the last 24 evaluations rises more than the band" in words

@@ -26,6 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.truth.score import check_json  # noqa: E402
+from lossacc_tui.analysis.train_readings import acc_gap_noise  # noqa: E402
 
 CORPUS = REPO / "benchmarks" / "truth" / "corpus"
 PLSWEEP = Path(__file__).parent / "data" / "tester19_plsweep"
@@ -43,13 +44,17 @@ def _val(folder: Path, x: float) -> dict[str, Any]:
 
 def test_underconfidence_is_not_offered_only_where_the_training_side_argues_against_it() -> None:
     folder = CORPUS / "slow-overfit-torch" / "s0"
-    flat = _flat(folder / "train.jsonl")[-1]  # (epochs 16-43; the first one closed at 16)
+    # (its latest span, epochs 29-30: the accuracy climbs 164 -> 168 of 171 over epochs 16-35 around
+    # it, which no flat alert spans: detectors/slow_climb.py)
+    flat = _flat(folder / "train.jsonl")[-1]
     e = flat["evidence"]
     logged = [json.loads(r) for r in (folder / "train.jsonl").read_text().splitlines() if r.strip()]
     row = next(r for r in logged if r["epoch"] == e["now_x"])
     floor = math.exp(-row["train_loss"])
-    # the premise: exp(-0.0255) = 0.975 within 2 points of 0.9825, training accuracy 0.995 beside it
-    assert floor >= e["now_acc"] - 0.02 and row["train_acc"] - e["now_acc"] < 0.02
+    # the premise: exp(-0.0385) = 0.962 within 2 points of 0.9708, training accuracy 0.995 beside it
+    # (within twice the binomial standard error of 0.9708 at 171 samples, 2.6 points)
+    gap = acc_gap_noise(e["now_acc"], 171)
+    assert floor >= e["now_acc"] - 0.02 and row["train_acc"] - e["now_acc"] <= gap
     assert "underconfident" not in {c["id"] for c in flat["claims"]}
     text = " ".join(flat["explanation"].split())
     assert "Underconfidence (mean confidence below accuracy) is not offered: the numbers argue" in text
@@ -71,7 +76,7 @@ def test_underconfidence_is_not_offered_only_where_the_training_side_argues_agai
 
 def test_costs_shared_by_both_splits_name_unsure_right_answers_first() -> None:
     folder = CORPUS / "slow-underconfident-torch" / "s0"
-    (flat,) = _flat(folder / "train.jsonl")
+    flat = _flat(folder / "train.jsonl")[-1]  # (open at the end; earlier spans closed on a climb)
     who = [c for c in flat["claims"] if c["id"].endswith("carry-loss")]
     assert [(c["id"], c["strength"]) for c in who] == [("right-answers-carry-loss", "possible")]
     assert "cost on average the same on the validation samples as on the training samples" in who[0]["text"]

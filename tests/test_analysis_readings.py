@@ -87,7 +87,9 @@ def test_accuracy_just_below_chance_names_k_from_the_loss() -> None:
 @pytest.mark.parametrize("seed", ["s0", "s1"])
 def test_loss_falling_at_flat_accuracy_carries_the_underconfident_claim(seed: str) -> None:
     folder = CORPUS / "slow-underconfident-torch" / seed
-    (flat,) = [a for a in alerts(folder / "train.jsonl") if a["kind"] == "acc-flat-loss-down"]
+    # (the span open at the end: s0's accuracy climbs 135 -> 145 of 171 over epochs 7-24 in steps,
+    # and the spans on that climb close there, `slow_climb`)
+    flat = [a for a in alerts(folder / "train.jsonl") if a["kind"] == "acc-flat-loss-down"][-1]
     assert flat["severity"] == "info"
     got = claims(flat)
     # K unknown: a reading, not forced: who carries the loss is `possible`, or `likely` for unsure
@@ -103,9 +105,9 @@ def test_loss_falling_at_flat_accuracy_carries_the_underconfident_claim(seed: st
         end_x = flat["claims"][-1]["end"]
         share = next(r for r in val_facts(folder) if r["epoch"] == end_x)["wrong_loss_share"]
         assert who == "right-answers-carry-loss" and share < 0.5
-    (flat2,) = [
+    flat2 = [
         a for a in alerts(folder / "train.jsonl", "--classes", "2") if a["kind"] == "acc-flat-loss-down"
-    ]
+    ][-1]
     assert claims(flat2)["underconfident"] == "likely"
     assert claims(flat2)["right-answers-carry-loss"] == "likely"
     end = [r for r in val_facts(folder) if r["epoch"] == flat2["claims"][-1]["end"]]
@@ -119,9 +121,9 @@ def test_a_flat_accuracy_is_not_only_called_a_ceiling_when_it_may_be_the_majorit
     for every sample (tester 13's 95/5 run, every sample predicted as the majority, was sent only to
     label noise and bigger models): the advice names both while the majority rate is not given."""
     run = CORPUS / "slow-underconfident-torch" / "s0" / "train.jsonl"
-    (flat,) = [a for a in alerts(run) if a["kind"] == "acc-flat-loss-down"]
+    flat = [a for a in alerts(run) if a["kind"] == "acc-flat-loss-down"][-1]
     assert "is a ceiling" in flat["explanation"] and "share of the most frequent class" in flat["explanation"]
-    (given,) = [a for a in alerts(run, "--majority", "0.55") if a["kind"] == "acc-flat-loss-down"]
+    given = [a for a in alerts(run, "--majority", "0.55") if a["kind"] == "acc-flat-loss-down"][-1]
     assert "share of the most frequent class" not in given["explanation"]
 
 

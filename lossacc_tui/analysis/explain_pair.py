@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 
 from lossacc_tui.analysis.alerts import Alert
+from lossacc_tui.analysis.detectors.slow_climb import CLOSE_SHARE, KEEP_PACE, OPEN_SHARE, WINDOWS
 from lossacc_tui.analysis.explain_parts import Names, mistakes
 from lossacc_tui.analysis.explain_unstable import unstable
 from lossacc_tui.analysis.quantities import (
@@ -130,15 +131,18 @@ def _flat_band(e: dict[str, float], n: Names) -> str:
         r = resolution(a, int(k))
         if r > band:
             band, words = r, f"the accuracy's resolution ({points(r)}; more than {words})"
-    if e["acc_high"] - e["acc_low"] <= band:
-        return f"within {words}"
-    w = n.params.flat_window
-    return (
-        f"above {words} that counts as flat: it opened on {w} evaluations within it, and it closes "
-        f"once the accuracy spans more than 1.5 times that within {w} evaluations (a slow climb "
-        "moves less than that in any one window and can add up to more over the whole span), or "
-        "once the loss stops falling beyond its own noise"
+    w, long = n.params.flat_window, n.params.flat_window * WINDOWS
+    rule = (
+        f"it opens on {w} evaluations within that band, unless a least-squares line through the last "
+        f"{long} evaluations rises more than the band and one through the newest {w} at least "
+        f"{OPEN_SHARE:g} times it, at {KEEP_PACE:g} of the long line's pace or more; it closes at once "
+        f"where the accuracy spans more than 1.5 times the band within {w} evaluations or those two "
+        f"lines rise more than the band and {CLOSE_SHARE:g} times it (a climb slower than the band per "
+        "window is not flat), or once the loss stops falling beyond its own noise"
     )
+    if e["acc_high"] - e["acc_low"] <= band:
+        return f"within {words} that counts as flat: {rule}"
+    return f"above {words} that counts as flat: {rule}"
 
 
 def tol_words(e: dict[str, float], n: Names) -> str:

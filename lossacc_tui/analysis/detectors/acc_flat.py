@@ -19,6 +19,7 @@ from lossacc_tui.analysis.detectors.flat_share import flat_share_claims
 from lossacc_tui.analysis.detectors.majority import majority_share
 from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.detectors.rise import RiseRun, level_noise
+from lossacc_tui.analysis.detectors.slow_climb import SlowClimb
 from lossacc_tui.analysis.detectors.train_join import train_at
 from lossacc_tui.analysis.evidence import calibrated_loss_max
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
@@ -42,7 +43,10 @@ class AccFlatLossDown(PairDetector):
         "side argues against it. It closes where "
         "the fall stops: the loss's level below its value 3 evaluations back by less than one noise "
         "standard error and less than half the rate it opens on; at once where the accuracy spans more "
-        "than 1.5 times its flat band within 8 evaluations (a slow climb is not flat)"
+        "than 1.5 times its flat band within 8 evaluations, or where a line fitted to its last 24 "
+        "evaluations rises more than the band and one fitted to the newest 8 at least half of it at "
+        "0.3 of the long line's pace or more (a slow climb is not flat; it does not open where the "
+        "newest 8 rise a quarter of the band at that pace)"
     )
     general = (
         "Accuracy is flat while the loss keeps falling: the model grows more confident on samples it "
@@ -61,6 +65,7 @@ class AccFlatLossDown(PairDetector):
         self._ups = RiseRun()  # evaluations in a row the loss grew (a loss that turned up)
         self._noise = LongNoise()  # the loss's noise over many evaluations
         self._back = Lagged(self.p.half)  # the loss logged `half` evaluations back
+        self._climb = SlowClimb(self.p.flat_window)  # a climb slower than the band per window
 
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert acc is not None
@@ -90,7 +95,12 @@ class AccFlatLossDown(PairDetector):
             # the accuracy moved beyond 1.5 times its band within the window: "flat" no longer holds,
             # at once (`breaks`; tester 21: a slow climb, 64 -> 95 of 117, crossed it now and then
             # but never for `close_after` evaluations in a row, and the alert held to the end)
-            self._moved = acc.range_flat > 1.5 * band
+            # and where the accuracy climbs beyond its band over WINDOWS flat windows and still
+            # climbs in the newest one (`slow_climb`; tester 22: 174 -> 195 of 300 over epochs
+            # 61-77, under the band in every window): no opening there, and a close at once
+            rising, climbs = self._climb.climbs(acc.y, band)
+            flat &= ~rising
+            self._moved = (acc.range_flat > 1.5 * band) | climbs
             off = self._moved | (loss.lvl > loss.lvl_flat * (1 - p.flat_loss_drop / 2))
             off |= turned & (y >= best * (1 + p.steady_rise_rel))
             # or the fall has stopped: the level now (the mean of the last `half` values) is below
