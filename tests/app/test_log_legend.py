@@ -47,5 +47,5 @@ async def test_a_log_scale_stays_in_a_full_legend() -> None:
         plot.set_data(PlotData("validation loss", "epoch", 0.0, 1.0, min(ys), max(ys), True, curves))
         await pilot.pause()
         legend = "".join(seg.text for seg in plot._strips[0])
-        assert legend.startswith("validation loss (log)"), legend
+        assert legend.startswith("last validation loss (log)"), legend  # (last values: compare)
         assert f"{losses[0]:.4g}"[:4] in legend  # (the values still there, as many as fit)

@@ -39,7 +39,7 @@ async def test_compare_overlays_the_sweep_then_the_selected_and_pinned_runs() ->
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen), what="compare")
         await wait_for(pilot, lambda: set(_compared(app)) == sweep, what="the sweep's 8 runs overlaid")
-        assert "folder" in str(app.screen.query_one("#ranking").border_title)
+        assert "eight_runs/" in str(app.screen.query_one("#ranking").border_title)  # (a folder: its path, /)
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, CompareScreen), what="back")
         # select two runs of the sweep and pin the lone training.log run

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 
 from lossacc_tui.analysis.params import Params
+from lossacc_tui.app.compare_words import RANKED, fit_title, left_out, place
 from lossacc_tui.app.present import short_names, tails
 from lossacc_tui.app.runsets import compare_keys, groups
 from lossacc_tui.app.screens.kept import KeptStyles, build_unseen
@@ -34,6 +35,8 @@ COMPARE_EVERY = 1.0  # seconds between recomputing the runs-disagree alerts whil
 
 OTHERS = "other runs"  # the runs alone in their folder, ranked together under this title
 NONFINITE = "!"  # after a best value: the series also has NaN or infinite values (it diverged)
+#: the value columns' headers: their values are best values (the legends beside them: last values)
+HEADERS = ("best loss", "acc #", "best acc")
 
 
 def ranking(
@@ -192,6 +195,8 @@ class CompareScreen(KeptStyles, Screen[None]):
         self._rows: list[tuple[Text, ...]] = []
         self._unlaid = 0  # frames skipped while the table had no width yet
         self._differ = False  # a row of the table is marked ≠ (the two orders differ there)
+        self._bar = 2  # cells kept for the table's scrollbar (0: its rows fit)
+        self._left_out = ""  # the runs of the compared folder left out, with why (`left_out`)
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -210,8 +215,8 @@ class CompareScreen(KeptStyles, Screen[None]):
         if not tables:
             return
         table = tables.first()
-        table.border_title = "ranked by best value"
-        table.add_columns("#", "run", "val loss", "acc #", "val acc")
+        table.border_title = RANKED
+        table.add_columns("#", "run", *HEADERS)
 
     def build_ahead(self, app: Any) -> bool:
         """Drawn, laid out and rendered unseen at idle, a step a call (`kept.build_unseen`): the
@@ -257,7 +262,8 @@ class CompareScreen(KeptStyles, Screen[None]):
         ranked = len(drawn) if drawn is not runs else 0  # (the table's rows: with a validation metric)
         count = f"{ranked} runs" if ranked == len(runs) else f"{ranked} of {len(runs)} with validation data"
         table = self.query_one(DataTable)
-        table.border_title = fit_title(count, clean(what), table.size.width - 6)
+        table.border_title = fit_title(count, place(clean(what)), table.size.width - 6)
+        self._left_out = left_out([rs.run for rs in every], keys, what, axis)
         parts = (
             sweeps([rs.run.path for rs in runs], names)
             if what == "all runs"
@@ -278,6 +284,10 @@ class CompareScreen(KeptStyles, Screen[None]):
             self._unlaid += 1
             self.call_after_refresh(self.app.redraw)
             return
+        # (a scrollbar's cells kept from the names only when the rows overflow the table: its
+        # max-height, 50 % of the side, less its border and header)
+        shown = sum(len(m) for _, m in parts) + (len(parts) if len(parts) > 1 else 0)
+        self._bar = 2 if shown > self.query_one("#compare-side").size.height // 2 - 3 else 0
         rows: list[tuple[Text, ...]] = []
         for title, members in parts:
             if title and len(parts) > 1:  # (cut to the names' room: the column keeps its width)
@@ -297,8 +307,8 @@ class CompareScreen(KeptStyles, Screen[None]):
     def _name_room(self, others: int = 3 + 7 + 7 + 7) -> int:
         """Cells for a run's name: the table less the other columns (`others`: '#', the two values
         and '■ #n', each as wide as its widest cell or header), the name's swatch, each column's
-        padding and a scrollbar."""
-        return max(6, self.query_one(DataTable).size.width - others - 2 - 5 * 2 - 2)
+        padding and a scrollbar when the rows overflow."""
+        return max(6, self.query_one(DataTable).size.width - others - 2 - 5 * 2 - self._bar)
 
     def _ranked(self, runs: list[RunState], names: list[str], keys: list[int]) -> list[tuple[Text, ...]]:
         """One row per run, in its loss order: its place by best loss (`≠` when its place by best
@@ -317,9 +327,11 @@ class CompareScreen(KeptStyles, Screen[None]):
         inf = float("inf")
         order = sorted(set(loss_of) | set(acc_of), key=lambda k: (at_loss.get(k, inf), at_acc.get(k, inf), k))
         n = len(order)
-        widest = [len(f"{n}≠"), 0, len("acc #"), 0]  # ('#', loss value, the accuracy place, acc value)
+        # ('#', loss value, the accuracy place, acc value: each as wide as its header at least)
+        widest = [len(f"{n}≠"), *map(len, HEADERS)]
         for col, ranked in ((1, by_loss), (3, by_acc)):
-            widest[col] = max((len(fmt_num(t[2]) + (NONFINITE if t[3] else "")) for t in ranked), default=0)
+            cells = (len(fmt_num(t[2]) + (NONFINITE if t[3] else "")) for t in ranked)
+            widest[col] = max(widest[col], *cells)
         name_w = self._name_room(sum(widest))
         shown = tails(names, name_w)  # (index in runs -> its name cut to what tells it apart)
 
@@ -351,14 +363,13 @@ class CompareScreen(KeptStyles, Screen[None]):
                 a for part in parts if len(part) > 1 for a in compare_alerts(part, app.tracker.params, bests)
             ]
             self._alerts = (time.monotonic(), version, alerts)
-        box = self.query_one(Explanation)
         if alerts:
-            box.show("\n\n---\n\n".join(a.explanation for a in alerts), f"runs-disagree ({len(alerts)})")
+            text, title = "\n\n---\n\n".join(a.explanation for a in alerts), f"runs-disagree ({len(alerts)})"
         elif len(runs) < 2:
-            box.show("Compare needs at least two runs with validation metrics.", "compare")
+            text, title = "Compare needs at least two runs with validation metrics.", "compare"
         elif self._differ:
             p = app.tracker.params or Params()
-            box.show(
+            text, title = (
                 "The two orders differ where a row is marked ≠ (ranked by best values), but no pair "
                 "of runs is a runs-disagree alert: that needs one run's final loss at least "
                 f"{p.runs_loss_tol:.0%} below another's while its final accuracy is at least "
@@ -367,35 +378,9 @@ class CompareScreen(KeptStyles, Screen[None]):
                 "compare",
             )
         else:
-            box.show("The two rankings agree: no runs-disagree alert.", "compare")
-
-
-def fit_title(count: str, what: str, room: int) -> str:
-    """The compare table's title in `room` cells (<= 0: not laid out yet, whole): the count of runs
-    always, then as much of the folder as fits, cut from its left so its own name stays; "ranked
-    by best value" only when everything fits.
-
-    >>> fit_title("4 runs", "folder a/b/sweep_lr", 60)
-    'ranked by best value · 4 runs · folder a/b/sweep_lr'
-    >>> fit_title("4 runs", "folder a/b/sweep_lr", 26)
-    '4 runs · folder …/sweep_lr'
-    >>> fit_title("4 runs", "folder a/b/a_very_long_sweep_name", 24)
-    '4 runs · …ong_sweep_name'
-    """
-    full = f"ranked by best value · {count} · {what}"
-    if room <= 0 or len(full) <= room:
-        return full
-    head = f"{count} · "
-    if len(head) + len(what) <= room:
-        return head + what
-    word, _, path = what.partition(" ")
-    parts = path.rstrip("/").split("/")
-    for n in range(len(parts) - 1, 0, -1):  # whole path parts from the end, as many as fit
-        cut = f"{head}{word} …/{'/'.join(parts[-n:])}"
-        if len(cut) <= room:
-            return cut
-    keep = max(1, room - len(head) - 1)
-    return f"{head}…{path[-keep:]}"
+            text, title = "The two rankings agree: no runs-disagree alert.", "compare"
+        # (first: the runs of the folder this view leaves out, and why)
+        self.query_one(Explanation).show(f"{self._left_out}\n\n{text}" if self._left_out else text, title)
 
 
 def common_axis(runs: list[Run]) -> str:

@@ -45,7 +45,8 @@ GLYPHS = (
     ("● ━", "in the band's alerts row: where an alert opened, and while it stays open"),
     ("□ ■ ▣", "a run in its own colour: not selected, selected for compare (space), pinned (p)"),
     ("!", "after a best value in compare: the series also went NaN or infinite (it diverged)"),
-    ("#3", "in compare's val acc column: that run's place by val loss (≠: the two orders differ there)"),
+    ("#3", "in compare's 'acc #' column: that run's place by best val acc (≠: the two orders differ)"),
+    ("last", "compare's legends: each run's last value; its table holds each run's best ('best loss')"),
 )
 
 
