@@ -20,20 +20,26 @@ from numpy_adam import adam_mlp_run
 from lossacc_tui.analysis.analyzer import Analyzer
 from lossacc_tui.events import AlertChanged
 from lossacc_tui.feed import read_finished
+from lossacc_tui.model import Run
 from lossacc_tui.report import SEVERITY_RANK
-from lossacc_tui.source import discover
+from lossacc_tui.source import Source, discover
 from lossacc_tui.stream import Printer
+
+
+def _live(log: Path, first: bytes) -> tuple[Source, Run, Analyzer]:
+    """A log holding `first`, read as a live log's first pass reads it, and the analysis of its run
+    (nothing analysed yet): feed the source more and update the analyzer, as a follower does."""
+    log.write_bytes(first)
+    [src] = discover(log)
+    read_finished([src], analyze=False)
+    [run] = src.runs
+    return src, run, Analyzer(run)
 
 
 def test_a_follower_is_told_each_severity_an_open_alert_takes(tmp_path: Path) -> None:
     rows, _truth = adam_mlp_run(seed=1, wd=0.0, n_train=200, epochs=40)
     lines = [(json.dumps({"epoch": e, **r}) + "\n").encode() for e, r in enumerate(rows)]
-    log = tmp_path / "log.jsonl"
-    log.write_bytes(lines[0])
-    [src] = discover(log)
-    read_finished([src], analyze=False)
-    [run] = src.runs
-    analyzer = Analyzer(run)
+    src, run, analyzer = _live(tmp_path / "log.jsonl", lines[0])
     out = io.StringIO()
     printer = Printer(out, as_json=True)
     seen = []  # the severity events, as the analysis gave them
@@ -68,12 +74,7 @@ def test_a_follower_is_told_each_severity_an_open_alert_takes(tmp_path: Path) ->
 
 def _severity_as_of(lines: list[bytes], upto: int, kind: str, start: float, tmp: Path) -> str | None:
     """The severity batch `check` of the log's first `upto` + 1 records gives the alert (None: none)."""
-    log = tmp / f"prefix{upto}.jsonl"
-    log.write_bytes(b"".join(lines[: upto + 1]))
-    [src] = discover(log)
-    read_finished([src], analyze=False)
-    [run] = src.runs
-    analyzer = Analyzer(run)
+    _src, _run, analyzer = _live(tmp / f"prefix{upto}.jsonl", b"".join(lines[: upto + 1]))
     analyzer.update()
     got = [a.severity for a in analyzer.alerts if a.kind == kind and a.start == start]
     return got[0] if got else None
@@ -86,12 +87,7 @@ def test_a_severity_change_found_by_a_pass_names_the_records_it_lies_between(tmp
     old severity holds there) and `decided_at` (the new one holds there)."""
     rows, _truth = adam_mlp_run(seed=0, wd=0.0, n_train=100, epochs=40)
     lines = [(json.dumps({"epoch": e, **r}) + "\n").encode() for e, r in enumerate(rows)]
-    log = tmp_path / "log.jsonl"
-    log.write_bytes(lines[0])
-    [src] = discover(log)
-    read_finished([src], analyze=False)
-    [run] = src.runs
-    analyzer = Analyzer(run)
+    src, run, analyzer = _live(tmp_path / "log.jsonl", lines[0])
     out = io.StringIO()
     printer = Printer(out, as_json=True)
     analyzer.update()

@@ -19,7 +19,7 @@ from lossacc_tui.analysis.params import Params
 from lossacc_tui.app.compare_words import RANKED, fit_title, left_out, place
 from lossacc_tui.app.present import short_names, tails
 from lossacc_tui.app.runsets import compare_keys, groups
-from lossacc_tui.app.screens.kept import KeptStyles, build_unseen
+from lossacc_tui.app.screens.kept import KeptStyles, build_unseen, synced_draw
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import RunState, compare_alerts
 from lossacc_tui.app.view import PlotOptions, build_plot, fmt_num, x_range
@@ -222,19 +222,7 @@ class CompareScreen(KeptStyles, Screen[None]):
         """Drawn, laid out and rendered unseen at idle, a step a call (`kept.build_unseen`): the
         first `c` then costs what a later one does (it had laid the view out 3-4 times and drawn its
         table from nothing: 40-60 ms of the main thread here)."""
-
-        def draw() -> bool:
-            lock = app.tracker.lock
-            if not lock.acquire(timeout=0.02):
-                return False
-            try:
-                app.tracker.sync()
-                self.redraw_from(app)
-            finally:
-                lock.release()
-            return True
-
-        return build_unseen(self, draw)
+        return build_unseen(self, lambda: synced_draw(app, self.redraw_from))
 
     def redraw_from(self, app: Any) -> None:
         """Called by the app with the feed's lock held: the selected runs (and the pinned one), else

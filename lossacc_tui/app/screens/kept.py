@@ -79,3 +79,17 @@ def build_unseen(screen: Screen[Any], draw: Callable[[], bool]) -> bool:
         screen._compositor.render_update(full=True, screen_stack=[])
     screen.__dict__["_unseen_step"] = step + 1
     return step + 1 >= len(STEPS)
+
+
+def synced_draw(app: Any, redraw: Callable[[Any], None]) -> bool:
+    """A `build_unseen` draw step of a view drawn from the tracker: the tracker synced and
+    `redraw(app)` run under its lock; False when the lock is busy (the feed holds the runs: later)."""
+    lock = app.tracker.lock
+    if not lock.acquire(timeout=0.02):
+        return False
+    try:
+        app.tracker.sync()
+        redraw(app)
+    finally:
+        lock.release()
+    return True

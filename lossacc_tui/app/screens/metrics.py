@@ -14,7 +14,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from lossacc_tui.app.screens.kept import KeptStyles, build_unseen
+from lossacc_tui.app.screens.kept import KeptStyles, build_unseen, synced_draw
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import RunState
 from lossacc_tui.app.view import NAMED, axis_for, build_plot, x_range
@@ -102,18 +102,7 @@ class MetricsScreen(KeptStyles, Screen[None]):
         False: call again later."""
         if not self.query("#metrics-title"):
             return False  # (not composed yet)
-        return build_unseen(self, lambda: self._draw_unseen(app))
-
-    def _draw_unseen(self, app: Any) -> bool:
-        lock = app.tracker.lock
-        if not lock.acquire(timeout=0.02):
-            return False
-        try:
-            app.tracker.sync()
-            self.redraw_from(app)
-        finally:
-            lock.release()
-        return True
+        return build_unseen(self, lambda: synced_draw(app, self.redraw_from))
 
     def on_screen_resume(self) -> None:
         self.app.call_after_refresh(self.app.redraw)  # type: ignore[attr-defined]
