@@ -121,3 +121,28 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             yellow=True,
             bold=True,
         )
+
+
+def live_analysis(path: Path, size: int | None = None) -> Any:
+    """The log's analysis as a follower makes it: its bytes fed `size` at a time (None: a line at a
+    time), the run's analysis updated after each piece, then the end told and one more update.
+    Returns the `Analyzer` (of the log's first run)."""
+    from lossacc_tui.analysis.analyzer import Analyzer
+
+    (src,) = discover(path)
+    data = path.read_bytes()
+    pieces = (
+        data.splitlines(keepends=True)
+        if size is None
+        else [data[pos : pos + size] for pos in range(0, len(data), size)]
+    )
+    live: Analyzer | None = None
+    for piece in pieces:
+        src.feed(0, piece)
+        if src.runs:
+            live = live or Analyzer(src.runs[0])
+            live.update()
+    src.finish(0)
+    assert live is not None
+    live.update()
+    return live

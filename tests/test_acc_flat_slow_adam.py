@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import read_runs
+from conftest import live_analysis, read_runs
 
 from lossacc_tui.analysis.analyzer import Analyzer
-from lossacc_tui.source import discover
 
 LOG = Path(__file__).parent / "data" / "tester22_slow_adam" / "metrics.jsonl"
 
@@ -33,14 +32,5 @@ def test_a_climb_slower_than_the_band_per_window_is_never_called_flat() -> None:
         # the truth climbs from epoch 40 to the end (152 -> 262 of 300): no span there is flat
         assert end < 40, (a.title, a.start, a.end)
     # fed one record at a time, as a live log is, it says the same
-    (src,) = discover(LOG)
-    live: Analyzer | None = None
-    for line in LOG.read_bytes().splitlines(keepends=True):
-        src.feed(0, line)
-        if src.runs:
-            live = live or Analyzer(src.runs[0])
-            live.update()
-    src.finish(0)
-    assert live is not None
-    live.update()
+    live = live_analysis(LOG)
     assert _flat_spans(live.alerts) == _flat_spans(an.alerts)

@@ -15,12 +15,11 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import read_runs
+from conftest import live_analysis, read_runs
 from numpy_smoothing import smoothed_run
 from numpy_training import keras_csv
 
 from lossacc_tui.analysis import Analyzer
-from lossacc_tui.source import discover
 
 #: 300 training samples, 10 classes, both losses label-smoothed (eps 0.1): overfits within 60 epochs
 SMOOTHED = dict(classes=10, eps=0.1, n_train=300, hidden=128, sep=1.2, epochs=60, lr=0.003, val_smoothed=True)
@@ -44,18 +43,7 @@ def _analyse(tmp_path: Path, rows: list[dict[str, float]], config: dict[str, obj
 
 def _live(path: Path, size: int = 211) -> Analyzer:
     """The log fed `size` bytes at a time, with an update after each chunk (a run being followed)."""
-    (src,) = discover(path)
-    data = path.read_bytes()
-    live: Analyzer | None = None
-    for pos in range(0, len(data), size):
-        src.feed(0, data[pos : pos + size])
-        if src.runs:
-            live = live or Analyzer(src.runs[0])
-            live.update()
-    src.finish(0)
-    assert live is not None
-    live.update()
-    return live
+    return live_analysis(path, size)
 
 
 def _spans(a: Analyzer) -> list[tuple[str, str, float, float | None]]:
