@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+from lossacc_tui.analysis.ce_premise import PLAIN_CE, RIGHT_FAVOURED
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.evidence import (
     RIGHT_PLAUSIBLE,
@@ -82,7 +83,7 @@ def who_carries_loss(
                 x1,
                 f"{where} every sample is classified right, so all of the loss comes from right answers "
                 f"held with less than full confidence (geometric-mean probability {prob(loss)} on the true "
-                "class)",
+                "class, if the loss is a mean cross-entropy)",
                 value=1.0,
                 evidence=ev,
             )
@@ -152,6 +153,9 @@ def who_carries_loss(
         ". A class-weighted loss (class weights, pos_weight) or focal loss is not a mean cross-entropy: "
         "one up-weighted mistake can then carry most of the loss on its own"
     )
+    # (the favoured and leaned-to readings of right answers rest on the loss being a mean
+    # cross-entropy: `ce_premise` keeps them `likely` only where its name says it is one)
+    plain = f"if {lname} is {PLAIN_CE}"
     ev.update(mistake_nats_min=m_lo, mistake_nats_max=m_hi)
     if favour == "mistakes" and since is not None:
         floor = mistake_share_if_right_no_costlier(since[0], since[1], loss, acc, k)
@@ -182,7 +186,7 @@ def who_carries_loss(
                 "likely",
                 x0,
                 x1,
-                f"{where} unsure right answers carry most of the loss: {why}",
+                f"{where} {RIGHT_FAVOURED}, {plain}: {why}",
                 evidence=ev,
                 others=others + weighted,
             )
@@ -197,7 +201,7 @@ def who_carries_loss(
                 x0,
                 x1,
                 f"{where} right answers held with little confidence may carry most of the loss"
-                + (f", the reading the numbers lean to: {why}" if why else ""),
+                + (f", the reading the numbers lean to {plain}: {why}" if why else ""),
                 evidence=ev,
                 others=others + weighted,
             )

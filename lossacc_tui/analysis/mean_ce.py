@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lossacc_tui.analysis.ce_premise import hedge_premise
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.classes import config_texts
 from lossacc_tui.analysis.quantities import fmt, fmt_x
@@ -177,24 +178,25 @@ def doubt_sentence(ctx: Ctx, said: str) -> str:
 
 
 #: claims that read the loss as a mean cross-entropy
-_CE = ("mistakes-carry-loss", "right-answers-carry-loss", "confident-mistakes")
+_CE = ("mistakes-carry-loss", "right-answers-carry-loss", "confident-mistakes", "underconfident")
 
 
 def mean_ce_claims(ctx: Ctx, claims: list[Claim]) -> list[Claim]:
     """`claims` with those resting on the cross-entropy arithmetic hedged when the loss is likely not
     a mean cross-entropy (`doubt`): who carries the loss stays a `possible` reading without the costs
-    per sample (which would be the arithmetic's), confident mistakes are dropped (nothing left
-    supports them). Unchanged when nothing doubts it."""
+    per sample (which would be the arithmetic's), confident mistakes and underconfidence are dropped
+    (nothing left supports them). When nothing doubts it, the readings that hold only for a plain mean
+    cross-entropy are `likely` only if the loss's name says it is one (`ce_premise.hedge_premise`)."""
     if not any(c.id in _CE for c in claims):
         return claims
     said = doubt(ctx)
     if not said:
-        return claims
+        return hedge_premise(ctx.loss.name if ctx.loss is not None else "the loss", claims)
     out: list[Claim] = []
     why = doubt_sentence(ctx, said)
     ln = ctx.loss.name if ctx.loss is not None else "the loss"
     for c in claims:
-        if c.id == "confident-mistakes":
+        if c.id in ("confident-mistakes", "underconfident"):
             continue
         if c.id not in _CE:
             out.append(c)
