@@ -49,7 +49,10 @@ def test_a_fine_tune_still_converging_favours_unsure_right_answers_and_is_no_war
     # Keras's `val_loss` includes any regularisation loss of the model, so the converging argument (the
     # training loss over half of this one, mistakes needing many nats each) is a reading, not more
     # (ce_premise.py); with the loss named a cross-entropy the same numbers favour right answers
-    for log, strength in ((folder / "training.log", "possible"), (as_nll(folder / "training.log", tmp_path), "likely")):
+    for log, strength in (
+        (folder / "training.log", "possible"),
+        (as_nll(folder / "training.log", tmp_path), "likely"),
+    ):
         (high,) = [a for a in alerts(log) if a["kind"] == "high-loss-good-acc"]
         assert high["severity"] == "info"
         ids = {c["id"]: c for c in high["claims"]}
@@ -58,7 +61,10 @@ def test_a_fine_tune_still_converging_favours_unsure_right_answers_and_is_no_war
         assert right["strength"] == strength
         # the reason quotes the numbers it rests on: the loss at its lowest, the training loss beside it
         assert "lowest" in right["text"] and "training loss" in right["text"]
-        assert "if val_" in right["text"] and "is a plain mean cross-entropy of these predictions" in right["text"]
+        assert (
+            "if val_" in right["text"]
+            and "is a plain mean cross-entropy of these predictions" in right["text"]
+        )
         # ... and the per-sample truth agrees: right answers carry most of the loss, no confident mistakes
         truth = facts(folder)[float(right["end"])]
         assert truth["mistake_loss_share"] < 0.5 and truth["confident_mistakes"] == 0
@@ -83,7 +89,9 @@ def test_the_real_confident_mistakes_cases_keep_their_warning(tmp_path: Path) ->
     (flat,) = [a for a in alerts(folder / "metrics.csv") if a["kind"] == "acc-flat-loss-down"]
     (right,) = [c for c in flat["claims"] if c["id"] == "right-answers-carry-loss"]
     assert right["strength"] == "possible"  # (named `val_loss`: ce_premise.py)
-    (flat,) = [a for a in alerts(as_nll(folder / "metrics.csv", tmp_path)) if a["kind"] == "acc-flat-loss-down"]
+    (flat,) = [
+        a for a in alerts(as_nll(folder / "metrics.csv", tmp_path)) if a["kind"] == "acc-flat-loss-down"
+    ]
     (right,) = [c for c in flat["claims"] if c["id"] == "right-answers-carry-loss"]
     assert right["strength"] == "likely"
     rows = [json.loads(x) for x in (folder / "truth.jsonl").read_text().splitlines()]

@@ -123,7 +123,9 @@ def test_loss_falling_at_flat_accuracy_carries_the_underconfident_claim(seed: st
     ][-1]
     assert claims(flat_as_logged)["underconfident"] == "possible"
     assert claims(flat_as_logged)["right-answers-carry-loss"] == "possible"
-    assert "What would overturn it: val_loss is not a plain mean cross-entropy" in flat_as_logged["explanation"]
+    assert (
+        "What would overturn it: val_loss is not a plain mean cross-entropy" in flat_as_logged["explanation"]
+    )
     flat2 = [
         a
         for a in alerts(as_nll(folder / "train.jsonl", tmp_path), "--classes", "2")

@@ -101,7 +101,9 @@ def hedge_premise(loss_name: str, claims: list[Claim]) -> list[Claim]:
             c = replace(
                 c,
                 strength="possible" if likely else c.strength,
-                text=c.text.replace(UNDER_FAVOURED, "the model's mean confidence may be below its accuracy", 1),
+                text=c.text.replace(
+                    UNDER_FAVOURED, "the model's mean confidence may be below its accuracy", 1
+                ),
                 others=_joined(c.others, overturn(loss_name, under=True)),
             )
         out.append(c)
