@@ -91,7 +91,9 @@ def judge(claim: dict, truth: Truth) -> tuple[bool | None, str]:
         if cid == "more-mistakes":
             return end["n_wrong"] > start["n_wrong"], f"n_wrong {start['n_wrong']} -> {end['n_wrong']}"
         if cid == "loss-rises-beyond-noise":  # the facts can refute the rise, not measure the noise
-            l0, l1 = start.get("loss"), end.get("loss")
+            # (of the loss the log shows: a weighted one or one with a term added, `objective_loss`)
+            key = "objective_loss" if "objective_loss" in end else "loss"
+            l0, l1 = start.get(key), end.get(key)
             if l0 is None or l1 is None:
                 return None, "loss not finite"
             return l1 > l0, f"loss {l0} -> {l1}"
@@ -101,6 +103,14 @@ def judge(claim: dict, truth: Truth) -> tuple[bool | None, str]:
             return None, "no flips recorded in the span"
         return sum(known) > 0.01 * end["n"], f"flips {sum(known)} of n={end['n']}"
     a, n, k = end["accuracy"], end["n"], end["k"]
+    if cid in ("mistakes-carry-loss", "right-answers-carry-loss") and "objective_wrong_loss_share" in end:
+        # (a weighted loss or one with a term added: the shares of the loss the log shows, which need
+        # not sum to 1: the added term carries the rest)
+        key = "objective_wrong_loss_share" if cid == "mistakes-carry-loss" else "objective_right_loss_share"
+        s = end.get(key)
+        if s is None:
+            return None, "loss sum 0 or non-finite"
+        return s > 0.5, f"{key} {s}"
     if cid in ("mistakes-carry-loss", "right-answers-carry-loss"):
         # (the loss the log shows: under label smoothing, cross-entropy against the smoothed target)
         key = "smoothed_wrong_loss_share" if "smoothed_wrong_loss_share" in end else "wrong_loss_share"

@@ -28,13 +28,22 @@ def _f(v: float | np.floating[Any]) -> float | None:
 class FactTracker:
     """Facts of successive evaluations of one split; remembers the previous predictions for flips."""
 
-    def __init__(self, split: str, eps: float = 0.0) -> None:
+    def __init__(
+        self, split: str, eps: float = 0.0, class_weight: np.ndarray | None = None, added: bool = False
+    ) -> None:
         self.split = split
         self.eps = eps  # the label smoothing of the logged loss (0: plain cross-entropy)
+        # the logged loss weights each sample's cross-entropy by class_weight[y] (shape (k,)), and/or
+        # has a term added to it (`added` at each evaluation, nats): the `objective_*` facts
+        self.class_weight = class_weight
+        self.added = added
         self._prev: np.ndarray | None = None
 
-    def facts(self, probs: np.ndarray, labels: np.ndarray, epoch: int | None, step: int | None) -> dict:
-        """The schema-1 facts of this evaluation; see the module docstring for shapes and units."""
+    def facts(
+        self, probs: np.ndarray, labels: np.ndarray, epoch: int | None, step: int | None, added: float = 0.0
+    ) -> dict:
+        """The schema-1 facts of this evaluation; see the module docstring for shapes and units.
+        `added`: the term (nats) the logged loss adds to its per-sample part at this evaluation."""
         p = np.asarray(probs, dtype=np.float64)
         y = np.asarray(labels, dtype=np.int64)
         n, k = p.shape
@@ -87,6 +96,15 @@ class FactTracker:
             sm_sum = float(sm.sum())
             out["smoothed_loss"] = _f(sm.mean())
             out["smoothed_wrong_loss_share"] = _f(sm[wrong].sum() / sm_sum) if sm_sum > 0 else None
+        if self.class_weight is not None or self.added:
+            # the loss the loop logs: per-sample (weighted) cross-entropy plus the added term; what
+            # mistakes and right answers carry of it (the rest, if any, is the added term's)
+            per = ce * (self.class_weight[y] if self.class_weight is not None else 1.0)
+            total = float(per.sum()) + n * added
+            out["objective_loss"] = _f(total / n)
+            out["objective_added"] = _f(added)
+            out["objective_wrong_loss_share"] = _f(per[wrong].sum() / total) if total > 0 else None
+            out["objective_right_loss_share"] = _f(per[right].sum() / total) if total > 0 else None
         if self._prev is not None:
             changed = pred != self._prev
             before_right = self._prev == y

@@ -27,6 +27,7 @@ class Family:
 def families() -> dict[str, Family]:
     from benchmarks.truth.blind import blind
     from benchmarks.truth.misses import misses
+    from benchmarks.truth.objectives import objectives
     from benchmarks.truth.spec import Spec
 
     f: dict[str, Family] = {}
@@ -299,4 +300,5 @@ def families() -> dict[str, Family]:
     )
     blind(add)
     misses(add)
+    objectives(add)
     return f

@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -29,10 +30,39 @@ def mlp(d: int, hidden: tuple[int, ...], k: int, init_scale: float) -> nn.Sequen
     return nn.Sequential(*layers, last)
 
 
-def criterion(spec: Spec, logits: torch.Tensor, y: torch.Tensor, k: int) -> torch.Tensor:
+def criterion(
+    spec: Spec,
+    logits: torch.Tensor,
+    y: torch.Tensor,
+    k: int,
+    model: nn.Module | None = None,
+    class_weight: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """The loss the loop minimises and logs: a mean cross-entropy (label-smoothed by
+    `spec.label_smoothing`), each sample's weighted by `class_weight[y]` when given (`spec.pos_weight`),
+    plus `spec.l2_in_loss` * the sum of squares of `model`'s parameters when given; or MSE."""
     if spec.loss == "mse":
         return F.mse_loss(torch.softmax(logits, 1), F.one_hot(y, k).float())
-    return F.cross_entropy(logits, y, label_smoothing=spec.label_smoothing)
+    if class_weight is not None:
+        loss = (F.cross_entropy(logits, y, reduction="none") * class_weight[y]).mean()
+    else:
+        loss = F.cross_entropy(logits, y, label_smoothing=spec.label_smoothing)
+    if spec.l2_in_loss and model is not None:
+        loss = loss + spec.l2_in_loss * penalty(model)
+    return loss
+
+
+def penalty(model: nn.Module) -> torch.Tensor:
+    """The sum of squares of every parameter of `model` (the L2 term a loop adds to its loss)."""
+    return sum((p**2).sum() for p in model.parameters())  # type: ignore[return-value]
+
+
+def class_weights(spec: Spec, y_train: np.ndarray, k: int) -> torch.Tensor | None:
+    """[1, n(class 0) / n(class 1)] of the training labels for a `pos_weight` run (two classes), else None."""
+    if not spec.pos_weight:
+        return None
+    counts = np.bincount(y_train, minlength=k).astype(np.float64)
+    return torch.tensor([1.0, counts[0] / max(counts[1], 1.0)], dtype=torch.float32)
 
 
 def optimizer(spec: Spec, params: Any) -> torch.optim.Optimizer:
@@ -49,7 +79,11 @@ def train(spec: Spec, data: Data, out: Path, tensorboard: bool = False) -> list[
     xv, yv = torch.from_numpy(data.x_val), torch.from_numpy(data.y_val)
     model = mlp(xt.shape[1], spec.hidden, data.k, spec.init_scale)
     opt = optimizer(spec, model.parameters())
-    trackers = {s: FactTracker(s, spec.label_smoothing) for s in ("val", "train")}
+    cw = class_weights(spec, data.y_train, data.k)
+    weights = None if cw is None else cw.numpy().astype(np.float64)
+    trackers = {
+        s: FactTracker(s, spec.label_smoothing, weights, bool(spec.l2_in_loss)) for s in ("val", "train")
+    }
     rows: list[dict] = []
     out.mkdir(parents=True, exist_ok=True)
     writer = None
@@ -80,7 +114,7 @@ def train(spec: Spec, data: Data, out: Path, tensorboard: bool = False) -> list[
                 xb = xb.clone()
                 xb[0, 0] = float("nan")  # one corrupted sample, as a bad record in the data would
             logits = model(xb)
-            loss = criterion(spec, logits, yb, data.k)
+            loss = criterion(spec, logits, yb, data.k, model, cw)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -94,12 +128,13 @@ def train(spec: Spec, data: Data, out: Path, tensorboard: bool = False) -> list[
             xe = xv + spec.val_shift_step * (epoch - spec.val_shift_at + 1) * shift
         with torch.no_grad():
             lv = model(xe)
-            val_loss = float(criterion(spec, lv, yv, data.k))
+            val_loss = float(criterion(spec, lv, yv, data.k, model, cw))
+            added = float(spec.l2_in_loss * penalty(model)) if spec.l2_in_loss else 0.0
             val_acc = float((lv.argmax(1) == yv).float().mean())
             pv = torch.softmax(lv.double(), 1).numpy()
             pt = torch.softmax(model(xt).double(), 1).numpy()
-        rows.append(trackers["val"].facts(pv, data.y_val, epoch, step))
-        rows.append(trackers["train"].facts(pt, data.y_train, epoch, step))
+        rows.append(trackers["val"].facts(pv, data.y_val, epoch, step, added))
+        rows.append(trackers["train"].facts(pt, data.y_train, epoch, step, added))
         # the training loss as the loop logs it (the mean over the epoch's batches, the model moving):
         # a spike inside an epoch shows here, not in the end-of-epoch facts
         rows[-1]["logged_loss"] = float(f"{tot_loss / seen:.6g}") if math.isfinite(tot_loss) else None

@@ -135,7 +135,10 @@ def _train(rows: list[dict]) -> list[dict]:
 
 
 def _loss(r: dict) -> float:
-    v = r.get("loss")
+    """The evaluation's loss for the phenomena of its course: the logged loss where the run's objective
+    weights its samples or adds a term (`objective_loss`: what it minimises and logs), else the
+    mean cross-entropy."""
+    v = r.get("objective_loss", r.get("loss"))
     return math.nan if v is None else float(v)
 
 

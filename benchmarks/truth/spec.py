@@ -39,6 +39,12 @@ class Spec:
     log_every: int = 1  # steps between logged single-minibatch training losses
     val_batch: int = 0  # samples per evaluation (0: the whole validation split)
     val_random: bool = False  # a fresh random subset of the validation split at each evaluation
+    # torch: objectives that are not a plain mean cross-entropy (objectives.py): `l2_in_loss` * the sum
+    # of every parameter's square added to the training and validation loss the loop logs, and
+    # `pos_weight` (two classes) weighting class 1's cross-entropy by n(class 0) / n(class 1) of the
+    # training split, averaged over the samples as torch's BCEWithLogitsLoss(pos_weight=) does
+    l2_in_loss: float = 0.0
+    pos_weight: bool = False
     # torch: write config.json beside the logs naming num_classes and label_smoothing (as a recipe does)
     write_config: bool = False
     run_dir: str = ""  # folder under the corpus root, set by the family table
