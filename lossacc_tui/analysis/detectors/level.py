@@ -43,7 +43,8 @@ class HighLossGoodAcc(PairDetector):
         "to 1; or, with K known, accuracy well above 1/K and that rate and a loss above ln K) with a loss "
         "far above the floor that accuracy allows; a warning when the "
         "numbers force or favour confident mistakes, information when unsure right answers may carry "
-        "it (favoured while the loss is at its lowest with the training loss over half of it)"
+        "it (favoured while the loss, named a cross-entropy, is at its lowest with the training loss over "
+        "half of it)"
     )
     general = (
         "Good accuracy with a loss far above the floor (1 - a) ln 2 that accuracy allows. The numbers "
