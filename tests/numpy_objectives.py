@@ -12,7 +12,8 @@ than a mean cross-entropy, logged the way the training loop computes it (tester 
 - "mean": plain mean cross-entropy (the control).
 
 `facts`, when given a list, receives each epoch's per-sample truth of the validation split: accuracy,
-the share of the logged loss its mistakes and its right answers carry, the mean confidence.
+the share of the logged loss its mistakes and its right answers carry, the mean confidence, and the
+term added to the loss (`added`, nats).
 
 Every number is what the training computed; nothing is drawn. Many noise features beside few training
 samples make the run overfit (validation loss turns up while training loss falls), so the pair
@@ -133,4 +134,5 @@ def objective_run(
             f.write(json.dumps(rec) + "\n")
             if facts is not None:
                 facts.append(_facts(pv, yv, val_loss, _per_sample(pv, yv, objective, pos_weight)))
+                facts[-1]["added"] = penalty
     return path

@@ -107,3 +107,40 @@ def test_underconfidence_from_the_calibrated_bound_names_what_overturns_it() -> 
     for c in under:
         assert c.strength == "possible" and "may be below" in c.text
         assert OVERTURN in c.others and "pos_weight" in c.others
+
+
+def test_a_run_that_names_a_term_added_to_its_loss_gets_no_cross_entropy_costs(tmp_path: Path) -> None:
+    # the same penalised run with the penalty named: by a coefficient in the recipe's config.json, or
+    # by the loop logging it as a metric of its own beside the loss it adds it to
+    facts: list[dict[str, float]] = []
+    (tmp_path / "a").mkdir()
+    path = objective_run(
+        tmp_path / "a" / "train.jsonl",
+        "l2",
+        wd=0.05,
+        lr=0.05,
+        spread=1.0,
+        features=20,
+        n_train=600,
+        facts=facts,
+    )
+    (tmp_path / "a" / "config.json").write_text(json.dumps({"lr": 0.05, "l2_lambda": 0.05}))
+    (tmp_path / "b").mkdir()
+    rows = [json.loads(x) for x in path.read_text().splitlines()]
+    named = tmp_path / "b" / "train.jsonl"
+    named.write_text(
+        "".join(json.dumps(r | {"val_reg_loss": f["added"]}) + "\n" for r, f in zip(rows, facts, strict=True))
+    )
+    for log, where in ((path, "named in config.json"), (named, "metric val_reg_loss")):
+        (run,) = read_runs(log)
+        a = Analyzer(run)
+        a.update()
+        said = [al for al in a.alerts if any(c.id.endswith("carry-loss") for c in al.claims)]
+        assert said, log
+        for al in said:
+            assert f"the run names a term added to the loss ({where})" in al.explanation
+            assert "likely not a mean cross-entropy" in al.explanation
+            for c in al.claims:
+                assert c.id != "underconfident" and c.id != "confident-mistakes"
+                if c.id.endswith("carry-loss"):
+                    assert c.strength == "possible" and "nats each" not in c.text

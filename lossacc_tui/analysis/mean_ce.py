@@ -52,7 +52,8 @@ ABSURD_LN_K = math.log(1e4)
 #: the usual reasons a logged loss is not a mean cross-entropy (named in every doubt)
 CAUSES = (
     "a sum over the batch instead of a mean (reduction='sum'), class weights or pos_weight, focal "
-    "loss, distillation, or an auxiliary term added to it"
+    "loss, distillation, or a term added to it (an L2 penalty or weight decay in the loss, an auxiliary "
+    "loss)"
 )
 
 #: objectives named in a configuration file or a metric name: (pattern, what it is)
@@ -63,7 +64,21 @@ _NAMED = (
     (re.compile(r"pos_?weight", re.I), "pos_weight"),
     (re.compile(r"class_?weights?(?![a-z])", re.I), "class weights"),
     (re.compile(r"reduction\W{0,4}sum", re.I), "a sum reduction"),
+    # a term the loop adds to the loss it logs: a metric of its own (`val_reg_loss`, `aux_loss`), a
+    # coefficient (`l2_lambda`, `aux_weight`), a Keras layer regulariser (Keras adds it to `loss` and
+    # `val_loss`). Not `weight_decay`: optimisers (AdamW, SGD's argument) apply it outside the loss
+    (
+        re.compile(
+            r"(?<![a-z])(?:reg_?loss|l2_?(?:loss|reg|penalty|lambda)|lambda_?l2|aux(?:iliary)?_?(?:loss|weight)"
+            r"|penalty|(?:kernel|bias|activity)_regularizer)(?![a-z])",
+            re.I,
+        ),
+        "a term added to the loss",
+    ),
 )
+#: what a coefficient set to 1 means: nothing for a weight (pos_weight 1 weighs nothing), a term at
+#: full weight for an added one
+_ONE_IS_ON = ("a term added to the loss",)
 
 
 def named_objective(texts: Iterable[tuple[str, str]], names: Iterable[str]) -> str:
@@ -76,16 +91,16 @@ def named_objective(texts: Iterable[tuple[str, str]], names: Iterable[str]) -> s
     for file, text in texts:
         for pat, what in _NAMED:
             m = pat.search(text)
-            if m and not _off(text, m.end()):
+            if m and not _off(text, m.end(), what not in _ONE_IS_ON):
                 return f"{what} (named in {file})"
     return ""
 
 
-def _off(text: str, end: int) -> bool:
-    """Whether the key matched just before `end` is set off: `false`, `null`, `none`, 0."""
+def _off(text: str, end: int, one_off: bool = True) -> bool:
+    """Whether the key matched just before `end` is set off: `false`, `null`, `none`, 0 (and 1 when
+    `one_off`: a weight of 1 weighs nothing)."""
     rest = re.match(r"""["']?\s*[:=]\s*["']?([A-Za-z0-9.]*)""", text[end : end + 40])
-    # (a weight of 1 weighs nothing)
-    off = ("false", "null", "none", "0", "0.0", "no", "1", "1.0")
+    off = ("false", "null", "none", "0", "0.0", "no") + (("1", "1.0") if one_off else ())
     return bool(rest) and rest.group(1).lower() in off  # type: ignore[union-attr]
 
 
