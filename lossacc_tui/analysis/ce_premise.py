@@ -110,7 +110,14 @@ def hedge_premise(loss_name: str, claims: list[Claim]) -> list[Claim]:
     return out
 
 
+#: the closing sentence of a reading's `others` that `overturn` says again, wider
+_DECIDES = re.compile(r"\.?\s*Per-sample (?:losses|confidences) decide \([^)]*\)")
+
+
 def _joined(first: str, second: str) -> str:
-    """Two `others` sentences, each ended once."""
+    """`others` sentences `first` then `second`, each ended once; `first`'s "Per-sample losses decide
+    (...)" left out where `second` says what decides."""
+    if "decide" in second:
+        first = _DECIDES.sub("", first)
     parts = [p.strip().rstrip(".") for p in (first, second) if p.strip()]
     return ". ".join(parts)
