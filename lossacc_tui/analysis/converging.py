@@ -18,6 +18,9 @@ accuracy 0.5-1): at every evaluation meeting these conditions with loss / (1 - a
 right answers carried most of the loss (502 of 502: 111 tune, 137 held-out, 254 tester 17); from
 4 to 5 nats, 84 % (195 of 232); without the trend conditions mistakes carried it at 75-90 % of
 evaluations at the same ratios.
+The `likely` holds only for a plain mean cross-entropy: a term added to both losses (an L2 penalty
+in the loss) keeps the training loss over half of the validation loss however sure the model is, so
+`ce_premise.hedge_premise` keeps it only where the loss's name says it is a cross-entropy.
 The failures these conditions keep out: a learning rate far too high (a loss of 5-6 nats at 80 %
 accuracy falling to a new low, mistakes at probability 1e-6: right answers would need over ln 6
 nats each) and early overfitting (a new low with the training loss at a third of it).

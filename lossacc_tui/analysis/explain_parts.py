@@ -168,7 +168,8 @@ def mistakes(loss: float, acc: float, n: Names, prefix: str) -> str:
     if acc >= 1.0:
         return (
             f"{where} no sample is wrong, so the whole loss is paid by right answers held with less than "
-            f"full confidence (geometric-mean probability {prob(loss)} on the true class)."
+            f"full confidence (geometric-mean probability {prob(loss)} on the true class, if the loss is a "
+            "mean cross-entropy)."
         )
     if n.ce_doubt:
         # (the arithmetic below would give costs a mean cross-entropy cannot have: tester 21's sum

@@ -222,8 +222,9 @@ class LossAboveChance(Detector):
                     x0,
                     x1,
                     f"{nm[0]} {fmt(L)} at {self.ctx.unit} {fmt_x(x1)} is {fmt(L / lnk, 3)} times ln {k} = "
-                    f"{fmt(lnk)}, what a uniform guess costs: the predictions put less probability on the "
-                    f"true labels (geometric mean {_prob(L)}) than a uniform guess (1/{k})",
+                    f"{fmt(lnk)}, what a uniform guess costs: as a mean cross-entropy, the predictions put "
+                    f"less probability on the true labels (geometric mean {_prob(L)}) than a uniform guess "
+                    f"(1/{k})",
                     value=L / lnk,
                     evidence={"k": float(k), "loss": L},
                 )
@@ -237,7 +238,8 @@ class LossAboveChance(Detector):
                         "follows",
                         x1,
                         x1,
-                        f"a right answer puts at least 1/{k} on its class and costs at most ln {k}, so at "
+                        f"as a mean cross-entropy, a right answer puts at least 1/{k} on its class and costs "
+                        f"at most ln {k}, so at "
                         f"{nm[1]} {fmt(a, 4)} the mistakes carry at least {fmt(100 * share, 3)} % of "
                         f"{nm[0]} {fmt(L)} and cost at least {fmt(per)} nats each on average (at most "
                         f"{_prob(per)} on their true class, geometric mean)",
