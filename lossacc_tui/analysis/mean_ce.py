@@ -52,8 +52,7 @@ ABSURD_LN_K = math.log(1e4)
 #: the usual reasons a logged loss is not a mean cross-entropy (named in every doubt)
 CAUSES = (
     "a sum over the batch instead of a mean (reduction='sum'), class weights or pos_weight, focal "
-    "loss, distillation, or a term added to it (an L2 penalty or weight decay in the loss, an auxiliary "
-    "loss)"
+    "loss, distillation, or an auxiliary term added to it"
 )
 
 #: objectives named in a configuration file or a metric name: (pattern, what it is)
