@@ -140,6 +140,40 @@ def _overfitting_why(a: Alert, n: Names, flip: bool) -> tuple[str, str]:
     )
 
 
+def gap_words(at_best: float, now: float) -> str:
+    """How the gap (validation loss minus training loss, nats) moved, in words that keep its sign.
+
+    A negative gap (the training loss above the validation loss: dropout, label noise or a
+    regulariser counted in training only) that moves toward zero has shrunk, not widened
+    (tester 23: "the gap widened -0.5129 -> -0.0233").
+
+    >>> gap_words(0.1, 0.3)
+    'the gap (validation minus training loss) widened 0.1 -> 0.3'
+    >>> gap_words(-0.5129, -0.0233)
+    'the training loss stays above the validation loss, by less: 0.5129 -> 0.0233'
+    >>> gap_words(-0.2, 0.1)
+    'the validation loss went from 0.2 below the training loss to 0.1 above it'
+    """
+    if at_best >= 0 and now >= 0:
+        verb = "widened" if now > at_best else "narrowed"
+        return f"the gap (validation minus training loss) {verb} {arrow(at_best, now)}"
+    if at_best < 0 and now < 0:
+        less = "less" if now > at_best else "more"
+        return (
+            f"the training loss stays above the validation loss, by {less}: "
+            f"{arrow(-at_best, -now)}"
+        )
+    if at_best < 0:
+        return (
+            f"the validation loss went from {fmt(-at_best)} below the training loss to "
+            f"{fmt(now)} above it"
+        )
+    return (
+        f"the validation loss went from {fmt(at_best)} above the training loss to "
+        f"{fmt(-now)} below it"
+    )
+
+
 def _overfitting(a: Alert, n: Names) -> Parts:
     e = a.evidence
     flip = any(c.id == "predictions-crossing" for c in a.claims)
@@ -152,9 +186,8 @@ def _overfitting(a: Alert, n: Names) -> Parts:
             f"{a.data.get('subject', n.loss)} rose {arrow(e['best_val_loss'], e['now_val_loss'])} "
             f"since {n.unit} {fmt_x(e['best_x'])} while training loss{_mean_of(e)} "
             f"{_verb(e['train_loss_at_best'], e['train_loss_now'])} "
-            f"{arrow(e['train_loss_at_best'], e['train_loss_now'])}: the gap "
-            f"{'widened' if e['gap_now'] > e['gap_at_best'] else 'narrowed'} "
-            f"{arrow(e['gap_at_best'], e['gap_now'])}.{acc}",
+            f"{arrow(e['train_loss_at_best'], e['train_loss_now'])}: "
+            f"{gap_words(e['gap_at_best'], e['gap_now'])}.{acc}",
         ),
         _overfitting_why(a, n, flip),
         (
