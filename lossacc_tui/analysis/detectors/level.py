@@ -35,6 +35,11 @@ CHANCE_OVER = 1.5
 HOLD_SLACK = 2.0
 
 
+def _finite(v: float) -> float:
+    """v, or 0 where it is NaN (a noise not yet known widens no margin)."""
+    return v if math.isfinite(v) else 0.0
+
+
 class HighLossGoodAcc(PairDetector):
     """Accuracy well above chance while the loss per mistake is many nats (and the loss itself is
     a sizeable share of the chance loss)."""
@@ -154,16 +159,19 @@ class HighLossGoodAcc(PairDetector):
         loss1, acc1 = value(ctx.loss, k), value(ctx.acc, k)
         if not (math.isfinite(loss1) and math.isfinite(acc1)) or loss1 <= 0 or acc1 >= 1.0:
             return False
-        sl, sa = noise(ctx.loss, k), noise(ctx.acc, k)
-        sl, sa = (sl if math.isfinite(sl) else 0.0), (sa if math.isfinite(sa) else 0.0)
+        # (the noise only where a margin needs it: O(window) each, the rest O(1))
+        sl = _finite(noise(ctx.loss, k)) if slack else 0.0
+        sa = _finite(noise(ctx.acc, k)) if slack else 0.0
         lo, _ = wrong_share_bounds(max(loss1 - slack * sl, 1e-12), max(acc1 - slack * sa, 0.0), ctx.classes.k)
         if lo > 0.5:
             return True
-        loss0, acc0 = value(ctx.loss, s), value(ctx.acc, s)
-        acc_tol = max(p.acc_hold_tol, 2 * sa if k >= 2 else 0.0)
-        if not (loss1 >= loss0 * (1 + p.rise_rel) - slack * sl and acc1 >= acc0 - acc_tol - slack * sa):
+        loss0 = value(ctx.loss, s)
+        if ctx.train is None or not loss1 >= loss0 * (1 + p.rise_rel) - slack * sl:
             return False
-        if ctx.train is None:
+        if not slack:
+            sa = _finite(noise(ctx.acc, k))
+        acc_tol = max(p.acc_hold_tol, 2 * sa if k >= 2 else 0.0)
+        if not acc1 >= value(ctx.acc, s) - acc_tol - slack * sa:
             return False
         t0 = value_at_x(ctx.train, ctx.axis, ctx.x(self.series, s))
         t1 = value_at_x(ctx.train, ctx.axis, ctx.x(self.series, k))
