@@ -10,6 +10,9 @@ the latest point, a rule near its margin flipped with each evaluation's noise:
 - tester 21's Lightning run (tests/data/tester21_lt_bce_vci): overfitting and loss-up-acc-up
   warning <-> info 8 times each as the loss alternately grew steadily and paused (the sample-flip
   reading refuted, then not) while two samples grew surer of their wrong answers.
+- tester 21's `collapse_lr` (tests/data/tester21_collapse_lr): overfitting warning -> info -> warning
+  at epochs 8-9, the "fits nothing" reading found over one window where accuracy held 3 epochs and
+  gone at the next; the truth has the model predicting two classes at every one of those epochs.
 
 Fed a few lines at a time as a live log is read, no severity comes back once left, and the end equals a
 one-shot read of the same file."""
@@ -72,4 +75,12 @@ def test_a_rise_that_kept_growing_stays_a_warning() -> None:
     rises = {k: s for k, s in told.items() if k[0] in ("overfitting", "loss-up-acc-up")}
     assert rises
     assert all(_reversals(s) == 0 for s in rises.values()), rises
+    assert sorted((a.kind, a.severity, a.start) for a in live.alerts) == _one_shot(path)
+
+
+def test_one_window_of_held_accuracy_does_not_demote_overfitting() -> None:
+    path = DATA / "tester21_collapse_lr" / "train.jsonl"
+    told, live = _told(path)
+    over = [s for (kind, _), s in told.items() if kind == "overfitting"]
+    assert over and all(_reversals(s) == 0 for s in over), over
     assert sorted((a.kind, a.severity, a.start) for a in live.alerts) == _one_shot(path)
