@@ -14,6 +14,10 @@ the latest point, a rule near its margin flipped with each evaluation's noise:
   at epochs 8-9, the "fits nothing" reading found over one window where accuracy held 3 epochs and
   gone at the next; the truth has the model predicting two classes at every one of those epochs.
 
+- the demo's fastai run (demo_logs/val_loss_unstable): val-loss-unstable critical -> warning ->
+  critical at epochs 12-13: the largest swing it described became one with a lower high, while an
+  earlier high of the same span had needed over 100 nats a mistake.
+
 Fed a few lines at a time as a live log is read, no severity comes back once left, and the end equals a
 one-shot read of the same file."""
 
@@ -83,4 +87,15 @@ def test_one_window_of_held_accuracy_does_not_demote_overfitting() -> None:
     told, live = _told(path)
     over = [s for (kind, _), s in told.items() if kind == "overfitting"]
     assert over and all(_reversals(s) == 0 for s in over), over
+    assert sorted((a.kind, a.severity, a.start) for a in live.alerts) == _one_shot(path)
+
+
+def test_a_span_that_needed_absurd_costs_a_mistake_stays_critical() -> None:
+    path = Path(__file__).parent.parent / "demo_logs" / "val_loss_unstable" / "train_stdout.txt"
+    told, live = _told(path)
+    (seq,) = [s for (kind, _), s in told.items() if kind == "val-loss-unstable"]
+    crit = seq.index("critical")
+    assert "warning" not in seq[crit:], seq  # (info: one rise that fell back, a spike so far)
+    (alert,) = [a for a in live.alerts if a.kind == "val-loss-unstable"]
+    assert alert.severity == "critical"
     assert sorted((a.kind, a.severity, a.start) for a in live.alerts) == _one_shot(path)
