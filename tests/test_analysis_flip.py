@@ -52,8 +52,8 @@ def test_a_sample_flip_does_not_keep_the_overfitting_prose_as_fact() -> None:
     text = over["explanation"]
     assert "sample flip" in text
     assert "noise included, that do not carry over" not in text, text
-    assert "Early-stop at" not in text and "Nothing to change yet" in text, text
+    assert "Keep the checkpoint at" not in text and "Nothing to change yet" in text, text
     # overfitting that samples cannot explain keeps its advice
     run = run_of(CORPUS / "short-overfit-torch" / "s2" / "train.log")
     (over, *_) = [a for a in run["alerts"] if a["kind"] == "overfitting"]
-    assert "Early-stop at" in over["explanation"] and "noise included" in over["explanation"]
+    assert "Keep the checkpoint at" in over["explanation"] and "noise included" in over["explanation"]

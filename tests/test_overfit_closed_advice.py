@@ -30,6 +30,6 @@ def test_a_rise_that_passed_has_nothing_to_early_stop_at(tmp_path: Path) -> None
         if len(after) and after.min() < best:  # (it closed on a new best)
             passed.append(al)
             text = " ".join(al.explanation.split())
-            assert "Early-stop at" not in text
+            assert "Keep the checkpoint at" not in text
             assert f"came back to {after[after < best][0]:.4g}" in text
     assert passed  # (the premise: an early rise that passed)

@@ -243,8 +243,9 @@ def not_cross_entropy(loss: float, acc: float, x: float, names: tuple[str, str, 
         x,
         f"at {unit} {fmt_x(x)} {lname} {fmt(loss)} is below (1 - {fmt(acc, 4)}) x ln 2 = "
         f"{fmt(floor(acc))}, the least that mean cross-entropy can be when {pct(1.0 - acc)} of the "
-        f"predictions are wrong, so {lname} and {aname} are not cross-entropy and accuracy of the same "
-        "predictions at that evaluation",
+        f"predictions are wrong, so {lname} and {aname} are not a single-label cross-entropy and the "
+        "accuracy of the same predictions at that evaluation (one way to get such a pair: a multi-label "
+        "loss averaged over its labels beside subset accuracy)",
         evidence={"loss": loss, "acc": acc, "floor": floor(acc)},
     )
 

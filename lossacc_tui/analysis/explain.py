@@ -160,13 +160,15 @@ def _non_finite(a: Alert, n: Names) -> list[tuple[str, str]]:
             f"{name} was near its best just before, but the training loss at {n.unit} "
             f"{fmt_x(e['train_high_x'])} was already {blew}: training blew up (see the training loss's "
             f"own alert), so {name} most likely broke with it rather than by a fault of the evaluation "
-            "alone. Every gradient after a NaN is NaN and the weights follow."
+            "alone. Unless the step is skipped (an fp16 loss scaler skips it), every gradient after a NaN is "
+            "NaN and the weights follow."
         )
     else:
         why = (
             "The value before it was near the best, so this is a sudden numerical fault (NaN or inf in a "
-            "batch or a weight, log(0), fp16 overflow) at least as much as a divergence; every gradient "
-            "after it is NaN and the weights follow."
+            "batch or a weight, log(0), fp16 overflow) at least as much as a divergence; unless the step "
+            "is skipped (an fp16 loss scaler skips it), every gradient after it is NaN and the weights "
+            "follow."
         )
     acc_now = e.get("acc_now", math.nan)
     if math.isfinite(acc_now) and not recovered:  # (finite now: the logits are not NaN now)
@@ -228,8 +230,9 @@ def _plateau(a: Alert, n: Names) -> list[tuple[str, str]]:
             else f"No evaluation in the last {since:,} beat"
         )
         why = (
-            f"{last} {fmt(e['best_value'])} by more than {delta:.1%}: the model has stopped improving "
-            "on this metric at this learning rate."
+            f"{last} {fmt(e['best_value'])} by more than {delta:.1%}: the model has not improved "
+            "on this metric at this learning rate since; whether a later evaluation would beat it, the log "
+            "cannot say."
         )
         saves = f"the next {count(since, 'evaluation')}' compute"
     return [
@@ -238,7 +241,8 @@ def _plateau(a: Alert, n: Names) -> list[tuple[str, str]]:
         (
             "What to check next",
             f"The checkpoint at {n.ckpt(e['best_x'])} is the one to keep if this loss is what you "
-            f"select on; lowering the learning rate (ReduceLROnPlateau) or stopping early saves {saves}. "
+            f"select on; lowering the learning rate (ReduceLROnPlateau) or stopping early saves {saves}, at "
+            "the cost of any new best a longer patience would have reached. "
             "If accuracy still climbs, select on accuracy instead and say so."
             + below_baseline(e.get("acc_at_best", math.nan), e["best_x"], n),
         ),

@@ -64,9 +64,9 @@ def _loss_down_acc_down(a: Alert, n: Names) -> Parts:
             "The loss averages confidence over all samples; accuracy counts sides. Samples near the "
             "decision threshold slipping to the wrong side cost accuracy but little loss, while samples far "
             "from it getting more confident lower the loss. "
-            f"{mistakes(e['now_loss'], e['now_acc'], n, 'Now')} A shift of the prior (bias) toward one "
-            "class, e.g. from label noise or class imbalance in training, does exactly this."
-            + _rising_again(e, n),
+            f"{mistakes(e['now_loss'], e['now_acc'], n, 'Now')} One cause that does exactly this: a shift "
+            "of the prior (bias) toward one class, e.g. from label noise or class imbalance in training; "
+            "per-class recall shows it." + _rising_again(e, n),
         ),
         (
             "What to check next",
@@ -181,8 +181,9 @@ def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:
                 "spike recovers or samples cross the threshold, more than confidence growing steadily. "
             )
             + mistakes(e["now_loss"], e["now_acc"], n, "At " + n.unit + " " + fmt_x(e["now_x"]))
-            + " Accuracy cannot move until samples cross the threshold, which capacity, the features or "
-            "label noise in this data may not allow.",
+            + " Accuracy moves only when samples cross the threshold. Whether more will (a slow climb, "
+            "as in a run still learning) or cannot (a ceiling set by capacity, the features or label noise) "
+            "these numbers do not say: the accuracy over the next evaluations decides.",
         ),
         (
             "What to check next",
@@ -197,7 +198,9 @@ def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:
                 if n.params.majority_rate is None
                 else ""
             )
-            + ". If accuracy is what you need, more epochs at this setting buy calibration, not accuracy.",
+            + ". Whether more epochs raise accuracy is not in the logged numbers: a falling loss says "
+            "predictions grow surer, not that more will cross. Watch the accuracy's level; a climb closes "
+            "this alert.",
         ),
         (
             "How sure",
@@ -234,7 +237,7 @@ def _high_loss(a: Alert, n: Names) -> Parts:
     favoured = any(c.strength in ("follows", "likely", "confirmed") for c in right)
     unsure = "many right answers held with little confidence (each costs up to ln K)"
     sure = "a few mistakes made with near-certainty (each costs without bound)"
-    look_right = "the mean confidence of right answers (unsure: the loss will keep falling with training, or "
+    look_right = "the mean confidence of right answers (unsure: training on may lower the loss further, or "
     look_right += "calibrate with temperature scaling)"
     look_wrong = "the highest-loss samples (confident mistakes: label noise, duplicates with conflicting "
     look_wrong += "labels?)"

@@ -183,7 +183,8 @@ def mistakes(loss: float, acc: float, n: Names, prefix: str) -> str:
     first = not n.said_doubt  # (the condition and the other objectives in full once an explanation)
     n.said_doubt = True
     cond = (
-        f"if {n.loss} is a mean cross-entropy over the evaluated samples (which the log cannot confirm)"
+        f"if {n.loss} is a mean cross-entropy over the evaluated samples with one decision each "
+        "(single-label; the log cannot confirm either)"
         if first
         else "as a mean cross-entropy"
     )

@@ -210,9 +210,10 @@ def _overfitting(a: Alert, n: Names) -> Parts:
                 "and early stopping keeps no good model. Check the validation split first (class counts, "
                 "preprocessing, label encoding); read this rise again once validation tracks training."
                 if n.val_never_tracked is not None
-                else f"Early-stop at {n.ckpt(e['best_x'])} or add regularisation (weight decay, "
-                "dropout, augmentation, more data); if accuracy still rises, decide which metric you "
-                "select on."
+                else f"Keep the checkpoint at {n.ckpt(e['best_x'])}, the best so far (early stopping "
+                "keeps it; a later new best, which closes this alert, would replace it), or add "
+                "regularisation (weight decay, dropout, augmentation, more data); if accuracy still "
+                "rises, decide which metric you select on."
             )
             + below_baseline(e.get("acc_at_best", math.nan), e["best_x"], n),
         ),

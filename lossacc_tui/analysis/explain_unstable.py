@@ -57,7 +57,7 @@ def unstable(a: Alert, n: Names) -> list[tuple[str, str]]:
             f"That the rise is confidence more than counts follows from the logged numbers (a "
             f"{factor(e['ratio'], 1, lead=True)} swing with accuracy within "
             f"{(e['acc_high'] - e['acc_low']) * 100:.1f} points); which samples carry it, per-row losses "
-            f"decide. {_repeats(e, n)}",
+            f"decide. {_repeats(e, n)}{_held_critical(e, n)}",
         ),
     ]
 
@@ -77,3 +77,14 @@ def _repeats(e: dict[str, float], n: Names) -> str:
     if rises >= 2:
         return f"{n.loss} rose {count(int(rises), 'time')} with a fall between: it keeps swinging."
     return ""
+
+
+def _held_critical(e: dict[str, float], n: Names) -> str:
+    """Why the alert is critical when the swing it describes is not: an earlier high of its span."""
+    if "critical_x" not in e:
+        return ""
+    return (
+        f" At {n.unit} {fmt_x(e['critical_x'])} {n.loss} {fmt(e['critical_loss'])} needed "
+        f"{fmt(e['critical_per_mistake'], 3)} nats a mistake even if right answers cost nothing: that "
+        "made the span critical, and it stays so while the alert is open."
+    )

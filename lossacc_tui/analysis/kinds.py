@@ -20,8 +20,13 @@ mistake without bound. Three numbers make the two comparable:
   class, geometric mean); the rest can be unsure right answers. A valid_loss of 162 at accuracy 0.63
   needs mistakes averaging hundreds of nats: no sane probabilities give that.
 
-All three hold for a plain **mean cross-entropy** over the evaluated samples, which a log cannot
-confirm. A sum over the batch (reduction='sum'), class weights or pos_weight, focal loss,
+All three hold for a plain **mean cross-entropy** over the evaluated samples with one decision each
+(single-label), which a log cannot confirm. A multi-label run (the loss averaged over L labels,
+accuracy counting a sample right only when every label is: subset accuracy) breaks the ln 2: a
+sample with one wrong label costs as little as ln 2 / L; its metric names (subset_acc, exact_match,
+hamming, f1_micro) or Hugging Face's problem_type multi_label_classification make the explanations
+read no cost per sample from it, and with K unknown a share forced by the ln 2 alone is `likely`.
+A sum over the batch (reduction='sum'), class weights or pos_weight, focal loss,
 distillation or an auxiliary term make the logged loss another objective: a mistake can then cost
 less than ln 2, or far more. The explanations say the arithmetic as conditional on a mean
 cross-entropy, and say the loss is likely not one where the run's numbers contradict it (a model

@@ -19,6 +19,14 @@ from lossacc_tui.analysis.evidence import (
 )
 from lossacc_tui.analysis.quantities import LN2, fmt, fmt_x, least_share, pct
 
+#: the other reading of a share forced by the ln 2 floor alone, and what decides
+SINGLE_LABEL_OTHERS = (
+    "A multi-label run (several labels a sample, the loss averaged over them, accuracy counting a "
+    "sample right only when every label is) lets a sample with one of L labels wrong cost as little as "
+    "ln 2 / L, so its mistakes may carry less. Its metric names (subset_acc, exact_match, hamming, "
+    "f1_micro) or problem_type multi_label_classification decide, as does --classes K"
+)
+
 
 def _classes_needed(nats: float) -> str:
     """'over 10^N classes' for a right answer costing `nats` (at most ln K), never 10^inf."""
@@ -102,15 +110,31 @@ def who_carries_loss(
             )
         ]
     if lo > 0.5:
+        if k is not None:  # (K known: a single-label run, its right answers capped at ln K)
+            return [
+                Claim(
+                    "mistakes-carry-loss",
+                    "follows",
+                    x0,
+                    x1,
+                    f"{where} {_forced_share(loss, acc, k, lo)}",
+                    value=lo,
+                    evidence=ev,
+                )
+            ]
+        # the ln 2 floor holds for one decision per sample; a multi-label loss averaged over L labels
+        # and scored by subset accuracy lets a wrong sample cost ln 2 / L (tester 22: 0.236 nats)
         return [
             Claim(
                 "mistakes-carry-loss",
-                "follows",
+                "likely",
                 x0,
                 x1,
-                f"{where} {_forced_share(loss, acc, k, lo)}",
+                f"{where} {_forced_share(loss, acc, k, lo)}, if each sample is one decision (single-label): "
+                "the usual case, and nothing in the run's metric names or configuration says otherwise",
                 value=lo,
                 evidence=ev,
+                others=SINGLE_LABEL_OTHERS,
             )
         ]
     m_lo, m_hi = mistake_cost_bounds(loss, acc, k)

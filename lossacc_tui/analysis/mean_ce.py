@@ -52,8 +52,15 @@ ABSURD_LN_K = math.log(1e4)
 #: the usual reasons a logged loss is not a mean cross-entropy (named in every doubt)
 CAUSES = (
     "a sum over the batch instead of a mean (reduction='sum'), class weights or pos_weight, focal "
-    "loss, distillation, or an auxiliary term added to it"
+    "loss, distillation, an auxiliary term added to it, or a multi-label loss averaged over its labels"
 )
+
+#: what the texts call a multi-label reading (`named_objective`, `doubt_sentence`)
+MULTI_LABEL = "multi-label classification"
+#: metric names that say a sample carries several labels: subset (exact-match) accuracy, Hamming
+#: loss or score, micro-averaged F1 (tester 22: BCE averaged over 3 labels beside subset accuracy,
+#: where the cheapest wrong sample cost 0.236 nats, not ln 2)
+_MULTI_METRIC = re.compile(r"multi_?label|subset_?acc|exact_?match|hamming|f1_?micro|micro_?f1", re.I)
 
 #: objectives named in a configuration file or a metric name: (pattern, what it is)
 _NAMED = (
@@ -74,6 +81,8 @@ _NAMED = (
         ),
         "a term added to the loss",
     ),
+    # (Hugging Face's problem_type; a loss class or flag named so)
+    (re.compile(r"multi_?label", re.I), MULTI_LABEL),
 )
 #: what a coefficient set to 1 means: nothing for a weight (pos_weight 1 weighs nothing), a term at
 #: full weight for an added one
@@ -87,6 +96,8 @@ def named_objective(texts: Iterable[tuple[str, str]], names: Iterable[str]) -> s
         for pat, what in _NAMED:
             if pat.search(name):
                 return f"{what} (metric {name})"
+        if _MULTI_METRIC.search(name):
+            return f"{MULTI_LABEL} (metric {name})"
     for file, text in texts:
         for pat, what in _NAMED:
             m = pat.search(text)
@@ -184,10 +195,18 @@ def objective_of(log_path: str, names: tuple[str, ...]) -> str:
 def doubt_sentence(ctx: Ctx, said: str) -> str:
     """The sentence the explanations give for a doubt `said` (from `doubt`)."""
     ln = ctx.loss.name if ctx.loss is not None else "the loss"
+    if MULTI_LABEL in said:
+        return (
+            f"{ln} is likely not a single-label cross-entropy (one decision per sample): {said}. Averaged "
+            "over L labels and scored by subset accuracy, a wrong sample costs at least ln 2 / L, not ln 2 "
+            "(one wrong label of L), and a right one up to ln 2 (every label barely right), so no cost per "
+            "sample is read from this loss."
+        )
     return (
         f"{ln} is likely not a mean cross-entropy over the evaluated samples: {said}. The usual causes: "
         f"{CAUSES}. The cross-entropy arithmetic (a mistake costs at least ln 2, a right answer at most "
-        "ln K) holds only for a mean cross-entropy, so no cost per sample is read from this loss."
+        "ln K) holds only for a single-label mean cross-entropy, so no cost per sample is read from this "
+        "loss."
     )
 
 
@@ -209,6 +228,7 @@ def mean_ce_claims(ctx: Ctx, claims: list[Claim]) -> list[Claim]:
     out: list[Claim] = []
     why = doubt_sentence(ctx, said)
     ln = ctx.loss.name if ctx.loss is not None else "the loss"
+    what = "a multi-label loss" if MULTI_LABEL in said else "not a mean cross-entropy"
     for c in claims:
         if c.id in ("confident-mistakes", "underconfident"):
             continue
@@ -227,7 +247,7 @@ def mean_ce_claims(ctx: Ctx, claims: list[Claim]) -> list[Claim]:
                 c.start,
                 c.end,
                 f"{where} {who} may carry most of the loss; what each sample costs cannot be read from "
-                f"{ln}: it is likely not a mean cross-entropy",
+                f"{ln}: it is likely {what}",
                 value=c.value,
                 evidence=c.evidence,
                 others=why + " Per-sample losses decide (log them with lossacc_tui.probe)",

@@ -311,8 +311,9 @@ class LossAboveChance(Detector):
         return (
             f"**{alert.title}**\n\n**What happened.** From {nm[2]} {fmt_x(e['first_x'])} to "
             f"{fmt_x(e['now_x'])} {nm[0]} has stayed far above {ref} = {fmt(v)} (now {fmt(e['loss_now'])}"
-            f"{acc}).\n\n**Why.** {self._why(e)}\n\n**What to check next.** Lower the learning rate by "
-            "10x or more (or run a learning-rate range test) and restart from the initial weights; the loss "
+            f"{acc}).\n\n**Why.** {self._why(e)}\n\n**What to check next.** For the most common cause, "
+            "lower the learning rate 10x or more (or run a learning-rate range test) and restart from the "
+            "initial weights: a run that then learns confirms it; the loss "
             "at the first steps (a first batch far above ln K means the start is already broken); the input "
             "scale (mean and spread of a batch); the predicted-class counts of one evaluation (one class "
             "for all confirms the collapse).\n\n**How sure.** " + render(alert.claims) + "\n"

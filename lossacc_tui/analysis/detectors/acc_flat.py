@@ -49,9 +49,10 @@ class AccFlatLossDown(PairDetector):
         "newest 8 rise a quarter of the band at that pace)"
     )
     general = (
-        "Accuracy is flat while the loss keeps falling: the model grows more confident on samples it "
-        "already gets right. Accuracy cannot move until samples cross the threshold; a capacity or "
-        "label-noise ceiling stops that. Informational: more epochs buy calibration, not accuracy. "
+        "Accuracy is flat while the loss keeps falling: predictions grow surer on the side they are on "
+        "(right answers surer, mistakes less sure). Accuracy moves only when samples cross the threshold; "
+        "whether more will (a slow climb) or cannot (a ceiling of capacity, features or label noise) the "
+        "log does not say: the accuracy over later evaluations decides. Informational. "
         "This is the underconfidence alert (mean confidence below accuracy): it says so with the "
         "`underconfident` claim, `likely` when the loss, named a cross-entropy (val_nll, val_ce), is above "
         "what any calibrated model could cost "

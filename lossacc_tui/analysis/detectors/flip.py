@@ -82,6 +82,21 @@ def _growing(series: Series | None, i: int, run: int) -> bool:
     return bool((rose | held).all() and rose.any())
 
 
+def grew_steadily(alert_data: dict[str, object], series: Series | None, idx: np.ndarray, run: int) -> None:
+    """Latch `trend` in an open rise alert's data once the loss has grown at each of `run`
+    evaluations in a row at any point of `idx` (point indices of the chunk the alert spans): the
+    sample-flip reading, refuted there, stays refuted while the alert is open. Read only at the
+    latest point, the refutation came and went with each evaluation that did not grow (tester 21's
+    Lightning BCE run: overfitting warning -> info -> warning 8 times in 130 steps while the loss rose
+    0.0626 -> 0.1). Every point is judged once, whatever the chunking, so live equals one-shot."""
+    if alert_data.get("trend") or series is None:
+        return
+    for i in idx:
+        if _growing(series, int(i), run):
+            alert_data["trend"] = True
+            return
+
+
 def tiny_rise(
     ctx: Ctx, best: float, peak: float, acc0: float, acc1: float, i: int
 ) -> tuple[int, float] | None:

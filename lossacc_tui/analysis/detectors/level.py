@@ -9,6 +9,7 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.detectors import severity_hold as hold
 from lossacc_tui.analysis.detectors.base import (
     classes_claim,
     names,
@@ -18,7 +19,7 @@ from lossacc_tui.analysis.detectors.base import (
 )
 from lossacc_tui.analysis.detectors.pair import PairDetector
 from lossacc_tui.analysis.detectors.smoothing import on_floor
-from lossacc_tui.analysis.evidence import training_fall_says_sharper
+from lossacc_tui.analysis.evidence import training_fall_says_sharper, wrong_share_bounds
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.loss_carriers import who_carries_loss
 from lossacc_tui.analysis.passmemo import quiet
@@ -29,6 +30,14 @@ from lossacc_tui.analysis.quantities import arrow, chance_loss, fmt, fmt_x, loss
 #: more often than chance, so its mistakes are confident
 CHANCE_LOSS_OVER = 1.1
 CHANCE_OVER = 1.5
+#: a warning raised on the numbers favouring confident mistakes drops back only once its rule fails
+#: with every margin widened by this many times the series' own noise (`severity_hold`)
+HOLD_SLACK = 2.0
+
+
+def _finite(v: float) -> float:
+    """v, or 0 where it is NaN (a noise not yet known widens no margin)."""
+    return v if math.isfinite(v) else 0.0
 
 
 class HighLossGoodAcc(PairDetector):
@@ -131,6 +140,44 @@ class HighLossGoodAcc(PairDetector):
     def on_open(self, alert: Alert, i: int, local: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         alert.data.update(best_idx=int(loss.best_idx[local]))
 
+    def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
+        # the warning's rule at every point the alert spans, with hysteresis (`severity_hold`)
+        hold.feed(
+            alert.data,
+            loss.idx[lo:hi],
+            lambda k: self._mistakes_rule(alert, k, 0.0),
+            lambda k: self._mistakes_rule(alert, k, HOLD_SLACK),
+        )
+
+    def _mistakes_rule(self, alert: Alert, k: int, slack: float) -> bool:
+        """Whether at point k the numbers force confident mistakes (mistakes carry over half of the
+        loss on the cross-entropy bounds alone) or favour them (the loss risen `rise_rel` above where
+        the alert started, accuracy held within its tolerance, the training loss fell): the rules
+        `claims` states, each margin widened by `slack` times the series' own noise at k (0: the
+        rule itself, which raises the warning; `HOLD_SLACK`: the wider one it must fail to drop)."""
+        ctx, p = self.ctx, self.p
+        s = int(alert.data["start_idx"])
+        loss1, acc1 = value(ctx.loss, k), value(ctx.acc, k)
+        if not (math.isfinite(loss1) and math.isfinite(acc1)) or loss1 <= 0 or acc1 >= 1.0:
+            return False
+        # (the noise only where a margin needs it: O(window) each, the rest O(1))
+        sl = _finite(noise(ctx.loss, k)) if slack else 0.0
+        sa = _finite(noise(ctx.acc, k)) if slack else 0.0
+        lo, _ = wrong_share_bounds(max(loss1 - slack * sl, 1e-12), max(acc1 - slack * sa, 0.0), ctx.classes.k)
+        if lo > 0.5:
+            return True
+        loss0 = value(ctx.loss, s)
+        if ctx.train is None or not loss1 >= loss0 * (1 + p.rise_rel) - slack * sl:
+            return False
+        if not slack:
+            sa = _finite(noise(ctx.acc, k))
+        acc_tol = max(p.acc_hold_tol, 2 * sa if k >= 2 else 0.0)
+        if not acc1 >= value(ctx.acc, s) - acc_tol - slack * sa:
+            return False
+        t0 = value_at_x(ctx.train, ctx.axis, ctx.x(self.series, s))
+        t1 = value_at_x(ctx.train, ctx.axis, ctx.x(self.series, k))
+        return training_fall_says_sharper(t0, t1, loss1)
+
     def severity(self, alert: Alert) -> Severity:
         """A warning only when the numbers force or favour confident mistakes; unsure right
         answers (a run still converging) are information."""
@@ -167,6 +214,17 @@ class HighLossGoodAcc(PairDetector):
                 "its mistakes"
             )
         lean = ""
+        since = hold.raised_at(alert.data, i)
+        if not favour and since is not None and not self._mistakes_rule(alert, i, 0.0):
+            # raised at `since` and not yet back past twice the noise: the warning holds (hysteresis)
+            favour = "mistakes"
+            then = f"{fmt(value(self.ctx.loss, since))} at {nm[1]} {fmt(value(self.ctx.acc, since), 4)}"
+            why = (
+                f"at {nm[2]} {fmt_x(self.ctx.x(self.series, since))} the numbers favoured confident mistakes "
+                f"({nm[0]} {then}), "
+                f"and neither has moved back past twice its own noise since ({fmt(loss1)} at {fmt(acc1, 4)} "
+                "now): a reading is not taken back on a move within noise"
+            )
         if not favour:
             # a loss at its lowest yet, with the training loss no lower than half of it: a run still
             # converging, whose unsure right answers the numbers favour (converging.py)

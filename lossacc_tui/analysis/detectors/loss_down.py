@@ -67,7 +67,8 @@ class LossDownAccDown(PairDetector):
     general = (
         "The loss improves while accuracy falls: predictions near the decision threshold slip across "
         "it (cheap in loss) while others grow more confident (the loss averages confidence, accuracy "
-        "counts sides). A drifting class prior (label noise, imbalance) does this. Check: per-class "
+        "counts sides). A drifting class prior (label noise, imbalance) is one cause that does this; "
+        "per-class recall shows it. Check: per-class "
         "recall, the training label distribution, the threshold; keep the checkpoint at the accuracy "
         "peak if accuracy is what you deploy."
     )

@@ -20,7 +20,14 @@ from lossacc_tui.analysis.detectors.base import (
     value,
 )
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW, chance_k, k_backed
-from lossacc_tui.analysis.detectors.flip import Flip, flip_reading, rise_readings, rise_severity, tiny_rise
+from lossacc_tui.analysis.detectors.flip import (
+    Flip,
+    flip_reading,
+    grew_steadily,
+    rise_readings,
+    rise_severity,
+    tiny_rise,
+)
 from lossacc_tui.analysis.detectors.loss_floor import above_floor, floor_at, floor_claim, floors
 from lossacc_tui.analysis.detectors.pair import PairDetector, new_best
 from lossacc_tui.analysis.detectors.rise import (
@@ -232,6 +239,7 @@ class LossUpAccUp(PairDetector):
             span_extreme(alert, "acc_peak", acc.y[lo:hi], loss.x[lo:hi], loss.idx[lo:hi], high=True)
             if self._slow_all[lo:hi].any():
                 alert.data["trend"] = True
+            grew_steadily(alert.data, self.ctx.loss, loss.idx[lo:hi], self.p.steady_run)
 
     def title(self, alert: Alert) -> str:
         """ "<loss> up N% since <x> while <acc> a -> b", N > 0 always: a closed alert whose last

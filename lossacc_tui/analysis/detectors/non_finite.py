@@ -24,7 +24,8 @@ class NonFinite(Detector):
     severity_doc = "critical"
     meaning = "NaN or inf in a loss"
     general = (
-        "NaN or inf in a loss. Every gradient after it is NaN too. Check the learning rate, gradient "
+        "NaN or inf in a loss. Unless the step is skipped (an fp16 loss scaler skips it), every "
+        "gradient after it is NaN too. Check the learning rate, gradient "
         "clipping, log(0) or division in a custom loss, fp16 overflow, NaN inputs; resume from the "
         "last good checkpoint."
     )

@@ -30,12 +30,13 @@ class NotCrossEntropy(Detector):
         "is kept out of bests and trends"
     )
     general = (
-        "An evaluation's loss and accuracy cannot describe the same predictions under cross-entropy: "
-        "the loss is below (1 - a) ln 2, the least it can be when a share 1 - a is wrong, or accuracy "
-        "sits at 1/K while the loss is far below ln K. A glitched evaluation (degenerate targets), a "
-        "loss that is not cross-entropy (MSE, a sum of terms), or an accuracy metric reading the "
-        "labels differently (sparse vs one-hot). That evaluation is kept out of bests and trends, and "
-        "no explanation of the run reasons about cross-entropy."
+        "An evaluation's loss and accuracy cannot describe the same single-label predictions under "
+        "cross-entropy: the loss is below (1 - a) ln 2, the least it can be when a share 1 - a is wrong "
+        "with one decision per sample, or accuracy sits at 1/K while the loss is far below ln K. A "
+        "glitched evaluation (degenerate targets), a loss that is not cross-entropy (MSE, a sum of "
+        "terms), an accuracy metric reading the labels differently (sparse vs one-hot), or a multi-label "
+        "run (the loss averaged over its labels beside subset accuracy). That evaluation is kept out of "
+        "bests and trends, and no explanation of the run reasons about cross-entropy."
     )
     n_open = 1
     n_close = 1
@@ -157,12 +158,15 @@ class NotCrossEntropy(Detector):
             f" ({count(int(e['inconsistent_evaluations']), 'such evaluation')} in this span).\n\n"
         )
         why = (
-            "**Why.** Every misclassified sample puts at most 1/2 on its true class, so it costs at least "
+            "**Why.** With one decision per sample (single-label), every misclassified sample puts at "
+            "most 1/2 on its true class, so it costs at least "
             "ln 2 = 0.6931 nats of cross-entropy, and a right answer puts at least 1/K on it (costs at most "
             "ln K). Numbers outside what "
             "those bounds allow come from something else: an evaluation on degenerate targets (all-zero "
             "one-hot rows cost 0 for any prediction), a loss that is not cross-entropy (MSE, a sum of "
-            "terms), or a metric that reads the labels differently from the loss.\n\n"
+            "terms), a metric that reads the labels differently from the loss, or a multi-label run (the "
+            "loss averaged over L labels, accuracy counting a sample right only when every label is: one "
+            "wrong label of L costs about ln 2 / L).\n\n"
         )
         check = (
             "**What to check next.** The targets of that evaluation (shape, one-hot vs sparse, empty "

@@ -17,6 +17,7 @@ from lossacc_tui.analysis.detectors.base import (
     span_extreme,
     value,
 )
+from lossacc_tui.analysis.detectors.flip import grew_steadily
 from lossacc_tui.analysis.detectors.holdback import HOLD_MAX
 from lossacc_tui.analysis.detectors.loss_floor import above_floor, floors
 from lossacc_tui.analysis.detectors.overfitting_readings import RiseReadings
@@ -345,6 +346,7 @@ class Overfitting(TrainSide, RiseReadings, Detector):
                 span_extreme(alert, "peak", ys, xs, ids, high=True)
             if self._slow_all[lo:hi].any():
                 alert.data["trend"] = True
+            grew_steadily(alert.data, self.series, loss.idx[lo:hi], self.p.steady_run)
             alert.data["seen_idx"] = int(loss.idx[hi - 1])  # (a closed alert: where it was decided)
 
     def title(self, alert: Alert) -> str:

@@ -75,14 +75,28 @@ class RiseReadings:
         """(`base_rate.guess_reading`, the x its span starts at) over the last `open_after`
         evaluations when the whole span since the best does not give it: a model that collapsed after
         its best (accuracy falling to one value and held there, the training loss no lower than a
-        constant guess costs) fits nothing now, whatever it did at its best. None otherwise."""
+        constant guess costs) fits nothing now, whatever it did at its best. None otherwise.
+
+        The reading turns a warning into information, so it must also hold over the window ending one
+        evaluation earlier: an accuracy held for `open_after` evaluations and moved by a sample at the
+        next had turned tester 21's `collapse_lr` warning -> info -> warning in two epochs (a
+        severity is not taken back on one evaluation's luck: `severity_hold`)."""
         e = alert.evidence
-        i = int(alert.data.get("at_idx", -1)) - self.p.open_after
+        at = int(alert.data.get("at_idx", -1))
+        i = at - self.p.open_after
         x0 = self.ctx.x(self.series, i) if i >= 0 else math.nan
         if not (math.isfinite(x0) and x0 > e["best_x"]) or guess_reading(self.ctx, e["best_x"], e["now_x"]):
             return None
         found = guess_reading(self.ctx, x0, e["now_x"])
-        return (found, x0) if found is not None else None
+        if found is None or i < 1:
+            return None
+        before = self.ctx.x(self.series, i - 1)
+        if (
+            not before > e["best_x"]
+            or guess_reading(self.ctx, before, self.ctx.x(self.series, at - 1)) is None
+        ):
+            return None
+        return found, x0
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence

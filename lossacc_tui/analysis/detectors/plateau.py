@@ -22,7 +22,8 @@ class Plateau(Detector):
     general = (
         "No new best validation loss for a patience window (informational). The alert names the best "
         "epoch and the accuracy there: the checkpoint to keep, and the point where lowering the "
-        "learning rate or stopping would save compute."
+        "learning rate or stopping saves compute, at the cost of any later new best (the log cannot say "
+        "whether one would come)."
     )
     n_open = 1
     n_close = 1

@@ -164,8 +164,20 @@ class ValLossUnstable(PairDetector):
         the window of `unstable_window` evaluations that ends at i, if it beats the one kept: the
         swing the alert describes is always one its condition found, trough before high."""
         best = self._swing_in(i)
+        if best[0] >= 0 and "critical_idx" not in alert.data and self._insane_at(best[1]):
+            # (a span whose swing once needed that much a mistake stays critical while open: the
+            # largest swing it describes may later be another one, with a lower high or a training
+            # loss above it, and the demo's fastai run had read critical -> warning -> critical)
+            alert.data["critical_idx"] = best[1]
         if best[0] >= 0 and best[2] > alert.data.get("swing", (-1, -1, 0.0))[2]:
             alert.data["swing"] = best
+
+    def _insane_at(self, k: int) -> bool:
+        """Whether the loss at point k needs over `insane_nats` a mistake (accuracy there) with no
+        training loss above it (`_floored_training`): the critical reading of a swing's high."""
+        v, a = value(self.ctx.loss, k), value(self.ctx.acc, k)
+        per = loss_per_mistake(v, a)
+        return math.isfinite(per) and per >= self.p.insane_nats and not training_floored(self.train_at(k), v)
 
     def _swing_in(self, i: int) -> tuple[int, int, float]:
         """(trough index, high index, factor) of the largest rise inside the window of
@@ -252,7 +264,16 @@ class ValLossUnstable(PairDetector):
         # (a training loss above this validation loss: the cost per mistake assumes right answers
         # cost nothing, which a smoothed or regularised training objective refutes: never critical)
         insane = math.isfinite(per_mistake) and per_mistake >= self.p.insane_nats
-        return "critical" if insane and not _floored_training(e) else "warning"
+        if insane and not _floored_training(e):
+            return "critical"
+        return "critical" if self.held_critical(alert) is not None else "warning"
+
+    def held_critical(self, alert: Alert) -> int | None:
+        """The point of an earlier swing's high that needed over `insane_nats` a mistake, when the
+        swing the alert now describes does not (the span stays critical), else None."""
+        k = alert.data.get("critical_idx")
+        at = int(alert.data.get("at_idx", -1))
+        return int(k) if k is not None and 0 <= int(k) <= at else None
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
@@ -318,6 +339,19 @@ class ValLossUnstable(PairDetector):
             "now_acc": value(self.ctx.acc, i),
             "rises": float(rises),
             "fell_back": float(fell),
+        } | self._critical_numbers(alert, i, hi_k)
+
+    def _critical_numbers(self, alert: Alert, i: int, hi_k: int) -> dict[str, float]:
+        """Where an earlier swing's high made the span critical (`held_critical`), when that is not
+        the high the alert now describes: its x, loss and cost per mistake; else nothing."""
+        k = alert.data.get("critical_idx")
+        if k is None or not 0 <= int(k) <= i or int(k) == hi_k:
+            return {}
+        v = value(self.ctx.loss, int(k))
+        return {
+            "critical_x": self.ctx.x(self.series, int(k)),
+            "critical_loss": v,
+            "critical_per_mistake": loss_per_mistake(v, value(self.ctx.acc, int(k))),
         }
 
 
