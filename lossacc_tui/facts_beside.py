@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,7 @@ from lossacc_tui.detection import detect, skipped_name
 from lossacc_tui.files import open_regular
 from lossacc_tui.logsource import LogFile, Source
 from lossacc_tui.model import Run
+from lossacc_tui.readers.base import Reader
 from lossacc_tui.roles import classify, normalize, split_of
 
 #: words of a metric name (split at `_`) that say a fact about the predictions of an evaluation
@@ -66,6 +68,9 @@ FACT_WORDS = frozenset(
         "class",
     }
 )
+#: the formats a file of facts is written in: records or a table whose keys or header name each number
+#: (a console log is no file of facts: it is not parsed twice for the words it prints)
+FACT_FORMATS = frozenset({"jsonl", "csv", "keras-csv", "lightning-csv", "fastai-csv", "keras-history"})
 HEAD_BYTES = 64 * 1024  # the start of a file of facts looked at (of a log: up to LOG_BYTES_MAX)
 LOG_BYTES_MAX = 1 << 20
 SIBLINGS_MAX = 24  # files beside F looked at as its log (a folder of thousands of logs: the first ones)
@@ -109,14 +114,16 @@ def _head(path: Path, size: int) -> bytes:
     return raw[: cut + 1] if cut >= 0 and len(raw) == size else raw
 
 
-def _runs(path: Path, size: int = HEAD_BYTES) -> list[Run]:
+def _runs(path: Path, size: int, reader: type[Reader] | None = None) -> list[Run]:
     """The runs the start of a log file holds (its first `size` bytes, whole lines), or [] when no
-    reader takes it (in a folder: above the folder's score)."""
+    reader takes it (in a folder: above the folder's score). `reader`: its reader, when known."""
     try:
-        found = detect(path)
-        if found is None or found[1] < 0.5:
-            return []
-        cls = found[0]
+        if reader is None:
+            found = detect(path)
+            if found is None or found[1] < 0.5:
+                return []
+            reader = found[0]
+        cls = reader
         src = Source(path.name, path, cls.format_id, [LogFile(path=path, make=cls)])
         src.feed(0, _head(path, size))
         src.finish(0)
@@ -153,25 +160,65 @@ def evaluations(run: Run, axis: str | None = None) -> np.ndarray:
 X_NAMES = ("x", "step", "epoch", "global_step", "iteration", "iter", "eval_no", "evaluation")
 
 
-def _about(facts: Run, log: Run, whole: bool) -> bool:
-    """Whether the facts' x values are the log's evaluations: on an axis both write (epoch, step),
-    each on its own (a truth file's `x` 15, 30, ... beside a log's steps 15, 30, ...), or, with both
-    files read `whole`, as a count of them (`x` 0, 1, ... beside as many evaluations at epochs 1, 2, ...)."""
-    own = [_x(facts, None, a) for a in ("epoch", "step")] + [_x(facts, None)]
-    named = next((facts.series[n].values for n in facts.series if normalize(n) in X_NAMES), None)
+@dataclass(frozen=True)
+class Read:
+    """What the start of one file says, as facts and as a log (kept per file while it is unchanged:
+    a folder of many files of facts reads each once, not once per file beside it)."""
+
+    fmt: str  # the format its reader reads
+    facts: tuple[str, ...]  # its names that say facts about predictions
+    facts_like: bool  # such names and no loss/accuracy pair of a run
+    single: bool  # one run (a file of facts is not split at restarts)
+    log: bool  # a loss or an accuracy among its metrics
+    val: bool  # validation metrics among them
+    own_x: tuple[
+        np.ndarray, ...
+    ]  # its x values, as facts: on the epoch, the step, its own axis, an `x` column
+    evals: tuple[np.ndarray, ...]  # its evaluations' x, as a log: on the epoch, the step, its own axis
+
+
+_read_cache: dict[tuple[str, int, tuple[int, int]], Read | None] = {}
+READ_CACHE = 1024  # files whose `Read` is kept (then all are forgotten at once)
+
+
+def _read(path: Path, size: int, reader: type[Reader] | None) -> Read | None:
+    runs = _runs(path, size, reader)
+    if not runs:
+        return None
+    run = runs[0]
+    names = list(run.series)
+    facts = fact_names(names)
+    own = [_x(run, None, a) for a in ("epoch", "step")] + [_x(run, None)]
+    named = next((run.series[n].values for n in names if normalize(n) in X_NAMES), None)
     if named is not None:
         own.append(np.unique(named[np.isfinite(named)]))
-    evals = [evaluations(log, a) for a in ("epoch", "step")] + [evaluations(log)]
-    if any(_same_x(f, e) for f in own for e in evals):
-        return True
-    n = len(_x(facts, None))
-    counts = (np.arange(n), np.arange(1, n + 1))
-    return (
-        whole
-        and n > 1
-        and len(evaluations(log)) == n
-        and any(len(f) == n and any(np.array_equal(f, c) for c in counts) for f in own)
+    return Read(
+        run.format,
+        tuple(facts),
+        bool(facts) and not run_pair(names),
+        len(runs) == 1,
+        any(s.role not in ("other", "lr") for s in run.series.values()),
+        any(s.role in ("val_loss", "val_acc") for s in run.series.values()),
+        tuple(own),
+        tuple(evaluations(run, a) for a in ("epoch", "step", None)),
     )
+
+
+def _read_file(path: Path, size: int, reader: type[Reader] | None = None) -> Read | None:
+    """What the start of the file says (`Read`), read once while the file is unchanged (`reader`:
+    its reader, when the caller has told its format already)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    key = (str(path), size, (st.st_mtime_ns, st.st_size))
+    if key in _read_cache:
+        return _read_cache.get(key)
+    got = _read(path, size, reader)
+    if len(_read_cache) >= READ_CACHE:
+        _read_cache.clear()
+    _read_cache[key] = got  # (the walk's thread and the follower's may both ask: either answer holds)
+    return got
 
 
 def _same_x(facts: np.ndarray, evals: np.ndarray) -> bool:
@@ -179,38 +226,41 @@ def _same_x(facts: np.ndarray, evals: np.ndarray) -> bool:
     return m > 0 and bool(np.allclose(facts[:m], evals[:m], rtol=0, atol=1e-9))
 
 
-def facts_about(path: Path) -> str | None:
+def _counts(facts: Read, log: Read) -> bool:
+    """Whether the facts' x counts the log's evaluations (`x` 0, 1, ... or 1, 2, ... beside as many
+    evaluations at epochs 1, 2, ...): both read whole."""
+    n = len(facts.own_x[-1])
+    counts = (np.arange(n), np.arange(1, n + 1))
+    return (
+        n > 1 and len(log.evals[-1]) == n and any(np.array_equal(f, c) for f in facts.own_x for c in counts)
+    )
+
+
+def facts_about(path: Path, reader: type[Reader] | None = None) -> str | None:
     """Why the file at `path` (in a folder) is facts about the run logged beside it, or None when it
-    is not (see the module docstring). Reads the start of it and of the files beside it."""
-    mine = _runs(path)
-    if len(mine) != 1 or not _facts_like(mine[0]):
+    is not (see the module docstring). Reads the start of it (with `reader`, its reader when known)
+    and of the files beside it."""
+    mine = _read_file(path, HEAD_BYTES, reader)
+    if mine is None or not (mine.facts_like and mine.single) or mine.fmt not in FACT_FORMATS:
         return None
+    whole = os.path.getsize(path) <= HEAD_BYTES
     for sib in _siblings(path):
-        log = _log(sib)
-        whole = os.path.getsize(path) <= HEAD_BYTES and os.path.getsize(sib) <= LOG_BYTES_MAX
-        if log is None or _facts_like(log) or not _about(mine[0], log, whole):
+        log = _read_file(sib, HEAD_BYTES)
+        if log is None or not log.log or log.facts_like:
             continue
-        facts = fact_names(list(mine[0].series))
-        shown = ", ".join(facts[:3]) + (", ..." if len(facts) > 3 else "")
-        return (
-            f"facts about the run logged in {sib.name} beside it, one record per evaluation of it ({shown}: "
-            "facts about predictions, no loss/accuracy pair of a run)"
-        )
+        big = os.path.getsize(sib) > HEAD_BYTES
+        if big and not log.val:  # (a per-step log whose first evaluation comes late)
+            log = _read_file(sib, LOG_BYTES_MAX) or log
+        about = any(_same_x(f, e) for f in mine.own_x for e in log.evals)
+        if not about and whole and os.path.getsize(sib) <= LOG_BYTES_MAX:
+            about = _counts(mine, (_read_file(sib, LOG_BYTES_MAX) or log) if big else log)
+        if about:
+            shown = ", ".join(mine.facts[:3]) + (", ..." if len(mine.facts) > 3 else "")
+            return (
+                f"facts about the run logged in {sib.name} beside it, one record per evaluation of it "
+                f"({shown}: facts about predictions, no loss/accuracy pair of a run)"
+            )
     return None
-
-
-def _facts_like(run: Run) -> bool:
-    names = list(run.series)
-    return bool(fact_names(names)) and not run_pair(names)
-
-
-def _log(path: Path) -> Run | None:
-    """The first run of a training log (a loss or an accuracy among its metrics), read from its
-    start (up to `LOG_BYTES_MAX`: a per-step log's first evaluations may come late)."""
-    runs = _runs(path, LOG_BYTES_MAX)
-    if not runs or not any(s.role not in ("other", "lr") for s in runs[0].series.values()):
-        return None
-    return runs[0]
 
 
 def _siblings(path: Path) -> list[Path]:

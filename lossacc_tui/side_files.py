@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 
 from lossacc_tui.readers import jsonvalue
+from lossacc_tui.readers.base import Reader
 from lossacc_tui.roles import normalize
 
 #: keys that name a sample's true class, and its predicted class (normalised: `y_true`, `Label`)
@@ -81,14 +82,14 @@ _FACT_HINT = re.compile(
 )
 
 
-def facts_beside_log(path: Path, head: str) -> str | None:
-    """Why a file a reader takes (`head`: its start as text) is facts about the run logged beside it
-    (`facts_beside.facts_about`), or None."""
+def facts_beside_log(path: Path, head: str, reader: type[Reader] | None = None) -> str | None:
+    """Why a file a reader takes (`head`: its start as text; `reader`: that reader, when known) is
+    facts about the run logged beside it (`facts_beside.facts_about`), or None."""
     if not _FACT_HINT.search(head):
         return None
     from lossacc_tui.facts_beside import facts_about  # (only for a file that may be such facts)
 
-    return facts_about(path)
+    return facts_about(path, reader)
 
 
 def side_note(path: Path, head: str) -> str | None:

@@ -59,7 +59,7 @@ def open_file(
         text = decoded_head(path) if head is None else head
         if cls.format_id == "jsonl" and side_facts(text):
             return None
-        if facts_beside_log(path, text):
+        if facts_beside_log(path, text, cls):
             return None
     make: Callable[[], Reader] = cls
     if borrowed is not None and hasattr(cls, "_set_header"):
