@@ -171,9 +171,8 @@ class Read:
     single: bool  # one run (a file of facts is not split at restarts)
     log: bool  # a loss or an accuracy among its metrics
     val: bool  # validation metrics among them
-    own_x: tuple[
-        np.ndarray, ...
-    ]  # its x values, as facts: on the epoch, the step, its own axis, an `x` column
+    #: its x values, as facts: on the epoch, the step, its own axis (per point), an `x` column
+    own_x: tuple[np.ndarray, ...]
     evals: tuple[np.ndarray, ...]  # its evaluations' x, as a log: on the epoch, the step, its own axis
 
 
@@ -229,7 +228,7 @@ def _same_x(facts: np.ndarray, evals: np.ndarray) -> bool:
 def _counts(facts: Read, log: Read) -> bool:
     """Whether the facts' x counts the log's evaluations (`x` 0, 1, ... or 1, 2, ... beside as many
     evaluations at epochs 1, 2, ...): both read whole."""
-    n = len(facts.own_x[-1])
+    n = len(facts.own_x[2])  # (its records: on its own axis every point has an x)
     counts = (np.arange(n), np.arange(1, n + 1))
     return (
         n > 1 and len(log.evals[-1]) == n and any(np.array_equal(f, c) for f in facts.own_x for c in counts)

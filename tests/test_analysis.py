@@ -337,6 +337,7 @@ def test_analysis_does_not_import_textual() -> None:
         "detectors.loss_floor",
         "detectors.base_rate_claims",
         "evidence",
+        "cohorts",
     ],
 )
 def test_docstring_examples(module: str) -> None:
