@@ -22,8 +22,7 @@ from lossacc_tui.readers.base import MissingExtra
 from lossacc_tui.readers.probe_sidecar import SIDECAR, ProbeSidecar
 from lossacc_tui.roles import RoleMap
 from lossacc_tui.rotated import rotation_of
-from lossacc_tui.side_files import side_facts
-from lossacc_tui.side_files import skipped as skipped_side
+from lossacc_tui.side_files import side_note
 from lossacc_tui.source import (
     FOLDER_MIN_SCORE,
     NOT_RECORDS,
@@ -185,8 +184,8 @@ class FolderWatch:
                 head = decoded_head(path)
                 if own_report(head):  # `check`'s output saved beside the logs: said once
                     self._skipped(os.fspath(path), OWN_REPORT)
-                elif not self.fmt and (side := side_facts(head)):  # a truth file beside a log: said once
-                    self._skipped(os.fspath(path), skipped_side(side))
+                elif not self.fmt and (side := side_note(path, head)):  # a truth file beside a log: said once
+                    self._skipped(os.fspath(path), side)
                 elif (
                     path.name.lower().endswith(RECORD_SUFFIXES) and "\n" in head
                 ):  # (a whole line: as the walk)

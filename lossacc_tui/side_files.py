@@ -15,7 +15,11 @@ named on its own, or with `--format jsonl`, it is read as the user asked.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from lossacc_tui.readers import jsonvalue
+from lossacc_tui.readers.base import Reader
 from lossacc_tui.roles import normalize
 
 #: keys that name a sample's true class, and its predicted class (normalised: `y_true`, `Label`)
@@ -71,4 +75,33 @@ def skipped(why: str) -> str:
     return f"skipped: not a training log: {why}; name the file itself (or --format jsonl) to read it as one"
 
 
-__all__ = ["side_facts", "skipped"]
+#: what a file's start must hold for it to be looked at as facts about the log beside it (the
+#: words of `facts_beside.FACT_WORDS`, cheaply: most logs are never parsed twice)
+_FACT_HINT = re.compile(
+    r"wrong|right|mistake|conf|ece|mce|brier|calibration|flip|changed|pred|major|hist|class", re.IGNORECASE
+)
+
+
+def facts_beside_log(path: Path, head: str, reader: type[Reader] | None = None) -> str | None:
+    """Why a file a reader takes (`head`: its start as text; `reader`: that reader, when known) is
+    facts about the run logged beside it (`facts_beside.facts_about`), or None."""
+    if not _FACT_HINT.search(head):
+        return None
+    from lossacc_tui.facts_beside import facts_about  # (only for a file that may be such facts)
+
+    return facts_about(path, reader)
+
+
+def side_note(path: Path, head: str) -> str | None:
+    """The note for a file in a folder that is facts written beside a log, not a run (`side_facts`,
+    `facts_beside_log`), or None. `head`: the file's start as text."""
+    side = side_facts(head)
+    if side is not None:
+        return skipped(side)
+    about = facts_beside_log(path, head)
+    if about is not None:
+        return f"skipped: {about}; name the file itself to read it as a run of its own"
+    return None
+
+
+__all__ = ["facts_beside_log", "side_facts", "side_note", "skipped"]

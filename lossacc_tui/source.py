@@ -31,8 +31,7 @@ from lossacc_tui.readers.layouts import Claim, claim_folder, claim_for
 from lossacc_tui.readers.probe_sidecar import SIDECAR
 from lossacc_tui.roles import RoleMap
 from lossacc_tui.rotated import rotated_copies, rotation_of
-from lossacc_tui.side_files import side_facts
-from lossacc_tui.side_files import skipped as skipped_side
+from lossacc_tui.side_files import side_note
 from lossacc_tui.source_open import (
     VALIDATION_DIRS,
     PathError,
@@ -261,9 +260,9 @@ def iter_folder(
             continue
         head = decoded_head(p)
         mine = own_report(head)  # (before the facts rule: a streamed alert's `"active": true` is a bool)
-        side = side_facts(head) if not fmt and not mine else None
+        side = side_note(p, head) if not fmt and not mine else None
         if mine or side:  # (`check --json runs/ > runs/report.json`; a truth file beside a log)
-            why = OWN_REPORT if mine else skipped_side(side)
+            why = OWN_REPORT if mine else side
             if on_other is None and notes is not None:
                 notes.append(f"{p}: {why}")
             else:

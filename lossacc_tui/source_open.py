@@ -14,7 +14,7 @@ from lossacc_tui.headerless import borrowed_note, header_beside
 from lossacc_tui.logsource import LogFile, Source
 from lossacc_tui.readers import READERS, Reader
 from lossacc_tui.roles import RoleMap
-from lossacc_tui.side_files import side_facts
+from lossacc_tui.side_files import facts_beside_log, side_facts
 
 VALIDATION_DIRS = frozenset({"validation", "val", "eval", "valid"})
 
@@ -55,13 +55,12 @@ def open_file(
     if found is None or (found[1] < min_score and not fmt):
         return None
     cls, _ = found
-    if (
-        min_score
-        and not fmt
-        and cls.format_id == "jsonl"
-        and side_facts(decoded_head(path) if head is None else head)
-    ):
-        return None  # (a folder's file of facts beside its log, not a run: `side_files`)
+    if min_score and not fmt:  # (a folder's file of facts beside its log, not a run: `side_files`)
+        text = decoded_head(path) if head is None else head
+        if cls.format_id == "jsonl" and side_facts(text):
+            return None
+        if facts_beside_log(path, text, cls):
+            return None
     make: Callable[[], Reader] = cls
     if borrowed is not None and hasattr(cls, "_set_header"):
         make = functools.partial(_with_header, cls, *borrowed)

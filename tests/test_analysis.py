@@ -338,6 +338,7 @@ def test_analysis_does_not_import_textual() -> None:
         "detectors.base_rate_claims",
         "evidence",
         "ce_premise",
+        "cohorts",
     ],
 )
 def test_docstring_examples(module: str) -> None:

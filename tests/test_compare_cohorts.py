@@ -65,6 +65,7 @@ def test_a_sweep_layout_of_different_data_sets_is_not_ranked(
 
 def test_the_alert_says_what_made_the_runs_comparable(capsys: pytest.CaptureFixture[str]) -> None:
     (c,) = _comparisons(capsys, DEMO / "eight_runs")
-    assert "Compared as one task: sibling run folders" in c["explanation"]
+    assert "runs of one experiment: names that differ by a setting (run_1, run_2" in c["explanation"]
+    assert "one length (30 epochs)" in c["explanation"].replace("\n", " ")
     assert "the same metric names (val_loss, val_acc)" in c["explanation"].replace("\n", " ")
     assert "evaluation set size (400 samples" in c["explanation"].replace("\n", " ")

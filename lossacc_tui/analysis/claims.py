@@ -64,6 +64,10 @@ CLAIM_IDS: dict[str, str] = {
         "the training objective has a floor above 0 (label smoothing): right answers are trained toward "
         "less than full confidence (value: the smoothing eps its floor names, when K is known)"
     ),
+    "one-experiment": (
+        "the runs compared (runs-disagree) are runs of one experiment, a sweep: the same task and data, "
+        "differing by a setting"
+    ),
     "loss-floor": (
         "the loss cannot fall below a floor above 0 (value, nats: the label-smoothed cross-entropy of a "
         "perfect model), and its rise is judged on its part above that floor"

@@ -7,13 +7,24 @@ The family is what tells a sweep from a collection of unrelated logs kept in one
 runs are sibling folders holding logs of the same name (`lr_0.01/training.log`, `lr_0.1/training.log`),
 or sibling files whose names differ only in numbers (`lr_0.01.csv`, `lr_0.1.csv`, `seed1.log`), or
 the runs of one file (restarts: `log`, `log#2`). `Car-Prediction__training.log` beside
-`CatClassifier__training.log` are two projects, never compared."""
+`CatClassifier__training.log` are two projects, never compared.
+
+A folder of unrelated experiments is often laid out like a sweep (`runs/dropout/log.jsonl`,
+`runs/mixup/log.jsonl`, each folder written by the same script): `kinship` tells a sweep from such a
+folder by what is logged, once the runs are known comparable (one x axis, the same metric names, the
+same evaluation set size where it is known): run names that differ by a setting (`lr0.03`,
+`seed_2`, `run_3`, `version_4`, `bs=64`) and runs of similar length make a sweep (`likely`); one of
+the two, with the evaluation set size known to agree where the names say nothing, is a guess
+(`possible`: compared, said so, never a warning); neither, no comparison."""
 
 from __future__ import annotations
 
 import itertools
 import os
 import re
+from dataclasses import dataclass
+
+import numpy as np
 
 from lossacc_tui.model import Run
 
@@ -162,3 +173,123 @@ def _one_copy_each(found: list[list[Run]], folder_of: dict[int, str], copies: se
         kept[k] = mine
     out = [kept[k] for k in range(len(found)) if kept[k]]
     return out + alone
+
+
+#: what a run name's setting may be written as, replaced before names are compared (`setting_names`):
+#: `key=value` (Hydra, Ray Tune), a long hex id (MLflow), a W&B run id after the date, any number
+_KEY_VALUE = re.compile(r"=[^_,/=\s]+")
+_HEX_ID = re.compile(r"(?<![0-9a-z])(?=[0-9]*[a-f])[0-9a-f]{8,}(?![0-9a-z])")
+_WANDB_ID = re.compile(r"(?<=\d-)[0-9a-z]{8}$")
+
+
+def template(name: str) -> str:
+    """A run name with its setting written `*` and its numbers `#`.
+
+    >>> [template(n) for n in ("lr0.003", "run_12", "bs=64,opt=adam", "run-20240101_120000-3k4j5h6g")]
+    ['lr#', 'run_#', 'bs=*,opt=*', 'run-#_#-*']
+    """
+    low = name.lower()
+    return _NUMBER.sub("#", _HEX_ID.sub("*", _WANDB_ID.sub("*", _KEY_VALUE.sub("=*", low))))
+
+
+def setting_names(names: list[str]) -> bool:
+    """Whether run names differ by a setting only: the same `template`, in which a number or a
+    setting is what differs (`lr0.01` and `lr0.1`; `run_1` and `run_2`; not `dropout` and `mixup`).
+
+    >>> setting_names(["lr0.0003", "lr0.03"]), setting_names(["dropout", "mixup"]), setting_names(["a", "b"])
+    (True, False, False)
+    """
+    shapes = {template(n) for n in names}
+    return len(set(names)) > 1 and len(shapes) == 1 and any(c in shapes.pop() for c in "#*")
+
+
+def run_names(paths: list[str]) -> list[str]:
+    """The part of each run's path that tells it from the others: below the folder they all share,
+    the first folder (a sweep's run folder) or the log's own name; a run of a file others share
+    (a restart) is named by its place in the file (`#2`)."""
+    dirs = [os.path.dirname(os.path.abspath(p)) for p in paths]
+    top = os.path.commonpath(dirs) if dirs else ""
+    seen: dict[str, int] = {}
+    out = []
+    for p in paths:
+        rel = os.path.relpath(os.path.abspath(p), top).replace(os.sep, "/").split("/")[0]
+        seen[p] = seen.get(p, 0) + 1
+        out.append(rel if seen[p] == 1 else f"{rel}#{seen[p]}")
+    return out
+
+
+#: the longest run of a sweep at most this many times as long as its shortest (its last x)
+SIMILAR_LENGTH = 1.5
+
+
+@dataclass
+class Kinship:
+    """How sure it is that comparable runs are one experiment's runs (a sweep): `strength`
+    "likely", "possible" (a guess: compared, never a warning) or None (not compared); `shown`: what
+    the logs show in common, in words; `assumed`: what a guess takes for granted."""
+
+    strength: str | None
+    shown: list[str]
+    assumed: str = ""
+
+
+def kinship(paths: list[str], lengths: list[float], sizes: list[int | None], axis: str = "x") -> Kinship:
+    """Whether runs known comparable (one x axis, the same metric names; `sizes`: their evaluation
+    set sizes where their accuracies reveal them, those known equal) are a sweep (see the module
+    docstring). `paths`: their logs (a file's restarts share one); `lengths`: how far each run went
+    on the `axis` ("epoch", "step"), from its first evaluation's x to its last, one interval added.
+
+    >>> kinship(["/s/lr0.1/log", "/s/lr0.01/log"], [15, 15], [540, 540]).strength
+    'likely'
+    >>> kinship(["/r/dropout/log", "/r/mixup/log"], [12, 40], [540, 540]).strength is None
+    True
+    >>> kinship(["/r/a/log", "/r/b/log"], [30, 30], [290, 290]).strength
+    'possible'
+    """
+    names = run_names(paths)
+    restarts = len(set(paths)) == 1
+    named = restarts or setting_names(names)
+    lo, hi = min(lengths, default=0.0), max(lengths, default=0.0)
+    similar = (lo > 0 and hi <= SIMILAR_LENGTH * lo) or hi == lo
+    size = sizes[0] if sizes and len(set(sizes)) == 1 else None
+    shown = []
+    if restarts:
+        shown.append("the runs of one log file (its restarts)")
+    elif named:
+        shown.append(
+            f"names that differ by a setting ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''})"
+        )
+    if similar:
+        shown.append(
+            f"similar lengths ({_num(lo)}-{_num(hi)} {axis}s)"
+            if lo != hi
+            else f"one length ({_num(hi)} {axis}s)"
+        )
+    if size is not None:
+        shown.append(f"the same evaluation set size ({size} samples, read off the accuracies)")
+    if named and similar:
+        return Kinship("likely", shown)
+    if named:
+        stopped = f"{_num(lo)} to {_num(hi)} {axis}s: early stopping, a crash, or still running"
+        return Kinship("possible", shown, f"runs of one sweep that stopped at different points ({stopped})")
+    if similar and size is not None:
+        unsaid = ", ".join(names[:3])
+        return Kinship(
+            "possible", shown, f"runs of one experiment, though their names ({unsaid}) say no setting"
+        )
+    return Kinship(None, shown)
+
+
+def reach(run: Run, role: str, axis: str) -> float:
+    """How far a run went on `axis`: from the x of its first point of `role` to its last, one
+    interval added (epochs 0-14 and 1-15 both reach 15; a single point reaches 1; none, 0)."""
+    s = run.by_role(role)  # type: ignore[arg-type]
+    xs = s.raw_x(axis) if s is not None else None
+    if xs is None:
+        return float(len(s)) if s is not None else 0.0
+    xs = xs[np.isfinite(xs)]
+    return float(xs[-1] - xs[0] + (xs[1] - xs[0])) if len(xs) > 1 else float(len(xs))
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"

@@ -12,13 +12,14 @@ differs. The alert says what made the runs comparable.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 
 import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert
+from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.classes import classes_from_files
+from lossacc_tui.analysis.cohorts import Kinship, kinship, reach
 from lossacc_tui.analysis.consistency import inconsistent
 from lossacc_tui.analysis.kind import KindSpec
 from lossacc_tui.analysis.mdtext import md_names
@@ -130,7 +131,10 @@ def compare_runs(runs: list[Run], params: Params | None = None, bests: Bests | N
     else:
         return []
     kept = {id(q) for q in points}
-    same = _why_comparable([r for (r, _), q in zip(pairs, pts, strict=True) if id(q) in kept], split, points)
+    runs_kept = [r for (r, _), q in zip(pairs, pts, strict=True) if id(q) in kept]
+    kin = _kinship(runs_kept, split, points)
+    if kin.strength is None:  # unrelated experiments laid out like a sweep: never ranked
+        return []
     alerts: list[Alert] = []
     for which in ("final", "best"):
         losses = np.array([q.final_loss if which == "final" else q.best_loss for q in points])
@@ -152,10 +156,15 @@ def compare_runs(runs: list[Run], params: Params | None = None, bests: Bests | N
                 _alert(p, points, "final", losses, accs, spread, b.final_acc - a.final_acc, split, disc)
             )
     axes = {r.x_axis for r in runs}
+    said = f"the runs compared are runs of one experiment: {'; '.join(kin.shown)}"
+    others = f"Assumed: {kin.assumed}" if kin.assumed else ""
     for alert in alerts:  # the x the runs share (a cohort has one), for "epoch 9" rather than "x 9"
         alert.data["axis"] = axes.pop() if len(axes) == 1 else "x"
-        alert.data["comparable"] = same
-        alert.explanation = alert.explanation.rstrip("\n") + f" Compared as one task: {same}.\n"
+        if kin.strength != "likely":  # a guess that the runs are one experiment's: never a warning
+            alert.severity = "info"
+        claim = Claim("one-experiment", kin.strength, alert.start, alert.start, said, others=others)  # type: ignore[arg-type]
+        alert.claims = [claim]
+        alert.explanation = alert.explanation.rstrip("\n") + f" {claim.sentence()}\n"
     return alerts
 
 
@@ -207,31 +216,19 @@ def _comparable(found: list[tuple[Run, RunPoint]], split: str) -> list[RunPoint]
     return [q for _, q in keep]
 
 
-def _why_comparable(runs: list[Run], split: str, points: list[RunPoint]) -> str:
-    """What makes the runs one task, in words (the alert's "Compared as one task: ...")."""
-    from lossacc_tui.analysis.cohorts import family, groups
-
-    paths = [r.path for r in runs]
-    if len(set(paths)) == 1:
-        why = ["the runs of one log file (its restarts)"]
-    else:
-        g = groups(paths)[0]
-        fam = family(paths[0], g)
-        parents = {os.path.dirname(os.path.abspath(p)) for p in paths}
-        if len(parents) > 1:
-            why = [f"sibling run folders of one folder, each logging {fam}"]
-        else:
-            why = [f"logs of one folder whose names differ only in numbers ({fam})"]
+def _kinship(runs: list[Run], split: str, points: list[RunPoint]) -> Kinship:
+    """Whether the comparable runs are one experiment's (`cohorts.kinship`), with what else makes
+    them comparable in words (their metric names, their K)."""
+    axis = runs[0].x_axis
+    lengths = [reach(r, f"{split}_loss", axis) for r in runs]
+    kin = kinship([r.path for r in runs], lengths, [q.n_eval for q in points], axis)
     loss, acc = runs[0].by_role(f"{split}_loss"), runs[0].by_role(f"{split}_acc")  # type: ignore[arg-type]
     if loss is not None and acc is not None:
-        why.append(f"the same metric names ({loss.name}, {acc.name})")
+        kin.shown.append(f"the same metric names ({loss.name}, {acc.name})")
     ks = {q.k for q in points}
     if len(ks) == 1 and None not in ks:
-        why.append(f"the same number of classes (K = {ks.pop()}, from their configuration)")
-    ns = {q.n_eval for q in points}
-    if len(ns) == 1 and None not in ns:
-        why.append(f"the same evaluation set size ({ns.pop()} samples, read off the accuracies)")
-    return "; ".join(why)
+        kin.shown.append(f"the same number of classes (K = {ks.pop()}, from their configuration)")
+    return kin
 
 
 #: Pairs of runs looked at in one numpy block by `_discordant` (2 MB of float64 scores)
@@ -385,8 +382,9 @@ class RunsDisagree(KindSpec):
     severity_doc = "warning"
     meaning = (
         "runs of one sweep (sibling run folders, or log names that differ only in numbers; one x axis, "
-        "the same metric names, the same K and evaluation set size where known): nearly equal losses but "
-        "accuracies several points apart, or loss and accuracy rankings that disagree"
+        "the same metric names, the same K and evaluation set size where known; run names that differ by "
+        "a setting and similar lengths, else info as a guess): nearly equal losses but accuracies several "
+        "points apart, or loss and accuracy rankings that disagree"
     )
     general = (
         "Across runs watched together, final or best losses nearly equal while accuracies differ by "

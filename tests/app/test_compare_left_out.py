@@ -48,8 +48,10 @@ def _folder(root: Path) -> Path:
             f.write("\n")
     with (folder / "lr0.003" / "per_epoch_facts.jsonl").open("w") as f:
         for rec in recs:
-            wrong = round((1 - rec["val_accuracy"]) * 2000)
-            f.write(json.dumps({"epoch": int(rec["epoch"]), "n_wrong": wrong, "lr_now": 0.003}) + "\n")
+            # (no fact about predictions such as `n_wrong`: a file of those is skipped, `facts_beside`)
+            f.write(
+                json.dumps({"epoch": int(rec["epoch"]), "grad_norm": rec["loss"] * 3, "lr_now": 0.003}) + "\n"
+            )
     return folder
 
 
