@@ -114,11 +114,12 @@ def where(rs: RunState) -> str:
 
 
 def run_rows(runs: list[RunState]) -> list[RunRow]:
-    names = short_names([clean(rs.run.name) for rs in runs])
+    whole = [clean(rs.run.name) for rs in runs]
+    names = short_names(whole)
     rows = []
     for k, (rs, name) in enumerate(zip(runs, names, strict=True)):
         active = len(rs.active)
-        rows.append(RunRow(k, name, clean(rs.run.format), where(rs), rs.worst, active))
+        rows.append(RunRow(k, name, clean(rs.run.format), where(rs), rs.worst, active, path=whole[k]))
     return rows
 
 
