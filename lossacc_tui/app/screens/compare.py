@@ -17,7 +17,8 @@ from textual.widgets import DataTable
 
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.app.compare_words import RANKED, fit_title, left_out, place
-from lossacc_tui.app.present import short_names, tails
+from lossacc_tui.app.names import fit_names
+from lossacc_tui.app.present import short_names
 from lossacc_tui.app.runsets import compare_keys, groups
 from lossacc_tui.app.screens.kept import KeptStyles, build_unseen, synced_draw
 from lossacc_tui.app.text import clean
@@ -321,7 +322,8 @@ class CompareScreen(KeptStyles, Screen[None]):
             cells = (len(fmt_num(t[2]) + (NONFINITE if t[3] else "")) for t in ranked)
             widest[col] = max(widest[col], *cells)
         name_w = self._name_room(sum(widest))
-        shown = tails(names, name_w)  # (index in runs -> its name cut to what tells it apart)
+        # (index in runs -> its name cut to what tells it from the others, as the run list cuts it)
+        shown = fit_names(names, name_w, [clean(rs.run.name) for rs in runs])
 
         def value(t: tuple[int, str, float, bool] | None) -> Text:
             if t is None:

@@ -4,10 +4,12 @@ by `fit.fit_line` (fields give way whole, so a number is never cut mid-digit). T
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 
 from lossacc_tui.app.fit import KEEP, Field, fit_line
-from lossacc_tui.app.names import apart_names
+from lossacc_tui.app.names import fit_names
 from lossacc_tui.app.view import Curve, PlotData, fmt_num
 from lossacc_tui.app.widgets.plot_cells import cell_style
 
@@ -30,13 +32,8 @@ LOG_RANK = 89
 NAMES_RANK = 70
 #: compare's titles, shortened before any run's name gives way
 SHORT_TITLES = {"validation loss": "val loss", "validation accuracy": "val acc"}
-TITLE_RANK = 45
 #: compare: before a title whose values are each run's last (the table beside it holds best values)
 LAST_WORD = "last "
-#: where "last val loss" gives way to "last loss": before a run's name and value would
-LAST_RANK = 84
-#: compare: where even one run's name does not fit whole, it is cut to this many cells (its end kept)
-NAME_CUT = 16
 CURSOR = "╎"  # the value cursor's line, in cells no curve uses (the frame uses │)
 CURSOR_STYLE = "bold yellow"
 
@@ -62,23 +59,23 @@ def look(role: str, i: int, overlay: bool, no_color: bool) -> tuple[str, bool]:
     return LOOK.get(role, ("white", False))
 
 
+def legend_lines(d: PlotData | None, width: int, overlay: bool = False, no_color: bool = False) -> list[Text]:
+    """The legend's lines: one (`legend_line`), or in the compare view's overlay two
+    (`overlay_lines`)."""
+    if overlay and d is not None and d.curves:
+        return overlay_lines(d, width, no_color)
+    return [legend_line(d, width, overlay, no_color)]
+
+
 def legend_line(d: PlotData | None, width: int, overlay: bool = False, no_color: bool = False) -> Text:
     """Title, each curve with its value (latest, or at the cursor), then what fits of the rest:
     fields give way whole (to a shorter form, then out), so a number is never cut mid-digit;
     the best marker's meaning (◆ best) and the smoothing indicator stay longest."""
     if d is None:
         return Text(no_wrap=True)
-    short_title = SHORT_TITLES.get(d.title) if overlay else None
-    if short_title:  # (compare: "val loss" before a run's name gives way)
-        # (the values are each run's last, or at the cursor: "last" said whole beside the table's
-        # best values, the same run's 1.091 beside 1.076 read as one kind: tester 22)
-        if d.cursor is None:  # ("last loss" at 80x24: the room of one run's name and value)
-            forms = (d.title, TITLE_RANK), (short_title, LAST_RANK), (short_title.split()[-1], KEEP)
-            fields = [Field.of(*((Text(LAST_WORD + t, "bold"), r) for t, r in forms))]
-        else:
-            fields = [Field.of((Text(d.title, "bold"), TITLE_RANK), (Text(short_title, "bold"), KEEP))]
-    else:
-        fields = [Field.of((Text(d.title, "bold"), KEEP))]
+    if overlay and d.curves:  # (compare: its first line)
+        return overlay_lines(d, width, no_color)[0]
+    fields = [Field.of((Text(d.title, "bold"), KEEP))]
     if d.log:
         fields.append(Field.of((Text(" (log)", "dim"), LOG_RANK)))
     if d.smoothing:
@@ -116,15 +113,10 @@ def curve_fields(d: PlotData, overlay: bool = False, no_color: bool = False) -> 
     names, then the glyph alone, whose colour and weight name it), so one curve never keeps its
     name while another has lost it (tester 19); the names give way after the best value's number
     (tester 20: 'accuracy ─ 0.9513 ━ 0.8445' at 80x24 once the numbers grew); then the
-    validation values alone. In the compare view's overlay every value keeps its run's name
-    (the part of the names that tells the runs apart: `apart_names`): as many runs as fit, and
-    how many more there are (tester 20: values without names, tied to runs only by colour, and
-    not at all without it), then that the table has them.
+    validation values alone. (The compare view's overlay: `overlay_lines`.)
     """
     if not d.curves:
         return []
-    if overlay:
-        return overlay_fields(d, no_color)
     levels: list[list[Text]] = [[], [], []]
     for i, c in enumerate(d.curves):
         glyph, number = glyph_number(d, c, look(c.role, i, False, no_color))
@@ -149,28 +141,96 @@ def curve_fields(d: PlotData, overlay: bool = False, no_color: bool = False) -> 
     return [Field.of(*pairs)]
 
 
-def overlay_fields(d: PlotData, no_color: bool = False) -> list[Field]:
-    """Compare: each run's value after its name (as given, then cut to what tells the runs
-    apart), as many runs as fit and '+n' for the others, then '(see table)'."""
-    named: list[list[Text]] = [[], [], []]
-    short = apart_names([c.label for c in d.curves])
-    for i, (c, cut) in enumerate(zip(d.curves, short, strict=True)):
-        key = i if c.run_key is None else c.run_key
-        glyph, number = glyph_number(d, c, look(c.role, key, True, no_color))
-        named[0].append(Text.assemble("  ", glyph, f" {c.label}", number))
-        named[1].append(Text.assemble(" ", glyph, f" {cut}", number))
-        if len(cut) > NAME_CUT:  # (its end: a run's own folder or file is at the end of its name)
-            cut = "…" + cut[len(cut) - NAME_CUT + 1 :]
-        named[2].append(Text.assemble(" ", glyph, f" {cut}", number))
-    join = Text("").join
-    pairs: list[tuple[Text | str, int]] = [(join(named[0]), 10), (join(named[1]), 50)]
-    n = len(named[1])
-    for runs, rank, most in ((named[1], 85, n - 1), (named[2], 86, n)):
-        for k in range(most, 0, -1):  # as many as fit, and how many more there are
-            more = Text(f" +{n - k}", "dim") if k < n else Text("")
-            pairs.append((join([*runs[:k], more]), rank))
-    pairs.append((Text(" (see table)", "dim"), 87))
-    return [Field.of(*pairs)]
+#: compare: the widths a run's name is cut to (`names.fit_names`) while the legend's two lines
+#: cannot name every run, widest first (None: as the run is named)
+NAME_WIDTHS = (None, 24, 20, 16, 12, 10, 8, 6)
+#: compare: what ends the legend when not every run drawn is named (n: how many are not), longest
+#: first: the table beside the plots lists every run in its colour
+MORE = (" +{n} more: see the table", " +{n} more: see table", " +{n}: see table", " +{n}")
+#: compare: a legend that cannot name every run names as many as fit cut to this width at the least
+PARTIAL_WIDTH = 8
+
+
+def overlay_lines(d: PlotData, width: int, no_color: bool = False) -> list[Text]:
+    """Compare: the legend on two lines, the title then each run's name (cut to what tells the
+    runs apart, `names.fit_names`) and its value (its last, or at the cursor), glyph in its colour,
+    every run when they fit at some cut of the names, else as many as fit and how many more are
+    drawn, named in the table (tester 22: 'aux_wd 1.091 +3' named one run of four at 80x24)."""
+    heads = []  # the title's forms, longest first, with what the plot's state adds
+    extra = Text("")
+    if d.log:
+        extra.append(" (log)", "dim")
+    if d.smoothing:
+        extra.append(f" (sm {d.smoothing:g})", "dim")
+    if d.cursor is not None:
+        extra.append(f" @ {d.axis[:2]} {fmt_num(d.cursor)}", CURSOR_STYLE)
+    short = SHORT_TITLES.get(d.title, d.title)
+    titles = [d.title, short] if d.cursor is not None else [d.title, short, short.split()[-1]]
+    for t in dict.fromkeys(titles):
+        heads.append(Text.assemble(Text(t if d.cursor is not None else LAST_WORD + t, "bold"), extra))
+    labels = [c.label for c in d.curves]
+    looks = [
+        glyph_number(d, c, look(c.role, i if c.run_key is None else c.run_key, True, no_color))
+        for i, c in enumerate(d.curves)
+    ]
+
+    def entries(cut: int | None) -> list[Text]:
+        names = labels if cut is None else fit_names(labels, cut)
+        return [Text.assemble(" ", g, f" {n}", v) for (g, v), n in zip(looks, names, strict=True)]
+
+    def pack(head: Text, items: list[Text], note: int = 0) -> list[Text] | None:
+        """The head and all `items` on two lines (None when they do not fit)."""
+        lines, room = [head.copy()], width - head.cell_len
+        for it in items:
+            if it.cell_len > room:
+                if len(lines) == 2:
+                    return None
+                lines.append(Text(""))
+                room = width
+                if it.cell_len > room:
+                    return None
+            lines[-1].append_text(it)
+            room -= it.cell_len
+        return lines if room >= note else None
+
+    for cut in NAME_WIDTHS:
+        items = entries(cut)
+        for head in heads:
+            lines = pack(head, items)
+            if lines is not None:
+                return [*lines, Text("")][:2]
+    # as many runs as fit (their names cut to PARTIAL_WIDTH at the least), then how many more there
+    # are and where they are named: the most runs, then the fullest note, then the widest names
+    best: tuple[tuple[int, int, int], list[Text]] = ((-1, 0, 0), [heads[-1][:width], Text("")])
+    cuts = [c for c in NAME_WIDTHS if c is None or c >= PARTIAL_WIDTH]
+    for rank, cut in enumerate(cuts):
+        items = entries(cut)
+        for k in range(max(0, best[0][0]), len(items)):
+            found = [
+                (j, g)
+                for j, more in enumerate(MORE)
+                if (g := _with_note(pack, heads[-1], items, k, more)) is not None
+            ]
+            if not found:
+                break
+            j, got = found[0]
+            score = (k, -j, -rank)
+            if score > best[0]:
+                best = (score, got)
+    return best[1]
+
+
+def _with_note(
+    pack: Callable[..., list[Text] | None], head: Text, items: list[Text], k: int, more: str
+) -> list[Text] | None:
+    """The head, the first `k` items and the note of the others (`more`) on two lines, or None."""
+    note = Text(more.format(n=len(items) - k), "dim")
+    lines = pack(head, items[:k], note.cell_len)
+    if lines is None:
+        return None
+    lines = [*lines, Text("")][:2]
+    (lines[1] if lines[1].plain or k else lines[0]).append_text(note)
+    return lines
 
 
 def glyph_number(d: PlotData, c: Curve, looks: tuple[str, bool]) -> tuple[Text, Text]:
