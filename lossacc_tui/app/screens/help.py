@@ -31,7 +31,7 @@ from lossacc_tui.app.widgets.run_list import RunList
 from lossacc_tui.app.widgets.state_band import STATE_LOOK, StateBand
 
 PANES = (("runs", RunList), ("plots", MetricPlot), ("band", StateBand), ("alerts", AlertList))
-PANES += (("explanation", Explanation),)
+PANES += (("summary", Explanation),)  # (its title at start; "explanation" did not fit KEY_W)
 KEY_NAMES = {"question_mark": "?", "full_stop": ".", "left": "←", "right": "→"}
 KEY_W = 9  # cells of the key column
 REOPEN_GRACE = 0.3  # seconds: a `?` this soon after the help shows is the same press repeated
