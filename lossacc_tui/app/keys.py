@@ -53,7 +53,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "help": ("Help", "Keys and what each pane shows"),
     "compare": (
         "Compare runs",
-        "Validation loss and accuracy of the runs selected (space), else of the run's folder, ranked",
+        "Val loss and accuracy of the runs selected (space), else of the run's folder, ranked both ways",
     ),
     "metrics": (
         "Every metric",
