@@ -40,6 +40,7 @@ GLYPHS = (
     ("✖ ▲ ●", "a run's or an alert's worst open alert: critical, warning, info (· none)"),
     (MARK, "the best validation value on a plot; the legend gives it as 'best value @x'"),
     ("━ ─", "validation curve (thick), training curve (thin)"),
+    ("─ ━", "in compare: each run in its own colour, as its □ in the runs list (past ten colours: thick)"),
     (CURSOR, "the value cursor (← → home end, or a click); the legends then read the values there"),
     ("ep st", "epoch, step: where a run is, and the x of the cursor ('@ ep 57')"),
     ("● ━", "in the band's alerts row: where an alert opened, and while it stays open"),

@@ -157,17 +157,18 @@ def overlay_lines(d: PlotData, width: int, no_color: bool = False) -> list[Text]
     every run when they fit at some cut of the names, else as many as fit and how many more are
     drawn, named in the table (tester 22: 'aux_wd 1.091 +3' named one run of four at 80x24)."""
     heads = []  # the title's forms, longest first, with what the plot's state adds
-    extra = Text("")
-    if d.log:
-        extra.append(" (log)", "dim")
-    if d.smoothing:
-        extra.append(f" (sm {d.smoothing:g})", "dim")
-    if d.cursor is not None:
-        extra.append(f" @ {d.axis[:2]} {fmt_num(d.cursor)}", CURSOR_STYLE)
+    smoothed = [f" (smoothed {d.smoothing:g})", f" (sm {d.smoothing:g})"] if d.smoothing else [""]
     short = SHORT_TITLES.get(d.title, d.title)
     titles = [d.title, short] if d.cursor is not None else [d.title, short, short.split()[-1]]
     for t in dict.fromkeys(titles):
-        heads.append(Text.assemble(Text(t if d.cursor is not None else LAST_WORD + t, "bold"), extra))
+        for sm in smoothed:
+            head = Text(t if d.cursor is not None else LAST_WORD + t, "bold")
+            if d.log:
+                head.append(" (log)", "dim")
+            head.append(sm, "dim")
+            if d.cursor is not None:
+                head.append(f" @ {d.axis[:2]} {fmt_num(d.cursor)}", CURSOR_STYLE)
+            heads.append(head)
     labels = [c.label for c in d.curves]
     looks = [
         glyph_number(d, c, look(c.role, i if c.run_key is None else c.run_key, True, no_color))
