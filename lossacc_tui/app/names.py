@@ -57,19 +57,27 @@ def _word_ends(first: str, head: int, tail: int) -> tuple[int, int]:
 
 
 def _common_start(a: str, b: str) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
+    """Length of the start `a` and `b` share (bisected on slices: compared in C)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def _common_end(a: str, b: str) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[len(a) - 1 - i] == b[len(b) - 1 - i]:
-        i += 1
-    return i
+    """Length of the end `a` and `b` share."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid :] == b[len(b) - mid :]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def apart_names(names: list[str]) -> list[str]:
@@ -106,32 +114,39 @@ def told_apart(names: tuple[str, ...], paths: tuple[str, ...] | None = None) -> 
     never loses `binary_thresh/`, the folder that tells it from `aux_wd/metrics.jsonl`.
     O(names x depth log names); kept for the last few lists (the run list asks at every frame)."""
     split = [n.split("/") for n in names]
+    above = [[tuple(p[:k]) for k in range(len(p))] for p in split]  # (each part's place)
     siblings: dict[tuple[str, ...], set[str]] = {}
-    for p in split:
-        for k in range(len(p)):
-            siblings.setdefault(tuple(p[:k]), set()).add(p[k])
-    ends: dict[tuple[str, ...], dict[str, tuple[int, int, int, int]]] = {}
-    for above, kids in siblings.items():
-        if len(kids) == 1 and above:  # (a part alone at its place, below a folder: all of it shared)
-            ends[above] = {k: (len(k), 0, 0, 0) for k in kids}
-        else:
-            ends[above] = _nearest_ends(sorted(kids))
+    for p, places in zip(split, above, strict=True):
+        for part, place in zip(p, places, strict=True):
+            siblings.setdefault(place, set()).add(part)
+    ends = {
+        place: _alone(tuple(kids)) if len(kids) == 1 and place else _nearest_ends(tuple(sorted(kids)))
+        for place, kids in siblings.items()
+    }
     endings: Counter[tuple[str, ...]] = Counter(tuple(p[i:]) for p in split for i in range(len(p)))
     out = []
-    for p, path in zip(split, paths or names, strict=True):
+    for p, places, path in zip(split, above, paths or names, strict=True):
         filed = path.replace("\\", "/").rstrip("/").endswith("/" + p[-1])  # (its last part: the log file)
         least = 2 if filed else 1
         keep = next((k for k in range(least, len(p)) if endings[tuple(p[-k:])] == 1), len(p))
-        out.append((len(p) - keep, tuple((part, *ends[tuple(p[:k])][part]) for k, part in enumerate(p))))
+        out.append(
+            (len(p) - keep, tuple((part, *ends[place][part]) for part, place in zip(p, places, strict=True)))
+        )
     return tuple(out)
 
 
-def _nearest_ends(kids: list[str]) -> dict[str, tuple[int, int, int, int]]:
+def _alone(kids: tuple[str, ...]) -> dict[str, tuple[int, int, int, int]]:
+    """A part alone at its place, below a folder: all of it shared (one way on)."""
+    return {k: (len(k), 0, 0, 0) for k in kids}
+
+
+@functools.lru_cache(maxsize=4096)
+def _nearest_ends(kids: tuple[str, ...]) -> dict[str, tuple[int, int, int, int]]:
     """Of each of sorted `kids`: (start, end) shared with its nearest others as whole words
     (`_word_ends`: what may give way), and the span [a, b) inside it that tells it from them when
     that span touches neither end (a middle cut must keep it: `lr0.0003` beside `lr0.003`), else
     (0, 0). Nearest by start: the neighbours in sorted order; by end: in the order of the reversed
-    strings."""
+    strings. Kept per set of siblings: a run found adds to one, the others are not read again."""
     if len(kids) < 2:
         return {k: (0, 0, 0, 0) for k in kids}
     out: dict[str, tuple[int, int, int, int]] = {}
