@@ -320,7 +320,7 @@ class CompareScreen(KeptStyles, Screen[None]):
         widest = [len(f"{n}≠"), *map(len, HEADERS)]
         for col, ranked in ((1, by_loss), (3, by_acc)):
             cells = (len(fmt_num(t[2]) + (NONFINITE if t[3] else "")) for t in ranked)
-            widest[col] = max(widest[col], *cells)
+            widest[col] = max([widest[col], *cells])  # (no run with a best of this metric: its header)
         name_w = self._name_room(sum(widest))
         # (index in runs -> its name cut to what tells it from the others, as the run list cuts it)
         shown = fit_names(names, name_w, [clean(rs.run.name) for rs in runs])
