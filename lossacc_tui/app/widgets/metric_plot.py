@@ -119,7 +119,9 @@ class MetricPlot(KeptLines, CachedLines, PlotextPlot):
         if d is None or d.note or h < 4 or w < LABEL_W + 8:
             strips = [self._text_strip(self._legend())]
             note = Text(d.note if d is not None else "waiting for data…", "dim")
-            strips.append(self._text_strip(note))
+            # (wrapped on the lines below: `no validation loss on the epoch axis` in a narrow plot)
+            lines = note.wrap(self.app.console, max(1, w))
+            strips += [self._text_strip(line) for line in lines][: max(1, h - 1)]
             return [s.apply_style(base) for s in strips]
         rows = self.legend_rows if h - self.legend_rows >= 4 else 1
         legend = [self._text_strip(t).apply_style(base) for t in self._legend_lines()[:rows]]
