@@ -129,9 +129,10 @@ def told_apart(names: tuple[str, ...], paths: tuple[str, ...] | None = None) -> 
         filed = path.replace("\\", "/").rstrip("/").endswith("/" + p[-1])  # (its last part: the log file)
         least = 2 if filed else 1
         keep = next((k for k in range(least, len(p)) if endings[tuple(p[-k:])] == 1), len(p))
-        out.append(
-            (len(p) - keep, tuple((part, *ends[place][part]) for part, place in zip(p, places, strict=True)))
-        )
+        parts = [(part, *ends[place][part]) for part, place in zip(p, places, strict=True)]
+        if parts[-1][1] >= len(p[-1]):  # (a name's own end names its run, alone at its place or not)
+            parts[-1] = (p[-1], 0, 0, 0, 0)
+        out.append((len(p) - keep, tuple(parts)))
     return tuple(out)
 
 
@@ -272,8 +273,8 @@ def fit_names(
     """Each of `names` in its room (`width`: one for all, or one per name), cut to what tells it
     from the others (`fit_told`).
 
-    >>> fit_names(["sweep/lr0.0003/log.jsonl", "sweep/lr0.003/log.jsonl", "other/train.log"], 14)
-    ['…/lr0.0003/…', '…/lr0.003/…', 'other/…']
+    >>> fit_names(["lr0.0003/log.jsonl", "lr0.0003/print.log", "lr0.003/log.jsonl"], 14)
+    ['lr0.0003/lo…nl', 'lr0.0003/pr…og', 'lr0.003/log…nl']
     """
     told = told_apart(tuple(names), tuple(paths) if paths is not None else None)
     widths = [width] * len(told) if isinstance(width, int) else list(width)

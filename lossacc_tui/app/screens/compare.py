@@ -285,7 +285,9 @@ class CompareScreen(KeptStyles, Screen[None]):
                     title = "…" + title[len(title) - max(1, room - len(count) - 1) :]
                 rows.append((Text(""), Text(title + count, "bold underline"), *[Text("")] * 3))
             sub = [runs[i] for i in members]
-            rows += self._ranked(sub, [names[i] for i in members], [keys[i] for i in members])
+            # (under its part's title, a run is named below it: `run_1` under `eight_runs (8)`)
+            below = [names[i].removeprefix(title + "/") if len(parts) > 1 else names[i] for i in members]
+            rows += self._ranked(sub, below, [keys[i] for i in members])
         self._differ = any("≠" in r[0].plain for r in rows)
         if rows != self._rows:
             self._rows = rows
