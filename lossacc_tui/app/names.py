@@ -26,9 +26,9 @@ MIN_CUT = 4
 MIN_PART = 4
 
 #: a name's part, with the lengths of its start and end that its nearest siblings share (what may
-#: go first when room is short) and the span inside it that tells it from them (kept by a middle
-#: cut; (0, 0): none to keep): (part, head, tail, a, b)
-Part = tuple[str, int, int, int, int]
+#: go first when room is short), the span inside it that tells it from them (kept by a middle
+#: cut; (0, 0): none to keep), and that span wherever it is: (part, head, tail, a, b, ra, rb)
+Part = tuple[str, int, int, int, int, int, int]
 #: a name: how many of its leading parts may go (what is left is still no other run's path's
 #: end), and its parts
 Told = tuple[int, tuple[Part, ...]]
@@ -131,26 +131,26 @@ def told_apart(names: tuple[str, ...], paths: tuple[str, ...] | None = None) -> 
         keep = next((k for k in range(least, len(p)) if endings[tuple(p[-k:])] == 1), len(p))
         parts = [(part, *ends[place][part]) for part, place in zip(p, places, strict=True)]
         if parts[-1][1] >= len(p[-1]):  # (a name's own end names its run, alone at its place or not)
-            parts[-1] = (p[-1], 0, 0, 0, 0)
+            parts[-1] = (p[-1], 0, 0, 0, 0, 0, len(p[-1]))
         out.append((len(p) - keep, tuple(parts)))
     return tuple(out)
 
 
-def _alone(kids: tuple[str, ...]) -> dict[str, tuple[int, int, int, int]]:
+def _alone(kids: tuple[str, ...]) -> dict[str, tuple[int, int, int, int, int, int]]:
     """A part alone at its place, below a folder: all of it shared (one way on)."""
-    return {k: (len(k), 0, 0, 0) for k in kids}
+    return {k: (len(k), 0, 0, 0, 0, len(k)) for k in kids}
 
 
 @functools.lru_cache(maxsize=4096)
-def _nearest_ends(kids: tuple[str, ...]) -> dict[str, tuple[int, int, int, int]]:
+def _nearest_ends(kids: tuple[str, ...]) -> dict[str, tuple[int, int, int, int, int, int]]:
     """Of each of sorted `kids`: (start, end) shared with its nearest others as whole words
     (`_word_ends`: what may give way), and the span [a, b) inside it that tells it from them when
     that span touches neither end (a middle cut must keep it: `lr0.0003` beside `lr0.003`), else
     (0, 0). Nearest by start: the neighbours in sorted order; by end: in the order of the reversed
     strings. Kept per set of siblings: a run found adds to one, the others are not read again."""
     if len(kids) < 2:
-        return {k: (0, 0, 0, 0) for k in kids}
-    out: dict[str, tuple[int, int, int, int]] = {}
+        return {k: (0, 0, 0, 0, 0, len(k)) for k in kids}
+    out: dict[str, tuple[int, int, int, int, int, int]] = {}
     by_end = sorted(kids, key=lambda s: s[::-1])
     end_at = {k: i for i, k in enumerate(by_end)}
     for i, k in enumerate(kids):
@@ -161,7 +161,7 @@ def _nearest_ends(kids: tuple[str, ...]) -> dict[str, tuple[int, int, int, int]]
         if a == b:  # (one inserted: the characters beside it)
             a, b = max(0, a - 1), min(len(k), b + 1)
         inside = a > 0 and b < len(k)
-        out[k] = (*_word_ends(k, start, min(end, len(k) - start)), *((a, b) if inside else (0, 0)))
+        out[k] = (*_word_ends(k, start, min(end, len(k) - start)), *((a, b) if inside else (0, 0)), a, b)
     return out
 
 
@@ -223,7 +223,7 @@ def fit_told(told: Told, width: int) -> str:
         return ("…/" + name).replace("…/…", "…") if dropped else name
 
     for k in range(len(parts) - 1, -1, -1):  # the shared ends, from the last part
-        p, head, tail, a, b = told_parts[k]
+        p, head, tail, a, b, _, _ = told_parts[k]
         if len(joined()) <= width:
             break
         if head >= len(p):  # (the only part at its place: all of it shared)
@@ -243,6 +243,9 @@ def fit_told(told: Told, width: int) -> str:
     while True:
         lengths = [len(core) for _, core, _ in parts]
         least = [min(n, max(MIN_PART, b - a + 1)) for n, (a, b) in zip(lengths, keep, strict=True)]
+        for k, t in enumerate(told_parts):  # (a telling end is kept, with a character of the start)
+            if _end_told(t):
+                least[k] = min(lengths[k], max(least[k], len(t[0]) - t[5] + 1))
         over = len(joined()) - width
         # the longest part that can loses a character: first of those told apart at an end
         # (`log.jsonl` beside `training.log`: MIN_PART keeps both ends), then of all
@@ -260,11 +263,25 @@ def fit_told(told: Told, width: int) -> str:
             break
         dropped += 1  # (not enough: a leading part goes, and the others are cut again)
     parts = [
-        (before, cut_around(core, n, *span), after)
-        for (before, core, after), n, span in zip(parts, lengths, keep, strict=True)
+        ("", _keep_end(t[0], n + len(before) + len(after), t[5]), "")
+        if n < len(core) and _end_told(t)
+        else (before, cut_around(core, n, *span), after)
+        for (before, core, after), n, span, t in zip(parts, lengths, keep, told_parts, strict=True)
     ]
     name = joined()
     return name if len(name) <= width else middle(name, width)
+
+
+def _end_told(t: Part) -> bool:
+    """The part is told from its siblings by its end alone (`#2`, `_s2`), after a start it shares."""
+    return t[5] > 0 and t[6] == len(t[0])
+
+
+def _keep_end(s: str, width: int, a: int) -> str:
+    """`s` in `width` characters keeping its end from `a` whole and as much of its start as fits
+    (`multif…#2`); `middle` when the end alone does not fit."""
+    room = width - 1 - (len(s) - a)
+    return s[:room] + "…" + s[a:] if room >= 1 else middle(s, width)
 
 
 def fit_names(
