@@ -4,12 +4,10 @@ by `fit.fit_line` (fields give way whole, so a number is never cut mid-digit). T
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from rich.text import Text
 
 from lossacc_tui.app.fit import KEEP, Field, fit_line
-from lossacc_tui.app.names import fit_names
+from lossacc_tui.app.names import fit_told, told_apart
 from lossacc_tui.app.view import Curve, PlotData, fmt_num
 from lossacc_tui.app.widgets.plot_cells import cell_style
 
@@ -169,69 +167,68 @@ def overlay_lines(d: PlotData, width: int, no_color: bool = False) -> list[Text]
             if d.cursor is not None:
                 head.append(f" @ {d.axis[:2]} {fmt_num(d.cursor)}", CURSOR_STYLE)
             heads.append(head)
-    labels = [c.label for c in d.curves]
+    told = told_apart(tuple(c.label for c in d.curves))
+    # (no more entries than two lines can hold, each ' ─ x 1' at least: the others are counted)
+    room = min(len(d.curves), (2 * width) // 6 + 1)
     looks = [
         glyph_number(d, c, look(c.role, i if c.run_key is None else c.run_key, True, no_color))
-        for i, c in enumerate(d.curves)
+        for i, c in enumerate(d.curves[:room])
     ]
+    fixed = [1 + g.cell_len + 1 + v.cell_len for g, v in looks]  # (an entry's cells but its name's)
+    n = len(d.curves)
+    names: dict[int | None, list[str]] = {}
 
-    def entries(cut: int | None) -> list[Text]:
-        names = labels if cut is None else fit_names(labels, cut)
-        return [Text.assemble(" ", g, f" {n}", v) for (g, v), n in zip(looks, names, strict=True)]
+    def sizes(cut: int | None) -> list[int]:
+        """Each entry's cells with its name cut to `cut` (placeholders past `room`: never fit)."""
+        got = names[cut] = [
+            c.label if cut is None else fit_told(t, cut)
+            for c, t in zip(d.curves[:room], told[:room], strict=True)
+        ]
+        return [f + len(m) for f, m in zip(fixed, got, strict=True)] + [width + 1] * (n - room)
 
-    def pack(head: Text, items: list[Text], note: int = 0) -> list[Text] | None:
-        """The head and all `items` on two lines (None when they do not fit)."""
-        lines, room = [head.copy()], width - head.cell_len
-        for it in items:
-            if it.cell_len > room:
-                if len(lines) == 2:
+    def pack(head: int, items: list[int], note: int = 0) -> int | None:
+        """Where line 2 starts when the head and all `items` fit on two lines (None: they do not)."""
+        line, left, second = 1, width - head, len(items)
+        for i, it in enumerate(items):
+            if it > left:
+                if line == 2 or it > width:
                     return None
-                lines.append(Text(""))
-                room = width
-                if it.cell_len > room:
-                    return None
-            lines[-1].append_text(it)
-            room -= it.cell_len
-        return lines if room >= note else None
+                line, left, second = 2, width, i
+            left -= it
+        return second if left >= note else None
+
+    def lines(head: Text, cut: int | None, k: int, second: int, note: str = "") -> list[Text]:
+        out = [head.copy(), Text("")]
+        for i, ((g, v), m) in enumerate(zip(looks[:k], names[cut][:k], strict=True)):
+            out[1 if i >= second else 0].append_text(Text.assemble(" ", g, f" {m}", v))
+        if note:
+            out[1 if out[1].plain or k else 0].append(note, "dim")
+        return out
 
     for cut in NAME_WIDTHS:
-        items = entries(cut)
+        items = sizes(cut)
         for head in heads:
-            lines = pack(head, items)
-            if lines is not None:
-                return [*lines, Text("")][:2]
+            second = pack(head.cell_len, items)
+            if second is not None:
+                return lines(head, cut, n, second)
     # as many runs as fit (their names cut to PARTIAL_WIDTH at the least), then how many more there
     # are and where they are named: the most runs, then the fullest note, then the widest names
-    best: tuple[tuple[int, int, int], list[Text]] = ((-1, 0, 0), [heads[-1][:width], Text("")])
-    cuts = [c for c in NAME_WIDTHS if c is None or c >= PARTIAL_WIDTH]
-    for rank, cut in enumerate(cuts):
-        items = entries(cut)
-        for k in range(max(0, best[0][0]), len(items)):
+    head = heads[-1]
+    best: tuple[tuple[int, int, int], list[Text]] = ((-1, 0, 0), [head[:width], Text("")])
+    for rank, cut in enumerate([c for c in NAME_WIDTHS if c is None or c >= PARTIAL_WIDTH]):
+        items = sizes(cut)
+        for k in range(max(0, best[0][0]), min(n, room + 1)):
             found = [
-                (j, g)
+                (j, note, second)
                 for j, more in enumerate(MORE)
-                if (g := _with_note(pack, heads[-1], items, k, more)) is not None
+                if (second := pack(head.cell_len, items[:k], len(note := more.format(n=n - k)))) is not None
             ]
             if not found:
                 break
-            j, got = found[0]
-            score = (k, -j, -rank)
-            if score > best[0]:
-                best = (score, got)
+            j, note, second = found[0]
+            if (k, -j, -rank) > best[0]:
+                best = ((k, -j, -rank), lines(head, cut, k, second, note))
     return best[1]
-
-
-def _with_note(
-    pack: Callable[..., list[Text] | None], head: Text, items: list[Text], k: int, more: str
-) -> list[Text] | None:
-    """The head, the first `k` items and the note of the others (`more`) on two lines, or None."""
-    note = Text(more.format(n=len(items) - k), "dim")
-    lines = pack(head, items[:k], note.cell_len)
-    if lines is None:
-        return None
-    lines = [*lines, Text("")][:2]
-    (lines[1] if lines[1].plain or k else lines[0]).append_text(note)
-    return lines
 
 
 def glyph_number(d: PlotData, c: Curve, looks: tuple[str, bool]) -> tuple[Text, Text]:
