@@ -71,9 +71,25 @@ class SteadyWidth:
         return self.outer_size.height < cap  # type: ignore[attr-defined]
 
 
-def row_tolds(rows: list[RunRow]) -> list[Told]:
-    """Each row's name as `names.told_apart` reads it beside the other rows' (what tells it apart)."""
+def row_tolds(rows: list[RunRow], width: int | None = None) -> list[Told]:
+    """Each row's name as `names.told_apart` reads it beside the other rows' (what tells it apart);
+    when every name fits its row at `width` (the usual case), each name whole without reading the
+    others (`told_apart` is O(rows x depth): a folder walk changes the rows at every frame)."""
+    if width is not None and all(len(r.name) <= name_room(r, width) for r in rows):
+        return [(0, ((r.name, 0, 0, 0, 0, 0, len(r.name)),)) for r in rows]
     return list(told_apart(tuple(r.name for r in rows), tuple(r.path or r.name for r in rows)))
+
+
+def name_room(row: RunRow, width: int) -> int:
+    """The cells of a row `width` cells wide left for its run's name (`prompt`)."""
+    if width - 1 < 36:
+        return max(4, width - 1 - 3 - len(short_where(row.where)))
+    return width - 1 - 2
+
+
+def short_where(where: str) -> str:
+    """Where a run is, in a one-line row: `ep 12`, `st 600`."""
+    return where.replace("epoch ", "ep ").replace("step ", "st ")
 
 
 def prompt(row: RunRow, width: int, told: Told | None = None) -> Text:
@@ -91,11 +107,10 @@ def prompt(row: RunRow, width: int, told: Told | None = None) -> Text:
     where = row.where
     alerts = f" · {row.active} alert{'s' if row.active > 1 else ''}" if row.active else ""
     if width < 36:  # one line: badge, name, position
-        short = where.replace("epoch ", "ep ").replace("step ", "st ")
-        t.append(fit_told(told, max(4, width - 3 - len(short))), "bold")
-        t.append(f" {short}", "dim")
+        t.append(fit_told(told, name_room(row, width + 1)), "bold")
+        t.append(f" {short_where(where)}", "dim")
     else:
-        t.append(fit_told(told, width - 2), "bold")
+        t.append(fit_told(told, name_room(row, width + 1)), "bold")
         line, alerts = second_line(row.format, where, alerts, width - 2)
         t.append(f"\n  {line}", "dim")
         t.append(alerts, style)
@@ -155,7 +170,7 @@ class RunList(KeptLines, SteadyWidth, OptionList):
     def set_rows(self, rows: list[RunRow], selected: int | None) -> None:
         rows = sorted(rows, key=lambda r: (not r.pinned, natural(r.name)))
         width = max(8, self.steady_width(len(self.rows), len(rows)))
-        tolds = row_tolds(rows)
+        tolds = row_tolds(rows, width)
         if rows == self.rows and width == self._width and tolds == self._tolds:
             # (a frame built before a move in the list was handled may have put the highlight back
             # on the run then shown; the list follows the shown run at every frame, not only when
