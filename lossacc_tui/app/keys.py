@@ -51,7 +51,10 @@ REPLAY_KEYS: list[BindingType] = [
 ACTIONS: dict[str, tuple[str, str]] = {
     "quit": ("Quit", "Quit and restore the terminal"),
     "help": ("Help", "Keys and what each pane shows"),
-    "compare": ("Compare runs", "Overlay validation loss and accuracy of all runs, ranked both ways"),
+    "compare": (
+        "Compare runs",
+        "Val loss and accuracy of the runs selected (space), else of the run's folder, ranked both ways",
+    ),
     "metrics": (
         "Every metric",
         "One small plot per metric of the run, latest value each; / filters, pgdn pages",

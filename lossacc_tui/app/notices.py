@@ -10,8 +10,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from lossacc_tui.app.names import fit_names
 from lossacc_tui.app.text import clean
-from lossacc_tui.app.widgets.run_list import fit_path
 
 NOTICE_AFTER = 3.0  # seconds after start: alerts opened before are the log's history
 TOAST_S = 6.0  # seconds an alert's toast shows; alerts opened meanwhile join it
@@ -46,7 +46,7 @@ class Notices:
         critical = any(a.severity == "critical" for _, a in shown)
         width = {"-narrow": 30, "-huge": 56}.get(self._horizontal_class(), 42) - 3  # (as app.tcss)
         names = {id(rs): self._names.get(id(rs), clean(rs.run.name)) for rs, _ in shown}  # (as the run list)
-        line = clean(toast_line(shown, names, width))
+        line = clean(toast_line(shown, names, width, list(self._names.values())))
         line = line if len(line) <= width else line[: width - 1] + "…"
         self.notify(line, severity="error" if critical else "warning", markup=False, timeout=TOAST_S)
 
@@ -54,15 +54,19 @@ class Notices:
         return next((c for c in ("-narrow", "-huge") if self.screen.has_class(c)), "-wide")
 
 
-def toast_line(shown: list[tuple[Any, Any]], names: dict[int, str], width: int) -> str:
+def toast_line(
+    shown: list[tuple[Any, Any]], names: dict[int, str], width: int, listed: list[str] | None = None
+) -> str:
     """The toast's text for the alerts opened while it shows (oldest first; `(RunState, Alert)`
-    pairs; `names`: each run's name by id of its state): one alert as `glyph kind · run: title`,
+    pairs; `names`: each run's name by id of its state): one alert as `glyph kind · run: title`
+    (the run's name cut to what tells it from the runs `listed`, as the run list cuts it),
     several as `glyph N alerts opened: kinds` (the newest first: the last cut at `width` columns)."""
     critical = any(a.severity == "critical" for _, a in shown)
     glyph = "✖" if critical else "▲"
     if len(shown) == 1:
         rs, a = shown[0]
-        name = fit_path(names[id(rs)], width // 2)
+        others = list(dict.fromkeys([*(listed or []), names[id(rs)]]))
+        name = fit_names(others, width // 2)[others.index(names[id(rs)])]
         return f"{glyph} {a.kind} · {name}: {a.title}"
     kinds = list(dict.fromkeys(a.kind for _, a in reversed(shown)))
     return f"{glyph} {len(shown)} alerts opened: {', '.join(kinds)}"

@@ -75,28 +75,6 @@ def _short_names(names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple("/".join(p) if seen[o] > 1 else o for p, o in zip(parts, out, strict=True))
 
 
-def tails(names: list[str], width: int) -> list[str]:
-    """Each name cut to its last path parts that no other name ends with; a middle cut (…) only
-    when even those are wider than `width`.
-
-    >>> tails(["demo_logs/nan_run", "demo_logs/healthy_keras/training.log", "live_run"], 16)
-    ['nan_run', 'training.log', 'live_run']
-    >>> tails(["a/run_1/training.log", "a/run_2/training.log"], 12)
-    ['run_1/…g.log', 'run_2/…g.log']
-    """
-    split = [n.split("/") for n in names]
-    out = []
-    for i, p in enumerate(split):
-        others = [q for j, q in enumerate(split) if j != i]
-        need = next((k for k in range(1, len(p) + 1) if all(q[-k:] != p[-k:] for q in others)), len(p))
-        tail = "/".join(p[-need:])
-        if len(tail) > width:  # the telling part itself is too long: keep both its ends
-            head = max(1, width // 2)
-            tail = tail[:head] + "…" + tail[len(tail) - max(0, width - 1 - head) :]
-        out.append(tail)
-    return out
-
-
 def where(rs: RunState) -> str:
     """Last epoch (or step) reached, as a person says it (O(1): the last x of each series)."""
     run = rs.run
@@ -114,11 +92,12 @@ def where(rs: RunState) -> str:
 
 
 def run_rows(runs: list[RunState]) -> list[RunRow]:
-    names = short_names([clean(rs.run.name) for rs in runs])
+    whole = [clean(rs.run.name) for rs in runs]
+    names = short_names(whole)
     rows = []
     for k, (rs, name) in enumerate(zip(runs, names, strict=True)):
         active = len(rs.active)
-        rows.append(RunRow(k, name, clean(rs.run.format), where(rs), rs.worst, active))
+        rows.append(RunRow(k, name, clean(rs.run.format), where(rs), rs.worst, active, path=whole[k]))
     return rows
 
 

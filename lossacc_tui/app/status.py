@@ -55,6 +55,17 @@ def short_label(label: str, width: int = 40) -> str:
     return " ".join(out)
 
 
+def listed_name(app: Any, path: str) -> str:
+    """The name the run list gives the run of `path` among others (what tells it from them: a
+    sweep's `log.jsonl` alone named none of them), else the path's file name."""
+    names = getattr(app, "_names", {})
+    runs = list(app.tracker.runs)
+    for rs in runs if len(runs) > 1 else []:
+        if rs.run.path == path and id(rs) in names:
+            return str(names[id(rs)])
+    return path.rsplit("/", 1)[-1]
+
+
 def copy_status(app: Any) -> None:
     """Copy what the status line shows from the tracker (its lock held by the caller)."""
     t = app.tracker
@@ -139,7 +150,8 @@ def status_parts(app: Any, copied: bool = False) -> list[tuple[str, str]]:
         parts.append((" · analysing…", "bold cyan"))
     count, last = getattr(app, "problems_seen", (0, None))
     if count and last is not None:  # a bad line is told (as `check` lists it), never dropped silently
-        name = last.path.rsplit("/", 1)[-1]
+        name = listed_name(app, last.path)
         where = f"line {last.line} of {name}" if last.line is not None else name
-        parts.append((f" · {count} problem{'s' if count != 1 else ''} (last: {where})", "yellow"))
+        parts.append((f" · {count} problem{'s' if count != 1 else ''}", "yellow"))
+        parts.append((f" (last: {where})", "yellow"))  # (a detail: it goes first when room is short)
     return parts

@@ -215,6 +215,7 @@ class RunRow:
     active: int  # active alerts
     marked: bool = False  # selected for the compare view (space)
     pinned: bool = False  # pinned (p): listed first, always in the compare view
+    path: str = ""  # its whole name (`name` is cut to what tells it from the other runs')
 
 
 @dataclass(frozen=True)

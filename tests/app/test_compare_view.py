@@ -153,7 +153,7 @@ async def test_a_sweep_with_each_run_in_two_formats_compares_the_sweep_on_one_ax
         assert {n.split("/")[0].strip("■ ") for n in names} == {"lr_0.1", "lr_0.01", "lr_0.001"}, names
         loss = screen.query_one("#compare-loss", MetricPlot)
         assert loss.data is not None and loss.data.axis == "epoch"
-        # at 80x24 three runs' values do not fit beside the title: those that do not are counted
-        legend = loss._legend().plain
+        # at 80x24 the legend's two lines: the runs' values, and those that do not fit counted
+        legend = " ".join(loss.legend_text())
         shown = [c.last for c in loss.data.curves if c.last is not None and f"{c.last:.4g}"[:4] in legend]
         assert len(shown) == 3 or f"+{3 - len(shown)}" in legend or "(see table)" in legend, legend

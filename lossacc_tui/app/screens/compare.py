@@ -17,7 +17,8 @@ from textual.widgets import DataTable
 
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.app.compare_words import RANKED, fit_title, left_out, place
-from lossacc_tui.app.present import short_names, tails
+from lossacc_tui.app.names import fit_names
+from lossacc_tui.app.present import short_names
 from lossacc_tui.app.runsets import compare_keys, groups
 from lossacc_tui.app.screens.kept import KeptStyles, build_unseen, synced_draw
 from lossacc_tui.app.text import clean
@@ -284,7 +285,9 @@ class CompareScreen(KeptStyles, Screen[None]):
                     title = "…" + title[len(title) - max(1, room - len(count) - 1) :]
                 rows.append((Text(""), Text(title + count, "bold underline"), *[Text("")] * 3))
             sub = [runs[i] for i in members]
-            rows += self._ranked(sub, [names[i] for i in members], [keys[i] for i in members])
+            # (under its part's title, a run is named below it: `run_1` under `eight_runs (8)`)
+            below = [names[i].removeprefix(title + "/") if len(parts) > 1 else names[i] for i in members]
+            rows += self._ranked(sub, below, [keys[i] for i in members])
         self._differ = any("≠" in r[0].plain for r in rows)
         if rows != self._rows:
             self._rows = rows
@@ -319,9 +322,10 @@ class CompareScreen(KeptStyles, Screen[None]):
         widest = [len(f"{n}≠"), *map(len, HEADERS)]
         for col, ranked in ((1, by_loss), (3, by_acc)):
             cells = (len(fmt_num(t[2]) + (NONFINITE if t[3] else "")) for t in ranked)
-            widest[col] = max(widest[col], *cells)
+            widest[col] = max([widest[col], *cells])  # (no run with a best of this metric: its header)
         name_w = self._name_room(sum(widest))
-        shown = tails(names, name_w)  # (index in runs -> its name cut to what tells it apart)
+        # (index in runs -> its name cut to what tells it from the others, as the run list cuts it)
+        shown = fit_names(names, name_w, [clean(rs.run.name) for rs in runs])
 
         def value(t: tuple[int, str, float, bool] | None) -> Text:
             if t is None:

@@ -31,7 +31,7 @@ from lossacc_tui.app.widgets.run_list import RunList
 from lossacc_tui.app.widgets.state_band import STATE_LOOK, StateBand
 
 PANES = (("runs", RunList), ("plots", MetricPlot), ("band", StateBand), ("alerts", AlertList))
-PANES += (("explanation", Explanation),)
+PANES += (("summary", Explanation),)  # (its title at start; "explanation" did not fit KEY_W)
 KEY_NAMES = {"question_mark": "?", "full_stop": ".", "left": "←", "right": "→"}
 KEY_W = 9  # cells of the key column
 REOPEN_GRACE = 0.3  # seconds: a `?` this soon after the help shows is the same press repeated
@@ -40,6 +40,7 @@ GLYPHS = (
     ("✖ ▲ ●", "a run's or an alert's worst open alert: critical, warning, info (· none)"),
     (MARK, "the best validation value on a plot; the legend gives it as 'best value @x'"),
     ("━ ─", "validation curve (thick), training curve (thin)"),
+    ("─ ━", "in compare: each run in its own colour, as its □ in the runs list (past ten colours: thick)"),
     (CURSOR, "the value cursor (← → home end, or a click); the legends then read the values there"),
     ("ep st", "epoch, step: where a run is, and the x of the cursor ('@ ep 57')"),
     ("● ━", "in the band's alerts row: where an alert opened, and while it stays open"),

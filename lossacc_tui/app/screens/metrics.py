@@ -14,6 +14,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from lossacc_tui.app.names import middle
 from lossacc_tui.app.screens.kept import KeptStyles, build_unseen, synced_draw
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.tracker import RunState
@@ -135,8 +136,10 @@ class MetricsScreen(KeptStyles, Screen[None]):
             plot.set_data(build_plot(name, [(rs, key, name)], axis, xr, plot.canvas_size, app.opts))
         what = f"{len(found)} of {len(names)} metrics" if self.pattern else f"{len(names)} metrics"
         filt = f" · filter '{clean(self.pattern)}'" if self.pattern else ""
-        head = f"{clean(rs.run.name)} · {what}{filt} · page {self.page + 1}/{pages}"
-        self._title(title, head if found else f"{head} · nothing matches")
+        rest = f" · {what}{filt} · page {self.page + 1}/{pages}" + ("" if found else " · nothing matches")
+        # (the run's name cut in its middle to leave the count and the page whole on the line)
+        room = max(12, self.size.width - 2 - len(rest)) if self.size.width else len(clean(rs.run.name))
+        self._title(title, middle(clean(rs.run.name), room) + rest)
 
     def _title(self, title: Static, text: str) -> None:
         """The title line, updated only when it changed (an update lays the screen out again)."""

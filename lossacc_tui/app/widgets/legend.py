@@ -7,7 +7,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from lossacc_tui.app.fit import KEEP, Field, fit_line
-from lossacc_tui.app.names import apart_names
+from lossacc_tui.app.names import fit_told, told_apart
 from lossacc_tui.app.view import Curve, PlotData, fmt_num
 from lossacc_tui.app.widgets.plot_cells import cell_style
 
@@ -30,13 +30,8 @@ LOG_RANK = 89
 NAMES_RANK = 70
 #: compare's titles, shortened before any run's name gives way
 SHORT_TITLES = {"validation loss": "val loss", "validation accuracy": "val acc"}
-TITLE_RANK = 45
 #: compare: before a title whose values are each run's last (the table beside it holds best values)
 LAST_WORD = "last "
-#: where "last val loss" gives way to "last loss": before a run's name and value would
-LAST_RANK = 84
-#: compare: where even one run's name does not fit whole, it is cut to this many cells (its end kept)
-NAME_CUT = 16
 CURSOR = "╎"  # the value cursor's line, in cells no curve uses (the frame uses │)
 CURSOR_STYLE = "bold yellow"
 
@@ -62,23 +57,23 @@ def look(role: str, i: int, overlay: bool, no_color: bool) -> tuple[str, bool]:
     return LOOK.get(role, ("white", False))
 
 
+def legend_lines(d: PlotData | None, width: int, overlay: bool = False, no_color: bool = False) -> list[Text]:
+    """The legend's lines: one (`legend_line`), or in the compare view's overlay two
+    (`overlay_lines`)."""
+    if overlay and d is not None and d.curves:
+        return overlay_lines(d, width, no_color)
+    return [legend_line(d, width, overlay, no_color)]
+
+
 def legend_line(d: PlotData | None, width: int, overlay: bool = False, no_color: bool = False) -> Text:
     """Title, each curve with its value (latest, or at the cursor), then what fits of the rest:
     fields give way whole (to a shorter form, then out), so a number is never cut mid-digit;
     the best marker's meaning (◆ best) and the smoothing indicator stay longest."""
     if d is None:
         return Text(no_wrap=True)
-    short_title = SHORT_TITLES.get(d.title) if overlay else None
-    if short_title:  # (compare: "val loss" before a run's name gives way)
-        # (the values are each run's last, or at the cursor: "last" said whole beside the table's
-        # best values, the same run's 1.091 beside 1.076 read as one kind: tester 22)
-        if d.cursor is None:  # ("last loss" at 80x24: the room of one run's name and value)
-            forms = (d.title, TITLE_RANK), (short_title, LAST_RANK), (short_title.split()[-1], KEEP)
-            fields = [Field.of(*((Text(LAST_WORD + t, "bold"), r) for t, r in forms))]
-        else:
-            fields = [Field.of((Text(d.title, "bold"), TITLE_RANK), (Text(short_title, "bold"), KEEP))]
-    else:
-        fields = [Field.of((Text(d.title, "bold"), KEEP))]
+    if overlay and d.curves:  # (compare: its first line)
+        return overlay_lines(d, width, no_color)[0]
+    fields = [Field.of((Text(d.title, "bold"), KEEP))]
     if d.log:
         fields.append(Field.of((Text(" (log)", "dim"), LOG_RANK)))
     if d.smoothing:
@@ -116,15 +111,10 @@ def curve_fields(d: PlotData, overlay: bool = False, no_color: bool = False) -> 
     names, then the glyph alone, whose colour and weight name it), so one curve never keeps its
     name while another has lost it (tester 19); the names give way after the best value's number
     (tester 20: 'accuracy ─ 0.9513 ━ 0.8445' at 80x24 once the numbers grew); then the
-    validation values alone. In the compare view's overlay every value keeps its run's name
-    (the part of the names that tells the runs apart: `apart_names`): as many runs as fit, and
-    how many more there are (tester 20: values without names, tied to runs only by colour, and
-    not at all without it), then that the table has them.
+    validation values alone. (The compare view's overlay: `overlay_lines`.)
     """
     if not d.curves:
         return []
-    if overlay:
-        return overlay_fields(d, no_color)
     levels: list[list[Text]] = [[], [], []]
     for i, c in enumerate(d.curves):
         glyph, number = glyph_number(d, c, look(c.role, i, False, no_color))
@@ -149,28 +139,96 @@ def curve_fields(d: PlotData, overlay: bool = False, no_color: bool = False) -> 
     return [Field.of(*pairs)]
 
 
-def overlay_fields(d: PlotData, no_color: bool = False) -> list[Field]:
-    """Compare: each run's value after its name (as given, then cut to what tells the runs
-    apart), as many runs as fit and '+n' for the others, then '(see table)'."""
-    named: list[list[Text]] = [[], [], []]
-    short = apart_names([c.label for c in d.curves])
-    for i, (c, cut) in enumerate(zip(d.curves, short, strict=True)):
-        key = i if c.run_key is None else c.run_key
-        glyph, number = glyph_number(d, c, look(c.role, key, True, no_color))
-        named[0].append(Text.assemble("  ", glyph, f" {c.label}", number))
-        named[1].append(Text.assemble(" ", glyph, f" {cut}", number))
-        if len(cut) > NAME_CUT:  # (its end: a run's own folder or file is at the end of its name)
-            cut = "…" + cut[len(cut) - NAME_CUT + 1 :]
-        named[2].append(Text.assemble(" ", glyph, f" {cut}", number))
-    join = Text("").join
-    pairs: list[tuple[Text | str, int]] = [(join(named[0]), 10), (join(named[1]), 50)]
-    n = len(named[1])
-    for runs, rank, most in ((named[1], 85, n - 1), (named[2], 86, n)):
-        for k in range(most, 0, -1):  # as many as fit, and how many more there are
-            more = Text(f" +{n - k}", "dim") if k < n else Text("")
-            pairs.append((join([*runs[:k], more]), rank))
-    pairs.append((Text(" (see table)", "dim"), 87))
-    return [Field.of(*pairs)]
+#: compare: the widths a run's name is cut to (`names.fit_names`) while the legend's two lines
+#: cannot name every run, widest first (None: as the run is named)
+NAME_WIDTHS = (None, 24, 20, 16, 12, 10, 8, 6)
+#: compare: what ends the legend when not every run drawn is named (n: how many are not), longest
+#: first: the table beside the plots lists every run in its colour
+MORE = (" +{n} more: see the table", " +{n} more: see table", " +{n}: see table", " +{n}")
+#: compare: a legend that cannot name every run names as many as fit cut to this width at the least
+PARTIAL_WIDTH = 8
+
+
+def overlay_lines(d: PlotData, width: int, no_color: bool = False) -> list[Text]:
+    """Compare: the legend on two lines, the title then each run's name (cut to what tells the
+    runs apart, `names.fit_names`) and its value (its last, or at the cursor), glyph in its colour,
+    every run when they fit at some cut of the names, else as many as fit and how many more are
+    drawn, named in the table (tester 22: 'aux_wd 1.091 +3' named one run of four at 80x24)."""
+    heads = []  # the title's forms, longest first, with what the plot's state adds
+    smoothed = [f" (smoothed {d.smoothing:g})", f" (sm {d.smoothing:g})"] if d.smoothing else [""]
+    short = SHORT_TITLES.get(d.title, d.title)
+    titles = [d.title, short] if d.cursor is not None else [d.title, short, short.split()[-1]]
+    for t in dict.fromkeys(titles):
+        for sm in smoothed:
+            head = Text(t if d.cursor is not None else LAST_WORD + t, "bold")
+            if d.log:
+                head.append(" (log)", "dim")
+            head.append(sm, "dim")
+            if d.cursor is not None:
+                head.append(f" @ {d.axis[:2]} {fmt_num(d.cursor)}", CURSOR_STYLE)
+            heads.append(head)
+    told = told_apart(tuple(c.label for c in d.curves))
+    # (no more entries than two lines can hold, each ' ─ x 1' at least: the others are counted)
+    room = min(len(d.curves), (2 * width) // 6 + 1)
+    looks = [
+        glyph_number(d, c, look(c.role, i if c.run_key is None else c.run_key, True, no_color))
+        for i, c in enumerate(d.curves[:room])
+    ]
+    fixed = [1 + g.cell_len + 1 + v.cell_len for g, v in looks]  # (an entry's cells but its name's)
+    n = len(d.curves)
+    names: dict[int | None, list[str]] = {}
+
+    def sizes(cut: int | None) -> list[int]:
+        """Each entry's cells with its name cut to `cut` (placeholders past `room`: never fit)."""
+        got = names[cut] = [
+            c.label if cut is None else fit_told(t, cut)
+            for c, t in zip(d.curves[:room], told[:room], strict=True)
+        ]
+        return [f + len(m) for f, m in zip(fixed, got, strict=True)] + [width + 1] * (n - room)
+
+    def pack(head: int, items: list[int], note: int = 0) -> int | None:
+        """Where line 2 starts when the head and all `items` fit on two lines (None: they do not)."""
+        line, left, second = 1, width - head, len(items)
+        for i, it in enumerate(items):
+            if it > left:
+                if line == 2 or it > width:
+                    return None
+                line, left, second = 2, width, i
+            left -= it
+        return second if left >= note else None
+
+    def lines(head: Text, cut: int | None, k: int, second: int, note: str = "") -> list[Text]:
+        out = [head.copy(), Text("")]
+        for i, ((g, v), m) in enumerate(zip(looks[:k], names[cut][:k], strict=True)):
+            out[1 if i >= second else 0].append_text(Text.assemble(" ", g, f" {m}", v))
+        if note:
+            out[1 if out[1].plain or k else 0].append(note, "dim")
+        return out
+
+    for cut in NAME_WIDTHS:
+        items = sizes(cut)
+        for head in heads:
+            second = pack(head.cell_len, items)
+            if second is not None:
+                return lines(head, cut, n, second)
+    # as many runs as fit (their names cut to PARTIAL_WIDTH at the least), then how many more there
+    # are and where they are named: the most runs, then the fullest note, then the widest names
+    head = heads[-1]
+    best: tuple[tuple[int, int, int], list[Text]] = ((-1, 0, 0), [head[:width], Text("")])
+    for rank, cut in enumerate([c for c in NAME_WIDTHS if c is None or c >= PARTIAL_WIDTH]):
+        items = sizes(cut)
+        for k in range(max(0, best[0][0]), min(n, room + 1)):
+            found = [
+                (j, note, second)
+                for j, more in enumerate(MORE)
+                if (second := pack(head.cell_len, items[:k], len(note := more.format(n=n - k)))) is not None
+            ]
+            if not found:
+                break
+            j, note, second = found[0]
+            if (k, -j, -rank) > best[0]:
+                best = ((k, -j, -rank), lines(head, cut, k, second, note))
+    return best[1]
 
 
 def glyph_number(d: PlotData, c: Curve, looks: tuple[str, bool]) -> tuple[Text, Text]:

@@ -27,6 +27,7 @@ from lossacc_tui.app.widgets.legend import (  # noqa: F401  (re-exported: the vi
     OVERLAY,
     SEVERITY_COLOR,
     legend_line,
+    legend_lines,
     look,
     run_look,
 )
@@ -67,7 +68,12 @@ class MetricPlot(KeptLines, CachedLines, PlotextPlot):
     @property
     def canvas_size(self) -> tuple[int, int]:
         """(columns, rows) of the drawing area at the current size (what the data are reduced to)."""
-        return max(1, self.size.width - LABEL_W - 2), max(1, self.size.height - 1 - 3)
+        return max(1, self.size.width - LABEL_W - 2), max(1, self.size.height - self.legend_rows - 3)
+
+    @property
+    def legend_rows(self) -> int:
+        """The legend's lines: two in the compare view's overlay (every run named), else one."""
+        return 2 if self.overlay else 1
 
     def on_resize(self) -> None:
         self.post_message(Resized())
@@ -92,8 +98,16 @@ class MetricPlot(KeptLines, CachedLines, PlotextPlot):
 
     # -- drawing -----------------------------------------------------------------------------
     def _legend(self) -> Text:
-        """The legend line at the plot's width (`legend.legend_line`)."""
+        """The legend's first line at the plot's width (`legend.legend_line`)."""
         return legend_line(self.data, self.size.width, self.overlay, self.app.no_color)
+
+    def legend_text(self) -> list[str]:
+        """The legend's lines as shown (`legend.legend_lines`)."""
+        return [t.plain for t in self._legend_lines()]
+
+    def _legend_lines(self) -> list[Text]:
+        lines = legend_lines(self.data, self.size.width, self.overlay, self.app.no_color)
+        return [*lines, *[Text("")] * (self.legend_rows - len(lines))][: self.legend_rows]
 
     def _look(self, role: str, i: int) -> tuple[str, bool]:
         return look(role, i, self.overlay, self.app.no_color)
@@ -101,17 +115,21 @@ class MetricPlot(KeptLines, CachedLines, PlotextPlot):
     def _build(self) -> list[Strip]:
         w, h = self.size.width, self.size.height
         base = self.base_style
-        strips = [self._text_strip(self._legend())]
         d = self.data
         if d is None or d.note or h < 4 or w < LABEL_W + 8:
+            strips = [self._text_strip(self._legend())]
             note = Text(d.note if d is not None else "waiting for data…", "dim")
-            strips.append(self._text_strip(note))
+            # (wrapped on the lines below: `no validation loss on the epoch axis` in a narrow plot)
+            lines = note.wrap(self.app.console, max(1, w))
+            strips += [self._text_strip(line) for line in lines][: max(1, h - 1)]
             return [s.apply_style(base) for s in strips]
-        key = self._chart_key(w, h - 1)
+        rows = self.legend_rows if h - self.legend_rows >= 4 else 1
+        legend = [self._text_strip(t).apply_style(base) for t in self._legend_lines()[:rows]]
+        key = self._chart_key(w, h - rows)
         if key != self._drawn_key:  # (else only the legend changed: the latest values)
             self._drawn_key = key  # (what `_chart` draws: its layer of curves is kept by it)
-            self._drawn = [s.apply_style(base) for s in self._chart(w, h - 1)]
-        return [strips[0].apply_style(base), *self._drawn]
+            self._drawn = [s.apply_style(base) for s in self._chart(w, h - rows)]
+        return [*legend, *self._drawn]
 
     def _chart_key(self, w: int, h: int) -> tuple[object, ...]:
         """What the chart's cells depend on: the curves at the resolution they are drawn in (braille

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from typing import ClassVar
 
 from rich.text import Text
@@ -16,6 +15,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from lossacc_tui.app.messages import Resized, RunChosen, RunMarked
+from lossacc_tui.app.names import Told, fit_told, middle, told_apart
 from lossacc_tui.app.view import RunRow
 from lossacc_tui.app.widgets.cached_lines import KeptLines
 from lossacc_tui.app.widgets.metric_plot import run_look
@@ -26,47 +26,12 @@ BADGE = {"critical": ("✖", "bold bright_red"), "warning": ("▲", "bold yellow
 
 
 def fit(s: str, width: int) -> str:
-    """`s` cut in the middle to `width` characters (the ends of run names tell them apart).
+    """`s` cut in the middle to `width` characters (`names.middle`).
 
     >>> fit("eight_runs/run_1/metrics.csv", 16)
     'eight_ru…ics.csv'
     """
-    if len(s) <= width:
-        return s
-    if width <= 1:
-        return s[:width]
-    head = (width - 1 + 1) // 2
-    return s[:head] + "…" + s[len(s) - (width - 1 - head) :]
-
-
-def fit_path(s: str, width: int, shared: bool = False) -> str:
-    """A path cut to `width`: leading folders go first, then the middle. A log's file name that
-    other runs' names end with too (`shared`; it has a suffix: `training.log`, `log.jsonl`) goes
-    before its run's folder does: a sweep's runs share their file name, and their folders are what
-    tells them apart (`lr0.0003/log.jsonl` had read `…/log.jsonl` on every row at 80x24: tester 20).
-
-    >>> fit_path("demo_logs/loss_up_acc_up/training.log", 30)
-    '…/loss_up_acc_up/training.log'
-    >>> fit_path("demo_logs/loss_up_acc_up", 18), fit_path("demo_logs/loss_up_acc_up", 15)
-    ('…/loss_up_acc_up', 'loss_up_acc_up')
-    >>> fit_path("sweep/lr0.0003/log.jsonl", 14, True), fit_path("sweep/lr0.0003/log.jsonl", 9, True)
-    ('…/lr0.0003/lo…', 'lr0.0003…')
-    >>> fit_path("sweep/lr0.0003/log.jsonl", 14)
-    '…/log.jsonl'
-    """
-    parts, dropped = s.split("/"), False
-    filed = shared and len(parts) > 1 and "." in parts[-1].strip(".")  # (a file's name, others' too)
-    while len("…/" * dropped + "/".join(parts)) > width and len(parts) > (2 if filed else 1):
-        parts, dropped = parts[1:], True
-    whole = "…/" * dropped + "/".join(parts)
-    if filed and len(whole) > width:  # the file's name is cut from its end, then it goes
-        head = "…/" * dropped + parts[0] + "/"
-        if width - len(head) >= 3:
-            return head + parts[1][: width - len(head) - 1] + "…"
-        return fit_path(parts[0] + "…", width) if len(parts[0]) + 1 <= width else fit(parts[0], width)
-    if dropped and len(parts) == 1 and len(parts[0]) <= width < len(parts[0]) + 2:
-        return parts[0]  # the name whole rather than the marker of what was dropped
-    return fit(whole, width)
+    return middle(s, width)
 
 
 def natural(s: str) -> list[object]:
@@ -106,16 +71,35 @@ class SteadyWidth:
         return self.outer_size.height < cap  # type: ignore[attr-defined]
 
 
-def shared_files(rows: list[RunRow]) -> frozenset[str]:
-    """The last parts of run names that two rows or more end with (a sweep's common file name)."""
-    counts = Counter(r.name.rsplit("/", 1)[-1] for r in rows if "/" in r.name)
-    return frozenset(n for n, c in counts.items() if c > 1)
+def row_tolds(rows: list[RunRow], width: int | None = None) -> list[Told]:
+    """Each row's name as `names.told_apart` reads it beside the other rows' (what tells it apart);
+    when every name fits its row at `width` (the usual case), each name whole without reading the
+    others (`told_apart` is O(rows x depth): a folder walk changes the rows at every frame)."""
+    if width is not None and all(len(r.name) <= name_room(r, width) for r in rows):
+        return [(0, ((r.name, 0, 0, 0, 0, 0, len(r.name)),)) for r in rows]
+    return list(told_apart(tuple(r.name for r in rows), tuple(r.path or r.name for r in rows)))
 
 
-def prompt(row: RunRow, width: int, shared: frozenset[str] = frozenset()) -> Text:
+def name_room(row: RunRow, width: int) -> int:
+    """The cells of a row `width` cells wide left for its run's name (`prompt`)."""
+    if width - 1 < 36:
+        return max(4, width - 1 - 3 - len(short_where(row.where)))
+    return width - 1 - 2
+
+
+def short_where(where: str) -> str:
+    """Where a run is, in a one-line row: `ep 12`, `st 600`."""
+    return where.replace("epoch ", "ep ").replace("step ", "st ")
+
+
+def prompt(row: RunRow, width: int, told: Told | None = None) -> Text:
+    """A run's row in `width` cells: its colour's square (■ selected, ▣ pinned), the badge of its
+    worst alert, its name cut to what tells it from the other rows (`told`: `names.fit_told`),
+    where it is (last epoch or step), on one line in a narrow list, else with its format and its
+    alert count on a second line."""
     glyph, style = BADGE.get(row.worst or "", ("·", "dim"))
     t = Text(no_wrap=True, overflow="ellipsis")
-    common = row.name.rsplit("/", 1)[-1] in shared  # (its file name is other rows' too)
+    told = told if told is not None else row_tolds([row])[0]
     color, _ = run_look(row.key)
     t.append("▣" if row.pinned else "■" if row.marked else "□", cell_style(color, "default", "default"))
     t.append(f"{glyph} ", style)
@@ -123,11 +107,10 @@ def prompt(row: RunRow, width: int, shared: frozenset[str] = frozenset()) -> Tex
     where = row.where
     alerts = f" · {row.active} alert{'s' if row.active > 1 else ''}" if row.active else ""
     if width < 36:  # one line: badge, name, position
-        short = where.replace("epoch ", "ep ").replace("step ", "st ")
-        t.append(fit_path(row.name, max(4, width - 3 - len(short)), common), "bold")
-        t.append(f" {short}", "dim")
+        t.append(fit_told(told, name_room(row, width + 1)), "bold")
+        t.append(f" {short_where(where)}", "dim")
     else:
-        t.append(fit_path(row.name, width - 2, common), "bold")
+        t.append(fit_told(told, name_room(row, width + 1)), "bold")
         line, alerts = second_line(row.format, where, alerts, width - 2)
         t.append(f"\n  {line}", "dim")
         t.append(alerts, style)
@@ -181,16 +164,14 @@ class RunList(KeptLines, SteadyWidth, OptionList):
         self._given: int | None = None  # the run the app showed at the last frame
         self._passed: set[int | None] = set()  # runs moved away from since (a frame showing one is older)
         self._width = 0
-        self._shared: frozenset[str] = frozenset()  # (`shared_files` of the rows shown)
+        self._tolds: list[Told] = []  # (`row_tolds` of the rows shown: a name's cut depends on the others')
         self.border_title = "runs"
 
     def set_rows(self, rows: list[RunRow], selected: int | None) -> None:
         rows = sorted(rows, key=lambda r: (not r.pinned, natural(r.name)))
         width = max(8, self.steady_width(len(self.rows), len(rows)))
-        shared = shared_files(rows)
-        if shared != self._shared:  # (a name's cut depends on the others': every row again)
-            self._shared, self._width = shared, -1
-        if rows == self.rows and width == self._width:
+        tolds = row_tolds(rows, width)
+        if rows == self.rows and width == self._width and tolds == self._tolds:
             # (a frame built before a move in the list was handled may have put the highlight back
             # on the run then shown; the list follows the shown run at every frame, not only when
             # its rows change, so the two never stay apart)
@@ -199,14 +180,16 @@ class RunList(KeptLines, SteadyWidth, OptionList):
         same_keys = [r.key for r in rows[: len(self.rows)]] == [r.key for r in self.rows]
         with self.prevent(OptionList.OptionHighlighted):
             if same_keys and width == self._width:
-                old = self.rows
-                changed = [(i, r) for i, r in enumerate(rows[: len(old)]) if r != old[i]]
-                replace_prompts(self, [(i, prompt(r, width, shared)) for i, r in changed])
-                for row in rows[len(self.rows) :]:
-                    self.add_option(Option(prompt(row, width, shared), id=str(row.key)))
-            elif not (width == self._width and self._grown_in_place(rows, width)):
-                self.set_options(Option(prompt(r, width, shared), id=str(r.key)) for r in rows)
-            self.rows, self._width = list(rows), width
+                old, was = self.rows, self._tolds
+                changed = [i for i, r in enumerate(rows[: len(old)]) if r != old[i] or tolds[i] != was[i]]
+                replace_prompts(self, [(i, prompt(rows[i], width, tolds[i])) for i in changed])
+                for row, told in zip(rows[len(self.rows) :], tolds[len(self.rows) :], strict=True):
+                    self.add_option(Option(prompt(row, width, told), id=str(row.key)))
+            elif not (width == self._width and self._grown_in_place(rows, tolds, width)):
+                self.set_options(
+                    Option(prompt(r, width, t), id=str(r.key)) for r, t in zip(rows, tolds, strict=True)
+                )
+            self.rows, self._tolds, self._width = list(rows), tolds, width
         self._follow(selected)
         if self.border_subtitle != f"{len(rows)}":  # (setting it repaints the list, even to the same)
             self.border_subtitle = f"{len(rows)}"
@@ -224,7 +207,7 @@ class RunList(KeptLines, SteadyWidth, OptionList):
             with self.prevent(OptionList.OptionHighlighted):
                 self.highlighted = keys.index(selected)
 
-    def _grown_in_place(self, rows: list[RunRow], width: int) -> bool:
+    def _grown_in_place(self, rows: list[RunRow], tolds: list[Told], width: int) -> bool:
         """Runs found while a folder is walked come in no name order: the list grows in its middle.
         Setting every option again renders every row, O(runs) per frame, and thousands of runs kept
         the view (and `q`) waiting seconds. Instead the new rows are added at the end and the
@@ -233,8 +216,10 @@ class RunList(KeptLines, SteadyWidth, OptionList):
         old = self.rows
         if len(rows) < len(old) or {r.key for r in old} - {r.key for r in rows}:
             return False  # (a run gone: the whole list is set again)
-        first = next((i for i, (a, b) in enumerate(zip(old, rows, strict=False)) if a != b), len(old))
-        prompts = [prompt(r, width, self._shared) for r in rows[first:]]
+        was = self._tolds
+        differ = (i for i, (a, b) in enumerate(zip(old, rows, strict=False)) if a != b or tolds[i] != was[i])
+        first = next(differ, len(old))
+        prompts = [prompt(r, width, t) for r, t in zip(rows[first:], tolds[first:], strict=True)]
         if rows[first:] and any(p.plain.count("\n") != prompts[0].plain.count("\n") for p in prompts):
             return False
         self.add_options(Option(p) for p in prompts[len(old) - first :])  # (the new rows' prompts)

@@ -8,24 +8,41 @@ from textual.widget import Widget
 
 from lossacc_tui.app.widgets.cached_lines import KeptLines
 
+#: a piece of the status line that starts so is a detail (the last problem's place): it goes
+#: before the watched paths are cut below their last part
+DETAIL = " ("
+
 
 def fit_parts(parts: list[tuple[str, str]], width: int) -> Text:
     """(text, style) pieces in `width` cells: the first ("watching PATHS") keeps its first word and
-    loses the start of the paths to make room for the rest; only if the rest alone is too wide is
-    the end cut.
+    loses the start of the paths to make room for the rest, down to its last folder or file; then
+    the details (pieces starting with " (") go, then the rest of the paths; only if the rest alone
+    is too wide is the end cut.
 
     >>> fit_parts([("watching /a/long/path", "bold"), (" · live", "")], 22).plain
     'watching …/path · live'
     >>> fit_parts([("watching /tmp/demo-x/live_run /w/demo_logs", "bold"), (" · live", "")], 40).plain
     'watching …/live_run /w/demo_logs · live'
+    >>> parts = [("watching /w/runs", "bold"), (" · 3 problems", "y"), (" (last: line 4 of a.csv)", "y")]
+    >>> fit_parts(parts, 32).plain
+    'watching /w/runs · 3 problems'
     """
     t = Text(no_wrap=True, overflow="ellipsis")
-    rest = sum(len(p) for p, _ in parts[1:])
-    for i, (p, style) in enumerate(parts):
+    if not parts:
+        return t
+    head, _, paths = parts[0][0].partition(" ")
+    least = min(len(parts[0][0]), len(head) + 3 + len(paths.rstrip("/").rsplit("/", 1)[-1]))
+    rest_parts = list(parts[1:])
+    while least + sum(len(p) for p, _ in rest_parts) > width and any(
+        p.startswith(DETAIL) for p, _ in rest_parts
+    ):
+        k = max(i for i, (p, _) in enumerate(rest_parts) if p.startswith(DETAIL))
+        del rest_parts[k]
+    rest = sum(len(p) for p, _ in rest_parts)
+    for i, (p, style) in enumerate([parts[0], *rest_parts]):
         if i == 0 and len(p) + rest > width:
-            head, _, tail = p.partition(" ")
             room = width - rest - len(head) - 2
-            kept = tail[len(tail) - room :] if room > 0 else ""
+            kept = paths[len(paths) - room :] if room > 0 else ""
             cut = kept.find("/")  # (from a folder's start: never half a name)
             kept = kept[cut:] if 0 <= cut < len(kept) - 1 and kept[0] != "/" else kept
             p = f"{head} …{kept}" if kept else ""
