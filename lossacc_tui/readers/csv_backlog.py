@@ -104,7 +104,8 @@ class CsvBacklog:
             return None
         if len(self.names) == 1 and b"\n\n" in block:
             return None  # with one column a blank line would read as an empty cell
-        return parse_numeric_columns(block, len(self.names), self.delim.encode(), skip)
+        sparse = not self._dense_rows  # (most cells empty: the digit-run parser first)
+        return parse_numeric_columns(block, len(self.names), self.delim.encode(), skip, sparse)
 
     def _table(self, parsed: tuple[np.ndarray, np.ndarray], first_line: int) -> Batch:
         """One batch of a parsed table (values, present), its first row on line `first_line`."""
