@@ -19,7 +19,7 @@ from tests.conftest import REPO
 from tests.readers_compare import float_texts, full_snapshot, read, structured_logs
 from tests.test_fastnum import cells
 
-PLAIN = r"-?[0-9]{1,30}(\.[0-9]{1,30})?"  # what the run parser reads: [-]digits[.digits]
+PLAIN = r"-?[0-9]{1,30}(\.[0-9]{1,30})?([eE][-+]?[0-9]{1,6})?"  # what the run parser reads
 
 
 def same(got: tuple[int, np.ndarray, np.ndarray], want: tuple[int, np.ndarray, np.ndarray]) -> bool:
@@ -68,8 +68,20 @@ EDGE = [
     ("1.2345678901234567890123456789", True),
     ("179769313486231570000000000000000000000", True),
     ("2.2250738585072014", True),
-    ("1e-05", False),  # an exponent: the token parser's
-    ("2.5E+03", False),
+    ("1e-05", True),
+    ("2.5E+03", True),
+    ("-6.483617316010992e-05", True),
+    ("1e22", True),
+    ("1e23", True),  # past 10**22: an 80-bit division, or float()
+    ("4.9e-324", True),
+    ("1e400", True),  # inf, as float() says
+    ("1e99999", True),
+    ("1.e5", False),  # (the token parser's)
+    ("1e", False),
+    ("1e-", False),
+    ("e5", False),
+    ("1e5e3", False),
+    ("1e5.3", False),
     ("nan", False),
     ("inf", False),
     ("-inf", False),

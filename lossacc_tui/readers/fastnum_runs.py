@@ -4,18 +4,21 @@ separator, so an empty cell costs nothing past the byte scan.
 
 A piece of whole lines is scanned once for its runs of digits (one `flatnonzero` over the changes
 of a digit mask: two positions a run). A run right after a '.' is the fraction of the run that ends
-at that dot, a run after a '-' a negative number; every other run begins a cell. A cell's column
-is counted from the separators between it and the cell before (all of them commas, or one newline
-at a line's end): the running count of separator bytes is `ncols` times the line plus the column,
-so a line with a cell too many or too few is found without a per-line loop. The byte counts that
-make sure nothing else is in the piece (no letter, space, '+' or second dot; no empty line or
-line that begins with an empty cell) are a few reductions over the piece.
+at that dot, a run right after an 'e' or 'E' (or its sign) the exponent of the number before, a
+run after a '-' a negative number; every other run begins a cell. A cell's column is counted from
+the separators between it and the cell before (commas, and one newline at a line's end): the
+running count of separator bytes is `ncols` times the line plus the column, so a line with a cell
+too many or too few is found without a per-line loop. One count of the piece's commas makes sure
+that no other byte is there (a letter, a space, a '+' before a number, a second dot, a blank line,
+a line that begins with an empty cell): every byte that is not a digit must be a comma or one of
+the dots, 'e's, signs and line ends placed above.
 
-The numbers are then read as `fastnum` reads them (its digit windows and exact scaling), so each is
-bit for bit what float() gives. Anything this path does not read (an exponent, a '+', a cell
-such as `.5` or `5.`, a bad line) makes it return None for the piece, which then goes to
-`fastnum._parse` (its token grammar), and so to the per-line path where that fails too: a piece
-never reads differently here than there (tests/test_fastnum_runs.py).
+The numbers are then read as `fastnum._parse` reads them (its digit windows and exact scaling;
+integers of up to 8 digits, a step or an epoch, one word each), so each is bit for bit what float()
+gives. A piece this path does not read (a bad line, `.5`, `5.`, `+1`, `nan`) gets None, and goes to
+`fastnum._parse` (its token grammar), then to the per-line path where that fails too: a piece never
+reads differently here than there (tests/test_fastnum_runs.py). On dense rows (a Keras CSV: every
+cell a number) the token parser is faster, and reads them.
 
 Measured: see the README's session 15 block (h15j).
 """
@@ -34,8 +37,9 @@ def parse_runs(
 ) -> tuple[int, np.ndarray, np.ndarray] | None:
     """The piece chunk[start:end] (whole lines, the last ending with a newline) as
     `fastnum._parse` gives it: (rows, index of each non-empty cell counted row by row from 0
-    (int64, increasing), its value float64), or None when it is not rows of ncols cells each
-    empty or a plain decimal number (`[-]digits[.digits]`); the caller then tries `_parse`."""
+    (int64, increasing), its value float64), or None when it is not rows of ncols cells, each
+    empty or a decimal number (`[-]digits[.digits][(e|E)[+|-]digits]`), every line's first cell
+    a number; the caller then tries `_parse`."""
     n = end - start
     if delim != 44 or n == 0 or chunk[end - 1] != 10:
         return None  # (commas only)
@@ -51,18 +55,42 @@ def parse_runs(
     rs, re = edges[0::2], edges[1::2]  # the runs of digits [rs, re)
     if not len(rs):
         return None
+    # each run: a number's first (after a separator, or its sign), its fraction (after a '.') or
+    # its exponent (after an 'e' or 'E', or the sign after one)
     pb = buf.take(rs - 1)  # the byte before each run
     frac = pb == 46
-    nfrac = int(np.count_nonzero(frac))
-    fr = np.flatnonzero(frac)
-    if nfrac and (fr[0] == 0 or frac.take(fr - 1).any() or (re.take(fr - 1) != rs.take(fr) - 1).any()):
-        return None  # a fraction not right after an integer part: ".5", "1.2.3", "-.5"
-    first_run = np.flatnonzero(~frac) if nfrac else np.arange(len(rs))  # each cell's first run
+    exp = (pb | 32) == 101
+    sign = (pb == 45) | (pb == 43)
+    esign = np.zeros(0, np.int64)
+    if sign.any():
+        sg = np.flatnonzero(sign)
+        esign = sg[(buf.take(rs.take(sg) - 2) | 32) == 101]
+        exp[esign] = True
+    later = frac | exp
+    fr, ex = np.flatnonzero(frac), np.flatnonzero(exp)
+    nfrac, nexp = len(fr), len(ex)
+    if nfrac or nexp:
+        lr = np.flatnonzero(later)
+        want = np.ones(len(lr), np.int64)
+        if len(esign):
+            want += sign.take(lr)
+        if lr[0] == 0 or (rs.take(lr) - re.take(lr - 1) != want).any():
+            return None  # not right after a number's digits: ".5", "e5", "1.e5", "1e.5"
+        if (frac.take(lr) & later.take(lr - 1)).any() or exp.take(lr - 1).any():
+            return None  # a fraction after a fraction or exponent, an exponent after one
+        first_run = np.flatnonzero(~later)
+    else:
+        first_run = np.arange(len(rs))
     cs = rs.take(first_run)  # each cell's first digit, then (with its sign) its first byte
-    ce = re.take(first_run)  # its end
-    owner = fr - 1 - np.arange(nfrac)  # the cell of each fraction
+    me = re.take(first_run)  # the end of its mantissa (the last digit before any 'e'), then of it all
     if nfrac:
-        ce[owner] = re.take(fr)
+        owner = fr - np.searchsorted(ex, fr) - np.arange(1, nfrac + 1) if nexp else fr - 1 - np.arange(nfrac)
+        me[owner] = re.take(fr)
+    ce = me
+    if nexp:
+        eowner = ex - np.searchsorted(fr, ex) - np.arange(1, nexp + 1)
+        ce = me.copy()
+        ce[eowner] = re.take(ex)
     before = pb.take(first_run)  # the byte before each cell's first digit
     neg = before == 45
     nneg = int(np.count_nonzero(neg))
@@ -71,14 +99,15 @@ def parse_runs(
         cs[ng] -= 1
         before[ng] = buf.take(cs.take(ng) - 1)
         if ((before.take(ng) != 44) & (before.take(ng) != 10)).any():
-            return None  # a '-' not right after a separator: "1-2", "--1", "1.-2"
+            return None  # a '-' not right after a separator: "1-2", "--1"
     first = np.flatnonzero(before == 10)  # each line's first cell
     rows = len(first)
-    # every byte that is not a digit is a comma, or one of the dots, signs and line ends (before a
-    # line's first cell, and the last) read above: so no empty line, no line that begins with an
-    # empty cell, no other byte (a letter, a space, a '+', a second dot)
-    if cs[0] != _PAD or commas != n - int((re - rs).sum()) - nfrac - nneg - rows:
-        return None  # (the first: a first line that begins with an empty cell)
+    # every byte that is not a digit is a comma, or one of the dots, 'e's, signs and line ends
+    # (before a line's first cell, and the last) read above: so no empty line, no line that begins
+    # with an empty cell, no other byte (a letter, a space, a '+' sign, a second dot)
+    known = int((re - rs).sum()) + nfrac + nexp + len(esign) + nneg + rows
+    if cs[0] != _PAD or commas != n - known:
+        return None  # (the first: a first line that begins with an empty cell, or a '+')
     # separators before each cell: ncols per line, so line * ncols + column (the cell's index)
     gap = np.empty(len(cs), np.int64)
     gap[0] = 0
@@ -88,56 +117,59 @@ def parse_runs(
         cell[-1] + _PAD + n - ce[-1] != ncols * rows
     ):
         return None  # a line with more or fewer than ncols cells
-    # the numbers: integers of up to 8 digits (a step, an epoch) a word each; a number with a
-    # fraction from its integer part and its fraction, each read the same way or in digit windows
+    # the numbers: integers of up to 8 digits (a step, an epoch) a word each; the others as
+    # `fastnum._parse` reads them (a dot read as a zero digit, then taken out; exact scaling)
     out = np.empty(len(cs), np.float64)
-    v = ce - cs
+    v = me - cs  # mantissa bytes, dot included, sign excluded
+    if nneg:
+        v -= neg
     plain = v <= 8
-    plain[owner] = False
+    if nfrac:
+        plain[owner] = False
+    if nexp:
+        plain[eowner] = False
     if nneg:
         plain[ng] = False
     i = np.flatnonzero(plain)
-    out[i] = small_ints(buf, ce.take(i), v.take(i))
-    if nfrac:
-        out[owner] = _decimals(buf, rs.take(fr - 1), rs.take(fr), re.take(fr))
-    if len(i) + nfrac < len(cs):  # (a negative number, or an integer of more than 8 digits)
-        rest = ~plain
-        rest[owner] = False
-        k = np.flatnonzero(rest)
-        if len(k):
-            out[k] = _integers(buf, ce.take(k), v.take(k) - neg.take(k))
+    out[i] = small_ints(buf, me.take(i), v.take(i))
+    if len(i) < len(cs):
+        k = np.flatnonzero(~plain)
+        if nfrac:
+            buf[rs.take(fr) - 1] = 48  # each dot read as a zero digit
+            nf = re.take(fr) - rs.take(fr)  # the digits after it
+        hard = None
+        if len(k) == nfrac and not nexp:  # (the others are the numbers with a fraction: k is owner)
+            e10, dots, nfd = -nf, None, nf
+        else:
+            e10c = np.zeros(len(cs), np.int64)
+            nfc = np.zeros(len(cs), np.int64)
+            if nfrac:
+                e10c[owner] = -nf
+                nfc[owner] = nf
+            if nexp:
+                ev = re.take(ex) - rs.take(ex)  # the exponent's digits
+                hardc = np.zeros(len(cs), bool)
+                hardc[eowner] = ev > 4  # (past 9999: float())
+                hard = hardc.take(k)
+                value = _int_words(buf, re.take(ex), np.minimum(ev, 8)).astype(np.int64)
+                e10c[eowner] += np.where(pb.take(ex) == 45, -value, value)
+            e10, nfd = e10c.take(k), nfc.take(k)
+            dots = np.flatnonzero(nfd)
+            nfd = nfd.take(dots)
+        x, over = fastnum._mantissas(buf, me.take(k), v.take(k))
+        if nfrac:  # (x was a * 10**(nf+1) + b: now a * 10**nf + b)
+            xd = x if dots is None else x.take(dots)
+            xd -= xd // fastnum._DIV.take(nfd, mode="clip") * fastnum._MUL9.take(nfd, mode="clip")
+            if dots is not None:
+                x[dots] = xd
+        if hard is not None:
+            over |= hard
+        out[k] = fastnum._scale(x, e10, over)
     if nneg:
         out[ng] = -out[ng]
-    for c in np.flatnonzero(np.isnan(out)).tolist():  # rare: 19+ digits, ties
+    for c in np.flatnonzero(np.isnan(out)).tolist():  # rare: 19+ digits, ties, large exponents
         out[c] = float(chunk[int(cs[c]) - _PAD + start : int(ce[c]) - _PAD + start])
     return rows, cell, out
-
-
-def _decimals(buf: np.ndarray, rs: np.ndarray, fs: np.ndarray, fe: np.ndarray) -> np.ndarray:
-    """Numbers `a.b` whose integer part is buf[rs:fs-1] and fraction buf[fs:fe], correctly rounded
-    (NaN where not read here: 20 digits or more, or a tie of the 80-bit rounding)."""
-    ni, nf = fs - 1 - rs, fe - fs
-    a = np.zeros(len(rs), np.uint64)
-    short = ni <= 8
-    s = np.flatnonzero(short) if not short.all() else None
-    if s is None:
-        a = _int_words(buf, fs - 1, ni)
-    else:
-        a[s] = _int_words(buf, (fs - 1)[s], ni[s])
-    b, over = fastnum._mantissas(buf, fe, nf)
-    over |= ~short
-    over |= ni + nf > 19
-    x = a * _P10U.take(np.minimum(nf, 19)) + b  # (exact where not over)
-    return fastnum._scale(x, -nf, over)
-
-
-def _integers(buf: np.ndarray, me: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Integers buf[me-v:me] of any length (NaN where more than 19 digits: read by float())."""
-    x, over = fastnum._mantissas(buf, me, v)
-    return fastnum._scale(x, np.zeros(len(me), np.int64), over)
-
-
-_P10U = np.array([10**k for k in range(20)], np.uint64)
 
 
 _TOP = np.array([((1 << 64) - 1) << (8 * (8 - k)) & ((1 << 64) - 1) for k in range(9)], np.uint64)
