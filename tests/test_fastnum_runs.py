@@ -38,15 +38,13 @@ def same(got: tuple[int, np.ndarray, np.ndarray], want: tuple[int, np.ndarray, n
     plain=st.booleans(),
 )
 def test_random_tables_read_like_float_or_not_at_all(ncols: int, data: st.DataObject, plain: bool) -> None:
-    """Every cell float()'s value where the piece is read; every piece of plain decimals read."""
+    """Every cell float()'s value where the piece is read; every piece of decimals read where no
+    line is empty."""
     cell = st.one_of(st.just(""), st.from_regex(PLAIN, fullmatch=True)) if plain else cells
-    first = st.from_regex(PLAIN, fullmatch=True) if plain else cells
-    rest = st.lists(cell, min_size=ncols - 1, max_size=ncols - 1)
-    rows = data.draw(st.lists(st.tuples(first, rest), min_size=1, max_size=30))
-    rows = [[a, *rest] for a, rest in rows]
+    rows = data.draw(st.lists(st.lists(cell, min_size=ncols, max_size=ncols), min_size=1, max_size=30))
     text = "".join(",".join(r) + "\n" for r in rows).encode()
     got = parse_runs(text, 0, len(text), ncols, 44)
-    if plain:
+    if plain and all(any(r) for r in rows):
         assert got is not None
     if got is None:
         return
@@ -69,6 +67,7 @@ EDGE = [
     ("179769313486231570000000000000000000000", True),
     ("2.2250738585072014", True),
     ("1e-05", True),
+    ("", True),  # (an empty cell: the row's numbers its epoch and step)
     ("2.5E+03", True),
     ("-6.483617316010992e-05", True),
     ("1e22", True),
@@ -109,7 +108,8 @@ def test_edge_cells(text: str, read: bool) -> None:
     got = parse_runs(chunk, 0, len(chunk), 7, 44)
     assert (got is not None) == read
     if got is not None:
-        assert got[2][3 * 17 + 2].tobytes() == np.float64(float(text)).tobytes()
+        if text:
+            assert got[2][3 * 17 + 2].tobytes() == np.float64(float(text)).tobytes()
         token = fastnum._parse(chunk, 0, len(chunk), 7, 44)
         assert token is not None and same(got, token)
 
@@ -119,7 +119,6 @@ def test_edge_cells(text: str, read: bool) -> None:
     [
         ["0,1,,,0.5,,", "", "0,2,,,0.5,,"],  # a blank line
         ["0,1,,,0.5,,", ",,,,,,", "0,2,,,0.5,,"],  # an empty row
-        ["0,1,,,0.5,,", ",2,,,0.5,,"],  # a row that begins with an empty cell
         ["0,1,,,0.5,,", "0,2,,,0.5,"],  # a cell short
         ["0,1,,,0.5,,", "0,2,,,0.5,,,"],  # a cell too many
         ["0,1,,,0.5,", "0,2,,,0.5,,,"],  # one short, one over: the same count of commas

@@ -100,23 +100,30 @@ def parse_runs(
         before[ng] = buf.take(cs.take(ng) - 1)
         if ((before.take(ng) != 44) & (before.take(ng) != 10)).any():
             return None  # a '-' not right after a separator: "1-2", "--1"
-    first = np.flatnonzero(before == 10)  # each line's first cell
-    rows = len(first)
-    # every byte that is not a digit is a comma, or one of the dots, 'e's, signs and line ends
-    # (before a line's first cell, and the last) read above: so no empty line, no line that begins
-    # with an empty cell, no other byte (a letter, a space, a '+' sign, a second dot)
-    known = int((re - rs).sum()) + nfrac + nexp + len(esign) + nneg + rows
-    if cs[0] != _PAD or commas != n - known:
-        return None  # (the first: a first line that begins with an empty cell, or a '+')
-    # separators before each cell: ncols per line, so line * ncols + column (the cell's index)
+    # separators before each cell (commas and line ends: all the other bytes between cells, the
+    # counts below make sure): ncols per line, so line * ncols + column, the cell's index
     gap = np.empty(len(cs), np.int64)
-    gap[0] = 0
+    gap[0] = cs[0] - _PAD
     np.subtract(cs[1:], ce[:-1], out=gap[1:])
     cell = np.cumsum(gap)
-    if (cell.take(first) != np.arange(0, ncols * rows, ncols)).any() or (
-        cell[-1] + _PAD + n - ce[-1] != ncols * rows
+    line = cell // ncols
+    # a line's end: right after its last cell's trailing commas, before the next line's cells
+    # (a line with a cell too many or too few moves it, an empty line adds one not counted)
+    new = np.flatnonzero(line[1:] != line[:-1])
+    ends = ce.take(new) + (line.take(new) * ncols + ncols - 1 - cell.take(new))
+    rows = int(line[-1]) + 1
+    if (
+        line[0] != 0
+        or (buf.take(ends) != 10).any()
+        or (line.take(new + 1) != line.take(new) + 1).any()
+        or cell[-1] + _PAD + n - ce[-1] != ncols * rows
     ):
-        return None  # a line with more or fewer than ncols cells
+        return None
+    # every byte that is not a digit is a comma, or one of the dots, 'e's, signs and line ends
+    # placed above: no other byte (a letter, a space, a '+' before a number, a second dot)
+    known = int((re - rs).sum()) + nfrac + nexp + len(esign) + nneg + len(new) + 1
+    if commas != n - known:
+        return None
     # the numbers: integers of up to 8 digits (a step, an epoch) a word each; the others as
     # `fastnum._parse` reads them (a dot read as a zero digit, then taken out; exact scaling)
     out = np.empty(len(cs), np.float64)
