@@ -153,15 +153,18 @@ def _runs_parser() -> Callable[[bytes, int, int, int, int], tuple[int, np.ndarra
 #: a private mapping, its pages made at once (MAP_POPULATE, Linux): the 63 MB table of a 34 MB CSV
 #: took 18 ms of CPU to fault in against 27-34 ms page by page (private) and 36 ms as a shared
 #: mapping (Python's default), at load 10
-_PRIVATE = sum(getattr(mmap, f, 0) for f in ("MAP_PRIVATE", "MAP_ANONYMOUS", "MAP_POPULATE"))
+_PRIVATE = (
+    getattr(mmap, "MAP_PRIVATE", 0) | getattr(mmap, "MAP_ANONYMOUS", 0) | getattr(mmap, "MAP_POPULATE", 0)
+)
 
 
 def _mapped(shape: tuple[int, int], dtype: type) -> np.ndarray:
     """A zeroed array in an anonymous memory mapping of its own, in 4 KB pages: numpy advises the
     kernel to back an array this large with transparent huge pages, and with that advice a 34 MB
     CSV read's system time was 0.09-0.27 s (2 of 8 reads past 0.14 s) against 0.08-0.12 s in 4 KB
-    pages (load 10; the kernel's huge-page `defrag` was `madvise`). Unmapped with the last array
-    that uses it."""
+    pages (load 10; the kernel's huge-page `defrag` was `madvise`); a private mapping whose pages
+    are made in one call where the system has that (`_PRIVATE`). Unmapped with the last array that
+    uses it."""
     count = int(np.prod(shape))
     try:
         size = max(count * np.dtype(dtype).itemsize, 1)
