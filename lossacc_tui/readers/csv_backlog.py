@@ -1,14 +1,15 @@
 """A large block of a CSV log (a backlog `Source.read_all` reads at once) read as one table: by
 polars when it is installed and the rows are dense (readers/bulk.py), else by the numpy parser
-straight into one array per column (`fastnum.parse_numeric_columns`), else in pieces of about 1 MB
-as if the file had been read 1 MB at a time (a piece with a bad line takes the per-line path,
-which records its problems). The records are the same whichever way a block goes
-(tests/test_bulk_readers.py).
+straight into one array per column (`fastnum.parse_numeric_columns`; a sparse block, most cells
+empty as in Lightning's metrics.csv, from its runs of digits first: `fastnum_runs`), else in pieces
+of about 1 MB as if the file had been read 1 MB at a time (a piece with a bad line takes the
+per-line path, which records its problems). The records are the same whichever way a block goes
+(tests/test_bulk_readers.py, tests/test_fastnum_runs.py).
 
-Measured (CPU of a cold read, interleaved; the README's session 14 block): a 1,000,000-row
-Lightning metrics.csv (34 MB, one metric a row) read in 1 MB pieces whose tables were copied column
-by column and joined took 0.42-0.61 s, in one table 0.33-0.40 s (load 14-16); a 1,000,000-row
-Keras CSV (84 MB) without polars 0.86-0.97 s against 0.58-0.66 s.
+Measured (CPU of a cold read, interleaved with the trunk; the README's session 14 and 15 blocks): a
+1,000,000-row Lightning metrics.csv (34 MB, one metric a row) 0.33-0.40 s in session 14 (load
+14-16), 0.31-0.42 s (median 0.344 s) against 0.36-0.46 s (median 0.396 s) in session 15 (load
+11.5-11.8); a 1,000,000-row Keras CSV (84 MB) without polars 0.58-0.66 s against 0.86-0.97 s.
 """
 
 from __future__ import annotations
@@ -104,7 +105,8 @@ class CsvBacklog:
             return None
         if len(self.names) == 1 and b"\n\n" in block:
             return None  # with one column a blank line would read as an empty cell
-        return parse_numeric_columns(block, len(self.names), self.delim.encode(), skip)
+        sparse = not self._dense_rows  # (most cells empty: the digit-run parser first)
+        return parse_numeric_columns(block, len(self.names), self.delim.encode(), skip, sparse)
 
     def _table(self, parsed: tuple[np.ndarray, np.ndarray], first_line: int) -> Batch:
         """One batch of a parsed table (values, present), its first row on line `first_line`."""

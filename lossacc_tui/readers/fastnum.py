@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import mmap
+from collections.abc import Callable
 
 import numpy as np
 
@@ -82,7 +83,7 @@ def parse_numeric_rows(
 
 
 def parse_numeric_columns(
-    chunk: bytes, ncols: int, delimiter: bytes = b",", start: int = 0
+    chunk: bytes, ncols: int, delimiter: bytes = b",", start: int = 0, sparse: bool = False
 ) -> tuple[np.ndarray, np.ndarray, int] | None:
     """parse_numeric_rows on the lines of chunk[start:] (a large block: a backlog read at once),
     each column contiguous: (values float64 (rows, ncols), present bool (rows, ncols), both in
@@ -90,9 +91,13 @@ def parse_numeric_columns(
     in the piece of about `_COLUMN_PIECE` bytes from `end` on is not numeric rows of ncols cells
     (the caller reads the rest its own way). None when chunk does not end with a newline, or
     holds CR-LF line ends (read in pieces, on a copy without the CRs) and such a line.
+    `sparse`: most cells are empty (Lightning's metrics.csv); each piece is first tried by the
+    digit-run parser (`fastnum_runs.parse_runs`), which does not look at an empty cell, then,
+    where it cannot read a piece, by the token parser; the values are the same either way.
 
     The pieces' values go straight into the two arrays, made once: no per-piece table,
-    concatenation or column copy (each of which took fresh memory pages)."""
+    concatenation or column copy (each of which took fresh memory pages); NaN is written only
+    in the columns with an empty cell, once all pieces are read."""
     if ncols < 1 or len(delimiter) != 1 or delimiter in b"0123456789+-.eE\r\n":
         raise ValueError(f"bad ncols {ncols} or delimiter {delimiter!r}")
     if chunk[-1:] != b"\n" or start >= len(chunk):
@@ -106,38 +111,64 @@ def parse_numeric_columns(
     a = np.frombuffer(chunk, np.uint8, offset=start)
     nrows = sum(int(np.count_nonzero(a[i : i + _PIECE] == 10)) for i in range(0, len(a), _PIECE))
     vt = _mapped((ncols, nrows), np.float64)  # column by column: the transposes are the results
-    vt.fill(np.nan)
     pt = _mapped((ncols, nrows), np.bool_)  # (zeros: a fresh mapping's pages are)
     flat_v, flat_p = vt.reshape(-1), pt.reshape(-1)
+    runs = _runs_parser() if sparse else None
     row = 0
     while start < len(chunk):
         end = chunk.find(b"\n", start + _COLUMN_PIECE) + 1 or len(chunk)
-        res = _parse(chunk, start, end, ncols, delimiter[0])
+        res = None if runs is None else runs(chunk, start, end, ncols, delimiter[0])
+        if res is None:
+            res = _parse(chunk, start, end, ncols, delimiter[0])
         if res is None:
             if crlf:
                 return None
-            return vt[:, :row].T, pt[:, :row].T, start
+            break
         n, cell, out = res
-        r, c = np.divmod(cell, ncols)
-        c *= nrows
-        c += r
+        r = cell // ncols  # (divmod took five times as long as a division by a number)
+        c = cell * nrows  # the cell's place in its column: column * nrows + row
+        r *= ncols * nrows - 1
+        c -= r
         c += row
         flat_v[c] = out
         flat_p[c] = True
         row += n
         start = end
+    for j in range(ncols):  # NaN where a column's cell is empty
+        p = pt[j, :row]
+        if not p.all():
+            np.copyto(vt[j, :row], np.nan, where=~p)
+    if start < len(chunk):
+        return vt[:, :row].T, pt[:, :row].T, start
     return vt.T, pt.T, size
+
+
+def _runs_parser() -> Callable[[bytes, int, int, int, int], tuple[int, np.ndarray, np.ndarray] | None]:
+    """fastnum_runs.parse_runs (imported here: it uses this module's digit windows)."""
+    from lossacc_tui.readers.fastnum_runs import parse_runs
+
+    return parse_runs
+
+
+#: a private mapping, its pages made at once (MAP_POPULATE, Linux): the 63 MB table of a 34 MB CSV
+#: took 18 ms of CPU to fault in against 27-34 ms page by page (private) and 36 ms as a shared
+#: mapping (Python's default), at load 10
+_PRIVATE = (
+    getattr(mmap, "MAP_PRIVATE", 0) | getattr(mmap, "MAP_ANONYMOUS", 0) | getattr(mmap, "MAP_POPULATE", 0)
+)
 
 
 def _mapped(shape: tuple[int, int], dtype: type) -> np.ndarray:
     """A zeroed array in an anonymous memory mapping of its own, in 4 KB pages: numpy advises the
     kernel to back an array this large with transparent huge pages, and with that advice a 34 MB
     CSV read's system time was 0.09-0.27 s (2 of 8 reads past 0.14 s) against 0.08-0.12 s in 4 KB
-    pages (load 10; the kernel's huge-page `defrag` was `madvise`). Unmapped with the last array
-    that uses it."""
+    pages (load 10; the kernel's huge-page `defrag` was `madvise`); a private mapping whose pages
+    are made in one call where the system has that (`_PRIVATE`). Unmapped with the last array that
+    uses it."""
     count = int(np.prod(shape))
     try:
-        mapped = mmap.mmap(-1, max(count * np.dtype(dtype).itemsize, 1))
+        size = max(count * np.dtype(dtype).itemsize, 1)
+        mapped = mmap.mmap(-1, size, flags=_PRIVATE) if _PRIVATE else mmap.mmap(-1, size)
     except (OSError, ValueError):  # no mapping to be had (a limit): numpy's own memory
         return np.zeros(shape, dtype)
     return np.frombuffer(mapped, dtype, count=count).reshape(shape)
