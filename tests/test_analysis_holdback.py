@@ -115,8 +115,9 @@ def _line_by_line(path: Path) -> tuple[list[tuple], list[tuple], list[str]]:
         (DATA / "keras_lr3_training.log", "acc-at-chance"),
         (DATA / "lightning_lr50_metrics.csv", "loss-above-chance"),
         (DATA / "keras_lr1e5_training.log", "loss-above-chance"),
+        (Path(__file__).parent / "data" / "tester21_slow_climb" / "train.jsonl", "acc-flat-loss-down"),
     ],
-    ids=["nan", "chance", "above-lightning", "above-keras"],
+    ids=["nan", "chance", "above-lightning", "above-keras", "flat"],
 )
 def test_kept_back_chunks_judged_later_give_the_alerts_of_every_chunk_judged(
     path: Path, kind: str, monkeypatch: pytest.MonkeyPatch

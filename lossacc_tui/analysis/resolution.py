@@ -167,12 +167,14 @@ class GridEstimate:
         # a grid nearly as fine as the printing (a step under 4 half-units) fits printed values by
         # construction, not by luck (every 4-decimal value lies within 0.4/8000 of a multiple of
         # 1/8000): such grids are never revealed
-        hit = self._cand[2.0 * self._cand * self._tol() <= 0.5]
-        if len(hit) == 0:
+        # (the candidates ascend, and 2 n tol with them: the first one that passes is the first one,
+        # or none does)
+        cand = self._cand
+        if len(cand) == 0 or not 2.0 * float(cand[0]) * self._tol() <= 0.5:
             self.n = self.n_fit = None
             self.luck = 1.0
             return None
-        j = int(hit[0]) - 1
+        j = int(cand[0]) - 1
         self.n_fit = j + 1
         # look-elsewhere: the chance that some grid up to n fits by luck is the sum over those grids
         luck = self.luck = self._luck(j + 1)
@@ -193,7 +195,9 @@ class GridEstimate:
         if self.n is None:
             return None
         top = 1.1 * self.n  # (a near grid: "about n"; far ones are another question)
-        c = self._cand[(self._cand > self.n) & (self._cand <= top) & (self._cand % self.n != 0)]
+        cand = self._cand  # (ascending: the grids above n up to top are one slice of it)
+        c = cand[int(np.searchsorted(cand, self.n, "right")) : int(np.searchsorted(cand, top, "right"))]
+        c = c[c % self.n != 0]
         c = c[2.0 * c * self._tol() <= 0.5]
         # grids from `limit` on are as fine as the printing (a step under 4 half-units): the values
         # cannot test them, so one of them may be the true size as well (k/500 printed with 3

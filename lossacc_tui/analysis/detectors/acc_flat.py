@@ -69,6 +69,23 @@ class AccFlatLossDown(PairDetector):
         self._back = Lagged(self.p.half)  # the loss logged `half` evaluations back
         self._climb = SlowClimb(self.p.flat_window)  # a climb slower than the band per window
 
+    def holds(self, loss: LossFeatures, acc: AccFeatures | None) -> bool:  # type: ignore[override]
+        """Nowhere in the chunk an accuracy within its flat band beside a loss level flat_loss_drop
+        below the one a flat window back, near its best, both finite: the first tests of `conditions`'
+        opening rule (which narrows them with the loss's noise, a turn and a slow climb, each read
+        from earlier points) fail everywhere, so nothing opens (`Detector.holds`)."""
+        assert acc is not None
+        p = self.p
+        with quiet(invalid="ignore"):
+            band = p.flat_acc_band if acc.res is None else np.fmax(p.flat_acc_band, acc.res)
+            lvl, ref = loss.lvl, loss.lvl_flat
+            may = (acc.range_flat <= band) & (lvl <= ref * (1 - p.flat_loss_drop)) & (lvl < ref)
+            if not may.any():
+                return True
+            may &= lvl <= loss.lbest * (1 + p.rise_rel / 2)
+            may &= np.isfinite(loss.y) & np.isfinite(acc.y)
+        return not bool(may.any())
+
     def conditions(self, loss: LossFeatures, acc: AccFeatures | None) -> tuple[np.ndarray, np.ndarray]:
         assert acc is not None
         p = self.p

@@ -161,6 +161,8 @@ class AccAtChance(Detector):
         assert loss is not None
         acc_y, loss_y = acc.lvl, loss.lvl
         with quiet(invalid="ignore", divide="ignore"):
+            if not (acc_y <= 0.6).any():  # (1/K with K >= 2 and 15 % above it is at most 0.575)
+                return True
             kk = chance_k(acc_y, loss_y, self.ctx.classes.k)
             ok = np.isfinite(kk) & (kk >= 2)
             lnk = np.log(np.where(ok, kk, 2.0))

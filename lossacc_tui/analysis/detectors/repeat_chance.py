@@ -295,11 +295,11 @@ class ChanceRuns:
             return out
         st, nn = start[pts], n_eval[pts]
         # (segments of one run and one n: the run starts never decrease, n changes rarely)
-        first = np.flatnonzero(np.r_[True, (st[1:] != st[:-1]) | (nn[1:] != nn[:-1])])
+        first = np.flatnonzero(np.concatenate(([True], (st[1:] != st[:-1]) | (nn[1:] != nn[:-1]))))
         s0, n = st[first].astype(np.int64), nn[first].astype(np.int64)
         value = y[pts[first]]
         bins = self._segment_bins(series, s0, n, value)
-        seg_len = np.diff(np.r_[first, len(pts)])
+        seg_len = np.diff(np.concatenate((first, [len(pts)])))
         r, looked = idx[pts] - np.repeat(s0, seg_len) + 1, idx[pts] + 1
         keep, near = chance_prefixes(bins, first, seg_len, r, looked)
         # a segment whose batched chance lands within a hair of ALPHA is judged again alone, exactly
@@ -333,6 +333,11 @@ class ChanceRuns:
         """The grid bins of each segment's run (`grid_bins` of the noise just before the run); the
         first one from the cache when it continues the run the last chunk ended in."""
         cached = self._bins.get((int(s0[0]), int(n[0]))) if len(s0) else None
+        if cached is not None and len(s0) == 1:
+            # (a live update's chunk: one run, going on from the last chunk's; what the general path
+            # gives then, without the noise and bins of a run it replaces by the cached ones)
+            width = np.full(1, len(cached), dtype=np.int64)
+            return Bins(cached.copy(), np.zeros(1, dtype=np.int64), width, True)
         spread = noise_many(series, s0 - 1, self.noise_window)
         if cached is not None:
             spread[0] = np.nan  # (replaced below)

@@ -53,28 +53,42 @@ class SlowClimb:
         """(long rise, newest-window rise) at each value of the chunk `y` (accuracies, shape (n,)):
         the fitted slope times the evaluations between the first and last finite value of each window
         (NaN where a window has fewer than 3 finite values)."""
+        win = self._windows(y)
+        return _rises(win, 0), _rises(win, self.long - self.short)
+
+    def _windows(self, y: np.ndarray) -> np.ndarray:
+        """The long-horizon window ending at each value of the chunk `y` (a read-only view, (n, long));
+        the last values are carried to the next chunk."""
         both = np.concatenate([self.tail, np.asarray(y, dtype=np.float64)])
         self.tail = both[len(both) - (self.long - 1) :]
-        win = np.lib.stride_tricks.sliding_window_view(both, self.long)
-        long, short = np.empty(len(win)), np.empty(len(win))
-        for lo in range(0, len(win), BLOCK):  # (bounded temporaries on a long backlog)
-            part = win[lo : lo + BLOCK]
-            long[lo : lo + BLOCK] = _rise(part)
-            short[lo : lo + BLOCK] = _rise(part[:, self.long - self.short :])
-        return long, short
+        return np.lib.stride_tricks.sliding_window_view(both, self.long)
 
     def climbs(self, y: np.ndarray, band: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(rising, climbing) per value of the chunk `y` (accuracies, fractions; bool, shape of y):
         the long line rises more than `band` (fractions, per point or one value) and the newest
         window's line at least OPEN_SHARE of it (no opening there), or at least CLOSE_SHARE of it
         (an open alert closes there), at KEEP_PACE of the long line's rate or more."""
-        long, short = self.feed(y)
+        win = self._windows(y)
+        long = _rises(win, 0)
         with quiet(invalid="ignore"):
             steep = long > band
+        if not steep.any():  # (no long line rises beyond the band: neither holds, whatever the newest's)
+            return steep, steep.copy()
+        short = _rises(win, self.long - self.short)
+        with quiet(invalid="ignore"):
             # (and not levelling off: the newest window's line rises at least KEEP_PACE of the long
             # line's rate; a climb slowing to a plateau is not a steady one)
             steep &= short * (self.long - 1) >= KEEP_PACE * long * (self.short - 1)
             return steep & (short >= OPEN_SHARE * band), steep & (short >= CLOSE_SHARE * band)
+
+
+def _rises(win: np.ndarray, skip: int) -> np.ndarray:
+    """`_rise` of each row of `win` without its first `skip` columns, in blocks of BLOCK rows
+    (bounded temporaries on a long backlog; each row on its own, so the blocks change no result)."""
+    out = np.empty(len(win))
+    for lo in range(0, len(win), BLOCK):
+        out[lo : lo + BLOCK] = _rise(win[lo : lo + BLOCK, skip:])
+    return out
 
 
 def _rise(win: np.ndarray) -> np.ndarray:

@@ -114,7 +114,7 @@ class AccStuck(StuckSpan, StuckWindows, StuckText):
                 _base.QUIET_CHUNKS
                 and acc.maj_dev is None
                 and not self.latch.active
-                and not self._can_open(acc, loss, frozen, kk).any()
+                and not self._may_open(acc, loss, frozen, kk).any()
             ):
                 # (no alert open and no point where a rule below can open: nothing opens here, and
                 # with none open the release rule is never read, as a latch that is not open starts

@@ -5,9 +5,12 @@ from its claims. A mixin of `stuck.AccStuck`, whose `conditions` sets the per-po
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
+from lossacc_tui.analysis.detectors.base_rate import BASE_RATE_TOL, binary_entropy
 from lossacc_tui.analysis.detectors.chance import CHANCE_BELOW
 from lossacc_tui.analysis.detectors.majority import majority_share
 from lossacc_tui.analysis.detectors.stuck_windows import LONG_EXTRA
@@ -30,6 +33,8 @@ class StuckSpan:
     _unsure: np.ndarray
     _set_n: np.ndarray
     _strong: np.ndarray
+    #: (`StuckWindows._long_held`)
+    _long_held: Callable[[AccFeatures, LossFeatures, np.ndarray], np.ndarray]
 
     @staticmethod
     def _can_open(
@@ -44,6 +49,27 @@ class StuckSpan:
         with quiet(invalid="ignore"):
             near = np.isfinite(kk) & (kk >= 2) & (acc.y * kk >= 1.0 - CHANCE_BELOW) & (acc.y * kk <= 1.1)
         return frozen & (~np.isfinite(loss.y) | near | majority_share(acc.y, acc.n_eval))
+
+    def _may_open(
+        self, acc: AccFeatures, loss: LossFeatures | None, frozen: np.ndarray, kk: np.ndarray | None
+    ) -> np.ndarray:
+        """`_can_open` narrowed by what every rule that opens on a majority share asks of the loss
+        (without --majority), per point: the base-rate, constant-guess and dead-network rules a level
+        at or above (1 - BASE_RATE_TOL) x H(acc) (`base_rate.base_rate_band`, `cost_band`: the least
+        each allows), the long-held ones their stretch of equal accuracies with a loss at or above
+        (1 - FLOOR_TOL) x H(acc) at one of its evaluations (`_long_held`). A non-finite loss or an
+        accuracy near 1/K stays as `_can_open` has it."""
+        cand = self._can_open(acc, loss, frozen, kk)
+        if loss is None or kk is None or not cand.any():
+            return cand
+        with quiet(invalid="ignore"):
+            near = np.isfinite(kk) & (kk >= 2) & (acc.y * kk >= 1.0 - CHANCE_BELOW) & (acc.y * kk <= 1.1)
+            prior = binary_entropy(acc.y)
+            may = cand & (~np.isfinite(loss.y) | near | (loss.lvl >= (1 - BASE_RATE_TOL) * prior))
+        rest = cand & ~may  # (only a long-held rule can open there)
+        if rest.any():
+            may |= rest & self._long_held(acc, loss, prior)
+        return may
 
     def _quiet(self, m: int) -> tuple[np.ndarray, np.ndarray]:
         """`conditions` of a chunk of m points where nothing opens: (open nowhere, release

@@ -102,6 +102,25 @@ class StuckWindows:
             same &= share & np.isfinite(loss.y)
         return same & cost & moves, keep, self._long_still(acc, prior, same)
 
+    def _long_held(self, acc: AccFeatures, loss: LossFeatures, prior: np.ndarray) -> np.ndarray:
+        """What both long-held rules (`_long_share`'s open and still) ask first, per point of the
+        chunk: the accuracy's last stuck_window + LONG_EXTRA values equal (within stuck_tol) at a
+        majority share, a finite loss, and the loss logged at one of those evaluations at or above
+        (1 - FLOOR_TOL) x H(acc) (`prior`, nats). The same windows as `_long_share` (looked up once
+        a chunk)."""
+        w = self.p.stuck_window + LONG_EXTRA
+        with quiet(invalid="ignore"):
+            held = majority_share(acc.y, acc.n_eval) & np.isfinite(loss.y) & (acc.idx >= w - 1)
+            if not held.any():
+                return held
+            accs = self._loss_window(acc, self.series, count=w)
+            held &= np.isfinite(accs).all(axis=0) & (np.abs(accs - acc.y).max(axis=0) <= self.p.stuck_tol)
+            if not held.any():
+                return held
+            losses = self._loss_window(acc, count=w)
+            top = np.where(np.isfinite(losses), losses, -np.inf).max(axis=0)
+            return held & (top >= (1 - FLOOR_TOL) * prior)
+
     def _long_still(self, acc: AccFeatures, prior: np.ndarray, same: np.ndarray) -> np.ndarray:
         """Where the long-held share (`same`: the last stuck_window + LONG_EXTRA accuracies equal at a
         majority share, (n,) bools) is favoured with a loss that does not move: the loss logged at
