@@ -13,7 +13,7 @@ from typing import Any
 from textual.timer import Timer
 
 from lossacc_tui.app.messages import Resized
-from lossacc_tui.app.pacing import DATA_WAIT, KEY_WAIT, REDRAW_HZ
+from lossacc_tui.app.pacing import DATA_WAIT, GC_HOLD_MAX, KEY_WAIT, REDRAW_HZ
 from lossacc_tui.app.status import copy_status, status_parts
 from lossacc_tui.app.widgets.status_line import StatusLine
 
@@ -38,6 +38,8 @@ class Drawing:
     _notify_opened: Callable[[list[tuple[Any, Any]]], None]
     _input_waiting: Callable[..., bool]
     _schedule_data: Callable[[], None]
+    release_collector: Callable[[], None]
+    _gc_held_at: float | None
 
     def on_resized(self, _: Resized) -> None:
         self.request_redraw()
@@ -101,6 +103,9 @@ class Drawing:
         """Each second, and after each frame (`copied`: it copied the status with the lock held)."""
         if not self.screen_stack:
             return
+        held = self._gc_held_at
+        if held is not None and time.monotonic() - held > GC_HOLD_MAX:  # (a key whose frame never came)
+            self.release_collector()
         if self._dirty and self._timer is None:  # (new data whose frame was never scheduled)
             self._schedule_data()
         line = self.__dict__.get("_status_line")
