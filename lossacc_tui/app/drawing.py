@@ -33,7 +33,7 @@ class Drawing:
     set_timer: Callable[..., Any]
     call_after_refresh: Callable[..., Any]
     _frame: Callable[[], Any]
-    _show: Callable[[Any], None]
+    _show: Callable[..., None]
     _first_painted: Callable[[], None]
     _notify_opened: Callable[[list[tuple[Any, Any]]], None]
     _input_waiting: Callable[..., bool]
@@ -92,7 +92,7 @@ class Drawing:
         if stepped_back:
             self._dirty = True  # (drawn by the key's frame, or by the next data frame)
         elif frame is not None:
-            self._show(frame)
+            self._show(frame, staged=data)
             if frame.loss is not None and not self.first_frame.is_set():
                 self.call_after_refresh(self._first_painted)
         self._notify_opened(opened)

@@ -53,6 +53,7 @@ class DataPacing:
         self._inputs_noted = 0  # keys and clicks come from the terminal (`note_input`, input thread)
         self._inputs_taken = 0  # ... of those, the ones the app has begun to handle (`on_event`)
         self._gc_held_at: float | None = None  # monotonic time a key held off the cyclic collector
+        self._key_taken_at = -1.0  # monotonic time the app last began to handle a key or a click
         self._posted_evaluation = False  # the wake-up on its way is for an evaluation
         self._train_timer: Any = None  # the pending data frame's timer, when it waits for training points
 
@@ -128,9 +129,18 @@ class DataPacing:
 
     async def on_event(self, event: Any) -> None:
         """Every event the app handles (main thread): a key or a click from the terminal is taken."""
-        if type(event).__name__ in SENT and self._inputs_taken < self._inputs_noted:
-            self._inputs_taken += 1
+        if type(event).__name__ in SENT:
+            self._key_taken_at = time.monotonic()
+            if self._inputs_taken < self._inputs_noted:
+                self._inputs_taken += 1
         await super().on_event(event)  # type: ignore[misc]
+
+    def key_in_hand(self) -> bool:
+        """A key or a click is on its way to the app, or was taken within KEY_FIRST s and may still be
+        on its way to its action (Textual hands a key to the focused widget and up its parents before
+        the app's bindings: several turns of the event loop)."""
+        now = time.monotonic()
+        return self._input_waiting(since=now - KEY_FIRST) or now - self._key_taken_at < KEY_FIRST
 
     def _schedule_data(self) -> None:
         if not self._dirty:

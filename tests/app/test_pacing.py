@@ -150,3 +150,49 @@ async def test_a_key_still_on_its_way_from_the_terminal_goes_before_a_due_data_f
         assert val_last() == shown and app._dirty  # the frame waits for the key
         await wait_for(pilot, lambda: loss.data.log and val_last() == last, what="the key's frame")
         await wait_for(pilot, gc.isenabled, what="the collector on again once the key's frame is drawn")
+
+
+@sync
+async def test_a_key_that_comes_while_new_data_are_drawn_goes_before_the_rest_of_their_panes(
+    tmp_path: Path,
+) -> None:
+    """A frame of new data hands the run list and the loss plot their data at once and each other
+    pane in a callback of its own: a key that comes meanwhile is served between two panes (the
+    heaviest such frames, axes drawn anew as the x axis grows, took 20-70 ms of the main thread in
+    one piece), and its frame, which draws every pane, replaces what was left of the data frame."""
+    log = tmp_path / "training.log"
+    log.write_text("".join(LINES[:21]))  # epochs 0-19
+    app = watch_app(log, clock=time.monotonic)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "epoch 19" in run_text(app), what="the first 20 epochs on screen")
+        await wait_for(pilot, app.first_frame.is_set, what="the first frame painted")
+        app.tracker.on_change = None  # (this test draws the data frame itself)
+        await wait_for(pilot, lambda: not app._dirty and app._timer is None, what="no frame due")
+        loss = app.query_one("#loss-plot", MetricPlot)
+        acc = app.query_one("#acc-plot", MetricPlot)
+        given: list[object] = []  # what the accuracy plot was handed, in order
+        real = acc.set_data
+
+        def set_acc(data: object) -> None:
+            given.append(data)
+            real(data)  # type: ignore[arg-type]
+
+        acc.set_data = set_acc  # type: ignore[method-assign]
+        with log.open("a") as f:
+            f.write("".join(LINES[21:31]))  # epochs 20-29
+        last = float(LINES[30].split(",")[4])
+        await wait_for(pilot, lambda: read_n(app, 30), what="the new lines read")
+        app._dirty, app._frame_at, app._last_redraw = True, -10.0, -10.0  # (a frame long due)
+        with app.tracker.lock:
+            app._data_frame()
+        val = [c for c in loss.data.curves if c.role == "val_loss"]
+        assert val and val[0].last == last  # the loss plot shows the new points at once
+        assert given == []  # the accuracy plot's turn comes in a callback of its own
+        app.post_message(events.Key("l", "l"))  # the log-scale key, come meanwhile
+        await wait_for(pilot, lambda: loss.data.log and bool(given), what="the key's frame")
+        await wait_for(pilot, lambda: app._timer is None or not app._dirty, what="the frames settled")
+        await pilot.pause()
+        # the accuracy plot was drawn once, by the key's frame (with the new points); the data
+        # frame's turn for it, which came after the key, was dropped
+        assert len(given) == 1 and acc.data is given[0]
+        assert "epoch 29" in run_text(app)
