@@ -39,6 +39,7 @@ class Drawing:
     _input_waiting: Callable[..., bool]
     _schedule_data: Callable[[], None]
     release_collector: Callable[[], None]
+    at_the_keys: Callable[[], bool]
     _gc_held_at: float | None
 
     def on_resized(self, _: Resized) -> None:
@@ -92,7 +93,7 @@ class Drawing:
         if stepped_back:
             self._dirty = True  # (drawn by the key's frame, or by the next data frame)
         elif frame is not None:
-            self._show(frame, staged=data)
+            self._show(frame, staged=data and self.at_the_keys())
             if frame.loss is not None and not self.first_frame.is_set():
                 self.call_after_refresh(self._first_painted)
         self._notify_opened(opened)

@@ -27,6 +27,9 @@ TRAIN_BUDGET = 0.002  # share of a core for frames of training points alone (no 
 TRAIN_WAIT = 3.0  # seconds: training points alone are on screen within this
 KEY_WAIT, DATA_WAIT = 0.3, 0.02  # seconds a redraw waits for the feed's lock: for a key, for new data
 KEY_FIRST = 0.05  # seconds a data frame steps back for a key or click queued behind it
+#: seconds after a key or a click during which frames of new data are drawn pane by pane (`frame`);
+#: otherwise in one piece (pane by pane cost 0.3 % of a core more at 10 lines a second)
+AT_THE_KEYS = 5.0
 INPUT = frozenset({"Key", "MouseDown", "MouseUp", "Click"})  # the messages a data frame lets go first
 #: of those, what the terminal sends (the driver's thread notes each; the app takes each in `on_event`)
 SENT = frozenset({"Key", "MouseDown", "MouseUp"})
@@ -134,6 +137,10 @@ class DataPacing:
             if self._inputs_taken < self._inputs_noted:
                 self._inputs_taken += 1
         await super().on_event(event)  # type: ignore[misc]
+
+    def at_the_keys(self) -> bool:
+        """A key or a click came within AT_THE_KEYS s: the user is at the keys, and more may come."""
+        return time.monotonic() - max(self._input_at, self._key_taken_at) < AT_THE_KEYS
 
     def key_in_hand(self) -> bool:
         """A key or a click is on its way to the app, or was taken within KEY_FIRST s and may still be

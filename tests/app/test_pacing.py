@@ -156,10 +156,10 @@ async def test_a_key_still_on_its_way_from_the_terminal_goes_before_a_due_data_f
 async def test_a_key_that_comes_while_new_data_are_drawn_goes_before_the_rest_of_their_panes(
     tmp_path: Path,
 ) -> None:
-    """A frame of new data hands the run list and the loss plot their data at once and each other
-    pane in a callback of its own: a key that comes meanwhile is served between two panes (the
-    heaviest such frames, axes drawn anew as the x axis grows, took 20-70 ms of the main thread in
-    one piece), and its frame, which draws every pane, replaces what was left of the data frame."""
+    """While the user is at the keys, a frame of new data hands the run list and the loss plot their
+    data at once and each other pane in a callback of its own: a key that comes meanwhile is served
+    between two panes (the heaviest such frames, axes drawn anew as the x axis grows, took 20-70 ms
+    of the main thread in one piece), and its frame, which draws every pane, replaces the rest."""
     log = tmp_path / "training.log"
     log.write_text("".join(LINES[:21]))  # epochs 0-19
     app = watch_app(log, clock=time.monotonic)
@@ -182,6 +182,7 @@ async def test_a_key_that_comes_while_new_data_are_drawn_goes_before_the_rest_of
             f.write("".join(LINES[21:31]))  # epochs 20-29
         last = float(LINES[30].split(",")[4])
         await wait_for(pilot, lambda: read_n(app, 30), what="the new lines read")
+        await pilot.press("escape")  # (the user is at the keys: more may come)
         app._dirty, app._frame_at, app._last_redraw = True, -10.0, -10.0  # (a frame long due)
         with app.tracker.lock:
             app._data_frame()
