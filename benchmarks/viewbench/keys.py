@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import sys
@@ -41,6 +42,9 @@ ROUNDS = int(_option("--rounds", "10" if LONG else "4") or 4)
 #: `--against TREE`: the loaded presses also on another tree's view (a `git archive` of the trunk),
 #: interleaved round by round with this one's in the same minutes (the load swings 2-3x in minutes)
 AGAINST = _option("--against", None)
+#: `--trace DIR`: this tree's view runs under `trace.py` (DIR/view-N.jsonl) and each press is written
+#: to DIR/presses.jsonl (tree, key, monotonic time sent, seconds to screen): `tail.py DIR` joins them
+TRACE = _option("--trace", None)
 BLOCK = 3  # rounds a view is pressed before both start again on fresh 100,000-point logs
 
 #: (key, text shown once the key took effect, keys that undo it, text gone once undone)
@@ -87,10 +91,15 @@ def press_all(session: str) -> dict[str, list[float]]:
     return got
 
 
-def press_round(session: str, got: dict[str, list[float]]) -> None:
+def press_round(session: str, got: dict[str, list[float]], tree: str = "") -> None:
     """Each key once (into `got`): press, wait for its effect, undo it, wait until undone."""
     for key, shown, undo, gone in KEYS:
+        sent = time.monotonic()
         got.setdefault(key, []).append(key_to_screen(session, key, shown))
+        if TRACE is not None:
+            with open(Path(TRACE) / "presses.jsonl", "a") as fh:
+                fh.write(json.dumps({"tree": tree, "key": key, "sent": sent, "took": got[key][-1],
+                                     "load": os.getloadavg()[0]}) + "\n")  # fmt: skip
         time.sleep(0.35)  # (a key within 0.3 s of opening help is taken as the same press)
         if undo:
             tmux("send-keys", "-t", session, undo)
@@ -194,9 +203,13 @@ def keys_against(log: Path, tree: Path) -> None:
                 logs[name] = log.with_name(f"ab{k}.csv")
                 logs[name].write_bytes(log.read_bytes())
                 sessions[name] = f"ab{k}"
+                run = "-m lossacc_tui"
+                if TRACE is not None and root == ours:
+                    Path(TRACE).mkdir(parents=True, exist_ok=True)
+                    run = f"{ours}/benchmarks/viewbench/trace.py {TRACE}/view-{done}.jsonl"
                 start(
                     sessions[name],
-                    f"sh -c 'cd {log.parent} && exec env PYTHONPATH={root} {sys.executable} -m lossacc_tui"
+                    f"sh -c 'cd {log.parent} && exec env PYTHONPATH={root} {sys.executable} {run}"
                     f" watch {logs[name]}'",
                 )
             for name, session in sessions.items():
@@ -210,7 +223,7 @@ def keys_against(log: Path, tree: Path) -> None:
                     try:
                         time.sleep(2.0)
                         loads.append(os.getloadavg()[0])
-                        press_round(sessions[name], got[name])
+                        press_round(sessions[name], got[name], name)
                     finally:
                         load.kill()
                         load.wait()

@@ -23,6 +23,7 @@ from textual.binding import BindingType
 from textual.timer import Timer
 
 from lossacc_tui.app.actions import ViewActions
+from lossacc_tui.app.direct_out import write_directly
 from lossacc_tui.app.drawing import Drawing
 from lossacc_tui.app.fit import Field
 from lossacc_tui.app.frame import MainFrame
@@ -121,6 +122,7 @@ class LossAccApp(ViewActions, Selection, Drawing, MainFrame, Notices, WarmViews,
         sys.setswitchinterval(SWITCH_INTERVAL)
         self.tracker.on_change = lambda: self.feed_changed(FeedChanged())
         driver = getattr(self, "_driver", None)  # (a data frame steps back for a key that comes during it)
+        write_directly(driver)  # (frames written by this thread: `direct_out`)
         if driver is not None and callable(getattr(driver, "process_message", None)):
             forward = driver.process_message
 
@@ -146,6 +148,7 @@ class LossAccApp(ViewActions, Selection, Drawing, MainFrame, Notices, WarmViews,
         self.screen.update_classes(classes, animate=False)
 
     def on_unmount(self) -> None:
+        self.release_collector()
         self.feed.stop()
         sys.setswitchinterval(getattr(self, "_switch", 0.005))
 
