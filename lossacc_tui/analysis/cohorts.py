@@ -208,11 +208,15 @@ def run_names(paths: list[str]) -> list[str]:
     the first folder (a sweep's run folder) or the log's own name; a run of a file others share
     (a restart) is named by its place in the file (`#2`)."""
     dirs = [os.path.dirname(os.path.abspath(p)) for p in paths]
-    top = os.path.commonpath(dirs) if dirs else ""
+    try:
+        top = os.path.commonpath(dirs) if dirs else ""
+    except ValueError:  # (paths on different drives share no folder)
+        top = ""
     seen: dict[str, int] = {}
     out = []
     for p in paths:
-        rel = os.path.relpath(os.path.abspath(p), top).replace(os.sep, "/").split("/")[0]
+        full = os.path.abspath(p)
+        rel = (os.path.relpath(full, top) if top else full).replace(os.sep, "/").strip("/").split("/")[0]
         seen[p] = seen.get(p, 0) + 1
         out.append(rel if seen[p] == 1 else f"{rel}#{seen[p]}")
     return out
@@ -282,13 +286,28 @@ def kinship(paths: list[str], lengths: list[float], sizes: list[int | None], axi
 
 def reach(run: Run, role: str, axis: str) -> float:
     """How far a run went on `axis`: from the x of its first point of `role` to its last, one
-    interval added (epochs 0-14 and 1-15 both reach 15; a single point reaches 1; none, 0)."""
+    interval added (epochs 0-14 and 1-15 both reach 15; a single point reaches 1; none, 0). Looks
+    at the ends of the x column only: the same cost at 10 points or 10 million (a live comparison
+    asks every second)."""
     s = run.by_role(role)  # type: ignore[arg-type]
     xs = s.raw_x(axis) if s is not None else None
     if xs is None:
         return float(len(s)) if s is not None else 0.0
-    xs = xs[np.isfinite(xs)]
-    return float(xs[-1] - xs[0] + (xs[1] - xs[0])) if len(xs) > 1 else float(len(xs))
+    head = _finite(xs, 2, first=True)
+    if len(head) < 2:
+        return float(len(head))
+    return float(_finite(xs, 1, first=False)[0] - head[0] + (head[1] - head[0]))
+
+
+def _finite(xs: np.ndarray, k: int, first: bool) -> np.ndarray:
+    """The first (or last) `k` finite values of `xs`, looked for in blocks that double in size."""
+    n, size = len(xs), 8
+    while True:
+        block = xs[:size] if first else xs[max(0, n - size) :]
+        found = block[np.isfinite(block)]
+        if len(found) >= k or size >= n:
+            return found[:k] if first else found[-k:]
+        size *= 2
 
 
 def _num(x: float) -> str:
