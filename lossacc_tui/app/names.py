@@ -4,11 +4,13 @@ view's legends and table, the alert toast and the status line all cut names here
 A run's name is the path parts that tell it from the other runs shown (`present.short_names`: the
 folders where the paths branch, then the file). When a name is wider than its room, what it shares
 with its nearest neighbours goes first (the `binary_` of `binary_thresh` beside `binary_s2`, the
-`.jsonl` of `metrics.jsonl` beside `per_epoch_truth.jsonl`), then each part is cut in its middle,
-the longest first, so that every part keeps both its ends; leading parts are dropped only when
-even that does not fit. (The list had dropped the leading folders first: two runs of one folder
-read `…/metrics.jsonl` and `…/per_e…h.jsonl` at 80 columns, the folder that told them from the
-other rows cut away: tester 22.)
+`.jsonl` of `metrics.jsonl` beside `per_epoch_truth.jsonl`), then the leading folders whose loss
+leaves the name no other run's (a sweep's folder, never the folder of a log that sits beside
+another), then each part is cut in its middle, the longest first, keeping what tells it from its
+siblings (`lr…0003` beside `lr0.003`, `multif…#2`); the other leading parts go only when even that
+does not fit. (The list had dropped the leading folders first: two runs of one folder read
+`…/metrics.jsonl` and `…/per_e…h.jsonl` at 80 columns, the folder that told them from the other
+rows cut away: tester 22.)
 """
 
 from __future__ import annotations
@@ -78,29 +80,6 @@ def _common_end(a: str, b: str) -> int:
         else:
             hi = mid - 1
     return lo
-
-
-def apart_names(names: list[str]) -> list[str]:
-    """Each name without the start and the end all the names share (cut only at a separator, and
-    only when it is at least MIN_CUT long), an ellipsis where it was: what differs stays, and the
-    word before it when it is a number (`lr_` of `lr_0.1`).
-
-    >>> apart_names(["sweep/lr0.0003/log.jsonl", "sweep/lr0.003/log.jsonl", "sweep/lr0.3/log.jsonl"])
-    ['…lr0.0003…', '…lr0.003…', '…lr0.3…']
-    >>> apart_names(["lr0.0003", "lr0.003", "lr0.03"])  # (nothing long enough to cut)
-    ['lr0.0003', 'lr0.003', 'lr0.03']
-    >>> apart_names(["resnet_lr_0.1_bs64", "resnet_lr_0.01_bs64"])
-    ['…lr_0.1…', '…lr_0.01…']
-    >>> apart_names(["only"])
-    ['only']
-    """
-    if len(names) < 2:
-        return list(names)
-    first = names[0]
-    head = min(_common_start(first, n) for n in names[1:])
-    tail = min(_common_end(first, n) for n in names[1:])
-    head, tail = _word_ends(first, head, min(tail, min(len(n) for n in names) - head))
-    return [("…" if head else "") + n[head : len(n) - tail] + ("…" if tail else "") for n in names]
 
 
 @functools.lru_cache(maxsize=8)
