@@ -31,7 +31,7 @@ def same(got: tuple[int, np.ndarray, np.ndarray], want: tuple[int, np.ndarray, n
     )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(
     ncols=st.integers(1, 7),
     data=st.data(),

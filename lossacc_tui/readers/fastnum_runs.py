@@ -69,12 +69,14 @@ def parse_runs(
     later = frac | exp
     fr, ex = np.flatnonzero(frac), np.flatnonzero(exp)
     nfrac, nexp = len(fr), len(ex)
+    if nfrac:
+        fs, fe = rs.take(fr), re.take(fr)  # each fraction's digits
     if nfrac or nexp:
-        lr = np.flatnonzero(later)
-        want = np.ones(len(lr), np.int64)
+        lr = fr if not nexp else np.flatnonzero(later)
+        dist = (fs if not nexp else rs.take(lr)) - re.take(lr - 1)  # (lr[0] 0: from the last run)
         if len(esign):
-            want += sign.take(lr)
-        if lr[0] == 0 or (rs.take(lr) - re.take(lr - 1) != want).any():
+            dist -= sign.take(lr)
+        if lr[0] == 0 or (dist != 1).any():
             return None  # not right after a number's digits: ".5", "e5", "1.e5", "1e.5"
         if (frac.take(lr) & later.take(lr - 1)).any() or exp.take(lr - 1).any():
             return None  # a fraction after a fraction or exponent, an exponent after one
@@ -85,7 +87,7 @@ def parse_runs(
     me = re.take(first_run)  # the end of its mantissa (the last digit before any 'e'), then of it all
     if nfrac:
         owner = fr - np.searchsorted(ex, fr) - np.arange(1, nfrac + 1) if nexp else fr - 1 - np.arange(nfrac)
-        me[owner] = re.take(fr)
+        me[owner] = fe
     ce = me
     if nexp:
         eowner = ex - np.searchsorted(fr, ex) - np.arange(1, nexp + 1)
@@ -142,8 +144,8 @@ def parse_runs(
     if len(i) < len(cs):
         k = np.flatnonzero(~plain)
         if nfrac:
-            buf[rs.take(fr) - 1] = 48  # each dot read as a zero digit
-            nf = re.take(fr) - rs.take(fr)  # the digits after it
+            buf[fs - 1] = 48  # each dot read as a zero digit
+            nf = fe - fs  # the digits after it
         hard = None
         if len(k) == nfrac and not nexp:  # (the others are the numbers with a fraction: k is owner)
             e10, dots, nfd = -nf, None, nf
