@@ -35,6 +35,7 @@ SCRIPTS = [
     "eval_alerts",
     "eval_noise_scale",
     "eval_per_step",
+    "eval_severity_flips",
     "bench_app",
     "bench_probe",
     "bench_keys",

@@ -157,8 +157,9 @@ def mistakes(loss: float, acc: float, n: Names, prefix: str) -> str:
     if below_floor(loss, acc):
         return (
             f"{where} the loss is below (1 - a) ln 2 = {fmt(floor(acc))}, the least mean cross-entropy "
-            f"allows when {wrong:.1%} of predictions are wrong: this pair is not cross-entropy and accuracy "
-            "of the same predictions."
+            f"allows when {wrong:.1%} of predictions are wrong: this pair is not a single-label "
+            "cross-entropy and the accuracy of the same predictions (a multi-label loss averaged over its "
+            "labels beside subset accuracy is one way to get it)."
         )
     if acc >= 1.0 and loss <= 0:  # (a loss logged as 0.0000: nothing to pay, to that precision)
         return (
