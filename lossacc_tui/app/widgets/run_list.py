@@ -239,6 +239,13 @@ class RunList(KeptLines, SteadyWidth, OptionList):
     def on_resize(self) -> None:
         self.post_message(Resized())
 
+    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
+        """A scrollbar that came after the rows were cut to the whole width leaves them 2 cells too
+        long for the room, until the next frame: with a finished log there may be none (a name ran
+        past the row's end). The rows are cut again to the room it leaves."""
+        if shown and self.rows and self._width > self.size.width - self.styles.scrollbar_size_vertical:
+            self.call_after_refresh(lambda: self.set_rows(list(self.rows), self._given))
+
     @property
     def first_key(self) -> int | None:
         return self.rows[0].key if self.rows else None
