@@ -20,6 +20,7 @@ from lossacc_tui.readers.base import Reader, clean_text, looks_structured, to_fl
 from lossacc_tui.readers.lead_split import is_train, lead_word, qualify
 from lossacc_tui.readers.logprefix import strip_prefix
 from lossacc_tui.readers.registry import register
+from lossacc_tui.readers.summary_line import earlier, summary_word
 from lossacc_tui.roles import classify, normalize
 
 MAX_LINE = 1 << 14  # a printed metrics line is short; longer lines are not looked at
@@ -44,6 +45,11 @@ _PAREN = re.compile(
     rf"(?<![\w./-])(?P<name>{_WORD})(?P<sep>\s*[:=]?\s*)(?P<v>{_NUM})\s*"
     rf"\((?P<split>val|valid|validation|test|eval)\s*[:=]?\s*(?P<v2>{_NUM})\)"
 )
+# a split word abbreviated with a dot before a name (`Val. Loss: 2.147`, the pytorch-sentiment-analysis
+# tutorial's print): read as `Val Loss`
+_ABBREVIATED = re.compile(r"(?i)\b(val|valid|eval|test|train|tr|trn|avg)\.(?=[ \t]+[A-Za-z])")
+# a line that begins with an epoch counter and has no metric (`Epoch: 01 | Epoch Time: 0m 1s`)
+_EPOCH_LEAD = re.compile(r"^\W*(?i:epoch|ep)\s*[:#]?\s*\[?\s*(\d{1,9})(?!\d|\.\d)")
 _COUNTER = re.compile(r"^\s*\[\s*(\d{1,9})\s*/\s*\d{1,9}\s*\]")
 # a line that is only an epoch header (`Epoch 3`, `Epoch 1/60`, `=== Epoch [2/10] ===`)
 _HEADER = re.compile(r"^\W*epoch\s*[:#]?\s*\[?\s*(\d{1,9})\s*(?:/\s*\d{1,9}\s*)?\]?\W*$", re.IGNORECASE)
@@ -96,6 +102,8 @@ def _pairs(
     text: str,
 ) -> tuple[dict[str, float], float | None, float | None, tuple[float, int] | None, set[str]]:
     """`_parse` of a line without a logging prefix, its names as written."""
+    if "." in text:
+        text = _ABBREVIATED.sub(r"\1", text)
     if "(" in text:
         text = _PAREN.sub(
             lambda m: f"{m['name']}{m['sep']}{m['v']} {m['split']}_{m['name']}: {m['v2']}", text
@@ -135,6 +143,17 @@ def _pairs(
     return values, epoch, step, batch, repeated
 
 
+def first_metric(text: str) -> int:
+    """Where the first name that is no epoch/step/batch counter begins in a line (its length when
+    none): the summary-line test (`summary_line`) looks before it."""
+    for m in _PAIR.finditer(text):
+        raw = m.group("long") or m.group("short")
+        name = _SPACES.sub("_", raw.strip().lower())
+        if name.rsplit("_", 1)[-1] not in EPOCH_MARKERS | STEP_MARKERS | BATCH_MARKERS:
+            return m.start()
+    return len(text)
+
+
 @register
 class TextKvReader(Reader):
     format_id = "text-kv"
@@ -143,7 +162,8 @@ class TextKvReader(Reader):
         super().__init__()
         self._batch: tuple[float | None, float, int] | None = None  # the last (epoch, batch, total)
         self._offset = 0.0  # batches of the epochs before the current one
-        self._header: float | None = None  # the epoch of the last `Epoch 3` header line
+        self._header: float | None = None  # the epoch of the last `Epoch 3` header line or record
+        self._top: float | None = None  # the highest epoch a record had
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
@@ -172,20 +192,39 @@ class TextKvReader(Reader):
             if len(raw) > MAX_LINE or not _DIGIT.search(raw):
                 continue
             text = clean_text(raw)
-            header = _HEADER.match(strip_prefix(text))
+            bare = strip_prefix(text)
+            header = _HEADER.match(bare)
             if header:
                 self._header = float(header[1])
                 continue
             values, epoch, step, batch, repeated = _parse(text)
+            if not values:
+                header = _EPOCH_LEAD.match(bare)  # `Epoch: 01 | Epoch Time: 0m 1s`
+                if header:
+                    self._header = float(header[1])
+                self._check(text, values, first_line + i)
+                continue
+            word = summary_word(bare, first_metric(bare))
+            why = earlier(bare, word, self._top) if word else None
+            if why is not None:
+                self.problem(
+                    first_line + i,
+                    f"a summary of an earlier evaluation ({why}): not read as a new point "
+                    f"({', '.join(values)})",
+                )
+                continue
             if (
                 values
                 and epoch is None
                 and step is None
                 and batch is None
                 and self._header is not None
-                and lead_word(strip_prefix(text)) is not None  # `  val: loss=0.9` under `Epoch 3`
+                and lead_word(bare) is not None  # `  val: loss=0.9` under `Epoch 3`, after `Epoch 3 loss 0.4`
             ):
                 epoch = self._header
+            if epoch is not None:
+                self._header = epoch
+                self._top = epoch if self._top is None else max(self._top, epoch)
             self._check(text, values, first_line + i)
             for name in sorted(repeated):
                 self.problem(
