@@ -21,7 +21,6 @@ from lossacc_tui.readers.csvlike import (
 from lossacc_tui.readers.registry import register
 from lossacc_tui.roles import FASTAI_HINTS
 
-
 #: column names Keras' CSVLogger never writes (its logs are `loss`, `accuracy`, `val_*`, `learning_rate`)
 _TRAIN_PREFIXES = ("train_", "train/", "train-", "training_", "training/")
 
