@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import REPO, read_runs, read_sources
 
 from lossacc_tui.analysis import Analyzer
@@ -111,3 +112,87 @@ def test_a_restored_best_weights_line_is_no_new_evaluation() -> None:
     said = [p.message for p in src.problems(run)]
     assert any("restored" in m.lower() or "early stopping" in m.lower() for m in said), said
     assert any("val_loss" in m for m in said)
+
+
+def _epochs() -> list[tuple[float, float, float]]:
+    """(train_loss, val_loss, val_acc) of each of the 60 epochs of tester 23's real run
+    `noise_print_s0`, as its `eval_only.log` prints them."""
+    out, train = [], 0.0
+    for line in (DATA / "eval_only.log").read_text().splitlines():
+        if line.startswith("Epoch"):
+            train = float(line.split()[-1])
+        else:
+            loss, acc = (float(p.split("=")[1]) for p in line.split()[1:])
+            out.append((train, loss, acc))
+    return out
+
+
+# the same numbers in other print formats of the same families (section words with and without
+# a dot or colon, an evaluation on its own line under the epoch's, percent, summaries after training)
+PRINTS = {
+    "eval_colon": lambda i, t, v, a: f"Epoch {i}: loss {t:.4f}\nEval: loss {v:.4f} acc {a:.4f}\n",
+    "validation_after": lambda i, t, v, a: (
+        f"Epoch {i}/60 done. Train loss: {t:.4f}\nEvaluating...\n"
+        f"Validation loss: {v:.4f}, Validation accuracy: {a:.4f}\n"
+    ),
+    "test_average": lambda i, t, v, a: (
+        f"Epoch {i}: train loss {t:.4f}\nTest: Average loss: {v:.4f}, Accuracy: {a * 100:.2f}%\n"
+    ),
+    "testing_dash": lambda i, t, v, a: (
+        f"Epoch {i}\nTraining - loss: {t:.4f}\nTesting - loss: {v:.4f} - accuracy: {a:.4f}\n"
+    ),
+    "valid_dot": lambda i, t, v, a: (
+        f"Epoch {i:03d}\n Train Loss: {t:.4f}\n Valid. Loss: {v:.4f} | Valid. Acc: {a * 100:.2f}%\n"
+    ),
+}
+SUMMARIES = {
+    "best_at_epoch": "Best val_loss: 0.6045 at epoch 27\n",
+    "best_epoch_line": "Training finished. Best epoch: 27, val_loss: 0.6045, val_acc: 0.8981\n",
+    "final_no_epoch": "Final test accuracy: 0.8019, test loss: 0.6857\n",
+}
+
+
+def _check_read(run: Run, epochs: list[tuple[float, float, float]]) -> None:
+    assert run.x_axis == "epoch"
+    train, val, acc = (run.series[by_role(run, r)] for r in ("train_loss", "val_loss", "val_acc"))
+    assert list(val.epochs) == list(range(1, 61)) and list(acc.epochs) == list(range(1, 61))
+    np.testing.assert_allclose(val.values, [e[1] for e in epochs])
+    np.testing.assert_allclose(acc.values, [e[2] for e in epochs], atol=5e-5)
+    np.testing.assert_allclose(train.values, [e[0] for e in epochs])
+    assert "overfitting" in warnings(run)  # (as in the log's other copies: val_loss 0.6045 -> 0.6857)
+
+
+@pytest.mark.parametrize("fmt", sorted(PRINTS))
+def test_print_formats_of_one_run_read_alike(fmt: str, tmp_path: Path) -> None:
+    """Each wording gives the same three series on the printed epochs (on main: x a line count,
+    the evaluation dropped or given the training role, or 120 one-point series)."""
+    epochs = _epochs()
+    log = tmp_path / f"{fmt}.log"
+    log.write_text("".join(PRINTS[fmt](i + 1, *e) for i, e in enumerate(epochs)))
+    (run,) = read_runs(log)
+    _check_read(run, epochs)
+
+
+@pytest.mark.parametrize("summary", sorted(SUMMARIES))
+def test_a_summary_after_training_is_no_new_evaluation(summary: str, tmp_path: Path) -> None:
+    """A last line reporting an earlier epoch's (or no epoch's) values is a problem line, not a
+    point (on main: a second run, or a step axis with one-point series)."""
+    epochs = _epochs()
+    log = tmp_path / "train.log"
+    lines = [
+        f"epoch={i + 1} loss={t:.4f} val_loss={v:.4f} val_accuracy={a:.4f}\n"
+        for i, (t, v, a) in enumerate(epochs)
+    ]
+    log.write_text("".join(lines) + SUMMARIES[summary])
+    (src,) = read_sources(log)
+    (run,) = src.runs
+    _check_read(run, epochs)
+    assert any("summary line" in p.message and p.line == 61 for p in src.problems(run))
+
+
+def test_a_loops_own_history_csv_is_no_keras_csvlogger() -> None:
+    """F7: `epoch,train_loss,train_acc,val_loss,val_acc,lr` was read as Keras' CSVLogger (whose
+    training metrics are named bare, `loss`), and texts then spoke of Keras' console epochs."""
+    (run,) = read_runs(DATA / "history.csv")
+    assert run.format == "csv"
+    assert roles(run)["train_loss"] == "train_loss" and roles(run)["val_acc"] == "val_acc"

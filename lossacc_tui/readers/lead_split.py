@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 
 TRAIN_WORDS = frozenset({"train", "training"})
+#: a lead word given to names in the spelling the role table knows (`Testing - loss` -> `test_loss`)
+_CANON = {"testing": "test"}
 #: the split words, as a line may begin with them
 _WORDS = r"train|training|val|valid|validation|test|testing|eval|evaluation"
 # `Train - `, `val:   `, `Validation Loss` (a word then a name), `[Train] `: the word and what follows
@@ -59,4 +61,5 @@ def qualify(values: dict[str, float], word: str) -> dict[str, float] | None:
         return None
     if is_train(word):
         return values
+    word = _CANON.get(word.lower(), word)
     return {(f"{word} {n}" if n[:1].isupper() else f"{word.lower()}_{n}"): v for n, v in values.items()}

@@ -82,14 +82,29 @@ _PREFIX = {"Test": "test", "Validation": "val", "Valid": "val", "Val": "val", "T
 
 
 def signature_lines(head: str) -> int:
-    """How many lines of `head` are this format's training or evaluation lines."""
-    hits = bare = 0
+    """How many lines of `head` are this format's training or evaluation lines; 0 when it holds
+    evaluation lines only beside other printed metrics lines (`Epoch 3: train loss 0.41` and
+    `Test: Average loss: 0.52, Accuracy: 83%`: a loop's own print, read whole as text-kv)."""
+    from lossacc_tui.readers.text_kv import parse_line  # (here: importing it first would register it first)
+
+    counted = bare = evals = other = 0
     for ln in head.replace("\r", "\n").split("\n")[:4000]:
-        if ("Epoch" in ln or "loss:" in ln) and len(ln) <= MAX_LINE:
-            text = clean_text(ln)
-            hits += bool(_TRAIN.search(text) or _EVAL.search(text))
-            bare += bool(_TRAIN_BARE.search(text))
-    return hits + bare if hits else 0
+        if len(ln) > MAX_LINE:
+            continue
+        text = clean_text(ln) if ("Epoch" in ln or "loss:" in ln) else ln
+        if _TRAIN.search(text):
+            counted += 1
+        elif _TRAIN_BARE.search(text):
+            bare += 1
+        elif _EVAL.search(text):
+            evals += 1
+        elif not (counted or bare) and any(c.isdigit() for c in ln) and parse_line(clean_text(ln))[0]:
+            other += 1
+    if not counted and not evals:
+        return 0  # (`Train Epoch: 3 Loss: 1.9` alone is any loop's print)
+    if not (counted or bare) and other:
+        return 0
+    return counted + bare + evals
 
 
 @register
@@ -130,13 +145,17 @@ class PytorchMnistReader(Reader):
         self._first_x: float | None = None  # x of the first training line of the run being read
         self._last_x = -1.0  # x of the last training line
         self._evals: dict[str, int] = {}  # evaluations of each set since the last training line
+        self._told_names: set[frozenset[str]] = set()  # other printed metrics lines said not read
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
         for k, raw in enumerate(self.text_lines(block)):
-            if ("Epoch" not in raw and "loss:" not in raw) or len(raw) > MAX_LINE:
+            if len(raw) > MAX_LINE:
                 continue
             line = first_line + k
+            if "Epoch" not in raw and "loss:" not in raw:
+                self._other(raw, line)
+                continue
             # numbers are read from the regex groups only: the line is cleaned of escape sequences
             # (colours inside the wording) only when it does not match as it is
             if m := _TRAIN.search(raw):
@@ -164,6 +183,8 @@ class PytorchMnistReader(Reader):
                 self.problem(
                     line, f"could not read this line of the PyTorch example's log: {text.strip()[:80]!r}"
                 )
+            else:
+                self._other(raw, line)
         return self.built(out)
 
     def _train(self, out: BatchBuilder, m: re.Match[str], line: int) -> None:
@@ -202,6 +223,22 @@ class PytorchMnistReader(Reader):
         elif "acc" in rest.lower():
             self.problem(line, f"training accuracy not read: {rest.strip()[:40]!r}")
         out.add(values, epoch=x, line=line, new_run=new_run)
+
+    def _other(self, raw: str, line: int) -> None:
+        """A printed metrics line of another wording beside the example's (a loop's own `print`):
+        not read here, said once per set of names (never a silent drop)."""
+        if not any(c.isdigit() for c in raw):
+            return
+        from lossacc_tui.readers.text_kv import parse_line  # (see signature_lines)
+
+        values = parse_line(clean_text(raw))[0]
+        if values and frozenset(values) not in self._told_names:
+            self._told_names.add(frozenset(values))
+            self.problem(
+                line,
+                f"printed metrics not read as {self.format_id} ({', '.join(values)}): "
+                "read this log with --format text-kv to have them",
+            )
 
     def _bare(self, out: BatchBuilder, m: re.Match[str], line: int) -> None:
         """`Train Epoch: E Loss: v` (no batch counter): the training loss of epoch E, at its end."""

@@ -209,8 +209,7 @@ class TextKvReader(Reader):
             if why is not None:
                 self.problem(
                     first_line + i,
-                    f"a summary of an earlier evaluation ({why}): not read as a new point "
-                    f"({', '.join(values)})",
+                    f"a summary line ({why}): its values are not read as a new point ({', '.join(values)})",
                 )
                 continue
             if (
