@@ -4,6 +4,7 @@ problem line). The files are real trainings' logs (tests/data/tester23_printed/R
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -130,6 +131,9 @@ def _epochs() -> list[tuple[float, float, float]]:
 # the same numbers in other print formats of the same families (section words with and without
 # a dot or colon, an evaluation on its own line under the epoch's, percent, summaries after training)
 PRINTS = {
+    "epoch_hash": lambda i, t, v, a: f"Epoch #{i}: loss {t:.4f}, val loss {v:.4f}, val acc {a * 100:.2f}%\n",
+    "ep_no_space": lambda i, t, v, a: f"ep{i} loss {t:.4f} val_loss {v:.4f} val_acc {a:.4f}\n",
+    "epoch_paren": lambda i, t, v, a: f"Epoch({i}/60) train_loss={t:.4f} val_loss={v:.4f} val_acc={a:.4f}\n",
     "eval_colon": lambda i, t, v, a: f"Epoch {i}: loss {t:.4f}\nEval: loss {v:.4f} acc {a:.4f}\n",
     "validation_after": lambda i, t, v, a: (
         f"Epoch {i}/60 done. Train loss: {t:.4f}\nEvaluating...\n"
@@ -196,3 +200,14 @@ def test_a_loops_own_history_csv_is_no_keras_csvlogger() -> None:
     (run,) = read_runs(DATA / "history.csv")
     assert run.format == "csv"
     assert roles(run)["train_loss"] == "train_loss" and roles(run)["val_acc"] == "val_acc"
+
+
+def test_tqdm_bars_without_a_postfix_beside_printed_epochs_are_no_lightning(tmp_path: Path) -> None:
+    """The same loop without `set_postfix` (its bars carry no metric; the tester's log with the
+    postfix cut off each redraw): on main Lightning's reader took it and read nothing."""
+    text = (DATA / "tqdm_summary.log").read_text()
+    log = tmp_path / "train.log"
+    log.write_text(re.sub(r", loss=[0-9.]+\]", "]", text))
+    (run,) = read_runs(log)
+    assert run.format == "tqdm-console"
+    assert list(run.series["val_loss"].epochs) == [1, 2, 3, 4, 5, 6, 7]

@@ -49,7 +49,9 @@ _PAREN = re.compile(
 # tutorial's print): read as `Val Loss`
 _ABBREVIATED = re.compile(r"(?i)\b(val|valid|eval|test|train|tr|trn|avg)\.(?=[ \t]+[A-Za-z])")
 # a line that begins with an epoch counter and has no metric (`Epoch: 01 | Epoch Time: 0m 1s`)
-_EPOCH_LEAD = re.compile(r"^\W*(?i:epoch|ep)\s*[:#]?\s*\[?\s*(\d{1,9})(?!\d|\.\d)")
+# (also the epoch of a record line whose counter the name/number pairs miss: `Epoch #3:`, `ep3`,
+# `Epoch(3/60)`)
+_EPOCH_LEAD = re.compile(r"^\W*(?i:epoch|ep)\s*[:#(\[=]?\s*#?\s*(\d{1,9})(?!\d|\.\d|[A-Za-z_])")
 _COUNTER = re.compile(r"^\s*\[\s*(\d{1,9})\s*/\s*\d{1,9}\s*\]")
 # a line that is only an epoch header (`Epoch 3`, `Epoch 1/60`, `=== Epoch [2/10] ===`)
 _HEADER = re.compile(r"^\W*epoch\s*[:#]?\s*\[?\s*(\d{1,9})\s*(?:/\s*\d{1,9}\s*)?\]?\W*$", re.IGNORECASE)
@@ -135,7 +137,7 @@ def _pairs(
                 repeated.add(name)
             values.setdefault(name, v)
     if epoch is None and step is None and batch is None:
-        counter = _COUNTER.match(text)  # `[  1/60] Train Loss: ...`: a loop's epoch counter
+        counter = _COUNTER.match(text) or _EPOCH_LEAD.match(text)  # `[  1/60] Train Loss: ...`, `ep3 loss ..`
         epoch = float(counter[1]) if counter else None
     marker = epoch is not None or step is not None
     if not values or not (marker or any(_metric_like(n) for n in values)):
