@@ -18,6 +18,7 @@ A line that carries the current epoch's values and a best-so-far name after them
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _SUMMARY = re.compile(
     r"(?i)\b(restor\w*|best|final(?:ly)?|summary|early[ _-]?stop\w*|(?:re)?loaded)(?![a-z])"
@@ -25,13 +26,15 @@ _SUMMARY = re.compile(
 _EPOCHS = re.compile(r"(?i)\b(?:epoch|ep)s?\s*[:#=]?\s*\[?\s*(\d{1,9})")
 
 
-def summary_word(text: str, first_metric: int) -> str | None:
-    """The summary word of a line whose first metric name starts at `first_metric` (a character
-    index in `text`), when one comes before it or begins it; else None."""
-    m = _SUMMARY.search(text, 0, first_metric + 1 + 8)
-    if m is None or m.start() > first_metric:
+def summary_word(text: str, first_metric: Callable[[str], int]) -> str | None:
+    """The summary word of a line when one comes before its first metric name or begins it; else
+    None. `first_metric(text)`: where that name starts (asked only when the line has such a word:
+    most lines have none, and finding the name costs a second pass over the line)."""
+    m = _SUMMARY.search(text)
+    if m is None:
         return None
-    return m[1]
+    first = first_metric(text)
+    return m[1] if m.start() <= first else None
 
 
 def earlier(text: str, word: str, top: float | None) -> str | None:

@@ -206,7 +206,7 @@ class TextKvReader(Reader):
                     self._header = float(header[1])
                 self._check(text, values, first_line + i)
                 continue
-            word = summary_word(bare, first_metric(bare))
+            word = summary_word(bare, first_metric)
             why = earlier(bare, word, self._top) if word else None
             if why is not None:
                 self.problem(
