@@ -23,6 +23,7 @@ from collections.abc import Callable
 _SUMMARY = re.compile(
     r"(?i)\b(restor\w*|best|final(?:ly)?|summary|early[ _-]?stop\w*|(?:re)?loaded)(?![a-z])"
 )
+_STEMS = ("restor", "best", "final", "summary", "stop", "load")
 _EPOCHS = re.compile(r"(?i)\b(?:epoch|ep)s?\s*[:#=]?\s*\[?\s*(\d{1,9})")
 
 
@@ -30,6 +31,9 @@ def summary_word(text: str, first_metric: Callable[[str], int]) -> str | None:
     """The summary word of a line when one comes before its first metric name or begins it; else
     None. `first_metric(text)`: where that name starts (asked only when the line has such a word:
     most lines have none, and finding the name costs a second pass over the line)."""
+    low = text.lower()
+    if not any(w in low for w in _STEMS):  # (a substring test: most lines end here, in C)
+        return None
     m = _SUMMARY.search(text)
     if m is None:
         return None
