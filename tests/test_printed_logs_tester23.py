@@ -211,3 +211,16 @@ def test_tqdm_bars_without_a_postfix_beside_printed_epochs_are_no_lightning(tmp_
     (run,) = read_runs(log)
     assert run.format == "tqdm-console"
     assert list(run.series["val_loss"].epochs) == [1, 2, 3, 4, 5, 6, 7]
+
+
+def test_the_mnist_reader_names_printed_lines_it_does_not_read(tmp_path: Path) -> None:
+    """Forced to the MNIST example's reader (`--format pytorch-mnist`), a log whose training lines
+    are of another wording keeps its evaluations and says which metrics it did not read (on main
+    they were dropped with no word)."""
+    log = tmp_path / "train.log"
+    log.write_text("".join(PRINTS["test_average"](i + 1, *e) for i, e in enumerate(_epochs())))
+    (src,) = read_sources(log, fmt="pytorch-mnist")
+    (run,) = src.runs
+    assert len(run.series["test_loss"]) == 60
+    said = [p.message for p in src.problems(run)]
+    assert any("not read" in m and "train_loss" in m for m in said), said

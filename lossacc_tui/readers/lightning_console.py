@@ -64,11 +64,13 @@ def _printed(raw: str) -> dict[str, float]:
     """The metrics of a printed line that is no bar (`Epoch 1/40 - train_loss: 2.23 - ...`)."""
     # (imported here: importing text_kv first would register it before this module, and the order of
     # registration breaks ties between sniffers)
-    from lossacc_tui.readers.text_kv import MAX_LINE, parse_line
+    from lossacc_tui.readers.text_kv import MAX_LINE, metric_like, parse_line
 
     if len(raw) > MAX_LINE or ("Epoch" in raw and _BAR.search(raw)) or _VALIDATION.search(raw):
         return {}
-    return parse_line(clean_text(raw))[0]
+    values = parse_line(clean_text(raw))[0]
+    # (a loss or an accuracy among them: not Lightning's own `'val_loss' reached 0.42 (best 0.42)`)
+    return values if any(metric_like(n) for n in values) else {}
 
 
 def _bar(m: re.Match[str]) -> tuple[int, int, int, dict[str, float]]:

@@ -229,10 +229,10 @@ class PytorchMnistReader(Reader):
         not read here, said once per set of names (never a silent drop)."""
         if not any(c.isdigit() for c in raw):
             return
-        from lossacc_tui.readers.text_kv import parse_line  # (see signature_lines)
+        from lossacc_tui.readers.text_kv import metric_like, parse_line  # (see signature_lines)
 
         values = parse_line(clean_text(raw))[0]
-        if values and frozenset(values) not in self._told_names:
+        if any(metric_like(n) for n in values) and frozenset(values) not in self._told_names:
             self._told_names.add(frozenset(values))
             self.problem(
                 line,

@@ -65,7 +65,8 @@ STEP_MARKERS = frozenset({"step", "steps", "global_step", "iter", "iters", "iter
 BATCH_MARKERS = frozenset({"batch"})  # a batch index restarts every epoch: a step within it, not a metric
 
 
-def _metric_like(name: str) -> bool:
+def metric_like(name: str) -> bool:
+    """Is a name a loss or an accuracy (by the role table, or containing `loss`/`acc`)?"""
     c = classify(name)
     return (c is not None and c[1] in ("loss", "acc")) or "loss" in name or "acc" in name
 
@@ -140,7 +141,7 @@ def _pairs(
         counter = _COUNTER.match(text) or _EPOCH_LEAD.match(text)  # `[  1/60] Train Loss: ...`, `ep3 loss ..`
         epoch = float(counter[1]) if counter else None
     marker = epoch is not None or step is not None
-    if not values or not (marker or any(_metric_like(n) for n in values)):
+    if not values or not (marker or any(metric_like(n) for n in values)):
         return {}, None, None, None, set()
     return values, epoch, step, batch, repeated
 
