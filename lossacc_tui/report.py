@@ -188,7 +188,10 @@ def check_text(checked: Checked) -> str:
             d = run_dict(run, src, checked)
             metrics = d["metrics"]
             xs = [m["last_x"] for m in metrics.values() if m["last_x"] is not None]
-            span = f"{len(metrics)} series, last {d['x_axis']} {_fmt_x(max(xs))}" if xs else "no data"
+            if xs:
+                span = f"{len(metrics)} series, last {d['x_axis']} {_fmt_x(max(xs))}"
+            else:  # (series whose points have no x on the run's axis are data too: never "no data")
+                span = f"{len(metrics)} series, no {d['x_axis']} read" if metrics else "no data"
             out.append(f"{run.name}  [{run.format}]  {span}")
             if metrics:
                 width = max(6, *(len(n) for n in metrics))

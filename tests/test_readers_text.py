@@ -396,8 +396,9 @@ def test_text_kv_lines() -> None:
     assert got[5][:2] == (5.0, None) and got[5][2]["loss"] == 1e-4 and math.isnan(got[5][2]["lr"])
     assert got[6] == (6.0, None, {"acc": 0.9})
     assert got[7] == (7.0, None, {"loss": 0.123456})  # the PyTorch MNIST example
-    # a line led by a split word gives it to its bare names (before: training loss and accuracy)
-    assert got[8] == (None, None, {"test_average_loss": 0.05, "test_accuracy": 0.9843})
+    # a line led by a split word gives it to its bare names (before: training loss and accuracy),
+    # and has the epoch printed last before it (the evaluation after epoch 7; before: no x)
+    assert got[8] == (7.0, None, {"test_average_loss": 0.05, "test_accuracy": 0.9843})
     assert len(recs) == 9
     assert [p.line for p in reader.problems] == [9]  # `loss=0.4.5`; unrelated lines are no problems
 

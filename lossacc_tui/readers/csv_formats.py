@@ -21,6 +21,9 @@ from lossacc_tui.readers.csvlike import (
 from lossacc_tui.readers.registry import register
 from lossacc_tui.roles import FASTAI_HINTS
 
+#: column names Keras' CSVLogger never writes (its logs are `loss`, `accuracy`, `val_*`, `learning_rate`)
+_TRAIN_PREFIXES = ("train_", "train/", "train-", "training_", "training/")
+
 
 @register
 class KerasCsvReader(CsvReader):
@@ -87,6 +90,8 @@ class KerasCsvReader(CsvReader):
         if not base or hdr is None:
             return 0.0
         names = [n.lower() for n in hdr[1]]
+        if any(n.startswith(_TRAIN_PREFIXES) for n in names):
+            return 0.0  # Keras names its training metrics bare (`loss`): a loop's own CSV (`train_loss`)
         if names[0] == "epoch" and "step" not in names and any(KERAS_METRICS.match(n) for n in names[1:]):
             return 0.9
         return 0.0

@@ -6,7 +6,8 @@
 
 Train and validation are printed on separate lines with the same metric names: read by name alone,
 the validation values land in (or replace) the training series. Here a line led by a held-out word
-(`val`, `valid`, `validation`, `test`, `eval`) has its bare names prefixed with that word (`acc` ->
+(`val`, `valid`, `validation`, `test`, `testing`, `eval`, `evaluation`, with or without a dot:
+`Val.`) has its bare names prefixed with that word (`acc` ->
 `valid_acc`); a line led by `train`/`training` keeps them (a bare name already means training), so
 a log's names stay what they were where it had no such lines. A line whose other names carry their
 own split word (`Train Loss: 0.4 - Val Loss: 0.5`) is not split-led: its names are read as written.
@@ -17,10 +18,12 @@ from __future__ import annotations
 import re
 
 TRAIN_WORDS = frozenset({"train", "training"})
+#: a lead word given to names in the spelling the role table knows (`Testing - loss` -> `test_loss`)
+_CANON = {"testing": "test"}
 #: the split words, as a line may begin with them
-_WORDS = r"train|training|val|valid|validation|test|eval"
+_WORDS = r"train|training|val|valid|validation|test|testing|eval|evaluation"
 # `Train - `, `val:   `, `Validation Loss` (a word then a name), `[Train] `: the word and what follows
-LEAD = re.compile(rf"\s*\[?(?P<word>(?i:{_WORDS}))\]?(?:\s*[-:|]\s*|\s+)(?=[A-Za-z])")
+LEAD = re.compile(rf"\s*\[?(?P<word>(?i:{_WORDS}))\.?\]?(?:\s*[-:|]\s*|\s+)(?=[A-Za-z])")
 # a name that carries its own split word: `val_loss`, `Training Acc.`, `valid loss`
 _OWN = re.compile(rf"^(?i:{_WORDS}|dev)(?:[_ /.-]|$)")
 # the first name after leading counters (`epoch 0 valid loss ...`, `Epoch 3: Val Loss ...`)
@@ -58,4 +61,5 @@ def qualify(values: dict[str, float], word: str) -> dict[str, float] | None:
         return None
     if is_train(word):
         return values
+    word = _CANON.get(word.lower(), word)
     return {(f"{word} {n}" if n[:1].isupper() else f"{word.lower()}_{n}"): v for n, v in values.items()}

@@ -13,6 +13,13 @@ batch n of N (the run then goes on the step axis, as its metrics.csv does). The 
 then leaves out values an evaluation already gave, and, once validation bars were seen, values
 of an epoch that ran none (the postfix keeps showing an older evaluation's).
 `v_num` (the logger's version) is not a metric; sanity-check sub-bars are not records.
+Lightning is told from a tqdm bar of one's own loop (`tqdm(..., desc=f"Epoch {e}")` draws the same
+bar) by what only Lightning prints: `v_num` in the postfix, its `Validation DataLoader`/`Sanity
+Checking` sub-bars, its `GPU available:`/`Trainer` lines. A bar without them scores below the tqdm
+reader (`tqdm_console`), which reads the bars and a loop's printed lines (`Epoch 1/40 - train_loss:
+..`) too: a follower that sees only the first epoch's bars decides as `check` does on the whole
+file. A printed metrics line this reader does not read (a Lightning user's own `print`) is a
+problem line naming its metrics, once per set of names: never a silent drop.
 The Rich progress bar (`lightning_rich`) written to a file keeps only its last state: that one is
 read, and a problem line says the earlier epochs are not in the file.
 Writer: lightning.pytorch.callbacks.TQDMProgressBar (format of tqdm's `{postfix}`).
@@ -35,6 +42,11 @@ _NOT_METRICS = frozenset({"v_num"})
 #: what Lightning prints when `fit` ends (max_epochs/max_steps reached; EarlyStopping's verbose
 #: message): no redraw of the last epoch's bar follows
 _END = re.compile(r"`Trainer\.fit` stopped|Signaling Trainer to stop")
+#: what only Lightning writes beside its bars
+_SIGNS = re.compile(r"v_num=|Validation DataLoader|Sanity Checking|GPU available:|`Trainer|LOCAL_RANK")
+#: a bar with no Lightning sign: below tqdm_console.SCORE (0.7), above
+#: text-kv (0.6 at most)
+UNSIGNED = 0.65
 
 
 def _postfix(text: str) -> dict[str, float]:
@@ -46,6 +58,19 @@ def _postfix(text: str) -> dict[str, float]:
         if v is not None and key not in _NOT_METRICS:
             values[key] = v
     return values
+
+
+def _printed(raw: str) -> dict[str, float]:
+    """The metrics of a printed line that is no bar (`Epoch 1/40 - train_loss: 2.23 - ...`)."""
+    # (imported here: importing text_kv first would register it before this module, and the order of
+    # registration breaks ties between sniffers)
+    from lossacc_tui.readers.text_kv import MAX_LINE, metric_like, parse_line
+
+    if len(raw) > MAX_LINE or ("Epoch" in raw and _BAR.search(raw)) or _VALIDATION.search(raw):
+        return {}
+    values = parse_line(clean_text(raw))[0]
+    # (a loss or an accuracy among them: not Lightning's own `'val_loss' reached 0.42 (best 0.42)`)
+    return values if any(metric_like(n) for n in values) else {}
 
 
 def _bar(m: re.Match[str]) -> tuple[int, int, int, dict[str, float]]:
@@ -68,8 +93,13 @@ class LightningConsoleReader(Reader):
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
-        hits = sum(1 for ln in head.replace("\r", "\n").splitlines()[:2000] if _BAR.search(ln))
-        return Level.CERTAIN.score if hits >= 1 or rich.sniff(head) else 0.0
+        lines = head.replace("\r", "\n").splitlines()[:2000]
+        hits = sum(1 for ln in lines if _BAR.search(ln))
+        if rich.sniff(head):
+            return Level.CERTAIN.score
+        if hits == 0:
+            return 0.0
+        return Level.CERTAIN.score if _SIGNS.search(head) else UNSIGNED
 
     def __init__(self) -> None:
         super().__init__()
@@ -87,6 +117,7 @@ class LightningConsoleReader(Reader):
         self._first: dict[str, float] = {}  # the epoch's first redraw
         self._rich = rich.RichState()
         self._said: int | None = None  # the epoch said at Lightning's `fit` stopped line
+        self._told_names: set[frozenset[str]] = set()  # printed metrics lines said not read
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
@@ -95,15 +126,26 @@ class LightningConsoleReader(Reader):
                 self._rich_line(out, raw, first_line + i)
             if "Validation" in raw or self._pending:
                 self._events(out, clean_text(raw), first_line + i)
-            elif "Epoch " in raw:
-                bars = list(_BAR.finditer(clean_text(raw)))
-                if bars:
-                    self._redraw(out, _bar(bars[-1]), first_line + i)
+            elif "Epoch " in raw and (bars := list(_BAR.finditer(clean_text(raw)))):
+                self._redraw(out, _bar(bars[-1]), first_line + i)
+            elif not self._rich.active and "•" not in raw and any(c.isdigit() for c in raw):
+                self._dropped(raw, first_line + i)
             if _END.search(raw):  # (the last epoch is whole: said now, not when the file is closed)
                 self._said = self._epoch
                 self._emit(out)
         self._rich.say(self, out)  # (Rich prints its state last: a follower sees no end of file)
         return self.built(out)
+
+    def _dropped(self, raw: str, line: int) -> None:
+        """A printed metrics line beside the bars is not read: said, once per set of names."""
+        values = _printed(raw)
+        if values and frozenset(values) not in self._told_names:
+            self._told_names.add(frozenset(values))
+            self.problem(
+                line,
+                f"printed metrics not read as {self.format_id} ({', '.join(values)}): "
+                "read this log with --format tqdm-console to have them",
+            )
 
     def _events(self, out: BatchBuilder, text: str, line: int) -> None:
         """Every redraw and validation sub-bar of a line, in order. A redraw's postfix is read

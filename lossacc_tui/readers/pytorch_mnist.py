@@ -65,25 +65,46 @@ _EVAL = re.compile(
     rf"\b(Test|Validation|Valid|Val|Train)(?: set)?:\s*Av(?:erage|g\.?)\s+loss:\s*({_NUM})\s*,\s*Accuracy:\s*"
     rf"(?:(\d+)\s*/\s*(\d+)(?:\s*{_PERCENT})?|({_NUM})\s*%)"
 )
+# a copy that prints one training line per epoch without the batch counter (`Train Epoch: 3 Loss:
+# 1.94`): the epoch's training loss, placed at the end of that epoch
+_TRAIN_BARE = re.compile(
+    rf"Train Epoch:\s*(\d+)(?:\s*/\s*\d+)?\s*[,|;-]?\s*(?:Loss|Av(?:erage|g\.?) loss):\s*({_NUM})(?![\w.])"
+)
 # a training accuracy printed after the loss (`\tAcc: 55.00%`, `, Accuracy: 0.55`, `Acc: 70/128`)
 _TRAIN_ACC = re.compile(
     rf"\s*[,|;]?\s*(?:Train(?:ing)?\s+)?Acc(?:uracy)?\s*[:=]\s*(?:(\d+)\s*/\s*(\d+)(?!\d)|({_NUM})\s*(%)?)",
     re.IGNORECASE,
 )
 # a line that starts like one of ours, to tell when one could not be read (never silent)
-_TRAIN_START = re.compile(r"(?:Train )?Epoch:\s*\d+(?:\s*/\s*\d+)?\s*\[")
+_TRAIN_START = re.compile(r"(?:Train )?Epoch:\s*\d+(?:\s*/\s*\d+)?\s*\[|Train Epoch:\s*\d+")
 _EVAL_START = re.compile(r"\b(?:Test|Validation|Valid|Val|Train)(?: set)?:\s*Av(?:erage|g\.?)\s+loss:")
 _PREFIX = {"Test": "test", "Validation": "val", "Valid": "val", "Val": "val", "Train": "train_set"}
 
 
 def signature_lines(head: str) -> int:
-    """How many lines of `head` are this format's training or evaluation lines."""
-    hits = 0
+    """How many lines of `head` are this format's training or evaluation lines; 0 when it holds
+    evaluation lines only beside other printed metrics lines (`Epoch 3: train loss 0.41` and
+    `Test: Average loss: 0.52, Accuracy: 83%`: a loop's own print, read whole as text-kv)."""
+    from lossacc_tui.readers.text_kv import parse_line  # (here: importing it first would register it first)
+
+    counted = bare = evals = other = 0
     for ln in head.replace("\r", "\n").split("\n")[:4000]:
-        if ("Epoch" in ln or "loss:" in ln) and len(ln) <= MAX_LINE:
-            text = clean_text(ln)
-            hits += bool(_TRAIN.search(text) or _EVAL.search(text))
-    return hits
+        if len(ln) > MAX_LINE:
+            continue
+        text = clean_text(ln) if ("Epoch" in ln or "loss:" in ln) else ln
+        if _TRAIN.search(text):
+            counted += 1
+        elif _TRAIN_BARE.search(text):
+            bare += 1
+        elif _EVAL.search(text):
+            evals += 1
+        elif not (counted or bare) and any(c.isdigit() for c in ln) and parse_line(clean_text(ln))[0]:
+            other += 1
+    if not counted and not evals:
+        return 0  # (`Train Epoch: 3 Loss: 1.9` alone is any loop's print)
+    if not (counted or bare) and other:
+        return 0
+    return counted + bare + evals
 
 
 @register
@@ -124,13 +145,17 @@ class PytorchMnistReader(Reader):
         self._first_x: float | None = None  # x of the first training line of the run being read
         self._last_x = -1.0  # x of the last training line
         self._evals: dict[str, int] = {}  # evaluations of each set since the last training line
+        self._told_names: set[frozenset[str]] = set()  # other printed metrics lines said not read
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
         for k, raw in enumerate(self.text_lines(block)):
-            if ("Epoch" not in raw and "loss:" not in raw) or len(raw) > MAX_LINE:
+            if len(raw) > MAX_LINE:
                 continue
             line = first_line + k
+            if "Epoch" not in raw and "loss:" not in raw:
+                self._other(raw, line)
+                continue
             # numbers are read from the regex groups only: the line is cleaned of escape sequences
             # (colours inside the wording) only when it does not match as it is
             if m := _TRAIN.search(raw):
@@ -138,6 +163,9 @@ class PytorchMnistReader(Reader):
                 continue
             if m := _EVAL.search(raw):
                 self._eval(out, m, line)
+                continue
+            if m := _TRAIN_BARE.search(raw):
+                self._bare(out, m, line)
                 continue
             text = clean_text(raw)
             if text == raw:
@@ -148,10 +176,15 @@ class PytorchMnistReader(Reader):
             elif m := _EVAL.search(text):
                 self._eval(out, m, line)
                 continue
+            elif m := _TRAIN_BARE.search(text):
+                self._bare(out, m, line)
+                continue
             if _TRAIN_START.search(text) or _EVAL_START.search(text):
                 self.problem(
                     line, f"could not read this line of the PyTorch example's log: {text.strip()[:80]!r}"
                 )
+            else:
+                self._other(raw, line)
         return self.built(out)
 
     def _train(self, out: BatchBuilder, m: re.Match[str], line: int) -> None:
@@ -191,6 +224,49 @@ class PytorchMnistReader(Reader):
             self.problem(line, f"training accuracy not read: {rest.strip()[:40]!r}")
         out.add(values, epoch=x, line=line, new_run=new_run)
 
+    def _other(self, raw: str, line: int) -> None:
+        """A printed metrics line of another wording beside the example's (a loop's own `print`):
+        not read here, said once per set of names (never a silent drop)."""
+        if not any(c.isdigit() for c in raw):
+            return
+        from lossacc_tui.readers.text_kv import metric_like, parse_line  # (see signature_lines)
+
+        values = parse_line(clean_text(raw))[0]
+        if any(metric_like(n) for n in values) and frozenset(values) not in self._told_names:
+            self._told_names.add(frozenset(values))
+            self.problem(
+                line,
+                f"printed metrics not read as {self.format_id} ({', '.join(values)}): "
+                "read this log with --format text-kv to have them",
+            )
+
+    def _bare(self, out: BatchBuilder, m: re.Match[str], line: int) -> None:
+        """`Train Epoch: E Loss: v` (no batch counter): the training loss of epoch E, at its end."""
+        epoch = int(m.group(1))
+        loss = to_float(m.group(2))
+        if loss is None:
+            self.problem(line, f"training loss not read: {m.group(0).strip()[:60]!r}")
+            return
+        if epoch < self._base:
+            self._base = 0
+        x = float(epoch - self._base + 1)
+        new_run = self._first_x is not None and x < self._last_x and x <= self._first_x
+        if self._first_x is None or new_run:
+            self._first_x = x
+        self._epoch, self._seen, self._total, self._stride, self._last_x = epoch, 0, 0, None, x
+        self._evals.clear()
+        values = {"loss": loss}
+        rest = m.string[m.end() :]
+        if a := _TRAIN_ACC.match(rest):
+            acc = _train_acc(a)
+            if acc is not None:
+                values["acc"] = acc
+            else:
+                self.problem(line, f"training accuracy not read: {a.group(0).strip()[:40]!r}")
+        elif "acc" in rest.lower():
+            self.problem(line, f"training accuracy not read: {rest.strip()[:40]!r}")
+        out.add(values, epoch=x, line=line, new_run=new_run)
+
     def _size(self, line: int, name: str, size: int) -> None:
         """The evaluation `name` printed `k/size`: its series' `eval_size` (readers/base.py), kept
         while every evaluation of it printed the same size."""
@@ -209,6 +285,8 @@ class PytorchMnistReader(Reader):
         printed batch will begin, so x never goes back at the training line after it."""
         if self._epoch is None:
             return 0.0  # an evaluation before any training
+        if self._total <= 0:  # after a training line without a batch counter: the epoch's end
+            return float(self._epoch - self._base + 1)
         reached = self._total if self._stride is None else min(self._total, self._seen + self._stride)
         return self._epoch - self._base + reached / self._total
 
@@ -224,6 +302,9 @@ class PytorchMnistReader(Reader):
         # a second evaluation of the same set's wording after one training line (a script that prints
         # its validation and its test set both as `Test set:`) is another series: `test2_loss`
         k = self._evals[prefix] = self._evals.get(prefix, 0) + 1
+        x = self._eval_x()
+        if self._epoch is None:  # no training line in the log (yet): each evaluation is the next epoch's
+            k, x = 1, float(self._evals[prefix])
         name = prefix if k == 1 else f"{prefix}{k}"
         if m.group(3) is not None and acc is not None:
             self._size(line, name, int(m.group(4)))
@@ -235,7 +316,7 @@ class PytorchMnistReader(Reader):
         else:
             values[f"{name}_acc"] = acc
         if values:
-            out.add(values, epoch=self._eval_x(), line=line)
+            out.add(values, epoch=x, line=line)
 
 
 def _train_acc(m: re.Match[str]) -> float | None:

@@ -20,6 +20,7 @@ from lossacc_tui.readers.base import Reader, clean_text, looks_structured, to_fl
 from lossacc_tui.readers.lead_split import is_train, lead_word, qualify
 from lossacc_tui.readers.logprefix import strip_prefix
 from lossacc_tui.readers.registry import register
+from lossacc_tui.readers.summary_line import earlier, summary_word
 from lossacc_tui.roles import classify, normalize
 
 MAX_LINE = 1 << 14  # a printed metrics line is short; longer lines are not looked at
@@ -44,6 +45,13 @@ _PAREN = re.compile(
     rf"(?<![\w./-])(?P<name>{_WORD})(?P<sep>\s*[:=]?\s*)(?P<v>{_NUM})\s*"
     rf"\((?P<split>val|valid|validation|test|eval)\s*[:=]?\s*(?P<v2>{_NUM})\)"
 )
+# a split word abbreviated with a dot before a name (`Val. Loss: 2.147`, the pytorch-sentiment-analysis
+# tutorial's print): read as `Val Loss`
+_ABBREVIATED = re.compile(r"(?i)\b(val|valid|eval|test|train|tr|trn|avg)\.(?=[ \t]+[A-Za-z])")
+# a line that begins with an epoch counter and has no metric (`Epoch: 01 | Epoch Time: 0m 1s`)
+# (also the epoch of a record line whose counter the name/number pairs miss: `Epoch #3:`, `ep3`,
+# `Epoch(3/60)`)
+_EPOCH_LEAD = re.compile(r"^\W*(?i:epoch|ep)\s*[:#(\[=]?\s*#?\s*(\d{1,9})(?!\d|\.\d|[A-Za-z_])")
 _COUNTER = re.compile(r"^\s*\[\s*(\d{1,9})\s*/\s*\d{1,9}\s*\]")
 # a line that is only an epoch header (`Epoch 3`, `Epoch 1/60`, `=== Epoch [2/10] ===`)
 _HEADER = re.compile(r"^\W*epoch\s*[:#]?\s*\[?\s*(\d{1,9})\s*(?:/\s*\d{1,9}\s*)?\]?\W*$", re.IGNORECASE)
@@ -57,7 +65,8 @@ STEP_MARKERS = frozenset({"step", "steps", "global_step", "iter", "iters", "iter
 BATCH_MARKERS = frozenset({"batch"})  # a batch index restarts every epoch: a step within it, not a metric
 
 
-def _metric_like(name: str) -> bool:
+def metric_like(name: str) -> bool:
+    """Is a name a loss or an accuracy (by the role table, or containing `loss`/`acc`)?"""
     c = classify(name)
     return (c is not None and c[1] in ("loss", "acc")) or "loss" in name or "acc" in name
 
@@ -96,6 +105,8 @@ def _pairs(
     text: str,
 ) -> tuple[dict[str, float], float | None, float | None, tuple[float, int] | None, set[str]]:
     """`_parse` of a line without a logging prefix, its names as written."""
+    if "." in text:
+        text = _ABBREVIATED.sub(r"\1", text)
     if "(" in text:
         text = _PAREN.sub(
             lambda m: f"{m['name']}{m['sep']}{m['v']} {m['split']}_{m['name']}: {m['v2']}", text
@@ -127,12 +138,23 @@ def _pairs(
                 repeated.add(name)
             values.setdefault(name, v)
     if epoch is None and step is None and batch is None:
-        counter = _COUNTER.match(text)  # `[  1/60] Train Loss: ...`: a loop's epoch counter
+        counter = _COUNTER.match(text) or _EPOCH_LEAD.match(text)  # `[  1/60] Train Loss: ...`, `ep3 loss ..`
         epoch = float(counter[1]) if counter else None
     marker = epoch is not None or step is not None
-    if not values or not (marker or any(_metric_like(n) for n in values)):
+    if not values or not (marker or any(metric_like(n) for n in values)):
         return {}, None, None, None, set()
     return values, epoch, step, batch, repeated
+
+
+def first_metric(text: str) -> int:
+    """Where the first name that is no epoch/step/batch counter begins in a line (its length when
+    none): the summary-line test (`summary_line`) looks before it."""
+    for m in _PAIR.finditer(text):
+        raw = m.group("long") or m.group("short")
+        name = _SPACES.sub("_", raw.strip().lower())
+        if name.rsplit("_", 1)[-1] not in EPOCH_MARKERS | STEP_MARKERS | BATCH_MARKERS:
+            return m.start()
+    return len(text)
 
 
 @register
@@ -143,7 +165,8 @@ class TextKvReader(Reader):
         super().__init__()
         self._batch: tuple[float | None, float, int] | None = None  # the last (epoch, batch, total)
         self._offset = 0.0  # batches of the epochs before the current one
-        self._header: float | None = None  # the epoch of the last `Epoch 3` header line
+        self._header: float | None = None  # the epoch of the last `Epoch 3` header line or record
+        self._top: float | None = None  # the highest epoch a record had
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
@@ -172,20 +195,38 @@ class TextKvReader(Reader):
             if len(raw) > MAX_LINE or not _DIGIT.search(raw):
                 continue
             text = clean_text(raw)
-            header = _HEADER.match(strip_prefix(text))
+            bare = strip_prefix(text)
+            header = _HEADER.match(bare)
             if header:
                 self._header = float(header[1])
                 continue
             values, epoch, step, batch, repeated = _parse(text)
+            if not values:
+                header = _EPOCH_LEAD.match(bare)  # `Epoch: 01 | Epoch Time: 0m 1s`
+                if header:
+                    self._header = float(header[1])
+                self._check(text, values, first_line + i)
+                continue
+            word = summary_word(bare, first_metric)
+            why = earlier(bare, word, self._top) if word else None
+            if why is not None:
+                self.problem(
+                    first_line + i,
+                    f"a summary line ({why}): its values are not read as a new point ({', '.join(values)})",
+                )
+                continue
             if (
                 values
                 and epoch is None
                 and step is None
                 and batch is None
                 and self._header is not None
-                and lead_word(strip_prefix(text)) is not None  # `  val: loss=0.9` under `Epoch 3`
+                and lead_word(bare) is not None  # `  val: loss=0.9` under `Epoch 3`, after `Epoch 3 loss 0.4`
             ):
                 epoch = self._header
+            if epoch is not None:
+                self._header = epoch
+                self._top = epoch if self._top is None else max(self._top, epoch)
             self._check(text, values, first_line + i)
             for name in sorted(repeated):
                 self.problem(

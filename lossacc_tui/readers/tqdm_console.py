@@ -22,6 +22,7 @@ not held back until the next bar draws). The count a postfix belongs to: tqdm's 
 (`for b in bar: ...; bar.set_postfix(..)`) sets it while `n` still counts the batches before the
 current one, so a bar whose first postfix shows at `n = 0` has its records placed at `n + 1`; a
 loop that calls `update()` before `set_postfix` shows it at the right `n` already.
+Detected from two bars with a postfix, or two bars (with none) beside a printed metrics line.
 Writer: tqdm 4.x `tqdm.std.tqdm.format_meter` (`{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<
 {remaining}, {rate_fmt}{postfix}]`, and `{n_fmt}it [..]` without a total).
 """
@@ -146,13 +147,19 @@ class TqdmConsoleReader(TextKvReader):
     def sniff(cls, name: str, head: str) -> float:
         if looks_structured(name, head):
             return 0.0
-        hits = 0
+        hits = bars = printed = 0
         for line in head.replace("\r", "\n").split("\n")[:SNIFF_LINES]:
-            if "|" in line or "it [" in line:
-                bar = parse_bar(clean_text(line)) if len(line) <= MAX_LINE else None
-                hits += bar is not None and bool(bar.values)
-                if hits >= 2:
-                    return SCORE
+            if len(line) > MAX_LINE:
+                continue
+            bar = parse_bar(clean_text(line)) if "|" in line or "it [" in line else None
+            if bar is not None:
+                bars += 1
+                hits += bool(bar.values)
+            elif not printed and any(c.isdigit() for c in line):
+                printed += bool(parse_record(clean_text(line))[0])
+            # bars with a postfix, or bars without one beside a loop's printed metrics lines
+            if hits >= 2 or (bars >= 2 and printed):
+                return SCORE
         return 0.0
 
     def __init__(self) -> None:
