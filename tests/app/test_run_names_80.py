@@ -56,6 +56,17 @@ NAMES = (
 )
 
 
+def every_run_read(app: object, n: int) -> bool:
+    """`n` runs found, each holding every epoch of its log in every series (`settled` sums points
+    over the runs found: two runs of several series each reached it before the others were found)."""
+    tracker = app.tracker  # type: ignore[attr-defined]
+    with tracker.lock:
+        runs = list(tracker.runs)
+        return len(runs) == n and all(
+            rs.run.series and min(len(s) for s in rs.run.series.values()) >= EPOCHS for rs in runs
+        )
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 @sync
 async def test_each_run_list_row_names_its_run_alone_and_keeps_its_folder(
@@ -65,6 +76,7 @@ async def test_each_run_list_row_names_its_run_alone_and_keeps_its_folder(
         _write(tmp_path / rel, 1.0 + 0.1 * i)
     app = watch_app(tmp_path)
     async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: every_run_read(app, len(FOLDER)), what="every run read whole")
         await settled(pilot, app, len(FOLDER) * EPOCHS)
         runs = app.query_one("#runs")
         rows = run_text(app).splitlines()
