@@ -131,21 +131,21 @@ def testers_part(root: Path = TESTERS, quiet: bool = False) -> list[str]:
     runs = load(root)
     if not runs:
         return []
-    by: dict[str, dict[str, list[int]]] = {
-        "id": defaultdict(lambda: [0, 0, 0]),
-        "strength": defaultdict(lambda: [0, 0, 0]),
-    }
+    testers = sorted({r.meta["tester"] for r in runs})
+    # (title, key, tester) -> [true, false, unjudged]
+    by: dict[tuple[str, str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
     strong_false, weak_false, unjudged = [], [], defaultdict(int)
     n = 0
     for r in runs:
         truth = r.truth()
+        tester = r.meta["tester"]
         for a in r.alerts:
             for c in a.get("claims") or []:
                 n += 1
                 verdict, why = judge_tester(c, truth)
                 slot = 0 if verdict else 1 if verdict is False else 2
-                by["id"][str(c.get("id"))][slot] += 1
-                by["strength"][str(c.get("strength"))][slot] += 1
+                by[("id", str(c.get("id")), tester)][slot] += 1
+                by[("strength", str(c.get("strength")), tester)][slot] += 1
                 where = (
                     f"{c.get('id')} ({c.get('strength')}, x {c.get('start')}-{c.get('end')}) in {a['kind']} "
                     f"({a['severity']}) on {r.name}: {why}"
@@ -154,18 +154,26 @@ def testers_part(root: Path = TESTERS, quiet: bool = False) -> list[str]:
                     (strong_false if c.get("strength") in STRONG else weak_false).append(where)
                 elif verdict is None:
                     unjudged[f"{c.get('id')}: {why}"] += 1
-    testers = sorted({r.meta["tester"] for r in runs})
+    per = {t: sum(1 for r in runs if r.meta["tester"] == t) for t in testers}
     out = [
         "",
-        f"== runs written by testers ({len(runs)} logs of testers {', '.join(map(str, testers))}: "
-        "per-sample facts computed by their scripts, never tuned on; benchmarks/truth/testers)",
+        f"== runs written by testers ({len(runs)} logs: "
+        + ", ".join(f"{per[t]} of tester {t}" for t in testers)
+        + "; per-sample facts computed by their scripts; benchmarks/truth/testers). Tester 23's runs"
+        " are fresh (session 15); session 14 fixed tester 22's faults on its runs (acc-stuck F1,"
+        " acc-flat-loss-down F3), so only tester 23's were never tuned on",
         "",
         f"claims: {n}",
     ]
     for title in ("id", "strength"):
-        out.append(f"\n| claim {title} | true / false / unjudged | share true |\n|---|---|---|")
-        for key, (t, f, u) in sorted(by[title].items()):
-            out.append(f"| `{key}` | {t} / {f} / {u} | {_ratio(t, t + f)} |")
+        cols = " | ".join(f"tester {t}: true / false / unjudged | share true" for t in testers)
+        out.append(f"\n| claim {title} | {cols} |\n|---|" + "---|---|" * len(testers))
+        for key in sorted({k for ti, k, _ in by if ti == title}):
+            cells = []
+            for t in testers:
+                tr, f, u = by.get((title, key, t), [0, 0, 0])
+                cells.append(f"{tr} / {f} / {u} | {_ratio(tr, tr + f)}")
+            out.append(f"| `{key}` | {' | '.join(cells)} |")
     bad = xmap_problems(runs)
     out.append(
         f"\nlogs read as one run ending at the facts' last evaluation and loss: "
