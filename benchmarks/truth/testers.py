@@ -1,6 +1,7 @@
 """Score the claims of `lossacc-tui check --json` on runs written by testers (benchmarks/truth/testers:
-real training runs of testers 22 and 23, per-sample facts computed by their own scripts, never tuned
-on). A check set only: no analysis rule may be tuned on it.
+real training runs of testers 22 and 23, per-sample facts computed by their own scripts). A check set
+only: no analysis rule may be tuned on it. Tester 23's runs are fresh; session 14 fixed tester 22's
+faults on its runs, so every table gives each tester its own columns.
 
 A claim is judged with claims.judge when the tester computed every fact it needs at the evaluations
 it speaks of; otherwise it is "unjudged" with the missing fact named. Each folder holds the log as
