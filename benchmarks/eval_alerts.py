@@ -3,7 +3,9 @@
 First the truth corpus (benchmarks/truth/corpus: real Keras, Lightning, TensorBoard and plain
 PyTorch runs with per-sample facts beside each log; see benchmarks/truth/README.md): warning/critical
 precision per kind, recall per phenomenon, alerts on healthy runs, the two logs of one run, and the
-truth of every claim per id and per strength, tune and held-out split apart.
+truth of every claim per id and per strength, tune and held-out split apart. After it the same claim
+tables for runs written by testers (benchmarks/truth/testers: their own runs and per-sample facts,
+never tuned on; benchmarks/truth/testers.py), with every false follows/likely claim listed.
 
 Then the older labelled sources, one table of precision and recall per kind:
 
@@ -41,6 +43,7 @@ REAL = REPO.parent / "shared" / "realworld_logs"
 sys.path.insert(0, str(REPO))
 
 from benchmarks.truth.score import check_json, report  # noqa: E402
+from benchmarks.truth.testers import testers_part  # noqa: E402
 
 SCORED = [
     "non-finite",
@@ -560,6 +563,7 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     print("== truth corpus (benchmarks/truth)")
     print(report(quiet="--quiet" in argv, known_k="--classes" in argv))
+    print("\n".join(testers_part(quiet="--quiet" in argv)))
     if "--truth" in argv:
         print(f"\n({time.perf_counter() - started:.0f} s)")
         return 0
