@@ -23,7 +23,6 @@ from textual.binding import BindingType
 from textual.timer import Timer
 
 from lossacc_tui.app.actions import ViewActions
-from lossacc_tui.app.direct_out import write_directly
 from lossacc_tui.app.drawing import Drawing
 from lossacc_tui.app.fit import Field
 from lossacc_tui.app.frame import MainFrame
@@ -122,7 +121,6 @@ class LossAccApp(ViewActions, Selection, Drawing, MainFrame, Notices, WarmViews,
         sys.setswitchinterval(SWITCH_INTERVAL)
         self.tracker.on_change = lambda: self.feed_changed(FeedChanged())
         driver = getattr(self, "_driver", None)  # (a data frame steps back for a key that comes during it)
-        write_directly(driver)  # (frames written by this thread: `direct_out`)
         if driver is not None and callable(getattr(driver, "process_message", None)):
             forward = driver.process_message
 
