@@ -237,7 +237,8 @@ def _plateau(a: Alert, n: Names) -> list[tuple[str, str]]:
         ("Why", why),
         (
             "What to check next",
-            f"The checkpoint at {n.ckpt(e['best_x'])} is the one to keep if this loss is what you "
+            f"The checkpoint at {n.ckpt(e['best_x'])}{n.since(e['best_x'])} is the one to keep if this "
+            "loss is what you "
             f"select on; lowering the learning rate (ReduceLROnPlateau) or stopping early saves {saves}. "
             "If accuracy still climbs, select on accuracy instead and say so."
             + below_baseline(e.get("acc_at_best", math.nan), e["best_x"], n),
