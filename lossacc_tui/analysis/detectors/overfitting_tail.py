@@ -8,10 +8,14 @@ wrong of 540, then 79, 70, 77, 84, 100, 87, 111, 93 wrong and the training loss 
 an info alert of another kind). The tail rule opens when, 3 or more evaluations after the best,
 every one of them had more mistakes than the best (the loss is above its best at each by the best's
 definition), the training loss fell (the caller's test), and the tail's mean is beyond the run's own
-noise: its mean accuracy below the best's by `rise_z` binomial standard errors of the evaluation set
-(its size as the accuracy's values reveal it), or its mean loss above the best by `rise_z` of the
-loss's noise. Both are comparisons of a mean of k evaluations with one: the standard error is the
-single evaluation's times sqrt(1 + 1/k)."""
+noise: its mean accuracy below the mean of as many evaluations before the best (3 at least) by
+`rise_z` binomial standard errors of the evaluation set (its size as the accuracy's values reveal it),
+or, where that size is unknown, its mean loss above theirs by `rise_z` of the loss's noise (the
+standard error of a difference of means of k and k' evaluations: the single evaluation's times
+sqrt(1/k + 1/k')). Not against the best: the best loss of many noisy evaluations is a lucky one, and
+its accuracy with it, so that every evaluation after it is worse by regression to the mean alone (a
+healthy SGD run scored on a random 64-sample batch opened three times against the best, once against
+a mean that held the best)."""
 
 from __future__ import annotations
 
@@ -36,8 +40,10 @@ MIN_TAIL = 3
 class Tail:
     """What the tail rule saw at one evaluation: `k` evaluations since the best (index `best_idx`),
     accuracy at the best and the tail's mean accuracy (fractions), the evaluation-set size `n` (None:
-    unknown), the tail's mean loss and the best (nats), and how far each is beyond its noise (`z_acc`:
-    binomial standard errors, NaN when n is unknown; `z_loss`: loss noise units, NaN when unmeasured)."""
+    unknown), the best and the tail's mean loss (nats), the means over the `k_before` evaluations
+    before the best (`acc_before`, `loss_before`), and how far the tail's means are beyond
+    those in noise (`z_acc`: binomial standard errors, NaN when n is unknown; `z_loss`: loss noise
+    units, NaN when unmeasured)."""
 
     k: int
     best_idx: int
@@ -48,6 +54,9 @@ class Tail:
     loss_mean: float
     z_acc: float
     z_loss: float
+    k_before: int
+    acc_before: float
+    loss_before: float
 
     def as_data(self, best_x: float, z: float) -> dict[str, float | int | None]:
         """The reading as an alert's data (`tail_how_sure` reads it), with the best's x and the bar z."""
@@ -62,6 +71,9 @@ class Tail:
             "z_acc": self.z_acc,
             "z_loss": self.z_loss,
             "z": z,
+            "k_before": self.k_before,
+            "acc_before": self.acc_before,
+            "loss_before": self.loss_before,
         }
 
 
@@ -126,25 +138,32 @@ class TailRun:
             i, b = int(idx[t]), int(bi[t])
             if ctx.x(acc, i) != ctx.x(series, i) or ctx.x(acc, b) != ctx.x(series, b):
                 continue
-            span = np.arange(b + 1, i + 1)
+            span, before = np.arange(b + 1, i + 1), np.arange(max(0, b - (i - b)), b)
             ta, tl = _values(acc, span), _values(series, span)
-            if not (np.isfinite(ta).all() and np.isfinite(tl).all()):
+            pa, pl = _values(acc, before), _values(series, before)
+            if len(before) < MIN_TAIL or not all(np.isfinite(v).all() for v in (ta, tl, pa, pl)):
                 continue
-            kk = len(span)
-            ab, am = float(a_best[t]), float(ta.mean())
-            lb, lm = float(loss.best[t]), float(tl.mean())
+            kk, kb = len(span), len(before)
+            am, lm, pam, plm = float(ta.mean()), float(tl.mean()), float(pa.mean()), float(pl.mean())
+            # (against the level before the best, not the best: the best loss of many noisy
+            # evaluations is a lucky one, and so is its accuracy where the two move together; every
+            # evaluation after it is then worse by regression to the mean alone)
             n = n_at(i) if n_at is not None else None
             z_acc = math.nan
             if n:
-                q = (ab + am) / 2
-                se = math.sqrt(max(q * (1 - q), 1.0 / n) / n * (1 + 1 / kk))
-                z_acc = (ab - am) / se
+                q = (pam + am) / 2
+                se = math.sqrt(max(q * (1 - q), 1.0 / n) / n * (1 / kk + 1 / kb))
+                z_acc = (pam - am) / se
             sig = float(loss.sig_prev[t]) if loss.sig_prev is not None else math.nan
-            z_loss = (lm - lb) / (sig * math.sqrt(1 + 1 / kk)) if math.isfinite(sig) and sig > 0 else math.nan
-            if not (z_acc >= p.rise_z or z_loss >= p.rise_z):
+            scale = sig * math.sqrt(1 / kk + 1 / kb)
+            z_loss = (lm - plm) / scale if math.isfinite(sig) and sig > 0 else math.nan
+            # (the mistakes decide where the evaluation set's size is known: a loss noise read from
+            # the few second differences of a short run can be half the true one)
+            if not (z_acc >= p.rise_z if n else z_loss >= p.rise_z):
                 continue
             out[t] = True
-            self.last[t] = Tail(kk, b, ab, am, n, lb, lm, z_acc, z_loss)
+            lb = float(loss.best[t])
+            self.last[t] = Tail(kk, b, float(a_best[t]), am, n, lb, lm, z_acc, z_loss, kb, pam, plm)
         return out
 
 
@@ -155,24 +174,32 @@ def tail_how_sure(d: dict[str, float | int | None], unit: str, loss_name: str) -
     ab, am = float(d["acc_best"] or 0.0), float(d["acc_mean"] or 0.0)
     lb, lm = float(d["loss_best"] or 0.0), float(d["loss_mean"] or 0.0)
     za, zl, z = (float(d[key]) if d[key] is not None else math.nan for key in ("z_acc", "z_loss", "z"))
+    kb, pa, pl = int(d["k_before"] or 0), float(d["acc_before"] or 0.0), float(d["loss_before"] or 0.0)
     if isinstance(n, int) and n > 0:
         mistakes = (
-            f"{round((1 - ab) * n)} of {n} samples wrong at the best, {(1 - am) * n:.1f} on average since "
-            f"({za:.1f} binomial standard errors of a {n}-sample evaluation set)"
+            f"{round((1 - ab) * n)} of {n} samples wrong at the best, {(1 - pa) * n:.1f} on average over the "
+            f"{kb} evaluations before it and {(1 - am) * n:.1f} since ({za:.1f} binomial standard errors of "
+            f"a {n}-sample evaluation set)"
         )
     else:
         mistakes = (
-            f"accuracy {fmt(ab)} at the best, {fmt(am)} on average since (the evaluation set's size is "
-            "unknown)"
+            f"accuracy {fmt(ab)} at the best, {fmt(pa)} on average over the {kb} evaluations before it and "
+            f"{fmt(am)} since (the evaluation set's size is unknown)"
         )
-    noise = f" ({zl:.1f} times its noise between evaluations)" if math.isfinite(zl) else " (noise unmeasured)"
-    loss = f"{loss_name} {fmt(lm)} on average since against {fmt(lb)} at the best{noise}"
+    loss = f"{loss_name} {fmt(lm)} on average since, above its best {fmt(lb)} at each"
+    if not (isinstance(n, int) and n > 0):
+        loss += (
+            f", against {fmt(pl)} on average before the best ({zl:.1f} times its noise)"
+            if math.isfinite(zl)
+            else ""
+        )
     bx = fmt_x(float(d["best_x"] or 0.0))
     beyond = [w for w, v in (("the mistakes", za), ("the loss", zl)) if v >= z]
     return (
         f"Little evidence: {count(k, 'evaluation')} since the best at {unit} {bx}, "
         "too few for the rules that measure a rise against the noise since the best (early stopping "
         f"ends a run this soon), but every one of them had more mistakes than the best: {mistakes}; {loss}. "
-        f"It opened because the tail's mean is beyond the run's own noise ({z:g} standard errors of a mean "
-        f"of {k} against one evaluation) in {' and '.join(beyond)}. "
+        f"It opened because the tail is beyond the run's own noise in {' and '.join(beyond)} ({z:g} "
+        f"standard errors of the difference between the mean of the {k} evaluations since the best and "
+        f"of the {kb} before it). "
     )
