@@ -13,6 +13,7 @@ from pathlib import Path
 from conftest import read_runs
 
 from lossacc_tui.analysis import Analyzer
+from lossacc_tui.analysis.params import Params
 from lossacc_tui.cli import main
 
 DATA = Path(__file__).parent / "data"
@@ -51,3 +52,34 @@ def test_a_short_run_still_converging_reads_improving_from_its_third_evaluation(
     # tester 17's 5-epoch Keras fine-tune: val_loss falls 25 % an epoch, accuracy climbs 0.58 -> 0.90
     band = _band(DATA / "tester17_finetune" / "training.log")
     assert band[-1][0] == "both-improving" and band[-1][1] == 2.0, band
+
+
+def _held_start(params: Params | None = None) -> list:
+    (run,) = read_runs(DATA / "tester23_hf" / "trainer_state.json")
+    a = Analyzer(run, params)
+    a.update()
+    return [al for al in a.alerts if al.kind == "acc-held-start"]
+
+
+def test_a_held_accuracy_at_the_start_is_read_as_a_possible_one_class_predictor() -> None:
+    truth = json.loads((DATA / "tester23_hf" / "truth.json").read_text())
+    held = [e["epoch"] for e in truth["epochs"] if e["pred_share_max"] == 1.0]
+    (al,) = _held_start()
+    assert al.severity == "info"
+    assert (al.start, al.end) == (float(min(held)), float(max(held)))  # (the truth's one-class epochs)
+    (c,) = [c for c in al.claims if c.id == "one-class-predictor"]
+    assert c.strength == "possible"  # (the truth holds it, but the log alone cannot decide)
+    assert "--majority" in c.others and "predicted-class counts" in c.others  # (what decides)
+    # the share of the largest class, given, allows it (the truth: 50/60)
+    (al,) = _held_start(Params.from_mapping({"majority-rate": truth["majority_rate"]}))
+    assert [c.strength for c in al.claims if c.id == "one-class-predictor"] == ["possible"]
+    # ... and a largest class too small for 0.8333 rules it out
+    (al,) = _held_start(Params.from_mapping({"majority-rate": 0.5}))
+    assert [c.id for c in al.claims] == []
+
+
+def test_a_short_run_whose_accuracy_climbs_from_the_start_has_no_held_start() -> None:
+    (run,) = read_runs(DATA / "tester17_finetune" / "training.log")
+    a = Analyzer(run)
+    a.update()
+    assert [al.kind for al in a.alerts if al.kind == "acc-held-start"] == []

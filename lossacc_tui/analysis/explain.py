@@ -9,6 +9,7 @@ from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.claims import render
 from lossacc_tui.analysis.confirm import describe
 from lossacc_tui.analysis.detectors.base import Ctx
+from lossacc_tui.analysis.detectors.held_start import explain_held_start
 from lossacc_tui.analysis.detectors.non_finite import train_diverged
 from lossacc_tui.analysis.explain_explosion import EXPLAINERS as EXPLOSION_EXPLAINERS
 from lossacc_tui.analysis.explain_pair import EXPLAINERS as PAIR_EXPLAINERS
@@ -287,6 +288,7 @@ EXPLAINERS: dict[str, Builder] = {
     "non-finite": _non_finite,
     "eval-non-finite": _non_finite,
     "plateau": _plateau,
+    "acc-held-start": explain_held_start,
     "metric-mismatch": _mismatch,
     **EXPLOSION_EXPLAINERS,
     **PAIR_EXPLAINERS,
