@@ -34,6 +34,8 @@ from lossacc_tui.model import Series
 
 #: evaluations after the best the tail rule needs (each with more mistakes than the best)
 MIN_TAIL = 3
+#: ... and at most this many `noise_window`s of them (early stopping's patience is 5-10 evaluations)
+MAX_TAIL_WINDOWS = 2
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,9 @@ class TailRun:
         run[last_not < 0] += self._carry
         self._carry = int(run[-1])
         k = idx - bi
-        cand = worse & (k >= MIN_TAIL) & (run >= k) & train_fell
+        # (a short tail only: past MAX_TAIL_WINDOWS noise windows the rules that measure the noise since
+        # the best have their points, and each reading here costs O(k))
+        cand = worse & (k >= MIN_TAIL) & (k <= MAX_TAIL_WINDOWS * p.noise_window) & (run >= k) & train_fell
         if not cand.any():
             return out
         for t in np.flatnonzero(cand).tolist():
