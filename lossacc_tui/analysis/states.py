@@ -67,20 +67,23 @@ class ShortBand:
         last 3 evaluations; returns `back`, per point the earlier points its code speaks for (2 where
         so read, else 0). `loss`, `acc`: the paired values (nats, fraction), `idx` their indices."""
         back = np.zeros(len(codes), dtype=np.int64)
-        ls = [v for v, _ in self._prev] + loss.tolist()
-        accs = [a for _, a in self._prev] + acc.tolist()
-        off = len(self._prev)
-        for t in np.flatnonzero(codes == WARMING).tolist():
-            if int(idx[t]) < 2 or t + off < 2:
-                continue
-            part_l = _loss_part(ls[t + off - 2 : t + off + 1], p)
-            n = n_at(int(idx[t])) if n_at is not None else None
-            part_a = _acc_part(accs[t + off - 2 : t + off + 1], n, p)
-            if part_l is None or part_a is None:
-                continue
-            codes[t] = STATES.index(_state_of(part_l, part_a))
-            back[t] = 2
-        keep = list(zip(loss.tolist(), acc.tolist(), strict=True))
+        warm = np.flatnonzero(codes == WARMING)
+        if len(warm):  # (only the first few points of a run warm up: no work past them)
+            top = int(warm[-1]) + 1
+            ls = [v for v, _ in self._prev] + loss[:top].tolist()
+            accs = [a for _, a in self._prev] + acc[:top].tolist()
+            off = len(self._prev)
+            for t in warm.tolist():
+                if int(idx[t]) < 2 or t + off < 2:
+                    continue
+                part_l = _loss_part(ls[t + off - 2 : t + off + 1], p)
+                n = n_at(int(idx[t])) if n_at is not None else None
+                part_a = _acc_part(accs[t + off - 2 : t + off + 1], n, p)
+                if part_l is None or part_a is None:
+                    continue
+                codes[t] = STATES.index(_state_of(part_l, part_a))
+                back[t] = 2
+        keep = list(zip(loss[-2:].tolist(), acc[-2:].tolist(), strict=True))
         self._prev = (self._prev + keep)[-2:]
         return back
 
