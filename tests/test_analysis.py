@@ -227,6 +227,7 @@ def test_kinds_and_explain_kind() -> None:
     # the twelve kinds users' --json consumers depend on keep their names; kinds are added, not renamed
     assert issue_kinds <= set(KINDS)
     assert set(KINDS) - issue_kinds == {
+        "acc-held-start",
         "not-cross-entropy",
         "eval-non-finite",
         "acc-at-chance",

@@ -42,7 +42,14 @@ from lossacc_tui.analysis.lookups import ordered
 from lossacc_tui.analysis.pairing import Pairer
 from lossacc_tui.analysis.params import MAX_COUNT, Params
 from lossacc_tui.analysis.passmemo import in_pass, one_pass
-from lossacc_tui.analysis.states import HELD_ACC, LOSS_WORSE_KINDS, MORE_MISTAKES, Timeline, state_codes
+from lossacc_tui.analysis.states import (
+    HELD_ACC,
+    LOSS_WORSE_KINDS,
+    MORE_MISTAKES,
+    ShortBand,
+    Timeline,
+    state_codes,
+)
 from lossacc_tui.analysis.summary import run_summary
 from lossacc_tui.analysis.track import Feats, NLikelyAt, Track, x_column
 from lossacc_tui.model import Run
@@ -301,6 +308,7 @@ class Analyzer:
         self._overfit = [d for d in self._detectors if isinstance(d, Overfitting)]  # and ValDegrading
         self._mismatch = [d for d in self._detectors if isinstance(d, MetricMismatch)]
         self._timeline = Timeline(p.state_min_run) if ctx.loss is not None and ctx.acc is not None else None
+        self._short_band = ShortBand()  # (a short run's band: `states.ShortBand`)
         self._acc_best = stats.RunningBest(high=True)  # for summary(): updated when asked
         self._acc_best_gen = ctx.acc.generation if ctx.acc is not None else 0
         self._pairer = Pairer()
@@ -344,7 +352,8 @@ class Analyzer:
         if self._timeline is not None and self.ctx is not None:
             codes = state_codes(f.warm, f.band_dir, g.band_dir)  # type: ignore[arg-type]
             ctx, loss = self.ctx, self.ctx.loss
-            self._timeline.feed(codes, int(f.idx[0]), f.x, lambda i: ctx.x(loss, i))
+            back = self._short_band.feed(codes, f.y, g.y, f.idx, ctx.acc_n_likely, ctx.params)
+            self._timeline.feed(codes, int(f.idx[0]), f.x, lambda i: ctx.x(loss, i), back)
 
     def _step_track(self, key: str, sink: list[Event]) -> Feats | None:
         track = self._tracks.get(key)

@@ -9,6 +9,7 @@ from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.claims import render
 from lossacc_tui.analysis.confirm import describe
 from lossacc_tui.analysis.detectors.base import Ctx
+from lossacc_tui.analysis.detectors.held_start import explain_held_start
 from lossacc_tui.analysis.detectors.non_finite import train_diverged
 from lossacc_tui.analysis.explain_explosion import EXPLAINERS as EXPLOSION_EXPLAINERS
 from lossacc_tui.analysis.explain_pair import EXPLAINERS as PAIR_EXPLAINERS
@@ -240,9 +241,9 @@ def _plateau(a: Alert, n: Names) -> list[tuple[str, str]]:
         ("Why", why),
         (
             "What to check next",
-            f"The checkpoint at {n.ckpt(e['best_x'])} is the one to keep if this loss is what you "
-            f"select on; lowering the learning rate (ReduceLROnPlateau) or stopping early saves {saves}, at "
-            "the cost of any new best a longer patience would have reached. "
+            f"The checkpoint at {n.ckpt(e['best_x'])}{n.since(e['best_x'])} is the one to keep if this "
+            f"loss is what you select on; lowering the learning rate (ReduceLROnPlateau) or stopping "
+            f"early saves {saves}, at the cost of any new best a longer patience would have reached. "
             "If accuracy still climbs, select on accuracy instead and say so."
             + below_baseline(e.get("acc_at_best", math.nan), e["best_x"], n),
         ),
@@ -290,6 +291,7 @@ EXPLAINERS: dict[str, Builder] = {
     "non-finite": _non_finite,
     "eval-non-finite": _non_finite,
     "plateau": _plateau,
+    "acc-held-start": explain_held_start,
     "metric-mismatch": _mismatch,
     **EXPLOSION_EXPLAINERS,
     **PAIR_EXPLAINERS,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert
+from lossacc_tui.analysis.ckpt_since import worse_since
 from lossacc_tui.analysis.confirm import share
 from lossacc_tui.analysis.detectors.base import Ctx, value_at_x
 from lossacc_tui.analysis.evidence import (
@@ -50,6 +51,8 @@ class Names:
     #: for a closed alert: (lowest loss logged after its last point, its x, x of the newest point),
     #: nats and x units; None for an active alert or when nothing was logged after it
     later: tuple[float, float, float] | None = None
+    #: the run's context, for what became of the model after a checkpoint (`ckpt_since`)
+    ctx: Ctx | None = None
 
     @classmethod
     def of(cls, ctx: Ctx, alert: Alert | None = None) -> Names:
@@ -67,6 +70,7 @@ class Names:
             own=ctx.own_count,
             val_never_tracked=ctx.val_never_tracked,
             later=_later_lowest(ctx, alert),
+            ctx=ctx,
         )
 
     def best_ckpt(self, best: float, best_x: float) -> str:
@@ -78,12 +82,17 @@ class Names:
             v, x, seen = self.later
             return (
                 f"the checkpoint at {self.ckpt(x)}, after this alert's span, has the lowest {self.loss} up "
-                f"to {self.unit} {fmt_x(seen)} ({fmt(v)})"
+                f"to {self.unit} {fmt_x(seen)} ({fmt(v)})" + self.since(x)
             )
         if self.later is not None:
             up_to = f"{self.unit} {fmt_x(self.later[2])}"
-            return f"the checkpoint at {self.ckpt(best_x)} has the lowest {self.loss} up to {up_to}"
-        return f"the checkpoint at {self.ckpt(best_x)} has the lowest {self.loss} so far"
+            lowest = f"the checkpoint at {self.ckpt(best_x)} has the lowest {self.loss} up to {up_to}"
+            return lowest + self.since(best_x)
+        return f"the checkpoint at {self.ckpt(best_x)} has the lowest {self.loss} so far" + self.since(best_x)
+
+    def since(self, x: float) -> str:
+        """' (since then ...: the model got worse after it)' when it did (`ckpt_since.worse_since`)."""
+        return worse_since(self.ctx, x) if self.ctx is not None else ""
 
     def ckpt(self, x: float) -> str:
         """'epoch 4' naming the checkpoint of x to act on; with the framework's own number where

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from lossacc_tui.analysis import smoothing_words as smoothing
 from lossacc_tui.analysis.alerts import Alert
+from lossacc_tui.analysis.detectors.overfitting_tail import tail_how_sure
 from lossacc_tui.analysis.explain_pair import Parts, grid_sentence, tol_words
 from lossacc_tui.analysis.explain_parts import Names, below_baseline, mistakes
 from lossacc_tui.analysis.quantities import arrow, change, count, fmt, fmt_x, pts
@@ -226,6 +227,8 @@ def _overfitting(a: Alert, n: Names) -> Parts:
                 f"{int(a.data.get('held', 3)) + 1} values in rising order come by chance once in "
                 f"{math.factorial(int(a.data.get('held', 3)) + 1)} orderings, whatever the noise. "
                 if a.data.get("rising")
+                else tail_how_sure(a.data["tail"], n.unit, a.data.get("subject", n.loss))
+                if a.data.get("tail")
                 else "Little evidence: it opened before enough evaluations were logged to measure their "
                 f"noise, with validation loss "
                 f"{change(e['now_val_loss'], e['best_val_loss'])} against its best over "

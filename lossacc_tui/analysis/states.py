@@ -23,6 +23,7 @@ from collections.abc import Callable
 import numpy as np
 
 from lossacc_tui.analysis.alerts import STATES, StateSegment
+from lossacc_tui.analysis.params import Params
 
 WARMING, BOTH_IMPROVING, LOSS_BETTER_ACC_WORSE, LOSS_WORSE_ACC_BETTER, BOTH_WORSE, FLAT = range(6)
 
@@ -40,6 +41,86 @@ def state_codes(warm: np.ndarray, loss_dir: np.ndarray, acc_dir: np.ndarray) -> 
     return code
 
 
+class ShortBand:
+    """The state of each warming-up evaluation from 3 on (a short run: a fine-tune of a few epochs
+    reads nothing but warming-up otherwise, tester 23 F7), from the last 3 evaluations alone: the
+    loss better (worse) where it fell (rose) at both steps and by `rise_rel` in all, holding where it
+    stayed within `min_loss_change` of the first; accuracy holding where it took one value at all 3
+    or moved less than `rise_z` binomial standard errors of the evaluation set (its size as the
+    values reveal it), up (down) where it rose (fell) at neither step against it and beyond that.
+    Where either part is undecided the point stays warming-up. Each state so read speaks for the 3
+    evaluations it was read from (`Timeline.feed`'s `back`)."""
+
+    def __init__(self) -> None:
+        self._prev: list[tuple[float, float]] = []  # the last 2 (loss, accuracy) before the chunk
+
+    def feed(
+        self,
+        codes: np.ndarray,
+        loss: np.ndarray,
+        acc: np.ndarray,
+        idx: np.ndarray,
+        n_at: Callable[[int], int | None] | None,
+        p: Params,
+    ) -> np.ndarray:
+        """`codes` (modified in place) with each warming-up point at index 2 or more read from its
+        last 3 evaluations; returns `back`, per point the earlier points its code speaks for (2 where
+        so read, else 0). `loss`, `acc`: the paired values (nats, fraction), `idx` their indices."""
+        back = np.zeros(len(codes), dtype=np.int64)
+        warm = np.flatnonzero(codes == WARMING)
+        if len(warm):  # (only the first few points of a run warm up: no work past them)
+            top = int(warm[-1]) + 1
+            ls = [v for v, _ in self._prev] + loss[:top].tolist()
+            accs = [a for _, a in self._prev] + acc[:top].tolist()
+            off = len(self._prev)
+            for t in warm.tolist():
+                if int(idx[t]) < 2 or t + off < 2:
+                    continue
+                part_l = _loss_part(ls[t + off - 2 : t + off + 1], p)
+                n = n_at(int(idx[t])) if n_at is not None else None
+                part_a = _acc_part(accs[t + off - 2 : t + off + 1], n, p)
+                if part_l is None or part_a is None:
+                    continue
+                codes[t] = STATES.index(_state_of(part_l, part_a))
+                back[t] = 2
+        keep = list(zip(loss[-2:].tolist(), acc[-2:].tolist(), strict=True))
+        self._prev = (self._prev + keep)[-2:]
+        return back
+
+
+def _loss_part(v: list[float], p: Params) -> int | None:
+    """+1 better, -1 worse, 0 holds, None undecided, of 3 loss values (`ShortBand`)."""
+    if not all(math.isfinite(x) for x in v) or v[0] <= 0:
+        return None
+    if max(abs(x - v[0]) for x in v) <= p.min_loss_change * v[0]:
+        return 0
+    if v[0] > v[1] > v[2] and v[2] <= v[0] * (1 - p.rise_rel):
+        return 1
+    if v[0] < v[1] < v[2] and v[2] >= v[0] * (1 + p.rise_rel):
+        return -1
+    return None
+
+
+def _acc_part(v: list[float], n: int | None, p: Params) -> int | None:
+    """+1 up, -1 down, 0 holds, None undecided, of 3 accuracy values (fractions; `ShortBand`)."""
+    if not all(math.isfinite(x) for x in v):
+        return None
+    if v[0] == v[1] == v[2]:
+        return 0
+    if not n:
+        return None
+    q = sum(v) / 3
+    se = math.sqrt(max(q * (1 - q), 1.0 / n) / n)
+    d = v[2] - v[0]
+    if abs(d) < p.rise_z * se:
+        return 0
+    if d > 0 and v[1] >= v[0] and v[2] >= v[1]:
+        return 1
+    if d < 0 and v[1] <= v[0] and v[2] <= v[1]:
+        return -1
+    return None
+
+
 class Timeline:
     """State segments built incrementally. A new state must persist `min_run` points before the
     timeline switches to it; the new segment then starts where that run began."""
@@ -52,7 +133,18 @@ class Timeline:
         self.code = -1
         self.n = 0
 
-    def feed(self, codes: np.ndarray, k0: int, xs: np.ndarray, x_of: Callable[[int], float]) -> None:
+    def feed(
+        self,
+        codes: np.ndarray,
+        k0: int,
+        xs: np.ndarray,
+        x_of: Callable[[int], float],
+        back: np.ndarray | None = None,
+    ) -> None:
+        """Extend the timeline by the codes of points k0 .. k0 + len(codes) - 1 (x: `xs`, earlier
+        points: `x_of(i)`). `back`: per point, how many earlier points its code was read from
+        (`ShortBand`): the run's first such state is taken at once, from its own evaluation (the
+        evaluations before it stay warming-up: the first of the 3 read is no state of its own)."""
         m = len(codes)
         if m == 0:
             return
@@ -67,6 +159,12 @@ class Timeline:
         eligible = runs >= self.min_run
         if k0 == 0:
             eligible[0] = True
+        if back is not None and self.code in (-1, WARMING):
+            # (still warming-up: the first state read from a window is taken at once, from its start)
+            first = np.flatnonzero((back > 0) & (codes != WARMING))
+            acc_before = np.flatnonzero(eligible & (codes != WARMING))
+            if len(first) and (len(acc_before) == 0 or acc_before[0] >= first[0]):
+                eligible[int(first[0])] = True  # (its run starts there: the points before were warm)
         src = np.maximum.accumulate(np.where(eligible, idx, -1))
         accepted = np.where(src >= 0, codes[np.maximum(src, 0)], self.code)
         before = np.empty(m, dtype=np.int64)

@@ -8,6 +8,7 @@ from lossacc_tui.analysis.detectors.base import Ctx, Detector
 from lossacc_tui.analysis.detectors.chance import AccAtChance
 from lossacc_tui.analysis.detectors.degrading import ValDegrading
 from lossacc_tui.analysis.detectors.explosion import Explosion
+from lossacc_tui.analysis.detectors.held_start import AccHeldStart
 from lossacc_tui.analysis.detectors.level import HighLossGoodAcc
 from lossacc_tui.analysis.detectors.loss_down import LossDownAccDown
 from lossacc_tui.analysis.detectors.loss_up import LossUpAccUp
@@ -52,6 +53,8 @@ def build_detectors(ctx: Ctx, other_series: list[Series] | None = None) -> dict[
             pair.append(LossAboveChance(ctx, loss, loss.name))
         out["pair"] = pair
         out["pair_acc"] = [AccStuck(ctx, acc, acc.name), AccAtChance(ctx, acc, acc.name)]
+        if ctx.split == "validation":
+            out["pair_acc"].append(AccHeldStart(ctx, acc, acc.name))
     elif acc is not None:
         out["acc_only"] = [AccStuck(ctx, acc, acc.name)]
     if acc is not None and ctx.split == "validation" and ctx.train_acc is not None:

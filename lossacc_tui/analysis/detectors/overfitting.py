@@ -21,6 +21,7 @@ from lossacc_tui.analysis.detectors.flip import grew_steadily
 from lossacc_tui.analysis.detectors.holdback import HOLD_MAX
 from lossacc_tui.analysis.detectors.loss_floor import above_floor, floors
 from lossacc_tui.analysis.detectors.overfitting_readings import RiseReadings
+from lossacc_tui.analysis.detectors.overfitting_tail import TailRun
 from lossacc_tui.analysis.detectors.overfitting_train import TrainSide
 from lossacc_tui.analysis.detectors.pair import new_best
 from lossacc_tui.analysis.detectors.rise import (
@@ -105,6 +106,7 @@ class Overfitting(TrainSide, RiseReadings, Detector):
         self._lrose = np.empty(0)
         self._lrose_carry = -1.0
         self._resume_carry = False  # (`run_length.after_through`'s carry)
+        self._tailrun = TailRun()  # the few evaluations after the best early stopping leaves
 
     def feed(self, f: Feats | None, sink: list[Event]) -> None:
         if f is not None:
@@ -193,6 +195,7 @@ class Overfitting(TrainSide, RiseReadings, Detector):
         fl = fit.floor
         # a label-smoothed validation loss is judged on its part above its floor (`loss_floor`)
         lf = floors(self.ctx, loss.x, loss.best) if self.series is self.ctx.loss else np.zeros(len(raw_y))
+        logged = loss  # (as logged: the tail rule reads the evaluations themselves)
         loss, fit = above_floor(loss, fit, lf)
         y, best, sig, tl, tb = loss.y, loss.best, loss.sig_prev, loss.train_lvl, loss.train_at_best
         with quiet(invalid="ignore"):
@@ -229,6 +232,9 @@ class Overfitting(TrainSide, RiseReadings, Detector):
             raw, raw_best = self._raw, self._raw_best
             if len(raw) == len(y):
                 train_fell &= ~(raw > raw_best * (1 - p.train_drop_rel))
+            # the few evaluations after the best that early stopping leaves, each with more mistakes
+            # than the best, beyond the run's own noise in all (`overfitting_tail`)
+            tail = self._tailrun.feed(logged, self.ctx, self.series, train_fell, self._n_at(), p)
             calm = ((y < best * (1 + p.rise_rel / 2)) & ~steady) | (tl > tb * (1 - p.train_drop_rel / 2))
             # a rise the noise measured since explains has ended (`LossUpAccUp.conditions`)
             held = beyond_best(y, best, sig, loss.idx, 0.0, p.noise_window, fl)
@@ -275,7 +281,7 @@ class Overfitting(TrainSide, RiseReadings, Detector):
         self._srl = run_lengths(short & ~rose, self._carry[1])
         self._carry = (int(self._rl[-1]), int(self._srl[-1]))
         self._rose_now = rose
-        return ((self._rl >= p.open_after) | (self._srl >= 2) | mono) & ~rose, calm | rose
+        return ((self._rl >= p.open_after) | (self._srl >= 2) | mono | tail) & ~rose, calm | rose
 
     def _quiet_chunk(self, raw_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """`conditions` of a chunk (the validation loss as logged: `raw_y`) where nothing can open
@@ -287,6 +293,7 @@ class Overfitting(TrainSide, RiseReadings, Detector):
         self._ups_now = self._ups.feed(raw_y)
         none = np.zeros(n, dtype=bool)
         self._slow_all = self._steady = self._slow = self._mono = self._rose_now = none
+        self._tailrun.skip()
         self._rl = self._srl = np.zeros(n, dtype=np.int64)
         self._carry = (0, 0)
         if n:
@@ -310,6 +317,9 @@ class Overfitting(TrainSide, RiseReadings, Detector):
         """(whether the normal rule opened it, how many evaluations its condition has held) at
         chunk point `local`."""
         normal = int(self._rl[local]) >= self.p.open_after
+        tail = self._tailrun.last.get(local)
+        if not normal and int(self._srl[local]) < 2 and not bool(self._mono[local]) and tail is not None:
+            return False, tail.k  # (the tail rule: every evaluation since the best)
         if not normal and int(self._srl[local]) < 2 and bool(self._mono[local]):
             return False, int(self._ups_now[local])  # (rising since the evaluation after the best)
         return normal, int(self._rl[local]) if normal else int(self._srl[local])
@@ -334,6 +344,11 @@ class Overfitting(TrainSide, RiseReadings, Detector):
             steady=bool(getattr(self, "_steady", np.zeros(local + 1, bool))[local]),
             slow=bool(getattr(self, "_slow", np.zeros(local + 1, bool))[local]),
         )
+        tail = self._tailrun.last.get(local)
+        if not normal and int(self._srl[local]) < 2 and not alert.data["rising"] and tail is not None:
+            alert.data.update(
+                short=False, tail=tail.as_data(self.ctx.x(self.series, tail.best_idx), self.p.rise_z)
+            )
 
     def on_span(self, alert: Alert, lo: int, hi: int, loss: LossFeatures, acc: AccFeatures | None) -> None:
         if hi > lo:
