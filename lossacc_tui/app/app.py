@@ -146,7 +146,6 @@ class LossAccApp(ViewActions, Selection, Drawing, MainFrame, Notices, WarmViews,
         self.screen.update_classes(classes, animate=False)
 
     def on_unmount(self) -> None:
-        self.release_collector()
         self.feed.stop()
         sys.setswitchinterval(getattr(self, "_switch", 0.005))
 

@@ -13,7 +13,7 @@ from typing import Any
 from textual.timer import Timer
 
 from lossacc_tui.app.messages import Resized
-from lossacc_tui.app.pacing import DATA_WAIT, GC_HOLD_MAX, KEY_WAIT, REDRAW_HZ
+from lossacc_tui.app.pacing import DATA_WAIT, KEY_WAIT, REDRAW_HZ
 from lossacc_tui.app.status import copy_status, status_parts
 from lossacc_tui.app.widgets.status_line import StatusLine
 
@@ -33,14 +33,11 @@ class Drawing:
     set_timer: Callable[..., Any]
     call_after_refresh: Callable[..., Any]
     _frame: Callable[[], Any]
-    _show: Callable[..., None]
+    _show: Callable[[Any], None]
     _first_painted: Callable[[], None]
     _notify_opened: Callable[[list[tuple[Any, Any]]], None]
     _input_waiting: Callable[..., bool]
     _schedule_data: Callable[[], None]
-    release_collector: Callable[[], None]
-    at_the_keys: Callable[[], bool]
-    _gc_held_at: float | None
 
     def on_resized(self, _: Resized) -> None:
         self.request_redraw()
@@ -93,7 +90,7 @@ class Drawing:
         if stepped_back:
             self._dirty = True  # (drawn by the key's frame, or by the next data frame)
         elif frame is not None:
-            self._show(frame, staged=data and self.at_the_keys())
+            self._show(frame)
             if frame.loss is not None and not self.first_frame.is_set():
                 self.call_after_refresh(self._first_painted)
         self._notify_opened(opened)
@@ -104,9 +101,6 @@ class Drawing:
         """Each second, and after each frame (`copied`: it copied the status with the lock held)."""
         if not self.screen_stack:
             return
-        held = self._gc_held_at
-        if held is not None and time.monotonic() - held > GC_HOLD_MAX:  # (a key whose frame never came)
-            self.release_collector()
         if self._dirty and self._timer is None:  # (new data whose frame was never scheduled)
             self._schedule_data()
         line = self.__dict__.get("_status_line")

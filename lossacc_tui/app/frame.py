@@ -10,7 +10,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from lossacc_tui.app import present
-from lossacc_tui.app.pacing import KEY_FIRST
 from lossacc_tui.app.run_params import params_markdown, read_params
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.view import AlertRow, BandData, PlotData, PlotOptions, RunRow
@@ -23,10 +22,6 @@ from lossacc_tui.readers.probe_sidecar import probe_summary
 
 T = TypeVar("T")
 LIVE_AFTER = 5.0  # seconds: a run that gets points this long after start is being written now
-#: seconds between the panes of a frame of new data (each a callback: a key goes between two; the
-#: heaviest frames, a plot's axes drawn anew by plotext and the band repainted as the x axis grows,
-#: took 20-70 ms of the main thread's CPU in one piece, 100-300 ms on a loaded machine)
-STAGE_GAP = 0.001
 
 
 @dataclass
@@ -65,9 +60,6 @@ class MainFrame:
     _started: float
     _names: dict[int, str]
     _params: dict[str, str]
-    _shown_gen: int
-    set_timer: Callable[..., Any]
-    key_in_hand: Callable[[], bool]
 
     def _frame(self) -> Frame:
         """What the main screen shows, copied from the tracker (lock held)."""
@@ -116,49 +108,17 @@ class MainFrame:
         loss_h, acc_h, _ = plot_heights(rows)
         return (width, max(1, loss_h - 4)), (width, max(1, acc_h - 4))
 
-    def _show(self, frame: Frame, staged: bool = False) -> None:
-        """Hand a frame's copies to the widgets (lock not held). `staged` (a frame of new data):
-        the run list and the loss plot now, each other pane in a callback of its own (`_show_next`),
-        so a key that comes meanwhile is served between two panes rather than after all of them."""
+    def _show(self, frame: Frame) -> None:
+        """Hand a frame's copies to the widgets (lock not held)."""
         main = self.screen_stack[0]
-        self._shown_gen = gen = self.__dict__.get("_shown_gen", 0) + 1  # (a newer frame drops the rest)
-        stages: list[Callable[[], None]] = [
-            lambda: self._pane(main, "#runs", RunList).set_rows(frame.rows, self.selected_run)
-        ]
-        if frame.loss is not None and frame.acc is not None and frame.band is not None:
-            loss, acc, band = frame.loss, frame.acc, frame.band
-            stages += [
-                lambda: self._pane(main, "#loss-plot", MetricPlot).set_data(loss),
-                lambda: self._pane(main, "#acc-plot", MetricPlot).set_data(acc),
-                lambda: self._pane(main, "#band", StateBand).set_data(band),
-                lambda: self._pane(main, "#alerts", AlertList).set_rows(frame.alerts, self.selected_alert),
-                lambda: self._pane(main, "#explanation", Explanation).show(frame.text, frame.title),
-            ]
-        if not staged:
-            for stage in stages:
-                stage()
+        self._pane(main, "#runs", RunList).set_rows(frame.rows, self.selected_run)
+        if frame.loss is None or frame.acc is None or frame.band is None:
             return
-        stages[0]()  # (the run list and the loss plot: the data most looked at, at once)
-        if len(stages) > 1:
-            stages[1]()
-        self._show_next(gen, stages[2:])
-
-    def _show_next(self, gen: int, stages: list[Callable[[], None]]) -> None:
-        """The next pane of a staged frame, after whatever the event loop holds (a key from the
-        terminal first: a timer's callback comes after what is ready now); dropped once a newer
-        frame was shown (a key's frame: it drew every pane) or the main screen is gone."""
-        if not stages or gen != self._shown_gen or not self.screen_stack:
-            return
-        self.set_timer(STAGE_GAP, lambda: self._run_stage(gen, stages))
-
-    def _run_stage(self, gen: int, stages: list[Callable[[], None]]) -> None:
-        if gen != self._shown_gen or not self.screen_stack:
-            return
-        if self.key_in_hand():  # (its frame is near: it draws every pane, and drops these)
-            self.set_timer(KEY_FIRST, lambda: self._run_stage(gen, stages))
-            return
-        stages[0]()
-        self._show_next(gen, stages[1:])
+        self._pane(main, "#loss-plot", MetricPlot).set_data(frame.loss)
+        self._pane(main, "#acc-plot", MetricPlot).set_data(frame.acc)
+        self._pane(main, "#band", StateBand).set_data(frame.band)
+        self._pane(main, "#alerts", AlertList).set_rows(frame.alerts, self.selected_alert)
+        self._pane(main, "#explanation", Explanation).show(frame.text, frame.title)
 
     def _pane(self, main: Any, selector: str, kind: type[T]) -> T:
         """The main screen's pane `selector`, found once (a frame asked the DOM for each of its

@@ -15,7 +15,6 @@ frame draws the same points)."""
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Callable
 from typing import Any
@@ -27,13 +26,7 @@ TRAIN_BUDGET = 0.002  # share of a core for frames of training points alone (no 
 TRAIN_WAIT = 3.0  # seconds: training points alone are on screen within this
 KEY_WAIT, DATA_WAIT = 0.3, 0.02  # seconds a redraw waits for the feed's lock: for a key, for new data
 KEY_FIRST = 0.05  # seconds a data frame steps back for a key or click queued behind it
-#: seconds after a key or a click during which frames of new data are drawn pane by pane (`frame`);
-#: otherwise in one piece (pane by pane cost 0.3 % of a core more at 10 lines a second)
-AT_THE_KEYS = 5.0
 INPUT = frozenset({"Key", "MouseDown", "MouseUp", "Click"})  # the messages a data frame lets go first
-#: of those, what the terminal sends (the driver's thread notes each; the app takes each in `on_event`)
-SENT = frozenset({"Key", "MouseDown", "MouseUp"})
-GC_HOLD_MAX = 1.0  # seconds the cyclic collector may be held off for a key whose frame never comes
 
 
 class DataPacing:
@@ -53,10 +46,6 @@ class DataPacing:
         self._frame_at = -1.0  # monotonic time the last data frame began
         self._frame_cpu = 0.0  # the main thread's CPU time then
         self._input_at = -1.0  # monotonic time a key or a click last came from the terminal
-        self._inputs_noted = 0  # keys and clicks come from the terminal (`note_input`, input thread)
-        self._inputs_taken = 0  # ... of those, the ones the app has begun to handle (`on_event`)
-        self._gc_held_at: float | None = None  # monotonic time a key held off the cyclic collector
-        self._key_taken_at = -1.0  # monotonic time the app last began to handle a key or a click
         self._posted_evaluation = False  # the wake-up on its way is for an evaluation
         self._train_timer: Any = None  # the pending data frame's timer, when it waits for training points
 
@@ -84,13 +73,9 @@ class DataPacing:
 
     def _input_waiting(self, since: float | None = None) -> bool:
         """A key press or a click is queued for the app (Textual's queue), or came from the terminal
-        at `since` or later (monotonic; `note_input` on the driver's thread), or came from it and has
-        not been handled yet: such a key waits in the event loop's own queue (Textual posts it from
-        the input thread with `call_soon_threadsafe`) until the main thread's callback in hand ends,
-        which on a loaded machine took 50-150 ms (the data frame then went first: bench_keys' trace)."""
+        at `since` or later (monotonic; `note_input` on the driver's thread): such a key is on its
+        way to the queue while the main thread is busy."""
         if since is not None and self._input_at >= since:
-            return True
-        if self._inputs_noted > self._inputs_taken:
             return True
         queue = getattr(self, "_message_queue", None)
         items = getattr(queue, "values", None)  # (Textual 8's queue: a deque; asyncio's: `_queue`)
@@ -105,49 +90,6 @@ class DataPacing:
         """On the driver's (input) thread, for every event from the terminal: when input last came."""
         if type(message).__name__ in INPUT:
             self._input_at = time.monotonic()
-        if type(message).__name__ in SENT:
-            self._inputs_noted += 1
-            if self._gc_held_at is None and gc.isenabled():
-                # the cyclic collector waits until the key's frame is written (`post_display_hook`):
-                # a collection that another allocation set off meanwhile, on any thread, held the GIL
-                # while the key waited (a full one 40-80 ms on a loaded machine: bench_keys' trace)
-                gc.disable()
-                self._gc_held_at = time.monotonic()
-
-    def post_display_hook(self) -> None:
-        """After each frame written to the terminal (main thread): once every key that came has been
-        taken, the collector held off for them runs again (the allocations it waited for set off
-        a collection at once, after the key's frame)."""
-        held = self._gc_held_at
-        if held is not None and (
-            self._inputs_taken >= self._inputs_noted or time.monotonic() - held > GC_HOLD_MAX
-        ):
-            self.release_collector()
-
-    def release_collector(self) -> None:
-        """The collector held off for a key runs again (also each second and when the app ends)."""
-        if self._gc_held_at is not None:
-            self._gc_held_at = None
-            gc.enable()
-
-    async def on_event(self, event: Any) -> None:
-        """Every event the app handles (main thread): a key or a click from the terminal is taken."""
-        if type(event).__name__ in SENT:
-            self._key_taken_at = time.monotonic()
-            if self._inputs_taken < self._inputs_noted:
-                self._inputs_taken += 1
-        await super().on_event(event)  # type: ignore[misc]
-
-    def at_the_keys(self) -> bool:
-        """A key or a click came within AT_THE_KEYS s: the user is at the keys, and more may come."""
-        return time.monotonic() - max(self._input_at, self._key_taken_at) < AT_THE_KEYS
-
-    def key_in_hand(self) -> bool:
-        """A key or a click is on its way to the app, or was taken within KEY_FIRST s and may still be
-        on its way to its action (Textual hands a key to the focused widget and up its parents before
-        the app's bindings: several turns of the event loop)."""
-        now = time.monotonic()
-        return self._input_waiting(since=now - KEY_FIRST) or now - self._key_taken_at < KEY_FIRST
 
     def _schedule_data(self) -> None:
         if not self._dirty:
@@ -179,10 +121,8 @@ class DataPacing:
             return
         wait = self._due() - now
         waiting = self._input_waiting(since=now - KEY_FIRST)
-        if wait <= 0.005 and waiting and now - max(self._frame_at, self._last_redraw) < 2 * MAX_DATA_WAIT:
-            # a key (or a click) is waiting behind this frame: it goes first (its frame draws the
-            # new points too), unless no frame drew them for 2 s (keys that draw none, held down)
-            wait = KEY_FIRST
+        if wait <= 0.005 and waiting and now - self._frame_at < 2 * MAX_DATA_WAIT:
+            wait = KEY_FIRST  # a key (or a click) is waiting behind this frame: it goes first
         if wait > 0.005:  # (a key's frame, or compositing, spent CPU since this was scheduled)
             self._wait_data(wait)
             return
