@@ -159,8 +159,8 @@ def _hedging(
     why = (
         f"the training loss {fmt(train)} is {train / loss:.2g} times {lname} {fmt(loss)}, so the model is "
         "less sure of the samples it trains on than of held-out ones (noisy training labels, or dropout, "
-        "augmentation or a penalty in training), and a model that hedges on its training samples "
-        f"rarely makes confident mistakes elsewhere; for mistakes to carry half of the loss they would "
+        "augmentation or a penalty in training); on the truth corpus, evaluations like this had their "
+        f"mistakes carry most of the loss at 0 of 19; for mistakes to carry half of the loss they would "
         f"cost {fmt(need_wrong, 3)} nats each on average (probability {prob(need_wrong)} on the true "
         f"class), where right answers carry that half at {fmt(need_right, 3)} nats each (probability "
         f"{prob(need_right)} on their class)"
