@@ -56,7 +56,7 @@ def _loss_down_acc_down(a: Alert, n: Names) -> Parts:
             f"{fmt(e['acc_level_peak'], 4)} at {n.unit} {fmt_x(e['peak_x'])}, where it was "
             f"{fmt(e['peak_acc'], 4)}{_best_value(e, n)}; it is {fmt(e['now_acc'], 4)} at {n.unit} "
             f"{fmt_x(e['now_x'])} (level {fmt(e['acc_level_now'], 4)}, "
-            f"{pts(e['acc_level_now'] - e['acc_level_peak'])}), while {n.loss} improved "
+            f"{pts(e['acc_level_now'] - e['acc_level_peak'])}), while {n.loss} {_loss_went(e)} "
             f"{arrow(e['peak_loss'], e['now_loss'])}.",
         ),
         (
@@ -79,11 +79,28 @@ def _loss_down_acc_down(a: Alert, n: Names) -> Parts:
             "How sure",
             f"Accuracy level is {abs(e['acc_level_now'] - e['acc_level_peak']) * 100:.1f} points below its "
             f"peak (lowest single value {fmt(e['lowest_acc'], 4)}), {_drop_versus(e, n)}, while "
-            f"the loss is below where it was at that peak ({arrow(e['peak_loss'], e['now_loss'])}); "
-            "a recovery of accuracy within that closes this."
+            f"{_loss_where(e)}; a recovery of accuracy within that closes this."
             + grid_sentence(e["acc_level_now"], e.get("acc_n", math.nan), e.get("acc_n_near", math.nan)),
         ),
     ]
+
+
+def _loss_went(e: dict[str, float]) -> str:
+    """The verb for the loss from the accuracy's peak to now: 'improved' where its value is lower,
+    'held' where it is not (the alert also opens on a loss that only held: `LossDownAccDown`)."""
+    return "improved" if e["now_loss"] < e["peak_loss"] else "held"
+
+
+def _loss_where(e: dict[str, float]) -> str:
+    """Where the loss is against its value at the accuracy's peak, in words (nats, relative change):
+    below it, or near it, which with more mistakes means right answers grew surer meanwhile."""
+    a, b = e["peak_loss"], e["now_loss"]
+    if b < a:
+        return f"the loss is below where it was at that peak ({arrow(a, b)})"
+    return (
+        f"the loss held near where it was at that peak ({arrow(a, b)}, {(b / a - 1) * 100:+.1f}%): with "
+        "more mistakes at about the same loss, right answers grew surer meanwhile"
+    )
 
 
 def _rising_again(e: dict[str, float], n: Names) -> str:
@@ -95,7 +112,8 @@ def _rising_again(e: dict[str, float], n: Names) -> str:
     if not (math.isfinite(low) and low > 0 and at > e["peak_x"] and now > low * (1 + n.params.rise_rel / 2)):
         return ""
     return (
-        f" That is one reading. {n.loss} is lower than at the peak but has risen again since its lowest, "
+        f" That is one reading. {n.loss} is {'lower than' if now < e['peak_loss'] else 'near where it was'} "
+        "at the peak but has risen again since its lowest, "
         f"{fmt(low)} at {n.unit} {fmt_x(at)} (now {fmt(now)}, {(now / low - 1) * 100:+.1f}%): mistakes "
         "growing surer (overfitting) raise the loss and cost accuracy too, which is the other reading "
         "(see overfitting, when it is open). Per-class recall (a prior shift moves one class's) and the "

@@ -76,7 +76,9 @@ class Params:
     acc_hold_tol: float = _p(0.01, "accuracy 'holds' if its level is at most this far below where it was")
     acc_drop_min: float = _p(0.01, "loss-down-acc-down: accuracy level this far below its best")
     loss_gain_min: float = _p(
-        0.03, "loss-down-acc-down: loss level this much lower (relative) than at the accuracy peak"
+        0.03,
+        "loss-down-acc-down: loss level this much lower (relative) than at the accuracy peak (or the "
+        "training loss level this much lower by train_drop_rel)",
     )
     train_drop_rel: float = _p(
         0.05, "overfitting: training loss this much lower (relative) than at the validation best"

@@ -1,4 +1,4 @@
-"""`loss-down-acc-down`: the accuracy level clearly below its peak while the loss kept improving."""
+"""`loss-down-acc-down`: the accuracy level clearly below its peak while the loss held or improved."""
 
 from __future__ import annotations
 
@@ -34,6 +34,10 @@ from lossacc_tui.analysis.span_trend import (
     LongNoise,
 )
 
+#: a loss level less than this far (relative) below its value at the accuracy peak is said to have held,
+#: not improved, in the title
+HELD_REL = 0.01
+
 
 def diff_noise(acc: AccFeatures, n_likely: np.ndarray, sig: np.ndarray) -> np.ndarray:
     """Standard deviation (fraction) of the change in accuracy between the best level and the level now
@@ -55,19 +59,20 @@ def diff_noise(acc: AccFeatures, n_likely: np.ndarray, sig: np.ndarray) -> np.nd
 
 
 class LossDownAccDown(PairDetector):
-    """Accuracy level clearly below its peak while the loss kept improving since that peak."""
+    """Accuracy level clearly below its peak while the loss level held or improved since that peak."""
 
     kind = "loss-down-acc-down"
     order = 50
     severity_doc = "warning"
     meaning = (
-        "loss improves while accuracy falls: predictions near the threshold slip across while others "
-        "grow more confident"
+        "loss holds or improves while accuracy falls: predictions near the threshold slip across while "
+        "others grow more confident (label noise being memorised does this)"
     )
     general = (
-        "The loss improves while accuracy falls: predictions near the decision threshold slip across "
-        "it (cheap in loss) while others grow more confident (the loss averages confidence, accuracy "
-        "counts sides). A drifting class prior (label noise, imbalance) is one cause that does this; "
+        "The loss holds or improves while accuracy falls: predictions near the decision threshold slip "
+        "across it (cheap in loss) while others grow more confident (the loss averages confidence, "
+        "accuracy counts sides). Training on noisy labels does this as the model memorises them (the "
+        "training loss keeps falling); a drifting class prior (imbalance) is another cause; "
         "per-class recall shows it. Check: per-class "
         "recall, the training label distribution, the threshold; keep the checkpoint at the accuracy "
         "peak if accuracy is what you deploy."
@@ -129,7 +134,14 @@ class LossDownAccDown(PairDetector):
             # samples, 32 -> 44 mistakes, is 1.3 of those, not a fall)
             diff = p.rise_z * diff_noise(acc, n_likely, sig)
             ref = acc.loss_at_abest
+            # the loss level gained on where the accuracy peaked, or held there (at most rise_rel / 2
+            # above it) while the training loss kept falling (by train_drop_rel): right answers growing
+            # surer while new mistakes are made, as a model memorising noisy training labels does
+            # (tester 24's noise40: 37 -> 65 wrong of 540 at a flat val_loss had no warning, while
+            # another seed of the recipe, its loss 0.6 % lower, had one); a held loss with a flat
+            # training loss is an accuracy wandering on borderline samples (the demo's eight_runs)
             gained = (loss.lvl <= ref * (1 - p.loss_gain_min)) & (loss.lvl < ref)
+            held = loss.lvl <= ref * (1 + p.rise_rel / 2)
             near_best = loss.lvl <= loss.lbest * (1 + p.rise_rel / 2)
             finite = np.isfinite(loss.y) & np.isfinite(acc.y)
             # the accuracy peak must come from a model that had started to learn (after the first
@@ -139,22 +151,34 @@ class LossDownAccDown(PairDetector):
             trained = (acc.lbest_idx >= 1) & (~np.isfinite(first) | (acc.loss_at_abest < first))
             # ... or, from a peak at the first evaluations, a fall of three times the bar: a model that
             # starts at the majority rate and learns to predict the other class loses accuracy for real
-            on = (drop >= np.fmax(need, diff)) & gained & near_best & finite & (trained | (drop >= 3 * need))
+            on = (drop >= np.fmax(need, diff)) & held & near_best & finite & (trained | (drop >= 3 * need))
+            on &= gained | self._train_fell(loss.idx, acc.lbest_idx, on & ~gained)
             off = (drop < p.acc_drop_min / 2) | (loss.lvl > loss.lbest * (1 + p.rise_rel))
             if acc.res is not None:
                 off |= drop < acc.res  # back within the accuracy's resolution: no fall to speak of
             off |= drop < one  # (less than one sample)
         return on, off
 
+    def _train_fell(self, idx: np.ndarray, peak: np.ndarray, ask: np.ndarray) -> np.ndarray:
+        """Per point (loss-series indices `idx`, accuracy peaks at `peak`), where `ask`: the training
+        loss (`PairDetector.train_at`, nats) lower than at the peak by train_drop_rel; False where it
+        is not, not logged, or not asked (the lookups cost a search each: only the few points asked)."""
+        out = np.zeros(len(idx), dtype=bool)
+        for j in np.flatnonzero(ask):
+            t0, t1 = self.train_at(int(peak[j])), self.train_at(int(idx[j]))
+            out[j] = bool(t1 <= t0 * (1 - self.p.train_drop_rel))
+        return out
+
     def _may_open(self, loss: LossFeatures, acc: AccFeatures, drop: np.ndarray) -> np.ndarray:
         """A necessary condition of `conditions`' opening, per point: the accuracy's level at least
         acc_drop_min below its best (`drop`, a fraction; the bar is never lower), the loss level
-        gained on where the accuracy peaked and near its own best, both values finite."""
+        held (at most rise_rel / 2 above) where the accuracy peaked and near its own best, both values
+        finite."""
         p, ref = self.p, acc.loss_at_abest
         with quiet(invalid="ignore"):
-            gained = (loss.lvl <= ref * (1 - p.loss_gain_min)) & (loss.lvl < ref)
+            held = loss.lvl <= ref * (1 + p.rise_rel / 2)
             near_best = loss.lvl <= loss.lbest * (1 + p.rise_rel / 2)
-            return (drop >= p.acc_drop_min) & gained & near_best & np.isfinite(loss.y) & np.isfinite(acc.y)
+            return (drop >= p.acc_drop_min) & held & near_best & np.isfinite(loss.y) & np.isfinite(acc.y)
 
     def _n_likely(self, idx: np.ndarray) -> np.ndarray:
         """The evaluation-set size the accuracy's values most likely come from by each point
@@ -207,8 +231,12 @@ class LossDownAccDown(PairDetector):
                 level(self.ctx.loss, int(alert.data["peak_idx"]), self.p),
                 level(self.ctx.loss, i, self.p),
             )
-            if v1 < v0:
+            if v1 < v0 * (1 - HELD_REL):
                 loss_part = f"the {loss_name} level improved {arrow(v0, v1)}"
+            elif v1 <= v0 * (1 + self.p.rise_rel / 2):
+                # (the alert opens on a loss that only held: a level within a few percent of its value
+                # at the peak is said to hold, whichever way its last digits moved)
+                loss_part = f"the {loss_name} level held {arrow(v0, v1)}"
             else:
                 loss_part = f"{loss_name} {'unchanged' if l1 == l0 else 'rose'} {arrow(l0, l1)}"
         return f"{acc_part} while {loss_part}"
