@@ -17,18 +17,19 @@ from __future__ import annotations
 
 import re
 
-TRAIN_WORDS = frozenset({"train", "training"})
+TRAIN_WORDS = frozenset({"train", "training", "trn"})
 #: a lead word given to names in the spelling the role table knows (`Testing - loss` -> `test_loss`)
 _CANON = {"testing": "test"}
 #: the split words, as a line may begin with them
-_WORDS = r"train|training|val|valid|validation|test|testing|eval|evaluation"
+_WORDS = r"train|training|trn|val|valid|validation|va|vl|dev|test|testing|eval|evaluation"
 # `Train - `, `val:   `, `Validation Loss` (a word then a name), `[Train] `: the word and what follows
 LEAD = re.compile(rf"\s*\[?(?P<word>(?i:{_WORDS}))\.?\]?(?:\s*[-:|]\s*|\s+)(?=[A-Za-z])")
 # a name that carries its own split word: `val_loss`, `Training Acc.`, `valid loss`
 _OWN = re.compile(rf"^(?i:{_WORDS}|dev)(?:[_ /.-]|$)")
-# the first name after leading counters (`epoch 0 valid loss ...`, `Epoch 3: Val Loss ...`)
+# the first name after leading counters (`epoch 0 valid loss ...`, `Epoch 3: Val Loss ...`,
+# `[Epoch 3] Validation: loss=...`)
 _MARKED = re.compile(
-    r"^\s*(?i:epoch|ep|step|iter|iteration)\s*[:#]?\s*\[?\s*\d+(?:\s*/\s*\d+)?\s*\]?\s*[:,|-]?\s*"
+    r"^\s*[\[(]?\s*(?i:epoch|ep|step|iter|iteration)\s*[:#]?\s*\[?\s*\d+(?:\s*/\s*\d+)?\s*\]?\s*[:,|-]?\s*"
 )
 
 
