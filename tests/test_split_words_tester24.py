@@ -48,6 +48,25 @@ def test_a_section_word_after_a_bracketed_epoch_names_the_split() -> None:
     assert not run.problems
 
 
+def test_a_section_word_within_a_line_names_the_split_of_what_follows(tmp_path: Path) -> None:
+    """The same run printed one line per epoch:
+    `Epoch 3 | train: loss=.. | Validation: loss=.., accuracy=..`."""
+    lines = (DATA / "own_eval.log").read_text().splitlines()
+    log = tmp_path / "train.log"
+    with log.open("w") as f:
+        for tr, va in zip(lines[::2], lines[1::2], strict=True):
+            epoch = tr.split("]")[0].strip("[")
+            f.write(f"{epoch} | train: loss={tr.split('=')[1]} | {va.split('] ')[1]}\n")
+    (run,) = read_runs(log)
+    assert roles(run) == {
+        "loss": "train_loss",
+        "validation_loss": "val_loss",
+        "validation_accuracy": "val_acc",
+    }
+    assert list(run.series["loss"].epochs[:3]) == [1, 2, 3] and len(run.series["validation_loss"]) == 40
+    assert run.series["validation_accuracy"].values[-1] == 0.8796 and not run.problems
+
+
 def test_split_words_before_or_after_in_any_spelling() -> None:
     got = assign_roles(["trn.loss", "loss-vl", "Acc VA", "trn acc"])
     assert got == {

@@ -17,7 +17,7 @@ import re
 
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, looks_structured, to_float
-from lossacc_tui.readers.lead_split import is_train, lead_word, qualify
+from lossacc_tui.readers.lead_split import is_train, lead_word, qualify, sections
 from lossacc_tui.readers.logprefix import strip_prefix
 from lossacc_tui.readers.registry import register
 from lossacc_tui.readers.summary_line import earlier, summary_word
@@ -90,6 +90,9 @@ def _parse(
     A line led by a split word (`val: loss=0.9 acc=0.7`, `epoch 0 valid loss 0.9 acc 0.7`) gives
     it to its bare names (`lead_split`); a leading `[  1/60]` counter is the epoch."""
     text = strip_prefix(text)
+    cut = sections(text) if ":" in text else None
+    if cut is not None:
+        return _sectioned(cut)
     lead = lead_word(text)
     if lead is not None and not is_train(lead[0]):  # (a bare name is a training one already)
         values, epoch, step, batch, repeated = _pairs(lead[1])
@@ -99,6 +102,28 @@ def _parse(
                 repeated = {f"{lead[0].lower()}_{n}" for n in repeated}
             return named, epoch, step, batch, repeated
     return _pairs(text)
+
+
+def _sectioned(
+    cut: list[tuple[str | None, str]],
+) -> tuple[dict[str, float], float | None, float | None, tuple[float, int] | None, set[str]]:
+    """`_parse` of a line cut into sections by split words (`lead_split.sections`): each section's
+    bare names get its word (`Validation: loss=0.7` -> `validation_loss`), what precedes the first
+    is read as written; the epoch, step and batch are the line's, read with the words left out."""
+    values: dict[str, float] = {}
+    _, epoch, step, batch, _ = _pairs("".join(piece for _, piece in cut))  # (the line's counters)
+    repeated: set[str] = set()
+    for word, piece in cut:
+        got, _, _, _, rep = _pairs(piece)
+        named = qualify(got, word) if word is not None and got else None
+        if named is not None and named is not got:
+            rep = {f"{word.lower()}_{n}" for n in rep}  # type: ignore[union-attr]
+        for name, v in (got if named is None else named).items():
+            if name in values and values[name] != v:
+                repeated.add(name)
+            values.setdefault(name, v)
+        repeated |= rep
+    return values, epoch, step, batch, repeated
 
 
 def _pairs(
