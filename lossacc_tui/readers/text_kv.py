@@ -109,12 +109,14 @@ def _sectioned(
 ) -> tuple[dict[str, float], float | None, float | None, tuple[float, int] | None, set[str]]:
     """`_parse` of a line cut into sections by split words (`lead_split.sections`): each section's
     bare names get its word (`Validation: loss=0.7` -> `validation_loss`), what precedes the first
-    is read as written; the epoch, step and batch are the line's, read with the words left out."""
+    is read as written; the epoch, step and batch are the first the line gives."""
     values: dict[str, float] = {}
-    _, epoch, step, batch, _ = _pairs("".join(piece for _, piece in cut))  # (the line's counters)
+    epoch = step = None
+    batch: tuple[float, int] | None = None
     repeated: set[str] = set()
     for word, piece in cut:
-        got, _, _, _, rep = _pairs(piece)
+        got, e, st, b, rep = _pairs(piece, keep=False)
+        epoch, step, batch = epoch if epoch is not None else e, step if step is not None else st, batch or b
         named = qualify(got, word) if word is not None and got else None
         if named is not None and named is not got:
             rep = {f"{word.lower()}_{n}" for n in rep}  # type: ignore[union-attr]
@@ -123,13 +125,14 @@ def _sectioned(
                 repeated.add(name)
             values.setdefault(name, v)
         repeated |= rep
-    return values, epoch, step, batch, repeated
+    return _kept(values, epoch, step, batch, repeated)
 
 
 def _pairs(
-    text: str,
+    text: str, keep: bool = True
 ) -> tuple[dict[str, float], float | None, float | None, tuple[float, int] | None, set[str]]:
-    """`_parse` of a line without a logging prefix, its names as written."""
+    """`_parse` of a line without a logging prefix, its names as written; with `keep` False, what
+    it holds even when that is no record (a section of one: `_sectioned`)."""
     if "." in text:
         text = _ABBREVIATED.sub(r"\1", text)
     if "(" in text:
@@ -165,6 +168,18 @@ def _pairs(
     if epoch is None and step is None and batch is None:
         counter = _COUNTER.match(text) or _EPOCH_LEAD.match(text)  # `[  1/60] Train Loss: ...`, `ep3 loss ..`
         epoch = float(counter[1]) if counter else None
+    return _kept(values, epoch, step, batch, repeated) if keep else (values, epoch, step, batch, repeated)
+
+
+def _kept(
+    values: dict[str, float],
+    epoch: float | None,
+    step: float | None,
+    batch: tuple[float, int] | None,
+    repeated: set[str],
+) -> tuple[dict[str, float], float | None, float | None, tuple[float, int] | None, set[str]]:
+    """A line's reading as it is, or nothing when it is no record (no values, or neither a counter
+    nor a loss/accuracy-like name among them)."""
     marker = epoch is not None or step is not None
     if not values or not (marker or any(metric_like(n) for n in values)):
         return {}, None, None, None, set()
