@@ -18,6 +18,7 @@ from lossacc_tui.options import OptionError, params_from_args, parse_map
 from lossacc_tui.readers.audit import audit_duplicates
 from lossacc_tui.report import SEVERITY_RANK, Checked, check_json, check_text
 from lossacc_tui.source import PathError, discover
+from lossacc_tui.unread import unread_note
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -98,14 +99,9 @@ def _check_names(feed: Feed, role_map: dict[str, str]) -> int:
             )
             status = 2
     for run in runs:
-        roles = {s.role for s in run.series.values()}
-        if not roles & {"train_loss", "val_loss", "train_acc", "val_acc"}:
-            some = ", ".join(clean(n) for n in list(run.series)[:3])
-            print(
-                f"lossacc-tui: {clean(run.name)}: no metric is named as a loss or an accuracy ({some}); "
-                "name them with --map, e.g. --map val_loss=NAME --map val_acc=NAME",
-                file=sys.stderr,
-            )
+        note = unread_note({n: s.role for n, s in run.series.items()})
+        if note is not None:
+            print(f"lossacc-tui: {clean(run.name)}: {note}", file=sys.stderr)
     return status
 
 

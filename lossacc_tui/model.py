@@ -15,7 +15,15 @@ import numpy as np
 
 from lossacc_tui.batch import Batch, BatchBuilder, Problem
 from lossacc_tui.epoch_agree import epochs_disagree
-from lossacc_tui.roles import RoleMap, assign_roles, numbered_notes, summed_losses, top_k_notes
+from lossacc_tui.roles import (
+    SPLIT_UNKNOWN_END,
+    RoleMap,
+    assign_roles,
+    numbered_notes,
+    split_unknown_notes,
+    summed_losses,
+    top_k_notes,
+)
 from lossacc_tui.series import ACC_ROLES, ROLES, Growable, LazyColumn, LossKind, Role, Series, XAxis
 
 if TYPE_CHECKING:
@@ -202,9 +210,18 @@ class Run:
         roles = assign_roles(list(self.series), self.role_map, self.role_hints)
         for name, s in self.series.items():
             s.set_role(roles[name])  # type: ignore[arg-type]
+        unsure = split_unknown_notes(roles, self.role_hints)
+        if any(p.line is None and p.message.endswith(SPLIT_UNKNOWN_END) for p in self.problems):
+            # (a bare name whose held-out counterpart was read since is the training one: unsaid)
+            self.problems[:] = [
+                p
+                for p in self.problems
+                if p.line is not None or not p.message.endswith(SPLIT_UNKNOWN_END) or p.message in unsure
+            ]
         for note in [
             *top_k_notes(roles),
             *numbered_notes(roles, self.role_map),
+            *unsure,
         ]:  # (said once: not added twice)
             if all(p.message != note for p in self.problems):
                 self.problems.append(Problem(None, note))

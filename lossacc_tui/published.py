@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from lossacc_tui.live_best import Rule, best_now
+from lossacc_tui.unread import unread_of
 
 if TYPE_CHECKING:
     from lossacc_tui.analysis import Alert, Analyzer
@@ -80,7 +81,7 @@ class Published:
             else best[0],
             best_now(live["acc"], best[1], self._seen[1], True) if "acc" in live else best[1],
         )
-        return run_summary(run.name, replace(ctx, **live, _xcols={}), state, active, bests)
+        return run_summary(run.name, replace(ctx, **live, _xcols={}), state, active, bests, unread_of(run))
 
 
 def publish(an: Analyzer, points: int, before: Published | None = None) -> Published:

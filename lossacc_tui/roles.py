@@ -60,15 +60,17 @@ ACC_NAMES = frozenset(
 LR_NAMES = frozenset({"lr", "learning_rate", "learningrate", "train_lr", "lr_0", "lr0"})
 #: Split words meaning validation data, before the metric (`val_loss`, `validation/epoch_loss`) or
 #: after it (`Loss/val`, `loss_dev`); test words count only when a run has no validation metric.
-VAL_PREFIXES = ("val", "valid", "validation", "eval", "evaluation", "dev")
+VAL_PREFIXES = ("val", "valid", "validation", "eval", "evaluation", "dev", "va", "vl")
 TEST_PREFIXES = ("test",)
-TRAIN_PREFIXES = ("train", "training", "tr", "learn")
+TRAIN_PREFIXES = ("train", "training", "tr", "trn", "learn")
 #: The same words where they follow the metric (`tr` is too short to trust there).
 _SUFFIX_SPLITS = (
-    (("val", "valid", "validation", "eval", "evaluation", "dev"), "val"),
+    (("val", "valid", "validation", "eval", "evaluation", "dev", "va", "vl"), "val"),
     (("test",), "test"),
-    (("train", "training"), "train"),
+    (("train", "training", "trn"), "train"),
 )
+#: every split word, wherever it stands in a name (`best_test_acc` says its split)
+_SPLIT_WORDS = frozenset(VAL_PREFIXES + TEST_PREFIXES + TRAIN_PREFIXES + ("testing",))
 #: Qualifiers some writers put before the base name: Keras' TensorBoard callback writes `epoch_loss`
 #: (per epoch, preferred) and `batch_loss` (per batch, ranked lower).
 _QUALIFIERS = (("epoch_", 0), ("batch_", 2))
@@ -203,8 +205,9 @@ def assign_roles(
             taken.add(role)
     candidates: dict[str, list[tuple[int, int, str]]] = {}
     have_val: set[str] = set()  # kinds (loss, acc) with a true validation metric
+    unsure = set(split_unknown(names, hints))
     for i, name in enumerate(names):
-        if roles[name] != "other":
+        if roles[name] != "other" or name in unsure:
             continue
         hint = (hints or {}).get(name)
         if hint:
@@ -235,6 +238,61 @@ def assign_roles(
             continue  # a test metric stands in for validation only when there is none of its kind
         roles[name] = role
     return roles
+
+
+def split_unknown(names: Iterable[str], hints: Mapping[str, str] | None = None) -> list[str]:
+    """The accuracies and losses among `names` whose split is not known: named bare (`accuracy`,
+    `loss`: no split word in the name) in a run that names its training metrics with a split word
+    (`train_loss`, `tr_loss`; for a bare loss, a training loss so named) and names no validation or
+    test metric of the bare one's kind. A bare name means training where training's are bare too
+    (Keras' `loss`, `accuracy` beside `val_loss`) or where the held-out one of its kind is named
+    (`train loss .. acc ..` / `valid loss .. acc ..`); else it may as well be a validation metric,
+    and read as training it would be paired with the other split's (tester 24 N3). A reader's hint
+    settles it.
+
+    >>> split_unknown(["train_loss", "loss", "accuracy"]), split_unknown(["loss", "accuracy", "val_loss"])
+    (['loss', 'accuracy'], [])
+    """
+    names = list(names)
+    hints = hints or {}
+    said: dict[str, set[str]] = {"train": set(), "val": set(), "test": set()}  # split -> kinds named so
+    for n in names:
+        if n not in hints and split_of(normalize(n)) is not None and (c := classify(n)) is not None:
+            said[c[0]].add(c[1])
+    if not said["train"]:
+        return []
+    out = []
+    for name in names:
+        if name in hints or _SPLIT_WORDS & set(normalize(name).split("_")):
+            continue
+        c = classify(name)
+        if c is None or c[1] not in ("acc", "loss") or c[1] in said["val"] | said["test"]:
+            continue  # (a held-out one of its kind is named: the bare one is training's, as before)
+        if c[1] == "acc" or "loss" in said["train"]:
+            out.append(name)
+    return out
+
+
+#: how each `split_unknown_notes` sentence ends (a reader of problems tells them by it)
+SPLIT_UNKNOWN_END = " (its split is not in its name)"
+
+
+def split_unknown_notes(roles: Mapping[str, str], hints: Mapping[str, str] | None = None) -> list[str]:
+    """What to tell of each accuracy or loss whose split is not known (`split_unknown`) and that the
+    user did not map: it is not read as either split's, and how to read it (`--map`)."""
+    out = []
+    for name in split_unknown(roles, hints):
+        if roles[name] != "other":
+            continue  # (mapped)
+        shown, kind = clean(name), "acc" if classify(name)[1] == "acc" else "loss"  # type: ignore[index]
+        what = "an accuracy" if kind == "acc" else "a loss"
+        out.append(
+            f"{shown}: {what} whose name does not say its split (training or validation) beside "
+            f"metrics named with a split word, so it is not read as either split's {what[2:].strip()} "
+            f"and no loss/accuracy reasoning rests on it; name it with --map val_{kind}={shown} or "
+            f"--map train_{kind}={shown}{SPLIT_UNKNOWN_END}"
+        )
+    return out
 
 
 def candidate_role(name: str) -> str | None:

@@ -53,6 +53,7 @@ from lossacc_tui.analysis.states import (
 from lossacc_tui.analysis.summary import run_summary
 from lossacc_tui.analysis.track import Feats, NLikelyAt, Track, x_column
 from lossacc_tui.model import Run
+from lossacc_tui.unread import unread_of
 
 #: most points a track turns into features at once (bounds memory on a long backlog: with what the
 #: detectors share within a block, `span_memo.Memo`, 2^17 peaks lower than 2^18 did without it)
@@ -269,7 +270,9 @@ class Analyzer:
             acc_best = self._acc_best.update(acc.values)
             acc_best = acc.absolute(acc_best) if acc_best >= 0 else -1
         best = (loss.best_idx if loss else -1, acc_best)
-        return run_summary(self.run.name, self.ctx, state, [a for a in self.alerts if a.active], best)
+        return run_summary(
+            self.run.name, self.ctx, state, [a for a in self.alerts if a.active], best, unread_of(self.run)
+        )
 
     def _start(self, ctx: Ctx) -> None:
         self.ctx = ctx

@@ -43,10 +43,23 @@ def _classes_line(n: Names, ctx: Ctx, active: list[Alert]) -> str:
 
 
 def run_summary(
-    name: str, ctx: Ctx, state: StateSegment | None, active: list[Alert], best: tuple[int, int] = (-1, -1)
+    name: str,
+    ctx: Ctx,
+    state: StateSegment | None,
+    active: list[Alert],
+    best: tuple[int, int] = (-1, -1),
+    unread: tuple[str, list[str]] | None = None,
 ) -> str:
-    """`best`: indices of the best loss and the best accuracy so far (from the tracks)."""
+    """`best`: indices of the best loss and the best accuracy so far (from the tracks). `unread`:
+    the words for a run none of whose metrics was read as a loss or an accuracy (`unread.unread_note`)
+    and the metric names in them (escaped), said instead of the metrics' split and "No active
+    alerts." (nothing was analysed)."""
     n = Names.of(ctx)
+    if unread is not None:
+        return (
+            f"**{md_names(name, [name])}** (no loss or accuracy read, x = {ctx.unit})\n\n"
+            f"Not analysed: {md_names(unread[0], [*unread[1], 'val_loss=NAME', 'val_acc=NAME'])}\n"
+        )
     lines = [f"**{md_names(name, [name])}** ({ctx.split} metrics, x = {ctx.unit})", ""]
     loss, acc = ctx.loss, ctx.acc
     if loss is not None and len(loss):

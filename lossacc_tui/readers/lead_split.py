@@ -17,18 +17,19 @@ from __future__ import annotations
 
 import re
 
-TRAIN_WORDS = frozenset({"train", "training"})
+TRAIN_WORDS = frozenset({"train", "training", "trn"})
 #: a lead word given to names in the spelling the role table knows (`Testing - loss` -> `test_loss`)
 _CANON = {"testing": "test"}
 #: the split words, as a line may begin with them
-_WORDS = r"train|training|val|valid|validation|test|testing|eval|evaluation"
+_WORDS = r"train|training|trn|val|valid|validation|va|vl|dev|test|testing|eval|evaluation"
 # `Train - `, `val:   `, `Validation Loss` (a word then a name), `[Train] `: the word and what follows
 LEAD = re.compile(rf"\s*\[?(?P<word>(?i:{_WORDS}))\.?\]?(?:\s*[-:|]\s*|\s+)(?=[A-Za-z])")
 # a name that carries its own split word: `val_loss`, `Training Acc.`, `valid loss`
 _OWN = re.compile(rf"^(?i:{_WORDS}|dev)(?:[_ /.-]|$)")
-# the first name after leading counters (`epoch 0 valid loss ...`, `Epoch 3: Val Loss ...`)
+# the first name after leading counters (`epoch 0 valid loss ...`, `Epoch 3: Val Loss ...`,
+# `[Epoch 3] Validation: loss=...`)
 _MARKED = re.compile(
-    r"^\s*(?i:epoch|ep|step|iter|iteration)\s*[:#]?\s*\[?\s*\d+(?:\s*/\s*\d+)?\s*\]?\s*[:,|-]?\s*"
+    r"^\s*[\[(]?\s*(?i:epoch|ep|step|iter|iteration)\s*[:#]?\s*\[?\s*\d+(?:\s*/\s*\d+)?\s*\]?\s*[:,|-]?\s*"
 )
 
 
@@ -41,6 +42,35 @@ def lead_word(text: str) -> tuple[str, str] | None:
     if lead is None:
         return None
     return lead["word"], text[:start] + text[lead.end() :]
+
+
+#: a split word heading a section of a line, followed by a colon and a name (`.. | Validation: loss=..`)
+_SECTION = re.compile(rf"(?<![\w.])(?P<word>(?i:{_WORDS}))\.?\s*:\s*(?=[A-Za-z])")
+
+#: a colon a name follows, which every section has (a cheap test first)
+_COLON_NAME = re.compile(r":[ \t]*[A-Za-z]")
+
+
+def sections(text: str) -> list[tuple[str | None, str]] | None:
+    """A line cut where a split word with a colon heads a section, each piece with its word (None for
+    what comes before the first): `Epoch 3 train_loss=1.0 Validation: loss=0.7, accuracy=0.88` ->
+    [(None, 'Epoch 3 train_loss=1.0 '), ('Validation', 'loss=0.7, accuracy=0.88')]. None when no
+    such word stands past the line's start (a line led by one is `lead_word`'s).
+
+    >>> sections("ep 3 | train: loss=1.2 acc=0.5 | val: loss=0.9 acc=0.7")[1:]
+    [('train', 'loss=1.2 acc=0.5 | '), ('val', 'loss=0.9 acc=0.7')]
+    >>> sections("Validation: loss=0.9") is None
+    True
+    """
+    if _COLON_NAME.search(text) is None:  # (most lines: `loss: 0.41`, `12:03:04`; 1-2 us)
+        return None
+    found = list(_SECTION.finditer(text))
+    if not found or (len(found) == 1 and not text[: found[0].start()].strip()):
+        return None
+    out: list[tuple[str | None, str]] = [(None, text[: found[0].start()])]
+    for m, nxt in zip(found, [*found[1:], None], strict=True):
+        out.append((m["word"], text[m.end() : nxt.start() if nxt is not None else len(text)]))
+    return out
 
 
 def carries_split(name: str) -> bool:

@@ -17,7 +17,7 @@ import re
 
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, looks_structured, to_float
-from lossacc_tui.readers.lead_split import is_train, lead_word, qualify
+from lossacc_tui.readers.lead_split import is_train, lead_word, qualify, sections
 from lossacc_tui.readers.logprefix import strip_prefix
 from lossacc_tui.readers.registry import register
 from lossacc_tui.readers.summary_line import earlier, summary_word
@@ -90,6 +90,9 @@ def _parse(
     A line led by a split word (`val: loss=0.9 acc=0.7`, `epoch 0 valid loss 0.9 acc 0.7`) gives
     it to its bare names (`lead_split`); a leading `[  1/60]` counter is the epoch."""
     text = strip_prefix(text)
+    cut = sections(text) if ":" in text else None
+    if cut is not None:
+        return _sectioned(cut)
     lead = lead_word(text)
     if lead is not None and not is_train(lead[0]):  # (a bare name is a training one already)
         values, epoch, step, batch, repeated = _pairs(lead[1])
@@ -101,10 +104,35 @@ def _parse(
     return _pairs(text)
 
 
-def _pairs(
-    text: str,
+def _sectioned(
+    cut: list[tuple[str | None, str]],
 ) -> tuple[dict[str, float], float | None, float | None, tuple[float, int] | None, set[str]]:
-    """`_parse` of a line without a logging prefix, its names as written."""
+    """`_parse` of a line cut into sections by split words (`lead_split.sections`): each section's
+    bare names get its word (`Validation: loss=0.7` -> `validation_loss`), what precedes the first
+    is read as written; the epoch, step and batch are the first the line gives."""
+    values: dict[str, float] = {}
+    epoch = step = None
+    batch: tuple[float, int] | None = None
+    repeated: set[str] = set()
+    for word, piece in cut:
+        got, e, st, b, rep = _pairs(piece, keep=False)
+        epoch, step, batch = epoch if epoch is not None else e, step if step is not None else st, batch or b
+        named = qualify(got, word) if word is not None and got else None
+        if named is not None and named is not got:
+            rep = {f"{word.lower()}_{n}" for n in rep}  # type: ignore[union-attr]
+        for name, v in (got if named is None else named).items():
+            if name in values and values[name] != v:
+                repeated.add(name)
+            values.setdefault(name, v)
+        repeated |= rep
+    return _kept(values, epoch, step, batch, repeated)
+
+
+def _pairs(
+    text: str, keep: bool = True
+) -> tuple[dict[str, float], float | None, float | None, tuple[float, int] | None, set[str]]:
+    """`_parse` of a line without a logging prefix, its names as written; with `keep` False, what
+    it holds even when that is no record (a section of one: `_sectioned`)."""
     if "." in text:
         text = _ABBREVIATED.sub(r"\1", text)
     if "(" in text:
@@ -140,6 +168,18 @@ def _pairs(
     if epoch is None and step is None and batch is None:
         counter = _COUNTER.match(text) or _EPOCH_LEAD.match(text)  # `[  1/60] Train Loss: ...`, `ep3 loss ..`
         epoch = float(counter[1]) if counter else None
+    return _kept(values, epoch, step, batch, repeated) if keep else (values, epoch, step, batch, repeated)
+
+
+def _kept(
+    values: dict[str, float],
+    epoch: float | None,
+    step: float | None,
+    batch: tuple[float, int] | None,
+    repeated: set[str],
+) -> tuple[dict[str, float], float | None, float | None, tuple[float, int] | None, set[str]]:
+    """A line's reading as it is, or nothing when it is no record (no values, or neither a counter
+    nor a loss/accuracy-like name among them)."""
     marker = epoch is not None or step is not None
     if not values or not (marker or any(metric_like(n) for n in values)):
         return {}, None, None, None, set()
