@@ -126,6 +126,17 @@ def converging_reading(
     return Converging(favour=favour, lean="right", why=why)
 
 
+def hedging(
+    loss: float, acc: float, low_before: float, train: float, names: tuple[str, str, str]
+) -> Converging:
+    """`_hedging` for a pair (loss in nats, accuracy as a fraction in (0, 1)) whose lowest earlier loss
+    is `low_before` and training loss `train` (nats; NaN when not logged): the lean of a rise whose
+    training loss stays above it (`rise_carriers`). `Converging()` when the numbers are not finite."""
+    if not all(math.isfinite(v) for v in (loss, acc, low_before)) or not 0.0 < acc < 1.0 or loss <= 0:
+        return Converging()
+    return _hedging(loss, acc, low_before, train, names, loss / (2.0 * acc), loss / (2.0 * (1.0 - acc)))
+
+
 def _hedging(
     loss: float,
     acc: float,

@@ -10,13 +10,7 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Event
 from lossacc_tui.analysis.detectors import base as _base
-from lossacc_tui.analysis.detectors.base import (
-    Ctx,
-    Detector,
-    extreme_so_far,
-    span_extreme,
-    value,
-)
+from lossacc_tui.analysis.detectors.base import Ctx, Detector, extreme_so_far, span_extreme, value
 from lossacc_tui.analysis.detectors.flip import grew_steadily
 from lossacc_tui.analysis.detectors.holdback import HOLD_MAX
 from lossacc_tui.analysis.detectors.loss_floor import above_floor, floors

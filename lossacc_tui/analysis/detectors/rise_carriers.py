@@ -5,6 +5,7 @@ place the rise kinds (`loss-up-acc-up`, `overfitting`) read the training loss in
 from __future__ import annotations
 
 from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.converging import hedging
 from lossacc_tui.analysis.evidence import training_fall_says_sharper
 from lossacc_tui.analysis.loss_carriers import who_carries_loss
 from lossacc_tui.analysis.quantities import arrow
@@ -33,7 +34,11 @@ def rise_carriers(
         open. Raises nothing: non-finite numbers give no claim."""
     (loss, acc), (t0, t1), (x0, x1) = val, train, x
     if not training_fall_says_sharper(t0, t1, loss):
-        return who_carries_loss(loss, acc, k, x0, x1, names, since=val_best)
+        # a training loss well above a validation loss still near its best: a model hedging on its own
+        # training samples (noisy labels, dropout, a penalty), whose unsure right answers are named
+        # first, as every other kind names them at the same evaluation (`converging.hedging`)
+        hedge = hedging(loss, acc, val_best[0], t1, names)
+        return who_carries_loss(loss, acc, k, x0, x1, names, "", hedge.why, lean=hedge.lean, since=val_best)
     why = (
         f"{rose} while {train_name} fell {arrow(t0, t1)}: a model growing more confident makes its "
         "right answers cheaper, so the extra cost sits on the samples it gets wrong"
