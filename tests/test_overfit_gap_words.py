@@ -4,6 +4,7 @@ Tester 23 (session 15): a run trained on noisy labels keeps its training loss ab
 validation loss; the gap (validation minus training) went -0.5129 -> -0.0233 and the text said
 "the gap widened", while the two losses in fact came closer.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -160,19 +160,10 @@ def gap_words(at_best: float, now: float) -> str:
         return f"the gap (validation minus training loss) {verb} {arrow(at_best, now)}"
     if at_best < 0 and now < 0:
         less = "less" if now > at_best else "more"
-        return (
-            f"the training loss stays above the validation loss, by {less}: "
-            f"{arrow(-at_best, -now)}"
-        )
+        return f"the training loss stays above the validation loss, by {less}: {arrow(-at_best, -now)}"
     if at_best < 0:
-        return (
-            f"the validation loss went from {fmt(-at_best)} below the training loss to "
-            f"{fmt(now)} above it"
-        )
-    return (
-        f"the validation loss went from {fmt(at_best)} above the training loss to "
-        f"{fmt(-now)} below it"
-    )
+        return f"the validation loss went from {fmt(-at_best)} below the training loss to {fmt(now)} above it"
+    return f"the validation loss went from {fmt(at_best)} above the training loss to {fmt(-now)} below it"
 
 
 def _overfitting(a: Alert, n: Names) -> Parts:
