@@ -58,7 +58,7 @@ RIGHT_UNSURE_MAX = math.log(6)
 
 #: a training loss at least this many times the validation loss is a model less sure of the samples
 #: it trains on than of held-out ones (noisy training labels, dropout or augmentation in training):
-#: its unsure right answers are named first even once the loss has left its lowest (`_hedging`)
+#: its unsure right answers are named first even once the loss has left its lowest (`hedging`)
 TRAIN_ABOVE = 1.2
 #: ... as long as the loss is at most this far (relative) above its lowest: the rise_rel of a rise
 HEDGE_NEAR_LOW = 0.05
@@ -89,14 +89,13 @@ def converging_reading(
     the right answers' half would cost more than RIGHT_UNSURE_MAX (ln K with K known) nats each."""
     if not all(math.isfinite(v) for v in (loss, acc, low_before)) or not 0.0 < acc < 1.0 or loss <= 0:
         return Converging()
-    cap = RIGHT_UNSURE_MAX if k is None or k < 2 else min(RIGHT_UNSURE_MAX, math.log(k))
     need_right = loss / (2.0 * acc)
     need_wrong = loss / (2.0 * (1.0 - acc))
-    if need_right > cap:
+    if need_right > _right_cap(k):
         return Converging()
     train_known = math.isfinite(train)
     if loss > low_before * (1.0 + NEAR_LOW):
-        return _hedging(loss, acc, low_before, train, names, need_right, need_wrong)
+        return hedging(loss, acc, low_before, train, k, names)
     if train_known and train < TRAIN_SHARE * loss:
         return Converging()
     per_mistake = loss / (1.0 - acc)
@@ -126,30 +125,23 @@ def converging_reading(
     return Converging(favour=favour, lean="right", why=why)
 
 
+def _right_cap(k: int | None) -> float:
+    """The most a right answer held with little confidence is taken to cost (nats): RIGHT_UNSURE_MAX,
+    or ln K with K known if lower (a right answer never costs more)."""
+    return RIGHT_UNSURE_MAX if k is None or k < 2 else min(RIGHT_UNSURE_MAX, math.log(k))
+
+
 def hedging(
-    loss: float, acc: float, low_before: float, train: float, names: tuple[str, str, str]
-) -> Converging:
-    """`_hedging` for a pair (loss in nats, accuracy as a fraction in (0, 1)) whose lowest earlier loss
-    is `low_before` and training loss `train` (nats; NaN when not logged): the lean of a rise whose
-    training loss stays above it (`rise_carriers`). `Converging()` when the numbers are not finite."""
-    if not all(math.isfinite(v) for v in (loss, acc, low_before)) or not 0.0 < acc < 1.0 or loss <= 0:
-        return Converging()
-    return _hedging(loss, acc, low_before, train, names, loss / (2.0 * acc), loss / (2.0 * (1.0 - acc)))
-
-
-def _hedging(
-    loss: float,
-    acc: float,
-    low_before: float,
-    train: float,
-    names: tuple[str, str, str],
-    need_right: float,
-    need_wrong: float,
+    loss: float, acc: float, low_before: float, train: float, k: int | None, names: tuple[str, str, str]
 ) -> Converging:
     """The lean (`possible`, never `likely`) of a run whose training loss is TRAIN_ABOVE times its
     validation loss or more while the validation loss (nats) is within HEDGE_NEAR_LOW of its lowest
     and a mistake would have to cost LEAN_PER_MISTAKE nats or more (loss / (1 - acc)) for the
-    mistakes to carry it all: unsure right answers, named first; else `Converging()`.
+    mistakes to carry it all: unsure right answers, named first; else `Converging()` (also when a
+    number is not finite, or right answers would cost more than ln 6, ln K with K known). `loss` in
+    nats, `acc` a fraction, `low_before` the loss's lowest earlier value, `train` the training loss
+    (NaN: not logged), `k` the class count or None. Used by `converging_reading` and, for a rise,
+    by `rise_carriers`, so every kind names the same reading at the same evaluation.
 
     A model that costs more on its own training samples than on held-out ones hedges its answers
     (training labels noisier than the validation labels, or dropout, augmentation or a penalty that
@@ -161,8 +153,11 @@ def _hedging(
     mistakes carried 37.7 % and 31.5 % at the last evaluation, the Keras L2 run 15.6 % of its loss,
     with training losses 1.39, 1.51 and 1.43 times the validation loss; the noise-free run of the same
     sweep (training loss a fifth of it) had its mistakes carry 67 %."""
+    if not all(math.isfinite(v) for v in (loss, acc, low_before)) or not 0.0 < acc < 1.0 or loss <= 0:
+        return Converging()
+    need_right, need_wrong = loss / (2.0 * acc), loss / (2.0 * (1.0 - acc))
     near = loss <= low_before * (1.0 + HEDGE_NEAR_LOW)
-    if not (math.isfinite(train) and train >= TRAIN_ABOVE * loss and near):
+    if need_right > _right_cap(k) or not (math.isfinite(train) and train >= TRAIN_ABOVE * loss and near):
         return Converging()
     if loss / (1.0 - acc) < LEAN_PER_MISTAKE:
         return Converging()

@@ -37,7 +37,7 @@ def rise_carriers(
         # a training loss well above a validation loss still near its best: a model hedging on its own
         # training samples (noisy labels, dropout, a penalty), whose unsure right answers are named
         # first, as every other kind names them at the same evaluation (`converging.hedging`)
-        hedge = hedging(loss, acc, val_best[0], t1, names)
+        hedge = hedging(loss, acc, val_best[0], t1, k, names)
         return who_carries_loss(loss, acc, k, x0, x1, names, "", hedge.why, lean=hedge.lean, since=val_best)
     why = (
         f"{rose} while {train_name} fell {arrow(t0, t1)}: a model growing more confident makes its "
