@@ -20,6 +20,7 @@ import numpy as np
 
 from lossacc_tui.analysis.detectors.base import Ctx, value
 from lossacc_tui.analysis.detectors.train_join import train_at
+from lossacc_tui.analysis.track import x_column
 
 
 def largest_rise(ctx: Ctx, i: int, window: int) -> tuple[int, int]:
@@ -42,9 +43,12 @@ def training_rose_with(ctx: Ctx, i: int, window: int, factor: float) -> bool:
     """Whether the training loss (as `train_join.train_at` quotes it: the value logged at or before
     x, or the mean of an evaluation's worth of per-step values) rose by at least `factor` to the
     high of the validation loss's largest rise in the window ending at point i (`largest_rise`)
-    from its lowest at the validation points from that rise's trough on. False without a training
-    loss, without such a rise, or where a value is unknown; an infinite training loss at the high
-    has risen."""
+    from its lowest at the validation points from that rise's trough on, or from its lowest level at
+    or before the trough (`lowest_level_before`): a run diverging for many evaluations has both
+    losses far above their lows whichever of its later swings the window holds (a numpy ReLU net at
+    a learning rate growing x1.5 an epoch: the training loss 0.16 -> 52 before a validation swing
+    20.3 -> 140 while it rose only 52 -> 88 within it). False without a training loss, without such
+    a rise, or where a value is unknown; an infinite training loss at the high has risen."""
     if ctx.train is None or ctx.loss is None or ctx.split != "validation":
         return False
     k0, k1 = largest_rise(ctx, i, window)
@@ -54,6 +58,9 @@ def training_rose_with(ctx: Ctx, i: int, window: int, factor: float) -> bool:
     # (from its lowest between the trough and the high: the epoch mean at a trough just after an
     # explosion still holds the exploded batches, 1.1e16 on a torch run that then rose 1.73 -> 70)
     t0 = min((t for t in at[:-1] if math.isfinite(t)), default=math.nan)
+    low = lowest_level_before(ctx, ctx.x(ctx.loss, k0))
+    if math.isfinite(low) and low > 0 and not (math.isfinite(t0) and t0 <= low):
+        t0 = low
     t1 = at[-1]
     return math.isfinite(t0) and t0 > 0 and not math.isnan(t1) and t1 >= factor * t0
 
@@ -79,3 +86,25 @@ def collapsed_divergence(ctx: Ctx, i: int, window: int, factor: float) -> bool:
     best = float(np.nanmax(before))
     high = max((a for a in inside if math.isfinite(a)), default=math.nan)
     return math.isfinite(high) and high <= best - COLLAPSE_DROP
+
+
+def lowest_level_before(ctx: Ctx, x: float) -> float:
+    """The training loss's lowest level at or before x (nats): its lowest finite logged value, or for
+    a per-step training loss (`Ctx.train_window` > 1) the lowest mean of `train_window` consecutive
+    finite values, as `train_at` quotes a level. NaN where none is known. O(n) in the values kept
+    before x (asked only where a swing was found)."""
+    train = ctx.train
+    if train is None or not math.isfinite(x):
+        return math.nan
+    col = x_column(train, ctx.axis)
+    if col is None:
+        return math.nan
+    v = train.raw[: int(np.searchsorted(col, x, side="right"))]
+    v = v[np.isfinite(v)]
+    w = max(1, ctx.train_window)
+    if len(v) < w:
+        return math.nan
+    if w > 1:
+        c = np.concatenate(([0.0], np.cumsum(v)))
+        v = (c[w:] - c[:-w]) / w
+    return float(v.min())
