@@ -34,9 +34,18 @@ class _Previous:
     ids: np.ndarray | None
 
 
-def _flips(prev: _Previous | None, now: _Previous) -> tuple[dict[str, int | None], str | None]:
-    """Flip counts since `prev`, or None counts and the reason the sample order cannot be known."""
+def _flips(
+    prev: _Previous | None, now: _Previous, earlier_lines: bool = False
+) -> tuple[dict[str, int | None], str | None]:
+    """Flip counts since `prev`, or None counts and the reason they are unknown: no earlier
+    evaluation of the split (`earlier_lines`: the sidecar holds some this process did not write,
+    so their predicted classes are unknown), or a sample order that cannot be matched."""
     none: dict[str, int | None] = {"flips": None, "flips_to_right": None, "flips_to_wrong": None}
+    if prev is None and earlier_lines:
+        return none, (
+            "the sidecar's earlier evaluations of this split were written by another process: "
+            "flips count from here on"
+        )
     if prev is None:
         return none, "first evaluation of this split"
     if len(prev.pred) != len(now.pred):
@@ -117,13 +126,15 @@ class Probe:
 
     Call `log()` once per evaluation of a split with that evaluation's predictions; point
     lossacc-tui at `log_dir` (or at a log inside it) and it attaches the facts to the run.
-    Memory: the predicted class and label of the last evaluation of each split (O(n)), for flips.
+    Memory: the predicted class and label of the last evaluation of each split (O(n)), for flips,
+    kept per sidecar file for the whole process: a `Probe` made afresh at every evaluation (in a
+    callback or an `evaluate()` function) counts flips like one kept across them.
     Only one process should write (under DDP: rank 0, with the gathered predictions).
     """
 
     def __init__(self, log_dir: str | os.PathLike[str], filename: str = FILENAME) -> None:
         self.path = Path(log_dir) / filename
-        self._previous: dict[str, _Previous] = {}
+        self._previous: dict[str, _Previous] = _LAST.setdefault(os.fspath(self.path.absolute()), {})
         self._warned: set[str] = set()
         self.skipped = 0  # evaluations not written (bad input or I/O error)
 
@@ -190,7 +201,8 @@ class Probe:
         record: dict[str, Any] = {"schema": SCHEMA, "split": split, "epoch": x_epoch, "step": x_step}
         record.update(facts(p))
         now = self._remember(p, ids)
-        counts, note = _flips(self._previous.get(split), now)
+        prev = self._previous.get(split)
+        counts, note = _flips(prev, now, prev is None and _has_split(self.path, split))
         record.update(counts)
         record["flips_note"] = note
         record["time"] = round(time.time(), 3)
@@ -213,6 +225,28 @@ class Probe:
             raise BadInput(f"ids have {len(i)} entries for {len(pred)} samples")
         order = np.argsort(i, kind="stable")
         return _Previous(pred[order], labels[order], i[order])
+
+
+#: the last evaluation of each split, per sidecar file (absolute path), shared by every `Probe`
+#: of this process that writes it
+_LAST: dict[str, dict[str, _Previous]] = {}
+
+#: bytes read from the end of a sidecar to find an earlier evaluation of a split
+TAIL_BYTES = 1 << 16
+
+
+def _has_split(path: Path, split: str) -> bool:
+    """Whether the last `TAIL_BYTES` of the sidecar at `path` hold a record of `split` (False when
+    there is no file or it cannot be read). Asked once per split and process."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - TAIL_BYTES))
+            tail = f.read()
+    except OSError:
+        return False
+    needle = json.dumps({"split": split})[1:-1].encode()  # '"split": "val"', as _log writes it
+    return needle in tail
 
 
 def _warn(message: str) -> None:
