@@ -1,5 +1,5 @@
 """`?`: every key, what it does, what each pane and glyph shows, and whether smoothing is on (the help
-text of each pane lives beside its widget).
+text of each pane lives beside its widget); the keys come first.
 
 Drawn as plain Rich text (no Markdown widget to mount) and built once per app: the screen is
 installed on first use and pushed again after that, so it opens at once; only the smoothing line,
@@ -151,7 +151,8 @@ class HelpScreen(KeptStyles, ModalScreen[None]):
         width: 90%; max-width: 100; height: 90%;
         border: round $accent; background: $surface; padding: 0 1;
     }
-    HelpScreen .help-section { margin-top: 1; }
+    HelpScreen .help-section, HelpScreen #help-smoothing { margin-top: 1; }
+    HelpScreen #help-0 { margin-top: 0; }
     HelpScreen Toast { display: none; }  /* alert toasts wait: never over this screen */
     """
 
@@ -163,9 +164,11 @@ class HelpScreen(KeptStyles, ModalScreen[None]):
         with VerticalScroll() as box:
             box.border_title = "help"
             box.border_subtitle = "? or esc closes · ↑ ↓ pgup pgdn scroll"
-            yield Static(smoothing_text(self.app), id="help-smoothing")
+            # the keys first (what a new user opens the help for), then smoothing's state, then the rest
             for i, section in enumerate(help_sections(self.app)):
                 yield Section(section, id=f"help-{i}", classes="help-section")
+                if i == 0:
+                    yield Static(smoothing_text(self.app), id="help-smoothing")
 
     def on_mount(self) -> None:
         """Built ahead (the app builds its views before their first key): the sections' lines at the
