@@ -7,8 +7,10 @@ Default 200,000 rows per file; --long 1,000,000; `--only jsonl` (or jsonl-eval, 
 the files whose label has that word. Values/s counts the metric values stored (step/epoch/time are
 not counted), so a sparse Lightning row with one loss is one value. Our figure is the median of 3
 reads, each in a fresh process (imports excluded, except polars, which our reader imports on its
-own when a file is large); each reference is the median of 3 reads here (imports excluded), then of
-3 cold reads, each in a fresh process with its import.
+own when a file is large), and of a CSV the part its numpy parser took; each reference is the median
+of 3 reads here (imports excluded), then of 3 cold reads, each in a fresh process with its import.
+For a CSV also polars on one thread (POLARS_MAX_THREADS=1) and, when pyarrow is installed (not a
+dependency of any extra: `pip install pyarrow`), `pyarrow.csv.read_csv` with its threads and on one.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
@@ -35,13 +38,22 @@ import sys, time
 from pathlib import Path
 if sys.argv[2] == "0":
     sys.modules["polars"] = None  # as without the `fast` extra
-from lossacc_tui.readers import bulk
+from lossacc_tui.readers import bulk, csv_backlog
 from lossacc_tui.source import discover
+parse_cpu = [0.0]  # of which the numpy CSV parser (a large backlog's table)
+parse = csv_backlog.parse_numeric_columns
+def timed(*args, **kwargs):
+    c = time.process_time()
+    try:
+        return parse(*args, **kwargs)
+    finally:
+        parse_cpu[0] += time.process_time() - c
+csv_backlog.parse_numeric_columns = timed
 t, c = time.perf_counter(), time.process_time()
 (src,) = discover(Path(sys.argv[1]))
 src.read_all()
 dt, cpu = time.perf_counter() - t, time.process_time() - c
-print(dt, sum(r.points for r in src.runs), int(bulk._polars is not None), cpu)
+print(dt, sum(r.points for r in src.runs), int(bulk._polars is not None), cpu, parse_cpu[0])
 """
 
 
@@ -89,12 +101,17 @@ def make_jsonl(path: Path, rows: int = ROWS) -> None:
 
 
 COLD_REFERENCE = """
-import sys, time
+import os, sys, time
 t, c = time.perf_counter(), time.process_time()
-if sys.argv[2] == "polars":
+if sys.argv[2] == "polars1":
+    os.environ["POLARS_MAX_THREADS"] = "1"  # (read when polars is imported)
+if sys.argv[2].startswith("polars"):
     import polars
     read = polars.read_csv if sys.argv[3] == "csv" else polars.read_ndjson
     read(sys.argv[1])
+elif sys.argv[2].startswith("pyarrow"):
+    import pyarrow.csv
+    pyarrow.csv.read_csv(sys.argv[1], pyarrow.csv.ReadOptions(use_threads=sys.argv[2] == "pyarrow"))
 else:
     import pandas
     pandas.read_csv(sys.argv[1]) if sys.argv[3] == "csv" else pandas.read_json(sys.argv[1], lines=True)
@@ -108,6 +125,15 @@ def read_cold(path: Path, lib: str, kind: str) -> tuple[float, float]:
     cmd = [sys.executable, "-c", COLD_REFERENCE, str(path), lib, kind]
     runs = [subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split() for _ in "abc"]
     return statistics.median(float(r[0]) for r in runs), statistics.median(float(r[1]) for r in runs)
+
+
+def pyarrow_csv() -> ModuleType | None:
+    """pyarrow.csv when pyarrow is installed (a reference only: no extra of ours needs it)."""
+    try:
+        import pyarrow.csv
+    except ImportError:
+        return None
+    return pyarrow.csv
 
 
 def make_jsonl_eval(path: Path, rows: int = ROWS) -> None:
@@ -126,14 +152,14 @@ def make_jsonl_eval(path: Path, rows: int = ROWS) -> None:
     path.write_text("".join(lines))
 
 
-def read_ours(path: Path, with_polars: bool = True) -> tuple[float, int, bool, float]:
-    """(seconds, metric values, polars used, CPU seconds) of one cold read in a fresh process
-    (`with_polars` False: as if polars were not installed)."""
+def read_ours(path: Path, with_polars: bool = True) -> tuple[float, int, bool, float, float]:
+    """(seconds, metric values, polars used, CPU seconds, CPU seconds of the numpy CSV parser) of
+    one cold read in a fresh process (`with_polars` False: as if polars were not installed)."""
     out = subprocess.run(
         [sys.executable, "-c", CHILD, str(path), "1" if with_polars else "0"],
         capture_output=True, text=True, check=True,
     ).stdout.split()  # fmt: skip
-    return float(out[0]), int(out[1]), out[2] == "1", float(out[3])
+    return float(out[0]), int(out[1]), out[2] == "1", float(out[3]), float(out[4])
 
 
 def median_time(fn: Callable[[], object]) -> tuple[float, float, object]:
@@ -153,6 +179,7 @@ def bench_file(label: str, path: Path, kind: str) -> None:
 
     reads = [read_ours(path) for _ in range(REPS)]
     dt, cpu = statistics.median(r[0] for r in reads), statistics.median(r[3] for r in reads)
+    parse_cpu = statistics.median(r[4] for r in reads)
     values, used = reads[0][1], reads[0][2]
     parser = (
         "the backlog in one read, the numpy parser into one table"
@@ -177,6 +204,11 @@ def bench_file(label: str, path: Path, kind: str) -> None:
         f" CPU {cpu:.2f} s = {values / cpu / 1e6:.2f} M/s"
         f" ({'polars parser, the backlog in one call' if used else parser})"
     )
+    if parse_cpu:
+        print(
+            f"    of which the numpy parser's table: CPU {parse_cpu:.2f} s; the rest of the read"
+            f" (detection, reading the file, splitting the runs, the series) {cpu - parse_cpu:.2f} s"
+        )
     if used:
         print(
             f"  ours without polars ({parser}): {ndt:.2f} s = {values / ndt / 1e6:.2f} M values/s;"
@@ -194,10 +226,20 @@ def bench_file(label: str, path: Path, kind: str) -> None:
         f" CPU {pcpu:.2f} s;"
         f" ours takes {dt / pdt:.2f}x its time, {cpu / pcpu:.2f}x its CPU"
     )
-    for lib in ("polars", "pandas"):
-        cdt, ccpu = read_cold(path, lib, kind)
+    if kind == "csv" and pyarrow_csv() is not None:  # (not a dependency: shown when installed)
+        padt, pacpu, _ = median_time(lambda: pyarrow_csv().read_csv(path))  # type: ignore[union-attr]
         print(
-            f"  reference {lib}, cold (a fresh process, its import included): {cdt:.2f} s;"
+            f"  reference pyarrow.csv.read_csv: {padt:.2f} s = {values / padt / 1e6:.2f} M values/s;"
+            f" CPU {pacpu:.2f} s; ours takes {dt / padt:.2f}x its time, {cpu / pacpu:.2f}x its CPU"
+        )
+    libs = ["polars", "pandas"]
+    if kind == "csv":  # the compiled parsers on one thread too (polars1, pyarrow1), and pyarrow's
+        libs[1:1] = ["polars1", *(["pyarrow", "pyarrow1"] if pyarrow_csv() is not None else [])]
+    for lib in libs:
+        cdt, ccpu = read_cold(path, lib, kind)
+        name = f"{lib[:-1]} on one thread" if lib.endswith("1") else lib
+        print(
+            f"  reference {name}, cold (a fresh process, its import included): {cdt:.2f} s;"
             f" CPU {ccpu:.2f} s = {values / ccpu / 1e6:.2f} M values/s; ours takes {cpu / ccpu:.2f}x its CPU"
         )
     if kind != "csv" and path.name == "log.jsonl":  # (the same keys on every line)
