@@ -119,6 +119,57 @@ print(time.perf_counter() - t, time.process_time() - c)
 """
 
 
+ARROW_TABLE = """
+import sys, time
+import numpy as np
+t, c = time.perf_counter(), time.process_time()
+import pyarrow, pyarrow.csv as pc
+with open(sys.argv[1], "rb") as f:
+    data = f.read()
+skip = data.find(b"\\n") + 1
+ncols = data[:skip].count(b",") + 1
+assert not data[skip:].translate(None, b"0123456789.eE+-,\\n")  # (what the numpy parser reads)
+names = [f"c{i}" for i in range(ncols)]
+table = pc.read_csv(
+    pyarrow.py_buffer(memoryview(data)[skip:]),
+    pc.ReadOptions(use_threads=False, column_names=names),
+    pc.ParseOptions(quote_char=False, double_quote=False, ignore_empty_lines=False),
+    pc.ConvertOptions(column_types=dict.fromkeys(names, pyarrow.float64()), null_values=[""]),
+)
+rows = table.num_rows
+values, present = np.empty((ncols, rows)), np.empty((ncols, rows), bool)
+for j in range(ncols):
+    r = 0
+    for chunk in table.column(j).chunks:
+        k, off = len(chunk), chunk.offset
+        valid, buf = chunk.buffers()
+        values[j, r : r + k] = np.frombuffer(buf, np.float64, count=k, offset=8 * off)
+        bits = np.ones(k, bool) if valid is None else np.unpackbits(
+            np.frombuffer(valid, np.uint8), count=off + k, bitorder="little")[off:].view(bool)
+        present[j, r : r + k] = bits
+        r += k
+    if not present[j].all():
+        np.copyto(values[j], np.nan, where=~present[j])
+dt, cpu = time.perf_counter() - t, time.process_time() - c
+from lossacc_tui.readers.fastnum import parse_numeric_columns
+v, p, _ = parse_numeric_columns(data, ncols, b",", skip, True)
+same = (p == present.T).all() and (v[p].view(np.uint64) == values.T[p].view(np.uint64)).all()
+print(dt, cpu, int(same))
+"""
+
+
+def read_arrow_table(path: Path) -> tuple[float, float, bool]:
+    """(median seconds, median CPU seconds, the same table as ours) of 3 fresh processes reading a
+    CSV's rows with pyarrow as our backlog's parser would (numpy already imported, as in our read):
+    pyarrow's import, the byte check, `read_csv` on one thread into float64 columns, and those
+    columns copied into our (values, present) table; then compared with the numpy parser's, bit
+    for bit (not timed)."""
+    cmd = [sys.executable, "-c", ARROW_TABLE, str(path)]
+    runs = [subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split() for _ in "abc"]
+    same = all(r[2] == "1" for r in runs)
+    return statistics.median(float(r[0]) for r in runs), statistics.median(float(r[1]) for r in runs), same
+
+
 def read_cold(path: Path, lib: str, kind: str) -> tuple[float, float]:
     """(median seconds, median CPU seconds) of 3 reads of the file by polars or pandas, each in a
     fresh process, its import included (what a cold read costs with that library)."""
@@ -231,6 +282,15 @@ def bench_file(label: str, path: Path, kind: str) -> None:
         print(
             f"  reference pyarrow.csv.read_csv: {padt:.2f} s = {values / padt / 1e6:.2f} M values/s;"
             f" CPU {pacpu:.2f} s; ours takes {dt / padt:.2f}x its time, {cpu / pacpu:.2f}x its CPU"
+        )
+    if kind == "csv" and parse_cpu and pyarrow_csv() is not None:
+        adt, acpu, same = read_arrow_table(path)
+        whole = acpu + cpu - parse_cpu
+        print(
+            f"  pyarrow as our parser would be (its import, one thread, float64 columns into our table;"
+            f" {'the same table' if same else 'NOT the same table'}): {adt:.2f} s; CPU {acpu:.2f} s"
+            f" against our parser's {parse_cpu:.2f} s; with the rest of our read {whole:.2f} s"
+            f" = {values / whole / 1e6:.2f} M values/s"
         )
     libs = ["polars", "pandas"]
     if kind == "csv":  # the compiled parsers on one thread too (polars1, pyarrow1), and pyarrow's
