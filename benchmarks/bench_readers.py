@@ -11,11 +11,13 @@ own when a file is large), and of a CSV the part its numpy parser took; each ref
 of 3 reads here (imports excluded), then of 3 cold reads, each in a fresh process with its import.
 For a CSV also polars on one thread (POLARS_MAX_THREADS=1) and, when pyarrow is installed (not a
 dependency of any extra: `pip install pyarrow`), `pyarrow.csv.read_csv` with its threads and on one.
+`--floor N`: the sparse Lightning file alone, N interleaved rounds of those reads (`bench_floor`).
 """
 
 from __future__ import annotations
 
 import io
+import math
 import operator
 import os
 import resource
@@ -405,6 +407,73 @@ def bench_memory() -> None:
     )
 
 
+WARM_ONE_THREAD = """
+import os, sys, time
+os.environ["POLARS_MAX_THREADS"] = "1"
+import pandas, polars
+try:
+    import pyarrow.csv as pc
+except ImportError:
+    pc = None
+def timed(read):
+    read()  # (warm: the second read is timed)
+    t, c = time.perf_counter(), time.process_time()
+    read()
+    return [time.perf_counter() - t, time.process_time() - c]
+out = timed(lambda: polars.read_csv(sys.argv[1])) + timed(lambda: pandas.read_csv(sys.argv[1]))
+if pc is not None:
+    out += timed(lambda: pc.read_csv(sys.argv[1], pc.ReadOptions(use_threads=False)))
+print(*out)
+"""
+
+
+def bench_floor(rounds: int) -> None:
+    """`--floor N`: the sparse Lightning file only, N rounds interleaved, each read in a fresh
+    process: ours (and its parser's share), pyarrow as our parser would be, the compiled readers
+    cold on one thread and with their threads (imports included), and warm on one thread (a
+    second read in the same process): what each reaches by CPU and by wall (min and median)."""
+    arrow = pyarrow_csv() is not None
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "metrics.csv"
+        make_lightning_csv(path)
+        got: dict[str, list[tuple[float, float]]] = {}
+
+        def add(name: str, wall: float, cpu: float) -> None:
+            got.setdefault(name, []).append((wall, cpu))
+
+        for _ in range(rounds):
+            dt, values, _, cpu, parse_cpu = read_ours(path)
+            add("ours, the whole read (imports excluded)", dt, cpu)
+            add("  of which our numpy parser's table (CPU)", math.nan, parse_cpu)
+            add("  the rest of our read (CPU)", math.nan, cpu - parse_cpu)
+            if arrow:
+                adt, acpu, same = read_arrow_table(path)
+                assert same, "pyarrow's table is not the numpy parser's"
+                add("pyarrow as our parser (import, one thread, our table)", adt, acpu)
+                add("  with the rest of our read (CPU)", math.nan, acpu + cpu - parse_cpu)
+            for lib in ("polars", "polars1", *(("pyarrow", "pyarrow1") if arrow else ())):
+                name = f"{lib[:-1]} on one thread" if lib.endswith("1") else f"{lib} with its threads"
+                add(f"{name}, cold (its import included)", *read_cold(path, lib, "csv"))
+            cmd = [sys.executable, "-c", WARM_ONE_THREAD, str(path)]
+            warm = [
+                float(x)
+                for x in subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()
+            ]
+            for k, lib in enumerate(("polars", "pandas", *(("pyarrow",) if arrow else ()))):
+                add(f"{lib}.read_csv warm, one thread", warm[2 * k], warm[2 * k + 1])
+        print(
+            f"{ROWS:,} rows, {values:,} metric values; {rounds} rounds, interleaved; load average now"
+            f" {os.getloadavg()[0]:.1f}. Wall, then CPU: min / median s (M values/s by the median CPU)"
+        )
+        for name, runs in got.items():
+            walls, cpus = [w for w, _ in runs], [c for _, c in runs]
+            wall = (
+                "" if math.isnan(walls[0]) else f"wall {min(walls):.3f} / {statistics.median(walls):.3f} s; "
+            )
+            med = statistics.median(cpus)
+            print(f"  {name}: {wall}CPU {min(cpus):.3f} / {med:.3f} s ({values / med / 1e6:.2f} M/s)")
+
+
 def main() -> int:
     try:
         import pandas  # noqa: F401
@@ -413,6 +482,9 @@ def main() -> int:
         print(f"skipped: the references need the bench extra (pip install '.[bench]'): {e}")
         return SKIPPED
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    if "--floor" in sys.argv:
+        bench_floor(int(sys.argv[sys.argv.index("--floor") + 1]))
+        return 0
     with tempfile.TemporaryDirectory() as d:
         files = [
             ("lightning-csv (sparse: one metric a row)", Path(d) / "metrics.csv", make_lightning_csv, "csv"),
