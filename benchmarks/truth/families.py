@@ -25,6 +25,7 @@ class Family:
 
 
 def families() -> dict[str, Family]:
+    from benchmarks.truth.binary16 import binary16
     from benchmarks.truth.blind import blind
     from benchmarks.truth.misses import misses
     from benchmarks.truth.objectives import objectives
@@ -301,4 +302,5 @@ def families() -> dict[str, Family]:
     blind(add)
     misses(add)
     objectives(add)
+    binary16(add)
     return f

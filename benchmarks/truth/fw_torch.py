@@ -18,16 +18,26 @@ from benchmarks.truth.facts import FactTracker
 from benchmarks.truth.spec import Spec
 
 
-def mlp(d: int, hidden: tuple[int, ...], k: int, init_scale: float) -> nn.Sequential:
+class SigmoidPair(nn.Module):
+    """One logit z as the two logits (0, z): softmax gives (1 - sigmoid(z), sigmoid(z)), cross-entropy
+    on them is BCEWithLogitsLoss(z, y) to the float, and argmax is the threshold 0.5 (z > 0 is class 1;
+    a tie z = 0 is class 0, as `p > 0.5` reads it)."""
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.cat([torch.zeros_like(z), z], dim=1)
+
+
+def mlp(d: int, hidden: tuple[int, ...], k: int, init_scale: float, sigmoid: bool = False) -> nn.Sequential:
+    """A ReLU MLP with `k` output logits, or (`sigmoid`, k = 2) one logit read as a sigmoid unit."""
     layers: list[nn.Module] = []
     for h in hidden:
         layers += [nn.Linear(d, h), nn.ReLU()]
         d = h
-    last = nn.Linear(d, k)
+    last = nn.Linear(d, 1 if sigmoid else k)
     with torch.no_grad():
         last.weight.mul_(init_scale)
         last.bias.mul_(init_scale)
-    return nn.Sequential(*layers, last)
+    return nn.Sequential(*layers, last, *([SigmoidPair()] if sigmoid else []))
 
 
 def criterion(
@@ -77,7 +87,8 @@ def train(spec: Spec, data: Data, out: Path, tensorboard: bool = False) -> list[
     gen = torch.Generator().manual_seed(spec.seed)
     xt, yt = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
     xv, yv = torch.from_numpy(data.x_val), torch.from_numpy(data.y_val)
-    model = mlp(xt.shape[1], spec.hidden, data.k, spec.init_scale)
+    assert not spec.sigmoid or data.k == 2, "a sigmoid output is for two classes"
+    model = mlp(xt.shape[1], spec.hidden, data.k, spec.init_scale, spec.sigmoid)
     opt = optimizer(spec, model.parameters())
     cw = class_weights(spec, data.y_train, data.k)
     weights = None if cw is None else cw.numpy().astype(np.float64)
@@ -146,6 +157,8 @@ def train(spec: Spec, data: Data, out: Path, tensorboard: bool = False) -> list[
             "val_loss": val_loss,
             "val_acc": val_acc,
         }
+        if not spec.log_train_acc:
+            del rec["train_acc"]
         if writer is not None:
             for tag, key in (
                 ("train/loss", "train_loss"),
@@ -153,12 +166,14 @@ def train(spec: Spec, data: Data, out: Path, tensorboard: bool = False) -> list[
                 ("val/loss", "val_loss"),
                 ("val/acc", "val_acc"),
             ):
-                writer.add_scalar(tag, rec[key], global_step=step, walltime=1.7e9 + step)
+                if key in rec:
+                    writer.add_scalar(tag, rec[key], global_step=step, walltime=1.7e9 + step)
         else:
             assert text is not None and jsonl is not None
+            acc_part = f"train_acc {_4(rec['train_acc'])} | " if "train_acc" in rec else ""
             text.write(
                 f"epoch {epoch}/{spec.epochs} | train_loss {_4(rec['train_loss'])} | "
-                f"train_acc {_4(rec['train_acc'])} | val_loss {_4(val_loss)} | val_acc {_4(val_acc)}\n"
+                f"{acc_part}val_loss {_4(val_loss)} | val_acc {_4(val_acc)}\n"
             )
             jsonl.write(json.dumps(rec) + "\n")
     if writer is not None:

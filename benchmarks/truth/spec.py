@@ -47,6 +47,11 @@ class Spec:
     pos_weight: bool = False
     # torch: write config.json beside the logs naming num_classes and label_smoothing (as a recipe does)
     write_config: bool = False
+    # torch: one output unit, sigmoid and binary cross-entropy (BCEWithLogitsLoss, threshold 0.5) for a
+    # two-class set, as a binary classifier is usually written; probabilities (1 - p, p)
+    sigmoid: bool = False
+    # torch: the loop logs no training accuracy (a BCE loop often logs the loss alone on training)
+    log_train_acc: bool = True
     run_dir: str = ""  # folder under the corpus root, set by the family table
 
     @property

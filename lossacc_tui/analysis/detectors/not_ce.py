@@ -126,7 +126,10 @@ class NotCrossEntropy(Detector):
         others = (
             "With 2 classes the same pair is ordinary cross-entropy: a model that puts a little over 1/2 "
             "on one class for nearly every sample, scored on a split whose majority is the other class (a "
-            "split unlike training, labels flipped in it). The training accuracy decides (at chance too "
+            "split unlike training, labels flipped in it), or a two-class model whose outputs all still sit "
+            "near 1/2 (at its start, or stuck there: its loss near ln 2 = 0.6931) on the side of the "
+            "minority, which its initial bias picks as often as the majority (the next evaluations show it "
+            "move off). The training accuracy decides (at chance too "
             "while the training loss falls: the metric; well above it: the split), and so does "
             "`--classes K`"
             if guess
