@@ -188,7 +188,7 @@ class SpanTrend:
         rows = cs[_LONG_ROWS]
         if t0 == 0 and not reach:  # (a series' first points: every window reaches before its start)
             w0, w1, w2, w3, w5, w6 = rows - 0.0
-        elif t0 and int(kk[-1]) < t0:  # (every window starts in the tail: a live update's)
+        elif t0 and int(kk.max()) < t0:  # (every window starts in the tail: a live update's)
             w0, w1, w2, w3, w5, w6 = rows - np.where(ok, tail[:, kk][_LONG_ROWS], 0.0)
         else:
             w0, w1, w2, w3, w5, w6 = rows - np.where(
