@@ -10,6 +10,7 @@ Detectors read `LossFeatures` (a loss: the primary one, or the training loss) an
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from operator import attrgetter
 from typing import TypeVar
 
 import numpy as np
@@ -86,21 +87,45 @@ def _layout(cls: type) -> tuple[tuple[str, ...], tuple[bool, ...]]:
 _LAYOUTS: dict[type, tuple[tuple[str, ...], tuple[bool, ...]]] = {}
 
 
+def _values(rec: SeriesFeatures) -> tuple[np.ndarray | None, ...]:
+    """Every field of `rec`, in `_layout` order (one `attrgetter` call a record, made once a class)."""
+    cls = type(rec)
+    get = _GETTERS.get(cls)
+    if get is None:
+        get = _GETTERS[cls] = attrgetter(*_layout(cls)[0])
+    return get(rec)  # type: ignore[no-any-return]
+
+
+_GETTERS: dict[type, attrgetter[tuple[np.ndarray | None, ...]]] = {}
+
+
+def _dropped(cls: type, keep: tuple[str, ...] | None) -> tuple[bool, ...]:
+    """Per field of `cls` (`_layout` order): whether `concat` with `keep` drops it (an optional field
+    not kept); made once a class and `keep`."""
+    got = _DROPPED.get((cls, keep))
+    if got is None:
+        names_, optional = _layout(cls)
+        pairs = zip(names_, optional, strict=True)
+        got = tuple(keep is not None and opt and name not in keep for name, opt in pairs)
+        _DROPPED[(cls, keep)] = got
+    return got
+
+
+_DROPPED: dict[tuple[type, tuple[str, ...] | None], tuple[bool, ...]] = {}
+
+
 def concat(a: F | None, b: F, keep: tuple[str, ...] | None = None) -> F:
     """`a` followed by `b`, point by point; with `keep`, only those optional fields are carried
     (the others become None: a pending chunk holds only what its detectors read)."""
     cls = type(b)
-    names_, optional = _layout(cls)
-    vals = []
-    for name, opt in zip(names_, optional, strict=True):
-        v = getattr(b, name)
-        if v is not None and keep is not None and opt and name not in keep:
-            v = None
-        elif v is not None and a is not None:
-            prev = getattr(a, name)
-            v = None if prev is None else np.concatenate([prev, v])
-        vals.append(v)
-    return cls(*vals)
+    drop = _dropped(cls, keep)
+    vals = _values(b)
+    if a is None:
+        return cls(*[None if d else v for v, d in zip(vals, drop, strict=True)])
+    out = []
+    for v, prev, d in zip(vals, _values(a), drop, strict=True):
+        out.append(None if v is None or d or prev is None else np.concatenate([prev, v]))
+    return cls(*out)
 
 
 def concat_all(recs: list[F]) -> F:
@@ -110,8 +135,7 @@ def concat_all(recs: list[F]) -> F:
         return recs[0]
     cls = type(recs[-1])
     vals = []
-    for name in _layout(cls)[0]:
-        got = [getattr(r, name) for r in recs]
+    for got in zip(*[_values(r) for r in recs], strict=True):
         vals.append(None if any(v is None for v in got) else np.concatenate(got))
     return cls(*vals)
 
@@ -122,7 +146,7 @@ def split(rec: F, n: int) -> tuple[F, F | None]:
     if n >= len(rec.idx):
         return rec, None
     cls = type(rec)
-    vals = [getattr(rec, name) for name in _layout(cls)[0]]
+    vals = _values(rec)
     head = cls(*[None if v is None else v[:n] for v in vals])
     rest = cls(*[None if v is None else v[n:] for v in vals])
     return head, (rest if len(rest.idx) else None)

@@ -9,6 +9,7 @@ for the state band too): each step's result is computed once a pass and handed o
 from __future__ import annotations
 
 import hashlib
+import struct
 import threading
 from collections import OrderedDict
 
@@ -79,18 +80,26 @@ def forget() -> None:
 
 def memo_key(tag: bytes, state: tuple[np.ndarray | int, ...], chunk: tuple[np.ndarray, ...]) -> Key:
     """`Memo`'s key: a digest of the state (small arrays and ints, whole) and of the chunk's arrays'
-    dtypes, shapes and about 64 values of each; and the chunk's arrays, compared whole on a hit."""
+    dtypes, shapes and about 64 values of each; and the chunk's arrays (1-d), compared whole on a
+    hit. (The dtypes and shapes enter as one packed run of integers: a string formatted per array
+    cost as much as the rest of a small key.)"""
     h = hashlib.blake2b(tag, digest_size=20)
+    head: list[int] = []
     for part in state:
         if isinstance(part, int):
             h.update(part.to_bytes(8, "little", signed=True))
             continue
-        a = np.ascontiguousarray(part)
-        h.update(f"{a.dtype.str}{a.shape}".encode())
+        a = part if part.flags.c_contiguous else np.ascontiguousarray(part)
+        head += (a.dtype.num, a.ndim, *a.shape)
         h.update(a)
     for part in chunk:
-        h.update(f"{part.dtype.str}{part.shape}".encode())
-        h.update(np.ascontiguousarray(part[:: max(1, len(part) // 64)]))
-        if len(part):
-            h.update(np.ascontiguousarray(part[-1:]))
+        head += (part.dtype.num, part.ndim, *part.shape)
+        n = len(part)
+        if n > 64 or not part.flags.c_contiguous:
+            h.update(np.ascontiguousarray(part[:: max(1, n // 64)]))
+        else:
+            h.update(part)
+        if n:
+            h.update(part[-1:] if part.flags.c_contiguous else np.ascontiguousarray(part[-1:]))
+    h.update(struct.pack(f"{len(head)}q", *head))
     return h.digest(), chunk

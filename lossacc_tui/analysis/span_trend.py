@@ -171,8 +171,10 @@ class SpanTrend:
 
     def _long_key(self, carry: np.ndarray, prev: np.ndarray, y: np.ndarray, idx: np.ndarray) -> Key:
         """`_long`'s memo key: the running sums it reads before the chunk, the last two values, the
-        carried tail and the chunk."""
-        return memo_key(b"long", (carry[_LONG_ROWS], prev, self._tail[_LONG_ROWS]), (y, idx))
+        carried tail and the chunk (the tail's read rows are compared whole on a hit, as the chunk
+        is, rather than hashed whole: up to 12 kB a call)."""
+        tail = self._tail
+        return memo_key(b"long", (carry[:4], carry[5:], prev), (y, idx, tail[:4].ravel(), tail[5:].ravel()))
 
     def _long_raw(
         self, cs: np.ndarray, idx: np.ndarray
@@ -186,6 +188,8 @@ class SpanTrend:
         rows = cs[_LONG_ROWS]
         if t0 == 0 and not reach:  # (a series' first points: every window reaches before its start)
             w0, w1, w2, w3, w5, w6 = rows - 0.0
+        elif t0 and int(kk.max()) < t0:  # (every window starts in the tail: a live update's)
+            w0, w1, w2, w3, w5, w6 = rows - np.where(ok, tail[:, kk][_LONG_ROWS], 0.0)
         else:
             w0, w1, w2, w3, w5, w6 = rows - np.where(
                 ok, np.concatenate([tail[_LONG_ROWS], rows], axis=1)[:, kk], 0.0
@@ -213,8 +217,9 @@ class SpanTrend:
             e = np.zeros(0)
             return SpanFit(e, e, e, e, e, e, e, e, e)
         y = np.asarray(y, dtype=np.float64)
-        state = (self._carry, self._prev, self._anchor, self._anchor_idx, self._tail[_LONG_ROWS])
-        key = memo_key(b"span", (*state, self._families, self.wander_min), (y, idx, best_idx))
+        tail = self._tail  # (its read rows compared whole on a hit, as the chunk is: `_long_key`)
+        state = (self._carry, self._prev, self._anchor, self._anchor_idx, self._families, self.wander_min)
+        key = memo_key(b"span", state, (y, idx, best_idx, tail[:4].ravel(), tail[5:].ravel()))
         got = MEMO.get(key)
         if got is None:
             got = self._fit(y, idx, best_idx)
@@ -339,7 +344,20 @@ def _geometry(t0: int, idx: np.ndarray) -> _Geometry:
     arrays for the same arguments (every small run's first chunk, every live update's next one)."""
     key = (t0, int(idx[0]), int(idx[-1]), len(idx))
     got = _GEOMETRY.get(key)
-    if got is None:
+    if got is None and len(idx) == 1:  # (a live update's point: the same arithmetic on Python numbers)
+        i = key[1]
+        lb = min(max(i // 10, 10), LONG_MAX)
+        inside = t0 - lb >= 0
+        nv = float(lb if inside else i + 1)
+        arrays = (
+            np.array([inside]),
+            np.array([max(t0 - lb, 0)], dtype=np.int64),
+            np.array([nv]),
+            np.array([i - (nv - 1) / 2.0]),
+            np.array([nv * (nv * nv - 1.0) / 12.0]),
+            np.array([nv >= 3]),
+        )
+    elif got is None:
         lookback = clip(idx // 10, 10, LONG_MAX)
         k = np.arange(t0, t0 + len(idx)) - lookback
         ok = k >= 0
@@ -348,9 +366,10 @@ def _geometry(t0: int, idx: np.ndarray) -> _Geometry:
         tbar = idx - (n - 1) / 2.0
         sxx = n * (n * n - 1.0) / 12.0
         arrays = (ok, kk, n, tbar, sxx, n >= 3)
+    if got is None:
         for a in arrays:
             a.setflags(write=False)
-        got = (*arrays, bool(ok.any()))
+        got = (*arrays, bool(arrays[0].any()))
         if len(_GEOMETRY) >= 256:
             _GEOMETRY.clear()
         _GEOMETRY[key] = got
