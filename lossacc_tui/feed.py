@@ -90,6 +90,9 @@ class Feed(LivePasses, Comparing):
         #: a view sets this once its first frame with data is drawn: the process's first analysis
         #: (the import of the analysis) waits for it, at most FIRST_FRAME_WAIT seconds
         self.first_frame: threading.Event | None = None
+        #: set once the first live analysis pass has handed its results over (a view's preload of
+        #: modules it needs later waits for it: the first alerts come sooner)
+        self.first_pass = threading.Event()
 
     # -- subscribers ----------------------------------------------------------------------------
     def subscribe(self, fn: Subscriber) -> None:

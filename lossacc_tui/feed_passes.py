@@ -68,6 +68,7 @@ class LivePasses:
     published: dict[int, Published]
     publishing: bool
     first_frame: threading.Event | None
+    first_pass: threading.Event
     busy_since: float | None
     _closed: bool
     _busy: bool
@@ -151,6 +152,7 @@ class LivePasses:
                 self._idle.notify_all()
                 events = [] if self._closed else self._hand_over(done, left_over, spent)
                 self.emit(events)
+            self.first_pass.set()
         return events
 
     def _prepare(self, run: Run) -> tuple[Run, Analyzer, int]:

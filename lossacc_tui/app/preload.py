@@ -6,6 +6,7 @@ and metrics views' modules. Textual-free."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 #: the summary pane's Markdown is importable now (imported whole, not half way by another thread)
 MARKDOWN = threading.Event()
@@ -21,10 +22,13 @@ def markdown() -> None:
     MARKDOWN.set()
 
 
-def preload(views: threading.Event) -> None:
-    """The preload thread: Markdown first (the summary pane asks for it first), then the views'
-    modules; `views` is set once those are imported."""
+def preload(views: threading.Event, after: Callable[[], object] | None = None) -> None:
+    """The preload thread: once `after()` has returned (the feed's first analysis: `warm.py`),
+    Markdown first (the summary pane asks for it first), then the views' modules; `views` is set
+    once those are imported."""
     try:
+        if after is not None:
+            after()
         markdown()
     finally:  # (had it failed, the pane would import it itself and say why)
         PRELOADING.clear()
@@ -35,7 +39,8 @@ def preload(views: threading.Event) -> None:
         views.set()
 
 
-def start(views: threading.Event) -> None:
-    """Start the preload thread (once the first frame with data is on the screen)."""
+def start(views: threading.Event, after: Callable[[], object] | None = None) -> None:
+    """Start the preload thread (once the first frame with data is on the screen); it calls
+    `after()` first, and imports once that has returned."""
     PRELOADING.set()
-    threading.Thread(target=preload, args=(views,), name="lossacc-preload", daemon=True).start()
+    threading.Thread(target=preload, args=(views, after), name="lossacc-preload", daemon=True).start()

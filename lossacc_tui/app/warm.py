@@ -18,6 +18,9 @@ VIEWS = (  # (name, module, class): the views a key opens
     ("compare", "lossacc_tui.app.screens.compare", "CompareScreen"),
     ("metrics", "lossacc_tui.app.screens.metrics", "MetricsScreen"),
 )
+#: at most this many seconds the preload waits for the feed's first analysis pass to end: the
+#: analysis (its import, then the first points' pass) has the interpreter to itself meanwhile
+FIRST_PASS_WAIT = 3.0
 WARM_AFTER, WARM_GAP = 0.5, 0.2  # seconds after the first frame the other views are built; between them
 STEP_GAP = 0.05  # seconds between the steps of what a view draws ahead (each a few ms: keys go between)
 
@@ -39,11 +42,26 @@ class WarmViews:
         """The first frame with data is on the screen: the feed's first analysis may start, and the
         summary's Markdown and the other views' modules are imported meanwhile (off the UI thread:
         `preload.py`), so neither the summary nor the first `?`, `c` or `m` imports them first
-        (0.1-0.2 s each) while a key waits."""
+        (0.1-0.2 s each) while a key waits. Those imports begin once the feed's first analysis pass
+        has ended (`_first_pass_waited`): they shared the interpreter with the analysis' own import
+        and pass, and the first alerts came 0.3-0.5 s later. Once only (a second frame may be
+        drawn before the callback runs)."""
+        if self.first_frame.is_set():
+            return
         self.first_frame.set()
-        preload.start(self._views_imported)
+        preload.start(self._views_imported, after=self._first_pass_waited)
         if self.warm:
             self.set_timer(WARM_AFTER, self._warm_views)
+
+    def _first_pass_waited(self) -> None:
+        """(The preload thread) Return once the feed's first live analysis pass has handed its
+        results over, at most FIRST_PASS_WAIT s; at once when no analysis is pending."""
+        feed = getattr(self, "feed", None)
+        done = getattr(feed, "first_pass", None)
+        if not isinstance(done, threading.Event) or done.is_set():
+            return
+        if getattr(feed, "analysis_pending", False):
+            done.wait(FIRST_PASS_WAIT)
 
     def _warm_views(self) -> None:
         """Build the help, compare and metrics views off screen, one a callback (keys go between),

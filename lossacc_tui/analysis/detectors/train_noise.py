@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.detectors.base import Ctx, value
@@ -28,6 +29,8 @@ from lossacc_tui.model import Series
 
 #: the most training values before a validation point whose second differences measure their noise
 SPAN_MAX = 256
+#: windows summed at a time (rows of a copy of at most BLOCK x (SPAN_MAX - 2) values: 8 MB)
+BLOCK = 4096
 
 
 def level_noise(
@@ -59,7 +62,11 @@ def _level_noise(
     train: Series, axis: str, xs: np.ndarray, idx: np.ndarray, width: int, span: int
 ) -> np.ndarray:
     """`level_noise` without the pass's memo. (The mean of the |second differences| as `np.mean`
-    of `np.diff(v, 2)` computes it, without their Python wrappers: the same sum, the same division.)"""
+    of `np.diff(v, 2)` computes it, without their Python wrappers: the same sum, the same division.)
+    The logarithms and second differences are taken once over the stretch the windows cover, when
+    they overlap (each validation point's window is then a slice of them: the same numbers, summed
+    by the same `np.add.reduce` of a contiguous slice); a window with a value that is not positive
+    and finite is filtered and differenced on its own, as are sparse validation points' windows."""
     out = np.full(len(xs), np.nan)
     if not len(xs):
         return out
@@ -72,16 +79,53 @@ def _level_noise(
     )
     span = max(4, min(span, SPAN_MAX))
     scale = SECOND_DIFF_SCALE * math.sqrt(max(1, width))
-    for j, k in enumerate(np.asarray(last, dtype=np.int64)):
-        if k < 3:
+    ks = np.asarray(last, dtype=np.int64)
+    todo = np.flatnonzero(ks >= 3)
+    if not len(todo):
+        return out
+    lo = max(0, int(ks[todo].min()) - span + 1)
+    hi = int(ks[todo].max()) + 1
+    if hi - lo > len(todo) * span:  # (sparse windows: the stretch between them is not worth its logs)
+        for j in todo.tolist():
+            out[j] = _window_noise(tv, int(ks[j]), span, scale)
+        return out
+    v = np.asarray(tv[lo:hi], dtype=float)
+    good = np.isfinite(v) & (v > 0)
+    lv = np.log(np.where(good, v, 1.0))  # (a value that is not positive: its windows go alone)
+    d = lv[1:] - lv[:-1]
+    dd = np.abs(d[1:] - d[:-1])
+    nbad = np.concatenate([[0], np.cumsum(~good)])  # values not positive and finite before each
+    kt = ks[todo]
+    at = np.maximum(0, kt - span + 1)  # each window's first value
+    clean = nbad[kt + 1 - lo] == nbad[at - lo]
+    full = clean & (kt - span + 1 >= 0)  # (span values: span - 2 second differences)
+    fj, fs = todo[full], at[full] - lo
+    if len(fj):
+        windows = sliding_window_view(dd, span - 2)
+        for c in range(0, len(fj), BLOCK):
+            # (rows of a C-contiguous copy: numpy sums each row as it sums a 1-d slice, pairwise)
+            sums = np.add.reduce(windows[fs[c : c + BLOCK]], axis=1)
+            out[fj[c : c + BLOCK]] = sums / (span - 2) / scale
+    reduce = np.add.reduce
+    for j, k, ok in zip(todo[~full].tolist(), kt[~full].tolist(), clean[~full].tolist(), strict=True):
+        if not ok:
+            out[j] = _window_noise(tv, k, span, scale)
             continue
-        v = np.asarray(tv[max(0, k - span + 1) : k + 1], dtype=float)
-        v = np.log(v[np.isfinite(v) & (v > 0)])
-        if len(v) >= 4:
-            d = v[1:] - v[:-1]
-            dd = np.abs(d[1:] - d[:-1])
-            out[j] = float(np.add.reduce(dd) / len(dd)) / scale
+        w = dd[max(0, k - span + 1) - lo : k - 1 - lo]  # (k + 1 < span values, at least 4)
+        out[j] = float(reduce(w) / len(w)) / scale
     return out
+
+
+def _window_noise(tv: np.ndarray, k: int, span: int, scale: float) -> float:
+    """The relative noise of the window of `tv` ending at k (k >= 3): its last `span` values'
+    positive finite ones, their logs' mean |second difference| / `scale`; NaN with fewer than 4."""
+    v = np.asarray(tv[max(0, k - span + 1) : k + 1], dtype=float)
+    v = np.log(v[np.isfinite(v) & (v > 0)])
+    if len(v) < 4:
+        return math.nan
+    d = v[1:] - v[:-1]
+    dd = np.abs(d[1:] - d[:-1])
+    return float(np.add.reduce(dd) / len(dd)) / scale
 
 
 def drop_clears_noise(now: np.ndarray, then: np.ndarray, sig: np.ndarray, z: float) -> np.ndarray:
