@@ -147,6 +147,12 @@ def discover(
             headless = headerless_csv(path)
             if headless:
                 raise PathError(f"{path}: {headless}", short=f"{path}: a CSV without its header row")
+            from lossacc_tui.readers.text_kv import prose_note  # (only for a file no reader took)
+
+            notes = prose_note(path.name, decoded_head(path)) if not fmt else None
+            if notes is not None:  # a notes file that quotes metrics: said why, not the format list
+                short = f"{path}: not a training log: {notes}"
+                raise PathError(f"{short}; --format text-kv reads it as one", short=short)
             short = f"{path}: not a training log this tool knows"
             raise PathError(f"{short} {formats_expected()}", short=short)
         return [src]
