@@ -46,7 +46,7 @@ def _run_folder(root: Path) -> tuple[Path, list[dict[str, float]]]:
 def test_a_notes_file_beside_a_printed_log_is_skipped_and_said_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run, rows = _run_folder(tmp_path)
+    run, _ = _run_folder(tmp_path)
     assert main(["check", "--json", str(run)]) == 0
     out, err = capsys.readouterr()
     runs = json.loads(out)["runs"]
