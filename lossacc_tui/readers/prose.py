@@ -30,6 +30,8 @@ _FUNCTION = (
     "as if into seems think looks"
 )
 FUNCTION_WORDS = frozenset(_FUNCTION.split())
+_LOWER = re.compile(r"[a-z]+")
+LINES = 40  # the record lines looked at: notes are short, a log's first records are like the rest
 FUNCTION_MIN = 3  # distinct function words outside the pairs that make a line a sentence
 _WORDS = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
 
@@ -51,9 +53,17 @@ def is_sentence(words: Iterable[str]) -> bool:
 
 
 def prose(records: list[str], pairs: re.Pattern[str]) -> bool:
-    """Whether record lines (lines a reader took as records, logging prefix stripped) are prose:
-    half or more are sentences, and their wordings (numbers aside) repeat at most once in four."""
+    """Whether record lines (lines a reader took as records; the first `LINES` are looked at; a
+    logging prefix holds no function word and its numbers are set aside, so it may stay on) are
+    prose: half or more are sentences, and their wordings (numbers aside) repeat at most once in
+    four."""
+    records = records[:LINES]
     if len(records) < 2:
+        return False
+    # (cheap first: half the lines a sentence needs this many function words in all; most logs have
+    # next to none, and are not read line by line here)
+    found = sum(w in FUNCTION_WORDS for w in _LOWER.findall("\n".join(records).lower()))
+    if 2 * found < FUNCTION_MIN * len(records):
         return False
     sentences = []
     for line in records:
@@ -65,4 +75,4 @@ def prose(records: list[str], pairs: re.Pattern[str]) -> bool:
     return 4 * (len(sentences) - len(set(sentences))) <= len(sentences)
 
 
-__all__ = ["FUNCTION_MIN", "FUNCTION_WORDS", "PROSE", "free_words", "is_sentence", "prose"]
+__all__ = ["FUNCTION_MIN", "FUNCTION_WORDS", "LINES", "PROSE", "free_words", "is_sentence", "prose"]

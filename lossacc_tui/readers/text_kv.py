@@ -203,10 +203,8 @@ def prose_note(name: str, head: str) -> str | None:
     loop's print does (`readers/prose.py`), or None."""
     if looks_structured(name, head):
         return None
-    records = [
-        strip_prefix(t) for ln in head.splitlines()[:300] if len(ln) <= MAX_LINE and (t := clean_text(ln))
-    ]
-    records = [t for t in records if parse_line(t)[0]]
+    lines = head.splitlines()[:300]
+    records = [t for ln in lines if len(ln) <= MAX_LINE and parse_line(t := clean_text(ln))[0]]
     return PROSE if prose(records, _PAIR) else None
 
 
@@ -232,7 +230,7 @@ class TextKvReader(Reader):
                 continue
             lines += 1
             if len(line) <= MAX_LINE and parse_line(text := clean_text(line))[0]:
-                records.append(strip_prefix(text))
+                records.append(text)
         hits = len(records)
         if hits < 2 or prose(records, _PAIR):  # (notes that quote numbers: `readers/prose.py`)
             return 0.0
