@@ -20,6 +20,7 @@ from lossacc_tui.roles import (
     RoleMap,
     assign_roles,
     numbered_notes,
+    said_notes,
     split_unknown_notes,
     summed_losses,
     top_k_notes,
@@ -221,6 +222,7 @@ class Run:
         for note in [
             *top_k_notes(roles),
             *numbered_notes(roles, self.role_map),
+            *said_notes(roles, self.role_map),
             *unsure,
         ]:  # (said once: not added twice)
             if all(p.message != note for p in self.problems):

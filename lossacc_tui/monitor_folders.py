@@ -216,7 +216,21 @@ class FolderWatch:
 
 def _has_files(folder: Path, skipped: set[str]) -> bool:
     """Whether a folder holds a file at any depth (stops at the first; unreadable parts skipped),
-    other than the files in `skipped` (absolute paths not read by design, already said)."""
+    other than the files in `skipped` (absolute paths not read by design, already said) and files
+    named as records whose first line is still being written (`_partial`: read once it ends)."""
     return any(
-        os.path.join(os.path.abspath(d), f) not in skipped for d, _, files in os.walk(folder) for f in files
+        (p := os.path.join(os.path.abspath(d), f)) not in skipped and not _partial(Path(p))
+        for d, _, files in os.walk(folder)
+        for f in files
     )
+
+
+def _partial(path: Path) -> bool:
+    """Whether a file named as records (`.jsonl`) holds no whole line yet: its first record is
+    being written; no verdict on it until the line ends."""
+    if not path.name.lower().endswith(RECORD_SUFFIXES):
+        return False
+    try:
+        return "\n" not in decoded_head(path)
+    except OSError:
+        return False

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from lossacc_tui.clean import clean
 from lossacc_tui.roles_numbered import notes as _numbered_notes
 from lossacc_tui.roles_numbered import pick as _pick_numbered
+from lossacc_tui.roles_said import notes as _said_notes
+from lossacc_tui.roles_said import prefer_said
 
 RoleMap = Mapping[str, str]  # role -> source metric name (user overrides)
 
@@ -233,6 +235,8 @@ def assign_roles(
         best = min(cands)[0]
         tied = [c for c in cands if c[0] == best]
         # (resolutions, exits: roles_numbered; an lr's param groups keep the first, `pg0`)
+        if role.startswith("train_"):  # (`train_loss` over a bar's bare `loss`: roles_said)
+            tied = prefer_said(tied, says_split)
         rank, _, name = min(tied) if role == "lr" else _pick_numbered(tied)
         if role.startswith("val_") and rank >= 10 and role[4:] in have_val:
             continue  # a test metric stands in for validation only when there is none of its kind
@@ -305,6 +309,25 @@ def candidate_role(name: str) -> str | None:
     if c is None or c[1] == "lr":
         return None
     return f"{'val' if c[0] in ('val', 'test') else 'train'}_{c[1]}"
+
+
+def says_split(name: str) -> bool:
+    """Whether a metric name says its split (`train_loss`, `Loss/train`; `loss` does not)."""
+    return split_of(normalize(name)) is not None
+
+
+def said_notes(roles: Mapping[str, str], overrides: RoleMap | None = None) -> list[str]:
+    """What to tell of a training loss/accuracy named bare that lost its role to one named with its
+    split (`roles_said`)."""
+    unsure = set(split_unknown(roles))  # (said by `split_unknown_notes`)
+
+    def role_of(name: str) -> tuple[str, int] | None:
+        c = classify(name)
+        if c is None or c[1] == "lr" or name in unsure:
+            return None
+        return (f"{'val' if c[0] in ('val', 'test') else 'train'}_{c[1]}", c[2])
+
+    return _said_notes(roles, role_of, says_split, overrides or {})
 
 
 def numbered_notes(roles: Mapping[str, str], overrides: RoleMap | None = None) -> list[str]:

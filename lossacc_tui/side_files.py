@@ -94,10 +94,16 @@ def facts_beside_log(path: Path, head: str, reader: type[Reader] | None = None) 
 
 def side_note(path: Path, head: str) -> str | None:
     """The note for a file in a folder that is facts written beside a log, not a run (`side_facts`,
-    `facts_beside_log`), or None. `head`: the file's start as text."""
+    `facts_beside_log`), or prose that quotes metrics (`readers/prose.py`), or None. `head`: the
+    file's start as text."""
     side = side_facts(head)
     if side is not None:
         return skipped(side)
+    from lossacc_tui.readers.text_kv import prose_note  # (a notes file that quotes metrics)
+
+    notes = prose_note(path.name, head)
+    if notes is not None:
+        return f"skipped: not a training log: {notes}; --format text-kv reads it as one"
     about = facts_beside_log(path, head)
     if about is not None:
         return f"skipped: {about}; name the file itself to read it as a run of its own"

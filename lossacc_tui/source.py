@@ -44,6 +44,8 @@ FOLDER_MIN_SCORE = 0.5
 #: Names that say a file holds one record per line: such a file in a folder that no reader takes
 #: for a log is said to be skipped (`NOT_RECORDS`), never passed over without a word.
 RECORD_SUFFIXES = (".jsonl", ".ndjson")
+#: what `check` says of a file named as records whose first line is not ended yet (being written)
+PARTIAL_LINE = "not read: its first line is not ended yet (still being written?); check --follow waits for it"
 NOT_RECORDS = (
     "skipped: named as JSON lines, but its records are not a training log this tool knows (one "
     "number per metric a line); `--format jsonl` reads it as one"
@@ -147,6 +149,12 @@ def discover(
             headless = headerless_csv(path)
             if headless:
                 raise PathError(f"{path}: {headless}", short=f"{path}: a CSV without its header row")
+            from lossacc_tui.readers.text_kv import prose_note  # (only for a file no reader took)
+
+            notes = prose_note(path.name, decoded_head(path)) if not fmt else None
+            if notes is not None:  # a notes file that quotes metrics: said why, not the format list
+                short = f"{path}: not a training log: {notes}"
+                raise PathError(f"{short}; --format text-kv reads it as one", short=short)
             short = f"{path}: not a training log this tool knows"
             raise PathError(f"{short} {formats_expected()}", short=short)
         return [src]
@@ -269,6 +277,11 @@ def iter_folder(
                 other(fp, why)
         elif why := headerless_csv(p):  # (a metrics log that lost its header is said, not passed over)
             warnings.append(f"{p}: {why}")
+        elif p.name.lower().endswith(RECORD_SUFFIXES) and "\n" not in head:
+            # its first record still being written (mid-line at this moment): no verdict on it; a
+            # follower reads it once the line ends (its growth is seen), `check` says it is unread
+            if on_other is None and notes is not None:
+                notes.append(f"{p}: {PARTIAL_LINE}")
         elif p.name.lower().endswith(RECORD_SUFFIXES):  # named a log of records, read as none: said
             if on_other is None and notes is not None:
                 notes.append(f"{p}: {NOT_RECORDS}")
@@ -332,6 +345,7 @@ __all__ = [
     "FOLDER_MIN_SCORE",
     "HEAD",
     "NOT_RECORDS",
+    "PARTIAL_LINE",
     "RECORD_SUFFIXES",
     "SKIP_SUFFIXES",
     "VALIDATION_DIRS",

@@ -183,3 +183,32 @@ def test_a_followed_tqdm_log_shows_each_epoch_when_its_bar_fills(tmp_path: Path)
         (run,) = src.runs
         assert np.allclose(run.series["val_loss"].values, val[:k], atol=5e-5)
         assert len(run.series["loss"].values) <= k * len(Training().batches())
+
+
+def test_a_printed_train_loss_beside_the_bars_running_loss_is_the_training_loss(tmp_path: Path) -> None:
+    """The bar shows the epoch's running mean (`set_postfix(loss=..)`) and the loop prints the
+    epoch's `train_loss` beside the evaluation: the printed one is the training loss (the bar's
+    had taken the role, the printed one left `other`); the bar's keeps its name and every point,
+    and a note says which is read and how to read the other."""
+    t, out = Training(), io.StringIO()
+    printed = []
+    for ep in range(EPOCHS):
+        bar = tqdm(t.batches(), desc=f"Epoch {ep + 1}", file=out, mininterval=0)
+        running = 0.0
+        for k, i in enumerate(bar, 1):
+            running += t.step(i)[0]
+            bar.set_postfix(loss=f"{running / k:.4f}")
+        p = t._probs(t.xt)
+        tl = float(-np.log(p[np.arange(len(t.yt)), t.yt]).mean())
+        vl, va = t.evaluate()
+        printed.append(round(tl, 4))
+        tqdm.write(f"epoch {ep + 1} train_loss {tl:.4f} val_loss {vl:.4f} val_acc {va:.4f}", file=out)
+    log = tmp_path / "train.log"
+    log.write_text(out.getvalue())
+    (run,) = read_runs(log)
+    train = run.by_role("train_loss")
+    assert train is not None and train.name == "train_loss"
+    assert [round(v, 4) for v in train.values] == printed
+    assert run.series["loss"].role == "other" and len(run.series["loss"]) == EPOCHS * len(t.batches())
+    said = [p.message for p in run.problems if p.message.startswith("loss: a training loss named without")]
+    assert len(said) == 1 and "--map train_loss=loss" in said[0]

@@ -29,6 +29,7 @@ from lossacc_tui.app.view import (
     fmt_num,
     x_range,
 )
+from lossacc_tui.unread import PAIR_ROLES
 
 if TYPE_CHECKING:
     from lossacc_tui.analysis.alerts import Alert
@@ -91,13 +92,40 @@ def where(rs: RunState) -> str:
     return f"{axis} {last:,.0f}" if float(last).is_integer() else f"{axis} {last:,.2f}"
 
 
+def not_analysed(rs: RunState) -> str:
+    """Why a run's loss and accuracy are not read together (no alert can open on them), in a few
+    words for its row in the run list, or "" (analysed, or no points or no analysis yet). Silence
+    there is no health: a run with no accuracy, or too few evaluations for a trend, raises no alert.
+
+    - no series in a loss or accuracy role: "no loss/acc named" (`unread.unread_note`);
+    - losses only, or accuracies only: "no accuracy" / "no loss";
+    - its joint state is still warming up and no alert is open: "too few evals"."""
+    run = rs.run
+    if not run.points:
+        return ""
+    roles = {s.role for s in run.series.values() if len(s)}
+    if not roles & PAIR_ROLES:
+        return "no loss/acc named"
+    if not roles & {"train_acc", "val_acc"}:
+        return "no accuracy"
+    if not roles & {"train_loss", "val_loss"}:
+        return "no loss"
+    result = rs.result
+    if result is not None and result.states and result.states[-1].state == "warming-up" and not rs.active:
+        return "too few evals"
+    return ""
+
+
 def run_rows(runs: list[RunState]) -> list[RunRow]:
     whole = [clean(rs.run.name) for rs in runs]
     names = short_names(whole)
     rows = []
     for k, (rs, name) in enumerate(zip(runs, names, strict=True)):
         active = len(rs.active)
-        rows.append(RunRow(k, name, clean(rs.run.format), where(rs), rs.worst, active, path=whole[k]))
+        unread = rs.memo("not_analysed", lambda rs=rs: not_analysed(rs))
+        rows.append(
+            RunRow(k, name, clean(rs.run.format), where(rs), rs.worst, active, path=whole[k], unread=unread)
+        )
     return rows
 
 

@@ -216,6 +216,7 @@ class RunRow:
     marked: bool = False  # selected for the compare view (space)
     pinned: bool = False  # pinned (p): listed first, always in the compare view
     path: str = ""  # its whole name (`name` is cut to what tells it from the other runs')
+    unread: str = ""  # why its loss and accuracy are not analysed (`present.not_analysed`), or ""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, looks_structured, to_float
 from lossacc_tui.readers.lead_split import is_train, lead_word, qualify, sections
 from lossacc_tui.readers.logprefix import strip_prefix
+from lossacc_tui.readers.prose import PROSE, prose
 from lossacc_tui.readers.registry import register
 from lossacc_tui.readers.summary_line import earlier, summary_word
 from lossacc_tui.roles import classify, normalize
@@ -197,6 +198,16 @@ def first_metric(text: str) -> int:
     return len(text)
 
 
+def prose_note(name: str, head: str) -> str | None:
+    """Why a text file (`head`: its start as text) is no log though its lines quote metrics as a
+    loop's print does (`readers/prose.py`), or None."""
+    if looks_structured(name, head):
+        return None
+    lines = head.splitlines()[:300]
+    records = [t for ln in lines if len(ln) <= MAX_LINE and parse_line(t := clean_text(ln))[0]]
+    return PROSE if prose(records, _PAIR) else None
+
+
 @register
 class TextKvReader(Reader):
     format_id = "text-kv"
@@ -212,14 +223,16 @@ class TextKvReader(Reader):
     def sniff(cls, name: str, head: str) -> float:
         if looks_structured(name, head):
             return 0.0
-        hits = lines = 0
+        lines = 0
+        records: list[str] = []
         for line in head.splitlines()[:300]:
             if not line.strip():
                 continue
             lines += 1
-            if len(line) <= MAX_LINE and parse_line(clean_text(line))[0]:
-                hits += 1
-        if hits < 2:
+            if len(line) <= MAX_LINE and parse_line(text := clean_text(line))[0]:
+                records.append(text)
+        hits = len(records)
+        if hits < 2 or prose(records, _PAIR):  # (notes that quote numbers: `readers/prose.py`)
             return 0.0
         if hits == lines and name.lower().endswith((".log", ".txt", ".out")):
             # every line a printed record (a loop's own metrics file): enough for a folder scan

@@ -38,6 +38,7 @@ REOPEN_GRACE = 0.3  # seconds: a `?` this soon after the help shows is the same 
 
 GLYPHS = (
     ("✖ ▲ ●", "a run's or an alert's worst open alert: critical, warning, info (· none)"),
+    ("?", "a run not analysed: no accuracy (or no loss) read, or too few evaluations yet; its row says why"),
     (MARK, "the best validation value on a plot; the legend gives it as 'best value @x'"),
     ("━ ─", "validation curve (thick), training curve (thin)"),
     ("─ ━", "in compare: each run in its own colour, as its □ in the runs list (past ten colours: thick)"),

@@ -23,6 +23,11 @@ from lossacc_tui.app.widgets.option_rows import rekey, replace_prompts
 from lossacc_tui.app.widgets.plot_cells import cell_style
 
 BADGE = {"critical": ("✖", "bold bright_red"), "warning": ("▲", "bold yellow"), "info": ("●", "bright_blue")}
+#: the badge of a run whose loss and accuracy are not analysed (`present.not_analysed`): no alert can
+#: open on it, so its quiet row is no sign of health
+UNREAD = ("?", "bold")
+#: its words in a one-line row
+SHORT_UNREAD = {"no loss/acc named": "unnamed", "no accuracy": "no acc", "too few evals": "few evals"}
 
 
 def fit(s: str, width: int) -> str:
@@ -97,7 +102,7 @@ def prompt(row: RunRow, width: int, told: Told | None = None) -> Text:
     worst alert, its name cut to what tells it from the other rows (`told`: `names.fit_told`),
     where it is (last epoch or step), on one line in a narrow list, else with its format and its
     alert count on a second line."""
-    glyph, style = BADGE.get(row.worst or "", ("·", "dim"))
+    glyph, style = BADGE.get(row.worst or "", UNREAD if row.unread and not row.active else ("·", "dim"))
     t = Text(no_wrap=True, overflow="ellipsis")
     told = told if told is not None else row_tolds([row])[0]
     color, _ = run_look(row.key)
@@ -106,9 +111,19 @@ def prompt(row: RunRow, width: int, told: Told | None = None) -> Text:
     width -= 1
     where = row.where
     alerts = f" · {row.active} alert{'s' if row.active > 1 else ''}" if row.active else ""
-    if width < 36:  # one line: badge, name, position
-        t.append(fit_told(told, name_room(row, width + 1)), "bold")
+    if row.unread and not row.active:  # (silence is no health: why nothing is analysed)
+        alerts = f" · {row.unread}"
+    if width < 36:  # one line: badge, name, position (and why it is not analysed, where it fits whole)
+        room = name_room(row, width + 1)
+        why = SHORT_UNREAD.get(row.unread, "") if row.unread and not row.active else ""
+        if why and len(row.name) + len(why) + 1 <= room:
+            room -= len(why) + 1
+        else:
+            why = ""
+        t.append(fit_told(told, room), "bold")
         t.append(f" {short_where(where)}", "dim")
+        if why:
+            t.append(f" {why}", UNREAD[1])
     else:
         t.append(fit_told(told, name_room(row, width + 1)), "bold")
         line, alerts = second_line(row.format, where, alerts, width - 2)
