@@ -111,13 +111,27 @@ class LivePasses:
         if ANALYSIS not in sys.modules and self.first_frame is not None:
             self.first_frame.wait(FIRST_FRAME_WAIT)
         import_module(ANALYSIS)
-        with self.lock:
-            self._analysis_timer = None
-            if self._closed or not self._waiting or self._busy:
-                return  # (a pass running now starts the next one when it ends)
-            left = min(self._next_analysis, self._last_points + self._quiet()) - time.monotonic()
-            if left > 0.01:  # points still coming and the budget not spent yet: wait on
-                self._start_timer(left)
+        timer = threading.current_thread()
+        while True:
+            with self.lock:
+                mine = self._analysis_timer is timer
+                if self._closed or not self._waiting or self._busy:
+                    if mine:
+                        self._analysis_timer = None
+                    return  # (a pass running now starts the next one when it ends)
+                left = min(self._next_analysis, self._last_points + self._quiet()) - time.monotonic()
+                if left <= 0.01:
+                    if mine:
+                        self._analysis_timer = None
+                    break
+                if not mine or not isinstance(timer, threading.Timer):
+                    self._analysis_timer = None
+                    self._start_timer(left)
+                    return
+            # points still coming and the budget not spent yet: wait on, on this thread, still
+            # the pending timer (a steady writer's quiet-spell checks started a thread each,
+            # three a second at 10 lines/s); `close` cancels it, which ends the wait
+            if timer.finished.wait(left):
                 return
         self._pass()
 

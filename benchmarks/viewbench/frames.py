@@ -16,6 +16,49 @@ from .logs import rows
 
 #: CPU seconds the compositor spent asking each kind of pane for its lines, over the data frames
 PANES: dict[str, float] = {}
+#: CPU seconds of each part of the data frames, over them: the copy from the tracker (lock held),
+#: each pane given its copy, the compositor's refreshes, the screen's layouts
+PARTS: dict[str, float] = {}
+
+#: (module, class, method, part): what `PARTS` times (a method a tree lacks is not timed)
+TIMED = (
+    ("lossacc_tui.app.frame", "MainFrame", "_frame", "copy"),
+    ("lossacc_tui.app.frame", "MainFrame", "_show", "show"),
+    ("lossacc_tui.app.widgets.metric_plot", "MetricPlot", "set_data", "show: plots"),
+    ("lossacc_tui.app.widgets.state_band", "StateBand", "set_data", "show: band"),
+    ("lossacc_tui.app.widgets.run_list", "RunList", "set_rows", "show: runs"),
+    ("lossacc_tui.app.widgets.alert_list", "AlertList", "set_rows", "show: alerts"),
+    ("lossacc_tui.app.widgets.explanation", "Explanation", "show", "show: explanation"),
+    ("textual.screen", "Screen", "_refresh_layout", "layout"),
+)
+
+
+def _time_parts(counting: list[bool]) -> list[tuple[type, str, Any]]:
+    """Wrap the methods of TIMED to add their CPU time to PARTS while `counting[0]`; the originals,
+    to put back."""
+    import importlib
+
+    put_back = []
+    for module, cls_name, method, part in TIMED:
+        try:
+            cls = getattr(importlib.import_module(module), cls_name)
+        except (ImportError, AttributeError):
+            continue
+        real = getattr(cls, method, None)
+        if real is None:
+            continue
+
+        def timed(self: Any, *a: Any, _real: Any = real, _part: str = part, **k: Any) -> Any:
+            t = time.thread_time()
+            try:
+                return _real(self, *a, **k)
+            finally:
+                if counting[0]:
+                    PARTS[_part] = PARTS.get(_part, 0.0) + time.thread_time() - t
+
+        put_back.append((cls, method, cls.__dict__.get(method)))  # (None: inherited)
+        setattr(cls, method, timed)
+    return put_back
 
 
 def frame_cpu(log: Path, frames: int = 25) -> tuple[dict[str, list[float]], tuple[int, int]]:
@@ -36,6 +79,7 @@ def frame_cpu(log: Path, frames: int = 25) -> tuple[dict[str, list[float]], tupl
     real_lines = getattr(cached_lines, "KeptLines", None)
     counting = [False]
     PANES.clear()
+    PARTS.clear()
 
     def pane_lines(self: Any, crop: Any) -> Any:
         t = time.thread_time()
@@ -97,6 +141,7 @@ def frame_cpu(log: Path, frames: int = 25) -> tuple[dict[str, list[float]], tupl
                 drawn = time.thread_time() - t
                 await pilot.pause()  # (the compositor's refresh of what changed)
                 got["frame"].append(drawn + spent[0])
+                PARTS["compositor"] = PARTS.get("compositor", 0.0) + spent[0]
             counting[0] = False
             drawing = [0.0]
             redraw = app.redraw
@@ -121,12 +166,18 @@ def frame_cpu(log: Path, frames: int = 25) -> tuple[dict[str, list[float]], tupl
         return got, size
 
     Screen._compositor_refresh = composite  # type: ignore[method-assign]
+    put_back = _time_parts(counting)
     if real_lines is not None:  # (the trunk before session 13 has no KeptLines: panes not split)
         real_lines.render_lines = pane_lines  # type: ignore[method-assign]
     try:
         return asyncio.run(run())
     finally:
         Screen._compositor_refresh = real  # type: ignore[method-assign]
+        for cls, method, was in reversed(put_back):
+            if was is None:
+                delattr(cls, method)
+            else:
+                setattr(cls, method, was)
         if real_lines is not None:
             real_lines.render_lines = lines_of  # type: ignore[method-assign]
 
@@ -159,8 +210,11 @@ def frames(log: Path) -> None:
         f" {len(got['frame'])} frames; goal 20 ms: {verdict}); keys: cursor left {med['left']:.1f} ms,"
         f" right {med['right']:.1f} ms, log scale {med['l']:.1f} ms"
     )
+    n = len(got["frame"])
+    if PARTS:
+        split = ", ".join(f"{k} {v / n * 1000:.2f}" for k, v in PARTS.items())
+        print(f"  a data frame's parts, ms a frame (mean; show: includes its panes): {split}")
     if PANES:
-        n = len(got["frame"])
         split = ", ".join(f"{k} {v / n * 1000:.2f}" for k, v in sorted(PANES.items(), key=lambda kv: -kv[1]))
         print(f"  compositing a data frame, ms a frame, pane by pane (the lines each gave): {split}")
     print(f"  reference: plotext drawing the same 100,000 points (loss, val_loss) once: {ref * 1000:.0f} ms")
