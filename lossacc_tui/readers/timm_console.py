@@ -6,10 +6,13 @@ from it (their logger prefix is stripped first, see `logprefix`):
     Train: [3/50]\\tlr 0.000300\\ttime ...\\tloss 1.40 (1.73)\\tAcc@1 48.8 (37.0)\\tMem ...    Swin style
      * Train Acc 37.002 Train Loss 1.732 / * Val Acc 52.270 Val Loss 1.296                Swin style
 
-x is the number of epochs completed (fractional during training): a timm training line of epoch
-e (0-based) at batch i of N is at e + (i+1)/N, its step e*N + i; the evaluation after epoch e
-(its last `Test:` line, whose running averages are the validation loss and accuracy) and the
-Swin `* ... Acc ... Loss` summaries at e + 1. Per-batch training lines give `train/loss` (the
+x is the epoch as the framework numbers it (0-based: timm's `Train: 0`, its checkpoint names
+`checkpoint-0.pth.tar`, `*** Best metric: ... (epoch 0)` and its summary.csv all count from 0), so
+the console and the summary.csv of one run agree: the evaluation after epoch e (its last `Test:`
+line, whose running averages are the validation loss and accuracy) and the Swin `* ... Acc ...
+Loss` summaries are at x = e; a timm training line of epoch e at batch i of N is at
+e - 1 + (i+1)/N (its last batch at e, with the evaluation after it; epoch 0's batches between -1
+and 0), its step e*N + i. Per-batch training lines give `train/loss` (the
 batch's value, not the running mean); accuracies are in percent. `Time`, `Data` and throughput
 are not metrics. Sources: timm/train.py `train_one_epoch`/`validate` log formats.
 """
@@ -67,7 +70,7 @@ class TimmConsoleReader(Reader):
                 self._epoch, self._per_epoch = e, n
                 values = self._pairs(text, train=True)
                 if values:
-                    out.add(values, step=e * n + i, epoch=e + (i + 1) / n, line=line)
+                    out.add(values, step=e * n + i, epoch=e - 1 + (i + 1) / n, line=line)
             elif m := _TIMM_TEST.match(text):
                 i, n = float(m.group(1)), float(m.group(2))
                 if i != n:
@@ -75,14 +78,14 @@ class TimmConsoleReader(Reader):
                 values = self._pairs(text, train=False)
                 if values:
                     step = None if self._per_epoch is None else (self._epoch + 1) * self._per_epoch
-                    out.add(values, step=step, epoch=self._epoch + 1, line=line)
+                    out.add(values, step=step, epoch=self._epoch, line=line)
             elif m := _SUMMARY.match(text):
                 split = "train" if m.group(1) == "Train" else "val"
                 acc, loss = to_float(m.group(2)), to_float(m.group(3))
                 values = {f"{split}/top1": acc, f"{split}/loss_epoch": loss}
                 clean = {key: v for key, v in values.items() if v is not None}
                 if clean:
-                    out.add(clean, epoch=self._epoch + 1, line=line)
+                    out.add(clean, epoch=self._epoch, line=line)
             elif (m := _SWIN_TRAIN.match(text)) and _LOSS.search(text):
                 self._epoch = float(m.group(1))
         return self.built(out)
