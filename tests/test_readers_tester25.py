@@ -1,12 +1,16 @@
 """Tester 25's reading faults, each as a kind: a JSON-lines log whose first line is the script's
-settings (`{"config": {...}}`) is the same run whether its file or its folder is named (F2)."""
+settings (`{"config": {...}}`) is the same run whether its file or its folder is named (F2);
+scikit-learn's `verbose=True` lines with the user's own per-epoch prints in one file: every
+metric is read, not only sklearn's loss (F1)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+from conftest import read_runs
 from numpy_training import softmax_regression
 
 from lossacc_tui.cli import main
@@ -56,3 +60,27 @@ def test_a_config_first_jsonl_is_the_same_run_named_or_in_its_folder(
     # the settings line is no metric, and the run keeps its epochs 0..14
     assert set(run["metrics"]) == {"loss", "val_loss", "val_acc"}
     assert run["x_axis"] == "epoch" and run["metrics"]["val_acc"]["last_x"] == 14
+
+
+@pytest.mark.parametrize("first", [1, 0], ids=["user-counts-from-1", "user-counts-from-0"])
+def test_sklearn_verbose_lines_beside_the_users_own_prints_are_all_read(tmp_path: Path, first: int) -> None:
+    # `partial_fit` in a loop, sklearn's verbose line then the user's evaluation print, one file
+    rows = softmax_regression(epochs=30, classes=3, seed=1, features=40, n_train=60, n_val=300)
+    lines = []
+    for e, r in enumerate(rows):
+        lines.append(f"Iteration {e + 1}, loss = {r['train_loss']:.8f}")  # sklearn's format
+        own = f"train_acc {r['train_acc']:.4f} val_loss {r['val_loss']:.4f} val_acc {r['val_acc']:.4f}"
+        lines.append(f"epoch {e + first} {own}")
+    p = tmp_path / "train.log"
+    p.write_text("\n".join(lines) + "\n")
+    (run,) = read_runs(p)
+    assert run.format == "sklearn-mlp"
+    assert {n: s.role for n, s in run.series.items()} == {
+        "loss": "train_loss",
+        "train_acc": "train_acc",
+        "val_loss": "val_loss",
+        "val_acc": "val_acc",
+    }
+    epochs = [e + first for e in range(30)]
+    assert list(run.series["val_loss"].epochs) == epochs == list(run.series["loss"].epochs)
+    np.testing.assert_allclose(run.series["val_loss"].values, [r["val_loss"] for r in rows], atol=5e-5)
