@@ -25,7 +25,6 @@ from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, to_float
 from lossacc_tui.readers.layouts import Level
 from lossacc_tui.readers.registry import register
-from lossacc_tui.readers.text_kv import MAX_LINE, parse_line
 
 _ITER = re.compile(r"^Iteration (\d+), loss = (\S+)\s*$")
 _VAL = re.compile(r"^Validation score: (\S+)\s*$")
@@ -67,12 +66,16 @@ class SklearnMlpReader(Reader):
                 if v is not None:
                     self._pending[0][VAL_NAME] = v
                 self._emit(out)
-            elif text[:1].isalpha() and len(text) <= MAX_LINE and any(c.isdigit() for c in text):
+            elif text[:1].isalpha() and len(text) <= 1 << 14 and any(c.isdigit() for c in text):
                 self._own(out, text, first_line + k)
         return self.built(out)
 
     def _own(self, out: BatchBuilder, text: str, line: int) -> None:
         """A line of the user's own prints: its metrics at the epoch (or step) it prints."""
+        # (imported here: importing text_kv first would register it before this module, and the
+        # order of registration breaks ties between sniffers)
+        from lossacc_tui.readers.text_kv import parse_line
+
         values, epoch, step = parse_line(text)
         if not values or (epoch is None and step is None):
             return

@@ -26,6 +26,7 @@ from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, to_float
 from lossacc_tui.readers.layouts import Level
 from lossacc_tui.readers.logprefix import strip_prefix
+from lossacc_tui.readers.printed import Unread
 from lossacc_tui.readers.registry import register
 
 _NUM = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|nan|inf)"
@@ -36,6 +37,9 @@ _SUMMARY = re.compile(rf"^\*\s+(Train|Val|Test)\s+Acc\S*\s+({_NUM})\s+\1\s+Loss\
 _LOSS = re.compile(rf"\b[Ll]oss:?\s+({_NUM})\s*\(\s*({_NUM})\)")
 _ACC1 = re.compile(rf"\bAcc@1:?\s+({_NUM})\s*\(\s*({_NUM})\)")
 _ACC5 = re.compile(rf"\bAcc@5:?\s+({_NUM})\s*\(\s*({_NUM})\)")
+# the scripts' own lines that are no record: Swin's per-batch `Validate:` progress (its `* Val`
+# summary is read), its `Max accuracy:`, timm's `*** Best metric:`
+_OWN = re.compile(r"^(?:Validate:|Max accuracy:|\*\*\* Best metric|Accuracy of the network)")
 _LR = re.compile(rf"\b(?:LR:|lr)\s+({_NUM})")
 
 
@@ -57,11 +61,13 @@ class TimmConsoleReader(Reader):
         super().__init__()
         self._epoch = 0.0  # the epoch being trained (0-based)
         self._per_epoch: float | None = None
+        self._unread = Unread()  # printed metrics lines not read, said once per set of names
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
         for k, raw in enumerate(self.text_lines(block)):
             if "rain" not in raw and "est" not in raw and "Val" not in raw:
+                self._other(raw, first_line + k)
                 continue
             text = strip_prefix(clean_text(raw)).strip()
             line = first_line + k
@@ -88,7 +94,15 @@ class TimmConsoleReader(Reader):
                     out.add(clean, epoch=self._epoch, line=line)
             elif (m := _SWIN_TRAIN.match(text)) and _LOSS.search(text):
                 self._epoch = float(m.group(1))
+            else:
+                self._other(raw, line)
         return self.built(out)
+
+    def _other(self, raw: str, line: int) -> None:
+        """A line none of the patterns took: the scripts' own progress and best-so-far lines pass,
+        a printed metrics line of the user's is said (`printed`)."""
+        if not _OWN.match(strip_prefix(clean_text(raw)).strip()):
+            self._unread.see(self, raw, line)
 
     @staticmethod
     def _pairs(text: str, train: bool) -> dict[str, float]:
