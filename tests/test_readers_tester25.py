@@ -84,3 +84,54 @@ def test_sklearn_verbose_lines_beside_the_users_own_prints_are_all_read(tmp_path
     epochs = [e + first for e in range(30)]
     assert list(run.series["val_loss"].epochs) == epochs == list(run.series["loss"].epochs)
     np.testing.assert_allclose(run.series["val_loss"].values, [r["val_loss"] for r in rows], atol=5e-5)
+
+
+FORMATS = Path(__file__).resolve().parents[1].parent / "shared" / "cases" / "formats"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.mark.parametrize(
+    ("sample", "fmt", "after"),
+    [
+        (FORMATS / "fmt-02-timm/generated/train_stdout.txt", "timm-console", r"^Current checkpoints:"),
+        (FORMATS / "fmt-06-wandb/wandb/latest-run/files/output.log", "timm-console", r"Max accuracy"),
+        (FORMATS / "fmt-08-gbdt/generated/xgboost_train_stdout.txt", "gbdt-console", r"^\[\d+\]"),
+        (FORMATS / "fmt-08-gbdt/generated/lightgbm_sklearn_stdout.txt", "gbdt-console", r"^\[\d+\]"),
+        (
+            FORMATS / "fmt-12-tensorboard/keras/generated/fit_verbose2_stdout.txt",
+            "keras-stdout",
+            r" - loss: ",
+        ),
+        (
+            FORMATS / "fmt-03-mmengine/work_dir/20230801_110349/20230801_110349.log",
+            "mmengine",
+            r"Epoch\(val\)",
+        ),
+        (DATA / "catboost_console/catboost_console.txt", "catboost-console", r"^\d+:\s"),
+        (DATA / "tester17/hf_noise/console.txt", "hf-stdout", r"'eval_loss'"),
+    ],
+    ids=["timm", "swin", "xgboost", "lightgbm", "keras", "mmengine", "catboost", "hf"],
+)
+def test_a_frameworks_console_says_the_users_own_prints_it_does_not_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sample: Path, fmt: str, after: str
+) -> None:
+    import re
+
+    if not sample.is_file():
+        pytest.skip(f"format sample not found: {sample}")
+    rows = softmax_regression(epochs=8, classes=3, seed=5)
+    out, k = [], 0
+    for line in sample.read_text(errors="replace").splitlines():
+        out.append(line)
+        if k < len(rows) and re.search(after, line):  # the user's own print after the framework's line
+            out.append(
+                f"epoch {k} holdout_loss {rows[k]['val_loss']:.4f} holdout_acc {rows[k]['val_acc']:.4f}"
+            )
+            k += 1
+    assert k >= 2
+    log = tmp_path / "train.log"
+    log.write_text("\n".join(out) + "\n")
+    main(["check", str(log)])
+    said = "".join(capsys.readouterr())
+    assert f"[{fmt}]" in said
+    assert f"printed metrics not read as {fmt} (holdout_loss, holdout_acc)" in said

@@ -21,8 +21,12 @@ _WORDS = ("loss", "acc", "Loss", "Acc", "LOSS", "ACC")
 class Unread:
     """The printed metrics lines a reader left unread, said once per set of names."""
 
-    def __init__(self) -> None:
+    def __init__(self, marked: bool = False) -> None:
+        """`marked`: only lines with an epoch or step counter (`epoch 3 ...`) count, for a console
+        that prints other `name=value` lines with a loss in their names (mmengine's config dump:
+        `loss_weight=1.0`)."""
         self._told: set[frozenset[str]] = set()
+        self._marked = marked
 
     def see(self, reader: Reader, raw: str, line: int) -> None:
         """`raw`: a line the reader's own patterns did not take; `line`: its number (0-based)."""
@@ -34,7 +38,9 @@ class Unread:
 
         if len(raw) > MAX_LINE:
             return
-        values = parse_line(clean_text(raw))[0]
+        values, epoch, step = parse_line(clean_text(raw))
+        if self._marked and epoch is None and step is None:
+            return
         if any(metric_like(n) for n in values) and frozenset(values) not in self._told:
             self._told.add(frozenset(values))
             reader.problem(
