@@ -373,11 +373,13 @@ def test_timm_console_train_steps_and_final_evaluation_of_each_epoch() -> None:
     }
     (summary,) = read_runs(fmt("fmt-02-timm/generated/output/train/20261129-122649-resnet10t-32/summary.csv"))
     val = run.series["val/loss"]
-    assert list(val.epochs) == [1, 2, 3, 4, 5, 6]  # epochs completed (summary.csv numbers them 0-5)
+    # timm's own (0-based) epoch numbers, as its summary.csv and checkpoint names have them
+    assert list(val.epochs) == [0, 1, 2, 3, 4, 5] == list(summary.series["eval_loss"].epochs)
     np.testing.assert_allclose(val.values, summary.series["eval_loss"].values, atol=5e-4)
     np.testing.assert_allclose(run.series["val/top1"].values, summary.series["eval_top1"].values, atol=5e-5)
     train = run.series["train/loss"]
-    assert len(train) == 36 and train.values[0] == 1.19 and train.epochs[0] == pytest.approx(1 / 11)
+    assert len(train) == 36 and train.values[0] == 1.19 and train.epochs[0] == pytest.approx(1 / 11 - 1)
+    assert train.epochs[5] == pytest.approx(0)  # epoch 0's last batch, beside its evaluation
 
 
 def test_swin_style_console_under_a_logging_prefix_with_colours() -> None:

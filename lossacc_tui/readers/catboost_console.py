@@ -19,6 +19,7 @@ from typing import ClassVar
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, to_float
 from lossacc_tui.readers.layouts import Level
+from lossacc_tui.readers.printed import Unread
 from lossacc_tui.readers.registry import register
 
 _LINE = re.compile(r"^(\d+):\t(learn: .*)$")
@@ -51,13 +52,16 @@ class CatBoostConsoleReader(Reader):
 
     _fits = 0  # `fit` calls seen so far (each prints from iteration 0)
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._unread = Unread()  # printed metrics lines not read, said once per set of names
+
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
         for i, raw in enumerate(self.text_lines(block)):
-            if not raw[:1].isdigit():
-                continue
-            parsed = parse(clean_text(raw))
+            parsed = parse(clean_text(raw)) if raw[:1].isdigit() else None
             if parsed is None:
+                self._unread.see(self, raw, first_line + i)
                 continue
             step, values = parsed
             # (a second `fit` prints from iteration 0 again: a new run, by design, not a restart)

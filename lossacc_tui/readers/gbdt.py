@@ -17,6 +17,7 @@ import re
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, to_float
 from lossacc_tui.readers.layouts import Level
+from lossacc_tui.readers.printed import Unread
 from lossacc_tui.readers.registry import register
 
 #: Metric names (lower case) that are a cross-entropy: XGBoost, LightGBM, CatBoost spellings.
@@ -75,14 +76,14 @@ class GbdtConsoleReader(Reader):
     def __init__(self) -> None:
         super().__init__()
         self._names = GbdtNames(self)
+        self._unread = Unread()  # printed metrics lines not read, said once per set of names
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
         for i, raw in enumerate(self.text_lines(block)):
-            if not raw.startswith("["):
-                continue
-            parsed = parse_round(clean_text(raw))
+            parsed = parse_round(clean_text(raw)) if raw.startswith("[") else None
             if parsed is None:
+                self._unread.see(self, raw, first_line + i)
                 continue
             rnd, items = parsed
             values: dict[str, float] = {}

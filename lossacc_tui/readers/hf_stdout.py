@@ -17,6 +17,7 @@ from typing import ClassVar
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, looks_structured, to_float
 from lossacc_tui.readers.numstr import string_number
+from lossacc_tui.readers.printed import Unread
 from lossacc_tui.readers.registry import register
 
 MAX_LINE = 1 << 20
@@ -128,11 +129,16 @@ class HfStdoutReader(Reader):
             return 0.0
         return 0.9 if "'epoch':" in head else 0.6
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._unread = Unread(marked=True)  # printed metrics lines not read, said once per set of names
+
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
         lines = self.text_lines(block)
         for i, raw in enumerate(lines):
             if "{" not in raw:
+                self._unread.see(self, raw, first_line + i)
                 continue
             if len(raw) > MAX_LINE:
                 if "{'" in raw:

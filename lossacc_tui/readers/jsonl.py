@@ -58,6 +58,21 @@ def flatten(
     return out
 
 
+def _settings(o: dict[str, object], flat: dict[str, float]) -> bool:
+    """Whether a log's first record is its settings (`{"config": {"lr": 0.01, ...}}`, a script's
+    arguments dumped first): no number at its top level (no epoch or step: it is at no x) and no
+    leaf named as a loss or an accuracy. Read as a record it would be a one-point series with no
+    epoch, and the run would lose its epoch axis (`model._epoch_missing`)."""
+    if any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in o.values()):
+        return False
+    return not any(
+        ((c := classify(k)) is not None and c[1] in ("loss", "acc"))
+        or "loss" in k.lower()
+        or "acc" in k.lower()
+        for k in flat
+    )
+
+
 def _has_msgspec() -> bool:
     """Whether msgspec is installed (a dependency; found without importing it)."""
     if "msgspec" in sys.modules:
@@ -76,6 +91,7 @@ class JsonlReader(Reader):
         super().__init__()
         self._seen = 0  # bytes of blocks read so far (TYPED_AFTER)
         self._string_keys: set[tuple[str, bool]] = set()  # (key, not a number) told (`_strings`)
+        self._records = 0  # records kept so far (a settings record is looked for before the first)
 
     def backlog_chunk(self, left: int) -> int | None:
         """Bytes `Source.read_all` reads at once from the `left` bytes of a file: all of a backlog
@@ -89,22 +105,30 @@ class JsonlReader(Reader):
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
+        """A JSON lines log: its first lines objects. An object whose values are all lists or all
+        objects is a whole document (a Keras History, pandas `to_json()`), unless record lines
+        follow it: then it is a run's config written first (`{"config": {...}}`), which the reader
+        reads past as any record, so a folder scan takes the file as the named file is read."""
         lines = [ln.strip() for ln in head.splitlines()[:20] if ln.strip()]
         if not lines or not lines[0].startswith("{"):
             return 0.0
-        ok = 0
-        for ln in lines[:-1] or lines:
+        ok = docs = 0
+        whole = lines if head.endswith("\n") else lines[:-1]  # (the last line may be cut)
+        for ln in whole or lines:
             try:  # (NaN, Infinity read as numbers: a run NaN from its first record writes them)
                 obj = jsonvalue.loads(ln)
             except ValueError:
                 continue
-            if isinstance(obj, dict) and obj and any(isinstance(v, list) for v in obj.values()):
-                return 0.1  # a dict of lists is a whole document (a Keras History), not a record
-            if isinstance(obj, dict) and obj and all(isinstance(v, dict) for v in obj.values()):
-                return 0.1  # pandas to_json() column-oriented export
-            ok += isinstance(obj, dict)
+            if not isinstance(obj, dict) or not obj:
+                continue
+            if any(isinstance(v, list) for v in obj.values()) or all(
+                isinstance(v, dict) for v in obj.values()
+            ):
+                docs += 1  # a dict of lists (Keras History) or of dicts (pandas column export)
+            else:
+                ok += 1
         if ok == 0:
-            return 0.0
+            return 0.1 if docs else 0.0
         return 0.9 if name.lower().endswith((".jsonl", ".ndjson")) else 0.75
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
@@ -190,9 +214,14 @@ class JsonlReader(Reader):
         )
         if len(flat) < len(o):
             flat = self._strings(o, lineno)
+        if flat and not self._records and _settings(o, flat):
+            names = ", ".join(list(flat)[:3])
+            self.problem(lineno, f"a record of settings before the metrics ({names}): not read as metrics")
+            return
         if flat:
             rows.append(flat)
             nums.append(lineno)
+            self._records += 1
 
     def _strings(self, o: dict[str, object], lineno: int) -> dict[str, float]:
         """`flatten(o)` reading string values too (`json.dumps(default=str)` writes a numpy float32

@@ -15,6 +15,7 @@ import re
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, to_float
 from lossacc_tui.readers.lead_split import lead_word, qualify
+from lossacc_tui.readers.printed import Unread
 from lossacc_tui.readers.registry import register
 
 MAX_LINE = 1 << 20  # longer pieces are no Keras output: skipped
@@ -95,6 +96,7 @@ class KerasStdoutReader(Reader):
     def __init__(self) -> None:
         super().__init__()
         self._epoch: int | None = None  # from the last `Epoch i/N` header
+        self._unread = Unread(marked=True)  # printed metrics lines not read, said once per set of names
         self._last_epoch: int | None = None  # epoch of the last record of the current run
         self._new_run = False  # the next record starts a new run
         self._pending: str | None = None  # the end-of-epoch candidate (may still be continued)
@@ -139,6 +141,8 @@ class KerasStdoutReader(Reader):
             self._start_epoch(int(header.group(1)), int(header.group(2)))
             return
         if self._closed:
+            if not (_PROGRESS.match(text) or _V2_PREFIX.match(text) or _BATCH.match(text)):
+                self._unread.see(self, raw, line_no)  # (after an epoch's line: not evaluate()'s bar)
             return
         if self._split_line(out, text, line_no):
             return
@@ -166,6 +170,7 @@ class KerasStdoutReader(Reader):
         elif _V2_PREFIX.match(text):
             done = True
         else:
+            self._unread.see(self, raw, line_no)
             return
         counted = done and "ETA" not in text and (_TIME.search(text) or not prog or step == total)
         if ":" not in text or not ("val_" in text or counted):

@@ -26,6 +26,7 @@ from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers import jsonvalue
 from lossacc_tui.readers.base import Reader, clean_text, to_float
 from lossacc_tui.readers.layouts import Claim, Level, files_in, register_layout
+from lossacc_tui.readers.printed import Unread
 from lossacc_tui.readers.registry import register
 
 _X_KEYS = frozenset({"epoch", "iter", "step"})
@@ -109,11 +110,13 @@ class MmengineLogReader(Reader):
     def __init__(self) -> None:
         super().__init__()
         self._per_epoch: float | None = None  # training iterations per epoch (N of [e][i/N])
+        self._unread = Unread(marked=True)  # printed metrics lines not read, said once per set of names
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
         for k, raw in enumerate(self.text_lines(block)):
             if "(train)" not in raw and "(val)" not in raw and "(test)" not in raw:
+                self._unread.see(self, raw, first_line + k)
                 continue
             m = _RECORD.search(clean_text(raw))
             if m is None:

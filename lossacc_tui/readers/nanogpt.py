@@ -18,6 +18,7 @@ from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, to_float
 from lossacc_tui.readers.layouts import Level
 from lossacc_tui.readers.logprefix import strip_prefix
+from lossacc_tui.readers.printed import Unread
 from lossacc_tui.readers.registry import register
 
 _EVAL = re.compile(r"^step (\d+): train loss (\S+?),? val loss (\S+?)[,\s]*$")
@@ -36,6 +37,10 @@ class NanoGptReader(Reader):
         iters = sum(bool(_ITER.match(t)) for t in lines)
         return Level.CERTAIN.score if evals >= 1 and evals + iters >= 2 else 0.0
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._unread = Unread()  # printed metrics lines not read, said once per set of names
+
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
         for k, raw in enumerate(self.text_lines(block)):
@@ -51,4 +56,6 @@ class NanoGptReader(Reader):
                 v = to_float(m.group(2))
                 if v is not None:
                     out.add({"iter/loss": v}, step=float(m.group(1)), line=first_line + k)
+            else:
+                self._unread.see(self, raw, first_line + k)
         return self.built(out)

@@ -6,7 +6,14 @@
 One record per iteration (an epoch over the training data for the sgd and adam solvers): `loss`
 is the training loss (cross-entropy plus the L2 penalty `alpha`), `Validation score` (printed
 with `early_stopping=True`) the score on the held-out validation fraction: accuracy for a
-classifier. x = the iteration, as epoch. Source: sklearn/neural_network/_multilayer_perceptron.py.
+classifier. x = the iteration, as epoch: sklearn's `Iteration N` is its count of epochs done
+(`n_iter_`, 1-based: one pass over the training data each). Source:
+sklearn/neural_network/_multilayer_perceptron.py.
+
+The user's own metric prints in the same file (`partial_fit` in a loop with an evaluation printed
+after each call: `epoch 3 train_acc 0.80 val_loss 0.82 val_acc 0.69`) are read too, as the
+free-text reader reads them (`text_kv.parse_line`), at the epoch (or step) the line prints; the
+number of such lines is said once, with the x they are read at, never dropped silently.
 """
 
 from __future__ import annotations
@@ -38,6 +45,9 @@ class SklearnMlpReader(Reader):
         super().__init__()
         self._iteration: float | None = None
         self._pending: tuple[dict[str, float], int] | None = None
+        self._told = False  # the user's own printed metrics said (once)
+        self._emitted = False  # an Iteration record given already
+        self._shift = 0.0  # added to sklearn's Iteration: -1 where the user's prints count from 0
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
@@ -56,7 +66,34 @@ class SklearnMlpReader(Reader):
                 if v is not None:
                     self._pending[0][VAL_NAME] = v
                 self._emit(out)
+            elif text[:1].isalpha() and len(text) <= 1 << 14 and any(c.isdigit() for c in text):
+                self._own(out, text, first_line + k)
         return self.built(out)
+
+    def _own(self, out: BatchBuilder, text: str, line: int) -> None:
+        """A line of the user's own prints: its metrics at the epoch (or step) it prints."""
+        # (imported here: importing text_kv first would register it before this module, and the
+        # order of registration breaks ties between sniffers)
+        from lossacc_tui.readers.text_kv import parse_line
+
+        values, epoch, step = parse_line(text)
+        if not values or (epoch is None and step is None):
+            return
+        first = not self._told
+        if first and not self._emitted and epoch is not None and self._iteration == epoch + 1:
+            self._shift = -1.0  # `epoch 0` printed after `Iteration 1`: the user counts from 0
+        self._emit(out)
+        out.add(values, epoch=epoch, step=step, line=line)
+        if first:
+            self._told = True
+            at = "epoch it prints" if epoch is not None else "step it prints"
+            if self._shift:
+                at += " (counted from 0: sklearn's Iteration N is read as epoch N-1 beside them)"
+            self.problem(
+                line,
+                f"printed metrics beside sklearn's Iteration lines ({', '.join(values)}) are read at the "
+                f"{at}; sklearn's Iteration N is its count of epochs done (from 1)",
+            )
 
     def _flush(self) -> list[Batch]:
         out = BatchBuilder()
@@ -66,5 +103,6 @@ class SklearnMlpReader(Reader):
     def _emit(self, out: BatchBuilder) -> None:
         if self._pending is not None and self._iteration is not None:
             values, line = self._pending
-            out.add(values, epoch=self._iteration, line=line)
+            out.add(values, epoch=self._iteration + self._shift, line=line)
+            self._emitted = True
         self._pending = None
