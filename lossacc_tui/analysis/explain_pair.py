@@ -351,7 +351,8 @@ def _stuck(a: Alert, n: Names) -> Parts:
             f" {n.loss} still falls beyond its noise, through what a constant guess scoring "
             f"{fmt(stuck, 4)} costs: a model whose decision boundary stays put while it grows surer does "
             "that as well as one predicting a single class, and any run falling from its start passes "
-            "there, so neither reading is stated; the predicted-class counts decide, or --majority RATE."
+            "there, so neither reading is stated; the predicted-class counts decide"
+            + ("." if maj is not None else ", or --majority RATE.")
         )
     return [
         ("What happened", what + "." + loss_txt),

@@ -136,7 +136,10 @@ class StuckText(Detector):
         if alert.data.get("prior_path"):
             first = value(self.ctx.loss, s0)
             found = self._base_point(alert, d, s0)
-            falling = alert.data.get("falling", {})
+            # (held since the log's first accuracy: the stretch never began anywhere else, and a
+            # boundary that never moved by one sample from the first evaluation through the loss's
+            # whole fall is what a model predicting one class does; the readings stay `possible`)
+            falling = {} if s0 == 0 else alert.data.get("falling", {})
             if found is not None and found[1] == 1 and falling.get(found[0]):
                 # passing through the base-rate band while the loss still falls beyond its noise: a
                 # model whose boundary stays put while it grows surer does that too, and every run
