@@ -6,7 +6,8 @@ tests/data/tester21_stuck/README.md says how they were made).
   is the share of the most frequent class", a share it took from the stuck accuracy itself) and
   `one-class-predictor (likely)`. Its training accuracy (0.98-0.99) leaves a training minority under
   a tenth of the validation one, which a one-class model cannot score on splits of like shares: now
-  information, the one-class reading `possible` and saying why it is not favoured. A real collapse
+  information, and (session 16) no base-rate reading while the loss still falls beyond its noise
+  through the base-rate cost (What happened says why and what decides). A real collapse
   (every sample class 0 at the majority share) stays a warning with both readings `likely`.
 - `--majority 0.875` (the true share) changed nothing: the claim still said 0.8625 was the majority
   share, one sample of 80 away from what the user said. Now the rate given decides.

@@ -8,7 +8,8 @@ the share of the most frequent class") and `one-class-predictor (likely)`, the h
 the majority share. The values it logged (0.73 ... 0.94, 2 decimals) fit no evaluation set under 80
 samples, so 0.93 may leave as few as 6 samples off one class: a handful of hard samples a model
 predicting both classes keeps wrong, which a held count cannot tell from a collapse. Now information,
-both readings `possible`, saying why."""
+and (session 16) neither reading offered: the loss still falls beyond its noise through the base-rate
+cost, as every run falling from ln 2 does; What happened says so and what decides."""
 
 from __future__ import annotations
 
