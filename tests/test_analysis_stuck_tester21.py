@@ -6,7 +6,8 @@ tests/data/tester21_stuck/README.md says how they were made).
   is the share of the most frequent class", a share it took from the stuck accuracy itself) and
   `one-class-predictor (likely)`. Its training accuracy (0.98-0.99) leaves a training minority under
   a tenth of the validation one, which a one-class model cannot score on splits of like shares: now
-  information, the one-class reading `possible` and saying why it is not favoured. A real collapse
+  information, and (session 16) no base-rate reading while the loss still falls beyond its noise
+  through the base-rate cost (What happened says why and what decides). A real collapse
   (every sample class 0 at the majority share) stays a warning with both readings `likely`.
 - `--majority 0.875` (the true share) changed nothing: the claim still said 0.8625 was the majority
   share, one sample of 80 away from what the user said. Now the rate given decides.
@@ -56,8 +57,11 @@ def test_a_weighted_bce_holding_its_boundary_is_not_read_as_a_majority_collapse(
         assert al.severity == "info", al.title
         for c in al.claims:
             assert not (c.id in READINGS and c.strength in ("likely", "follows")), c
-    text = " ".join(c.others for al in alerts for c in al.claims if c.id == "one-class-predictor")
-    assert "training accuracy 0.98" in text
+    # no base-rate reading at all (a possible one-class claim here was false: 19 of 80 predicted as
+    # the minority): the loss still falls beyond its noise through the base-rate cost, which a boundary
+    # held while the model grows surer does too, and What happened says so
+    assert all(c.id not in READINGS for al in alerts for c in al.claims), [al.claims for al in alerts]
+    assert any("neither reading is stated" in al.explanation for al in alerts)
 
     (al,) = _stuck(DATA / "collapse_lr.jsonl")
     assert al.severity == "warning"
@@ -74,11 +78,12 @@ def test_the_majority_rate_given_decides_whether_the_accuracy_is_at_it(tmp_path:
     assert alerts
     for al in alerts:
         assert al.severity == "info", al.title
-        assert all(c.id != "at-majority-rate" for c in al.claims), al.claims
-        (one,) = [c for c in al.claims if c.id == "one-class-predictor"]
-        assert one.strength == "possible"
-        assert "not the majority-class rate 0.875 you gave (1 of the 80 samples apart)" in one.others
-        assert "(--majority RATE gives it)" not in one.others  # (it was given)
+        # (no one-class reading either: the run predicts the minority for 19 of 80 samples, and the
+        # loss still falls through the base-rate cost; the rate given is named, not asked for)
+        assert all(c.id not in READINGS for c in al.claims), al.claims
+        assert "the majority-class rate you gave is 0.875" in al.explanation
+        assert "neither reading is stated" in al.explanation
+        assert "--majority RATE" not in al.explanation  # (it was given)
     # the rate it does score, given, is a follows (and nothing is read the other way)
     alerts = _stuck(log, Params(majority_rate=0.8625))
     assert any(c.id == "at-majority-rate" and c.strength == "follows" for al in alerts for c in al.claims)

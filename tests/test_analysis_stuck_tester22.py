@@ -8,7 +8,8 @@ the share of the most frequent class") and `one-class-predictor (likely)`, the h
 the majority share. The values it logged (0.73 ... 0.94, 2 decimals) fit no evaluation set under 80
 samples, so 0.93 may leave as few as 6 samples off one class: a handful of hard samples a model
 predicting both classes keeps wrong, which a held count cannot tell from a collapse. Now information,
-both readings `possible`, saying why."""
+and (session 16) neither reading offered: the loss still falls beyond its noise through the base-rate
+cost, as every run falling from ln 2 does; What happened says so and what decides."""
 
 from __future__ import annotations
 
@@ -41,6 +42,10 @@ def test_a_handful_of_hard_samples_held_wrong_is_not_read_as_a_one_class_collaps
         assert al.severity == "info", al.title
         for c in al.claims:
             assert not (c.id in READINGS and c.strength in ("likely", "follows")), c
-    said = " ".join(c.others for al in stuck for c in al.claims if c.id in READINGS)
-    assert "may leave as few as 6 samples off the most frequent class" in said
-    assert "80 samples" in said
+    # neither reading is offered (both were false here: 67 % predicted as the majority, 0.62 its
+    # share): the loss falls beyond its noise through the base-rate cost, as every run falling from
+    # ln 2 does, and What happened says so and what decides
+    assert all(c.id not in READINGS for al in stuck for c in al.claims), [al.claims for al in stuck]
+    text = " ".join(al.explanation for al in stuck)
+    assert "still falls beyond its noise" in text and "neither reading is stated" in text
+    assert "predicted-class counts decide, or --majority RATE" in text

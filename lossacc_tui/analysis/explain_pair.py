@@ -345,6 +345,15 @@ def _stuck(a: Alert, n: Names) -> Parts:
         loss_txt = f" {n.loss} went {arrow(lf, ln)} over the same span."
     elif "loss_now" in e:
         loss_txt = f" {n.loss} is not finite over this span."
+    base = ("at-majority-rate", "one-class-predictor")
+    if e.get("loss_falling") and not any(c.id in base for c in a.claims):
+        loss_txt += (
+            f" {n.loss} still falls beyond its noise, through what a constant guess scoring "
+            f"{fmt(stuck, 4)} costs: a model whose decision boundary stays put while it grows surer does "
+            "that as well as one predicting a single class, and any run falling from its start passes "
+            "there, so neither reading is stated; the predicted-class counts decide"
+            + ("." if maj is not None else ", or --majority RATE.")
+        )
     return [
         ("What happened", what + "." + loss_txt),
         (

@@ -134,6 +134,7 @@ class AccStuck(StuckSpan, StuckWindows, StuckText):
             handful = np.zeros(len(acc_y), dtype=bool)  # (`majority.held_minority`)
             self._set_n = np.full(len(acc_y), np.nan)  # (its set size, samples: `_set_size`)
             self._unsure = np.zeros(len(acc_y), dtype=np.int8)
+            self._falling = np.zeros(len(acc_y), dtype=bool)  # (the loss still falling: `StuckSpan`)
             if loss is not None:
                 # a repeated accuracy means a model that ignores its inputs only when the loss is not
                 # finite, or the accuracy sits at 1/K while the loss is at (or above) ln K and not
@@ -149,6 +150,7 @@ class AccStuck(StuckSpan, StuckWindows, StuckText):
                 lnk = np.log(np.where(usable, kk, 2.0))
                 at_chance = usable & (loss.lvl >= 0.9 * lnk)
                 learning = loss.dir < 0  # a loss still falling beyond its noise: predictions improve
+                self._falling = learning & np.isfinite(loss_y)
                 # or accuracy at a class share while the loss is no lower than a constant predictor's
                 # at that share could be (its loss is at least the binary entropy of the share) and
                 # moves by 10 % or more without a single prediction changing class: the outputs move,

@@ -33,6 +33,8 @@ class StuckSpan:
     _unsure: np.ndarray
     _set_n: np.ndarray
     _strong: np.ndarray
+    #: per point: the loss still falling beyond its noise there (`loss.dir < 0`)
+    _falling: np.ndarray
     #: (`StuckWindows._long_held`)
     _long_held: Callable[[AccFeatures, LossFeatures, np.ndarray], np.ndarray]
 
@@ -79,6 +81,7 @@ class StuckSpan:
         self._set_n = np.full(m, np.nan)
         self._marks = np.zeros(m, dtype=np.int8)
         self._strong = none.copy()  # (read only where an alert opens: nowhere in this chunk)
+        self._falling = none.copy()
         return none, ~none
 
     def on_open(self, alert: Alert, i: int, local: int, acc: AccFeatures, loss: LossFeatures | None) -> None:
@@ -100,6 +103,13 @@ class StuckSpan:
         if len(unsure):  # (why the training numbers favour no reading there: `train_side`)
             alert.data["unsure"] = (int(acc.idx[lo + unsure[-1]]), int(self._unsure[lo + unsure[-1]]))
             alert.data["set_size"] = float(self._set_n[lo + unsure[-1]])  # (code 4's n, samples)
+        # whether the loss was still falling beyond its noise at the span's latest points (the
+        # possible base-rate readings are not offered where it was: `stuck_text`)
+        falling = alert.data.setdefault("falling", {})
+        for j in range(max(lo, hi - BASE_KEEP), hi):
+            falling[int(acc.idx[j])] = bool(self._falling[j])
+        for old in list(falling)[: max(0, len(falling) - 2 * BASE_KEEP)]:
+            del falling[old]
         hits = np.flatnonzero(marks)
         if len(hits):
             keep = alert.data.setdefault("base_idx", [])

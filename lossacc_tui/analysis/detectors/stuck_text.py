@@ -136,6 +136,18 @@ class StuckText(Detector):
         if alert.data.get("prior_path"):
             first = value(self.ctx.loss, s0)
             found = self._base_point(alert, d, s0)
+            # (held since the log's first accuracy: the stretch never began anywhere else, and a
+            # boundary that never moved by one sample from the first evaluation through the loss's
+            # whole fall is what a model predicting one class does; the readings stay `possible`)
+            falling = {} if s0 == 0 else alert.data.get("falling", {})
+            if found is not None and found[1] == 1 and falling.get(found[0]):
+                # passing through the base-rate band while the loss still falls beyond its noise: a
+                # model whose boundary stays put while it grows surer does that too, and every run
+                # falling from its start (ln K >= ln 2 >= H(acc)) passes through it: nothing in it
+                # favours or even supports the base rate, so no base-rate claim
+                return out
+            if found is None and falling.get(d):
+                return out  # (the constant-guess reading of a loss still falling: the same)
             if found is not None:
                 j, mark = found
                 # the latest point of the frozen stretch where the loss was at the base-rate cost (an
@@ -266,4 +278,6 @@ class StuckText(Detector):
         if self.ctx.loss is not None and self.series is self.ctx.acc:
             ev["loss_at_first"] = value(self.ctx.loss, first)
             ev["loss_now"] = value(self.ctx.loss, i)
+            if alert.data.get("prior_path"):  # (the loss still falling beyond its noise at the latest point)
+                ev["loss_falling"] = float(bool(alert.data.get("falling", {}).get(i)))
         return ev
