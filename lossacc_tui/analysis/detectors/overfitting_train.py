@@ -9,7 +9,7 @@ import numpy as np
 
 from lossacc_tui.analysis.detectors.base import Ctx
 from lossacc_tui.analysis.detectors.train_join import train_at, train_level
-from lossacc_tui.analysis.detectors.train_rose import min_since_best, noise_before, rose_from_low
+from lossacc_tui.analysis.detectors.train_rose import min_since_best, noise_before_rows, rose_from_low
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.model import Series
 
@@ -57,14 +57,16 @@ class TrainSide:
         n = len(y)
         if len(self._raw) != n or len(self._tlow) != n or len(self._tbest) != n:
             return np.zeros(n, dtype=bool)
-        # (the noise bar only where the cheap tests pass: rare outside a rising training loss)
-        rose = rose_from_low(self._raw, self._tlow, 0.0, y - best, self.p.rise_z)  # (MIN_FACTOR)
+        # (the noise bar only where the cheap tests pass: most rows of a noisy per-step log, so
+        # it is measured for all of them in whole-array passes, not one call per row)
+        rise = y - best
+        rose = rose_from_low(self._raw, self._tlow, 0.0, rise, self.p.rise_z)  # (MIN_FACTOR)
+        js = np.flatnonzero(rose)
+        if len(js) == 0:
+            return rose
         hist = np.concatenate([self._tail, self._raw])  # (the rows before this chunk, then its own)
-        for j in np.flatnonzero(rose):
-            row = len(self._tail) + int(j)
-            sig = noise_before(hist, row, row - int(self._tidx[j] - self._tbest[j]), self.p.noise_window)
-            one = slice(int(j), int(j) + 1)
-            rose[j] = bool(
-                rose_from_low(self._raw[one], self._tlow[one], sig, (y - best)[one], self.p.rise_z)[0]
-            )
+        rows = len(self._tail) + js
+        best_rows = rows - (self._tidx[js] - self._tbest[js]).astype(np.int64)
+        sig = noise_before_rows(hist, rows, best_rows, self.p.noise_window)
+        rose[js] = rose_from_low(self._raw[js], self._tlow[js], sig, rise[js], self.p.rise_z)
         return rose

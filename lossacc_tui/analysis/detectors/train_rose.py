@@ -76,6 +76,35 @@ def noise_before(hist: np.ndarray, row: int, best_row: int, window: int) -> floa
     return log_noise(hist[max(best_row + 1, row - window) : row], 4)
 
 
+def noise_before_rows(hist: np.ndarray, rows: np.ndarray, best_rows: np.ndarray, window: int) -> np.ndarray:
+    """`noise_before(hist, row, best_row, window)` at each of `rows` beside its `best_rows` (int
+    arrays of one shape (m,)): the same values bit for bit (the same logs, differences and sums
+    per row, a row's values summed along a contiguous axis as `np.mean` sums one), in whole-array
+    passes of O(m * window) instead of one Python call per row. NaN where fewer than four values
+    are measured. A start before the array's beginning (Python's negative slice) takes the scalar
+    path."""
+    rows = np.asarray(rows, dtype=np.int64)
+    lo = np.maximum(np.asarray(best_rows, dtype=np.int64) + 1, rows - window)
+    out = np.full(len(rows), np.nan)
+    for k in np.flatnonzero(lo < 0):  # (never with a full tail: kept for the same slices)
+        out[k] = noise_before(hist, int(rows[k]), int(lo[k]) - 1, window)
+    ok = np.flatnonzero(lo >= 0)
+    if len(ok) == 0 or window < 4:
+        return out
+    pos = rows[ok, None] - window + np.arange(window)  # (the window's rows, oldest first)
+    vals = hist[np.clip(pos, 0, None)]
+    with quiet(invalid="ignore"):
+        good = (pos >= lo[ok, None]) & np.isfinite(vals) & (vals > 0)
+    count = good.sum(axis=1)
+    # the measured values of each row moved to its front, in their order (`log_noise`'s filter)
+    packed = np.take_along_axis(vals, np.argsort(~good, axis=1, kind="stable"), axis=1)
+    for c in np.unique(count[count >= 4]):
+        sel = np.flatnonzero(count == c)
+        v = np.ascontiguousarray(packed[sel, :c])
+        out[ok[sel]] = np.mean(np.abs(np.diff(np.log(v), 2, axis=1)), axis=1) / SECOND_DIFF_SCALE
+    return out
+
+
 def rose_from_low(
     now: np.ndarray, low: np.ndarray, sig: np.ndarray | float, val_rise: np.ndarray, z: float
 ) -> np.ndarray:
