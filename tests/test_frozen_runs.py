@@ -78,7 +78,7 @@ def test_a_schedule_that_ends_at_zero_is_not_told_to_lower_the_learning_rate(tmp
     text = plateau.explanation
     assert "learning rate reads 0 from epoch 8" in text
     assert "lowering the learning rate (ReduceLROnPlateau)" not in text
-    assert "Lowering the learning rate will not help: it is already 0" in text
+    assert "Lowering the learning rate of this run will not help: it is already 0" in text
 
 
 def test_a_frozen_three_class_run_below_chance_warns(tmp_path: Path) -> None:

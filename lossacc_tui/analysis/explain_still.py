@@ -42,14 +42,21 @@ def still_plateau(a: Alert, n: Names, happened: str) -> list[tuple[str, str]]:
             "numbers that repeat so on both splits mean no training step changes the model "
             "(likely): a learning rate of 0 (a schedule that has ended, a warm-up that never starts), "
             "parameters with requires_grad off or missing from the optimizer, an optimizer that never "
-            "steps. Another reading: the log repeats a stale value (a logging bug) while training goes on.",
+            "steps, or a network saturated so far (every unit off, outputs at the loss's clip, often after "
+            "a learning rate far too high) that no gradient reaches its weights. Another reading: the log "
+            "repeats a stale value (a logging bug) while training goes on.",
         ),
         (
             "What to check next",
             "The learning rate the optimizer actually uses at these steps (optimizer.param_groups), "
             "which parameters are trainable and handed to the optimizer, and that optimizer.step() "
-            "runs. Lowering the learning rate will not help: "
-            + ("it is already 0. " if zero is not None else "nothing is being updated. ")
+            "runs. Lowering the learning rate of this run will not help: "
+            + (
+                "it is already 0. "
+                if zero is not None
+                else "no step changes this model (a saturated one needs a restart, from an earlier "
+                "checkpoint or a fresh start, often at a lower rate). "
+            )
             + "Stopping now saves the next evaluations' compute"
             + (
                 f"; the checkpoint at {n.ckpt(e['best_x'])}{n.since(e['best_x'])} is the same model as "

@@ -60,9 +60,10 @@ def base_rate_claims(
             f"and the loss {fmt(loss_now)} is at or above {least}). But every logged loss and accuracy, "
             "training and validation, repeats its value over this stretch: no training step changes the "
             "model (a learning rate of 0, a schedule that has ended, frozen parameters, an optimizer that "
-            "never steps), and a model that does not change holds whatever accuracy it starts with. A "
-            "model predicting one class scores exactly that class's share; one that predicts a mix scores "
-            "something else, and the log cannot tell which"
+            "never steps, or a network saturated so far that no gradient reaches its weights), and a model "
+            "that does not change holds whatever accuracy it has. A model predicting one class (a "
+            "saturated one often does) scores exactly that class's share; a frozen one that predicts a mix "
+            "scores something else, and the log cannot tell which"
         )
         others = (
             "Other readings: the frozen model predicts a mix of classes and its accuracy is no class's "
