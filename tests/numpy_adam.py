@@ -27,6 +27,7 @@ def adam_mlp_run(
     majority: float | None = None,
     kill_at: int | None = None,
     evals_per_epoch: int = 1,
+    lr_zero_from: int | None = None,
 ) -> tuple[list[dict[str, float]], dict[str, np.ndarray]]:
     """(rows, truth). rows: per epoch `loss`, `accuracy` (means over the epoch's minibatches,
     nats / fractions), `val_loss`, `val_accuracy` (the model at the epoch's end on the fixed
@@ -39,7 +40,8 @@ def adam_mlp_run(
     switches every ReLU off: only the output bias learns after it, so the network predicts one
     class for every sample (a collapse to the majority class). `evals_per_epoch`: evaluations per
     epoch, each row then at a fractional `epoch` (its training loss and accuracy the means over the
-    minibatches since the evaluation before)."""
+    minibatches since the evaluation before). `lr_zero_from`: from that epoch on the learning rate is
+    0 (a schedule that ends there); each row then carries the epoch's `lr`."""
     rng = np.random.default_rng(seed)
     means = rng.normal(0, 1, (classes, features)) * sep / np.sqrt(2)
 
@@ -85,6 +87,7 @@ def adam_mlp_run(
     for e in range(epochs):
         if e == kill_at:
             params[1] -= 100.0
+        lr_e = 0.0 if lr_zero_from is not None and e >= lr_zero_from else lr
         order = rng.permutation(n_train)
         bl, ba = [], []
         for k in starts:
@@ -104,7 +107,7 @@ def adam_mlp_run(
                 mq += 0.1 * gq
                 vq *= 0.999
                 vq += 0.001 * gq * gq
-                q -= lr * (mq / (1 - 0.9**t)) / (np.sqrt(vq / (1 - 0.999**t)) + 1e-8)
+                q -= lr_e * (mq / (1 - 0.9**t)) / (np.sqrt(vq / (1 - 0.999**t)) + 1e-8)
             if k not in ends:
                 continue
             r = len(rows)
@@ -123,6 +126,8 @@ def adam_mlp_run(
                     "val_accuracy": float((pred == yv).mean()),
                 }
             )
+            if lr_zero_from is not None:
+                rows[-1]["lr"] = lr_e
             bl, ba = [], []
     return rows, {"losses": val_losses, "one_class": one_class, "right": right}
 

@@ -15,6 +15,7 @@ from lossacc_tui.analysis.explain_explosion import EXPLAINERS as EXPLOSION_EXPLA
 from lossacc_tui.analysis.explain_pair import EXPLAINERS as PAIR_EXPLAINERS
 from lossacc_tui.analysis.explain_parts import Names, below_baseline, worked_example
 from lossacc_tui.analysis.explain_rise import EXPLAINERS as RISE_EXPLAINERS
+from lossacc_tui.analysis.explain_still import still_plateau
 from lossacc_tui.analysis.mdtext import md_names
 from lossacc_tui.analysis.quantities import arrow, count, fmt, fmt_x, pts, times
 from lossacc_tui.analysis.quantities import count as count_words
@@ -236,6 +237,8 @@ def _plateau(a: Alert, n: Names) -> list[tuple[str, str]]:
             "cannot say."
         )
         saves = f"the next {count(since, 'evaluation')}' compute"
+    if "still_x" in e:
+        return still_plateau(a, n, happened)
     return [
         ("What happened", happened),
         ("Why", why),

@@ -27,6 +27,7 @@ def base_rate_claims(
     mark: int,
     now: bool = True,
     held: int = 8,
+    still: bool = False,
 ) -> list[Claim]:
     """`at-majority-rate` and `one-class-predictor` for an accuracy `acc` frozen since x0 while the
     loss moved from `first_loss` to `loss_now` (level `lvl_now`, nats) into the base-rate band.
@@ -38,7 +39,11 @@ def base_rate_claims(
     the loss at or above H(acc) at every evaluation of it, the training accuracy frozen and the
     training loss moving (`stuck_windows._long_still`), `likely`. `now`: x1 is
     the alert's latest point (the text says "since x0"; else "from x0 to x1", a span of its own).
-    `held`: how many evaluations up to x1 marks 5 and 6 read (stuck_window + LONG_EXTRA)."""
+    `held`: how many evaluations up to x1 marks 5 and 6 read (stuck_window + LONG_EXTRA).
+    `still`: every logged loss and accuracy, training and validation, repeated over the stretch
+    (`no_update.still_since`): no step changes the model, and a frozen model that tells classes
+    apart holds any accuracy, so both claims are `possible` only, whatever `mark` says (tester 25's
+    t_frozen_11ep: 0.765 held at Adam lr 0 with classes 0.807/0.193, 95.8 % predicted as one)."""
     h, _ = prior_cost(acc, k)
     # the least a constant guess scoring `acc` can cost, and what the label shares cost, which the
     # majority share fixes only with K = 2 (`prior_words`)
@@ -49,8 +54,23 @@ def base_rate_claims(
     )
     cost = prior_words(acc, k)
     settled = mark >= 2
-    strength = "likely" if settled else "possible"
-    if mark == 4:
+    strength = "likely" if settled and not still else "possible"
+    if still:
+        why = (
+            f"and the loss {fmt(loss_now)} is at or above {least}). But every logged loss and accuracy, "
+            "training and validation, repeats its value over this stretch: no training step changes the "
+            "model (a learning rate of 0, a schedule that has ended, frozen parameters, an optimizer that "
+            "never steps, or a network saturated so far that no gradient reaches its weights), and a model "
+            "that does not change holds whatever accuracy it has. A model predicting one class (a "
+            "saturated one often does) scores exactly that class's share; a frozen one that predicts a mix "
+            "scores something else, and the log cannot tell which"
+        )
+        others = (
+            "Other readings: the frozen model predicts a mix of classes and its accuracy is no class's "
+            "share (a network with only an output bias still moving, which a held accuracy at this loss "
+            "otherwise favours, would move the training loss); " + DECIDE
+        )
+    elif mark == 4:
         why = (
             f"and the loss {fmt(loss_now)} is at or above {least}), while the loss and the training loss "
             "hold within 0.2 % from one evaluation "
@@ -158,7 +178,12 @@ def base_rate_claims(
                 "The predicted-class counts decide (lossacc_tui.probe logs them), or "
                 "--majority RATE when the share of the most frequent class is known"
             )
-            if strength == "possible"
+            if strength == "possible" and not still
+            else "Another reading: a model whose weights do not change (every logged value repeats) "
+            "predicts whatever mix of classes it started with. The predicted-class counts decide "
+            "(lossacc_tui.probe logs them), or --majority RATE when the share of the most frequent "
+            "class is known"
+            if still
             else "The predicted-class counts decide (lossacc_tui.probe logs them)",
         ),
     ]

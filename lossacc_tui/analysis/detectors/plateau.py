@@ -6,6 +6,7 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.detectors.base import Ctx, Detector, value
+from lossacc_tui.analysis.detectors.no_update import lr_zero_since, still_since
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import count, fmt, fmt_x
@@ -65,8 +66,18 @@ class Plateau(Detector):
                 best=float(loss.best[r]), best_idx=int(loss.best_idx[r]), last_idx=int(loss.idx[r])
             )
 
+    def _still(self, alert: Alert) -> tuple[int, int] | None:
+        """(j, i): every logged loss and accuracy repeats exactly from point j to the alert's latest
+        point i on the plateau (`no_update.still_since`), over at least one evaluation; or None."""
+        i = alert.data.get("last_idx", alert.data.get("at_idx", -1))
+        j = still_since(self.ctx, self.series, i)
+        return None if j is None or j >= i else (j, i)
+
     def severity(self, alert: Alert) -> Severity:
-        return "info"
+        # a run whose every logged value repeats to the last digit for a patience window is not
+        # being trained at all (learning rate 0, frozen parameters): more than a plateau
+        still = self._still(alert)
+        return "warning" if still is not None and still[1] - still[0] >= self.p.plateau_patience else "info"
 
     def title(self, alert: Alert) -> str:
         e = alert.evidence
@@ -82,6 +93,12 @@ class Plateau(Detector):
             head = (
                 f"{self.subject}: under {self.p.plateau_min_delta:.1%} gain per {self.p.plateau_patience} "
                 f"evaluations since {self.ctx.unit} {fmt_x(alert.start)}, {recent}"
+            )
+        if "still_x" in e:
+            head = (
+                f"{self.subject}: not updating since {self.ctx.unit} {fmt_x(e['still_x'])}, "
+                "every logged value "
+                f"repeats for {int(e['still_evaluations'])} evaluations"
             )
         return f"{head} (best {fmt(e['best_value'])} at {self.ctx.unit} {fmt_x(e['best_x'])})"
 
@@ -99,4 +116,13 @@ class Plateau(Detector):
         if self.series is self.ctx.loss and self.ctx.acc is not None:
             ev["acc_at_best"] = value(self.ctx.acc, bi)
             ev["acc_now"] = value(self.ctx.acc, i)
+        still = self._still(alert)
+        if still is not None:
+            ev["still_x"] = self.ctx.x(self.series, still[0])
+            ev["still_evaluations"] = float(still[1] - still[0] + 1)
+            zero = lr_zero_since(self.ctx, ev["x_now"])
+            if zero is not None:
+                ev["lr_zero_x"] = zero
+            if self.ctx.classes.k is not None and self.ctx.classes.k >= 2:
+                ev["chance_acc"] = 1.0 / self.ctx.classes.k
         return ev

@@ -20,6 +20,7 @@ from lossacc_tui.analysis.detectors.majority import (
     off_given_rate,
     samples_apart,
 )
+from lossacc_tui.analysis.detectors.no_update import still_since
 from lossacc_tui.analysis.detectors.stuck_windows import LONG_EXTRA
 from lossacc_tui.analysis.detectors.train_side import why_not
 from lossacc_tui.analysis.passmemo import quiet
@@ -171,6 +172,7 @@ class StuckText(Detector):
                             mark,
                             now=j == i,
                             held=self.p.stuck_window + LONG_EXTRA,
+                            still=self._still(j, s0),
                         ),
                     ),
                     acc,
@@ -237,6 +239,12 @@ class StuckText(Detector):
                 claims[j] = replace(c, others=f"{c.others}. {note}" if c.others else note)
                 break
         return claims
+
+    def _still(self, j: int, s0: int) -> bool:
+        """Whether every logged loss and accuracy repeats from point s0 (or before) to j
+        (`no_update.still_since`): no step changed the model over the frozen stretch."""
+        j0 = still_since(self.ctx, self.series, j)
+        return j0 is not None and j0 <= s0 and j > j0
 
     def _base_point(self, alert: Alert, i: int, lo: int = 0) -> tuple[int, int] | None:
         """The latest point j (lo <= j <= i) of the alert where accuracy was frozen with the loss

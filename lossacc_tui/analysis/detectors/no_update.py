@@ -1,0 +1,82 @@
+"""Whether a run has stopped updating its model: every logged loss and accuracy (validation and
+training) repeats its value to the last printed digit at each evaluation of a stretch. A model
+whose weights change, even one whose only moving part is an output bias, moves its training loss;
+a frozen one (learning rate 0, a schedule that ended at 0, parameters with requires_grad False, an
+optimizer that never steps) logs the same numbers at every evaluation (tester 25's t_frozen_11ep,
+t_lr0_after, t_frozen3: every value identical to 6 digits). Read by acc-stuck (its base-rate
+claims) and plateau (its advice and severity)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lossacc_tui.analysis.detectors.base import Ctx
+from lossacc_tui.analysis.detectors.series_at import value, value_at_x, x_column
+from lossacc_tui.model import Series
+
+#: how close (relative) two values must be to count as the same: equal to 6 significant digits, so
+#: a full-precision log whose frozen model's training loss differs in the 8th digit by the order its
+#: batches were summed in counts (tester 25's t_frozen3: 1.17348459148407, 1.1734846229553222)
+SAME_REL = 1e-6
+
+
+def same(a: float, b: float) -> bool:
+    """Whether two logged values are the same to SAME_REL (both finite)."""
+    return math.isfinite(a) and math.isfinite(b) and abs(a - b) <= SAME_REL * max(abs(a), abs(b))
+
+
+#: how far back (points of the primary series) the walk looks: a longer repeat is reported as
+#: starting this many points back
+MAX_BACK = 4096
+
+
+def still_since(ctx: Ctx, series: Series | None, i: int) -> int | None:
+    """The first index j (j <= i) of `series` from which every point up to i repeats point i's
+    value (to SAME_REL) and every other logged loss and accuracy of the run (ctx.loss, ctx.acc,
+    ctx.train, ctx.train_acc) reads its value at i's x at each of those points' x too; None when
+    `series` is missing, the value at i is not finite, or the run logs no second series to agree
+    (one repeating series may be a stale value logged by mistake). At most MAX_BACK points back."""
+    if series is None or i < 0 or i >= len(series):
+        return None
+    v = value(series, i)
+    if not math.isfinite(v):
+        return None
+    others = [
+        s
+        for s in (ctx.loss, ctx.acc, ctx.train, ctx.train_acc)
+        if s is not None and s is not series and len(s)
+    ]
+    if not others:
+        return None
+    xi = ctx.x(series, i)
+    ref = [value_at_x(s, ctx.axis, xi) for s in others]
+    if not all(math.isfinite(r) for r in ref):
+        return None
+    j = i
+    lo = max(0, i - MAX_BACK)
+    while j - 1 >= lo and same(value(series, j - 1), v):
+        xj = ctx.x(series, j - 1)
+        if not all(same(value_at_x(s, ctx.axis, xj), r) for s, r in zip(others, ref, strict=True)):
+            break
+        j -= 1
+    return j
+
+
+def lr_zero_since(ctx: Ctx, x: float) -> float | None:
+    """The x from which the run's logged learning rate reads 0 up to `x` (its first point of that
+    run of zeros), or None when no lr is logged or it is not 0 at the last point at or before x."""
+    lr = ctx.lr
+    if lr is None or not len(lr):
+        return None
+    col = x_column(lr, ctx.axis)
+    if col is None or not math.isfinite(x):
+        return None
+    raw = lr.raw
+    k = int(np.searchsorted(col, x, side="right")) - 1
+    if not (0 <= k < len(raw)) or float(raw[k]) != 0.0:
+        return None
+    while k > 0 and float(raw[k - 1]) == 0.0:
+        k -= 1
+    return float(col[k])
