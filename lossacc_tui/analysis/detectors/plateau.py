@@ -18,10 +18,14 @@ class Plateau(Detector):
 
     kind = "plateau"
     order = 90
-    severity_doc = "info"
-    meaning = "no new best validation loss for a patience window; names the best epoch and its accuracy"
+    severity_doc = "info/warning"
+    meaning = (
+        "no new best validation loss for a patience window; names the best epoch and its accuracy "
+        "(a warning where every logged loss and accuracy repeats: the model is not updating)"
+    )
     general = (
-        "No new best validation loss for a patience window (informational). The alert names the best "
+        "No new best validation loss for a patience window (informational; a warning where every logged "
+        "loss and accuracy repeats on both splits: no step changes the model). The alert names the best "
         "epoch and the accuracy there: the checkpoint to keep, and the point where lowering the "
         "learning rate or stopping saves compute, at the cost of any later new best (the log cannot say "
         "whether one would come)."
