@@ -179,3 +179,19 @@ class FactsLookup:
 
     def note(self) -> str:
         return run_alignment(self.run, self.split).note(self.run.x_axis)
+
+    def ce_confirmed(self) -> bool:
+        """Whether the probe's loss (a single-label mean cross-entropy of the evaluated samples, by
+        construction) is the log's loss of this split at every evaluation they share."""
+        roles = ROLES.get(self.split)
+        al = run_alignment(self.run, self.split)
+        logged = roles is not None and self.run.by_role(roles[0]) is not None  # type: ignore[arg-type]
+        return logged and al.state in ("same", "shifted")
+
+
+def probe_classes(run: Run) -> int | None:
+    """K as the probe wrote it (`k`, the width of the logits it was given) when every one of its
+    evaluations of every split says the same K >= 2; None otherwise or without a probe."""
+    sc = getattr(run, "probe", None)
+    ks = {r.k for s in (sc.splits.values() if sc else ()) for r in s.records}
+    return ks.pop() if len(ks) == 1 and min(ks) >= 2 else None
