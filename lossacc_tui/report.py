@@ -15,6 +15,7 @@ from rich.console import Console
 from lossacc_tui.analysis import Alert, Analyzer
 from lossacc_tui.feed import Feed
 from lossacc_tui.model import Run, Series
+from lossacc_tui.readers.probe_align import run_alignment
 from lossacc_tui.readers.probe_sidecar import facts_text
 from lossacc_tui.source import Source
 
@@ -117,6 +118,12 @@ def run_dict(run: Run, source: Source, checked: Checked) -> dict[str, Any]:
         # per split, the probe's per-evaluation facts (schema 1 lines of lossacc_probe.jsonl)
         "probe": run.probe.to_dict() if run.probe else None,
         "probe_path": str(run.probe.path) if run.probe else None,
+        # per split, how the probe's x meets the log's: state same/shifted/x/unmatched/none, and the
+        # shift added to the probe's x to give the log's (a probe given the loop's 0-based epoch: 1)
+        "probe_alignment": {
+            name: {"state": (al := run_alignment(run, name)).state, "shift": al.shift}
+            for name in (run.probe.splits if run.probe else {})
+        },
     }
 
 
@@ -221,11 +228,10 @@ def check_text(checked: Checked) -> str:
                 out.append(f"  state: {now.state} since {d['x_axis']} {_fmt_x(now.start)}{why}")
             if run.probe:
                 for series in run.probe.splits.values():
-                    last = series.latest()
+                    last, al = series.latest(), run_alignment(run, series.split)
                     if last is not None:
-                        out += textwrap.wrap(
-                            facts_text(last, d["x_axis"]), 100, initial_indent="  ", subsequent_indent="    "
-                        )
+                        said = facts_text(last, d["x_axis"], al.shift) + " " + al.note(d["x_axis"])
+                        out += textwrap.wrap(said.strip(), 100, initial_indent="  ", subsequent_indent="    ")
             for a in an.alerts:
                 out += alert_text(a, d["x_axis"])
             probs = d["problems"]

@@ -160,12 +160,21 @@ def mistakes_change(
         else f"{net}{_points(abs(d))} points {more} samples are wrong"
     )
     others = ""
-    noise_words = f"{aname}'s own evaluation-to-evaluation noise ({_points(sig)} points)"
+    # (which noise: one evaluation's, at the span's ends; named apart from the noise of a level, a
+    # mean over several evaluations, that other sentences quote, and with its factor worked out)
+    one = n is not None and n > 0 and (not known or noise < 1.0 / n)
+    said = float(_points(sig)) / 100  # (as printed, so that "twice" checks)
+    noise_words = f"{_points(2 * said)} points, twice " + (
+        f"one sample of the {n:,} ({_points(sig)} points; {aname}'s evaluation-to-evaluation noise is less)"
+        if one
+        else f"{aname}'s single-evaluation noise at the span's ends ({_points(sig)} points: the larger of"
+        f" its noise over the 10 evaluations up to {unit} {fmt_x(x0)} and up to {unit} {fmt_x(x1)})"
+    )
     if trend:
-        text += f", beyond twice {noise_words}"
+        text += f", beyond {noise_words}"
     else:
         if known:
-            text += f", within twice {noise_words}"
+            text += f", within {noise_words}"
         else:
             text += ", with too few evaluations to measure its own noise"
         text += ": predictions may cross both ways between evaluations, so this net count may not be a trend"

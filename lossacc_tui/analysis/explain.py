@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 
 from lossacc_tui.analysis.alerts import Alert
@@ -324,6 +325,14 @@ def tiny_sentence(data: dict[str, object], rise_rel: float, flip_nats: float) ->
     )
 
 
+_ASK_PROBE = re.compile(r" ?\((?:log them with |logged with )?lossacc_tui\.probe(?: logs them)?\)")
+
+
+def _probe_there(text: str) -> str:
+    """A text that asks for the probe, where the probe's facts are there but do not meet the log."""
+    return _ASK_PROBE.sub(" (the probe beside this log has them, but they do not meet its evaluations)", text)
+
+
 def explain_alert(alert: Alert, ctx: Ctx) -> str:
     """The Markdown explanation of one alert of a run."""
     names = Names.of(ctx, alert)
@@ -353,6 +362,10 @@ def explain_alert(alert: Alert, ctx: Ctx) -> str:
     at_x = about.pop() if len(about) == 1 else alert_end_x(alert, ctx)
     facts = ctx.facts(at_x) if ctx.facts is not None else None
     quoted = describe(facts, names.unit, float(facts.get("epoch") or facts.get("step") or 0)) if facts else ""
+    note = ctx.facts.note() if ctx.facts is not None and hasattr(ctx.facts, "note") else ""
+    if note and not facts:  # a probe is there: do not ask for one
+        sections = [(h, _probe_there(b)) for h, b in sections]
+    quoted = " ".join(filter(None, (quoted, note)))
     if quoted:
         k = next((j for j, (h, _) in enumerate(sections) if h == "What to check next"), len(sections))
         sections.insert(k, ("Per-sample facts (probe)", quoted))

@@ -128,8 +128,19 @@ def _drop_versus(e: dict[str, float], n: Names) -> str:
     parts = [(n.params.acc_drop_min, f"{n.params.acc_drop_min * 100:.1f} points")]
     sig = e.get("acc_noise", math.nan)
     if math.isfinite(sig) and sig > 0:
-        z = n.params.rise_z * math.sqrt(2.0 / n.params.half)
-        parts.append((z * sig, f"{z:.2g} x its evaluation-to-evaluation noise ({points(sig)})"))
+        # (a level is a mean over `half` evaluations: two levels differ by noise sig * sqrt(2 / half),
+        # and the fall must pass rise_z of that; said with both figures, so the factor checks)
+        lvl_words = points(sig * math.sqrt(2.0 / n.params.half))
+        lvl = float(lvl_words.split()[0]) / 100  # (as printed, so that the factor checks)
+        z = n.params.rise_z
+        parts.append(
+            (
+                z * lvl,
+                f"{points(z * lvl)} ({z:g} x the {lvl_words.replace(' points', '-point')} noise of a"
+                f" difference of two levels, means of {n.params.half} evaluations each; a single"
+                f" evaluation's noise, over its latest 10, is {points(sig)})",
+            )
+        )
     k = e.get("acc_n", math.nan)
     if math.isfinite(k):
         r = resolution(e["acc_level_now"], int(k))

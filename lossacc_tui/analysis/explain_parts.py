@@ -19,7 +19,7 @@ from lossacc_tui.analysis.evidence import (
     prob,
     wrong_share_bounds,
 )
-from lossacc_tui.analysis.mean_ce import CAUSES, doubt, doubt_sentence
+from lossacc_tui.analysis.mean_ce import CAUSES, doubt, doubt_sentence, probe_ce
 from lossacc_tui.analysis.own_count import OwnCount
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import Classes, bce, chance_loss, fmt, fmt_x, least_share, span
@@ -192,8 +192,12 @@ def mistakes(loss: float, acc: float, n: Names, prefix: str) -> str:
     m_lo, m_hi = mistake_cost_bounds(loss, acc, k)
     first = not n.said_doubt  # (the condition and the other objectives in full once an explanation)
     n.said_doubt = True
+    by_probe = n.ctx is not None and probe_ce(n.ctx)
     cond = (
-        f"if {n.loss} is a mean cross-entropy over the evaluated samples with one decision each "
+        f"with {n.loss} a mean cross-entropy over the evaluated samples, one decision each (as the probe "
+        "confirms: its per-sample losses average to the logged value at every evaluation)"
+        if first and by_probe
+        else f"if {n.loss} is a mean cross-entropy over the evaluated samples with one decision each "
         "(single-label; the log cannot confirm either)"
         if first
         else "as a mean cross-entropy"
@@ -201,7 +205,7 @@ def mistakes(loss: float, acc: float, n: Names, prefix: str) -> str:
     others = (
         f" Other objectives ({CAUSES}) break these bounds: a mistake can then cost less than ln 2, or "
         "far more."
-        if first
+        if first and not by_probe
         else ""
     )
     cost = (

@@ -25,6 +25,7 @@ from lossacc_tui.analysis.quantities import Classes, infer_classes
 from lossacc_tui.analysis.smoothing_config import smoothing_from_files
 from lossacc_tui.analysis.track import x_column
 from lossacc_tui.model import Run, Series
+from lossacc_tui.readers.probe_align import probe_classes
 from lossacc_tui.readers.probe_sidecar import facts_lookup
 
 
@@ -76,6 +77,8 @@ class RunLayout:
             classes = Classes(p.n_classes, "given")
         elif from_files is not None:
             classes = from_files
+        elif (from_probe := probe_classes(self.run)) is not None:
+            classes = Classes(from_probe, "probe", f"the probe: k = {from_probe} at every evaluation")
         else:
             classes = infer_classes(
                 [

@@ -170,10 +170,20 @@ def numbers_doubt(ctx: Ctx) -> str:
     )
 
 
+def probe_ce(ctx: Ctx) -> bool:
+    """Whether the run's probe confirms the loss is a single-label mean cross-entropy of the
+    evaluated samples: its own (per-sample mean) loss is the logged one at every evaluation they
+    share (`probe_align.FactsLookup.ce_confirmed`; tester 25 F8)."""
+    confirmed = getattr(ctx.facts, "ce_confirmed", None)
+    return bool(confirmed()) if callable(confirmed) else False
+
+
 def doubt(ctx: Ctx) -> str:
-    """Why the logged loss is likely not a plain mean cross-entropy ("" when nothing says so): the
-    numbers (`numbers_doubt`) or an objective the run's configuration or metric names name. Cached per
-    analysis context and series lengths."""
+    """Why the logged loss is likely not a plain mean cross-entropy ("" when nothing says so, or
+    when the probe confirms it is one: `probe_ce`): the numbers (`numbers_doubt`) or an objective
+    the run's configuration or metric names name. Cached per analysis context and series lengths."""
+    if probe_ce(ctx):
+        return ""
     loss, acc = ctx.loss, ctx.acc
     key = ("mean_ce", len(loss) if loss else 0, len(acc) if acc else 0, loss.base if loss else 0)
     got = ctx.shared.get(key)
@@ -224,6 +234,8 @@ def mean_ce_claims(ctx: Ctx, claims: list[Claim]) -> list[Claim]:
         return claims
     said = doubt(ctx)
     if not said:
+        if probe_ce(ctx):  # (the probe measured it: nothing left to hedge)
+            return claims
         return hedge_premise(ctx.loss.name if ctx.loss is not None else "the loss", claims)
     out: list[Claim] = []
     why = doubt_sentence(ctx, said)

@@ -53,7 +53,8 @@ def bce(p: float) -> float:
 @dataclass(frozen=True)
 class Classes:
     """Number of classes and where it came from: 'given' (--classes), 'config' (a configuration file
-    of the run), 'inferred' (first evaluation at chance on both metrics) or None (unknown)."""
+    of the run), 'probe' (the `k` of every evaluation of the run's probe sidecar), 'inferred'
+    (first evaluation at chance on both metrics) or None (unknown)."""
 
     k: int | None
     source: str | None
@@ -68,7 +69,7 @@ class Classes:
             return "the number of classes is unknown (pass --classes K)"
         if self.source == "given":
             return f"K = {self.k} classes (given)"
-        if self.source == "config":
+        if self.source in ("config", "probe"):
             return f"K = {self.k} classes (from {self.basis})"
         return f"K = {self.k} classes (inferred from {self.basis}; pass --classes to set it)"
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from lossacc_tui.model import Problem
 from lossacc_tui.probe.writer import FILENAME
+from lossacc_tui.readers.probe_align import FactsLookup, run_alignment
 
 if TYPE_CHECKING:
     from lossacc_tui.model import Run
@@ -282,10 +283,13 @@ def _pct(v: float | None) -> str:
     return "?" if v is None else f"{100 * v:.0f} %"
 
 
-def facts_text(f: ProbeFacts, axis: str) -> str:
-    """One evaluation's facts in a sentence, for the summary pane and `check`'s text output."""
+def facts_text(f: ProbeFacts, axis: str, shift: float = 0.0) -> str:
+    """One evaluation's facts in a sentence, for the summary pane and `check`'s text output.
+    `shift`: added to the probe's x to give the log's (`probe_align`), which is the x shown."""
     x = f.x(axis)
-    where = f"{axis} {x:g}" if x is not None else f"line {f.line}"
+    where = f"{axis} {x + shift:g}" if x is not None else f"line {f.line}"
+    if x is not None and shift:
+        where += f" of the log; the probe wrote {x:g}"
     split = re.sub(r"[^\w.-]", "?", f.split)[:24]  # a string from the file: no markup reaches the screen
     parts = [f"probe ({split}, {where}): {f.n} samples, accuracy {f.accuracy:.4f}, loss {f.loss:.4f} nats"]
     if f.n_wrong:
@@ -316,9 +320,13 @@ def probe_summary(run: Run) -> str:
     axis = run.x_axis
     xs = [float(x[-1]) for s in run.series.values() if len(s) and len(x := s.x(axis))]
     upto = max((x for x in xs if math.isfinite(x)), default=None)
-    return "\n\n".join(
-        facts_text(last, axis) for s in sc.splits.values() if (last := s.latest(upto, axis)) is not None
-    )
+    out = []
+    for s in sc.splits.values():
+        al = run_alignment(run, s.split)
+        last = s.latest(None if upto is None else upto - al.shift, axis)
+        if last is not None:
+            out.append(" ".join(filter(None, (facts_text(last, axis, al.shift), al.note(axis)))))
+    return "\n\n".join(out)
 
 
 #: the analyzer's split names (Ctx.split) to the probe's
@@ -338,22 +346,14 @@ def facts_lookup(
         return None
     name = SPLIT_NAMES.get(split, split)
 
-    def lookup(x: float) -> dict[str, Any] | None:
-        series = sc.splits.get(name)
-        if series is None:
-            return None
-        axis = run.x_axis
-        got = series.at(x, axis) if exact else series.at_or_before(x, axis)
-        return None if got is None else got.to_dict()
-
-    return lookup
+    return FactsLookup(run, sc, name, exact)
 
 
 def probe_facts_at(run: Run, split: str, x: float) -> ProbeFacts | None:
     """The probe's facts for `run` at `x` in the run's own x (`run.x_axis`: epoch or step), for the
     split (`"val"`, `"train"`, `"test"`); None when the run has no sidecar or no evaluation there."""
     sc = getattr(run, "probe", None)
-    return None if sc is None else sc.facts_at(split, x, run.x_axis)
+    return None if sc is None else sc.facts_at(split, x - run_alignment(run, split).shift, run.x_axis)
 
 
 def probe_facts_between(run: Run, split: str, start: float, end: float) -> list[ProbeFacts]:
@@ -361,7 +361,8 @@ def probe_facts_between(run: Run, split: str, start: float, end: float) -> list[
     their `flips` gives the samples that changed class over (start, end]."""
     sc = getattr(run, "probe", None)
     series = None if sc is None else sc.splits.get(split)
-    return [] if series is None else series.between(start, end, run.x_axis)
+    d = run_alignment(run, split).shift
+    return [] if series is None else series.between(start - d, end - d, run.x_axis)
 
 
 def attach_sidecars(sources: Iterable[Source], read: bool = True) -> dict[Path, ProbeSidecar]:

@@ -348,7 +348,7 @@ def classes_claim(ctx: Ctx, x0: float, x1: float) -> list[Claim]:
     k = ctx.classes
     if k.k is None:
         return []
-    strength = "follows" if k.source in ("given", "config") else "likely"
+    strength = "follows" if k.source in ("given", "config", "probe") else "likely"
     return [Claim("classes", strength, x0, x1, k.describe(), value=float(k.k))]
 
 
