@@ -1,9 +1,10 @@
 """A framework's console with the user's own metric prints in it (`print(f"epoch {e} val_loss
 {v:.4f} val_acc {a:.4f}")` beside the framework's lines, redirected to one file): a console reader
 reads its framework's lines; a printed metrics line it does not read (one `text_kv` reads, with a
-loss or an accuracy among its names) is said, once per set of names, naming them and
-`--format text-kv`: never a silent drop. The PyTorch-example and Lightning readers say them so
-too; scikit-learn's reader reads them (`sklearn_mlp`)."""
+loss or an accuracy among its names) is said, once per set of names, naming them and what
+`--format text-kv` would read instead (those lines, not the framework's: tester 26 found that advice
+breaks a timm console's reading): never a silent drop. The PyTorch-example and Lightning readers say
+them so too; scikit-learn's reader reads them (`sklearn_mlp`)."""
 
 from __future__ import annotations
 
@@ -46,5 +47,6 @@ class Unread:
             reader.problem(
                 line,
                 f"printed metrics not read as {reader.format_id} ({', '.join(values)}): "
-                "read this log with --format text-kv to have them",
+                f"only {reader.format_id}'s own lines are read; --format text-kv reads lines like these, "
+                "but not the framework's own: one run cannot have both yet",
             )

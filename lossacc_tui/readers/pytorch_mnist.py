@@ -237,7 +237,8 @@ class PytorchMnistReader(Reader):
             self.problem(
                 line,
                 f"printed metrics not read as {self.format_id} ({', '.join(values)}): "
-                "read this log with --format text-kv to have them",
+                f"only {self.format_id}'s own lines are read; --format text-kv reads lines like these, "
+                "but not the framework's own: one run cannot have both yet",
             )
 
     def _bare(self, out: BatchBuilder, m: re.Match[str], line: int) -> None:
