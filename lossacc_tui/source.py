@@ -20,7 +20,7 @@ from lossacc_tui.detection import (  # (also re-exported: where callers have alw
     detect,
     skipped_name,
 )
-from lossacc_tui.files import is_alias, walk_files, why_not_regular
+from lossacc_tui.files import OWN_OUTPUT, is_alias, walk_files, why_not_regular
 from lossacc_tui.headerless import headerless_csv
 from lossacc_tui.logsource import CHUNK, Appended, LogFile, Source  # (re-exported: where callers find them)
 from lossacc_tui.own_report import OWN_REPORT, own_report
@@ -234,6 +234,8 @@ def iter_folder(
             return
         if on_other is not None:
             on_other(p, why)
+        elif why == OWN_OUTPUT and notes is not None:
+            notes.append(f"{p}: {why}")  # (`check DIR > DIR/report.txt`: a redirection, no error)
         else:
             warnings.append(f"{p}: {why}")
 

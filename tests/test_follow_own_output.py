@@ -77,3 +77,20 @@ def test_own_output_in_a_folder_still_empty_is_said_once_each_and_is_no_error(tm
     assert {e["state"] for e in said} == {"skipped"}
     (waiting,) = [e["message"] for e in events if e["event"] == "status" and e["state"] == "waiting"]
     assert "expected one of" not in waiting
+
+
+def test_check_of_a_folder_written_into_by_its_own_redirect_exits_0(tmp_path: Path) -> None:
+    """`check DIR > DIR/report.txt` (tester 26, N8: a CI step saving the report beside the logs): the
+    shell creates report.txt empty before check starts; it was said as this command's own output and
+    counted as an error, exit 2 (the README's "no training log"), though the log was read and reported."""
+    folder = tmp_path / "run"
+    folder.mkdir()
+    keras_csv(folder / "training.csv", softmax_regression(epochs=6))
+    report, err = folder / "report.txt", tmp_path / "err.txt"
+    with report.open("wb") as fo, err.open("wb") as fe:
+        rc = subprocess.run(
+            [sys.executable, "-m", "lossacc_tui", "check", str(folder)], stdout=fo, stderr=fe, timeout=120
+        ).returncode
+    assert "training.csv" in report.read_text() and "last epoch" in report.read_text()
+    assert "own output" in err.read_text()
+    assert rc == 0, err.read_text()
