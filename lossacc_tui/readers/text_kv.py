@@ -142,6 +142,7 @@ def _pairs(
         )
     values: dict[str, float] = {}
     epoch = step = None
+    total_only = False  # the epoch read from `epochs=N` alone
     batch: tuple[float, int] | None = None
     repeated: set[str] = set()
     for m in _PAIR.finditer(text):
@@ -157,7 +158,8 @@ def _pairs(
             total = m.group("total")
             batch = batch or (v, int(total) if total else 0)
         elif name in EPOCH_MARKERS:
-            epoch = v if epoch is None else epoch
+            if epoch is None:
+                epoch, total_only = v, name == "epochs"
         elif name in STEP_MARKERS:
             step = v if step is None else step
         else:  # `Accuracy: 9843/10000` is a fraction
@@ -166,6 +168,8 @@ def _pairs(
             if name in values and values[name] != v and not (v != v and values[name] != values[name]):
                 repeated.add(name)
             values.setdefault(name, v)
+    if total_only and step is None and batch is None and not any(metric_like(n) for n in values):
+        epoch = None  # `args: Namespace(lr=0.001, epochs=40, ...)`: the run's settings, no record
     if epoch is None and step is None and batch is None:
         counter = _COUNTER.match(text) or _EPOCH_LEAD.match(text)  # `[  1/60] Train Loss: ...`, `ep3 loss ..`
         epoch = float(counter[1]) if counter else None
