@@ -22,16 +22,18 @@ _WORDS = ("loss", "acc", "Loss", "Acc", "LOSS", "ACC")
 class Unread:
     """The printed metrics lines a reader left unread, said once per set of names."""
 
-    def __init__(self, marked: bool = False) -> None:
+    def __init__(self, marked: bool = False, words: bool = True) -> None:
         """`marked`: only lines with an epoch or step counter (`epoch 3 ...`) count, for a console
         that prints other `name=value` lines with a loss in their names (mmengine's config dump:
-        `loss_weight=1.0`)."""
+        `loss_weight=1.0`). `words`: only lines with a loss or an accuracy word are parsed (False:
+        any line with a digit, for the PyTorch example, whose other lines are few)."""
         self._told: set[frozenset[str]] = set()
         self._marked = marked
+        self._words = words
 
     def see(self, reader: Reader, raw: str, line: int) -> None:
         """`raw`: a line the reader's own patterns did not take; `line`: its number (0-based)."""
-        if not any(w in raw for w in _WORDS) or not any(c.isdigit() for c in raw):
+        if (self._words and not any(w in raw for w in _WORDS)) or not any(c.isdigit() for c in raw):
             return
         # (imported here: importing text_kv first would register it before the console readers, and
         # the order of registration breaks ties between sniffers)

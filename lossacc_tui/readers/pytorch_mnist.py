@@ -52,6 +52,7 @@ from typing import ClassVar
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, looks_structured, to_float
 from lossacc_tui.readers.layouts import Level
+from lossacc_tui.readers.printed import Unread
 from lossacc_tui.readers.registry import register
 
 MAX_LINE = 1 << 14  # a printed line of this format is short; a longer one is not looked at
@@ -145,7 +146,7 @@ class PytorchMnistReader(Reader):
         self._first_x: float | None = None  # x of the first training line of the run being read
         self._last_x = -1.0  # x of the last training line
         self._evals: dict[str, int] = {}  # evaluations of each set since the last training line
-        self._told_names: set[frozenset[str]] = set()  # other printed metrics lines said not read
+        self._unread = Unread(words=False)  # other printed metrics lines, said not read
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
@@ -226,20 +227,8 @@ class PytorchMnistReader(Reader):
 
     def _other(self, raw: str, line: int) -> None:
         """A printed metrics line of another wording beside the example's (a loop's own `print`):
-        not read here, said once per set of names (never a silent drop)."""
-        if not any(c.isdigit() for c in raw):
-            return
-        from lossacc_tui.readers.text_kv import metric_like, parse_line  # (see signature_lines)
-
-        values = parse_line(clean_text(raw))[0]
-        if any(metric_like(n) for n in values) and frozenset(values) not in self._told_names:
-            self._told_names.add(frozenset(values))
-            self.problem(
-                line,
-                f"printed metrics not read as {self.format_id} ({', '.join(values)}): "
-                f"only {self.format_id}'s own lines are read; --format text-kv reads lines like these, "
-                "but not the framework's own: one run cannot have both yet",
-            )
+        not read here, said once per set of names (never a silent drop: `printed.Unread`)."""
+        self._unread.see(self, raw, line)
 
     def _bare(self, out: BatchBuilder, m: re.Match[str], line: int) -> None:
         """`Train Epoch: E Loss: v` (no batch counter): the training loss of epoch E, at its end."""
