@@ -131,8 +131,24 @@ def run_rows(runs: list[RunState]) -> list[RunRow]:
 
 def alert_key(a: Alert) -> str:
     """Stable while the alert's numbers change: its kind, start, and what it is about (Alert has no
-    public id; the detectors keep the subject, e.g. which loss, in `data`)."""
+    public id; the detectors keep the subject, e.g. which loss, in `data`). Not unique by itself: an
+    overfitting alert that closed and opened again after a long pause with no new best starts at the
+    same best epoch; `alert_keys` tells them apart."""
     return f"{a.kind}|{a.start}|{a.data.get('subject', '')}"
+
+
+def alert_keys(alerts: list[Alert]) -> dict[int, str]:
+    """{id(alert): key} for every alert of a run, each key unique: the second alert with the same
+    `alert_key` gets `|2` after it, the third `|3`, in the order the run's alerts opened (so a key
+    stays the same from frame to frame as alerts are added after it). The alert list's option ids
+    must be unique (Textual raises DuplicateID)."""
+    seen: dict[str, int] = {}
+    out: dict[int, str] = {}
+    for a in alerts:
+        base = alert_key(a)
+        n = seen[base] = seen.get(base, 0) + 1
+        out[id(a)] = base if n == 1 else f"{base}|{n}"
+    return out
 
 
 def x_text(v: float) -> str:
@@ -178,12 +194,13 @@ def _alert_rows(rs: RunState) -> list[AlertRow]:
     shown += [a for a, _n, _f in newest.values()]
     shown.sort(key=_order)
     unit = rs.axis
+    keys = alert_keys(rs.alerts)
     rows = []
     for a in reversed(shown):
         where = span_text(unit, a.start, a.end, a.active)
         n, first = merged.get(id(a), (1, a.start))
         times = f"{n:,} times since {x_text(first)}" if n > 1 else ""
-        rows.append(AlertRow(alert_key(a), clean(a.kind), a.severity, clean(a.title), where, a.active, times))
+        rows.append(AlertRow(keys[id(a)], clean(a.kind), a.severity, clean(a.title), where, a.active, times))
     return rows
 
 
@@ -194,7 +211,8 @@ def explanation(rs: RunState, key: str) -> str | None:
     shown = rs.memo("alert_rows", lambda: _alert_rows(rs), None, True)
     if not any(r.key == key for r in shown):
         return None
-    return next((a.explanation for a in reversed(rs.alerts) if alert_key(a) == key), None)
+    keys = alert_keys(rs.alerts)
+    return next((a.explanation for a in reversed(rs.alerts) if keys[id(a)] == key), None)
 
 
 def _order(a: Alert) -> tuple[float, bool]:
@@ -240,7 +258,8 @@ def _spans(rs: RunState, axis: str) -> tuple[dict[str, int], tuple[Span, ...]]:
         Span(got[i], got[n + i] if ends[i] is not None else math.inf, a.severity)
         for i, a in enumerate(alerts)
     )
-    return {alert_key(a): i for i, a in enumerate(alerts)}, out
+    keys = alert_keys(alerts)
+    return {keys[id(a)]: i for i, a in enumerate(alerts)}, out
 
 
 def _band(rs: RunState, axis: str, xr: tuple[float, float], cols: int, sp: tuple[Span, ...]) -> BandData:
