@@ -52,11 +52,25 @@ def withdrawn(a: Alert, why: str = STARTED_OVER, text: str = WITHDRAWN) -> Alert
     return b
 
 
+def keyed(alerts: list[Alert]) -> dict[tuple[str, str, int, int], Alert]:
+    """{(kind, subject, start_idx, n): alert}: `alert_key` with n counting the alerts before it with
+    the same key, in list order (a detector's alerts are appended as they open). Two alerts can share
+    an `alert_key`: an overfitting alert dates its start back to the best evaluation, and one that
+    closed and opened again after a long pause with no new best starts there too (tester 27 T1: a dict
+    by `alert_key` kept only the second, and `check --follow` never told the first)."""
+    seen: dict[tuple[str, str, int], int] = {}
+    out: dict[tuple[str, str, int, int], Alert] = {}
+    for a in alerts:
+        k = alert_key(a)
+        n = seen[k] = seen.get(k, 0) + 1
+        out[(*k, n)] = a
+    return out
+
+
 def diff(old: list[Alert], new: list[Alert]) -> list[Event]:
     """Events that turn the old alert list into the new one (after the analysis started over): an
     alert the new list lacks closes `withdrawn`."""
-    before = {alert_key(a): a for a in old}
-    after = {alert_key(a): a for a in new}
+    before, after = keyed(old), keyed(new)
     events: list[Event] = []
     for k, a in before.items():
         if a.active and (k not in after or not after[k].active):

@@ -39,7 +39,9 @@ def reopenable(last: Alert | None, kind: str, start_idx: int, best_idx: int) -> 
     if first < 0 or end < 0 or best_idx > end:
         return False
     gap = start_idx - end
-    return 0 < gap <= max(MIN_GAP, end - first + 1)
+    if gap <= 0:  # (dated back into its span, e.g. to the same best: the same episode, told again)
+        return start_idx >= first
+    return gap <= max(MIN_GAP, end - first + 1)
 
 
 def reopen(alert: Alert) -> None:

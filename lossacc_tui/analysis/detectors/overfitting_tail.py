@@ -200,10 +200,10 @@ def tail_how_sure(d: dict[str, float | int | None], unit: str, loss_name: str) -
     bx = fmt_x(float(d["best_x"] or 0.0))
     beyond = [w for w, v in (("the mistakes", za), ("the loss", zl)) if v >= z]
     return (
-        f"Little evidence: {count(k, 'evaluation')} since the best at {unit} {bx}, "
+        f"Little evidence: it opened {count(k, 'evaluation')} after the best at {unit} {bx}, "
         "too few for the rules that measure a rise against the noise since the best (early stopping "
         f"ends a run this soon), but every one of them had more mistakes than the best: {mistakes}; {loss}. "
-        f"It opened because the tail is beyond the run's own noise in {' and '.join(beyond)} ({z:g} "
+        f"It opened because that tail was beyond the run's own noise in {' and '.join(beyond)} ({z:g} "
         f"standard errors of the difference between the mean of the {k} evaluations since the best and "
         f"of the {kb} before it). "
     )
