@@ -72,7 +72,7 @@ def _check_once(args: argparse.Namespace, role_map: dict[str, str], params: Para
             print(f"lossacc-tui: {src.path}: read as {src.format} but no record found in it", file=sys.stderr)
             status = 2
     status = max(status, _check_names(feed, role_map))
-    feed.analyse_all()
+    feed.analyse_all(finished=True)  # (read to their end: the last evaluations are judged as they stand)
     checked = Checked.of(feed)
     if args.json:
         text = orjson.dumps(check_json(checked), option=orjson.OPT_INDENT_2).decode()

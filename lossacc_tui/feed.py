@@ -62,6 +62,7 @@ class Feed(LivePasses, Comparing):
         self.params = params
         self.analyze = analyze
         self.keep = keep
+        self.finished = False  # (the logs are read to their end and will not grow: `analyse_all`)
         self.lock = threading.RLock()
         self.sources: list[Source] = []
         self._source_names: set[str] = set()  # (add_source's test, O(1) at thousands of runs)
@@ -224,10 +225,12 @@ class Feed(LivePasses, Comparing):
         due = [r for r in runs if self._waiting.pop(id(r), None) is not None]
         return self._analyse(due) if due else []
 
-    def analyse_all(self) -> None:
+    def analyse_all(self, finished: bool = False) -> None:
         """Bring every run's analysis up to date and compare the runs now (the end of a read; lock
-        held: a live pass running without it is waited for first)."""
+        held: a live pass running without it is waited for first). `finished`: the logs will not
+        grow (`check` of finished files), so the last evaluations are judged as they stand."""
         if self.analyze:
+            self.finished = finished
             while self._busy and not self._closed:
                 self._idle.wait(0.5)
             self._waiting = {}
@@ -289,7 +292,7 @@ def read_finished(
     feed = Feed(params, analyze)
     for src in sources:
         feed.read_source(src, chunk_size)
-    feed.analyse_all()
+    feed.analyse_all(finished=True)
     return feed
 
 

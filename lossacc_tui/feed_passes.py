@@ -179,6 +179,7 @@ class LivePasses:
             an = self.analyzers[id(run)] = Analyzer(run.freeze_into(), self.params)
         else:
             run.freeze_into(an.run)
+        an.finished = self.finished
         return run, an, run.points
 
     def _hand_over(

@@ -83,6 +83,9 @@ class Analyzer:
         self._eval_memo: dict[tuple[float, int], float] = {}
         self._eval_ordered = False
         self._read: tuple[str, float] | None = None  # (axis, x of the last record) the last update read
+        # the run's log is read to its end and will not grow (`check` without --follow): the last
+        # evaluations are judged with what is there instead of waiting for later training points
+        self.finished = False
 
     # --- public ------------------------------------------------------------------------------
     def update(self) -> list[Event]:
@@ -336,6 +339,7 @@ class Analyzer:
                 d.feed(lf, sink)
             span_memo.forget()  # (what the detectors shared is for this block's points only)
         for d in self._overfit:
+            d.finished = self.finished
             d.feed(None, sink)
         for d in self._mismatch:
             d.feed(sink)

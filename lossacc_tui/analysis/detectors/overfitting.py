@@ -101,6 +101,10 @@ class Overfitting(TrainSide, RiseReadings, Detector):
         self._lrose_carry = -1.0
         self._resume_carry = False  # (`run_length.after_through`'s carry)
         self._tailrun = TailRun()  # the few evaluations after the best early stopping leaves
+        # the log is finished (`check` of a whole file): no training point will come after the last
+        # evaluations, so they are judged with the training loss logged so far rather than kept
+        # waiting for one (a Hugging Face run's last evaluation follows its last logged loss)
+        self.finished = False
 
     def feed(self, f: Feats | None, sink: list[Event]) -> None:
         if f is not None:
@@ -164,10 +168,14 @@ class Overfitting(TrainSide, RiseReadings, Detector):
             return not bool((f.y[:n] > f.best[:n]).any())  # type: ignore[operator]
 
     def _ready(self, f: Feats) -> int:
+        """How many of the pending rows can be judged: those the training loss has reached (its
+        level at an evaluation needs the training points up to it), every row once `finished`."""
         col = x_column(self.train, self.ctx.axis)
         nt = len(self.train)
         if nt == 0:
             return 0
+        if self.finished:
+            return len(f.idx)
         if col is None or not np.isfinite(col[-1]):
             return int(np.count_nonzero(np.cumprod(f.idx < nt)))
         return int(np.count_nonzero(np.cumprod(f.x <= col[-1])))
