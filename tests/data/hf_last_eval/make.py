@@ -46,9 +46,18 @@ def accuracy(p) -> dict[str, float]:  # type: ignore[no-untyped-def]
 torch.manual_seed(0)
 tmp = tempfile.mkdtemp()
 args = TrainingArguments(
-    output_dir=tmp, num_train_epochs=12, per_device_train_batch_size=32, per_device_eval_batch_size=256,
-    learning_rate=3e-3, logging_steps=5, eval_strategy="epoch", save_strategy="no", report_to=[],
-    use_cpu=True, seed=0, disable_tqdm=True,
+    output_dir=tmp,
+    num_train_epochs=12,
+    per_device_train_batch_size=32,
+    per_device_eval_batch_size=256,
+    learning_rate=3e-3,
+    logging_steps=5,
+    eval_strategy="epoch",
+    save_strategy="no",
+    report_to=[],
+    use_cpu=True,
+    seed=0,
+    disable_tqdm=True,
 )
 trainer = Trainer(Mlp(), args, train_dataset=data(200), eval_dataset=data(400), compute_metrics=accuracy)
 trainer.train()
