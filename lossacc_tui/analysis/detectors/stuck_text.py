@@ -21,10 +21,16 @@ from lossacc_tui.analysis.detectors.majority import (
     samples_apart,
 )
 from lossacc_tui.analysis.detectors.no_update import still_since
+from lossacc_tui.analysis.detectors.one_class_train import fitted_reading, train_fit_against_one_class
 from lossacc_tui.analysis.detectors.stuck_windows import LONG_EXTRA
 from lossacc_tui.analysis.detectors.train_side import why_not
 from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import fmt, fmt_x, points
+
+_SEVERAL = (
+    "Another reading: the model predicts several classes but none of its predictions changes between "
+    "evaluations; the predicted-class counts decide"
+)
 
 
 class StuckText(Detector):
@@ -116,10 +122,7 @@ class StuckText(Detector):
                     others="" if near else f"{nm[0]} {fmt(loss_now)} is not near ln {k} = {fmt(math.log(k))}",
                 )
             )
-        others = (
-            "Another reading: the model predicts several classes but none of its predictions changes between "
-            "evaluations; the predicted-class counts decide"
-        )
+        others = _SEVERAL
         if off and maj is not None:
             # (the rate the user gave decides: an accuracy off it is not at it, and a model predicting
             # that class for every sample would score exactly it)
@@ -191,6 +194,9 @@ class StuckText(Detector):
                     [constant_guess_claim(nm[0], x0, x1, first, loss_now, at_open, acc, others)], acc
                 ),
             ]
+        against = train_fit_against_one_class(self.ctx, acc, x1)
+        if against is not None:  # (the several-classes reading, favoured, in the numbers' words)
+            others = others.replace(_SEVERAL, fitted_reading(self.ctx, x1))
         out.append(
             Claim(
                 "one-class-predictor",
@@ -198,7 +204,7 @@ class StuckText(Detector):
                 x0,
                 x1,
                 f"the model predicts one class for (nearly) every sample, so {self.subject} {fmt(acc, 4)} is "
-                "that class's share",
+                "that class's share" + (f", {against}" if against else ""),
                 others=others,
             )
         )
