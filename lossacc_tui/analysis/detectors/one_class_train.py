@@ -44,8 +44,8 @@ def train_fit_against_one_class(ctx: Ctx, acc: float, x: float) -> str | None:
         f"samples too, and if the training loss is a mean cross-entropy each sample of the other classes "
         f"costs it at least ln 2 = 0.6931 nats, (1 - {fmt(acc, 4)}) x 0.6931 = {fmt(bound)} nats "
         f"a training sample on average if the training split's class shares are this one's, while "
-        f"{train.name} is {fmt(tl)} at {ctx.unit} {fmt_x(x)}: the reading needs a training split with at most "
-        f"{_share(allows)} of its samples in the other classes"
+        f"{train.name} is {fmt(tl)} at {ctx.unit} {fmt_x(x)}: the reading needs a training split with "
+        f"at most {_share(allows)} of its samples in the other classes"
     )
 
 

@@ -23,7 +23,10 @@ def data(n: int) -> list[dict[str, torch.Tensor]]:
     x = rng.normal(0, 1, (n, DIM)) + (2 * y[:, None] - 1) * 0.35
     flip = rng.random(n) < 0.2  # label noise: what the model can only memorise
     y = np.where(flip, 1 - y, y)
-    return [{"x": torch.tensor(a, dtype=torch.float32), "labels": torch.tensor(int(b))} for a, b in zip(x, y)]
+    return [
+        {"x": torch.tensor(a, dtype=torch.float32), "labels": torch.tensor(int(b))}
+        for a, b in zip(x, y, strict=True)
+    ]
 
 
 class Mlp(nn.Module):
