@@ -140,3 +140,26 @@ def test_a_saved_stream_whose_alerts_come_early_is_still_the_tool_s_own(
     err = capsys.readouterr().err
     assert status in (0, 1), err
     assert any("follow.jsonl" in line and "own report" in line for line in err.splitlines()), err
+
+
+SCREENS = Path(__file__).parent / "data" / "screen_capture"
+
+
+def test_a_copy_of_the_view_s_screen_is_the_tool_s_own_not_a_log(tmp_path: Path) -> None:
+    """`tmux capture-pane -p > screen.txt` of the view (120x40 and 80x24): given by its path it is
+    refused as the tool's own output; beside a real log in a folder it is skipped and said once,
+    and the log is read (tester 27 T8: it was read as 5 made-up series)."""
+    copies = sorted(SCREENS.glob("*.txt"))
+    assert len(copies) == 2
+    for path in copies:
+        with pytest.raises(PathError) as e:
+            discover(path)
+        assert "a copy of its screen" in str(e.value), path.name
+    folder = tmp_path / "run"
+    folder.mkdir()
+    log = keras_csv(folder / "training.log", softmax_regression(epochs=EPOCHS))
+    for path in copies:
+        (folder / path.name).write_bytes(path.read_bytes())
+    warnings: list[str] = []
+    assert [s.path for s in discover(folder, warnings=warnings)] == [log]
+    assert sorted(w.split(": ", 1)[0] for w in warnings) == sorted(str(folder / p.name) for p in copies)
