@@ -216,6 +216,9 @@ class Source:
                 part.reaxis = None
             run.add_batch(part, f.reader.renamed, f.reader.loss_kinds, f.reader.eval_sizes)
             out.append((run, part))
+        if f.reader.ended:  # (its training ended: said by the format itself)
+            for run in self.runs[:1] if self._single_run else self.runs[f.base :]:
+                run.ended = True
         return out
 
     def rewind(self, index: int) -> list[Run]:

@@ -57,6 +57,9 @@ class Run:
     #: when its latest points were written: their file's modification time as read (seconds since
     #: the epoch, `time.time()`'s clock), so a log read at start tells its own age; None: not known
     written: float | None = None
+    #: the log says its training ended (Hugging Face's final summary entry, `train_runtime`): no
+    #: point will follow, so the analysis judges its last evaluations as they stand (`Overfitting`)
+    ended: bool = False
 
     def add_batch(
         self,
@@ -206,6 +209,7 @@ class Run:
         self.problems.clear()  # (what its series said is said again as they are read again)
         self.points = 0
         self._epoch_gap = self._epoch_repeat = False
+        self.ended = False
 
     def _assign_roles(self) -> None:
         roles = assign_roles(list(self.series), self.role_map, self.role_hints)
@@ -274,7 +278,7 @@ class Run:
         m.name, m.path, m.format, m.first_line = self.name, self.path, self.format, self.first_line
         m.role_map, m.role_hints, m.points = self.role_map, self.role_hints, self.points
         m._epoch_gap, m.probe, m.params = self._epoch_gap, self.probe, self.params
-        m._epoch_repeat = self._epoch_repeat
+        m._epoch_repeat, m.ended = self._epoch_repeat, self.ended
         if list(m.series) != list(self.series):  # (new series: the same order as here)
             old = m.series
             m.series = {name: old[name] if name in old else Series(name) for name in self.series}

@@ -44,16 +44,34 @@ def test_check_judges_the_evaluation_after_the_last_training_loss() -> None:
     assert rises and rises[0]["end"] == epoch
 
 
-def test_a_followed_log_still_waits_for_the_training_loss() -> None:
-    """While a log grows, the last evaluation waits for the training points that judge it (the
-    finished judgement is for a read to the end only)."""
+def _followed_alert(path: Path) -> dict[str, float]:
+    """The overfitting alert's evidence as the view's feed has it (a followed log: not `finished`)."""
     from lossacc_tui.source import discover
 
-    epoch, _ = _last_eval()
     feed = Feed()
-    for src in discover(STATE, None, {}, [], []):
+    for src in discover(path, None, {}, [], []):
         feed.read_source(src)
     feed.analyse_all()
     (run,) = feed.runs
     (alert,) = [a for a in feed.alerts(run) if a.kind == "overfitting"]
-    assert alert.evidence["now_x"] < epoch
+    return alert.evidence
+
+
+def test_the_view_judges_it_once_the_trainer_said_training_ended() -> None:
+    """The Trainer's final summary entry (`train_runtime`) says no point will follow: the view, which
+    follows the file, judges the last evaluation too (its alert and its summary agree)."""
+    epoch, loss = _last_eval()
+    evidence = _followed_alert(STATE)
+    assert (evidence["now_x"], evidence["now_val_loss"]) == (epoch, loss)
+
+
+def test_a_log_of_a_run_still_training_waits_for_the_training_loss(tmp_path: Path) -> None:
+    """A checkpoint's trainer_state.json, saved while training goes on, has no summary entry: its
+    last evaluation waits for the training points that judge it (results must not depend on when
+    the file was read)."""
+    epoch, _ = _last_eval()
+    doc = orjson.loads(STATE.read_bytes())
+    doc["log_history"] = [e for e in doc["log_history"] if "train_runtime" not in e]
+    saved = tmp_path / "trainer_state.json"
+    saved.write_bytes(orjson.dumps(doc))
+    assert _followed_alert(saved)["now_x"] < epoch

@@ -339,7 +339,7 @@ class Analyzer:
                 d.feed(lf, sink)
             span_memo.forget()  # (what the detectors shared is for this block's points only)
         for d in self._overfit:
-            d.finished = self.finished
+            d.finished = self.finished or self.run.ended
             d.feed(None, sink)
         for d in self._mismatch:
             d.feed(sink)

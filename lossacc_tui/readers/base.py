@@ -161,6 +161,8 @@ class Reader:
         #: prints it exactly (`Series.eval_size`; the PyTorch example's `Accuracy: k/N`); 0: it
         #: printed more than one size
         self.eval_sizes: dict[str, int] = {}
+        #: the log said its training ended (a format's own end-of-training record: `Run.ended`)
+        self.ended = False
         self.problems: list[Problem] = []
         self.problem_count = 0
         self._buf = LineBuffer()

@@ -69,6 +69,7 @@ class HFTrainerStateReader(JsonDocumentReader):
             self.once("log_history holds something other than objects; skipped")
             return None
         if _SUMMARY in entry:
+            self.ended = True  # (the Trainer writes it once, when `train()` returns)
             return None
         values: dict[str, float] = {}
         for key, value in entry.items():
@@ -122,6 +123,8 @@ class HFTrainerStateReader(JsonDocumentReader):
         del objs
         summary = cols.pop(_SUMMARY, None)  # the final summary entry: no record
         keep = None if summary is None else np.isnan(summary)
+        if keep is not None and not keep.all():
+            self.ended = True  # (the Trainer writes it once, when `train()` returns)
         out: list[Batch] = []
         for a in range(0, n, BATCH_ROWS):
             part = {k: c[a : a + BATCH_ROWS] for k, c in cols.items()}
