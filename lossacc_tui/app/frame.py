@@ -9,7 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
+from lossacc_tui.analysis.mdtext import md_names
 from lossacc_tui.app import present
+from lossacc_tui.app.names import fit_path
 from lossacc_tui.app.run_params import params_markdown, read_params
 from lossacc_tui.app.text import clean
 from lossacc_tui.app.view import AlertRow, BandData, PlotData, PlotOptions, RunRow
@@ -89,7 +91,12 @@ class MainFrame:
                 frame.text, frame.title = text, f"explanation · {chosen.kind}"
             else:
                 probe = probe_summary(rs.run)  # per-sample facts from the probe sidecar, if any
-                frame.text = self._run_summary(rs) + (f"\n\n{probe}" if probe else "")
+                width = self._pane(main, "#explanation", Explanation).size.width
+                if not width:  # (before the first layout: the width the layout will give it)
+                    from lossacc_tui.quickframe import side_width
+
+                    width = side_width(self.size[0]) - 4  # (its border and padding)
+                frame.text = self._run_summary(rs, width) + (f"\n\n{probe}" if probe else "")
         return frame
 
     def _canvas_sizes(self, main: Any) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -149,12 +156,17 @@ class MainFrame:
             return max(live, key=lambda k: runs[k].last_point or 0.0)
         return min(rows, key=lambda r: natural(r.name)).key
 
-    def _run_summary(self, rs: Any) -> str:
+    def _run_summary(self, rs: Any, width: int = 0) -> str:
         """The run's summary: what its last analysis found, with the latest values as the plots'
-        legends show them (written again when the run changed: `Published.summary_of`, lock held)."""
+        legends show them (written again when the run changed: `Published.summary_of`, lock held).
+        Its heading's run name fits a line of the pane's `width` (`names.fit_path`; 0: unknown)."""
         r = rs.result
         if r is not None:
             text = rs.memo("summary", lambda: r.summary_of(rs.run))
+            name = md_names(rs.run.name, [rs.run.name])
+            if width > 2 and text.startswith(f"**{name}**"):
+                short = fit_path(rs.run.name, width - 1)
+                text = f"**{md_names(short, [short])}**" + text[len(name) + 4 :]
         elif getattr(self.feed, "analyze", True):
             text = "Analysing… the summary and the alerts follow."
         else:

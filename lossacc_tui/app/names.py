@@ -176,6 +176,28 @@ def middle(s: str, width: int) -> str:
     return s[:head] + "…" + s[len(s) - (width - 1 - head) :]
 
 
+def fit_path(path: str, width: int) -> str:
+    """A path in `width` characters for a heading: whole when it fits, else its leading folders
+    give way (`…/`), then the last part is cut in its middle (a summary's run name in a 26-column
+    pane was folded in the middle of a word: "sklearn_memor" / "ised/mlp.log").
+
+    >>> fit_path("tests/data/sklearn_memorised/mlp.log", 27)
+    '…/sklearn_memorised/mlp.log'
+    >>> fit_path("tests/data/sklearn_memorised/mlp.log", 26)
+    '…/mlp.log'
+    >>> fit_path("runs/a.jsonl", 20)
+    'runs/a.jsonl'
+    """
+    if len(path) <= width or width < 4:
+        return path
+    parts = path.split("/")
+    for k in range(1, len(parts)):
+        short = "…/" + "/".join(parts[k:])
+        if len(short) <= width:
+            return short
+    return middle(parts[-1], width)
+
+
 @functools.lru_cache(maxsize=4096)
 def fit_told(told: Told, width: int) -> str:
     """A name (`told_apart`'s) in `width` characters: whole when it fits; else what its parts share
