@@ -54,3 +54,18 @@ def test_a_model_predicting_one_class_keeps_the_reading() -> None:
     texts = [c["text"] for c in _claims(DATA / "imbalance95" / "keras_cut8.log", "acc-stuck")]
     assert texts
     assert not any("disfavours" in t for t in texts)
+
+
+def test_a_non_finite_validation_loss_keeps_the_one_class_reading() -> None:
+    """text_gcn#130 (`../shared/cases/analysis/rw-10`): val_loss NaN at every epoch, val_acc held at
+    0.32117 while training fits (train_loss 0.0585). NaN logits on the validation samples alone
+    give one fixed argmax class: the training loss says nothing of those predictions."""
+    case = Path(__file__).parents[2] / "shared" / "cases" / "analysis" / "rw-10-textgcn130-valloss-nan"
+    if not case.exists():
+        import pytest
+
+        pytest.skip("../shared/cases is not beside the repository")
+    (alert,) = _alerts(case / "train_output.txt", "acc-stuck")
+    assert "one class" in alert["explanation"]
+    assert "disfavours" not in alert["explanation"]
+    assert "argmax over NaN logits" in alert["explanation"]

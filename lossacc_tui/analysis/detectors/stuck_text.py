@@ -194,7 +194,10 @@ class StuckText(Detector):
                     [constant_guess_claim(nm[0], x0, x1, first, loss_now, at_open, acc, others)], acc
                 ),
             ]
-        against = train_fit_against_one_class(self.ctx, acc, x1)
+        # (a validation loss that is not finite: its logits may be NaN on these samples alone, and
+        # argmax then gives one fixed class whatever the model does on its training samples)
+        nan_eval = "loss_now" in e and not math.isfinite(loss_now)
+        against = None if nan_eval else train_fit_against_one_class(self.ctx, acc, x1)
         if against is not None:  # (the several-classes reading, favoured, in the numbers' words)
             others = others.replace(_SEVERAL, fitted_reading(self.ctx, x1))
         out.append(
