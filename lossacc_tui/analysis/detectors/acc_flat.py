@@ -11,6 +11,12 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.confidence_range import (
+    CAL_TOL,
+    range_text,
+    underconfidence_least_loss,
+    underconfidence_possible,
+)
 from lossacc_tui.analysis.converging import TRAIN_SHARE
 from lossacc_tui.analysis.detectors.base import (
     classes_claim,
@@ -204,7 +210,10 @@ class AccFlatLossDown(PairDetector):
         refuted = self._held_share(alert, i, acc) or underconfidence_refuted(
             train_loss, acc, train_acc, self.ctx.acc_n
         )
-        if loss > bound / 2 and ((above and k is not None) or not refuted):
+        # (a plain mean cross-entropy this low puts the mean confidence within CAL_TOL of the accuracy
+        # or above it, whatever the model: `confidence_range`; the text says so, `explain_pair`)
+        possible = underconfidence_possible(loss, acc, k)
+        if possible and loss > bound / 2 and ((above and k is not None) or not refuted):
             under = underconfident_claim(loss, acc, k, bound, x0, x1, nm, held)
             return out + one_reading(who, under, k, train_loss / loss if loss > 0 else math.nan)
         return out + who
@@ -313,11 +322,26 @@ def underconfident_claim(
         "the loss can keep falling this way without accuracy moving",
         evidence={"loss": loss, "acc": acc, "calibrated_loss_max": bound},
         others=(
-            "Another reading: a calibrated or overconfident model whose loss fell because its mistakes grew "
-            "less sure"
+            _open_range(loss, acc, k)
+            + "Another reading: a calibrated or overconfident model whose loss fell because its mistakes "
+            "grew less sure"
             + ("" if k else "; --classes K gives the bound for K classes")
             + ". Per-sample confidences decide (lossacc_tui.probe)"
         ),
+    )
+
+
+def _open_range(loss: float, acc: float, k: int | None) -> str:
+    """The sentence saying what the pair (`loss` nats, `acc` fraction) leaves open of the mean
+    confidence (`confidence_range`): its range, that no loss forces underconfidence, and the least loss
+    that allows it; '' when the numbers give no range."""
+    rng = range_text(loss, acc, k)
+    if not rng:
+        return ""
+    least = underconfidence_least_loss(acc, k)
+    return (
+        f"The pair does not force it: {rng}. A mean confidence below {fmt(acc - CAL_TOL, 4)} (the accuracy "
+        f"less {CAL_TOL * 100:.0f} points) needs a loss above {fmt(least)} nats, which this one is. "
     )
 
 
