@@ -2,7 +2,7 @@
 PyTorch trainings whose per-sample confidences are computed at every evaluation, then the claims
 and texts of `check --json` about confidence judged against them.
 
-    /work/venvs/fw/bin/python benchmarks/truth/confidence_runs.py make OUT   # train (torch, sklearn)
+    /work/venvs/fw/bin/python benchmarks/truth/confidence_runs.py make OUT [PREFIX]  # train (torch)
     python benchmarks/truth/confidence_runs.py score OUT                     # judge (this repo's code)
 
 `make` writes OUT/<recipe>-s<seed>/train.jsonl (one JSON line per epoch: epoch, train_loss,
@@ -19,7 +19,6 @@ every "no reading here" sentence whether it is true of the facts (`claims.judge`
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -34,6 +33,8 @@ RECIPES: dict[str, tuple[str, tuple[int, ...], str, float, float, int, float]] =
     "digits-adam": ("digits", (64,), "adam", 1e-3, 1.0, 40, 0.0),
     "digits-sgd-small-init": ("digits", (64,), "sgd", 1e-2, 0.01, 40, 0.0),
     "binary-noise10-adam": ("binary", (64, 64), "adam", 1e-3, 1.0, 60, 0.1),
+    "wine-adam-fast": ("wine", (32,), "adam", 3e-2, 1.0, 30, 0.0),
+    "cancer-adam-fast": ("cancer", (32,), "adam", 1e-2, 1.0, 40, 0.0),
 }
 SEEDS = (0, 1, 2, 3)
 
@@ -66,8 +67,9 @@ def _data(name: str, seed: int, noise: float):  # type: ignore[no-untyped-def]
     return sc.transform(xt), yt, sc.transform(xv), yv, k
 
 
-def make(out: Path) -> None:
-    """Train every recipe and seed; write the log and the facts of each (see the module docstring)."""
+def make(out: Path, only: str = "") -> None:
+    """Train every recipe (or those whose name starts with `only`) and seed; write the log and the
+    facts of each (see the module docstring)."""
     import numpy as np
     import torch
     from torch import nn
@@ -77,6 +79,8 @@ def make(out: Path) -> None:
 
     torch.set_num_threads(1)
     for name, (data, hidden, opt_name, lr, init, epochs, noise) in RECIPES.items():
+        if not name.startswith(only):
+            continue
         for seed in SEEDS:
             torch.manual_seed(seed)
             xt, yt, xv, yv, k = _data(data, seed, noise)
@@ -161,7 +165,8 @@ def score(out: Path) -> None:
                 slot = table.setdefault((cl["id"], cl["strength"]), [0, 0, 0])
                 slot[0 if verdict else 1 if verdict is False else 2] += 1
                 if verdict is False:
-                    lines.append(f"  false {cl['id']} ({cl['strength']}) in {a['kind']} on {folder.name}: {why}")
+                    where = f"{cl['id']} ({cl['strength']}) in {a['kind']} on {folder.name}"
+                    lines.append(f"  false {where}: {why}")
             text = json.dumps(a)
             if "is no reading here: if" in text:
                 r = truth.at(a.get("evidence", {}).get("now_x"))
@@ -179,6 +184,9 @@ def score(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("make", "score"):
-        sys.exit("usage: confidence_runs.py make|score OUT")
-    (make if sys.argv[1] == "make" else score)(Path(sys.argv[2]))
+    if len(sys.argv) not in (3, 4) or sys.argv[1] not in ("make", "score"):
+        sys.exit("usage: confidence_runs.py make OUT [RECIPE-PREFIX] | score OUT")
+    if sys.argv[1] == "make":
+        make(Path(sys.argv[2]), *sys.argv[3:])
+    else:
+        score(Path(sys.argv[2]))
