@@ -66,7 +66,11 @@ class AccFlatLossDown(PairDetector):
         "what any calibrated model could cost "
         "at that accuracy, H(a) + (1 - a) ln(K - 1) with K known, `possible` otherwise; not offered when "
         "the training loss L puts the model's mean confidence on its training samples, at least exp(-L), "
-        "within 2 points of the accuracy or above it while it scores on both splits alike."
+        "within 2 points of the accuracy or above it while it scores on both splits alike. "
+        "A loss and an accuracy never force underconfidence (right answers may all be certain, the loss "
+        "on the mistakes), but they can rule it out: a plain mean cross-entropy L at accuracy a puts the "
+        "mean confidence at exp(-L) or more (a exp(-(L - (1 - a) ln 2) / a) + (1 - a) / 2 below ln 2), "
+        "and where that is within 2 points of the accuracy the claim is not offered and the text says so."
     )
     n_open = 1
 
