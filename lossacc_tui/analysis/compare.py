@@ -325,9 +325,11 @@ def _alert(
     else:
         why = (
             f"The run with the lower loss scores {gap * 100:.1f} points lower: the loss weighs confidence, "
-            "accuracy counts sides, so a model can be better calibrated (cheaper on its mistakes, or surer "
-            "of "
-            "its right answers) while getting more samples wrong. Losses of runs trained with different "
+            "accuracy counts sides, so a model can pay less loss (cheaper on its mistakes, or surer of its "
+            "right answers) while getting more samples wrong. A lower loss alone does not say which, nor "
+            "that the model is better calibrated (cross-entropy mixes calibration with how well the "
+            "predictions separate the classes); per-sample confidences decide (lossacc_tui.probe). "
+            "Losses of runs trained with different "
             "label smoothing, regularisation or class weights are not comparable at all: smoothing raises "
             "the loss of the better model."
         )

@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 
 from lossacc_tui.analysis.alerts import Alert
+from lossacc_tui.analysis.confidence_range import ruled_out_text
 from lossacc_tui.analysis.detectors.slow_climb import CLOSE_SHARE, KEEP_PACE, OPEN_SHARE, WINDOWS
 from lossacc_tui.analysis.explain_parts import Names, mistakes
 from lossacc_tui.analysis.explain_unstable import unstable
@@ -244,18 +245,25 @@ def _acc_flat_loss_down(a: Alert, n: Names) -> Parts:
 
 
 def _no_underconfidence(a: Alert, n: Names) -> str:
-    """' Underconfidence ... is no reading here: ...' when the training loss beside the latest pair
-    refutes it (`train_readings.underconfidence_refuted`) and the alert carries no `underconfident`
-    claim (a `likely` one from the calibrated bound with K known is kept), else ''."""
+    """' Underconfidence ... is no reading here: ...' when the alert carries no `underconfident` claim
+    (a `likely` one from the calibrated bound with K known is kept) and the latest pair rules it out
+    (`confidence_range.ruled_out_text`, a plain mean cross-entropy not doubted) or, failing that, the
+    training loss beside it argues against it (`train_readings.underconfidence_refuted`), else ''."""
     e = a.evidence
     train, acc = e.get("train_loss_now", math.nan), e.get("now_acc", math.nan)
     train_acc, acc_n = e.get("train_acc_now", math.nan), e.get("acc_n", math.nan)
     size = int(acc_n) if math.isfinite(acc_n) else None
-    if any(c.id == "underconfident" for c in a.claims) or not underconfidence_refuted(
-        train, acc, train_acc, size
-    ):
+    if any(c.id == "underconfident" for c in a.claims):
         return ""
-    return " " + refuted_text(train, acc, train_acc, (n.loss, n.acc, n.unit))
+    # (the pair's own bound first: it holds whatever the model, where the training argument is a
+    # reading; the bound needs a plain mean cross-entropy, so not where that is doubted)
+    if not (n.not_ce or n.ce_doubt):
+        ruled = ruled_out_text(e.get("now_loss", math.nan), acc, n.classes.k, n.loss, n.acc)
+        if ruled:
+            return " " + ruled
+    if underconfidence_refuted(train, acc, train_acc, size):
+        return " " + refuted_text(train, acc, train_acc, (n.loss, n.acc, n.unit))
+    return ""
 
 
 def _high_loss(a: Alert, n: Names) -> Parts:

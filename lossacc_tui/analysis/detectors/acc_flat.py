@@ -11,6 +11,12 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.confidence_range import (
+    CAL_TOL,
+    range_text,
+    underconfidence_least_loss,
+    underconfidence_possible,
+)
 from lossacc_tui.analysis.converging import TRAIN_SHARE
 from lossacc_tui.analysis.detectors.base import (
     classes_claim,
@@ -60,7 +66,11 @@ class AccFlatLossDown(PairDetector):
         "what any calibrated model could cost "
         "at that accuracy, H(a) + (1 - a) ln(K - 1) with K known, `possible` otherwise; not offered when "
         "the training loss L puts the model's mean confidence on its training samples, at least exp(-L), "
-        "within 2 points of the accuracy or above it while it scores on both splits alike."
+        "within 2 points of the accuracy or above it while it scores on both splits alike. "
+        "A loss and an accuracy never force underconfidence (right answers may all be certain, the loss "
+        "on the mistakes), but they can rule it out: a plain mean cross-entropy L at accuracy a puts the "
+        "mean confidence at exp(-L) or more (a exp(-(L - (1 - a) ln 2) / a) + (1 - a) / 2 below ln 2), "
+        "and where that is within 2 points of the accuracy the claim is not offered and the text says so."
     )
     n_open = 1
 
@@ -204,7 +214,10 @@ class AccFlatLossDown(PairDetector):
         refuted = self._held_share(alert, i, acc) or underconfidence_refuted(
             train_loss, acc, train_acc, self.ctx.acc_n
         )
-        if loss > bound / 2 and ((above and k is not None) or not refuted):
+        # (a plain mean cross-entropy this low puts the mean confidence within CAL_TOL of the accuracy
+        # or above it, whatever the model: `confidence_range`; the text says so, `explain_pair`)
+        possible = underconfidence_possible(loss, acc, k)
+        if possible and loss > bound / 2 and ((above and k is not None) or not refuted):
             under = underconfident_claim(loss, acc, k, bound, x0, x1, nm, held)
             return out + one_reading(who, under, k, train_loss / loss if loss > 0 else math.nan)
         return out + who
@@ -313,11 +326,26 @@ def underconfident_claim(
         "the loss can keep falling this way without accuracy moving",
         evidence={"loss": loss, "acc": acc, "calibrated_loss_max": bound},
         others=(
-            "Another reading: a calibrated or overconfident model whose loss fell because its mistakes grew "
-            "less sure"
+            _open_range(loss, acc, k)
+            + "Another reading: a calibrated or overconfident model whose loss fell because its mistakes "
+            "grew less sure"
             + ("" if k else "; --classes K gives the bound for K classes")
             + ". Per-sample confidences decide (lossacc_tui.probe)"
         ),
+    )
+
+
+def _open_range(loss: float, acc: float, k: int | None) -> str:
+    """The sentence saying what the pair (`loss` nats, `acc` fraction) leaves open of the mean
+    confidence (`confidence_range`): its range, that no loss forces underconfidence, and the least loss
+    that allows it; '' when the numbers give no range."""
+    rng = range_text(loss, acc, k)
+    if not rng:
+        return ""
+    least = underconfidence_least_loss(acc, k)
+    return (
+        f"The pair does not force it: {rng}. A mean confidence below {fmt(acc - CAL_TOL, 4)} (the accuracy "
+        f"less {CAL_TOL * 100:.0f} points) needs a loss above {fmt(least)} nats, which this one is. "
     )
 
 

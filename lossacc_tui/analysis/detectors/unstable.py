@@ -9,6 +9,7 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
+from lossacc_tui.analysis.confidence_range import confident_mistakes_least_loss
 from lossacc_tui.analysis.detectors.base import classes_claim, names, value
 from lossacc_tui.analysis.detectors.both_rose import collapsed_divergence
 from lossacc_tui.analysis.detectors.pair import PairDetector
@@ -17,7 +18,7 @@ from lossacc_tui.analysis.evidence import training_floored
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.loss_carriers import who_carries_loss
 from lossacc_tui.analysis.passmemo import quiet
-from lossacc_tui.analysis.quantities import factor, fmt_x, loss_per_mistake, span, within
+from lossacc_tui.analysis.quantities import factor, fmt, fmt_x, loss_per_mistake, span, within
 from lossacc_tui.analysis.sampling import few_samples_carry
 from lossacc_tui.analysis.stats import SECOND_DIFF_SCALE
 
@@ -314,7 +315,7 @@ class ValLossUnstable(PairDetector):
             # (a model trained toward a smoothed target holds its answers below full confidence: the
             # reading of mistakes made with confidence above 0.9 is not the one to name)
             return on_floor(self.ctx, out, x0, x1)
-        out += confident_claim(self.ctx.classes.k, x0, x1, nm[2])
+        out += confident_claim(self.ctx.classes.k, x0, x1, nm[2], e["loss_high"], e["acc_at_high"])
         return on_floor(self.ctx, out, x0, x1)
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
@@ -366,17 +367,31 @@ def _floored_training(e: dict[str, float]) -> bool:
     return training_floored(e.get("train_loss_at_high", math.nan), e["loss_high"])
 
 
-def confident_claim(k: int | None, x0: float, x1: float, unit: str) -> list[Claim]:
+def confident_claim(
+    k: int | None, x0: float, x1: float, unit: str, loss: float = math.nan, acc: float = math.nan
+) -> list[Claim]:
     """The `confident-mistakes` reading of a loss that multiplied while accuracy held. A large loss says
     the mistakes put little on their TRUE class; only with 2 classes is that confidence in the other.
     With K > 2 known no claim (tester 21 collapse_lr: 4 of 39 mistakes above 0.9, median confidence
-    0.18, the mass spread over the other classes); K unknown: the claim says it needs 2 classes."""
+    0.18, the mass spread over the other classes); K unknown: the claim says it needs 2 classes.
+    No claim either where the pair at x1 (`loss` nats, `acc` fraction) rules it out: half of the
+    mistakes above 0.9 cost more than ln 10 each (`confidence_range.confident_mistakes_least_loss`).
+    The loss and accuracy never force it (a few extreme mistakes can carry any loss): `possible`."""
     if k is not None and k > 2:
+        return []
+    least = confident_mistakes_least_loss(acc) if math.isfinite(acc) else math.nan
+    if math.isfinite(loss) and math.isfinite(least) and loss < least:
         return []
     spread = (
         "The mean cost of a mistake does not say how it is spread: a handful of extreme rows can carry it "
         "while most mistakes stay near the threshold; per-sample losses decide"
     )
+    if math.isfinite(loss) and math.isfinite(least):
+        spread = (
+            "The pair allows it without forcing it: half of the mistakes above 0.9 need a loss of at least "
+            f"{fmt(least)} nats at this accuracy (ln 10 each, ln 2 for the rest), and the loss is "
+            f"{fmt(loss)}. " + spread
+        )
     if k == 2:
         text = f"at {unit} {fmt_x(x1)} most mistakes are made with confidence above 0.9"
     else:
