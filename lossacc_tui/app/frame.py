@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from lossacc_tui.analysis.mdtext import md_names
 from lossacc_tui.app import present
 from lossacc_tui.app.names import fit_path
 from lossacc_tui.app.run_params import params_markdown, read_params
@@ -163,6 +162,8 @@ class MainFrame:
         r = rs.result
         if r is not None:
             text = rs.memo("summary", lambda: r.summary_of(rs.run))
+            from lossacc_tui.analysis.mdtext import md_names  # (the analysis is there by now)
+
             name = md_names(rs.run.name, [rs.run.name])
             if width > 2 and text.startswith(f"**{name}**"):
                 short = fit_path(rs.run.name, width - 1)
