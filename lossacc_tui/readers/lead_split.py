@@ -73,6 +73,36 @@ def sections(text: str) -> list[tuple[str | None, str]] | None:
     return out
 
 
+#: a `|`-separated segment that is a split word alone (`| valid |`, `| [Train] |`) or one followed by
+#: words without a number (fairseq's `| valid on 'valid' subset |`): it heads the segments after it
+_PIPE_HEAD = re.compile(
+    rf"^\s*\[?(?P<word>(?i:{_WORDS}))\.?\]?\s*:?\s*"
+    r"(?:(?i:on|set|subset|split|results?|metrics?|stats?)\b[^\d:=]*)?$"
+)
+
+
+def pipe_sections(text: str) -> list[tuple[str | None, str]] | None:
+    """A line of `|`-separated segments cut where a segment is a split word of its own: that word
+    owns the segments after it, up to the next such segment (tester 27 T4). As `sections`, each
+    piece with its word (None for what comes before the first); None when no segment is one.
+
+    >>> pipe_sections("train | loss 0.53 | acc 0.81 | valid | loss 0.60 | acc 0.79")[1:]
+    [('train', ' loss 0.53 | acc 0.81 '), ('valid', ' loss 0.60 | acc 0.79')]
+    >>> pipe_sections("| epoch 003 | valid on 'valid' subset | loss 2.31 | accuracy 61.2")
+    [(None, '| epoch 003 '), ('valid', ' loss 2.31 | accuracy 61.2')]
+    >>> pipe_sections("epoch 3 | train loss 0.5 | val loss 0.6") is None
+    True
+    """
+    segments = text.split("|")
+    heads = [(k, m["word"]) for k, seg in enumerate(segments) if (m := _PIPE_HEAD.match(seg)) is not None]
+    if not heads:
+        return None
+    out: list[tuple[str | None, str]] = [(None, "|".join(segments[: heads[0][0]]))]
+    for (k, word), nxt in zip(heads, [*(k for k, _ in heads[1:]), len(segments)], strict=True):
+        out.append((word, "|".join(segments[k + 1 : nxt])))
+    return out
+
+
 def carries_split(name: str) -> bool:
     """Does a metric name begin with a split word of its own (`val_loss`, `Training Acc.`)?"""
     return _OWN.match(name.strip()) is not None
