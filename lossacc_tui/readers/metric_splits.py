@@ -15,13 +15,13 @@ import re
 
 _SPLIT = r"(?i:train|training|trn|val|valid|validation|test|eval|evaluation|dev)"
 _VALUE = r"[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf)%?"
-_ONE = rf"{_SPLIT}\s*[:=]?\s*{_VALUE}"
+_ONE = rf"{_SPLIT}(?:\s*[:=]\s*|\s+){_VALUE}"  # (a separator: `INFO:train1234:` is a logger's name)
 # a name (no split word, no counter) with a colon or `=`, then split/value pairs
 _LIST = re.compile(
     rf"(?<![\w.])(?!{_SPLIT}\b|(?i:epoch|ep|step|iter|iteration|batch)\b)(?P<name>[A-Za-z][\w@%-]*)"
     rf"\s*[:=]\s*(?P<list>{_ONE}(?:\s*[,;/]\s*{_ONE})*)(?![\w.])"
 )
-_EACH = re.compile(rf"(?P<split>{_SPLIT})\s*[:=]?\s*(?P<v>{_VALUE})")
+_EACH = re.compile(rf"(?P<split>{_SPLIT})(?:\s*[:=]\s*|\s+)(?P<v>{_VALUE})")
 
 
 def _spread(m: re.Match[str]) -> str:
@@ -37,5 +37,7 @@ def spread(text: str) -> str:
     'Epoch 3 | train_loss: 0.41, val_loss: 0.52 | train_acc: 0.81, val_acc: 0.79'
     >>> spread("val: loss 0.9 acc 0.7")
     'val: loss 0.9 acc 0.7'
+    >>> spread("INFO:train1234:epoch 0 loss 0.5")
+    'INFO:train1234:epoch 0 loss 0.5'
     """
     return _LIST.sub(_spread, text) if ":" in text or "=" in text else text
