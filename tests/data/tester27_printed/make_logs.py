@@ -13,6 +13,8 @@ Styles (tester 27's T2-T5, whose files were lost):
   (`dtype=torch.float64`) with its device named (`device='cpu'`: torch names the device of
   a tensor off the default one, as a GPU run's `device='cuda:0'`; here torch's default is said to
   be `cuda` for that print alone, there being no GPU)
+- `torch_vector`: `print("epoch", e, "loss:", torch.stack([train, val]), "acc:", acc)`: a loss
+  printed as a tensor of two numbers (no one value), beside a one-number accuracy tensor
 - `numpy_reprs`: the epoch's numpy means printed with `!r` (numpy 2: `np.float64(0.5321)`,
   the accuracy a float32 mean: `np.float32(0.81)`)
 - `pipes_fairseq`: `| epoch 003 | loss 2.31 | accuracy 61.2 | num_updates 300` and
@@ -125,6 +127,8 @@ def main(style: str) -> None:
             acc = str(va)
             torch._C._get_default_device = default
             print("epoch", e, "loss:", tl, "val_loss:", vl, "val_acc", acc)  # (str(): the repr)
+        elif style == "torch_vector":
+            print("epoch", e, "loss:", torch.stack([tl, vl]), "acc:", va.float())
         elif style == "numpy_reprs":
             print(f"epoch {e}: train_loss={tl_np!r}, val_loss={vl_np!r}, val_acc={va_np!r}")
         elif style == "pipes_fairseq":
