@@ -80,6 +80,11 @@ _PIPE_HEAD = re.compile(
     r"(?:(?i:on|set|subset|split|results?|metrics?|stats?)\b[^\d:=]*)?$"
 )
 
+# a segment that begins with a split word, at the line's start or after a `|` (a superset of the
+# segments `_PIPE_HEAD` takes: a cheap test first)
+_PIPE_LEAD = re.compile(rf"\s*\[?(?i:{_WORDS})\b(?!_)")
+_PIPE_MID = re.compile(rf"\|\s*\[?(?i:{_WORDS})\b(?!_)")
+
 
 def pipe_sections(text: str) -> list[tuple[str | None, str]] | None:
     """A line of `|`-separated segments cut where a segment is a split word of its own: that word
@@ -93,6 +98,8 @@ def pipe_sections(text: str) -> list[tuple[str | None, str]] | None:
     >>> pipe_sections("epoch 3 | train loss 0.5 | val loss 0.6") is None
     True
     """
+    if _PIPE_LEAD.match(text) is None and _PIPE_MID.search(text) is None:  # (the cheap test first)
+        return None
     segments = text.split("|")
     heads = [(k, m["word"]) for k, seg in enumerate(segments) if (m := _PIPE_HEAD.match(seg)) is not None]
     if not heads:

@@ -21,6 +21,8 @@ _LIST = re.compile(
     rf"(?<![\w.])(?!{_SPLIT}\b|(?i:epoch|ep|step|iter|iteration|batch)\b)(?P<name>[A-Za-z][\w@%-]*)"
     rf"\s*[:=]\s*(?P<list>{_ONE}(?:\s*[,;/]\s*{_ONE})*)(?![\w.])"
 )
+# the cheap test first (a `:` or `=`, then a split word and a number: 0.5 us a line, `_LIST` 9 us)
+_HINT = re.compile(rf"[:=]\s*{_SPLIT}(?:\s*[:=]\s*|\s+)[-+.\dnNiI]")
 _EACH = re.compile(rf"(?P<split>{_SPLIT})(?:\s*[:=]\s*|\s+)(?P<v>{_VALUE})")
 
 
@@ -40,4 +42,4 @@ def spread(text: str) -> str:
     >>> spread("INFO:train1234:epoch 0 loss 0.5")
     'INFO:train1234:epoch 0 loss 0.5'
     """
-    return _LIST.sub(_spread, text) if ":" in text or "=" in text else text
+    return _LIST.sub(_spread, text) if _HINT.search(text) else text
