@@ -61,6 +61,21 @@ def test_a_split_word_between_a_metric_and_its_value_names_its_split() -> None:
     assert ends(run, "train_acc", 2) == (0.15, 0.67) and not said
 
 
+def test_a_split_words_arrow_to_its_names_gives_them_its_split() -> None:
+    """T2: `Epoch 3 [val] -> loss 0.52 acc 0.79` under `Epoch 3 train -> loss 0.41 acc 0.81` had
+    been a second training run (`file#2`) of the validation values."""
+    ((run, said),) = read("arrows_words.log")
+    assert roles(run) == {
+        "loss": "train_loss",
+        "acc": "train_acc",
+        "val_loss": "val_loss",
+        "val_acc": "val_acc",
+    }
+    assert ends(run, "val_loss") == VAL_LOSS and ends(run, "val_acc") == VAL_ACC
+    assert ends(run, "loss") == TRAIN_LOSS and list(run.series["val_acc"].epochs) == list(range(1, 13))
+    assert not said
+
+
 def test_torch_and_numpy_reprs_are_their_numbers() -> None:
     """T3: `loss: tensor(2.2776, grad_fn=<DivBackward0>)`, `val_acc tensor(0.33, device='cpu',
     dtype=torch.float64)`, `np.float64(2.2775509357452393)`, `np.float32(0.32998747)`."""

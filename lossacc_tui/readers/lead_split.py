@@ -44,16 +44,20 @@ def lead_word(text: str) -> tuple[str, str] | None:
     return lead["word"], text[:start] + text[lead.end() :]
 
 
-#: a split word heading a section of a line, followed by a colon and a name (`.. | Validation: loss=..`)
-_SECTION = re.compile(rf"(?<![\w.])(?P<word>(?i:{_WORDS}))\.?\s*:\s*(?=[A-Za-z])")
+#: a split word heading a section of a line, followed by a colon and a name (`.. | Validation: loss=..`),
+#: or in brackets before a name (`Epoch 3 [train] loss 0.41 [val] loss 0.52`)
+_SECTION = re.compile(
+    rf"(?<![\w.])(?:(?P<word>(?i:{_WORDS}))\.?\s*:|\[(?P<bword>(?i:{_WORDS}))\])\s*(?=[A-Za-z])"
+)
 
 #: a colon a name follows, which every section has (a cheap test first)
 _COLON_NAME = re.compile(r":[ \t]*[A-Za-z]")
 
 
 def sections(text: str) -> list[tuple[str | None, str]] | None:
-    """A line cut where a split word with a colon heads a section, each piece with its word (None for
-    what comes before the first): `Epoch 3 train_loss=1.0 Validation: loss=0.7, accuracy=0.88` ->
+    """A line cut where a split word with a colon (or in brackets) heads a section, each piece with
+    its word (None for what comes before the first):
+    `Epoch 3 train_loss=1.0 Validation: loss=0.7, accuracy=0.88` ->
     [(None, 'Epoch 3 train_loss=1.0 '), ('Validation', 'loss=0.7, accuracy=0.88')]. None when no
     such word stands past the line's start (a line led by one is `lead_word`'s).
 
@@ -61,15 +65,17 @@ def sections(text: str) -> list[tuple[str | None, str]] | None:
     [('train', 'loss=1.2 acc=0.5 | '), ('val', 'loss=0.9 acc=0.7')]
     >>> sections("Validation: loss=0.9") is None
     True
+    >>> sections("Epoch 3 [train] loss 0.41 [val] loss 0.52")[1:]
+    [('train', 'loss 0.41 '), ('val', 'loss 0.52')]
     """
-    if _COLON_NAME.search(text) is None:  # (most lines: `loss: 0.41`, `12:03:04`; 1-2 us)
+    if _COLON_NAME.search(text) is None and "]" not in text:  # (most lines: `loss: 0.41`; 1-2 us)
         return None
     found = list(_SECTION.finditer(text))
     if not found or (len(found) == 1 and not text[: found[0].start()].strip()):
         return None
     out: list[tuple[str | None, str]] = [(None, text[: found[0].start()])]
     for m, nxt in zip(found, [*found[1:], None], strict=True):
-        out.append((m["word"], text[m.end() : nxt.start() if nxt is not None else len(text)]))
+        out.append((m["word"] or m["bword"], text[m.end() : nxt.start() if nxt is not None else len(text)]))
     return out
 
 

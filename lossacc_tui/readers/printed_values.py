@@ -16,13 +16,19 @@ reader that reads a user's own prints through it).
 
       train loss -> 0.5321 | val acc → 0.81       -> train loss: 0.5321 | val acc: 0.81
 
-  An arrow between two numbers (`best 0.80 -> 0.82`, a change) is left as it is.
+  A split word's arrow to the names it owns is its colon (`val -> loss 0.52 acc 0.79` ->
+  `val: loss 0.52 acc 0.79`, read by `lead_split` as validation's); an arrow between two numbers is
+  a change (`best acc 0.80 -> 0.82`), whose value is the one it came to (`best acc 0.82`).
 """
 
 from __future__ import annotations
 
 import re
 
+from lossacc_tui.readers.lead_split import carries_split
+
+# a split word alone (`val`, `[Train]`, `test:`), whose arrow points at the names it owns
+_SPLIT_ONLY = re.compile(r"^\[?[A-Za-z]+\]?[.:]?$")
 _NUM = r"[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf)"
 # torch: `tensor(0.53)`, `tensor([0.53])`, `tensor(0.53, device='cuda:0', grad_fn=<MeanBackward0>)`;
 # numpy: `np.float64(0.53)`, `np.float32(nan)`, `np.longdouble('0.53')`, `array(0.53, dtype=float32)`
@@ -38,17 +44,26 @@ _SEVERAL = re.compile(
     r"(?P<name>[A-Za-z][\w./@-]*)\s*[:=]?\s*(?:(?:torch\.)?tensor|(?:np\.|numpy\.)?array)\(\s*\[[^\]\n]*,"
 )
 _ARROWS = "->", "=>", "→", "⟶", "⇒", "➜", "➔"
-# an arrow with a number after it; what stands before it decides (`_arrow`)
-_ARROW = re.compile(r"(?P<before>\S+)?(?P<sp>\s*)(?:-{1,2}>|=>|→|⟶|⇒|➜|➔)\s*(?=[-+]?(?:\d|\.\d|nan|inf))")
-_NUMBER = re.compile(_NUM + r"%?[,;|]?$")
+# an arrow with a number or a name after it; what stands before it decides (`_arrow`)
+_ARROW = re.compile(
+    r"(?P<before>\S+)?(?P<sp>\s*)(?:-{1,2}>|=>|→|⟶|⇒|➜|➔)\s*"
+    r"(?:(?=(?P<num>[-+]?(?:\d|\.\d|nan|inf)))|(?=[A-Za-z]))"
+)
+_NUMBER = re.compile(_NUM + r"%?$")
+_LIST_END = re.compile(_NUM + r"%?[,;|]$")
 _WRAPPED = re.compile(r"(?:tensor|array|np\.|numpy\.)")
 
 
 def _arrow(m: re.Match[str]) -> str:
-    """`name -> 0.5` -> `name: 0.5`; `0.80 -> 0.82` (a change between two numbers) as written."""
+    """`name -> 0.5` -> `name: 0.5`; `val -> loss 0.5` (a split word, then names) -> `val: loss 0.5`;
+    `0.80 -> 0.82` (a change) -> `0.82`, the value it came to; anything else as written."""
     before = m["before"]
-    if before is None or _NUMBER.match(before) or before in _ARROWS:
+    if before is None or before in _ARROWS or _LIST_END.match(before):
         return m[0]
+    if m["num"] is None:  # a name after the arrow: only a split word's arrow is a separator
+        return f"{before}: " if carries_split(before.strip("[]:.")) and _SPLIT_ONLY.match(before) else m[0]
+    if _NUMBER.match(before):
+        return ""
     return f"{before}: "
 
 
@@ -59,7 +74,9 @@ def unwrap(text: str) -> str:
     >>> unwrap("epoch 1 loss: tensor(2.2776, grad_fn=<DivBackward0>) val_acc tensor(0.33, device='cuda:0')")
     'epoch 1 loss: 2.2776 val_acc 0.33'
     >>> unwrap("train loss -> 0.5321 | val acc → 0.81 | best 0.80 -> 0.82")
-    'train loss: 0.5321 | val acc: 0.81 | best 0.80 -> 0.82'
+    'train loss: 0.5321 | val acc: 0.81 | best 0.82'
+    >>> unwrap("Epoch 3 | train -> loss 0.41 | [val] -> loss 0.52 | go -> on")
+    'Epoch 3 | train: loss 0.41 | [val]: loss 0.52 | go -> on'
     """
     if "(" in text and _WRAPPED.search(text):
         text = _REPR.sub(lambda m: m["t"] or m["n"], text)

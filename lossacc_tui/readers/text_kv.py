@@ -106,7 +106,7 @@ def _parse(
     0.9 acc 0.7`) gives it to its bare names (`lead_split`), as a `|` segment of one word does to
     the segments after it; a leading `[  1/60]` counter is the epoch."""
     text = strip_prefix(text)
-    cut = sections(text) if ":" in text else None
+    cut = sections(text) if ":" in text or "]" in text else None
     if cut is None and "|" in text:
         cut = pipe_sections(text)
     if cut is not None:

@@ -6,6 +6,8 @@ Styles (tester 27's T2-T5, whose files were lost):
 - `arrows_ascii`:  `train loss -> 0.5321 | val loss -> 0.6012 | val acc -> 0.8100` (no epoch counter)
 - `arrows_unicode`: `Epoch 3: train_loss → 0.41, val_loss → 0.52, val_acc → 0.87`
 - `arrows_split`: `Epoch 3 | loss: train → 0.4100, val → 0.5200 | acc: train → 0.81, val → 0.79`
+- `arrows_words`: after training `Epoch 3 train -> loss 0.4100 acc 0.8100`, after the evaluation
+  `Epoch 3 [val] -> loss 0.5200 acc 0.7900` (a split word's arrow to the names it owns)
 - `torch_reprs`: the epoch's tensors printed as they are (`print("loss:", loss)`; an f-string's
   `{loss}` formats a 0-d tensor as its number), not `.item()`: the training
   loss summed from the batches' loss tensors (`tensor(0.5321, grad_fn=<DivBackward0>)`), the
@@ -121,6 +123,9 @@ def main(style: str) -> None:
             print(f"Epoch {e}: train_loss → {t:.2f}, val_loss → {v:.2f}, val_acc → {a:.2f}")
         elif style == "arrows_split":
             print(f"Epoch {e} | loss: train → {t:.4f}, val → {v:.4f} | acc: train → {ta:.2f}, val → {a:.2f}")
+        elif style == "arrows_words":
+            print(f"Epoch {e} train -> loss {t:.4f} acc {ta:.4f}")
+            print(f"Epoch {e} [val] -> loss {v:.4f} acc {a:.4f}")
         elif style == "torch_reprs":
             default = torch._C._get_default_device
             torch._C._get_default_device = lambda: "cuda"  # (so torch names the device, as a GPU run's)
