@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
+import doctest
+import importlib
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import REPO, read_runs, read_sources, source_in_chunks
 
 from lossacc_tui.model import Run
@@ -167,3 +170,10 @@ def test_sklearn_sgd_read_in_pieces_as_at_once(tmp_path: Path) -> None:
     assert [r.name for r in src.runs] == [r.name for r in whole]
     for a, b in zip(src.runs, whole, strict=True):
         np.testing.assert_array_equal(a.series["loss"].values, b.series["loss"].values)
+
+
+@pytest.mark.parametrize("module", ["printed_values", "metric_splits", "lead_split"])
+def test_docstring_examples(module: str) -> None:
+    mod = importlib.import_module(f"lossacc_tui.readers.{module}")
+    result = doctest.testmod(mod)
+    assert result.failed == 0 and result.attempted > 0
