@@ -41,12 +41,13 @@ _REPR = re.compile(
 )
 # the start of a repr of several numbers: `tensor([0.1, 0.2])`, `array([[0.1, ...`
 _SEVERAL = re.compile(
-    r"(?P<name>[A-Za-z][\w./@-]*)\s*[:=]?\s*(?:(?:torch\.)?tensor|(?:np\.|numpy\.)?array)\(\s*\[[^\]\n]*,"
+    r"(?<![\w./@-])(?P<name>[A-Za-z][\w./@-]{0,63})\s*[:=]?\s*(?:(?:torch\.)?tensor|(?:np\.|numpy\.)?array)\(\s*\[[^\]\n]*,"
 )
 _ARROWS = "->", "=>", "→", "⟶", "⇒", "➜", "➔"
-# an arrow with a number or a name after it; what stands before it decides (`_arrow`)
+# an arrow with a number or a name after it; the word before it (from its start: a long run of
+# characters with no space costs no more than a short one) decides (`_arrow`)
 _ARROW = re.compile(
-    r"(?P<before>\S+)?(?P<sp>\s*)(?:-{1,2}>|=>|→|⟶|⇒|➜|➔)\s*"
+    r"(?:(?<!\S)(?P<before>\S{1,64}))?(?P<sp>\s*)(?:-{1,2}>|=>|→|⟶|⇒|➜|➔)\s*"
     r"(?:(?=(?P<num>[-+]?(?:\d|\.\d|nan|inf)))|(?=[A-Za-z]))"
 )
 _NUMBER = re.compile(_NUM + r"%?$")
