@@ -50,6 +50,9 @@ _SECTION = re.compile(
     rf"(?<![\w.])(?:(?P<word>(?i:{_WORDS}))\.?\s*:|\[(?P<bword>(?i:{_WORDS}))\])\s*(?=[A-Za-z])"
 )
 
+#: a split word in brackets (`[val]`: a cheap test first)
+_BRACKETED = re.compile(rf"\[(?i:{_WORDS})\]")
+
 #: a colon a name follows, which every section has (a cheap test first)
 _COLON_NAME = re.compile(r":[ \t]*[A-Za-z]")
 
@@ -68,8 +71,8 @@ def sections(text: str) -> list[tuple[str | None, str]] | None:
     >>> sections("Epoch 3 [train] loss 0.41 [val] loss 0.52")[1:]
     [('train', 'loss 0.41 '), ('val', 'loss 0.52')]
     """
-    if _COLON_NAME.search(text) is None and "]" not in text:  # (most lines: `loss: 0.41`; 1-2 us)
-        return None
+    if _COLON_NAME.search(text) is None and ("]" not in text or _BRACKETED.search(text) is None):
+        return None  # (most lines: `loss: 0.41`, `[Epoch 3] loss=0.4`; 1-2 us)
     found = list(_SECTION.finditer(text))
     if not found or (len(found) == 1 and not text[: found[0].start()].strip()):
         return None
