@@ -29,6 +29,7 @@ from lossacc_tui.readers import (  # noqa: F401  (importing a reader module regi
     nanogpt,
     pytorch_mnist,
     sklearn_mlp,
+    sklearn_sgd,
     text_kv,
     timm_console,
     tqdm_console,

@@ -44,16 +44,23 @@ def lead_word(text: str) -> tuple[str, str] | None:
     return lead["word"], text[:start] + text[lead.end() :]
 
 
-#: a split word heading a section of a line, followed by a colon and a name (`.. | Validation: loss=..`)
-_SECTION = re.compile(rf"(?<![\w.])(?P<word>(?i:{_WORDS}))\.?\s*:\s*(?=[A-Za-z])")
+#: a split word heading a section of a line, followed by a colon and a name (`.. | Validation: loss=..`),
+#: or in brackets before a name (`Epoch 3 [train] loss 0.41 [val] loss 0.52`)
+_SECTION = re.compile(
+    rf"(?<![\w.])(?:(?P<word>(?i:{_WORDS}))\.?\s*:|\[(?P<bword>(?i:{_WORDS}))\])\s*(?=[A-Za-z])"
+)
+
+#: a split word in brackets (`[val]`: a cheap test first)
+_BRACKETED = re.compile(rf"\[(?i:{_WORDS})\]")
 
 #: a colon a name follows, which every section has (a cheap test first)
 _COLON_NAME = re.compile(r":[ \t]*[A-Za-z]")
 
 
 def sections(text: str) -> list[tuple[str | None, str]] | None:
-    """A line cut where a split word with a colon heads a section, each piece with its word (None for
-    what comes before the first): `Epoch 3 train_loss=1.0 Validation: loss=0.7, accuracy=0.88` ->
+    """A line cut where a split word with a colon (or in brackets) heads a section, each piece with
+    its word (None for what comes before the first):
+    `Epoch 3 train_loss=1.0 Validation: loss=0.7, accuracy=0.88` ->
     [(None, 'Epoch 3 train_loss=1.0 '), ('Validation', 'loss=0.7, accuracy=0.88')]. None when no
     such word stands past the line's start (a line led by one is `lead_word`'s).
 
@@ -61,15 +68,54 @@ def sections(text: str) -> list[tuple[str | None, str]] | None:
     [('train', 'loss=1.2 acc=0.5 | '), ('val', 'loss=0.9 acc=0.7')]
     >>> sections("Validation: loss=0.9") is None
     True
+    >>> sections("Epoch 3 [train] loss 0.41 [val] loss 0.52")[1:]
+    [('train', 'loss 0.41 '), ('val', 'loss 0.52')]
     """
-    if _COLON_NAME.search(text) is None:  # (most lines: `loss: 0.41`, `12:03:04`; 1-2 us)
-        return None
+    if _COLON_NAME.search(text) is None and ("]" not in text or _BRACKETED.search(text) is None):
+        return None  # (most lines: `loss: 0.41`, `[Epoch 3] loss=0.4`; 1-2 us)
     found = list(_SECTION.finditer(text))
     if not found or (len(found) == 1 and not text[: found[0].start()].strip()):
         return None
     out: list[tuple[str | None, str]] = [(None, text[: found[0].start()])]
     for m, nxt in zip(found, [*found[1:], None], strict=True):
-        out.append((m["word"], text[m.end() : nxt.start() if nxt is not None else len(text)]))
+        out.append((m["word"] or m["bword"], text[m.end() : nxt.start() if nxt is not None else len(text)]))
+    return out
+
+
+#: a `|`-separated segment that is a split word alone (`| valid |`, `| [Train] |`) or one followed by
+#: words without a number (fairseq's `| valid on 'valid' subset |`): it heads the segments after it
+_PIPE_HEAD = re.compile(
+    rf"^\s*\[?(?P<word>(?i:{_WORDS}))\.?\]?\s*:?\s*"
+    r"(?:(?i:on|set|subset|split|results?|metrics?|stats?)\b[^\d:=]*)?$"
+)
+
+# a segment that begins with a split word, at the line's start or after a `|` (a superset of the
+# segments `_PIPE_HEAD` takes: a cheap test first)
+_PIPE_LEAD = re.compile(rf"\s*\[?(?i:{_WORDS})\b(?!_)")
+_PIPE_MID = re.compile(rf"\|\s*\[?(?i:{_WORDS})\b(?!_)")
+
+
+def pipe_sections(text: str) -> list[tuple[str | None, str]] | None:
+    """A line of `|`-separated segments cut where a segment is a split word of its own: that word
+    owns the segments after it, up to the next such segment (tester 27 T4). As `sections`, each
+    piece with its word (None for what comes before the first); None when no segment is one.
+
+    >>> pipe_sections("train | loss 0.53 | acc 0.81 | valid | loss 0.60 | acc 0.79")[1:]
+    [('train', ' loss 0.53 | acc 0.81 '), ('valid', ' loss 0.60 | acc 0.79')]
+    >>> pipe_sections("| epoch 003 | valid on 'valid' subset | loss 2.31 | accuracy 61.2")
+    [(None, '| epoch 003 '), ('valid', ' loss 2.31 | accuracy 61.2')]
+    >>> pipe_sections("epoch 3 | train loss 0.5 | val loss 0.6") is None
+    True
+    """
+    if _PIPE_LEAD.match(text) is None and _PIPE_MID.search(text) is None:  # (the cheap test first)
+        return None
+    segments = text.split("|")
+    heads = [(k, m["word"]) for k, seg in enumerate(segments) if (m := _PIPE_HEAD.match(seg)) is not None]
+    if not heads:
+        return None
+    out: list[tuple[str | None, str]] = [(None, "|".join(segments[: heads[0][0]]))]
+    for (k, word), nxt in zip(heads, [*(k for k, _ in heads[1:]), len(segments)], strict=True):
+        out.append((word, "|".join(segments[k + 1 : nxt])))
     return out
 
 

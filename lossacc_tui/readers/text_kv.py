@@ -9,6 +9,12 @@ A line counts when it carries an epoch/step/iter marker and a metric, or a loss/
 metric; anything else is ignored silently. Names become lowercase with spaces turned into `_`;
 `Val Loss 0.8` (a split word, then a name, no separator) is `val_loss`. A name given twice in one
 line with different values is a problem (the first is read).
+
+A value printed as a framework's repr (`tensor(0.41, grad_fn=..)`, `np.float64(0.41)`) is its number
+and an arrow between a name and its value (`val loss -> 0.52`, `val_acc → 0.87`) a separator
+(`printed_values`); `loss: train 0.41, val 0.52` is `train_loss`, `val_loss` (`metric_splits`); a
+split word of its own between `|`s owns the segments after it (`| valid | loss 0.6 | acc 0.79`,
+`lead_split.pipe_sections`).
 """
 
 from __future__ import annotations
@@ -17,8 +23,10 @@ import re
 
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, looks_structured, to_float
-from lossacc_tui.readers.lead_split import is_train, lead_word, qualify, sections
+from lossacc_tui.readers.lead_split import is_train, lead_word, pipe_sections, qualify, sections
 from lossacc_tui.readers.logprefix import strip_prefix
+from lossacc_tui.readers.metric_splits import spread
+from lossacc_tui.readers.printed_values import several, unwrap
 from lossacc_tui.readers.prose import PROSE, prose
 from lossacc_tui.readers.registry import register
 from lossacc_tui.readers.summary_line import earlier, summary_word
@@ -81,17 +89,26 @@ def parse_line(text: str) -> tuple[dict[str, float], float | None, float | None]
 
 def parse_record(text: str) -> tuple[dict[str, float], float | None, float | None, tuple[float, int] | None]:
     """`parse_line` and the line's batch counter: (index, total or 0) of `Batch 1600/287417`."""
-    return _parse(text)[:4]
+    return _parse(plain(text))[:4]
+
+
+def plain(text: str) -> str:
+    """A printed line as the plain `name: number` pairs it means: framework reprs unwrapped, arrows
+    made separators (`printed_values`), per-split value lists spread (`metric_splits`)."""
+    return spread(unwrap(text))
 
 
 def _parse(
     text: str,
 ) -> tuple[dict[str, float], float | None, float | None, tuple[float, int] | None, set[str]]:
-    """`parse_record` and the names the line gives twice with different values (the first is kept).
-    A line led by a split word (`val: loss=0.9 acc=0.7`, `epoch 0 valid loss 0.9 acc 0.7`) gives
-    it to its bare names (`lead_split`); a leading `[  1/60]` counter is the epoch."""
+    """`parse_record` of a `plain` line, and the names the line gives twice with different values
+    (the first is kept). A line led by a split word (`val: loss=0.9 acc=0.7`, `epoch 0 valid loss
+    0.9 acc 0.7`) gives it to its bare names (`lead_split`), as a `|` segment of one word does to
+    the segments after it; a leading `[  1/60]` counter is the epoch."""
     text = strip_prefix(text)
-    cut = sections(text) if ":" in text else None
+    cut = sections(text) if ":" in text or "]" in text else None
+    if cut is None and "|" in text:
+        cut = pipe_sections(text)
     if cut is not None:
         return _sectioned(cut)
     lead = lead_word(text)
@@ -208,7 +225,7 @@ def prose_note(name: str, head: str) -> str | None:
     if looks_structured(name, head):
         return None
     lines = head.splitlines()[:300]
-    records = [t for ln in lines if len(ln) <= MAX_LINE and parse_line(t := clean_text(ln))[0]]
+    records = [t for ln in lines if len(ln) <= MAX_LINE and _parse(t := plain(clean_text(ln)))[0]]
     return PROSE if prose(records, _PAIR) else None
 
 
@@ -222,6 +239,7 @@ class TextKvReader(Reader):
         self._offset = 0.0  # batches of the epochs before the current one
         self._header: float | None = None  # the epoch of the last `Epoch 3` header line or record
         self._top: float | None = None  # the highest epoch a record had
+        self._told_several: set[str] = set()  # names printed as several numbers, said once each
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
@@ -233,7 +251,7 @@ class TextKvReader(Reader):
             if not line.strip():
                 continue
             lines += 1
-            if len(line) <= MAX_LINE and parse_line(text := clean_text(line))[0]:
+            if len(line) <= MAX_LINE and _parse(text := plain(clean_text(line)))[0]:
                 records.append(text)
         hits = len(records)
         if hits < 2 or prose(records, _PAIR):  # (notes that quote numbers: `readers/prose.py`)
@@ -251,7 +269,9 @@ class TextKvReader(Reader):
         for i, raw in enumerate(lines):
             if len(raw) > MAX_LINE or not _DIGIT.search(raw):
                 continue
-            text = clean_text(raw)
+            text = plain(clean_text(raw))
+            if "([" in text or "( [" in text:
+                self._several(text, first_line + i)
             bare = strip_prefix(text)
             header = _HEADER.match(bare)
             if header:
@@ -295,6 +315,18 @@ class TextKvReader(Reader):
                     step, epoch = self._batch_step(epoch, batch)
                 out.add(values, epoch=epoch, step=step, line=first_line + i)
         return self.built(out)
+
+    def _several(self, text: str, line_no: int) -> None:
+        """A loss or accuracy printed as a tensor or array of several numbers is said (once per
+        name): it is no one value, so it is not read."""
+        for name in several(text):
+            if metric_like(name.lower()) and name not in self._told_several:
+                self._told_several.add(name)
+                self.problem(
+                    line_no,
+                    f"{name!r} is printed as a tensor or array of several numbers, not one value: "
+                    "not read (print its .item() or its mean)",
+                )
 
     def _batch_step(self, epoch: float | None, batch: tuple[float, int] | None) -> tuple[float, float | None]:
         """Per-batch lines (`Epoch 2 - Batch 1600/287417 - ...`): x = the batch counted across
