@@ -129,6 +129,50 @@ def is_train(word: str) -> bool:
     return word.lower() in TRAIN_WORDS
 
 
+def own_split(name: str) -> str | None:
+    """The split word a name carries (`val_loss` -> `val`, `Train Loss` -> `train`), lowercased and
+    in the role table's spelling; None for a bare name."""
+    m = _OWN.match(name.strip())
+    if m is None:
+        return None
+    word = re.split(r"[_ /.-]", m.group(0).lower(), maxsplit=1)[0]
+    return _CANON.get(word, word)
+
+
+def by_context(seq: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """A line's (name, value) pairs in order, a bare name given more than once each time after
+    another split's own name getting that split (`Train Loss: 0.41, Acc: 0.83, Val Loss: 0.52, Acc:
+    0.79`: the first `Acc` is the training one, the second the validation one; before any named
+    split a bare name stays as written: training). Any other repeat is left as it is (a problem).
+
+    >>> by_context([("train_loss", 0.4), ("acc", 0.8), ("val_loss", 0.5), ("acc", 0.7)])
+    [('train_loss', 0.4), ('train_acc', 0.8), ('val_loss', 0.5), ('val_acc', 0.7)]
+    >>> by_context([("loss", 0.4), ("acc", 0.8), ("val_loss", 0.5), ("acc", 0.7)])
+    [('loss', 0.4), ('acc', 0.8), ('val_loss', 0.5), ('val_acc', 0.7)]
+    >>> by_context([("val_loss", 0.5), ("acc", 0.7), ("lr", 0.1)])
+    [('val_loss', 0.5), ('acc', 0.7), ('lr', 0.1)]
+    """
+    context: str | None = None
+    where: list[str | None] = []
+    for name, _ in seq:
+        own = own_split(name)
+        context = own or context
+        where.append(None if own else context)
+    out = list(seq)
+    names = {n for n, _ in seq}
+    for name in {n for n, _ in seq if own_split(n) is None}:
+        at = [i for i, (n, _) in enumerate(seq) if n == name]
+        splits = [where[i] for i in at]
+        if len(at) < 2 or len(set(splits)) < len(splits):
+            continue  # (given once, or twice in one split's context: a repeat, said as such)
+        new = [name if w is None else f"{w}_{name}" for w in splits]  # (names are lowercased here)
+        if names & {n for n in new if n != name}:
+            continue  # (the line names them itself too)
+        for i, n in zip(at, new, strict=True):
+            out[i] = (n, seq[i][1])
+    return out
+
+
 def qualify(values: dict[str, float], word: str) -> dict[str, float] | None:
     """The metrics of a line led by `word`: bare names get the held-out word (`loss` -> `val_loss`,
     `Loss` -> `Validation Loss`, in the name's own style), a training word leaves them as they

@@ -23,7 +23,7 @@ import re
 
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, looks_structured, to_float
-from lossacc_tui.readers.lead_split import is_train, lead_word, pipe_sections, qualify, sections
+from lossacc_tui.readers.lead_split import by_context, is_train, lead_word, pipe_sections, qualify, sections
 from lossacc_tui.readers.logprefix import strip_prefix
 from lossacc_tui.readers.metric_splits import spread
 from lossacc_tui.readers.printed_values import several, unwrap
@@ -162,6 +162,7 @@ def _pairs(
     total_only = False  # the epoch read from `epochs=N` alone
     batch: tuple[float, int] | None = None
     repeated: set[str] = set()
+    seq: list[tuple[str, float]] = []  # (name, value) of the metrics, in the line's order
     for m in _PAIR.finditer(text):
         raw = m.group("long") or m.group("short")
         name = _SPACES.sub("_", raw.strip().lower())
@@ -181,10 +182,11 @@ def _pairs(
             step = v if step is None else step
         else:  # `Accuracy: 9843/10000` is a fraction
             total = m.group("total")
-            v = v / int(total) if total and int(total) else v
-            if name in values and values[name] != v and not (v != v and values[name] != values[name]):
-                repeated.add(name)
-            values.setdefault(name, v)
+            seq.append((name, v / int(total) if total and int(total) else v))
+    for name, v in by_context(seq) if len(seq) > len({n for n, _ in seq}) else seq:
+        if name in values and values[name] != v and not (v != v and values[name] != values[name]):
+            repeated.add(name)
+        values.setdefault(name, v)
     if total_only and step is None and batch is None and not any(metric_like(n) for n in values):
         epoch = None  # `args: Namespace(lr=0.001, epochs=40, ...)`: the run's settings, no record
     if epoch is None and step is None and batch is None:
