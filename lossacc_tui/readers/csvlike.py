@@ -76,6 +76,10 @@ TEXT_NAMES = frozenset(
         "status",
     }
 )
+#: Repeated header names a problem lists by name (the rest are counted).
+REPEATS_LISTED = 4
+#: Column kinds whose cells are never read as numbers (`_repeated_names`, `_learn_text_columns`).
+UNREAD = ("text", "repeated")
 TIMEISH = re.compile(r"^\d+(:\d\d)+(\.\d+)?$|^\d{4}-\d\d-\d\d")
 
 
@@ -175,18 +179,45 @@ class CsvReader(CsvBacklog, Reader):
         self._dense_rows: bool | None = None  # most cells of the first rows read hold a number
 
     # -- header and columns ---------------------------------------------------------------
-    def _set_header(self, delim: str, names: list[str]) -> None:
-        """A header row. One like the first's, again inside the file, is the same table written
-        again (pandas' `to_csv(mode="a")` writes its header on each call, a CSV logger restarted
-        writes it anew): no new run by itself, the rows after it continue, resume or restart the
-        run as their x says (readers/split.py). A header with other columns begins a new run."""
+    def _set_header(self, delim: str, names: list[str], line: int | None = None) -> None:
+        """A header row (on line `line` when known). One like the first's, again inside the file, is
+        the same table written again (pandas' `to_csv(mode="a")` writes its header on each call, a
+        CSV logger restarted writes it anew): no new run by itself, the rows after it continue,
+        resume or restart the run as their x says (readers/split.py). A header with other columns
+        begins a new run. A name the header repeats is read from its first column only
+        (`_repeated_names`)."""
         if self.names and (delim, names) == (self.delim, self.names):
             return
         first = not self.names
         self.delim, self.names = delim, names
         self._kind = [self._column_kind(i, n) for i, n in enumerate(names)]
+        self._repeated_names(line)
         self._kinds_known = False
         self._new_run = not first
+
+    def _repeated_names(self, line: int | None) -> None:
+        """Columns whose name an earlier read column has (two loggers' frames joined by
+        `pd.concat(axis=1)`: `epoch,loss,accuracy,val_loss,val_accuracy,loss,accuracy`) are left
+        out, kind "repeated", with one problem naming them and their places (1-based columns): the
+        first column of a name is read, as pandas' `read_csv` keeps the bare name for it (its
+        later ones become `loss.1`); they had overwritten it, or mixed into it row by row."""
+        seen: dict[str, int] = {}
+        later: list[str] = []
+        for i, name in enumerate(self.names):
+            if self._kind[i] == "text":  # (never read: nothing to overwrite)
+                continue
+            if name in seen:
+                self._kind[i] = "repeated"
+                later.append(f"{name} (column {i + 1}, first in column {seen[name] + 1})")
+            else:
+                seen[name] = i
+        if later:
+            listed = ", ".join(later[:REPEATS_LISTED]) + (
+                f" and {len(later) - REPEATS_LISTED} more" if len(later) > REPEATS_LISTED else ""
+            )
+            self.problem(
+                line, f"the header repeats column names: {listed}; read the first of each, left the later out"
+            )
 
     def _column_kind(self, i: int, name: str) -> str:
         low = name.lower()
@@ -241,7 +272,7 @@ class CsvReader(CsvBacklog, Reader):
                 if hdr is None:
                     self.problem(first_line, "expected a header row of column names")
                 else:
-                    self._set_header(*hdr)
+                    self._set_header(*hdr, first_line)
                     return rest, first_line + 1
             block, first_line = rest, first_line + 1
         return b"", first_line
@@ -286,7 +317,7 @@ class CsvReader(CsvBacklog, Reader):
                     if rows:
                         out.append(self._rows_batch(rows, lines, starts))
                         rows, lines, starts = [], [], []
-                    self._set_header(*hdr)
+                    self._set_header(*hdr, lineno)
                     ncols = len(self.names)
                     continue
             if not self._kinds_known:
@@ -297,14 +328,14 @@ class CsvReader(CsvBacklog, Reader):
             row: list[float] = []
             bad = []
             for i, c in enumerate(cells):
-                v = nums[i] if self._kind[i] != "text" else None
-                if v is None and filled(c) and self._kind[i] != "text":
+                v = nums[i] if self._kind[i] not in UNREAD else None
+                if v is None and filled(c) and self._kind[i] not in UNREAD:
                     bad.append(self.names[i])
                 row.append(np.nan if v is None else v)
             if bad:
                 self.problem(lineno, f"not a number in column {', '.join(bad)}: kept the other cells")
             present_flags = [
-                filled(c) and self._kind[i] != "text" and self.names[i] not in bad
+                filled(c) and self._kind[i] not in UNREAD and self.names[i] not in bad
                 for i, c in enumerate(cells)
             ]
             if self._new_run:

@@ -1,0 +1,84 @@
+"""Tester 27's reading faults in CSV and bytes, and in two logging libraries' prefixes, each read
+from a file the real tool wrote (tests/data/tester27_reading/make.py): a CSV header that repeats
+names (T6)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import read_sources, snapshot, source_in_chunks
+
+from lossacc_tui.model import Problem, Run
+
+DATA = Path(__file__).resolve().parent / "data" / "tester27_reading"
+
+
+def _read(path: Path, sizes: list[int] | None = None) -> tuple[Run, list[Problem]]:
+    """The one run of a log and its problems, read whole (as `check` does) or, with `sizes`, in
+    chunks of those sizes (cycled) as a follower hands them over."""
+    src = read_sources(path)[0] if sizes is None else source_in_chunks(path, sizes)
+    (run,) = src.runs
+    return run, src.problems(run)
+
+
+def _column(path: Path, index: int, delimiter: str = ",") -> list[float]:
+    """Column `index` of a CSV as the csv module reads it (the numbers the file holds)."""
+    with path.open(newline="") as f:
+        rows = list(csv.reader(f, delimiter=delimiter))[1:]
+    return [float(r[index].replace(",", ".")) for r in rows]
+
+
+# -- T6: a header that repeats names ------------------------------------------------------------
+
+
+def test_a_header_that_repeats_names_reads_the_first_column_of_each() -> None:
+    # `pd.concat([history, second], axis=1)`: the second frame's `loss`/`accuracy` are the
+    # validation numbers again; they had overwritten the training loss and accuracy
+    path = DATA / "dup_columns.csv"
+    run, problems = _read(path)
+    assert sorted(run.series) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert np.allclose(run.series["loss"].values, _column(path, 1))  # the training loss
+    assert np.allclose(run.series["accuracy"].values, _column(path, 2))
+    assert np.allclose(run.series["val_loss"].values, _column(path, 3))
+    assert not np.allclose(run.series["loss"].values, run.series["val_loss"].values)
+    (problem,) = problems
+    assert problem.line == 1
+    assert "loss (column 6, first in column 2)" in problem.message
+    assert "accuracy (column 7, first in column 3)" in problem.message
+
+
+@pytest.mark.parametrize("sizes", [[1], [7, 13], [40]])
+def test_a_header_that_repeats_names_reads_the_same_in_any_chunks(sizes: list[int]) -> None:
+    path = DATA / "dup_columns.csv"
+    run, problems = _read(path, sizes)
+    whole, whole_problems = _read(path)
+    assert np.allclose(run.series["loss"].values, _column(path, 1))
+    assert snapshot([run]) == snapshot([whole])
+    assert problems == whole_problems
+
+
+def test_a_large_table_with_repeated_names_reads_the_first_column_of_each(tmp_path: Path) -> None:
+    # a backlog past 4 MB is parsed as one table (polars or the numpy parser): the same rule
+    rows = [dict(zip(["loss", "accuracy", "val_loss", "val_accuracy"], r, strict=True)) for r in _history()]
+    path = tmp_path / "big.csv"
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "loss", "accuracy"])
+        for k in range(6000):
+            for e, r in enumerate(rows):
+                w.writerow([k * len(rows) + e, *r.values(), r["val_loss"], r["val_accuracy"]])
+    assert path.stat().st_size > 4 << 20
+    run, problems = _read(path)
+    assert np.allclose(run.series["loss"].values[:12], [r["loss"] for r in rows])
+    assert len(run.series["loss"].values) == 6000 * 12
+    assert "loss (column 6" in problems[0].message
+
+
+def _history() -> list[tuple[float, float, float, float]]:
+    """The training run's numbers (loss, accuracy, val_loss, val_accuracy per epoch) as the CSV
+    written by make.py holds them."""
+    path = DATA / "dup_columns.csv"
+    return list(zip(*(_column(path, i) for i in range(1, 5)), strict=True))
