@@ -1,6 +1,7 @@
 """Tester 27's reading faults in CSV and bytes, and in two logging libraries' prefixes, each read
 from a file the real tool wrote (tests/data/tester27_reading/make.py): a CSV header that repeats
-names (T6)."""
+names (T6); a log that begins with a hole of NUL bytes, as a writer without O_APPEND leaves
+after a `copytruncate` (T7)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import read_sources, snapshot, source_in_chunks
+from test_follow import watch
 
+from lossacc_tui.events import Problem as ProblemEvent
 from lossacc_tui.model import Problem, Run
 
 DATA = Path(__file__).resolve().parent / "data" / "tester27_reading"
@@ -82,3 +85,62 @@ def _history() -> list[tuple[float, float, float, float]]:
     written by make.py holds them."""
     path = DATA / "dup_columns.csv"
     return list(zip(*(_column(path, i) for i in range(1, 5)), strict=True))
+
+
+# -- T7: NUL bytes (a hole) -------------------------------------------------------------------
+
+HOLES = ["nul_hole.log", "nul_hole.jsonl"]
+
+
+def _after_hole(path: Path) -> tuple[int, list[float]]:
+    """(the NUL bytes a log begins with, the training losses of the lines after them)."""
+    data = path.read_bytes()
+    text = data.lstrip(b"\0").decode()
+    losses = (
+        [float(w.split()[0].rstrip(",")) for w in text.split('"loss": ')[1:]]
+        if path.suffix == ".jsonl"
+        else [float(ln.split()[3]) for ln in text.splitlines()]
+    )
+    return len(data) - len(data.lstrip(b"\0")), losses
+
+
+@pytest.mark.parametrize("name", HOLES)
+def test_a_log_that_begins_with_a_hole_is_read_and_the_hole_is_told(name: str) -> None:
+    path = DATA / name
+    nuls, losses = _after_hole(path)
+    run, problems = _read(path)
+    assert run.series["loss"].values.tolist() == losses  # epochs 6..11, no NUL in a name or value
+    assert list(run.series["loss"].epochs) == [6, 7, 8, 9, 10, 11]
+    assert all("\0" not in n for n in run.series)
+    assert [(p.line, p.message) for p in problems] == [(1, f"{nuls} NUL bytes (a hole in the file) left out")]
+
+
+@pytest.mark.parametrize("sizes", [[1], [100], [3, 500], [4096]])
+@pytest.mark.parametrize("name", HOLES)
+def test_a_hole_read_in_any_chunks_is_read_and_told_once(name: str, sizes: list[int]) -> None:
+    path = DATA / name
+    run, problems = _read(path, sizes)
+    whole, whole_problems = _read(path)
+    assert snapshot([run]) == snapshot([whole])
+    assert problems == whole_problems and len(problems) == 1
+
+
+@pytest.mark.parametrize("name", HOLES)
+def test_a_followed_log_that_begins_with_a_hole_agrees_with_the_whole_file_read(
+    tmp_path: Path, stop_all, name: str
+) -> None:  # type: ignore[no-untyped-def]
+    data = (DATA / name).read_bytes()
+    nuls, losses = _after_hole(DATA / name)
+    cut = data.index(b"\n", data.index(b"\n", nuls) + 1) + 1  # the hole and two lines so far
+    path = tmp_path / name
+    path.write_bytes(data[:cut])
+    m, c = watch(path)
+    stop_all(m)
+    c.wait(lambda: len(c.values(str(path), "loss")) == 2)
+    with path.open("ab") as f:
+        f.write(data[cut:])
+    c.wait(lambda: len(c.values(str(path), "loss")) == len(losses))
+    assert c.values(str(path), "loss") == losses
+    told = [e.message for e in c.events if isinstance(e, ProblemEvent)]
+    assert told == [p.message for p in _read(DATA / name)[1]]
+    assert told == [f"{nuls} NUL bytes (a hole in the file) left out"]

@@ -12,6 +12,7 @@ is written by the tool named beside it, never by hand.
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import os
@@ -109,6 +110,22 @@ def decimal_comma(rows: list[dict[str, float]]) -> None:
     df.to_csv(HERE / "decimal_comma.csv", sep=";", decimal=",", index=False)
 
 
+def delimited_alike(rows: list[dict[str, float]]) -> None:
+    """T13's neighbours, which must read as before: a `;` CSV with decimal points (pandas
+    `to_csv(sep=";")`), and a `,` CSV whose quoted text cells hold commas (the csv module)."""
+    df = pd.DataFrame(rows).round(4)
+    df.insert(0, "epoch", range(1, len(rows) + 1))
+    df.to_csv(HERE / "points_semicolon.csv", sep=";", index=False)
+    best = np.minimum.accumulate([r["val_loss"] for r in rows])
+    with (HERE / "quoted_commas.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "status"])
+        for e, r in enumerate(rows, start=1):
+            saved = r["val_loss"] <= best[e - 1]
+            status = f"saved, best {best[e - 1]:.4f}" if saved else "not saved, patience 1/3"
+            w.writerow([e, *(round(v, 4) for v in r.values()), status])
+
+
 def loguru_log(rows: list[dict[str, float]]) -> None:
     """T12: loguru's default format to a file (`logger.add(path)`)."""
     from loguru import logger
@@ -156,6 +173,7 @@ if __name__ == "__main__":
     nul_hole(history)
     nul_hole(history, "nul_hole.jsonl", as_json=True)
     decimal_comma(history)
+    delimited_alike(history)
     loguru_log(history)
     rich_log(history)
     print(np.round([list(r.values()) for r in history], 4))
