@@ -1,7 +1,7 @@
 """Tester 27's reading faults in CSV and bytes, and in two logging libraries' prefixes, each read
 from a file the real tool wrote (tests/data/tester27_reading/make.py): a CSV header that repeats
-names (T6); a log that begins with a hole of NUL bytes, as a writer without O_APPEND leaves
-after a `copytruncate` (T7)."""
+names (T6); a log that begins with a hole of NUL bytes, as a writer without O_APPEND leaves after
+a `copytruncate` (T7); a European-locale CSV, `;` and decimal commas (T13)."""
 
 from __future__ import annotations
 
@@ -144,3 +144,59 @@ def test_a_followed_log_that_begins_with_a_hole_agrees_with_the_whole_file_read(
     told = [e.message for e in c.events if isinstance(e, ProblemEvent)]
     assert told == [p.message for p in _read(DATA / name)[1]]
     assert told == [f"{nuls} NUL bytes (a hole in the file) left out"]
+
+
+# -- T13: decimal commas ----------------------------------------------------------------------
+
+DECIMAL_NOTE = "decimal commas read as decimal points"
+
+
+def test_a_semicolon_csv_with_decimal_commas_is_read_with_a_note() -> None:
+    # pandas `to_csv(sep=";", decimal=",")`: it had been no training log at all
+    path = DATA / "decimal_comma.csv"
+    run, problems = _read(path)
+    assert np.allclose(run.series["loss"].values, _column(path, 1, ";"))
+    assert np.allclose(run.series["val_accuracy"].values, _column(path, 4, ";"))
+    assert list(run.series["loss"].epochs) == list(range(1, 13))
+    (note,) = problems
+    assert note.message.startswith(DECIMAL_NOTE) and "';'" in note.message
+
+
+@pytest.mark.parametrize("sizes", [[1], [7, 13], [45]])
+def test_decimal_commas_read_the_same_in_any_chunks(sizes: list[int]) -> None:
+    # [1] and [45]: the header arrives alone, the rows decide later
+    path = DATA / "decimal_comma.csv"
+    run, problems = _read(path, sizes)
+    whole, whole_problems = _read(path)
+    assert np.allclose(run.series["loss"].values, _column(path, 1, ";"))
+    assert snapshot([run]) == snapshot([whole])
+    assert problems == whole_problems
+
+
+def test_a_large_csv_with_decimal_commas_is_read_by_the_bulk_path_the_same(tmp_path: Path) -> None:
+    # the file's own rows again and again (epochs renumbered) past 4 MB: parsed as one table
+    header, *rows = (DATA / "decimal_comma.csv").read_text().splitlines()
+    path = tmp_path / "big.csv"
+    with path.open("w") as f:
+        f.write(header + "\n")
+        for k in range(20000):
+            for e, row in enumerate(rows):
+                f.write(f"{k * len(rows) + e + 1};{row.split(';', 1)[1]}\n")
+    assert path.stat().st_size > 4 << 20
+    run, problems = _read(path)
+    assert len(run.series["loss"].values) == 20000 * len(rows)
+    assert np.allclose(run.series["loss"].values[-12:], _column(DATA / "decimal_comma.csv", 1, ";"))
+    assert [p.message.startswith(DECIMAL_NOTE) for p in problems] == [True]
+
+
+@pytest.mark.parametrize("name", ["quoted_commas.csv", "points_semicolon.csv"])
+def test_csvs_whose_commas_are_no_decimal_marks_read_as_written(name: str) -> None:
+    # a `,` CSV whose quoted status cells hold commas (it had been no training log: the sniffer
+    # split the quoted cell), and a `;` CSV with decimal points: no note, the numbers as written
+    path = DATA / name
+    delim = ";" if "semicolon" in name else ","
+    run, problems = _read(path)
+    assert problems == []
+    for i, metric in enumerate(["loss", "accuracy", "val_loss", "val_accuracy"], start=1):
+        assert run.series[metric].values.tolist() == _column(path, i, delim)
+
