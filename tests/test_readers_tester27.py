@@ -1,7 +1,8 @@
 """Tester 27's reading faults in CSV and bytes, and in two logging libraries' prefixes, each read
 from a file the real tool wrote (tests/data/tester27_reading/make.py): a CSV header that repeats
 names (T6); a log that begins with a hole of NUL bytes, as a writer without O_APPEND leaves after
-a `copytruncate` (T7); a European-locale CSV, `;` and decimal commas (T13)."""
+a `copytruncate` (T7); a European-locale CSV, `;` and decimal commas (T13); the console logs of
+loguru's default format and Rich's RichHandler, wrapped at the console's width (T12)."""
 
 from __future__ import annotations
 
@@ -200,3 +201,57 @@ def test_csvs_whose_commas_are_no_decimal_marks_read_as_written(name: str) -> No
     for i, metric in enumerate(["loss", "accuracy", "val_loss", "val_accuracy"], start=1):
         assert run.series[metric].values.tolist() == _column(path, i, delim)
 
+
+# -- T12: loguru's and Rich's prefixes --------------------------------------------------------
+
+LOGGED = {"loss": 1, "acc": 2, "val_loss": 3, "val_acc": 4}  # name printed -> column of the history
+
+
+def _printed(run: Run) -> None:
+    """The run holds the four printed metrics, at epochs 1..12, with the history's numbers as the
+    script printed them (4 decimals), and nothing else."""
+    assert sorted(run.series) == sorted(LOGGED)
+    for name, col in LOGGED.items():
+        assert list(run.series[name].epochs) == list(range(1, 13)), name
+        want = [round(v, 4) for v in _column(DATA / "dup_columns.csv", col)]
+        assert np.allclose(run.series[name].values, want, atol=1e-9), name
+
+
+@pytest.mark.parametrize("name", ["loguru.log", "rich.log"])
+def test_loguru_and_rich_logs_read_the_printed_metrics_and_no_prefix(name: str) -> None:
+    # loguru's `__main__:train_loop:NNN - ` had become a metric `train_loop` = NNN; Rich's
+    # right-aligned `make.py:NNN` a metric, and the values it wrapped lost their names
+    run, problems = _read(DATA / name)
+    _printed(run)
+    assert problems == []
+
+
+def _pieces(data: bytes, cuts: list[int]) -> Run:
+    """The run of `data` (rich.log's bytes) fed to its Source in the pieces cut at `cuts`."""
+    import shutil
+    import tempfile
+
+    from lossacc_tui.source import discover
+
+    folder = Path(tempfile.mkdtemp())
+    try:
+        path = folder / "rich.log"
+        path.write_bytes(data)
+        (src,) = discover(path)
+        for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True):
+            src.feed(0, data[a:b])
+        src.finish(0)
+        (run,) = src.runs
+        return run
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_a_rich_log_read_as_written_or_cut_anywhere_in_its_lines_reads_the_same() -> None:
+    data = (DATA / "rich.log").read_bytes()
+    lines = data.splitlines(keepends=True)
+    starts = np.cumsum([0] + [len(ln) for ln in lines])[:-1]
+    records = [int(p) for p, ln in zip(starts, lines, strict=True) if not ln.startswith(b" " * 29)][1:]
+    _printed(_pieces(data, records))  # one write per record, as RichHandler's console writes them
+    _printed(_pieces(data, [p + 5 for p in starts[1:]]))  # cut inside every line (1 MB reads)
+    _printed(_pieces(data, list(range(7, len(data), 61))))

@@ -86,6 +86,11 @@ class LineBuffer:
         self._holes: list[tuple[int, int]] = []
         self._hole: tuple[int, int] | None = None  # a run of NULs that reached the chunk's end
 
+    @property
+    def holding(self) -> bool:
+        """Whether part of a line is waiting for its end (the last chunk did not end a line)."""
+        return bool(self._parts)
+
     def holes(self) -> list[tuple[int, int]]:
         """The runs of NUL bytes left out since the last call, each (line it was on, bytes): a
         run still open at the last chunk's end is told once it ends (or at `finish`), so a hole
