@@ -202,6 +202,16 @@ def test_csvs_whose_commas_are_no_decimal_marks_read_as_written(name: str) -> No
         assert run.series[metric].values.tolist() == _column(path, i, delim)
 
 
+def test_thousands_commas_beside_decimal_points_are_no_decimal_commas() -> None:
+    # a TSV whose samples-seen column is printed `1,437`: the points of its losses tell that its
+    # commas group thousands (they had been read as `1.437`, with the note)
+    path = DATA / "thousands.tsv"
+    run, problems = _read(path)
+    assert not any(p.message.startswith(DECIMAL_NOTE) for p in problems)
+    assert "samples" not in run.series
+    assert run.series["loss"].values.tolist() == _column(path, 1, "\t")
+
+
 # -- T12: loguru's and Rich's prefixes --------------------------------------------------------
 
 LOGGED = {"loss": 1, "acc": 2, "val_loss": 3, "val_acc": 4}  # name printed -> column of the history

@@ -30,16 +30,15 @@ def comma_number(cell: str) -> bool:
 
 
 def decimal_commas(rows: list[list[str]]) -> bool | None:
-    """Whether the cells of these data rows (in file order) write decimals with a comma: True at
-    the first row with a comma number, False at the first with a number that has a point or an
-    exponent and no comma number (`0.53`, `1e-04`), None when no row tells (whole numbers only)."""
+    """Whether the cells of these data rows (in file order) write decimals with a comma: False at
+    the first row with a number written with a point or an exponent (`0.53`, `1e-04`; its commas,
+    if any, group thousands: `1,000`), True at the first with comma numbers and no such number,
+    None when no row tells (whole numbers only)."""
     for cells in rows:
+        if any(to_float(t := c.strip()) is not None and any(ch in t for ch in ".eE") for c in cells):
+            return False
         if any(comma_number(c) for c in cells):
             return True
-        for c in cells:
-            t = c.strip()
-            if to_float(t) is not None and any(ch in t for ch in ".eE"):
-                return False
     return None
 
 

@@ -27,6 +27,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 HERE = Path(__file__).resolve().parent
+TRAIN_SIZE = 1437  # digits' 1,797 images less the 20 % held out
 
 
 def train(epochs: int = 12) -> list[dict[str, float]]:
@@ -112,7 +113,8 @@ def decimal_comma(rows: list[dict[str, float]]) -> None:
 
 def delimited_alike(rows: list[dict[str, float]]) -> None:
     """T13's neighbours, which must read as before: a `;` CSV with decimal points (pandas
-    `to_csv(sep=";")`), and a `,` CSV whose quoted text cells hold commas (the csv module)."""
+    `to_csv(sep=";")`), a `,` CSV whose quoted text cells hold commas (the csv module), and a TSV
+    whose count of training samples seen is printed with thousands commas (`1,437`)."""
     df = pd.DataFrame(rows).round(4)
     df.insert(0, "epoch", range(1, len(rows) + 1))
     df.to_csv(HERE / "points_semicolon.csv", sep=";", index=False)
@@ -124,6 +126,11 @@ def delimited_alike(rows: list[dict[str, float]]) -> None:
             saved = r["val_loss"] <= best[e - 1]
             status = f"saved, best {best[e - 1]:.4f}" if saved else "not saved, patience 1/3"
             w.writerow([e, *(round(v, 4) for v in r.values()), status])
+    with (HERE / "thousands.tsv").open("w", newline="") as f:  # samples seen, as `f"{n:,}"` prints them
+        w = csv.writer(f, delimiter="\t")
+        w.writerow(["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "samples"])
+        for e, r in enumerate(rows, start=1):
+            w.writerow([e, *(round(v, 4) for v in r.values()), f"{e * TRAIN_SIZE:,}"])
 
 
 def loguru_log(rows: list[dict[str, float]]) -> None:
