@@ -20,6 +20,7 @@ from lossacc_tui.readers import bulk
 from lossacc_tui.readers.base import Reader, to_float
 from lossacc_tui.readers.csv_backlog import CsvBacklog
 from lossacc_tui.readers.csv_decimal import LINES_ASKED, NOTE, decimal_commas, reads_as_number
+from lossacc_tui.readers.csv_names import UNREAD, repeated_names
 from lossacc_tui.readers.registry import register
 
 try:
@@ -77,10 +78,6 @@ TEXT_NAMES = frozenset(
         "status",
     }
 )
-#: Repeated header names a problem lists by name (the rest are counted).
-REPEATS_LISTED = 4
-#: Column kinds whose cells are never read as numbers (`_repeated_names`, `_learn_text_columns`).
-UNREAD = ("text", "repeated")
 TIMEISH = re.compile(r"^\d+(:\d\d)+(\.\d+)?$|^\d{4}-\d\d-\d\d")
 
 
@@ -210,28 +207,11 @@ class CsvReader(CsvBacklog, Reader):
         self._new_run = not first
 
     def _repeated_names(self, line: int | None) -> None:
-        """Columns whose name an earlier read column has (two loggers' frames joined by
-        `pd.concat(axis=1)`: `epoch,loss,accuracy,val_loss,val_accuracy,loss,accuracy`) are left
-        out, kind "repeated", with one problem naming them and their places (1-based columns): the
-        first column of a name is read, as pandas' `read_csv` keeps the bare name for it (its
-        later ones become `loss.1`); they had overwritten it, or mixed into it row by row."""
-        seen: dict[str, int] = {}
-        later: list[str] = []
-        for i, name in enumerate(self.names):
-            if self._kind[i] == "text":  # (never read: nothing to overwrite)
-                continue
-            if name in seen:
-                self._kind[i] = "repeated"
-                later.append(f"{name} (column {i + 1}, first in column {seen[name] + 1})")
-            else:
-                seen[name] = i
-        if later:
-            listed = ", ".join(later[:REPEATS_LISTED]) + (
-                f" and {len(later) - REPEATS_LISTED} more" if len(later) > REPEATS_LISTED else ""
-            )
-            self.problem(
-                line, f"the header repeats column names: {listed}; read the first of each, left the later out"
-            )
+        """Columns whose name an earlier read column has are left out, with one problem naming
+        them (readers/csv_names.py)."""
+        self._kind, told = repeated_names(self.names, self._kind)
+        if told:
+            self.problem(line, told)
 
     def _column_kind(self, i: int, name: str) -> str:
         low = name.lower()
