@@ -87,6 +87,11 @@ def decoded_head(path: Path, size: int = HEAD) -> str:
     `HEAD_MAX` bytes, so the sniffers see a header and a first row."""
     with open_regular(path) as f:  # never a FIFO or a device: those block or never end
         raw = f.read(size)
+        while raw[:1] == b"\0" and not raw.strip(b"\0"):  # a hole (`head_text`): the text after it
+            more = f.read(1 << 20)
+            if not more:
+                break
+            raw = more
         if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raw += f.read(size)
         while len(raw) < HEAD_MAX and raw.count(b"\n") < 2:
@@ -94,8 +99,15 @@ def decoded_head(path: Path, size: int = HEAD) -> str:
             if not more:
                 break
             raw += more
-    dec = TextDecoder()
-    return dec.feed(raw, final=True).decode("utf-8", errors="replace")
+    return head_text(raw)
+
+
+def head_text(raw: bytes) -> str:
+    """The first bytes of a log as text for the sniffers: decoded (`TextDecoder`), its NUL bytes
+    left out as the readers leave them out (a hole a writer without O_APPEND left after a
+    `copytruncate`: `readers.base.LineBuffer`), so a log that begins with one is still known."""
+    text = TextDecoder().feed(raw, final=True).decode("utf-8", errors="replace")
+    return text.replace("\0", "") if "\0" in text else text
 
 
 def detect(path: Path, head: str | None = None, fmt: str | None = None) -> tuple[type[Reader], float] | None:

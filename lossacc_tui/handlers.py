@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lossacc_tui.detection import HEAD, TextDecoder
+from lossacc_tui.detection import HEAD, head_text
 from lossacc_tui.events import NO_RECORD_YET, AlertChanged, Event, Problem, Status
 from lossacc_tui.files import open_regular
 from lossacc_tui.model import Run
@@ -264,7 +264,7 @@ class WholeFile(Lines):
 
 def _text(raw: bytes) -> str:
     """The first bytes of a log as text, decoded as `detection.decoded_head` decodes a file's."""
-    return TextDecoder().feed(raw, final=True).decode("utf-8", errors="replace")
+    return head_text(raw)
 
 
 def _signature(path: Path) -> tuple[int, int]:

@@ -41,6 +41,8 @@ def to_float(text: str) -> float | None:
     return v / 100.0 if pct and math.isfinite(v) else v
 
 
+_NULS = re.compile(rb"\0+")
+
 BIG = 1 << 22  # bytes: a block this large has its newlines counted with numpy (`bulk.count_byte`)
 
 
@@ -80,10 +82,56 @@ class LineBuffer:
         self._cr_only = False  # every line end seen so far was a lone \r (and there was one)
         self._lf_seen = False
         self._cut_cr = False  # the last chunk was cut after a \r that ended it
+        #: runs of NUL bytes left out, (line, count), not yet taken (`holes`)
+        self._holes: list[tuple[int, int]] = []
+        self._hole: tuple[int, int] | None = None  # a run of NULs that reached the chunk's end
+
+    @property
+    def holding(self) -> bool:
+        """Whether part of a line is waiting for its end (the last chunk did not end a line)."""
+        return bool(self._parts)
+
+    def holes(self) -> list[tuple[int, int]]:
+        """The runs of NUL bytes left out since the last call, each (line it was on, bytes): a
+        run still open at the last chunk's end is told once it ends (or at `finish`), so a hole
+        is told once however the bytes were cut."""
+        out, self._holes = self._holes, []
+        return out
+
+    def _drop_nuls(self, chunk: bytes) -> bytes:
+        """`chunk` without its NUL bytes, each run of them noted (`holes`). A writer that did not
+        open its log for appending (O_APPEND) writes on at its own offset after a `copytruncate`,
+        and the file then begins with a hole that reads as NULs; a crash can leave a block of them
+        too. No text log holds them: kept, they had become part of a line, a key or a value (a
+        JSON line after a hole was no JSON). (UTF-16 is decoded before a reader sees the bytes.)"""
+        if b"\0" not in chunk:
+            if chunk and self._hole is not None:
+                self._holes.append(self._hole)
+                self._hole = None
+            return chunk
+        line = self.lines_done + 1  # (the held pieces hold no line end: `feed` hands those out)
+        at = 0
+        for m in _NULS.finditer(chunk):
+            start, end = m.span()
+            if self._hole is not None and start > 0:
+                self._holes.append(self._hole)
+                self._hole = None
+            line += chunk.count(b"\n", at, start)
+            at = start
+            if self._hole is None:
+                self._hole = (line, end - start)
+            else:
+                self._hole = (self._hole[0], self._hole[1] + end - start)
+            if end < len(chunk):
+                self._holes.append(self._hole)
+                self._hole = None
+        return chunk.replace(b"\0", b"")
 
     def feed(self, chunk: bytes) -> tuple[bytes, int]:
         """Only the new chunk is searched and the held pieces are joined once, when their line
-        ends: a line of N bytes arriving in k chunks costs O(N), not O(N k)."""
+        ends: a line of N bytes arriving in k chunks costs O(N), not O(N k). NUL bytes are left
+        out (`_drop_nuls`)."""
+        chunk = self._drop_nuls(chunk)
         if chunk and self._cut_cr:  # only the byte right after a \r handed out can be its \n
             self._cut_cr = False
             if chunk[:1] == b"\n":  # the second half of that \r\n
@@ -115,6 +163,9 @@ class LineBuffer:
 
     def finish(self) -> tuple[bytes, int]:
         """The unfinished last line (a file that does not end in a newline)."""
+        if self._hole is not None:  # (NULs up to the end: a hole the writer has not written past yet)
+            self._holes.append(self._hole)
+            self._hole = None
         data, self._parts = b"".join(self._parts), []
         if not data:
             return b"", self.lines_done + 1
@@ -181,12 +232,19 @@ class Reader:
 
     def feed(self, chunk: bytes) -> list[Batch]:
         block, first = self._buf.feed(chunk)
+        self._tell_holes()
         return self._lines(block, first) if block else []
 
     def finish(self) -> list[Batch]:
         block, first = self._buf.finish()
+        self._tell_holes()
         out = self._lines(block, first) if block else []
         return out + self._flush()
+
+    def _tell_holes(self) -> None:
+        """A problem for each run of NUL bytes the line buffer left out."""
+        for line, count in self._buf.holes():
+            self.problem(line, f"{count} NUL byte{'s' if count != 1 else ''} (a hole in the file) left out")
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         raise NotImplementedError

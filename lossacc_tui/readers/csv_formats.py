@@ -172,8 +172,8 @@ class KerasHistoryCsvReader(CsvReader):
         self._rows_seen = 0
         self._ordinal = False
 
-    def _set_header(self, delim: str, names: list[str]) -> None:
-        super()._set_header(delim, names)
+    def _set_header(self, delim: str, names: list[str], line: int | None = None) -> None:
+        super()._set_header(delim, names, line)
         self._ordinal = not any(k == "epoch" for k in self._kind)
 
     def _batch(

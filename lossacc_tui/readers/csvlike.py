@@ -19,6 +19,8 @@ from lossacc_tui.model import Batch
 from lossacc_tui.readers import bulk
 from lossacc_tui.readers.base import Reader, to_float
 from lossacc_tui.readers.csv_backlog import CsvBacklog
+from lossacc_tui.readers.csv_decimal import LINES_ASKED, NOTE, decimal_commas, reads_as_number
+from lossacc_tui.readers.csv_names import UNREAD, repeated_names
 from lossacc_tui.readers.registry import register
 
 try:
@@ -134,18 +136,30 @@ def _csv_score(name: str, head: str) -> float:
     if hdr is None or len(hdr[1]) < 2:
         return 0.0
     delim, names = hdr
-    rows = [ln.split(delim) for ln in lines[1:]]
+    rows = [_row_cells(ln, delim) for ln in lines[1:]]
     if not rows and sum(bool(_NAME_VALUE.fullmatch(c)) for c in names) >= 2:
         return 0.0  # `epoch 0 | train_loss 0.9 | ...`: a printed record, not a header
 
     if rows and not any(
-        len(c) == len(names) and sum(to_float(x) is not None for x in c) >= max(1, len(c) // 2) for c in rows
+        len(c) == len(names) and sum(reads_as_number(x, delim) for x in c) >= max(1, len(c) // 2)
+        for c in rows
     ):
         return 0.0
     return 0.5 if name.lower().endswith((".csv", ".tsv", ".log", ".txt")) else 0.4
 
 
 _kept_score = functools.lru_cache(maxsize=8)(_csv_score)
+
+
+def _row_cells(line: str, delim: str) -> list[str]:
+    """A data row's cells for the sniffer: a quoted cell may hold the delimiter (a `,` CSV's
+    `"saved, best 0.53"`: split at each comma it had one cell too many, and the file was no CSV)."""
+    if '"' not in line:
+        return line.split(delim)
+    try:
+        return next(csv.reader([line], delimiter=delim), [])
+    except csv.Error:
+        return line.split(delim)
 
 
 def filled(cell: str) -> bool:
@@ -173,20 +187,31 @@ class CsvReader(CsvBacklog, Reader):
         self._new_run = False
         self._gate = bulk.Gate()
         self._dense_rows: bool | None = None  # most cells of the first rows read hold a number
+        self._decimal_comma: bool | None = None  # None: no data row has told yet (`_decimals`)
 
     # -- header and columns ---------------------------------------------------------------
-    def _set_header(self, delim: str, names: list[str]) -> None:
-        """A header row. One like the first's, again inside the file, is the same table written
-        again (pandas' `to_csv(mode="a")` writes its header on each call, a CSV logger restarted
-        writes it anew): no new run by itself, the rows after it continue, resume or restart the
-        run as their x says (readers/split.py). A header with other columns begins a new run."""
+    def _set_header(self, delim: str, names: list[str], line: int | None = None) -> None:
+        """A header row (on line `line` when known). One like the first's, again inside the file, is
+        the same table written again (pandas' `to_csv(mode="a")` writes its header on each call, a
+        CSV logger restarted writes it anew): no new run by itself, the rows after it continue,
+        resume or restart the run as their x says (readers/split.py). A header with other columns
+        begins a new run. A name the header repeats is read from its first column only
+        (`_repeated_names`)."""
         if self.names and (delim, names) == (self.delim, self.names):
             return
         first = not self.names
         self.delim, self.names = delim, names
         self._kind = [self._column_kind(i, n) for i, n in enumerate(names)]
+        self._repeated_names(line)
         self._kinds_known = False
         self._new_run = not first
+
+    def _repeated_names(self, line: int | None) -> None:
+        """Columns whose name an earlier read column has are left out, with one problem naming
+        them (readers/csv_names.py)."""
+        self._kind, told = repeated_names(self.names, self._kind)
+        if told:
+            self.problem(line, told)
 
     def _column_kind(self, i: int, name: str) -> str:
         low = name.lower()
@@ -215,6 +240,27 @@ class CsvReader(CsvBacklog, Reader):
         return values
 
     # -- parsing (a large block: csv_backlog.CsvBacklog) ------------------------------------
+    def _lines(self, block: bytes, first_line: int) -> list[Batch]:
+        """A block of complete lines: the header first, then the rows, their decimal commas
+        made points when the file writes them (`_decimals`)."""
+        if not self.names:
+            block, first_line = self._take_header(block, first_line)
+            if not self.names or not block:
+                return []
+        if self._decimal_comma is None and self.delim != ",":
+            self._decimals(block)
+        if self._decimal_comma:
+            block = block.replace(b",", b".")
+        return super()._lines(block, first_line)
+
+    def _decimals(self, block: bytes) -> None:
+        """Whether this file writes decimal commas (readers/csv_decimal.py), asked of the first
+        data lines of `block` until a row tells; a note says so once it does."""
+        lines = [ln for ln in block.split(b"\n", LINES_ASKED)[:LINES_ASKED] if ln.strip()]
+        self._decimal_comma = decimal_commas([self._cells(self.decode(ln)) for ln in lines])
+        if self._decimal_comma:
+            self.once(NOTE.format(delim=repr(self.delim)))
+
     def _block(self, block: bytes, first_line: int) -> list[Batch]:
         out: list[Batch] = []
         if not self.names:
@@ -241,7 +287,7 @@ class CsvReader(CsvBacklog, Reader):
                 if hdr is None:
                     self.problem(first_line, "expected a header row of column names")
                 else:
-                    self._set_header(*hdr)
+                    self._set_header(*hdr, first_line)
                     return rest, first_line + 1
             block, first_line = rest, first_line + 1
         return b"", first_line
@@ -286,7 +332,7 @@ class CsvReader(CsvBacklog, Reader):
                     if rows:
                         out.append(self._rows_batch(rows, lines, starts))
                         rows, lines, starts = [], [], []
-                    self._set_header(*hdr)
+                    self._set_header(*hdr, lineno)
                     ncols = len(self.names)
                     continue
             if not self._kinds_known:
@@ -297,14 +343,14 @@ class CsvReader(CsvBacklog, Reader):
             row: list[float] = []
             bad = []
             for i, c in enumerate(cells):
-                v = nums[i] if self._kind[i] != "text" else None
-                if v is None and filled(c) and self._kind[i] != "text":
+                v = nums[i] if self._kind[i] not in UNREAD else None
+                if v is None and filled(c) and self._kind[i] not in UNREAD:
                     bad.append(self.names[i])
                 row.append(np.nan if v is None else v)
             if bad:
                 self.problem(lineno, f"not a number in column {', '.join(bad)}: kept the other cells")
             present_flags = [
-                filled(c) and self._kind[i] != "text" and self.names[i] not in bad
+                filled(c) and self._kind[i] not in UNREAD and self.names[i] not in bad
                 for i, c in enumerate(cells)
             ]
             if self._new_run:

@@ -7,6 +7,7 @@ timestamps, thread ids and source locations never become series:
     [2024-01-01 12:00:00,123][INFO] epoch 3 ...                       bracketed (Hydra, loguru-like)
     [2025-10-21 01:21:16 resnet18](main.py 194): INFO Train: ...      Swin-Transformer style
     2023/08/01 11:04:28 - mmengine - INFO - Epoch(train) ...          OpenMMLab
+    2026-12-02 00:31:14.123 | INFO     | __main__:train:42 - epoch 1 ...   loguru's default
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ _PREFIXES = [
     re.compile(rf"^{_DATE}\s*(?:[-|:]\s*)?"),  # date - [name -] LEVEL -
     re.compile(r"^\([\w./-]+ \d+\):?\s*"),  # `(main.py 194): `
 ]
-_AFTER = re.compile(rf"^(?:[\w.]+\s+-\s+)?{_LEVEL}\s*(?:[-:|]\s*)?(?:[\w.]+\s+-\s+)?")
+#: after the date: `[name -] LEVEL [-:|] [name -]`, and loguru's `name:function:line - `
+#: (`__main__:train:42 - `, `__main__:<module>:12 - `)
+_AFTER = re.compile(rf"^(?:[\w.]+\s+-\s+)?{_LEVEL}\s*(?:[-:|]\s*)?(?:[\w.]+(?::[\w.<>]+:\d+)?\s+-\s+)?")
 
 
 def strip_prefix(text: str) -> str:

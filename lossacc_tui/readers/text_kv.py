@@ -29,6 +29,7 @@ from lossacc_tui.readers.metric_splits import spread
 from lossacc_tui.readers.printed_values import several, unwrap
 from lossacc_tui.readers.prose import PROSE, prose
 from lossacc_tui.readers.registry import register
+from lossacc_tui.readers.rich_lines import RichLines
 from lossacc_tui.readers.summary_line import earlier, summary_word
 from lossacc_tui.roles import classify, normalize
 
@@ -242,6 +243,7 @@ class TextKvReader(Reader):
         self._header: float | None = None  # the epoch of the last `Epoch 3` header line or record
         self._top: float | None = None  # the highest epoch a record had
         self._told_several: set[str] = set()  # names printed as several numbers, said once each
+        self._rich = RichLines()  # RichHandler's records, joined (readers/rich_lines.py)
 
     @classmethod
     def sniff(cls, name: str, head: str) -> float:
@@ -266,14 +268,25 @@ class TextKvReader(Reader):
         return min(0.6, 0.1 + 0.05 * hits)
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
+        """A block's lines, Rich's wrapped records joined first (readers/rich_lines.py)."""
+        numbered = self._rich.feed(self.text_lines(block), first_line, not self._buf.holding)
+        for line_no in self._rich.orphans:
+            self.problem(line_no, "a line wrapped from a Rich log record read before it: not read")
+        self._rich.orphans.clear()
+        return self._read(numbered)
+
+    def _flush(self) -> list[Batch]:
+        return self._read(self._rich.finish())
+
+    def _read(self, numbered: list[tuple[int, str]]) -> list[Batch]:
+        """The records of (line number, text) lines."""
         out = BatchBuilder()
-        lines = self.text_lines(block)
-        for i, raw in enumerate(lines):
+        for line_no, raw in numbered:
             if len(raw) > MAX_LINE or not _DIGIT.search(raw):
                 continue
             text = plain(clean_text(raw))
             if "([" in text or "( [" in text:
-                self._several(text, first_line + i)
+                self._several(text, line_no)
             bare = strip_prefix(text)
             header = _HEADER.match(bare)
             if header:
@@ -284,13 +297,13 @@ class TextKvReader(Reader):
                 header = _EPOCH_LEAD.match(bare)  # `Epoch: 01 | Epoch Time: 0m 1s`
                 if header:
                     self._header = float(header[1])
-                self._check(text, values, first_line + i)
+                self._check(text, values, line_no)
                 continue
             word = summary_word(bare, first_metric)
             why = earlier(bare, word, self._top) if word else None
             if why is not None:
                 self.problem(
-                    first_line + i,
+                    line_no,
                     f"a summary line ({why}): its values are not read as a new point ({', '.join(values)})",
                 )
                 continue
@@ -306,16 +319,16 @@ class TextKvReader(Reader):
             if epoch is not None:
                 self._header = epoch
                 self._top = epoch if self._top is None else max(self._top, epoch)
-            self._check(text, values, first_line + i)
+            self._check(text, values, line_no)
             for name in sorted(repeated):
                 self.problem(
-                    first_line + i,
+                    line_no,
                     f"{name!r} is given twice with different values; the first ({values[name]:g}) is read",
                 )
             if values:
                 if step is None and (batch is not None or self._batch is not None):
                     step, epoch = self._batch_step(epoch, batch)
-                out.add(values, epoch=epoch, step=step, line=first_line + i)
+                out.add(values, epoch=epoch, step=step, line=line_no)
         return self.built(out)
 
     def _several(self, text: str, line_no: int) -> None:
