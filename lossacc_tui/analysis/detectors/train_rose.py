@@ -91,6 +91,9 @@ def noise_before_rows(hist: np.ndarray, rows: np.ndarray, best_rows: np.ndarray,
     ok = np.flatnonzero(lo >= 0)
     if len(ok) == 0 or window < 4:
         return out
+    ok = _whole_windows(hist, rows, lo, ok, window, out)  # (the usual row; the others below)
+    if len(ok) == 0:
+        return out
     pos = rows[ok, None] - window + np.arange(window)  # (the window's rows, oldest first)
     vals = hist[np.clip(pos, 0, None)]
     with quiet(invalid="ignore"):
@@ -103,6 +106,27 @@ def noise_before_rows(hist: np.ndarray, rows: np.ndarray, best_rows: np.ndarray,
         v = np.ascontiguousarray(packed[sel, :c])
         out[ok[sel]] = np.mean(np.abs(np.diff(np.log(v), 2, axis=1)), axis=1) / SECOND_DIFF_SCALE
     return out
+
+
+def _whole_windows(
+    hist: np.ndarray, rows: np.ndarray, lo: np.ndarray, ok: np.ndarray, window: int, out: np.ndarray
+) -> np.ndarray:
+    """Fill `out` at the rows among `ok` whose `window` values before them are all measured (none
+    cut by the validation best, every one finite and positive), the usual case: their logs and
+    second differences taken once over `hist` (element-wise operations on a contiguous array: the
+    same bits as on each row's own copy), each row's `window - 2` of them gathered into one
+    contiguous row and averaged along it as `noise_before_rows` does. Returns the rest of `ok`."""
+    good = np.isfinite(hist) & (hist > 0)
+    counted = np.concatenate([[0], np.cumsum(good)])
+    r, start = rows[ok], lo[ok]
+    whole = (start == r - window) & (counted[r] - counted[start] == window)
+    fast = ok[whole]
+    if len(fast):
+        with quiet(invalid="ignore"):
+            d2 = np.abs(np.diff(np.log(np.where(good, hist, 1.0)), 2))
+        pos = rows[fast, None] - window + np.arange(window - 2)
+        out[fast] = np.mean(d2[pos], axis=1) / SECOND_DIFF_SCALE
+    return ok[~whole]
 
 
 def rose_from_low(
