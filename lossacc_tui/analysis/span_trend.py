@@ -186,7 +186,10 @@ class SpanTrend:
 
         # each read row's sum over the window (0 before it reaches back), all six rows at once
         rows = cs[_LONG_ROWS]
-        if t0 == 0 and not reach:  # (a series' first points: every window reaches before its start)
+        start = _one_slice(ok, kk)
+        if start >= 0:  # (every window whole and as long: a slice of the sums, not a gather)
+            w0, w1, w2, w3, w5, w6 = rows - _columns(tail[_LONG_ROWS], rows, start, len(idx))
+        elif t0 == 0 and not reach:  # (a series' first points: every window reaches before its start)
             w0, w1, w2, w3, w5, w6 = rows - 0.0
         elif t0 and int(kk.max()) < t0:  # (every window starts in the tail: a live update's)
             w0, w1, w2, w3, w5, w6 = rows - np.where(ok, tail[:, kk][_LONG_ROWS], 0.0)
@@ -331,6 +334,27 @@ class SpanTrend:
             t, slope, rise, m, noise, wander, fam.astype(np.float64), recent, k_recent.astype(float),
             cs[:, -1].copy(), ext[-2:].copy(), anchor, new_tail, last_best, int(fam[-1]),
         )  # fmt: skip
+
+
+def _one_slice(ok: np.ndarray, kk: np.ndarray) -> int:
+    """The column the first window starts at when every window starts inside what was seen and
+    each starts one column after the one before (a chunk past `LONG_MAX` * 10 points: windows of
+    one length); -1 otherwise."""
+    if len(kk) == 0 or not ok.all():
+        return -1
+    return int(kk[0]) if int(kk[-1]) - int(kk[0]) == len(kk) - 1 else -1
+
+
+def _columns(tail: np.ndarray, rows: np.ndarray, start: int, n: int) -> np.ndarray:
+    """Columns start .. start + n - 1 of the tail's columns followed by the chunk's (`rows`, the
+    same rows of both): what `np.concatenate([tail, rows], axis=1)[:, kk]` gathers for consecutive
+    kk, copied from at most two slices."""
+    t0 = tail.shape[1]
+    if start >= t0:
+        return rows[:, start - t0 : start - t0 + n]
+    if start + n <= t0:
+        return tail[:, start : start + n]
+    return np.concatenate([tail[:, start:], rows[:, : start + n - t0]], axis=1)
 
 
 _Geometry = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]
