@@ -85,11 +85,9 @@ class StuckWindows:
         training accuracy frozen, the training loss moving); keep where the last stuck_window are
         equal at a majority share (an alert that opened so stays open while the count holds)."""
         w = self.p.stuck_window + LONG_EXTRA
-        accs = self._loss_window(acc, self.series, count=w)
+        # (the first points of a series have fewer than w values before them: never long)
+        same = self._held_equal(acc, w, acc.idx >= w - 1)
         with quiet(invalid="ignore"):
-            same = np.isfinite(accs).all(axis=0) & (np.abs(accs - acc.y).max(axis=0) <= self.p.stuck_tol)
-            # (the first points of a series have fewer than w values before them: never long)
-            same &= acc.idx >= w - 1
             share = majority_share(acc.y, acc.n_eval)
             keep = share & (acc.range_stuck <= self.p.stuck_tol) & np.isfinite(loss.y)
             if not same.any():  # (the usual chunk: held nowhere, so open nowhere; no loss window read)
@@ -113,13 +111,35 @@ class StuckWindows:
             held = majority_share(acc.y, acc.n_eval) & np.isfinite(loss.y) & (acc.idx >= w - 1)
             if not held.any():
                 return held
-            accs = self._loss_window(acc, self.series, count=w)
-            held &= np.isfinite(accs).all(axis=0) & (np.abs(accs - acc.y).max(axis=0) <= self.p.stuck_tol)
+            held = self._held_equal(acc, w, held)
             if not held.any():
                 return held
             losses = self._loss_window(acc, count=w)
             top = np.where(np.isfinite(losses), losses, -np.inf).max(axis=0)
             return held & (top >= (1 - FLOOR_TOL) * prior)
+
+    def _held_equal(self, acc: AccFeatures, w: int, where: np.ndarray) -> np.ndarray:
+        """`where` (bools, shape (n,)) and the accuracy's last w values at each point of the chunk
+        (its own window, `_loss_window`) all finite and within stuck_tol of its value there. A long
+        chunk of a series never folded is judged a lag at a time, each lag looked up only where the
+        lags before held (a noisy accuracy: a few points in ten equal their last value, fewer their
+        last two); the same lookups, point by point, so the same answer as the whole window's."""
+        tol = self.p.stuck_tol
+        series = self.series
+        if len(acc.idx) < ONE_LOOKUP_UNDER or series is None or series.base:
+            accs = self._loss_window(acc, series, count=w)
+            with quiet(invalid="ignore"):
+                return where & np.isfinite(accs).all(axis=0) & (np.abs(accs - acc.y).max(axis=0) <= tol)
+        held = where.copy()
+        axis = self.ctx.axis
+        for lag in (*range(1, w), 0):  # (the newest lags first: they rule out the most points)
+            at = np.flatnonzero(held)
+            if len(at) == 0:
+                break
+            got = lookup(series, axis, x_values(series, axis, np.maximum(acc.idx[at] - lag, 0)))
+            with quiet(invalid="ignore"):
+                held[at] = np.isfinite(got) & (np.abs(got - acc.y[at]) <= tol)
+        return held
 
     def _long_still(self, acc: AccFeatures, prior: np.ndarray, same: np.ndarray) -> np.ndarray:
         """Where the long-held share (`same`: the last stuck_window + LONG_EXTRA accuracies equal at a
