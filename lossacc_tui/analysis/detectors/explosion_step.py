@@ -63,6 +63,9 @@ def may_step(series: Series, idx: np.ndarray) -> np.ndarray:
         rise = raw[j[at]] - raw[j[at] - 1]
         keep[at] = rise >= 0  # (the noise is never negative; a NaN rise fails every test)
     full = at[(j[at] >= STEP_NOISE) & keep[at]]  # (a whole window of STEP_NOISE values before the point)
+    rough = _rough_keep(raw, j[full], rise[np.searchsorted(at, full)])
+    keep[full[~rough]] = False
+    full = full[rough]  # (left to the exact window below)
     offsets = np.arange(-STEP_NOISE, 0)
     scale = math.sqrt(math.pi / 2) / math.sqrt(6.0) / (STEP_NOISE - 2)
     for lo in range(0, len(full), _BLOCK):
@@ -75,6 +78,30 @@ def may_step(series: Series, idx: np.ndarray) -> np.ndarray:
             fails = (raw[jj] - raw[jj - 1]) < STEP_Z * sig * (1 - _SLACK)
         keep[rows[finite & fails]] = False
     return keep
+
+
+def _rough_keep(raw: np.ndarray, jj: np.ndarray, rise: np.ndarray) -> np.ndarray:
+    """Which of the points raw[jj] (each with `STEP_NOISE` values before it; `rise`: its value minus
+    the one before, >= 0) may rise `STEP_Z` noises: the noise's sum of |second differences| read as a
+    difference of one running sum over the chunk's span (two reads a point, not a window), taken
+    lower by a bound on that running sum's rounding (a sequential sum of L terms: within L * 2^-52
+    of its total), so a point it drops fails `may_step`'s exact window too. Windows holding a
+    non-finite value are kept. Boolean, shape of jj."""
+    if len(jj) == 0:
+        return np.ones(0, dtype=bool)
+    lo = int(jj.min()) - STEP_NOISE
+    seg = raw[lo : int(jj.max())]
+    bad = np.concatenate([[0], np.cumsum(~np.isfinite(seg))])
+    with quiet(invalid="ignore", over="ignore"):
+        d2 = np.abs(np.diff(seg, 2))
+    run = np.concatenate([[0.0], np.cumsum(np.where(np.isfinite(d2), d2, 0.0))])
+    err = 2.0 * len(seg) * 2.0**-52 * float(run[-1])  # (both reads' rounding, generously)
+    a = jj - STEP_NOISE - lo  # (each window's first value in seg)
+    low = run[a + STEP_NOISE - 2] - run[a] - err
+    scale = math.sqrt(math.pi / 2) / math.sqrt(6.0) / (STEP_NOISE - 2)
+    with quiet(invalid="ignore", over="ignore"):
+        fails = (bad[a + STEP_NOISE] == bad[a]) & (rise < STEP_Z * low * scale * (1 - _SLACK))
+    return ~fails
 
 
 def _at(series: Series, axis: str, x: float) -> int:
