@@ -221,8 +221,19 @@ class StuckWindows:
         get = read if read is not None else (lambda xs: lookup(of, axis, xs))
         w = self.p.stuck_window if count is None else count
         if len(acc.idx) >= ONE_LOOKUP_UNDER:  # (a row at a time: each row's xs are a run of the column)
+            memo = self._win_memo
+            if memo is None or memo[0] is not acc:
+                memo = self._win_memo = (acc, {})
+            key = None if read is not None else ("long", id(of), w)  # (asked again by `_long_still`)
+            got = memo[1].get(key) if key is not None else None
+            if got is not None:
+                return got[1]
             rows = [x_values(self.series, axis, np.maximum(acc.idx - j, 0)) for j in range(w - 1, -1, -1)]
-            return np.stack([get(xs) for xs in rows])
+            out = np.stack([get(xs) for xs in rows])
+            if key is not None:
+                out.setflags(write=False)
+                memo[1][key] = (of, out)  # (the series kept: its id is not reused while in here)
+            return out
         # a short chunk: one lookup for every row (the same numbers as one per row, for one call's
         # cost); a series' window over the widest lags the rules read is looked up once a chunk, and
         # a narrower one is its newest rows (`read` windows are not kept: `_train_acc_window` keeps
