@@ -16,7 +16,8 @@ from lossacc_tui.analysis.detectors.train_acc import frozen_tol, per_step, train
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.passmemo import quiet
-from lossacc_tui.analysis.track import x_values, x_values_rows
+from lossacc_tui.analysis.stats import ordered
+from lossacc_tui.analysis.track import x_column, x_values, x_values_rows
 from lossacc_tui.model import Series
 
 #: how many evaluations an accuracy must repeat exactly, at a majority share, for a stretch that
@@ -60,6 +61,18 @@ def spread(window: np.ndarray) -> np.ndarray:
     lo = np.where(fin, window, np.inf).min(axis=0, initial=np.inf)
     with quiet(invalid="ignore"):
         return np.where(fin.any(axis=0), hi - lo, 0.0)
+
+
+def _own_x(series: Series, axis: str, lo: int, hi: int) -> bool:
+    """Whether looking `series` up at the x of its own points lo .. hi - 1 (absolute; a series never
+    folded) gives back those points' values: its x column non-decreasing (`ordered`: what a lookup's
+    binary search needs), finite there and rising at every point from lo through hi (so each x is
+    its point's alone, and no later point shares the last one)."""
+    col = x_column(series, axis)
+    if col is None or series.base or hi > len(col) or hi > len(series.raw) or lo >= hi:
+        return False
+    part = col[lo : min(hi + 1, len(col))]
+    return bool(np.isfinite(part).all() and (part[1:] > part[:-1]).all() and ordered(col))
 
 
 class StuckWindows:
@@ -132,11 +145,13 @@ class StuckWindows:
                 return where & np.isfinite(accs).all(axis=0) & (np.abs(accs - acc.y).max(axis=0) <= tol)
         held = where.copy()
         axis = self.ctx.axis
+        own = _own_x(series, axis, max(0, int(acc.idx[0]) - w + 1), int(acc.idx[-1]) + 1)
         for lag in (*range(1, w), 0):  # (the newest lags first: they rule out the most points)
             at = np.flatnonzero(held)
             if len(at) == 0:
                 break
-            got = lookup(series, axis, x_values(series, axis, np.maximum(acc.idx[at] - lag, 0)))
+            back = np.maximum(acc.idx[at] - lag, 0)
+            got = series.raw[back] if own else lookup(series, axis, x_values(series, axis, back))
             with quiet(invalid="ignore"):
                 held[at] = np.isfinite(got) & (np.abs(got - acc.y[at]) <= tol)
         return held
