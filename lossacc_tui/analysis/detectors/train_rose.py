@@ -145,7 +145,8 @@ def _whole_windows(
     good = np.isfinite(hist) & (hist > 0)
     counted = np.concatenate([[0], np.cumsum(good)])
     r, start = rows[ok], lo[ok]
-    whole = (start == r - window) & (counted[r] - counted[start] == window)
+    whole = start == r - window  # (a start past the row itself, a best at or after it: never whole)
+    whole[whole] = counted[r[whole]] - counted[start[whole]] == window
     fast = ok[whole]
     if len(fast):
         with quiet(invalid="ignore"):
