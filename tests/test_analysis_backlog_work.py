@@ -21,7 +21,7 @@ from benchmarks.bench_analysis import feed, rows, train
 from lossacc_tui.analysis import Analyzer
 from lossacc_tui.analysis.detectors.explosion_step import STEP_NOISE, STEP_Z, may_step, step_candidates
 from lossacc_tui.analysis.detectors.series_at import noise
-from lossacc_tui.analysis.detectors.train_rose import min_since_best
+from lossacc_tui.analysis.detectors.train_rose import _mean_of_eight, min_since_best
 from lossacc_tui.model import Batch, Run
 
 N = 6_000
@@ -119,3 +119,12 @@ def test_min_since_best_is_the_lowest_value_since_each_best(
             low = min(low, float(vals[k]))
         want[k] = low if math.isfinite(low) else math.nan
     assert np.array_equal(got, want, equal_nan=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(8, 400), st.floats(-30.0, 30.0))
+def test_the_mean_of_eight_is_numpys_mean_of_each_eight(seed: int, n: int, scale: float) -> None:
+    rng = np.random.default_rng(seed)
+    v = np.abs(rng.normal(size=n)) * math.exp(scale) * np.exp(rng.normal(size=n) * 3)
+    want = np.array([np.mean(v[s : s + 8]) for s in range(n - 7)])
+    assert _mean_of_eight(v).tobytes() == want.tobytes()
