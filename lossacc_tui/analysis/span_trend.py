@@ -185,12 +185,15 @@ class SpanTrend:
         ok, kk, n, tbar, sxx, three, reach = _geometry(t0, idx)
 
         # each read row's sum over the window (0 before it reaches back), all six rows at once
-        rows = cs[_LONG_ROWS]
-        if t0 == 0 and not reach:  # (a series' first points: every window reaches before its start)
-            w0, w1, w2, w3, w5, w6 = rows - 0.0
+        start = _one_slice(ok, kk)
+        if start >= 0:  # (every window whole and as long: a slice of the sums, not a gather)
+            w0, w1, w2, w3, w5, w6 = _minus_columns(cs, tail, start)
+        elif t0 == 0 and not reach:  # (a series' first points: every window reaches before its start)
+            w0, w1, w2, w3, w5, w6 = cs[_LONG_ROWS] - 0.0
         elif t0 and int(kk.max()) < t0:  # (every window starts in the tail: a live update's)
-            w0, w1, w2, w3, w5, w6 = rows - np.where(ok, tail[:, kk][_LONG_ROWS], 0.0)
+            w0, w1, w2, w3, w5, w6 = cs[_LONG_ROWS] - np.where(ok, tail[:, kk][_LONG_ROWS], 0.0)
         else:
+            rows = cs[_LONG_ROWS]
             w0, w1, w2, w3, w5, w6 = rows - np.where(
                 ok, np.concatenate([tail[_LONG_ROWS], rows], axis=1)[:, kk], 0.0
             )
@@ -331,6 +334,33 @@ class SpanTrend:
             t, slope, rise, m, noise, wander, fam.astype(np.float64), recent, k_recent.astype(float),
             cs[:, -1].copy(), ext[-2:].copy(), anchor, new_tail, last_best, int(fam[-1]),
         )  # fmt: skip
+
+
+def _one_slice(ok: np.ndarray, kk: np.ndarray) -> int:
+    """The column the first window starts at when every window starts inside what was seen and
+    each starts one column after the one before (a chunk past `LONG_MAX` * 10 points: windows of
+    one length); -1 otherwise."""
+    if len(kk) == 0 or not ok.all():
+        return -1
+    return int(kk[0]) if int(kk[-1]) - int(kk[0]) == len(kk) - 1 else -1
+
+
+def _minus_columns(cs: np.ndarray, tail: np.ndarray, start: int) -> np.ndarray:
+    """The `_LONG_ROWS` rows of the chunk's running sums `cs` (7, n) minus columns start ..
+    start + n - 1 of the tail's sums followed by the chunk's: what subtracting
+    `np.concatenate([tail, cs], axis=1)[_LONG_ROWS][:, kk]` gives for consecutive kk, element by
+    element the same subtractions, from at most two slices and without copying the columns first.
+    Shape (6, n)."""
+    n, t0 = cs.shape[1], tail.shape[1]
+    out = np.empty((len(_LONG_ROWS), n))
+    cut = min(max(t0 - start, 0), n)  # (columns read from the tail)
+    for k, r in enumerate(_LONG_ROWS.tolist()):
+        if cut:
+            np.subtract(cs[r, :cut], tail[r, start : start + cut], out=out[k, :cut])
+        if cut < n:
+            lo = start + cut - t0
+            np.subtract(cs[r, cut:], cs[r, lo : lo + n - cut], out=out[k, cut:])
+    return out
 
 
 _Geometry = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]

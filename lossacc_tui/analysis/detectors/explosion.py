@@ -8,7 +8,7 @@ import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.detectors.base import Ctx, Detector, extreme_so_far, noise, span_extreme, value
-from lossacc_tui.analysis.detectors.explosion_step import STEP_REL, step_candidates, step_up
+from lossacc_tui.analysis.detectors.explosion_step import STEP_REL, may_step, step_candidates, step_up
 from lossacc_tui.analysis.detectors.non_finite import lowest_before
 from lossacc_tui.analysis.detectors.rise import level_depth
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
@@ -93,7 +93,9 @@ class Explosion(Detector):
                 up[j] = bool(y[j] >= p.explosion_factor * b and y[j] - b >= m)
         if self.steps_judged:  # (a step with the accuracy falling at the same evaluation)
             assert self.series is not None
-            for j in np.flatnonzero(step_candidates(y, base) & ~up):
+            cand = np.flatnonzero(step_candidates(y, base) & ~up)
+            cand = cand[may_step(self.series, loss.idx[cand])]  # (a few array passes: most rise too little)
+            for j in cand:
                 i = int(loss.idx[j])
                 got = step_up(self.ctx, self.series, i, float(loss.x[j]))
                 if got is not None:

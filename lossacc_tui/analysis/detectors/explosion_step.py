@@ -40,6 +40,70 @@ def step_candidates(y: np.ndarray, base: np.ndarray) -> np.ndarray:
         return np.isfinite(y) & (base > 0) & (y >= (1 + STEP_REL) * base)
 
 
+#: candidates judged at once by `may_step` (rows of a gathered window: 8192 x 60 floats, 4 MB)
+_BLOCK = 8192
+#: how far below its exact value `may_step`'s noise is taken (relative): its sum and `noise`'s are
+#: each within about 60 roundings (1e-14) of the true one, so a point it drops fails `step_up` too
+_SLACK = 1e-9
+
+
+def may_step(series: Series, idx: np.ndarray) -> np.ndarray:
+    """Which of the points `idx` (absolute indices of `series`, shape (m,)) can pass `step_up`'s first
+    test (a rise of `STEP_Z` noises over the value before, the noise `noise(series, i - 1, STEP_NOISE)`):
+    a necessary condition, in a few array passes over the candidates' windows instead of one Python
+    call each (a noisy per-evaluation loss has a quarter of its points `STEP_REL` above its best).
+    A point it keeps is judged by `step_up` itself; it keeps every point whose window is short (the
+    run's start) or holds a non-finite value. Boolean, shape (m,)."""
+    raw, b = series.raw, series.base
+    j = np.asarray(idx, dtype=np.int64) - b  # (the point's place in raw)
+    keep = np.ones(len(j), dtype=bool)
+    inside = (j >= 1) & (j < len(raw))
+    at = np.flatnonzero(inside)
+    with quiet(invalid="ignore", over="ignore"):
+        rise = raw[j[at]] - raw[j[at] - 1]
+        keep[at] = rise >= 0  # (the noise is never negative; a NaN rise fails every test)
+    full = at[(j[at] >= STEP_NOISE) & keep[at]]  # (a whole window of STEP_NOISE values before the point)
+    rough = _rough_keep(raw, j[full], rise[np.searchsorted(at, full)])
+    keep[full[~rough]] = False
+    full = full[rough]  # (left to the exact window below)
+    offsets = np.arange(-STEP_NOISE, 0)
+    scale = math.sqrt(math.pi / 2) / math.sqrt(6.0) / (STEP_NOISE - 2)
+    for lo in range(0, len(full), _BLOCK):
+        rows = full[lo : lo + _BLOCK]
+        jj = j[rows]
+        win = raw[jj[:, None] + offsets]
+        with quiet(invalid="ignore", over="ignore"):
+            sig = np.abs(np.diff(win, 2, axis=1)).sum(axis=1) * scale
+            finite = np.isfinite(win).all(axis=1)
+            fails = (raw[jj] - raw[jj - 1]) < STEP_Z * sig * (1 - _SLACK)
+        keep[rows[finite & fails]] = False
+    return keep
+
+
+def _rough_keep(raw: np.ndarray, jj: np.ndarray, rise: np.ndarray) -> np.ndarray:
+    """Which of the points raw[jj] (each with `STEP_NOISE` values before it; `rise`: its value minus
+    the one before, >= 0) may rise `STEP_Z` noises: the noise's sum of |second differences| read as a
+    difference of one running sum over the chunk's span (two reads a point, not a window), taken
+    lower by a bound on that running sum's rounding (a sequential sum of L terms: within L * 2^-52
+    of its total), so a point it drops fails `may_step`'s exact window too. Windows holding a
+    non-finite value are kept. Boolean, shape of jj."""
+    if len(jj) == 0:
+        return np.ones(0, dtype=bool)
+    lo = int(jj.min()) - STEP_NOISE
+    seg = raw[lo : int(jj.max())]
+    bad = np.concatenate([[0], np.cumsum(~np.isfinite(seg))])
+    with quiet(invalid="ignore", over="ignore"):
+        d2 = np.abs(np.diff(seg, 2))
+    run = np.concatenate([[0.0], np.cumsum(np.where(np.isfinite(d2), d2, 0.0))])
+    err = 2.0 * len(seg) * 2.0**-52 * float(run[-1])  # (both reads' rounding, generously)
+    a = jj - STEP_NOISE - lo  # (each window's first value in seg)
+    low = run[a + STEP_NOISE - 2] - run[a] - err
+    scale = math.sqrt(math.pi / 2) / math.sqrt(6.0) / (STEP_NOISE - 2)
+    with quiet(invalid="ignore", over="ignore"):
+        fails = (bad[a + STEP_NOISE] == bad[a]) & (rise < STEP_Z * low * scale * (1 - _SLACK))
+    return ~fails
+
+
 def _at(series: Series, axis: str, x: float) -> int:
     """The absolute index of `series`' point logged exactly at x on `axis`; -1 when none."""
     col = x_column(series, axis)

@@ -31,6 +31,10 @@ def fits_every_training_sample(train_acc: np.ndarray) -> np.ndarray:
         return np.asarray(train_acc >= TRAIN_ALL_RIGHT)
 
 
+#: values `guess_reading` looks at first for a span that moved (a long span: hundreds of thousands)
+_HEAD = 64
+
+
 def guess_reading(ctx: Ctx, x0: float, x1: float) -> tuple[float, float, bool] | None:
     """(accuracy, training loss at x1 in nats, whether one sample moved) when the run's accuracy held
     one value over x0..x1 (within one sample when the evaluation set's size is known: at most one
@@ -54,6 +58,9 @@ def guess_reading(ctx: Ctx, x0: float, x1: float) -> tuple[float, float, bool] |
     # borderline sample: collapse-k2-torch s0, tune split); with the set's size unknown, none
     n = ctx.acc_n
     tol = 1e-6 + (1.0 / n if n else 0.0)
+    head = vals[:_HEAD]  # (a long span whose first values already moved: no pass over all of it)
+    if n and len(head) >= 2 and np.isfinite(head).all() and np.ptp(head) > tol:
+        return None  # (the whole span's range is no smaller; a non-finite value gives None too)
     if len(vals) < 2 or not np.isfinite(vals).all():
         return None
     if np.ptp(vals) > tol and (n or not one_sample_apart(vals)):

@@ -59,6 +59,12 @@ def min_depth(n: np.ndarray) -> np.ndarray:
 
 def _min_depth(n: np.ndarray) -> np.ndarray:
     n = np.asarray(n, dtype=np.float64)
+    if n.size and n.flags.c_contiguous and float(n.min()) >= _TABLE and float(n.max()) < math.inf:
+        # (every count past the table and finite, a table's growth: the asymptote below for all of
+        # them, the same operations on the same contiguous values, without the masks; NaN: not here)
+        log_n = np.log(n)
+        r = np.sqrt(2.0 * log_n)
+        return r - (np.log(log_n) + math.log(4 * math.pi)) / (2 * r)
     small = n < _TABLE
     k = clip(np.nan_to_num(n, nan=0.0), 0, _TABLE - 1).astype(np.int64)
     out = _DEPTH[k]

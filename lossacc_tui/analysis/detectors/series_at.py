@@ -109,6 +109,8 @@ def lookup(series: Series | None, axis: str, xs: np.ndarray) -> np.ndarray:
     if series is None or col is None:
         return out
     k = stats.at_or_before(col, xs)
+    if len(k) and int(k.min()) >= 0:  # (every x has a point: one gather, no mask)
+        return np.asarray(series.raw[k], dtype=np.float64)
     ok = k >= 0
     out[ok] = series.raw[k[ok]]  # (col and raw: the points from series.base on)
     return out

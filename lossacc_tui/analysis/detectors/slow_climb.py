@@ -68,13 +68,15 @@ class SlowClimb:
         the long line rises more than `band` (fractions, per point or one value) and the newest
         window's line at least OPEN_SHARE of it (no opening there), or at least CLOSE_SHARE of it
         (an open alert closes there), at KEEP_PACE of the long line's rate or more."""
+        # (the windows cover the carried values and the chunk: all finite, every window is)
+        finite = bool(np.isfinite(self.tail).all() and np.isfinite(y).all())
         win = self._windows(y)
-        long = _rises(win, 0)
+        long = _rises(win, 0, finite)
         with quiet(invalid="ignore"):
             steep = long > band
         if not steep.any():  # (no long line rises beyond the band: neither holds, whatever the newest's)
             return steep, steep.copy()
-        short = _rises(win, self.long - self.short)
+        short = _rises(win, self.long - self.short, finite)
         with quiet(invalid="ignore"):
             # (and not levelling off: the newest window's line rises at least KEEP_PACE of the long
             # line's rate; a climb slowing to a plateau is not a steady one)
@@ -82,23 +84,27 @@ class SlowClimb:
             return steep & (short >= OPEN_SHARE * band), steep & (short >= CLOSE_SHARE * band)
 
 
-def _rises(win: np.ndarray, skip: int) -> np.ndarray:
+def _rises(win: np.ndarray, skip: int, finite: bool = False) -> np.ndarray:
     """`_rise` of each row of `win` without its first `skip` columns, in blocks of BLOCK rows
-    (bounded temporaries on a long backlog; each row on its own, so the blocks change no result)."""
+    (bounded temporaries on a long backlog; each row on its own, so the blocks change no result).
+    `finite`: every value of every window is known to be finite (no per-row test)."""
     out = np.empty(len(win))
     for lo in range(0, len(win), BLOCK):
-        out[lo : lo + BLOCK] = _rise(win[lo : lo + BLOCK, skip:])
+        out[lo : lo + BLOCK] = _rise(win[lo : lo + BLOCK, skip:], finite)
     return out
 
 
-def _rise(win: np.ndarray) -> np.ndarray:
+def _rise(win: np.ndarray, finite: bool = False) -> np.ndarray:
     """Rise across each row's finite values of the least-squares line through them (rows: windows of
     evaluations, x = column index); NaN for a row with fewer than 3 finite values. A row with every
     value finite is one weighted sum (`_weights`), the others the general fit: which one a row takes
-    depends on that row alone, so the result never depends on how the rows were chunked."""
+    depends on that row alone, so the result never depends on how the rows were chunked. `finite`:
+    every value is known to be finite (the weighted sum for every row, without testing them)."""
+    rise = (win * _weights(win.shape[1])).sum(axis=1)
+    if finite:
+        return rise
     ok = np.isfinite(win)
     full = ok.all(axis=1)
-    rise = (win * _weights(win.shape[1])).sum(axis=1)
     if full.all():
         return rise
     u = np.arange(win.shape[1], dtype=np.float64)

@@ -16,7 +16,8 @@ from lossacc_tui.analysis.detectors.train_acc import frozen_tol, per_step, train
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.passmemo import quiet
-from lossacc_tui.analysis.track import x_values, x_values_rows
+from lossacc_tui.analysis.stats import ordered
+from lossacc_tui.analysis.track import x_column, x_values, x_values_rows
 from lossacc_tui.model import Series
 
 #: how many evaluations an accuracy must repeat exactly, at a majority share, for a stretch that
@@ -62,6 +63,18 @@ def spread(window: np.ndarray) -> np.ndarray:
         return np.where(fin.any(axis=0), hi - lo, 0.0)
 
 
+def _own_x(series: Series, axis: str, lo: int, hi: int) -> bool:
+    """Whether looking `series` up at the x of its own points lo .. hi - 1 (absolute; a series never
+    folded) gives back those points' values: its x column non-decreasing (`ordered`: what a lookup's
+    binary search needs), finite there and rising at every point from lo through hi (so each x is
+    its point's alone, and no later point shares the last one)."""
+    col = x_column(series, axis)
+    if col is None or series.base or hi > len(col) or hi > len(series.raw) or lo >= hi:
+        return False
+    part = col[lo : min(hi + 1, len(col))]
+    return bool(np.isfinite(part).all() and (part[1:] > part[:-1]).all() and ordered(col))
+
+
 class StuckWindows:
     """Mixin: the windows `AccStuck.conditions` reads (see the module docstring)."""
 
@@ -85,11 +98,9 @@ class StuckWindows:
         training accuracy frozen, the training loss moving); keep where the last stuck_window are
         equal at a majority share (an alert that opened so stays open while the count holds)."""
         w = self.p.stuck_window + LONG_EXTRA
-        accs = self._loss_window(acc, self.series, count=w)
+        # (the first points of a series have fewer than w values before them: never long)
+        same = self._held_equal(acc, w, acc.idx >= w - 1)
         with quiet(invalid="ignore"):
-            same = np.isfinite(accs).all(axis=0) & (np.abs(accs - acc.y).max(axis=0) <= self.p.stuck_tol)
-            # (the first points of a series have fewer than w values before them: never long)
-            same &= acc.idx >= w - 1
             share = majority_share(acc.y, acc.n_eval)
             keep = share & (acc.range_stuck <= self.p.stuck_tol) & np.isfinite(loss.y)
             if not same.any():  # (the usual chunk: held nowhere, so open nowhere; no loss window read)
@@ -113,13 +124,37 @@ class StuckWindows:
             held = majority_share(acc.y, acc.n_eval) & np.isfinite(loss.y) & (acc.idx >= w - 1)
             if not held.any():
                 return held
-            accs = self._loss_window(acc, self.series, count=w)
-            held &= np.isfinite(accs).all(axis=0) & (np.abs(accs - acc.y).max(axis=0) <= self.p.stuck_tol)
+            held = self._held_equal(acc, w, held)
             if not held.any():
                 return held
             losses = self._loss_window(acc, count=w)
             top = np.where(np.isfinite(losses), losses, -np.inf).max(axis=0)
             return held & (top >= (1 - FLOOR_TOL) * prior)
+
+    def _held_equal(self, acc: AccFeatures, w: int, where: np.ndarray) -> np.ndarray:
+        """`where` (bools, shape (n,)) and the accuracy's last w values at each point of the chunk
+        (its own window, `_loss_window`) all finite and within stuck_tol of its value there. A long
+        chunk of a series never folded is judged a lag at a time, each lag looked up only where the
+        lags before held (a noisy accuracy: a few points in ten equal their last value, fewer their
+        last two); the same lookups, point by point, so the same answer as the whole window's."""
+        tol = self.p.stuck_tol
+        series = self.series
+        if len(acc.idx) < ONE_LOOKUP_UNDER or series is None or series.base:
+            accs = self._loss_window(acc, series, count=w)
+            with quiet(invalid="ignore"):
+                return where & np.isfinite(accs).all(axis=0) & (np.abs(accs - acc.y).max(axis=0) <= tol)
+        held = where.copy()
+        axis = self.ctx.axis
+        own = _own_x(series, axis, max(0, int(acc.idx[0]) - w + 1), int(acc.idx[-1]) + 1)
+        for lag in (*range(1, w), 0):  # (the newest lags first: they rule out the most points)
+            at = np.flatnonzero(held)
+            if len(at) == 0:
+                break
+            back = np.maximum(acc.idx[at] - lag, 0)
+            got = series.raw[back] if own else lookup(series, axis, x_values(series, axis, back))
+            with quiet(invalid="ignore"):
+                held[at] = np.isfinite(got) & (np.abs(got - acc.y[at]) <= tol)
+        return held
 
     def _long_still(self, acc: AccFeatures, prior: np.ndarray, same: np.ndarray) -> np.ndarray:
         """Where the long-held share (`same`: the last stuck_window + LONG_EXTRA accuracies equal at a
@@ -201,8 +236,19 @@ class StuckWindows:
         get = read if read is not None else (lambda xs: lookup(of, axis, xs))
         w = self.p.stuck_window if count is None else count
         if len(acc.idx) >= ONE_LOOKUP_UNDER:  # (a row at a time: each row's xs are a run of the column)
+            memo = self._win_memo
+            if memo is None or memo[0] is not acc:
+                memo = self._win_memo = (acc, {})
+            key = None if read is not None else ("long", id(of), w)  # (asked again by `_long_still`)
+            got = memo[1].get(key) if key is not None else None
+            if got is not None:
+                return got[1]
             rows = [x_values(self.series, axis, np.maximum(acc.idx - j, 0)) for j in range(w - 1, -1, -1)]
-            return np.stack([get(xs) for xs in rows])
+            out = np.stack([get(xs) for xs in rows])
+            if key is not None:
+                out.setflags(write=False)
+                memo[1][key] = (of, out)  # (the series kept: its id is not reused while in here)
+            return out
         # a short chunk: one lookup for every row (the same numbers as one per row, for one call's
         # cost); a series' window over the widest lags the rules read is looked up once a chunk, and
         # a narrower one is its newest rows (`read` windows are not kept: `_train_acc_window` keeps

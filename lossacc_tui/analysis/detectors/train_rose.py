@@ -14,6 +14,7 @@ one epoch 1.16x its lowest), beyond the relative noise of its values there.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -42,8 +43,15 @@ def min_since_best(vals: np.ndarray, best_idx: np.ndarray, prev_best: int, carri
     if n == 0:
         return np.empty(0)
     changed = np.concatenate([[best_idx[0] != prev_best], best_idx[1:] != best_idx[:-1]])
-    seg = np.cumsum(changed)  # (segment 0: the previous chunk's best carried on)
     v = np.where(np.isfinite(vals), vals, np.inf)
+    starts = np.flatnonzero(changed)
+    if len(starts) <= _FEW_SEGMENTS and not (v == 0).any():
+        out = _min_by_segment(v, starts)
+        if math.isfinite(carried):
+            head = int(starts[0]) if len(starts) else n  # (the rows before the first change)
+            out[:head] = np.fmin(out[:head], carried)
+        return np.where(np.isfinite(out), out, np.nan)
+    seg = np.cumsum(changed)  # (segment 0: the previous chunk's best carried on)
     order = np.argsort(v, kind="stable")
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
@@ -55,6 +63,24 @@ def min_since_best(vals: np.ndarray, best_idx: np.ndarray, prev_best: int, carri
     if math.isfinite(carried):
         out = np.where(seg == 0, np.fmin(out, carried), out)
     return np.where(np.isfinite(out), out, np.nan)
+
+
+#: at most this many segments (validation bests) in a chunk: `min_since_best` takes a running
+#: minimum per segment, in one call each, rather than sorting the chunk
+_FEW_SEGMENTS = 256
+
+
+def _min_by_segment(v: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The running minimum of `v` (no NaN) restarted at each of `starts` (ascending row indices):
+    the value `min_since_best`'s ranks pick, bit for bit, where no value is a zero (the one pair of
+    distinct floats that compare equal: +0.0 and -0.0, which a running minimum and a stable sort
+    may pick differently)."""
+    out = np.empty(len(v))
+    bounds = [0, *starts.tolist(), len(v)]
+    for lo, hi in itertools.pairwise(bounds):
+        if hi > lo:
+            np.minimum.accumulate(v[lo:hi], out=out[lo:hi])
+    return out
 
 
 def log_noise(vals: np.ndarray, least: int = 5) -> float:
@@ -91,6 +117,9 @@ def noise_before_rows(hist: np.ndarray, rows: np.ndarray, best_rows: np.ndarray,
     ok = np.flatnonzero(lo >= 0)
     if len(ok) == 0 or window < 4:
         return out
+    ok = _whole_windows(hist, rows, lo, ok, window, out)  # (the usual row; the others below)
+    if len(ok) == 0:
+        return out
     pos = rows[ok, None] - window + np.arange(window)  # (the window's rows, oldest first)
     vals = hist[np.clip(pos, 0, None)]
     with quiet(invalid="ignore"):
@@ -103,6 +132,41 @@ def noise_before_rows(hist: np.ndarray, rows: np.ndarray, best_rows: np.ndarray,
         v = np.ascontiguousarray(packed[sel, :c])
         out[ok[sel]] = np.mean(np.abs(np.diff(np.log(v), 2, axis=1)), axis=1) / SECOND_DIFF_SCALE
     return out
+
+
+def _whole_windows(
+    hist: np.ndarray, rows: np.ndarray, lo: np.ndarray, ok: np.ndarray, window: int, out: np.ndarray
+) -> np.ndarray:
+    """Fill `out` at the rows among `ok` whose `window` values before them are all measured (none
+    cut by the validation best, every one finite and positive), the usual case: their logs and
+    second differences taken once over `hist` (element-wise operations on a contiguous array: the
+    same bits as on each row's own copy), each row's `window - 2` of them gathered into one
+    contiguous row and averaged along it as `noise_before_rows` does. Returns the rest of `ok`."""
+    good = np.isfinite(hist) & (hist > 0)
+    counted = np.concatenate([[0], np.cumsum(good)])
+    r, start = rows[ok], lo[ok]
+    whole = start == r - window  # (a start past the row itself, a best at or after it: never whole)
+    whole[whole] = counted[r[whole]] - counted[start[whole]] == window
+    fast = ok[whole]
+    if len(fast):
+        with quiet(invalid="ignore"):
+            d2 = np.abs(np.diff(np.log(np.where(good, hist, 1.0)), 2))
+        if window - 2 == 8:  # (the default window: eight differences, summed as `np.mean` sums eight)
+            out[fast] = _mean_of_eight(d2)[rows[fast] - window] / SECOND_DIFF_SCALE
+        else:
+            pos = rows[fast, None] - window + np.arange(window - 2)
+            out[fast] = np.mean(d2[pos], axis=1) / SECOND_DIFF_SCALE
+    return ok[~whole]
+
+
+def _mean_of_eight(v: np.ndarray) -> np.ndarray:
+    """`np.mean(v[s : s + 8])` for every start s (shape (len(v) - 7,)), bit for bit: numpy sums
+    eight contiguous float64 values as a pairwise tree, ((v0 + v1) + (v2 + v3)) + ((v4 + v5) +
+    (v6 + v7)), then divides by 8; here each level of that tree is one pass over all starts (a test
+    checks it against `np.mean` row by row)."""
+    pairs = v[:-1] + v[1:]
+    fours = pairs[:-2] + pairs[2:]
+    return (fours[:-4] + fours[4:]) / 8
 
 
 def rose_from_low(
