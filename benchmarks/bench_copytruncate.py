@@ -166,17 +166,23 @@ def readable(source: bytes, parts: list[bytes]) -> tuple[list[bytes], int]:
             raise AssertionError("a piece is no stretch of what the writer wrote")
         pos = at + len(part)
         first = 0
-        if at not in starts:
+        if part[:1] == b"\n" and source[at - 1 : at] == b"\r":
+            first = 1  # (the `\n` of a `\r\n` cut between the pieces: the line ended before it)
+        elif at not in starts:
             if ended and k > 0:
                 torn += 1  # a line begun between logrotate's copy and its cut: its end only here
             first = part.find(b"\n") + 1  # a line's end: not whole here
             if first == 0:
                 continue
         last = part.rfind(b"\n") + 1
+        if part.endswith(b"\r") and source[pos : pos + 1] == b"\n":
+            last = len(part)  # (a line that ends in `\r\n`, cut between the two: whole)
         ended = last == len(part)
         if not ended and k < len(parts) - 1:
             torn += 1
         out.extend(part[first:last].splitlines(keepends=True))
+        if out and out[-1].endswith(b"\r"):
+            out[-1] += b"\n"  # (as the reader has it: its `\n` came with the next piece)
     return out, torn
 
 
@@ -191,6 +197,8 @@ def trial(tmp: Path, source: Path, seed: int, low: int = 1500, high: int = 6000)
     follower.add(log, rec)
     follower.start()
     try:
+        with rec.cond:  # the follower has looked at the empty log before anything is written
+            rec.cond.wait_for(lambda: rec.ends > 0, timeout=30)
         rot = subprocess.Popen(
             [sys.executable, "-c", ROTATOR, str(log), str(seed), str(low), str(high)],
             stdout=subprocess.PIPE,

@@ -165,7 +165,6 @@ class Tail(Cuts):
                 self._begin_cut("truncated")
             for _ in range(2):
                 if self._cut and not self._decide_cut():
-                    self._pending = os.pread(self._fh.fileno(), min(HEAD_CHECK, st.st_size), 0)
                     self._stat = (st.st_size, st.st_mtime_ns)
                     return False  # the new first line is not complete yet
                 more = self._drain(budget)
@@ -181,9 +180,8 @@ class Tail(Cuts):
         self._set("live", f"{self.path}: following")
         self._stat = (st.st_size, st.st_mtime_ns)
         # nothing read of it yet: if it is cut before its first line ends, these bytes tell
-        # (as big as it was at the stat: it may have been filled, copied and cut since)
-        seen = min(HEAD_CHECK, st.st_size)
-        self._pending = os.pread(self._fh.fileno(), seen, 0) if self.offset == 0 else None
+        if self.offset:
+            self._pending = None  # (`_drain` keeps what it saw of a file it read nothing of yet)
         if not more:
             self.handler.end()
         return more
@@ -260,6 +258,8 @@ class Tail(Cuts):
             if self.stop is not None and self.stop.is_set():
                 return False
             chunk = fh.read(min(READ_CHUNK, budget))
+            if self.offset == 0:  # what was seen of a file nothing was read of (`_read_pending_copy`)
+                self._pending = chunk[:HEAD_CHECK]
             if not chunk:
                 return False
             full = len(chunk) == min(READ_CHUNK, budget)

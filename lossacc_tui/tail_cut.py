@@ -27,6 +27,7 @@ from lossacc_tui.rotated import (
     line_end,
     newer_copies,
     prefix_digest,
+    rotated_copies,
 )
 
 if TYPE_CHECKING:
@@ -144,27 +145,33 @@ class Cuts:
     def _read_pending_copy(self) -> bool:
         """Nothing of the file read yet (`_pending`: its first bytes at the last look, b'' when it
         was empty; a cut awaiting its first line, or a new log whose first line had not ended): if
-        it was cut since (`copytruncate`), the bytes written meanwhile are in a copy (one that
-        begins with those bytes, or, the file empty then, one written since that begins otherwise
-        than the file does now: not a backup of it as it is). That copy is read first, then the
-        copies made after it; the file's first line then decides as after any cut. Returns
-        whether one was."""
+        it was cut since (`copytruncate`), the bytes written meanwhile are in a copy made since that
+        look, that begins with those bytes, and that the file no longer begins with (a backup of
+        the file as it is, not cut, does). That copy is read first (the oldest such: the first cut
+        since), then the copies made after it; the file's first line then decides as after any cut.
+        (A few bytes seen, `{"ste`, say nothing: a new line begins so too.) Returns whether one was."""
         assert self._fh is not None and self._pending is not None
         seen, self._pending = self._pending, None
-        if seen and os.pread(self._fh.fileno(), len(seen), 0) == seen:
-            return False  # the same bytes, grown: not cut
         read = {seg[1] for seg in self._copied}
-        now = os.pread(self._fh.fileno(), HEAD_CHECK, 0)
-        for other, fh, fst in copies(self.path):
-            if (fst.st_dev, fst.st_ino) in read or fst.st_size == 0:
+        for other in rotated_copies(self.path):  # (oldest first)
+            try:
+                fh = open_regular(Path(other))
+            except OSError:
                 continue
-            head = os.pread(fh.fileno(), HEAD_CHECK, 0)
-            if (head[: len(seen)] != seen) if seen else (fst.st_mtime_ns <= self._stat[1] or head == now):
-                continue
-            if not self._cut:
-                self._head = head  # (its first line is the run's: `_decide_cut` compares with it)
-            self._hand_copies(other, fh, fst, 0, after=bool(self._cut))
-            return True
+            with fh:
+                fst = os.fstat(fh.fileno())
+                if (fst.st_dev, fst.st_ino) in read or fst.st_size == 0:
+                    continue
+                # (made before that look: an older rotation's; the same tick only when something was seen)
+                if fst.st_mtime_ns < self._stat[1] or (not seen and fst.st_mtime_ns == self._stat[1]):
+                    continue
+                head = os.pread(fh.fileno(), HEAD_CHECK, 0)
+                if not head.startswith(seen) or _begins_with(self._fh, fh, fst.st_size, self.stop):
+                    continue
+                if not self._cut:
+                    self._head = head  # (its first line is the run's: `_decide_cut` compares with it)
+                self._hand_copies(other, fh, fst, 0, after=bool(self._cut))
+                return True
         return False
 
     def _hand_copies(
@@ -294,6 +301,7 @@ class Cuts:
         # its handler reads it whole at each change; waiting for a newline had stopped the run at
         # the first atomic save)
         if nl < 0 and len(first) < FIRST_LINE_MAX and not getattr(self.handler, "whole_document", False):
+            self._pending = first[:HEAD_CHECK]  # (what was seen: `_read_pending_copy`)
             return False
         first = first[: nl + 1] if nl >= 0 else first
         old = self._old_first
@@ -344,6 +352,11 @@ _SHAPE = b',;\t|:"{}[]= '  # the bytes whose counts are a line's shape (`_torn_r
 def _shape(line: bytes) -> tuple[int, ...]:
     body = line.rstrip(b"\r\n")
     return tuple(body.count(c) for c in _SHAPE)
+
+
+def _begins_with(fh: BinaryIO, copy: BinaryIO, n: int, stop: threading.Event | None) -> bool:
+    """Whether a file begins with the first n bytes of another (a copy of it, not cut since)."""
+    return prefix_digest(fh, n, stop) == prefix_digest(copy, n, stop) != b""
 
 
 def _last_line(fh: BinaryIO, begin: int, end: int) -> bytes:
