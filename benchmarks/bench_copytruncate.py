@@ -238,13 +238,13 @@ def trial(tmp: Path, source: Path, seed: int, low: int = 1500, high: int = 6000)
     return o
 
 
-def sources(folder: Path) -> dict[str, Path]:
-    """Two real logs: a Keras CSVLogger run (150 epochs) and a numpy SGD run's JSON lines (600 steps)."""
+def sources(folder: Path, steps: int = 600) -> dict[str, Path]:
+    """Two real logs: a Keras CSVLogger run (150 epochs) and a numpy SGD run's JSON lines (`steps`)."""
     sys.path.insert(0, str(REPO / "tests"))
     from test_follow_keep import sgd_log
 
     jsonl = folder / "sgd.jsonl"
-    sgd_log(jsonl, 600, seed=3)
+    sgd_log(jsonl, steps, seed=3)
     return {"csv": REPO / "tests" / "app" / "data" / "training.log", "jsonl": jsonl}
 
 

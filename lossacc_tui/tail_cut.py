@@ -128,7 +128,7 @@ class Cuts:
         later rotation made since (two rotations between two looks). Returns whether one was."""
         for other, fh, fst in copies(self.path):
             size = fst.st_size
-            if size <= self.offset or os.pread(fh.fileno(), len(self._head), 0) != self._head:
+            if size < self.offset or os.pread(fh.fileno(), len(self._head), 0) != self._head:
                 continue
             if prefix_digest(fh, self.offset, self.stop) != self._digest.digest():
                 continue
@@ -237,7 +237,7 @@ class Cuts:
         if not rest.strip(b"\r\n"):
             return end  # (the `\n` of a `\r\n` the copy ended on)
         if not head:  # the copy ended with a whole line
-            if not model or _kind(rest) == _kind(model):
+            if not model or (_kind(rest) == _kind(model) and _fields(rest) == _fields(model)):
                 return pos
             msg = (
                 f"the end of a line is not read: {_shown(rest[:TORN_SHOWN])} begins"
@@ -375,6 +375,16 @@ def _kind(line: bytes) -> bytes:
     if first.isdigit():
         return b"0"
     return b"a" if first.isalpha() or first >= b"\x80" else first
+
+
+def _fields(line: bytes) -> int:
+    """How many fields a delimited line (CSV, TSV) has by its most common delimiter; 0 for a line
+    that is not one (JSON, free text: their lines differ from one another)."""
+    body = line.rstrip(b"\r\n")
+    if body[:1] in (b"{", b"["):
+        return 0
+    n = max(body.count(d) for d in b",\t;")
+    return n + 1 if n else 0
 
 
 def _shown(part: bytes) -> str:
