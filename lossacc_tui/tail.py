@@ -91,6 +91,8 @@ class Tail(Cuts):
     _torn: tuple[str, bytes, bytes] | None = None  # a line a rotation cut in two (`Cuts._hand_copies`)
     _torn_said: list[str] = field(default_factory=list)  # the problems told of such lines
     _pending: bytes | None = None  # (`Cuts._read_pending_copy`)
+    _first: bytes = b""  # the first line handed over of this file (after what was skipped at its start)
+    _torn_at: int = -1
     #: the Tail this one replaces at the same path (a new handler, e.g. once the format is known): its
     #: handler got every byte this one must give again; what it saw tells a cut since its last look
     prior: Tail | None = field(default=None, repr=False)
@@ -207,7 +209,7 @@ class Tail(Cuts):
         fst = os.fstat(self._fh.fileno())
         self._ident = (fst.st_dev, fst.st_ino)
         self.offset = self._start = 0
-        self._head = b""
+        self._head = self._first = b""
         self._digest = hashlib.blake2b()
         self._last_at, self._end = -1, b""
 
@@ -242,6 +244,7 @@ class Tail(Cuts):
         self.offset, self._head, self._digest, self._last_at, self._end = 0, b"", hashlib.blake2b(), -1, b""
         if prior._start and not cut:
             self._skip_to(prior._start)  # (what prior skipped at the start is skipped again)
+            self._torn_at = prior._torn_at
         return True
 
     def _offset_head_digest(self, prior: Tail) -> None:
@@ -277,6 +280,8 @@ class Tail(Cuts):
                 return False
             if len(self._head) < HEAD_CHECK:
                 self._head += chunk[: HEAD_CHECK - len(self._head)]
+            if self.offset == self._start:
+                self._first = chunk[: chunk.find(b"\n") + 1 or HEAD_CHECK]
             self._digest.update(chunk)
             if lines:
                 self._remember_last_line(chunk)

@@ -59,6 +59,8 @@ class Cuts:
     _copied: list[Segment]
     _renamed: bool
     _start: int
+    _first: bytes
+    _torn_at: int  # where reading began after the end of a line cut in two was skipped (-1: none)
     #: a line a rotation cut in two: (the copy it begins in, its first bytes there); the file's
     #: next line (after a hole) is its rest, skipped (`_skip_torn`)
     _torn: tuple[str, bytes, bytes] | None  # (+ the copy's last whole line: `_torn_rest`)
@@ -281,13 +283,17 @@ class Cuts:
         if rest < 0:
             return False
         self._skip_to(rest)
+        self._torn_at = rest
         return True
 
     def _begin_cut(self, kind_: str) -> None:
         self._cut, self._pending = kind_, None
         head = self._head
         nl = head.find(b"\n")
-        self._old_first = head[: nl + 1] if nl >= 0 else head
+        # (the first line read, not the end of a line cut in two that was skipped before it)
+        torn = self._start and self._start == self._torn_at and self._first
+        self._old_first = self._first if torn else head[: nl + 1] if nl >= 0 else head
+        self._first, self._torn_at = b"", -1
         self.offset = self._start = 0
         self._head = b""
         self._last_at, self._end = -1, b""

@@ -135,6 +135,30 @@ def test_a_line_begun_between_the_copy_and_the_cut_is_a_problem(tmp_path: Path) 
     assert len(h.problems) == 1 and lines[30][9:29] in h.problems[0]
 
 
+def test_two_cuts_whose_line_ends_look_alike_are_no_restart(tmp_path: Path) -> None:
+    """Two rotations each cut a line three bytes before its end (`5}` + newline left for the log):
+    the log begins with the same bytes both times. That is the end of a line, not the run
+    written again from its start (the first line read after the first cut is what the second is
+    compared with): no reset, every whole line once, both cut lines told."""
+    lines = LINES["jsonl"]
+    i, j = next(
+        (i, j) for i in range(5, 15) for j in range(i + 5, len(lines) - 3) if lines[i][-3:] == lines[j][-3:]
+    )
+    p = tmp_path / "log.jsonl"
+    append(p, lines[:i])
+    h = Told()
+    t = Tail(p, h)
+    look(t)
+    for k, (lo, hi) in enumerate(((i, j), (j, len(lines)))):
+        write(p, lines[lo][:-3])
+        rotate(p)
+        write(p, lines[lo][-3:])
+        append(p, lines[lo + 1 : hi])
+        look(t)
+        assert h.resets == [] and len(h.problems) == k + 1
+    assert h.records() == [ln for n, ln in enumerate(lines) if n not in (i, j)]
+
+
 def test_a_line_cut_in_two_is_a_problem_of_the_followed_run(tmp_path: Path, stop_all) -> None:  # type: ignore[no-untyped-def]
     """Through the Monitor: the run holds every epoch but the one cut in two, none with a wrong
     value, and a `Problem` event names the rotation (as `check` lists a bad line)."""
