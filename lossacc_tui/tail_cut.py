@@ -236,9 +236,9 @@ class Cuts:
         copy, head, model = self._torn
         self._torn = None
         rest = os.pread(fh.fileno(), end - pos, pos)
-        if not rest.strip(b"\r\n"):
-            return end  # (the `\n` of a `\r\n` the copy ended on)
         if not head:  # the copy ended with a whole line
+            if not rest.strip(b"\r\n"):
+                return end  # (the `\n` of a `\r\n` the copy ended on)
             if not model or (_kind(rest) == _kind(model) and _fields(rest) == _fields(model)):
                 return pos
             msg = (
