@@ -275,7 +275,7 @@ def main(trials: int = 300, seed: int = 0) -> None:
                 totals[k] += getattr(o, k)
             if not o.clean:
                 bad += 1
-                if bad <= 5:
+                if bad <= 5 or o.lost or o.doubled or o.resets:
                     print(f"  trial {i} ({fmt}): {o}", flush=True)
     print(
         f"{trials} trials (seed {seed}): {bad} not clean; {totals['rotations']} rotations,"
