@@ -250,7 +250,7 @@ class Cuts:
             self._tell(msg)
             return end
         begins = _shown(head[:TORN_SHOWN])
-        if model and _shape(rest) == _shape(model) != _shape(head + rest):
+        if model and _whole(rest, model) and _shape(head + rest) != _shape(model):
             msg = (
                 f"a line cut short by a rotation (copytruncate) is not read: it begins {begins} at the"
                 f" end of {os.path.basename(copy)}; its end was written between the copy and the cut,"
@@ -381,6 +381,16 @@ def _kind(line: bytes) -> bytes:
     if first.isdigit():
         return b"0"
     return b"a" if first.isalpha() or first >= b"\x80" else first
+
+
+def _whole(line: bytes, model: bytes) -> bool:
+    """Whether a line looks like a whole line of the log whose last whole line is `model`: it
+    begins the same way, has as many fields (CSV), and the same separators, or, a JSON record
+    (`{`), begins with `{` as every record does (a record with more keys, `val_loss` every 50
+    steps, is still one)."""
+    if _kind(line) != _kind(model) or _fields(line) != _fields(model):
+        return False
+    return _kind(model) in (b"{", b"[") or _shape(line) == _shape(model)
 
 
 def _fields(line: bytes) -> int:
