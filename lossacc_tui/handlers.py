@@ -87,6 +87,13 @@ class Lines:
         self.told = (id(reader), count)
         self.m.emit(events)
 
+    def problem(self, message: str) -> None:
+        """A line the follower does not hand over (cut in two by a rotation): the reader's problem,
+        told as its own are."""
+        with self.m.lock:
+            self.src.files[self.i].reader.problem(None, message)
+            self.tell_problems()
+
     def reset(self, kind: str) -> None:
         path = str(self.src.files[self.i].path)
         with self.m.lock:
@@ -170,6 +177,9 @@ class Fanout(Lines):
     def reset(self, kind: str) -> None:
         for h in self.parts:
             h.reset(kind)
+
+    def problem(self, message: str) -> None:
+        self.parts[0].problem(message)
 
     def status(self, state: str, message: str) -> None:
         self.parts[0].status(state, message)

@@ -164,3 +164,34 @@ def hole_end(fh: BinaryIO, digest: hashlib.blake2b, stop: threading.Event | None
         if rest or not chunk:
             break
     return pos
+
+
+def line_end(fh: BinaryIO, pos: int, limit: int) -> int:
+    """Where the line that goes on at `pos` ends (the position after its `\\n` or `\\r`), looked for
+    in at most `limit` bytes (`\r\n` is one line end); -1 when none is there (yet)."""
+    chunk = os.pread(fh.fileno(), limit + 1, pos)
+    ends = [i for i in (chunk.find(b"\n"), chunk.find(b"\r")) if 0 <= i < limit]
+    if not ends:
+        return -1
+    at = min(ends)
+    return pos + at + (2 if chunk[at : at + 2] == b"\r\n" else 1)
+
+
+def last_line_end(fh: BinaryIO, begin: int, end: int) -> int:
+    """Where the last complete line of bytes [begin, end) of a file ends (after its `\\n` or
+    `\\r`); `begin` when no line in them ends."""
+    while end > begin:
+        start = max(begin, end - READ_CHUNK)
+        chunk = os.pread(fh.fileno(), end - start, start)
+        at = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
+        if at >= 0:
+            return start + at + 1
+        end = start
+    return begin
+
+
+def newer_copies(path: Path, name: str) -> list[str]:
+    """The rotated copies of `path` made after its copy `name` (a `log.1` renamed `log.2` by a later
+    rotation, and the new `log.1`), oldest first: what later rotations copied away, none of it read."""
+    order = rotated_copies(path)
+    return order[order.index(name) + 1 :] if name in order else []

@@ -18,7 +18,7 @@ from typing import Any, BinaryIO, Protocol
 
 from lossacc_tui.files import kind, open_regular
 from lossacc_tui.rotated import Segment, find_renamed, replay
-from lossacc_tui.tail_cut import CUT_SHORT, HEAD_CHECK, Cuts
+from lossacc_tui.tail_cut import HEAD_CHECK, Cuts
 
 READ_CHUNK = 1 << 20  # bytes per read: memory stays bounded however fast the file grows
 MAX_READ_PER_WAKE = 16 << 20  # then other files get their turn; the rest is read on the next pass
@@ -41,6 +41,9 @@ class TailHandler(Protocol):
 
     def end(self) -> None:
         """Everything there is for now has been read."""
+
+    # (optional) `problem(message: str) -> None`: a line the file lost (cut in two by a rotation)
+    # is not handed over; this says so, in one line a person can read
 
 
 @dataclass
@@ -85,6 +88,11 @@ class Tail(Cuts):
     _moved: bool = False  # the file was cut under a read: the chunk was not handed over
     _renamed: bool = False  # the file replaced at the path is beside it now (a `create` rotation)
     _start: int = 0  # where reading this file began (after a hole or a header written again)
+    _torn: tuple[str, bytes, bytes] | None = None  # a line a rotation cut in two (`Cuts._hand_copies`)
+    _torn_said: list[str] = field(default_factory=list)  # the problems told of such lines
+    _pending: bytes | None = None  # (`Cuts._read_pending_copy`)
+    _first: bytes = b""  # the first line handed over of this file (after what was skipped at its start)
+    _torn_at: int = -1
     #: the Tail this one replaces at the same path (a new handler, e.g. once the format is known): its
     #: handler got every byte this one must give again; what it saw tells a cut since its last look
     prior: Tail | None = field(default=None, repr=False)
@@ -135,12 +143,11 @@ class Tail(Cuts):
             return False
         ident = (st.st_dev, st.st_ino)
         try:
-            looked = self._fh is not None  # this file was looked at before: `_stat` is what it was
             if self._fh is None:
                 prior, self.prior = self.prior, None
                 self._open(prior)  # (the file prior held, wherever it is now: it is read first)
                 if prior is not None:
-                    looked = self._take_over(prior)
+                    self._take_over(prior)
             if ident != self._ident:
                 if self._cut:  # replaced again before its first line came: wait for the newest
                     self._close()
@@ -149,14 +156,15 @@ class Tail(Cuts):
                     while self._drain(budget):  # all the old file got before it was renamed away
                         pass
                     self._switch_to_new_file()
-                looked = True
+                self._pending = None  # (what was seen was another file's)
             assert self._fh is not None
             size = os.fstat(self._fh.fileno()).st_size
-            if not self._cut and self._was_cut(size):
+            recut = self._pending is not None and self._read_pending_copy()
+            if recut and not self._cut:
+                self._begin_cut("truncated")
+            elif not self._cut and self._was_cut(size):
                 self._read_rotated_copy(self.offset)
                 self._begin_cut("truncated")
-            elif not self._cut and looked and self.offset == 0 and self._stat[0] == 0 < size:
-                self._read_copy_since_empty()  # empty when looked at; filled and cut since?
             for _ in range(2):
                 if self._cut and not self._decide_cut():
                     self._stat = (st.st_size, st.st_mtime_ns)
@@ -173,6 +181,9 @@ class Tail(Cuts):
             return False
         self._set("live", f"{self.path}: following")
         self._stat = (st.st_size, st.st_mtime_ns)
+        # nothing read of it yet: if it is cut before its first line ends, these bytes tell
+        if self.offset:
+            self._pending = None  # (`_drain` keeps what it saw of a file it read nothing of yet)
         if not more:
             self.handler.end()
         return more
@@ -198,7 +209,7 @@ class Tail(Cuts):
         fst = os.fstat(self._fh.fileno())
         self._ident = (fst.st_dev, fst.st_ino)
         self.offset = self._start = 0
-        self._head = b""
+        self._head = self._first = b""
         self._digest = hashlib.blake2b()
         self._last_at, self._end = -1, b""
 
@@ -212,11 +223,15 @@ class Tail(Cuts):
         for seg in prior._copied:
             replay(seg, self.path, self.handler.data, self.stop)
         self._copied = list(prior._copied)
+        self._torn_said = list(prior._torn_said)
+        for message in self._torn_said:
+            self._tell(message)
         if prior._ident != self._ident:
             return False
         self._stat = prior._stat
         # (a new file's first line awaited: decided here)
         self._cut, self._old_first, self._renamed = prior._cut, prior._old_first, prior._renamed
+        self._torn, self._pending = prior._torn, prior._pending
         if prior.offset == 0:
             return True
         assert self._fh is not None
@@ -224,10 +239,12 @@ class Tail(Cuts):
         self._offset_head_digest(prior)
         cut = self._was_cut(size)
         if cut and self._read_rotated_copy(0):
-            self.handler.status("rotated", f"{self.path}: {CUT_SHORT}")
+            self._begin_cut("truncated")  # (the file's first line decides, as it would for prior)
+            return True
         self.offset, self._head, self._digest, self._last_at, self._end = 0, b"", hashlib.blake2b(), -1, b""
         if prior._start and not cut:
             self._skip_to(prior._start)  # (what prior skipped at the start is skipped again)
+            self._torn_at = prior._torn_at
         return True
 
     def _offset_head_digest(self, prior: Tail) -> None:
@@ -244,6 +261,8 @@ class Tail(Cuts):
             if self.stop is not None and self.stop.is_set():
                 return False
             chunk = fh.read(min(READ_CHUNK, budget))
+            if self.offset == 0:  # what was seen of a file nothing was read of (`_read_pending_copy`)
+                self._pending = chunk[:HEAD_CHECK]
             if not chunk:
                 return False
             full = len(chunk) == min(READ_CHUNK, budget)
@@ -261,6 +280,8 @@ class Tail(Cuts):
                 return False
             if len(self._head) < HEAD_CHECK:
                 self._head += chunk[: HEAD_CHECK - len(self._head)]
+            if self.offset == self._start:
+                self._first = chunk[: chunk.find(b"\n") + 1 or HEAD_CHECK]
             self._digest.update(chunk)
             if lines:
                 self._remember_last_line(chunk)

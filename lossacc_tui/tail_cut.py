@@ -16,7 +16,19 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from lossacc_tui.rotated import Segment, copies, find_renamed, hand_range, hole_end, prefix_digest
+from lossacc_tui.files import open_regular
+from lossacc_tui.rotated import (
+    Segment,
+    copies,
+    find_renamed,
+    hand_range,
+    hole_end,
+    last_line_end,
+    line_end,
+    newer_copies,
+    prefix_digest,
+    rotated_copies,
+)
 
 if TYPE_CHECKING:
     from lossacc_tui.tail import Tail, TailHandler
@@ -24,6 +36,7 @@ if TYPE_CHECKING:
 HEAD_CHECK = 256  # bytes at the start of a file compared on every read, to notice a rewrite
 FIRST_LINE_MAX = 64 << 10  # after a cut, the new first line is compared with the old one (this much)
 CUT_SHORT = "cut short (copytruncate): its lines continue the run"
+TORN_SHOWN = 40  # bytes of each half of a line cut in two by a rotation shown in its problem
 
 
 class Cuts:
@@ -46,6 +59,14 @@ class Cuts:
     _copied: list[Segment]
     _renamed: bool
     _start: int
+    _first: bytes
+    _torn_at: int  # where reading began after the end of a line cut in two was skipped (-1: none)
+    #: a line a rotation cut in two: (the copy it begins in, its first bytes there); the file's
+    #: next line (after a hole) is its rest, skipped (`_skip_torn`)
+    _torn: tuple[str, bytes, bytes] | None  # (+ the copy's last whole line: `_torn_rest`)
+    #: the problems told of such lines since the run began: told again to a new handler
+    _torn_said: list[str]
+    _pending: bytes | None  # a cut's file's first bytes when its first line had not ended
 
     def _open(self, prior: Tail | None = None) -> None:
         raise NotImplementedError
@@ -69,23 +90,6 @@ class Cuts:
         ):
             return True
         return self._last_line_rewritten()
-
-    def _read_copy_since_empty(self) -> None:
-        """The file was empty when last looked at and now has bytes, none read yet. If a copy beside
-        it was written since then (its mtime later than the file's at that look) and begins
-        otherwise than the file does now, the file was filled, copied and cut (`copytruncate`)
-        between two looks: every byte of the copy was written since, and is read first."""
-        assert self._fh is not None
-        for other, fh, fst in copies(self.path):
-            if fst.st_size == 0 or fst.st_mtime_ns <= self._stat[1]:
-                continue
-            n = min(HEAD_CHECK, fst.st_size)
-            if os.pread(fh.fileno(), n, 0) == os.pread(self._fh.fileno(), n, 0):
-                continue  # a copy of the file as it is (not cut): nothing of it is missing
-            hand_range(fh, 0, fst.st_size, self.handler.data, self.stop)
-            self._copied.append((other, (fst.st_dev, fst.st_ino), 0, fst.st_size))
-            self.handler.status("rotated", f"{self.path}: {CUT_SHORT}")
-            return
 
     def _last_line_rewritten(self) -> bool:
         """Whether the last complete line handed over is no longer what the file holds there (a
@@ -122,23 +126,174 @@ class Cuts:
         """The file was cut. If logrotate's `copytruncate` left a copy beside it (`log.1`,
         `log-20261129`) that begins with every byte read so far, the lines the writer added
         between our last read and the cut are in that copy only: read them from it first (from
-        `start`: the offset, or 0 for a new handler that has had nothing yet). Returns whether one was."""
+        `start`: the offset, or 0 for a new handler that has had nothing yet), then every copy a
+        later rotation made since (two rotations between two looks). Returns whether one was."""
         for other, fh, fst in copies(self.path):
             size = fst.st_size
-            if size <= self.offset or os.pread(fh.fileno(), len(self._head), 0) != self._head:
+            if size < self.offset or os.pread(fh.fileno(), len(self._head), 0) != self._head:
                 continue
             if prefix_digest(fh, self.offset, self.stop) != self._digest.digest():
                 continue
-            hand_range(fh, start, size, self.handler.data, self.stop)
-            self._copied.append((other, (fst.st_dev, fst.st_ino), 0, size))
+            self._hand_copies(other, fh, fst, start)
             return True
         return False
 
+    @property
+    def _text(self) -> bool:
+        """Whether the handler reads lines of text (a binary reader's bytes have no lines to keep
+        whole; a handler that does not say, one telling the format, is given text)."""
+        return getattr(self.handler, "lines", True) is not False
+
+    def _read_pending_copy(self) -> bool:
+        """Nothing of the file read yet (`_pending`: its first bytes at the last look, b'' when it
+        was empty; a cut awaiting its first line, or a new log whose first line had not ended): if
+        it was cut since (`copytruncate`), the bytes written meanwhile are in a copy made since that
+        look, that begins with those bytes, and that the file no longer begins with (a backup of
+        the file as it is, not cut, does). That copy is read first (the oldest such: the first cut
+        since), then the copies made after it; the file's first line then decides as after any cut.
+        (A few bytes seen, `{"ste`, say nothing: a new line begins so too.) Returns whether one was."""
+        assert self._fh is not None and self._pending is not None
+        seen, self._pending = self._pending, None
+        read = {seg[1] for seg in self._copied}
+        for other in rotated_copies(self.path):  # (oldest first)
+            try:
+                fh = open_regular(Path(other))
+            except OSError:
+                continue
+            with fh:
+                fst = os.fstat(fh.fileno())
+                if (fst.st_dev, fst.st_ino) in read or fst.st_size == 0:
+                    continue
+                # (made before that look: an older rotation's; the same tick only when something was seen)
+                if fst.st_mtime_ns < self._stat[1] or (not seen and fst.st_mtime_ns == self._stat[1]):
+                    continue
+                head = os.pread(fh.fileno(), HEAD_CHECK, 0)
+                if not head.startswith(seen) or _begins_with(self._fh, fh, fst.st_size, self.stop):
+                    continue
+                if not self._cut:
+                    self._head = head  # (its first line is the run's: `_decide_cut` compares with it)
+                self._hand_copies(other, fh, fst, 0, after=bool(self._cut))
+                return True
+        return False
+
+    def _hand_copies(
+        self, name: str, fh: BinaryIO, fst: os.stat_result, start: int, after: bool = False
+    ) -> None:
+        """Hand over copy `name` from `start`, then the copies later rotations made, whole. Only
+        complete lines: a copy that ends in the middle of a line (the writer had written half of it
+        when logrotate copied) holds that line's start, and what comes next (the next copy, or the
+        log) begins with its rest. The two halves are never joined (what the writer wrote between
+        the copy and the cut is in neither): the line is a problem, told with both halves."""
+        text = self._text
+        if not after:  # (`after`: a copy read before this one ended as `_torn` says)
+            self._torn = None
+        chain: list[tuple[str, BinaryIO, os.stat_result, int]] = [(name, fh, fst, start)]
+        later: list[BinaryIO] = []
+        try:
+            for other in newer_copies(self.path, name):
+                try:
+                    ofh = open_regular(Path(other))
+                except OSError:
+                    continue
+                later.append(ofh)
+                chain.append((other, ofh, os.fstat(ofh.fileno()), 0))
+            for i, (cname, cfh, cst, begin) in enumerate(chain):
+                ident, size = (cst.st_dev, cst.st_ino), cst.st_size
+                if self._torn is not None and text:
+                    rest = self._torn_rest(cfh, begin, cname)
+                    if rest < 0:
+                        continue  # all of this copy is the middle of that line
+                    begin = rest
+                end = max(begin, last_line_end(cfh, begin, size)) if text else size
+                hand_range(cfh, begin, end, self.handler.data, self.stop)
+                self._copied.append((cname, ident, 0 if i == 0 else begin, end))
+                if text:  # (what begins the next piece is checked against this one's end)
+                    head = os.pread(cfh.fileno(), min(size - end, FIRST_LINE_MAX), end)
+                    self._torn = (cname, head, _last_line(cfh, 0 if i == 0 else begin, end))
+        finally:
+            for ofh in later:
+                ofh.close()
+
+    def _torn_rest(self, fh: BinaryIO, pos: int, where: str) -> int:
+        """A copy was read (`_torn`: its name, the start of a line it ends with, b'' when it ends
+        with a whole line, and its last whole line); what comes next, at `pos` of file `where` (the
+        next copy, or the log after a hole), may begin with the rest of a line. Returns where
+        reading goes on (-1: the first line there has not ended yet); what is skipped is told.
+
+        A copy that ends mid-line: the first line next is its rest (skipped; the two halves are not
+        joined), unless that line has the shape of a whole line (the separators of the copy's last
+        whole line) and would not with the start before it: the writer then ended the line between
+        logrotate's copy and its cut (in neither file), and only its start is told. A copy that ends
+        with a whole line: a first line next that begins otherwise than the copy's last line (`,0.5`
+        after `12,0.4`, `"acc": 0.7}` after `{"step"`) is the end of a line begun between the copy
+        and the cut: skipped and told."""
+        assert self._torn is not None
+        end = line_end(fh, pos, FIRST_LINE_MAX)
+        if end < 0:
+            if os.fstat(fh.fileno()).st_size - pos < FIRST_LINE_MAX:
+                return -1
+            end = pos  # (no line within reach: nothing is skipped)
+        copy, head, model = self._torn
+        self._torn = None
+        rest = os.pread(fh.fileno(), end - pos, pos)
+        if not head:  # the copy ended with a whole line
+            if not rest.strip(b"\r\n"):
+                return end  # (the `\n` of a `\r\n` the copy ended on)
+            if not model or (_kind(rest) == _kind(model) and _fields(rest) == _fields(model)):
+                return pos
+            msg = (
+                f"the end of a line is not read: {_shown(rest[:TORN_SHOWN])} begins"
+                f" {os.path.basename(where)} after a rotation (copytruncate); its start was written"
+                " between the copy and the cut, and is in neither file"
+            )
+            self._torn_said.append(msg)
+            self._tell(msg)
+            return end
+        begins = _shown(head[:TORN_SHOWN])
+        if model and _whole(rest, model) and _shape(head + rest) != _shape(model):
+            msg = (
+                f"a line cut short by a rotation (copytruncate) is not read: it begins {begins} at the"
+                f" end of {os.path.basename(copy)}; its end was written between the copy and the cut,"
+                " and is in neither file"
+            )
+            end = pos
+        else:
+            msg = (
+                f"a line cut in two by a rotation (copytruncate) is not read: it begins {begins} at the"
+                f" end of {os.path.basename(copy)} and ends {_shown(rest[-TORN_SHOWN:])} at the start of"
+                f" {os.path.basename(where)} (what the writer wrote between the copy and the cut is in"
+                " neither)"
+            )
+        self._torn_said.append(msg)
+        self._tell(msg)
+        return end
+
+    def _tell(self, message: str) -> None:
+        problem = getattr(self.handler, "problem", None)
+        if problem is not None:  # (one telling the format only: its successor is told it again)
+            problem(message)
+
+    def _skip_torn(self) -> bool:
+        """After a cut whose copy ended in the middle of a line: the rest of that line, the
+        file's first line (after a hole), is skipped (`_torn_rest`). False: it has not ended yet."""
+        if self._torn is None:
+            return True
+        assert self._fh is not None
+        rest = self._torn_rest(self._fh, self.offset, str(self.path))
+        if rest < 0:
+            return False
+        self._skip_to(rest)
+        self._torn_at = rest
+        return True
+
     def _begin_cut(self, kind_: str) -> None:
-        self._cut = kind_
+        self._cut, self._pending = kind_, None
         head = self._head
         nl = head.find(b"\n")
-        self._old_first = head[: nl + 1] if nl >= 0 else head
+        # (the first line read, not the end of a line cut in two that was skipped before it)
+        torn = self._start and self._start == self._torn_at and self._first
+        self._old_first = self._first if torn else head[: nl + 1] if nl >= 0 else head
+        self._first, self._torn_at = b"", -1
         self.offset = self._start = 0
         self._head = b""
         self._last_at, self._end = -1, b""
@@ -152,6 +307,7 @@ class Cuts:
         # its handler reads it whole at each change; waiting for a newline had stopped the run at
         # the first atomic save)
         if nl < 0 and len(first) < FIRST_LINE_MAX and not getattr(self.handler, "whole_document", False):
+            self._pending = first[:HEAD_CHECK]  # (what was seen: `_read_pending_copy`)
             return False
         first = first[: nl + 1] if nl >= 0 else first
         old = self._old_first
@@ -160,15 +316,16 @@ class Cuts:
         # its header again at the top of the new file: the run goes on, the header is not data
         header_again = same and self._cut == "replaced" and self._renamed and _header_like(first)
         starts_over = not header_again and (same or (_header_like(first) and _header_like(old)))
-        cut, self._cut, self._renamed = self._cut, "", False
+        cut, self._cut, self._renamed, self._pending = self._cut, "", False, None
         self._digest = hashlib.blake2b()
         self._fh.seek(0)
         if header_again:
             self._skip_to(len(first))
         elif old and not starts_over:
             self._skip_hole()
+            self._skip_torn()  # (its line ended: `first` has a newline)
         if starts_over or not old:
-            self._copied = []  # a new run: what came before it is not replayed
+            self._copied, self._torn, self._torn_said = [], None, []  # a new run: none replayed
             self.handler.reset(cut)
         else:
             why = CUT_SHORT if cut == "truncated" else "a new file (rotation): its lines continue the run"
@@ -195,6 +352,60 @@ class Cuts:
 
 
 _FIELDS = re.compile(rb"[,\t;|]")
+_SHAPE = b',;\t|:"{}[]= '  # the bytes whose counts are a line's shape (`_torn_rest`)
+
+
+def _shape(line: bytes) -> tuple[int, ...]:
+    body = line.rstrip(b"\r\n")
+    return tuple(body.count(c) for c in _SHAPE)
+
+
+def _begins_with(fh: BinaryIO, copy: BinaryIO, n: int, stop: threading.Event | None) -> bool:
+    """Whether a file begins with the first n bytes of another (a copy of it, not cut since)."""
+    return prefix_digest(fh, n, stop) == prefix_digest(copy, n, stop) != b""
+
+
+def _last_line(fh: BinaryIO, begin: int, end: int) -> bytes:
+    """The last line of bytes [begin, end) of a file, which end with a line end (b'' when none,
+    or longer than `FIRST_LINE_MAX`)."""
+    n = min(end - begin, FIRST_LINE_MAX)
+    body = os.pread(fh.fileno(), n, end - n).rstrip(b"\r\n")
+    nl = max(body.rfind(b"\n"), body.rfind(b"\r"))
+    return body[nl + 1 :] if nl >= 0 or n == end - begin else b""
+
+
+def _kind(line: bytes) -> bytes:
+    """How a line begins: a digit, a letter, or that byte (a line of a log after a rotation that
+    begins otherwise than the copy's last line, `,0.5` after `12,0.4`, is the end of a line)."""
+    first = line[:1]
+    if first.isdigit():
+        return b"0"
+    return b"a" if first.isalpha() or first >= b"\x80" else first
+
+
+def _whole(line: bytes, model: bytes) -> bool:
+    """Whether a line looks like a whole line of the log whose last whole line is `model`: it
+    begins the same way, has as many fields (CSV), and the same separators, or, a JSON record
+    (`{`), begins with `{` as every record does (a record with more keys, `val_loss` every 50
+    steps, is still one)."""
+    if _kind(line) != _kind(model) or _fields(line) != _fields(model):
+        return False
+    return _kind(model) in (b"{", b"[") or _shape(line) == _shape(model)
+
+
+def _fields(line: bytes) -> int:
+    """How many fields a delimited line (CSV, TSV) has by its most common delimiter; 0 for a line
+    that is not one (JSON, free text: their lines differ from one another)."""
+    body = line.rstrip(b"\r\n")
+    if body[:1] in (b"{", b"["):
+        return 0
+    n = max(body.count(d) for d in b",\t;")
+    return n + 1 if n else 0
+
+
+def _shown(part: bytes) -> str:
+    """Half of a line, as a problem quotes it."""
+    return repr(part.rstrip(b"\r\n").decode("utf-8", "replace"))
 
 
 def _header_like(line: bytes) -> bool:
@@ -205,8 +416,8 @@ def _header_like(line: bytes) -> bool:
         return False
     for f in _FIELDS.split(text):
         f = f.strip().strip(b'"')
-        if not f:
-            return False
+        if not f or any(c in f for c in b"{}:") or not any(chr(c).isalpha() for c in f):
+            return False  # (a name has a letter; `:0.93` or `"acc":0.7}` is the end of a JSON line)
         try:
             float(f)
             return False
