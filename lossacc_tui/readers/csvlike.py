@@ -122,8 +122,17 @@ def _split_header(line: str) -> tuple[str, tuple[str, ...]] | None:
 _kept_header = functools.lru_cache(maxsize=64)(_split_header)
 
 
-#: a header cell that is a name and a number (`train_loss 0.9`): a printed record's field
-_NAME_VALUE = re.compile(r"\s*[A-Za-z_][\w./@()\[\]-]*\s+[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?%?\s*")
+#: a header cell that is a name and a number (`train_loss 0.9`, `Val Loss: 0.64`, `acc=0.81`): a
+#: printed record's field. (A loop's first printed line, `Epoch 1/60 - Train Loss: 1.81, Acc: 0.50,
+#: Val Loss: 1.42, Acc: 0.69`, read alone by a follower that started before its second, had been a
+#: CSV header: every later line a row of no numbers, the run never shown.)
+#: a column name as CSV writers write them (`val_loss`, `train/acc`, `metrics/mAP50-95(B)`, `acc@1`,
+#: `lr-Adam`, `top 5` with one inner space at most, a quoted name): no colon, no `=`, no run of words
+_COLUMN_NAME = re.compile(r'"?[\w./@()\[\]%+-]+(?: [\w./@()\[\]%+-]+)?"?')
+_NAME_VALUE = re.compile(
+    r"\s*[A-Za-z_][\w./@()\[\]-]*(?:\s+[A-Za-z_][\w./@()\[\]-]*)*(?:\s*[:=]\s*|\s+)"
+    r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?%?\s*"
+)
 
 
 def _csv_score(name: str, head: str) -> float:
@@ -139,6 +148,11 @@ def _csv_score(name: str, head: str) -> float:
     rows = [_row_cells(ln, delim) for ln in lines[1:]]
     if not rows and sum(bool(_NAME_VALUE.fullmatch(c)) for c in names) >= 2:
         return 0.0  # `epoch 0 | train_loss 0.9 | ...`: a printed record, not a header
+    if not rows and not all(_COLUMN_NAME.fullmatch(c.strip()) for c in names):
+        # a first line alone (a follower that started before the second was written) is a header
+        # only when every cell is a column name: prose (`GPU available: False, used: False`) and
+        # printed records (`Epoch 1/60 - Train Loss: 1.81, Acc: 0.50`) wait for their next line
+        return 0.0
 
     if rows and not any(
         len(c) == len(names) and sum(reads_as_number(x, delim) for x in c) >= max(1, len(c) // 2)
