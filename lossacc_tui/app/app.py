@@ -129,7 +129,7 @@ class LossAccApp(ViewActions, Selection, Drawing, MainFrame, Notices, WarmViews,
                 forward(message)
 
             driver.process_message = noted
-        self.set_interval(1.0, self._tick)
+        self._tick()  # (then again whenever the status line's words would change)
         self.query_one(RunList).focus()
         self._breakpoints_now()
         self.request_redraw()
