@@ -144,8 +144,9 @@ def first_and_best(ctx: Ctx, lv: np.ndarray, av: np.ndarray, lo: int) -> tuple[i
     """(the first usable pair, the usable pair of the lowest loss: the earliest of equals), as
     indices into `lv` and `av`, or None when no pair is usable. Kept in `ctx.shared` and extended
     by the pairs logged since (a live summary asks at every frame: a scan of the whole history was
-    1 ms at 100,000 points); scanned again whole when the series are others, start elsewhere, are
-    shorter, or the kept pairs no longer read the same (a scale read again: percent accuracies).
+    1 ms at 100,000 points; the analysis' scan of its snapshot serves the live series of the same
+    names); scanned again whole when the series start elsewhere, are shorter, or the kept pairs no
+    longer read the same (a scale read again: percent accuracies).
 
     >>> from types import SimpleNamespace
     >>> ctx = SimpleNamespace(shared={}, loss=None, acc=None)
@@ -153,7 +154,8 @@ def first_and_best(ctx: Ctx, lv: np.ndarray, av: np.ndarray, lo: int) -> tuple[i
     >>> first_and_best(ctx, lv[:2], av[:2], 0), first_and_best(ctx, lv, av, 0)
     ((0, 1), (0, 1))
     """
-    key = ("mean_ce_scan", id(ctx.loss), id(ctx.acc))
+    names = (getattr(ctx.loss, "name", None), getattr(ctx.acc, "name", None))
+    key = ("mean_ce_scan", *names)  # (by name: the analysis' snapshot of a series, then the live one)
     kept = ctx.shared.get(key)
     n = len(lv)
     if kept is not None:
