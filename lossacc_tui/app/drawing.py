@@ -5,6 +5,7 @@ new data is drawn is `pacing.DataPacing`'s, what a frame shows `frame.MainFrame`
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
 import time
@@ -116,16 +117,18 @@ class Drawing:
         self._arm_tick(next_change(self))
 
     def _arm_tick(self, wait: float) -> None:
-        """The next tick in `wait` seconds, unless one is due by then already."""
+        """The next tick in `wait` seconds, unless one is due by then already: a callback of the
+        event loop (a Textual timer is a task and a message each time; re-armed at every frame, it
+        had cost the main thread more than the tick itself)."""
         due = time.monotonic() + wait
-        pending = self.__dict__.get("_tick_timer")
+        pending = self.__dict__.get("_tick_handle")
         if pending is not None:
             if self.__dict__.get("_tick_due", math.inf) <= due:
                 return
-            pending.stop()
+            pending.cancel()
         self.__dict__["_tick_due"] = due
-        self.__dict__["_tick_timer"] = self.set_timer(wait, self._timed_tick)
+        self.__dict__["_tick_handle"] = asyncio.get_running_loop().call_later(wait, self._timed_tick)
 
     def _timed_tick(self) -> None:
-        self.__dict__["_tick_timer"] = None
+        self.__dict__["_tick_handle"] = None
         self._tick()
