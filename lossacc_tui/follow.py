@@ -9,6 +9,7 @@ Files are opened read-only and no lock is taken, so the writer can never trip on
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 import time
@@ -47,7 +48,7 @@ MAX_GAP = 0.5
 #: A pass under this much CPU read a few lines (a slow writer's: its cost is the pass' own, not its
 #: lines'): a consumer that draws new data once a second at most (`Follower.slow_gap`: the view)
 #: lets them gather that long, one pass a frame instead of two
-SLOW_PASS = 0.005
+SLOW_PASS = 0.01
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ class Follower:
         #: consumer shows new data less often than that anyway (the view: a frame a second at most,
         #: `pacing.MAX_DATA_WAIT`; two passes a frame cost 0.3-0.5 % of a core at 10 lines/s)
         self.slow_gap = MAX_GAP
+        self._read_at = -math.inf  # monotonic time of the last pass that read lines
 
     # -- what to follow -------------------------------------------------------------------
     def add(self, path: Path, handler: TailHandler) -> None:
@@ -279,10 +281,16 @@ class Follower:
 
     def _pace(self, cpu: float, read: bool = False) -> None:
         """The next pass waits `cpu / READ_SHARE` (CPU time: a busy machine does not stretch it),
-        up to MAX_GAP, or `slow_gap` after a pass that read a few lines (`read`, under SLOW_PASS);
+        up to MAX_GAP, or `slow_gap` after a pass that read a few lines (`read`, under SLOW_PASS)
+        when a pass within the last 2 x `slow_gap` s read lines too (a steady writer; the first lines
+        after a lull are followed as soon as before);
         the inotify thread lets events gather as long (each of its wake-ups costs too)."""
-        if read and cpu < SLOW_PASS and self.slow_gap > MAX_GAP:
-            self._gap = self.slow_gap
+        now = time.monotonic()
+        steady = read and now - self._read_at < 2 * self.slow_gap  # (lines the pass before too)
+        if read:
+            self._read_at = now
+        if steady and cpu < SLOW_PASS and self.slow_gap > MAX_GAP:
+            self._gap = self.slow_gap  # (a steady writer's; the first lines after a lull: as before)
         else:
             self._gap = min(MAX_GAP, max(MIN_GAP, cpu / READ_SHARE))
         if self._inotify is not None:
