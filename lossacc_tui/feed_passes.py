@@ -30,8 +30,10 @@ if TYPE_CHECKING:  # (the analysis is imported when a run is first analysed: the
 #: same alerts however the points are grouped); the first points after a quiet spell at once.
 ANALYSE_EVERY = 0.5
 #: ... or less often when an analysis costs more: live analysis aims at this share of a core (a 5 ms
-#: analysis of a few new points: every 1.7 s)
-ANALYSIS_SHARE = 0.003
+#: analysis of a few new points: every 2.5 s; a pass of a few lines costs 9-11 ms of CPU here, at
+#: 0.3 % it came every 3-3.5 s, a third of the view's 1 % margin at 10 lines/s: now every 5 s, the
+#: ANALYSE_MAX below, within which an alert was already promised)
+ANALYSIS_SHARE = 0.002
 #: ... but at least this often: what comes meanwhile is analysed in one go (a pass ends after
 #: PASS_CPU or PASS_WALL, so a long wait no longer makes one analysis hold up quitting: rel-05).
 #: An update of a few new lines costs 15-25 ms of CPU at load 8-10 however few they are (the cost

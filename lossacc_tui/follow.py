@@ -9,6 +9,7 @@ Files are opened read-only and no lock is taken, so the writer can never trip on
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 import time
@@ -44,6 +45,10 @@ READ_SHARE = 0.002
 #: may rotate its log (`create`) within the pass that tells its format: the Tail with the real reader
 #: is handed the file the first one read, renamed or not: tests/test_follow_handover.py.)
 MAX_GAP = 0.5
+#: A pass under this much CPU read a few lines (a slow writer's: its cost is the pass' own, not its
+#: lines'): a consumer that draws new data once a second at most (`Follower.slow_gap`: the view)
+#: lets them gather that long, one pass a frame instead of two
+SLOW_PASS = 0.01
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +94,11 @@ class Follower:
         self._evented: set[str] = set()  # files an event named since the last safety check
         self._suspect: set[str] = set()  # files found changed with no event at the last check
         self._gap = MIN_GAP  # the least time from one pass to the next, from the last pass' CPU
+        #: the wait after a pass that read a slow writer's few lines (SLOW_PASS): MAX_GAP, unless the
+        #: consumer shows new data less often than that anyway (the view: a frame a second at most,
+        #: `pacing.MAX_DATA_WAIT`; two passes a frame cost 0.3-0.5 % of a core at 10 lines/s)
+        self.slow_gap = MAX_GAP
+        self._read_at = -math.inf  # monotonic time of the last pass that read lines
 
     # -- what to follow -------------------------------------------------------------------
     def add(self, path: Path, handler: TailHandler) -> None:
@@ -265,23 +275,36 @@ class Follower:
             if self._overflow:
                 self._overflow = False
                 self._rescan_folders()
-            self._read_dirty()
+            read = self._read_dirty()
             self._scan_new_files()
-            self._pace(time.thread_time() - cpu)
+            self._pace(time.thread_time() - cpu, read)
 
-    def _pace(self, cpu: float) -> None:
-        """The next pass waits `cpu / READ_SHARE` (CPU time: a busy machine does not stretch it);
+    def _pace(self, cpu: float, read: bool = False) -> None:
+        """The next pass waits `cpu / READ_SHARE` (CPU time: a busy machine does not stretch it),
+        up to MAX_GAP, or `slow_gap` after a pass that read a few lines (`read`, under SLOW_PASS)
+        when a pass within the last 2 x `slow_gap` s read lines too (a steady writer; the first lines
+        after a lull are followed as soon as before);
         the inotify thread lets events gather as long (each of its wake-ups costs too)."""
-        self._gap = min(MAX_GAP, max(MIN_GAP, cpu / READ_SHARE))
+        now = time.monotonic()
+        steady = read and now - self._read_at < 2 * self.slow_gap  # (lines the pass before too)
+        if read:
+            self._read_at = now
+        if steady and cpu < SLOW_PASS and self.slow_gap > MAX_GAP:
+            self._gap = self.slow_gap  # (a steady writer's; the first lines after a lull: as before)
+        else:
+            self._gap = min(MAX_GAP, max(MIN_GAP, cpu / READ_SHARE))
         if self._inotify is not None:
             self._inotify.hold = self._gap
 
-    def _read_dirty(self) -> None:
+    def _read_dirty(self) -> bool:
+        """Read the files events or checks marked; whether there were any."""
+        any_read = False
         while True:
             with self._lock:
                 keys, self._dirty = self._dirty, set()
             if not keys:
-                return
+                return any_read
+            any_read = True
             for key in sorted(keys):
                 if self._stop.is_set():
                     return

@@ -131,3 +131,75 @@ def test_only_an_objective_in_use_is_named() -> None:
     on = [("hparams.yaml", "distillation:\n  temperature: 4\n")]
     assert named_objective(on, ["val_loss"]) == "distillation (named in hparams.yaml)"
     assert named_objective([], ["val_kd_loss"]) == "distillation (metric val_kd_loss)"
+
+
+class _CountingNumpy:
+    """numpy for `mean_ce`, noting how many values each `isfinite` call reads."""
+
+    def __init__(self) -> None:
+        import numpy
+
+        self.np, self.read = numpy, []
+
+    def isfinite(self, a: object) -> object:
+        self.read.append(self.np.size(a))
+        return self.np.isfinite(a)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.np, name)
+
+
+def test_a_live_summary_reads_each_new_evaluation_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The view writes the run's summary again at every frame of a growing run (its latest values),
+    and with it the doubt sentence: that had scanned every evaluation of the run each time (1 ms a
+    frame at 100,000 points, growing with the run). Between two analyses, each frame reads only the
+    evaluations logged since the last, and says what a scan of the whole run says."""
+    import lossacc_tui.analysis.mean_ce as mean_ce
+    from lossacc_tui.feed import Feed, read_finished
+    from lossacc_tui.model import Batch, Run
+    from lossacc_tui.source import discover
+
+    path = objective_run(tmp_path / "train.jsonl", "sum", lr=0.1 / 32, epochs=60)
+    (whole,) = read_finished(discover(path)).runs
+    cols = {name: s.values for name, s in whole.series.items()}
+    epoch = whole.series["val_loss"].epochs
+    n = len(epoch)
+    feed = Feed()
+    feed.publishing = True
+    run = Run(whole.name, whole.path, whole.format)
+
+    def append(a: int, b: int) -> None:  # as the follower does, the feed's lock held
+        batch = Batch(b - a, {k: v[a:b].copy() for k, v in cols.items()}, {}, epoch=epoch[a:b].copy())
+        run.add_batch(batch)
+        feed.appended([(run, batch)])
+
+    with feed.lock:
+        append(0, n // 2)
+    deadline = __import__("time").monotonic() + 60
+    while feed.analysis_pending:
+        assert __import__("time").monotonic() < deadline, "the first analysis never ended"
+        __import__("time").sleep(0.01)
+    counting = _CountingNumpy()
+    monkeypatch.setattr(mean_ce, "np", counting)
+    with feed.lock:
+        published = feed.published[id(run)]
+        first = published.summary_of(run)
+        assert "likely not a mean cross-entropy" in first  # (the premise: a summed loss)
+        for k in range(n // 2, n // 2 + 10):  # ten frames, an evaluation each, no analysis between
+            feed._waiting.clear()  # (the analysis pass they would start is not the point here)
+            run.add_batch(
+                Batch(
+                    1,
+                    {key: v[k : k + 1].copy() for key, v in cols.items()},
+                    {},
+                    epoch=epoch[k : k + 1].copy(),
+                )
+            )
+            counting.read.clear()
+            text = published.summary_of(run)
+            assert counting.read and max(counting.read) <= 1, counting.read  # the new pair only
+        published._parts[0].shared.clear()  # a whole scan of the same points
+        assert published.summary_of(run) == text
+    feed.close()

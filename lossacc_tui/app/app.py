@@ -29,7 +29,7 @@ from lossacc_tui.app.frame import MainFrame
 from lossacc_tui.app.keys import WATCH_KEYS
 from lossacc_tui.app.messages import FeedChanged
 from lossacc_tui.app.notices import Notices
-from lossacc_tui.app.pacing import DataPacing
+from lossacc_tui.app.pacing import MAX_DATA_WAIT, DataPacing
 from lossacc_tui.app.selection import Selection
 from lossacc_tui.app.tracker import Feed, Tracker
 from lossacc_tui.app.view import PlotOptions
@@ -81,6 +81,9 @@ class LossAccApp(ViewActions, Selection, Drawing, MainFrame, Notices, WarmViews,
         self._frozen = False
         if isinstance(feed, FeedBase):  # (the feed's first analysis waits for it: drawn sooner)
             feed.first_frame = self.first_frame
+        follower = getattr(feed, "follower", None)
+        if follower is not None and hasattr(follower, "slow_gap"):  # (a frame a second: read as often)
+            follower.slow_gap = max(follower.slow_gap, MAX_DATA_WAIT)
         self.selected_run: int | None = None
         self._user_chose = False
         self.selected_alert: str | None = None
@@ -129,7 +132,7 @@ class LossAccApp(ViewActions, Selection, Drawing, MainFrame, Notices, WarmViews,
                 forward(message)
 
             driver.process_message = noted
-        self.set_interval(1.0, self._tick)
+        self._tick()  # (then again whenever the status line's words would change)
         self.query_one(RunList).focus()
         self._breakpoints_now()
         self.request_redraw()

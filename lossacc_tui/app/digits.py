@@ -37,20 +37,27 @@ def with_digits(strips: list[Strip], digits: list[str]) -> list[Strip] | None:
     >>> with_digits(s, ["4"]) is None
     True
     """
-    it = iter(digits)
+    k, n = 0, len(digits)
     out: list[Strip] = []
-    try:
-        for strip in strips:
-            segs = []
-            for seg in strip:
-                text = seg.text
-                if DIGIT.search(text):
-                    seg = Segment(DIGIT.sub(lambda _m: next(it), text), seg.style, seg.control)
-                segs.append(seg)
-            out.append(Strip(segs, strip.cell_length))
-    except StopIteration:
-        return None
-    return out if next(it, None) is None else None
+    for strip in strips:
+        segs = list(strip)
+        changed = False
+        for i, seg in enumerate(segs):
+            parts = DIGIT.split(seg.text)  # (the text around its digits: no call per digit)
+            m = len(parts) - 1
+            if not m:
+                continue
+            if k + m > n:
+                return None
+            new = digits[k : k + m]
+            k += m
+            if new == DIGIT.findall(seg.text):
+                continue  # (the same digits here: the segment as it was)
+            text = "".join(a + b for a, b in zip(parts, new, strict=False)) + parts[-1]
+            segs[i] = Segment(text, seg.style, seg.control)
+            changed = True
+        out.append(Strip(segs, strip.cell_length) if changed else strip)
+    return out if k == n else None
 
 
 __all__ = ["DIGIT", "digit_shape", "with_digits"]

@@ -5,6 +5,8 @@ new data is drawn is `pacing.DataPacing`'s, what a frame shows `frame.MainFrame`
 
 from __future__ import annotations
 
+import asyncio
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -14,7 +16,7 @@ from textual.timer import Timer
 
 from lossacc_tui.app.messages import Resized
 from lossacc_tui.app.pacing import DATA_WAIT, KEY_WAIT, REDRAW_HZ
-from lossacc_tui.app.status import copy_status, status_parts
+from lossacc_tui.app.status import copy_status, next_change, status_parts
 from lossacc_tui.app.widgets.status_line import StatusLine
 
 
@@ -98,7 +100,10 @@ class Drawing:
         return not stepped_back
 
     def _tick(self, copied: bool = False) -> None:
-        """Each second, and after each frame (`copied`: it copied the status with the lock held)."""
+        """After each frame (`copied`: it copied the status with the lock held), and when the status
+        line's words would change with no frame (`status.next_change`: "last point 4 s ago" each
+        second, "3 min ago" each minute); a tick was once a second whatever the words, and each
+        one that changed them cost a compositor pass (0.25 % of a core for a quiet log)."""
         if not self.screen_stack:
             return
         if self._dirty and self._timer is None:  # (new data whose frame was never scheduled)
@@ -109,3 +114,21 @@ class Drawing:
             line = self.__dict__["_status_line"] = found.first() if found else None
         if line is not None:
             line.set_text(status_parts(self, copied))
+        self._arm_tick(next_change(self))
+
+    def _arm_tick(self, wait: float) -> None:
+        """The next tick in `wait` seconds, unless one is due by then already: a callback of the
+        event loop (a Textual timer is a task and a message each time; re-armed at every frame, it
+        had cost the main thread more than the tick itself)."""
+        due = time.monotonic() + wait
+        pending = self.__dict__.get("_tick_handle")
+        if pending is not None:
+            if self.__dict__.get("_tick_due", math.inf) <= due:
+                return
+            pending.cancel()
+        self.__dict__["_tick_due"] = due
+        self.__dict__["_tick_handle"] = asyncio.get_running_loop().call_later(wait, self._timed_tick)
+
+    def _timed_tick(self) -> None:
+        self.__dict__["_tick_handle"] = None
+        self._tick()

@@ -98,6 +98,42 @@ def stale(app: Any, last: float) -> bool:
     return app.clock() - last > LIVE_RECENT and (started is None or last < started)
 
 
+#: seconds between the status line's ticks while something it shows may change without a frame:
+#: a replay's position, an analysis under way ("analysing…" once it has run SHOW_ANALYSING s), new
+#: data whose frame is not drawn yet
+TICK = 1.0
+#: the longest wait between two ticks (a line's words otherwise change at the next minute at most)
+TICK_MAX = 60.0
+
+
+def next_change(app: Any) -> float:
+    """Seconds until the status line's words may change with no new frame: the next whole second
+    of the last point's age under a minute ("4 s ago"), its next whole minute after ("3 min ago",
+    "2 h 5 min ago", "last written 23 h ago"); TICK while a replay plays, an analysis is under way or
+    due, or new data wait for their frame. Read without the feed's lock (its own fields: a stale read
+    only ticks sooner or later once).
+
+    >>> from types import SimpleNamespace as NS
+    >>> feed = NS(busy_since=None, _waiting={})
+    >>> app = NS(replay=None, _dirty=False, tracker=NS(feed=feed), status_seen=([], 90.0))
+    >>> app.clock = lambda: 100.25  # (10.25 s after the last point: "10 s ago" until 11 s)
+    >>> a = round(next_change(app), 2)
+    >>> app.clock = lambda: 200.0  # (110 s: "1 min ago" until 120 s)
+    >>> a, round(next_change(app), 2)
+    (0.76, 10.01)
+    """
+    feed = getattr(app.tracker, "feed", None)
+    busy = getattr(feed, "busy_since", None) is not None or bool(getattr(feed, "_waiting", None))
+    if app.replay is not None or busy or getattr(app, "_dirty", False):
+        return TICK
+    last = getattr(app, "status_seen", ([], None))[1]
+    if last is None or math.isnan(last):
+        return TICK_MAX  # ("no points yet": words that change with events, which bring a frame)
+    age = max(0.0, app.clock() - last)
+    step = 1.0 if age < 60 else 60.0
+    return min(TICK_MAX, step - age % step + 0.01)  # (just past the boundary: int() has moved)
+
+
 def status_parts(app: Any, copied: bool = False) -> list[tuple[str, str]]:
     """(text, style) pieces of the status line; `copied`: the caller has just copied them (a frame,
     with the lock held), else they are copied here if the feed lets go of its lock within 10 ms."""

@@ -33,7 +33,7 @@ async def test_smoothing_off_and_on_again_is_drawn_by_the_key_with_the_points_si
     log.write_text("".join(lines[:61]))
     app = watch_app(log)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settled(pilot, app, 60)
+        await settled(pilot, app, 60 * 4)  # (60 records of 4 values)
         raw = logged(app, "val_loss")
         app.action_smooth()  # on (0.6): a weight not used yet, smoothed in the background
         want = ema_debiased(np.array(raw), 0.6)[0].tolist()
@@ -42,7 +42,7 @@ async def test_smoothing_off_and_on_again_is_drawn_by_the_key_with_the_points_si
         assert drawn(app, "val_loss") == pytest.approx(raw)
         with log.open("a") as f:
             f.write("".join(lines[61:101]))
-        await settled(pilot, app, 100)
+        await settled(pilot, app, 100 * 4)  # (it had waited for 100 values, which 60 records hold)
         raw = logged(app, "val_loss")
         assert len(raw) == 100 and drawn(app, "val_loss") == pytest.approx(raw)
         app.action_smooth()  # on again: the kept curve, extended by the 40 points, drawn by the key

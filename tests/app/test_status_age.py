@@ -8,7 +8,8 @@ import os
 import time
 from pathlib import Path
 
-from app_helpers import DATA, sync, wait_for, watch_app
+import pytest
+from app_helpers import DATA, settled, sync, wait_for, watch_app
 
 from lossacc_tui.app.widgets.status_line import StatusLine
 
@@ -33,3 +34,37 @@ async def test_a_log_last_written_yesterday_is_not_called_live_until_it_grows(tm
         assert "last written" not in status.plain
         with app.tracker.lock:
             assert app.tracker.runs[0].run.points == 21 * 4
+
+
+@sync
+async def test_a_quiet_log_s_status_line_is_worked_out_only_when_its_words_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "last point 3 min ago" changes once a minute: the view worked the status line out (the
+    feed's lock taken, the statuses copied, the words built) every second all the same, the one
+    thing a quiet log's view did (#12: a quiet log should cost what an idle app costs)."""
+    from lossacc_tui.app import drawing
+
+    log = tmp_path / "training.log"
+    log.write_text("".join(LINES[:21]))
+    three_min = time.time() - 185  # (not a minute's edge for the next 40 s)
+    os.utime(log, (three_min, three_min))
+    worked: list[float] = []
+    real = drawing.status_parts
+
+    def counted(*args: object, **kwargs: object) -> object:
+        worked.append(time.monotonic())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(drawing, "status_parts", counted)
+    app = watch_app(log, clock=time.monotonic)
+    async with app.run_test(size=(120, 40)) as pilot:
+        status = app.query_one(StatusLine)
+        await settled(pilot, app, 20 * 4)
+        await wait_for(pilot, lambda: "last point 3 min ago" in status.plain, what="the log's age told")
+        await wait_for(pilot, lambda: not app.tracker.feed.analysis_pending, what="the analysis")
+        await pilot.pause(1.5)
+        worked.clear()
+        await pilot.pause(4.0)
+        assert worked == [], f"worked out {len(worked)} times in 4 s with no change of its words"
+        assert "last point 3 min ago" in status.plain

@@ -91,7 +91,8 @@ def plain_strips(text: str, width: int, style: Style) -> list[Strip]:
     >>> [s.text for s in plain_strips("At epoch 9 the loss is 0.25", 12, Style())]
     ['At epoch 9  ', 'the loss is ', '0.25        ']
     """
-    cuts = [0, *divide_line(text, width, fold=True), len(text)]
+    breaks = ascii_breaks(text, width) if text.isascii() and text.isprintable() else None
+    cuts = [0, *(breaks if breaks is not None else divide_line(text, width, fold=True)), len(text)]
     out: list[Strip] = []
     for a, b in itertools.pairwise(cuts):
         line = text[a:b]
@@ -104,6 +105,33 @@ def plain_strips(text: str, width: int, style: Style) -> list[Strip]:
             line, cells = set_cell_size(line, width), width
         line += " " * (width - cells)
         out.append(Strip([Segment(line, style)], width))
+    return out
+
+
+WORD = re.compile(r"\s*\S+\s*")  # (Rich's `_wrap.re_word`: a word and the spaces after it)
+
+
+def ascii_breaks(text: str, width: int) -> list[int] | None:
+    """Rich's `divide_line(text, width, fold=True)` for printable ASCII text, where a character is a
+    cell: the same greedy breaks without measuring each word's cells (a live summary's paragraph is
+    wrapped again whenever one of its numbers changes length: 0.3-2 ms a paragraph under load);
+    None for a word longer than the width (Rich folds it: left to Rich).
+
+    >>> ascii_breaks("At epoch 9 the loss is 0.25", 12), ascii_breaks("a  bb ccc", 4)
+    ([11, 23], [3, 6])
+    """
+    out: list[int] = []
+    offset = 0
+    for m in WORD.finditer(text):
+        start, word = m.start(), m.group()
+        length = len(word.rstrip())
+        if width - offset >= length:
+            offset += len(word)
+        elif length > width:
+            return None
+        elif offset and start:
+            out.append(start)
+            offset = len(word)
     return out
 
 
