@@ -37,6 +37,7 @@ from lossacc_tui.analysis.consistency import ConsistentLoss
 from lossacc_tui.analysis.detectors import Ctx, Detector, build_detectors
 from lossacc_tui.analysis.detectors.mismatch import MetricMismatch
 from lossacc_tui.analysis.detectors.overfitting import Overfitting
+from lossacc_tui.analysis.heap import reuse_freed_blocks
 from lossacc_tui.analysis.layout import RunLayout
 from lossacc_tui.analysis.lookups import ordered
 from lossacc_tui.analysis.pairing import Pairer
@@ -93,7 +94,8 @@ class Analyzer:
 
         numpy's floating-point warnings are off inside: the analysis reads NaN, inf and overflow
         (a loss of 1e308) explicitly, and a warning on stderr would only scramble `check`'s output
-        or the user's training loop."""
+        or the user's training loop. Large temporaries are reused from the heap (`heap`)."""
+        reuse_freed_blocks()
         with np.errstate(all="ignore"), one_pass(quiet=True):
             try:
                 return self._update()
