@@ -358,6 +358,11 @@ def span_rules(
         clip(loss.lbest_idx + 1, 1, p.half),  # (a best level from the first points: fewer of them)
     )
     rise = span | (step if step_ok is None else step & step_ok)
+    if len(loss.idx) and loss.idx.dtype.kind in "iu" and int(loss.idx.min()) >= LOCAL_LOOKS:
+        # (no point of the chunk is within the first `LOCAL_LOOKS`: the few-point trend counts
+        # nowhere, so its t is not computed; the window's values are carried as `feed` carries them)
+        trend.skip(loss.y if raw_y is None else raw_y)
+        return rise, span
     t = trend_rise(
         loss.y, best, sig, loss.idx, loss.best_idx, trend.feed(loss.y if raw_y is None else raw_y), p
     )
