@@ -96,9 +96,10 @@ class ValDegrading(Overfitting):
         a_now = np.fmax(
             lookup(acc_y, self.ctx.axis, loss.x), lookup_level(acc_y, self.ctx.axis, loss.x, p.half)
         )
-        best_x = np.array([self.ctx.x(self.series, int(b)) for b in np.unique(loss.best_idx)])
+        bests, which = _distinct(loss.best_idx)
+        best_x = np.array([self.ctx.x(self.series, int(b)) for b in bests])
         a_best_u = lookup_level(acc_y, self.ctx.axis, best_x, p.half)
-        a_best = a_best_u[np.searchsorted(np.unique(loss.best_idx), loss.best_idx)]
+        a_best = a_best_u[which]
         res = self._resolution(acc_y, loss.x, a_now)
         with quiet(invalid="ignore"):
             rise = (y >= best * (1 + p.rise_rel)) & beyond_best(
@@ -232,3 +233,17 @@ class ValDegrading(Overfitting):
         ev.setdefault("acc_at_best", math.nan)
         ev.setdefault("acc_now", value(self.ctx.acc, i))
         return ev
+
+
+def _distinct(best_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(`np.unique(best_idx)`, each index's position in it): the index of a running best
+    (integers, shape (n,)) never goes back, so the distinct ones are where it changes and each
+    position counts the changes before it; the general sort otherwise."""
+    b = np.asarray(best_idx)
+    if b.dtype.kind in "iu" and len(b) > 1 and bool((b[1:] >= b[:-1]).all()):
+        new = np.empty(len(b), dtype=bool)
+        new[0] = True
+        np.not_equal(b[1:], b[:-1], out=new[1:])
+        return b[new], np.cumsum(new) - 1
+    u = np.unique(b)
+    return u, np.searchsorted(u, b)
