@@ -139,8 +139,19 @@ def beyond_best(
     estimate from few points is not trusted to be small) or `floor` where larger (the noise pooled
     over the span since the best, `span_trend.SpanFit.noise`: tested after every evaluation of a
     long run, a noise read from 10 points is sometimes a third of the true one). NaN sig: False."""
+    depth, noise = rise_bar(sig, idx, w, floor)
     with quiet(invalid="ignore"):
-        return y - best >= (z + min_depth(idx + 1)) * level_noise(sig, idx, w, floor)
+        return y - best >= (z + depth) * noise
+
+
+def rise_bar(
+    sig: np.ndarray, idx: np.ndarray, w: int = 10, floor: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """`beyond_best`'s two factors, for a caller that asks it for several z of the same points:
+    (the best's depth `min_depth(idx + 1)`, standard deviations; the noise `level_noise(sig, idx, w,
+    floor)`, sig's units); beyond_best is y - best >= (z + depth) x noise."""
+    with quiet(invalid="ignore"):
+        return min_depth(idx + 1), level_noise(sig, idx, w, floor)
 
 
 def level_noise(sig: np.ndarray, idx: np.ndarray, w: int, floor: np.ndarray | None) -> np.ndarray:
@@ -199,17 +210,16 @@ def steady_rise(
     p: Params,
     idx: np.ndarray,
     floor: np.ndarray | None = None,
+    beyond: np.ndarray | None = None,
 ) -> np.ndarray:
     """True where the loss is `steady_rise_rel` above its best, beyond `rise_z` noise standard
     deviations past the best's own depth (`beyond_best`), and has grown at each of the last
-    `steady_run` evaluations."""
+    `steady_run` evaluations. `beyond`: that `beyond_best` of these arguments, when the caller has
+    it (None: computed here)."""
     with quiet(invalid="ignore"):
-        return (
-            (y >= best * (1 + p.steady_rise_rel))
-            & beyond_best(y, best, sig, idx, p.rise_z, p.noise_window, floor)
-            & (ups >= p.steady_run)
-            & (y > best)
-        )
+        if beyond is None:
+            beyond = beyond_best(y, best, sig, idx, p.rise_z, p.noise_window, floor)
+        return (y >= best * (1 + p.steady_rise_rel)) & beyond & (ups >= p.steady_run) & (y > best)
 
 
 def slow_rise(
