@@ -27,7 +27,7 @@ from lossacc_tui.analysis.detectors.base import (
     value_at_x,
 )
 from lossacc_tui.analysis.detectors.overfitting import Overfitting
-from lossacc_tui.analysis.detectors.rise import beyond_best
+from lossacc_tui.analysis.detectors.rise import rise_bar
 from lossacc_tui.analysis.detectors.run_length import run_lengths
 from lossacc_tui.analysis.evidence import rise_claims
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
@@ -102,9 +102,8 @@ class ValDegrading(Overfitting):
         a_best = a_best_u[which]
         res = self._resolution(acc_y, loss.x, a_now)
         with quiet(invalid="ignore"):
-            rise = (y >= best * (1 + p.rise_rel)) & beyond_best(
-                y, best, sig, loss.idx, p.rise_z, p.noise_window
-            )
+            depth, noise = rise_bar(sig, loss.idx, p.noise_window)  # (for two z of `beyond_best`)
+            rise = (y >= best * (1 + p.rise_rel)) & (y - best >= (p.rise_z + depth) * noise)
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))
             rise &= y > best
             # a fall within the accuracy's resolution (a sample, or the binomial standard error of
@@ -113,7 +112,7 @@ class ValDegrading(Overfitting):
             flat = (tl > tb * (1 - p.train_drop_rel)) & (tl < tb * (1 + p.train_drop_rel))
             calm = (y < best * (1 + p.rise_rel / 2)) | (a_now > a_best - p.acc_drop_min / 2)
             calm |= (tl <= tb * (1 - p.train_drop_rel)) | (tl >= tb * (1 + 2 * p.train_drop_rel))
-            calm |= np.isfinite(sig) & ~beyond_best(y, best, sig, loss.idx, 0.0, p.noise_window)
+            calm |= np.isfinite(sig) & ~(y - best >= (0.0 + depth) * noise)
         cond = rise & acc_fell & flat
         self._rl = run_lengths(cond, self._carry[0])
         self._srl = np.zeros(len(y), dtype=np.int64)  # no short-run path: three evaluations needed
