@@ -163,7 +163,8 @@ class LossUpAccUp(PairDetector):
             # rises significantly: runs of rises alone are no evidence where the noise wanders)
             steady = steady_rise(y, best, sig, ups, p, loss.idx, fl, beyond)
             steady &= span_significant(fit) | (ups >= loss.idx - loss.best_idx - 1)
-            self._slow_all = slow_rise(fit, y, best, sig, loss.idx, p)  # (a trend, not a flip: `on_span`)
+            # (a trend, not a flip: `on_span`; `fit.floor` is `fl`: above_floor keeps the noise and wander)
+            self._slow_all = slow_rise(fit, y, best, sig, loss.idx, p, beyond)
             steady |= self._slow_all
             rise |= steady
             # an accuracy moving within its resolution (a sample or two of the evaluation set, or the

@@ -219,7 +219,7 @@ class Overfitting(TrainSide, RiseReadings, Detector):
             # rises significantly: runs of rises alone are no evidence where the noise wanders)
             steady = steady_rise(y, best, sig, ups, p, loss.idx, fl, beyond)
             steady &= span_significant(fit) | (ups >= loss.idx - loss.best_idx - 1)
-            slow = slow_rise(fit, y, best, sig, loss.idx, p)
+            slow = slow_rise(fit, y, best, sig, loss.idx, p, beyond)  # (fit.floor is fl: `above_floor`)
             self._slow_all = slow  # (a trend, not a sample flip: `on_span`)
             self._steady = steady & ~rise  # (the steady rule alone: the text says so)
             self._slow = slow & ~steady & ~rise  # (... and the slow rule alone)

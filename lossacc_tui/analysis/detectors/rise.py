@@ -223,7 +223,13 @@ def steady_rise(
 
 
 def slow_rise(
-    fit: SpanFit, y: np.ndarray, best: np.ndarray, sig: np.ndarray, idx: np.ndarray, p: Params
+    fit: SpanFit,
+    y: np.ndarray,
+    best: np.ndarray,
+    sig: np.ndarray,
+    idx: np.ndarray,
+    p: Params,
+    beyond: np.ndarray | None = None,
 ) -> np.ndarray:
     """True where the loss rises slowly over a long span: the line through the `noise_window` or more
     evaluations since the best rises significantly (`span_trend.span_significant`: its t beyond the
@@ -233,14 +239,17 @@ def slow_rise(
     wanders grows at most evaluations, not at every one (a validation loss up 4 % over 40 epochs after
     its best, t = 12, while confident mistakes grew, had been read as flat: its rise never reached
     `rise_rel`). Its own bar is above `steady_rise_rel`: a rise of 1.5 % with the same mistakes at the
-    same confidence (0.0652 -> 0.0662 nats) is no finding to warn about."""
+    same confidence (0.0652 -> 0.0662 nats) is no finding to warn about. `beyond`: that
+    `beyond_best` (floor `fit.floor`), when the caller has it (None: computed here)."""
     with quiet(invalid="ignore"):
+        if beyond is None:
+            beyond = beyond_best(y, best, sig, idx, p.rise_z, p.noise_window, fit.floor)
         return (
             span_significant(fit)
             & (fit.m >= p.noise_window)
             & (fit.rise >= p.slow_rise_rel * np.abs(best))
             & (y >= best * (1 + p.slow_rise_rel))
-            & beyond_best(y, best, sig, idx, p.rise_z, p.noise_window, fit.floor)
+            & beyond
             & (y > best)
         )
 
