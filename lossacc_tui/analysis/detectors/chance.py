@@ -103,6 +103,8 @@ def corroborated(ctx: Ctx, xs: np.ndarray, kk: np.ndarray) -> np.ndarray:
     out = np.zeros(len(xs), dtype=bool)
     if ctx.split != "validation" or ctx.train is None:
         return out
+    if not (np.isfinite(kk) & (kk >= 2)).any():  # (no K anywhere: False everywhere, no lookups)
+        return out
     h = ctx.params.half
     t_loss = lookup_level(ctx.train, ctx.axis, xs, h)
     with quiet(invalid="ignore", divide="ignore"):
