@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from lossacc_tui.analysis import lookups
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors import base as _base
@@ -132,7 +133,7 @@ class ValDegrading(Overfitting):
         b, n_acc, raw = acc.base, len(acc), acc.raw
         ahead = col[k - b : n_acc - b]
         with quiet(invalid="ignore"):
-            ordered = bool(np.isfinite(xs).all() and np.isfinite(ahead).all() and (np.diff(ahead) >= 0).all())
+            ordered = bool(np.isfinite(xs).all()) and _finite_rising(ahead, col)
         if not ordered:  # (NaN or unordered x: the point-by-point walk the vector form reproduces)
             for j, x in enumerate(xs.tolist()):
                 while k < n_acc and col[k - b] <= x:
@@ -246,3 +247,12 @@ def _distinct(best_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return b[new], np.cumsum(new) - 1
     u = np.unique(b)
     return u, np.searchsorted(u, b)
+
+
+def _finite_rising(ahead: np.ndarray, col: np.ndarray) -> bool:
+    """Whether `ahead` (a slice of the x column `col`) is finite and non-decreasing. Where the whole
+    column is known non-decreasing without a NaN (`lookups.ordered`, remembered within a pass), its
+    two ends decide it: not a pass over the rest of the history at every block of a backlog."""
+    if len(ahead) and lookups.ordered(col):
+        return bool(np.isfinite(ahead[0]) and np.isfinite(ahead[-1]))
+    return bool(np.isfinite(ahead).all() and (np.diff(ahead) >= 0).all())
