@@ -53,17 +53,22 @@ def hinge_wander(
     use = (b >= s + 2) & (b <= idx - 2) & (n >= 7) & np.isfinite(wander)
     if not use.any():
         return out
+    # (the rest at those points alone, each from its own sums: a best inside the window is rare on
+    # a long run, within LONG_MAX points after each new best)
+    at = np.flatnonzero(use)
+    q, idx, b, s, n = q[at], idx[at], b[at], s[at], n[at]
     rows = [np.concatenate([tail[r], cs[r]]) for r in range(4)]
     bpos = t0 + q - (idx - b)
-    sp, bp, ip = np.maximum(start_pos, 0), np.clip(bpos, 0, None), t0 + q
+    sp, bp, ip = np.maximum(start_pos[at], 0), np.clip(bpos, 0, None), t0 + q
 
     def seg(lo: np.ndarray, hi: np.ndarray, lo_zero: np.ndarray) -> list[np.ndarray]:
         return [r[hi] - np.where(lo_zero, 0.0, r[lo]) for r in rows]
 
-    first = seg(sp, bp, ~full)
+    first = seg(sp, bp, ~full[at])
     second = seg(bp, ip, np.zeros(len(idx), dtype=bool))
     rss = segment_rss(*first, s.astype(float), b.astype(float)) + segment_rss(
         *second, b + 1.0, idx.astype(float)
     )
     with np.errstate(invalid="ignore"):
-        return np.where(use, np.sqrt(rss / (n - 4.0)), np.nan)
+        out[at] = np.sqrt(rss / (n - 4.0))
+    return out

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from lossacc_tui.analysis import lookups
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.detectors import base as _base
@@ -27,7 +28,7 @@ from lossacc_tui.analysis.detectors.base import (
     value_at_x,
 )
 from lossacc_tui.analysis.detectors.overfitting import Overfitting
-from lossacc_tui.analysis.detectors.rise import beyond_best
+from lossacc_tui.analysis.detectors.rise import rise_bar
 from lossacc_tui.analysis.detectors.run_length import run_lengths
 from lossacc_tui.analysis.evidence import rise_claims
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
@@ -96,14 +97,14 @@ class ValDegrading(Overfitting):
         a_now = np.fmax(
             lookup(acc_y, self.ctx.axis, loss.x), lookup_level(acc_y, self.ctx.axis, loss.x, p.half)
         )
-        best_x = np.array([self.ctx.x(self.series, int(b)) for b in np.unique(loss.best_idx)])
+        bests, which = _distinct(loss.best_idx)
+        best_x = np.array([self.ctx.x(self.series, int(b)) for b in bests])
         a_best_u = lookup_level(acc_y, self.ctx.axis, best_x, p.half)
-        a_best = a_best_u[np.searchsorted(np.unique(loss.best_idx), loss.best_idx)]
+        a_best = a_best_u[which]
         res = self._resolution(acc_y, loss.x, a_now)
         with quiet(invalid="ignore"):
-            rise = (y >= best * (1 + p.rise_rel)) & beyond_best(
-                y, best, sig, loss.idx, p.rise_z, p.noise_window
-            )
+            depth, noise = rise_bar(sig, loss.idx, p.noise_window)  # (for two z of `beyond_best`)
+            rise = (y >= best * (1 + p.rise_rel)) & (y - best >= (p.rise_z + depth) * noise)
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))
             rise &= y > best
             # a fall within the accuracy's resolution (a sample, or the binomial standard error of
@@ -112,7 +113,7 @@ class ValDegrading(Overfitting):
             flat = (tl > tb * (1 - p.train_drop_rel)) & (tl < tb * (1 + p.train_drop_rel))
             calm = (y < best * (1 + p.rise_rel / 2)) | (a_now > a_best - p.acc_drop_min / 2)
             calm |= (tl <= tb * (1 - p.train_drop_rel)) | (tl >= tb * (1 + 2 * p.train_drop_rel))
-            calm |= np.isfinite(sig) & ~beyond_best(y, best, sig, loss.idx, 0.0, p.noise_window)
+            calm |= np.isfinite(sig) & ~(y - best >= (0.0 + depth) * noise)
         cond = rise & acc_fell & flat
         self._rl = run_lengths(cond, self._carry[0])
         self._srl = np.zeros(len(y), dtype=np.int64)  # no short-run path: three evaluations needed
@@ -132,7 +133,7 @@ class ValDegrading(Overfitting):
         b, n_acc, raw = acc.base, len(acc), acc.raw
         ahead = col[k - b : n_acc - b]
         with quiet(invalid="ignore"):
-            ordered = bool(np.isfinite(xs).all() and np.isfinite(ahead).all() and (np.diff(ahead) >= 0).all())
+            ordered = bool(np.isfinite(xs).all()) and _finite_rising(ahead, col)
         if not ordered:  # (NaN or unordered x: the point-by-point walk the vector form reproduces)
             for j, x in enumerate(xs.tolist()):
                 while k < n_acc and col[k - b] <= x:
@@ -232,3 +233,26 @@ class ValDegrading(Overfitting):
         ev.setdefault("acc_at_best", math.nan)
         ev.setdefault("acc_now", value(self.ctx.acc, i))
         return ev
+
+
+def _distinct(best_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(`np.unique(best_idx)`, each index's position in it): the index of a running best
+    (integers, shape (n,)) never goes back, so the distinct ones are where it changes and each
+    position counts the changes before it; the general sort otherwise."""
+    b = np.asarray(best_idx)
+    if b.dtype.kind in "iu" and len(b) > 1 and bool((b[1:] >= b[:-1]).all()):
+        new = np.empty(len(b), dtype=bool)
+        new[0] = True
+        np.not_equal(b[1:], b[:-1], out=new[1:])
+        return b[new], np.cumsum(new) - 1
+    u = np.unique(b)
+    return u, np.searchsorted(u, b)
+
+
+def _finite_rising(ahead: np.ndarray, col: np.ndarray) -> bool:
+    """Whether `ahead` (a slice of the x column `col`) is finite and non-decreasing. Where the whole
+    column is known non-decreasing without a NaN (`lookups.ordered`, remembered within a pass), its
+    two ends decide it: not a pass over the rest of the history at every block of a backlog."""
+    if len(ahead) and lookups.ordered(col):
+        return bool(np.isfinite(ahead[0]) and np.isfinite(ahead[-1]))
+    return bool(np.isfinite(ahead).all() and (np.diff(ahead) >= 0).all())

@@ -33,10 +33,9 @@ from lossacc_tui.analysis.detectors.pair import PairDetector, new_best
 from lossacc_tui.analysis.detectors.rise import (
     RiseRun,
     TrendRun,
-    beyond_best,
     beyond_sampling,
     level_depth,
-    level_noise,
+    rise_bar,
     slow_rise,
     span_rules,
     steady_rise,
@@ -140,14 +139,15 @@ class LossUpAccUp(PairDetector):
         with quiet(invalid="ignore"):
             # the noise is unknown for the first few evaluations: a short run (a fine-tune of a few
             # epochs) then needs a rise of twice rise_rel instead of one beyond noise
-            rise = (y >= best * (1 + p.rise_rel)) & beyond_best(
-                y, best, sig, loss.idx, p.rise_z, p.noise_window, fl
-            )
+            # (`beyond_best`'s factors, read for three of its z below and the level's noise)
+            depth, noise = rise_bar(sig, loss.idx, p.noise_window, fl)
+            beyond = y - best >= (p.rise_z + depth) * noise  # (`beyond_best` at rise_z)
+            rise = (y >= best * (1 + p.rise_rel)) & beyond
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))
             # the best level is the lowest of about n / half independent levels (beyond its depth
             # too), and a best level from the first points is a mean of fewer than half of them
             m = clip(loss.lbest_idx + 1, 1, p.half)
-            se = level_noise(sig, loss.idx, p.noise_window, fl) * np.sqrt(1.0 / p.half + 1.0 / m)
+            se = noise * np.sqrt(1.0 / p.half + 1.0 / m)
             lz = p.rise_z + level_depth(loss.idx, p.half)
             rise |= (lv >= lb * (1 + p.rise_rel)) & (lv - lb >= lz * se)
             # ... each a step from the best, which must clear the sampling noise of the evaluation
@@ -161,9 +161,10 @@ class LossUpAccUp(PairDetector):
             ups = self._ups.feed(raw_y)
             # (that grew at every evaluation since just after its best, or whose line since the best
             # rises significantly: runs of rises alone are no evidence where the noise wanders)
-            steady = steady_rise(y, best, sig, ups, p, loss.idx, fl)
+            steady = steady_rise(y, best, sig, ups, p, loss.idx, fl, beyond)
             steady &= span_significant(fit) | (ups >= loss.idx - loss.best_idx - 1)
-            self._slow_all = slow_rise(fit, y, best, sig, loss.idx, p)  # (a trend, not a flip: `on_span`)
+            # (a trend, not a flip: `on_span`; `fit.floor` is `fl`: above_floor keeps the noise and wander)
+            self._slow_all = slow_rise(fit, y, best, sig, loss.idx, p, beyond)
             steady |= self._slow_all
             rise |= steady
             # an accuracy moving within its resolution (a sample or two of the evaluation set, or the
@@ -179,7 +180,7 @@ class LossUpAccUp(PairDetector):
             # a rise that the noise measured since explains (neither the value nor the level above
             # the level the best stands for: the best plus its depth) has ended: an alert opened on
             # a noise read from the first few points does not stay open for the rest of a flat run
-            held = beyond_best(y, best, sig, loss.idx, 0.0, p.noise_window, fl)
+            held = y - best >= (0.0 + depth) * noise  # (`beyond_best` at 0)
             held |= lv - lb >= level_depth(loss.idx, p.half) * se
             calm |= np.isfinite(sig) & ~held & ~steady
             calm &= ~span

@@ -21,8 +21,8 @@ from lossacc_tui.analysis.detectors.pair import new_best
 from lossacc_tui.analysis.detectors.rise import (
     RiseRun,
     TrendRun,
-    beyond_best,
     beyond_sampling,
+    rise_bar,
     slow_rise,
     span_rules,
     steady_rise,
@@ -201,9 +201,9 @@ class Overfitting(TrainSide, RiseReadings, Detector):
         loss, fit = above_floor(loss, fit, lf)
         y, best, sig, tl, tb = loss.y, loss.best, loss.sig_prev, loss.train_lvl, loss.train_at_best
         with quiet(invalid="ignore"):
-            rise = (y >= best * (1 + p.rise_rel)) & beyond_best(
-                y, best, sig, loss.idx, p.rise_z, p.noise_window, fl
-            )
+            depth, noise = rise_bar(sig, loss.idx, p.noise_window, fl)  # (for two z of `beyond_best`)
+            beyond = y - best >= (p.rise_z + depth) * noise  # (`beyond_best` at rise_z)
+            rise = (y >= best * (1 + p.rise_rel)) & beyond
             rise |= ~np.isfinite(sig) & (y >= best * (1 + 2 * p.rise_rel))  # too few points for noise
             # ... each a step from the best, which must clear the sampling noise of the evaluation
             # set when its size is known (`rise.beyond_sampling`); the trend rules need not
@@ -217,9 +217,9 @@ class Overfitting(TrainSide, RiseReadings, Detector):
             ups = self._ups.feed(raw_y)
             # (that grew at every evaluation since just after its best, or whose line since the best
             # rises significantly: runs of rises alone are no evidence where the noise wanders)
-            steady = steady_rise(y, best, sig, ups, p, loss.idx, fl)
+            steady = steady_rise(y, best, sig, ups, p, loss.idx, fl, beyond)
             steady &= span_significant(fit) | (ups >= loss.idx - loss.best_idx - 1)
-            slow = slow_rise(fit, y, best, sig, loss.idx, p)
+            slow = slow_rise(fit, y, best, sig, loss.idx, p, beyond)  # (fit.floor is fl: `above_floor`)
             self._slow_all = slow  # (a trend, not a sample flip: `on_span`)
             self._steady = steady & ~rise  # (the steady rule alone: the text says so)
             self._slow = slow & ~steady & ~rise  # (... and the slow rule alone)
@@ -239,7 +239,7 @@ class Overfitting(TrainSide, RiseReadings, Detector):
             tail = self._tailrun.feed(logged, self.ctx, self.series, train_fell, self._n_at(), p)
             calm = ((y < best * (1 + p.rise_rel / 2)) & ~steady) | (tl > tb * (1 - p.train_drop_rel / 2))
             # a rise the noise measured since explains has ended (`LossUpAccUp.conditions`)
-            held = beyond_best(y, best, sig, loss.idx, 0.0, p.noise_window, fl)
+            held = y - best >= (0.0 + depth) * noise  # (`beyond_best` at 0)
             calm |= np.isfinite(sig) & ~held & ~steady
             calm &= ~span
             # a short run (a fine-tune of a few epochs), before its noise can be measured; its

@@ -139,8 +139,19 @@ def beyond_best(
     estimate from few points is not trusted to be small) or `floor` where larger (the noise pooled
     over the span since the best, `span_trend.SpanFit.noise`: tested after every evaluation of a
     long run, a noise read from 10 points is sometimes a third of the true one). NaN sig: False."""
+    depth, noise = rise_bar(sig, idx, w, floor)
     with quiet(invalid="ignore"):
-        return y - best >= (z + min_depth(idx + 1)) * level_noise(sig, idx, w, floor)
+        return y - best >= (z + depth) * noise
+
+
+def rise_bar(
+    sig: np.ndarray, idx: np.ndarray, w: int = 10, floor: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """`beyond_best`'s two factors, for a caller that asks it for several z of the same points:
+    (the best's depth `min_depth(idx + 1)`, standard deviations; the noise `level_noise(sig, idx, w,
+    floor)`, sig's units); beyond_best is y - best >= (z + depth) x noise."""
+    with quiet(invalid="ignore"):
+        return min_depth(idx + 1), level_noise(sig, idx, w, floor)
 
 
 def level_noise(sig: np.ndarray, idx: np.ndarray, w: int, floor: np.ndarray | None) -> np.ndarray:
@@ -199,21 +210,26 @@ def steady_rise(
     p: Params,
     idx: np.ndarray,
     floor: np.ndarray | None = None,
+    beyond: np.ndarray | None = None,
 ) -> np.ndarray:
     """True where the loss is `steady_rise_rel` above its best, beyond `rise_z` noise standard
     deviations past the best's own depth (`beyond_best`), and has grown at each of the last
-    `steady_run` evaluations."""
+    `steady_run` evaluations. `beyond`: that `beyond_best` of these arguments, when the caller has
+    it (None: computed here)."""
     with quiet(invalid="ignore"):
-        return (
-            (y >= best * (1 + p.steady_rise_rel))
-            & beyond_best(y, best, sig, idx, p.rise_z, p.noise_window, floor)
-            & (ups >= p.steady_run)
-            & (y > best)
-        )
+        if beyond is None:
+            beyond = beyond_best(y, best, sig, idx, p.rise_z, p.noise_window, floor)
+        return (y >= best * (1 + p.steady_rise_rel)) & beyond & (ups >= p.steady_run) & (y > best)
 
 
 def slow_rise(
-    fit: SpanFit, y: np.ndarray, best: np.ndarray, sig: np.ndarray, idx: np.ndarray, p: Params
+    fit: SpanFit,
+    y: np.ndarray,
+    best: np.ndarray,
+    sig: np.ndarray,
+    idx: np.ndarray,
+    p: Params,
+    beyond: np.ndarray | None = None,
 ) -> np.ndarray:
     """True where the loss rises slowly over a long span: the line through the `noise_window` or more
     evaluations since the best rises significantly (`span_trend.span_significant`: its t beyond the
@@ -223,14 +239,17 @@ def slow_rise(
     wanders grows at most evaluations, not at every one (a validation loss up 4 % over 40 epochs after
     its best, t = 12, while confident mistakes grew, had been read as flat: its rise never reached
     `rise_rel`). Its own bar is above `steady_rise_rel`: a rise of 1.5 % with the same mistakes at the
-    same confidence (0.0652 -> 0.0662 nats) is no finding to warn about."""
+    same confidence (0.0652 -> 0.0662 nats) is no finding to warn about. `beyond`: that
+    `beyond_best` (floor `fit.floor`), when the caller has it (None: computed here)."""
     with quiet(invalid="ignore"):
+        if beyond is None:
+            beyond = beyond_best(y, best, sig, idx, p.rise_z, p.noise_window, fit.floor)
         return (
             span_significant(fit)
             & (fit.m >= p.noise_window)
             & (fit.rise >= p.slow_rise_rel * np.abs(best))
             & (y >= best * (1 + p.slow_rise_rel))
-            & beyond_best(y, best, sig, idx, p.rise_z, p.noise_window, fit.floor)
+            & beyond
             & (y > best)
         )
 
@@ -358,6 +377,11 @@ def span_rules(
         clip(loss.lbest_idx + 1, 1, p.half),  # (a best level from the first points: fewer of them)
     )
     rise = span | (step if step_ok is None else step & step_ok)
+    if len(loss.idx) and loss.idx.dtype.kind in "iu" and int(loss.idx.min()) >= LOCAL_LOOKS:
+        # (no point of the chunk is within the first `LOCAL_LOOKS`: the few-point trend counts
+        # nowhere, so its t is not computed; the window's values are carried as `feed` carries them)
+        trend.skip(loss.y if raw_y is None else raw_y)
+        return rise, span
     t = trend_rise(
         loss.y, best, sig, loss.idx, loss.best_idx, trend.feed(loss.y if raw_y is None else raw_y), p
     )

@@ -105,13 +105,33 @@ class StuckWindows:
             keep = share & (acc.range_stuck <= self.p.stuck_tol) & np.isfinite(loss.y)
             if not same.any():  # (the usual chunk: held nowhere, so open nowhere; no loss window read)
                 return same, keep, same
-            losses = self._loss_window(acc, count=w)
-            cost = np.where(np.isfinite(losses), losses, -np.inf).max(axis=0) >= (1 - FLOOR_TOL) * prior
+            cost = self._held_cost(acc, w, prior, same)
             if self.ctx.train_acc is not None and self.ctx.split == "validation":
                 t_win = self._train_acc_window(acc)
                 same &= ~np.isfinite(t_win).all(axis=0) | (spread(t_win) <= TRAIN_HOLD)
             same &= share & np.isfinite(loss.y)
         return same & cost & moves, keep, self._long_still(acc, prior, same)
+
+    def _held_cost(self, acc: AccFeatures, w: int, prior: np.ndarray, same: np.ndarray) -> np.ndarray:
+        """Where the loss logged at one of the accuracy's last w evaluations is at or above
+        (1 - FLOOR_TOL) x `prior` (nats), read only where `same` (bools, shape (n,)) holds: False
+        elsewhere (`_long_share` reads it only there). A long chunk (`ONE_LOOKUP_UNDER` points or
+        more) of a series never folded looks the window up at those points alone (a clean run's
+        accuracy holds its last eight values at a few points in a hundred), the same lookups as the
+        whole window's."""
+        if len(acc.idx) < ONE_LOOKUP_UNDER or self.series is None or self.series.base:
+            losses = self._loss_window(acc, count=w)
+            return np.where(np.isfinite(losses), losses, -np.inf).max(axis=0) >= (1 - FLOOR_TOL) * prior
+        at = np.flatnonzero(same)
+        of, axis = self.ctx.loss, self.ctx.axis
+        idx = acc.idx[at]
+        rows = [lookup(of, axis, x_values(self.series, axis, np.maximum(idx - j, 0))) for j in range(w)]
+        top = np.where(np.isfinite(rows[0]), rows[0], -np.inf)
+        for r in rows[1:]:
+            np.fmax(top, np.where(np.isfinite(r), r, -np.inf), out=top)
+        out = np.zeros(len(same), dtype=bool)
+        out[at] = top >= (1 - FLOOR_TOL) * np.broadcast_to(prior, same.shape)[at]
+        return out
 
     def _long_held(self, acc: AccFeatures, loss: LossFeatures, prior: np.ndarray) -> np.ndarray:
         """What both long-held rules (`_long_share`'s open and still) ask first, per point of the
