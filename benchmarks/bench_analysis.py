@@ -207,6 +207,12 @@ def backlog_cost(cols: dict[str, np.ndarray]) -> tuple[float, float, int]:
     """(CPU seconds of analysing all of `cols` at once, CPU seconds of the pandas reference, alerts)."""
     import pandas as pd
 
+    try:  # (what the command line sets for its analysis: `lossacc_tui.analysis.heap`, from `Feed`)
+        from lossacc_tui.analysis.heap import reuse_freed_blocks
+
+        reuse_freed_blocks()
+    except ImportError:  # (an older tree measured `--against`)
+        pass
     run = Run("bench", "-", "csv")
     feed(run, cols, 0, len(cols["step"]))
     c0 = time.thread_time()

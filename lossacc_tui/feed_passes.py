@@ -177,7 +177,10 @@ class LivePasses:
         an = self.analyzers.get(id(run))
         if an is None:
             from lossacc_tui.analysis.analyzer import Analyzer
+            from lossacc_tui.analysis.heap import reuse_freed_blocks
 
+            # (the command's own process: a program embedding an Analyzer keeps its malloc settings)
+            reuse_freed_blocks()
             an = self.analyzers[id(run)] = Analyzer(run.freeze_into(), self.params)
         else:
             run.freeze_into(an.run)

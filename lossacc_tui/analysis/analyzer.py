@@ -37,7 +37,6 @@ from lossacc_tui.analysis.consistency import ConsistentLoss
 from lossacc_tui.analysis.detectors import Ctx, Detector, build_detectors
 from lossacc_tui.analysis.detectors.mismatch import MetricMismatch
 from lossacc_tui.analysis.detectors.overfitting import Overfitting
-from lossacc_tui.analysis.heap import reuse_freed_blocks
 from lossacc_tui.analysis.layout import RunLayout
 from lossacc_tui.analysis.lookups import ordered
 from lossacc_tui.analysis.pairing import Pairer
@@ -96,8 +95,8 @@ class Analyzer:
 
         numpy's floating-point warnings are off inside: the analysis reads NaN, inf and overflow
         (a loss of 1e308) explicitly, and a warning on stderr would only scramble `check`'s output
-        or the user's training loop. Large temporaries are reused from the heap (`heap`)."""
-        reuse_freed_blocks()
+        or the user's training loop. (The command line also sets how malloc reuses large temporaries:
+        `heap`, from `Feed`.)"""
         with np.errstate(all="ignore"), one_pass(quiet=True):
             try:
                 return self._update()
