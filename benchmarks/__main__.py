@@ -30,6 +30,7 @@ SCRIPTS = [
     "bench_mlflow_db",
     "bench_tensorboard",
     "bench_follow",
+    "bench_copytruncate",  # 1 minute; with --long the README's 300 trials (5 minutes)
     "bench_analysis",
     "bench_check",
     "eval_alerts",

@@ -14,7 +14,7 @@ be read: every line whole in one of them. Counted per trial:
 - torn: lines cut by a rotation (their start ends a copy, or their start was written between the
   copy and the cut and the next piece begins with their end); `told`: the problems recorded.
 
-    python benchmarks/bench_copytruncate.py [TRIALS] [SEED]    # default 300 trials, seed 0
+    python benchmarks/bench_copytruncate.py [TRIALS] [SEED]    # default 60 trials (--long: 300), seed 0
 
 Each trial waits on state (the writer and rotator ended, the follower read the log to its end),
 never on a fixed sleep.
@@ -291,4 +291,9 @@ def main(trials: int = 300, seed: int = 0) -> None:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(REPO))  # (this tree's lossacc_tui, not an installed one)
-    main(*(int(a) for a in sys.argv[1:3]))
+    args = [a for a in sys.argv[1:] if a != "--long"]
+    # (`python -m benchmarks`: 60 trials, about a minute; `--long` the README's 300)
+    if args:
+        main(*(int(a) for a in args[:2]))
+    else:
+        main(300 if "--long" in sys.argv else 60)
