@@ -178,23 +178,30 @@ def middle(s: str, width: int) -> str:
 
 def fit_path(path: str, width: int) -> str:
     """A path in `width` characters for a heading: whole when it fits, else its leading folders
-    give way (`…/`), then the last part is cut in its middle (a summary's run name in a 26-column
-    pane was folded in the middle of a word: "sklearn_memor" / "ised/mlp.log").
+    give way (`…/`), then the folder holding the file is cut in its middle (it tells runs named
+    alike apart: `…/acc_fl…_down/train.log`), then the file name itself (a summary's run name in a
+    26-column pane was folded in the middle of a word: "sklearn_memor" / "ised/mlp.log").
 
     >>> fit_path("tests/data/sklearn_memorised/mlp.log", 27)
     '…/sklearn_memorised/mlp.log'
     >>> fit_path("tests/data/sklearn_memorised/mlp.log", 26)
-    '…/mlp.log'
+    '…/sklearn_…morised/mlp.log'
+    >>> fit_path("demo_logs/acc_flat_loss_down/train.log", 24)
+    '…/acc_fl…_down/train.log'
     >>> fit_path("runs/a.jsonl", 20)
     'runs/a.jsonl'
     """
     if len(path) <= width or width < 4:
         return path
     parts = path.split("/")
-    for k in range(1, len(parts)):
+    for k in range(1, len(parts) - 1):
         short = "…/" + "/".join(parts[k:])
         if len(short) <= width:
             return short
+    if len(parts) >= 2:  # (the folder that tells runs named alike apart, cut in its middle)
+        room = width - len(parts[-1]) - 3
+        if room >= MIN_PART + 2:
+            return "…/" + middle(parts[-2], room) + "/" + parts[-1]
     return middle(parts[-1], width)
 
 
