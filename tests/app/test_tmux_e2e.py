@@ -30,13 +30,14 @@ def wait_screen(session: str, *texts: str, timeout: float = 60.0) -> str:
     """Wait until one capture shows every text (a capture can catch a half-drawn frame: the test
     waits for the whole state, it never asserts on one capture)."""
     deadline = time.monotonic() + timeout
-    screen = ""
+    screen = seen = ""
     while time.monotonic() < deadline:
         screen = tmux("capture-pane", "-p", "-t", session)
         if all(t in screen for t in texts):
             return screen
+        seen = screen or seen  # (an empty capture: the pane is gone, its process ended)
         time.sleep(0.1)
-    raise AssertionError(f"{texts!r} never appeared together on screen:\n{screen}")
+    raise AssertionError(f"{texts!r} never appeared together on screen:\n{screen or seen}")
 
 
 def test_watch_in_tmux_shows_the_run_follows_appends_and_quits(tmp_path: Path) -> None:
@@ -45,7 +46,7 @@ def test_watch_in_tmux_shows_the_run_follows_appends_and_quits(tmp_path: Path) -
     log.write_text("".join(lines[:41]))  # epochs 0-39
     session = f"lossacc-{uuid.uuid4().hex[:8]}"
     done = tmp_path / "exit-code"
-    command = f"{CLI} watch {log}; echo $? > {done}"
+    command = f"{CLI} watch {log}; echo $? > {done}"  # (Textual draws on stderr: not redirected)
     tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", command)
     try:
         wait_screen(session, "epoch 39", "loss", "accuracy", "watching")
@@ -62,5 +63,8 @@ def test_watch_in_tmux_shows_the_run_follows_appends_and_quits(tmp_path: Path) -
         while not (done.exists() and done.read_text().strip()) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert done.read_text().strip() == "0"
+    except AssertionError as e:  # (a pane that is gone: its process ended, and how)
+        code = done.read_text().strip() if done.exists() else "still running"
+        raise AssertionError(f"{e}\nexit code: {code}") from e
     finally:
         tmux("kill-session", "-t", session)
