@@ -85,9 +85,7 @@ class Analyzer:
         self._eval_memo: dict[tuple[float, int], float] = {}
         self._eval_ordered = False
         self._read: tuple[str, float] | None = None  # (axis, x of the last record) the last update read
-        # the run's log is read to its end and will not grow (`check` without --follow): the last
-        # evaluations are judged with what is there instead of waiting for later training points
-        self.finished = False
+        self.finished = False  # (the log read to its end, `check`: its last evaluations judged)
 
     # --- public ------------------------------------------------------------------------------
     def update(self) -> list[Event]:

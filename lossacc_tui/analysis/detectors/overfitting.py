@@ -101,10 +101,7 @@ class Overfitting(TrainSide, RiseReadings, Detector):
         self._lrose_carry = -1.0
         self._resume_carry = False  # (`run_length.after_through`'s carry)
         self._tailrun = TailRun()  # the few evaluations after the best early stopping leaves
-        # the log is finished (`check` of a whole file): no training point will come after the last
-        # evaluations, so they are judged with the training loss logged so far rather than kept
-        # waiting for one (a Hugging Face run's last evaluation follows its last logged loss)
-        self.finished = False
+        self.finished = False  # no training point will come: the last evaluations are judged (`_ready`)
 
     def feed(self, f: Feats | None, sink: list[Event]) -> None:
         if f is not None:
@@ -169,7 +166,9 @@ class Overfitting(TrainSide, RiseReadings, Detector):
 
     def _ready(self, f: Feats) -> int:
         """How many of the pending rows can be judged: those the training loss has reached (its
-        level at an evaluation needs the training points up to it), every row once `finished`."""
+        level at an evaluation needs the training points up to it), every row once `finished` (the
+        log read to its end, or its run said it ended: a Hugging Face run's last evaluation follows
+        its last logged loss)."""
         col = x_column(self.train, self.ctx.axis)
         nt = len(self.train)
         if nt == 0:
