@@ -11,12 +11,22 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from lossacc_tui.files import open_regular
+from lossacc_tui.line_shapes import (
+    FIRST_LINE_MAX,
+    begins_with,
+    fields,
+    header_like,
+    kind,
+    last_line,
+    shape,
+    shown,
+    whole,
+)
 from lossacc_tui.rotated import (
     Segment,
     copies,
@@ -34,7 +44,6 @@ if TYPE_CHECKING:
     from lossacc_tui.tail import Tail, TailHandler
 
 HEAD_CHECK = 256  # bytes at the start of a file compared on every read, to notice a rewrite
-FIRST_LINE_MAX = 64 << 10  # after a cut, the new first line is compared with the old one (this much)
 CUT_SHORT = "cut short (copytruncate): its lines continue the run"
 TORN_SHOWN = 40  # bytes of each half of a line cut in two by a rotation shown in its problem
 
@@ -168,7 +177,7 @@ class Cuts:
                 if fst.st_mtime_ns < self._stat[1] or (not seen and fst.st_mtime_ns == self._stat[1]):
                     continue
                 head = os.pread(fh.fileno(), HEAD_CHECK, 0)
-                if not head.startswith(seen) or _begins_with(self._fh, fh, fst.st_size, self.stop):
+                if not head.startswith(seen) or begins_with(self._fh, fh, fst.st_size, self.stop):
                     continue
                 if not self._cut:
                     self._head = head  # (its first line is the run's: `_decide_cut` compares with it)
@@ -209,7 +218,7 @@ class Cuts:
                 self._copied.append((cname, ident, 0 if i == 0 else begin, end))
                 if text:  # (what begins the next piece is checked against this one's end)
                     head = os.pread(cfh.fileno(), min(size - end, FIRST_LINE_MAX), end)
-                    self._torn = (cname, head, _last_line(cfh, 0 if i == 0 else begin, end))
+                    self._torn = (cname, head, last_line(cfh, 0 if i == 0 else begin, end))
         finally:
             for ofh in later:
                 ofh.close()
@@ -239,18 +248,18 @@ class Cuts:
         if not head:  # the copy ended with a whole line
             if not rest.strip(b"\r\n"):
                 return end  # (the `\n` of a `\r\n` the copy ended on)
-            if not model or (_kind(rest) == _kind(model) and _fields(rest) == _fields(model)):
+            if not model or (kind(rest) == kind(model) and fields(rest) == fields(model)):
                 return pos
             msg = (
-                f"the end of a line is not read: {_shown(rest[:TORN_SHOWN])} begins"
+                f"the end of a line is not read: {shown(rest[:TORN_SHOWN])} begins"
                 f" {os.path.basename(where)} after a rotation (copytruncate); its start was written"
                 " between the copy and the cut, and is in neither file"
             )
             self._torn_said.append(msg)
             self._tell(msg)
             return end
-        begins = _shown(head[:TORN_SHOWN])
-        if model and _whole(rest, model) and _shape(head + rest) != _shape(model):
+        begins = shown(head[:TORN_SHOWN])
+        if model and whole(rest, model) and shape(head + rest) != shape(model):
             msg = (
                 f"a line cut short by a rotation (copytruncate) is not read: it begins {begins} at the"
                 f" end of {os.path.basename(copy)}; its end was written between the copy and the cut,"
@@ -260,7 +269,7 @@ class Cuts:
         else:
             msg = (
                 f"a line cut in two by a rotation (copytruncate) is not read: it begins {begins} at the"
-                f" end of {os.path.basename(copy)} and ends {_shown(rest[-TORN_SHOWN:])} at the start of"
+                f" end of {os.path.basename(copy)} and ends {shown(rest[-TORN_SHOWN:])} at the start of"
                 f" {os.path.basename(where)} (what the writer wrote between the copy and the cut is in"
                 " neither)"
             )
@@ -314,8 +323,8 @@ class Cuts:
         same = first == old or (not old.endswith(b"\n") and first.startswith(old) and old != b"")
         # logrotate's `create` (the old file renamed beside the log) and a CSV writer that writes
         # its header again at the top of the new file: the run goes on, the header is not data
-        header_again = same and self._cut == "replaced" and self._renamed and _header_like(first)
-        starts_over = not header_again and (same or (_header_like(first) and _header_like(old)))
+        header_again = same and self._cut == "replaced" and self._renamed and header_like(first)
+        starts_over = not header_again and (same or (header_like(first) and header_like(old)))
         cut, self._cut, self._renamed, self._pending = self._cut, "", False, None
         self._digest = hashlib.blake2b()
         self._fh.seek(0)
@@ -349,78 +358,3 @@ class Cuts:
         self._digest.update(os.pread(self._fh.fileno(), pos, 0))
         self._head = os.pread(self._fh.fileno(), min(pos, HEAD_CHECK), 0)
         self.offset = self._start = pos
-
-
-_FIELDS = re.compile(rb"[,\t;|]")
-_SHAPE = b',;\t|:"{}[]= '  # the bytes whose counts are a line's shape (`_torn_rest`)
-
-
-def _shape(line: bytes) -> tuple[int, ...]:
-    body = line.rstrip(b"\r\n")
-    return tuple(body.count(c) for c in _SHAPE)
-
-
-def _begins_with(fh: BinaryIO, copy: BinaryIO, n: int, stop: threading.Event | None) -> bool:
-    """Whether a file begins with the first n bytes of another (a copy of it, not cut since)."""
-    return prefix_digest(fh, n, stop) == prefix_digest(copy, n, stop) != b""
-
-
-def _last_line(fh: BinaryIO, begin: int, end: int) -> bytes:
-    """The last line of bytes [begin, end) of a file, which end with a line end (b'' when none,
-    or longer than `FIRST_LINE_MAX`)."""
-    n = min(end - begin, FIRST_LINE_MAX)
-    body = os.pread(fh.fileno(), n, end - n).rstrip(b"\r\n")
-    nl = max(body.rfind(b"\n"), body.rfind(b"\r"))
-    return body[nl + 1 :] if nl >= 0 or n == end - begin else b""
-
-
-def _kind(line: bytes) -> bytes:
-    """How a line begins: a digit, a letter, or that byte (a line of a log after a rotation that
-    begins otherwise than the copy's last line, `,0.5` after `12,0.4`, is the end of a line)."""
-    first = line[:1]
-    if first.isdigit():
-        return b"0"
-    return b"a" if first.isalpha() or first >= b"\x80" else first
-
-
-def _whole(line: bytes, model: bytes) -> bool:
-    """Whether a line looks like a whole line of the log whose last whole line is `model`: it
-    begins the same way, has as many fields (CSV), and the same separators, or, a JSON record
-    (`{`), begins with `{` as every record does (a record with more keys, `val_loss` every 50
-    steps, is still one)."""
-    if _kind(line) != _kind(model) or _fields(line) != _fields(model):
-        return False
-    return _kind(model) in (b"{", b"[") or _shape(line) == _shape(model)
-
-
-def _fields(line: bytes) -> int:
-    """How many fields a delimited line (CSV, TSV) has by its most common delimiter; 0 for a line
-    that is not one (JSON, free text: their lines differ from one another)."""
-    body = line.rstrip(b"\r\n")
-    if body[:1] in (b"{", b"["):
-        return 0
-    n = max(body.count(d) for d in b",\t;")
-    return n + 1 if n else 0
-
-
-def _shown(part: bytes) -> str:
-    """Half of a line, as a problem quotes it."""
-    return repr(part.rstrip(b"\r\n").decode("utf-8", "replace"))
-
-
-def _header_like(line: bytes) -> bool:
-    """A delimited line of names, no numbers (a CSV/TSV header), as opposed to a data row, a JSON
-    record or a free-text line."""
-    text = line.strip()
-    if not text or text[:1] in (b"{", b"[") or not _FIELDS.search(text):
-        return False
-    for f in _FIELDS.split(text):
-        f = f.strip().strip(b'"')
-        if not f or any(c in f for c in b"{}:") or not any(chr(c).isalpha() for c in f):
-            return False  # (a name has a letter; `:0.93` or `"acc":0.7}` is the end of a JSON line)
-        try:
-            float(f)
-            return False
-        except ValueError:
-            pass
-    return True
