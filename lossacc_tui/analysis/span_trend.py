@@ -46,6 +46,7 @@ from lossacc_tui.analysis.span_threshold import (
     span_significant,
     t_quantile,
 )
+from lossacc_tui.analysis.span_windows import LONG_MAX, LONG_ROWS, geometry, minus_columns, one_slice
 from lossacc_tui.analysis.stats import SECOND_DIFF_SCALE
 
 # (the threshold and the memo live in their own modules; these names stay importable from here)
@@ -71,8 +72,6 @@ RECENT_MIN = 5
 #: fewer, the curvature of a loss still falling fast reads as wander, and the band of a short
 #: healthy run ended "flat"
 BAND_WANDER_MIN = 50
-#: most points the long noise estimate pools (`SpanTrend._long`)
-LONG_MAX = 256
 
 
 def _running_sums(carry: np.ndarray, rows: tuple[np.ndarray, ...]) -> np.ndarray:
@@ -85,11 +84,6 @@ def _running_sums(carry: np.ndarray, rows: tuple[np.ndarray, ...]) -> np.ndarray
         out[r, 1:] = row
     np.cumsum(out, axis=1, out=out)
     return out[:, 1:]
-
-
-#: the running-sum rows `SpanTrend._long` and `_recent` read (row 4, the squared first differences, is
-#: read only over the span since the best)
-_LONG_ROWS = np.array([0, 1, 2, 3, 5, 6], dtype=np.intp)  # (an index array: a list is converted at each use)
 
 
 @dataclass(slots=True)
@@ -182,20 +176,20 @@ class SpanTrend:
         """`_long`'s (noise, wander wherever the window is full, the window's points, the new tail)."""
         tail = self._tail
         t0 = tail.shape[1]
-        ok, kk, n, tbar, sxx, three, reach = _geometry(t0, idx)
+        ok, kk, n, tbar, sxx, three, reach = geometry(t0, idx)
 
         # each read row's sum over the window (0 before it reaches back), all six rows at once
-        start = _one_slice(ok, kk)
+        start = one_slice(ok, kk)
         if start >= 0:  # (every window whole and as long: a slice of the sums, not a gather)
-            w0, w1, w2, w3, w5, w6 = _minus_columns(cs, tail, start)
+            w0, w1, w2, w3, w5, w6 = minus_columns(cs, tail, start)
         elif t0 == 0 and not reach:  # (a series' first points: every window reaches before its start)
-            w0, w1, w2, w3, w5, w6 = cs[_LONG_ROWS] - 0.0
+            w0, w1, w2, w3, w5, w6 = cs[LONG_ROWS] - 0.0
         elif t0 and int(kk.max()) < t0:  # (every window starts in the tail: a live update's)
-            w0, w1, w2, w3, w5, w6 = cs[_LONG_ROWS] - np.where(ok, tail[:, kk][_LONG_ROWS], 0.0)
+            w0, w1, w2, w3, w5, w6 = cs[LONG_ROWS] - np.where(ok, tail[:, kk][LONG_ROWS], 0.0)
         else:
-            rows = cs[_LONG_ROWS]
+            rows = cs[LONG_ROWS]
             w0, w1, w2, w3, w5, w6 = rows - np.where(
-                ok, np.concatenate([tail[_LONG_ROWS], rows], axis=1)[:, kk], 0.0
+                ok, np.concatenate([tail[LONG_ROWS], rows], axis=1)[:, kk], 0.0
             )
         keep = min(LONG_MAX, t0 + cs.shape[1])
         new_tail = (  # (row 4 is never read from the tail)
@@ -334,80 +328,6 @@ class SpanTrend:
             t, slope, rise, m, noise, wander, fam.astype(np.float64), recent, k_recent.astype(float),
             cs[:, -1].copy(), ext[-2:].copy(), anchor, new_tail, last_best, int(fam[-1]),
         )  # fmt: skip
-
-
-def _one_slice(ok: np.ndarray, kk: np.ndarray) -> int:
-    """The column the first window starts at when every window starts inside what was seen and
-    each starts one column after the one before (a chunk past `LONG_MAX` * 10 points: windows of
-    one length); -1 otherwise."""
-    if len(kk) == 0 or not ok.all():
-        return -1
-    return int(kk[0]) if int(kk[-1]) - int(kk[0]) == len(kk) - 1 else -1
-
-
-def _minus_columns(cs: np.ndarray, tail: np.ndarray, start: int) -> np.ndarray:
-    """The `_LONG_ROWS` rows of the chunk's running sums `cs` (7, n) minus columns start ..
-    start + n - 1 of the tail's sums followed by the chunk's: what subtracting
-    `np.concatenate([tail, cs], axis=1)[_LONG_ROWS][:, kk]` gives for consecutive kk, element by
-    element the same subtractions, from at most two slices and without copying the columns first.
-    Shape (6, n)."""
-    n, t0 = cs.shape[1], tail.shape[1]
-    out = np.empty((len(_LONG_ROWS), n))
-    cut = min(max(t0 - start, 0), n)  # (columns read from the tail)
-    for k, r in enumerate(_LONG_ROWS.tolist()):
-        if cut:
-            np.subtract(cs[r, :cut], tail[r, start : start + cut], out=out[k, :cut])
-        if cut < n:
-            lo = start + cut - t0
-            np.subtract(cs[r, cut:], cs[r, lo : lo + n - cut], out=out[k, cut:])
-    return out
-
-
-_Geometry = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]
-
-
-def _geometry(t0: int, idx: np.ndarray) -> _Geometry:
-    """What `SpanTrend._long_raw`'s windows are, whatever the values: per point of the chunk `idx`
-    (consecutive indices) after `t0` tail columns, whether its window starts inside what was seen
-    (ok), the column it starts at (kk), its points (n, float), their mean index (tbar), the spread
-    of their indices (sxx), n >= 3; and whether any window starts inside. Read-only; the same
-    arrays for the same arguments (every small run's first chunk, every live update's next one)."""
-    key = (t0, int(idx[0]), int(idx[-1]), len(idx))
-    got = _GEOMETRY.get(key)
-    if got is None and len(idx) == 1:  # (a live update's point: the same arithmetic on Python numbers)
-        i = key[1]
-        lb = min(max(i // 10, 10), LONG_MAX)
-        inside = t0 - lb >= 0
-        nv = float(lb if inside else i + 1)
-        arrays = (
-            np.array([inside]),
-            np.array([max(t0 - lb, 0)], dtype=np.int64),
-            np.array([nv]),
-            np.array([i - (nv - 1) / 2.0]),
-            np.array([nv * (nv * nv - 1.0) / 12.0]),
-            np.array([nv >= 3]),
-        )
-    elif got is None:
-        lookback = clip(idx // 10, 10, LONG_MAX)
-        k = np.arange(t0, t0 + len(idx)) - lookback
-        ok = k >= 0
-        kk = np.maximum(k, 0)
-        n = np.where(ok, lookback, idx + 1).astype(np.float64)  # points in the window
-        tbar = idx - (n - 1) / 2.0
-        sxx = n * (n * n - 1.0) / 12.0
-        arrays = (ok, kk, n, tbar, sxx, n >= 3)
-    if got is None:
-        for a in arrays:
-            a.setflags(write=False)
-        got = (*arrays, bool(arrays[0].any()))
-        if len(_GEOMETRY) >= 256:
-            _GEOMETRY.clear()
-        _GEOMETRY[key] = got
-    return got
-
-
-#: `_geometry`'s answers
-_GEOMETRY: dict[tuple[int, int, int, int], _Geometry] = {}
 
 
 class LongNoise:
