@@ -380,11 +380,11 @@ def _stuck(a: Alert, n: Names) -> Parts:
         )
     why = (
         "An accuracy that does not move while training goes on means the count of mistakes holds "
-            "(samples may still cross the threshold both ways, as many each way). A "
-            "model that ignores its inputs predicts one class, and its accuracy is then exactly the share "
-            f"of that class ({fmt(stuck, 4)} here, if that is what happens); its loss cannot go below the "
-            "entropy of the labels. A model that shades its confidence by input but never enough to move a "
-            "prediction across the threshold scores the same accuracy at a somewhat lower loss."
+        "(samples may still cross the threshold both ways, as many each way). A "
+        "model that ignores its inputs predicts one class, and its accuracy is then exactly the share "
+        f"of that class ({fmt(stuck, 4)} here, if that is what happens); its loss cannot go below the "
+        "entropy of the labels. A model that shades its confidence by input but never enough to move a "
+        "prediction across the threshold scores the same accuracy at a somewhat lower loss."
     )
     if "acc_lo" in e:  # (near the majority rate given, not held at one value)
         why = (
