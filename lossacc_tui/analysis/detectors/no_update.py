@@ -32,14 +32,39 @@ def same(a: float, b: float) -> bool:
 MAX_BACK = 4096
 
 
+#: `still_since`'s answers kept per context (an alert's severity, title and evidence each ask for
+#: the same point: three walks back of up to MAX_BACK points, each reading every other series)
+_MEMO_KEEP = 64
+
+
 def still_since(ctx: Ctx, series: Series | None, i: int) -> int | None:
     """The first index j (j <= i) of `series` from which every point up to i repeats point i's
     value (to SAME_REL) and every other logged loss and accuracy of the run (ctx.loss, ctx.acc,
     ctx.train, ctx.train_acc) reads its value at i's x at each of those points' x too; None when
     `series` is missing, the value at i is not finite, or the run logs no second series to agree
-    (one repeating series may be a stale value logged by mistake). At most MAX_BACK points back."""
+    (one repeating series may be a stale value logged by mistake). At most MAX_BACK points back.
+
+    Remembered in `ctx.shared` for the same point and the same state of every series it reads
+    (points appended, folds, percent scale): appends after i can change only what another series
+    reads at an x it logs later, and they change that state."""
     if series is None or i < 0 or i >= len(series):
         return None
+    state = tuple(
+        (id(s), len(s), s.generation, s.base, s.scale) if s is not None else None
+        for s in (series, ctx.loss, ctx.acc, ctx.train, ctx.train_acc)
+    )
+    memo: dict[tuple[object, ...], int | None] = ctx.shared.setdefault(("still_since",), {})
+    key = (i, ctx.axis, state)
+    if key in memo:
+        return memo[key]
+    if len(memo) >= _MEMO_KEEP:
+        memo.clear()
+    out = memo[key] = _still_since(ctx, series, i)
+    return out
+
+
+def _still_since(ctx: Ctx, series: Series, i: int) -> int | None:
+    """`still_since`, computed."""
     v = value(series, i)
     if not math.isfinite(v):
         return None
