@@ -4,9 +4,12 @@ read whether every logged value repeats (`no_update.still_since`, a walk back ov
 every other series at each point): one walk for one state of the run, a fresh one once a record is
 appended, and the walk reads the points not folded away as arrays, with the same answer as a point
 at a time (compared on every point of every real run of `demo_logs` and the truth corpus, folded
-or not). A metric name's role (`roles.classify`) is read once per name, not once per run folder.
+or not). The state band's last segment, cut into pieces by the alerts' bounds inside it, is agreed
+with them a new piece at a time (`agreed.AgreedStates`). A metric name's role (`roles.classify`)
+is read once per name, not once per run folder.
 Runs: a real numpy MLP trained with Adam at learning rate 0 (`tests/numpy_adam.py`: every logged
-value repeats), and the real runs named."""
+value repeats), a numpy logistic regression by minibatch SGD (`benchmarks.bench_analysis.train`),
+and the real runs named."""
 
 from __future__ import annotations
 
@@ -19,12 +22,14 @@ import pytest
 from conftest import read_runs
 from numpy_adam import adam_mlp_run, write_keras_csv
 
+from benchmarks.bench_analysis import feed, rows, train
 from lossacc_tui import roles
-from lossacc_tui.analysis import Analyzer
+from lossacc_tui.analysis import Analyzer, agreed
 from lossacc_tui.analysis.detectors import no_update
 from lossacc_tui.analysis.detectors.base import Ctx
 from lossacc_tui.analysis.detectors.no_update import same, value, value_at_x
 from lossacc_tui.analysis.detectors.plateau import Plateau
+from lossacc_tui.analysis.states import AGREE_KINDS, SpanJudge
 from lossacc_tui.model import Batch, Run, Series
 from lossacc_tui.source import discover
 
@@ -189,3 +194,43 @@ def test_the_walk_over_points_folded_away_gives_the_same(tmp_path: Path) -> None
     # (every value repeats: the walk reaches the points folded away, whose values are gone)
     assert j == loss.base == _walked(a.ctx, loss, len(loss) - 1)
     assert reads[0] == 3  # (the reference values of the three other series)
+
+
+def test_reading_the_band_agrees_the_last_segment_s_new_piece_only() -> None:
+    """A long run's last band segment holds many alert bounds (pieces); a read after a 10-row update
+    agrees only its last piece, and says what agreeing the whole band afresh says (every read
+    compared), and a band handed out earlier stays as it was."""
+    n = 20_000
+    cols = rows(n, train(n, val_batch=64, lr=0.05))
+    run = Run("sgd", "-", "csv")
+    feed(run, cols, 0, n - 300)
+    live = Analyzer(run)
+    live.update()
+    _ = live.states
+    reads, pieces, handed = [0], [0], []
+    real = agreed.AgreedStates.get
+
+    def compared(
+        self: agreed.AgreedStates, segments: Any, spans: Any, prev: Any, nxt: Any, token: Any
+    ) -> Any:
+        got = real(self, segments, spans, prev, nxt, token)
+        fresh = real(agreed.AgreedStates(), segments, spans, prev, nxt, token)
+        assert [(s.state, s.start, s.end) for s in got] == [(s.state, s.start, s.end) for s in fresh]
+        reads[0] += 1
+        relevant = [s for s in spans if s[0] in AGREE_KINDS]
+        pieces[0] += len(SpanJudge(relevant).pieces(segments[-1])) - 1
+        return got
+
+    before = live._agreed.pieces_agreed
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(agreed.AgreedStates, "get", compared)
+        for k in range(30):  # a log growing 10 rows at a time, the band read twice after each update
+            feed(run, cols, n - 300 + 10 * k, n - 290 + 10 * k)
+            live.update()
+            band = live.states
+            handed.append((band, [(s.state, s.start, s.end) for s in band]))
+            _ = live.summary()
+    assert reads[0] == 60 and pieces[0] >= 4 * reads[0]  # (the premise: a last segment of 4 pieces or more)
+    assert live._agreed.pieces_agreed - before <= reads[0] + 10  # (on main: every piece at every read)
+    for band, said in handed:
+        assert [(s.state, s.start, s.end) for s in band] == said
