@@ -48,3 +48,12 @@ def test_a_moving_accuracy_near_the_given_rate_is_not_called_stuck_from_its_firs
 
 def test_without_the_rate_nothing_is_stuck() -> None:
     assert stuck_alerts() == []
+
+
+def test_a_set_size_the_values_do_not_decide_is_not_stated_as_a_fact() -> None:
+    # the accuracies fit grids of 1/1999 to 1/2001 (the set held 2,000): a count of samples is said
+    # against "about 1,999-2,001", never against "the 1,999 samples"
+    doc = check_json([RUN], [])
+    text = " ".join(a["explanation"] for run in doc["runs"] for a in run["alerts"])
+    assert "of the 1,999 samples" not in text
+    assert "of the about 1,999-2,001 samples" in text

@@ -134,6 +134,7 @@ def mistakes_change(
     unit: str,
     n: int | None = None,
     counts: tuple[int, int] = (10, 10),
+    n_near: int | None = None,
 ) -> list[Claim]:
     """fewer-mistakes / more-mistakes between two evaluations of the same split (the sample set is
     the same, so accuracy moving is the count of mistakes moving), or nothing when it did not move.
@@ -146,6 +147,9 @@ def mistakes_change(
     evaluation of a 750-sample split beside a net change of 5 had read `fewer-mistakes (follows)`).
     With `n` the change is also given in samples. `counts`: how many evaluations the noise was read
     from at x0 and at x1 (`series_at.span_noise_counts`; under 3 gave none there), as the words say.
+    `n_near`: another set size the values fit as well as `n` (`GridEstimate.n_near`): the size is
+    then said as "about n-n_near", not as a fact (tester h19t: "of the 1,999 samples" where the
+    values fit 1,999 to 2,001 and the set held 2,000).
 
     >>> [(c.id, c.strength) for c in mistakes_change(0.80, 0.78, 0, 9, 0.004, "acc", "epoch", 1000)]
     [('more-mistakes', 'follows')]
@@ -164,7 +168,7 @@ def mistakes_change(
     trend = known and (c > 2 * sig * n * (1 + 1e-9) if c and n else abs(d) > 2 * sig)
     net = "" if trend else "on net "
     text = f"{aname} went {arrow(acc0, acc1, 4)} from {unit} {fmt_x(x0)} to {fmt_x(x1)}: " + (
-        f"{net}{c:,} {more} of the {n:,} samples are wrong ({_points(abs(d))} points)"
+        f"{net}{c:,} {more} of the {_size(n, n_near)} samples are wrong ({_points(abs(d))} points)"
         if c and n
         else f"{net}{_points(abs(d))} points {more} samples are wrong"
     )
@@ -174,7 +178,8 @@ def mistakes_change(
     one = n is not None and n > 0 and (not known or noise < 1.0 / n)
     said = float(_points(sig)) / 100  # (as printed, so that "twice" checks)
     noise_words = f"{_points(2 * said)} points, twice " + (
-        f"one sample of the {n:,} ({_points(sig)} points; {aname}'s evaluation-to-evaluation noise is less)"
+        f"one sample of the {_size(n, n_near)} ({_points(sig)} points; {aname}'s "
+        "evaluation-to-evaluation noise is less)"
         if one
         else f"{aname}'s single-evaluation noise at the span's ends ({_points(sig)} points: "
         f"{_noise_from(counts, x0, x1, unit)})"
@@ -200,6 +205,14 @@ def mistakes_change(
             others=others,
         )
     ]
+
+
+def _size(n: int, n_near: int | None) -> str:
+    """A set's size as the words give it: "2,000", or "about 1,999-2,001" when another size fits."""
+    if n_near is None or n_near == n:
+        return f"{n:,}"
+    lo, hi = sorted((n, n_near))
+    return f"about {lo:,}-{hi:,}"
 
 
 def _noise_from(counts: tuple[int, int], x0: float, x1: float, unit: str) -> str:

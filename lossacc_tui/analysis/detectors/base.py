@@ -359,4 +359,6 @@ def span_mistakes(ctx: Ctx, acc_from: float, acc_to: float, x0: float, x1: float
     nm = names(ctx)
     noise_then = span_noise(ctx.acc, ctx.axis, x0, x1)
     counts = span_noise_counts(ctx.acc, ctx.axis, x0, x1)
-    return mistakes_change(acc_from, acc_to, x0, x1, noise_then, nm[1], nm[2], ctx.acc_n, counts)
+    return mistakes_change(
+        acc_from, acc_to, x0, x1, noise_then, nm[1], nm[2], ctx.acc_n, counts, n_near=ctx.acc_n_near
+    )
