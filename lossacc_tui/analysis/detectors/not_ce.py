@@ -123,7 +123,9 @@ class NotCrossEntropy(Detector):
             "geometric mean while under 1/2 each: all held just below the threshold)"
         )
         guess = bool(alert.data.get("guess"))
-        climb = self._climb(e["acc"])
+        # (with the class count only guessed, two classes are the other reading, and a training
+        # accuracy well above chance already says "the split" there: `others` below)
+        climb = None if guess else self._climb(e["acc"])
         if climb is not None:
             # (an accuracy that climbs with training counts the model's decisions: a metric that
             # reads the labels differently from the loss stays near chance on both splits while the
@@ -140,12 +142,12 @@ class NotCrossEntropy(Detector):
                 *classes_claim(self.ctx, e["x"], e["x"]),
                 Claim(
                     "not-cross-entropy",
-                    "possible" if guess else "likely",
+                    "likely",
                     e["x"],
                     e["x"],
                     single + f"; and {name} climbed {fmt(lo, 4)} -> {fmt(hi, 4)} as training went on, which "
                     "an accuracy reading the labels differently from the loss does not do, so the loss is "
-                    f"{'perhaps' if guess else 'most likely'} not the cross-entropy of the decisions "
+                    "most likely not the cross-entropy of the decisions "
                     f"{nm[1]} counts: a multi-label run (the loss averaged over each sample's labels, the "
                     "accuracy counting a sample right only when every label is), or a loss that is not "
                     "cross-entropy",
