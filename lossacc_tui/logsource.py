@@ -313,10 +313,17 @@ def starts_over(splitter: FileSplitter, batches: list[Batch]) -> bool:
     return first.line is None or part.line is None or int(part.line[0]) == int(first.line[0])
 
 
+#: how a file whose x goes back into its run is read: a reading, not a fact the log states
+RESUME_READING = (
+    "read as a resume from a checkpoint (the log does not say so: another training appended to the "
+    "same file from there reads alike)"
+)
+
+
 def _resume(run: Run, part: Batch, line: int | None) -> None:
-    """The run resumed from a checkpoint at `part.resume`: the points it logged from that x on
-    are replaced by the resumed ones (TensorBoard purges them alike on a restart), said in a
-    problem so no value goes silently."""
+    """The run's x went back into it at `part.resume`, read as a resume from a checkpoint: the
+    points it logged from that x on are replaced by the later ones (TensorBoard purges them alike
+    on a restart), said in a problem so no value goes silently."""
     assert part.resume is not None
     axis, x = part.resume
     shown = run.x_axis  # (said on the axis the run is shown on: the records may carry both)
@@ -327,13 +334,13 @@ def _resume(run: Run, part: Batch, line: int | None) -> None:
         lo = x
         if said is not None and first is not None:
             axis, x, (lo, top) = shown, first, said
-            part.resume = (axis, x)  # (a follower's "resumed at" line says it on that axis too)
+            part.resume = (axis, x)  # (a follower's "back to" line says it on that axis too)
         span = f"{axis} {lo:g}" if top == lo else f"{axis}s {lo:g}-{top:g}"
         run.problems.append(
             Problem(
                 line or None,  # (a binary log's records have no line: never "line 0")
-                f"{axis} went back to {x:g} (a run resumed from a checkpoint): the {dropped} values logged "
-                f"before for {span} are replaced by the resumed run's",
+                f"{axis} went back to {x:g}, into the run: {RESUME_READING}: the {dropped} values logged "
+                f"before for {span} are replaced by the later ones",
             )
         )
 

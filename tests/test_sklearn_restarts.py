@@ -29,7 +29,7 @@ def test_a_fit_after_partial_fit_calls_is_a_run_of_its_own() -> None:
             [float(x) for x in range(1, epochs + 1)],
         ]
         said = _said(path)
-        assert not [m for m in said if "resumed" in m or "went back" in m], said
+        assert not [m for m in said if "read as a resume" in m or "went back" in m], said
         assert any("count from 1 again" in m for m in said), said
         # followed as it is written: the same two runs (the fit's first epoch waits one record)
         assert snapshot(feed_in_chunks(path, [1, 5, 64])) == snapshot(read_runs(path))
@@ -47,7 +47,7 @@ def test_the_same_fit_twice_is_two_whole_runs() -> None:
     runs = read_runs(path)
     assert [len(r.series["loss"]) for r in runs] == [8, 8]
     assert list(runs[0].series["loss"].values) == list(runs[1].series["loss"].values)
-    assert not [m for m in _said(path) if "resumed" in m]
+    assert not [m for m in _said(path) if "read as a resume" in m]
 
 
 def test_mlp_partial_fit_beside_the_loops_own_prints_is_read_by_epoch() -> None:
