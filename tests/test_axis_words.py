@@ -1,7 +1,8 @@
 """Messages about a run use the axis the run is shown on. A JSON lines log whose records carry both
 `epoch` and `step` (a torch loop logging per epoch, the optimiser step beside it) is shown on the
 epoch axis; when it resumes from a checkpoint, the problem that says which values were replaced
-and `check --follow`'s "back to ..., read as a resume" line name epochs, as its plain-text copy does, never the step
+and `check --follow`'s "back to ..., read as a resume" line name epochs, as its plain-text copy does,
+never the step
 counter. (Tester 19 F9: "step went back to
 480 ... steps 480-520" on a run shown by epoch, where the print copy said "epoch went back to 11 ...
 epochs 11-12".) A real run from numpy training."""
