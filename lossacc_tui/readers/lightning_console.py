@@ -9,7 +9,9 @@ x = epoch e (a follower, which never sees a file end, gets the last epoch at tha
 A validation inside an epoch (`val_check_interval` < 1) is a record of its own: the first redraw
 after the `Validation DataLoader` sub-bar carries its values (those that changed there, or were
 an evaluation's before), at the global step Lightning's CSVLogger gives it, e * N + n - 1 for
-batch n of N (the run then goes on the step axis, as its metrics.csv does). The epoch's own record
+batch n of N (the run then goes on the step axis, as its metrics.csv does; a problem line says
+the step is counted in batches: with `accumulate_grad_batches=k`, metrics.csv's step and the
+checkpoint names count k batches as one, and the console does not say k). The epoch's own record
 then leaves out values an evaluation already gave, and, once validation bars were seen, values
 of an epoch that ran none (the postfix keeps showing an older evaluation's).
 `v_num` (the logger's version) is not a metric; sanity-check sub-bars are not records.
@@ -44,6 +46,13 @@ _NOT_METRICS = frozenset({"v_num"})
 _END = re.compile(r"`Trainer\.fit` stopped|Signaling Trainer to stop")
 #: what only Lightning writes beside its bars
 _SIGNS = re.compile(r"v_num=|Validation DataLoader|Sanity Checking|GPU available:|`Trainer|LOCAL_RANK")
+#: said once when an evaluation inside an epoch puts the run on the step axis: the bar counts
+#: batches, and nothing in the console says how many of them make one optimizer step
+STEP_IN_BATCHES = (
+    "evaluations inside an epoch put this run on the global step, counted in batches as the bar counts "
+    "them (epoch x batches per epoch + batch - 1): metrics.csv and checkpoint names count the same "
+    "unless gradients were accumulated (accumulate_grad_batches=k: they count k batches as one step)"
+)
 #: a bar with no Lightning sign: below tqdm_console.SCORE (0.7), above
 #: text-kv (0.6 at most)
 UNSIGNED = 0.65
@@ -194,6 +203,7 @@ class LightningConsoleReader(Reader):
     def _say_eval(self, out: BatchBuilder, epoch: int) -> None:
         assert self._eval is not None
         n, values, line = self._eval
+        self.once(STEP_IN_BATCHES)
         out.add(dict(values), epoch=float(epoch), step=float(epoch * self._total + n - 1), line=line)
         self._sent.update(values)
         self._eval = None
