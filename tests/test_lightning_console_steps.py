@@ -34,3 +34,18 @@ def test_the_step_counted_in_batches_is_said() -> None:
     said = [p.message for p in src.problems(src.runs[0])]
     (note,) = [m for m in said if "counted in batches" in m]
     assert "accumulate_grad_batches" in note
+
+
+def test_the_rich_bars_last_state_does_not_pass_an_older_evaluation_for_its_epochs() -> None:
+    """Lightning's default bar with `rich` installed, redirected to a file, validating every second
+    epoch of 5 (tests/data/lightning_rich_every2/make.py): its last state shows epoch 4 beside the
+    values of the evaluation after epoch 3. The state cannot say when they were computed, so the
+    line that says what the file lacks says so too."""
+    path = REPO / "tests" / "data" / "lightning_rich_every2" / "console.log"
+    (src,) = read_sources(path)
+    (run,) = src.runs
+    (csv,) = read_runs(path.with_name("metrics.csv"))
+    assert list(csv.series["val_loss"].epochs) == [1.0, 3.0]
+    assert np.allclose(run.series["val_loss"].values, csv.series["val_loss"].values[-1:], atol=5e-4)
+    (said,) = [p.message for p in src.problems(run)]
+    assert "validation values are the last evaluation's" in said and "check_val_every_n_epoch" in said
