@@ -23,7 +23,9 @@ reader (`tqdm_console`), which reads the bars and a loop's printed lines (`Epoch
 file. A printed metrics line this reader does not read (a Lightning user's own `print`) is a
 problem line naming its metrics, once per set of names: never a silent drop.
 The Rich progress bar (`lightning_rich`) written to a file keeps only its last state: that one is
-read, and a problem line says the earlier epochs are not in the file.
+read, and a problem line says the earlier epochs are not in the file. Captured from a terminal
+(`script`), it holds every frame of Rich's live display: each epoch's last one is read
+(`rich_live`).
 Writer: lightning.pytorch.callbacks.TQDMProgressBar (format of tqdm's `{postfix}`).
 """
 
@@ -34,6 +36,7 @@ from typing import ClassVar
 
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers import lightning_rich as rich
+from lossacc_tui.readers import rich_live
 from lossacc_tui.readers.base import Reader, clean_text, to_float
 from lossacc_tui.readers.layouts import Level
 from lossacc_tui.readers.registry import register
@@ -104,7 +107,7 @@ class LightningConsoleReader(Reader):
     def sniff(cls, name: str, head: str) -> float:
         lines = head.replace("\r", "\n").splitlines()[:2000]
         hits = sum(1 for ln in lines if _BAR.search(ln))
-        if rich.sniff(head):
+        if rich.sniff(head) or rich_live.sniff(head):
             return Level.CERTAIN.score
         if hits == 0:
             return 0.0
@@ -125,12 +128,16 @@ class LightningConsoleReader(Reader):
         self._sent: dict[str, float] = {}  # values an evaluation of this epoch already gave
         self._first: dict[str, float] = {}  # the epoch's first redraw
         self._rich = rich.RichState()
+        self._live = rich_live.RichLive()  # the Rich bar drawn live into a terminal capture
         self._said: int | None = None  # the epoch said at Lightning's `fit` stopped line
         self._told_names: set[frozenset[str]] = set()  # printed metrics lines said not read
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
         for i, raw in enumerate(self.text_lines(block)):
+            if self._live.active or rich_live.is_live(raw):  # (readers/rich_live.py)
+                self._live.feed(self, out, raw, first_line + i)
+                continue
             if self._rich.active or ("•" in raw and "Epoch " in raw):  # (Rich's bar: elapsed • left)
                 self._rich_line(out, raw, first_line + i)
             if "Validation" in raw or self._pending:
@@ -210,6 +217,7 @@ class LightningConsoleReader(Reader):
 
     def _flush(self) -> list[Batch]:
         out = BatchBuilder()
+        self._live.say(self, out)
         self._emit(out)
         self._rich.say(self, out)
         return self.built(out)
