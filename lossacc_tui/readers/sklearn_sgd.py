@@ -74,9 +74,8 @@ class SklearnSgdReader(Reader):
     def __init__(self) -> None:
         super().__init__()
         self._epoch: int | None = None  # the last `-- Epoch N`
-        self._fits = FitCount(
-            self, "`-- Epoch 1`", RESTART, CLASSES
-        )  # its x and run (readers/sklearn_fits.py)
+        # the x and the run of each record (readers/sklearn_fits.py)
+        self._fits = FitCount(self, "`-- Epoch 1`", RESTART, CLASSES)
         self._scored = False  # a Validation score seen
         self._records = 0
         self._unread = Unread()
