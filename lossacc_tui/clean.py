@@ -6,11 +6,11 @@ such as OSC 52 "set clipboard" and OSC 0 "set title", DCS/SOS/PM/APC strings, tw
 sequences), the 8-bit C1 forms of the same, every other C0/C1 control character and DEL, and the
 Unicode bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069, marks U+200E/U+200F,
 U+061C) that can make text read in a different order than it is stored ("Trojan Source",
-CVE-2021-42574), and the invisible characters that show nothing at all (zero-width space U+200B,
-word joiner and invisible operators U+2060-U+2064, U+180E, the byte-order mark U+FEFF met inside
-a line). Tabs and line breaks become spaces unless `keep_newlines`. A metric name is cleaned
-further (`clean_name`): every format character goes, zero-width joiners and soft hyphens too, so
-`val\u200d_acc` is the `val_acc` it shows as.
+CVE-2021-42574), and the invisible characters that show nothing at all (zero-width space and
+joiners U+200B-U+200D, word joiner and invisible operators U+2060-U+2064, U+180E, the byte-order
+mark U+FEFF met inside a line). Tabs and line breaks become spaces unless `keep_newlines`. A
+metric name is cleaned further (`clean_name`): every other format character goes too (the soft
+hyphen, tag characters), so a name is the one it shows as.
 
 Readers and sources apply it once, where they hand strings over; output code may rely on it.
 
@@ -38,7 +38,7 @@ _SEQUENCES = re.compile(
     r"|\x1b[ -/]*[0-~]?"  # other escape sequences (ESC ( B, ESC c, ESC 7 ...)
 )
 _CONTROLS = re.compile(
-    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
 )
 _BREAKS = re.compile(r"\r\n|[\t\n\r\u2028\u2029\x0b\x0c\x85]")
 
@@ -60,12 +60,11 @@ def clean(s: object, keep_newlines: bool = False) -> str:
 
 def clean_name(s: object) -> str:
     """A metric name (a JSON key, a CSV header cell, a printed name) as `clean` makes it, with every
-    other invisible format character (Unicode category Cf: zero-width joiners U+200C/U+200D, the soft
-    hyphen U+00AD, tag characters) removed too: a name is matched by what it shows, so two keys
-    that show alike are one name.
+    other invisible format character (Unicode category Cf: the soft hyphen U+00AD, tag characters)
+    removed too: a name is matched by what it shows, so two keys that show alike are one name.
 
-    >>> clean_name("val\u200d_acc\u200f")
-    'val_acc'
+    >>> clean_name("val\u200d_acc\u200f"), clean_name("val\xad_loss")
+    ('val_acc', 'val_loss')
     """
     text = clean(s)
     if text.isprintable():

@@ -87,3 +87,31 @@ def test_two_keys_of_one_record_that_differ_by_an_override_stay_two(tmp_path: Pa
     assert sorted(run.series) == ["acc", "loss", "loss~2"]
     assert list(run.series["loss"].values) == [r["train_loss"] for r in recs]
     assert list(run.series["loss~2"].values) == [r["val_loss"] for r in recs]
+
+
+def test_a_problem_names_a_key_as_its_series_shows_it(tmp_path: Path) -> None:
+    """A problem line about a key (its numbers written as strings) names it as the table does:
+    `val_acc`, not `'val\\u200c_acc'`, and a printed line's name is cleaned alike."""
+    from conftest import read_sources
+
+    recs = softmax_regression(epochs=6, seed=5)
+    path = tmp_path / "log.jsonl"
+    with path.open("w", encoding="utf-8") as f:
+        for e, r in enumerate(recs):
+            row = {"epoch": e, "train_loss": r["train_loss"], "val\u200c_acc": f"{r['val_acc']:.4f}"}
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    printed = tmp_path / "train.log"
+    printed.write_text(
+        "".join(
+            f"epoch {e} train{ZWJ}_loss {r['train_loss']:.4f} val_acc {r['val_acc']:.4f}\n"
+            for e, r in enumerate(recs)
+        ),
+        encoding="utf-8",
+    )
+    (src,) = read_sources(path)
+    (run,) = src.runs
+    said = [p.message for p in src.problems(run)]
+    assert any(m.startswith("'val_acc': its numbers are written as strings") for m in said), said
+    assert not [m for m in said if "\\u" in m or _invisible(m)], said
+    (kv,) = read_runs(printed)
+    assert sorted(kv.series) == ["train_loss", "val_acc"]
