@@ -57,3 +57,9 @@ def test_a_set_size_the_values_do_not_decide_is_not_stated_as_a_fact() -> None:
     text = " ".join(a["explanation"] for run in doc["runs"] for a in run["alerts"])
     assert "of the 1,999 samples" not in text
     assert "of the about 1,999-2,001 samples" in text
+
+
+def test_the_rate_given_and_the_accuracy_are_not_counted_on_a_size_the_values_leave_open() -> None:
+    (alert,) = stuck_alerts("--majority", "0.9305")
+    assert "1999 samples apart" not in alert["explanation"]
+    assert "(1 of the about 1,999-2,001 samples apart)" in alert["explanation"]

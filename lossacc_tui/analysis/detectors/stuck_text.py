@@ -128,9 +128,9 @@ class StuckText(Detector):
             # that class for every sample would score exactly it)
             others = (
                 f"{self.subject} {fmt(acc, 4)} is not the majority-class rate {fmt(maj, 4)} you gave"
-                f"{samples_apart(abs(acc - maj), n)}: a model predicting that class for every sample scores "
-                f"exactly that rate, so this one, if it favours one class, predicts others for some samples. "
-                + others
+                f"{samples_apart(abs(acc - maj), n, self.ctx.acc_n_near)}: a model predicting that class "
+                "for every sample scores exactly that rate, so this one, if it favours one class, predicts "
+                "others for some samples. " + others
             )
         if not math.isfinite(loss_now) and "loss_now" in e:
             others += (
