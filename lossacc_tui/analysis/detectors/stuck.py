@@ -57,8 +57,9 @@ class AccStuck(StuckSpan, StuckWindows, StuckText):
     severity_doc = "warning/info"
     meaning = (
         "accuracy unchanged while the loss is not finite, or at 1/K with a loss at or above ln K and "
-        "not falling, or equal (to the sample) to the majority rate given with `--majority`, or with "
-        "the loss settled "
+        "not falling, or equal (to the sample) to the majority rate given with `--majority` at each of "
+        "6 evaluations (within 1 point of it when the set's size is not known: titled 'within N points "
+        "of the majority-class rate', not stuck, when it moves), or with the loss settled "
         "at (or wobbling at or above) what a constant guess scoring that accuracy costs while training "
         "goes on (warning: a model predicting the most frequent class, e.g. collapsed by a learning "
         "rate far too high), or held to the sample at a share of 1/2 or more for 8 evaluations or more "
