@@ -55,6 +55,16 @@ CLAIM_IDS: dict[str, str] = {
     "diverging": "the optimisation is diverging (training loss rising or not finite)",
     "evaluation-broken": "the evaluation, not the model, produces the bad numbers",
     "split-unlike-training": "the validation data is not distributed like the training data",
+    "model-hardly-changed": (
+        "the model hardly changed over the span (a probe refutes it when more than 1 % of the samples "
+        "change class at its end)"
+    ),
+    "floored-objective": (
+        "the training objective has a floor the validation loss does not (mixup or cutmix targets, label "
+        "smoothing, augmentation or dropout in training only): the training loss above the validation loss "
+        "(likely with the training accuracy below the validation accuracy), so a flat training loss does not "
+        "show a model standing still"
+    ),
     "loss-rises-beyond-noise": "the loss rose by more than its own evaluation-to-evaluation noise",
     "labels-unrelated": (
         "the labels of the split are unrelated to the model's answers (accuracy about 1/K while the loss is "
