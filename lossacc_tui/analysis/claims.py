@@ -70,6 +70,10 @@ CLAIM_IDS: dict[str, str] = {
         "the labels of the split are unrelated to the model's answers (accuracy about 1/K while the loss is "
         "far above ln K): shuffled apart from their inputs, misaligned, or another task's"
     ),
+    "chance-throughout": (
+        "the accuracy of the split was at chance (within its own noise of 1/K) at every evaluation of the "
+        "run, while the training loss fell: no checkpoint is better than a uniform guess on it"
+    ),
     "label-smoothing": (
         "the training objective has a floor above 0 (label smoothing): right answers are trained toward "
         "less than full confidence (value: the smoothing eps its floor names, when K is known)"
