@@ -11,7 +11,6 @@ import math
 from conftest import DEMO, read_runs
 
 from lossacc_tui.analysis import compare_runs
-from lossacc_tui.analysis.range_noise import range_cdf, range_mean, range_quantile, within_chance
 
 
 def test_the_demo_eight_seeds_are_within_the_range_of_their_noise() -> None:
@@ -29,6 +28,8 @@ def test_the_demo_eight_seeds_are_within_the_range_of_their_noise() -> None:
 
 
 def test_the_range_of_n_draws() -> None:
+    from lossacc_tui.analysis.range_noise import range_cdf, range_mean, range_quantile, within_chance
+
     # known values: d2(2) = 2 / sqrt(pi), d2(10) = 3.078; the range of 2 is |a - b| ~ N(0, 2)
     assert math.isclose(range_mean(2), 2 / math.sqrt(math.pi), rel_tol=1e-3)
     assert math.isclose(range_mean(10), 3.078, abs_tol=2e-3)

@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lossacc_tui.analysis.chance_run import at_chance_throughout, through_z
 from lossacc_tui.cli import main
 
 DATA = Path(__file__).parent / "data" / "h19t_hf_chance"
@@ -53,6 +52,8 @@ def test_with_k_given_the_chance_level_follows(capsys: pytest.CaptureFixture[str
 
 
 def test_the_band_grows_with_the_evaluations_and_needs_k() -> None:
+    from lossacc_tui.analysis.chance_run import at_chance_throughout, through_z
+
     assert through_z(10) < through_z(30) < through_z(1000)
     # 30 evaluations of a 500-sample set at 1/2: within 3.6 s.e. (0.080) counts as chance
     vals = np.full(30, 0.5)
