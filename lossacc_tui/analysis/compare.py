@@ -385,12 +385,13 @@ class RunsDisagree(KindSpec):
 
     kind = "runs-disagree"
     order = 100
-    severity_doc = "warning"
+    severity_doc = "warning/info"
     meaning = (
         "runs of one sweep (sibling run folders, or log names that differ only in numbers; one x axis, "
         "the same metric names, the same K and evaluation set size where known; run names that differ by "
         "a setting and similar lengths, else info as a guess): nearly equal losses but accuracies several "
-        "points apart, or loss and accuracy rankings that disagree"
+        "points apart, or loss and accuracy rankings that disagree (information when the accuracy gap is "
+        "within the range N runs' own evaluation noise gives N draws 19 times in 20)"
     )
     general = (
         "Across runs watched together, final or best losses nearly equal while accuracies differ by "

@@ -172,7 +172,8 @@ def at_chance_note(acc: float, x: float, n: Names) -> str:
     return (
         f" But its {n.acc} there, {fmt(acc, 4)}, is at chance, as at every evaluation of this run ("
         f"{at.low:.4g}-{at.high:.4g} at all {at.evals}, within {at.dev:.3f} of 1/{at.k}: see val-at-chance): "
-        "no checkpoint of this run beats a uniform guess on validation, so keeping one keeps no model better than a guess there."
+        "no checkpoint of this run beats a uniform guess on validation, so keeping one keeps no model "
+        "better than a guess there."
     )
 
 

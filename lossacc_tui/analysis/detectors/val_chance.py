@@ -97,7 +97,9 @@ class ValAtChance(Detector):
     meaning = (
         "validation accuracy at chance (1/K) with the validation loss far above ln K while training fits: "
         "sure answers unrelated to the validation labels (shuffled or misaligned labels, another task's "
-        "set, memorised training labels)"
+        "set, memorised training labels); or validation accuracy within its own noise of 1/K at every one "
+        "of 10 or more evaluations while the training loss falls: nothing learned carries to validation "
+        "(memorised labels without signal, validation labels or inputs unlike training's, too few samples)"
     )
     general = (
         "Validation accuracy about 1/K, what a uniform guess scores, while the validation loss is far "
