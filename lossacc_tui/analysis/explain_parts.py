@@ -169,11 +169,11 @@ def at_chance_note(acc: float, x: float, n: Names) -> str:
     at = at_chance_throughout(np.asarray(ctx.acc.raw, dtype=np.float64), n.classes.k, size)
     if at is None:
         return ""
+    seen = f"{at.low:.4g}" if at.low == at.high else f"{at.low:.4g}-{at.high:.4g}"
     return (
-        f" But its {n.acc} there, {fmt(acc, 4)}, is at chance, as at every evaluation of this run ("
-        f"{at.low:.4g}-{at.high:.4g} at all {at.evals}, within {at.dev:.3f} of 1/{at.k}: see val-at-chance): "
-        "no checkpoint of this run beats a uniform guess on validation, so keeping one keeps no model "
-        "better than a guess there."
+        f" But its {n.acc} there, {fmt(acc, 4)}, is at chance, as at every evaluation of this run ({seen} "
+        f"at all {at.evals}, within {at.dev:.3f} of 1/{at.k}): no checkpoint of this run beats a uniform "
+        "guess on validation, so keeping one keeps no model better than a guess there."
     )
 
 
