@@ -42,8 +42,14 @@ def test_mixup_run_reads_as_overfitting_under_a_floored_objective(
     assert "mixup" in why and why.index("mixup") < why.index("The other reading")
 
 
-def test_the_probes_flips_refute_a_model_that_hardly_changed(capsys: pytest.CaptureFixture[str]) -> None:
-    alert = _degrading(capsys, DATA)  # the log with the run's probe sidecar
+def test_the_probes_flips_refute_a_model_that_hardly_changed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "run"  # the log with the run's probe sidecar (stored as .txt: not a JSON-lines log)
+    run.mkdir()
+    shutil.copy(DATA / "log.jsonl", run / "log.jsonl")
+    shutil.copy(DATA / "lossacc_probe.jsonl.txt", run / "lossacc_probe.jsonl")
+    alert = _degrading(capsys, run)
     (claim,) = [c for c in alert["claims"] if c["id"] == "model-hardly-changed"]
     assert claim["strength"] == "refuted"
     assert "136 of its 2000 samples changed class since the evaluation before" in claim["text"]
