@@ -63,3 +63,26 @@ def test_the_band_grows_with_the_evaluations_and_needs_k() -> None:
     assert at_chance_throughout(vals, 2, 500) is None  # one evaluation beyond the band left chance
     assert at_chance_throughout(np.full(9, 0.5), 2, 500) is None  # too few evaluations
     assert at_chance_throughout(np.full(30, 0.5), None, 500) is None  # no K, nothing said
+
+
+def test_fed_in_chunks_the_never_left_chance_path_equals_one_shot(tmp_path: Path) -> None:
+    """The path carries running aggregates from chunk to chunk: a live log gets what `check` gets.
+    The HF run's own numbers as a CSV a loop would print (one row per evaluation, the training
+    loss logged last before it)."""
+    from test_analysis_incremental import chunked, one_shot
+
+    from lossacc_tui.analysis import Params
+
+    hist = json.loads((DATA / "trainer_state.json").read_text())["log_history"]
+    rows, train = ["epoch,train_loss,val_loss,val_acc"], None
+    for h in hist:
+        train = h.get("loss", train)
+        if "eval_loss" in h:
+            rows.append(f"{h['epoch']:g},{train},{h['eval_loss']},{h['eval_accuracy']}")
+    log = tmp_path / "metrics.csv"
+    log.write_text("\n".join(rows) + "\n")
+    params = Params(n_classes=2)
+    once = one_shot(log, params)
+    assert any(a["kind"] == "val-at-chance" for a in once[0][1])
+    for sizes in ([37, 5, 211], [64], [1, 300]):
+        assert chunked(log, sizes, params) == once
