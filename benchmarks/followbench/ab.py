@@ -28,7 +28,7 @@ from pathlib import Path
 
 import orjson
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]  # benchmarks/
 CLOCK = HERE / "viewbench" / "cpuclock.py"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
