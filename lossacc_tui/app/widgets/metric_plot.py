@@ -284,7 +284,7 @@ def chrome_spec(d: PlotData, w: int, h: int) -> ChromeSpec:
         w, h, d.x0, d.x1, d.y0, d.y1,
         tuple(yt), tuple(_tick(t, d.log).rjust(LABEL_W) for t in yt),
         tuple(xt), tuple(fmt_num(t) for t in xt),
-        tuple((span.start, SEVERITY_COLOR.get(span.severity, "white")) for span in d.vlines),
+        tuple((span.start, _plotext_name(SEVERITY_COLOR.get(span.severity, "white"))) for span in d.vlines),
     )  # fmt: skip
 
 
@@ -306,3 +306,10 @@ def _tick(v: float, log: bool) -> str:
         return fmt_num(10**v)
     except OverflowError:
         return f"1e{v:.0f}"
+
+
+def _plotext_name(colour: str) -> str:
+    """The plotext name of a colour the rest of the view names as Rich does: plotext calls the
+    terminal's yellow "orange" and knows no "yellow", which it drew in the default colour (a
+    warning's alert line was not yellow on the plots while the band and the list showed it so)."""
+    return {"yellow": "orange", "yellow+": "orange+"}.get(colour, colour)
