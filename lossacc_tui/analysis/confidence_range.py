@@ -205,10 +205,18 @@ def ruled_out_text(loss: float, acc: float, k: int | None, loss_name: str, acc_n
             "is at least exp(-their mean loss), Jensen's inequality"
         )
     least = underconfidence_least_loss(acc, k)
+    # (the loss underconfidence would need, where it is a number: an accuracy within CAL_TOL of 0
+    # leaves no confidence below it, and no loss is large enough (tester h19t: "a mean confidence
+    # below -0.02 needs a loss above inf nats" on a regression compiled with accuracy)
+    needs = (
+        f"; a mean confidence below {fmt(acc - CAL_TOL, 4)} needs a loss above {fmt(least)} nats."
+        if acc - CAL_TOL > 0 and math.isfinite(least)
+        else "; no confidence lies below an accuracy this low."
+    )
     return (
         "Underconfidence (mean confidence below accuracy) is no reading here: if "
         f"{loss_name} is a plain mean cross-entropy of the predictions {acc_name} counts, its {fmt(loss)} at "
         f"{fmt(acc, 4)} puts the model's mean confidence at {fmt(low, 4)} or more ({why}), "
         + ("above the accuracy" if low >= acc else f"within {CAL_TOL * 100:.0f} points of the accuracy")
-        + f"; a mean confidence below {fmt(acc - CAL_TOL, 4)} needs a loss above {fmt(least)} nats."
+        + needs
     )
