@@ -88,7 +88,9 @@ class PercentScale:
     `notes` collects one-line problems (changes of unit, changes of the decision, values outside the
     range of an accuracy) until the caller takes them."""
 
-    __slots__ = ("_last", "_listed", "_out", "_said", "above", "locked", "notes", "scale", "seen", "within")
+    __slots__ = (
+        "_last", "_listed", "_nan", "_out", "_said", "above", "locked", "notes", "scale", "seen", "within"
+    )  # fmt: skip
 
     def __init__(self) -> None:
         self.scale = 1.0  # 0.01 while the values are read in percent
@@ -99,6 +101,7 @@ class PercentScale:
         self._last = math.nan  # the last finite value as logged
         self._out: dict[int, float] = {}  # absolute index -> value as logged, of values left out
         self._listed = 0  # values outside the range named in a note so far
+        self._nan = 0  # NaN values (no accuracy computed) named so far
         self._said: list[tuple[int, str]] = []  # this batch's notes, keyed by the value they are about
         self.notes: list[str] = []  # problem lines found, not yet taken
 
@@ -159,6 +162,7 @@ class PercentScale:
             out[i:end] = values[i:end] * self.scale
             scales[i:end] = self.scale
         self._in_range(out, values, scales, name, kept)
+        self._not_a_number(values, name, kept)
         self.seen += len(values)
         # in the order of the values they are about, however the history was cut into batches
         self.notes += [note for _, note in sorted(self._said, key=lambda t: t[0])]
@@ -173,7 +177,7 @@ class PercentScale:
         within, above = self.within, self.above
         for v in values.tolist():
             if v != v:
-                continue  # NaN: not a value, as in the full path
+                return None  # NaN: the full path names it (`_not_a_number`)
             if v in (math.inf, -math.inf):
                 return None
             if prev == prev and min(prev, v) <= 1.0 < max(prev, v):
@@ -239,6 +243,25 @@ class PercentScale:
         for i in bad.tolist():
             self._left_out(self.seen + i, float(logged[i]), float(scales[i]), name, kept, i)
         out[bad] = math.nan
+
+    def _not_a_number(self, values: np.ndarray, name: str, kept: Kept) -> None:
+        """A NaN logged as an accuracy (an evaluation that computed none: an empty split, NaN
+        outputs) is no point of the series' analysis; it is named (the first `LISTED`, then one line
+        for the rest), never dropped unsaid (tester h19t: `"val_acc": NaN` at 2 of 40 evaluations)."""
+        for i in np.flatnonzero(np.isnan(values)).tolist():
+            self._nan += 1
+            if self._nan <= LISTED:
+                self._said.append(
+                    (
+                        i,
+                        f"{name}: NaN at {kept.where(self.seen + i)}: no accuracy was computed there (an "
+                        "empty split, NaN outputs): left out of the analysis",
+                    )
+                )
+            elif self._nan == LISTED + 1:
+                self._said.append(
+                    (i, f"{name}: more NaN values (the next at {kept.where(self.seen + i)}): left out too")
+                )
 
     def _left_out(self, i: int, raw: float, scale: float, name: str, kept: Kept, key: int = -1) -> None:
         """Absolute point i, `raw` as logged and read at `scale`, is outside the range: remembered,
