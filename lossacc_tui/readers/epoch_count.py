@@ -306,12 +306,18 @@ class PerBatchWatch:
         self._top_x = math.nan
         self.note: str | None = None  # the reading, when the values did not make it clear (caller takes)
 
-    def at(self, rows: Rows, i: int, top: float, floor: int, final: bool) -> EpochCount | str | None:
+    def at(
+        self, rows: Rows, i: int, top: float, floor: int, final: bool, before: float = math.nan
+    ) -> EpochCount | str | None:
         """Row i (not above the top x `top` of the rows before it; rows before `floor` are of an
-        earlier run): an `EpochCount` when it shows per-batch records (x is the fractional epoch
-        from row i on), "hold" when that cannot be told yet, None otherwise."""
+        earlier run; `before`: the x of the last record before it that has one, NaN: none): an
+        `EpochCount` when it shows per-batch records (x is the fractional epoch from row i on),
+        "hold" when that cannot be told yet, None otherwise."""
         xi = float(rows.x[i])
         if self.writers or i in rows.batch.starts or xi != top:  # (NaN too)
+            return None
+        if before < xi:  # a run climbing back up to the top epoch (resumed, restarted): `CLIMB`
+            self.writers = True
             return None
         counts = Counter(self._top) if self._top_x == xi else Counter()
         prior = list(self._top_values) if self._top_x == xi else []

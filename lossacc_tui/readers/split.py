@@ -60,6 +60,7 @@ class Splitter(Placer):
         self._reaxis: tuple[float, float] = (0.0, 1.0)  # (lo, steps per epoch) at that moment
         self._switched = -1  # the run whose step went back at a new epoch
         self._held: Batch | None = None  # a record going back into a run, and what follows it
+        self._last_x = math.nan  # the x of the last record placed that has one (NaN: none yet)
         self.strays: list[tuple[int | None, str]] = []  # (line, problem) of stray records (caller takes)
         #: set once an epoch-only file shows per-batch records (readers/epoch_count.py)
         self.counted: EpochCount | None = None
@@ -163,6 +164,9 @@ class Splitter(Placer):
         else:
             self._fast(x, seg, start, batch.n)
         self._max_x = max(self._max_x, float(prev_max[end]))
+        placed = np.flatnonzero(valid[:end])
+        if len(placed):
+            self._last_x = float(x[placed[-1]])
         if self.axis == "epoch" and self.counted is None and not self._per_batch.writers:
             self._per_batch.count_top(rows, end, self._max_x)
         for j in range(max(0, end - WINDOW), end):
@@ -213,7 +217,10 @@ class Splitter(Placer):
         readers/epoch_count.py."""
         if self.axis != "epoch" or self.counted is not None:
             return None
-        said = self._per_batch.at(rows, i, top, self._floor, final)
+        before = rows.x[:i][~np.isnan(rows.x[:i])]
+        said = self._per_batch.at(
+            rows, i, top, self._floor, final, float(before[-1]) if len(before) else self._last_x
+        )
         if isinstance(said, EpochCount):
             self.counted = said
             if self._per_batch.note:

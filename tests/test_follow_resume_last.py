@@ -1,0 +1,149 @@
+"""A followed log a run resumed from a checkpoint appends to (Keras' `CSVLogger(append=True)`), or
+that a training restarted from scratch writes on in (epochs 0..9, then 0..9 again), shows at each
+pause of its writer what `check` of the file reads then (tester h19t, fault 4a: the resumed run's
+last record, at the epoch the first run ended at, was held back for a next record that never came,
+and so was the restarted run's last one: the follower stayed one record behind while the file
+ended there).
+
+The one pause told apart: right after the first record that goes back into the run. Until the
+next record comes it is not known whether the run was resumed there or a stray record was written
+late (readers/strays.py), so the follower holds that one record back (the run as it was is shown)
+and places it with the next one.
+
+Real writers: numpy trainings (tests/numpy_training.py) written a record at a time through an open
+file, as Keras' CSVLogger and a JSON-lines logger write them; the follower reads when woken, and
+every wait is on its state: the bytes it handed to the reader and placed in runs."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from numpy_training import softmax_regression
+from test_follow import Collector
+
+from lossacc_tui import follow, handlers
+from lossacc_tui.events import PointsAdded, RunReset
+from lossacc_tui.monitor import Monitor
+from lossacc_tui.source import discover
+
+FIRST = softmax_regression(epochs=12, seed=4)
+AGAIN = softmax_regression(epochs=12, seed=7)  # (a resumed or restarted run: other values)
+
+#: (the epochs written, in order, each with the run whose values it takes; the row of the record that
+#: goes back into the run, None: no record does (a restart from scratch begins a run of its own))
+CASES = {
+    "resume": ([(e, FIRST) for e in range(12)] + [(e, AGAIN) for e in range(6, 12)], 12),
+    "restart": ([(e, FIRST) for e in range(10)] + [(e, AGAIN) for e in range(10)], None),
+}
+
+Runs = dict[str, list[tuple[float, float]]]
+
+
+def _key(name: str) -> str:
+    """A run's name past its file's ("", "#2"): `check` and a follower name the file alike or not."""
+    return name[name.rfind("#") :] if "#" in name else ""
+
+
+def _line(fmt: str, e: int, run: list[dict[str, float]]) -> str:
+    r = run[e]
+    if fmt == "csv":
+        return f"{e},{r['train_loss']!r},{r['train_acc']!r},{r['val_loss']!r},{r['val_acc']!r}\n"
+    keys = ("loss", "accuracy", "val_loss", "val_accuracy")
+    vals = (r["train_loss"], r["train_acc"], r["val_loss"], r["val_acc"])
+    return json.dumps({"epoch": e, **dict(zip(keys, vals, strict=True))}) + "\n"
+
+
+def _checked(path: Path) -> Runs:
+    """What a `check` of the file reads now: each run's (epoch, val_loss) points."""
+    out: Runs = {}
+    for src in discover(path):
+        for run in src.read_all():
+            s = run.series["val_loss"]
+            out[_key(run.name)] = [
+                (float(x), float(v)) for x, v in zip(s.x_or_none("epoch"), s.values, strict=True)
+            ]
+    return out
+
+
+def _followed(c: Collector) -> Runs:
+    """Each followed run's (epoch, val_loss) points, from the events told: records appended, a
+    resumed run's points from `since` on dropped, a run read again emptied."""
+    runs: Runs = {}
+    for ev in list(c.events):
+        if isinstance(ev, RunReset):
+            pts = runs.setdefault(_key(ev.run.name), [])
+            if ev.since is None:
+                pts.clear()
+            else:
+                at = float(ev.since.split()[-1])
+                pts[:] = [p for p in pts if p[0] < at]
+        elif isinstance(ev, PointsAdded) and "val_loss" in ev.batch.values:
+            b = ev.batch
+            p = b.present["val_loss"]
+            pts = runs.setdefault(_key(ev.run.name), [])
+            pts += [
+                (float(b.epoch[i]), float(b.values["val_loss"][i]))  # type: ignore[index]
+                for i in range(b.n)
+                if p is None or p[i]
+            ]
+    return runs
+
+
+@contextmanager
+def _placed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
+    """How many bytes of each followed file the follower handed to its reader and placed in runs
+    (counted once `Lines.data` returned): the state a test waits on."""
+    fed: dict[str, int] = {}
+    data = handlers.Lines.data
+
+    def counted(self: handlers.Lines, chunk: bytes) -> None:
+        data(self, chunk)
+        key = str(self.src.files[self.i].path)
+        fed[key] = fed.get(key, 0) + len(chunk)
+
+    monkeypatch.setattr(handlers.Lines, "data", counted)
+    yield fed
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_followed_resume_or_restart_shows_what_check_reads_at_each_pause(
+    tmp_path: Path,
+    stop_all,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+    fmt: str,
+    case: str,
+) -> None:
+    monkeypatch.setattr(follow, "MAX_GAP", follow.MIN_GAP)  # (a woken follower reads at once)
+    records, back = CASES[case]
+    p = tmp_path / f"metrics.{fmt}"
+    head = "epoch,loss,accuracy,val_loss,val_accuracy\n" if fmt == "csv" else ""
+    with _placed(monkeypatch) as fed, open(p, "w") as f:
+        f.write(head)
+        f.flush()
+        m = Monitor([p], poll=3600)  # (the follower looks when woken)
+        m._start_timer = lambda wait: None  # type: ignore[method-assign]  # (no analysis: not tested here)
+        c = Collector()
+        m.subscribe(c)
+        m.start()
+        stop_all(m)
+        before: Runs = {}
+        for k, (e, run) in enumerate(records):
+            f.write(_line(fmt, e, run))
+            f.flush()  # the writer pauses here (an epoch's training)
+            size = os.path.getsize(p)
+            m.follower._wake.set()
+            c.wait(lambda size=size: fed.get(str(p), 0) == size)
+            now = _checked(p)
+            if k == back:  # (held until the next record tells a resume from a stray)
+                assert _followed(c) == before, k
+            else:
+                assert _followed(c) == now, k
+            before = now
+    assert len(now) == (2 if case == "restart" else 1)
+    assert [x for x, _ in now[max(now)]][-1] == records[-1][0]  # the last record is shown
