@@ -2,13 +2,13 @@
 that a training restarted from scratch writes on in (epochs 0..9, then 0..9 again), shows at each
 pause of its writer what `check` of the file reads then (tester h19t, fault 4a: the resumed run's
 last record, at the epoch the first run ended at, was held back for a next record that never came,
-and so was the restarted run's last one: the follower stayed one record behind while the file
-ended there).
+and so was the restarted run's last one; and the record a run resumed at waited for the next one,
+an epoch later).
 
-The one pause told apart: right after the first record that goes back into the run. Until the
-next record comes it is not known whether the run was resumed there or a stray record was written
-late (readers/strays.py), so the follower holds that one record back (the run as it was is shown)
-and places it with the next one.
+A record going back into a run is read as `check` reads the file then: a resume; the next records
+decide whether it was one or a stray record written late (readers/strays.py). When they say stray,
+the follower reads the log again and ends as `check` reads it (lossacc_tui/settle.py); the stray
+record case is here too.
 
 Real writers: numpy trainings (tests/numpy_training.py) written a record at a time through an open
 file, as Keras' CSVLogger and a JSON-lines logger write them; the follower reads when woken, and
@@ -27,18 +27,20 @@ from numpy_training import softmax_regression
 from test_follow import Collector
 
 from lossacc_tui import follow, handlers
-from lossacc_tui.events import PointsAdded, RunReset
+from lossacc_tui.events import PointsAdded, RunReset, Status
 from lossacc_tui.monitor import Monitor
 from lossacc_tui.source import discover
 
 FIRST = softmax_regression(epochs=12, seed=4)
 AGAIN = softmax_regression(epochs=12, seed=7)  # (a resumed or restarted run: other values)
 
-#: (the epochs written, in order, each with the run whose values it takes; the row of the record that
-#: goes back into the run, None: no record does (a restart from scratch begins a run of its own))
+#: the epochs written, in order, each with the run whose values it takes, and how many runs `check`
+#: reads at the end
 CASES = {
-    "resume": ([(e, FIRST) for e in range(12)] + [(e, AGAIN) for e in range(6, 12)], 12),
-    "restart": ([(e, FIRST) for e in range(10)] + [(e, AGAIN) for e in range(10)], None),
+    "resume": ([(e, FIRST) for e in range(12)] + [(e, AGAIN) for e in range(6, 12)], 1),
+    "restart": ([(e, FIRST) for e in range(10)] + [(e, AGAIN) for e in range(10)], 2),
+    # epoch 3 written late by another process, while the run carries on at 9 (a stray record)
+    "stray": ([(e, FIRST) for e in range(9)] + [(3, AGAIN)] + [(e, FIRST) for e in range(9, 12)], 1),
 }
 
 Runs = dict[str, list[tuple[float, float]]]
@@ -95,19 +97,27 @@ def _followed(c: Collector) -> Runs:
 
 
 @contextmanager
-def _placed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
-    """How many bytes of each followed file the follower handed to its reader and placed in runs
-    (counted once `Lines.data` returned): the state a test waits on."""
+def _looked(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
+    """How many bytes of each followed file the follower had handed to its reader and placed in
+    runs when it last found nothing more to read (`Lines.end` returned: it looked at the whole file
+    as it is, its writer pausing): the state a test waits on."""
     fed: dict[str, int] = {}
-    data = handlers.Lines.data
+    looked: dict[str, int] = {}
+    data, end = handlers.Lines.data, handlers.Lines.end
 
     def counted(self: handlers.Lines, chunk: bytes) -> None:
         data(self, chunk)
         key = str(self.src.files[self.i].path)
         fed[key] = fed.get(key, 0) + len(chunk)
 
+    def ended(self: handlers.Lines) -> None:
+        end(self)
+        key = str(self.src.files[self.i].path)
+        looked[key] = fed.get(key, 0)
+
     monkeypatch.setattr(handlers.Lines, "data", counted)
-    yield fed
+    monkeypatch.setattr(handlers.Lines, "end", ended)
+    yield looked
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
@@ -120,10 +130,10 @@ def test_a_followed_resume_or_restart_shows_what_check_reads_at_each_pause(
     case: str,
 ) -> None:
     monkeypatch.setattr(follow, "MAX_GAP", follow.MIN_GAP)  # (a woken follower reads at once)
-    records, back = CASES[case]
+    records, runs = CASES[case]
     p = tmp_path / f"metrics.{fmt}"
     head = "epoch,loss,accuracy,val_loss,val_accuracy\n" if fmt == "csv" else ""
-    with _placed(monkeypatch) as fed, open(p, "w") as f:
+    with _looked(monkeypatch) as looked, open(p, "w") as f:
         f.write(head)
         f.flush()
         m = Monitor([p], poll=3600)  # (the follower looks when woken)
@@ -132,18 +142,16 @@ def test_a_followed_resume_or_restart_shows_what_check_reads_at_each_pause(
         m.subscribe(c)
         m.start()
         stop_all(m)
-        before: Runs = {}
         for k, (e, run) in enumerate(records):
             f.write(_line(fmt, e, run))
             f.flush()  # the writer pauses here (an epoch's training)
             size = os.path.getsize(p)
             m.follower._wake.set()
-            c.wait(lambda size=size: fed.get(str(p), 0) == size)
+            c.wait(lambda size=size: looked.get(str(p), 0) == size)
             now = _checked(p)
-            if k == back:  # (held until the next record tells a resume from a stray)
-                assert _followed(c) == before, k
-            else:
-                assert _followed(c) == now, k
-            before = now
-    assert len(now) == (2 if case == "restart" else 1)
+            assert _followed(c) == now, k
+    assert len(now) == runs
+    # a stray record, read as a resume at the pause after it, makes the follower read the log again
+    again = [e for e in c.events if isinstance(e, Status) and e.state == "rewritten"]
+    assert len(again) == (case == "stray")
     assert [x for x, _ in now[max(now)]][-1] == records[-1][0]  # the last record is shown
