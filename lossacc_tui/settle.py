@@ -80,6 +80,9 @@ def at_pause(h: Lines) -> None:
     if h.src.holding(h.i) and h.handed.read(h.src.files[h.i].path) is not None:
         with h.m.lock:
             parts = h.src.settle(h.i)
+            if h.src.misread(h.i):
+                read_again(h)
+                return
             h.tell_problems()
             h.m.source_read(h.src, parts)
 

@@ -80,26 +80,36 @@ class Splitter(Placer):
     def flush(self) -> list[tuple[int, Batch]]:
         """The end of the file for now: a record held back (readers/strays.py) with nothing after it
         is a resume; `split`'s pairs for what was held."""
+        if self._settled is not None:  # (records after a `settle` that did not decide it yet)
+            return self._after_settle(Batch(0, {}, {}), final=True)
         if self._held is None:
             return []
         return self.split(Batch(0, {}, {}), final=True)
 
     @property
     def holding(self) -> bool:
-        """Whether a record going back into a run is held back (readers/strays.py)."""
-        return self._held is not None and self._held_by == "stray"
+        """Whether a record going back into a run is held back (readers/strays.py), past what a
+        `settle` placed: `settle` would place it."""
+        sp = self._settled[0] if self._settled is not None else self
+        return sp._held is not None and sp._held_by == "stray" and sp._held.line is not None
 
     def settle(self) -> list[tuple[int, Batch]]:
         """A follower's writer paused with a record going back into a run held back: it is placed
         as the end of the file places it (as `check` reads the file now), provisionally: the next
-        records show whether that reading holds (`split`; else `misread`). readers/strays.py."""
-        held = self._held
-        if not self.holding or held is None or held.line is None or self._settled is not None:
+        records with an x show whether that reading holds (`split`; else `misread`); records that
+        came after it with none are placed at the next pause alike. readers/strays.py."""
+        if not self.holding:
             return []
-        before = copy.deepcopy(self)
-        out = self.flush()
-        self._settled = (before, placed(out, held.line))
-        return out
+        before, was = self._settled if self._settled is not None else (self, {})
+        kept = copy.deepcopy(before)  # (the state the next records are read from)
+        out = before.flush()
+        assert kept._held is not None and kept._held.line is not None
+        got = placed(out, kept._held.line)
+        if any(got.get(n) != v for n, v in was.items()):  # (the end of the file reads it otherwise)
+            self.misread = True
+            return []
+        self._settled = (kept, got)
+        return without_lines(out, was.keys())
 
     def split(self, batch: Batch, final: bool = False) -> list[tuple[int, Batch]]:
         """(run index, sub-batch) pairs in order; duplicates removed. A record that goes back into
@@ -149,16 +159,16 @@ class Splitter(Placer):
     def _after_settle(self, batch: Batch, final: bool) -> list[tuple[int, Batch]]:
         """The first records after a `settle`: read with what it placed, from the state before it
         (as `check` reads them). The same reading of the settled records: that state goes on, and
-        the pairs of the records after them are returned; otherwise (or still undecided) `misread`."""
+        the pairs of the records after them are returned; still undecided (no record with an x
+        came yet): they wait with them; read otherwise: `misread`."""
         assert self._settled is not None
         before, was = self._settled
-        self._settled = None
-        before.strays = []
         out = before.split(batch, final)
         held = before._held
-        if (held is not None and held.line is not None and set(held.line.tolist()) & was.keys()) or (
-            placed(out, np.fromiter(was, dtype=np.int64)) != was
-        ):
+        if held is not None and held.line is not None and set(held.line.tolist()) & was.keys():
+            return []  # (nothing placed: the next records decide)
+        self._settled = None
+        if placed(out, np.fromiter(was, dtype=np.int64)) != was:
             self.misread = True
             return []
         said = [s for s in before.strays if s[0] not in was]  # (the settled ones were said)
