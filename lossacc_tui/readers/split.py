@@ -222,9 +222,9 @@ class Splitter(Placer):
         else:
             self._fast(x, seg, start, batch.n)
         self._max_x = max(self._max_x, float(prev_max[end]))
-        placed = np.flatnonzero(valid[:end])
-        if len(placed):
-            self._last_x = float(x[placed[-1]])
+        with_x = np.flatnonzero(valid[:end])
+        if len(with_x):
+            self._last_x = float(x[with_x[-1]])
         if self.axis == "epoch" and self.counted is None and not self._per_batch.writers:
             self._per_batch.count_top(rows, end, self._max_x)
         for j in range(max(0, end - WINDOW), end):
@@ -275,10 +275,7 @@ class Splitter(Placer):
         readers/epoch_count.py."""
         if self.axis != "epoch" or self.counted is not None:
             return None
-        before = rows.x[:i][~np.isnan(rows.x[:i])]
-        said = self._per_batch.at(
-            rows, i, top, self._floor, final, float(before[-1]) if len(before) else self._last_x
-        )
+        said = self._per_batch.at(rows, i, top, self._floor, final, self._last_x)
         if isinstance(said, EpochCount):
             self.counted = said
             if self._per_batch.note:
