@@ -17,6 +17,7 @@ from lossacc_tui.files import open_regular
 from lossacc_tui.model import Run
 from lossacc_tui.readers.base import MissingExtra
 from lossacc_tui.readers.probe_sidecar import ProbeSidecar
+from lossacc_tui.settle import Handed, at_pause, read_again
 from lossacc_tui.source import CHUNK, Source, formats_expected, open_file
 
 if TYPE_CHECKING:
@@ -41,14 +42,20 @@ class Lines:
         #: what the Tail said of a cut it reads on as the run's continuation, said once the first
         #: record since has shown whether it is one (`Source.cut`, `_tell_cut`)
         self._cut_said = ""
+        #: the bytes handed since the file was read from its start: what `settle.read_again` reads
+        self.handed = Handed()
 
     def data(self, chunk: bytes) -> None:
         """Parsed without the feed's lock (only this thread reads the file: the reader's state is
         its own), which is taken only to place the records in their runs and tell them: a view's
         frame, and so a key, never waits for a block of a fast writer's lines to be parsed."""
+        self.handed.add(chunk)
         parsed = self.src.parse(self.i, chunk)
         with self.m.lock:
             parts = self.src.ingest(self.i, parsed)
+            if self.src.misread(self.i):  # (what a pause placed reads otherwise now: lossacc_tui/settle.py)
+                read_again(self)
+                return
             self._tell_cut()
             self.tell_problems()  # (before the records after it)
             self.m.source_read(self.src, parts)
@@ -96,6 +103,7 @@ class Lines:
 
     def reset(self, kind: str) -> None:
         path = str(self.src.files[self.i].path)
+        self.handed.restart()
         with self.m.lock:
             if kind == "truncated":
                 # what was read before the rewrite is analysed first: alerts that open on it are
@@ -129,6 +137,7 @@ class Lines:
             state, message = "error", f"{path}: now a folder, not the log it was"
         with self.m.lock:
             if state == "rotated" and self.holds_cut:  # (said once its first record decides: `_tell_cut`)
+                self.handed.lost()
                 self._cut_said = message
                 self.src.cut(self.i)
                 return
@@ -142,6 +151,7 @@ class Lines:
                 if self._cut_said:
                     self.m.emit([Status(str(self.src.files[self.i].path), "rotated", self._cut_said)])
                     self._cut_said = ""
+        at_pause(self)  # (a record held back is placed as `check` reads the log now: settle.py)
 
 
 class Queried(Lines):

@@ -190,9 +190,31 @@ class Source:
         batches += f.reader.finish()
         return self._ingest(f, batches, final=True)
 
-    def _ingest(self, f: LogFile, batches: list[Batch], final: bool = False) -> Appended:
+    def holding(self, index: int) -> bool:
+        """Whether file `index`'s splitter holds back a record going back into a run until the next
+        record comes (readers/strays.py): `settle` would place it."""
+        return not self.sequential and self.files[index].splitter.holding
+
+    def settle(self, index: int) -> Appended:
+        """A follower read all there is of file `index` and its writer pauses: a record its splitter
+        holds back is placed as `check` reads the file now, provisionally (`misread` says when the
+        records after it read it otherwise). Not for a log read with its rotated copies through one
+        splitter (the end of one of its files is not the end of what was read)."""
+        if self.sequential:
+            return []
+        return self._ingest(self.files[index], [], settle=True)
+
+    def misread(self, index: int) -> bool:
+        """Whether what `settle` placed reads otherwise with the records after it: file `index` must
+        be read again from its start (`rewind`); nothing was placed since."""
+        return self.files[index].splitter.misread
+
+    def _ingest(
+        self, f: LogFile, batches: list[Batch], final: bool = False, settle: bool = False
+    ) -> Appended:
         """Batches read from file `f` into their runs; `final`: the end of the file for now (a
-        record the splitter held back is placed: readers/strays.py)."""
+        record the splitter held back is placed: readers/strays.py); `settle`: the same,
+        provisionally (a follower's writer pauses: `settle`)."""
         out: Appended = []
         params: dict[str, str] | None = getattr(f.reader, "params", None)
         if params and self._single_run:  # MLflow: the run's parameters, as its store has them now
@@ -203,6 +225,8 @@ class Source:
         pairs = [pair for batch in batches for pair in splitter.split(batch)]
         if final:
             pairs += splitter.flush()
+        elif settle:
+            pairs += splitter.settle()
         for line, message in splitter.take_strays():  # records kept out of a run: said, never silent
             f.reader.problem(line, message)
         back = splitter.went_back if pairs else set()

@@ -40,7 +40,11 @@ record there already logged (`verdict`), by looking at that epoch's records up t
   before (and never asked again for this file).
 
 Until that epoch's records show it (the end of what a follower has read so far), the record and
-what follows are held back; at the end of the file, what was read decides.
+what follows are held back; at the end of the file, what was read decides. A record at the top
+epoch whose record before it is at a lower epoch repeats nothing at one epoch (an epoch's batch
+records follow one another): a run resumed or restarted in the same file climbing back up to
+where the first run ended (tester h19t: its last record was held for a next that never came). It
+is read as writers' are, at once.
 """
 
 from __future__ import annotations
@@ -306,12 +310,21 @@ class PerBatchWatch:
         self._top_x = math.nan
         self.note: str | None = None  # the reading, when the values did not make it clear (caller takes)
 
-    def at(self, rows: Rows, i: int, top: float, floor: int, final: bool) -> EpochCount | str | None:
+    def at(
+        self, rows: Rows, i: int, top: float, floor: int, final: bool, last: float = math.nan
+    ) -> EpochCount | str | None:
         """Row i (not above the top x `top` of the rows before it; rows before `floor` are of an
-        earlier run): an `EpochCount` when it shows per-batch records (x is the fractional epoch
-        from row i on), "hold" when that cannot be told yet, None otherwise."""
+        earlier run; `last`: the x of the last record placed before this batch that has one, NaN:
+        none): an `EpochCount` when it shows per-batch records (x is the fractional epoch from row
+        i on), "hold" when that cannot be told yet, None otherwise."""
         xi = float(rows.x[i])
         if self.writers or i in rows.batch.starts or xi != top:  # (NaN too)
+            return None
+        j = i - 1
+        while j >= 0 and math.isnan(float(rows.x[j])):
+            j -= 1
+        if (float(rows.x[j]) if j >= 0 else last) < xi:  # climbing back up to it (module docstring)
+            self.writers = True
             return None
         counts = Counter(self._top) if self._top_x == xi else Counter()
         prior = list(self._top_values) if self._top_x == xi else []

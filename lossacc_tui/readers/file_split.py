@@ -54,6 +54,25 @@ class FileSplitter:
             out += [(self._index(w, seg), sub) for seg, sub in sp.flush()]
         return out
 
+    @property
+    def holding(self) -> bool:
+        """Whether a Splitter holds back a record going back into a run (readers/strays.py)."""
+        return any(sp.holding for sp in (self._plain, *self._writers.values()))
+
+    @property
+    def misread(self) -> bool:
+        """Whether what a `settle` placed reads otherwise now: the file must be read again."""
+        return any(sp.misread for sp in (self._plain, *self._writers.values()))
+
+    def settle(self) -> list[tuple[int, Batch]]:
+        """A follower's writer paused: what a Splitter held back is placed as the end of the file
+        places it, provisionally (`Splitter.settle`)."""
+        out = self._plain.settle()
+        self._used = max([self._used, *(seg + 1 for seg, _ in out)])
+        for w, sp in self._writers.items():
+            out += [(self._index(w, seg), sub) for seg, sub in sp.settle()]
+        return out
+
     def _index(self, w: float, seg: int) -> int:
         idx = self._runs.get((w, seg))
         if idx is None:

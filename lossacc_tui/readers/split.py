@@ -30,6 +30,7 @@ glued onto it. Records whose x is above every x before are placed in one vectori
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -46,7 +47,7 @@ from lossacc_tui.readers.split_rows import (
     cut_batch,
     plain_ties,
 )
-from lossacc_tui.readers.strays import concat, unplaced, verdict
+from lossacc_tui.readers.strays import Placed, concat, placed, unplaced, verdict, without_lines
 
 #: Place "plain ties" (below) in the vectorized step; tests turn it off to compare with the row path.
 TIES_FAST = True
@@ -60,6 +61,13 @@ class Splitter(Placer):
         self._reaxis: tuple[float, float] = (0.0, 1.0)  # (lo, steps per epoch) at that moment
         self._switched = -1  # the run whose step went back at a new epoch
         self._held: Batch | None = None  # a record going back into a run, and what follows it
+        self._held_by = ""  # what holds it: "stray" (readers/strays.py), "batches" (epoch_count.py)
+        #: a follower's pause placed what was held (`settle`): the state before, and what it decided
+        self._settled: tuple[Splitter, Placed] | None = None
+        #: what `settle` placed reads otherwise with the records after it: the caller reads the file
+        #: again from its start (nothing more is placed here)
+        self.misread = False
+        self._last_x = math.nan  # the x of the last record placed that has one (NaN: none yet)
         self.strays: list[tuple[int | None, str]] = []  # (line, problem) of stray records (caller takes)
         #: set once an epoch-only file shows per-batch records (readers/epoch_count.py)
         self.counted: EpochCount | None = None
@@ -72,14 +80,45 @@ class Splitter(Placer):
     def flush(self) -> list[tuple[int, Batch]]:
         """The end of the file for now: a record held back (readers/strays.py) with nothing after it
         is a resume; `split`'s pairs for what was held."""
+        if self._settled is not None:  # (records after a `settle` that did not decide it yet)
+            return self._after_settle(Batch(0, {}, {}), final=True)
         if self._held is None:
             return []
         return self.split(Batch(0, {}, {}), final=True)
+
+    @property
+    def holding(self) -> bool:
+        """Whether a record going back into a run is held back (readers/strays.py), past what a
+        `settle` placed: `settle` would place it."""
+        sp = self._settled[0] if self._settled is not None else self
+        return sp._held is not None and sp._held_by == "stray" and sp._held.line is not None
+
+    def settle(self) -> list[tuple[int, Batch]]:
+        """A follower's writer paused with a record going back into a run held back: it is placed
+        as the end of the file places it (as `check` reads the file now), provisionally: the next
+        records with an x show whether that reading holds (`split`; else `misread`); records that
+        came after it with none are placed at the next pause alike. readers/strays.py."""
+        if not self.holding:
+            return []
+        before, was = self._settled if self._settled is not None else (self, {})
+        kept = copy.deepcopy(before)  # (the state the next records are read from)
+        out = before.flush()
+        assert kept._held is not None and kept._held.line is not None
+        got = placed(out, kept._held.line)
+        if any(got.get(n) != v for n, v in was.items()):  # (the end of the file reads it otherwise)
+            self.misread = True
+            return []
+        self._settled = (kept, got)
+        return without_lines(out, was.keys())
 
     def split(self, batch: Batch, final: bool = False) -> list[tuple[int, Batch]]:
         """(run index, sub-batch) pairs in order; duplicates removed. A record that goes back into
         a run is held back until the next record shows whether it is a stray (readers/strays.py);
         `final`: nothing comes after this batch."""
+        if self.misread:
+            return []
+        if self._settled is not None and batch.n:
+            return self._after_settle(batch, final)
         if self._held is not None:
             batch = concat(self._held, batch) if batch.n else self._held
             self._held = None
@@ -117,6 +156,26 @@ class Splitter(Placer):
                 break
         return out + more
 
+    def _after_settle(self, batch: Batch, final: bool) -> list[tuple[int, Batch]]:
+        """The first records after a `settle`: read with what it placed, from the state before it
+        (as `check` reads them). The same reading of the settled records: that state goes on, and
+        the pairs of the records after them are returned; still undecided (no record with an x
+        came yet): they wait with them; read otherwise: `misread`."""
+        assert self._settled is not None
+        before, was = self._settled
+        out = before.split(batch, final)
+        held = before._held
+        if held is not None and held.line is not None and set(held.line.tolist()) & was.keys():
+            return []  # (nothing placed: the next records decide)
+        self._settled = None
+        if placed(out, np.fromiter(was, dtype=np.int64)) != was:
+            self.misread = True
+            return []
+        said = [s for s in before.strays if s[0] not in was]  # (the settled ones were said)
+        self.__dict__.update(before.__dict__)
+        self.strays = said
+        return without_lines(out, was.keys())
+
     def _split(
         self, batch: Batch, x: np.ndarray, final: bool
     ) -> tuple[list[tuple[int, Batch]], int, str | None]:
@@ -145,14 +204,14 @@ class Splitter(Placer):
             self._fast(x, seg, start, int(i))
             said = self._per_batch_at(rows, int(i), float(prev_max[i]), final)
             if said is not None:
-                end, why = int(i), said
+                end, why, self._held_by = int(i), said, "batches"
                 break
             if self._per_epoch_at(batch, x, int(i)):
                 end, why = int(i), "epochs"
                 break
             said = self._stray(rows, int(i), final)
             if said == "hold":
-                end, why = int(i), "hold"
+                end, why, self._held_by = int(i), "hold", "stray"
                 break
             if said == "stray":
                 keep[i] = False
@@ -163,6 +222,9 @@ class Splitter(Placer):
         else:
             self._fast(x, seg, start, batch.n)
         self._max_x = max(self._max_x, float(prev_max[end]))
+        with_x = np.flatnonzero(valid[:end])
+        if len(with_x):
+            self._last_x = float(x[with_x[-1]])
         if self.axis == "epoch" and self.counted is None and not self._per_batch.writers:
             self._per_batch.count_top(rows, end, self._max_x)
         for j in range(max(self._floor, end - WINDOW), end):  # (none before a reader's new run)
@@ -213,7 +275,7 @@ class Splitter(Placer):
         readers/epoch_count.py."""
         if self.axis != "epoch" or self.counted is not None:
             return None
-        said = self._per_batch.at(rows, i, top, self._floor, final)
+        said = self._per_batch.at(rows, i, top, self._floor, final, self._last_x)
         if isinstance(said, EpochCount):
             self.counted = said
             if self._per_batch.note:

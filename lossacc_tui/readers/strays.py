@@ -11,7 +11,10 @@ logged from that x on; so the Splitter decides only once the next record with an
 
 Until that next record comes (the end of what a follower has read so far), the record and what
 follows it are held back; the end of the file (`Splitter.flush`, `Source.finish`) decides a
-record nothing follows as a resume. `concat` joins what was held to the next batch.
+record nothing follows as a resume. `concat` joins what was held to the next batch. A follower
+whose writer pauses places what is held as that end would (`Splitter.settle`: as `check` reads
+the file then); the next records decide as before, and when they read it otherwise (`placed`
+differs) the follower reads the file again (lossacc_tui/settle.py).
 
 A record with no x on the split axis (an evaluation `{"epoch": 8, "val_loss": ...}` in a log whose
 other records carry a step) goes to the most recent run; it is a stray when its other x (its epoch)
@@ -22,6 +25,7 @@ to resume from) (`unplaced`)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -63,6 +67,44 @@ def concat(a: Batch, b: Batch) -> Batch:
         cat(a.line, b.line, np.int64),
         (*a.starts, *(s + a.n for s in b.starts)),
     )
+
+
+#: line -> (run index, the x its run resumed at when the record begins a resumed part, else None), or
+#: None for a record not placed (a stray, a duplicate): how the records of those lines were read
+Placed = dict[int, tuple[int, float | None] | None]
+
+
+def placed(pairs: list[tuple[int, Batch]], lines: np.ndarray) -> Placed:
+    """How the records of `lines` were read in `split`'s pairs (`Placed`)."""
+    out: Placed = dict.fromkeys((int(n) for n in lines), None)
+    for seg, sub in pairs:
+        if sub.line is None:
+            continue
+        for k, n in enumerate(sub.line.tolist()):
+            if n in out:
+                at = sub.resume[1] if sub.resume is not None and k == 0 else None
+                out[n] = (seg, at)
+    return out
+
+
+def without_lines(pairs: list[tuple[int, Batch]], lines: Iterable[int]) -> list[tuple[int, Batch]]:
+    """`split`'s pairs without the records of `lines` (placed before: `Splitter.settle`); a part
+    whose first record goes is no longer where its run resumed (that was told with the record)."""
+    gone = np.fromiter(lines, dtype=np.int64)
+    out = []
+    for seg, sub in pairs:
+        if sub.line is None:
+            out.append((seg, sub))
+            continue
+        keep = ~np.isin(sub.line, gone)
+        if keep.all():
+            out.append((seg, sub))
+        elif keep.any():
+            part = sub.take(np.flatnonzero(keep))
+            part.resume = sub.resume if keep[0] else None
+            part.reaxis = sub.reaxis
+            out.append((seg, part))
+    return out
 
 
 def said_at(axis: str, x: float, epoch: float = math.nan) -> str:
@@ -167,4 +209,15 @@ def note_unplaced(rows: Rows, i: int, lane: Lane) -> None:
             lane.unplaced[key] = max(lane.unplaced.get(key, -math.inf), other[1])
 
 
-__all__ = ["concat", "note_unplaced", "other_x", "said_at", "unplaced", "verdict", "verdict_unplaced"]
+__all__ = [
+    "Placed",
+    "concat",
+    "note_unplaced",
+    "other_x",
+    "placed",
+    "said_at",
+    "unplaced",
+    "verdict",
+    "verdict_unplaced",
+    "without_lines",
+]
