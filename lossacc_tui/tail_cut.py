@@ -144,15 +144,29 @@ class Cuts(Handed):
         `log-20261129`) that begins with every byte read so far, the lines the writer added
         between our last read and the cut are in that copy only: read them from it first (from
         `start`: the offset, or 0 for a new handler that has had nothing yet), then every copy a
-        later rotation made since (two rotations between two looks). Returns whether one was."""
+        later rotation made since (two rotations between two looks). A copy that begins with every
+        byte the run was handed (a whole log saved since, then rotated) is read on from there: the
+        parts older copies gave are in it. Returns whether one was."""
+        run = self._run is not None and start == self.offset and self._run.digest() != self._digest.digest()
         for other, fh, fst in copies(self.path):
             size = fst.st_size
-            if size < self.offset or os.pread(fh.fileno(), len(self._head), 0) != self._head:
-                continue
-            if prefix_digest(fh, self.offset, self.stop) != self._digest.digest():
-                continue
-            self._hand_copies(other, fh, fst, start)
-            return True
+            if (
+                size >= self.offset
+                and os.pread(fh.fileno(), len(self._head), 0) == self._head
+                and prefix_digest(fh, self.offset, self.stop) == self._digest.digest()
+            ):
+                self._hand_copies(other, fh, fst, start)
+                return True
+            if (
+                run
+                and size >= self._run_len
+                and os.pread(fh.fileno(), len(self._run_head), 0) == self._run_head
+                and prefix_digest(fh, self._run_len, self.stop) == self._run.digest()
+            ):
+                # (older copies' parts are in it: replayed from it, whole, from now on)
+                self._copied = [(name, ident, 0, 0) for name, ident, _, _ in self._copied]
+                self._hand_copies(other, fh, fst, self._run_len)
+                return True
         return False
 
     @property

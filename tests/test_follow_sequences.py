@@ -21,9 +21,11 @@ from pathlib import Path
 
 import pytest
 from conftest import read_runs
+from test_follow import watch
 from test_follow_cut import Recorder, look
 from test_follow_writers import table
 
+from lossacc_tui.events import Problem, RunReset
 from lossacc_tui.tail import Tail
 
 HEADER = "epoch,loss,val_loss,val_acc\n"
@@ -202,3 +204,33 @@ def test_copytruncate_then_an_atomic_save_of_the_whole_log_reads_on(tmp_path: Pa
     assert h.resets == []
     assert h.text.decode() == w.whole()
     t.close()
+
+
+@pytest.mark.parametrize("copy", [False, True], ids=["cut-alone", "logrotate-copy"])
+def test_the_follower_reads_a_copytruncate_then_an_atomic_save_as_check_reads_the_log(
+    tmp_path: Path, stop_all, copy: bool
+) -> None:  # type: ignore[no-untyped-def]
+    """h19t's reproduction through the real follower (its thread, file-system events): header and
+    epochs 0-2, the log cut (`: > log`, or logrotate's copy and cut), epochs 3-5, then an atomic save
+    of the whole log with epochs 0-7. The run ends as `check` reads the final log, epochs 0-7, with
+    no reset and no problem (it had said "its lines continue the run", reset since epoch 1, sent
+    epochs 1-4 and a problem "epoch went back to 1", and never epochs 0, 5, 6, 7 of the new file)."""
+    p = tmp_path / "f.csv"
+    p.write_text("")
+    m, c = watch(p)
+    stop_all(m)
+    w = Writer(p)
+    p.write_text(HEADER)
+    for _ in range(3):
+        w.append(1)
+    c.wait(lambda: table(m.runs)[-1:] == [{n: v[:3] for n, v in table(read_runs(p))[0].items()}])
+    w.event("copytruncate") if copy else os.truncate(p, 0)
+    w.append(3)
+    c.wait(lambda: sum(r.points for r in m.runs) == 18)
+    w.rows += [row(6), row(7)]
+    w.event("atomic")  # the whole log, epochs 0-7 (6 and 7 only in it)
+    expected = table(read_runs(p))
+    assert len(expected[0]["loss"]) == 8
+    c.wait(lambda: table(m.runs) == expected)
+    assert not [e for e in c.events if isinstance(e, (RunReset, Problem))]
+    assert [r.name for r in m.runs] == [str(p)]
