@@ -160,8 +160,8 @@ class Tail(Cuts):
                 else:
                     while self._drain(budget):  # all the old file got before it was renamed away
                         pass
-                    self._moved = False  # (cut since, too: the copies beside it hold the rest)
-                    self._switch_to_new_file()
+                    moved, self._moved = self._moved, False  # (cut since, too: see the copies)
+                    self._switch_to_new_file(moved)
                 self._pending = None  # (what was seen was another file's)
             assert self._fh is not None
             size = os.fstat(self._fh.fileno()).st_size

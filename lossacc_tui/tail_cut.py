@@ -110,19 +110,22 @@ class Cuts(Handed):
         now = os.pread(self._fh.fileno(), self.offset - self._last_at, self._last_at)
         return hashlib.blake2b(now).digest() != self._last_sum
 
-    def _switch_to_new_file(self) -> None:
+    def _switch_to_new_file(self, moved: bool = False) -> None:
         """A new file is at the path: go on reading it where we were if it begins with every byte
         read so far (an atomic save); else decide from its first line (see the class doc). The old
         file's bytes after those read, and the files rotations made of the log since (renamed away
         or copied beside it, then cut) are read first: copies beside the log that begin with every
-        byte read hold them (`_read_rotated_copy`; a `create` rotation's renamed log is one)."""
+        byte read hold them (`_read_rotated_copy`; a `create` rotation's renamed log is one). With
+        `moved` (the old file was cut too since the last look) those come first whatever the new
+        file begins with (a new file holding only the header read so far is no continuation)."""
         self._diverge()
         old_offset, old_digest, old_head, old_end = self.offset, self._digest, self._head, self._end
         old_ident = self._ident
         self._close()
         self._open()
         assert self._fh is not None
-        if old_offset and prefix_digest(self._fh, old_offset, self.stop) == old_digest.digest():
+        same = old_offset and not moved
+        if same and prefix_digest(self._fh, old_offset, self.stop) == old_digest.digest():
             self.offset, self._digest, self._head, self._end = old_offset, old_digest, old_head, old_end
             return
         self.offset, self._digest, self._head = old_offset, old_digest, old_head
