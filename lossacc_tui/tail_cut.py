@@ -23,6 +23,7 @@ from lossacc_tui.line_shapes import (
     header_like,
     kind,
     last_line,
+    same_line,
     shape,
     shown,
     whole,
@@ -112,12 +113,9 @@ class Cuts(Handed):
 
     def _switch_to_new_file(self, moved: bool = False) -> None:
         """A new file is at the path: go on reading it where we were if it begins with every byte
-        read so far (an atomic save); else decide from its first line (see the class doc). The old
-        file's bytes after those read, and the files rotations made of the log since (renamed away
-        or copied beside it, then cut) are read first: copies beside the log that begin with every
-        byte read hold them (`_read_rotated_copy`; a `create` rotation's renamed log is one). With
-        `moved` (the old file was cut too since the last look) those come first whatever the new
-        file begins with (a new file holding only the header read so far is no continuation)."""
+        read so far (an atomic save; not when the old file was cut too since the last look,
+        `moved`); else the copies beside the log that begin with every byte read (a `create`
+        rotation's renamed log, a `copytruncate`'s copy) are read first, then the first line decides."""
         self._diverge()
         old_offset, old_digest, old_head, old_end = self.offset, self._digest, self._head, self._end
         old_ident = self._ident
@@ -353,7 +351,7 @@ class Cuts(Handed):
             return True
         old, run_first = self._old_first, self._run_first()
         # the file's old first line, or the run's (the header a cut left in a copy): from its start
-        same = _same_line(first, old) or (run_first != b"" and _same_line(first, run_first))
+        same = same_line(first, old) or (run_first != b"" and same_line(first, run_first))
         # logrotate's `create` (the old file renamed beside the log) and a CSV writer that writes
         # its header again at the top of the new file: the run goes on, the header is not data
         header_again = same and cut == "replaced" and self._renamed and header_like(first)
@@ -398,8 +396,3 @@ class Cuts(Handed):
         self._digest.update(os.pread(self._fh.fileno(), pos, 0))
         self._head = os.pread(self._fh.fileno(), min(pos, HEAD_CHECK), 0)
         self.offset = self._start = pos
-
-
-def _same_line(first: bytes, old: bytes) -> bool:
-    """Whether a file's first line is `old` (a line kept whole, or the first bytes of a longer one)."""
-    return first == old or (not old.endswith(b"\n") and first.startswith(old) and old != b"")
