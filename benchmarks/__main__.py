@@ -31,6 +31,7 @@ SCRIPTS = [
     "bench_tensorboard",
     "bench_follow",
     "bench_copytruncate",  # 1 minute; with --long the README's 300 trials (5 minutes)
+    "bench_writer_sequences",  # 2,000 seeded sequences of writer events, under a minute
     "bench_analysis",
     "bench_check",
     "eval_alerts",

@@ -65,6 +65,11 @@ def fields(line: bytes) -> int:
     return n + 1 if n else 0
 
 
+def same_line(first: bytes, old: bytes) -> bool:
+    """Whether a file's first line is `old` (a line kept whole, or the first bytes of a longer one)."""
+    return first == old or (not old.endswith(b"\n") and first.startswith(old) and old != b"")
+
+
 def shown(part: bytes) -> str:
     """Half of a line, as a problem quotes it."""
     return repr(part.rstrip(b"\r\n").decode("utf-8", "replace"))
@@ -95,6 +100,7 @@ __all__ = [
     "header_like",
     "kind",
     "last_line",
+    "same_line",
     "shape",
     "shown",
     "whole",

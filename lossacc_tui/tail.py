@@ -19,12 +19,11 @@ from typing import Any, BinaryIO, Protocol
 from lossacc_tui.files import kind, open_regular
 from lossacc_tui.rotated import Segment, find_renamed, replay
 from lossacc_tui.tail_cut import HEAD_CHECK, Cuts
+from lossacc_tui.tail_run import END_CHECK, LAST_LINE_MAX
 
 READ_CHUNK = 1 << 20  # bytes per read: memory stays bounded however fast the file grows
 MAX_READ_PER_WAKE = 16 << 20  # then other files get their turn; the rest is read on the next pass
-END_CHECK = 64  # bytes before the offset compared on every read (a handler not given lines), to notice a cut
 HOLD_MAX = 1 << 20  # an unterminated last line up to this long is held back until its newline comes
-LAST_LINE_MAX = 64 << 10  # the last complete line read, up to this long, is checked for a rewrite in place
 
 
 class TailHandler(Protocol):
@@ -93,6 +92,10 @@ class Tail(Cuts):
     _pending: bytes | None = None  # (`Cuts._read_pending_copy`)
     _first: bytes = b""  # the first line handed over of this file (after what was skipped at its start)
     _torn_at: int = -1
+    _run: Any = field(default=None, repr=False)  # (`tail_run.Handed`: the run's stream of bytes)
+    _run_len: int = 0
+    _run_head: bytes = b""
+    _cut_whole: bool = False
     #: the Tail this one replaces at the same path (a new handler, e.g. once the format is known): its
     #: handler got every byte this one must give again; what it saw tells a cut since its last look
     prior: Tail | None = field(default=None, repr=False)
@@ -149,13 +152,16 @@ class Tail(Cuts):
                 if prior is not None:
                     self._take_over(prior)
             if ident != self._ident:
-                if self._cut:  # replaced again before its first line came: wait for the newest
-                    self._close()
+                # replaced again before its first line came: the file awaited is decided first
+                # when its first line came since (a rotation moved it away with lines in it)
+                if self._cut and not self._decide_cut():
+                    self._close()  # (still none: wait for the newest)
                     self._open()
                 else:
                     while self._drain(budget):  # all the old file got before it was renamed away
                         pass
-                    self._switch_to_new_file()
+                    moved, self._moved = self._moved, False  # (cut since, too: see the copies)
+                    self._switch_to_new_file(moved)
                 self._pending = None  # (what was seen was another file's)
             assert self._fh is not None
             size = os.fstat(self._fh.fileno()).st_size
@@ -220,8 +226,10 @@ class Tail(Cuts):
         unless the file was cut since prior's last look: then the copy logrotate left holds what
         prior read (and what came after it), and is read first. A new file at the path since (a
         rotation) is read after, as prior would have. Returns whether prior looked at this file."""
+        if prior._copied:
+            self._diverge()
         for seg in prior._copied:
-            replay(seg, self.path, self.handler.data, self.stop)
+            replay(seg, self.path, self._give, self.stop)
         self._copied = list(prior._copied)
         self._torn_said = list(prior._torn_said)
         for message in self._torn_said:
@@ -238,6 +246,8 @@ class Tail(Cuts):
         size = os.fstat(self._fh.fileno()).st_size
         self._offset_head_digest(prior)
         cut = self._was_cut(size)
+        if cut and self._run is None:
+            self._run = hashlib.blake2b()  # (this handler has had only the copies, if any)
         if cut and self._read_rotated_copy(0):
             self._begin_cut("truncated")  # (the file's first line decides, as it would for prior)
             return True
@@ -289,7 +299,7 @@ class Tail(Cuts):
                 self._end = (self._end + chunk[-END_CHECK:])[-END_CHECK:]
             self.offset += len(chunk)
             budget -= len(chunk)
-            self.handler.data(chunk)
+            self._give(chunk)
             if not full:
                 return False  # a short read: the end of the file for now
         return True

@@ -23,6 +23,7 @@ from lossacc_tui.line_shapes import (
     header_like,
     kind,
     last_line,
+    same_line,
     shape,
     shown,
     whole,
@@ -39,6 +40,7 @@ from lossacc_tui.rotated import (
     prefix_digest,
     rotated_copies,
 )
+from lossacc_tui.tail_run import Handed
 
 if TYPE_CHECKING:
     from lossacc_tui.tail import Tail, TailHandler
@@ -48,7 +50,7 @@ CUT_SHORT = "cut short (copytruncate): its lines continue the run"
 TORN_SHOWN = 40  # bytes of each half of a line cut in two by a rotation shown in its problem
 
 
-class Cuts:
+class Cuts(Handed):
     """The cut and replacement decisions of a `tail.Tail` (its state is the Tail's fields)."""
 
     path: Path
@@ -109,42 +111,63 @@ class Cuts:
         now = os.pread(self._fh.fileno(), self.offset - self._last_at, self._last_at)
         return hashlib.blake2b(now).digest() != self._last_sum
 
-    def _switch_to_new_file(self) -> None:
+    def _switch_to_new_file(self, moved: bool = False) -> None:
         """A new file is at the path: go on reading it where we were if it begins with every byte
-        read so far (an atomic save); else decide from its first line (see the class doc)."""
+        read so far (an atomic save; not when the old file was cut too since the last look,
+        `moved`); else the copies beside the log that begin with every byte read (a `create`
+        rotation's renamed log, a `copytruncate`'s copy) are read first, then the first line decides."""
+        self._diverge()
         old_offset, old_digest, old_head, old_end = self.offset, self._digest, self._head, self._end
         old_ident = self._ident
         self._close()
         self._open()
         assert self._fh is not None
-        if old_offset and prefix_digest(self._fh, old_offset, self.stop) == old_digest.digest():
+        same = old_offset and not moved
+        if same and prefix_digest(self._fh, old_offset, self.stop) == old_digest.digest():
             self.offset, self._digest, self._head, self._end = old_offset, old_digest, old_head, old_end
             return
-        self._head = old_head
+        self.offset, self._digest, self._head = old_offset, old_digest, old_head
+        whole_doc = getattr(self.handler, "whole_document", False)
+        read = bool(old_offset) and not whole_doc and self._read_rotated_copy(old_offset)
         self._begin_cut("replaced")
         # renamed beside the log (logrotate's `create`), not deleted: a rotation. Its bytes were
         # handed over; a Tail that takes over from this one reads them there again
         found = find_renamed(self.path, old_ident) if old_ident is not None and old_offset else None
-        self._renamed = found is not None
+        self._renamed = found is not None or read  # (`read`: it was moved beside the log, then deleted)
         if found is not None:
             name, fh = found
             fh.close()
-            self._copied.append((name, old_ident, 0, old_offset))  # type: ignore[arg-type]
+            if not read:  # (else `_hand_copies` noted it)
+                self._copied.append((name, old_ident, 0, old_offset))  # type: ignore[arg-type]
 
     def _read_rotated_copy(self, start: int) -> bool:
         """The file was cut. If logrotate's `copytruncate` left a copy beside it (`log.1`,
         `log-20261129`) that begins with every byte read so far, the lines the writer added
         between our last read and the cut are in that copy only: read them from it first (from
         `start`: the offset, or 0 for a new handler that has had nothing yet), then every copy a
-        later rotation made since (two rotations between two looks). Returns whether one was."""
+        later rotation made since (two rotations between two looks). A copy that begins with every
+        byte the run was handed (a whole log saved since, then rotated) is read on from there: the
+        parts older copies gave are in it. Returns whether one was."""
+        run = self._run is not None and start == self.offset and self._run.digest() != self._digest.digest()
         for other, fh, fst in copies(self.path):
             size = fst.st_size
-            if size < self.offset or os.pread(fh.fileno(), len(self._head), 0) != self._head:
-                continue
-            if prefix_digest(fh, self.offset, self.stop) != self._digest.digest():
-                continue
-            self._hand_copies(other, fh, fst, start)
-            return True
+            if (
+                size >= self.offset
+                and os.pread(fh.fileno(), len(self._head), 0) == self._head
+                and prefix_digest(fh, self.offset, self.stop) == self._digest.digest()
+            ):
+                self._hand_copies(other, fh, fst, start)
+                return True
+            if (
+                run
+                and size >= self._run_len
+                and os.pread(fh.fileno(), len(self._run_head), 0) == self._run_head
+                and prefix_digest(fh, self._run_len, self.stop) == self._run.digest()
+            ):
+                # (older copies' parts are in it: replayed from it, whole, from now on)
+                self._copied = [(name, ident, 0, 0) for name, ident, _, _ in self._copied]
+                self._hand_copies(other, fh, fst, self._run_len)
+                return True
         return False
 
     @property
@@ -194,6 +217,7 @@ class Cuts:
         log) begins with its rest. The two halves are never joined (what the writer wrote between
         the copy and the cut is in neither): the line is a problem, told with both halves."""
         text = self._text
+        self._diverge()
         if not after:  # (`after`: a copy read before this one ended as `_torn` says)
             self._torn = None
         chain: list[tuple[str, BinaryIO, os.stat_result, int]] = [(name, fh, fst, start)]
@@ -214,7 +238,7 @@ class Cuts:
                         continue  # all of this copy is the middle of that line
                     begin = rest
                 end = max(begin, last_line_end(cfh, begin, size)) if text else size
-                hand_range(cfh, begin, end, self.handler.data, self.stop)
+                hand_range(cfh, begin, end, self._give, self.stop)
                 self._copied.append((cname, ident, 0 if i == 0 else begin, end))
                 if text:  # (what begins the next piece is checked against this one's end)
                     head = os.pread(cfh.fileno(), min(size - end, FIRST_LINE_MAX), end)
@@ -296,6 +320,8 @@ class Cuts:
         return True
 
     def _begin_cut(self, kind_: str) -> None:
+        self._cut_whole = self._run is None  # (the file's own check said it all: `_continues_run`)
+        self._diverge()
         self._cut, self._pending = kind_, None
         head = self._head
         nl = head.find(b"\n")
@@ -319,13 +345,19 @@ class Cuts:
             self._pending = first[:HEAD_CHECK]  # (what was seen: `_read_pending_copy`)
             return False
         first = first[: nl + 1] if nl >= 0 else first
-        old = self._old_first
-        same = first == old or (not old.endswith(b"\n") and first.startswith(old) and old != b"")
+        cut = self._cut
+        if cut and self._continues_run(os.fstat(self._fh.fileno()).st_size):
+            self._cut, self._renamed = "", False  # (the whole log saved again, and more: read on)
+            return True
+        old, run_first = self._old_first, self._run_first()
+        # the file's old first line, or the run's (the header a cut left in a copy): from its start
+        same = same_line(first, old) or (run_first != b"" and same_line(first, run_first))
         # logrotate's `create` (the old file renamed beside the log) and a CSV writer that writes
         # its header again at the top of the new file: the run goes on, the header is not data
-        header_again = same and self._cut == "replaced" and self._renamed and header_like(first)
-        starts_over = not header_again and (same or (header_like(first) and header_like(old)))
-        cut, self._cut, self._renamed, self._pending = self._cut, "", False, None
+        header_again = same and cut == "replaced" and self._renamed and header_like(first)
+        headers = header_like(first) and (header_like(old) or header_like(run_first))
+        starts_over = not header_again and (same or headers)
+        self._cut, self._renamed, self._pending = "", False, None
         self._digest = hashlib.blake2b()
         self._fh.seek(0)
         if header_again:
@@ -334,8 +366,12 @@ class Cuts:
             self._skip_hole()
             self._skip_torn()  # (its line ended: `first` has a newline)
         if starts_over or not old:
+            # a rewrite in place is the run read again: its copies first, as `check` reads them
+            again = self._copied if cut == "truncated" and starts_over else []
             self._copied, self._torn, self._torn_said = [], None, []  # a new run: none replayed
             self.handler.reset(cut)
+            self._run_reset()
+            self._replay_copies(again)
         else:
             why = CUT_SHORT if cut == "truncated" else "a new file (rotation): its lines continue the run"
             self.handler.status("rotated", f"{self.path}: {why}")
@@ -346,6 +382,7 @@ class Cuts:
         `copytruncate`: the file then begins with a hole, NUL bytes up to where the writer was. They
         are no log's text: reading starts after them (they count in the offset and the digest)."""
         assert self._fh is not None
+        self._diverge()
         pos = hole_end(self._fh, self._digest, self.stop)
         self.offset = self._start = pos
         self._head = b"\0" * min(pos, HEAD_CHECK)
@@ -354,6 +391,7 @@ class Cuts:
         """Reading this file starts at `pos` (a hole or a header line that is no new data): the bytes
         before it count in the offset, the head and the digest, and are never handed over."""
         assert self._fh is not None
+        self._diverge()
         self._digest = hashlib.blake2b()
         self._digest.update(os.pread(self._fh.fileno(), pos, 0))
         self._head = os.pread(self._fh.fileno(), min(pos, HEAD_CHECK), 0)
