@@ -201,7 +201,7 @@ class LightningConsoleReader(Reader):
     def _flush(self) -> list[Batch]:
         out = BatchBuilder()
         self._emit(out)
-        self._rich.say(self, out)
+        self._rich.say(self, out, final=True)
         return self.built(out)
 
     def _emit(self, out: BatchBuilder) -> None:
