@@ -249,7 +249,11 @@ class CompareScreen(KeptStyles, Screen[None]):
         entries = [(rs, "val_acc", n) for rs, n in zip(runs, names, strict=True)]
         ap.set_data(build_plot("validation accuracy", entries, axis, xr, ap.canvas_size, opts, run_keys=ks))
         ranked = len(drawn) if drawn is not runs else 0  # (the table's rows: with a validation metric)
-        count = f"{ranked} runs" if ranked == len(runs) else f"{ranked} of {len(runs)} with validation data"
+        count = (
+            f"{ranked} run{'s' * (ranked != 1)}"
+            if ranked == len(runs)
+            else f"{ranked} of {len(runs)} with validation data"
+        )
         table = self.query_one(DataTable)
         table.border_title = fit_title(count, place(clean(what)), table.size.width - 6)
         self._left_out = left_out([rs.run for rs in every], keys, what, axis)
