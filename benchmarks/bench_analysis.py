@@ -10,10 +10,11 @@
 4. The backlog's analysis alone (the first load of 1M rows, in this process, CPU), beside pandas'
    rolling mean, rolling standard deviation and EWM over the same three columns (the reference: a
    few whole-array passes).
-5. The fixed cost of a small run: a 10-epoch and a 100-epoch run (a real numpy softmax regression,
-   the 100-epoch one on few samples so that it overfits) analysed from scratch (Analyzer made,
+5. The fixed cost of a small run: runs of 10, 50, 100 and 300 epochs (real numpy softmax regressions,
+   from 50 epochs on on few samples so that they overfit) analysed from scratch (Analyzer made,
    update, alerts, band, summary), CPU per run, beside `pandas.read_csv` of the same rows as a
-   Keras CSV file; and a healthy 300-epoch run fed an epoch at a time, the CPU of each update
+   Keras CSV file; a healthy 300-epoch run fed an epoch at a time, the CPU of each update, and a
+   frozen one (learning rate 0: every logged value repeats) fed the same way
    (`analysisbench/small_runs.py`).
 
 The run: logistic regression trained by minibatch SGD (batch 32, constant learning rate) on
@@ -50,7 +51,7 @@ from lossacc_tui.analysis import Analyzer
 from lossacc_tui.model import Batch, Run
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from analysisbench.small_runs import live_run_cost, small_run_cost
+from analysisbench.small_runs import frozen_run_cost, live_run_cost, small_run_cost
 
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
 REAL_STEPS = 200_000
@@ -337,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
             )
     if 5 in parts:
         print(f"5. a small run analysed from scratch, CPU, median of 200 ({_load()}):")
-        for epochs in (10, 50, 100):
+        for epochs in (10, 50, 100, 300):
             ours_ms, ref_ms = small_run_cost(epochs)
             met = "met" if ours_ms <= GOAL_SMALL_MS else "NOT met"
             print(
@@ -348,6 +349,11 @@ def main(argv: list[str] | None = None) -> int:
         med, mean, p99, top = live_run_cost()
         print(
             f"  a 300-epoch run fed an epoch at a time (as a live log grows), CPU per update: median "
+            f"{med:.2f} ms, mean {mean:.2f}, p99 {p99:.2f}, max {top:.2f}"
+        )
+        med, mean, p99, top = frozen_run_cost()
+        print(
+            f"  a frozen 300-epoch run (learning rate 0) fed the same way, CPU per update: median "
             f"{med:.2f} ms, mean {mean:.2f}, p99 {p99:.2f}, max {top:.2f}"
         )
     print(f"{_load()} now")

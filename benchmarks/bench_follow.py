@@ -6,6 +6,8 @@ reloading the same run written as an event file, when installed).
     python -m benchmarks bench_follow            # everything (~4 min)
     python benchmarks/bench_follow.py --cpu-only  # the growing logs only (~2.5 min)
     python benchmarks/bench_follow.py --pacing    # 10 and 200 lines/s, paced vs 30 ms passes (~2.5 min)
+    python benchmarks/bench_follow.py --against /tmp/trunk [--rounds 2] [--window 20] [--windows 3]
+        # CPU and latency against another tree, both at once, interleaved (followbench/ab.py; ~15 min)
 
 Latency is measured end to end: a writer process appends JSON lines carrying the wall time they
 were written; this process reads the tool's output and notes when each record comes out.
@@ -300,6 +302,11 @@ def main() -> None:
     window = 60.0 if long else 15.0
     if "--pacing" in sys.argv:
         pacing(window)
+        return
+    if "--against" in sys.argv[:-1]:
+        from followbench.ab import against
+
+        against(Path(sys.argv[sys.argv.index("--against") + 1]))
         return
     if "--cpu-only" not in sys.argv:
         report("inotify, 1000 appends at 50/s", latency(None, 1000 if long else 300))

@@ -1,5 +1,5 @@
 import sys
 
-from lossacc_tui.cli import main
+from lossacc_tui.entry import main
 
 sys.exit(main())

@@ -6,7 +6,11 @@ such as OSC 52 "set clipboard" and OSC 0 "set title", DCS/SOS/PM/APC strings, tw
 sequences), the 8-bit C1 forms of the same, every other C0/C1 control character and DEL, and the
 Unicode bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069, marks U+200E/U+200F,
 U+061C) that can make text read in a different order than it is stored ("Trojan Source",
-CVE-2021-42574). Tabs and line breaks become spaces unless `keep_newlines`.
+CVE-2021-42574), and the invisible characters that show nothing at all (zero-width space and
+joiners U+200B-U+200D, word joiner and invisible operators U+2060-U+2064, U+180E, the byte-order
+mark U+FEFF met inside a line). Tabs and line breaks become spaces unless `keep_newlines`. A
+metric name is cleaned further (`clean_name`): every other format character goes too (the soft
+hyphen, tag characters), so a name is the one it shows as.
 
 Readers and sources apply it once, where they hand strings over; output code may rely on it.
 
@@ -23,6 +27,7 @@ Readers and sources apply it once, where they hand strings over; output code may
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Sequences first (so their parameters go with them), then single characters.
 _SEQUENCES = re.compile(
@@ -32,7 +37,9 @@ _SEQUENCES = re.compile(
     r"|[\x9d\x90\x98\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # their 8-bit forms
     r"|\x1b[ -/]*[0-~]?"  # other escape sequences (ESC ( B, ESC c, ESC 7 ...)
 )
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROLS = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 _BREAKS = re.compile(r"\r\n|[\t\n\r\u2028\u2029\x0b\x0c\x85]")
 
 
@@ -49,6 +56,20 @@ def clean(s: object, keep_newlines: bool = False) -> str:
     else:
         text = _BREAKS.sub(" ", text)
     return _CONTROLS.sub("", text)
+
+
+def clean_name(s: object) -> str:
+    """A metric name (a JSON key, a CSV header cell, a printed name) as `clean` makes it, with every
+    other invisible format character (Unicode category Cf: the soft hyphen U+00AD, tag characters)
+    removed too: a name is matched by what it shows, so two keys that show alike are one name.
+
+    >>> clean_name("val\u200d_acc\u200f"), clean_name("val\xad_loss")
+    ('val_acc', 'val_loss')
+    """
+    text = clean(s)
+    if text.isprintable():
+        return text
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
 
 
 #: what JSON may carry raw but a terminal printing it could act on (DEL, the C1 controls, the

@@ -110,10 +110,15 @@ def head_text(raw: bytes) -> str:
     return text.replace("\0", "") if "\0" in text else text
 
 
-def detect(path: Path, head: str | None = None, fmt: str | None = None) -> tuple[type[Reader], float] | None:
+def detect(
+    path: Path, head: str | None = None, fmt: str | None = None, documents: bool = False
+) -> tuple[type[Reader], float] | None:
     """The best reader for a file (optionally among the variants of a forced format), or None when
-    none claims it or it is a dump of the run's hyperparameters (`readers/hparams_dump.py`)."""
+    none claims it, it is a dump of the run's hyperparameters (`readers/hparams_dump.py`) or a
+    document by its name (`document_name`: a README, notes, unless `documents`)."""
     name = path.name
+    if not fmt and not documents and document_name(name):
+        return None
     if head is None:
         head = decoded_head(path)
     if not fmt and hyperparameter_dump(name, head):  # a run's config.json / args.json: no log
@@ -134,6 +139,60 @@ def detect(path: Path, head: str | None = None, fmt: str | None = None) -> tuple
     return best
 
 
+#: Names a person gives the documents of a run folder (notes, a README, a package list): written by
+#: hand, never by a training loop, though their lines may quote metrics as a loop prints them
+#: (`epoch 8: val_loss 0.55 val_acc 0.905`). Matched on the name's stem, with no suffix or a text one.
+_DOC_STEMS = {
+    "readme": "a README",
+    "notes": "notes",
+    "note": "notes",
+    "todo": "notes",
+    "changelog": "a change log",
+    "changes": "a change log",
+    "license": "a licence",
+    "licence": "a licence",
+    "copying": "a licence",
+    "authors": "a list of authors",
+    "contributing": "a document",
+    "citation": "a citation",
+    "requirements": "a list of packages",
+}
+_TEXT_SUFFIXES = ("", ".txt", ".text")
+#: suffixes of documents whatever their stem (Markdown, reStructuredText, Org, AsciiDoc, TeX, HTML)
+_DOC_SUFFIXES = (".md", ".markdown", ".rst", ".org", ".adoc", ".tex", ".html", ".htm")
+
+
+def document_name(name: str) -> str | None:
+    """What a file is by its name when it is a document of a run folder, not a log (`notes.txt`:
+    "notes"; `README.md`: "a README"; `requirements-dev.txt`: "a list of packages"), or None.
+
+    >>> document_name("NOTES.txt"), document_name("results.md"), document_name("train.log")
+    ('notes', 'a document', None)
+    """
+    low = name.lower()
+    stem, dot, suffix = low.rpartition(".")
+    stem, suffix = (stem, dot + suffix) if dot else (low, "")
+    if suffix in _TEXT_SUFFIXES or suffix in _DOC_SUFFIXES:
+        key = stem.split("-")[0].split("_")[0]
+        if key in _DOC_STEMS:
+            return _DOC_STEMS[key]
+    return "a document" if suffix in _DOC_SUFFIXES else None
+
+
+#: what a file that no reader takes is by its suffix, for the line that says it is no log
+_OTHER_SUFFIXES = {
+    **dict.fromkeys((".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf"), "a settings file"),
+    **dict.fromkeys((".sh", ".bash", ".py", ".ipynb"), "a script"),
+}
+
+
+def other_kind(name: str) -> str | None:
+    """What a file is by its suffix when it is a run folder's settings or script (`config.yaml`: "a
+    settings file"), or None: only said of a file no reader took."""
+    low = name.lower()
+    return next((kind for suffix, kind in _OTHER_SUFFIXES.items() if low.endswith(suffix)), None)
+
+
 #: The temporary file of an atomic save (written whole, then renamed over the log: `log.json.tmp`,
 #: a download's `.part`, an editor's `~`): never a run of its own, and never followed (it is gone
 #: by the time it would be read; the log it becomes is followed under its own name).
@@ -146,4 +205,14 @@ def skipped_name(name: str) -> bool:
     return name.startswith(".") or low.endswith((*SKIP_SUFFIXES, *TEMP_SUFFIXES)) or name == SIDECAR
 
 
-__all__ = ["HEAD", "SKIP_SUFFIXES", "TEMP_SUFFIXES", "TextDecoder", "decoded_head", "detect", "skipped_name"]
+__all__ = [
+    "HEAD",
+    "SKIP_SUFFIXES",
+    "TEMP_SUFFIXES",
+    "TextDecoder",
+    "decoded_head",
+    "detect",
+    "document_name",
+    "other_kind",
+    "skipped_name",
+]

@@ -26,14 +26,15 @@ if TYPE_CHECKING:  # (the analysis is imported when a run is first analysed: the
     from lossacc_tui.analysis import Alert, Analyzer, Params
 
 #: Live analysis runs at most this often: a run's points are told at once, and the analysis of a
-#: steady writer's lines is brought up to date a few times a second in one step (it gives the
-#: same alerts however the points are grouped); the first points after a quiet spell at once.
-ANALYSE_EVERY = 0.5
+#: steady writer's lines is brought up to date every 2 s in one step (it gives the same alerts
+#: however the points are grouped); the first points after a quiet spell at once. (Every 0.5 s, a
+#: pass of a few lines, 1.7-3.7 ms of CPU here, came every 0.9-1.9 s at 10 lines/s: 0.2 % of a core,
+#: `check --follow`'s largest share, for alerts a second sooner.)
+ANALYSE_EVERY = 2.0
 #: ... or less often when an analysis costs more: live analysis aims at this share of a core (a 5 ms
-#: analysis of a few new points: every 2.5 s; a pass of a few lines costs 9-11 ms of CPU here, at
-#: 0.3 % it came every 3-3.5 s, a third of the view's 1 % margin at 10 lines/s: now every 5 s, the
-#: ANALYSE_MAX below, within which an alert was already promised)
-ANALYSIS_SHARE = 0.002
+#: analysis of a few new points: every 5 s, the ANALYSE_MAX below, within which an alert was already
+#: promised; a pass of a few lines cost 9-11 ms of CPU at load 8-10)
+ANALYSIS_SHARE = 0.001
 #: ... but at least this often: what comes meanwhile is analysed in one go (a pass ends after
 #: PASS_CPU or PASS_WALL, so a long wait no longer makes one analysis hold up quitting: rel-05).
 #: An update of a few new lines costs 15-25 ms of CPU at load 8-10 however few they are (the cost

@@ -46,9 +46,14 @@ READ_SHARE = 0.002
 #: is handed the file the first one read, renamed or not: tests/test_follow_handover.py.)
 MAX_GAP = 0.5
 #: A pass under this much CPU read a few lines (a slow writer's: its cost is the pass' own, not its
-#: lines'): a consumer that draws new data once a second at most (`Follower.slow_gap`: the view)
-#: lets them gather that long, one pass a frame instead of two
+#: lines'): while such a writer keeps writing its lines gather STEADY_GAP s (`Follower.slow_gap`),
+#: one pass a second instead of two to four
 SLOW_PASS = 0.01
+#: ... a second: a steady writer's record is printed (`check --follow`) or drawn (the view: a frame a
+#: second at most) within a second of its line; each pass, the inotify thread's wake-up with it,
+#: cost 0.5-0.7 ms of CPU here whether it read 3 lines or 100 (`bench_follow --against`: at 10 lines/s
+#: passes 0.3 s apart were 0.2 % of a core). The first lines after a lull are read at once.
+STEADY_GAP = 1.0
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +99,9 @@ class Follower:
         self._evented: set[str] = set()  # files an event named since the last safety check
         self._suspect: set[str] = set()  # files found changed with no event at the last check
         self._gap = MIN_GAP  # the least time from one pass to the next, from the last pass' CPU
-        #: the wait after a pass that read a slow writer's few lines (SLOW_PASS): MAX_GAP, unless the
-        #: consumer shows new data less often than that anyway (the view: a frame a second at most,
-        #: `pacing.MAX_DATA_WAIT`; two passes a frame cost 0.3-0.5 % of a core at 10 lines/s)
-        self.slow_gap = MAX_GAP
+        #: the wait after a pass that read a steady writer's few lines (SLOW_PASS): STEADY_GAP, or
+        #: longer when the consumer shows new data less often than that anyway
+        self.slow_gap = STEADY_GAP
         self._read_at = -math.inf  # monotonic time of the last pass that read lines
 
     # -- what to follow -------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lossacc_tui.clean import clean
+from lossacc_tui.clean import clean, clean_name
 from lossacc_tui.detection import TextDecoder
 from lossacc_tui.files import open_regular
 from lossacc_tui.model import Batch, Problem, Run
@@ -313,10 +313,17 @@ def starts_over(splitter: FileSplitter, batches: list[Batch]) -> bool:
     return first.line is None or part.line is None or int(part.line[0]) == int(first.line[0])
 
 
+#: how a file whose x goes back into its run is read: a reading, not a fact the log states
+RESUME_READING = (
+    "read as a resume from a checkpoint (the log does not say so: another training appended to the "
+    "same file from there reads alike)"
+)
+
+
 def _resume(run: Run, part: Batch, line: int | None) -> None:
-    """The run resumed from a checkpoint at `part.resume`: the points it logged from that x on
-    are replaced by the resumed ones (TensorBoard purges them alike on a restart), said in a
-    problem so no value goes silently."""
+    """The run's x went back into it at `part.resume`, read as a resume from a checkpoint: the
+    points it logged from that x on are replaced by the later ones (TensorBoard purges them alike
+    on a restart), said in a problem so no value goes silently."""
     assert part.resume is not None
     axis, x = part.resume
     shown = run.x_axis  # (said on the axis the run is shown on: the records may carry both)
@@ -327,13 +334,13 @@ def _resume(run: Run, part: Batch, line: int | None) -> None:
         lo = x
         if said is not None and first is not None:
             axis, x, (lo, top) = shown, first, said
-            part.resume = (axis, x)  # (a follower's "resumed at" line says it on that axis too)
+            part.resume = (axis, x)  # (a follower's "back to" line says it on that axis too)
         span = f"{axis} {lo:g}" if top == lo else f"{axis}s {lo:g}-{top:g}"
         run.problems.append(
             Problem(
                 line or None,  # (a binary log's records have no line: never "line 0")
-                f"{axis} went back to {x:g} (a run resumed from a checkpoint): the {dropped} values logged "
-                f"before for {span} are replaced by the resumed run's",
+                f"{axis} went back to {x:g}, into the run: {RESUME_READING}: the {dropped} values logged "
+                f"before for {span} are replaced by the later ones",
             )
         )
 
@@ -362,22 +369,34 @@ def _first_on(part: Batch, axis: str) -> float | None:
 
 
 def _clean_names(batch: Batch, renamed: dict[str, str]) -> None:
-    """Metric names are data: the one place they are cleaned, as a reader hands them over."""
+    """Metric names are data: the one place they are cleaned, as a reader hands them over
+    (`clean_name`: escape sequences, bidirectional marks and every invisible character go). Keys
+    that show alike once cleaned are one metric when no record carries both (a logger that wrote
+    `val_loss` with a right-to-left mark in some records): their values join in one column. Two
+    that one record carries side by side are two metrics and stay two (`loss`, `loss~2`)."""
     if all(n.isprintable() for n in batch.values):
         return
-    names: dict[str, str] = {}
-    for n in batch.values:
-        c = base = clean(n) or "?"
+    values: dict[str, np.ndarray] = {}
+    present: dict[str, np.ndarray | None] = {}
+    for n, v in batch.values.items():
+        c = base = clean_name(n) or "?"
         k = 2
-        while c in names.values():  # two names that differ only in control characters stay two
+        mine = batch.present.get(n)
+        while c in values:
+            had = present[c]
+            if had is not None and mine is not None and not (had & mine).any():
+                values[c] = np.where(mine, v, values[c])  # (new arrays: a batch's are never changed)
+                joined = had | mine
+                present[c] = None if joined.all() else joined
+                break
             c, k = f"{base}~{k}", k + 1
-        names[n] = c
-    batch.values = {names[n]: v for n, v in batch.values.items()}
-    batch.present = {names[n]: p for n, p in batch.present.items()}
+        else:
+            values[c], present[c] = v, mine
+    batch.values, batch.present = values, present
     for k, v in list(renamed.items()):
         if not (k.isprintable() and v.isprintable()):
             del renamed[k]
-            renamed[clean(k)] = clean(v)
+            renamed[clean_name(k)] = clean_name(v)
 
 
 def _written(path: Path) -> float | None:

@@ -8,6 +8,7 @@ the run has no validation metric of its kind (PyTorch's tutorial logs `Loss/val`
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 
@@ -95,6 +96,12 @@ _TOP_K_BASE = re.compile(
 )
 
 
+#: how many metric names `normalize`, `split_of` and `classify` remember their answers for (pure
+#: functions of a name: `check` over thousands of run folders asks the same few names of each, 45
+#: times a run)
+NAMES_KEPT = 4096
+
+
 #: fastai reports its metrics on the validation set.
 FASTAI_HINTS = {
     "train_loss": "train_loss",
@@ -104,11 +111,13 @@ FASTAI_HINTS = {
 }
 
 
+@functools.lru_cache(maxsize=NAMES_KEPT)
 def normalize(name: str) -> str:
     """`val/Loss` -> `val_loss`; `lr-AdamW` -> `lr_adamw`; `Acc@1` -> `acc_1`; `val_acc(%)` -> `val_acc`."""
     return _SPLIT.sub("_", name.strip().lower()).strip("_")
 
 
+@functools.lru_cache(maxsize=NAMES_KEPT)
 def split_of(n: str) -> tuple[str, str] | None:
     """(split, rest) when a normalized name starts or ends with a split word, else None.
 
@@ -132,6 +141,7 @@ def split_of(n: str) -> tuple[str, str] | None:
     return None
 
 
+@functools.lru_cache(maxsize=NAMES_KEPT)
 def classify(name: str) -> tuple[str, str, int] | None:
     """(split, kind, rank) for a metric name, or None if it is no known loss/accuracy/lr.
 

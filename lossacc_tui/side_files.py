@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from lossacc_tui.detection import detect, document_name
 from lossacc_tui.readers import jsonvalue
 from lossacc_tui.readers.base import Reader
 from lossacc_tui.roles import normalize
@@ -92,10 +93,31 @@ def facts_beside_log(path: Path, head: str, reader: type[Reader] | None = None) 
     return facts_about(path, reader)
 
 
+def document_note(path: Path, head: str | None = None, quiet_below: float | None = None) -> str | None:
+    """What to say of a document of a run folder by its name (`detection.document_name`: notes, a
+    README) that is passed over as no log: its kind, and when a reader would have read its lines as
+    one (`epoch 3 loss 0.52` lines in `notes.txt`), the `--format` that does. None for other files,
+    and, with `quiet_below` (a folder scan's least score), for a document no reader would have taken
+    at that score: a folder's README or package list is passed over without a word."""
+    doc = document_name(path.name)
+    if doc is None:
+        return None
+    found = detect(path, head=head, documents=True)
+    if quiet_below is not None and (found is None or found[1] < quiet_below):
+        return None
+    said = f"{doc} by its name ({path.name})"
+    return f"{said}; --format {found[0].format_id} reads it as one" if found else said
+
+
 def side_note(path: Path, head: str) -> str | None:
-    """The note for a file in a folder that is facts written beside a log, not a run (`side_facts`,
-    `facts_beside_log`), or prose that quotes metrics (`readers/prose.py`), or None. `head`: the
-    file's start as text."""
+    """The note for a file in a folder that is a document by its name a reader would have read
+    (`document_note`), facts written beside a log, not a run (`side_facts`, `facts_beside_log`), or
+    prose that quotes metrics (`readers/prose.py`), or None. `head`: the file's start as text."""
+    if document_name(path.name) is not None:
+        from lossacc_tui.source import FOLDER_MIN_SCORE  # (the score a folder scan asks)
+
+        doc = document_note(path, head, FOLDER_MIN_SCORE)
+        return None if doc is None else f"skipped: not a training log: {doc}"
     side = side_facts(head)
     if side is not None:
         return skipped(side)
@@ -110,4 +132,4 @@ def side_note(path: Path, head: str) -> str | None:
     return None
 
 
-__all__ = ["facts_beside_log", "side_facts", "side_note", "skipped"]
+__all__ = ["document_note", "facts_beside_log", "side_facts", "side_note", "skipped"]

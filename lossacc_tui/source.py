@@ -18,6 +18,7 @@ from lossacc_tui.detection import (  # (also re-exported: where callers have alw
     TextDecoder,
     decoded_head,
     detect,
+    other_kind,
     skipped_name,
 )
 from lossacc_tui.files import OWN_OUTPUT, is_alias, walk_files, why_not_regular
@@ -31,7 +32,7 @@ from lossacc_tui.readers.layouts import Claim, claim_folder, claim_for
 from lossacc_tui.readers.probe_sidecar import SIDECAR
 from lossacc_tui.roles import RoleMap
 from lossacc_tui.rotated import Listings, rotated_copies, rotation_of
-from lossacc_tui.side_files import side_note
+from lossacc_tui.side_files import document_note, side_note
 from lossacc_tui.source_open import (
     VALIDATION_DIRS,
     PathError,
@@ -149,12 +150,19 @@ def discover(
             headless = headerless_csv(path)
             if headless:
                 raise PathError(f"{path}: {headless}", short=f"{path}: a CSV without its header row")
+            doc = document_note(path) if not fmt else None
+            if doc is not None:  # notes, a README: no log by its name, said plainly
+                raise PathError(f"{path}: not a training log: {doc}", short=f"{path}: not a training log")
             from lossacc_tui.readers.text_kv import prose_note  # (only for a file no reader took)
 
             notes = prose_note(path.name, decoded_head(path)) if not fmt else None
             if notes is not None:  # a notes file that quotes metrics: said why, not the format list
                 short = f"{path}: not a training log: {notes}"
                 raise PathError(f"{short}; --format text-kv reads it as one", short=short)
+            kind = other_kind(path.name) if not fmt else None
+            if kind is not None:  # (`check run/config.yaml`: said what it is, not the format list)
+                short = f"{path}: not a training log: {kind} by its name ({path.name})"
+                raise PathError(short, short=short)
             short = f"{path}: not a training log this tool knows"
             raise PathError(f"{short} {formats_expected()}", short=short)
         return [src]

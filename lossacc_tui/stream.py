@@ -185,7 +185,10 @@ class Printer:
         if isinstance(ev, RunReset):
             if ev.since is not None:  # ("epoch 26": already words, its number written as the x is)
                 at = ev.since
-                return [f"== {ev.run.name}: resumed at {at}: the values from there on are replaced\n"]
+                return [
+                    f"== {ev.run.name}: back to {at}, read as a resume from a checkpoint: "
+                    "the values from there on are replaced\n"
+                ]
             if ev.axis is not None:
                 return [
                     f"== {ev.run.name}: its step restarts each epoch: x is now the {ev.axis}, "

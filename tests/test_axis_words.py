@@ -1,7 +1,8 @@
 """Messages about a run use the axis the run is shown on. A JSON lines log whose records carry both
 `epoch` and `step` (a torch loop logging per epoch, the optimiser step beside it) is shown on the
 epoch axis; when it resumes from a checkpoint, the problem that says which values were replaced
-and `check --follow`'s "resumed at" line name epochs, as its plain-text copy does, never the step
+and `check --follow`'s "back to ..., read as a resume" line name epochs, as its plain-text copy does,
+never the step
 counter. (Tester 19 F9: "step went back to
 480 ... steps 480-520" on a run shown by epoch, where the print copy said "epoch went back to 11 ...
 epochs 11-12".) A real run from numpy training."""
@@ -35,10 +36,10 @@ def test_a_resume_on_an_epoch_axis_run_is_said_in_epochs(tmp_path: Path) -> None
     feed.subscribe(Printer(out, as_json=False))  # (what `check --follow` prints as it reads)
     feed.read_source(src, chunk_size=256)
     [run] = feed.runs
-    assert f"resumed at epoch {back}:" in out.getvalue()
+    assert f"back to epoch {back}, read as a resume from a checkpoint:" in out.getvalue()
     assert run.x_axis == "epoch"
-    [said] = [p.message for p in src.problems(run) if "resumed" in p.message]
-    assert said.startswith(f"epoch went back to {back} ") and f"epochs {back}-12 " in said, said
+    [said] = [p.message for p in src.problems(run) if "read as a resume" in p.message]
+    assert said.startswith(f"epoch went back to {back},") and f"epochs {back}-12 " in said, said
     assert "step" not in said
     assert list(run.series["val_loss"].epochs) == list(range(16))
 

@@ -179,6 +179,7 @@ def _all_logs() -> list[Path]:
 
 @pytest.mark.parametrize("path", _all_logs(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_no_placeholder_where_a_number_belongs(path: Path) -> None:
+    """No nan, inf or ? where a number belongs, and no count of evaluations the run does not have."""
     for a in analysed(path):
         for al in a.alerts:
             text = al.title + "\n" + al.explanation
@@ -187,6 +188,23 @@ def test_no_placeholder_where_a_number_belongs(path: Path) -> None:
             for c in al.claims:
                 d = c.to_dict()
                 assert d["strength"] in ("follows", "likely", "possible", "confirmed", "refuted")
+            _counts_are_the_runs(a, text + "".join(c.text for c in al.claims))
+
+
+#: "over the 10 evaluations up to epoch 2", "and over the 4 up to epoch 3"
+_OVER = re.compile(r"over the (\d+)(?: evaluations)? up to (epoch|step) (\d+(?:\.\d+)?)")
+
+
+def _counts_are_the_runs(a: Analyzer, text: str) -> None:
+    """A count of evaluations a sentence quotes "up to epoch X" is at most the evaluations any series
+    of the run has up to X (tester h19t: "the 10 evaluations up to epoch 2" of a 5-epoch run)."""
+    from lossacc_tui.analysis.track import x_column
+
+    for m in _OVER.finditer(text):
+        n, unit, x = int(m.group(1)), m.group(2), float(m.group(3))
+        cols = [x_column(s, unit) for s in a.run.series.values()]
+        have = max((int((c <= x + 1e-9).sum()) for c in cols if c is not None), default=0)
+        assert n <= have, f"{m.group(0)!r}: the run has {have} evaluations up to {unit} {x:g}"
 
 
 #: the same training run written by two writers (Keras' console and its CSVLogger)

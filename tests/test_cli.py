@@ -74,7 +74,7 @@ def test_missing_path_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str])
 def test_unknown_file_names_the_file_and_what_was_expected(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    p = tmp_path / "notes.txt"
+    p = tmp_path / "shopping.txt"  # (a name that says nothing: `notes.txt` is said to be notes)
     p.write_text("remember to buy milk\n")
     code, _, err = run_cli(capsys, "check", str(p))
     assert code == 2 and err.count("\n") == 1

@@ -38,7 +38,7 @@ def test_a_resume_appended_by_pandas_is_one_run_with_the_relogged_epochs_replace
     assert list(val.epochs) == list(range(40))
     want = [r["val_loss"] for r in first[:20]] + [r["val_loss"] for r in resumed]
     assert np.allclose(val.values, want)
-    (note,) = [p.message for p in run.problems if "resumed" in p.message]
+    (note,) = [p.message for p in run.problems if "read as a resume" in p.message]
     assert "epoch went back to 20" in note and "epochs 20-29" in note
 
 
@@ -48,7 +48,7 @@ def test_a_restart_from_the_first_epoch_after_the_header_again_is_a_run_of_its_o
     path = _write(tmp_path / "history.csv", [first, again], index=False)
     runs = read_finished(discover(path)).runs
     assert [len(r.series["val_loss"]) for r in runs] == [30, 40]
-    assert not any("resumed" in p.message for r in runs for p in r.problems)
+    assert not any("read as a resume" in p.message for r in runs for p in r.problems)
 
 
 def test_a_header_with_other_columns_still_begins_a_new_run(tmp_path: Path) -> None:

@@ -52,8 +52,10 @@ def test_a_resumed_run_is_one_run_that_keeps_its_real_best(
     doc = _check_json(capsys, path)
     assert len(doc["runs"]) == 1
     run = doc["runs"][0]
-    (problem,) = [p["message"] for p in run["problems"] if "resumed" in p["message"]]
+    (problem,) = [p["message"] for p in run["problems"] if "read as a resume" in p["message"]]
     assert f"{axis} went back to {resumed_from}" in problem and f"{axis}s {resumed_from}-30" in problem
+    # a reading, not a fact: the file cannot tell a resume from another training appended from there
+    assert "the log does not say so" in problem and "another training appended" in problem, problem
     # every epoch once, the resumed values in place of the earlier ones
     sources = discover(path)
     (r,) = read_finished(sources).runs
@@ -112,7 +114,7 @@ def test_a_restart_from_scratch_stays_a_run_of_its_own(tmp_path: Path) -> None:
     restarted.write_text("\n".join([lines[0], *lines[1:back], *again[1:]]) + "\n")
     runs = read_finished(discover(restarted)).runs
     assert [len(r.series["val_loss"]) for r in runs] == [back - 1, len(again) - 1]
-    assert all(not any("resumed" in p.message for p in r.problems) for r in runs)
+    assert all(not any("read as a resume" in p.message for p in r.problems) for r in runs)
 
 
 def test_tensorboard_folder_restarted_from_scratch_is_two_runs(tmp_path: Path) -> None:
@@ -138,5 +140,5 @@ def test_event_files_of_several_jobs_in_one_folder_are_never_glued(
     out = capsys.readouterr().out
     runs = [line for line in out.splitlines() if "[tensorboard]" in line]
     assert len(runs) == len(list(folder.glob("*tfevents*")))
-    assert "resumed from a checkpoint" not in out
+    assert "read as a resume" not in out
     assert "replaced" not in out

@@ -46,7 +46,7 @@ def test_a_stray_record_is_kept_out_and_said_and_nothing_is_replaced(tmp_path: P
     notes = [p for p in src.problems(run) if "stray" in p.message]
     assert [p.line for p in notes] == [27]
     assert "epoch 10 goes back into the run at epoch 25" in notes[0].message
-    assert not any("resumed" in p.message for p in src.problems(run))
+    assert not any("read as a resume" in p.message for p in src.problems(run))
 
 
 @pytest.mark.parametrize("chunk", [23, 180, 4096])

@@ -61,7 +61,7 @@ def test_check_reads_two_writers_in_turns_as_two_runs_said_once(tmp_path: Path) 
     feed = read_finished([src], analyze=False)  # (what the runs hold: no analysis needed)
     assert [_values(r) for r in feed.runs] == expected
     said = [pr.message for r in feed.runs for pr in src.problems(r)]
-    assert not [m for m in said if "(a run resumed from a checkpoint)" in m], said
+    assert not [m for m in said if "read as a resume" in m], said
     assert len([m for m in said if m.startswith("two writers")]) == 1, said
 
 

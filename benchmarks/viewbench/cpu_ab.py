@@ -2,6 +2,7 @@
 minutes, read with nanosecond clocks (`cpuclock.py`) over long windows:
 
     python benchmarks/bench_keys.py --cpu-only --against /tmp/trunk [--window 30] [--windows 3]
+        [--cases 1,2]   # only these of CASES (by index; all by default)
 
 For each case (a quiet 100-point log; 10 lines/s appended to a 100-point run, a 100,000-point run, a
 noisy 100,000-point run and a 100,000-step log) both trees' views run at once in the benchmark's
@@ -31,6 +32,8 @@ def _option(name: str, default: str) -> str:
 
 WINDOW = float(_option("--window", "30"))
 WINDOWS = int(_option("--windows", "3"))
+#: the cases to run, by their index in CASES (`--cases 1,2`: 100 and 100,000 points at 10 lines/s)
+PICK = [int(k) for k in _option("--cases", "0,1,2,3,4").split(",")]
 CLOCK = Path(__file__).resolve().with_name("cpuclock.py")
 
 #: (label, points, noise sd, suffix, lines a second)
@@ -111,6 +114,8 @@ def cpu_against(folder: Path, tree: Path) -> None:
         f"{WINDOW:.0f} s each, both trees' views running through the same windows; against = {tree}"
     )
     for i, (label, points, sd, suffix, rate) in enumerate(CASES):
+        if i not in PICK:
+            continue
         load0 = os.getloadavg()[0]
         got = case(folder, trees, label, points, sd, suffix, rate, flip=i % 2 == 1)
         load1 = os.getloadavg()[0]

@@ -55,10 +55,24 @@ CLAIM_IDS: dict[str, str] = {
     "diverging": "the optimisation is diverging (training loss rising or not finite)",
     "evaluation-broken": "the evaluation, not the model, produces the bad numbers",
     "split-unlike-training": "the validation data is not distributed like the training data",
+    "model-hardly-changed": (
+        "the model hardly changed over the span (a probe refutes it when more than 1 % of the samples "
+        "change class at its end)"
+    ),
+    "floored-objective": (
+        "the training objective has a floor the validation loss does not (mixup or cutmix targets, label "
+        "smoothing, augmentation or dropout in training only): the training loss above the validation loss "
+        "(likely with the training accuracy below the validation accuracy), so a flat training loss does not "
+        "show a model standing still"
+    ),
     "loss-rises-beyond-noise": "the loss rose by more than its own evaluation-to-evaluation noise",
     "labels-unrelated": (
         "the labels of the split are unrelated to the model's answers (accuracy about 1/K while the loss is "
         "far above ln K): shuffled apart from their inputs, misaligned, or another task's"
+    ),
+    "chance-throughout": (
+        "the accuracy of the split was at chance (within its own noise of 1/K) at every evaluation of the "
+        "run, while the training loss fell: no checkpoint is better than a uniform guess on it"
     ),
     "label-smoothing": (
         "the training objective has a floor above 0 (label smoothing): right answers are trained toward "

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lossacc_tui.analysis.alerts import Alert
+from lossacc_tui.analysis.alerts import Alert, Severity
 from lossacc_tui.analysis.claims import Claim
 from lossacc_tui.analysis.classes import classes_from_files
 from lossacc_tui.analysis.cohorts import Kinship, kinship, reach
@@ -25,6 +25,7 @@ from lossacc_tui.analysis.kind import KindSpec
 from lossacc_tui.analysis.mdtext import md_names
 from lossacc_tui.analysis.params import Params
 from lossacc_tui.analysis.quantities import LN2, Classes, fmt, span
+from lossacc_tui.analysis.range_noise import noise_words, range_quantile, within_chance
 from lossacc_tui.analysis.resolution import GridEstimate
 from lossacc_tui.analysis.track import x_at, x_column
 from lossacc_tui.model import Run, Series
@@ -288,6 +289,8 @@ def _alert(
     for q, lo, ac in zip(points, losses, accs, strict=True):
         ev[f"{q.name}:loss"] = float(lo)
         ev[f"{q.name}:acc"] = float(ac)
+    ratio = gap / noise_med if math.isfinite(noise_med) and noise_med > 0 else math.nan
+    chance = within_chance(len(points), ratio)  # (the gap is within the range noise gives N runs)
     hi = points[int(np.argmax(accs))]
     low = points[int(np.argmin(accs))]
     if disc is not None:
@@ -295,7 +298,8 @@ def _alert(
     if disc is None:
         title = (
             f"{len(points)} runs: {which} {split} loss {span(losses.min(), losses.max())} ({spread:.1%} "
-            f"apart) but accuracy {span(accs.min(), accs.max(), 3)} ({gap * 100:.1f} points)"
+            f"apart) but accuracy {span(accs.min(), accs.max(), 3)} ({gap * 100:.1f} points"
+            + (", within their evaluation noise)" if chance else ")")
         )
         what = (
             f"Across {len(points)} runs the {which} {split} losses are within {spread:.1%} of each other "
@@ -307,14 +311,17 @@ def _alert(
         a, b = disc
         title = (
             f"{a.name} has the lower loss ({fmt(a.final_loss)} < {fmt(b.final_loss)}) but lower accuracy "
-            f"than {b.name}"
+            f"than {b.name}" + (", within their evaluation noise" if chance else "")
         )
         what = (
             f"{a.name} ends with {split} loss {fmt(a.final_loss)} and accuracy {fmt(a.final_acc, 4)}; "
             f"{b.name} with loss {fmt(b.final_loss)} and accuracy {fmt(b.final_acc, 4)}: ranking by loss and "
-            "by accuracy disagree."
+            + (
+                "by accuracy differ, within the accuracies' own noise (see Why)."
+                if chance
+                else "by accuracy disagree."
+            )
         )
-    ratio = gap / noise_med if math.isfinite(noise_med) and noise_med > 0 else math.nan
     if disc is None:
         why = (
             "The loss weighs every sample's confidence; accuracy only counts sides. Samples the models are "
@@ -334,19 +341,7 @@ def _alert(
             "the loss of the better model."
         )
     if math.isfinite(ratio):
-        sd = f" Each run's accuracy moves by about {noise_med * 100:.1f} points between its last evaluations"
-        if ratio >= 3:
-            why += (
-                f"{sd}; a gap of {gap * 100:.1f} points is {ratio:.1f}x that, far beyond luck at the "
-                "threshold: the runs' predictions differ systematically (training, calibration, or the data "
-                "or metric each was evaluated with)."
-            )
-        else:
-            why += (
-                f"{sd}; a gap of {gap * 100:.1f} points is only {ratio:.1f}x that, so part of it is which "
-                "side "
-                "of the threshold borderline samples fell on at the last evaluation."
-            )
+        why += " " + noise_words(len(points), gap, noise_med)
     broken = [q for q in points if q.ended_nonfinite]
     if broken:
         why += (
@@ -369,11 +364,20 @@ def _alert(
             "",
             f"**How sure.** {len(points)} runs compared on their {which} {split} metrics: losses "
             f"{spread:.1%} apart (nearly equal means within {p.runs_loss_tol:.0%}), accuracies "
-            f"{gap * 100:.1f} points apart (the threshold is {p.runs_acc_gap * 100:.0f}).",
+            f"{gap * 100:.1f} points apart (the threshold is {p.runs_acc_gap * 100:.0f})"
+            + (
+                f"; within what evaluation noise gives {len(points)} runs, so this is information, not a "
+                "disagreement."
+                if chance
+                else "."
+            ),
         ]
     )
     last_x = max(q.last_x for q in points)
-    return Alert("runs-disagree", "warning", title, last_x, None, True, ev, expl + "\n", {"subject": "runs"})
+    severity: Severity = "info" if chance else "warning"
+    ev["acc_gap_over_noise"] = ratio
+    ev["range_q95_over_noise"] = range_quantile(len(points)) if len(points) >= 2 else math.nan
+    return Alert("runs-disagree", severity, title, last_x, None, True, ev, expl + "\n", {"subject": "runs"})
 
 
 class RunsDisagree(KindSpec):
@@ -381,12 +385,13 @@ class RunsDisagree(KindSpec):
 
     kind = "runs-disagree"
     order = 100
-    severity_doc = "warning"
+    severity_doc = "warning/info"
     meaning = (
         "runs of one sweep (sibling run folders, or log names that differ only in numbers; one x axis, "
         "the same metric names, the same K and evaluation set size where known; run names that differ by "
         "a setting and similar lengths, else info as a guess): nearly equal losses but accuracies several "
-        "points apart, or loss and accuracy rankings that disagree"
+        "points apart, or loss and accuracy rankings that disagree (information when the accuracy gap is "
+        "within the range N runs' own evaluation noise gives N draws 19 times in 20)"
     )
     general = (
         "Across runs watched together, final or best losses nearly equal while accuracies differ by "

@@ -12,6 +12,8 @@ The truth of each claim id (the same rules the truth corpus is scored with):
 - overconfident / underconfident: mean confidence above / below accuracy by more than 0.02
 - fewer-mistakes / more-mistakes: n_wrong at `end` below / above n_wrong at `start`
 - predictions-crossing: flips summed over (start, end] above 1 % of n
+- model-hardly-changed: the flips at `end` (samples that changed class since the evaluation before
+  it) at most 1 % of n
 
 >>> facts = {"n": 100, "k": 2, "accuracy": 0.9, "loss": 0.3, "n_wrong": 10, "wrong_loss_share": 0.8}
 >>> c = Claim("mistakes-carry-loss", "possible", 3.0, 3.0, "mistakes may carry it")
@@ -31,6 +33,10 @@ from lossacc_tui.analysis.quantities import fmt, fmt_x
 
 #: facts of one evaluation (a probe record) at or before x, or None
 FactsAt = Callable[[float], dict[str, Any] | None]
+
+
+#: the share of the samples changing class between two evaluations above which the model changed
+FLIP_SHARE = 0.01
 
 
 def _num(d: dict[str, Any] | None, key: str) -> float | None:
@@ -75,6 +81,9 @@ def truth(claim: Claim, end: dict[str, Any] | None, start: dict[str, Any] | None
         s = _num(end, "pred_majority_share")
         return None if s is None else s >= 0.9
     acc, n = _num(end, "accuracy"), _num(end, "n")
+    if i == "model-hardly-changed":
+        flips = _num(end, "flips")
+        return None if flips is None or n is None or n <= 0 else flips <= FLIP_SHARE * n
     if i == "at-majority-rate":
         m = _num(end, "majority_rate")
         if acc is None or m is None or n is None:
@@ -144,6 +153,7 @@ MEANING: dict[str, str] = {
     "underconfident": "mean confidence is below accuracy",
     "fewer-mistakes": "fewer samples are wrong",
     "more-mistakes": "more samples are wrong",
+    "model-hardly-changed": "the model hardly changed: at most 1% of the samples changed class",
 }
 
 
@@ -179,6 +189,13 @@ def _fact(i: str, end: dict[str, Any] | None, start: dict[str, Any] | None) -> s
     if i in ("fewer-mistakes", "more-mistakes"):
         w0, w1 = _num(start, "n_wrong"), _num(end, "n_wrong")
         return f"{int(w0)} -> {int(w1)} misclassified samples" if w0 is not None and w1 is not None else ""
+    if i == "model-hardly-changed":
+        f, n = _num(end, "flips"), _num(end, "n")
+        return (
+            f"{int(f)} of its {int(n)} samples changed class since the evaluation before"
+            if f is not None and n is not None
+            else ""
+        )
     return ""
 
 

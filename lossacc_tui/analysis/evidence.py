@@ -125,7 +125,16 @@ def mistake_share_if_right_no_costlier(
 
 
 def mistakes_change(
-    acc0: float, acc1: float, x0: float, x1: float, noise: float, aname: str, unit: str, n: int | None = None
+    acc0: float,
+    acc1: float,
+    x0: float,
+    x1: float,
+    noise: float,
+    aname: str,
+    unit: str,
+    n: int | None = None,
+    counts: tuple[int, int] = (10, 10),
+    n_near: int | None = None,
 ) -> list[Claim]:
     """fewer-mistakes / more-mistakes between two evaluations of the same split (the sample set is
     the same, so accuracy moving is the count of mistakes moving), or nothing when it did not move.
@@ -136,7 +145,11 @@ def mistakes_change(
     predictions crossing both ways between evaluations cannot make it; `possible`, with the text
     saying so, when it is within that or the noise is unknown (tester 19: 80-166 flips at each
     evaluation of a 750-sample split beside a net change of 5 had read `fewer-mistakes (follows)`).
-    With `n` the change is also given in samples.
+    With `n` the change is also given in samples. `counts`: how many evaluations the noise was read
+    from at x0 and at x1 (`series_at.span_noise_counts`; under 3 gave none there), as the words say.
+    `n_near`: another set size the values fit as well as `n` (`GridEstimate.n_near`): the size is
+    then said as "about n-n_near", not as a fact (tester h19t: "of the 1,999 samples" where the
+    values fit 1,999 to 2,001 and the set held 2,000).
 
     >>> [(c.id, c.strength) for c in mistakes_change(0.80, 0.78, 0, 9, 0.004, "acc", "epoch", 1000)]
     [('more-mistakes', 'follows')]
@@ -155,7 +168,7 @@ def mistakes_change(
     trend = known and (c > 2 * sig * n * (1 + 1e-9) if c and n else abs(d) > 2 * sig)
     net = "" if trend else "on net "
     text = f"{aname} went {arrow(acc0, acc1, 4)} from {unit} {fmt_x(x0)} to {fmt_x(x1)}: " + (
-        f"{net}{c:,} {more} of the {n:,} samples are wrong ({_points(abs(d))} points)"
+        f"{net}{c:,} {more} of the {_size(n, n_near)} samples are wrong ({_points(abs(d))} points)"
         if c and n
         else f"{net}{_points(abs(d))} points {more} samples are wrong"
     )
@@ -165,10 +178,11 @@ def mistakes_change(
     one = n is not None and n > 0 and (not known or noise < 1.0 / n)
     said = float(_points(sig)) / 100  # (as printed, so that "twice" checks)
     noise_words = f"{_points(2 * said)} points, twice " + (
-        f"one sample of the {n:,} ({_points(sig)} points; {aname}'s evaluation-to-evaluation noise is less)"
+        f"one sample of the {_size(n, n_near)} ({_points(sig)} points; {aname}'s "
+        "evaluation-to-evaluation noise is less)"
         if one
-        else f"{aname}'s single-evaluation noise at the span's ends ({_points(sig)} points: the larger of"
-        f" its noise over the 10 evaluations up to {unit} {fmt_x(x0)} and up to {unit} {fmt_x(x1)})"
+        else f"{aname}'s single-evaluation noise at the span's ends ({_points(sig)} points: "
+        f"{_noise_from(counts, x0, x1, unit)})"
     )
     if trend:
         text += f", beyond {noise_words}"
@@ -191,6 +205,30 @@ def mistakes_change(
             others=others,
         )
     ]
+
+
+def _size(n: int, n_near: int | None) -> str:
+    """A set's size as the words give it: "2,000", or "about 1,999-2,001" when another size fits."""
+    if n_near is None or n_near == n:
+        return f"{n:,}"
+    lo, hi = sorted((n, n_near))
+    return f"about {lo:,}-{hi:,}"
+
+
+def _noise_from(counts: tuple[int, int], x0: float, x1: float, unit: str) -> str:
+    """Where a span's noise was read: "the larger of its noise over the 4 evaluations up to epoch 3
+    and over the 10 up to epoch 299", or the one end with 3 or more evaluations."""
+    ends = [(c, x) for c, x in zip(counts, (x0, x1), strict=True) if c >= 3]
+    if len(ends) == 2:
+        (c0, e0), (c1, e1) = ends
+        return (
+            f"the larger of its noise over the {c0} evaluations up to {unit} {fmt_x(e0)} and over the "
+            f"{c1} up to {unit} {fmt_x(e1)}"
+        )
+    if ends:
+        c, e = ends[0]
+        return f"its noise over the {c} evaluations up to {unit} {fmt_x(e)}"
+    return "too few evaluations at either end to read it"
 
 
 def _count(d: float, n: int | None) -> int:

@@ -343,7 +343,12 @@ def _stuck(a: Alert, n: Names) -> Parts:
     e = a.evidence
     maj = e.get("majority_rate")
     stuck = e.get("acc_stuck", e["acc_now"])
-    if e.get("stuck_last_x", e.get("now_x")) == e.get("now_x"):
+    if "acc_lo" in e:  # (near the majority rate given, not held at one value)
+        what = (
+            f"{n.acc} stayed between {fmt(e['acc_lo'], 4)} and {fmt(e['acc_hi'], 4)} from {n.unit} "
+            f"{fmt_x(e['first_x'])} to {fmt_x(e['now_x'])}, and is {fmt(e['acc_now'], 4)} now"
+        )
+    elif e.get("stuck_last_x", e.get("now_x")) == e.get("now_x"):
         what = (
             f"{n.acc} has been {fmt(stuck, 4)} for {count(int(e['evaluations']), 'evaluation')} "
             f"(since {n.unit} "
@@ -373,17 +378,27 @@ def _stuck(a: Alert, n: Names) -> Parts:
             "there, so neither reading is stated; the predicted-class counts decide"
             + ("." if maj is not None else ", or --majority RATE.")
         )
+    why = (
+        "An accuracy that does not move while training goes on means the count of mistakes holds "
+        "(samples may still cross the threshold both ways, as many each way). A "
+        "model that ignores its inputs predicts one class, and its accuracy is then exactly the share "
+        f"of that class ({fmt(stuck, 4)} here, if that is what happens); its loss cannot go below the "
+        "entropy of the labels. A model that shades its confidence by input but never enough to move a "
+        "prediction across the threshold scores the same accuracy at a somewhat lower loss."
+    )
+    if "acc_lo" in e:  # (near the majority rate given, not held at one value)
+        why = (
+            "A model that predicts the majority class for every sample scores exactly the majority-class "
+            f"rate ({fmt(maj, 4)} here) at every evaluation, whatever else it learns; one that also "
+            "predicts other classes for some samples scores near it when it gets about as many of those "
+            "right as it loses of the majority class. Either way, by accuracy the model is no better than "
+            "always answering the majority class; its accuracy moving around the rate means samples cross "
+            "the threshold both ways between evaluations. The loss, which also weighs confidence, can "
+            "move meanwhile."
+        )
     return [
         ("What happened", what + "." + loss_txt),
-        (
-            "Why",
-            "An accuracy that does not move while training goes on means the count of mistakes holds "
-            "(samples may still cross the threshold both ways, as many each way). A "
-            "model that ignores its inputs predicts one class, and its accuracy is then exactly the share "
-            f"of that class ({fmt(stuck, 4)} here, if that is what happens); its loss cannot go below the "
-            "entropy of the labels. A model that shades its confidence by input but never enough to move a "
-            "prediction across the threshold scores the same accuracy at a somewhat lower loss.",
-        ),
+        ("Why", why),
         (
             "What to check next",
             f"The predicted-class counts or confusion matrix at {n.unit} {fmt_x(e['first_x'])} and now; the "

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert
+from lossacc_tui.analysis.chance_run import at_chance_throughout
 from lossacc_tui.analysis.ckpt_since import worse_since
 from lossacc_tui.analysis.confirm import share
 from lossacc_tui.analysis.detectors.base import Ctx, value_at_x
@@ -139,14 +140,40 @@ def _later_lowest(ctx: Ctx, alert: Alert | None) -> tuple[float, float, float] |
 
 def below_baseline(acc: float, x: float, n: Names) -> str:
     """A warning sentence when a checkpoint's accuracy is below the majority-class rate the user
-    gave (always predicting that class would score higher), else ''."""
+    gave (always predicting that class would score higher), or at chance as at every evaluation of
+    the run (`chance_run`: no checkpoint beats a uniform guess), else ''."""
     maj = n.params.majority_rate
     if maj is None or not math.isfinite(acc) or acc >= maj:
-        return ""
+        return at_chance_note(acc, x, n)
     return (
         f" Its {n.acc} at {n.unit} {fmt_x(x)} is {fmt(acc, 4)}, below the majority-class rate {fmt(maj, 4)} "
         "you gave: always predicting that class would score higher, so that checkpoint is no model to "
         "keep on accuracy."
+    )
+
+
+def at_chance_note(acc: float, x: float, n: Names) -> str:
+    """' But its val_acc there, 0.536, is at chance, ...' when the validation accuracy was at chance
+    at every evaluation of the run so far (`chance_run.at_chance_throughout`, K known), else ''.
+    O(points): read when a text is rendered."""
+    ctx = n.ctx
+    if (
+        ctx is None
+        or ctx.acc is None
+        or ctx.split != "validation"
+        or not math.isfinite(acc)
+        or not len(ctx.acc)
+    ):
+        return ""
+    size = ctx.acc_n_likely(len(ctx.acc) - 1) if ctx.acc_n_likely is not None else None
+    at = at_chance_throughout(np.asarray(ctx.acc.raw, dtype=np.float64), n.classes.k, size)
+    if at is None:
+        return ""
+    seen = f"{at.low:.4g}" if at.low == at.high else f"{at.low:.4g}-{at.high:.4g}"
+    return (
+        f" But its {n.acc} there, {fmt(acc, 4)}, is at chance, as at every evaluation of this run ({seen} "
+        f"at all {at.evals}, within {at.dev:.3f} of 1/{at.k}): no checkpoint of this run beats a uniform "
+        "guess on validation, so keeping one keeps no model better than a guess there."
     )
 
 

@@ -254,55 +254,86 @@ def agree_with_alerts(
     To continue an earlier result (the segments are the ones after those it was computed from, and
     `spans` all the spans that reach them), pass it as `out`: it is extended in place, merging
     across the seam, and returned; `marks` then gets (len(out), out[-1].end) after each segment."""
-    worse = [(a, b, k) for k, a, b in spans if k in AGREE_KINDS]
-    if not worse and out is None:
+    judge = SpanJudge(spans)
+    if judge.empty and out is None:
         return segments
-    # a span covers its first and last evaluation: pieces start at a span's start and just after
-    # its end (a NaN bound is never inside a segment)
-    cuts = sorted(
-        c for c in {w[0] for w in worse} | {math.nextafter(w[1], math.inf) for w in worse} if c == c
-    )
-    loss_cover = _Cover([(a, b) for a, b, k in worse if k in LOSS_WORSE_KINDS])
-    acc_cover = _Cover([(a, b) for a, b, k in worse if k in ACC_WORSE_KINDS])
-    chance_cover = _Cover([(a, b) for a, b, k in worse if k in CHANCE_KINDS])
-    held_cover = _Cover([(a, b) for a, b, k in worse if k == HELD_ACC])
     out = [] if out is None else out
     for seg in segments:
-        inner: list[float] = []
-        if seg.start == seg.start and seg.end == seg.end:  # (NaN: no cut lies inside)
-            inner = cuts[bisect_right(cuts, seg.start) : bisect_right(cuts, seg.end)]
-        pieces = [seg.start, *inner, math.inf]
+        pieces = judge.pieces(seg)
         for j in range(len(pieces) - 1):
-            lo = pieces[j] if j == 0 else nxt(pieces[j])
-            hi = seg.end if j == len(pieces) - 2 else prev(pieces[j + 1])
-            if hi < lo:
-                continue
-            state = seg.state
-            warm = state == WARMING_UP
-            if state in _PARTS or warm:
-                # (a warming-up stretch has no trend of its own: it reads what an alert over it says,
-                # else stays warming-up; tester 18 N5, a 4-epoch fine-tune read "warming-up" for the
-                # whole run beside an overfitting warning whose rise follows from the numbers)
-                loss, acc = _PARTS.get(state, (0, 0))
-                if loss_cover.covers(lo, hi):
-                    loss, warm = -1, False
-                if acc_cover.covers(lo, hi):
-                    acc, warm = -1, False
-                if not warm:
-                    state = _state_of(loss, acc)
-                # what an alert says of the level outranks the trends: a loss worse than a uniform
-                # guess is not "flat" or "improving", nor an accuracy held at a share it is stuck at
-                if chance_cover.covers(lo, hi):
-                    state = WORSE_THAN_CHANCE
-                elif acc >= 0 and held_cover.covers(lo, hi):
-                    state = ACC_STUCK
-            if out and out[-1].state == state:
-                out[-1].end = hi
-            else:
-                out.append(StateSegment(state, lo, hi))
+            judge.piece(seg, pieces, j, prev, nxt, out)
         if marks is not None:
             marks.append((len(out), out[-1].end if out else math.nan))
     return out
+
+
+class SpanJudge:
+    """What `agree_with_alerts` reads of a set of alert spans: where they cut a segment into pieces,
+    and which spans cover a piece (`_Cover`); a piece at a time (`piece`), so that a caller that
+    kept the result of a segment's first pieces (`agreed.AgreedStates`: the growing last segment)
+    can go on from there."""
+
+    __slots__ = ("acc_cover", "chance_cover", "cuts", "empty", "held_cover", "loss_cover")
+
+    def __init__(self, spans: list[tuple[str, float, float]]) -> None:
+        worse = [(a, b, k) for k, a, b in spans if k in AGREE_KINDS]
+        self.empty = not worse
+        # a span covers its first and last evaluation: pieces start at a span's start and just after
+        # its end (a NaN bound is never inside a segment)
+        self.cuts = sorted(
+            c for c in {w[0] for w in worse} | {math.nextafter(w[1], math.inf) for w in worse} if c == c
+        )
+        self.loss_cover = _Cover([(a, b) for a, b, k in worse if k in LOSS_WORSE_KINDS])
+        self.acc_cover = _Cover([(a, b) for a, b, k in worse if k in ACC_WORSE_KINDS])
+        self.chance_cover = _Cover([(a, b) for a, b, k in worse if k in CHANCE_KINDS])
+        self.held_cover = _Cover([(a, b) for a, b, k in worse if k == HELD_ACC])
+
+    def pieces(self, seg: StateSegment) -> list[float]:
+        """Where the segment's pieces start (x): its start and each cut inside it, then inf."""
+        inner: list[float] = []
+        if seg.start == seg.start and seg.end == seg.end:  # (NaN: no cut lies inside)
+            cuts = self.cuts
+            inner = cuts[bisect_right(cuts, seg.start) : bisect_right(cuts, seg.end)]
+        return [seg.start, *inner, math.inf]
+
+    def piece(
+        self,
+        seg: StateSegment,
+        pieces: list[float],
+        j: int,
+        prev: Callable[[float], float],
+        nxt: Callable[[float], float],
+        out: list[StateSegment],
+    ) -> None:
+        """Append piece j of the segment (`pieces`: `self.pieces(seg)`) to `out`, made to say what
+        the spans covering it say, merged into the last piece of `out` when of one state."""
+        lo = pieces[j] if j == 0 else nxt(pieces[j])
+        hi = seg.end if j == len(pieces) - 2 else prev(pieces[j + 1])
+        if hi < lo:
+            return
+        state = seg.state
+        warm = state == WARMING_UP
+        if state in _PARTS or warm:
+            # (a warming-up stretch has no trend of its own: it reads what an alert over it says,
+            # else stays warming-up; tester 18 N5, a 4-epoch fine-tune read "warming-up" for the
+            # whole run beside an overfitting warning whose rise follows from the numbers)
+            loss, acc = _PARTS.get(state, (0, 0))
+            if self.loss_cover.covers(lo, hi):
+                loss, warm = -1, False
+            if self.acc_cover.covers(lo, hi):
+                acc, warm = -1, False
+            if not warm:
+                state = _state_of(loss, acc)
+            # what an alert says of the level outranks the trends: a loss worse than a uniform
+            # guess is not "flat" or "improving", nor an accuracy held at a share it is stuck at
+            if self.chance_cover.covers(lo, hi):
+                state = WORSE_THAN_CHANCE
+            elif acc >= 0 and self.held_cover.covers(lo, hi):
+                state = ACC_STUCK
+        if out and out[-1].state == state:
+            out[-1].end = hi
+        else:
+            out.append(StateSegment(state, lo, hi))
 
 
 class _Cover:

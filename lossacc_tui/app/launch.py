@@ -68,6 +68,14 @@ def launch(
             f"'{args.command}' needs a terminal; for plain output use 'lossacc-tui check --follow PATH'",
             quick,
         )
+    if not web and (sys.__stderr__ is None or not sys.__stderr__.isatty()):
+        # (Textual draws on stderr: redirected to a file, the screen stayed blank while the view ran)
+        message = (
+            f"'{args.command}' draws on stderr, which is redirected (2> FILE): run it without redirecting "
+            "stderr, or use 'lossacc-tui check --follow PATH' for plain output"
+        )
+        print(f"lossacc-tui: {message}")  # (on the terminal too: stderr is the file)
+        return _fail(message, quick)
     paths = [Path(p) for p in args.paths]
     from lossacc_tui.replay import Replay  # (imported here: `watch` starts faster without it)
 

@@ -104,13 +104,20 @@ def stale(app: Any, last: float) -> bool:
 TICK = 1.0
 #: the longest wait between two ticks (a line's words otherwise change at the next minute at most)
 TICK_MAX = 60.0
+#: seconds after the last point's age turns a whole second (or minute) that the tick comes: a live
+#: log's next point is written before its age turns and read by the follower's next pass, a second
+#: after its last one, so just after the turn; ticking just past the turn (0.01 s, as it was), the
+#: line said "1 s ago" until the next frame said "0 s ago" again, twice a second while a run wrote
+#: 10 lines a second (a compositor pass each: 0.2 % of a core); the age shown is at most this late
+TURN_SLACK = 0.3
 
 
 def next_change(app: Any) -> float:
     """Seconds until the status line's words may change with no new frame: the next whole second
     of the last point's age under a minute ("4 s ago"), its next whole minute after ("3 min ago",
-    "2 h 5 min ago", "last written 23 h ago"); TICK while a replay plays, an analysis is under way or
-    due, or new data wait for their frame. Read without the feed's lock (its own fields: a stale read
+    "2 h 5 min ago", "last written 23 h ago"), TURN_SLACK after it (a point read meanwhile keeps
+    the words); TICK while a replay plays, an analysis is under way or due, or new data wait for
+    their frame. Read without the feed's lock (its own fields: a stale read
     only ticks sooner or later once).
 
     >>> from types import SimpleNamespace as NS
@@ -120,7 +127,7 @@ def next_change(app: Any) -> float:
     >>> a = round(next_change(app), 2)
     >>> app.clock = lambda: 200.0  # (110 s: "1 min ago" until 120 s)
     >>> a, round(next_change(app), 2)
-    (0.76, 10.01)
+    (1.05, 10.3)
     """
     feed = getattr(app.tracker, "feed", None)
     busy = getattr(feed, "busy_since", None) is not None or bool(getattr(feed, "_waiting", None))
@@ -131,7 +138,7 @@ def next_change(app: Any) -> float:
         return TICK_MAX  # ("no points yet": words that change with events, which bring a frame)
     age = max(0.0, app.clock() - last)
     step = 1.0 if age < 60 else 60.0
-    return min(TICK_MAX, step - age % step + 0.01)  # (just past the boundary: int() has moved)
+    return min(TICK_MAX, step - age % step + TURN_SLACK)  # (past the turn: int() has moved)
 
 
 def status_parts(app: Any, copied: bool = False) -> list[tuple[str, str]]:

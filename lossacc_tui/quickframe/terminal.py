@@ -26,7 +26,7 @@ def eligible(args: Any, env: dict[str, str] | None = None) -> bool:
     if env.get("LOSSACC_QUICK_FRAME", "1") == "0":  # (benchmarks: the view alone)
         return False
     try:
-        if not (os.isatty(0) and os.isatty(1)) or not Path(args.paths[0]).is_file():
+        if not (os.isatty(0) and os.isatty(1) and os.isatty(2)) or not Path(args.paths[0]).is_file():
             return False
     except OSError:
         return False

@@ -67,7 +67,9 @@ def audit_duplicates(sources: Iterable[Source]) -> None:
         prints = [fingerprint(r) for r in src.runs if r.points]
         if prints and all(p in seen for p in prints) and src.files:
             src.files[0].reader.problem(
-                None, f"the same numbers as {seen[prints[0]]}: the same data twice (not a second training)"
+                None,
+                f"the same numbers as {seen[prints[0]]}: the same data twice (a copy, or a training run "
+                "again with the same seed that gave every number again: the numbers cannot tell which)",
             )
             continue
         for p in prints:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from lossacc_tui.clean import clean_name
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, looks_structured, to_float
 from lossacc_tui.readers.numstr import string_number
@@ -172,7 +173,7 @@ class HfStdoutReader(Reader):
             if v is not None:
                 values[key] = v
             elif text[:1].isdigit() or text[:1] in "+-.":
-                self.problem(line_no, f"could not read the value of {key!r}: {text[:40]!r}")
+                self.problem(line_no, f"could not read the value of {clean_name(key)!r}: {text[:40]!r}")
         epoch = values.pop("epoch", None)
         step = values.pop("step", None)
         if values:

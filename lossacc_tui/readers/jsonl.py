@@ -18,6 +18,7 @@ import sys
 import numpy as np
 import orjson
 
+from lossacc_tui.clean import clean_name
 from lossacc_tui.model import Batch
 from lossacc_tui.readers import bulk, jsonvalue
 from lossacc_tui.readers.base import Reader
@@ -235,12 +236,14 @@ class JsonlReader(Reader):
             if got is not None:
                 flat[key] = got[0]
                 how = "printed tensors" if got[1] == "tensor" else "strings"
-                message = f"{key!r}: its numbers are written as {how} ({text[:40]!r}), read as numbers"
+                message = (
+                    f"{clean_name(key)!r}: its numbers are written as {how} ({text[:40]!r}), read as numbers"
+                )
             else:
                 del flat[key]
                 if classify(key) is None:
                     continue
-                message = f"{key!r}: a string value that is no number ({text[:40]!r}), not read"
+                message = f"{clean_name(key)!r}: a string value that is no number ({text[:40]!r}), not read"
             if (key, got is None) not in self._string_keys:
                 self._string_keys.add((key, got is None))
                 self.problem(lineno, message)

@@ -9,7 +9,9 @@ x = epoch e (a follower, which never sees a file end, gets the last epoch at tha
 A validation inside an epoch (`val_check_interval` < 1) is a record of its own: the first redraw
 after the `Validation DataLoader` sub-bar carries its values (those that changed there, or were
 an evaluation's before), at the global step Lightning's CSVLogger gives it, e * N + n - 1 for
-batch n of N (the run then goes on the step axis, as its metrics.csv does). The epoch's own record
+batch n of N (the run then goes on the step axis, as its metrics.csv does; a problem line says
+the step is counted in batches: with `accumulate_grad_batches=k`, metrics.csv's step and the
+checkpoint names count k batches as one, and the console does not say k). The epoch's own record
 then leaves out values an evaluation already gave, and, once validation bars were seen, values
 of an epoch that ran none (the postfix keeps showing an older evaluation's).
 `v_num` (the logger's version) is not a metric; sanity-check sub-bars are not records.
@@ -21,7 +23,9 @@ reader (`tqdm_console`), which reads the bars and a loop's printed lines (`Epoch
 file. A printed metrics line this reader does not read (a Lightning user's own `print`) is a
 problem line naming its metrics, once per set of names: never a silent drop.
 The Rich progress bar (`lightning_rich`) written to a file keeps only its last state: that one is
-read, and a problem line says the earlier epochs are not in the file.
+read, and a problem line says the earlier epochs are not in the file. Captured from a terminal
+(`script`), it holds every frame of Rich's live display: each epoch's last one is read
+(`rich_live`).
 Writer: lightning.pytorch.callbacks.TQDMProgressBar (format of tqdm's `{postfix}`).
 """
 
@@ -32,6 +36,7 @@ from typing import ClassVar
 
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers import lightning_rich as rich
+from lossacc_tui.readers import rich_live
 from lossacc_tui.readers.base import Reader, clean_text, to_float
 from lossacc_tui.readers.layouts import Level
 from lossacc_tui.readers.registry import register
@@ -44,6 +49,13 @@ _NOT_METRICS = frozenset({"v_num"})
 _END = re.compile(r"`Trainer\.fit` stopped|Signaling Trainer to stop")
 #: what only Lightning writes beside its bars
 _SIGNS = re.compile(r"v_num=|Validation DataLoader|Sanity Checking|GPU available:|`Trainer|LOCAL_RANK")
+#: said once when an evaluation inside an epoch puts the run on the step axis: the bar counts
+#: batches, and nothing in the console says how many of them make one optimizer step
+STEP_IN_BATCHES = (
+    "evaluations inside an epoch put this run on the global step, counted in batches as the bar counts "
+    "them (epoch x batches per epoch + batch - 1): metrics.csv and checkpoint names count the same "
+    "unless gradients were accumulated (accumulate_grad_batches=k: they count k batches as one step)"
+)
 #: a bar with no Lightning sign: below tqdm_console.SCORE (0.7), above
 #: text-kv (0.6 at most)
 UNSIGNED = 0.65
@@ -95,7 +107,7 @@ class LightningConsoleReader(Reader):
     def sniff(cls, name: str, head: str) -> float:
         lines = head.replace("\r", "\n").splitlines()[:2000]
         hits = sum(1 for ln in lines if _BAR.search(ln))
-        if rich.sniff(head):
+        if rich.sniff(head) or rich_live.sniff(head):
             return Level.CERTAIN.score
         if hits == 0:
             return 0.0
@@ -116,12 +128,16 @@ class LightningConsoleReader(Reader):
         self._sent: dict[str, float] = {}  # values an evaluation of this epoch already gave
         self._first: dict[str, float] = {}  # the epoch's first redraw
         self._rich = rich.RichState()
+        self._live = rich_live.RichLive()  # the Rich bar drawn live into a terminal capture
         self._said: int | None = None  # the epoch said at Lightning's `fit` stopped line
         self._told_names: set[frozenset[str]] = set()  # printed metrics lines said not read
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
         for i, raw in enumerate(self.text_lines(block)):
+            if self._live.active or rich_live.is_live(raw):  # (readers/rich_live.py)
+                self._live.feed(self, out, raw, first_line + i)
+                continue
             if self._rich.active or ("•" in raw and "Epoch " in raw):  # (Rich's bar: elapsed • left)
                 self._rich_line(out, raw, first_line + i)
             if "Validation" in raw or self._pending:
@@ -194,12 +210,14 @@ class LightningConsoleReader(Reader):
     def _say_eval(self, out: BatchBuilder, epoch: int) -> None:
         assert self._eval is not None
         n, values, line = self._eval
+        self.once(STEP_IN_BATCHES)
         out.add(dict(values), epoch=float(epoch), step=float(epoch * self._total + n - 1), line=line)
         self._sent.update(values)
         self._eval = None
 
     def _flush(self) -> list[Batch]:
         out = BatchBuilder()
+        self._live.say(self, out)
         self._emit(out)
         self._rich.say(self, out, final=True)
         return self.built(out)

@@ -8,7 +8,9 @@ its last state once, at the end, the metrics wrapped into a column beside the ba
                                                                0.216 val_acc: ...
 
 That state is one record at x = its epoch (0-based, as Rich prints it: "Epoch 59/59" is the 60th).
-The epochs before it are in no line of the file: a problem line says so (and where they are).
+The epochs before it are in no line of the file: a problem line says so (and where they are), and
+that the validation values shown are the last evaluation's, which ran at an earlier epoch when
+validation skips epochs (`check_val_every_n_epoch=2` and an odd last epoch): the state cannot say.
 Writer: lightning.pytorch.callbacks.RichProgressBar (rich.progress), Lightning 2.x.
 """
 
@@ -82,9 +84,10 @@ class RichState:
         if values and self._epoch > 0 and "" not in self._said:
             reader.problem(
                 self._line,
-                f"Lightning's Rich progress bar printed only its last state to this file: epoch "
-                f"{self._epoch} is read, epochs 0-{self._epoch - 1} are in no line of it (Lightning's "
-                "metrics.csv holds them; Trainer(callbacks=[TQDMProgressBar()]) prints every epoch)",
+                f"Lightning's Rich bar printed only its last state to this file: epoch {self._epoch} is "
+                "read (its validation values are the last evaluation's: an earlier epoch's if "
+                f"check_val_every_n_epoch > 1); epochs 0-{self._epoch - 1} are in no line of it "
+                "(metrics.csv holds them; TQDMProgressBar() prints every epoch)",
             )
             self._said.add("")  # (the problem line is said)
         elif final and not values and not self._said:

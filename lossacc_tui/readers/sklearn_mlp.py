@@ -25,10 +25,15 @@ from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, to_float
 from lossacc_tui.readers.layouts import Level
 from lossacc_tui.readers.registry import register
+from lossacc_tui.readers.sklearn_fits import FitCount
 
 _ITER = re.compile(r"^Iteration (\d+), loss = (\S+)\s*$")
 _VAL = re.compile(r"^Validation score: (\S+)\s*$")
 VAL_NAME = "validation score"
+RESTART = (
+    "iterations count from 1 again: another fit (a refit with warm_start=False, or another model): "
+    "each count is a run of its own"
+)
 
 
 @register
@@ -46,7 +51,10 @@ class SklearnMlpReader(Reader):
         self._iteration: float | None = None
         self._pending: tuple[dict[str, float], int] | None = None
         self._told = False  # the user's own printed metrics said (once)
-        self._emitted = False  # an Iteration record given already
+        self._emitted = 0  # Iteration records given already
+        #: where each Iteration record goes: a refit's count from 1 is a run of its own, partial_fit's
+        #: `Iteration 1` at every call is counted in calls (readers/sklearn_fits.py)
+        self._fits = FitCount(self, "`Iteration 1`", RESTART)
         self._shift = 0.0  # added to sklearn's Iteration: -1 where the user's prints count from 0
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
@@ -81,8 +89,9 @@ class SklearnMlpReader(Reader):
             return
         first = not self._told
         if first and not self._emitted and epoch is not None and self._iteration == epoch + 1:
-            self._shift = -1.0  # `epoch 0` printed after `Iteration 1`: the user counts from 0
+            self._shift = self._fits.shift = -1.0  # `epoch 0` after `Iteration 1`: the user counts from 0
         self._emit(out)
+        self._fits.flush(out)  # (a call's record, then the user's print of it)
         out.add(values, epoch=epoch, step=step, line=line)
         if first:
             self._told = True
@@ -98,11 +107,12 @@ class SklearnMlpReader(Reader):
     def _flush(self) -> list[Batch]:
         out = BatchBuilder()
         self._emit(out)
+        self._fits.flush(out)
         return self.built(out)
 
     def _emit(self, out: BatchBuilder) -> None:
         if self._pending is not None and self._iteration is not None:
             values, line = self._pending
-            out.add(values, epoch=self._iteration + self._shift, line=line)
-            self._emitted = True
+            self._fits.add(out, int(self._iteration), values, line)
+            self._emitted += 1
         self._pending = None

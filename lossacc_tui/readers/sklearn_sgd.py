@@ -19,7 +19,8 @@ Source: sklearn/linear_model/_sgd_fast.pyx.
 Epochs count from 1 in each `fit`; a multi-class model fits one binary model per class
 (one-vs-rest), each printing its epochs from 1: each count from 1 is a run of its own (`file#2`,
 ...), said once. `partial_fit` prints `-- Epoch 1` at every call: blocks of one epoch in a row are
-read as calls, one epoch each (said once). Other lines that print a loss or an accuracy (a loop's
+read as calls, one epoch each (said once), and a `fit` after them (its epoch 2 after an epoch 1) a
+run of its own (readers/sklearn_fits.py). Other lines that print a loss or an accuracy (a loop's
 own prints) are said, once per set of names (`printed.Unread`).
 """
 
@@ -33,6 +34,7 @@ from lossacc_tui.readers.base import Reader, clean_text, to_float
 from lossacc_tui.readers.layouts import Level
 from lossacc_tui.readers.printed import Unread
 from lossacc_tui.readers.registry import register
+from lossacc_tui.readers.sklearn_fits import FitCount
 
 _EPOCH = re.compile(r"^-- Epoch (\d{1,9})\s*$")
 _STATS = re.compile(r"^Norm: [^,]+, NNZs: \d+, Bias: [^,]+, T: \d+, Avg\. loss: ")
@@ -44,6 +46,13 @@ FIELDS = {
     "Objective": "objective",
     "Norm": "norm",
 }
+RESTART = (
+    "epochs count from 1 again: another fit, or the next class's binary model (sklearn fits one per "
+    "class, one-vs-rest, in class order): each count is a run of its own"
+)
+CLASSES = (
+    " (a multi-class model prints one block per class at each call: then each epoch here is one class's)"
+)
 NO_ACCURACY = (
     "scikit-learn's SGD output prints a training loss per epoch and no accuracy: no alert that weighs "
     "a loss against an accuracy can open (fit with early_stopping=True to print a validation score)"
@@ -65,12 +74,10 @@ class SklearnSgdReader(Reader):
     def __init__(self) -> None:
         super().__init__()
         self._epoch: int | None = None  # the last `-- Epoch N`
-        self._last: int | None = None  # the epoch of the last record
-        self._calls = 0  # `partial_fit` calls read so far (blocks of one epoch in a row)
+        # the x and the run of each record (readers/sklearn_fits.py)
+        self._fits = FitCount(self, "`-- Epoch 1`", RESTART, CLASSES)
         self._scored = False  # a Validation score seen
         self._records = 0
-        self._told_restart = False
-        self._told_calls = False
         self._unread = Unread()
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
@@ -104,42 +111,13 @@ class SklearnSgdReader(Reader):
             values[name] = v
         values = {n: values[n] for n in FIELDS.values() if n in values}  # (the loss first)
         self._scored = self._scored or "validation score" in values
-        epoch, new_run = self._place(self._epoch, line)
-        if values:
-            out.add(values, epoch=float(epoch), line=line, new_run=new_run)
-            self._records += 1
+        self._fits.add(out, self._epoch, values, line)
+        self._records += bool(values)
         self._epoch = None
 
-    def _place(self, epoch: int, line: int) -> tuple[int, bool]:
-        """(the epoch a record is read at, whether it begins a new run). An epoch 1 after an epoch 1
-        is the next `partial_fit` call; one after a longer count is a new fit (or the next class's
-        binary model): a new run."""
-        last, self._last = self._last, epoch
-        if epoch != 1 or last is None:
-            self._calls = 1 if epoch == 1 else 0
-            return epoch, False
-        if last == 1 and self._calls:
-            self._calls += 1
-            if not self._told_calls:
-                self._told_calls = True
-                self.problem(
-                    line,
-                    "`-- Epoch 1` again after a one-epoch block: read as partial_fit calls, one epoch "
-                    "each (a multi-class model prints one block per class at each call: then each "
-                    "epoch here is one class's)",
-                )
-            return self._calls, False
-        self._calls = 1
-        if not self._told_restart:
-            self._told_restart = True
-            self.problem(
-                line,
-                "epochs count from 1 again: another fit, or the next class's binary model (sklearn "
-                "fits one per class, one-vs-rest, in class order): each count is a run of its own",
-            )
-        return 1, True
-
     def _flush(self) -> list[Batch]:
+        out = BatchBuilder()
+        self._fits.flush(out)
         if self._records and not self._scored:
             self.once(NO_ACCURACY)
-        return []
+        return self.built(out)

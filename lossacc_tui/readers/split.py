@@ -165,7 +165,7 @@ class Splitter(Placer):
         self._max_x = max(self._max_x, float(prev_max[end]))
         if self.axis == "epoch" and self.counted is None and not self._per_batch.writers:
             self._per_batch.count_top(rows, end, self._max_x)
-        for j in range(max(0, end - WINDOW), end):
+        for j in range(max(self._floor, end - WINDOW), end):  # (none before a reader's new run)
             if keep[j] and not self._forgotten(j, int(seg[j]), float(x[j])):
                 keys = rows.keys(j)
                 self._window.append(Seen(float(x[j]), keys, rows.values(j, keys), int(seg[j])))

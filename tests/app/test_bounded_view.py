@@ -125,13 +125,15 @@ async def test_a_summary_whose_numbers_change_repaints_only_its_changed_lines() 
 
 @sync
 async def test_a_plot_frame_kept_while_the_run_grows_is_the_frame_plotext_draws() -> None:
-    """A growing run moves the x range at every frame; the plot keeps plotext's frame (ticks, labels,
-    alert lines) while none of them changes column, and what it keeps is exactly what plotext draws
-    for the new range."""
+    """A growing run moves the x range at every frame; the plot keeps its frame (ticks, labels, alert
+    lines) while none of them changes column, and what it keeps is exactly what plotext draws for
+    the new range (the frame is built with numpy: `chrome.py`)."""
     from textual.app import App, ComposeResult
+    from textual_plotext.plot import Plot
 
+    from lossacc_tui.app.chrome import plotext_chrome
     from lossacc_tui.app.view import Curve, PlotData, Span
-    from lossacc_tui.app.widgets.metric_plot import MetricPlot
+    from lossacc_tui.app.widgets.metric_plot import MetricPlot, chrome_spec
 
     class One(App[None]):
         def compose(self) -> ComposeResult:
@@ -142,13 +144,13 @@ async def test_a_plot_frame_kept_while_the_run_grows_is_the_frame_plotext_draws(
     async with app.run_test(size=(100, 30)) as pilot:
         plot = app.query_one(MetricPlot)
         built = [0]
-        real = plot._plotext_chrome
+        real = plot._new_chrome
 
         def counted(w: int, h: int) -> Any:
             built[0] += 1
             return real(w, h)
 
-        plot._plotext_chrome = counted  # type: ignore[method-assign]
+        plot._new_chrome = counted  # type: ignore[method-assign]
         x1, frames, rebuilt = 10_000.0, 120, 0
         for _ in range(frames):
             x1 += float(rng.choice([0.5, 3.0, 40.0]))  # a few lines, or a burst of them
@@ -160,11 +162,11 @@ async def test_a_plot_frame_kept_while_the_run_grows_is_the_frame_plotext_draws(
             plot.set_data(PlotData("loss", "epoch", 0.0, x1, 0.0, 1.0, False, (curve,), (), spans))
             plot._build()  # (as a frame does: set_data builds the lines when the plot is on screen)
             rebuilt += built[0] > was
-            kept = ([row[:] for row in plot._chrome.marker], [row[:] for row in plot._chrome.fullground])
-            fresh = real(plot.size.width, plot.size.height - 1)  # (plotext's matrix: drawn anew)
-            assert kept == (fresh.marker, fresh.fullground)
-            plot._chrome_key = None  # (the fresh drawing replaced plotext's matrix: draw it again)
-            plot._build()
+            marker, fg, palette = plot._cells[0], plot._cells[1], plot._cells[2]
+            kept = (marker.tolist(), [[palette[i] for i in row] for row in fg.tolist()])
+            assert plot.data is not None  # (plotext's matrix, drawn anew for the frame's data)
+            fresh = plotext_chrome(Plot(), chrome_spec(plot.data, plot.size.width, plot.size.height - 1))
+            assert kept == ([[ord(c) for c in row] for row in fresh.marker], fresh.fullground)
             await pilot.pause(0)
         assert 3 < rebuilt < frames / 2  # most frames keep it; new tick columns redraw it
 

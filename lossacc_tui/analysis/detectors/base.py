@@ -20,6 +20,7 @@ from lossacc_tui.analysis.detectors.series_at import (  # noqa: F401 (the detect
     lookup_level,
     noise,
     span_noise,
+    span_noise_counts,
     value,
     value_at_x,
 )
@@ -357,4 +358,7 @@ def span_mistakes(ctx: Ctx, acc_from: float, acc_to: float, x0: float, x1: float
     x1, judged against the accuracy's own noise over that span (`evidence.mistakes_change`)."""
     nm = names(ctx)
     noise_then = span_noise(ctx.acc, ctx.axis, x0, x1)
-    return mistakes_change(acc_from, acc_to, x0, x1, noise_then, nm[1], nm[2], ctx.acc_n)
+    counts = span_noise_counts(ctx.acc, ctx.axis, x0, x1)
+    return mistakes_change(
+        acc_from, acc_to, x0, x1, noise_then, nm[1], nm[2], ctx.acc_n, counts, n_near=ctx.acc_n_near
+    )

@@ -1,9 +1,12 @@
 """val-degrading: validation loss up and validation accuracy down while the training loss is flat.
 
-Overfitting needs the training loss to keep falling (the model fits its training samples better
-while validation gets worse). When training is flat, the model is not changing much, so a
-validation split that gets worse on both metrics points at the validation data or its pipeline
-(a drifting or shifted split, a preprocessing change, an evaluation bug), not at the fit.
+Overfitting is told by a training loss that keeps falling (the model fits its training samples
+better while validation gets worse). A flat training loss allows two readings, which the claims
+tell apart (`degrading_readings`): a model that hardly changed, so that what got worse is its
+validation data or pipeline (a drifting or shifted split, a preprocessing change, an evaluation
+bug); or a training objective with a floor the validation loss does not have (mixup, cutmix, label
+smoothing: a training loss above the validation loss), under which the model keeps fitting and
+overfits while the training loss stays level.
 """
 
 from __future__ import annotations
@@ -27,9 +30,11 @@ from lossacc_tui.analysis.detectors.base import (
     value,
     value_at_x,
 )
+from lossacc_tui.analysis.detectors.degrading_readings import floored, readings, why
 from lossacc_tui.analysis.detectors.overfitting import Overfitting
 from lossacc_tui.analysis.detectors.rise import rise_bar
 from lossacc_tui.analysis.detectors.run_length import run_lengths
+from lossacc_tui.analysis.detectors.train_acc import train_acc_at
 from lossacc_tui.analysis.evidence import rise_claims
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.gridfeed import GridFeeder
@@ -54,16 +59,22 @@ class ValDegrading(Overfitting):
     severity_doc = "warning"
     meaning = (
         "validation loss rises and validation accuracy falls while the training loss is flat: the "
-        "validation data or its pipeline changed, not the fit"
+        "validation data or its pipeline changed while the model hardly did, or the model overfits under a "
+        "training objective with a floor (mixup, cutmix, label smoothing: a training loss above the "
+        "validation loss, favoured with a training accuracy below the validation accuracy)"
     )
     general = (
         "Validation loss rises and validation accuracy falls together while the training loss stays "
-        "flat. Overfitting needs the training loss to keep falling; here the model is hardly changing, "
-        "so what changed is more likely what it is evaluated on: a validation set that drifts or was "
-        "swapped, a preprocessing or tokenisation change in the evaluation pipeline, augmentation "
-        "switched on at evaluation, train-mode layers (dropout, batch-norm statistics) at evaluation, "
-        "or an evaluation bug. Compare a batch of validation inputs from before and after, and "
-        "re-evaluate an earlier checkpoint on today's validation data."
+        "flat. Overfitting is told by a training loss that keeps falling; a flat one allows two readings. "
+        "The model may be hardly changing, so what changed is what it is evaluated on: a validation set "
+        "that drifts or was swapped, a preprocessing or tokenisation change in the evaluation pipeline, "
+        "augmentation switched on at evaluation, train-mode layers (dropout, batch-norm statistics) at "
+        "evaluation, or an evaluation bug. Or the training objective has a floor the validation loss does "
+        "not (mixup or cutmix targets, label smoothing, augmentation or dropout in training only: a "
+        "training loss above the validation loss, a training accuracy below the validation accuracy), "
+        "and the model overfits under it while its training loss stays level. Per-sample predictions at "
+        "two evaluations decide (samples changing class mean the model changes), and so does an earlier "
+        "checkpoint re-evaluated on today's validation data."
     )
 
     def __init__(self, ctx: Ctx, series: Series, subject: str) -> None:
@@ -179,26 +190,7 @@ class ValDegrading(Overfitting):
             out += rise_claims(e["best_val_loss"], e["now_val_loss"], sig, x0, x1, self.subject, nm[2])
         if "acc_now" in e:
             out += span_mistakes(self.ctx, e["acc_at_best"], e["acc_now"], x0, x1)
-        t0, t1 = e["train_loss_at_best"], e["train_loss_now"]
-        out.append(
-            Claim(
-                "split-unlike-training",
-                "possible",
-                x0,
-                x1,
-                f"the validation data has moved away from what the model was trained on: both validation "
-                f"metrics got worse from {nm[2]} {fmt_x(x0)} to {fmt_x(x1)} while the training loss stayed "
-                f"flat ({arrow(t0, t1)}), so the model hardly changed",
-                evidence={"train_loss_at_best": t0, "train_loss_now": t1},
-                others=(
-                    "Other readings: a change in the evaluation pipeline (preprocessing, augmentation "
-                    "or train-mode layers at evaluation, a bug), or a model that drifts in ways its "
-                    "training loss does not show (weight decay, a schedule restart). Re-evaluating an "
-                    "earlier checkpoint on today's validation data decides: if it is worse too, the data "
-                    "or the pipeline changed"
-                ),
-            )
-        )
+        out += readings(e, nm[2])
         return out
 
     def explain(self, alert: Alert) -> str:
@@ -214,11 +206,16 @@ class ValDegrading(Overfitting):
             f"{arrow(e['acc_at_best'], e['acc_now'], 4)} ({pts(e['acc_now'] - e['acc_at_best'])}), "
             f"while {self.train.name} went {arrow(e['train_loss_at_best'], e['train_loss_now'])} "
             f"(within {self.p.train_drop_rel:.0%}).\n\n"
-            "**Why.** Overfitting needs the training loss to keep falling: the model fits its training "
-            "samples better while validation gets worse. Here training is flat, so the model is hardly "
-            "changing; a validation split that gets worse on both metrics at once points at what it is "
-            "evaluated on: data that drifts or was swapped, or an evaluation pipeline that changed.\n\n"
-            f"**What to check next.** A batch of validation inputs from {nm[2]} {fmt_x(e['best_x'])} and "
+            f"**Why.** {why(e)}\n\n"
+            "**What to check next.** Per-sample predictions at two evaluations (lossacc_tui.probe): "
+            "samples changing class between them mean the model is changing. "
+            + (
+                "The training split scored in evaluation mode against its plain labels (it keeps falling if "
+                "the model overfits under a floored objective). "
+                if floored(e)
+                else ""
+            )
+            + f"A batch of validation inputs from {nm[2]} {fmt_x(e['best_x'])} and "
             "now (statistics, preprocessing, tokenisation, labels), whether augmentation or train-mode "
             "layers (dropout, batch-norm) are active at evaluation, and the checkpoint of "
             f"{nm[2]} {fmt_x(e['best_x'])} evaluated on today's validation data.\n\n"
@@ -232,6 +229,7 @@ class ValDegrading(Overfitting):
             ev["acc_now"] = value_at_x(self.ctx.acc, self.ctx.axis, ev["now_x"])
         ev.setdefault("acc_at_best", math.nan)
         ev.setdefault("acc_now", value(self.ctx.acc, i))
+        ev["train_acc_now"] = float(train_acc_at(self.ctx, np.array([ev["now_x"]]))[0])
         return ev
 
 

@@ -213,10 +213,17 @@ def off_given_rate(dev: np.ndarray, n_eval: np.ndarray | None, rate: float, tol:
     return out
 
 
-def samples_apart(dev: float, n: float | None) -> str:
+def samples_apart(dev: float, n: float | None, n_near: int | None = None) -> str:
     """ " (N of the n samples apart)" for an accuracy `dev` (a fraction) off a given rate on an
-    evaluation set of n samples (None or NaN: unknown, ""): the count the two shares differ by."""
+    evaluation set of n samples (None or NaN: unknown, ""): the count the two shares differ by.
+    `n_near`: another size the values fit as well (`GridEstimate.n_near`): the size is then said as
+    "about n-n_near" (tester h19t: "of the 1999 samples" of a set of 2,000)."""
     if n is None or not math.isfinite(n) or n <= 0:
         return ""
     k = round(dev * n)
-    return f" ({k} of the {round(n)} samples apart)" if k >= 1 else ""
+    if k < 1:
+        return ""
+    if n_near is not None and n_near != round(n):
+        lo, hi = sorted((round(n), n_near))
+        return f" ({k} of the about {lo:,}-{hi:,} samples apart)"
+    return f" ({k} of the {round(n):,} samples apart)"

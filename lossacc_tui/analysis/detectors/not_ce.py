@@ -123,6 +123,41 @@ class NotCrossEntropy(Detector):
             "geometric mean while under 1/2 each: all held just below the threshold)"
         )
         guess = bool(alert.data.get("guess"))
+        # (with the class count only guessed, two classes are the other reading, and a training
+        # accuracy well above chance already says "the split" there: `others` below)
+        climb = None if guess else self._climb(e["acc"])
+        if climb is not None:
+            # (an accuracy that climbs with training counts the model's decisions: a metric that
+            # reads the labels differently from the loss stays near chance on both splits while the
+            # loss falls (rw-01's sparse labels: 0.07-0.10 on both); a multi-label run's exact-match
+            # accuracy climbs: tester h19t's 5-label BCE run, training accuracy 0.16 -> 1.00)
+            name, lo, hi = climb
+            single = (
+                f"at {nm[2]} {fmt_x(e['x'])} {nm[1]} {fmt(e['acc'], 4)} sits beside {nm[0]} "
+                f"{fmt(e['loss'])}: as a single-label cross-entropy this would need {pct(1 - e['acc'])} of "
+                f"samples wrong yet costing at most {fmt(per_mistake, 3)} nats each on average, barely above "
+                "the ln 2 = 0.6931 a mistake costs at least (all held just below the threshold)"
+            )
+            return [
+                *classes_claim(self.ctx, e["x"], e["x"]),
+                Claim(
+                    "not-cross-entropy",
+                    "likely",
+                    e["x"],
+                    e["x"],
+                    single + f"; and {name} climbed {fmt(lo, 4)} -> {fmt(hi, 4)} as training went on, which "
+                    "an accuracy reading the labels differently from the loss does not do, so the loss is "
+                    "most likely not the cross-entropy of the decisions "
+                    f"{nm[1]} counts: a multi-label run (the loss averaged over each sample's labels, the "
+                    "accuracy counting a sample right only when every label is), or a loss that is not "
+                    "cross-entropy",
+                    evidence={"loss": e["loss"], "acc": e["acc"]},
+                    others="A metric reading the labels differently (sparse vs one-hot) is disfavoured: it "
+                    "stays near chance on both splits while the loss falls. Every sample held just below the "
+                    "threshold is what a single-label cross-entropy would need. Whether each sample has one "
+                    "label or several decides",
+                ),
+            ]
         others = (
             "With 2 classes the same pair is ordinary cross-entropy: a model that puts a little over 1/2 "
             "on one class for nearly every sample, scored on a split whose majority is the other class (a "
@@ -150,6 +185,18 @@ class NotCrossEntropy(Detector):
             ),
         ]
 
+    def _climb(self, acc_open: float) -> tuple[str, float, float] | None:
+        """(name, first, highest) of an accuracy of the run (the training split's, else this
+        split's) that has climbed at least half way from `acc_open` (a fraction) to 1, or None."""
+        for s in (self.ctx.train_acc, self.ctx.acc):
+            if s is None or not len(s):
+                continue
+            v = np.asarray(s.raw, dtype=np.float64)
+            v = v[np.isfinite(v)]
+            if len(v) and float(v.max()) >= acc_open + 0.5 * (1.0 - acc_open):
+                return s.name, float(v[0]), float(v.max())
+        return None
+
     def explain(self, alert: Alert) -> str:
         e = alert.evidence
         nm = names(self.ctx)
@@ -172,8 +219,9 @@ class NotCrossEntropy(Detector):
             "wrong label of L costs about ln 2 / L).\n\n"
         )
         check = (
-            "**What to check next.** The targets of that evaluation (shape, one-hot vs sparse, empty "
-            "batches), which loss is compiled, which accuracy metric Keras or your code picked. "
+            "**What to check next.** The targets of that evaluation (shape, one-hot vs sparse, one label "
+            "per sample or several, empty batches), which loss is compiled, which accuracy metric Keras or "
+            "your code picked. "
             + (
                 "The class count is only guessed here, so the other kinds of this run still read the "
                 "loss against the accuracy, and this evaluation still counts for bests and trends.\n\n"

@@ -103,6 +103,27 @@ def span_noise(series: Series | None, axis: str, x0: float, x1: float, window: i
     return out
 
 
+def span_noise_counts(
+    series: Series | None, axis: str, x0: float, x1: float, window: int = 10
+) -> tuple[int, int]:
+    """How many finite values `span_noise` read its noise from at x0 and at x1 (evaluations, at most
+    `window` each; 0 where x is before the series or not finite; a count under 3 gave no noise
+    there): the words quote them, not the window's nominal size (tester h19t: "the 10 evaluations up
+    to epoch 2" of a 5-epoch run)."""
+    col = x_column(series, axis) if series is not None else None
+    if series is None or col is None:
+        return 0, 0
+    out = []
+    for x in (x0, x1):
+        k = int(np.searchsorted(col, x, side="right")) - 1 if math.isfinite(x) else -1
+        if k < 0:
+            out.append(0)
+            continue
+        v = series.raw[max(0, k - window + 1) : k + 1]
+        out.append(int(np.isfinite(v).sum()))
+    return out[0], out[1]
+
+
 def lookup(series: Series | None, axis: str, xs: np.ndarray) -> np.ndarray:
     """The last value of `series` at or before each x (NaN where none). O(len(xs) log n)."""
     out, col = _nan_and_column(series, axis, len(xs))

@@ -57,8 +57,9 @@ class AccStuck(StuckSpan, StuckWindows, StuckText):
     severity_doc = "warning/info"
     meaning = (
         "accuracy unchanged while the loss is not finite, or at 1/K with a loss at or above ln K and "
-        "not falling, or equal (to the sample) to the majority rate given with `--majority`, or with "
-        "the loss settled "
+        "not falling, or equal (to the sample) to the majority rate given with `--majority` at each of "
+        "6 evaluations (within 1 point of it when the set's size is not known: titled 'within N points "
+        "of the majority-class rate', not stuck, when it moves), or with the loss settled "
         "at (or wobbling at or above) what a constant guess scoring that accuracy costs while training "
         "goes on (warning: a model predicting the most frequent class, e.g. collapsed by a learning "
         "rate far too high), or held to the sample at a share of 1/2 or more for 8 evaluations or more "
@@ -97,7 +98,11 @@ class AccStuck(StuckSpan, StuckWindows, StuckText):
         acc_y = acc.y
         dg = self.ctx.printed_digits  # (Keras' console `0.9510`: read at 4 decimals, as printed)
         with quiet(invalid="ignore", divide="ignore"):
-            frozen = (acc.range_stuck <= p.stuck_tol) & (acc.nonfinite_stuck == 0)
+            # (a window is whole from the stuck_window-th evaluation on: the first ones' shorter
+            # windows hold one or two values, equal by construction; tester h19t's imbalanced run
+            # opened "stuck since epoch 1" on its first value, then moved by 2.2 points)
+            whole = acc.idx >= p.stuck_window - 1
+            frozen = (acc.range_stuck <= p.stuck_tol) & (acc.nonfinite_stuck == 0) & whole
             # a run of equal values that the series' own noise repeats by chance somewhere in it (a
             # 64-sample accuracy lands on 56/64 six times in a row about three times in 100,000
             # evaluations) says nothing about the model
@@ -374,7 +379,7 @@ class AccStuck(StuckSpan, StuckWindows, StuckText):
                 # reading of it is favoured however the loss moved (a model predicting the majority
                 # class for every sample scores exactly the rate; tester 21's pos_weight BCE held
                 # 69/80 = 0.8625 with the majority 70/80 given and was still read as at that rate)
-                maj = ~off_given_rate(acc.maj_dev, acc.n_eval, p.majority_rate, p.majority_tol)
+                maj = ~off_given_rate(acc.maj_dev, acc.n_eval, p.majority_rate, p.majority_tol) & whole
                 on |= maj
                 strong = strong | maj
                 self._marks[~maj & (self._marks > 0)] = 0

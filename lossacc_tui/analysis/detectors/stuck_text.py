@@ -128,9 +128,9 @@ class StuckText(Detector):
             # that class for every sample would score exactly it)
             others = (
                 f"{self.subject} {fmt(acc, 4)} is not the majority-class rate {fmt(maj, 4)} you gave"
-                f"{samples_apart(abs(acc - maj), n)}: a model predicting that class for every sample scores "
-                f"exactly that rate, so this one, if it favours one class, predicts others for some samples. "
-                + others
+                f"{samples_apart(abs(acc - maj), n, self.ctx.acc_n_near)}: a model predicting that class "
+                "for every sample scores exactly that rate, so this one, if it favours one class, predicts "
+                "others for some samples. " + others
             )
         if not math.isfinite(loss_now) and "loss_now" in e:
             others += (
@@ -199,7 +199,14 @@ class StuckText(Detector):
         nan_eval = "loss_now" in e and not math.isfinite(loss_now)
         against = None if nan_eval else train_fit_against_one_class(self.ctx, acc, x1)
         if against is not None:  # (the several-classes reading, favoured, in the numbers' words)
-            others = others.replace(_SEVERAL, fitted_reading(self.ctx, x1))
+            moved = None
+            if (
+                not alert.data.get("frozen")
+                and "acc_lo" in e
+                and e["acc_hi"] - e["acc_lo"] > self.p.stuck_tol
+            ):
+                moved = (e["acc_lo"], e["acc_hi"])
+            others = others.replace(_SEVERAL, fitted_reading(self.ctx, x1, moved))
         out.append(
             Claim(
                 "one-class-predictor",
@@ -271,7 +278,14 @@ class StuckText(Detector):
             return f"{name} stuck at {fmt(stuck)} since {self.ctx.unit} {fmt_x(e['first_x'])}" + (
                 f" (now {fmt(e['acc_now'])})" if abs(e["acc_now"] - stuck) > self.p.stuck_tol else ""
             )
-        return f"{name} {fmt(e['acc_now'], 3)} is the majority-class rate {fmt(e['majority_rate'], 3)}"
+        # (opened on --majority with the accuracy near the rate, not held: it is within a tolerance
+        # of it, which the numbers force, not "at" it, nor stuck)
+        rate = e["majority_rate"]
+        far = max(abs(e.get("acc_lo", e["acc_now"]) - rate), abs(e.get("acc_hi", e["acc_now"]) - rate))
+        return (
+            f"{name} within {points(max(far, self.p.majority_tol))} of the majority-class rate "
+            f"{fmt(rate, 4)} since {self.ctx.unit} {fmt_x(e['first_x'])} (now {fmt(e['acc_now'], 4)})"
+        )
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         first = alert.data["first_idx"]
@@ -288,6 +302,15 @@ class StuckText(Detector):
             "evaluations": float(i - first + 1),
             "first_x": self.ctx.x(self.series, first),
         }
+        if not alert.data.get("frozen") and self.series is not None:
+            # (near the rate, not held: the accuracy's range over the span, which the words give)
+            lo = max(int(first), self.series.base)
+            vals = np.asarray(
+                self.series.raw[lo - self.series.base : i + 1 - self.series.base], dtype=np.float64
+            )
+            vals = vals[np.isfinite(vals)]
+            if len(vals):
+                ev["acc_lo"], ev["acc_hi"] = float(vals.min()), float(vals.max())
         if self.p.majority_rate is not None:
             ev["majority_rate"] = self.p.majority_rate
         if self.ctx.classes.k is not None:

@@ -16,6 +16,7 @@ from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 from lossacc_tui.app.braille import rasterize_codes, subpixels
+from lossacc_tui.app.chrome import ChromeSpec, chrome_cells, plotext_chrome
 from lossacc_tui.app.messages import CursorAt, Resized
 from lossacc_tui.app.view import LABEL_W, PlotData, fmt_num, nice_ticks, y_ticks
 from lossacc_tui.app.widgets.cached_lines import CachedLines, KeptLines
@@ -169,7 +170,8 @@ class MetricPlot(KeptLines, CachedLines, PlotextPlot):
                 self._chrome, self._cells = kept
                 self._rows = {}
             else:
-                self._chrome, self._cells = self._plotext_chrome(w, h), None
+                self._chrome, self._cells = self._new_chrome(w, h)
+                self._rows = {}
             canvas = len(self._chrome.Cols_canvas) if self._chrome is not None else 0
             if self._chrome is not None:
                 self._canvas[(w, h)] = (canvas, len(self._chrome.Rows_canvas))
@@ -261,29 +263,29 @@ class MetricPlot(KeptLines, CachedLines, PlotextPlot):
                   for v in d.vlines),
         )  # fmt: skip
 
-    def _plotext_chrome(self, w: int, h: int) -> Any:
-        d = self.data
-        assert d is not None
-        plt = self.plt
-        plt.clear_figure()
-        plt.plotsize(w, h)
-        plt._set_size(w, h)
-        plt.theme("clear")
-        plt.xlim(d.x0, d.x1)
-        plt.ylim(d.y0, d.y1)
-        yt = y_ticks(d.y0, d.y1, h - 3, d.log)
-        plt.yticks(yt, [_tick(t, d.log).rjust(LABEL_W) for t in yt])
-        xt = x_ticks(d, max(2, w // 14))
-        plt.xticks(xt, [fmt_num(t) for t in xt])
-        for span in d.vlines:
-            plt.vline(span.start, SEVERITY_COLOR.get(span.severity, "white"))
-        plt.scatter([d.x0], [d.y0], marker=" ")  # plotext draws the y ticks only with some data
-        try:
-            plt._set_sizes()
-            plt._build_matrix()
-            return plt.monitor.matrix
-        except AttributeError:
-            return None
+    def _new_chrome(self, w: int, h: int) -> tuple[Any, Any]:
+        """The frame without the curves, and its cells: built with numpy (`chrome.chrome_cells`,
+        cell for cell plotext's), or drawn by plotext when that does not draw it (cells None: the
+        caller reads them from plotext's matrix)."""
+        assert self.data is not None
+        spec = chrome_spec(self.data, w, h)
+        got = chrome_cells(spec)
+        if got is not None:
+            return got, got.cells
+        return plotext_chrome(self.plt, spec), None
+
+
+def chrome_spec(d: PlotData, w: int, h: int) -> ChromeSpec:
+    """What a plot's frame is drawn from at w x h cells: its ticks, their labels as shown, its alert
+    lines in their colours (`chrome.ChromeSpec`)."""
+    yt = y_ticks(d.y0, d.y1, h - 3, d.log)
+    xt = x_ticks(d, max(2, w // 14))
+    return ChromeSpec(
+        w, h, d.x0, d.x1, d.y0, d.y1,
+        tuple(yt), tuple(_tick(t, d.log).rjust(LABEL_W) for t in yt),
+        tuple(xt), tuple(fmt_num(t) for t in xt),
+        tuple((span.start, _plotext_name(SEVERITY_COLOR.get(span.severity, "white"))) for span in d.vlines),
+    )  # fmt: skip
 
 
 def x_ticks(d: PlotData, count: int) -> list[float]:
@@ -304,3 +306,10 @@ def _tick(v: float, log: bool) -> str:
         return fmt_num(10**v)
     except OverflowError:
         return f"1e{v:.0f}"
+
+
+def _plotext_name(colour: str) -> str:
+    """The plotext name of a colour the rest of the view names as Rich does: plotext calls the
+    terminal's yellow "orange" and knows no "yellow", which it drew in the default colour (a
+    warning's alert line was not yellow on the plots while the band and the list showed it so)."""
+    return {"yellow": "orange", "yellow+": "orange+"}.get(colour, colour)

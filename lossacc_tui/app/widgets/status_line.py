@@ -3,10 +3,12 @@ since the last new point."""
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
+from textual.strip import Strip
 from textual.widget import Widget
 
-from lossacc_tui.app.widgets.cached_lines import KeptLines
+from lossacc_tui.app.widgets.cached_lines import KeptLines, SteadyStyle
 
 #: a piece of the status line that starts so is a detail (the last problem's place): it goes
 #: before the watched paths are cut below their last part
@@ -50,9 +52,11 @@ def fit_parts(parts: list[tuple[str, str]], width: int) -> Text:
     return t
 
 
-class StatusLine(KeptLines, Widget):
+class StatusLine(KeptLines, SteadyStyle, Widget):
     """Plain text only: paths come from the user and logs, never markup. A fixed-height widget that
-    repaints its one line (a Static would lay the screen out again at every update)."""
+    repaints its one line (a Static would lay the screen out again at every update), drawn as one
+    strip kept until its words or its width change: through Textual's `render` it took 0.5 ms a
+    repaint, and a live run's status ("last point 0 s ago", "1 s ago") repaints twice a second."""
 
     HELP = "What is being watched, whether it is live, and how long ago the last point arrived."
     DEFAULT_CSS = """
@@ -63,6 +67,7 @@ class StatusLine(KeptLines, Widget):
         super().__init__(id=id)
         self.plain = ""
         self._parts: list[tuple[str, str]] = []
+        self._line: tuple[object, Strip] | None = None  # (what it was drawn from, the strip)
 
     def set_text(self, parts: list[tuple[str, str]]) -> None:
         """(text, style) pieces; repainted only when the text changes. The first piece (what is
@@ -74,4 +79,21 @@ class StatusLine(KeptLines, Widget):
             self.refresh()
 
     def render(self) -> Text:
-        return fit_parts(self._parts, self.size.width - 2)  # (the padding)
+        """The line's text (`fit_parts` in the width, the padding's two cells left out, as ever);
+        drawn by `render_line`."""
+        return fit_parts(self._parts, self.size.width - 2)
+
+    def render_line(self, y: int) -> Strip:
+        width, base = self.size.width, self.base_style
+        if y != 0:
+            return Strip.blank(width, base)
+        key = (tuple(self._parts), width, base)
+        if self._line is None or self._line[0] != key:
+            text = self.render()
+            if text.cell_len > width:
+                text.truncate(width, overflow="ellipsis")
+            segments = list(text.render(self.app.console, ""))
+            pad = Style(bgcolor=base.bgcolor)  # (the blank after the words, as Textual pads a text)
+            strip = Strip(segments, text.cell_len).apply_style(base).crop_extend(0, width, pad)
+            self._line = (key, strip)
+        return self._line[1]

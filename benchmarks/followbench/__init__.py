@@ -1,0 +1,1 @@
+"""`bench_follow.py --against`: check --follow on this tree against another, in the same minutes."""
