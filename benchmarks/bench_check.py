@@ -1,13 +1,17 @@
 """`check` on many small runs: the CPU per run, split into reading (discovery, format detection,
 parsing), the analysis and the report, against pandas reading the same files in the same run.
 
-    python -m benchmarks bench_check [--long] [--runs N]      (reference: pip install '.[bench]')
+    python -m benchmarks bench_check [--long] [--runs N] [--against TREE]
+    (reference: pip install '.[bench]')
 
-Default 500 run folders (`--long`: 2,000, the size of tester 9's many-runs case), each a
-`version_N/metrics.csv` of 10 epochs written by a real numpy training: softmax regression on
-Gaussian classes, one seed and learning rate per run. Ours: `check --json FOLDER` in a fresh process
-(its CPU, user + system, from the kernel), then the same steps timed in one process to split the
-CPU by phase. Reference: `pandas.read_csv` of every file, in this process (pandas imported before).
+Default 500 runs (`--long`: 2,000, the size of tester 9's many-runs case; tester h19t's flat case:
+`--runs 5000`), each 10 epochs written by a real numpy training: softmax regression on Gaussian
+classes, one seed and learning rate per run. The same runs laid out two ways: run folders
+(`version_N/metrics.csv`) and flat files in one folder (`run_NNNN.csv`: 5,000 of them had taken
+120 s where 5,000 folders took 11.5 s, h19t). Ours: `check --json FOLDER` in a fresh process (its
+CPU, user + system, and its peak memory, from the kernel), then the same steps timed in one process
+to split the CPU by phase. `--against TREE`: the same `check` from another source tree, interleaved
+with ours. Reference: `pandas.read_csv` of every file, in this process (pandas imported before).
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ import numpy as np
 RUNS = 2_000 if "--long" in sys.argv else 500
 if "--runs" in sys.argv:
     RUNS = int(sys.argv[sys.argv.index("--runs") + 1])
+AGAINST = sys.argv[sys.argv.index("--against") + 1] if "--against" in sys.argv else None
+HERE = str(Path(__file__).resolve().parents[1])  # (this tree: its lossacc_tui is the one timed)
+LAYOUTS = ("folders", "flat")
 EPOCHS = 10
 SKIPPED = 77
 
@@ -79,12 +86,13 @@ def train_run(seed: int, lr: float) -> np.ndarray:
     return out
 
 
-def make_runs(root: Path, n: int) -> list[Path]:
+def make_runs(root: Path, n: int, flat: bool = False) -> list[Path]:
+    """n runs under root: `version_N/metrics.csv`, or (`flat`) `run_NNNN.csv` side by side."""
     paths = []
     for i in range(n):
         rows = train_run(i, lr=0.02 + 0.3 * (i % 7) / 7)
-        path = root / f"version_{i}" / "metrics.csv"
-        path.parent.mkdir()
+        path = root / f"run_{i:04d}.csv" if flat else root / f"version_{i}" / "metrics.csv"
+        path.parent.mkdir(exist_ok=True)
         lines = ["epoch,loss,val_loss,val_acc\n"]
         lines += [f"{int(r[0])},{r[1]!r},{r[2]!r},{r[3]!r}\n" for r in rows.tolist()]
         path.write_text("".join(lines))
@@ -92,18 +100,21 @@ def make_runs(root: Path, n: int) -> list[Path]:
     return paths
 
 
-def check_cpu(root: Path) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of `lossacc-tui check --json ROOT` in a fresh process."""
+def check_cpu(root: Path, tree: str = HERE) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak memory MB) of `lossacc-tui check --json ROOT` in a fresh
+    process, run from source tree `tree`."""
     t = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "lossacc_tui", "check", "--json", str(root)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        cwd=tree,
+        env={**os.environ, "PYTHONPATH": tree},
     )
     _, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) not in (0, 1):
         raise SystemExit(f"check exited {os.waitstatus_to_exitcode(status)}")
-    return time.perf_counter() - t, usage.ru_utime + usage.ru_stime
+    return time.perf_counter() - t, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def main() -> int:
@@ -113,21 +124,41 @@ def main() -> int:
         print(f"skipped: the reference needs the bench extra (pip install '.[bench]'): {e}")
         return SKIPPED
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    with tempfile.TemporaryDirectory() as d:
-        root = Path(d)
-        paths = make_runs(root, RUNS)
-        wall, cpu = check_cpu(root)
-        out = subprocess.run(
-            [sys.executable, "-c", PHASES, str(root)], capture_output=True, text=True, check=True
-        ).stdout.split()
-        phases = {k: float(v) for k, v in (w.split("=") for w in out)}
-        c = time.process_time()
-        frames = [pd.read_csv(p) for p in paths]
-        ref = time.process_time() - c
-        assert sum(len(f) for f in frames) == RUNS * EPOCHS
+    for layout in LAYOUTS:
+        with tempfile.TemporaryDirectory() as d:
+            root = Path(d)
+            paths = make_runs(root, RUNS, flat=layout == "flat")
+            measure(root, paths, layout, pd)
+    return 0
+
+
+def measure(root: Path, paths: list[Path], layout: str, pd: object) -> None:
+    """Ours (and the other tree's, `--against`, interleaved), the phases, the reference, printed."""
+    wall, cpu, mem = check_cpu(root)
+    if AGAINST:
+        old_wall, old_cpu, old_mem = check_cpu(root, AGAINST)
+        wall2, cpu2, mem2 = check_cpu(root)  # (ours again after theirs: A B A)
+        wall, cpu, mem = (wall + wall2) / 2, (cpu + cpu2) / 2, max(mem, mem2)
+    out = subprocess.run(
+        [sys.executable, "-c", PHASES, str(root)], capture_output=True, text=True, check=True, cwd=HERE
+    ).stdout.split()
+    phases = {k: float(v) for k, v in (w.split("=") for w in out)}
+    c = time.process_time()
+    frames = [pd.read_csv(p) for p in paths]  # type: ignore[attr-defined]
+    ref = time.process_time() - c
+    assert sum(len(f) for f in frames) == RUNS * EPOCHS
     ms = 1000 / RUNS
-    print(f"check --json on {RUNS:,} run folders of {EPOCHS} epochs (load average {os.getloadavg()[0]:.1f}):")
-    print(f"  ours, fresh process: {wall:.1f} s wall, CPU {cpu:.2f} s = {cpu * ms:.1f} ms a run")
+    where = "run folders" if layout == "folders" else "flat files in one folder"
+    print(f"check --json on {RUNS:,} {where} of {EPOCHS} epochs (load average {os.getloadavg()[0]:.1f}):")
+    print(
+        f"  ours, fresh process: {wall:.1f} s wall, CPU {cpu:.2f} s = {cpu * ms:.1f} ms a run,"
+        f" peak {mem:.0f} MB"
+    )
+    if AGAINST:
+        print(
+            f"  {AGAINST}, fresh process: {old_wall:.1f} s wall, CPU {old_cpu:.2f} s = {old_cpu * ms:.1f} ms"
+            f" a run, peak {old_mem:.0f} MB (ours: {cpu / old_cpu:.2f}x its CPU)"
+        )
     split = ", ".join(f"{k} {v:.2f} s" for k, v in phases.items())
     per_run = ", ".join(f"{k} {v * ms:.2f}" for k, v in phases.items() if k != "import")
     print(f"  the same steps in one process, CPU: {split}")
@@ -141,7 +172,6 @@ def main() -> int:
         f"  reference pandas.read_csv of every file: CPU {ref:.2f} s = {ref * ms:.2f} ms a run;"
         f" our discovery and reading take {(phases['discover'] + phases['read']) / ref:.1f}x its CPU"
     )
-    return 0
 
 
 if __name__ == "__main__":

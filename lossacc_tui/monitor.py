@@ -65,6 +65,7 @@ class Monitor(FolderWatch, Feed):
         self._probes_followed: set[str] = set()  # probe sidecars that exist and are followed
         #: folders with no log yet -> (the problem reported after WAIT_REPORT s, or "": none; short)
         self._empty_folders: dict[str, tuple[str, str]] = {}
+        self.walking: set[str] = set()
         self._other: set[str] = set()  # files not read by design, by absolute path (reported once)
         self._servers: list[mlflow_server.ServerFollow] = []  # MLflow tracking servers followed
         #: `--map` (role, name) pairs not yet checked against the runs' metric names

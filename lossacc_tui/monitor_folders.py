@@ -50,6 +50,9 @@ class FolderWatch:
     _handlers: dict[str, Lines]
     _empty_folders: dict[str, tuple[str, str]]
     _other: set[str]
+    #: the folders whose first walk goes on (their logs are still being found and read): the
+    #: compare view says its ranking is of the runs read so far (read without the lock)
+    walking: set[str]
     emit: Callable[..., None]
     _add_source: Callable[[Source], None]
     _follow: Callable[[Source, int], None]
@@ -68,10 +71,17 @@ class FolderWatch:
         # watched first: a file that appears while the walk goes on is seen by one or the other
         self.follower.watch_folder(path, lambda p, root=path: self._new_file(p, root))
         walk = threading.Thread(target=self._walk, args=(path,), name="lossacc-discover", daemon=True)
+        self.walking.add(os.fspath(path))
         walk.start()
 
     def _walk(self, path: Path) -> None:
         """The first scan of a followed folder (its own thread): each source as it is found."""
+        try:
+            self._walk_sources(path)
+        finally:
+            self.walking.discard(os.fspath(path))
+
+    def _walk_sources(self, path: Path) -> None:
         warnings: list[str] = []
         found = 0
         mine: set[str] = set()  # files of the sources this walk added (one file can hold many runs)

@@ -31,7 +31,7 @@ from lossacc_tui.readers.hparams_dump import hyperparameter_dump
 from lossacc_tui.readers.layouts import Claim, claim_folder, claim_for
 from lossacc_tui.readers.probe_sidecar import SIDECAR
 from lossacc_tui.roles import RoleMap
-from lossacc_tui.rotated import rotated_copies, rotation_of
+from lossacc_tui.rotated import Listings, rotated_copies, rotation_of
 from lossacc_tui.side_files import document_note, side_note
 from lossacc_tui.source_open import (
     VALIDATION_DIRS,
@@ -250,6 +250,7 @@ def iter_folder(
     began = time.time()
     claim(root)
     joined: set[str] = set()  # rotated copies read as the earlier part of their log (`with_copies`)
+    listings = Listings()  # (each folder listed once for them: thousands of logs may share one)
     for fp in walk_files(root, skip_dir, other):  # symlinks followed, each real folder once
         yield from found
         found.clear()
@@ -274,7 +275,7 @@ def iter_folder(
                 warnings.append(str(e))
             continue
         if src is not None:
-            yield with_copies(src, fmt, role_map, joined)
+            yield with_copies(src, fmt, role_map, joined, listings)
             continue
         head = decoded_head(p)
         mine = own_report(head)  # (before the facts rule: a streamed alert's `"active": true` is a bool)
@@ -300,16 +301,23 @@ def iter_folder(
     yield from found
 
 
-def with_copies(src: Source, fmt: str | None, role_map: RoleMap | None, joined: set[str]) -> Source:
+def with_copies(
+    src: Source,
+    fmt: str | None,
+    role_map: RoleMap | None,
+    joined: set[str],
+    listings: Listings | None = None,
+) -> Source:
     """A one-file log with its rotated copies beside it (`log.csv.2`, `log.csv.1`, `log.csv`:
     logrotate's copytruncate or create, a RotatingFileHandler): one source that reads the copies,
     oldest first, then the log, through one splitter, as if they were one file; the copies' paths
     go to `joined` (not read again as runs of their own). A copy in another format is left alone.
-    A copy's `LogFile.copy` is set: a follower reads it once, it does not follow it."""
+    A copy's `LogFile.copy` is set: a follower reads it once, it does not follow it. `listings`:
+    the folders' names as the walk listed them (`rotated.Listings`)."""
     if len(src.files) != 1 or not src.files[0].path.is_file() or rotation_of(src.files[0].path):
         return src
     parts = []
-    for copy in rotated_copies(src.files[0].path):
+    for copy in rotated_copies(src.files[0].path, listings):
         try:
             part = open_file(Path(copy), copy, fmt, role_map)
         except (OSError, MissingExtra):

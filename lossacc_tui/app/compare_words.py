@@ -88,3 +88,44 @@ def left_out(every: list[Run], keys: list[int], what: str, axis: str) -> str:
         f"{n} run{'s' * (n != 1)} in this folder not compared: {listed}. The view compares "
         f"the folder's logs of one name{named}; select runs with space in the runs list to compare any."
     )
+
+
+def partial_words(unread: int, read: int, walking: bool = False) -> str:
+    """What the view says when it ranks part of what it will compare: `unread` runs with no points
+    yet, or the folder still being walked (`walking`: its logs still being found and read); `read`:
+    the runs it ranks. A folder of thousands of logs is read over seconds to minutes, and until then
+    the ranking and its runs-disagree alerts are those of the runs read so far, not the folder's
+    (5,000 flat files had shown "166 runs" and "no pair of runs is a runs-disagree alert", where
+    `check` of the folder found one: h19t). "" when neither.
+
+    >>> partial_words(4440, 524)[:60]
+    '4440 runs have no points yet (still being read, or empty): t'
+    >>> partial_words(0, 524, walking=True)[:60]
+    'The folder is still being read: the table ranks the 524 runs'
+    """
+    if not unread and not walking:
+        return ""
+    runs = f"{unread} run{'s' * (unread != 1)} {'have' if unread != 1 else 'has'}"
+    why = f"{runs} no points yet (still being read, or empty)" if unread else "The folder is still being read"
+    return (
+        f"{why}: the table ranks the {read} run{'s' * (read != 1)} read so far, and the runs-disagree "
+        "alerts here are theirs; more may come as the others are read."
+    )
+
+
+def count_words(ranked: int, shown: int, unread: int, walking: bool = False) -> str:
+    """The table's count: the runs ranked (`ranked`, of the `shown` runs with points: those with a
+    validation metric), the runs with no points yet, and "so far" while the folder is being walked
+    (`partial_words`).
+
+    >>> count_words(1, 1, 0), count_words(3, 4, 0), count_words(524, 524, 4440)
+    ('1 run', '3 of 4 with validation data', '524 runs, 4440 not read yet')
+    >>> count_words(166, 166, 0, walking=True)
+    '166 runs so far'
+    """
+    count = (
+        f"{ranked} run{'s' * (ranked != 1)}"
+        if ranked == shown
+        else f"{ranked} of {shown} with validation data"
+    )
+    return count + (f", {unread} not read yet" if unread else "") + (" so far" if walking else "")

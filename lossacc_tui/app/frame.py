@@ -90,11 +90,14 @@ class MainFrame:
                 frame.text, frame.title = text, f"explanation · {chosen.kind}"
             else:
                 probe = probe_summary(rs.run)  # per-sample facts from the probe sidecar, if any
-                width = self._pane(main, "#explanation", Explanation).size.width
-                if not width:  # (before the first layout: the width the layout will give it)
+                pane = self._pane(main, "#explanation", Explanation)
+                # (less a scrollbar's cells: a summary taller than the pane gets one, and the name
+                # fitted to the whole width had wrapped as `run1.lo` / `g` at 80x24)
+                width = pane.size.width - pane.styles.scrollbar_size_vertical
+                if not pane.size.width:  # (before the first layout: the width the layout will give it)
                     from lossacc_tui.quickframe import side_width
 
-                    width = side_width(self.size[0]) - 4  # (its border and padding)
+                    width = side_width(self.size[0]) - 4 - pane.styles.scrollbar_size_vertical  # (frame)
                 frame.text = self._run_summary(rs, width) + (f"\n\n{probe}" if probe else "")
         return frame
 

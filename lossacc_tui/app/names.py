@@ -202,6 +202,8 @@ def fit_path(path: str, width: int) -> str:
         room = width - len(parts[-1]) - 3
         if room >= MIN_PART + 2:
             return "…/" + middle(parts[-2], room) + "/" + parts[-1]
+        if len(parts[-1]) + 2 <= width:  # (its folders went: said, as above)
+            return "…/" + parts[-1]
     return middle(parts[-1], width)
 
 
@@ -221,6 +223,10 @@ def fit_told(told: Told, width: int) -> str:
     whole = "/".join(t[0] for t in told_parts)
     if len(whole) <= width:
         return whole
+    if len(told_parts) > 1 and all(t[1] >= len(t[0]) for t in told_parts[:-1]):
+        # (no folder tells it from another run: a lone run's path, its file name kept whole and as
+        # many of its last folders as fit, `fit_path`; the list had read `/…/…/…/run1.log`)
+        return fit_path(whole, width) if width >= 4 else middle(whole, width)
     # each part as (ellipsis before, what is kept, ellipsis after)
     parts = [("", t[0], "") for t in told_parts]
     keep = [(t[3], t[4]) for t in told_parts]  # (the span of each core to keep, as indices into it)
@@ -238,6 +244,13 @@ def fit_told(told: Told, width: int) -> str:
             parts[k] = ("…", "", "")
             continue
         if tail:
+            parts[k] = ("", p[: len(p) - tail], "…")
+        if tail and len(joined()) > width and k == len(parts) - 1 and p[len(p) - tail] == ".":
+            # (a file's extension its siblings share goes unmarked when that keeps the words before
+            # it whole: `run_0000` for `run_0000.csv` in 8 cells, where the legend read `ru…0000…`)
+            parts[k] = ("", p[: len(p) - tail], "")
+            if len(joined()) <= width:
+                break
             parts[k] = ("", p[: len(p) - tail], "…")
         if head and len(joined()) > width:  # (from its end: `binar…s2` keeps the word's start)
             _, core, after = parts[k]

@@ -219,7 +219,7 @@ class LightningConsoleReader(Reader):
         out = BatchBuilder()
         self._live.say(self, out)
         self._emit(out)
-        self._rich.say(self, out)
+        self._rich.say(self, out, final=True)
         return self.built(out)
 
     def _emit(self, out: BatchBuilder) -> None:

@@ -68,9 +68,10 @@ class RichState:
             self._epoch = int(m.group(1))
             self._text = [m.group(5)]
 
-    def say(self, reader: Reader, out: BatchBuilder) -> None:
+    def say(self, reader: Reader, out: BatchBuilder, final: bool = False) -> None:
         """The values of the state collected so far not said yet, as one record, and (once) what
-        the file does not hold."""
+        the file does not hold; at the file's end (`final`), a state with no metric at all is
+        said to be one (a follower's block may end before the state's metrics column)."""
         if not self.active:
             return
         values: dict[str, float] = {}
@@ -80,7 +81,7 @@ class RichState:
                 values[key] = v
         if values:
             out.add(values, epoch=float(self._epoch), line=self._line)
-        if self._epoch > 0 and not self._said:
+        if values and self._epoch > 0 and "" not in self._said:
             reader.problem(
                 self._line,
                 f"Lightning's Rich bar printed only its last state to this file: epoch {self._epoch} is "
@@ -88,5 +89,16 @@ class RichState:
                 f"check_val_every_n_epoch > 1); epochs 0-{self._epoch - 1} are in no line of it "
                 "(metrics.csv holds them; TQDMProgressBar() prints every epoch)",
             )
+            self._said.add("")  # (the problem line is said)
+        elif final and not values and not self._said:
+            # (a bar with no metric beside it: nothing of the run is read, and "epoch N is read"
+            # beside "no record read" had said two things at once: tester h19t)
+            reader.problem(
+                self._line,
+                f"Lightning's Rich progress bar printed only its last state to this file (epoch "
+                f"{self._epoch}), with no metric beside it: no value of this run is in this file "
+                "(Lightning's metrics.csv holds what self.log() logged; self.log(..., prog_bar=True) "
+                "puts a metric in the bar)",
+            )
+            self._said.add("-")  # (said once)
         self._said.update(values)
-        self._said.add("")  # (the problem line is said)

@@ -18,6 +18,8 @@ MODULES = [
     "lossacc_tui.app.text",
     "lossacc_tui.app.view",
     "lossacc_tui.app.screens.compare",
+    "lossacc_tui.app.ranks",
+    "lossacc_tui.app.compare_words",
     "lossacc_tui.app.screens.metrics",
     "lossacc_tui.app.widgets.explanation",
     "lossacc_tui.app.widgets.legend",

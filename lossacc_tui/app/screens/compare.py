@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 from typing import Any, ClassVar
 
-import numpy as np
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -16,9 +15,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 
 from lossacc_tui.analysis.params import Params
-from lossacc_tui.app.compare_words import RANKED, fit_title, left_out, place
+from lossacc_tui.app.compare_words import RANKED, count_words, fit_title, left_out, partial_words, place
 from lossacc_tui.app.names import fit_names
 from lossacc_tui.app.present import short_names
+from lossacc_tui.app.ranks import discordant, places, precisions, ranking
 from lossacc_tui.app.runsets import compare_keys, groups
 from lossacc_tui.app.screens.kept import KeptStyles, build_unseen, synced_draw
 from lossacc_tui.app.text import clean
@@ -38,115 +38,6 @@ OTHERS = "other runs"  # the runs alone in their folder, ranked together under t
 NONFINITE = "!"  # after a best value: the series also has NaN or infinite values (it diverged)
 #: the value columns' headers: their values are best values (the legends beside them: last values)
 HEADERS = ("best loss", "acc #", "best acc")
-
-
-def ranking(
-    runs: list[RunState], names: list[str], role: str, high: bool
-) -> list[tuple[int, str, float, bool]]:
-    """(index in runs, name, best finite value, whether the series also went non-finite), best
-    first, for runs that have the role: a run that diverged is ranked by its finite best, marked."""
-    out = []
-    for k, (rs, name) in enumerate(zip(runs, names, strict=True)):
-        s = rs.run.by_role(role)  # type: ignore[arg-type]
-        c = rs.caches.get(s.name) if s is not None else None
-        best = (c.best_max if high else c.best_min) if c is not None else None
-        if best is not None and s is not None:
-            out.append((k, name, best[0], not bool(np.isfinite(s.values).all())))
-    return sorted(out, key=lambda t: -t[2] if high else t[2])
-
-
-#: decimals at or past this count as a value logged at full precision (compared exactly)
-FULL_DECIMALS = 9
-#: the last values of a series whose decimals tell how precisely it was logged
-PRECISION_SAMPLE = 64
-
-
-def logged_decimals(values: np.ndarray) -> int:
-    """How many decimals a series was logged with: the most in the shortest repr of its last
-    `PRECISION_SAMPLE` finite values (a print with 4 decimals gives 4, trailing zeros dropped by
-    most values but not all; a float32 written in full, 16-17). Scientific notation counts as 17.
-
-    >>> logged_decimals(np.array([0.1829, 0.25, 0.2412])), logged_decimals(np.array([0.18288479745388031]))
-    (4, 16)
-    """
-    v = values[-PRECISION_SAMPLE:]
-    best = 0
-    for x in v[np.isfinite(v)]:
-        r = repr(float(x))
-        if "e" in r or "E" in r:
-            return 17
-        best = max(best, len(r.partition(".")[2]))
-    return best
-
-
-def places(
-    ranked: list[tuple[int, str, float, bool]], high: bool = False, decimals: dict[int, int] | None = None
-) -> dict[int, int]:
-    """Competition ranks ("1, 1, 3") of `ranking`'s runs (index in runs -> rank): runs whose bests
-    are equal to the precision the coarser of the two was logged with (`decimals`, index in runs
-    -> `logged_decimals`; within half a unit of its last decimal) share a rank; values logged at
-    full precision (`FULL_DECIMALS` or more) tie only when equal. The same run logged with 4
-    decimals (0.1829) and at full precision (0.18288...) is one result, and ranking the print log's
-    copy #5 beside four #1 copies of the same numbers read as a different one (tester 15). O(n^2)
-    in the runs ranked."""
-    dec = decimals or {}
-
-    def tied(t: tuple[int, str, float, bool], u: tuple[int, str, float, bool]) -> bool:
-        d = min(dec.get(t[0], 17), dec.get(u[0], 17))
-        if d >= FULL_DECIMALS:
-            return t[2] == u[2]
-        return abs(t[2] - u[2]) <= 0.5 * 10.0**-d * (1 + 1e-9)
-
-    return {
-        t[0]: 1 + sum(1 for u in ranked if (u[2] > t[2] if high else u[2] < t[2]) and not tied(t, u))
-        for t in ranked
-    }
-
-
-def discordant(at_loss: dict[int, int], at_acc: dict[int, int]) -> set[int]:
-    """The runs (keys of both place maps) that some other run beats on one metric while it beats
-    that run on the other: their two orders disagree. A tie on either metric is no disagreement
-    (three runs with the same accuracy are in any loss order). O(n log n): for each loss place, the
-    worst accuracy place of the runs better by loss and the best of the runs worse by loss.
-
-    >>> sorted(discordant({0: 1, 1: 2, 2: 3}, {0: 2, 1: 1, 2: 3}))
-    [0, 1]
-    >>> sorted(discordant({0: 1, 1: 2, 2: 3}, {0: 1, 1: 1, 2: 1}))
-    []
-    """
-    both = sorted((at_loss[k], at_acc[k], k) for k in at_loss if k in at_acc)
-    out: set[int] = set()
-    worst_before = 0  # the largest accuracy place among runs strictly better by loss
-    i = 0
-    while i < len(both):
-        j = i
-        while j < len(both) and both[j][0] == both[i][0]:
-            j += 1
-        group = both[i:j]
-        out |= {k for _, a, k in group if a < worst_before}
-        worst_before = max(worst_before, max(a for _, a, _ in group))
-        i = j
-    best_after = len(both) + 1  # the smallest accuracy place among runs strictly worse by loss
-    i = len(both)
-    while i > 0:
-        j = i
-        while j > 0 and both[j - 1][0] == both[i - 1][0]:
-            j -= 1
-        group = both[j:i]
-        out |= {k for _, a, k in group if a > best_after}
-        best_after = min(best_after, min(a for _, a, _ in group))
-        i = j
-    return out
-
-
-def precisions(runs: list[RunState], role: str) -> dict[int, int]:
-    """`logged_decimals` of each run's series of `role` (index in runs -> decimals)."""
-    out = {}
-    for k, rs in enumerate(runs):
-        s = rs.run.by_role(role)  # type: ignore[arg-type]
-        if s is not None:
-            out[k] = logged_decimals(s.values)
-    return out
 
 
 def sweeps(paths: list[str], names: list[str]) -> list[tuple[str, list[int]]]:
@@ -198,6 +89,9 @@ class CompareScreen(KeptStyles, Screen[None]):
         self._differ = False  # a row of the table is marked ≠ (the two orders differ there)
         self._bar = 2  # cells kept for the table's scrollbar (0: its rows fit)
         self._left_out = ""  # the runs of the compared folder left out, with why (`left_out`)
+        self._unread = 0  # the runs compared that have no points yet (being read, or empty)
+        self._walking = False  # the folder's first walk goes on (its logs still being found)
+        self._rewalk = False  # a redraw is due in a second, to see whether the walk has ended
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -230,6 +124,13 @@ class CompareScreen(KeptStyles, Screen[None]):
         the shown run's folder group, overlaid in each run's own colour."""
         every: list[RunState] = app.tracker.runs
         keys, what = compare_keys([rs.run.path for rs in every], app.selected_run, app.marked, app.pinned)
+        # (runs with no points yet, still being read or empty, are said: 5,000 flat files being read
+        # had ranked "166 runs" and said no pair disagreed, where `check` of all found one: h19t)
+        self._unread = sum(1 for k in keys if not every[k].run.points)
+        self._walking = bool(getattr(app.feed, "walking", None))  # (the folder's logs still being found)
+        if self._walking and not self._rewalk:  # (drawn again when the walk ends, points or not)
+            self._rewalk = True
+            self.set_timer(1.0, lambda: self._walked(app))
         keys = sorted((k for k in keys if every[k].run.points), key=lambda k: natural(every[k].run.name))
         runs = [every[k] for k in keys]
         names = short_names([clean(rs.run.name) for rs in runs])
@@ -249,7 +150,7 @@ class CompareScreen(KeptStyles, Screen[None]):
         entries = [(rs, "val_acc", n) for rs, n in zip(runs, names, strict=True)]
         ap.set_data(build_plot("validation accuracy", entries, axis, xr, ap.canvas_size, opts, run_keys=ks))
         ranked = len(drawn) if drawn is not runs else 0  # (the table's rows: with a validation metric)
-        count = f"{ranked} runs" if ranked == len(runs) else f"{ranked} of {len(runs)} with validation data"
+        count = count_words(ranked, len(runs), self._unread, self._walking)
         table = self.query_one(DataTable)
         table.border_title = fit_title(count, place(clean(what)), table.size.width - 6)
         self._left_out = left_out([rs.run for rs in every], keys, what, axis)
@@ -262,6 +163,13 @@ class CompareScreen(KeptStyles, Screen[None]):
         self._explain(
             app, [[runs[i] for i in ix] for title, ix in parts if title != OTHERS or len(parts) == 1]
         )
+
+    def _walked(self, app: Any) -> None:
+        """A second after a frame drawn while the folder was walked: drawn again (the walk may have
+        ended with no new point to draw, and the count would say "so far" on)."""
+        self._rewalk = False
+        if self.is_current:
+            app.redraw()
 
     def _table(
         self, runs: list[RunState], names: list[str], keys: list[int], parts: list[tuple[str, list[int]]]
@@ -355,6 +263,7 @@ class CompareScreen(KeptStyles, Screen[None]):
                 a for part in parts if len(part) > 1 for a in compare_alerts(part, app.tracker.params, bests)
             ]
             self._alerts = (time.monotonic(), version, alerts)
+        read = " read so far" if self._unread or self._walking else ""
         if alerts:
             text, title = "\n\n---\n\n".join(a.explanation for a in alerts), f"runs-disagree ({len(alerts)})"
         elif len(runs) < 2:
@@ -363,16 +272,17 @@ class CompareScreen(KeptStyles, Screen[None]):
             p = app.tracker.params or Params()
             text, title = (
                 "The two orders differ where a row is marked ≠ (ranked by best values), but no pair "
-                "of runs is a runs-disagree alert: that needs one run's final loss at least "
+                f"of the runs{read} is a runs-disagree alert: that needs one run's final loss at least "
                 f"{p.runs_loss_tol:.0%} below another's while its final accuracy is at least "
                 f"{p.runs_acc_gap * 100:.0f} points below it, or losses within {p.runs_loss_tol:.0%} "
                 f"of each other with accuracies {p.runs_acc_gap * 100:.0f} points apart.",
                 "compare",
             )
         else:
-            text, title = "The two rankings agree: no runs-disagree alert.", "compare"
-        # (first: the runs of the folder this view leaves out, and why)
-        self.query_one(Explanation).show(f"{self._left_out}\n\n{text}" if self._left_out else text, title)
+            text, title = f"The two rankings of the runs{read} agree: no runs-disagree alert.", "compare"
+        # (first: the runs not read yet, then the runs of the folder this view leaves out, and why)
+        first = [w for w in (partial_words(self._unread, len(runs), self._walking), self._left_out) if w]
+        self.query_one(Explanation).show("\n\n".join([*first, text]), title)
 
 
 def common_axis(runs: list[Run]) -> str:
