@@ -1,0 +1,80 @@
+"""A multi-class SGD model's one-vs-rest blocks (tester h19t fault 7; real scikit-learn 1.9 consoles
+from tests/data/sklearn_ovr/make.py). A 3-class `partial_fit` loop was read as one run whose
+`loss` zig-zagged through the 3 classes' losses (one epoch per class); with `n_jobs=2` the classes'
+threads interleave their lines and records were mixed or dropped ("an SGD epoch line without a
+`-- Epoch N` line before it")."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from conftest import REPO, feed_in_chunks, read_runs, read_sources, snapshot
+
+DATA = REPO / "tests" / "data" / "sklearn_ovr"
+FACTS = json.loads((DATA / "facts.json").read_text())
+_STATS = re.compile(r"Bias: (-?[\d.]+), T: \d+, Avg\. loss: ([\d.]+)")
+
+
+def _blocks(name: str) -> list[tuple[float, float]]:
+    """(bias, loss) of each stats line of a console, in order."""
+    return [(float(m[1]), float(m[2])) for m in _STATS.finditer((DATA / name).read_text())]
+
+
+def _said(name: str) -> list[str]:
+    return [p.message for s in read_sources(DATA / name) for r in s.runs for p in s.problems(r)]
+
+
+def test_partial_fit_calls_of_a_multi_class_model_are_one_record_a_call_per_class_series() -> None:
+    for name, k in (("pf3_jobs1.log", 3), ("pf4_jobs1.log", 4), ("pf3_big_jobs1.log", 3)):
+        (run,) = read_runs(DATA / name)
+        calls = FACTS[name]  # sklearn's intercept_ after each call, in the order of classes_
+        assert [float(x) for x in run.series["loss"].x("epoch")] == [1.0, 2.0, 3.0, 4.0]
+        blocks = _blocks(name)
+        for c, intercepts in enumerate(calls):
+            for i, bias in enumerate(intercepts):
+                # the block whose printed Bias is sklearn's intercept_ of class i after call c
+                (loss,) = [lo for b, lo in blocks if abs(b - bias) < 1e-5]
+                assert run.series[f"class {i + 1} loss"].values[c] == loss
+            mean = sum(run.series[f"class {i + 1} loss"].values[c] for i in range(k)) / k
+            assert abs(run.series["loss"].values[c] - mean) < 1e-12
+        assert {n for n, s in run.series.items() if s.role == "train_loss"} == {"loss"}
+        assert not [m for m in _said(name) if "one epoch each" in m]
+        assert snapshot(feed_in_chunks(DATA / name, [1, 7, 300])) == snapshot(read_runs(DATA / name))
+
+
+def test_a_binary_partial_fit_loop_is_still_one_call_an_epoch() -> None:
+    (run,) = read_runs(DATA / "pf2_jobs1.log")
+    assert [lo for _, lo in _blocks("pf2_jobs1.log")] == list(run.series["loss"].values)
+    assert [float(x) for x in run.series["loss"].x("epoch")] == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_threads_interleaving_the_classes_lines_give_the_mean_of_the_classes() -> None:
+    """With n_jobs=2 the same seed fits the same models: the mean of the n_jobs=1 console's
+    classes, call by call (partial_fit) and epoch by epoch (fit, whose classes are runs there)."""
+    (threaded,) = read_runs(DATA / "pf3_big_jobs2.log")
+    (plain,) = read_runs(DATA / "pf3_big_jobs1.log")
+    assert list(threaded.series["loss"].x("epoch")) == list(plain.series["loss"].x("epoch"))
+    for a, b in zip(threaded.series["loss"].values, plain.series["loss"].values, strict=True):
+        assert abs(a - b) < 1e-9
+    assert not [n for n in threaded.series if n.startswith("class")]
+    (fit,) = read_runs(DATA / "fit3_jobs2.log")
+    per_class = read_runs(DATA / "fit3_jobs1.log")
+    assert len(per_class) == 3
+    assert [float(x) for x in fit.series["loss"].x("epoch")] == [1.0, 2.0, 3.0, 4.0]
+    for e in range(4):
+        mean = sum(r.series["loss"].values[e] for r in per_class) / 3
+        assert abs(fit.series["loss"].values[e] - mean) < 1e-9
+    for name in ("pf3_big_jobs2.log", "fit3_jobs2.log"):
+        said = _said(name)
+        assert any("interleave" in m for m in said), said
+        assert not [m for m in said if "without a `-- Epoch N`" in m], said
+        assert snapshot(feed_in_chunks(DATA / name, [1, 7, 300])) == snapshot(read_runs(DATA / name))
+
+
+def test_the_testers_console() -> None:
+    """Tester h19t's own 3-class partial_fit console (32 calls): 32 points, not 96."""
+    (run,) = read_runs(DATA / "h19t_pf3.log")
+    assert len(run.series["loss"]) == 32
+    assert run.series["class 1 loss"].values[0] == 35.454693
+    assert run.series["class 2 loss"].values[0] == 17.101222
