@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from conftest import REPO, feed_in_chunks, read_runs, read_sources, snapshot
 
@@ -78,3 +79,16 @@ def test_the_testers_console() -> None:
     assert len(run.series["loss"]) == 32
     assert run.series["class 1 loss"].values[0] == 35.454693
     assert run.series["class 2 loss"].values[0] == 17.101222
+
+
+def test_calls_fits_and_threads_in_one_console_each_a_run(tmp_path: Path) -> None:
+    """One console holding, in turn, 3-class partial_fit calls, a 3-class fit, the calls again, a
+    binary partial_fit loop, a threaded fit and threaded calls: each a run of its own, read whole or
+    followed in chunks alike."""
+    parts = ["pf3_jobs1", "fit3_jobs1", "pf3_jobs1", "pf2_jobs1", "fit3_jobs2", "pf3_big_jobs2"]
+    path = tmp_path / "train.log"
+    path.write_text("".join((DATA / f"{p}.log").read_text() for p in parts))
+    runs = read_runs(path)
+    assert [len(r.series["loss"]) for r in runs] == [4] * 8
+    assert [i for i, r in enumerate(runs) if "class 1 loss" in r.series] == [0, 4]
+    assert snapshot(feed_in_chunks(path, [1, 7, 300])) == snapshot(runs)
