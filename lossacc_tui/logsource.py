@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import math
 import os
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -368,13 +369,20 @@ def _first_on(part: Batch, axis: str) -> float | None:
     return float(known[0]) if len(known) else None
 
 
+def _as_shown(name: str) -> bool:
+    """True when `clean_name(name) == name` (asked cheaply: plain ASCII, or printable text whose
+    combining marks are already composed with their letters)."""
+    return name.isascii() or (name.isprintable() and unicodedata.is_normalized("NFC", name))
+
+
 def _clean_names(batch: Batch, renamed: dict[str, str]) -> None:
     """Metric names are data: the one place they are cleaned, as a reader hands them over
-    (`clean_name`: escape sequences, bidirectional marks and every invisible character go). Keys
+    (`clean_name`: escape sequences, bidirectional marks and every invisible character go, combining
+    marks are composed with their letters: `va\u0301l_acc` and `v\xe1l_acc` are one name). Keys
     that show alike once cleaned are one metric when no record carries both (a logger that wrote
     `val_loss` with a right-to-left mark in some records): their values join in one column. Two
     that one record carries side by side are two metrics and stay two (`loss`, `loss~2`)."""
-    if all(n.isprintable() for n in batch.values):
+    if all(_as_shown(n) for n in batch.values):
         return
     values: dict[str, np.ndarray] = {}
     present: dict[str, np.ndarray | None] = {}
@@ -394,7 +402,7 @@ def _clean_names(batch: Batch, renamed: dict[str, str]) -> None:
             values[c], present[c] = v, mine
     batch.values, batch.present = values, present
     for k, v in list(renamed.items()):
-        if not (k.isprintable() and v.isprintable()):
+        if not (_as_shown(k) and _as_shown(v)):
             del renamed[k]
             renamed[clean_name(k)] = clean_name(v)
 
