@@ -79,7 +79,8 @@ def test_followed_in_chunks_as_read_whole(name: str) -> None:
 
 def test_the_check_table_lines_up_names_with_marks(capsys: pytest.CaptureFixture[str]) -> None:
     """A combining mark takes no cell: the role column starts at one place on every row."""
-    main(["check", str(DATA / "uni.log")])
-    rows = capsys.readouterr().out.splitlines()[1:6]
-    starts = {cell_len(m[0]) for r in rows if (m := re.match(r"  \S+ +", r))}
-    assert len(starts) == 1, rows
+    for name in ("uni.csv", "uni.log"):
+        main(["check", str(DATA / name)])
+        rows = capsys.readouterr().out.splitlines()[1:6]
+        starts = {cell_len(m[0]) for r in rows if (m := re.match(r"  \S+ +", r))}
+        assert len(starts) == 1, rows
