@@ -92,3 +92,22 @@ def test_calls_fits_and_threads_in_one_console_each_a_run(tmp_path: Path) -> Non
     assert [len(r.series["loss"]) for r in runs] == [4] * 8
     assert [i for i, r in enumerate(runs) if "class 1 loss" in r.series] == [0, 4]
     assert snapshot(feed_in_chunks(path, [1, 7, 300])) == snapshot(runs)
+
+
+def test_threaded_models_that_stop_apart_are_read_while_all_run() -> None:
+    """With tol the one-vs-rest models stop at their own epochs (early stopping: 7, 8 and 14 here):
+    the mean is read over the epochs all 3 printed, said; their validation scores (each one
+    class's binary accuracy) are not read as the model's accuracy. Where all 3 ran 30 epochs the
+    mean is the n_jobs=1 console's classes', epoch by epoch."""
+    (run,) = read_runs(DATA / "fit3_jobs2_es.log")
+    assert [float(x) for x in run.series["loss"].x("epoch")] == [float(e) for e in range(1, 8)]
+    assert "validation score" not in run.series
+    said = _said("fit3_jobs2_es.log")
+    assert any("the 7 epochs after the first stopped are not read" in m for m in said), said
+    assert any("binary accuracy" in m for m in said), said
+    (fit,) = read_runs(DATA / "fit3_jobs2_tol.log")
+    per_class = read_runs(DATA / "fit3_jobs1_tol.log")
+    assert len(fit.series["loss"]) == 30 and [len(r.series["loss"]) for r in per_class] == [30] * 3
+    for e in range(30):
+        mean = sum(r.series["loss"].values[e] for r in per_class) / 3
+        assert abs(fit.series["loss"].values[e] - mean) < 1e-9

@@ -42,6 +42,15 @@ THREADS = (
     "can be given to its class: `loss` and `objective` are the mean of the {k} models' at each {x} "
     "(the blocks are read when the `Done` line ends them)"
 )
+STOPPED = (
+    "some of the {k} one-vs-rest models stopped before the others (each stops when its own loss "
+    "stops improving): the {left} epochs after the first stopped are not read (a mean over the models "
+    "left would jump with the set)"
+)
+SCORES = (
+    "the one-vs-rest models' `Validation score`s are each one class's binary accuracy, their lines "
+    "interleaved: not read as the model's validation accuracy"
+)
 CUT = (
     "the one-vs-rest blocks after the last `Done` line are not all there (the log stops in a call): not read"
 )
@@ -67,7 +76,7 @@ def call_record(blocks: list[Block], per_class: bool) -> dict[str, float]:
     """One partial_fit call's K blocks as one record: the mean loss and objective, and (when
     the blocks are in class order) each class's loss."""
     out: dict[str, float] = {}
-    for name in ("loss", "objective", "validation score"):
+    for name in ("loss", "objective"):  # (a validation score is one class's binary accuracy: not averaged)
         if (v := mean(blocks, name)) is not None:
             out[name] = v
     if per_class:
@@ -77,13 +86,18 @@ def call_record(blocks: list[Block], per_class: bool) -> dict[str, float]:
     return out
 
 
-def fit_records(blocks: list[Block]) -> list[tuple[int, dict[str, float], int]]:
-    """A threaded `fit`'s blocks as (epoch, mean record, last line) per epoch, the epoch from T."""
+def fit_records(blocks: list[Block], k: int) -> tuple[list[tuple[int, dict[str, float], int]], int]:
+    """A threaded `fit`'s blocks as (epoch, mean record, last line) per epoch, the epoch from T,
+    for the epochs all `k` models printed; and how many epochs after those are left out (some
+    models had stopped: a mean over the others would jump with the set)."""
     t1 = min(b.t for b in blocks)
     by: dict[int, list[Block]] = {}
     for b in blocks:
         by.setdefault(round(b.t / t1) if t1 > 0 else 1, []).append(b)
-    return [(e, call_record(bs, False), max(b.line for b in bs)) for e, bs in sorted(by.items())]
+    whole = [
+        (e, call_record(bs, False), max(b.line for b in bs)) for e, bs in sorted(by.items()) if len(bs) == k
+    ]
+    return whole, len(by) - len(whole)
 
 
 class OneVsRest:
@@ -165,8 +179,15 @@ class OneVsRest:
             self._call(out, held, False, shift, new_run, note)
             return
         self.calls = 0
-        for i, (epoch, values, line) in enumerate(fit_records(held)):
+        records, left = fit_records(held, k)
+        for i, (epoch, values, line) in enumerate(records):
             out.add(values, epoch=epoch + shift, line=line, new_run=new_run and i == 0)
+        if left and "stopped" not in self.told:
+            self.told.add("stopped")
+            note.append(STOPPED.format(left=left, k=k))
+        if any("validation score" in b.values for b in held) and "scores" not in self.told:
+            self.told.add("scores")
+            note.append(SCORES)
 
 
 __all__ = ["CUT", "DONE", "HOLD", "USING", "Block", "OneVsRest"]

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 
 import numpy as np
 from sklearn.datasets import make_classification
 from sklearn.linear_model import SGDClassifier
 
 
-def console(name: str, classes: int, jobs: int, mode: str, samples: int, facts: dict) -> None:
+def console(
+    name: str, classes: int, jobs: int, mode: str, samples: int, facts: dict, **params: object
+) -> None:
     x, y = make_classification(
         n_samples=samples, n_features=20, n_informative=10, n_classes=classes, random_state=0
     )
-    clf = SGDClassifier(verbose=1, n_jobs=jobs, random_state=0, max_iter=4, tol=None)
+    settings: dict = {"max_iter": 4, "tol": None} | params
+    clf = SGDClassifier(verbose=1, n_jobs=jobs, random_state=0, **settings)
     # sklearn's epoch lines are print() to sys.stdout, joblib's Parallel lines go to sys.stderr
     with open(name, "w") as f, contextlib.redirect_stderr(f), contextlib.redirect_stdout(f):
         if mode == "fit":
@@ -35,6 +39,12 @@ def console(name: str, classes: int, jobs: int, mode: str, samples: int, facts: 
 
 if __name__ == "__main__":
     facts: dict = {}
+    if sys.argv[1:] == ["stops"]:  # (added later: the files above stay as they were written)
+        # models that stop at different epochs (tol), and early stopping's validation scores
+        console("fit3_jobs2_tol.log", 3, 2, "fit", 200000, facts, max_iter=30, tol=1e-3)
+        console("fit3_jobs1_tol.log", 3, 1, "fit", 200000, facts, max_iter=30, tol=1e-3)
+        console("fit3_jobs2_es.log", 3, 2, "fit", 200000, facts, max_iter=30, tol=1e-3, early_stopping=True)
+        sys.exit()
     console("pf3_jobs1.log", 3, 1, "pf", 4000, facts)
     console("pf4_jobs1.log", 4, 1, "pf", 4000, facts)
     console("pf2_jobs1.log", 2, 1, "pf", 4000, facts)
