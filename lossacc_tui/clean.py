@@ -77,6 +77,12 @@ def clean_name(s: object) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def shown_as_is(name: str) -> bool:
+    """True when `clean_name(name) == name`, asked cheaply: plain ASCII, or printable text whose
+    combining marks are already composed with their letters."""
+    return name.isascii() or (name.isprintable() and unicodedata.is_normalized("NFC", name))
+
+
 #: the combining marks a name's letters may carry (Unicode blocks of category Mn/Me marks that
 #: follow a Latin, Greek or Cyrillic letter): a regex class body, for the patterns that find names
 MARKS = "\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"

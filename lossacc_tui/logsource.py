@@ -11,14 +11,13 @@ from __future__ import annotations
 import copy
 import math
 import os
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from lossacc_tui.clean import clean, clean_name
+from lossacc_tui.clean import clean, clean_name, shown_as_is
 from lossacc_tui.detection import TextDecoder
 from lossacc_tui.files import open_regular
 from lossacc_tui.model import Batch, Problem, Run
@@ -369,12 +368,6 @@ def _first_on(part: Batch, axis: str) -> float | None:
     return float(known[0]) if len(known) else None
 
 
-def _as_shown(name: str) -> bool:
-    """True when `clean_name(name) == name` (asked cheaply: plain ASCII, or printable text whose
-    combining marks are already composed with their letters)."""
-    return name.isascii() or (name.isprintable() and unicodedata.is_normalized("NFC", name))
-
-
 def _clean_names(batch: Batch, renamed: dict[str, str]) -> None:
     """Metric names are data: the one place they are cleaned, as a reader hands them over
     (`clean_name`: escape sequences, bidirectional marks and every invisible character go, combining
@@ -382,7 +375,7 @@ def _clean_names(batch: Batch, renamed: dict[str, str]) -> None:
     that show alike once cleaned are one metric when no record carries both (a logger that wrote
     `val_loss` with a right-to-left mark in some records): their values join in one column. Two
     that one record carries side by side are two metrics and stay two (`loss`, `loss~2`)."""
-    if all(_as_shown(n) for n in batch.values):
+    if all(shown_as_is(n) for n in batch.values):
         return
     values: dict[str, np.ndarray] = {}
     present: dict[str, np.ndarray | None] = {}
@@ -402,7 +395,7 @@ def _clean_names(batch: Batch, renamed: dict[str, str]) -> None:
             values[c], present[c] = v, mine
     batch.values, batch.present = values, present
     for k, v in list(renamed.items()):
-        if not (_as_shown(k) and _as_shown(v)):
+        if not (shown_as_is(k) and shown_as_is(v)):
             del renamed[k]
             renamed[clean_name(k)] = clean_name(v)
 
