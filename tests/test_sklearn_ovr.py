@@ -10,7 +10,7 @@ import json
 import re
 from pathlib import Path
 
-from conftest import REPO, feed_in_chunks, read_runs, read_sources, snapshot
+from conftest import REPO, feed_in_chunks, read_runs, read_sources, snapshot, source_in_chunks
 
 DATA = REPO / "tests" / "data" / "sklearn_ovr"
 FACTS = json.loads((DATA / "facts.json").read_text())
@@ -111,3 +111,18 @@ def test_threaded_models_that_stop_apart_are_read_while_all_run() -> None:
     for e in range(30):
         mean = sum(r.series["loss"].values[e] for r in per_class) / 3
         assert abs(fit.series["loss"].values[e] - mean) < 1e-9
+
+
+def test_a_followed_binary_loop_is_not_held_for_a_done_line_it_never_prints(tmp_path: Path) -> None:
+    """A binary model prints no `Done` line: its calls are let go at the loop's own print between
+    them (or at a block with another T), shown one record late as before, not held to the end."""
+    blocks = (DATA / "pf2_jobs1.log").read_text().split("-- Epoch 1\n")[1:]
+    path = tmp_path / "loop.log"
+    path.write_text("".join(f"-- Epoch 1\n{b}call {i} done\n" for i, b in enumerate(blocks[:3])))
+    (run,) = source_in_chunks(path, [5000], finish=False).runs
+    assert len(run.series["loss"]) >= 2
+    sizes = tmp_path / "sizes.log"  # batches of another size at each call, no print between them
+    resized = [b.replace("T: 1000,", f"T: {900 + i},") for i, b in enumerate(blocks)]
+    sizes.write_text("".join(f"-- Epoch 1\n{b}" for b in resized))
+    (run,) = source_in_chunks(sizes, [5000], finish=False).runs
+    assert len(run.series["loss"]) >= 2

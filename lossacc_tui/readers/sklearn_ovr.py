@@ -9,8 +9,10 @@ binary model prints no `Parallel` line.
 - `partial_fit`, `n_jobs=1`: each call prints K blocks of `-- Epoch 1`, one per class in class
   order. The call is one record at x = the calls counted: `loss` and `objective` are the mean of
   the K models' (what sklearn printed, averaged), and `class 1 loss`, ... each class's own. Blocks of
-  epoch 1 wait for the `Done` line that ends their call (at most `HOLD` of them: a binary model's
-  calls print none, and after that many they are read as calls, one epoch each).
+  epoch 1 wait for the `Done` line that ends their call. A binary model's calls print none: they are
+  let go as calls, one epoch each, at the first sign they are not one call's classes (a block with
+  another `T`, the samples of its call; any other line between them, such as the loop's own print),
+  or after `HOLD` of them.
 - `n_jobs` > 1: the classes' threads print at once: their lines interleave (two `-- Epoch 1` in a
   row, then two stats lines), so no line can be given to its class. Each stats line's `T` (samples
   seen by its model in this call) still gives its epoch: T over the smallest T of the block. A

@@ -98,6 +98,8 @@ class SklearnSgdReader(Reader):
             elif m := DONE.match(text):
                 self._done(out, int(m[2]) if m[1] == m[2] else 0)
             elif not _DONE.match(text):
+                if text and self._ovr.workers == 1:
+                    self._release(out)  # (a call's classes print nothing between their blocks)
                 self._unread.see(self, text, line)
         return self.built(out)
 
@@ -123,6 +125,8 @@ class SklearnSgdReader(Reader):
         self._records += bool(values)
         t = _T.search(text)
         block = Block(epoch, int(t[1]) if t else 0, values, line)
+        if self._ovr.workers == 1 and self._ovr.held and block.t != self._ovr.held[-1].t:
+            self._release(out)  # (a call's classes each see the call's samples: one T)
         if not self._ovr.take(block):
             self._release(out)
             self._count(out, block)
