@@ -78,9 +78,9 @@ def clean_name(s: object) -> str:
 
 
 def shown_as_is(name: str) -> bool:
-    """True when `clean_name(name) == name`, asked cheaply: plain ASCII, or printable text whose
-    combining marks are already composed with their letters."""
-    return name.isascii() or (name.isprintable() and unicodedata.is_normalized("NFC", name))
+    """True when `clean_name(name) == name`, asked cheaply: printable text, plain ASCII or with its
+    combining marks already composed with their letters."""
+    return name.isprintable() and (name.isascii() or unicodedata.is_normalized("NFC", name))
 
 
 #: the combining marks a name's letters may carry (Unicode blocks of category Mn/Me marks that
