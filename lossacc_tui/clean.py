@@ -10,7 +10,10 @@ CVE-2021-42574), and the invisible characters that show nothing at all (zero-wid
 joiners U+200B-U+200D, word joiner and invisible operators U+2060-U+2064, U+180E, the byte-order
 mark U+FEFF met inside a line). Tabs and line breaks become spaces unless `keep_newlines`. A
 metric name is cleaned further (`clean_name`): every other format character goes too (the soft
-hyphen, tag characters), so a name is the one it shows as.
+hyphen, tag characters), and its combining marks are composed with their letters where Unicode
+can (NFC: `va\u0301l_acc` is `vál_acc`, one name however it was typed), so a name is the one it
+shows as. Its letters without their marks (`fold_marks`) are what roles are read from: `vál_acc`
+is a validation accuracy, `tr\u0332ain_loss` a training loss.
 
 Readers and sources apply it once, where they hand strings over; output code may rely on it.
 
@@ -67,9 +70,36 @@ def clean_name(s: object) -> str:
     ('val_acc', 'val_loss')
     """
     text = clean(s)
-    if text.isprintable():
+    if text.isascii():
         return text
-    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+    if not text.isprintable():
+        text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return unicodedata.normalize("NFC", text)
+
+
+def shown_as_is(name: str) -> bool:
+    """True when `clean_name(name) == name`, asked cheaply: printable text, plain ASCII or with its
+    combining marks already composed with their letters."""
+    return name.isprintable() and (name.isascii() or unicodedata.is_normalized("NFC", name))
+
+
+#: the combining marks a name's letters may carry (Unicode blocks of category Mn/Me marks that
+#: follow a Latin, Greek or Cyrillic letter): a regex class body, for the patterns that find names
+MARKS = "\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+
+
+def fold_marks(name: str) -> str:
+    """`name`'s letters without their combining marks and in their plain form (NFKD: a full-width
+    `ｖａｌ` is `val`): what a role is read from. Plain ASCII is returned as it is.
+
+    >>> fold_marks("va\u0301l_acc"), fold_marks("tr\u0332ain_loss"), fold_marks("ｖａｌ＿ａｃｃ")
+    ('val_acc', 'train_loss', 'val_acc')
+    """
+    if name.isascii():
+        return name
+    plain = unicodedata.normalize("NFKD", name)
+    bare = "".join(c for c in plain if unicodedata.category(c) not in ("Mn", "Me"))
+    return unicodedata.normalize("NFC", bare)
 
 
 #: what JSON may carry raw but a terminal printing it could act on (DEL, the C1 controls, the

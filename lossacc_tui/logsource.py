@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lossacc_tui.clean import clean, clean_name
+from lossacc_tui.clean import clean, clean_name, shown_as_is
 from lossacc_tui.detection import TextDecoder
 from lossacc_tui.files import open_regular
 from lossacc_tui.model import Batch, Problem, Run
@@ -394,11 +394,12 @@ def _first_on(part: Batch, axis: str) -> float | None:
 
 def _clean_names(batch: Batch, renamed: dict[str, str]) -> None:
     """Metric names are data: the one place they are cleaned, as a reader hands them over
-    (`clean_name`: escape sequences, bidirectional marks and every invisible character go). Keys
+    (`clean_name`: escape sequences, bidirectional marks and every invisible character go, combining
+    marks are composed with their letters: `va\u0301l_acc` and `v\xe1l_acc` are one name). Keys
     that show alike once cleaned are one metric when no record carries both (a logger that wrote
     `val_loss` with a right-to-left mark in some records): their values join in one column. Two
     that one record carries side by side are two metrics and stay two (`loss`, `loss~2`)."""
-    if all(n.isprintable() for n in batch.values):
+    if all(shown_as_is(n) for n in batch.values):
         return
     values: dict[str, np.ndarray] = {}
     present: dict[str, np.ndarray | None] = {}
@@ -418,7 +419,7 @@ def _clean_names(batch: Batch, renamed: dict[str, str]) -> None:
             values[c], present[c] = v, mine
     batch.values, batch.present = values, present
     for k, v in list(renamed.items()):
-        if not (k.isprintable() and v.isprintable()):
+        if not (shown_as_is(k) and shown_as_is(v)):
             del renamed[k]
             renamed[clean_name(k)] = clean_name(v)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from rich.cells import cell_len
 from rich.console import Console
 
 from lossacc_tui.analysis import Alert, Analyzer
@@ -201,7 +202,7 @@ def check_text(checked: Checked) -> str:
                 span = f"{len(metrics)} series, no {d['x_axis']} read" if metrics else "no data"
             out.append(f"{run.name}  [{run.format}]  {span}")
             if metrics:
-                width = max(6, *(len(n) for n in metrics))
+                width = max(6, *(cell_len(n) for n in metrics))  # (a combining mark takes no cell)
                 out.append(
                     f"  {'metric':<{width}}  {'role':<10}  {'count':>6}  {'first':>10}  {'last':>10}"
                     f"  {'min':>10}  {'max':>10}  {'last x':>8}"
@@ -209,7 +210,7 @@ def check_text(checked: Checked) -> str:
                 for name, m in metrics.items():
                     vals = run.series[name].values
                     out.append(
-                        f"  {name:<{width}}  {m['role']:<10}  {m['count']:>6}"
+                        f"  {name}{' ' * (width - cell_len(name))}  {m['role']:<10}  {m['count']:>6}"
                         f"  {_fmt_first(m['first'], vals):>10}"
                         f"  {_fmt_logged(vals[-1]):>10}  {_fmt(m['min']):>10}  {_fmt(m['max']):>10}"
                         f"  {_fmt_x(m['last_x']):>8}"

@@ -12,7 +12,7 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 
-from lossacc_tui.clean import clean
+from lossacc_tui.clean import clean, fold_marks
 from lossacc_tui.roles_numbered import notes as _numbered_notes
 from lossacc_tui.roles_numbered import pick as _pick_numbered
 from lossacc_tui.roles_said import notes as _said_notes
@@ -113,8 +113,9 @@ FASTAI_HINTS = {
 
 @functools.lru_cache(maxsize=NAMES_KEPT)
 def normalize(name: str) -> str:
-    """`val/Loss` -> `val_loss`; `lr-AdamW` -> `lr_adamw`; `Acc@1` -> `acc_1`; `val_acc(%)` -> `val_acc`."""
-    return _SPLIT.sub("_", name.strip().lower()).strip("_")
+    """`val/Loss` -> `val_loss`; `lr-AdamW` -> `lr_adamw`; `Acc@1` -> `acc_1`; `val_acc(%)` -> `val_acc`;
+    `vál_acc` (a combining mark on a letter) -> `val_acc` (`clean.fold_marks`)."""
+    return _SPLIT.sub("_", fold_marks(name.strip()).lower()).strip("_")
 
 
 @functools.lru_cache(maxsize=NAMES_KEPT)

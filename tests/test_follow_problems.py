@@ -36,7 +36,8 @@ def test_a_bad_cell_in_a_followed_log_is_a_problem_event_and_the_rest_arrives(
     c.wait(lambda: len(c.values(str(p), "val_loss")) == 2)
     r = ROWS[2]
     with open(p, "a") as f:  # a cell a broken writer garbled, then a good row
-        f.write(f"2,\x1b[31m{r['train_loss']:.4f}\x1b[0m,{r['val_loss']:.6f},{r['val_acc']:.4f}\n" + row(3))
+        # (a number in colour is that number: the garbling is the `?` after it)
+        f.write(f"2,\x1b[31m{r['train_loss']:.4f}?\x1b[0m,{r['val_loss']:.6f},{r['val_acc']:.4f}\n" + row(3))
     c.wait(lambda: len(c.values(str(p), "val_loss")) == 4)
     c.wait(lambda: any(isinstance(e, Problem) for e in c.events))
     (prob,) = [e for e in c.events if isinstance(e, Problem)]

@@ -21,7 +21,8 @@ _MSVC_SPECIAL = re.compile(r"[-+]?(?:\d*\.?\d*#(?:(?P<inf>inf)|qnan|snan|ind)\d*
 
 def to_float(text: str) -> float | None:
     """A number from a log cell: `0.41`, `1e-04`, `nan`, `inf`, `83.1%` (-> 0.831), and the
-    Microsoft C runtime's `1.#QNAN`, `-1.#IND`, `1.#INF`, `nan(ind)`; else None."""
+    Microsoft C runtime's `1.#QNAN`, `-1.#IND`, `1.#INF`, `nan(ind)`, each also wrapped in terminal
+    escape sequences (ANSI colours); else None."""
     t = text.strip()
     if not t:
         return None
@@ -37,6 +38,8 @@ def to_float(text: str) -> float | None:
         m = _MSVC_SPECIAL.match(low)
         if m:  # the Microsoft C runtime's spellings: 1.#QNAN, -1.#IND, 1.#INF, nan(ind), -nan(snan)
             return -math.inf if m["inf"] and low.startswith("-") else math.inf if m["inf"] else math.nan
+        if "\x1b" in t or "\x9b" in t:  # a number in colour (`\x1b[1m3\x1b[0m`): that number
+            return to_float(clean(t))
         return None
     return v / 100.0 if pct and math.isfinite(v) else v
 

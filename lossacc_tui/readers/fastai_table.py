@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from lossacc_tui.clean import MARKS
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, looks_structured, to_float
 from lossacc_tui.readers.registry import register
 from lossacc_tui.roles import FASTAI_HINTS
 
 MAX_LINE = 1 << 16  # a table line is short; longer lines are not looked at
-_NAME = re.compile(r"^[A-Za-z_][\w@.-]*$")
+_NAME = re.compile(rf"^[A-Za-z_][\w@.{MARKS}-]*$")
 _TIME = re.compile(r"^\d+:\d{2}(?::\d{2})?$")
 _V1_DURATION = re.compile(r"^\(\d+:\d{2}(?::\d{2})?\)$")  # fastai v1 ends a row with `(00:13)`
 _SNIFF = re.compile(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from lossacc_tui.clean import MARKS
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, to_float
 from lossacc_tui.readers.lead_split import lead_word, qualify
@@ -26,16 +27,19 @@ _PROGRESS = re.compile(r"^\s*(\d{1,15})/(\d{1,15})(?=\s|$)")
 _V2_PREFIX = re.compile(r"^\s*-\s+\d+(?:\.\d+)?s\b")  # old verbose=2: ` - 2s - loss: ...`
 _TIME = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:s|ms|us)\b")
 _SPLIT = re.compile(r"\s+-\s+")
-_METRIC = re.compile(r"^([A-Za-z_][\w./@-]*(?: [A-Za-z_][\w./@-]*){0,3})\s*:\s*(\S+)\s*$")
+_METRIC = re.compile(rf"^([A-Za-z_][\w./@{MARKS}-]*(?: [A-Za-z_][\w./@{MARKS}-]*){{0,3}})\s*:\s*(\S+)\s*$")
 _BATCH = re.compile(r"^\s*Batch\s+(?=\d+\s*/\s*\d+)", re.IGNORECASE)  # `Batch 10/938 - loss: ...`
-_BARE = re.compile(r"^\s*[A-Za-z_][\w./@ -]*?:\s*[-+\d.naif][^\s]*(?:\s+-\s+[A-Za-z_][\w./@ ]*?:\s*\S+)+\s*$")
+_BARE = re.compile(
+    rf"^\s*[A-Za-z_][\w./@ {MARKS}-]*?:\s*[-+\d.naif][^\s]*(?:\s+-\s+[A-Za-z_][\w./@ {MARKS}]*?:\s*\S+)+\s*$"
+)
 # `Loss: 1.2861 Acc: 0.4625` after a split word: names (one or two words) and values, no ` - `
 _SPACED = re.compile(
-    r"(?P<name>[A-Za-z_][\w.@/]*(?: [A-Za-z_][\w.@/]*)?)\s*:\s*(?P<v>[-+]?[\d.][\w.+-]*%?)(?=\s|$)"
+    rf"(?P<name>[A-Za-z_][\w.@/{MARKS}]*(?: [A-Za-z_][\w.@/{MARKS}]*)?)"
+    r"\s*:\s*(?P<v>[-+]?[\d.][\w.+-]*%?)(?=\s|$)"
 )
 _VALIDATION = re.compile(r"\bval_|\bvalid(?:ation)?\b", re.IGNORECASE)
 _FRAGMENT = re.compile(r"^(?:-\s+)?[\w.+-]+(?::\s*[\w.+-]*)?(?:\s+-\s+[\w./@-]+:\s*[\w.+-]+)*\s*-?\s*$")
-_COMPLETE_TAIL = re.compile(r"[A-Za-z_][\w./@-]*\s*:\s*\S+\s*$")
+_COMPLETE_TAIL = re.compile(rf"[A-Za-z_][\w./@{MARKS}-]*\s*:\s*\S+\s*$")
 _FULL_VALUE = re.compile(r"^[-+]?(?:\d+\.\d{4,}|\d+(?:\.\d+)?e[-+]\d{2,}|nan|inf)$", re.IGNORECASE)
 _SNIFF_HEADER = re.compile(r"^\s*Epoch\s+\d+\s*/\s*\d+\s*$", re.MULTILINE)
 _SNIFF_SUMMARY = re.compile(r"Layer \(type\)\s.*Output Shape\s.*Param #")

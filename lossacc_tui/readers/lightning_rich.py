@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from lossacc_tui.clean import MARKS
 from lossacc_tui.model import BatchBuilder
 from lossacc_tui.readers.base import to_float
 
@@ -30,7 +31,7 @@ _HEAD = re.compile(
     r"Epoch (\d+)/(\d+)[ \t]+[^\d\n]*?(\d+)/(\d+)[ \t]+[\d:]+[ \t]*•[ \t]*[-\d:]+[ \t]+"
     r"[\d.]+(?:it/s|s/it)(.*)$"
 )
-_ITEM = re.compile(r"([A-Za-z_][\w./-]*):\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf)")
+_ITEM = re.compile(rf"([A-Za-z_][\w./{MARKS}-]*):\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf)")
 _CONTINUED = re.compile(r"^[ \t]{8,}\S")
 _NOT_METRICS = frozenset({"v_num"})
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import re
 
+from lossacc_tui.clean import MARKS
+
 _SPLIT = r"(?i:train|training|trn|val|valid|validation|test|eval|evaluation|dev)"
 _VALUE = r"[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf)%?"
 _ONE = rf"{_SPLIT}(?:\s*[:=]\s*|\s+){_VALUE}"  # (a separator: `INFO:train1234:` is a logger's name)
 # a name (no split word, no counter) with a colon or `=`, then split/value pairs
 _LIST = re.compile(
-    rf"(?<![\w.])(?!{_SPLIT}\b|(?i:epoch|ep|step|iter|iteration|batch)\b)(?P<name>[A-Za-z][\w@%-]*)"
+    rf"(?<![\w.])(?!{_SPLIT}\b|(?i:epoch|ep|step|iter|iteration|batch)\b)(?P<name>[A-Za-z][\w@%{MARKS}-]*)"
     rf"\s*[:=]\s*(?P<list>{_ONE}(?:\s*[,;/]\s*{_ONE})*)(?![\w.])"
 )
 # the cheap test first (a `:` or `=`, then a split word and a number: 0.5 us a line, `_LIST` 9 us)

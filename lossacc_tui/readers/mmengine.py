@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
+from lossacc_tui.clean import MARKS
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers import jsonvalue
 from lossacc_tui.readers.base import Reader, clean_text, to_float
@@ -35,7 +36,7 @@ _RECORD = re.compile(
     r"(?P<unit>Epoch|Iter)\((?P<mode>train|val|test)\)\s*(?:\[\s*(?P<e>\d+)\])?\[\s*(?P<i>\d+)/(?P<n>\d+)\]"
     r"(?P<rest>.*)$"
 )
-_PAIR = re.compile(r"([A-Za-z_][\w/.\-]*):\s+(\S+)")
+_PAIR = re.compile(rf"([A-Za-z_][\w/.{MARKS}\-]*):\s+(\S+)")
 _NOT_METRICS = frozenset({"eta"})
 
 

@@ -76,6 +76,12 @@ class FitCount:
             held, self._held = self._held, None
             self._call(out, *held)
 
+    def interrupted(self, out: BatchBuilder) -> None:
+        """Records of another count went in (a multi-class model's calls, readers/sklearn_ovr.py):
+        a held epoch 1 is a call, and the next epoch 1 begins a run of its own."""
+        self.flush(out)
+        self._last, self._calls = 0, 0
+
     def _call(self, out: BatchBuilder, values: dict[str, float], line: int) -> None:
         self._calls += 1
         if not self._told_calls:

@@ -18,7 +18,9 @@ Source: sklearn/linear_model/_sgd_fast.pyx.
 
 Epochs count from 1 in each `fit`; a multi-class model fits one binary model per class
 (one-vs-rest), each printing its epochs from 1: each count from 1 is a run of its own (`file#2`,
-...), said once. `partial_fit` prints `-- Epoch 1` at every call: blocks of one epoch in a row are
+...), said once. A multi-class model's `partial_fit` calls, and anything it prints with `n_jobs` > 1,
+are read by readers/sklearn_ovr.py (one record per call: the classes' mean and each class's loss).
+`partial_fit` prints `-- Epoch 1` at every call: blocks of one epoch in a row are
 read as calls, one epoch each (said once), and a `fit` after them (its epoch 2 after an epoch 1) a
 run of its own (readers/sklearn_fits.py). Other lines that print a loss or an accuracy (a loop's
 own prints) are said, once per set of names (`printed.Unread`).
@@ -35,9 +37,11 @@ from lossacc_tui.readers.layouts import Level
 from lossacc_tui.readers.printed import Unread
 from lossacc_tui.readers.registry import register
 from lossacc_tui.readers.sklearn_fits import FitCount
+from lossacc_tui.readers.sklearn_ovr import CUT, DONE, USING, Block, OneVsRest
 
 _EPOCH = re.compile(r"^-- Epoch (\d{1,9})\s*$")
 _STATS = re.compile(r"^Norm: [^,]+, NNZs: \d+, Bias: [^,]+, T: \d+, Avg\. loss: ")
+_T = re.compile(r", T: (\d+),")
 _DONE = re.compile(r"^(?:Total training time: |Convergence after \d+ epochs took )")
 #: sklearn's field -> the series it is read as (the other fields, NNZs, Bias, T, are not read)
 FIELDS = {
@@ -49,9 +53,6 @@ FIELDS = {
 RESTART = (
     "epochs count from 1 again: another fit, or the next class's binary model (sklearn fits one per "
     "class, one-vs-rest, in class order): each count is a run of its own"
-)
-CLASSES = (
-    " (a multi-class model prints one block per class at each call: then each epoch here is one class's)"
 )
 NO_ACCURACY = (
     "scikit-learn's SGD output prints a training loss per epoch and no accuracy: no alert that weighs "
@@ -75,10 +76,12 @@ class SklearnSgdReader(Reader):
         super().__init__()
         self._epoch: int | None = None  # the last `-- Epoch N`
         # the x and the run of each record (readers/sklearn_fits.py)
-        self._fits = FitCount(self, "`-- Epoch 1`", RESTART, CLASSES)
+        self._fits = FitCount(self, "`-- Epoch 1`", RESTART)
         self._scored = False  # a Validation score seen
         self._records = 0
         self._unread = Unread()
+        self._ovr = OneVsRest()  # a multi-class model's blocks (readers/sklearn_ovr.py)
+        self._given: str | None = None  # what gave the last record: "count", "call" or "fit"
 
     def _lines(self, block: bytes, first_line: int) -> list[Batch]:
         out = BatchBuilder()
@@ -89,13 +92,21 @@ class SklearnSgdReader(Reader):
                 self._epoch = int(m[1])
             elif _STATS.match(text):
                 self._record(out, text, line)
+            elif m := USING.match(text):
+                self._release(out)
+                self._ovr.workers = int(m[1])
+            elif m := DONE.match(text):
+                self._done(out, int(m[2]) if m[1] == m[2] else 0)
             elif not _DONE.match(text):
+                if text and self._ovr.workers == 1:
+                    self._release(out)  # (a call's classes print nothing between their blocks)
                 self._unread.see(self, text, line)
         return self.built(out)
 
     def _record(self, out: BatchBuilder, text: str, line: int) -> None:
         """One epoch's line: its fields, at the epoch the `-- Epoch N` before it gave."""
-        if self._epoch is None:
+        epoch, self._epoch = self._epoch, None
+        if epoch is None and self._ovr.workers == 1:
             self.problem(line, "an SGD epoch line without a `-- Epoch N` line before it: not read")
             return
         values: dict[str, float] = {}
@@ -111,12 +122,52 @@ class SklearnSgdReader(Reader):
             values[name] = v
         values = {n: values[n] for n in FIELDS.values() if n in values}  # (the loss first)
         self._scored = self._scored or "validation score" in values
-        self._fits.add(out, self._epoch, values, line)
         self._records += bool(values)
-        self._epoch = None
+        t = _T.search(text)
+        block = Block(epoch, int(t[1]) if t else 0, values, line)
+        if self._ovr.workers == 1 and self._ovr.held and block.t != self._ovr.held[-1].t:
+            self._release(out)  # (a call's classes each see the call's samples: one T)
+        if not self._ovr.take(block):
+            self._release(out)
+            self._count(out, block)
+
+    def _count(self, out: BatchBuilder, block: Block) -> None:
+        """A block into the count of fits and calls (readers/sklearn_fits.py)."""
+        if block.epoch is None:
+            return
+        if self._given not in (None, "count"):
+            self._fits.interrupted(out)
+        self._fits.add(out, block.epoch, block.values, block.line)
+        self._given = "count"
+
+    def _release(self, out: BatchBuilder) -> None:
+        """Held blocks that were not one call's classes: into the count, in order."""
+        for block in self._ovr.release():
+            self._count(out, block)
+
+    def _done(self, out: BatchBuilder, k: int) -> None:
+        """A `Parallel` ends: its blocks as one call (or a threaded fit), else into the count."""
+        if not self._ovr.accepts(k):
+            self._ovr.workers = 1
+            self._release(out)
+            return
+        threaded = self._ovr.workers > 1
+        kind = "fit" if threaded and len({b.t for b in self._ovr.held}) > 1 else "call"
+        if self._given == "count":
+            self._fits.interrupted(out)
+        new_run = self._given is not None and (kind == "fit" or self._given != "call")
+        note: list[str] = []
+        self._ovr.done(out, k, self._fits.shift, new_run, note)
+        self._given = kind
+        for message in note:
+            self.once(message)
 
     def _flush(self) -> list[Batch]:
         out = BatchBuilder()
+        if self._ovr.workers > 1 and self._ovr.held:
+            self._ovr.release()
+            self.once(CUT)
+        self._release(out)
         self._fits.flush(out)
         if self._records and not self._scored:
             self.once(NO_ACCURACY)

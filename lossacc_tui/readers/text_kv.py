@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 
+from lossacc_tui.clean import MARKS
 from lossacc_tui.model import Batch, BatchBuilder
 from lossacc_tui.readers.base import Reader, clean_text, looks_structured, to_float
 from lossacc_tui.readers.lead_split import by_context, is_train, lead_word, pipe_sections, qualify, sections
@@ -34,9 +35,10 @@ from lossacc_tui.readers.summary_line import earlier, summary_word
 from lossacc_tui.roles import classify, normalize
 
 MAX_LINE = 1 << 14  # a printed metrics line is short; longer lines are not looked at
-# a name, with the qualifiers writers attach: `acc@1`, `val_acc(%)`, `val_acc[top1]`, `val_loss (ema)`
+# a name, with the qualifiers writers attach: `acc@1`, `val_acc(%)`, `val_acc[top1]`, `val_loss (ema)`;
+# its letters may carry combining marks (`tr\u0332ain_loss` is one name, never cut at the mark)
 _WORD = (
-    r"[A-Za-z](?:[\w/]|[.-](?=\w))*"
+    rf"[A-Za-z](?:[\w/{MARKS}]|[.-](?=\w))*"
     r"(?:@\w+|\[\w+\]|\(%\)|(?i:[ ]\((?:%|ema|avg|mean|top\d)\)|[ ]\[(?:ema|avg|mean|top\d)\]))*"
 )
 # a number; NaN/inf as Python and the Microsoft C runtime print them (`1.#QNAN`, `-1.#IND`, `nan(ind)`)
@@ -47,12 +49,12 @@ _NUM = (
 # a split or phase word before a name without a separator: `Val Loss 0.8`, `Train Acc 0.6`
 _QUALIFIER = r"(?i:val|valid|validation|test|eval|dev|train|training)[ ]"
 _PAIR = re.compile(
-    rf"(?<![\w./-])(?:(?P<long>{_WORD}(?:[ ]{_WORD}){{0,3}})\.?\s*[:=]\s*"
+    rf"(?<![\w./{MARKS}-])(?:(?P<long>{_WORD}(?:[ ]{_WORD}){{0,3}})\.?\s*[:=]\s*"
     rf"|(?P<short>(?:{_QUALIFIER})?{_WORD})\.?\s+)"
     rf"[\[(]?(?P<num>{_NUM})(?:\s*/\s*(?P<total>\d{{1,15}})(?!\d))?"
 )
 _PAREN = re.compile(
-    rf"(?<![\w./-])(?P<name>{_WORD})(?P<sep>\s*[:=]?\s*)(?P<v>{_NUM})\s*"
+    rf"(?<![\w./{MARKS}-])(?P<name>{_WORD})(?P<sep>\s*[:=]?\s*)(?P<v>{_NUM})\s*"
     rf"\((?P<split>val|valid|validation|test|eval)\s*[:=]?\s*(?P<v2>{_NUM})\)"
 )
 # a split word abbreviated with a dot before a name (`Val. Loss: 2.147`, the pytorch-sentiment-analysis
