@@ -46,6 +46,7 @@ from lossacc_tui.analysis.states import (
     HELD_ACC,
     LOSS_WORSE_KINDS,
     MORE_MISTAKES,
+    NewLows,
     ShortBand,
     Timeline,
     state_codes,
@@ -316,6 +317,7 @@ class Analyzer:
         self._mismatch = [d for d in self._detectors if isinstance(d, MetricMismatch)]
         self._timeline = Timeline(p.state_min_run) if ctx.loss is not None and ctx.acc is not None else None
         self._short_band = ShortBand()  # (a short run's band: `states.ShortBand`)
+        self._new_lows = NewLows()  # (a loss at a new low never reads worse: `states.NewLows`)
         self._acc_best = stats.RunningBest(high=True)  # for summary(): updated when asked
         self._acc_best_gen = ctx.acc.generation if ctx.acc is not None else 0
         self._pairer = Pairer()
@@ -359,6 +361,7 @@ class Analyzer:
             d.step(g, f, sink)
         if self._timeline is not None and self.ctx is not None:
             codes = state_codes(f.warm, f.band_dir, g.band_dir)  # type: ignore[arg-type]
+            self._new_lows.feed(codes, f.band_dir, f.y)  # type: ignore[arg-type]
             ctx, loss = self.ctx, self.ctx.loss
             back = self._short_band.feed(codes, f.y, g.y, f.idx, ctx.acc_n_likely, ctx.params)
             self._timeline.feed(codes, int(f.idx[0]), f.x, lambda i: ctx.x(loss, i), back)

@@ -7,10 +7,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
+
 from lossacc_tui.analysis.alerts import Alert
 from lossacc_tui.analysis.detectors.explosion import level_differs
 from lossacc_tui.analysis.explain_parts import Names, mistakes
 from lossacc_tui.analysis.quantities import arrow, factor, fmt, fmt_x, points, pts
+from lossacc_tui.analysis.track import x_column
+
+#: a logged learning rate that rose this many times over one evaluation is a schedule's restart (or a
+#: step up), not a rate that drifted
+LR_JUMP = 2.0
 
 
 def _explosion_held(a: Alert, n: Names, name: str) -> list[tuple[str, str]]:
@@ -72,6 +79,40 @@ def _lowest(e: dict[str, float], n: Names) -> str:
     )
 
 
+def lr_jump(n: Names, x0: float, x1: float) -> str:
+    """The sentence naming a logged learning rate that rose `LR_JUMP` times or more in one
+    evaluation at an x in [x0, x1] (from the best level to the peak), as the favoured reading of the
+    loss's jump: a schedule's restart (tester h19t 5d: CosineAnnealingWarmRestarts, 3.4e-4 -> 0.02 at
+    epoch 11, the training loss x27 two epochs later, read as a divergence); '' when none rose so."""
+    lr = n.lr
+    if lr is None or not len(lr) or not (math.isfinite(x0) and math.isfinite(x1)):
+        return ""
+    col = x_column(lr, n.axis)
+    if col is None:
+        return ""
+    raw = np.asarray(lr.raw, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        up = raw[1:] / raw[:-1]
+        jumps = np.flatnonzero((raw[:-1] > 0) & (up >= LR_JUMP)) + 1
+    lo, hi = int(np.searchsorted(col, x0, side="left")), int(np.searchsorted(col, x1, side="right"))
+    here = [int(j) for j in jumps if lo <= j < hi]
+    if not here:
+        return ""
+    j = max(here, key=lambda k: float(up[k - 1]))
+    more = (
+        f"; the logged rate rose like this {len(jumps)} times in the run, a restarting schedule"
+        if len(jumps) > 1
+        else ""
+    )
+    return (
+        f"The logged learning rate rose {fmt(float(raw[j - 1]))} -> {fmt(float(raw[j]))} "
+        f"({factor(float(up[j - 1]), 0)}) at {n.unit} {fmt_x(float(col[j]))}, before this jump{more}. A "
+        "schedule that raises the rate (warm restarts, a cyclic or stepped-up schedule) throws the model "
+        "out of the minimum it settled in: the loss jumps, then comes back down as the rate decays (the "
+        "favoured reading: the schedule's doing, not a divergence). "
+    )
+
+
 def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
     e = a.evidence
     name = a.data.get("subject", n.loss)
@@ -86,6 +127,7 @@ def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
             + (f"{fmt(e['value_now'])} now." if math.isfinite(e["value_now"]) else "not finite now."),
         )
     ]
+    restart = lr_jump(n, e["best_x"], e["peak_x"])
     if "step_acc_before" in e:  # (the step rule: a training-loss step with the accuracy falling)
         out.append(_step(e, n, name))
     elif "acc_at_peak" in e and math.isfinite(e["acc_at_peak"]):
@@ -111,18 +153,32 @@ def _explosion(a: Alert, n: Names) -> list[tuple[str, str]]:
         out.append(
             (
                 "Why",
-                f"A jump of {factor(ratio, 1)} in one evaluation is a divergence step (a learning rate too "
-                "large for the current curvature), a bad batch, or numerics, rather than slow overfitting, "
-                "which moves by percents.",
+                restart
+                + (
+                    "If the loss does not come back down, the other readings of a jump of "
+                    f"{factor(ratio, 1)} "
+                    "in one evaluation: a divergence step (the raised rate too large for the current "
+                    "curvature), a bad batch, or numerics."
+                    if restart
+                    else f"A jump of {factor(ratio, 1)} in one evaluation is a divergence step (a learning "
+                    "rate too large for the current curvature), a bad batch, or numerics, rather than "
+                    "slow overfitting, which moves by percents."
+                ),
             )
         )
     out += [
         (
             "What to check next",
             f"Compare with the checkpoint at {n.ckpt(e['best_x'])}; look at the most confident "
-            f"mistakes at {n.unit} {fmt_x(e['peak_x'])}; lower the learning rate{n.lr_note(e['peak_x'])} or "
-            "add warmup and gradient clipping; check evaluation mode (dropout, batch-norm statistics) if "
-            "only validation jumps.",
+            f"mistakes at {n.unit} {fmt_x(e['peak_x'])}; "
+            + (
+                f"if the spikes cost more than the restarts give back, lower the restart's peak rate"
+                f"{n.lr_note(e['peak_x'])} or lengthen its cycles"
+                if restart
+                else f"lower the learning rate{n.lr_note(e['peak_x'])}"
+            )
+            + " or add warmup and gradient clipping; check evaluation mode "
+            "(dropout, batch-norm statistics) if only validation jumps.",
         ),
     ]
     if "step_acc_before" in e:

@@ -41,6 +41,30 @@ def state_codes(warm: np.ndarray, loss_dir: np.ndarray, acc_dir: np.ndarray) -> 
     return code
 
 
+class NewLows:
+    """A loss at a new low is not "worse" (tester h19t 2b: a missing softmax, the loss falling 74 %
+    to its lowest at the last two evaluations while accuracy fell, read both-worse there): a point
+    whose loss trend is flat in the band's noise while its accuracy falls reads both-worse
+    (`state_codes`), unless its loss value is below every earlier one of the run; then it reads
+    loss-better-acc-worse. Carries the run's lowest loss across chunks."""
+
+    def __init__(self) -> None:
+        self.best = math.inf  # the lowest finite loss (nats) before the next chunk
+
+    def feed(self, codes: np.ndarray, loss_dir: np.ndarray, loss: np.ndarray) -> None:
+        """`codes` (modified in place) of the chunk whose loss values are `loss` (nats)."""
+        if len(loss) == 0:
+            return
+        with np.errstate(invalid="ignore"):
+            before = np.fmin.accumulate(np.concatenate(([self.best], loss[:-1])))
+            low = loss < before  # (NaN: never a new low)
+        fix = low & (codes == BOTH_WORSE) & (loss_dir == 0)
+        codes[fix] = LOSS_BETTER_ACC_WORSE
+        top = float(np.fmin.reduce(loss))
+        if top < self.best:
+            self.best = top
+
+
 class ShortBand:
     """The state of each warming-up evaluation from 3 on (a short run: a fine-tune of a few epochs
     reads nothing but warming-up otherwise, tester 23 F7), from the last 3 evaluations alone: the
