@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lossacc_tui.acc_nature import not_share, not_share_note
 from lossacc_tui.batch import Batch, BatchBuilder, Problem
+from lossacc_tui.clean import clean
 from lossacc_tui.epoch_agree import epochs_disagree
 from lossacc_tui.roles import (
     SPLIT_UNKNOWN_END,
@@ -228,6 +230,7 @@ class Run:
             *numbered_notes(roles, self.role_map),
             *said_notes(roles, self.role_map),
             *unsure,
+            *_not_share_notes(self.series, roles),
         ]:  # (said once: not added twice)
             if all(p.message != note for p in self.problems):
                 self.problems.append(Problem(None, note))
@@ -293,6 +296,16 @@ class Run:
 
     def nbytes(self) -> int:
         return sum(s.nbytes() for s in self.series.values())
+
+
+def _not_share_notes(series: dict[str, Series], roles: dict[str, str]) -> list[str]:
+    """Why an accuracy role's metric is read for its trend only (an F1 mapped to val_acc)."""
+    out = []
+    for name, role in roles.items():
+        source = series[name].source_name
+        if role in ("val_acc", "train_acc") and (what := not_share(source)):
+            out.append(not_share_note(clean(source), role, what))
+    return out
 
 
 def _epoch_missing(batch: Batch) -> bool:
