@@ -28,6 +28,7 @@ from lossacc_tui.roles import (
     top_k_notes,
 )
 from lossacc_tui.series import ACC_ROLES, ROLES, Growable, LazyColumn, LossKind, Role, Series, XAxis
+from lossacc_tui.top_k_unit import agree_top_k_units
 
 if TYPE_CHECKING:
     from lossacc_tui.readers.probe_sidecar import ProbeSidecar
@@ -113,6 +114,11 @@ class Run:
                 self._epoch_repeat = _evaluated_twice_in_an_epoch(s, before)
                 grown.append((s, before))
             if s.unit_notes:  # an accuracy whose unit changed mid-run: a problem line, never silent
+                self.problems += [Problem(None, note) for note in s.unit_notes]
+                s.unit_notes.clear()
+        agree_top_k_units(self.series)  # (a top-1 accuracy under 1 % beside its top-5 in percent)
+        for s in self.series.values():
+            if s.unit_notes:
                 self.problems += [Problem(None, note) for note in s.unit_notes]
                 s.unit_notes.clear()
         # (after every series took its points: a training record of this batch may share a step)
