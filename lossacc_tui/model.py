@@ -17,6 +17,7 @@ from lossacc_tui.acc_nature import not_share, not_share_note
 from lossacc_tui.batch import Batch, BatchBuilder, Problem
 from lossacc_tui.clean import clean
 from lossacc_tui.epoch_agree import epochs_disagree
+from lossacc_tui.percent_floor import percent_refuted
 from lossacc_tui.roles import (
     SPLIT_UNKNOWN_END,
     RoleMap,
@@ -51,6 +52,8 @@ class Run:
     #: an evaluation logged twice at one epoch with its step moving on (Lightning's
     #: `val_check_interval` < 1): the epoch cannot place it, so the x axis is the step
     _epoch_repeat: bool = False
+    #: per split, what `percent_floor.percent_refuted` counted so far (() once it said its note)
+    _refuted: dict[str, tuple[int, ...]] = field(default_factory=dict)
     #: per-sample facts written beside the log by lossacc_tui.probe (None: no sidecar found)
     probe: ProbeSidecar | None = None
     #: the path as the file system names it, not cleaned (`path` is: it is shown); JSON only
@@ -117,6 +120,8 @@ class Run:
                 self.problems += [Problem(None, note) for note in s.unit_notes]
                 s.unit_notes.clear()
         agree_top_k_units(self.series)  # (a top-1 accuracy under 1 % beside its top-5 in percent)
+        for note in percent_refuted(self.by_role, self._refuted):  # (values that are no percentage)
+            self.problems.append(Problem(None, note))
         for s in self.series.values():
             if s.unit_notes:
                 self.problems += [Problem(None, note) for note in s.unit_notes]
@@ -217,6 +222,7 @@ class Run:
         self.problems.clear()  # (what its series said is said again as they are read again)
         self.points = 0
         self._epoch_gap = self._epoch_repeat = False
+        self._refuted.clear()
         self.ended = False
 
     def _assign_roles(self) -> None:
