@@ -52,8 +52,8 @@ class Run:
     #: an evaluation logged twice at one epoch with its step moving on (Lightning's
     #: `val_check_interval` < 1): the epoch cannot place it, so the x axis is the step
     _epoch_repeat: bool = False
-    #: per split, what `percent_floor.percent_refuted` counted so far (() once it said its note)
-    _refuted: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    #: the notes `percent_floor.percent_refuted` said last (replaced when they change)
+    _refuted: list[str] = field(default_factory=list)
     #: per-sample facts written beside the log by lossacc_tui.probe (None: no sidecar found)
     probe: ProbeSidecar | None = None
     #: the path as the file system names it, not cleaned (`path` is: it is shown); JSON only
@@ -120,8 +120,7 @@ class Run:
                 self.problems += [Problem(None, note) for note in s.unit_notes]
                 s.unit_notes.clear()
         agree_top_k_units(self.series)  # (a top-1 accuracy under 1 % beside its top-5 in percent)
-        for note in percent_refuted(self.by_role, self._refuted):  # (values that are no percentage)
-            self.problems.append(Problem(None, note))
+        self._say_refuted()
         for s in self.series.values():
             if s.unit_notes:
                 self.problems += [Problem(None, note) for note in s.unit_notes]
@@ -129,6 +128,18 @@ class Run:
         # (after every series took its points: a training record of this batch may share a step)
         if not self._epoch_repeat and not self._epoch_gap:
             self._epoch_repeat = any(epochs_disagree(self.series.values(), g, b) for g, b in grown)
+
+    def _say_refuted(self) -> None:
+        """The notes of accuracies whose percent reading the loss refutes (`percent_floor`), replacing
+        those said before (a reading in percent undone takes its note with it)."""
+        if not self._refuted and not any(s.scale != 1.0 for s in self.series.values()):
+            return
+        notes = percent_refuted(self.by_role)
+        if notes != self._refuted:
+            gone = set(self._refuted)
+            self.problems[:] = [p for p in self.problems if p.line is not None or p.message not in gone]
+            self.problems += [Problem(None, note) for note in notes]
+            self._refuted = notes
 
     def _new_names(self, batch: Batch) -> list[str]:
         """The batch's names that have no series yet and a value in it, in the order of their first

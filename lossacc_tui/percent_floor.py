@@ -26,37 +26,37 @@ MIN_BELOW = 3
 REL_SLACK, ABS_SLACK = 0.03, 5e-4
 
 
-def percent_refuted(by_role: Callable[[str], Series | None], said: dict[str, tuple[int, ...]]) -> list[str]:
+def percent_refuted(by_role: Callable[[str], Series | None]) -> list[str]:
     """Notes for each split whose accuracy is read in percent and whose loss sits below the
-    cross-entropy floor that reading sets at most of their paired evaluations. `said`: per split,
-    () once noted, else (scale, base, evaluations counted, below, paired): counted incrementally."""
+    cross-entropy floor that reading sets at most of their paired evaluations, from all the values
+    kept now (the caller replaces the notes said before: a reading in percent may be undone)."""
     out = []
     for split in ("train", "val"):
         loss, acc = by_role(f"{split}_loss"), by_role(f"{split}_acc")
-        state = said.get(split)
-        if state == () or loss is None or acc is None or acc.scale == 1.0:
+        if loss is None or acc is None or acc.scale == 1.0:
             continue
         if len(loss) != len(acc) or loss.base != acc.base:
             continue  # (paired by position: logged on the same rows)
-        key = (round(1 / acc.scale), loss.base)
-        seen, nb, npaired = state[2:] if state and state[:2] == key else (0, 0, 0)
-        lv, av = loss.values[seen:], acc.values[seen:]
+        lv, av = loss.values, acc.values
         both = np.isfinite(lv) & np.isfinite(av)
-        floor = (1.0 - av) * math.log(2) * (1 - REL_SLACK) - ABS_SLACK
-        below = both & (lv < floor)
-        nb, npaired = nb + int(np.count_nonzero(below)), npaired + int(np.count_nonzero(both))
-        said[split] = (*key, seen + len(lv), nb, npaired)
-        if nb < MIN_BELOW or 2 * nb <= npaired or not below.any():
-            continue  # (the note quotes an evaluation of this batch: said when the last one is below)
-        said[split] = ()
-        i = seen + int(np.flatnonzero(below)[-1])
+        with np.errstate(invalid="ignore"):
+            floor = (1.0 - av) * math.log(2) * (1 - REL_SLACK) - ABS_SLACK
+            below = both & (lv < floor)
+        # the first evaluation where the rule holds, point by point: the same however the log was
+        # cut into batches (the note quotes it, with the counts up to it)
+        cb, cp = np.cumsum(below), np.cumsum(both)
+        hold = np.flatnonzero(below & (cb >= MIN_BELOW) & (2 * cb > cp))
+        if not len(hold):
+            continue
+        i = int(hold[0])
+        nb, npaired = int(cb[i]), int(cp[i])
         a, lo = float(acc.values[i]), float(loss.values[i])
         out.append(
             f"{acc.name} is read in percent ({a / acc.scale:g} as {a:.4g}), and then {loss.name} "
             f"{lo:.4g} beside it ({acc.where(acc.base + i)}) is below (1 - {a:.4g}) x ln 2 = "
             f"{(1 - a) * math.log(2):.4g}, the least a mean cross-entropy can be with that share wrong, "
-            f"at {nb} of {npaired} evaluations: either the values are not a "
+            f"at {nb} of the {npaired} evaluations up to there: either the values are not a "
             "percentage (an accuracy scaled by a batch size, correct / len(loader), or a count of right "
-            f"samples: --map cannot rescale it) or {loss.name} is not a mean cross-entropy"
+            f"samples) or {loss.name} is not a mean cross-entropy"
         )
     return out
