@@ -54,7 +54,11 @@ def build_parser(kinds: bool = True) -> argparse.ArgumentParser:
             action="append",
             default=[],
             metavar="ROLE=METRIC",
-            help="give a role to a metric, e.g. --map val_acc=eval_f1",
+            help=(
+                "read a metric as a role (val_loss, val_acc, train_loss, train_acc, lr), e.g. "
+                "--map val_acc=eval_exact_match; a metric named as an F1, AUC, mAP... in an accuracy role is "
+                "read for its trend only"
+            ),
         )
         add_analysis_options(sp)
 

@@ -13,8 +13,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lossacc_tui.acc_nature import not_share, not_share_note
 from lossacc_tui.batch import Batch, BatchBuilder, Problem
+from lossacc_tui.clean import clean
 from lossacc_tui.epoch_agree import epochs_disagree
+from lossacc_tui.percent_floor import percent_refuted
 from lossacc_tui.roles import (
     SPLIT_UNKNOWN_END,
     RoleMap,
@@ -26,6 +29,7 @@ from lossacc_tui.roles import (
     top_k_notes,
 )
 from lossacc_tui.series import ACC_ROLES, ROLES, Growable, LazyColumn, LossKind, Role, Series, XAxis
+from lossacc_tui.top_k_unit import agree_top_k_units
 
 if TYPE_CHECKING:
     from lossacc_tui.readers.probe_sidecar import ProbeSidecar
@@ -48,6 +52,8 @@ class Run:
     #: an evaluation logged twice at one epoch with its step moving on (Lightning's
     #: `val_check_interval` < 1): the epoch cannot place it, so the x axis is the step
     _epoch_repeat: bool = False
+    #: the notes `percent_floor.percent_refuted` said last (replaced when they change)
+    _refuted: list[str] = field(default_factory=list)
     #: per-sample facts written beside the log by lossacc_tui.probe (None: no sidecar found)
     probe: ProbeSidecar | None = None
     #: the path as the file system names it, not cleaned (`path` is: it is shown); JSON only
@@ -113,9 +119,27 @@ class Run:
             if s.unit_notes:  # an accuracy whose unit changed mid-run: a problem line, never silent
                 self.problems += [Problem(None, note) for note in s.unit_notes]
                 s.unit_notes.clear()
+        agree_top_k_units(self.series)  # (a top-1 accuracy under 1 % beside its top-5 in percent)
+        self._say_refuted()
+        for s in self.series.values():
+            if s.unit_notes:
+                self.problems += [Problem(None, note) for note in s.unit_notes]
+                s.unit_notes.clear()
         # (after every series took its points: a training record of this batch may share a step)
         if not self._epoch_repeat and not self._epoch_gap:
             self._epoch_repeat = any(epochs_disagree(self.series.values(), g, b) for g, b in grown)
+
+    def _say_refuted(self) -> None:
+        """The notes of accuracies whose percent reading the loss refutes (`percent_floor`), replacing
+        those said before (a reading in percent undone takes its note with it)."""
+        if not self._refuted and not any(s.scale != 1.0 for s in self.series.values()):
+            return
+        notes = percent_refuted(self.by_role)
+        if notes != self._refuted:
+            gone = set(self._refuted)
+            self.problems[:] = [p for p in self.problems if p.line is not None or p.message not in gone]
+            self.problems += [Problem(None, note) for note in notes]
+            self._refuted = notes
 
     def _new_names(self, batch: Batch) -> list[str]:
         """The batch's names that have no series yet and a value in it, in the order of their first
@@ -209,6 +233,7 @@ class Run:
         self.problems.clear()  # (what its series said is said again as they are read again)
         self.points = 0
         self._epoch_gap = self._epoch_repeat = False
+        self._refuted.clear()
         self.ended = False
 
     def _assign_roles(self) -> None:
@@ -228,6 +253,7 @@ class Run:
             *numbered_notes(roles, self.role_map),
             *said_notes(roles, self.role_map),
             *unsure,
+            *_not_share_notes(self.series, roles),
         ]:  # (said once: not added twice)
             if all(p.message != note for p in self.problems):
                 self.problems.append(Problem(None, note))
@@ -293,6 +319,16 @@ class Run:
 
     def nbytes(self) -> int:
         return sum(s.nbytes() for s in self.series.values())
+
+
+def _not_share_notes(series: dict[str, Series], roles: dict[str, str]) -> list[str]:
+    """Why an accuracy role's metric is read for its trend only (an F1 mapped to val_acc)."""
+    out = []
+    for name, role in roles.items():
+        source = series[name].source_name
+        if role in ("val_acc", "train_acc") and (what := not_share(source)):
+            out.append(not_share_note(clean(source), role, what))
+    return out
 
 
 def _epoch_missing(batch: Batch) -> bool:

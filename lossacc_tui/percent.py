@@ -169,6 +169,21 @@ class PercentScale:
         self._said.clear()
         return out + 0.0  # -0.0 becomes 0.0
 
+    def follow(self, kept: Kept, name: str, why: str) -> None:
+        """Read the series in percent from now on, whatever its own values vote, because a series
+        beside it says so (`why`: its top-k accuracy is in percent and at or above it at every
+        evaluation, which only the same unit allows): the values kept are rescaled, values left out
+        that are in range in percent put back, and a note says so."""
+        if self.scale != 1.0:
+            return
+        self._redecide(0.01, kept, name)
+        self.locked = True  # (its own votes no longer decide)
+        if self._said and self._said[0][0] == -1:  # (the note of the votes, replaced by the reason)
+            put = self._said[0][1].rpartition("rescaled")[2]
+            self._said[0] = (-1, f"{name}: read in percent ({why}): {_n(self.seen, 'value')} rescaled{put}")
+        self.notes += [note for _, note in sorted(self._said, key=lambda t: t[0])]
+        self._said.clear()
+
     def _small(self, values: np.ndarray) -> np.ndarray | None:
         """A live batch's few values in plain Python (numpy's per-call cost is most of the work at
         this size): the scaled values when none of them could change the unit, the decision or fall

@@ -137,6 +137,10 @@ class Series:
         """Accuracy in percent (0-100) becomes a fraction, retroactively (lossacc_tui/percent.py)."""
         return self._pct.apply(values, self, self.name)
 
+    def follow_percent(self, why: str) -> None:
+        """Read this accuracy in percent because a series beside it says so (`top_k_unit`)."""
+        self._pct.follow(self, self.name, why)
+
     def writable_values(self) -> np.ndarray:
         """The kept values, writable in place (percent.py rescales them when the unit decision changes)."""
         return self._value.writable()

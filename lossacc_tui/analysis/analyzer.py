@@ -289,7 +289,9 @@ class Analyzer:
         systematic = bool(self._layout and self._layout[-1])
         # a loss its format calls a sum of terms (a detection loss) is not one cross-entropy either
         summed = ctx.loss is not None and ctx.loss.loss_kind == "sum-of-terms"
-        ctx.not_ce = systematic or summed  # then no kind that reads loss against accuracy is built
+        # (so is a loss beside a metric in the accuracy role that is not plain accuracy: an F1, an AUC)
+        ctx.not_ce = systematic or summed or bool(ctx.acc_not_share)  # then no kind that reads loss
+        # against accuracy is built
         self._consistent = (
             ConsistentLoss(ctx.loss, ctx.acc, ctx.classes.k, ctx.chance_guess_ok)
             if ctx.loss is not None and ctx.acc is not None and not ctx.not_ce
@@ -307,7 +309,7 @@ class Analyzer:
                 wide = min(2 * ctx.train_window, MAX_COUNT)
                 tp = replace(p, window=wide) if key == "train" and ctx.train_window > 1 else p
                 self._tracks[key] = Track(s, kind, tp, ctx.axis)  # type: ignore[arg-type]
-        if "acc" in self._tracks:
+        if "acc" in self._tracks and not ctx.acc_not_share:  # (an F1's values count no samples)
             ctx.acc_grid = self._tracks["acc"].grid
             ctx.acc_n_likely = NLikelyAt(self._tracks["acc"])
         others = [s for s in self.run.series.values() if MetricMismatch.matches(s) and len(s)]

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from lossacc_tui.acc_nature import not_share
 from lossacc_tui.analysis.classes import classes_from_files
 from lossacc_tui.analysis.consistency import corroborates, inconsistent
 from lossacc_tui.analysis.density import batch_window, points_per_eval
@@ -80,13 +81,20 @@ class RunLayout:
         elif (from_probe := probe_classes(self.run)) is not None:
             classes = Classes(from_probe, "probe", f"the probe: k = {from_probe} at every evaluation")
         else:
+            # (no chance level, so no class count, from a metric that is not plain accuracy)
+            shares = [s is not None and not not_share(s.source_name) for s in (val_acc, train_acc)]
             classes = infer_classes(
                 [
-                    ("validation", _first(val_loss), _first_or_none(val_acc)),
-                    ("training", _first(train_loss), _first_paired(train_loss, train_acc)),
+                    ("validation", _first(val_loss), _first_or_none(val_acc) if shares[0] else None),
+                    (
+                        "training",
+                        _first(train_loss),
+                        _first_paired(train_loss, train_acc) if shares[1] else None,
+                    ),
                 ]
             )
         ctx = Ctx(p, self.axis(), classes, loss, acc, train, train_acc, split_name, r("lr"))
+        ctx.acc_not_share = not_share(acc.source_name) if acc is not None else ""
         ctx.smoothing_config = smoothing_from_files(self.run.path)
         ctx.objective = objective_of(self.run.path, tuple(self.run.series))
         ctx.own_count = own_count(self.run)
@@ -111,7 +119,10 @@ class RunLayout:
         # a K guessed from 1/accuracy counts for the chance rule only when the training pair says so too
         guess_ok = classes.k is not None or split_name == "training" or self._corroborated(train, train_acc)
         ctx.chance_guess_ok = guess_ok
-        systematic = self._systematic(loss, acc, classes.k, (names, guess_ok), guess_ok)
+        # (no bound between the loss and a metric that is not plain accuracy: nothing to be inconsistent)
+        systematic = not ctx.acc_not_share and self._systematic(
+            loss, acc, classes.k, (names, guess_ok), guess_ok
+        )
         windows = (ctx.train_window, ctx.loss_window, ctx.train_acc_window)
         layout = (
             ctx.axis,

@@ -43,7 +43,8 @@ def build_detectors(ctx: Ctx, other_series: list[Series] | None = None) -> dict[
     if loss is not None and acc is not None:
         # a loss its format names a sum of terms (a detection loss beside its mAP) is known not to be
         # cross-entropy: no floor check for it (its values sit below any floor the mAP would set)
-        summed = loss.loss_kind == "sum-of-terms"
+        # (nor is a loss beside a metric that is not plain accuracy: an F1, an AUC, `--map val_acc=eval_f1`)
+        summed = loss.loss_kind == "sum-of-terms" or bool(ctx.acc_not_share)
         pair: list[Detector] = [] if summed else [NotCrossEntropy(ctx, loss, loss.name)]
         if not ctx.not_ce:  # kinds that read the loss against the accuracy as cross-entropy
             if ctx.split == "validation":
@@ -52,16 +53,20 @@ def build_detectors(ctx: Ctx, other_series: list[Series] | None = None) -> dict[
         if not summed:  # (a sum of terms is not compared with ln K)
             pair.append(LossAboveChance(ctx, loss, loss.name))
         out["pair"] = pair
-        out["pair_acc"] = [AccStuck(ctx, acc, acc.name), AccAtChance(ctx, acc, acc.name)]
-        if ctx.split == "validation":
+        out["pair_acc"] = [AccStuck(ctx, acc, acc.name)]
+        if not ctx.acc_not_share:  # (chance is 1/K of plain accuracy only)
+            out["pair_acc"].append(AccAtChance(ctx, acc, acc.name))
+        if ctx.split == "validation" and not ctx.acc_not_share:
             out["pair_acc"].append(AccHeldStart(ctx, acc, acc.name))
     elif acc is not None:
         out["acc_only"] = [AccStuck(ctx, acc, acc.name)]
-    if acc is not None and ctx.split == "validation" and ctx.train_acc is not None:
+    if acc is not None and ctx.split == "validation" and ctx.train_acc is not None and not ctx.acc_not_share:
         key = "pair_acc" if loss is not None else "acc_only"
         out.setdefault(key, []).append(ValUnlikeTrain(ctx, acc, acc.name))
     if loss is not None and acc is not None and train is not None and ctx.split == "validation":
-        out["pair_acc"] += [ValFrozen(ctx, acc, acc.name), ValAtChance(ctx, acc, acc.name)]
+        out["pair_acc"] += [ValFrozen(ctx, acc, acc.name)]
+        if not ctx.acc_not_share:
+            out["pair_acc"].append(ValAtChance(ctx, acc, acc.name))
     if loss is not None and train is not None and ctx.split == "validation":
         out["overfit"] = [Overfitting(ctx, loss, loss.name)]
         if acc is not None and not ctx.not_ce:

@@ -108,6 +108,10 @@ class Ctx:
     #: an objective other than a plain mean cross-entropy that the run's configuration or metric names
     #: name ("focal loss (named in config.json)": `mean_ce.objective_of`), or ""
     objective: str = ""
+    #: what the metric in the accuracy role is when its name says it is not the share of samples
+    #: predicted right ("an F-score": `acc_nature.not_share`, a `--map val_acc=eval_f1`), or "": then
+    #: only its trend beside the loss is read (no cross-entropy bound, chance or sample count)
+    acc_not_share: str = ""
 
     @property
     def acc_n(self) -> int | None:
