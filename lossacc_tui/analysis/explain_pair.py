@@ -67,7 +67,7 @@ def _loss_down_acc_down(a: Alert, n: Names) -> Parts:
             "from it getting more confident lower the loss. "
             f"{mistakes(e['now_loss'], e['now_acc'], n, 'Now')} One cause that does exactly this: a shift "
             "of the prior (bias) toward one class, e.g. from label noise or class imbalance in training; "
-            "per-class recall shows it." + _rising_again(e, n),
+            "per-class recall shows it." + _floored(a) + _rising_again(e, n),
         ),
         (
             "What to check next",
@@ -101,6 +101,20 @@ def _loss_where(e: dict[str, float]) -> str:
     return (
         f"the loss held near where it was at that peak ({arrow(a, b)}, {(b / a - 1) * 100:+.1f}%): with "
         "more mistakes at about the same loss, right answers grew surer meanwhile"
+    )
+
+
+def _floored(a: Alert) -> str:
+    """Where the alert's claims carry the label-smoothing reading (`smoothing.on_floor`): the other
+    cause, a training target that holds right answers below full confidence, so the validation loss
+    is capped while the model overfits (tester h19t's smoothed run: no prior shift, the plain
+    cross-entropy rose 0.758 -> 0.836), else ''."""
+    if not any(c.id == "label-smoothing" for c in a.claims):
+        return ""
+    return (
+        " Another the numbers here allow (How sure): a training objective with a floor (label "
+        "smoothing), whose smoothed validation loss barely moves while the model overfits and its "
+        "accuracy falls."
     )
 
 

@@ -26,6 +26,7 @@ from lossacc_tui.analysis.detectors.rise import (
     level_depth,
     level_noise,
 )
+from lossacc_tui.analysis.detectors.smoothing import on_floor
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.loss_carriers import who_carries_loss
 from lossacc_tui.analysis.passmemo import quiet
@@ -159,6 +160,20 @@ class LossDownAccDown(PairDetector):
             off |= drop < one  # (less than one sample)
         return on, off
 
+    def breaks(self, loss: LossFeatures, acc: AccFeatures | None) -> np.ndarray | None:  # type: ignore[override]
+        """The premise "the loss held or improved" broken: the loss level risen past the opening bar
+        (rise_rel / 2 above its value where the accuracy peaked) by more than rise_z of its level's
+        noise. A loss 3.8 % up with accuracy 3 points down is overfitting's, not this kind's (tester
+        h19t's smoothed run: `overfitting` open beside it); the span ends at its last point that held."""
+        if acc is None:
+            return None
+        p = self.p
+        with quiet(invalid="ignore"):
+            bar = acc.loss_at_abest * (1 + p.rise_rel / 2) + p.rise_z * np.fmax(loss.sig, 0) / math.sqrt(
+                p.half
+            )
+            return np.asarray(loss.lvl > bar)
+
     def _train_fell(self, idx: np.ndarray, peak: np.ndarray, ask: np.ndarray) -> np.ndarray:
         """Per point (loss-series indices `idx`, accuracy peaks at `peak`), where `ask`: the training
         loss (`PairDetector.train_at`, nats) lower than at the peak by train_drop_rel; False where it
@@ -233,13 +248,19 @@ class LossDownAccDown(PairDetector):
             )
             if v1 < v0 * (1 - HELD_REL):
                 loss_part = f"the {loss_name} level improved {arrow(v0, v1)}"
-            elif v1 <= v0 * (1 + self.p.rise_rel / 2):
+            elif v1 <= v0 * (1 + self.p.rise_rel / 2) + self._level_noise(i):
                 # (the alert opens on a loss that only held: a level within a few percent of its value
                 # at the peak is said to hold, whichever way its last digits moved)
                 loss_part = f"the {loss_name} level held {arrow(v0, v1)}"
             else:
                 loss_part = f"{loss_name} {'unchanged' if l1 == l0 else 'rose'} {arrow(l0, l1)}"
         return f"{acc_part} while {loss_part}"
+
+    def _level_noise(self, i: int) -> float:
+        """rise_z of the loss level's noise at point i (nats; 0 where not measured): the margin
+        `breaks` allows above the held bar."""
+        s = noise(self.ctx.loss, i)
+        return self.p.rise_z * s / math.sqrt(self.p.half) if math.isfinite(s) else 0.0
 
     def claims(self, alert: Alert, i: int) -> list[Claim]:
         e = alert.evidence
@@ -269,7 +290,9 @@ class LossDownAccDown(PairDetector):
                     ),
                 )
             )
-        return out
+        # a floored training objective (label smoothing): right answers held below full confidence,
+        # the reading `overfitting` names too (smoothing.py; tester h19t's smoothed run)
+        return on_floor(self.ctx, out, x0, x1)
 
     def evidence(self, alert: Alert, i: int) -> dict[str, float]:
         d = alert.data

@@ -8,9 +8,12 @@ import math
 import numpy as np
 
 from lossacc_tui.analysis.alerts import Alert, Severity
+from lossacc_tui.analysis.chance_run import THROUGH_MIN, chance_ks
 from lossacc_tui.analysis.claims import Claim
-from lossacc_tui.analysis.detectors.base import Detector, classes_claim, value
-from lossacc_tui.analysis.detectors.train_acc import train_acc_at, train_acc_value
+from lossacc_tui.analysis.detectors.base import Detector, classes_claim, lookup, value
+from lossacc_tui.analysis.detectors.train_acc import train_acc_at, train_acc_first, train_acc_value
+from lossacc_tui.analysis.detectors.val_chance import FIRST_ABOVE, FIRST_TIMES, LOSS_OVER
+from lossacc_tui.analysis.detectors.val_chance_text import DECIDE
 from lossacc_tui.analysis.features import AccFeatures, LossFeatures
 from lossacc_tui.analysis.passmemo import quiet
 from lossacc_tui.analysis.quantities import fmt, fmt_x
@@ -134,6 +137,9 @@ class ValUnlikeTrain(Detector):
         chance = (
             f"far below chance 1/{k} = {fmt(1 / k, 3)}" if k else "below any chance level short of 10 classes"
         )
+        at = None if k else self._at_some_chance(i)
+        if at is not None:
+            return [*classes_claim(self.ctx, e["first_x"], e["x"]), *self._chance_claims(e, i, *at)]
         return [
             *classes_claim(self.ctx, e["first_x"], e["x"]),
             Claim(
@@ -149,6 +155,87 @@ class ValUnlikeTrain(Detector):
                     "A label mapping that differs between the two splits gives the same numbers; the class "
                     "counts of each split decide"
                 ),
+            ),
+        ]
+
+    def _at_some_chance(self, i: int) -> tuple[int, int, float] | None:
+        """With K unknown: (lowest K, highest K, validation loss at point i) when the validation
+        accuracy sat at 1/K for those K at every evaluation up to point i (`chance_run.chance_ks`, from
+        the run's first evaluation) and the validation loss at i is at least LOSS_OVER x ln K for the
+        highest of them (sure answers, not a guess's ln K); None otherwise."""
+        s = self.series
+        if s is None or s.base != 0 or i < s.base:
+            return None
+        ks = chance_ks(np.asarray(s.raw[: i - s.base + 1], dtype=np.float64), self.ctx.acc_n)
+        if ks is None:
+            return None
+        x = self.ctx.x(s, i)
+        loss = float(lookup(self.ctx.loss, self.ctx.axis, np.array([x]))[0])
+        if not (math.isfinite(loss) and loss >= LOSS_OVER * math.log(ks[1])):
+            return None
+        return (*ks, loss)
+
+    def _chance_claims(self, e: dict[str, float], i: int, k0: int, k1: int, loss: float) -> list[Claim]:
+        """The level rule's claims with K unknown where the validation accuracy sat at 1/K for a K the
+        values allow (k0..k1) at every evaluation while its loss is far above ln K: answers unrelated to
+        the validation labels (`labels-unrelated`, likely when the training accuracy rose well above
+        that chance level while validation stayed there and was well above it at the first
+        evaluation: training labels with signal), a split holding classes training lacks only
+        possible (those give an accuracy near 0, or one that moves with training's, not a steady 1/K).
+        Tester h19t's shuffled validation labels (10 classes): 0.090-0.0975 at 30 evaluations."""
+        s = self.series
+        assert s is not None
+        v = np.asarray(s.raw[: i - s.base + 1], dtype=np.float64)
+        v = v[np.isfinite(v)]
+        first = train_acc_first(self.ctx)
+        u, x0, x1 = self.ctx.unit, e["first_x"], e["x"]
+        ks = f"K = {k0}" if k0 == k1 else f"K = {k0}-{k1}"
+        signal = math.isfinite(first) and first >= FIRST_TIMES / k0 and first >= 1.0 / k0 + FIRST_ABOVE
+        why = (
+            f"{self.subject} stayed at {fmt(float(v.min()), 4)}-{fmt(float(v.max()), 4)} at all {len(v)} "
+            f"evaluations, within a guessing model's noise of 1/K for {ks} (the log does not name K), "
+            f"while training accuracy reached {fmt(e['train_acc'], 4)} and the validation loss is "
+            f"{fmt(loss)}, {fmt(loss / math.log(k1), 3)} x ln {k1} or more: the model answers its "
+            "validation samples with confidence and is right only as often as a guess"
+        )
+        if signal:
+            why += (
+                f"; the training accuracy was already {fmt(first, 4)} at the first evaluation, so the "
+                "training labels carry signal the model picked up within an epoch"
+            )
+        unseen = (
+            "Validation samples of classes training never shows (or labels mapped differently) are "
+            "answered wrong every time: an accuracy near 0 on them (as Keras' validation_split on "
+            "data sorted by class gives), and on any part of the split that shares training's classes "
+            "an accuracy that moves with training's, not one that sits at 1/K while training accuracy "
+            "climbs"
+        )
+        return [
+            Claim(
+                "labels-unrelated",
+                "likely" if signal and len(v) >= THROUGH_MIN else "possible",
+                x0,
+                x1,
+                f"at {u} {fmt_x(x1)} the validation labels are unrelated to the model's answers (shuffled "
+                f"apart from their inputs, misaligned by an index or a sort, or another task's): {why}",
+                value=e["val_acc"],
+                evidence={"k_low": float(k0), "k_high": float(k1), "train_acc_first": first},
+                others=(
+                    "Other readings: a validation path that feeds inputs unlike training, or training "
+                    "labels without signal that the model memorised; with more classes than "
+                    f"{k1} the accuracy is not at chance at all. {DECIDE[0].upper()}{DECIDE[1:]}; "
+                    "--classes K lets val-at-chance judge it"
+                ),
+            ),
+            Claim(
+                "split-unlike-training",
+                "possible",
+                x0,
+                x1,
+                f"the validation samples hold classes or an ordering the training samples do not: "
+                f"{self.subject} {fmt(e['val_acc'], 4)} is below chance only with fewer than {k0} "
+                f"classes, and within a guess's noise of it for {ks}",
+                others=unseen + "; the class counts of each split decide",
             ),
         ]
 
@@ -204,8 +291,16 @@ class ValUnlikeTrain(Detector):
         return (
             f"**{alert.title}**\n\n**What happened.** From {self.ctx.unit} {fmt_x(e['first_x'])} "
             f"{self.subject} stays near {fmt(e['val_acc'], 4)} while training accuracy reaches "
-            f"{fmt(e['train_acc'], 4)}.\n\n**Why.** Below-chance accuracy on held-out data means the "
-            "model's predictions are systematically wrong there. The usual readings: the validation set "
+            f"{fmt(e['train_acc'], 4)}.\n\n**Why.** "
+            + (
+                "An accuracy that sits at 1/K, what a guess scores, while the validation loss is far above "
+                "ln K and training accuracy climbs means the model's sure answers are unrelated to the "
+                "validation labels (How sure). Below chance, held-out predictions are systematically wrong. "
+                if any(c.id == "labels-unrelated" for c in alert.claims)
+                else "Below-chance accuracy on held-out data means the model's predictions are "
+                "systematically wrong there. "
+            )
+            + "The usual readings: the validation set "
             "holds classes that training never shows (Keras' validation_split takes the last part of the "
             "arrays before shuffling, so data sorted by class gives exactly this), its labels are mapped "
             "differently, or its inputs are prepared unlike training's; the class counts of each split "
