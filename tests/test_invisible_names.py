@@ -8,11 +8,11 @@ then took no role), keys that show alike are one metric when no record carries b
 
 from __future__ import annotations
 
+import csv
 import json
 import unicodedata
 from pathlib import Path
 
-import pandas as pd
 from conftest import feed_in_chunks, read_runs, snapshot
 from numpy_training import softmax_regression
 
@@ -65,11 +65,14 @@ def test_a_key_marked_in_some_records_is_one_metric(tmp_path: Path) -> None:
 
 def test_zero_width_characters_in_a_csv_header_never_show_and_roles_hold(tmp_path: Path) -> None:
     recs = softmax_regression(epochs=8, seed=1)
-    df = pd.DataFrame(recs)
-    df.insert(0, "epoch", range(len(recs)))
-    df.columns = ["epoch", f"{RLM}train_loss", f"train_acc{BOM}", f"val_loss{RLM}", f"val{ZWSP}_acc"]
+    # (written as pandas' to_csv writes it, with the csv module: pandas is not a test dependency)
+    header = ["epoch", f"{RLM}train_loss", f"train_acc{BOM}", f"val_loss{RLM}", f"val{ZWSP}_acc"]
     path = tmp_path / "log.csv"
-    df.to_csv(path, index=False)
+    with path.open("w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        for epoch, r in enumerate(recs):
+            w.writerow([epoch, r["train_loss"], r["train_acc"], r["val_loss"], r["val_acc"]])
     (run,) = read_runs(path)
     assert not [n for n in run.series if _invisible(n)], list(run.series)
     assert run.series["val_acc"].role == "val_acc" and run.series["train_acc"].role == "train_acc"
