@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,8 @@ import time
 from pathlib import Path
 
 import orjson
+from bench_follow import threads_cpu
+from viewbench.cpu_ab import clocks
 
 HERE = Path(__file__).resolve().parents[1]  # benchmarks/
 CLOCK = HERE / "viewbench" / "cpuclock.py"
@@ -75,17 +76,10 @@ def _cmd(tree: Path, clock_out: Path, log: Path) -> tuple[list[str], dict[str, s
 
 
 def _clocks(pid: int, out: Path) -> tuple[float, float]:
-    """(monotonic s, process CPU s, every thread's, those ended too) read inside the process."""
-    before = out.read_text().count("\n") if out.exists() else 0
-    os.kill(pid, signal.SIGUSR1)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        lines = out.read_text().splitlines() if out.exists() else []
-        if len(lines) > before:
-            mono, proc, _main = (int(x) / 1e9 for x in lines[-1].split())
-            return mono, proc
-        time.sleep(0.01)
-    raise TimeoutError(f"no clock from pid {pid}")
+    """(monotonic s, process CPU s, every thread's, those ended too) read inside the process (the
+    view's SIGUSR1 clock, `viewbench.cpu_ab.clocks`; `check --follow` answers it alike)."""
+    mono, proc, _main = clocks(pid, out)
+    return mono, proc
 
 
 def _ticks(pid: int) -> float:
@@ -94,15 +88,11 @@ def _ticks(pid: int) -> float:
 
 
 def _threads(pid: int) -> dict[str, float]:
+    """CPU seconds of each live thread (`bench_follow.threads_cpu`), named without `lossacc-`."""
     out: dict[str, float] = {}
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            name = Path(f"/proc/{pid}/task/{tid}/comm").read_text().strip()
-            fields = Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
+    for name, cpu in threads_cpu(pid).items():
         key = name.removeprefix("lossacc-")
-        out[key] = out.get(key, 0.0) + (int(fields[11]) + int(fields[12])) / CLK_TCK
+        out[key] = out.get(key, 0.0) + cpu
     return out
 
 
